@@ -1,0 +1,13 @@
+//! poollint: a linter for database connection-pool configuration.
+//!
+//! Pipeline (see DESIGN.md §1): files are discovered and read ([`source`]), parsed into
+//! spanned trees ([`syntax`]), read by ecosystems into the typed [`model`], checked by
+//! [`rules`] under the [`engine`], and rendered ([`render`]).
+
+pub mod diagnostic;
+pub mod model;
+pub mod render;
+pub mod source;
+pub mod suggest;
+pub mod rules;
+pub mod syntax;

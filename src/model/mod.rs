@@ -1,0 +1,427 @@
+//! The typed model every rule reads: pools, services, deployments, poolers, databases
+//! and declared load, each value a [`Setting`] that knows where it came from.
+//!
+//! Units are normalised when ecosystems read files (durations are [`Duration`]);
+//! rules never convert units. Counts are `i64` because negative and absurd values
+//! are exactly what some rules report (`minimum-idle: -1` fails HikariCP at start-up).
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use crate::source::{FileId, Span};
+
+/// Where a value came from.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Origin {
+    /// Read from a file. `key` is the logical key path in its canonical form,
+    /// e.g. `spring.datasource.hikari.maximum-pool-size`.
+    File {
+        file: FileId,
+        span: Span,
+        key: String,
+        /// The placeholder or environment variable the value came through
+        /// (`${DB_POOL:10}` → `DB_POOL`); the value is its default.
+        via: Option<String>,
+    },
+    /// The key is absent and the library default applies. `anchor` is the closest
+    /// existing ancestor key, where a diagnostic about the missing key points.
+    Default {
+        library: &'static str,
+        doc: &'static str,
+        anchor: Option<Location>,
+    },
+    /// Declared in `poollint.toml`.
+    Manifest { file: FileId, span: Span, key: String },
+    /// Deduced from other facts; `from` says from what.
+    Inferred { from: String, at: Option<Location> },
+}
+
+/// A place in a file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Location {
+    pub file: FileId,
+    pub span: Span,
+}
+
+impl Origin {
+    /// Where a diagnostic about this value should point.
+    pub fn location(&self) -> Option<Location> {
+        match self {
+            Origin::File { file, span, .. } | Origin::Manifest { file, span, .. } => Some(Location {
+                file: *file,
+                span: *span,
+            }),
+            Origin::Default { anchor, .. } => *anchor,
+            Origin::Inferred { at, .. } => *at,
+        }
+    }
+
+    pub fn is_default(&self) -> bool {
+        matches!(self, Origin::Default { .. })
+    }
+
+    /// The key path, when the value was written somewhere.
+    pub fn key(&self) -> Option<&str> {
+        match self {
+            Origin::File { key, .. } | Origin::Manifest { key, .. } => Some(key),
+            _ => None,
+        }
+    }
+}
+
+/// A value as configured, or why it is not known statically.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Val<T> {
+    Known(T),
+    /// A placeholder without a default (`${DB_POOL}`) or a template poollint does not
+    /// evaluate. Unknown values never produce findings by themselves.
+    Unknown { reason: String },
+    /// Written, but not a valid value of its type (`maximum-pool-size: ten`,
+    /// `connection-timeout: 30s` for a millisecond long). `raw` is the text as written.
+    Invalid { raw: String, reason: String },
+}
+
+impl<T> Val<T> {
+    pub fn known(&self) -> Option<&T> {
+        match self {
+            Val::Known(v) => Some(v),
+            _ => None,
+        }
+    }
+}
+
+/// A value with its origin.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Setting<T> {
+    pub value: Val<T>,
+    pub origin: Origin,
+}
+
+impl<T> Setting<T> {
+    pub fn known(value: T, origin: Origin) -> Self {
+        Setting {
+            value: Val::Known(value),
+            origin,
+        }
+    }
+
+    pub fn get(&self) -> Option<&T> {
+        self.value.known()
+    }
+
+    pub fn location(&self) -> Option<Location> {
+        self.origin.location()
+    }
+
+    /// True when the value was written in a file or the manifest (not a default).
+    pub fn is_explicit(&self) -> bool {
+        matches!(self.origin, Origin::File { .. } | Origin::Manifest { .. })
+    }
+}
+
+/// Ecosystems poollint reads (one file each under `src/ecosystems/`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Ecosystem {
+    Spring,
+    PgBouncer,
+    Postgres,
+    MySql,
+    Rails,
+    Kubernetes,
+    Compose,
+    Node,
+    DotNet,
+    ConnectionString,
+}
+
+/// The pool implementation, which decides defaults and validation behaviour.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Library {
+    HikariCp,
+    TomcatJdbc,
+    Dbcp2,
+    OracleUcp,
+    ActiveRecord,
+    NodePostgres,
+    Knex,
+    Sequelize,
+    TypeOrm,
+    Prisma,
+    Npgsql,
+    SqlClient,
+    PgBouncer,
+    Other,
+}
+
+impl Library {
+    pub fn name(self) -> &'static str {
+        match self {
+            Library::HikariCp => "HikariCP",
+            Library::TomcatJdbc => "Tomcat JDBC",
+            Library::Dbcp2 => "Commons DBCP2",
+            Library::OracleUcp => "Oracle UCP",
+            Library::ActiveRecord => "Active Record",
+            Library::NodePostgres => "node-postgres",
+            Library::Knex => "knex",
+            Library::Sequelize => "Sequelize",
+            Library::TypeOrm => "TypeORM",
+            Library::Prisma => "Prisma",
+            Library::Npgsql => "Npgsql",
+            Library::SqlClient => "SqlClient",
+            Library::PgBouncer => "PgBouncer",
+            Library::Other => "pool",
+        }
+    }
+}
+
+/// Parameters of a connection URL or connection string (JDBC, libpq, .NET), each with
+/// the span of its value inside the string.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ConnectionInfo {
+    /// `postgresql`, `mysql`, `mariadb`, `sqlserver`, ... as named by the URL.
+    pub engine: Option<String>,
+    pub host: Option<Setting<String>>,
+    /// Parameters by lower-cased name.
+    pub params: BTreeMap<String, Setting<String>>,
+    /// Where the whole URL or string is.
+    pub location: Option<Location>,
+}
+
+/// One connection pool as one process creates it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Pool {
+    /// Human name: the key prefix (`spring.datasource.hikari`) or the pool name.
+    pub name: String,
+    pub library: Library,
+    pub ecosystem: Ecosystem,
+    /// The profile/environment whose effective configuration this is (None: default).
+    pub profile: Option<String>,
+    /// The closest key that defines the pool, for diagnostics about absent settings.
+    pub anchor: Option<Location>,
+    /// `pool.max` (Hikari `maximumPoolSize`).
+    pub max: Setting<i64>,
+    /// `pool.min` (Hikari `minimumIdle`; defaults to max).
+    pub min: Setting<i64>,
+    /// `pool.acquire_timeout` (Hikari `connectionTimeout`; zero means infinite in Hikari).
+    pub acquire_timeout: Setting<Duration>,
+    pub idle_timeout: Setting<Duration>,
+    /// Zero means unbounded.
+    pub max_lifetime: Setting<Duration>,
+    /// Zero means disabled.
+    pub keepalive: Setting<Duration>,
+    pub validate_on_borrow: Option<Setting<bool>>,
+    /// HikariCP `validationTimeout`.
+    pub validation_timeout: Option<Setting<Duration>>,
+    /// HikariCP `leakDetectionThreshold` (zero: disabled).
+    pub leak_detection_threshold: Option<Setting<Duration>>,
+    /// The URL the pool connects with, parsed.
+    pub connection: Option<ConnectionInfo>,
+    /// HikariCP `dataSourceProperties` and similar driver properties, lower-cased names.
+    pub driver_properties: BTreeMap<String, Setting<String>>,
+    /// HikariCP `driverClassName`, `dataSourceClassName`, `jdbcUrl`, JNDI name, as set.
+    pub class_settings: PoolClassSettings,
+}
+
+/// Which data-source classes a pool names (HikariCP refuses some combinations).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct PoolClassSettings {
+    pub driver_class_name: Option<Setting<String>>,
+    pub data_source_class_name: Option<Setting<String>>,
+    pub jdbc_url: Option<Setting<String>>,
+    pub jndi_name: Option<Setting<String>>,
+    /// True when a data source is built elsewhere (Spring's auto-configuration passes
+    /// `spring.datasource.url` and friends to Hikari), so HikariCP's own class checks
+    /// do not apply to absent keys.
+    pub provided_by_framework: bool,
+}
+
+/// How a service's processes are deployed.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Deployment {
+    pub replicas: Option<Setting<i64>>,
+    /// HPA `maxReplicas` or the manifest's `max-instances`.
+    pub max_replicas: Option<Setting<i64>>,
+    pub min_replicas: Option<Setting<i64>>,
+    /// Rolling-update surge and unavailable, already rounded as Kubernetes does.
+    pub max_surge: Option<Setting<i64>>,
+    pub max_unavailable: Option<Setting<i64>>,
+    pub termination_grace: Option<Setting<Duration>>,
+    /// Liveness probe path or command, when one is declared.
+    pub liveness_probe: Option<Setting<String>>,
+    pub readiness_probe: Option<Setting<String>>,
+    pub location: Option<Location>,
+}
+
+/// Load the team declares for a service (`[service.load]` in the manifest).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Load {
+    pub peak_rps: Setting<f64>,
+    pub hold_time: Setting<Duration>,
+    pub connections_per_request: Setting<i64>,
+    pub request_timeout: Option<Setting<Duration>>,
+    pub max_wait_probability: Setting<f64>,
+}
+
+/// A Spring Boot web application's JPA facts (Open Session in View).
+#[derive(Debug, Clone, PartialEq)]
+pub struct JpaFacts {
+    /// `spring.jpa.open-in-view`, when set.
+    pub open_in_view: Option<Setting<bool>>,
+    /// The `spring.jpa` key that shows JPA is configured.
+    pub anchor: Location,
+}
+
+/// An application: pools plus what multiplies them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Service {
+    pub name: String,
+    pub ecosystem: Ecosystem,
+    /// Indices into [`Model::pools`].
+    pub pools: Vec<usize>,
+    /// DB-using threads per process (Tomcat `server.tomcat.threads.max`, Puma threads).
+    pub threads: Option<Setting<i64>>,
+    /// OS processes per instance, each with its own pools (Puma workers).
+    pub processes: Option<Setting<i64>>,
+    pub deployment: Option<Deployment>,
+    pub load: Option<Load>,
+    /// Name of the database or pooler it connects to.
+    pub connects_to: Option<String>,
+    pub jpa: Option<JpaFacts>,
+}
+
+/// Database engines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    Postgres,
+    MySql,
+    MariaDb,
+}
+
+/// A database server and its limits.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Database {
+    pub name: String,
+    pub engine: Engine,
+    pub max_connections: Setting<i64>,
+    pub superuser_reserved_connections: Option<Setting<i64>>,
+    pub reserved_connections: Option<Setting<i64>>,
+    pub cores: Option<Setting<i64>>,
+    pub other_clients: Option<Setting<i64>>,
+    pub statement_timeout: Option<Setting<Duration>>,
+    pub idle_in_transaction_session_timeout: Option<Setting<Duration>>,
+    pub idle_session_timeout: Option<Setting<Duration>>,
+    /// MySQL `wait_timeout`.
+    pub wait_timeout: Option<Setting<Duration>>,
+}
+
+/// A connection pooler (PgBouncer) in front of a database.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Pooler {
+    pub name: String,
+    pub instances: Option<Setting<i64>>,
+    pub connects_to: Option<String>,
+    pub pool_mode: Option<Setting<String>>,
+    pub default_pool_size: Option<Setting<i64>>,
+    pub max_client_conn: Option<Setting<i64>>,
+    pub max_db_connections: Option<Setting<i64>>,
+    pub query_wait_timeout: Option<Setting<Duration>>,
+    pub query_timeout: Option<Setting<Duration>>,
+    pub client_idle_timeout: Option<Setting<Duration>>,
+    pub server_idle_timeout: Option<Setting<Duration>>,
+    pub server_lifetime: Option<Setting<Duration>>,
+    pub auth_type: Option<Setting<String>>,
+}
+
+/// A key/value as written in a recognised file, after the ecosystem's key
+/// normalisation. Hygiene rules (unknown keys, duplicates across forms, credentials)
+/// read these.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConfigEntry {
+    pub ecosystem: Ecosystem,
+    pub file: FileId,
+    /// The key path as written, joined with `.` (`spring.datasource.hikari.maximumPoolSize`).
+    pub key: String,
+    /// The ecosystem's canonical form (Spring: lower-case, no `-`/`_` per element).
+    pub canonical: String,
+    pub key_span: Span,
+    /// The value's text (None for a mapping or list) and span.
+    pub value: Option<String>,
+    pub value_span: Span,
+    /// Profile or environment the entry belongs to (None: default).
+    pub profile: Option<String>,
+    /// Placeholder or environment variable the value passes through, if any.
+    pub via: Option<String>,
+}
+
+/// A secret found while reading: masked in every output.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Secret {
+    pub location: Location,
+    /// What kind of secret it is, for the credentials rule ("password key", "URL userinfo").
+    pub kind: &'static str,
+    /// The key holding it.
+    pub key: String,
+    /// True when the value is a literal (not a placeholder): the credentials rule reports these.
+    pub literal: bool,
+}
+
+/// Everything the rules see.
+#[derive(Debug, Clone, Default)]
+pub struct Model {
+    pub pools: Vec<Pool>,
+    pub services: Vec<Service>,
+    pub databases: Vec<Database>,
+    pub poolers: Vec<Pooler>,
+    pub entries: Vec<ConfigEntry>,
+    pub secrets: Vec<Secret>,
+}
+
+impl Model {
+    /// Add another ecosystem's facts, keeping service pool indices valid.
+    pub fn extend(&mut self, other: Model) {
+        let base = self.pools.len();
+        self.pools.extend(other.pools);
+        self.services.extend(other.services.into_iter().map(|mut s| {
+            for p in &mut s.pools {
+                *p += base;
+            }
+            s
+        }));
+        self.databases.extend(other.databases);
+        self.poolers.extend(other.poolers);
+        self.entries.extend(other.entries);
+        self.secrets.extend(other.secrets);
+    }
+}
+
+/// Format a duration the way users write it: `250 ms`, `30 s`, `30 min`.
+pub fn human_duration(d: Duration) -> String {
+    let ms = d.as_millis();
+    if ms == 0 {
+        return "0".into();
+    }
+    if ms % 3_600_000 == 0 {
+        format!("{} h", ms / 3_600_000)
+    } else if ms % 60_000 == 0 {
+        format!("{} min", ms / 60_000)
+    } else if ms % 1000 == 0 {
+        format!("{} s", ms / 1000)
+    } else {
+        format!("{ms} ms")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn human_duration_picks_the_largest_exact_unit() {
+        assert_eq!(human_duration(Duration::from_millis(250)), "250 ms");
+        assert_eq!(human_duration(Duration::from_millis(30_000)), "30 s");
+        assert_eq!(human_duration(Duration::from_millis(1_800_000)), "30 min");
+        assert_eq!(human_duration(Duration::from_millis(7_200_000)), "2 h");
+        assert_eq!(human_duration(Duration::ZERO), "0");
+    }
+}

@@ -1,0 +1,7 @@
+//! `human` output. Placeholder.
+use super::RenderContext;
+use crate::diagnostic::Diagnostic;
+
+pub fn render(_diagnostics: &[Diagnostic], _ctx: &RenderContext) -> String {
+    String::new()
+}

@@ -1,0 +1,61 @@
+//! Output formats, one per file. Every renderer receives the same sorted diagnostics
+//! and the (secret-masked) sources, and converts byte spans to the line/column unit
+//! its format needs.
+
+pub mod concise;
+pub mod human;
+pub mod json;
+
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::source::SourceMap;
+
+/// Output formats `--format` accepts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum OutputFormat {
+    /// miette diagnostics with source snippets (default).
+    Human,
+    /// One line per finding: `path:line:col: severity[rule] message`.
+    Concise,
+    /// The JSON contract of DESIGN.md §7.
+    Json,
+}
+
+/// Counts for the summary line and the JSON `summary` object.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Summary {
+    pub files: usize,
+    pub error: usize,
+    pub warning: usize,
+    pub info: usize,
+}
+
+impl Summary {
+    pub fn of(files: usize, diagnostics: &[Diagnostic]) -> Self {
+        let count = |s: Severity| diagnostics.iter().filter(|d| d.severity == s).count();
+        Summary {
+            files,
+            error: count(Severity::Error),
+            warning: count(Severity::Warning),
+            info: count(Severity::Info),
+        }
+    }
+}
+
+/// Everything a renderer may use.
+pub struct RenderContext<'a> {
+    pub sources: &'a SourceMap,
+    pub summary: Summary,
+    /// ANSI colours in human output.
+    pub color: bool,
+    /// Terminal width for wrapping human output.
+    pub width: usize,
+}
+
+/// Render `diagnostics` (already sorted) in `format`.
+pub fn render(format: OutputFormat, diagnostics: &[Diagnostic], ctx: &RenderContext) -> String {
+    match format {
+        OutputFormat::Human => human::render(diagnostics, ctx),
+        OutputFormat::Concise => concise::render(diagnostics, ctx),
+        OutputFormat::Json => json::render(diagnostics, ctx),
+    }
+}

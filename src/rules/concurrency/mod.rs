@@ -1,0 +1,3 @@
+//! Concurrency rules.
+
+pub mod open_session_in_view;

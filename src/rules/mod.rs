@@ -1,0 +1,159 @@
+//! The rule registry. One rule per file under `src/rules/<category>/<name>.rs`; each
+//! file defines its metadata and `check(&Model)`. Rules read only the model.
+
+pub mod hygiene;
+pub mod lifetime;
+pub mod security;
+pub mod sizing;
+pub mod timeouts;
+
+pub mod concurrency;
+mod engine_rules;
+
+use std::collections::BTreeMap;
+
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::model::Model;
+
+/// Rule categories, as in the catalogue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Category {
+    Sizing,
+    Topology,
+    Concurrency,
+    Timeouts,
+    Lifetime,
+    Hygiene,
+    Security,
+    /// `parse-error` and other findings the engine itself makes.
+    Engine,
+}
+
+impl Category {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Category::Sizing => "sizing",
+            Category::Topology => "topology",
+            Category::Concurrency => "concurrency",
+            Category::Timeouts => "timeouts",
+            Category::Lifetime => "lifetime",
+            Category::Hygiene => "hygiene",
+            Category::Security => "security",
+            Category::Engine => "engine",
+        }
+    }
+}
+
+/// What a rule needs to run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Inputs {
+    /// The files of one service.
+    ConfigOnly,
+    /// Declared load from the manifest.
+    NeedsLoad,
+    /// Cross-file facts: replicas, databases, poolers.
+    NeedsTopology,
+    /// Produced by the engine, not by a check over the model.
+    Engine,
+}
+
+impl Inputs {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Inputs::ConfigOnly => "config-only",
+            Inputs::NeedsLoad => "needs load",
+            Inputs::NeedsTopology => "needs topology",
+            Inputs::Engine => "engine",
+        }
+    }
+}
+
+/// A tunable threshold, settable in `[lint.rules]`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RuleOption {
+    pub name: &'static str,
+    pub default: f64,
+    pub doc: &'static str,
+}
+
+/// What the registry knows about a rule.
+#[derive(Debug)]
+pub struct RuleMeta {
+    pub name: &'static str,
+    pub category: Category,
+    pub default_severity: Severity,
+    pub inputs: Inputs,
+    /// One line, shown by `poollint rules` and as SARIF `shortDescription`.
+    pub summary: &'static str,
+    pub options: &'static [RuleOption],
+}
+
+/// Option values for one run of one rule.
+#[derive(Debug, Clone, Default)]
+pub struct RuleOptions {
+    values: BTreeMap<String, f64>,
+}
+
+impl RuleOptions {
+    pub fn set(&mut self, name: &str, value: f64) {
+        self.values.insert(name.to_owned(), value);
+    }
+
+    /// The configured value of `option`, or its default.
+    pub fn get(&self, option: &RuleOption) -> f64 {
+        self.values.get(option.name).copied().unwrap_or(option.default)
+    }
+}
+
+/// A check over the model.
+pub trait Rule: Sync {
+    fn meta(&self) -> &'static RuleMeta;
+    fn check(&self, model: &Model, options: &RuleOptions, out: &mut Vec<Diagnostic>);
+}
+
+/// Every rule, in registry order (the order `poollint rules` prints).
+pub fn registry() -> &'static [&'static dyn Rule] {
+    static RULES: &[&dyn Rule] = &[
+        &engine_rules::ParseError,
+        &sizing::pool_size_invalid::Rule,
+        &sizing::pool_min_exceeds_max::Rule,
+        &concurrency::open_session_in_view::Rule,
+        &timeouts::acquire_timeout_infinite::Rule,
+        &timeouts::hikari_timeout_constraints::Rule,
+        &timeouts::driver_socket_timeout_missing::Rule,
+        &lifetime::hikari_max_lifetime_below_minimum::Rule,
+        &lifetime::hikari_idle_timeout_ge_max_lifetime::Rule,
+        &lifetime::hikari_idle_timeout_below_minimum::Rule,
+        &lifetime::hikari_idle_timeout_no_effect::Rule,
+        &lifetime::hikari_keepalive_invalid::Rule,
+        &lifetime::hikari_leak_detection_invalid::Rule,
+        &lifetime::max_lifetime_unbounded::Rule,
+        &hygiene::unknown_or_dead_pool_key::Rule,
+        &hygiene::duplicate_key_across_forms::Rule,
+        &hygiene::hikari_url_instead_of_jdbc_url::Rule,
+        &hygiene::hikari_datasource_class_conflict::Rule,
+        &hygiene::hikari_minimum_idle_set::Rule,
+        &hygiene::suspicious_time_unit::Rule,
+        &security::plaintext_credentials_in_pool_config::Rule,
+    ];
+    RULES
+}
+
+/// The rule called `name`.
+pub fn find(name: &str) -> Option<&'static dyn Rule> {
+    registry().iter().copied().find(|r| r.meta().name == name)
+}
+
+/// The registered rule name closest to `name`, for did-you-mean messages.
+pub fn suggest(name: &str) -> Option<&'static str> {
+    crate::suggest::closest(name, registry().iter().map(|r| r.meta().name))
+}
+
+/// The user documentation page of a rule (`rules/NAME.md`), compiled in.
+pub fn page(name: &str) -> Option<&'static str> {
+    pages::PAGES.iter().find(|(n, _)| *n == name).map(|(_, text)| *text)
+}
+
+mod pages {
+    include!(concat!(env!("OUT_DIR"), "/rule_pages.rs"));
+}

@@ -1,0 +1,5 @@
+//! Timeouts rules.
+
+pub mod acquire_timeout_infinite;
+pub mod driver_socket_timeout_missing;
+pub mod hikari_timeout_constraints;

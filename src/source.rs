@@ -1,0 +1,323 @@
+//! Files, byte spans and line indexes.
+//!
+//! A [`Span`] is a byte range into a file's text as read (after decoding, see
+//! [`decode`]). Line and column are computed only when rendering, through the
+//! file's [`LineIndex`], in whatever unit the output format needs.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// Index of a file in a [`SourceMap`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct FileId(pub usize);
+
+/// A byte range `start..end` (end exclusive) into one file's text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, serde::Serialize)]
+pub struct Span {
+    pub start: usize,
+    pub end: usize,
+}
+
+impl Span {
+    pub fn new(start: usize, end: usize) -> Self {
+        Span {
+            start,
+            end: end.max(start),
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.end - self.start
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.end == self.start
+    }
+
+    /// The span moved `by` bytes to the right (used for embedded documents and BOMs).
+    pub fn shifted(&self, by: usize) -> Span {
+        Span::new(self.start + by, self.end + by)
+    }
+
+    /// The smallest span covering both.
+    pub fn cover(&self, other: Span) -> Span {
+        Span::new(self.start.min(other.start), self.end.max(other.end))
+    }
+
+    pub fn contains(&self, other: Span) -> bool {
+        self.start <= other.start && other.end <= self.end
+    }
+}
+
+/// The unit in which a column is counted; each output format picks its own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ColumnUnit {
+    /// Unicode scalar values (JSON contract, human output, SARIF `unicodeCodePoints`).
+    Chars,
+    /// UTF-16 code units (SARIF default, LSP).
+    Utf16,
+    /// UTF-8 bytes (reviewdog rdjson).
+    Bytes,
+}
+
+/// A 1-based line and column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct Position {
+    pub line: usize,
+    pub column: usize,
+}
+
+/// Byte offsets of line starts; converts offsets to positions in O(log lines).
+#[derive(Debug, Clone, Default)]
+pub struct LineIndex {
+    starts: Vec<usize>,
+}
+
+impl LineIndex {
+    /// Lines end at `\n`, `\r\n` or a lone `\r`.
+    pub fn new(text: &str) -> Self {
+        let bytes = text.as_bytes();
+        let mut starts = vec![0];
+        let mut i = 0;
+        while i < bytes.len() {
+            match bytes.get(i) {
+                Some(b'\n') => starts.push(i + 1),
+                Some(b'\r') if bytes.get(i + 1) != Some(&b'\n') => starts.push(i + 1),
+                _ => {}
+            }
+            i += 1;
+        }
+        LineIndex { starts }
+    }
+
+    pub fn line_count(&self) -> usize {
+        self.starts.len()
+    }
+
+    /// 0-based line containing `offset`.
+    pub fn line_of(&self, offset: usize) -> usize {
+        self.starts.partition_point(|&s| s <= offset).saturating_sub(1)
+    }
+
+    /// Byte offset where 0-based `line` starts.
+    pub fn line_start(&self, line: usize) -> usize {
+        self.starts.get(line).copied().unwrap_or(0)
+    }
+
+    /// 1-based line and column of `offset` in `text`, column counted in `unit`.
+    pub fn position(&self, text: &str, offset: usize, unit: ColumnUnit) -> Position {
+        let offset = floor_char_boundary(text, offset.min(text.len()));
+        let line = self.line_of(offset);
+        let start = self.line_start(line).min(offset);
+        let prefix = text.get(start..offset).unwrap_or("");
+        let column = match unit {
+            ColumnUnit::Chars => prefix.chars().count(),
+            ColumnUnit::Utf16 => prefix.encode_utf16().count(),
+            ColumnUnit::Bytes => prefix.len(),
+        };
+        Position {
+            line: line + 1,
+            column: column + 1,
+        }
+    }
+}
+
+/// The largest char boundary not above `offset`.
+pub fn floor_char_boundary(text: &str, mut offset: usize) -> usize {
+    offset = offset.min(text.len());
+    while offset > 0 && !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    offset
+}
+
+/// How a file's bytes were turned into text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Encoding {
+    Utf8,
+    /// ISO-8859-1, as Spring Boot reads `.properties` files. Spans index the decoded text.
+    Latin1,
+}
+
+/// Why a file's bytes could not be read as text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DecodeError {
+    pub message: String,
+    /// Byte offset of the first offending byte.
+    pub offset: usize,
+}
+
+/// Decode a file's bytes. UTF-8 is the rule (a BOM is kept in the text and skipped by
+/// the parsers); `latin1_fallback` allows ISO-8859-1 for `.properties`. UTF-16 and
+/// binary data are refused with the offset of the problem.
+pub fn decode(bytes: &[u8], latin1_fallback: bool) -> Result<(String, Encoding), DecodeError> {
+    if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
+        return Err(DecodeError {
+            message: "file is UTF-16 encoded; save it as UTF-8".into(),
+            offset: 0,
+        });
+    }
+    if let Some(nul) = bytes.iter().position(|&b| b == 0) {
+        return Err(DecodeError {
+            message: format!("file contains a NUL byte at offset {nul}: binary data, not a configuration file"),
+            offset: nul,
+        });
+    }
+    match std::str::from_utf8(bytes) {
+        Ok(text) => Ok((text.to_owned(), Encoding::Utf8)),
+        Err(_) if latin1_fallback => Ok((bytes.iter().map(|&b| b as char).collect(), Encoding::Latin1)),
+        Err(e) => Err(DecodeError {
+            message: format!("file is not valid UTF-8 (invalid byte at offset {})", e.valid_up_to()),
+            offset: e.valid_up_to(),
+        }),
+    }
+}
+
+/// Length of a leading UTF-8 byte-order mark, if any.
+pub fn bom_len(text: &str) -> usize {
+    if text.starts_with('\u{FEFF}') {
+        3
+    } else {
+        0
+    }
+}
+
+/// One file's text and where it came from.
+#[derive(Debug, Clone)]
+pub struct SourceFile {
+    pub id: FileId,
+    /// Path as found on disk.
+    pub path: PathBuf,
+    /// Path shown to users: relative to the current directory, with `/`.
+    pub display: String,
+    pub text: Arc<str>,
+    pub encoding: Encoding,
+    pub lines: Arc<LineIndex>,
+}
+
+impl SourceFile {
+    pub fn position(&self, offset: usize, unit: ColumnUnit) -> Position {
+        self.lines.position(&self.text, offset, unit)
+    }
+
+    /// The text a span covers ("" when the span is out of range).
+    pub fn slice(&self, span: Span) -> &str {
+        self.text.get(span.start..span.end).unwrap_or("")
+    }
+}
+
+/// Every file of a run, by [`FileId`].
+#[derive(Debug, Default, Clone)]
+pub struct SourceMap {
+    files: Vec<SourceFile>,
+}
+
+impl SourceMap {
+    pub fn add(&mut self, path: &Path, text: String, encoding: Encoding) -> FileId {
+        let id = FileId(self.files.len());
+        let lines = Arc::new(LineIndex::new(&text));
+        self.files.push(SourceFile {
+            id,
+            path: path.to_path_buf(),
+            display: display_path(path),
+            text: Arc::from(text),
+            encoding,
+            lines,
+        });
+        id
+    }
+
+    pub fn get(&self, id: FileId) -> Option<&SourceFile> {
+        self.files.get(id.0)
+    }
+
+    pub fn files(&self) -> &[SourceFile] {
+        &self.files
+    }
+
+    pub fn len(&self) -> usize {
+        self.files.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.files.is_empty()
+    }
+
+    pub fn display(&self, id: FileId) -> &str {
+        self.get(id).map(|f| f.display.as_str()).unwrap_or("<unknown>")
+    }
+
+    /// Replace each span's bytes with `*`, keeping byte lengths so every other span
+    /// stays valid. Spans are widened to char boundaries first.
+    pub fn mask(&mut self, id: FileId, spans: &[Span]) {
+        let Some(file) = self.files.get_mut(id.0) else {
+            return;
+        };
+        if spans.is_empty() {
+            return;
+        }
+        let mut bytes = file.text.as_bytes().to_vec();
+        for span in spans {
+            let start = floor_char_boundary(&file.text, span.start);
+            let mut end = span.end.min(bytes.len());
+            while end < bytes.len() && !file.text.is_char_boundary(end) {
+                end += 1;
+            }
+            for b in bytes.iter_mut().take(end).skip(start) {
+                *b = b'*';
+            }
+        }
+        // Whole chars were replaced by ASCII, so the result is valid UTF-8.
+        if let Ok(text) = String::from_utf8(bytes) {
+            file.text = Arc::from(text);
+        }
+    }
+}
+
+/// A path relative to the current directory when possible, always with `/`.
+pub fn display_path(path: &Path) -> String {
+    let cwd = std::env::current_dir().ok();
+    let shown = cwd
+        .as_deref()
+        .and_then(|cwd| path.strip_prefix(cwd).ok())
+        .unwrap_or(path);
+    let text = shown.to_string_lossy().replace('\\', "/");
+    text.strip_prefix("./").map(str::to_owned).unwrap_or(text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn positions_count_chars_utf16_and_bytes() {
+        let text = "a: é\nb: 😀x\r\nc\rd";
+        let idx = LineIndex::new(text);
+        assert_eq!(idx.line_count(), 4);
+        let x = text.find('x').unwrap();
+        assert_eq!(idx.position(text, x, ColumnUnit::Chars), Position { line: 2, column: 5 });
+        assert_eq!(idx.position(text, x, ColumnUnit::Utf16), Position { line: 2, column: 6 });
+        assert_eq!(idx.position(text, x, ColumnUnit::Bytes), Position { line: 2, column: 8 });
+        let d = text.find('d').unwrap();
+        assert_eq!(idx.position(text, d, ColumnUnit::Chars), Position { line: 4, column: 1 });
+    }
+
+    #[test]
+    fn decode_refuses_binary_and_utf16_and_accepts_latin1_when_allowed() {
+        assert!(decode(b"a\0b", false).is_err());
+        assert!(decode(&[0xFF, 0xFE, b'a', 0], false).is_err());
+        let err = decode(b"ab\xE9", false).unwrap_err();
+        assert_eq!(err.offset, 2);
+        let (text, enc) = decode(b"k=caf\xE9", true).unwrap();
+        assert_eq!((text.as_str(), enc), ("k=café", Encoding::Latin1));
+    }
+
+    #[test]
+    fn mask_keeps_lengths_and_utf8() {
+        let mut map = SourceMap::default();
+        let id = map.add(Path::new("x"), "pw: sécret\nnext".into(), Encoding::Utf8);
+        map.mask(id, &[Span::new(4, 11)]);
+        let text = &map.get(id).unwrap().text;
+        assert_eq!(&**text, "pw: *******\nnext");
+    }
+}

@@ -1,0 +1,313 @@
+//! One spanned [`Document`] tree per file, whatever its format.
+//!
+//! Every key, scalar and collection carries a byte [`Span`]. Trees are stored in an
+//! arena (`Vec<Node>` addressed by [`NodeId`]) and built iteratively, so no input can
+//! overflow the stack. YAML aliases are kept as references and never expanded; merge
+//! keys are resolved lazily by [`Document::entries`] with a work bound. Comments are kept
+//! for inline suppressions.
+
+pub mod ini;
+pub mod properties;
+pub mod toml;
+pub mod yaml;
+
+use crate::source::Span;
+
+/// Index of a node in its [`Document`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct NodeId(pub usize);
+
+/// Deepest nesting any parser accepts before reporting a parse error.
+pub const MAX_DEPTH: usize = 256;
+
+/// How a scalar was written. Ecosystems type scalars themselves (YAML 1.1 vs 1.2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ScalarStyle {
+    /// Unquoted (YAML plain, TOML number/bool/date, INI and properties values).
+    Plain,
+    SingleQuoted,
+    DoubleQuoted,
+    /// YAML `|` block.
+    Literal,
+    /// YAML `>` block.
+    Folded,
+}
+
+impl ScalarStyle {
+    pub fn is_quoted(self) -> bool {
+        matches!(self, ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Scalar {
+    /// The value after unquoting and unescaping.
+    pub text: String,
+    pub style: ScalarStyle,
+    /// Explicit tag (`!!str`), if any.
+    pub tag: Option<String>,
+}
+
+/// One key/value pair of a mapping, in source order (duplicates kept).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Entry {
+    pub key: NodeId,
+    pub value: NodeId,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum NodeKind {
+    Scalar(Scalar),
+    Seq(Vec<NodeId>),
+    Map(Vec<Entry>),
+    /// `*name`: a reference to the anchored node (None when the anchor is unknown).
+    Alias { name: String, target: Option<NodeId> },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Node {
+    pub kind: NodeKind,
+    pub span: Span,
+    /// `&name` on this node, if any.
+    pub anchor: Option<String>,
+}
+
+/// A comment with its span (the text excludes the comment marker).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Comment {
+    pub span: Span,
+    pub text: String,
+}
+
+/// A line directive that is not a key/value pair, e.g. `include 'x.conf'`,
+/// `%include`, `!includedir`. Recorded, not followed, by the syntax layer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Directive {
+    pub name: String,
+    pub name_span: Span,
+    pub argument: String,
+    pub argument_span: Span,
+}
+
+/// A syntax problem, reported as a `parse-error` diagnostic.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyntaxError {
+    pub message: String,
+    pub span: Span,
+}
+
+/// A file parsed into one or more documents.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Document {
+    pub nodes: Vec<Node>,
+    /// Root of each document (`---` in YAML, `#---` in properties); usually one.
+    pub roots: Vec<NodeId>,
+    pub comments: Vec<Comment>,
+    pub directives: Vec<Directive>,
+    /// Problems found. A document with errors may still hold what was read before them.
+    pub errors: Vec<SyntaxError>,
+}
+
+/// The value of a mapping entry after following aliases and merge keys.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ResolvedEntry {
+    pub key: NodeId,
+    pub value: NodeId,
+    /// True when the entry came in through a `<<` merge key.
+    pub merged: bool,
+}
+
+/// Most alias hops followed before giving up (guards against alias cycles).
+const MAX_ALIAS_HOPS: usize = 64;
+/// Most entries [`Document::entries`] visits through merge keys for one mapping.
+const MAX_MERGE_WORK: usize = 10_000;
+
+impl Document {
+    pub fn push(&mut self, kind: NodeKind, span: Span) -> NodeId {
+        self.nodes.push(Node {
+            kind,
+            span,
+            anchor: None,
+        });
+        NodeId(self.nodes.len() - 1)
+    }
+
+    pub fn node(&self, id: NodeId) -> Option<&Node> {
+        self.nodes.get(id.0)
+    }
+
+    pub fn span(&self, id: NodeId) -> Span {
+        self.node(id).map(|n| n.span).unwrap_or_default()
+    }
+
+    /// Follow aliases to the node they stand for.
+    pub fn resolve(&self, mut id: NodeId) -> NodeId {
+        for _ in 0..MAX_ALIAS_HOPS {
+            match self.node(id).map(|n| &n.kind) {
+                Some(NodeKind::Alias {
+                    target: Some(target),
+                    ..
+                }) => id = *target,
+                _ => return id,
+            }
+        }
+        id
+    }
+
+    /// The scalar at `id` (after following aliases).
+    pub fn scalar(&self, id: NodeId) -> Option<&Scalar> {
+        match self.node(self.resolve(id)).map(|n| &n.kind) {
+            Some(NodeKind::Scalar(s)) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// Text of the scalar at `id`, if it is one.
+    pub fn text(&self, id: NodeId) -> Option<&str> {
+        self.scalar(id).map(|s| s.text.as_str())
+    }
+
+    pub fn seq(&self, id: NodeId) -> Option<&[NodeId]> {
+        match self.node(self.resolve(id)).map(|n| &n.kind) {
+            Some(NodeKind::Seq(items)) => Some(items),
+            _ => None,
+        }
+    }
+
+    pub fn is_map(&self, id: NodeId) -> bool {
+        matches!(
+            self.node(self.resolve(id)).map(|n| &n.kind),
+            Some(NodeKind::Map(_))
+        )
+    }
+
+    /// The entries of the mapping at `id` with YAML merge keys (`<<: *a`, `<<: [*a, *b]`)
+    /// applied: own entries first, in order, then merged entries whose key the mapping
+    /// does not set itself. Duplicated own keys are all returned (for the duplicate
+    /// lint); ecosystems take the last. Work is bounded, so alias bombs stay cheap.
+    pub fn entries(&self, id: NodeId) -> Vec<ResolvedEntry> {
+        let mut out = Vec::new();
+        let mut work = 0usize;
+        self.collect_entries(self.resolve(id), false, &mut out, &mut work);
+        out
+    }
+
+    fn collect_entries(&self, map: NodeId, merged: bool, out: &mut Vec<ResolvedEntry>, work: &mut usize) {
+        // Iterative over the merge chain: a stack of mappings still to merge in.
+        let mut pending = vec![(map, merged)];
+        while let Some((current, is_merged)) = pending.pop() {
+            let Some(NodeKind::Map(entries)) = self.node(current).map(|n| &n.kind) else {
+                continue;
+            };
+            let own_start = out.len();
+            let mut merges = Vec::new();
+            for entry in entries {
+                *work += 1;
+                if *work > MAX_MERGE_WORK {
+                    return;
+                }
+                let is_merge_key = self
+                    .scalar(entry.key)
+                    .is_some_and(|s| s.text == "<<" && s.style == ScalarStyle::Plain);
+                if is_merge_key {
+                    merges.push(entry.value);
+                    continue;
+                }
+                let key_text = self.text(entry.key);
+                let shadowed = is_merged
+                    && key_text.is_some()
+                    && out[..own_start.min(out.len())]
+                        .iter()
+                        .any(|e| self.text(e.key) == key_text);
+                if !shadowed {
+                    out.push(ResolvedEntry {
+                        key: entry.key,
+                        value: entry.value,
+                        merged: is_merged,
+                    });
+                }
+            }
+            // Merge sources listed first take precedence, so push them last.
+            for source in merges.into_iter().rev() {
+                let source = self.resolve(source);
+                match self.node(source).map(|n| &n.kind) {
+                    Some(NodeKind::Seq(items)) => {
+                        for item in items.iter().rev() {
+                            pending.push((self.resolve(*item), true));
+                        }
+                    }
+                    _ => pending.push((source, true)),
+                }
+            }
+        }
+    }
+
+    /// The value for `key` in the mapping at `id` (last occurrence wins, merges applied).
+    pub fn get(&self, id: NodeId, key: &str) -> Option<NodeId> {
+        self.entries(id)
+            .into_iter()
+            .filter(|e| self.text(e.key) == Some(key))
+            .map(|e| e.value)
+            .next_back()
+    }
+
+    /// Move every span by `by` bytes (a BOM skipped before parsing, or an embedded
+    /// document placed at an offset in its outer file).
+    pub fn shift(&mut self, by: usize) {
+        self.remap(|offset| offset + by);
+    }
+
+    /// Map every span through `f` (byte offset in the parsed text → offset in the file).
+    pub fn remap(&mut self, f: impl Fn(usize) -> usize) {
+        let map = |s: Span| Span::new(f(s.start), f(s.end));
+        for node in &mut self.nodes {
+            node.span = map(node.span);
+        }
+        for c in &mut self.comments {
+            c.span = map(c.span);
+        }
+        for d in &mut self.directives {
+            d.name_span = map(d.name_span);
+            d.argument_span = map(d.argument_span);
+        }
+        for e in &mut self.errors {
+            e.span = map(e.span);
+        }
+    }
+
+    /// Every span in the document, for invariant checks in tests.
+    pub fn all_spans(&self) -> Vec<Span> {
+        let mut spans: Vec<Span> = self.nodes.iter().map(|n| n.span).collect();
+        spans.extend(self.comments.iter().map(|c| c.span));
+        spans.extend(self.directives.iter().flat_map(|d| [d.name_span, d.argument_span]));
+        spans.extend(self.errors.iter().map(|e| e.span));
+        spans
+    }
+}
+
+/// The file formats the syntax layer reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Format {
+    Yaml,
+    /// JSON goes through the YAML loader (JSON is YAML 1.2 flow syntax).
+    Json,
+    Toml,
+    Properties,
+    Ini(ini::Dialect),
+}
+
+/// Parse `text` as `format`. A leading BOM is skipped and spans still index `text`.
+pub fn parse(format: Format, text: &str) -> Document {
+    let bom = crate::source::bom_len(text);
+    let body = text.get(bom..).unwrap_or("");
+    let mut doc = match format {
+        Format::Yaml | Format::Json => yaml::parse(body),
+        Format::Toml => toml::parse(body),
+        Format::Properties => properties::parse(body),
+        Format::Ini(dialect) => ini::parse(body, dialect),
+    };
+    if bom > 0 {
+        doc.shift(bom);
+    }
+    doc
+}

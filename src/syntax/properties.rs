@@ -1,0 +1,6 @@
+//! Java `.properties`. Placeholder.
+use super::Document;
+
+pub fn parse(_text: &str) -> Document {
+    Document::default()
+}

@@ -1,0 +1,6 @@
+//! TOML through `toml::de::DeTable`. Placeholder.
+use super::Document;
+
+pub fn parse(_text: &str) -> Document {
+    Document::default()
+}
