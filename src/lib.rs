@@ -4,6 +4,7 @@
 //! spanned trees ([`syntax`]), read by ecosystems into the typed [`model`], checked by
 //! [`rules`] under the [`engine`], and rendered ([`render`]).
 
+pub mod capacity;
 pub mod diagnostic;
 pub mod model;
 pub mod render;

@@ -1,0 +1,1 @@
+//! Capacity math (DESIGN.md §9). Placeholder.
