@@ -6,9 +6,14 @@
 
 pub mod capacity;
 pub mod diagnostic;
+pub mod ecosystems;
+pub mod engine;
+pub mod manifest;
 pub mod model;
 pub mod render;
 pub mod source;
 pub mod suggest;
 pub mod rules;
 pub mod syntax;
+pub mod walk;
+pub mod cli;

@@ -10,6 +10,8 @@ use std::time::Duration;
 
 use crate::source::{FileId, Span};
 
+pub mod hikari;
+
 /// Where a value came from.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Origin {
@@ -230,6 +232,8 @@ pub struct PoolClassSettings {
     pub data_source_class_name: Option<Setting<String>>,
     pub jdbc_url: Option<Setting<String>>,
     pub jndi_name: Option<Setting<String>>,
+    /// A `url` key on a pool bound directly to HikariCP, which has no such property.
+    pub url: Option<Setting<String>>,
     /// True when a data source is built elsewhere (Spring's auto-configuration passes
     /// `spring.datasource.url` and friends to Hikari), so HikariCP's own class checks
     /// do not apply to absent keys.
@@ -352,6 +356,9 @@ pub struct ConfigEntry {
     pub profile: Option<String>,
     /// Placeholder or environment variable the value passes through, if any.
     pub via: Option<String>,
+    /// Entries with the same scope configure the same application (Spring: the
+    /// directory holding its `application*` files).
+    pub scope: String,
 }
 
 /// A secret found while reading: masked in every output.

@@ -8,7 +8,7 @@ pub mod sizing;
 pub mod timeouts;
 
 pub mod concurrency;
-mod engine_rules;
+pub mod engine_rules;
 
 use std::collections::BTreeMap;
 
@@ -89,7 +89,7 @@ pub struct RuleMeta {
 }
 
 /// Option values for one run of one rule.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct RuleOptions {
     values: BTreeMap<String, f64>,
 }

@@ -1,0 +1,356 @@
+//! Command-line interface (DESIGN.md §6): clap definitions and dispatch. Exit codes:
+//! 0 clean, 1 findings at or above `--fail-on`, 2 usage, configuration or internal error.
+
+use std::io::{IsTerminal, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::engine::{self, CheckRequest};
+use crate::manifest::{self, FailOn, LintSettings, ManifestError};
+use crate::model::Location;
+use crate::render::{self, OutputFormat, RenderContext, Summary};
+use crate::rules;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "poollint",
+    version,
+    about = "Lint database connection-pool configuration before it reaches production",
+    long_about = "poollint reads the configuration files a team already has (Spring Boot with \
+                  HikariCP today), builds a typed model of every connection pool and reports, \
+                  with exact line and column, settings that fail at start-up, are silently \
+                  changed by the pool library, or cannot carry the load."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check configuration files and directories (default: the current directory).
+    Check(CheckArgs),
+    /// Print the documentation of a rule.
+    Explain {
+        /// Rule name, e.g. hikari-max-lifetime-below-minimum.
+        rule: String,
+    },
+    /// List every rule: name, category, default severity and what it checks.
+    Rules {
+        #[arg(long, value_enum, default_value_t = ListFormat::Text)]
+        format: ListFormat,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ListFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CheckArgs {
+    /// Files and directories to check.
+    #[arg(default_value = ".")]
+    pub paths: Vec<PathBuf>,
+    /// Output format, optionally written to a file: FORMAT or FORMAT=PATH. Repeatable.
+    #[arg(short, long = "format", value_name = "FORMAT[=PATH]", value_parser = parse_output)]
+    pub format: Vec<Output>,
+    /// Lowest severity that makes the run exit with 1 (default from poollint.toml, else error).
+    #[arg(long, value_enum, value_name = "LEVEL")]
+    pub fail_on: Option<FailOn>,
+    /// poollint.toml to use instead of the nearest one above the first path.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Run only these rules (comma-separated).
+    #[arg(long, value_delimiter = ',', value_name = "RULE,...")]
+    pub select: Option<Vec<String>>,
+    /// Do not run these rules (comma-separated).
+    #[arg(long, value_delimiter = ',', value_name = "RULE,...")]
+    pub ignore: Vec<String>,
+    /// Colour in human output. NO_COLOR and FORCE_COLOR are respected with auto.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+    /// Print files, bytes and time per stage on stderr.
+    #[arg(long)]
+    pub stats: bool,
+    /// Read one file from standard input, treated as if it were at this path.
+    #[arg(long, value_name = "NAME")]
+    pub stdin_filename: Option<PathBuf>,
+    /// Files larger than this many bytes are refused with a parse-error.
+    #[arg(long, value_name = "BYTES", default_value_t = engine::DEFAULT_MAX_FILE_SIZE)]
+    pub max_file_size: u64,
+}
+
+/// One `--format` value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Output {
+    pub format: OutputFormat,
+    pub path: Option<PathBuf>,
+}
+
+fn parse_output(text: &str) -> Result<Output, String> {
+    let (name, path) = match text.split_once('=') {
+        Some((name, path)) if !path.is_empty() => (name, Some(PathBuf::from(path))),
+        Some(_) => return Err("FORMAT=PATH needs a path after `=`".into()),
+        None => (text, None),
+    };
+    let format = OutputFormat::from_str(name, true).map_err(|_| {
+        let names: Vec<String> = OutputFormat::value_variants()
+            .iter()
+            .filter_map(|v| v.to_possible_value().map(|p| p.get_name().to_owned()))
+            .collect();
+        format!("unknown format `{name}` (expected one of: {})", names.join(", "))
+    })?;
+    Ok(Output { format, path })
+}
+
+/// Entry point used by `main`.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Check(args) => run_check(&args),
+        Command::Explain { rule } => explain(&rule),
+        Command::Rules { format } => list_rules(format),
+    }
+}
+
+const EXIT_FINDINGS: u8 = 1;
+const EXIT_ERROR: u8 = 2;
+
+fn usage_error(message: &str) -> ExitCode {
+    eprintln!("error: {message}");
+    ExitCode::from(EXIT_ERROR)
+}
+
+/// Unknown names in `--select`/`--ignore` are usage errors with a did-you-mean.
+fn check_rule_names<'a>(names: impl IntoIterator<Item = &'a String>) -> Result<(), String> {
+    for name in names {
+        if rules::find(name).is_none() {
+            let hint = rules::suggest(name)
+                .map(|s| format!("; did you mean `{s}`?"))
+                .unwrap_or_else(|| "; `poollint rules` lists them".into());
+            return Err(format!("unknown rule `{name}`{hint}"));
+        }
+    }
+    Ok(())
+}
+
+fn run_check(args: &CheckArgs) -> ExitCode {
+    let requested = args.select.iter().flatten().chain(args.ignore.iter());
+    if let Err(message) = check_rule_names(requested) {
+        return usage_error(&message);
+    }
+    let color = use_color(args.color);
+    let settings = match load_settings(args) {
+        Ok(settings) => settings,
+        Err(error) => {
+            eprint!("{}", render_manifest_error(&error, color));
+            return ExitCode::from(EXIT_ERROR);
+        }
+    };
+    let mut request = CheckRequest::new(args.paths.clone());
+    request.select = args.select.clone();
+    request.ignore = args.ignore.clone();
+    request.max_file_size = args.max_file_size;
+    if let Some(name) = &args.stdin_filename {
+        let mut text = String::new();
+        if let Err(e) = std::io::stdin().read_to_string(&mut text) {
+            return usage_error(&format!("cannot read standard input: {e}"));
+        }
+        request.stdin = Some((name.clone(), text));
+    }
+    let fail_on = args.fail_on.unwrap_or(settings.fail_on);
+    request.settings = settings;
+    let report = engine::check(&request);
+    for note in &report.notes {
+        eprintln!("poollint: {note}");
+    }
+    if let Err(message) = write_outputs(args, &report, color) {
+        return usage_error(&message);
+    }
+    if args.stats {
+        print_stats(&report.stats);
+    }
+    exit_code(&report, fail_on)
+}
+
+fn exit_code(report: &engine::Report, fail_on: FailOn) -> ExitCode {
+    for error in &report.internal_errors {
+        eprintln!("poollint: error: {error}");
+    }
+    if !report.internal_errors.is_empty() {
+        ExitCode::from(EXIT_ERROR)
+    } else if report.diagnostics.iter().any(|d| fail_on.fails(d.severity)) {
+        ExitCode::from(EXIT_FINDINGS)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+/// The manifest named by `--config`, else the nearest one above the first path.
+fn load_settings(args: &CheckArgs) -> Result<LintSettings, Box<ManifestError>> {
+    let start = args
+        .stdin_filename
+        .as_deref()
+        .or(args.paths.first().map(PathBuf::as_path))
+        .unwrap_or(Path::new("."));
+    let path = match &args.config {
+        Some(path) => Some(path.clone()),
+        None => manifest::discover(start).or_else(|| manifest::discover(Path::new("."))),
+    };
+    match path {
+        Some(path) => manifest::load(&path),
+        None => Ok(LintSettings::default()),
+    }
+}
+
+fn write_outputs(args: &CheckArgs, report: &engine::Report, color: bool) -> Result<(), String> {
+    let default = [Output {
+        format: OutputFormat::Human,
+        path: None,
+    }];
+    let outputs = if args.format.is_empty() { &default[..] } else { &args.format };
+    for output in outputs {
+        let ctx = RenderContext {
+            sources: &report.sources,
+            summary: Summary::of(report.files_checked(), &report.diagnostics),
+            color: color && output.path.is_none(),
+            width: terminal_width(),
+        };
+        let text = render::render(output.format, &report.diagnostics, &ctx);
+        match &output.path {
+            Some(path) => std::fs::write(path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))?,
+            None => {
+                let mut stdout = std::io::stdout().lock();
+                // A closed pipe (`poollint check | head`) is not an error worth reporting.
+                let _ = stdout.write_all(text.as_bytes());
+            }
+        }
+    }
+    Ok(())
+}
+
+fn print_stats(stats: &engine::Stats) {
+    let ms = |d: std::time::Duration| d.as_secs_f64() * 1000.0;
+    eprintln!(
+        "poollint: {} files, {} bytes; walk {:.1} ms, read+parse {:.1} ms, model {:.1} ms, rules {:.1} ms",
+        stats.files,
+        stats.bytes,
+        ms(stats.walk),
+        ms(stats.read_parse),
+        ms(stats.model),
+        ms(stats.rules)
+    );
+}
+
+/// `--color auto` honours NO_COLOR, then FORCE_COLOR, then whether stdout is a terminal.
+fn use_color(choice: ColorChoice) -> bool {
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            if std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()) {
+                false
+            } else if std::env::var_os("FORCE_COLOR").is_some_and(|v| !v.is_empty() && v != "0") {
+                true
+            } else {
+                std::io::stdout().is_terminal()
+            }
+        }
+    }
+}
+
+/// `COLUMNS` when set, else 100 (stable output in pipes and CI logs).
+fn terminal_width() -> usize {
+    std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.parse().ok())
+        .filter(|w: &usize| *w >= 40)
+        .unwrap_or(100)
+}
+
+fn render_manifest_error(error: &ManifestError, color: bool) -> String {
+    let Some(file) = error.file else {
+        return format!("error: {}\n", error.message);
+    };
+    let diagnostic = Diagnostic {
+        rule: "config-error",
+        category: "engine",
+        severity: Severity::Error,
+        message: error.message.clone(),
+        primary: Location { file, span: error.span },
+        primary_label: Some("here".into()),
+        labels: Vec::new(),
+        help: error.help.clone(),
+        key: None,
+        fingerprint_parts: Vec::new(),
+    };
+    let ctx = RenderContext {
+        sources: &error.sources,
+        summary: Summary::default(),
+        color,
+        width: terminal_width(),
+    };
+    render::human::render(std::slice::from_ref(&diagnostic), &ctx)
+}
+
+fn explain(name: &str) -> ExitCode {
+    match rules::page(name) {
+        Some(page) => {
+            print!("{page}");
+            ExitCode::SUCCESS
+        }
+        None => {
+            let hint = rules::suggest(name)
+                .map(|s| format!("; did you mean `{s}`?"))
+                .unwrap_or_else(|| "; `poollint rules` lists them".into());
+            usage_error(&format!("unknown rule `{name}`{hint}"))
+        }
+    }
+}
+
+fn list_rules(format: ListFormat) -> ExitCode {
+    let metas = rules::registry().iter().map(|r| r.meta());
+    match format {
+        ListFormat::Json => {
+            let list: Vec<serde_json::Value> = metas
+                .map(|m| {
+                    serde_json::json!({
+                        "name": m.name,
+                        "category": m.category.as_str(),
+                        "severity": m.default_severity.as_str(),
+                        "inputs": m.inputs.as_str(),
+                        "summary": m.summary,
+                        "options": m.options.iter().map(|o| serde_json::json!({
+                            "name": o.name, "default": o.default, "doc": o.doc
+                        })).collect::<Vec<_>>(),
+                    })
+                })
+                .collect();
+            println!("{}", serde_json::to_string_pretty(&list).unwrap_or_default());
+        }
+        ListFormat::Text => {
+            for m in metas {
+                println!(
+                    "{:<40} {:<12} {:<8} {}",
+                    m.name,
+                    m.category.as_str(),
+                    m.default_severity.as_str(),
+                    m.summary
+                );
+            }
+        }
+    }
+    ExitCode::SUCCESS
+}

@@ -1,0 +1,246 @@
+//! Connection URLs and strings: JDBC (`jdbc:postgresql://h/db?socketTimeout=30`,
+//! `jdbc:sqlserver://h;databaseName=x`), libpq URLs (`postgres://u:p@h/db?sslmode=...`)
+//! and key/value strings (`host=h password=p`, `Server=h;Password=p`). Every part keeps
+//! its byte range inside the string, so diagnostics and redaction point into it.
+
+use std::ops::Range;
+
+/// A parameter of a connection string, with byte ranges into the string.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Param {
+    pub name: String,
+    pub name_range: Range<usize>,
+    pub value: String,
+    pub value_range: Range<usize>,
+}
+
+/// What a connection string says, with byte ranges into it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ParsedConnection {
+    /// Engine named by the scheme or sub-protocol (`postgresql`, `mysql`, ...).
+    pub engine: Option<String>,
+    pub host: Option<(String, Range<usize>)>,
+    /// Password in the URL's userinfo (`user:secret@`).
+    pub userinfo_password: Option<Range<usize>>,
+    pub params: Vec<Param>,
+}
+
+impl ParsedConnection {
+    /// The parameter called `name` (case-insensitive), last one wins.
+    pub fn param(&self, name: &str) -> Option<&Param> {
+        self.params.iter().rev().find(|p| p.name.eq_ignore_ascii_case(name))
+    }
+}
+
+/// Normalise scheme names to the engine names the model uses.
+fn engine_of(scheme: &str) -> String {
+    match scheme.to_ascii_lowercase().as_str() {
+        "postgres" | "postgresql" | "pgsql" => "postgresql".into(),
+        other => other.into(),
+    }
+}
+
+/// Parse a URL-shaped connection string (`jdbc:...` or `scheme://...`). None when the
+/// text is not one.
+pub fn parse_url(text: &str) -> Option<ParsedConnection> {
+    let (body_start, scheme) = scheme_of(text)?;
+    let mut parsed = ParsedConnection {
+        engine: Some(engine_of(scheme)),
+        ..Default::default()
+    };
+    let rest = text.get(body_start..)?;
+    let Some(after_slashes) = rest.strip_prefix("//") else {
+        // `jdbc:oracle:thin:@host`, `jdbc:h2:mem:x`: no authority to read.
+        return Some(parsed);
+    };
+    let authority_start = body_start + 2;
+    let authority_len = after_slashes
+        .find(['/', '?', ';'])
+        .unwrap_or(after_slashes.len());
+    let authority = after_slashes.get(..authority_len)?;
+    read_authority(authority, authority_start, &mut parsed);
+    let tail_start = authority_start + authority_len;
+    let tail = text.get(tail_start..)?;
+    if let Some(q) = tail.find('?') {
+        read_pairs(text, tail_start + q + 1, &['&'], &mut parsed.params);
+    }
+    if let Some(s) = tail.find(';') {
+        // SQL Server style: `jdbc:sqlserver://h:1433;databaseName=x;socketTimeout=3`.
+        read_pairs(text, tail_start + s + 1, &[';'], &mut parsed.params);
+    }
+    Some(parsed)
+}
+
+/// `jdbc:postgresql:` → (offset after it, "postgresql"); `postgres://` → (offset of `//`, "postgres").
+fn scheme_of(text: &str) -> Option<(usize, &str)> {
+    let (offset, rest) = match text.strip_prefix("jdbc:") {
+        Some(rest) => (5, rest),
+        None => (0, text),
+    };
+    let colon = rest.find(':')?;
+    let scheme = rest.get(..colon)?;
+    let valid = !scheme.is_empty()
+        && scheme
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'));
+    if !valid || (offset == 0 && !rest.get(colon + 1..)?.starts_with("//")) {
+        return None;
+    }
+    Some((offset + colon + 1, scheme))
+}
+
+fn read_authority(authority: &str, start: usize, parsed: &mut ParsedConnection) {
+    let host_part_start = match authority.rfind('@') {
+        Some(at) => {
+            if let Some(colon) = authority.get(..at).and_then(|u| u.find(':')) {
+                parsed.userinfo_password = Some(start + colon + 1..start + at);
+            }
+            at + 1
+        }
+        None => 0,
+    };
+    let hosts = authority.get(host_part_start..).unwrap_or("");
+    let host_len = hosts.find([':', ',']).unwrap_or(hosts.len());
+    if let Some(host) = hosts.get(..host_len).filter(|h| !h.is_empty()) {
+        let host_start = start + host_part_start;
+        parsed.host = Some((host.to_owned(), host_start..host_start + host_len));
+    }
+}
+
+/// Read `name=value` pairs separated by any of `separators`, starting at `start`, until
+/// the end of the text (or `#` for URLs).
+fn read_pairs(text: &str, start: usize, separators: &[char], out: &mut Vec<Param>) {
+    let Some(rest) = text.get(start..) else {
+        return;
+    };
+    let end = rest.find('#').unwrap_or(rest.len());
+    let mut offset = start;
+    for piece in rest.get(..end).unwrap_or("").split(|c| separators.contains(&c)) {
+        if let Some(param) = pair(piece, offset) {
+            out.push(param);
+        }
+        offset += piece.len() + 1;
+    }
+}
+
+/// One `name=value` piece at `offset`, trimmed.
+fn pair(piece: &str, offset: usize) -> Option<Param> {
+    let eq = piece.find('=')?;
+    let raw_name = piece.get(..eq)?;
+    let raw_value = piece.get(eq + 1..)?;
+    let name_lead = raw_name.len() - raw_name.trim_start().len();
+    let name = raw_name.trim();
+    let value_lead = raw_value.len() - raw_value.trim_start().len();
+    let value = raw_value.trim();
+    if name.is_empty() {
+        return None;
+    }
+    let name_start = offset + name_lead;
+    let value_start = offset + eq + 1 + value_lead;
+    Some(Param {
+        name: name.to_owned(),
+        name_range: name_start..name_start + name.len(),
+        value: value.to_owned(),
+        value_range: value_start..value_start + value.len(),
+    })
+}
+
+/// Parse a key/value connection string: libpq (`host=h password='p q'`, space
+/// separated) or ADO.NET (`Server=h;Password=p`, semicolon separated). None when the
+/// text has no `=`.
+pub fn parse_key_values(text: &str) -> Option<ParsedConnection> {
+    if !text.contains('=') {
+        return None;
+    }
+    let mut parsed = ParsedConnection::default();
+    let separators: &[char] = if text.contains(';') { &[';'] } else { &[' ', '\t'] };
+    read_pairs(text, 0, separators, &mut parsed.params);
+    if parsed.params.is_empty() {
+        return None;
+    }
+    if let Some(host) = parsed
+        .params
+        .iter()
+        .find(|p| ["host", "server", "data source"].contains(&p.name.to_ascii_lowercase().as_str()))
+    {
+        parsed.host = Some((host.value.clone(), host.value_range.clone()));
+    }
+    Some(parsed)
+}
+
+/// Names of parameters that carry a password in any connection-string dialect.
+pub fn is_password_param(name: &str) -> bool {
+    matches!(
+        name.to_ascii_lowercase().as_str(),
+        "password" | "pwd" | "passwd" | "pass" | "user password"
+    )
+}
+
+/// Byte ranges of every password inside a value: URL userinfo and `password=` style
+/// parameters in URLs and key/value strings.
+pub fn password_ranges(text: &str) -> Vec<Range<usize>> {
+    let parsed = parse_url(text).or_else(|| parse_key_values(text));
+    let Some(parsed) = parsed else {
+        return Vec::new();
+    };
+    let mut ranges: Vec<Range<usize>> = parsed.userinfo_password.iter().cloned().collect();
+    ranges.extend(
+        parsed
+            .params
+            .iter()
+            .filter(|p| is_password_param(&p.name) && !p.value.is_empty())
+            .map(|p| p.value_range.clone()),
+    );
+    ranges.retain(|r| !r.is_empty());
+    ranges
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at<'a>(text: &'a str, r: &Range<usize>) -> &'a str {
+        text.get(r.clone()).unwrap_or("<bad range>")
+    }
+
+    #[test]
+    fn jdbc_postgres_url_with_params() {
+        let url = "jdbc:postgresql://db.internal:5432/auth?socketTimeout=30&sslmode=require";
+        let p = parse_url(url).unwrap();
+        assert_eq!(p.engine.as_deref(), Some("postgresql"));
+        assert_eq!(p.host.as_ref().map(|h| h.0.as_str()), Some("db.internal"));
+        let st = p.param("sockettimeout").unwrap();
+        assert_eq!(at(url, &st.value_range), "30");
+        assert_eq!(at(url, &p.param("sslmode").unwrap().value_range), "require");
+    }
+
+    #[test]
+    fn userinfo_and_password_params_are_found() {
+        let url = "postgres://app:s3cr%40t@db:5432/app?password=other";
+        let ranges = password_ranges(url);
+        let found: Vec<&str> = ranges.iter().map(|r| at(url, r)).collect();
+        assert_eq!(found, vec!["s3cr%40t", "other"]);
+        let mysql = "jdbc:mysql://h/db?user=a&password=hunter2&socketTimeout=1000";
+        assert_eq!(at(mysql, &password_ranges(mysql)[0]), "hunter2");
+    }
+
+    #[test]
+    fn sqlserver_and_key_value_strings() {
+        let url = "jdbc:sqlserver://h:1433;databaseName=x;password=pw1";
+        assert_eq!(at(url, &password_ranges(url)[0]), "pw1");
+        let net = "Server=h;Database=d;User Id=u;Password=pw2;Maximum Pool Size=50";
+        let p = parse_key_values(net).unwrap();
+        assert_eq!(at(net, &p.param("maximum pool size").unwrap().value_range), "50");
+        assert_eq!(at(net, &password_ranges(net)[0]), "pw2");
+        let libpq = "host=h dbname=d password=pw3 sslmode=disable";
+        assert_eq!(at(libpq, &password_ranges(libpq)[0]), "pw3");
+    }
+
+    #[test]
+    fn non_urls_are_not_parsed() {
+        assert!(parse_url("just text").is_none());
+        assert!(parse_url("10").is_none());
+        assert!(password_ranges("no password here").is_empty());
+        assert!(parse_url("jdbc:oracle:thin:@host:1521:orcl").is_some());
+    }
+}

@@ -1,0 +1,49 @@
+//! Ecosystem readers: each recognises its files and reads them into model facts,
+//! applying its library's key normalisation, units and defaults. One file each.
+
+pub mod connection_string;
+pub mod spring;
+
+use std::path::{Path, PathBuf};
+
+use crate::model::{Ecosystem, Model};
+use crate::source::{FileId, SourceMap};
+use crate::syntax::{Document, Format};
+
+/// A file parsed by the syntax layer and claimed by an ecosystem.
+#[derive(Debug, Clone)]
+pub struct ParsedFile {
+    pub id: FileId,
+    pub path: PathBuf,
+    pub format: Format,
+    pub doc: Document,
+}
+
+/// One ecosystem's reader.
+pub trait Reader: Sync {
+    fn ecosystem(&self) -> Ecosystem;
+    /// The format to parse `path` with, when this ecosystem reads such files.
+    fn recognise(&self, path: &Path) -> Option<Format>;
+    /// Read this ecosystem's files (all of them at once: some facts span files, such
+    /// as Spring's `application.yml` and `application-prod.yml`).
+    fn read(&self, files: &[&ParsedFile], sources: &SourceMap) -> Model;
+}
+
+/// Every reader, in the order files are offered to them (the first that recognises a
+/// file reads it).
+pub fn readers() -> &'static [&'static dyn Reader] {
+    static READERS: &[&dyn Reader] = &[&spring::Spring];
+    READERS
+}
+
+/// The reader for `path` and the format to parse it with.
+pub fn recognise(path: &Path) -> Option<(&'static dyn Reader, Format)> {
+    readers()
+        .iter()
+        .find_map(|r| r.recognise(path).map(|format| (*r, format)))
+}
+
+/// The file name of `path` as UTF-8 (None for non-UTF-8 names, which no ecosystem uses).
+pub fn file_name(path: &Path) -> Option<&str> {
+    path.file_name().and_then(|n| n.to_str())
+}

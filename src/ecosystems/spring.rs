@@ -1,0 +1,908 @@
+//! Spring Boot with HikariCP: `application*.yml|yaml|properties`.
+//!
+//! Files in one directory form one application. Keys are flattened to dotted paths and
+//! normalised by Spring's relaxed binding (rules-catalogue.md §6: lower case, `-` and `_`
+//! removed per element; not under `spring.jpa.properties.*` or map-valued properties).
+//! Precedence follows Spring Boot 2.4+: profile-specific files over plain ones,
+//! `.properties` over `.yml` in the same directory, later documents over earlier ones.
+//! `${VAR:default}` placeholders take their default (marked with `via`); without a
+//! default the value is unknown. HikariCP times are milliseconds [HK-README].
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use super::connection_string::{parse_url, password_ranges};
+use super::{file_name, ParsedFile, Reader};
+use crate::model::hikari;
+use crate::model::{
+    ConfigEntry, ConnectionInfo, Ecosystem, JpaFacts, Library, Location, Model, Origin, Pool,
+    PoolClassSettings, Secret, Service, Setting, Val,
+};
+use crate::source::{SourceMap, Span};
+use crate::syntax::{Document, Format, NodeId, NodeKind, ScalarStyle};
+
+pub struct Spring;
+
+/// The prefix Spring Boot binds onto the auto-configured `HikariDataSource`.
+const HIKARI_PREFIX: &str = "spring.datasource.hikari";
+/// Spring Boot's default `server.tomcat.threads.max` [SB-TOMCAT].
+const TOMCAT_DEFAULT_THREADS: i64 = 200;
+/// Most tree nodes flattened per document (aliases can fan out; this bounds the work).
+const MAX_FLATTEN_WORK: usize = 200_000;
+
+impl Reader for Spring {
+    fn ecosystem(&self) -> Ecosystem {
+        Ecosystem::Spring
+    }
+
+    fn recognise(&self, path: &Path) -> Option<Format> {
+        let name = file_name(path)?;
+        let (stem, ext) = name.rsplit_once('.')?;
+        if stem != "application" && !stem.starts_with("application-") {
+            return None;
+        }
+        match ext {
+            "yml" | "yaml" => Some(Format::Yaml),
+            "properties" => Some(Format::Properties),
+            _ => None,
+        }
+    }
+
+    fn read(&self, files: &[&ParsedFile], sources: &SourceMap) -> Model {
+        let mut apps: BTreeMap<PathBuf, Vec<&ParsedFile>> = BTreeMap::new();
+        for file in files {
+            let dir = file.path.parent().map(Path::to_path_buf).unwrap_or_default();
+            apps.entry(dir).or_default().push(file);
+        }
+        let mut model = Model::default();
+        for (dir, files) in apps {
+            model.extend(read_app(&dir, &files, sources));
+        }
+        model
+    }
+}
+
+/// One flattened key/value as read, with what decides its precedence.
+#[derive(Debug, Clone)]
+struct Leaf {
+    location_key: Location,
+    raw_key: String,
+    canonical: String,
+    value: String,
+    value_span: Span,
+    style: ScalarStyle,
+    /// Offset of the scalar text inside the source span (None: escapes changed it).
+    text_offset: Option<usize>,
+    profile: Option<String>,
+    /// (profile-specific file, .properties over .yml, document index, order in file).
+    rank: (bool, bool, usize, usize),
+}
+
+/// Everything read from one application directory.
+struct App {
+    scope: String,
+    leaves: Vec<Leaf>,
+    /// Canonical key prefix → where its key is first written (anchors for defaults).
+    prefixes: BTreeMap<String, Location>,
+}
+
+fn read_app(dir: &Path, files: &[&ParsedFile], sources: &SourceMap) -> Model {
+    let mut app = App {
+        scope: crate::source::display_path(dir),
+        leaves: Vec::new(),
+        prefixes: BTreeMap::new(),
+    };
+    for file in files {
+        read_file(file, sources, &mut app);
+    }
+    let mut model = Model::default();
+    for leaf in &app.leaves {
+        model.entries.push(config_entry(&app, leaf));
+        model.secrets.extend(secrets_in(leaf));
+    }
+    let profiles: BTreeSet<Option<String>> = std::iter::once(None)
+        .chain(app.leaves.iter().filter_map(|l| l.profile.clone()).map(Some))
+        .collect();
+    for profile in profiles {
+        let effective = Effective::for_profile(&app, profile.as_deref());
+        if profile.is_some() && !effective.profile_touches_pools() {
+            continue;
+        }
+        model.pools.extend(pools_of(&app, &effective));
+    }
+    model.services.push(service_of(&app, (0..model.pools.len()).collect()));
+    model
+}
+
+fn config_entry(app: &App, leaf: &Leaf) -> ConfigEntry {
+    ConfigEntry {
+        ecosystem: Ecosystem::Spring,
+        file: leaf.location_key.file,
+        key: leaf.raw_key.clone(),
+        canonical: leaf.canonical.clone(),
+        key_span: leaf.location_key.span,
+        value: Some(leaf.value.clone()),
+        value_span: leaf.value_span,
+        profile: leaf.profile.clone(),
+        via: resolve_placeholders(&leaf.value).via,
+        scope: app.scope.clone(),
+    }
+}
+
+/// The profile a file name selects (`application-prod.yml` → `prod`).
+fn file_profile(path: &Path) -> Option<String> {
+    let name = file_name(path)?;
+    let stem = name.rsplit_once('.')?.0;
+    stem.strip_prefix("application-").map(str::to_owned)
+}
+
+fn read_file(file: &ParsedFile, sources: &SourceMap, app: &mut App) {
+    let from_name = file_profile(&file.path);
+    let is_properties = file.format == Format::Properties;
+    let source = sources.get(file.id).map(|f| f.text.clone()).unwrap_or_default();
+    for (doc_index, root) in file.doc.roots.iter().enumerate() {
+        let mut leaves = flatten(&file.doc, *root, file.id, &source, &mut app.prefixes);
+        let profile = from_name.clone().or_else(|| activation_profile(&leaves));
+        let base = app.leaves.len();
+        for (order, leaf) in leaves.iter_mut().enumerate() {
+            leaf.profile = profile.clone();
+            leaf.rank = (from_name.is_some(), is_properties, doc_index, base + order);
+        }
+        app.leaves.extend(leaves);
+    }
+}
+
+/// `spring.config.activate.on-profile` (Boot 2.4+) or legacy `spring.profiles`.
+fn activation_profile(leaves: &[Leaf]) -> Option<String> {
+    leaves
+        .iter()
+        .find(|l| l.canonical == "spring.config.activate.onprofile" || l.canonical == "spring.profiles")
+        .map(|l| l.value.clone())
+        .filter(|v| !v.is_empty())
+}
+
+/// Split a key as written into elements: `a.b[0].c` → `a`, `b[0]`, `c`. Brackets
+/// protect dots (`"[x.y]"` map keys).
+fn split_key(key: &str) -> Vec<String> {
+    let mut parts = Vec::new();
+    let mut current = String::new();
+    let mut depth = 0usize;
+    for c in key.chars() {
+        match c {
+            '[' => depth += 1,
+            ']' => depth = depth.saturating_sub(1),
+            '.' if depth == 0 => {
+                parts.push(std::mem::take(&mut current));
+                continue;
+            }
+            _ => {}
+        }
+        current.push(c);
+    }
+    parts.push(current);
+    parts.retain(|p| !p.is_empty());
+    parts
+}
+
+/// Canonical form of a whole key path: relaxed binding per element, except inside
+/// `spring.jpa.properties.*` (passed to Hibernate verbatim [SB-HOWTO]) and map-valued
+/// Hikari properties (driver property names are case-sensitive).
+pub fn canonical_key(parts: &[String]) -> String {
+    let mut out: Vec<String> = Vec::with_capacity(parts.len());
+    let mut verbatim = false;
+    for part in parts {
+        if verbatim {
+            out.push(part.clone());
+            continue;
+        }
+        let canonical = hikari::canonical(part);
+        let path = out.join(".");
+        verbatim = (path == "spring.jpa" && canonical == "properties")
+            || hikari::MAP_PROPERTIES
+                .iter()
+                .any(|m| hikari::canonical(m) == canonical);
+        out.push(canonical);
+    }
+    out.join(".")
+}
+
+/// Walk one document iteratively, returning its scalar leaves and recording where each
+/// key prefix is written.
+fn flatten(
+    doc: &Document,
+    root: NodeId,
+    file: crate::source::FileId,
+    source: &str,
+    prefixes: &mut BTreeMap<String, Location>,
+) -> Vec<Leaf> {
+    let mut leaves = Vec::new();
+    let mut stack: Vec<(NodeId, Vec<String>, Span)> = vec![(root, Vec::new(), Span::default())];
+    let mut work = 0usize;
+    while let Some((node, path, key_span)) = stack.pop() {
+        work += 1;
+        if work > MAX_FLATTEN_WORK {
+            break;
+        }
+        let node = doc.resolve(node);
+        match doc.node(node).map(|n| &n.kind) {
+            Some(NodeKind::Map(_)) => {
+                let mut children = Vec::new();
+                for entry in doc.entries(node) {
+                    let Some(key) = doc.text(entry.key) else { continue };
+                    let mut child = path.clone();
+                    child.extend(split_key(key));
+                    let span = doc.span(entry.key);
+                    for len in path.len() + 1..=child.len() {
+                        let prefix = canonical_key(child.get(..len).unwrap_or(&[]));
+                        prefixes.entry(prefix).or_insert(Location { file, span });
+                    }
+                    children.push((entry.value, child, span));
+                }
+                stack.extend(children.into_iter().rev());
+            }
+            Some(NodeKind::Seq(items)) => {
+                let children = items.iter().enumerate().map(|(i, item)| {
+                    let mut child = path.clone();
+                    if let Some(last) = child.last_mut() {
+                        last.push_str(&format!("[{i}]"));
+                    }
+                    (*item, child, key_span)
+                });
+                let children: Vec<_> = children.collect();
+                stack.extend(children.into_iter().rev());
+            }
+            Some(NodeKind::Scalar(scalar)) if !path.is_empty() => {
+                let span = doc.span(node);
+                leaves.push(Leaf {
+                    location_key: Location { file, span: key_span },
+                    raw_key: path.join("."),
+                    canonical: canonical_key(&path),
+                    value: scalar.text.clone(),
+                    value_span: span,
+                    style: scalar.style,
+                    text_offset: text_offset(source.get(span.start..span.end).unwrap_or(""), &scalar.text),
+                    profile: None,
+                    rank: (false, false, 0, 0),
+                });
+            }
+            _ => {}
+        }
+    }
+    leaves
+}
+
+/// Where a scalar's text starts inside its source slice: 0 for plain text, 1 inside
+/// quotes without escapes, None when escapes or folding changed it.
+fn text_offset(slice: &str, text: &str) -> Option<usize> {
+    if slice == text {
+        return Some(0);
+    }
+    let inner = slice.get(1..slice.len().saturating_sub(1))?;
+    (inner == text).then_some(1)
+}
+
+/// A span inside a leaf's value, or the whole value when the text was escaped.
+fn sub_span(leaf: &Leaf, range: std::ops::Range<usize>) -> Span {
+    match leaf.text_offset {
+        Some(offset) => {
+            let start = leaf.value_span.start + offset + range.start;
+            Span::new(start, start + range.len())
+        }
+        None => leaf.value_span,
+    }
+}
+
+/// A value after `${VAR:default}` substitution.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Resolved {
+    /// None when a placeholder has no default.
+    pub value: Option<String>,
+    /// The first variable the value goes through.
+    pub via: Option<String>,
+    /// Byte range of the default when the whole value is one placeholder with a default.
+    pub whole_default: Option<std::ops::Range<usize>>,
+}
+
+/// Substitute Spring placeholders. Nested defaults (`${A:${B:5}}`) resolve to the
+/// innermost default; depth is bounded.
+pub fn resolve_placeholders(text: &str) -> Resolved {
+    let mut resolved = Resolved {
+        value: Some(String::new()),
+        via: None,
+        whole_default: None,
+    };
+    let mut rest = text;
+    let mut offset = 0;
+    while let Some(start) = rest.find("${") {
+        let Some(len) = placeholder_len(rest.get(start..).unwrap_or("")) else {
+            break;
+        };
+        let inner = rest.get(start + 2..start + len - 1).unwrap_or("");
+        let (var, default) = match inner.split_once(':') {
+            Some((var, default)) => (var, Some(default)),
+            None => (inner, None),
+        };
+        resolved.via.get_or_insert_with(|| var.trim().to_owned());
+        if start == 0 && len == rest.len() && offset == 0 {
+            resolved.whole_default = default.map(|d| 2 + var.len() + 1..2 + var.len() + 1 + d.len());
+        }
+        let substituted = default.map(|d| resolve_placeholders(d).value);
+        resolved.value = match (resolved.value, substituted.flatten()) {
+            (Some(mut v), Some(d)) => {
+                v.push_str(rest.get(..start).unwrap_or(""));
+                v.push_str(&d);
+                Some(v)
+            }
+            _ => None,
+        };
+        rest = rest.get(start + len..).unwrap_or("");
+        offset += start + len;
+    }
+    if let Some(v) = resolved.value.as_mut() {
+        v.push_str(rest);
+    }
+    resolved
+}
+
+/// Length of the `${...}` at the start of `text`, matching nested braces.
+fn placeholder_len(text: &str) -> Option<usize> {
+    let mut depth = 0usize;
+    for (i, c) in text.char_indices() {
+        match c {
+            '{' => depth += 1,
+            '}' => {
+                depth = depth.checked_sub(1)?;
+                if depth == 0 {
+                    return Some(i + 1);
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+/// Passwords in a value: literal values of password keys, defaults of password
+/// placeholders, and passwords inside URLs and connection strings.
+fn secrets_in(leaf: &Leaf) -> Vec<Secret> {
+    let mut found = Vec::new();
+    let last = leaf.canonical.rsplit('.').next().unwrap_or("");
+    let secret = |span: Span, kind: &'static str, literal: bool| Secret {
+        location: Location {
+            file: leaf.location_key.file,
+            span,
+        },
+        kind,
+        key: leaf.raw_key.clone(),
+        literal,
+    };
+    if is_password_key(last) && !leaf.value.is_empty() {
+        let resolved = resolve_placeholders(&leaf.value);
+        match (resolved.via.is_some(), resolved.whole_default) {
+            (false, _) => found.push(secret(leaf.value_span, "password key", true)),
+            (true, Some(range)) if !range.is_empty() => {
+                found.push(secret(sub_span(leaf, range), "placeholder default", true));
+            }
+            _ => {}
+        }
+    }
+    for range in password_ranges(&leaf.value) {
+        let literal = !leaf.value.get(range.clone()).unwrap_or("").starts_with("${");
+        found.push(secret(sub_span(leaf, range), "connection string password", literal));
+    }
+    found
+}
+
+/// Keys that hold passwords (`password`, `db-password`, `keystore-password`...).
+fn is_password_key(canonical_element: &str) -> bool {
+    canonical_element.ends_with("password") || canonical_element == "pwd" || canonical_element == "passwd"
+}
+
+/// The winning value of every canonical key for one profile.
+struct Effective<'a> {
+    profile: Option<&'a str>,
+    winners: BTreeMap<&'a str, &'a Leaf>,
+}
+
+impl<'a> Effective<'a> {
+    fn for_profile(app: &'a App, profile: Option<&'a str>) -> Self {
+        let mut winners: BTreeMap<&str, &Leaf> = BTreeMap::new();
+        let visible = app
+            .leaves
+            .iter()
+            .filter(|l| l.profile.is_none() || l.profile.as_deref() == profile);
+        for leaf in visible {
+            let slot = winners.entry(leaf.canonical.as_str()).or_insert(leaf);
+            if leaf.rank >= slot.rank {
+                *slot = leaf;
+            }
+        }
+        Effective { profile, winners }
+    }
+
+    fn get(&self, canonical: &str) -> Option<&'a Leaf> {
+        self.winners.get(canonical).copied()
+    }
+
+    /// True when this profile sets something under a data source.
+    fn profile_touches_pools(&self) -> bool {
+        self.winners
+            .values()
+            .any(|l| l.profile.is_some() && l.canonical.contains("datasource"))
+    }
+}
+
+/// Hikari properties that mark a key prefix as a Hikari pool bound directly by the
+/// application (custom `@ConfigurationProperties` data sources, ShardingSphere).
+const DISTINCTIVE: &[&str] = &[
+    "maximumpoolsize",
+    "minimumidle",
+    "jdbcurl",
+    "poolname",
+    "keepalivetime",
+    "leakdetectionthreshold",
+];
+
+/// Prefixes that are not Hikari pools even if a key name matches.
+const NOT_HIKARI: &[&str] = &[
+    "spring.datasource.tomcat",
+    "spring.datasource.dbcp2",
+    "spring.datasource.oracleucp",
+    "spring.r2dbc",
+    "spring.jpa",
+];
+
+/// Which pool Spring Boot creates (`spring.datasource.type`, Hikari when unset [SB-SQL]).
+fn active_library(effective: &Effective) -> Library {
+    let Some(leaf) = effective.get("spring.datasource.type") else {
+        return Library::HikariCp;
+    };
+    let value = leaf.value.to_ascii_lowercase();
+    if value.contains("tomcat") {
+        Library::TomcatJdbc
+    } else if value.contains("dbcp2") {
+        Library::Dbcp2
+    } else if value.contains("ucp") {
+        Library::OracleUcp
+    } else {
+        Library::HikariCp
+    }
+}
+
+fn pools_of(app: &App, effective: &Effective) -> Vec<Pool> {
+    let mut pools = Vec::new();
+    let has_datasource = effective.winners.keys().any(|k| k.starts_with("spring.datasource."));
+    if has_datasource && active_library(effective) == Library::HikariCp {
+        pools.push(hikari_pool(app, effective, HIKARI_PREFIX, true));
+    }
+    for prefix in custom_hikari_prefixes(effective) {
+        pools.push(hikari_pool(app, effective, &prefix, false));
+    }
+    pools
+}
+
+/// Prefixes holding Hikari-only property names outside `spring.datasource.hikari`.
+fn custom_hikari_prefixes(effective: &Effective) -> BTreeSet<String> {
+    effective
+        .winners
+        .keys()
+        .filter_map(|k| k.rsplit_once('.'))
+        .filter(|(parent, last)| {
+            DISTINCTIVE.contains(last)
+                && *parent != HIKARI_PREFIX
+                && *parent != "spring.datasource"
+                && !NOT_HIKARI.iter().any(|n| parent.starts_with(n))
+        })
+        .map(|(parent, _)| parent.to_owned())
+        .collect()
+}
+
+/// Reads the settings of one Hikari pool at `prefix`.
+struct PoolReader<'a> {
+    effective: &'a Effective<'a>,
+    prefix: &'a str,
+    anchor: Option<Location>,
+}
+
+impl PoolReader<'_> {
+    fn leaf(&self, property: &str) -> Option<&Leaf> {
+        self.effective
+            .get(&format!("{}.{}", self.prefix, hikari::canonical(property)))
+    }
+
+    fn key(&self, property: &str) -> String {
+        format!("{}.{}", self.display_prefix(), property)
+    }
+
+    /// The prefix as users write it (kebab form of the canonical path).
+    fn display_prefix(&self) -> String {
+        match self.prefix {
+            HIKARI_PREFIX => HIKARI_PREFIX.to_owned(),
+            other => self
+                .effective
+                .winners
+                .values()
+                .find(|l| l.canonical.starts_with(other))
+                .and_then(|l| l.raw_key.rsplit_once('.').map(|(p, _)| p.to_owned()))
+                .unwrap_or_else(|| other.to_owned()),
+        }
+    }
+
+    fn origin(&self, leaf: &Leaf, property: &str) -> Origin {
+        Origin::File {
+            file: leaf.location_key.file,
+            span: leaf.value_span,
+            key: self.key(property),
+            via: resolve_placeholders(&leaf.value).via,
+        }
+    }
+
+    fn default_origin(&self) -> Origin {
+        Origin::Default {
+            library: hikari::LIBRARY,
+            doc: hikari::DOC,
+            anchor: self.anchor,
+        }
+    }
+
+    fn count(&self, property: &str, default: i64) -> Setting<i64> {
+        match self.leaf(property).filter(|l| !is_null(l)) {
+            Some(leaf) => Setting {
+                value: parse_value(leaf, |t| parse_int(t, leaf.style, i32::MIN.into(), i32::MAX.into())),
+                origin: self.origin(leaf, property),
+            },
+            None => Setting::known(default, self.default_origin()),
+        }
+    }
+
+    fn millis(&self, property: &str, default_ms: u64) -> Setting<Duration> {
+        match self.leaf(property).filter(|l| !is_null(l)) {
+            Some(leaf) => Setting {
+                value: parse_value(leaf, |t| parse_millis(t, leaf.style, property)),
+                origin: self.origin(leaf, property),
+            },
+            None => Setting::known(Duration::from_millis(default_ms), self.default_origin()),
+        }
+    }
+
+    fn text(&self, property: &str) -> Option<Setting<String>> {
+        let leaf = self.leaf(property).filter(|l| !is_null(l))?;
+        Some(Setting {
+            value: parse_value(leaf, |t| Ok(t.to_owned())),
+            origin: self.origin(leaf, property),
+        })
+    }
+
+    /// A Spring-level key (`spring.datasource.url`) as a string setting.
+    fn spring_text(&self, canonical: &str, key: &str) -> Option<Setting<String>> {
+        let leaf = self.effective.get(canonical).filter(|l| !is_null(l))?;
+        Some(Setting {
+            value: parse_value(leaf, |t| Ok(t.to_owned())),
+            origin: Origin::File {
+                file: leaf.location_key.file,
+                span: leaf.value_span,
+                key: key.to_owned(),
+                via: resolve_placeholders(&leaf.value).via,
+            },
+        })
+    }
+}
+
+fn hikari_pool(app: &App, effective: &Effective, prefix: &str, framework: bool) -> Pool {
+    let anchor = [prefix, "spring.datasource"]
+        .iter()
+        .find_map(|p| app.prefixes.get(*p).copied());
+    let r = PoolReader {
+        effective,
+        prefix,
+        anchor,
+    };
+    let max = r.count("maximum-pool-size", hikari::DEFAULT_POOL_SIZE);
+    let min = r.leaf("minimum-idle").filter(|l| !is_null(l)).map_or_else(
+        || Setting {
+            value: max.value.clone(),
+            origin: r.default_origin(),
+        },
+        |_| r.count("minimum-idle", 0),
+    );
+    let jdbc_url = r.text("jdbc-url");
+    let framework_url = framework
+        .then(|| r.spring_text("spring.datasource.url", "spring.datasource.url"))
+        .flatten();
+    let url_setting = jdbc_url.clone().or(framework_url.clone());
+    Pool {
+        name: r.display_prefix(),
+        library: Library::HikariCp,
+        ecosystem: Ecosystem::Spring,
+        profile: effective.profile.map(str::to_owned),
+        anchor,
+        max,
+        min,
+        acquire_timeout: r.millis("connection-timeout", hikari::CONNECTION_TIMEOUT_MS),
+        idle_timeout: r.millis("idle-timeout", hikari::IDLE_TIMEOUT_MS),
+        max_lifetime: r.millis("max-lifetime", hikari::MAX_LIFETIME_MS),
+        keepalive: r.millis("keepalive-time", 0),
+        validate_on_borrow: None,
+        validation_timeout: Some(r.millis("validation-timeout", hikari::VALIDATION_TIMEOUT_MS)),
+        leak_detection_threshold: Some(r.millis("leak-detection-threshold", 0)),
+        connection: url_setting.as_ref().and_then(|s| connection_info(effective, s)),
+        driver_properties: driver_properties(&r),
+        class_settings: PoolClassSettings {
+            driver_class_name: r.text("driver-class-name").or_else(|| {
+                framework
+                    .then(|| r.spring_text("spring.datasource.driverclassname", "spring.datasource.driver-class-name"))
+                    .flatten()
+            }),
+            data_source_class_name: r.text("data-source-class-name"),
+            jdbc_url: jdbc_url.or(framework_url),
+            jndi_name: r.text("data-source-jndi"),
+            url: (!framework).then(|| r.text("url")).flatten(),
+            provided_by_framework: framework,
+        },
+    }
+}
+
+/// Parse the pool's URL with spans of every parameter inside the file.
+fn connection_info(effective: &Effective, url: &Setting<String>) -> Option<ConnectionInfo> {
+    let text = url.get()?;
+    let location = url.location()?;
+    let leaf = effective
+        .winners
+        .values()
+        .find(|l| l.value_span == location.span && l.location_key.file == location.file)?;
+    let parsed = parse_url(text)?;
+    let setting = |value: &str, range: std::ops::Range<usize>, key: String| Setting {
+        value: Val::Known(value.to_owned()),
+        origin: Origin::File {
+            file: location.file,
+            span: sub_span(leaf, range),
+            key,
+            via: None,
+        },
+    };
+    let url_key = url.origin.key().unwrap_or("url").to_owned();
+    let params = parsed
+        .params
+        .iter()
+        .map(|p| {
+            let key = format!("{url_key}?{}", p.name);
+            (p.name.to_ascii_lowercase(), setting(&p.value, p.value_range.clone(), key))
+        })
+        .collect();
+    Some(ConnectionInfo {
+        engine: parsed.engine,
+        host: parsed
+            .host
+            .map(|(h, range)| setting(&h, range, format!("{url_key}#host"))),
+        params,
+        location: Some(location),
+    })
+}
+
+/// `data-source-properties.*` entries by lower-cased name.
+fn driver_properties(r: &PoolReader) -> BTreeMap<String, Setting<String>> {
+    let prefix = format!("{}.datasourceproperties.", r.prefix);
+    r.effective
+        .winners
+        .iter()
+        .filter_map(|(k, leaf)| {
+            let name = k.strip_prefix(&prefix)?;
+            let setting = Setting {
+                value: parse_value(leaf, |t| Ok(t.to_owned())),
+                origin: r.origin(leaf, &format!("data-source-properties.{name}")),
+            };
+            Some((name.to_ascii_lowercase(), setting))
+        })
+        .collect()
+}
+
+fn service_of(app: &App, pools: Vec<usize>) -> Service {
+    let effective = Effective::for_profile(app, None);
+    let threads = ["server.tomcat.threads.max", "server.tomcat.maxthreads"]
+        .iter()
+        .find_map(|k| effective.get(k))
+        .map(|leaf| Setting {
+            value: parse_value(leaf, |t| parse_int(t, leaf.style, i64::MIN, i64::MAX)),
+            origin: Origin::File {
+                file: leaf.location_key.file,
+                span: leaf.value_span,
+                key: "server.tomcat.threads.max".into(),
+                via: resolve_placeholders(&leaf.value).via,
+            },
+        })
+        .or_else(|| {
+            Some(Setting::known(
+                TOMCAT_DEFAULT_THREADS,
+                Origin::Default {
+                    library: "Spring Boot",
+                    doc: "server.tomcat.threads.max default [SB-TOMCAT]",
+                    anchor: None,
+                },
+            ))
+        });
+    Service {
+        name: app.scope.clone(),
+        ecosystem: Ecosystem::Spring,
+        pools,
+        threads,
+        processes: None,
+        deployment: None,
+        load: None,
+        connects_to: None,
+        jpa: jpa_facts(app),
+    }
+}
+
+/// JPA is configured when any `spring.jpa.*` key is written.
+fn jpa_facts(app: &App) -> Option<JpaFacts> {
+    let anchor = *app.prefixes.get("spring.jpa")?;
+    let open_in_view = app
+        .leaves
+        .iter()
+        .filter(|l| l.canonical == "spring.jpa.openinview")
+        .min_by_key(|l| (l.profile.is_some(), std::cmp::Reverse(l.rank)))
+        .map(|leaf| Setting {
+            value: parse_value(leaf, |t| parse_bool(t).ok_or_else(|| format!("`{t}` is not a boolean"))),
+            origin: Origin::File {
+                file: leaf.location_key.file,
+                span: leaf.value_span,
+                key: "spring.jpa.open-in-view".into(),
+                via: resolve_placeholders(&leaf.value).via,
+            },
+        });
+    Some(JpaFacts { open_in_view, anchor })
+}
+
+/// YAML null or an empty value: Spring treats the key as unset.
+fn is_null(leaf: &Leaf) -> bool {
+    leaf.style == ScalarStyle::Plain && matches!(leaf.value.as_str(), "" | "~" | "null" | "Null" | "NULL")
+}
+
+/// Resolve placeholders, then parse; placeholders without defaults are unknown.
+fn parse_value<T>(leaf: &Leaf, parse: impl Fn(&str) -> Result<T, String>) -> Val<T> {
+    let resolved = resolve_placeholders(&leaf.value);
+    let Some(text) = resolved.value else {
+        return Val::Unknown {
+            reason: format!("`{}` has no default", leaf.value),
+        };
+    };
+    match parse(text.trim()) {
+        Ok(v) => Val::Known(v),
+        Err(reason) => Val::Invalid { raw: text, reason },
+    }
+}
+
+/// An integer as Spring binds it: decimal; YAML plain scalars also take YAML 1.1
+/// forms (`1_000`, `0x1F`, `030` octal) as SnakeYAML resolves them.
+fn parse_int(text: &str, style: ScalarStyle, min: i64, max: i64) -> Result<i64, String> {
+    let yaml_plain = style == ScalarStyle::Plain;
+    let (negative, digits) = match text.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, text.strip_prefix('+').unwrap_or(text)),
+    };
+    let cleaned: String = if yaml_plain { digits.replace('_', "") } else { digits.to_owned() };
+    let (radix, body) = if let Some(hex) = cleaned.strip_prefix("0x") {
+        (16, hex)
+    } else if cleaned.len() > 1 && cleaned.starts_with('0') && yaml_plain {
+        (8, cleaned.get(1..).unwrap_or(""))
+    } else {
+        (10, cleaned.as_str())
+    };
+    if body.is_empty() || !body.chars().all(|c| c.is_digit(radix)) {
+        return Err(format!("`{text}` is not a whole number"));
+    }
+    let magnitude = i128::from_str_radix(body, radix).map_err(|_| format!("`{text}` is out of range"))?;
+    let value = if negative { -magnitude } else { magnitude };
+    if value < i128::from(min) || value > i128::from(max) {
+        return Err(format!("`{text}` is out of range (the property is a Java {})", java_type(max)));
+    }
+    i64::try_from(value).map_err(|_| format!("`{text}` is out of range"))
+}
+
+fn java_type(max: i64) -> &'static str {
+    if max == i64::from(i32::MAX) {
+        "int"
+    } else {
+        "long"
+    }
+}
+
+/// A HikariCP millisecond `long`. Values with a unit (`30s`) do not bind: Spring's
+/// conversion to `long` fails at start-up.
+fn parse_millis(text: &str, style: ScalarStyle, property: &str) -> Result<Duration, String> {
+    match parse_int(text, style, i64::MIN, i64::MAX) {
+        Ok(v) if v < 0 => Err(format!("`{text}` is negative")),
+        Ok(v) => Ok(Duration::from_millis(u64::try_from(v).unwrap_or(0))),
+        Err(_) if has_unit_suffix(text) => Err(format!(
+            "`{text}` has a unit, but HikariCP's {property} is a plain number of milliseconds"
+        )),
+        Err(e) => Err(e),
+    }
+}
+
+/// `30s`, `500 ms`, `1m`, `2h`, `PT30S`.
+pub fn has_unit_suffix(text: &str) -> bool {
+    let t = text.trim();
+    if t.starts_with("PT") || t.starts_with("pt") {
+        return true;
+    }
+    let digits = t.trim_end_matches(|c: char| c.is_ascii_alphabetic()).trim_end();
+    let unit = t.get(digits.len()..).unwrap_or("").trim();
+    !digits.is_empty()
+        && digits.chars().all(|c| c.is_ascii_digit() || c == '.')
+        && matches!(unit, "ns" | "us" | "ms" | "s" | "m" | "min" | "h" | "d")
+}
+
+/// Booleans as SnakeYAML (YAML 1.1) and Spring's converter read them.
+fn parse_bool(text: &str) -> Option<bool> {
+    match text.to_ascii_lowercase().as_str() {
+        "true" | "on" | "yes" | "y" => Some(true),
+        "false" | "off" | "no" | "n" => Some(false),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_take_defaults_and_mark_the_variable() {
+        let r = resolve_placeholders("${DB_POOL:10}");
+        assert_eq!(r.value.as_deref(), Some("10"));
+        assert_eq!(r.via.as_deref(), Some("DB_POOL"));
+        assert_eq!(r.whole_default, Some(10..12));
+        assert_eq!(resolve_placeholders("${DB_POOL}").value, None);
+        let url = resolve_placeholders("jdbc:postgresql://${HOST:db}:5432/app");
+        assert_eq!(url.value.as_deref(), Some("jdbc:postgresql://db:5432/app"));
+        assert_eq!(resolve_placeholders("${A:${B:5}}").value.as_deref(), Some("5"));
+        assert_eq!(resolve_placeholders("plain").value.as_deref(), Some("plain"));
+        assert_eq!(resolve_placeholders("${broken").value.as_deref(), Some("${broken"));
+    }
+
+    #[test]
+    fn relaxed_binding_collapses_forms() {
+        let forms = ["maximum-pool-size", "maximumPoolSize", "maximum_pool_size", "MAXIMUM-POOL-SIZE"];
+        for form in forms {
+            let parts = split_key(&format!("spring.datasource.hikari.{form}"));
+            assert_eq!(canonical_key(&parts), "spring.datasource.hikari.maximumpoolsize");
+        }
+        let jpa = split_key("spring.jpa.properties.hibernate.jdbc.batch_size");
+        assert_eq!(canonical_key(&jpa), "spring.jpa.properties.hibernate.jdbc.batch_size");
+        assert_eq!(split_key("a.b[0].c"), vec!["a", "b[0]", "c"]);
+    }
+
+    #[test]
+    fn integers_follow_spring_and_yaml_1_1() {
+        let plain = ScalarStyle::Plain;
+        assert_eq!(parse_int("1_000", plain, i64::MIN, i64::MAX), Ok(1000));
+        assert_eq!(parse_int("030", plain, i64::MIN, i64::MAX), Ok(24));
+        assert_eq!(parse_int("030", ScalarStyle::DoubleQuoted, i64::MIN, i64::MAX), Ok(30));
+        assert_eq!(parse_int("-1", plain, i64::MIN, i64::MAX), Ok(-1));
+        assert!(parse_int("99999999999999999999", plain, i32::MIN.into(), i32::MAX.into()).is_err());
+        assert!(parse_int("ten", plain, i64::MIN, i64::MAX).is_err());
+        assert!(parse_int("1.5", plain, i64::MIN, i64::MAX).is_err());
+    }
+
+    #[test]
+    fn unit_suffixes_are_recognised() {
+        for t in ["30s", "500ms", "1 m", "2h", "PT30S", "1.5s"] {
+            assert!(has_unit_suffix(t), "{t}");
+        }
+        for t in ["30", "s", "abc", "30 seconds"] {
+            assert!(!has_unit_suffix(t), "{t}");
+        }
+    }
+
+    #[test]
+    fn recognises_application_files_only() {
+        let spring = Spring;
+        assert_eq!(spring.recognise(Path::new("x/application.yml")), Some(Format::Yaml));
+        assert_eq!(spring.recognise(Path::new("application-prod.yaml")), Some(Format::Yaml));
+        assert_eq!(spring.recognise(Path::new("application.properties")), Some(Format::Properties));
+        assert_eq!(spring.recognise(Path::new("applications.yml")), None);
+        assert_eq!(spring.recognise(Path::new("application.json")), None);
+        assert_eq!(file_profile(Path::new("application-prod.yml")).as_deref(), Some("prod"));
+    }
+}

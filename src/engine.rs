@@ -1,0 +1,387 @@
+//! Runs the pipeline: discover, read, parse, build the model, run rules, then apply
+//! settings (levels, selections, ignores), redact secrets, de-duplicate and sort.
+//! A panic inside one file's reading or one rule is caught and reported as an internal
+//! error; the run goes on.
+
+use std::collections::{BTreeMap, HashSet};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use rayon::prelude::*;
+
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::ecosystems::{self, ParsedFile, Reader};
+use crate::manifest::{Level, LintSettings};
+use crate::model::{Location, Model};
+use crate::rules::{self, engine_rules, RuleOptions};
+use crate::source::{self, Encoding, SourceMap, Span};
+use crate::syntax::{self, Document, Format};
+use crate::walk;
+
+/// Files larger than this are refused with a `parse-error` (configuration files are
+/// small; a huge file is data, a mistake or an attack).
+pub const DEFAULT_MAX_FILE_SIZE: u64 = 10 * 1024 * 1024;
+
+/// What to check and how.
+#[derive(Debug, Clone)]
+pub struct CheckRequest {
+    pub paths: Vec<PathBuf>,
+    pub settings: LintSettings,
+    /// Only these rules (None: all).
+    pub select: Option<Vec<String>>,
+    pub ignore: Vec<String>,
+    pub max_file_size: u64,
+    /// Read one file's text from here instead of the disk: (name, text).
+    pub stdin: Option<(PathBuf, String)>,
+}
+
+impl CheckRequest {
+    pub fn new(paths: Vec<PathBuf>) -> Self {
+        CheckRequest {
+            paths,
+            settings: LintSettings::default(),
+            select: None,
+            ignore: Vec::new(),
+            max_file_size: DEFAULT_MAX_FILE_SIZE,
+            stdin: None,
+        }
+    }
+}
+
+/// Time spent per stage, for `--stats`.
+#[derive(Debug, Clone, Default)]
+pub struct Stats {
+    pub files: usize,
+    pub bytes: usize,
+    pub walk: Duration,
+    pub read_parse: Duration,
+    pub model: Duration,
+    pub rules: Duration,
+}
+
+/// The result of a check.
+#[derive(Debug, Clone, Default)]
+pub struct Report {
+    /// Every file read, with secrets masked.
+    pub sources: SourceMap,
+    pub diagnostics: Vec<Diagnostic>,
+    /// Problems that are poollint's fault or the environment's (exit 2).
+    pub internal_errors: Vec<String>,
+    /// Paths that could not be walked, and explicit files no ecosystem reads.
+    pub notes: Vec<String>,
+    pub stats: Stats,
+}
+
+impl Report {
+    pub fn files_checked(&self) -> usize {
+        self.sources.len()
+    }
+}
+
+/// A file read and parsed, before it gets its id.
+struct Loaded {
+    path: PathBuf,
+    reader: &'static dyn Reader,
+    format: Format,
+    content: Result<(String, Encoding, Document), (String, String)>,
+}
+
+/// Check everything `request` names.
+pub fn check(request: &CheckRequest) -> Report {
+    let mut report = Report::default();
+    let started = Instant::now();
+    let candidates = collect_candidates(request, &mut report);
+    report.stats.walk = started.elapsed();
+
+    let started = Instant::now();
+    let loaded: Vec<Loaded> = candidates
+        .par_iter()
+        .map(|(path, reader, format, stdin)| load(path, *reader, *format, stdin.as_deref(), request.max_file_size))
+        .collect();
+    let parsed = register(loaded, &mut report);
+    report.stats.read_parse = started.elapsed();
+
+    let started = Instant::now();
+    let model = build_model(&parsed, &mut report);
+    report.stats.model = started.elapsed();
+
+    let started = Instant::now();
+    run_rules(&model, request, &mut report);
+    finish(&model, request, &mut report);
+    report.stats.rules = started.elapsed();
+    report.stats.files = report.sources.len();
+    report.stats.bytes = report.sources.files().iter().map(|f| f.text.len()).sum();
+    report
+}
+
+type Candidate = (PathBuf, &'static dyn Reader, Format, Option<String>);
+
+/// Files some ecosystem reads, in sorted order.
+fn collect_candidates(request: &CheckRequest, report: &mut Report) -> Vec<Candidate> {
+    if let Some((name, text)) = &request.stdin {
+        return match ecosystems::recognise(name) {
+            Some((reader, format)) => vec![(name.clone(), reader, format, Some(text.clone()))],
+            None => {
+                report
+                    .notes
+                    .push(format!("{}: not a configuration file poollint reads; nothing checked", name.display()));
+                Vec::new()
+            }
+        };
+    }
+    let (found, errors) = walk::discover(&request.paths);
+    report.internal_errors.extend(errors.into_iter().map(|e| e.message));
+    found
+        .into_iter()
+        .filter_map(|c| match ecosystems::recognise(&c.path) {
+            Some((reader, format)) => Some((c.path, reader, format, None)),
+            None => {
+                if c.explicit {
+                    report.notes.push(format!(
+                        "{}: not a configuration file poollint reads; skipped",
+                        source::display_path(&c.path)
+                    ));
+                }
+                None
+            }
+        })
+        .collect()
+}
+
+/// Read, decode and parse one file. Never panics outward.
+fn load(path: &Path, reader: &'static dyn Reader, format: Format, stdin: Option<&str>, max: u64) -> Loaded {
+    let content = catch_unwind(AssertUnwindSafe(|| read_and_parse(path, format, stdin, max)))
+        .unwrap_or_else(|_| Err(("internal".into(), "internal error while parsing this file".into())));
+    Loaded {
+        path: path.to_path_buf(),
+        reader,
+        format,
+        content,
+    }
+}
+
+/// Err((kind, message)); kind "internal" marks poollint's own failures.
+fn read_and_parse(
+    path: &Path,
+    format: Format,
+    stdin: Option<&str>,
+    max: u64,
+) -> Result<(String, Encoding, Document), (String, String)> {
+    let bytes = match stdin {
+        Some(text) => text.as_bytes().to_vec(),
+        None => read_limited(path, max)?,
+    };
+    let (text, encoding) = source::decode(&bytes, format == Format::Properties)
+        .map_err(|e| ("decode".to_owned(), e.message))?;
+    let doc = syntax::parse(format, &text);
+    Ok((text, encoding, doc))
+}
+
+fn read_limited(path: &Path, max: u64) -> Result<Vec<u8>, (String, String)> {
+    let meta = std::fs::metadata(path).map_err(|e| ("io".to_owned(), format!("cannot read file: {e}")))?;
+    if meta.is_dir() {
+        return Err(("io".into(), "is a directory, not a file".into()));
+    }
+    if meta.len() > max {
+        return Err((
+            "io".into(),
+            format!(
+                "file is {} bytes, above the {max}-byte limit for configuration files (--max-file-size)",
+                meta.len()
+            ),
+        ));
+    }
+    std::fs::read(path).map_err(|e| ("io".to_owned(), format!("cannot read file: {e}")))
+}
+
+/// Give every loaded file its id and turn read and syntax problems into `parse-error`s.
+fn register(loaded: Vec<Loaded>, report: &mut Report) -> Vec<(&'static dyn Reader, ParsedFile)> {
+    let mut parsed = Vec::new();
+    for file in loaded {
+        match file.content {
+            Ok((text, encoding, doc)) => {
+                let id = report.sources.add(&file.path, text, encoding);
+                for error in &doc.errors {
+                    report
+                        .diagnostics
+                        .push(parse_error(Location { file: id, span: error.span }, &error.message));
+                }
+                parsed.push((
+                    file.reader,
+                    ParsedFile {
+                        id,
+                        path: file.path,
+                        format: file.format,
+                        doc,
+                    },
+                ));
+            }
+            Err((kind, message)) => {
+                let id = report.sources.add(&file.path, String::new(), Encoding::Utf8);
+                if kind == "internal" {
+                    report.internal_errors.push(format!("{}: {message}", report.sources.display(id)));
+                } else {
+                    report.diagnostics.push(parse_error(Location { file: id, span: Span::default() }, &message));
+                }
+            }
+        }
+    }
+    parsed
+}
+
+fn parse_error(location: Location, message: &str) -> Diagnostic {
+    Diagnostic::new(&engine_rules::PARSE_ERROR, Severity::Error, location, message)
+        .with_label("here")
+        .with_fingerprint(message)
+}
+
+/// Let each ecosystem read its files into one model.
+fn build_model(parsed: &[(&'static dyn Reader, ParsedFile)], report: &mut Report) -> Model {
+    let mut model = Model::default();
+    for reader in ecosystems::readers() {
+        let files: Vec<&ParsedFile> = parsed
+            .iter()
+            .filter(|(r, _)| std::ptr::addr_eq(*r, *reader))
+            .map(|(_, f)| f)
+            .collect();
+        if files.is_empty() {
+            continue;
+        }
+        let sources = &report.sources;
+        match catch_unwind(AssertUnwindSafe(|| reader.read(&files, sources))) {
+            Ok(facts) => model.extend(facts),
+            Err(_) => report
+                .internal_errors
+                .push(format!("internal error while reading {:?} files", reader.ecosystem())),
+        }
+    }
+    model
+}
+
+/// None when `rule` is switched off; otherwise the severity `[lint.rules]` forces on
+/// it, if any (Some(None): the rule decides per finding).
+fn rule_level(name: &str, request: &CheckRequest) -> Option<Option<Severity>> {
+    if let Some(select) = &request.select {
+        if !select.iter().any(|s| s == name) {
+            return None;
+        }
+    }
+    if request.ignore.iter().any(|s| s == name) {
+        return None;
+    }
+    match request.settings.rules.get(name).and_then(|s| s.level) {
+        Some(Level::Off) => None,
+        Some(Level::On(severity)) => Some(Some(severity)),
+        None => Some(None),
+    }
+}
+
+fn run_rules(model: &Model, request: &CheckRequest, report: &mut Report) {
+    for rule in rules::registry() {
+        let meta = rule.meta();
+        let Some(level) = rule_level(meta.name, request) else {
+            continue;
+        };
+        let options = request
+            .settings
+            .rules
+            .get(meta.name)
+            .map(|s| s.options.clone())
+            .unwrap_or_else(RuleOptions::default);
+        let mut found = Vec::new();
+        if catch_unwind(AssertUnwindSafe(|| rule.check(model, &options, &mut found))).is_err() {
+            report.internal_errors.push(format!("internal error in rule {}", meta.name));
+            continue;
+        }
+        for mut diagnostic in found {
+            if let Some(severity) = level {
+                diagnostic.severity = severity;
+            }
+            report.diagnostics.push(diagnostic);
+        }
+    }
+}
+
+/// Settings that apply after the rules: disabled engine rules, path ignores, secret
+/// redaction, de-duplication and order.
+fn finish(model: &Model, request: &CheckRequest, report: &mut Report) {
+    let parse_level = rule_level(engine_rules::PARSE_ERROR.name, request);
+    let sources = &report.sources;
+    report.diagnostics.retain(|d| {
+        let path = sources.display(d.primary.file);
+        let enabled = d.rule != engine_rules::PARSE_ERROR.name || parse_level.is_some();
+        enabled && !request.settings.ignores(d.rule, path)
+    });
+    if let Some(Some(severity)) = parse_level {
+        for d in report.diagnostics.iter_mut().filter(|d| d.rule == engine_rules::PARSE_ERROR.name) {
+            d.severity = severity;
+        }
+    }
+    redact(model, report);
+    sort_and_dedup(report);
+}
+
+/// Mask every secret in the sources (keeping byte lengths) and scrub any secret text
+/// that a message, label or help might still contain.
+fn redact(model: &Model, report: &mut Report) {
+    let mut by_file: BTreeMap<source::FileId, Vec<Span>> = BTreeMap::new();
+    let mut texts: Vec<String> = Vec::new();
+    for secret in &model.secrets {
+        by_file.entry(secret.location.file).or_default().push(secret.location.span);
+        if let Some(file) = report.sources.get(secret.location.file) {
+            let text = file.slice(secret.location.span);
+            if text.chars().count() >= MIN_SCRUBBED_SECRET {
+                texts.push(text.to_owned());
+            }
+        }
+    }
+    for (file, spans) in by_file {
+        report.sources.mask(file, &spans);
+    }
+    texts.sort_by_key(|t| std::cmp::Reverse(t.len()));
+    texts.dedup();
+    for d in &mut report.diagnostics {
+        scrub(&mut d.message, &texts);
+        if let Some(help) = d.help.as_mut() {
+            scrub(help, &texts);
+        }
+        if let Some(label) = d.primary_label.as_mut() {
+            scrub(label, &texts);
+        }
+        for label in &mut d.labels {
+            scrub(&mut label.message, &texts);
+        }
+    }
+}
+
+/// Shorter secrets are not scrubbed from messages: they would mangle ordinary words
+/// and numbers. Rules never put secret values in messages; this is a second line.
+const MIN_SCRUBBED_SECRET: usize = 4;
+
+fn scrub(text: &mut String, secrets: &[String]) {
+    for secret in secrets {
+        if text.contains(secret.as_str()) {
+            *text = text.replace(secret.as_str(), "****");
+        }
+    }
+}
+
+/// Deterministic order (path, position, rule, message); one diagnostic per rule and
+/// primary location (profiles that share a value report it once).
+fn sort_and_dedup(report: &mut Report) {
+    let sources = &report.sources;
+    report.diagnostics.sort_by(|a, b| {
+        let key = |d: &Diagnostic| (sources.display(d.primary.file).to_owned(), d.primary.span.start, d.rule);
+        key(a).cmp(&key(b))
+    });
+    let mut seen = HashSet::new();
+    report
+        .diagnostics
+        .retain(|d| seen.insert((d.rule, d.primary.file, d.primary.span)));
+}
+
+/// True when the run fails: a finding at or above the threshold.
+pub fn has_failures(report: &Report, settings: &LintSettings) -> bool {
+    report.diagnostics.iter().any(|d| settings.fail_on.fails(d.severity))
+}

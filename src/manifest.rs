@@ -1,0 +1,349 @@
+//! `poollint.toml` (DESIGN.md §4). This module reads the `[lint]` table; the topology
+//! tables (`[[database]]`, `[[pooler]]`, `[[service]]`) are accepted and left to the
+//! topology work. Errors carry the span of the offending key or value.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use crate::diagnostic::Severity;
+use crate::rules;
+use crate::source::{Encoding, FileId, SourceMap, Span};
+use crate::syntax::{self, Document, Format, NodeId};
+
+pub const FILE_NAME: &str = "poollint.toml";
+
+/// `fail-on`: the lowest severity that makes the run fail (exit 1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum FailOn {
+    Error,
+    Warning,
+    Info,
+    Never,
+}
+
+impl FailOn {
+    pub fn parse(text: &str) -> Option<FailOn> {
+        match text {
+            "error" => Some(FailOn::Error),
+            "warning" => Some(FailOn::Warning),
+            "info" => Some(FailOn::Info),
+            "never" => Some(FailOn::Never),
+            _ => None,
+        }
+    }
+
+    /// True when a finding of `severity` fails the run.
+    pub fn fails(self, severity: Severity) -> bool {
+        match self {
+            FailOn::Error => severity >= Severity::Error,
+            FailOn::Warning => severity >= Severity::Warning,
+            FailOn::Info => true,
+            FailOn::Never => false,
+        }
+    }
+}
+
+/// A rule's level in `[lint.rules]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    Off,
+    On(Severity),
+}
+
+/// One `[lint.rules]` entry.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RuleSetting {
+    pub level: Option<Level>,
+    pub options: rules::RuleOptions,
+}
+
+/// One `[[lint.ignore]]` entry.
+#[derive(Debug, Clone)]
+pub struct IgnoreEntry {
+    pub paths: globset::GlobSet,
+    pub patterns: Vec<String>,
+    /// Empty: every rule.
+    pub rules: Vec<String>,
+    pub reason: Option<String>,
+}
+
+/// The `[lint]` table, resolved.
+#[derive(Debug, Clone)]
+pub struct LintSettings {
+    pub fail_on: FailOn,
+    pub baseline: Option<PathBuf>,
+    pub rules: BTreeMap<String, RuleSetting>,
+    pub ignore: Vec<IgnoreEntry>,
+    /// Where these settings came from (None: built-in defaults).
+    pub manifest: Option<PathBuf>,
+}
+
+impl Default for LintSettings {
+    fn default() -> Self {
+        LintSettings {
+            fail_on: FailOn::Error,
+            baseline: None,
+            rules: BTreeMap::new(),
+            ignore: Vec::new(),
+            manifest: None,
+        }
+    }
+}
+
+impl LintSettings {
+    /// True when `[[lint.ignore]]` hides `rule` for `path` (display path, `/`-separated).
+    pub fn ignores(&self, rule: &str, path: &str) -> bool {
+        self.ignore.iter().any(|entry| {
+            entry.paths.is_match(path) && (entry.rules.is_empty() || entry.rules.iter().any(|r| r == rule))
+        })
+    }
+}
+
+/// A manifest that cannot be used: reported with its location, exit 2.
+#[derive(Debug, Clone)]
+pub struct ManifestError {
+    pub sources: SourceMap,
+    pub file: Option<FileId>,
+    pub span: Span,
+    pub message: String,
+    pub help: Option<String>,
+}
+
+/// The nearest `poollint.toml` at or above `start` (a file's directory, or a directory).
+pub fn discover(start: &Path) -> Option<PathBuf> {
+    let absolute = std::fs::canonicalize(start).ok()?;
+    let mut dir = if absolute.is_dir() {
+        Some(absolute.as_path())
+    } else {
+        absolute.parent()
+    };
+    while let Some(current) = dir {
+        let candidate = current.join(FILE_NAME);
+        if candidate.is_file() {
+            return Some(candidate);
+        }
+        dir = current.parent();
+    }
+    None
+}
+
+/// Read the `[lint]` settings of the manifest at `path`.
+pub fn load(path: &Path) -> Result<LintSettings, Box<ManifestError>> {
+    let mut sources = SourceMap::default();
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        Box::new(ManifestError {
+            sources: SourceMap::default(),
+            file: None,
+            span: Span::default(),
+            message: format!("cannot read {}: {e}", path.display()),
+            help: None,
+        })
+    })?;
+    let doc = syntax::parse(Format::Toml, &text);
+    let file = sources.add(path, text, Encoding::Utf8);
+    let mut reader = ManifestReader {
+        doc: &doc,
+        sources,
+        file,
+    };
+    let settings = reader.read(path)?;
+    Ok(settings)
+}
+
+/// Top-level tables of the manifest (DESIGN.md §4).
+const TOP_LEVEL: &[&str] = &["lint", "database", "pooler", "service"];
+const LINT_KEYS: &[&str] = &["fail-on", "baseline", "rules", "ignore"];
+const IGNORE_KEYS: &[&str] = &["paths", "rules", "reason"];
+
+struct ManifestReader<'a> {
+    doc: &'a Document,
+    sources: SourceMap,
+    file: FileId,
+}
+
+impl ManifestReader<'_> {
+    fn error(&self, span: Span, message: impl Into<String>, help: Option<String>) -> Box<ManifestError> {
+        Box::new(ManifestError {
+            sources: self.sources.clone(),
+            file: Some(self.file),
+            span,
+            message: message.into(),
+            help,
+        })
+    }
+
+    fn read(&mut self, path: &Path) -> Result<LintSettings, Box<ManifestError>> {
+        if let Some(err) = self.doc.errors.first() {
+            return Err(self.error(err.span, format!("invalid TOML: {}", err.message), None));
+        }
+        let mut settings = LintSettings {
+            manifest: Some(path.to_path_buf()),
+            ..LintSettings::default()
+        };
+        let Some(root) = self.doc.roots.first().copied() else {
+            return Ok(settings);
+        };
+        self.check_keys(root, TOP_LEVEL, "top-level table")?;
+        if let Some(lint) = self.doc.get(root, "lint") {
+            self.read_lint(lint, path, &mut settings)?;
+        }
+        Ok(settings)
+    }
+
+    /// Unknown keys are errors with a did-you-mean.
+    fn check_keys(&self, table: NodeId, known: &[&str], what: &str) -> Result<(), Box<ManifestError>> {
+        for entry in self.doc.entries(table) {
+            let key = self.doc.text(entry.key).unwrap_or("");
+            if !known.contains(&key) {
+                let help = crate::suggest::closest(key, known.iter().copied())
+                    .map(|s| format!("did you mean `{s}`?"))
+                    .or_else(|| Some(format!("known keys: {}", known.join(", "))));
+                return Err(self.error(self.doc.span(entry.key), format!("unknown {what} key `{key}`"), help));
+            }
+        }
+        Ok(())
+    }
+
+    fn string(&self, node: NodeId, what: &str) -> Result<String, Box<ManifestError>> {
+        match self.doc.scalar(node) {
+            Some(s) if s.style.is_quoted() => Ok(s.text.clone()),
+            _ => Err(self.error(self.doc.span(node), format!("{what} must be a string"), None)),
+        }
+    }
+
+    fn read_lint(&self, lint: NodeId, path: &Path, settings: &mut LintSettings) -> Result<(), Box<ManifestError>> {
+        self.check_keys(lint, LINT_KEYS, "[lint]")?;
+        if let Some(node) = self.doc.get(lint, "fail-on") {
+            let text = self.string(node, "fail-on")?;
+            settings.fail_on = FailOn::parse(&text).ok_or_else(|| {
+                self.error(
+                    self.doc.span(node),
+                    format!("fail-on must be error, warning, info or never, not `{text}`"),
+                    None,
+                )
+            })?;
+        }
+        if let Some(node) = self.doc.get(lint, "baseline") {
+            let relative = self.string(node, "baseline")?;
+            settings.baseline = Some(path.parent().unwrap_or(Path::new(".")).join(relative));
+        }
+        if let Some(rules) = self.doc.get(lint, "rules") {
+            self.read_rules(rules, settings)?;
+        }
+        if let Some(ignore) = self.doc.get(lint, "ignore") {
+            for item in self.doc.seq(ignore).unwrap_or(&[]) {
+                settings.ignore.push(self.read_ignore(*item)?);
+            }
+        }
+        Ok(())
+    }
+
+    fn read_rules(&self, table: NodeId, settings: &mut LintSettings) -> Result<(), Box<ManifestError>> {
+        for entry in self.doc.entries(table) {
+            let name = self.doc.text(entry.key).unwrap_or("");
+            let Some(rule) = rules::find(name) else {
+                let help = rules::suggest(name).map(|s| format!("did you mean `{s}`?"));
+                return Err(self.error(self.doc.span(entry.key), format!("unknown rule `{name}`"), help));
+            };
+            let setting = if self.doc.is_map(entry.value) {
+                self.read_rule_table(rule.meta(), entry.value)?
+            } else {
+                RuleSetting {
+                    level: Some(self.level(entry.value)?),
+                    options: rules::RuleOptions::default(),
+                }
+            };
+            settings.rules.insert(name.to_owned(), setting);
+        }
+        Ok(())
+    }
+
+    fn level(&self, node: NodeId) -> Result<Level, Box<ManifestError>> {
+        let text = self.string(node, "a rule level")?;
+        match text.as_str() {
+            "off" => Ok(Level::Off),
+            other => Severity::parse(other).map(Level::On).ok_or_else(|| {
+                self.error(
+                    self.doc.span(node),
+                    format!("a rule level is off, info, warning or error, not `{other}`"),
+                    None,
+                )
+            }),
+        }
+    }
+
+    /// `"rule" = { level = "error", some-option = 0.8 }`.
+    fn read_rule_table(&self, meta: &rules::RuleMeta, table: NodeId) -> Result<RuleSetting, Box<ManifestError>> {
+        let mut setting = RuleSetting::default();
+        for entry in self.doc.entries(table) {
+            let key = self.doc.text(entry.key).unwrap_or("");
+            if key == "level" {
+                setting.level = Some(self.level(entry.value)?);
+                continue;
+            }
+            let Some(option) = meta.options.iter().find(|o| o.name == key) else {
+                let names: Vec<&str> = std::iter::once("level").chain(meta.options.iter().map(|o| o.name)).collect();
+                let help = crate::suggest::closest(key, names.iter().copied())
+                    .map(|s| format!("did you mean `{s}`?"))
+                    .or_else(|| Some(format!("{} takes: {}", meta.name, names.join(", "))));
+                return Err(self.error(
+                    self.doc.span(entry.key),
+                    format!("unknown option `{key}` for rule {}", meta.name),
+                    help,
+                ));
+            };
+            let value = self
+                .doc
+                .scalar(entry.value)
+                .filter(|s| !s.style.is_quoted())
+                .and_then(|s| s.text.replace('_', "").parse::<f64>().ok())
+                .filter(|v| v.is_finite())
+                .ok_or_else(|| self.error(self.doc.span(entry.value), format!("{key} must be a number"), None))?;
+            setting.options.set(option.name, value);
+        }
+        Ok(setting)
+    }
+
+    fn read_ignore(&self, table: NodeId) -> Result<IgnoreEntry, Box<ManifestError>> {
+        self.check_keys(table, IGNORE_KEYS, "[[lint.ignore]]")?;
+        let strings = |key: &str| -> Result<Vec<(String, Span)>, Box<ManifestError>> {
+            let Some(list) = self.doc.get(table, key) else {
+                return Ok(Vec::new());
+            };
+            let items = self
+                .doc
+                .seq(list)
+                .ok_or_else(|| self.error(self.doc.span(list), format!("{key} must be a list of strings"), None))?;
+            items
+                .iter()
+                .map(|i| Ok((self.string(*i, key)?, self.doc.span(*i))))
+                .collect()
+        };
+        let mut builder = globset::GlobSetBuilder::new();
+        let patterns = strings("paths")?;
+        for (pattern, span) in &patterns {
+            let glob = globset::Glob::new(pattern)
+                .map_err(|e| self.error(*span, format!("invalid glob `{pattern}`: {e}"), None))?;
+            builder.add(glob);
+        }
+        let rules = strings("rules")?;
+        for (name, span) in &rules {
+            if rules::find(name).is_none() {
+                let help = rules::suggest(name).map(|s| format!("did you mean `{s}`?"));
+                return Err(self.error(*span, format!("unknown rule `{name}`"), help));
+            }
+        }
+        let reason = match self.doc.get(table, "reason") {
+            Some(node) => Some(self.string(node, "reason")?),
+            None => None,
+        };
+        Ok(IgnoreEntry {
+            paths: builder
+                .build()
+                .map_err(|e| self.error(self.doc.span(table), e.to_string(), None))?,
+            patterns: patterns.into_iter().map(|(p, _)| p).collect(),
+            rules: rules.into_iter().map(|(r, _)| r).collect(),
+            reason,
+        })
+    }
+}

@@ -1,0 +1,142 @@
+//! HikariCP's own rules, in one place: its bindable properties, defaults and what
+//! `HikariConfig.validateNumerics()` does to the configured values at start-up.
+//! Source: rules-catalogue.md §1.1.1 [HK-CFG] (HikariConfig.java) and [HK-README].
+
+use std::time::Duration;
+
+use super::{Pool, Setting};
+
+/// The library name used in `Origin::Default`.
+pub const LIBRARY: &str = "HikariCP";
+/// Where HikariCP's defaults are documented.
+pub const DOC: &str = "HikariConfig.java defaults (rules-catalogue.md §1.1.1)";
+
+pub const DEFAULT_POOL_SIZE: i64 = 10;
+pub const CONNECTION_TIMEOUT_MS: u64 = 30_000;
+pub const VALIDATION_TIMEOUT_MS: u64 = 5_000;
+pub const IDLE_TIMEOUT_MS: u64 = 600_000;
+pub const MAX_LIFETIME_MS: u64 = 1_800_000;
+/// `com.zaxxer.hikari.timeoutMs.floor`: connection and validation timeouts below it throw.
+pub const SOFT_TIMEOUT_FLOOR_MS: u64 = 250;
+/// `maxLifetime` and `keepaliveTime` below 30 s are reset / disabled.
+pub const MIN_LIFETIME_MS: u64 = 30_000;
+pub const MIN_IDLE_TIMEOUT_MS: u64 = 10_000;
+pub const MIN_LEAK_DETECTION_MS: u64 = 2_000;
+
+/// HikariConfig's bindable JavaBean properties in Spring's kebab form (setters of
+/// HikariConfig.java). Keys under `spring.datasource.hikari.` outside this list are
+/// ignored by Spring Boot's binder.
+pub const PROPERTIES: &[&str] = &[
+    "allow-pool-suspension",
+    "auto-commit",
+    "catalog",
+    "connection-init-sql",
+    "connection-test-query",
+    "connection-timeout",
+    "credentials",
+    "data-source",
+    "data-source-class-name",
+    "data-source-jndi",
+    "data-source-properties",
+    "driver-class-name",
+    "exception-override",
+    "exception-override-class-name",
+    "health-check-properties",
+    "health-check-registry",
+    "idle-timeout",
+    "initialization-fail-timeout",
+    "isolate-internal-queries",
+    "jdbc-url",
+    "keepalive-time",
+    "leak-detection-threshold",
+    "max-lifetime",
+    "maximum-pool-size",
+    "metric-registry",
+    "metrics-tracker-factory",
+    "minimum-idle",
+    "password",
+    "pool-name",
+    "read-only",
+    "register-mbeans",
+    "scheduled-executor",
+    "schema",
+    "thread-factory",
+    "transaction-isolation",
+    "username",
+    "validation-timeout",
+];
+
+/// Properties whose value is a map with free-form keys (not normalised, not checked).
+pub const MAP_PROPERTIES: &[&str] = &["data-source-properties", "health-check-properties"];
+
+/// Spring's canonical form of a key element: lower case without `-` and `_`.
+pub fn canonical(element: &str) -> String {
+    element
+        .chars()
+        .filter(|c| *c != '-' && *c != '_')
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+/// The kebab property name for a canonical element (`maximumpoolsize` → `maximum-pool-size`).
+pub fn property_for(canonical_element: &str) -> Option<&'static str> {
+    PROPERTIES.iter().copied().find(|p| canonical(p) == canonical_element)
+}
+
+/// The values HikariCP actually runs with after `validateNumerics()`, in milliseconds
+/// and connections. `None` where a value is not known statically.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Effective {
+    pub max: Option<i64>,
+    pub min: Option<i64>,
+    pub max_lifetime_ms: Option<u64>,
+    pub keepalive_ms: Option<u64>,
+}
+
+fn ms(setting: &Setting<Duration>) -> Option<u64> {
+    setting.get().map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+}
+
+/// Millisecond value of an optional setting.
+pub fn millis(setting: &Setting<Duration>) -> Option<u64> {
+    ms(setting)
+}
+
+/// Apply HikariCP's silent corrections, in its order: `maxLifetime` below 30 s → 30 min;
+/// pool size below 1 → 10; `minimumIdle` negative or above max → max.
+pub fn effective(pool: &Pool) -> Effective {
+    let max_lifetime_ms = ms(&pool.max_lifetime).map(|v| {
+        if v != 0 && v < MIN_LIFETIME_MS {
+            MAX_LIFETIME_MS
+        } else {
+            v
+        }
+    });
+    let keepalive_ms = ms(&pool.keepalive).map(|k| match max_lifetime_ms {
+        _ if k != 0 && k < MIN_LIFETIME_MS => 0,
+        Some(life) if k != 0 && life != 0 && k >= life => 0,
+        _ => k,
+    });
+    let max = pool
+        .max
+        .get()
+        .map(|&m| if m < 1 { DEFAULT_POOL_SIZE } else { m });
+    let min = match (pool.min.get(), max) {
+        (Some(&min), Some(max)) if min < 0 || min > max => Some(max),
+        (Some(&min), _) => Some(min),
+        _ => None,
+    };
+    Effective {
+        max,
+        min,
+        max_lifetime_ms,
+        keepalive_ms,
+    }
+}
+
+impl Effective {
+    /// True when the pool is fixed-size (`minimumIdle == maximumPoolSize`).
+    pub fn is_fixed(&self) -> Option<bool> {
+        Some(self.min? == self.max?)
+    }
+}

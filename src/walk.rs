@@ -1,0 +1,80 @@
+//! Finding the files to check: explicit files as given, directories walked with the
+//! `ignore` crate (`.gitignore` aware, also outside git repositories), never into
+//! `.git`, `node_modules` or `target`.
+
+use std::path::{Path, PathBuf};
+
+/// Directories never descended into, whatever the ignore files say.
+const SKIPPED_DIRS: &[&str] = &[".git", "node_modules", "target", ".hg", ".svn"];
+
+/// A path to check and whether the user named it explicitly.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Candidate {
+    pub path: PathBuf,
+    pub explicit: bool,
+}
+
+/// Why a path argument could not be used.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WalkError {
+    pub path: PathBuf,
+    pub message: String,
+}
+
+/// Every file under `paths`, sorted and without duplicates, plus the problems met.
+pub fn discover(paths: &[PathBuf]) -> (Vec<Candidate>, Vec<WalkError>) {
+    let mut found = Vec::new();
+    let mut errors = Vec::new();
+    for path in paths {
+        match std::fs::metadata(path) {
+            Ok(meta) if meta.is_dir() => walk_dir(path, &mut found, &mut errors),
+            Ok(_) => found.push(Candidate {
+                path: path.clone(),
+                explicit: true,
+            }),
+            Err(e) => errors.push(WalkError {
+                path: path.clone(),
+                message: format!("cannot read {}: {e}", path.display()),
+            }),
+        }
+    }
+    found.sort();
+    found.dedup_by(|a, b| a.path == b.path);
+    (found, errors)
+}
+
+fn walk_dir(root: &Path, found: &mut Vec<Candidate>, errors: &mut Vec<WalkError>) {
+    let walker = ignore::WalkBuilder::new(root)
+        .hidden(false)
+        .require_git(false)
+        .follow_links(false)
+        .filter_entry(|entry| {
+            let skipped = entry.file_type().is_some_and(|t| t.is_dir())
+                && entry
+                    .file_name()
+                    .to_str()
+                    .is_some_and(|name| SKIPPED_DIRS.contains(&name));
+            !skipped
+        })
+        .build();
+    for entry in walker {
+        match entry {
+            Ok(entry) if entry.file_type().is_some_and(|t| t.is_file() || t.is_symlink()) => {
+                found.push(Candidate {
+                    path: clean(entry.path()),
+                    explicit: false,
+                });
+            }
+            Ok(_) => {}
+            Err(e) => errors.push(WalkError {
+                path: root.to_path_buf(),
+                message: e.to_string(),
+            }),
+        }
+    }
+}
+
+/// `./a/b` → `a/b`, so paths display as users expect.
+fn clean(path: &Path) -> PathBuf {
+    path.strip_prefix(".").map(Path::to_path_buf).unwrap_or_else(|_| path.to_path_buf())
+}
