@@ -127,7 +127,16 @@ fn config_entry(app: &App, leaf: &Leaf) -> ConfigEntry {
         profile: leaf.profile.clone(),
         via: resolve_placeholders(&leaf.value).via,
         scope: app.scope.clone(),
+        precedence: precedence(leaf.rank),
     }
+}
+
+/// Encode a leaf's rank as one number (profile file, then .properties, then document,
+/// then position).
+fn precedence(rank: (bool, bool, usize, usize)) -> u64 {
+    let (profile_file, properties, doc, order) = rank;
+    let clamp = |v: usize, bits: u32| (v as u64).min((1 << bits) - 1);
+    (u64::from(profile_file) << 62) | (u64::from(properties) << 61) | (clamp(doc, 20) << 40) | clamp(order, 40)
 }
 
 /// The profile a file name selects (`application-prod.yml` → `prod`).

@@ -359,6 +359,9 @@ pub struct ConfigEntry {
     /// Entries with the same scope configure the same application (Spring: the
     /// directory holding its `application*` files).
     pub scope: String,
+    /// Within a scope and profile, the entry with the highest precedence is the one the
+    /// application uses.
+    pub precedence: u64,
 }
 
 /// A secret found while reading: masked in every output.
@@ -402,6 +405,34 @@ impl Model {
     }
 }
 
+/// A duration written with a unit, as Spring Boot's `Duration` converter reads it:
+/// `500ms`, `30s`, `5m`, `1h`, `2d`, `PT30S` (whole numbers). None for anything else.
+pub fn parse_unit_duration(text: &str) -> Option<Duration> {
+    let t = text.trim();
+    if let Some(iso) = t.strip_prefix("PT").or_else(|| t.strip_prefix("pt")) {
+        let (number, unit) = iso.split_at(iso.find(|c: char| !c.is_ascii_digit())?);
+        let n: u64 = number.parse().ok()?;
+        return match unit.to_ascii_uppercase().as_str() {
+            "S" => Some(Duration::from_secs(n)),
+            "M" => Some(Duration::from_secs(n.checked_mul(60)?)),
+            "H" => Some(Duration::from_secs(n.checked_mul(3600)?)),
+            _ => None,
+        };
+    }
+    let split = t.find(|c: char| !c.is_ascii_digit())?;
+    let (number, unit) = t.split_at(split);
+    let n: u64 = number.parse().ok()?;
+    let ms_per_unit: u64 = match unit.trim() {
+        "ms" => 1,
+        "s" => 1000,
+        "m" | "min" => 60_000,
+        "h" => 3_600_000,
+        "d" => 86_400_000,
+        _ => return None,
+    };
+    Some(Duration::from_millis(n.checked_mul(ms_per_unit)?))
+}
+
 /// Format a duration the way users write it: `250 ms`, `30 s`, `30 min`.
 pub fn human_duration(d: Duration) -> String {
     let ms = d.as_millis();
@@ -422,6 +453,16 @@ pub fn human_duration(d: Duration) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn unit_durations_parse_like_spring() {
+        assert_eq!(parse_unit_duration("30s"), Some(Duration::from_secs(30)));
+        assert_eq!(parse_unit_duration("500 ms"), Some(Duration::from_millis(500)));
+        assert_eq!(parse_unit_duration("5m"), Some(Duration::from_secs(300)));
+        assert_eq!(parse_unit_duration("PT30S"), Some(Duration::from_secs(30)));
+        assert_eq!(parse_unit_duration("30"), None);
+        assert_eq!(parse_unit_duration("30 parsecs"), None);
+    }
 
     #[test]
     fn human_duration_picks_the_largest_exact_unit() {

@@ -13,7 +13,7 @@ pub mod engine_rules;
 use std::collections::BTreeMap;
 
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::model::Model;
+use crate::model::{Library, Location, Model, Origin, Pool, Setting};
 
 /// Rule categories, as in the catalogue.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -156,4 +156,43 @@ pub fn page(name: &str) -> Option<&'static str> {
 
 mod pages {
     include!(concat!(env!("OUT_DIR"), "/rule_pages.rs"));
+}
+
+/// The HikariCP pools of the model.
+pub(crate) fn hikari_pools(model: &Model) -> impl Iterator<Item = &Pool> {
+    model.pools.iter().filter(|p| p.library == Library::HikariCp)
+}
+
+/// The full key of a pool setting: where it was written, else `<pool>.<property>`.
+pub(crate) fn key_of<T>(setting: &Setting<T>, pool: &Pool, property: &str) -> String {
+    setting
+        .origin
+        .key()
+        .map(str::to_owned)
+        .unwrap_or_else(|| format!("{}.{property}", pool.name))
+}
+
+/// Where a diagnostic about `setting` points: its value, else the pool's key.
+pub(crate) fn located<T>(setting: &Setting<T>, pool: &Pool) -> Option<Location> {
+    setting.location().or(pool.anchor)
+}
+
+/// " (default)" or " (default of ${VAR})" after a value that was not written literally.
+pub(crate) fn origin_note(origin: &Origin) -> String {
+    match origin {
+        Origin::Default { library, .. } => format!(" ({library} default)"),
+        Origin::File { via: Some(var), .. } => format!(" (default of ${{{var}}})"),
+        Origin::Inferred { from, .. } => format!(" (inferred from {from})"),
+        _ => String::new(),
+    }
+}
+
+/// `10000 ms (10 s)`, or `100 ms` when no larger unit helps.
+pub(crate) fn ms_text(ms: u64) -> String {
+    let human = crate::model::human_duration(std::time::Duration::from_millis(ms));
+    if ms >= 1000 {
+        format!("{ms} ms ({human})")
+    } else {
+        format!("{ms} ms")
+    }
 }

@@ -1,8 +1,13 @@
 //! `hikari-datasource-class-conflict`: HikariCP is given conflicting or missing data-source classes and URL, so it fails at start-up or ignores a setting.
-
+//!
+//! `HikariConfig.validate()` [HK-CFG]: `driverClassName` with `dataSourceClassName` throws
+//! `IllegalStateException`; `driverClassName` without `jdbcUrl` throws
+//! `IllegalArgumentException`; `dataSourceClassName` with `jdbcUrl` logs \"ignoring
+//! jdbcUrl\" (warning). A pool with no data source at all is not reported: application
+//! code can supply one, which configuration cannot show.
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::model::Model;
-use crate::rules::{Category, Inputs, RuleMeta, RuleOptions};
+use crate::model::{Model, Pool};
+use crate::rules::{hikari_pools, Category, Inputs, RuleMeta, RuleOptions};
 
 pub static META: RuleMeta = RuleMeta {
     name: "hikari-datasource-class-conflict",
@@ -20,5 +25,46 @@ impl crate::rules::Rule for Rule {
         &META
     }
 
-    fn check(&self, _model: &Model, _options: &RuleOptions, _out: &mut Vec<Diagnostic>) {}
+    fn check(&self, model: &Model, _options: &RuleOptions, out: &mut Vec<Diagnostic>) {
+        for pool in hikari_pools(model) {
+            out.extend(check(pool));
+        }
+    }
+}
+
+fn check(pool: &Pool) -> Option<Diagnostic> {
+    let classes = &pool.class_settings;
+    let driver = classes.driver_class_name.as_ref();
+    let data_source = classes.data_source_class_name.as_ref();
+    let key = |property: &str| format!("{}.{property}", pool.name);
+    if let (Some(driver), Some(data_source)) = (driver, data_source) {
+        let message = "driver-class-name and data-source-class-name are both set: HikariCP throws IllegalStateException(\"cannot use driverClassName and dataSourceClassName together.\") and the application fails to start";
+        return Some(
+            Diagnostic::new(&META, Severity::Error, data_source.location()?, message)
+                .with_label("data-source-class-name")
+                .with_related(driver.location(), "driver-class-name")
+                .with_help("keep one: driver-class-name with a jdbc-url, or data-source-class-name with data-source-properties")
+                .with_key(key("data-source-class-name")),
+        );
+    }
+    if let (Some(driver), None, false) = (driver, &classes.jdbc_url, classes.provided_by_framework) {
+        if classes.url.is_none() {
+            let message = "driver-class-name is set without jdbc-url: HikariCP throws IllegalArgumentException (jdbcUrl is required with driverClassName) and the application fails to start";
+            return Some(
+                Diagnostic::new(&META, Severity::Error, driver.location()?, message)
+                    .with_label("no jdbc-url for this driver")
+                    .with_help(format!("set {}", key("jdbc-url")))
+                    .with_key(key("driver-class-name")),
+            );
+        }
+    }
+    let (data_source, url) = (data_source?, classes.jdbc_url.as_ref()?);
+    let message = "data-source-class-name is set together with a JDBC URL: HikariCP logs \"ignoring jdbcUrl\" and connects with the data source's own properties";
+    Some(
+        Diagnostic::new(&META, Severity::Warning, data_source.location()?, message)
+            .with_label("the URL is ignored")
+            .with_related(url.location(), "this URL is not used")
+            .with_help("remove data-source-class-name to use the URL, or move the connection settings to data-source-properties")
+            .with_key(key("data-source-class-name")),
+    )
 }

@@ -1,7 +1,14 @@
 //! `unknown-or-dead-pool-key`: A pool key the pool does not have, or one under a pool that is not in use: it is silently ignored.
-
+//!
+//! Spring Boot's binder ignores unknown fields (`ignoreUnknownFields = true` [SB-CP]), so
+//! a mistyped or misplaced pool key silently leaves the default in place. Checked:
+//! keys under `spring.datasource.hikari.*` that HikariConfig does not have; keys of a
+//! pool Spring Boot does not create (`spring.datasource.tomcat.*` while HikariCP is
+//! used [SB-SQL]); pool keys placed directly under `spring.datasource.*`; relaxed forms
+//! under `spring.jpa.properties.*`, which Hibernate receives verbatim [SB-HOWTO].
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::model::Model;
+use crate::model::hikari;
+use crate::model::{ConfigEntry, Ecosystem, Location, Model};
 use crate::rules::{Category, Inputs, RuleMeta, RuleOptions};
 
 pub static META: RuleMeta = RuleMeta {
@@ -20,5 +27,148 @@ impl crate::rules::Rule for Rule {
         &META
     }
 
-    fn check(&self, _model: &Model, _options: &RuleOptions, _out: &mut Vec<Diagnostic>) {}
+    fn check(&self, model: &Model, _options: &RuleOptions, out: &mut Vec<Diagnostic>) {
+        let spring = model.entries.iter().filter(|e| e.ecosystem == Ecosystem::Spring);
+        for entry in spring {
+            let found = unknown_hikari_key(entry)
+                .or_else(|| dead_pool_key(model, entry))
+                .or_else(|| misplaced_pool_key(entry))
+                .or_else(|| relaxed_hibernate_key(entry));
+            if let Some((message, help)) = found {
+                let at = Location {
+                    file: entry.file,
+                    span: entry.key_span,
+                };
+                out.push(
+                    Diagnostic::new(&META, Severity::Warning, at, message)
+                        .with_label("ignored key")
+                        .with_help(help)
+                        .with_key(entry.key.clone()),
+                );
+            }
+        }
+    }
+}
+
+type Finding = (String, String);
+
+const HIKARI: &str = "spring.datasource.hikari.";
+const OTHER_POOLS: &[(&str, &str)] = &[
+    ("spring.datasource.tomcat.", "Tomcat JDBC"),
+    ("spring.datasource.dbcp2.", "Commons DBCP2"),
+    ("spring.datasource.oracleucp.", "Oracle UCP"),
+];
+
+/// Pool property names (canonical) that do not belong directly under `spring.datasource`.
+const POOL_PROPERTIES: &[&str] = &[
+    "maximumpoolsize",
+    "minimumidle",
+    "connectiontimeout",
+    "idletimeout",
+    "maxlifetime",
+    "keepalivetime",
+    "leakdetectionthreshold",
+    "validationtimeout",
+    "poolname",
+    "maxactive",
+    "maxidle",
+    "minidle",
+    "maxwait",
+    "maxwaitmillis",
+    "maxtotal",
+    "initialsize",
+    "testonborrow",
+    "validationquery",
+];
+
+fn element(entry: &ConfigEntry, index: usize) -> &str {
+    entry.canonical.split('.').nth(index).unwrap_or("")
+}
+
+/// A key under `spring.datasource.hikari.` that HikariConfig has no setter for.
+fn unknown_hikari_key(entry: &ConfigEntry) -> Option<Finding> {
+    entry.canonical.strip_prefix(HIKARI)?;
+    let name = element(entry, 3);
+    let name = name.split('[').next().unwrap_or(name);
+    if hikari::property_for(name).is_some() {
+        return None;
+    }
+    let written = entry.key.split('.').nth(3).unwrap_or(name);
+    let message = format!("`{written}` is not a HikariCP property: Spring Boot ignores {} and the pool keeps its default", entry.key);
+    let help = if name == "url" {
+        "HikariCP calls it jdbc-url; or set spring.datasource.url, which Spring Boot passes to HikariCP".to_owned()
+    } else {
+        let canonical: Vec<String> = hikari::PROPERTIES.iter().map(|p| hikari::canonical(p)).collect();
+        match crate::suggest::closest(name, canonical.iter().map(String::as_str)).and_then(hikari::property_for) {
+            Some(property) => format!("did you mean `{property}`?"),
+            None => "see HikariCP's configuration list for the property names".to_owned(),
+        }
+    };
+    Some((message, help))
+}
+
+/// The pool Spring Boot creates for the entry's application (`spring.datasource.type`).
+fn active_pool(model: &Model, entry: &ConfigEntry) -> &'static str {
+    let configured = model
+        .entries
+        .iter()
+        .filter(|e| e.scope == entry.scope && e.canonical == "spring.datasource.type")
+        .filter_map(|e| e.value.as_deref())
+        .map(str::to_ascii_lowercase)
+        .next_back();
+    match configured.as_deref() {
+        Some(t) if t.contains("tomcat") => "spring.datasource.tomcat.",
+        Some(t) if t.contains("dbcp2") => "spring.datasource.dbcp2.",
+        Some(t) if t.contains("ucp") => "spring.datasource.oracleucp.",
+        _ => HIKARI,
+    }
+}
+
+/// A key under a pool prefix Spring Boot does not use for this application.
+fn dead_pool_key(model: &Model, entry: &ConfigEntry) -> Option<Finding> {
+    let active = active_pool(model, entry);
+    let names = std::iter::once((HIKARI, "HikariCP")).chain(OTHER_POOLS.iter().copied());
+    let (prefix, library) = names.into_iter().find(|(p, _)| entry.canonical.starts_with(p))?;
+    if prefix == active {
+        return None;
+    }
+    let active_library = if active == HIKARI { "HikariCP" } else { "another pool" };
+    let message = format!(
+        "{} has no effect: Spring Boot creates a {active_library} pool here, so {library} settings under {}* are ignored",
+        entry.key,
+        prefix
+    );
+    let help = format!("move the setting to the {active_library} equivalent under {active}, or remove it");
+    Some((message, help))
+}
+
+/// A pool property placed directly under `spring.datasource.`.
+fn misplaced_pool_key(entry: &ConfigEntry) -> Option<Finding> {
+    let name = entry.canonical.strip_prefix("spring.datasource.")?;
+    if name.contains('.') || !POOL_PROPERTIES.contains(&name) {
+        return None;
+    }
+    let written = entry.key.rsplit('.').next().unwrap_or(name);
+    let message = format!(
+        "{} is not a spring.datasource property: Spring Boot ignores it and the pool keeps its default",
+        entry.key
+    );
+    let help = match hikari::property_for(name) {
+        Some(property) => format!("move it to spring.datasource.hikari.{property}"),
+        None => format!("move it under the pool's own prefix, e.g. spring.datasource.hikari.* (`{written}` is not a HikariCP name)"),
+    };
+    Some((message, help))
+}
+
+/// `spring.jpa.properties.hibernate.jdbc.batch-size`: Hibernate gets the name verbatim.
+fn relaxed_hibernate_key(entry: &ConfigEntry) -> Option<Finding> {
+    let name = entry.canonical.strip_prefix("spring.jpa.properties.")?;
+    if !name.starts_with("hibernate.") || !name.contains('-') {
+        return None;
+    }
+    let fixed = name.replace('-', "_");
+    let message = format!(
+        "`{name}` is passed to Hibernate verbatim (spring.jpa.properties has no relaxed binding), and Hibernate has no such property"
+    );
+    Some((message, format!("write it as `{fixed}`")))
 }

@@ -1,8 +1,11 @@
 //! `hikari-max-lifetime-below-minimum`: HikariCP max-lifetime below 30 s is silently reset to 30 minutes.
-
+//!
+//! `validateNumerics()`: `maxLifetime ≠ 0 and < 30000` is reset to 1800000 ms with only a
+//! WARN [HK-CFG] — an attempt to shorten the lifetime lengthens it to 30 minutes.
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::model::Model;
-use crate::rules::{Category, Inputs, RuleMeta, RuleOptions};
+use crate::model::hikari::{self, millis};
+use crate::model::{Model, Pool};
+use crate::rules::{hikari_pools, key_of, located, ms_text, Category, Inputs, RuleMeta, RuleOptions};
 
 pub static META: RuleMeta = RuleMeta {
     name: "hikari-max-lifetime-below-minimum",
@@ -20,5 +23,29 @@ impl crate::rules::Rule for Rule {
         &META
     }
 
-    fn check(&self, _model: &Model, _options: &RuleOptions, _out: &mut Vec<Diagnostic>) {}
+    fn check(&self, model: &Model, _options: &RuleOptions, out: &mut Vec<Diagnostic>) {
+        for pool in hikari_pools(model) {
+            out.extend(check(pool));
+        }
+    }
+}
+
+fn check(pool: &Pool) -> Option<Diagnostic> {
+    let life = &pool.max_lifetime;
+    let ms = millis(life).filter(|_| life.is_explicit())?;
+    if ms == 0 || ms >= hikari::MIN_LIFETIME_MS {
+        return None;
+    }
+    let message = format!(
+        "max-lifetime is {}, below HikariCP's 30 s minimum: HikariCP silently resets it to {}, so connections live 30 minutes, not shorter",
+        ms_text(ms),
+        ms_text(hikari::MAX_LIFETIME_MS)
+    );
+    Some(
+        Diagnostic::new(&META, Severity::Error, located(life, pool)?, message)
+            .with_label(format!("{ms} ms < 30000 ms"))
+            .with_help("set max-lifetime to at least 30000 (milliseconds), a few seconds below the shortest database or network idle limit")
+            .with_key(key_of(life, pool, "max-lifetime"))
+            .with_fingerprint(ms.to_string()),
+    )
 }

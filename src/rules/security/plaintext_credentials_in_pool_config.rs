@@ -1,7 +1,10 @@
 //! `plaintext-credentials-in-pool-config`: A database password is written literally in a configuration file.
-
+//!
+//! Heuristic detector [HK-CFG]: literal passwords in password keys, in the defaults of
+//! `${VAR:default}` placeholders, and inside connection URLs (`user:secret@`,
+//! `password=`). The diagnostic points at the secret; every output masks it.
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::model::Model;
+use crate::model::{Model, Secret};
 use crate::rules::{Category, Inputs, RuleMeta, RuleOptions};
 
 pub static META: RuleMeta = RuleMeta {
@@ -20,5 +23,25 @@ impl crate::rules::Rule for Rule {
         &META
     }
 
-    fn check(&self, _model: &Model, _options: &RuleOptions, _out: &mut Vec<Diagnostic>) {}
+    fn check(&self, model: &Model, _options: &RuleOptions, out: &mut Vec<Diagnostic>) {
+        for secret in model.secrets.iter().filter(|s| s.literal) {
+            out.push(diagnostic(secret));
+        }
+    }
+}
+
+fn diagnostic(secret: &Secret) -> Diagnostic {
+    let message = match secret.kind {
+        "placeholder default" => format!(
+            "{} falls back to a literal password written in the file (the placeholder's default)",
+            secret.key
+        ),
+        "connection string password" => format!("the connection string in {} contains a literal password", secret.key),
+        _ => format!("{} holds a literal password", secret.key),
+    };
+    Diagnostic::new(&META, Severity::Warning, secret.location, message)
+        .with_label("literal password (masked)")
+        .with_help("read it from the environment or a secret store, e.g. `${DB_PASSWORD}` without a default, and rotate the exposed password")
+        .with_key(secret.key.clone())
+        .with_fingerprint(secret.kind)
 }

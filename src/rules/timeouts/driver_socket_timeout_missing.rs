@@ -1,8 +1,11 @@
 //! `driver-socket-timeout-missing`: The JDBC driver has no socket timeout, so a silently dropped connection blocks a thread forever.
-
+//!
+//! HikariCP's Rapid Recovery page: "it is imperative that the application configures
+//! the driver-level TCP socket timeout" [HK-RR]. pgjdbc `socketTimeout` is seconds,
+//! MySQL Connector/J and MariaDB `socketTimeout` milliseconds; 0 disables it [PGJDBC].
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::model::Model;
-use crate::rules::{Category, Inputs, RuleMeta, RuleOptions};
+use crate::model::{Model, Pool};
+use crate::rules::{hikari_pools, Category, Inputs, RuleMeta, RuleOptions};
 
 pub static META: RuleMeta = RuleMeta {
     name: "driver-socket-timeout-missing",
@@ -20,5 +23,67 @@ impl crate::rules::Rule for Rule {
         &META
     }
 
-    fn check(&self, _model: &Model, _options: &RuleOptions, _out: &mut Vec<Diagnostic>) {}
+    fn check(&self, model: &Model, _options: &RuleOptions, out: &mut Vec<Diagnostic>) {
+        for pool in hikari_pools(model) {
+            out.extend(check(pool));
+        }
+    }
+}
+
+/// The suggested value, and how many units of the driver's `socketTimeout` make a second.
+fn driver_unit(engine: &str) -> Option<(&'static str, u64)> {
+    match engine {
+        "postgresql" => Some(("socketTimeout=30 (pgjdbc: seconds)", 1)),
+        "mysql" | "mariadb" => Some(("socketTimeout=30000 (milliseconds)", 1000)),
+        _ => None,
+    }
+}
+
+/// HikariCP's floor: "2-3x the longest running SQL transaction, or 30 seconds, whichever
+/// is longer" [HK-RR]; without a declared longest transaction, 30 s.
+const MIN_SOCKET_TIMEOUT_SECONDS: u64 = 30;
+
+fn check(pool: &Pool) -> Option<Diagnostic> {
+    let connection = pool.connection.as_ref()?;
+    let engine = connection.engine.as_deref()?;
+    let (fix, units_per_second) = driver_unit(engine)?;
+    let from_url = connection.params.get("sockettimeout");
+    let from_properties = pool.driver_properties.get("sockettimeout");
+    let (at, message, label) = match from_url.or(from_properties) {
+        Some(setting) if setting.get().is_some_and(|v| v.trim() == "0") => (
+            setting.location()?,
+            "socketTimeout is 0, which disables the driver's socket timeout: a connection the network silently dropped blocks its thread and stays checked out of the pool forever".to_owned(),
+            "0 disables the timeout",
+        ),
+        Some(setting) => {
+            let value: u64 = setting.get()?.trim().parse().ok()?;
+            if value >= MIN_SOCKET_TIMEOUT_SECONDS * units_per_second {
+                return None;
+            }
+            (
+                setting.location()?,
+                format!(
+                    "socketTimeout is {value} ({}), below 30 s: a query that legitimately runs longer is cut off and its connection closed",
+                    if units_per_second == 1 { "seconds" } else { "milliseconds" }
+                ),
+                "below 30 s",
+            )
+        }
+        None => (
+            connection.location?,
+            format!(
+                "the {engine} JDBC URL sets no socketTimeout, so the driver waits forever on a connection the network silently dropped, blocking the thread and the pooled connection"
+            ),
+            "no socketTimeout here",
+        ),
+    };
+    Some(
+        Diagnostic::new(&META, Severity::Warning, at, message)
+            .with_label(label)
+            .with_help(format!(
+                "add {fix} to the URL or to data-source-properties: at least 2-3x the longest transaction, or 30 s, whichever is longer"
+            ))
+            .with_key(format!("{}.jdbc-url", pool.name))
+            .with_fingerprint(label),
+    )
 }

@@ -1,8 +1,13 @@
 //! `hikari-timeout-constraints`: HikariCP connection or validation timeout below 250 ms (start-up failure) or validation timeout not below connection timeout.
-
+//!
+//! `connectionTimeout` (non-zero) and `validationTimeout` below the 250 ms floor make the
+//! setters throw at start-up (error); `validationTimeout ≥ connectionTimeout` is against
+//! the README but not enforced (warning) [HK-CFG][HK-README].
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::model::Model;
-use crate::rules::{Category, Inputs, RuleMeta, RuleOptions};
+use crate::model::hikari::{millis, SOFT_TIMEOUT_FLOOR_MS};
+use crate::model::{Model, Pool, Setting};
+use std::time::Duration;
+use crate::rules::{hikari_pools, key_of, located, ms_text, origin_note, Category, Inputs, RuleMeta, RuleOptions};
 
 pub static META: RuleMeta = RuleMeta {
     name: "hikari-timeout-constraints",
@@ -20,5 +25,64 @@ impl crate::rules::Rule for Rule {
         &META
     }
 
-    fn check(&self, _model: &Model, _options: &RuleOptions, _out: &mut Vec<Diagnostic>) {}
+    fn check(&self, model: &Model, _options: &RuleOptions, out: &mut Vec<Diagnostic>) {
+        for pool in hikari_pools(model) {
+            out.extend(below_floor(pool, &pool.acquire_timeout, "connection-timeout", true));
+            if let Some(validation) = &pool.validation_timeout {
+                out.extend(below_floor(pool, validation, "validation-timeout", false));
+                out.extend(validation_not_below_connection(pool, validation));
+            }
+        }
+    }
+}
+
+/// A timeout below 250 ms throws (`connectionTimeout` 0 is allowed: it means infinite).
+fn below_floor(pool: &Pool, setting: &Setting<Duration>, property: &str, zero_allowed: bool) -> Option<Diagnostic> {
+    let ms = millis(setting).filter(|_| setting.is_explicit())?;
+    if ms >= SOFT_TIMEOUT_FLOOR_MS || (zero_allowed && ms == 0) {
+        return None;
+    }
+    let message = format!(
+        "{property} is {ms} ms, below HikariCP's 250 ms floor: the setter throws IllegalArgumentException and the application fails to start"
+    );
+    Some(
+        Diagnostic::new(&META, Severity::Error, located(setting, pool)?, message)
+            .with_label(format!("{ms} ms < 250 ms"))
+            .with_help(format!("set {property} to at least 250 (milliseconds)"))
+            .with_key(key_of(setting, pool, property))
+            .with_fingerprint(ms.to_string()),
+    )
+}
+
+/// README: "This value must be less than the connectionTimeout" (not enforced).
+fn validation_not_below_connection(pool: &Pool, validation: &Setting<Duration>) -> Option<Diagnostic> {
+    let v = millis(validation)?;
+    let c = millis(&pool.acquire_timeout)?;
+    let explicit = validation.is_explicit() || pool.acquire_timeout.is_explicit();
+    if !explicit || c == 0 || v < c || v < SOFT_TIMEOUT_FLOOR_MS || c < SOFT_TIMEOUT_FLOOR_MS {
+        return None;
+    }
+    let (primary, other) = if validation.is_explicit() {
+        (validation, &pool.acquire_timeout)
+    } else {
+        (&pool.acquire_timeout, validation)
+    };
+    let message = format!(
+        "validation-timeout is {}{} but connection-timeout is {}{}: validating one connection can use up the whole time a caller waits for it",
+        ms_text(v),
+        origin_note(&validation.origin),
+        ms_text(c),
+        origin_note(&pool.acquire_timeout.origin)
+    );
+    let suggestion = (c / 2).max(SOFT_TIMEOUT_FLOOR_MS);
+    Some(
+        Diagnostic::new(&META, Severity::Warning, located(primary, pool)?, message)
+            .with_label(format!("{v} ms ≥ {c} ms"))
+            .with_related(other.location(), "the other timeout")
+            .with_help(format!(
+                "set validation-timeout below connection-timeout, e.g. {suggestion} (HikariCP's README: it must be less than connection-timeout)"
+            ))
+            .with_key(key_of(validation, pool, "validation-timeout"))
+            .with_fingerprint(format!("{v}>={c}")),
+    )
 }

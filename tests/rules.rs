@@ -1,0 +1,107 @@
+//! Every registered rule against its fixtures: `tests/fixtures/rules/<rule>/fail` must
+//! produce the rule, `pass` must not. The rendered human output (fixed width, no
+//! colour) and the exact text under each primary span are snapshotted.
+
+use std::path::{Path, PathBuf};
+
+use poollint::engine::{self, CheckRequest, Report};
+use poollint::render::{self, OutputFormat, RenderContext, Summary};
+use poollint::rules;
+
+fn fixture(rule: &str, case: &str) -> PathBuf {
+    Path::new("tests/fixtures/rules").join(rule).join(case)
+}
+
+fn check_only(rule: &str, dir: &Path) -> Report {
+    let mut request = CheckRequest::new(vec![dir.to_path_buf()]);
+    request.select = Some(vec![rule.to_owned()]);
+    engine::check(&request)
+}
+
+fn human(report: &Report) -> String {
+    let ctx = RenderContext {
+        sources: &report.sources,
+        summary: Summary::of(report.files_checked(), &report.diagnostics),
+        color: false,
+        width: 80,
+    };
+    render::render(OutputFormat::Human, &report.diagnostics, &ctx)
+}
+
+/// `rule @ path:line:col `text`` for every diagnostic: the span text, exactly.
+fn span_lines(report: &Report) -> String {
+    report
+        .diagnostics
+        .iter()
+        .map(|d| {
+            let file = report.sources.get(d.primary.file).expect("file of a diagnostic");
+            let pos = file.position(d.primary.span.start, poollint::source::ColumnUnit::Chars);
+            let text = file.slice(d.primary.span);
+            format!("{} @ {}:{}:{} `{}`\n", d.rule, file.display, pos.line, pos.column, text)
+        })
+        .collect()
+}
+
+#[test]
+fn every_rule_fires_on_its_failing_fixture_and_not_on_its_passing_one() {
+    let mut failures = Vec::new();
+    for rule in rules::registry() {
+        let name = rule.meta().name;
+        let failing = check_only(name, &fixture(name, "fail"));
+        if !failing.diagnostics.iter().any(|d| d.rule == name) {
+            failures.push(format!("{name}: no finding on fixtures/rules/{name}/fail"));
+        }
+        if !failing.internal_errors.is_empty() {
+            failures.push(format!("{name}: internal errors {:?}", failing.internal_errors));
+        }
+        let passing = check_only(name, &fixture(name, "pass"));
+        for d in passing.diagnostics.iter().filter(|d| d.rule == name) {
+            failures.push(format!("{name}: unexpected finding on pass fixture: {}", d.message));
+        }
+        insta::assert_snapshot!(name, format!("{}\n--- primary spans ---\n{}", human(&failing), span_lines(&failing)));
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// Every primary span of every fixture finding is non-empty, on one line and on char
+/// boundaries: it underlines one value or key, never a whole block.
+#[test]
+fn primary_spans_underline_a_single_value_or_key() {
+    for rule in rules::registry() {
+        let name = rule.meta().name;
+        let report = check_only(name, &fixture(name, "fail"));
+        for d in &report.diagnostics {
+            let file = report.sources.get(d.primary.file).expect("file");
+            let text = file.slice(d.primary.span);
+            let is_read_error = d.rule == "parse-error" && file.text.is_empty();
+            assert!(is_read_error || !text.trim().is_empty(), "{name}: empty span for {}", d.message);
+            assert!(!text.contains('\n'), "{name}: span covers several lines: {text:?}");
+            assert!(file.text.is_char_boundary(d.primary.span.start));
+            assert!(file.text.is_char_boundary(d.primary.span.end));
+        }
+    }
+}
+
+/// Diagnostics about a key name the span's text to be that key; about a value, that
+/// value. The snapshot shows each span; this guards the invariant across all rules.
+#[test]
+fn primary_span_text_matches_the_key_the_diagnostic_names() {
+    for rule in rules::registry() {
+        let name = rule.meta().name;
+        let report = check_only(name, &fixture(name, "fail"));
+        for d in report.diagnostics.iter().filter(|d| d.rule == name) {
+            let Some(key) = &d.key else { continue };
+            let file = report.sources.get(d.primary.file).expect("file");
+            let text = file.slice(d.primary.span).trim_matches(['"', '\'']);
+            let last = key.rsplit('.').next().unwrap_or(key);
+            let line_start = file.text[..d.primary.span.start].rfind('\n').map_or(0, |i| i + 1);
+            let line = &file.text[line_start..];
+            let line = line.split('\n').next().unwrap_or(line);
+            let names_key = line.contains(last) || line.contains(&key.replace('-', ""));
+            assert!(
+                names_key || text.contains(last) || key.contains(text) || d.rule.contains("credentials"),
+                "{name}: span `{text}` on line `{line}` is not about {key}"
+            );
+        }
+    }
+}
