@@ -21,7 +21,10 @@ fn main() {
     for name in &pages {
         let path = fs::canonicalize(dir.join(format!("{name}.md"))).expect("rule page path");
         println!("cargo:rerun-if-changed={}", path.display());
-        out.push_str(&format!("    ({name:?}, include_str!({:?})),\n", path.display().to_string()));
+        out.push_str(&format!(
+            "    ({name:?}, include_str!({:?})),\n",
+            path.display().to_string()
+        ));
     }
     out.push_str("];\n");
     let target = Path::new(&std::env::var("OUT_DIR").expect("OUT_DIR")).join("rule_pages.rs");

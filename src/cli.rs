@@ -110,7 +110,10 @@ fn parse_output(text: &str) -> Result<Output, String> {
             .iter()
             .filter_map(|v| v.to_possible_value().map(|p| p.get_name().to_owned()))
             .collect();
-        format!("unknown format `{name}` (expected one of: {})", names.join(", "))
+        format!(
+            "unknown format `{name}` (expected one of: {})",
+            names.join(", ")
+        )
     })?;
     Ok(Output { format, path })
 }
@@ -220,7 +223,11 @@ fn write_outputs(args: &CheckArgs, report: &engine::Report, color: bool) -> Resu
         format: OutputFormat::Human,
         path: None,
     }];
-    let outputs = if args.format.is_empty() { &default[..] } else { &args.format };
+    let outputs = if args.format.is_empty() {
+        &default[..]
+    } else {
+        &args.format
+    };
     for output in outputs {
         let ctx = RenderContext {
             sources: &report.sources,
@@ -230,7 +237,8 @@ fn write_outputs(args: &CheckArgs, report: &engine::Report, color: bool) -> Resu
         };
         let text = render::render(output.format, &report.diagnostics, &ctx);
         match &output.path {
-            Some(path) => std::fs::write(path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))?,
+            Some(path) => std::fs::write(path, text)
+                .map_err(|e| format!("cannot write {}: {e}", path.display()))?,
             None => {
                 let mut stdout = std::io::stdout().lock();
                 // A closed pipe (`poollint check | head`) is not an error worth reporting.
@@ -289,7 +297,10 @@ fn render_manifest_error(error: &ManifestError, color: bool) -> String {
         category: "engine",
         severity: Severity::Error,
         message: error.message.clone(),
-        primary: Location { file, span: error.span },
+        primary: Location {
+            file,
+            span: error.span,
+        },
         primary_label: Some("here".into()),
         labels: Vec::new(),
         help: error.help.clone(),
@@ -338,7 +349,10 @@ fn list_rules(format: ListFormat) -> ExitCode {
                     })
                 })
                 .collect();
-            println!("{}", serde_json::to_string_pretty(&list).unwrap_or_default());
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&list).unwrap_or_default()
+            );
         }
         ListFormat::Text => {
             for m in metas {

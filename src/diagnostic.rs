@@ -126,7 +126,12 @@ impl Diagnostic {
 
     /// Stable identity: rule, path, key and message parameters, never the line.
     pub fn fingerprint(&self, path: &str) -> String {
-        let mut text = format!("{}\0{}\0{}", self.rule, path, self.key.as_deref().unwrap_or(""));
+        let mut text = format!(
+            "{}\0{}\0{}",
+            self.rule,
+            path,
+            self.key.as_deref().unwrap_or("")
+        );
         for part in &self.fingerprint_parts {
             text.push('\0');
             text.push_str(part);

@@ -14,7 +14,7 @@ use crate::diagnostic::{Diagnostic, Severity};
 use crate::ecosystems::{self, ParsedFile, Reader};
 use crate::manifest::{Level, LintSettings};
 use crate::model::{Location, Model};
-use crate::rules::{self, engine_rules, RuleOptions};
+use crate::rules::{self, engine_rules};
 use crate::source::{self, Encoding, SourceMap, Span};
 use crate::syntax::{self, Document, Format};
 use crate::walk;
@@ -97,7 +97,15 @@ pub fn check(request: &CheckRequest) -> Report {
     let started = Instant::now();
     let loaded: Vec<Loaded> = candidates
         .par_iter()
-        .map(|(path, reader, format, stdin)| load(path, *reader, *format, stdin.as_deref(), request.max_file_size))
+        .map(|(path, reader, format, stdin)| {
+            load(
+                path,
+                *reader,
+                *format,
+                stdin.as_deref(),
+                request.max_file_size,
+            )
+        })
         .collect();
     let parsed = register(loaded, &mut report);
     report.stats.read_parse = started.elapsed();
@@ -123,15 +131,18 @@ fn collect_candidates(request: &CheckRequest, report: &mut Report) -> Vec<Candid
         return match ecosystems::recognise(name) {
             Some((reader, format)) => vec![(name.clone(), reader, format, Some(text.clone()))],
             None => {
-                report
-                    .notes
-                    .push(format!("{}: not a configuration file poollint reads; nothing checked", name.display()));
+                report.notes.push(format!(
+                    "{}: not a configuration file poollint reads; nothing checked",
+                    name.display()
+                ));
                 Vec::new()
             }
         };
     }
     let (found, errors) = walk::discover(&request.paths);
-    report.internal_errors.extend(errors.into_iter().map(|e| e.message));
+    report
+        .internal_errors
+        .extend(errors.into_iter().map(|e| e.message));
     found
         .into_iter()
         .filter_map(|c| match ecosystems::recognise(&c.path) {
@@ -150,9 +161,22 @@ fn collect_candidates(request: &CheckRequest, report: &mut Report) -> Vec<Candid
 }
 
 /// Read, decode and parse one file. Never panics outward.
-fn load(path: &Path, reader: &'static dyn Reader, format: Format, stdin: Option<&str>, max: u64) -> Loaded {
-    let content = catch_unwind(AssertUnwindSafe(|| read_and_parse(path, format, stdin, max)))
-        .unwrap_or_else(|_| Err(("internal".into(), "internal error while parsing this file".into())));
+fn load(
+    path: &Path,
+    reader: &'static dyn Reader,
+    format: Format,
+    stdin: Option<&str>,
+    max: u64,
+) -> Loaded {
+    let content = catch_unwind(AssertUnwindSafe(|| {
+        read_and_parse(path, format, stdin, max)
+    }))
+    .unwrap_or_else(|_| {
+        Err((
+            "internal".into(),
+            "internal error while parsing this file".into(),
+        ))
+    });
     Loaded {
         path: path.to_path_buf(),
         reader,
@@ -179,7 +203,8 @@ fn read_and_parse(
 }
 
 fn read_limited(path: &Path, max: u64) -> Result<Vec<u8>, (String, String)> {
-    let meta = std::fs::metadata(path).map_err(|e| ("io".to_owned(), format!("cannot read file: {e}")))?;
+    let meta =
+        std::fs::metadata(path).map_err(|e| ("io".to_owned(), format!("cannot read file: {e}")))?;
     if meta.is_dir() {
         return Err(("io".into(), "is a directory, not a file".into()));
     }
@@ -203,9 +228,13 @@ fn register(loaded: Vec<Loaded>, report: &mut Report) -> Vec<(&'static dyn Reade
             Ok((text, encoding, doc)) => {
                 let id = report.sources.add(&file.path, text, encoding);
                 for error in &doc.errors {
-                    report
-                        .diagnostics
-                        .push(parse_error(Location { file: id, span: error.span }, &error.message));
+                    report.diagnostics.push(parse_error(
+                        Location {
+                            file: id,
+                            span: error.span,
+                        },
+                        &error.message,
+                    ));
                 }
                 parsed.push((
                     file.reader,
@@ -218,11 +247,21 @@ fn register(loaded: Vec<Loaded>, report: &mut Report) -> Vec<(&'static dyn Reade
                 ));
             }
             Err((kind, message)) => {
-                let id = report.sources.add(&file.path, String::new(), Encoding::Utf8);
+                let id = report
+                    .sources
+                    .add(&file.path, String::new(), Encoding::Utf8);
                 if kind == "internal" {
-                    report.internal_errors.push(format!("{}: {message}", report.sources.display(id)));
+                    report
+                        .internal_errors
+                        .push(format!("{}: {message}", report.sources.display(id)));
                 } else {
-                    report.diagnostics.push(parse_error(Location { file: id, span: Span::default() }, &message));
+                    report.diagnostics.push(parse_error(
+                        Location {
+                            file: id,
+                            span: Span::default(),
+                        },
+                        &message,
+                    ));
                 }
             }
         }
@@ -231,9 +270,14 @@ fn register(loaded: Vec<Loaded>, report: &mut Report) -> Vec<(&'static dyn Reade
 }
 
 fn parse_error(location: Location, message: &str) -> Diagnostic {
-    Diagnostic::new(&engine_rules::PARSE_ERROR, Severity::Error, location, message)
-        .with_label("here")
-        .with_fingerprint(message)
+    Diagnostic::new(
+        &engine_rules::PARSE_ERROR,
+        Severity::Error,
+        location,
+        message,
+    )
+    .with_label("here")
+    .with_fingerprint(message)
 }
 
 /// Let each ecosystem read its files into one model.
@@ -251,9 +295,10 @@ fn build_model(parsed: &[(&'static dyn Reader, ParsedFile)], report: &mut Report
         let sources = &report.sources;
         match catch_unwind(AssertUnwindSafe(|| reader.read(&files, sources))) {
             Ok(facts) => model.extend(facts),
-            Err(_) => report
-                .internal_errors
-                .push(format!("internal error while reading {:?} files", reader.ecosystem())),
+            Err(_) => report.internal_errors.push(format!(
+                "internal error while reading {:?} files",
+                reader.ecosystem()
+            )),
         }
     }
     model
@@ -288,10 +333,12 @@ fn run_rules(model: &Model, request: &CheckRequest, report: &mut Report) {
             .rules
             .get(meta.name)
             .map(|s| s.options.clone())
-            .unwrap_or_else(RuleOptions::default);
+            .unwrap_or_default();
         let mut found = Vec::new();
         if catch_unwind(AssertUnwindSafe(|| rule.check(model, &options, &mut found))).is_err() {
-            report.internal_errors.push(format!("internal error in rule {}", meta.name));
+            report
+                .internal_errors
+                .push(format!("internal error in rule {}", meta.name));
             continue;
         }
         for mut diagnostic in found {
@@ -314,7 +361,11 @@ fn finish(model: &Model, request: &CheckRequest, report: &mut Report) {
         enabled && !request.settings.ignores(d.rule, path)
     });
     if let Some(Some(severity)) = parse_level {
-        for d in report.diagnostics.iter_mut().filter(|d| d.rule == engine_rules::PARSE_ERROR.name) {
+        for d in report
+            .diagnostics
+            .iter_mut()
+            .filter(|d| d.rule == engine_rules::PARSE_ERROR.name)
+        {
             d.severity = severity;
         }
     }
@@ -328,7 +379,10 @@ fn redact(model: &Model, report: &mut Report) {
     let mut by_file: BTreeMap<source::FileId, Vec<Span>> = BTreeMap::new();
     let mut texts: Vec<String> = Vec::new();
     for secret in &model.secrets {
-        by_file.entry(secret.location.file).or_default().push(secret.location.span);
+        by_file
+            .entry(secret.location.file)
+            .or_default()
+            .push(secret.location.span);
         if let Some(file) = report.sources.get(secret.location.file) {
             let text = file.slice(secret.location.span);
             if text.chars().count() >= MIN_SCRUBBED_SECRET {
@@ -372,7 +426,13 @@ fn scrub(text: &mut String, secrets: &[String]) {
 fn sort_and_dedup(report: &mut Report) {
     let sources = &report.sources;
     report.diagnostics.sort_by(|a, b| {
-        let key = |d: &Diagnostic| (sources.display(d.primary.file).to_owned(), d.primary.span.start, d.rule);
+        let key = |d: &Diagnostic| {
+            (
+                sources.display(d.primary.file).to_owned(),
+                d.primary.span.start,
+                d.rule,
+            )
+        };
         key(a).cmp(&key(b))
     });
     let mut seen = HashSet::new();
@@ -383,5 +443,8 @@ fn sort_and_dedup(report: &mut Report) {
 
 /// True when the run fails: a finding at or above the threshold.
 pub fn has_failures(report: &Report, settings: &LintSettings) -> bool {
-    report.diagnostics.iter().any(|d| settings.fail_on.fails(d.severity))
+    report
+        .diagnostics
+        .iter()
+        .any(|d| settings.fail_on.fails(d.severity))
 }

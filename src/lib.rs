@@ -5,15 +5,15 @@
 //! [`rules`] under the [`engine`], and rendered ([`render`]).
 
 pub mod capacity;
+pub mod cli;
 pub mod diagnostic;
 pub mod ecosystems;
 pub mod engine;
 pub mod manifest;
 pub mod model;
 pub mod render;
+pub mod rules;
 pub mod source;
 pub mod suggest;
-pub mod rules;
 pub mod syntax;
 pub mod walk;
-pub mod cli;

@@ -94,7 +94,8 @@ impl LintSettings {
     /// True when `[[lint.ignore]]` hides `rule` for `path` (display path, `/`-separated).
     pub fn ignores(&self, rule: &str, path: &str) -> bool {
         self.ignore.iter().any(|entry| {
-            entry.paths.is_match(path) && (entry.rules.is_empty() || entry.rules.iter().any(|r| r == rule))
+            entry.paths.is_match(path)
+                && (entry.rules.is_empty() || entry.rules.iter().any(|r| r == rule))
         })
     }
 }
@@ -162,7 +163,12 @@ struct ManifestReader<'a> {
 }
 
 impl ManifestReader<'_> {
-    fn error(&self, span: Span, message: impl Into<String>, help: Option<String>) -> Box<ManifestError> {
+    fn error(
+        &self,
+        span: Span,
+        message: impl Into<String>,
+        help: Option<String>,
+    ) -> Box<ManifestError> {
         Box::new(ManifestError {
             sources: self.sources.clone(),
             file: Some(self.file),
@@ -191,14 +197,23 @@ impl ManifestReader<'_> {
     }
 
     /// Unknown keys are errors with a did-you-mean.
-    fn check_keys(&self, table: NodeId, known: &[&str], what: &str) -> Result<(), Box<ManifestError>> {
+    fn check_keys(
+        &self,
+        table: NodeId,
+        known: &[&str],
+        what: &str,
+    ) -> Result<(), Box<ManifestError>> {
         for entry in self.doc.entries(table) {
             let key = self.doc.text(entry.key).unwrap_or("");
             if !known.contains(&key) {
                 let help = crate::suggest::closest(key, known.iter().copied())
                     .map(|s| format!("did you mean `{s}`?"))
                     .or_else(|| Some(format!("known keys: {}", known.join(", "))));
-                return Err(self.error(self.doc.span(entry.key), format!("unknown {what} key `{key}`"), help));
+                return Err(self.error(
+                    self.doc.span(entry.key),
+                    format!("unknown {what} key `{key}`"),
+                    help,
+                ));
             }
         }
         Ok(())
@@ -207,11 +222,20 @@ impl ManifestReader<'_> {
     fn string(&self, node: NodeId, what: &str) -> Result<String, Box<ManifestError>> {
         match self.doc.scalar(node) {
             Some(s) if s.style.is_quoted() => Ok(s.text.clone()),
-            _ => Err(self.error(self.doc.span(node), format!("{what} must be a string"), None)),
+            _ => Err(self.error(
+                self.doc.span(node),
+                format!("{what} must be a string"),
+                None,
+            )),
         }
     }
 
-    fn read_lint(&self, lint: NodeId, path: &Path, settings: &mut LintSettings) -> Result<(), Box<ManifestError>> {
+    fn read_lint(
+        &self,
+        lint: NodeId,
+        path: &Path,
+        settings: &mut LintSettings,
+    ) -> Result<(), Box<ManifestError>> {
         self.check_keys(lint, LINT_KEYS, "[lint]")?;
         if let Some(node) = self.doc.get(lint, "fail-on") {
             let text = self.string(node, "fail-on")?;
@@ -238,12 +262,20 @@ impl ManifestReader<'_> {
         Ok(())
     }
 
-    fn read_rules(&self, table: NodeId, settings: &mut LintSettings) -> Result<(), Box<ManifestError>> {
+    fn read_rules(
+        &self,
+        table: NodeId,
+        settings: &mut LintSettings,
+    ) -> Result<(), Box<ManifestError>> {
         for entry in self.doc.entries(table) {
             let name = self.doc.text(entry.key).unwrap_or("");
             let Some(rule) = rules::find(name) else {
                 let help = rules::suggest(name).map(|s| format!("did you mean `{s}`?"));
-                return Err(self.error(self.doc.span(entry.key), format!("unknown rule `{name}`"), help));
+                return Err(self.error(
+                    self.doc.span(entry.key),
+                    format!("unknown rule `{name}`"),
+                    help,
+                ));
             };
             let setting = if self.doc.is_map(entry.value) {
                 self.read_rule_table(rule.meta(), entry.value)?
@@ -273,7 +305,11 @@ impl ManifestReader<'_> {
     }
 
     /// `"rule" = { level = "error", some-option = 0.8 }`.
-    fn read_rule_table(&self, meta: &rules::RuleMeta, table: NodeId) -> Result<RuleSetting, Box<ManifestError>> {
+    fn read_rule_table(
+        &self,
+        meta: &rules::RuleMeta,
+        table: NodeId,
+    ) -> Result<RuleSetting, Box<ManifestError>> {
         let mut setting = RuleSetting::default();
         for entry in self.doc.entries(table) {
             let key = self.doc.text(entry.key).unwrap_or("");
@@ -282,7 +318,9 @@ impl ManifestReader<'_> {
                 continue;
             }
             let Some(option) = meta.options.iter().find(|o| o.name == key) else {
-                let names: Vec<&str> = std::iter::once("level").chain(meta.options.iter().map(|o| o.name)).collect();
+                let names: Vec<&str> = std::iter::once("level")
+                    .chain(meta.options.iter().map(|o| o.name))
+                    .collect();
                 let help = crate::suggest::closest(key, names.iter().copied())
                     .map(|s| format!("did you mean `{s}`?"))
                     .or_else(|| Some(format!("{} takes: {}", meta.name, names.join(", "))));
@@ -298,7 +336,13 @@ impl ManifestReader<'_> {
                 .filter(|s| !s.style.is_quoted())
                 .and_then(|s| s.text.replace('_', "").parse::<f64>().ok())
                 .filter(|v| v.is_finite())
-                .ok_or_else(|| self.error(self.doc.span(entry.value), format!("{key} must be a number"), None))?;
+                .ok_or_else(|| {
+                    self.error(
+                        self.doc.span(entry.value),
+                        format!("{key} must be a number"),
+                        None,
+                    )
+                })?;
             setting.options.set(option.name, value);
         }
         Ok(setting)
@@ -310,10 +354,13 @@ impl ManifestReader<'_> {
             let Some(list) = self.doc.get(table, key) else {
                 return Ok(Vec::new());
             };
-            let items = self
-                .doc
-                .seq(list)
-                .ok_or_else(|| self.error(self.doc.span(list), format!("{key} must be a list of strings"), None))?;
+            let items = self.doc.seq(list).ok_or_else(|| {
+                self.error(
+                    self.doc.span(list),
+                    format!("{key} must be a list of strings"),
+                    None,
+                )
+            })?;
             items
                 .iter()
                 .map(|i| Ok((self.string(*i, key)?, self.doc.span(*i))))

@@ -96,7 +96,9 @@ impl LineIndex {
 
     /// 0-based line containing `offset`.
     pub fn line_of(&self, offset: usize) -> usize {
-        self.starts.partition_point(|&s| s <= offset).saturating_sub(1)
+        self.starts
+            .partition_point(|&s| s <= offset)
+            .saturating_sub(1)
     }
 
     /// Byte offset where 0-based `line` starts.
@@ -159,15 +161,22 @@ pub fn decode(bytes: &[u8], latin1_fallback: bool) -> Result<(String, Encoding),
     }
     if let Some(nul) = bytes.iter().position(|&b| b == 0) {
         return Err(DecodeError {
-            message: format!("file contains a NUL byte at offset {nul}: binary data, not a configuration file"),
+            message: format!(
+                "file contains a NUL byte at offset {nul}: binary data, not a configuration file"
+            ),
             offset: nul,
         });
     }
     match std::str::from_utf8(bytes) {
         Ok(text) => Ok((text.to_owned(), Encoding::Utf8)),
-        Err(_) if latin1_fallback => Ok((bytes.iter().map(|&b| b as char).collect(), Encoding::Latin1)),
+        Err(_) if latin1_fallback => {
+            Ok((bytes.iter().map(|&b| b as char).collect(), Encoding::Latin1))
+        }
         Err(e) => Err(DecodeError {
-            message: format!("file is not valid UTF-8 (invalid byte at offset {})", e.valid_up_to()),
+            message: format!(
+                "file is not valid UTF-8 (invalid byte at offset {})",
+                e.valid_up_to()
+            ),
             offset: e.valid_up_to(),
         }),
     }
@@ -244,7 +253,9 @@ impl SourceMap {
     }
 
     pub fn display(&self, id: FileId) -> &str {
-        self.get(id).map(|f| f.display.as_str()).unwrap_or("<unknown>")
+        self.get(id)
+            .map(|f| f.display.as_str())
+            .unwrap_or("<unknown>")
     }
 
     /// Replace each span's bytes with `*`, keeping byte lengths so every other span
@@ -295,11 +306,23 @@ mod tests {
         let idx = LineIndex::new(text);
         assert_eq!(idx.line_count(), 4);
         let x = text.find('x').unwrap();
-        assert_eq!(idx.position(text, x, ColumnUnit::Chars), Position { line: 2, column: 5 });
-        assert_eq!(idx.position(text, x, ColumnUnit::Utf16), Position { line: 2, column: 6 });
-        assert_eq!(idx.position(text, x, ColumnUnit::Bytes), Position { line: 2, column: 8 });
+        assert_eq!(
+            idx.position(text, x, ColumnUnit::Chars),
+            Position { line: 2, column: 5 }
+        );
+        assert_eq!(
+            idx.position(text, x, ColumnUnit::Utf16),
+            Position { line: 2, column: 6 }
+        );
+        assert_eq!(
+            idx.position(text, x, ColumnUnit::Bytes),
+            Position { line: 2, column: 8 }
+        );
         let d = text.find('d').unwrap();
-        assert_eq!(idx.position(text, d, ColumnUnit::Chars), Position { line: 4, column: 1 });
+        assert_eq!(
+            idx.position(text, d, ColumnUnit::Chars),
+            Position { line: 4, column: 1 }
+        );
     }
 
     #[test]

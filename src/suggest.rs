@@ -19,7 +19,10 @@ mod tests {
     #[test]
     fn suggests_close_names_only() {
         let names = ["maximum-pool-size", "minimum-idle", "connection-timeout"];
-        assert_eq!(closest("maximum-pool-sise", names), Some("maximum-pool-size"));
+        assert_eq!(
+            closest("maximum-pool-sise", names),
+            Some("maximum-pool-size")
+        );
         assert_eq!(closest("banana", names), None);
     }
 }

@@ -59,7 +59,11 @@ fn walk_dir(root: &Path, found: &mut Vec<Candidate>, errors: &mut Vec<WalkError>
         .build();
     for entry in walker {
         match entry {
-            Ok(entry) if entry.file_type().is_some_and(|t| t.is_file() || t.is_symlink()) => {
+            Ok(entry)
+                if entry
+                    .file_type()
+                    .is_some_and(|t| t.is_file() || t.is_symlink()) =>
+            {
                 found.push(Candidate {
                     path: clean(entry.path()),
                     explicit: false,
@@ -76,5 +80,7 @@ fn walk_dir(root: &Path, found: &mut Vec<Candidate>, errors: &mut Vec<WalkError>
 
 /// `./a/b` → `a/b`, so paths display as users expect.
 fn clean(path: &Path) -> PathBuf {
-    path.strip_prefix(".").map(Path::to_path_buf).unwrap_or_else(|_| path.to_path_buf())
+    path.strip_prefix(".")
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|_| path.to_path_buf())
 }

@@ -5,7 +5,9 @@ use predicates::prelude::*;
 
 fn poollint() -> Command {
     let mut cmd = Command::cargo_bin("poollint").expect("binary");
-    cmd.env("NO_COLOR", "1").env_remove("FORCE_COLOR").env_remove("GITHUB_ACTIONS");
+    cmd.env("NO_COLOR", "1")
+        .env_remove("FORCE_COLOR")
+        .env_remove("GITHUB_ACTIONS");
     cmd
 }
 
@@ -15,7 +17,12 @@ const CLEAN: &str = "tests/fixtures/rules/hikari-max-lifetime-below-minimum/pass
 #[test]
 fn exit_0_when_clean() {
     poollint()
-        .args(["check", CLEAN, "--select", "hikari-max-lifetime-below-minimum"])
+        .args([
+            "check",
+            CLEAN,
+            "--select",
+            "hikari-max-lifetime-below-minimum",
+        ])
         .assert()
         .code(0)
         .stdout(predicate::str::contains("No problems found"));
@@ -27,29 +34,45 @@ fn exit_1_when_an_error_is_found() {
         .args(["check", FAILING])
         .assert()
         .code(1)
-        .stdout(predicate::str::contains("hikari-max-lifetime-below-minimum"));
+        .stdout(predicate::str::contains(
+            "hikari-max-lifetime-below-minimum",
+        ));
 }
 
 #[test]
 fn fail_on_decides_which_severities_fail() {
     let info_only = "tests/fixtures/rules/hikari-minimum-idle-set/fail";
     let select = ["--select", "hikari-minimum-idle-set"];
-    poollint().args(["check", info_only]).args(select).assert().code(0);
+    poollint()
+        .args(["check", info_only])
+        .args(select)
+        .assert()
+        .code(0);
     poollint()
         .args(["check", info_only, "--fail-on", "info"])
         .args(select)
         .assert()
         .code(1);
-    poollint().args(["check", FAILING, "--fail-on", "never"]).assert().code(0);
+    poollint()
+        .args(["check", FAILING, "--fail-on", "never"])
+        .assert()
+        .code(0);
 }
 
 #[test]
 fn exit_2_and_did_you_mean_for_an_unknown_rule() {
     poollint()
-        .args(["check", CLEAN, "--select", "hikari-max-lifetime-below-minimun"])
+        .args([
+            "check",
+            CLEAN,
+            "--select",
+            "hikari-max-lifetime-below-minimun",
+        ])
         .assert()
         .code(2)
-        .stderr(predicate::str::contains("did you mean `hikari-max-lifetime-below-minimum`"));
+        .stderr(predicate::str::contains(
+            "did you mean `hikari-max-lifetime-below-minimum`",
+        ));
     poollint()
         .args(["explain", "pool-size-invalidd"])
         .assert()
@@ -59,23 +82,44 @@ fn exit_2_and_did_you_mean_for_an_unknown_rule() {
 
 #[test]
 fn exit_2_for_usage_errors_and_missing_paths() {
-    poollint().args(["check", "--format", "xml"]).assert().code(2);
-    poollint().args(["check", "does/not/exist"]).assert().code(2);
+    poollint()
+        .args(["check", "--format", "xml"])
+        .assert()
+        .code(2);
+    poollint()
+        .args(["check", "does/not/exist"])
+        .assert()
+        .code(2);
     poollint().arg("frobnicate").assert().code(2);
 }
 
 #[test]
 fn json_output_follows_the_contract() {
-    let output = poollint().args(["check", FAILING, "--format", "json"]).assert().code(1).get_output().clone();
+    let output = poollint()
+        .args(["check", FAILING, "--format", "json"])
+        .assert()
+        .code(1)
+        .get_output()
+        .clone();
     let json: serde_json::Value = serde_json::from_slice(&output.stdout).expect("valid JSON");
     assert_eq!(json["tool"]["name"], "poollint");
     assert!(json["tool"]["version"].is_string());
     let diagnostic = &json["diagnostics"][0];
-    for field in ["rule", "category", "severity", "message", "path", "fingerprint"] {
+    for field in [
+        "rule",
+        "category",
+        "severity",
+        "message",
+        "path",
+        "fingerprint",
+    ] {
         assert!(diagnostic[field].is_string(), "{field} in {diagnostic}");
     }
     for field in ["help", "key"] {
-        assert!(diagnostic[field].is_string() || diagnostic[field].is_null(), "{field}");
+        assert!(
+            diagnostic[field].is_string() || diagnostic[field].is_null(),
+            "{field}"
+        );
     }
     for field in ["start", "end"] {
         assert!(diagnostic["span"][field].is_u64());
@@ -96,9 +140,14 @@ fn several_formats_in_one_run_write_their_files() {
         .arg(format!("json={}", json.display()))
         .assert()
         .code(1)
-        .stdout(predicate::str::contains("error[hikari-max-lifetime-below-minimum]"));
-    let written: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(json).expect("json file")).expect("json");
-    assert!(written["diagnostics"].as_array().is_some_and(|d| !d.is_empty()));
+        .stdout(predicate::str::contains(
+            "error[hikari-max-lifetime-below-minimum]",
+        ));
+    let written: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(json).expect("json file")).expect("json");
+    assert!(written["diagnostics"]
+        .as_array()
+        .is_some_and(|d| !d.is_empty()));
 }
 
 #[test]
@@ -115,21 +164,43 @@ fn explain_prints_the_page_of_every_rule() {
 
 #[test]
 fn rules_lists_every_rule_in_text_and_json() {
-    let text = poollint().arg("rules").assert().code(0).get_output().stdout.clone();
+    let text = poollint()
+        .arg("rules")
+        .assert()
+        .code(0)
+        .get_output()
+        .stdout
+        .clone();
     let text = String::from_utf8(text).expect("utf-8");
-    let json = poollint().args(["rules", "--format", "json"]).assert().code(0).get_output().stdout.clone();
+    let json = poollint()
+        .args(["rules", "--format", "json"])
+        .assert()
+        .code(0)
+        .get_output()
+        .stdout
+        .clone();
     let json: serde_json::Value = serde_json::from_slice(&json).expect("json");
     for rule in poollint::rules::registry() {
         let meta = rule.meta();
-        assert!(text.contains(meta.name), "{} missing from `poollint rules`", meta.name);
-        assert!(json.as_array().is_some_and(|a| a.iter().any(|r| r["name"] == meta.name)));
+        assert!(
+            text.contains(meta.name),
+            "{} missing from `poollint rules`",
+            meta.name
+        );
+        assert!(json
+            .as_array()
+            .is_some_and(|a| a.iter().any(|r| r["name"] == meta.name)));
     }
 }
 
 #[test]
 fn manifest_settings_change_levels_and_unknown_keys_fail_with_location() {
     let dir = tempfile::tempdir().expect("tempdir");
-    std::fs::write(dir.path().join("application.yml"), "spring.datasource.hikari.max-lifetime: 20000\n").expect("write");
+    std::fs::write(
+        dir.path().join("application.yml"),
+        "spring.datasource.hikari.max-lifetime: 20000\n",
+    )
+    .expect("write");
     std::fs::write(
         dir.path().join("poollint.toml"),
         "[lint]\n[lint.rules]\n\"hikari-max-lifetime-below-minimum\" = \"info\"\n\"hikari-minimum-idle-set\" = \"off\"\n",
@@ -140,35 +211,64 @@ fn manifest_settings_change_levels_and_unknown_keys_fail_with_location() {
         .arg(dir.path())
         .assert()
         .code(0)
-        .stdout(predicate::str::contains("info[hikari-max-lifetime-below-minimum]"));
-    std::fs::write(dir.path().join("poollint.toml"), "[lint]\nfail-onn = \"warning\"\n").expect("write");
+        .stdout(predicate::str::contains(
+            "info[hikari-max-lifetime-below-minimum]",
+        ));
+    std::fs::write(
+        dir.path().join("poollint.toml"),
+        "[lint]\nfail-onn = \"warning\"\n",
+    )
+    .expect("write");
     poollint()
         .arg("check")
         .arg(dir.path())
         .assert()
         .code(2)
-        .stderr(predicate::str::contains("fail-onn").and(predicate::str::contains("did you mean `fail-on`")));
+        .stderr(
+            predicate::str::contains("fail-onn")
+                .and(predicate::str::contains("did you mean `fail-on`")),
+        );
 }
 
 #[test]
 fn secrets_never_reach_any_output() {
     let dir = "tests/fixtures/rules/plaintext-credentials-in-pool-config/fail";
     for format in ["human", "concise", "json"] {
-        let out = poollint().args(["check", dir, "--format", format]).assert().code(0).get_output().clone();
-        let all = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        let out = poollint()
+            .args(["check", dir, "--format", format])
+            .assert()
+            .code(0)
+            .get_output()
+            .clone();
+        let all = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
         for secret in ["Hunter2-Fixture", "Url-S3cret", "Default-S3cret"] {
             assert!(!all.contains(secret), "{format} output leaks {secret}");
         }
-        assert!(all.contains("plaintext-credentials-in-pool-config"), "{format}: finding missing");
+        assert!(
+            all.contains("plaintext-credentials-in-pool-config"),
+            "{format}: finding missing"
+        );
     }
 }
 
 #[test]
 fn stdin_filename_checks_text_from_standard_input() {
     poollint()
-        .args(["check", "--stdin-filename", "src/main/resources/application.yml", "--format", "concise"])
+        .args([
+            "check",
+            "--stdin-filename",
+            "src/main/resources/application.yml",
+            "--format",
+            "concise",
+        ])
         .write_stdin("spring.datasource.hikari.max-lifetime: 1000\n")
         .assert()
         .code(1)
-        .stdout(predicate::str::contains("src/main/resources/application.yml:1:"));
+        .stdout(predicate::str::contains(
+            "src/main/resources/application.yml:1:",
+        ));
 }

@@ -27,13 +27,22 @@ fn names_in(dir: &str, suffix: &str) -> BTreeSet<String> {
 fn every_rule_has_a_page_fixtures_and_a_snapshot() {
     let snapshots = names_in("tests/snapshots", ".snap");
     for name in registered() {
-        assert!(Path::new(&format!("rules/{name}.md")).is_file(), "rules/{name}.md is missing");
+        assert!(
+            Path::new(&format!("rules/{name}.md")).is_file(),
+            "rules/{name}.md is missing"
+        );
         for case in ["fail", "pass"] {
             let dir = format!("tests/fixtures/rules/{name}/{case}");
             assert!(Path::new(&dir).is_dir(), "{dir} is missing");
         }
-        assert!(snapshots.contains(&format!("rules__{name}")), "snapshot of {name} is missing");
-        assert!(rules::page(name).is_some(), "page of {name} is not compiled in");
+        assert!(
+            snapshots.contains(&format!("rules__{name}")),
+            "snapshot of {name} is missing"
+        );
+        assert!(
+            rules::page(name).is_some(),
+            "page of {name} is not compiled in"
+        );
     }
 }
 
@@ -41,10 +50,16 @@ fn every_rule_has_a_page_fixtures_and_a_snapshot() {
 fn every_page_and_fixture_belongs_to_a_rule() {
     let names: BTreeSet<String> = registered().into_iter().map(str::to_owned).collect();
     for page in names_in("rules", ".md") {
-        assert!(names.contains(&page), "rules/{page}.md documents no registered rule");
+        assert!(
+            names.contains(&page),
+            "rules/{page}.md documents no registered rule"
+        );
     }
     for fixture in names_in("tests/fixtures/rules", "") {
-        assert!(names.contains(&fixture), "tests/fixtures/rules/{fixture} tests no registered rule");
+        assert!(
+            names.contains(&fixture),
+            "tests/fixtures/rules/{fixture} tests no registered rule"
+        );
     }
 }
 
@@ -53,15 +68,30 @@ fn pages_follow_the_template_and_match_the_registry() {
     for rule in rules::registry() {
         let meta = rule.meta();
         let page = rules::page(meta.name).unwrap_or_default();
-        assert!(page.starts_with(&format!("# {}\n", meta.name)), "{}: title", meta.name);
+        assert!(
+            page.starts_with(&format!("# {}\n", meta.name)),
+            "{}: title",
+            meta.name
+        );
         let header = format!(
             "Category: {} · Default severity: {} · Input: {}",
             meta.category.as_str(),
             meta.default_severity.as_str(),
             meta.inputs.as_str()
         );
-        assert!(page.contains(&header), "{}: page header should be `{header}`", meta.name);
-        for heading in ["## What it does", "## Why it matters", "## Example", "## Fix", "## Options", "## Sources"] {
+        assert!(
+            page.contains(&header),
+            "{}: page header should be `{header}`",
+            meta.name
+        );
+        for heading in [
+            "## What it does",
+            "## Why it matters",
+            "## Example",
+            "## Fix",
+            "## Options",
+            "## Sources",
+        ] {
             assert!(page.contains(heading), "{}: missing {heading}", meta.name);
         }
     }
@@ -69,7 +99,9 @@ fn pages_follow_the_template_and_match_the_registry() {
 
 /// The README table between the markers, as the registry would write it.
 fn rule_table() -> String {
-    let mut table = String::from("| Rule | Category | Default severity | Input | What it reports |\n|---|---|---|---|---|\n");
+    let mut table = String::from(
+        "| Rule | Category | Default severity | Input | What it reports |\n|---|---|---|---|---|\n",
+    );
     for rule in rules::registry() {
         let m = rule.meta();
         table.push_str(&format!(

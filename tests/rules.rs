@@ -34,10 +34,16 @@ fn span_lines(report: &Report) -> String {
         .diagnostics
         .iter()
         .map(|d| {
-            let file = report.sources.get(d.primary.file).expect("file of a diagnostic");
+            let file = report
+                .sources
+                .get(d.primary.file)
+                .expect("file of a diagnostic");
             let pos = file.position(d.primary.span.start, poollint::source::ColumnUnit::Chars);
             let text = file.slice(d.primary.span);
-            format!("{} @ {}:{}:{} `{}`\n", d.rule, file.display, pos.line, pos.column, text)
+            format!(
+                "{} @ {}:{}:{} `{}`\n",
+                d.rule, file.display, pos.line, pos.column, text
+            )
         })
         .collect()
 }
@@ -52,13 +58,26 @@ fn every_rule_fires_on_its_failing_fixture_and_not_on_its_passing_one() {
             failures.push(format!("{name}: no finding on fixtures/rules/{name}/fail"));
         }
         if !failing.internal_errors.is_empty() {
-            failures.push(format!("{name}: internal errors {:?}", failing.internal_errors));
+            failures.push(format!(
+                "{name}: internal errors {:?}",
+                failing.internal_errors
+            ));
         }
         let passing = check_only(name, &fixture(name, "pass"));
         for d in passing.diagnostics.iter().filter(|d| d.rule == name) {
-            failures.push(format!("{name}: unexpected finding on pass fixture: {}", d.message));
+            failures.push(format!(
+                "{name}: unexpected finding on pass fixture: {}",
+                d.message
+            ));
         }
-        insta::assert_snapshot!(name, format!("{}\n--- primary spans ---\n{}", human(&failing), span_lines(&failing)));
+        insta::assert_snapshot!(
+            name,
+            format!(
+                "{}\n--- primary spans ---\n{}",
+                human(&failing),
+                span_lines(&failing)
+            )
+        );
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
@@ -74,8 +93,15 @@ fn primary_spans_underline_a_single_value_or_key() {
             let file = report.sources.get(d.primary.file).expect("file");
             let text = file.slice(d.primary.span);
             let is_read_error = d.rule == "parse-error" && file.text.is_empty();
-            assert!(is_read_error || !text.trim().is_empty(), "{name}: empty span for {}", d.message);
-            assert!(!text.contains('\n'), "{name}: span covers several lines: {text:?}");
+            assert!(
+                is_read_error || !text.trim().is_empty(),
+                "{name}: empty span for {}",
+                d.message
+            );
+            assert!(
+                !text.contains('\n'),
+                "{name}: span covers several lines: {text:?}"
+            );
             assert!(file.text.is_char_boundary(d.primary.span.start));
             assert!(file.text.is_char_boundary(d.primary.span.end));
         }
@@ -94,12 +120,17 @@ fn primary_span_text_matches_the_key_the_diagnostic_names() {
             let file = report.sources.get(d.primary.file).expect("file");
             let text = file.slice(d.primary.span).trim_matches(['"', '\'']);
             let last = key.rsplit('.').next().unwrap_or(key);
-            let line_start = file.text[..d.primary.span.start].rfind('\n').map_or(0, |i| i + 1);
+            let line_start = file.text[..d.primary.span.start]
+                .rfind('\n')
+                .map_or(0, |i| i + 1);
             let line = &file.text[line_start..];
             let line = line.split('\n').next().unwrap_or(line);
             let names_key = line.contains(last) || line.contains(&key.replace('-', ""));
             assert!(
-                names_key || text.contains(last) || key.contains(text) || d.rule.contains("credentials"),
+                names_key
+                    || text.contains(last)
+                    || key.contains(text)
+                    || d.rule.contains("credentials"),
                 "{name}: span `{text}` on line `{line}` is not about {key}"
             );
         }

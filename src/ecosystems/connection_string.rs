@@ -28,7 +28,10 @@ pub struct ParsedConnection {
 impl ParsedConnection {
     /// The parameter called `name` (case-insensitive), last one wins.
     pub fn param(&self, name: &str) -> Option<&Param> {
-        self.params.iter().rev().find(|p| p.name.eq_ignore_ascii_case(name))
+        self.params
+            .iter()
+            .rev()
+            .find(|p| p.name.eq_ignore_ascii_case(name))
     }
 }
 
@@ -115,7 +118,11 @@ fn read_pairs(text: &str, start: usize, separators: &[char], out: &mut Vec<Param
     };
     let end = rest.find('#').unwrap_or(rest.len());
     let mut offset = start;
-    for piece in rest.get(..end).unwrap_or("").split(|c| separators.contains(&c)) {
+    for piece in rest
+        .get(..end)
+        .unwrap_or("")
+        .split(|c| separators.contains(&c))
+    {
         if let Some(param) = pair(piece, offset) {
             out.push(param);
         }
@@ -153,7 +160,11 @@ pub fn parse_key_values(text: &str) -> Option<ParsedConnection> {
         return None;
     }
     let mut parsed = ParsedConnection::default();
-    let separators: &[char] = if text.contains(';') { &[';'] } else { &[' ', '\t'] };
+    let separators: &[char] = if text.contains(';') {
+        &[';']
+    } else {
+        &[' ', '\t']
+    };
     read_pairs(text, 0, separators, &mut parsed.params);
     if parsed.params.is_empty() {
         return None;
@@ -230,7 +241,10 @@ mod tests {
         assert_eq!(at(url, &password_ranges(url)[0]), "pw1");
         let net = "Server=h;Database=d;User Id=u;Password=pw2;Maximum Pool Size=50";
         let p = parse_key_values(net).unwrap();
-        assert_eq!(at(net, &p.param("maximum pool size").unwrap().value_range), "50");
+        assert_eq!(
+            at(net, &p.param("maximum pool size").unwrap().value_range),
+            "50"
+        );
         assert_eq!(at(net, &password_ranges(net)[0]), "pw2");
         let libpq = "host=h dbname=d password=pw3 sslmode=disable";
         assert_eq!(at(libpq, &password_ranges(libpq)[0]), "pw3");

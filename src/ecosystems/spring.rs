@@ -52,7 +52,11 @@ impl Reader for Spring {
     fn read(&self, files: &[&ParsedFile], sources: &SourceMap) -> Model {
         let mut apps: BTreeMap<PathBuf, Vec<&ParsedFile>> = BTreeMap::new();
         for file in files {
-            let dir = file.path.parent().map(Path::to_path_buf).unwrap_or_default();
+            let dir = file
+                .path
+                .parent()
+                .map(Path::to_path_buf)
+                .unwrap_or_default();
             apps.entry(dir).or_default().push(file);
         }
         let mut model = Model::default();
@@ -102,7 +106,12 @@ fn read_app(dir: &Path, files: &[&ParsedFile], sources: &SourceMap) -> Model {
         model.secrets.extend(secrets_in(leaf));
     }
     let profiles: BTreeSet<Option<String>> = std::iter::once(None)
-        .chain(app.leaves.iter().filter_map(|l| l.profile.clone()).map(Some))
+        .chain(
+            app.leaves
+                .iter()
+                .filter_map(|l| l.profile.clone())
+                .map(Some),
+        )
         .collect();
     for profile in profiles {
         let effective = Effective::for_profile(&app, profile.as_deref());
@@ -111,7 +120,9 @@ fn read_app(dir: &Path, files: &[&ParsedFile], sources: &SourceMap) -> Model {
         }
         model.pools.extend(pools_of(&app, &effective));
     }
-    model.services.push(service_of(&app, (0..model.pools.len()).collect()));
+    model
+        .services
+        .push(service_of(&app, (0..model.pools.len()).collect()));
     model
 }
 
@@ -136,7 +147,10 @@ fn config_entry(app: &App, leaf: &Leaf) -> ConfigEntry {
 fn precedence(rank: (bool, bool, usize, usize)) -> u64 {
     let (profile_file, properties, doc, order) = rank;
     let clamp = |v: usize, bits: u32| (v as u64).min((1 << bits) - 1);
-    (u64::from(profile_file) << 62) | (u64::from(properties) << 61) | (clamp(doc, 20) << 40) | clamp(order, 40)
+    (u64::from(profile_file) << 62)
+        | (u64::from(properties) << 61)
+        | (clamp(doc, 20) << 40)
+        | clamp(order, 40)
 }
 
 /// The profile a file name selects (`application-prod.yml` → `prod`).
@@ -149,7 +163,10 @@ fn file_profile(path: &Path) -> Option<String> {
 fn read_file(file: &ParsedFile, sources: &SourceMap, app: &mut App) {
     let from_name = file_profile(&file.path);
     let is_properties = file.format == Format::Properties;
-    let source = sources.get(file.id).map(|f| f.text.clone()).unwrap_or_default();
+    let source = sources
+        .get(file.id)
+        .map(|f| f.text.clone())
+        .unwrap_or_default();
     for (doc_index, root) in file.doc.roots.iter().enumerate() {
         let mut leaves = flatten(&file.doc, *root, file.id, &source, &mut app.prefixes);
         let profile = from_name.clone().or_else(|| activation_profile(&leaves));
@@ -166,7 +183,9 @@ fn read_file(file: &ParsedFile, sources: &SourceMap, app: &mut App) {
 fn activation_profile(leaves: &[Leaf]) -> Option<String> {
     leaves
         .iter()
-        .find(|l| l.canonical == "spring.config.activate.onprofile" || l.canonical == "spring.profiles")
+        .find(|l| {
+            l.canonical == "spring.config.activate.onprofile" || l.canonical == "spring.profiles"
+        })
         .map(|l| l.value.clone())
         .filter(|v| !v.is_empty())
 }
@@ -238,7 +257,9 @@ fn flatten(
             Some(NodeKind::Map(_)) => {
                 let mut children = Vec::new();
                 for entry in doc.entries(node) {
-                    let Some(key) = doc.text(entry.key) else { continue };
+                    let Some(key) = doc.text(entry.key) else {
+                        continue;
+                    };
                     let mut child = path.clone();
                     child.extend(split_key(key));
                     let span = doc.span(entry.key);
@@ -264,13 +285,19 @@ fn flatten(
             Some(NodeKind::Scalar(scalar)) if !path.is_empty() => {
                 let span = doc.span(node);
                 leaves.push(Leaf {
-                    location_key: Location { file, span: key_span },
+                    location_key: Location {
+                        file,
+                        span: key_span,
+                    },
                     raw_key: path.join("."),
                     canonical: canonical_key(&path),
                     value: scalar.text.clone(),
                     value_span: span,
                     style: scalar.style,
-                    text_offset: text_offset(source.get(span.start..span.end).unwrap_or(""), &scalar.text),
+                    text_offset: text_offset(
+                        source.get(span.start..span.end).unwrap_or(""),
+                        &scalar.text,
+                    ),
                     profile: None,
                     rank: (false, false, 0, 0),
                 });
@@ -334,7 +361,8 @@ pub fn resolve_placeholders(text: &str) -> Resolved {
         };
         resolved.via.get_or_insert_with(|| var.trim().to_owned());
         if start == 0 && len == rest.len() && offset == 0 {
-            resolved.whole_default = default.map(|d| 2 + var.len() + 1..2 + var.len() + 1 + d.len());
+            resolved.whole_default =
+                default.map(|d| 2 + var.len() + 1..2 + var.len() + 1 + d.len());
         }
         let substituted = default.map(|d| resolve_placeholders(d).value);
         resolved.value = match (resolved.value, substituted.flatten()) {
@@ -397,15 +425,25 @@ fn secrets_in(leaf: &Leaf) -> Vec<Secret> {
         }
     }
     for range in password_ranges(&leaf.value) {
-        let literal = !leaf.value.get(range.clone()).unwrap_or("").starts_with("${");
-        found.push(secret(sub_span(leaf, range), "connection string password", literal));
+        let literal = !leaf
+            .value
+            .get(range.clone())
+            .unwrap_or("")
+            .starts_with("${");
+        found.push(secret(
+            sub_span(leaf, range),
+            "connection string password",
+            literal,
+        ));
     }
     found
 }
 
 /// Keys that hold passwords (`password`, `db-password`, `keystore-password`...).
 fn is_password_key(canonical_element: &str) -> bool {
-    canonical_element.ends_with("password") || canonical_element == "pwd" || canonical_element == "passwd"
+    canonical_element.ends_with("password")
+        || canonical_element == "pwd"
+        || canonical_element == "passwd"
 }
 
 /// The winning value of every canonical key for one profile.
@@ -481,7 +519,10 @@ fn active_library(effective: &Effective) -> Library {
 
 fn pools_of(app: &App, effective: &Effective) -> Vec<Pool> {
     let mut pools = Vec::new();
-    let has_datasource = effective.winners.keys().any(|k| k.starts_with("spring.datasource."));
+    let has_datasource = effective
+        .winners
+        .keys()
+        .any(|k| k.starts_with("spring.datasource."));
     if has_datasource && active_library(effective) == Library::HikariCp {
         pools.push(hikari_pool(app, effective, HIKARI_PREFIX, true));
     }
@@ -558,7 +599,9 @@ impl PoolReader<'_> {
     fn count(&self, property: &str, default: i64) -> Setting<i64> {
         match self.leaf(property).filter(|l| !is_null(l)) {
             Some(leaf) => Setting {
-                value: parse_value(leaf, |t| parse_int(t, leaf.style, i32::MIN.into(), i32::MAX.into())),
+                value: parse_value(leaf, |t| {
+                    parse_int(t, leaf.style, i32::MIN.into(), i32::MAX.into())
+                }),
                 origin: self.origin(leaf, property),
             },
             None => Setting::known(default, self.default_origin()),
@@ -635,12 +678,19 @@ fn hikari_pool(app: &App, effective: &Effective, prefix: &str, framework: bool) 
         validate_on_borrow: None,
         validation_timeout: Some(r.millis("validation-timeout", hikari::VALIDATION_TIMEOUT_MS)),
         leak_detection_threshold: Some(r.millis("leak-detection-threshold", 0)),
-        connection: url_setting.as_ref().and_then(|s| connection_info(effective, s)),
+        connection: url_setting
+            .as_ref()
+            .and_then(|s| connection_info(effective, s)),
         driver_properties: driver_properties(&r),
         class_settings: PoolClassSettings {
             driver_class_name: r.text("driver-class-name").or_else(|| {
                 framework
-                    .then(|| r.spring_text("spring.datasource.driverclassname", "spring.datasource.driver-class-name"))
+                    .then(|| {
+                        r.spring_text(
+                            "spring.datasource.driverclassname",
+                            "spring.datasource.driver-class-name",
+                        )
+                    })
                     .flatten()
             }),
             data_source_class_name: r.text("data-source-class-name"),
@@ -676,7 +726,10 @@ fn connection_info(effective: &Effective, url: &Setting<String>) -> Option<Conne
         .iter()
         .map(|p| {
             let key = format!("{url_key}?{}", p.name);
-            (p.name.to_ascii_lowercase(), setting(&p.value, p.value_range.clone(), key))
+            (
+                p.name.to_ascii_lowercase(),
+                setting(&p.value, p.value_range.clone(), key),
+            )
         })
         .collect();
     Some(ConnectionInfo {
@@ -752,7 +805,9 @@ fn jpa_facts(app: &App) -> Option<JpaFacts> {
         .filter(|l| l.canonical == "spring.jpa.openinview")
         .min_by_key(|l| (l.profile.is_some(), std::cmp::Reverse(l.rank)))
         .map(|leaf| Setting {
-            value: parse_value(leaf, |t| parse_bool(t).ok_or_else(|| format!("`{t}` is not a boolean"))),
+            value: parse_value(leaf, |t| {
+                parse_bool(t).ok_or_else(|| format!("`{t}` is not a boolean"))
+            }),
             origin: Origin::File {
                 file: leaf.location_key.file,
                 span: leaf.value_span,
@@ -760,12 +815,16 @@ fn jpa_facts(app: &App) -> Option<JpaFacts> {
                 via: resolve_placeholders(&leaf.value).via,
             },
         });
-    Some(JpaFacts { open_in_view, anchor })
+    Some(JpaFacts {
+        open_in_view,
+        anchor,
+    })
 }
 
 /// YAML null or an empty value: Spring treats the key as unset.
 fn is_null(leaf: &Leaf) -> bool {
-    leaf.style == ScalarStyle::Plain && matches!(leaf.value.as_str(), "" | "~" | "null" | "Null" | "NULL")
+    leaf.style == ScalarStyle::Plain
+        && matches!(leaf.value.as_str(), "" | "~" | "null" | "Null" | "NULL")
 }
 
 /// Resolve placeholders, then parse; placeholders without defaults are unknown.
@@ -790,7 +849,11 @@ fn parse_int(text: &str, style: ScalarStyle, min: i64, max: i64) -> Result<i64, 
         Some(rest) => (true, rest),
         None => (false, text.strip_prefix('+').unwrap_or(text)),
     };
-    let cleaned: String = if yaml_plain { digits.replace('_', "") } else { digits.to_owned() };
+    let cleaned: String = if yaml_plain {
+        digits.replace('_', "")
+    } else {
+        digits.to_owned()
+    };
     let (radix, body) = if let Some(hex) = cleaned.strip_prefix("0x") {
         (16, hex)
     } else if cleaned.len() > 1 && cleaned.starts_with('0') && yaml_plain {
@@ -801,10 +864,14 @@ fn parse_int(text: &str, style: ScalarStyle, min: i64, max: i64) -> Result<i64, 
     if body.is_empty() || !body.chars().all(|c| c.is_digit(radix)) {
         return Err(format!("`{text}` is not a whole number"));
     }
-    let magnitude = i128::from_str_radix(body, radix).map_err(|_| format!("`{text}` is out of range"))?;
+    let magnitude =
+        i128::from_str_radix(body, radix).map_err(|_| format!("`{text}` is out of range"))?;
     let value = if negative { -magnitude } else { magnitude };
     if value < i128::from(min) || value > i128::from(max) {
-        return Err(format!("`{text}` is out of range (the property is a Java {})", java_type(max)));
+        return Err(format!(
+            "`{text}` is out of range (the property is a Java {})",
+            java_type(max)
+        ));
     }
     i64::try_from(value).map_err(|_| format!("`{text}` is out of range"))
 }
@@ -836,7 +903,9 @@ pub fn has_unit_suffix(text: &str) -> bool {
     if t.starts_with("PT") || t.starts_with("pt") {
         return true;
     }
-    let digits = t.trim_end_matches(|c: char| c.is_ascii_alphabetic()).trim_end();
+    let digits = t
+        .trim_end_matches(|c: char| c.is_ascii_alphabetic())
+        .trim_end();
     let unit = t.get(digits.len()..).unwrap_or("").trim();
     !digits.is_empty()
         && digits.chars().all(|c| c.is_ascii_digit() || c == '.')
@@ -865,20 +934,40 @@ mod tests {
         assert_eq!(resolve_placeholders("${DB_POOL}").value, None);
         let url = resolve_placeholders("jdbc:postgresql://${HOST:db}:5432/app");
         assert_eq!(url.value.as_deref(), Some("jdbc:postgresql://db:5432/app"));
-        assert_eq!(resolve_placeholders("${A:${B:5}}").value.as_deref(), Some("5"));
-        assert_eq!(resolve_placeholders("plain").value.as_deref(), Some("plain"));
-        assert_eq!(resolve_placeholders("${broken").value.as_deref(), Some("${broken"));
+        assert_eq!(
+            resolve_placeholders("${A:${B:5}}").value.as_deref(),
+            Some("5")
+        );
+        assert_eq!(
+            resolve_placeholders("plain").value.as_deref(),
+            Some("plain")
+        );
+        assert_eq!(
+            resolve_placeholders("${broken").value.as_deref(),
+            Some("${broken")
+        );
     }
 
     #[test]
     fn relaxed_binding_collapses_forms() {
-        let forms = ["maximum-pool-size", "maximumPoolSize", "maximum_pool_size", "MAXIMUM-POOL-SIZE"];
+        let forms = [
+            "maximum-pool-size",
+            "maximumPoolSize",
+            "maximum_pool_size",
+            "MAXIMUM-POOL-SIZE",
+        ];
         for form in forms {
             let parts = split_key(&format!("spring.datasource.hikari.{form}"));
-            assert_eq!(canonical_key(&parts), "spring.datasource.hikari.maximumpoolsize");
+            assert_eq!(
+                canonical_key(&parts),
+                "spring.datasource.hikari.maximumpoolsize"
+            );
         }
         let jpa = split_key("spring.jpa.properties.hibernate.jdbc.batch_size");
-        assert_eq!(canonical_key(&jpa), "spring.jpa.properties.hibernate.jdbc.batch_size");
+        assert_eq!(
+            canonical_key(&jpa),
+            "spring.jpa.properties.hibernate.jdbc.batch_size"
+        );
         assert_eq!(split_key("a.b[0].c"), vec!["a", "b[0]", "c"]);
     }
 
@@ -887,9 +976,18 @@ mod tests {
         let plain = ScalarStyle::Plain;
         assert_eq!(parse_int("1_000", plain, i64::MIN, i64::MAX), Ok(1000));
         assert_eq!(parse_int("030", plain, i64::MIN, i64::MAX), Ok(24));
-        assert_eq!(parse_int("030", ScalarStyle::DoubleQuoted, i64::MIN, i64::MAX), Ok(30));
+        assert_eq!(
+            parse_int("030", ScalarStyle::DoubleQuoted, i64::MIN, i64::MAX),
+            Ok(30)
+        );
         assert_eq!(parse_int("-1", plain, i64::MIN, i64::MAX), Ok(-1));
-        assert!(parse_int("99999999999999999999", plain, i32::MIN.into(), i32::MAX.into()).is_err());
+        assert!(parse_int(
+            "99999999999999999999",
+            plain,
+            i32::MIN.into(),
+            i32::MAX.into()
+        )
+        .is_err());
         assert!(parse_int("ten", plain, i64::MIN, i64::MAX).is_err());
         assert!(parse_int("1.5", plain, i64::MIN, i64::MAX).is_err());
     }
@@ -907,11 +1005,23 @@ mod tests {
     #[test]
     fn recognises_application_files_only() {
         let spring = Spring;
-        assert_eq!(spring.recognise(Path::new("x/application.yml")), Some(Format::Yaml));
-        assert_eq!(spring.recognise(Path::new("application-prod.yaml")), Some(Format::Yaml));
-        assert_eq!(spring.recognise(Path::new("application.properties")), Some(Format::Properties));
+        assert_eq!(
+            spring.recognise(Path::new("x/application.yml")),
+            Some(Format::Yaml)
+        );
+        assert_eq!(
+            spring.recognise(Path::new("application-prod.yaml")),
+            Some(Format::Yaml)
+        );
+        assert_eq!(
+            spring.recognise(Path::new("application.properties")),
+            Some(Format::Properties)
+        );
         assert_eq!(spring.recognise(Path::new("applications.yml")), None);
         assert_eq!(spring.recognise(Path::new("application.json")), None);
-        assert_eq!(file_profile(Path::new("application-prod.yml")).as_deref(), Some("prod"));
+        assert_eq!(
+            file_profile(Path::new("application-prod.yml")).as_deref(),
+            Some("prod")
+        );
     }
 }

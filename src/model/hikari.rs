@@ -80,7 +80,10 @@ pub fn canonical(element: &str) -> String {
 
 /// The kebab property name for a canonical element (`maximumpoolsize` → `maximum-pool-size`).
 pub fn property_for(canonical_element: &str) -> Option<&'static str> {
-    PROPERTIES.iter().copied().find(|p| canonical(p) == canonical_element)
+    PROPERTIES
+        .iter()
+        .copied()
+        .find(|p| canonical(p) == canonical_element)
 }
 
 /// The values HikariCP actually runs with after `validateNumerics()`, in milliseconds
@@ -94,7 +97,9 @@ pub struct Effective {
 }
 
 fn ms(setting: &Setting<Duration>) -> Option<u64> {
-    setting.get().map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+    setting
+        .get()
+        .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
 }
 
 /// Millisecond value of an optional setting.

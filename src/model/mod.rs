@@ -33,7 +33,11 @@ pub enum Origin {
         anchor: Option<Location>,
     },
     /// Declared in `poollint.toml`.
-    Manifest { file: FileId, span: Span, key: String },
+    Manifest {
+        file: FileId,
+        span: Span,
+        key: String,
+    },
     /// Deduced from other facts; `from` says from what.
     Inferred { from: String, at: Option<Location> },
 }
@@ -49,10 +53,12 @@ impl Origin {
     /// Where a diagnostic about this value should point.
     pub fn location(&self) -> Option<Location> {
         match self {
-            Origin::File { file, span, .. } | Origin::Manifest { file, span, .. } => Some(Location {
-                file: *file,
-                span: *span,
-            }),
+            Origin::File { file, span, .. } | Origin::Manifest { file, span, .. } => {
+                Some(Location {
+                    file: *file,
+                    span: *span,
+                })
+            }
             Origin::Default { anchor, .. } => *anchor,
             Origin::Inferred { at, .. } => *at,
         }
@@ -77,10 +83,15 @@ pub enum Val<T> {
     Known(T),
     /// A placeholder without a default (`${DB_POOL}`) or a template poollint does not
     /// evaluate. Unknown values never produce findings by themselves.
-    Unknown { reason: String },
+    Unknown {
+        reason: String,
+    },
     /// Written, but not a valid value of its type (`maximum-pool-size: ten`,
     /// `connection-timeout: 30s` for a millisecond long). `raw` is the text as written.
-    Invalid { raw: String, reason: String },
+    Invalid {
+        raw: String,
+        reason: String,
+    },
 }
 
 impl<T> Val<T> {
@@ -392,12 +403,13 @@ impl Model {
     pub fn extend(&mut self, other: Model) {
         let base = self.pools.len();
         self.pools.extend(other.pools);
-        self.services.extend(other.services.into_iter().map(|mut s| {
-            for p in &mut s.pools {
-                *p += base;
-            }
-            s
-        }));
+        self.services
+            .extend(other.services.into_iter().map(|mut s| {
+                for p in &mut s.pools {
+                    *p += base;
+                }
+                s
+            }));
         self.databases.extend(other.databases);
         self.poolers.extend(other.poolers);
         self.entries.extend(other.entries);
@@ -457,7 +469,10 @@ mod tests {
     #[test]
     fn unit_durations_parse_like_spring() {
         assert_eq!(parse_unit_duration("30s"), Some(Duration::from_secs(30)));
-        assert_eq!(parse_unit_duration("500 ms"), Some(Duration::from_millis(500)));
+        assert_eq!(
+            parse_unit_duration("500 ms"),
+            Some(Duration::from_millis(500))
+        );
         assert_eq!(parse_unit_duration("5m"), Some(Duration::from_secs(300)));
         assert_eq!(parse_unit_duration("PT30S"), Some(Duration::from_secs(30)));
         assert_eq!(parse_unit_duration("30"), None);

@@ -10,7 +10,8 @@ pub static PARSE_ERROR: RuleMeta = RuleMeta {
     category: Category::Engine,
     default_severity: Severity::Error,
     inputs: Inputs::Engine,
-    summary: "A file could not be read as its format; it was skipped and the other files were checked.",
+    summary:
+        "A file could not be read as its format; it was skipped and the other files were checked.",
     options: &[],
 };
 

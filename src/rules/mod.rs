@@ -101,7 +101,10 @@ impl RuleOptions {
 
     /// The configured value of `option`, or its default.
     pub fn get(&self, option: &RuleOption) -> f64 {
-        self.values.get(option.name).copied().unwrap_or(option.default)
+        self.values
+            .get(option.name)
+            .copied()
+            .unwrap_or(option.default)
     }
 }
 
@@ -151,7 +154,10 @@ pub fn suggest(name: &str) -> Option<&'static str> {
 
 /// The user documentation page of a rule (`rules/NAME.md`), compiled in.
 pub fn page(name: &str) -> Option<&'static str> {
-    pages::PAGES.iter().find(|(n, _)| *n == name).map(|(_, text)| *text)
+    pages::PAGES
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, text)| *text)
 }
 
 mod pages {
@@ -160,7 +166,10 @@ mod pages {
 
 /// The HikariCP pools of the model.
 pub(crate) fn hikari_pools(model: &Model) -> impl Iterator<Item = &Pool> {
-    model.pools.iter().filter(|p| p.library == Library::HikariCp)
+    model
+        .pools
+        .iter()
+        .filter(|p| p.library == Library::HikariCp)
 }
 
 /// The full key of a pool setting: where it was written, else `<pool>.<property>`.

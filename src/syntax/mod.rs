@@ -61,7 +61,10 @@ pub enum NodeKind {
     Seq(Vec<NodeId>),
     Map(Vec<Entry>),
     /// `*name`: a reference to the anchored node (None when the anchor is unknown).
-    Alias { name: String, target: Option<NodeId> },
+    Alias {
+        name: String,
+        target: Option<NodeId>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -192,7 +195,13 @@ impl Document {
         out
     }
 
-    fn collect_entries(&self, map: NodeId, merged: bool, out: &mut Vec<ResolvedEntry>, work: &mut usize) {
+    fn collect_entries(
+        &self,
+        map: NodeId,
+        merged: bool,
+        out: &mut Vec<ResolvedEntry>,
+        work: &mut usize,
+    ) {
         // Iterative over the merge chain: a stack of mappings still to merge in.
         let mut pending = vec![(map, merged)];
         while let Some((current, is_merged)) = pending.pop() {
@@ -279,7 +288,11 @@ impl Document {
     pub fn all_spans(&self) -> Vec<Span> {
         let mut spans: Vec<Span> = self.nodes.iter().map(|n| n.span).collect();
         spans.extend(self.comments.iter().map(|c| c.span));
-        spans.extend(self.directives.iter().flat_map(|d| [d.name_span, d.argument_span]));
+        spans.extend(
+            self.directives
+                .iter()
+                .flat_map(|d| [d.name_span, d.argument_span]),
+        );
         spans.extend(self.errors.iter().map(|e| e.span));
         spans
     }

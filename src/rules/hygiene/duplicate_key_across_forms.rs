@@ -27,8 +27,16 @@ impl crate::rules::Rule for Rule {
 
     fn check(&self, model: &Model, _options: &RuleOptions, out: &mut Vec<Diagnostic>) {
         let mut groups: BTreeMap<(&str, Option<&str>, &str), Vec<&ConfigEntry>> = BTreeMap::new();
-        for entry in model.entries.iter().filter(|e| e.ecosystem == Ecosystem::Spring) {
-            let key = (entry.scope.as_str(), entry.profile.as_deref(), entry.canonical.as_str());
+        for entry in model
+            .entries
+            .iter()
+            .filter(|e| e.ecosystem == Ecosystem::Spring)
+        {
+            let key = (
+                entry.scope.as_str(),
+                entry.profile.as_deref(),
+                entry.canonical.as_str(),
+            );
             groups.entry(key).or_default().push(entry);
         }
         for entries in groups.values().filter(|g| g.len() > 1) {
@@ -42,7 +50,10 @@ fn value(entry: &ConfigEntry) -> &str {
 }
 
 fn location(entry: &ConfigEntry, span: crate::source::Span) -> Location {
-    Location { file: entry.file, span }
+    Location {
+        file: entry.file,
+        span,
+    }
 }
 
 /// True when the entry's value is a secret (never echoed).
@@ -76,11 +87,16 @@ fn report_group(model: &Model, entries: &[&ConfigEntry], out: &mut Vec<Diagnosti
             loser.key
         );
         out.push(
-            Diagnostic::new(&META, Severity::Warning, location(loser, loser.value_span), message)
-                .with_label("overridden")
-                .with_related(Some(location(winner, winner.value_span)), "this value wins")
-                .with_help("keep one setting of this property per application and profile, in one form")
-                .with_key(loser.key.clone()),
+            Diagnostic::new(
+                &META,
+                Severity::Warning,
+                location(loser, loser.value_span),
+                message,
+            )
+            .with_label("overridden")
+            .with_related(Some(location(winner, winner.value_span)), "this value wins")
+            .with_help("keep one setting of this property per application and profile, in one form")
+            .with_key(loser.key.clone()),
         );
     }
 }

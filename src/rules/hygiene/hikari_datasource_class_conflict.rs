@@ -47,7 +47,8 @@ fn check(pool: &Pool) -> Option<Diagnostic> {
                 .with_key(key("data-source-class-name")),
         );
     }
-    if let (Some(driver), None, false) = (driver, &classes.jdbc_url, classes.provided_by_framework) {
+    if let (Some(driver), None, false) = (driver, &classes.jdbc_url, classes.provided_by_framework)
+    {
         if classes.url.is_none() {
             let message = "driver-class-name is set without jdbc-url: HikariCP throws IllegalArgumentException (jdbcUrl is required with driverClassName) and the application fails to start";
             return Some(

@@ -5,14 +5,17 @@
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::hikari;
 use crate::model::{Model, Pool};
-use crate::rules::{hikari_pools, key_of, located, origin_note, Category, Inputs, RuleMeta, RuleOptions};
+use crate::rules::{
+    hikari_pools, key_of, located, origin_note, Category, Inputs, RuleMeta, RuleOptions,
+};
 
 pub static META: RuleMeta = RuleMeta {
     name: "hikari-minimum-idle-set",
     category: Category::Hygiene,
     default_severity: Severity::Info,
     inputs: Inputs::ConfigOnly,
-    summary: "HikariCP minimum-idle below maximum-pool-size: HikariCP recommends a fixed-size pool.",
+    summary:
+        "HikariCP minimum-idle below maximum-pool-size: HikariCP recommends a fixed-size pool.",
     options: &[],
 };
 

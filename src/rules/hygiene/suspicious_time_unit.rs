@@ -32,7 +32,10 @@ impl crate::rules::Rule for Rule {
                 (Some(&pool.idle_timeout), "idle-timeout"),
                 (Some(&pool.max_lifetime), "max-lifetime"),
                 (Some(&pool.keepalive), "keepalive-time"),
-                (pool.leak_detection_threshold.as_ref(), "leak-detection-threshold"),
+                (
+                    pool.leak_detection_threshold.as_ref(),
+                    "leak-detection-threshold",
+                ),
             ];
             for (setting, property) in settings {
                 if let Some(setting) = setting.filter(|s| s.is_explicit()) {
@@ -52,7 +55,8 @@ fn check(pool: &Pool, setting: &Setting<Duration>, property: &str) -> Option<Dia
                 Some(d) => format!("write {} (milliseconds) instead of `{raw}`", d.as_millis()),
                 None => format!("write a whole number of milliseconds for {property}"),
             };
-            let message = format!("{property} cannot be bound: {reason}, so the application fails to start");
+            let message =
+                format!("{property} cannot be bound: {reason}, so the application fails to start");
             Some(
                 Diagnostic::new(&META, Severity::Error, at, message)
                     .with_label("not a number of milliseconds")

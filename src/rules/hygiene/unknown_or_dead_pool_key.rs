@@ -28,7 +28,10 @@ impl crate::rules::Rule for Rule {
     }
 
     fn check(&self, model: &Model, _options: &RuleOptions, out: &mut Vec<Diagnostic>) {
-        let spring = model.entries.iter().filter(|e| e.ecosystem == Ecosystem::Spring);
+        let spring = model
+            .entries
+            .iter()
+            .filter(|e| e.ecosystem == Ecosystem::Spring);
         for entry in spring {
             let found = unknown_hikari_key(entry)
                 .or_else(|| dead_pool_key(model, entry))
@@ -98,8 +101,13 @@ fn unknown_hikari_key(entry: &ConfigEntry) -> Option<Finding> {
     let help = if name == "url" {
         "HikariCP calls it jdbc-url; or set spring.datasource.url, which Spring Boot passes to HikariCP".to_owned()
     } else {
-        let canonical: Vec<String> = hikari::PROPERTIES.iter().map(|p| hikari::canonical(p)).collect();
-        match crate::suggest::closest(name, canonical.iter().map(String::as_str)).and_then(hikari::property_for) {
+        let canonical: Vec<String> = hikari::PROPERTIES
+            .iter()
+            .map(|p| hikari::canonical(p))
+            .collect();
+        match crate::suggest::closest(name, canonical.iter().map(String::as_str))
+            .and_then(hikari::property_for)
+        {
             Some(property) => format!("did you mean `{property}`?"),
             None => "see HikariCP's configuration list for the property names".to_owned(),
         }
@@ -128,17 +136,24 @@ fn active_pool(model: &Model, entry: &ConfigEntry) -> &'static str {
 fn dead_pool_key(model: &Model, entry: &ConfigEntry) -> Option<Finding> {
     let active = active_pool(model, entry);
     let names = std::iter::once((HIKARI, "HikariCP")).chain(OTHER_POOLS.iter().copied());
-    let (prefix, library) = names.into_iter().find(|(p, _)| entry.canonical.starts_with(p))?;
+    let (prefix, library) = names
+        .into_iter()
+        .find(|(p, _)| entry.canonical.starts_with(p))?;
     if prefix == active {
         return None;
     }
-    let active_library = if active == HIKARI { "HikariCP" } else { "another pool" };
+    let active_library = if active == HIKARI {
+        "HikariCP"
+    } else {
+        "another pool"
+    };
     let message = format!(
         "{} has no effect: Spring Boot creates a {active_library} pool here, so {library} settings under {}* are ignored",
         entry.key,
         prefix
     );
-    let help = format!("move the setting to the {active_library} equivalent under {active}, or remove it");
+    let help =
+        format!("move the setting to the {active_library} equivalent under {active}, or remove it");
     Some((message, help))
 }
 

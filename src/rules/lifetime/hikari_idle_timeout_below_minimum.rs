@@ -6,7 +6,9 @@
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::hikari::{self, millis};
 use crate::model::{Model, Pool};
-use crate::rules::{hikari_pools, key_of, located, ms_text, Category, Inputs, RuleMeta, RuleOptions};
+use crate::rules::{
+    hikari_pools, key_of, located, ms_text, Category, Inputs, RuleMeta, RuleOptions,
+};
 
 pub static META: RuleMeta = RuleMeta {
     name: "hikari-idle-timeout-below-minimum",
@@ -47,10 +49,15 @@ fn check(pool: &Pool) -> Option<Diagnostic> {
         ms_text(hikari::IDLE_TIMEOUT_MS)
     );
     Some(
-        Diagnostic::new(&META, Severity::Warning, located(&pool.idle_timeout, pool)?, message)
-            .with_label(format!("{idle} ms < 10000 ms"))
-            .with_help("set idle-timeout to at least 10000 (milliseconds)")
-            .with_key(key_of(&pool.idle_timeout, pool, "idle-timeout"))
-            .with_fingerprint(idle.to_string()),
+        Diagnostic::new(
+            &META,
+            Severity::Warning,
+            located(&pool.idle_timeout, pool)?,
+            message,
+        )
+        .with_label(format!("{idle} ms < 10000 ms"))
+        .with_help("set idle-timeout to at least 10000 (milliseconds)")
+        .with_key(key_of(&pool.idle_timeout, pool, "idle-timeout"))
+        .with_fingerprint(idle.to_string()),
     )
 }

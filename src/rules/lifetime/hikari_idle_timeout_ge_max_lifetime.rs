@@ -6,7 +6,9 @@
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::hikari::{self, millis};
 use crate::model::{Model, Pool};
-use crate::rules::{hikari_pools, key_of, located, ms_text, origin_note, Category, Inputs, RuleMeta, RuleOptions};
+use crate::rules::{
+    hikari_pools, key_of, located, ms_text, origin_note, Category, Inputs, RuleMeta, RuleOptions,
+};
 
 pub static META: RuleMeta = RuleMeta {
     name: "hikari-idle-timeout-ge-max-lifetime",
@@ -41,9 +43,15 @@ fn check(pool: &Pool) -> Option<Diagnostic> {
         return None;
     }
     let (primary, other) = if pool.idle_timeout.is_explicit() {
-        (located(&pool.idle_timeout, pool)?, pool.max_lifetime.location())
+        (
+            located(&pool.idle_timeout, pool)?,
+            pool.max_lifetime.location(),
+        )
     } else {
-        (located(&pool.max_lifetime, pool)?, pool.idle_timeout.location())
+        (
+            located(&pool.max_lifetime, pool)?,
+            pool.idle_timeout.location(),
+        )
     };
     let message = format!(
         "idle-timeout is {}{}, not at least 1 s below max-lifetime {}: HikariCP silently disables idle-timeout, so idle connections above minimum-idle are never closed",
@@ -51,12 +59,18 @@ fn check(pool: &Pool) -> Option<Diagnostic> {
         origin_note(&pool.idle_timeout.origin),
         ms_text(life)
     );
-    let suggestion = if life >= 70_000 { life - 60_000 } else { life / 2 };
+    let suggestion = if life >= 70_000 {
+        life - 60_000
+    } else {
+        life / 2
+    };
     Some(
         Diagnostic::new(&META, Severity::Warning, primary, message)
             .with_label(format!("{idle} ms + 1000 ms > {life} ms"))
             .with_related(other, "the other side of the comparison")
-            .with_help(format!("set idle-timeout below max-lifetime, e.g. {suggestion}"))
+            .with_help(format!(
+                "set idle-timeout below max-lifetime, e.g. {suggestion}"
+            ))
             .with_key(key_of(&pool.idle_timeout, pool, "idle-timeout"))
             .with_fingerprint(format!("{idle}/{life}")),
     )

@@ -5,7 +5,9 @@
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::hikari::{self, millis};
 use crate::model::{Model, Pool};
-use crate::rules::{hikari_pools, key_of, located, ms_text, origin_note, Category, Inputs, RuleMeta, RuleOptions};
+use crate::rules::{
+    hikari_pools, key_of, located, ms_text, origin_note, Category, Inputs, RuleMeta, RuleOptions,
+};
 
 pub static META: RuleMeta = RuleMeta {
     name: "hikari-keepalive-invalid",
@@ -38,7 +40,11 @@ fn check(pool: &Pool) -> Option<Diagnostic> {
     } else if keepalive < hikari::MIN_LIFETIME_MS {
         "below HikariCP's 30 s minimum".to_owned()
     } else if life != 0 && keepalive >= life {
-        format!("not below max-lifetime {}{}", ms_text(life), origin_note(&pool.max_lifetime.origin))
+        format!(
+            "not below max-lifetime {}{}",
+            ms_text(life),
+            origin_note(&pool.max_lifetime.origin)
+        )
     } else {
         return None;
     };
@@ -46,7 +52,11 @@ fn check(pool: &Pool) -> Option<Diagnostic> {
         "keepalive-time is {}, {reason}: HikariCP silently disables keepalive, so idle connections are not kept alive against network idle limits",
         ms_text(keepalive)
     );
-    let suggestion = if life == 0 { 120_000 } else { (life / 2).clamp(30_000, 300_000) };
+    let suggestion = if life == 0 {
+        120_000
+    } else {
+        (life / 2).clamp(30_000, 300_000)
+    };
     Some(
         Diagnostic::new(&META, Severity::Warning, located(&pool.keepalive, pool)?, message)
             .with_label("keepalive disabled")

@@ -6,14 +6,17 @@
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::hikari::{self, millis};
 use crate::model::{Model, Pool};
-use crate::rules::{hikari_pools, key_of, located, ms_text, origin_note, Category, Inputs, RuleMeta, RuleOptions};
+use crate::rules::{
+    hikari_pools, key_of, located, ms_text, origin_note, Category, Inputs, RuleMeta, RuleOptions,
+};
 
 pub static META: RuleMeta = RuleMeta {
     name: "hikari-leak-detection-invalid",
     category: Category::Lifetime,
     default_severity: Severity::Warning,
     inputs: Inputs::ConfigOnly,
-    summary: "HikariCP leak-detection-threshold below 2 s or above max-lifetime is silently disabled.",
+    summary:
+        "HikariCP leak-detection-threshold below 2 s or above max-lifetime is silently disabled.",
     options: &[],
 };
 
@@ -40,7 +43,11 @@ fn check(pool: &Pool) -> Option<Diagnostic> {
     } else if threshold < hikari::MIN_LEAK_DETECTION_MS {
         "below HikariCP's 2 s minimum".to_owned()
     } else if life > 0 && threshold > life {
-        format!("above max-lifetime {}{}", ms_text(life), origin_note(&pool.max_lifetime.origin))
+        format!(
+            "above max-lifetime {}{}",
+            ms_text(life),
+            origin_note(&pool.max_lifetime.origin)
+        )
     } else {
         return None;
     };

@@ -36,7 +36,10 @@ fn diagnostic(secret: &Secret) -> Diagnostic {
             "{} falls back to a literal password written in the file (the placeholder's default)",
             secret.key
         ),
-        "connection string password" => format!("the connection string in {} contains a literal password", secret.key),
+        "connection string password" => format!(
+            "the connection string in {} contains a literal password",
+            secret.key
+        ),
         _ => format!("{} holds a literal password", secret.key),
     };
     Diagnostic::new(&META, Severity::Warning, secret.location, message)

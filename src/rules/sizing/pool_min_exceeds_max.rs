@@ -4,7 +4,9 @@
 //! no log line [HK-CFG]: a warning, since the pool still starts.
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::Model;
-use crate::rules::{hikari_pools, key_of, located, origin_note, Category, Inputs, RuleMeta, RuleOptions};
+use crate::rules::{
+    hikari_pools, key_of, located, origin_note, Category, Inputs, RuleMeta, RuleOptions,
+};
 
 pub static META: RuleMeta = RuleMeta {
     name: "pool-min-exceeds-max",
@@ -30,7 +32,9 @@ impl crate::rules::Rule for Rule {
             if !pool.min.is_explicit() || max < 1 || min <= max {
                 continue;
             }
-            let Some(at) = located(&pool.min, pool) else { continue };
+            let Some(at) = located(&pool.min, pool) else {
+                continue;
+            };
             let max_note = origin_note(&pool.max.origin);
             let message = format!(
                 "minimum-idle is {min} but maximum-pool-size is {max}{max_note}: HikariCP silently sets minimum-idle to {max}, without a log line"

@@ -25,8 +25,18 @@ impl crate::rules::Rule for Rule {
     fn check(&self, model: &Model, _options: &RuleOptions, out: &mut Vec<Diagnostic>) {
         for pool in hikari_pools(model) {
             let checks = [
-                (&pool.max, "maximum-pool-size", 1, "maxPoolSize cannot be less than 1"),
-                (&pool.min, "minimum-idle", 0, "minimumIdle cannot be negative"),
+                (
+                    &pool.max,
+                    "maximum-pool-size",
+                    1,
+                    "maxPoolSize cannot be less than 1",
+                ),
+                (
+                    &pool.min,
+                    "minimum-idle",
+                    0,
+                    "minimumIdle cannot be negative",
+                ),
             ];
             for (setting, property, floor, thrown) in checks {
                 if setting.is_explicit() {
@@ -37,7 +47,13 @@ impl crate::rules::Rule for Rule {
     }
 }
 
-fn check_count(pool: &Pool, setting: &Setting<i64>, property: &str, floor: i64, thrown: &str) -> Option<Diagnostic> {
+fn check_count(
+    pool: &Pool,
+    setting: &Setting<i64>,
+    property: &str,
+    floor: i64,
+    thrown: &str,
+) -> Option<Diagnostic> {
     let at = located(setting, pool)?;
     let key = key_of(setting, pool, property);
     let (message, label) = match &setting.value {
@@ -56,7 +72,8 @@ fn check_count(pool: &Pool, setting: &Setting<i64>, property: &str, floor: i64, 
     let help = if property == "minimum-idle" {
         "remove minimum-idle (the pool is then fixed-size, as HikariCP recommends) or set it between 0 and maximum-pool-size".to_owned()
     } else {
-        "set maximum-pool-size to a whole number of at least 1 (HikariCP's default is 10)".to_owned()
+        "set maximum-pool-size to a whole number of at least 1 (HikariCP's default is 10)"
+            .to_owned()
     };
     Some(
         Diagnostic::new(&META, Severity::Error, at, message)

@@ -27,7 +27,9 @@ impl crate::rules::Rule for Rule {
             if !timeout.is_explicit() || timeout.get().is_none_or(|t| !t.is_zero()) {
                 continue;
             }
-            let Some(at) = located(timeout, pool) else { continue };
+            let Some(at) = located(timeout, pool) else {
+                continue;
+            };
             out.push(
                 Diagnostic::new(
                     &META,

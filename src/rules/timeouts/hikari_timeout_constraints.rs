@@ -6,8 +6,10 @@
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::hikari::{millis, SOFT_TIMEOUT_FLOOR_MS};
 use crate::model::{Model, Pool, Setting};
+use crate::rules::{
+    hikari_pools, key_of, located, ms_text, origin_note, Category, Inputs, RuleMeta, RuleOptions,
+};
 use std::time::Duration;
-use crate::rules::{hikari_pools, key_of, located, ms_text, origin_note, Category, Inputs, RuleMeta, RuleOptions};
 
 pub static META: RuleMeta = RuleMeta {
     name: "hikari-timeout-constraints",
@@ -27,7 +29,12 @@ impl crate::rules::Rule for Rule {
 
     fn check(&self, model: &Model, _options: &RuleOptions, out: &mut Vec<Diagnostic>) {
         for pool in hikari_pools(model) {
-            out.extend(below_floor(pool, &pool.acquire_timeout, "connection-timeout", true));
+            out.extend(below_floor(
+                pool,
+                &pool.acquire_timeout,
+                "connection-timeout",
+                true,
+            ));
             if let Some(validation) = &pool.validation_timeout {
                 out.extend(below_floor(pool, validation, "validation-timeout", false));
                 out.extend(validation_not_below_connection(pool, validation));
@@ -37,7 +44,12 @@ impl crate::rules::Rule for Rule {
 }
 
 /// A timeout below 250 ms throws (`connectionTimeout` 0 is allowed: it means infinite).
-fn below_floor(pool: &Pool, setting: &Setting<Duration>, property: &str, zero_allowed: bool) -> Option<Diagnostic> {
+fn below_floor(
+    pool: &Pool,
+    setting: &Setting<Duration>,
+    property: &str,
+    zero_allowed: bool,
+) -> Option<Diagnostic> {
     let ms = millis(setting).filter(|_| setting.is_explicit())?;
     if ms >= SOFT_TIMEOUT_FLOOR_MS || (zero_allowed && ms == 0) {
         return None;
@@ -55,7 +67,10 @@ fn below_floor(pool: &Pool, setting: &Setting<Duration>, property: &str, zero_al
 }
 
 /// README: "This value must be less than the connectionTimeout" (not enforced).
-fn validation_not_below_connection(pool: &Pool, validation: &Setting<Duration>) -> Option<Diagnostic> {
+fn validation_not_below_connection(
+    pool: &Pool,
+    validation: &Setting<Duration>,
+) -> Option<Diagnostic> {
     let v = millis(validation)?;
     let c = millis(&pool.acquire_timeout)?;
     let explicit = validation.is_explicit() || pool.acquire_timeout.is_explicit();
