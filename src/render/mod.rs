@@ -3,8 +3,13 @@
 //! its format needs.
 
 pub mod concise;
+pub mod github;
+pub mod gitlab;
 pub mod human;
 pub mod json;
+pub mod junit;
+pub mod rdjson;
+pub mod sarif;
 
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::source::SourceMap;
@@ -18,6 +23,18 @@ pub enum OutputFormat {
     Concise,
     /// The JSON contract of DESIGN.md §7.
     Json,
+    /// SARIF 2.1.0 for GitHub code scanning.
+    Sarif,
+    /// GitHub Actions workflow commands (`::error file=…`).
+    Github,
+    /// reviewdog Diagnostic Format, one JSON document.
+    Rdjson,
+    /// reviewdog Diagnostic Format, one diagnostic per line.
+    Rdjsonl,
+    /// GitLab Code Quality JSON.
+    Gitlab,
+    /// JUnit XML, one testcase per file.
+    Junit,
 }
 
 /// Counts for the summary line and the JSON `summary` object.
@@ -57,5 +74,11 @@ pub fn render(format: OutputFormat, diagnostics: &[Diagnostic], ctx: &RenderCont
         OutputFormat::Human => human::render(diagnostics, ctx),
         OutputFormat::Concise => concise::render(diagnostics, ctx),
         OutputFormat::Json => json::render(diagnostics, ctx),
+        OutputFormat::Sarif => sarif::render(diagnostics, ctx),
+        OutputFormat::Github => github::render(diagnostics, ctx),
+        OutputFormat::Rdjson => rdjson::render(diagnostics, ctx),
+        OutputFormat::Rdjsonl => rdjson::render_lines(diagnostics, ctx),
+        OutputFormat::Gitlab => gitlab::render(diagnostics, ctx),
+        OutputFormat::Junit => junit::render(diagnostics, ctx),
     }
 }
