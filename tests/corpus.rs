@@ -1,10 +1,36 @@
 //! The real-world corpus (`POOLLINT_CORPUS=../shared/corpus`, opt-in because it lives
 //! outside this repository): every file is checked without a panic or internal error,
 //! and every diagnostic's spans lie inside their file, on char boundaries.
+//!
+//! Corpus files are stored flat as `<kind>/<owner>__<repo>__<path with / as __>`; the
+//! test copies them into a temporary tree under their original paths, because readers
+//! recognise files by name and directory (`config/database.yml`, `application-prod.yml`).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use poollint::engine::{self, CheckRequest};
+
+/// Copy every corpus file to `to/<kind>/<owner>/<repo>/<path>`.
+fn materialise(corpus: &Path, to: &Path) {
+    for kind in std::fs::read_dir(corpus).expect("corpus directory") {
+        let kind = kind.expect("corpus entry").path();
+        if !kind.is_dir() {
+            continue;
+        }
+        for file in std::fs::read_dir(&kind).expect("corpus kind directory") {
+            let file = file.expect("corpus file").path();
+            let flat = file
+                .file_name()
+                .and_then(|n| n.to_str())
+                .expect("UTF-8 name");
+            let target = to
+                .join(kind.file_name().expect("kind name"))
+                .join(flat.replace("__", "/"));
+            std::fs::create_dir_all(target.parent().expect("parent")).expect("create directory");
+            std::fs::copy(&file, &target).expect("copy corpus file");
+        }
+    }
+}
 
 fn corpus() -> Option<PathBuf> {
     std::env::var_os("POOLLINT_CORPUS").map(PathBuf::from)
@@ -21,7 +47,9 @@ fn corpus_is_checked_without_internal_errors_and_with_valid_spans() {
         "POOLLINT_CORPUS={} is not a directory",
         dir.display()
     );
-    let report = engine::check(&CheckRequest::new(vec![dir]));
+    let tree = tempfile::tempdir().expect("temporary directory");
+    materialise(&dir, tree.path());
+    let report = engine::check(&CheckRequest::new(vec![tree.path().to_path_buf()]));
     assert!(
         report.internal_errors.is_empty(),
         "internal errors: {:?}",

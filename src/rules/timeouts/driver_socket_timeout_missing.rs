@@ -43,6 +43,18 @@ fn driver_unit(engine: &str) -> Option<(&'static str, u64)> {
 /// is longer" [HK-RR]; without a declared longest transaction, 30 s.
 const MIN_SOCKET_TIMEOUT_SECONDS: u64 = 30;
 
+/// The key the URL was written under (`spring.datasource.url` for Spring's own
+/// data source, `….jdbc-url` for a pool bound directly).
+fn url_key(pool: &Pool) -> String {
+    let classes = &pool.class_settings;
+    classes
+        .jdbc_url
+        .as_ref()
+        .or(classes.url.as_ref())
+        .and_then(|setting| setting.origin.key())
+        .map_or_else(|| format!("{}.jdbc-url", pool.name), str::to_owned)
+}
+
 fn check(pool: &Pool) -> Option<Diagnostic> {
     let connection = pool.connection.as_ref()?;
     let engine = connection.engine.as_deref()?;
@@ -83,7 +95,7 @@ fn check(pool: &Pool) -> Option<Diagnostic> {
             .with_help(format!(
                 "add {fix} to the URL or to data-source-properties: at least 2-3x the longest transaction, or 30 s, whichever is longer"
             ))
-            .with_key(format!("{}.jdbc-url", pool.name))
+            .with_key(url_key(pool))
             .with_fingerprint(label),
     )
 }
