@@ -9,7 +9,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::engine::{self, CheckRequest};
-use crate::manifest::{self, FailOn, LintSettings, ManifestError};
+use crate::manifest::{self, FailOn, Manifest, ManifestError};
 use crate::model::Location;
 use crate::render::{self, OutputFormat, RenderContext, Summary};
 use crate::rules;
@@ -43,6 +43,21 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = ListFormat::Text)]
         format: ListFormat,
     },
+    /// Per service pool: offered load, utilisation, P(wait), P(timeout), the pool size
+    /// that would pass; per database: fleet demand against usable slots.
+    Capacity(CapacityArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CapacityArgs {
+    /// Files and directories to read.
+    #[arg(default_value = ".")]
+    pub paths: Vec<PathBuf>,
+    /// poollint.toml to use instead of the nearest one above the first path.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    #[arg(long, value_enum, default_value_t = ListFormat::Text)]
+    pub format: ListFormat,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -125,7 +140,32 @@ pub fn main() -> ExitCode {
         Command::Check(args) => run_check(&args),
         Command::Explain { rule } => explain(&rule),
         Command::Rules { format } => list_rules(format),
+        Command::Capacity(args) => run_capacity(&args),
     }
+}
+
+fn run_capacity(args: &CapacityArgs) -> ExitCode {
+    let start = args.paths.first().map_or(Path::new("."), PathBuf::as_path);
+    let manifest = match find_manifest(args.config.as_deref(), start) {
+        Ok(manifest) => manifest,
+        Err(error) => {
+            eprint!("{}", render_manifest_error(&error, use_color(ColorChoice::Auto)));
+            return ExitCode::from(EXIT_ERROR);
+        }
+    };
+    let mut request = CheckRequest::new(args.paths.clone());
+    request.select = Some(Vec::new());
+    request.manifest = manifest;
+    let report = engine::check(&request);
+    let capacity = crate::capacity_report::build(&report.model);
+    match args.format {
+        ListFormat::Text => print!("{}", crate::capacity_report::render_text(&capacity)),
+        ListFormat::Json => match serde_json::to_string_pretty(&capacity) {
+            Ok(json) => println!("{json}"),
+            Err(e) => return usage_error(&format!("cannot write JSON: {e}")),
+        },
+    }
+    ExitCode::SUCCESS
 }
 
 const EXIT_FINDINGS: u8 = 1;
@@ -155,8 +195,8 @@ fn run_check(args: &CheckArgs) -> ExitCode {
         return usage_error(&message);
     }
     let color = use_color(args.color);
-    let settings = match load_settings(args) {
-        Ok(settings) => settings,
+    let manifest = match load_manifest(args) {
+        Ok(manifest) => manifest,
         Err(error) => {
             eprint!("{}", render_manifest_error(&error, color));
             return ExitCode::from(EXIT_ERROR);
@@ -173,8 +213,11 @@ fn run_check(args: &CheckArgs) -> ExitCode {
         }
         request.stdin = Some((name.clone(), text));
     }
-    let fail_on = args.fail_on.unwrap_or(settings.fail_on);
-    request.settings = settings;
+    if let Some(manifest) = manifest {
+        request.settings = manifest.lint.clone();
+        request.manifest = Some(manifest);
+    }
+    let fail_on = args.fail_on.unwrap_or(request.settings.fail_on);
     let report = engine::check(&request);
     for note in &report.notes {
         eprintln!("poollint: {note}");
@@ -202,19 +245,24 @@ fn exit_code(report: &engine::Report, fail_on: FailOn) -> ExitCode {
 }
 
 /// The manifest named by `--config`, else the nearest one above the first path.
-fn load_settings(args: &CheckArgs) -> Result<LintSettings, Box<ManifestError>> {
+fn load_manifest(args: &CheckArgs) -> Result<Option<Manifest>, Box<ManifestError>> {
     let start = args
         .stdin_filename
         .as_deref()
         .or(args.paths.first().map(PathBuf::as_path))
         .unwrap_or(Path::new("."));
-    let path = match &args.config {
-        Some(path) => Some(path.clone()),
+    find_manifest(args.config.as_deref(), start)
+}
+
+/// `--config FILE`, else the nearest `poollint.toml` at or above `start`.
+fn find_manifest(config: Option<&Path>, start: &Path) -> Result<Option<Manifest>, Box<ManifestError>> {
+    let path = match config {
+        Some(path) => Some(path.to_path_buf()),
         None => manifest::discover(start).or_else(|| manifest::discover(Path::new("."))),
     };
     match path {
-        Some(path) => manifest::load(&path),
-        None => Ok(LintSettings::default()),
+        Some(path) => manifest::load(&path).map(Some),
+        None => Ok(None),
     }
 }
 

@@ -34,6 +34,8 @@ pub struct CheckRequest {
     pub max_file_size: u64,
     /// Read one file's text from here instead of the disk: (name, text).
     pub stdin: Option<(PathBuf, String)>,
+    /// The manifest whose topology (databases, poolers, services, load) applies.
+    pub manifest: Option<crate::manifest::Manifest>,
 }
 
 impl CheckRequest {
@@ -45,6 +47,7 @@ impl CheckRequest {
             ignore: Vec::new(),
             max_file_size: DEFAULT_MAX_FILE_SIZE,
             stdin: None,
+            manifest: None,
         }
     }
 }
@@ -71,6 +74,8 @@ pub struct Report {
     /// Paths that could not be walked, and explicit files no ecosystem reads.
     pub notes: Vec<String>,
     pub stats: Stats,
+    /// The model the rules saw (for `poollint capacity`).
+    pub model: Model,
 }
 
 impl Report {
@@ -111,7 +116,8 @@ pub fn check(request: &CheckRequest) -> Report {
     report.stats.read_parse = started.elapsed();
 
     let started = Instant::now();
-    let model = build_model(&parsed, &mut report);
+    let mut model = build_model(&parsed, &mut report);
+    apply_manifest(&mut model, request, &mut report);
     report.stats.model = started.elapsed();
 
     let started = Instant::now();
@@ -120,6 +126,8 @@ pub fn check(request: &CheckRequest) -> Report {
     report.stats.rules = started.elapsed();
     report.stats.files = report.sources.len();
     report.stats.bytes = report.sources.files().iter().map(|f| f.text.len()).sum();
+    model.sources = SourceMap::default();
+    report.model = model;
     report
 }
 
@@ -139,7 +147,9 @@ fn collect_candidates(request: &CheckRequest, report: &mut Report) -> Vec<Candid
             }
         };
     }
-    let (found, errors) = walk::discover(&request.paths);
+    let mut paths = request.paths.clone();
+    paths.extend(manifest_files_outside(request));
+    let (found, errors) = walk::discover(&paths);
     report
         .internal_errors
         .extend(errors.into_iter().map(|e| e.message));
@@ -156,6 +166,29 @@ fn collect_candidates(request: &CheckRequest, report: &mut Report) -> Vec<Candid
                 }
                 None
             }
+        })
+        .collect()
+}
+
+/// Files the manifest names that the paths being checked do not contain: a service's
+/// config or deployment must be read even when only one directory is checked.
+fn manifest_files_outside(request: &CheckRequest) -> Vec<PathBuf> {
+    let Some(manifest) = &request.manifest else {
+        return Vec::new();
+    };
+    let roots: Vec<PathBuf> = request
+        .paths
+        .iter()
+        .filter_map(|p| std::fs::canonicalize(p).ok())
+        .collect();
+    manifest
+        .topology
+        .files()
+        .into_iter()
+        .filter(|file| {
+            std::fs::canonicalize(file)
+                .map(|c| !roots.iter().any(|root| c.starts_with(root)))
+                .unwrap_or(false)
         })
         .collect()
 }
@@ -302,6 +335,22 @@ fn build_model(parsed: &[(&'static dyn Reader, ParsedFile)], report: &mut Report
         }
     }
     model
+}
+
+/// Register the manifest (so diagnostics can point into it) and merge its topology.
+fn apply_manifest(model: &mut Model, request: &CheckRequest, report: &mut Report) {
+    model.sources = report.sources.clone();
+    let Some(manifest) = &request.manifest else {
+        return;
+    };
+    if manifest.topology.is_empty() {
+        return;
+    }
+    let id = report
+        .sources
+        .add(&manifest.path, manifest.text.clone(), Encoding::Utf8);
+    model.sources = report.sources.clone();
+    crate::topology::assemble(model, &manifest.topology, id);
 }
 
 /// None when `rule` is switched off; otherwise the severity `[lint.rules]` forces on

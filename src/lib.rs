@@ -5,6 +5,7 @@
 //! [`rules`] under the [`engine`], and rendered ([`render`]).
 
 pub mod capacity;
+pub mod capacity_report;
 pub mod cli;
 pub mod diagnostic;
 pub mod ecosystems;
@@ -16,4 +17,5 @@ pub mod rules;
 pub mod source;
 pub mod suggest;
 pub mod syntax;
+pub mod topology;
 pub mod walk;

@@ -6,15 +6,24 @@ use std::path::{Path, PathBuf};
 
 use poollint::engine::{self, CheckRequest, Report};
 use poollint::render::{self, OutputFormat, RenderContext, Summary};
+use poollint::manifest;
 use poollint::rules;
 
 fn fixture(rule: &str, case: &str) -> PathBuf {
     Path::new("tests/fixtures/rules").join(rule).join(case)
 }
 
+/// Check `dir` with only `rule` on, with the fixture's own `poollint.toml` if it has one
+/// (load and topology rules need the manifest's declarations).
 fn check_only(rule: &str, dir: &Path) -> Report {
     let mut request = CheckRequest::new(vec![dir.to_path_buf()]);
     request.select = Some(vec![rule.to_owned()]);
+    let manifest = dir.join(manifest::FILE_NAME);
+    if manifest.is_file() {
+        let manifest = manifest::load(&manifest).expect("fixture manifest is valid");
+        request.settings = manifest.lint.clone();
+        request.manifest = Some(manifest);
+    }
     engine::check(&request)
 }
 

@@ -396,6 +396,9 @@ pub struct Model {
     pub poolers: Vec<Pooler>,
     pub entries: Vec<ConfigEntry>,
     pub secrets: Vec<Secret>,
+    /// The files of the run, so rules can say where a number came from
+    /// (`db/postgresql.conf:64`). Filled by the engine before rules run.
+    pub sources: crate::source::SourceMap,
 }
 
 impl Model {

@@ -6,9 +6,11 @@ pub mod lifetime;
 pub mod security;
 pub mod sizing;
 pub mod timeouts;
+pub mod topology;
 
 pub mod concurrency;
 pub mod engine_rules;
+pub(crate) mod load;
 
 use std::collections::BTreeMap;
 
@@ -120,10 +122,15 @@ pub fn registry() -> &'static [&'static dyn Rule] {
         &engine_rules::ParseError,
         &sizing::pool_size_invalid::Rule,
         &sizing::pool_min_exceeds_max::Rule,
+        &sizing::pool_saturated_by_declared_load::Rule,
+        &sizing::pool_wait_probability_exceeds_slo::Rule,
+        &sizing::pool_locking_nested_acquire::Rule,
+        &sizing::pooled_connections_far_above_db_cores::Rule,
         &concurrency::open_session_in_view::Rule,
         &timeouts::acquire_timeout_infinite::Rule,
         &timeouts::hikari_timeout_constraints::Rule,
         &timeouts::driver_socket_timeout_missing::Rule,
+        &timeouts::acquire_timeout_exceeds_request_deadline::Rule,
         &lifetime::hikari_max_lifetime_below_minimum::Rule,
         &lifetime::hikari_idle_timeout_ge_max_lifetime::Rule,
         &lifetime::hikari_idle_timeout_below_minimum::Rule,
@@ -138,6 +145,11 @@ pub fn registry() -> &'static [&'static dyn Rule] {
         &hygiene::hikari_minimum_idle_set::Rule,
         &hygiene::suspicious_time_unit::Rule,
         &security::plaintext_credentials_in_pool_config::Rule,
+        &topology::fleet_exceeds_db_slots::Rule,
+        &topology::rollout_surge_exceeds_db_slots::Rule,
+        &topology::autoscale_max_exceeds_db_slots::Rule,
+        &topology::fleet_min_connections_exceed_db_slots::Rule,
+        &topology::no_db_connection_headroom::Rule,
     ];
     RULES
 }

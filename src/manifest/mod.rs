@@ -1,6 +1,8 @@
-//! `poollint.toml` (DESIGN.md §4). This module reads the `[lint]` table; the topology
-//! tables (`[[database]]`, `[[pooler]]`, `[[service]]`) are accepted and left to the
-//! topology work. Errors carry the span of the offending key or value.
+//! `poollint.toml` (DESIGN.md §4). This module reads the `[lint]` table; `topology`
+//! reads `[[database]]`, `[[pooler]]` and `[[service]]`. Errors carry the span of the
+//! offending key or value.
+
+pub mod topology;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -100,6 +102,16 @@ impl LintSettings {
     }
 }
 
+/// A manifest read in full.
+#[derive(Debug, Clone)]
+pub struct Manifest {
+    pub path: PathBuf,
+    /// The manifest's text, so diagnostics can point into it.
+    pub text: String,
+    pub lint: LintSettings,
+    pub topology: topology::DeclaredTopology,
+}
+
 /// A manifest that cannot be used: reported with its location, exit 2.
 #[derive(Debug, Clone)]
 pub struct ManifestError {
@@ -128,8 +140,8 @@ pub fn discover(start: &Path) -> Option<PathBuf> {
     None
 }
 
-/// Read the `[lint]` settings of the manifest at `path`.
-pub fn load(path: &Path) -> Result<LintSettings, Box<ManifestError>> {
+/// Read the manifest at `path`.
+pub fn load(path: &Path) -> Result<Manifest, Box<ManifestError>> {
     let mut sources = SourceMap::default();
     let text = std::fs::read_to_string(path).map_err(|e| {
         Box::new(ManifestError {
@@ -141,14 +153,19 @@ pub fn load(path: &Path) -> Result<LintSettings, Box<ManifestError>> {
         })
     })?;
     let doc = syntax::parse(Format::Toml, &text);
-    let file = sources.add(path, text, Encoding::Utf8);
+    let file = sources.add(path, text.clone(), Encoding::Utf8);
     let mut reader = ManifestReader {
         doc: &doc,
         sources,
         file,
     };
-    let settings = reader.read(path)?;
-    Ok(settings)
+    let (lint, topology) = reader.read(path)?;
+    Ok(Manifest {
+        path: path.to_path_buf(),
+        text,
+        lint,
+        topology,
+    })
 }
 
 /// Top-level tables of the manifest (DESIGN.md §4).
@@ -178,7 +195,10 @@ impl ManifestReader<'_> {
         })
     }
 
-    fn read(&mut self, path: &Path) -> Result<LintSettings, Box<ManifestError>> {
+    fn read(
+        &mut self,
+        path: &Path,
+    ) -> Result<(LintSettings, topology::DeclaredTopology), Box<ManifestError>> {
         if let Some(err) = self.doc.errors.first() {
             return Err(self.error(err.span, format!("invalid TOML: {}", err.message), None));
         }
@@ -187,13 +207,15 @@ impl ManifestReader<'_> {
             ..LintSettings::default()
         };
         let Some(root) = self.doc.roots.first().copied() else {
-            return Ok(settings);
+            return Ok((settings, topology::DeclaredTopology::default()));
         };
         self.check_keys(root, TOP_LEVEL, "top-level table")?;
         if let Some(lint) = self.doc.get(root, "lint") {
             self.read_lint(lint, path, &mut settings)?;
         }
-        Ok(settings)
+        let dir = path.parent().unwrap_or(Path::new("."));
+        let topology = self.read_topology(root, dir)?;
+        Ok((settings, topology))
     }
 
     /// Unknown keys are errors with a did-you-mean.

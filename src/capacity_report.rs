@@ -1,0 +1,159 @@
+//! `poollint capacity`: the numbers behind the load and topology rules, per service pool
+//! and per database, as a table or JSON. It reuses the rules' arithmetic so the report
+//! and the findings never disagree.
+
+use serde::Serialize;
+
+use crate::capacity;
+use crate::model::Model;
+use crate::rules::load::{number, pool_loads, probability, PoolLoad};
+use crate::rules::topology::fleet_min_connections_exceed_db_slots::peak_instances;
+use crate::rules::topology::{fleets, steady};
+
+/// Largest pool the search for a passing size tries.
+const MAX_SEARCH: u64 = 100_000;
+
+#[derive(Debug, Serialize)]
+pub struct CapacityReport {
+    pub pools: Vec<PoolRow>,
+    pub databases: Vec<DatabaseRow>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct PoolRow {
+    pub service: String,
+    pub pool: String,
+    pub pool_max: u64,
+    pub offered_load: f64,
+    pub utilisation: f64,
+    /// Erlang C: probability that a checkout waits at all.
+    pub p_wait: f64,
+    /// Probability that a checkout waits longer than the acquire timeout.
+    pub p_timeout: Option<f64>,
+    pub mean_wait_ms: Option<f64>,
+    pub acquire_timeout_ms: Option<u64>,
+    /// Smallest pool meeting the service's max-wait-probability.
+    pub smallest_passing_pool: Option<u64>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct DatabaseRow {
+    pub database: String,
+    pub usable_slots: i64,
+    pub demand_steady: i64,
+    pub demand_peak: i64,
+}
+
+pub fn build(model: &Model) -> CapacityReport {
+    let pools = pool_loads(model).iter().map(pool_row).collect();
+    let databases = fleets(model)
+        .iter()
+        .map(|fleet| DatabaseRow {
+            database: fleet.database.name.clone(),
+            usable_slots: fleet.slots.usable,
+            demand_steady: fleet.demand(steady),
+            demand_peak: fleet.demand(peak_instances),
+        })
+        .collect();
+    CapacityReport { pools, databases }
+}
+
+fn pool_row(load: &PoolLoad) -> PoolRow {
+    let timeout = load.pool.acquire_timeout.get().copied().filter(|t| !t.is_zero());
+    let target = load.load.max_wait_probability.get().copied();
+    let stable = load.utilisation() < 1.0;
+    PoolRow {
+        service: load.service.name.clone(),
+        pool: load.pool.name.clone(),
+        pool_max: load.servers,
+        offered_load: load.offered,
+        utilisation: load.utilisation(),
+        p_wait: capacity::erlang_c(load.servers, load.offered).unwrap_or(1.0),
+        p_timeout: match timeout {
+            Some(t) if stable => capacity::prob_wait_exceeds(load.servers, load.offered, t, load.hold),
+            Some(_) => Some(1.0),
+            None => None,
+        },
+        mean_wait_ms: stable
+            .then(|| capacity::mean_wait(load.servers, load.offered, load.hold))
+            .flatten()
+            .map(|d| d.as_secs_f64() * 1000.0),
+        acquire_timeout_ms: timeout.map(|t| t.as_millis() as u64),
+        smallest_passing_pool: timeout.zip(target).and_then(|(t, target)| {
+            capacity::smallest_pool_for_wait(load.offered, t, load.hold, target, MAX_SEARCH)
+        }),
+    }
+}
+
+/// The report as aligned text tables.
+pub fn render_text(report: &CapacityReport) -> String {
+    let mut out = String::new();
+    if report.pools.is_empty() && report.databases.is_empty() {
+        out.push_str("No declared load or database topology: add [[service]] with [service.load] and [[database]] to poollint.toml.\n");
+        return out;
+    }
+    if !report.pools.is_empty() {
+        let rows: Vec<Vec<String>> = report.pools.iter().map(pool_cells).collect();
+        out.push_str(&table(
+            &["service", "pool", "max", "load", "util", "P(wait)", "P(timeout)", "mean wait", "needs"],
+            &rows,
+        ));
+    }
+    if !report.databases.is_empty() {
+        out.push('\n');
+        let rows: Vec<Vec<String>> = report
+            .databases
+            .iter()
+            .map(|d| {
+                vec![
+                    d.database.clone(),
+                    d.usable_slots.to_string(),
+                    d.demand_steady.to_string(),
+                    d.demand_peak.to_string(),
+                ]
+            })
+            .collect();
+        out.push_str(&table(&["database", "usable slots", "steady demand", "peak demand"], &rows));
+    }
+    out
+}
+
+fn pool_cells(row: &PoolRow) -> Vec<String> {
+    vec![
+        row.service.clone(),
+        row.pool.clone(),
+        row.pool_max.to_string(),
+        number(row.offered_load),
+        format!("{}%", number(row.utilisation * 100.0)),
+        probability(row.p_wait),
+        row.p_timeout.map_or("-".into(), probability),
+        row.mean_wait_ms.map_or("-".into(), |ms| format!("{} ms", number(ms))),
+        row.smallest_passing_pool.map_or("-".into(), |n| n.to_string()),
+    ]
+}
+
+fn table(header: &[&str], rows: &[Vec<String>]) -> String {
+    let widths: Vec<usize> = (0..header.len())
+        .map(|i| {
+            rows.iter()
+                .filter_map(|r| r.get(i))
+                .map(|c| c.chars().count())
+                .chain(std::iter::once(header.get(i).map_or(0, |h| h.len())))
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let line = |cells: Vec<&str>| {
+        let padded: Vec<String> = cells
+            .iter()
+            .zip(&widths)
+            .map(|(c, w)| format!("{c:<w$}"))
+            .collect();
+        format!("{}\n", padded.join("  ").trim_end())
+    };
+    let mut out = line(header.to_vec());
+    for row in rows {
+        out.push_str(&line(row.iter().map(String::as_str).collect()));
+    }
+    out
+}

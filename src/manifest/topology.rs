@@ -1,0 +1,457 @@
+//! The topology tables of `poollint.toml` (DESIGN.md §4): `[[database]]`, `[[pooler]]`,
+//! `[[service]]` with `[service.load]`. Read here into plain declarations with spans into
+//! the manifest; `crate::topology` merges them with what the ecosystem readers found.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use super::{ManifestError, ManifestReader};
+use crate::model::Engine;
+use crate::source::Span;
+use crate::syntax::NodeId;
+
+/// A value written in the manifest, with where.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Declared<T> {
+    pub value: T,
+    pub span: Span,
+    /// The manifest key path, e.g. `service.auth.load.peak-rps`.
+    pub key: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct DeclaredDatabase {
+    pub name: Declared<String>,
+    pub engine: Option<Declared<Engine>>,
+    pub config: Option<Declared<PathBuf>>,
+    pub max_connections: Option<Declared<i64>>,
+    pub superuser_reserved_connections: Option<Declared<i64>>,
+    pub reserved_connections: Option<Declared<i64>>,
+    pub cores: Option<Declared<i64>>,
+    pub other_clients: Option<Declared<i64>>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct DeclaredPooler {
+    pub name: Declared<String>,
+    pub config: Option<Declared<PathBuf>>,
+    pub instances: Option<Declared<i64>>,
+    pub connects_to: Option<Declared<String>>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct DeclaredLoad {
+    pub peak_rps: Declared<f64>,
+    pub hold_time: Declared<Duration>,
+    pub connections_per_request: Option<Declared<i64>>,
+    pub request_timeout: Option<Declared<Duration>>,
+    pub max_wait_probability: Option<Declared<f64>>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct DeclaredService {
+    pub name: Declared<String>,
+    pub config: Vec<Declared<PathBuf>>,
+    pub deployment: Option<Declared<PathBuf>>,
+    pub instances: Option<Declared<i64>>,
+    pub max_instances: Option<Declared<i64>>,
+    pub processes: Option<Declared<i64>>,
+    pub threads: Option<Declared<i64>>,
+    pub connects_to: Option<Declared<String>>,
+    pub load: Option<DeclaredLoad>,
+}
+
+/// Everything the manifest declares about the system.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DeclaredTopology {
+    pub databases: Vec<DeclaredDatabase>,
+    pub poolers: Vec<DeclaredPooler>,
+    pub services: Vec<DeclaredService>,
+}
+
+impl DeclaredTopology {
+    pub fn is_empty(&self) -> bool {
+        self.databases.is_empty() && self.poolers.is_empty() && self.services.is_empty()
+    }
+
+    /// Every file the manifest names, so the engine reads them even when they lie
+    /// outside the paths given on the command line.
+    pub fn files(&self) -> Vec<PathBuf> {
+        let databases = self.databases.iter().filter_map(|d| d.config.as_ref());
+        let poolers = self.poolers.iter().filter_map(|p| p.config.as_ref());
+        let services = self
+            .services
+            .iter()
+            .flat_map(|s| s.config.iter().chain(s.deployment.as_ref()));
+        databases
+            .chain(poolers)
+            .chain(services)
+            .map(|d| d.value.clone())
+            .collect()
+    }
+}
+
+const DATABASE_KEYS: &[&str] = &[
+    "name",
+    "engine",
+    "config",
+    "max-connections",
+    "superuser-reserved-connections",
+    "reserved-connections",
+    "cores",
+    "other-clients",
+];
+const POOLER_KEYS: &[&str] = &["name", "kind", "config", "instances", "connects-to"];
+const SERVICE_KEYS: &[&str] = &[
+    "name",
+    "config",
+    "deployment",
+    "instances",
+    "max-instances",
+    "processes",
+    "threads",
+    "connects-to",
+    "load",
+];
+const LOAD_KEYS: &[&str] = &[
+    "peak-rps",
+    "hold-time",
+    "connections-per-request",
+    "request-timeout",
+    "max-wait-probability",
+];
+
+type Result<T> = std::result::Result<T, Box<ManifestError>>;
+
+impl ManifestReader<'_> {
+    pub(super) fn read_topology(&self, root: NodeId, dir: &Path) -> Result<DeclaredTopology> {
+        let mut topology = DeclaredTopology::default();
+        for table in self.tables(root, "database")? {
+            topology.databases.push(self.read_database(table, dir)?);
+        }
+        for table in self.tables(root, "pooler")? {
+            topology.poolers.push(self.read_pooler(table, dir)?);
+        }
+        for table in self.tables(root, "service")? {
+            topology.services.push(self.read_service(table, dir)?);
+        }
+        self.check_references(&topology)?;
+        Ok(topology)
+    }
+
+    /// The tables of an array of tables `[[name]]`.
+    fn tables(&self, root: NodeId, name: &str) -> Result<Vec<NodeId>> {
+        let Some(node) = self.doc.get(root, name) else {
+            return Ok(Vec::new());
+        };
+        let items = self.doc.seq(node).ok_or_else(|| {
+            self.error(
+                self.doc.span(node),
+                format!("`{name}` must be an array of tables: write [[{name}]]"),
+                None,
+            )
+        })?;
+        for item in items {
+            if !self.doc.is_map(*item) {
+                return Err(self.error(
+                    self.doc.span(*item),
+                    format!("each `{name}` must be a table"),
+                    None,
+                ));
+            }
+        }
+        Ok(items.to_vec())
+    }
+
+    fn name(&self, table: NodeId, what: &str) -> Result<Declared<String>> {
+        let node = self.doc.get(table, "name").ok_or_else(|| {
+            self.error(
+                self.doc.span(table),
+                format!("this [[{what}]] has no `name`"),
+                Some(format!("add name = \"...\" to the [[{what}]] table")),
+            )
+        })?;
+        let value = self.string(node, "name")?;
+        Ok(Declared {
+            key: format!("{what}.{value}.name"),
+            value,
+            span: self.doc.span(node),
+        })
+    }
+
+    fn declared<T>(
+        &self,
+        table: NodeId,
+        prefix: &str,
+        key: &str,
+        read: impl Fn(&Self, NodeId, &str) -> Result<T>,
+    ) -> Result<Option<Declared<T>>> {
+        let Some(node) = self.doc.get(table, key) else {
+            return Ok(None);
+        };
+        Ok(Some(Declared {
+            value: read(self, node, key)?,
+            span: self.doc.span(node),
+            key: format!("{prefix}.{key}"),
+        }))
+    }
+
+    fn read_database(&self, table: NodeId, dir: &Path) -> Result<DeclaredDatabase> {
+        self.check_keys(table, DATABASE_KEYS, "[[database]]")?;
+        let name = self.name(table, "database")?;
+        let prefix = format!("database.{}", name.value);
+        let count = |key: &str| self.declared(table, &prefix, key, Self::count);
+        Ok(DeclaredDatabase {
+            engine: self.declared(table, &prefix, "engine", Self::engine)?,
+            config: self.declared(table, &prefix, "config", |r, n, k| r.path(n, k, dir))?,
+            max_connections: count("max-connections")?,
+            superuser_reserved_connections: count("superuser-reserved-connections")?,
+            reserved_connections: count("reserved-connections")?,
+            cores: count("cores")?,
+            other_clients: count("other-clients")?,
+            name,
+        })
+    }
+
+    fn read_pooler(&self, table: NodeId, dir: &Path) -> Result<DeclaredPooler> {
+        self.check_keys(table, POOLER_KEYS, "[[pooler]]")?;
+        let name = self.name(table, "pooler")?;
+        let prefix = format!("pooler.{}", name.value);
+        if let Some(kind) = self.doc.get(table, "kind") {
+            let text = self.string(kind, "kind")?;
+            if text != "pgbouncer" {
+                return Err(self.error(
+                    self.doc.span(kind),
+                    format!("pooler kind `{text}` is not supported"),
+                    Some("poollint reads kind = \"pgbouncer\"".into()),
+                ));
+            }
+        }
+        Ok(DeclaredPooler {
+            config: self.declared(table, &prefix, "config", |r, n, k| r.path(n, k, dir))?,
+            instances: self.declared(table, &prefix, "instances", Self::count)?,
+            connects_to: self.declared(table, &prefix, "connects-to", Self::string)?,
+            name,
+        })
+    }
+
+    fn read_service(&self, table: NodeId, dir: &Path) -> Result<DeclaredService> {
+        self.check_keys(table, SERVICE_KEYS, "[[service]]")?;
+        let name = self.name(table, "service")?;
+        let prefix = format!("service.{}", name.value);
+        let count = |key: &str| self.declared(table, &prefix, key, Self::count);
+        let load = match self.doc.get(table, "load") {
+            Some(load) => Some(self.read_load(load, &prefix)?),
+            None => None,
+        };
+        Ok(DeclaredService {
+            config: self.paths(table, &prefix, "config", dir)?,
+            deployment: self.declared(table, &prefix, "deployment", |r, n, k| r.path(n, k, dir))?,
+            instances: count("instances")?,
+            max_instances: count("max-instances")?,
+            processes: count("processes")?,
+            threads: count("threads")?,
+            connects_to: self.declared(table, &prefix, "connects-to", Self::string)?,
+            load,
+            name,
+        })
+    }
+
+    fn read_load(&self, table: NodeId, service: &str) -> Result<DeclaredLoad> {
+        if !self.doc.is_map(table) {
+            return Err(self.error(
+                self.doc.span(table),
+                "`load` must be a table: write [service.load]",
+                None,
+            ));
+        }
+        self.check_keys(table, LOAD_KEYS, "[service.load]")?;
+        let prefix = format!("{service}.load");
+        let required = |key: &str| {
+            self.error(
+                self.doc.span(table),
+                format!("[service.load] needs `{key}`"),
+                Some("declare both peak-rps and hold-time, or remove [service.load]".into()),
+            )
+        };
+        let peak_rps = self
+            .declared(table, &prefix, "peak-rps", Self::positive_number)?
+            .ok_or_else(|| required("peak-rps"))?;
+        let hold_time = self
+            .declared(table, &prefix, "hold-time", Self::duration)?
+            .ok_or_else(|| required("hold-time"))?;
+        Ok(DeclaredLoad {
+            peak_rps,
+            hold_time,
+            connections_per_request: self.declared(
+                table,
+                &prefix,
+                "connections-per-request",
+                Self::count,
+            )?,
+            request_timeout: self.declared(table, &prefix, "request-timeout", Self::duration)?,
+            max_wait_probability: self.declared(
+                table,
+                &prefix,
+                "max-wait-probability",
+                Self::probability,
+            )?,
+        })
+    }
+
+    /// `config = "a.yml"` or `config = ["a.yml", "b.yml"]`.
+    fn paths(
+        &self,
+        table: NodeId,
+        prefix: &str,
+        key: &str,
+        dir: &Path,
+    ) -> Result<Vec<Declared<PathBuf>>> {
+        let Some(node) = self.doc.get(table, key) else {
+            return Ok(Vec::new());
+        };
+        let items: Vec<NodeId> = match self.doc.seq(node) {
+            Some(items) => items.to_vec(),
+            None => vec![node],
+        };
+        items
+            .into_iter()
+            .map(|item| {
+                Ok(Declared {
+                    value: self.path(item, key, dir)?,
+                    span: self.doc.span(item),
+                    key: format!("{prefix}.{key}"),
+                })
+            })
+            .collect()
+    }
+
+    /// A path relative to the manifest; a missing file is an error at its span.
+    fn path(&self, node: NodeId, key: &str, dir: &Path) -> Result<PathBuf> {
+        let relative = self.string(node, key)?;
+        let path = dir.join(&relative);
+        if !path.exists() {
+            return Err(self.error(
+                self.doc.span(node),
+                format!("{key} `{relative}` does not exist"),
+                Some(format!(
+                    "paths are relative to the manifest's directory ({})",
+                    crate::source::display_path(dir)
+                )),
+            ));
+        }
+        Ok(path)
+    }
+
+    fn count(&self, node: NodeId, key: &str) -> Result<i64> {
+        let scalar = self.doc.scalar(node).filter(|s| !s.style.is_quoted());
+        let value = scalar.and_then(|s| s.text.replace('_', "").parse::<i64>().ok());
+        match value {
+            Some(v) if v >= 0 => Ok(v),
+            _ => Err(self.error(
+                self.doc.span(node),
+                format!("{key} must be a whole number, 0 or more"),
+                None,
+            )),
+        }
+    }
+
+    fn number(&self, node: NodeId, key: &str) -> Result<f64> {
+        self.doc
+            .scalar(node)
+            .filter(|s| !s.style.is_quoted())
+            .and_then(|s| s.text.replace('_', "").parse::<f64>().ok())
+            .filter(|v| v.is_finite())
+            .ok_or_else(|| self.error(self.doc.span(node), format!("{key} must be a number"), None))
+    }
+
+    fn positive_number(&self, node: NodeId, key: &str) -> Result<f64> {
+        let value = self.number(node, key)?;
+        if value <= 0.0 {
+            return Err(self.error(
+                self.doc.span(node),
+                format!("{key} must be above 0"),
+                None,
+            ));
+        }
+        Ok(value)
+    }
+
+    fn probability(&self, node: NodeId, key: &str) -> Result<f64> {
+        let value = self.number(node, key)?;
+        if !(value > 0.0 && value < 1.0) {
+            return Err(self.error(
+                self.doc.span(node),
+                format!("{key} must be between 0 and 1 (exclusive), e.g. 0.001"),
+                None,
+            ));
+        }
+        Ok(value)
+    }
+
+    /// `"15ms"`, `"2s"`, `"5min"`; a bare number is an error with a help line.
+    fn duration(&self, node: NodeId, key: &str) -> Result<Duration> {
+        let scalar = self.doc.scalar(node);
+        if let Some(s) = scalar.filter(|s| !s.style.is_quoted()) {
+            return Err(self.error(
+                self.doc.span(node),
+                format!("{key} needs a unit"),
+                Some(format!("write it as a string with a unit, e.g. {key} = \"{}ms\"", s.text)),
+            ));
+        }
+        let text = scalar.map(|s| s.text.as_str()).unwrap_or("");
+        crate::model::parse_unit_duration(text)
+            .filter(|d| !d.is_zero())
+            .ok_or_else(|| {
+                self.error(
+                    self.doc.span(node),
+                    format!("{key} `{text}` is not a duration"),
+                    Some("use a whole number with a unit: \"15ms\", \"2s\", \"5min\"".into()),
+                )
+            })
+    }
+
+    fn engine(&self, node: NodeId, key: &str) -> Result<Engine> {
+        let text = self.string(node, key)?;
+        match text.as_str() {
+            "postgresql" | "postgres" => Ok(Engine::Postgres),
+            "mysql" => Ok(Engine::MySql),
+            "mariadb" => Ok(Engine::MariaDb),
+            _ => Err(self.error(
+                self.doc.span(node),
+                format!("engine `{text}` is not one of postgresql, mysql, mariadb"),
+                crate::suggest::closest(&text, ["postgresql", "mysql", "mariadb"])
+                    .map(|s| format!("did you mean `{s}`?")),
+            )),
+        }
+    }
+
+    /// `connects-to` names a declared database or pooler.
+    fn check_references(&self, topology: &DeclaredTopology) -> Result<()> {
+        let targets: Vec<&str> = topology
+            .databases
+            .iter()
+            .map(|d| d.name.value.as_str())
+            .chain(topology.poolers.iter().map(|p| p.name.value.as_str()))
+            .collect();
+        let references = topology
+            .services
+            .iter()
+            .filter_map(|s| s.connects_to.as_ref())
+            .chain(topology.poolers.iter().filter_map(|p| p.connects_to.as_ref()));
+        for reference in references {
+            if !targets.contains(&reference.value.as_str()) {
+                return Err(self.error(
+                    reference.span,
+                    format!(
+                        "connects-to `{}` names no [[database]] or [[pooler]]",
+                        reference.value
+                    ),
+                    crate::suggest::closest(&reference.value, targets.iter().copied())
+                        .map(|s| format!("did you mean `{s}`?")),
+                ));
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,67 @@
+//! `pooled-connections-far-above-db-cores`: the fleet can run far more connections at
+//! once than the database has cores to serve (catalogue SZ07, HikariCP / PostgreSQL
+//! wiki `2 × cores + spindles` [HK-SIZING][PG-WIKI-CONN]). `max-ratio` (4, heuristic)
+//! is how far above the formula counts as far.
+use crate::capacity;
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::model::Model;
+use crate::rules::topology::{fleets, place, primary, steady};
+use crate::rules::{Category, Inputs, RuleMeta, RuleOption, RuleOptions};
+
+static MAX_RATIO: RuleOption = RuleOption {
+    name: "max-ratio",
+    default: 4.0,
+    doc: "How many times 2 × cores the fleet's connections may reach before the rule fires (heuristic).",
+};
+
+pub static META: RuleMeta = RuleMeta {
+    name: "pooled-connections-far-above-db-cores",
+    category: Category::Sizing,
+    default_severity: Severity::Info,
+    inputs: Inputs::NeedsTopology,
+    summary: "The fleet can run far more connections at once than the database has cores to serve.",
+    options: &[MAX_RATIO],
+};
+
+pub struct Rule;
+
+impl crate::rules::Rule for Rule {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, model: &Model, options: &RuleOptions, out: &mut Vec<Diagnostic>) {
+        let ratio = options.get(&MAX_RATIO).max(1.0);
+        for fleet in fleets(model) {
+            let Some(cores_setting) = &fleet.database.cores else { continue };
+            let Some(&cores) = cores_setting.get() else { continue };
+            if cores <= 0 {
+                continue;
+            }
+            let knee = capacity::hikari_pool_size(cores as u64, 0) as i64;
+            let demand = fleet.demand(steady);
+            let limit = (ratio * knee as f64).floor() as i64;
+            if demand <= limit {
+                continue;
+            }
+            let Some((at, key)) = primary(&fleet) else { continue };
+            let message = format!(
+                "the fleet can run {demand} connections at once against database {}, which has {cores} cores ({}): more than {} × the {knee} = 2 × {cores} cores that keep it busy, so extra connections add context switching and lock contention, not throughput",
+                fleet.database.name,
+                place(model, &cores_setting.origin),
+                crate::rules::load::number(ratio),
+            );
+            let mut diagnostic = Diagnostic::new(&META, Severity::Info, at, message)
+                .with_label(format!("{demand} connections for {cores} cores"))
+                .with_related(cores_setting.location(), "database cores")
+                .with_help(format!(
+                    "size the fleet's pools toward {knee} connections in total and load-test around it, or put PgBouncer in transaction mode in front"
+                ))
+                .with_fingerprint(format!("{}:{demand}/{cores}", fleet.database.name));
+            if let Some(key) = key {
+                diagnostic = diagnostic.with_key(key);
+            }
+            out.push(diagnostic);
+        }
+    }
+}

@@ -1,0 +1,81 @@
+//! `acquire-timeout-exceeds-request-deadline`: a thread may still wait for a connection
+//! after its caller gave up (catalogue TO03): error when the acquire timeout is at or
+//! above the declared request timeout, warning above `max-share` (0.5, heuristic) of it.
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::model::{human_duration, Model};
+use crate::rules::topology::place;
+use crate::rules::{key_of, Category, Inputs, RuleMeta, RuleOption, RuleOptions};
+
+static MAX_SHARE: RuleOption = RuleOption {
+    name: "max-share",
+    default: 0.5,
+    doc: "Share of the request timeout the acquire timeout may take before the rule warns (heuristic).",
+};
+
+pub static META: RuleMeta = RuleMeta {
+    name: "acquire-timeout-exceeds-request-deadline",
+    category: Category::Timeouts,
+    default_severity: Severity::Error,
+    inputs: Inputs::NeedsLoad,
+    summary: "Threads wait for a connection longer than the caller waits for the response.",
+    options: &[MAX_SHARE],
+};
+
+pub struct Rule;
+
+impl crate::rules::Rule for Rule {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, model: &Model, options: &RuleOptions, out: &mut Vec<Diagnostic>) {
+        let share = options.get(&MAX_SHARE).clamp(0.0, 1.0);
+        for service in &model.services {
+            let Some(deadline_setting) = service.load.as_ref().and_then(|l| l.request_timeout.as_ref()) else {
+                continue;
+            };
+            let Some(&deadline) = deadline_setting.get() else { continue };
+            for pool in service.pools.iter().filter_map(|i| model.pools.get(*i)) {
+                let Some(&timeout) = pool.acquire_timeout.get() else { continue };
+                // Zero is "wait forever": acquire-timeout-infinite reports it.
+                if timeout.is_zero() {
+                    continue;
+                }
+                let severity = if timeout >= deadline {
+                    Severity::Error
+                } else if timeout.as_secs_f64() > share * deadline.as_secs_f64() {
+                    Severity::Warning
+                } else {
+                    continue;
+                };
+                let Some(at) = pool.acquire_timeout.location().or(pool.anchor) else { continue };
+                let message = format!(
+                    "the pool's acquire timeout is {} ({}) but callers give up after {} ({}): {}",
+                    human_duration(timeout),
+                    place(model, &pool.acquire_timeout.origin),
+                    human_duration(deadline),
+                    place(model, &deadline_setting.origin),
+                    if severity == Severity::Error {
+                        "a thread keeps waiting for a connection after its caller has gone, wasting capacity that delays everyone queued behind it"
+                    } else {
+                        "most of the caller's time can go to waiting for a connection, leaving little for the work"
+                    }
+                );
+                let suggestion = Duration::from_millis((deadline.as_millis() as f64 * share / 2.0).max(250.0) as u64);
+                out.push(
+                    Diagnostic::new(&META, severity, at, message)
+                        .with_label(format!("waits up to {}", human_duration(timeout)))
+                        .with_related(deadline_setting.location(), "request timeout")
+                        .with_help(format!(
+                            "set the acquire timeout to at most {} so a request fails fast and the caller can retry",
+                            human_duration(suggestion)
+                        ))
+                        .with_key(key_of(&pool.acquire_timeout, pool, "connection-timeout"))
+                        .with_fingerprint(format!("{}:{}", service.name, timeout.as_millis())),
+                );
+            }
+        }
+    }
+}
+
+use std::time::Duration;

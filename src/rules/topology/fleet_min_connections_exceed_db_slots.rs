@@ -1,0 +1,102 @@
+//! `fleet-min-connections-exceed-db-slots`: connections the pools keep open even when
+//! idle, at the fleet's peak size, exceed the database's slots (catalogue TP04): pods
+//! fail at start-up even with no traffic. Reported only for minimums written in a file
+//! or the manifest; a default fixed-size pool is already covered by the maximum-based
+//! rules (fleet-exceeds-db-slots and friends).
+use super::{fleets, Fleet, Member};
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::model::Model;
+use crate::rules::{Category, Inputs, RuleMeta, RuleOptions};
+
+pub static META: RuleMeta = RuleMeta {
+    name: "fleet-min-connections-exceed-db-slots",
+    category: Category::Topology,
+    default_severity: Severity::Error,
+    inputs: Inputs::NeedsTopology,
+    summary: "The connections pools keep open when idle, at the fleet's peak size, exceed the database's slots.",
+    options: &[],
+};
+
+pub struct Rule;
+
+impl crate::rules::Rule for Rule {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, model: &Model, _options: &RuleOptions, out: &mut Vec<Diagnostic>) {
+        for fleet in fleets(model) {
+            let explicit = fleet
+                .members
+                .iter()
+                .any(|m| m.pools.iter().any(|p| p.min.is_explicit()));
+            let idle = idle_demand(&fleet);
+            if explicit && idle > fleet.slots.usable {
+                out.extend(finding(model, &fleet, idle));
+            }
+        }
+    }
+}
+
+/// Peak instances: the autoscaler's maximum (or replicas) plus rollout surge.
+pub(crate) fn peak_instances(member: &Member) -> i64 {
+    let base = member
+        .max_replicas()
+        .map_or(member.replicas(), |(max, _, _)| max.max(member.replicas()));
+    base + member.surge().unwrap_or(0)
+}
+
+fn idle_demand(fleet: &Fleet) -> i64 {
+    fleet
+        .members
+        .iter()
+        .map(|m| m.per_instance_min.saturating_mul(peak_instances(m)))
+        .fold(0i64, i64::saturating_add)
+}
+
+fn finding(_model: &Model, fleet: &Fleet, idle: i64) -> Option<Diagnostic> {
+    let member = fleet
+        .members
+        .iter()
+        .max_by_key(|m| m.per_instance_min * peak_instances(m))?;
+    let pool = member
+        .pools
+        .iter()
+        .copied()
+        .filter(|p| p.min.is_explicit())
+        .max_by_key(|p| p.min.get().copied().unwrap_or(0))?;
+    let at = pool.min.location()?;
+    let terms: Vec<String> = fleet
+        .members
+        .iter()
+        .map(|m| {
+            format!(
+                "{} {} peak instances × {} idle connections",
+                m.service.name,
+                peak_instances(m),
+                m.per_instance_min
+            )
+        })
+        .collect();
+    let min = pool.min.get().copied().unwrap_or(0);
+    let room = fleet.slots.usable / (peak_instances(member) * member.processes).max(1);
+    let message = format!(
+        "at peak size the fleet keeps {idle} connections open even with no traffic, but database {} accepts {}: {}; {}",
+        fleet.database.name,
+        fleet.slots.usable,
+        terms.join(" + "),
+        fleet.slots.explanation,
+    );
+    let mut diagnostic = Diagnostic::new(&META, Severity::Error, at, message)
+        .with_label(format!("minimum {min} per pool"))
+        .with_related(fleet.slots.max_connections, "the database's limit")
+        .with_help(format!(
+            "lower the pool minimum to at most {} so idle pods fit, and let the pool grow on demand",
+            room.min(min.saturating_sub(1)).max(0)
+        ))
+        .with_fingerprint(format!("{}:{idle}>{}", fleet.database.name, fleet.slots.usable));
+    if let Some(key) = pool.min.origin.key() {
+        diagnostic = diagnostic.with_key(key);
+    }
+    Some(diagnostic)
+}

@@ -1,0 +1,272 @@
+//! Topology rules: the fleet's connections against the database's slots. The shared
+//! arithmetic lives here so each rule states one condition; every number carries the
+//! place it came from (`db/postgresql.conf:64`, `poollint.toml:12`, `PostgreSQL default`).
+
+pub mod autoscale_max_exceeds_db_slots;
+pub mod fleet_exceeds_db_slots;
+pub mod fleet_min_connections_exceed_db_slots;
+pub mod no_db_connection_headroom;
+pub mod rollout_surge_exceeds_db_slots;
+
+use crate::model::{Database, Location, Model, Origin, Pool, Service, Setting};
+
+/// Where a value came from, for messages: `auth/application.yml:7`, `PostgreSQL default`.
+pub(crate) fn place(model: &Model, origin: &Origin) -> String {
+    match origin {
+        Origin::File { file, span, .. } | Origin::Manifest { file, span, .. } => {
+            match model.sources.get(*file) {
+                Some(source) => {
+                    let line = source
+                        .position(span.start, crate::source::ColumnUnit::Chars)
+                        .line;
+                    format!("{}:{line}", source.display)
+                }
+                None => "unknown file".into(),
+            }
+        }
+        Origin::Default { library, .. } => format!("{library} default"),
+        Origin::Inferred { from, .. } => format!("inferred: {from}"),
+    }
+}
+
+/// `name 100 (db/postgresql.conf:64)`.
+pub(crate) fn term(model: &Model, name: &str, setting: &Setting<i64>) -> Option<String> {
+    let value = setting.get()?;
+    Some(format!("{name} {value} ({})", place(model, &setting.origin)))
+}
+
+/// The connections a database accepts from applications, with its arithmetic.
+pub(crate) struct Slots {
+    pub usable: i64,
+    /// `usable slots 97 = max_connections 100 (…) − superuser_reserved_connections 3 (…)`.
+    pub explanation: String,
+    pub max_connections: Option<Location>,
+}
+
+pub(crate) fn usable_slots(model: &Model, database: &Database) -> Option<Slots> {
+    let max = *database.max_connections.get()?;
+    let mut explanation = format!(
+        "usable slots {{usable}} = {}",
+        term(model, "max_connections", &database.max_connections)?
+    );
+    let mut usable = max;
+    let reserves = [
+        ("superuser_reserved_connections", &database.superuser_reserved_connections),
+        ("reserved_connections", &database.reserved_connections),
+        ("other clients", &database.other_clients),
+    ];
+    for (name, reserve) in reserves {
+        let Some(setting) = reserve else { continue };
+        let Some(&value) = setting.get() else { continue };
+        if value > 0 {
+            usable -= value;
+            explanation.push_str(&format!(" − {}", term(model, name, setting)?));
+        }
+    }
+    Some(Slots {
+        usable,
+        explanation: explanation.replace("{usable}", &usable.to_string()),
+        max_connections: database.max_connections.location(),
+    })
+}
+
+/// One service's share of a database.
+pub(crate) struct Member<'m> {
+    pub service: &'m Service,
+    pub pools: Vec<&'m Pool>,
+    pub processes: i64,
+    /// Connections one instance opens at most: processes × Σ pool max.
+    pub per_instance: i64,
+    /// Connections one instance keeps open when idle: processes × Σ pool min.
+    pub per_instance_min: i64,
+    pub replicas: Setting<i64>,
+    /// How this service was tied to the database (None: declared `connects-to`).
+    pub inferred_link: Option<&'static str>,
+}
+
+impl Member<'_> {
+    pub fn replicas(&self) -> i64 {
+        self.replicas.get().copied().unwrap_or(1).max(0)
+    }
+
+    /// Steady replicas, or the autoscaler's maximum when there is one.
+    pub fn max_replicas(&self) -> Option<(i64, Location, String)> {
+        let deployment = self.service.deployment.as_ref()?;
+        let max = deployment.max_replicas.as_ref()?;
+        Some((*max.get()?, max.location()?, String::new()))
+    }
+
+    /// Absolute extra pods a rolling update may create (None: no rolling update known).
+    pub fn surge(&self) -> Option<i64> {
+        let deployment = self.service.deployment.as_ref()?;
+        deployment.max_surge.as_ref()?.get().copied()
+    }
+
+    pub fn unavailable(&self) -> i64 {
+        self.service
+            .deployment
+            .as_ref()
+            .and_then(|d| d.max_unavailable.as_ref())
+            .and_then(|s| s.get().copied())
+            .unwrap_or(0)
+    }
+
+    /// The pool whose maximum is the value to change (the largest).
+    pub fn main_pool(&self) -> Option<&Pool> {
+        self.pools
+            .iter()
+            .copied()
+            .max_by_key(|p| p.max.get().copied().unwrap_or(0))
+    }
+
+    /// `auth: 3 instances (poollint.toml:9) × 1 process × pool 40 (auth/application.yml:5)`.
+    pub fn formula(&self, model: &Model, instances: i64, instances_place: &str) -> String {
+        let pools: Vec<String> = self
+            .pools
+            .iter()
+            .filter_map(|p| {
+                let max = p.max.get()?;
+                Some(format!("{max} ({})", place(model, &p.max.origin)))
+            })
+            .collect();
+        let link = self
+            .inferred_link
+            .map(|why| format!(" [connects-to inferred: {why}]"))
+            .unwrap_or_default();
+        format!(
+            "{} {instances} instances ({instances_place}) × {} process{} × pool {}{link}",
+            self.service.name,
+            self.processes,
+            if self.processes == 1 { "" } else { "es" },
+            pools.join(" + "),
+        )
+    }
+
+    pub fn replicas_place(&self, model: &Model) -> String {
+        place(model, &self.replicas.origin)
+    }
+}
+
+/// Steady instances of a member (a plain function, so it can be passed where any
+/// member lifetime is expected).
+pub(crate) fn steady(member: &Member<'_>) -> i64 {
+    member.replicas()
+}
+
+/// The services that connect to one database directly, and the database's slots.
+pub(crate) struct Fleet<'m> {
+    pub database: &'m Database,
+    pub slots: Slots,
+    pub members: Vec<Member<'m>>,
+}
+
+impl Fleet<'_> {
+    /// Connections the fleet opens with `instances(member)` instances of each member.
+    pub fn demand(&self, instances: impl Fn(&Member) -> i64) -> i64 {
+        self.members
+            .iter()
+            .map(|m| m.per_instance.saturating_mul(instances(m)))
+            .fold(0i64, i64::saturating_add)
+    }
+
+    /// The member with the most connections: its pool is the value to change.
+    pub fn largest(&self) -> Option<&Member<'_>> {
+        self.members.iter().max_by_key(|m| m.per_instance * m.replicas())
+    }
+}
+
+/// Every database with its directly connected services.
+pub(crate) fn fleets(model: &Model) -> Vec<Fleet<'_>> {
+    model
+        .databases
+        .iter()
+        .filter_map(|database| {
+            let slots = usable_slots(model, database)?;
+            let members: Vec<Member> = model
+                .services
+                .iter()
+                .filter_map(|s| member(model, database, s))
+                .collect();
+            (!members.is_empty()).then_some(Fleet {
+                database,
+                slots,
+                members,
+            })
+        })
+        .collect()
+}
+
+fn member<'m>(model: &'m Model, database: &Database, service: &'m Service) -> Option<Member<'m>> {
+    let inferred_link = match &service.connects_to {
+        Some(target) if *target == database.name => None,
+        Some(_) => return None,
+        // Only an unambiguous topology is inferred: one database, no pooler.
+        None if model.databases.len() == 1 && model.poolers.is_empty() => {
+            Some("the only database")
+        }
+        None => return None,
+    };
+    let pools: Vec<&Pool> = service
+        .pools
+        .iter()
+        .filter_map(|i| model.pools.get(*i))
+        .filter(|p| p.max.get().is_some())
+        .collect();
+    if pools.is_empty() {
+        return None;
+    }
+    let processes = service
+        .processes
+        .as_ref()
+        .and_then(|p| p.get().copied())
+        .unwrap_or(1)
+        .max(1);
+    let sum = |field: fn(&Pool) -> Option<i64>| -> i64 {
+        pools.iter().filter_map(|p| field(p)).map(|v| v.max(0)).sum::<i64>()
+    };
+    let per_instance = processes.saturating_mul(sum(|p| p.max.get().copied()));
+    let per_instance_min = processes.saturating_mul(sum(|p| p.min.get().copied()));
+    let replicas = service
+        .deployment
+        .as_ref()
+        .and_then(|d| d.replicas.clone())
+        .unwrap_or_else(|| Setting {
+            value: crate::model::Val::Known(1),
+            origin: Origin::Inferred {
+                from: "one instance: no replicas declared".into(),
+                at: None,
+            },
+        });
+    Some(Member {
+        service,
+        pools,
+        processes,
+        per_instance,
+        per_instance_min,
+        replicas,
+        inferred_link,
+    })
+}
+
+/// Where a topology diagnostic points: the largest member's pool max, else the
+/// database's `max_connections`.
+pub(crate) fn primary(fleet: &Fleet) -> Option<(Location, Option<String>)> {
+    let pool = fleet.largest().and_then(Member::main_pool);
+    match pool.and_then(|p| p.max.location().or(p.anchor)) {
+        Some(location) => Some((location, pool.and_then(|p| p.max.origin.key().map(str::to_owned)))),
+        None => fleet.slots.max_connections.map(|l| (l, None)),
+    }
+}
+
+/// The largest per-instance pool that would fit `slots` with `instances` of every member
+/// (assuming every member scales its pool alike).
+pub(crate) fn fitting_pool(fleet: &Fleet, instances: impl Fn(&Member) -> i64) -> Option<i64> {
+    let member = fleet.largest()?;
+    let pool = member.main_pool()?;
+    let max = *pool.max.get()?;
+    let others = fleet.demand(&instances) - member.per_instance * instances(member);
+    let room = fleet.slots.usable - others;
+    let divisor = instances(member).saturating_mul(member.processes).max(1);
+    let other_pools = member.per_instance / member.processes.max(1) - max;
+    Some(((room / divisor) - other_pools).max(0))
+}

@@ -1,0 +1,120 @@
+//! `rollout-surge-exceeds-db-slots`: during a rolling update old and new pods run at
+//! once (catalogue TP02, §1.11): `replicas + maxSurge` pods for the controller, plus
+//! `maxUnavailable` still-terminating pods as a heuristic upper bound.
+use super::{steady, fitting_pool, fleets, primary, Fleet, Member};
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::model::Model;
+use crate::rules::{Category, Inputs, RuleMeta, RuleOptions};
+
+pub static META: RuleMeta = RuleMeta {
+    name: "rollout-surge-exceeds-db-slots",
+    category: Category::Topology,
+    default_severity: Severity::Error,
+    inputs: Inputs::NeedsTopology,
+    summary: "A rolling update runs old and new pods at once and their connections exceed the database's slots.",
+    options: &[],
+};
+
+pub struct Rule;
+
+impl crate::rules::Rule for Rule {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, model: &Model, _options: &RuleOptions, out: &mut Vec<Diagnostic>) {
+        for fleet in fleets(model) {
+            // Steady demand above the limit is fleet-exceeds-db-slots' finding.
+            if fleet.demand(steady) > fleet.slots.usable {
+                continue;
+            }
+            if !fleet.members.iter().any(|m| m.surge().is_some()) {
+                continue;
+            }
+            let controller = |m: &Member| m.replicas() + m.surge().unwrap_or(0);
+            let draining = |m: &Member| controller(m) + m.surge().map_or(0, |_| m.unavailable());
+            let (demand, severity, bound) = if fleet.demand(controller) > fleet.slots.usable {
+                (fleet.demand(controller), Severity::Error, Bound::Controller)
+            } else if fleet.demand(draining) > fleet.slots.usable {
+                (fleet.demand(draining), Severity::Warning, Bound::Draining)
+            } else {
+                continue;
+            };
+            let instances: &dyn Fn(&Member) -> i64 = match bound {
+                Bound::Controller => &controller,
+                Bound::Draining => &draining,
+            };
+            out.extend(finding(model, &fleet, demand, severity, bound, instances));
+        }
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Bound {
+    /// `replicas + maxSurge`: what the Deployment controller allows.
+    Controller,
+    /// Plus pods still terminating (not counted by the controller).
+    Draining,
+}
+
+fn finding(
+    model: &Model,
+    fleet: &Fleet,
+    demand: i64,
+    severity: Severity,
+    bound: Bound,
+    instances: &dyn Fn(&Member) -> i64,
+) -> Option<Diagnostic> {
+    let (at, key) = primary(fleet)?;
+    let terms: Vec<String> = fleet
+        .members
+        .iter()
+        .map(|m| {
+            let how = match (bound, m.surge()) {
+                (_, None) => m.replicas_place(model),
+                (Bound::Controller, Some(surge)) => {
+                    format!("{} replicas + {surge} surge", m.replicas())
+                }
+                (Bound::Draining, Some(surge)) => format!(
+                    "{} replicas + {surge} surge + {} terminating",
+                    m.replicas(),
+                    m.unavailable()
+                ),
+            };
+            m.formula(model, instances(m), &how)
+        })
+        .collect();
+    let when = match bound {
+        Bound::Controller => "during a rolling update",
+        Bound::Draining => "during a rolling update, counting pods that are still terminating",
+    };
+    let message = format!(
+        "{when} the fleet can open {demand} connections to database {} but it accepts {}: demand {demand} = {}; {}; the new pods are the ones refused",
+        fleet.database.name,
+        fleet.slots.usable,
+        terms.join(" + "),
+        fleet.slots.explanation,
+    );
+    let mut help = "set maxSurge to 0 with maxUnavailable ≥ 1, use the Recreate strategy, or put a pooler (PgBouncer) in front".to_owned();
+    if let Some(pool) = fitting_pool(fleet, instances) {
+        help = format!("lower the pool maximum to at most {pool} per process, {help}");
+    }
+    let mut diagnostic = Diagnostic::new(&META, severity, at, message)
+        .with_label(format!("{demand} connections at rollout > {} slots", fleet.slots.usable))
+        .with_related(fleet.slots.max_connections, "the database's limit")
+        .with_help(help)
+        .with_fingerprint(format!("{}:{demand}>{}", fleet.database.name, fleet.slots.usable));
+    for member in &fleet.members {
+        let surge = member
+            .service
+            .deployment
+            .as_ref()
+            .and_then(|d| d.max_surge.as_ref())
+            .and_then(|s| s.location());
+        diagnostic = diagnostic.with_related(surge, "maxSurge");
+    }
+    if let Some(key) = key {
+        diagnostic = diagnostic.with_key(key);
+    }
+    Some(diagnostic)
+}

@@ -1,0 +1,339 @@
+//! Merge the manifest's declared topology (`[[database]]`, `[[pooler]]`, `[[service]]`)
+//! with the facts the ecosystem readers found in files. A service's config files bring
+//! its pools and threads, its deployment file its replicas and autoscaling bounds, a
+//! database's config its limits; every explicit manifest value wins over a file and
+//! carries an `Origin::Manifest` so messages say where it came from.
+
+use std::path::{Path, PathBuf};
+
+use crate::manifest::topology::{
+    Declared, DeclaredDatabase, DeclaredPooler, DeclaredService, DeclaredTopology,
+};
+use crate::model::{
+    Database, Deployment, Engine, Load, Location, Model, Origin, Pooler, Service, Setting, Val,
+};
+use crate::source::{FileId, SourceMap, Span};
+
+/// PostgreSQL `max_connections` default [PG-CONN] (rules-catalogue §1.3).
+const POSTGRES_MAX_CONNECTIONS: i64 = 100;
+/// PostgreSQL `superuser_reserved_connections` default [PG-CONN] (§1.3).
+const POSTGRES_SUPERUSER_RESERVED: i64 = 3;
+/// MySQL `max_connections` default [MY-VARS] (§1.4).
+const MYSQL_MAX_CONNECTIONS: i64 = 151;
+/// `[service.load] max-wait-probability` default: 0.1 % (catalogue §2, heuristic).
+pub const DEFAULT_MAX_WAIT_PROBABILITY: f64 = 0.001;
+
+/// Apply `declared` (read from the manifest registered as `manifest`) to `model`.
+pub fn assemble(model: &mut Model, declared: &DeclaredTopology, manifest: FileId) {
+    let sources = model.sources.clone();
+    let files = FileIndex::new(&sources);
+    for database in &declared.databases {
+        let found = take(&mut model.databases, |d| {
+            files.is_any(database.config.as_ref(), database_file(d))
+        });
+        let merged = merge_database(found, database, manifest);
+        model.databases.push(merged);
+    }
+    for pooler in &declared.poolers {
+        let found = take(&mut model.poolers, |p| {
+            files.is_any(pooler.config.as_ref(), pooler_file(p))
+        });
+        model.poolers.push(merge_pooler(found, pooler, manifest));
+    }
+    for service in &declared.services {
+        let merged = merge_service(model, service, manifest, &files);
+        model.services.push(merged);
+    }
+}
+
+/// Removes and returns the first item matching `wanted`.
+fn take<T>(items: &mut Vec<T>, wanted: impl Fn(&T) -> bool) -> Option<T> {
+    let index = items.iter().position(wanted)?;
+    Some(items.remove(index))
+}
+
+/// Compares the paths of registered files with paths named in the manifest.
+struct FileIndex {
+    canonical: Vec<(FileId, Option<PathBuf>)>,
+}
+
+impl FileIndex {
+    fn new(sources: &SourceMap) -> Self {
+        let canonical = sources
+            .files()
+            .iter()
+            .map(|f| (f.id, std::fs::canonicalize(&f.path).ok()))
+            .collect();
+        FileIndex { canonical }
+    }
+
+    fn is(&self, file: FileId, path: &Path) -> bool {
+        let wanted = std::fs::canonicalize(path).ok();
+        self.canonical
+            .iter()
+            .any(|(id, canonical)| *id == file && canonical.is_some() && *canonical == wanted)
+    }
+
+    fn is_any(&self, declared: Option<&Declared<PathBuf>>, file: Option<FileId>) -> bool {
+        match (declared, file) {
+            (Some(path), Some(file)) => self.is(file, &path.value),
+            _ => false,
+        }
+    }
+}
+
+fn file_of<T>(setting: &Setting<T>) -> Option<FileId> {
+    match &setting.origin {
+        Origin::File { file, .. } => Some(*file),
+        other => other.location().map(|l| l.file),
+    }
+}
+
+fn database_file(database: &Database) -> Option<FileId> {
+    file_of(&database.max_connections)
+}
+
+fn pooler_file(pooler: &Pooler) -> Option<FileId> {
+    [
+        pooler.default_pool_size.as_ref(),
+        pooler.max_client_conn.as_ref(),
+    ]
+    .into_iter()
+    .flatten()
+    .find_map(file_of)
+}
+
+/// A setting declared in the manifest.
+fn manifest_setting<T: Clone>(declared: &Declared<T>, manifest: FileId) -> Setting<T> {
+    Setting {
+        value: Val::Known(declared.value.clone()),
+        origin: Origin::Manifest {
+            file: manifest,
+            span: declared.span,
+            key: declared.key.clone(),
+        },
+    }
+}
+
+fn manifest_location(span: Span, manifest: FileId) -> Location {
+    Location {
+        file: manifest,
+        span,
+    }
+}
+
+fn merge_database(found: Option<Database>, declared: &DeclaredDatabase, manifest: FileId) -> Database {
+    let engine = declared
+        .engine
+        .as_ref()
+        .map(|e| e.value)
+        .or(found.as_ref().map(|d| d.engine))
+        .unwrap_or(Engine::Postgres);
+    let anchor = manifest_location(declared.name.span, manifest);
+    let mut database = found.unwrap_or_else(|| default_database(engine, anchor));
+    database.name = declared.name.value.clone();
+    database.engine = engine;
+    let set = |d: &Option<Declared<i64>>| d.as_ref().map(|d| manifest_setting(d, manifest));
+    if let Some(max) = set(&declared.max_connections) {
+        database.max_connections = max;
+    }
+    database.superuser_reserved_connections = set(&declared.superuser_reserved_connections)
+        .or(database.superuser_reserved_connections.take());
+    database.reserved_connections =
+        set(&declared.reserved_connections).or(database.reserved_connections.take());
+    database.cores = set(&declared.cores).or(database.cores.take());
+    database.other_clients = set(&declared.other_clients).or(database.other_clients.take());
+    database
+}
+
+/// A database known only from the manifest: the engine's documented defaults.
+fn default_database(engine: Engine, anchor: Location) -> Database {
+    let (library, doc, max) = match engine {
+        Engine::Postgres => (
+            "PostgreSQL",
+            "https://www.postgresql.org/docs/current/runtime-config-connection.html",
+            POSTGRES_MAX_CONNECTIONS,
+        ),
+        Engine::MySql | Engine::MariaDb => (
+            "MySQL",
+            "https://dev.mysql.com/doc/refman/8.4/en/server-system-variables.html",
+            MYSQL_MAX_CONNECTIONS,
+        ),
+    };
+    let default = |value: i64| Setting {
+        value: Val::Known(value),
+        origin: Origin::Default {
+            library,
+            doc,
+            anchor: Some(anchor),
+        },
+    };
+    Database {
+        name: String::new(),
+        engine,
+        max_connections: default(max),
+        superuser_reserved_connections: (engine == Engine::Postgres)
+            .then(|| default(POSTGRES_SUPERUSER_RESERVED)),
+        reserved_connections: None,
+        cores: None,
+        other_clients: None,
+        statement_timeout: None,
+        idle_in_transaction_session_timeout: None,
+        idle_session_timeout: None,
+        wait_timeout: None,
+    }
+}
+
+fn merge_pooler(found: Option<Pooler>, declared: &DeclaredPooler, manifest: FileId) -> Pooler {
+    let mut pooler = found.unwrap_or_else(|| Pooler {
+        name: String::new(),
+        instances: None,
+        connects_to: None,
+        pool_mode: None,
+        default_pool_size: None,
+        max_client_conn: None,
+        max_db_connections: None,
+        query_wait_timeout: None,
+        query_timeout: None,
+        client_idle_timeout: None,
+        server_idle_timeout: None,
+        server_lifetime: None,
+        auth_type: None,
+    });
+    pooler.name = declared.name.value.clone();
+    if let Some(instances) = &declared.instances {
+        pooler.instances = Some(manifest_setting(instances, manifest));
+    }
+    if let Some(target) = &declared.connects_to {
+        pooler.connects_to = Some(target.value.clone());
+    }
+    pooler
+}
+
+/// The files a reader's service was read from.
+fn service_files(model: &Model, service: &Service) -> Vec<FileId> {
+    let pools = service.pools.iter().filter_map(|i| model.pools.get(*i));
+    let pool_files = pools.flat_map(|p| p.anchor.map(|a| a.file).into_iter().chain(file_of(&p.max)));
+    let deployment = service
+        .deployment
+        .as_ref()
+        .and_then(|d| d.location.map(|l| l.file));
+    let threads = service.threads.as_ref().and_then(file_of);
+    let jpa = service.jpa.as_ref().map(|j| j.anchor.file);
+    pool_files.chain(deployment).chain(threads).chain(jpa).collect()
+}
+
+fn merge_service(
+    model: &mut Model,
+    declared: &DeclaredService,
+    manifest: FileId,
+    files: &FileIndex,
+) -> Service {
+    let names = |path: &Declared<PathBuf>, service: &Service, model: &Model| {
+        service_files(model, service)
+            .into_iter()
+            .any(|file| files.is(file, &path.value))
+    };
+    let mut from_config = Vec::new();
+    let mut from_deployment = None;
+    let mut index = 0;
+    while index < model.services.len() {
+        let service = &model.services[index];
+        let in_config = declared.config.iter().any(|p| names(p, service, model));
+        let is_deployment = declared
+            .deployment
+            .as_ref()
+            .is_some_and(|p| names(p, service, model));
+        if in_config || is_deployment {
+            let service = model.services.remove(index);
+            if is_deployment && from_deployment.is_none() {
+                from_deployment = Some(service);
+            } else {
+                from_config.push(service);
+            }
+        } else {
+            index += 1;
+        }
+    }
+    let mut merged = combine(&declared.name.value, from_config, from_deployment.as_ref());
+    apply_declared(&mut merged, declared, manifest);
+    merged
+}
+
+/// One service from the services read from its config files, plus the deployment's.
+fn combine(name: &str, parts: Vec<Service>, deployed: Option<&Service>) -> Service {
+    let mut parts = parts.into_iter();
+    let mut service = parts.next().or_else(|| deployed.cloned()).unwrap_or_else(|| Service {
+        name: String::new(),
+        ecosystem: crate::model::Ecosystem::Spring,
+        pools: Vec::new(),
+        threads: None,
+        processes: None,
+        deployment: None,
+        load: None,
+        connects_to: None,
+        jpa: None,
+    });
+    for part in parts.chain(deployed.cloned()) {
+        for pool in part.pools {
+            if !service.pools.contains(&pool) {
+                service.pools.push(pool);
+            }
+        }
+        service.threads = service.threads.take().or(part.threads);
+        service.processes = service.processes.take().or(part.processes);
+        service.jpa = service.jpa.take().or(part.jpa);
+        service.connects_to = service.connects_to.take().or(part.connects_to);
+        if part.deployment.is_some() {
+            service.deployment = part.deployment;
+        }
+    }
+    service.name = name.to_owned();
+    service
+}
+
+fn apply_declared(service: &mut Service, declared: &DeclaredService, manifest: FileId) {
+    let set = |d: &Option<Declared<i64>>| d.as_ref().map(|d| manifest_setting(d, manifest));
+    if declared.instances.is_some() || declared.max_instances.is_some() {
+        let deployment = service.deployment.get_or_insert_with(Deployment::default);
+        deployment.replicas = set(&declared.instances).or(deployment.replicas.take());
+        deployment.max_replicas = set(&declared.max_instances).or(deployment.max_replicas.take());
+    }
+    service.processes = set(&declared.processes).or(service.processes.take());
+    service.threads = set(&declared.threads).or(service.threads.take());
+    if let Some(target) = &declared.connects_to {
+        service.connects_to = Some(target.value.clone());
+    }
+    if let Some(load) = &declared.load {
+        service.load = Some(Load {
+            peak_rps: manifest_setting(&load.peak_rps, manifest),
+            hold_time: manifest_setting(&load.hold_time, manifest),
+            connections_per_request: load
+                .connections_per_request
+                .as_ref()
+                .map(|d| manifest_setting(d, manifest))
+                .unwrap_or_else(|| inferred(1, "one connection per request (default)")),
+            request_timeout: load
+                .request_timeout
+                .as_ref()
+                .map(|d| manifest_setting(d, manifest)),
+            max_wait_probability: load
+                .max_wait_probability
+                .as_ref()
+                .map(|d| manifest_setting(d, manifest))
+                .unwrap_or_else(|| {
+                    inferred(DEFAULT_MAX_WAIT_PROBABILITY, "the 0.1% default of max-wait-probability")
+                }),
+        });
+    }
+}
+
+fn inferred<T>(value: T, from: &str) -> Setting<T> {
+    Setting {
+        value: Val::Known(value),
+        origin: Origin::Inferred {
+            from: from.to_owned(),
+            at: None,
+        },
+    }
+}
