@@ -59,7 +59,12 @@ pub fn build(model: &Model) -> CapacityReport {
 }
 
 fn pool_row(load: &PoolLoad) -> PoolRow {
-    let timeout = load.pool.acquire_timeout.get().copied().filter(|t| !t.is_zero());
+    let timeout = load
+        .pool
+        .acquire_timeout
+        .get()
+        .copied()
+        .filter(|t| !t.is_zero());
     let target = load.load.max_wait_probability.get().copied();
     let stable = load.utilisation() < 1.0;
     PoolRow {
@@ -70,7 +75,9 @@ fn pool_row(load: &PoolLoad) -> PoolRow {
         utilisation: load.utilisation(),
         p_wait: capacity::erlang_c(load.servers, load.offered).unwrap_or(1.0),
         p_timeout: match timeout {
-            Some(t) if stable => capacity::prob_wait_exceeds(load.servers, load.offered, t, load.hold),
+            Some(t) if stable => {
+                capacity::prob_wait_exceeds(load.servers, load.offered, t, load.hold)
+            }
             Some(_) => Some(1.0),
             None => None,
         },
@@ -95,7 +102,17 @@ pub fn render_text(report: &CapacityReport) -> String {
     if !report.pools.is_empty() {
         let rows: Vec<Vec<String>> = report.pools.iter().map(pool_cells).collect();
         out.push_str(&table(
-            &["service", "pool", "max", "load", "util", "P(wait)", "P(timeout)", "mean wait", "needs"],
+            &[
+                "service",
+                "pool",
+                "max",
+                "load",
+                "util",
+                "P(wait)",
+                "P(timeout)",
+                "mean wait",
+                "needs",
+            ],
             &rows,
         ));
     }
@@ -113,7 +130,10 @@ pub fn render_text(report: &CapacityReport) -> String {
                 ]
             })
             .collect();
-        out.push_str(&table(&["database", "usable slots", "steady demand", "peak demand"], &rows));
+        out.push_str(&table(
+            &["database", "usable slots", "steady demand", "peak demand"],
+            &rows,
+        ));
     }
     out
 }
@@ -127,8 +147,10 @@ fn pool_cells(row: &PoolRow) -> Vec<String> {
         format!("{}%", number(row.utilisation * 100.0)),
         probability(row.p_wait),
         row.p_timeout.map_or("-".into(), probability),
-        row.mean_wait_ms.map_or("-".into(), |ms| format!("{} ms", number(ms))),
-        row.smallest_passing_pool.map_or("-".into(), |n| n.to_string()),
+        row.mean_wait_ms
+            .map_or("-".into(), |ms| format!("{} ms", number(ms))),
+        row.smallest_passing_pool
+            .map_or("-".into(), |n| n.to_string()),
     ]
 }
 

@@ -149,7 +149,10 @@ fn run_capacity(args: &CapacityArgs) -> ExitCode {
     let manifest = match find_manifest(args.config.as_deref(), start) {
         Ok(manifest) => manifest,
         Err(error) => {
-            eprint!("{}", render_manifest_error(&error, use_color(ColorChoice::Auto)));
+            eprint!(
+                "{}",
+                render_manifest_error(&error, use_color(ColorChoice::Auto))
+            );
             return ExitCode::from(EXIT_ERROR);
         }
     };
@@ -255,7 +258,10 @@ fn load_manifest(args: &CheckArgs) -> Result<Option<Manifest>, Box<ManifestError
 }
 
 /// `--config FILE`, else the nearest `poollint.toml` at or above `start`.
-fn find_manifest(config: Option<&Path>, start: &Path) -> Result<Option<Manifest>, Box<ManifestError>> {
+fn find_manifest(
+    config: Option<&Path>,
+    start: &Path,
+) -> Result<Option<Manifest>, Box<ManifestError>> {
     let path = match config {
         Some(path) => Some(path.to_path_buf()),
         None => manifest::discover(start).or_else(|| manifest::discover(Path::new("."))),

@@ -122,7 +122,11 @@ fn manifest_location(span: Span, manifest: FileId) -> Location {
     }
 }
 
-fn merge_database(found: Option<Database>, declared: &DeclaredDatabase, manifest: FileId) -> Database {
+fn merge_database(
+    found: Option<Database>,
+    declared: &DeclaredDatabase,
+    manifest: FileId,
+) -> Database {
     let engine = declared
         .engine
         .as_ref()
@@ -213,14 +217,19 @@ fn merge_pooler(found: Option<Pooler>, declared: &DeclaredPooler, manifest: File
 /// The files a reader's service was read from.
 fn service_files(model: &Model, service: &Service) -> Vec<FileId> {
     let pools = service.pools.iter().filter_map(|i| model.pools.get(*i));
-    let pool_files = pools.flat_map(|p| p.anchor.map(|a| a.file).into_iter().chain(file_of(&p.max)));
+    let pool_files =
+        pools.flat_map(|p| p.anchor.map(|a| a.file).into_iter().chain(file_of(&p.max)));
     let deployment = service
         .deployment
         .as_ref()
         .and_then(|d| d.location.map(|l| l.file));
     let threads = service.threads.as_ref().and_then(file_of);
     let jpa = service.jpa.as_ref().map(|j| j.anchor.file);
-    pool_files.chain(deployment).chain(threads).chain(jpa).collect()
+    pool_files
+        .chain(deployment)
+        .chain(threads)
+        .chain(jpa)
+        .collect()
 }
 
 fn merge_service(
@@ -263,17 +272,20 @@ fn merge_service(
 /// One service from the services read from its config files, plus the deployment's.
 fn combine(name: &str, parts: Vec<Service>, deployed: Option<&Service>) -> Service {
     let mut parts = parts.into_iter();
-    let mut service = parts.next().or_else(|| deployed.cloned()).unwrap_or_else(|| Service {
-        name: String::new(),
-        ecosystem: crate::model::Ecosystem::Spring,
-        pools: Vec::new(),
-        threads: None,
-        processes: None,
-        deployment: None,
-        load: None,
-        connects_to: None,
-        jpa: None,
-    });
+    let mut service = parts
+        .next()
+        .or_else(|| deployed.cloned())
+        .unwrap_or_else(|| Service {
+            name: String::new(),
+            ecosystem: crate::model::Ecosystem::Spring,
+            pools: Vec::new(),
+            threads: None,
+            processes: None,
+            deployment: None,
+            load: None,
+            connects_to: None,
+            jpa: None,
+        });
     for part in parts.chain(deployed.cloned()) {
         for pool in part.pools {
             if !service.pools.contains(&pool) {
@@ -322,7 +334,10 @@ fn apply_declared(service: &mut Service, declared: &DeclaredService, manifest: F
                 .as_ref()
                 .map(|d| manifest_setting(d, manifest))
                 .unwrap_or_else(|| {
-                    inferred(DEFAULT_MAX_WAIT_PROBABILITY, "the 0.1% default of max-wait-probability")
+                    inferred(
+                        DEFAULT_MAX_WAIT_PROBABILITY,
+                        "the 0.1% default of max-wait-probability",
+                    )
                 }),
         });
     }

@@ -5,8 +5,8 @@
 use std::path::{Path, PathBuf};
 
 use poollint::engine::{self, CheckRequest, Report};
-use poollint::render::{self, OutputFormat, RenderContext, Summary};
 use poollint::manifest;
+use poollint::render::{self, OutputFormat, RenderContext, Summary};
 use poollint::rules;
 
 fn fixture(rule: &str, case: &str) -> PathBuf {

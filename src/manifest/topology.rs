@@ -368,11 +368,7 @@ impl ManifestReader<'_> {
     fn positive_number(&self, node: NodeId, key: &str) -> Result<f64> {
         let value = self.number(node, key)?;
         if value <= 0.0 {
-            return Err(self.error(
-                self.doc.span(node),
-                format!("{key} must be above 0"),
-                None,
-            ));
+            return Err(self.error(self.doc.span(node), format!("{key} must be above 0"), None));
         }
         Ok(value)
     }
@@ -396,7 +392,10 @@ impl ManifestReader<'_> {
             return Err(self.error(
                 self.doc.span(node),
                 format!("{key} needs a unit"),
-                Some(format!("write it as a string with a unit, e.g. {key} = \"{}ms\"", s.text)),
+                Some(format!(
+                    "write it as a string with a unit, e.g. {key} = \"{}ms\"",
+                    s.text
+                )),
             ));
         }
         let text = scalar.map(|s| s.text.as_str()).unwrap_or("");
@@ -438,7 +437,12 @@ impl ManifestReader<'_> {
             .services
             .iter()
             .filter_map(|s| s.connects_to.as_ref())
-            .chain(topology.poolers.iter().filter_map(|p| p.connects_to.as_ref()));
+            .chain(
+                topology
+                    .poolers
+                    .iter()
+                    .filter_map(|p| p.connects_to.as_ref()),
+            );
         for reference in references {
             if !targets.contains(&reference.value.as_str()) {
                 return Err(self.error(
@@ -453,5 +457,111 @@ impl ManifestReader<'_> {
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::manifest;
+
+    /// Write `manifest` (and an empty `app.yml` it may name) and load it.
+    fn load(text: &str) -> Result<manifest::Manifest, Box<manifest::ManifestError>> {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("app.yml"), "").unwrap();
+        let path = dir.path().join("poollint.toml");
+        std::fs::write(&path, text).unwrap();
+        manifest::load(&path)
+    }
+
+    fn error(text: &str) -> (String, Option<String>, String) {
+        let e = load(text).expect_err("manifest should be refused");
+        let file = e.sources.get(e.file.unwrap()).unwrap();
+        (
+            e.message.clone(),
+            e.help.clone(),
+            file.slice(e.span).to_owned(),
+        )
+    }
+
+    #[test]
+    fn full_topology_is_read_with_spans() {
+        let m = load(
+            "[[database]]\nname = \"users\"\nmax-connections = 200\ncores = 8\n\n\
+             [[service]]\nname = \"auth\"\nconfig = \"app.yml\"\ninstances = 3\nconnects-to = \"users\"\n\
+             [service.load]\npeak-rps = 800\nhold-time = \"15ms\"\nrequest-timeout = \"2s\"\n",
+        )
+        .unwrap();
+        let service = &m.topology.services[0];
+        assert_eq!(service.instances.as_ref().unwrap().value, 3);
+        assert_eq!(service.config.len(), 1);
+        let load = service.load.as_ref().unwrap();
+        assert_eq!(load.hold_time.value, std::time::Duration::from_millis(15));
+        assert_eq!(load.peak_rps.key, "service.auth.load.peak-rps");
+        assert_eq!(
+            &m.text[load.peak_rps.span.start..load.peak_rps.span.end],
+            "800"
+        );
+        assert_eq!(
+            m.topology.databases[0]
+                .max_connections
+                .as_ref()
+                .unwrap()
+                .value,
+            200
+        );
+    }
+
+    #[test]
+    fn unknown_key_has_did_you_mean() {
+        let (message, help, at) = error("[[service]]\nname = \"a\"\ninstance = 3\n");
+        assert_eq!(message, "unknown [[service]] key `instance`");
+        assert_eq!(help.as_deref(), Some("did you mean `instances`?"));
+        assert_eq!(at, "instance");
+    }
+
+    #[test]
+    fn bare_number_duration_is_refused_with_help() {
+        let (message, help, at) =
+            error("[[service]]\nname = \"a\"\n[service.load]\npeak-rps = 5\nhold-time = 15\n");
+        assert_eq!(message, "hold-time needs a unit");
+        assert_eq!(
+            help.as_deref(),
+            Some("write it as a string with a unit, e.g. hold-time = \"15ms\"")
+        );
+        assert_eq!(at, "15");
+    }
+
+    #[test]
+    fn missing_config_file_is_an_error_at_its_path() {
+        let (message, _, at) = error("[[service]]\nname = \"a\"\nconfig = [\"nope.yml\"]\n");
+        assert_eq!(message, "config `nope.yml` does not exist");
+        assert_eq!(at, "\"nope.yml\"");
+    }
+
+    #[test]
+    fn connects_to_must_name_a_database_or_pooler() {
+        let (message, help, _) = error(
+            "[[database]]\nname = \"users\"\n[[service]]\nname = \"a\"\nconnects-to = \"user\"\n",
+        );
+        assert_eq!(
+            message,
+            "connects-to `user` names no [[database]] or [[pooler]]"
+        );
+        assert_eq!(help.as_deref(), Some("did you mean `users`?"));
+    }
+
+    #[test]
+    fn load_needs_peak_and_hold_time() {
+        let (message, _, _) = error("[[service]]\nname = \"a\"\n[service.load]\npeak-rps = 5\n");
+        assert_eq!(message, "[service.load] needs `hold-time`");
+    }
+
+    #[test]
+    fn probability_must_be_between_zero_and_one() {
+        let (message, _, at) = error(
+            "[[service]]\nname = \"a\"\n[service.load]\npeak-rps = 5\nhold-time = \"1ms\"\nmax-wait-probability = 5\n",
+        );
+        assert!(message.starts_with("max-wait-probability must be between 0 and 1"));
+        assert_eq!(at, "5");
     }
 }

@@ -60,14 +60,21 @@ fn pool_load<'m>(
     let at = pool.max.location().or(pool.anchor)?;
     let peak = *load.peak_rps.get()?;
     let hold = *load.hold_time.get()?;
-    let per_request = load.connections_per_request.get().copied().unwrap_or(1).max(1);
+    let per_request = load
+        .connections_per_request
+        .get()
+        .copied()
+        .unwrap_or(1)
+        .max(1);
     let (instances, instances_place) = instances(model, service);
-    let processes = service.processes.as_ref().and_then(|p| p.get().copied()).unwrap_or(1).max(1);
-    let rate = crate::capacity::per_instance_rate(
-        peak * per_request as f64,
-        instances,
-        processes as u64,
-    )?;
+    let processes = service
+        .processes
+        .as_ref()
+        .and_then(|p| p.get().copied())
+        .unwrap_or(1)
+        .max(1);
+    let rate =
+        crate::capacity::per_instance_rate(peak * per_request as f64, instances, processes as u64)?;
     let offered = crate::capacity::offered_load(rate, hold);
     if !offered.is_finite() {
         return None;
@@ -83,12 +90,24 @@ fn pool_load<'m>(
         crate::model::human_duration(hold),
         place(model, &load.hold_time.origin),
     );
-    Some(PoolLoad { service, pool, load, servers, hold, offered, explanation, at })
+    Some(PoolLoad {
+        service,
+        pool,
+        load,
+        servers,
+        hold,
+        offered,
+        explanation,
+        at,
+    })
 }
 
 /// Steady instances of a service and where that number came from.
 fn instances(model: &Model, service: &Service) -> (u64, String) {
-    let replicas = service.deployment.as_ref().and_then(|d| d.replicas.as_ref());
+    let replicas = service
+        .deployment
+        .as_ref()
+        .and_then(|d| d.replicas.as_ref());
     match replicas.and_then(|r| r.get().map(|v| (*v, r))) {
         Some((value, setting)) => (value.max(1) as u64, place(model, &setting.origin)),
         None => (1, "none declared".to_owned()),

@@ -27,9 +27,15 @@ impl crate::rules::Rule for Rule {
     fn check(&self, model: &Model, _options: &RuleOptions, out: &mut Vec<Diagnostic>) {
         for service in &model.services {
             let Some(load) = &service.load else { continue };
-            let Some(&per_request) = load.connections_per_request.get() else { continue };
-            let Some(threads_setting) = &service.threads else { continue };
-            let Some(&threads) = threads_setting.get() else { continue };
+            let Some(&per_request) = load.connections_per_request.get() else {
+                continue;
+            };
+            let Some(threads_setting) = &service.threads else {
+                continue;
+            };
+            let Some(&threads) = threads_setting.get() else {
+                continue;
+            };
             if per_request <= 1 || threads <= 0 {
                 continue;
             }
@@ -39,7 +45,9 @@ impl crate::rules::Rule for Rule {
                 if max < 0 || (max as u64) >= needed {
                     continue;
                 }
-                let Some(at) = pool.max.location().or(pool.anchor) else { continue };
+                let Some(at) = pool.max.location().or(pool.anchor) else {
+                    continue;
+                };
                 let infinite = pool.acquire_timeout.get().is_some_and(|d| d.is_zero());
                 let outcome = if infinite {
                     "with no acquire timeout the deadlock is permanent"

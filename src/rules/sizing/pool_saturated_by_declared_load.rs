@@ -48,7 +48,11 @@ impl crate::rules::Rule for Rule {
 
 fn finding(model: &Model, load: &PoolLoad, severity: Severity, warn_at: f64) -> Diagnostic {
     let utilisation = load.utilisation();
-    let timeout = load.pool.acquire_timeout.get().map(|d| crate::model::human_duration(*d));
+    let timeout = load
+        .pool
+        .acquire_timeout
+        .get()
+        .map(|d| crate::model::human_duration(*d));
     let consequence = match (severity, timeout) {
         (Severity::Error, Some(timeout)) => format!(
             "at peak requests queue faster than connections free up, wait the full acquire timeout ({timeout}) and fail"
@@ -59,7 +63,9 @@ fn finding(model: &Model, load: &PoolLoad, severity: Severity, warn_at: f64) -> 
             number(warn_at * 100.0)
         ),
     };
-    let needed = (load.offered / warn_at).ceil().max(load.offered.floor() + 1.0) as u64;
+    let needed = (load.offered / warn_at)
+        .ceil()
+        .max(load.offered.floor() + 1.0) as u64;
     let message = format!(
         "pool maximum is {} ({}) but the declared peak keeps {} connections busy on average (utilisation {}%): {}; {}",
         load.servers,

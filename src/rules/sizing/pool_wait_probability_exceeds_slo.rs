@@ -15,7 +15,8 @@ pub static META: RuleMeta = RuleMeta {
     category: Category::Sizing,
     default_severity: Severity::Warning,
     inputs: Inputs::NeedsLoad,
-    summary: "By Erlang C, too many checkouts at the declared peak wait longer than the acquire timeout.",
+    summary:
+        "By Erlang C, too many checkouts at the declared peak wait longer than the acquire timeout.",
     options: &[],
 };
 
@@ -61,7 +62,8 @@ fn finding(model: &Model, load: &PoolLoad) -> Option<Diagnostic> {
     }
     let c = capacity::erlang_c(load.servers, load.offered)?;
     let mean_wait = capacity::mean_wait(load.servers, load.offered, load.hold)?;
-    let smallest = capacity::smallest_pool_for_wait(load.offered, wait, load.hold, target, MAX_SEARCH);
+    let smallest =
+        capacity::smallest_pool_for_wait(load.offered, wait, load.hold, target, MAX_SEARCH);
     let message = format!(
         "at the declared peak {} of checkouts wait longer than {what} ({}), above the target {} ({}): P(wait) = {}, mean wait {} (Erlang C, N = {} ({}), {})",
         probability(p),
@@ -81,11 +83,18 @@ fn finding(model: &Model, load: &PoolLoad) -> Option<Diagnostic> {
             probability(target),
             number(*load.load.peak_rps.get()?)
         ),
-        None => "no pool size up to 100000 meets the target: shorten the hold time or add instances".to_owned(),
+        None => {
+            "no pool size up to 100000 meets the target: shorten the hold time or add instances"
+                .to_owned()
+        }
     };
     Some(
         Diagnostic::new(&META, Severity::Warning, load.at, message)
-            .with_label(format!("P(wait > {}) = {}", crate::model::human_duration(wait), probability(p)))
+            .with_label(format!(
+                "P(wait > {}) = {}",
+                crate::model::human_duration(wait),
+                probability(p)
+            ))
             .with_related(load.load.peak_rps.location(), "declared peak")
             .with_related(load.load.max_wait_probability.location(), "target")
             .with_help(help)

@@ -33,8 +33,12 @@ impl crate::rules::Rule for Rule {
     fn check(&self, model: &Model, options: &RuleOptions, out: &mut Vec<Diagnostic>) {
         let ratio = options.get(&MAX_RATIO).max(1.0);
         for fleet in fleets(model) {
-            let Some(cores_setting) = &fleet.database.cores else { continue };
-            let Some(&cores) = cores_setting.get() else { continue };
+            let Some(cores_setting) = &fleet.database.cores else {
+                continue;
+            };
+            let Some(&cores) = cores_setting.get() else {
+                continue;
+            };
             if cores <= 0 {
                 continue;
             }
@@ -44,7 +48,9 @@ impl crate::rules::Rule for Rule {
             if demand <= limit {
                 continue;
             }
-            let Some((at, key)) = primary(&fleet) else { continue };
+            let Some((at, key)) = primary(&fleet) else {
+                continue;
+            };
             let message = format!(
                 "the fleet can run {demand} connections at once against database {}, which has {cores} cores ({}): more than {} × the {knee} = 2 × {cores} cores that keep it busy, so extra connections add context switching and lock contention, not throughput",
                 fleet.database.name,

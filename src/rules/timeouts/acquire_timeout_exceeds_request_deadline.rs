@@ -31,12 +31,20 @@ impl crate::rules::Rule for Rule {
     fn check(&self, model: &Model, options: &RuleOptions, out: &mut Vec<Diagnostic>) {
         let share = options.get(&MAX_SHARE).clamp(0.0, 1.0);
         for service in &model.services {
-            let Some(deadline_setting) = service.load.as_ref().and_then(|l| l.request_timeout.as_ref()) else {
+            let Some(deadline_setting) = service
+                .load
+                .as_ref()
+                .and_then(|l| l.request_timeout.as_ref())
+            else {
                 continue;
             };
-            let Some(&deadline) = deadline_setting.get() else { continue };
+            let Some(&deadline) = deadline_setting.get() else {
+                continue;
+            };
             for pool in service.pools.iter().filter_map(|i| model.pools.get(*i)) {
-                let Some(&timeout) = pool.acquire_timeout.get() else { continue };
+                let Some(&timeout) = pool.acquire_timeout.get() else {
+                    continue;
+                };
                 // Zero is "wait forever": acquire-timeout-infinite reports it.
                 if timeout.is_zero() {
                     continue;
@@ -48,7 +56,9 @@ impl crate::rules::Rule for Rule {
                 } else {
                     continue;
                 };
-                let Some(at) = pool.acquire_timeout.location().or(pool.anchor) else { continue };
+                let Some(at) = pool.acquire_timeout.location().or(pool.anchor) else {
+                    continue;
+                };
                 let message = format!(
                     "the pool's acquire timeout is {} ({}) but callers give up after {} ({}): {}",
                     human_duration(timeout),
@@ -61,7 +71,9 @@ impl crate::rules::Rule for Rule {
                         "most of the caller's time can go to waiting for a connection, leaving little for the work"
                     }
                 );
-                let suggestion = Duration::from_millis((deadline.as_millis() as f64 * share / 2.0).max(250.0) as u64);
+                let suggestion = Duration::from_millis(
+                    (deadline.as_millis() as f64 * share / 2.0).max(250.0) as u64,
+                );
                 out.push(
                     Diagnostic::new(&META, severity, at, message)
                         .with_label(format!("waits up to {}", human_duration(timeout)))

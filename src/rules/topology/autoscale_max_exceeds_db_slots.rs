@@ -1,6 +1,6 @@
 //! `autoscale-max-exceeds-db-slots`: the autoscaler's maximum fleet opens more
 //! connections than the database accepts (catalogue TP03): the limit is hit at peak.
-use super::{steady, fitting_pool, fleets, primary, Fleet, Member};
+use super::{fitting_pool, fleets, primary, steady, Fleet, Member};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::Model;
 use crate::rules::{Category, Inputs, RuleMeta, RuleOptions};
@@ -64,15 +64,22 @@ fn finding(model: &Model, fleet: &Fleet, demand: i64) -> Option<Diagnostic> {
         terms.join(" + "),
         fleet.slots.explanation,
     );
-    let mut help = "lower maxReplicas, raise max_connections, or put a pooler (PgBouncer) in front".to_owned();
+    let mut help =
+        "lower maxReplicas, raise max_connections, or put a pooler (PgBouncer) in front".to_owned();
     if let Some(pool) = fitting_pool(fleet, at_max) {
         help = format!("lower the pool maximum to at most {pool} per process, or {help}");
     }
     let mut diagnostic = Diagnostic::new(&META, Severity::Error, at, message)
-        .with_label(format!("{demand} connections at max replicas > {} slots", fleet.slots.usable))
+        .with_label(format!(
+            "{demand} connections at max replicas > {} slots",
+            fleet.slots.usable
+        ))
         .with_related(fleet.slots.max_connections, "the database's limit")
         .with_help(help)
-        .with_fingerprint(format!("{}:{demand}>{}", fleet.database.name, fleet.slots.usable));
+        .with_fingerprint(format!(
+            "{}:{demand}>{}",
+            fleet.database.name, fleet.slots.usable
+        ));
     for member in &fleet.members {
         if let Some((max, location, _)) = member.max_replicas() {
             diagnostic = diagnostic.with_related(Some(location), format!("up to {max} replicas"));

@@ -54,12 +54,21 @@ fn finding(model: &Model, fleet: &Fleet, demand: i64) -> Option<Diagnostic> {
         help = format!("lower the pool maximum to at most {pool} per process, or {help}");
     }
     let mut diagnostic = Diagnostic::new(&META, Severity::Error, at, message)
-        .with_label(format!("{demand} connections > {} slots", fleet.slots.usable))
+        .with_label(format!(
+            "{demand} connections > {} slots",
+            fleet.slots.usable
+        ))
         .with_related(fleet.slots.max_connections, "the database's limit")
         .with_help(help)
-        .with_fingerprint(format!("{}:{demand}>{}", fleet.database.name, fleet.slots.usable));
+        .with_fingerprint(format!(
+            "{}:{demand}>{}",
+            fleet.database.name, fleet.slots.usable
+        ));
     for member in &fleet.members {
-        diagnostic = diagnostic.with_related(member.replicas.location(), format!("{} instances", member.replicas()));
+        diagnostic = diagnostic.with_related(
+            member.replicas.location(),
+            format!("{} instances", member.replicas()),
+        );
     }
     if let Some(key) = key {
         diagnostic = diagnostic.with_key(key);

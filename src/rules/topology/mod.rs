@@ -32,7 +32,10 @@ pub(crate) fn place(model: &Model, origin: &Origin) -> String {
 /// `name 100 (db/postgresql.conf:64)`.
 pub(crate) fn term(model: &Model, name: &str, setting: &Setting<i64>) -> Option<String> {
     let value = setting.get()?;
-    Some(format!("{name} {value} ({})", place(model, &setting.origin)))
+    Some(format!(
+        "{name} {value} ({})",
+        place(model, &setting.origin)
+    ))
 }
 
 /// The connections a database accepts from applications, with its arithmetic.
@@ -51,13 +54,18 @@ pub(crate) fn usable_slots(model: &Model, database: &Database) -> Option<Slots> 
     );
     let mut usable = max;
     let reserves = [
-        ("superuser_reserved_connections", &database.superuser_reserved_connections),
+        (
+            "superuser_reserved_connections",
+            &database.superuser_reserved_connections,
+        ),
         ("reserved_connections", &database.reserved_connections),
         ("other clients", &database.other_clients),
     ];
     for (name, reserve) in reserves {
         let Some(setting) = reserve else { continue };
-        let Some(&value) = setting.get() else { continue };
+        let Some(&value) = setting.get() else {
+            continue;
+        };
         if value > 0 {
             usable -= value;
             explanation.push_str(&format!(" − {}", term(model, name, setting)?));
@@ -171,7 +179,9 @@ impl Fleet<'_> {
 
     /// The member with the most connections: its pool is the value to change.
     pub fn largest(&self) -> Option<&Member<'_>> {
-        self.members.iter().max_by_key(|m| m.per_instance * m.replicas())
+        self.members
+            .iter()
+            .max_by_key(|m| m.per_instance * m.replicas())
     }
 }
 
@@ -201,9 +211,7 @@ fn member<'m>(model: &'m Model, database: &Database, service: &'m Service) -> Op
         Some(target) if *target == database.name => None,
         Some(_) => return None,
         // Only an unambiguous topology is inferred: one database, no pooler.
-        None if model.databases.len() == 1 && model.poolers.is_empty() => {
-            Some("the only database")
-        }
+        None if model.databases.len() == 1 && model.poolers.is_empty() => Some("the only database"),
         None => return None,
     };
     let pools: Vec<&Pool> = service
@@ -222,7 +230,11 @@ fn member<'m>(model: &'m Model, database: &Database, service: &'m Service) -> Op
         .unwrap_or(1)
         .max(1);
     let sum = |field: fn(&Pool) -> Option<i64>| -> i64 {
-        pools.iter().filter_map(|p| field(p)).map(|v| v.max(0)).sum::<i64>()
+        pools
+            .iter()
+            .filter_map(|p| field(p))
+            .map(|v| v.max(0))
+            .sum::<i64>()
     };
     let per_instance = processes.saturating_mul(sum(|p| p.max.get().copied()));
     let per_instance_min = processes.saturating_mul(sum(|p| p.min.get().copied()));
@@ -253,7 +265,10 @@ fn member<'m>(model: &'m Model, database: &Database, service: &'m Service) -> Op
 pub(crate) fn primary(fleet: &Fleet) -> Option<(Location, Option<String>)> {
     let pool = fleet.largest().and_then(Member::main_pool);
     match pool.and_then(|p| p.max.location().or(p.anchor)) {
-        Some(location) => Some((location, pool.and_then(|p| p.max.origin.key().map(str::to_owned)))),
+        Some(location) => Some((
+            location,
+            pool.and_then(|p| p.max.origin.key().map(str::to_owned)),
+        )),
         None => fleet.slots.max_connections.map(|l| (l, None)),
     }
 }

@@ -45,7 +45,13 @@ impl crate::rules::Rule for Rule {
     }
 }
 
-fn finding(model: &Model, fleet: &Fleet, demand: i64, ceiling: i64, share: f64) -> Option<Diagnostic> {
+fn finding(
+    model: &Model,
+    fleet: &Fleet,
+    demand: i64,
+    ceiling: i64,
+    share: f64,
+) -> Option<Diagnostic> {
     let (at, key) = primary(fleet)?;
     let free = fleet.slots.usable - demand;
     let terms: Vec<String> = fleet

@@ -1,7 +1,7 @@
 //! `rollout-surge-exceeds-db-slots`: during a rolling update old and new pods run at
 //! once (catalogue TP02, §1.11): `replicas + maxSurge` pods for the controller, plus
 //! `maxUnavailable` still-terminating pods as a heuristic upper bound.
-use super::{steady, fitting_pool, fleets, primary, Fleet, Member};
+use super::{fitting_pool, fleets, primary, steady, Fleet, Member};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::Model;
 use crate::rules::{Category, Inputs, RuleMeta, RuleOptions};
@@ -100,10 +100,16 @@ fn finding(
         help = format!("lower the pool maximum to at most {pool} per process, {help}");
     }
     let mut diagnostic = Diagnostic::new(&META, severity, at, message)
-        .with_label(format!("{demand} connections at rollout > {} slots", fleet.slots.usable))
+        .with_label(format!(
+            "{demand} connections at rollout > {} slots",
+            fleet.slots.usable
+        ))
         .with_related(fleet.slots.max_connections, "the database's limit")
         .with_help(help)
-        .with_fingerprint(format!("{}:{demand}>{}", fleet.database.name, fleet.slots.usable));
+        .with_fingerprint(format!(
+            "{}:{demand}>{}",
+            fleet.database.name, fleet.slots.usable
+        ));
     for member in &fleet.members {
         let surge = member
             .service
