@@ -367,7 +367,7 @@ fn render_manifest_error(error: &ManifestError, color: bool) -> String {
         color,
         width: terminal_width(),
     };
-    render::human::render(std::slice::from_ref(&diagnostic), &ctx)
+    render::human::render_diagnostics(std::slice::from_ref(&diagnostic), &ctx)
 }
 
 fn explain(name: &str) -> ExitCode {

@@ -1,7 +1,315 @@
-//! `human` output. Placeholder.
-use super::RenderContext;
-use crate::diagnostic::Diagnostic;
+//! `human` output: miette's graphical diagnostics with source snippets, then a summary.
+//!
+//! Our [`Diagnostic`] is plain data; [`MietteView`] adapts it to `miette::Diagnostic`.
+//! Snippets come from [`IndexedSource`], which answers `read_span` from the file's line
+//! index: miette's own `&str` source scans the file from the start for every span,
+//! which is quadratic for many diagnostics in one large file. Labels in another file
+//! become `related` diagnostics with that file's snippet.
 
-pub fn render(_diagnostics: &[Diagnostic], _ctx: &RenderContext) -> String {
-    String::new()
+use std::fmt;
+
+use miette::{
+    GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError, MietteSpanContents,
+    SourceCode, SourceSpan, SpanContents,
+};
+
+use super::{RenderContext, Summary};
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::model::Location;
+use crate::source::{SourceFile, Span};
+
+/// Diagnostics with snippets, then the summary line.
+pub fn render(diagnostics: &[Diagnostic], ctx: &RenderContext) -> String {
+    let mut out = render_diagnostics(diagnostics, ctx);
+    out.push_str(&summary_line(&ctx.summary));
+    out.push('\n');
+    out
+}
+
+/// Diagnostics with snippets, without the summary line (manifest errors use this).
+pub fn render_diagnostics(diagnostics: &[Diagnostic], ctx: &RenderContext) -> String {
+    let theme = if ctx.color {
+        GraphicalTheme::unicode()
+    } else {
+        GraphicalTheme::unicode_nocolor()
+    };
+    let handler = GraphicalReportHandler::new_themed(theme)
+        .with_width(ctx.width.max(40))
+        .with_links(false);
+    let mut out = String::new();
+    for diagnostic in diagnostics {
+        let view = MietteView::of(diagnostic, ctx);
+        if handler.render_report(&mut out, &view).is_err() {
+            // Rendering into a String cannot fail; keep the finding visible regardless.
+            out.push_str(&format!(
+                "{}[{}]: {}\n",
+                diagnostic.severity, diagnostic.rule, diagnostic.message
+            ));
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// "Found 1 error, 2 warnings and 0 infos in 3 files." or "No problems found in 3 files."
+pub fn summary_line(summary: &Summary) -> String {
+    let files = count(summary.files, "file", "files");
+    if summary.error + summary.warning + summary.info == 0 {
+        return format!("No problems found in {files}.");
+    }
+    format!(
+        "Found {}, {} and {} in {files}.",
+        count(summary.error, "error", "errors"),
+        count(summary.warning, "warning", "warnings"),
+        count(summary.info, "info", "infos"),
+    )
+}
+
+fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// One of our diagnostics (or one of its other-file labels) as a miette diagnostic.
+struct MietteView<'a> {
+    message: String,
+    code: Option<String>,
+    severity: miette::Severity,
+    help: Option<String>,
+    source: Option<IndexedSource<'a>>,
+    labels: Vec<LabeledSpan>,
+    related: Vec<MietteView<'a>>,
+}
+
+impl<'a> MietteView<'a> {
+    fn of(diagnostic: &Diagnostic, ctx: &RenderContext<'a>) -> Self {
+        let file = diagnostic.primary.file;
+        let primary = labeled(
+            diagnostic.primary.span,
+            diagnostic.primary_label.clone(),
+            true,
+        );
+        let same_file = diagnostic.labels.iter().filter(|l| l.location.file == file);
+        let labels = std::iter::once(primary)
+            .chain(same_file.map(|l| labeled(l.location.span, Some(l.message.clone()), false)))
+            .collect();
+        let related = diagnostic
+            .labels
+            .iter()
+            .filter(|l| l.location.file != file)
+            .map(|l| Self::elsewhere(l.location, &l.message, ctx))
+            .collect();
+        MietteView {
+            message: diagnostic.message.clone(),
+            code: Some(diagnostic.rule.to_owned()),
+            severity: severity(diagnostic.severity),
+            help: diagnostic.help.clone(),
+            source: ctx.sources.get(file).map(IndexedSource),
+            labels,
+            related,
+        }
+    }
+
+    /// A label in another file, shown as an advice with that file's snippet.
+    fn elsewhere(location: Location, message: &str, ctx: &RenderContext<'a>) -> Self {
+        MietteView {
+            message: message.to_owned(),
+            code: None,
+            severity: miette::Severity::Advice,
+            help: None,
+            source: ctx.sources.get(location.file).map(IndexedSource),
+            labels: vec![labeled(location.span, None, true)],
+            related: Vec::new(),
+        }
+    }
+}
+
+fn labeled(span: Span, text: Option<String>, primary: bool) -> LabeledSpan {
+    let source_span = SourceSpan::from((span.start, span.end.saturating_sub(span.start)));
+    if primary {
+        LabeledSpan::new_primary_with_span(text, source_span)
+    } else {
+        LabeledSpan::new_with_span(text, source_span)
+    }
+}
+
+fn severity(severity: Severity) -> miette::Severity {
+    match severity {
+        Severity::Error => miette::Severity::Error,
+        Severity::Warning => miette::Severity::Warning,
+        Severity::Info => miette::Severity::Advice,
+    }
+}
+
+impl fmt::Debug for MietteView<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl fmt::Display for MietteView<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for MietteView<'_> {}
+
+impl miette::Diagnostic for MietteView<'_> {
+    fn code<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
+        self.code
+            .as_ref()
+            .map(|c| Box::new(c) as Box<dyn fmt::Display>)
+    }
+
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(self.severity)
+    }
+
+    fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
+        self.help
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
+    }
+
+    fn source_code(&self) -> Option<&dyn SourceCode> {
+        self.source.as_ref().map(|s| s as &dyn SourceCode)
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        Some(Box::new(self.labels.iter().cloned()))
+    }
+
+    fn related<'b>(&'b self) -> Option<Box<dyn Iterator<Item = &'b dyn miette::Diagnostic> + 'b>> {
+        if self.related.is_empty() {
+            return None;
+        }
+        Some(Box::new(
+            self.related.iter().map(|r| r as &dyn miette::Diagnostic),
+        ))
+    }
+}
+
+/// A file as miette source code, answered from its line index.
+struct IndexedSource<'a>(&'a SourceFile);
+
+impl SourceCode for IndexedSource<'_> {
+    fn read_span<'b>(
+        &'b self,
+        span: &SourceSpan,
+        context_lines_before: usize,
+        context_lines_after: usize,
+    ) -> Result<Box<dyn SpanContents<'b> + 'b>, MietteError> {
+        let file = self.0;
+        let text = file.text.as_bytes();
+        let start = span.offset();
+        let end = start + span.len();
+        if end > text.len() {
+            return Err(MietteError::OutOfBounds);
+        }
+        let lines = &file.lines;
+        let first_line = lines.line_of(start);
+        let last_span_line = lines.line_of(end.saturating_sub(1).max(start));
+        let from_line = first_line.saturating_sub(context_lines_before);
+        let to_line =
+            (last_span_line + context_lines_after).min(lines.line_count().saturating_sub(1));
+        let (data_start, column) = if context_lines_before == 0 {
+            (start, start - lines.line_start(first_line))
+        } else {
+            (lines.line_start(from_line), 0)
+        };
+        let data_end = if to_line + 1 < lines.line_count() {
+            lines.line_start(to_line + 1)
+        } else {
+            text.len()
+        };
+        let data = text
+            .get(data_start..data_end.max(data_start))
+            .unwrap_or(&[]);
+        let line = if context_lines_before == 0 {
+            first_line
+        } else {
+            from_line
+        };
+        Ok(Box::new(MietteSpanContents::new_named(
+            file.display.clone(),
+            data,
+            SourceSpan::from((data_start, data.len())),
+            line,
+            column,
+            to_line + 1,
+        )))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::{Encoding, SourceMap};
+
+    fn read(
+        text: &str,
+        start: usize,
+        len: usize,
+        before: usize,
+        after: usize,
+    ) -> (String, usize, usize) {
+        let mut map = SourceMap::default();
+        let id = map.add(
+            std::path::Path::new("f.yml"),
+            text.to_owned(),
+            Encoding::Utf8,
+        );
+        let source = IndexedSource(map.get(id).unwrap());
+        let contents = source
+            .read_span(&SourceSpan::from((start, len)), before, after)
+            .unwrap();
+        (
+            String::from_utf8(contents.data().to_vec()).unwrap(),
+            contents.line(),
+            contents.column(),
+        )
+    }
+
+    #[test]
+    fn context_lines_around_a_span() {
+        let text = "a: 1\nb: 2\nc: 3\nd: 4\n";
+        assert_eq!(read(text, 13, 1, 1, 1), ("b: 2\nc: 3\nd: 4\n".into(), 1, 0));
+    }
+
+    #[test]
+    fn crlf_and_lone_cr_split_lines() {
+        let text = "a: 1\r\nb: 2\rc: 3";
+        assert_eq!(read(text, 9, 1, 0, 0).1, 1);
+        assert_eq!(read(text, 14, 1, 1, 0), ("b: 2\rc: 3".into(), 1, 0));
+    }
+
+    #[test]
+    fn span_at_end_of_file_and_empty_file() {
+        let text = "a: 1";
+        assert_eq!(read(text, 4, 0, 1, 1), ("a: 1".into(), 0, 0));
+        assert_eq!(read("", 0, 0, 1, 1), ("".into(), 0, 0));
+    }
+
+    #[test]
+    fn without_context_the_data_starts_at_the_span() {
+        let text = "key: value\n";
+        assert_eq!(read(text, 5, 5, 0, 0), ("value\n".into(), 0, 5));
+    }
+
+    #[test]
+    fn summary_lines() {
+        let s = |files, error, warning, info| {
+            summary_line(&Summary {
+                files,
+                error,
+                warning,
+                info,
+            })
+        };
+        assert_eq!(s(3, 0, 0, 0), "No problems found in 3 files.");
+        assert_eq!(
+            s(1, 1, 2, 0),
+            "Found 1 error, 2 warnings and 0 infos in 1 file."
+        );
+    }
 }

@@ -1,7 +1,151 @@
-//! `json` output. Placeholder.
+//! `json` output: the contract of DESIGN.md §7. Lines and columns are 1-based, columns
+//! count Unicode scalar values, `span` is bytes with an exclusive end.
+use serde::Serialize;
+
 use super::RenderContext;
 use crate::diagnostic::Diagnostic;
+use crate::model::Location;
+use crate::source::{ColumnUnit, SourceMap};
 
-pub fn render(_diagnostics: &[Diagnostic], _ctx: &RenderContext) -> String {
-    String::new()
+#[derive(Serialize)]
+struct Document<'a> {
+    tool: Tool,
+    diagnostics: Vec<JsonDiagnostic<'a>>,
+    summary: JsonSummary,
+}
+
+#[derive(Serialize)]
+struct Tool {
+    name: &'static str,
+    version: &'static str,
+}
+
+#[derive(Serialize)]
+struct JsonDiagnostic<'a> {
+    rule: &'a str,
+    category: &'a str,
+    severity: &'a str,
+    message: &'a str,
+    help: Option<&'a str>,
+    path: String,
+    key: Option<&'a str>,
+    span: JsonSpan,
+    start: Position,
+    end: Position,
+    labels: Vec<JsonLabel<'a>>,
+    fingerprint: String,
+}
+
+#[derive(Serialize)]
+struct JsonLabel<'a> {
+    message: &'a str,
+    path: String,
+    span: JsonSpan,
+    start: Position,
+    end: Position,
+}
+
+#[derive(Serialize)]
+struct JsonSpan {
+    start: usize,
+    end: usize,
+}
+
+#[derive(Serialize)]
+struct Position {
+    line: usize,
+    column: usize,
+}
+
+#[derive(Serialize)]
+struct JsonSummary {
+    files: usize,
+    error: usize,
+    warning: usize,
+    info: usize,
+}
+
+pub fn render(diagnostics: &[Diagnostic], ctx: &RenderContext) -> String {
+    let document = Document {
+        tool: Tool {
+            name: "poollint",
+            version: env!("CARGO_PKG_VERSION"),
+        },
+        diagnostics: diagnostics
+            .iter()
+            .map(|d| diagnostic(d, ctx.sources))
+            .collect(),
+        summary: JsonSummary {
+            files: ctx.summary.files,
+            error: ctx.summary.error,
+            warning: ctx.summary.warning,
+            info: ctx.summary.info,
+        },
+    };
+    let mut out = serde_json::to_string_pretty(&document).unwrap_or_else(|_| "{}".to_owned());
+    out.push('\n');
+    out
+}
+
+fn diagnostic<'a>(d: &'a Diagnostic, sources: &SourceMap) -> JsonDiagnostic<'a> {
+    let (path, span, start, end) = place(d.primary, sources);
+    JsonDiagnostic {
+        rule: d.rule,
+        category: d.category,
+        severity: d.severity.as_str(),
+        message: &d.message,
+        help: d.help.as_deref(),
+        fingerprint: d.fingerprint(&path),
+        path,
+        key: d.key.as_deref(),
+        span,
+        start,
+        end,
+        labels: d
+            .labels
+            .iter()
+            .map(|label| {
+                let (path, span, start, end) = place(label.location, sources);
+                JsonLabel {
+                    message: &label.message,
+                    path,
+                    span,
+                    start,
+                    end,
+                }
+            })
+            .collect(),
+    }
+}
+
+/// Path, byte span and 1-based start/end positions of a location.
+fn place(location: Location, sources: &SourceMap) -> (String, JsonSpan, Position, Position) {
+    let span = JsonSpan {
+        start: location.span.start,
+        end: location.span.end,
+    };
+    match sources.get(location.file) {
+        Some(file) => {
+            let start = file.position(location.span.start, ColumnUnit::Chars);
+            let end = file.position(location.span.end, ColumnUnit::Chars);
+            (
+                file.display.clone(),
+                span,
+                Position {
+                    line: start.line,
+                    column: start.column,
+                },
+                Position {
+                    line: end.line,
+                    column: end.column,
+                },
+            )
+        }
+        None => (
+            "<unknown>".to_owned(),
+            span,
+            Position { line: 1, column: 1 },
+            Position { line: 1, column: 1 },
+        ),
+    }
 }
