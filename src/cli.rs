@@ -102,6 +102,9 @@ pub struct CheckArgs {
     /// Read one file from standard input, treated as if it were at this path.
     #[arg(long, value_name = "NAME")]
     pub stdin_filename: Option<PathBuf>,
+    /// Ignore `# poollint: ignore[...]` comments (for platform teams enforcing rules).
+    #[arg(long)]
+    pub no_inline_suppressions: bool,
     /// Files larger than this many bytes are refused with a parse-error.
     #[arg(long, value_name = "BYTES", default_value_t = engine::DEFAULT_MAX_FILE_SIZE)]
     pub max_file_size: u64,
@@ -209,6 +212,7 @@ fn run_check(args: &CheckArgs) -> ExitCode {
     request.select = args.select.clone();
     request.ignore = args.ignore.clone();
     request.max_file_size = args.max_file_size;
+    request.inline_suppressions = !args.no_inline_suppressions;
     if let Some(name) = &args.stdin_filename {
         let mut text = String::new();
         if let Err(e) = std::io::stdin().read_to_string(&mut text) {

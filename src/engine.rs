@@ -34,6 +34,8 @@ pub struct CheckRequest {
     pub max_file_size: u64,
     /// Read one file's text from here instead of the disk: (name, text).
     pub stdin: Option<(PathBuf, String)>,
+    /// Honour `# poollint: ignore[...]` comments (`--no-inline-suppressions` turns off).
+    pub inline_suppressions: bool,
     /// The manifest whose topology (databases, poolers, services, load) applies.
     pub manifest: Option<crate::manifest::Manifest>,
 }
@@ -48,6 +50,7 @@ impl CheckRequest {
             max_file_size: DEFAULT_MAX_FILE_SIZE,
             stdin: None,
             manifest: None,
+            inline_suppressions: true,
         }
     }
 }
@@ -402,24 +405,43 @@ fn run_rules(model: &Model, request: &CheckRequest, report: &mut Report) {
 /// Settings that apply after the rules: disabled engine rules, path ignores, secret
 /// redaction, de-duplication and order.
 fn finish(model: &Model, request: &CheckRequest, report: &mut Report) {
-    let parse_level = rule_level(engine_rules::PARSE_ERROR.name, request);
+    if request.inline_suppressions {
+        let enabled = |rule: &str| rule_level(rule, request).is_some();
+        crate::suppress::apply(report.sources.files(), &mut report.diagnostics, enabled);
+    }
+    apply_engine_rule_levels(request, report);
     let sources = &report.sources;
     report.diagnostics.retain(|d| {
-        let path = sources.display(d.primary.file);
-        let enabled = d.rule != engine_rules::PARSE_ERROR.name || parse_level.is_some();
-        enabled && !request.settings.ignores(d.rule, path)
+        !request
+            .settings
+            .ignores(d.rule, sources.display(d.primary.file))
     });
-    if let Some(Some(severity)) = parse_level {
-        for d in report
-            .diagnostics
-            .iter_mut()
-            .filter(|d| d.rule == engine_rules::PARSE_ERROR.name)
-        {
-            d.severity = severity;
-        }
-    }
     redact(model, report);
     sort_and_dedup(report);
+}
+
+/// Engine findings (`parse-error`, `unused-suppression`) obey `--select`, `--ignore` and
+/// `[lint.rules]` like the others; they are made outside `run_rules`, so apply it here.
+fn apply_engine_rule_levels(request: &CheckRequest, report: &mut Report) {
+    let engine_rules = [
+        &engine_rules::PARSE_ERROR,
+        &engine_rules::UNUSED_SUPPRESSION,
+    ];
+    for meta in engine_rules {
+        let level = rule_level(meta.name, request);
+        report
+            .diagnostics
+            .retain(|d| d.rule != meta.name || level.is_some());
+        if let Some(Some(severity)) = level {
+            for d in report
+                .diagnostics
+                .iter_mut()
+                .filter(|d| d.rule == meta.name)
+            {
+                d.severity = severity;
+            }
+        }
+    }
 }
 
 /// Mask every secret in the sources (keeping byte lengths) and scrub any secret text

@@ -16,6 +16,7 @@ pub mod render;
 pub mod rules;
 pub mod source;
 pub mod suggest;
+pub mod suppress;
 pub mod syntax;
 pub mod topology;
 pub mod walk;

@@ -272,3 +272,75 @@ fn stdin_filename_checks_text_from_standard_input() {
             "src/main/resources/application.yml:1:",
         ));
 }
+
+/// A config with one finding suppressed on its line and one stale suppression.
+fn suppressed_tree() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(
+        dir.path().join("application.yml"),
+        "spring:\n  datasource:\n    url: jdbc:postgresql://db:5432/app?socketTimeout=30\n    hikari:\n      max-lifetime: 10000 # poollint: ignore[hikari-max-lifetime-below-minimum] -- test\n      # poollint: ignore[pool-size-invalid]\n      maximum-pool-size: 10\n",
+    )
+    .expect("write config");
+    dir
+}
+
+#[test]
+fn inline_suppressions_hide_findings_and_report_stale_ones() {
+    let dir = suppressed_tree();
+    poollint()
+        .args(["check", "-f", "concise"])
+        .arg(dir.path())
+        .args([
+            "--select",
+            "hikari-max-lifetime-below-minimum,pool-size-invalid,unused-suppression",
+        ])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains(
+            "warning[unused-suppression] this suppression of pool-size-invalid matches no finding",
+        ))
+        .stdout(predicate::str::contains("error[hikari-max-lifetime-below-minimum]").not());
+}
+
+#[test]
+fn no_inline_suppressions_reports_everything() {
+    let dir = suppressed_tree();
+    poollint()
+        .args(["check", "-f", "concise", "--no-inline-suppressions"])
+        .arg(dir.path())
+        .args([
+            "--select",
+            "hikari-max-lifetime-below-minimum,pool-size-invalid,unused-suppression",
+        ])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains(
+            "error[hikari-max-lifetime-below-minimum]",
+        ))
+        .stdout(predicate::str::contains("unused-suppression").not());
+}
+
+#[test]
+fn capacity_reports_load_and_slots() {
+    poollint()
+        .args([
+            "capacity",
+            "tests/fixtures/rules/pool-wait-probability-exceeds-slo/fail",
+        ])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("orders"))
+        .stdout(predicate::str::contains("90.91%"));
+    let output = poollint()
+        .args([
+            "capacity",
+            "tests/fixtures/rules/fleet-exceeds-db-slots/fail",
+            "--format",
+            "json",
+        ])
+        .output()
+        .expect("run");
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    assert_eq!(json["databases"][0]["usable_slots"], 97);
+    assert_eq!(json["databases"][0]["demand_steady"], 100);
+}

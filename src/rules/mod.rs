@@ -120,6 +120,7 @@ pub trait Rule: Sync {
 pub fn registry() -> &'static [&'static dyn Rule] {
     static RULES: &[&dyn Rule] = &[
         &engine_rules::ParseError,
+        &engine_rules::UnusedSuppression,
         &sizing::pool_size_invalid::Rule,
         &sizing::pool_min_exceeds_max::Rule,
         &sizing::pool_saturated_by_declared_load::Rule,
