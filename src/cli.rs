@@ -105,6 +105,12 @@ pub struct CheckArgs {
     /// Ignore `# poollint: ignore[...]` comments (for platform teams enforcing rules).
     #[arg(long)]
     pub no_inline_suppressions: bool,
+    /// Hide findings recorded in this baseline file (default: `baseline` in poollint.toml).
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// Record every current finding in this baseline file, then report as usual.
+    #[arg(long, value_name = "FILE")]
+    pub write_baseline: Option<PathBuf>,
     /// Files larger than this many bytes are refused with a parse-error.
     #[arg(long, value_name = "BYTES", default_value_t = engine::DEFAULT_MAX_FILE_SIZE)]
     pub max_file_size: u64,
@@ -225,7 +231,10 @@ fn run_check(args: &CheckArgs) -> ExitCode {
         request.manifest = Some(manifest);
     }
     let fail_on = args.fail_on.unwrap_or(request.settings.fail_on);
-    let report = engine::check(&request);
+    let mut report = engine::check(&request);
+    if let Err(message) = handle_baseline(args, &request, &mut report) {
+        return usage_error(&message);
+    }
     for note in &report.notes {
         eprintln!("poollint: {note}");
     }
@@ -236,6 +245,50 @@ fn run_check(args: &CheckArgs) -> ExitCode {
         print_stats(&report.stats);
     }
     exit_code(&report, fail_on)
+}
+
+/// `--write-baseline` records the findings; `--baseline` (or `[lint] baseline`) hides
+/// the recorded ones and notes entries that match nothing any more.
+fn handle_baseline(
+    args: &CheckArgs,
+    request: &CheckRequest,
+    report: &mut engine::Report,
+) -> Result<(), String> {
+    if let Some(path) = &args.write_baseline {
+        let baseline = crate::baseline::from_findings(&report.diagnostics, &report.sources);
+        crate::baseline::write(path, &baseline)?;
+        report.notes.push(format!(
+            "wrote {} baseline entries to {}",
+            baseline.entries.len(),
+            path.display()
+        ));
+        return Ok(());
+    }
+    let Some(path) = args
+        .baseline
+        .as_ref()
+        .or(request.settings.baseline.as_ref())
+    else {
+        return Ok(());
+    };
+    let baseline = crate::baseline::read(path)?;
+    let stale = crate::baseline::apply(&baseline, &mut report.diagnostics, &report.sources);
+    let selected = |rule: &str| {
+        request
+            .select
+            .as_ref()
+            .is_none_or(|s| s.iter().any(|r| r == rule))
+    };
+    for entry in stale.iter().filter(|e| selected(&e.rule)) {
+        report.notes.push(format!(
+            "baseline entry no longer matches a finding (fixed? remove it from {}): {} {} {}",
+            path.display(),
+            entry.path,
+            entry.rule,
+            entry.key.as_deref().unwrap_or("")
+        ));
+    }
+    Ok(())
 }
 
 fn exit_code(report: &engine::Report, fail_on: FailOn) -> ExitCode {

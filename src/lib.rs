@@ -4,6 +4,7 @@
 //! spanned trees ([`syntax`]), read by ecosystems into the typed [`model`], checked by
 //! [`rules`] under the [`engine`], and rendered ([`render`]).
 
+pub mod baseline;
 pub mod capacity;
 pub mod capacity_report;
 pub mod cli;

@@ -344,3 +344,41 @@ fn capacity_reports_load_and_slots() {
     assert_eq!(json["databases"][0]["usable_slots"], 97);
     assert_eq!(json["databases"][0]["demand_steady"], 100);
 }
+
+#[test]
+fn baseline_hides_known_findings_survives_moved_lines_and_reports_stale_entries() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let config = dir.path().join("application.yml");
+    let baseline = dir.path().join("baseline.json");
+    let write = |text: &str| std::fs::write(&config, text).expect("write config");
+    let check = || {
+        let mut cmd = poollint();
+        cmd.args([
+            "check",
+            "-f",
+            "concise",
+            "--select",
+            "hikari-max-lifetime-below-minimum",
+        ])
+        .arg(dir.path());
+        cmd
+    };
+    write("spring:\n  datasource:\n    hikari:\n      max-lifetime: 10000\n");
+    check()
+        .arg("--write-baseline")
+        .arg(&baseline)
+        .assert()
+        .code(1);
+    check().arg("--baseline").arg(&baseline).assert().code(0);
+    // Moving the line keeps the finding baselined.
+    write("# moved\n\nspring:\n  datasource:\n    hikari:\n      max-lifetime: 10000\n");
+    check().arg("--baseline").arg(&baseline).assert().code(0);
+    // Changing the value makes it a new finding, and the old entry is stale.
+    write("spring:\n  datasource:\n    hikari:\n      max-lifetime: 20000\n");
+    check()
+        .arg("--baseline")
+        .arg(&baseline)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("baseline entry no longer matches"));
+}

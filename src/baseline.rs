@@ -1,0 +1,101 @@
+//! Baselines (DESIGN.md §8): adopt poollint on a repository with existing findings.
+//! `--write-baseline F` records every current finding as `{path, rule, key, fingerprint,
+//! count}`; `--baseline F` hides findings that match an entry and reports entries that
+//! no longer match anything. The fingerprint is rule + path + key + the finding's
+//! values, not its line: moving lines keeps a finding baselined, changing the value
+//! that caused it makes it new again.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::diagnostic::Diagnostic;
+use crate::source::SourceMap;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Entry {
+    pub path: String,
+    pub rule: String,
+    pub key: Option<String>,
+    pub fingerprint: String,
+    /// How many identical findings this entry accepts.
+    pub count: usize,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Baseline {
+    pub version: u32,
+    pub entries: Vec<Entry>,
+}
+
+/// The baseline that accepts exactly `diagnostics`.
+pub fn from_findings(diagnostics: &[Diagnostic], sources: &SourceMap) -> Baseline {
+    let mut grouped: BTreeMap<(String, String, String), Entry> = BTreeMap::new();
+    for d in diagnostics {
+        let path = sources.display(d.primary.file).to_owned();
+        let fingerprint = d.fingerprint(&path);
+        let entry = grouped
+            .entry((path.clone(), d.rule.to_owned(), fingerprint.clone()))
+            .or_insert_with(|| Entry {
+                path,
+                rule: d.rule.to_owned(),
+                key: d.key.clone(),
+                fingerprint,
+                count: 0,
+            });
+        entry.count += 1;
+    }
+    Baseline {
+        version: 1,
+        entries: grouped.into_values().collect(),
+    }
+}
+
+pub fn write(path: &Path, baseline: &Baseline) -> Result<(), String> {
+    let mut text = serde_json::to_string_pretty(baseline).map_err(|e| e.to_string())?;
+    text.push('\n');
+    std::fs::write(path, text).map_err(|e| format!("cannot write baseline {}: {e}", path.display()))
+}
+
+pub fn read(path: &Path) -> Result<Baseline, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read baseline {}: {e}", path.display()))?;
+    serde_json::from_str(&text).map_err(|e| {
+        format!(
+            "{}:{}:{}: not a poollint baseline: {e}",
+            path.display(),
+            e.line(),
+            e.column()
+        )
+    })
+}
+
+/// Drop findings the baseline accepts; return the entries nothing matched any more.
+pub fn apply(
+    baseline: &Baseline,
+    diagnostics: &mut Vec<Diagnostic>,
+    sources: &SourceMap,
+) -> Vec<Entry> {
+    let mut remaining: BTreeMap<&str, usize> = baseline
+        .entries
+        .iter()
+        .map(|e| (e.fingerprint.as_str(), e.count))
+        .collect();
+    diagnostics.retain(|d| {
+        let fingerprint = d.fingerprint(sources.display(d.primary.file));
+        match remaining.get_mut(fingerprint.as_str()) {
+            Some(left) if *left > 0 => {
+                *left -= 1;
+                false
+            }
+            _ => true,
+        }
+    });
+    baseline
+        .entries
+        .iter()
+        .filter(|e| remaining.get(e.fingerprint.as_str()) == Some(&e.count))
+        .cloned()
+        .collect()
+}
