@@ -111,6 +111,10 @@ pub struct CheckArgs {
     /// Record every current finding in this baseline file, then report as usual.
     #[arg(long, value_name = "FILE")]
     pub write_baseline: Option<PathBuf>,
+    /// Report only findings on lines changed since this git revision, and run
+    /// risky-pool-change against the pools as they were at it.
+    #[arg(long, value_name = "REV")]
+    pub diff_base: Option<String>,
     /// Files larger than this many bytes are refused with a parse-error.
     #[arg(long, value_name = "BYTES", default_value_t = engine::DEFAULT_MAX_FILE_SIZE)]
     pub max_file_size: u64,
@@ -232,6 +236,11 @@ fn run_check(args: &CheckArgs) -> ExitCode {
     }
     let fail_on = args.fail_on.unwrap_or(request.settings.fail_on);
     let mut report = engine::check(&request);
+    if let Some(rev) = &args.diff_base {
+        if let Err(message) = crate::review::review(rev, &request, &mut report) {
+            return usage_error(&message);
+        }
+    }
     if let Err(message) = handle_baseline(args, &request, &mut report) {
         return usage_error(&message);
     }

@@ -358,7 +358,7 @@ fn apply_manifest(model: &mut Model, request: &CheckRequest, report: &mut Report
 
 /// None when `rule` is switched off; otherwise the severity `[lint.rules]` forces on
 /// it, if any (Some(None): the rule decides per finding).
-fn rule_level(name: &str, request: &CheckRequest) -> Option<Option<Severity>> {
+pub fn rule_level(name: &str, request: &CheckRequest) -> Option<Option<Severity>> {
     if let Some(select) = &request.select {
         if !select.iter().any(|s| s == name) {
             return None;
@@ -494,7 +494,7 @@ fn scrub(text: &mut String, secrets: &[String]) {
 
 /// Deterministic order (path, position, rule, message); one diagnostic per rule and
 /// primary location (profiles that share a value report it once).
-fn sort_and_dedup(report: &mut Report) {
+pub fn sort_and_dedup(report: &mut Report) {
     let sources = &report.sources;
     report.diagnostics.sort_by(|a, b| {
         let key = |d: &Diagnostic| {

@@ -382,3 +382,70 @@ fn baseline_hides_known_findings_survives_moved_lines_and_reports_stale_entries(
         .code(1)
         .stderr(predicate::str::contains("baseline entry no longer matches"));
 }
+
+#[test]
+fn diff_base_outside_a_repository_or_with_an_unknown_revision_is_a_usage_error() {
+    let outside = tempfile::tempdir().expect("temp dir");
+    std::fs::write(outside.path().join("application.yml"), "a: 1\n").expect("write");
+    poollint()
+        .args(["check", "--diff-base", "HEAD"])
+        .arg(outside.path())
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("needs a git repository"));
+    poollint()
+        .args(["check", "--diff-base", "no-such-revision-xyz", CLEAN])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "no-such-revision-xyz: no such commit",
+        ));
+}
+
+#[test]
+fn diff_base_reports_only_findings_on_changed_lines() {
+    let repo = tempfile::tempdir().expect("temp dir");
+    let git = |args: &[&str]| {
+        let out = std::process::Command::new("git")
+            .args([
+                "-c",
+                "user.name=t",
+                "-c",
+                "user.email=t@example.invalid",
+                "-c",
+                "commit.gpgsign=false",
+            ])
+            .args(args)
+            .current_dir(repo.path())
+            .output()
+            .expect("git");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    let config = repo.path().join("application.yml");
+    let old = "spring:\n  datasource:\n    hikari:\n      max-lifetime: 10000\n      keepalive-time: 60000\n";
+    std::fs::write(&config, old).expect("write");
+    git(&["init", "-q"]);
+    git(&["add", "-A"]);
+    git(&["commit", "-q", "-m", "base"]);
+    // Only the keepalive line changes, to an invalid value.
+    std::fs::write(&config, old.replace("60000", "10")).expect("write");
+    poollint()
+        .args([
+            "check",
+            "-f",
+            "concise",
+            "--diff-base",
+            "HEAD",
+            "--select",
+            "hikari-max-lifetime-below-minimum,hikari-keepalive-invalid",
+        ])
+        .arg(repo.path())
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("hikari-keepalive-invalid"))
+        .stdout(predicate::str::contains("hikari-max-lifetime-below-minimum").not());
+}

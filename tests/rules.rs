@@ -16,6 +16,9 @@ fn fixture(rule: &str, case: &str) -> PathBuf {
 /// Check `dir` with only `rule` on, with the fixture's own `poollint.toml` if it has one
 /// (load and topology rules need the manifest's declarations).
 fn check_only(rule: &str, dir: &Path) -> Report {
+    if dir.join("before").is_dir() {
+        return check_change(rule, dir);
+    }
     let mut request = CheckRequest::new(vec![dir.to_path_buf()]);
     request.select = Some(vec![rule.to_owned()]);
     let manifest = dir.join(manifest::FILE_NAME);
@@ -25,6 +28,73 @@ fn check_only(rule: &str, dir: &Path) -> Report {
         request.manifest = Some(manifest);
     }
     engine::check(&request)
+}
+
+/// Change-aware rules: `before/` is committed in a git repository, `after/` is the
+/// working tree, and the check runs with `--diff-base HEAD`. Each repository is built
+/// once per test process under `target/` so displayed paths stay stable in snapshots.
+fn check_change(rule: &str, dir: &Path) -> Report {
+    let repo = change_repo(dir);
+    let mut request = CheckRequest::new(vec![repo.clone()]);
+    request.select = Some(vec![rule.to_owned()]);
+    let manifest = repo.join(manifest::FILE_NAME);
+    if manifest.is_file() {
+        request.manifest = Some(manifest::load(&manifest).expect("fixture manifest is valid"));
+    }
+    let mut report = engine::check(&request);
+    poollint::review::review("HEAD", &request, &mut report).expect("review against HEAD");
+    report
+}
+
+fn change_repo(fixture: &Path) -> PathBuf {
+    static REPOS: std::sync::Mutex<Vec<PathBuf>> = std::sync::Mutex::new(Vec::new());
+    let mut built = REPOS.lock().unwrap_or_else(|e| e.into_inner());
+    let name = fixture.to_string_lossy().replace(['/', '\\'], "_");
+    let repo = Path::new("target/fixture-repos").join(name);
+    if built.contains(&repo) {
+        return repo;
+    }
+    let _ = std::fs::remove_dir_all(&repo);
+    copy_tree(&fixture.join("before"), &repo);
+    let git = |args: &[&str]| {
+        let status = std::process::Command::new("git")
+            .args([
+                "-c",
+                "user.name=poollint",
+                "-c",
+                "user.email=poollint@example.invalid",
+                "-c",
+                "commit.gpgsign=false",
+            ])
+            .args(args)
+            .current_dir(&repo)
+            .output()
+            .expect("run git");
+        assert!(
+            status.status.success(),
+            "git {args:?}: {}",
+            String::from_utf8_lossy(&status.stderr)
+        );
+    };
+    git(&["init", "-q"]);
+    git(&["add", "-A"]);
+    git(&["commit", "-q", "-m", "before"]);
+    copy_tree(&fixture.join("after"), &repo);
+    built.push(repo.clone());
+    repo
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    for entry in std::fs::read_dir(from).expect("fixture directory") {
+        let entry = entry.expect("fixture entry");
+        let target = to.join(entry.file_name());
+        if entry.path().is_dir() {
+            copy_tree(&entry.path(), &target);
+        } else {
+            std::fs::create_dir_all(to).expect("create directory");
+            std::fs::copy(entry.path(), &target).expect("copy fixture file");
+        }
+    }
 }
 
 fn human(report: &Report) -> String {

@@ -134,7 +134,11 @@ pub(crate) fn number(value: f64) -> String {
 
 /// A probability for messages: `3.1e-5` or `12.5%`.
 pub(crate) fn probability(p: f64) -> String {
-    if p >= 0.001 {
+    if p <= 0.0 {
+        "0".to_owned()
+    } else if p < 1e-9 {
+        "< 1e-9".to_owned()
+    } else if p >= 0.001 {
         format!("{}%", number(p * 100.0))
     } else {
         format!("{p:.1e}")

@@ -8,6 +8,7 @@ pub mod sizing;
 pub mod timeouts;
 pub mod topology;
 
+pub mod change;
 pub mod concurrency;
 pub mod engine_rules;
 pub(crate) mod load;
@@ -151,6 +152,7 @@ pub fn registry() -> &'static [&'static dyn Rule] {
         &topology::autoscale_max_exceeds_db_slots::Rule,
         &topology::fleet_min_connections_exceed_db_slots::Rule,
         &topology::no_db_connection_headroom::Rule,
+        &change::risky_pool_change::Rule,
     ];
     RULES
 }

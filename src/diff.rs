@@ -1,0 +1,189 @@
+//! `--diff-base REV`: change-aware review through the `git` command line.
+//!
+//! Two things: which lines the change since REV added or modified (findings elsewhere
+//! are dropped, so a review bot comments only on what the author touched), and the tree
+//! as it was at REV (extracted with `git archive`), so `risky-pool-change` can compare
+//! every pool before and after.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::diagnostic::Diagnostic;
+use crate::source::SourceMap;
+
+/// A git repository and a revision in it.
+pub struct DiffBase {
+    /// The repository's top level, canonical.
+    pub root: PathBuf,
+    pub rev: String,
+}
+
+/// Lines (1-based) added or modified since the base, by canonical path; None: the whole
+/// file is new (untracked or added).
+pub type ChangedLines = BTreeMap<PathBuf, Option<BTreeSet<usize>>>;
+
+fn git(dir: &Path, args: &[&str]) -> Result<Vec<u8>, String> {
+    let output = Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(args)
+        .output()
+        .map_err(|e| format!("cannot run git: {e} (--diff-base needs git on PATH)"))?;
+    if output.status.success() {
+        Ok(output.stdout)
+    } else {
+        Err(String::from_utf8_lossy(&output.stderr).trim().to_owned())
+    }
+}
+
+impl DiffBase {
+    /// Open the repository containing `dir` and check that `rev` names a commit.
+    pub fn open(dir: &Path, rev: &str) -> Result<DiffBase, String> {
+        let top = git(dir, &["rev-parse", "--show-toplevel"]).map_err(|e| {
+            format!(
+                "--diff-base needs a git repository, and {} is not in one: {e}",
+                dir.display()
+            )
+        })?;
+        let root = PathBuf::from(String::from_utf8_lossy(&top).trim());
+        let root = std::fs::canonicalize(&root).unwrap_or(root);
+        let commit = format!("{rev}^{{commit}}");
+        git(&root, &["rev-parse", "--verify", "--quiet", &commit])
+            .map_err(|_| format!("--diff-base {rev}: no such commit in {}", root.display()))?;
+        Ok(DiffBase {
+            root,
+            rev: rev.to_owned(),
+        })
+    }
+
+    /// Lines added or changed in the working tree since the base.
+    pub fn changed_lines(&self) -> Result<ChangedLines, String> {
+        let diff = git(
+            &self.root,
+            &[
+                "diff",
+                "--unified=0",
+                "--no-color",
+                "--no-ext-diff",
+                &self.rev,
+                "--",
+            ],
+        )?;
+        let mut changed = parse_unified_diff(&String::from_utf8_lossy(&diff), &self.root);
+        let untracked = git(
+            &self.root,
+            &["ls-files", "--others", "--exclude-standard", "-z"],
+        )?;
+        for name in untracked.split(|b| *b == 0).filter(|n| !n.is_empty()) {
+            changed.insert(self.root.join(String::from_utf8_lossy(name).as_ref()), None);
+        }
+        Ok(changed)
+    }
+
+    /// Extract the tree at the base into `into` (`git archive | tar -x`).
+    pub fn extract(&self, into: &Path) -> Result<(), String> {
+        let archive = git(&self.root, &["archive", "--format=tar", &self.rev])?;
+        let mut tar = Command::new("tar")
+            .arg("-x")
+            .arg("-C")
+            .arg(into)
+            .stdin(std::process::Stdio::piped())
+            .spawn()
+            .map_err(|e| format!("cannot run tar: {e}"))?;
+        if let Some(stdin) = tar.stdin.as_mut() {
+            use std::io::Write;
+            stdin
+                .write_all(&archive)
+                .map_err(|e| format!("cannot extract {}: {e}", self.rev))?;
+        }
+        let status = tar.wait().map_err(|e| format!("tar failed: {e}"))?;
+        if !status.success() {
+            return Err(format!("cannot extract the tree at {}", self.rev));
+        }
+        Ok(())
+    }
+
+    /// `path` relative to the repository (canonicalised), if inside it.
+    pub fn relative(&self, path: &Path) -> Option<PathBuf> {
+        let canonical = std::fs::canonicalize(path).ok()?;
+        canonical
+            .strip_prefix(&self.root)
+            .ok()
+            .map(Path::to_path_buf)
+    }
+}
+
+/// New-file line numbers of every `+` hunk in a `--unified=0` diff.
+fn parse_unified_diff(diff: &str, root: &Path) -> ChangedLines {
+    let mut changed = ChangedLines::new();
+    let mut current: Option<PathBuf> = None;
+    for line in diff.lines() {
+        if let Some(name) = line.strip_prefix("+++ ") {
+            current = name.strip_prefix("b/").map(|n| root.join(n));
+            if let Some(path) = &current {
+                changed.insert(path.clone(), Some(BTreeSet::new()));
+            }
+        } else if let Some(hunk) = line.strip_prefix("@@ ") {
+            let (Some(path), Some((start, count))) = (&current, new_range(hunk)) else {
+                continue;
+            };
+            if let Some(Some(lines)) = changed.get_mut(path) {
+                lines.extend(start..start + count);
+            }
+        }
+    }
+    changed
+}
+
+/// `-a,b +c,d @@` → (c, d); a missing count means 1.
+fn new_range(hunk: &str) -> Option<(usize, usize)> {
+    let plus = hunk.split_whitespace().find(|p| p.starts_with('+'))?;
+    let mut parts = plus.trim_start_matches('+').split(',');
+    let start: usize = parts.next()?.parse().ok()?;
+    let count: usize = parts.next().map_or(Some(1), |c| c.parse().ok())?;
+    Some((start, count))
+}
+
+/// Keep only findings whose primary line was added or changed.
+pub fn keep_changed(
+    diagnostics: &mut Vec<Diagnostic>,
+    sources: &SourceMap,
+    changed: &ChangedLines,
+) {
+    diagnostics.retain(|d| {
+        let Some(file) = sources.get(d.primary.file) else {
+            return false;
+        };
+        let Ok(path) = std::fs::canonicalize(&file.path) else {
+            return false;
+        };
+        match changed.get(&path) {
+            Some(None) => true,
+            Some(Some(lines)) => {
+                let line = file.lines.line_of(d.primary.span.start) + 1;
+                lines.contains(&line)
+            }
+            None => false,
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hunks_give_new_line_numbers() {
+        let diff = "diff --git a/x.yml b/x.yml\n--- a/x.yml\n+++ b/x.yml\n@@ -3 +3 @@\n-a\n+b\n@@ -10,0 +11,2 @@\n+c\n+d\n@@ -20,2 +21,0 @@\n-e\n-f\n";
+        let changed = parse_unified_diff(diff, Path::new("/r"));
+        let lines = changed[&PathBuf::from("/r/x.yml")].clone().unwrap();
+        assert_eq!(lines.into_iter().collect::<Vec<_>>(), vec![3, 11, 12]);
+    }
+
+    #[test]
+    fn deleted_files_have_no_new_lines() {
+        let diff = "--- a/gone.yml\n+++ /dev/null\n@@ -1,2 +0,0 @@\n-a\n-b\n";
+        assert!(parse_unified_diff(diff, Path::new("/r")).is_empty());
+    }
+}

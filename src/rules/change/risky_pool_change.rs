@@ -1,0 +1,190 @@
+//! `risky-pool-change`: a pool setting changed since `--diff-base REV` in a way that
+//! cuts capacity or raises risk: the maximum shrank by `max-decrease-share` (25 %,
+//! heuristic) or more, or the acquire timeout grew past the declared request deadline.
+//! Where load is declared the message shows utilisation and P(timeout) before → after,
+//! and the change is an error when it makes a pool that carried the peak saturate or
+//! miss its wait target. This is the check that would have flagged the release that
+//! shrank the auth service's pool from 40 to 4.
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::capacity;
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::model::{human_duration, Model, Pool};
+use crate::rules::load::{number, pool_loads, probability, PoolLoad};
+use crate::rules::{key_of, Category, Inputs, RuleMeta, RuleOption, RuleOptions};
+use crate::source::FileId;
+
+static MAX_DECREASE_SHARE: RuleOption = RuleOption {
+    name: "max-decrease-share",
+    default: 0.25,
+    doc: "Share by which a pool maximum may shrink before the change is reported (heuristic).",
+};
+
+pub static META: RuleMeta = RuleMeta {
+    name: "risky-pool-change",
+    category: Category::Sizing,
+    default_severity: Severity::Warning,
+    inputs: Inputs::Engine,
+    summary: "A pool setting changed since --diff-base in a way that cuts capacity or raises risk.",
+    options: &[MAX_DECREASE_SHARE],
+};
+
+/// Registered so it can be selected, configured and explained; the comparison runs
+/// from the engine with both models (see [`compare`]).
+pub struct Rule;
+
+impl crate::rules::Rule for Rule {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, _model: &Model, _options: &RuleOptions, _out: &mut Vec<Diagnostic>) {}
+}
+
+/// A pool's identity across revisions: its file relative to the repository and name.
+type PoolKey = (PathBuf, String);
+
+/// Compare every pool of `after` (the working tree) with the same pool in `before`
+/// (the tree at `rev`). `relative` maps a model's file ids to repository paths.
+pub fn compare(
+    before: &Model,
+    before_path: &dyn Fn(FileId) -> Option<PathBuf>,
+    after: &Model,
+    after_path: &dyn Fn(FileId) -> Option<PathBuf>,
+    rev: &str,
+    options: &RuleOptions,
+) -> Vec<Diagnostic> {
+    let share = options.get(&MAX_DECREASE_SHARE).clamp(0.0, 1.0);
+    let old: BTreeMap<PoolKey, &Pool> = before
+        .pools
+        .iter()
+        .filter_map(|p| Some((key(p, before_path)?, p)))
+        .collect();
+    let loads: Vec<PoolLoad> = pool_loads(after);
+    let mut out = Vec::new();
+    for pool in &after.pools {
+        let Some(previous) = key(pool, after_path).and_then(|k| old.get(&k).copied()) else {
+            continue;
+        };
+        let load = loads.iter().find(|l| std::ptr::eq(l.pool, pool));
+        out.extend(shrunk_max(previous, pool, load, rev, share));
+        out.extend(longer_timeout(previous, pool, after, rev));
+    }
+    out
+}
+
+fn key(pool: &Pool, path: &dyn Fn(FileId) -> Option<PathBuf>) -> Option<PoolKey> {
+    let file = pool.max.location().or(pool.anchor)?.file;
+    Some((path(file)?, pool.name.clone()))
+}
+
+/// Utilisation and P(timeout) of `servers` connections under `load`.
+fn at_load(load: &PoolLoad, servers: u64, timeout: Option<Duration>) -> (f64, f64) {
+    let utilisation = load.offered / servers.max(1) as f64;
+    let p = match timeout.filter(|t| !t.is_zero()) {
+        _ if utilisation >= 1.0 => 1.0,
+        Some(t) => capacity::prob_wait_exceeds(servers, load.offered, t, load.hold).unwrap_or(1.0),
+        None => capacity::erlang_c(servers, load.offered).unwrap_or(1.0),
+    };
+    (utilisation, p)
+}
+
+fn shrunk_max(
+    before: &Pool,
+    after: &Pool,
+    load: Option<&PoolLoad>,
+    rev: &str,
+    share: f64,
+) -> Option<Diagnostic> {
+    let (&old, &new) = (before.max.get()?, after.max.get()?);
+    if old <= 0 || new >= old || ((old - new) as f64) < share * old as f64 {
+        return None;
+    }
+    let at = after.max.location().or(after.anchor)?;
+    let cut = (old - new) as f64 / old as f64 * 100.0;
+    let mut message = format!(
+        "the pool maximum went from {old} to {new} since {rev} (−{}%)",
+        number(cut)
+    );
+    let mut severity = Severity::Warning;
+    let mut help = format!("keep the pool at {old}, or declare the load in poollint.toml so the change can be checked against it");
+    if let Some(load) = load {
+        let timeout = after.acquire_timeout.get().copied();
+        let (u_old, p_old) = at_load(load, old as u64, before.acquire_timeout.get().copied());
+        let (u_new, p_new) = at_load(load, new as u64, timeout);
+        let target = load
+            .load
+            .max_wait_probability
+            .get()
+            .copied()
+            .unwrap_or(0.001);
+        message.push_str(&format!(
+            ": at the declared peak utilisation goes {}% → {}% and P(timeout) {} → {}",
+            number(u_old * 100.0),
+            number(u_new * 100.0),
+            probability(p_old),
+            probability(p_new)
+        ));
+        if (u_new >= 1.0 && u_old < 1.0) || (p_new > target && p_old <= target) {
+            severity = Severity::Error;
+            message.push_str(": the pool can no longer carry the peak");
+        }
+        let needed = timeout.filter(|t| !t.is_zero()).and_then(|t| {
+            capacity::smallest_pool_for_wait(load.offered, t, load.hold, target, 100_000)
+        });
+        if let Some(n) = needed {
+            help = format!(
+                "keep the pool maximum at least {n} (P(timeout) ≤ {} at the declared peak)",
+                probability(target)
+            );
+        }
+    }
+    Some(
+        Diagnostic::new(&META, severity, at, message)
+            .with_label(format!("was {old}"))
+            .with_help(help)
+            .with_key(key_of(&after.max, after, "maximum-pool-size"))
+            .with_fingerprint(format!("max:{old}->{new}")),
+    )
+}
+
+fn longer_timeout(before: &Pool, after: &Pool, model: &Model, rev: &str) -> Option<Diagnostic> {
+    let (&old, &new) = (before.acquire_timeout.get()?, after.acquire_timeout.get()?);
+    if new <= old && !(new.is_zero() && !old.is_zero()) {
+        return None;
+    }
+    let service = model.services.iter().find(|s| {
+        s.pools
+            .iter()
+            .any(|i| model.pools.get(*i).is_some_and(|p| std::ptr::eq(p, after)))
+    })?;
+    let deadline = *service.load.as_ref()?.request_timeout.as_ref()?.get()?;
+    let past = new.is_zero() || new >= deadline;
+    if !past || (!old.is_zero() && old >= deadline) {
+        return None;
+    }
+    let at = after.acquire_timeout.location().or(after.anchor)?;
+    let new_text = if new.is_zero() {
+        "infinite".to_owned()
+    } else {
+        human_duration(new)
+    };
+    Some(
+        Diagnostic::new(
+            &META,
+            Severity::Error,
+            at,
+            format!(
+                "the acquire timeout went from {} to {new_text} since {rev}, past the {} request deadline: threads now wait for connections after their callers gave up",
+                human_duration(old),
+                human_duration(deadline)
+            ),
+        )
+        .with_label(format!("was {}", human_duration(old)))
+        .with_help(format!("keep the acquire timeout below {}", human_duration(deadline)))
+        .with_key(key_of(&after.acquire_timeout, after, "connection-timeout"))
+        .with_fingerprint(format!("timeout:{}->{}", old.as_millis(), new.as_millis())),
+    )
+}
