@@ -152,7 +152,9 @@ fn shrunk_max(
 
 fn longer_timeout(before: &Pool, after: &Pool, model: &Model, rev: &str) -> Option<Diagnostic> {
     let (&old, &new) = (before.acquire_timeout.get()?, after.acquire_timeout.get()?);
-    if new <= old && !(new.is_zero() && !old.is_zero()) {
+    // Zero means "wait forever", the longest timeout of all.
+    let became_infinite = new.is_zero() && !old.is_zero();
+    if new <= old && !became_infinite {
         return None;
     }
     let service = model.services.iter().find(|s| {
