@@ -205,7 +205,7 @@ fn load(
     max: u64,
 ) -> Loaded {
     let content = catch_unwind(AssertUnwindSafe(|| {
-        read_and_parse(path, format, stdin, max)
+        read_and_parse(path, reader, format, stdin, max)
     }))
     .unwrap_or_else(|_| {
         Err((
@@ -224,6 +224,7 @@ fn load(
 /// Err((kind, message)); kind "internal" marks poollint's own failures.
 fn read_and_parse(
     path: &Path,
+    reader: &dyn Reader,
     format: Format,
     stdin: Option<&str>,
     max: u64,
@@ -234,6 +235,9 @@ fn read_and_parse(
     };
     let (text, encoding) = source::decode(&bytes, format == Format::Properties)
         .map_err(|e| ("decode".to_owned(), e.message))?;
+    if !reader.accepts(&text) {
+        return Err((SKIPPED.to_owned(), String::new()));
+    }
     let doc = syntax::parse(format, &text);
     Ok((text, encoding, doc))
 }
@@ -255,6 +259,9 @@ fn read_limited(path: &Path, max: u64) -> Result<Vec<u8>, (String, String)> {
     }
     std::fs::read(path).map_err(|e| ("io".to_owned(), format!("cannot read file: {e}")))
 }
+
+/// The error kind of a file its reader does not accept: dropped without a trace.
+const SKIPPED: &str = "skipped";
 
 /// Give every loaded file its id and turn read and syntax problems into `parse-error`s.
 fn register(loaded: Vec<Loaded>, report: &mut Report) -> Vec<(&'static dyn Reader, ParsedFile)> {
@@ -282,6 +289,7 @@ fn register(loaded: Vec<Loaded>, report: &mut Report) -> Vec<(&'static dyn Reade
                     },
                 ));
             }
+            Err((kind, _)) if kind == SKIPPED => {}
             Err((kind, message)) => {
                 let id = report
                     .sources
@@ -322,7 +330,7 @@ fn build_model(parsed: &[(&'static dyn Reader, ParsedFile)], report: &mut Report
     for reader in ecosystems::readers() {
         let files: Vec<&ParsedFile> = parsed
             .iter()
-            .filter(|(r, _)| std::ptr::addr_eq(*r, *reader))
+            .filter(|(r, _)| r.ecosystem() == reader.ecosystem())
             .map(|(_, f)| f)
             .collect();
         if files.is_empty() {
@@ -456,7 +464,7 @@ fn redact(model: &Model, report: &mut Report) {
             .push(secret.location.span);
         if let Some(file) = report.sources.get(secret.location.file) {
             let text = file.slice(secret.location.span);
-            if text.chars().count() >= MIN_SCRUBBED_SECRET {
+            if text.chars().count() >= MIN_SCRUBBED_SECRET && !is_placeholder_secret(text) {
                 texts.push(text.to_owned());
             }
         }
@@ -484,12 +492,56 @@ fn redact(model: &Model, report: &mut Report) {
 /// and numbers. Rules never put secret values in messages; this is a second line.
 const MIN_SCRUBBED_SECRET: usize = 4;
 
+/// Sample values such as `password: password` are not secrets, and scrubbing them would
+/// mangle every message that says "password" ("spring.datasource.**** holds …"). The
+/// file snippets still mask them; only the message scrub skips them.
+fn is_placeholder_secret(text: &str) -> bool {
+    const PLACEHOLDERS: &[&str] = &[
+        "password",
+        "passwd",
+        "pass",
+        "secret",
+        "changeme",
+        "change-me",
+        "postgres",
+        "mysql",
+        "root",
+        "admin",
+        "test",
+        "example",
+        "literal",
+        "default",
+    ];
+    PLACEHOLDERS.iter().any(|p| p.eq_ignore_ascii_case(text))
+}
+
+/// Replace each secret in `text` by `****`, except where it is part of a longer
+/// identifier or key (`spring.datasource.druid.password` when the password is `druid`).
 fn scrub(text: &mut String, secrets: &[String]) {
     for secret in secrets {
         if text.contains(secret.as_str()) {
-            *text = text.replace(secret.as_str(), "****");
+            *text = replace_whole(text, secret);
         }
     }
+}
+
+fn replace_whole(text: &str, secret: &str) -> String {
+    let is_word = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || "_.-".contains(c));
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find(secret) {
+        let before = rest[..at].chars().next_back();
+        let after = rest[at + secret.len()..].chars().next();
+        out.push_str(&rest[..at]);
+        if is_word(before) || is_word(after) {
+            out.push_str(secret);
+        } else {
+            out.push_str("****");
+        }
+        rest = &rest[at + secret.len()..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// Deterministic order (path, position, rule, message); one diagnostic per rule and

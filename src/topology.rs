@@ -137,6 +137,7 @@ fn merge_database(
     let mut database = found.unwrap_or_else(|| default_database(engine, anchor));
     database.name = declared.name.value.clone();
     database.engine = engine;
+    database.declared = true;
     let set = |d: &Option<Declared<i64>>| d.as_ref().map(|d| manifest_setting(d, manifest));
     if let Some(max) = set(&declared.max_connections) {
         database.max_connections = max;
@@ -185,6 +186,7 @@ fn default_database(engine: Engine, anchor: Location) -> Database {
         idle_in_transaction_session_timeout: None,
         idle_session_timeout: None,
         wait_timeout: None,
+        declared: true,
     }
 }
 

@@ -1,7 +1,9 @@
 //! Ecosystem readers: each recognises its files and reads them into model facts,
 //! applying its library's key normalisation, units and defaults. One file each.
 
+pub mod compose;
 pub mod connection_string;
+pub mod kubernetes;
 pub mod spring;
 
 use std::path::{Path, PathBuf};
@@ -24,6 +26,11 @@ pub trait Reader: Sync {
     fn ecosystem(&self) -> Ecosystem;
     /// The format to parse `path` with, when this ecosystem reads such files.
     fn recognise(&self, path: &Path) -> Option<Format>;
+    /// Whether a recognised file's text is really this ecosystem's (generic names such
+    /// as `*.yaml` need a look inside). Files refused here are skipped silently.
+    fn accepts(&self, _text: &str) -> bool {
+        true
+    }
     /// Read this ecosystem's files (all of them at once: some facts span files, such
     /// as Spring's `application.yml` and `application-prod.yml`).
     fn read(&self, files: &[&ParsedFile], sources: &SourceMap) -> Model;
@@ -32,7 +39,7 @@ pub trait Reader: Sync {
 /// Every reader, in the order files are offered to them (the first that recognises a
 /// file reads it).
 pub fn readers() -> &'static [&'static dyn Reader] {
-    static READERS: &[&dyn Reader] = &[&spring::Spring];
+    static READERS: &[&dyn Reader] = &[&spring::Spring, &compose::Compose, &kubernetes::Kubernetes];
     READERS
 }
 

@@ -328,6 +328,8 @@ pub struct Database {
     pub idle_session_timeout: Option<Setting<Duration>>,
     /// MySQL `wait_timeout`.
     pub wait_timeout: Option<Setting<Duration>>,
+    /// Declared in `poollint.toml` (not only found in a file).
+    pub declared: bool,
 }
 
 /// A connection pooler (PgBouncer) in front of a database.

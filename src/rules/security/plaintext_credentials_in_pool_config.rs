@@ -24,10 +24,34 @@ impl crate::rules::Rule for Rule {
     }
 
     fn check(&self, model: &Model, _options: &RuleOptions, out: &mut Vec<Diagnostic>) {
-        for secret in model.secrets.iter().filter(|s| s.literal) {
+        for secret in model
+            .secrets
+            .iter()
+            .filter(|s| s.literal && is_database_key(&s.key))
+        {
             out.push(diagnostic(secret));
         }
     }
+}
+
+/// Passwords of databases and their pools. Mail, Redis or LDAP passwords are masked in
+/// every output like any secret, but they are not this rule's business: reporting them
+/// would be noise a pool linter cannot defend.
+fn is_database_key(key: &str) -> bool {
+    const NOT_DATABASE: &[&str] = &[
+        "mail",
+        "redis",
+        "ldap",
+        "rabbitmq",
+        "kafka",
+        "security",
+        "mongodb",
+        "elasticsearch",
+    ];
+    let lower = key.to_ascii_lowercase();
+    !lower
+        .split(['.', '_', '-'])
+        .any(|segment| NOT_DATABASE.contains(&segment))
 }
 
 fn diagnostic(secret: &Secret) -> Diagnostic {

@@ -210,8 +210,18 @@ fn member<'m>(model: &'m Model, database: &Database, service: &'m Service) -> Op
     let inferred_link = match &service.connects_to {
         Some(target) if *target == database.name => None,
         Some(_) => return None,
-        // Only an unambiguous topology is inferred: one database, no pooler.
-        None if model.databases.len() == 1 && model.poolers.is_empty() => Some("the only database"),
+        // Only an unambiguous topology is inferred: one database, no pooler, and either
+        // a manifest declaring it or the service's files below the database's file
+        // (an app next to its compose file).
+        None if model.databases.len() == 1 && model.poolers.is_empty() => {
+            if database.declared {
+                Some("the only database")
+            } else if same_tree(model, database, service) {
+                Some("the only database, defined next to the service's files")
+            } else {
+                return None;
+            }
+        }
         None => return None,
     };
     let pools: Vec<&Pool> = service
@@ -258,6 +268,24 @@ fn member<'m>(model: &'m Model, database: &Database, service: &'m Service) -> Op
         replicas,
         inferred_link,
     })
+}
+
+/// True when the service's pool files lie in the directory tree of the file that
+/// defines the database.
+fn same_tree(model: &Model, database: &Database, service: &Service) -> bool {
+    let Some(db_file) = database.max_connections.origin.location().map(|l| l.file) else {
+        return false;
+    };
+    let Some(dir) = model.sources.get(db_file).and_then(|f| f.path.parent()) else {
+        return false;
+    };
+    service
+        .pools
+        .iter()
+        .filter_map(|i| model.pools.get(*i))
+        .filter_map(|p| p.anchor.or(p.max.location()))
+        .filter_map(|l| model.sources.get(l.file))
+        .any(|f| f.path.starts_with(dir))
 }
 
 /// Where a topology diagnostic points: the largest member's pool max, else the

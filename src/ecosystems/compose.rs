@@ -1,0 +1,267 @@
+//! docker-compose files: every service becomes a [`Service`] with its `deploy.replicas`
+//! (default 1), and a service running the `postgres` image becomes a [`Database`] whose
+//! `max_connections` and `superuser_reserved_connections` come from `-c name=value`
+//! flags in its `command` (string or list form), with spans inside the command, or
+//! PostgreSQL's defaults (100 and 3, rules-catalogue §1.3 [PG-CONN]). Merge keys and
+//! anchors (`<<: *common`) are followed.
+//!
+//! Not read yet: `environment` pool variables, durations in `-c` flags.
+
+use std::path::Path;
+
+use super::{file_name, ParsedFile, Reader};
+use crate::model::{
+    Database, Deployment, Ecosystem, Engine, Location, Model, Origin, Service, Setting, Val,
+};
+use crate::source::{FileId, SourceMap, Span};
+use crate::syntax::{Document, Format, NodeId};
+
+pub struct Compose;
+
+const POSTGRES_MAX_CONNECTIONS: i64 = 100;
+const POSTGRES_SUPERUSER_RESERVED: i64 = 3;
+const PG_DOC: &str = "https://www.postgresql.org/docs/current/runtime-config-connection.html";
+
+impl Reader for Compose {
+    fn ecosystem(&self) -> Ecosystem {
+        Ecosystem::Compose
+    }
+
+    fn recognise(&self, path: &Path) -> Option<Format> {
+        let name = file_name(path)?;
+        let yaml = name.ends_with(".yml") || name.ends_with(".yaml");
+        let compose = name.starts_with("docker-compose") || name.starts_with("compose.");
+        (yaml && compose).then_some(Format::Yaml)
+    }
+
+    fn read(&self, files: &[&ParsedFile], sources: &SourceMap) -> Model {
+        let mut model = Model::default();
+        for file in files {
+            let Some(root) = file.doc.roots.first().copied() else {
+                continue;
+            };
+            let Some(services) = file.doc.get(root, "services") else {
+                continue;
+            };
+            for entry in file.doc.entries(services) {
+                let text = sources.get(file.id).map_or("", |f| &f.text);
+                let reader = ServiceReader {
+                    doc: &file.doc,
+                    text,
+                    file: file.id,
+                    key: entry.key,
+                    node: entry.value,
+                };
+                model.services.extend(reader.service());
+                model.databases.extend(reader.database());
+            }
+        }
+        model
+    }
+}
+
+struct ServiceReader<'a> {
+    doc: &'a Document,
+    /// The file's text, to place `-c` flags inside a command string.
+    text: &'a str,
+    file: FileId,
+    key: NodeId,
+    node: NodeId,
+}
+
+impl ServiceReader<'_> {
+    fn name(&self) -> Option<&str> {
+        self.doc.text(self.key)
+    }
+
+    fn location(&self, span: Span) -> Location {
+        Location {
+            file: self.file,
+            span,
+        }
+    }
+
+    fn service(&self) -> Option<Service> {
+        let name = self.name()?.to_owned();
+        let replicas_node = self
+            .doc
+            .get(self.node, "deploy")
+            .and_then(|d| self.doc.get(d, "replicas"));
+        let replicas = match replicas_node {
+            Some(node) => Setting {
+                value: match self.doc.text(node).and_then(|t| t.parse::<i64>().ok()) {
+                    Some(v) if v >= 0 => Val::Known(v),
+                    _ => Val::Invalid {
+                        raw: self.doc.text(node).unwrap_or("").to_owned(),
+                        reason: "deploy.replicas must be a whole number".into(),
+                    },
+                },
+                origin: Origin::File {
+                    file: self.file,
+                    span: self.doc.span(node),
+                    key: format!("services.{name}.deploy.replicas"),
+                    via: None,
+                },
+            },
+            None => Setting {
+                value: Val::Known(1),
+                origin: Origin::Default {
+                    library: "Compose",
+                    doc: "https://docs.docker.com/reference/compose-file/deploy/#replicas",
+                    anchor: Some(self.location(self.doc.span(self.key))),
+                },
+            },
+        };
+        Some(Service {
+            name,
+            ecosystem: Ecosystem::Compose,
+            pools: Vec::new(),
+            threads: None,
+            processes: None,
+            deployment: Some(Deployment {
+                replicas: Some(replicas),
+                location: Some(self.location(self.doc.span(self.key))),
+                ..Deployment::default()
+            }),
+            load: None,
+            connects_to: None,
+            jpa: None,
+        })
+    }
+
+    fn database(&self) -> Option<Database> {
+        let image = self
+            .doc
+            .get(self.node, "image")
+            .and_then(|i| self.doc.text(i))?;
+        let base = image.rsplit('/').next().unwrap_or(image);
+        if !(base == "postgres" || base.starts_with("postgres:")) {
+            return None;
+        }
+        let name = self.name()?.to_owned();
+        let flags = self.flags();
+        let setting = |flag: &str, default: i64| -> Setting<i64> {
+            match flags.iter().find(|f| f.name == flag) {
+                Some(f) => Setting {
+                    value: match f.value.parse::<i64>() {
+                        Ok(v) => Val::Known(v),
+                        Err(_) => Val::Invalid {
+                            raw: f.value.clone(),
+                            reason: format!("{flag} must be a whole number"),
+                        },
+                    },
+                    origin: Origin::File {
+                        file: self.file,
+                        span: f.value_span,
+                        key: format!("services.{name}.command.{flag}"),
+                        via: None,
+                    },
+                },
+                None => Setting {
+                    value: Val::Known(default),
+                    origin: Origin::Default {
+                        library: "PostgreSQL",
+                        doc: PG_DOC,
+                        anchor: Some(self.location(self.doc.span(self.key))),
+                    },
+                },
+            }
+        };
+        Some(Database {
+            max_connections: setting("max_connections", POSTGRES_MAX_CONNECTIONS),
+            superuser_reserved_connections: Some(setting(
+                "superuser_reserved_connections",
+                POSTGRES_SUPERUSER_RESERVED,
+            )),
+            name,
+            engine: Engine::Postgres,
+            reserved_connections: None,
+            cores: None,
+            other_clients: None,
+            statement_timeout: None,
+            idle_in_transaction_session_timeout: None,
+            idle_session_timeout: None,
+            wait_timeout: None,
+            declared: false,
+        })
+    }
+
+    /// `-c name=value` flags of `command`, with the value's span in the file.
+    fn flags(&self) -> Vec<Flag> {
+        let Some(command) = self.doc.get(self.node, "command") else {
+            return Vec::new();
+        };
+        let words: Vec<(String, Span)> = match self.doc.seq(command) {
+            Some(items) => items
+                .iter()
+                .filter_map(|i| Some((self.doc.text(*i)?.to_owned(), self.doc.span(*i))))
+                .collect(),
+            None => self.split_command(command),
+        };
+        postgres_flags(&words)
+    }
+
+    /// Split a string `command` into words with spans, when the raw text equals the
+    /// value (plain or simply quoted); otherwise every word gets the whole span.
+    fn split_command(&self, node: NodeId) -> Vec<(String, Span)> {
+        let Some(text) = self.doc.text(node) else {
+            return Vec::new();
+        };
+        let span = self.doc.span(node);
+        let raw = self.text.get(span.start..span.end);
+        let base = raw
+            .and_then(|r| r.find(text))
+            .map(|offset| span.start + offset);
+        let mut words = Vec::new();
+        let mut cursor = 0;
+        for word in text.split_whitespace() {
+            let at = text[cursor..].find(word).map_or(cursor, |i| cursor + i);
+            cursor = at + word.len();
+            let word_span = match base {
+                Some(b) => Span::new(b + at, b + at + word.len()),
+                None => span,
+            };
+            words.push((word.to_owned(), word_span));
+        }
+        words
+    }
+}
+
+struct Flag {
+    name: String,
+    value: String,
+    value_span: Span,
+}
+
+/// `-c name=value` and `-c`, `name=value` pairs from command words.
+fn postgres_flags(words: &[(String, Span)]) -> Vec<Flag> {
+    let mut flags = Vec::new();
+    let mut iter = words.iter().peekable();
+    while let Some((word, span)) = iter.next() {
+        let setting = match word.strip_prefix("-c") {
+            Some("") => iter.next().cloned(),
+            Some(rest) => Some((rest.to_owned(), Span::new(span.start + 2, span.end))),
+            None => word
+                .strip_prefix("--")
+                .map(|rest| (rest.to_owned(), Span::new(span.start + 2, span.end))),
+        };
+        let Some((setting, setting_span)) = setting else {
+            continue;
+        };
+        let Some((name, value)) = setting.split_once('=') else {
+            continue;
+        };
+        let value_start = setting_span.start + name.len() + 1;
+        let value_span = if setting_span.end - setting_span.start == setting.len() {
+            Span::new(value_start, setting_span.end)
+        } else {
+            setting_span
+        };
+        flags.push(Flag {
+            name: name.replace('-', "_"),
+            value: value.to_owned(),
+            value_span,
+        });
+    }
+    flags
+}

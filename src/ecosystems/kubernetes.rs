@@ -1,0 +1,365 @@
+//! Kubernetes manifests: Deployments and StatefulSets (replicas, rolling-update surge and
+//! unavailable, termination grace period, liveness and readiness probes) and the
+//! HorizontalPodAutoscalers that scale them. Facts and defaults: rules-catalogue §1.11
+//! [K8S-DEPLOY] [K8S-HPA] [K8S-POD-TERM].
+//!
+//! Any `*.yaml`/`*.yml` not claimed by a more specific reader is offered here; only files
+//! whose text has `apiVersion` and `kind` are read, and Helm templates (`{{ }}`) are
+//! skipped: they are not YAML before rendering.
+//!
+//! Not read yet (documented in README): container `env` feeding Spring or Rails pools,
+//! ConfigMaps embedding `application.yml` or `postgresql.conf`, postgres `-c` flags in
+//! container args.
+
+use std::path::Path;
+use std::time::Duration;
+
+use super::{file_name, ParsedFile, Reader};
+use crate::capacity::{self, IntOrPercent};
+use crate::model::{Deployment, Ecosystem, Location, Model, Origin, Service, Setting, Val};
+use crate::source::{FileId, SourceMap};
+use crate::syntax::{Document, Format, NodeId};
+
+pub struct Kubernetes;
+
+/// Kubernetes' default `maxSurge` and `maxUnavailable` [K8S-DEPLOY].
+const DEFAULT_ROLLOUT_PERCENT: u64 = 25;
+/// Default `terminationGracePeriodSeconds` [K8S-POD-TERM].
+const DEFAULT_GRACE_SECONDS: u64 = 30;
+const DOC: &str = "https://kubernetes.io/docs/concepts/workloads/controllers/deployment/";
+
+impl Reader for Kubernetes {
+    fn ecosystem(&self) -> Ecosystem {
+        Ecosystem::Kubernetes
+    }
+
+    fn recognise(&self, path: &Path) -> Option<Format> {
+        let name = file_name(path)?;
+        (name.ends_with(".yaml") || name.ends_with(".yml")).then_some(Format::Yaml)
+    }
+
+    fn accepts(&self, text: &str) -> bool {
+        text.contains("apiVersion") && text.contains("kind") && !text.contains("{{")
+    }
+
+    fn read(&self, files: &[&ParsedFile], _sources: &SourceMap) -> Model {
+        let mut model = Model::default();
+        let mut autoscalers = Vec::new();
+        for file in files {
+            for object in objects(&file.doc) {
+                let reader = ObjectReader {
+                    doc: &file.doc,
+                    file: file.id,
+                    object,
+                };
+                match reader.text(&["kind"]) {
+                    Some("Deployment" | "StatefulSet") => model.services.extend(reader.workload()),
+                    Some("HorizontalPodAutoscaler") => autoscalers.extend(reader.autoscaler()),
+                    _ => {}
+                }
+            }
+        }
+        for hpa in autoscalers {
+            apply_autoscaler(&mut model, hpa);
+        }
+        model
+    }
+}
+
+/// Every object of a file: each document's root, and the items of `kind: List`.
+fn objects(doc: &Document) -> Vec<NodeId> {
+    let mut out = Vec::new();
+    for root in &doc.roots {
+        let is_list = doc.get(*root, "kind").and_then(|k| doc.text(k)) == Some("List");
+        match doc.get(*root, "items").and_then(|items| doc.seq(items)) {
+            Some(items) if is_list => out.extend(items.iter().copied()),
+            _ => out.push(*root),
+        }
+    }
+    out.into_iter().filter(|o| doc.is_map(*o)).collect()
+}
+
+/// A HorizontalPodAutoscaler and what it scales.
+struct Autoscaler {
+    target_kind: String,
+    target_name: String,
+    namespace: Option<String>,
+    min: Option<Setting<i64>>,
+    max: Option<Setting<i64>>,
+}
+
+struct ObjectReader<'a> {
+    doc: &'a Document,
+    file: FileId,
+    object: NodeId,
+}
+
+impl ObjectReader<'_> {
+    fn node(&self, path: &[&str]) -> Option<NodeId> {
+        path.iter()
+            .try_fold(self.object, |node, key| self.doc.get(node, key))
+    }
+
+    fn text(&self, path: &[&str]) -> Option<&str> {
+        self.doc.text(self.node(path)?)
+    }
+
+    fn location(&self, node: NodeId) -> Location {
+        Location {
+            file: self.file,
+            span: self.doc.span(node),
+        }
+    }
+
+    fn written<T>(&self, node: NodeId, path: &[&str], value: T) -> Setting<T> {
+        Setting {
+            value: Val::Known(value),
+            origin: Origin::File {
+                file: self.file,
+                span: self.doc.span(node),
+                key: path.join("."),
+                via: None,
+            },
+        }
+    }
+
+    fn default<T>(&self, value: T, anchor: Option<NodeId>) -> Setting<T> {
+        Setting {
+            value: Val::Known(value),
+            origin: Origin::Default {
+                library: "Kubernetes",
+                doc: DOC,
+                anchor: anchor.map(|a| self.location(a)),
+            },
+        }
+    }
+
+    /// A whole-number field, or Invalid with the reason.
+    fn count(&self, path: &[&str]) -> Option<Setting<i64>> {
+        let node = self.node(path)?;
+        let text = self.doc.text(node)?;
+        let value = match text.parse::<i64>() {
+            Ok(v) if v >= 0 => Val::Known(v),
+            _ => Val::Invalid {
+                raw: text.to_owned(),
+                reason: format!("{} must be a whole number", path.join(".")),
+            },
+        };
+        Some(Setting {
+            value,
+            origin: self.written(node, path, ()).origin,
+        })
+    }
+
+    fn workload(&self) -> Option<Service> {
+        let name_node = self.node(&["metadata", "name"])?;
+        let name = self.doc.text(name_node)?.to_owned();
+        let spec = self.node(&["spec"]);
+        let replicas = self
+            .count(&["spec", "replicas"])
+            .unwrap_or_else(|| self.default(1, spec));
+        let steady = replicas.get().copied().unwrap_or(1).max(0) as u64;
+        let (max_surge, max_unavailable) = self.rollout(steady).unwrap_or((None, None));
+        let grace = self
+            .count(&["spec", "template", "spec", "terminationGracePeriodSeconds"])
+            .map(|s| seconds(s))
+            .unwrap_or_else(|| self.default(Duration::from_secs(DEFAULT_GRACE_SECONDS), spec));
+        let deployment = Deployment {
+            replicas: Some(replicas),
+            max_replicas: None,
+            min_replicas: None,
+            max_surge,
+            max_unavailable,
+            termination_grace: Some(grace),
+            liveness_probe: self.probe("livenessProbe"),
+            readiness_probe: self.probe("readinessProbe"),
+            location: Some(self.location(name_node)),
+        };
+        Some(Service {
+            name: self.qualified(&name),
+            ecosystem: Ecosystem::Kubernetes,
+            pools: Vec::new(),
+            threads: None,
+            processes: None,
+            deployment: Some(deployment),
+            load: None,
+            connects_to: None,
+            jpa: None,
+        })
+    }
+
+    /// `namespace/name`, or `name` in the default namespace.
+    fn qualified(&self, name: &str) -> String {
+        match self.text(&["metadata", "namespace"]) {
+            Some(ns) => format!("{ns}/{name}"),
+            None => name.to_owned(),
+        }
+    }
+
+    /// Absolute surge (rounded up) and unavailable (rounded down) pods of a rolling
+    /// update; None for `Recreate` and for StatefulSets (no surge).
+    #[allow(clippy::type_complexity)]
+    fn rollout(&self, replicas: u64) -> Option<(Option<Setting<i64>>, Option<Setting<i64>>)> {
+        if self.text(&["kind"]) != Some("Deployment") {
+            return None;
+        }
+        if self.text(&["spec", "strategy", "type"]) == Some("Recreate") {
+            return None;
+        }
+        let surge = self.rollout_field("maxSurge", replicas, true);
+        let unavailable = self.rollout_field("maxUnavailable", replicas, false);
+        Some((Some(surge), Some(unavailable)))
+    }
+
+    fn rollout_field(&self, field: &str, replicas: u64, round_up: bool) -> Setting<i64> {
+        let path = ["spec", "strategy", "rollingUpdate", field];
+        let default = IntOrPercent::Percent(DEFAULT_ROLLOUT_PERCENT);
+        let absolute = |value: IntOrPercent| {
+            let count = if round_up {
+                capacity::surge_count(value, replicas)
+            } else {
+                capacity::unavailable_count(value, replicas)
+            };
+            i64::try_from(count).unwrap_or(i64::MAX)
+        };
+        match self.node(&path) {
+            Some(node) => match self.doc.text(node).and_then(capacity::parse_int_or_percent) {
+                Some(value) => self.written(node, &path, absolute(value)),
+                None => Setting {
+                    value: Val::Invalid {
+                        raw: self.doc.text(node).unwrap_or("").to_owned(),
+                        reason: format!("{field} must be a whole number or a percentage"),
+                    },
+                    origin: self.written(node, &path, ()).origin,
+                },
+            },
+            None => self.default(absolute(default), self.node(&["spec"])),
+        }
+    }
+
+    /// The first container's probe as `GET /path`, `exec: cmd …` or `tcp`.
+    fn probe(&self, which: &str) -> Option<Setting<String>> {
+        let containers = self.node(&["spec", "template", "spec", "containers"])?;
+        let container = *self.doc.seq(containers)?.first()?;
+        let probe = self.doc.get(container, which)?;
+        if let Some(path) = self
+            .doc
+            .get(probe, "httpGet")
+            .and_then(|h| self.doc.get(h, "path"))
+        {
+            let text = format!("GET {}", self.doc.text(path).unwrap_or("/"));
+            return Some(self.written(path, &[which, "httpGet", "path"], text));
+        }
+        if let Some(command) = self
+            .doc
+            .get(probe, "exec")
+            .and_then(|e| self.doc.get(e, "command"))
+        {
+            let parts: Vec<&str> = match self.doc.seq(command) {
+                Some(items) => items.iter().filter_map(|i| self.doc.text(*i)).collect(),
+                None => self.doc.text(command).into_iter().collect(),
+            };
+            return Some(self.written(
+                command,
+                &[which, "exec", "command"],
+                format!("exec: {}", parts.join(" ")),
+            ));
+        }
+        Some(self.written(probe, &[which], "tcp".to_owned()))
+    }
+
+    fn autoscaler(&self) -> Option<Autoscaler> {
+        Some(Autoscaler {
+            target_kind: self.text(&["spec", "scaleTargetRef", "kind"])?.to_owned(),
+            target_name: self.text(&["spec", "scaleTargetRef", "name"])?.to_owned(),
+            namespace: self.text(&["metadata", "namespace"]).map(str::to_owned),
+            min: self.count(&["spec", "minReplicas"]),
+            max: self.count(&["spec", "maxReplicas"]),
+        })
+    }
+}
+
+fn seconds(setting: Setting<i64>) -> Setting<Duration> {
+    Setting {
+        value: match setting.value {
+            Val::Known(s) => Val::Known(Duration::from_secs(s.max(0) as u64)),
+            Val::Unknown { reason } => Val::Unknown { reason },
+            Val::Invalid { raw, reason } => Val::Invalid { raw, reason },
+        },
+        origin: setting.origin,
+    }
+}
+
+/// Give the autoscaler's bounds to the workload it targets (same namespace and name).
+fn apply_autoscaler(model: &mut Model, hpa: Autoscaler) {
+    if !matches!(hpa.target_kind.as_str(), "Deployment" | "StatefulSet") {
+        return;
+    }
+    let name = match &hpa.namespace {
+        Some(ns) => format!("{ns}/{}", hpa.target_name),
+        None => hpa.target_name.clone(),
+    };
+    let target = model.services.iter_mut().find(|s| s.name == name);
+    if let Some(deployment) = target.and_then(|s| s.deployment.as_mut()) {
+        deployment.max_replicas = hpa.max;
+        deployment.min_replicas = hpa.min;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::{Encoding, SourceMap};
+
+    fn read(text: &str) -> Model {
+        let mut sources = SourceMap::default();
+        let id = sources.add(Path::new("deploy.yaml"), text.to_owned(), Encoding::Utf8);
+        let file = ParsedFile {
+            id,
+            path: "deploy.yaml".into(),
+            format: Format::Yaml,
+            doc: crate::syntax::parse(Format::Yaml, text),
+        };
+        Kubernetes.read(&[&file], &sources)
+    }
+
+    const DEPLOYMENT: &str = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 10\n  template:\n    spec:\n      containers:\n        - name: web\n          livenessProbe:\n            httpGet:\n              path: /actuator/health\n---\napiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata:\n  name: web\nspec:\n  scaleTargetRef:\n    kind: Deployment\n    name: web\n  maxReplicas: 20\n";
+
+    #[test]
+    fn default_rollout_rounds_surge_up_and_unavailable_down() {
+        let model = read(DEPLOYMENT);
+        let deployment = model.services[0].deployment.as_ref().unwrap();
+        assert_eq!(deployment.replicas.as_ref().unwrap().get(), Some(&10));
+        // 25 % of 10 = 2.5: surge 3, unavailable 2 (catalogue V9).
+        assert_eq!(deployment.max_surge.as_ref().unwrap().get(), Some(&3));
+        assert_eq!(deployment.max_unavailable.as_ref().unwrap().get(), Some(&2));
+        assert_eq!(deployment.max_replicas.as_ref().unwrap().get(), Some(&20));
+        assert_eq!(
+            deployment
+                .liveness_probe
+                .as_ref()
+                .unwrap()
+                .get()
+                .map(String::as_str),
+            Some("GET /actuator/health")
+        );
+    }
+
+    #[test]
+    fn recreate_has_no_surge_and_explicit_values_are_read() {
+        let model = read("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: a\nspec:\n  strategy:\n    type: Recreate\n");
+        let deployment = model.services[0].deployment.as_ref().unwrap();
+        assert!(deployment.max_surge.is_none());
+        let model = read("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: a\nspec:\n  replicas: 4\n  strategy:\n    rollingUpdate:\n      maxSurge: 1\n      maxUnavailable: 0\n");
+        let deployment = model.services[0].deployment.as_ref().unwrap();
+        assert_eq!(deployment.max_surge.as_ref().unwrap().get(), Some(&1));
+        assert_eq!(deployment.max_unavailable.as_ref().unwrap().get(), Some(&0));
+    }
+
+    #[test]
+    fn helm_templates_and_other_yaml_are_not_accepted() {
+        assert!(!Kubernetes.accepts("apiVersion: v1\nkind: Service\nname: {{ .Values.name }}\n"));
+        assert!(!Kubernetes.accepts("jobs:\n  build:\n    runs-on: ubuntu-latest\n"));
+        assert!(Kubernetes.accepts(DEPLOYMENT));
+    }
+}
