@@ -162,7 +162,7 @@ impl ObjectReader<'_> {
         let (max_surge, max_unavailable) = self.rollout(steady).unwrap_or((None, None));
         let grace = self
             .count(&["spec", "template", "spec", "terminationGracePeriodSeconds"])
-            .map(|s| seconds(s))
+            .map(seconds)
             .unwrap_or_else(|| self.default(Duration::from_secs(DEFAULT_GRACE_SECONDS), spec));
         let deployment = Deployment {
             replicas: Some(replicas),
