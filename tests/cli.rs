@@ -449,3 +449,26 @@ fn diff_base_reports_only_findings_on_changed_lines() {
         .stdout(predicate::str::contains("hikari-keepalive-invalid"))
         .stdout(predicate::str::contains("hikari-max-lifetime-below-minimum").not());
 }
+
+#[test]
+fn compose_postgres_next_to_an_app_is_inferred_without_a_manifest() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(
+        dir.path().join("docker-compose.yml"),
+        "services:\n  db:\n    image: postgres:16\n    command: postgres -c max_connections=20\n  app:\n    build: ./app\n",
+    )
+    .expect("write compose");
+    std::fs::create_dir_all(dir.path().join("app")).expect("mkdir");
+    std::fs::write(
+        dir.path().join("app/application.yml"),
+        "spring:\n  datasource:\n    hikari:\n      maximum-pool-size: 30\n",
+    )
+    .expect("write app");
+    poollint()
+        .args(["check", "-f", "json", "--select", "fleet-exceeds-db-slots"])
+        .arg(dir.path())
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("connects-to inferred: the only database, defined next to the service's files"))
+        .stdout(predicate::str::contains("max_connections 20"));
+}
