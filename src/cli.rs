@@ -300,6 +300,11 @@ fn handle_baseline(
     Ok(())
 }
 
+/// GitHub Actions turns `::error` lines in the log into annotations on the diff.
+fn in_github_actions() -> bool {
+    std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true")
+}
+
 fn exit_code(report: &engine::Report, fail_on: FailOn) -> ExitCode {
     for error in &report.internal_errors {
         eprintln!("poollint: error: {error}");
@@ -355,7 +360,13 @@ fn write_outputs(args: &CheckArgs, report: &engine::Report, color: bool) -> Resu
             color: color && output.path.is_none(),
             width: terminal_width(),
         };
-        let text = render::render(output.format, &report.diagnostics, &ctx);
+        let mut text = render::render(output.format, &report.diagnostics, &ctx);
+        if output.format == OutputFormat::Human && output.path.is_none() && in_github_actions() {
+            text.push_str(&render::github::annotations_for_actions(
+                &report.diagnostics,
+                &ctx,
+            ));
+        }
         match &output.path {
             Some(path) => std::fs::write(path, text)
                 .map_err(|e| format!("cannot write {}: {e}", path.display()))?,

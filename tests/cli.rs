@@ -469,6 +469,8 @@ fn compose_postgres_next_to_an_app_is_inferred_without_a_manifest() {
         .arg(dir.path())
         .assert()
         .code(1)
-        .stdout(predicate::str::contains("connects-to inferred: the only database, defined next to the service's files"))
+        .stdout(predicate::str::contains(
+            "connects-to inferred: the only database, defined next to the service's files",
+        ))
         .stdout(predicate::str::contains("max_connections 20"));
 }

@@ -1,7 +1,73 @@
-//! `github` output. Placeholder until the CI formats land.
-use super::RenderContext;
-use crate::diagnostic::Diagnostic;
+//! `github`: GitHub Actions workflow commands, one per finding:
+//! `::error file=PATH,line=L,endLine=E,col=C,endColumn=EC,title=RULE::message`, with
+//! GitHub's escaping. Columns are 1-based Unicode code points (GitHub counts characters).
+//! `annotations_for_actions` is what the human format adds under `GITHUB_ACTIONS=true`:
+//! GitHub shows at most 10 annotations of each kind per step, so the most severe come
+//! first and a last line says how many were left out.
+use super::{Place, RenderContext};
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::source::ColumnUnit;
 
-pub fn render(_diagnostics: &[Diagnostic], _ctx: &RenderContext) -> String {
-    String::new()
+/// Most annotations of one kind GitHub shows per step.
+const GITHUB_LIMIT: usize = 10;
+
+pub fn render(diagnostics: &[Diagnostic], ctx: &RenderContext) -> String {
+    diagnostics.iter().map(|d| command(d, ctx)).collect()
+}
+
+/// At most 10 annotations per severity, errors first, and a count of the rest.
+pub fn annotations_for_actions(diagnostics: &[Diagnostic], ctx: &RenderContext) -> String {
+    let mut out = String::new();
+    let mut left_out = 0;
+    for severity in [Severity::Error, Severity::Warning, Severity::Info] {
+        let of_kind: Vec<&Diagnostic> = diagnostics
+            .iter()
+            .filter(|d| d.severity == severity)
+            .collect();
+        for d in of_kind.iter().take(GITHUB_LIMIT) {
+            out.push_str(&command(d, ctx));
+        }
+        left_out += of_kind.len().saturating_sub(GITHUB_LIMIT);
+    }
+    if left_out > 0 {
+        out.push_str(&format!(
+            "::notice title=poollint::{left_out} more findings are not annotated (GitHub shows 10 of each kind per step); see the log or the SARIF upload\n"
+        ));
+    }
+    out
+}
+
+fn command(d: &Diagnostic, ctx: &RenderContext) -> String {
+    let place = Place::of(d.primary, ctx.sources, ColumnUnit::Chars);
+    let kind = match d.severity {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+        Severity::Info => "notice",
+    };
+    let message = match &d.help {
+        Some(help) => format!("{}\nhelp: {help}", d.message),
+        None => d.message.clone(),
+    };
+    format!(
+        "::{kind} file={},line={},endLine={},col={},endColumn={},title={}::{}\n",
+        property(&place.path),
+        place.start_line,
+        place.end_line,
+        place.start_column,
+        place.end_column,
+        property(d.rule),
+        data(&message)
+    )
+}
+
+/// Escaping of a workflow command's message.
+fn data(text: &str) -> String {
+    text.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
+}
+
+/// Escaping of a workflow command's property value.
+fn property(text: &str) -> String {
+    data(text).replace(':', "%3A").replace(',', "%2C")
 }

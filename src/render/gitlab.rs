@@ -1,7 +1,45 @@
-//! `gitlab` output. Placeholder until the CI formats land.
-use super::RenderContext;
-use crate::diagnostic::Diagnostic;
+//! `gitlab`: GitLab Code Quality JSON (an array of issues). Severity maps error →
+//! `major`, warning → `minor`, info → `info`; GitLab needs a fingerprint unique per
+//! issue, so identical findings get an occurrence number mixed in.
+use std::collections::HashMap;
 
-pub fn render(_diagnostics: &[Diagnostic], _ctx: &RenderContext) -> String {
-    String::new()
+use serde_json::{json, Value};
+
+use super::{Place, RenderContext};
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::source::ColumnUnit;
+
+pub fn render(diagnostics: &[Diagnostic], ctx: &RenderContext) -> String {
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    let issues: Vec<Value> = diagnostics
+        .iter()
+        .map(|d| {
+            let place = Place::of(d.primary, ctx.sources, ColumnUnit::Chars);
+            let base = d.fingerprint(&place.path);
+            let occurrence = seen.entry(base.clone()).or_insert(0);
+            *occurrence += 1;
+            let fingerprint = if *occurrence == 1 {
+                base
+            } else {
+                format!("{base}-{occurrence}")
+            };
+            json!({
+                "description": d.message,
+                "check_name": d.rule,
+                "fingerprint": fingerprint,
+                "severity": match d.severity {
+                    Severity::Error => "major",
+                    Severity::Warning => "minor",
+                    Severity::Info => "info",
+                },
+                "location": {
+                    "path": place.path,
+                    "lines": {"begin": place.start_line, "end": place.end_line},
+                },
+            })
+        })
+        .collect();
+    let mut out = serde_json::to_string_pretty(&issues).unwrap_or_else(|_| "[]".into());
+    out.push('\n');
+    out
 }

@@ -1,7 +1,78 @@
-//! `junit` output. Placeholder until the CI formats land.
-use super::RenderContext;
-use crate::diagnostic::Diagnostic;
+//! `junit`: JUnit XML for CI systems that show test reports. One testsuite, one testcase
+//! per checked file (clean files pass), one `<failure>` per finding.
+use std::collections::BTreeMap;
 
-pub fn render(_diagnostics: &[Diagnostic], _ctx: &RenderContext) -> String {
-    String::new()
+use super::{Place, RenderContext};
+use crate::diagnostic::Diagnostic;
+use crate::source::ColumnUnit;
+
+pub fn render(diagnostics: &[Diagnostic], ctx: &RenderContext) -> String {
+    let mut by_file: BTreeMap<String, Vec<(Place, &Diagnostic)>> = BTreeMap::new();
+    for file in ctx.sources.files() {
+        by_file.entry(file.display.clone()).or_default();
+    }
+    for d in diagnostics {
+        let place = Place::of(d.primary, ctx.sources, ColumnUnit::Chars);
+        by_file
+            .entry(place.path.clone())
+            .or_default()
+            .push((place, d));
+    }
+    let failures: usize = by_file.values().filter(|f| !f.is_empty()).count();
+    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    out.push_str(&format!(
+        "<testsuites name=\"poollint\" tests=\"{}\" failures=\"{failures}\">\n  <testsuite name=\"poollint\" tests=\"{}\" failures=\"{failures}\" errors=\"0\">\n",
+        by_file.len(),
+        by_file.len()
+    ));
+    for (path, findings) in &by_file {
+        out.push_str(&format!(
+            "    <testcase classname=\"poollint\" name=\"{}\"",
+            escape(path)
+        ));
+        if findings.is_empty() {
+            out.push_str("/>\n");
+            continue;
+        }
+        out.push_str(">\n");
+        for (place, d) in findings {
+            out.push_str(&format!(
+                "      <failure type=\"{}\" message=\"{}\">{}:{}:{}: {}[{}] {}{}</failure>\n",
+                escape(d.rule),
+                escape(&d.message),
+                escape(path),
+                place.start_line,
+                place.start_column,
+                d.severity,
+                escape(d.rule),
+                escape(&d.message),
+                d.help
+                    .as_deref()
+                    .map(|h| format!("\nhelp: {}", escape(h)))
+                    .unwrap_or_default(),
+            ));
+        }
+        out.push_str("    </testcase>\n");
+    }
+    out.push_str("  </testsuite>\n</testsuites>\n");
+    out
+}
+
+/// XML text and attribute escaping; control characters XML 1.0 forbids are dropped.
+fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            '\n' => out.push_str("&#10;"),
+            '\t' | '\r' => out.push(c),
+            c if (c as u32) < 0x20 => {}
+            c => out.push(c),
+        }
+    }
+    out
 }

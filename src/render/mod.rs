@@ -82,3 +82,43 @@ pub fn render(format: OutputFormat, diagnostics: &[Diagnostic], ctx: &RenderCont
         OutputFormat::Junit => junit::render(diagnostics, ctx),
     }
 }
+
+/// A location converted for a renderer: path as displayed, 1-based start and end line and
+/// column in the renderer's unit (end exclusive, as the byte span).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Place {
+    pub path: String,
+    pub start_line: usize,
+    pub start_column: usize,
+    pub end_line: usize,
+    pub end_column: usize,
+}
+
+impl Place {
+    pub fn of(
+        location: crate::model::Location,
+        sources: &SourceMap,
+        unit: crate::source::ColumnUnit,
+    ) -> Place {
+        match sources.get(location.file) {
+            Some(file) => {
+                let start = file.position(location.span.start, unit);
+                let end = file.position(location.span.end, unit);
+                Place {
+                    path: file.display.clone(),
+                    start_line: start.line,
+                    start_column: start.column,
+                    end_line: end.line,
+                    end_column: end.column,
+                }
+            }
+            None => Place {
+                path: "<unknown>".to_owned(),
+                start_line: 1,
+                start_column: 1,
+                end_line: 1,
+                end_column: 1,
+            },
+        }
+    }
+}

@@ -1,7 +1,137 @@
-//! `sarif` output. Placeholder until the CI formats land.
-use super::RenderContext;
-use crate::diagnostic::Diagnostic;
+//! `sarif`: SARIF 2.1.0 for GitHub code scanning. One run; `tool.driver.rules` lists every
+//! registered rule (so `ruleIndex` is stable) with its `rules/NAME.md` page as
+//! `help.text` and `help.markdown` (GitHub shows `help`, not `helpUri`). Columns count
+//! Unicode code points and the run says so (`columnKind`). A clean run is still a valid
+//! document with `"results": []`.
+use serde_json::{json, Value};
 
-pub fn render(_diagnostics: &[Diagnostic], _ctx: &RenderContext) -> String {
-    String::new()
+use super::{Place, RenderContext};
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::rules;
+use crate::source::ColumnUnit;
+
+const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
+const INFO_URI: &str = "https://github.com/poollint/poollint";
+
+pub fn render(diagnostics: &[Diagnostic], ctx: &RenderContext) -> String {
+    let registry = rules::registry();
+    let rule_index = |name: &str| registry.iter().position(|r| r.meta().name == name);
+    let results: Vec<Value> = diagnostics
+        .iter()
+        .map(|d| result(d, ctx, rule_index(d.rule)))
+        .collect();
+    let document = json!({
+        "$schema": SCHEMA,
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {
+                "name": "poollint",
+                "version": env!("CARGO_PKG_VERSION"),
+                "semanticVersion": env!("CARGO_PKG_VERSION"),
+                "informationUri": INFO_URI,
+                "rules": registry.iter().map(|r| rule(r.meta())).collect::<Vec<_>>(),
+            }},
+            "originalUriBaseIds": {"%SRCROOT%": {"uri": "./"}},
+            "columnKind": "unicodeCodePoints",
+            "results": results,
+        }],
+    });
+    let mut out = serde_json::to_string_pretty(&document).unwrap_or_else(|_| "{}".into());
+    out.push('\n');
+    out
+}
+
+fn level(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+        Severity::Info => "note",
+    }
+}
+
+fn rule(meta: &rules::RuleMeta) -> Value {
+    let page = rules::page(meta.name).unwrap_or(meta.summary);
+    json!({
+        "id": meta.name,
+        "name": meta.name,
+        "shortDescription": {"text": meta.summary},
+        "fullDescription": {"text": meta.summary},
+        "help": {"text": page, "markdown": page},
+        "helpUri": format!("{INFO_URI}/blob/main/rules/{}.md", meta.name),
+        "defaultConfiguration": {"level": level(meta.default_severity)},
+        "properties": {"tags": [meta.category.as_str()]},
+    })
+}
+
+fn result(d: &Diagnostic, ctx: &RenderContext, index: Option<usize>) -> Value {
+    let place = Place::of(d.primary, ctx.sources, ColumnUnit::Chars);
+    let text = match &d.help {
+        Some(help) => format!("{}\nhelp: {help}", d.message),
+        None => d.message.clone(),
+    };
+    let mut result = json!({
+        "ruleId": d.rule,
+        "level": level(d.severity),
+        "message": {"text": text},
+        "locations": [location(&place, None)],
+        "partialFingerprints": {"poollint/v1": d.fingerprint(&place.path)},
+    });
+    if let Some(index) = index {
+        result["ruleIndex"] = json!(index);
+    }
+    if !d.labels.is_empty() {
+        let related: Vec<Value> = d
+            .labels
+            .iter()
+            .enumerate()
+            .map(|(i, label)| {
+                let place = Place::of(label.location, ctx.sources, ColumnUnit::Chars);
+                let mut value = location(&place, Some(&label.message));
+                value["id"] = json!(i);
+                value
+            })
+            .collect();
+        result["relatedLocations"] = json!(related);
+    }
+    result
+}
+
+fn location(place: &Place, message: Option<&str>) -> Value {
+    let mut value = json!({
+        "physicalLocation": {
+            "artifactLocation": {"uri": uri(&place.path), "uriBaseId": "%SRCROOT%"},
+            "region": {
+                "startLine": place.start_line,
+                "startColumn": place.start_column,
+                "endLine": place.end_line,
+                "endColumn": place.end_column.max(1),
+            },
+        },
+    });
+    if let Some(message) = message {
+        value["message"] = json!({"text": message});
+    }
+    value
+}
+
+/// A relative path as a URI reference: `/` separators, reserved characters escaped.
+fn uri(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for byte in path.trim_start_matches("./").bytes() {
+        match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'/' => {
+                out.push(byte as char)
+            }
+            _ => out.push_str(&format!("%{byte:02X}")),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn uris_are_escaped_references() {
+        assert_eq!(super::uri("./a b/ü.yml"), "a%20b/%C3%BC.yml");
+    }
 }
