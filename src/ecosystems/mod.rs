@@ -3,7 +3,10 @@
 
 pub mod compose;
 pub mod connection_string;
+pub mod ini_settings;
 pub mod kubernetes;
+pub mod pgbouncer;
+pub mod postgres;
 pub mod spring;
 
 use std::path::{Path, PathBuf};
@@ -39,7 +42,13 @@ pub trait Reader: Sync {
 /// Every reader, in the order files are offered to them (the first that recognises a
 /// file reads it).
 pub fn readers() -> &'static [&'static dyn Reader] {
-    static READERS: &[&dyn Reader] = &[&spring::Spring, &compose::Compose, &kubernetes::Kubernetes];
+    static READERS: &[&dyn Reader] = &[
+        &spring::Spring,
+        &postgres::Postgres,
+        &pgbouncer::PgBouncer,
+        &compose::Compose,
+        &kubernetes::Kubernetes,
+    ];
     READERS
 }
 

@@ -133,6 +133,7 @@ pub fn registry() -> &'static [&'static dyn Rule] {
         &timeouts::hikari_timeout_constraints::Rule,
         &timeouts::driver_socket_timeout_missing::Rule,
         &timeouts::acquire_timeout_exceeds_request_deadline::Rule,
+        &timeouts::pooler_queue_timeout_exceeds_request_deadline::Rule,
         &lifetime::hikari_max_lifetime_below_minimum::Rule,
         &lifetime::hikari_idle_timeout_ge_max_lifetime::Rule,
         &lifetime::hikari_idle_timeout_below_minimum::Rule,
@@ -147,11 +148,14 @@ pub fn registry() -> &'static [&'static dyn Rule] {
         &hygiene::hikari_minimum_idle_set::Rule,
         &hygiene::suspicious_time_unit::Rule,
         &security::plaintext_credentials_in_pool_config::Rule,
+        &security::pgbouncer_insecure_auth_type::Rule,
         &topology::fleet_exceeds_db_slots::Rule,
         &topology::rollout_surge_exceeds_db_slots::Rule,
         &topology::autoscale_max_exceeds_db_slots::Rule,
         &topology::fleet_min_connections_exceed_db_slots::Rule,
         &topology::no_db_connection_headroom::Rule,
+        &topology::pgbouncer_server_conns_exceed_postgres::Rule,
+        &topology::pgbouncer_client_cap_too_low::Rule,
         &change::risky_pool_change::Rule,
     ];
     RULES

@@ -1,3 +1,4 @@
 //! Security rules.
 
+pub mod pgbouncer_insecure_auth_type;
 pub mod plaintext_credentials_in_pool_config;

@@ -6,6 +6,8 @@ pub mod autoscale_max_exceeds_db_slots;
 pub mod fleet_exceeds_db_slots;
 pub mod fleet_min_connections_exceed_db_slots;
 pub mod no_db_connection_headroom;
+pub mod pgbouncer_client_cap_too_low;
+pub mod pgbouncer_server_conns_exceed_postgres;
 pub mod rollout_surge_exceeds_db_slots;
 
 use crate::model::{Database, Location, Model, Origin, Pool, Service, Setting};

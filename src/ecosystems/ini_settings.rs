@@ -1,0 +1,133 @@
+//! Shared by the INI-family readers (PostgreSQL, PgBouncer, MySQL): the key/value pairs
+//! of a parsed file with their section, and typed settings with origins.
+
+use std::time::Duration;
+
+use crate::model::{Location, Origin, Setting, Val};
+use crate::source::FileId;
+use crate::syntax::{Document, NodeId};
+
+/// One `key = value` line.
+#[derive(Debug, Clone)]
+pub struct Pair {
+    /// Section name, lower-cased (None before the first section).
+    pub section: Option<String>,
+    /// Key as written.
+    pub key: String,
+    pub key_node: NodeId,
+    pub value: String,
+    pub value_node: NodeId,
+}
+
+/// Every pair of a file, in order.
+pub fn pairs(doc: &Document) -> Vec<Pair> {
+    let mut out = Vec::new();
+    for root in &doc.roots {
+        for entry in doc.entries(*root) {
+            let key = doc.text(entry.key).unwrap_or("").to_owned();
+            if doc.is_map(entry.value) {
+                let section = Some(key.to_ascii_lowercase());
+                for inner in doc.entries(entry.value) {
+                    out.extend(pair(doc, section.clone(), inner.key, inner.value));
+                }
+            } else {
+                out.extend(pair(doc, None, entry.key, entry.value));
+            }
+        }
+    }
+    out
+}
+
+fn pair(doc: &Document, section: Option<String>, key: NodeId, value: NodeId) -> Option<Pair> {
+    Some(Pair {
+        section,
+        key: doc.text(key)?.to_owned(),
+        key_node: key,
+        value: doc.text(value).unwrap_or("").to_owned(),
+        value_node: value,
+    })
+}
+
+/// Builds settings for pairs of one file.
+pub struct SettingBuilder<'a> {
+    pub doc: &'a Document,
+    pub file: FileId,
+    pub library: &'static str,
+    pub doc_url: &'static str,
+    /// Where a diagnostic about an absent key points (the file's first key, or a section).
+    pub anchor: Option<Location>,
+}
+
+impl SettingBuilder<'_> {
+    pub fn origin(&self, pair: &Pair) -> Origin {
+        Origin::File {
+            file: self.file,
+            span: self.doc.span(pair.value_node),
+            key: pair.key.clone(),
+            via: None,
+        }
+    }
+
+    pub fn default<T>(&self, value: T) -> Setting<T> {
+        Setting {
+            value: Val::Known(value),
+            origin: Origin::Default {
+                library: self.library,
+                doc: self.doc_url,
+                anchor: self.anchor,
+            },
+        }
+    }
+
+    pub fn parsed<T>(&self, pair: &Pair, parse: impl Fn(&str) -> Result<T, String>) -> Setting<T> {
+        let value = match parse(pair.value.trim()) {
+            Ok(v) => Val::Known(v),
+            Err(reason) => Val::Invalid {
+                raw: pair.value.clone(),
+                reason,
+            },
+        };
+        Setting {
+            value,
+            origin: self.origin(pair),
+        }
+    }
+
+    pub fn text(&self, pair: &Pair) -> Setting<String> {
+        self.parsed(pair, |t| Ok(t.to_owned()))
+    }
+}
+
+/// A whole number (no unit).
+pub fn count(text: &str) -> Result<i64, String> {
+    text.trim()
+        .parse::<i64>()
+        .map_err(|_| format!("`{text}` is not a whole number"))
+}
+
+/// A duration with an optional unit from `units` (suffix, milliseconds per unit); a bare
+/// number is in `bare_ms` milliseconds per unit.
+pub fn duration(text: &str, bare_ms: f64, units: &[(&str, f64)]) -> Result<Duration, String> {
+    let text = text.trim().trim_matches('\'').trim();
+    let split = text
+        .find(|c: char| !(c.is_ascii_digit() || c == '.' || c == '-'))
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let number: f64 = number
+        .parse()
+        .map_err(|_| format!("`{text}` is not a number with a unit"))?;
+    let per = match unit.trim() {
+        "" => bare_ms,
+        unit => units
+            .iter()
+            .find(|(name, _)| *name == unit)
+            .map(|(_, ms)| *ms)
+            .ok_or_else(|| format!("unknown unit `{unit}` in `{text}`"))?,
+    };
+    let ms = number * per;
+    if !ms.is_finite() || ms < 0.0 {
+        // -1 and 0 mean "disabled" for some settings; callers treat zero as off.
+        return Ok(Duration::ZERO);
+    }
+    Ok(Duration::from_secs_f64(ms / 1000.0))
+}

@@ -1,0 +1,270 @@
+//! PgBouncer: `pgbouncer.ini`. Settings of `[pgbouncer]` fill a [`Pooler`] named after
+//! the file's directory; `[databases]` connection strings are checked for passwords
+//! (recorded as secrets, so every output masks them). Facts and defaults:
+//! rules-catalogue §1.2 [PGB-CFG].
+//!
+//! PgBouncer quirks modelled here: comments are whole lines only, so
+//! `pool_mode = transaction ; x` has the value `transaction ; x` (an invalid mode, and
+//! the reason says why); time values are seconds, and a unit suffix such as `30s` is
+//! rejected by current PgBouncer (invalid here too). `%include` is recorded by the
+//! syntax layer but not followed yet.
+
+use std::path::Path;
+use std::time::Duration;
+
+use super::connection_string;
+use super::ini_settings::{count, pairs, Pair, SettingBuilder};
+use super::{file_name, ParsedFile, Reader};
+use crate::model::{ConfigEntry, Ecosystem, Location, Model, Pooler, Secret, Setting};
+use crate::source::{SourceMap, Span};
+use crate::syntax::ini::Dialect;
+use crate::syntax::Format;
+
+pub struct PgBouncer;
+
+const DOC: &str = "https://www.pgbouncer.org/config.html";
+const POOL_MODES: &[&str] = &["session", "transaction", "statement"];
+
+impl Reader for PgBouncer {
+    fn ecosystem(&self) -> Ecosystem {
+        Ecosystem::PgBouncer
+    }
+
+    fn recognise(&self, path: &Path) -> Option<Format> {
+        (file_name(path)? == "pgbouncer.ini").then_some(Format::Ini(Dialect::PgBouncer))
+    }
+
+    fn read(&self, files: &[&ParsedFile], sources: &SourceMap) -> Model {
+        let mut model = Model::default();
+        for file in files {
+            let text = sources.get(file.id).map_or("", |f| &f.text);
+            read_file(file, text, &mut model);
+        }
+        model
+    }
+}
+
+fn read_file(file: &ParsedFile, text: &str, model: &mut Model) {
+    let all = pairs(&file.doc);
+    let settings_section: Vec<&Pair> = all
+        .iter()
+        .filter(|p| p.section.as_deref() == Some("pgbouncer"))
+        .collect();
+    let anchor = settings_section
+        .first()
+        .copied()
+        .or(all.first())
+        .map(|p| Location {
+            file: file.id,
+            span: file.doc.span(p.key_node),
+        });
+    let settings = SettingBuilder {
+        doc: &file.doc,
+        file: file.id,
+        library: "PgBouncer",
+        doc_url: DOC,
+        anchor,
+    };
+    for pair in &all {
+        model.entries.push(entry(file, pair));
+        if pair.section.as_deref() == Some("databases") {
+            model.secrets.extend(connection_secrets(file, text, pair));
+        } else if pair.key.eq_ignore_ascii_case("auth_password") || pair.key.ends_with("_password")
+        {
+            model.secrets.push(Secret {
+                location: Location {
+                    file: file.id,
+                    span: file.doc.span(pair.value_node),
+                },
+                kind: "password key",
+                key: pair.key.clone(),
+                literal: !pair.value.trim().is_empty(),
+            });
+        }
+    }
+    let last = |name: &str| {
+        settings_section
+            .iter()
+            .rev()
+            .find(|p| p.key == name)
+            .copied()
+    };
+    let int = |name: &str, default: i64| {
+        last(name).map_or_else(|| settings.default(default), |p| settings.parsed(p, count))
+    };
+    let seconds = |name: &str, default: u64| {
+        last(name).map_or_else(
+            || settings.default(Duration::from_secs(default)),
+            |p| settings.parsed(p, parse_seconds),
+        )
+    };
+    let name = file
+        .path
+        .parent()
+        .and_then(|d| d.file_name())
+        .and_then(|n| n.to_str())
+        .unwrap_or("pgbouncer")
+        .to_owned();
+    model.poolers.push(Pooler {
+        name,
+        instances: None,
+        connects_to: None,
+        pool_mode: Some(last("pool_mode").map_or_else(
+            || settings.default("session".to_owned()),
+            |p| settings.parsed(p, parse_pool_mode),
+        )),
+        default_pool_size: Some(int("default_pool_size", 20)),
+        max_client_conn: Some(int("max_client_conn", 100)),
+        max_db_connections: Some(int("max_db_connections", 0)),
+        query_wait_timeout: Some(seconds("query_wait_timeout", 120)),
+        query_timeout: Some(seconds("query_timeout", 0)),
+        client_idle_timeout: Some(seconds("client_idle_timeout", 0)),
+        server_idle_timeout: Some(seconds("server_idle_timeout", 600)),
+        server_lifetime: Some(seconds("server_lifetime", 3600)),
+        auth_type: Some(
+            last("auth_type")
+                .map_or_else(|| settings.default("md5".to_owned()), |p| settings.text(p)),
+        ),
+    });
+}
+
+/// `session`, `transaction` or `statement`; anything else says why.
+fn parse_pool_mode(text: &str) -> Result<String, String> {
+    if POOL_MODES.contains(&text) {
+        return Ok(text.to_owned());
+    }
+    if text.contains(';') || text.contains('#') {
+        return Err(format!(
+            "PgBouncer has no end-of-line comments: the value is `{text}`, not a pool mode; move the comment to its own line"
+        ));
+    }
+    Err(format!("`{text}` is not session, transaction or statement"))
+}
+
+/// PgBouncer time values are seconds, written as a number.
+fn parse_seconds(text: &str) -> Result<Duration, String> {
+    if let Ok(seconds) = text.parse::<f64>() {
+        if seconds.is_finite() && seconds >= 0.0 {
+            return Ok(Duration::from_secs_f64(seconds));
+        }
+    }
+    if text
+        .trim_end_matches(|c: char| c.is_ascii_alphabetic())
+        .parse::<f64>()
+        .is_ok()
+    {
+        return Err(format!(
+            "`{text}`: PgBouncer time values are plain seconds; a unit suffix is rejected by current PgBouncer"
+        ));
+    }
+    Err(format!("`{text}` is not a number of seconds"))
+}
+
+/// `password=` inside a `[databases]` connection string.
+fn connection_secrets(file: &ParsedFile, text: &str, pair: &Pair) -> Vec<Secret> {
+    let span = file.doc.span(pair.value_node);
+    let Some(raw) = text.get(span.start..span.end) else {
+        return Vec::new();
+    };
+    connection_string::password_ranges(raw)
+        .into_iter()
+        .map(|range| Secret {
+            location: Location {
+                file: file.id,
+                span: Span::new(span.start + range.start, span.start + range.end),
+            },
+            kind: "connection string password",
+            key: format!("databases.{}", pair.key),
+            literal: true,
+        })
+        .collect()
+}
+
+fn entry(file: &ParsedFile, pair: &Pair) -> ConfigEntry {
+    ConfigEntry {
+        ecosystem: Ecosystem::PgBouncer,
+        file: file.id,
+        key: match &pair.section {
+            Some(section) => format!("{section}.{}", pair.key),
+            None => pair.key.clone(),
+        },
+        canonical: pair.key.to_ascii_lowercase(),
+        key_span: file.doc.span(pair.key_node),
+        value: Some(pair.value.clone()),
+        value_span: file.doc.span(pair.value_node),
+        profile: None,
+        via: None,
+        scope: crate::source::display_path(file.path.parent().unwrap_or(Path::new("."))),
+        precedence: 0,
+    }
+}
+
+/// The absolute pool size budget one PgBouncer instance may open to the server:
+/// `max_db_connections` when set, else `default_pool_size` (per database/user pair;
+/// a lower bound when several pairs exist).
+pub fn server_budget(pooler: &Pooler) -> Option<(i64, &Setting<i64>)> {
+    let max_db = pooler.max_db_connections.as_ref()?;
+    if let Some(&limit) = max_db.get() {
+        if limit > 0 {
+            return Some((limit, max_db));
+        }
+    }
+    let size = pooler.default_pool_size.as_ref()?;
+    Some((*size.get()?, size))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::Encoding;
+
+    fn read(text: &str) -> (Model, SourceMap) {
+        let mut sources = SourceMap::default();
+        let id = sources.add(
+            Path::new("bouncer/pgbouncer.ini"),
+            text.to_owned(),
+            Encoding::Utf8,
+        );
+        let file = ParsedFile {
+            id,
+            path: "bouncer/pgbouncer.ini".into(),
+            format: Format::Ini(Dialect::PgBouncer),
+            doc: crate::syntax::parse(Format::Ini(Dialect::PgBouncer), text),
+        };
+        let model = PgBouncer.read(&[&file], &sources);
+        (model, sources)
+    }
+
+    #[test]
+    fn settings_defaults_and_quirks() {
+        let (model, _) = read("[pgbouncer]\npool_mode = transaction ; tx mode\ndefault_pool_size = 50\nquery_wait_timeout = 30s\n");
+        let pooler = &model.poolers[0];
+        assert_eq!(pooler.name, "bouncer");
+        assert_eq!(pooler.default_pool_size.as_ref().unwrap().get(), Some(&50));
+        assert_eq!(pooler.max_client_conn.as_ref().unwrap().get(), Some(&100));
+        match &pooler.pool_mode.as_ref().unwrap().value {
+            crate::model::Val::Invalid { reason, .. } => {
+                assert!(reason.contains("no end-of-line comments"))
+            }
+            other => panic!("pool_mode should be invalid: {other:?}"),
+        }
+        match &pooler.query_wait_timeout.as_ref().unwrap().value {
+            crate::model::Val::Invalid { reason, .. } => assert!(reason.contains("unit suffix")),
+            other => panic!("query_wait_timeout should be invalid: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn database_passwords_are_secrets_with_exact_spans() {
+        let text = "[databases]\nusers = host=db dbname=users password=S3cretPass\n";
+        let (model, sources) = read(text);
+        let secret = &model.secrets[0];
+        assert_eq!(
+            sources
+                .get(secret.location.file)
+                .unwrap()
+                .slice(secret.location.span),
+            "S3cretPass"
+        );
+    }
+}

@@ -1,0 +1,192 @@
+//! PostgreSQL server configuration: `postgresql.conf` and `postgresql.auto.conf`.
+//! Names are case-insensitive and the last occurrence wins; time values take the units
+//! `us ms s min h d` (case-sensitive) and a bare number is in the parameter's own unit
+//! (milliseconds for the timeouts read here). Defaults: rules-catalogue §1.3 [PG-CONN]
+//! [PG-CLIENT]. The database is named after the file's directory.
+//!
+//! `include`, `include_if_exists` and `include_dir` are recorded by the syntax layer but
+//! not followed yet.
+
+use std::path::Path;
+
+use super::ini_settings::{count, duration, pairs, Pair, SettingBuilder};
+use super::{file_name, ParsedFile, Reader};
+use crate::model::{ConfigEntry, Database, Ecosystem, Engine, Location, Model, Setting};
+use crate::source::SourceMap;
+use crate::syntax::ini::Dialect;
+use crate::syntax::Format;
+
+pub struct Postgres;
+
+const DOC: &str = "https://www.postgresql.org/docs/current/runtime-config-connection.html";
+/// `max_connections` default [PG-CONN].
+const MAX_CONNECTIONS: i64 = 100;
+/// `superuser_reserved_connections` default [PG-CONN].
+const SUPERUSER_RESERVED: i64 = 3;
+/// Time units PostgreSQL accepts, in milliseconds [PG-CONFIG-UNITS].
+const TIME_UNITS: &[(&str, f64)] = &[
+    ("us", 0.001),
+    ("ms", 1.0),
+    ("s", 1000.0),
+    ("min", 60_000.0),
+    ("h", 3_600_000.0),
+    ("d", 86_400_000.0),
+];
+
+impl Reader for Postgres {
+    fn ecosystem(&self) -> Ecosystem {
+        Ecosystem::Postgres
+    }
+
+    fn recognise(&self, path: &Path) -> Option<Format> {
+        matches!(file_name(path)?, "postgresql.conf" | "postgresql.auto.conf")
+            .then_some(Format::Ini(Dialect::Postgres))
+    }
+
+    fn read(&self, files: &[&ParsedFile], _sources: &SourceMap) -> Model {
+        let mut model = Model::default();
+        for file in files {
+            read_file(file, &mut model);
+        }
+        model
+    }
+}
+
+fn read_file(file: &ParsedFile, model: &mut Model) {
+    let all = pairs(&file.doc);
+    let anchor = all.first().map(|p| Location {
+        file: file.id,
+        span: file.doc.span(p.key_node),
+    });
+    let settings = SettingBuilder {
+        doc: &file.doc,
+        file: file.id,
+        library: "PostgreSQL",
+        doc_url: DOC,
+        anchor,
+    };
+    for pair in &all {
+        model.entries.push(entry(file, pair));
+    }
+    // The last occurrence of a (case-insensitive) name wins.
+    let last = |name: &str| all.iter().rev().find(|p| p.key.eq_ignore_ascii_case(name));
+    let int = |name: &str| last(name).map(|p| settings.parsed(p, count));
+    let millis =
+        |name: &str| last(name).map(|p| settings.parsed(p, |t| duration(t, 1.0, TIME_UNITS)));
+    let name = file
+        .path
+        .parent()
+        .and_then(|d| d.file_name())
+        .and_then(|n| n.to_str())
+        .unwrap_or("postgres")
+        .to_owned();
+    model.databases.push(Database {
+        name,
+        engine: Engine::Postgres,
+        max_connections: int("max_connections")
+            .unwrap_or_else(|| settings.default(MAX_CONNECTIONS)),
+        superuser_reserved_connections: Some(
+            int("superuser_reserved_connections")
+                .unwrap_or_else(|| settings.default(SUPERUSER_RESERVED)),
+        ),
+        reserved_connections: int("reserved_connections"),
+        cores: None,
+        other_clients: None,
+        statement_timeout: millis("statement_timeout").or_else(|| Some(zero(&settings))),
+        idle_in_transaction_session_timeout: millis("idle_in_transaction_session_timeout")
+            .or_else(|| Some(zero(&settings))),
+        idle_session_timeout: millis("idle_session_timeout").or_else(|| Some(zero(&settings))),
+        wait_timeout: None,
+        declared: false,
+    });
+}
+
+/// The timeouts read here default to 0 (disabled) [PG-CLIENT].
+fn zero(settings: &SettingBuilder) -> Setting<std::time::Duration> {
+    settings.default(std::time::Duration::ZERO)
+}
+
+fn entry(file: &ParsedFile, pair: &Pair) -> ConfigEntry {
+    ConfigEntry {
+        ecosystem: Ecosystem::Postgres,
+        file: file.id,
+        key: pair.key.clone(),
+        canonical: pair.key.to_ascii_lowercase(),
+        key_span: file.doc.span(pair.key_node),
+        value: Some(pair.value.clone()),
+        value_span: file.doc.span(pair.value_node),
+        profile: None,
+        via: None,
+        scope: crate::source::display_path(file.path.parent().unwrap_or(Path::new("."))),
+        precedence: 0,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::Encoding;
+    use std::time::Duration;
+
+    fn read(text: &str) -> Model {
+        let mut sources = SourceMap::default();
+        let id = sources.add(
+            Path::new("db/postgresql.conf"),
+            text.to_owned(),
+            Encoding::Utf8,
+        );
+        let file = ParsedFile {
+            id,
+            path: "db/postgresql.conf".into(),
+            format: Format::Ini(Dialect::Postgres),
+            doc: crate::syntax::parse(Format::Ini(Dialect::Postgres), text),
+        };
+        Postgres.read(&[&file], &sources)
+    }
+
+    #[test]
+    fn last_occurrence_wins_case_insensitively_and_units_apply() {
+        let model = read("max_connections = 100\nMAX_CONNECTIONS = 300 # later\nstatement_timeout = '30s'\nidle_session_timeout = 5min\nidle_in_transaction_session_timeout = 2500\n");
+        let db = &model.databases[0];
+        assert_eq!(db.name, "db");
+        assert_eq!(db.max_connections.get(), Some(&300));
+        assert_eq!(
+            db.statement_timeout.as_ref().unwrap().get(),
+            Some(&Duration::from_secs(30))
+        );
+        assert_eq!(
+            db.idle_session_timeout.as_ref().unwrap().get(),
+            Some(&Duration::from_secs(300))
+        );
+        assert_eq!(
+            db.idle_in_transaction_session_timeout
+                .as_ref()
+                .unwrap()
+                .get(),
+            Some(&Duration::from_millis(2500))
+        );
+    }
+
+    #[test]
+    fn defaults_apply_when_absent() {
+        let model = read("shared_buffers = 128MB\n");
+        let db = &model.databases[0];
+        assert_eq!(db.max_connections.get(), Some(&100));
+        assert!(db.max_connections.origin.is_default());
+        assert_eq!(
+            db.superuser_reserved_connections.as_ref().unwrap().get(),
+            Some(&3)
+        );
+    }
+
+    #[test]
+    fn bad_units_are_invalid_not_guessed() {
+        let model = read("statement_timeout = 30sec\n");
+        assert!(model.databases[0]
+            .statement_timeout
+            .as_ref()
+            .unwrap()
+            .get()
+            .is_none());
+    }
+}
