@@ -50,13 +50,23 @@ fn read_file(file: &ParsedFile, text: &str, model: &mut Model) {
         .iter()
         .filter(|p| p.section.as_deref() == Some("pgbouncer"))
         .collect();
-    let anchor = settings_section
-        .first()
-        .copied()
-        .or(all.first())
-        .map(|p| Location {
+    // A default points at the `[pgbouncer]` header, where the missing key would go.
+    let header = file
+        .doc
+        .roots
+        .iter()
+        .flat_map(|r| file.doc.entries(*r))
+        .find(|e| {
+            file.doc
+                .text(e.key)
+                .is_some_and(|k| k.eq_ignore_ascii_case("pgbouncer"))
+        });
+    let anchor = header
+        .map(|e| e.key)
+        .or(all.first().map(|p| p.key_node))
+        .map(|node| Location {
             file: file.id,
-            span: file.doc.span(p.key_node),
+            span: file.doc.span(node),
         });
     let settings = SettingBuilder {
         doc: &file.doc,
