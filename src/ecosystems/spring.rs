@@ -29,7 +29,7 @@ const HIKARI_PREFIX: &str = "spring.datasource.hikari";
 /// Spring Boot's default `server.tomcat.threads.max` [SB-TOMCAT].
 const TOMCAT_DEFAULT_THREADS: i64 = 200;
 /// Most tree nodes flattened per document (aliases can fan out; this bounds the work).
-const MAX_FLATTEN_WORK: usize = 200_000;
+const MAX_FLATTEN_WORK: usize = 20_000;
 
 impl Reader for Spring {
     fn ecosystem(&self) -> Ecosystem {

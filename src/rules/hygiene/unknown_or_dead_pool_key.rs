@@ -32,9 +32,11 @@ impl crate::rules::Rule for Rule {
             .entries
             .iter()
             .filter(|e| e.ecosystem == Ecosystem::Spring);
+        let active = active_pools(model);
         for entry in spring {
+            let pool = active.get(entry.scope.as_str()).copied().unwrap_or(HIKARI);
             let found = unknown_hikari_key(entry)
-                .or_else(|| dead_pool_key(model, entry))
+                .or_else(|| dead_pool_key(pool, entry))
                 .or_else(|| misplaced_pool_key(entry))
                 .or_else(|| relaxed_hibernate_key(entry));
             if let Some((message, help)) = found {
@@ -115,26 +117,36 @@ fn unknown_hikari_key(entry: &ConfigEntry) -> Option<Finding> {
     Some((message, help))
 }
 
-/// The pool Spring Boot creates for the entry's application (`spring.datasource.type`).
-fn active_pool(model: &Model, entry: &ConfigEntry) -> &'static str {
-    let configured = model
+/// The pool Spring Boot creates for each application (`spring.datasource.type`, the
+/// last one written wins), by scope; applications without one use HikariCP. One pass
+/// over the entries, so the rule stays linear in their number.
+fn active_pools(model: &Model) -> std::collections::HashMap<&str, &'static str> {
+    let mut pools = std::collections::HashMap::new();
+    for e in model
         .entries
         .iter()
-        .filter(|e| e.scope == entry.scope && e.canonical == "spring.datasource.type")
-        .filter_map(|e| e.value.as_deref())
-        .map(str::to_ascii_lowercase)
-        .next_back();
-    match configured.as_deref() {
-        Some(t) if t.contains("tomcat") => "spring.datasource.tomcat.",
-        Some(t) if t.contains("dbcp2") => "spring.datasource.dbcp2.",
-        Some(t) if t.contains("ucp") => "spring.datasource.oracleucp.",
-        _ => HIKARI,
+        .filter(|e| e.canonical == "spring.datasource.type")
+    {
+        let Some(value) = e.value.as_deref() else {
+            continue;
+        };
+        let t = value.to_ascii_lowercase();
+        let prefix = if t.contains("tomcat") {
+            "spring.datasource.tomcat."
+        } else if t.contains("dbcp2") {
+            "spring.datasource.dbcp2."
+        } else if t.contains("ucp") {
+            "spring.datasource.oracleucp."
+        } else {
+            HIKARI
+        };
+        pools.insert(e.scope.as_str(), prefix);
     }
+    pools
 }
 
 /// A key under a pool prefix Spring Boot does not use for this application.
-fn dead_pool_key(model: &Model, entry: &ConfigEntry) -> Option<Finding> {
-    let active = active_pool(model, entry);
+fn dead_pool_key(active: &'static str, entry: &ConfigEntry) -> Option<Finding> {
     let names = std::iter::once((HIKARI, "HikariCP")).chain(OTHER_POOLS.iter().copied());
     let (prefix, library) = names
         .into_iter()

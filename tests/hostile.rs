@@ -1,0 +1,344 @@
+//! Hostile and odd input: each case asserts the exact outcome (a diagnostic at the right
+//! place or a clear per-file error), that the other files are still checked, and the
+//! exit code. Time bounds come from the harness: each run is a child process that must
+//! finish within `LIMIT`, measured by waiting on it, not by sleeping.
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+const LIMIT: Duration = Duration::from_secs(20);
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+/// Run `poollint check -f concise ARGS` in `dir`, killing it if it exceeds `LIMIT`.
+fn check(dir: &Path, extra: &[&str]) -> Run {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_poollint"))
+        .args(["check", "-f", "concise"])
+        .args(extra)
+        .arg(dir)
+        .env("NO_COLOR", "1")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn poollint");
+    // Drain the pipes while waiting, so a large output cannot block the child.
+    let mut out = child.stdout.take().expect("stdout");
+    let mut err = child.stderr.take().expect("stderr");
+    let out = std::thread::spawn(move || read_all(&mut out));
+    let err = std::thread::spawn(move || read_all(&mut err));
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            break status;
+        }
+        if started.elapsed() > LIMIT {
+            let _ = child.kill();
+            panic!(
+                "poollint did not finish within {LIMIT:?} on {}",
+                dir.display()
+            );
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    Run {
+        code: status.code().unwrap_or(-1),
+        stdout: out.join().expect("stdout thread"),
+        stderr: err.join().expect("stderr thread"),
+    }
+}
+
+fn read_all(pipe: &mut impl std::io::Read) -> String {
+    let mut bytes = Vec::new();
+    let _ = pipe.read_to_end(&mut bytes);
+    String::from_utf8_lossy(&bytes).into_owned()
+}
+
+/// A tree with one hostile file and one good file that must still be checked.
+fn tree(hostile_name: &str, content: &[u8]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let hostile = dir.path().join("hostile").join(hostile_name);
+    std::fs::create_dir_all(hostile.parent().expect("parent")).expect("mkdir");
+    std::fs::write(&hostile, content).expect("write hostile");
+    good_file(dir.path());
+    dir
+}
+
+/// A file with a known error finding, proving the run went on.
+fn good_file(root: &Path) {
+    let good = root.join("good").join("application.yml");
+    std::fs::create_dir_all(good.parent().expect("parent")).expect("mkdir");
+    std::fs::write(
+        &good,
+        "spring:\n  datasource:\n    hikari:\n      max-lifetime: 10000\n",
+    )
+    .expect("write good");
+}
+
+fn assert_good_file_checked(run: &Run) {
+    assert!(
+        run.stdout
+            .contains("good/application.yml:4:21: error[hikari-max-lifetime-below-minimum]"),
+        "the good file was not checked:\n{}\n{}",
+        run.stdout,
+        run.stderr
+    );
+}
+
+#[test]
+fn billion_laughs_is_not_expanded() {
+    let mut yaml = String::from(
+        "a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n",
+    );
+    let mut previous = 'a';
+    for name in 'b'..='z' {
+        yaml.push_str(&format!(
+            "{name}: &{name} [{}]\n",
+            vec![format!("*{previous}"); 9].join(",")
+        ));
+        previous = name;
+    }
+    yaml.push_str("spring:\n  datasource:\n    hikari:\n      maximum-pool-size: *z\n");
+    let dir = tree("application.yml", yaml.as_bytes());
+    let run = check(dir.path(), &[]);
+    assert_eq!(run.code, 1);
+    assert_good_file_checked(&run);
+}
+
+#[test]
+fn deep_nesting_in_yaml_json_and_toml_is_a_parse_error() {
+    let deep = 100_000;
+    let cases: [(&str, String); 3] = [
+        (
+            "application.yml",
+            format!("{}{}", "[".repeat(deep), "]".repeat(deep)),
+        ),
+        ("application.yaml", {
+            let mut block = String::new();
+            for depth in 0..300 {
+                block.push_str(&" ".repeat(depth));
+                block.push_str("a:\n");
+            }
+            block
+        }),
+        (
+            "ormconfig.json",
+            format!("{}1{}", "{\"a\":".repeat(deep), "}".repeat(deep)),
+        ),
+    ];
+    for (name, text) in cases {
+        let dir = tree(name, text.as_bytes());
+        let run = check(dir.path(), &[]);
+        assert!(
+            run.code == 1 || run.code == 0,
+            "{name}: exit {} {}",
+            run.code,
+            run.stderr
+        );
+        assert!(!run.stderr.contains("panicked"), "{name}: {}", run.stderr);
+        assert_good_file_checked(&run);
+    }
+    let dir = tree(
+        "application.yml",
+        format!("{}{}", "[".repeat(deep), "]".repeat(deep)).as_bytes(),
+    );
+    let run = check(dir.path(), &[]);
+    assert!(
+        run.stdout.contains("hostile/application.yml:1:"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("error[parse-error] invalid YAML"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn binary_invalid_utf8_and_utf16_files_get_a_parse_error() {
+    let cases: [(&str, Vec<u8>); 3] = [
+        ("application.yml", vec![0u8, 159, 146, 150, 0, 1, 2, 255]),
+        ("application.yaml", b"a: \xff\xfe invalid\n".to_vec()),
+        (
+            "application-x.yml",
+            "a: 1\n"
+                .encode_utf16()
+                .flat_map(|u| u.to_le_bytes())
+                .collect(),
+        ),
+    ];
+    for (name, bytes) in cases {
+        let dir = tree(name, &bytes);
+        let run = check(dir.path(), &[]);
+        assert_eq!(run.code, 1, "{name}");
+        let line = run
+            .stdout
+            .lines()
+            .find(|l| l.contains("hostile/"))
+            .unwrap_or_default()
+            .to_owned();
+        assert!(
+            line.contains("error[parse-error]"),
+            "{name}: {}",
+            run.stdout
+        );
+        assert_good_file_checked(&run);
+    }
+}
+
+#[test]
+fn latin1_properties_bom_crlf_and_lone_cr_are_read() {
+    let latin1: Vec<u8> = b"# caf\xe9\nspring.datasource.hikari.max-lifetime=10000\n".to_vec();
+    let dir = tree("application.properties", &latin1);
+    let run = check(dir.path(), &[]);
+    assert!(
+        run.stdout.contains("hostile/application.properties:2:"),
+        "{}",
+        run.stdout
+    );
+    for (name, text) in [
+        (
+            "application.yml",
+            "\u{feff}spring:\r\n  datasource:\r\n    hikari:\r\n      max-lifetime: 10000\r\n",
+        ),
+        (
+            "application.yaml",
+            "spring:\r  datasource:\r    hikari:\r      max-lifetime: 10000\r",
+        ),
+    ] {
+        let dir = tree(name, text.as_bytes());
+        let run = check(dir.path(), &[]);
+        assert!(
+            run.stdout.contains("hostile/application.y")
+                && run
+                    .stdout
+                    .contains(":4:21: error[hikari-max-lifetime-below-minimum]"),
+            "{name}: {}",
+            run.stdout
+        );
+    }
+}
+
+#[test]
+fn enormous_negative_and_fractional_numbers_are_findings_not_crashes() {
+    for value in [
+        "99999999999999999999",
+        "-5",
+        "2.5",
+        ".nan",
+        "-.inf",
+        "1e400",
+    ] {
+        let text = format!("spring:\n  datasource:\n    hikari:\n      maximum-pool-size: {value}\n      max-lifetime: {value}\n");
+        let dir = tree("application.yml", text.as_bytes());
+        let run = check(dir.path(), &[]);
+        assert!(!run.stderr.contains("panicked"), "{value}: {}", run.stderr);
+        assert!(run.code == 0 || run.code == 1, "{value}: exit {}", run.code);
+        assert_good_file_checked(&run);
+    }
+}
+
+#[test]
+fn a_directory_named_like_a_config_and_unreadable_paths() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::create_dir_all(dir.path().join("app/application.yml")).expect("dir named like a file");
+    good_file(dir.path());
+    let run = check(dir.path(), &[]);
+    assert_good_file_checked(&run);
+    // A path that does not exist is a usage problem: exit 2, other paths still checked.
+    let run = check(dir.path(), &["no/such/path"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert_good_file_checked(&run);
+}
+
+#[cfg(unix)]
+#[test]
+fn broken_symlinks_and_symlink_loops_do_not_hang() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    good_file(dir.path());
+    std::os::unix::fs::symlink(
+        dir.path().join("missing.yml"),
+        dir.path().join("application-broken.yml"),
+    )
+    .expect("symlink");
+    std::fs::create_dir_all(dir.path().join("loop")).expect("mkdir");
+    std::os::unix::fs::symlink(dir.path(), dir.path().join("loop/back")).expect("loop symlink");
+    let run = check(dir.path(), &[]);
+    assert_good_file_checked(&run);
+}
+
+#[test]
+fn a_file_above_the_size_limit_is_refused_with_a_clear_message() {
+    let mut big = String::from("spring:\n  datasource:\n    hikari:\n");
+    while big.len() < 2_000_000 {
+        big.push_str("      # padding padding padding padding padding padding padding padding\n");
+    }
+    let dir = tree("application.yml", big.as_bytes());
+    let run = check(dir.path(), &["--max-file-size", "1000000"]);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stdout.contains("above the 1000000-byte limit"),
+        "{}",
+        run.stdout
+    );
+    assert_good_file_checked(&run);
+}
+
+#[test]
+fn secrets_in_every_format_never_reach_any_output() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let write = |rel: &str, text: &str| {
+        let path = dir.path().join(rel);
+        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+        std::fs::write(path, text).expect("write");
+    };
+    write("a/application.yml", "spring:\n  datasource:\n    url: jdbc:postgresql://u:YamlUrl-Secret1@db/x?password=YamlParam-Secret2\n    password: YamlKey-Secret3\n    hikari:\n      max-lifetime: 10000\n");
+    write("b/application.properties", "spring.datasource.password=Props-Secret4\nspring.datasource.url=postgres://u:PropsUrl-Secret5@db/x\n");
+    write(
+        "c/pgbouncer.ini",
+        "[databases]\nusers = host=db password=Bouncer-Secret6\n[pgbouncer]\nauth_type = trust\n",
+    );
+    let secrets = [
+        "YamlUrl-Secret1",
+        "YamlParam-Secret2",
+        "YamlKey-Secret3",
+        "Props-Secret4",
+        "PropsUrl-Secret5",
+        "Bouncer-Secret6",
+    ];
+    for format in [
+        "human", "concise", "json", "sarif", "github", "rdjson", "rdjsonl", "gitlab", "junit",
+    ] {
+        let run = check(dir.path(), &["-f", format]);
+        for secret in secrets {
+            assert!(
+                !run.stdout.contains(secret) && !run.stderr.contains(secret),
+                "{format} leaks {secret}"
+            );
+        }
+    }
+}
+
+#[test]
+fn deeply_nested_toml_manifest_is_a_configuration_error() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    good_file(dir.path());
+    let manifest = dir.path().join("poollint.toml");
+    std::fs::write(
+        &manifest,
+        format!("a = {}1{}", "[".repeat(100_000), "]".repeat(100_000)),
+    )
+    .expect("write");
+    let run = check(
+        dir.path(),
+        &["--config", manifest.to_str().expect("utf-8 path")],
+    );
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("poollint.toml"), "{}", run.stderr);
+    assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+}
