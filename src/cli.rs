@@ -247,11 +247,12 @@ fn run_check(args: &CheckArgs) -> ExitCode {
     for note in &report.notes {
         eprintln!("poollint: {note}");
     }
+    let started = std::time::Instant::now();
     if let Err(message) = write_outputs(args, &report, color) {
         return usage_error(&message);
     }
     if args.stats {
-        print_stats(&report.stats);
+        print_stats(&report.stats, started.elapsed());
     }
     exit_code(&report, fail_on)
 }
@@ -380,16 +381,17 @@ fn write_outputs(args: &CheckArgs, report: &engine::Report, color: bool) -> Resu
     Ok(())
 }
 
-fn print_stats(stats: &engine::Stats) {
+fn print_stats(stats: &engine::Stats, render: std::time::Duration) {
     let ms = |d: std::time::Duration| d.as_secs_f64() * 1000.0;
     eprintln!(
-        "poollint: {} files, {} bytes; walk {:.1} ms, read+parse {:.1} ms, model {:.1} ms, rules {:.1} ms",
+        "poollint: {} files, {} bytes; walk {:.1} ms, read+parse {:.1} ms, model {:.1} ms, rules {:.1} ms, render {:.1} ms",
         stats.files,
         stats.bytes,
         ms(stats.walk),
         ms(stats.read_parse),
         ms(stats.model),
-        ms(stats.rules)
+        ms(stats.rules),
+        ms(render)
     );
 }
 

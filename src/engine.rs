@@ -382,32 +382,46 @@ pub fn rule_level(name: &str, request: &CheckRequest) -> Option<Option<Severity>
     }
 }
 
+/// Run every enabled rule (in parallel: rules only read the model) and collect their
+/// findings in registry order.
 fn run_rules(model: &Model, request: &CheckRequest, report: &mut Report) {
-    for rule in rules::registry() {
-        let meta = rule.meta();
-        let Some(level) = rule_level(meta.name, request) else {
-            continue;
-        };
-        let options = request
-            .settings
-            .rules
-            .get(meta.name)
-            .map(|s| s.options.clone())
-            .unwrap_or_default();
-        let mut found = Vec::new();
-        if catch_unwind(AssertUnwindSafe(|| rule.check(model, &options, &mut found))).is_err() {
-            report
-                .internal_errors
-                .push(format!("internal error in rule {}", meta.name));
-            continue;
-        }
-        for mut diagnostic in found {
-            if let Some(severity) = level {
-                diagnostic.severity = severity;
-            }
-            report.diagnostics.push(diagnostic);
+    let results: Vec<Result<Vec<Diagnostic>, String>> = rules::registry()
+        .par_iter()
+        .filter_map(|rule| {
+            let level = rule_level(rule.meta().name, request)?;
+            Some(run_rule(*rule, level, model, request))
+        })
+        .collect();
+    for result in results {
+        match result {
+            Ok(found) => report.diagnostics.extend(found),
+            Err(error) => report.internal_errors.push(error),
         }
     }
+}
+
+fn run_rule(
+    rule: &dyn rules::Rule,
+    level: Option<Severity>,
+    model: &Model,
+    request: &CheckRequest,
+) -> Result<Vec<Diagnostic>, String> {
+    let meta = rule.meta();
+    let options = request
+        .settings
+        .rules
+        .get(meta.name)
+        .map(|s| s.options.clone())
+        .unwrap_or_default();
+    let mut found = Vec::new();
+    catch_unwind(AssertUnwindSafe(|| rule.check(model, &options, &mut found)))
+        .map_err(|_| format!("internal error in rule {}", meta.name))?;
+    if let Some(severity) = level {
+        for diagnostic in &mut found {
+            diagnostic.severity = severity;
+        }
+    }
+    Ok(found)
 }
 
 /// Settings that apply after the rules: disabled engine rules, path ignores, secret

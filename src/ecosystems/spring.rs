@@ -8,6 +8,7 @@
 //! `${VAR:default}` placeholders take their default (marked with `via`); without a
 //! default the value is unknown. HikariCP times are milliseconds [HK-README].
 
+use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -59,9 +60,14 @@ impl Reader for Spring {
                 .unwrap_or_default();
             apps.entry(dir).or_default().push(file);
         }
+        // Applications are independent: read them in parallel, merge in path order.
+        let models: Vec<Model> = apps
+            .into_par_iter()
+            .map(|(dir, files)| read_app(&dir, &files, sources))
+            .collect();
         let mut model = Model::default();
-        for (dir, files) in apps {
-            model.extend(read_app(&dir, &files, sources));
+        for app in models {
+            model.extend(app);
         }
         model
     }
@@ -217,22 +223,29 @@ fn split_key(key: &str) -> Vec<String> {
 /// `spring.jpa.properties.*` (passed to Hibernate verbatim [SB-HOWTO]) and map-valued
 /// Hikari properties (driver property names are case-sensitive).
 pub fn canonical_key(parts: &[String]) -> String {
-    let mut out: Vec<String> = Vec::with_capacity(parts.len());
+    // Canonical forms of the map-valued Hikari properties, computed once.
+    static MAP_PROPERTIES: std::sync::LazyLock<Vec<String>> = std::sync::LazyLock::new(|| {
+        hikari::MAP_PROPERTIES
+            .iter()
+            .map(|m| hikari::canonical(m))
+            .collect()
+    });
+    let mut out = String::new();
     let mut verbatim = false;
     for part in parts {
+        if !out.is_empty() {
+            out.push('.');
+        }
         if verbatim {
-            out.push(part.clone());
+            out.push_str(part);
             continue;
         }
         let canonical = hikari::canonical(part);
-        let path = out.join(".");
-        verbatim = (path == "spring.jpa" && canonical == "properties")
-            || hikari::MAP_PROPERTIES
-                .iter()
-                .any(|m| hikari::canonical(m) == canonical);
-        out.push(canonical);
+        verbatim = (out == "spring.jpa." && canonical == "properties")
+            || MAP_PROPERTIES.contains(&canonical);
+        out.push_str(&canonical);
     }
-    out.join(".")
+    out
 }
 
 /// Walk one document iteratively, returning its scalar leaves and recording where each
