@@ -193,15 +193,17 @@ pub(crate) fn fleets(model: &Model) -> Vec<Fleet<'_>> {
         .databases
         .iter()
         .filter_map(|database| {
-            let slots = usable_slots(model, database)?;
             let members: Vec<Member> = model
                 .services
                 .iter()
                 .filter_map(|s| member(model, database, s))
                 .collect();
-            (!members.is_empty()).then_some(Fleet {
+            if members.is_empty() {
+                return None;
+            }
+            Some(Fleet {
                 database,
-                slots,
+                slots: usable_slots(model, database)?,
                 members,
             })
         })

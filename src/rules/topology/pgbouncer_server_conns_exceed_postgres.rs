@@ -26,6 +26,11 @@ impl crate::rules::Rule for Rule {
     }
 
     fn check(&self, model: &Model, _options: &RuleOptions, out: &mut Vec<Diagnostic>) {
+        // Direct demand per database, computed once (not per pooler).
+        let direct_demand: std::collections::HashMap<&str, i64> = fleets(model)
+            .iter()
+            .map(|f| (f.database.name.as_str(), f.demand(steady)))
+            .collect();
         for pooler in &model.poolers {
             let Some(target) = &pooler.connects_to else {
                 continue;
@@ -45,10 +50,10 @@ impl crate::rules::Rule for Rule {
                 .and_then(|i| i.get().copied())
                 .unwrap_or(1)
                 .max(1);
-            let direct = fleets(model)
-                .into_iter()
-                .find(|f| f.database.name == database.name)
-                .map_or(0, |f| f.demand(steady));
+            let direct = direct_demand
+                .get(database.name.as_str())
+                .copied()
+                .unwrap_or(0);
             let demand = instances * budget + direct;
             if demand <= slots.usable {
                 continue;
