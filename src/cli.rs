@@ -46,6 +46,13 @@ pub enum Command {
     /// Per service pool: offered load, utilisation, P(wait), P(timeout), the pool size
     /// that would pass; per database: fleet demand against usable slots.
     Capacity(CapacityArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff), generated from these command-line definitions.
+    Man,
 }
 
 #[derive(Debug, clap::Args)]
@@ -102,6 +109,10 @@ pub struct CheckArgs {
     /// Read one file from standard input, treated as if it were at this path.
     #[arg(long, value_name = "NAME")]
     pub stdin_filename: Option<PathBuf>,
+    /// Print the effective settings for this file (manifest, fail-on, rule levels and
+    /// options, ignores that match it) and where each came from, then exit.
+    #[arg(long, value_name = "PATH")]
+    pub show_settings: Option<PathBuf>,
     /// Ignore `# poollint: ignore[...]` comments (for platform teams enforcing rules).
     #[arg(long)]
     pub no_inline_suppressions: bool,
@@ -154,6 +165,18 @@ pub fn main() -> ExitCode {
         Command::Explain { rule } => explain(&rule),
         Command::Rules { format } => list_rules(format),
         Command::Capacity(args) => run_capacity(&args),
+        Command::Completions { shell } => {
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(shell, &mut cmd, "poollint", &mut std::io::stdout());
+            ExitCode::SUCCESS
+        }
+        Command::Man => {
+            let cmd = <Cli as clap::CommandFactory>::command();
+            match clap_mangen::Man::new(cmd).render(&mut std::io::stdout()) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => usage_error(&format!("cannot write the man page: {e}")),
+            }
+        }
     }
 }
 
@@ -218,6 +241,10 @@ fn run_check(args: &CheckArgs) -> ExitCode {
             return ExitCode::from(EXIT_ERROR);
         }
     };
+    if let Some(path) = &args.show_settings {
+        print!("{}", show_settings(path, manifest.as_ref(), args));
+        return ExitCode::SUCCESS;
+    }
     let mut request = CheckRequest::new(args.paths.clone());
     request.select = args.select.clone();
     request.ignore = args.ignore.clone();
@@ -299,6 +326,101 @@ fn handle_baseline(
         ));
     }
     Ok(())
+}
+
+/// The effective settings for `path` and where each came from.
+fn show_settings(path: &Path, manifest: Option<&Manifest>, args: &CheckArgs) -> String {
+    let display = crate::source::display_path(path);
+    let mut out = format!("settings for {display}\n");
+    let (lint, source) = match manifest {
+        Some(m) => (m.lint.clone(), crate::source::display_path(&m.path)),
+        None => (
+            manifest::LintSettings::default(),
+            "built-in defaults (no poollint.toml found)".to_owned(),
+        ),
+    };
+    out.push_str(&format!("manifest: {source}\n"));
+    let fail_on = match args.fail_on {
+        Some(level) => format!("{level:?} (--fail-on)"),
+        None if lint.fail_on == FailOn::Error => "error (default)".to_owned(),
+        None => format!("{:?} ({source})", lint.fail_on),
+    };
+    out.push_str(&format!("fail-on: {}\n", fail_on.to_lowercase()));
+    if let Some(baseline) = args.baseline.as_ref().or(lint.baseline.as_ref()) {
+        out.push_str(&format!("baseline: {}\n", baseline.display()));
+    }
+    out.push_str(&format!(
+        "inline suppressions: {}\n",
+        if args.no_inline_suppressions {
+            "off (--no-inline-suppressions)"
+        } else {
+            "on"
+        }
+    ));
+    out.push_str("rules:\n");
+    for rule in rules::registry() {
+        let meta = rule.meta();
+        out.push_str(&format!(
+            "  {}: {}\n",
+            meta.name,
+            rule_setting_text(meta, &lint, args, &display, &source)
+        ));
+    }
+    out
+}
+
+fn rule_setting_text(
+    meta: &rules::RuleMeta,
+    lint: &manifest::LintSettings,
+    args: &CheckArgs,
+    path: &str,
+    source: &str,
+) -> String {
+    let selected = args
+        .select
+        .as_ref()
+        .is_none_or(|s| s.iter().any(|r| r == meta.name));
+    if !selected {
+        return "off (not in --select)".to_owned();
+    }
+    if args.ignore.iter().any(|r| r == meta.name) {
+        return "off (--ignore)".to_owned();
+    }
+    if let Some(entry) = lint.ignore_entry(meta.name, path) {
+        let reason = entry
+            .reason
+            .as_deref()
+            .map(|r| format!(": {r}"))
+            .unwrap_or_default();
+        return format!(
+            "off for this path ([[lint.ignore]] {}{reason}, {source})",
+            entry.patterns.join(", ")
+        );
+    }
+    let setting = lint.rules.get(meta.name);
+    let level = match setting.and_then(|s| s.level) {
+        Some(manifest::Level::Off) => return format!("off ([lint.rules], {source})"),
+        Some(manifest::Level::On(severity)) => format!("{severity} ([lint.rules], {source})"),
+        None => format!("{} (default)", meta.default_severity),
+    };
+    let options: Vec<String> = meta
+        .options
+        .iter()
+        .map(|o| {
+            let value = setting.map_or(o.default, |s| s.options.get(o));
+            let from = if value == o.default {
+                "default"
+            } else {
+                "[lint.rules]"
+            };
+            format!("{} = {value} ({from})", o.name)
+        })
+        .collect();
+    if options.is_empty() {
+        level
+    } else {
+        format!("{level}; {}", options.join(", "))
+    }
 }
 
 /// GitHub Actions turns `::error` lines in the log into annotations on the diff.

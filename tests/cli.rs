@@ -474,3 +474,232 @@ fn compose_postgres_next_to_an_app_is_inferred_without_a_manifest() {
         ))
         .stdout(predicate::str::contains("max_connections 20"));
 }
+
+/// A temporary git repository with one commit of `files`.
+fn git_repo(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let repo = tempfile::tempdir().expect("temp dir");
+    for (path, text) in files {
+        let target = repo.path().join(path);
+        std::fs::create_dir_all(target.parent().expect("parent")).expect("mkdir");
+        std::fs::write(target, text).expect("write");
+    }
+    git(repo.path(), &["init", "-q"]);
+    git(repo.path(), &["add", "-A"]);
+    git(repo.path(), &["commit", "-q", "-m", "base"]);
+    repo
+}
+
+fn git(dir: &std::path::Path, args: &[&str]) {
+    let out = std::process::Command::new("git")
+        .args([
+            "-c",
+            "user.name=t",
+            "-c",
+            "user.email=t@example.invalid",
+            "-c",
+            "commit.gpgsign=false",
+        ])
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("git");
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+const LIFETIME_10S: &str = "spring:\n  datasource:\n    hikari:\n      max-lifetime: 10000\n";
+
+fn diff_check(repo: &std::path::Path) -> assert_cmd::assert::Assert {
+    poollint()
+        .args([
+            "check",
+            "-f",
+            "concise",
+            "--diff-base",
+            "HEAD",
+            "--select",
+            "hikari-max-lifetime-below-minimum",
+        ])
+        .arg(repo)
+        .assert()
+}
+
+#[test]
+fn diff_base_reports_added_files_whole_and_survives_deleted_and_renamed_ones() {
+    let repo = git_repo(&[
+        ("old/application.yml", LIFETIME_10S),
+        ("gone/application.yml", LIFETIME_10S),
+    ]);
+    // Added (untracked) file: every line counts as changed.
+    std::fs::create_dir_all(repo.path().join("new")).expect("mkdir");
+    std::fs::write(
+        repo.path().join("new/application.yml"),
+        "spring:\n  datasource:\n    hikari:\n      max-lifetime: 25000\n",
+    )
+    .expect("write");
+    // Added and staged file too.
+    std::fs::create_dir_all(repo.path().join("staged")).expect("mkdir");
+    // (Different content: git pairs an identical new file with a deleted one as a rename.)
+    std::fs::write(
+        repo.path().join("staged/application.yml"),
+        "spring:\n  datasource:\n    hikari:\n      max-lifetime: 20000\n",
+    )
+    .expect("write");
+    git(repo.path(), &["add", "staged/application.yml"]);
+    // Deleted file.
+    std::fs::remove_dir_all(repo.path().join("gone")).expect("delete");
+    // Renamed without changes: nothing changed on its lines.
+    git(repo.path(), &["mv", "old", "renamed"]);
+    diff_check(repo.path())
+        .code(1)
+        .stdout(predicate::str::contains("new/application.yml:4:21"))
+        .stdout(predicate::str::contains("staged/application.yml:4:21"))
+        .stdout(predicate::str::contains("renamed/application.yml").not())
+        .stdout(predicate::str::contains("gone/").not());
+}
+
+#[test]
+fn diff_base_with_a_renamed_and_edited_file_reports_the_edited_line() {
+    let repo = git_repo(&[("old/application.yml", "spring:\n  datasource:\n    hikari:\n      max-lifetime: 1800000\n      maximum-pool-size: 10\n")]);
+    git(repo.path(), &["mv", "old", "renamed"]);
+    std::fs::write(
+        repo.path().join("renamed/application.yml"),
+        "spring:\n  datasource:\n    hikari:\n      max-lifetime: 10000\n      maximum-pool-size: 10\n",
+    )
+    .expect("write");
+    diff_check(repo.path())
+        .code(1)
+        .stdout(predicate::str::contains(
+            "renamed/application.yml:4:21: error[hikari-max-lifetime-below-minimum]",
+        ));
+}
+
+#[test]
+fn readme_review_bot_command_emits_rdjsonl_for_changed_lines() {
+    let repo = git_repo(&[(
+        "app/application.yml",
+        "spring:\n  datasource:\n    hikari:\n      keepalive-time: 60000\n",
+    )]);
+    std::fs::write(
+        repo.path().join("app/application.yml"),
+        "spring:\n  datasource:\n    hikari:\n      keepalive-time: 10\n",
+    )
+    .expect("write");
+    let output = poollint()
+        .args(["check", ".", "--diff-base", "HEAD", "-f", "rdjsonl"])
+        .current_dir(repo.path())
+        .output()
+        .expect("run");
+    let text = String::from_utf8(output.stdout).expect("utf-8");
+    assert!(!text.is_empty(), "no rdjsonl output");
+    for line in text.lines() {
+        let value: serde_json::Value = serde_json::from_str(line).expect("rdjsonl line is JSON");
+        assert_eq!(value["location"]["path"], "app/application.yml");
+        assert_eq!(value["location"]["range"]["start"]["line"], 4);
+    }
+}
+
+#[test]
+fn readme_ci_commands_write_sarif_and_gitlab_reports() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let sarif = dir.path().join("poollint.sarif");
+    let gitlab = dir.path().join("gl-code-quality-report.json");
+    poollint()
+        .args(["check", FAILING, "-f", "human"])
+        .arg("-f")
+        .arg(format!("sarif={}", sarif.display()))
+        .arg("-f")
+        .arg(format!("gitlab={}", gitlab.display()))
+        .assert()
+        .code(1);
+    let sarif: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(sarif).expect("sarif")).expect("JSON");
+    assert_eq!(sarif["version"], "2.1.0");
+    assert!(!sarif["runs"][0]["results"]
+        .as_array()
+        .expect("results")
+        .is_empty());
+    let gitlab: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(gitlab).expect("gitlab")).expect("JSON");
+    assert!(gitlab.as_array().is_some_and(|a| !a.is_empty()));
+}
+
+#[test]
+fn github_actions_adds_annotations_to_human_output() {
+    let mut cmd = Command::cargo_bin("poollint").expect("binary");
+    cmd.env("NO_COLOR", "1")
+        .env("GITHUB_ACTIONS", "true")
+        .args(["check", FAILING])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("::error file="));
+}
+
+#[test]
+fn suppressions_work_in_properties_and_ini_dialects() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::create_dir_all(dir.path().join("app")).expect("mkdir");
+    std::fs::write(
+        dir.path().join("app/application.properties"),
+        "# poollint: ignore[hikari-max-lifetime-below-minimum] -- test\nspring.datasource.hikari.max-lifetime=10000\n",
+    )
+    .expect("write");
+    std::fs::create_dir_all(dir.path().join("bouncer")).expect("mkdir");
+    std::fs::write(
+        dir.path().join("bouncer/pgbouncer.ini"),
+        "[pgbouncer]\n; poollint: ignore[pgbouncer-insecure-auth-type] -- local only\nauth_type = trust\n",
+    )
+    .expect("write");
+    poollint()
+        .args(["check", "-f", "concise"])
+        .arg(dir.path())
+        .args([
+            "--select",
+            "hikari-max-lifetime-below-minimum,pgbouncer-insecure-auth-type,unused-suppression",
+        ])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("No problems found"));
+}
+
+#[test]
+fn show_settings_says_where_each_setting_comes_from() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(
+        dir.path().join("poollint.toml"),
+        "[lint]\nfail-on = \"warning\"\n[lint.rules]\n\"pool-saturated-by-declared-load\" = { level = \"warning\", warn-utilization = 0.8 }\n[[lint.ignore]]\npaths = [\"legacy/**\"]\nrules = [\"max-lifetime-unbounded\"]\nreason = \"retiring\"\n",
+    )
+    .expect("write");
+    poollint()
+        .args(["check", "--show-settings", "legacy/application.yml"])
+        .arg(dir.path())
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("fail-on: warning ("))
+        .stdout(predicate::str::contains(
+            "pool-saturated-by-declared-load: warning ([lint.rules]",
+        ))
+        .stdout(predicate::str::contains(
+            "warn-utilization = 0.8 ([lint.rules])",
+        ))
+        .stdout(predicate::str::contains(
+            "max-lifetime-unbounded: off for this path ([[lint.ignore]] legacy/**: retiring",
+        ));
+}
+
+#[test]
+fn completions_and_man_page_are_generated_from_the_cli() {
+    poollint()
+        .args(["completions", "bash"])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("--diff-base"));
+    poollint()
+        .arg("man")
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains(".TH poollint 1"));
+}

@@ -95,7 +95,12 @@ impl Default for LintSettings {
 impl LintSettings {
     /// True when `[[lint.ignore]]` hides `rule` for `path` (display path, `/`-separated).
     pub fn ignores(&self, rule: &str, path: &str) -> bool {
-        self.ignore.iter().any(|entry| {
+        self.ignore_entry(rule, path).is_some()
+    }
+
+    /// The `[[lint.ignore]]` entry that switches `rule` off for `path`, if any.
+    pub fn ignore_entry(&self, rule: &str, path: &str) -> Option<&IgnoreEntry> {
+        self.ignore.iter().find(|entry| {
             entry.paths.is_match(path)
                 && (entry.rules.is_empty() || entry.rules.iter().any(|r| r == rule))
         })
