@@ -11,6 +11,7 @@ pub mod topology;
 pub mod change;
 pub mod concurrency;
 pub mod engine_rules;
+pub(crate) mod links;
 pub(crate) mod load;
 
 use std::collections::BTreeMap;
@@ -134,6 +135,11 @@ pub fn registry() -> &'static [&'static dyn Rule] {
         &timeouts::driver_socket_timeout_missing::Rule,
         &timeouts::acquire_timeout_exceeds_request_deadline::Rule,
         &timeouts::pooler_queue_timeout_exceeds_request_deadline::Rule,
+        &timeouts::statement_timeout_missing::Rule,
+        &timeouts::idle_in_transaction_timeout_missing::Rule,
+        &timeouts::server_idle_timeout_kills_pooled_connections::Rule,
+        &timeouts::pgbouncer_query_timeout_without_statement_timeout::Rule,
+        &timeouts::pgbouncer_client_idle_timeout_below_client_lifetime::Rule,
         &lifetime::hikari_max_lifetime_below_minimum::Rule,
         &lifetime::hikari_idle_timeout_ge_max_lifetime::Rule,
         &lifetime::hikari_idle_timeout_below_minimum::Rule,

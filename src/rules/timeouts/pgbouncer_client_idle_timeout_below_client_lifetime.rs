@@ -1,0 +1,92 @@
+//! `pgbouncer-client-idle-timeout-below-client-lifetime`: PgBouncer closes client
+//! connections idle for `client_idle_timeout`, but the pools behind it keep connections
+//! idle longer (catalogue TO10 [PGB-CFG]): HikariCP's idle-timeout, or forever for a
+//! fixed-size pool (minimum = maximum) with no max-lifetime.
+use std::time::Duration;
+
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::model::{human_duration, Model, Pool};
+use crate::rules::links::{pooler_clients, pools};
+use crate::rules::topology::place;
+use crate::rules::{Category, Inputs, RuleMeta, RuleOptions};
+
+pub static META: RuleMeta = RuleMeta {
+    name: "pgbouncer-client-idle-timeout-below-client-lifetime",
+    category: Category::Timeouts,
+    default_severity: Severity::Warning,
+    inputs: Inputs::NeedsTopology,
+    summary: "PgBouncer closes idle client connections that the application's pool still considers healthy.",
+    options: &[],
+};
+
+pub struct Rule;
+
+impl crate::rules::Rule for Rule {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, model: &Model, _options: &RuleOptions, out: &mut Vec<Diagnostic>) {
+        for pooler in &model.poolers {
+            let Some(setting) = pooler.client_idle_timeout.as_ref() else {
+                continue;
+            };
+            let Some(&limit) = setting.get() else {
+                continue;
+            };
+            if limit.is_zero() {
+                continue;
+            }
+            for service in pooler_clients(model, pooler) {
+                for pool in pools(model, service) {
+                    let retention = idle_retention(pool);
+                    if retention.is_some_and(|r| r < limit) {
+                        continue;
+                    }
+                    let Some(at) = setting.location() else {
+                        continue;
+                    };
+                    let kept = retention.map_or(
+                        "forever (a fixed-size pool without max-lifetime)".to_owned(),
+                        human_duration,
+                    );
+                    out.push(
+                        Diagnostic::new(
+                            &META,
+                            Severity::Warning,
+                            at,
+                            format!(
+                                "PgBouncer {} closes client connections idle for {} (client_idle_timeout) but {}'s pool {} keeps them idle for {kept} ({}): the pool hands out connections PgBouncer already closed",
+                                pooler.name,
+                                human_duration(limit),
+                                service.name,
+                                pool.name,
+                                place(model, &pool.idle_timeout.origin)
+                            ),
+                        )
+                        .with_label(format!("client_idle_timeout {}", human_duration(limit)))
+                        .with_help("set client_idle_timeout above the pools' idle-timeout and max-lifetime (or 0), and use it only against network failures")
+                        .with_key("pgbouncer.client_idle_timeout")
+                        .with_fingerprint(format!("{}:{}", service.name, pool.name)),
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// The longest a pooled connection can stay idle: idle-timeout when the pool shrinks,
+/// else max-lifetime; None for forever.
+fn idle_retention(pool: &Pool) -> Option<Duration> {
+    let shrinks = match (pool.min.get(), pool.max.get()) {
+        (Some(min), Some(max)) => min < max,
+        _ => false,
+    };
+    let idle = pool.idle_timeout.get().copied().filter(|d| !d.is_zero());
+    let lifetime = pool.max_lifetime.get().copied().filter(|d| !d.is_zero());
+    if shrinks {
+        idle.or(lifetime)
+    } else {
+        lifetime
+    }
+}

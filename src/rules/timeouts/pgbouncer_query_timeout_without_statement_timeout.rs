@@ -1,0 +1,79 @@
+//! `pgbouncer-query-timeout-without-statement-timeout`: PgBouncer's `query_timeout` is
+//! set but the server's `statement_timeout` is off or not shorter (catalogue TO09
+//! [PGB-CFG]): PgBouncer then kills the connection mid-query instead of PostgreSQL
+//! cancelling the statement.
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::model::{human_duration, Model};
+use crate::rules::links::pooler_database;
+use crate::rules::topology::place;
+use crate::rules::{Category, Inputs, RuleMeta, RuleOptions};
+
+pub static META: RuleMeta = RuleMeta {
+    name: "pgbouncer-query-timeout-without-statement-timeout",
+    category: Category::Timeouts,
+    default_severity: Severity::Warning,
+    inputs: Inputs::NeedsTopology,
+    summary:
+        "PgBouncer's query_timeout is not backed by a slightly shorter server statement_timeout.",
+    options: &[],
+};
+
+pub struct Rule;
+
+impl crate::rules::Rule for Rule {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, model: &Model, _options: &RuleOptions, out: &mut Vec<Diagnostic>) {
+        for pooler in &model.poolers {
+            let Some(query) = pooler.query_timeout.as_ref() else {
+                continue;
+            };
+            let Some(&limit) = query.get() else { continue };
+            if limit.is_zero() {
+                continue;
+            }
+            let Some(database) = pooler_database(model, pooler) else {
+                continue;
+            };
+            let Some(statement) = database.statement_timeout.as_ref() else {
+                continue;
+            };
+            let Some(&server) = statement.get() else {
+                continue;
+            };
+            if !server.is_zero() && server < limit {
+                continue;
+            }
+            let Some(at) = query.location() else { continue };
+            let server_text = if server.is_zero() {
+                "off".to_owned()
+            } else {
+                human_duration(server)
+            };
+            out.push(
+                Diagnostic::new(
+                    &META,
+                    Severity::Warning,
+                    at,
+                    format!(
+                        "PgBouncer {} cancels queries after {} (query_timeout) but database {}'s statement_timeout is {server_text} ({}): PgBouncer drops the whole server connection instead of PostgreSQL cancelling one statement",
+                        pooler.name,
+                        human_duration(limit),
+                        database.name,
+                        place(model, &statement.origin)
+                    ),
+                )
+                .with_label(format!("query_timeout {}", human_duration(limit)))
+                .with_related(statement.location(), "statement_timeout")
+                .with_help(format!(
+                    "set statement_timeout slightly below {} for the application's role, and keep query_timeout for network failures only",
+                    human_duration(limit)
+                ))
+                .with_key("pgbouncer.query_timeout")
+                .with_fingerprint(format!("{}:{}", pooler.name, limit.as_secs())),
+            );
+        }
+    }
+}

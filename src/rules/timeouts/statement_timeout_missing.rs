@@ -1,0 +1,112 @@
+//! `statement-timeout-missing`: no statement timeout at any layer for a PostgreSQL
+//! database that services use (catalogue TO05 [PG-CLIENT][PGB-CFG]): not in
+//! `postgresql.conf`, not as a driver option (`options=-c statement_timeout=…` in the
+//! URL), and no PgBouncer `query_timeout` in front. Warning (heuristic); info when the
+//! only timeout is the global one in `postgresql.conf`, which PostgreSQL advises against.
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::model::{Database, Engine, Model, Service};
+use crate::rules::links::{has_clients, pools, service_database};
+use crate::rules::topology::place;
+use crate::rules::{Category, Inputs, RuleMeta, RuleOptions};
+
+pub static META: RuleMeta = RuleMeta {
+    name: "statement-timeout-missing",
+    category: Category::Timeouts,
+    default_severity: Severity::Warning,
+    inputs: Inputs::NeedsTopology,
+    summary: "No statement timeout at any layer: one runaway query holds a pooled connection indefinitely.",
+    options: &[],
+};
+
+pub struct Rule;
+
+impl crate::rules::Rule for Rule {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, model: &Model, _options: &RuleOptions, out: &mut Vec<Diagnostic>) {
+        for database in model
+            .databases
+            .iter()
+            .filter(|d| d.engine == Engine::Postgres)
+        {
+            if !has_clients(model, database) || client_side_timeout(model, database) {
+                continue;
+            }
+            let Some(setting) = &database.statement_timeout else {
+                continue;
+            };
+            let Some(&timeout) = setting.get() else {
+                continue;
+            };
+            let Some(at) = setting.location().or(database.max_connections.location()) else {
+                continue;
+            };
+            let diagnostic = if timeout.is_zero() {
+                Diagnostic::new(
+                    &META,
+                    Severity::Warning,
+                    at,
+                    format!(
+                        "database {} has no statement timeout ({}), and no client or pooler sets one: one runaway query holds its pooled connection until it finishes, however long",
+                        database.name,
+                        place(model, &setting.origin)
+                    ),
+                )
+                .with_label("statement_timeout 0 (off)")
+            } else {
+                Diagnostic::new(
+                    &META,
+                    Severity::Info,
+                    at,
+                    format!(
+                        "database {}'s statement timeout is set globally ({}), for every session including maintenance; PostgreSQL advises setting it per role or application instead",
+                        database.name,
+                        place(model, &setting.origin)
+                    ),
+                )
+                .with_label("global statement_timeout")
+            };
+            // Name the key only when it is written: a default has no line of its own.
+            let diagnostic = match setting.origin.key() {
+                Some(key) => diagnostic.with_key(key.to_owned()),
+                None => diagnostic,
+            };
+            out.push(
+                diagnostic
+                    .with_help("set it for the application's role (ALTER ROLE app SET statement_timeout = '30s') or in the connection options (options=-c statement_timeout=30s)")
+                    .with_fingerprint(database.name.clone()),
+            );
+        }
+    }
+}
+
+/// True when a client of the database sets a statement timeout in its connection, or a
+/// pooler in front has `query_timeout`.
+fn client_side_timeout(model: &Model, database: &Database) -> bool {
+    model.services.iter().any(|service| {
+        let Some((target, pooler)) = service_database(model, service) else {
+            return false;
+        };
+        std::ptr::eq(target, database)
+            && (sets_statement_timeout(model, service)
+                || pooler
+                    .and_then(|p| p.query_timeout.as_ref())
+                    .and_then(|t| t.get())
+                    .is_some_and(|t| !t.is_zero()))
+    })
+}
+
+fn sets_statement_timeout(model: &Model, service: &Service) -> bool {
+    pools(model, service).any(|pool| {
+        let options = pool
+            .connection
+            .as_ref()
+            .and_then(|c| c.params.get("options"));
+        options
+            .and_then(|o| o.get())
+            .is_some_and(|o| o.contains("statement_timeout"))
+            || pool.driver_properties.contains_key("options")
+    })
+}
