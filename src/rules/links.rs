@@ -50,3 +50,55 @@ pub(crate) fn has_clients(model: &Model, database: &Database) -> bool {
             .iter()
             .any(|p| p.connects_to.as_deref() == Some(database.name.as_str()))
 }
+
+/// The shortest idle limit something between a service and its database enforces:
+/// PostgreSQL `idle_session_timeout`, MySQL `wait_timeout`, or PgBouncer
+/// `client_idle_timeout` in front (catalogue LT02's `K`), with the safety margin the
+/// catalogue gives for it (60 s for MySQL's `wait_timeout` [HK-FAQ], else 5 s).
+pub(crate) struct IdleLimit<'m> {
+    pub limit: std::time::Duration,
+    pub margin: std::time::Duration,
+    pub what: String,
+    pub setting: &'m crate::model::Setting<std::time::Duration>,
+}
+
+pub(crate) fn idle_limit<'m>(model: &'m Model, service: &Service) -> Option<IdleLimit<'m>> {
+    use std::time::Duration;
+    let (database, pooler) = service_database(model, service)?;
+    let mut limits: Vec<IdleLimit> = Vec::new();
+    let mut consider =
+        |setting: Option<&'m crate::model::Setting<Duration>>, what: String, margin: u64| {
+            if let Some(setting) = setting {
+                if let Some(&limit) = setting.get() {
+                    if !limit.is_zero() {
+                        limits.push(IdleLimit {
+                            limit,
+                            margin: Duration::from_secs(margin),
+                            what,
+                            setting,
+                        });
+                    }
+                }
+            }
+        };
+    match pooler {
+        Some(pooler) => consider(
+            pooler.client_idle_timeout.as_ref(),
+            format!("PgBouncer {}'s client_idle_timeout", pooler.name),
+            5,
+        ),
+        None => {
+            consider(
+                database.idle_session_timeout.as_ref(),
+                format!("database {}'s idle_session_timeout", database.name),
+                5,
+            );
+            consider(
+                database.wait_timeout.as_ref(),
+                format!("database {}'s wait_timeout", database.name),
+                60,
+            );
+        }
+    }
+    limits.into_iter().min_by_key(|l| l.limit)
+}
