@@ -46,6 +46,19 @@ pub enum Command {
     /// Per service pool: offered load, utilisation, P(wait), P(timeout), the pool size
     /// that would pass; per database: fleet demand against usable slots.
     Capacity(CapacityArgs),
+    /// Write the poollint.toml inferred from the files (databases, poolers, services),
+    /// with comments and TODOs for what files cannot say, such as the load.
+    Init {
+        /// Directory to read and to write poollint.toml into.
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+        /// Print the manifest instead of writing it.
+        #[arg(long)]
+        stdout: bool,
+        /// Overwrite an existing poollint.toml.
+        #[arg(long)]
+        force: bool,
+    },
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     Completions {
         #[arg(value_enum)]
@@ -165,6 +178,7 @@ pub fn main() -> ExitCode {
         Command::Explain { rule } => explain(&rule),
         Command::Rules { format } => list_rules(format),
         Command::Capacity(args) => run_capacity(&args),
+        Command::Init { dir, stdout, force } => run_init(&dir, stdout, force),
         Command::Completions { shell } => {
             let mut cmd = <Cli as clap::CommandFactory>::command();
             clap_complete::generate(shell, &mut cmd, "poollint", &mut std::io::stdout());
@@ -177,6 +191,37 @@ pub fn main() -> ExitCode {
                 Err(e) => usage_error(&format!("cannot write the man page: {e}")),
             }
         }
+    }
+}
+
+fn run_init(dir: &Path, stdout: bool, force: bool) -> ExitCode {
+    if !dir.is_dir() {
+        return usage_error(&format!("{} is not a directory", dir.display()));
+    }
+    let target = crate::init::target(dir);
+    if !stdout && target.exists() && !force {
+        return usage_error(&format!(
+            "{} exists; use --force to overwrite it or --stdout to print the inferred manifest",
+            target.display()
+        ));
+    }
+    let mut request = CheckRequest::new(vec![dir.to_path_buf()]);
+    request.select = Some(Vec::new());
+    let report = engine::check(&request);
+    let text = crate::init::manifest_text(dir, &report.model, &report.sources);
+    if stdout {
+        print!("{text}");
+        return ExitCode::SUCCESS;
+    }
+    match std::fs::write(&target, text) {
+        Ok(()) => {
+            eprintln!(
+                "poollint: wrote {}; review it, then run poollint check",
+                target.display()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => usage_error(&format!("cannot write {}: {e}", target.display())),
     }
 }
 

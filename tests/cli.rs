@@ -703,3 +703,50 @@ fn completions_and_man_page_are_generated_from_the_cli() {
         .code(0)
         .stdout(predicate::str::contains(".TH poollint 1"));
 }
+
+#[test]
+fn init_writes_a_manifest_that_check_accepts_and_refuses_to_overwrite() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let copy = |rel: &str| {
+        let from = std::path::Path::new("examples/fleet").join(rel);
+        let to = dir.path().join(rel);
+        std::fs::create_dir_all(to.parent().expect("parent")).expect("mkdir");
+        std::fs::copy(from, to).expect("copy");
+    };
+    for rel in [
+        "orders/src/main/resources/application.yml",
+        "deploy/orders.yaml",
+        "pgbouncer/pgbouncer.ini",
+        "db/postgresql.conf",
+    ] {
+        copy(rel);
+    }
+    poollint().arg("init").arg(dir.path()).assert().code(0);
+    let manifest =
+        std::fs::read_to_string(dir.path().join("poollint.toml")).expect("manifest written");
+    assert!(
+        manifest.contains("[[database]]\nname = \"db\""),
+        "{manifest}"
+    );
+    assert!(
+        manifest.contains("config = \"pgbouncer/pgbouncer.ini\""),
+        "{manifest}"
+    );
+    assert!(
+        manifest.contains("deployment = \"deploy/orders.yaml\""),
+        "{manifest}"
+    );
+    assert!(manifest.contains("# [service.load]"), "{manifest}");
+    // The written manifest is valid: check runs with it (findings, not a config error).
+    poollint()
+        .args(["check", "-f", "concise"])
+        .arg(dir.path())
+        .assert()
+        .code(predicate::in_iter([0, 1]));
+    poollint()
+        .arg("init")
+        .arg(dir.path())
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("exists; use --force"));
+}
