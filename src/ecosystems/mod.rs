@@ -5,6 +5,7 @@ pub mod compose;
 pub mod connection_string;
 pub mod ini_settings;
 pub mod kubernetes;
+pub mod mysql;
 pub mod pgbouncer;
 pub mod postgres;
 pub mod spring;
@@ -46,6 +47,7 @@ pub fn readers() -> &'static [&'static dyn Reader] {
         &spring::Spring,
         &postgres::Postgres,
         &pgbouncer::PgBouncer,
+        &mysql::MySql,
         &compose::Compose,
         &kubernetes::Kubernetes,
     ];

@@ -1,8 +1,9 @@
 //! `liveness-probe-depends-on-db`: a Kubernetes liveness probe checks the database
 //! (catalogue CC07 [SB-PROBES][K8S-PROBES]): Spring Boot's root `/actuator/health`
-//! includes the `db` indicator, and an `exec` probe running `psql`/`pg_isready`/
-//! `mysqladmin` tests the database directly. When the database or the pool is slow,
-//! Kubernetes restarts every instance at once, exactly when the pool is exhausted.
+//! includes the `db` indicator. When the database or the pool is slow, Kubernetes
+//! restarts every instance at once, exactly when the pool is exhausted. `exec` probes
+//! running `pg_isready` are left alone: in the corpus they are the database pod probing
+//! itself, which is right.
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::Model;
 use crate::rules::{Category, Inputs, RuleMeta, RuleOptions};

@@ -1,0 +1,205 @@
+//! MySQL and MariaDB server options: `my.cnf`, `mysqld.cnf`, `mariadb.cnf`, `server.cnf`
+//! and `*.cnf` under `conf.d`, `mysql.conf.d` or `mariadb.conf.d`. Server groups
+//! (`[mysqld]`, `[server]`, `[mariadb]`, `[mysqld-8.0]`…) are read, later values win;
+//! `-` and `_` are the same in option names and a `loose-` prefix is dropped. Defaults
+//! (rules-catalogue §1.4 [MY-VARS]): `max_connections` 151, `wait_timeout` 28800 s.
+//! `!include`/`!includedir` are recorded by the syntax layer, not followed yet.
+
+use std::path::Path;
+use std::time::Duration;
+
+use super::ini_settings::{count, pairs, Pair, SettingBuilder};
+use super::{file_name, ParsedFile, Reader};
+use crate::model::{ConfigEntry, Database, Ecosystem, Engine, Location, Model};
+use crate::source::SourceMap;
+use crate::syntax::ini::Dialect;
+use crate::syntax::Format;
+
+pub struct MySql;
+
+const DOC: &str = "https://dev.mysql.com/doc/refman/8.4/en/server-system-variables.html";
+const MAX_CONNECTIONS: i64 = 151;
+const WAIT_TIMEOUT_SECONDS: u64 = 28_800;
+const CONF_DIRS: &[&str] = &["conf.d", "mysql.conf.d", "mariadb.conf.d"];
+
+impl Reader for MySql {
+    fn ecosystem(&self) -> Ecosystem {
+        Ecosystem::MySql
+    }
+
+    fn recognise(&self, path: &Path) -> Option<Format> {
+        let name = file_name(path)?;
+        let known = matches!(name, "my.cnf" | "mysqld.cnf" | "mariadb.cnf" | "server.cnf");
+        let in_conf_dir = name.ends_with(".cnf")
+            && path
+                .parent()
+                .and_then(|d| d.file_name())
+                .and_then(|d| d.to_str())
+                .is_some_and(|d| CONF_DIRS.contains(&d));
+        (known || in_conf_dir).then_some(Format::Ini(Dialect::MySql))
+    }
+
+    fn read(&self, files: &[&ParsedFile], _sources: &SourceMap) -> Model {
+        let mut model = Model::default();
+        for file in files {
+            read_file(file, &mut model);
+        }
+        model
+    }
+}
+
+/// The option name as MySQL matches it: lower case, `_` for `-`, no `loose-` prefix.
+fn option_name(key: &str) -> String {
+    let lower = key.trim().to_ascii_lowercase().replace('-', "_");
+    lower
+        .strip_prefix("loose_")
+        .map(str::to_owned)
+        .unwrap_or(lower)
+}
+
+fn is_server_group(section: Option<&str>) -> bool {
+    section.is_some_and(|s| {
+        matches!(s, "mysqld" | "server" | "mariadb" | "mariadbd")
+            || s.starts_with("mysqld-")
+            || s.starts_with("mariadb-")
+    })
+}
+
+/// A count with MySQL's K/M/G suffixes.
+fn count_with_suffix(text: &str) -> Result<i64, String> {
+    let t = text.trim();
+    let (number, factor) = match t.chars().last().map(|c| c.to_ascii_uppercase()) {
+        Some('K') => (&t[..t.len() - 1], 1024),
+        Some('M') => (&t[..t.len() - 1], 1024 * 1024),
+        Some('G') => (&t[..t.len() - 1], 1024 * 1024 * 1024),
+        _ => (t, 1),
+    };
+    count(number)?
+        .checked_mul(factor)
+        .ok_or_else(|| format!("`{text}` is too large"))
+}
+
+fn read_file(file: &ParsedFile, model: &mut Model) {
+    let all = pairs(&file.doc);
+    let server: Vec<&Pair> = all
+        .iter()
+        .filter(|p| is_server_group(p.section.as_deref()))
+        .collect();
+    for pair in &all {
+        model.entries.push(ConfigEntry {
+            ecosystem: Ecosystem::MySql,
+            file: file.id,
+            key: pair.key.clone(),
+            canonical: option_name(&pair.key),
+            key_span: file.doc.span(pair.key_node),
+            value: Some(pair.value.clone()),
+            value_span: file.doc.span(pair.value_node),
+            profile: pair.section.clone(),
+            via: None,
+            scope: crate::source::display_path(file.path.parent().unwrap_or(Path::new("."))),
+            precedence: 0,
+        });
+    }
+    if server.is_empty() {
+        // Client-only option files ([client], [mysql]) describe no server.
+        return;
+    }
+    let anchor = server.first().map(|p| Location {
+        file: file.id,
+        span: file.doc.span(p.key_node),
+    });
+    let settings = SettingBuilder {
+        doc: &file.doc,
+        file: file.id,
+        library: "MySQL",
+        doc_url: DOC,
+        anchor,
+    };
+    let last = |name: &str| {
+        server
+            .iter()
+            .rev()
+            .find(|p| option_name(&p.key) == name)
+            .copied()
+    };
+    let name = file
+        .path
+        .parent()
+        .and_then(|d| d.file_name())
+        .and_then(|n| n.to_str())
+        .unwrap_or("mysql")
+        .to_owned();
+    model.databases.push(Database {
+        name,
+        engine: Engine::MySql,
+        max_connections: last("max_connections").map_or_else(
+            || settings.default(MAX_CONNECTIONS),
+            |p| settings.parsed(p, count_with_suffix),
+        ),
+        superuser_reserved_connections: None,
+        reserved_connections: None,
+        cores: None,
+        other_clients: None,
+        statement_timeout: None,
+        idle_in_transaction_session_timeout: None,
+        idle_session_timeout: None,
+        wait_timeout: Some(last("wait_timeout").map_or_else(
+            || settings.default(Duration::from_secs(WAIT_TIMEOUT_SECONDS)),
+            |p| {
+                settings.parsed(p, |t| {
+                    count_with_suffix(t).map(|s| Duration::from_secs(s.max(0) as u64))
+                })
+            },
+        )),
+        declared: false,
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::Encoding;
+
+    fn read(path: &str, text: &str) -> Model {
+        let mut sources = SourceMap::default();
+        let id = sources.add(Path::new(path), text.to_owned(), Encoding::Utf8);
+        let file = ParsedFile {
+            id,
+            path: path.into(),
+            format: Format::Ini(Dialect::MySql),
+            doc: crate::syntax::parse(Format::Ini(Dialect::MySql), text),
+        };
+        MySql.read(&[&file], &sources)
+    }
+
+    #[test]
+    fn server_groups_dashes_loose_prefix_and_suffixes() {
+        let model = read(
+            "mysql/my.cnf",
+            "[client]\nmax_connections = 5\n[mysqld]\nmax-connections = 300\nloose-wait_timeout = 600\n[mysqld-8.0]\nmax_connections = 1K\nskip-name-resolve\n",
+        );
+        let db = &model.databases[0];
+        assert_eq!(db.max_connections.get(), Some(&1024));
+        assert_eq!(
+            db.wait_timeout.as_ref().unwrap().get(),
+            Some(&Duration::from_secs(600))
+        );
+    }
+
+    #[test]
+    fn defaults_and_client_only_files() {
+        let model = read("mysql/my.cnf", "[mysqld]\nport = 3306\n");
+        assert_eq!(model.databases[0].max_connections.get(), Some(&151));
+        assert!(read("mysql/my.cnf", "[client]\nport = 3306\n")
+            .databases
+            .is_empty());
+    }
+
+    #[test]
+    fn recognises_conf_dirs() {
+        assert!(MySql
+            .recognise(Path::new("etc/mysql/conf.d/tuning.cnf"))
+            .is_some());
+        assert!(MySql.recognise(Path::new("etc/other/tuning.cnf")).is_none());
+    }
+}
