@@ -64,13 +64,6 @@ fn depends_on_db(probe: &str) -> Option<&'static str> {
         Some("/actuator/health") => {
             Some("is Spring Boot's health endpoint, which includes the database check")
         }
-        Some(_) => None,
-        None if ["psql", "pg_isready", "mysqladmin", "mysql "]
-            .iter()
-            .any(|c| probe.contains(c)) =>
-        {
-            Some("runs a database client")
-        }
-        None => None,
+        _ => None,
     }
 }
