@@ -179,3 +179,110 @@ fn table(header: &[&str], rows: &[Vec<String>]) -> String {
     }
     out
 }
+
+/// `--format svg`: one chart per pool of utilisation and P(timeout) against the fleet's
+/// request rate from 0 to twice the declared peak, with the peak and the pool's breaking
+/// point (utilisation 100 %) marked, drawn with `plotters`.
+pub fn render_svg(model: &Model) -> Result<String, String> {
+    use plotters::prelude::*;
+    let loads = pool_loads(model);
+    let mut svg = String::new();
+    if loads.is_empty() {
+        return Err("no pool with declared load: add [service.load] to poollint.toml".to_owned());
+    }
+    {
+        let height = 340 * loads.len() as u32;
+        let root = SVGBackend::with_string(&mut svg, (860, height)).into_drawing_area();
+        root.fill(&WHITE).map_err(|e| e.to_string())?;
+        let areas = root.split_evenly((loads.len(), 1));
+        for (area, load) in areas.iter().zip(&loads) {
+            draw_pool(area, load).map_err(|e| e.to_string())?;
+        }
+        root.present().map_err(|e| e.to_string())?;
+    }
+    Ok(svg)
+}
+
+fn draw_pool<DB: plotters::prelude::DrawingBackend>(
+    area: &plotters::drawing::DrawingArea<DB, plotters::coord::Shift>,
+    load: &PoolLoad,
+) -> Result<(), plotters::drawing::DrawingAreaErrorKind<DB::ErrorType>> {
+    use plotters::prelude::*;
+    let peak = load.load.peak_rps.get().copied().unwrap_or(1.0);
+    let timeout = load
+        .pool
+        .acquire_timeout
+        .get()
+        .copied()
+        .filter(|t| !t.is_zero());
+    // Offered load is proportional to the rate: A(r) = A(peak) × r / peak.
+    let at_rate = |rate: f64| load.offered * rate / peak;
+    let breaking = peak * load.servers as f64 / load.offered.max(f64::MIN_POSITIVE);
+    let x_max = (2.0 * peak).max(1.0);
+    let points: Vec<f64> = (0..=200).map(|i| x_max * i as f64 / 200.0).collect();
+    let title = format!(
+        "{} / {}: pool {} per process, declared peak {} req/s",
+        load.service.name,
+        load.pool.name,
+        load.servers,
+        number(peak)
+    );
+    let mut chart = ChartBuilder::on(area)
+        .caption(title, ("sans-serif", 16))
+        .margin(12)
+        .x_label_area_size(36)
+        .y_label_area_size(48)
+        .build_cartesian_2d(0f64..x_max, 0f64..1.5f64)?;
+    chart
+        .configure_mesh()
+        .x_desc("fleet requests per second")
+        .y_desc("utilisation, P(timeout)")
+        .draw()?;
+    let utilisation = points
+        .iter()
+        .map(|&r| (r, (at_rate(r) / load.servers as f64).min(1.5)));
+    chart
+        .draw_series(LineSeries::new(utilisation, &BLUE))?
+        .label("utilisation")
+        .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], BLUE));
+    let p_timeout = points.iter().map(|&r| {
+        let a = at_rate(r);
+        let p = match timeout {
+            _ if a >= load.servers as f64 => 1.0,
+            Some(t) => capacity::prob_wait_exceeds(load.servers, a, t, load.hold).unwrap_or(1.0),
+            None => capacity::erlang_c(load.servers, a).unwrap_or(1.0),
+        };
+        (r, p)
+    });
+    chart
+        .draw_series(LineSeries::new(p_timeout, &RED))?
+        .label(if timeout.is_some() {
+            "P(wait > acquire timeout)"
+        } else {
+            "P(wait)"
+        })
+        .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], RED));
+    chart
+        .draw_series(std::iter::once(PathElement::new(
+            vec![(peak, 0.0), (peak, 1.5)],
+            BLACK,
+        )))?
+        .label("declared peak")
+        .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], BLACK));
+    if breaking <= x_max {
+        chart
+            .draw_series(std::iter::once(PathElement::new(
+                vec![(breaking, 0.0), (breaking, 1.5)],
+                MAGENTA,
+            )))?
+            .label(format!("breaking point {} req/s", number(breaking)))
+            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], MAGENTA));
+    }
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperLeft)
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK)
+        .draw()?;
+    Ok(())
+}

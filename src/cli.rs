@@ -76,8 +76,16 @@ pub struct CapacityArgs {
     /// poollint.toml to use instead of the nearest one above the first path.
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
-    #[arg(long, value_enum, default_value_t = ListFormat::Text)]
-    pub format: ListFormat,
+    #[arg(long, value_enum, default_value_t = CapacityFormat::Text)]
+    pub format: CapacityFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CapacityFormat {
+    Text,
+    Json,
+    /// A chart per pool of utilisation and P(timeout) against request rate.
+    Svg,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -243,10 +251,14 @@ fn run_capacity(args: &CapacityArgs) -> ExitCode {
     let report = engine::check(&request);
     let capacity = crate::capacity_report::build(&report.model);
     match args.format {
-        ListFormat::Text => print!("{}", crate::capacity_report::render_text(&capacity)),
-        ListFormat::Json => match serde_json::to_string_pretty(&capacity) {
+        CapacityFormat::Text => print!("{}", crate::capacity_report::render_text(&capacity)),
+        CapacityFormat::Json => match serde_json::to_string_pretty(&capacity) {
             Ok(json) => println!("{json}"),
             Err(e) => return usage_error(&format!("cannot write JSON: {e}")),
+        },
+        CapacityFormat::Svg => match crate::capacity_report::render_svg(&report.model) {
+            Ok(svg) => print!("{svg}"),
+            Err(e) => return usage_error(&e),
         },
     }
     ExitCode::SUCCESS

@@ -750,3 +750,23 @@ fn init_writes_a_manifest_that_check_accepts_and_refuses_to_overwrite() {
         .code(2)
         .stderr(predicate::str::contains("exists; use --force"));
 }
+
+#[test]
+fn capacity_svg_charts_each_pool_with_peak_and_breaking_point() {
+    poollint()
+        .args(["capacity", "examples/postmortem-auth", "--format", "svg"])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::starts_with("<svg"))
+        .stdout(predicate::str::contains("declared peak"))
+        .stdout(predicate::str::contains("breaking point 800 req/s"))
+        .stdout(
+            predicate::str::contains("P(wait &gt; acquire timeout)")
+                .or(predicate::str::contains("P(wait > acquire timeout)")),
+        );
+    poollint()
+        .args(["capacity", CLEAN, "--format", "svg"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("no pool with declared load"));
+}
