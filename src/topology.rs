@@ -248,8 +248,7 @@ fn merge_service(
     let mut from_config = Vec::new();
     let mut from_deployment = None;
     let mut index = 0;
-    while index < model.services.len() {
-        let service = &model.services[index];
+    while let Some(service) = model.services.get(index) {
         let in_config = declared.config.iter().any(|p| names(p, service, model));
         let is_deployment = declared
             .deployment

@@ -1,5 +1,11 @@
 //! Cross-checks `capacity::erlang_c` against a seeded discrete-event simulation of one
 //! M/M/c connection pool: Poisson checkouts, exponential hold times, FIFO, unlimited queue.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)] // tests fail by panicking
 
 use poollint::capacity::{erlang_c, mean_wait};
 use std::time::Duration;

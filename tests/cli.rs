@@ -1,4 +1,10 @@
 //! The command-line contract: exit codes, machine output, `explain`, `rules`, errors.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)] // tests fail by panicking
 
 use assert_cmd::Command;
 use predicates::prelude::*;

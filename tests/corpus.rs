@@ -5,6 +5,12 @@
 //! Corpus files are stored flat as `<kind>/<owner>__<repo>__<path with / as __>`; the
 //! test copies them into a temporary tree under their original paths, because readers
 //! recognise files by name and directory (`config/database.yml`, `application-prod.yml`).
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)] // tests fail by panicking
 
 use std::path::{Path, PathBuf};
 

@@ -2,6 +2,12 @@
 //! multi-byte characters, a multi-line span, a CRLF file and a label in another file;
 //! clean runs; column units per format; SARIF and rdjson validated against their
 //! schemas when `POOLLINT_SCHEMAS` points at them (CI sets it).
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)] // tests fail by panicking
 
 use std::path::Path;
 

@@ -1,6 +1,12 @@
 //! Every registered rule against its fixtures: `tests/fixtures/rules/<rule>/fail` must
 //! produce the rule, `pass` must not. The rendered human output (fixed width, no
 //! colour) and the exact text under each primary span are snapshotted.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)] // tests fail by panicking
 
 use std::path::{Path, PathBuf};
 

@@ -122,3 +122,11 @@ impl Place {
         }
     }
 }
+
+/// Set `key` on a JSON object (a no-op on anything else, which the renderers never
+/// build: this only avoids `IndexMut`, which panics on non-objects).
+pub(crate) fn set_field(value: &mut serde_json::Value, key: &str, field: serde_json::Value) {
+    if let Some(object) = value.as_object_mut() {
+        object.insert(key.to_owned(), field);
+    }
+}

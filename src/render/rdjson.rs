@@ -3,7 +3,7 @@
 //! `code.url` its page. Other inputs of a finding become `related_locations`.
 use serde_json::{json, Value};
 
-use super::{Place, RenderContext};
+use super::{set_field, Place, RenderContext};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::source::ColumnUnit;
 
@@ -50,7 +50,7 @@ fn diagnostic(d: &Diagnostic, ctx: &RenderContext) -> Value {
         "code": {"value": d.rule, "url": format!("{RULES_URL}/{}.md", d.rule)},
     });
     if !d.labels.is_empty() {
-        value["related_locations"] = d
+        let related: Vec<Value> = d
             .labels
             .iter()
             .map(|label| {
@@ -58,6 +58,7 @@ fn diagnostic(d: &Diagnostic, ctx: &RenderContext) -> Value {
                 json!({"message": label.message, "location": location(&place)})
             })
             .collect();
+        set_field(&mut value, "related_locations", Value::Array(related));
     }
     value
 }

@@ -5,7 +5,7 @@
 //! document with `"results": []`.
 use serde_json::{json, Value};
 
-use super::{Place, RenderContext};
+use super::{set_field, Place, RenderContext};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::rules;
 use crate::source::ColumnUnit;
@@ -77,7 +77,7 @@ fn result(d: &Diagnostic, ctx: &RenderContext, index: Option<usize>) -> Value {
         "partialFingerprints": {"poollint/v1": d.fingerprint(&place.path)},
     });
     if let Some(index) = index {
-        result["ruleIndex"] = json!(index);
+        set_field(&mut result, "ruleIndex", json!(index));
     }
     if !d.labels.is_empty() {
         let related: Vec<Value> = d
@@ -87,11 +87,11 @@ fn result(d: &Diagnostic, ctx: &RenderContext, index: Option<usize>) -> Value {
             .map(|(i, label)| {
                 let place = Place::of(label.location, ctx.sources, ColumnUnit::Chars);
                 let mut value = location(&place, Some(&label.message));
-                value["id"] = json!(i);
+                set_field(&mut value, "id", json!(i));
                 value
             })
             .collect();
-        result["relatedLocations"] = json!(related);
+        set_field(&mut result, "relatedLocations", json!(related));
     }
     result
 }
@@ -109,7 +109,7 @@ fn location(place: &Place, message: Option<&str>) -> Value {
         },
     });
     if let Some(message) = message {
-        value["message"] = json!({"text": message});
+        set_field(&mut value, "message", json!({"text": message}));
     }
     value
 }

@@ -225,8 +225,9 @@ impl Document {
                 let key_text = self.text(entry.key);
                 let shadowed = is_merged
                     && key_text.is_some()
-                    && out[..own_start.min(out.len())]
+                    && out
                         .iter()
+                        .take(own_start)
                         .any(|e| self.text(e.key) == key_text);
                 if !shadowed {
                     out.push(ResolvedEntry {
