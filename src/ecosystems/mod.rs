@@ -8,6 +8,7 @@ pub mod kubernetes;
 pub mod mysql;
 pub mod pgbouncer;
 pub mod postgres;
+pub mod rails;
 pub mod spring;
 
 use std::path::{Path, PathBuf};
@@ -48,6 +49,7 @@ pub fn readers() -> &'static [&'static dyn Reader] {
         &postgres::Postgres,
         &pgbouncer::PgBouncer,
         &mysql::MySql,
+        &rails::Rails,
         &compose::Compose,
         &kubernetes::Kubernetes,
     ];

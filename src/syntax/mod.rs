@@ -6,6 +6,7 @@
 //! keys are resolved lazily by [`Document::entries`] with a work bound. Comments are kept
 //! for inline suppressions.
 
+pub mod erb;
 pub mod ini;
 pub mod properties;
 pub mod toml;
@@ -308,6 +309,10 @@ pub enum Format {
     Toml,
     Properties,
     Ini(ini::Dialect),
+    /// YAML with ERB tags (Rails): tags are masked, byte for byte, before loading.
+    ErbYaml,
+    /// Text read by its ecosystem directly (Ruby `puma.rb`): no tree, no errors.
+    Raw,
 }
 
 /// Parse `text` as `format`. A leading BOM is skipped and spans still index `text`.
@@ -319,6 +324,8 @@ pub fn parse(format: Format, text: &str) -> Document {
         Format::Toml => toml::parse(body),
         Format::Properties => properties::parse(body),
         Format::Ini(dialect) => ini::parse(body, dialect),
+        Format::ErbYaml => yaml::parse(&erb::mask(body)),
+        Format::Raw => Document::default(),
     };
     if bom > 0 {
         doc.shift(bom);

@@ -15,19 +15,30 @@ use crate::model::{Database, Location, Model, Origin, Pool, Service, Setting};
 /// Where a value came from, for messages: `auth/application.yml:7`, `PostgreSQL default`.
 pub(crate) fn place(model: &Model, origin: &Origin) -> String {
     match origin {
-        Origin::File { file, span, .. } | Origin::Manifest { file, span, .. } => {
-            match model.sources.get(*file) {
-                Some(source) => {
-                    let line = source
-                        .position(span.start, crate::source::ColumnUnit::Chars)
-                        .line;
-                    format!("{}:{line}", source.display)
-                }
-                None => "unknown file".into(),
+        Origin::File {
+            file, span, via, ..
+        } => {
+            let at = file_line(model, *file, span.start);
+            match via {
+                Some(var) => format!("default of ${{{var}}}, {at}"),
+                None => at,
             }
         }
+        Origin::Manifest { file, span, .. } => file_line(model, *file, span.start),
         Origin::Default { library, .. } => format!("{library} default"),
         Origin::Inferred { from, .. } => format!("inferred: {from}"),
+    }
+}
+
+fn file_line(model: &Model, file: crate::source::FileId, offset: usize) -> String {
+    match model.sources.get(file) {
+        Some(source) => {
+            let line = source
+                .position(offset, crate::source::ColumnUnit::Chars)
+                .line;
+            format!("{}:{line}", source.display)
+        }
+        None => "unknown file".into(),
     }
 }
 

@@ -1,0 +1,714 @@
+//! Rails: `config/database.yml` (ERB, anchors and `<<: *default`, environments, several
+//! databases per environment), `config/puma.rb` (threads and workers) and
+//! `config/sidekiq.yml` (concurrency, capsules). Files under one `config/` directory are
+//! one application. Facts and defaults: rules-catalogue §1.5 [RAILS-HASH][PUMA-CFG]
+//! [SQ-CFG].
+//!
+//! ERB values are evaluated for the common forms (`ENV.fetch("X") { 5 }`,
+//! `ENV.fetch("X", 5)`, `ENV["X"] || 5`, literals): the default is used and the message
+//! says which variable can override it. Anything else is unknown, never a finding.
+//! Only the `production` environment feeds the application's services (development
+//! and test pools are read, but capacity and concurrency rules look at production).
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::LazyLock;
+use std::time::Duration;
+
+use regex::Regex;
+
+use super::{connection_string, file_name, ParsedFile, Reader};
+use crate::model::{
+    ConfigEntry, ConnectionInfo, Ecosystem, Library, Location, Model, Origin, Pool,
+    PoolClassSettings, Secret, Service, Setting, Val,
+};
+use crate::source::{SourceMap, Span};
+use crate::syntax::erb::{self, Tag};
+use crate::syntax::{Document, Format, NodeId};
+
+pub struct Rails;
+
+const DOC: &str =
+    "https://api.rubyonrails.org/classes/ActiveRecord/ConnectionAdapters/ConnectionPool.html";
+/// Active Record `pool` default [RAILS-HASH].
+const POOL: i64 = 5;
+/// `checkout_timeout` default, seconds [RAILS-HASH].
+const CHECKOUT_TIMEOUT: u64 = 5;
+/// `idle_timeout` default, seconds [RAILS-HASH].
+const IDLE_TIMEOUT: u64 = 300;
+/// Puma's default maximum threads on MRI [PUMA-CFG].
+const PUMA_THREADS: i64 = 5;
+/// Sidekiq 7's default concurrency [SQ-CFG].
+const SIDEKIQ_CONCURRENCY: i64 = 5;
+/// `pool.max` of an unlimited pool (`max_connections: -1` or nil).
+pub const UNBOUNDED: i64 = -1;
+/// Environments whose pools feed the application's services.
+const RUNTIME_ENV: &str = "production";
+
+impl Reader for Rails {
+    fn ecosystem(&self) -> Ecosystem {
+        Ecosystem::Rails
+    }
+
+    fn recognise(&self, path: &Path) -> Option<Format> {
+        let in_config = path
+            .parent()
+            .and_then(|d| d.file_name())
+            .and_then(|d| d.to_str())
+            == Some("config");
+        if !in_config {
+            return None;
+        }
+        match file_name(path)? {
+            "database.yml" | "sidekiq.yml" => Some(Format::ErbYaml),
+            "puma.rb" => Some(Format::Raw),
+            _ => None,
+        }
+    }
+
+    fn read(&self, files: &[&ParsedFile], sources: &SourceMap) -> Model {
+        let mut apps: BTreeMap<PathBuf, Vec<&ParsedFile>> = BTreeMap::new();
+        for file in files {
+            let root = file
+                .path
+                .parent()
+                .and_then(Path::parent)
+                .map(Path::to_path_buf)
+                .unwrap_or_default();
+            apps.entry(root).or_default().push(file);
+        }
+        let mut model = Model::default();
+        for (root, files) in apps {
+            model.extend(read_app(&root, &files, sources));
+        }
+        model
+    }
+}
+
+/// One file with its text and ERB tags.
+struct Source<'a> {
+    file: &'a ParsedFile,
+    text: &'a str,
+    tags: Vec<Tag>,
+}
+
+impl<'a> Source<'a> {
+    fn new(file: &'a ParsedFile, sources: &'a SourceMap) -> Self {
+        let text = sources.get(file.id).map_or("", |f| &f.text);
+        Source {
+            file,
+            text,
+            tags: erb::tags(text),
+        }
+    }
+
+    fn doc(&self) -> &Document {
+        &self.file.doc
+    }
+
+    fn location(&self, node: NodeId) -> Location {
+        Location {
+            file: self.file.id,
+            span: self.doc().span(node),
+        }
+    }
+
+    /// The value of a scalar: literal, evaluated ERB, or unknown.
+    fn value(&self, node: NodeId) -> (Val<String>, Option<String>) {
+        let span = self.doc().span(node);
+        let overlapping: Vec<&Tag> = self
+            .tags
+            .iter()
+            .filter(|t| t.span.start < span.end && span.start < t.span.end)
+            .collect();
+        match overlapping.as_slice() {
+            [] => match self.doc().text(node) {
+                Some(text) => (Val::Known(text.to_owned()), None),
+                None => (
+                    Val::Unknown {
+                        reason: "not a scalar".into(),
+                    },
+                    None,
+                ),
+            },
+            [tag] if tag.output && tag.span == span => evaluate(&tag.code),
+            _ => (
+                Val::Unknown {
+                    reason: "an ERB template poollint does not evaluate".into(),
+                },
+                None,
+            ),
+        }
+    }
+
+    fn setting<T>(
+        &self,
+        node: NodeId,
+        key: &str,
+        parse: impl Fn(&str) -> Result<T, String>,
+    ) -> Setting<T> {
+        let (value, via) = self.value(node);
+        let value = match value {
+            Val::Known(text) => match parse(text.trim()) {
+                Ok(v) => Val::Known(v),
+                Err(reason) => Val::Invalid { raw: text, reason },
+            },
+            Val::Unknown { reason } => Val::Unknown { reason },
+            Val::Invalid { raw, reason } => Val::Invalid { raw, reason },
+        };
+        Setting {
+            value,
+            origin: Origin::File {
+                file: self.file.id,
+                span: self.doc().span(node),
+                key: key.to_owned(),
+                via,
+            },
+        }
+    }
+}
+
+static ENV_VAR: LazyLock<Option<Regex>> =
+    LazyLock::new(|| Regex::new(r#"ENV(?:\.fetch)?\s*[\[(]\s*["']([A-Za-z0-9_]+)["']"#).ok());
+static BLOCK_DEFAULT: LazyLock<Option<Regex>> =
+    LazyLock::new(|| Regex::new(r#"\{\s*["']?(-?\d+)["']?\s*\}"#).ok());
+static ARG_DEFAULT: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    Regex::new(r#"fetch\(\s*["'][A-Za-z0-9_]+["']\s*,\s*["']?(-?\d+)["']?\s*\)"#).ok()
+});
+static OR_DEFAULT: LazyLock<Option<Regex>> =
+    LazyLock::new(|| Regex::new(r#"\|\|\s*["']?(-?\d+)["']?\s*\)?\s*(?:\.to_i)?\s*$"#).ok());
+
+/// The value of an ERB expression poollint understands, and the variable that may
+/// override it.
+fn evaluate(code: &str) -> (Val<String>, Option<String>) {
+    let capture = |re: &LazyLock<Option<Regex>>| {
+        re.as_ref()
+            .and_then(|re| re.captures(code))
+            .and_then(|c| c.get(1))
+            .map(|m| m.as_str().to_owned())
+    };
+    let var = capture(&ENV_VAR);
+    if code.trim().parse::<i64>().is_ok() {
+        return (Val::Known(code.trim().to_owned()), None);
+    }
+    match capture(&BLOCK_DEFAULT)
+        .or_else(|| capture(&ARG_DEFAULT))
+        .or_else(|| capture(&OR_DEFAULT))
+    {
+        Some(default) if var.is_some() => (Val::Known(default), var),
+        _ => (
+            Val::Unknown {
+                reason: match &var {
+                    Some(v) => format!("set by ${v} at run time"),
+                    None => "an ERB expression poollint does not evaluate".into(),
+                },
+            },
+            var,
+        ),
+    }
+}
+
+fn read_app(root: &Path, files: &[&ParsedFile], sources: &SourceMap) -> Model {
+    let mut model = Model::default();
+    let named = |name: &str| {
+        files
+            .iter()
+            .copied()
+            .find(|f| file_name(&f.path) == Some(name))
+    };
+    let mut runtime_pools = Vec::new();
+    if let Some(file) = named("database.yml") {
+        let source = Source::new(file, sources);
+        for (env, pool) in read_database(&source, &mut model) {
+            if env == RUNTIME_ENV {
+                runtime_pools.push(model.pools.len());
+            }
+            model.pools.push(pool);
+        }
+    }
+    let scope = crate::source::display_path(root);
+    if let Some(file) = named("puma.rb") {
+        let source = Source::new(file, sources);
+        let (threads, workers) = read_puma(&source);
+        model.services.push(service(
+            format!("{scope} (puma)"),
+            runtime_pools.clone(),
+            threads,
+            workers,
+        ));
+    }
+    if let Some(file) = named("sidekiq.yml") {
+        let source = Source::new(file, sources);
+        let concurrency = read_sidekiq(&source);
+        model.services.push(service(
+            format!("{scope} (sidekiq)"),
+            runtime_pools.clone(),
+            Some(concurrency),
+            None,
+        ));
+    }
+    if model.services.is_empty() && !runtime_pools.is_empty() {
+        model
+            .services
+            .push(service(scope, runtime_pools, None, None));
+    }
+    model
+}
+
+fn service(
+    name: String,
+    pools: Vec<usize>,
+    threads: Option<Setting<i64>>,
+    processes: Option<Setting<i64>>,
+) -> Service {
+    Service {
+        name,
+        ecosystem: Ecosystem::Rails,
+        pools,
+        threads,
+        processes,
+        deployment: None,
+        load: None,
+        connects_to: None,
+        jpa: None,
+    }
+}
+
+/// Pools of every environment (and every database of an environment).
+fn read_database(source: &Source, model: &mut Model) -> Vec<(String, Pool)> {
+    let doc = source.doc();
+    let mut pools = Vec::new();
+    let Some(root) = doc.roots.first().copied() else {
+        return pools;
+    };
+    for entry in doc.entries(root) {
+        let Some(env) = doc.text(entry.key) else {
+            continue;
+        };
+        let value = doc.resolve(entry.value);
+        // `default: &default` is a template for the others, not an environment.
+        if doc.node(entry.value).is_some_and(|n| n.anchor.is_some()) || !doc.is_map(value) {
+            continue;
+        }
+        if is_database_config(doc, value) {
+            pools.push((
+                env.to_owned(),
+                read_pool(source, model, env, entry.key, value),
+            ));
+        } else {
+            for db in doc.entries(value) {
+                let target = doc.resolve(db.value);
+                if doc.is_map(target) && is_database_config(doc, target) {
+                    let name = format!("{env}.{}", doc.text(db.key).unwrap_or("?"));
+                    pools.push((
+                        env.to_owned(),
+                        read_pool(source, model, &name, db.key, target),
+                    ));
+                }
+            }
+        }
+    }
+    pools
+}
+
+fn is_database_config(doc: &Document, map: NodeId) -> bool {
+    [
+        "adapter",
+        "database",
+        "url",
+        "pool",
+        "max_connections",
+        "host",
+    ]
+    .iter()
+    .any(|k| doc.get(map, k).is_some())
+}
+
+fn read_pool(
+    source: &Source,
+    model: &mut Model,
+    name: &str,
+    key_node: NodeId,
+    map: NodeId,
+) -> Pool {
+    let doc = source.doc();
+    let anchor = source.location(key_node);
+    let origin_default = || Origin::Default {
+        library: "Active Record",
+        doc: DOC,
+        anchor: Some(anchor),
+    };
+    let mut values: BTreeMap<String, NodeId> = BTreeMap::new();
+    for entry in doc.entries(map) {
+        let Some(key) = doc.text(entry.key) else {
+            continue;
+        };
+        let full = format!("{name}.{key}");
+        let (value, via) = source.value(entry.value);
+        model.entries.push(ConfigEntry {
+            ecosystem: Ecosystem::Rails,
+            file: source.file.id,
+            key: full.clone(),
+            canonical: key.to_owned(),
+            key_span: doc.span(entry.key),
+            value: value.known().cloned(),
+            value_span: doc.span(entry.value),
+            profile: Some(name.to_owned()),
+            via,
+            scope: name.to_owned(),
+            precedence: 0,
+        });
+        if key == "password" {
+            let literal = matches!(value, Val::Known(ref v) if !v.is_empty());
+            model.secrets.push(Secret {
+                location: source.location(entry.value),
+                kind: "password key",
+                key: full,
+                literal,
+            });
+        }
+        values.insert(key.to_owned(), entry.value);
+    }
+    let int = |key: &str, default: i64| {
+        values.get(key).map_or_else(
+            || Setting::known(default, origin_default()),
+            |node| {
+                source.setting(*node, &format!("{name}.{key}"), |t| {
+                    t.parse::<i64>()
+                        .map_err(|_| format!("`{t}` is not a whole number"))
+                })
+            },
+        )
+    };
+    let seconds = |key: &str, default: u64| {
+        values.get(key).map_or_else(
+            || Setting::known(Duration::from_secs(default), origin_default()),
+            |node| source.setting(*node, &format!("{name}.{key}"), parse_seconds),
+        )
+    };
+    let max = match values.get("max_connections") {
+        // Rails 8.1: `max_connections: -1` or nil means unlimited [RAILS-HASH].
+        Some(node)
+            if doc
+                .text(*node)
+                .is_some_and(|t| matches!(t.trim(), "" | "~" | "null" | "nil")) =>
+        {
+            source.setting(*node, &format!("{name}.max_connections"), |_| Ok(UNBOUNDED))
+        }
+        Some(_) => int("max_connections", POOL),
+        None => int("pool", POOL),
+    };
+    let connection = values
+        .get("url")
+        .and_then(|node| url_info(source, model, name, *node));
+    Pool {
+        name: name.to_owned(),
+        library: Library::ActiveRecord,
+        ecosystem: Ecosystem::Rails,
+        profile: Some(name.split('.').next().unwrap_or(name).to_owned()),
+        anchor: Some(anchor),
+        max,
+        min: int("min_connections", 0),
+        acquire_timeout: seconds("checkout_timeout", CHECKOUT_TIMEOUT),
+        idle_timeout: seconds("idle_timeout", IDLE_TIMEOUT),
+        max_lifetime: seconds("max_age", 0),
+        keepalive: seconds("keepalive", 0),
+        validate_on_borrow: None,
+        validation_timeout: None,
+        leak_detection_threshold: None,
+        connection,
+        driver_properties: BTreeMap::new(),
+        class_settings: PoolClassSettings::default(),
+    }
+}
+
+fn parse_seconds(text: &str) -> Result<Duration, String> {
+    let seconds: f64 = text
+        .parse()
+        .map_err(|_| format!("`{text}` is not a number of seconds"))?;
+    Ok(if seconds.is_finite() && seconds > 0.0 {
+        Duration::from_secs_f64(seconds)
+    } else {
+        Duration::ZERO
+    })
+}
+
+/// A literal `url:` with its parameters, and its password as a secret.
+fn url_info(
+    source: &Source,
+    model: &mut Model,
+    name: &str,
+    node: NodeId,
+) -> Option<ConnectionInfo> {
+    let (Val::Known(text), _) = source.value(node) else {
+        return None;
+    };
+    let span = source.doc().span(node);
+    let raw = source.text.get(span.start..span.end)?;
+    let offset = raw.find(text.as_str())?;
+    for range in connection_string::password_ranges(&text) {
+        model.secrets.push(Secret {
+            location: Location {
+                file: source.file.id,
+                span: Span::new(
+                    span.start + offset + range.start,
+                    span.start + offset + range.end,
+                ),
+            },
+            kind: "connection string password",
+            key: format!("{name}.url"),
+            literal: true,
+        });
+    }
+    let parsed = connection_string::parse_url(&text)?;
+    Some(ConnectionInfo {
+        engine: parsed.engine.clone(),
+        host: None,
+        params: BTreeMap::new(),
+        location: Some(Location {
+            file: source.file.id,
+            span,
+        }),
+    })
+}
+
+static PUMA_THREADS_LINE: LazyLock<Option<Regex>> =
+    LazyLock::new(|| Regex::new(r"(?m)^\s*threads\s+([^,\n]+?)\s*,\s*([^#\n]+?)\s*(?:#.*)?$").ok());
+static PUMA_WORKERS_LINE: LazyLock<Option<Regex>> =
+    LazyLock::new(|| Regex::new(r"(?m)^\s*workers\s+([^#\n]+?)\s*(?:#.*)?$").ok());
+static RUBY_ASSIGNMENT: LazyLock<Option<Regex>> =
+    LazyLock::new(|| Regex::new(r"(?m)^\s*([a-z_][a-z0-9_]*)\s*=\s*(.+)$").ok());
+
+/// Puma's max threads and workers, from literal values or simple assignments.
+fn read_puma(source: &Source) -> (Option<Setting<i64>>, Option<Setting<i64>>) {
+    let text = source.text;
+    let resolve = |token: &str, at: Span, key: &str| -> Setting<i64> {
+        // A literal, a variable assigned earlier, or an expression evaluated in place.
+        let is_name = token.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        let expr = if is_name {
+            assignment(text, token)
+        } else {
+            Some(token)
+        };
+        let (value, via) = match token.parse::<i64>() {
+            Ok(n) => (Val::Known(n), None),
+            Err(_) => match expr {
+                Some(expr) => {
+                    let (v, via) = evaluate(expr);
+                    (
+                        match v {
+                            Val::Known(s) => s.parse::<i64>().map_or_else(
+                                |_| Val::Unknown {
+                                    reason: format!("`{expr}`"),
+                                },
+                                Val::Known,
+                            ),
+                            Val::Unknown { reason } => Val::Unknown { reason },
+                            Val::Invalid { raw, reason } => Val::Invalid { raw, reason },
+                        },
+                        via,
+                    )
+                }
+                None => (
+                    Val::Unknown {
+                        reason: format!("`{token}` is computed at run time"),
+                    },
+                    None,
+                ),
+            },
+        };
+        Setting {
+            value,
+            origin: Origin::File {
+                file: source.file.id,
+                span: at,
+                key: key.to_owned(),
+                via,
+            },
+        }
+    };
+    let threads = PUMA_THREADS_LINE
+        .as_ref()
+        .and_then(|re| re.captures(text))
+        .and_then(|c| {
+            let max = c.get(2)?;
+            Some(resolve(
+                max.as_str(),
+                Span::new(max.start(), max.end()),
+                "puma.threads.max",
+            ))
+        });
+    let threads = threads.or_else(|| {
+        Some(Setting::known(
+            PUMA_THREADS,
+            Origin::Default {
+                library: "Puma",
+                doc: "https://puma.io/puma/#thread-pool",
+                anchor: None,
+            },
+        ))
+    });
+    let workers = PUMA_WORKERS_LINE
+        .as_ref()
+        .and_then(|re| re.captures(text))
+        .and_then(|c| {
+            let n = c.get(1)?;
+            let mut setting = resolve(n.as_str(), Span::new(n.start(), n.end()), "puma.workers");
+            // `workers 0` is single mode: one process.
+            if let Val::Known(v) = &mut setting.value {
+                *v = (*v).max(1);
+            }
+            Some(setting)
+        });
+    (threads, workers)
+}
+
+/// The expression last assigned to `name` in a Ruby file.
+fn assignment<'t>(text: &'t str, name: &str) -> Option<&'t str> {
+    RUBY_ASSIGNMENT
+        .as_ref()?
+        .captures_iter(text)
+        .filter(|c| c.get(1).is_some_and(|n| n.as_str() == name))
+        .filter_map(|c| c.get(2).map(|m| m.as_str().trim()))
+        .last()
+}
+
+/// Sidekiq's threads per process: `concurrency` (or `:concurrency:`), production's when
+/// set, plus capsule concurrencies.
+fn read_sidekiq(source: &Source) -> Setting<i64> {
+    let doc = source.doc();
+    let default = Setting::known(
+        SIDEKIQ_CONCURRENCY,
+        Origin::Default {
+            library: "Sidekiq",
+            doc: "https://github.com/sidekiq/sidekiq/wiki/Advanced-Options#concurrency",
+            anchor: None,
+        },
+    );
+    let Some(root) = doc.roots.first().copied() else {
+        return default;
+    };
+    let find = |map: NodeId| {
+        doc.get(map, ":concurrency")
+            .or_else(|| doc.get(map, "concurrency"))
+            .or_else(|| doc.get(map, ":concurrency:"))
+    };
+    let production = doc
+        .get(root, RUNTIME_ENV)
+        .or_else(|| doc.get(root, ":production"));
+    let node = production.and_then(find).or_else(|| find(root));
+    let Some(node) = node else { return default };
+    let mut setting = source.setting(node, "sidekiq.concurrency", |t| {
+        t.parse::<i64>()
+            .map_err(|_| format!("`{t}` is not a whole number"))
+    });
+    let capsules = doc
+        .get(root, ":capsules")
+        .or_else(|| doc.get(root, "capsules"));
+    if let (Some(capsules), Val::Known(total)) = (capsules, &mut setting.value) {
+        for capsule in doc.entries(capsules) {
+            let extra = find(doc.resolve(capsule.value))
+                .and_then(|n| doc.text(n))
+                .and_then(|t| t.parse::<i64>().ok());
+            *total += extra.unwrap_or(SIDEKIQ_CONCURRENCY);
+        }
+    }
+    setting
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::Encoding;
+
+    fn read(files: &[(&str, &str)]) -> Model {
+        let mut sources = SourceMap::default();
+        let parsed: Vec<ParsedFile> = files
+            .iter()
+            .map(|(path, text)| {
+                let id = sources.add(Path::new(path), (*text).to_owned(), Encoding::Utf8);
+                let format = Rails.recognise(Path::new(path)).expect("recognised");
+                ParsedFile {
+                    id,
+                    path: (*path).into(),
+                    format,
+                    doc: crate::syntax::parse(format, text),
+                }
+            })
+            .collect();
+        let refs: Vec<&ParsedFile> = parsed.iter().collect();
+        Rails.read(&refs, &sources)
+    }
+
+    #[test]
+    fn erb_defaults_anchors_and_environments() {
+        let model = read(&[(
+            "app/config/database.yml",
+            "default: &default\n  adapter: postgresql\n  pool: <%= ENV.fetch(\"RAILS_MAX_THREADS\") { 5 } %>\n  checkout_timeout: 2\n\ndevelopment:\n  <<: *default\n\nproduction:\n  <<: *default\n  pool: <%= ENV[\"DB_POOL\"] || 12 %>\n  password: <%= ENV[\"DB_PASSWORD\"] %>\n",
+        )]);
+        let production = model
+            .pools
+            .iter()
+            .find(|p| p.name == "production")
+            .expect("production pool");
+        assert_eq!(production.max.get(), Some(&12));
+        assert!(
+            matches!(&production.max.origin, Origin::File { via: Some(v), .. } if v == "DB_POOL")
+        );
+        assert_eq!(
+            production.acquire_timeout.get(),
+            Some(&Duration::from_secs(2))
+        );
+        let development = model
+            .pools
+            .iter()
+            .find(|p| p.name == "development")
+            .expect("development pool");
+        assert_eq!(development.max.get(), Some(&5));
+        assert!(model.pools.iter().all(|p| p.name != "default"));
+        assert!(model.secrets.iter().all(|s| !s.literal));
+    }
+
+    #[test]
+    fn multiple_databases_and_unknown_templates() {
+        let model = read(&[(
+            "app/config/database.yml",
+            "production:\n  primary:\n    adapter: postgresql\n    pool: <%= compute_pool %>\n  cache:\n    adapter: postgresql\n    pool: 3\n",
+        )]);
+        let primary = model
+            .pools
+            .iter()
+            .find(|p| p.name == "production.primary")
+            .expect("primary");
+        assert!(primary.max.get().is_none());
+        let cache = model
+            .pools
+            .iter()
+            .find(|p| p.name == "production.cache")
+            .expect("cache");
+        assert_eq!(cache.max.get(), Some(&3));
+    }
+
+    #[test]
+    fn puma_threads_workers_and_sidekiq_concurrency() {
+        let model = read(&[
+            ("app/config/database.yml", "production:\n  adapter: postgresql\n  pool: 5\n"),
+            ("app/config/puma.rb", "max_threads_count = ENV.fetch(\"RAILS_MAX_THREADS\") { 8 }\nthreads max_threads_count, max_threads_count\nworkers Integer(ENV.fetch(\"WEB_CONCURRENCY\") { 2 })\n"),
+            ("app/config/sidekiq.yml", ":concurrency: 20\n:capsules:\n  single:\n    :concurrency: 1\n"),
+        ]);
+        let puma = model
+            .services
+            .iter()
+            .find(|s| s.name.ends_with("(puma)"))
+            .expect("puma");
+        assert_eq!(puma.threads.as_ref().and_then(|t| t.get()), Some(&8));
+        assert_eq!(puma.processes.as_ref().and_then(|t| t.get()), Some(&2));
+        let sidekiq = model
+            .services
+            .iter()
+            .find(|s| s.name.ends_with("(sidekiq)"))
+            .expect("sidekiq");
+        assert_eq!(sidekiq.threads.as_ref().and_then(|t| t.get()), Some(&21));
+        assert_eq!(sidekiq.pools.len(), 1);
+    }
+}

@@ -1,0 +1,69 @@
+//! `rails-mysql-wait-timeout-key`: `wait_timeout:` in a MySQL `database.yml` entry sets
+//! the MySQL session idle timeout in seconds, not the pool's wait, which is
+//! `checkout_timeout` (catalogue HY10 [RAILS-MYSQL][RAILS-3POOL]; Rails 3.0 used the
+//! name for the pool wait, so old snippets mislead).
+use std::collections::BTreeMap;
+
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::model::{ConfigEntry, Ecosystem, Location, Model};
+use crate::rules::{Category, Inputs, RuleMeta, RuleOptions};
+
+pub static META: RuleMeta = RuleMeta {
+    name: "rails-mysql-wait-timeout-key",
+    category: Category::Hygiene,
+    default_severity: Severity::Info,
+    inputs: Inputs::ConfigOnly,
+    summary: "wait_timeout in a MySQL database.yml is the server's session idle timeout, not the pool wait.",
+    options: &[],
+};
+
+pub struct Rule;
+
+impl crate::rules::Rule for Rule {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, model: &Model, _options: &RuleOptions, out: &mut Vec<Diagnostic>) {
+        let mut configs: BTreeMap<(crate::source::FileId, &str), Vec<&ConfigEntry>> =
+            BTreeMap::new();
+        for entry in model
+            .entries
+            .iter()
+            .filter(|e| e.ecosystem == Ecosystem::Rails)
+        {
+            configs
+                .entry((entry.file, entry.scope.as_str()))
+                .or_default()
+                .push(entry);
+        }
+        for ((_, scope), entries) in configs {
+            let adapter = entries
+                .iter()
+                .rev()
+                .find(|e| e.canonical == "adapter")
+                .and_then(|e| e.value.as_deref());
+            if !adapter.is_some_and(|a| a.starts_with("mysql") || a == "trilogy") {
+                continue;
+            }
+            let Some(wait) = entries.iter().rev().find(|e| e.canonical == "wait_timeout") else {
+                continue;
+            };
+            out.push(
+                Diagnostic::new(
+                    &META,
+                    Severity::Info,
+                    Location { file: wait.file, span: wait.key_span },
+                    format!(
+                        "{scope}: wait_timeout sets MySQL's session idle timeout ({} seconds), not how long a request waits for a pooled connection",
+                        wait.value.as_deref().unwrap_or("?")
+                    ),
+                )
+                .with_label("MySQL session variable")
+                .with_help("to bound the wait for a connection, set checkout_timeout (seconds); keep wait_timeout only if you mean the server-side idle limit")
+                .with_key(wait.key.clone())
+                .with_fingerprint(scope.to_owned()),
+            );
+        }
+    }
+}

@@ -1,0 +1,69 @@
+//! `rails-pool-max-connections-conflict`: `database.yml` sets `pool` together with a
+//! different `max_connections`, or together with `min_connections`; Rails 8.1 refuses
+//! to load it ("Ambiguous configuration", catalogue HY04 [RAILS-HASH]).
+use std::collections::BTreeMap;
+
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::model::{ConfigEntry, Ecosystem, Location, Model};
+use crate::rules::{Category, Inputs, RuleMeta, RuleOptions};
+
+pub static META: RuleMeta = RuleMeta {
+    name: "rails-pool-max-connections-conflict",
+    category: Category::Hygiene,
+    default_severity: Severity::Error,
+    inputs: Inputs::ConfigOnly,
+    summary: "database.yml sets pool with a different max_connections, or with min_connections: Rails 8.1 refuses to start.",
+    options: &[],
+};
+
+pub struct Rule;
+
+impl crate::rules::Rule for Rule {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, model: &Model, _options: &RuleOptions, out: &mut Vec<Diagnostic>) {
+        let mut configs: BTreeMap<(crate::source::FileId, &str), Vec<&ConfigEntry>> =
+            BTreeMap::new();
+        for entry in model
+            .entries
+            .iter()
+            .filter(|e| e.ecosystem == Ecosystem::Rails)
+        {
+            configs
+                .entry((entry.file, entry.scope.as_str()))
+                .or_default()
+                .push(entry);
+        }
+        for ((_, scope), entries) in configs {
+            let get = |key: &str| entries.iter().rev().find(|e| e.canonical == key).copied();
+            let Some(pool) = get("pool") else { continue };
+            let conflict = match (get("max_connections"), get("min_connections")) {
+                (Some(max), _) if max.value != pool.value => {
+                    Some((max, "max_connections", "to a different value"))
+                }
+                (_, Some(min)) => Some((min, "min_connections", "together with it")),
+                _ => None,
+            };
+            let Some((other, name, how)) = conflict else {
+                continue;
+            };
+            out.push(
+                Diagnostic::new(
+                    &META,
+                    Severity::Error,
+                    Location { file: pool.file, span: pool.key_span },
+                    format!(
+                        "{scope} sets pool and {name} {how}: Rails 8.1 raises \"Ambiguous configuration\" and the application does not start"
+                    ),
+                )
+                .with_label("pool")
+                .with_related(Some(Location { file: other.file, span: other.key_span }), name.to_owned())
+                .with_help("remove pool and keep max_connections (pool is a deprecated alias since Rails 8.1)")
+                .with_key(pool.key.clone())
+                .with_fingerprint(format!("{scope}:{name}")),
+            );
+        }
+    }
+}

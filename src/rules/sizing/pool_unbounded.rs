@@ -1,0 +1,56 @@
+//! `pool-unbounded`: a pool with no maximum (catalogue SZ03): Rails 8.1
+//! `max_connections: -1` or nil ("unlimited") [RAILS-HASH]. Every thread and process
+//! can open connections until the database refuses them.
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::ecosystems::rails::UNBOUNDED;
+use crate::model::{Library, Model};
+use crate::rules::{Category, Inputs, RuleMeta, RuleOptions};
+
+pub static META: RuleMeta = RuleMeta {
+    name: "pool-unbounded",
+    category: Category::Sizing,
+    default_severity: Severity::Warning,
+    inputs: Inputs::ConfigOnly,
+    summary: "The pool has no maximum: connections grow until the database refuses them.",
+    options: &[],
+};
+
+pub struct Rule;
+
+impl crate::rules::Rule for Rule {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, model: &Model, _options: &RuleOptions, out: &mut Vec<Diagnostic>) {
+        for pool in model
+            .pools
+            .iter()
+            .filter(|p| p.library == Library::ActiveRecord)
+        {
+            let Some(&max) = pool.max.get() else { continue };
+            if max != UNBOUNDED {
+                continue;
+            }
+            let Some(at) = pool.max.location() else {
+                continue;
+            };
+            let mut diagnostic = Diagnostic::new(
+                &META,
+                Severity::Warning,
+                at,
+                format!(
+                    "the {} pool has no maximum (max_connections unlimited): under load every thread of every process opens connections until the database refuses them, for every application that shares it",
+                    pool.name
+                ),
+            )
+            .with_label("unlimited")
+            .with_help("set max_connections to the process's thread count (e.g. <%= ENV.fetch(\"RAILS_MAX_THREADS\") { 5 } %>)")
+            .with_fingerprint(pool.name.clone());
+            if let Some(key) = pool.max.origin.key() {
+                diagnostic = diagnostic.with_key(key.to_owned());
+            }
+            out.push(diagnostic);
+        }
+    }
+}
