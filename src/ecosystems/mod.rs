@@ -6,6 +6,7 @@ pub mod connection_string;
 pub mod ini_settings;
 pub mod kubernetes;
 pub mod mysql;
+pub mod node;
 pub mod pgbouncer;
 pub mod postgres;
 pub mod rails;
@@ -50,6 +51,7 @@ pub fn readers() -> &'static [&'static dyn Reader] {
         &pgbouncer::PgBouncer,
         &mysql::MySql,
         &rails::Rails,
+        &node::Node,
         &compose::Compose,
         &kubernetes::Kubernetes,
     ];

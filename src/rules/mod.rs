@@ -162,6 +162,7 @@ pub fn registry() -> &'static [&'static dyn Rule] {
         &hygiene::suspicious_time_unit::Rule,
         &hygiene::rails_pool_max_connections_conflict::Rule,
         &hygiene::rails_mysql_wait_timeout_key::Rule,
+        &hygiene::knex_min_nonzero::Rule,
         &security::plaintext_credentials_in_pool_config::Rule,
         &security::pgbouncer_insecure_auth_type::Rule,
         &topology::fleet_exceeds_db_slots::Rule,

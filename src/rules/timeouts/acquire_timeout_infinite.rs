@@ -1,8 +1,10 @@
 //! `acquire-timeout-infinite`: Waiting for a pooled connection never times out, so overload hangs requests instead of failing them.
 //!
 //! HikariCP: `connectionTimeout: 0` means `Integer.MAX_VALUE` ms, about 24.8 days [HK-CFG].
+//! node-postgres: `connectionTimeoutMillis` absent or 0 (the default) waits forever for a
+//! client, also when the pool is full [NPG-DOC][NPG-POOL].
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::model::Model;
+use crate::model::{Library, Model};
 use crate::rules::{hikari_pools, key_of, located, Category, Inputs, RuleMeta, RuleOptions};
 
 pub static META: RuleMeta = RuleMeta {
@@ -41,6 +43,39 @@ impl crate::rules::Rule for Rule {
                 .with_help("set connection-timeout to a positive number of milliseconds below the callers' deadline, e.g. 5000 (HikariCP's default is 30000)")
                 .with_key(key_of(timeout, pool, "connection-timeout")),
             );
+        }
+        for pool in model
+            .pools
+            .iter()
+            .filter(|p| p.library == Library::NodePostgres)
+        {
+            let timeout = &pool.acquire_timeout;
+            if timeout.get().is_none_or(|t| !t.is_zero()) {
+                continue;
+            }
+            let Some(at) = located(timeout, pool) else {
+                continue;
+            };
+            let written = if timeout.is_explicit() {
+                "is 0"
+            } else {
+                "is not set (default 0)"
+            };
+            let mut diagnostic = Diagnostic::new(
+                &META,
+                Severity::Warning,
+                at,
+                format!(
+                    "connectionTimeoutMillis {written}: node-postgres then waits forever for a client, also when all {} are checked out, so under overload requests hang instead of failing",
+                    pool.max.get().map_or("clients".to_owned(), |m| format!("{m} clients"))
+                ),
+            )
+            .with_label("waits forever")
+            .with_help("set connectionTimeoutMillis below the callers' deadline, e.g. 2000");
+            if timeout.is_explicit() {
+                diagnostic = diagnostic.with_key(key_of(timeout, pool, "connectionTimeoutMillis"));
+            }
+            out.push(diagnostic);
         }
     }
 }

@@ -1,0 +1,487 @@
+//! Node.js pool configuration in JSON: knex (`knexfile.json`), TypeORM
+//! (`ormconfig.json`), Sequelize (`config/config.json` with `dialect`) and node-postgres
+//! style objects (`max`, `idleTimeoutMillis`, `connectionTimeoutMillis`) in JSON files
+//! under a `config/` directory. Facts and defaults: rules-catalogue §1.7 [NPG-DOC]
+//! [KNEX-DOC][TARN]; Sequelize's pool defaults (max 5, min 0, acquire 60 s, idle 10 s)
+//! from its documentation. JSON files that hold none of these are skipped.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::time::Duration;
+
+use super::{file_name, ParsedFile, Reader};
+use crate::model::{
+    ConfigEntry, Ecosystem, Library, Location, Model, Origin, Pool, PoolClassSettings, Secret,
+    Service, Setting, Val,
+};
+use crate::source::SourceMap;
+use crate::syntax::{Document, Format, NodeId};
+
+pub struct Node;
+
+const NPG_DOC: &str = "https://node-postgres.com/apis/pool";
+const KNEX_DOC: &str = "https://knexjs.org/guide/#pool";
+const SEQUELIZE_DOC: &str = "https://sequelize.org/api/v6/class/src/sequelize.js~sequelize#instance-constructor-constructor";
+const TYPEORM_DOC: &str =
+    "https://typeorm.io/data-source-options#postgres--cockroachdb-data-source-options";
+
+/// Files that are never pool configuration.
+const NOT_CONFIG: &[&str] = &[
+    "package.json",
+    "package-lock.json",
+    "tsconfig.json",
+    "composer.json",
+];
+
+impl Reader for Node {
+    fn ecosystem(&self) -> Ecosystem {
+        Ecosystem::Node
+    }
+
+    fn recognise(&self, path: &Path) -> Option<Format> {
+        let name = file_name(path)?;
+        if NOT_CONFIG.contains(&name) || !name.ends_with(".json") {
+            return None;
+        }
+        let in_config = path
+            .ancestors()
+            .skip(1)
+            .any(|d| d.file_name().and_then(|n| n.to_str()) == Some("config"));
+        (matches!(name, "knexfile.json" | "ormconfig.json") || in_config).then_some(Format::Json)
+    }
+
+    fn accepts(&self, text: &str) -> bool {
+        let pool_keys = [
+            "\"pool\"",
+            "\"max\"",
+            "\"poolSize\"",
+            "\"dialect\"",
+            "\"client\"",
+            "\"connectionTimeoutMillis\"",
+        ];
+        pool_keys.iter().any(|k| text.contains(k))
+            || (text.contains("\"type\"") && text.contains("\"entities\""))
+    }
+
+    fn read(&self, files: &[&ParsedFile], _sources: &SourceMap) -> Model {
+        let mut model = Model::default();
+        for file in files {
+            let reader = JsonReader {
+                file,
+                doc: &file.doc,
+            };
+            let kind = Kind::of(file_name(&file.path).unwrap_or(""));
+            let Some(root) = file.doc.roots.first().copied() else {
+                continue;
+            };
+            let mut pools = Vec::new();
+            reader.walk(root, "", kind, 0, &mut pools, &mut model);
+            if !pools.is_empty() {
+                let first = model.pools.len();
+                let count = pools.len();
+                model.pools.extend(pools);
+                model.services.push(Service {
+                    name: crate::source::display_path(file.path.parent().unwrap_or(Path::new("."))),
+                    ecosystem: Ecosystem::Node,
+                    pools: (first..first + count).collect(),
+                    threads: None,
+                    processes: None,
+                    deployment: None,
+                    load: None,
+                    connects_to: None,
+                    jpa: None,
+                });
+            }
+        }
+        model
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Knex,
+    TypeOrm,
+    Other,
+}
+
+impl Kind {
+    fn of(name: &str) -> Kind {
+        match name {
+            "knexfile.json" => Kind::Knex,
+            "ormconfig.json" => Kind::TypeOrm,
+            _ => Kind::Other,
+        }
+    }
+}
+
+/// Most objects nested below the root that are searched for pool settings.
+const MAX_DEPTH: usize = 4;
+
+struct JsonReader<'a> {
+    file: &'a ParsedFile,
+    doc: &'a Document,
+}
+
+impl JsonReader<'_> {
+    fn location(&self, node: NodeId) -> Location {
+        Location {
+            file: self.file.id,
+            span: self.doc.span(node),
+        }
+    }
+
+    /// Find pool configurations: the object itself, or objects below it (environments,
+    /// `db`, arrays of TypeORM connections).
+    fn walk(
+        &self,
+        node: NodeId,
+        path: &str,
+        kind: Kind,
+        depth: usize,
+        pools: &mut Vec<Pool>,
+        model: &mut Model,
+    ) {
+        if depth > MAX_DEPTH {
+            return;
+        }
+        let node = self.doc.resolve(node);
+        if let Some(items) = self.doc.seq(node) {
+            for (i, item) in items.iter().enumerate() {
+                self.walk(
+                    *item,
+                    &format!("{path}[{i}]"),
+                    kind,
+                    depth + 1,
+                    pools,
+                    model,
+                );
+            }
+            return;
+        }
+        if !self.doc.is_map(node) {
+            return;
+        }
+        if let Some(pool) = self.pool_at(node, path, kind, model) {
+            pools.push(pool);
+            return;
+        }
+        for entry in self.doc.entries(node) {
+            let Some(key) = self.doc.text(entry.key) else {
+                continue;
+            };
+            let child = if path.is_empty() {
+                key.to_owned()
+            } else {
+                format!("{path}.{key}")
+            };
+            self.walk(entry.value, &child, kind, depth + 1, pools, model);
+        }
+    }
+
+    /// The pool an object configures, if it is one.
+    fn pool_at(&self, map: NodeId, path: &str, kind: Kind, model: &mut Model) -> Option<Pool> {
+        let get = |key: &str| self.doc.get(map, key);
+        // knex: `client` next to `connection` or `pool` (Strapi's bookshelf `settings`
+        // also have a `client`, but their pool defaults are Strapi's, not knex's).
+        let is_knex =
+            get("client").is_some() && (get("connection").is_some() || get("pool").is_some());
+        let (library, doc, pool_node) =
+            if is_knex || (kind == Kind::Knex && get("connection").is_some()) {
+                (Library::Knex, KNEX_DOC, get("pool"))
+            } else if get("dialect").is_some() {
+                (Library::Sequelize, SEQUELIZE_DOC, get("pool"))
+            } else if kind == Kind::TypeOrm
+                || (get("type").is_some()
+                    && (get("entities").is_some() || get("synchronize").is_some()))
+            {
+                let is_sql = get("type")
+                    .and_then(|t| self.doc.text(t))
+                    .is_some_and(|t| matches!(t, "postgres" | "mysql" | "mariadb" | "cockroachdb"));
+                if !is_sql {
+                    return None;
+                }
+                (Library::TypeOrm, TYPEORM_DOC, get("extra"))
+            } else if ["max", "idleTimeoutMillis", "connectionTimeoutMillis"]
+                .iter()
+                .any(|k| get(k).is_some())
+                && ["host", "user", "database", "connectionString"]
+                    .iter()
+                    .any(|k| get(k).is_some())
+            {
+                (Library::NodePostgres, NPG_DOC, Some(map))
+            } else {
+                return None;
+            };
+        self.record_entries(map, path, model);
+        let pool_map = pool_node
+            .map(|n| self.doc.resolve(n))
+            .filter(|n| self.doc.is_map(*n));
+        // Defaults point at the first key of the pool's object (one line, where the
+        // missing key would go).
+        let anchor_map = pool_map.unwrap_or(map);
+        let anchor = self
+            .doc
+            .entries(anchor_map)
+            .first()
+            .map(|e| self.location(e.key))
+            .or(Some(self.location(anchor_map)));
+        let name = if path.is_empty() {
+            library.name().to_owned()
+        } else {
+            path.to_owned()
+        };
+        let field = |key: &str| pool_map.and_then(|m| self.doc.get(m, key));
+        let default = |value: i64| {
+            Setting::known(
+                value,
+                Origin::Default {
+                    library: library.name(),
+                    doc,
+                    anchor,
+                },
+            )
+        };
+        let count = |key: &str, fallback: i64| match field(key) {
+            Some(node) => self.number(node, &format!("{name}.{key}"), |v| Ok(v as i64)),
+            None => default(fallback),
+        };
+        let millis = |key: &str, fallback: u64| match field(key).or_else(|| {
+            (library == Library::Knex)
+                .then(|| self.doc.get(map, key))
+                .flatten()
+        }) {
+            Some(node) => self.number(node, &format!("{name}.{key}"), |v| {
+                Ok(Duration::from_millis(v.max(0.0) as u64))
+            }),
+            None => Setting::known(
+                Duration::from_millis(fallback),
+                Origin::Default {
+                    library: library.name(),
+                    doc,
+                    anchor,
+                },
+            ),
+        };
+        let (max, min, acquire, idle) = match library {
+            Library::Knex => (
+                count("max", 10),
+                count("min", 2),
+                millis("acquireConnectionTimeout", 60_000),
+                millis("idleTimeoutMillis", 30_000),
+            ),
+            Library::Sequelize => (
+                count("max", 5),
+                count("min", 0),
+                millis("acquire", 60_000),
+                millis("idle", 10_000),
+            ),
+            Library::TypeOrm => {
+                let max = match field("max")
+                    .or_else(|| field("connectionLimit"))
+                    .or_else(|| self.doc.get(map, "poolSize"))
+                {
+                    Some(node) => self.number(node, &format!("{name}.max"), |v| Ok(v as i64)),
+                    None => default(10),
+                };
+                (
+                    max,
+                    default(0),
+                    millis("connectionTimeoutMillis", 0),
+                    millis("idleTimeoutMillis", 10_000),
+                )
+            }
+            _ => (
+                count("max", 10),
+                count("min", 0),
+                millis("connectionTimeoutMillis", 0),
+                millis("idleTimeoutMillis", 10_000),
+            ),
+        };
+        Some(Pool {
+            name,
+            library,
+            ecosystem: Ecosystem::Node,
+            profile: None,
+            anchor,
+            max,
+            min,
+            acquire_timeout: acquire,
+            idle_timeout: idle,
+            max_lifetime: Setting::known(
+                Duration::ZERO,
+                Origin::Default {
+                    library: library.name(),
+                    doc,
+                    anchor,
+                },
+            ),
+            keepalive: Setting::known(
+                Duration::ZERO,
+                Origin::Default {
+                    library: library.name(),
+                    doc,
+                    anchor,
+                },
+            ),
+            validate_on_borrow: None,
+            validation_timeout: None,
+            leak_detection_threshold: None,
+            connection: None,
+            driver_properties: BTreeMap::new(),
+            class_settings: PoolClassSettings::default(),
+        })
+    }
+
+    fn number<T>(
+        &self,
+        node: NodeId,
+        key: &str,
+        convert: impl Fn(f64) -> Result<T, String>,
+    ) -> Setting<T> {
+        let text = self.doc.text(node).unwrap_or("");
+        let value = match text.trim().parse::<f64>() {
+            Ok(v) if v.is_finite() => convert(v).map_or_else(
+                |reason| Val::Invalid {
+                    raw: text.to_owned(),
+                    reason,
+                },
+                Val::Known,
+            ),
+            _ if text.starts_with('$') => Val::Unknown {
+                reason: format!("`{text}` is substituted at run time"),
+            },
+            _ => Val::Invalid {
+                raw: text.to_owned(),
+                reason: format!("`{text}` is not a number"),
+            },
+        };
+        Setting {
+            value,
+            origin: Origin::File {
+                file: self.file.id,
+                span: self.doc.span(node),
+                key: key.to_owned(),
+                via: None,
+            },
+        }
+    }
+
+    /// Entries and password secrets of a pool's configuration object (one level, plus
+    /// `connection` and `pool`).
+    fn record_entries(&self, map: NodeId, path: &str, model: &mut Model) {
+        let mut stack = vec![(map, path.to_owned(), 0usize)];
+        while let Some((node, prefix, depth)) = stack.pop() {
+            for entry in self.doc.entries(node) {
+                let Some(key) = self.doc.text(entry.key) else {
+                    continue;
+                };
+                let full = if prefix.is_empty() {
+                    key.to_owned()
+                } else {
+                    format!("{prefix}.{key}")
+                };
+                let value = self.doc.resolve(entry.value);
+                if self.doc.is_map(value) && depth < 2 {
+                    stack.push((value, full.clone(), depth + 1));
+                    continue;
+                }
+                let text = self.doc.text(value).map(str::to_owned);
+                if key.eq_ignore_ascii_case("password") {
+                    let literal = text
+                        .as_deref()
+                        .is_some_and(|t| !t.is_empty() && !t.starts_with('$'));
+                    model.secrets.push(Secret {
+                        location: self.location(value),
+                        kind: "password key",
+                        key: full.clone(),
+                        literal,
+                    });
+                }
+                model.entries.push(ConfigEntry {
+                    ecosystem: Ecosystem::Node,
+                    file: self.file.id,
+                    key: full,
+                    canonical: key.to_owned(),
+                    key_span: self.doc.span(entry.key),
+                    value: text,
+                    value_span: self.doc.span(value),
+                    profile: None,
+                    via: None,
+                    scope: crate::source::display_path(&self.file.path),
+                    precedence: 0,
+                });
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::Encoding;
+
+    fn read(path: &str, text: &str) -> Model {
+        let mut sources = SourceMap::default();
+        let id = sources.add(Path::new(path), text.to_owned(), Encoding::Utf8);
+        let file = ParsedFile {
+            id,
+            path: path.into(),
+            format: Format::Json,
+            doc: crate::syntax::parse(Format::Json, text),
+        };
+        Node.read(&[&file], &sources)
+    }
+
+    #[test]
+    fn knex_environments_with_defaults() {
+        let model = read(
+            "knexfile.json",
+            r#"{"development": {"client": "pg", "connection": {"host": "db", "password": "pw-1"}}, "production": {"client": "pg", "pool": {"min": 0, "max": 20}}}"#,
+        );
+        let dev = model
+            .pools
+            .iter()
+            .find(|p| p.name == "development")
+            .unwrap();
+        assert_eq!(dev.min.get(), Some(&2));
+        assert!(dev.min.origin.is_default());
+        let prod = model.pools.iter().find(|p| p.name == "production").unwrap();
+        assert_eq!(prod.max.get(), Some(&20));
+        assert!(model
+            .secrets
+            .iter()
+            .any(|s| s.literal && s.key == "development.connection.password"));
+    }
+
+    #[test]
+    fn node_postgres_sequelize_and_typeorm() {
+        let pg = read(
+            "config/develop.json",
+            r#"{"db": {"host": "localhost", "max": 20, "connectionTimeoutMillis": 0}}"#,
+        );
+        assert_eq!(pg.pools[0].library, Library::NodePostgres);
+        assert_eq!(pg.pools[0].acquire_timeout.get(), Some(&Duration::ZERO));
+        let sequelize = read(
+            "config/config.json",
+            r#"{"production": {"dialect": "postgres", "host": "db"}}"#,
+        );
+        assert_eq!(sequelize.pools[0].max.get(), Some(&5));
+        let typeorm = read(
+            "ormconfig.json",
+            r#"{"type": "postgres", "entities": [], "extra": {"max": 30}}"#,
+        );
+        assert_eq!(typeorm.pools[0].max.get(), Some(&30));
+        let sqlite = read(
+            "ormconfig.json",
+            r#"{"type": "sqlite", "database": "x.sqlite", "synchronize": true}"#,
+        );
+        assert!(sqlite.pools.is_empty());
+    }
+
+    #[test]
+    fn unrelated_json_is_not_claimed() {
+        assert!(Node.recognise(Path::new("package.json")).is_none());
+        assert!(Node.recognise(Path::new("src/data.json")).is_none());
+        assert!(!Node.accepts(r#"{"name": "x"}"#));
+    }
+}
