@@ -265,9 +265,59 @@ fn merge_service(
             index += 1;
         }
     }
+    let environment_pools = from_deployment
+        .as_ref()
+        .map(|d| d.pools.clone())
+        .unwrap_or_default();
     let mut merged = combine(&declared.name.value, from_config, from_deployment.as_ref());
+    overlay_environment(model, &mut merged, &environment_pools);
     apply_declared(&mut merged, declared, manifest);
     merged
+}
+
+/// A pool built from the deployment's environment (`SPRING_DATASOURCE_HIKARI_…`) is the
+/// same pool as the one its config files define: its explicit settings override the
+/// file's, as in Spring Boot, and it is not counted twice.
+fn overlay_environment(model: &mut Model, service: &mut Service, environment_pools: &[usize]) {
+    for &env_index in environment_pools {
+        let Some(env_pool) = model.pools.get(env_index).cloned() else {
+            continue;
+        };
+        let target = service.pools.iter().copied().find(|&i| {
+            i != env_index
+                && !environment_pools.contains(&i)
+                && model.pools.get(i).is_some_and(|p| p.name == env_pool.name)
+        });
+        let Some(target) = target.and_then(|i| model.pools.get_mut(i)) else {
+            continue;
+        };
+        overlay(target, &env_pool);
+        service.pools.retain(|&i| i != env_index);
+    }
+}
+
+fn overlay(base: &mut crate::model::Pool, env: &crate::model::Pool) {
+    fn take<T: Clone>(base: &mut Setting<T>, env: &Setting<T>) {
+        if env.is_explicit() {
+            *base = env.clone();
+        }
+    }
+    take(&mut base.max, &env.max);
+    take(&mut base.min, &env.min);
+    // HikariCP's minimum-idle defaults to maximum-pool-size: follow a new maximum.
+    if !base.min.is_explicit()
+        && env.max.is_explicit()
+        && base.library == crate::model::Library::HikariCp
+    {
+        base.min.value = env.max.value.clone();
+    }
+    take(&mut base.acquire_timeout, &env.acquire_timeout);
+    take(&mut base.idle_timeout, &env.idle_timeout);
+    take(&mut base.max_lifetime, &env.max_lifetime);
+    take(&mut base.keepalive, &env.keepalive);
+    if env.connection.is_some() {
+        base.connection = env.connection.clone();
+    }
 }
 
 /// One service from the services read from its config files, plus the deployment's.

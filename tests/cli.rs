@@ -133,7 +133,8 @@ fn json_output_follows_the_contract() {
         assert!(diagnostic[field]["column"].as_u64().is_some_and(|c| c >= 1));
     }
     assert!(diagnostic["labels"].is_array());
-    assert_eq!(json["summary"]["files"], 1);
+    // The fixture has a Spring file and a Kubernetes Deployment.
+    assert_eq!(json["summary"]["files"], 2);
     assert!(json["summary"]["error"].as_u64().is_some_and(|e| e >= 1));
 }
 
@@ -775,4 +776,45 @@ fn capacity_svg_charts_each_pool_with_peak_and_breaking_point() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains("no pool with declared load"));
+}
+
+#[test]
+fn deployment_environment_overrides_the_pool_of_the_application_config() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let write = |rel: &str, text: &str| {
+        let path = dir.path().join(rel);
+        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+        std::fs::write(path, text).expect("write");
+    };
+    write("app/application.yml", "spring:\n  datasource:\n    url: jdbc:postgresql://db:5432/x?socketTimeout=30\n    hikari:\n      maximum-pool-size: 5\n");
+    write(
+        "deploy/app.yaml",
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app\nspec:\n  replicas: 10\n  template:\n    spec:\n      containers:\n        - name: app\n          env:\n            - name: SPRING_DATASOURCE_HIKARI_MAXIMUMPOOLSIZE\n              value: \"20\"\n            - name: POSTGRES_PASSWORD\n              value: Env-Secret-Value-1\n",
+    );
+    write(
+        "poollint.toml",
+        "[[database]]\nname = \"db\"\nmax-connections = 100\n\n[[service]]\nname = \"app\"\nconfig = [\"app/application.yml\"]\ndeployment = \"deploy/app.yaml\"\nconnects-to = \"db\"\n",
+    );
+    // 10 replicas × 20 (from the environment, not the file's 5) = 200 > 97.
+    poollint()
+        .args([
+            "check",
+            "-f",
+            "concise",
+            "--select",
+            "fleet-exceeds-db-slots",
+        ])
+        .arg(dir.path())
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("demand 200"))
+        .stdout(predicate::str::contains(
+            "deploy/app.yaml:13:23: error[fleet-exceeds-db-slots]",
+        ));
+    let output = poollint()
+        .args(["check", "-f", "json"])
+        .arg(dir.path())
+        .output()
+        .expect("run");
+    assert!(!String::from_utf8_lossy(&output.stdout).contains("Env-Secret-Value-1"));
 }

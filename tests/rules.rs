@@ -210,7 +210,21 @@ fn primary_span_text_matches_the_key_the_diagnostic_names() {
                 .map_or(0, |i| i + 1);
             let line = &file.text[line_start..];
             let line = line.split('\n').next().unwrap_or(line);
-            let names_key = line.contains(last) || line.contains(&key.replace('-', ""));
+            // An environment variable's value sits on the line after its name
+            // (`- name: SPRING_DATASOURCE_HIKARI_MAXLIFETIME` / `value: "10000"`).
+            let previous = file.text[..line_start.saturating_sub(1)]
+                .rsplit('\n')
+                .next()
+                .unwrap_or("");
+            let squash = |s: &str| -> String {
+                s.chars()
+                    .filter(char::is_ascii_alphanumeric)
+                    .map(|c| c.to_ascii_lowercase())
+                    .collect()
+            };
+            let names_key = line.contains(last)
+                || line.contains(&key.replace('-', ""))
+                || squash(previous).contains(&squash(key));
             assert!(
                 names_key
                     || text.contains(last)

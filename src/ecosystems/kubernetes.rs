@@ -14,9 +14,9 @@
 use std::path::Path;
 use std::time::Duration;
 
-use super::{file_name, ParsedFile, Reader};
+use super::{file_name, spring, ParsedFile, Reader};
 use crate::capacity::{self, IntOrPercent};
-use crate::model::{Deployment, Ecosystem, Location, Model, Origin, Service, Setting, Val};
+use crate::model::{Deployment, Ecosystem, EnvVar, Location, Model, Origin, Service, Setting, Val};
 use crate::source::{FileId, SourceMap};
 use crate::syntax::{Document, Format, NodeId};
 
@@ -42,7 +42,7 @@ impl Reader for Kubernetes {
         text.contains("apiVersion") && text.contains("kind") && !text.contains("{{")
     }
 
-    fn read(&self, files: &[&ParsedFile], _sources: &SourceMap) -> Model {
+    fn read(&self, files: &[&ParsedFile], sources: &SourceMap) -> Model {
         let mut model = Model::default();
         let mut autoscalers = Vec::new();
         for file in files {
@@ -53,7 +53,18 @@ impl Reader for Kubernetes {
                     object,
                 };
                 match reader.text(&["kind"]) {
-                    Some("Deployment" | "StatefulSet") => model.services.extend(reader.workload()),
+                    Some("Deployment" | "StatefulSet") => {
+                        if let Some(service) = reader.workload() {
+                            let env = reader.environment(sources);
+                            let mut from_env = spring::model_from_environment(&service.name, &env);
+                            from_env.secrets.extend(env_secrets(&env));
+                            from_env.services.push(Service {
+                                pools: (0..from_env.pools.len()).collect(),
+                                ..service
+                            });
+                            model.extend(from_env);
+                        }
+                    }
                     Some("HorizontalPodAutoscaler") => autoscalers.extend(reader.autoscaler()),
                     _ => {}
                 }
@@ -268,6 +279,36 @@ impl ObjectReader<'_> {
         Some(self.written(probe, &[which], "tcp".to_owned()))
     }
 
+    /// Literal `env` entries of every container (`valueFrom` is unknown and skipped).
+    fn environment(&self, sources: &SourceMap) -> Vec<EnvVar> {
+        let text = sources.get(self.file).map_or("", |f| &f.text);
+        let Some(containers) = self.node(&["spec", "template", "spec", "containers"]) else {
+            return Vec::new();
+        };
+        let containers = self.doc.seq(containers).unwrap_or(&[]);
+        let env_items = containers
+            .iter()
+            .filter_map(|c| self.doc.get(*c, "env"))
+            .filter_map(|e| self.doc.seq(e))
+            .flatten();
+        env_items
+            .filter_map(|item| {
+                let name = self.doc.get(*item, "name")?;
+                let value = self.doc.get(*item, "value")?;
+                let value_text = self.doc.text(value)?.to_owned();
+                Some(EnvVar {
+                    name: self.doc.text(name)?.to_owned(),
+                    value_location: Location {
+                        file: self.file,
+                        span: inner_span(text, self.doc.span(value), &value_text),
+                    },
+                    value: value_text,
+                    name_location: self.location(name),
+                })
+            })
+            .collect()
+    }
+
     fn autoscaler(&self) -> Option<Autoscaler> {
         Some(Autoscaler {
             target_kind: self.text(&["spec", "scaleTargetRef", "kind"])?.to_owned(),
@@ -276,6 +317,36 @@ impl ObjectReader<'_> {
             min: self.count(&["spec", "minReplicas"]),
             max: self.count(&["spec", "maxReplicas"]),
         })
+    }
+}
+
+/// Literal values of password-like variables (`POSTGRES_PASSWORD`, `DB_PASS`): masked in
+/// every output; Spring's own keys are already covered by the Spring reader.
+fn env_secrets(env: &[EnvVar]) -> Vec<crate::model::Secret> {
+    env.iter()
+        .filter(|v| !v.name.starts_with("SPRING_"))
+        .filter(|v| {
+            let upper = v.name.to_ascii_uppercase();
+            upper.contains("PASSWORD") || upper.ends_with("_PASS") || upper.ends_with("_PWD")
+        })
+        .map(|v| crate::model::Secret {
+            location: v.value_location,
+            kind: "password key",
+            key: v.name.clone(),
+            literal: !v.value.is_empty(),
+        })
+        .collect()
+}
+
+/// The span of a scalar's text inside its quotes, when the raw text is the value
+/// (plain or simply quoted); else the whole scalar.
+fn inner_span(text: &str, span: crate::source::Span, value: &str) -> crate::source::Span {
+    let raw = text.get(span.start..span.end).unwrap_or("");
+    match raw.find(value) {
+        Some(offset) if !value.is_empty() => {
+            crate::source::Span::new(span.start + offset, span.start + offset + value.len())
+        }
+        _ => span,
     }
 }
 

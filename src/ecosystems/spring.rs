@@ -934,6 +934,63 @@ fn parse_bool(text: &str) -> Option<bool> {
     }
 }
 
+/// Spring Boot's binding of an environment variable name: `SPRING_DATASOURCE_HIKARI_MAXIMUMPOOLSIZE`
+/// is `spring.datasource.hikari.maximumpoolsize` (underscores are dots, case is ignored)
+/// [SB-EXTERNAL]. None for names that do not start with `SPRING_`.
+fn environment_key(name: &str) -> Option<Vec<String>> {
+    if !name.starts_with("SPRING_") {
+        return None;
+    }
+    Some(
+        name.split('_')
+            .filter(|p| !p.is_empty())
+            .map(str::to_ascii_lowercase)
+            .collect(),
+    )
+}
+
+/// The Spring pools and entries that `vars` alone configure (the container's environment
+/// over nothing else), for a workload named `scope`. Environment variables win over
+/// every file, as in Spring Boot.
+pub fn model_from_environment(scope: &str, vars: &[crate::model::EnvVar]) -> Model {
+    let mut app = App {
+        scope: scope.to_owned(),
+        leaves: Vec::new(),
+        prefixes: BTreeMap::new(),
+    };
+    for (order, var) in vars.iter().enumerate() {
+        let Some(parts) = environment_key(&var.name) else {
+            continue;
+        };
+        for len in 1..=parts.len() {
+            let prefix = canonical_key(parts.get(..len).unwrap_or(&[]));
+            app.prefixes.entry(prefix).or_insert(var.name_location);
+        }
+        app.leaves.push(Leaf {
+            location_key: var.name_location,
+            raw_key: var.name.clone(),
+            canonical: canonical_key(&parts),
+            value: var.value.clone(),
+            value_span: var.value_location.span,
+            style: ScalarStyle::Plain,
+            text_offset: Some(0),
+            profile: None,
+            rank: (true, true, usize::MAX, order),
+        });
+    }
+    if app.leaves.is_empty() {
+        return Model::default();
+    }
+    let mut model = Model::default();
+    for leaf in &app.leaves {
+        model.entries.push(config_entry(&app, leaf));
+        model.secrets.extend(secrets_in(leaf));
+    }
+    let effective = Effective::for_profile(&app, None);
+    model.pools.extend(pools_of(&app, &effective));
+    model
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

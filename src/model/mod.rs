@@ -268,6 +268,17 @@ pub struct Deployment {
     pub location: Option<Location>,
 }
 
+/// An environment variable set for a process (a Kubernetes container's `env`, a compose
+/// service's `environment`), with where its name and value are written (the value's
+/// location covers the text itself, inside any quotes).
+#[derive(Debug, Clone, PartialEq)]
+pub struct EnvVar {
+    pub name: String,
+    pub value: String,
+    pub name_location: Location,
+    pub value_location: Location,
+}
+
 /// Load the team declares for a service (`[service.load]` in the manifest).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Load {
