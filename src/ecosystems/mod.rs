@@ -3,6 +3,8 @@
 
 pub mod compose;
 pub mod connection_string;
+pub mod dotenv;
+pub mod dotnet;
 pub mod ini_settings;
 pub mod kubernetes;
 pub mod mysql;
@@ -51,6 +53,8 @@ pub fn readers() -> &'static [&'static dyn Reader] {
         &pgbouncer::PgBouncer,
         &mysql::MySql,
         &rails::Rails,
+        &dotnet::DotNet,
+        &dotenv::DotEnv,
         &node::Node,
         &compose::Compose,
         &kubernetes::Kubernetes,

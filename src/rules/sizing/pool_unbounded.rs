@@ -1,8 +1,9 @@
 //! `pool-unbounded`: a pool with no maximum (catalogue SZ03): Rails 8.1
-//! `max_connections: -1` or nil ("unlimited") [RAILS-HASH]. Every thread and process
-//! can open connections until the database refuses them.
+//! `max_connections: -1` or nil ("unlimited") [RAILS-HASH]; Npgsql and SqlClient
+//! `Pooling=false`, where every open is a new physical connection [NPGSQL-CSB]. Every
+//! thread and process can open connections until the database refuses them.
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::ecosystems::rails::UNBOUNDED;
+use crate::ecosystems::{dotnet::POOLING_OFF, rails::UNBOUNDED};
 use crate::model::{Library, Model};
 use crate::rules::{Category, Inputs, RuleMeta, RuleOptions};
 
@@ -23,15 +24,15 @@ impl crate::rules::Rule for Rule {
     }
 
     fn check(&self, model: &Model, _options: &RuleOptions, out: &mut Vec<Diagnostic>) {
-        for pool in model
-            .pools
-            .iter()
-            .filter(|p| p.library == Library::ActiveRecord)
-        {
+        for pool in &model.pools {
             let Some(&max) = pool.max.get() else { continue };
-            if max != UNBOUNDED {
-                continue;
-            }
+            let why = match pool.library {
+                Library::ActiveRecord if max == UNBOUNDED => "max_connections unlimited",
+                Library::Npgsql | Library::SqlClient if max == POOLING_OFF => {
+                    "Pooling=false: every open is a new physical connection"
+                }
+                _ => continue,
+            };
             let Some(at) = pool.max.location() else {
                 continue;
             };
@@ -40,12 +41,15 @@ impl crate::rules::Rule for Rule {
                 Severity::Warning,
                 at,
                 format!(
-                    "the {} pool has no maximum (max_connections unlimited): under load every thread of every process opens connections until the database refuses them, for every application that shares it",
+                    "the {} pool has no maximum ({why}): under load every thread of every process opens connections until the database refuses them, for every application that shares it",
                     pool.name
                 ),
             )
             .with_label("unlimited")
-            .with_help("set max_connections to the process's thread count (e.g. <%= ENV.fetch(\"RAILS_MAX_THREADS\") { 5 } %>)")
+            .with_help(match pool.library {
+                Library::ActiveRecord => "set max_connections to the process's thread count (e.g. <%= ENV.fetch(\"RAILS_MAX_THREADS\") { 5 } %>)",
+                _ => "remove Pooling=false and set Maximum Pool Size to what the process needs",
+            })
             .with_fingerprint(pool.name.clone());
             if let Some(key) = pool.max.origin.key() {
                 diagnostic = diagnostic.with_key(key.to_owned());

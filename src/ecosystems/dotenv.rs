@@ -1,0 +1,237 @@
+//! `.env` files (`.env`, `.env.production`, …): connection URLs and password variables.
+//! Passwords (URL userinfo, `password=` parameters, `*PASSWORD*` variables) become
+//! secrets, so every output masks them; Prisma's `connection_limit` and `pool_timeout`
+//! in a `DATABASE_URL` configure a Prisma pool (rules-catalogue §1.7 [PRISMA-POOL]).
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::time::Duration;
+
+use super::connection_string;
+use super::ini_settings::pairs;
+use super::{file_name, ParsedFile, Reader};
+use crate::model::{
+    ConfigEntry, ConnectionInfo, Ecosystem, Library, Location, Model, Origin, Pool,
+    PoolClassSettings, Secret, Setting, Val,
+};
+use crate::source::{SourceMap, Span};
+use crate::syntax::ini::Dialect;
+use crate::syntax::Format;
+
+pub struct DotEnv;
+
+const PRISMA_DOC: &str = "https://www.prisma.io/docs/orm/prisma-client/setup-and-configuration/databases-connections/connection-pool";
+
+impl Reader for DotEnv {
+    fn ecosystem(&self) -> Ecosystem {
+        Ecosystem::ConnectionString
+    }
+
+    fn recognise(&self, path: &Path) -> Option<Format> {
+        let name = file_name(path)?;
+        let is_env = name == ".env"
+            || (name.starts_with(".env.")
+                && !name.ends_with(".example")
+                && !name.ends_with(".sample"));
+        is_env.then_some(Format::Ini(Dialect::DotEnv))
+    }
+
+    fn read(&self, files: &[&ParsedFile], sources: &SourceMap) -> Model {
+        let mut model = Model::default();
+        for file in files {
+            let text = sources.get(file.id).map_or("", |f| &f.text);
+            for pair in pairs(&file.doc) {
+                let span = file.doc.span(pair.value_node);
+                let raw = text.get(span.start..span.end).unwrap_or("");
+                let base = raw.find(pair.value.as_str()).map(|o| span.start + o);
+                let at = |r: &std::ops::Range<usize>| {
+                    base.map_or(span, |b| Span::new(b + r.start, b + r.end))
+                };
+                model.entries.push(ConfigEntry {
+                    ecosystem: Ecosystem::ConnectionString,
+                    file: file.id,
+                    key: pair.key.clone(),
+                    canonical: pair.key.to_ascii_uppercase(),
+                    key_span: file.doc.span(pair.key_node),
+                    value: Some(pair.value.clone()),
+                    value_span: span,
+                    profile: None,
+                    via: None,
+                    scope: crate::source::display_path(&file.path),
+                    precedence: 0,
+                });
+                let upper = pair.key.to_ascii_uppercase();
+                if upper.contains("PASSWORD") && !pair.value.is_empty() {
+                    model.secrets.push(Secret {
+                        location: Location {
+                            file: file.id,
+                            span,
+                        },
+                        kind: "password key",
+                        key: pair.key.clone(),
+                        literal: true,
+                    });
+                    continue;
+                }
+                for range in connection_string::password_ranges(&pair.value) {
+                    model.secrets.push(Secret {
+                        location: Location {
+                            file: file.id,
+                            span: at(&range),
+                        },
+                        kind: "connection string password",
+                        key: pair.key.clone(),
+                        literal: true,
+                    });
+                }
+                if let Some(pool) = prisma_pool(file, &pair.key, &pair.value, &at, span) {
+                    model.pools.push(pool);
+                }
+            }
+        }
+        model
+    }
+}
+
+/// A Prisma pool from a URL with `connection_limit` or `pool_timeout`.
+fn prisma_pool(
+    file: &ParsedFile,
+    key: &str,
+    value: &str,
+    at: &dyn Fn(&std::ops::Range<usize>) -> Span,
+    whole: Span,
+) -> Option<Pool> {
+    let parsed = connection_string::parse_url(value)?;
+    let limit = parsed.param("connection_limit");
+    let timeout = parsed.param("pool_timeout");
+    if limit.is_none() && timeout.is_none() {
+        return None;
+    }
+    let anchor = Some(Location {
+        file: file.id,
+        span: whole,
+    });
+    let origin = |p: &connection_string::Param| Origin::File {
+        file: file.id,
+        span: at(&p.value_range),
+        key: format!("{key}.{}", p.name),
+        via: None,
+    };
+    let unknown = |what: &str| Setting {
+        value: Val::Unknown {
+            reason: what.to_owned(),
+        },
+        origin: Origin::Default {
+            library: "Prisma",
+            doc: PRISMA_DOC,
+            anchor,
+        },
+    };
+    let max = limit.map_or_else(
+        || unknown("num_physical_cpus × 2 + 1 on the machine that runs it"),
+        |p| Setting {
+            value: p.value.parse::<i64>().map_or_else(
+                |_| Val::Invalid {
+                    raw: p.value.clone(),
+                    reason: "not a whole number".into(),
+                },
+                Val::Known,
+            ),
+            origin: origin(p),
+        },
+    );
+    let acquire = timeout.map_or_else(
+        || {
+            Setting::known(
+                Duration::from_secs(10),
+                Origin::Default {
+                    library: "Prisma",
+                    doc: PRISMA_DOC,
+                    anchor,
+                },
+            )
+        },
+        |p| Setting {
+            value: p.value.parse::<u64>().map_or_else(
+                |_| Val::Invalid {
+                    raw: p.value.clone(),
+                    reason: "not a number of seconds".into(),
+                },
+                |s| Val::Known(Duration::from_secs(s)),
+            ),
+            origin: origin(p),
+        },
+    );
+    let zero = || {
+        Setting::known(
+            Duration::ZERO,
+            Origin::Default {
+                library: "Prisma",
+                doc: PRISMA_DOC,
+                anchor,
+            },
+        )
+    };
+    Some(Pool {
+        name: key.to_owned(),
+        library: Library::Prisma,
+        ecosystem: Ecosystem::ConnectionString,
+        profile: None,
+        anchor,
+        min: Setting::known(
+            0,
+            Origin::Default {
+                library: "Prisma",
+                doc: PRISMA_DOC,
+                anchor,
+            },
+        ),
+        max,
+        acquire_timeout: acquire,
+        idle_timeout: zero(),
+        max_lifetime: zero(),
+        keepalive: zero(),
+        validate_on_borrow: None,
+        validation_timeout: None,
+        leak_detection_threshold: None,
+        connection: Some(ConnectionInfo {
+            engine: parsed.engine.clone(),
+            host: None,
+            params: BTreeMap::new(),
+            location: anchor,
+        }),
+        driver_properties: BTreeMap::new(),
+        class_settings: PoolClassSettings::default(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::Encoding;
+
+    #[test]
+    fn passwords_are_secrets_and_prisma_params_make_a_pool() {
+        let text = "DB_PASSWORD=Env-Secret-2\nDATABASE_URL=postgresql://app:Url-Secret-3@db:5432/app?connection_limit=5&pool_timeout=20\n";
+        let mut sources = SourceMap::default();
+        let id = sources.add(Path::new(".env"), text.to_owned(), Encoding::Utf8);
+        let file = ParsedFile {
+            id,
+            path: ".env".into(),
+            format: Format::Ini(Dialect::DotEnv),
+            doc: crate::syntax::parse(Format::Ini(Dialect::DotEnv), text),
+        };
+        let model = DotEnv.read(&[&file], &sources);
+        let secrets: Vec<&str> = model
+            .secrets
+            .iter()
+            .map(|s| &text[s.location.span.start..s.location.span.end])
+            .collect();
+        assert_eq!(secrets, vec!["Env-Secret-2", "Url-Secret-3"]);
+        let pool = &model.pools[0];
+        assert_eq!(pool.max.get(), Some(&5));
+        assert_eq!(pool.acquire_timeout.get(), Some(&Duration::from_secs(20)));
+        let span = pool.max.location().unwrap().span;
+        assert_eq!(&text[span.start..span.end], "5");
+    }
+}

@@ -1,0 +1,267 @@
+//! .NET connection strings in `appsettings*.json` (`ConnectionStrings`): Npgsql and
+//! Microsoft.Data.SqlClient pool keywords, with spans to each parameter inside the
+//! string. Facts and defaults: rules-catalogue §1.10 [NPGSQL-CSB][SQLCLIENT-POOL].
+//! A string with `Host=` is Npgsql; anything else is SqlClient.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::time::Duration;
+
+use super::connection_string;
+use super::{file_name, ParsedFile, Reader};
+use crate::model::{
+    ConnectionInfo, Ecosystem, Library, Location, Model, Origin, Pool, PoolClassSettings, Secret,
+    Service, Setting, Val,
+};
+use crate::source::{FileId, SourceMap, Span};
+use crate::syntax::Format;
+
+pub struct DotNet;
+
+const NPGSQL_DOC: &str = "https://www.npgsql.org/doc/connection-string-parameters.html";
+const SQLCLIENT_DOC: &str =
+    "https://learn.microsoft.com/dotnet/framework/data/adonet/sql-server-connection-pooling";
+/// `pool.max` of a connection string with `Pooling=false`: every open is a new
+/// physical connection, so nothing bounds them.
+pub const POOLING_OFF: i64 = -1;
+
+impl Reader for DotNet {
+    fn ecosystem(&self) -> Ecosystem {
+        Ecosystem::DotNet
+    }
+
+    fn recognise(&self, path: &Path) -> Option<Format> {
+        let name = file_name(path)?;
+        (name.starts_with("appsettings") && name.ends_with(".json")).then_some(Format::Json)
+    }
+
+    fn read(&self, files: &[&ParsedFile], sources: &SourceMap) -> Model {
+        let mut model = Model::default();
+        for file in files {
+            let text = sources.get(file.id).map_or("", |f| &f.text);
+            let doc = &file.doc;
+            let Some(root) = doc.roots.first().copied() else {
+                continue;
+            };
+            let Some(strings) = doc.get(root, "ConnectionStrings") else {
+                continue;
+            };
+            let first = model.pools.len();
+            for entry in doc.entries(strings) {
+                let (Some(name), Some(value)) = (doc.text(entry.key), doc.text(entry.value)) else {
+                    continue;
+                };
+                let span = doc.span(entry.value);
+                let raw = text.get(span.start..span.end).unwrap_or("");
+                // Byte offset of the string's text in the file (None when escapes changed it).
+                let base = raw.find(value).map(|o| span.start + o);
+                let key = format!("ConnectionStrings.{name}");
+                if let Some(pool) =
+                    read_string(file.id, &key, value, base, span, &mut model.secrets)
+                {
+                    model.pools.push(pool);
+                }
+            }
+            if model.pools.len() > first {
+                model.services.push(Service {
+                    name: crate::source::display_path(file.path.parent().unwrap_or(Path::new("."))),
+                    ecosystem: Ecosystem::DotNet,
+                    pools: (first..model.pools.len()).collect(),
+                    threads: None,
+                    processes: None,
+                    deployment: None,
+                    load: None,
+                    connects_to: None,
+                    jpa: None,
+                });
+            }
+        }
+        model
+    }
+}
+
+fn read_string(
+    file: FileId,
+    key: &str,
+    value: &str,
+    base: Option<usize>,
+    whole: Span,
+    secrets: &mut Vec<Secret>,
+) -> Option<Pool> {
+    let parsed = connection_string::parse_key_values(value)?;
+    let at = |range: &std::ops::Range<usize>| match base {
+        Some(b) => Span::new(b + range.start, b + range.end),
+        None => whole,
+    };
+    for range in connection_string::password_ranges(value) {
+        secrets.push(Secret {
+            location: Location {
+                file,
+                span: at(&range),
+            },
+            kind: "connection string password",
+            key: key.to_owned(),
+            literal: true,
+        });
+    }
+    let npgsql = parsed.param("host").is_some();
+    let (library, doc) = if npgsql {
+        (Library::Npgsql, NPGSQL_DOC)
+    } else {
+        (Library::SqlClient, SQLCLIENT_DOC)
+    };
+    let anchor = Some(Location { file, span: whole });
+    let default = |v| {
+        Setting::known(
+            v,
+            Origin::Default {
+                library: library.name(),
+                doc,
+                anchor,
+            },
+        )
+    };
+    let param = |names: &[&str]| names.iter().find_map(|n| parsed.param(n));
+    let setting = |names: &[&str], parse: &dyn Fn(&str) -> Result<i64, String>| {
+        param(names).map(|p| Setting {
+            value: parse(p.value.trim()).map_or_else(
+                |reason| Val::Invalid {
+                    raw: p.value.clone(),
+                    reason,
+                },
+                Val::Known,
+            ),
+            origin: Origin::File {
+                file,
+                span: at(&p.value_range),
+                key: format!("{key}.{}", p.name),
+                via: None,
+            },
+        })
+    };
+    let int = |t: &str| {
+        t.parse::<i64>()
+            .map_err(|_| format!("`{t}` is not a whole number"))
+    };
+    let pooling_off =
+        param(&["Pooling"]).is_some_and(|p| p.value.trim().eq_ignore_ascii_case("false"));
+    let max = if pooling_off {
+        setting(&["Pooling"], &|_| Ok(POOLING_OFF))?
+    } else {
+        setting(&["Maximum Pool Size", "Max Pool Size", "MaxPoolSize"], &int)
+            .unwrap_or_else(|| default(100))
+    };
+    let seconds = |names: &[&str], fallback: u64| {
+        param(names).map_or_else(
+            || {
+                Setting::known(
+                    Duration::from_secs(fallback),
+                    Origin::Default {
+                        library: library.name(),
+                        doc,
+                        anchor,
+                    },
+                )
+            },
+            |p| Setting {
+                value: p.value.trim().parse::<u64>().map_or_else(
+                    |_| Val::Invalid {
+                        raw: p.value.clone(),
+                        reason: format!("`{}` is not a number of seconds", p.value),
+                    },
+                    |s| Val::Known(Duration::from_secs(s)),
+                ),
+                origin: Origin::File {
+                    file,
+                    span: at(&p.value_range),
+                    key: format!("{key}.{}", p.name),
+                    via: None,
+                },
+            },
+        )
+    };
+    Some(Pool {
+        name: key.to_owned(),
+        library,
+        ecosystem: Ecosystem::DotNet,
+        profile: None,
+        anchor,
+        max,
+        min: setting(&["Minimum Pool Size", "Min Pool Size", "MinPoolSize"], &int)
+            .unwrap_or_else(|| default(0)),
+        acquire_timeout: seconds(&["Timeout", "Connect Timeout", "Connection Timeout"], 15),
+        idle_timeout: seconds(&["Connection Idle Lifetime"], if npgsql { 300 } else { 0 }),
+        max_lifetime: seconds(
+            &["Connection Lifetime", "Load Balance Timeout"],
+            if npgsql { 3600 } else { 0 },
+        ),
+        keepalive: seconds(&["Keepalive"], 0),
+        validate_on_borrow: None,
+        validation_timeout: None,
+        leak_detection_threshold: None,
+        connection: Some(connection(file, whole, npgsql)),
+        driver_properties: BTreeMap::new(),
+        class_settings: PoolClassSettings::default(),
+    })
+}
+
+fn connection(file: FileId, whole: Span, npgsql: bool) -> ConnectionInfo {
+    ConnectionInfo {
+        engine: Some(if npgsql { "postgresql" } else { "sqlserver" }.to_owned()),
+        host: None,
+        params: BTreeMap::new(),
+        location: Some(Location { file, span: whole }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::Encoding;
+
+    #[test]
+    fn npgsql_keywords_spans_and_passwords() {
+        let text = r#"{"ConnectionStrings": {"Main": "Host=db;Database=app;Username=app;Password=Dotnet-Secret-1;Maximum Pool Size=50;Timeout=30"}}"#;
+        let mut sources = SourceMap::default();
+        let id = sources.add(
+            Path::new("appsettings.json"),
+            text.to_owned(),
+            Encoding::Utf8,
+        );
+        let file = ParsedFile {
+            id,
+            path: "appsettings.json".into(),
+            format: Format::Json,
+            doc: crate::syntax::parse(Format::Json, text),
+        };
+        let model = DotNet.read(&[&file], &sources);
+        let pool = &model.pools[0];
+        assert_eq!(pool.library, Library::Npgsql);
+        assert_eq!(pool.max.get(), Some(&50));
+        let span = pool.max.location().unwrap().span;
+        assert_eq!(&text[span.start..span.end], "50");
+        assert_eq!(pool.acquire_timeout.get(), Some(&Duration::from_secs(30)));
+        let secret = model.secrets[0].location.span;
+        assert_eq!(&text[secret.start..secret.end], "Dotnet-Secret-1");
+    }
+
+    #[test]
+    fn pooling_off_is_unbounded() {
+        let text = r#"{"ConnectionStrings": {"Db": "Server=sql;Database=app;Pooling=false"}}"#;
+        let mut sources = SourceMap::default();
+        let id = sources.add(
+            Path::new("appsettings.Production.json"),
+            text.to_owned(),
+            Encoding::Utf8,
+        );
+        let file = ParsedFile {
+            id,
+            path: "appsettings.Production.json".into(),
+            format: Format::Json,
+            doc: crate::syntax::parse(Format::Json, text),
+        };
+        let model = DotNet.read(&[&file], &sources);
+        assert_eq!(model.pools[0].library, Library::SqlClient);
+        assert_eq!(model.pools[0].max.get(), Some(&POOLING_OFF));
+    }
+}
