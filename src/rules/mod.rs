@@ -165,6 +165,7 @@ pub fn registry() -> &'static [&'static dyn Rule] {
         &hygiene::knex_min_nonzero::Rule,
         &security::plaintext_credentials_in_pool_config::Rule,
         &security::pgbouncer_insecure_auth_type::Rule,
+        &security::db_transport_not_verified::Rule,
         &topology::fleet_exceeds_db_slots::Rule,
         &topology::rollout_surge_exceeds_db_slots::Rule,
         &topology::autoscale_max_exceeds_db_slots::Rule,
