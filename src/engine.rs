@@ -115,7 +115,8 @@ pub fn check(request: &CheckRequest) -> Report {
             )
         })
         .collect();
-    let parsed = register(loaded, &mut report);
+    let mut parsed = register(loaded, &mut report);
+    follow_includes(&mut parsed, request, &mut report);
     report.stats.read_parse = started.elapsed();
 
     let started = Instant::now();
@@ -171,6 +172,34 @@ fn collect_candidates(request: &CheckRequest, report: &mut Report) -> Vec<Candid
             }
         })
         .collect()
+}
+
+/// Read the files that parsed files include (PostgreSQL, MySQL, PgBouncer).
+fn follow_includes(
+    parsed: &mut Vec<(&'static dyn Reader, ParsedFile)>,
+    request: &CheckRequest,
+    report: &mut Report,
+) {
+    let roots = request
+        .paths
+        .iter()
+        .filter_map(|p| std::fs::canonicalize(p).ok())
+        .map(|p| {
+            if p.is_file() {
+                p.parent().map(Path::to_path_buf).unwrap_or(p)
+            } else {
+                p
+            }
+        })
+        .collect();
+    crate::includes::Includes {
+        roots,
+        max_file_size: request.max_file_size,
+        sources: &mut report.sources,
+        diagnostics: &mut report.diagnostics,
+        notes: &mut report.notes,
+    }
+    .follow(parsed);
 }
 
 /// Files the manifest names that the paths being checked do not contain: a service's
@@ -282,6 +311,7 @@ fn register(loaded: Vec<Loaded>, report: &mut Report) -> Vec<(&'static dyn Reade
                 parsed.push((
                     file.reader,
                     ParsedFile {
+                        included_from: None,
                         id,
                         path: file.path,
                         format: file.format,

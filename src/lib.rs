@@ -12,6 +12,7 @@ pub mod diagnostic;
 pub mod diff;
 pub mod ecosystems;
 pub mod engine;
+pub mod includes;
 pub mod init;
 pub mod manifest;
 pub mod model;

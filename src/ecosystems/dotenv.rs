@@ -40,8 +40,8 @@ impl Reader for DotEnv {
         let mut model = Model::default();
         for file in files {
             let text = sources.get(file.id).map_or("", |f| &f.text);
-            for pair in pairs(&file.doc) {
-                let span = file.doc.span(pair.value_node);
+            for pair in pairs(file) {
+                let span = pair.value_span;
                 let raw = text.get(span.start..span.end).unwrap_or("");
                 let base = raw.find(pair.value.as_str()).map(|o| span.start + o);
                 let at = |r: &std::ops::Range<usize>| {
@@ -52,7 +52,7 @@ impl Reader for DotEnv {
                     file: file.id,
                     key: pair.key.clone(),
                     canonical: pair.key.to_ascii_uppercase(),
-                    key_span: file.doc.span(pair.key_node),
+                    key_span: pair.key_span,
                     value: Some(pair.value.clone()),
                     value_span: span,
                     profile: None,
@@ -216,6 +216,7 @@ mod tests {
         let mut sources = SourceMap::default();
         let id = sources.add(Path::new(".env"), text.to_owned(), Encoding::Utf8);
         let file = ParsedFile {
+            included_from: None,
             id,
             path: ".env".into(),
             format: Format::Ini(Dialect::DotEnv),

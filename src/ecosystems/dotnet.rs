@@ -229,6 +229,7 @@ mod tests {
             Encoding::Utf8,
         );
         let file = ParsedFile {
+            included_from: None,
             id,
             path: "appsettings.json".into(),
             format: Format::Json,
@@ -255,6 +256,7 @@ mod tests {
             Encoding::Utf8,
         );
         let file = ParsedFile {
+            included_from: None,
             id,
             path: "appsettings.Production.json".into(),
             format: Format::Json,

@@ -3,24 +3,43 @@
 
 use std::time::Duration;
 
+use super::ParsedFile;
 use crate::model::{Location, Origin, Setting, Val};
-use crate::source::FileId;
+use crate::source::{FileId, Span};
 use crate::syntax::{Document, NodeId};
 
-/// One `key = value` line.
+/// One `key = value` line, in its own file (an included file's pairs keep theirs).
 #[derive(Debug, Clone)]
 pub struct Pair {
+    pub file: FileId,
     /// Section name, lower-cased (None before the first section).
     pub section: Option<String>,
     /// Key as written.
     pub key: String,
-    pub key_node: NodeId,
+    pub key_span: Span,
     pub value: String,
-    pub value_node: NodeId,
+    pub value_span: Span,
+}
+
+impl Pair {
+    pub fn key_location(&self) -> Location {
+        Location {
+            file: self.file,
+            span: self.key_span,
+        }
+    }
+
+    pub fn value_location(&self) -> Location {
+        Location {
+            file: self.file,
+            span: self.value_span,
+        }
+    }
 }
 
 /// Every pair of a file, in order.
-pub fn pairs(doc: &Document) -> Vec<Pair> {
+pub fn pairs(file: &ParsedFile) -> Vec<Pair> {
+    let doc = &file.doc;
     let mut out = Vec::new();
     for root in &doc.roots {
         for entry in doc.entries(*root) {
@@ -28,41 +47,92 @@ pub fn pairs(doc: &Document) -> Vec<Pair> {
             if doc.is_map(entry.value) {
                 let section = Some(key.to_ascii_lowercase());
                 for inner in doc.entries(entry.value) {
-                    out.extend(pair(doc, section.clone(), inner.key, inner.value));
+                    out.extend(pair(file.id, doc, section.clone(), inner.key, inner.value));
                 }
             } else {
-                out.extend(pair(doc, None, entry.key, entry.value));
+                out.extend(pair(file.id, doc, None, entry.key, entry.value));
             }
         }
     }
     out
 }
 
-fn pair(doc: &Document, section: Option<String>, key: NodeId, value: NodeId) -> Option<Pair> {
+/// Most levels of nested includes spliced (the engine refuses cycles; this is a bound).
+const MAX_INCLUDE_DEPTH: usize = 16;
+
+/// The pairs of `file` with every file it includes spliced in at the include line, as
+/// the server reads them (later values win).
+pub fn pairs_with_includes(file: &ParsedFile, all: &[&ParsedFile]) -> Vec<Pair> {
+    splice(file, all, 0)
+}
+
+fn splice(file: &ParsedFile, all: &[&ParsedFile], depth: usize) -> Vec<Pair> {
+    let own = pairs(file);
+    if depth >= MAX_INCLUDE_DEPTH {
+        return own;
+    }
+    let mut out = Vec::new();
+    let mut own = own.into_iter().peekable();
+    let mut directives: Vec<usize> = file
+        .doc
+        .directives
+        .iter()
+        .map(|d| d.name_span.start)
+        .collect();
+    directives.sort_unstable();
+    for at in directives {
+        while let Some(pair) = own.next_if(|p| p.key_span.start < at) {
+            out.push(pair);
+        }
+        // An included file continues in the includer's current section
+        // (PgBouncer's `%include` inside `[pgbouncer]`).
+        let section = out.last().and_then(|p: &Pair| p.section.clone());
+        for child in all
+            .iter()
+            .filter(|f| f.included_from == Some((file.id, at)))
+        {
+            out.extend(splice(child, all, depth + 1).into_iter().map(|mut p| {
+                if p.section.is_none() {
+                    p.section = section.clone();
+                }
+                p
+            }));
+        }
+    }
+    out.extend(own);
+    out
+}
+
+fn pair(
+    file: FileId,
+    doc: &Document,
+    section: Option<String>,
+    key: NodeId,
+    value: NodeId,
+) -> Option<Pair> {
     Some(Pair {
+        file,
         section,
         key: doc.text(key)?.to_owned(),
-        key_node: key,
+        key_span: doc.span(key),
         value: doc.text(value).unwrap_or("").to_owned(),
-        value_node: value,
+        value_span: doc.span(value),
     })
 }
 
 /// Builds settings for pairs of one file.
-pub struct SettingBuilder<'a> {
-    pub doc: &'a Document,
-    pub file: FileId,
+pub struct SettingBuilder {
     pub library: &'static str,
     pub doc_url: &'static str,
     /// Where a diagnostic about an absent key points (the file's first key, or a section).
     pub anchor: Option<Location>,
 }
 
-impl SettingBuilder<'_> {
+impl SettingBuilder {
     pub fn origin(&self, pair: &Pair) -> Origin {
         Origin::File {
-            file: self.file,
-            span: self.doc.span(pair.value_node),
+            file: pair.file,
+            span: pair.value_span,
             key: pair.key.clone(),
             via: None,
         }

@@ -386,6 +386,7 @@ mod tests {
         let mut sources = SourceMap::default();
         let id = sources.add(Path::new("deploy.yaml"), text.to_owned(), Encoding::Utf8);
         let file = ParsedFile {
+            included_from: None,
             id,
             path: "deploy.yaml".into(),
             format: Format::Yaml,

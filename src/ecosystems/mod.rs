@@ -27,6 +27,9 @@ pub struct ParsedFile {
     pub path: PathBuf,
     pub format: Format,
     pub doc: Document,
+    /// For a file read because another includes it: that file and the byte offset of
+    /// the include directive in it.
+    pub included_from: Option<(FileId, usize)>,
 }
 
 /// One ecosystem's reader.

@@ -8,9 +8,9 @@
 use std::path::Path;
 use std::time::Duration;
 
-use super::ini_settings::{count, pairs, Pair, SettingBuilder};
+use super::ini_settings::{count, pairs_with_includes, Pair, SettingBuilder};
 use super::{file_name, ParsedFile, Reader};
-use crate::model::{ConfigEntry, Database, Ecosystem, Engine, Location, Model};
+use crate::model::{ConfigEntry, Database, Ecosystem, Engine, Model};
 use crate::source::SourceMap;
 use crate::syntax::ini::Dialect;
 use crate::syntax::Format;
@@ -41,8 +41,9 @@ impl Reader for MySql {
 
     fn read(&self, files: &[&ParsedFile], _sources: &SourceMap) -> Model {
         let mut model = Model::default();
-        for file in files {
-            read_file(file, &mut model);
+        // Included files are read as part of the file that includes them.
+        for file in files.iter().filter(|f| f.included_from.is_none()) {
+            read_file(file, files, &mut model);
         }
         model
     }
@@ -79,8 +80,8 @@ fn count_with_suffix(text: &str) -> Result<i64, String> {
         .ok_or_else(|| format!("`{text}` is too large"))
 }
 
-fn read_file(file: &ParsedFile, model: &mut Model) {
-    let all = pairs(&file.doc);
+fn read_file(file: &ParsedFile, files: &[&ParsedFile], model: &mut Model) {
+    let all = pairs_with_includes(file, files);
     let server: Vec<&Pair> = all
         .iter()
         .filter(|p| is_server_group(p.section.as_deref()))
@@ -88,12 +89,12 @@ fn read_file(file: &ParsedFile, model: &mut Model) {
     for pair in &all {
         model.entries.push(ConfigEntry {
             ecosystem: Ecosystem::MySql,
-            file: file.id,
+            file: pair.file,
             key: pair.key.clone(),
             canonical: option_name(&pair.key),
-            key_span: file.doc.span(pair.key_node),
+            key_span: pair.key_span,
             value: Some(pair.value.clone()),
-            value_span: file.doc.span(pair.value_node),
+            value_span: pair.value_span,
             profile: pair.section.clone(),
             via: None,
             scope: crate::source::display_path(file.path.parent().unwrap_or(Path::new("."))),
@@ -104,13 +105,8 @@ fn read_file(file: &ParsedFile, model: &mut Model) {
         // Client-only option files ([client], [mysql]) describe no server.
         return;
     }
-    let anchor = server.first().map(|p| Location {
-        file: file.id,
-        span: file.doc.span(p.key_node),
-    });
+    let anchor = server.first().map(|p| p.key_location());
     let settings = SettingBuilder {
-        doc: &file.doc,
-        file: file.id,
         library: "MySQL",
         doc_url: DOC,
         anchor,
@@ -164,6 +160,7 @@ mod tests {
         let mut sources = SourceMap::default();
         let id = sources.add(Path::new(path), text.to_owned(), Encoding::Utf8);
         let file = ParsedFile {
+            included_from: None,
             id,
             path: path.into(),
             format: Format::Ini(Dialect::MySql),

@@ -424,6 +424,7 @@ mod tests {
         let mut sources = SourceMap::default();
         let id = sources.add(Path::new(path), text.to_owned(), Encoding::Utf8);
         let file = ParsedFile {
+            included_from: None,
             id,
             path: path.into(),
             format: Format::Json,

@@ -13,7 +13,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use super::connection_string;
-use super::ini_settings::{count, pairs, Pair, SettingBuilder};
+use super::ini_settings::{count, pairs_with_includes, Pair, SettingBuilder};
 use super::{file_name, ParsedFile, Reader};
 use crate::model::{ConfigEntry, Ecosystem, Location, Model, Pooler, Secret, Setting};
 use crate::source::{SourceMap, Span};
@@ -36,16 +36,16 @@ impl Reader for PgBouncer {
 
     fn read(&self, files: &[&ParsedFile], sources: &SourceMap) -> Model {
         let mut model = Model::default();
-        for file in files {
-            let text = sources.get(file.id).map_or("", |f| &f.text);
-            read_file(file, text, &mut model);
+        // Included files are read as part of the file that includes them.
+        for file in files.iter().filter(|f| f.included_from.is_none()) {
+            read_file(file, files, sources, &mut model);
         }
         model
     }
 }
 
-fn read_file(file: &ParsedFile, text: &str, model: &mut Model) {
-    let all = pairs(&file.doc);
+fn read_file(file: &ParsedFile, files: &[&ParsedFile], sources: &SourceMap, model: &mut Model) {
+    let all = pairs_with_includes(file, files);
     let settings_section: Vec<&Pair> = all
         .iter()
         .filter(|p| p.section.as_deref() == Some("pgbouncer"))
@@ -62,15 +62,12 @@ fn read_file(file: &ParsedFile, text: &str, model: &mut Model) {
                 .is_some_and(|k| k.eq_ignore_ascii_case("pgbouncer"))
         });
     let anchor = header
-        .map(|e| e.key)
-        .or(all.first().map(|p| p.key_node))
-        .map(|node| Location {
+        .map(|e| Location {
             file: file.id,
-            span: file.doc.span(node),
-        });
+            span: file.doc.span(e.key),
+        })
+        .or(all.first().map(Pair::key_location));
     let settings = SettingBuilder {
-        doc: &file.doc,
-        file: file.id,
         library: "PgBouncer",
         doc_url: DOC,
         anchor,
@@ -78,14 +75,11 @@ fn read_file(file: &ParsedFile, text: &str, model: &mut Model) {
     for pair in &all {
         model.entries.push(entry(file, pair));
         if pair.section.as_deref() == Some("databases") {
-            model.secrets.extend(connection_secrets(file, text, pair));
+            model.secrets.extend(connection_secrets(sources, pair));
         } else if pair.key.eq_ignore_ascii_case("auth_password") || pair.key.ends_with("_password")
         {
             model.secrets.push(Secret {
-                location: Location {
-                    file: file.id,
-                    span: file.doc.span(pair.value_node),
-                },
+                location: pair.value_location(),
                 kind: "password key",
                 key: pair.key.clone(),
                 literal: !pair.value.trim().is_empty(),
@@ -171,8 +165,9 @@ fn parse_seconds(text: &str) -> Result<Duration, String> {
 }
 
 /// `password=` inside a `[databases]` connection string.
-fn connection_secrets(file: &ParsedFile, text: &str, pair: &Pair) -> Vec<Secret> {
-    let span = file.doc.span(pair.value_node);
+fn connection_secrets(sources: &SourceMap, pair: &Pair) -> Vec<Secret> {
+    let span = pair.value_span;
+    let text = sources.get(pair.file).map_or("", |f| &f.text);
     let Some(raw) = text.get(span.start..span.end) else {
         return Vec::new();
     };
@@ -180,7 +175,7 @@ fn connection_secrets(file: &ParsedFile, text: &str, pair: &Pair) -> Vec<Secret>
         .into_iter()
         .map(|range| Secret {
             location: Location {
-                file: file.id,
+                file: pair.file,
                 span: Span::new(span.start + range.start, span.start + range.end),
             },
             kind: "connection string password",
@@ -193,15 +188,15 @@ fn connection_secrets(file: &ParsedFile, text: &str, pair: &Pair) -> Vec<Secret>
 fn entry(file: &ParsedFile, pair: &Pair) -> ConfigEntry {
     ConfigEntry {
         ecosystem: Ecosystem::PgBouncer,
-        file: file.id,
+        file: pair.file,
         key: match &pair.section {
             Some(section) => format!("{section}.{}", pair.key),
             None => pair.key.clone(),
         },
         canonical: pair.key.to_ascii_lowercase(),
-        key_span: file.doc.span(pair.key_node),
+        key_span: pair.key_span,
         value: Some(pair.value.clone()),
-        value_span: file.doc.span(pair.value_node),
+        value_span: pair.value_span,
         profile: None,
         via: None,
         scope: crate::source::display_path(file.path.parent().unwrap_or(Path::new("."))),
@@ -236,6 +231,7 @@ mod tests {
             Encoding::Utf8,
         );
         let file = ParsedFile {
+            included_from: None,
             id,
             path: "bouncer/pgbouncer.ini".into(),
             format: Format::Ini(Dialect::PgBouncer),

@@ -9,9 +9,9 @@
 
 use std::path::Path;
 
-use super::ini_settings::{count, duration, pairs, Pair, SettingBuilder};
+use super::ini_settings::{count, duration, pairs_with_includes, Pair, SettingBuilder};
 use super::{file_name, ParsedFile, Reader};
-use crate::model::{ConfigEntry, Database, Ecosystem, Engine, Location, Model, Setting};
+use crate::model::{ConfigEntry, Database, Ecosystem, Engine, Model, Setting};
 use crate::source::SourceMap;
 use crate::syntax::ini::Dialect;
 use crate::syntax::Format;
@@ -45,22 +45,18 @@ impl Reader for Postgres {
 
     fn read(&self, files: &[&ParsedFile], _sources: &SourceMap) -> Model {
         let mut model = Model::default();
-        for file in files {
-            read_file(file, &mut model);
+        // Included files are read as part of the file that includes them.
+        for file in files.iter().filter(|f| f.included_from.is_none()) {
+            read_file(file, files, &mut model);
         }
         model
     }
 }
 
-fn read_file(file: &ParsedFile, model: &mut Model) {
-    let all = pairs(&file.doc);
-    let anchor = all.first().map(|p| Location {
-        file: file.id,
-        span: file.doc.span(p.key_node),
-    });
+fn read_file(file: &ParsedFile, files: &[&ParsedFile], model: &mut Model) {
+    let all = pairs_with_includes(file, files);
+    let anchor = all.first().map(Pair::key_location);
     let settings = SettingBuilder {
-        doc: &file.doc,
-        file: file.id,
         library: "PostgreSQL",
         doc_url: DOC,
         anchor,
@@ -109,12 +105,12 @@ fn zero(settings: &SettingBuilder) -> Setting<std::time::Duration> {
 fn entry(file: &ParsedFile, pair: &Pair) -> ConfigEntry {
     ConfigEntry {
         ecosystem: Ecosystem::Postgres,
-        file: file.id,
+        file: pair.file,
         key: pair.key.clone(),
         canonical: pair.key.to_ascii_lowercase(),
-        key_span: file.doc.span(pair.key_node),
+        key_span: pair.key_span,
         value: Some(pair.value.clone()),
-        value_span: file.doc.span(pair.value_node),
+        value_span: pair.value_span,
         profile: None,
         via: None,
         scope: crate::source::display_path(file.path.parent().unwrap_or(Path::new("."))),
@@ -136,6 +132,7 @@ mod tests {
             Encoding::Utf8,
         );
         let file = ParsedFile {
+            included_from: None,
             id,
             path: "db/postgresql.conf".into(),
             format: Format::Ini(Dialect::Postgres),

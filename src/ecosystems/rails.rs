@@ -629,6 +629,7 @@ mod tests {
                 let id = sources.add(Path::new(path), (*text).to_owned(), Encoding::Utf8);
                 let format = Rails.recognise(Path::new(path)).expect("recognised");
                 ParsedFile {
+                    included_from: None,
                     id,
                     path: (*path).into(),
                     format,

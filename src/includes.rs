@@ -1,0 +1,261 @@
+//! Following include directives: PostgreSQL `include`, `include_if_exists`,
+//! `include_dir`; MySQL `!include`, `!includedir`; PgBouncer `%include`. Paths are
+//! relative to the including file. Included files are read with the includer's format
+//! and reader, marked with where they were included, and the reader splices their
+//! settings in at the include line.
+//!
+//! An include cycle is a `parse-error` at the directive: the server refuses to start. A
+//! relative include missing from the repository is a `parse-error` warning (its settings
+//! cannot be checked; the file may be created at deploy time). Absolute paths name the
+//! deployed machine, and files outside the directories being checked are not read: a
+//! note says so, because a linter follows the repository, not the machine it runs on.
+
+use std::path::{Path, PathBuf};
+
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::ecosystems::{ParsedFile, Reader};
+use crate::model::Location;
+use crate::rules::engine_rules;
+use crate::source::{self, SourceMap};
+use crate::syntax::{self, Directive, Format};
+
+/// Most files one run reads through includes (a bound against pathological trees).
+const MAX_INCLUDED_FILES: usize = 1_000;
+
+/// Everything a run needs to follow includes.
+pub struct Includes<'a> {
+    pub roots: Vec<PathBuf>,
+    pub max_file_size: u64,
+    pub sources: &'a mut SourceMap,
+    pub diagnostics: &'a mut Vec<Diagnostic>,
+    pub notes: &'a mut Vec<String>,
+}
+
+impl Includes<'_> {
+    /// Read every file the parsed files include, transitively, and append them.
+    pub fn follow(&mut self, parsed: &mut Vec<(&'static dyn Reader, ParsedFile)>) {
+        let mut next = 0;
+        let mut read = 0;
+        while next < parsed.len() && read < MAX_INCLUDED_FILES {
+            let (reader, includer) = match parsed.get(next) {
+                Some((reader, file)) => (*reader, file.clone()),
+                None => break,
+            };
+            next += 1;
+            if !matches!(includer.format, Format::Ini(_)) {
+                continue;
+            }
+            for directive in &includer.doc.directives {
+                for target in self.targets(&includer, directive) {
+                    let at = (includer.id, directive.name_span.start);
+                    if adopt_walked(parsed, &target, at, includer.id) {
+                        continue;
+                    }
+                    if let Some(file) = self.include(parsed, &includer, directive, &target) {
+                        parsed.push((reader, file));
+                        read += 1;
+                    }
+                }
+            }
+        }
+    }
+
+    /// The files a directive names, in the order the server reads them.
+    fn targets(&mut self, includer: &ParsedFile, directive: &Directive) -> Vec<PathBuf> {
+        let base = includer.path.parent().unwrap_or(Path::new("."));
+        let argument = directive.argument.trim().trim_matches(['\'', '"']);
+        if Path::new(argument).is_absolute() {
+            self.notes.push(format!(
+                "{}: {} {argument} not followed: an absolute path names the deployed machine, not the repository",
+                self.sources.display(includer.id),
+                directive.name
+            ));
+            return Vec::new();
+        }
+        let path = base.join(argument);
+        match directive.name.as_str() {
+            "include_dir" | "!includedir" => {
+                let extension = if directive.name == "include_dir" {
+                    "conf"
+                } else {
+                    "cnf"
+                };
+                match std::fs::read_dir(&path) {
+                    Ok(entries) => {
+                        let mut files: Vec<PathBuf> = entries
+                            .filter_map(Result::ok)
+                            .map(|e| e.path())
+                            .filter(|p| p.extension().is_some_and(|e| e == extension))
+                            .filter(|p| {
+                                !p.file_name()
+                                    .and_then(|n| n.to_str())
+                                    .is_some_and(|n| n.starts_with('.'))
+                            })
+                            .collect();
+                        files.sort();
+                        files
+                    }
+                    Err(_) => {
+                        self.missing(includer, directive);
+                        Vec::new()
+                    }
+                }
+            }
+            "include" | "include_if_exists" | "!include" | "%include" => vec![path],
+            _ => Vec::new(),
+        }
+    }
+
+    /// Read one included file, or report why not.
+    fn include(
+        &mut self,
+        parsed: &[(&'static dyn Reader, ParsedFile)],
+        includer: &ParsedFile,
+        directive: &Directive,
+        target: &Path,
+    ) -> Option<ParsedFile> {
+        let Ok(canonical) = std::fs::canonicalize(target) else {
+            if directive.name != "include_if_exists" {
+                self.missing(includer, directive);
+            }
+            return None;
+        };
+        if !self.roots.iter().any(|root| canonical.starts_with(root)) {
+            self.notes.push(format!(
+                "{}: include of {} not followed: it is outside the paths being checked",
+                self.sources.display(includer.id),
+                source::display_path(target)
+            ));
+            return None;
+        }
+        if chain(parsed, includer).contains(&canonical) {
+            self.error(includer, directive, format!("include cycle: `{}` includes itself (directly or through other files); the server refuses to start", source::display_path(target)));
+            return None;
+        }
+        let at = (includer.id, directive.name_span.start);
+        if parsed.iter().any(|(_, f)| {
+            f.included_from == Some(at) && canonical_of(&f.path) == Some(canonical.clone())
+        }) {
+            return None;
+        }
+        let text = match read(target, self.max_file_size) {
+            Ok(text) => text,
+            Err(message) => {
+                self.error(includer, directive, message);
+                return None;
+            }
+        };
+        let doc = syntax::parse(includer.format, &text);
+        let id = self.sources.add(target, text, source::Encoding::Utf8);
+        for error in &doc.errors {
+            self.diagnostics.push(parse_error(
+                Location {
+                    file: id,
+                    span: error.span,
+                },
+                &error.message,
+            ));
+        }
+        Some(ParsedFile {
+            id,
+            path: target.to_path_buf(),
+            format: includer.format,
+            doc,
+            included_from: Some(at),
+        })
+    }
+
+    fn error(&mut self, includer: &ParsedFile, directive: &Directive, message: String) {
+        let location = Location {
+            file: includer.id,
+            span: directive.argument_span,
+        };
+        self.diagnostics.push(parse_error(location, &message));
+    }
+    /// A relative include that is not in the repository: a warning, since the file may
+    /// be created at deploy time, but its settings are not checked.
+    fn missing(&mut self, includer: &ParsedFile, directive: &Directive) {
+        let location = Location {
+            file: includer.id,
+            span: directive.argument_span,
+        };
+        let message = format!(
+            "{} `{}` is not in the repository: its settings are not checked (the server refuses to start if it is missing there too)",
+            directive.name,
+            directive.argument.trim().trim_matches(['\'', '"'])
+        );
+        let mut diagnostic = parse_error(location, &message);
+        diagnostic.severity = Severity::Warning;
+        self.diagnostics.push(diagnostic);
+    }
+}
+
+/// A file the walker found on its own (a MySQL `conf.d/*.cnf`) that is also included:
+/// it becomes part of its includer instead of a second server. True when adopted.
+fn adopt_walked(
+    parsed: &mut [(&'static dyn Reader, ParsedFile)],
+    target: &Path,
+    at: (crate::source::FileId, usize),
+    includer: crate::source::FileId,
+) -> bool {
+    let Some(canonical) = canonical_of(target) else {
+        return false;
+    };
+    let walked = parsed.iter_mut().map(|(_, f)| f).find(|f| {
+        f.included_from.is_none()
+            && f.id != includer
+            && canonical_of(&f.path).as_ref() == Some(&canonical)
+    });
+    match walked {
+        Some(file) => {
+            file.included_from = Some(at);
+            true
+        }
+        None => false,
+    }
+}
+
+/// The canonical paths of `file` and every file that includes it.
+fn chain(parsed: &[(&'static dyn Reader, ParsedFile)], file: &ParsedFile) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut current = Some(file);
+    while let Some(f) = current {
+        if out.len() > 64 {
+            break;
+        }
+        out.extend(canonical_of(&f.path));
+        current = f
+            .included_from
+            .and_then(|(parent, _)| parsed.iter().map(|(_, p)| p).find(|p| p.id == parent));
+    }
+    out
+}
+
+fn canonical_of(path: &Path) -> Option<PathBuf> {
+    std::fs::canonicalize(path).ok()
+}
+
+fn read(path: &Path, max: u64) -> Result<String, String> {
+    let meta = std::fs::metadata(path).map_err(|e| format!("cannot read included file: {e}"))?;
+    if meta.len() > max {
+        return Err(format!(
+            "included file is {} bytes, above the {max}-byte limit",
+            meta.len()
+        ));
+    }
+    let bytes = std::fs::read(path).map_err(|e| format!("cannot read included file: {e}"))?;
+    source::decode(&bytes, false)
+        .map(|(text, _)| text)
+        .map_err(|e| e.message)
+}
+
+fn parse_error(location: Location, message: &str) -> Diagnostic {
+    Diagnostic::new(
+        &engine_rules::PARSE_ERROR,
+        Severity::Error,
+        location,
+        message,
+    )
+    .with_label("here")
+    .with_fingerprint(message)
+}
