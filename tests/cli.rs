@@ -133,8 +133,8 @@ fn json_output_follows_the_contract() {
         assert!(diagnostic[field]["column"].as_u64().is_some_and(|c| c >= 1));
     }
     assert!(diagnostic["labels"].is_array());
-    // The fixture has a Spring file and a Kubernetes Deployment.
-    assert_eq!(json["summary"]["files"], 2);
+    // The fixture has a Spring file, a Kubernetes Deployment and a ConfigMap.
+    assert_eq!(json["summary"]["files"], 3);
     assert!(json["summary"]["error"].as_u64().is_some_and(|e| e >= 1));
 }
 
@@ -817,4 +817,31 @@ fn deployment_environment_overrides_the_pool_of_the_application_config() {
         .output()
         .expect("run");
     assert!(!String::from_utf8_lossy(&output.stdout).contains("Env-Secret-Value-1"));
+}
+
+#[test]
+fn compose_environment_configures_the_spring_pool_in_both_forms() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(
+        dir.path().join("docker-compose.yml"),
+        "services:\n  api:\n    image: api\n    environment:\n      - SPRING_DATASOURCE_HIKARI_MAXLIFETIME=10000\n  worker:\n    image: worker\n    environment:\n      SPRING_DATASOURCE_HIKARI_MAXLIFETIME: \"20000\"\n",
+    )
+    .expect("write");
+    poollint()
+        .args([
+            "check",
+            "-f",
+            "concise",
+            "--select",
+            "hikari-max-lifetime-below-minimum",
+        ])
+        .arg(dir.path())
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains(
+            "docker-compose.yml:5:46: error[hikari-max-lifetime-below-minimum]",
+        ))
+        .stdout(predicate::str::contains(
+            "docker-compose.yml:9:46: error[hikari-max-lifetime-below-minimum]",
+        ));
 }

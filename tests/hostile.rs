@@ -309,7 +309,12 @@ fn secrets_in_every_format_never_reach_any_output() {
         "c/pgbouncer.ini",
         "[databases]\nusers = host=db password=Bouncer-Secret6\n[pgbouncer]\nauth_type = trust\n",
     );
+    write("i/docker-compose.yml", "services:\n  db:\n    image: postgres:16\n    environment:\n      - POSTGRES_PASSWORD=Compose-Secret15\n  app:\n    image: app\n    environment:\n      SPRING_DATASOURCE_PASSWORD: ComposeSpring-Secret16\n");
+    write("j/configmap.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cfg\ndata:\n  application.yml: |\n    spring:\n      datasource:\n        password: ConfigMap-Secret17\n");
     let secrets = [
+        "Compose-Secret15",
+        "ComposeSpring-Secret16",
+        "ConfigMap-Secret17",
         "YamlUrl-Secret1",
         "YamlParam-Secret2",
         "YamlKey-Secret3",

@@ -11,7 +11,7 @@ use std::path::Path;
 
 use super::{file_name, ParsedFile, Reader};
 use crate::model::{
-    Database, Deployment, Ecosystem, Engine, Location, Model, Origin, Service, Setting, Val,
+    Database, Deployment, Ecosystem, Engine, EnvVar, Location, Model, Origin, Service, Setting, Val,
 };
 use crate::source::{FileId, SourceMap, Span};
 use crate::syntax::{Document, Format, NodeId};
@@ -52,7 +52,17 @@ impl Reader for Compose {
                     key: entry.key,
                     node: entry.value,
                 };
-                model.services.extend(reader.service());
+                if let Some(service) = reader.service() {
+                    // `SPRING_*` variables configure the service's Spring pool.
+                    let env = reader.environment();
+                    let mut from_env = super::spring::model_from_environment(&service.name, &env);
+                    from_env.secrets.extend(super::password_secrets(&env));
+                    from_env.services.push(Service {
+                        pools: (0..from_env.pools.len()).collect(),
+                        ..service
+                    });
+                    model.extend(from_env);
+                }
                 model.databases.extend(reader.database());
             }
         }
@@ -79,6 +89,59 @@ impl ServiceReader<'_> {
             file: self.file,
             span,
         }
+    }
+
+    /// `environment:` as a map (`KEY: value`) or a list (`- KEY=value`), literal values.
+    fn environment(&self) -> Vec<EnvVar> {
+        let Some(env) = self.doc.get(self.node, "environment") else {
+            return Vec::new();
+        };
+        let location = |span| Location {
+            file: self.file,
+            span,
+        };
+        if let Some(items) = self.doc.seq(env) {
+            return items
+                .iter()
+                .filter_map(|item| {
+                    let text = self.doc.text(*item)?;
+                    let (name, value) = text.split_once('=')?;
+                    let span = self.doc.span(*item);
+                    let raw = self.text.get(span.start..span.end)?;
+                    let start = span.start + raw.find(text)?;
+                    Some(EnvVar {
+                        name: name.to_owned(),
+                        value: value.to_owned(),
+                        name_location: location(Span::new(start, start + name.len())),
+                        value_location: location(Span::new(
+                            start + name.len() + 1,
+                            start + text.len(),
+                        )),
+                    })
+                })
+                .collect();
+        }
+        self.doc
+            .entries(env)
+            .into_iter()
+            .filter_map(|entry| {
+                let value = self.doc.text(entry.value)?;
+                let span = self.doc.span(entry.value);
+                let raw = self.text.get(span.start..span.end).unwrap_or("");
+                let value_span = raw
+                    .find(value)
+                    .filter(|_| !value.is_empty())
+                    .map_or(span, |o| {
+                        Span::new(span.start + o, span.start + o + value.len())
+                    });
+                Some(EnvVar {
+                    name: self.doc.text(entry.key)?.to_owned(),
+                    value: value.to_owned(),
+                    name_location: location(self.doc.span(entry.key)),
+                    value_location: location(value_span),
+                })
+            })
+            .collect()
     }
 
     fn service(&self) -> Option<Service> {

@@ -57,7 +57,7 @@ impl Reader for Kubernetes {
                         if let Some(service) = reader.workload() {
                             let env = reader.environment(sources);
                             let mut from_env = spring::model_from_environment(&service.name, &env);
-                            from_env.secrets.extend(env_secrets(&env));
+                            from_env.secrets.extend(super::password_secrets(&env));
                             from_env.services.push(Service {
                                 pools: (0..from_env.pools.len()).collect(),
                                 ..service
@@ -66,6 +66,7 @@ impl Reader for Kubernetes {
                         }
                     }
                     Some("HorizontalPodAutoscaler") => autoscalers.extend(reader.autoscaler()),
+                    Some("ConfigMap") => model.extend(reader.embedded_configs(file, sources)),
                     _ => {}
                 }
             }
@@ -279,6 +280,46 @@ impl ObjectReader<'_> {
         Some(self.written(probe, &[which], "tcp".to_owned()))
     }
 
+    /// Configuration files held in a ConfigMap's `data` as literal block scalars
+    /// (`application.yml: |`), read by their own ecosystem with spans into this manifest.
+    fn embedded_configs(&self, file: &ParsedFile, sources: &SourceMap) -> Model {
+        let mut model = Model::default();
+        let text = sources.get(self.file).map_or("", |f| &f.text);
+        let Some(data) = self.node(&["data"]) else {
+            return model;
+        };
+        let name = self.text(&["metadata", "name"]).unwrap_or("configmap");
+        let dir = file.path.parent().unwrap_or(Path::new(".")).join(name);
+        for entry in self.doc.entries(data) {
+            let Some(key) = self.doc.text(entry.key) else {
+                continue;
+            };
+            let Some((reader, format)) = super::recognise(Path::new(key)) else {
+                continue;
+            };
+            if reader.ecosystem() == Ecosystem::Kubernetes {
+                continue;
+            }
+            let Some(content) = self.doc.text(entry.value) else {
+                continue;
+            };
+            let span = self.doc.span(entry.value);
+            let Some(doc) = crate::syntax::embedded::parse_literal(text, span, content, format)
+            else {
+                continue;
+            };
+            let embedded = ParsedFile {
+                id: self.file,
+                path: dir.join(key),
+                format,
+                doc,
+                included_from: None,
+            };
+            model.extend(reader.read(&[&embedded], sources));
+        }
+        model
+    }
+
     /// Literal `env` entries of every container (`valueFrom` is unknown and skipped).
     fn environment(&self, sources: &SourceMap) -> Vec<EnvVar> {
         let text = sources.get(self.file).map_or("", |f| &f.text);
@@ -318,24 +359,6 @@ impl ObjectReader<'_> {
             max: self.count(&["spec", "maxReplicas"]),
         })
     }
-}
-
-/// Literal values of password-like variables (`POSTGRES_PASSWORD`, `DB_PASS`): masked in
-/// every output; Spring's own keys are already covered by the Spring reader.
-fn env_secrets(env: &[EnvVar]) -> Vec<crate::model::Secret> {
-    env.iter()
-        .filter(|v| !v.name.starts_with("SPRING_"))
-        .filter(|v| {
-            let upper = v.name.to_ascii_uppercase();
-            upper.contains("PASSWORD") || upper.ends_with("_PASS") || upper.ends_with("_PWD")
-        })
-        .map(|v| crate::model::Secret {
-            location: v.value_location,
-            kind: "password key",
-            key: v.name.clone(),
-            literal: !v.value.is_empty(),
-        })
-        .collect()
 }
 
 /// The span of a scalar's text inside its quotes, when the raw text is the value

@@ -428,11 +428,19 @@ fn secrets_in(leaf: &Leaf) -> Vec<Secret> {
         literal,
     };
     if is_password_key(last) && !leaf.value.is_empty() {
+        // Every password is masked; only a data source's is a pool credential that the
+        // credentials rule reports (not `spring.mail.password` or a config server's).
+        let database =
+            is_database_key(&leaf.canonical) && matches!(last, "password" | "pwd" | "passwd");
         let resolved = resolve_placeholders(&leaf.value);
         match (resolved.via.is_some(), resolved.whole_default) {
-            (false, _) => found.push(secret(leaf.value_span, "password key", true)),
+            (false, _) => found.push(secret(leaf.value_span, "password key", database)),
             (true, Some(range)) if !range.is_empty() => {
-                found.push(secret(sub_span(leaf, range), "placeholder default", true));
+                found.push(secret(
+                    sub_span(leaf, range),
+                    "placeholder default",
+                    database,
+                ));
             }
             _ => {}
         }
@@ -450,6 +458,25 @@ fn secrets_in(leaf: &Leaf) -> Vec<Secret> {
         ));
     }
     found
+}
+
+/// Keys of a database connection: a `datasource`, `r2dbc`, `flyway`, `liquibase`,
+/// `jdbc`, `db` or `database` element (`spring.datasource.password`,
+/// `quarkus.datasource.password`, `spring.shardingsphere.datasource.ds0.password`).
+fn is_database_key(canonical: &str) -> bool {
+    const DATABASE: &[&str] = &[
+        "datasource",
+        "datasources",
+        "r2dbc",
+        "flyway",
+        "liquibase",
+        "jdbc",
+        "db",
+        "database",
+    ];
+    canonical
+        .split('.')
+        .any(|element| DATABASE.contains(&element))
 }
 
 /// Keys that hold passwords (`password`, `db-password`, `keystore-password`...).

@@ -6,6 +6,7 @@
 //! keys are resolved lazily by [`Document::entries`] with a work bound. Comments are kept
 //! for inline suppressions.
 
+pub mod embedded;
 pub mod erb;
 pub mod ini;
 pub mod properties;
