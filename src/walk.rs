@@ -40,9 +40,13 @@ pub fn discover(paths: &[PathBuf]) -> (Vec<Candidate>, Vec<WalkError>) {
     }
     found.sort();
     found.dedup_by(|a, b| a.path == b.path);
+    // The parallel walker reports in thread order; sort so output stays deterministic.
+    errors.sort_by(|a, b| (&a.path, &a.message).cmp(&(&b.path, &b.message)));
     (found, errors)
 }
 
+/// Walk one directory with the `ignore` crate's parallel walker (directory reads and
+/// ignore-file lookups dominate the walk on large trees); the caller sorts the result.
 fn walk_dir(root: &Path, found: &mut Vec<Candidate>, errors: &mut Vec<WalkError>) {
     let walker = ignore::WalkBuilder::new(root)
         .hidden(false)
@@ -56,26 +60,41 @@ fn walk_dir(root: &Path, found: &mut Vec<Candidate>, errors: &mut Vec<WalkError>
                     .is_some_and(|name| SKIPPED_DIRS.contains(&name));
             !skipped
         })
-        .build();
-    for entry in walker {
-        match entry {
-            Ok(entry)
-                if entry
-                    .file_type()
-                    .is_some_and(|t| t.is_file() || t.is_symlink()) =>
-            {
-                found.push(Candidate {
-                    path: clean(entry.path()),
-                    explicit: false,
-                });
+        .build_parallel();
+    let results: std::sync::Mutex<(Vec<Candidate>, Vec<WalkError>)> = std::sync::Mutex::default();
+    walker.run(|| {
+        Box::new(|entry| {
+            let item = match entry {
+                Ok(entry)
+                    if entry
+                        .file_type()
+                        .is_some_and(|t| t.is_file() || t.is_symlink()) =>
+                {
+                    Some(Ok(Candidate {
+                        path: clean(entry.path()),
+                        explicit: false,
+                    }))
+                }
+                Ok(_) => None,
+                Err(e) => Some(Err(WalkError {
+                    path: root.to_path_buf(),
+                    message: e.to_string(),
+                })),
+            };
+            if let Some(item) = item {
+                // A poisoned lock only means another walker thread panicked; keep going.
+                let mut guard = results.lock().unwrap_or_else(|e| e.into_inner());
+                match item {
+                    Ok(candidate) => guard.0.push(candidate),
+                    Err(error) => guard.1.push(error),
+                }
             }
-            Ok(_) => {}
-            Err(e) => errors.push(WalkError {
-                path: root.to_path_buf(),
-                message: e.to_string(),
-            }),
-        }
-    }
+            ignore::WalkState::Continue
+        })
+    });
+    let (mut files, mut problems) = results.into_inner().unwrap_or_else(|e| e.into_inner());
+    found.append(&mut files);
+    errors.append(&mut problems);
 }
 
 /// `./a/b` → `a/b`, so paths display as users expect.
