@@ -240,10 +240,11 @@ pub fn canonical_key(parts: &[String]) -> String {
             out.push_str(part);
             continue;
         }
-        let canonical = hikari::canonical(part);
-        verbatim = (out == "spring.jpa." && canonical == "properties")
-            || MAP_PROPERTIES.contains(&canonical);
-        out.push_str(&canonical);
+        let start = out.len();
+        out.extend(hikari::canonical_chars(part));
+        let (parent, canonical) = out.split_at(start);
+        verbatim = (parent == "spring.jpa." && canonical == "properties")
+            || MAP_PROPERTIES.iter().any(|m| m == canonical);
     }
     out
 }

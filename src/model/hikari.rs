@@ -71,19 +71,23 @@ pub const MAP_PROPERTIES: &[&str] = &["data-source-properties", "health-check-pr
 
 /// Spring's canonical form of a key element: lower case without `-` and `_`.
 pub fn canonical(element: &str) -> String {
+    canonical_chars(element).collect()
+}
+
+pub fn canonical_chars(element: &str) -> impl Iterator<Item = char> + '_ {
     element
         .chars()
         .filter(|c| *c != '-' && *c != '_')
         .flat_map(char::to_lowercase)
-        .collect()
 }
 
 /// The kebab property name for a canonical element (`maximumpoolsize` → `maximum-pool-size`).
+/// Compared character by character: it runs for every pool key of a large repository.
 pub fn property_for(canonical_element: &str) -> Option<&'static str> {
     PROPERTIES
         .iter()
         .copied()
-        .find(|p| canonical(p) == canonical_element)
+        .find(|p| canonical_chars(p).eq(canonical_element.chars()))
 }
 
 /// The values HikariCP actually runs with after `validateNumerics()`, in milliseconds

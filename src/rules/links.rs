@@ -2,6 +2,8 @@
 //! service, the database a pooler or service reaches. Shared by the rules that compare
 //! a client's settings with a server's.
 
+use std::collections::HashMap;
+
 use crate::model::{Database, Model, Pool, Pooler, Service};
 
 /// The pools of a service.
@@ -9,46 +11,130 @@ pub(crate) fn pools<'m>(model: &'m Model, service: &'m Service) -> impl Iterator
     service.pools.iter().filter_map(|i| model.pools.get(*i))
 }
 
-/// Services whose `connects-to` names this pooler.
-pub(crate) fn pooler_clients<'m>(
-    model: &'m Model,
-    pooler: &'m Pooler,
-) -> impl Iterator<Item = &'m Service> {
-    model
-        .services
-        .iter()
-        .filter(move |s| s.connects_to.as_deref() == Some(pooler.name.as_str()))
+/// The `connects-to` graph of a model, indexed once so that a rule asking "who are the
+/// clients of X" for every X stays linear in the model (a 10k-file monorepo has
+/// thousands of services, poolers and databases).
+pub(crate) struct Links<'m> {
+    /// The first database and pooler of each name (a name resolves to the first one).
+    databases: HashMap<&'m str, &'m Database>,
+    poolers: HashMap<&'m str, &'m Pooler>,
+    /// Services by the name their `connects-to` gives, in model order.
+    clients: HashMap<&'m str, Vec<&'m Service>>,
+    /// Poolers by the database name they forward to, in model order.
+    pooler_clients: HashMap<&'m str, Vec<&'m Pooler>>,
+    /// The services using each pool, by pool index.
+    pool_users: HashMap<usize, Vec<&'m Service>>,
 }
 
-/// The database a pooler forwards to.
-pub(crate) fn pooler_database<'m>(model: &'m Model, pooler: &Pooler) -> Option<&'m Database> {
-    let target = pooler.connects_to.as_deref()?;
-    model.databases.iter().find(|d| d.name == target)
-}
-
-/// The database a service reaches, directly or through a pooler, with the pooler.
-pub(crate) fn service_database<'m>(
-    model: &'m Model,
-    service: &Service,
-) -> Option<(&'m Database, Option<&'m Pooler>)> {
-    let target = service.connects_to.as_deref()?;
-    if let Some(database) = model.databases.iter().find(|d| d.name == target) {
-        return Some((database, None));
+impl<'m> Links<'m> {
+    pub fn new(model: &'m Model) -> Self {
+        let mut databases = HashMap::new();
+        for database in &model.databases {
+            databases.entry(database.name.as_str()).or_insert(database);
+        }
+        let mut poolers = HashMap::new();
+        let mut pooler_clients: HashMap<&str, Vec<&Pooler>> = HashMap::new();
+        for pooler in &model.poolers {
+            poolers.entry(pooler.name.as_str()).or_insert(pooler);
+            if let Some(target) = pooler.connects_to.as_deref() {
+                pooler_clients.entry(target).or_default().push(pooler);
+            }
+        }
+        let mut clients: HashMap<&str, Vec<&Service>> = HashMap::new();
+        let mut pool_users: HashMap<usize, Vec<&Service>> = HashMap::new();
+        for service in &model.services {
+            if let Some(target) = service.connects_to.as_deref() {
+                clients.entry(target).or_default().push(service);
+            }
+            for &index in &service.pools {
+                let users = pool_users.entry(index).or_default();
+                // A service listing a pool twice still uses it once.
+                if !users.last().is_some_and(|u| std::ptr::eq(*u, service)) {
+                    users.push(service);
+                }
+            }
+        }
+        Links {
+            databases,
+            poolers,
+            clients,
+            pooler_clients,
+            pool_users,
+        }
     }
-    let pooler = model.poolers.iter().find(|p| p.name == target)?;
-    Some((pooler_database(model, pooler)?, Some(pooler)))
-}
 
-/// True when anything declared connects to the database (a service or a pooler).
-pub(crate) fn has_clients(model: &Model, database: &Database) -> bool {
-    model
-        .services
-        .iter()
-        .any(|s| service_database(model, s).is_some_and(|(d, _)| std::ptr::eq(d, database)))
-        || model
-            .poolers
+    /// Services whose `connects-to` names `target` (a database or a pooler).
+    pub fn clients_of(&self, target: &str) -> &[&'m Service] {
+        self.clients.get(target).map_or(&[], Vec::as_slice)
+    }
+
+    /// Services whose `connects-to` names this pooler.
+    pub fn pooler_clients(&self, pooler: &Pooler) -> &[&'m Service] {
+        self.clients_of(&pooler.name)
+    }
+
+    /// The services using the pool at `index` in [`Model::pools`].
+    pub fn pool_users(&self, index: usize) -> &[&'m Service] {
+        self.pool_users.get(&index).map_or(&[], Vec::as_slice)
+    }
+
+    /// The database a pooler forwards to.
+    pub fn pooler_database(&self, pooler: &Pooler) -> Option<&'m Database> {
+        self.databases.get(pooler.connects_to.as_deref()?).copied()
+    }
+
+    /// The database a service reaches, directly or through a pooler, with the pooler.
+    pub fn service_database(
+        &self,
+        service: &Service,
+    ) -> Option<(&'m Database, Option<&'m Pooler>)> {
+        let target = service.connects_to.as_deref()?;
+        if let Some(database) = self.databases.get(target) {
+            return Some((database, None));
+        }
+        let pooler = *self.poolers.get(target)?;
+        Some((self.pooler_database(pooler)?, Some(pooler)))
+    }
+
+    /// True when `database` is the one its name resolves to (names can repeat).
+    fn resolves_to(&self, database: &Database) -> bool {
+        self.databases
+            .get(database.name.as_str())
+            .is_some_and(|d| std::ptr::eq(*d, database))
+    }
+
+    /// Poolers that forward to the database.
+    pub fn database_poolers(&self, database: &Database) -> &[&'m Pooler] {
+        self.pooler_clients
+            .get(database.name.as_str())
+            .map_or(&[], Vec::as_slice)
+    }
+
+    /// Services that reach the database, directly (None) or through a pooler.
+    pub fn database_clients(&self, database: &Database) -> Vec<(&'m Service, Option<&'m Pooler>)> {
+        if !self.resolves_to(database) {
+            return Vec::new();
+        }
+        let direct = self.clients_of(&database.name).iter().map(|s| (*s, None));
+        let pooled = self
+            .database_poolers(database)
             .iter()
-            .any(|p| p.connects_to.as_deref() == Some(database.name.as_str()))
+            .filter(|p| {
+                self.poolers
+                    .get(p.name.as_str())
+                    .is_some_and(|q| std::ptr::eq(*q, **p))
+            })
+            // A database of the same name takes precedence over the pooler.
+            .filter(|p| !self.databases.contains_key(p.name.as_str()))
+            .flat_map(|p| self.pooler_clients(p).iter().map(move |s| (*s, Some(*p))));
+        direct.chain(pooled).collect()
+    }
+
+    /// True when anything declared connects to the database (a service or a pooler).
+    pub fn has_clients(&self, database: &Database) -> bool {
+        (self.resolves_to(database) && !self.clients_of(&database.name).is_empty())
+            || !self.database_poolers(database).is_empty()
+    }
 }
 
 /// The shortest idle limit something between a service and its database enforces:
@@ -62,9 +148,9 @@ pub(crate) struct IdleLimit<'m> {
     pub setting: &'m crate::model::Setting<std::time::Duration>,
 }
 
-pub(crate) fn idle_limit<'m>(model: &'m Model, service: &Service) -> Option<IdleLimit<'m>> {
+pub(crate) fn idle_limit<'m>(links: &Links<'m>, service: &Service) -> Option<IdleLimit<'m>> {
     use std::time::Duration;
-    let (database, pooler) = service_database(model, service)?;
+    let (database, pooler) = links.service_database(service)?;
     let mut limits: Vec<IdleLimit> = Vec::new();
     let mut consider =
         |setting: Option<&'m crate::model::Setting<Duration>>, what: String, margin: u64| {
@@ -101,4 +187,118 @@ pub(crate) fn idle_limit<'m>(model: &'m Model, service: &Service) -> Option<Idle
         }
     }
     limits.into_iter().min_by_key(|l| l.limit)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Ecosystem, Engine, Origin, Setting};
+
+    fn database(name: &str) -> Database {
+        Database {
+            name: name.into(),
+            engine: Engine::Postgres,
+            max_connections: Setting::known(
+                100,
+                Origin::Inferred {
+                    from: "test".into(),
+                    at: None,
+                },
+            ),
+            superuser_reserved_connections: None,
+            reserved_connections: None,
+            cores: None,
+            other_clients: None,
+            statement_timeout: None,
+            idle_in_transaction_session_timeout: None,
+            idle_session_timeout: None,
+            wait_timeout: None,
+            declared: true,
+        }
+    }
+
+    fn pooler(name: &str, target: &str) -> Pooler {
+        Pooler {
+            name: name.into(),
+            instances: None,
+            connects_to: Some(target.into()),
+            pool_mode: None,
+            default_pool_size: None,
+            max_client_conn: None,
+            max_db_connections: None,
+            query_wait_timeout: None,
+            query_timeout: None,
+            client_idle_timeout: None,
+            server_idle_timeout: None,
+            server_lifetime: None,
+            auth_type: None,
+        }
+    }
+
+    fn service(name: &str, target: &str, pools: Vec<usize>) -> Service {
+        Service {
+            name: name.into(),
+            ecosystem: Ecosystem::Spring,
+            pools,
+            threads: None,
+            processes: None,
+            deployment: None,
+            load: None,
+            connects_to: Some(target.into()),
+            jpa: None,
+        }
+    }
+
+    fn model() -> Model {
+        Model {
+            databases: vec![database("users"), database("orders"), database("users")],
+            poolers: vec![pooler("bouncer", "users")],
+            services: vec![
+                service("auth", "bouncer", vec![0, 0]),
+                service("admin", "users", vec![0]),
+                service("shop", "nowhere", vec![]),
+            ],
+            ..Model::default()
+        }
+    }
+
+    fn names(services: &[&Service]) -> Vec<String> {
+        services.iter().map(|s| s.name.clone()).collect()
+    }
+
+    #[test]
+    fn services_reach_databases_directly_and_through_poolers() {
+        let model = model();
+        let links = Links::new(&model);
+        let (via_pooler, pooler) = links.service_database(&model.services[0]).unwrap();
+        assert!(std::ptr::eq(via_pooler, &model.databases[0]));
+        assert_eq!(pooler.map(|p| p.name.as_str()), Some("bouncer"));
+        let (direct, none) = links.service_database(&model.services[1]).unwrap();
+        assert!(std::ptr::eq(direct, &model.databases[0]) && none.is_none());
+        assert!(links.service_database(&model.services[2]).is_none());
+        assert_eq!(names(links.pooler_clients(&model.poolers[0])), ["auth"]);
+    }
+
+    #[test]
+    fn clients_belong_to_the_first_database_of_a_name() {
+        let model = model();
+        let links = Links::new(&model);
+        let clients: Vec<&str> = links
+            .database_clients(&model.databases[0])
+            .iter()
+            .map(|(s, _)| s.name.as_str())
+            .collect();
+        assert_eq!(clients, ["admin", "auth"]);
+        assert!(links.has_clients(&model.databases[0]));
+        assert!(!links.has_clients(&model.databases[1]));
+        assert!(links.database_clients(&model.databases[2]).is_empty());
+    }
+
+    #[test]
+    fn a_service_listing_a_pool_twice_uses_it_once() {
+        let model = model();
+        let links = Links::new(&model);
+        assert_eq!(names(links.pool_users(0)), ["auth", "admin"]);
+        assert!(links.pool_users(7).is_empty());
+    }
 }

@@ -7,6 +7,7 @@
 //! are meant to queue on a small pool) and is not checked here.
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::{Library, Model, Setting};
+use crate::rules::links::Links;
 use crate::rules::topology::place;
 use crate::rules::{Category, Inputs, RuleMeta, RuleOptions};
 
@@ -28,15 +29,15 @@ impl crate::rules::Rule for Rule {
 
     fn check(&self, model: &Model, _options: &RuleOptions, out: &mut Vec<Diagnostic>) {
         // One finding per pool, naming every process that has more threads than it.
+        let links = Links::new(model);
         for (index, pool) in model.pools.iter().enumerate() {
             if pool.library != Library::ActiveRecord {
                 continue;
             }
             let Some(&max) = pool.max.get() else { continue };
-            let short: Vec<(&str, i64, &Setting<i64>)> = model
-                .services
+            let short: Vec<(&str, i64, &Setting<i64>)> = links
+                .pool_users(index)
                 .iter()
-                .filter(|s| s.pools.contains(&index))
                 .filter_map(|s| {
                     let threads = s.threads.as_ref()?;
                     Some((s.name.as_str(), *threads.get()?, threads))

@@ -4,7 +4,7 @@
 //! A Spring application with JPA, or a HikariCP pool with auto-commit off, runs them.
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::{Model, Service};
-use crate::rules::links::{pooler_clients, pools};
+use crate::rules::links::{pools, Links};
 use crate::rules::{Category, Inputs, RuleMeta, RuleOptions};
 
 pub static META: RuleMeta = RuleMeta {
@@ -24,6 +24,7 @@ impl crate::rules::Rule for Rule {
     }
 
     fn check(&self, model: &Model, _options: &RuleOptions, out: &mut Vec<Diagnostic>) {
+        let links = Links::new(model);
         for pooler in &model.poolers {
             let Some(mode) = pooler.pool_mode.as_ref() else {
                 continue;
@@ -32,7 +33,11 @@ impl crate::rules::Rule for Rule {
                 continue;
             }
             let Some(at) = mode.location() else { continue };
-            for service in pooler_clients(model, pooler).filter(|s| runs_transactions(model, s)) {
+            for service in links
+                .pooler_clients(pooler)
+                .iter()
+                .filter(|s| runs_transactions(model, s))
+            {
                 out.push(
                     Diagnostic::new(
                         &META,

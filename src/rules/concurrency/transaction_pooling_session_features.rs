@@ -5,9 +5,11 @@
 //! `max_prepared_statements = 0`) hands the next statement to another server session:
 //! `prepared statement "S_1" does not exist`.
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::model::{ConfigEntry, Ecosystem, Model, Pool, Pooler};
-use crate::rules::links::{pooler_clients, pools};
+use crate::model::{Ecosystem, Model, Pool, Pooler};
+use crate::rules::links::{pools, Links};
 use crate::rules::{Category, Inputs, RuleMeta, RuleOptions};
+use crate::source::FileId;
+use std::collections::HashSet;
 
 pub static META: RuleMeta = RuleMeta {
     name: "transaction-pooling-session-features",
@@ -26,14 +28,16 @@ impl crate::rules::Rule for Rule {
     }
 
     fn check(&self, model: &Model, _options: &RuleOptions, out: &mut Vec<Diagnostic>) {
+        let links = Links::new(model);
+        let tracking = files_tracking_prepared_statements(model);
         for pooler in &model.poolers {
             let Some(mode) = pooler.pool_mode.as_ref().and_then(|m| m.get()) else {
                 continue;
             };
-            if mode == "session" || prepared_statements_supported(model, pooler) {
+            if mode == "session" || prepared_statements_supported(&tracking, pooler) {
                 continue;
             }
-            for service in pooler_clients(model, pooler) {
+            for service in links.pooler_clients(pooler) {
                 for pool in pools(model, service).filter(|p| prepares_server_side(p)) {
                     let Some(connection) = &pool.connection else {
                         continue;
@@ -62,30 +66,36 @@ impl crate::rules::Rule for Rule {
     }
 }
 
-/// PgBouncer 1.21+ tracks protocol-level prepared statements when
-/// `max_prepared_statements` is above 0.
-fn prepared_statements_supported(model: &Model, pooler: &Pooler) -> bool {
+/// The PgBouncer files that set `max_prepared_statements` above 0: PgBouncer 1.21+
+/// then tracks protocol-level prepared statements. One pass over the entries.
+fn files_tracking_prepared_statements(model: &Model) -> HashSet<FileId> {
     model
         .entries
         .iter()
-        .filter(|e: &&ConfigEntry| e.ecosystem == Ecosystem::PgBouncer)
+        .filter(|e| e.ecosystem == Ecosystem::PgBouncer)
         .filter(|e| e.canonical == "max_prepared_statements")
-        .filter(|e| pooler_file_matches(pooler, e))
-        .any(|e| {
+        .filter(|e| {
             e.value
                 .as_deref()
                 .and_then(|v| v.trim().parse::<i64>().ok())
                 .is_some_and(|v| v > 0)
         })
+        .map(|e| e.file)
+        .collect()
 }
 
-fn pooler_file_matches(pooler: &Pooler, entry: &ConfigEntry) -> bool {
+/// True when the pooler's file (any file, when its file is unknown) tracks prepared
+/// statements.
+fn prepared_statements_supported(tracking: &HashSet<FileId>, pooler: &Pooler) -> bool {
     let file = pooler
         .default_pool_size
         .as_ref()
         .and_then(|s| s.location())
         .map(|l| l.file);
-    file.is_none_or(|f| f == entry.file)
+    match file {
+        Some(file) => tracking.contains(&file),
+        None => !tracking.is_empty(),
+    }
 }
 
 /// pgjdbc without `prepareThreshold=0` (URL parameter or data-source property).

@@ -7,7 +7,7 @@
 //! anywhere poollint reads yet.
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::{human_duration, Library, Model};
-use crate::rules::links::{idle_limit, pools};
+use crate::rules::links::{idle_limit, pools, Links};
 use crate::rules::topology::place;
 use crate::rules::{key_of, Category, Inputs, RuleMeta, RuleOptions};
 
@@ -28,8 +28,9 @@ impl crate::rules::Rule for Rule {
     }
 
     fn check(&self, model: &Model, _options: &RuleOptions, out: &mut Vec<Diagnostic>) {
+        let links = Links::new(model);
         for service in &model.services {
-            let Some(limit) = idle_limit(model, service) else {
+            let Some(limit) = idle_limit(&links, service) else {
                 continue;
             };
             for pool in pools(model, service).filter(|p| p.library == Library::HikariCp) {

@@ -5,7 +5,7 @@
 //! also pins one of the few server connections.
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::{Engine, Model};
-use crate::rules::links::has_clients;
+use crate::rules::links::Links;
 use crate::rules::topology::place;
 use crate::rules::{Category, Inputs, RuleMeta, RuleOptions};
 
@@ -26,12 +26,13 @@ impl crate::rules::Rule for Rule {
     }
 
     fn check(&self, model: &Model, _options: &RuleOptions, out: &mut Vec<Diagnostic>) {
+        let links = Links::new(model);
         for database in model
             .databases
             .iter()
             .filter(|d| d.engine == Engine::Postgres)
         {
-            if !has_clients(model, database) {
+            if !links.has_clients(database) {
                 continue;
             }
             let Some(setting) = &database.idle_in_transaction_session_timeout else {
@@ -43,12 +44,11 @@ impl crate::rules::Rule for Rule {
             let Some(at) = setting.location().or(database.max_connections.location()) else {
                 continue;
             };
-            let transaction_pooler = model.poolers.iter().find(|p| {
-                p.connects_to.as_deref() == Some(database.name.as_str())
-                    && p.pool_mode
-                        .as_ref()
-                        .and_then(|m| m.get())
-                        .is_some_and(|m| m == "transaction")
+            let transaction_pooler = links.database_poolers(database).iter().find(|p| {
+                p.pool_mode
+                    .as_ref()
+                    .and_then(|m| m.get())
+                    .is_some_and(|m| m == "transaction")
             });
             let (severity, extra) = match transaction_pooler {
                 Some(p) => (Severity::Warning, format!("; behind PgBouncer {} in transaction mode it also pins a server connection", p.name)),

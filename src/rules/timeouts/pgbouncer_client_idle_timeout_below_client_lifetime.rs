@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::{human_duration, Model, Pool};
-use crate::rules::links::{pooler_clients, pools};
+use crate::rules::links::{pools, Links};
 use crate::rules::topology::place;
 use crate::rules::{Category, Inputs, RuleMeta, RuleOptions};
 
@@ -27,6 +27,7 @@ impl crate::rules::Rule for Rule {
     }
 
     fn check(&self, model: &Model, _options: &RuleOptions, out: &mut Vec<Diagnostic>) {
+        let links = Links::new(model);
         for pooler in &model.poolers {
             let Some(setting) = pooler.client_idle_timeout.as_ref() else {
                 continue;
@@ -37,7 +38,7 @@ impl crate::rules::Rule for Rule {
             if limit.is_zero() {
                 continue;
             }
-            for service in pooler_clients(model, pooler) {
+            for service in links.pooler_clients(pooler) {
                 for pool in pools(model, service) {
                     let retention = idle_retention(pool);
                     if retention.is_some_and(|r| r < limit) {

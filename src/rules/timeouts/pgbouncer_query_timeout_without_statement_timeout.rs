@@ -4,7 +4,7 @@
 //! cancelling the statement.
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::{human_duration, Model};
-use crate::rules::links::pooler_database;
+use crate::rules::links::Links;
 use crate::rules::topology::place;
 use crate::rules::{Category, Inputs, RuleMeta, RuleOptions};
 
@@ -26,6 +26,7 @@ impl crate::rules::Rule for Rule {
     }
 
     fn check(&self, model: &Model, _options: &RuleOptions, out: &mut Vec<Diagnostic>) {
+        let links = Links::new(model);
         for pooler in &model.poolers {
             let Some(query) = pooler.query_timeout.as_ref() else {
                 continue;
@@ -34,7 +35,7 @@ impl crate::rules::Rule for Rule {
             if limit.is_zero() {
                 continue;
             }
-            let Some(database) = pooler_database(model, pooler) else {
+            let Some(database) = links.pooler_database(pooler) else {
                 continue;
             };
             let Some(statement) = database.statement_timeout.as_ref() else {

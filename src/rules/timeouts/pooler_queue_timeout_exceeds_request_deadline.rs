@@ -4,6 +4,7 @@
 //! pooler after their callers gave up (catalogue TO04 [PGB-CFG]).
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::{human_duration, Model};
+use crate::rules::links::Links;
 use crate::rules::topology::place;
 use crate::rules::{Category, Inputs, RuleMeta, RuleOptions};
 
@@ -25,16 +26,13 @@ impl crate::rules::Rule for Rule {
     }
 
     fn check(&self, model: &Model, _options: &RuleOptions, out: &mut Vec<Diagnostic>) {
+        let links = Links::new(model);
         for pooler in &model.poolers {
             let Some(wait) = &pooler.query_wait_timeout else {
                 continue;
             };
             let Some(&queue) = wait.get() else { continue };
-            let clients = model
-                .services
-                .iter()
-                .filter(|s| s.connects_to.as_deref() == Some(pooler.name.as_str()));
-            for service in clients {
+            for service in links.pooler_clients(pooler) {
                 let Some(deadline) = service
                     .load
                     .as_ref()

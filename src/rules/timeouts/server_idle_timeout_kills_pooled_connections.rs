@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::{human_duration, Model};
-use crate::rules::links::{pools, service_database};
+use crate::rules::links::{pools, Links};
 use crate::rules::topology::place;
 use crate::rules::{Category, Inputs, RuleMeta, RuleOptions};
 
@@ -28,8 +28,9 @@ impl crate::rules::Rule for Rule {
     }
 
     fn check(&self, model: &Model, _options: &RuleOptions, out: &mut Vec<Diagnostic>) {
+        let links = Links::new(model);
         for service in &model.services {
-            let Some((database, pooler)) = service_database(model, service) else {
+            let Some((database, pooler)) = links.service_database(service) else {
                 continue;
             };
             let Some(limit_setting) = &database.idle_session_timeout else {

@@ -5,7 +5,7 @@
 //! only timeout is the global one in `postgresql.conf`, which PostgreSQL advises against.
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::{Database, Engine, Model, Service};
-use crate::rules::links::{has_clients, pools, service_database};
+use crate::rules::links::{pools, Links};
 use crate::rules::topology::place;
 use crate::rules::{Category, Inputs, RuleMeta, RuleOptions};
 
@@ -26,12 +26,13 @@ impl crate::rules::Rule for Rule {
     }
 
     fn check(&self, model: &Model, _options: &RuleOptions, out: &mut Vec<Diagnostic>) {
+        let links = Links::new(model);
         for database in model
             .databases
             .iter()
             .filter(|d| d.engine == Engine::Postgres)
         {
-            if !has_clients(model, database) || client_side_timeout(model, database) {
+            if !links.has_clients(database) || client_side_timeout(model, &links, database) {
                 continue;
             }
             let Some(setting) = &database.statement_timeout else {
@@ -84,18 +85,17 @@ impl crate::rules::Rule for Rule {
 
 /// True when a client of the database sets a statement timeout in its connection, or a
 /// pooler in front has `query_timeout`.
-fn client_side_timeout(model: &Model, database: &Database) -> bool {
-    model.services.iter().any(|service| {
-        let Some((target, pooler)) = service_database(model, service) else {
-            return false;
-        };
-        std::ptr::eq(target, database)
-            && (sets_statement_timeout(model, service)
+fn client_side_timeout(model: &Model, links: &Links, database: &Database) -> bool {
+    links
+        .database_clients(database)
+        .into_iter()
+        .any(|(service, pooler)| {
+            sets_statement_timeout(model, service)
                 || pooler
                     .and_then(|p| p.query_timeout.as_ref())
                     .and_then(|t| t.get())
-                    .is_some_and(|t| !t.is_zero()))
-    })
+                    .is_some_and(|t| !t.is_zero())
+        })
 }
 
 fn sets_statement_timeout(model: &Model, service: &Service) -> bool {

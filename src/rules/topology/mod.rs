@@ -200,13 +200,21 @@ impl Fleet<'_> {
 
 /// Every database with its directly connected services.
 pub(crate) fn fleets(model: &Model) -> Vec<Fleet<'_>> {
+    let links = crate::rules::links::Links::new(model);
+    // Without a pooler, the only database may be inferred as every service's target;
+    // otherwise only a declared `connects-to` links them.
+    let inferring = model.databases.len() == 1 && model.poolers.is_empty();
     model
         .databases
         .iter()
         .filter_map(|database| {
-            let members: Vec<Member> = model
-                .services
-                .iter()
+            let candidates: Vec<&Service> = if inferring {
+                model.services.iter().collect()
+            } else {
+                links.clients_of(&database.name).to_vec()
+            };
+            let members: Vec<Member> = candidates
+                .into_iter()
                 .filter_map(|s| member(model, database, s))
                 .collect();
             if members.is_empty() {
