@@ -354,25 +354,36 @@ fn parse_error(location: Location, message: &str) -> Diagnostic {
     .with_fingerprint(message)
 }
 
-/// Let each ecosystem read its files into one model.
+/// Let each ecosystem read its files (the ecosystems in parallel: they are
+/// independent), then merge their facts in reader order so the model is deterministic.
 fn build_model(parsed: &[(&'static dyn Reader, ParsedFile)], report: &mut Report) -> Model {
+    let sources = &report.sources;
+    let read: Vec<Result<Model, String>> = ecosystems::readers()
+        .par_iter()
+        .filter_map(|reader| {
+            let files: Vec<&ParsedFile> = parsed
+                .iter()
+                .filter(|(r, _)| r.ecosystem() == reader.ecosystem())
+                .map(|(_, f)| f)
+                .collect();
+            if files.is_empty() {
+                return None;
+            }
+            Some(
+                catch_unwind(AssertUnwindSafe(|| reader.read(&files, sources))).map_err(|_| {
+                    format!(
+                        "internal error while reading {:?} files",
+                        reader.ecosystem()
+                    )
+                }),
+            )
+        })
+        .collect();
     let mut model = Model::default();
-    for reader in ecosystems::readers() {
-        let files: Vec<&ParsedFile> = parsed
-            .iter()
-            .filter(|(r, _)| r.ecosystem() == reader.ecosystem())
-            .map(|(_, f)| f)
-            .collect();
-        if files.is_empty() {
-            continue;
-        }
-        let sources = &report.sources;
-        match catch_unwind(AssertUnwindSafe(|| reader.read(&files, sources))) {
+    for facts in read {
+        match facts {
             Ok(facts) => model.extend(facts),
-            Err(_) => report.internal_errors.push(format!(
-                "internal error while reading {:?} files",
-                reader.ecosystem()
-            )),
+            Err(error) => report.internal_errors.push(error),
         }
     }
     model

@@ -38,13 +38,19 @@ impl Includes<'_> {
         let mut read = 0;
         while next < parsed.len() && read < MAX_INCLUDED_FILES {
             let (reader, includer) = match parsed.get(next) {
-                Some((reader, file)) => (*reader, file.clone()),
+                // Cloned only when it has directives: most files include nothing.
+                Some((reader, file))
+                    if matches!(file.format, Format::Ini(_)) && !file.doc.directives.is_empty() =>
+                {
+                    (*reader, file.clone())
+                }
+                Some(_) => {
+                    next += 1;
+                    continue;
+                }
                 None => break,
             };
             next += 1;
-            if !matches!(includer.format, Format::Ini(_)) {
-                continue;
-            }
             for directive in &includer.doc.directives {
                 for target in self.targets(&includer, directive) {
                     let at = (includer.id, directive.name_span.start);

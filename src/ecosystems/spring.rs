@@ -241,7 +241,7 @@ pub fn canonical_key(parts: &[String]) -> String {
             continue;
         }
         let start = out.len();
-        out.extend(hikari::canonical_chars(part));
+        hikari::push_canonical(&mut out, part);
         let (parent, canonical) = out.split_at(start);
         verbatim = (parent == "spring.jpa." && canonical == "properties")
             || MAP_PROPERTIES.iter().any(|m| m == canonical);

@@ -71,10 +71,23 @@ pub const MAP_PROPERTIES: &[&str] = &["data-source-properties", "health-check-pr
 
 /// Spring's canonical form of a key element: lower case without `-` and `_`.
 pub fn canonical(element: &str) -> String {
-    canonical_chars(element).collect()
+    let mut out = String::with_capacity(element.len());
+    push_canonical(&mut out, element);
+    out
 }
 
-pub fn canonical_chars(element: &str) -> impl Iterator<Item = char> + '_ {
+/// Append the canonical form of `element` to `out`; keys are nearly always ASCII, which
+/// skips Unicode lower-casing (it showed in profiles of large repositories).
+pub fn push_canonical(out: &mut String, element: &str) {
+    if element.is_ascii() {
+        let bytes = element.bytes().filter(|b| *b != b'-' && *b != b'_');
+        out.extend(bytes.map(|b| char::from(b.to_ascii_lowercase())));
+    } else {
+        out.extend(canonical_chars(element));
+    }
+}
+
+fn canonical_chars(element: &str) -> impl Iterator<Item = char> + '_ {
     element
         .chars()
         .filter(|c| *c != '-' && *c != '_')

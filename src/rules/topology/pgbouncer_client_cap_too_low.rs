@@ -5,6 +5,7 @@
 use super::place;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::Model;
+use crate::rules::links::Links;
 use crate::rules::{Category, Inputs, RuleMeta, RuleOptions};
 
 pub static META: RuleMeta = RuleMeta {
@@ -24,6 +25,7 @@ impl crate::rules::Rule for Rule {
     }
 
     fn check(&self, model: &Model, _options: &RuleOptions, out: &mut Vec<Diagnostic>) {
+        let links = Links::new(model);
         for pooler in &model.poolers {
             let Some(cap_setting) = &pooler.max_client_conn else {
                 continue;
@@ -39,11 +41,7 @@ impl crate::rules::Rule for Rule {
                 .max(1);
             let mut demand = 0i64;
             let mut terms = Vec::new();
-            for service in model
-                .services
-                .iter()
-                .filter(|s| s.connects_to.as_deref() == Some(pooler.name.as_str()))
-            {
+            for service in links.pooler_clients(pooler) {
                 let replicas = service
                     .deployment
                     .as_ref()
@@ -61,15 +59,15 @@ impl crate::rules::Rule for Rule {
                     .iter()
                     .filter_map(|i| model.pools.get(*i))
                     .filter_map(|p| p.max.get().copied())
-                    .sum();
-                let clients = replicas * processes * pools;
-                demand += clients;
+                    .fold(0i64, i64::saturating_add);
+                let clients = replicas.saturating_mul(processes).saturating_mul(pools);
+                demand = demand.saturating_add(clients);
                 terms.push(format!(
                     "{} {replicas} × {processes} × {pools}",
                     service.name
                 ));
             }
-            let total = cap * instances;
+            let total = cap.saturating_mul(instances);
             if demand <= total {
                 continue;
             }
