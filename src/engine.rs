@@ -121,6 +121,8 @@ pub fn check(request: &CheckRequest) -> Report {
 
     let started = Instant::now();
     let mut model = build_model(&parsed, &mut report);
+    // The syntax trees are several times the size of the text: free them before rules.
+    drop(parsed);
     apply_manifest(&mut model, request, &mut report);
     report.stats.model = started.elapsed();
 
