@@ -6,8 +6,10 @@
 //! PgBouncer quirks modelled here: comments are whole lines only, so
 //! `pool_mode = transaction ; x` has the value `transaction ; x` (an invalid mode, and
 //! the reason says why); time values are seconds, and a unit suffix such as `30s` is
-//! rejected by current PgBouncer (invalid here too). `%include` is recorded by the
-//! syntax layer but not followed yet.
+//! rejected by current PgBouncer (invalid here too). `%include` files are spliced in
+//! by the engine (see `crate::includes`). Each parameter of a `[databases]` connection
+//! string becomes an entry of its own (`databases.<db>.<param>`, spans inside the
+//! string), so rules can check the per-database keys PgBouncer accepts.
 
 use std::path::Path;
 use std::time::Duration;
@@ -76,6 +78,7 @@ fn read_file(file: &ParsedFile, files: &[&ParsedFile], sources: &SourceMap, mode
         model.entries.push(entry(file, pair));
         if pair.section.as_deref() == Some("databases") {
             model.secrets.extend(connection_secrets(sources, pair));
+            model.entries.extend(database_params(file, sources, pair));
         } else if pair.key.eq_ignore_ascii_case("auth_password") || pair.key.ends_with("_password")
         {
             model.secrets.push(Secret {
@@ -181,6 +184,36 @@ fn connection_secrets(sources: &SourceMap, pair: &Pair) -> Vec<Secret> {
             kind: "connection string password",
             key: format!("databases.{}", pair.key),
             literal: true,
+        })
+        .collect()
+}
+
+/// The parameters of one `[databases]` connection string (`db = host=x pool_size=5`),
+/// each an entry `databases.<db>.<param>` with its canonical form `databases.<param>`.
+/// Password values are not copied into the entry.
+fn database_params(file: &ParsedFile, sources: &SourceMap, pair: &Pair) -> Vec<ConfigEntry> {
+    let span = pair.value_span;
+    let text = sources.get(pair.file).map_or("", |f| &f.text);
+    let Some(parsed) = text
+        .get(span.start..span.end)
+        .and_then(connection_string::parse_key_values)
+    else {
+        return Vec::new();
+    };
+    let inside = |range: std::ops::Range<usize>| Span::new(span.start + range.start, span.start + range.end);
+    parsed
+        .params
+        .into_iter()
+        .map(|param| {
+            let secret = connection_string::is_password_param(&param.name);
+            ConfigEntry {
+                key: format!("databases.{}.{}", pair.key, param.name),
+                canonical: format!("databases.{}", param.name.to_ascii_lowercase()),
+                key_span: inside(param.name_range),
+                value: (!secret).then_some(param.value),
+                value_span: inside(param.value_range),
+                ..entry(file, pair)
+            }
         })
         .collect()
 }

@@ -6,6 +6,10 @@
 //! pool Spring Boot does not create (`spring.datasource.tomcat.*` while HikariCP is
 //! used [SB-SQL]); pool keys placed directly under `spring.datasource.*`; relaxed forms
 //! under `spring.jpa.properties.*`, which Hibernate receives verbatim [SB-HOWTO].
+//!
+//! PgBouncer: a `[databases]` connection string with a parameter outside the set
+//! PgBouncer's loader accepts (rules-catalogue §1.2 [PGB-LOADER][PGB-CFG]) is refused with
+//! "unrecognized connection parameter", so it is an error.
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::hikari;
 use crate::model::{ConfigEntry, Ecosystem, Location, Model};
@@ -28,6 +32,7 @@ impl crate::rules::Rule for Rule {
     }
 
     fn check(&self, model: &Model, _options: &RuleOptions, out: &mut Vec<Diagnostic>) {
+        out.extend(unknown_pgbouncer_database_keys(model));
         let spring = model
             .entries
             .iter()
@@ -198,4 +203,64 @@ fn relaxed_hibernate_key(entry: &ConfigEntry) -> Option<Finding> {
         "`{name}` is passed to Hibernate verbatim (spring.jpa.properties has no relaxed binding), and Hibernate has no such property"
     );
     Some((message, format!("write it as `{fixed}`")))
+}
+
+/// Parameters a PgBouncer `[databases]` connection string may carry: the libpq-style
+/// connection keys and the per-database pool keys (rules-catalogue §1.2 [PGB-LOADER][PGB-CFG]).
+const PGBOUNCER_DATABASE_KEYS: &[&str] = &[
+    "dbname",
+    "host",
+    "port",
+    "user",
+    "password",
+    "auth_user",
+    "auth_query",
+    "auth_dbname",
+    "client_encoding",
+    "datestyle",
+    "timezone",
+    "application_name",
+    "connect_query",
+    "pool_size",
+    "min_pool_size",
+    "reserve_pool",
+    "reserve_pool_size",
+    "max_db_connections",
+    "max_db_client_connections",
+    "pool_mode",
+    "server_lifetime",
+    "query_wait_timeout",
+    "load_balance_hosts",
+];
+
+fn unknown_pgbouncer_database_keys(model: &Model) -> Vec<Diagnostic> {
+    let params = model.entries.iter().filter(|e| e.ecosystem == Ecosystem::PgBouncer);
+    params
+        .filter_map(|entry| {
+            let name = entry.canonical.strip_prefix("databases.")?;
+            if PGBOUNCER_DATABASE_KEYS.contains(&name) {
+                return None;
+            }
+            let written = entry.key.rsplit('.').next().unwrap_or(name);
+            let help = match crate::suggest::closest(name, PGBOUNCER_DATABASE_KEYS.iter().copied()) {
+                Some(known) => format!("did you mean `{known}`?"),
+                None => "see the [databases] section of PgBouncer's configuration reference for the accepted keys".to_owned(),
+            };
+            let at = Location {
+                file: entry.file,
+                span: entry.key_span,
+            };
+            Some(
+                Diagnostic::new(
+                    &META,
+                    Severity::Error,
+                    at,
+                    format!("`{written}` is not a PgBouncer [databases] parameter: PgBouncer rejects the entry with \"unrecognized connection parameter\", so this database is not served"),
+                )
+                .with_label("unknown parameter")
+                .with_help(help)
+                .with_key(entry.key.clone()),
+            )
+        })
+        .collect()
 }

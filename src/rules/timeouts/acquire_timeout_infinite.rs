@@ -3,6 +3,7 @@
 //! HikariCP: `connectionTimeout: 0` means `Integer.MAX_VALUE` ms, about 24.8 days [HK-CFG].
 //! node-postgres: `connectionTimeoutMillis` absent or 0 (the default) waits forever for a
 //! client, also when the pool is full [NPG-DOC][NPG-POOL].
+//! PgBouncer: `query_wait_timeout = 0` queues clients indefinitely [PGB-CFG].
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::{Library, Model};
 use crate::rules::{hikari_pools, key_of, located, Category, Inputs, RuleMeta, RuleOptions};
@@ -77,5 +78,29 @@ impl crate::rules::Rule for Rule {
             }
             out.push(diagnostic);
         }
+        out.extend(model.poolers.iter().filter_map(pgbouncer_waits_forever));
     }
+}
+
+/// PgBouncer with `query_wait_timeout = 0` written: its default (120 s) is not infinite.
+fn pgbouncer_waits_forever(pooler: &crate::model::Pooler) -> Option<Diagnostic> {
+    let timeout = pooler.query_wait_timeout.as_ref()?;
+    if !timeout.is_explicit() || !timeout.get()?.is_zero() {
+        return None;
+    }
+    Some(
+        Diagnostic::new(
+            &META,
+            Severity::Warning,
+            timeout.location()?,
+            format!(
+                "query_wait_timeout is 0: PgBouncer {} then queues clients indefinitely when every server connection is busy, so under overload requests hang instead of failing",
+                pooler.name
+            ),
+        )
+        .with_label("0 means queue forever")
+        .with_help("set query_wait_timeout to a number of seconds below the callers' deadline, e.g. 10 (PgBouncer's default is 120)")
+        .with_key("pgbouncer.query_wait_timeout")
+        .with_fingerprint(pooler.name.clone()),
+    )
 }
