@@ -200,7 +200,8 @@ fn database_params(file: &ParsedFile, sources: &SourceMap, pair: &Pair) -> Vec<C
     else {
         return Vec::new();
     };
-    let inside = |range: std::ops::Range<usize>| Span::new(span.start + range.start, span.start + range.end);
+    let inside =
+        |range: std::ops::Range<usize>| Span::new(span.start + range.start, span.start + range.end);
     parsed
         .params
         .into_iter()

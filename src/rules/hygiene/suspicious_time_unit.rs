@@ -1,13 +1,19 @@
 //! `suspicious-time-unit`: A time value looks like it was written in the wrong unit (seconds in a millisecond setting, or similar).
 //!
-//! Heuristic [INC-HK1600][INC-HK1483]: HikariCP times are milliseconds [HK-README]. A
-//! value from 1 to 999 there is probably seconds; a value written with a unit (`30s`)
-//! cannot be bound to HikariCP's `long` and fails start-up (error).
+//! Heuristic, per parameter class (rules-catalogue HY09 [INC-HK1600][INC-HK1483]):
+//! a millisecond setting from 1 to 999 is probably seconds (HikariCP [HK-README],
+//! node-postgres `*Millis` [NPG-DOC], knex `acquireConnectionTimeout` [KNEX-DOC],
+//! Sequelize `pool.acquire`/`pool.idle`); a second-unit *wait* of 1000 or more is
+//! probably milliseconds (Rails `checkout_timeout`, Npgsql `Timeout`, PgBouncer
+//! `query_wait_timeout`); a second-unit *lifetime* of 1,000,000 or more (about 11.6
+//! days) likewise (Rails `idle_timeout`, Npgsql `Connection Lifetime`, PgBouncer
+//! `server_lifetime`). A HikariCP value written with a unit (`30s`) cannot be bound to
+//! its `long` and fails start-up (error).
 use std::time::Duration;
 
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::model::{parse_unit_duration, Model, Pool, Setting, Val};
-use crate::rules::{hikari_pools, key_of, located, Category, Inputs, RuleMeta, RuleOptions};
+use crate::model::{parse_unit_duration, Library, Location, Model, Pool, Setting, Val};
+use crate::rules::{key_of, located, Category, Inputs, RuleMeta, RuleOptions};
 
 pub static META: RuleMeta = RuleMeta {
     name: "suspicious-time-unit",
@@ -26,29 +32,108 @@ impl crate::rules::Rule for Rule {
     }
 
     fn check(&self, model: &Model, _options: &RuleOptions, out: &mut Vec<Diagnostic>) {
-        for pool in hikari_pools(model) {
+        for pool in &model.pools {
+            for (setting, property, unit) in timed_settings(pool) {
+                if let Some(setting) = setting.filter(|s| s.is_explicit()) {
+                    out.extend(check(pool, setting, property, unit));
+                }
+            }
+        }
+        for pooler in &model.poolers {
             let settings = [
-                (Some(&pool.acquire_timeout), "connection-timeout"),
-                (Some(&pool.idle_timeout), "idle-timeout"),
-                (Some(&pool.max_lifetime), "max-lifetime"),
-                (Some(&pool.keepalive), "keepalive-time"),
                 (
-                    pool.leak_detection_threshold.as_ref(),
-                    "leak-detection-threshold",
+                    &pooler.query_wait_timeout,
+                    "query_wait_timeout",
+                    Unit::SecondsWait,
+                ),
+                (
+                    &pooler.server_lifetime,
+                    "server_lifetime",
+                    Unit::SecondsLifetime,
                 ),
             ];
-            for (setting, property) in settings {
-                if let Some(setting) = setting.filter(|s| s.is_explicit()) {
-                    out.extend(check(pool, setting, property));
-                }
+            for (setting, property, unit) in settings {
+                let Some(setting) = setting.as_ref().filter(|s| s.is_explicit()) else {
+                    continue;
+                };
+                let Some(at) = setting.location() else {
+                    continue;
+                };
+                let key = format!("pgbouncer.{property}");
+                out.extend(unit_mismatch(setting, at, key, property, "PgBouncer", unit));
             }
         }
     }
 }
 
-fn check(pool: &Pool, setting: &Setting<Duration>, property: &str) -> Option<Diagnostic> {
+/// How a setting's number is read, and so which values look like another unit.
+#[derive(Clone, Copy)]
+enum Unit {
+    /// Milliseconds: 1 to 999 looks like seconds.
+    Millis,
+    /// Seconds to wait: 1000 or more looks like milliseconds.
+    SecondsWait,
+    /// Seconds a connection lives: 1,000,000 or more (11.6 days) looks like milliseconds.
+    SecondsLifetime,
+}
+
+type Timed<'p> = (Option<&'p Setting<Duration>>, &'static str, Unit);
+
+/// The time settings of a pool, by the name its library gives them.
+fn timed_settings(pool: &Pool) -> Vec<Timed<'_>> {
+    let acquire = Some(&pool.acquire_timeout);
+    let idle = Some(&pool.idle_timeout);
+    match pool.library {
+        Library::HikariCp => vec![
+            (acquire, "connection-timeout", Unit::Millis),
+            (idle, "idle-timeout", Unit::Millis),
+            (Some(&pool.max_lifetime), "max-lifetime", Unit::Millis),
+            (Some(&pool.keepalive), "keepalive-time", Unit::Millis),
+            (
+                pool.leak_detection_threshold.as_ref(),
+                "leak-detection-threshold",
+                Unit::Millis,
+            ),
+        ],
+        Library::NodePostgres | Library::TypeOrm => vec![
+            (acquire, "connectionTimeoutMillis", Unit::Millis),
+            (idle, "idleTimeoutMillis", Unit::Millis),
+        ],
+        Library::Knex => vec![
+            (acquire, "acquireConnectionTimeout", Unit::Millis),
+            (idle, "idleTimeoutMillis", Unit::Millis),
+        ],
+        Library::Sequelize => vec![
+            (acquire, "acquire", Unit::Millis),
+            (idle, "idle", Unit::Millis),
+        ],
+        Library::ActiveRecord => vec![
+            (acquire, "checkout_timeout", Unit::SecondsWait),
+            (idle, "idle_timeout", Unit::SecondsLifetime),
+        ],
+        Library::Npgsql => vec![
+            (acquire, "Timeout", Unit::SecondsWait),
+            (
+                Some(&pool.max_lifetime),
+                "Connection Lifetime",
+                Unit::SecondsLifetime,
+            ),
+        ],
+        _ => Vec::new(),
+    }
+}
+
+fn check(
+    pool: &Pool,
+    setting: &Setting<Duration>,
+    property: &str,
+    unit: Unit,
+) -> Option<Diagnostic> {
     let at = located(setting, pool)?;
     let key = key_of(setting, pool, property);
+    if pool.library != Library::HikariCp {
+        return unit_mismatch(setting, at, key, property, pool.library.name(), unit);
+    }
     match &setting.value {
         Val::Invalid { raw, reason } => {
             let help = match parse_unit_duration(raw) {
@@ -65,19 +150,71 @@ fn check(pool: &Pool, setting: &Setting<Duration>, property: &str) -> Option<Dia
                     .with_fingerprint(raw.clone()),
             )
         }
-        Val::Known(d) if (1..1000).contains(&d.as_millis()) => {
-            let ms = d.as_millis();
-            let message = format!(
-                "{property} is {ms} ms; HikariCP reads milliseconds, so this looks like {ms} seconds written in the wrong unit"
-            );
-            Some(
-                Diagnostic::new(&META, Severity::Warning, at, message)
-                    .with_label(format!("{ms} ms"))
-                    .with_help(format!("if {ms} seconds was meant, write {}", ms * 1000))
-                    .with_key(key)
-                    .with_fingerprint(ms.to_string()),
+        Val::Known(_) => unit_mismatch(setting, at, key, property, "HikariCP", unit),
+        _ => None,
+    }
+}
+
+/// A known value that looks like it was written in another unit than `library` reads.
+fn unit_mismatch(
+    setting: &Setting<Duration>,
+    at: Location,
+    key: String,
+    property: &str,
+    library: &str,
+    unit: Unit,
+) -> Option<Diagnostic> {
+    let value = setting.get()?;
+    let (written, message, help) = match unit {
+        Unit::Millis => {
+            let ms = value.as_millis();
+            if !(1..1000).contains(&ms) {
+                return None;
+            }
+            (
+                format!("{ms} ms"),
+                format!("{property} is {ms} ms; {library} reads milliseconds, so this looks like {ms} seconds written in the wrong unit"),
+                format!("if {ms} seconds was meant, write {}", ms * 1000),
             )
         }
-        _ => None,
+        Unit::SecondsWait | Unit::SecondsLifetime => {
+            let secs = value.as_secs();
+            let floor = if matches!(unit, Unit::SecondsWait) {
+                1_000
+            } else {
+                1_000_000
+            };
+            if secs < floor {
+                return None;
+            }
+            (
+                format!("{secs} s"),
+                format!(
+                    "{property} is {secs} seconds (about {}); {library} reads seconds, so this looks like milliseconds written in the wrong unit",
+                    roughly(secs)
+                ),
+                format!("if {secs} milliseconds was meant, write {}", (secs / 1000).max(1)),
+            )
+        }
+    };
+    Some(
+        Diagnostic::new(&META, Severity::Warning, at, message)
+            .with_label(written)
+            .with_help(help)
+            .with_key(key)
+            .with_fingerprint(value.as_millis().to_string()),
+    )
+}
+
+/// `83 minutes`, `41.7 days`: the scale of a long duration, for messages.
+fn roughly(secs: u64) -> String {
+    const HOUR: u64 = 3600;
+    const DAY: u64 = 24 * HOUR;
+    if secs >= 2 * DAY {
+        format!("{:.1} days", secs as f64 / DAY as f64)
+    } else if secs >= 2 * HOUR {
+        format!("{:.1} hours", secs as f64 / HOUR as f64)
+    } else {
+        format!("{} minutes", secs / 60)
     }
 }

@@ -234,7 +234,10 @@ const PGBOUNCER_DATABASE_KEYS: &[&str] = &[
 ];
 
 fn unknown_pgbouncer_database_keys(model: &Model) -> Vec<Diagnostic> {
-    let params = model.entries.iter().filter(|e| e.ecosystem == Ecosystem::PgBouncer);
+    let params = model
+        .entries
+        .iter()
+        .filter(|e| e.ecosystem == Ecosystem::PgBouncer);
     params
         .filter_map(|entry| {
             let name = entry.canonical.strip_prefix("databases.")?;
