@@ -205,6 +205,7 @@ fn merge_pooler(found: Option<Pooler>, declared: &DeclaredPooler, manifest: File
         server_idle_timeout: None,
         server_lifetime: None,
         auth_type: None,
+        databases: Vec::new(),
     });
     pooler.name = declared.name.value.clone();
     if let Some(instances) = &declared.instances {

@@ -22,6 +22,8 @@ pub struct ParsedConnection {
     pub host: Option<(String, Range<usize>)>,
     /// Password in the URL's userinfo (`user:secret@`).
     pub userinfo_password: Option<Range<usize>>,
+    /// Database name: the URL path, or `dbname`/`database`/`Initial Catalog`.
+    pub database: Option<String>,
     pub params: Vec<Param>,
 }
 
@@ -64,12 +66,20 @@ pub fn parse_url(text: &str) -> Option<ParsedConnection> {
     read_authority(authority, authority_start, &mut parsed);
     let tail_start = authority_start + authority_len;
     let tail = text.get(tail_start..)?;
+    parsed.database = tail
+        .strip_prefix('/')
+        .map(|path| &path[..path.find(['?', ';', '#']).unwrap_or(path.len())])
+        .filter(|name| !name.is_empty())
+        .map(str::to_owned);
     if let Some(q) = tail.find('?') {
         read_pairs(text, tail_start + q + 1, &['&'], &mut parsed.params);
     }
     if let Some(s) = tail.find(';') {
         // SQL Server style: `jdbc:sqlserver://h:1433;databaseName=x;socketTimeout=3`.
         read_pairs(text, tail_start + s + 1, &[';'], &mut parsed.params);
+    }
+    if parsed.database.is_none() {
+        parsed.database = database_param(&parsed.params);
     }
     Some(parsed)
 }
@@ -169,6 +179,7 @@ pub fn parse_key_values(text: &str) -> Option<ParsedConnection> {
     if parsed.params.is_empty() {
         return None;
     }
+    parsed.database = database_param(&parsed.params);
     if let Some(host) = parsed
         .params
         .iter()
@@ -177,6 +188,23 @@ pub fn parse_key_values(text: &str) -> Option<ParsedConnection> {
         parsed.host = Some((host.value.clone(), host.value_range.clone()));
     }
     Some(parsed)
+}
+
+/// The database a parameter names (libpq `dbname`, .NET `Database`/`Initial Catalog`,
+/// SQL Server JDBC `databaseName`), last one wins.
+fn database_param(params: &[Param]) -> Option<String> {
+    params
+        .iter()
+        .rev()
+        .find(|p| {
+            let name = p.name.to_ascii_lowercase();
+            matches!(
+                name.as_str(),
+                "dbname" | "database" | "databasename" | "initial catalog"
+            )
+        })
+        .map(|p| p.value.clone())
+        .filter(|v| !v.is_empty())
 }
 
 /// Names of parameters that carry a password in any connection-string dialect.
@@ -223,6 +251,31 @@ mod tests {
         let st = p.param("sockettimeout").unwrap();
         assert_eq!(at(url, &st.value_range), "30");
         assert_eq!(at(url, &p.param("sslmode").unwrap().value_range), "require");
+    }
+
+    #[test]
+    fn database_names_come_from_the_path_or_a_parameter() {
+        let db = |text: &str| {
+            parse_url(text)
+                .or_else(|| parse_key_values(text))
+                .and_then(|p| p.database)
+        };
+        assert_eq!(
+            db("jdbc:postgresql://h:6432/auth?prepareThreshold=0").as_deref(),
+            Some("auth")
+        );
+        assert_eq!(db("postgres://u:p@h/orders").as_deref(), Some("orders"));
+        assert_eq!(
+            db("jdbc:sqlserver://h:1433;databaseName=sales").as_deref(),
+            Some("sales")
+        );
+        assert_eq!(db("host=h dbname=app pool_size=5").as_deref(), Some("app"));
+        assert_eq!(
+            db("Server=h;Initial Catalog=crm;Max Pool Size=5").as_deref(),
+            Some("crm")
+        );
+        assert_eq!(db("postgres://h:5432"), None);
+        assert_eq!(db("postgres://h/?sslmode=require"), None);
     }
 
     #[test]

@@ -197,6 +197,7 @@ fn prisma_pool(
         connection: Some(ConnectionInfo {
             engine: parsed.engine.clone(),
             host: None,
+            database: parsed.database.clone(),
             params: BTreeMap::new(),
             location: anchor,
         }),

@@ -199,16 +199,17 @@ fn read_string(
         validate_on_borrow: None,
         validation_timeout: None,
         leak_detection_threshold: None,
-        connection: Some(connection(file, whole, npgsql)),
+        connection: Some(connection(file, whole, npgsql, parsed.database.clone())),
         driver_properties: BTreeMap::new(),
         class_settings: PoolClassSettings::default(),
     })
 }
 
-fn connection(file: FileId, whole: Span, npgsql: bool) -> ConnectionInfo {
+fn connection(file: FileId, whole: Span, npgsql: bool, database: Option<String>) -> ConnectionInfo {
     ConnectionInfo {
         engine: Some(if npgsql { "postgresql" } else { "sqlserver" }.to_owned()),
         host: None,
+        database,
         params: BTreeMap::new(),
         location: Some(Location { file, span: whole }),
     }

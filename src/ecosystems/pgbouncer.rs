@@ -17,7 +17,9 @@ use std::time::Duration;
 use super::connection_string;
 use super::ini_settings::{count, pairs_with_includes, Pair, SettingBuilder};
 use super::{file_name, ParsedFile, Reader};
-use crate::model::{ConfigEntry, Ecosystem, Location, Model, Pooler, Secret, Setting};
+use crate::model::{
+    ConfigEntry, Ecosystem, Location, Model, Pooler, PoolerDatabase, Secret, Setting,
+};
 use crate::source::{SourceMap, Span};
 use crate::syntax::ini::Dialect;
 use crate::syntax::Format;
@@ -74,11 +76,16 @@ fn read_file(file: &ParsedFile, files: &[&ParsedFile], sources: &SourceMap, mode
         doc_url: DOC,
         anchor,
     };
+    let mut databases = Vec::new();
     for pair in &all {
         model.entries.push(entry(file, pair));
         if pair.section.as_deref() == Some("databases") {
             model.secrets.extend(connection_secrets(sources, pair));
-            model.entries.extend(database_params(file, sources, pair));
+            let params = database_params(sources, pair);
+            model
+                .entries
+                .extend(params.iter().map(|param| param_entry(file, pair, param)));
+            databases.push(pooler_database(&settings, pair, &params));
         } else if pair.key.eq_ignore_ascii_case("auth_password") || pair.key.ends_with("_password")
         {
             model.secrets.push(Secret {
@@ -132,6 +139,7 @@ fn read_file(file: &ParsedFile, files: &[&ParsedFile], sources: &SourceMap, mode
             last("auth_type")
                 .map_or_else(|| settings.default("md5".to_owned()), |p| settings.text(p)),
         ),
+        databases,
     });
 }
 
@@ -189,9 +197,8 @@ fn connection_secrets(sources: &SourceMap, pair: &Pair) -> Vec<Secret> {
 }
 
 /// The parameters of one `[databases]` connection string (`db = host=x pool_size=5`),
-/// each an entry `databases.<db>.<param>` with its canonical form `databases.<param>`.
-/// Password values are not copied into the entry.
-fn database_params(file: &ParsedFile, sources: &SourceMap, pair: &Pair) -> Vec<ConfigEntry> {
+/// each as a pair keyed `databases.<db>.<param>` with spans inside the string.
+fn database_params(sources: &SourceMap, pair: &Pair) -> Vec<Pair> {
     let span = pair.value_span;
     let text = sources.get(pair.file).map_or("", |f| &f.text);
     let Some(parsed) = text
@@ -205,18 +212,48 @@ fn database_params(file: &ParsedFile, sources: &SourceMap, pair: &Pair) -> Vec<C
     parsed
         .params
         .into_iter()
-        .map(|param| {
-            let secret = connection_string::is_password_param(&param.name);
-            ConfigEntry {
-                key: format!("databases.{}.{}", pair.key, param.name),
-                canonical: format!("databases.{}", param.name.to_ascii_lowercase()),
-                key_span: inside(param.name_range),
-                value: (!secret).then_some(param.value),
-                value_span: inside(param.value_range),
-                ..entry(file, pair)
-            }
+        .map(|param| Pair {
+            file: pair.file,
+            section: pair.section.clone(),
+            key: format!("databases.{}.{}", pair.key, param.name),
+            key_span: inside(param.name_range),
+            value: param.value,
+            value_span: inside(param.value_range),
         })
         .collect()
+}
+
+/// A parameter pair as an entry with canonical form `databases.<param>`; password
+/// values are not copied into the entry.
+fn param_entry(file: &ParsedFile, pair: &Pair, param: &Pair) -> ConfigEntry {
+    let name = param.key.rsplit('.').next().unwrap_or("");
+    ConfigEntry {
+        key: param.key.clone(),
+        canonical: format!("databases.{}", name.to_ascii_lowercase()),
+        key_span: param.key_span,
+        value: (!connection_string::is_password_param(name)).then(|| param.value.clone()),
+        value_span: param.value_span,
+        ..entry(file, pair)
+    }
+}
+
+/// The pool settings a `[databases]` entry overrides.
+fn pooler_database(settings: &SettingBuilder, pair: &Pair, params: &[Pair]) -> PoolerDatabase {
+    let param = |name: &str| {
+        params.iter().rev().find(|p| {
+            p.key
+                .rsplit('.')
+                .next()
+                .is_some_and(|k| k.eq_ignore_ascii_case(name))
+        })
+    };
+    PoolerDatabase {
+        name: pair.key.clone(),
+        location: pair.key_location(),
+        pool_size: param("pool_size").map(|p| settings.parsed(p, count)),
+        pool_mode: param("pool_mode").map(|p| settings.parsed(p, parse_pool_mode)),
+        max_db_connections: param("max_db_connections").map(|p| settings.parsed(p, count)),
+    }
 }
 
 fn entry(file: &ParsedFile, pair: &Pair) -> ConfigEntry {
@@ -238,18 +275,48 @@ fn entry(file: &ParsedFile, pair: &Pair) -> ConfigEntry {
     }
 }
 
-/// The absolute pool size budget one PgBouncer instance may open to the server:
-/// `max_db_connections` when set, else `default_pool_size` (per database/user pair;
-/// a lower bound when several pairs exist).
-pub fn server_budget(pooler: &Pooler) -> Option<(i64, &Setting<i64>)> {
-    let max_db = pooler.max_db_connections.as_ref()?;
-    if let Some(&limit) = max_db.get() {
-        if limit > 0 {
-            return Some((limit, max_db));
-        }
+/// One database's share of the server connections a PgBouncer instance may open.
+pub struct BudgetPart<'p> {
+    /// The `[databases]` entry (None: no entries, one database/user pair assumed).
+    pub database: Option<&'p str>,
+    pub connections: i64,
+    /// The setting that decides it: `max_db_connections` when set, else the pool size.
+    pub setting: &'p Setting<i64>,
+}
+
+/// The server connections one PgBouncer instance may open, per `[databases]` entry:
+/// `max_db_connections` (the entry's, else `[pgbouncer]`'s) when above 0, else the
+/// pool size (the entry's `pool_size`, else `default_pool_size`, for one user: a lower
+/// bound when several users connect). Without entries, one database is assumed.
+pub fn server_budget(pooler: &Pooler) -> Vec<BudgetPart<'_>> {
+    if pooler.databases.is_empty() {
+        return budget_part(pooler, None).into_iter().collect();
     }
-    let size = pooler.default_pool_size.as_ref()?;
-    Some((*size.get()?, size))
+    pooler
+        .databases
+        .iter()
+        .filter_map(|e| budget_part(pooler, Some(e)))
+        .collect()
+}
+
+fn budget_part<'p>(
+    pooler: &'p Pooler,
+    entry: Option<&'p PoolerDatabase>,
+) -> Option<BudgetPart<'p>> {
+    let positive = |s: &&Setting<i64>| s.get().is_some_and(|v| *v > 0);
+    let cap = entry
+        .and_then(|e| e.max_db_connections.as_ref())
+        .filter(positive)
+        .or(pooler.max_db_connections.as_ref().filter(positive));
+    let size = entry
+        .and_then(|e| e.pool_size.as_ref())
+        .or(pooler.default_pool_size.as_ref());
+    let setting = cap.or(size)?;
+    Some(BudgetPart {
+        database: entry.map(|e| e.name.as_str()),
+        connections: (*setting.get()?).max(0),
+        setting,
+    })
 }
 
 #[cfg(test)]

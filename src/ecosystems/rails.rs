@@ -464,6 +464,7 @@ fn url_info(
     Some(ConnectionInfo {
         engine: parsed.engine.clone(),
         host: None,
+        database: parsed.database.clone(),
         params: BTreeMap::new(),
         location: Some(Location {
             file: source.file.id,

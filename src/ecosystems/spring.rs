@@ -775,6 +775,7 @@ fn connection_info(effective: &Effective, url: &Setting<String>) -> Option<Conne
         .collect();
     Some(ConnectionInfo {
         engine: parsed.engine,
+        database: parsed.database,
         host: parsed
             .host
             .map(|(h, range)| setting(&h, range, format!("{url_key}#host"))),

@@ -195,6 +195,8 @@ pub struct ConnectionInfo {
     /// `postgresql`, `mysql`, `mariadb`, `sqlserver`, ... as named by the URL.
     pub engine: Option<String>,
     pub host: Option<Setting<String>>,
+    /// The database name the URL or string selects, when it names one.
+    pub database: Option<String>,
     /// Parameters by lower-cased name.
     pub params: BTreeMap<String, Setting<String>>,
     /// Where the whole URL or string is.
@@ -359,6 +361,44 @@ pub struct Pooler {
     pub server_idle_timeout: Option<Setting<Duration>>,
     pub server_lifetime: Option<Setting<Duration>>,
     pub auth_type: Option<Setting<String>>,
+    /// `[databases]` entries, with the pool settings each overrides.
+    pub databases: Vec<PoolerDatabase>,
+}
+
+/// One `[databases]` entry of a PgBouncer (`app = host=db dbname=app pool_size=40`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PoolerDatabase {
+    /// The name clients connect to (`*` is the fallback for any other name).
+    pub name: String,
+    /// The entry's key.
+    pub location: Location,
+    pub pool_size: Option<Setting<i64>>,
+    pub pool_mode: Option<Setting<String>>,
+    pub max_db_connections: Option<Setting<i64>>,
+}
+
+impl Pooler {
+    /// The `[databases]` entry clients asking for `database` get: the entry of that
+    /// name, else the `*` fallback.
+    pub fn database_entry(&self, database: Option<&str>) -> Option<&PoolerDatabase> {
+        let named = database.and_then(|name| self.databases.iter().find(|d| d.name == name));
+        named.or_else(|| self.databases.iter().find(|d| d.name == "*"))
+    }
+
+    /// The pool mode clients asking for `database` get: the entry's own `pool_mode`,
+    /// else the `[pgbouncer]` one.
+    pub fn mode_for(&self, database: Option<&str>) -> Option<&Setting<String>> {
+        self.database_entry(database)
+            .and_then(|d| d.pool_mode.as_ref())
+            .or(self.pool_mode.as_ref())
+    }
+
+    /// Every pool mode in effect somewhere on this pooler.
+    pub fn modes(&self) -> impl Iterator<Item = &Setting<String>> {
+        self.pool_mode
+            .iter()
+            .chain(self.databases.iter().filter_map(|d| d.pool_mode.as_ref()))
+    }
 }
 
 /// A key/value as written in a recognised file, after the ecosystem's key

@@ -232,6 +232,7 @@ mod tests {
             server_idle_timeout: None,
             server_lifetime: None,
             auth_type: None,
+            databases: Vec::new(),
         }
     }
 

@@ -3,9 +3,10 @@
 //! "multi-statement transactions are disallowed" (catalogue CC03 [PGB-CFG][PGB-FEAT]).
 //! A Spring application with JPA, or a HikariCP pool with auto-commit off, runs them.
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::model::{Model, Service};
+use crate::model::{Model, Pooler, Service, Setting};
 use crate::rules::links::{pools, Links};
 use crate::rules::{Category, Inputs, RuleMeta, RuleOptions};
+use crate::source::FileId;
 
 pub static META: RuleMeta = RuleMeta {
     name: "statement-pooling-multi-statement-tx",
@@ -26,18 +27,14 @@ impl crate::rules::Rule for Rule {
     fn check(&self, model: &Model, _options: &RuleOptions, out: &mut Vec<Diagnostic>) {
         let links = Links::new(model);
         for pooler in &model.poolers {
-            let Some(mode) = pooler.pool_mode.as_ref() else {
-                continue;
-            };
-            if mode.get().map(String::as_str) != Some("statement") {
-                continue;
-            }
-            let Some(at) = mode.location() else { continue };
-            for service in links
-                .pooler_clients(pooler)
-                .iter()
-                .filter(|s| runs_transactions(model, s))
-            {
+            for service in links.pooler_clients(pooler) {
+                let Some(mode) = statement_mode(model, service, pooler) else {
+                    continue;
+                };
+                let Some(at) = mode.location() else { continue };
+                if !runs_transactions(model, service) {
+                    continue;
+                }
                 out.push(
                     Diagnostic::new(
                         &META,
@@ -50,12 +47,32 @@ impl crate::rules::Rule for Rule {
                     )
                     .with_label("pool_mode = statement")
                     .with_help("use pool_mode = transaction for this database")
-                    .with_key("pgbouncer.pool_mode")
+                    .with_key(mode.origin.key().unwrap_or("pgbouncer.pool_mode").to_owned())
                     .with_fingerprint(format!("{}:{}", pooler.name, service.name)),
                 );
             }
         }
     }
+}
+
+/// The statement-mode setting one of the service's databases gets through the pooler.
+fn statement_mode<'p>(
+    model: &Model,
+    service: &Service,
+    pooler: &'p Pooler,
+) -> Option<&'p Setting<String>> {
+    let databases: Vec<Option<&str>> = pools(model, service)
+        .map(|p| p.connection.as_ref().and_then(|c| c.database.as_deref()))
+        .collect();
+    let wanted = if databases.is_empty() {
+        vec![None]
+    } else {
+        databases
+    };
+    wanted
+        .into_iter()
+        .filter_map(|database| pooler.mode_for(database))
+        .find(|mode| mode.get().is_some_and(|m| m == "statement"))
 }
 
 fn runs_transactions(model: &Model, service: &Service) -> bool {
@@ -65,9 +82,15 @@ fn runs_transactions(model: &Model, service: &Service) -> bool {
             .and_then(|s| s.get())
             .is_some_and(|v| v == "false")
     });
+    // `auto-commit: false` written in one of the service's own files.
+    let files: Vec<FileId> = pools(model, service)
+        .filter_map(|p| p.anchor.map(|a| a.file))
+        .collect();
     service.jpa.is_some()
         || auto_commit_off
         || model.entries.iter().any(|e| {
-            e.canonical.ends_with("hikari.autocommit") && e.value.as_deref() == Some("false")
+            files.contains(&e.file)
+                && e.canonical.ends_with("hikari.autocommit")
+                && e.value.as_deref() == Some("false")
         })
 }

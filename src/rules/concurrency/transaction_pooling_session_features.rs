@@ -5,7 +5,7 @@
 //! `max_prepared_statements = 0`) hands the next statement to another server session:
 //! `prepared statement "S_1" does not exist`.
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::model::{Ecosystem, Model, Pool, Pooler};
+use crate::model::{Ecosystem, Model, Pool, Pooler, Service};
 use crate::rules::links::{pools, Links};
 use crate::rules::{Category, Inputs, RuleMeta, RuleOptions};
 use crate::source::FileId;
@@ -31,39 +31,42 @@ impl crate::rules::Rule for Rule {
         let links = Links::new(model);
         let tracking = files_tracking_prepared_statements(model);
         for pooler in &model.poolers {
-            let Some(mode) = pooler.pool_mode.as_ref().and_then(|m| m.get()) else {
-                continue;
-            };
-            if mode == "session" || prepared_statements_supported(&tracking, pooler) {
+            if prepared_statements_supported(&tracking, pooler) {
                 continue;
             }
             for service in links.pooler_clients(pooler) {
                 for pool in pools(model, service).filter(|p| prepares_server_side(p)) {
-                    let Some(connection) = &pool.connection else {
-                        continue;
-                    };
-                    let Some(at) = connection.location else {
-                        continue;
-                    };
-                    out.push(
-                        Diagnostic::new(
-                            &META,
-                            Severity::Warning,
-                            at,
-                            format!(
-                                "{}'s pgjdbc URL prepares server-side statements (no prepareThreshold=0) but reaches PostgreSQL through PgBouncer {} in {mode} pooling without max_prepared_statements: the next execution can land on another server session and fail with `prepared statement \"S_1\" does not exist`",
-                                service.name, pooler.name
-                            ),
-                        )
-                        .with_label("no prepareThreshold=0")
-                        .with_related(pooler.pool_mode.as_ref().and_then(|m| m.location()), "pool_mode")
-                        .with_help("add prepareThreshold=0 to the JDBC URL, or set max_prepared_statements (PgBouncer 1.21+) in pgbouncer.ini")
-                        .with_fingerprint(format!("{}:{}", service.name, pooler.name)),
-                    );
+                    out.extend(finding(service, pooler, pool));
                 }
             }
         }
     }
+}
+
+/// The finding for one pool when the mode its database gets is not session pooling.
+fn finding(service: &Service, pooler: &Pooler, pool: &Pool) -> Option<Diagnostic> {
+    let connection = pool.connection.as_ref()?;
+    let mode_setting = pooler.mode_for(connection.database.as_deref())?;
+    let mode = mode_setting.get()?;
+    if mode == "session" {
+        return None;
+    }
+    let at = connection.location?;
+    Some(
+        Diagnostic::new(
+            &META,
+            Severity::Warning,
+            at,
+            format!(
+                "{}'s pgjdbc URL prepares server-side statements (no prepareThreshold=0) but reaches PostgreSQL through PgBouncer {} in {mode} pooling without max_prepared_statements: the next execution can land on another server session and fail with `prepared statement \"S_1\" does not exist`",
+                service.name, pooler.name
+            ),
+        )
+        .with_label("no prepareThreshold=0")
+        .with_related(mode_setting.location(), "pool_mode")
+        .with_help("add prepareThreshold=0 to the JDBC URL, or set max_prepared_statements (PgBouncer 1.21+) in pgbouncer.ini")
+        .with_fingerprint(format!("{}:{}", service.name, pooler.name)),
+    )
 }
 
 /// The PgBouncer files that set `max_prepared_statements` above 0: PgBouncer 1.21+

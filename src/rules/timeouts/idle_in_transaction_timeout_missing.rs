@@ -45,10 +45,8 @@ impl crate::rules::Rule for Rule {
                 continue;
             };
             let transaction_pooler = links.database_poolers(database).iter().find(|p| {
-                p.pool_mode
-                    .as_ref()
-                    .and_then(|m| m.get())
-                    .is_some_and(|m| m == "transaction")
+                p.modes()
+                    .any(|m| m.get().is_some_and(|m| m == "transaction"))
             });
             let (severity, extra) = match transaction_pooler {
                 Some(p) => (Severity::Warning, format!("; behind PgBouncer {} in transaction mode it also pins a server connection", p.name)),

@@ -1,11 +1,14 @@
 //! `pgbouncer-server-conns-exceed-postgres`: PgBouncer's server-side connections plus the
 //! services that connect to the database directly exceed its usable slots (catalogue
-//! TP06 [PGB-CFG][PG-CONN]). The pooler's budget per instance is `max_db_connections`
-//! when set, else `default_pool_size` (one database/user pair: a lower bound).
+//! TP06 [PGB-CFG][PG-CONN]). The pooler's budget per instance is the sum over its
+//! `[databases]` entries of `max_db_connections` when set, else the pool size (one
+//! user per database: a lower bound); every entry is assumed to reach the database the
+//! pooler connects to.
 use super::{fleets, place, steady, usable_slots};
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::ecosystems::pgbouncer::server_budget;
+use crate::ecosystems::pgbouncer::{server_budget, BudgetPart};
 use crate::model::Model;
+use crate::rules::links::Links;
 use crate::rules::{Category, Inputs, RuleMeta, RuleOptions};
 
 pub static META: RuleMeta = RuleMeta {
@@ -31,19 +34,22 @@ impl crate::rules::Rule for Rule {
             .iter()
             .map(|f| (f.database.name.as_str(), f.demand(steady)))
             .collect();
+        let links = Links::new(model);
         for pooler in &model.poolers {
-            let Some(target) = &pooler.connects_to else {
-                continue;
-            };
-            let Some(database) = model.databases.iter().find(|d| &d.name == target) else {
+            let Some(database) = links.pooler_database(pooler) else {
                 continue;
             };
             let Some(slots) = usable_slots(model, database) else {
                 continue;
             };
-            let Some((budget, budget_setting)) = server_budget(pooler) else {
+            let parts = server_budget(pooler);
+            let Some(largest) = parts.iter().max_by_key(|p| p.connections) else {
                 continue;
             };
+            let budget = parts
+                .iter()
+                .map(|p| p.connections)
+                .fold(0i64, i64::saturating_add);
             let instances = pooler
                 .instances
                 .as_ref()
@@ -54,11 +60,11 @@ impl crate::rules::Rule for Rule {
                 .get(database.name.as_str())
                 .copied()
                 .unwrap_or(0);
-            let demand = instances * budget + direct;
+            let demand = instances.saturating_mul(budget).saturating_add(direct);
             if demand <= slots.usable {
                 continue;
             }
-            let Some(at) = budget_setting.location() else {
+            let Some(at) = largest.setting.location() else {
                 continue;
             };
             let instances_place = pooler
@@ -67,29 +73,57 @@ impl crate::rules::Rule for Rule {
                 .map_or("one instance: none declared".to_owned(), |i| {
                     place(model, &i.origin)
                 });
-            out.push(
-                Diagnostic::new(
-                    &META,
-                    Severity::Error,
-                    at,
-                    format!(
-                        "PgBouncer {} can open {demand} server connections to database {} but it accepts {}: {instances} instance(s) ({instances_place}) × {budget} ({}) + {direct} from services connecting directly; {}",
-                        pooler.name,
-                        database.name,
-                        slots.usable,
-                        place(model, &budget_setting.origin),
-                        slots.explanation,
-                    ),
-                )
-                .with_label(format!("{budget} per instance"))
-                .with_related(slots.max_connections, "the database's limit")
-                .with_help(format!(
-                    "set max_db_connections to at most {} per PgBouncer instance, or raise max_connections",
-                    ((slots.usable - direct) / instances).max(0)
-                ))
-                .with_key(budget_setting.origin.key().unwrap_or("pgbouncer.default_pool_size").to_owned())
-                .with_fingerprint(format!("{}:{demand}>{}", pooler.name, slots.usable)),
-            );
+            let mut diagnostic = Diagnostic::new(
+                &META,
+                Severity::Error,
+                at,
+                format!(
+                    "PgBouncer {} can open {demand} server connections to database {} but it accepts {}: {instances} instance(s) ({instances_place}) × {} + {direct} from services connecting directly; {}",
+                    pooler.name,
+                    database.name,
+                    slots.usable,
+                    budget_terms(model, &parts),
+                    slots.explanation,
+                ),
+            )
+            .with_label(format!("{} per instance", largest.connections))
+            .with_related(slots.max_connections, "the database's limit")
+            .with_help(help(&parts, slots.usable.saturating_sub(direct) / instances))
+            .with_key(largest.setting.origin.key().unwrap_or("pgbouncer.default_pool_size").to_owned())
+            .with_fingerprint(format!("{}:{demand}>{}", pooler.name, slots.usable));
+            for part in parts.iter().filter(|p| !std::ptr::eq(*p, largest)) {
+                diagnostic = diagnostic
+                    .with_related(part.setting.location(), "pool of another [databases] entry");
+            }
+            out.push(diagnostic);
         }
+    }
+}
+
+/// `20 (pgbouncer.ini:9)`, or `(20 for app (pgbouncer.ini:2) + 5 for reports (…))`.
+fn budget_terms(model: &Model, parts: &[BudgetPart]) -> String {
+    let term = |p: &BudgetPart| match p.database {
+        Some(name) if parts.len() > 1 => {
+            format!(
+                "{} for {name} ({})",
+                p.connections,
+                place(model, &p.setting.origin)
+            )
+        }
+        _ => format!("{} ({})", p.connections, place(model, &p.setting.origin)),
+    };
+    let terms: Vec<String> = parts.iter().map(term).collect();
+    match terms.as_slice() {
+        [one] => one.clone(),
+        _ => format!("({})", terms.join(" + ")),
+    }
+}
+
+fn help(parts: &[BudgetPart], room: i64) -> String {
+    let room = room.max(0);
+    if parts.len() > 1 {
+        format!("lower pool_size or max_db_connections of the [databases] entries so that together they open at most {room} server connections per PgBouncer instance, or raise max_connections")
+    } else {
+        format!("set max_db_connections to at most {room} per PgBouncer instance, or raise max_connections")
     }
 }
