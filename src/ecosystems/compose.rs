@@ -1,26 +1,21 @@
 //! docker-compose files: every service becomes a [`Service`] with its `deploy.replicas`
 //! (default 1), and a service running the `postgres` image becomes a [`Database`] whose
-//! `max_connections` and `superuser_reserved_connections` come from `-c name=value`
-//! flags in its `command` (string or list form), with spans inside the command, or
-//! PostgreSQL's defaults (100 and 3, rules-catalogue §1.3 [PG-CONN]). Merge keys and
-//! anchors (`<<: *common`) are followed.
-//!
-//! Not read yet: `environment` pool variables, durations in `-c` flags.
+//! parameters (`max_connections`, `superuser_reserved_connections`, the timeouts) come
+//! from `-c name=value` flags in its `command` (string or list form), with spans inside
+//! the command, or PostgreSQL's defaults (rules-catalogue §1.3 [PG-CONN]). Merge keys
+//! and anchors (`<<: *common`) are followed; `environment` feeds Spring pools.
 
 use std::path::Path;
 
+use super::postgres::{self, CommandFlag};
 use super::{file_name, ParsedFile, Reader};
 use crate::model::{
-    Database, Deployment, Ecosystem, Engine, EnvVar, Location, Model, Origin, Service, Setting, Val,
+    Database, Deployment, Ecosystem, EnvVar, Location, Model, Origin, Service, Setting, Val,
 };
 use crate::source::{FileId, SourceMap, Span};
 use crate::syntax::{Document, Format, NodeId};
 
 pub struct Compose;
-
-const POSTGRES_MAX_CONNECTIONS: i64 = 100;
-const POSTGRES_SUPERUSER_RESERVED: i64 = 3;
-const PG_DOC: &str = "https://www.postgresql.org/docs/current/runtime-config-connection.html";
 
 impl Reader for Compose {
     fn ecosystem(&self) -> Ecosystem {
@@ -197,60 +192,23 @@ impl ServiceReader<'_> {
             .doc
             .get(self.node, "image")
             .and_then(|i| self.doc.text(i))?;
-        let base = image.rsplit('/').next().unwrap_or(image);
-        if !(base == "postgres" || base.starts_with("postgres:")) {
+        if !postgres::is_postgres_image(image) {
             return None;
         }
         let name = self.name()?.to_owned();
-        let flags = self.flags();
-        let setting = |flag: &str, default: i64| -> Setting<i64> {
-            match flags.iter().find(|f| f.name == flag) {
-                Some(f) => Setting {
-                    value: match f.value.parse::<i64>() {
-                        Ok(v) => Val::Known(v),
-                        Err(_) => Val::Invalid {
-                            raw: f.value.clone(),
-                            reason: format!("{flag} must be a whole number"),
-                        },
-                    },
-                    origin: Origin::File {
-                        file: self.file,
-                        span: f.value_span,
-                        key: format!("services.{name}.command.{flag}"),
-                        via: None,
-                    },
-                },
-                None => Setting {
-                    value: Val::Known(default),
-                    origin: Origin::Default {
-                        library: "PostgreSQL",
-                        doc: PG_DOC,
-                        anchor: Some(self.location(self.doc.span(self.key))),
-                    },
-                },
-            }
-        };
-        Some(Database {
-            max_connections: setting("max_connections", POSTGRES_MAX_CONNECTIONS),
-            superuser_reserved_connections: Some(setting(
-                "superuser_reserved_connections",
-                POSTGRES_SUPERUSER_RESERVED,
-            )),
+        let prefix = format!("services.{name}.command");
+        let anchor = self.location(self.doc.span(self.key));
+        Some(postgres::database_from_flags(
             name,
-            engine: Engine::Postgres,
-            reserved_connections: None,
-            cores: None,
-            other_clients: None,
-            statement_timeout: None,
-            idle_in_transaction_session_timeout: None,
-            idle_session_timeout: None,
-            wait_timeout: None,
-            declared: false,
-        })
+            self.file,
+            &self.flags(),
+            &prefix,
+            anchor,
+        ))
     }
 
     /// `-c name=value` flags of `command`, with the value's span in the file.
-    fn flags(&self) -> Vec<Flag> {
+    fn flags(&self) -> Vec<CommandFlag> {
         let Some(command) = self.doc.get(self.node, "command") else {
             return Vec::new();
         };
@@ -261,7 +219,7 @@ impl ServiceReader<'_> {
                 .collect(),
             None => self.split_command(command),
         };
-        postgres_flags(&words)
+        postgres::command_flags(&words)
     }
 
     /// Split a string `command` into words with spans, when the raw text equals the
@@ -288,43 +246,4 @@ impl ServiceReader<'_> {
         }
         words
     }
-}
-
-struct Flag {
-    name: String,
-    value: String,
-    value_span: Span,
-}
-
-/// `-c name=value` and `-c`, `name=value` pairs from command words.
-fn postgres_flags(words: &[(String, Span)]) -> Vec<Flag> {
-    let mut flags = Vec::new();
-    let mut iter = words.iter().peekable();
-    while let Some((word, span)) = iter.next() {
-        let setting = match word.strip_prefix("-c") {
-            Some("") => iter.next().cloned(),
-            Some(rest) => Some((rest.to_owned(), Span::new(span.start + 2, span.end))),
-            None => word
-                .strip_prefix("--")
-                .map(|rest| (rest.to_owned(), Span::new(span.start + 2, span.end))),
-        };
-        let Some((setting, setting_span)) = setting else {
-            continue;
-        };
-        let Some((name, value)) = setting.split_once('=') else {
-            continue;
-        };
-        let value_start = setting_span.start + name.len() + 1;
-        let value_span = if setting_span.end - setting_span.start == setting.len() {
-            Span::new(value_start, setting_span.end)
-        } else {
-            setting_span
-        };
-        flags.push(Flag {
-            name: name.replace('-', "_"),
-            value: value.to_owned(),
-            value_span,
-        });
-    }
-    flags
 }

@@ -7,17 +7,22 @@
 //! whose text has `apiVersion` and `kind` are read, and Helm templates (`{{ }}`) are
 //! skipped: they are not YAML before rendering.
 //!
-//! Not read yet (documented in README): container `env` feeding Spring or Rails pools,
-//! ConfigMaps embedding `application.yml` or `postgresql.conf`, postgres `-c` flags in
-//! container args.
+//! Container `env` feeds Spring pools (`SPRING_DATASOURCE_*`); ConfigMaps embedding
+//! `application.yml`, `pgbouncer.ini` or `postgresql.conf` as literal block scalars are
+//! read by those readers with spans into the manifest; a container running the
+//! `postgres` image is a database whose parameters come from `-c name=value` flags in
+//! its `command`/`args` lists. Not read (documented in README): `env` for Rails pools,
+//! `valueFrom`, folded (`>`) ConfigMap scalars.
 
 use std::path::Path;
 use std::time::Duration;
 
-use super::{file_name, spring, ParsedFile, Reader};
+use super::{file_name, postgres, spring, ParsedFile, Reader};
 use crate::capacity::{self, IntOrPercent};
-use crate::model::{Deployment, Ecosystem, EnvVar, Location, Model, Origin, Service, Setting, Val};
-use crate::source::{FileId, SourceMap};
+use crate::model::{
+    Database, Deployment, Ecosystem, EnvVar, Location, Model, Origin, Service, Setting, Val,
+};
+use crate::source::{FileId, SourceMap, Span};
 use crate::syntax::{Document, Format, NodeId};
 
 pub struct Kubernetes;
@@ -54,6 +59,7 @@ impl Reader for Kubernetes {
                 };
                 match reader.text(&["kind"]) {
                     Some("Deployment" | "StatefulSet") => {
+                        model.databases.extend(reader.postgres_database(sources));
                         if let Some(service) = reader.workload() {
                             let env = reader.environment(sources);
                             let mut from_env = spring::model_from_environment(&service.name, &env);
@@ -350,6 +356,48 @@ impl ObjectReader<'_> {
             .collect()
     }
 
+    /// A container running the `postgres` image: a database named after the workload,
+    /// with the `-c name=value` flags of its `command` and `args` (list form).
+    fn postgres_database(&self, sources: &SourceMap) -> Option<Database> {
+        let text = sources.get(self.file).map_or("", |f| &f.text);
+        let containers = self.node(&["spec", "template", "spec", "containers"])?;
+        let container = self.doc.seq(containers)?.iter().copied().find(|c| {
+            self.doc
+                .get(*c, "image")
+                .and_then(|i| self.doc.text(i))
+                .is_some_and(postgres::is_postgres_image)
+        })?;
+        let words: Vec<(String, Span)> = ["command", "args"]
+            .iter()
+            .filter_map(|field| self.doc.get(container, field))
+            .filter_map(|list| self.doc.seq(list))
+            .flatten()
+            .filter_map(|item| {
+                let word = self.doc.text(*item)?;
+                Some((
+                    word.to_owned(),
+                    inner_span(text, self.doc.span(*item), word),
+                ))
+            })
+            .collect();
+        let name_node = self.node(&["metadata", "name"])?;
+        let name = self.qualified(self.doc.text(name_node)?);
+        let container_name = self
+            .doc
+            .get(container, "name")
+            .and_then(|n| self.doc.text(n))
+            .unwrap_or("postgres");
+        let prefix = format!("spec.template.spec.containers.{container_name}.args");
+        let flags = postgres::command_flags(&words);
+        Some(postgres::database_from_flags(
+            name,
+            self.file,
+            &flags,
+            &prefix,
+            self.location(name_node),
+        ))
+    }
+
     fn autoscaler(&self) -> Option<Autoscaler> {
         Some(Autoscaler {
             target_kind: self.text(&["spec", "scaleTargetRef", "kind"])?.to_owned(),
@@ -456,5 +504,23 @@ mod tests {
         assert!(!Kubernetes.accepts("apiVersion: v1\nkind: Service\nname: {{ .Values.name }}\n"));
         assert!(!Kubernetes.accepts("jobs:\n  build:\n    runs-on: ubuntu-latest\n"));
         assert!(Kubernetes.accepts(DEPLOYMENT));
+    }
+
+    #[test]
+    fn postgres_container_flags_become_a_database_with_spans() {
+        let text = "apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: db\n  namespace: data\nspec:\n  template:\n    spec:\n      containers:\n        - name: postgres\n          image: postgres:16\n          args: [\"-c\", \"max_connections=300\", \"-c\", \"statement_timeout=30s\"]\n";
+        let model = read(text);
+        let db = &model.databases[0];
+        assert_eq!(db.name, "data/db");
+        assert_eq!(db.max_connections.get(), Some(&300));
+        let at = db.max_connections.location().unwrap().span;
+        assert_eq!(&text[at.start..at.end], "300");
+        let timeout = db.statement_timeout.as_ref().unwrap();
+        assert_eq!(timeout.get(), Some(&Duration::from_secs(30)));
+        assert_eq!(
+            db.superuser_reserved_connections.as_ref().unwrap().get(),
+            Some(&3)
+        );
+        assert!(read(DEPLOYMENT).databases.is_empty());
     }
 }

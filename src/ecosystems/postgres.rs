@@ -4,21 +4,24 @@
 //! (milliseconds for the timeouts read here). Defaults: rules-catalogue §1.3 [PG-CONN]
 //! [PG-CLIENT]. The database is named after the file's directory.
 //!
-//! `include`, `include_if_exists` and `include_dir` are recorded by the syntax layer but
-//! not followed yet.
+//! `include`, `include_if_exists` and `include_dir` are followed by the engine (see
+//! `crate::includes`). The same parameters given as `-c name=value` flags on a postgres
+//! command line (compose `command:`, Kubernetes container `command:`/`args:`) are read by
+//! [`command_flags`] and [`database_from_pairs`], with spans into that file.
 
 use std::path::Path;
 
 use super::ini_settings::{count, duration, pairs_with_includes, Pair, SettingBuilder};
 use super::{file_name, ParsedFile, Reader};
-use crate::model::{ConfigEntry, Database, Ecosystem, Engine, Model, Setting};
-use crate::source::SourceMap;
+use crate::model::{ConfigEntry, Database, Ecosystem, Engine, Location, Model, Setting};
+use crate::source::{FileId, SourceMap, Span};
 use crate::syntax::ini::Dialect;
 use crate::syntax::Format;
 
 pub struct Postgres;
 
-const DOC: &str = "https://www.postgresql.org/docs/current/runtime-config-connection.html";
+pub(crate) const DOC: &str =
+    "https://www.postgresql.org/docs/current/runtime-config-connection.html";
 /// `max_connections` default [PG-CONN].
 const MAX_CONNECTIONS: i64 = 100;
 /// `superuser_reserved_connections` default [PG-CONN].
@@ -64,11 +67,6 @@ fn read_file(file: &ParsedFile, files: &[&ParsedFile], model: &mut Model) {
     for pair in &all {
         model.entries.push(entry(file, pair));
     }
-    // The last occurrence of a (case-insensitive) name wins.
-    let last = |name: &str| all.iter().rev().find(|p| p.key.eq_ignore_ascii_case(name));
-    let int = |name: &str| last(name).map(|p| settings.parsed(p, count));
-    let millis =
-        |name: &str| last(name).map(|p| settings.parsed(p, |t| duration(t, 1.0, TIME_UNITS)));
     let name = file
         .path
         .parent()
@@ -76,7 +74,28 @@ fn read_file(file: &ParsedFile, files: &[&ParsedFile], model: &mut Model) {
         .and_then(|n| n.to_str())
         .unwrap_or("postgres")
         .to_owned();
-    model.databases.push(Database {
+    let database = database_from_pairs(name, &all, |p| p.key.as_str(), &settings);
+    model.databases.push(database);
+}
+
+/// A PostgreSQL server from its parameters: `param_of` gives each pair's parameter
+/// name; the last occurrence of a (case-insensitive) name wins; absent parameters get
+/// PostgreSQL's defaults.
+pub(crate) fn database_from_pairs<'a>(
+    name: String,
+    all: &'a [Pair],
+    param_of: impl Fn(&'a Pair) -> &'a str,
+    settings: &SettingBuilder,
+) -> Database {
+    let last = |wanted: &str| {
+        all.iter()
+            .rev()
+            .find(|p| param_of(p).eq_ignore_ascii_case(wanted))
+    };
+    let int = |name: &str| last(name).map(|p| settings.parsed(p, count));
+    let millis =
+        |name: &str| last(name).map(|p| settings.parsed(p, |t| duration(t, 1.0, TIME_UNITS)));
+    Database {
         name,
         engine: Engine::Postgres,
         max_connections: int("max_connections")
@@ -94,7 +113,88 @@ fn read_file(file: &ParsedFile, files: &[&ParsedFile], model: &mut Model) {
         idle_session_timeout: millis("idle_session_timeout").or_else(|| Some(zero(&settings))),
         wait_timeout: None,
         declared: false,
-    });
+    }
+}
+
+/// True for the official image and its tags (`postgres`, `postgres:16`, `library/postgres`).
+pub(crate) fn is_postgres_image(image: &str) -> bool {
+    let base = image.rsplit('/').next().unwrap_or(image);
+    base == "postgres" || base.starts_with("postgres:") || base.starts_with("postgres@")
+}
+
+/// A `-c name=value` (or `--name=value`) flag of a postgres command line.
+pub(crate) struct CommandFlag {
+    pub name: String,
+    pub value: String,
+    pub value_span: Span,
+}
+
+/// The `-c name=value`, `-c` `name=value` and `--name=value` flags among command words
+/// (each with its span). A value's span is exact when the word's span covers exactly
+/// its text, else the whole word.
+pub(crate) fn command_flags(words: &[(String, Span)]) -> Vec<CommandFlag> {
+    let mut flags = Vec::new();
+    let mut iter = words.iter().peekable();
+    while let Some((word, span)) = iter.next() {
+        let setting = match word.strip_prefix("-c") {
+            Some("") => iter.next().cloned(),
+            Some(rest) => Some((rest.to_owned(), Span::new(span.start + 2, span.end))),
+            None => word
+                .strip_prefix("--")
+                .map(|rest| (rest.to_owned(), Span::new(span.start + 2, span.end))),
+        };
+        let Some((setting, setting_span)) = setting else {
+            continue;
+        };
+        let Some((name, value)) = setting.split_once('=') else {
+            continue;
+        };
+        let value_start = setting_span.start + name.len() + 1;
+        let value_span = if setting_span.end - setting_span.start == setting.len() {
+            Span::new(value_start, setting_span.end)
+        } else {
+            setting_span
+        };
+        flags.push(CommandFlag {
+            name: name.replace('-', "_"),
+            value: value.to_owned(),
+            value_span,
+        });
+    }
+    flags
+}
+
+/// A database from command-line flags: each flag becomes a pair keyed
+/// `<key_prefix>.<name>`; `anchor` is where absent parameters point.
+pub(crate) fn database_from_flags(
+    name: String,
+    file: FileId,
+    flags: &[CommandFlag],
+    key_prefix: &str,
+    anchor: Location,
+) -> Database {
+    let pairs: Vec<Pair> = flags
+        .iter()
+        .map(|flag| Pair {
+            file,
+            section: None,
+            key: format!("{key_prefix}.{}", flag.name),
+            key_span: flag.value_span,
+            value: flag.value.clone(),
+            value_span: flag.value_span,
+        })
+        .collect();
+    let settings = SettingBuilder {
+        library: "PostgreSQL",
+        doc_url: DOC,
+        anchor: Some(anchor),
+    };
+    database_from_pairs(name, &pairs, flag_name, &settings)
+}
+
+/// `services.db.command.max_connections` → `max_connections`.
+fn flag_name(pair: &Pair) -> &str {
+    pair.key.rsplit('.').next().unwrap_or("")
 }
 
 /// The timeouts read here default to 0 (disabled) [PG-CLIENT].
