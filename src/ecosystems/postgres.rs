@@ -107,10 +107,10 @@ pub(crate) fn database_from_pairs<'a>(
         reserved_connections: int("reserved_connections"),
         cores: None,
         other_clients: None,
-        statement_timeout: millis("statement_timeout").or_else(|| Some(zero(&settings))),
+        statement_timeout: millis("statement_timeout").or_else(|| Some(zero(settings))),
         idle_in_transaction_session_timeout: millis("idle_in_transaction_session_timeout")
-            .or_else(|| Some(zero(&settings))),
-        idle_session_timeout: millis("idle_session_timeout").or_else(|| Some(zero(&settings))),
+            .or_else(|| Some(zero(settings))),
+        idle_session_timeout: millis("idle_session_timeout").or_else(|| Some(zero(settings))),
         wait_timeout: None,
         declared: false,
     }
