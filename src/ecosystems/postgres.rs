@@ -64,8 +64,8 @@ fn read_file(file: &ParsedFile, files: &[&ParsedFile], model: &mut Model) {
         doc_url: DOC,
         anchor,
     };
-    for pair in &all {
-        model.entries.push(entry(file, pair));
+    for (index, pair) in all.iter().enumerate() {
+        model.entries.push(entry(file, pair, index));
     }
     let name = file
         .path
@@ -202,7 +202,9 @@ fn zero(settings: &SettingBuilder) -> Setting<std::time::Duration> {
     settings.default(std::time::Duration::ZERO)
 }
 
-fn entry(file: &ParsedFile, pair: &Pair) -> ConfigEntry {
+/// An entry scoped to the configuration it belongs to (the file read first, with its
+/// includes), ordered as PostgreSQL reads it: the last occurrence wins.
+fn entry(file: &ParsedFile, pair: &Pair, index: usize) -> ConfigEntry {
     ConfigEntry {
         ecosystem: Ecosystem::Postgres,
         file: pair.file,
@@ -213,8 +215,8 @@ fn entry(file: &ParsedFile, pair: &Pair) -> ConfigEntry {
         value_span: pair.value_span,
         profile: None,
         via: None,
-        scope: crate::source::display_path(file.path.parent().unwrap_or(Path::new("."))),
-        precedence: 0,
+        scope: crate::source::display_path(&file.path),
+        precedence: index as u64,
     }
 }
 

@@ -1,8 +1,11 @@
-//! `duplicate-key-across-forms`: The same Spring property is set in several forms or files with different values.
+//! `duplicate-key-across-forms`: The same Spring property or PostgreSQL parameter is set more than once with different values.
 //!
 //! Relaxed binding maps `maximum-pool-size`, `maximumPoolSize` and `maximum_pool_size`
 //! (and the same key in `application.yml` and `application.properties`) to one property
 //! [SB-RELAXED]; when they disagree, reviewers see one value and production runs another.
+//! PostgreSQL parameter names are case-insensitive and the last occurrence in
+//! `postgresql.conf` and its includes wins (rules-catalogue §1.3): the earlier one is
+//! reported.
 use std::collections::BTreeMap;
 
 use crate::diagnostic::{Diagnostic, Severity};
@@ -14,7 +17,7 @@ pub static META: RuleMeta = RuleMeta {
     category: Category::Hygiene,
     default_severity: Severity::Warning,
     inputs: Inputs::ConfigOnly,
-    summary: "The same Spring property is set in several forms or files with different values.",
+    summary: "The same Spring property or PostgreSQL parameter is set more than once with different values.",
     options: &[],
 };
 
@@ -26,21 +29,24 @@ impl crate::rules::Rule for Rule {
     }
 
     fn check(&self, model: &Model, _options: &RuleOptions, out: &mut Vec<Diagnostic>) {
-        let mut groups: BTreeMap<(&str, Option<&str>, &str), Vec<&ConfigEntry>> = BTreeMap::new();
-        for entry in model
-            .entries
-            .iter()
-            .filter(|e| e.ecosystem == Ecosystem::Spring)
-        {
+        type Group<'m> = (&'static str, &'m str, Option<&'m str>, &'m str);
+        let mut groups: BTreeMap<Group, Vec<&ConfigEntry>> = BTreeMap::new();
+        for entry in &model.entries {
+            let runner = match entry.ecosystem {
+                Ecosystem::Spring => "Spring Boot",
+                Ecosystem::Postgres => "PostgreSQL",
+                _ => continue,
+            };
             let key = (
+                runner,
                 entry.scope.as_str(),
                 entry.profile.as_deref(),
                 entry.canonical.as_str(),
             );
             groups.entry(key).or_default().push(entry);
         }
-        for entries in groups.values().filter(|g| g.len() > 1) {
-            report_group(model, entries, out);
+        for ((runner, ..), entries) in groups.iter().filter(|(_, g)| g.len() > 1) {
+            report_group(model, runner, entries, out);
         }
     }
 }
@@ -64,7 +70,7 @@ fn is_secret(model: &Model, entry: &ConfigEntry) -> bool {
         .any(|s| s.location.file == entry.file && entry.value_span.contains(s.location.span))
 }
 
-fn report_group(model: &Model, entries: &[&ConfigEntry], out: &mut Vec<Diagnostic>) {
+fn report_group(model: &Model, runner: &str, entries: &[&ConfigEntry], out: &mut Vec<Diagnostic>) {
     let Some(winner) = entries.iter().max_by_key(|e| e.precedence) else {
         return;
     };
@@ -83,9 +89,14 @@ fn report_group(model: &Model, entries: &[&ConfigEntry], out: &mut Vec<Diagnosti
             format!("again as `{}`", winner.key)
         };
         let message = format!(
-            "{} is set {form} with a different value{values}; Spring Boot uses the other one, so this line does not say what runs",
+            "{} is set {form} with a different value{values}; {runner} uses the other one, so this line does not say what runs",
             loser.key
         );
+        let help = if runner == "PostgreSQL" {
+            "keep one setting of each parameter: PostgreSQL uses the last one it reads, so delete the overridden line"
+        } else {
+            "keep one setting of this property per application and profile, in one form"
+        };
         out.push(
             Diagnostic::new(
                 &META,
@@ -95,7 +106,7 @@ fn report_group(model: &Model, entries: &[&ConfigEntry], out: &mut Vec<Diagnosti
             )
             .with_label("overridden")
             .with_related(Some(location(winner, winner.value_span)), "this value wins")
-            .with_help("keep one setting of this property per application and profile, in one form")
+            .with_help(help)
             .with_key(loser.key.clone()),
         );
     }
