@@ -150,6 +150,9 @@ pub struct CheckArgs {
     /// Files larger than this many bytes are refused with a parse-error.
     #[arg(long, value_name = "BYTES", default_value_t = engine::DEFAULT_MAX_FILE_SIZE)]
     pub max_file_size: u64,
+    /// Report at most this many findings per file, the most severe first (0: no limit).
+    #[arg(long, value_name = "N", default_value_t = engine::DEFAULT_MAX_DIAGNOSTICS_PER_FILE)]
+    pub max_diagnostics_per_file: usize,
 }
 
 /// One `--format` value.
@@ -328,6 +331,7 @@ fn run_check(args: &CheckArgs) -> ExitCode {
     if let Err(message) = handle_baseline(args, &request, &mut report) {
         return usage_error(&message);
     }
+    engine::cap_per_file(&mut report, args.max_diagnostics_per_file);
     for note in &report.notes {
         eprintln!("poollint: {note}");
     }

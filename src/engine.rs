@@ -23,6 +23,9 @@ use crate::walk;
 /// small; a huge file is data, a mistake or an attack).
 pub const DEFAULT_MAX_FILE_SIZE: u64 = 10 * 1024 * 1024;
 
+/// Findings reported per file at most by default (`--max-diagnostics-per-file`).
+pub const DEFAULT_MAX_DIAGNOSTICS_PER_FILE: usize = 100;
+
 /// What to check and how.
 #[derive(Debug, Clone)]
 pub struct CheckRequest {
@@ -599,6 +602,39 @@ fn replace_whole(text: &str, secret: &str) -> String {
     }
     out.push_str(rest);
     out
+}
+
+/// Keep at most `max` findings per file (0: no limit): the most severe, earliest first,
+/// in their reported order, with a note saying how many were left out. A generated or
+/// hostile file cannot flood a CI log, and the exit code is kept (the most severe stay).
+pub fn cap_per_file(report: &mut Report, max: usize) {
+    if max == 0 {
+        return;
+    }
+    let mut by_file: BTreeMap<source::FileId, Vec<usize>> = BTreeMap::new();
+    for (index, d) in report.diagnostics.iter().enumerate() {
+        by_file.entry(d.primary.file).or_default().push(index);
+    }
+    let mut dropped = vec![false; report.diagnostics.len()];
+    for (file, mut indices) in by_file.into_iter().filter(|(_, i)| i.len() > max) {
+        let severity = |i: &usize| report.diagnostics.get(*i).map(|d| d.severity);
+        // Stable sort: equal severities keep their position order.
+        indices.sort_by_key(|i| std::cmp::Reverse(severity(i)));
+        for &i in indices.iter().skip(max) {
+            if let Some(slot) = dropped.get_mut(i) {
+                *slot = true;
+            }
+        }
+        report.notes.push(format!(
+            "{}: {} more findings not shown (at most {max} per file; see --max-diagnostics-per-file)",
+            report.sources.display(file),
+            indices.len() - max
+        ));
+    }
+    let mut flags = dropped.into_iter();
+    report
+        .diagnostics
+        .retain(|_| !flags.next().unwrap_or(false));
 }
 
 /// Deterministic order (path, position, rule, message); one diagnostic per rule and

@@ -845,3 +845,44 @@ fn compose_environment_configures_the_spring_pool_in_both_forms() {
             "docker-compose.yml:9:46: error[hikari-max-lifetime-below-minimum]",
         ));
 }
+
+#[test]
+fn findings_per_file_are_capped_most_severe_first() {
+    let dir = tempfile::tempdir().unwrap();
+    // 150 unknown HikariCP keys (warnings) and one pool size HikariCP refuses (error),
+    // written last so that only severity-first capping keeps it.
+    let mut yaml = String::from("spring:\n  datasource:\n    hikari:\n");
+    for i in 0..150 {
+        yaml.push_str(&format!("      unknown-key-{i}: 1\n"));
+    }
+    yaml.push_str("      maximum-pool-size: 0\n");
+    std::fs::write(dir.path().join("application.yml"), yaml).unwrap();
+    let count = |args: &[&str]| {
+        let output = poollint()
+            .args(["check", "-f", "json"])
+            .arg(dir.path())
+            .args(args)
+            .output()
+            .unwrap();
+        assert_eq!(
+            output.status.code(),
+            Some(1),
+            "the error keeps the exit code"
+        );
+        let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+        let diagnostics = json["diagnostics"].as_array().unwrap().clone();
+        (diagnostics, String::from_utf8(output.stderr).unwrap())
+    };
+    let (capped, stderr) = count(&[]);
+    assert_eq!(capped.len(), 100);
+    assert!(capped.iter().any(|d| d["severity"] == "error"));
+    assert!(
+        stderr.contains("more findings not shown (at most 100 per file"),
+        "{stderr}"
+    );
+    let (ten, _) = count(&["--max-diagnostics-per-file", "10"]);
+    assert_eq!(ten.len(), 10);
+    let (all, stderr) = count(&["--max-diagnostics-per-file", "0"]);
+    assert!(all.len() > 150, "{}", all.len());
+    assert!(!stderr.contains("not shown"));
+}
