@@ -272,8 +272,61 @@ fn merge_service(
         .unwrap_or_default();
     let mut merged = combine(&declared.name.value, from_config, from_deployment.as_ref());
     overlay_environment(model, &mut merged, &environment_pools);
+    substitute_environment(model, &mut merged);
     apply_declared(&mut merged, declared, manifest);
     merged
+}
+
+/// Settings read through an environment variable (`pool: <%= ENV.fetch("DB_POOL") { 5 } %>`,
+/// `threads ENV.fetch("RAILS_MAX_THREADS")`, `workers ENV.fetch("WEB_CONCURRENCY")`)
+/// take the value the service's deployment sets for that variable, with the variable's
+/// place as origin. Pools are copied first: another service may share the config file.
+fn substitute_environment(model: &mut Model, service: &mut Service) {
+    let environment = match &service.deployment {
+        Some(d) if !d.environment.is_empty() => d.environment.clone(),
+        _ => return,
+    };
+    for index in service.pools.iter_mut() {
+        let Some(pool) = model.pools.get(*index) else {
+            continue;
+        };
+        let mut copy = pool.clone();
+        let changed = from_environment(&mut copy.max, &environment)
+            | from_environment(&mut copy.min, &environment);
+        if changed {
+            *index = model.pools.len();
+            model.pools.push(copy);
+        }
+    }
+    for setting in [service.threads.as_mut(), service.processes.as_mut()]
+        .into_iter()
+        .flatten()
+    {
+        from_environment(setting, &environment);
+    }
+}
+
+/// Replace `setting` by the whole-number value of the variable it was read through.
+fn from_environment(setting: &mut Setting<i64>, environment: &[crate::model::EnvVar]) -> bool {
+    let Origin::File { via: Some(var), .. } = &setting.origin else {
+        return false;
+    };
+    let Some(env) = environment.iter().rev().find(|e| &e.name == var) else {
+        return false;
+    };
+    let Ok(value) = env.value.trim().parse::<i64>() else {
+        return false;
+    };
+    *setting = Setting {
+        value: Val::Known(value),
+        origin: Origin::File {
+            file: env.value_location.file,
+            span: env.value_location.span,
+            key: format!("env.{}", env.name),
+            via: None,
+        },
+    };
+    true
 }
 
 /// A pool built from the deployment's environment (`SPRING_DATASOURCE_HIKARI_…`) is the

@@ -886,3 +886,60 @@ fn findings_per_file_are_capped_most_severe_first() {
     assert!(all.len() > 150, "{}", all.len());
     assert!(!stderr.contains("not shown"));
 }
+
+#[test]
+fn deployment_environment_replaces_erb_defaults_of_the_service() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::create_dir_all(root.join("app/config")).unwrap();
+    std::fs::create_dir_all(root.join("k8s")).unwrap();
+    std::fs::write(
+        root.join("app/config/database.yml"),
+        "production:\n  adapter: postgresql\n  pool: <%= ENV.fetch(\"DB_POOL\") { 10 } %>\n",
+    )
+    .unwrap();
+    std::fs::write(
+        root.join("app/config/puma.rb"),
+        "threads ENV.fetch(\"RAILS_MAX_THREADS\") { 10 }, ENV.fetch(\"RAILS_MAX_THREADS\") { 10 }\n",
+    )
+    .unwrap();
+    std::fs::write(
+        root.join("k8s/web.yaml"),
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 2\n  template:\n    spec:\n      containers:\n        - name: web\n          env:\n            - name: DB_POOL\n              value: \"4\"\n            - name: RAILS_MAX_THREADS\n              value: \"16\"\n",
+    )
+    .unwrap();
+    std::fs::write(
+        root.join("poollint.toml"),
+        "[[service]]\nname = \"web\"\nconfig = [\"app/config/database.yml\", \"app/config/puma.rb\"]\ndeployment = \"k8s/web.yaml\"\n",
+    )
+    .unwrap();
+    let output = poollint()
+        .current_dir(root)
+        .args([
+            "check",
+            ".",
+            "-f",
+            "json",
+            "--select",
+            "pool-smaller-than-thread-concurrency",
+        ])
+        .output()
+        .unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let diagnostics = json["diagnostics"].as_array().unwrap();
+    assert_eq!(diagnostics.len(), 1, "{json:#}");
+    let finding = &diagnostics[0];
+    let message = finding["message"].as_str().unwrap();
+    // Both values come from the deployment, not from the ERB defaults (10 and 10).
+    assert!(
+        message.contains("allows 4 connections (k8s/web.yaml:"),
+        "{message}"
+    );
+    assert!(
+        message.contains("runs 16 threads (k8s/web.yaml:"),
+        "{message}"
+    );
+    assert_eq!(finding["severity"], "error");
+    assert_eq!(finding["path"], "k8s/web.yaml");
+    assert_eq!(finding["key"], "env.DB_POOL");
+}

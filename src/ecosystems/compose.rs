@@ -54,6 +54,10 @@ impl Reader for Compose {
                     from_env.secrets.extend(super::password_secrets(&env));
                     from_env.services.push(Service {
                         pools: (0..from_env.pools.len()).collect(),
+                        deployment: service.deployment.clone().map(|d| Deployment {
+                            environment: env,
+                            ..d
+                        }),
                         ..service
                     });
                     model.extend(from_env);

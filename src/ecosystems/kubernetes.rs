@@ -66,6 +66,10 @@ impl Reader for Kubernetes {
                             from_env.secrets.extend(super::password_secrets(&env));
                             from_env.services.push(Service {
                                 pools: (0..from_env.pools.len()).collect(),
+                                deployment: service.deployment.clone().map(|d| Deployment {
+                                    environment: env,
+                                    ..d
+                                }),
                                 ..service
                             });
                             model.extend(from_env);
@@ -192,6 +196,7 @@ impl ObjectReader<'_> {
             liveness_probe: self.probe("livenessProbe"),
             readiness_probe: self.probe("readinessProbe"),
             location: Some(self.location(name_node)),
+            environment: Vec::new(),
         };
         Some(Service {
             name: self.qualified(&name),

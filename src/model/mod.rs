@@ -268,6 +268,9 @@ pub struct Deployment {
     pub liveness_probe: Option<Setting<String>>,
     pub readiness_probe: Option<Setting<String>>,
     pub location: Option<Location>,
+    /// Literal environment variables of the process (`DB_POOL`, `RAILS_MAX_THREADS`…):
+    /// they replace the defaults of settings read through them (`ENV.fetch("DB_POOL")`).
+    pub environment: Vec<EnvVar>,
 }
 
 /// An environment variable set for a process (a Kubernetes container's `env`, a compose
