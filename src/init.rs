@@ -84,10 +84,11 @@ pub fn manifest_text(root: &Path, model: &Model, sources: &SourceMap) -> String 
         }
     }
     let deployments = deployment_files(model, &relative);
+    // Workloads count as services when their environment configures a pool.
     for service in model
         .services
         .iter()
-        .filter(|s| s.ecosystem != Ecosystem::Kubernetes && s.ecosystem != Ecosystem::Compose)
+        .filter(|s| !is_workload(s) || !s.pools.is_empty())
     {
         write_service(&mut out, model, service, &relative, &targets, &deployments);
     }
@@ -113,18 +114,32 @@ fn write_service(
         return;
     }
     let name = service_name(&service.name);
-    let list: Vec<String> = files.iter().map(|f| quote(f)).collect();
-    let _ = write!(
-        out,
-        "\n[[service]]\nname = {}\nconfig = [{}]\n",
-        quote(&name),
-        list.join(", ")
-    );
-    let candidates: Vec<&(String, String)> = deployments
-        .iter()
-        .filter(|(n, _)| name.contains(n.as_str()) || n.contains(name.as_str()))
-        .collect();
-    match candidates.as_slice() {
+    let _ = write!(out, "\n[[service]]\nname = {}\n", quote(&name));
+    let own_file = service
+        .deployment
+        .as_ref()
+        .and_then(|d| d.location)
+        .and_then(|l| relative(l.file));
+    let candidates: Vec<&(String, String)> = match own_file {
+        // A workload configured by its environment is its own deployment.
+        Some(_) if is_workload(service) => Vec::new(),
+        _ => {
+            let list: Vec<String> = files.iter().map(|f| quote(f)).collect();
+            let _ = writeln!(out, "config = [{}]", list.join(", "));
+            deployments
+                .iter()
+                .filter(|(n, _)| name.contains(n.as_str()) || n.contains(name.as_str()))
+                .collect()
+        }
+    };
+    if let (Some(path), true) = (&own_file, is_workload(service)) {
+        let _ = writeln!(
+            out,
+            "deployment = {}   # its environment configures the pool",
+            quote(path)
+        );
+    } else {
+        match candidates.as_slice() {
         [(deployment, path)] => {
             let _ = writeln!(
                 out,
@@ -135,6 +150,7 @@ fn write_service(
         _ => out.push_str(
             "instances = 1                  # TODO: replicas (or deployment = \"k8s/app.yaml\")\n",
         ),
+        }
     }
     match targets {
         [only] => {
@@ -161,6 +177,14 @@ fn write_service(
     );
 }
 
+/// A Kubernetes or compose workload (as opposed to an application's config files).
+fn is_workload(service: &Service) -> bool {
+    matches!(
+        service.ecosystem,
+        Ecosystem::Kubernetes | Ecosystem::Compose
+    )
+}
+
 /// A service's name from its application directory: `orders/src/main/resources` is
 /// `orders` (the Maven/Gradle layout), anything else its last directory.
 fn service_name(scope: &str) -> String {
@@ -183,7 +207,7 @@ fn deployment_files(
     model
         .services
         .iter()
-        .filter(|s| matches!(s.ecosystem, Ecosystem::Kubernetes | Ecosystem::Compose))
+        .filter(|s| is_workload(s))
         .filter_map(|s| {
             let file = s.deployment.as_ref()?.location?.file;
             let name = s.name.rsplit('/').next().unwrap_or(&s.name).to_owned();

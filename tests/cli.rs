@@ -943,3 +943,33 @@ fn deployment_environment_replaces_erb_defaults_of_the_service() {
     assert_eq!(finding["path"], "k8s/web.yaml");
     assert_eq!(finding["key"], "env.DB_POOL");
 }
+
+#[test]
+fn kubernetes_topology_is_inferred_without_a_manifest_and_init_writes_it() {
+    let fixture = "tests/fixtures/k8s-inferred";
+    poollint()
+        .args(["check", "-f", "concise", fixture])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains(
+            "error[autoscale-max-exceeds-db-slots] at the autoscaler's maximum the fleet can open 180 connections to database db but it accepts 97",
+        ))
+        .stdout(predicate::str::contains(
+            "[connects-to inferred: the only database, defined next to the service's files]",
+        ))
+        .stdout(predicate::str::contains("max_connections 100 (tests/fixtures/k8s-inferred/deploy/db.yaml:12)"));
+    let manifest = poollint()
+        .args(["init", "--stdout", fixture])
+        .assert()
+        .code(0)
+        .get_output()
+        .stdout
+        .clone();
+    let manifest = String::from_utf8(manifest).unwrap();
+    assert!(manifest.contains("config = \"deploy/db.yaml\""), "{manifest}");
+    assert!(
+        manifest.contains("[[service]]\nname = \"web\"\ndeployment = \"deploy/web.yaml\""),
+        "{manifest}"
+    );
+    assert!(manifest.contains("connects-to = \"db\""), "{manifest}");
+}

@@ -12,9 +12,16 @@ pub fn parse_and_check_spans(format: Format, text: &str) {
         .into_iter()
         .chain(doc.comments.iter().map(|c| c.span))
         .chain(doc.errors.iter().map(|e| e.span))
-        .chain(doc.directives.iter().flat_map(|d| [d.name_span, d.argument_span]));
+        .chain(
+            doc.directives
+                .iter()
+                .flat_map(|d| [d.name_span, d.argument_span]),
+        );
     for span in spans {
-        assert!(span.start <= span.end && span.end <= text.len(), "{format:?}: {span:?}");
+        assert!(
+            span.start <= span.end && span.end <= text.len(),
+            "{format:?}: {span:?}"
+        );
         assert!(
             text.is_char_boundary(span.start) && text.is_char_boundary(span.end),
             "{format:?}: {span:?} not on char boundaries"
@@ -46,9 +53,16 @@ pub fn check_one_file(choice: u8, text: &str) {
     let mut request = CheckRequest::new(Vec::new());
     request.stdin = Some((name.into(), text.to_owned()));
     let report = engine::check(&request);
-    assert!(report.internal_errors.is_empty(), "{:?}", report.internal_errors);
+    assert!(
+        report.internal_errors.is_empty(),
+        "{:?}",
+        report.internal_errors
+    );
     for d in &report.diagnostics {
-        let file = report.sources.get(d.primary.file).expect("the finding's file");
+        let file = report
+            .sources
+            .get(d.primary.file)
+            .expect("the finding's file");
         assert!(d.primary.span.end <= file.text.len());
     }
     let ctx = RenderContext {

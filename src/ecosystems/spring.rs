@@ -970,12 +970,35 @@ fn environment_key(name: &str) -> Option<Vec<String>> {
     if !name.starts_with("SPRING_") {
         return None;
     }
-    Some(
-        name.split('_')
-            .filter(|p| !p.is_empty())
-            .map(str::to_ascii_lowercase)
-            .collect(),
-    )
+    let mut parts: Vec<String> = name
+        .split('_')
+        .filter(|p| !p.is_empty())
+        .map(str::to_ascii_lowercase)
+        .collect();
+    join_legacy_hikari_property(&mut parts);
+    Some(parts)
+}
+
+/// Spring Boot also binds the legacy form, where each `-` of a property became `_`:
+/// `SPRING_DATASOURCE_HIKARI_MAXIMUM_POOL_SIZE` is `maximum-pool-size` [SB-ENVMAP].
+/// The longest run of words after `hikari` that names a HikariCP property is one key.
+fn join_legacy_hikari_property(parts: &mut Vec<String>) {
+    const PREFIX: [&str; 3] = ["spring", "datasource", "hikari"];
+    if parts.len() < 5 || !parts.iter().zip(PREFIX).all(|(p, q)| p == q) {
+        return;
+    }
+    let rest = parts.split_off(PREFIX.len());
+    let known = (2..=rest.len()).rev().find(|&n| {
+        let joined: String = rest.iter().take(n).map(String::as_str).collect();
+        hikari::property_for(&joined).is_some()
+    });
+    match known {
+        Some(n) => {
+            parts.push(rest.iter().take(n).map(String::as_str).collect());
+            parts.extend(rest.into_iter().skip(n));
+        }
+        None => parts.extend(rest),
+    }
 }
 
 /// The Spring pools and entries that `vars` alone configure (the container's environment
@@ -1023,6 +1046,23 @@ pub fn model_from_environment(scope: &str, vars: &[crate::model::EnvVar]) -> Mod
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn legacy_environment_names_bind_to_hikari_properties() {
+        let key = |name: &str| environment_key(name).map(|parts| canonical_key(&parts));
+        let pool_size = Some("spring.datasource.hikari.maximumpoolsize".to_owned());
+        assert_eq!(key("SPRING_DATASOURCE_HIKARI_MAXIMUM_POOL_SIZE"), pool_size);
+        assert_eq!(key("SPRING_DATASOURCE_HIKARI_MAXIMUMPOOLSIZE"), pool_size);
+        assert_eq!(
+            key("SPRING_DATASOURCE_HIKARI_DATA_SOURCE_PROPERTIES_SOCKETTIMEOUT"),
+            Some("spring.datasource.hikari.datasourceproperties.sockettimeout".to_owned())
+        );
+        assert_eq!(
+            key("SPRING_DATASOURCE_HIKARI_NO_SUCH_THING"),
+            Some("spring.datasource.hikari.no.such.thing".to_owned())
+        );
+        assert_eq!(key("DB_POOL"), None);
+    }
 
     #[test]
     fn placeholders_take_defaults_and_mark_the_variable() {
