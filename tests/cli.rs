@@ -966,7 +966,10 @@ fn kubernetes_topology_is_inferred_without_a_manifest_and_init_writes_it() {
         .stdout
         .clone();
     let manifest = String::from_utf8(manifest).unwrap();
-    assert!(manifest.contains("config = \"deploy/db.yaml\""), "{manifest}");
+    assert!(
+        manifest.contains("config = \"deploy/db.yaml\""),
+        "{manifest}"
+    );
     assert!(
         manifest.contains("[[service]]\nname = \"web\"\ndeployment = \"deploy/web.yaml\""),
         "{manifest}"

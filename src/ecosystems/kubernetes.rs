@@ -11,8 +11,10 @@
 //! `application.yml`, `pgbouncer.ini` or `postgresql.conf` as literal block scalars are
 //! read by those readers with spans into the manifest; a container running the
 //! `postgres` image is a database whose parameters come from `-c name=value` flags in
-//! its `command`/`args` lists. Not read (documented in README): `env` for Rails pools,
-//! `valueFrom`, folded (`>`) ConfigMap scalars.
+//! its `command`/`args` lists. `env` values may come from ConfigMaps among the files
+//! checked (`valueFrom.configMapKeyRef`, `envFrom.configMapRef`), with spans into the
+//! ConfigMap. Not read (documented in README): Secret references, folded (`>`)
+//! ConfigMap scalars.
 
 use std::path::Path;
 use std::time::Duration;
@@ -50,6 +52,7 @@ impl Reader for Kubernetes {
     fn read(&self, files: &[&ParsedFile], sources: &SourceMap) -> Model {
         let mut model = Model::default();
         let mut autoscalers = Vec::new();
+        let config_maps = config_map_values(files, sources);
         for file in files {
             for object in objects(&file.doc) {
                 let reader = ObjectReader {
@@ -61,7 +64,7 @@ impl Reader for Kubernetes {
                     Some("Deployment" | "StatefulSet") => {
                         model.databases.extend(reader.postgres_database(sources));
                         if let Some(service) = reader.workload() {
-                            let env = reader.environment(sources);
+                            let env = reader.environment(sources, &config_maps);
                             let mut from_env = spring::model_from_environment(&service.name, &env);
                             from_env.secrets.extend(super::password_secrets(&env));
                             from_env.services.push(Service {
@@ -331,34 +334,95 @@ impl ObjectReader<'_> {
         model
     }
 
-    /// Literal `env` entries of every container (`valueFrom` is unknown and skipped).
-    fn environment(&self, sources: &SourceMap) -> Vec<EnvVar> {
+    /// The environment of every container: `envFrom` ConfigMaps first, then `env`
+    /// entries, literal or `valueFrom.configMapKeyRef` to a ConfigMap among the files
+    /// checked (its value's location is in the ConfigMap). Secret references and
+    /// ConfigMaps not found are unknown and skipped.
+    fn environment(&self, sources: &SourceMap, config_maps: &ConfigMaps) -> Vec<EnvVar> {
         let text = sources.get(self.file).map_or("", |f| &f.text);
         let Some(containers) = self.node(&["spec", "template", "spec", "containers"]) else {
             return Vec::new();
         };
-        let containers = self.doc.seq(containers).unwrap_or(&[]);
-        let env_items = containers
+        let namespace = self.text(&["metadata", "namespace"]).unwrap_or("default");
+        let mut vars = Vec::new();
+        for container in self.doc.seq(containers).unwrap_or(&[]) {
+            for source in self.seq_items(*container, "envFrom") {
+                let map = self.referenced_name(source, &["configMapRef", "name"]);
+                let Some(entries) = map.and_then(|m| config_maps.get(&(namespace.to_owned(), m)))
+                else {
+                    continue;
+                };
+                let prefix = self
+                    .doc
+                    .get(source, "prefix")
+                    .and_then(|p| self.doc.text(p))
+                    .unwrap_or("");
+                let name_location = self.location(source);
+                vars.extend(entries.iter().map(|(key, value, at)| EnvVar {
+                    name: format!("{prefix}{key}"),
+                    value: value.clone(),
+                    name_location,
+                    value_location: *at,
+                }));
+            }
+            for item in self.seq_items(*container, "env") {
+                let Some(name) = self.doc.get(item, "name") else {
+                    continue;
+                };
+                let Some(var_name) = self.doc.text(name) else {
+                    continue;
+                };
+                let value = match self.doc.get(item, "value") {
+                    Some(value) => self.doc.text(value).map(|v| {
+                        let at = Location {
+                            file: self.file,
+                            span: inner_span(text, self.doc.span(value), v),
+                        };
+                        (v.to_owned(), at)
+                    }),
+                    None => self.config_map_value(item, namespace, config_maps),
+                };
+                if let Some((value, value_location)) = value {
+                    vars.push(EnvVar {
+                        name: var_name.to_owned(),
+                        value,
+                        name_location: self.location(name),
+                        value_location,
+                    });
+                }
+            }
+        }
+        vars
+    }
+
+    fn seq_items(&self, node: NodeId, key: &str) -> Vec<NodeId> {
+        self.doc
+            .get(node, key)
+            .and_then(|n| self.doc.seq(n))
+            .map(<[NodeId]>::to_vec)
+            .unwrap_or_default()
+    }
+
+    fn referenced_name(&self, node: NodeId, path: &[&str]) -> Option<String> {
+        let found = path.iter().try_fold(node, |n, key| self.doc.get(n, key))?;
+        self.doc.text(found).map(str::to_owned)
+    }
+
+    /// `valueFrom: {configMapKeyRef: {name, key}}` resolved in the ConfigMaps read.
+    fn config_map_value(
+        &self,
+        item: NodeId,
+        namespace: &str,
+        config_maps: &ConfigMaps,
+    ) -> Option<(String, Location)> {
+        let map = self.referenced_name(item, &["valueFrom", "configMapKeyRef", "name"])?;
+        let key = self.referenced_name(item, &["valueFrom", "configMapKeyRef", "key"])?;
+        let entries = config_maps.get(&(namespace.to_owned(), map))?;
+        entries
             .iter()
-            .filter_map(|c| self.doc.get(*c, "env"))
-            .filter_map(|e| self.doc.seq(e))
-            .flatten();
-        env_items
-            .filter_map(|item| {
-                let name = self.doc.get(*item, "name")?;
-                let value = self.doc.get(*item, "value")?;
-                let value_text = self.doc.text(value)?.to_owned();
-                Some(EnvVar {
-                    name: self.doc.text(name)?.to_owned(),
-                    value_location: Location {
-                        file: self.file,
-                        span: inner_span(text, self.doc.span(value), &value_text),
-                    },
-                    value: value_text,
-                    name_location: self.location(name),
-                })
-            })
-            .collect()
+            .rev()
+            .find(|(k, _, _)| *k == key)
+            .map(|(_, value, at)| (value.clone(), *at))
     }
 
     /// A container running the `postgres` image: a database named after the workload,
@@ -412,6 +476,50 @@ impl ObjectReader<'_> {
             max: self.count(&["spec", "maxReplicas"]),
         })
     }
+}
+
+/// Scalar `data` entries of every ConfigMap, by (namespace, name): key, value and the
+/// value's location, for `env` references.
+type ConfigMaps = std::collections::HashMap<(String, String), Vec<(String, String, Location)>>;
+
+fn config_map_values(files: &[&ParsedFile], sources: &SourceMap) -> ConfigMaps {
+    let mut maps = ConfigMaps::new();
+    for file in files {
+        let text = sources.get(file.id).map_or("", |f| &f.text);
+        for object in objects(&file.doc) {
+            let reader = ObjectReader {
+                doc: &file.doc,
+                file: file.id,
+                object,
+            };
+            if reader.text(&["kind"]) != Some("ConfigMap") {
+                continue;
+            }
+            let (Some(name), Some(data)) =
+                (reader.text(&["metadata", "name"]), reader.node(&["data"]))
+            else {
+                continue;
+            };
+            let namespace = reader.text(&["metadata", "namespace"]).unwrap_or("default");
+            let entries = file.doc.entries(data).into_iter().filter_map(|entry| {
+                let key = file.doc.text(entry.key)?.to_owned();
+                let value = file.doc.text(entry.value)?.to_owned();
+                let span = inner_span(text, file.doc.span(entry.value), &value);
+                Some((
+                    key,
+                    value,
+                    Location {
+                        file: file.id,
+                        span,
+                    },
+                ))
+            });
+            maps.entry((namespace.to_owned(), name.to_owned()))
+                .or_default()
+                .extend(entries);
+        }
+    }
+    maps
 }
 
 /// The span of a scalar's text inside its quotes, when the raw text is the value
@@ -527,5 +635,22 @@ mod tests {
             Some(&3)
         );
         assert!(read(DEPLOYMENT).databases.is_empty());
+    }
+
+    #[test]
+    fn env_values_from_config_maps_are_read_with_their_spans() {
+        let text = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: pool\ndata:\n  SPRING_DATASOURCE_HIKARI_MAXIMUM_POOL_SIZE: \"25\"\n  size: \"40\"\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      containers:\n        - name: web\n          envFrom:\n            - configMapRef:\n                name: pool\n          env:\n            - name: SPRING_DATASOURCE_HIKARI_MINIMUM_IDLE\n              valueFrom:\n                configMapKeyRef:\n                  name: pool\n                  key: size\n            - name: SPRING_DATASOURCE_PASSWORD\n              valueFrom:\n                secretKeyRef:\n                  name: db\n                  key: password\n";
+        let model = read(text);
+        let pool = &model.pools[0];
+        assert_eq!(pool.max.get(), Some(&25));
+        let at = pool.max.location().unwrap().span;
+        assert_eq!(&text[at.start..at.end], "25");
+        assert_eq!(pool.min.get(), Some(&40));
+        let at = pool.min.location().unwrap().span;
+        assert_eq!(&text[at.start..at.end], "40");
+        let environment = &model.services[0].deployment.as_ref().unwrap().environment;
+        assert!(environment
+            .iter()
+            .all(|v| v.name != "SPRING_DATASOURCE_PASSWORD"));
     }
 }
