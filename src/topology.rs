@@ -174,39 +174,15 @@ fn default_database(engine: Engine, anchor: Location) -> Database {
         },
     };
     Database {
-        name: String::new(),
-        engine,
-        max_connections: default(max),
         superuser_reserved_connections: (engine == Engine::Postgres)
             .then(|| default(POSTGRES_SUPERUSER_RESERVED)),
-        reserved_connections: None,
-        cores: None,
-        other_clients: None,
-        statement_timeout: None,
-        idle_in_transaction_session_timeout: None,
-        idle_session_timeout: None,
-        wait_timeout: None,
         declared: true,
+        ..Database::new(String::new(), engine, default(max))
     }
 }
 
 fn merge_pooler(found: Option<Pooler>, declared: &DeclaredPooler, manifest: FileId) -> Pooler {
-    let mut pooler = found.unwrap_or_else(|| Pooler {
-        name: String::new(),
-        instances: None,
-        connects_to: None,
-        pool_mode: None,
-        default_pool_size: None,
-        max_client_conn: None,
-        max_db_connections: None,
-        query_wait_timeout: None,
-        query_timeout: None,
-        client_idle_timeout: None,
-        server_idle_timeout: None,
-        server_lifetime: None,
-        auth_type: None,
-        databases: Vec::new(),
-    });
+    let mut pooler = found.unwrap_or_else(|| Pooler::named(String::new()));
     pooler.name = declared.name.value.clone();
     if let Some(instances) = &declared.instances {
         pooler.instances = Some(manifest_setting(instances, manifest));

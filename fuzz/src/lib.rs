@@ -7,25 +7,8 @@ use poollint::syntax::{self, Format};
 /// directives, errors) must lie inside the text, on char boundaries.
 pub fn parse_and_check_spans(format: Format, text: &str) {
     let doc = syntax::parse(format, text);
-    let spans = doc
-        .all_spans()
-        .into_iter()
-        .chain(doc.comments.iter().map(|c| c.span))
-        .chain(doc.errors.iter().map(|e| e.span))
-        .chain(
-            doc.directives
-                .iter()
-                .flat_map(|d| [d.name_span, d.argument_span]),
-        );
-    for span in spans {
-        assert!(
-            span.start <= span.end && span.end <= text.len(),
-            "{format:?}: {span:?}"
-        );
-        assert!(
-            text.is_char_boundary(span.start) && text.is_char_boundary(span.end),
-            "{format:?}: {span:?} not on char boundaries"
-        );
+    if let Some(span) = doc.misplaced_span(text) {
+        panic!("{format:?}: {span:?} is not inside the text on char boundaries");
     }
 }
 

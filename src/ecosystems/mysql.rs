@@ -125,20 +125,11 @@ fn read_file(file: &ParsedFile, files: &[&ParsedFile], model: &mut Model) {
         .and_then(|n| n.to_str())
         .unwrap_or("mysql")
         .to_owned();
+    let max_connections = last("max_connections").map_or_else(
+        || settings.default(MAX_CONNECTIONS),
+        |p| settings.parsed(p, count_with_suffix),
+    );
     model.databases.push(Database {
-        name,
-        engine: Engine::MySql,
-        max_connections: last("max_connections").map_or_else(
-            || settings.default(MAX_CONNECTIONS),
-            |p| settings.parsed(p, count_with_suffix),
-        ),
-        superuser_reserved_connections: None,
-        reserved_connections: None,
-        cores: None,
-        other_clients: None,
-        statement_timeout: None,
-        idle_in_transaction_session_timeout: None,
-        idle_session_timeout: None,
         wait_timeout: Some(last("wait_timeout").map_or_else(
             || settings.default(Duration::from_secs(WAIT_TIMEOUT_SECONDS)),
             |p| {
@@ -147,7 +138,7 @@ fn read_file(file: &ParsedFile, files: &[&ParsedFile], model: &mut Model) {
                 })
             },
         )),
-        declared: false,
+        ..Database::new(name, Engine::MySql, max_connections)
     });
 }
 

@@ -348,6 +348,26 @@ pub struct Database {
     pub declared: bool,
 }
 
+impl Database {
+    /// A database with its connection limit; every other setting unknown.
+    pub fn new(name: String, engine: Engine, max_connections: Setting<i64>) -> Self {
+        Database {
+            name,
+            engine,
+            max_connections,
+            superuser_reserved_connections: None,
+            reserved_connections: None,
+            cores: None,
+            other_clients: None,
+            statement_timeout: None,
+            idle_in_transaction_session_timeout: None,
+            idle_session_timeout: None,
+            wait_timeout: None,
+            declared: false,
+        }
+    }
+}
+
 /// A connection pooler (PgBouncer) in front of a database.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Pooler {
@@ -381,6 +401,26 @@ pub struct PoolerDatabase {
 }
 
 impl Pooler {
+    /// A pooler known only by name (settings unknown until a file or the manifest says).
+    pub fn named(name: String) -> Self {
+        Pooler {
+            name,
+            instances: None,
+            connects_to: None,
+            pool_mode: None,
+            default_pool_size: None,
+            max_client_conn: None,
+            max_db_connections: None,
+            query_wait_timeout: None,
+            query_timeout: None,
+            client_idle_timeout: None,
+            server_idle_timeout: None,
+            server_lifetime: None,
+            auth_type: None,
+            databases: Vec::new(),
+        }
+    }
+
     /// The `[databases]` entry clients asking for `database` get: the entry of that
     /// name, else the `*` fallback.
     pub fn database_entry(&self, database: Option<&str>) -> Option<&PoolerDatabase> {

@@ -195,44 +195,17 @@ mod tests {
     use crate::model::{Ecosystem, Engine, Origin, Setting};
 
     fn database(name: &str) -> Database {
-        Database {
-            name: name.into(),
-            engine: Engine::Postgres,
-            max_connections: Setting::known(
-                100,
-                Origin::Inferred {
-                    from: "test".into(),
-                    at: None,
-                },
-            ),
-            superuser_reserved_connections: None,
-            reserved_connections: None,
-            cores: None,
-            other_clients: None,
-            statement_timeout: None,
-            idle_in_transaction_session_timeout: None,
-            idle_session_timeout: None,
-            wait_timeout: None,
-            declared: true,
-        }
+        let limit = Origin::Inferred {
+            from: "test".into(),
+            at: None,
+        };
+        Database::new(name.into(), Engine::Postgres, Setting::known(100, limit))
     }
 
     fn pooler(name: &str, target: &str) -> Pooler {
         Pooler {
-            name: name.into(),
-            instances: None,
             connects_to: Some(target.into()),
-            pool_mode: None,
-            default_pool_size: None,
-            max_client_conn: None,
-            max_db_connections: None,
-            query_wait_timeout: None,
-            query_timeout: None,
-            client_idle_timeout: None,
-            server_idle_timeout: None,
-            server_lifetime: None,
-            auth_type: None,
-            databases: Vec::new(),
+            ..Pooler::named(name.into())
         }
     }
 

@@ -288,6 +288,17 @@ impl Document {
     }
 
     /// Every span in the document, for invariant checks in tests.
+    /// The first recorded span that does not lie inside `text` on char boundaries
+    /// (None: all do). Tests and fuzz targets assert this for every parser.
+    pub fn misplaced_span(&self, text: &str) -> Option<Span> {
+        self.all_spans().into_iter().find(|s| {
+            !(s.start <= s.end
+                && s.end <= text.len()
+                && text.is_char_boundary(s.start)
+                && text.is_char_boundary(s.end))
+        })
+    }
+
     pub fn all_spans(&self) -> Vec<Span> {
         let mut spans: Vec<Span> = self.nodes.iter().map(|n| n.span).collect();
         spans.extend(self.comments.iter().map(|c| c.span));
