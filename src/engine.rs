@@ -397,12 +397,11 @@ fn build_model(parsed: &[(&'static dyn Reader, ParsedFile)], report: &mut Report
 /// Register the manifest (so diagnostics can point into it) and merge its topology.
 fn apply_manifest(model: &mut Model, request: &CheckRequest, report: &mut Report) {
     model.sources = report.sources.clone();
-    let Some(manifest) = &request.manifest else {
+    let Some(manifest) = request.manifest.as_ref().filter(|m| !m.topology.is_empty()) else {
+        // No declared topology: infer the links that are unambiguous.
+        crate::topology::infer_deployments(model);
         return;
     };
-    if manifest.topology.is_empty() {
-        return;
-    }
     let id = report
         .sources
         .add(&manifest.path, manifest.text.clone(), Encoding::Utf8);

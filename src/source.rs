@@ -296,9 +296,35 @@ pub fn display_path(path: &Path) -> String {
     text.strip_prefix("./").map(str::to_owned).unwrap_or(text)
 }
 
+/// `a/./b/../c` → `a/c`, lexically (no file system access; symlinks are not followed),
+/// so paths joined from different files compare equal.
+pub fn normalise(path: &Path) -> std::path::PathBuf {
+    use std::path::Component;
+    let mut out = std::path::PathBuf::new();
+    for component in path.components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                if !out.pop() {
+                    out.push("..");
+                }
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn paths_are_normalised_lexically() {
+        assert_eq!(normalise(Path::new("./a/./b/../c")), Path::new("a/c"));
+        assert_eq!(normalise(Path::new("/x/./y/")), Path::new("/x/y"));
+        assert_eq!(normalise(Path::new("../up")), Path::new("../up"));
+    }
 
     #[test]
     fn positions_count_chars_utf16_and_bytes() {

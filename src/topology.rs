@@ -46,6 +46,78 @@ pub fn assemble(model: &mut Model, declared: &DeclaredTopology, manifest: FileId
     }
 }
 
+/// Without a manifest: tie each application (config files with pools) to the one
+/// compose service that builds it or mounts its config (its `build` context or a bind
+/// mount holds the application's files), so the service's replicas and environment
+/// multiply and override its pools. Ambiguous cases (several services match) are left
+/// apart. The link is recorded as inferred, and messages say so.
+pub fn infer_deployments(model: &mut Model) {
+    let is_workload = |s: &Service| {
+        s.deployment
+            .as_ref()
+            .is_some_and(|d| !d.host_paths.is_empty())
+    };
+    let mut pairs = Vec::new();
+    for (app_index, app) in model.services.iter().enumerate() {
+        if is_workload(app) || app.deployment.is_some() || app.pools.is_empty() {
+            continue;
+        }
+        let files: Vec<PathBuf> = service_files(model, app)
+            .into_iter()
+            .filter_map(|f| model.sources.get(f))
+            .map(|f| crate::source::normalise(&f.path))
+            .collect();
+        let mut matches = model.services.iter().enumerate().filter_map(|(i, w)| {
+            let host = w
+                .deployment
+                .as_ref()?
+                .host_paths
+                .iter()
+                .find(|p| files.iter().any(|f| f.starts_with(p)))?;
+            Some((
+                i,
+                format!(
+                    "compose service {} builds or mounts {}",
+                    w.name,
+                    host.display()
+                ),
+            ))
+        });
+        if let (Some(found), None) = (matches.next(), matches.next()) {
+            pairs.push((app_index, found));
+        }
+    }
+    // A workload that builds several applications is ambiguous too.
+    let unique: Vec<(usize, (usize, String))> = pairs
+        .iter()
+        .filter(|(_, (w, _))| pairs.iter().filter(|(_, (v, _))| v == w).count() == 1)
+        .cloned()
+        .collect();
+    let mut services: Vec<Option<Service>> = std::mem::take(&mut model.services)
+        .into_iter()
+        .map(Some)
+        .collect();
+    let mut merged = Vec::new();
+    for (app, (workload, why)) in unique {
+        let app = services.get_mut(app).and_then(Option::take);
+        let workload = services.get_mut(workload).and_then(Option::take);
+        if let (Some(app), Some(workload)) = (app, workload) {
+            merged.push((app, workload, why));
+        }
+    }
+    model.services = services.into_iter().flatten().collect();
+    for (app, workload, why) in merged {
+        let environment_pools = workload.pools.clone();
+        let mut service = combine(&workload.name, vec![app], Some(&workload));
+        if let Some(deployment) = service.deployment.as_mut() {
+            deployment.inferred_link = Some(why);
+        }
+        overlay_environment(model, &mut service, &environment_pools);
+        substitute_environment(model, &mut service);
+        model.services.push(service);
+    }
+}
+
 /// Removes and returns the first item matching `wanted`.
 fn take<T>(items: &mut Vec<T>, wanted: impl Fn(&T) -> bool) -> Option<T> {
     let index = items.iter().position(wanted)?;

@@ -976,3 +976,18 @@ fn kubernetes_topology_is_inferred_without_a_manifest_and_init_writes_it() {
     );
     assert!(manifest.contains("connects-to = \"db\""), "{manifest}");
 }
+
+#[test]
+fn compose_service_building_an_app_multiplies_its_pool_without_a_manifest() {
+    poollint()
+        .args(["check", "-f", "concise", "--select", "fleet-exceeds-db-slots"])
+        .arg("tests/fixtures/compose-inferred")
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains(
+            "demand 90 = app 3 instances (tests/fixtures/compose-inferred/docker-compose.yml:8) × 1 process × pool 30",
+        ))
+        .stdout(predicate::str::contains(
+            "[deployment inferred: compose service app builds or mounts tests/fixtures/compose-inferred/app]",
+        ));
+}

@@ -44,6 +44,7 @@ impl Reader for Compose {
                     doc: &file.doc,
                     text,
                     file: file.id,
+                    dir: file.path.parent().unwrap_or(Path::new("")),
                     key: entry.key,
                     node: entry.value,
                 };
@@ -74,6 +75,8 @@ struct ServiceReader<'a> {
     /// The file's text, to place `-c` flags inside a command string.
     text: &'a str,
     file: FileId,
+    /// The compose file's directory, which relative paths are resolved against.
+    dir: &'a Path,
     key: NodeId,
     node: NodeId,
 }
@@ -183,6 +186,7 @@ impl ServiceReader<'_> {
             deployment: Some(Deployment {
                 replicas: Some(replicas),
                 location: Some(self.location(self.doc.span(self.key))),
+                host_paths: self.host_paths(),
                 ..Deployment::default()
             }),
             load: None,
@@ -209,6 +213,32 @@ impl ServiceReader<'_> {
             &prefix,
             anchor,
         ))
+    }
+
+    /// The `build` context (string or `context:`) and bind-mount sources (`./src:/dst`
+    /// or `source:`) that are relative host paths, resolved against the compose file.
+    fn host_paths(&self) -> Vec<std::path::PathBuf> {
+        let build = self.doc.get(self.node, "build");
+        let context = build.and_then(|b| {
+            self.doc
+                .text(b)
+                .or_else(|| self.doc.get(b, "context").and_then(|c| self.doc.text(c)))
+        });
+        let volumes = self
+            .doc
+            .get(self.node, "volumes")
+            .and_then(|v| self.doc.seq(v))
+            .unwrap_or(&[]);
+        let mounts = volumes.iter().filter_map(|v| match self.doc.text(*v) {
+            Some(short) => short.split(':').next(),
+            None => self.doc.get(*v, "source").and_then(|s| self.doc.text(s)),
+        });
+        context
+            .into_iter()
+            .chain(mounts)
+            .filter(|p| p.starts_with('.'))
+            .map(|p| crate::source::normalise(&self.dir.join(p)))
+            .collect()
     }
 
     /// `-c name=value` flags of `command`, with the value's span in the file.

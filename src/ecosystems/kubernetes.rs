@@ -199,7 +199,7 @@ impl ObjectReader<'_> {
             liveness_probe: self.probe("livenessProbe"),
             readiness_probe: self.probe("readinessProbe"),
             location: Some(self.location(name_node)),
-            environment: Vec::new(),
+            ..Deployment::default()
         };
         Some(Service {
             name: self.qualified(&name),

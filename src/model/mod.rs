@@ -271,6 +271,12 @@ pub struct Deployment {
     /// Literal environment variables of the process (`DB_POOL`, `RAILS_MAX_THREADS`…):
     /// they replace the defaults of settings read through them (`ENV.fetch("DB_POOL")`).
     pub environment: Vec<EnvVar>,
+    /// Host paths the workload is built from or mounts (compose `build` context and
+    /// bind-mount sources, resolved against the compose file's directory): an
+    /// application config below one of them is this workload's config.
+    pub host_paths: Vec<std::path::PathBuf>,
+    /// Why this deployment was tied to the service without a manifest, if it was.
+    pub inferred_link: Option<String>,
 }
 
 /// An environment variable set for a process (a Kubernetes container's `env`, a compose

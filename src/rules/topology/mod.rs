@@ -150,10 +150,18 @@ impl Member<'_> {
                 Some(format!("{max} ({})", place(model, &p.max.origin)))
             })
             .collect();
-        let link = self
+        let mut link = self
             .inferred_link
             .map(|why| format!(" [connects-to inferred: {why}]"))
             .unwrap_or_default();
+        if let Some(why) = self
+            .service
+            .deployment
+            .as_ref()
+            .and_then(|d| d.inferred_link.as_ref())
+        {
+            link.push_str(&format!(" [deployment inferred: {why}]"));
+        }
         format!(
             "{} {instances} instances ({instances_place}) × {} process{} × pool {}{link}",
             self.service.name,
