@@ -1,12 +1,13 @@
 //! `pool-min-exceeds-max`: The pool's minimum is above its maximum: the library clamps it or refuses to start.
 //!
 //! HikariCP's `validateNumerics()` silently sets `minimumIdle = maximumPoolSize`, with
-//! no log line [HK-CFG]: a warning, since the pool still starts.
+//! no log line [HK-CFG]: a warning, since the pool still starts. tarn.js (knex) throws
+//! "Tarn: opt.max is smaller than opt.min" [TARN] and Npgsql throws "Connection can't
+//! have 'Max Pool Size' … under 'Min Pool Size' …" [NPGSQL-PDS]: errors, nothing
+//! connects (rules-catalogue SZ02).
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::model::Model;
-use crate::rules::{
-    hikari_pools, key_of, located, origin_note, Category, Inputs, RuleMeta, RuleOptions,
-};
+use crate::model::{Library, Model, Pool};
+use crate::rules::{key_of, located, origin_note, Category, Inputs, RuleMeta, RuleOptions};
 
 pub static META: RuleMeta = RuleMeta {
     name: "pool-min-exceeds-max",
@@ -25,30 +26,61 @@ impl crate::rules::Rule for Rule {
     }
 
     fn check(&self, model: &Model, _options: &RuleOptions, out: &mut Vec<Diagnostic>) {
-        for pool in hikari_pools(model) {
-            let (Some(&min), Some(&max)) = (pool.min.get(), pool.max.get()) else {
-                continue;
-            };
-            if !pool.min.is_explicit() || max < 1 || min <= max {
-                continue;
-            }
-            let Some(at) = located(&pool.min, pool) else {
-                continue;
-            };
-            let max_note = origin_note(&pool.max.origin);
-            let message = format!(
-                "minimum-idle is {min} but maximum-pool-size is {max}{max_note}: HikariCP silently sets minimum-idle to {max}, without a log line"
-            );
-            out.push(
-                Diagnostic::new(&META, Severity::Warning, at, message)
-                    .with_label(format!("{min} > {max}"))
-                    .with_related(pool.max.location(), format!("maximum-pool-size is {max}{max_note}"))
-                    .with_help(format!(
-                        "lower minimum-idle to at most {max}, or remove it so the pool is fixed-size at maximum-pool-size"
-                    ))
-                    .with_key(key_of(&pool.min, pool, "minimum-idle"))
-                    .with_fingerprint(format!("{min}>{max}")),
-            );
-        }
+        out.extend(model.pools.iter().filter_map(check));
     }
+}
+
+/// (min property, max property, severity, what the library does) per library checked.
+fn behaviour(
+    pool: &Pool,
+    min: i64,
+    max: i64,
+) -> Option<(&'static str, &'static str, Severity, String)> {
+    match pool.library {
+        Library::HikariCp => Some((
+            "minimum-idle",
+            "maximum-pool-size",
+            Severity::Warning,
+            format!("HikariCP silently sets minimum-idle to {max}, without a log line"),
+        )),
+        Library::Knex => Some((
+            "pool.min",
+            "pool.max",
+            Severity::Error,
+            "tarn.js throws \"Tarn: opt.max is smaller than opt.min\" when knex creates the pool, so no query runs".to_owned(),
+        )),
+        Library::Npgsql => Some((
+            "Minimum Pool Size",
+            "Maximum Pool Size",
+            Severity::Error,
+            format!("Npgsql throws \"Connection can't have 'Max Pool Size' {max} under 'Min Pool Size' {min}\", so no connection opens"),
+        )),
+        _ => None,
+    }
+}
+
+fn check(pool: &Pool) -> Option<Diagnostic> {
+    let (&min, &max) = (pool.min.get()?, pool.max.get()?);
+    if !pool.min.is_explicit() || max < 1 || min <= max {
+        return None;
+    }
+    let (min_name, max_name, severity, consequence) = behaviour(pool, min, max)?;
+    let at = located(&pool.min, pool)?;
+    let max_note = origin_note(&pool.max.origin);
+    let message = format!("{min_name} is {min} but {max_name} is {max}{max_note}: {consequence}");
+    let help = match pool.library {
+        Library::HikariCp => format!("lower minimum-idle to at most {max}, or remove it so the pool is fixed-size at maximum-pool-size"),
+        _ => format!("lower {min_name} to at most {max}, or raise {max_name}"),
+    };
+    Some(
+        Diagnostic::new(&META, severity, at, message)
+            .with_label(format!("{min} > {max}"))
+            .with_related(
+                pool.max.location(),
+                format!("{max_name} is {max}{max_note}"),
+            )
+            .with_help(help)
+            .with_key(key_of(&pool.min, pool, min_name))
+            .with_fingerprint(format!("{min}>{max}")),
+    )
 }

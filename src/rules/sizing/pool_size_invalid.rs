@@ -1,10 +1,12 @@
 //! `pool-size-invalid`: The pool's maximum is below 1 or its minimum is negative: the pool refuses to start.
 //!
 //! HikariCP's setters throw `IllegalArgumentException` while Spring binds the
-//! properties, so the application fails to start [HK-CFG].
+//! properties, so the application fails to start [HK-CFG]. tarn.js (knex's pool) throws
+//! for `max` below 1, a negative `min` or a non-integer [TARN]; Npgsql throws for a
+//! negative `Minimum Pool Size` or `Maximum Pool Size` [NPGSQL-CSB] (rules-catalogue SZ01).
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::model::{Model, Pool, Setting, Val};
-use crate::rules::{hikari_pools, key_of, located, Category, Inputs, RuleMeta, RuleOptions};
+use crate::model::{Library, Model, Pool, Setting, Val};
+use crate::rules::{key_of, located, Category, Inputs, RuleMeta, RuleOptions};
 
 pub static META: RuleMeta = RuleMeta {
     name: "pool-size-invalid",
@@ -23,62 +25,123 @@ impl crate::rules::Rule for Rule {
     }
 
     fn check(&self, model: &Model, _options: &RuleOptions, out: &mut Vec<Diagnostic>) {
-        for pool in hikari_pools(model) {
-            let checks = [
-                (
-                    &pool.max,
-                    "maximum-pool-size",
-                    1,
-                    "maxPoolSize cannot be less than 1",
-                ),
-                (
-                    &pool.min,
-                    "minimum-idle",
-                    0,
-                    "minimumIdle cannot be negative",
-                ),
-            ];
-            for (setting, property, floor, thrown) in checks {
+        for pool in &model.pools {
+            let Some(library) = limits(pool.library) else {
+                continue;
+            };
+            let counts = [(&pool.max, &library.max), (&pool.min, &library.min)];
+            for (setting, bound) in counts {
                 if setting.is_explicit() {
-                    out.extend(check_count(pool, setting, property, floor, thrown));
+                    out.extend(check_count(pool, setting, &library, bound));
                 }
             }
         }
     }
 }
 
+/// One count and the smallest value the library accepts.
+struct Bound {
+    property: &'static str,
+    floor: i64,
+    /// What the library throws below the floor.
+    thrown: &'static str,
+    help: &'static str,
+}
+
+/// A library's bounds and what happens when one is broken.
+struct Limits {
+    max: Bound,
+    min: Bound,
+    /// "HikariCP throws … while Spring binds it, so the application fails to start".
+    consequence: &'static str,
+    /// What a value that is not a whole number does.
+    unreadable: &'static str,
+}
+
+fn limits(library: Library) -> Option<Limits> {
+    match library {
+        Library::HikariCp => Some(Limits {
+            max: Bound {
+                property: "maximum-pool-size",
+                floor: 1,
+                thrown: "IllegalArgumentException(\"maxPoolSize cannot be less than 1\")",
+                help: "set maximum-pool-size to a whole number of at least 1 (HikariCP's default is 10)",
+            },
+            min: Bound {
+                property: "minimum-idle",
+                floor: 0,
+                thrown: "IllegalArgumentException(\"minimumIdle cannot be negative\")",
+                help: "remove minimum-idle (the pool is then fixed-size, as HikariCP recommends) or set it between 0 and maximum-pool-size",
+            },
+            consequence: "HikariCP throws {thrown} while Spring binds it, so the application fails to start",
+            unreadable: "Spring cannot bind it, so the application fails to start",
+        }),
+        Library::Knex => Some(Limits {
+            max: Bound {
+                property: "pool.max",
+                floor: 1,
+                thrown: "\"Tarn: opt.max must be an integer > 0\"",
+                help: "set pool.max to a whole number of at least 1 (knex's default is 10)",
+            },
+            min: Bound {
+                property: "pool.min",
+                floor: 0,
+                thrown: "an error for a negative min",
+                help: "set pool.min to 0 (knex recommends it) or a whole number up to pool.max",
+            },
+            consequence: "tarn.js throws {thrown} when knex creates the pool, so no query runs",
+            unreadable: "tarn.js requires an integer and throws when knex creates the pool, so no query runs",
+        }),
+        Library::Npgsql => Some(Limits {
+            max: Bound {
+                property: "Maximum Pool Size",
+                floor: 0,
+                thrown: "an ArgumentException",
+                help: "set Maximum Pool Size to a positive number (Npgsql's default is 100)",
+            },
+            min: Bound {
+                property: "Minimum Pool Size",
+                floor: 0,
+                thrown: "an ArgumentException",
+                help: "set Minimum Pool Size to 0 or a positive number up to Maximum Pool Size",
+            },
+            consequence: "Npgsql throws {thrown} when it parses the connection string, so no connection opens",
+            unreadable: "Npgsql cannot parse it and throws, so no connection opens",
+        }),
+        _ => None,
+    }
+}
+
 fn check_count(
     pool: &Pool,
     setting: &Setting<i64>,
-    property: &str,
-    floor: i64,
-    thrown: &str,
+    limits: &Limits,
+    bound: &Bound,
 ) -> Option<Diagnostic> {
     let at = located(setting, pool)?;
-    let key = key_of(setting, pool, property);
+    let key = key_of(setting, pool, bound.property);
+    let property = bound.property;
     let (message, label) = match &setting.value {
-        Val::Known(v) if *v < floor => (
+        Val::Known(v) if *v < bound.floor => (
             format!(
-                "{property} is {v}: HikariCP throws IllegalArgumentException(\"{thrown}\") while Spring binds it, so the application fails to start"
+                "{property} is {v}: {}",
+                limits.consequence.replace("{thrown}", bound.thrown)
             ),
-            format!("{v} is below {floor}"),
+            format!("{v} is below {}", bound.floor),
         ),
         Val::Invalid { raw, reason } => (
-            format!("{property} `{raw}` cannot be bound ({reason}), so the application fails to start"),
+            format!(
+                "{property} `{raw}` cannot be read ({reason}): {}",
+                limits.unreadable
+            ),
             "not a valid connection count".to_owned(),
         ),
         _ => return None,
     };
-    let help = if property == "minimum-idle" {
-        "remove minimum-idle (the pool is then fixed-size, as HikariCP recommends) or set it between 0 and maximum-pool-size".to_owned()
-    } else {
-        "set maximum-pool-size to a whole number of at least 1 (HikariCP's default is 10)"
-            .to_owned()
-    };
     Some(
         Diagnostic::new(&META, Severity::Error, at, message)
             .with_label(label)
-            .with_help(help)
+            .with_help(bound.help)
             .with_key(key)
             .with_fingerprint(format!("{:?}", setting.value)),
     )
