@@ -22,6 +22,7 @@ const FORMATS: &[Format] = &[
     Format::Ini(Dialect::MySql),
     Format::Ini(Dialect::DotEnv),
     Format::Ini(Dialect::Generic),
+    Format::ErbYaml,
 ];
 
 /// Text that looks like configuration often enough to reach deep parser states.
@@ -29,7 +30,7 @@ fn config_like() -> impl Strategy<Value = String> {
     let pieces = prop::sample::select(vec![
         "a", "key", ":", " ", "\n", "\r\n", "\r", "\t", "-", "=", "[", "]", "{", "}", ",", "\"",
         "'", "#", ";", "&x", "*x", "<<", "---", "|", ">", "\\", "ü", "🚀", "%include", "!include",
-        "${A:1}", "0x1F", "1_000", "30s", "\u{feff}",
+        "${A:1}", "0x1F", "1_000", "30s", "\u{feff}", "<%=", "<%", "%>", "⍌",
     ]);
     prop::collection::vec(pieces, 0..120).prop_map(|v| v.concat())
 }
@@ -39,6 +40,16 @@ fn assert_spans_inside(text: &str, format: Format) {
     if let Some(span) = doc.misplaced_span(text) {
         panic!("{format:?}: {span:?} is not inside {text:?} on char boundaries");
     }
+}
+
+/// Inputs the fuzz targets found crashing (fuzz/README: `cargo fuzz run`), kept as
+/// regression tests.
+#[test]
+fn fuzz_regressions_keep_spans_inside() {
+    // parse_erb_yaml: a multi-byte character inside an unterminated ERB tag was masked
+    // with single-byte filler, and a span landed inside the character.
+    let erb = "defaul  pool: <%= ENV.fetc\u{d}\u{d}\u{234c}tt\u{d}\u{d}\u{d}\u{d}\u{d}\u{d}\u{c}\u{c}\u{c}\u{c}\u{c}\u{c}\u{c}\u{c}\u{c}\u{c}\u{c}\u{c}\u{c}\u{c}\u{c}";
+    assert_spans_inside(erb, Format::ErbYaml);
 }
 
 proptest! {
