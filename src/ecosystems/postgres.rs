@@ -26,6 +26,17 @@ pub(crate) const DOC: &str =
 const MAX_CONNECTIONS: i64 = 100;
 /// `superuser_reserved_connections` default [PG-CONN].
 const SUPERUSER_RESERVED: i64 = 3;
+/// The parameters poollint reads: a misspelling of one of them is reported by
+/// `unknown-or-dead-pool-key` (PostgreSQL refuses to start with an unrecognized
+/// parameter, and poollint would check the default instead).
+pub const READ_PARAMETERS: &[&str] = &[
+    "max_connections",
+    "superuser_reserved_connections",
+    "reserved_connections",
+    "statement_timeout",
+    "idle_in_transaction_session_timeout",
+    "idle_session_timeout",
+];
 /// Time units PostgreSQL accepts, in milliseconds [PG-CONFIG-UNITS].
 const TIME_UNITS: &[(&str, f64)] = &[
     ("us", 0.001),

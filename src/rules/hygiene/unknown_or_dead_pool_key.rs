@@ -10,6 +10,12 @@
 //! PgBouncer: a `[databases]` connection string with a parameter outside the set
 //! PgBouncer's loader accepts (rules-catalogue §1.2 [PGB-LOADER][PGB-CFG]) is refused with
 //! "unrecognized connection parameter", so it is an error.
+//!
+//! PostgreSQL: a name within two edits of a parameter poollint reads (`max_conections`)
+//! is a misspelling. PostgreSQL refuses to start with an unrecognized parameter in
+//! `postgresql.conf` ("configuration file … contains errors"; on reload the change is
+//! silently not applied), so it is an error. Only those parameters are compared: the
+//! full parameter list is not part of poollint's reference data.
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::hikari;
 use crate::model::{ConfigEntry, Ecosystem, Location, Model};
@@ -33,6 +39,7 @@ impl crate::rules::Rule for Rule {
 
     fn check(&self, model: &Model, _options: &RuleOptions, out: &mut Vec<Diagnostic>) {
         out.extend(unknown_pgbouncer_database_keys(model));
+        out.extend(misspelt_postgres_parameters(model));
         let spring = model
             .entries
             .iter()
@@ -262,6 +269,43 @@ fn unknown_pgbouncer_database_keys(model: &Model) -> Vec<Diagnostic> {
                 )
                 .with_label("unknown parameter")
                 .with_help(help)
+                .with_key(entry.key.clone()),
+            )
+        })
+        .collect()
+}
+
+/// Postgres entries whose name is a near miss of a parameter poollint reads.
+fn misspelt_postgres_parameters(model: &Model) -> Vec<Diagnostic> {
+    use crate::ecosystems::postgres::READ_PARAMETERS;
+    let entries = model
+        .entries
+        .iter()
+        .filter(|e| e.ecosystem == Ecosystem::Postgres);
+    entries
+        .filter_map(|entry| {
+            let name = entry.canonical.as_str();
+            // Custom (extension) parameters have a dot and are not checked.
+            if name.contains('.') || name.len() < 8 || READ_PARAMETERS.contains(&name) {
+                return None;
+            }
+            let meant = READ_PARAMETERS
+                .iter()
+                .copied()
+                .find(|p| strsim::damerau_levenshtein(name, p) <= 2)?;
+            let at = Location {
+                file: entry.file,
+                span: entry.key_span,
+            };
+            Some(
+                Diagnostic::new(
+                    &META,
+                    Severity::Error,
+                    at,
+                    format!("`{}` is not a PostgreSQL parameter: PostgreSQL refuses to start with an unrecognized parameter in its configuration file (on a reload the change is silently not applied), and {meant} keeps its value from elsewhere", entry.key),
+                )
+                .with_label("unrecognized parameter")
+                .with_help(format!("did you mean `{meant}`?"))
                 .with_key(entry.key.clone()),
             )
         })
