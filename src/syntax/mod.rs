@@ -340,7 +340,13 @@ pub fn parse(format: Format, text: &str) -> Document {
             // Masking keeps byte lengths but not char boundaries (a multi-byte character
             // inside a tag becomes single-byte filler): move spans back onto them.
             let mut doc = yaml::parse(&erb::mask(body));
-            doc.remap(|offset| body.floor_char_boundary(offset));
+            doc.remap(|offset| {
+                let offset = offset.min(body.len());
+                (0..=offset)
+                    .rev()
+                    .find(|&i| body.is_char_boundary(i))
+                    .unwrap_or(0)
+            });
             doc
         }
         Format::Raw => Document::default(),
