@@ -4,6 +4,7 @@
 //! database's config its limits; every explicit manifest value wins over a file and
 //! carries an `Origin::Manifest` so messages say where it came from.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use crate::manifest::topology::{
@@ -57,34 +58,46 @@ pub fn infer_deployments(model: &mut Model) {
             .as_ref()
             .is_some_and(|d| !d.host_paths.is_empty())
     };
+    // Host path → the workloads that build or mount it, so each application file looks
+    // up its ancestors instead of comparing with every workload (linear in the tree).
+    let mut by_host_path: HashMap<&Path, Vec<usize>> = HashMap::new();
+    for (index, workload) in model.services.iter().enumerate() {
+        for path in workload.deployment.iter().flat_map(|d| &d.host_paths) {
+            by_host_path.entry(path.as_path()).or_default().push(index);
+        }
+    }
+    if by_host_path.is_empty() {
+        return;
+    }
     let mut pairs = Vec::new();
     for (app_index, app) in model.services.iter().enumerate() {
         if is_workload(app) || app.deployment.is_some() || app.pools.is_empty() {
             continue;
         }
-        let files: Vec<PathBuf> = service_files(model, app)
-            .into_iter()
-            .filter_map(|f| model.sources.get(f))
-            .map(|f| crate::source::normalise(&f.path))
-            .collect();
-        let mut matches = model.services.iter().enumerate().filter_map(|(i, w)| {
-            let host = w
-                .deployment
-                .as_ref()?
-                .host_paths
-                .iter()
-                .find(|p| files.iter().any(|f| f.starts_with(p)))?;
-            Some((
-                i,
-                format!(
-                    "compose service {} builds or mounts {}",
-                    w.name,
-                    host.display()
-                ),
-            ))
-        });
-        if let (Some(found), None) = (matches.next(), matches.next()) {
-            pairs.push((app_index, found));
+        let mut found: Vec<(usize, PathBuf)> = Vec::new();
+        let mut files = service_files(model, app);
+        files.sort();
+        files.dedup();
+        for file in files {
+            let Some(source) = model.sources.get(file) else {
+                continue;
+            };
+            let path = crate::source::normalise(&source.path);
+            for ancestor in path.ancestors() {
+                for &workload in by_host_path.get(ancestor).into_iter().flatten() {
+                    if !found.iter().any(|(w, _)| *w == workload) {
+                        found.push((workload, ancestor.to_path_buf()));
+                    }
+                }
+            }
+        }
+        if let [(workload, host)] = found.as_slice() {
+            let name = model
+                .services
+                .get(*workload)
+                .map_or("", |w| w.name.as_str());
+            let why = format!("compose service {name} builds or mounts {}", host.display());
+            pairs.push((app_index, (*workload, why)));
         }
     }
     // A workload that builds several applications is ambiguous too.
@@ -334,10 +347,17 @@ fn substitute_environment(model: &mut Model, service: &mut Service) {
         Some(d) if !d.environment.is_empty() => d.environment.clone(),
         _ => return,
     };
+    let via_environment = |setting: &Setting<i64>| match &setting.origin {
+        Origin::File { via: Some(var), .. } => environment.iter().any(|e| &e.name == var),
+        _ => false,
+    };
     for index in service.pools.iter_mut() {
         let Some(pool) = model.pools.get(*index) else {
             continue;
         };
+        if !via_environment(&pool.max) && !via_environment(&pool.min) {
+            continue;
+        }
         let mut copy = pool.clone();
         let changed = from_environment(&mut copy.max, &environment)
             | from_environment(&mut copy.min, &environment);

@@ -988,6 +988,6 @@ fn compose_service_building_an_app_multiplies_its_pool_without_a_manifest() {
             "demand 90 = app 3 instances (tests/fixtures/compose-inferred/docker-compose.yml:8) × 1 process × pool 30",
         ))
         .stdout(predicate::str::contains(
-            "[deployment inferred: compose service app builds or mounts tests/fixtures/compose-inferred/app]",
+            "[deployment inferred: compose service app builds or mounts tests/fixtures/compose-inferred/app/application.yml]",
         ));
 }

@@ -223,30 +223,47 @@ fn split_key(key: &str) -> Vec<String> {
 /// `spring.jpa.properties.*` (passed to Hibernate verbatim [SB-HOWTO]) and map-valued
 /// Hikari properties (driver property names are case-sensitive).
 pub fn canonical_key(parts: &[String]) -> String {
-    // Canonical forms of the map-valued Hikari properties, computed once.
-    static MAP_PROPERTIES: std::sync::LazyLock<Vec<String>> = std::sync::LazyLock::new(|| {
-        hikari::MAP_PROPERTIES
-            .iter()
-            .map(|m| hikari::canonical(m))
-            .collect()
-    });
-    let mut out = String::new();
-    let mut verbatim = false;
-    for part in parts {
-        if !out.is_empty() {
-            out.push('.');
+    CanonicalKey::of(parts).text
+}
+
+/// A canonical key built one element at a time (so every prefix of a key costs one
+/// element, not the whole prefix again); `verbatim` once inside a verbatim subtree.
+#[derive(Debug, Clone, Default)]
+struct CanonicalKey {
+    text: String,
+    verbatim: bool,
+}
+
+impl CanonicalKey {
+    fn of(parts: &[String]) -> Self {
+        let mut key = CanonicalKey::default();
+        for part in parts {
+            key.push(part);
         }
-        if verbatim {
-            out.push_str(part);
-            continue;
+        key
+    }
+
+    fn push(&mut self, part: &str) {
+        // Canonical forms of the map-valued Hikari properties, computed once.
+        static MAP_PROPERTIES: std::sync::LazyLock<Vec<String>> = std::sync::LazyLock::new(|| {
+            hikari::MAP_PROPERTIES
+                .iter()
+                .map(|m| hikari::canonical(m))
+                .collect()
+        });
+        if !self.text.is_empty() {
+            self.text.push('.');
         }
-        let start = out.len();
-        hikari::push_canonical(&mut out, part);
-        let (parent, canonical) = out.split_at(start);
-        verbatim = (parent == "spring.jpa." && canonical == "properties")
+        if self.verbatim {
+            self.text.push_str(part);
+            return;
+        }
+        let start = self.text.len();
+        hikari::push_canonical(&mut self.text, part);
+        let (parent, canonical) = self.text.split_at(start);
+        self.verbatim = (parent == "spring.jpa." && canonical == "properties")
             || MAP_PROPERTIES.iter().any(|m| m == canonical);
     }
-    out
 }
 
 /// Walk one document iteratively, returning its scalar leaves and recording where each
@@ -259,9 +276,10 @@ fn flatten(
     prefixes: &mut BTreeMap<String, Location>,
 ) -> Vec<Leaf> {
     let mut leaves = Vec::new();
-    let mut stack: Vec<(NodeId, Vec<String>, Span)> = vec![(root, Vec::new(), Span::default())];
+    let mut stack: Vec<(NodeId, Vec<String>, CanonicalKey, Span)> =
+        vec![(root, Vec::new(), CanonicalKey::default(), Span::default())];
     let mut work = 0usize;
-    while let Some((node, path, key_span)) = stack.pop() {
+    while let Some((node, path, canonical, key_span)) = stack.pop() {
         work += 1;
         if work > MAX_FLATTEN_WORK {
             break;
@@ -274,14 +292,17 @@ fn flatten(
                     let Some(key) = doc.text(entry.key) else {
                         continue;
                     };
-                    let mut child = path.clone();
-                    child.extend(split_key(key));
                     let span = doc.span(entry.key);
-                    for len in path.len() + 1..=child.len() {
-                        let prefix = canonical_key(child.get(..len).unwrap_or(&[]));
-                        prefixes.entry(prefix).or_insert(Location { file, span });
+                    let mut child = path.clone();
+                    let mut child_key = canonical.clone();
+                    for part in split_key(key) {
+                        child_key.push(&part);
+                        if !prefixes.contains_key(&child_key.text) {
+                            prefixes.insert(child_key.text.clone(), Location { file, span });
+                        }
+                        child.push(part);
                     }
-                    children.push((entry.value, child, span));
+                    children.push((entry.value, child, child_key, span));
                 }
                 stack.extend(children.into_iter().rev());
             }
@@ -291,7 +312,9 @@ fn flatten(
                     if let Some(last) = child.last_mut() {
                         last.push_str(&format!("[{i}]"));
                     }
-                    (*item, child, key_span)
+                    // Rare in pool configuration: recompute the key from the path.
+                    let child_key = CanonicalKey::of(&child);
+                    (*item, child, child_key, key_span)
                 });
                 let children: Vec<_> = children.collect();
                 stack.extend(children.into_iter().rev());
@@ -304,7 +327,7 @@ fn flatten(
                         span: key_span,
                     },
                     raw_key: path.join("."),
-                    canonical: canonical_key(&path),
+                    canonical: canonical.text,
                     value: scalar.text.clone(),
                     value_span: span,
                     style: scalar.style,
