@@ -621,8 +621,11 @@ struct PoolReader<'a> {
 
 impl PoolReader<'_> {
     fn leaf(&self, property: &str) -> Option<&Leaf> {
-        self.effective
-            .get(&format!("{}.{}", self.prefix, hikari::canonical(property)))
+        let mut key = String::with_capacity(self.prefix.len() + 1 + property.len());
+        key.push_str(self.prefix);
+        key.push('.');
+        hikari::push_canonical(&mut key, property);
+        self.effective.get(&key)
     }
 
     fn key(&self, property: &str) -> String {

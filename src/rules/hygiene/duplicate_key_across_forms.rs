@@ -6,7 +6,7 @@
 //! PostgreSQL parameter names are case-insensitive and the last occurrence in
 //! `postgresql.conf` and its includes wins (rules-catalogue §1.3): the earlier one is
 //! reported.
-use std::collections::BTreeMap;
+use std::collections::HashMap;
 
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::{ConfigEntry, Ecosystem, Location, Model};
@@ -30,7 +30,8 @@ impl crate::rules::Rule for Rule {
 
     fn check(&self, model: &Model, _options: &RuleOptions, out: &mut Vec<Diagnostic>) {
         type Group<'m> = (&'static str, &'m str, Option<&'m str>, &'m str);
-        let mut groups: BTreeMap<Group, Vec<&ConfigEntry>> = BTreeMap::new();
+        // Hashed: most keys are written once; only repeated ones are sorted below.
+        let mut groups: HashMap<Group, Vec<&ConfigEntry>> = HashMap::new();
         for entry in &model.entries {
             let runner = match entry.ecosystem {
                 Ecosystem::Spring => "Spring Boot",
@@ -45,7 +46,10 @@ impl crate::rules::Rule for Rule {
             );
             groups.entry(key).or_default().push(entry);
         }
-        for ((runner, ..), entries) in groups.iter().filter(|(_, g)| g.len() > 1) {
+        let mut repeated: Vec<(&Group, &Vec<&ConfigEntry>)> =
+            groups.iter().filter(|(_, g)| g.len() > 1).collect();
+        repeated.sort_by_key(|(key, _)| **key);
+        for ((runner, ..), entries) in repeated {
             report_group(model, runner, entries, out);
         }
     }
