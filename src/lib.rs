@@ -3,6 +3,7 @@
 //! Pipeline (see DESIGN.md §1): files are discovered and read ([`source`]), parsed into
 //! spanned trees ([`syntax`]), read by ecosystems into the typed [`model`], checked by
 //! [`rules`] under the [`engine`], and rendered ([`render`]).
+#![forbid(unsafe_code)]
 
 pub mod baseline;
 pub mod capacity;
