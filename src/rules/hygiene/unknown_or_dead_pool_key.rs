@@ -52,22 +52,37 @@ impl crate::rules::Rule for Rule {
                 .or_else(|| misplaced_pool_key(entry))
                 .or_else(|| relaxed_hibernate_key(entry));
             if let Some((message, help)) = found {
-                let at = Location {
-                    file: entry.file,
-                    span: entry.key_span,
-                };
-                out.push(
-                    Diagnostic::new(&META, Severity::Warning, at, message)
-                        .with_label("ignored key")
-                        .with_help(help)
-                        .with_key(entry.key.clone()),
-                );
+                out.push(at_key(
+                    entry,
+                    Severity::Warning,
+                    message,
+                    "ignored key",
+                    help,
+                ));
             }
         }
     }
 }
 
 type Finding = (String, String);
+
+/// A finding whose primary label is the entry's key.
+fn at_key(
+    entry: &ConfigEntry,
+    severity: Severity,
+    message: String,
+    label: &str,
+    help: String,
+) -> Diagnostic {
+    let at = Location {
+        file: entry.file,
+        span: entry.key_span,
+    };
+    Diagnostic::new(&META, severity, at, message)
+        .with_label(label)
+        .with_help(help)
+        .with_key(entry.key.clone())
+}
 
 const HIKARI: &str = "spring.datasource.hikari.";
 const OTHER_POOLS: &[(&str, &str)] = &[
@@ -256,21 +271,8 @@ fn unknown_pgbouncer_database_keys(model: &Model) -> Vec<Diagnostic> {
                 Some(known) => format!("did you mean `{known}`?"),
                 None => "see the [databases] section of PgBouncer's configuration reference for the accepted keys".to_owned(),
             };
-            let at = Location {
-                file: entry.file,
-                span: entry.key_span,
-            };
-            Some(
-                Diagnostic::new(
-                    &META,
-                    Severity::Error,
-                    at,
-                    format!("`{written}` is not a PgBouncer [databases] parameter: PgBouncer rejects the entry with \"unrecognized connection parameter\", so this database is not served"),
-                )
-                .with_label("unknown parameter")
-                .with_help(help)
-                .with_key(entry.key.clone()),
-            )
+            let message = format!("`{written}` is not a PgBouncer [databases] parameter: PgBouncer rejects the entry with \"unrecognized connection parameter\", so this database is not served");
+            Some(at_key(entry, Severity::Error, message, "unknown parameter", help))
         })
         .collect()
 }
@@ -294,21 +296,9 @@ fn misspelt_postgres_parameters(model: &Model) -> Vec<Diagnostic> {
                 .copied()
                 .filter(|p| within_two_by_letters(name, p))
                 .find(|p| strsim::damerau_levenshtein(name, p) <= 2)?;
-            let at = Location {
-                file: entry.file,
-                span: entry.key_span,
-            };
-            Some(
-                Diagnostic::new(
-                    &META,
-                    Severity::Error,
-                    at,
-                    format!("`{}` is not a PostgreSQL parameter: PostgreSQL refuses to start with an unrecognized parameter in its configuration file (on a reload the change is silently not applied), and {meant} keeps its value from elsewhere", entry.key),
-                )
-                .with_label("unrecognized parameter")
-                .with_help(format!("did you mean `{meant}`?"))
-                .with_key(entry.key.clone()),
-            )
+            let message = format!("`{}` is not a PostgreSQL parameter: PostgreSQL refuses to start with an unrecognized parameter in its configuration file (on a reload the change is silently not applied), and {meant} keeps its value from elsewhere", entry.key);
+            let help = format!("did you mean `{meant}`?");
+            Some(at_key(entry, Severity::Error, message, "unrecognized parameter", help))
         })
         .collect()
 }
