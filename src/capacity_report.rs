@@ -5,8 +5,8 @@
 use serde::Serialize;
 
 use crate::capacity;
+use crate::load::{number, pool_loads, probability, PoolLoad};
 use crate::model::Model;
-use crate::rules::load::{number, pool_loads, probability, PoolLoad};
 use crate::rules::topology::fleet_min_connections_exceed_db_slots::peak_instances;
 use crate::rules::topology::{fleets, steady};
 

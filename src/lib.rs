@@ -15,6 +15,7 @@ pub mod ecosystems;
 pub mod engine;
 pub mod includes;
 pub mod init;
+pub(crate) mod load;
 pub mod manifest;
 pub mod model;
 pub mod render;

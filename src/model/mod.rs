@@ -11,6 +11,7 @@ use std::time::Duration;
 use crate::source::{FileId, Span};
 
 pub mod hikari;
+pub(crate) mod links;
 
 /// Where a value came from.
 #[derive(Debug, Clone, PartialEq)]

@@ -11,8 +11,6 @@ pub mod topology;
 pub mod change;
 pub mod concurrency;
 pub mod engine_rules;
-pub(crate) mod links;
-pub(crate) mod load;
 
 use std::collections::BTreeMap;
 

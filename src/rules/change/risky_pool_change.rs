@@ -11,8 +11,8 @@ use std::time::Duration;
 
 use crate::capacity;
 use crate::diagnostic::{Diagnostic, Severity};
+use crate::load::{number, pool_loads, probability, PoolLoad};
 use crate::model::{human_duration, Model, Pool};
-use crate::rules::load::{number, pool_loads, probability, PoolLoad};
 use crate::rules::{key_of, Category, Inputs, RuleMeta, RuleOption, RuleOptions};
 use crate::source::FileId;
 

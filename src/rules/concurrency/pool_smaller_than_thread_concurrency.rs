@@ -6,8 +6,8 @@
 //! `ActiveRecord::ConnectionTimeoutError`. HikariCP with Tomcat is different (threads
 //! are meant to queue on a small pool) and is not checked here.
 use crate::diagnostic::{Diagnostic, Severity};
+use crate::model::links::Links;
 use crate::model::{Library, Model, Setting};
-use crate::rules::links::Links;
 use crate::rules::topology::place;
 use crate::rules::{Category, Inputs, RuleMeta, RuleOptions};
 

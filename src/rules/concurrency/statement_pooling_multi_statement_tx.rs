@@ -3,8 +3,8 @@
 //! "multi-statement transactions are disallowed" (catalogue CC03 [PGB-CFG][PGB-FEAT]).
 //! A Spring application with JPA, or a HikariCP pool with auto-commit off, runs them.
 use crate::diagnostic::{Diagnostic, Severity};
+use crate::model::links::{pools, Links};
 use crate::model::{Model, Pooler, Service, Setting};
-use crate::rules::links::{pools, Links};
 use crate::rules::{Category, Inputs, RuleMeta, RuleOptions};
 use crate::source::FileId;
 

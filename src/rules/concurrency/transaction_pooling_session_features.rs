@@ -5,8 +5,8 @@
 //! `max_prepared_statements = 0`) hands the next statement to another server session:
 //! `prepared statement "S_1" does not exist`.
 use crate::diagnostic::{Diagnostic, Severity};
+use crate::model::links::{pools, Links};
 use crate::model::{Ecosystem, Model, Pool, Pooler, Service};
-use crate::rules::links::{pools, Links};
 use crate::rules::{Category, Inputs, RuleMeta, RuleOptions};
 use crate::source::FileId;
 use std::collections::HashSet;

@@ -4,8 +4,8 @@
 //! the lifetime reaches the limit, warning when it is within the margin (60 s for MySQL
 //! `wait_timeout`, 5 s otherwise).
 use crate::diagnostic::{Diagnostic, Severity};
+use crate::model::links::{idle_limit, pools, Links};
 use crate::model::{human_duration, Library, Model};
-use crate::rules::links::{idle_limit, pools, Links};
 use crate::rules::topology::place;
 use crate::rules::{key_of, Category, Inputs, RuleMeta, RuleOptions};
 

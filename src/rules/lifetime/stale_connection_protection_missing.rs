@@ -6,8 +6,8 @@
 //! `client_idle_timeout`); network idle killers (load balancers, NAT) are not declared
 //! anywhere poollint reads yet.
 use crate::diagnostic::{Diagnostic, Severity};
+use crate::model::links::{idle_limit, pools, Links};
 use crate::model::{human_duration, Library, Model};
-use crate::rules::links::{idle_limit, pools, Links};
 use crate::rules::topology::place;
 use crate::rules::{key_of, Category, Inputs, RuleMeta, RuleOptions};
 

@@ -4,8 +4,8 @@
 //! of the login outage poollint exists for. Above `warn-utilization` (0.85, heuristic)
 //! it warns: real hold times are heavy-tailed and balancing is uneven.
 use crate::diagnostic::{Diagnostic, Severity};
+use crate::load::{number, pool_loads, PoolLoad};
 use crate::model::Model;
-use crate::rules::load::{number, pool_loads, PoolLoad};
 use crate::rules::{Category, Inputs, RuleMeta, RuleOption, RuleOptions};
 
 static WARN_UTILIZATION: RuleOption = RuleOption {

@@ -5,8 +5,8 @@ use std::time::Duration;
 
 use crate::capacity;
 use crate::diagnostic::{Diagnostic, Severity};
+use crate::load::{number, pool_loads, probability, PoolLoad};
 use crate::model::Model;
-use crate::rules::load::{number, pool_loads, probability, PoolLoad};
 use crate::rules::topology::place;
 use crate::rules::{Category, Inputs, RuleMeta, RuleOptions};
 

@@ -55,7 +55,7 @@ impl crate::rules::Rule for Rule {
                 "the fleet can run {demand} connections at once against database {}, which has {cores} cores ({}): more than {} × the {knee} = 2 × {cores} cores that keep it busy, so extra connections add context switching and lock contention, not throughput",
                 fleet.database.name,
                 place(model, &cores_setting.origin),
-                crate::rules::load::number(ratio),
+                crate::load::number(ratio),
             );
             let mut diagnostic = Diagnostic::new(&META, Severity::Info, at, message)
                 .with_label(format!("{demand} connections for {cores} cores"))

@@ -4,8 +4,8 @@
 //! connection forever. Info; a warning behind a PgBouncer in transaction mode, where it
 //! also pins one of the few server connections.
 use crate::diagnostic::{Diagnostic, Severity};
+use crate::model::links::Links;
 use crate::model::{Engine, Model};
-use crate::rules::links::Links;
 use crate::rules::topology::place;
 use crate::rules::{Category, Inputs, RuleMeta, RuleOptions};
 

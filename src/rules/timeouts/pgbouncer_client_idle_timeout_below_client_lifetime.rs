@@ -5,8 +5,8 @@
 use std::time::Duration;
 
 use crate::diagnostic::{Diagnostic, Severity};
+use crate::model::links::{pools, Links};
 use crate::model::{human_duration, Model, Pool};
-use crate::rules::links::{pools, Links};
 use crate::rules::topology::place;
 use crate::rules::{Category, Inputs, RuleMeta, RuleOptions};
 

@@ -3,8 +3,8 @@
 //! [PGB-CFG]): PgBouncer then kills the connection mid-query instead of PostgreSQL
 //! cancelling the statement.
 use crate::diagnostic::{Diagnostic, Severity};
+use crate::model::links::Links;
 use crate::model::{human_duration, Model};
-use crate::rules::links::Links;
 use crate::rules::topology::place;
 use crate::rules::{Category, Inputs, RuleMeta, RuleOptions};
 

@@ -3,8 +3,8 @@
 //! or above the request deadline of a service behind it, queued clients pile up at the
 //! pooler after their callers gave up (catalogue TO04 [PGB-CFG]).
 use crate::diagnostic::{Diagnostic, Severity};
+use crate::model::links::Links;
 use crate::model::{human_duration, Model};
-use crate::rules::links::Links;
 use crate::rules::topology::place;
 use crate::rules::{Category, Inputs, RuleMeta, RuleOptions};
 

@@ -4,8 +4,8 @@
 //! URL), and no PgBouncer `query_timeout` in front. Warning (heuristic); info when the
 //! only timeout is the global one in `postgresql.conf`, which PostgreSQL advises against.
 use crate::diagnostic::{Diagnostic, Severity};
+use crate::model::links::{pools, Links};
 use crate::model::{Database, Engine, Model, Service};
-use crate::rules::links::{pools, Links};
 use crate::rules::topology::place;
 use crate::rules::{Category, Inputs, RuleMeta, RuleOptions};
 

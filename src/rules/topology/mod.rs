@@ -208,7 +208,7 @@ impl Fleet<'_> {
 
 /// Every database with its directly connected services.
 pub(crate) fn fleets(model: &Model) -> Vec<Fleet<'_>> {
-    let links = crate::rules::links::Links::new(model);
+    let links = crate::model::links::Links::new(model);
     // Without a pooler, the only database may be inferred as every service's target;
     // otherwise only a declared `connects-to` links them.
     let inferring = model.databases.len() == 1 && model.poolers.is_empty();

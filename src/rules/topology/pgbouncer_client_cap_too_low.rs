@@ -4,8 +4,8 @@
 //! (catalogue TP07 [PGB-CFG]).
 use super::place;
 use crate::diagnostic::{Diagnostic, Severity};
+use crate::model::links::Links;
 use crate::model::Model;
-use crate::rules::links::Links;
 use crate::rules::{Category, Inputs, RuleMeta, RuleOptions};
 
 pub static META: RuleMeta = RuleMeta {

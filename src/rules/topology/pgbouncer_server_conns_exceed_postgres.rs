@@ -7,8 +7,8 @@
 use super::{fleets, place, steady, usable_slots};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::ecosystems::pgbouncer::{server_budget, BudgetPart};
+use crate::model::links::Links;
 use crate::model::Model;
-use crate::rules::links::Links;
 use crate::rules::{Category, Inputs, RuleMeta, RuleOptions};
 
 pub static META: RuleMeta = RuleMeta {

@@ -1,29 +1,9 @@
-//! Rules the engine itself reports, with no check over the model.
+//! `unused-suppression`: reported by the engine after inline suppressions are applied
+//! (see `crate::suppress`); the rule has no check over the model.
 
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::Model;
 use crate::rules::{Category, Inputs, RuleMeta, RuleOptions};
-
-/// `parse-error`: a file that cannot be read as its format. Other files go on.
-pub static PARSE_ERROR: RuleMeta = RuleMeta {
-    name: "parse-error",
-    category: Category::Engine,
-    default_severity: Severity::Error,
-    inputs: Inputs::Engine,
-    summary:
-        "A file could not be read as its format; it was skipped and the other files were checked.",
-    options: &[],
-};
-
-pub struct ParseError;
-
-impl crate::rules::Rule for ParseError {
-    fn meta(&self) -> &'static RuleMeta {
-        &PARSE_ERROR
-    }
-
-    fn check(&self, _model: &Model, _options: &RuleOptions, _out: &mut Vec<Diagnostic>) {}
-}
 
 /// `unused-suppression`: an inline suppression that suppresses nothing, or names a rule
 /// that does not exist (then at error severity).
