@@ -169,6 +169,19 @@ pub enum Library {
 }
 
 impl Library {
+    /// How the library names `pool.min` and `pool.max`, for messages (None: not read).
+    pub fn size_properties(self) -> Option<(&'static str, &'static str)> {
+        match self {
+            Library::HikariCp => Some(("minimum-idle", "maximum-pool-size")),
+            Library::Knex | Library::Sequelize => Some(("pool.min", "pool.max")),
+            Library::NodePostgres => Some(("min", "max")),
+            Library::Npgsql | Library::SqlClient => {
+                Some(("Minimum Pool Size", "Maximum Pool Size"))
+            }
+            _ => None,
+        }
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             Library::HikariCp => "HikariCP",

@@ -30,28 +30,18 @@ impl crate::rules::Rule for Rule {
     }
 }
 
-/// (min property, max property, severity, what the library does) per library checked.
-fn behaviour(
-    pool: &Pool,
-    min: i64,
-    max: i64,
-) -> Option<(&'static str, &'static str, Severity, String)> {
+/// What the library does when the minimum is above the maximum (None: not checked).
+fn behaviour(pool: &Pool, min: i64, max: i64) -> Option<(Severity, String)> {
     match pool.library {
         Library::HikariCp => Some((
-            "minimum-idle",
-            "maximum-pool-size",
             Severity::Warning,
             format!("HikariCP silently sets minimum-idle to {max}, without a log line"),
         )),
         Library::Knex => Some((
-            "pool.min",
-            "pool.max",
             Severity::Error,
             "tarn.js throws \"Tarn: opt.max is smaller than opt.min\" when knex creates the pool, so no query runs".to_owned(),
         )),
         Library::Npgsql => Some((
-            "Minimum Pool Size",
-            "Maximum Pool Size",
             Severity::Error,
             format!("Npgsql throws \"Connection can't have 'Max Pool Size' {max} under 'Min Pool Size' {min}\", so no connection opens"),
         )),
@@ -64,7 +54,8 @@ fn check(pool: &Pool) -> Option<Diagnostic> {
     if !pool.min.is_explicit() || max < 1 || min <= max {
         return None;
     }
-    let (min_name, max_name, severity, consequence) = behaviour(pool, min, max)?;
+    let (severity, consequence) = behaviour(pool, min, max)?;
+    let (min_name, max_name) = pool.library.size_properties()?;
     let at = located(&pool.min, pool)?;
     let max_note = origin_note(&pool.max.origin);
     let message = format!("{min_name} is {min} but {max_name} is {max}{max_note}: {consequence}");

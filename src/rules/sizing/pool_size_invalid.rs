@@ -29,10 +29,16 @@ impl crate::rules::Rule for Rule {
             let Some(library) = limits(pool.library) else {
                 continue;
             };
-            let counts = [(&pool.max, &library.max), (&pool.min, &library.min)];
-            for (setting, bound) in counts {
+            let Some((min_name, max_name)) = pool.library.size_properties() else {
+                continue;
+            };
+            let counts = [
+                (&pool.max, max_name, &library.max),
+                (&pool.min, min_name, &library.min),
+            ];
+            for (setting, property, bound) in counts {
                 if setting.is_explicit() {
-                    out.extend(check_count(pool, setting, &library, bound));
+                    out.extend(check_count(pool, setting, property, &library, bound));
                 }
             }
         }
@@ -41,7 +47,6 @@ impl crate::rules::Rule for Rule {
 
 /// One count and the smallest value the library accepts.
 struct Bound {
-    property: &'static str,
     floor: i64,
     /// What the library throws below the floor.
     thrown: &'static str,
@@ -62,13 +67,11 @@ fn limits(library: Library) -> Option<Limits> {
     match library {
         Library::HikariCp => Some(Limits {
             max: Bound {
-                property: "maximum-pool-size",
                 floor: 1,
                 thrown: "IllegalArgumentException(\"maxPoolSize cannot be less than 1\")",
                 help: "set maximum-pool-size to a whole number of at least 1 (HikariCP's default is 10)",
             },
             min: Bound {
-                property: "minimum-idle",
                 floor: 0,
                 thrown: "IllegalArgumentException(\"minimumIdle cannot be negative\")",
                 help: "remove minimum-idle (the pool is then fixed-size, as HikariCP recommends) or set it between 0 and maximum-pool-size",
@@ -78,13 +81,11 @@ fn limits(library: Library) -> Option<Limits> {
         }),
         Library::Knex => Some(Limits {
             max: Bound {
-                property: "pool.max",
                 floor: 1,
                 thrown: "\"Tarn: opt.max must be an integer > 0\"",
                 help: "set pool.max to a whole number of at least 1 (knex's default is 10)",
             },
             min: Bound {
-                property: "pool.min",
                 floor: 0,
                 thrown: "an error for a negative min",
                 help: "set pool.min to 0 (knex recommends it) or a whole number up to pool.max",
@@ -94,13 +95,11 @@ fn limits(library: Library) -> Option<Limits> {
         }),
         Library::Npgsql => Some(Limits {
             max: Bound {
-                property: "Maximum Pool Size",
                 floor: 0,
                 thrown: "an ArgumentException",
                 help: "set Maximum Pool Size to a positive number (Npgsql's default is 100)",
             },
             min: Bound {
-                property: "Minimum Pool Size",
                 floor: 0,
                 thrown: "an ArgumentException",
                 help: "set Minimum Pool Size to 0 or a positive number up to Maximum Pool Size",
@@ -115,12 +114,12 @@ fn limits(library: Library) -> Option<Limits> {
 fn check_count(
     pool: &Pool,
     setting: &Setting<i64>,
+    property: &str,
     limits: &Limits,
     bound: &Bound,
 ) -> Option<Diagnostic> {
     let at = located(setting, pool)?;
-    let key = key_of(setting, pool, bound.property);
-    let property = bound.property;
+    let key = key_of(setting, pool, property);
     let (message, label) = match &setting.value {
         Val::Known(v) if *v < bound.floor => (
             format!(
