@@ -17,9 +17,7 @@ use std::time::Duration;
 use super::connection_string;
 use super::ini_settings::{count, pairs_with_includes, Pair, SettingBuilder};
 use super::{file_name, ParsedFile, Reader};
-use crate::model::{
-    ConfigEntry, Ecosystem, Location, Model, Pooler, PoolerDatabase, Secret, Setting,
-};
+use crate::model::{ConfigEntry, Ecosystem, Location, Model, Pooler, PoolerDatabase, Secret};
 use crate::source::{SourceMap, Span};
 use crate::syntax::ini::Dialect;
 use crate::syntax::Format;
@@ -273,50 +271,6 @@ fn entry(file: &ParsedFile, pair: &Pair) -> ConfigEntry {
         scope: crate::source::display_path(file.path.parent().unwrap_or(Path::new("."))),
         precedence: 0,
     }
-}
-
-/// One database's share of the server connections a PgBouncer instance may open.
-pub struct BudgetPart<'p> {
-    /// The `[databases]` entry (None: no entries, one database/user pair assumed).
-    pub database: Option<&'p str>,
-    pub connections: i64,
-    /// The setting that decides it: `max_db_connections` when set, else the pool size.
-    pub setting: &'p Setting<i64>,
-}
-
-/// The server connections one PgBouncer instance may open, per `[databases]` entry:
-/// `max_db_connections` (the entry's, else `[pgbouncer]`'s) when above 0, else the
-/// pool size (the entry's `pool_size`, else `default_pool_size`, for one user: a lower
-/// bound when several users connect). Without entries, one database is assumed.
-pub fn server_budget(pooler: &Pooler) -> Vec<BudgetPart<'_>> {
-    if pooler.databases.is_empty() {
-        return budget_part(pooler, None).into_iter().collect();
-    }
-    pooler
-        .databases
-        .iter()
-        .filter_map(|e| budget_part(pooler, Some(e)))
-        .collect()
-}
-
-fn budget_part<'p>(
-    pooler: &'p Pooler,
-    entry: Option<&'p PoolerDatabase>,
-) -> Option<BudgetPart<'p>> {
-    let positive = |s: &&Setting<i64>| s.get().is_some_and(|v| *v > 0);
-    let cap = entry
-        .and_then(|e| e.max_db_connections.as_ref())
-        .filter(positive)
-        .or(pooler.max_db_connections.as_ref().filter(positive));
-    let size = entry
-        .and_then(|e| e.pool_size.as_ref())
-        .or(pooler.default_pool_size.as_ref());
-    let setting = cap.or(size)?;
-    Some(BudgetPart {
-        database: entry.map(|e| e.name.as_str()),
-        connections: (*setting.get()?).max(0),
-        setting,
-    })
 }
 
 #[cfg(test)]

@@ -408,6 +408,15 @@ pub struct Pooler {
     pub databases: Vec<PoolerDatabase>,
 }
 
+/// One database's share of the server connections a PgBouncer instance may open.
+pub struct BudgetPart<'p> {
+    /// The `[databases]` entry (None: no entries, one database/user pair assumed).
+    pub database: Option<&'p str>,
+    pub connections: i64,
+    /// The setting that decides it: `max_db_connections` when set, else the pool size.
+    pub setting: &'p Setting<i64>,
+}
+
 /// One `[databases]` entry of a PgBouncer (`app = host=db dbname=app pool_size=40`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct PoolerDatabase {
@@ -454,6 +463,37 @@ impl Pooler {
         self.database_entry(database)
             .and_then(|d| d.pool_mode.as_ref())
             .or(self.pool_mode.as_ref())
+    }
+
+    /// The server connections one PgBouncer instance may open, per `[databases]` entry:
+    /// `max_db_connections` (the entry's, else `[pgbouncer]`'s) when above 0, else the
+    /// pool size (the entry's `pool_size`, else `default_pool_size`, for one user: a lower
+    /// bound when several users connect). Without entries, one database is assumed.
+    pub fn server_budget(&self) -> Vec<BudgetPart<'_>> {
+        if self.databases.is_empty() {
+            return self.budget_part(None).into_iter().collect();
+        }
+        self.databases
+            .iter()
+            .filter_map(|e| self.budget_part(Some(e)))
+            .collect()
+    }
+
+    fn budget_part<'p>(&'p self, entry: Option<&'p PoolerDatabase>) -> Option<BudgetPart<'p>> {
+        let positive = |s: &&Setting<i64>| s.get().is_some_and(|v| *v > 0);
+        let cap = entry
+            .and_then(|e| e.max_db_connections.as_ref())
+            .filter(positive)
+            .or(self.max_db_connections.as_ref().filter(positive));
+        let size = entry
+            .and_then(|e| e.pool_size.as_ref())
+            .or(self.default_pool_size.as_ref());
+        let setting = cap.or(size)?;
+        Some(BudgetPart {
+            database: entry.map(|e| e.name.as_str()),
+            connections: (*setting.get()?).max(0),
+            setting,
+        })
     }
 
     /// Every pool mode in effect somewhere on this pooler.

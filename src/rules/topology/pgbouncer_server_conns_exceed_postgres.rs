@@ -6,8 +6,8 @@
 //! pooler connects to.
 use super::{fleets, place, steady, usable_slots};
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::ecosystems::pgbouncer::{server_budget, BudgetPart};
 use crate::model::links::Links;
+use crate::model::BudgetPart;
 use crate::model::Model;
 use crate::rules::{Category, Inputs, RuleMeta, RuleOptions};
 
@@ -42,7 +42,7 @@ impl crate::rules::Rule for Rule {
             let Some(slots) = usable_slots(model, database) else {
                 continue;
             };
-            let parts = server_budget(pooler);
+            let parts = pooler.server_budget();
             let Some(largest) = parts.iter().max_by_key(|p| p.connections) else {
                 continue;
             };
