@@ -120,13 +120,10 @@ pub fn infer_deployments(model: &mut Model) {
     }
     model.services = services.into_iter().flatten().collect();
     for (app, workload, why) in merged {
-        let environment_pools = workload.pools.clone();
-        let mut service = combine(&workload.name, vec![app], Some(&workload));
+        let mut service = deploy(model, &workload.name, vec![app], Some(&workload));
         if let Some(deployment) = service.deployment.as_mut() {
             deployment.inferred_link = Some(why);
         }
-        overlay_environment(model, &mut service, &environment_pools);
-        substitute_environment(model, &mut service);
         model.services.push(service);
     }
 }
@@ -327,15 +324,29 @@ fn merge_service(
             index += 1;
         }
     }
-    let environment_pools = from_deployment
-        .as_ref()
-        .map(|d| d.pools.clone())
-        .unwrap_or_default();
-    let mut merged = combine(&declared.name.value, from_config, from_deployment.as_ref());
-    overlay_environment(model, &mut merged, &environment_pools);
-    substitute_environment(model, &mut merged);
+    let mut merged = deploy(
+        model,
+        &declared.name.value,
+        from_config,
+        from_deployment.as_ref(),
+    );
     apply_declared(&mut merged, declared, manifest);
     merged
+}
+
+/// One service from its config parts and its deployment: the deployment's replicas, its
+/// environment's pools overlaid on the config's, and its variables substituted.
+fn deploy(
+    model: &mut Model,
+    name: &str,
+    parts: Vec<Service>,
+    deployed: Option<&Service>,
+) -> Service {
+    let environment_pools = deployed.map(|d| d.pools.clone()).unwrap_or_default();
+    let mut service = combine(name, parts, deployed);
+    overlay_environment(model, &mut service, &environment_pools);
+    substitute_environment(model, &mut service);
+    service
 }
 
 /// Settings read through an environment variable (`pool: <%= ENV.fetch("DB_POOL") { 5 } %>`,
