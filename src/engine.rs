@@ -394,7 +394,8 @@ fn build_model(parsed: &[(&'static dyn Reader, ParsedFile)], report: &mut Report
     model
 }
 
-/// Register the manifest (so diagnostics can point into it) and merge its topology.
+/// Register the manifest (so diagnostics can point into it) and merge its topology;
+/// without a declared topology, infer the links that are unambiguous.
 fn apply_manifest(model: &mut Model, request: &CheckRequest, report: &mut Report) {
     model.sources = report.sources.clone();
     let Some(manifest) = request.manifest.as_ref().filter(|m| !m.topology.is_empty()) else {
