@@ -311,7 +311,12 @@ fn secrets_in_every_format_never_reach_any_output() {
     );
     write("i/docker-compose.yml", "services:\n  db:\n    image: postgres:16\n    environment:\n      - POSTGRES_PASSWORD=Compose-Secret15\n  app:\n    image: app\n    environment:\n      SPRING_DATASOURCE_PASSWORD: ComposeSpring-Secret16\n");
     write("j/configmap.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cfg\ndata:\n  application.yml: |\n    spring:\n      datasource:\n        password: ConfigMap-Secret17\n");
+    // A finding on a value read from a Secret: its snippet shows the line above, the
+    // Secret's password, masked (`data` is base64 of "K8sData-Secret19").
+    write("k/app.yaml", "apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\ndata:\n  other: SzhzRGF0YS1TZWNyZXQxOQ==\nstringData:\n  password: K8sString-Secret18\n  lifetime: \"10000\"\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      containers:\n        - name: web\n          env:\n            - name: SPRING_DATASOURCE_HIKARI_MAX_LIFETIME\n              valueFrom:\n                secretKeyRef:\n                  name: db\n                  key: lifetime\n");
     let secrets = [
+        "K8sString-Secret18",
+        "SzhzRGF0YS1TZWNyZXQxOQ==",
         "Compose-Secret15",
         "ComposeSpring-Secret16",
         "ConfigMap-Secret17",

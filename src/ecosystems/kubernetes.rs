@@ -8,13 +8,13 @@
 //! skipped: they are not YAML before rendering.
 //!
 //! Container `env` feeds Spring pools (`SPRING_DATASOURCE_*`); ConfigMaps embedding
-//! `application.yml`, `pgbouncer.ini` or `postgresql.conf` as literal block scalars are
-//! read by those readers with spans into the manifest; a container running the
-//! `postgres` image is a database whose parameters come from `-c name=value` flags in
-//! its `command`/`args` lists. `env` values may come from ConfigMaps among the files
-//! checked (`valueFrom.configMapKeyRef`, `envFrom.configMapRef`), with spans into the
-//! ConfigMap. Not read (documented in README): Secret references, folded (`>`)
-//! ConfigMap scalars.
+//! `application.yml`, `pgbouncer.ini` or `postgresql.conf` as block scalars (literal
+//! `|` or folded `>`) are read by those readers with spans into the manifest; a
+//! container running the `postgres` image is a database whose parameters come from
+//! `-c name=value` flags in its `command`/`args` lists. `env` values may come from
+//! ConfigMaps and Secrets among the files checked (`valueFrom.configMapKeyRef` /
+//! `secretKeyRef`, `envFrom.configMapRef` / `secretRef`), with spans into the ConfigMap
+//! or Secret. Every value of a Secret is masked in all output.
 
 use std::path::Path;
 use std::time::Duration;
@@ -22,7 +22,7 @@ use std::time::Duration;
 use super::{file_name, postgres, spring, ParsedFile, Reader};
 use crate::capacity::{self, IntOrPercent};
 use crate::model::{
-    Database, Deployment, Ecosystem, EnvVar, Location, Model, Origin, Service, Setting, Val,
+    Database, Deployment, Ecosystem, EnvVar, Location, Model, Origin, Secret, Service, Setting, Val,
 };
 use crate::source::{FileId, SourceMap, Span};
 use crate::syntax::{Document, Format, NodeId};
@@ -80,6 +80,7 @@ impl Reader for Kubernetes {
                     }
                     Some("HorizontalPodAutoscaler") => autoscalers.extend(reader.autoscaler()),
                     Some("ConfigMap") => model.extend(reader.embedded_configs(file, sources)),
+                    Some("Secret") => model.secrets.extend(reader.secret_values(sources)),
                     _ => {}
                 }
             }
@@ -294,7 +295,7 @@ impl ObjectReader<'_> {
         Some(self.written(probe, &[which], "tcp".to_owned()))
     }
 
-    /// Configuration files held in a ConfigMap's `data` as literal block scalars
+    /// Configuration files held in a ConfigMap's `data` as block scalars
     /// (`application.yml: |`), read by their own ecosystem with spans into this manifest.
     fn embedded_configs(&self, file: &ParsedFile, sources: &SourceMap) -> Model {
         let mut model = Model::default();
@@ -335,9 +336,9 @@ impl ObjectReader<'_> {
     }
 
     /// The environment of every container: `envFrom` ConfigMaps first, then `env`
-    /// entries, literal or `valueFrom.configMapKeyRef` to a ConfigMap among the files
-    /// checked (its value's location is in the ConfigMap). Secret references and
-    /// ConfigMaps not found are unknown and skipped.
+    /// entries, literal or `valueFrom` a ConfigMap or Secret among the files checked
+    /// (its value's location is in that object). References to objects not found are
+    /// unknown and skipped.
     fn environment(&self, sources: &SourceMap, config_maps: &ConfigMaps) -> Vec<EnvVar> {
         let text = sources.get(self.file).map_or("", |f| &f.text);
         let Some(containers) = self.node(&["spec", "template", "spec", "containers"]) else {
@@ -347,8 +348,12 @@ impl ObjectReader<'_> {
         let mut vars = Vec::new();
         for container in self.doc.seq(containers).unwrap_or(&[]) {
             for source in self.seq_items(*container, "envFrom") {
-                let map = self.referenced_name(source, &["configMapRef", "name"]);
-                let Some(entries) = map.and_then(|m| config_maps.get(&(namespace.to_owned(), m)))
+                let Some(entries) = [ValueSource::ConfigMap, ValueSource::Secret]
+                    .into_iter()
+                    .find_map(|kind| {
+                        let name = self.referenced_name(source, &[kind.env_from_key(), "name"])?;
+                        config_maps.get(&(kind, namespace.to_owned(), name))
+                    })
                 else {
                     continue;
                 };
@@ -404,20 +409,52 @@ impl ObjectReader<'_> {
     }
 
     fn referenced_name(&self, node: NodeId, path: &[&str]) -> Option<String> {
-        let found = path.iter().try_fold(node, |n, key| self.doc.get(n, key))?;
-        self.doc.text(found).map(str::to_owned)
+        self.doc.text(self.node_at(node, path)?).map(str::to_owned)
     }
 
-    /// `valueFrom: {configMapKeyRef: {name, key}}` resolved in the ConfigMaps read.
+    fn node_at(&self, node: NodeId, path: &[&str]) -> Option<NodeId> {
+        path.iter().try_fold(node, |n, key| self.doc.get(n, key))
+    }
+
+    /// Every value of a Secret (`data`, base64, and `stringData`): masked in all output.
+    /// Not reported as plaintext pool credentials: a Secret is where they belong.
+    fn secret_values(&self, sources: &SourceMap) -> Vec<Secret> {
+        let text = sources.get(self.file).map_or("", |f| &f.text);
+        let name = self.text(&["metadata", "name"]).unwrap_or("secret");
+        ["data", "stringData"]
+            .iter()
+            .filter_map(|field| self.node(&[field]))
+            .flat_map(|data| self.doc.entries(data))
+            .filter_map(|entry| {
+                let value = self.doc.text(entry.value)?;
+                let key = self.doc.text(entry.key)?;
+                Some(Secret {
+                    location: Location {
+                        file: self.file,
+                        span: inner_span(text, self.doc.span(entry.value), value),
+                    },
+                    kind: "Kubernetes Secret value",
+                    key: format!("{name}.{key}"),
+                    literal: false,
+                })
+            })
+            .collect()
+    }
+
+    /// `valueFrom: {configMapKeyRef | secretKeyRef: {name, key}}` resolved in the
+    /// ConfigMaps and Secrets read.
     fn config_map_value(
         &self,
         item: NodeId,
         namespace: &str,
         config_maps: &ConfigMaps,
     ) -> Option<(String, Location)> {
-        let map = self.referenced_name(item, &["valueFrom", "configMapKeyRef", "name"])?;
-        let key = self.referenced_name(item, &["valueFrom", "configMapKeyRef", "key"])?;
-        let entries = config_maps.get(&(namespace.to_owned(), map))?;
+        let (kind, reference) = [ValueSource::ConfigMap, ValueSource::Secret]
+            .into_iter()
+            .find_map(|kind| Some((kind, self.node_at(item, &["valueFrom", kind.key_ref()])?)))?;
+        let map = self.referenced_name(reference, &["name"])?;
+        let key = self.referenced_name(reference, &["key"])?;
+        let entries = config_maps.get(&(kind, namespace.to_owned(), map))?;
         entries
             .iter()
             .rev()
@@ -480,7 +517,50 @@ impl ObjectReader<'_> {
 
 /// Scalar `data` entries of every ConfigMap, by (namespace, name): key, value and the
 /// value's location, for `env` references.
-type ConfigMaps = std::collections::HashMap<(String, String), Vec<(String, String, Location)>>;
+type ConfigMaps =
+    std::collections::HashMap<(ValueSource, String, String), Vec<(String, String, Location)>>;
+
+/// Where an `env` value can come from besides a literal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum ValueSource {
+    ConfigMap,
+    Secret,
+}
+
+impl ValueSource {
+    fn of_kind(kind: &str) -> Option<Self> {
+        match kind {
+            "ConfigMap" => Some(ValueSource::ConfigMap),
+            "Secret" => Some(ValueSource::Secret),
+            _ => None,
+        }
+    }
+
+    /// The `valueFrom` key that references one value.
+    fn key_ref(self) -> &'static str {
+        match self {
+            ValueSource::ConfigMap => "configMapKeyRef",
+            ValueSource::Secret => "secretKeyRef",
+        }
+    }
+
+    /// The `envFrom` key that imports every value.
+    fn env_from_key(self) -> &'static str {
+        match self {
+            ValueSource::ConfigMap => "configMapRef",
+            ValueSource::Secret => "secretRef",
+        }
+    }
+
+    /// The fields holding values, and whether they are base64-encoded (a Secret's
+    /// `stringData` comes last: it overrides `data`).
+    fn data_fields(self) -> &'static [(&'static str, bool)] {
+        match self {
+            ValueSource::ConfigMap => &[("data", false)],
+            ValueSource::Secret => &[("data", true), ("stringData", false)],
+        }
+    }
+}
 
 fn config_map_values(files: &[&ParsedFile], sources: &SourceMap) -> ConfigMaps {
     let mut maps = ConfigMaps::new();
@@ -492,34 +572,52 @@ fn config_map_values(files: &[&ParsedFile], sources: &SourceMap) -> ConfigMaps {
                 file: file.id,
                 object,
             };
-            if reader.text(&["kind"]) != Some("ConfigMap") {
+            let Some(kind) = reader.text(&["kind"]).and_then(ValueSource::of_kind) else {
                 continue;
-            }
-            let (Some(name), Some(data)) =
-                (reader.text(&["metadata", "name"]), reader.node(&["data"]))
-            else {
+            };
+            let Some(name) = reader.text(&["metadata", "name"]) else {
                 continue;
             };
             let namespace = reader.text(&["metadata", "namespace"]).unwrap_or("default");
-            let entries = file.doc.entries(data).into_iter().filter_map(|entry| {
-                let key = file.doc.text(entry.key)?.to_owned();
-                let value = file.doc.text(entry.value)?.to_owned();
-                let span = inner_span(text, file.doc.span(entry.value), &value);
-                Some((
-                    key,
-                    value,
-                    Location {
-                        file: file.id,
-                        span,
-                    },
-                ))
-            });
-            maps.entry((namespace.to_owned(), name.to_owned()))
-                .or_default()
-                .extend(entries);
+            let values = maps
+                .entry((kind, namespace.to_owned(), name.to_owned()))
+                .or_default();
+            for (field, base64) in kind.data_fields() {
+                let Some(data) = reader.node(&[field]) else {
+                    continue;
+                };
+                values.extend(file.doc.entries(data).into_iter().filter_map(|entry| {
+                    let key = file.doc.text(entry.key)?.to_owned();
+                    let written = file.doc.text(entry.value)?;
+                    let span = inner_span(text, file.doc.span(entry.value), written);
+                    let value = if *base64 {
+                        decode_base64(written)?
+                    } else {
+                        written.to_owned()
+                    };
+                    Some((
+                        key,
+                        value,
+                        Location {
+                            file: file.id,
+                            span,
+                        },
+                    ))
+                }));
+            }
         }
     }
     maps
+}
+
+/// A Secret's `data` value as text (None: not base64 or not UTF-8).
+fn decode_base64(written: &str) -> Option<String> {
+    use base64::Engine as _;
+    let compact: String = written.chars().filter(|c| !c.is_whitespace()).collect();
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(compact)
+        .ok()?;
+    String::from_utf8(bytes).ok()
 }
 
 /// The span of a scalar's text inside its quotes, when the raw text is the value
@@ -652,5 +750,26 @@ mod tests {
         assert!(environment
             .iter()
             .all(|v| v.name != "SPRING_DATASOURCE_PASSWORD"));
+    }
+
+    #[test]
+    fn env_values_from_secrets_are_read_and_every_secret_value_is_masked() {
+        // `data` is base64: "MzA=" is "30", "aHVudGVyMg==" is "hunter2".
+        let text = "apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\ndata:\n  pool: MzA=\n  password: aHVudGVyMg==\nstringData:\n  SPRING_DATASOURCE_HIKARI_MINIMUM_IDLE: \"5\"\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      containers:\n        - name: web\n          envFrom:\n            - secretRef:\n                name: db\n          env:\n            - name: SPRING_DATASOURCE_HIKARI_MAXIMUM_POOL_SIZE\n              valueFrom:\n                secretKeyRef:\n                  name: db\n                  key: pool\n";
+        let model = read(text);
+        let pool = &model.pools[0];
+        assert_eq!(pool.max.get(), Some(&30));
+        let at = pool.max.location().unwrap().span;
+        assert_eq!(&text[at.start..at.end], "MzA=");
+        assert_eq!(pool.min.get(), Some(&5));
+        let masked: Vec<&str> = model
+            .secrets
+            .iter()
+            .map(|s| &text[s.location.span.start..s.location.span.end])
+            .collect();
+        for value in ["MzA=", "aHVudGVyMg==", "5"] {
+            assert!(masked.contains(&value), "{value} not masked: {masked:?}");
+        }
+        assert!(model.secrets.iter().all(|s| !s.literal));
     }
 }

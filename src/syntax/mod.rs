@@ -271,7 +271,11 @@ impl Document {
 
     /// Map every span through `f` (byte offset in the parsed text → offset in the file).
     pub fn remap(&mut self, f: impl Fn(usize) -> usize) {
-        let map = |s: Span| Span::new(f(s.start), f(s.end));
+        self.remap_spans(|s| Span::new(f(s.start), f(s.end)));
+    }
+
+    /// Map every span through `map` (span in the parsed text → span in the file).
+    pub fn remap_spans(&mut self, map: impl Fn(Span) -> Span) {
         for node in &mut self.nodes {
             node.span = map(node.span);
         }
