@@ -22,6 +22,8 @@ pub struct ParsedConnection {
     pub host: Option<(String, Range<usize>)>,
     /// Password in the URL's userinfo (`user:secret@`).
     pub userinfo_password: Option<Range<usize>>,
+    /// The database user: the URL's userinfo, else `user`/`username`/`User ID`.
+    pub user: Option<String>,
     /// Database name: the URL path, or `dbname`/`database`/`Initial Catalog`.
     pub database: Option<String>,
     pub params: Vec<Param>,
@@ -81,6 +83,9 @@ pub fn parse_url(text: &str) -> Option<ParsedConnection> {
     if parsed.database.is_none() {
         parsed.database = database_param(&parsed.params);
     }
+    if parsed.user.is_none() {
+        parsed.user = user_param(&parsed.params);
+    }
     Some(parsed)
 }
 
@@ -105,9 +110,15 @@ fn scheme_of(text: &str) -> Option<(usize, &str)> {
 fn read_authority(authority: &str, start: usize, parsed: &mut ParsedConnection) {
     let host_part_start = match authority.rfind('@') {
         Some(at) => {
-            if let Some(colon) = authority.get(..at).and_then(|u| u.find(':')) {
+            let userinfo = authority.get(..at).unwrap_or("");
+            if let Some(colon) = userinfo.find(':') {
                 parsed.userinfo_password = Some(start + colon + 1..start + at);
             }
+            parsed.user = userinfo
+                .split(':')
+                .next()
+                .filter(|u| !u.is_empty())
+                .map(str::to_owned);
             at + 1
         }
         None => 0,
@@ -180,6 +191,7 @@ pub fn parse_key_values(text: &str) -> Option<ParsedConnection> {
         return None;
     }
     parsed.database = database_param(&parsed.params);
+    parsed.user = user_param(&parsed.params);
     if let Some(host) = parsed
         .params
         .iter()
@@ -201,6 +213,22 @@ fn database_param(params: &[Param]) -> Option<String> {
             matches!(
                 name.as_str(),
                 "dbname" | "database" | "databasename" | "initial catalog"
+            )
+        })
+        .map(|p| p.value.clone())
+        .filter(|v| !v.is_empty())
+}
+
+/// The user a parameter names (libpq/JDBC `user`, .NET `Username`/`User ID`/`Uid`).
+fn user_param(params: &[Param]) -> Option<String> {
+    params
+        .iter()
+        .rev()
+        .find(|p| {
+            let name = p.name.to_ascii_lowercase();
+            matches!(
+                name.as_str(),
+                "user" | "username" | "user id" | "userid" | "uid"
             )
         })
         .map(|p| p.value.clone())
@@ -309,5 +337,21 @@ mod tests {
         assert!(parse_url("10").is_none());
         assert!(password_ranges("no password here").is_empty());
         assert!(parse_url("jdbc:oracle:thin:@host:1521:orcl").is_some());
+    }
+    #[test]
+    fn the_user_comes_from_userinfo_or_a_user_parameter() {
+        let user = |text: &str| parse_url(text).or_else(|| parse_key_values(text))?.user;
+        assert_eq!(user("postgres://app:pw@db/x").as_deref(), Some("app"));
+        assert_eq!(user("postgres://app@db/x").as_deref(), Some("app"));
+        assert_eq!(
+            user("jdbc:postgresql://db/x?user=svc&password=p").as_deref(),
+            Some("svc")
+        );
+        assert_eq!(user("host=db user=batch").as_deref(), Some("batch"));
+        assert_eq!(
+            user("Server=db;User ID=sa;Password=p").as_deref(),
+            Some("sa")
+        );
+        assert_eq!(user("postgres://db/x"), None);
     }
 }

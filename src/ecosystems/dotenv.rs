@@ -198,6 +198,7 @@ fn prisma_pool(
             engine: parsed.engine.clone(),
             host: None,
             database: parsed.database.clone(),
+            user: parsed.user.clone(),
             params: BTreeMap::new(),
             location: anchor,
         }),

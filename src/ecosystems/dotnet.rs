@@ -199,17 +199,23 @@ fn read_string(
         validate_on_borrow: None,
         validation_timeout: None,
         leak_detection_threshold: None,
-        connection: Some(connection(file, whole, npgsql, parsed.database.clone())),
+        connection: Some(connection(file, whole, npgsql, &parsed)),
         driver_properties: BTreeMap::new(),
         class_settings: PoolClassSettings::default(),
     })
 }
 
-fn connection(file: FileId, whole: Span, npgsql: bool, database: Option<String>) -> ConnectionInfo {
+fn connection(
+    file: FileId,
+    whole: Span,
+    npgsql: bool,
+    parsed: &connection_string::ParsedConnection,
+) -> ConnectionInfo {
     ConnectionInfo {
         engine: Some(if npgsql { "postgresql" } else { "sqlserver" }.to_owned()),
         host: None,
-        database,
+        database: parsed.database.clone(),
+        user: parsed.user.clone(),
         params: BTreeMap::new(),
         location: Some(Location { file, span: whole }),
     }

@@ -9,7 +9,9 @@
 //! rejected by current PgBouncer (invalid here too). `%include` files are spliced in
 //! by the engine (see `crate::includes`). Each parameter of a `[databases]` connection
 //! string becomes an entry of its own (`databases.<db>.<param>`, spans inside the
-//! string), so rules can check the per-database keys PgBouncer accepts.
+//! string), so rules can check the per-database keys PgBouncer accepts. `[users]`
+//! entries are read the same way (`users.<user>.<param>`); their `pool_mode` applies to
+//! every pool of that user and wins over the database's and the global one.
 
 use std::path::Path;
 use std::time::Duration;
@@ -17,7 +19,9 @@ use std::time::Duration;
 use super::connection_string;
 use super::ini_settings::{count, pairs_with_includes, Pair, SettingBuilder};
 use super::{file_name, ParsedFile, Reader};
-use crate::model::{ConfigEntry, Ecosystem, Location, Model, Pooler, PoolerDatabase, Secret};
+use crate::model::{
+    ConfigEntry, Ecosystem, Location, Model, Pooler, PoolerDatabase, PoolerUser, Secret,
+};
 use crate::source::{SourceMap, Span};
 use crate::syntax::ini::Dialect;
 use crate::syntax::Format;
@@ -75,15 +79,21 @@ fn read_file(file: &ParsedFile, files: &[&ParsedFile], sources: &SourceMap, mode
         anchor,
     };
     let mut databases = Vec::new();
+    let mut users = Vec::new();
     for pair in &all {
         model.entries.push(entry(file, pair));
-        if pair.section.as_deref() == Some("databases") {
+        let section = pair.section.as_deref();
+        if matches!(section, Some("databases" | "users")) {
             model.secrets.extend(connection_secrets(sources, pair));
-            let params = database_params(sources, pair);
+            let params = entry_params(sources, pair);
             model
                 .entries
                 .extend(params.iter().map(|param| param_entry(file, pair, param)));
-            databases.push(pooler_database(&settings, pair, &params));
+            if section == Some("databases") {
+                databases.push(pooler_database(&settings, pair, &params));
+            } else {
+                users.push(pooler_user(&settings, pair, &params));
+            }
         } else if pair.key.eq_ignore_ascii_case("auth_password") || pair.key.ends_with("_password")
         {
             model.secrets.push(Secret {
@@ -138,6 +148,7 @@ fn read_file(file: &ParsedFile, files: &[&ParsedFile], sources: &SourceMap, mode
                 .map_or_else(|| settings.default("md5".to_owned()), |p| settings.text(p)),
         ),
         databases,
+        users,
     });
 }
 
@@ -194,9 +205,10 @@ fn connection_secrets(sources: &SourceMap, pair: &Pair) -> Vec<Secret> {
         .collect()
 }
 
-/// The parameters of one `[databases]` connection string (`db = host=x pool_size=5`),
-/// each as a pair keyed `databases.<db>.<param>` with spans inside the string.
-fn database_params(sources: &SourceMap, pair: &Pair) -> Vec<Pair> {
+/// The parameters of one `[databases]` connection string (`db = host=x pool_size=5`)
+/// or `[users]` entry (`app = pool_mode=session`), each as a pair keyed
+/// `<section>.<name>.<param>` with spans inside the value.
+fn entry_params(sources: &SourceMap, pair: &Pair) -> Vec<Pair> {
     let span = pair.value_span;
     let text = sources.get(pair.file).map_or("", |f| &f.text);
     let Some(parsed) = text
@@ -213,7 +225,12 @@ fn database_params(sources: &SourceMap, pair: &Pair) -> Vec<Pair> {
         .map(|param| Pair {
             file: pair.file,
             section: pair.section.clone(),
-            key: format!("databases.{}.{}", pair.key, param.name),
+            key: format!(
+                "{}.{}.{}",
+                pair.section.as_deref().unwrap_or(""),
+                pair.key,
+                param.name
+            ),
             key_span: inside(param.name_range),
             value: param.value,
             value_span: inside(param.value_range),
@@ -221,13 +238,14 @@ fn database_params(sources: &SourceMap, pair: &Pair) -> Vec<Pair> {
         .collect()
 }
 
-/// A parameter pair as an entry with canonical form `databases.<param>`; password
+/// A parameter pair as an entry with canonical form `<section>.<param>`; password
 /// values are not copied into the entry.
 fn param_entry(file: &ParsedFile, pair: &Pair, param: &Pair) -> ConfigEntry {
     let name = param.key.rsplit('.').next().unwrap_or("");
+    let section = pair.section.as_deref().unwrap_or("");
     ConfigEntry {
         key: param.key.clone(),
-        canonical: format!("databases.{}", name.to_ascii_lowercase()),
+        canonical: format!("{section}.{}", name.to_ascii_lowercase()),
         key_span: param.key_span,
         value: (!connection_string::is_password_param(name)).then(|| param.value.clone()),
         value_span: param.value_span,
@@ -235,22 +253,38 @@ fn param_entry(file: &ParsedFile, pair: &Pair, param: &Pair) -> ConfigEntry {
     }
 }
 
+/// The parameter `name` of an entry (case-insensitive, last one wins).
+fn param<'p>(params: &'p [Pair], name: &str) -> Option<&'p Pair> {
+    params.iter().rev().find(|p| {
+        p.key
+            .rsplit('.')
+            .next()
+            .is_some_and(|k| k.eq_ignore_ascii_case(name))
+    })
+}
+
 /// The pool settings a `[databases]` entry overrides.
 fn pooler_database(settings: &SettingBuilder, pair: &Pair, params: &[Pair]) -> PoolerDatabase {
-    let param = |name: &str| {
-        params.iter().rev().find(|p| {
-            p.key
-                .rsplit('.')
-                .next()
-                .is_some_and(|k| k.eq_ignore_ascii_case(name))
-        })
-    };
     PoolerDatabase {
         name: pair.key.clone(),
         location: pair.key_location(),
-        pool_size: param("pool_size").map(|p| settings.parsed(p, count)),
-        pool_mode: param("pool_mode").map(|p| settings.parsed(p, parse_pool_mode)),
-        max_db_connections: param("max_db_connections").map(|p| settings.parsed(p, count)),
+        pool_size: param(params, "pool_size").map(|p| settings.parsed(p, count)),
+        pool_mode: param(params, "pool_mode").map(|p| settings.parsed(p, parse_pool_mode)),
+        max_db_connections: param(params, "max_db_connections").map(|p| settings.parsed(p, count)),
+        forced_user: param(params, "user")
+            .map(|p| p.value.clone())
+            .filter(|u| !u.is_empty()),
+    }
+}
+
+/// The pool settings a `[users]` entry overrides for every pool of that user.
+fn pooler_user(settings: &SettingBuilder, pair: &Pair, params: &[Pair]) -> PoolerUser {
+    PoolerUser {
+        name: pair.key.clone(),
+        location: pair.key_location(),
+        pool_mode: param(params, "pool_mode").map(|p| settings.parsed(p, parse_pool_mode)),
+        max_user_connections: param(params, "max_user_connections")
+            .map(|p| settings.parsed(p, count)),
     }
 }
 
@@ -327,5 +361,27 @@ mod tests {
                 .slice(secret.location.span),
             "S3cretPass"
         );
+    }
+    #[test]
+    fn users_pool_mode_wins_over_database_and_global_for_the_pools_user() {
+        let (model, _) = read("[databases]\napp = host=db\nreports = host=db user=report\n[users]\nreport = pool_mode=session max_user_connections=5\n[pgbouncer]\npool_mode = transaction\n");
+        let pooler = &model.poolers[0];
+        let mode = |db, user| {
+            pooler
+                .mode_for(db, user)
+                .and_then(|m| m.get().cloned())
+                .unwrap()
+        };
+        assert_eq!(mode(Some("app"), Some("report")), "session");
+        assert_eq!(mode(Some("app"), Some("web")), "transaction");
+        assert_eq!(mode(Some("app"), None), "transaction");
+        // A forced `user=` decides the pool's user, whoever the client logs in as.
+        assert_eq!(mode(Some("reports"), Some("web")), "session");
+        let user = &pooler.users[0];
+        assert_eq!(user.max_user_connections.as_ref().unwrap().get(), Some(&5));
+        assert!(model
+            .entries
+            .iter()
+            .any(|e| e.canonical == "users.max_user_connections"));
     }
 }

@@ -465,6 +465,7 @@ fn url_info(
         engine: parsed.engine.clone(),
         host: None,
         database: parsed.database.clone(),
+        user: parsed.user.clone(),
         params: BTreeMap::new(),
         location: Some(Location {
             file: source.file.id,

@@ -747,7 +747,11 @@ fn hikari_pool(app: &App, effective: &Effective, prefix: &str, framework: bool) 
         leak_detection_threshold: Some(r.millis("leak-detection-threshold", 0)),
         connection: url_setting
             .as_ref()
-            .and_then(|s| connection_info(effective, s)),
+            .and_then(|s| connection_info(effective, s))
+            .map(|mut info| {
+                info.user = info.user.or_else(|| pool_user(&r, framework));
+                info
+            }),
         driver_properties: driver_properties(&r),
         class_settings: PoolClassSettings {
             driver_class_name: r.text("driver-class-name").or_else(|| {
@@ -767,6 +771,17 @@ fn hikari_pool(app: &App, effective: &Effective, prefix: &str, framework: bool) 
             provided_by_framework: framework,
         },
     }
+}
+
+/// The pool's `username`, else (for the framework pool) `spring.datasource.username`.
+fn pool_user(r: &PoolReader, framework: bool) -> Option<String> {
+    let leaf = r.leaf("username").or_else(|| {
+        framework
+            .then(|| r.effective.get("spring.datasource.username"))
+            .flatten()
+    })?;
+    let user = resolve_placeholders(&leaf.value).value?;
+    (!is_null(leaf) && !user.is_empty()).then_some(user)
 }
 
 /// Parse the pool's URL with spans of every parameter inside the file.
@@ -802,6 +817,7 @@ fn connection_info(effective: &Effective, url: &Setting<String>) -> Option<Conne
     Some(ConnectionInfo {
         engine: parsed.engine,
         database: parsed.database,
+        user: parsed.user,
         host: parsed
             .host
             .map(|(h, range)| setting(&h, range, format!("{url_key}#host"))),

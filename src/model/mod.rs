@@ -211,6 +211,8 @@ pub struct ConnectionInfo {
     pub host: Option<Setting<String>>,
     /// The database name the URL or string selects, when it names one.
     pub database: Option<String>,
+    /// The database user the client logs in as (PgBouncer `[users]` settings apply to it).
+    pub user: Option<String>,
     /// Parameters by lower-cased name.
     pub params: BTreeMap<String, Setting<String>>,
     /// Where the whole URL or string is.
@@ -406,6 +408,8 @@ pub struct Pooler {
     pub auth_type: Option<Setting<String>>,
     /// `[databases]` entries, with the pool settings each overrides.
     pub databases: Vec<PoolerDatabase>,
+    /// `[users]` entries.
+    pub users: Vec<PoolerUser>,
 }
 
 /// One database's share of the server connections a PgBouncer instance may open.
@@ -427,6 +431,18 @@ pub struct PoolerDatabase {
     pub pool_size: Option<Setting<i64>>,
     pub pool_mode: Option<Setting<String>>,
     pub max_db_connections: Option<Setting<i64>>,
+    /// `user=`: every client of this entry logs in to the server as this user.
+    pub forced_user: Option<String>,
+}
+
+/// One `[users]` entry of a PgBouncer (`report = pool_mode=session max_user_connections=5`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PoolerUser {
+    pub name: String,
+    /// The entry's key.
+    pub location: Location,
+    pub pool_mode: Option<Setting<String>>,
+    pub max_user_connections: Option<Setting<i64>>,
 }
 
 impl Pooler {
@@ -447,6 +463,7 @@ impl Pooler {
             server_lifetime: None,
             auth_type: None,
             databases: Vec::new(),
+            users: Vec::new(),
         }
     }
 
@@ -457,11 +474,17 @@ impl Pooler {
         named.or_else(|| self.databases.iter().find(|d| d.name == "*"))
     }
 
-    /// The pool mode clients asking for `database` get: the entry's own `pool_mode`,
-    /// else the `[pgbouncer]` one.
-    pub fn mode_for(&self, database: Option<&str>) -> Option<&Setting<String>> {
-        self.database_entry(database)
-            .and_then(|d| d.pool_mode.as_ref())
+    /// The pool mode a client logging in as `user` and asking for `database` gets:
+    /// the pool's user's `[users]` `pool_mode` (the entry's forced user, else the
+    /// client's), else the database entry's, else the `[pgbouncer]` one, as PgBouncer's
+    /// `pool_pool_mode()` decides.
+    pub fn mode_for(&self, database: Option<&str>, user: Option<&str>) -> Option<&Setting<String>> {
+        let entry = self.database_entry(database);
+        let pool_user = entry.and_then(|d| d.forced_user.as_deref()).or(user);
+        pool_user
+            .and_then(|name| self.users.iter().find(|u| u.name == name))
+            .and_then(|u| u.pool_mode.as_ref())
+            .or(entry.and_then(|d| d.pool_mode.as_ref()))
             .or(self.pool_mode.as_ref())
     }
 
@@ -501,6 +524,7 @@ impl Pooler {
         self.pool_mode
             .iter()
             .chain(self.databases.iter().filter_map(|d| d.pool_mode.as_ref()))
+            .chain(self.users.iter().filter_map(|u| u.pool_mode.as_ref()))
     }
 }
 

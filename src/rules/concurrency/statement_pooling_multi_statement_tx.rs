@@ -61,17 +61,23 @@ fn statement_mode<'p>(
     service: &Service,
     pooler: &'p Pooler,
 ) -> Option<&'p Setting<String>> {
-    let databases: Vec<Option<&str>> = pools(model, service)
-        .map(|p| p.connection.as_ref().and_then(|c| c.database.as_deref()))
+    let logins: Vec<(Option<&str>, Option<&str>)> = pools(model, service)
+        .map(|p| {
+            let connection = p.connection.as_ref();
+            (
+                connection.and_then(|c| c.database.as_deref()),
+                connection.and_then(|c| c.user.as_deref()),
+            )
+        })
         .collect();
-    let wanted = if databases.is_empty() {
-        vec![None]
+    let wanted = if logins.is_empty() {
+        vec![(None, None)]
     } else {
-        databases
+        logins
     };
     wanted
         .into_iter()
-        .filter_map(|database| pooler.mode_for(database))
+        .filter_map(|(database, user)| pooler.mode_for(database, user))
         .find(|mode| mode.get().is_some_and(|m| m == "statement"))
 }
 

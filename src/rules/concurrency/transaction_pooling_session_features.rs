@@ -46,7 +46,8 @@ impl crate::rules::Rule for Rule {
 /// The finding for one pool when the mode its database gets is not session pooling.
 fn finding(service: &Service, pooler: &Pooler, pool: &Pool) -> Option<Diagnostic> {
     let connection = pool.connection.as_ref()?;
-    let mode_setting = pooler.mode_for(connection.database.as_deref())?;
+    let mode_setting =
+        pooler.mode_for(connection.database.as_deref(), connection.user.as_deref())?;
     let mode = mode_setting.get()?;
     if mode == "session" {
         return None;
