@@ -262,6 +262,23 @@ impl JsonReader<'_> {
                 },
             ),
         };
+        // node-postgres `maxLifetimeSeconds` (default 0: never retired) [NPG-DOC]; TypeORM
+        // passes `extra` to the same pg.Pool.
+        let max_lifetime = match field("maxLifetimeSeconds") {
+            Some(node) if matches!(library, Library::NodePostgres | Library::TypeOrm) => self
+                .number(node, &format!("{name}.maxLifetimeSeconds"), |v| {
+                    Duration::try_from_secs_f64(v.max(0.0))
+                        .map_err(|_| format!("{v} seconds is out of range"))
+                }),
+            _ => Setting::known(
+                Duration::ZERO,
+                Origin::Default {
+                    library: library.name(),
+                    doc,
+                    anchor,
+                },
+            ),
+        };
         let (max, min, acquire, idle) = match library {
             Library::Knex => (
                 count("max", 10),
@@ -307,14 +324,7 @@ impl JsonReader<'_> {
             min,
             acquire_timeout: acquire,
             idle_timeout: idle,
-            max_lifetime: Setting::known(
-                Duration::ZERO,
-                Origin::Default {
-                    library: library.name(),
-                    doc,
-                    anchor,
-                },
-            ),
+            max_lifetime,
             keepalive: Setting::known(
                 Duration::ZERO,
                 Origin::Default {
