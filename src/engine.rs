@@ -522,6 +522,9 @@ fn redact(model: &Model, report: &mut Report) {
             .entry(secret.location.file)
             .or_default()
             .push(secret.location.span);
+        if !scrubbed_from_messages(secret) {
+            continue;
+        }
         if let Some(file) = report.sources.get(secret.location.file) {
             let text = file.slice(secret.location.span);
             if text.chars().count() >= MIN_SCRUBBED_SECRET && !is_placeholder_secret(text) {
@@ -546,6 +549,18 @@ fn redact(model: &Model, report: &mut Report) {
             scrub(&mut label.message, &texts);
         }
     }
+}
+
+/// Every secret except the values of a Kubernetes Secret under keys that do not name a
+/// password (`username`, `database`, `pool-size`): messages may quote those.
+fn scrubbed_from_messages(secret: &crate::model::Secret) -> bool {
+    if secret.kind != crate::model::SECRET_OBJECT_VALUE {
+        return true;
+    }
+    let key = secret.key.to_ascii_lowercase();
+    ["pass", "pwd", "secret", "token", "credential"]
+        .iter()
+        .any(|word| key.contains(word))
 }
 
 /// Shorter secrets are not scrubbed from messages: they would mangle ordinary words

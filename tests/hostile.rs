@@ -338,6 +338,14 @@ fn secrets_in_every_format_never_reach_any_output() {
             );
         }
     }
+    // Values of a Secret under keys that are not passwords are masked in snippets but
+    // not scrubbed from messages, which quote them.
+    let run = check(dir.path(), &["-f", "concise"]);
+    assert!(
+        run.stdout.contains("max-lifetime is 10000 ms"),
+        "{}",
+        run.stdout
+    );
 }
 
 #[test]

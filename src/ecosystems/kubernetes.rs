@@ -433,7 +433,7 @@ impl ObjectReader<'_> {
                         file: self.file,
                         span: inner_span(text, self.doc.span(entry.value), value),
                     },
-                    kind: "Kubernetes Secret value",
+                    kind: crate::model::SECRET_OBJECT_VALUE,
                     key: format!("{name}.{key}"),
                     literal: false,
                 })

@@ -555,6 +555,11 @@ pub struct ConfigEntry {
     pub precedence: u64,
 }
 
+/// [`Secret::kind`] of a value held in a Kubernetes `kind: Secret`: masked in snippets
+/// like any secret, but scrubbed from messages only under a password-like key, since
+/// such objects also hold user names, database names and pool sizes that messages quote.
+pub const SECRET_OBJECT_VALUE: &str = "Kubernetes Secret value";
+
 /// A secret found while reading: masked in every output.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Secret {
