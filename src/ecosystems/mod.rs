@@ -72,6 +72,30 @@ pub fn recognise(path: &Path) -> Option<(&'static dyn Reader, Format)> {
         .find_map(|r| r.recognise(path).map(|format| (*r, format)))
 }
 
+/// The names of a known-name list under `src/ecosystems/data/` (one name per line, `#`
+/// comments, optional `[section]` headers), by section ("" before any header), sorted
+/// for binary search.
+pub(crate) fn name_list(
+    list: &'static str,
+) -> std::collections::BTreeMap<&'static str, Vec<&'static str>> {
+    let mut sections: std::collections::BTreeMap<&str, Vec<&str>> = Default::default();
+    let mut section = "";
+    for line in list.lines().map(str::trim) {
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        match line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
+            Some(name) => section = name,
+            None => sections.entry(section).or_default().push(line),
+        }
+    }
+    for names in sections.values_mut() {
+        names.sort_unstable();
+        names.dedup();
+    }
+    sections
+}
+
 /// The file name of `path` as UTF-8 (None for non-UTF-8 names, which no ecosystem uses).
 pub fn file_name(path: &Path) -> Option<&str> {
     path.file_name().and_then(|n| n.to_str())

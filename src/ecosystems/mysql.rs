@@ -6,6 +6,7 @@
 //! `!include`/`!includedir` are recorded by the syntax layer, not followed yet.
 
 use std::path::Path;
+use std::sync::LazyLock;
 use std::time::Duration;
 
 use super::ini_settings::{count, pairs_with_includes, Pair, SettingBuilder};
@@ -21,6 +22,19 @@ const DOC: &str = "https://dev.mysql.com/doc/refman/8.4/en/server-system-variabl
 const MAX_CONNECTIONS: i64 = 151;
 const WAIT_TIMEOUT_SECONDS: u64 = 28_800;
 const CONF_DIRS: &[&str] = &["conf.d", "mysql.conf.d", "mariadb.conf.d"];
+
+/// Option names `mysqld` accepts in its option-file groups, `_` form, sorted; sources
+/// and versions in the file's header.
+static KNOWN_OPTIONS: LazyLock<Vec<&str>> = LazyLock::new(|| {
+    super::name_list(include_str!("data/mysql-options.txt"))
+        .remove("")
+        .unwrap_or_default()
+});
+
+/// The server option names MySQL and MariaDB accept, sorted.
+pub fn known_options() -> &'static [&'static str] {
+    &KNOWN_OPTIONS
+}
 
 impl Reader for MySql {
     fn ecosystem(&self) -> Ecosystem {
@@ -58,7 +72,7 @@ fn option_name(key: &str) -> String {
         .unwrap_or(lower)
 }
 
-fn is_server_group(section: Option<&str>) -> bool {
+pub fn is_server_group(section: Option<&str>) -> bool {
     section.is_some_and(|s| {
         matches!(s, "mysqld" | "server" | "mariadb" | "mariadbd")
             || s.starts_with("mysqld-")

@@ -10,6 +10,7 @@
 //! [`command_flags`] and [`database_from_pairs`], with spans into that file.
 
 use std::path::Path;
+use std::sync::LazyLock;
 
 use super::ini_settings::{count, duration, pairs_with_includes, Pair, SettingBuilder};
 use super::{file_name, ParsedFile, Reader};
@@ -26,17 +27,20 @@ pub(crate) const DOC: &str =
 const MAX_CONNECTIONS: i64 = 100;
 /// `superuser_reserved_connections` default [PG-CONN].
 const SUPERUSER_RESERVED: i64 = 3;
-/// The parameters poollint reads: a misspelling of one of them is reported by
-/// `unknown-or-dead-pool-key` (PostgreSQL refuses to start with an unrecognized
-/// parameter, and poollint would check the default instead).
-pub const READ_PARAMETERS: &[&str] = &[
-    "max_connections",
-    "superuser_reserved_connections",
-    "reserved_connections",
-    "statement_timeout",
-    "idle_in_transaction_session_timeout",
-    "idle_session_timeout",
-];
+/// Parameter names of PostgreSQL's configuration file, sorted; sources and versions in
+/// the file's header. Names with a dot (extension options) are not listed: PostgreSQL
+/// accepts any of them.
+static KNOWN_PARAMETERS: LazyLock<Vec<&str>> = LazyLock::new(|| {
+    super::name_list(include_str!("data/postgresql-parameters.txt"))
+        .remove("")
+        .unwrap_or_default()
+});
+
+/// The parameter names PostgreSQL accepts, sorted.
+pub fn known_parameters() -> &'static [&'static str] {
+    &KNOWN_PARAMETERS
+}
+
 /// Time units PostgreSQL accepts, in milliseconds [PG-CONFIG-UNITS].
 const TIME_UNITS: &[(&str, f64)] = &[
     ("us", 0.001),

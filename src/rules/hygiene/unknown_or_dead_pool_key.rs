@@ -7,19 +7,17 @@
 //! used [SB-SQL]); pool keys placed directly under `spring.datasource.*`; relaxed forms
 //! under `spring.jpa.properties.*`, which Hibernate receives verbatim [SB-HOWTO].
 //!
-//! PgBouncer: a `[databases]` connection string with a parameter outside the set
-//! PgBouncer's loader accepts (rules-catalogue §1.2 [PGB-LOADER][PGB-CFG]) is refused with
-//! "unrecognized connection parameter", so it is an error.
-//!
-//! PostgreSQL: a name within two edits of a parameter poollint reads (`max_conections`)
-//! is a misspelling. PostgreSQL refuses to start with an unrecognized parameter in
-//! `postgresql.conf` ("configuration file … contains errors"; on reload the change is
-//! silently not applied), so it is an error. Only those parameters are compared: the
-//! full parameter list is not part of poollint's reference data.
+//! PgBouncer, PostgreSQL and MySQL parameter names are compared with the names each
+//! product accepts (`src/ecosystems/data/`, sources in each list's header): an unknown
+//! name within `max-edit-distance` edits of a known one is an error with did-you-mean.
+//! Otherwise PgBouncer names are still errors (PgBouncer refuses them [PGB-LOADER]),
+//! PostgreSQL names warnings (a newer release may have added them), and MySQL names are
+//! not reported (plugins and forks add options the list lacks).
 use crate::diagnostic::{Diagnostic, Severity};
+use crate::ecosystems::{mysql, pgbouncer, postgres};
 use crate::model::hikari;
 use crate::model::{ConfigEntry, Ecosystem, Location, Model};
-use crate::rules::{Category, Inputs, RuleMeta, RuleOptions};
+use crate::rules::{Category, Inputs, RuleMeta, RuleOption, RuleOptions};
 
 pub static META: RuleMeta = RuleMeta {
     name: "unknown-or-dead-pool-key",
@@ -27,7 +25,14 @@ pub static META: RuleMeta = RuleMeta {
     default_severity: Severity::Warning,
     inputs: Inputs::ConfigOnly,
     summary: "A pool key the pool does not have, or one under a pool that is not in use: it is silently ignored.",
-    options: &[],
+    options: &[MAX_EDIT_DISTANCE],
+};
+
+/// How far a misspelt parameter name may be from the name it meant. Heuristic.
+pub static MAX_EDIT_DISTANCE: RuleOption = RuleOption {
+    name: "max-edit-distance",
+    default: 2.0,
+    doc: "the most edits (insertions, deletions, substitutions, transpositions) between an unknown PgBouncer, PostgreSQL or MySQL parameter name and a known one for poollint to suggest it (names under 6 letters: at most 1); MySQL names are reported only then. Heuristic",
 };
 
 pub struct Rule;
@@ -37,9 +42,9 @@ impl crate::rules::Rule for Rule {
         &META
     }
 
-    fn check(&self, model: &Model, _options: &RuleOptions, out: &mut Vec<Diagnostic>) {
-        out.extend(unknown_pgbouncer_database_keys(model));
-        out.extend(misspelt_postgres_parameters(model));
+    fn check(&self, model: &Model, options: &RuleOptions, out: &mut Vec<Diagnostic>) {
+        let max_distance = options.get(&MAX_EDIT_DISTANCE).clamp(0.0, 5.0) as usize;
+        out.extend(unknown_names(model, max_distance));
         let spring = model
             .entries
             .iter()
@@ -227,87 +232,157 @@ fn relaxed_hibernate_key(entry: &ConfigEntry) -> Option<Finding> {
     Some((message, format!("write it as `{fixed}`")))
 }
 
-/// Parameters a PgBouncer `[databases]` connection string may carry: the libpq-style
-/// connection keys and the per-database pool keys (rules-catalogue §1.2 [PGB-LOADER][PGB-CFG]).
-const PGBOUNCER_DATABASE_KEYS: &[&str] = &[
-    "dbname",
-    "host",
-    "port",
-    "user",
-    "password",
-    "auth_user",
-    "auth_query",
-    "auth_dbname",
-    "client_encoding",
-    "datestyle",
-    "timezone",
-    "application_name",
-    "connect_query",
-    "pool_size",
-    "min_pool_size",
-    "reserve_pool",
-    "reserve_pool_size",
-    "max_db_connections",
-    "max_db_client_connections",
-    "pool_mode",
-    "server_lifetime",
-    "query_wait_timeout",
-    "load_balance_hosts",
-];
+/// How one product treats names it does not know, for the parameter-name checks.
+struct NameCheck {
+    /// "a PgBouncer [databases] parameter", "a PostgreSQL parameter", ...
+    what: &'static str,
+    /// What the product does with an unknown name (the end of the message).
+    consequence: &'static str,
+    known: &'static [&'static str],
+    /// Severity of an unknown name with no near miss in `known`; None: not reported
+    /// (the list may lack third-party options).
+    unknown: Option<Severity>,
+    /// Where the accepted names are documented, for the help of an unknown name.
+    reference: &'static str,
+}
 
-fn unknown_pgbouncer_database_keys(model: &Model) -> Vec<Diagnostic> {
-    let params = model
+/// `[pgbouncer]` settings, `[databases]` and `[users]` parameters: PgBouncer refuses
+/// unknown ones (rules-catalogue §1.2 [PGB-LOADER][PGB-CFG]).
+fn pgbouncer_name_check(entry: &ConfigEntry) -> Option<(NameCheck, &str)> {
+    let (section, name) = match entry.canonical.split_once('.') {
+        Some((section @ ("databases" | "users"), name)) => (section, name),
+        _ if entry.key.starts_with("pgbouncer.") => ("pgbouncer", entry.canonical.as_str()),
+        _ => return None,
+    };
+    let (what, consequence) = match section {
+        "databases" => ("a PgBouncer [databases] parameter", "PgBouncer rejects the entry with \"unrecognized connection parameter\", so this database is not served"),
+        "users" => ("a PgBouncer [users] parameter", "PgBouncer rejects the [users] entry, so this user's settings do not apply"),
+        _ => ("a PgBouncer setting", "PgBouncer logs \"unknown parameter\" and refuses the configuration file, so it does not start with it"),
+    };
+    let check = NameCheck {
+        what,
+        consequence,
+        known: pgbouncer::known_names(section),
+        unknown: Some(Severity::Error),
+        reference: "the PgBouncer configuration reference (https://www.pgbouncer.org/config.html)",
+    };
+    Some((check, name))
+}
+
+/// PostgreSQL refuses to start with an unrecognized parameter in `postgresql.conf`
+/// ("configuration file … contains errors"; on reload the change is not applied).
+/// Names with a dot are extension options, accepted whatever they are.
+fn postgres_name_check(entry: &ConfigEntry) -> Option<(NameCheck, &str)> {
+    let name = entry.canonical.as_str();
+    if name.contains('.') {
+        return None;
+    }
+    let check = NameCheck {
+        what: "a parameter of PostgreSQL 12 to 18",
+        consequence: "PostgreSQL refuses to start with an unrecognized parameter in its configuration file (on a reload the change is silently not applied)",
+        known: postgres::known_parameters(),
+        // A newer release may add names the list (PostgreSQL 12 to 18) lacks.
+        unknown: Some(Severity::Warning),
+        reference: "the parameters of your PostgreSQL version (SHOW ALL, or https://www.postgresql.org/docs/current/runtime-config.html)",
+    };
+    Some((check, name))
+}
+
+/// `mysqld` stops at start-up on an unknown option in a server group, unless it is
+/// written with the `loose-` prefix. Only near misses are reported: server plugins and
+/// forks (Percona Server) add options the list does not have.
+fn mysql_name_check(entry: &ConfigEntry) -> Option<(NameCheck, &str)> {
+    if !mysql::is_server_group(entry.profile.as_deref()) {
+        return None;
+    }
+    let written = entry.key.trim().to_ascii_lowercase().replace('-', "_");
+    if written.starts_with("loose_") || entry.canonical.contains('.') {
+        return None;
+    }
+    let known = mysql::known_options();
+    let name = entry.canonical.as_str();
+    // Boolean options take `skip-`/`enable-`/`disable-`, any option `maximum-`, and
+    // MariaDB accepts any unambiguous prefix of a name.
+    let accepted = ["skip_", "enable_", "disable_", "maximum_"]
+        .iter()
+        .any(|prefix| {
+            name.strip_prefix(prefix)
+                .is_some_and(|rest| known.binary_search(&rest).is_ok())
+        })
+        || known.iter().any(|k| k.starts_with(name));
+    if accepted {
+        return None;
+    }
+    let check = NameCheck {
+        what: "a MySQL or MariaDB server option",
+        consequence: "mysqld stops at start-up with \"unknown variable\" (write it as `loose-…` if it belongs to an optional plugin)",
+        known,
+        unknown: None,
+        reference: "the server options of your MySQL or MariaDB version (mysqld --verbose --help)",
+    };
+    Some((check, name))
+}
+
+/// Entries whose name the product does not know: an error with did-you-mean when a
+/// known name is a near miss (at most `max_distance` edits away, a heuristic), else
+/// the check's own severity.
+fn unknown_names(model: &Model, max_distance: usize) -> Vec<Diagnostic> {
+    model
         .entries
         .iter()
-        .filter(|e| e.ecosystem == Ecosystem::PgBouncer);
-    params
         .filter_map(|entry| {
-            let name = entry.canonical.strip_prefix("databases.")?;
-            if PGBOUNCER_DATABASE_KEYS.contains(&name) {
+            let (check, name) = match entry.ecosystem {
+                Ecosystem::PgBouncer => pgbouncer_name_check(entry)?,
+                Ecosystem::Postgres => postgres_name_check(entry)?,
+                Ecosystem::MySql => mysql_name_check(entry)?,
+                _ => return None,
+            };
+            if check.known.is_empty() || check.known.binary_search(&name).is_ok() {
                 return None;
             }
             let written = entry.key.rsplit('.').next().unwrap_or(name);
-            let help = match crate::suggest::closest(name, PGBOUNCER_DATABASE_KEYS.iter().copied()) {
-                Some(known) => format!("did you mean `{known}`?"),
-                None => "see the [databases] section of PgBouncer's configuration reference for the accepted keys".to_owned(),
-            };
-            let message = format!("`{written}` is not a PgBouncer [databases] parameter: PgBouncer rejects the entry with \"unrecognized connection parameter\", so this database is not served");
-            Some(at_key(entry, Severity::Error, message, "unknown parameter", help))
-        })
-        .collect()
-}
-
-/// Postgres entries whose name is a near miss of a parameter poollint reads.
-fn misspelt_postgres_parameters(model: &Model) -> Vec<Diagnostic> {
-    use crate::ecosystems::postgres::READ_PARAMETERS;
-    let entries = model
-        .entries
-        .iter()
-        .filter(|e| e.ecosystem == Ecosystem::Postgres);
-    entries
-        .filter_map(|entry| {
-            let name = entry.canonical.as_str();
-            // Custom (extension) parameters have a dot and are not checked.
-            if name.contains('.') || name.len() < 8 || READ_PARAMETERS.contains(&name) {
-                return None;
+            let message = format!("`{written}` is not {}: {}", check.what, check.consequence);
+            match near_miss(name, check.known, max_distance) {
+                Some(meant) => Some(at_key(
+                    entry,
+                    Severity::Error,
+                    message,
+                    "unknown name",
+                    format!("did you mean `{meant}`?"),
+                )),
+                None => {
+                    let help = format!("check the name against {}", check.reference);
+                    Some(at_key(entry, check.unknown?, message, "unknown name", help))
+                }
             }
-            let meant = READ_PARAMETERS
-                .iter()
-                .copied()
-                .filter(|p| within_two_by_letters(name, p))
-                .find(|p| strsim::damerau_levenshtein(name, p) <= 2)?;
-            let message = format!("`{}` is not a PostgreSQL parameter: PostgreSQL refuses to start with an unrecognized parameter in its configuration file (on a reload the change is silently not applied), and {meant} keeps its value from elsewhere", entry.key);
-            let help = format!("did you mean `{meant}`?");
-            Some(at_key(entry, Severity::Error, message, "unrecognized parameter", help))
         })
         .collect()
 }
 
-/// A cheap necessary condition for an edit distance of at most 2: the two names differ
-/// by at most 2 letters in each direction, counted as multisets. Most parameter names
-/// fail it, so the full distance runs rarely (it showed in profiles of large trees).
-fn within_two_by_letters(a: &str, b: &str) -> bool {
-    if a.len().abs_diff(b.len()) > 2 {
+/// The known name closest to `name`, when it is at most `max_distance` edits away
+/// (one edit for names under 6 letters, where two would match unrelated words).
+fn near_miss<'k>(name: &str, known: &[&'k str], max_distance: usize) -> Option<&'k str> {
+    let limit = if name.len() < 6 {
+        max_distance.min(1)
+    } else {
+        max_distance
+    };
+    known
+        .iter()
+        .copied()
+        .filter(|k| within_by_letters(name, k, limit))
+        .map(|k| (strsim::damerau_levenshtein(name, k), k))
+        .filter(|(distance, _)| *distance <= limit)
+        .min()
+        .map(|(_, k)| k)
+}
+
+/// A cheap necessary condition for an edit distance of at most `limit`: the two names
+/// differ by at most `limit` letters in each direction, counted as multisets. Most
+/// names fail it, so the full distance runs rarely (it showed in profiles of large
+/// trees).
+fn within_by_letters(a: &str, b: &str, limit: usize) -> bool {
+    if a.len().abs_diff(b.len()) > limit {
         return false;
     }
     let mut counts = [0i32; 256];
@@ -323,5 +398,6 @@ fn within_two_by_letters(a: &str, b: &str) -> bool {
     }
     let surplus: i32 = counts.iter().filter(|c| **c > 0).sum();
     let deficit: i32 = counts.iter().filter(|c| **c < 0).map(|c| -c).sum();
-    surplus <= 2 && deficit <= 2
+    let limit = i32::try_from(limit).unwrap_or(i32::MAX);
+    surplus <= limit && deficit <= limit
 }
