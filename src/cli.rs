@@ -150,6 +150,11 @@ pub struct CheckArgs {
     /// Files larger than this many bytes are refused with a parse-error.
     #[arg(long, value_name = "BYTES", default_value_t = engine::DEFAULT_MAX_FILE_SIZE)]
     pub max_file_size: u64,
+    /// Also follow includes (postgresql.conf, my.cnf, pgbouncer.ini) into this
+    /// directory, outside the paths being checked; absolute includes inside it are
+    /// followed too. Repeatable.
+    #[arg(long, value_name = "DIR")]
+    pub include_root: Vec<PathBuf>,
     /// Report at most this many findings per file, the most severe first (0: no limit).
     #[arg(long, value_name = "N", default_value_t = engine::DEFAULT_MAX_DIAGNOSTICS_PER_FILE)]
     pub max_diagnostics_per_file: usize,
@@ -309,6 +314,7 @@ fn run_check(args: &CheckArgs) -> ExitCode {
     request.select = args.select.clone();
     request.ignore = args.ignore.clone();
     request.max_file_size = args.max_file_size;
+    request.include_roots = args.include_root.clone();
     request.inline_suppressions = !args.no_inline_suppressions;
     if let Some(name) = &args.stdin_filename {
         let mut text = String::new();

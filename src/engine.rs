@@ -35,6 +35,8 @@ pub struct CheckRequest {
     pub select: Option<Vec<String>>,
     pub ignore: Vec<String>,
     pub max_file_size: u64,
+    /// Directories outside `paths` whose files includes may also read (`--include-root`).
+    pub include_roots: Vec<PathBuf>,
     /// Read one file's text from here instead of the disk: (name, text).
     pub stdin: Option<(PathBuf, String)>,
     /// Honour `# poollint: ignore[...]` comments (`--no-inline-suppressions` turns off).
@@ -51,6 +53,7 @@ impl CheckRequest {
             select: None,
             ignore: Vec::new(),
             max_file_size: DEFAULT_MAX_FILE_SIZE,
+            include_roots: Vec::new(),
             stdin: None,
             manifest: None,
             inline_suppressions: true,
@@ -188,6 +191,7 @@ fn follow_includes(
     let roots = request
         .paths
         .iter()
+        .chain(&request.include_roots)
         .filter_map(|p| std::fs::canonicalize(p).ok())
         .map(|p| {
             if p.is_file() {

@@ -9,6 +9,8 @@
 //! cannot be checked; the file may be created at deploy time). Absolute paths name the
 //! deployed machine, and files outside the directories being checked are not read: a
 //! note says so, because a linter follows the repository, not the machine it runs on.
+//! `--include-root DIR` adds a directory whose files may be included (relative or
+//! absolute), for a shared configuration kept beside the checked tree.
 
 use std::path::{Path, PathBuf};
 
@@ -66,13 +68,20 @@ impl Includes<'_> {
         }
     }
 
+    /// True when `path` (canonical, or absolute as written) lies under a checked path or
+    /// an `--include-root`.
+    fn inside_roots(&self, path: &Path) -> bool {
+        let canonical = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+        self.roots.iter().any(|root| canonical.starts_with(root))
+    }
+
     /// The files a directive names, in the order the server reads them.
     fn targets(&mut self, includer: &ParsedFile, directive: &Directive) -> Vec<PathBuf> {
         let base = includer.path.parent().unwrap_or(Path::new("."));
         let argument = directive.argument.trim().trim_matches(['\'', '"']);
-        if Path::new(argument).is_absolute() {
+        if Path::new(argument).is_absolute() && !self.inside_roots(Path::new(argument)) {
             self.notes.push(format!(
-                "{}: {} {argument} not followed: an absolute path names the deployed machine, not the repository",
+                "{}: {} {argument} not followed: an absolute path names the deployed machine, not the repository (--include-root DIR follows it when DIR holds a copy)",
                 self.sources.display(includer.id),
                 directive.name
             ));
@@ -126,9 +135,9 @@ impl Includes<'_> {
             }
             return None;
         };
-        if !self.roots.iter().any(|root| canonical.starts_with(root)) {
+        if !self.inside_roots(&canonical) {
             self.notes.push(format!(
-                "{}: include of {} not followed: it is outside the paths being checked",
+                "{}: include of {} not followed: it is outside the paths being checked (--include-root DIR allows it)",
                 self.sources.display(includer.id),
                 source::display_path(target)
             ));

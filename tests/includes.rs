@@ -135,6 +135,30 @@ fn includes_outside_the_checked_tree_are_not_read() {
 }
 
 #[test]
+fn include_roots_allow_relative_and_absolute_includes_outside_the_checked_tree() {
+    let dir = tree(&[("shared/pool.conf", "max_connections = 300\n")]);
+    let shared = dir.path().join("shared");
+    let absolute = shared.join("pool.conf");
+    let db = tempfile::tempdir().expect("temp dir");
+    std::fs::write(
+        db.path().join("postgresql.conf"),
+        format!("max_connections = 100\ninclude '{}'\n", absolute.display()),
+    )
+    .expect("write");
+    let mut request = CheckRequest::new(vec![db.path().to_path_buf()]);
+    let without = engine::check(&request);
+    assert_eq!(without.model.databases[0].max_connections.get(), Some(&100));
+    request.include_roots = vec![shared];
+    let with = engine::check(&request);
+    assert_eq!(
+        with.model.databases[0].max_connections.get(),
+        Some(&300),
+        "{:?}",
+        with.notes
+    );
+}
+
+#[test]
 fn mysql_includedir_adopts_walked_files_and_pgbouncer_include() {
     let dir = tree(&[
         (
