@@ -66,9 +66,7 @@ impl Reader for Spring {
             .map(|(dir, files)| read_app(&dir, &files, sources))
             .collect();
         let mut model = Model::default();
-        for app in models {
-            model.extend(app);
-        }
+        model.extend_all(models);
         model
     }
 }
