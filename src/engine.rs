@@ -126,19 +126,20 @@ pub fn check(request: &CheckRequest) -> Report {
     report.stats.read_parse = started.elapsed();
 
     let started = Instant::now();
-    let mut model = build_model(&parsed, &mut report);
-    // The syntax trees are several times the size of the text: free them before rules.
-    drop(parsed);
+    // Takes the syntax trees and frees each ecosystem's once it is read.
+    let mut model = build_model(parsed, &mut report);
     apply_manifest(&mut model, request, &mut report);
     report.stats.model = started.elapsed();
 
     let started = Instant::now();
     run_rules(&model, request, &mut report);
+    // Rules are done with the files: let the report own them alone, so masking secrets
+    // below does not copy the shared map.
+    model.sources = SourceMap::default();
     finish(&model, request, &mut report);
     report.stats.rules = started.elapsed();
     report.stats.files = report.sources.len();
     report.stats.bytes = report.sources.files().iter().map(|f| f.text.len()).sum();
-    model.sources = SourceMap::default();
     report.model = model;
     report
 }
@@ -365,44 +366,58 @@ fn parse_error(location: Location, message: &str) -> Diagnostic {
 
 /// Let each ecosystem read its files (the ecosystems in parallel: they are
 /// independent), then merge their facts in reader order so the model is deterministic.
-fn build_model(parsed: &[(&'static dyn Reader, ParsedFile)], report: &mut Report) -> Model {
+/// Each ecosystem's syntax trees are freed as soon as it has read them: the trees are
+/// several times the size of the text, and the model grows while the others read.
+fn build_model(parsed: Vec<(&'static dyn Reader, ParsedFile)>, report: &mut Report) -> Model {
     let sources = &report.sources;
-    let read: Vec<Result<Model, String>> = ecosystems::readers()
-        .par_iter()
-        .filter_map(|reader| {
-            let files: Vec<&ParsedFile> = parsed
-                .iter()
-                .filter(|(r, _)| r.ecosystem() == reader.ecosystem())
-                .map(|(_, f)| f)
-                .collect();
-            if files.is_empty() {
-                return None;
-            }
-            Some(
-                catch_unwind(AssertUnwindSafe(|| reader.read(&files, sources))).map_err(|_| {
+    let mut groups: Vec<(&'static dyn Reader, Vec<ParsedFile>)> = ecosystems::readers()
+        .iter()
+        .map(|reader| (*reader, Vec::new()))
+        .collect();
+    for (reader, file) in parsed {
+        if let Some((_, files)) = groups
+            .iter_mut()
+            .find(|(r, _)| r.ecosystem() == reader.ecosystem())
+        {
+            files.push(file);
+        }
+    }
+    let read: Vec<Result<Model, String>> = groups
+        .into_par_iter()
+        .filter(|(_, files)| !files.is_empty())
+        .map(|(reader, files)| {
+            let refs: Vec<&ParsedFile> = files.iter().collect();
+            let facts =
+                catch_unwind(AssertUnwindSafe(|| reader.read(&refs, sources))).map_err(|_| {
                     format!(
                         "internal error while reading {:?} files",
                         reader.ecosystem()
                     )
-                }),
-            )
+                });
+            drop(refs);
+            drop(files);
+            facts
         })
         .collect();
-    let mut model = Model::default();
+    let mut parts = Vec::with_capacity(read.len());
     for facts in read {
         match facts {
-            Ok(facts) => model.extend(facts),
+            Ok(facts) => parts.push(facts),
             Err(error) => report.internal_errors.push(error),
         }
     }
+    let mut model = Model::default();
+    model.extend_all(parts);
     model
 }
 
 /// Register the manifest (so diagnostics can point into it) and merge its topology;
 /// without a declared topology, infer the links that are unambiguous.
 fn apply_manifest(model: &mut Model, request: &CheckRequest, report: &mut Report) {
-    model.sources = report.sources.clone();
+    // The model shares the report's files (a cheap clone); the manifest is registered
+    // first so that both see it.
     let Some(manifest) = request.manifest.as_ref().filter(|m| !m.topology.is_empty()) else {
+        model.sources = report.sources.clone();
         // No declared topology: infer the links that are unambiguous.
         crate::topology::infer_deployments(model);
         return;
@@ -660,10 +675,11 @@ pub fn cap_per_file(report: &mut Report, max: usize) {
 /// primary location (profiles that share a value report it once).
 pub fn sort_and_dedup(report: &mut Report) {
     let sources = &report.sources;
+    // Borrowed keys: this comparison runs n log n times, so it must not allocate.
     report.diagnostics.sort_by(|a, b| {
         let key = |d: &Diagnostic| {
             (
-                sources.display(d.primary.file).to_owned(),
+                sources.display(d.primary.file),
                 d.primary.span.start,
                 d.rule,
             )

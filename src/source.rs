@@ -216,16 +216,20 @@ impl SourceFile {
 }
 
 /// Every file of a run, by [`FileId`].
+///
+/// Cloning is cheap: the files are shared (the model and the report both hold the
+/// map, and a 10k-file run would otherwise copy every path twice). Changing a shared
+/// map copies it first, so a clone never sees another's changes.
 #[derive(Debug, Default, Clone)]
 pub struct SourceMap {
-    files: Vec<SourceFile>,
+    files: Arc<Vec<SourceFile>>,
 }
 
 impl SourceMap {
     pub fn add(&mut self, path: &Path, text: String, encoding: Encoding) -> FileId {
         let id = FileId(self.files.len());
         let lines = Arc::new(LineIndex::new(&text));
-        self.files.push(SourceFile {
+        Arc::make_mut(&mut self.files).push(SourceFile {
             id,
             path: path.to_path_buf(),
             display: display_path(path),
@@ -261,12 +265,12 @@ impl SourceMap {
     /// Replace each span's bytes with `*`, keeping byte lengths so every other span
     /// stays valid. Spans are widened to char boundaries first.
     pub fn mask(&mut self, id: FileId, spans: &[Span]) {
-        let Some(file) = self.files.get_mut(id.0) else {
-            return;
-        };
         if spans.is_empty() {
             return;
         }
+        let Some(file) = Arc::make_mut(&mut self.files).get_mut(id.0) else {
+            return;
+        };
         let mut bytes = file.text.as_bytes().to_vec();
         for span in spans {
             let start = floor_char_boundary(&file.text, span.start);

@@ -9,7 +9,9 @@
 //! default the value is unknown. HikariCP times are milliseconds [HK-README].
 
 use rayon::prelude::*;
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
+use std::ops::Bound;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -66,9 +68,7 @@ impl Reader for Spring {
             .map(|(dir, files)| read_app(&dir, &files, sources))
             .collect();
         let mut model = Model::default();
-        for app in models {
-            model.extend(app);
-        }
+        model.extend_all(models);
         model
     }
 }
@@ -87,6 +87,9 @@ struct Leaf {
     profile: Option<String>,
     /// (profile-specific file, .properties over .yml, document index, order in file).
     rank: (bool, bool, usize, usize),
+    /// The placeholder variable the value goes through, found once: every setting and
+    /// entry made from this leaf needs it.
+    via: Option<String>,
 }
 
 /// Everything read from one application directory.
@@ -107,10 +110,6 @@ fn read_app(dir: &Path, files: &[&ParsedFile], sources: &SourceMap) -> Model {
         read_file(file, sources, &mut app);
     }
     let mut model = Model::default();
-    for leaf in &app.leaves {
-        model.entries.push(config_entry(&app, leaf));
-        model.secrets.extend(secrets_in(leaf));
-    }
     let profiles: BTreeSet<Option<String>> = std::iter::once(None)
         .chain(
             app.leaves
@@ -129,22 +128,30 @@ fn read_app(dir: &Path, files: &[&ParsedFile], sources: &SourceMap) -> Model {
     model
         .services
         .push(service_of(&app, (0..model.pools.len()).collect()));
+    entries_and_secrets(app, &mut model);
     model
 }
 
-fn config_entry(app: &App, leaf: &Leaf) -> ConfigEntry {
-    ConfigEntry {
-        ecosystem: Ecosystem::Spring,
-        file: leaf.location_key.file,
-        key: leaf.raw_key.clone(),
-        canonical: leaf.canonical.clone(),
-        key_span: leaf.location_key.span,
-        value: Some(leaf.value.clone()),
-        value_span: leaf.value_span,
-        profile: leaf.profile.clone(),
-        via: resolve_placeholders(&leaf.value).via,
-        scope: app.scope.clone(),
-        precedence: precedence(leaf.rank),
+/// Turn the leaves into config entries (and the secrets they hold), last: the pools
+/// are read from the leaves first, so the entries can take the leaves' strings
+/// instead of copying them.
+fn entries_and_secrets(app: App, model: &mut Model) {
+    model.entries.reserve_exact(app.leaves.len());
+    for leaf in app.leaves {
+        model.secrets.extend(secrets_in(&leaf));
+        model.entries.push(ConfigEntry {
+            ecosystem: Ecosystem::Spring,
+            file: leaf.location_key.file,
+            key: leaf.raw_key,
+            canonical: leaf.canonical,
+            key_span: leaf.location_key.span,
+            value: Some(leaf.value),
+            value_span: leaf.value_span,
+            profile: leaf.profile,
+            via: leaf.via,
+            scope: app.scope.clone(),
+            precedence: precedence(leaf.rank),
+        });
     }
 }
 
@@ -169,12 +176,9 @@ fn file_profile(path: &Path) -> Option<String> {
 fn read_file(file: &ParsedFile, sources: &SourceMap, app: &mut App) {
     let from_name = file_profile(&file.path);
     let is_properties = file.format == Format::Properties;
-    let source = sources
-        .get(file.id)
-        .map(|f| f.text.clone())
-        .unwrap_or_default();
+    let source: &str = sources.get(file.id).map_or("", |f| &*f.text);
     for (doc_index, root) in file.doc.roots.iter().enumerate() {
-        let mut leaves = flatten(&file.doc, *root, file.id, &source, &mut app.prefixes);
+        let mut leaves = flatten(&file.doc, *root, file.id, source, &mut app.prefixes);
         let profile = from_name.clone().or_else(|| activation_profile(&leaves));
         let base = app.leaves.len();
         for (order, leaf) in leaves.iter_mut().enumerate() {
@@ -198,31 +202,60 @@ fn activation_profile(leaves: &[Leaf]) -> Option<String> {
 
 /// Split a key as written into elements: `a.b[0].c` → `a`, `b[0]`, `c`. Brackets
 /// protect dots (`"[x.y]"` map keys).
+#[cfg(test)]
 fn split_key(key: &str) -> Vec<String> {
-    let mut parts = Vec::new();
-    let mut current = String::new();
-    let mut depth = 0usize;
-    for c in key.chars() {
-        match c {
-            '[' => depth += 1,
-            ']' => depth = depth.saturating_sub(1),
-            '.' if depth == 0 => {
-                parts.push(std::mem::take(&mut current));
-                continue;
+    key_parts(key).map(str::to_owned).collect()
+}
+
+/// The elements of a key, as slices of it (every element is a run of the key between
+/// dots outside brackets, so none needs its own string); empty elements are skipped.
+fn key_parts(key: &str) -> KeyParts<'_> {
+    KeyParts { rest: Some(key) }
+}
+
+struct KeyParts<'k> {
+    /// What is left of the key (None once the last element is out).
+    rest: Option<&'k str>,
+}
+
+impl<'k> Iterator for KeyParts<'k> {
+    type Item = &'k str;
+
+    fn next(&mut self) -> Option<&'k str> {
+        loop {
+            let rest = self.rest?;
+            // An element ends at a dot outside brackets, so each starts at depth 0.
+            let mut depth = 0usize;
+            let dot = rest.char_indices().find_map(|(i, c)| {
+                match c {
+                    '[' => depth += 1,
+                    ']' => depth = depth.saturating_sub(1),
+                    '.' if depth == 0 => return Some(i),
+                    _ => {}
+                }
+                None
+            });
+            let part = match dot {
+                Some(i) => {
+                    self.rest = rest.get(i + 1..);
+                    rest.get(..i).unwrap_or("")
+                }
+                None => {
+                    self.rest = None;
+                    rest
+                }
+            };
+            if !part.is_empty() {
+                return Some(part);
             }
-            _ => {}
         }
-        current.push(c);
     }
-    parts.push(current);
-    parts.retain(|p| !p.is_empty());
-    parts
 }
 
 /// Canonical form of a whole key path: relaxed binding per element, except inside
 /// `spring.jpa.properties.*` (passed to Hibernate verbatim [SB-HOWTO]) and map-valued
 /// Hikari properties (driver property names are case-sensitive).
-pub fn canonical_key(parts: &[String]) -> String {
+pub fn canonical_key<S: AsRef<str>>(parts: &[S]) -> String {
     CanonicalKey::of(parts).text
 }
 
@@ -235,12 +268,23 @@ struct CanonicalKey {
 }
 
 impl CanonicalKey {
-    fn of(parts: &[String]) -> Self {
+    fn of<S: AsRef<str>>(parts: &[S]) -> Self {
         let mut key = CanonicalKey::default();
         for part in parts {
-            key.push(part);
+            key.push(part.as_ref());
         }
         key
+    }
+
+    /// A copy with room for `extra` more bytes: a plain clone is sized exactly, so the
+    /// next push would reallocate it (once per mapping entry of every file).
+    fn with_room(&self, extra: usize) -> Self {
+        let mut text = String::with_capacity(self.text.len() + extra);
+        text.push_str(&self.text);
+        CanonicalKey {
+            text,
+            verbatim: self.verbatim,
+        }
     }
 
     fn push(&mut self, part: &str) {
@@ -266,6 +310,26 @@ impl CanonicalKey {
     }
 }
 
+/// One element of a key path in [`flatten`]'s arena, with the index of the element
+/// before it: a child shares its parent's path instead of copying every element of it
+/// (keys sit several levels deep, and every mapping entry is a child).
+struct PathPart<'d> {
+    parent: Option<usize>,
+    text: Cow<'d, str>,
+}
+
+/// The elements of the path that ends at `last`, first to last.
+fn path_parts<'p>(parts: &'p [PathPart], last: Option<usize>) -> Vec<&'p str> {
+    let mut out = Vec::new();
+    let mut at = last;
+    while let Some(part) = at.and_then(|i| parts.get(i)) {
+        out.push(part.text.as_ref());
+        at = part.parent;
+    }
+    out.reverse();
+    out
+}
+
 /// Walk one document iteratively, returning its scalar leaves and recording where each
 /// key prefix is written.
 fn flatten(
@@ -276,8 +340,11 @@ fn flatten(
     prefixes: &mut BTreeMap<String, Location>,
 ) -> Vec<Leaf> {
     let mut leaves = Vec::new();
-    let mut stack: Vec<(NodeId, Vec<String>, CanonicalKey, Span)> =
-        vec![(root, Vec::new(), CanonicalKey::default(), Span::default())];
+    let mut parts: Vec<PathPart> = Vec::new();
+    // (node, last element of its key path (None: the root's empty path), canonical key,
+    // span of the key).
+    let mut stack: Vec<(NodeId, Option<usize>, CanonicalKey, Span)> =
+        vec![(root, None, CanonicalKey::default(), Span::default())];
     let mut work = 0usize;
     while let Some((node, path, canonical, key_span)) = stack.pop() {
         work += 1;
@@ -293,40 +360,53 @@ fn flatten(
                         continue;
                     };
                     let span = doc.span(entry.key);
-                    let mut child = path.clone();
-                    let mut child_key = canonical.clone();
-                    for part in split_key(key) {
-                        child_key.push(&part);
+                    let mut child = path;
+                    // The key's elements, their dots and a first dot at most.
+                    let mut child_key = canonical.with_room(key.len() + 1);
+                    for part in key_parts(key) {
+                        child_key.push(part);
                         if !prefixes.contains_key(&child_key.text) {
                             prefixes.insert(child_key.text.clone(), Location { file, span });
                         }
-                        child.push(part);
+                        parts.push(PathPart {
+                            parent: child,
+                            text: Cow::Borrowed(part),
+                        });
+                        child = Some(parts.len() - 1);
                     }
                     children.push((entry.value, child, child_key, span));
                 }
                 stack.extend(children.into_iter().rev());
             }
             Some(NodeKind::Seq(items)) => {
-                let children = items.iter().enumerate().map(|(i, item)| {
-                    let mut child = path.clone();
-                    if let Some(last) = child.last_mut() {
-                        last.push_str(&format!("[{i}]"));
-                    }
+                let mut children = Vec::with_capacity(items.len());
+                for (i, item) in items.iter().enumerate() {
+                    // The index goes on the last element: `hosts[0]`.
+                    let last = path.and_then(|p| parts.get(p));
+                    let child = match last.map(|l| (l.parent, format!("{}[{i}]", l.text))) {
+                        Some((parent, text)) => {
+                            parts.push(PathPart {
+                                parent,
+                                text: Cow::Owned(text),
+                            });
+                            Some(parts.len() - 1)
+                        }
+                        None => path,
+                    };
                     // Rare in pool configuration: recompute the key from the path.
-                    let child_key = CanonicalKey::of(&child);
-                    (*item, child, child_key, key_span)
-                });
-                let children: Vec<_> = children.collect();
+                    let child_key = CanonicalKey::of(&path_parts(&parts, child));
+                    children.push((*item, child, child_key, key_span));
+                }
                 stack.extend(children.into_iter().rev());
             }
-            Some(NodeKind::Scalar(scalar)) if !path.is_empty() => {
+            Some(NodeKind::Scalar(scalar)) if path.is_some() => {
                 let span = doc.span(node);
                 leaves.push(Leaf {
                     location_key: Location {
                         file,
                         span: key_span,
                     },
-                    raw_key: path.join("."),
+                    raw_key: path_parts(&parts, path).join("."),
                     canonical: canonical.text,
                     value: scalar.text.clone(),
                     value_span: span,
@@ -337,6 +417,7 @@ fn flatten(
                     ),
                     profile: None,
                     rank: (false, false, 0, 0),
+                    via: placeholder_via(&scalar.text),
                 });
             }
             _ => {}
@@ -417,6 +498,17 @@ pub fn resolve_placeholders(text: &str) -> Resolved {
         v.push_str(rest);
     }
     resolved
+}
+
+/// The variable of the first placeholder in `text`: what
+/// `resolve_placeholders(text).via` is, without building the substituted value.
+fn placeholder_via(text: &str) -> Option<String> {
+    let start = text.find("${")?;
+    let rest = text.get(start..)?;
+    let len = placeholder_len(rest)?;
+    let inner = rest.get(2..len - 1).unwrap_or("");
+    let var = inner.split_once(':').map_or(inner, |(var, _)| var);
+    Some(var.trim().to_owned())
 }
 
 /// Length of the `${...}` at the start of `text`, matching nested braces.
@@ -615,35 +707,54 @@ fn custom_hikari_prefixes(effective: &Effective) -> BTreeSet<String> {
 /// Reads the settings of one Hikari pool at `prefix`.
 struct PoolReader<'a> {
     effective: &'a Effective<'a>,
-    prefix: &'a str,
     anchor: Option<Location>,
+    /// The winners under `prefix.`, by the rest of their canonical key, in key order:
+    /// a pool's few keys, looked up once per property.
+    own: Vec<(&'a str, &'a Leaf)>,
+    /// The prefix as users write it (kebab form of the canonical path).
+    display_prefix: String,
 }
 
-impl PoolReader<'_> {
-    fn leaf(&self, property: &str) -> Option<&Leaf> {
-        let mut key = String::with_capacity(self.prefix.len() + 1 + property.len());
-        key.push_str(self.prefix);
-        key.push('.');
-        hikari::push_canonical(&mut key, property);
-        self.effective.get(&key)
-    }
-
-    fn key(&self, property: &str) -> String {
-        format!("{}.{}", self.display_prefix(), property)
-    }
-
-    /// The prefix as users write it (kebab form of the canonical path).
-    fn display_prefix(&self) -> String {
-        match self.prefix {
+impl<'a> PoolReader<'a> {
+    fn new(effective: &'a Effective<'a>, prefix: &'a str, anchor: Option<Location>) -> Self {
+        // Keys sharing a prefix are adjacent in the sorted map.
+        let own = effective
+            .winners
+            .range::<str, _>((Bound::Included(prefix), Bound::Unbounded))
+            .take_while(|(k, _)| k.starts_with(prefix))
+            .filter_map(|(k, leaf)| Some((k.get(prefix.len()..)?.strip_prefix('.')?, *leaf)))
+            .collect();
+        let display_prefix = match prefix {
             HIKARI_PREFIX => HIKARI_PREFIX.to_owned(),
-            other => self
-                .effective
+            other => effective
                 .winners
                 .values()
                 .find(|l| l.canonical.starts_with(other))
                 .and_then(|l| l.raw_key.rsplit_once('.').map(|(p, _)| p.to_owned()))
                 .unwrap_or_else(|| other.to_owned()),
+        };
+        PoolReader {
+            effective,
+            anchor,
+            own,
+            display_prefix,
         }
+    }
+
+    /// The winning leaf of `prefix.property` (`property` in kebab form).
+    fn leaf(&self, property: &str) -> Option<&'a Leaf> {
+        self.own
+            .iter()
+            .find(|(rest, _)| is_canonical_of(rest, property))
+            .map(|(_, leaf)| *leaf)
+    }
+
+    fn key(&self, property: &str) -> String {
+        let mut key = String::with_capacity(self.display_prefix.len() + 1 + property.len());
+        key.push_str(&self.display_prefix);
+        key.push('.');
+        key.push_str(property);
+        key
     }
 
     fn origin(&self, leaf: &Leaf, property: &str) -> Origin {
@@ -651,7 +762,7 @@ impl PoolReader<'_> {
             file: leaf.location_key.file,
             span: leaf.value_span,
             key: self.key(property),
-            via: resolve_placeholders(&leaf.value).via,
+            via: leaf.via.clone(),
         }
     }
 
@@ -702,7 +813,7 @@ impl PoolReader<'_> {
                 file: leaf.location_key.file,
                 span: leaf.value_span,
                 key: key.to_owned(),
-                via: resolve_placeholders(&leaf.value).via,
+                via: leaf.via.clone(),
             },
         })
     }
@@ -712,11 +823,7 @@ fn hikari_pool(app: &App, effective: &Effective, prefix: &str, framework: bool) 
     let anchor = [prefix, "spring.datasource"]
         .iter()
         .find_map(|p| app.prefixes.get(*p).copied());
-    let r = PoolReader {
-        effective,
-        prefix,
-        anchor,
-    };
+    let r = PoolReader::new(effective, prefix, anchor);
     let max = r.count("maximum-pool-size", hikari::DEFAULT_POOL_SIZE);
     let min = r.leaf("minimum-idle").filter(|l| !is_null(l)).map_or_else(
         || Setting {
@@ -731,7 +838,7 @@ fn hikari_pool(app: &App, effective: &Effective, prefix: &str, framework: bool) 
         .flatten();
     let url_setting = jdbc_url.clone().or(framework_url.clone());
     Pool {
-        name: r.display_prefix(),
+        name: r.display_prefix.clone(),
         library: Library::HikariCp,
         ecosystem: Ecosystem::Spring,
         profile: effective.profile.map(str::to_owned),
@@ -828,12 +935,10 @@ fn connection_info(effective: &Effective, url: &Setting<String>) -> Option<Conne
 
 /// `data-source-properties.*` entries by lower-cased name.
 fn driver_properties(r: &PoolReader) -> BTreeMap<String, Setting<String>> {
-    let prefix = format!("{}.datasourceproperties.", r.prefix);
-    r.effective
-        .winners
+    r.own
         .iter()
-        .filter_map(|(k, leaf)| {
-            let name = k.strip_prefix(&prefix)?;
+        .filter_map(|(rest, leaf)| {
+            let name = rest.strip_prefix("datasourceproperties.")?;
             let setting = Setting {
                 value: parse_value(leaf, |t| Ok(t.to_owned())),
                 origin: r.origin(leaf, &format!("data-source-properties.{name}")),
@@ -854,7 +959,7 @@ fn service_of(app: &App, pools: Vec<usize>) -> Service {
                 file: leaf.location_key.file,
                 span: leaf.value_span,
                 key: "server.tomcat.threads.max".into(),
-                via: resolve_placeholders(&leaf.value).via,
+                via: leaf.via.clone(),
             },
         })
         .or_else(|| {
@@ -896,7 +1001,7 @@ fn jpa_facts(app: &App) -> Option<JpaFacts> {
                 file: leaf.location_key.file,
                 span: leaf.value_span,
                 key: "spring.jpa.open-in-view".into(),
-                via: resolve_placeholders(&leaf.value).via,
+                via: leaf.via.clone(),
             },
         });
     Some(JpaFacts {
@@ -913,16 +1018,39 @@ fn is_null(leaf: &Leaf) -> bool {
 
 /// Resolve placeholders, then parse; placeholders without defaults are unknown.
 fn parse_value<T>(leaf: &Leaf, parse: impl Fn(&str) -> Result<T, String>) -> Val<T> {
-    let resolved = resolve_placeholders(&leaf.value);
-    let Some(text) = resolved.value else {
-        return Val::Unknown {
-            reason: format!("`{}` has no default", leaf.value),
-        };
+    // Without a placeholder the value is its own text: no substituted copy is needed.
+    let text = if leaf.via.is_none() {
+        Cow::Borrowed(leaf.value.as_str())
+    } else {
+        match resolve_placeholders(&leaf.value).value {
+            Some(text) => Cow::Owned(text),
+            None => {
+                return Val::Unknown {
+                    reason: format!("`{}` has no default", leaf.value),
+                }
+            }
+        }
     };
     match parse(text.trim()) {
         Ok(v) => Val::Known(v),
-        Err(reason) => Val::Invalid { raw: text, reason },
+        Err(reason) => Val::Invalid {
+            raw: text.into_owned(),
+            reason,
+        },
     }
+}
+
+/// True when `canonical` is Spring's canonical form of `property` (kebab case),
+/// compared in place so that looking a property up builds no key.
+fn is_canonical_of(canonical: &str, property: &str) -> bool {
+    if !property.is_ascii() {
+        return hikari::canonical(property) == canonical;
+    }
+    let folded = property
+        .bytes()
+        .filter(|b| *b != b'-' && *b != b'_')
+        .map(|b| b.to_ascii_lowercase());
+    canonical.bytes().eq(folded)
 }
 
 /// An integer as Spring binds it: decimal; YAML plain scalars also take YAML 1.1
@@ -1070,18 +1198,16 @@ pub fn model_from_environment(scope: &str, vars: &[crate::model::EnvVar]) -> Mod
             text_offset: Some(0),
             profile: None,
             rank: (true, true, usize::MAX, order),
+            via: placeholder_via(&var.value),
         });
     }
     if app.leaves.is_empty() {
         return Model::default();
     }
     let mut model = Model::default();
-    for leaf in &app.leaves {
-        model.entries.push(config_entry(&app, leaf));
-        model.secrets.extend(secrets_in(leaf));
-    }
     let effective = Effective::for_profile(&app, None);
     model.pools.extend(pools_of(&app, &effective));
+    entries_and_secrets(app, &mut model);
     model
 }
 

@@ -80,8 +80,24 @@ pub fn canonical(element: &str) -> String {
 /// skips Unicode lower-casing (it showed in profiles of large repositories).
 pub fn push_canonical(out: &mut String, element: &str) {
     if element.is_ascii() {
-        let bytes = element.bytes().filter(|b| *b != b'-' && *b != b'_');
-        out.extend(bytes.map(|b| char::from(b.to_ascii_lowercase())));
+        // Copied a word at a time (`maximum`, `pool`, `size`): most words are already
+        // lower case, and a whole-slice copy is far cheaper than one char at a time.
+        out.reserve(element.len());
+        let mut push_word = |word: &str| {
+            if word.bytes().any(|b| b.is_ascii_uppercase()) {
+                out.extend(word.bytes().map(|b| char::from(b.to_ascii_lowercase())));
+            } else {
+                out.push_str(word);
+            }
+        };
+        let mut start = 0;
+        for (i, b) in element.bytes().enumerate() {
+            if b == b'-' || b == b'_' {
+                push_word(element.get(start..i).unwrap_or(""));
+                start = i + 1;
+            }
+        }
+        push_word(element.get(start..).unwrap_or(""));
     } else {
         out.extend(canonical_chars(element));
     }

@@ -22,17 +22,21 @@ pub(crate) struct Links<'m> {
     clients: HashMap<&'m str, Vec<&'m Service>>,
     /// Poolers by the database name they forward to, in model order.
     pooler_clients: HashMap<&'m str, Vec<&'m Pooler>>,
-    /// The services using each pool, by pool index.
-    pool_users: HashMap<usize, Vec<&'m Service>>,
+    /// The services using each pool, grouped by pool index (model order within a
+    /// group): pool `i`'s users are `pool_users[pool_starts[i]..pool_starts[i + 1]]`.
+    /// Flat rather than one `Vec` per pool: a monorepo has thousands of pools, almost
+    /// all used by one service, and every rule using links builds this.
+    pool_users: Vec<&'m Service>,
+    pool_starts: Vec<usize>,
 }
 
 impl<'m> Links<'m> {
     pub fn new(model: &'m Model) -> Self {
-        let mut databases = HashMap::new();
+        let mut databases = HashMap::with_capacity(model.databases.len());
         for database in &model.databases {
             databases.entry(database.name.as_str()).or_insert(database);
         }
-        let mut poolers = HashMap::new();
+        let mut poolers = HashMap::with_capacity(model.poolers.len());
         let mut pooler_clients: HashMap<&str, Vec<&Pooler>> = HashMap::new();
         for pooler in &model.poolers {
             poolers.entry(pooler.name.as_str()).or_insert(pooler);
@@ -41,25 +45,41 @@ impl<'m> Links<'m> {
             }
         }
         let mut clients: HashMap<&str, Vec<&Service>> = HashMap::new();
-        let mut pool_users: HashMap<usize, Vec<&Service>> = HashMap::new();
+        // (pool index, user) pairs in service order; a stable sort by pool index then
+        // groups them while keeping model order inside each group.
+        let mut uses: Vec<(usize, &Service)> = Vec::with_capacity(model.pools.len());
         for service in &model.services {
             if let Some(target) = service.connects_to.as_deref() {
                 clients.entry(target).or_default().push(service);
             }
+            let first = uses.len();
             for &index in &service.pools {
-                let users = pool_users.entry(index).or_default();
                 // A service listing a pool twice still uses it once.
-                if !users.last().is_some_and(|u| std::ptr::eq(*u, service)) {
-                    users.push(service);
+                let listed = uses
+                    .get(first..)
+                    .is_some_and(|own| own.iter().any(|(i, _)| *i == index));
+                if !listed {
+                    uses.push((index, service));
                 }
             }
+        }
+        uses.sort_by_key(|(index, _)| *index);
+        let pool_count = uses.last().map_or(0, |(index, _)| index + 1);
+        let mut pool_starts = Vec::with_capacity(pool_count + 1);
+        let mut at = 0;
+        for pool in 0..=pool_count {
+            while uses.get(at).is_some_and(|(index, _)| *index < pool) {
+                at += 1;
+            }
+            pool_starts.push(at);
         }
         Links {
             databases,
             poolers,
             clients,
             pooler_clients,
-            pool_users,
+            pool_users: uses.into_iter().map(|(_, service)| service).collect(),
+            pool_starts,
         }
     }
 
@@ -75,7 +95,9 @@ impl<'m> Links<'m> {
 
     /// The services using the pool at `index` in [`Model::pools`].
     pub fn pool_users(&self, index: usize) -> &[&'m Service] {
-        self.pool_users.get(&index).map_or(&[], Vec::as_slice)
+        let start = self.pool_starts.get(index).copied().unwrap_or(0);
+        let end = self.pool_starts.get(index + 1).copied().unwrap_or(0);
+        self.pool_users.get(start..end).unwrap_or(&[])
     }
 
     /// The database a pooler forwards to.

@@ -256,6 +256,22 @@ impl Document {
 
     /// The value for `key` in the mapping at `id` (last occurrence wins, merges applied).
     pub fn get(&self, id: NodeId, key: &str) -> Option<NodeId> {
+        // Most mappings have no merge key: then the entries are the mapping's own (when
+        // within the work bound), and the last one with the key is found without
+        // collecting them. Readers call this for every key they look up.
+        if let Some(NodeKind::Map(own)) = self.node(self.resolve(id)).map(|n| &n.kind) {
+            let is_merge_key = |e: &Entry| {
+                self.scalar(e.key)
+                    .is_some_and(|s| s.text == "<<" && s.style == ScalarStyle::Plain)
+            };
+            if own.len() <= MAX_MERGE_WORK && !own.iter().any(is_merge_key) {
+                return own
+                    .iter()
+                    .rev()
+                    .find(|e| self.text(e.key) == Some(key))
+                    .map(|e| e.value);
+            }
+        }
         self.entries(id)
             .into_iter()
             .filter(|e| self.text(e.key) == Some(key))

@@ -29,30 +29,52 @@ impl crate::rules::Rule for Rule {
     }
 
     fn check(&self, model: &Model, _options: &RuleOptions, out: &mut Vec<Diagnostic>) {
-        type Group<'m> = (&'static str, &'m str, Option<&'m str>, &'m str);
-        // Hashed: most keys are written once; only repeated ones are sorted below.
-        let mut groups: HashMap<Group, Vec<&ConfigEntry>> = HashMap::new();
+        // Hashed, in a map sized for every entry: most keys are written once, so each
+        // group keeps its first entry inline and only repeats go in a list (an empty
+        // Vec allocates nothing; a list per key would be an allocation per entry).
+        let mut groups: HashMap<Group, (&ConfigEntry, Vec<&ConfigEntry>)> =
+            HashMap::with_capacity(model.entries.len());
         for entry in &model.entries {
-            let runner = match entry.ecosystem {
-                Ecosystem::Spring => "Spring Boot",
-                Ecosystem::Postgres => "PostgreSQL",
-                _ => continue,
-            };
-            let key = (
-                runner,
-                entry.scope.as_str(),
-                entry.profile.as_deref(),
-                entry.canonical.as_str(),
-            );
-            groups.entry(key).or_default().push(entry);
+            if let Some(key) = group(entry) {
+                groups
+                    .entry(key)
+                    .and_modify(|(_, more)| more.push(entry))
+                    .or_insert((entry, Vec::new()));
+            }
         }
-        let mut repeated: Vec<(&Group, &Vec<&ConfigEntry>)> =
-            groups.iter().filter(|(_, g)| g.len() > 1).collect();
-        repeated.sort_by_key(|(key, _)| **key);
+        let mut repeated: Vec<(Group, Vec<&ConfigEntry>)> = groups
+            .into_iter()
+            .filter(|(_, (_, more))| !more.is_empty())
+            .map(|(key, (first, more))| {
+                let mut entries = Vec::with_capacity(1 + more.len());
+                entries.push(first);
+                entries.extend(more);
+                (key, entries)
+            })
+            .collect();
+        repeated.sort_by_key(|(key, _)| *key);
         for ((runner, ..), entries) in repeated {
-            report_group(model, runner, entries, out);
+            report_group(model, runner, &entries, out);
         }
     }
+}
+
+/// Entries that configure the same thing: runner, scope, profile and canonical key.
+type Group<'m> = (&'static str, &'m str, Option<&'m str>, &'m str);
+
+/// The group of a Spring or PostgreSQL entry (other ecosystems are not checked).
+fn group(entry: &ConfigEntry) -> Option<Group<'_>> {
+    let runner = match entry.ecosystem {
+        Ecosystem::Spring => "Spring Boot",
+        Ecosystem::Postgres => "PostgreSQL",
+        _ => return None,
+    };
+    Some((
+        runner,
+        entry.scope.as_str(),
+        entry.profile.as_deref(),
+        entry.canonical.as_str(),
+    ))
 }
 
 fn value(entry: &ConfigEntry) -> &str {
