@@ -96,6 +96,11 @@ pub(crate) fn name_list(
     sections
 }
 
+/// The names of a known-name list without sections, sorted.
+pub(crate) fn flat_name_list(list: &'static str) -> Vec<&'static str> {
+    name_list(list).remove("").unwrap_or_default()
+}
+
 /// The file name of `path` as UTF-8 (None for non-UTF-8 names, which no ecosystem uses).
 pub fn file_name(path: &Path) -> Option<&str> {
     path.file_name().and_then(|n| n.to_str())
@@ -119,4 +124,27 @@ pub fn password_secrets(env: &[crate::model::EnvVar]) -> Vec<crate::model::Secre
             literal: false,
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_known_name_lists_load_sorted_with_their_sections() {
+        let pgbouncer = super::pgbouncer::known_names;
+        assert!(pgbouncer("pgbouncer").contains(&"default_pool_size"));
+        assert!(pgbouncer("databases").contains(&"pool_size"));
+        assert!(pgbouncer("users").contains(&"max_user_connections"));
+        assert!(!pgbouncer("pgbouncer").contains(&"pool_size"));
+        assert!(pgbouncer("no-such-section").is_empty());
+        let postgres = super::postgres::known_parameters();
+        let mysql = super::mysql::known_options();
+        for list in [postgres, mysql] {
+            assert!(list.windows(2).all(|w| w[0] < w[1]), "not sorted");
+            assert!(list.binary_search(&"max_connections").is_ok());
+        }
+        assert!(postgres.len() > 300 && mysql.len() > 1000);
+        assert!(!postgres
+            .iter()
+            .any(|n| n.contains('.') || n.starts_with('#')));
+    }
 }

@@ -25,11 +25,8 @@ const CONF_DIRS: &[&str] = &["conf.d", "mysql.conf.d", "mariadb.conf.d"];
 
 /// Option names `mysqld` accepts in its option-file groups, `_` form, sorted; sources
 /// and versions in the file's header.
-static KNOWN_OPTIONS: LazyLock<Vec<&str>> = LazyLock::new(|| {
-    super::name_list(include_str!("data/mysql-options.txt"))
-        .remove("")
-        .unwrap_or_default()
-});
+static KNOWN_OPTIONS: LazyLock<Vec<&str>> =
+    LazyLock::new(|| super::flat_name_list(include_str!("data/mysql-options.txt")));
 
 /// The server option names MySQL and MariaDB accept, sorted.
 pub fn known_options() -> &'static [&'static str] {

@@ -30,11 +30,8 @@ const SUPERUSER_RESERVED: i64 = 3;
 /// Parameter names of PostgreSQL's configuration file, sorted; sources and versions in
 /// the file's header. Names with a dot (extension options) are not listed: PostgreSQL
 /// accepts any of them.
-static KNOWN_PARAMETERS: LazyLock<Vec<&str>> = LazyLock::new(|| {
-    super::name_list(include_str!("data/postgresql-parameters.txt"))
-        .remove("")
-        .unwrap_or_default()
-});
+static KNOWN_PARAMETERS: LazyLock<Vec<&str>> =
+    LazyLock::new(|| super::flat_name_list(include_str!("data/postgresql-parameters.txt")));
 
 /// The parameter names PostgreSQL accepts, sorted.
 pub fn known_parameters() -> &'static [&'static str] {
