@@ -9,9 +9,7 @@ use std::path::Path;
 
 use super::postgres::{self, CommandFlag};
 use super::{file_name, ParsedFile, Reader};
-use crate::model::{
-    Database, Deployment, Ecosystem, EnvVar, Location, Model, Origin, Service, Setting, Val,
-};
+use crate::model::{Deployment, Ecosystem, EnvVar, Location, Model, Origin, Service, Setting, Val};
 use crate::source::{FileId, SourceMap, Span};
 use crate::syntax::{Document, Format, NodeId};
 
@@ -63,7 +61,7 @@ impl Reader for Compose {
                     });
                     model.extend(from_env);
                 }
-                model.databases.extend(reader.database());
+                model.extend(reader.database().unwrap_or_default());
             }
         }
         model
@@ -195,7 +193,7 @@ impl ServiceReader<'_> {
         })
     }
 
-    fn database(&self) -> Option<Database> {
+    fn database(&self) -> Option<Model> {
         let image = self
             .doc
             .get(self.node, "image")

@@ -22,7 +22,7 @@ use std::time::Duration;
 use super::{file_name, postgres, spring, ParsedFile, Reader};
 use crate::capacity::{self, IntOrPercent};
 use crate::model::{
-    Database, Deployment, Ecosystem, EnvVar, Location, Model, Origin, Secret, Service, Setting, Val,
+    Deployment, Ecosystem, EnvVar, Location, Model, Origin, Secret, Service, Setting, Val,
 };
 use crate::source::{FileId, SourceMap, Span};
 use crate::syntax::{Document, Format, NodeId};
@@ -62,7 +62,7 @@ impl Reader for Kubernetes {
                 };
                 match reader.text(&["kind"]) {
                     Some("Deployment" | "StatefulSet") => {
-                        model.databases.extend(reader.postgres_database(sources));
+                        model.extend(reader.postgres_database(sources).unwrap_or_default());
                         if let Some(service) = reader.workload() {
                             let env = reader.environment(sources, &config_maps);
                             let mut from_env = spring::model_from_environment(&service.name, &env);
@@ -464,7 +464,7 @@ impl ObjectReader<'_> {
 
     /// A container running the `postgres` image: a database named after the workload,
     /// with the `-c name=value` flags of its `command` and `args` (list form).
-    fn postgres_database(&self, sources: &SourceMap) -> Option<Database> {
+    fn postgres_database(&self, sources: &SourceMap) -> Option<Model> {
         let text = sources.get(self.file).map_or("", |f| &f.text);
         let containers = self.node(&["spec", "template", "spec", "containers"])?;
         let container = self.doc.seq(containers)?.iter().copied().find(|c| {

@@ -137,6 +137,7 @@ pub(crate) fn is_postgres_image(image: &str) -> bool {
 /// A `-c name=value` (or `--name=value`) flag of a postgres command line.
 pub(crate) struct CommandFlag {
     pub name: String,
+    pub name_span: Span,
     pub value: String,
     pub value_span: Span,
 }
@@ -162,13 +163,17 @@ pub(crate) fn command_flags(words: &[(String, Span)]) -> Vec<CommandFlag> {
             continue;
         };
         let value_start = setting_span.start + name.len() + 1;
-        let value_span = if setting_span.end - setting_span.start == setting.len() {
-            Span::new(value_start, setting_span.end)
+        let (name_span, value_span) = if setting_span.end - setting_span.start == setting.len() {
+            (
+                Span::new(setting_span.start, setting_span.start + name.len()),
+                Span::new(value_start, setting_span.end),
+            )
         } else {
-            setting_span
+            (setting_span, setting_span)
         };
         flags.push(CommandFlag {
             name: name.replace('-', "_"),
+            name_span,
             value: value.to_owned(),
             value_span,
         });
@@ -176,7 +181,8 @@ pub(crate) fn command_flags(words: &[(String, Span)]) -> Vec<CommandFlag> {
     flags
 }
 
-/// A database from command-line flags: each flag becomes a pair keyed
+/// A database from command-line flags, with each flag as an entry (so its name is
+/// checked like a `postgresql.conf` line): each flag becomes a pair keyed
 /// `<key_prefix>.<name>`; `anchor` is where absent parameters point.
 pub(crate) fn database_from_flags(
     name: String,
@@ -184,14 +190,14 @@ pub(crate) fn database_from_flags(
     flags: &[CommandFlag],
     key_prefix: &str,
     anchor: Location,
-) -> Database {
+) -> Model {
     let pairs: Vec<Pair> = flags
         .iter()
         .map(|flag| Pair {
             file,
             section: None,
             key: format!("{key_prefix}.{}", flag.name),
-            key_span: flag.value_span,
+            key_span: flag.name_span,
             value: flag.value.clone(),
             value_span: flag.value_span,
         })
@@ -201,7 +207,22 @@ pub(crate) fn database_from_flags(
         doc_url: DOC,
         anchor: Some(anchor),
     };
-    database_from_pairs(name, &pairs, flag_name, &settings)
+    // One command line is one configuration: scoped to its file and service.
+    let scope = format!("{}#{key_prefix}", file.0);
+    let entries = pairs
+        .iter()
+        .zip(flags)
+        .enumerate()
+        .map(|(index, (pair, flag))| ConfigEntry {
+            canonical: flag.name.to_ascii_lowercase(),
+            ..pair_entry(pair, &scope, index)
+        })
+        .collect();
+    Model {
+        databases: vec![database_from_pairs(name, &pairs, flag_name, &settings)],
+        entries,
+        ..Model::default()
+    }
 }
 
 /// `services.db.command.max_connections` → `max_connections`.
@@ -217,6 +238,10 @@ fn zero(settings: &SettingBuilder) -> Setting<std::time::Duration> {
 /// An entry scoped to the configuration it belongs to (the file read first, with its
 /// includes), ordered as PostgreSQL reads it: the last occurrence wins.
 fn entry(file: &ParsedFile, pair: &Pair, index: usize) -> ConfigEntry {
+    pair_entry(pair, &crate::source::display_path(&file.path), index)
+}
+
+fn pair_entry(pair: &Pair, scope: &str, index: usize) -> ConfigEntry {
     ConfigEntry {
         ecosystem: Ecosystem::Postgres,
         file: pair.file,
@@ -227,7 +252,7 @@ fn entry(file: &ParsedFile, pair: &Pair, index: usize) -> ConfigEntry {
         value_span: pair.value_span,
         profile: None,
         via: None,
-        scope: crate::source::display_path(&file.path),
+        scope: scope.to_owned(),
         precedence: index as u64,
     }
 }

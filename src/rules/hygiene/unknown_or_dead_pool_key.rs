@@ -279,7 +279,7 @@ fn postgres_name_check(entry: &ConfigEntry) -> Option<(NameCheck, &str)> {
     }
     let check = NameCheck {
         what: "a parameter of PostgreSQL 12 to 18",
-        consequence: "PostgreSQL refuses to start with an unrecognized parameter in its configuration file (on a reload the change is silently not applied)",
+        consequence: "PostgreSQL refuses to start with an unrecognized parameter in its configuration file or on its command line (on a reload the change is silently not applied)",
         known: postgres::known_parameters(),
         // A newer release may add names the list (PostgreSQL 12 to 18) lacks.
         unknown: Some(Severity::Warning),
