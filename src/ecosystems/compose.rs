@@ -254,8 +254,10 @@ impl ServiceReader<'_> {
         postgres::command_flags(&words)
     }
 
-    /// Split a string `command` into words with spans, when the raw text equals the
-    /// value (plain or simply quoted); otherwise every word gets the whole span.
+    /// Split a string `command` into words as Compose does (shell quoting: `-c
+    /// 'max_connections=100'` is the word `max_connections=100`), with spans when the
+    /// raw text equals the value (plain or simply quoted); otherwise every word gets the
+    /// whole span.
     fn split_command(&self, node: NodeId) -> Vec<(String, Span)> {
         let Some(text) = self.doc.text(node) else {
             return Vec::new();
@@ -265,17 +267,81 @@ impl ServiceReader<'_> {
         let base = raw
             .and_then(|r| r.find(text))
             .map(|offset| span.start + offset);
-        let mut words = Vec::new();
-        let mut cursor = 0;
-        for word in text.split_whitespace() {
-            let at = text[cursor..].find(word).map_or(cursor, |i| cursor + i);
-            cursor = at + word.len();
-            let word_span = match base {
-                Some(b) => Span::new(b + at, b + at + word.len()),
-                None => span,
-            };
-            words.push((word.to_owned(), word_span));
+        shell_words(text)
+            .into_iter()
+            .map(|(word, range)| {
+                let word_span = match base {
+                    Some(b) => Span::new(b + range.start, b + range.end),
+                    None => span,
+                };
+                (word, word_span)
+            })
+            .collect()
+    }
+}
+
+/// Words of a shell-style command line with the byte range each came from: the text
+/// inside the quotes for a word that is one quoted string, else the whole raw word.
+fn shell_words(text: &str) -> Vec<(String, std::ops::Range<usize>)> {
+    let mut words = Vec::new();
+    let mut current: Option<(String, usize)> = None;
+    let mut quote: Option<char> = None;
+    for (at, c) in text.char_indices() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), c) => current.get_or_insert_with(|| (String::new(), at)).0.push(c),
+            (None, '\'' | '"') => {
+                quote = Some(c);
+                current.get_or_insert_with(|| (String::new(), at));
+            }
+            (None, c) if c.is_whitespace() => {
+                if let Some((word, start)) = current.take() {
+                    words.push((word, start..at));
+                }
+            }
+            (None, c) => current.get_or_insert_with(|| (String::new(), at)).0.push(c),
         }
-        words
+    }
+    if let Some((word, start)) = current {
+        words.push((word, start..text.len()));
+    }
+    words
+        .into_iter()
+        .map(|(word, range)| {
+            let raw = text.get(range.clone()).unwrap_or("");
+            let quoted =
+                raw.len() == word.len() + 2 && (raw.starts_with('\'') || raw.starts_with('"'));
+            let inner = if quoted {
+                range.start + 1..range.end - 1
+            } else {
+                range
+            };
+            (word, inner)
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::shell_words;
+
+    #[test]
+    fn command_strings_split_like_a_shell_with_spans_inside_quotes() {
+        let text = "postgres -c 'max_connections=100' -c \"shared_buffers=1GB\" -c a='b c'";
+        let words: Vec<(String, &str)> = shell_words(text)
+            .into_iter()
+            .map(|(word, range)| (word, &text[range]))
+            .collect();
+        let expected = [
+            ("postgres", "postgres"),
+            ("-c", "-c"),
+            ("max_connections=100", "max_connections=100"),
+            ("-c", "-c"),
+            ("shared_buffers=1GB", "shared_buffers=1GB"),
+            ("-c", "-c"),
+            ("a=b c", "a='b c'"),
+        ];
+        let got: Vec<(&str, &str)> = words.iter().map(|(w, r)| (w.as_str(), *r)).collect();
+        assert_eq!(got, expected);
     }
 }
