@@ -575,17 +575,23 @@ fn write_outputs(args: &CheckArgs, report: &engine::Report, color: bool) -> Resu
     Ok(())
 }
 
+/// One line on stderr: the stages, and the whole check as a multiple of the parse floor
+/// (walk + read + parse).
 fn print_stats(stats: &engine::Stats, render: std::time::Duration) {
     let ms = |d: std::time::Duration| d.as_secs_f64() * 1000.0;
+    let floor = stats.walk + stats.read + stats.parse;
+    let total = floor + stats.model + stats.rules + render;
     eprintln!(
-        "poollint: {} files, {} bytes; walk {:.1} ms, read+parse {:.1} ms, model {:.1} ms, rules {:.1} ms, render {:.1} ms",
+        "poollint: {} files, {} bytes; walk {:.1} ms, read {:.1} ms, parse {:.1} ms, model {:.1} ms, rules {:.1} ms, render {:.1} ms; total {:.2}x walk+read+parse",
         stats.files,
         stats.bytes,
         ms(stats.walk),
-        ms(stats.read_parse),
+        ms(stats.read),
+        ms(stats.parse),
         ms(stats.model),
         ms(stats.rules),
-        ms(render)
+        ms(render),
+        ms(total) / ms(floor).max(f64::MIN_POSITIVE)
     );
 }
 

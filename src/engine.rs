@@ -67,7 +67,10 @@ pub struct Stats {
     pub files: usize,
     pub bytes: usize,
     pub walk: Duration,
-    pub read_parse: Duration,
+    /// Reading and decoding every file (and recognising its ecosystem's content).
+    pub read: Duration,
+    /// Parsing every file, and reading and parsing what they include.
+    pub parse: Duration,
     pub model: Duration,
     pub rules: Duration,
 }
@@ -94,12 +97,15 @@ impl Report {
 }
 
 /// A file read and parsed, before it gets its id.
-struct Loaded {
+struct Loaded<C = (String, Encoding, Document)> {
     path: PathBuf,
     reader: &'static dyn Reader,
     format: Format,
-    content: Result<(String, Encoding, Document), (String, String)>,
+    content: Result<C, (String, String)>,
 }
+
+/// A file read and decoded, before it is parsed.
+type Read = Loaded<(String, Encoding)>;
 
 /// Check everything `request` names.
 pub fn check(request: &CheckRequest) -> Report {
@@ -108,11 +114,12 @@ pub fn check(request: &CheckRequest) -> Report {
     let candidates = collect_candidates(request, &mut report);
     report.stats.walk = started.elapsed();
 
+    // Read and parse are two passes so `--stats` can time each.
     let started = Instant::now();
-    let loaded: Vec<Loaded> = candidates
+    let read: Vec<Read> = candidates
         .par_iter()
         .map(|(path, reader, format, stdin)| {
-            load(
+            read_file(
                 path,
                 *reader,
                 *format,
@@ -121,9 +128,13 @@ pub fn check(request: &CheckRequest) -> Report {
             )
         })
         .collect();
+    report.stats.read = started.elapsed();
+
+    let started = Instant::now();
+    let loaded: Vec<Loaded> = read.into_par_iter().map(parse_file).collect();
     let mut parsed = register(loaded, &mut report);
     follow_includes(&mut parsed, request, &mut report);
-    report.stats.read_parse = started.elapsed();
+    report.stats.parse = started.elapsed();
 
     let started = Instant::now();
     // Takes the syntax trees and frees each ecosystem's once it is read.
@@ -236,22 +247,17 @@ fn manifest_files_outside(request: &CheckRequest) -> Vec<PathBuf> {
 }
 
 /// Read, decode and parse one file. Never panics outward.
-fn load(
+fn read_file(
     path: &Path,
     reader: &'static dyn Reader,
     format: Format,
     stdin: Option<&str>,
     max: u64,
-) -> Loaded {
+) -> Read {
     let content = catch_unwind(AssertUnwindSafe(|| {
-        read_and_parse(path, reader, format, stdin, max)
+        read_and_decode(path, reader, format, stdin, max)
     }))
-    .unwrap_or_else(|_| {
-        Err((
-            "internal".into(),
-            "internal error while parsing this file".into(),
-        ))
-    });
+    .unwrap_or_else(|_| Err(internal("reading")));
     Loaded {
         path: path.to_path_buf(),
         reader,
@@ -260,14 +266,42 @@ fn load(
     }
 }
 
+/// Parse a file read; never panics outward.
+fn parse_file(read: Read) -> Loaded {
+    let Loaded {
+        path,
+        reader,
+        format,
+        content,
+    } = read;
+    let content = content.and_then(|(text, encoding)| {
+        catch_unwind(AssertUnwindSafe(|| syntax::parse(format, &text)))
+            .map(|doc| (text, encoding, doc))
+            .map_err(|_| internal("parsing"))
+    });
+    Loaded {
+        path,
+        reader,
+        format,
+        content,
+    }
+}
+
+fn internal(doing: &str) -> (String, String) {
+    (
+        "internal".into(),
+        format!("internal error while {doing} this file"),
+    )
+}
+
 /// Err((kind, message)); kind "internal" marks poollint's own failures.
-fn read_and_parse(
+fn read_and_decode(
     path: &Path,
     reader: &dyn Reader,
     format: Format,
     stdin: Option<&str>,
     max: u64,
-) -> Result<(String, Encoding, Document), (String, String)> {
+) -> Result<(String, Encoding), (String, String)> {
     let bytes = match stdin {
         Some(text) => text.as_bytes().to_vec(),
         None => read_limited(path, max)?,
@@ -277,8 +311,7 @@ fn read_and_parse(
     if !reader.accepts(&text) {
         return Err((SKIPPED.to_owned(), String::new()));
     }
-    let doc = syntax::parse(format, &text);
-    Ok((text, encoding, doc))
+    Ok((text, encoding))
 }
 
 fn read_limited(path: &Path, max: u64) -> Result<Vec<u8>, (String, String)> {

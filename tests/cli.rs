@@ -991,3 +991,31 @@ fn compose_service_building_an_app_multiplies_its_pool_without_a_manifest() {
             "[deployment inferred: compose service app builds or mounts tests/fixtures/compose-inferred/app/application.yml]",
         ));
 }
+
+#[test]
+fn stats_time_every_stage_and_the_parse_floor_ratio() {
+    let out = poollint()
+        .args([
+            "check",
+            "tests/fixtures/rules/hikari-max-lifetime-below-minimum/pass",
+            "--stats",
+        ])
+        .assert()
+        .code(0)
+        .get_output()
+        .clone();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    for stage in [
+        "files,",
+        "bytes;",
+        "walk ",
+        "read ",
+        "parse ",
+        "model ",
+        "rules ",
+        "render ",
+        "x walk+read+parse",
+    ] {
+        assert!(stderr.contains(stage), "missing {stage:?} in {stderr}");
+    }
+}
