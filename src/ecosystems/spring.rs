@@ -745,7 +745,7 @@ impl<'a> PoolReader<'a> {
     fn leaf(&self, property: &str) -> Option<&'a Leaf> {
         self.own
             .iter()
-            .find(|(rest, _)| is_canonical_of(rest, property))
+            .find(|(rest, _)| hikari::is_canonical_of(rest, property))
             .map(|(_, leaf)| *leaf)
     }
 
@@ -1038,19 +1038,6 @@ fn parse_value<T>(leaf: &Leaf, parse: impl Fn(&str) -> Result<T, String>) -> Val
             reason,
         },
     }
-}
-
-/// True when `canonical` is Spring's canonical form of `property` (kebab case),
-/// compared in place so that looking a property up builds no key.
-fn is_canonical_of(canonical: &str, property: &str) -> bool {
-    if !property.is_ascii() {
-        return hikari::canonical(property) == canonical;
-    }
-    let folded = property
-        .bytes()
-        .filter(|b| *b != b'-' && *b != b'_')
-        .map(|b| b.to_ascii_lowercase());
-    canonical.bytes().eq(folded)
 }
 
 /// An integer as Spring binds it: decimal; YAML plain scalars also take YAML 1.1

@@ -116,7 +116,21 @@ pub fn property_for(canonical_element: &str) -> Option<&'static str> {
     PROPERTIES
         .iter()
         .copied()
-        .find(|p| canonical_chars(p).eq(canonical_element.chars()))
+        .find(|p| is_canonical_of(canonical_element, p))
+}
+
+/// True when `canonical` is the canonical form of `property`, compared in place (no
+/// string is built). ASCII properties (all of HikariCP's) are compared byte by byte:
+/// their canonical form is ASCII, so a non-ASCII `canonical` never matches.
+pub fn is_canonical_of(canonical: &str, property: &str) -> bool {
+    if !property.is_ascii() {
+        return canonical_chars(property).eq(canonical.chars());
+    }
+    let folded = property
+        .bytes()
+        .filter(|b| *b != b'-' && *b != b'_')
+        .map(|b| b.to_ascii_lowercase());
+    canonical.bytes().eq(folded)
 }
 
 /// The values HikariCP actually runs with after `validateNumerics()`, in milliseconds

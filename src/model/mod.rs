@@ -604,10 +604,35 @@ impl Model {
         self.secrets.extend(other.secrets);
     }
 
+    /// True when the model has no facts (its sources aside).
+    fn is_empty(&self) -> bool {
+        self.pools.is_empty()
+            && self.services.is_empty()
+            && self.databases.is_empty()
+            && self.poolers.is_empty()
+            && self.entries.is_empty()
+            && self.secrets.is_empty()
+    }
+
     /// [`Model::extend`] with each of `parts` in order, after reserving room for all of
     /// them: merging thousands of per-application models one `extend` at a time would
     /// grow (and copy) the vectors over and over, and leave up to twice the room needed.
     pub fn extend_all(&mut self, parts: Vec<Model>) {
+        let mut parts = parts.into_iter();
+        // Into an empty model, the first part's vectors are taken as they are (the
+        // engine's first part is Spring's, the largest): only the others are copied.
+        if self.is_empty() {
+            let Some(first) = parts.next() else {
+                return;
+            };
+            self.pools = first.pools;
+            self.services = first.services;
+            self.databases = first.databases;
+            self.poolers = first.poolers;
+            self.entries = first.entries;
+            self.secrets = first.secrets;
+        }
+        let parts: Vec<Model> = parts.collect();
         fn total(parts: &[Model], len: impl Fn(&Model) -> usize) -> usize {
             parts.iter().map(len).sum()
         }
