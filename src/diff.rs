@@ -161,7 +161,7 @@ pub fn keep_changed(
         match changed.get(&path) {
             Some(None) => true,
             Some(Some(lines)) => {
-                let line = file.lines.line_of(d.primary.span.start) + 1;
+                let line = file.lines().line_of(d.primary.span.start) + 1;
                 lines.contains(&line)
             }
             None => false,

@@ -5,7 +5,7 @@
 //! file's [`LineIndex`], in whatever unit the output format needs.
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 /// Index of a file in a [`SourceMap`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -201,12 +201,18 @@ pub struct SourceFile {
     pub display: String,
     pub text: Arc<str>,
     pub encoding: Encoding,
-    pub lines: Arc<LineIndex>,
+    /// Built on first use: only files with findings or suppressions need it.
+    lines: OnceLock<LineIndex>,
 }
 
 impl SourceFile {
     pub fn position(&self, offset: usize, unit: ColumnUnit) -> Position {
-        self.lines.position(&self.text, offset, unit)
+        self.lines().position(&self.text, offset, unit)
+    }
+
+    /// The file's line index (masking secrets keeps byte lengths, so it stays valid).
+    pub fn lines(&self) -> &LineIndex {
+        self.lines.get_or_init(|| LineIndex::new(&self.text))
     }
 
     /// The text a span covers ("" when the span is out of range).
@@ -228,14 +234,13 @@ pub struct SourceMap {
 impl SourceMap {
     pub fn add(&mut self, path: &Path, text: String, encoding: Encoding) -> FileId {
         let id = FileId(self.files.len());
-        let lines = Arc::new(LineIndex::new(&text));
         Arc::make_mut(&mut self.files).push(SourceFile {
             id,
             path: path.to_path_buf(),
             display: display_path(path),
             text: Arc::from(text),
             encoding,
-            lines,
+            lines: OnceLock::new(),
         });
         id
     }

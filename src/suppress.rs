@@ -63,7 +63,7 @@ pub fn apply(
 fn suppressed(d: &Diagnostic, found: &mut [(&SourceFile, Suppression)]) -> bool {
     let mut hit = false;
     for (file, suppression) in found.iter_mut().filter(|(f, _)| f.id == d.primary.file) {
-        let line = file.lines.line_of(d.primary.span.start);
+        let line = file.lines().line_of(d.primary.span.start);
         if suppression.line.is_some_and(|l| l != line) {
             continue;
         }
@@ -117,11 +117,11 @@ fn unused(file: &SourceFile, entry: &Entry, enabled: &impl Fn(&str) -> bool) -> 
 fn scan(file: &SourceFile) -> Vec<Suppression> {
     let text: &str = &file.text;
     let mut out = Vec::new();
-    let count = file.lines.line_count();
+    let count = file.lines().line_count();
     for line in 0..count {
-        let start = file.lines.line_start(line);
+        let start = file.lines().line_start(line);
         let end = if line + 1 < count {
-            file.lines.line_start(line + 1)
+            file.lines().line_start(line + 1)
         } else {
             text.len()
         };
@@ -195,11 +195,11 @@ fn parse(line: &str, comment: usize, line_start: usize) -> Option<(Scope, Vec<En
 
 /// The first line after `line` that is neither blank nor a comment.
 fn next_code_line(file: &SourceFile, line: usize) -> usize {
-    let count = file.lines.line_count();
+    let count = file.lines().line_count();
     for next in line + 1..count {
-        let start = file.lines.line_start(next);
+        let start = file.lines().line_start(next);
         let end = if next + 1 < count {
-            file.lines.line_start(next + 1)
+            file.lines().line_start(next + 1)
         } else {
             file.text.len()
         };

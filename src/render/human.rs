@@ -206,7 +206,7 @@ impl SourceCode for IndexedSource<'_> {
         if end > text.len() {
             return Err(MietteError::OutOfBounds);
         }
-        let lines = &file.lines;
+        let lines = file.lines();
         let first_line = lines.line_of(start);
         let last_span_line = lines.line_of(end.saturating_sub(1).max(start));
         let from_line = first_line.saturating_sub(context_lines_before);
