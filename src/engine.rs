@@ -96,16 +96,21 @@ impl Report {
     }
 }
 
-/// A file read and parsed, before it gets its id.
-struct Loaded<C = (String, Encoding, Document)> {
+/// A file read and decoded, before it gets its id and is parsed.
+struct Read {
     path: PathBuf,
     reader: &'static dyn Reader,
     format: Format,
-    content: Result<C, (String, String)>,
+    content: Result<(String, Encoding), (String, String)>,
 }
 
-/// A file read and decoded, before it is parsed.
-type Read = Loaded<(String, Encoding)>;
+/// A file registered in the source map, waiting to be parsed by its ecosystem.
+struct Pending {
+    id: source::FileId,
+    path: PathBuf,
+    reader: &'static dyn Reader,
+    format: Format,
+}
 
 /// Check everything `request` names.
 pub fn check(request: &CheckRequest) -> Report {
@@ -114,7 +119,7 @@ pub fn check(request: &CheckRequest) -> Report {
     let candidates = collect_candidates(request, &mut report);
     report.stats.walk = started.elapsed();
 
-    // Read and parse are two passes so `--stats` can time each.
+    // Read and parse are separate passes so `--stats` can time each.
     let started = Instant::now();
     let read: Vec<Read> = candidates
         .par_iter()
@@ -128,19 +133,35 @@ pub fn check(request: &CheckRequest) -> Report {
             )
         })
         .collect();
+    let pending = register(read, &mut report);
     report.stats.read = started.elapsed();
 
-    let started = Instant::now();
-    let loaded: Vec<Loaded> = read.into_par_iter().map(parse_file).collect();
-    let mut parsed = register(loaded, &mut report);
-    follow_includes(&mut parsed, request, &mut report);
-    report.stats.parse = started.elapsed();
+    // One ecosystem at a time: its files are parsed (in parallel), read into the model,
+    // and their syntax trees freed before the next ecosystem's are built, so at most
+    // one ecosystem's trees are in memory.
+    let mut parts = Vec::new();
+    for reader in ecosystems::readers() {
+        let files: Vec<&Pending> = pending
+            .iter()
+            .filter(|p| p.reader.ecosystem() == reader.ecosystem())
+            .collect();
+        if files.is_empty() {
+            continue;
+        }
+        let started = Instant::now();
+        let mut parsed = parse_files(&files, &mut report);
+        follow_includes(&mut parsed, request, &mut report);
+        report.stats.parse += started.elapsed();
+        let started = Instant::now();
+        parts.extend(read_ecosystem(*reader, parsed, &mut report));
+        report.stats.model += started.elapsed();
+    }
 
     let started = Instant::now();
-    // Takes the syntax trees and frees each ecosystem's once it is read.
-    let mut model = build_model(parsed, &mut report);
+    let mut model = Model::default();
+    model.extend_all(parts);
     apply_manifest(&mut model, request, &mut report);
-    report.stats.model = started.elapsed();
+    report.stats.model += started.elapsed();
 
     let started = Instant::now();
     run_rules(&model, request, &mut report);
@@ -258,29 +279,8 @@ fn read_file(
         read_and_decode(path, reader, format, stdin, max)
     }))
     .unwrap_or_else(|_| Err(internal("reading")));
-    Loaded {
+    Read {
         path: path.to_path_buf(),
-        reader,
-        format,
-        content,
-    }
-}
-
-/// Parse a file read; never panics outward.
-fn parse_file(read: Read) -> Loaded {
-    let Loaded {
-        path,
-        reader,
-        format,
-        content,
-    } = read;
-    let content = content.and_then(|(text, encoding)| {
-        catch_unwind(AssertUnwindSafe(|| syntax::parse(format, &text)))
-            .map(|doc| (text, encoding, doc))
-            .map_err(|_| internal("parsing"))
-    });
-    Loaded {
-        path,
         reader,
         format,
         content,
@@ -336,52 +336,85 @@ fn read_limited(path: &Path, max: u64) -> Result<Vec<u8>, (String, String)> {
 const SKIPPED: &str = "skipped";
 
 /// Give every loaded file its id and turn read and syntax problems into `parse-error`s.
-fn register(loaded: Vec<Loaded>, report: &mut Report) -> Vec<(&'static dyn Reader, ParsedFile)> {
-    let mut parsed = Vec::new();
-    for file in loaded {
+fn register(read: Vec<Read>, report: &mut Report) -> Vec<Pending> {
+    let mut pending = Vec::new();
+    for file in read {
         match file.content {
-            Ok((text, encoding, doc)) => {
+            Ok((text, encoding)) => {
                 let id = report.sources.add(&file.path, text, encoding);
-                for error in &doc.errors {
-                    report.diagnostics.push(parse_error(
-                        Location {
-                            file: id,
-                            span: error.span,
-                        },
-                        &error.message,
-                    ));
-                }
-                parsed.push((
-                    file.reader,
-                    ParsedFile {
-                        included_from: None,
-                        id,
-                        path: file.path,
-                        format: file.format,
-                        doc,
-                    },
-                ));
+                pending.push(Pending {
+                    id,
+                    path: file.path,
+                    reader: file.reader,
+                    format: file.format,
+                });
             }
             Err((kind, _)) if kind == SKIPPED => {}
             Err((kind, message)) => {
                 let id = report
                     .sources
                     .add(&file.path, String::new(), Encoding::Utf8);
-                if kind == "internal" {
-                    report
-                        .internal_errors
-                        .push(format!("{}: {message}", report.sources.display(id)));
-                } else {
-                    report.diagnostics.push(parse_error(
-                        Location {
-                            file: id,
-                            span: Span::default(),
-                        },
-                        &message,
-                    ));
-                }
+                report_unreadable(id, &kind, &message, report);
             }
         }
+    }
+    pending
+}
+
+/// A file that could not be read or parsed: a `parse-error` at its start, or an
+/// internal error when it is poollint's fault.
+fn report_unreadable(id: source::FileId, kind: &str, message: &str, report: &mut Report) {
+    if kind == "internal" {
+        report
+            .internal_errors
+            .push(format!("{}: {message}", report.sources.display(id)));
+    } else {
+        report.diagnostics.push(parse_error(
+            Location {
+                file: id,
+                span: Span::default(),
+            },
+            message,
+        ));
+    }
+}
+
+/// Parse one ecosystem's files in parallel; syntax errors become `parse-error`s.
+fn parse_files(files: &[&Pending], report: &mut Report) -> Vec<(&'static dyn Reader, ParsedFile)> {
+    let sources = &report.sources;
+    let docs: Vec<Option<Document>> = files
+        .par_iter()
+        .map(|file| {
+            let text = sources.get(file.id).map_or("", |f| &f.text);
+            catch_unwind(AssertUnwindSafe(|| syntax::parse(file.format, text))).ok()
+        })
+        .collect();
+    let mut parsed = Vec::with_capacity(files.len());
+    for (file, doc) in files.iter().zip(docs) {
+        let Some(doc) = doc else {
+            let (kind, message) = internal("parsing");
+            report_unreadable(file.id, &kind, &message, report);
+            continue;
+        };
+        for error in &doc.errors {
+            report.diagnostics.push(parse_error(
+                Location {
+                    file: file.id,
+                    span: error.span,
+                },
+                &error.message,
+            ));
+        }
+        parsed.push((
+            file.reader,
+            ParsedFile {
+                included_from: None,
+                id: file.id,
+                path: file.path.clone(),
+                format: file.format,
+                doc,
+            },
+        ));
     }
     parsed
 }
@@ -397,51 +430,25 @@ fn parse_error(location: Location, message: &str) -> Diagnostic {
     .with_fingerprint(message)
 }
 
-/// Let each ecosystem read its files (the ecosystems in parallel: they are
-/// independent), then merge their facts in reader order so the model is deterministic.
-/// Each ecosystem's syntax trees are freed as soon as it has read them: the trees are
-/// several times the size of the text, and the model grows while the others read.
-fn build_model(parsed: Vec<(&'static dyn Reader, ParsedFile)>, report: &mut Report) -> Model {
+/// Let one ecosystem read its parsed files (and free their trees); a panic is an
+/// internal error, not an abort.
+fn read_ecosystem(
+    reader: &'static dyn Reader,
+    parsed: Vec<(&'static dyn Reader, ParsedFile)>,
+    report: &mut Report,
+) -> Option<Model> {
+    let files: Vec<&ParsedFile> = parsed.iter().map(|(_, f)| f).collect();
     let sources = &report.sources;
-    let mut groups: Vec<(&'static dyn Reader, Vec<ParsedFile>)> = ecosystems::readers()
-        .iter()
-        .map(|reader| (*reader, Vec::new()))
-        .collect();
-    for (reader, file) in parsed {
-        if let Some((_, files)) = groups
-            .iter_mut()
-            .find(|(r, _)| r.ecosystem() == reader.ecosystem())
-        {
-            files.push(file);
+    match catch_unwind(AssertUnwindSafe(|| reader.read(&files, sources))) {
+        Ok(model) => Some(model),
+        Err(_) => {
+            report.internal_errors.push(format!(
+                "internal error while reading {:?} files",
+                reader.ecosystem()
+            ));
+            None
         }
     }
-    let read: Vec<Result<Model, String>> = groups
-        .into_par_iter()
-        .filter(|(_, files)| !files.is_empty())
-        .map(|(reader, files)| {
-            let refs: Vec<&ParsedFile> = files.iter().collect();
-            let facts =
-                catch_unwind(AssertUnwindSafe(|| reader.read(&refs, sources))).map_err(|_| {
-                    format!(
-                        "internal error while reading {:?} files",
-                        reader.ecosystem()
-                    )
-                });
-            drop(refs);
-            drop(files);
-            facts
-        })
-        .collect();
-    let mut parts = Vec::with_capacity(read.len());
-    for facts in read {
-        match facts {
-            Ok(facts) => parts.push(facts),
-            Err(error) => report.internal_errors.push(error),
-        }
-    }
-    let mut model = Model::default();
-    model.extend_all(parts);
-    model
 }
 
 /// Register the manifest (so diagnostics can point into it) and merge its topology;
