@@ -136,25 +136,23 @@ pub fn check(request: &CheckRequest) -> Report {
     let pending = register(read, &mut report);
     report.stats.read = started.elapsed();
 
-    // One ecosystem at a time: its files are parsed (in parallel), read into the model,
-    // and their syntax trees freed before the next ecosystem's are built, so at most
-    // one ecosystem's trees are in memory.
+    // One batch at a time: its files are parsed (in parallel), read into the model, and
+    // their syntax trees freed before the next batch's are built.
     let mut parts = Vec::new();
     for reader in ecosystems::readers() {
         let files: Vec<&Pending> = pending
             .iter()
             .filter(|p| p.reader.ecosystem() == reader.ecosystem())
             .collect();
-        if files.is_empty() {
-            continue;
+        for batch in batches(*reader, files) {
+            let started = Instant::now();
+            let mut parsed = parse_files(&batch, &mut report);
+            follow_includes(&mut parsed, request, &mut report);
+            report.stats.parse += started.elapsed();
+            let started = Instant::now();
+            parts.extend(read_ecosystem(*reader, parsed, &mut report));
+            report.stats.model += started.elapsed();
         }
-        let started = Instant::now();
-        let mut parsed = parse_files(&files, &mut report);
-        follow_includes(&mut parsed, request, &mut report);
-        report.stats.parse += started.elapsed();
-        let started = Instant::now();
-        parts.extend(read_ecosystem(*reader, parsed, &mut report));
-        report.stats.model += started.elapsed();
     }
 
     let started = Instant::now();
@@ -379,7 +377,37 @@ fn report_unreadable(id: source::FileId, kind: &str, message: &str, report: &mut
     }
 }
 
-/// Parse one ecosystem's files in parallel; syntax errors become `parse-error`s.
+/// Files read together in a batch: enough for the parse to run in parallel, few
+/// enough that their syntax trees stay a small part of memory.
+const BATCH_FILES: usize = 256;
+
+/// One ecosystem's files in batches of whole units ([`Reader::unit`]), in unit order;
+/// one batch when the ecosystem is one unit.
+fn batches<'p>(reader: &dyn Reader, files: Vec<&'p Pending>) -> Vec<Vec<&'p Pending>> {
+    if files.is_empty() {
+        return Vec::new();
+    }
+    let mut units: BTreeMap<&Path, Vec<&Pending>> = BTreeMap::new();
+    for file in &files {
+        let Some(unit) = reader.unit(&file.path) else {
+            return vec![files];
+        };
+        units.entry(unit).or_default().push(file);
+    }
+    let mut batches: Vec<Vec<&Pending>> = vec![Vec::new()];
+    for unit in units.into_values() {
+        if batches.last().is_some_and(|b| b.len() >= BATCH_FILES) {
+            batches.push(Vec::new());
+        }
+        if let Some(batch) = batches.last_mut() {
+            batch.extend(unit);
+        }
+    }
+    batches
+}
+
+/// Parse a batch of one ecosystem's files in parallel; syntax errors become
+/// `parse-error`s.
 fn parse_files(files: &[&Pending], report: &mut Report) -> Vec<(&'static dyn Reader, ParsedFile)> {
     let sources = &report.sources;
     let docs: Vec<Option<Document>> = files

@@ -27,6 +27,11 @@ impl Reader for Compose {
         (yaml && compose).then_some(Format::Yaml)
     }
 
+    /// Each file stands alone.
+    fn unit<'p>(&self, path: &'p Path) -> Option<&'p Path> {
+        Some(path)
+    }
+
     fn read(&self, files: &[&ParsedFile], sources: &SourceMap) -> Model {
         let mut model = Model::default();
         for file in files {

@@ -36,6 +36,11 @@ impl Reader for DotEnv {
         is_env.then_some(Format::Ini(Dialect::DotEnv))
     }
 
+    /// Each file stands alone.
+    fn unit<'p>(&self, path: &'p Path) -> Option<&'p Path> {
+        Some(path)
+    }
+
     fn read(&self, files: &[&ParsedFile], sources: &SourceMap) -> Model {
         let mut model = Model::default();
         for file in files {

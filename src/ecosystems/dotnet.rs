@@ -35,6 +35,11 @@ impl Reader for DotNet {
         (name.starts_with("appsettings") && name.ends_with(".json")).then_some(Format::Json)
     }
 
+    /// Each file stands alone.
+    fn unit<'p>(&self, path: &'p Path) -> Option<&'p Path> {
+        Some(path)
+    }
+
     fn read(&self, files: &[&ParsedFile], sources: &SourceMap) -> Model {
         let mut model = Model::default();
         for file in files {

@@ -45,6 +45,14 @@ pub trait Reader: Sync {
     /// Read this ecosystem's files (all of them at once: some facts span files, such
     /// as Spring's `application.yml` and `application-prod.yml`).
     fn read(&self, files: &[&ParsedFile], sources: &SourceMap) -> Model;
+    /// The unit `path` belongs to: files of one unit are read together, different units
+    /// independently (so the engine may read them in batches and free their trees in
+    /// between), and the model of files read unit by unit in unit order is the model
+    /// of reading them all at once. None: the ecosystem is one unit (facts cross any
+    /// files: Kubernetes references, includes).
+    fn unit<'p>(&self, _path: &'p Path) -> Option<&'p Path> {
+        None
+    }
 }
 
 /// Every reader, in the order files are offered to them (the first that recognises a

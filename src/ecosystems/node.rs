@@ -63,6 +63,11 @@ impl Reader for Node {
             || (text.contains("\"type\"") && text.contains("\"entities\""))
     }
 
+    /// Each file stands alone.
+    fn unit<'p>(&self, path: &'p Path) -> Option<&'p Path> {
+        Some(path)
+    }
+
     fn read(&self, files: &[&ParsedFile], _sources: &SourceMap) -> Model {
         let mut model = Model::default();
         for file in files {

@@ -66,6 +66,11 @@ impl Reader for Rails {
         }
     }
 
+    /// An application is the directory above `config/`.
+    fn unit<'p>(&self, path: &'p Path) -> Option<&'p Path> {
+        path.parent().and_then(Path::parent)
+    }
+
     fn read(&self, files: &[&ParsedFile], sources: &SourceMap) -> Model {
         let mut apps: BTreeMap<PathBuf, Vec<&ParsedFile>> = BTreeMap::new();
         for file in files {

@@ -52,6 +52,11 @@ impl Reader for Spring {
         }
     }
 
+    /// An application is one directory's files.
+    fn unit<'p>(&self, path: &'p Path) -> Option<&'p Path> {
+        path.parent()
+    }
+
     fn read(&self, files: &[&ParsedFile], sources: &SourceMap) -> Model {
         let mut apps: BTreeMap<PathBuf, Vec<&ParsedFile>> = BTreeMap::new();
         for file in files {
