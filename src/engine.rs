@@ -136,24 +136,7 @@ pub fn check(request: &CheckRequest) -> Report {
     let pending = register(read, &mut report);
     report.stats.read = started.elapsed();
 
-    // One batch at a time: its files are parsed (in parallel), read into the model, and
-    // their syntax trees freed before the next batch's are built.
-    let mut parts = Vec::new();
-    for reader in ecosystems::readers() {
-        let files: Vec<&Pending> = pending
-            .iter()
-            .filter(|p| p.reader.ecosystem() == reader.ecosystem())
-            .collect();
-        for batch in batches(*reader, files) {
-            let started = Instant::now();
-            let mut parsed = parse_files(&batch, &mut report);
-            follow_includes(&mut parsed, request, &mut report);
-            report.stats.parse += started.elapsed();
-            let started = Instant::now();
-            parts.extend(read_ecosystem(*reader, parsed, &mut report));
-            report.stats.model += started.elapsed();
-        }
-    }
+    let parts = parse_and_read(&pending, request, &mut report);
 
     let started = Instant::now();
     let mut model = Model::default();
@@ -375,6 +358,29 @@ fn report_unreadable(id: source::FileId, kind: &str, message: &str, report: &mut
             message,
         ));
     }
+}
+
+/// Parse the files and read them into model parts, one batch at a time: a batch's
+/// files are parsed (in parallel), read, and their syntax trees freed before the next
+/// batch's are built. Parse and read times go to `--stats`.
+fn parse_and_read(pending: &[Pending], request: &CheckRequest, report: &mut Report) -> Vec<Model> {
+    let mut parts = Vec::new();
+    for reader in ecosystems::readers() {
+        let files: Vec<&Pending> = pending
+            .iter()
+            .filter(|p| p.reader.ecosystem() == reader.ecosystem())
+            .collect();
+        for batch in batches(*reader, files) {
+            let started = Instant::now();
+            let mut parsed = parse_files(&batch, report);
+            follow_includes(&mut parsed, request, report);
+            report.stats.parse += started.elapsed();
+            let started = Instant::now();
+            parts.extend(read_ecosystem(*reader, parsed, report));
+            report.stats.model += started.elapsed();
+        }
+    }
+    parts
 }
 
 /// Files read together in a batch: enough for the parse to run in parallel, few

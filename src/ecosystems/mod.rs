@@ -42,8 +42,9 @@ pub trait Reader: Sync {
     fn accepts(&self, _text: &str) -> bool {
         true
     }
-    /// Read this ecosystem's files (all of them at once: some facts span files, such
-    /// as Spring's `application.yml` and `application-prod.yml`).
+    /// Read a batch of this ecosystem's files: whole units (see [`Reader::unit`]), so
+    /// facts that span files, such as Spring's `application.yml` and
+    /// `application-prod.yml`, are read together.
     fn read(&self, files: &[&ParsedFile], sources: &SourceMap) -> Model;
     /// The unit `path` belongs to: files of one unit are read together, different units
     /// independently (so the engine may read them in batches and free their trees in
