@@ -370,13 +370,23 @@ fn parse_and_read(pending: &[Pending], request: &CheckRequest, report: &mut Repo
             .iter()
             .filter(|p| p.reader.ecosystem() == reader.ecosystem())
             .collect();
+        let mut summaries = Vec::new();
         for batch in batches(*reader, files) {
             let started = Instant::now();
             let mut parsed = parse_files(&batch, report);
             follow_includes(&mut parsed, request, report);
             report.stats.parse += started.elapsed();
             let started = Instant::now();
-            parts.extend(read_ecosystem(*reader, parsed, report));
+            match read_batch(*reader, parsed, report) {
+                Some(BatchRead::Model(model)) => parts.push(model),
+                Some(BatchRead::Summary(summary)) => summaries.push(summary),
+                None => {}
+            }
+            report.stats.model += started.elapsed();
+        }
+        if !summaries.is_empty() {
+            let started = Instant::now();
+            parts.extend(guarded(*reader, report, || reader.join(summaries)));
             report.stats.model += started.elapsed();
         }
     }
@@ -464,17 +474,32 @@ fn parse_error(location: Location, message: &str) -> Diagnostic {
     .with_fingerprint(message)
 }
 
-/// Let one ecosystem read its parsed files (and free their trees); a panic is an
-/// internal error, not an abort.
-fn read_ecosystem(
+/// What reading one batch gave: its model, or its summary for [`Reader::join`].
+enum BatchRead {
+    Model(Model),
+    Summary(ecosystems::Summary),
+}
+
+/// Let an ecosystem read a batch of its parsed files (their trees are freed after).
+fn read_batch(
     reader: &'static dyn Reader,
     parsed: Vec<(&'static dyn Reader, ParsedFile)>,
     report: &mut Report,
-) -> Option<Model> {
+) -> Option<BatchRead> {
     let files: Vec<&ParsedFile> = parsed.iter().map(|(_, f)| f).collect();
-    let sources = &report.sources;
-    match catch_unwind(AssertUnwindSafe(|| reader.read(&files, sources))) {
-        Ok(model) => Some(model),
+    let sources = report.sources.clone();
+    guarded(reader, report, || {
+        match reader.summarise(&files, &sources) {
+            Some(summary) => BatchRead::Summary(summary),
+            None => BatchRead::Model(reader.read(&files, &sources)),
+        }
+    })
+}
+
+/// Run a reader's step; a panic is an internal error for its ecosystem, not an abort.
+fn guarded<T>(reader: &dyn Reader, report: &mut Report, step: impl FnOnce() -> T) -> Option<T> {
+    match catch_unwind(AssertUnwindSafe(step)) {
+        Ok(value) => Some(value),
         Err(_) => {
             report.internal_errors.push(format!(
                 "internal error while reading {:?} files",

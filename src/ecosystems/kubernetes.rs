@@ -19,7 +19,7 @@
 use std::path::Path;
 use std::time::Duration;
 
-use super::{file_name, postgres, spring, ParsedFile, Reader};
+use super::{file_name, postgres, spring, ParsedFile, Reader, Summary};
 use crate::capacity::{self, IntOrPercent};
 use crate::model::{
     Deployment, Ecosystem, EnvVar, Location, Model, Origin, Secret, Service, Setting, Val,
@@ -49,10 +49,21 @@ impl Reader for Kubernetes {
         text.contains("apiVersion") && text.contains("kind") && !text.contains("{{")
     }
 
+    /// Files are read in batches ([`Reader::summarise`]): references between them
+    /// (ConfigMaps, Secrets, autoscalers) are resolved when the batches are joined.
+    fn unit<'p>(&self, path: &'p Path) -> Option<&'p Path> {
+        Some(path)
+    }
+
     fn read(&self, files: &[&ParsedFile], sources: &SourceMap) -> Model {
-        let mut model = Model::default();
-        let mut autoscalers = Vec::new();
-        let config_maps = config_map_values(files, sources);
+        self.join(self.summarise(files, sources).into_iter().collect())
+    }
+
+    fn summarise(&self, files: &[&ParsedFile], sources: &SourceMap) -> Option<Summary> {
+        let mut summary = KubeSummary {
+            values: config_map_values(files, sources),
+            ..KubeSummary::default()
+        };
         for file in files {
             for object in objects(&file.doc) {
                 let reader = ObjectReader {
@@ -60,36 +71,184 @@ impl Reader for Kubernetes {
                     file: file.id,
                     object,
                 };
-                match reader.text(&["kind"]) {
+                let piece = match reader.text(&["kind"]) {
                     Some("Deployment" | "StatefulSet") => {
-                        model.extend(reader.postgres_database(sources).unwrap_or_default());
-                        if let Some(service) = reader.workload() {
-                            let env = reader.environment(sources, &config_maps);
-                            let mut from_env = spring::model_from_environment(&service.name, &env);
-                            from_env.secrets.extend(super::password_secrets(&env));
-                            from_env.services.push(Service {
-                                pools: (0..from_env.pools.len()).collect(),
-                                deployment: service.deployment.clone().map(|d| Deployment {
-                                    environment: env,
-                                    ..d
-                                }),
-                                ..service
-                            });
-                            model.extend(from_env);
+                        if let Some(database) = reader.postgres_database(sources) {
+                            summary.pieces.push(Piece::Model(database));
                         }
+                        reader.workload().map(|service| {
+                            Piece::Workload(Box::new(Workload {
+                                service,
+                                namespace: reader
+                                    .text(&["metadata", "namespace"])
+                                    .unwrap_or("default")
+                                    .to_owned(),
+                                env: reader.environment(sources),
+                            }))
+                        })
                     }
-                    Some("HorizontalPodAutoscaler") => autoscalers.extend(reader.autoscaler()),
-                    Some("ConfigMap") => model.extend(reader.embedded_configs(file, sources)),
-                    Some("Secret") => model.secrets.extend(reader.secret_values(sources)),
-                    _ => {}
+                    Some("HorizontalPodAutoscaler") => {
+                        summary.autoscalers.extend(reader.autoscaler());
+                        None
+                    }
+                    Some("ConfigMap") => Some(Piece::Model(reader.embedded_configs(file, sources))),
+                    Some("Secret") => Some(Piece::Model(Model {
+                        secrets: reader.secret_values(sources),
+                        ..Model::default()
+                    })),
+                    _ => None,
+                };
+                summary.pieces.extend(piece);
+            }
+        }
+        Some(Box::new(summary))
+    }
+
+    fn join(&self, summaries: Vec<Summary>) -> Model {
+        let summaries: Vec<KubeSummary> = summaries
+            .into_iter()
+            .filter_map(|s| s.downcast::<KubeSummary>().ok())
+            .map(|s| *s)
+            .collect();
+        let mut values = ConfigMaps::new();
+        for summary in &summaries {
+            for (object, entries) in &summary.values {
+                values
+                    .entry(object.clone())
+                    .or_default()
+                    .extend(entries.iter().cloned());
+            }
+        }
+        let mut model = Model::default();
+        let mut autoscalers = Vec::new();
+        for summary in summaries {
+            for piece in summary.pieces {
+                match piece {
+                    Piece::Model(part) => model.extend(part),
+                    Piece::Workload(workload) => model.extend(workload.into_model(&values)),
                 }
             }
+            autoscalers.extend(summary.autoscalers);
         }
         for hpa in autoscalers {
             apply_autoscaler(&mut model, hpa);
         }
         model
     }
+}
+
+/// What a batch of manifests says, without its syntax trees: the facts of each object
+/// in order, workloads with their `env` references still unresolved, and the values
+/// of the batch's ConfigMaps and Secrets.
+#[derive(Default)]
+struct KubeSummary {
+    pieces: Vec<Piece>,
+    values: ConfigMaps,
+    autoscalers: Vec<Autoscaler>,
+}
+
+enum Piece {
+    Model(Model),
+    /// Boxed: a service is large and most pieces are models.
+    Workload(Box<Workload>),
+}
+
+/// A Deployment or StatefulSet whose environment may come from objects in other files.
+struct Workload {
+    service: Service,
+    namespace: String,
+    env: Vec<EnvItem>,
+}
+
+impl Workload {
+    /// The service with its environment resolved, and the Spring pool its `SPRING_*`
+    /// variables configure.
+    fn into_model(self, values: &ConfigMaps) -> Model {
+        let env = resolve_environment(&self.env, &self.namespace, values);
+        let service = self.service;
+        let mut model = spring::model_from_environment(&service.name, &env);
+        model.secrets.extend(super::password_secrets(&env));
+        model.services.push(Service {
+            pools: (0..model.pools.len()).collect(),
+            deployment: service.deployment.clone().map(|d| Deployment {
+                environment: env,
+                ..d
+            }),
+            ..service
+        });
+        model
+    }
+}
+
+/// One `envFrom` or `env` entry of a container, as written.
+enum EnvItem {
+    /// `envFrom`: every value of the first referenced ConfigMap or Secret found.
+    From {
+        refs: Vec<(ValueSource, String)>,
+        prefix: String,
+        name_location: Location,
+    },
+    /// `env` with a literal value.
+    Literal(EnvVar),
+    /// `env` with `valueFrom` a ConfigMap's or Secret's key.
+    Ref {
+        name: String,
+        name_location: Location,
+        source: ValueSource,
+        object: String,
+        key: String,
+    },
+}
+
+/// The variables of `items`, references looked up among the ConfigMaps and Secrets
+/// read; references to objects not found are unknown and skipped.
+fn resolve_environment(items: &[EnvItem], namespace: &str, values: &ConfigMaps) -> Vec<EnvVar> {
+    let lookup = |source: ValueSource, object: &str| {
+        values.get(&(source, namespace.to_owned(), object.to_owned()))
+    };
+    let mut vars = Vec::new();
+    for item in items {
+        match item {
+            EnvItem::From {
+                refs,
+                prefix,
+                name_location,
+            } => {
+                let Some(entries) = refs
+                    .iter()
+                    .find_map(|(source, object)| lookup(*source, object))
+                else {
+                    continue;
+                };
+                vars.extend(entries.iter().map(|(key, value, at)| EnvVar {
+                    name: format!("{prefix}{key}"),
+                    value: value.clone(),
+                    name_location: *name_location,
+                    value_location: *at,
+                }));
+            }
+            EnvItem::Literal(var) => vars.push(var.clone()),
+            EnvItem::Ref {
+                name,
+                name_location,
+                source,
+                object,
+                key,
+            } => {
+                let found = lookup(*source, object)
+                    .and_then(|entries| entries.iter().rev().find(|(k, _, _)| k == key));
+                if let Some((_, value, at)) = found {
+                    vars.push(EnvVar {
+                        name: name.clone(),
+                        value: value.clone(),
+                        name_location: *name_location,
+                        value_location: *at,
+                    });
+                }
+            }
+        }
+    }
+    vars
 }
 
 /// Every object of a file: each document's root, and the items of `kind: List`.
@@ -335,40 +494,34 @@ impl ObjectReader<'_> {
         model
     }
 
-    /// The environment of every container: `envFrom` ConfigMaps first, then `env`
-    /// entries, literal or `valueFrom` a ConfigMap or Secret among the files checked
-    /// (its value's location is in that object). References to objects not found are
-    /// unknown and skipped.
-    fn environment(&self, sources: &SourceMap, config_maps: &ConfigMaps) -> Vec<EnvVar> {
+    /// The environment of every container as written: `envFrom` ConfigMaps and Secrets
+    /// first, then `env` entries, literal or `valueFrom` a ConfigMap or Secret (resolved
+    /// when every batch is read, see [`resolve_environment`]).
+    fn environment(&self, sources: &SourceMap) -> Vec<EnvItem> {
         let text = sources.get(self.file).map_or("", |f| &f.text);
         let Some(containers) = self.node(&["spec", "template", "spec", "containers"]) else {
             return Vec::new();
         };
-        let namespace = self.text(&["metadata", "namespace"]).unwrap_or("default");
-        let mut vars = Vec::new();
+        let mut items = Vec::new();
         for container in self.doc.seq(containers).unwrap_or(&[]) {
             for source in self.seq_items(*container, "envFrom") {
-                let Some(entries) = [ValueSource::ConfigMap, ValueSource::Secret]
+                let refs = [ValueSource::ConfigMap, ValueSource::Secret]
                     .into_iter()
-                    .find_map(|kind| {
+                    .filter_map(|kind| {
                         let name = self.referenced_name(source, &[kind.env_from_key(), "name"])?;
-                        config_maps.get(&(kind, namespace.to_owned(), name))
+                        Some((kind, name))
                     })
-                else {
-                    continue;
-                };
+                    .collect();
                 let prefix = self
                     .doc
                     .get(source, "prefix")
                     .and_then(|p| self.doc.text(p))
                     .unwrap_or("");
-                let name_location = self.location(source);
-                vars.extend(entries.iter().map(|(key, value, at)| EnvVar {
-                    name: format!("{prefix}{key}"),
-                    value: value.clone(),
-                    name_location,
-                    value_location: *at,
-                }));
+                items.push(EnvItem::From {
+                    refs,
+                    prefix: prefix.to_owned(),
+                    name_location: self.location(source),
+                });
             }
             for item in self.seq_items(*container, "env") {
                 let Some(name) = self.doc.get(item, "name") else {
@@ -377,27 +530,25 @@ impl ObjectReader<'_> {
                 let Some(var_name) = self.doc.text(name) else {
                     continue;
                 };
-                let value = match self.doc.get(item, "value") {
+                let name_location = self.location(name);
+                let entry = match self.doc.get(item, "value") {
                     Some(value) => self.doc.text(value).map(|v| {
-                        let at = Location {
-                            file: self.file,
-                            span: inner_span(text, self.doc.span(value), v),
-                        };
-                        (v.to_owned(), at)
+                        EnvItem::Literal(EnvVar {
+                            name: var_name.to_owned(),
+                            value: v.to_owned(),
+                            name_location,
+                            value_location: Location {
+                                file: self.file,
+                                span: inner_span(text, self.doc.span(value), v),
+                            },
+                        })
                     }),
-                    None => self.config_map_value(item, namespace, config_maps),
+                    None => self.value_reference(item, var_name, name_location),
                 };
-                if let Some((value, value_location)) = value {
-                    vars.push(EnvVar {
-                        name: var_name.to_owned(),
-                        value,
-                        name_location: self.location(name),
-                        value_location,
-                    });
-                }
+                items.extend(entry);
             }
         }
-        vars
+        items
     }
 
     fn seq_items(&self, node: NodeId, key: &str) -> Vec<NodeId> {
@@ -441,25 +592,23 @@ impl ObjectReader<'_> {
             .collect()
     }
 
-    /// `valueFrom: {configMapKeyRef | secretKeyRef: {name, key}}` resolved in the
-    /// ConfigMaps and Secrets read.
-    fn config_map_value(
+    /// `valueFrom: {configMapKeyRef | secretKeyRef: {name, key}}`.
+    fn value_reference(
         &self,
         item: NodeId,
-        namespace: &str,
-        config_maps: &ConfigMaps,
-    ) -> Option<(String, Location)> {
-        let (kind, reference) = [ValueSource::ConfigMap, ValueSource::Secret]
+        var_name: &str,
+        name_location: Location,
+    ) -> Option<EnvItem> {
+        let (source, reference) = [ValueSource::ConfigMap, ValueSource::Secret]
             .into_iter()
             .find_map(|kind| Some((kind, self.node_at(item, &["valueFrom", kind.key_ref()])?)))?;
-        let map = self.referenced_name(reference, &["name"])?;
-        let key = self.referenced_name(reference, &["key"])?;
-        let entries = config_maps.get(&(kind, namespace.to_owned(), map))?;
-        entries
-            .iter()
-            .rev()
-            .find(|(k, _, _)| *k == key)
-            .map(|(_, value, at)| (value.clone(), *at))
+        Some(EnvItem::Ref {
+            name: var_name.to_owned(),
+            name_location,
+            source,
+            object: self.referenced_name(reference, &["name"])?,
+            key: self.referenced_name(reference, &["key"])?,
+        })
     }
 
     /// A container running the `postgres` image: a database named after the workload,

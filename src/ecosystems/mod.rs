@@ -32,6 +32,9 @@ pub struct ParsedFile {
     pub included_from: Option<(FileId, usize)>,
 }
 
+/// What [`Reader::summarise`] keeps of a batch; only its own reader looks inside.
+pub type Summary = Box<dyn std::any::Any + Send>;
+
 /// One ecosystem's reader.
 pub trait Reader: Sync {
     fn ecosystem(&self) -> Ecosystem;
@@ -53,6 +56,17 @@ pub trait Reader: Sync {
     /// files: Kubernetes references, includes).
     fn unit<'p>(&self, _path: &'p Path) -> Option<&'p Path> {
         None
+    }
+    /// For an ecosystem whose facts cross any files (Kubernetes references): read a
+    /// batch into a summary that holds no syntax tree, so batches can be parsed and
+    /// freed one at a time; [`Reader::join`] then builds the model from every batch's
+    /// summary, in order. None (the default): the ecosystem is read with [`Reader::read`].
+    fn summarise(&self, _files: &[&ParsedFile], _sources: &SourceMap) -> Option<Summary> {
+        None
+    }
+    /// The model of every batch's summary (see [`Reader::summarise`]).
+    fn join(&self, _summaries: Vec<Summary>) -> Model {
+        Model::default()
     }
 }
 
