@@ -51,9 +51,9 @@ pub trait Reader: Sync {
     fn read(&self, files: &[&ParsedFile], sources: &SourceMap) -> Model;
     /// The unit `path` belongs to: files of one unit are read together, different units
     /// independently (so the engine may read them in batches and free their trees in
-    /// between), and the model of files read unit by unit in unit order is the model
-    /// of reading them all at once. None: the ecosystem is one unit (facts cross any
-    /// files: Kubernetes references, includes).
+    /// between), and the model of files read unit by unit in unit order (for a reader
+    /// that summarises, once joined) is the model of reading them all at once. None:
+    /// the ecosystem is one unit (facts cross any files: includes).
     fn unit<'p>(&self, _path: &'p Path) -> Option<&'p Path> {
         None
     }
