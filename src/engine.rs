@@ -640,7 +640,7 @@ fn redact(model: &Model, report: &mut Report) {
             .entry(secret.location.file)
             .or_default()
             .push(secret.location.span);
-        if !scrubbed_from_messages(secret) {
+        if !secret.scrub_messages {
             continue;
         }
         if let Some(file) = report.sources.get(secret.location.file) {
@@ -667,18 +667,6 @@ fn redact(model: &Model, report: &mut Report) {
             scrub(&mut label.message, &texts);
         }
     }
-}
-
-/// Every secret except the values of a Kubernetes Secret under keys that do not name a
-/// password (`username`, `database`, `pool-size`): messages may quote those.
-fn scrubbed_from_messages(secret: &crate::model::Secret) -> bool {
-    if secret.kind != crate::model::SECRET_OBJECT_VALUE {
-        return true;
-    }
-    let key = secret.key.to_ascii_lowercase();
-    ["pass", "pwd", "secret", "token", "credential"]
-        .iter()
-        .any(|word| key.contains(word))
 }
 
 /// Shorter secrets are not scrubbed from messages: they would mangle ordinary words

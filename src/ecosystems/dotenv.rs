@@ -75,6 +75,7 @@ impl Reader for DotEnv {
                         kind: "password key",
                         key: pair.key.clone(),
                         literal: true,
+                        scrub_messages: true,
                     });
                     continue;
                 }
@@ -87,6 +88,7 @@ impl Reader for DotEnv {
                         kind: "connection string password",
                         key: pair.key.clone(),
                         literal: true,
+                        scrub_messages: true,
                     });
                 }
                 if let Some(pool) = prisma_pool(file, &pair.key, &pair.value, &at, span) {

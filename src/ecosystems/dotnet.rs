@@ -107,6 +107,7 @@ fn read_string(
             kind: "connection string password",
             key: key.to_owned(),
             literal: true,
+            scrub_messages: true,
         });
     }
     let npgsql = parsed.param("host").is_some();

@@ -567,8 +567,10 @@ impl ObjectReader<'_> {
         path.iter().try_fold(node, |n, key| self.doc.get(n, key))
     }
 
-    /// Every value of a Secret (`data`, base64, and `stringData`): masked in all output.
-    /// Not reported as plaintext pool credentials: a Secret is where they belong.
+    /// Every value of a Secret (`data`, base64, and `stringData`): masked in all output,
+    /// scrubbed from messages only under a password-like key (messages may quote a user
+    /// name or a pool size kept there). Not reported as plaintext pool credentials: a
+    /// Secret is where they belong.
     fn secret_values(&self, sources: &SourceMap) -> Vec<Secret> {
         let text = sources.get(self.file).map_or("", |f| &f.text);
         let name = self.text(&["metadata", "name"]).unwrap_or("secret");
@@ -584,9 +586,10 @@ impl ObjectReader<'_> {
                         file: self.file,
                         span: inner_span(text, self.doc.span(entry.value), value),
                     },
-                    kind: crate::model::SECRET_OBJECT_VALUE,
+                    kind: "Kubernetes Secret value",
                     key: format!("{name}.{key}"),
                     literal: false,
+                    scrub_messages: super::is_password_name(key),
                 })
             })
             .collect()

@@ -129,6 +129,12 @@ pub fn file_name(path: &Path) -> Option<&str> {
     path.file_name().and_then(|n| n.to_str())
 }
 
+/// A variable or key that holds a password (`POSTGRES_PASSWORD`, `DB_PASS`, `db_pwd`).
+pub fn is_password_name(name: &str) -> bool {
+    let upper = name.to_ascii_uppercase();
+    upper.contains("PASSWORD") || upper.ends_with("_PASS") || upper.ends_with("_PWD")
+}
+
 /// Literal values of password-like variables (`POSTGRES_PASSWORD`, `DB_PASS`): masked in
 /// every output, but not reported by the credentials rule (they are usually a database
 /// container's own bootstrap password, not a pool's; Spring's keys are reported by the
@@ -136,15 +142,13 @@ pub fn file_name(path: &Path) -> Option<&str> {
 pub fn password_secrets(env: &[crate::model::EnvVar]) -> Vec<crate::model::Secret> {
     env.iter()
         .filter(|v| !v.name.starts_with("SPRING_"))
-        .filter(|v| {
-            let upper = v.name.to_ascii_uppercase();
-            upper.contains("PASSWORD") || upper.ends_with("_PASS") || upper.ends_with("_PWD")
-        })
+        .filter(|v| is_password_name(&v.name))
         .map(|v| crate::model::Secret {
             location: v.value_location,
             kind: "password key",
             key: v.name.clone(),
             literal: false,
+            scrub_messages: true,
         })
         .collect()
 }

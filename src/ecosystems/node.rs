@@ -410,6 +410,7 @@ impl JsonReader<'_> {
                         kind: "password key",
                         key: full.clone(),
                         literal,
+                        scrub_messages: true,
                     });
                 }
                 model.entries.push(ConfigEntry {

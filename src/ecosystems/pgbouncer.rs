@@ -113,6 +113,7 @@ fn read_file(file: &ParsedFile, files: &[&ParsedFile], sources: &SourceMap, mode
                 kind: "password key",
                 key: pair.key.clone(),
                 literal: !pair.value.trim().is_empty(),
+                scrub_messages: true,
             });
         }
     }
@@ -213,6 +214,7 @@ fn connection_secrets(sources: &SourceMap, pair: &Pair) -> Vec<Secret> {
             kind: "connection string password",
             key: format!("databases.{}", pair.key),
             literal: true,
+            scrub_messages: true,
         })
         .collect()
 }

@@ -370,6 +370,7 @@ fn read_pool(
                 kind: "password key",
                 key: full,
                 literal,
+                scrub_messages: true,
             });
         }
         values.insert(key.to_owned(), entry.value);
@@ -463,6 +464,7 @@ fn url_info(
             kind: "connection string password",
             key: format!("{name}.url"),
             literal: true,
+            scrub_messages: true,
         });
     }
     let parsed = connection_string::parse_url(&text)?;

@@ -547,6 +547,7 @@ fn secrets_in(leaf: &Leaf) -> Vec<Secret> {
         kind,
         key: leaf.raw_key.clone(),
         literal,
+        scrub_messages: true,
     };
     if is_password_key(last) && !leaf.value.is_empty() {
         // Every password is masked; only a data source's is a pool credential that the

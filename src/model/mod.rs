@@ -555,11 +555,6 @@ pub struct ConfigEntry {
     pub precedence: u64,
 }
 
-/// [`Secret::kind`] of a value held in a Kubernetes `kind: Secret`: masked in snippets
-/// like any secret, but scrubbed from messages only under a password-like key, since
-/// such objects also hold user names, database names and pool sizes that messages quote.
-pub const SECRET_OBJECT_VALUE: &str = "Kubernetes Secret value";
-
 /// A secret found while reading: masked in every output.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Secret {
@@ -570,6 +565,10 @@ pub struct Secret {
     pub key: String,
     /// True when the value is a literal (not a placeholder): the credentials rule reports these.
     pub literal: bool,
+    /// True when messages must not quote it either. False for values that are secret
+    /// only by where they are kept (a Kubernetes Secret's user name, database name or
+    /// pool size): masked in snippets, but messages may quote them.
+    pub scrub_messages: bool,
 }
 
 /// Everything the rules see.
