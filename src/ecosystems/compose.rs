@@ -52,19 +52,10 @@ impl Reader for Compose {
                     node: entry.value,
                 };
                 if let Some(service) = reader.service() {
-                    // `SPRING_*` variables configure the service's Spring pool.
-                    let env = reader.environment();
-                    let mut from_env = super::spring::model_from_environment(&service.name, &env);
-                    from_env.secrets.extend(super::password_secrets(&env));
-                    from_env.services.push(Service {
-                        pools: (0..from_env.pools.len()).collect(),
-                        deployment: service.deployment.clone().map(|d| Deployment {
-                            environment: env,
-                            ..d
-                        }),
-                        ..service
-                    });
-                    model.extend(from_env);
+                    model.extend(super::service_with_environment(
+                        service,
+                        reader.environment(),
+                    ));
                 }
                 model.extend(reader.database().unwrap_or_default());
             }

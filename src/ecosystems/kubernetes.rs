@@ -19,7 +19,7 @@
 use std::path::Path;
 use std::time::Duration;
 
-use super::{file_name, postgres, spring, ParsedFile, Reader, Summary};
+use super::{file_name, postgres, ParsedFile, Reader, Summary};
 use crate::capacity::{self, IntOrPercent};
 use crate::model::{
     Deployment, Ecosystem, EnvVar, Location, Model, Origin, Secret, Service, Setting, Val,
@@ -105,18 +105,15 @@ impl Reader for Kubernetes {
     }
 
     fn join(&self, summaries: Vec<Summary>) -> Model {
-        let summaries: Vec<KubeSummary> = summaries
+        let mut summaries: Vec<KubeSummary> = summaries
             .into_iter()
             .filter_map(|s| s.downcast::<KubeSummary>().ok())
             .map(|s| *s)
             .collect();
         let mut values = ConfigMaps::new();
-        for summary in &summaries {
-            for (object, entries) in &summary.values {
-                values
-                    .entry(object.clone())
-                    .or_default()
-                    .extend(entries.iter().cloned());
+        for summary in &mut summaries {
+            for (object, entries) in summary.values.drain() {
+                values.entry(object).or_default().extend(entries);
             }
         }
         let mut model = Model::default();
@@ -165,18 +162,7 @@ impl Workload {
     /// variables configure.
     fn into_model(self, values: &ConfigMaps) -> Model {
         let env = resolve_environment(&self.env, &self.namespace, values);
-        let service = self.service;
-        let mut model = spring::model_from_environment(&service.name, &env);
-        model.secrets.extend(super::password_secrets(&env));
-        model.services.push(Service {
-            pools: (0..model.pools.len()).collect(),
-            deployment: service.deployment.clone().map(|d| Deployment {
-                environment: env,
-                ..d
-            }),
-            ..service
-        });
-        model
+        super::service_with_environment(self.service, env)
     }
 }
 

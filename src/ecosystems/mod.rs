@@ -129,6 +129,23 @@ pub fn file_name(path: &Path) -> Option<&str> {
     path.file_name().and_then(|n| n.to_str())
 }
 
+/// A deployed service (a compose service, a Kubernetes workload) with its environment:
+/// the Spring pool its `SPRING_*` variables configure, its password variables as
+/// secrets, and the environment kept on its deployment.
+pub fn service_with_environment(
+    mut service: crate::model::Service,
+    env: Vec<crate::model::EnvVar>,
+) -> Model {
+    let mut model = spring::model_from_environment(&service.name, &env);
+    model.secrets.extend(password_secrets(&env));
+    service.pools = (0..model.pools.len()).collect();
+    if let Some(deployment) = service.deployment.as_mut() {
+        deployment.environment = env;
+    }
+    model.services.push(service);
+    model
+}
+
 /// A variable or key that holds a password (`POSTGRES_PASSWORD`, `DB_PASS`, `db_pwd`).
 pub fn is_password_name(name: &str) -> bool {
     let upper = name.to_ascii_uppercase();
