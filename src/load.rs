@@ -67,12 +67,7 @@ fn pool_load<'m>(
         .unwrap_or(1)
         .max(1);
     let (instances, instances_place) = instances(model, service);
-    let processes = service
-        .processes
-        .as_ref()
-        .and_then(|p| p.get().copied())
-        .unwrap_or(1)
-        .max(1);
+    let processes = service.processes_per_instance();
     let rate =
         crate::capacity::per_instance_rate(peak * per_request as f64, instances, processes as u64)?;
     let offered = crate::capacity::offered_load(rate, hold);

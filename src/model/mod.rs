@@ -445,7 +445,25 @@ pub struct PoolerUser {
     pub max_user_connections: Option<Setting<i64>>,
 }
 
+/// A count that multiplies connections (processes, instances): its known value, at
+/// least 1; 1 when unknown.
+fn multiplier(setting: Option<&Setting<i64>>) -> i64 {
+    setting.and_then(|s| s.get().copied()).unwrap_or(1).max(1)
+}
+
+impl Service {
+    /// Processes per instance, each with its own pools (1 when unknown).
+    pub fn processes_per_instance(&self) -> i64 {
+        multiplier(self.processes.as_ref())
+    }
+}
+
 impl Pooler {
+    /// Pooler instances, each with its own server connections (1 when unknown).
+    pub fn instance_count(&self) -> i64 {
+        multiplier(self.instances.as_ref())
+    }
+
     /// A pooler known only by name (settings unknown until a file or the manifest says).
     pub fn named(name: String) -> Self {
         Pooler {

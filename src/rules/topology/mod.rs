@@ -264,12 +264,7 @@ fn member<'m>(model: &'m Model, database: &Database, service: &'m Service) -> Op
     if pools.is_empty() {
         return None;
     }
-    let processes = service
-        .processes
-        .as_ref()
-        .and_then(|p| p.get().copied())
-        .unwrap_or(1)
-        .max(1);
+    let processes = service.processes_per_instance();
     let sum = |field: fn(&Pool) -> Option<i64>| -> i64 {
         pools
             .iter()

@@ -33,12 +33,7 @@ impl crate::rules::Rule for Rule {
             let Some(&cap) = cap_setting.get() else {
                 continue;
             };
-            let instances = pooler
-                .instances
-                .as_ref()
-                .and_then(|i| i.get().copied())
-                .unwrap_or(1)
-                .max(1);
+            let instances = pooler.instance_count();
             let mut demand = 0i64;
             let mut terms = Vec::new();
             for service in links.pooler_clients(pooler) {
@@ -48,12 +43,7 @@ impl crate::rules::Rule for Rule {
                     .and_then(|d| d.replicas.as_ref())
                     .and_then(|r| r.get().copied())
                     .unwrap_or(1);
-                let processes = service
-                    .processes
-                    .as_ref()
-                    .and_then(|p| p.get().copied())
-                    .unwrap_or(1)
-                    .max(1);
+                let processes = service.processes_per_instance();
                 let pools: i64 = service
                     .pools
                     .iter()

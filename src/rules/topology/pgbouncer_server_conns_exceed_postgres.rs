@@ -50,12 +50,7 @@ impl crate::rules::Rule for Rule {
                 .iter()
                 .map(|p| p.connections)
                 .fold(0i64, i64::saturating_add);
-            let instances = pooler
-                .instances
-                .as_ref()
-                .and_then(|i| i.get().copied())
-                .unwrap_or(1)
-                .max(1);
+            let instances = pooler.instance_count();
             let direct = direct_demand
                 .get(database.name.as_str())
                 .copied()
