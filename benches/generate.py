@@ -534,7 +534,7 @@ def commented_defaults():
     made of (about 10 KB, the size of real files in ../shared/corpus/postgres)."""
     names_file = os.path.join(
         os.path.dirname(os.path.abspath(__file__)),
-        "..", "src", "ecosystems", "data", "postgresql-parameters.txt",
+        "..", "src", "model", "data", "postgresql-parameters.txt",
     )
     with open(names_file, encoding="utf-8") as f:
         names = [l.strip() for l in f if l.strip() and not l.startswith("#")]

@@ -95,35 +95,6 @@ pub fn recognise(path: &Path) -> Option<(&'static dyn Reader, Format)> {
         .find_map(|r| r.recognise(path).map(|format| (*r, format)))
 }
 
-/// The names of a known-name list under `src/ecosystems/data/` (one name per line, `#`
-/// comments, optional `[section]` headers), by section ("" before any header), sorted
-/// for binary search.
-pub(crate) fn name_list(
-    list: &'static str,
-) -> std::collections::BTreeMap<&'static str, Vec<&'static str>> {
-    let mut sections: std::collections::BTreeMap<&str, Vec<&str>> = Default::default();
-    let mut section = "";
-    for line in list.lines().map(str::trim) {
-        if line.is_empty() || line.starts_with('#') {
-            continue;
-        }
-        match line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
-            Some(name) => section = name,
-            None => sections.entry(section).or_default().push(line),
-        }
-    }
-    for names in sections.values_mut() {
-        names.sort_unstable();
-        names.dedup();
-    }
-    sections
-}
-
-/// The names of a known-name list without sections, sorted.
-pub(crate) fn flat_name_list(list: &'static str) -> Vec<&'static str> {
-    name_list(list).remove("").unwrap_or_default()
-}
-
 /// The file name of `path` as UTF-8 (None for non-UTF-8 names, which no ecosystem uses).
 pub fn file_name(path: &Path) -> Option<&str> {
     path.file_name().and_then(|n| n.to_str())
@@ -168,27 +139,4 @@ pub fn password_secrets(env: &[crate::model::EnvVar]) -> Vec<crate::model::Secre
             scrub_messages: true,
         })
         .collect()
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn the_known_name_lists_load_sorted_with_their_sections() {
-        let pgbouncer = super::pgbouncer::known_names;
-        assert!(pgbouncer("pgbouncer").contains(&"default_pool_size"));
-        assert!(pgbouncer("databases").contains(&"pool_size"));
-        assert!(pgbouncer("users").contains(&"max_user_connections"));
-        assert!(!pgbouncer("pgbouncer").contains(&"pool_size"));
-        assert!(pgbouncer("no-such-section").is_empty());
-        let postgres = super::postgres::known_parameters();
-        let mysql = super::mysql::known_options();
-        for list in [postgres, mysql] {
-            assert!(list.windows(2).all(|w| w[0] < w[1]), "not sorted");
-            assert!(list.binary_search(&"max_connections").is_ok());
-        }
-        assert!(postgres.len() > 300 && mysql.len() > 1000);
-        assert!(!postgres
-            .iter()
-            .any(|n| n.contains('.') || n.starts_with('#')));
-    }
 }

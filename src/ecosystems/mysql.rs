@@ -6,11 +6,11 @@
 //! `!include`/`!includedir` are recorded by the syntax layer, not followed yet.
 
 use std::path::Path;
-use std::sync::LazyLock;
 use std::time::Duration;
 
 use super::ini_settings::{count, pairs_with_includes, Pair, SettingBuilder};
 use super::{file_name, ParsedFile, Reader};
+use crate::model::parameters::is_mysql_server_group;
 use crate::model::{ConfigEntry, Database, Ecosystem, Engine, Model};
 use crate::source::SourceMap;
 use crate::syntax::ini::Dialect;
@@ -22,16 +22,6 @@ const DOC: &str = "https://dev.mysql.com/doc/refman/8.4/en/server-system-variabl
 const MAX_CONNECTIONS: i64 = 151;
 const WAIT_TIMEOUT_SECONDS: u64 = 28_800;
 const CONF_DIRS: &[&str] = &["conf.d", "mysql.conf.d", "mariadb.conf.d"];
-
-/// Option names `mysqld` accepts in its option-file groups, `_` form, sorted; sources
-/// and versions in the file's header.
-static KNOWN_OPTIONS: LazyLock<Vec<&str>> =
-    LazyLock::new(|| super::flat_name_list(include_str!("data/mysql-options.txt")));
-
-/// The server option names MySQL and MariaDB accept, sorted.
-pub fn known_options() -> &'static [&'static str] {
-    &KNOWN_OPTIONS
-}
 
 impl Reader for MySql {
     fn ecosystem(&self) -> Ecosystem {
@@ -69,14 +59,6 @@ fn option_name(key: &str) -> String {
         .unwrap_or(lower)
 }
 
-pub fn is_server_group(section: Option<&str>) -> bool {
-    section.is_some_and(|s| {
-        matches!(s, "mysqld" | "server" | "mariadb" | "mariadbd")
-            || s.starts_with("mysqld-")
-            || s.starts_with("mariadb-")
-    })
-}
-
 /// A count with MySQL's K/M/G suffixes.
 fn count_with_suffix(text: &str) -> Result<i64, String> {
     let t = text.trim();
@@ -95,7 +77,7 @@ fn read_file(file: &ParsedFile, files: &[&ParsedFile], model: &mut Model) {
     let all = pairs_with_includes(file, files);
     let server: Vec<&Pair> = all
         .iter()
-        .filter(|p| is_server_group(p.section.as_deref()))
+        .filter(|p| is_mysql_server_group(p.section.as_deref()))
         .collect();
     for pair in &all {
         model.entries.push(ConfigEntry {

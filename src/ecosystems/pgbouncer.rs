@@ -13,9 +13,7 @@
 //! entries are read the same way (`users.<user>.<param>`); their `pool_mode` applies to
 //! every pool of that user and wins over the database's and the global one.
 
-use std::collections::BTreeMap;
 use std::path::Path;
-use std::sync::LazyLock;
 use std::time::Duration;
 
 use super::connection_string;
@@ -32,15 +30,6 @@ pub struct PgBouncer;
 
 const DOC: &str = "https://www.pgbouncer.org/config.html";
 
-/// Setting names PgBouncer accepts, by section (`pgbouncer`, `databases`, `users`,
-/// `peers`); sources and versions in the file's header.
-static KNOWN_NAMES: LazyLock<BTreeMap<&str, Vec<&str>>> =
-    LazyLock::new(|| super::name_list(include_str!("data/pgbouncer-settings.txt")));
-
-/// The names PgBouncer accepts in `section`, sorted (empty for an unknown section).
-pub fn known_names(section: &str) -> &'static [&'static str] {
-    KNOWN_NAMES.get(section).map_or(&[], Vec::as_slice)
-}
 const POOL_MODES: &[&str] = &["session", "transaction", "statement"];
 
 impl Reader for PgBouncer {

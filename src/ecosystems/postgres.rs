@@ -10,7 +10,6 @@
 //! [`command_flags`] and [`database_from_pairs`], with spans into that file.
 
 use std::path::Path;
-use std::sync::LazyLock;
 
 use super::ini_settings::{count, duration, pairs_with_includes, Pair, SettingBuilder};
 use super::{file_name, ParsedFile, Reader};
@@ -27,16 +26,6 @@ pub(crate) const DOC: &str =
 const MAX_CONNECTIONS: i64 = 100;
 /// `superuser_reserved_connections` default [PG-CONN].
 const SUPERUSER_RESERVED: i64 = 3;
-/// Parameter names of PostgreSQL's configuration file, sorted; sources and versions in
-/// the file's header. Names with a dot (extension options) are not listed: PostgreSQL
-/// accepts any of them.
-static KNOWN_PARAMETERS: LazyLock<Vec<&str>> =
-    LazyLock::new(|| super::flat_name_list(include_str!("data/postgresql-parameters.txt")));
-
-/// The parameter names PostgreSQL accepts, sorted.
-pub fn known_parameters() -> &'static [&'static str] {
-    &KNOWN_PARAMETERS
-}
 
 /// Time units PostgreSQL accepts, in milliseconds [PG-CONFIG-UNITS].
 const TIME_UNITS: &[(&str, f64)] = &[

@@ -12,6 +12,7 @@ use crate::source::{FileId, Span};
 
 pub mod hikari;
 pub(crate) mod links;
+pub mod parameters;
 
 /// Where a value came from.
 #[derive(Debug, Clone, PartialEq)]

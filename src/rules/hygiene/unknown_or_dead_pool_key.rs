@@ -8,14 +8,13 @@
 //! under `spring.jpa.properties.*`, which Hibernate receives verbatim [SB-HOWTO].
 //!
 //! PgBouncer, PostgreSQL and MySQL parameter names are compared with the names each
-//! product accepts (`src/ecosystems/data/`, sources in each list's header): an unknown
+//! product accepts (`src/model/data/`, sources in each list's header): an unknown
 //! name within `max-edit-distance` edits of a known one is an error with did-you-mean.
 //! Otherwise PgBouncer names are still errors (PgBouncer refuses them [PGB-LOADER]),
 //! PostgreSQL names warnings (a newer release may have added them), and MySQL names are
 //! not reported (plugins and forks add options the list lacks).
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::ecosystems::{mysql, pgbouncer, postgres};
-use crate::model::hikari;
+use crate::model::{hikari, parameters};
 use crate::model::{ConfigEntry, Ecosystem, Location, Model};
 use crate::rules::{Category, Inputs, RuleMeta, RuleOption, RuleOptions};
 
@@ -262,7 +261,7 @@ fn pgbouncer_name_check(entry: &ConfigEntry) -> Option<(NameCheck, &str)> {
     let check = NameCheck {
         what,
         consequence,
-        known: pgbouncer::known_names(section),
+        known: parameters::pgbouncer_names(section),
         unknown: Some(Severity::Error),
         reference: "the PgBouncer configuration reference (https://www.pgbouncer.org/config.html)",
     };
@@ -280,7 +279,7 @@ fn postgres_name_check(entry: &ConfigEntry) -> Option<(NameCheck, &str)> {
     let check = NameCheck {
         what: "a parameter of PostgreSQL 12 to 18",
         consequence: "PostgreSQL refuses to start with an unrecognized parameter in its configuration file or on its command line (on a reload the change is silently not applied)",
-        known: postgres::known_parameters(),
+        known: parameters::postgres_parameters(),
         // A newer release may add names the list (PostgreSQL 12 to 18) lacks.
         unknown: Some(Severity::Warning),
         reference: "the parameters of your PostgreSQL version (SHOW ALL, or https://www.postgresql.org/docs/current/runtime-config.html)",
@@ -292,14 +291,14 @@ fn postgres_name_check(entry: &ConfigEntry) -> Option<(NameCheck, &str)> {
 /// written with the `loose-` prefix. Only near misses are reported: server plugins and
 /// forks (Percona Server) add options the list does not have.
 fn mysql_name_check(entry: &ConfigEntry) -> Option<(NameCheck, &str)> {
-    if !mysql::is_server_group(entry.profile.as_deref()) {
+    if !parameters::is_mysql_server_group(entry.profile.as_deref()) {
         return None;
     }
     let written = entry.key.trim().to_ascii_lowercase().replace('-', "_");
     if written.starts_with("loose_") || entry.canonical.contains('.') {
         return None;
     }
-    let known = mysql::known_options();
+    let known = parameters::mysql_options();
     let name = entry.canonical.as_str();
     // Boolean options take `skip-`/`enable-`/`disable-`, any option `maximum-`, and
     // MariaDB accepts any unambiguous prefix of a name.
