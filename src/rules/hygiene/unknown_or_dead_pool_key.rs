@@ -341,7 +341,7 @@ fn unknown_names(model: &Model, max_distance: usize) -> Vec<Diagnostic> {
             }
             let written = entry.key.rsplit('.').next().unwrap_or(name);
             let message = format!("`{written}` is not {}: {}", check.what, check.consequence);
-            match near_miss(name, check.known, max_distance) {
+            match crate::suggest::within_edits(name, check.known, max_distance) {
                 Some(meant) => Some(at_key(
                     entry,
                     Severity::Error,
@@ -356,47 +356,4 @@ fn unknown_names(model: &Model, max_distance: usize) -> Vec<Diagnostic> {
             }
         })
         .collect()
-}
-
-/// The known name closest to `name`, when it is at most `max_distance` edits away
-/// (one edit for names under 6 letters, where two would match unrelated words).
-fn near_miss<'k>(name: &str, known: &[&'k str], max_distance: usize) -> Option<&'k str> {
-    let limit = if name.len() < 6 {
-        max_distance.min(1)
-    } else {
-        max_distance
-    };
-    known
-        .iter()
-        .copied()
-        .filter(|k| within_by_letters(name, k, limit))
-        .map(|k| (strsim::damerau_levenshtein(name, k), k))
-        .filter(|(distance, _)| *distance <= limit)
-        .min()
-        .map(|(_, k)| k)
-}
-
-/// A cheap necessary condition for an edit distance of at most `limit`: the two names
-/// differ by at most `limit` letters in each direction, counted as multisets. Most
-/// names fail it, so the full distance runs rarely (it showed in profiles of large
-/// trees).
-fn within_by_letters(a: &str, b: &str, limit: usize) -> bool {
-    if a.len().abs_diff(b.len()) > limit {
-        return false;
-    }
-    let mut counts = [0i32; 256];
-    for byte in a.bytes() {
-        if let Some(c) = counts.get_mut(usize::from(byte)) {
-            *c += 1;
-        }
-    }
-    for byte in b.bytes() {
-        if let Some(c) = counts.get_mut(usize::from(byte)) {
-            *c -= 1;
-        }
-    }
-    let surplus: i32 = counts.iter().filter(|c| **c > 0).sum();
-    let deficit: i32 = counts.iter().filter(|c| **c < 0).map(|c| -c).sum();
-    let limit = i32::try_from(limit).unwrap_or(i32::MAX);
-    surplus <= limit && deficit <= limit
 }
