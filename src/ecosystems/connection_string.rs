@@ -81,10 +81,10 @@ pub fn parse_url(text: &str) -> Option<ParsedConnection> {
         read_pairs(text, tail_start + s + 1, &[';'], &mut parsed.params);
     }
     if parsed.database.is_none() {
-        parsed.database = database_param(&parsed.params);
+        parsed.database = last_value(&parsed.params, DATABASE_PARAMS);
     }
     if parsed.user.is_none() {
-        parsed.user = user_param(&parsed.params);
+        parsed.user = last_value(&parsed.params, USER_PARAMS);
     }
     Some(parsed)
 }
@@ -190,8 +190,8 @@ pub fn parse_key_values(text: &str) -> Option<ParsedConnection> {
     if parsed.params.is_empty() {
         return None;
     }
-    parsed.database = database_param(&parsed.params);
-    parsed.user = user_param(&parsed.params);
+    parsed.database = last_value(&parsed.params, DATABASE_PARAMS);
+    parsed.user = last_value(&parsed.params, USER_PARAMS);
     if let Some(host) = parsed
         .params
         .iter()
@@ -202,35 +202,18 @@ pub fn parse_key_values(text: &str) -> Option<ParsedConnection> {
     Some(parsed)
 }
 
-/// The database a parameter names (libpq `dbname`, .NET `Database`/`Initial Catalog`,
-/// SQL Server JDBC `databaseName`), last one wins.
-fn database_param(params: &[Param]) -> Option<String> {
-    params
-        .iter()
-        .rev()
-        .find(|p| {
-            let name = p.name.to_ascii_lowercase();
-            matches!(
-                name.as_str(),
-                "dbname" | "database" | "databasename" | "initial catalog"
-            )
-        })
-        .map(|p| p.value.clone())
-        .filter(|v| !v.is_empty())
-}
+/// Parameter names of the database (libpq `dbname`, .NET `Database`/`Initial Catalog`,
+/// SQL Server JDBC `databaseName`).
+const DATABASE_PARAMS: &[&str] = &["dbname", "database", "databasename", "initial catalog"];
+/// Parameter names of the user (libpq/JDBC `user`, .NET `Username`/`User ID`/`Uid`).
+const USER_PARAMS: &[&str] = &["user", "username", "user id", "userid", "uid"];
 
-/// The user a parameter names (libpq/JDBC `user`, .NET `Username`/`User ID`/`Uid`).
-fn user_param(params: &[Param]) -> Option<String> {
+/// The non-empty value of the last parameter called one of `names` (case-insensitive).
+fn last_value(params: &[Param], names: &[&str]) -> Option<String> {
     params
         .iter()
         .rev()
-        .find(|p| {
-            let name = p.name.to_ascii_lowercase();
-            matches!(
-                name.as_str(),
-                "user" | "username" | "user id" | "userid" | "uid"
-            )
-        })
+        .find(|p| names.contains(&p.name.to_ascii_lowercase().as_str()))
         .map(|p| p.value.clone())
         .filter(|v| !v.is_empty())
 }
