@@ -169,6 +169,13 @@ pub enum Library {
     Other,
 }
 
+/// A library's maximum-lifetime property, its unit and its default, for messages.
+pub struct LifetimeProperty {
+    pub property: &'static str,
+    pub unit: &'static str,
+    pub default: String,
+}
+
 impl Library {
     /// How the library names `pool.min` and `pool.max`, for messages (None: not read).
     pub fn size_properties(self) -> Option<(&'static str, &'static str)> {
@@ -181,6 +188,40 @@ impl Library {
             }
             _ => None,
         }
+    }
+
+    /// How the library names its maximum connection lifetime, when a written 0 means
+    /// "never retire" (rules-catalogue LT09), for messages (None: not read, or 0 means
+    /// something else).
+    pub fn max_lifetime_property(self) -> Option<LifetimeProperty> {
+        let (property, unit, default) = match self {
+            Library::HikariCp => (
+                "max-lifetime",
+                "milliseconds",
+                hikari::MAX_LIFETIME_MS.to_string(),
+            ),
+            Library::NodePostgres | Library::TypeOrm => (
+                "maxLifetimeSeconds",
+                "seconds",
+                "0 too (never retired)".into(),
+            ),
+            Library::Npgsql => (
+                "Connection Lifetime",
+                "seconds",
+                "3600 since Npgsql 9".into(),
+            ),
+            Library::SqlClient => (
+                "Connection Lifetime",
+                "seconds",
+                "0 too (never retired)".into(),
+            ),
+            _ => return None,
+        };
+        Some(LifetimeProperty {
+            property,
+            unit,
+            default,
+        })
     }
 
     pub fn name(self) -> &'static str {

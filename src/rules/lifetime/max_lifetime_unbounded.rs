@@ -9,7 +9,7 @@
 use std::time::Duration;
 
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::model::{hikari, Library, Model, Pool};
+use crate::model::{Model, Pool};
 use crate::rules::{key_of, located, Category, Inputs, RuleMeta, RuleOptions};
 
 pub static META: RuleMeta = RuleMeta {
@@ -33,50 +33,12 @@ impl crate::rules::Rule for Rule {
     }
 }
 
-/// How a library names its maximum lifetime, in which unit, and what its default is.
-struct Lifetime {
-    property: &'static str,
-    unit: &'static str,
-    default: String,
-}
-
-fn lifetime_of(library: Library) -> Option<Lifetime> {
-    let (property, unit, default) = match library {
-        Library::HikariCp => (
-            "max-lifetime",
-            "milliseconds",
-            hikari::MAX_LIFETIME_MS.to_string(),
-        ),
-        Library::NodePostgres | Library::TypeOrm => (
-            "maxLifetimeSeconds",
-            "seconds",
-            "0 too (never retired)".into(),
-        ),
-        Library::Npgsql => (
-            "Connection Lifetime",
-            "seconds",
-            "3600 since Npgsql 9".into(),
-        ),
-        Library::SqlClient => (
-            "Connection Lifetime",
-            "seconds",
-            "0 too (never retired)".into(),
-        ),
-        _ => return None,
-    };
-    Some(Lifetime {
-        property,
-        unit,
-        default,
-    })
-}
-
 fn check(pool: &Pool) -> Option<Diagnostic> {
     let life = &pool.max_lifetime;
     if !life.is_explicit() || *life.get()? != Duration::ZERO {
         return None;
     }
-    let lifetime = lifetime_of(pool.library)?;
+    let lifetime = pool.library.max_lifetime_property()?;
     let library = pool.library.name();
     let property = lifetime.property;
     Some(
