@@ -16,7 +16,7 @@ use crate::manifest::{Level, LintSettings};
 use crate::model::{Location, Model};
 use crate::rules::{self, engine_rules};
 use crate::source::{self, Encoding, SourceMap, Span};
-use crate::syntax::{self, Document, Format};
+use crate::syntax::{self, Document, Format, SyntaxError};
 use crate::walk;
 
 /// Files larger than this are refused with a `parse-error` (configuration files are
@@ -69,7 +69,9 @@ pub struct Stats {
     pub walk: Duration,
     /// Reading and decoding every file (and recognising its ecosystem's content).
     pub read: Duration,
-    /// Parsing every file, and reading and parsing what they include.
+    /// Parsing every file, and reading and parsing what they include. Where a thread
+    /// parses a unit's files and reads them at once, the wall time of the two is split
+    /// between `parse` and `model` in proportion to the threads' time in each.
     pub parse: Duration,
     pub model: Duration,
     pub rules: Duration,
@@ -360,9 +362,8 @@ fn report_unreadable(id: source::FileId, kind: &str, message: &str, report: &mut
     }
 }
 
-/// Parse the files and read them into model parts, one batch at a time: a batch's
-/// files are parsed (in parallel), read, and their syntax trees freed before the next
-/// batch's are built. Parse and read times go to `--stats`.
+/// Parse the files and read them into model parts, one batch at a time, so syntax
+/// trees never outlive their batch. Parse and read times go to `--stats`.
 fn parse_and_read(pending: &[Pending], request: &CheckRequest, report: &mut Report) -> Vec<Model> {
     let mut parts = Vec::new();
     for reader in ecosystems::readers() {
@@ -372,16 +373,24 @@ fn parse_and_read(pending: &[Pending], request: &CheckRequest, report: &mut Repo
             .collect();
         let mut summaries = Vec::new();
         for batch in batches(*reader, files) {
+            let reads = if batch.iter().any(|f| reader.unit(&f.path).is_some()) {
+                parse_and_read_units(*reader, &batch, report)
+            } else {
+                parse_and_read_whole(*reader, &batch, request, report)
+            };
             let started = Instant::now();
-            let mut parsed = parse_files(&batch, report);
-            follow_includes(&mut parsed, request, report);
-            report.stats.parse += started.elapsed();
-            let started = Instant::now();
-            match read_batch(*reader, parsed, report) {
-                Some(BatchRead::Model(model)) => parts.push(model),
-                Some(BatchRead::Summary(summary)) => summaries.push(summary),
-                None => {}
+            // One model per batch, its vectors sized exactly: the units' own vectors
+            // have room to grow, which would stay allocated until the end.
+            let mut models = Vec::new();
+            for read in reads {
+                match read {
+                    BatchRead::Model(model) => models.push(model),
+                    BatchRead::Summary(summary) => summaries.push(summary),
+                }
             }
+            let mut batch_model = Model::default();
+            batch_model.extend_all(models);
+            parts.push(batch_model);
             report.stats.model += started.elapsed();
         }
         if !summaries.is_empty() {
@@ -391,6 +400,105 @@ fn parse_and_read(pending: &[Pending], request: &CheckRequest, report: &mut Repo
         }
     }
     parts
+}
+
+/// An ecosystem read as one unit (its files include each other): parse every file in
+/// parallel, follow includes, then read them all at once.
+fn parse_and_read_whole(
+    reader: &'static dyn Reader,
+    batch: &[&Pending],
+    request: &CheckRequest,
+    report: &mut Report,
+) -> Vec<BatchRead> {
+    let started = Instant::now();
+    let sources = &report.sources;
+    let docs: Vec<Option<Document>> = batch.par_iter().map(|f| parse_one(f, sources)).collect();
+    let mut parsed = Vec::with_capacity(batch.len());
+    for (file, doc) in batch.iter().zip(docs) {
+        report_parse(file.id, doc.as_ref().map(|d| &d.errors[..]), report);
+        if let Some(doc) = doc {
+            parsed.push((file.reader, parsed_file(file, doc)));
+        }
+    }
+    follow_includes(&mut parsed, request, report);
+    report.stats.parse += started.elapsed();
+    let started = Instant::now();
+    let files: Vec<ParsedFile> = parsed.into_iter().map(|(_, file)| file).collect();
+    let sources = report.sources.clone();
+    let read = guarded(reader, report, || read_unit(reader, &files, &sources));
+    report.stats.model += started.elapsed();
+    read.into_iter().collect()
+}
+
+/// What parsing and reading one unit gave.
+struct UnitRead {
+    /// Each file's syntax errors (None: the parser panicked on it).
+    parses: Vec<(source::FileId, Option<Vec<SyntaxError>>)>,
+    /// None: the reader panicked.
+    read: Option<BatchRead>,
+    parse_time: Duration,
+    read_time: Duration,
+}
+
+/// An ecosystem of independent units ([`Reader::unit`]): each thread parses a unit's
+/// files, reads them and frees their trees, so no more than one unit's trees per
+/// thread are alive and no thread waits for the whole batch between the two steps.
+/// The batch's wall time goes to `--stats` split between parse and model in proportion
+/// to the time the threads spent in each.
+fn parse_and_read_units(
+    reader: &'static dyn Reader,
+    batch: &[&Pending],
+    report: &mut Report,
+) -> Vec<BatchRead> {
+    let started = Instant::now();
+    let sources = &report.sources;
+    let units: Vec<UnitRead> = batch
+        .chunk_by(|a, b| reader.unit(&a.path) == reader.unit(&b.path))
+        .collect::<Vec<_>>()
+        .into_par_iter()
+        .map(|unit| parse_and_read_unit(reader, unit, sources))
+        .collect();
+    let parse_time: Duration = units.iter().map(|u| u.parse_time).sum();
+    let read_time: Duration = units.iter().map(|u| u.read_time).sum();
+    let parse_share = parse_time.as_secs_f64()
+        / (parse_time + read_time)
+            .as_secs_f64()
+            .max(f64::MIN_POSITIVE);
+    let wall = started.elapsed();
+    report.stats.parse += wall.mul_f64(parse_share);
+    report.stats.model += wall.mul_f64(1.0 - parse_share);
+    let mut reads = Vec::with_capacity(units.len());
+    for unit in units {
+        for (id, errors) in unit.parses {
+            report_parse(id, errors.as_deref(), report);
+        }
+        match unit.read {
+            Some(read) => reads.push(read),
+            None => report_reader_panic(reader, report),
+        }
+    }
+    reads
+}
+
+fn parse_and_read_unit(reader: &dyn Reader, unit: &[&Pending], sources: &SourceMap) -> UnitRead {
+    let started = Instant::now();
+    let mut parses = Vec::with_capacity(unit.len());
+    let mut files = Vec::with_capacity(unit.len());
+    for file in unit {
+        let doc = parse_one(file, sources);
+        parses.push((file.id, doc.as_ref().map(|d| d.errors.clone())));
+        files.extend(doc.map(|doc| parsed_file(file, doc)));
+    }
+    let parse_time = started.elapsed();
+    let started = Instant::now();
+    let read = catch_unwind(AssertUnwindSafe(|| read_unit(reader, &files, sources))).ok();
+    drop(files);
+    UnitRead {
+        parses,
+        read,
+        parse_time,
+        read_time: started.elapsed(),
+    }
 }
 
 /// Files read together in a batch: enough for the parse to run in parallel, few
@@ -422,45 +530,39 @@ fn batches<'p>(reader: &dyn Reader, files: Vec<&'p Pending>) -> Vec<Vec<&'p Pend
     batches
 }
 
-/// Parse a batch of one ecosystem's files in parallel; syntax errors become
-/// `parse-error`s.
-fn parse_files(files: &[&Pending], report: &mut Report) -> Vec<(&'static dyn Reader, ParsedFile)> {
-    let sources = &report.sources;
-    let docs: Vec<Option<Document>> = files
-        .par_iter()
-        .map(|file| {
-            let text = sources.get(file.id).map_or("", |f| &f.text);
-            catch_unwind(AssertUnwindSafe(|| syntax::parse(file.format, text))).ok()
-        })
-        .collect();
-    let mut parsed = Vec::with_capacity(files.len());
-    for (file, doc) in files.iter().zip(docs) {
-        let Some(doc) = doc else {
-            let (kind, message) = internal("parsing");
-            report_unreadable(file.id, &kind, &message, report);
-            continue;
-        };
-        for error in &doc.errors {
-            report.diagnostics.push(parse_error(
-                Location {
-                    file: file.id,
-                    span: error.span,
-                },
-                &error.message,
-            ));
-        }
-        parsed.push((
-            file.reader,
-            ParsedFile {
-                included_from: None,
-                id: file.id,
-                path: file.path.clone(),
-                format: file.format,
-                doc,
+/// Parse one file; None when the parser panicked (poollint's fault).
+fn parse_one(file: &Pending, sources: &SourceMap) -> Option<Document> {
+    let text = sources.get(file.id).map_or("", |f| &f.text);
+    catch_unwind(AssertUnwindSafe(|| syntax::parse(file.format, text))).ok()
+}
+
+/// Report what parsing a file gave: its syntax errors as `parse-error`s, or an
+/// internal error when the parser panicked (None).
+fn report_parse(id: source::FileId, errors: Option<&[SyntaxError]>, report: &mut Report) {
+    let Some(errors) = errors else {
+        let (kind, message) = internal("parsing");
+        report_unreadable(id, &kind, &message, report);
+        return;
+    };
+    for error in errors {
+        report.diagnostics.push(parse_error(
+            Location {
+                file: id,
+                span: error.span,
             },
+            &error.message,
         ));
     }
-    parsed
+}
+
+fn parsed_file(file: &Pending, doc: Document) -> ParsedFile {
+    ParsedFile {
+        included_from: None,
+        id: file.id,
+        path: file.path.clone(),
+        format: file.format,
+        doc,
+    }
 }
 
 fn parse_error(location: Location, message: &str) -> Diagnostic {
@@ -480,34 +582,28 @@ enum BatchRead {
     Summary(ecosystems::Summary),
 }
 
-/// Let an ecosystem read a batch of its parsed files (their trees are freed after).
-fn read_batch(
-    reader: &'static dyn Reader,
-    parsed: Vec<(&'static dyn Reader, ParsedFile)>,
-    report: &mut Report,
-) -> Option<BatchRead> {
-    let files: Vec<&ParsedFile> = parsed.iter().map(|(_, f)| f).collect();
-    let sources = report.sources.clone();
-    guarded(reader, report, || {
-        match reader.summarise(&files, &sources) {
-            Some(summary) => BatchRead::Summary(summary),
-            None => BatchRead::Model(reader.read(&files, &sources)),
-        }
-    })
+fn read_unit(reader: &dyn Reader, files: &[ParsedFile], sources: &SourceMap) -> BatchRead {
+    let files: Vec<&ParsedFile> = files.iter().collect();
+    match reader.summarise(&files, sources) {
+        Some(summary) => BatchRead::Summary(summary),
+        None => BatchRead::Model(reader.read(&files, sources)),
+    }
 }
 
 /// Run a reader's step; a panic is an internal error for its ecosystem, not an abort.
 fn guarded<T>(reader: &dyn Reader, report: &mut Report, step: impl FnOnce() -> T) -> Option<T> {
-    match catch_unwind(AssertUnwindSafe(step)) {
-        Ok(value) => Some(value),
-        Err(_) => {
-            report.internal_errors.push(format!(
-                "internal error while reading {:?} files",
-                reader.ecosystem()
-            ));
-            None
-        }
+    let value = catch_unwind(AssertUnwindSafe(step)).ok();
+    if value.is_none() {
+        report_reader_panic(reader, report);
     }
+    value
+}
+
+fn report_reader_panic(reader: &dyn Reader, report: &mut Report) {
+    report.internal_errors.push(format!(
+        "internal error while reading {:?} files",
+        reader.ecosystem()
+    ));
 }
 
 /// Register the manifest (so diagnostics can point into it) and merge its topology;

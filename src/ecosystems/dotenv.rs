@@ -62,7 +62,7 @@ impl Reader for DotEnv {
                     value_span: span,
                     profile: None,
                     via: None,
-                    scope: crate::source::display_path(&file.path),
+                    scope: crate::source::display_path(&file.path).into(),
                     precedence: 0,
                 });
                 let upper = pair.key.to_ascii_uppercase();

@@ -52,8 +52,10 @@ pub trait Reader: Sync {
     /// The unit `path` belongs to: files of one unit are read together, different units
     /// independently (so the engine may read them in batches and free their trees in
     /// between), and the model of files read unit by unit in unit order (for a reader
-    /// that summarises, once joined) is the model of reading them all at once. None:
-    /// the ecosystem is one unit (facts cross any files: includes).
+    /// that summarises, once joined) is the model of reading them all at once. A unit's
+    /// files include no other file; the engine parses and reads each unit on one
+    /// thread, units in parallel. None: the ecosystem is one unit (facts cross any
+    /// files: includes).
     fn unit<'p>(&self, _path: &'p Path) -> Option<&'p Path> {
         None
     }

@@ -6,6 +6,7 @@
 //! `!include`/`!includedir` are recorded by the syntax layer, not followed yet.
 
 use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
 
 use super::ini_settings::{count, pairs_with_includes, Pair, SettingBuilder};
@@ -88,9 +89,9 @@ fn read_file(file: &ParsedFile, files: &[&ParsedFile], model: &mut Model) {
             key_span: pair.key_span,
             value: Some(pair.value.clone()),
             value_span: pair.value_span,
-            profile: pair.section.clone(),
+            profile: pair.section.as_deref().map(Arc::from),
             via: None,
-            scope: crate::source::display_path(file.path.parent().unwrap_or(Path::new("."))),
+            scope: crate::source::display_path(file.path.parent().unwrap_or(Path::new("."))).into(),
             precedence: 0,
         });
     }

@@ -423,7 +423,7 @@ impl JsonReader<'_> {
                     value_span: self.doc.span(value),
                     profile: None,
                     via: None,
-                    scope: crate::source::display_path(&self.file.path),
+                    scope: crate::source::display_path(&self.file.path).into(),
                     precedence: 0,
                 });
             }

@@ -305,7 +305,7 @@ fn entry(file: &ParsedFile, pair: &Pair) -> ConfigEntry {
         value_span: pair.value_span,
         profile: None,
         via: None,
-        scope: crate::source::display_path(file.path.parent().unwrap_or(Path::new("."))),
+        scope: crate::source::display_path(file.path.parent().unwrap_or(Path::new("."))).into(),
         precedence: 0,
     }
 }

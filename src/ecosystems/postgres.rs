@@ -241,7 +241,7 @@ fn pair_entry(pair: &Pair, scope: &str, index: usize) -> ConfigEntry {
         value_span: pair.value_span,
         profile: None,
         via: None,
-        scope: scope.to_owned(),
+        scope: scope.into(),
         precedence: index as u64,
     }
 }

@@ -358,9 +358,9 @@ fn read_pool(
             key_span: doc.span(entry.key),
             value: value.known().cloned(),
             value_span: doc.span(entry.value),
-            profile: Some(name.to_owned()),
+            profile: Some(name.into()),
             via,
-            scope: name.to_owned(),
+            scope: name.into(),
             precedence: 0,
         });
         if key == "password" {

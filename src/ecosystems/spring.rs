@@ -8,11 +8,11 @@
 //! `${VAR:default}` placeholders take their default (marked with `via`); without a
 //! default the value is unknown. HikariCP times are milliseconds [HK-README].
 
-use rayon::prelude::*;
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Bound;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 use super::connection_string::{parse_url, password_ranges};
@@ -67,9 +67,9 @@ impl Reader for Spring {
                 .unwrap_or_default();
             apps.entry(dir).or_default().push(file);
         }
-        // Applications are independent: read them in parallel, merge in path order.
+        // Applications are independent (the engine reads each on its own thread).
         let models: Vec<Model> = apps
-            .into_par_iter()
+            .into_iter()
             .map(|(dir, files)| read_app(&dir, &files, sources))
             .collect();
         let mut model = Model::default();
@@ -89,7 +89,7 @@ struct Leaf {
     style: ScalarStyle,
     /// Offset of the scalar text inside the source span (None: escapes changed it).
     text_offset: Option<usize>,
-    profile: Option<String>,
+    profile: Option<Arc<str>>,
     /// (profile-specific file, .properties over .yml, document index, order in file).
     rank: (bool, bool, usize, usize),
     /// The placeholder variable the value goes through, found once: every setting and
@@ -99,7 +99,7 @@ struct Leaf {
 
 /// Everything read from one application directory.
 struct App {
-    scope: String,
+    scope: Arc<str>,
     leaves: Vec<Leaf>,
     /// Canonical key prefix → where its key is first written (anchors for defaults).
     prefixes: BTreeMap<String, Location>,
@@ -107,7 +107,7 @@ struct App {
 
 fn read_app(dir: &Path, files: &[&ParsedFile], sources: &SourceMap) -> Model {
     let mut app = App {
-        scope: crate::source::display_path(dir),
+        scope: crate::source::display_path(dir).into(),
         leaves: Vec::new(),
         prefixes: BTreeMap::new(),
     };
@@ -115,7 +115,7 @@ fn read_app(dir: &Path, files: &[&ParsedFile], sources: &SourceMap) -> Model {
         read_file(file, sources, &mut app);
     }
     let mut model = Model::default();
-    let profiles: BTreeSet<Option<String>> = std::iter::once(None)
+    let profiles: BTreeSet<Option<Arc<str>>> = std::iter::once(None)
         .chain(
             app.leaves
                 .iter()
@@ -184,7 +184,10 @@ fn read_file(file: &ParsedFile, sources: &SourceMap, app: &mut App) {
     let source: &str = sources.get(file.id).map_or("", |f| &*f.text);
     for (doc_index, root) in file.doc.roots.iter().enumerate() {
         let mut leaves = flatten(&file.doc, *root, file.id, source, &mut app.prefixes);
-        let profile = from_name.clone().or_else(|| activation_profile(&leaves));
+        let profile: Option<Arc<str>> = from_name
+            .clone()
+            .or_else(|| activation_profile(&leaves))
+            .map(Arc::from);
         let base = app.leaves.len();
         for (order, leaf) in leaves.iter_mut().enumerate() {
             leaf.profile = profile.clone();
@@ -979,7 +982,7 @@ fn service_of(app: &App, pools: Vec<usize>) -> Service {
             ))
         });
     Service {
-        name: app.scope.clone(),
+        name: app.scope.to_string(),
         ecosystem: Ecosystem::Spring,
         pools,
         threads,
@@ -1169,7 +1172,7 @@ fn join_legacy_hikari_property(parts: &mut Vec<String>) {
 /// every file, as in Spring Boot.
 pub fn model_from_environment(scope: &str, vars: &[crate::model::EnvVar]) -> Model {
     let mut app = App {
-        scope: scope.to_owned(),
+        scope: scope.into(),
         leaves: Vec::new(),
         prefixes: BTreeMap::new(),
     };

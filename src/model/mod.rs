@@ -6,6 +6,7 @@
 //! are exactly what some rules report (`minimum-idle: -1` fails HikariCP at start-up).
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use std::time::Duration;
 
 use crate::source::{FileId, Span};
@@ -603,13 +604,14 @@ pub struct ConfigEntry {
     /// The value's text (None for a mapping or list) and span.
     pub value: Option<String>,
     pub value_span: Span,
-    /// Profile or environment the entry belongs to (None: default).
-    pub profile: Option<String>,
+    /// Profile or environment the entry belongs to (None: default). Shared: every
+    /// entry of a profile or application holds the same name.
+    pub profile: Option<Arc<str>>,
     /// Placeholder or environment variable the value passes through, if any.
     pub via: Option<String>,
     /// Entries with the same scope configure the same application (Spring: the
     /// directory holding its `application*` files).
-    pub scope: String,
+    pub scope: Arc<str>,
     /// Within a scope and profile, the entry with the highest precedence is the one the
     /// application uses.
     pub precedence: u64,

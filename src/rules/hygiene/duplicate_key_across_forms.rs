@@ -71,7 +71,7 @@ fn group(entry: &ConfigEntry) -> Option<Group<'_>> {
     };
     Some((
         runner,
-        entry.scope.as_str(),
+        &*entry.scope,
         entry.profile.as_deref(),
         entry.canonical.as_str(),
     ))

@@ -32,7 +32,7 @@ impl crate::rules::Rule for Rule {
             .filter(|e| e.ecosystem == Ecosystem::Rails)
         {
             configs
-                .entry((entry.file, entry.scope.as_str()))
+                .entry((entry.file, &*entry.scope))
                 .or_default()
                 .push(entry);
         }

@@ -50,7 +50,7 @@ impl crate::rules::Rule for Rule {
             .filter(|e| e.ecosystem == Ecosystem::Spring);
         let active = active_pools(model);
         for entry in spring {
-            let pool = active.get(entry.scope.as_str()).copied().unwrap_or(HIKARI);
+            let pool = active.get(&*entry.scope).copied().unwrap_or(HIKARI);
             let found = unknown_hikari_key(entry)
                 .or_else(|| dead_pool_key(pool, entry))
                 .or_else(|| misplaced_pool_key(entry))
@@ -171,7 +171,7 @@ fn active_pools(model: &Model) -> std::collections::HashMap<&str, &'static str> 
         } else {
             HIKARI
         };
-        pools.insert(e.scope.as_str(), prefix);
+        pools.insert(&*e.scope, prefix);
     }
     pools
 }
