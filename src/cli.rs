@@ -1,7 +1,7 @@
 //! Command-line interface (DESIGN.md §6): clap definitions and dispatch. Exit codes:
 //! 0 clean, 1 findings at or above `--fail-on`, 2 usage, configuration or internal error.
 
-use std::io::{IsTerminal, Read, Write};
+use std::io::{BufWriter, IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -555,24 +555,38 @@ fn write_outputs(args: &CheckArgs, report: &engine::Report, color: bool) -> Resu
             color: color && output.path.is_none(),
             width: terminal_width(),
         };
-        let mut text = render::render(output.format, &report.diagnostics, &ctx);
-        if output.format == OutputFormat::Human && output.path.is_none() && in_github_actions() {
-            text.push_str(&render::github::annotations_for_actions(
-                &report.diagnostics,
-                &ctx,
-            ));
-        }
         match &output.path {
-            Some(path) => std::fs::write(path, text)
-                .map_err(|e| format!("cannot write {}: {e}", path.display()))?,
+            Some(path) => {
+                let written = std::fs::File::create(path).and_then(|file| {
+                    let mut out = BufWriter::new(file);
+                    render::write(output.format, &report.diagnostics, &ctx, &mut out)?;
+                    out.flush()
+                });
+                written.map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+            }
             None => {
-                let mut stdout = std::io::stdout().lock();
+                let mut out = BufWriter::new(std::io::stdout().lock());
                 // A closed pipe (`poollint check | head`) is not an error worth reporting.
-                let _ = stdout.write_all(text.as_bytes());
+                let _ = write_to_stdout(output.format, report, &ctx, &mut out);
             }
         }
     }
     Ok(())
+}
+
+/// One format on stdout; the human format gets GitHub annotations under GitHub Actions.
+fn write_to_stdout(
+    format: OutputFormat,
+    report: &engine::Report,
+    ctx: &RenderContext,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
+    render::write(format, &report.diagnostics, ctx, out)?;
+    if format == OutputFormat::Human && in_github_actions() {
+        let annotations = render::github::annotations_for_actions(&report.diagnostics, ctx);
+        out.write_all(annotations.as_bytes())?;
+    }
+    out.flush()
 }
 
 /// One line on stderr: the stages, and the whole check as a multiple of the parse floor

@@ -188,6 +188,52 @@ fn github_annotations_keep_ten_of_each_kind_most_severe_first() {
     assert!(lines[20].contains("3 more findings are not annotated"));
 }
 
+/// Records the largest single write, to show output is written as it is made.
+#[derive(Default)]
+struct WriteSizes {
+    total: usize,
+    largest: usize,
+}
+
+impl std::io::Write for WriteSizes {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.total += buf.len();
+        self.largest = self.largest.max(buf.len());
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[test]
+fn every_format_streams_its_output() {
+    let (sources, diagnostics) = fixture();
+    let many: Vec<Diagnostic> = diagnostics.iter().cycle().take(600).cloned().collect();
+    let ctx = RenderContext {
+        sources: &sources,
+        summary: Summary::of(3, &many),
+        color: false,
+        width: 80,
+    };
+    for (format, name) in FORMATS {
+        let mut sizes = WriteSizes::default();
+        render::write(*format, &many, &ctx, &mut sizes).expect("write");
+        assert_eq!(
+            sizes.total,
+            render::render(*format, &many, &ctx).len(),
+            "{name}"
+        );
+        assert!(
+            sizes.largest * 50 < sizes.total,
+            "{name}: one write of {} bytes out of {}",
+            sizes.largest,
+            sizes.total
+        );
+    }
+}
+
 fn schema(name: &str) -> Option<serde_json::Value> {
     let dir = std::env::var_os("POOLLINT_SCHEMAS")?;
     let text = std::fs::read_to_string(Path::new(&dir).join(name)).expect("schema file");

@@ -1,12 +1,17 @@
 //! `concise` output: one line per finding, `path:line:col: severity[rule] message`,
 //! then the summary line. Columns count Unicode scalar values, 1-based.
+use std::io::{self, Write};
+
 use super::human::summary_line;
 use super::RenderContext;
 use crate::diagnostic::Diagnostic;
 use crate::source::ColumnUnit;
 
-pub fn render(diagnostics: &[Diagnostic], ctx: &RenderContext) -> String {
-    let mut out = String::new();
+pub fn write(
+    diagnostics: &[Diagnostic],
+    ctx: &RenderContext,
+    out: &mut dyn Write,
+) -> io::Result<()> {
     for d in diagnostics {
         let (path, line, column) = match ctx.sources.get(d.primary.file) {
             Some(file) => {
@@ -15,12 +20,11 @@ pub fn render(diagnostics: &[Diagnostic], ctx: &RenderContext) -> String {
             }
             None => ("<unknown>", 1, 1),
         };
-        out.push_str(&format!(
-            "{path}:{line}:{column}: {}[{}] {}\n",
+        writeln!(
+            out,
+            "{path}:{line}:{column}: {}[{}] {}",
             d.severity, d.rule, d.message
-        ));
+        )?;
     }
-    out.push_str(&summary_line(&ctx.summary));
-    out.push('\n');
-    out
+    writeln!(out, "{}", summary_line(&ctx.summary))
 }

@@ -4,6 +4,8 @@
 //! `annotations_for_actions` is what the human format adds under `GITHUB_ACTIONS=true`:
 //! GitHub shows at most 10 annotations of each kind per step, so the most severe come
 //! first and a last line says how many were left out.
+use std::io::{self, Write};
+
 use super::{Place, RenderContext};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::source::ColumnUnit;
@@ -11,8 +13,15 @@ use crate::source::ColumnUnit;
 /// Most annotations of one kind GitHub shows per step.
 const GITHUB_LIMIT: usize = 10;
 
-pub fn render(diagnostics: &[Diagnostic], ctx: &RenderContext) -> String {
-    diagnostics.iter().map(|d| command(d, ctx)).collect()
+pub fn write(
+    diagnostics: &[Diagnostic],
+    ctx: &RenderContext,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    for d in diagnostics {
+        out.write_all(command(d, ctx).as_bytes())?;
+    }
+    Ok(())
 }
 
 /// At most 10 annotations per severity, errors first, and a count of the rest.

@@ -3,43 +3,44 @@
 //! issue, so identical findings get an occurrence number mixed in.
 use std::collections::HashMap;
 
-use serde_json::{json, Value};
+use serde_json::json;
 
-use super::{Place, RenderContext};
+use std::io::{self, Write};
+
+use super::{write_json, JsonSeq, Place, RenderContext};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::source::ColumnUnit;
 
-pub fn render(diagnostics: &[Diagnostic], ctx: &RenderContext) -> String {
+pub fn write(
+    diagnostics: &[Diagnostic],
+    ctx: &RenderContext,
+    out: &mut dyn Write,
+) -> io::Result<()> {
     let mut seen: HashMap<String, usize> = HashMap::new();
-    let issues: Vec<Value> = diagnostics
-        .iter()
-        .map(|d| {
-            let place = Place::of(d.primary, ctx.sources, ColumnUnit::Chars);
-            let base = d.fingerprint(&place.path);
-            let occurrence = seen.entry(base.clone()).or_insert(0);
-            *occurrence += 1;
-            let fingerprint = if *occurrence == 1 {
-                base
-            } else {
-                format!("{base}-{occurrence}")
-            };
-            json!({
-                "description": d.message,
-                "check_name": d.rule,
-                "fingerprint": fingerprint,
-                "severity": match d.severity {
-                    Severity::Error => "major",
-                    Severity::Warning => "minor",
-                    Severity::Info => "info",
-                },
-                "location": {
-                    "path": place.path,
-                    "lines": {"begin": place.start_line, "end": place.end_line},
-                },
-            })
+    let issues = diagnostics.iter().map(move |d| {
+        let place = Place::of(d.primary, ctx.sources, ColumnUnit::Chars);
+        let base = d.fingerprint(&place.path);
+        let occurrence = seen.entry(base.clone()).or_insert(0);
+        *occurrence += 1;
+        let fingerprint = if *occurrence == 1 {
+            base
+        } else {
+            format!("{base}-{occurrence}")
+        };
+        json!({
+            "description": d.message,
+            "check_name": d.rule,
+            "fingerprint": fingerprint,
+            "severity": match d.severity {
+                Severity::Error => "major",
+                Severity::Warning => "minor",
+                Severity::Info => "info",
+            },
+            "location": {
+                "path": place.path,
+                "lines": {"begin": place.start_line, "end": place.end_line},
+            },
         })
-        .collect();
-    let mut out = serde_json::to_string_pretty(&issues).unwrap_or_else(|_| "[]".into());
-    out.push('\n');
-    out
+    });
+    write_json(out, &JsonSeq::new(issues))
 }

@@ -7,6 +7,7 @@
 //! become `related` diagnostics with that file's snippet.
 
 use std::fmt;
+use std::io::{self, Write};
 
 use miette::{
     GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError, MietteSpanContents,
@@ -19,35 +20,54 @@ use crate::model::Location;
 use crate::source::{SourceFile, Span};
 
 /// Diagnostics with snippets, then the summary line.
-pub fn render(diagnostics: &[Diagnostic], ctx: &RenderContext) -> String {
-    let mut out = render_diagnostics(diagnostics, ctx);
-    out.push_str(&summary_line(&ctx.summary));
-    out.push('\n');
-    out
+pub fn write(
+    diagnostics: &[Diagnostic],
+    ctx: &RenderContext,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    let handler = handler(ctx);
+    for diagnostic in diagnostics {
+        out.write_all(report(&handler, diagnostic, ctx).as_bytes())?;
+    }
+    writeln!(out, "{}", summary_line(&ctx.summary))
 }
 
 /// Diagnostics with snippets, without the summary line (manifest errors use this).
 pub fn render_diagnostics(diagnostics: &[Diagnostic], ctx: &RenderContext) -> String {
+    let handler = handler(ctx);
+    diagnostics
+        .iter()
+        .map(|d| report(&handler, d, ctx))
+        .collect()
+}
+
+fn handler(ctx: &RenderContext) -> GraphicalReportHandler {
     let theme = if ctx.color {
         GraphicalTheme::unicode()
     } else {
         GraphicalTheme::unicode_nocolor()
     };
-    let handler = GraphicalReportHandler::new_themed(theme)
+    GraphicalReportHandler::new_themed(theme)
         .with_width(ctx.width.max(40))
-        .with_links(false);
+        .with_links(false)
+}
+
+/// One diagnostic with its snippets and a blank line after.
+fn report(
+    handler: &GraphicalReportHandler,
+    diagnostic: &Diagnostic,
+    ctx: &RenderContext,
+) -> String {
     let mut out = String::new();
-    for diagnostic in diagnostics {
-        let view = MietteView::of(diagnostic, ctx);
-        if handler.render_report(&mut out, &view).is_err() {
-            // Rendering into a String cannot fail; keep the finding visible regardless.
-            out.push_str(&format!(
-                "{}[{}]: {}\n",
-                diagnostic.severity, diagnostic.rule, diagnostic.message
-            ));
-        }
-        out.push('\n');
+    let view = MietteView::of(diagnostic, ctx);
+    if handler.render_report(&mut out, &view).is_err() {
+        // Rendering into a String cannot fail; keep the finding visible regardless.
+        out.push_str(&format!(
+            "{}[{}]: {}\n",
+            diagnostic.severity, diagnostic.rule, diagnostic.message
+        ));
     }
+    out.push('\n');
     out
 }
 

@@ -1,16 +1,19 @@
 //! `json` output: the contract of DESIGN.md §7. Lines and columns are 1-based, columns
 //! count Unicode scalar values, `span` is bytes with an exclusive end.
+use std::io::{self, Write};
+
 use serde::Serialize;
 
-use super::RenderContext;
+use super::{write_json, JsonSeq, RenderContext};
 use crate::diagnostic::Diagnostic;
 use crate::model::Location;
 use crate::source::{ColumnUnit, SourceMap};
 
 #[derive(Serialize)]
-struct Document<'a> {
+#[serde(bound(serialize = "JsonSeq<I>: Serialize"))]
+struct Document<I> {
     tool: Tool,
-    diagnostics: Vec<JsonDiagnostic<'a>>,
+    diagnostics: JsonSeq<I>,
     summary: JsonSummary,
 }
 
@@ -65,16 +68,17 @@ struct JsonSummary {
     info: usize,
 }
 
-pub fn render(diagnostics: &[Diagnostic], ctx: &RenderContext) -> String {
+pub fn write(
+    diagnostics: &[Diagnostic],
+    ctx: &RenderContext,
+    out: &mut dyn Write,
+) -> io::Result<()> {
     let document = Document {
         tool: Tool {
             name: "poollint",
             version: env!("CARGO_PKG_VERSION"),
         },
-        diagnostics: diagnostics
-            .iter()
-            .map(|d| diagnostic(d, ctx.sources))
-            .collect(),
+        diagnostics: JsonSeq::new(diagnostics.iter().map(|d| diagnostic(d, ctx.sources))),
         summary: JsonSummary {
             files: ctx.summary.files,
             error: ctx.summary.error,
@@ -82,9 +86,7 @@ pub fn render(diagnostics: &[Diagnostic], ctx: &RenderContext) -> String {
             info: ctx.summary.info,
         },
     };
-    let mut out = serde_json::to_string_pretty(&document).unwrap_or_else(|_| "{}".to_owned());
-    out.push('\n');
-    out
+    write_json(out, &document)
 }
 
 fn diagnostic<'a>(d: &'a Diagnostic, sources: &SourceMap) -> JsonDiagnostic<'a> {

@@ -1,12 +1,19 @@
 //! `junit`: JUnit XML for CI systems that show test reports. One testsuite, one testcase
 //! per checked file (clean files pass), one `<failure>` per finding.
 use std::collections::BTreeMap;
+use std::io::{self, Write};
 
 use super::{Place, RenderContext};
 use crate::diagnostic::Diagnostic;
 use crate::source::ColumnUnit;
 
-pub fn render(diagnostics: &[Diagnostic], ctx: &RenderContext) -> String {
+/// Written file by file; the findings are grouped by file first (each a path and a
+/// position), since the header counts the failing files.
+pub fn write(
+    diagnostics: &[Diagnostic],
+    ctx: &RenderContext,
+    out: &mut dyn Write,
+) -> io::Result<()> {
     let mut by_file: BTreeMap<String, Vec<(Place, &Diagnostic)>> = BTreeMap::new();
     for file in ctx.sources.files() {
         by_file.entry(file.display.clone()).or_default();
@@ -19,25 +26,28 @@ pub fn render(diagnostics: &[Diagnostic], ctx: &RenderContext) -> String {
             .push((place, d));
     }
     let failures: usize = by_file.values().filter(|f| !f.is_empty()).count();
-    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-    out.push_str(&format!(
+    out.write_all(b"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n")?;
+    write!(
+        out,
         "<testsuites name=\"poollint\" tests=\"{}\" failures=\"{failures}\">\n  <testsuite name=\"poollint\" tests=\"{}\" failures=\"{failures}\" errors=\"0\">\n",
         by_file.len(),
         by_file.len()
-    ));
+    )?;
     for (path, findings) in &by_file {
-        out.push_str(&format!(
+        write!(
+            out,
             "    <testcase classname=\"poollint\" name=\"{}\"",
             escape(path)
-        ));
+        )?;
         if findings.is_empty() {
-            out.push_str("/>\n");
+            out.write_all(b"/>\n")?;
             continue;
         }
-        out.push_str(">\n");
+        out.write_all(b">\n")?;
         for (place, d) in findings {
-            out.push_str(&format!(
-                "      <failure type=\"{}\" message=\"{}\">{}:{}:{}: {}[{}] {}{}</failure>\n",
+            writeln!(
+                out,
+                "      <failure type=\"{}\" message=\"{}\">{}:{}:{}: {}[{}] {}{}</failure>",
                 escape(d.rule),
                 escape(&d.message),
                 escape(path),
@@ -50,12 +60,11 @@ pub fn render(diagnostics: &[Diagnostic], ctx: &RenderContext) -> String {
                     .as_deref()
                     .map(|h| format!("\nhelp: {}", escape(h)))
                     .unwrap_or_default(),
-            ));
+            )?;
         }
-        out.push_str("    </testcase>\n");
+        out.write_all(b"    </testcase>\n")?;
     }
-    out.push_str("  </testsuite>\n</testsuites>\n");
-    out
+    out.write_all(b"  </testsuite>\n</testsuites>\n")
 }
 
 /// XML text and attribute escaping; control characters XML 1.0 forbids are dropped.

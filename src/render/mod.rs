@@ -11,6 +11,11 @@ pub mod junit;
 pub mod rdjson;
 pub mod sarif;
 
+use std::cell::RefCell;
+use std::io::{self, Write};
+
+use serde::{Serialize, Serializer};
+
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::source::SourceMap;
 
@@ -68,19 +73,60 @@ pub struct RenderContext<'a> {
     pub width: usize,
 }
 
-/// Render `diagnostics` (already sorted) in `format`.
-pub fn render(format: OutputFormat, diagnostics: &[Diagnostic], ctx: &RenderContext) -> String {
+/// Write `diagnostics` (already sorted) in `format` to `out` as they are converted: no
+/// format builds its whole output in memory first.
+pub fn write(
+    format: OutputFormat,
+    diagnostics: &[Diagnostic],
+    ctx: &RenderContext,
+    out: &mut dyn Write,
+) -> io::Result<()> {
     match format {
-        OutputFormat::Human => human::render(diagnostics, ctx),
-        OutputFormat::Concise => concise::render(diagnostics, ctx),
-        OutputFormat::Json => json::render(diagnostics, ctx),
-        OutputFormat::Sarif => sarif::render(diagnostics, ctx),
-        OutputFormat::Github => github::render(diagnostics, ctx),
-        OutputFormat::Rdjson => rdjson::render(diagnostics, ctx),
-        OutputFormat::Rdjsonl => rdjson::render_lines(diagnostics, ctx),
-        OutputFormat::Gitlab => gitlab::render(diagnostics, ctx),
-        OutputFormat::Junit => junit::render(diagnostics, ctx),
+        OutputFormat::Human => human::write(diagnostics, ctx, out),
+        OutputFormat::Concise => concise::write(diagnostics, ctx, out),
+        OutputFormat::Json => json::write(diagnostics, ctx, out),
+        OutputFormat::Sarif => sarif::write(diagnostics, ctx, out),
+        OutputFormat::Github => github::write(diagnostics, ctx, out),
+        OutputFormat::Rdjson => rdjson::write(diagnostics, ctx, out),
+        OutputFormat::Rdjsonl => rdjson::write_lines(diagnostics, ctx, out),
+        OutputFormat::Gitlab => gitlab::write(diagnostics, ctx, out),
+        OutputFormat::Junit => junit::write(diagnostics, ctx, out),
     }
+}
+
+/// [`write`] into a string (tests, fuzzing).
+pub fn render(format: OutputFormat, diagnostics: &[Diagnostic], ctx: &RenderContext) -> String {
+    let mut out = Vec::new();
+    // Writing into a Vec cannot fail.
+    let _ = write(format, diagnostics, ctx, &mut out);
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// A JSON array whose items are made as it is written, so a document of any size
+/// never exists whole in memory. Serialised once (it hands its iterator over).
+pub(crate) struct JsonSeq<I>(RefCell<Option<I>>);
+
+impl<I> JsonSeq<I> {
+    pub(crate) fn new(items: I) -> Self {
+        JsonSeq(RefCell::new(Some(items)))
+    }
+}
+
+impl<I, T> Serialize for JsonSeq<I>
+where
+    I: Iterator<Item = T>,
+    T: Serialize,
+{
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let items = self.0.borrow_mut().take();
+        serializer.collect_seq(items.into_iter().flatten())
+    }
+}
+
+/// `value` as pretty JSON and a final newline.
+pub(crate) fn write_json(out: &mut dyn Write, value: &impl Serialize) -> io::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, value)?;
+    out.write_all(b"\n")
 }
 
 /// A location converted for a renderer: path as displayed, 1-based start and end line and

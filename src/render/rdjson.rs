@@ -1,31 +1,49 @@
 //! `rdjson` / `rdjsonl`: reviewdog's Diagnostic Format. Columns are 1-based UTF-8 byte
 //! offsets with an exclusive end, as reviewdog expects; `code.value` is the rule and
 //! `code.url` its page. Other inputs of a finding become `related_locations`.
+use std::io::{self, Write};
+
+use serde::Serialize;
 use serde_json::{json, Value};
 
-use super::{set_field, Place, RenderContext};
+use super::{set_field, write_json, JsonSeq, Place, RenderContext};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::source::ColumnUnit;
 
 const RULES_URL: &str = "https://github.com/poollint/poollint/blob/main/rules";
 
+/// One `DiagnosticResult` document (fields in the order of the JSON object it was
+/// once built as: sorted).
+#[derive(Serialize)]
+#[serde(bound(serialize = "JsonSeq<I>: Serialize"))]
+struct Document<I> {
+    diagnostics: JsonSeq<I>,
+    source: Value,
+}
+
 /// One `DiagnosticResult` document.
-pub fn render(diagnostics: &[Diagnostic], ctx: &RenderContext) -> String {
-    let document = json!({
-        "source": source(),
-        "diagnostics": diagnostics.iter().map(|d| diagnostic(d, ctx)).collect::<Vec<_>>(),
-    });
-    let mut out = serde_json::to_string_pretty(&document).unwrap_or_else(|_| "{}".into());
-    out.push('\n');
-    out
+pub fn write(
+    diagnostics: &[Diagnostic],
+    ctx: &RenderContext,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    let document = Document {
+        diagnostics: JsonSeq::new(diagnostics.iter().map(|d| diagnostic(d, ctx))),
+        source: source(),
+    };
+    write_json(out, &document)
 }
 
 /// One `Diagnostic` per line.
-pub fn render_lines(diagnostics: &[Diagnostic], ctx: &RenderContext) -> String {
-    diagnostics
-        .iter()
-        .map(|d| format!("{}\n", diagnostic(d, ctx)))
-        .collect()
+pub fn write_lines(
+    diagnostics: &[Diagnostic],
+    ctx: &RenderContext,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    for d in diagnostics {
+        writeln!(out, "{}", diagnostic(d, ctx))?;
+    }
+    Ok(())
 }
 
 fn source() -> Value {

@@ -3,9 +3,12 @@
 //! `help.text` and `help.markdown` (GitHub shows `help`, not `helpUri`). Columns count
 //! Unicode code points and the run says so (`columnKind`). A clean run is still a valid
 //! document with `"results": []`.
+use std::io::{self, Write};
+
+use serde::Serialize;
 use serde_json::{json, Value};
 
-use super::{set_field, Place, RenderContext};
+use super::{set_field, write_json, JsonSeq, Place, RenderContext};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::rules;
 use crate::source::ColumnUnit;
@@ -13,32 +16,54 @@ use crate::source::ColumnUnit;
 const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 const INFO_URI: &str = "https://github.com/poollint/poollint";
 
-pub fn render(diagnostics: &[Diagnostic], ctx: &RenderContext) -> String {
+/// The SARIF log. Fields are in sorted order, as when it was built as a JSON value
+/// (whose objects sort their keys); only the results are made as they are written.
+#[derive(Serialize)]
+#[serde(bound(serialize = "Run<I>: Serialize"))]
+struct Log<I> {
+    #[serde(rename = "$schema")]
+    schema: &'static str,
+    runs: [Run<I>; 1],
+    version: &'static str,
+}
+
+#[derive(Serialize)]
+#[serde(bound(serialize = "JsonSeq<I>: Serialize"))]
+#[serde(rename_all = "camelCase")]
+struct Run<I> {
+    column_kind: &'static str,
+    original_uri_base_ids: Value,
+    results: JsonSeq<I>,
+    tool: Value,
+}
+
+pub fn write(
+    diagnostics: &[Diagnostic],
+    ctx: &RenderContext,
+    out: &mut dyn Write,
+) -> io::Result<()> {
     let registry = rules::registry();
     let rule_index = |name: &str| registry.iter().position(|r| r.meta().name == name);
-    let results: Vec<Value> = diagnostics
+    let results = diagnostics
         .iter()
-        .map(|d| result(d, ctx, rule_index(d.rule)))
-        .collect();
-    let document = json!({
-        "$schema": SCHEMA,
-        "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": {
+        .map(|d| result(d, ctx, rule_index(d.rule)));
+    let log = Log {
+        schema: SCHEMA,
+        runs: [Run {
+            column_kind: "unicodeCodePoints",
+            original_uri_base_ids: json!({"%SRCROOT%": {"uri": "./"}}),
+            results: JsonSeq::new(results),
+            tool: json!({"driver": {
                 "name": "poollint",
                 "version": env!("CARGO_PKG_VERSION"),
                 "semanticVersion": env!("CARGO_PKG_VERSION"),
                 "informationUri": INFO_URI,
                 "rules": registry.iter().map(|r| rule(r.meta())).collect::<Vec<_>>(),
-            }},
-            "originalUriBaseIds": {"%SRCROOT%": {"uri": "./"}},
-            "columnKind": "unicodeCodePoints",
-            "results": results,
+            }}),
         }],
-    });
-    let mut out = serde_json::to_string_pretty(&document).unwrap_or_else(|_| "{}".into());
-    out.push('\n');
-    out
+        version: "2.1.0",
+    };
+    write_json(out, &log)
 }
 
 fn level(severity: Severity) -> &'static str {
