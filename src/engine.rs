@@ -138,11 +138,9 @@ pub fn check(request: &CheckRequest) -> Report {
     let pending = register(read, &mut report);
     report.stats.read = started.elapsed();
 
-    let parts = parse_and_read(&pending, request, &mut report);
+    let mut model = parse_and_read(&pending, request, &mut report);
 
     let started = Instant::now();
-    let mut model = Model::default();
-    model.extend_all(parts);
     apply_manifest(&mut model, request, &mut report);
     report.stats.model += started.elapsed();
 
@@ -362,10 +360,12 @@ fn report_unreadable(id: source::FileId, kind: &str, message: &str, report: &mut
     }
 }
 
-/// Parse the files and read them into model parts, one batch at a time, so syntax
+/// Parse the files and read them into the model, one batch at a time, so syntax
 /// trees never outlive their batch. Parse and read times go to `--stats`.
-fn parse_and_read(pending: &[Pending], request: &CheckRequest, report: &mut Report) -> Vec<Model> {
-    let mut parts = Vec::new();
+fn parse_and_read(pending: &[Pending], request: &CheckRequest, report: &mut Report) -> Model {
+    // Parts are appended as they are read: the model's vectors grow by reallocation,
+    // which moves large blocks without copying them, and no part outlives its batch.
+    let mut model = Model::default();
     for reader in ecosystems::readers() {
         let files: Vec<&Pending> = pending
             .iter()
@@ -379,27 +379,23 @@ fn parse_and_read(pending: &[Pending], request: &CheckRequest, report: &mut Repo
                 parse_and_read_whole(*reader, &batch, request, report)
             };
             let started = Instant::now();
-            // One model per batch, its vectors sized exactly: the units' own vectors
-            // have room to grow, which would stay allocated until the end.
-            let mut models = Vec::new();
             for read in reads {
                 match read {
-                    BatchRead::Model(model) => models.push(model),
+                    BatchRead::Model(part) => model.extend(part),
                     BatchRead::Summary(summary) => summaries.push(summary),
                 }
             }
-            let mut batch_model = Model::default();
-            batch_model.extend_all(models);
-            parts.push(batch_model);
             report.stats.model += started.elapsed();
         }
         if !summaries.is_empty() {
             let started = Instant::now();
-            parts.extend(guarded(*reader, report, || reader.join(summaries)));
+            if let Some(part) = guarded(*reader, report, || reader.join(summaries)) {
+                model.extend(part);
+            }
             report.stats.model += started.elapsed();
         }
     }
-    parts
+    model
 }
 
 /// An ecosystem read as one unit (its files include each other): parse every file in

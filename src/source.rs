@@ -296,8 +296,11 @@ impl SourceMap {
 
 /// A path relative to the current directory when possible, always with `/`.
 pub fn display_path(path: &Path) -> String {
-    let cwd = std::env::current_dir().ok();
-    let shown = cwd
+    // Read once: poollint never changes its working directory, and readers show a
+    // path for every entry they make.
+    static CWD: OnceLock<Option<std::path::PathBuf>> = OnceLock::new();
+    let shown = CWD
+        .get_or_init(|| std::env::current_dir().ok())
         .as_deref()
         .and_then(|cwd| path.strip_prefix(cwd).ok())
         .unwrap_or(path);

@@ -16,6 +16,7 @@
 //! `secretKeyRef`, `envFrom.configMapRef` / `secretRef`), with spans into the ConfigMap
 //! or Secret. Every value of a Secret is masked in all output.
 
+use std::collections::HashMap;
 use std::path::Path;
 use std::time::Duration;
 
@@ -127,9 +128,7 @@ impl Reader for Kubernetes {
             }
             autoscalers.extend(summary.autoscalers);
         }
-        for hpa in autoscalers {
-            apply_autoscaler(&mut model, hpa);
-        }
+        apply_autoscalers(&mut model, autoscalers);
         model
     }
 }
@@ -781,19 +780,26 @@ fn seconds(setting: Setting<i64>) -> Setting<Duration> {
     }
 }
 
-/// Give the autoscaler's bounds to the workload it targets (same namespace and name).
-fn apply_autoscaler(model: &mut Model, hpa: Autoscaler) {
-    if !matches!(hpa.target_kind.as_str(), "Deployment" | "StatefulSet") {
-        return;
+/// Give each autoscaler's bounds to the workload it targets (same namespace and name;
+/// the first service of that name).
+fn apply_autoscalers(model: &mut Model, autoscalers: Vec<Autoscaler>) {
+    let mut by_name: HashMap<String, usize> = HashMap::with_capacity(model.services.len());
+    for (index, service) in model.services.iter().enumerate() {
+        by_name.entry(service.name.clone()).or_insert(index);
     }
-    let name = match &hpa.namespace {
-        Some(ns) => format!("{ns}/{}", hpa.target_name),
-        None => hpa.target_name.clone(),
-    };
-    let target = model.services.iter_mut().find(|s| s.name == name);
-    if let Some(deployment) = target.and_then(|s| s.deployment.as_mut()) {
-        deployment.max_replicas = hpa.max;
-        deployment.min_replicas = hpa.min;
+    for hpa in autoscalers {
+        if !matches!(hpa.target_kind.as_str(), "Deployment" | "StatefulSet") {
+            continue;
+        }
+        let name = match &hpa.namespace {
+            Some(ns) => format!("{ns}/{}", hpa.target_name),
+            None => hpa.target_name.clone(),
+        };
+        let target = by_name.get(&name).and_then(|&i| model.services.get_mut(i));
+        if let Some(deployment) = target.and_then(|s| s.deployment.as_mut()) {
+            deployment.max_replicas = hpa.max;
+            deployment.min_replicas = hpa.min;
+        }
     }
 }
 
