@@ -6,8 +6,6 @@
 //! PostgreSQL parameter names are case-insensitive and the last occurrence in
 //! `postgresql.conf` and its includes wins (rules-catalogue §1.3): the earlier one is
 //! reported.
-use std::collections::HashMap;
-
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::{ConfigEntry, Ecosystem, Location, Model};
 use crate::rules::{Category, Inputs, RuleMeta, RuleOptions};
@@ -29,29 +27,42 @@ impl crate::rules::Rule for Rule {
     }
 
     fn check(&self, model: &Model, _options: &RuleOptions, out: &mut Vec<Diagnostic>) {
-        // Hashed, in a map sized for every entry: most keys are written once, so each
-        // group keeps its first entry inline and only repeats go in a list (an empty
-        // Vec allocates nothing; a list per key would be an allocation per entry).
-        let mut groups: HashMap<Group, (&ConfigEntry, Vec<&ConfigEntry>)> =
-            HashMap::with_capacity(model.entries.len());
+        // Entries are grouped by application first, then by key within each: the
+        // per-application map stays small enough to be fast, and is reused.
+        let mut by_scope: foldhash::HashMap<(&str, &str), Vec<&ConfigEntry>> =
+            foldhash::HashMap::default();
         for entry in &model.entries {
-            if let Some(key) = group(entry) {
-                groups
+            if let Some(runner) = runner(entry) {
+                by_scope
+                    .entry((runner, &*entry.scope))
+                    .or_default()
+                    .push(entry);
+            }
+        }
+        // Most keys are written once: each keeps its first entry inline and only
+        // repeats go in a list (an empty Vec allocates nothing).
+        let mut by_key: foldhash::HashMap<Group, (&ConfigEntry, Vec<&ConfigEntry>)> =
+            foldhash::HashMap::default();
+        let mut repeated: Vec<(Group, Vec<&ConfigEntry>)> = Vec::new();
+        for ((runner, scope), entries) in by_scope {
+            for entry in entries {
+                let key = (
+                    runner,
+                    scope,
+                    entry.profile.as_deref(),
+                    entry.canonical.as_str(),
+                );
+                by_key
                     .entry(key)
                     .and_modify(|(_, more)| more.push(entry))
                     .or_insert((entry, Vec::new()));
             }
+            for (key, (first, more)) in by_key.drain() {
+                if !more.is_empty() {
+                    repeated.push((key, std::iter::once(first).chain(more).collect()));
+                }
+            }
         }
-        let mut repeated: Vec<(Group, Vec<&ConfigEntry>)> = groups
-            .into_iter()
-            .filter(|(_, (_, more))| !more.is_empty())
-            .map(|(key, (first, more))| {
-                let mut entries = Vec::with_capacity(1 + more.len());
-                entries.push(first);
-                entries.extend(more);
-                (key, entries)
-            })
-            .collect();
         repeated.sort_by_key(|(key, _)| *key);
         for ((runner, ..), entries) in repeated {
             report_group(model, runner, &entries, out);
@@ -62,19 +73,13 @@ impl crate::rules::Rule for Rule {
 /// Entries that configure the same thing: runner, scope, profile and canonical key.
 type Group<'m> = (&'static str, &'m str, Option<&'m str>, &'m str);
 
-/// The group of a Spring or PostgreSQL entry (other ecosystems are not checked).
-fn group(entry: &ConfigEntry) -> Option<Group<'_>> {
-    let runner = match entry.ecosystem {
-        Ecosystem::Spring => "Spring Boot",
-        Ecosystem::Postgres => "PostgreSQL",
-        _ => return None,
-    };
-    Some((
-        runner,
-        &*entry.scope,
-        entry.profile.as_deref(),
-        entry.canonical.as_str(),
-    ))
+/// The runner of a Spring or PostgreSQL entry (other ecosystems are not checked).
+fn runner(entry: &ConfigEntry) -> Option<&'static str> {
+    match entry.ecosystem {
+        Ecosystem::Spring => Some("Spring Boot"),
+        Ecosystem::Postgres => Some("PostgreSQL"),
+        _ => None,
+    }
 }
 
 fn value(entry: &ConfigEntry) -> &str {
