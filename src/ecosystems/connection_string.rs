@@ -229,6 +229,11 @@ pub fn is_password_param(name: &str) -> bool {
 /// Byte ranges of every password inside a value: URL userinfo and `password=` style
 /// parameters in URLs and key/value strings.
 pub fn password_ranges(text: &str) -> Vec<Range<usize>> {
+    // A password is userinfo (`user:pw@host`) or a parameter (`password=…`): most
+    // values, which readers pass here one by one, have neither sign.
+    if !text.contains(['@', '=']) {
+        return Vec::new();
+    }
     let parsed = parse_url(text).or_else(|| parse_key_values(text));
     let Some(parsed) = parsed else {
         return Vec::new();

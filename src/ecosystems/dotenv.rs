@@ -5,6 +5,7 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
 
 use super::connection_string;
@@ -45,6 +46,7 @@ impl Reader for DotEnv {
         let mut model = Model::default();
         for file in files {
             let text = sources.get(file.id).map_or("", |f| &f.text);
+            let scope: Arc<str> = crate::source::display_path(&file.path).into();
             for pair in pairs(file) {
                 let span = pair.value_span;
                 let raw = text.get(span.start..span.end).unwrap_or("");
@@ -62,7 +64,7 @@ impl Reader for DotEnv {
                     value_span: span,
                     profile: None,
                     via: None,
-                    scope: crate::source::display_path(&file.path).into(),
+                    scope: Arc::clone(&scope),
                     precedence: 0,
                 });
                 let upper = pair.key.to_ascii_uppercase();

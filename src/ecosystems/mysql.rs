@@ -80,6 +80,8 @@ fn read_file(file: &ParsedFile, files: &[&ParsedFile], model: &mut Model) {
         .iter()
         .filter(|p| is_mysql_server_group(p.section.as_deref()))
         .collect();
+    let scope: Arc<str> =
+        crate::source::display_path(file.path.parent().unwrap_or(Path::new("."))).into();
     for pair in &all {
         model.entries.push(ConfigEntry {
             ecosystem: Ecosystem::MySql,
@@ -91,7 +93,7 @@ fn read_file(file: &ParsedFile, files: &[&ParsedFile], model: &mut Model) {
             value_span: pair.value_span,
             profile: pair.section.as_deref().map(Arc::from),
             via: None,
-            scope: crate::source::display_path(file.path.parent().unwrap_or(Path::new("."))).into(),
+            scope: Arc::clone(&scope),
             precedence: 0,
         });
     }

@@ -7,6 +7,7 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
 
 use super::{file_name, ParsedFile, Reader};
@@ -384,6 +385,7 @@ impl JsonReader<'_> {
     /// Entries and password secrets of a pool's configuration object (one level, plus
     /// `connection` and `pool`).
     fn record_entries(&self, map: NodeId, path: &str, model: &mut Model) {
+        let scope: Arc<str> = crate::source::display_path(&self.file.path).into();
         let mut stack = vec![(map, path.to_owned(), 0usize)];
         while let Some((node, prefix, depth)) = stack.pop() {
             for entry in self.doc.entries(node) {
@@ -423,7 +425,7 @@ impl JsonReader<'_> {
                     value_span: self.doc.span(value),
                     profile: None,
                     via: None,
-                    scope: crate::source::display_path(&self.file.path).into(),
+                    scope: Arc::clone(&scope),
                     precedence: 0,
                 });
             }

@@ -14,6 +14,7 @@
 //! every pool of that user and wins over the database's and the global one.
 
 use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
 
 use super::connection_string;
@@ -81,15 +82,17 @@ fn read_file(file: &ParsedFile, files: &[&ParsedFile], sources: &SourceMap, mode
     };
     let mut databases = Vec::new();
     let mut users = Vec::new();
+    let scope: Arc<str> =
+        crate::source::display_path(file.path.parent().unwrap_or(Path::new("."))).into();
     for pair in &all {
-        model.entries.push(entry(file, pair));
+        model.entries.push(entry(pair, &scope));
         let section = pair.section.as_deref();
         if matches!(section, Some("databases" | "users")) {
             model.secrets.extend(connection_secrets(sources, pair));
             let params = entry_params(sources, pair);
             model
                 .entries
-                .extend(params.iter().map(|param| param_entry(file, pair, param)));
+                .extend(params.iter().map(|param| param_entry(pair, param, &scope)));
             if section == Some("databases") {
                 databases.push(pooler_database(&settings, pair, &params));
             } else {
@@ -243,16 +246,21 @@ fn entry_params(sources: &SourceMap, pair: &Pair) -> Vec<Pair> {
 
 /// A parameter pair as an entry with canonical form `<section>.<param>`; password
 /// values are not copied into the entry.
-fn param_entry(file: &ParsedFile, pair: &Pair, param: &Pair) -> ConfigEntry {
+fn param_entry(pair: &Pair, param: &Pair, scope: &Arc<str>) -> ConfigEntry {
     let name = param.key.rsplit('.').next().unwrap_or("");
     let section = pair.section.as_deref().unwrap_or("");
     ConfigEntry {
+        ecosystem: Ecosystem::PgBouncer,
+        file: pair.file,
         key: param.key.clone(),
         canonical: format!("{section}.{}", name.to_ascii_lowercase()),
         key_span: param.key_span,
         value: (!connection_string::is_password_param(name)).then(|| param.value.clone()),
         value_span: param.value_span,
-        ..entry(file, pair)
+        profile: None,
+        via: None,
+        scope: Arc::clone(scope),
+        precedence: 0,
     }
 }
 
@@ -291,7 +299,7 @@ fn pooler_user(settings: &SettingBuilder, pair: &Pair, params: &[Pair]) -> Poole
     }
 }
 
-fn entry(file: &ParsedFile, pair: &Pair) -> ConfigEntry {
+fn entry(pair: &Pair, scope: &Arc<str>) -> ConfigEntry {
     ConfigEntry {
         ecosystem: Ecosystem::PgBouncer,
         file: pair.file,
@@ -305,7 +313,7 @@ fn entry(file: &ParsedFile, pair: &Pair) -> ConfigEntry {
         value_span: pair.value_span,
         profile: None,
         via: None,
-        scope: crate::source::display_path(file.path.parent().unwrap_or(Path::new("."))).into(),
+        scope: Arc::clone(scope),
         precedence: 0,
     }
 }

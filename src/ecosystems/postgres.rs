@@ -10,6 +10,7 @@
 //! [`command_flags`] and [`database_from_pairs`], with spans into that file.
 
 use std::path::Path;
+use std::sync::Arc;
 
 use super::ini_settings::{count, duration, pairs_with_includes, Pair, SettingBuilder};
 use super::{file_name, ParsedFile, Reader};
@@ -65,8 +66,11 @@ fn read_file(file: &ParsedFile, files: &[&ParsedFile], model: &mut Model) {
         doc_url: DOC,
         anchor,
     };
+    // Scoped to the configuration it belongs to (the file read first, with its
+    // includes), ordered as PostgreSQL reads it: the last occurrence wins.
+    let scope: Arc<str> = crate::source::display_path(&file.path).into();
     for (index, pair) in all.iter().enumerate() {
-        model.entries.push(entry(file, pair, index));
+        model.entries.push(pair_entry(pair, &scope, index));
     }
     let name = file
         .path
@@ -197,7 +201,7 @@ pub(crate) fn database_from_flags(
         anchor: Some(anchor),
     };
     // One command line is one configuration: scoped to its file and service.
-    let scope = format!("{}#{key_prefix}", file.0);
+    let scope: Arc<str> = format!("{}#{key_prefix}", file.0).into();
     let entries = pairs
         .iter()
         .zip(flags)
@@ -224,13 +228,7 @@ fn zero(settings: &SettingBuilder) -> Setting<std::time::Duration> {
     settings.default(std::time::Duration::ZERO)
 }
 
-/// An entry scoped to the configuration it belongs to (the file read first, with its
-/// includes), ordered as PostgreSQL reads it: the last occurrence wins.
-fn entry(file: &ParsedFile, pair: &Pair, index: usize) -> ConfigEntry {
-    pair_entry(pair, &crate::source::display_path(&file.path), index)
-}
-
-fn pair_entry(pair: &Pair, scope: &str, index: usize) -> ConfigEntry {
+fn pair_entry(pair: &Pair, scope: &Arc<str>, index: usize) -> ConfigEntry {
     ConfigEntry {
         ecosystem: Ecosystem::Postgres,
         file: pair.file,
@@ -241,7 +239,7 @@ fn pair_entry(pair: &Pair, scope: &str, index: usize) -> ConfigEntry {
         value_span: pair.value_span,
         profile: None,
         via: None,
-        scope: scope.into(),
+        scope: Arc::clone(scope),
         precedence: index as u64,
     }
 }
