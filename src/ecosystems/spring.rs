@@ -371,9 +371,17 @@ fn flatten(
                     let mut child = path;
                     // The key's elements, their dots and a first dot at most.
                     let mut child_key = canonical.with_room(key.len() + 1);
-                    for part in key_parts(key) {
+                    // Prefixes are looked up as anchors of pools and JPA settings, which
+                    // are mappings: a key holding a scalar is never one (and most are).
+                    let value_is_map = matches!(
+                        doc.node(doc.resolve(entry.value)).map(|n| &n.kind),
+                        Some(NodeKind::Map(_))
+                    );
+                    let mut elements = key_parts(key).peekable();
+                    while let Some(part) = elements.next() {
                         child_key.push(part);
-                        if !prefixes.contains_key(&child_key.text) {
+                        let is_prefix = value_is_map || elements.peek().is_some();
+                        if is_prefix && !prefixes.contains_key(&child_key.text) {
                             prefixes.insert(child_key.text.clone(), Location { file, span });
                         }
                         parts.push(PathPart {
