@@ -855,7 +855,7 @@ pub fn cap_per_file(report: &mut Report, max: usize) {
 pub fn sort_and_dedup(report: &mut Report) {
     let sources = &report.sources;
     // Borrowed keys: this comparison runs n log n times, so it must not allocate.
-    report.diagnostics.sort_by(|a, b| {
+    report.diagnostics.par_sort_by(|a, b| {
         let key = |d: &Diagnostic| {
             (
                 sources.display(d.primary.file),

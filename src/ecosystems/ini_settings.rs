@@ -3,8 +3,10 @@
 
 use std::time::Duration;
 
+use rayon::prelude::*;
+
 use super::ParsedFile;
-use crate::model::{Location, Origin, Setting, Val};
+use crate::model::{Location, Model, Origin, Setting, Val};
 use crate::source::{FileId, Span};
 use crate::syntax::{Document, NodeId};
 
@@ -59,6 +61,26 @@ pub fn pairs(file: &ParsedFile) -> Vec<Pair> {
 
 /// Most levels of nested includes spliced (the engine refuses cycles; this is a bound).
 const MAX_INCLUDE_DEPTH: usize = 16;
+
+/// Read each file that no other file includes (with its includes, see
+/// [`pairs_with_includes`]) on its own thread, and merge the parts in file order.
+pub fn read_each_top_file(
+    files: &[&ParsedFile],
+    read_file: impl Fn(&ParsedFile, &mut Model) + Sync,
+) -> Model {
+    let parts: Vec<Model> = files
+        .par_iter()
+        .filter(|f| f.included_from.is_none())
+        .map(|file| {
+            let mut part = Model::default();
+            read_file(file, &mut part);
+            part
+        })
+        .collect();
+    let mut model = Model::default();
+    model.extend_all(parts);
+    model
+}
 
 /// The pairs of `file` with every file it includes spliced in at the include line, as
 /// the server reads them (later values win).

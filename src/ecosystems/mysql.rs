@@ -9,7 +9,7 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::ini_settings::{count, pairs_with_includes, Pair, SettingBuilder};
+use super::ini_settings::{count, pairs_with_includes, read_each_top_file, Pair, SettingBuilder};
 use super::{file_name, ParsedFile, Reader};
 use crate::model::parameters::is_mysql_server_group;
 use crate::model::{ConfigEntry, Database, Ecosystem, Engine, Model};
@@ -42,12 +42,7 @@ impl Reader for MySql {
     }
 
     fn read(&self, files: &[&ParsedFile], _sources: &SourceMap) -> Model {
-        let mut model = Model::default();
-        // Included files are read as part of the file that includes them.
-        for file in files.iter().filter(|f| f.included_from.is_none()) {
-            read_file(file, files, &mut model);
-        }
-        model
+        read_each_top_file(files, |file, model| read_file(file, files, model))
     }
 }
 

@@ -18,7 +18,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::connection_string;
-use super::ini_settings::{count, pairs_with_includes, Pair, SettingBuilder};
+use super::ini_settings::{count, pairs_with_includes, read_each_top_file, Pair, SettingBuilder};
 use super::{file_name, ParsedFile, Reader};
 use crate::model::{
     ConfigEntry, Ecosystem, Location, Model, Pooler, PoolerDatabase, PoolerUser, Secret,
@@ -43,12 +43,7 @@ impl Reader for PgBouncer {
     }
 
     fn read(&self, files: &[&ParsedFile], sources: &SourceMap) -> Model {
-        let mut model = Model::default();
-        // Included files are read as part of the file that includes them.
-        for file in files.iter().filter(|f| f.included_from.is_none()) {
-            read_file(file, files, sources, &mut model);
-        }
-        model
+        read_each_top_file(files, |file, model| read_file(file, files, sources, model))
     }
 }
 

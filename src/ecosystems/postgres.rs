@@ -12,7 +12,9 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use super::ini_settings::{count, duration, pairs_with_includes, Pair, SettingBuilder};
+use super::ini_settings::{
+    count, duration, pairs_with_includes, read_each_top_file, Pair, SettingBuilder,
+};
 use super::{file_name, ParsedFile, Reader};
 use crate::model::{ConfigEntry, Database, Ecosystem, Engine, Location, Model, Setting};
 use crate::source::{FileId, SourceMap, Span};
@@ -49,12 +51,7 @@ impl Reader for Postgres {
     }
 
     fn read(&self, files: &[&ParsedFile], _sources: &SourceMap) -> Model {
-        let mut model = Model::default();
-        // Included files are read as part of the file that includes them.
-        for file in files.iter().filter(|f| f.included_from.is_none()) {
-            read_file(file, files, &mut model);
-        }
-        model
+        read_each_top_file(files, |file, model| read_file(file, files, model))
     }
 }
 
