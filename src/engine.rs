@@ -4,6 +4,7 @@
 //! error; the run goes on.
 
 use std::collections::{BTreeMap, HashSet};
+use std::io::Read as _;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -287,7 +288,7 @@ fn read_and_decode(
         Some(text) => text.as_bytes().to_vec(),
         None => read_limited(path, max)?,
     };
-    let (text, encoding) = source::decode(&bytes, format == Format::Properties)
+    let (text, encoding) = source::decode(bytes, format == Format::Properties)
         .map_err(|e| ("decode".to_owned(), e.message))?;
     if !reader.accepts(&text) {
         return Err((SKIPPED.to_owned(), String::new()));
@@ -296,8 +297,11 @@ fn read_and_decode(
 }
 
 fn read_limited(path: &Path, max: u64) -> Result<Vec<u8>, (String, String)> {
-    let meta =
-        std::fs::metadata(path).map_err(|e| ("io".to_owned(), format!("cannot read file: {e}")))?;
+    let cannot_read = |e: std::io::Error| ("io".to_owned(), format!("cannot read file: {e}"));
+    // One open, then the handle's metadata: a second lookup of the path per file is
+    // measurable on a large tree.
+    let mut file = std::fs::File::open(path).map_err(cannot_read)?;
+    let meta = file.metadata().map_err(cannot_read)?;
     if meta.is_dir() {
         return Err(("io".into(), "is a directory, not a file".into()));
     }
@@ -310,7 +314,9 @@ fn read_limited(path: &Path, max: u64) -> Result<Vec<u8>, (String, String)> {
             ),
         ));
     }
-    std::fs::read(path).map_err(|e| ("io".to_owned(), format!("cannot read file: {e}")))
+    let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
+    file.read_to_end(&mut bytes).map_err(cannot_read)?;
+    Ok(bytes)
 }
 
 /// The error kind of a file its reader does not accept: dropped without a trace.

@@ -259,7 +259,7 @@ fn read(path: &Path, max: u64) -> Result<String, String> {
         ));
     }
     let bytes = std::fs::read(path).map_err(|e| format!("cannot read included file: {e}"))?;
-    source::decode(&bytes, false)
+    source::decode(bytes, false)
         .map(|(text, _)| text)
         .map_err(|e| e.message)
 }

@@ -152,14 +152,15 @@ pub struct DecodeError {
 /// Decode a file's bytes. UTF-8 is the rule (a BOM is kept in the text and skipped by
 /// the parsers); `latin1_fallback` allows ISO-8859-1 for `.properties`. UTF-16 and
 /// binary data are refused with the offset of the problem.
-pub fn decode(bytes: &[u8], latin1_fallback: bool) -> Result<(String, Encoding), DecodeError> {
+/// The bytes become the text without a copy when they are UTF-8.
+pub fn decode(bytes: Vec<u8>, latin1_fallback: bool) -> Result<(String, Encoding), DecodeError> {
     if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
         return Err(DecodeError {
             message: "file is UTF-16 encoded; save it as UTF-8".into(),
             offset: 0,
         });
     }
-    if let Some(nul) = bytes.iter().position(|&b| b == 0) {
+    if let Some(nul) = memchr::memchr(0, &bytes) {
         return Err(DecodeError {
             message: format!(
                 "file contains a NUL byte at offset {nul}: binary data, not a configuration file"
@@ -167,18 +168,19 @@ pub fn decode(bytes: &[u8], latin1_fallback: bool) -> Result<(String, Encoding),
             offset: nul,
         });
     }
-    match std::str::from_utf8(bytes) {
-        Ok(text) => Ok((text.to_owned(), Encoding::Utf8)),
-        Err(_) if latin1_fallback => {
-            Ok((bytes.iter().map(|&b| b as char).collect(), Encoding::Latin1))
+    match String::from_utf8(bytes) {
+        Ok(text) => Ok((text, Encoding::Utf8)),
+        Err(e) if latin1_fallback => Ok((
+            e.as_bytes().iter().map(|&b| b as char).collect(),
+            Encoding::Latin1,
+        )),
+        Err(e) => {
+            let offset = e.utf8_error().valid_up_to();
+            Err(DecodeError {
+                message: format!("file is not valid UTF-8 (invalid byte at offset {offset})"),
+                offset,
+            })
         }
-        Err(e) => Err(DecodeError {
-            message: format!(
-                "file is not valid UTF-8 (invalid byte at offset {})",
-                e.valid_up_to()
-            ),
-            offset: e.valid_up_to(),
-        }),
     }
 }
 
@@ -365,11 +367,11 @@ mod tests {
 
     #[test]
     fn decode_refuses_binary_and_utf16_and_accepts_latin1_when_allowed() {
-        assert!(decode(b"a\0b", false).is_err());
-        assert!(decode(&[0xFF, 0xFE, b'a', 0], false).is_err());
-        let err = decode(b"ab\xE9", false).unwrap_err();
+        assert!(decode(b"a\0b".to_vec(), false).is_err());
+        assert!(decode(vec![0xFF, 0xFE, b'a', 0], false).is_err());
+        let err = decode(b"ab\xE9".to_vec(), false).unwrap_err();
         assert_eq!(err.offset, 2);
-        let (text, enc) = decode(b"k=caf\xE9", true).unwrap();
+        let (text, enc) = decode(b"k=caf\xE9".to_vec(), true).unwrap();
         assert_eq!((text.as_str(), enc), ("k=café", Encoding::Latin1));
     }
 

@@ -1317,7 +1317,7 @@ mod tests {
                 continue;
             };
             let bytes = std::fs::read(path).expect("read corpus file");
-            let Ok((text, _)) = crate::source::decode(&bytes, format == Format::Properties) else {
+            let Ok((text, _)) = crate::source::decode(bytes, format == Format::Properties) else {
                 println!("{}: not decodable", path.display());
                 continue;
             };

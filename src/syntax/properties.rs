@@ -440,7 +440,8 @@ mod tests {
 
     #[test]
     fn latin1_decoded_text_is_plain_chars() {
-        let (text, _) = crate::source::decode(b"# caf\xE9\nname=caf\xE9\n", true).expect("latin-1");
+        let (text, _) =
+            crate::source::decode(b"# caf\xE9\nname=caf\xE9\n".to_vec(), true).expect("latin-1");
         let doc = parse_checked(&text);
         assert_eq!(pairs(&doc, root(&doc)), [pair("name", "café")]);
         assert_eq!(raw_entry(&doc, root(&doc), 0, &text).1, "café");
