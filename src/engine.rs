@@ -578,7 +578,8 @@ fn parse_error(location: Location, message: &str) -> Diagnostic {
     .with_fingerprint(message)
 }
 
-/// What reading one batch gave: its model, or its summary for [`Reader::join`].
+/// What reading a unit (or a whole one-unit ecosystem) gave: its model, or its summary
+/// for [`Reader::join`].
 enum BatchRead {
     Model(Model),
     Summary(ecosystems::Summary),
