@@ -11,7 +11,7 @@ use super::connection_string;
 use super::{file_name, ParsedFile, Reader};
 use crate::model::{
     ConnectionInfo, Ecosystem, Library, Location, Model, Origin, Pool, PoolClassSettings, Secret,
-    Service, Setting, Val,
+    Service, Setting, Val, UNBOUNDED_POOL,
 };
 use crate::source::{FileId, SourceMap, Span};
 use crate::syntax::Format;
@@ -21,9 +21,6 @@ pub struct DotNet;
 const NPGSQL_DOC: &str = "https://www.npgsql.org/doc/connection-string-parameters.html";
 const SQLCLIENT_DOC: &str =
     "https://learn.microsoft.com/dotnet/framework/data/adonet/sql-server-connection-pooling";
-/// `pool.max` of a connection string with `Pooling=false`: every open is a new
-/// physical connection, so nothing bounds them.
-pub const POOLING_OFF: i64 = -1;
 
 impl Reader for DotNet {
     fn ecosystem(&self) -> Ecosystem {
@@ -152,7 +149,7 @@ fn read_string(
     let pooling_off =
         param(&["Pooling"]).is_some_and(|p| p.value.trim().eq_ignore_ascii_case("false"));
     let max = if pooling_off {
-        setting(&["Pooling"], &|_| Ok(POOLING_OFF))?
+        setting(&["Pooling"], &|_| Ok(UNBOUNDED_POOL))?
     } else {
         setting(&["Maximum Pool Size", "Max Pool Size", "MaxPoolSize"], &int)
             .unwrap_or_else(|| default(100))
@@ -277,6 +274,6 @@ mod tests {
         };
         let model = DotNet.read(&[&file], &sources);
         assert_eq!(model.pools[0].library, Library::SqlClient);
-        assert_eq!(model.pools[0].max.get(), Some(&POOLING_OFF));
+        assert_eq!(model.pools[0].max.get(), Some(&UNBOUNDED_POOL));
     }
 }

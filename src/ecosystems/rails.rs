@@ -20,7 +20,7 @@ use regex::Regex;
 use super::{connection_string, file_name, ParsedFile, Reader};
 use crate::model::{
     ConfigEntry, ConnectionInfo, Ecosystem, Library, Location, Model, Origin, Pool,
-    PoolClassSettings, Secret, Service, Setting, Val,
+    PoolClassSettings, Secret, Service, Setting, Val, UNBOUNDED_POOL,
 };
 use crate::source::{SourceMap, Span};
 use crate::syntax::erb::{self, Tag};
@@ -40,8 +40,6 @@ const IDLE_TIMEOUT: u64 = 300;
 const PUMA_THREADS: i64 = 5;
 /// Sidekiq 7's default concurrency [SQ-CFG].
 const SIDEKIQ_CONCURRENCY: i64 = 5;
-/// `pool.max` of an unlimited pool (`max_connections: -1` or nil).
-pub const UNBOUNDED: i64 = -1;
 /// Environments whose pools feed the application's services.
 const RUNTIME_ENV: &str = "production";
 
@@ -399,7 +397,9 @@ fn read_pool(
                 .text(*node)
                 .is_some_and(|t| matches!(t.trim(), "" | "~" | "null" | "nil")) =>
         {
-            source.setting(*node, &format!("{name}.max_connections"), |_| Ok(UNBOUNDED))
+            source.setting(*node, &format!("{name}.max_connections"), |_| {
+                Ok(UNBOUNDED_POOL)
+            })
         }
         Some(_) => int("max_connections", POOL),
         None => int("pool", POOL),

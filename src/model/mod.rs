@@ -262,6 +262,10 @@ pub struct ConnectionInfo {
     pub location: Option<Location>,
 }
 
+/// [`Pool::max`] of a pool that bounds nothing: ActiveRecord `max_connections: -1` (or
+/// nil), and .NET `Pooling=false`, where every open is a new physical connection.
+pub const UNBOUNDED_POOL: i64 = -1;
+
 /// One connection pool as one process creates it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Pool {

@@ -3,8 +3,7 @@
 //! `Pooling=false`, where every open is a new physical connection [NPGSQL-CSB]. Every
 //! thread and process can open connections until the database refuses them.
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::ecosystems::{dotnet::POOLING_OFF, rails::UNBOUNDED};
-use crate::model::{Library, Model};
+use crate::model::{Library, Model, UNBOUNDED_POOL};
 use crate::rules::{Category, Inputs, RuleMeta, RuleOptions};
 
 pub static META: RuleMeta = RuleMeta {
@@ -27,8 +26,8 @@ impl crate::rules::Rule for Rule {
         for pool in &model.pools {
             let Some(&max) = pool.max.get() else { continue };
             let why = match pool.library {
-                Library::ActiveRecord if max == UNBOUNDED => "max_connections unlimited",
-                Library::Npgsql | Library::SqlClient if max == POOLING_OFF => {
+                Library::ActiveRecord if max == UNBOUNDED_POOL => "max_connections unlimited",
+                Library::Npgsql | Library::SqlClient if max == UNBOUNDED_POOL => {
                     "Pooling=false: every open is a new physical connection"
                 }
                 _ => continue,
