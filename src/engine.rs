@@ -249,7 +249,7 @@ fn manifest_files_outside(request: &CheckRequest) -> Vec<PathBuf> {
         .collect()
 }
 
-/// Read, decode and parse one file. Never panics outward.
+/// Read and decode one file (it is parsed later, with its unit). Never panics outward.
 fn read_file(
     path: &Path,
     reader: &'static dyn Reader,
@@ -503,8 +503,9 @@ fn parse_and_read_unit(reader: &dyn Reader, unit: &[&Pending], sources: &SourceM
     }
 }
 
-/// Files read together in a batch: enough for the parse to run in parallel, few
-/// enough that their syntax trees stay a small part of memory.
+/// Files read together in a batch: enough to keep every thread busy, few enough that
+/// what a batch holds at once (a one-unit ecosystem's syntax trees, else its units'
+/// reads before they join the model) stays a small part of memory.
 const BATCH_FILES: usize = 256;
 
 /// One ecosystem's files in batches of whole units ([`Reader::unit`]), in unit order;

@@ -1,7 +1,8 @@
-//! Files are parsed and read in batches (about 256 files each) so their syntax trees
-//! need not all be in memory at once. References between files in different batches
-//! still resolve: a Kubernetes Deployment's `env` from a ConfigMap and a Secret, and
-//! an autoscaler, each in another batch; Spring profiles of one application.
+//! Files are parsed and read unit by unit, in batches of about 256 files, so their
+//! syntax trees need not all be in memory at once. References between files in
+//! different units and batches still resolve: a Kubernetes Deployment's `env` from a
+//! ConfigMap and a Secret, and an autoscaler, each in another batch; and the Spring
+//! profiles of one application are read together in whatever batch they fall.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,

@@ -156,6 +156,32 @@ fn include_roots_allow_relative_and_absolute_includes_outside_the_checked_tree()
         "{:?}",
         with.notes
     );
+
+    // A relative include out of the checked directory into a sibling.
+    let relative = tree(&[
+        (
+            "shared/pool.conf",
+            "max_connections = 300
+",
+        ),
+        (
+            "db/postgresql.conf",
+            "max_connections = 100
+include '../shared/pool.conf'
+",
+        ),
+    ]);
+    let mut request = CheckRequest::new(vec![relative.path().join("db")]);
+    let without = engine::check(&request);
+    assert_eq!(without.model.databases[0].max_connections.get(), Some(&100));
+    request.include_roots = vec![relative.path().join("shared")];
+    let with = engine::check(&request);
+    assert_eq!(
+        with.model.databases[0].max_connections.get(),
+        Some(&300),
+        "{:?}",
+        with.notes
+    );
 }
 
 #[test]

@@ -50,8 +50,9 @@ impl Reader for Kubernetes {
         text.contains("apiVersion") && text.contains("kind") && !text.contains("{{")
     }
 
-    /// Files are read in batches ([`Reader::summarise`]): references between them
-    /// (ConfigMaps, Secrets, autoscalers) are resolved when the batches are joined.
+    /// Each file is read on its own into a summary ([`Reader::summarise`]): references
+    /// between files (ConfigMaps, Secrets, autoscalers) are resolved when the summaries
+    /// are joined.
     fn unit<'p>(&self, path: &'p Path) -> Option<&'p Path> {
         Some(path)
     }
@@ -133,9 +134,9 @@ impl Reader for Kubernetes {
     }
 }
 
-/// What a batch of manifests says, without its syntax trees: the facts of each object
-/// in order, workloads with their `env` references still unresolved, and the values
-/// of the batch's ConfigMaps and Secrets.
+/// What some manifests say, without their syntax trees: the facts of each object in
+/// order, workloads with their `env` references still unresolved, and the values of
+/// their ConfigMaps and Secrets.
 #[derive(Default)]
 struct KubeSummary {
     pieces: Vec<Piece>,
@@ -481,7 +482,7 @@ impl ObjectReader<'_> {
 
     /// The environment of every container as written: `envFrom` ConfigMaps and Secrets
     /// first, then `env` entries, literal or `valueFrom` a ConfigMap or Secret (resolved
-    /// when every batch is read, see [`resolve_environment`]).
+    /// when every file is read, see [`resolve_environment`]).
     fn environment(&self, sources: &SourceMap) -> Vec<EnvItem> {
         let text = sources.get(self.file).map_or("", |f| &f.text);
         let Some(containers) = self.node(&["spec", "template", "spec", "containers"]) else {

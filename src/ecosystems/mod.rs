@@ -32,7 +32,7 @@ pub struct ParsedFile {
     pub included_from: Option<(FileId, usize)>,
 }
 
-/// What [`Reader::summarise`] keeps of a batch; only its own reader looks inside.
+/// What [`Reader::summarise`] keeps of some files; only its own reader looks inside.
 pub type Summary = Box<dyn std::any::Any + Send>;
 
 /// One ecosystem's reader.
@@ -45,28 +45,28 @@ pub trait Reader: Sync {
     fn accepts(&self, _text: &str) -> bool {
         true
     }
-    /// Read a batch of this ecosystem's files: whole units (see [`Reader::unit`]), so
+    /// Read some of this ecosystem's files: whole units (see [`Reader::unit`]), so
     /// facts that span files, such as Spring's `application.yml` and
     /// `application-prod.yml`, are read together.
     fn read(&self, files: &[&ParsedFile], sources: &SourceMap) -> Model;
     /// The unit `path` belongs to: files of one unit are read together, different units
-    /// independently (so the engine may read them in batches and free their trees in
-    /// between), and the model of files read unit by unit in unit order (for a reader
-    /// that summarises, once joined) is the model of reading them all at once. A unit's
+    /// independently (so the engine frees each unit's trees once it is read), and the
+    /// model of files read unit by unit in unit order (for a reader that summarises,
+    /// once joined) is the model of reading them all at once. A unit's
     /// files include no other file; the engine parses and reads each unit on one
     /// thread, units in parallel. None: the ecosystem is one unit (facts cross any
     /// files: includes).
     fn unit<'p>(&self, _path: &'p Path) -> Option<&'p Path> {
         None
     }
-    /// For an ecosystem whose facts cross any files (Kubernetes references): read a
-    /// batch into a summary that holds no syntax tree, so batches can be parsed and
-    /// freed one at a time; [`Reader::join`] then builds the model from every batch's
-    /// summary, in order. None (the default): the ecosystem is read with [`Reader::read`].
+    /// For an ecosystem whose facts cross any files (Kubernetes references): read some
+    /// whole units into a summary that holds no syntax tree, so their trees can be
+    /// freed at once; [`Reader::join`] then builds the model from every summary, in
+    /// order. None (the default): the ecosystem is read with [`Reader::read`].
     fn summarise(&self, _files: &[&ParsedFile], _sources: &SourceMap) -> Option<Summary> {
         None
     }
-    /// The model of every batch's summary (see [`Reader::summarise`]).
+    /// The model of every summary (see [`Reader::summarise`]).
     fn join(&self, _summaries: Vec<Summary>) -> Model {
         Model::default()
     }

@@ -208,14 +208,8 @@ fn activation_profile(leaves: &[Leaf]) -> Option<String> {
         .filter(|v| !v.is_empty())
 }
 
-/// Split a key as written into elements: `a.b[0].c` → `a`, `b[0]`, `c`. Brackets
-/// protect dots (`"[x.y]"` map keys).
-#[cfg(test)]
-fn split_key(key: &str) -> Vec<String> {
-    key_parts(key).map(str::to_owned).collect()
-}
-
-/// The elements of a key, as slices of it (every element is a run of the key between
+/// The elements of a key as written: `a.b[0].c` → `a`, `b[0]`, `c`. Brackets protect
+/// dots (`"[x.y]"` map keys). Slices of the key (every element is a run of it between
 /// dots outside brackets, so none needs its own string); empty elements are skipped.
 fn key_parts(key: &str) -> KeyParts<'_> {
     KeyParts { rest: Some(key) }
@@ -468,8 +462,6 @@ fn sub_span(leaf: &Leaf, range: std::ops::Range<usize>) -> Span {
 pub struct Resolved {
     /// None when a placeholder has no default.
     pub value: Option<String>,
-    /// The first variable the value goes through.
-    pub via: Option<String>,
     /// Byte range of the default when the whole value is one placeholder with a default.
     pub whole_default: Option<std::ops::Range<usize>>,
 }
@@ -479,7 +471,6 @@ pub struct Resolved {
 pub fn resolve_placeholders(text: &str) -> Resolved {
     let mut resolved = Resolved {
         value: Some(String::new()),
-        via: None,
         whole_default: None,
     };
     let mut rest = text;
@@ -493,7 +484,6 @@ pub fn resolve_placeholders(text: &str) -> Resolved {
             Some((var, default)) => (var, Some(default)),
             None => (inner, None),
         };
-        resolved.via.get_or_insert_with(|| var.trim().to_owned());
         if start == 0 && len == rest.len() && offset == 0 {
             resolved.whole_default =
                 default.map(|d| 2 + var.len() + 1..2 + var.len() + 1 + d.len());
@@ -516,8 +506,8 @@ pub fn resolve_placeholders(text: &str) -> Resolved {
     resolved
 }
 
-/// The variable of the first placeholder in `text`: what
-/// `resolve_placeholders(text).via` is, without building the substituted value.
+/// The variable of the first placeholder in `text` (`${DB_POOL:10}` → `DB_POOL`): the
+/// variable the value goes through. Readers find it once per value and keep it.
 fn placeholder_via(text: &str) -> Option<String> {
     let start = text.find("${")?;
     let rest = text.get(start..)?;
@@ -566,7 +556,7 @@ fn secrets_in(leaf: &Leaf) -> Vec<Secret> {
         let database =
             is_database_key(&leaf.canonical) && matches!(last, "password" | "pwd" | "passwd");
         let resolved = resolve_placeholders(&leaf.value);
-        match (resolved.via.is_some(), resolved.whole_default) {
+        match (leaf.via.is_some(), resolved.whole_default) {
             (false, _) => found.push(secret(leaf.value_span, "password key", database)),
             (true, Some(range)) if !range.is_empty() => {
                 found.push(secret(
@@ -899,13 +889,13 @@ fn hikari_pool(app: &App, effective: &Effective, prefix: &str, framework: bool) 
 
 /// The pool's `username`, else (for the framework pool) `spring.datasource.username`.
 fn pool_user(r: &PoolReader, framework: bool) -> Option<String> {
-    let leaf = r.leaf("username").or_else(|| {
+    const SPRING_USERNAME: &str = "spring.datasource.username";
+    let user = r.text("username").or_else(|| {
         framework
-            .then(|| r.effective.get("spring.datasource.username"))
+            .then(|| r.spring_text(SPRING_USERNAME, SPRING_USERNAME))
             .flatten()
     })?;
-    let user = resolve_placeholders(&leaf.value).value?;
-    (!is_null(leaf) && !user.is_empty()).then_some(user)
+    user.get().filter(|u| !u.is_empty()).cloned()
 }
 
 /// Parse the pool's URL with spans of every parameter inside the file.
@@ -1240,7 +1230,12 @@ mod tests {
     fn placeholders_take_defaults_and_mark_the_variable() {
         let r = resolve_placeholders("${DB_POOL:10}");
         assert_eq!(r.value.as_deref(), Some("10"));
-        assert_eq!(r.via.as_deref(), Some("DB_POOL"));
+        assert_eq!(placeholder_via("${DB_POOL:10}").as_deref(), Some("DB_POOL"));
+        assert_eq!(
+            placeholder_via("jdbc:postgresql://${HOST:db}:5432/${DB}").as_deref(),
+            Some("HOST")
+        );
+        assert_eq!(placeholder_via("plain"), None);
         assert_eq!(r.whole_default, Some(10..12));
         assert_eq!(resolve_placeholders("${DB_POOL}").value, None);
         let url = resolve_placeholders("jdbc:postgresql://${HOST:db}:5432/app");
@@ -1268,18 +1263,22 @@ mod tests {
             "MAXIMUM-POOL-SIZE",
         ];
         for form in forms {
-            let parts = split_key(&format!("spring.datasource.hikari.{form}"));
+            let key = format!("spring.datasource.hikari.{form}");
+            let parts: Vec<&str> = key_parts(&key).collect();
             assert_eq!(
                 canonical_key(&parts),
                 "spring.datasource.hikari.maximumpoolsize"
             );
         }
-        let jpa = split_key("spring.jpa.properties.hibernate.jdbc.batch_size");
+        let jpa: Vec<&str> = key_parts("spring.jpa.properties.hibernate.jdbc.batch_size").collect();
         assert_eq!(
             canonical_key(&jpa),
             "spring.jpa.properties.hibernate.jdbc.batch_size"
         );
-        assert_eq!(split_key("a.b[0].c"), vec!["a", "b[0]", "c"]);
+        assert_eq!(
+            key_parts("a.b[0].c").collect::<Vec<_>>(),
+            ["a", "b[0]", "c"]
+        );
     }
 
     #[test]

@@ -684,8 +684,8 @@ impl Model {
     /// grow (and copy) the vectors over and over, and leave up to twice the room needed.
     pub fn extend_all(&mut self, parts: Vec<Model>) {
         let mut parts = parts.into_iter();
-        // Into an empty model, the first part's vectors are taken as they are (the
-        // engine's first part is Spring's, the largest): only the others are copied.
+        // Into an empty model, the first part's vectors are taken as they are: only the
+        // others are copied.
         if self.is_empty() {
             let Some(first) = parts.next() else {
                 return;

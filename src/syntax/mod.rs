@@ -374,8 +374,5 @@ pub fn parse(format: Format, text: &str) -> Document {
     if bom > 0 {
         doc.shift(bom);
     }
-    // Every file's tree lives until its ecosystem has read it; the node vector grew by
-    // doubling, so up to half of it is unused room.
-    doc.nodes.shrink_to_fit();
     doc
 }
