@@ -67,8 +67,7 @@ impl Reader for DotEnv {
                     scope: Arc::clone(&scope),
                     precedence: 0,
                 });
-                let upper = pair.key.to_ascii_uppercase();
-                if upper.contains("PASSWORD") && !pair.value.is_empty() {
+                if super::is_password_name(&pair.key) && !pair.value.is_empty() {
                     model.secrets.push(Secret {
                         location: Location {
                             file: file.id,
@@ -223,7 +222,7 @@ mod tests {
 
     #[test]
     fn passwords_are_secrets_and_prisma_params_make_a_pool() {
-        let text = "DB_PASSWORD=Env-Secret-2\nDATABASE_URL=postgresql://app:Url-Secret-3@db:5432/app?connection_limit=5&pool_timeout=20\n";
+        let text = "DB_PASSWORD=Env-Secret-2\nDB_PASS=Env-Secret-4\nREDIS_PWD=Env-Secret-5\nDATABASE_URL=postgresql://app:Url-Secret-3@db:5432/app?connection_limit=5&pool_timeout=20\n";
         let mut sources = SourceMap::default();
         let id = sources.add(Path::new(".env"), text.to_owned(), Encoding::Utf8);
         let file = ParsedFile {
@@ -239,7 +238,15 @@ mod tests {
             .iter()
             .map(|s| &text[s.location.span.start..s.location.span.end])
             .collect();
-        assert_eq!(secrets, vec!["Env-Secret-2", "Url-Secret-3"]);
+        assert_eq!(
+            secrets,
+            vec![
+                "Env-Secret-2",
+                "Env-Secret-4",
+                "Env-Secret-5",
+                "Url-Secret-3"
+            ]
+        );
         let pool = &model.pools[0];
         assert_eq!(pool.max.get(), Some(&5));
         assert_eq!(pool.acquire_timeout.get(), Some(&Duration::from_secs(20)));
