@@ -9,7 +9,7 @@
     clippy::panic
 )] // tests fail by panicking
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use poollint::engine::{self, CheckRequest, Report};
 
@@ -136,52 +136,42 @@ fn includes_outside_the_checked_tree_are_not_read() {
 
 #[test]
 fn include_roots_allow_relative_and_absolute_includes_outside_the_checked_tree() {
+    // `max_connections` of the database read from `checked`, with `roots` to include from.
+    let max_connections = |checked: PathBuf, roots: Vec<PathBuf>| {
+        let mut request = CheckRequest::new(vec![checked]);
+        request.include_roots = roots;
+        let report = engine::check(&request);
+        let max = report.model.databases[0].max_connections.get().copied();
+        (max, report.notes)
+    };
+    // An absolute include into another directory.
     let dir = tree(&[("shared/pool.conf", "max_connections = 300\n")]);
     let shared = dir.path().join("shared");
-    let absolute = shared.join("pool.conf");
     let db = tempfile::tempdir().expect("temp dir");
     std::fs::write(
         db.path().join("postgresql.conf"),
-        format!("max_connections = 100\ninclude '{}'\n", absolute.display()),
+        format!(
+            "max_connections = 100\ninclude '{}'\n",
+            shared.join("pool.conf").display()
+        ),
     )
     .expect("write");
-    let mut request = CheckRequest::new(vec![db.path().to_path_buf()]);
-    let without = engine::check(&request);
-    assert_eq!(without.model.databases[0].max_connections.get(), Some(&100));
-    request.include_roots = vec![shared];
-    let with = engine::check(&request);
-    assert_eq!(
-        with.model.databases[0].max_connections.get(),
-        Some(&300),
-        "{:?}",
-        with.notes
-    );
+    assert_eq!(max_connections(db.path().into(), vec![]).0, Some(100));
+    let (with, notes) = max_connections(db.path().into(), vec![shared]);
+    assert_eq!(with, Some(300), "{notes:?}");
 
     // A relative include out of the checked directory into a sibling.
     let relative = tree(&[
-        (
-            "shared/pool.conf",
-            "max_connections = 300
-",
-        ),
+        ("shared/pool.conf", "max_connections = 300\n"),
         (
             "db/postgresql.conf",
-            "max_connections = 100
-include '../shared/pool.conf'
-",
+            "max_connections = 100\ninclude '../shared/pool.conf'\n",
         ),
     ]);
-    let mut request = CheckRequest::new(vec![relative.path().join("db")]);
-    let without = engine::check(&request);
-    assert_eq!(without.model.databases[0].max_connections.get(), Some(&100));
-    request.include_roots = vec![relative.path().join("shared")];
-    let with = engine::check(&request);
-    assert_eq!(
-        with.model.databases[0].max_connections.get(),
-        Some(&300),
-        "{:?}",
-        with.notes
-    );
+    let checked = relative.path().join("db");
+    assert_eq!(max_connections(checked.clone(), vec![]).0, Some(100));
+    let (with, notes) = max_connections(checked, vec![relative.path().join("shared")]);
+    assert_eq!(with, Some(300), "{notes:?}");
 }
 
 #[test]
