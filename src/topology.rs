@@ -11,7 +11,7 @@ use crate::manifest::topology::{
     Declared, DeclaredDatabase, DeclaredPooler, DeclaredService, DeclaredTopology,
 };
 use crate::model::{
-    Database, Deployment, Engine, Load, Location, Model, Origin, Pooler, Service, Setting, Val,
+    Database, Engine, Load, Location, Model, Origin, Pooler, Service, Setting, Val,
 };
 use crate::source::{FileId, SourceMap, Span};
 
@@ -491,7 +491,7 @@ fn combine(name: &str, parts: Vec<Service>, deployed: Option<&Service>) -> Servi
 fn apply_declared(service: &mut Service, declared: &DeclaredService, manifest: FileId) {
     let set = |d: &Option<Declared<i64>>| d.as_ref().map(|d| manifest_setting(d, manifest));
     if declared.instances.is_some() || declared.max_instances.is_some() {
-        let deployment = service.deployment.get_or_insert_with(Deployment::default);
+        let deployment = service.deployment.get_or_insert_default();
         deployment.replicas = set(&declared.instances).or(deployment.replicas.take());
         deployment.max_replicas = set(&declared.max_instances).or(deployment.max_replicas.take());
     }
@@ -501,7 +501,7 @@ fn apply_declared(service: &mut Service, declared: &DeclaredService, manifest: F
         service.connects_to = Some(target.value.clone());
     }
     if let Some(load) = &declared.load {
-        service.load = Some(Load {
+        service.load = Some(Box::new(Load {
             peak_rps: manifest_setting(&load.peak_rps, manifest),
             hold_time: manifest_setting(&load.hold_time, manifest),
             connections_per_request: load
@@ -523,7 +523,7 @@ fn apply_declared(service: &mut Service, declared: &DeclaredService, manifest: F
                         "the 0.1% default of max-wait-probability",
                     )
                 }),
-        });
+        }));
     }
 }
 

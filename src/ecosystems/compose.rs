@@ -177,12 +177,12 @@ impl ServiceReader<'_> {
             pools: Vec::new(),
             threads: None,
             processes: None,
-            deployment: Some(Deployment {
+            deployment: Some(Box::new(Deployment {
                 replicas: Some(replicas),
                 location: Some(self.location(self.doc.span(self.key))),
                 host_paths: self.host_paths(),
                 ..Deployment::default()
-            }),
+            })),
             load: None,
             connects_to: None,
             jpa: None,

@@ -353,7 +353,7 @@ impl ObjectReader<'_> {
             pools: Vec::new(),
             threads: None,
             processes: None,
-            deployment: Some(deployment),
+            deployment: Some(Box::new(deployment)),
             load: None,
             connects_to: None,
             jpa: None,

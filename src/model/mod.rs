@@ -262,6 +262,72 @@ pub struct ConnectionInfo {
     pub location: Option<Location>,
 }
 
+/// Config entries in the order they were read, kept in the vectors they were read
+/// into: appending a part's entries moves its vector instead of copying each entry
+/// into one ever larger vector (hundreds of thousands of entries on a large
+/// repository, reallocated and copied as it grew).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Entries {
+    chunks: Vec<Vec<ConfigEntry>>,
+}
+
+impl Entries {
+    pub fn push(&mut self, entry: ConfigEntry) {
+        match self.chunks.last_mut() {
+            Some(chunk) => chunk.push(entry),
+            None => self.chunks.push(vec![entry]),
+        }
+    }
+
+    /// Room for `additional` more entries in a chunk of their own.
+    pub fn reserve_exact(&mut self, additional: usize) {
+        self.chunks.push(Vec::with_capacity(additional));
+    }
+
+    /// Move `other`'s entries after these.
+    pub fn append(&mut self, other: Entries) {
+        self.chunks
+            .extend(other.chunks.into_iter().filter(|c| !c.is_empty()));
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &ConfigEntry> + Clone {
+        self.chunks.iter().flatten()
+    }
+
+    pub fn len(&self) -> usize {
+        self.chunks.iter().map(Vec::len).sum()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.chunks.iter().all(Vec::is_empty)
+    }
+}
+
+impl<'a> IntoIterator for &'a Entries {
+    type Item = &'a ConfigEntry;
+    type IntoIter = std::iter::Flatten<std::slice::Iter<'a, Vec<ConfigEntry>>>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.chunks.iter().flatten()
+    }
+}
+
+impl Extend<ConfigEntry> for Entries {
+    fn extend<I: IntoIterator<Item = ConfigEntry>>(&mut self, entries: I) {
+        for entry in entries {
+            self.push(entry);
+        }
+    }
+}
+
+impl FromIterator<ConfigEntry> for Entries {
+    fn from_iter<I: IntoIterator<Item = ConfigEntry>>(entries: I) -> Self {
+        Entries {
+            chunks: vec![entries.into_iter().collect()],
+        }
+    }
+}
+
 /// [`Pool::max`] of a pool that bounds nothing: ActiveRecord `max_connections: -1` (or
 /// nil), and .NET `Pooling=false`, where every open is a new physical connection.
 pub const UNBOUNDED_POOL: i64 = -1;
@@ -383,8 +449,10 @@ pub struct Service {
     pub threads: Option<Setting<i64>>,
     /// OS processes per instance, each with its own pools (Puma workers).
     pub processes: Option<Setting<i64>>,
-    pub deployment: Option<Deployment>,
-    pub load: Option<Load>,
+    /// Boxed, as `load`: most services have neither, and a service is copied whole
+    /// when the model is assembled.
+    pub deployment: Option<Box<Deployment>>,
+    pub load: Option<Box<Load>>,
     /// Name of the database or pooler it connects to.
     pub connects_to: Option<String>,
     pub jpa: Option<JpaFacts>,
@@ -644,7 +712,7 @@ pub struct Model {
     pub services: Vec<Service>,
     pub databases: Vec<Database>,
     pub poolers: Vec<Pooler>,
-    pub entries: Vec<ConfigEntry>,
+    pub entries: Entries,
     pub secrets: Vec<Secret>,
     /// The files of the run, so rules can say where a number came from
     /// (`db/postgresql.conf:64`). Filled by the engine before rules run.
@@ -665,7 +733,7 @@ impl Model {
             }));
         self.databases.extend(other.databases);
         self.poolers.extend(other.poolers);
-        self.entries.extend(other.entries);
+        self.entries.append(other.entries);
         self.secrets.extend(other.secrets);
     }
 
@@ -708,8 +776,6 @@ impl Model {
             .reserve_exact(total(&parts, |m| m.databases.len()));
         self.poolers
             .reserve_exact(total(&parts, |m| m.poolers.len()));
-        self.entries
-            .reserve_exact(total(&parts, |m| m.entries.len()));
         self.secrets
             .reserve_exact(total(&parts, |m| m.secrets.len()));
         for part in parts {
