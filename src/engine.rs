@@ -16,7 +16,7 @@ use crate::ecosystems::{self, ParsedFile, Reader};
 use crate::manifest::{Level, LintSettings};
 use crate::model::{Location, Model};
 use crate::rules::{self, engine_rules};
-use crate::source::{self, Encoding, SourceMap, Span};
+use crate::source::{self, Encoding, SourceFile, SourceMap, Span};
 use crate::syntax::{self, Document, Format, SyntaxError};
 use crate::walk;
 
@@ -104,7 +104,7 @@ struct Read {
     path: PathBuf,
     reader: &'static dyn Reader,
     format: Format,
-    content: Result<(String, Encoding), (String, String)>,
+    content: Result<SourceFile, (String, String)>,
 }
 
 /// A file registered in the source map, waiting to be parsed by its ecosystem.
@@ -259,6 +259,7 @@ fn read_file(
 ) -> Read {
     let content = catch_unwind(AssertUnwindSafe(|| {
         read_and_decode(path, reader, format, stdin, max)
+            .map(|(text, encoding)| SourceFile::new(path, text, encoding))
     }))
     .unwrap_or_else(|_| Err(internal("reading")));
     Read {
@@ -327,8 +328,8 @@ fn register(read: Vec<Read>, report: &mut Report) -> Vec<Pending> {
     let mut pending = Vec::new();
     for file in read {
         match file.content {
-            Ok((text, encoding)) => {
-                let id = report.sources.add(&file.path, text, encoding);
+            Ok(source) => {
+                let id = report.sources.push(source);
                 pending.push(Pending {
                     id,
                     path: file.path,

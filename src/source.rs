@@ -208,6 +208,20 @@ pub struct SourceFile {
 }
 
 impl SourceFile {
+    /// A file not yet in a map (its id is set by [`SourceMap::push`]): built where
+    /// the file is read, so copying its text into shared storage and working out its
+    /// display path happen on that thread, not one file after another.
+    pub fn new(path: &Path, text: String, encoding: Encoding) -> Self {
+        SourceFile {
+            id: FileId(0),
+            path: path.to_path_buf(),
+            display: display_path(path),
+            text: Arc::from(text),
+            encoding,
+            lines: OnceLock::new(),
+        }
+    }
+
     pub fn position(&self, offset: usize, unit: ColumnUnit) -> Position {
         self.lines().position(&self.text, offset, unit)
     }
@@ -235,15 +249,14 @@ pub struct SourceMap {
 
 impl SourceMap {
     pub fn add(&mut self, path: &Path, text: String, encoding: Encoding) -> FileId {
+        self.push(SourceFile::new(path, text, encoding))
+    }
+
+    /// Add a file made by [`SourceFile::new`], giving it the next id.
+    pub fn push(&mut self, mut file: SourceFile) -> FileId {
         let id = FileId(self.files.len());
-        Arc::make_mut(&mut self.files).push(SourceFile {
-            id,
-            path: path.to_path_buf(),
-            display: display_path(path),
-            text: Arc::from(text),
-            encoding,
-            lines: OnceLock::new(),
-        });
+        file.id = id;
+        Arc::make_mut(&mut self.files).push(file);
         id
     }
 
