@@ -6,6 +6,8 @@
 //! PostgreSQL parameter names are case-insensitive and the last occurrence in
 //! `postgresql.conf` and its includes wins (rules-catalogue §1.3): the earlier one is
 //! reported.
+use std::sync::Arc;
+
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::{ConfigEntry, Ecosystem, Location, Model};
 use crate::rules::{Category, Inputs, RuleMeta, RuleOptions};
@@ -27,39 +29,24 @@ impl crate::rules::Rule for Rule {
     }
 
     fn check(&self, model: &Model, _options: &RuleOptions, out: &mut Vec<Diagnostic>) {
-        // Entries are grouped by application first, then by key within each: the
-        // per-application map stays small enough to be fast, and is reused.
-        let mut by_scope: foldhash::HashMap<(&str, &str), Vec<&ConfigEntry>> =
-            foldhash::HashMap::default();
-        for entry in &model.entries {
-            if let Some(runner) = runner(entry) {
-                by_scope
-                    .entry((runner, &*entry.scope))
-                    .or_default()
-                    .push(entry);
-            }
-        }
-        // Most keys are written once: each keeps its first entry inline and only
-        // repeats go in a list (an empty Vec allocates nothing).
-        let mut by_key: foldhash::HashMap<Group, (&ConfigEntry, Vec<&ConfigEntry>)> =
+        // Each application's entries are compared among themselves: a small map per
+        // application, keyed by profile and canonical key only, and reused.
+        let mut by_key: foldhash::HashMap<(Option<&str>, &str), FirstAndRepeats> =
             foldhash::HashMap::default();
         let mut repeated: Vec<(Group, Vec<&ConfigEntry>)> = Vec::new();
-        for ((runner, scope), entries) in by_scope {
+        for ((runner, scope), entries) in by_application(model) {
             for entry in entries {
-                let key = (
-                    runner,
-                    scope,
-                    entry.profile.as_deref(),
-                    entry.canonical.as_str(),
-                );
+                // Most keys are written once: each keeps its first entry inline and
+                // only repeats go in a list (an empty Vec allocates nothing).
                 by_key
-                    .entry(key)
+                    .entry((entry.profile.as_deref(), entry.canonical.as_str()))
                     .and_modify(|(_, more)| more.push(entry))
                     .or_insert((entry, Vec::new()));
             }
-            for (key, (first, more)) in by_key.drain() {
+            for ((profile, canonical), (first, more)) in by_key.drain() {
                 if !more.is_empty() {
-                    repeated.push((key, std::iter::once(first).chain(more).collect()));
+                    let group = (runner, scope, profile, canonical);
+                    repeated.push((group, std::iter::once(first).chain(more).collect()));
                 }
             }
         }
@@ -69,6 +56,38 @@ impl crate::rules::Rule for Rule {
         }
     }
 }
+
+/// The Spring and PostgreSQL entries of each application (runner and scope), in the
+/// order read. An application's entries come one after another and share one scope
+/// string, so the scope (a path) is hashed only when it changes.
+fn by_application(model: &Model) -> Vec<Application<'_>> {
+    let mut groups: Vec<Application> = Vec::new();
+    let mut index: foldhash::HashMap<(&'static str, &str), usize> = foldhash::HashMap::default();
+    let mut last: Option<(&'static str, &Arc<str>, usize)> = None;
+    for entry in &model.entries {
+        let Some(runner) = runner(entry) else {
+            continue;
+        };
+        let slot = match last {
+            Some((r, scope, slot)) if r == runner && Arc::ptr_eq(scope, &entry.scope) => slot,
+            _ => *index.entry((runner, &entry.scope)).or_insert_with(|| {
+                groups.push(((runner, &entry.scope), Vec::new()));
+                groups.len() - 1
+            }),
+        };
+        last = Some((runner, &entry.scope, slot));
+        if let Some((_, entries)) = groups.get_mut(slot) {
+            entries.push(entry);
+        }
+    }
+    groups
+}
+
+/// The first entry of a key and the entries that set it again.
+type FirstAndRepeats<'m> = (&'m ConfigEntry, Vec<&'m ConfigEntry>);
+
+/// An application's entries: its runner and scope, and the entries in order.
+type Application<'m> = ((&'static str, &'m str), Vec<&'m ConfigEntry>);
 
 /// Entries that configure the same thing: runner, scope, profile and canonical key.
 type Group<'m> = (&'static str, &'m str, Option<&'m str>, &'m str);
