@@ -93,7 +93,7 @@ impl Reader for DotEnv {
                     });
                 }
                 if let Some(pool) = prisma_pool(file, &pair.key, &pair.value, &at, span) {
-                    model.pools.push(pool);
+                    model.pools.push(Box::new(pool));
                 }
             }
         }

@@ -61,7 +61,7 @@ impl Reader for DotNet {
                 if let Some(pool) =
                     read_string(file.id, &key, value, base, span, &mut model.secrets)
                 {
-                    model.pools.push(pool);
+                    model.pools.push(Box::new(pool));
                 }
             }
             if model.pools.len() > first {

@@ -85,7 +85,7 @@ impl Reader for Node {
             if !pools.is_empty() {
                 let first = model.pools.len();
                 let count = pools.len();
-                model.pools.extend(pools);
+                model.pools.extend(pools.into_iter().map(Box::new));
                 model.services.push(Service {
                     name: crate::source::display_path(file.path.parent().unwrap_or(Path::new("."))),
                     ecosystem: Ecosystem::Node,

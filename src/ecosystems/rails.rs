@@ -226,7 +226,7 @@ fn read_app(root: &Path, files: &[&ParsedFile], sources: &SourceMap) -> Model {
             if env == RUNTIME_ENV {
                 runtime_pools.push(model.pools.len());
             }
-            model.pools.push(pool);
+            model.pools.push(Box::new(pool));
         }
     }
     let scope = crate::source::display_path(root);

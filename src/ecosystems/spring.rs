@@ -128,7 +128,9 @@ fn read_app(dir: &Path, files: &[&ParsedFile], sources: &SourceMap) -> Model {
         if profile.is_some() && !effective.profile_touches_pools() {
             continue;
         }
-        model.pools.extend(pools_of(&app, &effective));
+        model
+            .pools
+            .extend(pools_of(&app, &effective).into_iter().map(Box::new));
     }
     model
         .services
@@ -1200,7 +1202,9 @@ pub fn model_from_environment(scope: &str, vars: &[crate::model::EnvVar]) -> Mod
     }
     let mut model = Model::default();
     let effective = Effective::for_profile(&app, None);
-    model.pools.extend(pools_of(&app, &effective));
+    model
+        .pools
+        .extend(pools_of(&app, &effective).into_iter().map(Box::new));
     entries_and_secrets(app, &mut model);
     model
 }

@@ -8,7 +8,10 @@ use crate::model::{Database, Model, Pool, Pooler, Service};
 
 /// The pools of a service.
 pub(crate) fn pools<'m>(model: &'m Model, service: &'m Service) -> impl Iterator<Item = &'m Pool> {
-    service.pools.iter().filter_map(|i| model.pools.get(*i))
+    service
+        .pools
+        .iter()
+        .filter_map(|i| model.pools.get(*i).map(|p| &**p))
 }
 
 /// The `connects-to` graph of a model, indexed once so that a rule asking "who are the

@@ -708,7 +708,9 @@ pub struct Secret {
 /// Everything the rules see.
 #[derive(Debug, Clone, Default)]
 pub struct Model {
-    pub pools: Vec<Pool>,
+    /// Boxed: a pool is 2 KB, and the vector of every pool in the repository grows
+    /// (reallocated and copied) as each application's pools are appended.
+    pub pools: Vec<Box<Pool>>,
     pub services: Vec<Service>,
     pub databases: Vec<Database>,
     pub poolers: Vec<Pooler>,

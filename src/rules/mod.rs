@@ -203,6 +203,7 @@ pub(crate) fn hikari_pools(model: &Model) -> impl Iterator<Item = &Pool> {
     model
         .pools
         .iter()
+        .map(|p| &**p)
         .filter(|p| p.library == Library::HikariCp)
 }
 

@@ -60,7 +60,7 @@ pub fn compare(
     let old: BTreeMap<PoolKey, &Pool> = before
         .pools
         .iter()
-        .filter_map(|p| Some((key(p, before_path)?, p)))
+        .filter_map(|p| Some((key(p, before_path)?, &**p)))
         .collect();
     let loads: Vec<PoolLoad> = pool_loads(after);
     let mut out = Vec::new();
@@ -68,7 +68,7 @@ pub fn compare(
         let Some(previous) = key(pool, after_path).and_then(|k| old.get(&k).copied()) else {
             continue;
         };
-        let load = loads.iter().find(|l| std::ptr::eq(l.pool, pool));
+        let load = loads.iter().find(|l| std::ptr::eq(l.pool, &**pool));
         out.extend(shrunk_max(previous, pool, load, rev, share));
         out.extend(longer_timeout(previous, pool, after, rev));
     }
@@ -158,9 +158,12 @@ fn longer_timeout(before: &Pool, after: &Pool, model: &Model, rev: &str) -> Opti
         return None;
     }
     let service = model.services.iter().find(|s| {
-        s.pools
-            .iter()
-            .any(|i| model.pools.get(*i).is_some_and(|p| std::ptr::eq(p, after)))
+        s.pools.iter().any(|i| {
+            model
+                .pools
+                .get(*i)
+                .is_some_and(|p| std::ptr::eq(&**p, after))
+        })
     })?;
     let deadline = *service.load.as_ref()?.request_timeout.as_ref()?.get()?;
     let past = new.is_zero() || new >= deadline;

@@ -29,7 +29,7 @@ impl crate::rules::Rule for Rule {
     }
 
     fn check(&self, model: &Model, _options: &RuleOptions, out: &mut Vec<Diagnostic>) {
-        out.extend(model.pools.iter().filter_map(check));
+        out.extend(model.pools.iter().filter_map(|p| check(p)));
     }
 }
 

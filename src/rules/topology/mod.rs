@@ -258,7 +258,7 @@ fn member<'m>(model: &'m Model, database: &Database, service: &'m Service) -> Op
     let pools: Vec<&Pool> = service
         .pools
         .iter()
-        .filter_map(|i| model.pools.get(*i))
+        .filter_map(|i| model.pools.get(*i).map(|p| &**p))
         .filter(|p| p.max.get().is_some())
         .collect();
     if pools.is_empty() {
