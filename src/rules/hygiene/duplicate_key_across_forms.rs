@@ -11,6 +11,7 @@ use std::sync::Arc;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::{ConfigEntry, Ecosystem, Location, Model};
 use crate::rules::{Category, Inputs, RuleMeta, RuleOptions};
+use crate::source::{FileId, Span};
 
 pub static META: RuleMeta = RuleMeta {
     name: "duplicate-key-across-forms",
@@ -51,8 +52,9 @@ impl crate::rules::Rule for Rule {
             }
         }
         repeated.sort_by_key(|(key, _)| *key);
+        let secrets = SecretSpans::of(model);
         for ((runner, ..), entries) in repeated {
-            report_group(model, runner, &entries, out);
+            report_group(&secrets, runner, &entries, out);
         }
     }
 }
@@ -105,22 +107,43 @@ fn value(entry: &ConfigEntry) -> &str {
     entry.value.as_deref().unwrap_or("").trim()
 }
 
-fn location(entry: &ConfigEntry, span: crate::source::Span) -> Location {
+fn location(entry: &ConfigEntry, span: Span) -> Location {
     Location {
         file: entry.file,
         span,
     }
 }
 
-/// True when the entry's value is a secret (never echoed).
-fn is_secret(model: &Model, entry: &ConfigEntry) -> bool {
-    model
-        .secrets
-        .iter()
-        .any(|s| s.location.file == entry.file && entry.value_span.contains(s.location.span))
+/// Where the secrets of each file are, looked up per reported entry (a scan of every
+/// secret per finding would cost findings × secrets).
+struct SecretSpans(foldhash::HashMap<FileId, Vec<Span>>);
+
+impl SecretSpans {
+    fn of(model: &Model) -> Self {
+        let mut by_file: foldhash::HashMap<FileId, Vec<Span>> = foldhash::HashMap::default();
+        for secret in &model.secrets {
+            by_file
+                .entry(secret.location.file)
+                .or_default()
+                .push(secret.location.span);
+        }
+        SecretSpans(by_file)
+    }
+
+    /// True when the entry's value is a secret (never echoed).
+    fn holds(&self, entry: &ConfigEntry) -> bool {
+        self.0
+            .get(&entry.file)
+            .is_some_and(|spans| spans.iter().any(|s| entry.value_span.contains(*s)))
+    }
 }
 
-fn report_group(model: &Model, runner: &str, entries: &[&ConfigEntry], out: &mut Vec<Diagnostic>) {
+fn report_group(
+    secrets: &SecretSpans,
+    runner: &str,
+    entries: &[&ConfigEntry],
+    out: &mut Vec<Diagnostic>,
+) {
     let Some(winner) = entries.iter().max_by_key(|e| e.precedence) else {
         return;
     };
@@ -128,7 +151,7 @@ fn report_group(model: &Model, runner: &str, entries: &[&ConfigEntry], out: &mut
         if value(loser) == value(winner) {
             continue;
         }
-        let values = if is_secret(model, loser) || is_secret(model, winner) {
+        let values = if secrets.holds(loser) || secrets.holds(winner) {
             String::new()
         } else {
             format!(" (`{}` here, `{}` there)", value(loser), value(winner))
