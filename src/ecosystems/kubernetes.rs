@@ -20,6 +20,8 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::time::Duration;
 
+use rayon::prelude::*;
+
 use super::{file_name, postgres, ParsedFile, Reader, Summary};
 use crate::capacity::{self, IntOrPercent};
 use crate::model::{
@@ -118,17 +120,23 @@ impl Reader for Kubernetes {
                 values.entry(object).or_default().extend(entries);
             }
         }
-        let mut model = Model::default();
+        let mut pieces = Vec::new();
         let mut autoscalers = Vec::new();
         for summary in summaries {
-            for piece in summary.pieces {
-                match piece {
-                    Piece::Model(part) => model.extend(part),
-                    Piece::Workload(workload) => model.extend(workload.into_model(&values)),
-                }
-            }
+            pieces.extend(summary.pieces);
             autoscalers.extend(summary.autoscalers);
         }
+        // Workloads are resolved in parallel (each is independent once every
+        // ConfigMap and Secret is known), then appended in order in one go.
+        let parts: Vec<Model> = pieces
+            .into_par_iter()
+            .map(|piece| match piece {
+                Piece::Model(part) => part,
+                Piece::Workload(workload) => workload.into_model(&values),
+            })
+            .collect();
+        let mut model = Model::default();
+        model.extend_all(parts);
         apply_autoscalers(&mut model, autoscalers);
         model
     }
