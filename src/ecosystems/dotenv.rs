@@ -12,7 +12,7 @@ use super::connection_string;
 use super::ini_settings::pairs;
 use super::{file_name, ParsedFile, Reader};
 use crate::model::{
-    ConfigEntry, ConnectionInfo, Ecosystem, Library, Location, Model, Origin, Pool,
+    ConfigEntry, ConnectionInfo, Ecosystem, EntryKey, Library, Location, Model, Origin, Pool,
     PoolClassSettings, Secret, Setting, Val,
 };
 use crate::source::{SourceMap, Span};
@@ -57,8 +57,8 @@ impl Reader for DotEnv {
                 model.entries.push(ConfigEntry {
                     ecosystem: Ecosystem::ConnectionString,
                     file: file.id,
-                    key: pair.key.clone(),
-                    canonical: pair.key.to_ascii_uppercase(),
+                    key: EntryKey::new(&pair.key),
+                    canonical: EntryKey::from(pair.key.to_ascii_uppercase()),
                     key_span: pair.key_span,
                     value: Some(pair.value.clone()),
                     value_span: span,

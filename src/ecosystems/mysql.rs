@@ -12,7 +12,7 @@ use std::time::Duration;
 use super::ini_settings::{count, pairs_with_includes, read_each_top_file, Pair, SettingBuilder};
 use super::{file_name, ParsedFile, Reader};
 use crate::model::parameters::is_mysql_server_group;
-use crate::model::{ConfigEntry, Database, Ecosystem, Engine, Model};
+use crate::model::{ConfigEntry, Database, Ecosystem, Engine, EntryKey, Model};
 use crate::source::SourceMap;
 use crate::syntax::ini::Dialect;
 use crate::syntax::Format;
@@ -81,8 +81,8 @@ fn read_file(file: &ParsedFile, files: &[&ParsedFile], model: &mut Model) {
         model.entries.push(ConfigEntry {
             ecosystem: Ecosystem::MySql,
             file: pair.file,
-            key: pair.key.clone(),
-            canonical: option_name(&pair.key),
+            key: EntryKey::new(&pair.key),
+            canonical: EntryKey::from(option_name(&pair.key)),
             key_span: pair.key_span,
             value: Some(pair.value.clone()),
             value_span: pair.value_span,

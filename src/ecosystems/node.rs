@@ -12,8 +12,8 @@ use std::time::Duration;
 
 use super::{file_name, ParsedFile, Reader};
 use crate::model::{
-    ConfigEntry, Ecosystem, Library, Location, Model, Origin, Pool, PoolClassSettings, Secret,
-    Service, Setting, Val,
+    ConfigEntry, Ecosystem, EntryKey, Library, Location, Model, Origin, Pool, PoolClassSettings,
+    Secret, Service, Setting, Val,
 };
 use crate::source::SourceMap;
 use crate::syntax::{Document, Format, NodeId};
@@ -418,8 +418,8 @@ impl JsonReader<'_> {
                 model.entries.push(ConfigEntry {
                     ecosystem: Ecosystem::Node,
                     file: self.file.id,
-                    key: full,
-                    canonical: key.to_owned(),
+                    key: EntryKey::from(full),
+                    canonical: EntryKey::from(key.to_owned()),
                     key_span: self.doc.span(entry.key),
                     value: text,
                     value_span: self.doc.span(value),

@@ -21,7 +21,7 @@ use super::connection_string;
 use super::ini_settings::{count, pairs_with_includes, read_each_top_file, Pair, SettingBuilder};
 use super::{file_name, ParsedFile, Reader};
 use crate::model::{
-    ConfigEntry, Ecosystem, Location, Model, Pooler, PoolerDatabase, PoolerUser, Secret,
+    ConfigEntry, Ecosystem, EntryKey, Location, Model, Pooler, PoolerDatabase, PoolerUser, Secret,
 };
 use crate::source::{SourceMap, Span};
 use crate::syntax::ini::Dialect;
@@ -247,8 +247,8 @@ fn param_entry(pair: &Pair, param: &Pair, scope: &Arc<str>) -> ConfigEntry {
     ConfigEntry {
         ecosystem: Ecosystem::PgBouncer,
         file: pair.file,
-        key: param.key.clone(),
-        canonical: format!("{section}.{}", name.to_ascii_lowercase()),
+        key: EntryKey::new(&param.key),
+        canonical: EntryKey::from(format!("{section}.{}", name.to_ascii_lowercase())),
         key_span: param.key_span,
         value: (!connection_string::is_password_param(name)).then(|| param.value.clone()),
         value_span: param.value_span,
@@ -299,10 +299,10 @@ fn entry(pair: &Pair, scope: &Arc<str>) -> ConfigEntry {
         ecosystem: Ecosystem::PgBouncer,
         file: pair.file,
         key: match &pair.section {
-            Some(section) => format!("{section}.{}", pair.key),
-            None => pair.key.clone(),
+            Some(section) => EntryKey::from(format!("{section}.{}", pair.key)),
+            None => EntryKey::new(&pair.key),
         },
-        canonical: pair.key.to_ascii_lowercase(),
+        canonical: EntryKey::from(pair.key.to_ascii_lowercase()),
         key_span: pair.key_span,
         value: Some(pair.value.clone()),
         value_span: pair.value_span,

@@ -16,7 +16,7 @@ use super::ini_settings::{
     count, duration, pairs_with_includes, read_each_top_file, Pair, SettingBuilder,
 };
 use super::{file_name, ParsedFile, Reader};
-use crate::model::{ConfigEntry, Database, Ecosystem, Engine, Location, Model, Setting};
+use crate::model::{ConfigEntry, Database, Ecosystem, Engine, EntryKey, Location, Model, Setting};
 use crate::source::{FileId, SourceMap, Span};
 use crate::syntax::ini::Dialect;
 use crate::syntax::Format;
@@ -204,7 +204,7 @@ pub(crate) fn database_from_flags(
         .zip(flags)
         .enumerate()
         .map(|(index, (pair, flag))| ConfigEntry {
-            canonical: flag.name.to_ascii_lowercase(),
+            canonical: EntryKey::from(flag.name.to_ascii_lowercase()),
             ..pair_entry(pair, &scope, index)
         })
         .collect();
@@ -229,8 +229,8 @@ fn pair_entry(pair: &Pair, scope: &Arc<str>, index: usize) -> ConfigEntry {
     ConfigEntry {
         ecosystem: Ecosystem::Postgres,
         file: pair.file,
-        key: pair.key.clone(),
-        canonical: pair.key.to_ascii_lowercase(),
+        key: EntryKey::new(&pair.key),
+        canonical: EntryKey::from(pair.key.to_ascii_lowercase()),
         key_span: pair.key_span,
         value: Some(pair.value.clone()),
         value_span: pair.value_span,

@@ -19,7 +19,7 @@ use regex::Regex;
 
 use super::{connection_string, file_name, ParsedFile, Reader};
 use crate::model::{
-    ConfigEntry, ConnectionInfo, Ecosystem, Library, Location, Model, Origin, Pool,
+    ConfigEntry, ConnectionInfo, Ecosystem, EntryKey, Library, Location, Model, Origin, Pool,
     PoolClassSettings, Secret, Service, Setting, Val, UNBOUNDED_POOL,
 };
 use crate::source::{SourceMap, Span};
@@ -351,8 +351,8 @@ fn read_pool(
         model.entries.push(ConfigEntry {
             ecosystem: Ecosystem::Rails,
             file: source.file.id,
-            key: full.clone(),
-            canonical: key.to_owned(),
+            key: EntryKey::new(&full),
+            canonical: EntryKey::from(key.to_owned()),
             key_span: doc.span(entry.key),
             value: value.known().cloned(),
             value_span: doc.span(entry.value),

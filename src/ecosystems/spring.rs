@@ -19,8 +19,8 @@ use super::connection_string::{parse_url, password_ranges};
 use super::{file_name, ParsedFile, Reader};
 use crate::model::hikari;
 use crate::model::{
-    ConfigEntry, ConnectionInfo, Ecosystem, JpaFacts, Library, Location, Model, Origin, Pool,
-    PoolClassSettings, Secret, Service, Setting, Val,
+    ConfigEntry, ConnectionInfo, Ecosystem, EntryKey, JpaFacts, Library, Location, Model, Origin,
+    Pool, PoolClassSettings, Secret, Service, Setting, Val,
 };
 use crate::source::{SourceMap, Span};
 use crate::syntax::{Document, Format, NodeId, NodeKind, ScalarStyle};
@@ -149,8 +149,8 @@ fn entries_and_secrets(app: App, model: &mut Model) {
         model.entries.push(ConfigEntry {
             ecosystem: Ecosystem::Spring,
             file: leaf.location_key.file,
-            key: leaf.raw_key,
-            canonical: leaf.canonical,
+            key: EntryKey::from(leaf.raw_key),
+            canonical: EntryKey::from(leaf.canonical),
             key_span: leaf.location_key.span,
             value: Some(leaf.value),
             value_span: leaf.value_span,

@@ -669,9 +669,9 @@ pub struct ConfigEntry {
     pub ecosystem: Ecosystem,
     pub file: FileId,
     /// The key path as written, joined with `.` (`spring.datasource.hikari.maximumPoolSize`).
-    pub key: String,
+    pub key: EntryKey,
     /// The ecosystem's canonical form (Spring: lower-case, no `-`/`_` per element).
-    pub canonical: String,
+    pub canonical: EntryKey,
     pub key_span: Span,
     /// The value's text (None for a mapping or list) and span.
     pub value: Option<String>,
@@ -687,6 +687,92 @@ pub struct ConfigEntry {
     /// Within a scope and profile, the entry with the highest precedence is the one the
     /// application uses.
     pub precedence: u64,
+}
+
+/// A config entry's key text, shared by the entries that spell it the same way: a
+/// repository repeats the same keys in every application, and an own copy per entry
+/// made key text a large part of the model's memory.
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct EntryKey(Arc<str>);
+
+/// Distinct keys remembered per thread before the thread's set starts over: bounds
+/// what a repository of keys that never repeat can make it hold. Heuristic.
+const MAX_REMEMBERED_KEYS: usize = 1 << 16;
+
+impl EntryKey {
+    /// The shared copy of `text`. Each thread keeps its own set, so nothing waits on a
+    /// lock; at worst each thread holds one copy.
+    pub fn new(text: &str) -> Self {
+        thread_local! {
+            static KEYS: std::cell::RefCell<foldhash::HashSet<Arc<str>>> =
+                std::cell::RefCell::default();
+        }
+        KEYS.with_borrow_mut(|keys| {
+            if let Some(shared) = keys.get(text) {
+                return EntryKey(shared.clone());
+            }
+            if keys.len() >= MAX_REMEMBERED_KEYS {
+                keys.clear();
+            }
+            let shared: Arc<str> = Arc::from(text);
+            keys.insert(shared.clone());
+            EntryKey(shared)
+        })
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::ops::Deref for EntryKey {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for EntryKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(&*self.0, f)
+    }
+}
+
+impl std::fmt::Display for EntryKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl PartialEq<str> for EntryKey {
+    fn eq(&self, other: &str) -> bool {
+        *self.0 == *other
+    }
+}
+
+impl PartialEq<&str> for EntryKey {
+    fn eq(&self, other: &&str) -> bool {
+        *self.0 == **other
+    }
+}
+
+impl From<&str> for EntryKey {
+    fn from(text: &str) -> Self {
+        EntryKey::new(text)
+    }
+}
+
+impl From<String> for EntryKey {
+    fn from(text: String) -> Self {
+        EntryKey::new(&text)
+    }
+}
+
+impl From<&String> for EntryKey {
+    fn from(text: &String) -> Self {
+        EntryKey::new(text)
+    }
 }
 
 /// A secret found while reading: masked in every output.
@@ -834,6 +920,20 @@ pub fn human_duration(d: Duration) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn entry_keys_spelt_the_same_share_one_copy() {
+        let first = EntryKey::new("spring.datasource.hikari.maximum-pool-size");
+        let again = EntryKey::from("spring.datasource.hikari.maximum-pool-size".to_owned());
+        let other = EntryKey::new("spring.datasource.hikari.minimum-idle");
+        assert!(Arc::ptr_eq(&first.0, &again.0));
+        assert!(!Arc::ptr_eq(&first.0, &other.0));
+        assert_eq!(first, "spring.datasource.hikari.maximum-pool-size");
+        assert_eq!(
+            format!("{first:?}"),
+            "\"spring.datasource.hikari.maximum-pool-size\""
+        );
+    }
 
     #[test]
     fn unit_durations_parse_like_spring() {

@@ -180,7 +180,7 @@ fn report_group(
             .with_label("overridden")
             .with_related(Some(location(winner, winner.value_span)), "this value wins")
             .with_help(help)
-            .with_key(loser.key.clone()),
+            .with_key(loser.key.as_str()),
         );
     }
 }

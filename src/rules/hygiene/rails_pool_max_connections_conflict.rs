@@ -61,7 +61,7 @@ impl crate::rules::Rule for Rule {
                 .with_label("pool")
                 .with_related(Some(Location { file: other.file, span: other.key_span }), name.to_owned())
                 .with_help("remove pool and keep max_connections (pool is a deprecated alias since Rails 8.1)")
-                .with_key(pool.key.clone())
+                .with_key(pool.key.as_str())
                 .with_fingerprint(format!("{scope}:{name}")),
             );
         }

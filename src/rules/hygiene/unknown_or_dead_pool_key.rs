@@ -85,7 +85,7 @@ fn at_key(
     Diagnostic::new(&META, severity, at, message)
         .with_label(label)
         .with_help(help)
-        .with_key(entry.key.clone())
+        .with_key(entry.key.as_str())
 }
 
 const HIKARI: &str = "spring.datasource.hikari.";
