@@ -266,9 +266,22 @@ pub struct ConnectionInfo {
 /// into: appending a part's entries moves its vector instead of copying each entry
 /// into one ever larger vector (hundreds of thousands of entries on a large
 /// repository, reallocated and copied as it grew).
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct Entries {
     chunks: Vec<Vec<ConfigEntry>>,
+}
+
+/// Entries are equal and shown as the list they make, however they are chunked.
+impl PartialEq for Entries {
+    fn eq(&self, other: &Self) -> bool {
+        self.iter().eq(other.iter())
+    }
+}
+
+impl std::fmt::Debug for Entries {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
 }
 
 impl Entries {
@@ -920,6 +933,32 @@ pub fn human_duration(d: Duration) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn entries_are_one_list_however_they_are_chunked() {
+        let entry = |key: &str| ConfigEntry {
+            ecosystem: Ecosystem::Spring,
+            file: FileId(0),
+            key: EntryKey::new(key),
+            canonical: EntryKey::new(key),
+            key_span: Span::default(),
+            value: None,
+            value_span: Span::default(),
+            profile: None,
+            via: None,
+            scope: Arc::from("app"),
+            precedence: 0,
+        };
+        let whole: Entries = ["a", "b", "c"].into_iter().map(entry).collect();
+        let mut chunked: Entries = std::iter::once(entry("a")).collect();
+        chunked.append(Entries::default());
+        chunked.append(["b", "c"].into_iter().map(entry).collect());
+        assert_eq!(chunked.len(), 3);
+        assert_eq!(chunked, whole);
+        assert_eq!(format!("{chunked:?}"), format!("{whole:?}"));
+        let keys: Vec<&str> = chunked.iter().map(|e| e.key.as_str()).collect();
+        assert_eq!(keys, ["a", "b", "c"]);
+    }
 
     #[test]
     fn entry_keys_spelt_the_same_share_one_copy() {
