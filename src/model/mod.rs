@@ -265,10 +265,34 @@ pub struct ConnectionInfo {
 /// Config entries in the order they were read, kept in the vectors they were read
 /// into: appending a part's entries moves its vector instead of copying each entry
 /// into one ever larger vector (hundreds of thousands of entries on a large
-/// repository, reallocated and copied as it grew).
+/// repository, reallocated and copied as it grew). Each chunk knows whether all its
+/// entries are of one ecosystem, so [`Entries::of`] skips the other chunks whole.
 #[derive(Clone, Default)]
 pub struct Entries {
-    chunks: Vec<Vec<ConfigEntry>>,
+    chunks: Vec<Chunk>,
+}
+
+#[derive(Clone, Default)]
+struct Chunk {
+    /// Some when every entry is of this ecosystem (None: empty or mixed).
+    ecosystem: Option<Ecosystem>,
+    entries: Vec<ConfigEntry>,
+}
+
+impl Chunk {
+    fn push(&mut self, entry: ConfigEntry) {
+        if self.entries.is_empty() {
+            self.ecosystem = Some(entry.ecosystem);
+        } else if self.ecosystem != Some(entry.ecosystem) {
+            self.ecosystem = None;
+        }
+        self.entries.push(entry);
+    }
+
+    /// False only when none of its entries can be of `ecosystem`.
+    fn may_hold(&self, ecosystem: Ecosystem) -> bool {
+        self.ecosystem.is_none_or(|e| e == ecosystem)
+    }
 }
 
 /// Entries are equal and shown as the list they make, however they are chunked.
@@ -288,40 +312,47 @@ impl Entries {
     pub fn push(&mut self, entry: ConfigEntry) {
         match self.chunks.last_mut() {
             Some(chunk) => chunk.push(entry),
-            None => self.chunks.push(vec![entry]),
+            None => {
+                let mut chunk = Chunk::default();
+                chunk.push(entry);
+                self.chunks.push(chunk);
+            }
         }
     }
 
     /// Room for `additional` more entries in a chunk of their own.
     pub fn reserve_exact(&mut self, additional: usize) {
-        self.chunks.push(Vec::with_capacity(additional));
+        self.chunks.push(Chunk {
+            ecosystem: None,
+            entries: Vec::with_capacity(additional),
+        });
     }
 
     /// Move `other`'s entries after these.
     pub fn append(&mut self, other: Entries) {
         self.chunks
-            .extend(other.chunks.into_iter().filter(|c| !c.is_empty()));
+            .extend(other.chunks.into_iter().filter(|c| !c.entries.is_empty()));
     }
 
     pub fn iter(&self) -> impl Iterator<Item = &ConfigEntry> + Clone {
-        self.chunks.iter().flatten()
+        self.chunks.iter().flat_map(|c| &c.entries)
+    }
+
+    /// The entries of one ecosystem, in order.
+    pub fn of(&self, ecosystem: Ecosystem) -> impl Iterator<Item = &ConfigEntry> + Clone {
+        self.chunks
+            .iter()
+            .filter(move |c| c.may_hold(ecosystem))
+            .flat_map(|c| &c.entries)
+            .filter(move |e| e.ecosystem == ecosystem)
     }
 
     pub fn len(&self) -> usize {
-        self.chunks.iter().map(Vec::len).sum()
+        self.chunks.iter().map(|c| c.entries.len()).sum()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.chunks.iter().all(Vec::is_empty)
-    }
-}
-
-impl<'a> IntoIterator for &'a Entries {
-    type Item = &'a ConfigEntry;
-    type IntoIter = std::iter::Flatten<std::slice::Iter<'a, Vec<ConfigEntry>>>;
-
-    fn into_iter(self) -> Self::IntoIter {
-        self.chunks.iter().flatten()
+        self.chunks.iter().all(|c| c.entries.is_empty())
     }
 }
 
@@ -335,9 +366,9 @@ impl Extend<ConfigEntry> for Entries {
 
 impl FromIterator<ConfigEntry> for Entries {
     fn from_iter<I: IntoIterator<Item = ConfigEntry>>(entries: I) -> Self {
-        Entries {
-            chunks: vec![entries.into_iter().collect()],
-        }
+        let mut all = Entries::default();
+        all.extend(entries);
+        all
     }
 }
 
@@ -934,10 +965,9 @@ pub fn human_duration(d: Duration) -> String {
 mod tests {
     use super::*;
 
-    #[test]
-    fn entries_are_one_list_however_they_are_chunked() {
-        let entry = |key: &str| ConfigEntry {
-            ecosystem: Ecosystem::Spring,
+    fn entry_of(ecosystem: Ecosystem, key: &str) -> ConfigEntry {
+        ConfigEntry {
+            ecosystem,
             file: FileId(0),
             key: EntryKey::new(key),
             canonical: EntryKey::new(key),
@@ -948,7 +978,39 @@ mod tests {
             via: None,
             scope: Arc::from("app"),
             precedence: 0,
-        };
+        }
+    }
+
+    #[test]
+    fn entries_of_an_ecosystem_come_from_pure_and_mixed_chunks_in_order() {
+        use Ecosystem::{PgBouncer, Rails, Spring};
+        let mut all: Entries = [(Spring, "a"), (Spring, "b")]
+            .into_iter()
+            .map(|(e, k)| entry_of(e, k))
+            .collect();
+        all.append(
+            [(Rails, "c")]
+                .into_iter()
+                .map(|(e, k)| entry_of(e, k))
+                .collect(),
+        );
+        // A chunk that starts as Rails and then gets a Spring entry is mixed.
+        all.append(
+            [(Rails, "d"), (Spring, "e")]
+                .into_iter()
+                .map(|(e, k)| entry_of(e, k))
+                .collect(),
+        );
+        let keys =
+            |ecosystem| -> Vec<String> { all.of(ecosystem).map(|e| e.key.to_string()).collect() };
+        assert_eq!(keys(Spring), ["a", "b", "e"]);
+        assert_eq!(keys(Rails), ["c", "d"]);
+        assert!(keys(PgBouncer).is_empty());
+    }
+
+    #[test]
+    fn entries_are_one_list_however_they_are_chunked() {
+        let entry = |key: &str| entry_of(Ecosystem::Spring, key);
         let whole: Entries = ["a", "b", "c"].into_iter().map(entry).collect();
         let mut chunked: Entries = std::iter::once(entry("a")).collect();
         chunked.append(Entries::default());

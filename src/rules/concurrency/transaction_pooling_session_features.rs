@@ -75,8 +75,7 @@ fn finding(service: &Service, pooler: &Pooler, pool: &Pool) -> Option<Diagnostic
 fn files_tracking_prepared_statements(model: &Model) -> HashSet<FileId> {
     model
         .entries
-        .iter()
-        .filter(|e| e.ecosystem == Ecosystem::PgBouncer)
+        .of(Ecosystem::PgBouncer)
         .filter(|e| e.canonical == "max_prepared_statements")
         .filter(|e| {
             e.value

@@ -27,11 +27,7 @@ impl crate::rules::Rule for Rule {
     fn check(&self, model: &Model, _options: &RuleOptions, out: &mut Vec<Diagnostic>) {
         let mut configs: BTreeMap<(crate::source::FileId, &str), Vec<&ConfigEntry>> =
             BTreeMap::new();
-        for entry in model
-            .entries
-            .iter()
-            .filter(|e| e.ecosystem == Ecosystem::Rails)
-        {
+        for entry in model.entries.of(Ecosystem::Rails) {
             configs
                 .entry((entry.file, &*entry.scope))
                 .or_default()

@@ -44,10 +44,7 @@ impl crate::rules::Rule for Rule {
     fn check(&self, model: &Model, options: &RuleOptions, out: &mut Vec<Diagnostic>) {
         let max_distance = options.get(&MAX_EDIT_DISTANCE).clamp(0.0, 5.0) as usize;
         out.extend(unknown_names(model, max_distance));
-        let spring = model
-            .entries
-            .iter()
-            .filter(|e| e.ecosystem == Ecosystem::Spring);
+        let spring = model.entries.of(Ecosystem::Spring);
         let active = active_pools(model);
         for entry in spring {
             let pool = active.get(&*entry.scope).copied().unwrap_or(HIKARI);
@@ -326,9 +323,10 @@ fn mysql_name_check(entry: &ConfigEntry) -> Option<(NameCheck, &str)> {
 /// known name is a near miss (at most `max_distance` edits away, a heuristic), else
 /// the check's own severity.
 fn unknown_names(model: &Model, max_distance: usize) -> Vec<Diagnostic> {
-    model
-        .entries
-        .iter()
+    let products = [Ecosystem::PgBouncer, Ecosystem::Postgres, Ecosystem::MySql];
+    products
+        .into_iter()
+        .flat_map(|product| model.entries.of(product))
         .filter_map(|entry| {
             let (check, name) = match entry.ecosystem {
                 Ecosystem::PgBouncer => pgbouncer_name_check(entry)?,

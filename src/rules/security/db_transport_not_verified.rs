@@ -5,9 +5,12 @@
 //! while listening beyond loopback. Only values written in a file are reported: the
 //! defaults (libpq `prefer`, PgBouncer `prefer`/`disable`) are everywhere, and reporting
 //! them on every file would be noise.
+use std::collections::HashMap;
+
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::{ConfigEntry, Ecosystem, Location, Model};
 use crate::rules::{Category, Inputs, RuleMeta, RuleOptions};
+use crate::source::FileId;
 
 pub static META: RuleMeta = RuleMeta {
     name: "db-transport-not-verified",
@@ -75,19 +78,14 @@ fn finding(at: Location, message: String, help: &str, fingerprint: &str) -> Diag
 }
 
 fn pgbouncer(model: &Model, out: &mut Vec<Diagnostic>) {
-    let entries: Vec<&ConfigEntry> = model
+    // The last `listen_addr` of each file, found in one pass (not per entry).
+    let listen_addr: HashMap<FileId, &ConfigEntry> = model
         .entries
-        .iter()
-        .filter(|e| e.ecosystem == Ecosystem::PgBouncer)
+        .of(Ecosystem::PgBouncer)
+        .filter(|e| e.canonical == "listen_addr")
+        .map(|e| (e.file, e))
         .collect();
-    let value = |file, key: &str| {
-        entries
-            .iter()
-            .rev()
-            .find(|e| e.file == file && e.canonical == key)
-            .copied()
-    };
-    for entry in &entries {
+    for entry in model.entries.of(Ecosystem::PgBouncer) {
         let mode = entry.value.as_deref().unwrap_or("").trim();
         let at = Location {
             file: entry.file,
@@ -102,7 +100,8 @@ fn pgbouncer(model: &Model, out: &mut Vec<Diagnostic>) {
             ));
         }
         if entry.canonical == "client_tls_sslmode" && mode == "disable" {
-            let listen = value(entry.file, "listen_addr")
+            let listen = listen_addr
+                .get(&entry.file)
                 .and_then(|e| e.value.as_deref())
                 .unwrap_or("");
             if !listen.is_empty() && !listen.split(',').all(|a| is_local(a.trim())) {
