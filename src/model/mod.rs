@@ -328,10 +328,19 @@ impl Entries {
         });
     }
 
-    /// Move `other`'s entries after these.
+    /// Move `other`'s entries after these. Chunks grown by pushing give back their
+    /// spare room: they are kept until the run ends.
     pub fn append(&mut self, other: Entries) {
-        self.chunks
-            .extend(other.chunks.into_iter().filter(|c| !c.entries.is_empty()));
+        self.chunks.extend(
+            other
+                .chunks
+                .into_iter()
+                .filter(|c| !c.entries.is_empty())
+                .map(|mut c| {
+                    c.entries.shrink_to_fit();
+                    c
+                }),
+        );
     }
 
     pub fn iter(&self) -> impl Iterator<Item = &ConfigEntry> + Clone {
