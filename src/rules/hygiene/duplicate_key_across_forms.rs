@@ -66,8 +66,8 @@ fn by_application(model: &Model) -> Vec<Application<'_>> {
     let mut groups: Vec<Application> = Vec::new();
     let mut index: foldhash::HashMap<(&'static str, &str), usize> = foldhash::HashMap::default();
     let mut last: Option<(&'static str, &Arc<str>, usize)> = None;
-    let checked = model.entries.of(Ecosystem::Spring);
-    for entry in checked.chain(model.entries.of(Ecosystem::Postgres)) {
+    let spring = model.entries.of(Ecosystem::Spring);
+    for entry in spring.chain(model.entries.of(Ecosystem::Postgres)) {
         let Some(runner) = runner(entry) else {
             continue;
         };
