@@ -115,26 +115,26 @@ fn read_app(dir: &Path, files: &[&ParsedFile], sources: &SourceMap) -> Model {
         read_file(file, sources, &mut app);
     }
     let mut model = Model::default();
-    let profiles: BTreeSet<Option<Arc<str>>> = std::iter::once(None)
-        .chain(
-            app.leaves
-                .iter()
-                .filter_map(|l| l.profile.clone())
-                .map(Some),
-        )
-        .collect();
-    for profile in profiles {
-        let effective = Effective::for_profile(&app, profile.as_deref());
-        if profile.is_some() && !effective.profile_touches_pools() {
-            continue;
-        }
-        model
-            .pools
-            .extend(pools_of(&app, &effective).into_iter().map(Box::new));
-    }
+    // The default profile's configuration makes the default pools and the service.
+    let default = Effective::for_profile(&app, None);
     model
-        .services
-        .push(service_of(&app, (0..model.pools.len()).collect()));
+        .pools
+        .extend(pools_of(&app, &default).into_iter().map(Box::new));
+    let profiles: BTreeSet<Arc<str>> = app
+        .leaves
+        .iter()
+        .filter_map(|l| l.profile.clone())
+        .collect();
+    for profile in &profiles {
+        let effective = Effective::for_profile(&app, Some(profile));
+        if effective.profile_touches_pools() {
+            model
+                .pools
+                .extend(pools_of(&app, &effective).into_iter().map(Box::new));
+        }
+    }
+    let service = service_of(&app, &default, (0..model.pools.len()).collect());
+    model.services.push(service);
     entries_and_secrets(app, &mut model);
     model
 }
@@ -957,8 +957,7 @@ fn driver_properties(r: &PoolReader) -> BTreeMap<String, Setting<String>> {
         .collect()
 }
 
-fn service_of(app: &App, pools: Vec<usize>) -> Service {
-    let effective = Effective::for_profile(app, None);
+fn service_of(app: &App, effective: &Effective, pools: Vec<usize>) -> Service {
     let threads = ["server.tomcat.threads.max", "server.tomcat.maxthreads"]
         .iter()
         .find_map(|k| effective.get(k))
