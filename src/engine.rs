@@ -176,7 +176,8 @@ fn collect_candidates(request: &CheckRequest, report: &mut Report) -> Vec<Candid
     }
     let mut paths = request.paths.clone();
     paths.extend(manifest_files_outside(request));
-    let (found, errors) = walk::discover(&paths);
+    let recognised = |path: &Path| ecosystems::recognise(path).is_some();
+    let (found, errors) = walk::discover(&paths, &recognised);
     report
         .internal_errors
         .extend(errors.into_iter().map(|e| e.message));

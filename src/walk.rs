@@ -21,13 +21,19 @@ pub struct WalkError {
     pub message: String,
 }
 
-/// Every file under `paths`, sorted and without duplicates, plus the problems met.
-pub fn discover(paths: &[PathBuf]) -> (Vec<Candidate>, Vec<WalkError>) {
+/// Every file under `paths` that `wanted` accepts (files named explicitly are always
+/// kept), sorted and without duplicates, plus the problems met. `wanted` runs on the
+/// walker's threads, so the files of a large repository that are not configuration
+/// (its source code) are dropped there instead of being collected and sorted.
+pub fn discover(
+    paths: &[PathBuf],
+    wanted: &(dyn Fn(&Path) -> bool + Sync),
+) -> (Vec<Candidate>, Vec<WalkError>) {
     let mut found = Vec::new();
     let mut errors = Vec::new();
     for path in paths {
         match std::fs::metadata(path) {
-            Ok(meta) if meta.is_dir() => walk_dir(path, &mut found, &mut errors),
+            Ok(meta) if meta.is_dir() => walk_dir(path, wanted, &mut found, &mut errors),
             Ok(_) => found.push(Candidate {
                 path: path.clone(),
                 explicit: true,
@@ -47,7 +53,12 @@ pub fn discover(paths: &[PathBuf]) -> (Vec<Candidate>, Vec<WalkError>) {
 
 /// Walk one directory with the `ignore` crate's parallel walker (directory reads and
 /// ignore-file lookups dominate the walk on large trees); the caller sorts the result.
-fn walk_dir(root: &Path, found: &mut Vec<Candidate>, errors: &mut Vec<WalkError>) {
+fn walk_dir(
+    root: &Path,
+    wanted: &(dyn Fn(&Path) -> bool + Sync),
+    found: &mut Vec<Candidate>,
+    errors: &mut Vec<WalkError>,
+) {
     let walker = ignore::WalkBuilder::new(root)
         .hidden(false)
         .require_git(false)
@@ -70,8 +81,9 @@ fn walk_dir(root: &Path, found: &mut Vec<Candidate>, errors: &mut Vec<WalkError>
                         .file_type()
                         .is_some_and(|t| t.is_file() || t.is_symlink()) =>
                 {
-                    Some(Ok(Candidate {
-                        path: clean(entry.path()),
+                    let path = clean(entry.path());
+                    wanted(&path).then_some(Ok(Candidate {
+                        path,
                         explicit: false,
                     }))
                 }
@@ -102,4 +114,28 @@ fn clean(path: &Path) -> PathBuf {
     path.strip_prefix(".")
         .map(Path::to_path_buf)
         .unwrap_or_else(|_| path.to_path_buf())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn walked_files_are_filtered_and_named_files_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::fs::create_dir_all(root.join("app/src")).unwrap();
+        for file in ["app/application.yml", "app/src/Main.java", "notes.txt"] {
+            std::fs::write(root.join(file), "x").unwrap();
+        }
+        let yaml = |path: &Path| path.extension().is_some_and(|e| e == "yml");
+        let named = root.join("notes.txt");
+        let (found, errors) = discover(&[root.to_path_buf(), named.clone()], &yaml);
+        assert!(errors.is_empty());
+        let found: Vec<(PathBuf, bool)> = found.into_iter().map(|c| (c.path, c.explicit)).collect();
+        assert_eq!(
+            found,
+            [(root.join("app/application.yml"), false), (named, true)]
+        );
+    }
 }
