@@ -516,15 +516,25 @@ fn batches<'p>(reader: &dyn Reader, files: Vec<&'p Pending>) -> Vec<Vec<&'p Pend
     if files.is_empty() {
         return Vec::new();
     }
-    let mut units: BTreeMap<&Path, Vec<&Pending>> = BTreeMap::new();
+    // Grouped by hash, then the units (not every file) sorted: comparing paths goes
+    // component by component, and an ordered map compared each file's unit many times.
+    let mut index: foldhash::HashMap<&Path, usize> = foldhash::HashMap::default();
+    let mut units: Vec<(&Path, Vec<&Pending>)> = Vec::new();
     for file in &files {
         let Some(unit) = reader.unit(&file.path) else {
             return vec![files];
         };
-        units.entry(unit).or_default().push(file);
+        let slot = *index.entry(unit).or_insert_with(|| {
+            units.push((unit, Vec::new()));
+            units.len() - 1
+        });
+        if let Some((_, unit_files)) = units.get_mut(slot) {
+            unit_files.push(file);
+        }
     }
+    units.sort_unstable_by(|a, b| a.0.cmp(b.0));
     let mut batches: Vec<Vec<&Pending>> = vec![Vec::new()];
-    for unit in units.into_values() {
+    for (_, unit) in units {
         if batches.last().is_some_and(|b| b.len() >= BATCH_FILES) {
             batches.push(Vec::new());
         }
