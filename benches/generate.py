@@ -5,6 +5,10 @@ Kubernetes Deployments with HPAs and ConfigMaps, Rails database.yml with anchors
 ERB, pgbouncer.ini, postgresql.conf, docker-compose files and a poollint.toml.
 
     benches/generate.py OUT_DIR --files 10000 --seed 1
+    benches/generate.py OUT_DIR --files 1000 --source-files 20000 --seed 1
+
+`--source-files N` also writes N one-line Java files into the services' source trees:
+a real repository is mostly code, which poollint walks past without reading.
 """
 import argparse
 import os
@@ -586,6 +590,7 @@ def main():
     parser.add_argument("out")
     parser.add_argument("--files", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--source-files", type=int, default=0)
     args = parser.parse_args()
     global COMMENTED_DEFAULTS
     COMMENTED_DEFAULTS = commented_defaults()
@@ -603,7 +608,22 @@ def main():
         written += 1
     with open(os.path.join(args.out, "poollint.toml"), "w", encoding="utf-8") as f:
         f.write('[lint]\nfail-on = "never"\n')
-    print(f"wrote {written} files to {args.out}")
+    write_source_files(args.out, args.source_files, service)
+    print(f"wrote {written} files and {args.source_files} source files to {args.out}")
+
+
+def write_source_files(out, count, services):
+    """`count` one-line Java files, 40 per package, spread over the services."""
+    for n in range(count):
+        service = n // 40 % max(services, 1) + 1
+        package = n // 40
+        directory = os.path.join(
+            out, f"team{service % 50:02d}", f"svc{service:05d}", "src", "main", "java",
+            f"pkg{package:05d}",
+        )
+        os.makedirs(directory, exist_ok=True)
+        with open(os.path.join(directory, f"Class{n % 40:02d}.java"), "w", encoding="utf-8") as f:
+            f.write(f"class Class{n % 40:02d} {{}}\n")
 
 
 if __name__ == "__main__":
