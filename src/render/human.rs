@@ -9,6 +9,8 @@
 use std::fmt;
 use std::io::{self, Write};
 
+use rayon::prelude::*;
+
 use miette::{
     GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError, MietteSpanContents,
     SourceCode, SourceSpan, SpanContents,
@@ -26,11 +28,23 @@ pub fn write(
     out: &mut dyn Write,
 ) -> io::Result<()> {
     let handler = handler(ctx);
-    for diagnostic in diagnostics {
-        out.write_all(report(&handler, diagnostic, ctx).as_bytes())?;
+    // Laying out snippets is most of the time, and each diagnostic is laid out on its
+    // own: a chunk at a time in parallel, written in order, so at most one chunk's
+    // text is held.
+    for chunk in diagnostics.chunks(PARALLEL_CHUNK) {
+        let reports: Vec<String> = chunk
+            .par_iter()
+            .map(|diagnostic| report(&handler, diagnostic, ctx))
+            .collect();
+        for text in reports {
+            out.write_all(text.as_bytes())?;
+        }
     }
     writeln!(out, "{}", summary_line(&ctx.summary))
 }
+
+/// Diagnostics laid out in parallel before they are written.
+const PARALLEL_CHUNK: usize = 256;
 
 /// Diagnostics with snippets, without the summary line (manifest errors use this).
 pub fn render_diagnostics(diagnostics: &[Diagnostic], ctx: &RenderContext) -> String {
