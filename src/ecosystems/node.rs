@@ -419,7 +419,7 @@ impl JsonReader<'_> {
                     ecosystem: Ecosystem::Node,
                     file: self.file.id,
                     key: EntryKey::from(full),
-                    canonical: EntryKey::from(key.to_owned()),
+                    canonical: EntryKey::new(key),
                     key_span: self.doc.span(entry.key),
                     value: text,
                     value_span: self.doc.span(value),

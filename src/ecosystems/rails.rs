@@ -352,7 +352,7 @@ fn read_pool(
             ecosystem: Ecosystem::Rails,
             file: source.file.id,
             key: EntryKey::new(&full),
-            canonical: EntryKey::from(key.to_owned()),
+            canonical: EntryKey::new(key),
             key_span: doc.span(entry.key),
             value: value.known().cloned(),
             value_span: doc.span(entry.value),

@@ -810,21 +810,9 @@ impl PartialEq<&str> for EntryKey {
     }
 }
 
-impl From<&str> for EntryKey {
-    fn from(text: &str) -> Self {
-        EntryKey::new(text)
-    }
-}
-
 impl From<String> for EntryKey {
     fn from(text: String) -> Self {
         EntryKey::new(&text)
-    }
-}
-
-impl From<&String> for EntryKey {
-    fn from(text: &String) -> Self {
-        EntryKey::new(text)
     }
 }
 
