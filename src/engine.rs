@@ -745,16 +745,8 @@ fn apply_engine_rule_levels(request: &CheckRequest, report: &mut Report) {
 /// Mask every secret in the sources (keeping byte lengths) and scrub any secret text
 /// that a message, label or help might still contain.
 fn redact(model: &Model, report: &mut Report) {
-    let mut by_file: BTreeMap<source::FileId, Vec<Span>> = BTreeMap::new();
     let mut texts: Vec<String> = Vec::new();
-    for secret in &model.secrets {
-        by_file
-            .entry(secret.location.file)
-            .or_default()
-            .push(secret.location.span);
-        if !secret.scrub_messages {
-            continue;
-        }
+    for secret in model.secrets.iter().filter(|s| s.scrub_messages) {
         if let Some(file) = report.sources.get(secret.location.file) {
             let text = file.slice(secret.location.span);
             if text.chars().count() >= MIN_SCRUBBED_SECRET && !is_placeholder_secret(text) {
@@ -762,7 +754,7 @@ fn redact(model: &Model, report: &mut Report) {
             }
         }
     }
-    for (file, spans) in by_file {
+    for (file, spans) in model.secret_spans_by_file() {
         report.sources.mask(file, &spans);
     }
     let scrubber = Scrubber::new(texts);

@@ -849,6 +849,19 @@ pub struct Model {
 }
 
 impl Model {
+    /// Where the secrets of each file are: what redaction masks, and what rules look
+    /// up before quoting a value.
+    pub fn secret_spans_by_file(&self) -> BTreeMap<FileId, Vec<Span>> {
+        let mut by_file: BTreeMap<FileId, Vec<Span>> = BTreeMap::new();
+        for secret in &self.secrets {
+            by_file
+                .entry(secret.location.file)
+                .or_default()
+                .push(secret.location.span);
+        }
+        by_file
+    }
+
     /// Add another ecosystem's facts, keeping service pool indices valid.
     pub fn extend(&mut self, other: Model) {
         let base = self.pools.len();

@@ -6,6 +6,7 @@
 //! PostgreSQL parameter names are case-insensitive and the last occurrence in
 //! `postgresql.conf` and its includes wins (rules-catalogue §1.3): the earlier one is
 //! reported.
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use crate::diagnostic::{Diagnostic, Severity};
@@ -52,7 +53,7 @@ impl crate::rules::Rule for Rule {
             }
         }
         repeated.sort_by_key(|(key, _)| *key);
-        let secrets = SecretSpans::of(model);
+        let secrets = SecretSpans(model.secret_spans_by_file());
         for ((runner, ..), entries) in repeated {
             report_group(&secrets, runner, &entries, out);
         }
@@ -117,20 +118,9 @@ fn location(entry: &ConfigEntry, span: Span) -> Location {
 
 /// Where the secrets of each file are, looked up per reported entry (a scan of every
 /// secret per finding would cost findings × secrets).
-struct SecretSpans(foldhash::HashMap<FileId, Vec<Span>>);
+struct SecretSpans(BTreeMap<FileId, Vec<Span>>);
 
 impl SecretSpans {
-    fn of(model: &Model) -> Self {
-        let mut by_file: foldhash::HashMap<FileId, Vec<Span>> = foldhash::HashMap::default();
-        for secret in &model.secrets {
-            by_file
-                .entry(secret.location.file)
-                .or_default()
-                .push(secret.location.span);
-        }
-        SecretSpans(by_file)
-    }
-
     /// True when the entry's value is a secret (never echoed).
     fn holds(&self, entry: &ConfigEntry) -> bool {
         self.0
