@@ -67,11 +67,10 @@ fn by_application(model: &Model) -> Vec<Application<'_>> {
     let mut groups: Vec<Application> = Vec::new();
     let mut index: foldhash::HashMap<(&'static str, &str), usize> = foldhash::HashMap::default();
     let mut last: Option<(&'static str, &Arc<str>, usize)> = None;
-    let spring = model.entries.of(Ecosystem::Spring);
-    for entry in spring.chain(model.entries.of(Ecosystem::Postgres)) {
-        let Some(runner) = runner(entry) else {
-            continue;
-        };
+    let checked = RUNNERS
+        .iter()
+        .flat_map(|&(ecosystem, runner)| model.entries.of(ecosystem).map(move |e| (runner, e)));
+    for (runner, entry) in checked {
         let slot = match last {
             Some((r, scope, slot)) if r == runner && Arc::ptr_eq(scope, &entry.scope) => slot,
             _ => *index.entry((runner, &entry.scope)).or_insert_with(|| {
@@ -96,14 +95,11 @@ type Application<'m> = ((&'static str, &'m str), Vec<&'m ConfigEntry>);
 /// Entries that configure the same thing: runner, scope, profile and canonical key.
 type Group<'m> = (&'static str, &'m str, Option<&'m str>, &'m str);
 
-/// The runner of a Spring or PostgreSQL entry (other ecosystems are not checked).
-fn runner(entry: &ConfigEntry) -> Option<&'static str> {
-    match entry.ecosystem {
-        Ecosystem::Spring => Some("Spring Boot"),
-        Ecosystem::Postgres => Some("PostgreSQL"),
-        _ => None,
-    }
-}
+/// The ecosystems checked (no other is), with what runs their configuration.
+const RUNNERS: [(Ecosystem, &str); 2] = [
+    (Ecosystem::Spring, "Spring Boot"),
+    (Ecosystem::Postgres, "PostgreSQL"),
+];
 
 fn value(entry: &ConfigEntry) -> &str {
     entry.value.as_deref().unwrap_or("").trim()
