@@ -381,7 +381,8 @@ fn parse_and_read(pending: &[Pending], request: &CheckRequest, report: &mut Repo
             .collect();
         let mut summaries = Vec::new();
         for batch in batches(*reader, files) {
-            let reads = if batch.iter().any(|f| reader.unit(&f.path).is_some()) {
+            // As `batches` decides: units only when every file has one.
+            let reads = if batch.iter().all(|f| reader.unit(&f.path).is_some()) {
                 parse_and_read_units(*reader, &batch, report)
             } else {
                 parse_and_read_whole(*reader, &batch, request, report)
