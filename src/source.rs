@@ -309,6 +309,12 @@ impl SourceMap {
     }
 }
 
+/// The directory holding `path`, as [`display_path`] shows it (`.` for a bare name):
+/// the scope or service name of a file's configuration in several readers.
+pub fn display_dir(path: &Path) -> String {
+    display_path(path.parent().unwrap_or(Path::new(".")))
+}
+
 /// A path relative to the current directory when possible, always with `/`.
 pub fn display_path(path: &Path) -> String {
     // Read once: poollint never changes its working directory, and readers show a

@@ -66,7 +66,7 @@ impl Reader for DotNet {
             }
             if model.pools.len() > first {
                 model.services.push(Service {
-                    name: crate::source::display_path(file.path.parent().unwrap_or(Path::new("."))),
+                    name: crate::source::display_dir(&file.path),
                     ecosystem: Ecosystem::DotNet,
                     pools: (first..model.pools.len()).collect(),
                     threads: None,

@@ -75,8 +75,7 @@ fn read_file(file: &ParsedFile, files: &[&ParsedFile], model: &mut Model) {
         .iter()
         .filter(|p| is_mysql_server_group(p.section.as_deref()))
         .collect();
-    let scope: Arc<str> =
-        crate::source::display_path(file.path.parent().unwrap_or(Path::new("."))).into();
+    let scope: Arc<str> = crate::source::display_dir(&file.path).into();
     for pair in &all {
         model.entries.push(ConfigEntry {
             ecosystem: Ecosystem::MySql,

@@ -87,7 +87,7 @@ impl Reader for Node {
                 let count = pools.len();
                 model.pools.extend(pools.into_iter().map(Box::new));
                 model.services.push(Service {
-                    name: crate::source::display_path(file.path.parent().unwrap_or(Path::new("."))),
+                    name: crate::source::display_dir(&file.path),
                     ecosystem: Ecosystem::Node,
                     pools: (first..first + count).collect(),
                     threads: None,

@@ -77,8 +77,7 @@ fn read_file(file: &ParsedFile, files: &[&ParsedFile], sources: &SourceMap, mode
     };
     let mut databases = Vec::new();
     let mut users = Vec::new();
-    let scope: Arc<str> =
-        crate::source::display_path(file.path.parent().unwrap_or(Path::new("."))).into();
+    let scope: Arc<str> = crate::source::display_dir(&file.path).into();
     for pair in &all {
         model.entries.push(entry(pair, &scope));
         let section = pair.section.as_deref();
