@@ -202,6 +202,7 @@ fn prisma_pool(
         validate_on_borrow: None,
         validation_timeout: None,
         leak_detection_threshold: None,
+        auto_commit: None,
         connection: Some(ConnectionInfo {
             engine: parsed.engine.clone(),
             host: None,

@@ -202,6 +202,7 @@ fn read_string(
         validate_on_borrow: None,
         validation_timeout: None,
         leak_detection_threshold: None,
+        auto_commit: None,
         connection: Some(connection(file, whole, npgsql, &parsed)),
         driver_properties: BTreeMap::new(),
         class_settings: PoolClassSettings::default(),

@@ -342,6 +342,7 @@ impl JsonReader<'_> {
             validate_on_borrow: None,
             validation_timeout: None,
             leak_detection_threshold: None,
+            auto_commit: None,
             connection: None,
             driver_properties: BTreeMap::new(),
             class_settings: PoolClassSettings::default(),

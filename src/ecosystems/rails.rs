@@ -422,6 +422,7 @@ fn read_pool(
         validate_on_borrow: None,
         validation_timeout: None,
         leak_detection_threshold: None,
+        auto_commit: None,
         connection,
         driver_properties: BTreeMap::new(),
         class_settings: PoolClassSettings::default(),

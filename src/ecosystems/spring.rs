@@ -805,6 +805,14 @@ impl<'a> PoolReader<'a> {
         }
     }
 
+    fn boolean(&self, property: &str) -> Option<Setting<bool>> {
+        let leaf = self.leaf(property).filter(|l| !is_null(l))?;
+        Some(Setting {
+            value: parse_value(leaf, parse_boolean),
+            origin: self.origin(leaf, property),
+        })
+    }
+
     fn text(&self, property: &str) -> Option<Setting<String>> {
         let leaf = self.leaf(property).filter(|l| !is_null(l))?;
         Some(Setting {
@@ -861,6 +869,7 @@ fn hikari_pool(app: &App, effective: &Effective, prefix: &str, framework: bool) 
         validate_on_borrow: None,
         validation_timeout: Some(r.millis("validation-timeout", hikari::VALIDATION_TIMEOUT_MS)),
         leak_detection_threshold: Some(r.millis("leak-detection-threshold", 0)),
+        auto_commit: r.boolean("auto-commit"),
         connection: url_setting
             .as_ref()
             .and_then(|s| connection_info(effective, s))
@@ -1002,9 +1011,7 @@ fn jpa_facts(app: &App) -> Option<JpaFacts> {
         .filter(|l| l.canonical == "spring.jpa.openinview")
         .min_by_key(|l| (l.profile.is_some(), std::cmp::Reverse(l.rank)))
         .map(|leaf| Setting {
-            value: parse_value(leaf, |t| {
-                parse_bool(t).ok_or_else(|| format!("`{t}` is not a boolean"))
-            }),
+            value: parse_value(leaf, parse_boolean),
             origin: Origin::File {
                 file: leaf.location_key.file,
                 span: leaf.value_span,
@@ -1117,6 +1124,10 @@ pub fn has_unit_suffix(text: &str) -> bool {
     !digits.is_empty()
         && digits.chars().all(|c| c.is_ascii_digit() || c == '.')
         && matches!(unit, "ns" | "us" | "ms" | "s" | "m" | "min" | "h" | "d")
+}
+
+fn parse_boolean(text: &str) -> Result<bool, String> {
+    parse_bool(text).ok_or_else(|| format!("`{text}` is not a boolean"))
 }
 
 /// Booleans as SnakeYAML (YAML 1.1) and Spring's converter read them.

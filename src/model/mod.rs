@@ -412,6 +412,9 @@ pub struct Pool {
     pub validation_timeout: Option<Setting<Duration>>,
     /// HikariCP `leakDetectionThreshold` (zero: disabled).
     pub leak_detection_threshold: Option<Setting<Duration>>,
+    /// HikariCP `autoCommit`, when written (off: the application runs multi-statement
+    /// transactions).
+    pub auto_commit: Option<Setting<bool>>,
     /// The URL the pool connects with, parsed.
     pub connection: Option<ConnectionInfo>,
     /// HikariCP `dataSourceProperties` and similar driver properties, lower-cased names.

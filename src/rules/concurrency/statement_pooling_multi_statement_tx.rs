@@ -4,9 +4,8 @@
 //! A Spring application with JPA, or a HikariCP pool with auto-commit off, runs them.
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::links::{pools, Links};
-use crate::model::{Model, Pooler, Service, Setting};
+use crate::model::{Model, Pool, Pooler, Service, Setting};
 use crate::rules::{Category, Inputs, RuleMeta, RuleOptions};
-use crate::source::FileId;
 
 pub static META: RuleMeta = RuleMeta {
     name: "statement-pooling-multi-statement-tx",
@@ -81,22 +80,18 @@ fn statement_mode<'p>(
         .find(|mode| mode.get().is_some_and(|m| m == "statement"))
 }
 
+/// JPA, or a pool with auto-commit off (HikariCP `auto-commit`, or the driver's
+/// `autocommit` property).
 fn runs_transactions(model: &Model, service: &Service) -> bool {
-    let auto_commit_off = pools(model, service).any(|p| {
-        p.driver_properties
-            .get("autocommit")
+    let auto_commit_off = |p: &Pool| {
+        p.auto_commit
+            .as_ref()
             .and_then(|s| s.get())
-            .is_some_and(|v| v == "false")
-    });
-    // `auto-commit: false` written in one of the service's own files.
-    let files: Vec<FileId> = pools(model, service)
-        .filter_map(|p| p.anchor.map(|a| a.file))
-        .collect();
-    service.jpa.is_some()
-        || auto_commit_off
-        || model.entries.iter().any(|e| {
-            files.contains(&e.file)
-                && e.canonical.ends_with("hikari.autocommit")
-                && e.value.as_deref() == Some("false")
-        })
+            .is_some_and(|on| !on)
+            || p.driver_properties
+                .get("autocommit")
+                .and_then(|s| s.get())
+                .is_some_and(|v| v == "false")
+    };
+    service.jpa.is_some() || pools(model, service).any(auto_commit_off)
 }
