@@ -14,7 +14,7 @@ use rayon::prelude::*;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::ecosystems::{self, ParsedFile, Reader};
 use crate::manifest::{Level, LintSettings};
-use crate::model::{Location, Model};
+use crate::model::{Ecosystem, Location, Model};
 use crate::rules::{self, engine_rules};
 use crate::source::{self, Encoding, SourceFile, SourceMap, Span};
 use crate::syntax::{self, Document, Format, SyntaxError};
@@ -44,6 +44,10 @@ pub struct CheckRequest {
     pub inline_suppressions: bool,
     /// The manifest whose topology (databases, poolers, services, load) applies.
     pub manifest: Option<crate::manifest::Manifest>,
+    /// Keep every config entry in the model and check them all after reading, instead
+    /// of checking the entries of [`UNIT_CHECKED`] ecosystems unit by unit and dropping
+    /// them. The findings are the same (tested); the model then holds every entry.
+    pub keep_entries: bool,
 }
 
 impl CheckRequest {
@@ -58,6 +62,7 @@ impl CheckRequest {
             stdin: None,
             manifest: None,
             inline_suppressions: true,
+            keep_entries: false,
         }
     }
 }
@@ -71,10 +76,13 @@ pub struct Stats {
     /// Reading and decoding every file (and recognising its ecosystem's content).
     pub read: Duration,
     /// Parsing every file, and reading and parsing what they include. Where a thread
-    /// parses a unit's files and reads them at once, the wall time of the two is split
-    /// between `parse` and `model` in proportion to the threads' time in each.
+    /// parses a unit's files, reads them and checks their entries at once, the wall
+    /// time is split between `parse`, `model` and `rules` in proportion to the
+    /// threads' time in each.
     pub parse: Duration,
     pub model: Duration,
+    /// Running the rules, checking each unit's entries as it is read included (that
+    /// unit time is split as for `parse`), and applying the settings to the findings.
     pub rules: Duration,
 }
 
@@ -139,14 +147,19 @@ pub fn check(request: &CheckRequest) -> Report {
     let pending = register(read, &mut report);
     report.stats.read = started.elapsed();
 
-    let mut model = parse_and_read(&pending, request, &mut report);
+    let enabled = enabled_rules(request);
+    let unit_rules: Vec<&Enabled> = enabled
+        .iter()
+        .filter(|e| !request.keep_entries && e.rule.checks_entries_per_unit())
+        .collect();
+    let mut model = parse_and_read(&pending, request, &unit_rules, &mut report);
 
     let started = Instant::now();
     apply_manifest(&mut model, request, &mut report);
     report.stats.model += started.elapsed();
 
     let started = Instant::now();
-    run_rules(&model, request, &mut report);
+    run_rules(&model, &enabled, &mut report);
     // Rules are done with the files: let the report own them alone, so masking secrets
     // below does not copy the shared map.
     model.sources = SourceMap::default();
@@ -370,7 +383,12 @@ fn report_unreadable(id: source::FileId, kind: &str, message: &str, report: &mut
 
 /// Parse the files and read them into the model, one batch at a time, so syntax
 /// trees never outlive their batch. Parse and read times go to `--stats`.
-fn parse_and_read(pending: &[Pending], request: &CheckRequest, report: &mut Report) -> Model {
+fn parse_and_read(
+    pending: &[Pending],
+    request: &CheckRequest,
+    unit_rules: &[&Enabled],
+    report: &mut Report,
+) -> Model {
     // Parts are appended as they are read: the model's vectors grow by reallocation,
     // which moves large blocks without copying them, and no part outlives its batch.
     let mut model = Model::default();
@@ -383,7 +401,7 @@ fn parse_and_read(pending: &[Pending], request: &CheckRequest, report: &mut Repo
         for batch in batches(*reader, files) {
             // As `batches` decides: units only when every file has one.
             let reads = if batch.iter().all(|f| reader.unit(&f.path).is_some()) {
-                parse_and_read_units(*reader, &batch, report)
+                parse_and_read_units(*reader, &batch, unit_rules, report)
             } else {
                 parse_and_read_whole(*reader, &batch, request, report)
             };
@@ -441,37 +459,45 @@ struct UnitRead {
     parses: Vec<(source::FileId, Option<Vec<SyntaxError>>)>,
     /// None: the reader panicked.
     read: Option<BatchRead>,
+    /// What checking the unit's entries found ([`UNIT_CHECKED`]), and rules that failed.
+    findings: Vec<Result<Vec<Diagnostic>, String>>,
     parse_time: Duration,
     read_time: Duration,
+    rules_time: Duration,
 }
 
+/// Ecosystems whose config entries are checked unit by unit, as each unit is read, and
+/// then dropped: they are most of a repository's entries, and every rule that reads
+/// them looks at one application at a time ([`rules::Rule::checks_entries_per_unit`]),
+/// so the model need not keep them. `CheckRequest::keep_entries` turns this off; a
+/// test asserts the findings are the same either way.
+const UNIT_CHECKED: &[Ecosystem] = &[Ecosystem::Spring, Ecosystem::Rails];
+
 /// An ecosystem of independent units ([`Reader::unit`]): each thread parses a unit's
-/// files, reads them and frees their trees, so no more than one unit's trees per
-/// thread are alive and no thread waits for the whole batch between the two steps.
-/// The batch's wall time goes to `--stats` split between parse and model in proportion
-/// to the time the threads spent in each.
+/// files, reads them, checks their entries and frees their trees, so no more than one
+/// unit's trees per thread are alive and no thread waits for the whole batch between
+/// the steps. The batch's wall time goes to `--stats` split between parse, model and
+/// rules in proportion to the time the threads spent in each.
 fn parse_and_read_units(
     reader: &'static dyn Reader,
     batch: &[&Pending],
+    unit_rules: &[&Enabled],
     report: &mut Report,
 ) -> Vec<BatchRead> {
     let started = Instant::now();
     let sources = &report.sources;
+    let unit_rules = if UNIT_CHECKED.contains(&reader.ecosystem()) {
+        unit_rules
+    } else {
+        &[]
+    };
     let units: Vec<UnitRead> = batch
         .chunk_by(|a, b| reader.unit(&a.path) == reader.unit(&b.path))
         .collect::<Vec<_>>()
         .into_par_iter()
-        .map(|unit| parse_and_read_unit(reader, unit, sources))
+        .map(|unit| parse_and_read_unit(reader, unit, sources, unit_rules))
         .collect();
-    let parse_time: Duration = units.iter().map(|u| u.parse_time).sum();
-    let read_time: Duration = units.iter().map(|u| u.read_time).sum();
-    let parse_share = parse_time.as_secs_f64()
-        / (parse_time + read_time)
-            .as_secs_f64()
-            .max(f64::MIN_POSITIVE);
-    let wall = started.elapsed();
-    report.stats.parse += wall.mul_f64(parse_share);
-    report.stats.model += wall.mul_f64(1.0 - parse_share);
+    split_wall_time(started.elapsed(), &units, &mut report.stats);
     let mut reads = Vec::with_capacity(units.len());
     for unit in units {
         for (id, errors) in unit.parses {
@@ -481,11 +507,34 @@ fn parse_and_read_units(
             Some(read) => reads.push(read),
             None => report_reader_panic(reader, report),
         }
+        for result in unit.findings {
+            match result {
+                Ok(found) => report.diagnostics.extend(found),
+                Err(error) => push_once(&mut report.internal_errors, error),
+            }
+        }
     }
     reads
 }
 
-fn parse_and_read_unit(reader: &dyn Reader, unit: &[&Pending], sources: &SourceMap) -> UnitRead {
+/// Give each stage its share of a batch's wall time, as the threads' times divide.
+fn split_wall_time(wall: Duration, units: &[UnitRead], stats: &mut Stats) {
+    let parse: Duration = units.iter().map(|u| u.parse_time).sum();
+    let read: Duration = units.iter().map(|u| u.read_time).sum();
+    let rules: Duration = units.iter().map(|u| u.rules_time).sum();
+    let total = (parse + read + rules).as_secs_f64().max(f64::MIN_POSITIVE);
+    let share = |time: Duration| wall.mul_f64(time.as_secs_f64() / total);
+    stats.parse += share(parse);
+    stats.model += share(read);
+    stats.rules += share(rules);
+}
+
+fn parse_and_read_unit(
+    reader: &dyn Reader,
+    unit: &[&Pending],
+    sources: &SourceMap,
+    unit_rules: &[&Enabled],
+) -> UnitRead {
     let started = Instant::now();
     let mut parses = Vec::with_capacity(unit.len());
     let mut files = Vec::with_capacity(unit.len());
@@ -496,14 +545,41 @@ fn parse_and_read_unit(reader: &dyn Reader, unit: &[&Pending], sources: &SourceM
     }
     let parse_time = started.elapsed();
     let started = Instant::now();
-    let read = catch_unwind(AssertUnwindSafe(|| read_unit(reader, &files, sources))).ok();
+    let mut read = catch_unwind(AssertUnwindSafe(|| read_unit(reader, &files, sources))).ok();
     drop(files);
+    let read_time = started.elapsed();
+    let started = Instant::now();
+    let findings = match &mut read {
+        Some(BatchRead::Model(part)) if !unit_rules.is_empty() => {
+            check_unit_entries(reader.ecosystem(), part, sources, unit_rules)
+        }
+        _ => Vec::new(),
+    };
     UnitRead {
         parses,
         read,
+        findings,
         parse_time,
-        read_time: started.elapsed(),
+        read_time,
+        rules_time: started.elapsed(),
     }
+}
+
+/// Run the per-unit rules on the unit's entries of `ecosystem` (with the secrets read
+/// with them), taking those entries out of `part`: the model does not keep them.
+fn check_unit_entries(
+    ecosystem: Ecosystem,
+    part: &mut Model,
+    sources: &SourceMap,
+    unit_rules: &[&Enabled],
+) -> Vec<Result<Vec<Diagnostic>, String>> {
+    let unit = Model {
+        entries: part.entries.take_of(ecosystem),
+        secrets: part.secrets.clone(),
+        sources: sources.clone(),
+        ..Model::default()
+    };
+    unit_rules.iter().map(|e| run_rule(e, &unit)).collect()
 }
 
 /// Files read together in a batch: enough to keep every thread busy, few enough that
@@ -659,46 +735,66 @@ pub fn rule_level(name: &str, request: &CheckRequest) -> Option<Option<Severity>
     }
 }
 
+/// A rule the settings enable, with the severity they force (None: the rule decides
+/// per finding) and its options.
+struct Enabled {
+    rule: &'static dyn rules::Rule,
+    level: Option<Severity>,
+    options: rules::RuleOptions,
+}
+
+/// The rules this run uses, in registry order.
+fn enabled_rules(request: &CheckRequest) -> Vec<Enabled> {
+    rules::registry()
+        .iter()
+        .filter_map(|rule| {
+            let name = rule.meta().name;
+            Some(Enabled {
+                rule: *rule,
+                level: rule_level(name, request)?,
+                options: request
+                    .settings
+                    .rules
+                    .get(name)
+                    .map(|s| s.options.clone())
+                    .unwrap_or_default(),
+            })
+        })
+        .collect()
+}
+
 /// Run every enabled rule (in parallel: rules only read the model) and collect their
 /// findings in registry order.
-fn run_rules(model: &Model, request: &CheckRequest, report: &mut Report) {
-    let results: Vec<Result<Vec<Diagnostic>, String>> = rules::registry()
-        .par_iter()
-        .filter_map(|rule| {
-            let level = rule_level(rule.meta().name, request)?;
-            Some(run_rule(*rule, level, model, request))
-        })
-        .collect();
+fn run_rules(model: &Model, enabled: &[Enabled], report: &mut Report) {
+    let results: Vec<Result<Vec<Diagnostic>, String>> =
+        enabled.par_iter().map(|e| run_rule(e, model)).collect();
     for result in results {
         match result {
             Ok(found) => report.diagnostics.extend(found),
-            Err(error) => report.internal_errors.push(error),
+            Err(error) => push_once(&mut report.internal_errors, error),
         }
     }
 }
 
-fn run_rule(
-    rule: &dyn rules::Rule,
-    level: Option<Severity>,
-    model: &Model,
-    request: &CheckRequest,
-) -> Result<Vec<Diagnostic>, String> {
-    let meta = rule.meta();
-    let options = request
-        .settings
-        .rules
-        .get(meta.name)
-        .map(|s| s.options.clone())
-        .unwrap_or_default();
+fn run_rule(enabled: &Enabled, model: &Model) -> Result<Vec<Diagnostic>, String> {
     let mut found = Vec::new();
-    catch_unwind(AssertUnwindSafe(|| rule.check(model, &options, &mut found)))
-        .map_err(|_| format!("internal error in rule {}", meta.name))?;
-    if let Some(severity) = level {
+    catch_unwind(AssertUnwindSafe(|| {
+        enabled.rule.check(model, &enabled.options, &mut found)
+    }))
+    .map_err(|_| format!("internal error in rule {}", enabled.rule.meta().name))?;
+    if let Some(severity) = enabled.level {
         for diagnostic in &mut found {
             diagnostic.severity = severity;
         }
     }
     Ok(found)
+}
+
+/// Add `error` unless it is already there: a rule that fails on every unit says so once.
+fn push_once(errors: &mut Vec<String>, error: String) {
+    if !errors.contains(&error) {
+        errors.push(error);
+    }
 }
 
 /// Settings that apply after the rules: disabled engine rules, path ignores, secret

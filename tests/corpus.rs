@@ -83,4 +83,13 @@ fn corpus_is_checked_without_internal_errors_and_with_valid_spans() {
         "corpus: {} files, findings by rule: {by_rule:?}",
         report.files_checked()
     );
+    // Checking Spring and Rails entries unit by unit finds what checking them all at
+    // once does.
+    let mut keep = CheckRequest::new(vec![tree.path().to_path_buf()]);
+    keep.keep_entries = true;
+    let kept = engine::check(&keep);
+    assert_eq!(
+        format!("{:?}", kept.diagnostics),
+        format!("{:?}", report.diagnostics)
+    );
 }

@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 
 use poollint::engine::{self, CheckRequest, Report};
 use poollint::manifest;
+use poollint::model::Ecosystem;
 use poollint::render::{self, OutputFormat, RenderContext, Summary};
 use poollint::rules;
 
@@ -165,6 +166,47 @@ fn every_rule_fires_on_its_failing_fixture_and_not_on_its_passing_one() {
         );
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// The engine checks Spring and Rails entries unit by unit as it reads them and drops
+/// them; on every fixture (all rules on) that finds exactly what checking every entry
+/// after reading does, and the model keeps only the entries it must.
+#[test]
+fn entries_checked_per_unit_find_what_entries_kept_find() {
+    let mut dropped = 0;
+    for rule in rules::registry() {
+        let name = rule.meta().name;
+        for case in ["fail", "pass"] {
+            let dir = fixture(name, case);
+            if dir.join("before").is_dir() {
+                continue;
+            }
+            let mut request = CheckRequest::new(vec![dir.clone()]);
+            let manifest = dir.join(manifest::FILE_NAME);
+            if manifest.is_file() {
+                let manifest = manifest::load(&manifest).expect("fixture manifest is valid");
+                request.settings = manifest.lint.clone();
+                request.manifest = Some(manifest);
+            }
+            let per_unit = engine::check(&request);
+            request.keep_entries = true;
+            let kept = engine::check(&request);
+            assert_eq!(
+                format!("{:?}{:?}", per_unit.diagnostics, per_unit.internal_errors),
+                format!("{:?}{:?}", kept.diagnostics, kept.internal_errors),
+                "{}",
+                dir.display()
+            );
+            let spring = |r: &Report| r.model.entries.of(Ecosystem::Spring).count();
+            if spring(&kept) > 0 && spring(&per_unit) == 0 {
+                dropped += 1;
+            }
+        }
+    }
+    assert!(
+        dropped > 10,
+        "Spring entries were dropped in {dropped} fixtures"
+    );
 }
 
 /// Every primary span of every fixture finding is non-empty, on one line and on char

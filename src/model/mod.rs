@@ -356,6 +356,29 @@ impl Entries {
             .filter(move |e| e.ecosystem == ecosystem)
     }
 
+    /// Take the entries of `ecosystem` out, in order, leaving the others.
+    pub fn take_of(&mut self, ecosystem: Ecosystem) -> Entries {
+        let mut taken = Entries::default();
+        let mut kept = Entries::default();
+        for chunk in std::mem::take(&mut self.chunks) {
+            match chunk.ecosystem {
+                Some(e) if e == ecosystem => taken.chunks.push(chunk),
+                Some(_) => kept.chunks.push(chunk),
+                None => {
+                    for entry in chunk.entries {
+                        if entry.ecosystem == ecosystem {
+                            taken.push(entry);
+                        } else {
+                            kept.push(entry);
+                        }
+                    }
+                }
+            }
+        }
+        *self = kept;
+        taken
+    }
+
     pub fn len(&self) -> usize {
         self.chunks.iter().map(|c| c.entries.len()).sum()
     }

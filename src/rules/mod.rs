@@ -114,6 +114,15 @@ impl RuleOptions {
 pub trait Rule: Sync {
     fn meta(&self) -> &'static RuleMeta;
     fn check(&self, model: &Model, options: &RuleOptions, out: &mut Vec<Diagnostic>);
+
+    /// True when what the rule finds in config entries depends only on the entries of
+    /// one application (a unit of its ecosystem) and the secrets read with them, and
+    /// it reads nothing else of the model about them. The engine then also runs it on
+    /// each unit of `engine::UNIT_CHECKED` ecosystems as the unit is read, on a model
+    /// holding only that unit's entries and secrets, and drops those entries.
+    fn checks_entries_per_unit(&self) -> bool {
+        false
+    }
 }
 
 /// Every rule, in registry order (the order `poollint rules` prints).

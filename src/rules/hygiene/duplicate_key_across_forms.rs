@@ -30,6 +30,11 @@ impl crate::rules::Rule for Rule {
         &META
     }
 
+    /// Each application's entries on their own (grouped by scope).
+    fn checks_entries_per_unit(&self) -> bool {
+        true
+    }
+
     fn check(&self, model: &Model, _options: &RuleOptions, out: &mut Vec<Diagnostic>) {
         // Each application's entries are compared among themselves: a small map per
         // application, keyed by profile and canonical key only, and reused.

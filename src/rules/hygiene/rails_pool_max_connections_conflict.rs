@@ -23,6 +23,11 @@ impl crate::rules::Rule for Rule {
         &META
     }
 
+    /// Each application's entries on their own (grouped by scope).
+    fn checks_entries_per_unit(&self) -> bool {
+        true
+    }
+
     fn check(&self, model: &Model, _options: &RuleOptions, out: &mut Vec<Diagnostic>) {
         let mut configs: BTreeMap<(crate::source::FileId, &str), Vec<&ConfigEntry>> =
             BTreeMap::new();

@@ -41,6 +41,11 @@ impl crate::rules::Rule for Rule {
         &META
     }
 
+    /// Each application's entries on their own (grouped by scope).
+    fn checks_entries_per_unit(&self) -> bool {
+        true
+    }
+
     fn check(&self, model: &Model, options: &RuleOptions, out: &mut Vec<Diagnostic>) {
         let max_distance = options.get(&MAX_EDIT_DISTANCE).clamp(0.0, 5.0) as usize;
         out.extend(unknown_names(model, max_distance));
