@@ -3,7 +3,6 @@
 //! secrets, so every output masks them; Prisma's `connection_limit` and `pool_timeout`
 //! in a `DATABASE_URL` configure a Prisma pool (rules-catalogue §1.7 [PRISMA-POOL]).
 
-use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
@@ -11,6 +10,7 @@ use std::time::Duration;
 use super::connection_string;
 use super::ini_settings::pairs;
 use super::{file_name, ParsedFile, Reader};
+use crate::model::NamedSettings;
 use crate::model::{
     ConfigEntry, ConnectionInfo, Ecosystem, EntryKey, Library, Location, Model, Origin, Pool,
     PoolClassSettings, Secret, Setting, Val,
@@ -208,10 +208,10 @@ fn prisma_pool(
             host: None,
             database: parsed.database.clone(),
             user: parsed.user.clone(),
-            params: BTreeMap::new(),
+            params: NamedSettings::new(),
             location: anchor,
         }),
-        driver_properties: BTreeMap::new(),
+        driver_properties: NamedSettings::new(),
         class_settings: PoolClassSettings::default(),
     })
 }

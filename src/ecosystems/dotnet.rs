@@ -3,12 +3,12 @@
 //! string. Facts and defaults: rules-catalogue §1.10 [NPGSQL-CSB][SQLCLIENT-POOL].
 //! A string with `Host=` is Npgsql; anything else is SqlClient.
 
-use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::Duration;
 
 use super::connection_string;
 use super::{file_name, ParsedFile, Reader};
+use crate::model::NamedSettings;
 use crate::model::{
     ConnectionInfo, Ecosystem, Library, Location, Model, Origin, Pool, PoolClassSettings, Secret,
     Service, Setting, Val, UNBOUNDED_POOL,
@@ -204,7 +204,7 @@ fn read_string(
         leak_detection_threshold: None,
         auto_commit: None,
         connection: Some(connection(file, whole, npgsql, &parsed)),
-        driver_properties: BTreeMap::new(),
+        driver_properties: NamedSettings::new(),
         class_settings: PoolClassSettings::default(),
     })
 }
@@ -220,7 +220,7 @@ fn connection(
         host: None,
         database: parsed.database.clone(),
         user: parsed.user.clone(),
-        params: BTreeMap::new(),
+        params: NamedSettings::new(),
         location: Some(Location { file, span: whole }),
     }
 }

@@ -5,12 +5,12 @@
 //! [KNEX-DOC][TARN]; Sequelize's pool defaults (max 5, min 0, acquire 60 s, idle 10 s)
 //! from its documentation. JSON files that hold none of these are skipped.
 
-use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
 use super::{file_name, ParsedFile, Reader};
+use crate::model::NamedSettings;
 use crate::model::{
     ConfigEntry, Ecosystem, EntryKey, Library, Location, Model, Origin, Pool, PoolClassSettings,
     Secret, Service, Setting, Val,
@@ -344,7 +344,7 @@ impl JsonReader<'_> {
             leak_detection_threshold: None,
             auto_commit: None,
             connection: None,
-            driver_properties: BTreeMap::new(),
+            driver_properties: NamedSettings::new(),
             class_settings: PoolClassSettings::default(),
         })
     }

@@ -18,6 +18,7 @@ use std::time::Duration;
 use regex::Regex;
 
 use super::{connection_string, file_name, ParsedFile, Reader};
+use crate::model::NamedSettings;
 use crate::model::{
     ConfigEntry, ConnectionInfo, Ecosystem, EntryKey, Library, Location, Model, Origin, Pool,
     PoolClassSettings, Secret, Service, Setting, Val, UNBOUNDED_POOL,
@@ -424,7 +425,7 @@ fn read_pool(
         leak_detection_threshold: None,
         auto_commit: None,
         connection,
-        driver_properties: BTreeMap::new(),
+        driver_properties: NamedSettings::new(),
         class_settings: PoolClassSettings::default(),
     }
 }
@@ -474,7 +475,7 @@ fn url_info(
         host: None,
         database: parsed.database.clone(),
         user: parsed.user.clone(),
-        params: BTreeMap::new(),
+        params: NamedSettings::new(),
         location: Some(Location {
             file: source.file.id,
             span,

@@ -18,6 +18,7 @@ use std::time::Duration;
 use super::connection_string::{parse_url, password_ranges};
 use super::{file_name, ParsedFile, Reader};
 use crate::model::hikari;
+use crate::model::NamedSettings;
 use crate::model::{
     ConfigEntry, ConnectionInfo, Ecosystem, EntryKey, JpaFacts, Library, Location, Model, Origin,
     Pool, PoolClassSettings, Secret, Service, Setting, Val,
@@ -952,7 +953,7 @@ fn connection_info(effective: &Effective, url: &Setting<String>) -> Option<Conne
 }
 
 /// `data-source-properties.*` entries by lower-cased name.
-fn driver_properties(r: &PoolReader) -> BTreeMap<String, Setting<String>> {
+fn driver_properties(r: &PoolReader) -> NamedSettings {
     r.own
         .iter()
         .filter_map(|(rest, leaf)| {

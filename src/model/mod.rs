@@ -257,7 +257,7 @@ pub struct ConnectionInfo {
     /// The database user the client logs in as (PgBouncer `[users]` settings apply to it).
     pub user: Option<String>,
     /// Parameters by lower-cased name.
-    pub params: BTreeMap<String, Setting<String>>,
+    pub params: NamedSettings,
     /// Where the whole URL or string is.
     pub location: Option<Location>,
 }
@@ -408,6 +408,10 @@ impl FromIterator<ConfigEntry> for Entries {
 /// nil), and .NET `Pooling=false`, where every open is a new physical connection.
 pub const UNBOUNDED_POOL: i64 = -1;
 
+/// Settings by lower-cased name, in name order: a pool has a few URL parameters and
+/// driver properties, and a B-tree node for each pool's few took 1.7 KB.
+pub type NamedSettings = litemap::LiteMap<String, Setting<String>>;
+
 /// One connection pool as one process creates it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Pool {
@@ -441,7 +445,7 @@ pub struct Pool {
     /// The URL the pool connects with, parsed.
     pub connection: Option<ConnectionInfo>,
     /// HikariCP `dataSourceProperties` and similar driver properties, lower-cased names.
-    pub driver_properties: BTreeMap<String, Setting<String>>,
+    pub driver_properties: NamedSettings,
     /// HikariCP `driverClassName`, `dataSourceClassName`, `jdbcUrl`, JNDI name, as set.
     pub class_settings: PoolClassSettings,
 }
