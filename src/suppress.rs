@@ -14,7 +14,11 @@
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::Location;
 use crate::rules::{self, engine_rules};
-use crate::source::{SourceFile, Span};
+use std::collections::BTreeMap;
+
+use rayon::prelude::*;
+
+use crate::source::{FileId, SourceFile, Span};
 
 const MARKER: &str = "poollint:";
 
@@ -42,16 +46,19 @@ pub fn apply(
     diagnostics: &mut Vec<Diagnostic>,
     enabled: impl Fn(&str) -> bool,
 ) {
-    let mut found = Vec::new();
-    for file in files.iter().filter(|f| f.text.contains(MARKER)) {
-        found.extend(scan(file).into_iter().map(|s| (file, s)));
-    }
+    // In parallel: looking for the marker reads the text of every file.
+    let mut found: BTreeMap<FileId, (&SourceFile, Vec<Suppression>)> = files
+        .par_iter()
+        .filter(|f| f.text.contains(MARKER))
+        .map(|f| (f.id, (f, scan(f))))
+        .filter(|(_, (_, suppressions))| !suppressions.is_empty())
+        .collect();
     if found.is_empty() {
         return;
     }
     diagnostics.retain(|d| !suppressed(d, &mut found));
-    for (file, suppression) in &found {
-        for entry in &suppression.entries {
+    for (file, suppressions) in found.values() {
+        for entry in suppressions.iter().flat_map(|s| &s.entries) {
             if let Some(diagnostic) = unused(file, entry, &enabled) {
                 diagnostics.push(diagnostic);
             }
@@ -60,10 +67,16 @@ pub fn apply(
 }
 
 /// True (and the entry marked used) when a suppression in the diagnostic's file covers it.
-fn suppressed(d: &Diagnostic, found: &mut [(&SourceFile, Suppression)]) -> bool {
+fn suppressed(
+    d: &Diagnostic,
+    found: &mut BTreeMap<FileId, (&SourceFile, Vec<Suppression>)>,
+) -> bool {
+    let Some((file, suppressions)) = found.get_mut(&d.primary.file) else {
+        return false;
+    };
+    let line = file.lines().line_of(d.primary.span.start);
     let mut hit = false;
-    for (file, suppression) in found.iter_mut().filter(|(f, _)| f.id == d.primary.file) {
-        let line = file.lines().line_of(d.primary.span.start);
+    for suppression in suppressions.iter_mut() {
         if suppression.line.is_some_and(|l| l != line) {
             continue;
         }
