@@ -507,12 +507,7 @@ fn parse_and_read_units(
             Some(read) => reads.push(read),
             None => report_reader_panic(reader, report),
         }
-        for result in unit.findings {
-            match result {
-                Ok(found) => report.diagnostics.extend(found),
-                Err(error) => push_once(&mut report.internal_errors, error),
-            }
-        }
+        add_findings(unit.findings, report);
     }
     reads
 }
@@ -768,10 +763,17 @@ fn enabled_rules(request: &CheckRequest) -> Vec<Enabled> {
 fn run_rules(model: &Model, enabled: &[Enabled], report: &mut Report) {
     let results: Vec<Result<Vec<Diagnostic>, String>> =
         enabled.par_iter().map(|e| run_rule(e, model)).collect();
+    add_findings(results, report);
+}
+
+/// Add what rules found to the report; a rule that failed is an internal error, said
+/// once however many units it failed on.
+fn add_findings(results: Vec<Result<Vec<Diagnostic>, String>>, report: &mut Report) {
     for result in results {
         match result {
             Ok(found) => report.diagnostics.extend(found),
-            Err(error) => push_once(&mut report.internal_errors, error),
+            Err(error) if report.internal_errors.contains(&error) => {}
+            Err(error) => report.internal_errors.push(error),
         }
     }
 }
@@ -788,13 +790,6 @@ fn run_rule(enabled: &Enabled, model: &Model) -> Result<Vec<Diagnostic>, String>
         }
     }
     Ok(found)
-}
-
-/// Add `error` unless it is already there: a rule that fails on every unit says so once.
-fn push_once(errors: &mut Vec<String>, error: String) {
-    if !errors.contains(&error) {
-        errors.push(error);
-    }
 }
 
 /// Settings that apply after the rules: disabled engine rules, path ignores, secret
