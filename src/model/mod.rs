@@ -1049,6 +1049,36 @@ mod tests {
     }
 
     #[test]
+    fn taking_an_ecosystems_entries_leaves_the_others_in_order() {
+        use Ecosystem::{PgBouncer, Rails, Spring};
+        let mut all: Entries = [(Spring, "a"), (Spring, "b")]
+            .into_iter()
+            .map(|(e, k)| entry_of(e, k))
+            .collect();
+        all.append(
+            [(Rails, "c")]
+                .into_iter()
+                .map(|(e, k)| entry_of(e, k))
+                .collect(),
+        );
+        // Mixed: split entry by entry.
+        all.append(
+            [(Rails, "d"), (Spring, "e"), (PgBouncer, "f")]
+                .into_iter()
+                .map(|(e, k)| entry_of(e, k))
+                .collect(),
+        );
+        let keys = |entries: &Entries| -> Vec<String> {
+            entries.iter().map(|e| e.key.to_string()).collect()
+        };
+        let spring = all.take_of(Spring);
+        assert_eq!(keys(&spring), ["a", "b", "e"]);
+        assert_eq!(keys(&all), ["c", "d", "f"]);
+        assert_eq!(all.of(Rails).count(), 2);
+        assert!(all.take_of(Spring).is_empty());
+    }
+
+    #[test]
     fn entries_are_one_list_however_they_are_chunked() {
         let entry = |key: &str| entry_of(Ecosystem::Spring, key);
         let whole: Entries = ["a", "b", "c"].into_iter().map(entry).collect();
