@@ -1021,26 +1021,24 @@ mod tests {
         }
     }
 
+    /// Entries appended chunk by chunk, one chunk per slice.
+    fn chunked(chunks: &[&[(Ecosystem, &str)]]) -> Entries {
+        let mut all = Entries::default();
+        for chunk in chunks {
+            all.append(chunk.iter().map(|&(e, k)| entry_of(e, k)).collect());
+        }
+        all
+    }
+
     #[test]
     fn entries_of_an_ecosystem_come_from_pure_and_mixed_chunks_in_order() {
         use Ecosystem::{PgBouncer, Rails, Spring};
-        let mut all: Entries = [(Spring, "a"), (Spring, "b")]
-            .into_iter()
-            .map(|(e, k)| entry_of(e, k))
-            .collect();
-        all.append(
-            [(Rails, "c")]
-                .into_iter()
-                .map(|(e, k)| entry_of(e, k))
-                .collect(),
-        );
-        // A chunk that starts as Rails and then gets a Spring entry is mixed.
-        all.append(
-            [(Rails, "d"), (Spring, "e")]
-                .into_iter()
-                .map(|(e, k)| entry_of(e, k))
-                .collect(),
-        );
+        // The last chunk starts as Rails and then gets a Spring entry: it is mixed.
+        let all = chunked(&[
+            &[(Spring, "a"), (Spring, "b")],
+            &[(Rails, "c")],
+            &[(Rails, "d"), (Spring, "e")],
+        ]);
         let keys =
             |ecosystem| -> Vec<String> { all.of(ecosystem).map(|e| e.key.to_string()).collect() };
         assert_eq!(keys(Spring), ["a", "b", "e"]);
@@ -1051,23 +1049,12 @@ mod tests {
     #[test]
     fn taking_an_ecosystems_entries_leaves_the_others_in_order() {
         use Ecosystem::{PgBouncer, Rails, Spring};
-        let mut all: Entries = [(Spring, "a"), (Spring, "b")]
-            .into_iter()
-            .map(|(e, k)| entry_of(e, k))
-            .collect();
-        all.append(
-            [(Rails, "c")]
-                .into_iter()
-                .map(|(e, k)| entry_of(e, k))
-                .collect(),
-        );
-        // Mixed: split entry by entry.
-        all.append(
-            [(Rails, "d"), (Spring, "e"), (PgBouncer, "f")]
-                .into_iter()
-                .map(|(e, k)| entry_of(e, k))
-                .collect(),
-        );
+        // The last chunk is mixed: split entry by entry.
+        let mut all = chunked(&[
+            &[(Spring, "a"), (Spring, "b")],
+            &[(Rails, "c")],
+            &[(Rails, "d"), (Spring, "e"), (PgBouncer, "f")],
+        ]);
         let keys = |entries: &Entries| -> Vec<String> {
             entries.iter().map(|e| e.key.to_string()).collect()
         };
