@@ -806,20 +806,25 @@ impl<'a> PoolReader<'a> {
         }
     }
 
-    fn boolean(&self, property: &str) -> Option<Setting<bool>> {
+    /// The property's setting when it is written (and not null), parsed by `parse`.
+    fn written<T>(
+        &self,
+        property: &str,
+        parse: impl Fn(&str) -> Result<T, String>,
+    ) -> Option<Setting<T>> {
         let leaf = self.leaf(property).filter(|l| !is_null(l))?;
         Some(Setting {
-            value: parse_value(leaf, parse_boolean),
+            value: parse_value(leaf, parse),
             origin: self.origin(leaf, property),
         })
     }
 
+    fn boolean(&self, property: &str) -> Option<Setting<bool>> {
+        self.written(property, parse_boolean)
+    }
+
     fn text(&self, property: &str) -> Option<Setting<String>> {
-        let leaf = self.leaf(property).filter(|l| !is_null(l))?;
-        Some(Setting {
-            value: parse_value(leaf, |t| Ok(t.to_owned())),
-            origin: self.origin(leaf, property),
-        })
+        self.written(property, |t| Ok(t.to_owned()))
     }
 
     /// A Spring-level key (`spring.datasource.url`) as a string setting.
