@@ -593,6 +593,8 @@ fn write_to_stdout(
 /// (walk + read + parse).
 fn print_stats(stats: &engine::Stats, render: std::time::Duration) {
     let ms = |d: std::time::Duration| d.as_secs_f64() * 1000.0;
+    // Reading again the texts of the files with findings is part of showing them.
+    let render = render + stats.reread;
     let floor = stats.walk + stats.read + stats.parse;
     let total = floor + stats.model + stats.rules + render;
     eprintln!(

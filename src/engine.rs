@@ -14,9 +14,9 @@ use rayon::prelude::*;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::ecosystems::{self, ParsedFile, Reader};
 use crate::manifest::{Level, LintSettings};
-use crate::model::{Ecosystem, Location, Model};
+use crate::model::{Ecosystem, Location, Model, Secret};
 use crate::rules::{self, engine_rules};
-use crate::source::{self, Encoding, SourceFile, SourceMap, Span};
+use crate::source::{self, Encoding, FileId, SourceFile, SourceMap, Span};
 use crate::syntax::{self, Document, Format, SyntaxError};
 use crate::walk;
 
@@ -84,6 +84,9 @@ pub struct Stats {
     /// Running the rules, checking each unit's entries as it is read included (that
     /// unit time is split as for `parse`), and applying the settings to the findings.
     pub rules: Duration,
+    /// Reading again the released texts of the files that have findings
+    /// ([`SourceFile::release`]): part of rendering them.
+    pub reread: Duration,
 }
 
 /// The result of a check.
@@ -152,7 +155,7 @@ pub fn check(request: &CheckRequest) -> Report {
         .iter()
         .filter(|e| !request.keep_entries && e.rule.checks_entries_per_unit())
         .collect();
-    let mut model = parse_and_read(&pending, request, &unit_rules, &mut report);
+    let (mut model, mut scrub) = parse_and_read(&pending, request, &unit_rules, &mut report);
 
     let started = Instant::now();
     apply_manifest(&mut model, request, &mut report);
@@ -163,12 +166,40 @@ pub fn check(request: &CheckRequest) -> Report {
     // Rules are done with the files: let the report own them alone, so masking secrets
     // below does not copy the shared map.
     model.sources = SourceMap::default();
-    finish(&model, request, &mut report);
+    scrub.take_new(&model.secrets, &report.sources);
+    finish(&model, request, scrub, &mut report);
     report.stats.rules = started.elapsed();
+    let started = Instant::now();
+    reread_files_with_findings(&mut report);
+    report.stats.reread = started.elapsed();
     report.stats.files = report.sources.len();
-    report.stats.bytes = report.sources.files().iter().map(|f| f.text.len()).sum();
+    report.stats.bytes = report.sources.files().iter().map(|f| f.len()).sum();
     report.model = model;
     report
+}
+
+/// Read again, in parallel, the released texts the output shows (the files of the
+/// findings and of their labels). A file that changed since it was read is an error:
+/// its findings are shown without its text.
+fn reread_files_with_findings(report: &mut Report) {
+    let mut files: Vec<FileId> = report
+        .diagnostics
+        .iter()
+        .flat_map(|d| {
+            std::iter::once(d.primary.file).chain(d.labels.iter().map(|l| l.location.file))
+        })
+        .collect();
+    files.sort_unstable();
+    files.dedup();
+    report.sources.reread(&files);
+    for file in report.sources.files() {
+        if let Some(error) = file.reread_error() {
+            report.internal_errors.push(format!(
+                "{}: {error}; its findings are shown without its text",
+                file.display
+            ));
+        }
+    }
 }
 
 type Candidate = (PathBuf, &'static dyn Reader, Format, Option<String>);
@@ -272,8 +303,13 @@ fn read_file(
     max: u64,
 ) -> Read {
     let content = catch_unwind(AssertUnwindSafe(|| {
-        read_and_decode(path, reader, format, stdin, max)
-            .map(|(text, encoding)| SourceFile::new(path, text, encoding))
+        read_and_decode(path, reader, format, stdin, max).map(|(text, encoding, disk_len)| {
+            let file = SourceFile::new(path, text, encoding);
+            match stdin {
+                Some(_) => file,
+                None => file.rereadable(disk_len, format == Format::Properties),
+            }
+        })
     }))
     .unwrap_or_else(|_| Err(internal("reading")));
     Read {
@@ -291,24 +327,26 @@ fn internal(doing: &str) -> (String, String) {
     )
 }
 
-/// Err((kind, message)); kind "internal" marks poollint's own failures.
+/// The text, its encoding and the number of bytes read, or Err((kind, message)); kind
+/// "internal" marks poollint's own failures.
 fn read_and_decode(
     path: &Path,
     reader: &dyn Reader,
     format: Format,
     stdin: Option<&str>,
     max: u64,
-) -> Result<(String, Encoding), (String, String)> {
+) -> Result<(String, Encoding, u64), (String, String)> {
     let bytes = match stdin {
         Some(text) => text.as_bytes().to_vec(),
         None => read_limited(path, max)?,
     };
+    let disk_len = bytes.len() as u64;
     let (text, encoding) = source::decode(bytes, format == Format::Properties)
         .map_err(|e| ("decode".to_owned(), e.message))?;
     if !reader.accepts(&text) {
         return Err((SKIPPED.to_owned(), String::new()));
     }
-    Ok((text, encoding))
+    Ok((text, encoding, disk_len))
 }
 
 fn read_limited(path: &Path, max: u64) -> Result<Vec<u8>, (String, String)> {
@@ -388,17 +426,21 @@ fn parse_and_read(
     request: &CheckRequest,
     unit_rules: &[&Enabled],
     report: &mut Report,
-) -> Model {
+) -> (Model, ScrubTexts) {
     // Parts are appended as they are read: the model's vectors grow by reallocation,
     // which moves large blocks without copying them, and no part outlives its batch.
     let mut model = Model::default();
+    let mut scrub = ScrubTexts::default();
     for reader in ecosystems::readers() {
         let files: Vec<&Pending> = pending
             .iter()
             .filter(|p| p.reader.ecosystem() == reader.ecosystem())
             .collect();
         let mut summaries = Vec::new();
+        // Files read into the model, whose texts can go.
+        let mut read_files: Vec<FileId> = Vec::new();
         for batch in batches(*reader, files) {
+            let first_included = report.sources.len();
             // As `batches` decides: units only when every file has one.
             let reads = if batch.iter().all(|f| reader.unit(&f.path).is_some()) {
                 parse_and_read_units(*reader, &batch, unit_rules, report)
@@ -412,17 +454,41 @@ fn parse_and_read(
                     BatchRead::Summary(summary) => summaries.push(summary),
                 }
             }
-            report.stats.model += started.elapsed();
-        }
-        if !summaries.is_empty() {
-            let started = Instant::now();
-            if let Some(part) = guarded(*reader, report, || reader.join(summaries)) {
-                model.extend(part);
+            read_files.extend(batch.iter().map(|f| f.id));
+            read_files.extend((first_included..report.sources.len()).map(FileId));
+            // Secrets the join makes are taken from the texts: those wait for it.
+            if summaries.is_empty() {
+                release_texts(&mut read_files, &model, &mut scrub, report);
             }
             report.stats.model += started.elapsed();
         }
+        let started = Instant::now();
+        if !summaries.is_empty() {
+            if let Some(part) = guarded(*reader, report, || reader.join(summaries)) {
+                model.extend(part);
+            }
+        }
+        release_texts(&mut read_files, &model, &mut scrub, report);
+        report.stats.model += started.elapsed();
     }
-    model
+    (model, scrub)
+}
+
+/// Release the texts of `files`, whose contents are in the model now (a file with
+/// findings is read again to show them): memory then holds the texts of a batch, not
+/// of the repository. The texts of the secrets found so far are kept first, to scrub
+/// them from messages, and files with inline suppressions keep their text.
+fn release_texts(
+    files: &mut Vec<FileId>,
+    model: &Model,
+    scrub: &mut ScrubTexts,
+    report: &mut Report,
+) {
+    scrub.take_new(&model.secrets, &report.sources);
+    report
+        .sources
+        .release(files, |text| text.contains(crate::suppress::MARKER));
+    files.clear();
 }
 
 /// An ecosystem read as one unit (its files include each other): parse every file in
@@ -619,7 +685,7 @@ fn batches<'p>(reader: &dyn Reader, files: Vec<&'p Pending>) -> Vec<Vec<&'p Pend
 
 /// Parse one file; None when the parser panicked (poollint's fault).
 fn parse_one(file: &Pending, sources: &SourceMap) -> Option<Document> {
-    let text = sources.get(file.id).map_or("", |f| &f.text);
+    let text = sources.get(file.id).map_or("", |f| f.text());
     catch_unwind(AssertUnwindSafe(|| syntax::parse(file.format, text))).ok()
 }
 
@@ -794,7 +860,7 @@ fn run_rule(enabled: &Enabled, model: &Model) -> Result<Vec<Diagnostic>, String>
 
 /// Settings that apply after the rules: disabled engine rules, path ignores, secret
 /// redaction, de-duplication and order.
-fn finish(model: &Model, request: &CheckRequest, report: &mut Report) {
+fn finish(model: &Model, request: &CheckRequest, scrub: ScrubTexts, report: &mut Report) {
     if request.inline_suppressions {
         let enabled = |rule: &str| rule_level(rule, request).is_some();
         crate::suppress::apply(report.sources.files(), &mut report.diagnostics, enabled);
@@ -806,7 +872,7 @@ fn finish(model: &Model, request: &CheckRequest, report: &mut Report) {
             .settings
             .ignores(d.rule, sources.display(d.primary.file))
     });
-    redact(model, report);
+    redact(model, scrub, report);
     sort_and_dedup(report);
 }
 
@@ -836,20 +902,11 @@ fn apply_engine_rule_levels(request: &CheckRequest, report: &mut Report) {
 
 /// Mask every secret in the sources (keeping byte lengths) and scrub any secret text
 /// that a message, label or help might still contain.
-fn redact(model: &Model, report: &mut Report) {
-    let mut texts: Vec<String> = Vec::new();
-    for secret in model.secrets.iter().filter(|s| s.scrub_messages) {
-        if let Some(file) = report.sources.get(secret.location.file) {
-            let text = file.slice(secret.location.span);
-            if text.chars().count() >= MIN_SCRUBBED_SECRET && !is_placeholder_secret(text) {
-                texts.push(text.to_owned());
-            }
-        }
-    }
+fn redact(model: &Model, scrub: ScrubTexts, report: &mut Report) {
     for (file, spans) in model.secret_spans_by_file() {
         report.sources.mask(file, &spans);
     }
-    let scrubber = Scrubber::new(texts);
+    let scrubber = Scrubber::new(scrub.texts);
     for d in &mut report.diagnostics {
         scrubber.scrub(&mut d.message);
         if let Some(help) = d.help.as_mut() {
@@ -862,6 +919,37 @@ fn redact(model: &Model, report: &mut Report) {
             scrubber.scrub(&mut label.message);
         }
     }
+}
+
+/// The texts of the secrets that messages must not quote, taken from the files before
+/// their texts are released.
+#[derive(Debug, Default)]
+struct ScrubTexts {
+    texts: Vec<String>,
+    /// How many of the model's secrets have been looked at.
+    seen: usize,
+}
+
+impl ScrubTexts {
+    /// Take the texts of the secrets added to `secrets` since the last call.
+    fn take_new(&mut self, secrets: &[Secret], sources: &SourceMap) {
+        let new = secrets.get(self.seen..).unwrap_or_default();
+        self.texts
+            .extend(new.iter().filter_map(|s| scrub_text(s, sources)));
+        self.seen = secrets.len();
+    }
+}
+
+/// A secret's text, if messages must not quote it.
+fn scrub_text(secret: &Secret, sources: &SourceMap) -> Option<String> {
+    if !secret.scrub_messages {
+        return None;
+    }
+    let text = sources
+        .get(secret.location.file)?
+        .slice(secret.location.span);
+    let scrubbed = text.chars().count() >= MIN_SCRUBBED_SECRET && !is_placeholder_secret(text);
+    scrubbed.then(|| text.to_owned())
 }
 
 /// Shorter secrets are not scrubbed from messages: they would mangle ordinary words

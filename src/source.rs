@@ -194,6 +194,11 @@ pub fn bom_len(text: &str) -> usize {
 }
 
 /// One file's text and where it came from.
+///
+/// A file read from disk can give its text up once it has been read into the model
+/// ([`SourceFile::release`]): most files have no finding, and keeping every text until
+/// the end made memory grow with the repository. The text is read again, on first use,
+/// for the files that need it (findings, positions quoted in messages).
 #[derive(Debug, Clone)]
 pub struct SourceFile {
     pub id: FileId,
@@ -201,10 +206,30 @@ pub struct SourceFile {
     pub path: PathBuf,
     /// Path shown to users: relative to the current directory, with `/`.
     pub display: String,
-    pub text: Arc<str>,
+    /// The text, until released.
+    held: Option<Arc<str>>,
+    /// The text's length in bytes (also once released).
+    len: usize,
+    /// How to read the text again; None for text that did not come from a file
+    /// (standard input): it is never released.
+    reread: Option<Reread>,
+    /// The text read again after release (Err: the file changed or vanished).
+    reread_text: OnceLock<Result<Arc<str>, String>>,
+    /// Secret spans masked so far, applied again to a text read again.
+    masks: Vec<Span>,
     pub encoding: Encoding,
     /// Built on first use: only files with findings or suppressions need it.
     lines: OnceLock<LineIndex>,
+}
+
+/// What reading a released file again needs, and what it must find.
+#[derive(Debug, Clone, Copy)]
+struct Reread {
+    latin1_fallback: bool,
+    /// Size on disk when first read: a file of another size has changed.
+    disk_len: u64,
+    /// Hash of the decoded text when first read.
+    hash: u64,
 }
 
 impl SourceFile {
@@ -216,25 +241,134 @@ impl SourceFile {
             id: FileId(0),
             path: path.to_path_buf(),
             display: display_path(path),
-            text: Arc::from(text),
+            len: text.len(),
+            held: Some(Arc::from(text)),
+            reread: None,
+            reread_text: OnceLock::new(),
+            masks: Vec::new(),
             encoding,
             lines: OnceLock::new(),
         }
     }
 
+    /// Allow [`SourceFile::release`]: the text was decoded from `disk_len` bytes at
+    /// `path` (with the Latin-1 fallback of `.properties` when `latin1_fallback`).
+    pub fn rereadable(mut self, disk_len: u64, latin1_fallback: bool) -> Self {
+        let hash = text_hash(self.held.as_deref().unwrap_or(""));
+        self.reread = Some(Reread {
+            latin1_fallback,
+            disk_len,
+            hash,
+        });
+        self
+    }
+
+    /// The file's text (masked once secrets are masked), read again if it was
+    /// released; "" if it changed on disk since ([`SourceFile::reread_error`]).
+    pub fn text(&self) -> &str {
+        match &self.held {
+            Some(text) => text,
+            None => self
+                .reread_text
+                .get_or_init(|| self.read_again())
+                .as_deref()
+                .unwrap_or(""),
+        }
+    }
+
+    /// The text when it is in memory (held, or already read again), without reading.
+    pub fn text_in_memory(&self) -> Option<&str> {
+        match &self.held {
+            Some(text) => Some(text),
+            None => self.reread_text.get()?.as_deref().ok(),
+        }
+    }
+
+    /// Length of the text in bytes.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Drop the text (a file not read from disk keeps it).
+    pub fn release(&mut self) {
+        if self.reread.is_some() {
+            self.held = None;
+        }
+    }
+
+    /// Why the text could not be read again, if it could not.
+    pub fn reread_error(&self) -> Option<&str> {
+        self.reread_text.get()?.as_ref().err().map(String::as_str)
+    }
+
+    fn read_again(&self) -> Result<Arc<str>, String> {
+        let changed = || "changed on disk while poollint was checking it".to_owned();
+        let reread = self.reread.ok_or_else(changed)?;
+        let bytes = std::fs::read(&self.path).map_err(|e| format!("cannot read it again: {e}"))?;
+        if bytes.len() as u64 != reread.disk_len {
+            return Err(changed());
+        }
+        let (text, _) = decode(bytes, reread.latin1_fallback).map_err(|_| changed())?;
+        if text_hash(&text) != reread.hash {
+            return Err(changed());
+        }
+        Ok(Arc::from(masked(&text, &self.masks)))
+    }
+
     pub fn position(&self, offset: usize, unit: ColumnUnit) -> Position {
-        self.lines().position(&self.text, offset, unit)
+        self.lines().position(self.text(), offset, unit)
     }
 
     /// The file's line index (masking secrets keeps byte lengths, so it stays valid).
     pub fn lines(&self) -> &LineIndex {
-        self.lines.get_or_init(|| LineIndex::new(&self.text))
+        self.lines.get_or_init(|| LineIndex::new(self.text()))
     }
 
     /// The text a span covers ("" when the span is out of range).
     pub fn slice(&self, span: Span) -> &str {
-        self.text.get(span.start..span.end).unwrap_or("")
+        self.text().get(span.start..span.end).unwrap_or("")
     }
+
+    /// Replace each span's bytes with `*` in the text, now and whenever it is read again.
+    fn mask(&mut self, spans: &[Span]) {
+        if let Some(text) = self.held.as_mut() {
+            *text = Arc::from(masked(text, spans));
+        }
+        if let Some(Ok(text)) = self.reread_text.get_mut() {
+            *text = Arc::from(masked(text, spans));
+        }
+        if self.reread.is_some() {
+            self.masks.extend_from_slice(spans);
+        }
+    }
+}
+
+/// The hash that tells a file read again from the one read first.
+fn text_hash(text: &str) -> u64 {
+    use std::hash::BuildHasher;
+    foldhash::quality::FixedState::with_seed(0).hash_one(text)
+}
+
+/// `text` with each span's bytes replaced by `*`, keeping byte lengths so every other
+/// span stays valid. Spans are widened to char boundaries first.
+fn masked(text: &str, spans: &[Span]) -> String {
+    let mut bytes = text.as_bytes().to_vec();
+    for span in spans {
+        let start = floor_char_boundary(text, span.start);
+        let mut end = span.end.min(bytes.len());
+        while end < bytes.len() && !text.is_char_boundary(end) {
+            end += 1;
+        }
+        for b in bytes.iter_mut().take(end).skip(start) {
+            *b = b'*';
+        }
+    }
+    // Whole chars were replaced by ASCII, so the result is valid UTF-8.
+    String::from_utf8(bytes).unwrap_or_else(|_| text.to_owned())
 }
 
 /// Every file of a run, by [`FileId`].
@@ -288,24 +422,31 @@ impl SourceMap {
         if spans.is_empty() {
             return;
         }
-        let Some(file) = Arc::make_mut(&mut self.files).get_mut(id.0) else {
-            return;
-        };
-        let mut bytes = file.text.as_bytes().to_vec();
-        for span in spans {
-            let start = floor_char_boundary(&file.text, span.start);
-            let mut end = span.end.min(bytes.len());
-            while end < bytes.len() && !file.text.is_char_boundary(end) {
-                end += 1;
-            }
-            for b in bytes.iter_mut().take(end).skip(start) {
-                *b = b'*';
+        if let Some(file) = Arc::make_mut(&mut self.files).get_mut(id.0) {
+            file.mask(spans);
+        }
+    }
+
+    /// Release the texts of `ids` ([`SourceFile::release`]) except those `keep` wants.
+    pub fn release(&mut self, ids: &[FileId], keep: impl Fn(&str) -> bool) {
+        let files = Arc::make_mut(&mut self.files);
+        for id in ids {
+            if let Some(file) = files.get_mut(id.0) {
+                if file.held.as_deref().is_some_and(|text| !keep(text)) {
+                    file.release();
+                }
             }
         }
-        // Whole chars were replaced by ASCII, so the result is valid UTF-8.
-        if let Ok(text) = String::from_utf8(bytes) {
-            file.text = Arc::from(text);
-        }
+    }
+
+    /// Read the released texts of `ids` again, in parallel, before they are shown.
+    pub fn reread(&self, ids: &[FileId]) {
+        use rayon::prelude::*;
+        ids.par_iter().for_each(|id| {
+            if let Some(file) = self.get(*id) {
+                file.text();
+            }
+        });
     }
 }
 
@@ -394,12 +535,52 @@ mod tests {
         assert_eq!((text.as_str(), enc), ("k=café", Encoding::Latin1));
     }
 
+    /// A file on disk, read as the engine reads it, then released.
+    fn released(text: &str) -> (tempfile::TempDir, SourceFile) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("application.properties");
+        std::fs::write(&path, text.as_bytes()).unwrap();
+        let file = SourceFile::new(&path, text.to_owned(), Encoding::Utf8);
+        let mut file = file.rereadable(text.len() as u64, true);
+        file.release();
+        (dir, file)
+    }
+
+    #[test]
+    fn a_released_text_is_read_again_with_its_masks() {
+        let (_dir, mut file) = released("pw=hunter2\nnext=1\n");
+        assert_eq!(file.text_in_memory(), None);
+        file.mask(&[Span::new(3, 10)]);
+        assert_eq!(file.text(), "pw=*******\nnext=1\n");
+        assert_eq!(
+            file.position(13, ColumnUnit::Chars),
+            Position { line: 2, column: 3 }
+        );
+        assert_eq!(file.reread_error(), None);
+    }
+
+    #[test]
+    fn a_file_changed_since_it_was_read_gives_no_text_and_an_error() {
+        for changed in ["pw=hunter3\n", "pw=hunter22\n"] {
+            let (_dir, file) = released("pw=hunter2\n");
+            std::fs::write(&file.path, changed).unwrap();
+            assert_eq!(file.text(), "");
+            assert!(file.reread_error().unwrap().contains("changed on disk"));
+        }
+    }
+
+    #[test]
+    fn text_not_from_a_file_is_never_released() {
+        let mut file = SourceFile::new(Path::new("-"), "a: 1\n".into(), Encoding::Utf8);
+        file.release();
+        assert_eq!(file.text_in_memory(), Some("a: 1\n"));
+    }
+
     #[test]
     fn mask_keeps_lengths_and_utf8() {
         let mut map = SourceMap::default();
         let id = map.add(Path::new("x"), "pw: sécret\nnext".into(), Encoding::Utf8);
         map.mask(id, &[Span::new(4, 11)]);
-        let text = &map.get(id).unwrap().text;
-        assert_eq!(&**text, "pw: *******\nnext");
+        assert_eq!(map.get(id).unwrap().text(), "pw: *******\nnext");
     }
 }

@@ -20,7 +20,7 @@ use rayon::prelude::*;
 
 use crate::source::{FileId, SourceFile, Span};
 
-const MARKER: &str = "poollint:";
+pub(crate) const MARKER: &str = "poollint:";
 
 /// One rule name inside a suppression comment.
 #[derive(Debug)]
@@ -46,10 +46,11 @@ pub fn apply(
     diagnostics: &mut Vec<Diagnostic>,
     enabled: impl Fn(&str) -> bool,
 ) {
-    // In parallel: looking for the marker reads the text of every file.
+    // In parallel: looking for the marker reads the text of every file. Only texts in
+    // memory: the engine releases no text holding the marker.
     let mut found: BTreeMap<FileId, (&SourceFile, Vec<Suppression>)> = files
         .par_iter()
-        .filter(|f| f.text.contains(MARKER))
+        .filter(|f| f.text_in_memory().is_some_and(|t| t.contains(MARKER)))
         .map(|f| (f.id, (f, scan(f))))
         .filter(|(_, (_, suppressions))| !suppressions.is_empty())
         .collect();
@@ -128,7 +129,7 @@ fn unused(file: &SourceFile, entry: &Entry, enabled: &impl Fn(&str) -> bool) -> 
 
 /// Every suppression comment of a file.
 fn scan(file: &SourceFile) -> Vec<Suppression> {
-    let text: &str = &file.text;
+    let text: &str = file.text();
     let mut out = Vec::new();
     let count = file.lines().line_count();
     for line in 0..count {
@@ -214,9 +215,9 @@ fn next_code_line(file: &SourceFile, line: usize) -> usize {
         let end = if next + 1 < count {
             file.lines().line_start(next + 1)
         } else {
-            file.text.len()
+            file.text().len()
         };
-        let content = file.text.get(start..end).unwrap_or("").trim();
+        let content = file.text().get(start..end).unwrap_or("").trim();
         if !content.is_empty() && !content.starts_with('#') && !content.starts_with(';') {
             return next;
         }
@@ -241,7 +242,7 @@ mod tests {
 
     fn finding(map: &SourceMap, rule: &'static str, at: &str) -> Diagnostic {
         let f = &map.files()[0];
-        let start = f.text.find(at).unwrap();
+        let start = f.text().find(at).unwrap();
         let meta = rules::find(rule).unwrap().meta();
         Diagnostic::new(
             meta,

@@ -88,3 +88,46 @@ fn spring_profiles_of_one_application_are_read_together_in_any_batch() {
     assert_eq!(prod.max.get(), Some(&40));
     assert_eq!(report.model.pools.len(), 302);
 }
+
+#[test]
+fn texts_are_released_once_read_and_read_again_for_findings() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let finding = "spring:\n  datasource:\n    password: hunter2-secret\n    hikari:\n      max-lifetime: 10000\n";
+    write(root, "app/application.yml", finding);
+    let clean = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: filler\ndata:\n  x: \"1\"\n";
+    write(root, "k8s/filler.yaml", clean);
+    let marked = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: marked # poollint: ignore[pool-size-invalid]\ndata:\n  x: \"1\"\n";
+    write(root, "k8s/marked.yaml", marked);
+    let report = engine::check(&CheckRequest::new(vec![root.to_path_buf()]));
+    assert!(
+        report.internal_errors.is_empty(),
+        "{:?}",
+        report.internal_errors
+    );
+    let file = |name: &str| {
+        let found = report
+            .sources
+            .files()
+            .iter()
+            .find(|f| f.display.ends_with(name));
+        found.unwrap_or_else(|| panic!("{name} was not read"))
+    };
+    // No finding: the text is not in memory, and reads back unchanged on demand.
+    let filler = file("filler.yaml");
+    assert!(filler.text_in_memory().is_none());
+    assert_eq!(filler.len(), clean.len());
+    assert_eq!(filler.text(), clean);
+    // A finding: read again before rendering, with its secret masked.
+    assert!(report
+        .diagnostics
+        .iter()
+        .any(|d| d.rule == "hikari-max-lifetime-below-minimum"));
+    let app = file("application.yml");
+    let text = app
+        .text_in_memory()
+        .expect("the text of a file with findings");
+    assert_eq!(text, finding.replace("hunter2-secret", "**************"));
+    // An inline suppression: kept, for the suppressions to be found.
+    assert_eq!(file("marked.yaml").text_in_memory(), Some(marked));
+}

@@ -68,11 +68,13 @@ fn corpus_is_checked_without_internal_errors_and_with_valid_spans() {
             let file = report.sources.get(location.file).expect("diagnostic file");
             let span = location.span;
             assert!(
-                span.start <= span.end && span.end <= file.text.len(),
+                span.start <= span.end && span.end <= file.text().len(),
                 "{}: span {span:?} outside file",
                 file.display
             );
-            assert!(file.text.is_char_boundary(span.start) && file.text.is_char_boundary(span.end));
+            assert!(
+                file.text().is_char_boundary(span.start) && file.text().is_char_boundary(span.end)
+            );
         }
     }
     let mut by_rule = std::collections::BTreeMap::new();

@@ -79,7 +79,7 @@ proptest! {
         prop_assert!(report.internal_errors.is_empty(), "{:?}", report.internal_errors);
         for d in &report.diagnostics {
             let file = report.sources.get(d.primary.file).expect("file");
-            prop_assert!(d.primary.span.end <= file.text.len());
+            prop_assert!(d.primary.span.end <= file.text().len());
         }
     }
 }

@@ -219,7 +219,7 @@ fn primary_spans_underline_a_single_value_or_key() {
         for d in &report.diagnostics {
             let file = report.sources.get(d.primary.file).expect("file");
             let text = file.slice(d.primary.span);
-            let is_read_error = d.rule == "parse-error" && file.text.is_empty();
+            let is_read_error = d.rule == "parse-error" && file.text().is_empty();
             assert!(
                 is_read_error || !text.trim().is_empty(),
                 "{name}: empty span for {}",
@@ -229,8 +229,8 @@ fn primary_spans_underline_a_single_value_or_key() {
                 !text.contains('\n'),
                 "{name}: span covers several lines: {text:?}"
             );
-            assert!(file.text.is_char_boundary(d.primary.span.start));
-            assert!(file.text.is_char_boundary(d.primary.span.end));
+            assert!(file.text().is_char_boundary(d.primary.span.start));
+            assert!(file.text().is_char_boundary(d.primary.span.end));
         }
     }
 }
@@ -247,14 +247,14 @@ fn primary_span_text_matches_the_key_the_diagnostic_names() {
             let file = report.sources.get(d.primary.file).expect("file");
             let text = file.slice(d.primary.span).trim_matches(['"', '\'']);
             let last = key.rsplit('.').next().unwrap_or(key);
-            let line_start = file.text[..d.primary.span.start]
+            let line_start = file.text()[..d.primary.span.start]
                 .rfind('\n')
                 .map_or(0, |i| i + 1);
-            let line = &file.text[line_start..];
+            let line = &file.text()[line_start..];
             let line = line.split('\n').next().unwrap_or(line);
             // An environment variable's value sits on the line after its name
             // (`- name: SPRING_DATASOURCE_HIKARI_MAXLIFETIME` / `value: "10000"`).
-            let previous = file.text[..line_start.saturating_sub(1)]
+            let previous = file.text()[..line_start.saturating_sub(1)]
                 .rsplit('\n')
                 .next()
                 .unwrap_or("");

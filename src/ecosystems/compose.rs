@@ -42,7 +42,7 @@ impl Reader for Compose {
                 continue;
             };
             for entry in file.doc.entries(services) {
-                let text = sources.get(file.id).map_or("", |f| &f.text);
+                let text = sources.get(file.id).map_or("", |f| f.text());
                 let reader = ServiceReader {
                     doc: &file.doc,
                     text,

@@ -45,7 +45,7 @@ impl Reader for DotEnv {
     fn read(&self, files: &[&ParsedFile], sources: &SourceMap) -> Model {
         let mut model = Model::default();
         for file in files {
-            let text = sources.get(file.id).map_or("", |f| &f.text);
+            let text = sources.get(file.id).map_or("", |f| f.text());
             let scope: Arc<str> = crate::source::display_path(&file.path).into();
             for pair in pairs(file) {
                 let span = pair.value_span;

@@ -40,7 +40,7 @@ impl Reader for DotNet {
     fn read(&self, files: &[&ParsedFile], sources: &SourceMap) -> Model {
         let mut model = Model::default();
         for file in files {
-            let text = sources.get(file.id).map_or("", |f| &f.text);
+            let text = sources.get(file.id).map_or("", |f| f.text());
             let doc = &file.doc;
             let Some(root) = doc.roots.first().copied() else {
                 continue;

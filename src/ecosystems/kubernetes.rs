@@ -452,7 +452,7 @@ impl ObjectReader<'_> {
     /// (`application.yml: |`), read by their own ecosystem with spans into this manifest.
     fn embedded_configs(&self, file: &ParsedFile, sources: &SourceMap) -> Model {
         let mut model = Model::default();
-        let text = sources.get(self.file).map_or("", |f| &f.text);
+        let text = sources.get(self.file).map_or("", |f| f.text());
         let Some(data) = self.node(&["data"]) else {
             return model;
         };
@@ -492,7 +492,7 @@ impl ObjectReader<'_> {
     /// first, then `env` entries, literal or `valueFrom` a ConfigMap or Secret (resolved
     /// when every file is read, see [`resolve_environment`]).
     fn environment(&self, sources: &SourceMap) -> Vec<EnvItem> {
-        let text = sources.get(self.file).map_or("", |f| &f.text);
+        let text = sources.get(self.file).map_or("", |f| f.text());
         let Some(containers) = self.node(&["spec", "template", "spec", "containers"]) else {
             return Vec::new();
         };
@@ -566,7 +566,7 @@ impl ObjectReader<'_> {
     /// name or a pool size kept there). Not reported as plaintext pool credentials: a
     /// Secret is where they belong.
     fn secret_values(&self, sources: &SourceMap) -> Vec<Secret> {
-        let text = sources.get(self.file).map_or("", |f| &f.text);
+        let text = sources.get(self.file).map_or("", |f| f.text());
         let name = self.text(&["metadata", "name"]).unwrap_or("secret");
         ["data", "stringData"]
             .iter()
@@ -611,7 +611,7 @@ impl ObjectReader<'_> {
     /// A container running the `postgres` image: a database named after the workload,
     /// with the `-c name=value` flags of its `command` and `args` (list form).
     fn postgres_database(&self, sources: &SourceMap) -> Option<Model> {
-        let text = sources.get(self.file).map_or("", |f| &f.text);
+        let text = sources.get(self.file).map_or("", |f| f.text());
         let containers = self.node(&["spec", "template", "spec", "containers"])?;
         let container = self.doc.seq(containers)?.iter().copied().find(|c| {
             self.doc
@@ -711,7 +711,7 @@ impl ValueSource {
 fn config_map_values(files: &[&ParsedFile], sources: &SourceMap) -> ConfigMaps {
     let mut maps = ConfigMaps::new();
     for file in files {
-        let text = sources.get(file.id).map_or("", |f| &f.text);
+        let text = sources.get(file.id).map_or("", |f| f.text());
         for object in objects(&file.doc) {
             let reader = ObjectReader {
                 doc: &file.doc,

@@ -186,7 +186,7 @@ fn parse_seconds(text: &str) -> Result<Duration, String> {
 /// `password=` inside a `[databases]` connection string.
 fn connection_secrets(sources: &SourceMap, pair: &Pair) -> Vec<Secret> {
     let span = pair.value_span;
-    let text = sources.get(pair.file).map_or("", |f| &f.text);
+    let text = sources.get(pair.file).map_or("", |f| f.text());
     let Some(raw) = text.get(span.start..span.end) else {
         return Vec::new();
     };
@@ -210,7 +210,7 @@ fn connection_secrets(sources: &SourceMap, pair: &Pair) -> Vec<Secret> {
 /// `<section>.<name>.<param>` with spans inside the value.
 fn entry_params(sources: &SourceMap, pair: &Pair) -> Vec<Pair> {
     let span = pair.value_span;
-    let text = sources.get(pair.file).map_or("", |f| &f.text);
+    let text = sources.get(pair.file).map_or("", |f| f.text());
     let Some(parsed) = text
         .get(span.start..span.end)
         .and_then(connection_string::parse_key_values)

@@ -98,7 +98,7 @@ struct Source<'a> {
 
 impl<'a> Source<'a> {
     fn new(file: &'a ParsedFile, sources: &'a SourceMap) -> Self {
-        let text = sources.get(file.id).map_or("", |f| &f.text);
+        let text = sources.get(file.id).map_or("", |f| f.text());
         Source {
             file,
             text,

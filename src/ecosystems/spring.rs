@@ -184,7 +184,7 @@ fn file_profile(path: &Path) -> Option<String> {
 fn read_file(file: &ParsedFile, sources: &SourceMap, app: &mut App) {
     let from_name = file_profile(&file.path);
     let is_properties = file.format == Format::Properties;
-    let source: &str = sources.get(file.id).map_or("", |f| &*f.text);
+    let source: &str = sources.get(file.id).map_or("", |f| f.text());
     for (doc_index, root) in file.doc.roots.iter().enumerate() {
         let mut leaves = flatten(&file.doc, *root, file.id, source, &mut app.prefixes);
         let profile: Option<Arc<str>> = from_name

@@ -234,7 +234,7 @@ impl SourceCode for IndexedSource<'_> {
         context_lines_after: usize,
     ) -> Result<Box<dyn SpanContents<'b> + 'b>, MietteError> {
         let file = self.0;
-        let text = file.text.as_bytes();
+        let text = file.text().as_bytes();
         let start = span.offset();
         let end = start + span.len();
         if end > text.len() {
