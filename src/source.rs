@@ -307,8 +307,16 @@ impl SourceFile {
 
     fn read_again(&self) -> Result<Arc<str>, String> {
         let changed = || "changed on disk while poollint was checking it".to_owned();
+        use std::io::Read as _;
         let reread = self.reread.ok_or_else(changed)?;
-        let bytes = std::fs::read(&self.path).map_err(|e| format!("cannot read it again: {e}"))?;
+        let cannot_read = |e: std::io::Error| format!("cannot read it again: {e}");
+        let mut file = std::fs::File::open(&self.path).map_err(cannot_read)?;
+        // The size first: a file replaced by a larger one is not read whole.
+        if file.metadata().map_err(cannot_read)?.len() != reread.disk_len {
+            return Err(changed());
+        }
+        let mut bytes = Vec::with_capacity(usize::try_from(reread.disk_len).unwrap_or(0));
+        file.read_to_end(&mut bytes).map_err(cannot_read)?;
         if bytes.len() as u64 != reread.disk_len {
             return Err(changed());
         }
@@ -442,9 +450,10 @@ impl SourceMap {
     /// Read the released texts of `ids` again, in parallel, before they are shown.
     pub fn reread(&self, ids: &[FileId]) {
         use rayon::prelude::*;
+        // With their line indexes: every output converts spans to lines.
         ids.par_iter().for_each(|id| {
             if let Some(file) = self.get(*id) {
-                file.text();
+                file.lines();
             }
         });
     }
@@ -560,13 +569,20 @@ mod tests {
     }
 
     #[test]
-    fn a_file_changed_since_it_was_read_gives_no_text_and_an_error() {
+    fn a_file_changed_or_gone_since_it_was_read_gives_no_text_and_an_error() {
         for changed in ["pw=hunter3\n", "pw=hunter22\n"] {
             let (_dir, file) = released("pw=hunter2\n");
             std::fs::write(&file.path, changed).unwrap();
             assert_eq!(file.text(), "");
             assert!(file.reread_error().unwrap().contains("changed on disk"));
         }
+        let (_dir, file) = released("pw=hunter2\n");
+        std::fs::remove_file(&file.path).unwrap();
+        assert_eq!(file.text(), "");
+        assert!(file
+            .reread_error()
+            .unwrap()
+            .contains("cannot read it again"));
     }
 
     #[test]
