@@ -150,10 +150,10 @@ impl ServiceReader<'_> {
             Some(node) => Setting {
                 value: match self.doc.text(node).and_then(|t| t.parse::<i64>().ok()) {
                     Some(v) if v >= 0 => Val::Known(v),
-                    _ => Val::Invalid {
-                        raw: self.doc.text(node).unwrap_or("").to_owned(),
-                        reason: "deploy.replicas must be a whole number".into(),
-                    },
+                    _ => Val::invalid(
+                        self.doc.text(node).unwrap_or("").to_owned(),
+                        "deploy.replicas must be a whole number".into(),
+                    ),
                 },
                 origin: Origin::File {
                     file: self.file,

@@ -126,9 +126,7 @@ fn prisma_pool(
         via: None,
     };
     let unknown = |what: &str| Setting {
-        value: Val::Unknown {
-            reason: what.to_owned(),
-        },
+        value: Val::unknown(what.to_owned()),
         origin: Origin::Default {
             library: "Prisma",
             doc: PRISMA_DOC,
@@ -139,10 +137,7 @@ fn prisma_pool(
         || unknown("num_physical_cpus × 2 + 1 on the machine that runs it"),
         |p| Setting {
             value: p.value.parse::<i64>().map_or_else(
-                |_| Val::Invalid {
-                    raw: p.value.clone(),
-                    reason: "not a whole number".into(),
-                },
+                |_| Val::invalid(p.value.clone(), "not a whole number".into()),
                 Val::Known,
             ),
             origin: origin(p),
@@ -161,10 +156,7 @@ fn prisma_pool(
         },
         |p| Setting {
             value: p.value.parse::<u64>().map_or_else(
-                |_| Val::Invalid {
-                    raw: p.value.clone(),
-                    reason: "not a number of seconds".into(),
-                },
+                |_| Val::invalid(p.value.clone(), "not a number of seconds".into()),
                 |s| Val::Known(Duration::from_secs(s)),
             ),
             origin: origin(p),

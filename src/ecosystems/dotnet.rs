@@ -127,13 +127,8 @@ fn read_string(
     let param = |names: &[&str]| names.iter().find_map(|n| parsed.param(n));
     let setting = |names: &[&str], parse: &dyn Fn(&str) -> Result<i64, String>| {
         param(names).map(|p| Setting {
-            value: parse(p.value.trim()).map_or_else(
-                |reason| Val::Invalid {
-                    raw: p.value.clone(),
-                    reason,
-                },
-                Val::Known,
-            ),
+            value: parse(p.value.trim())
+                .map_or_else(|reason| Val::invalid(p.value.clone(), reason), Val::Known),
             origin: Origin::File {
                 file,
                 span: at(&p.value_range),
@@ -168,9 +163,11 @@ fn read_string(
             },
             |p| Setting {
                 value: p.value.trim().parse::<u64>().map_or_else(
-                    |_| Val::Invalid {
-                        raw: p.value.clone(),
-                        reason: format!("`{}` is not a number of seconds", p.value),
+                    |_| {
+                        Val::invalid(
+                            p.value.clone(),
+                            format!("`{}` is not a number of seconds", p.value),
+                        )
                     },
                     |s| Val::Known(Duration::from_secs(s)),
                 ),

@@ -174,10 +174,7 @@ impl SettingBuilder {
     pub fn parsed<T>(&self, pair: &Pair, parse: impl Fn(&str) -> Result<T, String>) -> Setting<T> {
         let value = match parse(pair.value.trim()) {
             Ok(v) => Val::Known(v),
-            Err(reason) => Val::Invalid {
-                raw: pair.value.clone(),
-                reason,
-            },
+            Err(reason) => Val::invalid(pair.value.clone(), reason),
         };
         Setting {
             value,

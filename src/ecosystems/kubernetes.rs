@@ -319,10 +319,10 @@ impl ObjectReader<'_> {
         let text = self.doc.text(node)?;
         let value = match text.parse::<i64>() {
             Ok(v) if v >= 0 => Val::Known(v),
-            _ => Val::Invalid {
-                raw: text.to_owned(),
-                reason: format!("{} must be a whole number", path.join(".")),
-            },
+            _ => Val::invalid(
+                text.to_owned(),
+                format!("{} must be a whole number", path.join(".")),
+            ),
         };
         Some(Setting {
             value,
@@ -406,10 +406,10 @@ impl ObjectReader<'_> {
             Some(node) => match self.doc.text(node).and_then(capacity::parse_int_or_percent) {
                 Some(value) => self.written(node, &path, absolute(value)),
                 None => Setting {
-                    value: Val::Invalid {
-                        raw: self.doc.text(node).unwrap_or("").to_owned(),
-                        reason: format!("{field} must be a whole number or a percentage"),
-                    },
+                    value: Val::invalid(
+                        self.doc.text(node).unwrap_or("").to_owned(),
+                        format!("{field} must be a whole number or a percentage"),
+                    ),
                     origin: self.written(node, &path, ()).origin,
                 },
             },
@@ -782,8 +782,8 @@ fn seconds(setting: Setting<i64>) -> Setting<Duration> {
     Setting {
         value: match setting.value {
             Val::Known(s) => Val::Known(Duration::from_secs(s.max(0) as u64)),
-            Val::Unknown { reason } => Val::Unknown { reason },
-            Val::Invalid { raw, reason } => Val::Invalid { raw, reason },
+            Val::Unknown(why) => Val::Unknown(why),
+            Val::Invalid(why) => Val::Invalid(why),
         },
         origin: setting.origin,
     }

@@ -357,20 +357,13 @@ impl JsonReader<'_> {
     ) -> Setting<T> {
         let text = self.doc.text(node).unwrap_or("");
         let value = match text.trim().parse::<f64>() {
-            Ok(v) if v.is_finite() => convert(v).map_or_else(
-                |reason| Val::Invalid {
-                    raw: text.to_owned(),
-                    reason,
-                },
-                Val::Known,
-            ),
-            _ if text.starts_with('$') => Val::Unknown {
-                reason: format!("`{text}` is substituted at run time"),
-            },
-            _ => Val::Invalid {
-                raw: text.to_owned(),
-                reason: format!("`{text}` is not a number"),
-            },
+            Ok(v) if v.is_finite() => {
+                convert(v).map_or_else(|reason| Val::invalid(text.to_owned(), reason), Val::Known)
+            }
+            _ if text.starts_with('$') => {
+                Val::unknown(format!("`{text}` is substituted at run time"))
+            }
+            _ => Val::invalid(text.to_owned(), format!("`{text}` is not a number")),
         };
         Setting {
             value,

@@ -343,13 +343,13 @@ mod tests {
         assert_eq!(pooler.default_pool_size.as_ref().unwrap().get(), Some(&50));
         assert_eq!(pooler.max_client_conn.as_ref().unwrap().get(), Some(&100));
         match &pooler.pool_mode.as_ref().unwrap().value {
-            crate::model::Val::Invalid { reason, .. } => {
-                assert!(reason.contains("no end-of-line comments"))
+            crate::model::Val::Invalid(invalid) => {
+                assert!(invalid.reason.contains("no end-of-line comments"))
             }
             other => panic!("pool_mode should be invalid: {other:?}"),
         }
         match &pooler.query_wait_timeout.as_ref().unwrap().value {
-            crate::model::Val::Invalid { reason, .. } => assert!(reason.contains("unit suffix")),
+            crate::model::Val::Invalid(invalid) => assert!(invalid.reason.contains("unit suffix")),
             other => panic!("query_wait_timeout should be invalid: {other:?}"),
         }
     }

@@ -128,18 +128,11 @@ impl<'a> Source<'a> {
         match overlapping.as_slice() {
             [] => match self.doc().text(node) {
                 Some(text) => (Val::Known(text.to_owned()), None),
-                None => (
-                    Val::Unknown {
-                        reason: "not a scalar".into(),
-                    },
-                    None,
-                ),
+                None => (Val::unknown("not a scalar".into()), None),
             },
             [tag] if tag.output && tag.span == span => evaluate(&tag.code),
             _ => (
-                Val::Unknown {
-                    reason: "an ERB template poollint does not evaluate".into(),
-                },
+                Val::unknown("an ERB template poollint does not evaluate".into()),
                 None,
             ),
         }
@@ -155,10 +148,10 @@ impl<'a> Source<'a> {
         let value = match value {
             Val::Known(text) => match parse(text.trim()) {
                 Ok(v) => Val::Known(v),
-                Err(reason) => Val::Invalid { raw: text, reason },
+                Err(reason) => Val::invalid(text, reason),
             },
-            Val::Unknown { reason } => Val::Unknown { reason },
-            Val::Invalid { raw, reason } => Val::Invalid { raw, reason },
+            Val::Unknown(why) => Val::Unknown(why),
+            Val::Invalid(why) => Val::Invalid(why),
         };
         Setting {
             value,
@@ -201,12 +194,10 @@ fn evaluate(code: &str) -> (Val<String>, Option<String>) {
     {
         Some(default) if var.is_some() => (Val::Known(default), var),
         _ => (
-            Val::Unknown {
-                reason: match &var {
-                    Some(v) => format!("set by ${v} at run time"),
-                    None => "an ERB expression poollint does not evaluate".into(),
-                },
-            },
+            Val::unknown(match &var {
+                Some(v) => format!("set by ${v} at run time"),
+                None => "an ERB expression poollint does not evaluate".into(),
+            }),
             var,
         ),
     }
@@ -508,22 +499,17 @@ fn read_puma(source: &Source) -> (Option<Setting<i64>>, Option<Setting<i64>>) {
                     let (v, via) = evaluate(expr);
                     (
                         match v {
-                            Val::Known(s) => s.parse::<i64>().map_or_else(
-                                |_| Val::Unknown {
-                                    reason: format!("`{expr}`"),
-                                },
-                                Val::Known,
-                            ),
-                            Val::Unknown { reason } => Val::Unknown { reason },
-                            Val::Invalid { raw, reason } => Val::Invalid { raw, reason },
+                            Val::Known(s) => s
+                                .parse::<i64>()
+                                .map_or_else(|_| Val::unknown(format!("`{expr}`")), Val::Known),
+                            Val::Unknown(why) => Val::Unknown(why),
+                            Val::Invalid(why) => Val::Invalid(why),
                         },
                         via,
                     )
                 }
                 None => (
-                    Val::Unknown {
-                        reason: format!("`{token}` is computed at run time"),
-                    },
+                    Val::unknown(format!("`{token}` is computed at run time")),
                     None,
                 ),
             },

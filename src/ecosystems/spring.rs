@@ -1045,19 +1045,12 @@ fn parse_value<T>(leaf: &Leaf, parse: impl Fn(&str) -> Result<T, String>) -> Val
     } else {
         match resolve_placeholders(&leaf.value).value {
             Some(text) => Cow::Owned(text),
-            None => {
-                return Val::Unknown {
-                    reason: format!("`{}` has no default", leaf.value),
-                }
-            }
+            None => return Val::unknown(format!("`{}` has no default", leaf.value)),
         }
     };
     match parse(text.trim()) {
         Ok(v) => Val::Known(v),
-        Err(reason) => Val::Invalid {
-            raw: text.into_owned(),
-            reason,
-        },
+        Err(reason) => Val::invalid(text.into_owned(), reason),
     }
 }
 

@@ -81,23 +81,59 @@ impl Origin {
 }
 
 /// A value as configured, or why it is not known statically.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Clone, PartialEq)]
 pub enum Val<T> {
     Known(T),
     /// A placeholder without a default (`${DB_POOL}`) or a template poollint does not
     /// evaluate. Unknown values never produce findings by themselves.
-    Unknown {
-        reason: String,
-    },
+    Unknown(Box<Unknown>),
     /// Written, but not a valid value of its type (`maximum-pool-size: ten`,
-    /// `connection-timeout: 30s` for a millisecond long). `raw` is the text as written.
-    Invalid {
-        raw: String,
-        reason: String,
-    },
+    /// `connection-timeout: 30s` for a millisecond long).
+    Invalid(Box<Invalid>),
+}
+
+/// Why a value is not known. Boxed, like [`Invalid`]: most values are known, and every
+/// pool holds a dozen settings, so the rare cases do not set the size of all of them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Unknown {
+    pub reason: String,
+}
+
+/// A value written that is not valid: `raw` is the text as written.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Invalid {
+    pub raw: String,
+    pub reason: String,
+}
+
+/// Written as the enum was before its cases were boxed (`Invalid { raw: .., reason: .. }`):
+/// finding fingerprints include it, and baselines must keep matching them.
+impl<T: std::fmt::Debug> std::fmt::Debug for Val<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Val::Known(value) => f.debug_tuple("Known").field(value).finish(),
+            Val::Unknown(unknown) => f
+                .debug_struct("Unknown")
+                .field("reason", &unknown.reason)
+                .finish(),
+            Val::Invalid(invalid) => f
+                .debug_struct("Invalid")
+                .field("raw", &invalid.raw)
+                .field("reason", &invalid.reason)
+                .finish(),
+        }
+    }
 }
 
 impl<T> Val<T> {
+    pub fn unknown(reason: String) -> Self {
+        Val::Unknown(Box::new(Unknown { reason }))
+    }
+
+    pub fn invalid(raw: String, reason: String) -> Self {
+        Val::Invalid(Box::new(Invalid { raw, reason }))
+    }
+
     pub fn known(&self) -> Option<&T> {
         match self {
             Val::Known(v) => Some(v),
@@ -1004,6 +1040,24 @@ pub fn human_duration(d: Duration) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn values_are_written_as_before_their_cases_were_boxed() {
+        let cases = [
+            (Val::Known(5), "Known(5)"),
+            (
+                Val::unknown("set at run time".into()),
+                r#"Unknown { reason: "set at run time" }"#,
+            ),
+            (
+                Val::invalid("ten".into(), "not a number".into()),
+                r#"Invalid { raw: "ten", reason: "not a number" }"#,
+            ),
+        ];
+        for (value, written) in cases {
+            assert_eq!(format!("{value:?}"), written);
+        }
+    }
 
     fn entry_of(ecosystem: Ecosystem, key: &str) -> ConfigEntry {
         ConfigEntry {

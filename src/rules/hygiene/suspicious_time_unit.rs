@@ -135,7 +135,8 @@ fn check(
         return unit_mismatch(setting, at, key, property, pool.library.name(), unit);
     }
     match &setting.value {
-        Val::Invalid { raw, reason } => {
+        Val::Invalid(invalid) => {
+            let crate::model::Invalid { raw, reason } = &**invalid;
             let help = match parse_unit_duration(raw) {
                 Some(d) => format!("write {} (milliseconds) instead of `{raw}`", d.as_millis()),
                 None => format!("write a whole number of milliseconds for {property}"),

@@ -128,10 +128,10 @@ fn check_count(
             ),
             format!("{v} is below {}", bound.floor),
         ),
-        Val::Invalid { raw, reason } => (
+        Val::Invalid(invalid) => (
             format!(
-                "{property} `{raw}` cannot be read ({reason}): {}",
-                limits.unreadable
+                "{property} `{}` cannot be read ({}): {}",
+                invalid.raw, invalid.reason, limits.unreadable
             ),
             "not a valid connection count".to_owned(),
         ),
