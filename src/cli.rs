@@ -338,6 +338,7 @@ fn run_check(args: &CheckArgs) -> ExitCode {
         return usage_error(&message);
     }
     engine::cap_per_file(&mut report, args.max_diagnostics_per_file);
+    engine::reread_for_output(&mut report);
     for note in &report.notes {
         eprintln!("poollint: {note}");
     }

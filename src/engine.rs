@@ -169,9 +169,6 @@ pub fn check(request: &CheckRequest) -> Report {
     scrub.take_new(&model.secrets, &report.sources);
     finish(&model, request, scrub, &mut report);
     report.stats.rules = started.elapsed();
-    let started = Instant::now();
-    reread_files_with_findings(&mut report);
-    report.stats.reread = started.elapsed();
     report.stats.files = report.sources.len();
     report.stats.bytes = report.sources.files().iter().map(|f| f.len()).sum();
     report.model = model;
@@ -179,9 +176,11 @@ pub fn check(request: &CheckRequest) -> Report {
 }
 
 /// Read again, in parallel, the released texts the output shows (the files of the
-/// findings and of their labels). A file that changed since it was read is an error:
-/// its findings are shown without its text.
-fn reread_files_with_findings(report: &mut Report) {
+/// findings and of their labels), once the findings are final: otherwise each is read
+/// when first shown, one after another. A file that changed since it was read is an
+/// internal error: its findings are shown without its text.
+pub fn reread_for_output(report: &mut Report) {
+    let started = Instant::now();
     let mut files: Vec<FileId> = report
         .diagnostics
         .iter()
@@ -200,6 +199,7 @@ fn reread_files_with_findings(report: &mut Report) {
             ));
         }
     }
+    report.stats.reread = started.elapsed();
 }
 
 type Candidate = (PathBuf, &'static dyn Reader, Format, Option<String>);

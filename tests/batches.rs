@@ -99,7 +99,8 @@ fn texts_are_released_once_read_and_read_again_for_findings() {
     write(root, "k8s/filler.yaml", clean);
     let marked = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: marked # poollint: ignore[pool-size-invalid]\ndata:\n  x: \"1\"\n";
     write(root, "k8s/marked.yaml", marked);
-    let report = engine::check(&CheckRequest::new(vec![root.to_path_buf()]));
+    let mut report = engine::check(&CheckRequest::new(vec![root.to_path_buf()]));
+    engine::reread_for_output(&mut report);
     assert!(
         report.internal_errors.is_empty(),
         "{:?}",
@@ -118,7 +119,7 @@ fn texts_are_released_once_read_and_read_again_for_findings() {
     assert!(filler.text_in_memory().is_none());
     assert_eq!(filler.len(), clean.len());
     assert_eq!(filler.text(), clean);
-    // A finding: read again before rendering, with its secret masked.
+    // A finding: read again for the output, with its secret masked.
     assert!(report
         .diagnostics
         .iter()
@@ -130,4 +131,32 @@ fn texts_are_released_once_read_and_read_again_for_findings() {
     assert_eq!(text, finding.replace("hunter2-secret", "**************"));
     // An inline suppression: kept, for the suppressions to be found.
     assert_eq!(file("marked.yaml").text_in_memory(), Some(marked));
+}
+
+#[test]
+fn a_file_changed_before_its_findings_are_shown_is_an_internal_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let finding = "spring:\n  datasource:\n    hikari:\n      max-lifetime: 10000\n";
+    write(root, "app/application.yml", finding);
+    let mut report = engine::check(&CheckRequest::new(vec![root.to_path_buf()]));
+    assert!(!report.diagnostics.is_empty());
+    write(
+        root,
+        "app/application.yml",
+        &finding.replace("10000", "20000"),
+    );
+    engine::reread_for_output(&mut report);
+    assert_eq!(
+        report.internal_errors.len(),
+        1,
+        "{:?}",
+        report.internal_errors
+    );
+    let error = &report.internal_errors[0];
+    assert!(
+        error.contains("application.yml: changed on disk"),
+        "{error}"
+    );
+    assert!(error.contains("shown without its text"), "{error}");
 }
