@@ -435,14 +435,22 @@ impl SourceMap {
         }
     }
 
-    /// Release the texts of `ids` ([`SourceFile::release`]) except those `keep` wants.
-    pub fn release(&mut self, ids: &[FileId], keep: impl Fn(&str) -> bool) {
+    /// Release the texts of `ids` ([`SourceFile::release`]) except those `keep` wants
+    /// (asked in parallel: it may read every text).
+    pub fn release(&mut self, ids: &[FileId], keep: impl Fn(&str) -> bool + Sync) {
+        use rayon::prelude::*;
+        let released: Vec<FileId> = ids
+            .par_iter()
+            .copied()
+            .filter(|id| {
+                let held = self.get(*id).and_then(|f| f.held.as_deref());
+                held.is_some_and(|text| !keep(text))
+            })
+            .collect();
         let files = Arc::make_mut(&mut self.files);
-        for id in ids {
+        for id in released {
             if let Some(file) = files.get_mut(id.0) {
-                if file.held.as_deref().is_some_and(|text| !keep(text)) {
-                    file.release();
-                }
+                file.release();
             }
         }
     }
