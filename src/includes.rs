@@ -153,15 +153,17 @@ impl Includes<'_> {
         }) {
             return None;
         }
-        let text = match read(target, self.max_file_size) {
-            Ok(text) => text,
+        let (text, disk_len) = match read(target, self.max_file_size) {
+            Ok(read) => read,
             Err(message) => {
                 self.error(includer, directive, message);
                 return None;
             }
         };
         let doc = syntax::parse(includer.format, &text);
-        let id = self.sources.add(target, text, source::Encoding::Utf8);
+        // Released with its includer's batch, and read again if it has findings.
+        let file = source::SourceFile::new(target, text, source::Encoding::Utf8);
+        let id = self.sources.push(file.rereadable(disk_len, false));
         for error in &doc.errors {
             self.diagnostics.push(parse_error(
                 Location {
@@ -250,7 +252,8 @@ fn canonical_of(path: &Path) -> Option<PathBuf> {
     std::fs::canonicalize(path).ok()
 }
 
-fn read(path: &Path, max: u64) -> Result<String, String> {
+/// The file's text and its size on disk.
+fn read(path: &Path, max: u64) -> Result<(String, u64), String> {
     let meta = std::fs::metadata(path).map_err(|e| format!("cannot read included file: {e}"))?;
     if meta.len() > max {
         return Err(format!(
@@ -259,8 +262,9 @@ fn read(path: &Path, max: u64) -> Result<String, String> {
         ));
     }
     let bytes = std::fs::read(path).map_err(|e| format!("cannot read included file: {e}"))?;
+    let disk_len = bytes.len() as u64;
     source::decode(bytes, false)
-        .map(|(text, _)| text)
+        .map(|(text, _)| (text, disk_len))
         .map_err(|e| e.message)
 }
 

@@ -218,3 +218,24 @@ fn mysql_includedir_adopts_walked_files_and_pgbouncer_include() {
         Some(&40)
     );
 }
+
+#[test]
+fn included_files_give_up_their_text_once_read_like_the_others() {
+    let tuning = "max_connections = 300\n";
+    let dir = tree(&[
+        ("db/postgresql.conf", "include 'tuning.conf'\n"),
+        ("db/tuning.conf", tuning),
+    ]);
+    let report = check(dir.path());
+    let included: Vec<_> = report
+        .sources
+        .files()
+        .iter()
+        .filter(|f| f.display.ends_with("tuning.conf"))
+        .collect();
+    assert!(!included.is_empty());
+    for file in included {
+        assert_eq!(file.text_in_memory(), None, "{}", file.display);
+        assert_eq!(file.text(), tuning);
+    }
+}
