@@ -103,14 +103,14 @@ struct App {
     scope: Arc<str>,
     leaves: Vec<Leaf>,
     /// Canonical key prefix → where its key is first written (anchors for defaults).
-    prefixes: BTreeMap<String, Location>,
+    prefixes: foldhash::HashMap<String, Location>,
 }
 
 fn read_app(dir: &Path, files: &[&ParsedFile], sources: &SourceMap) -> Model {
     let mut app = App {
         scope: crate::source::display_path(dir).into(),
         leaves: Vec::new(),
-        prefixes: BTreeMap::new(),
+        prefixes: foldhash::HashMap::default(),
     };
     for file in files {
         read_file(file, sources, &mut app);
@@ -342,7 +342,7 @@ fn flatten(
     root: NodeId,
     file: crate::source::FileId,
     source: &str,
-    prefixes: &mut BTreeMap<String, Location>,
+    prefixes: &mut foldhash::HashMap<String, Location>,
 ) -> Vec<Leaf> {
     let mut leaves = Vec::new();
     let mut parts: Vec<PathPart> = Vec::new();
@@ -512,6 +512,10 @@ pub fn resolve_placeholders(text: &str) -> Resolved {
 /// The variable of the first placeholder in `text` (`${DB_POOL:10}` → `DB_POOL`): the
 /// variable the value goes through. Readers find it once per value and keep it.
 fn placeholder_via(text: &str) -> Option<String> {
+    // Most values hold no `$`: one byte search rejects them.
+    if !text.contains('$') {
+        return None;
+    }
     let start = text.find("${")?;
     let rest = text.get(start..)?;
     let len = placeholder_len(rest)?;
@@ -1183,7 +1187,7 @@ pub fn model_from_environment(scope: &str, vars: &[crate::model::EnvVar]) -> Mod
     let mut app = App {
         scope: scope.into(),
         leaves: Vec::new(),
-        prefixes: BTreeMap::new(),
+        prefixes: foldhash::HashMap::default(),
     };
     for (order, var) in vars.iter().enumerate() {
         let Some(parts) = environment_key(&var.name) else {
