@@ -12,8 +12,8 @@ use super::ini_settings::pairs;
 use super::{file_name, ParsedFile, Reader};
 use crate::model::NamedSettings;
 use crate::model::{
-    ConfigEntry, ConnectionInfo, Ecosystem, EntryKey, Library, Location, Model, Origin, Pool,
-    PoolClassSettings, Secret, Setting, Val,
+    ClassSettings, ConfigEntry, ConnectionInfo, Ecosystem, EntryKey, Library, Location, Model,
+    Origin, Pool, Secret, Setting, Val,
 };
 use crate::source::{SourceMap, Span};
 use crate::syntax::ini::Dialect;
@@ -204,7 +204,7 @@ fn prisma_pool(
             location: anchor,
         }),
         driver_properties: NamedSettings::new(),
-        class_settings: PoolClassSettings::default(),
+        class_settings: ClassSettings::default(),
     })
 }
 

@@ -10,7 +10,7 @@ use super::connection_string;
 use super::{file_name, ParsedFile, Reader};
 use crate::model::NamedSettings;
 use crate::model::{
-    ConnectionInfo, Ecosystem, Library, Location, Model, Origin, Pool, PoolClassSettings, Secret,
+    ClassSettings, ConnectionInfo, Ecosystem, Library, Location, Model, Origin, Pool, Secret,
     Service, Setting, Val, UNBOUNDED_POOL,
 };
 use crate::source::{FileId, SourceMap, Span};
@@ -202,7 +202,7 @@ fn read_string(
         auto_commit: None,
         connection: Some(connection(file, whole, npgsql, &parsed)),
         driver_properties: NamedSettings::new(),
-        class_settings: PoolClassSettings::default(),
+        class_settings: ClassSettings::default(),
     })
 }
 

@@ -12,7 +12,7 @@ use std::time::Duration;
 use super::{file_name, ParsedFile, Reader};
 use crate::model::NamedSettings;
 use crate::model::{
-    ConfigEntry, Ecosystem, EntryKey, Library, Location, Model, Origin, Pool, PoolClassSettings,
+    ClassSettings, ConfigEntry, Ecosystem, EntryKey, Library, Location, Model, Origin, Pool,
     Secret, Service, Setting, Val,
 };
 use crate::source::SourceMap;
@@ -345,7 +345,7 @@ impl JsonReader<'_> {
             auto_commit: None,
             connection: None,
             driver_properties: NamedSettings::new(),
-            class_settings: PoolClassSettings::default(),
+            class_settings: ClassSettings::default(),
         })
     }
 

@@ -20,8 +20,8 @@ use regex::Regex;
 use super::{connection_string, file_name, ParsedFile, Reader};
 use crate::model::NamedSettings;
 use crate::model::{
-    ConfigEntry, ConnectionInfo, Ecosystem, EntryKey, Library, Location, Model, Origin, Pool,
-    PoolClassSettings, Secret, Service, Setting, Val, UNBOUNDED_POOL,
+    ClassSettings, ConfigEntry, ConnectionInfo, Ecosystem, EntryKey, Library, Location, Model,
+    Origin, Pool, Secret, Service, Setting, Val, UNBOUNDED_POOL,
 };
 use crate::source::{SourceMap, Span};
 use crate::syntax::erb::{self, Tag};
@@ -417,7 +417,7 @@ fn read_pool(
         auto_commit: None,
         connection,
         driver_properties: NamedSettings::new(),
-        class_settings: PoolClassSettings::default(),
+        class_settings: ClassSettings::default(),
     }
 }
 

@@ -20,8 +20,8 @@ use super::{file_name, ParsedFile, Reader};
 use crate::model::hikari;
 use crate::model::NamedSettings;
 use crate::model::{
-    ConfigEntry, ConnectionInfo, Ecosystem, EntryKey, JpaFacts, Library, Location, Model, Origin,
-    Pool, PoolClassSettings, Secret, Service, Setting, Val,
+    ClassSettings, ConfigEntry, ConnectionInfo, Ecosystem, EntryKey, JpaFacts, Library, Location,
+    Model, Origin, Pool, PoolClassSettings, Secret, Service, Setting, Val,
 };
 use crate::source::{SourceMap, Span};
 use crate::syntax::{Document, Format, NodeId, NodeKind, ScalarStyle};
@@ -888,7 +888,7 @@ fn hikari_pool(app: &App, effective: &Effective, prefix: &str, framework: bool) 
                 info
             }),
         driver_properties: driver_properties(&r),
-        class_settings: PoolClassSettings {
+        class_settings: ClassSettings::new(PoolClassSettings {
             driver_class_name: r.text("driver-class-name").or_else(|| {
                 framework
                     .then(|| {
@@ -904,7 +904,7 @@ fn hikari_pool(app: &App, effective: &Effective, prefix: &str, framework: bool) 
             jndi_name: r.text("data-source-jndi"),
             url: (!framework).then(|| r.text("url")).flatten(),
             provided_by_framework: framework,
-        },
+        }),
     }
 }
 

@@ -483,7 +483,35 @@ pub struct Pool {
     /// HikariCP `dataSourceProperties` and similar driver properties, lower-cased names.
     pub driver_properties: NamedSettings,
     /// HikariCP `driverClassName`, `dataSourceClassName`, `jdbcUrl`, JNDI name, as set.
-    pub class_settings: PoolClassSettings,
+    pub class_settings: ClassSettings,
+}
+
+/// A pool's [`PoolClassSettings`], boxed only when one is set: most pools set none
+/// (every pool outside Spring), and the five settings inline were a quarter of a pool.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ClassSettings(Option<Box<PoolClassSettings>>);
+
+impl ClassSettings {
+    pub fn new(settings: PoolClassSettings) -> Self {
+        let set = settings != PoolClassSettings::default();
+        ClassSettings(set.then(|| Box::new(settings)))
+    }
+}
+
+impl std::ops::Deref for ClassSettings {
+    type Target = PoolClassSettings;
+
+    fn deref(&self) -> &PoolClassSettings {
+        static NONE_SET: PoolClassSettings = PoolClassSettings {
+            driver_class_name: None,
+            data_source_class_name: None,
+            jdbc_url: None,
+            jndi_name: None,
+            url: None,
+            provided_by_framework: false,
+        };
+        self.0.as_deref().unwrap_or(&NONE_SET)
+    }
 }
 
 /// Which data-source classes a pool names (HikariCP refuses some combinations).
