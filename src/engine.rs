@@ -4,7 +4,6 @@
 //! error; the run goes on.
 
 use std::collections::{BTreeMap, HashSet};
-use std::io::Read as _;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -16,7 +15,7 @@ use crate::ecosystems::{self, ParsedFile, Reader};
 use crate::manifest::{Level, LintSettings};
 use crate::model::{Ecosystem, Location, Model, Secret};
 use crate::rules::{self, engine_rules};
-use crate::source::{self, Encoding, FileId, SourceFile, SourceMap, Span};
+use crate::source::{self, Encoding, FileId, ReadError, SourceFile, SourceMap, Span};
 use crate::syntax::{self, Document, Format, SyntaxError};
 use crate::walk;
 
@@ -350,26 +349,16 @@ fn read_and_decode(
 }
 
 fn read_limited(path: &Path, max: u64) -> Result<Vec<u8>, (String, String)> {
-    let cannot_read = |e: std::io::Error| ("io".to_owned(), format!("cannot read file: {e}"));
-    // One open, then the handle's metadata: a second lookup of the path per file is
-    // measurable on a large tree.
-    let mut file = std::fs::File::open(path).map_err(cannot_read)?;
-    let meta = file.metadata().map_err(cannot_read)?;
-    if meta.is_dir() {
-        return Err(("io".into(), "is a directory, not a file".into()));
-    }
-    if meta.len() > max {
-        return Err((
-            "io".into(),
-            format!(
-                "file is {} bytes, above the {max}-byte limit for configuration files (--max-file-size)",
-                meta.len()
+    source::read_bounded(path, max).map_err(|e| {
+        let message = match e {
+            ReadError::Io(e) => format!("cannot read file: {e}"),
+            ReadError::Directory => "is a directory, not a file".to_owned(),
+            ReadError::TooLarge(len) => format!(
+                "file is {len} bytes, above the {max}-byte limit for configuration files (--max-file-size)"
             ),
-        ));
-    }
-    let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
-    file.read_to_end(&mut bytes).map_err(cannot_read)?;
-    Ok(bytes)
+        };
+        ("io".to_owned(), message)
+    })
 }
 
 /// The error kind of a file its reader does not accept: dropped without a trace.

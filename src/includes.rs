@@ -254,14 +254,13 @@ fn canonical_of(path: &Path) -> Option<PathBuf> {
 
 /// The file's text and its size on disk.
 fn read(path: &Path, max: u64) -> Result<(String, u64), String> {
-    let meta = std::fs::metadata(path).map_err(|e| format!("cannot read included file: {e}"))?;
-    if meta.len() > max {
-        return Err(format!(
-            "included file is {} bytes, above the {max}-byte limit",
-            meta.len()
-        ));
-    }
-    let bytes = std::fs::read(path).map_err(|e| format!("cannot read included file: {e}"))?;
+    let bytes = source::read_bounded(path, max).map_err(|e| match e {
+        source::ReadError::Io(e) => format!("cannot read included file: {e}"),
+        source::ReadError::Directory => "cannot read included file: it is a directory".to_owned(),
+        source::ReadError::TooLarge(len) => {
+            format!("included file is {len} bytes, above the {max}-byte limit")
+        }
+    })?;
     let disk_len = bytes.len() as u64;
     source::decode(bytes, false)
         .map(|(text, _)| (text, disk_len))

@@ -184,6 +184,33 @@ pub fn decode(bytes: Vec<u8>, latin1_fallback: bool) -> Result<(String, Encoding
     }
 }
 
+/// Why [`read_bounded`] read nothing.
+#[derive(Debug)]
+pub enum ReadError {
+    Io(std::io::Error),
+    Directory,
+    /// The file's size, above the limit.
+    TooLarge(u64),
+}
+
+/// A file's bytes, refused before reading when it is a directory or above `max` bytes.
+/// One open, then the handle's metadata: a second lookup of the path per file is
+/// measurable on a large tree.
+pub fn read_bounded(path: &Path, max: u64) -> Result<Vec<u8>, ReadError> {
+    use std::io::Read as _;
+    let mut file = std::fs::File::open(path).map_err(ReadError::Io)?;
+    let meta = file.metadata().map_err(ReadError::Io)?;
+    if meta.is_dir() {
+        return Err(ReadError::Directory);
+    }
+    if meta.len() > max {
+        return Err(ReadError::TooLarge(meta.len()));
+    }
+    let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
+    file.read_to_end(&mut bytes).map_err(ReadError::Io)?;
+    Ok(bytes)
+}
+
 /// Length of a leading UTF-8 byte-order mark, if any.
 pub fn bom_len(text: &str) -> usize {
     if text.starts_with('\u{FEFF}') {
@@ -307,19 +334,13 @@ impl SourceFile {
 
     fn read_again(&self) -> Result<Arc<str>, String> {
         let changed = || "changed on disk while poollint was checking it".to_owned();
-        use std::io::Read as _;
         let reread = self.reread.ok_or_else(changed)?;
-        let cannot_read = |e: std::io::Error| format!("cannot read it again: {e}");
-        let mut file = std::fs::File::open(&self.path).map_err(cannot_read)?;
-        // The size first: a file replaced by a larger one is not read whole.
-        if file.metadata().map_err(cannot_read)?.len() != reread.disk_len {
-            return Err(changed());
-        }
-        let mut bytes = Vec::with_capacity(usize::try_from(reread.disk_len).unwrap_or(0));
-        file.read_to_end(&mut bytes).map_err(cannot_read)?;
-        if bytes.len() as u64 != reread.disk_len {
-            return Err(changed());
-        }
+        // Bounded by the first size: a file replaced by a larger one is not read whole.
+        let bytes = match read_bounded(&self.path, reread.disk_len) {
+            Ok(bytes) if bytes.len() as u64 == reread.disk_len => bytes,
+            Err(ReadError::Io(e)) => return Err(format!("cannot read it again: {e}")),
+            Ok(_) | Err(ReadError::Directory | ReadError::TooLarge(_)) => return Err(changed()),
+        };
         let (text, _) = decode(bytes, reread.latin1_fallback).map_err(|_| changed())?;
         if text_hash(&text) != reread.hash {
             return Err(changed());
