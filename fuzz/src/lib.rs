@@ -46,7 +46,7 @@ pub fn check_one_file(choice: u8, text: &str) {
             .sources
             .get(d.primary.file)
             .expect("the finding's file");
-        assert!(d.primary.span.end <= file.text.len());
+        assert!(d.primary.span.end <= file.text().len());
     }
     let ctx = RenderContext {
         sources: &report.sources,
