@@ -1087,6 +1087,18 @@ mod tests {
         }
     }
 
+    #[test]
+    fn class_settings_are_boxed_only_when_one_is_set() {
+        let none = ClassSettings::new(PoolClassSettings::default());
+        assert!(none.0.is_none());
+        assert!(none.jdbc_url.is_none() && !none.provided_by_framework);
+        let framework = ClassSettings::new(PoolClassSettings {
+            provided_by_framework: true,
+            ..PoolClassSettings::default()
+        });
+        assert!(framework.0.is_some() && framework.provided_by_framework);
+    }
+
     fn entry_of(ecosystem: Ecosystem, key: &str) -> ConfigEntry {
         ConfigEntry {
             ecosystem,
