@@ -1014,6 +1014,7 @@ fn stats_time_every_stage_and_the_parse_floor_ratio() {
         "model ",
         "rules ",
         "render ",
+        "texts read again ",
         "x walk+read+parse",
     ] {
         assert!(stderr.contains(stage), "missing {stage:?} in {stderr}");
