@@ -78,14 +78,13 @@ impl LineIndex {
     pub fn new(text: &str) -> Self {
         let bytes = text.as_bytes();
         let mut starts = vec![0];
-        let mut i = 0;
-        while i < bytes.len() {
-            match bytes.get(i) {
-                Some(b'\n') => starts.push(i + 1),
-                Some(b'\r') if bytes.get(i + 1) != Some(&b'\n') => starts.push(i + 1),
-                _ => {}
+        // Only line ends are looked at, found a word at a time.
+        for i in memchr::memchr2_iter(b'\n', b'\r', bytes) {
+            let crlf = bytes.get(i) == Some(&b'\r') && bytes.get(i + 1) == Some(&b'\n');
+            // In CRLF the LF ends the line.
+            if !crlf {
+                starts.push(i + 1);
             }
-            i += 1;
         }
         LineIndex { starts }
     }
@@ -345,7 +344,7 @@ impl SourceFile {
         if text_hash(&text) != reread.hash {
             return Err(changed());
         }
-        Ok(Arc::from(masked(&text, &self.masks)))
+        Ok(Arc::from(masked(text, &self.masks)))
     }
 
     pub fn position(&self, offset: usize, unit: ColumnUnit) -> Position {
@@ -365,10 +364,10 @@ impl SourceFile {
     /// Replace each span's bytes with `*` in the text, now and whenever it is read again.
     fn mask(&mut self, spans: &[Span]) {
         if let Some(text) = self.held.as_mut() {
-            *text = Arc::from(masked(text, spans));
+            *text = Arc::from(masked(text.to_string(), spans));
         }
         if let Some(Ok(text)) = self.reread_text.get_mut() {
-            *text = Arc::from(masked(text, spans));
+            *text = Arc::from(masked(text.to_string(), spans));
         }
         if self.reread.is_some() {
             self.masks.extend_from_slice(spans);
@@ -383,21 +382,31 @@ fn text_hash(text: &str) -> u64 {
 }
 
 /// `text` with each span's bytes replaced by `*`, keeping byte lengths so every other
-/// span stays valid. Spans are widened to char boundaries first.
-fn masked(text: &str, spans: &[Span]) -> String {
-    let mut bytes = text.as_bytes().to_vec();
-    for span in spans {
-        let start = floor_char_boundary(text, span.start);
-        let mut end = span.end.min(bytes.len());
-        while end < bytes.len() && !text.is_char_boundary(end) {
-            end += 1;
-        }
+/// span stays valid. Spans are widened to char boundaries first. In place: a text read
+/// again is masked without another copy.
+fn masked(text: String, spans: &[Span]) -> String {
+    if spans.is_empty() {
+        return text;
+    }
+    let ranges: Vec<(usize, usize)> = spans
+        .iter()
+        .map(|span| {
+            let start = floor_char_boundary(&text, span.start);
+            let mut end = span.end.min(text.len());
+            while end < text.len() && !text.is_char_boundary(end) {
+                end += 1;
+            }
+            (start, end)
+        })
+        .collect();
+    let mut bytes = text.into_bytes();
+    for (start, end) in ranges {
         for b in bytes.iter_mut().take(end).skip(start) {
             *b = b'*';
         }
     }
     // Whole chars were replaced by ASCII, so the result is valid UTF-8.
-    String::from_utf8(bytes).unwrap_or_else(|_| text.to_owned())
+    String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
 }
 
 /// Every file of a run, by [`FileId`].
