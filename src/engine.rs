@@ -167,7 +167,7 @@ pub fn check(request: &CheckRequest) -> Report {
     model.sources = SourceMap::default();
     scrub.take_new(&model.secrets, &report.sources);
     finish(&model, request, scrub, &mut report);
-    report.stats.rules = started.elapsed();
+    report.stats.rules += started.elapsed();
     report.stats.files = report.sources.len();
     report.stats.bytes = report.sources.files().iter().map(|f| f.len()).sum();
     report.model = model;
