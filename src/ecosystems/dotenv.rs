@@ -10,10 +10,9 @@ use std::time::Duration;
 use super::connection_string;
 use super::ini_settings::pairs;
 use super::{file_name, ParsedFile, Reader};
-use crate::model::NamedSettings;
 use crate::model::{
     ClassSettings, ConfigEntry, ConnectionInfo, Ecosystem, EntryKey, Library, Location, Model,
-    Origin, Pool, Secret, Setting, Val,
+    NamedSettings, Origin, Pool, Secret, Setting, Val,
 };
 use crate::source::{SourceMap, Span};
 use crate::syntax::ini::Dialect;

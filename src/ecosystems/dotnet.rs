@@ -8,10 +8,9 @@ use std::time::Duration;
 
 use super::connection_string;
 use super::{file_name, ParsedFile, Reader};
-use crate::model::NamedSettings;
 use crate::model::{
-    ClassSettings, ConnectionInfo, Ecosystem, Library, Location, Model, Origin, Pool, Secret,
-    Service, Setting, Val, UNBOUNDED_POOL,
+    ClassSettings, ConnectionInfo, Ecosystem, Library, Location, Model, NamedSettings, Origin,
+    Pool, Secret, Service, Setting, Val, UNBOUNDED_POOL,
 };
 use crate::source::{FileId, SourceMap, Span};
 use crate::syntax::Format;

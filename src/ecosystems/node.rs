@@ -10,10 +10,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::{file_name, ParsedFile, Reader};
-use crate::model::NamedSettings;
 use crate::model::{
-    ClassSettings, ConfigEntry, Ecosystem, EntryKey, Library, Location, Model, Origin, Pool,
-    Secret, Service, Setting, Val,
+    ClassSettings, ConfigEntry, Ecosystem, EntryKey, Library, Location, Model, NamedSettings,
+    Origin, Pool, Secret, Service, Setting, Val,
 };
 use crate::source::SourceMap;
 use crate::syntax::{Document, Format, NodeId};

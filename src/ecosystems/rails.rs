@@ -18,10 +18,9 @@ use std::time::Duration;
 use regex::Regex;
 
 use super::{connection_string, file_name, ParsedFile, Reader};
-use crate::model::NamedSettings;
 use crate::model::{
     ClassSettings, ConfigEntry, ConnectionInfo, Ecosystem, EntryKey, Library, Location, Model,
-    Origin, Pool, Secret, Service, Setting, Val, UNBOUNDED_POOL,
+    NamedSettings, Origin, Pool, Secret, Service, Setting, Val, UNBOUNDED_POOL,
 };
 use crate::source::{SourceMap, Span};
 use crate::syntax::erb::{self, Tag};

@@ -18,10 +18,9 @@ use std::time::Duration;
 use super::connection_string::{parse_url, password_ranges};
 use super::{file_name, ParsedFile, Reader};
 use crate::model::hikari;
-use crate::model::NamedSettings;
 use crate::model::{
     ClassSettings, ConfigEntry, ConnectionInfo, Ecosystem, EntryKey, JpaFacts, Library, Location,
-    Model, Origin, Pool, PoolClassSettings, Secret, Service, Setting, Val,
+    Model, NamedSettings, Origin, Pool, PoolClassSettings, Secret, Service, Setting, Val,
 };
 use crate::source::{SourceMap, Span};
 use crate::syntax::{Document, Format, NodeId, NodeKind, ScalarStyle};

@@ -929,7 +929,7 @@ pub struct Secret {
 /// Everything the rules see.
 #[derive(Debug, Clone, Default)]
 pub struct Model {
-    /// Boxed: a pool is 2 KB, and the vector of every pool in the repository grows
+    /// Boxed: a pool is 1.7 KB, and the vector of every pool in the repository grows
     /// (reallocated and copied) as each application's pools are appended.
     pub pools: Vec<Box<Pool>>,
     pub services: Vec<Service>,
