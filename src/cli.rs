@@ -338,7 +338,8 @@ fn run_check(args: &CheckArgs) -> ExitCode {
         return usage_error(&message);
     }
     engine::cap_per_file(&mut report, args.max_diagnostics_per_file);
-    engine::reread_for_output(&mut report);
+    let snippets = outputs(args).iter().any(|o| o.format.shows_snippets());
+    engine::reread_for_output(&mut report, snippets);
     for note in &report.notes {
         eprintln!("poollint: {note}");
     }
@@ -539,17 +540,21 @@ fn find_manifest(
     }
 }
 
-fn write_outputs(args: &CheckArgs, report: &engine::Report, color: bool) -> Result<(), String> {
-    let default = [Output {
+/// The outputs `--format` asks for: human on standard output when it names none.
+fn outputs(args: &CheckArgs) -> &[Output] {
+    static DEFAULT: [Output; 1] = [Output {
         format: OutputFormat::Human,
         path: None,
     }];
-    let outputs = if args.format.is_empty() {
-        &default[..]
+    if args.format.is_empty() {
+        &DEFAULT
     } else {
         &args.format
-    };
-    for output in outputs {
+    }
+}
+
+fn write_outputs(args: &CheckArgs, report: &engine::Report, color: bool) -> Result<(), String> {
+    for output in outputs(args) {
         let ctx = RenderContext {
             sources: &report.sources,
             summary: Summary::of(report.files_checked(), &report.diagnostics),

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use crate::diagnostic::Diagnostic;
-use crate::source::SourceMap;
+use crate::source::{ColumnUnit, SourceMap};
 
 /// A git repository and a revision in it.
 pub struct DiffBase {
@@ -161,7 +161,7 @@ pub fn keep_changed(
         match changed.get(&path) {
             Some(None) => true,
             Some(Some(lines)) => {
-                let line = file.lines().line_of(d.primary.span.start) + 1;
+                let line = file.position(d.primary.span.start, ColumnUnit::Bytes).line;
                 lines.contains(&line)
             }
             None => false,

@@ -174,18 +174,24 @@ pub fn check(request: &CheckRequest) -> Report {
     report
 }
 
-/// Read again, in parallel, the released texts the output shows (the files of the
+/// Read again, in parallel, the released texts the output needs (of the files of the
 /// findings and of their labels), once the findings are final: otherwise each is read
-/// when first shown, one after another. A file that changed since it was read is an
-/// internal error: its findings are shown without its text.
-pub fn reread_for_output(report: &mut Report) {
+/// when first shown, one after another. With `snippets` (the human format) every such
+/// text is needed; otherwise only those whose positions need it (not ASCII). A file
+/// that changed since it was read is an internal error: its findings are shown without
+/// its text.
+pub fn reread_for_output(report: &mut Report, snippets: bool) {
     let started = Instant::now();
+    let sources = &report.sources;
+    let needed =
+        |id: &FileId| snippets || sources.get(*id).is_some_and(|f| f.positions_need_text());
     let mut files: Vec<FileId> = report
         .diagnostics
         .iter()
         .flat_map(|d| {
             std::iter::once(d.primary.file).chain(d.labels.iter().map(|l| l.location.file))
         })
+        .filter(needed)
         .collect();
     files.sort_unstable();
     files.dedup();

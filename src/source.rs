@@ -73,20 +73,25 @@ pub struct LineIndex {
     starts: Vec<usize>,
 }
 
+/// Byte offsets where the lines of `text` start. Lines end at `\n`, `\r\n` or a lone
+/// `\r`.
+fn line_starts(text: &str) -> impl Iterator<Item = usize> + '_ {
+    let bytes = text.as_bytes();
+    // Only line ends are looked at, found a word at a time.
+    let ends = memchr::memchr2_iter(b'\n', b'\r', bytes).filter(move |&i| {
+        // In CRLF the LF ends the line.
+        let crlf = bytes.get(i) == Some(&b'\r') && bytes.get(i + 1) == Some(&b'\n');
+        !crlf
+    });
+    std::iter::once(0).chain(ends.map(|i| i + 1))
+}
+
 impl LineIndex {
     /// Lines end at `\n`, `\r\n` or a lone `\r`.
     pub fn new(text: &str) -> Self {
-        let bytes = text.as_bytes();
-        let mut starts = vec![0];
-        // Only line ends are looked at, found a word at a time.
-        for i in memchr::memchr2_iter(b'\n', b'\r', bytes) {
-            let crlf = bytes.get(i) == Some(&b'\r') && bytes.get(i + 1) == Some(&b'\n');
-            // In CRLF the LF ends the line.
-            if !crlf {
-                starts.push(i + 1);
-            }
+        LineIndex {
+            starts: line_starts(text).collect(),
         }
-        LineIndex { starts }
     }
 
     pub fn line_count(&self) -> usize {
@@ -120,6 +125,97 @@ impl LineIndex {
             line: line + 1,
             column: column + 1,
         }
+    }
+}
+
+/// Where the lines of a released text that is all ASCII start, in about 1.3 bytes a
+/// line (it is kept for every released file, most of which never show a finding). In
+/// ASCII a column is the same in every unit, so positions need no second read of the
+/// file; the machine formats show nothing else of a file.
+#[derive(Debug, Clone)]
+struct AsciiLines {
+    /// The length of each line but the last, LEB128-coded: one byte below 128.
+    lengths: Box<[u8]>,
+    /// For every [`LINES_PER_CHECKPOINT`]th line: its start, and where its length
+    /// begins in `lengths`. A position decodes at most that many lengths.
+    checkpoints: Box<[(u32, u32)]>,
+}
+
+const LINES_PER_CHECKPOINT: usize = 32;
+
+impl AsciiLines {
+    /// None unless `text` is ASCII and its offsets fit in 32 bits.
+    fn of(text: &str) -> Option<Self> {
+        if !text.is_ascii() || u32::try_from(text.len()).is_err() {
+            return None;
+        }
+        let mut lengths = Vec::new();
+        let mut checkpoints = Vec::new();
+        let mut starts = line_starts(text).enumerate().peekable();
+        while let Some((line, start)) = starts.next() {
+            if line % LINES_PER_CHECKPOINT == 0 {
+                checkpoints.push((
+                    u32::try_from(start).ok()?,
+                    u32::try_from(lengths.len()).ok()?,
+                ));
+            }
+            if let Some(&(_, next)) = starts.peek() {
+                push_leb128(&mut lengths, next - start);
+            }
+        }
+        Some(AsciiLines {
+            lengths: lengths.into(),
+            checkpoints: checkpoints.into(),
+        })
+    }
+
+    /// As [`LineIndex::position`] gives for the text these lines came from (`len`
+    /// bytes long).
+    fn position(&self, len: usize, offset: usize) -> Position {
+        let offset = offset.min(len);
+        let checkpoint = self
+            .checkpoints
+            .partition_point(|&(start, _)| start as usize <= offset)
+            .saturating_sub(1);
+        let (start, at) = self.checkpoints.get(checkpoint).copied().unwrap_or((0, 0));
+        let (mut line, mut start, mut at) = (
+            checkpoint * LINES_PER_CHECKPOINT,
+            start as usize,
+            at as usize,
+        );
+        while let Some((length, next_at)) = read_leb128(&self.lengths, at) {
+            if start + length > offset {
+                break;
+            }
+            (line, start, at) = (line + 1, start + length, next_at);
+        }
+        Position {
+            line: line + 1,
+            column: offset - start + 1,
+        }
+    }
+}
+
+fn push_leb128(out: &mut Vec<u8>, mut value: usize) {
+    while value >= 0x80 {
+        out.push((value as u8) | 0x80);
+        value >>= 7;
+    }
+    out.push(value as u8);
+}
+
+/// The value coded at `at`, and where the next one begins.
+fn read_leb128(bytes: &[u8], mut at: usize) -> Option<(usize, usize)> {
+    let mut value = 0usize;
+    let mut shift = 0;
+    loop {
+        let byte = *bytes.get(at)?;
+        value |= usize::from(byte & 0x7F).checked_shl(shift)?;
+        at += 1;
+        if byte < 0x80 {
+            return Some((value, at));
+        }
+        shift += 7;
     }
 }
 
@@ -246,6 +342,8 @@ pub struct SourceFile {
     pub encoding: Encoding,
     /// Built on first use: only files with findings or suppressions need it.
     lines: OnceLock<LineIndex>,
+    /// Set when an ASCII text is released: its positions without reading it again.
+    ascii_lines: Option<AsciiLines>,
 }
 
 /// What reading a released file again needs, and what it must find.
@@ -274,6 +372,7 @@ impl SourceFile {
             masks: Vec::new(),
             encoding,
             lines: OnceLock::new(),
+            ascii_lines: None,
         }
     }
 
@@ -319,11 +418,19 @@ impl SourceFile {
         self.len == 0
     }
 
-    /// Drop the text (a file not read from disk keeps it).
-    pub fn release(&mut self) {
+    /// Drop the text (a file not read from disk keeps it), keeping the line starts of
+    /// an ASCII text ([`AsciiLines::of`] of it).
+    fn release(&mut self, ascii_lines: Option<AsciiLines>) {
         if self.reread.is_some() {
             self.held = None;
+            self.lines = OnceLock::new();
+            self.ascii_lines = ascii_lines;
         }
+    }
+
+    /// True when showing a position needs the text: it was released and is not ASCII.
+    pub fn positions_need_text(&self) -> bool {
+        self.held.is_none() && self.ascii_lines.is_none()
     }
 
     /// Why the text could not be read again, if it could not.
@@ -348,7 +455,10 @@ impl SourceFile {
     }
 
     pub fn position(&self, offset: usize, unit: ColumnUnit) -> Position {
-        self.lines().position(self.text(), offset, unit)
+        match (&self.held, &self.ascii_lines) {
+            (None, Some(ascii)) => ascii.position(self.len, offset),
+            _ => self.lines().position(self.text(), offset, unit),
+        }
     }
 
     /// The file's line index (masking secrets keeps byte lengths, so it stays valid).
@@ -469,18 +579,19 @@ impl SourceMap {
     /// (asked in parallel: it may read every text).
     pub fn release(&mut self, ids: &[FileId], keep: impl Fn(&str) -> bool + Sync) {
         use rayon::prelude::*;
-        let released: Vec<FileId> = ids
+        let released: Vec<(FileId, Option<AsciiLines>)> = ids
             .par_iter()
-            .copied()
-            .filter(|id| {
-                let held = self.get(*id).and_then(|f| f.held.as_deref());
-                held.is_some_and(|text| !keep(text))
+            .filter_map(|id| {
+                let file = self.get(*id).filter(|f| f.reread.is_some())?;
+                let text = file.held.as_deref().filter(|text| !keep(text))?;
+                // Worked out here, in parallel: it reads the whole text.
+                Some((*id, AsciiLines::of(text)))
             })
             .collect();
         let files = Arc::make_mut(&mut self.files);
-        for id in released {
+        for (id, ascii_lines) in released {
             if let Some(file) = files.get_mut(id.0) {
-                file.release();
+                file.release(ascii_lines);
             }
         }
     }
@@ -589,7 +700,8 @@ mod tests {
         std::fs::write(&path, text.as_bytes()).unwrap();
         let file = SourceFile::new(&path, text.to_owned(), Encoding::Utf8);
         let mut file = file.rereadable(text.len() as u64, true);
-        file.release();
+        let ascii_lines = AsciiLines::of(file.text());
+        file.release(ascii_lines);
         (dir, file)
     }
 
@@ -624,9 +736,62 @@ mod tests {
     }
 
     #[test]
+    fn an_ascii_text_released_gives_positions_without_being_read_again() {
+        let text = "a=1\r\nbb=22\rc\n\nlast";
+        let (_dir, file) = released(text);
+        std::fs::remove_file(&file.path).unwrap();
+        assert!(!file.positions_need_text());
+        let index = LineIndex::new(text);
+        for offset in 0..text.len() + 3 {
+            for unit in [ColumnUnit::Chars, ColumnUnit::Utf16, ColumnUnit::Bytes] {
+                let expected = index.position(text, offset, unit);
+                assert_eq!(file.position(offset, unit), expected, "offset {offset}");
+            }
+        }
+        assert_eq!(file.text_in_memory(), None);
+        assert_eq!(file.reread_error(), None);
+    }
+
+    proptest::proptest! {
+        /// Lines of any length (long ones take several bytes to code) and any line
+        /// ends, checked at every offset.
+        #[test]
+        fn ascii_lines_give_the_positions_of_the_line_index(
+            lines in proptest::collection::vec(("[a-z =]{0,200}", 0..4usize), 0..80)
+        ) {
+            let mut text = String::new();
+            for (line, end) in &lines {
+                text.push_str(line);
+                text.push_str(["\n", "\r\n", "\r", ""][*end]);
+            }
+            let ascii = AsciiLines::of(&text).unwrap();
+            let index = LineIndex::new(&text);
+            for offset in 0..text.len() + 2 {
+                proptest::prop_assert_eq!(
+                    ascii.position(text.len(), offset),
+                    index.position(&text, offset, ColumnUnit::Chars)
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_non_ascii_text_released_is_read_again_for_positions() {
+        let text = "k=é\nx=1\n";
+        let (_dir, file) = released(text);
+        assert!(file.positions_need_text());
+        assert_eq!(
+            file.position(text.find('\n').unwrap(), ColumnUnit::Chars),
+            Position { line: 1, column: 4 }
+        );
+        assert_eq!(file.text_in_memory(), Some(text));
+    }
+
+    #[test]
     fn text_not_from_a_file_is_never_released() {
         let mut file = SourceFile::new(Path::new("-"), "a: 1\n".into(), Encoding::Utf8);
-        file.release();
+        let ascii_lines = AsciiLines::of(file.text());
+        file.release(ascii_lines);
         assert_eq!(file.text_in_memory(), Some("a: 1\n"));
     }
 

@@ -100,7 +100,7 @@ fn texts_are_released_once_read_and_read_again_for_findings() {
     let marked = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: marked # poollint: ignore[pool-size-invalid]\ndata:\n  x: \"1\"\n";
     write(root, "k8s/marked.yaml", marked);
     let mut report = engine::check(&CheckRequest::new(vec![root.to_path_buf()]));
-    engine::reread_for_output(&mut report);
+    engine::reread_for_output(&mut report, true);
     assert!(
         report.internal_errors.is_empty(),
         "{:?}",
@@ -146,7 +146,7 @@ fn a_file_changed_before_its_findings_are_shown_is_an_internal_error() {
         "app/application.yml",
         &finding.replace("10000", "20000"),
     );
-    engine::reread_for_output(&mut report);
+    engine::reread_for_output(&mut report, true);
     assert_eq!(
         report.internal_errors.len(),
         1,
@@ -159,4 +159,46 @@ fn a_file_changed_before_its_findings_are_shown_is_an_internal_error() {
         "{error}"
     );
     assert!(error.contains("shown without its text"), "{error}");
+}
+
+#[test]
+fn positions_in_released_ascii_files_need_no_second_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let ascii = "spring:\n  datasource:\n    hikari:\n      max-lifetime: 10000\n";
+    write(root, "ascii/application.yml", ascii);
+    let accented = format!("# café\n{ascii}");
+    write(root, "accented/application.yml", &accented);
+    let mut report = engine::check(&CheckRequest::new(vec![root.to_path_buf()]));
+    // Both change on disk before the output: only the one whose positions need its
+    // text is read again (and found changed).
+    for (rel, text) in [
+        ("ascii/application.yml", ascii),
+        ("accented/application.yml", &accented),
+    ] {
+        write(root, rel, &text.replace("10000", "20000"));
+    }
+    engine::reread_for_output(&mut report, false);
+    assert_eq!(
+        report.internal_errors.len(),
+        1,
+        "{:?}",
+        report.internal_errors
+    );
+    assert!(report.internal_errors[0].contains("accented/application.yml: changed on disk"));
+    let finding = report
+        .diagnostics
+        .iter()
+        .find(|d| {
+            d.rule == "hikari-max-lifetime-below-minimum"
+                && report.sources.display(d.primary.file).contains("ascii/")
+        })
+        .expect("the finding in the ASCII file");
+    let file = report.sources.get(finding.primary.file).unwrap();
+    assert!(file.text_in_memory().is_none());
+    let position = file.position(
+        finding.primary.span.start,
+        poollint::source::ColumnUnit::Chars,
+    );
+    assert_eq!((position.line, position.column), (4, 21));
 }

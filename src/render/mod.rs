@@ -42,6 +42,14 @@ pub enum OutputFormat {
     Junit,
 }
 
+impl OutputFormat {
+    /// True when the format quotes the files' text (snippets); the others show
+    /// positions only.
+    pub fn shows_snippets(self) -> bool {
+        self == OutputFormat::Human
+    }
+}
+
 /// Counts for the summary line and the JSON `summary` object.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Summary {
