@@ -20,7 +20,9 @@ use crate::rules;
     version,
     about = "Lint database connection-pool configuration before it reaches production",
     long_about = "poollint reads the configuration files a team already has (Spring Boot with \
-                  HikariCP today), builds a typed model of every connection pool and reports, \
+                  HikariCP, PostgreSQL, PgBouncer, MySQL/MariaDB, Rails, Kubernetes, \
+                  docker-compose, Node.js pool JSON, .NET connection strings, .env, and \
+                  poollint.toml), builds a typed model of every connection pool and reports, \
                   with exact line and column, settings that fail at start-up, are silently \
                   changed by the pool library, or cannot carry the load."
 )]

@@ -230,7 +230,7 @@ fn collect_candidates(request: &CheckRequest, report: &mut Report) -> Vec<Candid
     report
         .internal_errors
         .extend(errors.into_iter().map(|e| e.message));
-    found
+    let candidates: Vec<Candidate> = found
         .into_iter()
         .filter_map(|c| match ecosystems::recognise(&c.path) {
             Some((reader, format)) => Some((c.path, reader, format, None)),
@@ -244,7 +244,22 @@ fn collect_candidates(request: &CheckRequest, report: &mut Report) -> Vec<Candid
                 None
             }
         })
-        .collect()
+        .collect();
+    // An empty run must not pass for a clean one (a wrong directory in CI, say).
+    if candidates.is_empty() && report.notes.is_empty() && report.internal_errors.is_empty() {
+        let shown: Vec<String> = paths
+            .iter()
+            .map(|p| match source::display_path(p) {
+                cwd if cwd.is_empty() => ".".to_owned(),
+                shown => shown,
+            })
+            .collect();
+        report.notes.push(format!(
+            "no configuration file poollint reads was found in {} (see \"What poollint reads\" in the README)",
+            shown.join(", ")
+        ));
+    }
+    candidates
 }
 
 /// Read the files that parsed files include (PostgreSQL, MySQL, PgBouncer).

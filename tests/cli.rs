@@ -1020,3 +1020,23 @@ fn stats_time_every_stage_and_the_parse_floor_ratio() {
         assert!(stderr.contains(stage), "missing {stage:?} in {stderr}");
     }
 }
+
+#[test]
+fn a_tree_with_nothing_to_read_says_so_and_still_exits_0() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("README.md"), "# not a config\n").unwrap();
+    poollint()
+        .args(["check"])
+        .arg(dir.path())
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("No problems found in 0 files"))
+        .stderr(predicate::str::contains(
+            "no configuration file poollint reads was found in",
+        ));
+    // A tree with a file to read says nothing of the kind.
+    poollint()
+        .args(["check", CLEAN])
+        .assert()
+        .stderr(predicate::str::contains("no configuration file").not());
+}
