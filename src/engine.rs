@@ -419,7 +419,7 @@ fn report_unreadable(id: source::FileId, kind: &str, message: &str, report: &mut
             .internal_errors
             .push(format!("{}: {message}", report.sources.display(id)));
     } else {
-        report.diagnostics.push(parse_error(
+        report.diagnostics.push(engine_rules::parse_error::at(
             Location {
                 file: id,
                 span: Span::default(),
@@ -708,7 +708,7 @@ fn report_parse(id: source::FileId, errors: Option<&[SyntaxError]>, report: &mut
         return;
     };
     for error in errors {
-        report.diagnostics.push(parse_error(
+        report.diagnostics.push(engine_rules::parse_error::at(
             Location {
                 file: id,
                 span: error.span,
@@ -726,17 +726,6 @@ fn parsed_file(file: &Pending, doc: Document) -> ParsedFile {
         format: file.format,
         doc,
     }
-}
-
-fn parse_error(location: Location, message: &str) -> Diagnostic {
-    Diagnostic::new(
-        &engine_rules::PARSE_ERROR,
-        Severity::Error,
-        location,
-        message,
-    )
-    .with_label("here")
-    .with_fingerprint(message)
 }
 
 /// What reading a unit (or a whole one-unit ecosystem) gave: its model, or its summary

@@ -165,7 +165,7 @@ impl Includes<'_> {
         let file = source::SourceFile::new(target, text, source::Encoding::Utf8);
         let id = self.sources.push(file.rereadable(disk_len, false));
         for error in &doc.errors {
-            self.diagnostics.push(parse_error(
+            self.diagnostics.push(engine_rules::parse_error::at(
                 Location {
                     file: id,
                     span: error.span,
@@ -187,7 +187,8 @@ impl Includes<'_> {
             file: includer.id,
             span: directive.argument_span,
         };
-        self.diagnostics.push(parse_error(location, &message));
+        self.diagnostics
+            .push(engine_rules::parse_error::at(location, &message));
     }
     /// A relative include that is not in the repository: a warning, since the file may
     /// be created at deploy time, but its settings are not checked.
@@ -201,7 +202,7 @@ impl Includes<'_> {
             directive.name,
             directive.argument.trim().trim_matches(['\'', '"'])
         );
-        let mut diagnostic = parse_error(location, &message);
+        let mut diagnostic = engine_rules::parse_error::at(location, &message);
         diagnostic.severity = Severity::Warning;
         self.diagnostics.push(diagnostic);
     }
@@ -265,15 +266,4 @@ fn read(path: &Path, max: u64) -> Result<(String, u64), String> {
     source::decode(bytes, false)
         .map(|(text, _)| (text, disk_len))
         .map_err(|e| e.message)
-}
-
-fn parse_error(location: Location, message: &str) -> Diagnostic {
-    Diagnostic::new(
-        &engine_rules::PARSE_ERROR,
-        Severity::Error,
-        location,
-        message,
-    )
-    .with_label("here")
-    .with_fingerprint(message)
 }

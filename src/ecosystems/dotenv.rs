@@ -210,21 +210,12 @@ fn prisma_pool(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::source::Encoding;
 
     #[test]
     fn passwords_are_secrets_and_prisma_params_make_a_pool() {
         let text = "DB_PASSWORD=Env-Secret-2\nDB_PASS=Env-Secret-4\nREDIS_PWD=Env-Secret-5\nDATABASE_URL=postgresql://app:Url-Secret-3@db:5432/app?connection_limit=5&pool_timeout=20\n";
-        let mut sources = SourceMap::default();
-        let id = sources.add(Path::new(".env"), text.to_owned(), Encoding::Utf8);
-        let file = ParsedFile {
-            included_from: None,
-            id,
-            path: ".env".into(),
-            format: Format::Ini(Dialect::DotEnv),
-            doc: crate::syntax::parse(Format::Ini(Dialect::DotEnv), text),
-        };
-        let model = DotEnv.read(&[&file], &sources);
+        let (model, _) =
+            crate::ecosystems::read_one(&DotEnv, ".env", Format::Ini(Dialect::DotEnv), text);
         let secrets: Vec<&str> = model
             .secrets
             .iter()

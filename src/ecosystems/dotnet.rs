@@ -224,25 +224,12 @@ fn connection(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::source::Encoding;
 
     #[test]
     fn npgsql_keywords_spans_and_passwords() {
         let text = r#"{"ConnectionStrings": {"Main": "Host=db;Database=app;Username=app;Password=Dotnet-Secret-1;Maximum Pool Size=50;Timeout=30"}}"#;
-        let mut sources = SourceMap::default();
-        let id = sources.add(
-            Path::new("appsettings.json"),
-            text.to_owned(),
-            Encoding::Utf8,
-        );
-        let file = ParsedFile {
-            included_from: None,
-            id,
-            path: "appsettings.json".into(),
-            format: Format::Json,
-            doc: crate::syntax::parse(Format::Json, text),
-        };
-        let model = DotNet.read(&[&file], &sources);
+        let (model, _) =
+            crate::ecosystems::read_one(&DotNet, "appsettings.json", Format::Json, text);
         let pool = &model.pools[0];
         assert_eq!(pool.library, Library::Npgsql);
         assert_eq!(pool.max.get(), Some(&50));
@@ -256,20 +243,8 @@ mod tests {
     #[test]
     fn pooling_off_is_unbounded() {
         let text = r#"{"ConnectionStrings": {"Db": "Server=sql;Database=app;Pooling=false"}}"#;
-        let mut sources = SourceMap::default();
-        let id = sources.add(
-            Path::new("appsettings.Production.json"),
-            text.to_owned(),
-            Encoding::Utf8,
-        );
-        let file = ParsedFile {
-            included_from: None,
-            id,
-            path: "appsettings.Production.json".into(),
-            format: Format::Json,
-            doc: crate::syntax::parse(Format::Json, text),
-        };
-        let model = DotNet.read(&[&file], &sources);
+        let (model, _) =
+            crate::ecosystems::read_one(&DotNet, "appsettings.Production.json", Format::Json, text);
         assert_eq!(model.pools[0].library, Library::SqlClient);
         assert_eq!(model.pools[0].max.get(), Some(&UNBOUNDED_POOL));
     }

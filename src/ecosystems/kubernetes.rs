@@ -815,19 +815,9 @@ fn apply_autoscalers(model: &mut Model, autoscalers: Vec<Autoscaler>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::source::{Encoding, SourceMap};
 
     fn read(text: &str) -> Model {
-        let mut sources = SourceMap::default();
-        let id = sources.add(Path::new("deploy.yaml"), text.to_owned(), Encoding::Utf8);
-        let file = ParsedFile {
-            included_from: None,
-            id,
-            path: "deploy.yaml".into(),
-            format: Format::Yaml,
-            doc: crate::syntax::parse(Format::Yaml, text),
-        };
-        Kubernetes.read(&[&file], &sources)
+        crate::ecosystems::read_one(&Kubernetes, "deploy.yaml", Format::Yaml, text).0
     }
 
     const DEPLOYMENT: &str = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 10\n  template:\n    spec:\n      containers:\n        - name: web\n          livenessProbe:\n            httpGet:\n              path: /actuator/health\n---\napiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata:\n  name: web\nspec:\n  scaleTargetRef:\n    kind: Deployment\n    name: web\n  maxReplicas: 20\n";

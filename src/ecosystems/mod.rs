@@ -142,3 +142,27 @@ pub fn password_secrets(env: &[crate::model::EnvVar]) -> Vec<crate::model::Secre
         })
         .collect()
 }
+
+/// Read one file's `text` with `reader`, as the engine does (the readers' unit tests).
+#[cfg(test)]
+pub(crate) fn read_one(
+    reader: &dyn Reader,
+    path: &str,
+    format: Format,
+    text: &str,
+) -> (Model, SourceMap) {
+    let mut sources = SourceMap::default();
+    let id = sources.add(
+        Path::new(path),
+        text.to_owned(),
+        crate::source::Encoding::Utf8,
+    );
+    let file = ParsedFile {
+        included_from: None,
+        id,
+        path: path.into(),
+        format,
+        doc: crate::syntax::parse(format, text),
+    };
+    (reader.read(&[&file], &sources), sources)
+}

@@ -135,19 +135,9 @@ fn read_file(file: &ParsedFile, files: &[&ParsedFile], model: &mut Model) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::source::Encoding;
 
     fn read(path: &str, text: &str) -> Model {
-        let mut sources = SourceMap::default();
-        let id = sources.add(Path::new(path), text.to_owned(), Encoding::Utf8);
-        let file = ParsedFile {
-            included_from: None,
-            id,
-            path: path.into(),
-            format: Format::Ini(Dialect::MySql),
-            doc: crate::syntax::parse(Format::Ini(Dialect::MySql), text),
-        };
-        MySql.read(&[&file], &sources)
+        crate::ecosystems::read_one(&MySql, path, Format::Ini(Dialect::MySql), text).0
     }
 
     #[test]

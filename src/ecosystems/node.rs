@@ -429,19 +429,9 @@ impl JsonReader<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::source::Encoding;
 
     fn read(path: &str, text: &str) -> Model {
-        let mut sources = SourceMap::default();
-        let id = sources.add(Path::new(path), text.to_owned(), Encoding::Utf8);
-        let file = ParsedFile {
-            included_from: None,
-            id,
-            path: path.into(),
-            format: Format::Json,
-            doc: crate::syntax::parse(Format::Json, text),
-        };
-        Node.read(&[&file], &sources)
+        crate::ecosystems::read_one(&Node, path, Format::Json, text).0
     }
 
     #[test]

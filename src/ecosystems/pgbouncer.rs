@@ -315,24 +315,14 @@ fn entry(pair: &Pair, scope: &Arc<str>) -> ConfigEntry {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::source::Encoding;
 
     fn read(text: &str) -> (Model, SourceMap) {
-        let mut sources = SourceMap::default();
-        let id = sources.add(
-            Path::new("bouncer/pgbouncer.ini"),
-            text.to_owned(),
-            Encoding::Utf8,
-        );
-        let file = ParsedFile {
-            included_from: None,
-            id,
-            path: "bouncer/pgbouncer.ini".into(),
-            format: Format::Ini(Dialect::PgBouncer),
-            doc: crate::syntax::parse(Format::Ini(Dialect::PgBouncer), text),
-        };
-        let model = PgBouncer.read(&[&file], &sources);
-        (model, sources)
+        crate::ecosystems::read_one(
+            &PgBouncer,
+            "bouncer/pgbouncer.ini",
+            Format::Ini(Dialect::PgBouncer),
+            text,
+        )
     }
 
     #[test]

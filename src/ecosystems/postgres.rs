@@ -244,24 +244,16 @@ fn pair_entry(pair: &Pair, scope: &Arc<str>, index: usize) -> ConfigEntry {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::source::Encoding;
     use std::time::Duration;
 
     fn read(text: &str) -> Model {
-        let mut sources = SourceMap::default();
-        let id = sources.add(
-            Path::new("db/postgresql.conf"),
-            text.to_owned(),
-            Encoding::Utf8,
-        );
-        let file = ParsedFile {
-            included_from: None,
-            id,
-            path: "db/postgresql.conf".into(),
-            format: Format::Ini(Dialect::Postgres),
-            doc: crate::syntax::parse(Format::Ini(Dialect::Postgres), text),
-        };
-        Postgres.read(&[&file], &sources)
+        crate::ecosystems::read_one(
+            &Postgres,
+            "db/postgresql.conf",
+            Format::Ini(Dialect::Postgres),
+            text,
+        )
+        .0
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! `crate::engine`); the rule has no check over the model.
 
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::model::Model;
+use crate::model::{Location, Model};
 use crate::rules::{Category, Inputs, RuleMeta, RuleOptions};
 
 /// `parse-error`: a file that cannot be read as its format. Other files go on.
@@ -24,4 +24,11 @@ impl crate::rules::Rule for ParseError {
     }
 
     fn check(&self, _model: &Model, _options: &RuleOptions, _out: &mut Vec<Diagnostic>) {}
+}
+
+/// A `parse-error` finding at `location` (the engine's and the include follower's).
+pub fn at(location: Location, message: &str) -> Diagnostic {
+    Diagnostic::new(&PARSE_ERROR, Severity::Error, location, message)
+        .with_label("here")
+        .with_fingerprint(message)
 }
