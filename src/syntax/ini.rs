@@ -9,9 +9,7 @@
 //!
 //! [`split_lines`] is shared with the `.properties` parser.
 
-use super::{
-    Comment, Directive, Document, Entry, NodeId, NodeKind, Scalar, ScalarStyle, SyntaxError,
-};
+use super::{Comment, Directive, Document, Entry, NodeId, NodeKind, ScalarStyle, SyntaxError};
 use crate::source::Span;
 
 /// The INI-like dialects poollint reads; each has its own comment and include rules.
@@ -380,14 +378,7 @@ impl IniParser {
     }
 
     fn scalar(&mut self, text: String, style: ScalarStyle, span: Span) -> NodeId {
-        self.doc.push(
-            NodeKind::Scalar(Scalar {
-                text,
-                style,
-                tag: None,
-            }),
-            span,
-        )
+        self.doc.push_scalar(text, style, span)
     }
 
     fn plain_key(&mut self, line: Line<'_>, from: usize, to: usize) -> NodeId {

@@ -137,6 +137,16 @@ impl Document {
         NodeId(self.nodes.len() - 1)
     }
 
+    /// An untagged scalar (every format but YAML has no tags).
+    pub fn push_scalar(&mut self, text: String, style: ScalarStyle, span: Span) -> NodeId {
+        let scalar = Scalar {
+            text,
+            style,
+            tag: None,
+        };
+        self.push(NodeKind::Scalar(scalar), span)
+    }
+
     pub fn node(&self, id: NodeId) -> Option<&Node> {
         self.nodes.get(id.0)
     }

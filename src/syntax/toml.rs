@@ -11,7 +11,7 @@
 use toml::de::{DeArray, DeTable, DeValue};
 use toml::Spanned;
 
-use super::{Document, Entry, NodeId, NodeKind, Scalar, ScalarStyle, SyntaxError, MAX_DEPTH};
+use super::{Document, Entry, NodeId, NodeKind, ScalarStyle, SyntaxError, MAX_DEPTH};
 use crate::source::{floor_char_boundary, Span};
 
 /// Parse a TOML file into one root map; errors keep what was read around them.
@@ -138,14 +138,7 @@ impl<'t, 'i> Converter<'_, 't, 'i> {
     }
 
     fn scalar(&mut self, text: String, style: ScalarStyle, span: Span) -> NodeId {
-        self.doc.push(
-            NodeKind::Scalar(Scalar {
-                text,
-                style,
-                tag: None,
-            }),
-            span,
-        )
+        self.doc.push_scalar(text, style, span)
     }
 
     /// The quoting of the string or key written at `span`.

@@ -2,10 +2,8 @@
 //! the MySQL session idle timeout in seconds, not the pool's wait, which is
 //! `checkout_timeout` (catalogue HY10 [RAILS-MYSQL][RAILS-3POOL]; Rails 3.0 used the
 //! name for the pool wait, so old snippets mislead).
-use std::collections::BTreeMap;
-
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::model::{ConfigEntry, Ecosystem, Location, Model};
+use crate::model::{Location, Model};
 use crate::rules::{Category, Inputs, RuleMeta, RuleOptions};
 
 pub static META: RuleMeta = RuleMeta {
@@ -30,15 +28,7 @@ impl crate::rules::Rule for Rule {
     }
 
     fn check(&self, model: &Model, _options: &RuleOptions, out: &mut Vec<Diagnostic>) {
-        let mut configs: BTreeMap<(crate::source::FileId, &str), Vec<&ConfigEntry>> =
-            BTreeMap::new();
-        for entry in model.entries.of(Ecosystem::Rails) {
-            configs
-                .entry((entry.file, &*entry.scope))
-                .or_default()
-                .push(entry);
-        }
-        for ((_, scope), entries) in configs {
+        for ((_, scope), entries) in super::rails_configs(model) {
             let adapter = entries
                 .iter()
                 .rev()

@@ -1,10 +1,8 @@
 //! `rails-pool-max-connections-conflict`: `database.yml` sets `pool` together with a
 //! different `max_connections`, or together with `min_connections`; Rails 8.1 refuses
 //! to load it ("Ambiguous configuration", catalogue HY04 [RAILS-HASH]).
-use std::collections::BTreeMap;
-
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::model::{ConfigEntry, Ecosystem, Location, Model};
+use crate::model::{Location, Model};
 use crate::rules::{Category, Inputs, RuleMeta, RuleOptions};
 
 pub static META: RuleMeta = RuleMeta {
@@ -29,15 +27,7 @@ impl crate::rules::Rule for Rule {
     }
 
     fn check(&self, model: &Model, _options: &RuleOptions, out: &mut Vec<Diagnostic>) {
-        let mut configs: BTreeMap<(crate::source::FileId, &str), Vec<&ConfigEntry>> =
-            BTreeMap::new();
-        for entry in model.entries.of(Ecosystem::Rails) {
-            configs
-                .entry((entry.file, &*entry.scope))
-                .or_default()
-                .push(entry);
-        }
-        for ((_, scope), entries) in configs {
+        for ((_, scope), entries) in super::rails_configs(model) {
             let get = |key: &str| entries.iter().rev().find(|e| e.canonical == key).copied();
             let Some(pool) = get("pool") else { continue };
             let conflict = match (get("max_connections"), get("min_connections")) {
