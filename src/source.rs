@@ -319,8 +319,9 @@ pub fn bom_len(text: &str) -> usize {
 ///
 /// A file read from disk can give its text up once it has been read into the model
 /// ([`SourceFile::release`]): most files have no finding, and keeping every text until
-/// the end made memory grow with the repository. The text is read again, on first use,
-/// for the files that need it (findings, positions quoted in messages).
+/// the end made memory grow with the repository. An ASCII file keeps where its lines
+/// start, which is all a position needs; the text is read again, on first use, for the
+/// files that need it (snippets of findings, positions in a text that is not ASCII).
 #[derive(Debug, Clone)]
 pub struct SourceFile {
     pub id: FileId,
