@@ -247,13 +247,7 @@ fn collect_candidates(request: &CheckRequest, report: &mut Report) -> Vec<Candid
         .collect();
     // An empty run must not pass for a clean one (a wrong directory in CI, say).
     if candidates.is_empty() && report.notes.is_empty() && report.internal_errors.is_empty() {
-        let shown: Vec<String> = paths
-            .iter()
-            .map(|p| match source::display_path(p) {
-                cwd if cwd.is_empty() => ".".to_owned(),
-                shown => shown,
-            })
-            .collect();
+        let shown: Vec<String> = paths.iter().map(|p| source::display_path(p)).collect();
         report.notes.push(format!(
             "no configuration file poollint reads was found in {} (see \"What poollint reads\" in the README)",
             shown.join(", ")

@@ -615,7 +615,8 @@ pub fn display_dir(path: &Path) -> String {
     display_path(path.parent().unwrap_or(Path::new(".")))
 }
 
-/// A path relative to the current directory when possible, always with `/`.
+/// A path relative to the current directory when possible, always with `/`; the
+/// current directory itself (or an empty path) is `.`.
 pub fn display_path(path: &Path) -> String {
     // Read once: poollint never changes its working directory, and readers show a
     // path for every entry they make.
@@ -626,6 +627,9 @@ pub fn display_path(path: &Path) -> String {
         .and_then(|cwd| path.strip_prefix(cwd).ok())
         .unwrap_or(path);
     let text = shown.to_string_lossy().replace('\\', "/");
+    if text.is_empty() {
+        return ".".to_owned();
+    }
     text.strip_prefix("./").map(str::to_owned).unwrap_or(text)
 }
 
@@ -657,6 +661,18 @@ mod tests {
         assert_eq!(normalise(Path::new("./a/./b/../c")), Path::new("a/c"));
         assert_eq!(normalise(Path::new("/x/./y/")), Path::new("/x/y"));
         assert_eq!(normalise(Path::new("../up")), Path::new("../up"));
+    }
+
+    #[test]
+    fn the_current_directory_and_a_bare_name_s_directory_show_as_a_dot() {
+        let cwd = std::env::current_dir().unwrap();
+        assert_eq!(display_path(&cwd), ".");
+        assert_eq!(
+            display_path(&cwd.join("app/application.yml")),
+            "app/application.yml"
+        );
+        assert_eq!(display_dir(Path::new("application.yml")), ".");
+        assert_eq!(display_dir(Path::new("./db/postgresql.conf")), "db");
     }
 
     #[test]
