@@ -321,7 +321,7 @@ fn read_file(
             let file = SourceFile::new(path, text, encoding);
             match stdin {
                 Some(_) => file,
-                None => file.rereadable(disk_len, format == Format::Properties),
+                None => file.rereadable(disk_len),
             }
         })
     }))

@@ -163,7 +163,7 @@ impl Includes<'_> {
         let doc = syntax::parse(includer.format, &text);
         // Released with its includer's batch, and read again if it has findings.
         let file = source::SourceFile::new(target, text, source::Encoding::Utf8);
-        let id = self.sources.push(file.rereadable(disk_len, false));
+        let id = self.sources.push(file.rereadable(disk_len));
         for error in &doc.errors {
             self.diagnostics.push(engine_rules::parse_error::at(
                 Location {

@@ -350,7 +350,6 @@ pub struct SourceFile {
 /// What reading a released file again needs, and what it must find.
 #[derive(Debug, Clone, Copy)]
 struct Reread {
-    latin1_fallback: bool,
     /// Size on disk when first read: a file of another size has changed.
     disk_len: u64,
     /// Hash of the decoded text when first read.
@@ -378,14 +377,10 @@ impl SourceFile {
     }
 
     /// Allow [`SourceFile::release`]: the text was decoded from `disk_len` bytes at
-    /// `path` (with the Latin-1 fallback of `.properties` when `latin1_fallback`).
-    pub fn rereadable(mut self, disk_len: u64, latin1_fallback: bool) -> Self {
+    /// `path`, as its `encoding` says.
+    pub fn rereadable(mut self, disk_len: u64) -> Self {
         let hash = text_hash(self.held.as_deref().unwrap_or(""));
-        self.reread = Some(Reread {
-            latin1_fallback,
-            disk_len,
-            hash,
-        });
+        self.reread = Some(Reread { disk_len, hash });
         self
     }
 
@@ -448,7 +443,9 @@ impl SourceFile {
             Err(ReadError::Io(e)) => return Err(format!("cannot read it again: {e}")),
             Ok(_) | Err(ReadError::Directory | ReadError::TooLarge(_)) => return Err(changed()),
         };
-        let (text, _) = decode(bytes, reread.latin1_fallback).map_err(|_| changed())?;
+        // Decoded as first: the same bytes give the same text, others are a change.
+        let latin1 = self.encoding == Encoding::Latin1;
+        let (text, _) = decode(bytes, latin1).map_err(|_| changed())?;
         if text_hash(&text) != reread.hash {
             return Err(changed());
         }
@@ -716,7 +713,7 @@ mod tests {
         let path = dir.path().join("application.properties");
         std::fs::write(&path, text.as_bytes()).unwrap();
         let file = SourceFile::new(&path, text.to_owned(), Encoding::Utf8);
-        let mut file = file.rereadable(text.len() as u64, true);
+        let mut file = file.rereadable(text.len() as u64);
         let ascii_lines = AsciiLines::of(file.text());
         file.release(ascii_lines);
         (dir, file)
@@ -732,6 +729,18 @@ mod tests {
             file.position(13, ColumnUnit::Chars),
             Position { line: 2, column: 3 }
         );
+        assert_eq!(file.reread_error(), None);
+    }
+
+    #[test]
+    fn a_latin1_text_is_read_again_as_latin1() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("application.properties");
+        std::fs::write(&path, b"k=caf\xE9\n").unwrap();
+        let file = SourceFile::new(&path, "k=café\n".to_owned(), Encoding::Latin1);
+        let mut file = file.rereadable(7);
+        file.release(None);
+        assert_eq!(file.text(), "k=café\n");
         assert_eq!(file.reread_error(), None);
     }
 
