@@ -780,11 +780,9 @@ fn inner_span(text: &str, span: crate::source::Span, value: &str) -> crate::sour
 
 fn seconds(setting: Setting<i64>) -> Setting<Duration> {
     Setting {
-        value: match setting.value {
-            Val::Known(s) => Val::Known(Duration::from_secs(s.max(0) as u64)),
-            Val::Unknown(why) => Val::Unknown(why),
-            Val::Invalid(why) => Val::Invalid(why),
-        },
+        value: setting
+            .value
+            .and_then(|s| Val::Known(Duration::from_secs(s.max(0) as u64))),
         origin: setting.origin,
     }
 }

@@ -144,14 +144,10 @@ impl<'a> Source<'a> {
         parse: impl Fn(&str) -> Result<T, String>,
     ) -> Setting<T> {
         let (value, via) = self.value(node);
-        let value = match value {
-            Val::Known(text) => match parse(text.trim()) {
-                Ok(v) => Val::Known(v),
-                Err(reason) => Val::invalid(text, reason),
-            },
-            Val::Unknown(why) => Val::Unknown(why),
-            Val::Invalid(why) => Val::Invalid(why),
-        };
+        let value = value.and_then(|text| match parse(text.trim()) {
+            Ok(v) => Val::Known(v),
+            Err(reason) => Val::invalid(text, reason),
+        });
         Setting {
             value,
             origin: Origin::File {
@@ -496,16 +492,11 @@ fn read_puma(source: &Source) -> (Option<Setting<i64>>, Option<Setting<i64>>) {
             Err(_) => match expr {
                 Some(expr) => {
                     let (v, via) = evaluate(expr);
-                    (
-                        match v {
-                            Val::Known(s) => s
-                                .parse::<i64>()
-                                .map_or_else(|_| Val::unknown(format!("`{expr}`")), Val::Known),
-                            Val::Unknown(why) => Val::Unknown(why),
-                            Val::Invalid(why) => Val::Invalid(why),
-                        },
-                        via,
-                    )
+                    let v = v.and_then(|s| {
+                        s.parse::<i64>()
+                            .map_or_else(|_| Val::unknown(format!("`{expr}`")), Val::Known)
+                    });
+                    (v, via)
                 }
                 None => (
                     Val::unknown(format!("`{token}` is computed at run time")),

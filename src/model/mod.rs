@@ -140,6 +140,16 @@ impl<T> Val<T> {
             _ => None,
         }
     }
+
+    /// A known value turned into another value (or an unknown or invalid one); an
+    /// unknown or invalid value stays as it is.
+    pub fn and_then<U>(self, f: impl FnOnce(T) -> Val<U>) -> Val<U> {
+        match self {
+            Val::Known(v) => f(v),
+            Val::Unknown(why) => Val::Unknown(why),
+            Val::Invalid(why) => Val::Invalid(why),
+        }
+    }
 }
 
 /// A value with its origin.
