@@ -11,13 +11,13 @@
 //! in the text rather than in each parser's comment list, so every format (TOML's parser
 //! keeps no comments) behaves the same.
 
-use crate::diagnostic::{Diagnostic, Severity};
-use crate::model::Location;
-use crate::rules::{self, engine_rules};
 use std::collections::BTreeMap;
 
 use rayon::prelude::*;
 
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::model::Location;
+use crate::rules::{self, engine_rules};
 use crate::source::{FileId, SourceFile, Span};
 
 pub(crate) const MARKER: &str = "poollint:";
