@@ -601,7 +601,7 @@ fn write_to_stdout(
 /// (walk + read + parse).
 fn print_stats(stats: &engine::Stats, render: std::time::Duration) {
     let ms = |d: std::time::Duration| d.as_secs_f64() * 1000.0;
-    // Reading again the texts of the files with findings is part of showing them.
+    // Reading again the texts the output needs is part of showing the findings.
     let render = render + stats.reread;
     let floor = stats.walk + stats.read + stats.parse;
     let total = floor + stats.model + stats.rules + render;

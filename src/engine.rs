@@ -83,8 +83,8 @@ pub struct Stats {
     /// Running the rules, checking each unit's entries as it is read included (that
     /// unit time is split as for `parse`), and applying the settings to the findings.
     pub rules: Duration,
-    /// Reading again the released texts of the files that have findings
-    /// ([`SourceFile::release`]): part of rendering them.
+    /// Reading again the released texts the output needs ([`reread_for_output`]):
+    /// part of rendering.
     pub reread: Duration,
 }
 

@@ -597,7 +597,7 @@ impl SourceMap {
     /// Read the released texts of `ids` again, in parallel, before they are shown.
     pub fn reread(&self, ids: &[FileId]) {
         use rayon::prelude::*;
-        // With their line indexes: every output converts spans to lines.
+        // With their line indexes, which the snippets need.
         ids.par_iter().for_each(|id| {
             if let Some(file) = self.get(*id) {
                 file.lines();
