@@ -489,32 +489,38 @@ fn text_hash(text: &str) -> u64 {
     foldhash::quality::FixedState::with_seed(0).hash_one(text)
 }
 
-/// `text` with each span's bytes replaced by `*`, keeping byte lengths so every other
-/// span stays valid. Spans are widened to char boundaries first. In place: a text read
-/// again is masked without another copy.
-fn masked(text: String, spans: &[Span]) -> String {
-    if spans.is_empty() {
-        return text;
-    }
-    let ranges: Vec<(usize, usize)> = spans
-        .iter()
-        .map(|span| {
-            let start = floor_char_boundary(&text, span.start);
-            let mut end = span.end.min(text.len());
-            while end < text.len() && !text.is_char_boundary(end) {
-                end += 1;
-            }
-            (start, end)
-        })
-        .collect();
-    let mut bytes = text.into_bytes();
-    for (start, end) in ranges {
-        for b in bytes.iter_mut().take(end).skip(start) {
-            *b = b'*';
+/// `text` with each span's characters masked ([`mask_char`]: `*` for ASCII), so every
+/// span and every line and column stays where it was in the file. Spans are widened to
+/// char boundaries first. In place: a text read again is masked without another copy.
+fn masked(mut text: String, spans: &[Span]) -> String {
+    for span in spans {
+        let start = floor_char_boundary(&text, span.start);
+        let mut end = span.end.min(text.len()).max(start);
+        while end < text.len() && !text.is_char_boundary(end) {
+            end += 1;
         }
+        let mask: String = text
+            .get(start..end)
+            .unwrap_or("")
+            .chars()
+            .map(mask_char)
+            .collect();
+        text.replace_range(start..end, &mask);
     }
-    // Whole chars were replaced by ASCII, so the result is valid UTF-8.
-    String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+    text
+}
+
+/// What stands for one character of a secret: as many bytes (spans stay valid), one
+/// character of as many UTF-16 units (columns stay valid in every unit), and line
+/// breaks kept (lines stay where they are: a secret can span a folded YAML scalar).
+fn mask_char(c: char) -> char {
+    match (c, c.len_utf8()) {
+        ('\n' | '\r', _) => c,
+        (_, 1) => '*',
+        (_, 2) => '\u{00D7}', // ×
+        (_, 3) => '\u{2217}', // ∗ ASTERISK OPERATOR
+        _ => '\u{1F7AF}',     // 🞯 LIGHT FIVE SPOKED ASTERISK
+    }
 }
 
 /// Every file of a run, by [`FileId`].
@@ -826,6 +832,30 @@ mod tests {
         let mut map = SourceMap::default();
         let id = map.add(Path::new("x"), "pw: sécret\nnext".into(), Encoding::Utf8);
         map.mask(id, &[Span::new(4, 11)]);
-        assert_eq!(map.get(id).unwrap().text(), "pw: *******\nnext");
+        assert_eq!(map.get(id).unwrap().text(), "pw: *×****\nnext");
+    }
+
+    /// A position in the masked text is the position in the file: each character is
+    /// masked by one of as many bytes and UTF-16 units, and line breaks are kept (a
+    /// secret can span a folded YAML scalar; found by the `check_file_on_disk` fuzz
+    /// target, where a masked newline moved every later line of a file).
+    #[test]
+    fn masks_keep_every_line_and_column_in_every_unit() {
+        let text = "pw: sé€😀t x\nurl: a://u:p\r\n  q@h ok\n";
+        let secret =
+            |from: &str, to: &str| Span::new(text.find(from).unwrap(), text.find(to).unwrap());
+        let spans = [secret("sé", " x"), secret("p\r", "@h")];
+        let masked = masked(text.to_owned(), &spans);
+        assert_eq!(masked, "pw: *×∗🞯* x\nurl: a://u:*\r\n***@h ok\n");
+        let (file, mask) = (LineIndex::new(text), LineIndex::new(&masked));
+        for offset in 0..=text.len() {
+            for unit in [ColumnUnit::Chars, ColumnUnit::Utf16, ColumnUnit::Bytes] {
+                assert_eq!(
+                    file.position(text, offset, unit),
+                    mask.position(&masked, offset, unit),
+                    "at {offset} in {unit:?}"
+                );
+            }
+        }
     }
 }

@@ -202,3 +202,66 @@ fn positions_in_released_ascii_files_need_no_second_read() {
     );
     assert_eq!((position.line, position.column), (4, 21));
 }
+
+/// Every position of every finding is the position in the file, whatever was masked:
+/// a secret spanning a folded YAML scalar (the URL below runs into the next line; found
+/// by the `check_file_on_disk` fuzz target: masking the newline moved the later lines
+/// of the masked text) and a secret of multi-byte characters (masked byte for byte, it
+/// moved the columns after it). The first is read from standard input, so its text is
+/// kept and masked; the second from disk, given up and read again masked.
+#[test]
+fn positions_are_the_file_s_after_secrets_are_masked() {
+    let folded = "spring:\n  datasource:\nsorl: jdbc:mysql://app:s3cr3tpw@db:3306/app@auth\n    hikari:\n      x: 1\n";
+    let mut request = CheckRequest::new(Vec::new());
+    request.stdin = Some(("application.yml".into(), folded.to_owned()));
+    let report = engine::check(&request);
+    assert_positions_are_the_file_s(&report, folded, "parse-error", "s3cr3tpw");
+
+    let dir = tempfile::tempdir().unwrap();
+    let accented = "spring:\n  datasource:\n    url: jdbc:postgresql://db:5432/app\n    password: pässwörd-x\n";
+    write(dir.path(), "application.yml", accented);
+    let mut report = engine::check(&CheckRequest::new(vec![dir.path().to_path_buf()]));
+    engine::reread_for_output(&mut report, true);
+    assert_positions_are_the_file_s(
+        &report,
+        accented,
+        "plaintext-credentials-in-pool-config",
+        "pässwörd",
+    );
+}
+
+/// Every finding of `report` (one file, `original`, with a finding of `rule`) lies
+/// where the line index of `original` says, in every unit, and `secret` is masked.
+fn assert_positions_are_the_file_s(
+    report: &engine::Report,
+    original: &str,
+    rule: &str,
+    secret: &str,
+) {
+    use poollint::source::{ColumnUnit, LineIndex};
+    assert!(
+        report.internal_errors.is_empty(),
+        "{:?}",
+        report.internal_errors
+    );
+    assert!(
+        report.diagnostics.iter().any(|d| d.rule == rule),
+        "{:?}",
+        report.diagnostics
+    );
+    let lines = LineIndex::new(original);
+    for d in &report.diagnostics {
+        let file = report.sources.get(d.primary.file).unwrap();
+        assert!(!file.text().contains(secret), "{}", file.text());
+        for offset in [d.primary.span.start, d.primary.span.end] {
+            for unit in [ColumnUnit::Chars, ColumnUnit::Utf16, ColumnUnit::Bytes] {
+                assert_eq!(
+                    file.position(offset, unit),
+                    lines.position(original, offset, unit),
+                    "{} at {offset} in {unit:?}",
+                    d.rule
+                );
+            }
+        }
+    }
+}
