@@ -215,7 +215,7 @@ fn positions_are_the_file_s_after_secrets_are_masked() {
     let mut request = CheckRequest::new(Vec::new());
     request.stdin = Some(("application.yml".into(), folded.to_owned()));
     let report = engine::check(&request);
-    assert_positions_are_the_file_s(&report, folded, "parse-error", "s3cr3tpw");
+    assert_positions_are_the_file_s(&report, folded, "parse-error", &["s3cr3tpw"]);
 
     let dir = tempfile::tempdir().unwrap();
     let accented = "spring:\n  datasource:\n    url: jdbc:postgresql://db:5432/app\n    password: pässwörd-x\n";
@@ -226,17 +226,18 @@ fn positions_are_the_file_s_after_secrets_are_masked() {
         &report,
         accented,
         "plaintext-credentials-in-pool-config",
-        "pässwörd",
+        &["pässwörd"],
     );
 }
 
 /// Every finding of `report` (one file, `original`, with a finding of `rule`) lies
-/// where the line index of `original` says, in every unit, and `secret` is masked.
+/// where the line index of `original` says, in every unit, and no text of `secrets`
+/// is left.
 fn assert_positions_are_the_file_s(
     report: &engine::Report,
     original: &str,
     rule: &str,
-    secret: &str,
+    secrets: &[&str],
 ) {
     use poollint::source::{ColumnUnit, LineIndex};
     assert!(
@@ -252,7 +253,9 @@ fn assert_positions_are_the_file_s(
     let lines = LineIndex::new(original);
     for d in &report.diagnostics {
         let file = report.sources.get(d.primary.file).unwrap();
-        assert!(!file.text().contains(secret), "{}", file.text());
+        for secret in secrets {
+            assert!(!file.text().contains(secret), "{secret}: {}", file.text());
+        }
         for offset in [d.primary.span.start, d.primary.span.end] {
             for unit in [ColumnUnit::Chars, ColumnUnit::Utf16, ColumnUnit::Bytes] {
                 assert_eq!(
@@ -263,5 +266,37 @@ fn assert_positions_are_the_file_s(
                 );
             }
         }
+    }
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(32))]
+    /// Whatever the secrets hold (characters of every UTF-8 length, a password folded
+    /// over two lines), every finding's position is the file's, on disk (text given up
+    /// and read again masked) and on standard input (text kept and masked).
+    #[test]
+    fn positions_stay_the_file_s_whatever_the_secrets_hold(
+        url_password in "[a-zé€😀]{1,8}",
+        password in "[a-zé€😀]{1,8}",
+        folded in proptest::option::of("[a-zé€😀]{1,8}"),
+    ) {
+        let continuation = folded.map(|more| format!("      {more}\n")).unwrap_or_default();
+        let text = format!(
+            "spring:\n  datasource:\n    url: jdbc:postgresql://app:{url_password}@db:5432/app\n    password: {password}\n{continuation}    hikari:\n      connection-timeout: 100\n"
+        );
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), "application.yml", &text);
+        let mut report = engine::check(&CheckRequest::new(vec![dir.path().to_path_buf()]));
+        engine::reread_for_output(&mut report, true);
+        let secrets = [
+            format!("app:{url_password}@"),
+            format!("password: {password}"),
+        ];
+        let secrets: Vec<&str> = secrets.iter().map(String::as_str).collect();
+        assert_positions_are_the_file_s(&report, &text, "hikari-timeout-constraints", &secrets);
+        let mut request = CheckRequest::new(Vec::new());
+        request.stdin = Some(("application.yml".into(), text.clone()));
+        let report = engine::check(&request);
+        assert_positions_are_the_file_s(&report, &text, "hikari-timeout-constraints", &secrets);
     }
 }

@@ -1040,3 +1040,45 @@ fn a_tree_with_nothing_to_read_says_so_and_still_exits_0() {
         .assert()
         .stderr(predicate::str::contains("no configuration file").not());
 }
+
+/// CI gates compare runs: the output is the same whatever the number of threads, on
+/// the rule fixtures and on a tree of several batches (about 256 files each).
+#[test]
+fn output_does_not_depend_on_the_number_of_threads() {
+    let tree = tempfile::tempdir().expect("temp dir");
+    for i in 0..300 {
+        let app = tree.path().join(format!("svc{i:03}"));
+        std::fs::create_dir_all(&app).expect("dir");
+        let yaml = format!(
+            "spring:\n  datasource:\n    hikari:\n      maximum-pool-size: {}\n      max-lifetime: 10000\n",
+            i % 7
+        );
+        std::fs::write(app.join("application.yml"), yaml).expect("write");
+        std::fs::write(
+            app.join("pgbouncer.ini"),
+            format!(
+                "[pgbouncer]\npool_mode = statement\ndefault_pool_size = {i}\nauth_type = trust\n"
+            ),
+        )
+        .expect("write");
+    }
+    for dir in [tree.path(), std::path::Path::new("tests/fixtures")] {
+        let run = |threads: &str| {
+            poollint()
+                .env("RAYON_NUM_THREADS", threads)
+                .arg("check")
+                .arg(dir)
+                .args(["-f", "json"])
+                .output()
+                .expect("run")
+        };
+        let (one, four) = (run("1"), run("4"));
+        assert!(
+            one.stdout.len() > 10_000,
+            "{}",
+            String::from_utf8_lossy(&one.stderr)
+        );
+        assert_eq!(one.stdout, four.stdout);
+        assert_eq!(one.status.code(), four.status.code());
+    }
+}
