@@ -258,6 +258,10 @@ fn read(path: &Path, max: u64) -> Result<(String, u64), String> {
     let bytes = source::read_bounded(path, max).map_err(|e| match e {
         source::ReadError::Io(e) => format!("cannot read included file: {e}"),
         source::ReadError::Directory => "cannot read included file: it is a directory".to_owned(),
+        source::ReadError::NotAFile => {
+            "cannot read included file: it is not a regular file (a device, FIFO or socket)"
+                .to_owned()
+        }
         source::ReadError::TooLarge(len) => {
             format!("included file is {len} bytes, above the {max}-byte limit")
         }

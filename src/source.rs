@@ -284,26 +284,51 @@ pub fn decode(bytes: Vec<u8>, latin1_fallback: bool) -> Result<(String, Encoding
 pub enum ReadError {
     Io(std::io::Error),
     Directory,
+    /// A device, FIFO or socket (through a link, say to `/dev/zero`): reading it could
+    /// take forever.
+    NotAFile,
     /// The file's size, above the limit.
     TooLarge(u64),
 }
 
-/// A file's bytes, refused before reading when it is a directory or above `max` bytes.
-/// One open, then the handle's metadata: a second lookup of the path per file is
-/// measurable on a large tree.
+/// A file's bytes, refused before reading when it is a directory, not a regular file or
+/// above `max` bytes. One open, then the handle's metadata: a second lookup of the path
+/// per file is measurable on a large tree.
 pub fn read_bounded(path: &Path, max: u64) -> Result<Vec<u8>, ReadError> {
     use std::io::Read as _;
-    let mut file = std::fs::File::open(path).map_err(ReadError::Io)?;
+    let file = open_without_waiting(path).map_err(ReadError::Io)?;
     let meta = file.metadata().map_err(ReadError::Io)?;
     if meta.is_dir() {
         return Err(ReadError::Directory);
+    }
+    if !meta.is_file() {
+        return Err(ReadError::NotAFile);
     }
     if meta.len() > max {
         return Err(ReadError::TooLarge(meta.len()));
     }
     let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
-    file.read_to_end(&mut bytes).map_err(ReadError::Io)?;
+    // Bounded even so: a file can grow while it is read.
+    file.take(max.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(ReadError::Io)?;
+    if bytes.len() as u64 > max {
+        return Err(ReadError::TooLarge(bytes.len() as u64));
+    }
     Ok(bytes)
+}
+
+/// Open `path` for reading without waiting: on Unix, opening a FIFO waits for a writer
+/// unless non-blocking (a regular file reads the same either way).
+fn open_without_waiting(path: &Path) -> std::io::Result<std::fs::File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt as _;
+        options.custom_flags(libc::O_NONBLOCK);
+    }
+    options.open(path)
 }
 
 /// Length of a leading UTF-8 byte-order mark, if any.
@@ -441,7 +466,9 @@ impl SourceFile {
         let bytes = match read_bounded(&self.path, reread.disk_len) {
             Ok(bytes) if bytes.len() as u64 == reread.disk_len => bytes,
             Err(ReadError::Io(e)) => return Err(format!("cannot read it again: {e}")),
-            Ok(_) | Err(ReadError::Directory | ReadError::TooLarge(_)) => return Err(changed()),
+            Ok(_) | Err(ReadError::Directory | ReadError::NotAFile | ReadError::TooLarge(_)) => {
+                return Err(changed())
+            }
         };
         // Decoded as first: the same bytes give the same text, others are a change.
         let latin1 = self.encoding == Encoding::Latin1;

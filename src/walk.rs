@@ -59,6 +59,15 @@ fn walk_dir(
     found: &mut Vec<Candidate>,
     errors: &mut Vec<WalkError>,
 ) {
+    // The walker reads the ignore files of the root and of every directory above it.
+    // Those of the directories below are not looked at first: two more lookups for
+    // every directory made the walk of the 10k benchmark tree a fifth slower
+    // (README, Robustness: a link to a device there is read by the `ignore` crate).
+    let absolute = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
+    if let Some(file) = absolute.ancestors().find_map(unreadable_ignore_file) {
+        errors.push(not_walked(root, &file));
+        return;
+    }
     let walker = ignore::WalkBuilder::new(root)
         .hidden(false)
         .require_git(false)
@@ -107,6 +116,39 @@ fn walk_dir(
     let (mut files, mut problems) = results.into_inner().unwrap_or_else(|e| e.into_inner());
     found.append(&mut files);
     errors.append(&mut problems);
+}
+
+/// Ignore files the walker reads in every directory it enters.
+const IGNORE_FILES: &[&str] = &[".gitignore", ".ignore"];
+
+/// An ignore file of `dir` that is a device, FIFO or socket (a link to `/dev/zero` can
+/// be committed): the `ignore` crate would read it until memory runs out, or wait for a
+/// writer, where git refuses a linked `.gitignore`.
+fn unreadable_ignore_file(dir: &Path) -> Option<PathBuf> {
+    IGNORE_FILES.iter().map(|name| dir.join(name)).find(|path| {
+        // One lstat per name; only a link costs a second look, at what it points to.
+        let Ok(meta) = std::fs::symlink_metadata(path) else {
+            return false;
+        };
+        let target = if meta.file_type().is_symlink() {
+            std::fs::metadata(path).ok()
+        } else {
+            Some(meta)
+        };
+        target.is_some_and(|t| !t.is_file() && !t.is_dir())
+    })
+}
+
+/// `dir` is not walked because of `ignore_file` ([`unreadable_ignore_file`]).
+fn not_walked(dir: &Path, ignore_file: &Path) -> WalkError {
+    WalkError {
+        path: dir.to_path_buf(),
+        message: format!(
+            "{} is not a regular file (a device, FIFO or socket, perhaps through a link): reading it could take forever, so {} is not checked",
+            ignore_file.display(),
+            dir.display()
+        ),
+    }
 }
 
 /// `./a/b` → `a/b`, so paths display as users expect.

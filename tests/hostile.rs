@@ -278,6 +278,72 @@ fn broken_symlinks_and_symlink_loops_do_not_hang() {
     assert_good_file_checked(&run);
 }
 
+/// Devices and FIFOs named like config files (a link to `/dev/zero` can be committed)
+/// would be read forever or wait for a writer: each is refused with a per-file error;
+/// so are a manifest and an ignore file at the root that are such links.
+#[cfg(unix)]
+#[test]
+fn links_to_devices_and_fifos_are_refused_not_read_forever() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    good_file(dir.path());
+    let app = dir.path().join("hostile");
+    std::fs::create_dir_all(&app).expect("mkdir");
+    std::os::unix::fs::symlink("/dev/zero", app.join("application.yml")).expect("symlink");
+    let fifo = app.join("pgbouncer.ini");
+    let fifo_name = std::ffi::CString::new(fifo.to_str().expect("UTF-8 path")).expect("C path");
+    // SAFETY: a valid NUL-terminated path; mkfifo only creates the node.
+    assert_eq!(
+        unsafe { libc::mkfifo(fifo_name.as_ptr(), 0o600) },
+        0,
+        "mkfifo"
+    );
+    std::os::unix::fs::symlink(&fifo, app.join("application.properties")).expect("symlink");
+    let run = check(dir.path(), &[]);
+    assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
+    // The FIFO itself is no file to the walk (git cannot hold one); the link to it is.
+    assert!(!run.stdout.contains("pgbouncer.ini"), "{}", run.stdout);
+    for name in ["application.yml", "application.properties"] {
+        assert!(
+            run.stdout.contains(&format!(
+                "hostile/{name}:1:1: error[parse-error] is not a regular file"
+            )),
+            "{name}:\n{}",
+            run.stdout
+        );
+    }
+    assert_good_file_checked(&run);
+    // An explicit path to the FIFO, and a manifest that is a device.
+    let run = check(&fifo, &[]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stdout
+            .contains("pgbouncer.ini:1:1: error[parse-error] is not a regular file"),
+        "{}",
+        run.stdout
+    );
+    let run = check(
+        dir.path().join("good").as_path(),
+        &["--config", "/dev/zero"],
+    );
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("not a regular file"), "{}", run.stderr);
+    // An ignore file the walker would read forever, at the root or above it: that
+    // directory is not walked, and says so (exit 2).
+    std::os::unix::fs::symlink("/dev/zero", dir.path().join(".gitignore")).expect("symlink");
+    for root in [dir.path().to_path_buf(), dir.path().join("good")] {
+        let run = check(&root, &[]);
+        assert_eq!(run.code, 2, "{}", run.stderr);
+        assert!(
+            run.stderr.contains(&format!(
+                ".gitignore is not a regular file (a device, FIFO or socket, perhaps through a link): reading it could take forever, so {} is not checked",
+                root.display()
+            )),
+            "{}",
+            run.stderr
+        );
+    }
+}
+
 #[test]
 fn a_file_above_the_size_limit_is_refused_with_a_clear_message() {
     let mut big = String::from("spring:\n  datasource:\n    hikari:\n");

@@ -1,7 +1,9 @@
 //! What the fuzz targets assert, shared so each target stays one line.
 use poollint::engine::{self, CheckRequest};
 use poollint::render::{self, OutputFormat, RenderContext, Summary};
+use poollint::source::{ColumnUnit, LineIndex};
 use poollint::syntax::{self, Format};
+use std::path::{Path, PathBuf};
 
 /// Parse `text` as `format`; every span the parser records (nodes, comments,
 /// directives, errors) must lie inside the text, on char boundaries.
@@ -29,13 +31,213 @@ const NAMES: &[&str] = &[
     "knexfile.json",
 ];
 
-/// Check `text` as one file named by `choice`: no internal error, every finding inside
-/// its file, and every output format renders.
+/// The formats that show positions but no text of a file.
+const MACHINE_FORMATS: &[OutputFormat] = &[
+    OutputFormat::Concise,
+    OutputFormat::Json,
+    OutputFormat::Sarif,
+    OutputFormat::Github,
+    OutputFormat::Rdjson,
+    OutputFormat::Rdjsonl,
+    OutputFormat::Gitlab,
+    OutputFormat::Junit,
+];
+
+/// Check `text` as one file named by `choice`, read from standard input: no internal
+/// error, every finding inside its file at the file's positions, and every output
+/// format renders.
 pub fn check_one_file(choice: u8, text: &str) {
     let name = NAMES[usize::from(choice) % NAMES.len()];
     let mut request = CheckRequest::new(Vec::new());
     request.stdin = Some((name.into(), text.to_owned()));
     let report = engine::check(&request);
+    assert_sound(&report);
+    assert_positions_are_the_files(&report, &[(name.into(), text.as_bytes())]);
+    render_all(&report, &[OutputFormat::Human]);
+    render_all(&report, MACHINE_FORMATS);
+}
+
+/// Check `bytes` as one file on disk named by `choice`, as the CLI does: the file's
+/// text is given up once it is read, so positions come from what it kept (ASCII line
+/// lengths) or from reading it again. [`check_written`] asserts the rest; valid UTF-8
+/// must also find the same at the same places on standard input (messages may differ
+/// by the file's path).
+pub fn check_file_on_disk(choice: u8, bytes: &[u8]) {
+    let name = NAMES[usize::from(choice) % NAMES.len()];
+    let tree = Tree::new();
+    let path = tree.write(name, bytes);
+    let report = check_written(&CheckRequest::new(vec![path.clone()]), &[(path, bytes)]);
+    if let Ok(text) = std::str::from_utf8(bytes) {
+        let mut stdin = CheckRequest::new(Vec::new());
+        stdin.stdin = Some((name.into(), text.to_owned()));
+        assert_eq!(
+            places(&report),
+            places(&engine::check(&stdin)),
+            "the file on disk and on standard input differ"
+        );
+    }
+}
+
+/// Names [`check_tree`] writes files under: every reader's, a profile's, a separate
+/// ConfigMap and the manifest.
+const TREE_NAMES: &[&str] = &[
+    "application.yml",
+    "application.properties",
+    "postgresql.conf",
+    "pgbouncer.ini",
+    "my.cnf",
+    "docker-compose.yml",
+    "deploy.yaml",
+    "config/database.yml",
+    "config/puma.rb",
+    "config/sidekiq.yml",
+    "appsettings.json",
+    ".env",
+    "knexfile.json",
+    "application-prod.yml",
+    "application-prod.properties",
+    "configmap.yaml",
+    "poollint.toml",
+];
+
+/// Where [`check_tree`] writes files: the root or one of two applications.
+const TREE_DIRS: &[&str] = &["", "a/", "b/"];
+
+/// Check a tree of up to 8 files. `input` is the files separated by 0xFF bytes (never
+/// in UTF-8 text, so seeds are real files joined); a file's first byte chooses its
+/// name and directory, the rest is its content, and a later file of the same path
+/// replaces an earlier one. A `poollint.toml` at the root is the manifest. Asserts
+/// what [`check_written`] does, across files: includes, Kubernetes references,
+/// applications of several files, the declared and the inferred topology.
+pub fn check_tree(input: &[u8]) {
+    let tree = Tree::new();
+    let mut written: Vec<(PathBuf, &[u8])> = Vec::new();
+    for file in input.split(|b| *b == 0xFF).take(8) {
+        let Some((choice, bytes)) = file.split_first() else {
+            continue;
+        };
+        let choice = usize::from(*choice);
+        let dir = TREE_DIRS[choice / TREE_NAMES.len() % TREE_DIRS.len()];
+        let name = format!("{dir}{}", TREE_NAMES[choice % TREE_NAMES.len()]);
+        let path = tree.write(&name, bytes);
+        written.retain(|(p, _)| *p != path);
+        written.push((path, bytes));
+    }
+    let mut request = CheckRequest::new(vec![tree.root().to_path_buf()]);
+    match poollint::manifest::load(&tree.path("poollint.toml")) {
+        Ok(manifest) => {
+            request.settings = manifest.lint.clone();
+            request.manifest = Some(manifest);
+        }
+        Err(error) => drop(format!("{error:?}")),
+    }
+    check_written(&request, &written);
+}
+
+/// A directory of its own for each run: a file left by another run could be included.
+struct Tree(tempfile::TempDir);
+
+impl Tree {
+    fn new() -> Self {
+        Tree(tempfile::tempdir().expect("a temporary directory"))
+    }
+
+    fn root(&self) -> &Path {
+        self.0.path()
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.root().join(name)
+    }
+
+    fn write(&self, name: &str, bytes: &[u8]) -> PathBuf {
+        let path = self.path(name);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).expect("the file's directory");
+        }
+        std::fs::write(&path, bytes).expect("the file");
+        path
+    }
+}
+
+/// Check as `request` says, its files being `written`, as the CLI does: no internal
+/// error; every finding inside its file at the file's positions (the texts given up,
+/// then read again for the human format); checking entries unit by unit finds what
+/// keeping them all finds (`keep_entries`); a second check finds the same; every
+/// format renders.
+fn check_written(request: &CheckRequest, written: &[(PathBuf, &[u8])]) -> engine::Report {
+    let mut report = engine::check(request);
+    assert_sound(&report);
+    assert_positions_are_the_files(&report, written);
+    render_all(&report, MACHINE_FORMATS);
+    let mut keep_entries = request.clone();
+    keep_entries.keep_entries = true;
+    assert_eq!(
+        report.diagnostics,
+        engine::check(&keep_entries).diagnostics,
+        "checking entries unit by unit changed the findings"
+    );
+    assert_eq!(
+        report.diagnostics,
+        engine::check(request).diagnostics,
+        "a second check found something else"
+    );
+    engine::reread_for_output(&mut report, true);
+    assert_sound(&report);
+    assert_positions_are_the_files(&report, written);
+    render_all(&report, &[OutputFormat::Human]);
+    report
+}
+
+/// Each finding's rule, severity and spans, in order; not `parse-error`, whose
+/// include diagnostics depend on the directory the file is in.
+fn places(report: &engine::Report) -> Vec<(&'static str, String, Vec<(usize, usize)>)> {
+    report
+        .diagnostics
+        .iter()
+        .filter(|d| d.rule != "parse-error")
+        .map(|d| {
+            let spans = std::iter::once(&d.primary)
+                .chain(d.labels.iter().map(|l| &l.location))
+                .map(|l| (l.span.start, l.span.end))
+                .collect();
+            (d.rule, d.severity.to_string(), spans)
+        })
+        .collect()
+}
+
+/// Every position of every finding, in every column unit, is what the line index of
+/// its file's text as decoded from the bytes written gives: masking secrets and
+/// giving texts up move nothing. `written` holds each file's path and bytes.
+fn assert_positions_are_the_files(report: &engine::Report, written: &[(PathBuf, &[u8])]) {
+    for d in &report.diagnostics {
+        let locations = std::iter::once(&d.primary).chain(d.labels.iter().map(|l| &l.location));
+        for location in locations {
+            let file = report.sources.get(location.file).expect("the finding's file");
+            let Some((path, bytes)) = written.iter().find(|(path, _)| *path == file.path) else {
+                continue;
+            };
+            let properties = path.extension().is_some_and(|e| e == "properties");
+            let Ok((text, _)) = poollint::source::decode(bytes.to_vec(), properties) else {
+                continue;
+            };
+            let index = LineIndex::new(&text);
+            for offset in [location.span.start, location.span.end] {
+                for unit in [ColumnUnit::Chars, ColumnUnit::Utf16, ColumnUnit::Bytes] {
+                    assert_eq!(
+                        file.position(offset, unit),
+                        index.position(&text, offset, unit),
+                        "{} at byte {offset} in {unit:?}",
+                        file.display
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// No internal error, and every finding inside its file.
+fn assert_sound(report: &engine::Report) {
     assert!(
         report.internal_errors.is_empty(),
         "{:?}",
@@ -46,23 +248,20 @@ pub fn check_one_file(choice: u8, text: &str) {
             .sources
             .get(d.primary.file)
             .expect("the finding's file");
-        assert!(d.primary.span.end <= file.text().len());
+        assert!(d.primary.span.end <= file.len());
     }
+}
+
+/// The report in each of `formats`, in order.
+fn render_all(report: &engine::Report, formats: &[OutputFormat]) -> Vec<String> {
     let ctx = RenderContext {
         sources: &report.sources,
         summary: Summary::of(report.files_checked(), &report.diagnostics),
         color: false,
         width: 80,
     };
-    for format in [
-        OutputFormat::Human,
-        OutputFormat::Json,
-        OutputFormat::Sarif,
-        OutputFormat::Rdjson,
-        OutputFormat::Gitlab,
-        OutputFormat::Junit,
-        OutputFormat::Github,
-    ] {
-        render::render(format, &report.diagnostics, &ctx);
-    }
+    formats
+        .iter()
+        .map(|format| render::render(*format, &report.diagnostics, &ctx))
+        .collect()
 }
