@@ -58,8 +58,12 @@ pub fn write(path: &Path, baseline: &Baseline) -> Result<(), String> {
     std::fs::write(path, text).map_err(|e| format!("cannot write baseline {}: {e}", path.display()))
 }
 
+/// Most bytes a baseline is read to (about a million findings): a safety bound, so a
+/// baseline that is a link to a device is not read forever.
+const MAX_BASELINE_BYTES: u64 = 256 * 1024 * 1024;
+
 pub fn read(path: &Path) -> Result<Baseline, String> {
-    let text = std::fs::read_to_string(path)
+    let text = crate::source::read_text(path, MAX_BASELINE_BYTES)
         .map_err(|e| format!("cannot read baseline {}: {e}", path.display()))?;
     serde_json::from_str(&text).map_err(|e| {
         format!(

@@ -318,6 +318,18 @@ pub fn read_bounded(path: &Path, max: u64) -> Result<Vec<u8>, ReadError> {
     Ok(bytes)
 }
 
+/// A UTF-8 file's text read as [`read_bounded`] reads (the manifest, a baseline: a
+/// link to `/dev/zero` is refused instead of read forever), or why not.
+pub fn read_text(path: &Path, max: u64) -> Result<String, String> {
+    let bytes = read_bounded(path, max).map_err(|e| match e {
+        ReadError::Io(e) => e.to_string(),
+        ReadError::Directory => "it is a directory".to_owned(),
+        ReadError::NotAFile => "it is not a regular file (a device, FIFO or socket)".to_owned(),
+        ReadError::TooLarge(len) => format!("it is {len} bytes, above {max}"),
+    })?;
+    String::from_utf8(bytes).map_err(|_| "it is not UTF-8 text".to_owned())
+}
+
 /// Open `path` for reading without waiting: on Unix, opening a FIFO waits for a writer
 /// unless non-blocking (a regular file reads the same either way).
 fn open_without_waiting(path: &Path) -> std::io::Result<std::fs::File> {

@@ -280,7 +280,7 @@ fn broken_symlinks_and_symlink_loops_do_not_hang() {
 
 /// Devices and FIFOs named like config files (a link to `/dev/zero` can be committed)
 /// would be read forever or wait for a writer: each is refused with a per-file error;
-/// so are a manifest and an ignore file at the root that are such links.
+/// so are a manifest, a baseline and an ignore file at the root that are such links.
 #[cfg(unix)]
 #[test]
 fn links_to_devices_and_fifos_are_refused_not_read_forever() {
@@ -319,12 +319,15 @@ fn links_to_devices_and_fifos_are_refused_not_read_forever() {
         "{}",
         run.stdout
     );
-    let run = check(
-        dir.path().join("good").as_path(),
-        &["--config", "/dev/zero"],
-    );
-    assert_eq!(run.code, 2, "{}", run.stderr);
-    assert!(run.stderr.contains("not a regular file"), "{}", run.stderr);
+    for option in ["--config", "--baseline"] {
+        let run = check(dir.path().join("good").as_path(), &[option, "/dev/zero"]);
+        assert_eq!(run.code, 2, "{option}: {}", run.stderr);
+        assert!(
+            run.stderr.contains("/dev/zero: it is not a regular file"),
+            "{}",
+            run.stderr
+        );
+    }
     // An ignore file the walker would read forever, at the root or above it: that
     // directory is not walked, and says so (exit 2).
     std::os::unix::fs::symlink("/dev/zero", dir.path().join(".gitignore")).expect("symlink");

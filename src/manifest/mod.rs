@@ -146,31 +146,18 @@ pub fn discover(start: &Path) -> Option<PathBuf> {
 }
 
 /// Read the manifest at `path`.
-/// The manifest's text, read as the configuration files are: a link to a device
-/// (`/dev/zero`) or a FIFO is refused instead of read forever.
-fn read_text(path: &Path) -> Result<String, String> {
-    use crate::source::ReadError;
-    let max = crate::engine::DEFAULT_MAX_FILE_SIZE;
-    let bytes = crate::source::read_bounded(path, max).map_err(|e| match e {
-        ReadError::Io(e) => e.to_string(),
-        ReadError::Directory => "it is a directory".to_owned(),
-        ReadError::NotAFile => "it is not a regular file (a device, FIFO or socket)".to_owned(),
-        ReadError::TooLarge(len) => format!("it is {len} bytes, above {max}"),
-    })?;
-    String::from_utf8(bytes).map_err(|_| "it is not UTF-8 text".to_owned())
-}
-
 pub fn load(path: &Path) -> Result<Manifest, Box<ManifestError>> {
     let mut sources = SourceMap::default();
-    let text = read_text(path).map_err(|why| {
-        Box::new(ManifestError {
-            sources: SourceMap::default(),
-            file: None,
-            span: Span::default(),
-            message: format!("cannot read {}: {why}", path.display()),
-            help: None,
-        })
-    })?;
+    let text =
+        crate::source::read_text(path, crate::engine::DEFAULT_MAX_FILE_SIZE).map_err(|why| {
+            Box::new(ManifestError {
+                sources: SourceMap::default(),
+                file: None,
+                span: Span::default(),
+                message: format!("cannot read {}: {why}", path.display()),
+                help: None,
+            })
+        })?;
     let doc = syntax::parse(Format::Toml, &text);
     let file = sources.add(path, text.clone(), Encoding::Utf8);
     let mut reader = ManifestReader {
