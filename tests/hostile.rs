@@ -279,8 +279,9 @@ fn broken_symlinks_and_symlink_loops_do_not_hang() {
 }
 
 /// Devices and FIFOs named like config files (a link to `/dev/zero` can be committed)
-/// would be read forever or wait for a writer: each is refused with a per-file error;
-/// so are a manifest, a baseline and an ignore file at the root that are such links.
+/// would be read forever or wait for a writer: each is refused with a per-file error, as
+/// is an include of one; so are a manifest, a baseline and an ignore file at the root
+/// that are such links.
 #[cfg(unix)]
 #[test]
 fn links_to_devices_and_fifos_are_refused_not_read_forever() {
@@ -328,6 +329,28 @@ fn links_to_devices_and_fifos_are_refused_not_read_forever() {
             run.stderr
         );
     }
+    // An include of a FIFO in the tree is refused at its directive.
+    let db = dir.path().join("db");
+    std::fs::create_dir_all(&db).expect("mkdir");
+    let made = Command::new("mkfifo")
+        .arg(db.join("extra.conf"))
+        .status()
+        .expect("mkfifo");
+    assert!(made.success(), "mkfifo");
+    std::fs::write(
+        db.join("postgresql.conf"),
+        "max_connections = 100\ninclude 'extra.conf'\n",
+    )
+    .expect("write");
+    let run = check(dir.path(), &[]);
+    assert!(
+        run.stdout.contains(
+            "db/postgresql.conf:2:9: error[parse-error] cannot read included file: it is not a regular file"
+        ),
+        "{}",
+        run.stdout
+    );
+    assert_good_file_checked(&run);
     // An ignore file the walker would read forever, at the root or above it: that
     // directory is not walked, and says so (exit 2).
     std::os::unix::fs::symlink("/dev/zero", dir.path().join(".gitignore")).expect("symlink");
