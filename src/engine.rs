@@ -368,10 +368,7 @@ fn read_limited(path: &Path, max: u64) -> Result<Vec<u8>, (String, String)> {
         let message = match e {
             ReadError::Io(e) => format!("cannot read file: {e}"),
             ReadError::Directory => "is a directory, not a file".to_owned(),
-            ReadError::NotAFile => {
-                "is not a regular file (a device, FIFO or socket, perhaps through a link); not read"
-                    .to_owned()
-            }
+            ReadError::NotAFile => format!("is {}; not read", source::NOT_A_FILE),
             ReadError::TooLarge(len) => format!(
                 "file is {len} bytes, above the {max}-byte limit for configuration files (--max-file-size)"
             ),

@@ -259,8 +259,7 @@ fn read(path: &Path, max: u64) -> Result<(String, u64), String> {
         source::ReadError::Io(e) => format!("cannot read included file: {e}"),
         source::ReadError::Directory => "cannot read included file: it is a directory".to_owned(),
         source::ReadError::NotAFile => {
-            "cannot read included file: it is not a regular file (a device, FIFO or socket)"
-                .to_owned()
+            format!("cannot read included file: it is {}", source::NOT_A_FILE)
         }
         source::ReadError::TooLarge(len) => {
             format!("included file is {len} bytes, above the {max}-byte limit")

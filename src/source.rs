@@ -279,6 +279,10 @@ pub fn decode(bytes: Vec<u8>, latin1_fallback: bool) -> Result<(String, Encoding
     }
 }
 
+/// What a file that is not a regular file is, in every message that refuses one.
+pub const NOT_A_FILE: &str =
+    "not a regular file (a device, FIFO or socket, perhaps through a link)";
+
 /// Why [`read_bounded`] read nothing.
 #[derive(Debug)]
 pub enum ReadError {
@@ -324,7 +328,7 @@ pub fn read_text(path: &Path, max: u64) -> Result<String, String> {
     let bytes = read_bounded(path, max).map_err(|e| match e {
         ReadError::Io(e) => e.to_string(),
         ReadError::Directory => "it is a directory".to_owned(),
-        ReadError::NotAFile => "it is not a regular file (a device, FIFO or socket)".to_owned(),
+        ReadError::NotAFile => format!("it is {NOT_A_FILE}"),
         ReadError::TooLarge(len) => format!("it is {len} bytes, above {max}"),
     })?;
     String::from_utf8(bytes).map_err(|_| "it is not UTF-8 text".to_owned())
@@ -508,7 +512,7 @@ impl SourceFile {
         self.text().get(span.start..span.end).unwrap_or("")
     }
 
-    /// Replace each span's bytes with `*` in the text, now and whenever it is read again.
+    /// Mask each span in the text ([`masked`]), now and whenever it is read again.
     fn mask(&mut self, spans: &[Span]) {
         if let Some(text) = self.held.as_mut() {
             *text = Arc::from(masked(text.to_string(), spans));

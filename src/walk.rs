@@ -126,16 +126,8 @@ const IGNORE_FILES: &[&str] = &[".gitignore", ".ignore"];
 /// writer, where git refuses a linked `.gitignore`.
 fn unreadable_ignore_file(dir: &Path) -> Option<PathBuf> {
     IGNORE_FILES.iter().map(|name| dir.join(name)).find(|path| {
-        // One lstat per name; only a link costs a second look, at what it points to.
-        let Ok(meta) = std::fs::symlink_metadata(path) else {
-            return false;
-        };
-        let target = if meta.file_type().is_symlink() {
-            std::fs::metadata(path).ok()
-        } else {
-            Some(meta)
-        };
-        target.is_some_and(|t| !t.is_file() && !t.is_dir())
+        // What a link points to: a broken link is no file, and the crate skips it.
+        std::fs::metadata(path).is_ok_and(|meta| !meta.is_file() && !meta.is_dir())
     })
 }
 
@@ -144,8 +136,9 @@ fn not_walked(dir: &Path, ignore_file: &Path) -> WalkError {
     WalkError {
         path: dir.to_path_buf(),
         message: format!(
-            "{} is not a regular file (a device, FIFO or socket, perhaps through a link): reading it could take forever, so {} is not checked",
+            "{} is {}: reading it could take forever, so {} is not checked",
             ignore_file.display(),
+            crate::source::NOT_A_FILE,
             dir.display()
         ),
     }
