@@ -150,11 +150,15 @@ pub fn check(request: &CheckRequest) -> Report {
     report.stats.read = started.elapsed();
 
     let enabled = enabled_rules(request);
-    let unit_rules: Vec<&Enabled> = enabled
-        .iter()
-        .filter(|e| !request.keep_entries && e.rule.checks_entries_per_unit())
-        .collect();
-    let (mut model, mut scrub) = parse_and_read(&pending, request, &unit_rules, &mut report);
+    // None: the model keeps every entry (`keep_entries`).
+    let unit_rules: Option<Vec<&Enabled>> = (!request.keep_entries).then(|| {
+        enabled
+            .iter()
+            .filter(|e| e.rule.checks_entries_per_unit())
+            .collect()
+    });
+    let (mut model, mut scrub) =
+        parse_and_read(&pending, request, unit_rules.as_deref(), &mut report);
 
     let started = Instant::now();
     apply_manifest(&mut model, request, &mut report);
@@ -429,7 +433,7 @@ fn report_unreadable(id: source::FileId, kind: &str, message: &str, report: &mut
 fn parse_and_read(
     pending: &[Pending],
     request: &CheckRequest,
-    unit_rules: &[&Enabled],
+    unit_rules: Option<&[&Enabled]>,
     report: &mut Report,
 ) -> (Model, ScrubTexts) {
     // Parts are appended as they are read: the model's vectors grow by reallocation,
@@ -552,16 +556,12 @@ const UNIT_CHECKED: &[Ecosystem] = &[Ecosystem::Spring, Ecosystem::Rails];
 fn parse_and_read_units(
     reader: &'static dyn Reader,
     batch: &[&Pending],
-    unit_rules: &[&Enabled],
+    unit_rules: Option<&[&Enabled]>,
     report: &mut Report,
 ) -> Vec<BatchRead> {
     let started = Instant::now();
     let sources = &report.sources;
-    let unit_rules = if UNIT_CHECKED.contains(&reader.ecosystem()) {
-        unit_rules
-    } else {
-        &[]
-    };
+    let unit_rules = unit_rules.filter(|_| UNIT_CHECKED.contains(&reader.ecosystem()));
     let units: Vec<UnitRead> = batch
         .chunk_by(|a, b| reader.unit(&a.path) == reader.unit(&b.path))
         .collect::<Vec<_>>()
@@ -599,7 +599,7 @@ fn parse_and_read_unit(
     reader: &dyn Reader,
     unit: &[&Pending],
     sources: &SourceMap,
-    unit_rules: &[&Enabled],
+    unit_rules: Option<&[&Enabled]>,
 ) -> UnitRead {
     let started = Instant::now();
     let mut parses = Vec::with_capacity(unit.len());
@@ -615,9 +615,9 @@ fn parse_and_read_unit(
     drop(files);
     let read_time = started.elapsed();
     let started = Instant::now();
-    let findings = match &mut read {
-        Some(BatchRead::Model(part)) if !unit_rules.is_empty() => {
-            check_unit_entries(reader.ecosystem(), part, sources, unit_rules)
+    let findings = match (&mut read, unit_rules) {
+        (Some(BatchRead::Model(part)), Some(rules)) => {
+            check_unit_entries(reader.ecosystem(), part, sources, rules)
         }
         _ => Vec::new(),
     };
@@ -632,15 +632,20 @@ fn parse_and_read_unit(
 }
 
 /// Run the per-unit rules on the unit's entries of `ecosystem` (with the secrets read
-/// with them), taking those entries out of `part`: the model does not keep them.
+/// with them), taking those entries out of `part`: the model does not keep them, even
+/// when no such rule is enabled (`--select` of other rules), as no other rule reads them.
 fn check_unit_entries(
     ecosystem: Ecosystem,
     part: &mut Model,
     sources: &SourceMap,
     unit_rules: &[&Enabled],
 ) -> Vec<Result<Vec<Diagnostic>, String>> {
+    let entries = part.entries.take_of(ecosystem);
+    if unit_rules.is_empty() {
+        return Vec::new();
+    }
     let unit = Model {
-        entries: part.entries.take_of(ecosystem),
+        entries,
         secrets: part.secrets.clone(),
         sources: sources.clone(),
         ..Model::default()

@@ -209,6 +209,27 @@ fn entries_checked_per_unit_find_what_entries_kept_find() {
     );
 }
 
+/// With none of the rules that read Spring entries selected, the entries are still
+/// dropped as each application is read (no other rule reads them), and the selected
+/// rule still finds what it finds with every rule on.
+#[test]
+fn spring_entries_are_dropped_when_no_rule_reading_them_is_selected() {
+    let dir = fixture("hikari-minimum-idle-set", "fail");
+    let spring = |r: &Report| r.model.entries.of(Ecosystem::Spring).count();
+    let mut request = CheckRequest::new(vec![dir]);
+    request.select = Some(vec!["hikari-minimum-idle-set".to_owned()]);
+    let selected = engine::check(&request);
+    assert_eq!(spring(&selected), 0);
+    assert!(!selected.diagnostics.is_empty());
+    request.keep_entries = true;
+    let kept = engine::check(&request);
+    assert!(spring(&kept) > 0);
+    assert_eq!(
+        format!("{:?}", selected.diagnostics),
+        format!("{:?}", kept.diagnostics)
+    );
+}
+
 /// Every primary span of every fixture finding is non-empty, on one line and on char
 /// boundaries: it underlines one value or key, never a whole block.
 #[test]
