@@ -459,16 +459,8 @@ fn combine(name: &str, parts: Vec<Service>, deployed: Option<&Service>) -> Servi
     let mut service = parts
         .next()
         .or_else(|| deployed.cloned())
-        .unwrap_or_else(|| Service {
-            name: String::new(),
-            ecosystem: crate::model::Ecosystem::Spring,
-            pools: Vec::new(),
-            threads: None,
-            processes: None,
-            deployment: None,
-            load: None,
-            connects_to: None,
-            jpa: None,
+        .unwrap_or_else(|| {
+            Service::new(String::new(), crate::model::Ecosystem::Spring, Vec::new())
         });
     for part in parts.chain(deployed.cloned()) {
         for pool in part.pools {

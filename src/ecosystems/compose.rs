@@ -172,20 +172,13 @@ impl ServiceReader<'_> {
             },
         };
         Some(Service {
-            name,
-            ecosystem: Ecosystem::Compose,
-            pools: Vec::new(),
-            threads: None,
-            processes: None,
             deployment: Some(Box::new(Deployment {
                 replicas: Some(replicas),
                 location: Some(self.location(self.doc.span(self.key))),
                 host_paths: self.host_paths(),
                 ..Deployment::default()
             })),
-            load: None,
-            connects_to: None,
-            jpa: None,
+            ..Service::new(name, Ecosystem::Compose, Vec::new())
         })
     }
 

@@ -64,17 +64,11 @@ impl Reader for DotNet {
                 }
             }
             if model.pools.len() > first {
-                model.services.push(Service {
-                    name: crate::source::display_dir(&file.path),
-                    ecosystem: Ecosystem::DotNet,
-                    pools: (first..model.pools.len()).collect(),
-                    threads: None,
-                    processes: None,
-                    deployment: None,
-                    load: None,
-                    connects_to: None,
-                    jpa: None,
-                });
+                model.services.push(Service::new(
+                    crate::source::display_dir(&file.path),
+                    Ecosystem::DotNet,
+                    (first..model.pools.len()).collect(),
+                ));
             }
         }
         model

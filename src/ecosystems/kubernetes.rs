@@ -356,15 +356,8 @@ impl ObjectReader<'_> {
             ..Deployment::default()
         };
         Some(Service {
-            name: self.qualified(&name),
-            ecosystem: Ecosystem::Kubernetes,
-            pools: Vec::new(),
-            threads: None,
-            processes: None,
             deployment: Some(Box::new(deployment)),
-            load: None,
-            connects_to: None,
-            jpa: None,
+            ..Service::new(self.qualified(&name), Ecosystem::Kubernetes, Vec::new())
         })
     }
 

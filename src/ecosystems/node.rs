@@ -85,17 +85,11 @@ impl Reader for Node {
                 let first = model.pools.len();
                 let count = pools.len();
                 model.pools.extend(pools.into_iter().map(Box::new));
-                model.services.push(Service {
-                    name: crate::source::display_dir(&file.path),
-                    ecosystem: Ecosystem::Node,
-                    pools: (first..first + count).collect(),
-                    threads: None,
-                    processes: None,
-                    deployment: None,
-                    load: None,
-                    connects_to: None,
-                    jpa: None,
-                });
+                model.services.push(Service::new(
+                    crate::source::display_dir(&file.path),
+                    Ecosystem::Node,
+                    (first..first + count).collect(),
+                ));
             }
         }
         model

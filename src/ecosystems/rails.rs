@@ -252,15 +252,9 @@ fn service(
     processes: Option<Setting<i64>>,
 ) -> Service {
     Service {
-        name,
-        ecosystem: Ecosystem::Rails,
-        pools,
         threads,
         processes,
-        deployment: None,
-        load: None,
-        connects_to: None,
-        jpa: None,
+        ..Service::new(name, Ecosystem::Rails, pools)
     }
 }
 

@@ -999,15 +999,9 @@ fn service_of(app: &App, effective: &Effective, pools: Vec<usize>) -> Service {
             ))
         });
     Service {
-        name: app.scope.to_string(),
-        ecosystem: Ecosystem::Spring,
-        pools,
         threads,
-        processes: None,
-        deployment: None,
-        load: None,
-        connects_to: None,
         jpa: jpa_facts(app),
+        ..Service::new(app.scope.to_string(), Ecosystem::Spring, pools)
     }
 }
 

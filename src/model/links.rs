@@ -236,15 +236,8 @@ mod tests {
 
     fn service(name: &str, target: &str, pools: Vec<usize>) -> Service {
         Service {
-            name: name.into(),
-            ecosystem: Ecosystem::Spring,
-            pools,
-            threads: None,
-            processes: None,
-            deployment: None,
-            load: None,
             connects_to: Some(target.into()),
-            jpa: None,
+            ..Service::new(name.into(), Ecosystem::Spring, pools)
         }
     }
 

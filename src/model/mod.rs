@@ -615,6 +615,23 @@ pub struct Service {
     pub jpa: Option<JpaFacts>,
 }
 
+impl Service {
+    /// A service of these pools with nothing known yet of what multiplies them.
+    pub fn new(name: String, ecosystem: Ecosystem, pools: Vec<usize>) -> Self {
+        Service {
+            name,
+            ecosystem,
+            pools,
+            threads: None,
+            processes: None,
+            deployment: None,
+            load: None,
+            connects_to: None,
+            jpa: None,
+        }
+    }
+}
+
 /// Database engines.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Engine {
