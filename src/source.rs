@@ -661,18 +661,22 @@ pub fn display_dir(path: &Path) -> String {
     display_path(path.parent().unwrap_or(Path::new(".")))
 }
 
-/// A path relative to the current directory when possible, always with `/`; the
-/// current directory itself (or an empty path) is `.`.
-pub fn display_path(path: &Path) -> String {
+/// `path` relative to the current directory when it is inside it, else as given.
+pub fn relative_to_cwd(path: &Path) -> &Path {
     // Read once: poollint never changes its working directory, and readers show a
     // path for every entry they make.
     static CWD: OnceLock<Option<std::path::PathBuf>> = OnceLock::new();
-    let shown = CWD
-        .get_or_init(|| std::env::current_dir().ok())
+    CWD.get_or_init(|| std::env::current_dir().ok())
         .as_deref()
         .and_then(|cwd| path.strip_prefix(cwd).ok())
-        .unwrap_or(path);
-    let text = shown.to_string_lossy().replace('\\', "/");
+        .unwrap_or(path)
+}
+
+/// A path relative to the current directory when possible, always with `/`; the
+/// current directory itself (or an empty path) is `.`. A name that is not UTF-8 shows
+/// U+FFFD for its invalid bytes.
+pub fn display_path(path: &Path) -> String {
+    let text = relative_to_cwd(path).to_string_lossy().replace('\\', "/");
     if text.is_empty() {
         return ".".to_owned();
     }

@@ -278,6 +278,53 @@ fn broken_symlinks_and_symlink_loops_do_not_hang() {
     assert_good_file_checked(&run);
 }
 
+/// A directory name that is not UTF-8 (git can hold one): its files are checked; the
+/// text formats show U+FFFD for the invalid byte, and SARIF keeps the byte in its URI
+/// (`%FF`), so code scanning can place the finding on the file.
+#[cfg(unix)]
+#[test]
+fn a_file_name_that_is_not_utf8_is_checked_and_kept_in_sarif_uris() {
+    use std::os::unix::ffi::OsStrExt;
+    let dir = tempfile::tempdir().expect("temp dir");
+    good_file(dir.path());
+    let odd = dir
+        .path()
+        .join(std::ffi::OsStr::from_bytes(b"bad\xffname"))
+        .join("application.yml");
+    std::fs::create_dir_all(odd.parent().expect("parent")).expect("mkdir");
+    std::fs::write(
+        &odd,
+        "spring:\n  datasource:\n    hikari:\n      max-lifetime: 10000\n",
+    )
+    .expect("write");
+    let run = check(dir.path(), &[]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert_good_file_checked(&run);
+    assert!(
+        run.stdout.contains(
+            "bad\u{FFFD}name/application.yml:4:21: error[hikari-max-lifetime-below-minimum]"
+        ),
+        "{}",
+        run.stdout
+    );
+    let out = tempfile::tempdir().expect("temp dir");
+    let path = out.path().join("out.sarif");
+    check(dir.path(), &["-f", &format!("sarif={}", path.display())]);
+    let text = std::fs::read_to_string(&path).expect("SARIF written");
+    let sarif: serde_json::Value = serde_json::from_str(&text).expect("SARIF is JSON");
+    let uris: Vec<&str> = sarif["runs"][0]["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .filter_map(|r| r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].as_str())
+        .collect();
+    assert!(
+        uris.iter()
+            .any(|u| u.ends_with("/bad%FFname/application.yml")),
+        "{uris:?}"
+    );
+}
+
 /// Devices and FIFOs named like config files (a link to `/dev/zero` can be committed)
 /// would be read forever or wait for a writer: each is refused with a per-file error, as
 /// is an include of one; so are a manifest, a baseline and an ignore file at the root

@@ -10,8 +10,9 @@ use serde_json::{json, Value};
 
 use super::{set_field, write_json, JsonSeq, Place, RenderContext};
 use crate::diagnostic::{Diagnostic, Severity};
+use crate::model::Location;
 use crate::rules;
-use crate::source::ColumnUnit;
+use crate::source::{self, ColumnUnit, SourceMap};
 
 const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 const INFO_URI: &str = "https://github.com/poollint/poollint";
@@ -98,7 +99,7 @@ fn result(d: &Diagnostic, ctx: &RenderContext, index: Option<usize>) -> Value {
         "ruleId": d.rule,
         "level": level(d.severity),
         "message": {"text": text},
-        "locations": [location(&place, None)],
+        "locations": [location(&place, d.primary, ctx.sources, None)],
         "partialFingerprints": {"poollint/v1": d.fingerprint(&place.path)},
     });
     if let Some(index) = index {
@@ -111,7 +112,7 @@ fn result(d: &Diagnostic, ctx: &RenderContext, index: Option<usize>) -> Value {
             .enumerate()
             .map(|(i, label)| {
                 let place = Place::of(label.location, ctx.sources, ColumnUnit::Chars);
-                let mut value = location(&place, Some(&label.message));
+                let mut value = location(&place, label.location, ctx.sources, Some(&label.message));
                 set_field(&mut value, "id", json!(i));
                 value
             })
@@ -121,10 +122,17 @@ fn result(d: &Diagnostic, ctx: &RenderContext, index: Option<usize>) -> Value {
     result
 }
 
-fn location(place: &Place, message: Option<&str>) -> Value {
+fn location(place: &Place, at: Location, sources: &SourceMap, message: Option<&str>) -> Value {
+    // From the path's bytes, not its display: a name that is not UTF-8 keeps them.
+    let uri = match sources.get(at.file) {
+        Some(file) => uri(source::relative_to_cwd(&file.path)
+            .as_os_str()
+            .as_encoded_bytes()),
+        None => uri(place.path.as_bytes()),
+    };
     let mut value = json!({
         "physicalLocation": {
-            "artifactLocation": {"uri": uri(&place.path), "uriBaseId": "%SRCROOT%"},
+            "artifactLocation": {"uri": uri, "uriBaseId": "%SRCROOT%"},
             "region": {
                 "startLine": place.start_line,
                 "startColumn": place.start_column,
@@ -139,14 +147,19 @@ fn location(place: &Place, message: Option<&str>) -> Value {
     value
 }
 
-/// A relative path as a URI reference: `/` separators, reserved characters escaped.
-fn uri(path: &str) -> String {
+/// A relative path as a URI reference: `/` separators, every other byte that is not
+/// unreserved escaped (those of a name that is not UTF-8 too).
+fn uri(mut path: &[u8]) -> String {
+    while let Some(rest) = path.strip_prefix(b"./") {
+        path = rest;
+    }
     let mut out = String::with_capacity(path.len());
-    for byte in path.trim_start_matches("./").bytes() {
+    for &byte in path {
         match byte {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'/' => {
                 out.push(byte as char)
             }
+            b'\\' if cfg!(windows) => out.push('/'),
             _ => out.push_str(&format!("%{byte:02X}")),
         }
     }
@@ -157,6 +170,7 @@ fn uri(path: &str) -> String {
 mod tests {
     #[test]
     fn uris_are_escaped_references() {
-        assert_eq!(super::uri("./a b/ü.yml"), "a%20b/%C3%BC.yml");
+        assert_eq!(super::uri(b"./a b/\xc3\xbc.yml"), "a%20b/%C3%BC.yml");
+        assert_eq!(super::uri(b"bad\xffname/a.yml"), "bad%FFname/a.yml");
     }
 }
