@@ -303,7 +303,7 @@ fn manifest_files_outside(request: &CheckRequest) -> Vec<PathBuf> {
     manifest
         .topology
         .files()
-        .into_iter()
+        .into_par_iter()
         .filter(|file| {
             std::fs::canonicalize(file)
                 .map(|c| !roots.iter().any(|root| c.starts_with(root)))

@@ -3,7 +3,7 @@
 //! value says where it came from; nothing is invented: load is left as a commented
 //! template because no file says it.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
@@ -22,22 +22,54 @@ pub fn manifest_text(root: &Path, model: &Model, sources: &SourceMap) -> String 
          # Confirm every value, fill in what the files cannot say (marked TODO), then run\n\
          # `poollint check` and `poollint capacity`. Reference: README.md, \"Configuration\".\n",
     );
-    let targets: Vec<String> = model
+    let database_configs: Vec<Option<String>> = model
         .databases
         .iter()
-        .map(|d| d.name.clone())
-        .chain(model.poolers.iter().map(|p| p.name.clone()))
+        .map(|d| {
+            d.max_connections
+                .origin
+                .location()
+                .and_then(|l| relative(l.file))
+        })
         .collect();
-    for database in &model.databases {
-        let config = database
-            .max_connections
-            .origin
-            .location()
-            .and_then(|l| relative(l.file));
+    let pooler_configs: Vec<Option<String>> = model
+        .poolers
+        .iter()
+        .map(|p| {
+            p.default_pool_size
+                .as_ref()
+                .and_then(|s| s.location())
+                .and_then(|l| relative(l.file))
+        })
+        .collect();
+    // Databases and poolers share the names `connects-to` refers to.
+    let targets = unique_names(
+        model
+            .databases
+            .iter()
+            .map(|d| d.name.as_str())
+            .zip(&database_configs)
+            .chain(
+                model
+                    .poolers
+                    .iter()
+                    .map(|p| p.name.as_str())
+                    .zip(&pooler_configs),
+            )
+            .map(|(name, config)| (name.to_owned(), config.as_deref().map(parent_dir)))
+            .collect(),
+    );
+    let (database_names, pooler_names) = targets.split_at(model.databases.len());
+    for ((database, config), name) in model
+        .databases
+        .iter()
+        .zip(database_configs)
+        .zip(database_names)
+    {
         let _ = write!(
             out,
             "\n[[database]]\nname = {}\nengine = \"{}\"\n",
-            quote(&database.name),
+            quote(name),
             match database.engine {
                 Engine::Postgres => "postgresql",
                 Engine::MySql => "mysql",
@@ -55,27 +87,22 @@ pub fn manifest_text(root: &Path, model: &Model, sources: &SourceMap) -> String 
             "# other-clients = 0          # TODO: connections used by things not described here\n",
         );
     }
-    for pooler in &model.poolers {
-        let config = pooler
-            .default_pool_size
-            .as_ref()
-            .and_then(|s| s.location())
-            .and_then(|l| relative(l.file));
+    for (config, name) in pooler_configs.into_iter().zip(pooler_names) {
         let _ = write!(
             out,
             "\n[[pooler]]\nname = {}\nkind = \"pgbouncer\"\n",
-            quote(&pooler.name)
+            quote(name)
         );
         if let Some(path) = config {
             let _ = writeln!(out, "config = {}", quote(&path));
         }
         out.push_str("instances = 1                # TODO: PgBouncer replicas\n");
-        match model.databases.as_slice() {
+        match database_names {
             [only] => {
                 let _ = writeln!(
                     out,
                     "connects-to = {}   # inferred: the only database",
-                    quote(&only.name)
+                    quote(only)
                 );
             }
             _ => {
@@ -84,37 +111,81 @@ pub fn manifest_text(root: &Path, model: &Model, sources: &SourceMap) -> String 
         }
     }
     let deployments = deployment_files(model, &relative);
-    // Workloads count as services when their environment configures a pool.
-    for service in model
+    // Workloads count as services when their environment configures a pool; a service
+    // is written when some file configures its pools.
+    let services: Vec<(&Service, BTreeSet<String>)> = model
         .services
         .iter()
         .filter(|s| !is_workload(s) || !s.pools.is_empty())
-    {
-        write_service(&mut out, model, service, &relative, &targets, &deployments);
+        .map(|s| (s, pool_files(model, s, &relative)))
+        .filter(|(_, files)| !files.is_empty())
+        .collect();
+    // Service names are shown paths: relative to the root, they make the fallbacks.
+    let root_shown = format!("{}/", crate::source::display_path(root));
+    let service_names = unique_names(
+        services
+            .iter()
+            .map(|(s, _)| {
+                let scope = s.name.strip_prefix(root_shown.as_str()).unwrap_or(&s.name);
+                (service_name(&s.name), Some(project_dir(scope).to_owned()))
+            })
+            .collect(),
+    );
+    for ((service, files), written_name) in services.iter().zip(&service_names) {
+        let service = Written {
+            service,
+            files,
+            name: written_name,
+        };
+        write_service(&mut out, &service, &relative, &targets, &deployments);
     }
     out
 }
 
-fn write_service(
-    out: &mut String,
+/// A service as `init` writes it.
+struct Written<'a> {
+    service: &'a Service,
+    /// The files that configure its pools.
+    files: &'a BTreeSet<String>,
+    /// Its name in the manifest, unique among the services.
+    name: &'a str,
+}
+
+/// The files (relative to the root) that configure `service`'s pools.
+fn pool_files(
     model: &Model,
     service: &Service,
     relative: &dyn Fn(FileId) -> Option<String>,
-    targets: &[String],
-    deployments: &BTreeSet<(String, String)>,
-) {
-    let files: BTreeSet<String> = service
+) -> BTreeSet<String> {
+    service
         .pools
         .iter()
         .filter_map(|i| model.pools.get(*i))
         .filter_map(|p| p.anchor.or(p.max.location()))
         .filter_map(|l| relative(l.file))
-        .collect();
-    if files.is_empty() {
-        return;
-    }
+        .collect()
+}
+
+/// Most names a `connects-to` TODO lists: a monorepo has thousands, and listing them
+/// all for every service made the manifest grow with their product.
+const MAX_LISTED_TARGETS: usize = 8;
+
+fn write_service(
+    out: &mut String,
+    written: &Written,
+    relative: &dyn Fn(FileId) -> Option<String>,
+    targets: &[String],
+    deployments: &BTreeSet<(String, String)>,
+) {
+    let Written {
+        service,
+        files,
+        name: written_name,
+    } = *written;
+    // Deployments are matched by the service's own name, not the path that makes it
+    // unique.
     let name = service_name(&service.name);
-    let _ = write!(out, "\n[[service]]\nname = {}\n", quote(&name));
+    let _ = write!(out, "\n[[service]]\nname = {}\n", quote(written_name));
     let own_file = service
         .deployment
         .as_ref()
@@ -161,11 +232,18 @@ fn write_service(
             );
         }
         [] => {}
-        _ => {
+        _ if targets.len() <= MAX_LISTED_TARGETS => {
             let _ = writeln!(
                 out,
                 "# connects-to = \"\"              # TODO: one of {}",
                 targets.join(", ")
+            );
+        }
+        _ => {
+            let _ = writeln!(
+                out,
+                "# connects-to = \"\"              # TODO: one of the {} databases and poolers above",
+                targets.len()
             );
         }
     }
@@ -188,15 +266,61 @@ fn is_workload(service: &Service) -> bool {
 /// A service's name from its application directory: `orders/src/main/resources` is
 /// `orders` (the Maven/Gradle layout), anything else its last directory.
 fn service_name(scope: &str) -> String {
-    let path = Path::new(scope);
-    let project = if path.ends_with("src/main/resources") {
-        path.ancestors().nth(3)
-    } else {
-        Some(path)
-    };
-    project
-        .and_then(|p| p.file_name())
+    Path::new(project_dir(scope))
+        .file_name()
         .map_or_else(|| scope.to_owned(), |n| n.to_string_lossy().into_owned())
+}
+
+/// The project directory of an application directory: `team/orders/src/main/resources`
+/// is `team/orders`.
+fn project_dir(scope: &str) -> &str {
+    match scope.strip_suffix("src/main/resources") {
+        Some(project) => project.trim_end_matches('/'),
+        None => scope,
+    }
+}
+
+/// The directory of a relative file path (`.` for a file at the root).
+fn parent_dir(file: &str) -> String {
+    match file.rsplit_once('/') {
+        Some((dir, _)) => dir.to_owned(),
+        None => ".".to_owned(),
+    }
+}
+
+/// One name per (name, fallback), unique among them: a name several share (every
+/// `db/postgresql.conf` makes a database `db`) becomes its fallback (the directory of
+/// its file), and a name still repeated gets `-2`, `-3`…
+fn unique_names(names: Vec<(String, Option<String>)>) -> Vec<String> {
+    let mut count: HashMap<&str, usize> = HashMap::new();
+    for (name, _) in &names {
+        *count.entry(name).or_default() += 1;
+    }
+    let chosen: Vec<&str> = names
+        .iter()
+        .map(|(name, fallback)| match fallback {
+            Some(fallback) if count.get(name.as_str()) > Some(&1) && !fallback.is_empty() => {
+                fallback.as_str()
+            }
+            _ => name.as_str(),
+        })
+        .collect();
+    let taken: HashSet<&str> = chosen.iter().copied().collect();
+    let mut used: HashSet<String> = HashSet::new();
+    chosen
+        .into_iter()
+        .map(|name| {
+            let mut unique = name.to_owned();
+            let mut n = 1;
+            // A suffixed name must not be one another entry has as it is.
+            while used.contains(&unique) || (n > 1 && taken.contains(unique.as_str())) {
+                n += 1;
+                unique = format!("{name}-{n}");
+            }
+            used.insert(unique.clone());
+            unique
+        })
+        .collect()
 }
 
 /// (workload name, file) of every Kubernetes or compose workload.

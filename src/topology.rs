@@ -4,7 +4,7 @@
 //! database's config its limits; every explicit manifest value wins over a file and
 //! carries an `Origin::Manifest` so messages say where it came from.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use crate::manifest::topology::{
@@ -24,27 +24,115 @@ const MYSQL_MAX_CONNECTIONS: i64 = 151;
 /// `[service.load] max-wait-probability` default: 0.1 % (catalogue §2, heuristic).
 pub const DEFAULT_MAX_WAIT_PROBABILITY: f64 = 0.001;
 
-/// Apply `declared` (read from the manifest registered as `manifest`) to `model`.
+/// Apply `declared` (read from the manifest registered as `manifest`) to `model`. Each
+/// declared table takes the first item read from the file it names (or from one of
+/// them, for a service) and is merged into it, after the items no table took. Files are
+/// looked up by path, not compared with every item: a monorepo's manifest declares
+/// thousands of each.
 pub fn assemble(model: &mut Model, declared: &DeclaredTopology, manifest: FileId) {
-    let sources = model.sources.clone();
-    let files = FileIndex::new(&sources);
-    for database in &declared.databases {
-        let found = take(&mut model.databases, |d| {
-            files.is_any(database.config.as_ref(), database_file(d))
-        });
-        let merged = merge_database(found, database, manifest);
-        model.databases.push(merged);
-    }
-    for pooler in &declared.poolers {
-        let found = take(&mut model.poolers, |p| {
-            files.is_any(pooler.config.as_ref(), pooler_file(p))
-        });
-        model.poolers.push(merge_pooler(found, pooler, manifest));
-    }
+    let files = FileIndex::new(&model.sources, &declared.files());
+    model.databases = merge_declared(
+        std::mem::take(&mut model.databases),
+        &declared.databases,
+        |d| files.ids_of(d.config.as_ref()),
+        database_file,
+        |found, d| merge_database(found, d, manifest),
+    );
+    model.poolers = merge_declared(
+        std::mem::take(&mut model.poolers),
+        &declared.poolers,
+        |p| files.ids_of(p.config.as_ref()),
+        pooler_file,
+        |found, p| merge_pooler(found, p, manifest),
+    );
+    let mut services = Slots::new(std::mem::take(&mut model.services), |s| {
+        service_files(model, s)
+    });
     for service in &declared.services {
-        let merged = merge_service(model, service, manifest, &files);
-        model.services.push(merged);
+        let merged = merge_service(model, &mut services, service, manifest, &files);
+        let merged_files = service_files(model, &merged);
+        services.push(merged, merged_files);
     }
+    model.services = services.into_items();
+}
+
+/// Items in their order, each found by the files it was read from; taking one leaves
+/// its slot empty, so the others keep their places.
+struct Slots<T> {
+    items: Vec<Option<T>>,
+    /// File → the slots of the items read from it, in order.
+    by_file: HashMap<FileId, Vec<usize>>,
+}
+
+impl<T> Slots<T> {
+    fn new(items: Vec<T>, files_of: impl Fn(&T) -> Vec<FileId>) -> Self {
+        let mut slots = Slots {
+            items: Vec::with_capacity(items.len()),
+            by_file: HashMap::new(),
+        };
+        for item in items {
+            let files = files_of(&item);
+            slots.push(item, files);
+        }
+        slots
+    }
+
+    fn push(&mut self, item: T, files: Vec<FileId>) {
+        let slot = self.items.len();
+        for file in files.into_iter().collect::<HashSet<_>>() {
+            self.by_file.entry(file).or_default().push(slot);
+        }
+        self.items.push(Some(item));
+    }
+
+    /// The slots still holding an item read from one of `files`, in order.
+    fn read_from(&self, files: &HashSet<FileId>) -> Vec<usize> {
+        let mut found: Vec<usize> = files
+            .iter()
+            .filter_map(|file| self.by_file.get(file))
+            .flatten()
+            .copied()
+            .filter(|&slot| self.get(slot).is_some())
+            .collect();
+        found.sort_unstable();
+        found.dedup();
+        found
+    }
+
+    fn get(&self, slot: usize) -> Option<&T> {
+        self.items.get(slot).and_then(Option::as_ref)
+    }
+
+    fn take(&mut self, slot: usize) -> Option<T> {
+        self.items.get_mut(slot).and_then(Option::take)
+    }
+
+    fn into_items(self) -> Vec<T> {
+        self.items.into_iter().flatten().collect()
+    }
+}
+
+/// Merge each declared table into the first item read from its file (None when it
+/// names none, or no item was read from it), in declared order after the items left.
+fn merge_declared<T, D>(
+    items: Vec<T>,
+    declared: &[D],
+    files_named: impl Fn(&D) -> HashSet<FileId>,
+    file_of: impl Fn(&T) -> Option<FileId>,
+    merge: impl Fn(Option<T>, &D) -> T,
+) -> Vec<T> {
+    let mut slots = Slots::new(items, |item| file_of(item).into_iter().collect());
+    for table in declared {
+        let named = files_named(table);
+        let found = slots
+            .read_from(&named)
+            .first()
+            .and_then(|&slot| slots.take(slot));
+        let merged = merge(found, table);
+        let files = file_of(&merged).into_iter().collect();
+        slots.push(merged, files);
+    }
+    slots.into_items()
 }
 
 /// Without a manifest: tie each application (config files with pools) to the one
@@ -128,39 +216,55 @@ pub fn infer_deployments(model: &mut Model) {
     }
 }
 
-/// Removes and returns the first item matching `wanted`.
-fn take<T>(items: &mut Vec<T>, wanted: impl Fn(&T) -> bool) -> Option<T> {
-    let index = items.iter().position(wanted)?;
-    Some(items.remove(index))
-}
-
-/// Compares the paths of registered files with paths named in the manifest.
+/// The registered files by the path they resolve to, and the paths the manifest names
+/// resolved, so a named path finds its files in one lookup.
 struct FileIndex {
-    canonical: Vec<(FileId, Option<PathBuf>)>,
+    by_canonical: HashMap<PathBuf, Vec<FileId>>,
+    named: HashMap<PathBuf, PathBuf>,
 }
 
 impl FileIndex {
-    fn new(sources: &SourceMap) -> Self {
-        let canonical = sources
+    fn new(sources: &SourceMap, named: &[PathBuf]) -> Self {
+        use rayon::prelude::*;
+        // A lookup per path component: in parallel, for a repository's thousands.
+        let canonical: Vec<(FileId, PathBuf)> = sources
             .files()
-            .iter()
-            .map(|f| (f.id, std::fs::canonicalize(&f.path).ok()))
+            .par_iter()
+            .filter_map(|f| Some((f.id, std::fs::canonicalize(&f.path).ok()?)))
             .collect();
-        FileIndex { canonical }
-    }
-
-    fn is(&self, file: FileId, path: &Path) -> bool {
-        let wanted = std::fs::canonicalize(path).ok();
-        self.canonical
-            .iter()
-            .any(|(id, canonical)| *id == file && canonical.is_some() && *canonical == wanted)
-    }
-
-    fn is_any(&self, declared: Option<&Declared<PathBuf>>, file: Option<FileId>) -> bool {
-        match (declared, file) {
-            (Some(path), Some(file)) => self.is(file, &path.value),
-            _ => false,
+        let mut by_canonical: HashMap<PathBuf, Vec<FileId>> = HashMap::new();
+        for (id, path) in canonical {
+            by_canonical.entry(path).or_default().push(id);
         }
+        let named = named
+            .par_iter()
+            .filter_map(|path| Some((path.clone(), std::fs::canonicalize(path).ok()?)))
+            .collect();
+        FileIndex {
+            by_canonical,
+            named,
+        }
+    }
+
+    /// The files registered at `path`, a path the manifest names (none when it does not
+    /// resolve).
+    fn at(&self, path: &Path) -> &[FileId] {
+        self.named
+            .get(path)
+            .and_then(|canonical| self.by_canonical.get(canonical))
+            .map_or(&[], Vec::as_slice)
+    }
+
+    /// The files registered at each of `paths`.
+    fn ids_of<'p>(
+        &self,
+        paths: impl IntoIterator<Item = &'p Declared<PathBuf>>,
+    ) -> HashSet<FileId> {
+        paths
+            .into_iter()
+            .flat_map(|path| self.at(&path.value))
+            .copied()
+            .collect()
     }
 }
 
@@ -293,35 +397,33 @@ fn service_files(model: &Model, service: &Service) -> Vec<FileId> {
         .collect()
 }
 
+/// The service a `[[service]]` table declares: the services read from its config files
+/// and its deployment, taken from `services` in their order, merged.
 fn merge_service(
     model: &mut Model,
+    services: &mut Slots<Service>,
     declared: &DeclaredService,
     manifest: FileId,
     files: &FileIndex,
 ) -> Service {
-    let names = |path: &Declared<PathBuf>, service: &Service, model: &Model| {
-        service_files(model, service)
-            .into_iter()
-            .any(|file| files.is(file, &path.value))
-    };
+    let config = files.ids_of(&declared.config);
+    let deployment = files.ids_of(&declared.deployment);
     let mut from_config = Vec::new();
     let mut from_deployment = None;
-    let mut index = 0;
-    while let Some(service) = model.services.get(index) {
-        let in_config = declared.config.iter().any(|p| names(p, service, model));
-        let is_deployment = declared
-            .deployment
-            .as_ref()
-            .is_some_and(|p| names(p, service, model));
-        if in_config || is_deployment {
-            let service = model.services.remove(index);
-            if is_deployment && from_deployment.is_none() {
-                from_deployment = Some(service);
-            } else {
-                from_config.push(service);
-            }
+    let named: HashSet<FileId> = config.union(&deployment).copied().collect();
+    for slot in services.read_from(&named) {
+        let is_deployment = services.get(slot).is_some_and(|s| {
+            service_files(model, s)
+                .iter()
+                .any(|f| deployment.contains(f))
+        });
+        let Some(service) = services.take(slot) else {
+            continue;
+        };
+        if is_deployment && from_deployment.is_none() {
+            from_deployment = Some(service);
         } else {
-            index += 1;
+            from_config.push(service);
         }
     }
     let mut merged = deploy(

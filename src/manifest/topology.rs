@@ -135,8 +135,55 @@ impl ManifestReader<'_> {
         for table in self.tables(root, "service")? {
             topology.services.push(self.read_service(table, dir)?);
         }
+        self.check_unique_names(&topology)?;
         self.check_references(&topology)?;
         Ok(topology)
+    }
+
+    /// Databases and poolers share the names `connects-to` refers to, services have
+    /// their own: a name declared twice would make either one ambiguous.
+    fn check_unique_names(&self, topology: &DeclaredTopology) -> Result<()> {
+        let targets = topology
+            .databases
+            .iter()
+            .map(|d| (&d.name, "[[database]]"))
+            .chain(topology.poolers.iter().map(|p| (&p.name, "[[pooler]]")));
+        self.check_unique(targets, "connects-to names a database or pooler by it")?;
+        let services = topology.services.iter().map(|s| (&s.name, "[[service]]"));
+        self.check_unique(
+            services,
+            "findings and `poollint capacity` name services by it",
+        )
+    }
+
+    fn check_unique<'t>(
+        &self,
+        names: impl Iterator<Item = (&'t Declared<String>, &'static str)>,
+        why: &str,
+    ) -> Result<()> {
+        let mut seen: std::collections::HashMap<&str, (Span, &str)> = Default::default();
+        for (name, table) in names {
+            if let Some((first, first_table)) = seen.insert(&name.value, (name.span, table)) {
+                return Err(self.error(
+                    name.span,
+                    format!(
+                        "{table} name `{}` is already the name of the {first_table} at line {}",
+                        name.value,
+                        self.line(first)
+                    ),
+                    Some(format!("give each a name of its own: {why}")),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// The 1-based line of `span` in the manifest.
+    fn line(&self, span: Span) -> usize {
+        let text = self.sources.get(self.file).map_or("", |f| f.text());
+        crate::source::LineIndex::new(text)
+            .position(text, span.start, crate::source::ColumnUnit::Bytes)
+            .line
     }
 
     /// The tables of an array of tables `[[name]]`.
@@ -433,6 +480,8 @@ impl ManifestReader<'_> {
             .map(|d| d.name.value.as_str())
             .chain(topology.poolers.iter().map(|p| p.name.value.as_str()))
             .collect();
+        // Looked up once per reference: a monorepo declares thousands of each.
+        let known: std::collections::HashSet<&str> = targets.iter().copied().collect();
         let references = topology
             .services
             .iter()
@@ -444,7 +493,7 @@ impl ManifestReader<'_> {
                     .filter_map(|p| p.connects_to.as_ref()),
             );
         for reference in references {
-            if !targets.contains(&reference.value.as_str()) {
+            if !known.contains(reference.value.as_str()) {
                 return Err(self.error(
                     reference.span,
                     format!(
@@ -536,6 +585,30 @@ mod tests {
         let (message, _, at) = error("[[service]]\nname = \"a\"\nconfig = [\"nope.yml\"]\n");
         assert_eq!(message, "config `nope.yml` does not exist");
         assert_eq!(at, "\"nope.yml\"");
+    }
+
+    #[test]
+    fn a_name_declared_twice_is_refused_at_the_second() {
+        let (message, help, at) =
+            error("[[database]]\nname = \"db\"\n\n[[pooler]]\nname = \"db\"\n");
+        assert_eq!(
+            message,
+            "[[pooler]] name `db` is already the name of the [[database]] at line 2"
+        );
+        assert_eq!(
+            help.as_deref(),
+            Some("give each a name of its own: connects-to names a database or pooler by it")
+        );
+        assert_eq!(at, "\"db\"");
+        let (message, _, _) = error(
+            "[[service]]\nname = \"a\"\n[[service]]\nname = \"b\"\n[[service]]\nname = \"a\"\n",
+        );
+        assert_eq!(
+            message,
+            "[[service]] name `a` is already the name of the [[service]] at line 2"
+        );
+        // A service may share a database's name: they are named in different places.
+        assert!(load("[[database]]\nname = \"a\"\n[[service]]\nname = \"a\"\n").is_ok());
     }
 
     #[test]
