@@ -944,6 +944,67 @@ fn deployment_environment_replaces_erb_defaults_of_the_service() {
     assert_eq!(finding["key"], "env.DB_POOL");
 }
 
+/// In a monorepo many files make the same name (every `db/postgresql.conf` a database
+/// `db`, two teams' `orders`): init names each table after its directory then, so the
+/// manifest it writes is one `check` accepts, and lists at most 8 connects-to candidates.
+#[test]
+fn init_names_tables_uniquely_in_a_monorepo() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let write = |rel: &str, text: &str| {
+        let path = dir.path().join(rel);
+        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+        std::fs::write(path, text).expect("write");
+    };
+    let app = "spring:\n  datasource:\n    hikari:\n      maximum-pool-size: 10\n";
+    for team in ["payments", "shipping"] {
+        write(
+            &format!("{team}/orders/src/main/resources/application.yml"),
+            app,
+        );
+    }
+    for i in 0..5 {
+        write(
+            &format!("svc{i}/db/postgresql.conf"),
+            "max_connections = 100\n",
+        );
+        write(
+            &format!("svc{i}/pgbouncer/pgbouncer.ini"),
+            "[pgbouncer]\ndefault_pool_size = 20\n",
+        );
+    }
+    let manifest = poollint()
+        .args(["init", "--stdout"])
+        .arg(dir.path())
+        .assert()
+        .code(0)
+        .get_output()
+        .stdout
+        .clone();
+    let manifest = String::from_utf8(manifest).expect("UTF-8");
+    for name in [
+        "svc0/db",
+        "svc4/db",
+        "svc0/pgbouncer",
+        "payments/orders",
+        "shipping/orders",
+    ] {
+        assert!(
+            manifest.contains(&format!("name = \"{name}\"\n")),
+            "{name} missing from:\n{manifest}"
+        );
+    }
+    assert!(
+        manifest.contains("# TODO: one of the 10 databases and poolers above"),
+        "{manifest}"
+    );
+    std::fs::write(dir.path().join("poollint.toml"), &manifest).expect("write manifest");
+    poollint()
+        .args(["check", "-f", "concise"])
+        .arg(dir.path())
+        .assert()
+        .code(predicate::in_iter([0, 1]));
+}
+
 #[test]
 fn kubernetes_topology_is_inferred_without_a_manifest_and_init_writes_it() {
     let fixture = "tests/fixtures/k8s-inferred";
