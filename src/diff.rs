@@ -2,8 +2,8 @@
 //!
 //! Two things: which lines the change since REV added or modified (findings elsewhere
 //! are dropped, so a review bot comments only on what the author touched), and the tree
-//! as it was at REV (extracted with `git archive`), so `risky-pool-change` can compare
-//! every pool before and after.
+//! as it was at REV (the files a check reads, checked out of a temporary index), so
+//! `risky-pool-change` can compare every pool before and after.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -23,18 +23,60 @@ pub struct DiffBase {
 /// file is new (untracked or added).
 pub type ChangedLines = BTreeMap<PathBuf, Option<BTreeSet<usize>>>;
 
-fn git(dir: &Path, args: &[&str]) -> Result<Vec<u8>, String> {
-    let output = Command::new("git")
-        .arg("-C")
-        .arg(dir)
-        .args(args)
-        .output()
+/// Run `command` with `input` on its standard input; its standard output, or its
+/// standard error as the error.
+fn run(mut command: Command, input: &[u8]) -> Result<Vec<u8>, String> {
+    use std::io::Write;
+    use std::process::Stdio;
+    let mut child = command
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
         .map_err(|e| format!("cannot run git: {e} (--diff-base needs git on PATH)"))?;
+    // Written from another thread, so a child that fills its output pipe before reading
+    // all its input cannot block both.
+    let writer = child.stdin.take().map(|mut stdin| {
+        let input = input.to_vec();
+        std::thread::spawn(move || stdin.write_all(&input))
+    });
+    let output = child
+        .wait_with_output()
+        .map_err(|e| format!("git failed: {e}"))?;
+    if let Some(writer) = writer {
+        let _ = writer.join();
+    }
     if output.status.success() {
         Ok(output.stdout)
     } else {
         Err(String::from_utf8_lossy(&output.stderr).trim().to_owned())
     }
+}
+
+/// `--prefix=DIR/` for `git checkout-index`.
+fn prefix_arg(prefix: &std::ffi::OsStr) -> std::ffi::OsString {
+    let mut arg = std::ffi::OsString::from("--prefix=");
+    arg.push(prefix);
+    arg
+}
+
+/// A path as git prints it (bytes; on Unix any bytes make a name).
+fn path_from_git(name: &[u8]) -> PathBuf {
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        PathBuf::from(std::ffi::OsStr::from_bytes(name))
+    }
+    #[cfg(not(unix))]
+    {
+        PathBuf::from(String::from_utf8_lossy(name).as_ref())
+    }
+}
+
+fn git(dir: &Path, args: &[&str]) -> Result<Vec<u8>, String> {
+    let mut command = Command::new("git");
+    command.arg("-C").arg(dir).args(args);
+    run(command, &[])
 }
 
 impl DiffBase {
@@ -81,32 +123,63 @@ impl DiffBase {
         Ok(changed)
     }
 
-    /// Extract the tree at the base into `into` (`git archive | tar -x`).
-    pub fn extract(&self, into: &Path) -> Result<(), String> {
-        let archive = git(&self.root, &["archive", "--format=tar", &self.rev])?;
-        let mut tar = Command::new("tar")
-            .arg("-x")
+    /// Extract the files of the tree at the base that `wanted` accepts (paths relative to
+    /// the repository) into `into`: a repository is mostly code, and writing all of it
+    /// out took seconds where its configuration takes a fraction. The files are checked
+    /// out of a temporary index (`git read-tree`, `git checkout-index --stdin`), so the
+    /// repository's own index is not touched.
+    pub fn extract(&self, into: &Path, wanted: &dyn Fn(&Path) -> bool) -> Result<(), String> {
+        let listing = git(
+            &self.root,
+            &[
+                "ls-tree",
+                "-r",
+                "-z",
+                "--name-only",
+                "--full-tree",
+                &self.rev,
+            ],
+        )?;
+        let mut paths = Vec::new();
+        for name in listing.split(|b| *b == 0).filter(|n| !n.is_empty()) {
+            if wanted(&path_from_git(name)) {
+                paths.extend_from_slice(name);
+                paths.push(0);
+            }
+        }
+        let index =
+            tempfile::tempdir().map_err(|e| format!("cannot create a temporary directory: {e}"))?;
+        let index = index.path().join("index");
+        let mut read_tree = Command::new("git");
+        read_tree
             .arg("-C")
-            .arg(into)
-            .stdin(std::process::Stdio::piped())
-            .spawn()
-            .map_err(|e| format!("cannot run tar: {e}"))?;
-        if let Some(stdin) = tar.stdin.as_mut() {
-            use std::io::Write;
-            stdin
-                .write_all(&archive)
-                .map_err(|e| format!("cannot extract {}: {e}", self.rev))?;
-        }
-        let status = tar.wait().map_err(|e| format!("tar failed: {e}"))?;
-        if !status.success() {
-            return Err(format!("cannot extract the tree at {}", self.rev));
-        }
-        Ok(())
+            .arg(&self.root)
+            .args(["read-tree", &self.rev])
+            .env("GIT_INDEX_FILE", &index);
+        run(read_tree, &[])?;
+        let mut prefix = std::path::absolute(into)
+            .map_err(|e| format!("cannot extract the tree at {}: {e}", self.rev))?
+            .into_os_string();
+        prefix.push("/");
+        let mut checkout = Command::new("git");
+        checkout
+            .arg("-C")
+            .arg(&self.root)
+            .args(["checkout-index", "-z", "--stdin"])
+            .arg(prefix_arg(&prefix))
+            .env("GIT_INDEX_FILE", &index);
+        run(checkout, &paths)
+            .map(|_| ())
+            .map_err(|e| format!("cannot extract the tree at {}: {e}", self.rev))
     }
 
     /// `path` relative to the repository (canonicalised), if inside it.
     pub fn relative(&self, path: &Path) -> Option<PathBuf> {
-        let canonical = std::fs::canonicalize(path).ok()?;
+        self.relative_canonical(&std::fs::canonicalize(path).ok()?)
+    }
+
+    /// A canonical `path` relative to the repository, if inside it.
+    pub fn relative_canonical(&self, canonical: &Path) -> Option<PathBuf> {
         canonical
             .strip_prefix(&self.root)
             .ok()
@@ -145,20 +218,22 @@ fn new_range(hunk: &str) -> Option<(usize, usize)> {
     Some((start, count))
 }
 
-/// Keep only findings whose primary line was added or changed.
+/// Keep only findings whose primary line was added or changed; `canonical` holds the
+/// files' resolved paths ([`SourceMap::canonical_paths`]).
 pub fn keep_changed(
     diagnostics: &mut Vec<Diagnostic>,
     sources: &SourceMap,
+    canonical: &[Option<PathBuf>],
     changed: &ChangedLines,
 ) {
     diagnostics.retain(|d| {
         let Some(file) = sources.get(d.primary.file) else {
             return false;
         };
-        let Ok(path) = std::fs::canonicalize(&file.path) else {
+        let Some(Some(path)) = canonical.get(d.primary.file.0) else {
             return false;
         };
-        match changed.get(&path) {
+        match changed.get(path) {
             Some(None) => true,
             Some(Some(lines)) => {
                 let line = file.position(d.primary.span.start, ColumnUnit::Bytes).line;

@@ -597,6 +597,17 @@ impl SourceMap {
         &self.files
     }
 
+    /// Every file's path with links and `..` resolved (None where it does not resolve),
+    /// by file id: a lookup per path component, made once and in parallel for the
+    /// thousands of files of a repository instead of once per finding or pool.
+    pub fn canonical_paths(&self) -> Vec<Option<PathBuf>> {
+        use rayon::prelude::*;
+        self.files
+            .par_iter()
+            .map(|f| std::fs::canonicalize(&f.path).ok())
+            .collect()
+    }
+
     pub fn len(&self) -> usize {
         self.files.len()
     }

@@ -5,7 +5,7 @@
 //! and the change is an error when it makes a pool that carried the peak saturate or
 //! miss its wait target. This is the check that would have flagged the release that
 //! shrank the auth service's pool from 40 to 4.
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -43,8 +43,11 @@ impl crate::rules::Rule for Rule {
     fn check(&self, _model: &Model, _options: &RuleOptions, _out: &mut Vec<Diagnostic>) {}
 }
 
-/// A pool's identity across revisions: its file relative to the repository and name.
-type PoolKey = (PathBuf, String);
+/// A pool's identity across revisions: its file relative to the repository, its name
+/// and its profile. One file can still hold several pools of one key (a Kubernetes
+/// manifest's environment and its ConfigMap's `application.yml`): they pair up in the
+/// order they are read.
+type PoolKey = (PathBuf, String, Option<String>);
 
 /// Compare every pool of `after` (the working tree) with the same pool in `before`
 /// (the tree at `rev`). `relative` maps a model's file ids to repository paths.
@@ -57,27 +60,42 @@ pub fn compare(
     options: &RuleOptions,
 ) -> Vec<Diagnostic> {
     let share = options.get(&MAX_DECREASE_SHARE).clamp(0.0, 1.0);
-    let old: BTreeMap<PoolKey, &Pool> = before
-        .pools
-        .iter()
-        .filter_map(|p| Some((key(p, before_path)?, &**p)))
-        .collect();
+    let old = by_key(before, before_path);
     let loads: Vec<PoolLoad> = pool_loads(after);
+    let load_of: HashMap<*const Pool, &PoolLoad> =
+        loads.iter().map(|l| (l.pool as *const Pool, l)).collect();
     let mut out = Vec::new();
-    for pool in &after.pools {
-        let Some(previous) = key(pool, after_path).and_then(|k| old.get(&k).copied()) else {
+    for (key, pools) in by_key(after, after_path) {
+        // Pools that came or went under one key: which is which cannot be told.
+        let Some(previous) = old.get(&key).filter(|p| p.len() == pools.len()) else {
             continue;
         };
-        let load = loads.iter().find(|l| std::ptr::eq(l.pool, &**pool));
-        out.extend(shrunk_max(previous, pool, load, rev, share));
-        out.extend(longer_timeout(previous, pool, after, rev));
+        for (previous, pool) in previous.iter().zip(pools) {
+            let load = load_of.get(&(pool as *const Pool)).copied();
+            out.extend(shrunk_max(previous, pool, load, rev, share));
+            out.extend(longer_timeout(previous, pool, after, rev));
+        }
     }
     out
 }
 
+/// The model's pools by identity, each key's in the order they were read.
+fn by_key<'m>(
+    model: &'m Model,
+    path: &dyn Fn(FileId) -> Option<PathBuf>,
+) -> BTreeMap<PoolKey, Vec<&'m Pool>> {
+    let mut pools: BTreeMap<PoolKey, Vec<&Pool>> = BTreeMap::new();
+    for pool in &model.pools {
+        if let Some(key) = key(pool, path) {
+            pools.entry(key).or_default().push(pool);
+        }
+    }
+    pools
+}
+
 fn key(pool: &Pool, path: &dyn Fn(FileId) -> Option<PathBuf>) -> Option<PoolKey> {
     let file = pool.max.location().or(pool.anchor)?.file;
-    Some((path(file)?, pool.name.clone()))
+    Some((path(file)?, pool.name.clone(), pool.profile.clone()))
 }
 
 /// Utilisation and P(timeout) of `servers` connections under `load`.
