@@ -275,8 +275,11 @@ fn service_name(scope: &str) -> String {
 /// is `team/orders`.
 fn project_dir(scope: &str) -> &str {
     match scope.strip_suffix("src/main/resources") {
-        Some(project) => project.trim_end_matches('/'),
-        None => scope,
+        // Whole components only: `xsrc/main/resources` is no Maven layout.
+        Some(project) if project.is_empty() || project.ends_with('/') => {
+            project.trim_end_matches('/')
+        }
+        _ => scope,
     }
 }
 
@@ -349,4 +352,49 @@ fn quote(text: &str) -> String {
 /// Where `poollint init` writes: `poollint.toml` in `dir`.
 pub fn target(dir: &Path) -> PathBuf {
     dir.join(crate::manifest::FILE_NAME)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn named(pairs: &[(&str, Option<&str>)]) -> Vec<String> {
+        unique_names(
+            pairs
+                .iter()
+                .map(|(n, f)| ((*n).to_owned(), f.map(str::to_owned)))
+                .collect(),
+        )
+    }
+
+    #[test]
+    fn shared_names_become_their_directories_and_remaining_repeats_are_numbered() {
+        assert_eq!(
+            named(&[
+                ("db", Some("a/db")),
+                ("users", Some("u")),
+                ("db", Some("b/db"))
+            ]),
+            ["a/db", "users", "b/db"]
+        );
+        // Same directory (or none): numbered, never a name another entry has.
+        assert_eq!(
+            named(&[
+                ("db", Some("x")),
+                ("db", Some("x")),
+                ("x-2", None),
+                ("db", None)
+            ]),
+            ["x", "x-3", "x-2", "db"]
+        );
+    }
+
+    #[test]
+    fn project_directories_follow_the_maven_layout_by_whole_components() {
+        assert_eq!(project_dir("team/orders/src/main/resources"), "team/orders");
+        assert_eq!(project_dir("xsrc/main/resources"), "xsrc/main/resources");
+        assert_eq!(project_dir("src/main/resources"), "");
+        assert_eq!(service_name("src/main/resources"), "src/main/resources");
+        assert_eq!(service_name("team/orders/src/main/resources"), "orders");
+    }
 }
