@@ -3,7 +3,7 @@
 //! A panic inside one file's reading or one rule is caught and reported as an internal
 //! error; the run goes on.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -865,12 +865,19 @@ fn finish(model: &Model, request: &CheckRequest, scrub: ScrubTexts, report: &mut
         crate::suppress::apply(report.sources.files(), &mut report.diagnostics, enabled);
     }
     apply_engine_rule_levels(request, report);
-    let sources = &report.sources;
-    report.diagnostics.retain(|d| {
-        !request
-            .settings
-            .ignores(d.rule, sources.display(d.primary.file))
-    });
+    if !request.settings.ignore.is_empty() {
+        let ignores = request.settings.ignore_index();
+        let sources = &report.sources;
+        // Files have many findings: each path is matched once.
+        let mut matching: HashMap<FileId, Vec<usize>> = HashMap::new();
+        report.diagnostics.retain(|d| {
+            let file = d.primary.file;
+            let entries = matching
+                .entry(file)
+                .or_insert_with(|| ignores.matching(sources.display(file)));
+            ignores.entry(entries, d.rule).is_none()
+        });
+    }
     redact(model, scrub, report);
     sort_and_dedup(report);
 }

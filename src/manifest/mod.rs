@@ -93,17 +93,71 @@ impl Default for LintSettings {
 }
 
 impl LintSettings {
-    /// True when `[[lint.ignore]]` hides `rule` for `path` (display path, `/`-separated).
-    pub fn ignores(&self, rule: &str, path: &str) -> bool {
-        self.ignore_entry(rule, path).is_some()
+    /// The `[[lint.ignore]]` entry that switches `rule` off for `path` (display path,
+    /// `/`-separated), if any: the first in the manifest.
+    pub fn ignore_entry(&self, rule: &str, path: &str) -> Option<&IgnoreEntry> {
+        let index = self.ignore_index();
+        index.entry(&index.matching(path), rule)
     }
 
-    /// The `[[lint.ignore]]` entry that switches `rule` off for `path`, if any.
-    pub fn ignore_entry(&self, rule: &str, path: &str) -> Option<&IgnoreEntry> {
-        self.ignore.iter().find(|entry| {
-            entry.paths.is_match(path)
-                && (entry.rules.is_empty() || entry.rules.iter().any(|r| r == rule))
-        })
+    /// Every `[[lint.ignore]]` path pattern in one set.
+    pub fn ignore_index(&self) -> IgnoreIndex<'_> {
+        let mut builder = globset::GlobSetBuilder::new();
+        let mut owner = Vec::new();
+        for (index, entry) in self.ignore.iter().enumerate() {
+            // Each was checked when the manifest was read.
+            for glob in entry
+                .patterns
+                .iter()
+                .filter_map(|p| globset::Glob::new(p).ok())
+            {
+                builder.add(glob);
+                owner.push(index);
+            }
+        }
+        IgnoreIndex {
+            all: builder.build().ok(),
+            owner,
+            entries: &self.ignore,
+        }
+    }
+}
+
+/// The `[[lint.ignore]]` patterns in one set, so a path is matched against all of them
+/// at once: a monorepo's manifest can hold thousands, and testing each entry for each
+/// finding took seconds.
+pub struct IgnoreIndex<'s> {
+    /// None when the set could not be built: each entry is then tried in turn.
+    all: Option<globset::GlobSet>,
+    /// The entry of each pattern of `all`.
+    owner: Vec<usize>,
+    entries: &'s [IgnoreEntry],
+}
+
+impl<'s> IgnoreIndex<'s> {
+    /// The entries whose paths match `path`, in manifest order.
+    pub fn matching(&self, path: &str) -> Vec<usize> {
+        let Some(all) = &self.all else {
+            return (0..self.entries.len())
+                .filter(|&i| self.entries.get(i).is_some_and(|e| e.paths.is_match(path)))
+                .collect();
+        };
+        let mut entries: Vec<usize> = all
+            .matches(path)
+            .into_iter()
+            .filter_map(|pattern| self.owner.get(pattern).copied())
+            .collect();
+        entries.sort_unstable();
+        entries.dedup();
+        entries
+    }
+
+    /// The first of `matching` entries that switches `rule` off.
+    pub fn entry(&self, matching: &[usize], rule: &str) -> Option<&'s IgnoreEntry> {
+        matching
+            .iter()
+            .filter_map(|&i| self.entries.get(i))
+            .find(|entry| entry.rules.is_empty() || entry.rules.iter().any(|r| r == rule))
     }
 }
 
@@ -420,5 +474,53 @@ impl ManifestReader<'_> {
             rules: rules.into_iter().map(|(r, _)| r).collect(),
             reason,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(patterns: &[&str], rules: &[&str]) -> IgnoreEntry {
+        let mut builder = globset::GlobSetBuilder::new();
+        for pattern in patterns {
+            builder.add(globset::Glob::new(pattern).unwrap());
+        }
+        IgnoreEntry {
+            paths: builder.build().unwrap(),
+            patterns: patterns.iter().map(|p| (*p).to_owned()).collect(),
+            rules: rules.iter().map(|r| (*r).to_owned()).collect(),
+            reason: Some(patterns.join(" ")),
+        }
+    }
+
+    #[test]
+    fn the_first_ignore_entry_in_the_manifest_that_matches_path_and_rule_wins() {
+        let settings = LintSettings {
+            ignore: vec![
+                entry(&["legacy/**"], &["pool-unbounded"]),
+                entry(&["other/**", "legacy/old/**"], &[]),
+                entry(&["legacy/**"], &[]),
+            ],
+            ..LintSettings::default()
+        };
+        let reason = |rule: &str, path: &str| {
+            settings
+                .ignore_entry(rule, path)
+                .and_then(|e| e.reason.clone())
+        };
+        assert_eq!(
+            reason("pool-unbounded", "legacy/old/a.yml").as_deref(),
+            Some("legacy/**")
+        );
+        assert_eq!(
+            reason("pool-size-invalid", "legacy/old/a.yml").as_deref(),
+            Some("other/** legacy/old/**")
+        );
+        assert_eq!(
+            reason("pool-size-invalid", "legacy/a.yml").as_deref(),
+            Some("legacy/**")
+        );
+        assert_eq!(reason("pool-size-invalid", "app/a.yml"), None);
     }
 }
