@@ -226,16 +226,13 @@ struct FileIndex {
 impl FileIndex {
     fn new(sources: &SourceMap, named: &[PathBuf]) -> Self {
         use rayon::prelude::*;
-        // A lookup per path component: in parallel, for a repository's thousands.
-        let canonical: Vec<(FileId, PathBuf)> = sources
-            .files()
-            .par_iter()
-            .filter_map(|f| Some((f.id, std::fs::canonicalize(&f.path).ok()?)))
-            .collect();
         let mut by_canonical: HashMap<PathBuf, Vec<FileId>> = HashMap::new();
-        for (id, path) in canonical {
-            by_canonical.entry(path).or_default().push(id);
+        for (file, path) in sources.files().iter().zip(sources.canonical_paths()) {
+            if let Some(path) = path {
+                by_canonical.entry(path).or_default().push(file.id);
+            }
         }
+        // A lookup per path component: in parallel, for a manifest's thousands.
         let named = named
             .par_iter()
             .filter_map(|path| Some((path.clone(), std::fs::canonicalize(path).ok()?)))
