@@ -12,7 +12,7 @@ use std::time::Duration;
 use crate::capacity;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::load::{number, pool_loads, probability, PoolLoad};
-use crate::model::{human_duration, Model, Pool};
+use crate::model::{human_duration, Model, Pool, Service};
 use crate::rules::{key_of, Category, Inputs, RuleMeta, RuleOption, RuleOptions};
 use crate::source::FileId;
 
@@ -64,6 +64,17 @@ pub fn compare(
     let loads: Vec<PoolLoad> = pool_loads(after);
     let load_of: HashMap<*const Pool, &PoolLoad> =
         loads.iter().map(|l| (l.pool as *const Pool, l)).collect();
+    let service_of: HashMap<*const Pool, &Service> = after
+        .services
+        .iter()
+        .flat_map(|s| {
+            s.pools
+                .iter()
+                .filter_map(|&i| after.pools.get(i))
+                .map(move |p| (&**p as *const Pool, s))
+        })
+        .rev()
+        .collect();
     let mut out = Vec::new();
     for (key, pools) in by_key(after, after_path) {
         // Pools that came or went under one key: which is which cannot be told.
@@ -73,7 +84,8 @@ pub fn compare(
         for (previous, pool) in previous.iter().zip(pools) {
             let load = load_of.get(&(pool as *const Pool)).copied();
             out.extend(shrunk_max(previous, pool, load, rev, share));
-            out.extend(longer_timeout(previous, pool, after, rev));
+            let service = service_of.get(&(pool as *const Pool)).copied();
+            out.extend(longer_timeout(previous, pool, service, rev));
         }
     }
     out
@@ -168,22 +180,20 @@ fn shrunk_max(
     )
 }
 
-fn longer_timeout(before: &Pool, after: &Pool, model: &Model, rev: &str) -> Option<Diagnostic> {
+/// `service`: the first service that uses `after`, whose declared deadline applies.
+fn longer_timeout(
+    before: &Pool,
+    after: &Pool,
+    service: Option<&Service>,
+    rev: &str,
+) -> Option<Diagnostic> {
     let (&old, &new) = (before.acquire_timeout.get()?, after.acquire_timeout.get()?);
     // Zero means "wait forever", the longest timeout of all.
     let became_infinite = new.is_zero() && !old.is_zero();
     if new <= old && !became_infinite {
         return None;
     }
-    let service = model.services.iter().find(|s| {
-        s.pools.iter().any(|i| {
-            model
-                .pools
-                .get(*i)
-                .is_some_and(|p| std::ptr::eq(&**p, after))
-        })
-    })?;
-    let deadline = *service.load.as_ref()?.request_timeout.as_ref()?.get()?;
+    let deadline = *service?.load.as_ref()?.request_timeout.as_ref()?.get()?;
     let past = new.is_zero() || new >= deadline;
     if !past || (!old.is_zero() && old >= deadline) {
         return None;
