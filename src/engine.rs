@@ -229,11 +229,16 @@ fn collect_candidates(request: &CheckRequest, report: &mut Report) -> Vec<Candid
     }
     let mut paths = request.paths.clone();
     paths.extend(manifest_files_outside(request));
-    let recognised = |path: &Path| ecosystems::recognise(path).is_some();
+    // Manifests are found by the same walk, to say which ones do not apply.
+    let recognised = |path: &Path| ecosystems::recognise(path).is_some() || is_manifest(path);
     let (found, errors) = walk::discover(&paths, &recognised);
     report
         .internal_errors
         .extend(errors.into_iter().map(|e| e.message));
+    let (manifests, found): (Vec<_>, Vec<_>) = found
+        .into_iter()
+        .partition(|c| !c.explicit && is_manifest(&c.path));
+    note_manifests_not_applied(&manifests, request, report);
     let candidates: Vec<Candidate> = found
         .into_iter()
         .filter_map(|c| match ecosystems::recognise(&c.path) {
@@ -258,6 +263,39 @@ fn collect_candidates(request: &CheckRequest, report: &mut Report) -> Vec<Candid
         ));
     }
     candidates
+}
+
+fn is_manifest(path: &Path) -> bool {
+    path.file_name()
+        .is_some_and(|name| name == crate::manifest::FILE_NAME)
+}
+
+/// One manifest applies to a run (the nearest above the first path, or `--config`): a
+/// `poollint.toml` further down the tree does not govern its files, and saying so beats
+/// leaving a team to believe its settings and topology were used.
+fn note_manifests_not_applied(
+    manifests: &[walk::Candidate],
+    request: &CheckRequest,
+    report: &mut Report,
+) {
+    let applied = request
+        .manifest
+        .as_ref()
+        .and_then(|m| std::fs::canonicalize(&m.path).ok());
+    let which = match &request.manifest {
+        Some(m) => format!("here {}", source::display_path(&m.path)),
+        None => "and there is none".to_owned(),
+    };
+    for manifest in manifests {
+        if std::fs::canonicalize(&manifest.path).ok() == applied {
+            continue;
+        }
+        let shown = source::display_path(&manifest.path);
+        report.notes.push(format!(
+            "{shown} is not applied: one poollint.toml applies to a run, the nearest at or above the first path checked (or --config), {which}; check {} on its own, or with --config {shown}, to apply it to its files",
+            source::display_dir(&manifest.path),
+        ));
+    }
 }
 
 /// Read the files that parsed files include (PostgreSQL, MySQL, PgBouncer).

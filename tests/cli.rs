@@ -1005,6 +1005,45 @@ fn init_names_tables_uniquely_in_a_monorepo() {
         .code(predicate::in_iter([0, 1]));
 }
 
+/// One manifest applies to a run: a team's `poollint.toml` further down the tree is not
+/// used when the tree is checked from above, and the run says so instead of leaving the
+/// team to believe its settings applied.
+#[test]
+fn a_manifest_below_the_one_applied_is_named_as_not_applied() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let app = dir.path().join("team/app/application.yml");
+    std::fs::create_dir_all(app.parent().expect("parent")).expect("mkdir");
+    std::fs::write(
+        &app,
+        "spring:\n  datasource:\n    hikari:\n      minimum-idle: 5\n",
+    )
+    .expect("write");
+    let team = "[lint.rules]\n\"hikari-minimum-idle-set\" = \"off\"\n";
+    std::fs::write(dir.path().join("team/poollint.toml"), team).expect("write");
+    std::fs::write(
+        dir.path().join("poollint.toml"),
+        "[lint]\nfail-on = \"error\"\n",
+    )
+    .expect("write");
+    poollint()
+        .current_dir(dir.path())
+        .args(["check", "-f", "concise", "."])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("info[hikari-minimum-idle-set]"))
+        .stderr(predicate::str::contains(
+            "team/poollint.toml is not applied: one poollint.toml applies to a run, the nearest at or above the first path checked (or --config), here poollint.toml; check team on its own, or with --config team/poollint.toml, to apply it to its files",
+        ))
+        .stderr(predicate::str::contains("poollint: poollint.toml is not applied").not());
+    poollint()
+        .current_dir(dir.path())
+        .args(["check", "-f", "concise", "team"])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("hikari-minimum-idle-set").not())
+        .stderr(predicate::str::contains("not applied").not());
+}
+
 #[test]
 fn kubernetes_topology_is_inferred_without_a_manifest_and_init_writes_it() {
     let fixture = "tests/fixtures/k8s-inferred";
