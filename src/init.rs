@@ -110,7 +110,8 @@ pub fn manifest_text(root: &Path, model: &Model, sources: &SourceMap) -> String 
             }
         }
     }
-    let deployments = deployment_files(model, &relative);
+    let deployments: Vec<(String, String)> =
+        deployment_files(model, &relative).into_iter().collect();
     // Workloads count as services when their environment configures a pool; a service
     // is written when some file configures its pools.
     let services: Vec<(&Service, BTreeSet<String>)> = model
@@ -131,15 +132,67 @@ pub fn manifest_text(root: &Path, model: &Model, sources: &SourceMap) -> String 
             })
             .collect(),
     );
-    for ((service, files), written_name) in services.iter().zip(&service_names) {
+    let own_names: Vec<String> = services
+        .iter()
+        .map(|(s, _)| service_name(&s.name))
+        .collect();
+    let named = workloads_named(&own_names, &deployments);
+    for (((service, files), written_name), named) in services.iter().zip(&service_names).zip(named)
+    {
         let service = Written {
             service,
             files,
             name: written_name,
         };
-        write_service(&mut out, &service, &relative, &targets, &deployments);
+        let candidates: Vec<&(String, String)> =
+            named.iter().filter_map(|&i| deployments.get(i)).collect();
+        write_service(&mut out, &service, &relative, &targets, &candidates);
     }
     out
+}
+
+/// For each service name, the workloads (indices into `workloads`, in order) whose name
+/// contains it or is contained in it: the ones the name may refer to. Found with two
+/// Aho-Corasick automatons, not by comparing every service with every workload (a
+/// monorepo has thousands of each).
+fn workloads_named(services: &[String], workloads: &[(String, String)]) -> Vec<Vec<usize>> {
+    use aho_corasick::AhoCorasick;
+    let mut named: Vec<Vec<usize>> = vec![Vec::new(); services.len()];
+    let empty_workloads: Vec<usize> = (0..workloads.len())
+        .filter(|&i| workloads.get(i).is_some_and(|(n, _)| n.is_empty()))
+        .collect();
+    // Workload names inside a service's name.
+    let patterns: Vec<&str> = workloads.iter().map(|(n, _)| n.as_str()).collect();
+    if let Ok(automaton) = AhoCorasick::new(&patterns) {
+        for (service, found) in services.iter().zip(named.iter_mut()) {
+            if service.is_empty() {
+                found.extend(0..workloads.len());
+                continue;
+            }
+            found.extend(
+                automaton
+                    .find_overlapping_iter(service.as_str())
+                    .map(|m| m.pattern().as_usize()),
+            );
+            found.extend(&empty_workloads);
+        }
+    }
+    // Service names inside a workload's name.
+    let patterns: Vec<&str> = services.iter().map(String::as_str).collect();
+    if let Ok(automaton) = AhoCorasick::new(&patterns) {
+        for (workload, (name, _)) in workloads.iter().enumerate() {
+            for found in automaton.find_overlapping_iter(name.as_str()) {
+                if let Some(list) = named.get_mut(found.pattern().as_usize()) {
+                    list.push(workload);
+                }
+            }
+        }
+    }
+    for list in &mut named {
+        list.sort_unstable();
+        list.dedup();
+    }
+    named
 }
 
 /// A service as `init` writes it.
@@ -175,16 +228,13 @@ fn write_service(
     written: &Written,
     relative: &dyn Fn(FileId) -> Option<String>,
     targets: &[String],
-    deployments: &BTreeSet<(String, String)>,
+    named: &[&(String, String)],
 ) {
     let Written {
         service,
         files,
         name: written_name,
     } = *written;
-    // Deployments are matched by the service's own name, not the path that makes it
-    // unique.
-    let name = service_name(&service.name);
     let _ = write!(out, "\n[[service]]\nname = {}\n", quote(written_name));
     let own_file = service
         .deployment
@@ -197,10 +247,7 @@ fn write_service(
         _ => {
             let list: Vec<String> = files.iter().map(|f| quote(f)).collect();
             let _ = writeln!(out, "config = [{}]", list.join(", "));
-            deployments
-                .iter()
-                .filter(|(n, _)| name.contains(n.as_str()) || n.contains(name.as_str()))
-                .collect()
+            named.to_vec()
         }
     };
     if let (Some(path), true) = (&own_file, is_workload(service)) {
@@ -387,6 +434,32 @@ mod tests {
             ]),
             ["x", "x-3", "x-2", "db"]
         );
+    }
+
+    #[test]
+    fn workloads_named_are_those_whose_name_contains_or_is_inside_the_service_name() {
+        let services: Vec<String> = ["orders", "orders-api", "web", "", "pay"]
+            .iter()
+            .map(|s| (*s).to_owned())
+            .collect();
+        let workloads: Vec<(String, String)> =
+            ["orders", "orders-worker", "api", "", "payments", "webapp"]
+                .iter()
+                .map(|n| ((*n).to_owned(), format!("{n}.yaml")))
+                .collect();
+        // The definition, comparing every pair.
+        let expected: Vec<Vec<usize>> = services
+            .iter()
+            .map(|s| {
+                (0..workloads.len())
+                    .filter(|&i| {
+                        s.contains(workloads[i].0.as_str()) || workloads[i].0.contains(s.as_str())
+                    })
+                    .collect()
+            })
+            .collect();
+        assert_eq!(workloads_named(&services, &workloads), expected);
+        assert_eq!(expected[0], [0, 1, 3]);
     }
 
     #[test]
