@@ -9,6 +9,13 @@
 use assert_cmd::Command;
 use predicates::prelude::*;
 
+/// Write `text` to `rel` under `root`, making its directories.
+fn write_file(root: &std::path::Path, rel: &str, text: &str) {
+    let path = root.join(rel);
+    std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+    std::fs::write(path, text).expect("write");
+}
+
 fn poollint() -> Command {
     let mut cmd = Command::cargo_bin("poollint").expect("binary");
     cmd.env("NO_COLOR", "1")
@@ -781,11 +788,7 @@ fn capacity_svg_charts_each_pool_with_peak_and_breaking_point() {
 #[test]
 fn deployment_environment_overrides_the_pool_of_the_application_config() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let write = |rel: &str, text: &str| {
-        let path = dir.path().join(rel);
-        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
-        std::fs::write(path, text).expect("write");
-    };
+    let write = |rel: &str, text: &str| write_file(dir.path(), rel, text);
     write("app/application.yml", "spring:\n  datasource:\n    url: jdbc:postgresql://db:5432/x?socketTimeout=30\n    hikari:\n      maximum-pool-size: 5\n");
     write(
         "deploy/app.yaml",
@@ -950,11 +953,7 @@ fn deployment_environment_replaces_erb_defaults_of_the_service() {
 #[test]
 fn init_names_tables_uniquely_in_a_monorepo() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let write = |rel: &str, text: &str| {
-        let path = dir.path().join(rel);
-        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
-        std::fs::write(path, text).expect("write");
-    };
+    let write = |rel: &str, text: &str| write_file(dir.path(), rel, text);
     let app = "spring:\n  datasource:\n    hikari:\n      maximum-pool-size: 10\n";
     for team in ["payments", "shipping"] {
         write(
