@@ -415,6 +415,35 @@ fn links_to_devices_and_fifos_are_refused_not_read_forever() {
     }
 }
 
+/// A finding far along one long line (minified JSON): the human format cannot show the
+/// line (miette pads to the column, and panicked past 65,535), so it names the place.
+#[test]
+fn a_finding_on_a_line_too_long_to_show_is_placed_not_printed() {
+    let filler: String = (0..5000)
+        .map(|i| format!("\"k{i}\":\"xxxxxxxxxxxxxxxx\","))
+        .collect();
+    let json = format!(
+        "{{\"Filler\":{{{}}},\"ConnectionStrings\":{{\"Default\":\"Host=db;Username=u;Password=LongLine-Secret;Maximum Pool Size=0\"}}}}",
+        filler.trim_end_matches(',')
+    );
+    let dir = tree("appsettings.json", json.as_bytes());
+    // The password, where the finding points (1-based).
+    let column = json.find("LongLine-Secret").expect("password") + 1;
+    assert!(column > 65_535);
+    let run = check(dir.path(), &["-f", "human"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert_good_file_checked(&run);
+    assert!(
+        run.stdout.contains(&format!(
+            "appsettings.json:1:{column} (a line of {} bytes: not shown)",
+            json.len()
+        )),
+        "{}",
+        run.stdout
+    );
+    assert!(!run.stdout.contains("LongLine-Secret"));
+}
+
 #[test]
 fn a_file_above_the_size_limit_is_refused_with_a_clear_message() {
     let mut big = String::from("spring:\n  datasource:\n    hikari:\n");

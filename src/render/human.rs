@@ -114,9 +114,54 @@ struct MietteView<'a> {
     related: Vec<MietteView<'a>>,
 }
 
+/// Longest line a snippet shows, in bytes with its line break. A finding on a longer line (minified JSON, a
+/// long base64 value) is placed by path, line and column instead: a terminal cannot
+/// show such a line, and miette pads to a label's column, which panics past 65,535.
+const MAX_SNIPPET_LINE: usize = 1_000;
+
+/// The longest line that `span` touches, when it is too long for a snippet.
+fn too_long_to_show(file: &SourceFile, span: Span) -> Option<usize> {
+    let lines = file.lines();
+    let first = lines.line_of(span.start);
+    let last = lines.line_of(span.end.saturating_sub(1).max(span.start));
+    let end_of = |line: usize| {
+        if line + 1 < lines.line_count() {
+            lines.line_start(line + 1)
+        } else {
+            file.len()
+        }
+    };
+    (first..=last)
+        .map(|line| end_of(line).saturating_sub(lines.line_start(line)))
+        .max()
+        .filter(|&longest| longest > MAX_SNIPPET_LINE)
+}
+
+/// `message` with where it is, for a finding whose line is too long to show.
+fn placed(message: &str, file: &SourceFile, span: Span, longest: usize) -> String {
+    let at = file.position(span.start, crate::source::ColumnUnit::Chars);
+    format!(
+        "{message}\n  at {}:{}:{} (a line of {longest} bytes: not shown)",
+        file.display, at.line, at.column
+    )
+}
+
 impl<'a> MietteView<'a> {
     fn of(diagnostic: &Diagnostic, ctx: &RenderContext<'a>) -> Self {
         let file = diagnostic.primary.file;
+        let source = ctx.sources.get(file);
+        let long = source.and_then(|f| {
+            std::iter::once(diagnostic.primary.span)
+                .chain(
+                    diagnostic
+                        .labels
+                        .iter()
+                        .filter(|l| l.location.file == file)
+                        .map(|l| l.location.span),
+                )
+                .filter_map(|span| too_long_to_show(f, span))
+                .max()
+        });
         let primary = labeled(
             diagnostic.primary.span,
             diagnostic.primary_label.clone(),
@@ -132,26 +177,45 @@ impl<'a> MietteView<'a> {
             .filter(|l| l.location.file != file)
             .map(|l| Self::elsewhere(l.location, &l.message, ctx))
             .collect();
-        MietteView {
-            message: diagnostic.message.clone(),
-            code: Some(diagnostic.rule.to_owned()),
-            severity: severity(diagnostic.severity),
-            help: diagnostic.help.clone(),
-            source: ctx.sources.get(file).map(IndexedSource),
-            labels,
-            related,
+        match (source, long) {
+            (Some(f), Some(longest)) => MietteView {
+                message: placed(&diagnostic.message, f, diagnostic.primary.span, longest),
+                code: Some(diagnostic.rule.to_owned()),
+                severity: severity(diagnostic.severity),
+                help: diagnostic.help.clone(),
+                source: None,
+                labels: Vec::new(),
+                related,
+            },
+            _ => MietteView {
+                message: diagnostic.message.clone(),
+                code: Some(diagnostic.rule.to_owned()),
+                severity: severity(diagnostic.severity),
+                help: diagnostic.help.clone(),
+                source: source.map(IndexedSource),
+                labels,
+                related,
+            },
         }
     }
 
     /// A label in another file, shown as an advice with that file's snippet.
     fn elsewhere(location: Location, message: &str, ctx: &RenderContext<'a>) -> Self {
+        let source = ctx.sources.get(location.file);
+        let long = source.and_then(|f| Some((f, too_long_to_show(f, location.span)?)));
         MietteView {
-            message: message.to_owned(),
+            message: match long {
+                Some((f, longest)) => placed(message, f, location.span, longest),
+                None => message.to_owned(),
+            },
             code: None,
             severity: miette::Severity::Advice,
             help: None,
-            source: ctx.sources.get(location.file).map(IndexedSource),
-            labels: vec![labeled(location.span, None, true)],
+            source: source.filter(|_| long.is_none()).map(IndexedSource),
+            labels: match long {
+                Some(_) => Vec::new(),
+                None => vec![labeled(location.span, None, true)],
+            },
             related: Vec::new(),
         }
     }
@@ -328,6 +392,25 @@ mod tests {
     fn without_context_the_data_starts_at_the_span() {
         let text = "key: value\n";
         assert_eq!(read(text, 5, 5, 0, 0), ("value\n".into(), 0, 5));
+    }
+
+    #[test]
+    fn lines_longer_than_a_snippet_shows_are_found_by_the_span() {
+        let mut map = SourceMap::default();
+        let text = format!(
+            "a: 1\n{}\n{}\n",
+            "x".repeat(MAX_SNIPPET_LINE),
+            "y".repeat(MAX_SNIPPET_LINE + 1)
+        );
+        let id = map.add(std::path::Path::new("f.yml"), text, Encoding::Utf8);
+        let file = map.get(id).unwrap();
+        let at = |start: usize, len: usize| too_long_to_show(file, Span::new(start, start + len));
+        assert_eq!(at(0, 4), None);
+        // A line's length counts its line break.
+        assert_eq!(at(5, 3), Some(MAX_SNIPPET_LINE + 1));
+        assert_eq!(at(5 + MAX_SNIPPET_LINE + 1, 1), Some(MAX_SNIPPET_LINE + 2));
+        // A span reaching into a long line counts it.
+        assert_eq!(at(2, 10), Some(MAX_SNIPPET_LINE + 1));
     }
 
     #[test]
