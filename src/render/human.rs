@@ -74,12 +74,16 @@ fn report(
 ) -> String {
     let mut out = String::new();
     let view = MietteView::of(diagnostic, ctx);
-    if handler.render_report(&mut out, &view).is_err() {
-        // Rendering into a String cannot fail; keep the finding visible regardless.
-        out.push_str(&format!(
+    // Rendering into a String cannot fail, but miette can panic on input it does not
+    // expect (it did on columns past 65,535): the finding stays visible, as one line.
+    let rendered = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        handler.render_report(&mut out, &view)
+    }));
+    if !matches!(rendered, Ok(Ok(()))) {
+        out = format!(
             "{}[{}]: {}\n",
             diagnostic.severity, diagnostic.rule, diagnostic.message
-        ));
+        );
     }
     out.push('\n');
     out
