@@ -952,17 +952,39 @@ fn redact(model: &Model, scrub: ScrubTexts, report: &mut Report) {
     }
     let scrubber = Scrubber::new(scrub.texts);
     for d in &mut report.diagnostics {
-        scrubber.scrub(&mut d.message);
-        if let Some(help) = d.help.as_mut() {
-            scrubber.scrub(help);
-        }
-        if let Some(label) = d.primary_label.as_mut() {
-            scrubber.scrub(label);
-        }
-        for label in &mut d.labels {
-            scrubber.scrub(&mut label.message);
+        let texts = std::iter::once(&mut d.message)
+            .chain(d.help.as_mut())
+            .chain(d.primary_label.as_mut())
+            .chain(d.labels.iter_mut().map(|l| &mut l.message));
+        for text in texts {
+            scrubber.scrub(text);
+            escape_controls(text);
         }
     }
+}
+
+/// Write the control and direction-changing characters a message quotes from a file
+/// (`"\u001b[2J"` in a YAML string is an escape sequence once decoded) as `\u{1b}`:
+/// printed as they are, they would drive the terminal or CI log that shows the finding,
+/// or reorder what it shows. Line breaks and tabs stay.
+fn escape_controls(text: &mut String) {
+    let hidden = |c: char| {
+        (c.is_control() && c != '\n' && c != '\t')
+            || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+    };
+    if !text.chars().any(hidden) {
+        return;
+    }
+    *text = text
+        .chars()
+        .map(|c| {
+            if hidden(c) {
+                c.escape_unicode().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect();
 }
 
 /// The texts of the secrets that messages must not quote, taken from the files before
@@ -1151,6 +1173,21 @@ pub fn has_failures(report: &Report, settings: &LintSettings) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn control_and_direction_characters_are_written_as_escapes() {
+        let escaped = |text: &str| {
+            let mut text = text.to_owned();
+            escape_controls(&mut text);
+            text
+        };
+        assert_eq!(escaped("pool `1\u{1b}[2J`"), "pool `1\\u{1b}[2J`");
+        assert_eq!(
+            escaped("a\u{0}b\u{7f}c\u{202e}d"),
+            "a\\u{0}b\\u{7f}c\\u{202e}d"
+        );
+        assert_eq!(escaped("line\n\tnext, ünï"), "line\n\tnext, ünï");
+    }
 
     #[test]
     fn scrubber_masks_each_secret_a_message_holds_among_many() {

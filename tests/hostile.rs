@@ -444,6 +444,32 @@ fn a_finding_on_a_line_too_long_to_show_is_placed_not_printed() {
     assert!(!run.stdout.contains("LongLine-Secret"));
 }
 
+/// Escapes in a quoted YAML value decode to control characters, which findings quote:
+/// no format may send them to the terminal or CI log as they are (an escape sequence
+/// could clear the screen or hide the lines above it).
+#[test]
+fn control_characters_in_values_are_never_printed_raw() {
+    let dir = tree(
+        "application.yml",
+        b"spring:\n  datasource:\n    hikari:\n      maximum-pool-size: \"1\\u001b[2J\\u0007\"\n",
+    );
+    for format in [
+        "human", "concise", "json", "sarif", "github", "rdjson", "rdjsonl", "gitlab", "junit",
+    ] {
+        let run = check(dir.path(), &["-f", format]);
+        assert_good_file_checked(&run);
+        for raw in ['\u{1b}', '\u{7}'] {
+            assert!(!run.stdout.contains(raw), "{format} prints {raw:?}");
+        }
+    }
+    let run = check(dir.path(), &[]);
+    assert!(
+        run.stdout.contains("maximum-pool-size `1\\u{1b}[2J\\u{7}`"),
+        "{}",
+        run.stdout
+    );
+}
+
 #[test]
 fn a_file_above_the_size_limit_is_refused_with_a_clear_message() {
     let mut big = String::from("spring:\n  datasource:\n    hikari:\n");
