@@ -147,9 +147,10 @@ impl DiffBase {
                 paths.push(0);
             }
         }
-        let index =
+        // Lives until the files are checked out.
+        let index_dir =
             tempfile::tempdir().map_err(|e| format!("cannot create a temporary directory: {e}"))?;
-        let index = index.path().join("index");
+        let index = index_dir.path().join("index");
         let mut read_tree = Command::new("git");
         read_tree
             .arg("-C")
