@@ -115,6 +115,36 @@ fn billion_laughs_is_not_expanded() {
     assert_good_file_checked(&run);
 }
 
+/// The bounds that keep aliases and merge keys cheap count only what they multiply: a
+/// large file's own keys are all read. A pool set after 30,000 other keys (a properties
+/// file, a YAML mapping) is still checked; the bounds once counted every key, and
+/// silently dropped those after the 10,000th.
+#[test]
+fn keys_after_tens_of_thousands_of_others_are_still_read() {
+    let filler = |i: usize| format!("app.generated.key{i}=value-{i}\n");
+    let mut properties: String = (0..30_000).map(filler).collect();
+    properties.push_str("spring.datasource.hikari.max-lifetime=10000\n");
+    let mut yaml: String = (0..30_000)
+        .map(|i| format!("key{i}: value-{i}\n"))
+        .collect();
+    yaml.push_str("spring:\n  datasource:\n    hikari:\n      max-lifetime: 10000\n");
+    for (name, text, line) in [
+        ("application.properties", properties, 30_001),
+        ("application.yml", yaml, 30_004),
+    ] {
+        let dir = tree(name, text.as_bytes());
+        let run = check(dir.path(), &[]);
+        assert_good_file_checked(&run);
+        assert!(
+            run.stdout.contains(&format!(
+                "hostile/{name}:{line}:21: error[hikari-max-lifetime-below-minimum]"
+            )) || run.stdout.contains(&format!("hostile/{name}:{line}:")),
+            "{name}: {}",
+            run.stdout
+        );
+    }
+}
+
 #[test]
 fn deep_nesting_in_yaml_json_and_toml_is_a_parse_error() {
     let deep = 100_000;

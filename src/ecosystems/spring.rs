@@ -31,7 +31,8 @@ pub struct Spring;
 const HIKARI_PREFIX: &str = "spring.datasource.hikari";
 /// Spring Boot's default `server.tomcat.threads.max` [SB-TOMCAT].
 const TOMCAT_DEFAULT_THREADS: i64 = 200;
-/// Most tree nodes flattened per document (aliases can fan out; this bounds the work).
+/// Most tree nodes flattened per document beyond the file's own nodes: aliases can fan
+/// out, and this bounds what they add (each node of the file is read once anyway).
 const MAX_FLATTEN_WORK: usize = 20_000;
 
 impl Reader for Spring {
@@ -350,9 +351,10 @@ fn flatten(
     let mut stack: Vec<(NodeId, Option<usize>, CanonicalKey, Span)> =
         vec![(root, None, CanonicalKey::default(), Span::default())];
     let mut work = 0usize;
+    let budget = doc.nodes.len().saturating_add(MAX_FLATTEN_WORK);
     while let Some((node, path, canonical, key_span)) = stack.pop() {
         work += 1;
-        if work > MAX_FLATTEN_WORK {
+        if work > budget {
             break;
         }
         let node = doc.resolve(node);

@@ -124,7 +124,8 @@ pub struct ResolvedEntry {
 
 /// Most alias hops followed before giving up (guards against alias cycles).
 const MAX_ALIAS_HOPS: usize = 64;
-/// Most entries [`Document::entries`] visits through merge keys for one mapping.
+/// Most entries [`Document::entries`] visits through merge keys for one mapping (its own
+/// entries are not counted: they are bounded by the file).
 const MAX_MERGE_WORK: usize = 10_000;
 
 impl Document {
@@ -216,16 +217,27 @@ impl Document {
     ) {
         // Iterative over the merge chain: a stack of mappings still to merge in.
         let mut pending = vec![(map, merged)];
+        // Keys of the entries collected before the mapping being merged in, which shadow
+        // its own (filled only once a merge is reached: most mappings have none).
+        let mut earlier_keys: std::collections::HashSet<&str> = Default::default();
+        let mut earlier_upto = 0;
         while let Some((current, is_merged)) = pending.pop() {
             let Some(NodeKind::Map(entries)) = self.node(current).map(|n| &n.kind) else {
                 continue;
             };
-            let own_start = out.len();
+            if is_merged {
+                for entry in out.get(earlier_upto..).unwrap_or_default() {
+                    earlier_keys.extend(self.text(entry.key));
+                }
+                earlier_upto = out.len();
+            }
             let mut merges = Vec::new();
             for entry in entries {
-                *work += 1;
-                if *work > MAX_MERGE_WORK {
-                    return;
+                if is_merged {
+                    *work += 1;
+                    if *work > MAX_MERGE_WORK {
+                        return;
+                    }
                 }
                 let is_merge_key = self
                     .scalar(entry.key)
@@ -235,12 +247,7 @@ impl Document {
                     continue;
                 }
                 let key_text = self.text(entry.key);
-                let shadowed = is_merged
-                    && key_text.is_some()
-                    && out
-                        .iter()
-                        .take(own_start)
-                        .any(|e| self.text(e.key) == key_text);
+                let shadowed = is_merged && key_text.is_some_and(|k| earlier_keys.contains(k));
                 if !shadowed {
                     out.push(ResolvedEntry {
                         key: entry.key,
@@ -266,15 +273,15 @@ impl Document {
 
     /// The value for `key` in the mapping at `id` (last occurrence wins, merges applied).
     pub fn get(&self, id: NodeId, key: &str) -> Option<NodeId> {
-        // Most mappings have no merge key: then the entries are the mapping's own (when
-        // within the work bound), and the last one with the key is found without
-        // collecting them. Readers call this for every key they look up.
+        // Most mappings have no merge key: then the entries are the mapping's own, and
+        // the last one with the key is found without collecting them. Readers call this
+        // for every key they look up.
         if let Some(NodeKind::Map(own)) = self.node(self.resolve(id)).map(|n| &n.kind) {
             let is_merge_key = |e: &Entry| {
                 self.scalar(e.key)
                     .is_some_and(|s| s.text == "<<" && s.style == ScalarStyle::Plain)
             };
-            if own.len() <= MAX_MERGE_WORK && !own.iter().any(is_merge_key) {
+            if !own.iter().any(is_merge_key) {
                 return own
                     .iter()
                     .rev()
