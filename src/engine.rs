@@ -407,13 +407,13 @@ fn read_and_decode(
 
 fn read_limited(path: &Path, max: u64) -> Result<Vec<u8>, (String, String)> {
     source::read_bounded(path, max).map_err(|e| {
-        let message = match e {
-            ReadError::Io(e) => format!("cannot read file: {e}"),
-            ReadError::Directory => "is a directory, not a file".to_owned(),
-            ReadError::NotAFile => format!("is {}; not read", source::NOT_A_FILE),
-            ReadError::TooLarge(len) => format!(
-                "file is {len} bytes, above the {max}-byte limit for configuration files (--max-file-size)"
-            ),
+        let message = match &e {
+            ReadError::Io(_) => format!("cannot read file: {e}"),
+            ReadError::Directory => e.to_string(),
+            ReadError::NotAFile => format!("{e}; not read"),
+            ReadError::TooLarge { .. } => {
+                format!("file {e} for configuration files (--max-file-size)")
+            }
         };
         ("io".to_owned(), message)
     })
@@ -945,7 +945,8 @@ fn apply_engine_rule_levels(request: &CheckRequest, report: &mut Report) {
 }
 
 /// Mask every secret in the sources (keeping byte lengths) and scrub any secret text
-/// that a message, label or help might still contain.
+/// that a message, label or help might still contain; write the control characters they
+/// quote as escapes ([`escape_controls`]).
 fn redact(model: &Model, scrub: ScrubTexts, report: &mut Report) {
     for (file, spans) in model.secret_spans_by_file() {
         report.sources.mask(file, &spans);

@@ -257,13 +257,8 @@ fn canonical_of(path: &Path) -> Option<PathBuf> {
 fn read(path: &Path, max: u64) -> Result<(String, u64), String> {
     let bytes = source::read_bounded(path, max).map_err(|e| match e {
         source::ReadError::Io(e) => format!("cannot read included file: {e}"),
-        source::ReadError::Directory => "cannot read included file: it is a directory".to_owned(),
-        source::ReadError::NotAFile => {
-            format!("cannot read included file: it is {}", source::NOT_A_FILE)
-        }
-        source::ReadError::TooLarge(len) => {
-            format!("included file is {len} bytes, above the {max}-byte limit")
-        }
+        source::ReadError::TooLarge { .. } => format!("included file {e}"),
+        other => format!("cannot read included file: it {other}"),
     })?;
     let disk_len = bytes.len() as u64;
     source::decode(bytes, false)

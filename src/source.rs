@@ -291,8 +291,26 @@ pub enum ReadError {
     /// A device, FIFO or socket (through a link, say to `/dev/zero`): reading it could
     /// take forever.
     NotAFile,
-    /// The file's size, above the limit.
-    TooLarge(u64),
+    /// The file's size, above the limit `max`.
+    TooLarge {
+        len: u64,
+        max: u64,
+    },
+}
+
+/// What the file is, after its subject: "is a directory, not a file"; a read error is
+/// the error alone. Callers add the subject and what they were reading.
+impl std::fmt::Display for ReadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ReadError::Io(e) => write!(f, "{e}"),
+            ReadError::Directory => f.write_str("is a directory, not a file"),
+            ReadError::NotAFile => write!(f, "is {NOT_A_FILE}"),
+            ReadError::TooLarge { len, max } => {
+                write!(f, "is {len} bytes, above the {max}-byte limit")
+            }
+        }
+    }
 }
 
 /// A file's bytes, refused before reading when it is a directory, not a regular file or
@@ -309,7 +327,10 @@ pub fn read_bounded(path: &Path, max: u64) -> Result<Vec<u8>, ReadError> {
         return Err(ReadError::NotAFile);
     }
     if meta.len() > max {
-        return Err(ReadError::TooLarge(meta.len()));
+        return Err(ReadError::TooLarge {
+            len: meta.len(),
+            max,
+        });
     }
     let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
     // Bounded even so: a file can grow while it is read.
@@ -317,7 +338,10 @@ pub fn read_bounded(path: &Path, max: u64) -> Result<Vec<u8>, ReadError> {
         .read_to_end(&mut bytes)
         .map_err(ReadError::Io)?;
     if bytes.len() as u64 > max {
-        return Err(ReadError::TooLarge(bytes.len() as u64));
+        return Err(ReadError::TooLarge {
+            len: bytes.len() as u64,
+            max,
+        });
     }
     Ok(bytes)
 }
@@ -327,9 +351,7 @@ pub fn read_bounded(path: &Path, max: u64) -> Result<Vec<u8>, ReadError> {
 pub fn read_text(path: &Path, max: u64) -> Result<String, String> {
     let bytes = read_bounded(path, max).map_err(|e| match e {
         ReadError::Io(e) => e.to_string(),
-        ReadError::Directory => "it is a directory".to_owned(),
-        ReadError::NotAFile => format!("it is {NOT_A_FILE}"),
-        ReadError::TooLarge(len) => format!("it is {len} bytes, above {max}"),
+        other => format!("it {other}"),
     })?;
     String::from_utf8(bytes).map_err(|_| "it is not UTF-8 text".to_owned())
 }
@@ -482,7 +504,8 @@ impl SourceFile {
         let bytes = match read_bounded(&self.path, reread.disk_len) {
             Ok(bytes) if bytes.len() as u64 == reread.disk_len => bytes,
             Err(ReadError::Io(e)) => return Err(format!("cannot read it again: {e}")),
-            Ok(_) | Err(ReadError::Directory | ReadError::NotAFile | ReadError::TooLarge(_)) => {
+            Ok(_)
+            | Err(ReadError::Directory | ReadError::NotAFile | ReadError::TooLarge { .. }) => {
                 return Err(changed())
             }
         };
