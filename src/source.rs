@@ -530,6 +530,17 @@ impl SourceFile {
         self.lines.get_or_init(|| LineIndex::new(self.text()))
     }
 
+    /// Byte range of 0-based `line`, its line break included.
+    pub fn line_range(&self, line: usize) -> std::ops::Range<usize> {
+        let lines = self.lines();
+        let end = if line + 1 < lines.line_count() {
+            lines.line_start(line + 1)
+        } else {
+            self.len
+        };
+        lines.line_start(line)..end
+    }
+
     /// The text a span covers ("" when the span is out of range).
     pub fn slice(&self, span: Span) -> &str {
         self.text().get(span.start..span.end).unwrap_or("")

@@ -133,13 +133,9 @@ fn scan(file: &SourceFile) -> Vec<Suppression> {
     let mut out = Vec::new();
     let count = file.lines().line_count();
     for line in 0..count {
-        let start = file.lines().line_start(line);
-        let end = if line + 1 < count {
-            file.lines().line_start(line + 1)
-        } else {
-            text.len()
-        };
-        let Some(content) = text.get(start..end) else {
+        let range = file.line_range(line);
+        let start = range.start;
+        let Some(content) = text.get(range) else {
             continue;
         };
         let Some(comment) = comment_marker(content) else {
@@ -211,13 +207,7 @@ fn parse(line: &str, comment: usize, line_start: usize) -> Option<(Scope, Vec<En
 fn next_code_line(file: &SourceFile, line: usize) -> usize {
     let count = file.lines().line_count();
     for next in line + 1..count {
-        let start = file.lines().line_start(next);
-        let end = if next + 1 < count {
-            file.lines().line_start(next + 1)
-        } else {
-            file.text().len()
-        };
-        let content = file.text().get(start..end).unwrap_or("").trim();
+        let content = file.text().get(file.line_range(next)).unwrap_or("").trim();
         if !content.is_empty() && !content.starts_with('#') && !content.starts_with(';') {
             return next;
         }

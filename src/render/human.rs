@@ -128,15 +128,8 @@ fn too_long_to_show(file: &SourceFile, span: Span) -> Option<usize> {
     let lines = file.lines();
     let first = lines.line_of(span.start);
     let last = lines.line_of(span.end.saturating_sub(1).max(span.start));
-    let end_of = |line: usize| {
-        if line + 1 < lines.line_count() {
-            lines.line_start(line + 1)
-        } else {
-            file.len()
-        }
-    };
     (first..=last)
-        .map(|line| end_of(line).saturating_sub(lines.line_start(line)))
+        .map(|line| file.line_range(line).len())
         .max()
         .filter(|&longest| longest > MAX_SNIPPET_LINE)
 }
@@ -153,19 +146,6 @@ fn placed(message: &str, file: &SourceFile, span: Span, longest: usize) -> Strin
 impl<'a> MietteView<'a> {
     fn of(diagnostic: &Diagnostic, ctx: &RenderContext<'a>) -> Self {
         let file = diagnostic.primary.file;
-        let source = ctx.sources.get(file);
-        let long = source.and_then(|f| {
-            std::iter::once(diagnostic.primary.span)
-                .chain(
-                    diagnostic
-                        .labels
-                        .iter()
-                        .filter(|l| l.location.file == file)
-                        .map(|l| l.location.span),
-                )
-                .filter_map(|span| too_long_to_show(f, span))
-                .max()
-        });
         let primary = labeled(
             diagnostic.primary.span,
             diagnostic.primary_label.clone(),
@@ -181,47 +161,49 @@ impl<'a> MietteView<'a> {
             .filter(|l| l.location.file != file)
             .map(|l| Self::elsewhere(l.location, &l.message, ctx))
             .collect();
-        match (source, long) {
-            (Some(f), Some(longest)) => MietteView {
-                message: placed(&diagnostic.message, f, diagnostic.primary.span, longest),
-                code: Some(diagnostic.rule.to_owned()),
-                severity: severity(diagnostic.severity),
-                help: diagnostic.help.clone(),
-                source: None,
-                labels: Vec::new(),
-                related,
-            },
-            _ => MietteView {
-                message: diagnostic.message.clone(),
-                code: Some(diagnostic.rule.to_owned()),
-                severity: severity(diagnostic.severity),
-                help: diagnostic.help.clone(),
-                source: source.map(IndexedSource),
-                labels,
-                related,
-            },
+        MietteView {
+            message: diagnostic.message.clone(),
+            code: Some(diagnostic.rule.to_owned()),
+            severity: severity(diagnostic.severity),
+            help: diagnostic.help.clone(),
+            source: ctx.sources.get(file).map(IndexedSource),
+            labels,
+            related,
         }
+        .placed_when_too_long(diagnostic.primary.span)
     }
 
     /// A label in another file, shown as an advice with that file's snippet.
     fn elsewhere(location: Location, message: &str, ctx: &RenderContext<'a>) -> Self {
-        let source = ctx.sources.get(location.file);
-        let long = source.and_then(|f| Some((f, too_long_to_show(f, location.span)?)));
         MietteView {
-            message: match long {
-                Some((f, longest)) => placed(message, f, location.span, longest),
-                None => message.to_owned(),
-            },
+            message: message.to_owned(),
             code: None,
             severity: miette::Severity::Advice,
             help: None,
-            source: source.filter(|_| long.is_none()).map(IndexedSource),
-            labels: match long {
-                Some(_) => Vec::new(),
-                None => vec![labeled(location.span, None, true)],
-            },
+            source: ctx.sources.get(location.file).map(IndexedSource),
+            labels: vec![labeled(location.span, None, true)],
             related: Vec::new(),
         }
+        .placed_when_too_long(location.span)
+    }
+
+    /// Without its snippet when a label's line is too long to show: the message then
+    /// says where `at` is instead.
+    fn placed_when_too_long(mut self, at: Span) -> Self {
+        let Some(file) = self.source.as_ref().map(|s| s.0) else {
+            return self;
+        };
+        let longest = self
+            .labels
+            .iter()
+            .filter_map(|l| too_long_to_show(file, Span::new(l.offset(), l.offset() + l.len())))
+            .max();
+        if let Some(longest) = longest {
+            self.message = placed(&self.message, file, at, longest);
+            self.source = None;
+            self.labels.clear();
+        }
+        self
     }
 }
 
@@ -319,11 +301,7 @@ impl SourceCode for IndexedSource<'_> {
         } else {
             (lines.line_start(from_line), 0)
         };
-        let data_end = if to_line + 1 < lines.line_count() {
-            lines.line_start(to_line + 1)
-        } else {
-            text.len()
-        };
+        let data_end = file.line_range(to_line).end;
         let data = text
             .get(data_start..data_end.max(data_start))
             .unwrap_or(&[]);
