@@ -237,16 +237,15 @@ fn assert_sound(report: &engine::Report) {
     }
 }
 
-/// The report in each of `formats`, in order.
-fn render_all(report: &engine::Report, formats: &[OutputFormat]) -> Vec<String> {
+/// Render the report in each of `formats` (what is asserted: that none panics).
+fn render_all(report: &engine::Report, formats: &[OutputFormat]) {
     let ctx = RenderContext {
         sources: &report.sources,
         summary: Summary::of(report.files_checked(), &report.diagnostics),
         color: false,
         width: 80,
     };
-    formats
-        .iter()
-        .map(|format| render::render(*format, &report.diagnostics, &ctx))
-        .collect()
+    for format in formats {
+        render::render(*format, &report.diagnostics, &ctx);
+    }
 }
