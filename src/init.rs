@@ -158,23 +158,16 @@ pub fn manifest_text(root: &Path, model: &Model, sources: &SourceMap) -> String 
 fn workloads_named(services: &[String], workloads: &[(String, String)]) -> Vec<Vec<usize>> {
     use aho_corasick::AhoCorasick;
     let mut named: Vec<Vec<usize>> = vec![Vec::new(); services.len()];
-    let empty_workloads: Vec<usize> = (0..workloads.len())
-        .filter(|&i| workloads.get(i).is_some_and(|(n, _)| n.is_empty()))
-        .collect();
-    // Workload names inside a service's name.
+    // Workload names inside a service's name (an empty name is inside every name, and
+    // matches as such).
     let patterns: Vec<&str> = workloads.iter().map(|(n, _)| n.as_str()).collect();
     if let Ok(automaton) = AhoCorasick::new(&patterns) {
         for (service, found) in services.iter().zip(named.iter_mut()) {
-            if service.is_empty() {
-                found.extend(0..workloads.len());
-                continue;
-            }
             found.extend(
                 automaton
                     .find_overlapping_iter(service.as_str())
                     .map(|m| m.pattern().as_usize()),
             );
-            found.extend(&empty_workloads);
         }
     }
     // Service names inside a workload's name.
