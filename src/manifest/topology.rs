@@ -180,10 +180,10 @@ impl ManifestReader<'_> {
 
     /// The 1-based line of `span` in the manifest.
     fn line(&self, span: Span) -> usize {
-        let text = self.sources.get(self.file).map_or("", |f| f.text());
-        crate::source::LineIndex::new(text)
-            .position(text, span.start, crate::source::ColumnUnit::Bytes)
-            .line
+        self.sources.get(self.file).map_or(1, |f| {
+            f.position(span.start, crate::source::ColumnUnit::Bytes)
+                .line
+        })
     }
 
     /// The tables of an array of tables `[[name]]`.
