@@ -1,6 +1,7 @@
 //! Command-line interface (DESIGN.md §6): clap definitions and dispatch. Exit codes:
 //! 0 clean, 1 findings at or above `--fail-on`, 2 usage, configuration or internal error.
 
+use std::collections::{BTreeMap, HashMap};
 use std::io::{BufWriter, IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -301,7 +302,13 @@ fn run_check(args: &CheckArgs) -> ExitCode {
         return usage_error(&message);
     }
     let color = use_color(args.color);
-    let manifest = match load_manifest(args) {
+    // The settings of one file come from the manifest nearest above it (a path that
+    // does not exist yet gets those of the paths checked).
+    let manifest = match &args.show_settings {
+        Some(path) if path.exists() => find_manifest(args.config.as_deref(), path),
+        _ => load_manifest(args),
+    };
+    let manifest = match manifest {
         Ok(manifest) => manifest,
         Err(error) => {
             eprint!("{}", render_manifest_error(&error, color));
@@ -329,30 +336,44 @@ fn run_check(args: &CheckArgs) -> ExitCode {
         request.settings = manifest.lint.clone();
         request.manifest = Some(manifest);
     }
-    let fail_on = args.fail_on.unwrap_or(request.settings.fail_on);
-    let mut report = engine::check(&request);
+    // Each poollint.toml governs the files below it, unless --config names one for all.
+    let nested = args.config.is_none() && request.stdin.is_none();
+    let checked = crate::scopes::check(&request, nested);
+    for error in &checked.manifest_errors {
+        eprint!("{}", render_manifest_error(error, color));
+    }
+    let mut scopes = checked.scopes;
     if let Some(rev) = &args.diff_base {
-        if let Err(message) = crate::review::review(rev, &request, &mut report) {
+        let start = request
+            .paths
+            .first()
+            .map_or(Path::new("."), PathBuf::as_path);
+        if let Err(message) = crate::review::review(rev, start, &mut scopes) {
             return usage_error(&message);
         }
     }
-    if let Err(message) = handle_baseline(args, &request, &mut report) {
-        return usage_error(&message);
+    for scope in &mut scopes {
+        scope.drop_foreign_findings();
     }
-    engine::cap_per_file(&mut report, args.max_diagnostics_per_file);
+    let mut report = match settle_findings(args, scopes) {
+        Ok(report) => report,
+        Err(message) => return usage_error(&message),
+    };
+    engine::cap_per_file(&mut report.report, args.max_diagnostics_per_file);
     let snippets = outputs(args).iter().any(|o| o.format.shows_snippets());
-    engine::reread_for_output(&mut report, snippets);
-    for note in &report.notes {
+    engine::reread_for_output(&mut report.report, snippets);
+    for note in &report.report.notes {
         eprintln!("poollint: {note}");
     }
     let started = std::time::Instant::now();
-    if let Err(message) = write_outputs(args, &report, color) {
+    if let Err(message) = write_outputs(args, &report.report, color) {
         return usage_error(&message);
     }
     if args.stats {
-        print_stats(&report.stats, started.elapsed());
+        print_stats(&report.report.stats, started.elapsed());
     }
-    let code = exit_code(&report, fail_on);
+    let broken_manifests = !checked.manifest_errors.is_empty();
+    let code = exit_code(&report.report, report.failing, broken_manifests);
     // The process ends here: freeing a large report string by string (hundreds of
     // thousands of allocations on a big monorepo) only delays the exit; the OS takes
     // the memory back at once.
@@ -360,13 +381,34 @@ fn run_check(args: &CheckArgs) -> ExitCode {
     code
 }
 
-/// `--write-baseline` records the findings; `--baseline` (or `[lint] baseline`) hides
-/// the recorded ones and notes entries that match nothing any more.
-fn handle_baseline(
+/// The run's findings, with whether they fail it.
+struct Settled {
+    report: engine::Report,
+    /// A finding at or above the fail-on level of the manifest governing its file (or
+    /// `--fail-on`).
+    failing: bool,
+}
+
+/// Apply the baselines to each share's findings, decide which fail, and merge the
+/// shares into one report (writing the baseline `--write-baseline` asks for).
+fn settle_findings(
     args: &CheckArgs,
-    request: &CheckRequest,
-    report: &mut engine::Report,
-) -> Result<(), String> {
+    mut scopes: Vec<crate::scopes::Scope>,
+) -> Result<Settled, String> {
+    let stale = if args.write_baseline.is_some() {
+        Vec::new()
+    } else {
+        apply_baselines(args, &mut scopes)?
+    };
+    let failing = scopes.iter().any(|scope| {
+        let fail_on = args.fail_on.unwrap_or(scope.request.settings.fail_on);
+        scope
+            .report
+            .diagnostics
+            .iter()
+            .any(|d| fail_on.fails(d.severity))
+    });
+    let mut report = crate::scopes::merge(scopes.into_iter().map(|s| s.report).collect());
     if let Some(path) = &args.write_baseline {
         let baseline = crate::baseline::from_findings(&report.diagnostics, &report.sources);
         crate::baseline::write(path, &baseline)?;
@@ -375,33 +417,97 @@ fn handle_baseline(
             baseline.entries.len(),
             path.display()
         ));
-        return Ok(());
     }
-    let Some(path) = args
-        .baseline
-        .as_ref()
-        .or(request.settings.baseline.as_ref())
-    else {
-        return Ok(());
-    };
-    let baseline = crate::baseline::read(path)?;
-    let stale = crate::baseline::apply(&baseline, &mut report.diagnostics, &report.sources);
-    let selected = |rule: &str| {
-        request
-            .select
+    report.notes.extend(stale);
+    Ok(Settled { report, failing })
+}
+
+/// Entries of one baseline file that matched no finding, over the shares applying it.
+#[derive(Default)]
+struct Unmatched {
+    /// How many shares applied the file.
+    shares: usize,
+    /// Each entry unmatched somewhere, in first-seen order, with how many shares left
+    /// it unmatched.
+    entries: Vec<(crate::baseline::Entry, usize)>,
+    index: HashMap<crate::baseline::Entry, usize>,
+}
+
+impl Unmatched {
+    fn add(&mut self, entry: crate::baseline::Entry) {
+        match self
+            .index
+            .get(&entry)
+            .and_then(|&i| self.entries.get_mut(i))
+        {
+            Some((_, count)) => *count += 1,
+            None => {
+                self.index.insert(entry.clone(), self.entries.len());
+                self.entries.push((entry, 1));
+            }
+        }
+    }
+
+    /// The entries no share matched.
+    fn stale(self) -> impl Iterator<Item = crate::baseline::Entry> {
+        let shares = self.shares;
+        self.entries
+            .into_iter()
+            .filter(move |(_, count)| *count == shares)
+            .map(|(entry, _)| entry)
+    }
+}
+
+/// Hide the findings each share's baseline (`--baseline`, else its manifest's
+/// `[lint] baseline`) records; return a note for each entry that matches nothing any
+/// more. One `--baseline` serves every share: an entry is stale when no share matched it.
+fn apply_baselines(
+    args: &CheckArgs,
+    scopes: &mut [crate::scopes::Scope],
+) -> Result<Vec<String>, String> {
+    let mut read: HashMap<PathBuf, crate::baseline::Baseline> = HashMap::new();
+    let mut unmatched: BTreeMap<PathBuf, Unmatched> = BTreeMap::new();
+    for scope in scopes.iter_mut() {
+        let request = &scope.request;
+        let Some(path) = args
+            .baseline
             .as_ref()
-            .is_none_or(|s| s.iter().any(|r| r == rule))
-    };
-    for entry in stale.iter().filter(|e| selected(&e.rule)) {
-        report.notes.push(format!(
-            "baseline entry no longer matches a finding (fixed? remove it from {}): {} {} {}",
-            path.display(),
-            entry.path,
-            entry.rule,
-            entry.key.as_deref().unwrap_or("")
-        ));
+            .or(request.settings.baseline.as_ref())
+        else {
+            continue;
+        };
+        if !read.contains_key(path) {
+            read.insert(path.clone(), crate::baseline::read(path)?);
+        }
+        let Some(baseline) = read.get(path) else {
+            continue;
+        };
+        let report = &mut scope.report;
+        let left = crate::baseline::apply(baseline, &mut report.diagnostics, &report.sources);
+        let selected = |rule: &str| {
+            request
+                .select
+                .as_ref()
+                .is_none_or(|s| s.iter().any(|r| r == rule))
+        };
+        let file = unmatched.entry(path.clone()).or_default();
+        file.shares += 1;
+        for entry in left.into_iter().filter(|e| selected(&e.rule)) {
+            file.add(entry);
+        }
     }
-    Ok(())
+    let notes = unmatched.into_iter().flat_map(|(path, file)| {
+        file.stale().map(move |entry| {
+            format!(
+                "baseline entry no longer matches a finding (fixed? remove it from {}): {} {} {}",
+                path.display(),
+                entry.path,
+                entry.rule,
+                entry.key.as_deref().unwrap_or("")
+            )
+        })
+    });
+    Ok(notes.collect())
 }
 
 /// The effective settings for `path` and where each came from.
@@ -504,13 +610,15 @@ fn in_github_actions() -> bool {
     std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true")
 }
 
-fn exit_code(report: &engine::Report, fail_on: FailOn) -> ExitCode {
+/// 2 for internal errors or a manifest that cannot be used, else 1 when a finding
+/// fails the run.
+fn exit_code(report: &engine::Report, failing: bool, broken_manifests: bool) -> ExitCode {
     for error in &report.internal_errors {
         eprintln!("poollint: error: {error}");
     }
-    if !report.internal_errors.is_empty() {
+    if !report.internal_errors.is_empty() || broken_manifests {
         ExitCode::from(EXIT_ERROR)
-    } else if report.diagnostics.iter().any(|d| fail_on.fails(d.severity)) {
+    } else if failing {
         ExitCode::from(EXIT_FINDINGS)
     } else {
         ExitCode::SUCCESS

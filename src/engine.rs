@@ -43,6 +43,9 @@ pub struct CheckRequest {
     pub inline_suppressions: bool,
     /// The manifest whose topology (databases, poolers, services, load) applies.
     pub manifest: Option<crate::manifest::Manifest>,
+    /// Directories below `paths` that another `poollint.toml` governs: not walked
+    /// ([`crate::scopes`]). In the same form as `paths` (the walk compares lexically).
+    pub exclude_dirs: Vec<PathBuf>,
     /// Keep every config entry in the model and check them all after reading, instead
     /// of checking the entries of [`UNIT_CHECKED`] ecosystems unit by unit and dropping
     /// them. The findings are the same (tested); the model then holds every entry.
@@ -60,6 +63,7 @@ impl CheckRequest {
             include_roots: Vec::new(),
             stdin: None,
             manifest: None,
+            exclude_dirs: Vec::new(),
             inline_suppressions: true,
             keep_entries: false,
         }
@@ -86,6 +90,20 @@ pub struct Stats {
     /// Reading again the released texts the output needs ([`reread_for_output`]):
     /// part of rendering.
     pub reread: Duration,
+}
+
+impl Stats {
+    /// Add the times of another check (a share of a monorepo's run: [`crate::scopes`]).
+    pub fn add(&mut self, other: &Stats) {
+        self.files += other.files;
+        self.bytes += other.bytes;
+        self.walk += other.walk;
+        self.read += other.read;
+        self.parse += other.parse;
+        self.model += other.model;
+        self.rules += other.rules;
+        self.reread += other.reread;
+    }
 }
 
 /// The result of a check.
@@ -125,13 +143,84 @@ struct Pending {
     format: Format,
 }
 
-/// Check everything `request` names.
+/// Check everything `request` names, with `request.manifest` governing every file
+/// (manifests found below the paths are not looked at: [`crate::scopes`] splits a run
+/// by them).
 pub fn check(request: &CheckRequest) -> Report {
+    let mut walked = walk_stage(request);
+    let candidates = scope_candidates(request, walked.candidates, &mut walked.report);
+    note_if_nothing_found(request, candidates.len(), &mut walked.report);
+    check_found(request, candidates, walked.report)
+}
+
+/// What the walk found: the files to check, the manifests below the paths, and the
+/// report so far (walk problems, its time).
+pub(crate) struct Walked {
+    pub candidates: Vec<Candidate>,
+    /// `poollint.toml` files the walk met (not named as paths).
+    pub manifests: Vec<PathBuf>,
+    pub report: Report,
+}
+
+/// Find the files `request` names (walking its directories).
+pub(crate) fn walk_stage(request: &CheckRequest) -> Walked {
     let mut report = Report::default();
     let started = Instant::now();
-    let candidates = collect_candidates(request, &mut report);
+    let (candidates, manifests) = collect_candidates(request, &mut report);
     report.stats.walk = started.elapsed();
+    Walked {
+        candidates,
+        manifests,
+        report,
+    }
+}
 
+/// `candidates` with the files `request.manifest` names that the walk did not give
+/// this check (outside its paths, or below a directory another manifest governs):
+/// a service's config or deployment must be read even when only one directory is
+/// checked. Timed as part of the walk.
+pub(crate) fn scope_candidates(
+    request: &CheckRequest,
+    mut candidates: Vec<Candidate>,
+    report: &mut Report,
+) -> Vec<Candidate> {
+    let started = Instant::now();
+    let outside = manifest_files_not_walked(request);
+    if !outside.is_empty() {
+        let (found, errors) =
+            walk::discover(&outside, &|path| ecosystems::recognise(path).is_some(), &[]);
+        report
+            .internal_errors
+            .extend(errors.into_iter().map(|e| e.message));
+        candidates.extend(recognised_candidates(found, report));
+        candidates.sort_by(|a, b| a.0.cmp(&b.0));
+        candidates.dedup_by(|a, b| a.0 == b.0);
+    }
+    report.stats.walk += started.elapsed();
+    candidates
+}
+
+/// An empty run must not pass for a clean one (a wrong directory in CI, say).
+pub(crate) fn note_if_nothing_found(request: &CheckRequest, found: usize, report: &mut Report) {
+    if found == 0 && report.notes.is_empty() && report.internal_errors.is_empty() {
+        let shown: Vec<String> = request
+            .paths
+            .iter()
+            .map(|p| source::display_path(p))
+            .collect();
+        report.notes.push(format!(
+            "no configuration file poollint reads was found in {} (see \"What poollint reads\" in the README)",
+            shown.join(", ")
+        ));
+    }
+}
+
+/// Read, parse, model and check `candidates` (found for `request`), adding to `report`.
+pub(crate) fn check_found(
+    request: &CheckRequest,
+    candidates: Vec<Candidate>,
+    mut report: Report,
+) -> Report {
     // Read and parse are separate passes so `--stats` can time each.
     let started = Instant::now();
     let read: Vec<Read> = candidates
@@ -211,12 +300,15 @@ pub fn reread_for_output(report: &mut Report, snippets: bool) {
     report.stats.reread = started.elapsed();
 }
 
-type Candidate = (PathBuf, &'static dyn Reader, Format, Option<String>);
+pub(crate) type Candidate = (PathBuf, &'static dyn Reader, Format, Option<String>);
 
-/// Files some ecosystem reads, in sorted order.
-fn collect_candidates(request: &CheckRequest, report: &mut Report) -> Vec<Candidate> {
+/// Files some ecosystem reads, in sorted order, and the manifests below the paths.
+fn collect_candidates(
+    request: &CheckRequest,
+    report: &mut Report,
+) -> (Vec<Candidate>, Vec<PathBuf>) {
     if let Some((name, text)) = &request.stdin {
-        return match ecosystems::recognise(name) {
+        let candidates = match ecosystems::recognise(name) {
             Some((reader, format)) => vec![(name.clone(), reader, format, Some(text.clone()))],
             None => {
                 report.notes.push(format!(
@@ -226,20 +318,25 @@ fn collect_candidates(request: &CheckRequest, report: &mut Report) -> Vec<Candid
                 Vec::new()
             }
         };
+        return (candidates, Vec::new());
     }
-    let mut paths = request.paths.clone();
-    paths.extend(manifest_files_outside(request));
-    // Manifests are found by the same walk, to say which ones do not apply.
+    // Manifests are found by the same walk, to split the run by them.
     let recognised = |path: &Path| ecosystems::recognise(path).is_some() || is_manifest(path);
-    let (found, errors) = walk::discover(&paths, &recognised);
+    let (found, errors) = walk::discover(&request.paths, &recognised, &request.exclude_dirs);
     report
         .internal_errors
         .extend(errors.into_iter().map(|e| e.message));
     let (manifests, found): (Vec<_>, Vec<_>) = found
         .into_iter()
         .partition(|c| !c.explicit && is_manifest(&c.path));
-    note_manifests_not_applied(&manifests, request, report);
-    let candidates: Vec<Candidate> = found
+    let manifests = manifests.into_iter().map(|c| c.path).collect();
+    (recognised_candidates(found, report), manifests)
+}
+
+/// The files an ecosystem reads among `found`; a file named explicitly that none
+/// reads gets a note.
+fn recognised_candidates(found: Vec<walk::Candidate>, report: &mut Report) -> Vec<Candidate> {
+    found
         .into_iter()
         .filter_map(|c| match ecosystems::recognise(&c.path) {
             Some((reader, format)) => Some((c.path, reader, format, None)),
@@ -253,49 +350,12 @@ fn collect_candidates(request: &CheckRequest, report: &mut Report) -> Vec<Candid
                 None
             }
         })
-        .collect();
-    // An empty run must not pass for a clean one (a wrong directory in CI, say).
-    if candidates.is_empty() && report.notes.is_empty() && report.internal_errors.is_empty() {
-        let shown: Vec<String> = paths.iter().map(|p| source::display_path(p)).collect();
-        report.notes.push(format!(
-            "no configuration file poollint reads was found in {} (see \"What poollint reads\" in the README)",
-            shown.join(", ")
-        ));
-    }
-    candidates
+        .collect()
 }
 
 fn is_manifest(path: &Path) -> bool {
     path.file_name()
         .is_some_and(|name| name == crate::manifest::FILE_NAME)
-}
-
-/// One manifest applies to a run (the nearest above the first path, or `--config`): a
-/// `poollint.toml` further down the tree does not govern its files, and saying so beats
-/// leaving a team to believe its settings and topology were used.
-fn note_manifests_not_applied(
-    manifests: &[walk::Candidate],
-    request: &CheckRequest,
-    report: &mut Report,
-) {
-    let applied = request
-        .manifest
-        .as_ref()
-        .and_then(|m| std::fs::canonicalize(&m.path).ok());
-    let which = match &request.manifest {
-        Some(m) => format!("here {}", source::display_path(&m.path)),
-        None => "and there is none".to_owned(),
-    };
-    for manifest in manifests {
-        if std::fs::canonicalize(&manifest.path).ok() == applied {
-            continue;
-        }
-        let shown = source::display_path(&manifest.path);
-        report.notes.push(format!(
-            "{shown} is not applied: one poollint.toml applies to a run, the nearest at or above the first path checked (or --config), {which}; check {} on its own, or with --config {shown}, to apply it to its files",
-            source::display_dir(&manifest.path),
-        ));
-    }
 }
 
 /// Read the files that parsed files include (PostgreSQL, MySQL, PgBouncer).
@@ -327,25 +387,33 @@ fn follow_includes(
     .follow(parsed);
 }
 
-/// Files the manifest names that the paths being checked do not contain: a service's
-/// config or deployment must be read even when only one directory is checked.
-fn manifest_files_outside(request: &CheckRequest) -> Vec<PathBuf> {
-    let Some(manifest) = &request.manifest else {
+/// Files the manifest names that the walk of `request` does not reach: outside its
+/// paths, or below a directory it leaves to another manifest.
+fn manifest_files_not_walked(request: &CheckRequest) -> Vec<PathBuf> {
+    let Some(manifest) = request
+        .manifest
+        .as_ref()
+        .filter(|_| request.stdin.is_none())
+    else {
         return Vec::new();
     };
-    let roots: Vec<PathBuf> = request
-        .paths
-        .iter()
-        .filter_map(|p| std::fs::canonicalize(p).ok())
-        .collect();
+    let canonical = |paths: &[PathBuf]| -> Vec<PathBuf> {
+        paths
+            .iter()
+            .filter_map(|p| std::fs::canonicalize(p).ok())
+            .collect()
+    };
+    let roots = canonical(&request.paths);
+    let excluded = canonical(&request.exclude_dirs);
     manifest
         .topology
         .files()
         .into_par_iter()
         .filter(|file| {
-            std::fs::canonicalize(file)
-                .map(|c| !roots.iter().any(|root| c.starts_with(root)))
-                .unwrap_or(false)
+            std::fs::canonicalize(file).is_ok_and(|c| {
+                !roots.iter().any(|root| c.starts_with(root))
+                    || excluded.iter().any(|dir| c.starts_with(dir))
+            })
         })
         .collect()
 }

@@ -21,6 +21,7 @@ pub mod model;
 pub mod render;
 pub mod review;
 pub mod rules;
+pub mod scopes;
 pub mod source;
 pub mod suggest;
 pub mod suppress;

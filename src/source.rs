@@ -631,6 +631,11 @@ impl SourceMap {
         &self.files
     }
 
+    /// The files, to move into another map (copied only if the map is shared).
+    pub fn into_files(self) -> Vec<SourceFile> {
+        Arc::try_unwrap(self.files).unwrap_or_else(|shared| shared.as_ref().clone())
+    }
+
     /// Every file's path with links and `..` resolved (None where it does not resolve),
     /// by file id: a lookup per path component, made once and in parallel for the
     /// thousands of files of a repository instead of once per finding or pool.

@@ -1004,43 +1004,276 @@ fn init_names_tables_uniquely_in_a_monorepo() {
         .code(predicate::in_iter([0, 1]));
 }
 
-/// One manifest applies to a run: a team's `poollint.toml` further down the tree is not
-/// used when the tree is checked from above, and the run says so instead of leaving the
-/// team to believe its settings applied.
-#[test]
-fn a_manifest_below_the_one_applied_is_named_as_not_applied() {
+const MINIMUM_IDLE_5: &str = "spring:\n  datasource:\n    hikari:\n      minimum-idle: 5\n";
+
+/// A repository whose root manifest fails on errors and keeps `hikari-minimum-idle-set`
+/// (an info), with a team below whose own manifest turns that rule off. The root
+/// manifest's topology names the team's file, so the root's check reads it too.
+fn monorepo_with_team_manifest() -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("temp dir");
-    let app = dir.path().join("team/app/application.yml");
-    std::fs::create_dir_all(app.parent().expect("parent")).expect("mkdir");
-    std::fs::write(
-        &app,
-        "spring:\n  datasource:\n    hikari:\n      minimum-idle: 5\n",
-    )
-    .expect("write");
-    let team = "[lint.rules]\n\"hikari-minimum-idle-set\" = \"off\"\n";
-    std::fs::write(dir.path().join("team/poollint.toml"), team).expect("write");
-    std::fs::write(
-        dir.path().join("poollint.toml"),
-        "[lint]\nfail-on = \"error\"\n",
-    )
-    .expect("write");
+    let root = dir.path();
+    write_file(root, "app/application.yml", MINIMUM_IDLE_5);
+    write_file(root, "team/app/application.yml", MINIMUM_IDLE_5);
+    write_file(
+        root,
+        "team/poollint.toml",
+        "[lint.rules]\n\"hikari-minimum-idle-set\" = \"off\"\n",
+    );
+    write_file(
+        root,
+        "poollint.toml",
+        "[lint]\nfail-on = \"error\"\n[[service]]\nname = \"team-app\"\nconfig = \"team/app/application.yml\"\n",
+    );
+    dir
+}
+
+/// DESIGN.md §4: each poollint.toml governs the files below it and the nearest one
+/// wins, whether the tree is checked from above or its files are named one by one (a
+/// pre-commit hook); `--config` names one manifest for every file, and says so.
+#[test]
+fn each_manifest_governs_the_files_below_it() {
+    let dir = monorepo_with_team_manifest();
+    let root_finding = "app/application.yml:4:21: info[hikari-minimum-idle-set]";
+    let team_finding = "team/app/application.yml:4:21: info[hikari-minimum-idle-set]";
+    for paths in [
+        vec!["."],
+        vec!["app/application.yml", "team/app/application.yml"],
+    ] {
+        poollint()
+            .current_dir(dir.path())
+            .args(["check", "-f", "concise"])
+            .args(&paths)
+            .assert()
+            .code(0)
+            .stdout(predicate::str::starts_with(root_finding))
+            .stdout(predicate::str::contains(team_finding).not())
+            .stderr(predicate::str::is_empty());
+    }
+    poollint()
+        .current_dir(dir.path())
+        .args(["check", "-f", "concise", "--config", "poollint.toml", "."])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains(root_finding))
+        .stdout(predicate::str::contains(team_finding))
+        .stderr(predicate::str::contains(
+            "poollint: team/poollint.toml is not applied: --config poollint.toml governs every file checked",
+        ));
+    poollint()
+        .current_dir(dir.path())
+        .args(["check", "--show-settings", "team/app/application.yml"])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("manifest: team/poollint.toml\n"))
+        .stdout(predicate::str::contains(
+            "hikari-minimum-idle-set: off ([lint.rules], team/poollint.toml)",
+        ));
+}
+
+/// A team's broken manifest is reported with its location and its files are not
+/// checked (exit 2), but the rest of the repository still is.
+#[test]
+fn a_broken_manifest_below_stops_only_its_own_files() {
+    let dir = monorepo_with_team_manifest();
+    write_file(
+        dir.path(),
+        "team/poollint.toml",
+        "[lint]\nfail-on = \"bogus\"\n",
+    );
+    poollint()
+        .current_dir(dir.path())
+        .args(["check", "-f", "concise", "."])
+        .assert()
+        .code(2)
+        .stdout(predicate::str::starts_with(
+            "app/application.yml:4:21: info",
+        ))
+        .stdout(predicate::str::contains("team/app").not())
+        .stderr(predicate::str::contains(
+            "fail-on must be error, warning, info or never, not `bogus`",
+        ))
+        .stderr(predicate::str::contains("team/poollint.toml:2:11"))
+        .stderr(predicate::str::contains(
+            "poollint: 1 file(s) below team not checked: its poollint.toml cannot be used (above)",
+        ));
+}
+
+/// Each manifest's `fail-on` decides for the findings on its files.
+#[test]
+fn fail_on_comes_from_the_manifest_governing_each_finding() {
+    let dir = monorepo_with_team_manifest();
+    write_file(
+        dir.path(),
+        "team/poollint.toml",
+        "[lint]\nfail-on = \"info\"\n",
+    );
+    write_file(dir.path(), "poollint.toml", "[lint]\nfail-on = \"error\"\n");
+    let check = |extra: &[&str]| {
+        poollint()
+            .current_dir(dir.path())
+            .args(["check", "-f", "concise", "."])
+            .args(extra)
+            .assert()
+    };
+    check(&[]).code(1);
+    check(&["--fail-on", "error"]).code(0);
+    std::fs::remove_file(dir.path().join("team/app/application.yml")).expect("rm");
+    check(&[]).code(0);
+}
+
+/// A manifest's `[lint] baseline` hides the findings of its own files; one
+/// `--baseline` serves every manifest, and an entry is stale only when no file
+/// matches it any more.
+#[test]
+fn baselines_apply_per_manifest_and_one_baseline_serves_all() {
+    let dir = monorepo_with_team_manifest();
+    write_file(
+        dir.path(),
+        "team/poollint.toml",
+        "[lint]\nbaseline = \"team-baseline.json\"\n",
+    );
+    poollint()
+        .current_dir(dir.path())
+        .args([
+            "check",
+            "-f",
+            "concise",
+            "team",
+            "--write-baseline",
+            "team/team-baseline.json",
+        ])
+        .assert()
+        .code(0);
     poollint()
         .current_dir(dir.path())
         .args(["check", "-f", "concise", "."])
         .assert()
         .code(0)
-        .stdout(predicate::str::contains("info[hikari-minimum-idle-set]"))
-        .stderr(predicate::str::contains(
-            "team/poollint.toml is not applied: one poollint.toml applies to a run, the nearest at or above the first path checked (or --config), here poollint.toml; check team on its own, or with --config team/poollint.toml, to apply it to its files",
+        .stdout(predicate::str::starts_with(
+            "app/application.yml:4:21: info",
         ))
-        .stderr(predicate::str::contains("poollint: poollint.toml is not applied").not());
+        .stdout(predicate::str::contains("team/app").not())
+        .stderr(predicate::str::is_empty());
     poollint()
         .current_dir(dir.path())
-        .args(["check", "-f", "concise", "team"])
+        .args([
+            "check",
+            "-f",
+            "concise",
+            ".",
+            "--write-baseline",
+            "all.json",
+        ])
         .assert()
         .code(0)
-        .stdout(predicate::str::contains("hikari-minimum-idle-set").not())
-        .stderr(predicate::str::contains("not applied").not());
+        .stderr(predicate::str::contains(
+            "wrote 2 baseline entries to all.json",
+        ));
+    poollint()
+        .current_dir(dir.path())
+        .args(["check", "-f", "concise", ".", "--baseline", "all.json"])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("No problems found"))
+        .stderr(predicate::str::is_empty());
+    std::fs::remove_file(dir.path().join("app/application.yml")).expect("rm");
+    poollint()
+        .current_dir(dir.path())
+        .args(["check", "-f", "concise", ".", "--baseline", "all.json"])
+        .assert()
+        .code(0)
+        .stderr(predicate::str::contains(
+            "baseline entry no longer matches a finding (fixed? remove it from all.json): app/application.yml hikari-minimum-idle-set",
+        ))
+        .stderr(predicate::str::contains("team/app/application.yml hikari").not());
+}
+
+/// Checking a directory of projects, each with its manifest (topology, declared load,
+/// rule levels), finds what checking each project on its own finds.
+#[test]
+fn checking_a_monorepo_from_its_root_equals_checking_each_project() {
+    let findings = |path: &str| -> Vec<String> {
+        let out = poollint()
+            .args(["check", "-f", "concise", path])
+            .output()
+            .expect("run");
+        assert!(
+            out.stderr.is_empty(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .filter(|line| !line.starts_with("Found "))
+            .map(str::to_owned)
+            .collect()
+    };
+    let mut each: Vec<String> = [
+        "examples/fleet",
+        "examples/postmortem-auth",
+        "examples/rails-sidekiq",
+    ]
+    .into_iter()
+    .flat_map(findings)
+    .collect();
+    each.sort();
+    let mut whole = findings("examples");
+    whole.sort();
+    assert!(whole
+        .iter()
+        .any(|f| f.contains("pgbouncer-server-conns-exceed-postgres")));
+    assert_eq!(whole, each);
+}
+
+/// At `--diff-base`, each manifest's level of `risky-pool-change` applies to the pools
+/// of its files.
+#[test]
+fn diff_base_runs_risky_pool_change_under_each_manifest() {
+    let pool = |size: u32| {
+        format!("spring:\n  datasource:\n    hikari:\n      maximum-pool-size: {size}\n")
+    };
+    let before = pool(64);
+    let repo = git_repo(&[
+        ("orders/application.yml", before.as_str()),
+        ("quiet/orders/application.yml", before.as_str()),
+        ("strict/orders/application.yml", before.as_str()),
+        (
+            "quiet/poollint.toml",
+            "[lint.rules]\n\"risky-pool-change\" = \"off\"\n",
+        ),
+        (
+            "strict/poollint.toml",
+            "[lint.rules]\n\"risky-pool-change\" = \"error\"\n",
+        ),
+    ]);
+    for file in [
+        "orders/application.yml",
+        "quiet/orders/application.yml",
+        "strict/orders/application.yml",
+    ] {
+        write_file(repo.path(), file, &pool(16));
+    }
+    let out = poollint()
+        .current_dir(repo.path())
+        .args([
+            "check",
+            "-f",
+            "concise",
+            "--diff-base",
+            "HEAD",
+            "--select",
+            "risky-pool-change",
+            ".",
+        ])
+        .output()
+        .expect("run");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "orders/application.yml:4:26: warning[risky-pool-change] the pool maximum went from 64 to 16 since HEAD (−75%)\n\
+         strict/orders/application.yml:4:26: error[risky-pool-change] the pool maximum went from 64 to 16 since HEAD (−75%)\n\
+         Found 1 error, 1 warning and 0 infos in 3 files.\n"
+    );
+    assert_eq!(out.status.code(), Some(1));
 }
 
 #[test]

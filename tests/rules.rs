@@ -48,9 +48,15 @@ fn check_change(rule: &str, dir: &Path) -> Report {
     if manifest.is_file() {
         request.manifest = Some(manifest::load(&manifest).expect("fixture manifest is valid"));
     }
-    let mut report = engine::check(&request);
-    poollint::review::review("HEAD", &request, &mut report).expect("review against HEAD");
-    report
+    let checked = poollint::scopes::check(&request, true);
+    assert!(
+        checked.manifest_errors.is_empty(),
+        "fixture manifests are valid"
+    );
+    let mut scopes = checked.scopes;
+    poollint::review::review("HEAD", &repo, &mut scopes).expect("review against HEAD");
+    let reports = scopes.into_iter().map(|s| s.report).collect();
+    poollint::scopes::merge(reports)
 }
 
 fn change_repo(fixture: &Path) -> PathBuf {

@@ -1,0 +1,448 @@
+//! Monorepos (DESIGN.md §4): each `poollint.toml` governs the files below it, and the
+//! nearest one wins. The walk meets every manifest below the paths checked, and the
+//! nearest manifest above each path is looked up; the files found are split by the
+//! nearest manifest, each share is checked as if checked on its own (its manifest's
+//! rule levels, ignores and topology), and the reports are merged into one.
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+
+use crate::engine::{self, Candidate, CheckRequest, Report};
+use crate::manifest::{self, Manifest, ManifestError};
+use crate::source::{self, FileId};
+
+/// One manifest's share of a run.
+pub struct Scope {
+    /// The check of this share: its manifest, settings and paths.
+    pub request: CheckRequest,
+    pub report: Report,
+    /// Files this share read only because its topology names them, which another
+    /// share governs: their findings are that share's to report, with its settings.
+    foreign: HashSet<FileId>,
+}
+
+impl Scope {
+    /// Drop the findings on files another share governs (once the findings are final).
+    pub fn drop_foreign_findings(&mut self) {
+        let foreign = &self.foreign;
+        if !foreign.is_empty() {
+            self.report
+                .diagnostics
+                .retain(|d| !foreign.contains(&d.primary.file));
+        }
+    }
+}
+
+/// A run split by manifest.
+pub struct Checked {
+    pub scopes: Vec<Scope>,
+    /// Manifests below the first path's that cannot be used: the files they govern are
+    /// not checked (and the run ends with 2), the others are.
+    pub manifest_errors: Vec<ManifestError>,
+}
+
+/// Check what `request` names, each file under its nearest manifest. `request.manifest`
+/// is the one nearest the first path (or none), and governs what no other does. With
+/// `nested` false (`--config`, standard input) it governs every file.
+pub fn check(request: &CheckRequest, nested: bool) -> Checked {
+    let mut walked = engine::walk_stage(request);
+    if !nested {
+        note_manifests_overridden(&walked.manifests, request, &mut walked.report);
+    }
+    let governors = if nested {
+        governors(request, &walked.manifests)
+    } else {
+        Vec::new()
+    };
+    if governors.is_empty() {
+        let candidates = engine::scope_candidates(request, walked.candidates, &mut walked.report);
+        engine::note_if_nothing_found(request, candidates.len(), &mut walked.report);
+        let scope = Scope {
+            request: request.clone(),
+            report: engine::check_found(request, candidates, walked.report),
+            foreign: HashSet::new(),
+        };
+        return Checked {
+            scopes: vec![scope],
+            manifest_errors: Vec::new(),
+        };
+    }
+    check_shares(request, governors, walked)
+}
+
+/// A manifest that governs part of a run besides the first path's.
+struct Governor {
+    /// Its directory, resolved.
+    dir: PathBuf,
+    manifest: Result<Manifest, Box<ManifestError>>,
+}
+
+/// The manifests other than `request.manifest` that govern some path: those the walk
+/// met, and the nearest above each path. Sorted by directory, so the shares and their
+/// reports come in the same order on every run.
+fn governors(request: &CheckRequest, walked: &[PathBuf]) -> Vec<Governor> {
+    let first = request
+        .manifest
+        .as_ref()
+        .and_then(|m| std::fs::canonicalize(&m.path).ok());
+    let mut paths: Vec<PathBuf> = walked
+        .iter()
+        .cloned()
+        .chain(nearest_above_each(&request.paths))
+        .filter_map(|path| std::fs::canonicalize(path).ok())
+        .filter(|path| Some(path) != first.as_ref())
+        .collect();
+    paths.sort();
+    paths.dedup();
+    paths
+        .into_iter()
+        .map(|path| Governor {
+            dir: path.parent().map(Path::to_path_buf).unwrap_or_default(),
+            manifest: manifest::load(&path),
+        })
+        .collect()
+}
+
+/// The nearest manifest at or above each path (looked up once per directory: a
+/// pre-commit hook may name thousands of files).
+fn nearest_above_each(paths: &[PathBuf]) -> Vec<PathBuf> {
+    let mut by_dir: HashMap<PathBuf, Option<PathBuf>> = HashMap::new();
+    for path in paths {
+        let dir = if path.is_dir() {
+            path.clone()
+        } else {
+            path.parent().map(Path::to_path_buf).unwrap_or_default()
+        };
+        let dir = if dir.as_os_str().is_empty() {
+            PathBuf::from(".")
+        } else {
+            dir
+        };
+        by_dir
+            .entry(dir)
+            .or_insert_with_key(|dir| manifest::discover(dir));
+    }
+    by_dir.into_values().flatten().collect()
+}
+
+/// Split the walked files by governor (share 0 is `request.manifest`'s), then check
+/// each share.
+fn check_shares(
+    request: &CheckRequest,
+    governors: Vec<Governor>,
+    walked: engine::Walked,
+) -> Checked {
+    let owners = Owners::new(request, &governors);
+    let mut shares: Vec<Vec<Candidate>> = vec![Vec::new(); governors.len() + 1];
+    let identities = identities(walked.candidates.iter().map(|c| c.0.as_path()));
+    let mut owned: HashMap<PathBuf, usize> = HashMap::new();
+    for (candidate, identity) in walked.candidates.into_iter().zip(identities) {
+        let share = owners.of(&identity);
+        owned.insert(identity, share);
+        if let Some(files) = shares.get_mut(share) {
+            files.push(candidate);
+        }
+    }
+    let mut requests = vec![Ok(share_request(request, None, &owners, 0))];
+    let mut manifest_errors = Vec::new();
+    for (i, governor) in governors.into_iter().enumerate() {
+        requests.push(match governor.manifest {
+            Ok(manifest) => Ok(share_request(request, Some(manifest), &owners, i + 1)),
+            Err(error) => {
+                manifest_errors.push(*error);
+                Err(governor.dir)
+            }
+        });
+    }
+    let mut reports = vec![walked.report];
+    reports.resize_with(requests.len(), Report::default);
+    let mut found = 0;
+    let mut scopes = Vec::new();
+    for (share, ((request, files), mut report)) in
+        requests.into_iter().zip(shares).zip(reports).enumerate()
+    {
+        let request = match request {
+            Ok(request) => request,
+            Err(dir) => {
+                note_not_checked(&dir, files.len(), scopes.first_mut());
+                continue;
+            }
+        };
+        let files = engine::scope_candidates(&request, files, &mut report);
+        found += files.len();
+        let report = engine::check_found(&request, files, report);
+        let foreign = foreign_files(&report, share, &owned);
+        scopes.push(Scope {
+            request,
+            report,
+            foreign,
+        });
+    }
+    if let Some(first) = scopes.first_mut() {
+        engine::note_if_nothing_found(request, found, &mut first.report);
+    }
+    Checked {
+        scopes,
+        manifest_errors,
+    }
+}
+
+/// The files below a manifest that cannot be used are not checked (with the settings
+/// of another manifest they could pass or fail wrongly): say how many.
+fn note_not_checked(dir: &Path, files: usize, first: Option<&mut Scope>) {
+    if let (Some(first), true) = (first, files > 0) {
+        first.report.notes.push(format!(
+            "{files} file(s) below {} not checked: its {} cannot be used (above)",
+            source::display_path(dir),
+            manifest::FILE_NAME
+        ));
+    }
+}
+
+/// Which share governs a file: the one whose manifest's directory is the nearest above
+/// it, else share 0.
+struct Owners {
+    /// Each share's directory (share 0's is None without a manifest), resolved.
+    dirs: Vec<Option<PathBuf>>,
+    /// The paths checked, resolved, with the share that governs each.
+    paths: Vec<(PathBuf, PathBuf, usize)>,
+}
+
+impl Owners {
+    fn new(request: &CheckRequest, governors: &[Governor]) -> Self {
+        let first = request
+            .manifest
+            .as_ref()
+            .and_then(|m| std::fs::canonicalize(&m.path).ok())
+            .and_then(|p| p.parent().map(Path::to_path_buf));
+        let mut owners = Owners {
+            dirs: std::iter::once(first)
+                .chain(governors.iter().map(|g| Some(g.dir.clone())))
+                .collect(),
+            paths: Vec::new(),
+        };
+        let resolved = identities(request.paths.iter().map(PathBuf::as_path));
+        owners.paths = request
+            .paths
+            .iter()
+            .zip(resolved)
+            .map(|(path, resolved)| {
+                let share = owners.of(&resolved);
+                (path.clone(), resolved, share)
+            })
+            .collect();
+        owners
+    }
+
+    /// The share governing the resolved path `file`.
+    fn of(&self, file: &Path) -> usize {
+        self.dirs
+            .iter()
+            .enumerate()
+            .filter_map(|(share, dir)| Some((share, dir.as_ref()?)))
+            .filter(|(_, dir)| file.starts_with(dir))
+            .max_by_key(|(_, dir)| dir.components().count())
+            .map_or(0, |(share, _)| share)
+    }
+
+    /// The paths checked that `share` governs, and its manifest's directory when the
+    /// walk of another share's path met it.
+    fn paths_of(&self, share: usize, manifest: Option<&Manifest>) -> Vec<PathBuf> {
+        let mut paths: Vec<PathBuf> = self
+            .paths
+            .iter()
+            .filter(|(_, _, owner)| *owner == share)
+            .map(|(path, _, _)| path.clone())
+            .collect();
+        let dir = self.dirs.get(share).cloned().flatten();
+        let met_by_walk = |dir: &PathBuf| {
+            self.paths
+                .iter()
+                .any(|(_, resolved, owner)| *owner != share && dir.starts_with(resolved))
+        };
+        if let (Some(dir), Some(manifest)) = (dir.filter(met_by_walk), manifest) {
+            paths.push(shown_dir(&manifest.path, dir));
+        }
+        paths
+    }
+
+    /// The directories of the shares nested strictly inside `share`'s files: its walk
+    /// (at `--diff-base`) leaves them out.
+    fn nested_in(&self, share: usize) -> Vec<PathBuf> {
+        let own = self.dirs.get(share).cloned().flatten();
+        self.dirs
+            .iter()
+            .enumerate()
+            .filter(|(other, _)| *other != share)
+            .filter_map(|(_, dir)| dir.clone())
+            .filter(|dir| {
+                own.as_ref()
+                    .is_none_or(|own| dir.starts_with(own) && dir != own)
+            })
+            .collect()
+    }
+}
+
+/// The check of one share: its manifest and settings (share 0 keeps `request`'s), the
+/// paths it governs (a governor's directory when the walk met its manifest), and
+/// includes still followed anywhere in the paths checked.
+fn share_request(
+    request: &CheckRequest,
+    manifest: Option<Manifest>,
+    owners: &Owners,
+    share: usize,
+) -> CheckRequest {
+    let mut share_request = request.clone();
+    share_request.exclude_dirs = owners.nested_in(share);
+    share_request
+        .include_roots
+        .extend(request.paths.iter().cloned());
+    share_request.paths = owners.paths_of(share, manifest.as_ref());
+    if let Some(manifest) = manifest {
+        share_request.settings = manifest.lint.clone();
+        share_request.manifest = Some(manifest);
+    }
+    share_request
+}
+
+/// A manifest's directory as paths are shown (relative to the current directory when
+/// inside it), so the share's notes name it as users typed it.
+fn shown_dir(manifest: &Path, resolved: PathBuf) -> PathBuf {
+    let relative = source::relative_to_cwd(&resolved);
+    if relative.as_os_str().is_empty() {
+        PathBuf::from(".")
+    } else if relative == resolved.as_path() {
+        manifest
+            .parent()
+            .map_or(resolved.clone(), Path::to_path_buf)
+    } else {
+        relative.to_path_buf()
+    }
+}
+
+/// Each path with its directory resolved (links, `..`), the name kept: the same file
+/// reached by two spellings is one file. Directories are resolved once each.
+fn identities<'p>(paths: impl Iterator<Item = &'p Path>) -> Vec<PathBuf> {
+    let paths: Vec<&Path> = paths.collect();
+    let mut dirs: Vec<&Path> = paths.iter().map(|p| parent(p)).collect();
+    dirs.sort_unstable();
+    dirs.dedup();
+    let resolved: HashMap<&Path, PathBuf> = dirs
+        .into_par_iter()
+        .map(|dir| {
+            let resolved = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
+            (dir, resolved)
+        })
+        .collect();
+    paths
+        .iter()
+        .map(
+            |path| match (resolved.get(parent(path)), path.file_name()) {
+                (Some(dir), Some(name)) => dir.join(name),
+                (Some(dir), None) => dir.clone(),
+                (None, _) => path.to_path_buf(),
+            },
+        )
+        .collect()
+}
+
+fn parent(path: &Path) -> &Path {
+    match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    }
+}
+
+/// The files of `report` (share `share`'s) that another share was given by the walk.
+fn foreign_files(
+    report: &Report,
+    share: usize,
+    owned: &HashMap<PathBuf, usize>,
+) -> HashSet<FileId> {
+    let files = report.sources.files();
+    let identities = identities(files.iter().map(|f| f.path.as_path()));
+    files
+        .iter()
+        .zip(identities)
+        .filter(|(_, identity)| owned.get(identity).is_some_and(|owner| *owner != share))
+        .map(|(file, _)| file.id)
+        .collect()
+}
+
+/// With `--config`, that manifest governs every file: the ones below are named, so a
+/// team is not left to believe its settings and topology were used.
+fn note_manifests_overridden(manifests: &[PathBuf], request: &CheckRequest, report: &mut Report) {
+    let Some(applied) = &request.manifest else {
+        return;
+    };
+    let applied_resolved = std::fs::canonicalize(&applied.path).ok();
+    for manifest in manifests {
+        if std::fs::canonicalize(manifest).ok() == applied_resolved {
+            continue;
+        }
+        report.notes.push(format!(
+            "{} is not applied: --config {} governs every file checked",
+            source::display_path(manifest),
+            source::display_path(&applied.path),
+        ));
+    }
+}
+
+/// One report of the shares' reports: their files (a file two shares read is one
+/// file), findings, notes and errors, and stage times added up.
+pub fn merge(reports: Vec<Report>) -> Report {
+    if reports.len() == 1 {
+        return reports.into_iter().next().unwrap_or_default();
+    }
+    let mut reports = reports.into_iter();
+    let Some(mut merged) = reports.next() else {
+        return Report::default();
+    };
+    let mut ids: HashMap<String, FileId> = merged
+        .sources
+        .files()
+        .iter()
+        .map(|f| (f.display.clone(), f.id))
+        .collect();
+    for report in reports {
+        absorb(&mut merged, report, &mut ids);
+    }
+    engine::sort_and_dedup(&mut merged);
+    merged.stats.files = merged.sources.len();
+    merged.stats.bytes = merged.sources.files().iter().map(|f| f.len()).sum();
+    merged
+}
+
+fn absorb(merged: &mut Report, report: Report, ids: &mut HashMap<String, FileId>) {
+    let new_ids: Vec<FileId> = report
+        .sources
+        .into_files()
+        .into_iter()
+        .map(|file| match ids.get(&file.display) {
+            Some(id) => *id,
+            None => {
+                let display = file.display.clone();
+                let id = merged.sources.push(file);
+                ids.insert(display, id);
+                id
+            }
+        })
+        .collect();
+    let remap = |id: &mut FileId| {
+        if let Some(new) = new_ids.get(id.0) {
+            *id = *new;
+        }
+    };
+    for mut d in report.diagnostics {
+        remap(&mut d.primary.file);
+        for label in &mut d.labels {
+            remap(&mut label.location.file);
+        }
+        merged.diagnostics.push(d);
+    }
+    merged.internal_errors.extend(report.internal_errors);
+    merged.notes.extend(report.notes);
+    merged.stats.add(&report.stats);
+}
