@@ -115,7 +115,7 @@ pub struct CheckArgs {
     /// Lowest severity that makes the run exit with 1 (default from poollint.toml, else error).
     #[arg(long, value_enum, value_name = "LEVEL")]
     pub fail_on: Option<FailOn>,
-    /// poollint.toml to use instead of the nearest one above the first path.
+    /// poollint.toml to use for every file, instead of the nearest one above each file.
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
     /// Run only these rules (comma-separated).

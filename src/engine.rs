@@ -104,6 +104,20 @@ impl Stats {
         self.rules += other.rules;
         self.reread += other.reread;
     }
+
+    /// Scale every stage's time by `factor` ([`crate::scopes`]: checks run at once).
+    pub fn scale(&mut self, factor: f64) {
+        for stage in [
+            &mut self.walk,
+            &mut self.read,
+            &mut self.parse,
+            &mut self.model,
+            &mut self.rules,
+            &mut self.reread,
+        ] {
+            *stage = stage.mul_f64(factor);
+        }
+    }
 }
 
 /// The result of a check.

@@ -6,12 +6,13 @@
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
 
 use crate::engine::{self, Candidate, CheckRequest, Report};
 use crate::manifest::{self, Manifest, ManifestError};
-use crate::source::{self, FileId};
+use crate::source::{self, FileId, SourceFile};
 
 /// One manifest's share of a run.
 pub struct Scope {
@@ -51,11 +52,14 @@ pub fn check(request: &CheckRequest, nested: bool) -> Checked {
     if !nested {
         note_manifests_overridden(&walked.manifests, request, &mut walked.report);
     }
+    let started = Instant::now();
     let governors = if nested {
         governors(request, &walked.manifests)
     } else {
         Vec::new()
     };
+    // Finding and reading the manifests that split the run is part of the walk.
+    walked.report.stats.walk += started.elapsed();
     if governors.is_empty() {
         let candidates = engine::scope_candidates(request, walked.candidates, &mut walked.report);
         engine::note_if_nothing_found(request, candidates.len(), &mut walked.report);
@@ -156,36 +160,82 @@ fn check_shares(
             }
         });
     }
-    let mut reports = vec![walked.report];
+    let mut first_report = walked.report;
+    // The walk's time stays share 0's; the shares' own times are scaled below.
+    let walk_stats = std::mem::take(&mut first_report.stats);
+    let mut reports = vec![first_report];
     reports.resize_with(requests.len(), Report::default);
+    let started = Instant::now();
+    // Shares in parallel: a monorepo may have a manifest per service of a few files,
+    // and one after another each would use one thread.
+    let results: Vec<Result<(Scope, usize), (PathBuf, usize)>> = requests
+        .into_par_iter()
+        .zip(shares)
+        .zip(reports)
+        .enumerate()
+        .map(|(share, ((request, files), report))| match request {
+            Ok(request) => Ok(check_share(request, files, report, share, &owned)),
+            Err(dir) => Err((dir, files.len())),
+        })
+        .collect();
+    let wall = started.elapsed();
     let mut found = 0;
-    let mut scopes = Vec::new();
-    for (share, ((request, files), mut report)) in
-        requests.into_iter().zip(shares).zip(reports).enumerate()
-    {
-        let request = match request {
-            Ok(request) => request,
-            Err(dir) => {
-                note_not_checked(&dir, files.len(), scopes.first_mut());
-                continue;
+    let mut scopes: Vec<Scope> = Vec::new();
+    for result in results {
+        match result {
+            Ok((scope, files)) => {
+                found += files;
+                scopes.push(scope);
             }
-        };
-        let files = engine::scope_candidates(&request, files, &mut report);
-        found += files.len();
-        let report = engine::check_found(&request, files, report);
-        let foreign = foreign_files(&report, share, &owned);
-        scopes.push(Scope {
-            request,
-            report,
-            foreign,
-        });
+            Err((dir, files)) => note_not_checked(&dir, files, scopes.first_mut()),
+        }
     }
+    share_wall_time(wall, &mut scopes);
     if let Some(first) = scopes.first_mut() {
+        first.report.stats.add(&walk_stats);
         engine::note_if_nothing_found(request, found, &mut first.report);
     }
     Checked {
         scopes,
         manifest_errors,
+    }
+}
+
+/// Check one share's files; with how many there were.
+fn check_share(
+    request: CheckRequest,
+    files: Vec<Candidate>,
+    mut report: Report,
+    share: usize,
+    owned: &HashMap<PathBuf, usize>,
+) -> (Scope, usize) {
+    let walked: HashSet<PathBuf> = files.iter().map(|c| c.0.clone()).collect();
+    let files = engine::scope_candidates(&request, files, &mut report);
+    let count = files.len();
+    let report = engine::check_found(&request, files, report);
+    let foreign = foreign_files(&report, share, &walked, owned);
+    let scope = Scope {
+        request,
+        report,
+        foreign,
+    };
+    (scope, count)
+}
+
+/// Shares run at once, each timing its stages: their times add up to more than the
+/// wall time they took together, so each is scaled to its part of that wall time (as
+/// the engine splits the time of units read at once).
+fn share_wall_time(wall: Duration, scopes: &mut [Scope]) {
+    let mut total = engine::Stats::default();
+    for scope in scopes.iter() {
+        total.add(&scope.report.stats);
+    }
+    let busy = (total.walk + total.read + total.parse + total.model + total.rules).as_secs_f64();
+    if busy > wall.as_secs_f64() {
+        let factor = wall.as_secs_f64() / busy;
+        for scope in scopes.iter_mut() {
+            scope.report.stats.scale(factor);
+        }
     }
 }
 
@@ -206,8 +256,15 @@ fn note_not_checked(dir: &Path, files: usize, first: Option<&mut Scope>) {
 struct Owners {
     /// Each share's directory (share 0's is None without a manifest), resolved.
     dirs: Vec<Option<PathBuf>>,
-    /// The paths checked, resolved, with the share that governs each.
-    paths: Vec<(PathBuf, PathBuf, usize)>,
+    /// The share of each of those directories.
+    by_dir: HashMap<PathBuf, usize>,
+    /// The paths checked (as given), by the share governing each.
+    paths: HashMap<usize, Vec<PathBuf>>,
+    /// The paths checked, resolved, with the share governing each.
+    resolved_paths: HashMap<PathBuf, usize>,
+    /// The shares whose directory is directly inside each share's (share 0 without a
+    /// manifest: those inside no other).
+    children: Vec<Vec<usize>>,
 }
 
 impl Owners {
@@ -217,70 +274,81 @@ impl Owners {
             .as_ref()
             .and_then(|m| std::fs::canonicalize(&m.path).ok())
             .and_then(|p| p.parent().map(Path::to_path_buf));
+        let dirs: Vec<Option<PathBuf>> = std::iter::once(first)
+            .chain(governors.iter().map(|g| Some(g.dir.clone())))
+            .collect();
+        let by_dir = dirs
+            .iter()
+            .enumerate()
+            .filter_map(|(share, dir)| Some((dir.clone()?, share)))
+            .collect();
         let mut owners = Owners {
-            dirs: std::iter::once(first)
-                .chain(governors.iter().map(|g| Some(g.dir.clone())))
-                .collect(),
-            paths: Vec::new(),
+            children: vec![Vec::new(); dirs.len()],
+            dirs,
+            by_dir,
+            paths: HashMap::new(),
+            resolved_paths: HashMap::new(),
         };
         let resolved = identities(request.paths.iter().map(PathBuf::as_path));
-        owners.paths = request
-            .paths
-            .iter()
-            .zip(resolved)
-            .map(|(path, resolved)| {
-                let share = owners.of(&resolved);
-                (path.clone(), resolved, share)
-            })
-            .collect();
+        for (path, resolved) in request.paths.iter().zip(resolved) {
+            let share = owners.of(&resolved);
+            owners.paths.entry(share).or_default().push(path.clone());
+            owners.resolved_paths.insert(resolved, share);
+        }
+        for share in 1..owners.dirs.len() {
+            let outer = owners.dirs.get(share).cloned().flatten().and_then(|dir| {
+                let parent = dir.parent()?;
+                owners.enclosing(parent)
+            });
+            let outer = match outer {
+                Some(outer) => Some(outer),
+                None => owners
+                    .dirs
+                    .first()
+                    .is_some_and(Option::is_none)
+                    .then_some(0),
+            };
+            if let Some(children) = outer.and_then(|o| owners.children.get_mut(o)) {
+                children.push(share);
+            }
+        }
         owners
+    }
+
+    /// The share whose directory is the nearest at or above `path`.
+    fn enclosing(&self, path: &Path) -> Option<usize> {
+        path.ancestors()
+            .find_map(|dir| self.by_dir.get(dir).copied())
     }
 
     /// The share governing the resolved path `file`.
     fn of(&self, file: &Path) -> usize {
-        self.dirs
-            .iter()
-            .enumerate()
-            .filter_map(|(share, dir)| Some((share, dir.as_ref()?)))
-            .filter(|(_, dir)| file.starts_with(dir))
-            .max_by_key(|(_, dir)| dir.components().count())
-            .map_or(0, |(share, _)| share)
+        self.enclosing(file).unwrap_or(0)
     }
 
     /// The paths checked that `share` governs, and its manifest's directory when the
     /// walk of another share's path met it.
     fn paths_of(&self, share: usize, manifest: Option<&Manifest>) -> Vec<PathBuf> {
-        let mut paths: Vec<PathBuf> = self
-            .paths
-            .iter()
-            .filter(|(_, _, owner)| *owner == share)
-            .map(|(path, _, _)| path.clone())
-            .collect();
-        let dir = self.dirs.get(share).cloned().flatten();
+        let mut paths = self.paths.get(&share).cloned().unwrap_or_default();
         let met_by_walk = |dir: &PathBuf| {
-            self.paths
-                .iter()
-                .any(|(_, resolved, owner)| *owner != share && dir.starts_with(resolved))
+            dir.ancestors()
+                .any(|above| self.resolved_paths.get(above).is_some_and(|o| *o != share))
         };
+        let dir = self.dirs.get(share).cloned().flatten();
         if let (Some(dir), Some(manifest)) = (dir.filter(met_by_walk), manifest) {
             paths.push(shown_dir(&manifest.path, dir));
         }
         paths
     }
 
-    /// The directories of the shares nested strictly inside `share`'s files: its walk
-    /// (at `--diff-base`) leaves them out.
+    /// The directories of the shares directly inside `share`'s: its walk (at
+    /// `--diff-base`) leaves them out.
     fn nested_in(&self, share: usize) -> Vec<PathBuf> {
-        let own = self.dirs.get(share).cloned().flatten();
-        self.dirs
-            .iter()
-            .enumerate()
-            .filter(|(other, _)| *other != share)
-            .filter_map(|(_, dir)| dir.clone())
-            .filter(|dir| {
-                own.as_ref()
-                    .is_none_or(|own| dir.starts_with(own) && dir != own)
-            })
+        self.children
+            .get(share)
+            .into_iter()
+            .flatten()
+            .filter_map(|child| self.dirs.get(*child).cloned().flatten())
             .collect()
     }
 }
@@ -359,11 +427,18 @@ fn parent(path: &Path) -> &Path {
 fn foreign_files(
     report: &Report,
     share: usize,
+    walked: &HashSet<PathBuf>,
     owned: &HashMap<PathBuf, usize>,
 ) -> HashSet<FileId> {
-    let files = report.sources.files();
-    let identities = identities(files.iter().map(|f| f.path.as_path()));
-    files
+    // The files the walk gave this share are its own; only the others are looked up.
+    let others: Vec<&SourceFile> = report
+        .sources
+        .files()
+        .iter()
+        .filter(|f| !walked.contains(&f.path))
+        .collect();
+    let identities = identities(others.iter().map(|f| f.path.as_path()));
+    others
         .iter()
         .zip(identities)
         .filter(|(_, identity)| owned.get(identity).is_some_and(|owner| *owner != share))

@@ -2,6 +2,7 @@
 //! `ignore` crate (`.gitignore` aware, also outside git repositories), never into
 //! `.git`, `node_modules` or `target`.
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 /// Directories never descended into, whatever the ignore files say.
@@ -32,7 +33,7 @@ pub fn discover(
     wanted: &(dyn Fn(&Path) -> bool + Sync),
     excluded: &[PathBuf],
 ) -> (Vec<Candidate>, Vec<WalkError>) {
-    let excluded: Vec<PathBuf> = excluded
+    let excluded: HashSet<PathBuf> = excluded
         .iter()
         .map(|p| crate::source::normalise(p))
         .collect();
@@ -63,7 +64,7 @@ pub fn discover(
 fn walk_dir(
     root: &Path,
     wanted: &(dyn Fn(&Path) -> bool + Sync),
-    excluded: &[PathBuf],
+    excluded: &HashSet<PathBuf>,
     found: &mut Vec<Candidate>,
     errors: &mut Vec<WalkError>,
 ) {
@@ -77,7 +78,7 @@ fn walk_dir(
         return;
     }
     // The filter must own what it reads (the walker's threads outlive this borrow).
-    let excluded = excluded.to_vec();
+    let excluded = excluded.clone();
     let walker = ignore::WalkBuilder::new(root)
         .hidden(false)
         .require_git(false)
@@ -131,7 +132,7 @@ fn walk_dir(
 }
 
 /// `dir` is one of `excluded` (none: no work for each directory of the usual walk).
-fn is_excluded(dir: &Path, excluded: &[PathBuf]) -> bool {
+fn is_excluded(dir: &Path, excluded: &HashSet<PathBuf>) -> bool {
     !excluded.is_empty() && excluded.contains(&crate::source::normalise(dir))
 }
 
