@@ -344,11 +344,7 @@ fn run_check(args: &CheckArgs) -> ExitCode {
     }
     let mut scopes = checked.scopes;
     if let Some(rev) = &args.diff_base {
-        let start = request
-            .paths
-            .first()
-            .map_or(Path::new("."), PathBuf::as_path);
-        if let Err(message) = crate::review::review(rev, start, &mut scopes) {
+        if let Err(message) = crate::review::review(rev, &request, nested, &mut scopes) {
             return usage_error(&message);
         }
     }

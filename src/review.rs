@@ -1,8 +1,10 @@
 //! `--diff-base REV` wiring: keep findings on changed lines, and compare the pools of
 //! the working tree with the pools at REV (`risky-pool-change`).
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
 
 use crate::diff::DiffBase;
 use crate::engine::{self, CheckRequest, Report};
@@ -11,19 +13,15 @@ use crate::scopes::Scope;
 use crate::source::FileId;
 
 /// Keep each share's findings on changed lines, and run `risky-pool-change` in the
-/// shares that enable it. `start` is a path checked (it finds the repository).
-pub fn review(rev: &str, start: &Path, scopes: &mut [Scope]) -> Result<(), String> {
-    let dir = if start.is_dir() {
-        start
-    } else {
-        start.parent().unwrap_or(Path::new("."))
-    };
-    let dir = if dir.as_os_str().is_empty() {
-        Path::new(".")
-    } else {
-        dir
-    };
-    let base = DiffBase::open(dir, rev)?;
+/// shares that enable it, against the same check of the tree at REV. `request` is the
+/// run's (its first path finds the repository); `nested` as for [`crate::scopes::check`].
+pub fn review(
+    rev: &str,
+    request: &CheckRequest,
+    nested: bool,
+    scopes: &mut [Scope],
+) -> Result<(), String> {
+    let base = DiffBase::open(&repository_dir(request), rev)?;
     let changed = base.changed_lines()?;
     let mut compared = Vec::new();
     for scope in scopes.iter_mut() {
@@ -47,25 +45,86 @@ pub fn review(rev: &str, start: &Path, scopes: &mut [Scope]) -> Result<(), Strin
     let requests: Vec<&CheckRequest> = compared.iter().map(|(s, _, _)| &s.request).collect();
     base.extract(before_tree.path(), &read_by_check(&base, &requests))?;
     let canonical_tree = std::fs::canonicalize(before_tree.path()).ok();
-    for (scope, level, after_paths) in compared {
-        let before = check_before(&base, before_tree.path(), &scope.request)?;
-        let found = compare_pools(
-            rev,
-            &base,
-            (&before, canonical_tree.as_deref()),
-            (&scope.report, &after_paths),
-            &scope.request,
-        );
-        let report = &mut scope.report;
-        report.diagnostics.extend(found.into_iter().map(|mut d| {
-            if let Some(severity) = level {
-                d.severity = severity;
-            }
-            d
-        }));
-        engine::sort_and_dedup(report);
-    }
+    let before = check_before(&base, before_tree.path(), request, nested);
+    let before_shares = BeforeShares::new(&before, canonical_tree.as_deref());
+    compared
+        .into_par_iter()
+        .for_each(|(scope, level, after_paths)| {
+            let Some(before) = before.get(before_shares.of(&base, &scope.request)) else {
+                return;
+            };
+            let found = compare_pools(
+                rev,
+                &base,
+                (&before.report, canonical_tree.as_deref()),
+                (&scope.report, &after_paths),
+                &scope.request,
+            );
+            let report = &mut scope.report;
+            report.diagnostics.extend(found.into_iter().map(|mut d| {
+                if let Some(severity) = level {
+                    d.severity = severity;
+                }
+                d
+            }));
+            engine::sort_and_dedup(report);
+        });
     Ok(())
+}
+
+/// The directory of the run's first path: the repository is found from it.
+fn repository_dir(request: &CheckRequest) -> PathBuf {
+    let start = request
+        .paths
+        .first()
+        .map_or(Path::new("."), PathBuf::as_path);
+    let dir = if start.is_dir() {
+        start
+    } else {
+        start.parent().unwrap_or(Path::new("."))
+    };
+    if dir.as_os_str().is_empty() {
+        PathBuf::from(".")
+    } else {
+        dir.to_path_buf()
+    }
+}
+
+/// The shares of the check at REV by their manifest's directory (relative to the
+/// repository), to find the one that governed a share's files at REV.
+struct BeforeShares {
+    by_dir: HashMap<PathBuf, usize>,
+}
+
+impl BeforeShares {
+    fn new(before: &[Scope], canonical_tree: Option<&Path>) -> Self {
+        let by_dir = before
+            .iter()
+            .enumerate()
+            .filter_map(|(share, scope)| {
+                let manifest =
+                    std::fs::canonicalize(&scope.request.manifest.as_ref()?.path).ok()?;
+                let relative = relative_to(manifest, canonical_tree?)?;
+                Some((relative.parent()?.to_path_buf(), share))
+            })
+            .collect();
+        BeforeShares { by_dir }
+    }
+
+    /// The share at REV governing the directory of `request`'s manifest (its own
+    /// manifest as it was, or the one above it if it is new); share 0 without one.
+    fn of(&self, base: &DiffBase, request: &CheckRequest) -> usize {
+        let dir = request
+            .manifest
+            .as_ref()
+            .and_then(|m| base.relative(&m.path))
+            .and_then(|m| m.parent().map(Path::to_path_buf));
+        dir.and_then(|dir| {
+            dir.ancestors()
+                .find_map(|above| self.by_dir.get(above).copied())
+        })
+        .unwrap_or(0)
+    }
 }
 
 /// `risky-pool-change` between the check of the tree at REV (`before`, in a temporary
@@ -108,7 +167,7 @@ fn compare_pools(
 
 /// Which files of the tree at REV (paths relative to the repository) the check of that
 /// tree needs for its pools: those an ecosystem reads, the ignore files that decide
-/// which of them are walked, and the manifest with the files it names.
+/// which of them are walked, the manifests, and the files the run's manifests name.
 fn read_by_check(base: &DiffBase, requests: &[&CheckRequest]) -> impl Fn(&Path) -> bool {
     let manifest: HashSet<PathBuf> = requests
         .iter()
@@ -118,25 +177,24 @@ fn read_by_check(base: &DiffBase, requests: &[&CheckRequest]) -> impl Fn(&Path) 
         .collect();
     move |path: &Path| {
         crate::ecosystems::recognise(path).is_some()
-            || path
-                .file_name()
-                .is_some_and(|n| n == ".gitignore" || n == ".ignore")
+            || path.file_name().is_some_and(|n| {
+                n == ".gitignore" || n == ".ignore" || n == crate::manifest::FILE_NAME
+            })
             || manifest.contains(path)
     }
 }
 
-/// The same check on the tree at REV, without rules: only its model is needed.
-fn check_before(base: &DiffBase, tree: &Path, request: &CheckRequest) -> Result<Report, String> {
-    let at_rev = |paths: &[PathBuf]| -> Vec<PathBuf> {
-        paths
-            .iter()
-            .filter_map(|p| base.relative(p))
-            .map(|rel| tree.join(rel))
-            .filter(|p| p.exists())
-            .collect()
-    };
-    let mut before = CheckRequest::new(at_rev(&request.paths));
-    before.exclude_dirs = at_rev(&request.exclude_dirs);
+/// The same check on the tree at REV, without rules (only the models are needed),
+/// split by the manifests as they were.
+fn check_before(base: &DiffBase, tree: &Path, request: &CheckRequest, nested: bool) -> Vec<Scope> {
+    let paths: Vec<PathBuf> = request
+        .paths
+        .iter()
+        .filter_map(|p| base.relative(p))
+        .map(|rel| tree.join(rel))
+        .filter(|p| p.exists())
+        .collect();
+    let mut before = CheckRequest::new(paths);
     before.select = Some(Vec::new());
     if let Some(manifest) = &request.manifest {
         let at_rev = base.relative(&manifest.path).map(|rel| tree.join(rel));
@@ -145,7 +203,7 @@ fn check_before(base: &DiffBase, tree: &Path, request: &CheckRequest) -> Result<
             before.manifest = crate::manifest::load(&path).ok();
         }
     }
-    Ok(engine::check(&before))
+    crate::scopes::check(&before, nested).scopes
 }
 
 fn relative_to(canonical: PathBuf, canonical_tree: &Path) -> Option<PathBuf> {

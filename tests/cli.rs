@@ -1226,7 +1226,8 @@ fn checking_a_monorepo_from_its_root_equals_checking_each_project() {
 }
 
 /// At `--diff-base`, each manifest's level of `risky-pool-change` applies to the pools
-/// of its files.
+/// of its files; a manifest added since REV compares its pools with those the
+/// manifest above it governed then.
 #[test]
 fn diff_base_runs_risky_pool_change_under_each_manifest() {
     let pool = |size: u32| {
@@ -1237,6 +1238,7 @@ fn diff_base_runs_risky_pool_change_under_each_manifest() {
         ("orders/application.yml", before.as_str()),
         ("quiet/orders/application.yml", before.as_str()),
         ("strict/orders/application.yml", before.as_str()),
+        ("new/orders/application.yml", before.as_str()),
         (
             "quiet/poollint.toml",
             "[lint.rules]\n\"risky-pool-change\" = \"off\"\n",
@@ -1246,7 +1248,13 @@ fn diff_base_runs_risky_pool_change_under_each_manifest() {
             "[lint.rules]\n\"risky-pool-change\" = \"error\"\n",
         ),
     ]);
+    write_file(
+        repo.path(),
+        "new/poollint.toml",
+        "[lint]\nfail-on = \"never\"\n",
+    );
     for file in [
+        "new/orders/application.yml",
         "orders/application.yml",
         "quiet/orders/application.yml",
         "strict/orders/application.yml",
@@ -1269,9 +1277,10 @@ fn diff_base_runs_risky_pool_change_under_each_manifest() {
         .expect("run");
     assert_eq!(
         String::from_utf8_lossy(&out.stdout),
-        "orders/application.yml:4:26: warning[risky-pool-change] the pool maximum went from 64 to 16 since HEAD (−75%)\n\
+        "new/orders/application.yml:4:26: warning[risky-pool-change] the pool maximum went from 64 to 16 since HEAD (−75%)\n\
+         orders/application.yml:4:26: warning[risky-pool-change] the pool maximum went from 64 to 16 since HEAD (−75%)\n\
          strict/orders/application.yml:4:26: error[risky-pool-change] the pool maximum went from 64 to 16 since HEAD (−75%)\n\
-         Found 1 error, 1 warning and 0 infos in 3 files.\n"
+         Found 1 error, 2 warnings and 0 infos in 4 files.\n"
     );
     assert_eq!(out.status.code(), Some(1));
 }

@@ -54,7 +54,7 @@ fn check_change(rule: &str, dir: &Path) -> Report {
         "fixture manifests are valid"
     );
     let mut scopes = checked.scopes;
-    poollint::review::review("HEAD", &repo, &mut scopes).expect("review against HEAD");
+    poollint::review::review("HEAD", &request, true, &mut scopes).expect("review against HEAD");
     let reports = scopes.into_iter().map(|s| s.report).collect();
     poollint::scopes::merge(reports)
 }
