@@ -8,7 +8,7 @@ use rayon::prelude::*;
 
 use crate::diff::DiffBase;
 use crate::engine::{self, CheckRequest, Report};
-use crate::rules::change::risky_pool_change;
+use crate::rules::change::risky_pool_change::{self, PoolsAtRev};
 use crate::scopes::Scope;
 use crate::source::FileId;
 
@@ -47,16 +47,31 @@ pub fn review(
     let canonical_tree = std::fs::canonicalize(before_tree.path()).ok();
     let before = check_before(&base, before_tree.path(), request, nested);
     let before_shares = BeforeShares::new(&before, canonical_tree.as_deref());
+    let pools_before: Vec<PoolsAtRev> = before
+        .par_iter()
+        .map(|scope| {
+            // The files by id, relative to the tree: looked up for every pool.
+            let paths: Vec<Option<PathBuf>> = scope
+                .report
+                .sources
+                .canonical_paths()
+                .into_iter()
+                .map(|path| relative_to(path?, canonical_tree.as_deref()?))
+                .collect();
+            let path = |file: FileId| paths.get(file.0).cloned().flatten();
+            risky_pool_change::pools_at_rev(&scope.report.model, &path)
+        })
+        .collect();
     compared
         .into_par_iter()
         .for_each(|(scope, level, after_paths)| {
-            let Some(before) = before.get(before_shares.of(&base, &scope.request)) else {
+            let Some(old) = pools_before.get(before_shares.of(&base, &scope.request)) else {
                 return;
             };
             let found = compare_pools(
                 rev,
                 &base,
-                (&before.report, canonical_tree.as_deref()),
+                old,
                 (&scope.report, &after_paths),
                 &scope.request,
             );
@@ -127,12 +142,12 @@ impl BeforeShares {
     }
 }
 
-/// `risky-pool-change` between the check of the tree at REV (`before`, in a temporary
-/// tree) and the check of the working tree (`after`, with its files' resolved paths).
+/// `risky-pool-change` between the pools at REV and the check of the working tree
+/// (`after`, with its files' resolved paths).
 fn compare_pools(
     rev: &str,
     base: &DiffBase,
-    (before, canonical_tree): (&Report, Option<&Path>),
+    old: &PoolsAtRev,
     (after, after_paths): (&Report, &[Option<PathBuf>]),
     request: &CheckRequest,
 ) -> Vec<crate::diagnostic::Diagnostic> {
@@ -142,27 +157,12 @@ fn compare_pools(
         .get(risky_pool_change::META.name)
         .map(|s| s.options.clone())
         .unwrap_or_default();
-    // Both trees' files by id, relative to their tree: looked up for every pool.
-    let before_paths: Vec<Option<PathBuf>> = before
-        .sources
-        .canonical_paths()
-        .into_iter()
-        .map(|path| relative_to(path?, canonical_tree?))
-        .collect();
     let after_paths: Vec<Option<PathBuf>> = after_paths
         .iter()
         .map(|path| base.relative_canonical(path.as_deref()?))
         .collect();
-    let before_path = |file: FileId| before_paths.get(file.0).cloned().flatten();
     let after_path = |file: FileId| after_paths.get(file.0).cloned().flatten();
-    risky_pool_change::compare(
-        &before.model,
-        &before_path,
-        &after.model,
-        &after_path,
-        rev,
-        &options,
-    )
+    risky_pool_change::compare(old, &after.model, &after_path, rev, &options)
 }
 
 /// Which files of the tree at REV (paths relative to the repository) the check of that

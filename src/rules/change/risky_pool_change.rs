@@ -49,18 +49,29 @@ impl crate::rules::Rule for Rule {
 /// order they are read.
 type PoolKey = (PathBuf, String, Option<String>);
 
-/// Compare every pool of `after` (the working tree) with the same pool in `before`
-/// (the tree at `rev`). `relative` maps a model's file ids to repository paths.
-pub fn compare(
-    before: &Model,
+/// The pools of the tree at REV by identity, indexed once however many checks (the
+/// shares of a monorepo's run) compare with them.
+pub struct PoolsAtRev<'m>(BTreeMap<PoolKey, Vec<&'m Pool>>);
+
+/// Index `before`'s pools; `before_path` maps its file ids to repository paths.
+pub fn pools_at_rev<'m>(
+    before: &'m Model,
     before_path: &dyn Fn(FileId) -> Option<PathBuf>,
+) -> PoolsAtRev<'m> {
+    PoolsAtRev(by_key(before, before_path))
+}
+
+/// Compare every pool of `after` (the working tree) with the same pool at `rev`.
+/// `after_path` maps its file ids to repository paths.
+pub fn compare(
+    old: &PoolsAtRev,
     after: &Model,
     after_path: &dyn Fn(FileId) -> Option<PathBuf>,
     rev: &str,
     options: &RuleOptions,
 ) -> Vec<Diagnostic> {
     let share = options.get(&MAX_DECREASE_SHARE).clamp(0.0, 1.0);
-    let old = by_key(before, before_path);
+    let old = &old.0;
     let loads: Vec<PoolLoad> = pool_loads(after);
     let load_of: HashMap<*const Pool, &PoolLoad> =
         loads.iter().map(|l| (l.pool as *const Pool, l)).collect();
