@@ -1006,6 +1006,11 @@ fn init_names_tables_uniquely_in_a_monorepo() {
 
 const MINIMUM_IDLE_5: &str = "spring:\n  datasource:\n    hikari:\n      minimum-idle: 5\n";
 
+/// `poollint check ARGS` run in `dir`.
+fn check_in(dir: &std::path::Path, args: &[&str]) -> assert_cmd::assert::Assert {
+    poollint().current_dir(dir).arg("check").args(args).assert()
+}
+
 /// A repository whose root manifest fails on errors and keeps `hikari-minimum-idle-set`
 /// (an info), with a team below whose own manifest turns that rule off. The root
 /// manifest's topology names the team's file, so the root's check reads it too.
@@ -1036,33 +1041,28 @@ fn each_manifest_governs_the_files_below_it() {
     let root_finding = "app/application.yml:4:21: info[hikari-minimum-idle-set]";
     let team_finding = "team/app/application.yml:4:21: info[hikari-minimum-idle-set]";
     for paths in [
-        vec!["."],
-        vec!["app/application.yml", "team/app/application.yml"],
+        vec!["-f", "concise", "."],
+        vec![
+            "-f",
+            "concise",
+            "app/application.yml",
+            "team/app/application.yml",
+        ],
     ] {
-        poollint()
-            .current_dir(dir.path())
-            .args(["check", "-f", "concise"])
-            .args(&paths)
-            .assert()
+        check_in(dir.path(), &paths)
             .code(0)
             .stdout(predicate::str::starts_with(root_finding))
             .stdout(predicate::str::contains(team_finding).not())
             .stderr(predicate::str::is_empty());
     }
-    poollint()
-        .current_dir(dir.path())
-        .args(["check", "-f", "concise", "--config", "poollint.toml", "."])
-        .assert()
+    check_in(dir.path(), &["-f", "concise", "--config", "poollint.toml", "."])
         .code(0)
         .stdout(predicate::str::contains(root_finding))
         .stdout(predicate::str::contains(team_finding))
         .stderr(predicate::str::contains(
             "poollint: team/poollint.toml is not applied: --config poollint.toml governs every file checked",
         ));
-    poollint()
-        .current_dir(dir.path())
-        .args(["check", "--show-settings", "team/app/application.yml"])
-        .assert()
+    check_in(dir.path(), &["--show-settings", "team/app/application.yml"])
         .code(0)
         .stdout(predicate::str::contains("manifest: team/poollint.toml\n"))
         .stdout(predicate::str::contains(
@@ -1080,10 +1080,7 @@ fn a_broken_manifest_below_stops_only_its_own_files() {
         "team/poollint.toml",
         "[lint]\nfail-on = \"bogus\"\n",
     );
-    poollint()
-        .current_dir(dir.path())
-        .args(["check", "-f", "concise", "."])
-        .assert()
+    check_in(dir.path(), &["-f", "concise", "."])
         .code(2)
         .stdout(predicate::str::starts_with(
             "app/application.yml:4:21: info",
@@ -1132,55 +1129,38 @@ fn baselines_apply_per_manifest_and_one_baseline_serves_all() {
         "team/poollint.toml",
         "[lint]\nbaseline = \"team-baseline.json\"\n",
     );
-    poollint()
-        .current_dir(dir.path())
-        .args([
-            "check",
-            "-f",
-            "concise",
-            "team",
-            "--write-baseline",
-            "team/team-baseline.json",
-        ])
-        .assert()
-        .code(0);
-    poollint()
-        .current_dir(dir.path())
-        .args(["check", "-f", "concise", "."])
-        .assert()
+    let write_team = [
+        "-f",
+        "concise",
+        "team",
+        "--write-baseline",
+        "team/team-baseline.json",
+    ];
+    check_in(dir.path(), &write_team).code(0);
+    check_in(dir.path(), &["-f", "concise", "."])
         .code(0)
         .stdout(predicate::str::starts_with(
             "app/application.yml:4:21: info",
         ))
         .stdout(predicate::str::contains("team/app").not())
         .stderr(predicate::str::is_empty());
-    poollint()
-        .current_dir(dir.path())
-        .args([
-            "check",
-            "-f",
-            "concise",
-            ".",
-            "--write-baseline",
-            "all.json",
-        ])
-        .assert()
-        .code(0)
-        .stderr(predicate::str::contains(
-            "wrote 2 baseline entries to all.json",
-        ));
-    poollint()
-        .current_dir(dir.path())
-        .args(["check", "-f", "concise", ".", "--baseline", "all.json"])
-        .assert()
-        .code(0)
-        .stdout(predicate::str::contains("No problems found"))
-        .stderr(predicate::str::is_empty());
+    check_in(
+        dir.path(),
+        &["-f", "concise", ".", "--write-baseline", "all.json"],
+    )
+    .code(0)
+    .stderr(predicate::str::contains(
+        "wrote 2 baseline entries to all.json",
+    ));
+    check_in(
+        dir.path(),
+        &["-f", "concise", ".", "--baseline", "all.json"],
+    )
+    .code(0)
+    .stdout(predicate::str::contains("No problems found"))
+    .stderr(predicate::str::is_empty());
     std::fs::remove_file(dir.path().join("app/application.yml")).expect("rm");
-    poollint()
-        .current_dir(dir.path())
-        .args(["check", "-f", "concise", ".", "--baseline", "all.json"])
-        .assert()
+    check_in(dir.path(), &["-f", "concise", ".", "--baseline", "all.json"])
         .code(0)
         .stderr(predicate::str::contains(
             "baseline entry no longer matches a finding (fixed? remove it from all.json): app/application.yml hikari-minimum-idle-set",
