@@ -43,8 +43,9 @@ pub struct CheckRequest {
     pub inline_suppressions: bool,
     /// The manifest whose topology (databases, poolers, services, load) applies.
     pub manifest: Option<crate::manifest::Manifest>,
-    /// Directories below `paths` that another `poollint.toml` governs: not walked
-    /// ([`crate::scopes`]). In the same form as `paths` (the walk compares lexically).
+    /// Directories below `paths` that another `poollint.toml` governs
+    /// ([`crate::scopes`]): the files there that `manifest` names are read for its
+    /// model, as the walk gave them to the other manifest's check.
     pub exclude_dirs: Vec<PathBuf>,
     /// Keep every config entry in the model and check them all after reading, instead
     /// of checking the entries of [`UNIT_CHECKED`] ecosystems unit by unit and dropping
@@ -202,7 +203,7 @@ pub(crate) fn scope_candidates(
     let outside = manifest_files_not_walked(request);
     if !outside.is_empty() {
         let (found, errors) =
-            walk::discover(&outside, &|path| ecosystems::recognise(path).is_some(), &[]);
+            walk::discover(&outside, &|path| ecosystems::recognise(path).is_some());
         report
             .internal_errors
             .extend(errors.into_iter().map(|e| e.message));
@@ -336,7 +337,7 @@ fn collect_candidates(
     }
     // Manifests are found by the same walk, to split the run by them.
     let recognised = |path: &Path| ecosystems::recognise(path).is_some() || is_manifest(path);
-    let (found, errors) = walk::discover(&request.paths, &recognised, &request.exclude_dirs);
+    let (found, errors) = walk::discover(&request.paths, &recognised);
     report
         .internal_errors
         .extend(errors.into_iter().map(|e| e.message));

@@ -92,7 +92,7 @@ fn governors(request: &CheckRequest, walked: &[PathBuf]) -> Vec<Governor> {
         .as_ref()
         .and_then(|m| std::fs::canonicalize(&m.path).ok());
     let mut paths: Vec<PathBuf> = walked
-        .iter()
+        .par_iter()
         .cloned()
         .chain(nearest_above_each(&request.paths))
         .filter_map(|path| std::fs::canonicalize(path).ok())
@@ -100,8 +100,9 @@ fn governors(request: &CheckRequest, walked: &[PathBuf]) -> Vec<Governor> {
         .collect();
     paths.sort();
     paths.dedup();
+    // A monorepo may have a manifest per service: read in parallel, kept in order.
     paths
-        .into_iter()
+        .into_par_iter()
         .map(|path| Governor {
             dir: path.parent().map(Path::to_path_buf).unwrap_or_default(),
             manifest: manifest::load(&path),
@@ -341,8 +342,8 @@ impl Owners {
         paths
     }
 
-    /// The directories of the shares directly inside `share`'s: its walk (at
-    /// `--diff-base`) leaves them out.
+    /// The directories of the shares directly inside `share`'s: what is below them is
+    /// theirs (`CheckRequest::exclude_dirs`).
     fn nested_in(&self, share: usize) -> Vec<PathBuf> {
         self.children
             .get(share)

@@ -2,7 +2,6 @@
 //! `ignore` crate (`.gitignore` aware, also outside git repositories), never into
 //! `.git`, `node_modules` or `target`.
 
-use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 /// Directories never descended into, whatever the ignore files say.
@@ -26,22 +25,15 @@ pub struct WalkError {
 /// kept), sorted and without duplicates, plus the problems met. `wanted` runs on the
 /// walker's threads, so the files of a large repository that are not configuration
 /// (its source code) are dropped there instead of being collected and sorted.
-/// Directories in `excluded` (compared lexically with the walked paths, which start
-/// with the path given) are not entered.
 pub fn discover(
     paths: &[PathBuf],
     wanted: &(dyn Fn(&Path) -> bool + Sync),
-    excluded: &[PathBuf],
 ) -> (Vec<Candidate>, Vec<WalkError>) {
-    let excluded: HashSet<PathBuf> = excluded
-        .iter()
-        .map(|p| crate::source::normalise(p))
-        .collect();
     let mut found = Vec::new();
     let mut errors = Vec::new();
     for path in paths {
         match std::fs::metadata(path) {
-            Ok(meta) if meta.is_dir() => walk_dir(path, wanted, &excluded, &mut found, &mut errors),
+            Ok(meta) if meta.is_dir() => walk_dir(path, wanted, &mut found, &mut errors),
             Ok(_) => found.push(Candidate {
                 path: path.clone(),
                 explicit: true,
@@ -64,7 +56,6 @@ pub fn discover(
 fn walk_dir(
     root: &Path,
     wanted: &(dyn Fn(&Path) -> bool + Sync),
-    excluded: &HashSet<PathBuf>,
     found: &mut Vec<Candidate>,
     errors: &mut Vec<WalkError>,
 ) {
@@ -77,20 +68,16 @@ fn walk_dir(
         errors.push(not_walked(root, &file));
         return;
     }
-    // The filter must own what it reads (the walker's threads outlive this borrow).
-    let excluded = excluded.clone();
     let walker = ignore::WalkBuilder::new(root)
         .hidden(false)
         .require_git(false)
         .follow_links(false)
-        .filter_entry(move |entry| {
-            let is_dir = entry.file_type().is_some_and(|t| t.is_dir());
-            let skipped = is_dir
-                && (entry
+        .filter_entry(|entry| {
+            let skipped = entry.file_type().is_some_and(|t| t.is_dir())
+                && entry
                     .file_name()
                     .to_str()
-                    .is_some_and(|name| SKIPPED_DIRS.contains(&name))
-                    || is_excluded(entry.path(), &excluded));
+                    .is_some_and(|name| SKIPPED_DIRS.contains(&name));
             !skipped
         })
         .build_parallel();
@@ -129,11 +116,6 @@ fn walk_dir(
     let (mut files, mut problems) = results.into_inner().unwrap_or_else(|e| e.into_inner());
     found.append(&mut files);
     errors.append(&mut problems);
-}
-
-/// `dir` is one of `excluded` (none: no work for each directory of the usual walk).
-fn is_excluded(dir: &Path, excluded: &HashSet<PathBuf>) -> bool {
-    !excluded.is_empty() && excluded.contains(&crate::source::normalise(dir))
 }
 
 /// Ignore files the walker reads in every directory it enters.
@@ -183,38 +165,12 @@ mod tests {
         }
         let yaml = |path: &Path| path.extension().is_some_and(|e| e == "yml");
         let named = root.join("notes.txt");
-        let (found, errors) = discover(&[root.to_path_buf(), named.clone()], &yaml, &[]);
+        let (found, errors) = discover(&[root.to_path_buf(), named.clone()], &yaml);
         assert!(errors.is_empty());
         let found: Vec<(PathBuf, bool)> = found.into_iter().map(|c| (c.path, c.explicit)).collect();
         assert_eq!(
             found,
             [(root.join("app/application.yml"), false), (named, true)]
-        );
-    }
-
-    #[test]
-    fn excluded_directories_are_not_entered() {
-        let dir = tempfile::tempdir().unwrap();
-        let root = dir.path();
-        for file in [
-            "a/application.yml",
-            "a/team/application.yml",
-            "b/team/application.yml",
-        ] {
-            std::fs::create_dir_all(root.join(file).parent().unwrap()).unwrap();
-            std::fs::write(root.join(file), "x").unwrap();
-        }
-        let any = |_: &Path| true;
-        let excluded = [root.join("a/./team")];
-        let (found, errors) = discover(&[root.to_path_buf()], &any, &excluded);
-        assert!(errors.is_empty());
-        let found: Vec<PathBuf> = found.into_iter().map(|c| c.path).collect();
-        assert_eq!(
-            found,
-            [
-                root.join("a/application.yml"),
-                root.join("b/team/application.yml")
-            ]
         );
     }
 }
