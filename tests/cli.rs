@@ -1172,22 +1172,7 @@ fn baselines_apply_per_manifest_and_one_baseline_serves_all() {
 /// rule levels), finds what checking each project on its own finds.
 #[test]
 fn checking_a_monorepo_from_its_root_equals_checking_each_project() {
-    let findings = |path: &str| -> Vec<String> {
-        let out = poollint()
-            .args(["check", "-f", "concise", path])
-            .output()
-            .expect("run");
-        assert!(
-            out.stderr.is_empty(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout)
-            .lines()
-            .filter(|line| !line.starts_with("Found "))
-            .map(str::to_owned)
-            .collect()
-    };
+    let findings = |path: &str| concise_findings(std::path::Path::new(path));
     let mut each: Vec<String> = [
         "examples/fleet",
         "examples/postmortem-auth",
@@ -1203,6 +1188,62 @@ fn checking_a_monorepo_from_its_root_equals_checking_each_project() {
         .iter()
         .any(|f| f.contains("pgbouncer-server-conns-exceed-postgres")));
     assert_eq!(whole, each);
+}
+
+/// Concise findings of `poollint check PATH` (no per-file cap), without the summary.
+fn concise_findings(path: &std::path::Path) -> Vec<String> {
+    let out = poollint()
+        .args(["check", "-f", "concise", "--max-diagnostics-per-file", "0"])
+        .arg(path)
+        .output()
+        .expect("run");
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter(|line| !line.starts_with("Found ") && !line.starts_with("No problems"))
+        .map(str::to_owned)
+        .collect()
+}
+
+/// Directories below `root` holding a `poollint.toml`.
+fn manifest_dirs(root: &std::path::Path, found: &mut Vec<std::path::PathBuf>) {
+    for entry in std::fs::read_dir(root).expect("read dir").flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            if path.join("poollint.toml").is_file() {
+                found.push(path.clone());
+            }
+            manifest_dirs(&path, found);
+        }
+    }
+}
+
+/// The fixtures with a manifest (48 of them: topology, load, rule levels, ignores) give
+/// the same findings in one check of all fixtures as each checked on its own.
+#[test]
+fn checking_all_fixtures_at_once_applies_each_fixture_manifest() {
+    let root = std::path::Path::new("tests/fixtures");
+    let whole = concise_findings(root);
+    let mut dirs = Vec::new();
+    manifest_dirs(root, &mut dirs);
+    assert!(dirs.len() >= 40, "{dirs:?}");
+    let prefix = |dir: &std::path::Path| format!("{}/", dir.display());
+    for dir in &dirs {
+        let nested: Vec<String> = dirs
+            .iter()
+            .filter(|d| *d != dir && d.starts_with(dir))
+            .map(|d| prefix(d))
+            .collect();
+        let own = |line: &&String| {
+            line.starts_with(&prefix(dir)) && !nested.iter().any(|n| line.starts_with(n))
+        };
+        let mut alone: Vec<&String> = Vec::new();
+        let checked = concise_findings(dir);
+        alone.extend(checked.iter().filter(own));
+        let mut together: Vec<&String> = whole.iter().filter(own).collect();
+        alone.sort();
+        together.sort();
+        assert_eq!(together, alone, "{}", dir.display());
+    }
 }
 
 /// At `--diff-base`, each manifest's level of `risky-pool-change` applies to the pools
