@@ -348,9 +348,7 @@ fn run_check(args: &CheckArgs) -> ExitCode {
             return usage_error(&message);
         }
     }
-    for scope in &mut scopes {
-        scope.drop_foreign_findings();
-    }
+    crate::scopes::settle_foreign_findings(&mut scopes);
     let mut report = match settle_findings(args, scopes) {
         Ok(report) => report,
         Err(message) => return usage_error(&message),
@@ -397,12 +395,10 @@ fn settle_findings(
         apply_baselines(args, &mut scopes)?
     };
     let failing = scopes.iter().any(|scope| {
-        let fail_on = args.fail_on.unwrap_or(scope.request.settings.fail_on);
-        scope
-            .report
-            .diagnostics
-            .iter()
-            .any(|d| fail_on.fails(d.severity))
+        scope.report.diagnostics.iter().any(|d| {
+            let fail_on = args.fail_on.unwrap_or_else(|| scope.fail_on(d, &scopes));
+            fail_on.fails(d.severity)
+        })
     });
     let mut report = crate::scopes::merge(scopes.into_iter().map(|s| s.report).collect());
     if let Some(path) = &args.write_baseline {
@@ -541,7 +537,7 @@ fn show_settings(path: &Path, manifest: Option<&Manifest>, args: &CheckArgs) -> 
         out.push_str(&format!(
             "  {}: {}\n",
             meta.name,
-            rule_setting_text(meta, &lint, args, &display, &source)
+            rule_setting_text(meta, &lint, args, path, &source)
         ));
     }
     out
@@ -551,7 +547,7 @@ fn rule_setting_text(
     meta: &rules::RuleMeta,
     lint: &manifest::LintSettings,
     args: &CheckArgs,
-    path: &str,
+    path: &Path,
     source: &str,
 ) -> String {
     let selected = args

@@ -993,9 +993,11 @@ fn finish(model: &Model, request: &CheckRequest, scrub: ScrubTexts, report: &mut
         let mut matching: HashMap<FileId, Vec<usize>> = HashMap::new();
         report.diagnostics.retain(|d| {
             let file = d.primary.file;
-            let entries = matching
-                .entry(file)
-                .or_insert_with(|| ignores.matching(sources.display(file)));
+            let entries = matching.entry(file).or_insert_with(|| {
+                let path = sources.get(file).map(|f| f.path.as_path());
+                let path = path.map(|p| request.settings.ignore_path(p));
+                ignores.matching(path.as_deref().unwrap_or(sources.display(file)))
+            });
             ignores.entry(entries, d.rule).is_none()
         });
     }

@@ -10,8 +10,10 @@ use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
 
+use crate::diagnostic::Diagnostic;
 use crate::engine::{self, Candidate, CheckRequest, Report};
-use crate::manifest::{self, Manifest, ManifestError};
+use crate::manifest::{self, FailOn, Manifest, ManifestError};
+use crate::rules::Inputs;
 use crate::source::{self, FileId, SourceFile};
 
 /// One manifest's share of a run.
@@ -20,18 +22,70 @@ pub struct Scope {
     pub request: CheckRequest,
     pub report: Report,
     /// Files this share read only because its topology names them, which another
-    /// share governs: their findings are that share's to report, with its settings.
-    foreign: HashSet<FileId>,
+    /// share governs: that share's settings apply to their findings (by its index in
+    /// the run's shares; None: its manifest cannot be used, and its files are not
+    /// checked).
+    foreign: HashMap<FileId, Option<usize>>,
 }
 
 impl Scope {
-    /// Drop the findings on files another share governs (once the findings are final).
-    pub fn drop_foreign_findings(&mut self) {
-        let foreign = &self.foreign;
-        if !foreign.is_empty() {
-            self.report
-                .diagnostics
-                .retain(|d| !foreign.contains(&d.primary.file));
+    /// The fail-on level of the manifest governing the file of `d`.
+    pub fn fail_on(&self, d: &Diagnostic, scopes: &[Scope]) -> FailOn {
+        let governing = self
+            .foreign
+            .get(&d.primary.file)
+            .copied()
+            .flatten()
+            .and_then(|share| scopes.get(share))
+            .unwrap_or(self);
+        governing.request.settings.fail_on
+    }
+
+    /// `d` as the manifest governing its file has it, if at all (see
+    /// [`settle_foreign_findings`]).
+    fn settled(&self, d: &Diagnostic, scopes: &[Scope]) -> Option<Diagnostic> {
+        let Some(&governing) = self.foreign.get(&d.primary.file) else {
+            return Some(d.clone());
+        };
+        let from_topology = crate::rules::find(d.rule)
+            .is_some_and(|r| matches!(r.meta().inputs, Inputs::NeedsLoad | Inputs::NeedsTopology));
+        let governing = &scopes.get(governing?)?.request;
+        let level = engine::rule_level(d.rule, governing).filter(|_| from_topology)?;
+        let path = self.report.sources.get(d.primary.file)?.path.as_path();
+        if governing.settings.ignore_entry(d.rule, path).is_some() {
+            return None;
+        }
+        let mut d = d.clone();
+        if let Some(severity) = level {
+            d.severity = severity;
+        }
+        Some(d)
+    }
+}
+
+/// Settle the findings each share made on files another share governs (read because its
+/// topology names them). One of the file alone, or of the engine, is the governing
+/// share's to make, with its rule options: it is dropped. One of the load or topology
+/// this share declares only this share can make: it stays, under the governing
+/// manifest's rule levels and `[[lint.ignore]]` (and, in [`Scope::fail_on`], its
+/// fail-on). Once the findings are final, before baselines.
+pub fn settle_foreign_findings(scopes: &mut [Scope]) {
+    let settled: Vec<Option<Vec<Diagnostic>>> = scopes
+        .iter()
+        .map(|scope| {
+            (!scope.foreign.is_empty()).then(|| {
+                scope
+                    .report
+                    .diagnostics
+                    .iter()
+                    .filter_map(|d| scope.settled(d, scopes))
+                    .collect()
+            })
+        })
+        .collect();
+    for (scope, diagnostics) in scopes.iter_mut().zip(settled) {
+        if let Some(diagnostics) = diagnostics {
+            scope.report.diagnostics = diagnostics;
         }
     }
 }
@@ -66,7 +120,7 @@ pub fn check(request: &CheckRequest, nested: bool) -> Checked {
         let scope = Scope {
             request: request.clone(),
             report: engine::check_found(request, candidates, walked.report),
-            foreign: HashSet::new(),
+            foreign: HashMap::new(),
         };
         return Checked {
             scopes: vec![scope],
@@ -182,13 +236,25 @@ fn check_shares(
     let wall = started.elapsed();
     let mut found = 0;
     let mut scopes: Vec<Scope> = Vec::new();
+    // Each share's place among the shares checked (a share whose manifest cannot be
+    // used has none).
+    let mut place: Vec<Option<usize>> = Vec::new();
     for result in results {
         match result {
             Ok((scope, files)) => {
                 found += files;
+                place.push(Some(scopes.len()));
                 scopes.push(scope);
             }
-            Err((dir, files)) => note_not_checked(&dir, files, scopes.first_mut()),
+            Err((dir, files)) => {
+                place.push(None);
+                note_not_checked(&dir, files, scopes.first_mut());
+            }
+        }
+    }
+    for scope in &mut scopes {
+        for governing in scope.foreign.values_mut() {
+            *governing = governing.and_then(|share| place.get(share).copied().flatten());
         }
     }
     share_wall_time(wall, &mut scopes);
@@ -430,7 +496,7 @@ fn foreign_files(
     share: usize,
     walked: &HashSet<PathBuf>,
     owned: &HashMap<PathBuf, usize>,
-) -> HashSet<FileId> {
+) -> HashMap<FileId, Option<usize>> {
     // The files the walk gave this share are its own; only the others are looked up.
     let others: Vec<&SourceFile> = report
         .sources
@@ -442,8 +508,10 @@ fn foreign_files(
     others
         .iter()
         .zip(identities)
-        .filter(|(_, identity)| owned.get(identity).is_some_and(|owner| *owner != share))
-        .map(|(file, _)| file.id)
+        .filter_map(|(file, identity)| {
+            let owner = *owned.get(&identity)?;
+            (owner != share).then_some((file.id, Some(owner)))
+        })
         .collect()
 }
 

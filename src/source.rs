@@ -711,15 +711,27 @@ pub fn display_dir(path: &Path) -> String {
     display_path(path.parent().unwrap_or(Path::new(".")))
 }
 
+/// The current directory, read once: poollint never changes it, and readers show a
+/// path for every entry they make.
+fn cwd() -> Option<&'static Path> {
+    static CWD: OnceLock<Option<std::path::PathBuf>> = OnceLock::new();
+    CWD.get_or_init(|| std::env::current_dir().ok()).as_deref()
+}
+
 /// `path` relative to the current directory when it is inside it, else as given.
 pub fn relative_to_cwd(path: &Path) -> &Path {
-    // Read once: poollint never changes its working directory, and readers show a
-    // path for every entry they make.
-    static CWD: OnceLock<Option<std::path::PathBuf>> = OnceLock::new();
-    CWD.get_or_init(|| std::env::current_dir().ok())
-        .as_deref()
+    cwd()
         .and_then(|cwd| path.strip_prefix(cwd).ok())
         .unwrap_or(path)
+}
+
+/// `path` made absolute against the current directory and [`normalise`]d, without
+/// file system access (links are not resolved; the current directory already is).
+pub fn absolute(path: &Path) -> std::path::PathBuf {
+    match cwd() {
+        Some(cwd) if path.is_relative() => normalise(&cwd.join(path)),
+        _ => normalise(path),
+    }
 }
 
 /// A path relative to the current directory when possible, always with `/`; the

@@ -1095,6 +1095,72 @@ fn a_broken_manifest_below_stops_only_its_own_files() {
         ));
 }
 
+/// `[[lint.ignore]]` paths are relative to their manifest (DESIGN.md §4), wherever
+/// poollint runs from: a team's manifest checked from the repository's root, and the
+/// root manifest when poollint runs in a subdirectory.
+#[test]
+fn ignore_paths_are_relative_to_their_manifest() {
+    let dir = monorepo_with_team_manifest();
+    let ignore = "[[lint.ignore]]\npaths = [\"app/**\"]\nrules = [\"hikari-minimum-idle-set\"]\n";
+    write_file(dir.path(), "team/poollint.toml", ignore);
+    write_file(dir.path(), "poollint.toml", ignore);
+    for (cwd, path) in [(".", "."), ("team", "."), ("team/app", "."), (".", "team")] {
+        check_in(&dir.path().join(cwd), &["-f", "concise", path])
+            .code(0)
+            .stdout(predicate::str::contains("No problems found"));
+    }
+    check_in(&dir.path().join("app"), &["-f", "concise", "."])
+        .code(0)
+        .stdout(predicate::str::contains("No problems found"));
+    check_in(dir.path(), &["--show-settings", "team/app/application.yml"])
+        .code(0)
+        .stdout(predicate::str::contains(
+            "hikari-minimum-idle-set: off for this path ([[lint.ignore]] app/**",
+        ));
+}
+
+/// The root manifest declares the load of a service whose files a team's manifest
+/// governs: the load is still checked, under the team's rule levels, ignores and
+/// fail-on.
+#[test]
+fn load_declared_above_is_checked_under_the_settings_of_the_files_manifest() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let root = dir.path();
+    write_file(
+        root,
+        "team/app/application.yml",
+        "spring:\n  datasource:\n    hikari:\n      maximum-pool-size: 4\n",
+    );
+    write_file(
+        root,
+        "poollint.toml",
+        "[[service]]\nname = \"team-app\"\nconfig = \"team/app/application.yml\"\ninstances = 3\n[service.load]\npeak-rps = 800\nhold-time = \"15ms\"\n",
+    );
+    let saturated = "team/app/application.yml:4:26: error[pool-saturated-by-declared-load]";
+    let cases = [
+        ("[lint]\nfail-on = \"error\"\n", 1, Some(saturated)),
+        ("[lint]\nfail-on = \"never\"\n", 0, Some(saturated)),
+        (
+            "[lint.rules]\n\"pool-saturated-by-declared-load\" = \"warning\"\n",
+            0,
+            Some("team/app/application.yml:4:26: warning[pool-saturated-by-declared-load]"),
+        ),
+        (
+            "[[lint.ignore]]\npaths = [\"app/**\"]\nrules = [\"pool-saturated-by-declared-load\"]\n",
+            0,
+            None,
+        ),
+    ];
+    for (team, code, finding) in cases {
+        write_file(root, "team/poollint.toml", team);
+        let assert = check_in(root, &["-f", "concise", "."]).code(code);
+        match finding {
+            Some(finding) => assert.stdout(predicate::str::starts_with(finding)),
+            None => assert.stdout(predicate::str::contains("No problems found")),
+        };
+    }
+}
+
 /// Each manifest's `fail-on` decides for the findings on its files.
 #[test]
 fn fail_on_comes_from_the_manifest_governing_each_finding() {

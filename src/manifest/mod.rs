@@ -93,11 +93,27 @@ impl Default for LintSettings {
 }
 
 impl LintSettings {
-    /// The `[[lint.ignore]]` entry that switches `rule` off for `path` (display path,
-    /// `/`-separated), if any: the first in the manifest.
-    pub fn ignore_entry(&self, rule: &str, path: &str) -> Option<&IgnoreEntry> {
+    /// The `[[lint.ignore]]` entry that switches `rule` off for `file`, if any: the
+    /// first in the manifest.
+    pub fn ignore_entry(&self, rule: &str, file: &Path) -> Option<&IgnoreEntry> {
         let index = self.ignore_index();
-        index.entry(&index.matching(path), rule)
+        index.entry(&index.matching(&self.ignore_path(file)), rule)
+    }
+
+    /// What `[[lint.ignore]]` patterns are matched against: `file` relative to the
+    /// manifest's directory, `/`-separated (DESIGN.md §4: paths in a manifest are
+    /// relative to it, wherever poollint runs from); the displayed path for a file
+    /// outside that directory, or without a manifest.
+    pub fn ignore_path(&self, file: &Path) -> String {
+        let shown = || crate::source::display_path(file);
+        let Some(dir) = self.manifest.as_deref().and_then(Path::parent) else {
+            return shown();
+        };
+        let (dir, file) = (crate::source::absolute(dir), crate::source::absolute(file));
+        match file.strip_prefix(&dir) {
+            Ok(relative) => relative.to_string_lossy().replace('\\', "/"),
+            Err(_) => shown(),
+        }
     }
 
     /// Every `[[lint.ignore]]` path pattern in one set.
@@ -506,7 +522,7 @@ mod tests {
         };
         let reason = |rule: &str, path: &str| {
             settings
-                .ignore_entry(rule, path)
+                .ignore_entry(rule, Path::new(path))
                 .and_then(|e| e.reason.clone())
         };
         assert_eq!(
