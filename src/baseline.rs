@@ -5,13 +5,13 @@
 //! values, not its line: moving lines keeps a finding baselined, changing the value
 //! that caused it makes it new again.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
 use crate::diagnostic::Diagnostic;
-use crate::source::SourceMap;
+use crate::source::{FileId, SourceMap};
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Entry {
@@ -29,11 +29,40 @@ pub struct Baseline {
     pub entries: Vec<Entry>,
 }
 
-/// The baseline that accepts exactly `diagnostics`.
-pub fn from_findings(diagnostics: &[Diagnostic], sources: &SourceMap) -> Baseline {
+/// How a baseline at `baseline` names the files of `sources`: relative to its own
+/// directory, so it matches wherever poollint runs from (computed once per file).
+struct RecordedPaths<'s> {
+    dir: &'s Path,
+    sources: &'s SourceMap,
+    known: HashMap<FileId, String>,
+}
+
+impl<'s> RecordedPaths<'s> {
+    fn new(baseline: &'s Path, sources: &'s SourceMap) -> Self {
+        RecordedPaths {
+            dir: baseline.parent().unwrap_or(Path::new(".")),
+            sources,
+            known: HashMap::new(),
+        }
+    }
+
+    fn of(&mut self, file: FileId) -> &str {
+        let (dir, sources) = (self.dir, self.sources);
+        self.known
+            .entry(file)
+            .or_insert_with(|| match sources.get(file) {
+                Some(source) => crate::source::path_from(dir, &source.path),
+                None => sources.display(file).to_owned(),
+            })
+    }
+}
+
+/// The baseline at `baseline` that accepts exactly `diagnostics`.
+pub fn from_findings(diagnostics: &[Diagnostic], sources: &SourceMap, baseline: &Path) -> Baseline {
+    let mut paths = RecordedPaths::new(baseline, sources);
     let mut grouped: BTreeMap<(String, String, String), Entry> = BTreeMap::new();
     for d in diagnostics {
-        let path = sources.display(d.primary.file).to_owned();
+        let path = paths.of(d.primary.file).to_owned();
         let fingerprint = d.fingerprint(&path);
         let entry = grouped
             .entry((path.clone(), d.rule.to_owned(), fingerprint.clone()))
@@ -75,19 +104,22 @@ pub fn read(path: &Path) -> Result<Baseline, String> {
     })
 }
 
-/// Drop findings the baseline accepts; return the entries nothing matched any more.
+/// Drop findings the baseline (read from `path`) accepts; return the entries nothing
+/// matched any more.
 pub fn apply(
     baseline: &Baseline,
+    path: &Path,
     diagnostics: &mut Vec<Diagnostic>,
     sources: &SourceMap,
 ) -> Vec<Entry> {
+    let mut paths = RecordedPaths::new(path, sources);
     let mut remaining: BTreeMap<&str, usize> = baseline
         .entries
         .iter()
         .map(|e| (e.fingerprint.as_str(), e.count))
         .collect();
     diagnostics.retain(|d| {
-        let fingerprint = d.fingerprint(sources.display(d.primary.file));
+        let fingerprint = d.fingerprint(paths.of(d.primary.file));
         match remaining.get_mut(fingerprint.as_str()) {
             Some(left) if *left > 0 => {
                 *left -= 1;

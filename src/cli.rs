@@ -402,7 +402,7 @@ fn settle_findings(
     });
     let mut report = crate::scopes::merge(scopes.into_iter().map(|s| s.report).collect());
     if let Some(path) = &args.write_baseline {
-        let baseline = crate::baseline::from_findings(&report.diagnostics, &report.sources);
+        let baseline = crate::baseline::from_findings(&report.diagnostics, &report.sources, path);
         crate::baseline::write(path, &baseline)?;
         report.notes.push(format!(
             "wrote {} baseline entries to {}",
@@ -475,7 +475,7 @@ fn apply_baselines(
             continue;
         };
         let report = &mut scope.report;
-        let left = crate::baseline::apply(baseline, &mut report.diagnostics, &report.sources);
+        let left = crate::baseline::apply(baseline, path, &mut report.diagnostics, &report.sources);
         let selected = |rule: &str| {
             request
                 .select

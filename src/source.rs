@@ -725,6 +725,17 @@ pub fn relative_to_cwd(path: &Path) -> &Path {
         .unwrap_or(path)
 }
 
+/// `file` relative to `dir` (both as given, or relative to the current directory),
+/// `/`-separated, when it is inside `dir`; else the displayed path. Paths a manifest or
+/// a baseline holds are relative to its directory, so they mean the same file wherever
+/// poollint runs from.
+pub fn path_from(dir: &Path, file: &Path) -> String {
+    match absolute(file).strip_prefix(absolute(dir)) {
+        Ok(relative) => relative.to_string_lossy().replace('\\', "/"),
+        Err(_) => display_path(file),
+    }
+}
+
 /// `path` made absolute against the current directory and [`normalise`]d, without
 /// file system access (links are not resolved; the current directory already is).
 pub fn absolute(path: &Path) -> std::path::PathBuf {

@@ -1186,7 +1186,7 @@ fn fail_on_comes_from_the_manifest_governing_each_finding() {
 
 /// A manifest's `[lint] baseline` hides the findings of its own files; one
 /// `--baseline` serves every manifest, and an entry is stale only when no file
-/// matches it any more.
+/// matches it any more. A baseline's paths are relative to it.
 #[test]
 fn baselines_apply_per_manifest_and_one_baseline_serves_all() {
     let dir = monorepo_with_team_manifest();
@@ -1225,6 +1225,18 @@ fn baselines_apply_per_manifest_and_one_baseline_serves_all() {
     .code(0)
     .stdout(predicate::str::contains("No problems found"))
     .stderr(predicate::str::is_empty());
+    // Baselines name files relative to their own directory: they match from anywhere.
+    let team = dir.path().join("team");
+    check_in(&team, &["-f", "concise", "."])
+        .code(0)
+        .stdout(predicate::str::contains("No problems found"))
+        .stderr(predicate::str::is_empty());
+    check_in(
+        &team,
+        &["-f", "concise", "app", "--baseline", "../all.json"],
+    )
+    .code(0)
+    .stdout(predicate::str::contains("No problems found"));
     std::fs::remove_file(dir.path().join("app/application.yml")).expect("rm");
     check_in(dir.path(), &["-f", "concise", ".", "--baseline", "all.json"])
         .code(0)

@@ -105,14 +105,9 @@ impl LintSettings {
     /// relative to it, wherever poollint runs from); the displayed path for a file
     /// outside that directory, or without a manifest.
     pub fn ignore_path(&self, file: &Path) -> String {
-        let shown = || crate::source::display_path(file);
-        let Some(dir) = self.manifest.as_deref().and_then(Path::parent) else {
-            return shown();
-        };
-        let (dir, file) = (crate::source::absolute(dir), crate::source::absolute(file));
-        match file.strip_prefix(&dir) {
-            Ok(relative) => relative.to_string_lossy().replace('\\', "/"),
-            Err(_) => shown(),
+        match self.manifest.as_deref().and_then(Path::parent) {
+            Some(dir) => crate::source::path_from(dir, file),
+            None => crate::source::display_path(file),
         }
     }
 
