@@ -117,10 +117,8 @@ impl BeforeShares {
             .iter()
             .enumerate()
             .filter_map(|(share, scope)| {
-                let manifest =
-                    std::fs::canonicalize(&scope.request.manifest.as_ref()?.path).ok()?;
-                let relative = relative_to(manifest, canonical_tree?)?;
-                Some((relative.parent()?.to_path_buf(), share))
+                let dir = crate::scopes::resolved_dir(&scope.request.manifest.as_ref()?.path)?;
+                Some((relative_to(dir, canonical_tree?)?, share))
             })
             .collect();
         BeforeShares { by_dir }
@@ -132,8 +130,8 @@ impl BeforeShares {
         let dir = request
             .manifest
             .as_ref()
-            .and_then(|m| base.relative(&m.path))
-            .and_then(|m| m.parent().map(Path::to_path_buf));
+            .and_then(|m| crate::scopes::resolved_dir(&m.path))
+            .and_then(|dir| base.relative_canonical(&dir));
         dir.and_then(|dir| {
             dir.ancestors()
                 .find_map(|above| self.by_dir.get(above).copied())

@@ -144,24 +144,31 @@ fn governors(request: &CheckRequest, walked: &[PathBuf]) -> Vec<Governor> {
     let first = request
         .manifest
         .as_ref()
-        .and_then(|m| std::fs::canonicalize(&m.path).ok());
-    let mut paths: Vec<PathBuf> = walked
+        .and_then(|m| resolved_dir(&m.path));
+    // A manifest is known by its directory, resolved (a manifest that is a link names
+    // its own directory, and is read, and reported, at the path it was found at).
+    let mut found: Vec<(PathBuf, PathBuf)> = walked
         .par_iter()
         .cloned()
         .chain(nearest_above_each(&request.paths))
-        .filter_map(|path| std::fs::canonicalize(path).ok())
-        .filter(|path| Some(path) != first.as_ref())
+        .filter_map(|path| Some((resolved_dir(&path)?, path)))
+        .filter(|(dir, _)| Some(dir) != first.as_ref())
         .collect();
-    paths.sort();
-    paths.dedup();
+    found.sort();
+    found.dedup_by(|a, b| a.0 == b.0);
     // A monorepo may have a manifest per service: read in parallel, kept in order.
-    paths
+    found
         .into_par_iter()
-        .map(|path| Governor {
-            dir: path.parent().map(Path::to_path_buf).unwrap_or_default(),
+        .map(|(dir, path)| Governor {
+            dir,
             manifest: manifest::load(&path),
         })
         .collect()
+}
+
+/// The directory of `file`, resolved: what a manifest is known by.
+pub(crate) fn resolved_dir(file: &Path) -> Option<PathBuf> {
+    std::fs::canonicalize(parent(file)).ok()
 }
 
 /// The nearest manifest at or above each path (looked up once per directory: a
@@ -339,8 +346,7 @@ impl Owners {
         let first = request
             .manifest
             .as_ref()
-            .and_then(|m| std::fs::canonicalize(&m.path).ok())
-            .and_then(|p| p.parent().map(Path::to_path_buf));
+            .and_then(|m| resolved_dir(&m.path));
         let dirs: Vec<Option<PathBuf>> = std::iter::once(first)
             .chain(governors.iter().map(|g| Some(g.dir.clone())))
             .collect();

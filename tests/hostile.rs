@@ -428,6 +428,21 @@ fn links_to_devices_and_fifos_are_refused_not_read_forever() {
         run.stdout
     );
     assert_good_file_checked(&run);
+    // A team's manifest that is a link to a device: a configuration error for that
+    // manifest (exit 2); the other files are still checked.
+    let team = dir.path().join("team");
+    std::fs::create_dir_all(&team).expect("mkdir");
+    std::os::unix::fs::symlink("/dev/zero", team.join("poollint.toml")).expect("symlink");
+    let run = check(dir.path(), &[]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("team/poollint.toml: it is not a regular file"),
+        "{}",
+        run.stderr
+    );
+    assert_good_file_checked(&run);
+    std::fs::remove_file(team.join("poollint.toml")).expect("rm");
     // An ignore file the walker would read forever, at the root or above it: that
     // directory is not walked, and says so (exit 2).
     std::os::unix::fs::symlink("/dev/zero", dir.path().join(".gitignore")).expect("symlink");
