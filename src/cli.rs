@@ -323,7 +323,7 @@ fn run_check(args: &CheckArgs) -> ExitCode {
     request.select = args.select.clone();
     request.ignore = args.ignore.clone();
     request.max_file_size = args.max_file_size;
-    request.include_roots = args.include_root.clone();
+    request.include_roots = args.include_root.clone().into();
     request.inline_suppressions = !args.no_inline_suppressions;
     if let Some(name) = &args.stdin_filename {
         let mut text = String::new();

@@ -36,7 +36,7 @@ pub struct CheckRequest {
     pub ignore: Vec<String>,
     pub max_file_size: u64,
     /// Directories outside `paths` whose files includes may also read (`--include-root`).
-    pub include_roots: Vec<PathBuf>,
+    pub include_roots: std::sync::Arc<[PathBuf]>,
     /// Read one file's text from here instead of the disk: (name, text).
     pub stdin: Option<(PathBuf, String)>,
     /// Honour `# poollint: ignore[...]` comments (`--no-inline-suppressions` turns off).
@@ -61,7 +61,7 @@ impl CheckRequest {
             select: None,
             ignore: Vec::new(),
             max_file_size: DEFAULT_MAX_FILE_SIZE,
-            include_roots: Vec::new(),
+            include_roots: std::sync::Arc::new([]),
             stdin: None,
             manifest: None,
             exclude_dirs: Vec::new(),
@@ -379,10 +379,17 @@ fn follow_includes(
     request: &CheckRequest,
     report: &mut Report,
 ) {
+    // Most files include nothing, and the roots cost a lookup each.
+    if !parsed
+        .iter()
+        .any(|(_, file)| crate::includes::has_includes(file))
+    {
+        return;
+    }
     let roots = request
         .paths
         .iter()
-        .chain(&request.include_roots)
+        .chain(request.include_roots.iter())
         .filter_map(|p| std::fs::canonicalize(p).ok())
         .map(|p| {
             if p.is_file() {

@@ -41,11 +41,7 @@ impl Includes<'_> {
         while next < parsed.len() && read < MAX_INCLUDED_FILES {
             let (reader, includer) = match parsed.get(next) {
                 // Cloned only when it has directives: most files include nothing.
-                Some((reader, file))
-                    if matches!(file.format, Format::Ini(_)) && !file.doc.directives.is_empty() =>
-                {
-                    (*reader, file.clone())
-                }
+                Some((reader, file)) if has_includes(file) => (*reader, file.clone()),
                 Some(_) => {
                     next += 1;
                     continue;
@@ -264,4 +260,9 @@ fn read(path: &Path, max: u64) -> Result<(String, u64), String> {
     source::decode(bytes, false)
         .map(|(text, _)| (text, disk_len))
         .map_err(|e| e.message)
+}
+
+/// Whether `file` has include directives (an INI dialect's): most files have none.
+pub fn has_includes(file: &ParsedFile) -> bool {
+    matches!(file.format, Format::Ini(_)) && !file.doc.directives.is_empty()
 }

@@ -211,11 +211,21 @@ fn check_shares(
             files.push(candidate);
         }
     }
-    let mut requests = vec![Ok(share_request(request, None, &owners, 0))];
+    let template = share_template(request);
+    let first = (request.manifest.clone(), request.settings.clone());
+    let mut requests = vec![Ok(share_request(&template, first, &owners, 0))];
     let mut manifest_errors = Vec::new();
     for (i, governor) in governors.into_iter().enumerate() {
         requests.push(match governor.manifest {
-            Ok(manifest) => Ok(share_request(request, Some(manifest), &owners, i + 1)),
+            Ok(manifest) => {
+                let settings = manifest.lint.clone();
+                Ok(share_request(
+                    &template,
+                    (Some(manifest), settings),
+                    &owners,
+                    i + 1,
+                ))
+            }
             Err(error) => {
                 manifest_errors.push(*error);
                 Err(governor.dir)
@@ -426,25 +436,45 @@ impl Owners {
     }
 }
 
-/// The check of one share: its manifest and settings (share 0 keeps `request`'s), the
-/// paths it governs (a governor's directory when the walk met its manifest), and
-/// includes still followed anywhere in the paths checked.
+/// What every share's check has of the run's: `request` without its manifest and
+/// settings (a share has its own; a root manifest can be megabytes, and there can be
+/// thousands of shares), and the paths checked as include roots, shared: includes are
+/// still followed anywhere in them.
+fn share_template(request: &CheckRequest) -> CheckRequest {
+    CheckRequest {
+        paths: Vec::new(),
+        settings: manifest::LintSettings::default(),
+        manifest: None,
+        include_roots: request
+            .include_roots
+            .iter()
+            .chain(&request.paths)
+            .cloned()
+            .collect(),
+        select: request.select.clone(),
+        ignore: request.ignore.clone(),
+        max_file_size: request.max_file_size,
+        stdin: None,
+        inline_suppressions: request.inline_suppressions,
+        exclude_dirs: Vec::new(),
+        keep_entries: request.keep_entries,
+    }
+}
+
+/// The check of one share: its manifest and settings (share 0 has `request`'s), the
+/// paths it governs (a governor's directory when the walk met its manifest), and what
+/// is below the shares inside it.
 fn share_request(
-    request: &CheckRequest,
-    manifest: Option<Manifest>,
+    template: &CheckRequest,
+    (manifest, settings): (Option<Manifest>, manifest::LintSettings),
     owners: &Owners,
     share: usize,
 ) -> CheckRequest {
-    let mut share_request = request.clone();
-    share_request.exclude_dirs = owners.nested_in(share);
-    share_request
-        .include_roots
-        .extend(request.paths.iter().cloned());
+    let mut share_request = template.clone();
     share_request.paths = owners.paths_of(share, manifest.as_ref());
-    if let Some(manifest) = manifest {
-        share_request.settings = manifest.lint.clone();
-        share_request.manifest = Some(manifest);
-    }
+    share_request.exclude_dirs = owners.nested_in(share);
+    share_request.settings = settings;
+    share_request.manifest = manifest;
     share_request
 }
 

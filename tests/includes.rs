@@ -139,7 +139,7 @@ fn include_roots_allow_relative_and_absolute_includes_outside_the_checked_tree()
     // `max_connections` of the database read from `checked`, with `roots` to include from.
     let max_connections = |checked: PathBuf, roots: Vec<PathBuf>| {
         let mut request = CheckRequest::new(vec![checked]);
-        request.include_roots = roots;
+        request.include_roots = roots.into();
         let report = engine::check(&request);
         let max = report.model.databases[0].max_connections.get().copied();
         (max, report.notes)

@@ -93,7 +93,8 @@ const TREE_DIRS: &[&str] = &["", "a/", "b/"];
 /// Check a tree of up to 8 files. `input` is the files separated by 0xFF bytes (never
 /// in UTF-8 text, so seeds are real files joined); a file's first byte chooses its
 /// name and directory, the rest is its content, and a later file of the same path
-/// replaces an earlier one. A `poollint.toml` at the root is the manifest. Asserts
+/// replaces an earlier one. A `poollint.toml` at the root is the manifest (and those
+/// of the applications theirs, in [`check_split`]). Asserts
 /// what [`check_written`] does, across files: includes, Kubernetes references,
 /// applications of several files, the declared and the inferred topology.
 pub fn check_tree(input: &[u8]) {
@@ -117,6 +118,22 @@ pub fn check_tree(input: &[u8]) {
         request.manifest = Some(manifest);
     }
     check_written(&request, &written);
+    check_split(&request, &written);
+}
+
+/// The same tree split by its manifests (`a/poollint.toml`, `b/poollint.toml` below
+/// the root's), as the CLI checks it: sound, at the files' positions, every format
+/// renders from the merged report.
+fn check_split(request: &CheckRequest, written: &[(PathBuf, &[u8])]) {
+    let mut scopes = poollint::scopes::check(request, true).scopes;
+    poollint::scopes::settle_foreign_findings(&mut scopes);
+    let mut report = poollint::scopes::merge(scopes.into_iter().map(|s| s.report).collect());
+    assert_sound(&report);
+    assert_positions_are_the_files(&report, written);
+    render_all(&report, MACHINE_FORMATS);
+    engine::reread_for_output(&mut report, true);
+    assert_positions_are_the_files(&report, written);
+    render_all(&report, &[OutputFormat::Human]);
 }
 
 /// A directory of its own for each run: a file left by another run could be included.
