@@ -201,37 +201,8 @@ fn check_shares(
     walked: engine::Walked,
 ) -> Checked {
     let owners = Owners::new(request, &governors);
-    let mut shares: Vec<Vec<Candidate>> = vec![Vec::new(); governors.len() + 1];
-    let identities = identities(walked.candidates.iter().map(|c| c.0.as_path()));
-    let mut owned: HashMap<PathBuf, usize> = HashMap::new();
-    for (candidate, identity) in walked.candidates.into_iter().zip(identities) {
-        let share = owners.of(&identity);
-        owned.insert(identity, share);
-        if let Some(files) = shares.get_mut(share) {
-            files.push(candidate);
-        }
-    }
-    let template = share_template(request);
-    let first = (request.manifest.clone(), request.settings.clone());
-    let mut requests = vec![Ok(share_request(&template, first, &owners, 0))];
-    let mut manifest_errors = Vec::new();
-    for (i, governor) in governors.into_iter().enumerate() {
-        requests.push(match governor.manifest {
-            Ok(manifest) => {
-                let settings = manifest.lint.clone();
-                Ok(share_request(
-                    &template,
-                    (Some(manifest), settings),
-                    &owners,
-                    i + 1,
-                ))
-            }
-            Err(error) => {
-                manifest_errors.push(*error);
-                Err(governor.dir)
-            }
-        });
-    }
+    let (shares, owned) = split(walked.candidates, &owners, governors.len() + 1);
+    let (requests, manifest_errors) = share_requests(request, governors, &owners);
     let mut first_report = walked.report;
     // The walk's time stays share 0's; the shares' own times are scaled below.
     let walk_stats = std::mem::take(&mut first_report.stats);
@@ -251,10 +222,77 @@ fn check_shares(
         })
         .collect();
     let wall = started.elapsed();
+    let (mut scopes, found) = gather(results);
+    share_wall_time(wall, &mut scopes);
+    if let Some(first) = scopes.first_mut() {
+        first.report.stats.add(&walk_stats);
+        engine::note_if_nothing_found(request, found, &mut first.report);
+    }
+    Checked {
+        scopes,
+        manifest_errors,
+    }
+}
+
+/// The walked files of each of `count` shares, and the share of each file by its
+/// resolved path.
+fn split(
+    candidates: Vec<Candidate>,
+    owners: &Owners,
+    count: usize,
+) -> (Vec<Vec<Candidate>>, HashMap<PathBuf, usize>) {
+    let mut shares: Vec<Vec<Candidate>> = vec![Vec::new(); count];
+    let identities = identities(candidates.iter().map(|c| c.0.as_path()));
+    let mut owned: HashMap<PathBuf, usize> = HashMap::new();
+    for (candidate, identity) in candidates.into_iter().zip(identities) {
+        let share = owners.of(&identity);
+        owned.insert(identity, share);
+        if let Some(files) = shares.get_mut(share) {
+            files.push(candidate);
+        }
+    }
+    (shares, owned)
+}
+
+/// Each share's request (share 0's from `request`), or the directory of a manifest that
+/// cannot be used, with the errors that say why.
+type ShareRequests = (Vec<Result<CheckRequest, PathBuf>>, Vec<ManifestError>);
+
+fn share_requests(
+    request: &CheckRequest,
+    governors: Vec<Governor>,
+    owners: &Owners,
+) -> ShareRequests {
+    let template = share_template(request);
+    let first = (request.manifest.clone(), request.settings.clone());
+    let mut requests = vec![Ok(share_request(&template, first, owners, 0))];
+    let mut errors = Vec::new();
+    for (i, governor) in governors.into_iter().enumerate() {
+        requests.push(match governor.manifest {
+            Ok(manifest) => {
+                let settings = manifest.lint.clone();
+                Ok(share_request(
+                    &template,
+                    (Some(manifest), settings),
+                    owners,
+                    i + 1,
+                ))
+            }
+            Err(error) => {
+                errors.push(*error);
+                Err(governor.dir)
+            }
+        });
+    }
+    (requests, errors)
+}
+
+/// The shares checked, in order, and how many files they had; a note for the files of
+/// each manifest that cannot be used. A share's foreign files then point at the
+/// governing share's place among those checked.
+fn gather(results: Vec<Result<(Scope, usize), (PathBuf, usize)>>) -> (Vec<Scope>, usize) {
     let mut found = 0;
     let mut scopes: Vec<Scope> = Vec::new();
-    // Each share's place among the shares checked (a share whose manifest cannot be
-    // used has none).
     let mut place: Vec<Option<usize>> = Vec::new();
     for result in results {
         match result {
@@ -274,15 +312,7 @@ fn check_shares(
             *governing = governing.and_then(|share| place.get(share).copied().flatten());
         }
     }
-    share_wall_time(wall, &mut scopes);
-    if let Some(first) = scopes.first_mut() {
-        first.report.stats.add(&walk_stats);
-        engine::note_if_nothing_found(request, found, &mut first.report);
-    }
-    Checked {
-        scopes,
-        manifest_errors,
-    }
+    (scopes, found)
 }
 
 /// Check one share's files; with how many there were.
