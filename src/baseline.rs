@@ -6,7 +6,7 @@
 //! that caused it makes it new again.
 
 use std::collections::{BTreeMap, HashMap};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
@@ -134,4 +134,112 @@ pub fn apply(
         .filter(|e| remaining.get(e.fingerprint.as_str()) == Some(&e.count))
         .cloned()
         .collect()
+}
+
+/// Entries of one baseline file that matched no finding, over the shares applying it.
+#[derive(Default)]
+struct Unmatched {
+    /// How many shares applied the file.
+    shares: usize,
+    /// Each entry unmatched somewhere, in first-seen order, with how many shares left
+    /// it unmatched.
+    entries: Vec<(Entry, usize)>,
+    index: HashMap<Entry, usize>,
+}
+
+impl Unmatched {
+    fn add(&mut self, entry: Entry) {
+        match self
+            .index
+            .get(&entry)
+            .and_then(|&i| self.entries.get_mut(i))
+        {
+            Some((_, count)) => *count += 1,
+            None => {
+                self.index.insert(entry.clone(), self.entries.len());
+                self.entries.push((entry, 1));
+            }
+        }
+    }
+
+    /// The entries no share matched.
+    fn stale(self) -> impl Iterator<Item = Entry> {
+        let shares = self.shares;
+        self.entries
+            .into_iter()
+            .filter(move |(_, count)| *count == shares)
+            .map(|(entry, _)| entry)
+    }
+}
+
+/// Hide the findings of a run's shares ([`crate::scopes`]) that a baseline records: each
+/// finding by the baseline of the manifest governing its file (`given`, `--baseline`,
+/// for all). Return a note for each entry that matches nothing any more: one matched
+/// by no share that applied its file.
+pub fn apply_to_shares(
+    given: Option<&Path>,
+    scopes: &mut [crate::scopes::Scope],
+) -> Result<Vec<String>, String> {
+    let baselines: Vec<Option<PathBuf>> = scopes
+        .iter()
+        .map(|s| {
+            given
+                .map(Path::to_path_buf)
+                .or_else(|| s.request.settings.baseline.clone())
+        })
+        .collect();
+    let mut baselines_read: HashMap<&Path, Baseline> = HashMap::new();
+    for path in baselines.iter().flatten() {
+        if !baselines_read.contains_key(path.as_path()) {
+            baselines_read.insert(path, read(path)?);
+        }
+    }
+    let mut unmatched: BTreeMap<PathBuf, Unmatched> = BTreeMap::new();
+    for (share, scope) in scopes.iter_mut().enumerate() {
+        let own = baselines.get(share).cloned().flatten();
+        let mut by_baseline: BTreeMap<PathBuf, Vec<Diagnostic>> = BTreeMap::new();
+        // A share's own baseline applies even without findings: its entries are stale.
+        if let Some(own) = &own {
+            by_baseline.insert(own.clone(), Vec::new());
+        }
+        let mut kept = Vec::new();
+        for d in std::mem::take(&mut scope.report.diagnostics) {
+            let governing = scope.governing(d.primary.file).unwrap_or(share);
+            match baselines.get(governing).cloned().flatten() {
+                Some(path) => by_baseline.entry(path).or_default().push(d),
+                None => kept.push(d),
+            }
+        }
+        let selected = |rule: &str| {
+            scope
+                .request
+                .select
+                .as_ref()
+                .is_none_or(|s| s.iter().any(|r| r == rule))
+        };
+        for (path, mut diagnostics) in by_baseline {
+            if let Some(baseline) = baselines_read.get(path.as_path()) {
+                let left = apply(baseline, &path, &mut diagnostics, &scope.report.sources);
+                let file = unmatched.entry(path).or_default();
+                file.shares += 1;
+                for entry in left.into_iter().filter(|e| selected(&e.rule)) {
+                    file.add(entry);
+                }
+            }
+            kept.extend(diagnostics);
+        }
+        scope.report.diagnostics = kept;
+    }
+    let notes = unmatched.into_iter().flat_map(|(path, file)| {
+        file.stale().map(move |entry| {
+            format!(
+                "baseline entry no longer matches a finding (fixed? remove it from {}): {} {} {}",
+                path.display(),
+                entry.path,
+                entry.rule,
+                entry.key.as_deref().unwrap_or("")
+            )
+        })
+    });
+    Ok(notes.collect())
 }

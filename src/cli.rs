@@ -1,7 +1,6 @@
 //! Command-line interface (DESIGN.md §6): clap definitions and dispatch. Exit codes:
 //! 0 clean, 1 findings at or above `--fail-on`, 2 usage, configuration or internal error.
 
-use std::collections::{BTreeMap, HashMap};
 use std::io::{BufWriter, IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -392,7 +391,7 @@ fn settle_findings(
     let stale = if args.write_baseline.is_some() {
         Vec::new()
     } else {
-        apply_baselines(args, &mut scopes)?
+        crate::baseline::apply_to_shares(args.baseline.as_deref(), &mut scopes)?
     };
     let failing = scopes.iter().any(|scope| {
         scope.report.diagnostics.iter().any(|d| {
@@ -412,94 +411,6 @@ fn settle_findings(
     }
     report.notes.extend(stale);
     Ok(Settled { report, failing })
-}
-
-/// Entries of one baseline file that matched no finding, over the shares applying it.
-#[derive(Default)]
-struct Unmatched {
-    /// How many shares applied the file.
-    shares: usize,
-    /// Each entry unmatched somewhere, in first-seen order, with how many shares left
-    /// it unmatched.
-    entries: Vec<(crate::baseline::Entry, usize)>,
-    index: HashMap<crate::baseline::Entry, usize>,
-}
-
-impl Unmatched {
-    fn add(&mut self, entry: crate::baseline::Entry) {
-        match self
-            .index
-            .get(&entry)
-            .and_then(|&i| self.entries.get_mut(i))
-        {
-            Some((_, count)) => *count += 1,
-            None => {
-                self.index.insert(entry.clone(), self.entries.len());
-                self.entries.push((entry, 1));
-            }
-        }
-    }
-
-    /// The entries no share matched.
-    fn stale(self) -> impl Iterator<Item = crate::baseline::Entry> {
-        let shares = self.shares;
-        self.entries
-            .into_iter()
-            .filter(move |(_, count)| *count == shares)
-            .map(|(entry, _)| entry)
-    }
-}
-
-/// Hide the findings each share's baseline (`--baseline`, else its manifest's
-/// `[lint] baseline`) records; return a note for each entry that matches nothing any
-/// more. One `--baseline` serves every share: an entry is stale when no share matched it.
-fn apply_baselines(
-    args: &CheckArgs,
-    scopes: &mut [crate::scopes::Scope],
-) -> Result<Vec<String>, String> {
-    let mut read: HashMap<PathBuf, crate::baseline::Baseline> = HashMap::new();
-    let mut unmatched: BTreeMap<PathBuf, Unmatched> = BTreeMap::new();
-    for scope in scopes.iter_mut() {
-        let request = &scope.request;
-        let Some(path) = args
-            .baseline
-            .as_ref()
-            .or(request.settings.baseline.as_ref())
-        else {
-            continue;
-        };
-        if !read.contains_key(path) {
-            read.insert(path.clone(), crate::baseline::read(path)?);
-        }
-        let Some(baseline) = read.get(path) else {
-            continue;
-        };
-        let report = &mut scope.report;
-        let left = crate::baseline::apply(baseline, path, &mut report.diagnostics, &report.sources);
-        let selected = |rule: &str| {
-            request
-                .select
-                .as_ref()
-                .is_none_or(|s| s.iter().any(|r| r == rule))
-        };
-        let file = unmatched.entry(path.clone()).or_default();
-        file.shares += 1;
-        for entry in left.into_iter().filter(|e| selected(&e.rule)) {
-            file.add(entry);
-        }
-    }
-    let notes = unmatched.into_iter().flat_map(|(path, file)| {
-        file.stale().map(move |entry| {
-            format!(
-                "baseline entry no longer matches a finding (fixed? remove it from {}): {} {} {}",
-                path.display(),
-                entry.path,
-                entry.rule,
-                entry.key.as_deref().unwrap_or("")
-            )
-        })
-    });
-    Ok(notes.collect())
 }
 
 /// The effective settings for `path` and where each came from.

@@ -29,13 +29,15 @@ pub struct Scope {
 }
 
 impl Scope {
+    /// The share governing `file` when it is another (its index among the run's).
+    pub fn governing(&self, file: FileId) -> Option<usize> {
+        self.foreign.get(&file).copied().flatten()
+    }
+
     /// The fail-on level of the manifest governing the file of `d`.
     pub fn fail_on(&self, d: &Diagnostic, scopes: &[Scope]) -> FailOn {
         let governing = self
-            .foreign
-            .get(&d.primary.file)
-            .copied()
-            .flatten()
+            .governing(d.primary.file)
             .and_then(|share| scopes.get(share))
             .unwrap_or(self);
         governing.request.settings.fail_on

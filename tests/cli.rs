@@ -1120,8 +1120,8 @@ fn ignore_paths_are_relative_to_their_manifest() {
 }
 
 /// The root manifest declares the load of a service whose files a team's manifest
-/// governs: the load is still checked, under the team's rule levels, ignores and
-/// fail-on.
+/// governs: the load is still checked, under the team's rule levels, ignores, fail-on
+/// and baseline.
 #[test]
 fn load_declared_above_is_checked_under_the_settings_of_the_files_manifest() {
     let dir = tempfile::tempdir().expect("temp dir");
@@ -1159,6 +1159,21 @@ fn load_declared_above_is_checked_under_the_settings_of_the_files_manifest() {
             None => assert.stdout(predicate::str::contains("No problems found")),
         };
     }
+    // And the team's baseline.
+    write_file(
+        root,
+        "team/poollint.toml",
+        "[lint]\nbaseline = \"b.json\"\n",
+    );
+    check_in(
+        root,
+        &["-f", "concise", ".", "--write-baseline", "team/b.json"],
+    )
+    .code(1);
+    check_in(root, &["-f", "concise", "."])
+        .code(0)
+        .stdout(predicate::str::contains("No problems found"))
+        .stderr(predicate::str::is_empty());
 }
 
 /// Each manifest's `fail-on` decides for the findings on its files.
