@@ -665,6 +665,7 @@ fn render_manifest_error(error: &ManifestError, color: bool) -> String {
         rule: "config-error",
         category: "engine",
         severity: Severity::Error,
+        rule_severity: Severity::Error,
         message: error.message.clone(),
         primary: Location {
             file,

@@ -51,6 +51,10 @@ pub struct Diagnostic {
     pub rule: &'static str,
     pub category: &'static str,
     pub severity: Severity,
+    /// The severity the rule chose, before settings forced one: what a finding gets
+    /// back where the manifest governing its file leaves the rule's level alone
+    /// ([`crate::scopes`]).
+    pub rule_severity: Severity,
     /// The concrete fact and its consequence.
     pub message: String,
     /// The value to change: the primary label points here.
@@ -81,6 +85,7 @@ impl Diagnostic {
             rule: meta.name,
             category: meta.category.as_str(),
             severity,
+            rule_severity: severity,
             message: message.into(),
             primary,
             primary_label: None,

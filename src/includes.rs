@@ -200,6 +200,7 @@ impl Includes<'_> {
         );
         let mut diagnostic = engine_rules::parse_error::at(location, &message);
         diagnostic.severity = Severity::Warning;
+        diagnostic.rule_severity = Severity::Warning;
         self.diagnostics.push(diagnostic);
     }
 }

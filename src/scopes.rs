@@ -58,9 +58,7 @@ impl Scope {
             return None;
         }
         let mut d = d.clone();
-        if let Some(severity) = level {
-            d.severity = severity;
-        }
+        d.severity = level.unwrap_or(d.rule_severity);
         Some(d)
     }
 }

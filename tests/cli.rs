@@ -1159,6 +1159,17 @@ fn load_declared_above_is_checked_under_the_settings_of_the_files_manifest() {
             None => assert.stdout(predicate::str::contains("No problems found")),
         };
     }
+    // A level the root manifest forces is not the team's: the rule's own applies.
+    let root_manifest = std::fs::read_to_string(root.join("poollint.toml")).expect("read");
+    write_file(
+        root,
+        "poollint.toml",
+        &format!("[lint.rules]\n\"pool-saturated-by-declared-load\" = \"info\"\n{root_manifest}"),
+    );
+    write_file(root, "team/poollint.toml", "");
+    check_in(root, &["-f", "concise", "."])
+        .code(1)
+        .stdout(predicate::str::starts_with(saturated));
     // And the team's baseline.
     write_file(
         root,
