@@ -47,21 +47,7 @@ pub fn review(
     let canonical_tree = std::fs::canonicalize(before_tree.path()).ok();
     let before = check_before(&base, before_tree.path(), request, nested);
     let before_shares = BeforeShares::new(&before, canonical_tree.as_deref());
-    let pools_before: Vec<PoolsAtRev> = before
-        .par_iter()
-        .map(|scope| {
-            // The files by id, relative to the tree: looked up for every pool.
-            let paths: Vec<Option<PathBuf>> = scope
-                .report
-                .sources
-                .canonical_paths()
-                .into_iter()
-                .map(|path| relative_to(path?, canonical_tree.as_deref()?))
-                .collect();
-            let path = |file: FileId| paths.get(file.0).cloned().flatten();
-            risky_pool_change::pools_at_rev(&scope.report.model, &path)
-        })
-        .collect();
+    let pools_before = pools_at_rev(&before, canonical_tree.as_deref());
     compared
         .into_par_iter()
         .for_each(|(scope, level, after_paths)| {
@@ -85,6 +71,26 @@ pub fn review(
             engine::sort_and_dedup(report);
         });
     Ok(())
+}
+
+/// The pools of each share of the tree at REV (extracted at `canonical_tree`), indexed
+/// by their files' paths relative to the tree.
+fn pools_at_rev<'m>(before: &'m [Scope], canonical_tree: Option<&Path>) -> Vec<PoolsAtRev<'m>> {
+    before
+        .par_iter()
+        .map(|scope| {
+            // Resolved once per file: looked up for every pool.
+            let paths: Vec<Option<PathBuf>> = scope
+                .report
+                .sources
+                .canonical_paths()
+                .into_iter()
+                .map(|path| relative_to(path?, canonical_tree?))
+                .collect();
+            let path = |file: FileId| paths.get(file.0).cloned().flatten();
+            risky_pool_change::pools_at_rev(&scope.report.model, &path)
+        })
+        .collect()
 }
 
 /// The directory of the run's first path: the repository is found from it.
