@@ -35,7 +35,8 @@ pub struct CheckRequest {
     pub select: Option<Vec<String>>,
     pub ignore: Vec<String>,
     pub max_file_size: u64,
-    /// Directories outside `paths` whose files includes may also read (`--include-root`).
+    /// Directories outside `paths` whose files includes may also read (`--include-root`;
+    /// for one manifest's share of a run, also the run's paths: [`crate::scopes`]).
     pub include_roots: std::sync::Arc<[PathBuf]>,
     /// Read one file's text from here instead of the disk: (name, text).
     pub stdin: Option<(PathBuf, String)>,
@@ -391,13 +392,7 @@ fn follow_includes(
         .iter()
         .chain(request.include_roots.iter())
         .filter_map(|p| std::fs::canonicalize(p).ok())
-        .map(|p| {
-            if p.is_file() {
-                p.parent().map(Path::to_path_buf).unwrap_or(p)
-            } else {
-                p
-            }
-        })
+        .map(|p| source::containing_dir(&p).to_path_buf())
         .collect();
     crate::includes::Includes {
         roots,

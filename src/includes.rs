@@ -198,10 +198,12 @@ impl Includes<'_> {
             directive.name,
             directive.argument.trim().trim_matches(['\'', '"'])
         );
-        let mut diagnostic = engine_rules::parse_error::at(location, &message);
-        diagnostic.severity = Severity::Warning;
-        diagnostic.rule_severity = Severity::Warning;
-        self.diagnostics.push(diagnostic);
+        self.diagnostics
+            .push(engine_rules::parse_error::with_severity(
+                location,
+                &message,
+                Severity::Warning,
+            ));
     }
 }
 

@@ -21,7 +21,7 @@ pub fn review(
     nested: bool,
     scopes: &mut [Scope],
 ) -> Result<(), String> {
-    let base = DiffBase::open(&repository_dir(request), rev)?;
+    let base = DiffBase::open(repository_dir(request), rev)?;
     let changed = base.changed_lines()?;
     let mut compared = Vec::new();
     for scope in scopes.iter_mut() {
@@ -94,21 +94,12 @@ fn pools_at_rev<'m>(before: &'m [Scope], canonical_tree: Option<&Path>) -> Vec<P
 }
 
 /// The directory of the run's first path: the repository is found from it.
-fn repository_dir(request: &CheckRequest) -> PathBuf {
+fn repository_dir(request: &CheckRequest) -> &Path {
     let start = request
         .paths
         .first()
         .map_or(Path::new("."), PathBuf::as_path);
-    let dir = if start.is_dir() {
-        start
-    } else {
-        start.parent().unwrap_or(Path::new("."))
-    };
-    if dir.as_os_str().is_empty() {
-        PathBuf::from(".")
-    } else {
-        dir.to_path_buf()
-    }
+    crate::source::containing_dir(start)
 }
 
 /// The shares of the check at REV by their manifest's directory (relative to the

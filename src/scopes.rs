@@ -176,18 +176,8 @@ pub(crate) fn resolved_dir(file: &Path) -> Option<PathBuf> {
 fn nearest_above_each(paths: &[PathBuf]) -> Vec<PathBuf> {
     let mut by_dir: HashMap<PathBuf, Option<PathBuf>> = HashMap::new();
     for path in paths {
-        let dir = if path.is_dir() {
-            path.clone()
-        } else {
-            path.parent().map(Path::to_path_buf).unwrap_or_default()
-        };
-        let dir = if dir.as_os_str().is_empty() {
-            PathBuf::from(".")
-        } else {
-            dir
-        };
         by_dir
-            .entry(dir)
+            .entry(source::containing_dir(path).to_path_buf())
             .or_insert_with_key(|dir| manifest::discover(dir));
     }
     by_dir.into_values().flatten().collect()
@@ -441,16 +431,14 @@ impl Owners {
 
     /// The paths checked that `share` governs, and its manifest's directory when the
     /// walk of another share's path met it.
-    fn paths_of(&self, share: usize, manifest: Option<&Manifest>) -> Vec<PathBuf> {
+    fn paths_of(&self, share: usize) -> Vec<PathBuf> {
         let mut paths = self.paths.get(&share).cloned().unwrap_or_default();
         let met_by_walk = |dir: &PathBuf| {
             dir.ancestors()
                 .any(|above| self.resolved_paths.get(above).is_some_and(|o| *o != share))
         };
         let dir = self.dirs.get(share).cloned().flatten();
-        if let (Some(dir), Some(manifest)) = (dir.filter(met_by_walk), manifest) {
-            paths.push(shown_dir(&manifest.path, dir));
-        }
+        paths.extend(dir.filter(met_by_walk));
         paths
     }
 
@@ -501,26 +489,11 @@ fn share_request(
     share: usize,
 ) -> CheckRequest {
     let mut share_request = template.clone();
-    share_request.paths = owners.paths_of(share, manifest.as_ref());
+    share_request.paths = owners.paths_of(share);
     share_request.exclude_dirs = owners.nested_in(share);
     share_request.settings = settings;
     share_request.manifest = manifest;
     share_request
-}
-
-/// A manifest's directory as paths are shown (relative to the current directory when
-/// inside it), so the share's notes name it as users typed it.
-fn shown_dir(manifest: &Path, resolved: PathBuf) -> PathBuf {
-    let relative = source::relative_to_cwd(&resolved);
-    if relative.as_os_str().is_empty() {
-        PathBuf::from(".")
-    } else if relative == resolved.as_path() {
-        manifest
-            .parent()
-            .map_or(resolved.clone(), Path::to_path_buf)
-    } else {
-        relative.to_path_buf()
-    }
 }
 
 /// Each path with its directory resolved (links, `..`), the name kept: the same file

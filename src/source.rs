@@ -718,6 +718,18 @@ fn cwd() -> Option<&'static Path> {
     CWD.get_or_init(|| std::env::current_dir().ok()).as_deref()
 }
 
+/// The directory a path argument names: itself when it is a directory, else its
+/// parent (`.` for a bare file name).
+pub fn containing_dir(path: &Path) -> &Path {
+    if path.is_dir() {
+        return path;
+    }
+    match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    }
+}
+
 /// `path` relative to the current directory when it is inside it, else as given.
 pub fn relative_to_cwd(path: &Path) -> &Path {
     cwd()

@@ -118,9 +118,10 @@ struct MietteView<'a> {
     related: Vec<MietteView<'a>>,
 }
 
-/// Longest line a snippet shows, in bytes with its line break. A finding on a longer line (minified JSON, a
-/// long base64 value) is placed by path, line and column instead: a terminal cannot
-/// show such a line, and miette pads to a label's column, which panics past 65,535.
+/// Longest line a snippet shows, in bytes with its line break. A finding on a longer
+/// line (minified JSON, a long base64 value) is placed by path, line and column
+/// instead: a terminal cannot show such a line, and miette pads to a label's column,
+/// which panics past 65,535.
 const MAX_SNIPPET_LINE: usize = 1_000;
 
 /// The longest line that `span` touches, when it is too long for a snippet.

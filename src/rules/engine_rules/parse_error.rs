@@ -28,7 +28,12 @@ impl crate::rules::Rule for ParseError {
 
 /// A `parse-error` finding at `location` (the engine's and the include follower's).
 pub fn at(location: Location, message: &str) -> Diagnostic {
-    Diagnostic::new(&PARSE_ERROR, Severity::Error, location, message)
+    with_severity(location, message, Severity::Error)
+}
+
+/// A `parse-error` of `severity` at `location` (an include that is missing is a warning).
+pub fn with_severity(location: Location, message: &str, severity: Severity) -> Diagnostic {
+    Diagnostic::new(&PARSE_ERROR, severity, location, message)
         .with_label("here")
         .with_fingerprint(message)
 }
