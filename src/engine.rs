@@ -237,23 +237,6 @@ pub(crate) fn check_found(
     candidates: Vec<Candidate>,
     mut report: Report,
 ) -> Report {
-    // Read and parse are separate passes so `--stats` can time each.
-    let started = Instant::now();
-    let read: Vec<Read> = candidates
-        .par_iter()
-        .map(|(path, reader, format, stdin)| {
-            read_file(
-                path,
-                *reader,
-                *format,
-                stdin.as_deref(),
-                request.max_file_size,
-            )
-        })
-        .collect();
-    let pending = register(read, &mut report);
-    report.stats.read = started.elapsed();
-
     let enabled = enabled_rules(request);
     // None: the model keeps every entry (`keep_entries`).
     let unit_rules: Option<Vec<&Enabled>> = (!request.keep_entries).then(|| {
@@ -263,7 +246,7 @@ pub(crate) fn check_found(
             .collect()
     });
     let (mut model, mut scrub) =
-        parse_and_read(&pending, request, unit_rules.as_deref(), &mut report);
+        parse_and_read(&candidates, request, unit_rules.as_deref(), &mut report);
 
     let started = Instant::now();
     apply_manifest(&mut model, request, &mut report);
@@ -507,6 +490,27 @@ fn read_limited(path: &Path, max: u64) -> Result<Vec<u8>, (String, String)> {
 /// The error kind of a file its reader does not accept: dropped without a trace.
 const SKIPPED: &str = "skipped";
 
+/// Read and decode a batch's files in parallel and register them (timed as the read
+/// stage): read batch by batch, not all at once, so the texts in memory are a batch's.
+fn read_batch(batch: &[&Candidate], request: &CheckRequest, report: &mut Report) -> Vec<Pending> {
+    let started = Instant::now();
+    let read: Vec<Read> = batch
+        .par_iter()
+        .map(|(path, reader, format, stdin)| {
+            read_file(
+                path,
+                *reader,
+                *format,
+                stdin.as_deref(),
+                request.max_file_size,
+            )
+        })
+        .collect();
+    let pending = register(read, report);
+    report.stats.read += started.elapsed();
+    pending
+}
+
 /// Give every loaded file its id and turn read and syntax problems into `parse-error`s.
 fn register(read: Vec<Read>, report: &mut Report) -> Vec<Pending> {
     let mut pending = Vec::new();
@@ -551,10 +555,11 @@ fn report_unreadable(id: source::FileId, kind: &str, message: &str, report: &mut
     }
 }
 
-/// Parse the files and read them into the model, one batch at a time, so syntax
-/// trees never outlive their batch. Parse and read times go to `--stats`.
+/// Read and parse the files and read them into the model, one batch at a time, so
+/// texts and syntax trees never outlive their batch. Read, parse and model times go to
+/// `--stats`.
 fn parse_and_read(
-    pending: &[Pending],
+    candidates: &[Candidate],
     request: &CheckRequest,
     unit_rules: Option<&[&Enabled]>,
     report: &mut Report,
@@ -564,14 +569,16 @@ fn parse_and_read(
     let mut model = Model::default();
     let mut scrub = ScrubTexts::default();
     for reader in ecosystems::readers() {
-        let files: Vec<&Pending> = pending
+        let files: Vec<&Candidate> = candidates
             .iter()
-            .filter(|p| p.reader.ecosystem() == reader.ecosystem())
+            .filter(|c| c.1.ecosystem() == reader.ecosystem())
             .collect();
         let mut summaries = Vec::new();
         // Files read into the model, whose texts can go.
         let mut read_files: Vec<FileId> = Vec::new();
         for batch in batches(*reader, files) {
+            let pending = read_batch(&batch, request, report);
+            let batch: Vec<&Pending> = pending.iter().collect();
             let first_included = report.sources.len();
             // As `batches` decides: units only when every file has one.
             let reads = if batch.iter().all(|f| reader.unit(&f.path).is_some()) {
@@ -783,16 +790,16 @@ const BATCH_FILES: usize = 256;
 
 /// One ecosystem's files in batches of whole units ([`Reader::unit`]), in unit order;
 /// one batch when the ecosystem is one unit.
-fn batches<'p>(reader: &dyn Reader, files: Vec<&'p Pending>) -> Vec<Vec<&'p Pending>> {
+fn batches<'p>(reader: &dyn Reader, files: Vec<&'p Candidate>) -> Vec<Vec<&'p Candidate>> {
     if files.is_empty() {
         return Vec::new();
     }
     // Grouped by hash, then the units (not every file) sorted: comparing paths goes
     // component by component, and an ordered map compared each file's unit many times.
     let mut index: foldhash::HashMap<&Path, usize> = foldhash::HashMap::default();
-    let mut units: Vec<(&Path, Vec<&Pending>)> = Vec::new();
+    let mut units: Vec<(&Path, Vec<&Candidate>)> = Vec::new();
     for file in &files {
-        let Some(unit) = reader.unit(&file.path) else {
+        let Some(unit) = reader.unit(&file.0) else {
             return vec![files];
         };
         let slot = *index.entry(unit).or_insert_with(|| {
@@ -804,7 +811,7 @@ fn batches<'p>(reader: &dyn Reader, files: Vec<&'p Pending>) -> Vec<Vec<&'p Pend
         }
     }
     units.sort_unstable_by(|a, b| a.0.cmp(b.0));
-    let mut batches: Vec<Vec<&Pending>> = vec![Vec::new()];
+    let mut batches: Vec<Vec<&Candidate>> = vec![Vec::new()];
     for (_, unit) in units {
         if batches.last().is_some_and(|b| b.len() >= BATCH_FILES) {
             batches.push(Vec::new());
@@ -1203,12 +1210,18 @@ pub fn cap_per_file(report: &mut Report, max: usize) {
     if max == 0 {
         return;
     }
-    let mut by_file: BTreeMap<source::FileId, Vec<usize>> = BTreeMap::new();
+    // By path, so the notes come in path order whatever order the files were read in.
+    let mut by_file: BTreeMap<(&str, source::FileId), Vec<usize>> = BTreeMap::new();
     for (index, d) in report.diagnostics.iter().enumerate() {
-        by_file.entry(d.primary.file).or_default().push(index);
+        let file = d.primary.file;
+        by_file
+            .entry((report.sources.display(file), file))
+            .or_default()
+            .push(index);
     }
     let mut dropped = vec![false; report.diagnostics.len()];
-    for (file, mut indices) in by_file.into_iter().filter(|(_, i)| i.len() > max) {
+    let mut notes = Vec::new();
+    for ((path, _), mut indices) in by_file.into_iter().filter(|(_, i)| i.len() > max) {
         let severity = |i: &usize| report.diagnostics.get(*i).map(|d| d.severity);
         // Stable sort: equal severities keep their position order.
         indices.sort_by_key(|i| std::cmp::Reverse(severity(i)));
@@ -1217,12 +1230,12 @@ pub fn cap_per_file(report: &mut Report, max: usize) {
                 *slot = true;
             }
         }
-        report.notes.push(format!(
-            "{}: {} more findings not shown (at most {max} per file; see --max-diagnostics-per-file)",
-            report.sources.display(file),
+        notes.push(format!(
+            "{path}: {} more findings not shown (at most {max} per file; see --max-diagnostics-per-file)",
             indices.len() - max
         ));
     }
+    report.notes.extend(notes);
     let mut flags = dropped.into_iter();
     report
         .diagnostics
