@@ -891,6 +891,42 @@ fn findings_per_file_are_capped_most_severe_first() {
 }
 
 #[test]
+fn files_over_the_cap_are_noted_in_path_order() {
+    // Spring files are read before PgBouncer's, so reading order is not path order.
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::create_dir_all(root.join("a")).unwrap();
+    std::fs::create_dir_all(root.join("b")).unwrap();
+    std::fs::write(
+        root.join("a/pgbouncer.ini"),
+        "[databases]\napp = host=db dbname=app password=x\nother = host=db dbname=other password=y\n",
+    )
+    .unwrap();
+    std::fs::write(
+        root.join("b/application.yml"),
+        "spring:\n  datasource:\n    hikari:\n      unknown-a: 1\n      unknown-b: 2\n",
+    )
+    .unwrap();
+    let output = poollint()
+        .current_dir(root)
+        .args([
+            "check",
+            ".",
+            "-f",
+            "concise",
+            "--max-diagnostics-per-file",
+            "1",
+        ])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    let notes: Vec<&str> = stderr.lines().filter(|l| l.contains("not shown")).collect();
+    assert_eq!(notes.len(), 2, "{stderr}");
+    assert!(notes[0].contains("a/pgbouncer.ini"), "{stderr}");
+    assert!(notes[1].contains("b/application.yml"), "{stderr}");
+}
+
+#[test]
 fn deployment_environment_replaces_erb_defaults_of_the_service() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
