@@ -895,18 +895,16 @@ fn files_over_the_cap_are_noted_in_path_order() {
     // Spring files are read before PgBouncer's, so reading order is not path order.
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
-    std::fs::create_dir_all(root.join("a")).unwrap();
-    std::fs::create_dir_all(root.join("b")).unwrap();
-    std::fs::write(
-        root.join("a/pgbouncer.ini"),
+    write_file(
+        root,
+        "a/pgbouncer.ini",
         "[databases]\napp = host=db dbname=app password=x\nother = host=db dbname=other password=y\n",
-    )
-    .unwrap();
-    std::fs::write(
-        root.join("b/application.yml"),
+    );
+    write_file(
+        root,
+        "b/application.yml",
         "spring:\n  datasource:\n    hikari:\n      unknown-a: 1\n      unknown-b: 2\n",
-    )
-    .unwrap();
+    );
     let output = poollint()
         .current_dir(root)
         .args([
