@@ -5,7 +5,7 @@
 //! values, not its line: moving lines keeps a finding baselined, changing the value
 //! that caused it makes it new again.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -104,71 +104,82 @@ pub fn read(path: &Path) -> Result<Baseline, String> {
     })
 }
 
-/// Drop findings the baseline (read from `path`) accepts; return the entries nothing
-/// matched any more.
-pub fn apply(
-    baseline: &Baseline,
-    path: &Path,
-    diagnostics: &mut Vec<Diagnostic>,
-    sources: &SourceMap,
-) -> Vec<Entry> {
-    let mut paths = RecordedPaths::new(path, sources);
-    let mut remaining: BTreeMap<&str, usize> = baseline
-        .entries
-        .iter()
-        .map(|e| (e.fingerprint.as_str(), e.count))
-        .collect();
-    diagnostics.retain(|d| {
-        let fingerprint = d.fingerprint(paths.of(d.primary.file));
-        match remaining.get_mut(fingerprint.as_str()) {
-            Some(left) if *left > 0 => {
-                *left -= 1;
-                false
-            }
-            _ => true,
-        }
-    });
-    baseline
-        .entries
-        .iter()
-        .filter(|e| remaining.get(e.fingerprint.as_str()) == Some(&e.count))
-        .cloned()
-        .collect()
+/// A baseline file as the shares of a run apply it: read and indexed once, with what
+/// any share matched, so each share costs its own findings, not the whole baseline
+/// (a baseline per share of a 10,000-manifest run was quadratic).
+struct Applied {
+    baseline: Baseline,
+    /// Fingerprint → how many findings it accepts (of repeated fingerprints, the last
+    /// entry's count).
+    counts: HashMap<String, usize>,
+    /// The fingerprints some share matched.
+    matched: HashSet<String>,
+    /// The distinct `--select` lists of the shares that applied it.
+    selections: Vec<Option<Vec<String>>>,
 }
 
-/// Entries of one baseline file that matched no finding, over the shares applying it.
-#[derive(Default)]
-struct Unmatched {
-    /// How many shares applied the file.
-    shares: usize,
-    /// Each entry unmatched somewhere, in first-seen order, with how many shares left
-    /// it unmatched.
-    entries: Vec<(Entry, usize)>,
-    index: HashMap<Entry, usize>,
-}
-
-impl Unmatched {
-    fn add(&mut self, entry: Entry) {
-        match self
-            .index
-            .get(&entry)
-            .and_then(|&i| self.entries.get_mut(i))
-        {
-            Some((_, count)) => *count += 1,
-            None => {
-                self.index.insert(entry.clone(), self.entries.len());
-                self.entries.push((entry, 1));
-            }
+impl Applied {
+    fn new(baseline: Baseline) -> Self {
+        let counts = baseline
+            .entries
+            .iter()
+            .map(|e| (e.fingerprint.clone(), e.count))
+            .collect();
+        Applied {
+            baseline,
+            counts,
+            matched: HashSet::new(),
+            selections: Vec::new(),
         }
     }
 
-    /// The entries no share matched.
-    fn stale(self) -> impl Iterator<Item = Entry> {
-        let shares = self.shares;
-        self.entries
-            .into_iter()
-            .filter(move |(_, count)| *count == shares)
-            .map(|(entry, _)| entry)
+    /// Drop the findings of one share that the baseline (at `path`) accepts: each
+    /// share may use every entry's full count.
+    fn hide(
+        &mut self,
+        path: &Path,
+        diagnostics: &mut Vec<Diagnostic>,
+        sources: &SourceMap,
+        select: &Option<Vec<String>>,
+    ) {
+        if !self.selections.contains(select) {
+            self.selections.push(select.clone());
+        }
+        let mut paths = RecordedPaths::new(path, sources);
+        let mut used: HashMap<String, usize> = HashMap::new();
+        diagnostics.retain(|d| {
+            let fingerprint = d.fingerprint(paths.of(d.primary.file));
+            let accepted = self.counts.get(&fingerprint).copied().unwrap_or(0);
+            let used = used.entry(fingerprint).or_insert(0);
+            let hidden = *used < accepted;
+            if hidden {
+                *used += 1;
+            }
+            !hidden
+        });
+        self.matched
+            .extend(used.into_iter().filter(|(_, n)| *n > 0).map(|(f, _)| f));
+    }
+
+    /// The entries no share matched, of rules every share applying the file selected,
+    /// each once.
+    fn stale(&self) -> Vec<&Entry> {
+        let selected = |rule: &str| {
+            self.selections
+                .iter()
+                .all(|s| s.as_ref().is_none_or(|s| s.iter().any(|r| r == rule)))
+        };
+        let mut seen = HashSet::new();
+        self.baseline
+            .entries
+            .iter()
+            .filter(|e| {
+                !self.matched.contains(&e.fingerprint)
+                    && self.counts.get(&e.fingerprint) == Some(&e.count)
+                    && selected(&e.rule)
+            })
+            .filter(|e| seen.insert(*e))
+            .collect()
     }
 }
 
@@ -188,13 +199,12 @@ pub fn apply_to_shares(
                 .or_else(|| s.request.settings.baseline.clone())
         })
         .collect();
-    let mut baselines_read: HashMap<&Path, Baseline> = HashMap::new();
+    let mut applied: BTreeMap<PathBuf, Applied> = BTreeMap::new();
     for path in baselines.iter().flatten() {
-        if !baselines_read.contains_key(path.as_path()) {
-            baselines_read.insert(path, read(path)?);
+        if !applied.contains_key(path) {
+            applied.insert(path.clone(), Applied::new(read(path)?));
         }
     }
-    let mut unmatched: BTreeMap<PathBuf, Unmatched> = BTreeMap::new();
     for (share, scope) in scopes.iter_mut().enumerate() {
         let own = baselines.get(share).cloned().flatten();
         let mut by_baseline: BTreeMap<PathBuf, Vec<Diagnostic>> = BTreeMap::new();
@@ -210,28 +220,17 @@ pub fn apply_to_shares(
                 None => kept.push(d),
             }
         }
-        let selected = |rule: &str| {
-            scope
-                .request
-                .select
-                .as_ref()
-                .is_none_or(|s| s.iter().any(|r| r == rule))
-        };
         for (path, mut diagnostics) in by_baseline {
-            if let Some(baseline) = baselines_read.get(path.as_path()) {
-                let left = apply(baseline, &path, &mut diagnostics, &scope.report.sources);
-                let file = unmatched.entry(path).or_default();
-                file.shares += 1;
-                for entry in left.into_iter().filter(|e| selected(&e.rule)) {
-                    file.add(entry);
-                }
+            if let Some(baseline) = applied.get_mut(&path) {
+                let select = &scope.request.select;
+                baseline.hide(&path, &mut diagnostics, &scope.report.sources, select);
             }
             kept.extend(diagnostics);
         }
         scope.report.diagnostics = kept;
     }
-    let notes = unmatched.into_iter().flat_map(|(path, file)| {
-        file.stale().map(move |entry| {
+    let notes = applied.iter().flat_map(|(path, baseline)| {
+        baseline.stale().into_iter().map(move |entry| {
             format!(
                 "baseline entry no longer matches a finding (fixed? remove it from {}): {} {} {}",
                 path.display(),

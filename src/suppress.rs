@@ -11,7 +11,7 @@
 //! in the text rather than in each parser's comment list, so every format (TOML's parser
 //! keeps no comments) behaves the same.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use rayon::prelude::*;
 
@@ -48,42 +48,77 @@ pub fn apply(
 ) {
     // In parallel: looking for the marker reads the text of every file. Only texts in
     // memory: the engine releases no text holding the marker.
-    let mut found: BTreeMap<FileId, (&SourceFile, Vec<Suppression>)> = files
+    let mut found: BTreeMap<FileId, FileSuppressions> = files
         .par_iter()
         .filter(|f| f.text_in_memory().is_some_and(|t| t.contains(MARKER)))
-        .map(|f| (f.id, (f, scan(f))))
-        .filter(|(_, (_, suppressions))| !suppressions.is_empty())
+        .map(|f| (f.id, FileSuppressions::new(f, scan(f))))
+        .filter(|(_, found)| !found.suppressions.is_empty())
         .collect();
     if found.is_empty() {
         return;
     }
     diagnostics.retain(|d| !suppressed(d, &mut found));
-    for (file, suppressions) in found.values() {
-        for entry in suppressions.iter().flat_map(|s| &s.entries) {
-            if let Some(diagnostic) = unused(file, entry, &enabled) {
+    for found in found.values() {
+        for entry in found.suppressions.iter().flat_map(|s| &s.entries) {
+            if let Some(diagnostic) = unused(found.file, entry, &enabled) {
                 diagnostics.push(diagnostic);
             }
         }
     }
 }
 
-/// True (and the entry marked used) when a suppression in the diagnostic's file covers it.
-fn suppressed(
-    d: &Diagnostic,
-    found: &mut BTreeMap<FileId, (&SourceFile, Vec<Suppression>)>,
-) -> bool {
-    let Some((file, suppressions)) = found.get_mut(&d.primary.file) else {
+/// The line a suppression applies to (None: the whole file) and a rule it names →
+/// which entry of which suppression names it.
+type SuppressionIndex = HashMap<(Option<usize>, String), Vec<(usize, usize)>>;
+
+/// A file's suppressions, indexed by the line they apply to (None: the whole file) and
+/// rule, so each finding looks up its own instead of scanning them all.
+struct FileSuppressions<'f> {
+    file: &'f SourceFile,
+    suppressions: Vec<Suppression>,
+    index: SuppressionIndex,
+}
+
+impl<'f> FileSuppressions<'f> {
+    fn new(file: &'f SourceFile, suppressions: Vec<Suppression>) -> Self {
+        let mut index = SuppressionIndex::new();
+        for (s, suppression) in suppressions.iter().enumerate() {
+            for (e, entry) in suppression.entries.iter().enumerate() {
+                index
+                    .entry((suppression.line, entry.rule.clone()))
+                    .or_default()
+                    .push((s, e));
+            }
+        }
+        FileSuppressions {
+            file,
+            suppressions,
+            index,
+        }
+    }
+}
+
+/// True (and the entries marked used) when a suppression in the diagnostic's file
+/// covers it: one on its line or one for the whole file.
+fn suppressed(d: &Diagnostic, found: &mut BTreeMap<FileId, FileSuppressions>) -> bool {
+    let Some(found) = found.get_mut(&d.primary.file) else {
         return false;
     };
-    let line = file.lines().line_of(d.primary.span.start);
+    let line = found.file.lines().line_of(d.primary.span.start);
     let mut hit = false;
-    for suppression in suppressions.iter_mut() {
-        if suppression.line.is_some_and(|l| l != line) {
+    for scope in [Some(line), None] {
+        let Some(covering) = found.index.get(&(scope, d.rule.to_owned())) else {
             continue;
-        }
-        for entry in suppression.entries.iter_mut().filter(|e| e.rule == d.rule) {
-            entry.used = true;
-            hit = true;
+        };
+        for &(s, e) in covering {
+            let entry = found
+                .suppressions
+                .get_mut(s)
+                .and_then(|s| s.entries.get_mut(e));
+            if let Some(entry) = entry {
+                entry.used = true;
+                hit = true;
+            }
         }
     }
     hit
@@ -127,35 +162,56 @@ fn unused(file: &SourceFile, entry: &Entry, enabled: &impl Fn(&str) -> bool) -> 
     )
 }
 
-/// Every suppression comment of a file.
+/// Every suppression comment of a file, in one pass over its lines.
 fn scan(file: &SourceFile) -> Vec<Suppression> {
     let text: &str = file.text();
-    let mut out = Vec::new();
-    let count = file.lines().line_count();
-    for line in 0..count {
+    let mut out: Vec<Suppression> = Vec::new();
+    // Comments alone on their line, waiting for the next line of code (their indices
+    // in `out`): found as the pass goes, not by a walk forward from each.
+    let mut waiting: Vec<usize> = Vec::new();
+    for line in 0..file.lines().line_count() {
         let range = file.line_range(line);
         let start = range.start;
-        let Some(content) = text.get(range) else {
-            continue;
-        };
+        let content = text.get(range).unwrap_or("");
+        if !waiting.is_empty() && is_code(content) {
+            for index in waiting.drain(..) {
+                if let Some(suppression) = out.get_mut(index) {
+                    suppression.line = Some(line);
+                }
+            }
+        }
         let Some(comment) = comment_marker(content) else {
             continue;
         };
-        let Some(parsed) = parse(content, comment, start) else {
+        let Some((scope, entries)) = parse(content, comment, start) else {
             continue;
         };
         let alone = content[..comment].trim().is_empty();
-        let target = match parsed.0 {
+        let target = match scope {
             Scope::File => None,
-            Scope::Line if alone => Some(next_code_line(file, line)),
             Scope::Line => Some(line),
         };
-        out.push(Suppression {
-            line: target,
-            entries: parsed.1,
-        });
+        if alone && target.is_some() {
+            // Without a line of code after it, the line after it (as before).
+            waiting.push(out.len());
+            out.push(Suppression {
+                line: Some(line + 1),
+                entries,
+            });
+        } else {
+            out.push(Suppression {
+                line: target,
+                entries,
+            });
+        }
     }
     out
+}
+
+/// A line that is neither blank nor a comment.
+fn is_code(line: &str) -> bool {
+    let content = line.trim();
+    !content.is_empty() && !content.starts_with('#') && !content.starts_with(';')
 }
 
 enum Scope {
@@ -201,18 +257,6 @@ fn parse(line: &str, comment: usize, line_start: usize) -> Option<(Scope, Vec<En
         cursor += name.len() + 1;
     }
     Some((scope, entries))
-}
-
-/// The first line after `line` that is neither blank nor a comment.
-fn next_code_line(file: &SourceFile, line: usize) -> usize {
-    let count = file.lines().line_count();
-    for next in line + 1..count {
-        let content = file.text().get(file.line_range(next)).unwrap_or("").trim();
-        if !content.is_empty() && !content.starts_with('#') && !content.starts_with(';') {
-            return next;
-        }
-    }
-    line + 1
 }
 
 #[cfg(test)]
@@ -282,6 +326,28 @@ mod tests {
         assert_eq!(
             left,
             vec![("unused-suppression".into(), "pool-min-exceeds-max".into())]
+        );
+    }
+
+    #[test]
+    fn stacked_own_line_comments_all_apply_to_the_next_code_line() {
+        let text = "# poollint: ignore[pool-size-invalid]\n# poollint: ignore[pool-min-exceeds-max]\n\nmax: 0\nmin: 5\n# poollint: ignore[pool-size-invalid]\n";
+        let left = run(
+            text,
+            &[
+                ("pool-size-invalid", "0"),
+                ("pool-min-exceeds-max", "0"),
+                ("pool-size-invalid", "5"),
+            ],
+        );
+        // The last comment has no code after it: it applies to the line after it
+        // (none), so it suppresses nothing and is reported.
+        assert_eq!(
+            left,
+            vec![
+                ("pool-size-invalid".into(), "5".into()),
+                ("unused-suppression".into(), "pool-size-invalid".into())
+            ]
         );
     }
 
