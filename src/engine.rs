@@ -380,9 +380,8 @@ fn follow_includes(
     crate::includes::Includes {
         roots,
         max_file_size: request.max_file_size,
-        sources: &mut report.sources,
-        diagnostics: &mut report.diagnostics,
-        notes: &mut report.notes,
+        report,
+        parse: syntax::parse,
     }
     .follow(parsed);
 }
@@ -826,12 +825,26 @@ fn batches<'p>(reader: &dyn Reader, files: Vec<&'p Candidate>) -> Vec<Vec<&'p Ca
 /// Parse one file; None when the parser panicked (poollint's fault).
 fn parse_one(file: &Pending, sources: &SourceMap) -> Option<Document> {
     let text = sources.get(file.id).map_or("", |f| f.text());
-    catch_unwind(AssertUnwindSafe(|| syntax::parse(file.format, text))).ok()
+    parse_guarded(syntax::parse, file.format, text)
+}
+
+/// Parse `text` with `parse` (`syntax::parse`, or a test's); None when the parser
+/// panicked (poollint's fault). Included files are parsed through it too.
+pub(crate) fn parse_guarded(
+    parse: fn(Format, &str) -> Document,
+    format: Format,
+    text: &str,
+) -> Option<Document> {
+    catch_unwind(AssertUnwindSafe(|| parse(format, text))).ok()
 }
 
 /// Report what parsing a file gave: its syntax errors as `parse-error`s, or an
 /// internal error when the parser panicked (None).
-fn report_parse(id: source::FileId, errors: Option<&[SyntaxError]>, report: &mut Report) {
+pub(crate) fn report_parse(
+    id: source::FileId,
+    errors: Option<&[SyntaxError]>,
+    report: &mut Report,
+) {
     let Some(errors) = errors else {
         let (kind, message) = internal("parsing");
         report_unreadable(id, &kind, &message, report);

@@ -4,22 +4,29 @@
 //! and reader, marked with where they were included, and the reader splices their
 //! settings in at the include line.
 //!
-//! An include cycle is a `parse-error` at the directive: the server refuses to start. A
-//! relative include missing from the repository is a `parse-error` warning (its settings
-//! cannot be checked; the file may be created at deploy time). Absolute paths name the
-//! deployed machine, and files outside the directories being checked are not read: a
-//! note says so, because a linter follows the repository, not the machine it runs on.
-//! `--include-root DIR` adds a directory whose files may be included (relative or
-//! absolute), for a shared configuration kept beside the checked tree.
+//! An include cycle is a `parse-error` at the directive that closes it: PostgreSQL and
+//! PgBouncer refuse to start; mysqld starts, skipping includes nested over 10 deep with a
+//! warning, so for MySQL it is a warning. Every file's own settings are checked all the
+//! same. A relative include missing from the repository is a `parse-error` warning (its
+//! settings cannot be checked; the file may be created at deploy time). Included files
+//! are parsed under the engine's panic guard: a parser panic is an internal error for
+//! that file, and the run goes on.
+//!
+//! Absolute paths name the deployed machine, and files outside the directories being
+//! checked are not read: a note says so, because a linter follows the repository, not
+//! the machine it runs on. `--include-root DIR` adds a directory whose files may be
+//! included (relative or absolute), for a shared configuration kept beside the checked
+//! tree.
 
 use std::path::{Path, PathBuf};
 
-use crate::diagnostic::{Diagnostic, Severity};
+use crate::diagnostic::Severity;
 use crate::ecosystems::{ParsedFile, Reader};
+use crate::engine::{self, Report};
 use crate::model::Location;
 use crate::rules::engine_rules;
-use crate::source::{self, SourceMap};
-use crate::syntax::{self, Directive, Format};
+use crate::source;
+use crate::syntax::{Directive, Document, Format};
 
 /// Most files one run reads through includes (a bound against pathological trees).
 const MAX_INCLUDED_FILES: usize = 1_000;
@@ -28,9 +35,11 @@ const MAX_INCLUDED_FILES: usize = 1_000;
 pub struct Includes<'a> {
     pub roots: Vec<PathBuf>,
     pub max_file_size: u64,
-    pub sources: &'a mut SourceMap,
-    pub diagnostics: &'a mut Vec<Diagnostic>,
-    pub notes: &'a mut Vec<String>,
+    /// Where included files are registered and their findings, notes and internal
+    /// errors go.
+    pub report: &'a mut Report,
+    /// The parser: `syntax::parse` (a test gives one that panics, to check the guard).
+    pub parse: fn(Format, &str) -> Document,
 }
 
 impl Includes<'_> {
@@ -52,6 +61,11 @@ impl Includes<'_> {
             for directive in &includer.doc.directives {
                 for target in self.targets(&includer, directive) {
                     let at = (includer.id, directive.name_span.start);
+                    // Before adopting: a walked file adopted by its own include would
+                    // have no includer left at the root, and its settings would be lost.
+                    if self.closes_cycle(parsed, &includer, directive, &target) {
+                        continue;
+                    }
                     if adopt_walked(parsed, &target, at, includer.id) {
                         continue;
                     }
@@ -76,9 +90,9 @@ impl Includes<'_> {
         let base = includer.path.parent().unwrap_or(Path::new("."));
         let argument = directive.argument.trim().trim_matches(['\'', '"']);
         if Path::new(argument).is_absolute() && !self.inside_roots(Path::new(argument)) {
-            self.notes.push(format!(
+            self.report.notes.push(format!(
                 "{}: {} {argument} not followed: an absolute path names the deployed machine, not the repository (--include-root DIR follows it when DIR holds a copy)",
-                self.sources.display(includer.id),
+                self.report.sources.display(includer.id),
                 directive.name
             ));
             return Vec::new();
@@ -132,15 +146,11 @@ impl Includes<'_> {
             return None;
         };
         if !self.inside_roots(&canonical) {
-            self.notes.push(format!(
+            self.report.notes.push(format!(
                 "{}: include of {} not followed: it is outside the paths being checked (--include-root DIR allows it)",
-                self.sources.display(includer.id),
+                self.report.sources.display(includer.id),
                 source::display_path(target)
             ));
-            return None;
-        }
-        if chain(parsed, includer).contains(&canonical) {
-            self.error(includer, directive, format!("include cycle: `{}` includes itself (directly or through other files); the server refuses to start", source::display_path(target)));
             return None;
         }
         let at = (includer.id, directive.name_span.start);
@@ -156,54 +166,89 @@ impl Includes<'_> {
                 return None;
             }
         };
-        let doc = syntax::parse(includer.format, &text);
+        let doc = engine::parse_guarded(self.parse, includer.format, &text);
         // Released with its includer's batch, and read again if it has findings.
         let file = source::SourceFile::new(target, text, source::Encoding::Utf8);
-        let id = self.sources.push(file.rereadable(disk_len));
-        for error in &doc.errors {
-            self.diagnostics.push(engine_rules::parse_error::at(
-                Location {
-                    file: id,
-                    span: error.span,
-                },
-                &error.message,
-            ));
-        }
+        let id = self.report.sources.push(file.rereadable(disk_len));
+        engine::report_parse(id, doc.as_ref().map(|d| &d.errors[..]), self.report);
         Some(ParsedFile {
             id,
             path: target.to_path_buf(),
             format: includer.format,
-            doc,
+            doc: doc?,
             included_from: Some(at),
         })
     }
 
-    fn error(&mut self, includer: &ParsedFile, directive: &Directive, message: String) {
-        let location = Location {
-            file: includer.id,
-            span: directive.argument_span,
+    /// True when `target` is `includer` or one of the files that include it: the
+    /// directive closes an include cycle, reported here as a `parse-error`.
+    fn closes_cycle(
+        &mut self,
+        parsed: &[(&'static dyn Reader, ParsedFile)],
+        includer: &ParsedFile,
+        directive: &Directive,
+        target: &Path,
+    ) -> bool {
+        let Some(canonical) = canonical_of(target) else {
+            return false;
         };
-        self.diagnostics
+        if !chain(parsed, includer).contains(&canonical) {
+            return false;
+        }
+        // MySQL's directives (`!include`, `!includedir`) are the ones starting with `!`.
+        let (consequence, severity) = if directive.name.starts_with('!') {
+            (
+                "mysqld reads the files again and again until includes are 10 deep, then skips the deeper include directives with a warning",
+                Severity::Warning,
+            )
+        } else {
+            ("the server refuses to start", Severity::Error)
+        };
+        let message = format!(
+            "include cycle: `{}` includes itself (directly or through other files); {consequence}; remove the include that leads back",
+            source::display_path(target)
+        );
+        self.report
+            .diagnostics
+            .push(engine_rules::parse_error::with_severity(
+                location(includer, directive),
+                &message,
+                severity,
+            ));
+        true
+    }
+
+    fn error(&mut self, includer: &ParsedFile, directive: &Directive, message: String) {
+        let location = location(includer, directive);
+        self.report
+            .diagnostics
             .push(engine_rules::parse_error::at(location, &message));
     }
+
     /// A relative include that is not in the repository: a warning, since the file may
     /// be created at deploy time, but its settings are not checked.
     fn missing(&mut self, includer: &ParsedFile, directive: &Directive) {
-        let location = Location {
-            file: includer.id,
-            span: directive.argument_span,
-        };
+        let location = location(includer, directive);
         let message = format!(
             "{} `{}` is not in the repository: its settings are not checked (the server refuses to start if it is missing there too)",
             directive.name,
             directive.argument.trim().trim_matches(['\'', '"'])
         );
-        self.diagnostics
+        self.report
+            .diagnostics
             .push(engine_rules::parse_error::with_severity(
                 location,
                 &message,
                 Severity::Warning,
             ));
+    }
+}
+
+/// Where a directive's findings point: its argument.
+fn location(includer: &ParsedFile, directive: &Directive) -> Location {
+    Location {
+        file: includer.id,
+        span: directive.argument_span,
     }
 }
 
@@ -232,12 +277,14 @@ fn adopt_walked(
     }
 }
 
-/// The canonical paths of `file` and every file that includes it.
+/// The canonical paths of `file` and every file that includes it. Whole, however deep:
+/// a cycle it missed would let a walked file be adopted into its own include.
 fn chain(parsed: &[(&'static dyn Reader, ParsedFile)], file: &ParsedFile) -> Vec<PathBuf> {
     let mut out = Vec::new();
     let mut current = Some(file);
     while let Some(f) = current {
-        if out.len() > 64 {
+        // A chain without a loop holds each file at most once; this bounds one anyway.
+        if out.len() > parsed.len() {
             break;
         }
         out.extend(canonical_of(&f.path));

@@ -2,6 +2,8 @@
 //! `!include`, `!includedir`; PgBouncer `%include`. Settings from included files count
 //! at the include line, with spans into the included file; missing files and cycles are
 //! `parse-error`s at the directive; files outside the checked tree are not read.
+//! The cycle tests run the binary: each run must finish within `LIMIT`, which the
+//! harness enforces by waiting on the child (as in `tests/hostile.rs`).
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -10,8 +12,11 @@
 )] // tests fail by panicking
 
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use poollint::engine::{self, CheckRequest, Report};
+
+const LIMIT: Duration = Duration::from_secs(20);
 
 fn tree(files: &[(&str, &str)]) -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("temp dir");
@@ -238,4 +243,225 @@ fn included_files_give_up_their_text_once_read_like_the_others() {
         assert_eq!(file.text_in_memory(), None, "{}", file.display);
         assert_eq!(file.text(), tuning);
     }
+}
+
+/// `poollint check -f concise CHECKED` run in `dir`, killed if it exceeds `LIMIT`: its
+/// exit code and its finding lines.
+fn concise(dir: &Path, checked: &str) -> (i32, Vec<String>) {
+    let assert = assert_cmd::Command::cargo_bin("poollint")
+        .expect("binary")
+        .current_dir(dir)
+        .args(["check", "-f", "concise", checked])
+        .env("NO_COLOR", "1")
+        .timeout(LIMIT)
+        .assert();
+    let output = assert.get_output();
+    let code = output
+        .status
+        .code()
+        .unwrap_or_else(|| panic!("poollint did not finish within {LIMIT:?}"));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let findings = stdout
+        .lines()
+        .filter(|l| l.starts_with(&format!("{checked}/")))
+        .map(str::to_owned)
+        .collect();
+    (code, findings)
+}
+
+/// Assert that `findings` are exactly `expected`, each given by its start (the
+/// location, severity and rule, and the start of the message).
+fn assert_findings(findings: &[String], expected: &[&str]) {
+    assert_eq!(findings.len(), expected.len(), "{findings:#?}");
+    for (finding, start) in findings.iter().zip(expected) {
+        assert!(finding.starts_with(start), "{start}\n{findings:#?}");
+    }
+}
+
+const UNKNOWN: &str = "error[unknown-or-dead-pool-key]";
+
+#[test]
+fn postgres_cycle_through_the_main_file_keeps_the_main_file_s_findings() {
+    let dir = tree(&[
+        (
+            "db/postgresql.conf",
+            "max_conections = 100\ninclude 'x.conf'\n",
+        ),
+        (
+            "db/x.conf",
+            "shared_bufers = 1\ninclude 'postgresql.conf'\n",
+        ),
+    ]);
+    let (code, findings) = concise(dir.path(), "db");
+    assert_eq!(code, 1, "{findings:#?}");
+    assert_findings(
+        &findings,
+        &[
+            &format!("db/postgresql.conf:1:1: {UNKNOWN} `max_conections`"),
+            &format!("db/x.conf:1:1: {UNKNOWN} `shared_bufers`"),
+            "db/x.conf:2:9: error[parse-error] include cycle: `db/postgresql.conf` includes itself",
+        ],
+    );
+}
+
+#[test]
+fn mysql_cycle_through_the_main_file_keeps_the_main_file_s_findings() {
+    let dir = tree(&[
+        (
+            "db/my.cnf",
+            "[mysqld]\nmax_conections = 100\n!include x.cnf\n",
+        ),
+        ("db/x.cnf", "[mysqld]\nmax_conection = 1\n!include my.cnf\n"),
+    ]);
+    let (code, findings) = concise(dir.path(), "db");
+    assert_eq!(code, 1, "{findings:#?}");
+    // mysqld starts despite the cycle: a warning.
+    assert_findings(
+        &findings,
+        &[
+            &format!("db/my.cnf:2:1: {UNKNOWN} `max_conections`"),
+            &format!("db/x.cnf:2:1: {UNKNOWN} `max_conection`"),
+            "db/x.cnf:3:10: warning[parse-error] include cycle: `db/my.cnf` includes itself",
+        ],
+    );
+}
+
+#[test]
+fn pgbouncer_cycle_through_the_main_file_keeps_the_main_file_s_findings() {
+    let dir = tree(&[
+        (
+            "db/pgbouncer.ini",
+            "[pgbouncer]\ndefault_pool_sise = 10\n%include x.ini\n",
+        ),
+        ("db/x.ini", "max_client_con = 1\n%include pgbouncer.ini\n"),
+    ]);
+    let (code, findings) = concise(dir.path(), "db");
+    assert_eq!(code, 1, "{findings:#?}");
+    assert_findings(
+        &findings,
+        &[
+            &format!("db/pgbouncer.ini:2:1: {UNKNOWN} `default_pool_sise`"),
+            &format!("db/x.ini:1:1: {UNKNOWN} `max_client_con`"),
+            "db/x.ini:2:10: error[parse-error] include cycle: `db/pgbouncer.ini` includes itself",
+        ],
+    );
+}
+
+#[test]
+fn mysql_cycle_between_included_files_is_reported_once_with_every_file_checked() {
+    let dir = tree(&[
+        (
+            "db/my.cnf",
+            "[mysqld]\nmax_conections = 100\n!include a.cnf\n",
+        ),
+        ("db/a.cnf", "[mysqld]\nmax_conection = 1\n!include b.cnf\n"),
+        ("db/b.cnf", "[mysqld]\nmax_connectons = 1\n!include a.cnf\n"),
+    ]);
+    let (code, findings) = concise(dir.path(), "db");
+    assert_eq!(code, 1, "{findings:#?}");
+    assert_findings(
+        &findings,
+        &[
+            &format!("db/a.cnf:2:1: {UNKNOWN} `max_conection`"),
+            &format!("db/b.cnf:2:1: {UNKNOWN} `max_connectons`"),
+            "db/b.cnf:3:10: warning[parse-error] include cycle: `db/a.cnf` includes itself",
+            &format!("db/my.cnf:2:1: {UNKNOWN} `max_conections`"),
+        ],
+    );
+}
+
+#[test]
+fn pgbouncer_cycle_between_included_files_is_reported_once_with_every_file_checked() {
+    let dir = tree(&[
+        (
+            "db/pgbouncer.ini",
+            "[pgbouncer]\ndefault_pool_sise = 10\n%include a.ini\n",
+        ),
+        ("db/a.ini", "max_client_con = 1\n%include b.ini\n"),
+        ("db/b.ini", "reserve_pool_sise = 1\n%include a.ini\n"),
+    ]);
+    let (code, findings) = concise(dir.path(), "db");
+    assert_eq!(code, 1, "{findings:#?}");
+    assert_findings(
+        &findings,
+        &[
+            &format!("db/a.ini:1:1: {UNKNOWN} `max_client_con`"),
+            &format!("db/b.ini:1:1: {UNKNOWN} `reserve_pool_sise`"),
+            "db/b.ini:2:10: error[parse-error] include cycle: `db/a.ini` includes itself",
+            &format!("db/pgbouncer.ini:2:1: {UNKNOWN} `default_pool_sise`"),
+        ],
+    );
+}
+
+#[test]
+fn a_parser_panic_on_an_included_file_is_an_internal_error_for_that_file() {
+    let dir = tree(&[
+        ("db/postgresql.conf", "include 'tuning.conf'\n"),
+        ("db/tuning.conf", "max_connections = 300\n"),
+    ]);
+    let main = dir.path().join("db/postgresql.conf");
+    let text = std::fs::read_to_string(&main).unwrap();
+    let (reader, format) = poollint::ecosystems::recognise(&main).unwrap();
+    let mut report = Report::default();
+    let id = report
+        .sources
+        .add(&main, text.clone(), poollint::source::Encoding::Utf8);
+    let doc = poollint::syntax::parse(format, &text);
+    let mut parsed = vec![(
+        reader,
+        poollint::ecosystems::ParsedFile {
+            id,
+            path: main,
+            format,
+            doc,
+            included_from: None,
+        },
+    )];
+    poollint::includes::Includes {
+        roots: vec![std::fs::canonicalize(dir.path()).unwrap()],
+        max_file_size: engine::DEFAULT_MAX_FILE_SIZE,
+        report: &mut report,
+        parse: |_, _| panic!("a parser bug"),
+    }
+    .follow(&mut parsed);
+    assert_eq!(parsed.len(), 1, "the included file has no syntax tree");
+    assert_eq!(
+        report.internal_errors.len(),
+        1,
+        "{:?}",
+        report.internal_errors
+    );
+    assert!(
+        report.internal_errors[0].ends_with("tuning.conf: internal error while parsing this file"),
+        "{:?}",
+        report.internal_errors
+    );
+}
+
+#[test]
+fn a_cycle_through_the_main_file_is_found_however_many_files_it_passes() {
+    // postgresql.conf -> f1 -> ... -> f70 -> postgresql.conf (the search up the chain of
+    // includers once stopped at 64 files).
+    let mut files = vec![(
+        "db/postgresql.conf".to_owned(),
+        "max_conections = 100\ninclude 'f1.conf'\n".to_owned(),
+    )];
+    for i in 1..70 {
+        files.push((
+            format!("db/f{i}.conf"),
+            format!("include 'f{}.conf'\n", i + 1),
+        ));
+    }
+    files.push(("db/f70.conf".into(), "include 'postgresql.conf'\n".into()));
+    let files: Vec<(&str, &str)> = files.iter().map(|(p, t)| (&p[..], &t[..])).collect();
+    let dir = tree(&files);
+    let (code, findings) = concise(dir.path(), "db");
+    assert_eq!(code, 1, "{findings:#?}");
+    assert_findings(
+        &findings,
+        &[
+            "db/f70.conf:1:9: error[parse-error] include cycle: `db/postgresql.conf` includes itself",
+            &format!("db/postgresql.conf:1:1: {UNKNOWN} `max_conections`"),
+        ],
+    );
 }
