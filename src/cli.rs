@@ -60,6 +60,8 @@ pub enum Command {
         /// Overwrite an existing poollint.toml.
         #[arg(long)]
         force: bool,
+        #[command(flatten)]
+        exclude: ExcludeArgs,
     },
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     Completions {
@@ -80,6 +82,26 @@ pub struct CapacityArgs {
     pub config: Option<PathBuf>,
     #[arg(long, value_enum, default_value_t = CapacityFormat::Text)]
     pub format: CapacityFormat,
+    #[command(flatten)]
+    pub exclude: ExcludeArgs,
+}
+
+/// `--exclude`, for every subcommand that walks directories.
+#[derive(Debug, clap::Args)]
+pub struct ExcludeArgs {
+    /// Skip the files and directories this gitignore-style glob matches, relative to the
+    /// current directory (`legacy`, `/deploy/old/`, `*.env`): an excluded directory is
+    /// not walked. Paths named as arguments are still checked. Repeatable and
+    /// comma-separated.
+    #[arg(long = "exclude", value_delimiter = ',', value_name = "PATTERN,...")]
+    pub patterns: Vec<String>,
+}
+
+impl ExcludeArgs {
+    /// The patterns compiled, or a usage error naming the invalid one.
+    fn compile(&self) -> Result<crate::walk::Exclude, ExitCode> {
+        crate::walk::Exclude::new(&self.patterns).map_err(|message| usage_error(&message))
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -160,6 +182,8 @@ pub struct CheckArgs {
     /// Report at most this many findings per file, the most severe first (0: no limit).
     #[arg(long, value_name = "N", default_value_t = engine::DEFAULT_MAX_DIAGNOSTICS_PER_FILE)]
     pub max_diagnostics_per_file: usize,
+    #[command(flatten)]
+    pub exclude: ExcludeArgs,
 }
 
 /// One `--format` value.
@@ -196,7 +220,12 @@ pub fn main() -> ExitCode {
         Command::Explain { rule } => explain(&rule),
         Command::Rules { format } => list_rules(format),
         Command::Capacity(args) => run_capacity(&args),
-        Command::Init { dir, stdout, force } => run_init(&dir, stdout, force),
+        Command::Init {
+            dir,
+            stdout,
+            force,
+            exclude,
+        } => run_init(&dir, stdout, force, &exclude),
         Command::Completions { shell } => {
             let mut cmd = <Cli as clap::CommandFactory>::command();
             clap_complete::generate(shell, &mut cmd, "poollint", &mut std::io::stdout());
@@ -212,7 +241,11 @@ pub fn main() -> ExitCode {
     }
 }
 
-fn run_init(dir: &Path, stdout: bool, force: bool) -> ExitCode {
+fn run_init(dir: &Path, stdout: bool, force: bool, exclude: &ExcludeArgs) -> ExitCode {
+    let exclude_patterns = match exclude.compile() {
+        Ok(patterns) => patterns,
+        Err(code) => return code,
+    };
     if !dir.is_dir() {
         return usage_error(&format!("{} is not a directory", dir.display()));
     }
@@ -225,6 +258,7 @@ fn run_init(dir: &Path, stdout: bool, force: bool) -> ExitCode {
     }
     let mut request = CheckRequest::new(vec![dir.to_path_buf()]);
     request.select = Some(Vec::new());
+    request.exclude_patterns = exclude_patterns;
     let report = engine::check(&request);
     let text = crate::init::manifest_text(dir, &report.model, &report.sources);
     if stdout {
@@ -244,6 +278,10 @@ fn run_init(dir: &Path, stdout: bool, force: bool) -> ExitCode {
 }
 
 fn run_capacity(args: &CapacityArgs) -> ExitCode {
+    let exclude_patterns = match args.exclude.compile() {
+        Ok(patterns) => patterns,
+        Err(code) => return code,
+    };
     let start = args.paths.first().map_or(Path::new("."), PathBuf::as_path);
     let manifest = match find_manifest(args.config.as_deref(), start) {
         Ok(manifest) => manifest,
@@ -258,6 +296,7 @@ fn run_capacity(args: &CapacityArgs) -> ExitCode {
     let mut request = CheckRequest::new(args.paths.clone());
     request.select = Some(Vec::new());
     request.manifest = manifest;
+    request.exclude_patterns = exclude_patterns;
     let report = engine::check(&request);
     let capacity = crate::capacity_report::build(&report.model);
     match args.format {
@@ -300,6 +339,10 @@ fn run_check(args: &CheckArgs) -> ExitCode {
     if let Err(message) = check_rule_names(requested) {
         return usage_error(&message);
     }
+    let exclude_patterns = match args.exclude.compile() {
+        Ok(patterns) => patterns,
+        Err(code) => return code,
+    };
     let color = use_color(args.color);
     // The settings of one file come from the manifest nearest above it (a path that
     // does not exist yet gets those of the paths checked).
@@ -324,6 +367,7 @@ fn run_check(args: &CheckArgs) -> ExitCode {
     request.max_file_size = args.max_file_size;
     request.include_roots = args.include_root.clone().into();
     request.inline_suppressions = !args.no_inline_suppressions;
+    request.exclude_patterns = exclude_patterns;
     if let Some(name) = &args.stdin_filename {
         let mut text = String::new();
         if let Err(e) = std::io::stdin().read_to_string(&mut text) {

@@ -48,6 +48,9 @@ pub struct CheckRequest {
     /// ([`crate::scopes`]): the files there that `manifest` names are read for its
     /// model, as the walk gave them to the other manifest's check.
     pub exclude_dirs: Vec<PathBuf>,
+    /// The user's `--exclude` patterns: what they match is neither walked nor read
+    /// (unlike `exclude_dirs`, which only splits a run between manifests).
+    pub exclude_patterns: walk::Exclude,
     /// Keep every config entry in the model and check them all after reading, instead
     /// of checking the entries of [`UNIT_CHECKED`] ecosystems unit by unit and dropping
     /// them. The findings are the same (tested); the model then holds every entry.
@@ -66,6 +69,7 @@ impl CheckRequest {
             stdin: None,
             manifest: None,
             exclude_dirs: Vec::new(),
+            exclude_patterns: walk::Exclude::default(),
             inline_suppressions: true,
             keep_entries: false,
         }
@@ -201,10 +205,12 @@ pub(crate) fn scope_candidates(
     report: &mut Report,
 ) -> Vec<Candidate> {
     let started = Instant::now();
-    let outside = manifest_files_not_walked(request);
+    let mut outside = manifest_files_not_walked(request);
+    outside.retain(|file| !request.exclude_patterns.excludes(file));
     if !outside.is_empty() {
-        let (found, errors) =
-            walk::discover(&outside, &|path| ecosystems::recognise(path).is_some());
+        let (found, errors) = walk::discover(&outside, &request.exclude_patterns, &|path| {
+            ecosystems::recognise(path).is_some()
+        });
         report
             .internal_errors
             .extend(errors.into_iter().map(|e| e.message));
@@ -321,7 +327,7 @@ fn collect_candidates(
     }
     // Manifests are found by the same walk, to split the run by them.
     let recognised = |path: &Path| ecosystems::recognise(path).is_some() || is_manifest(path);
-    let (found, errors) = walk::discover(&request.paths, &recognised);
+    let (found, errors) = walk::discover(&request.paths, &request.exclude_patterns, &recognised);
     report
         .internal_errors
         .extend(errors.into_iter().map(|e| e.message));

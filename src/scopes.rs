@@ -475,6 +475,7 @@ fn share_template(request: &CheckRequest) -> CheckRequest {
         stdin: None,
         inline_suppressions: request.inline_suppressions,
         exclude_dirs: Vec::new(),
+        exclude_patterns: request.exclude_patterns.clone(),
         keep_entries: request.keep_entries,
     }
 }

@@ -1,11 +1,83 @@
 //! Finding the files to check: explicit files as given, directories walked with the
 //! `ignore` crate (`.gitignore` aware, also outside git repositories), never into
-//! `.git`, `node_modules` or `target`.
+//! `.git`, `node_modules` or `target`, nor into what `--exclude` names ([`Exclude`]).
 
 use std::path::{Path, PathBuf};
 
+use ignore::overrides::{Override, OverrideBuilder};
+
 /// Directories never descended into, whatever the ignore files say.
 const SKIPPED_DIRS: &[&str] = &[".git", "node_modules", "target", ".hg", ".svn"];
+
+/// The `--exclude` patterns: gitignore-style globs matched against paths relative to
+/// the current directory. The walk does not return a file, nor enter a directory, that
+/// one matches; [`discover`] keeps the paths it is given whatever they say.
+#[derive(Debug, Clone)]
+pub struct Exclude {
+    /// Negated overrides (`!PATTERN`): in the `ignore` crate's overrides, a pattern
+    /// without `!` would keep only what it matches.
+    matcher: Override,
+}
+
+impl Default for Exclude {
+    fn default() -> Self {
+        Exclude {
+            matcher: Override::empty(),
+        }
+    }
+}
+
+impl Exclude {
+    /// Compile `patterns`, relative to the current directory; the error names the
+    /// pattern that is not a valid glob.
+    pub fn new(patterns: &[String]) -> Result<Exclude, String> {
+        let base = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+        let mut builder = OverrideBuilder::new(base);
+        for pattern in patterns {
+            // `!` would make it a negation of a negation: a pattern that keeps files.
+            if pattern.starts_with('!') {
+                return Err(format!(
+                    "--exclude `{pattern}`: patterns that re-include (`!`) are not supported"
+                ));
+            }
+            builder.add(&format!("!{pattern}")).map_err(|e| {
+                format!(
+                    "--exclude `{pattern}` is not a valid glob: {}",
+                    glob_error(e)
+                )
+            })?;
+        }
+        let matcher = builder
+            .build()
+            .map_err(|e| format!("--exclude patterns cannot be used: {e}"))?;
+        Ok(Exclude { matcher })
+    }
+
+    /// Whether a pattern matches `path` or a directory above it (up to the current
+    /// directory, for a path inside it): for files found otherwise than by walking.
+    pub fn excludes(&self, path: &Path) -> bool {
+        if self.matcher.is_empty() {
+            return false;
+        }
+        let relative = path.strip_prefix(self.matcher.path()).unwrap_or(path);
+        relative
+            .ancestors()
+            .filter(|above| !above.as_os_str().is_empty() && *above != Path::new("."))
+            .any(|above| {
+                let is_dir = above != relative || path.is_dir();
+                self.matcher.matched(above, is_dir).is_ignore()
+            })
+    }
+}
+
+/// What is wrong with a glob, without the glob as the `ignore` crate spelled it (with
+/// the `!` added here).
+fn glob_error(error: ignore::Error) -> String {
+    match error {
+        ignore::Error::Glob { err, .. } => err,
+        other => other.to_string(),
+    }
+}
 
 /// A path to check and whether the user named it explicitly.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -21,19 +93,21 @@ pub struct WalkError {
     pub message: String,
 }
 
-/// Every file under `paths` that `wanted` accepts (files named explicitly are always
-/// kept), sorted and without duplicates, plus the problems met. `wanted` runs on the
-/// walker's threads, so the files of a large repository that are not configuration
-/// (its source code) are dropped there instead of being collected and sorted.
+/// Every file under `paths` that `wanted` accepts and `exclude` does not (files named
+/// explicitly are always kept, and directories named are walked), sorted and without
+/// duplicates, plus the problems met. `wanted` runs on the walker's threads, so the
+/// files of a large repository that are not configuration (its source code) are
+/// dropped there instead of being collected and sorted.
 pub fn discover(
     paths: &[PathBuf],
+    exclude: &Exclude,
     wanted: &(dyn Fn(&Path) -> bool + Sync),
 ) -> (Vec<Candidate>, Vec<WalkError>) {
     let mut found = Vec::new();
     let mut errors = Vec::new();
     for path in paths {
         match std::fs::metadata(path) {
-            Ok(meta) if meta.is_dir() => walk_dir(path, wanted, &mut found, &mut errors),
+            Ok(meta) if meta.is_dir() => walk_dir(path, exclude, wanted, &mut found, &mut errors),
             Ok(_) => found.push(Candidate {
                 path: path.clone(),
                 explicit: true,
@@ -55,6 +129,7 @@ pub fn discover(
 /// ignore-file lookups dominate the walk on large trees); the caller sorts the result.
 fn walk_dir(
     root: &Path,
+    exclude: &Exclude,
     wanted: &(dyn Fn(&Path) -> bool + Sync),
     found: &mut Vec<Candidate>,
     errors: &mut Vec<WalkError>,
@@ -72,6 +147,8 @@ fn walk_dir(
         .hidden(false)
         .require_git(false)
         .follow_links(false)
+        // The walker matches these before the ignore files, and never on `root` itself.
+        .overrides(exclude.matcher.clone())
         .filter_entry(|entry| {
             let skipped = entry.file_type().is_some_and(|t| t.is_dir())
                 && entry
@@ -165,12 +242,34 @@ mod tests {
         }
         let yaml = |path: &Path| path.extension().is_some_and(|e| e == "yml");
         let named = root.join("notes.txt");
-        let (found, errors) = discover(&[root.to_path_buf(), named.clone()], &yaml);
+        let (found, errors) = discover(
+            &[root.to_path_buf(), named.clone()],
+            &Exclude::default(),
+            &yaml,
+        );
         assert!(errors.is_empty());
         let found: Vec<(PathBuf, bool)> = found.into_iter().map(|c| (c.path, c.explicit)).collect();
         assert_eq!(
             found,
             [(root.join("app/application.yml"), false), (named, true)]
         );
+    }
+
+    /// Files found otherwise than by walking (those a manifest names) are excluded by a
+    /// pattern matching them or a directory above them, relative to the current
+    /// directory however they are spelled.
+    #[test]
+    fn excludes_matches_a_path_or_a_directory_above_it() {
+        let cwd = std::env::current_dir().unwrap();
+        let exclude = Exclude::new(&["src".to_owned(), "*.md".to_owned()]).unwrap();
+        for path in ["src/walk.rs", "./src/walk.rs", "src", "rules/a.md"] {
+            assert!(exclude.excludes(Path::new(path)), "{path}");
+        }
+        assert!(exclude.excludes(&cwd.join("src/walk.rs")));
+        assert!(!exclude.excludes(Path::new("tests/walk.rs")));
+        let anchored = Exclude::new(&["/walk.rs".to_owned()]).unwrap();
+        assert!(anchored.excludes(Path::new("walk.rs")));
+        assert!(!anchored.excludes(Path::new("src/walk.rs")));
+        assert!(!Exclude::default().excludes(Path::new("src/walk.rs")));
     }
 }
