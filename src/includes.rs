@@ -18,6 +18,7 @@
 //! included (relative or absolute), for a shared configuration kept beside the checked
 //! tree.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use crate::diagnostic::Severity;
@@ -47,6 +48,7 @@ impl Includes<'_> {
     pub fn follow(&mut self, parsed: &mut Vec<(&'static dyn Reader, ParsedFile)>) {
         let mut next = 0;
         let mut read = 0;
+        let mut known = Known::default();
         while next < parsed.len() && read < MAX_INCLUDED_FILES {
             let (reader, includer) = match parsed.get(next) {
                 // Cloned only when it has directives: most files include nothing.
@@ -60,16 +62,20 @@ impl Includes<'_> {
             next += 1;
             for directive in &includer.doc.directives {
                 for target in self.targets(&includer, directive) {
+                    known.sync(parsed);
                     let at = (includer.id, directive.name_span.start);
+                    let canonical = canonical_of(&target);
                     // Before adopting: a walked file adopted by its own include would
                     // have no includer left at the root, and its settings would be lost.
-                    if self.closes_cycle(parsed, &includer, directive, &target) {
+                    let files = (&known, &parsed[..]);
+                    if self.closes_cycle(files, &includer, directive, &target, &canonical) {
                         continue;
                     }
-                    if adopt_walked(parsed, &target, at, includer.id) {
+                    if known.adopt_walked(parsed, &canonical, at, includer.id) {
                         continue;
                     }
-                    if let Some(file) = self.include(parsed, &includer, directive, &target) {
+                    let included = self.include(&known, parsed, &includer, directive, &target);
+                    if let Some(file) = included {
                         parsed.push((reader, file));
                         read += 1;
                     }
@@ -134,6 +140,7 @@ impl Includes<'_> {
     /// Read one included file, or report why not.
     fn include(
         &mut self,
+        known: &Known,
         parsed: &[(&'static dyn Reader, ParsedFile)],
         includer: &ParsedFile,
         directive: &Directive,
@@ -154,9 +161,8 @@ impl Includes<'_> {
             return None;
         }
         let at = (includer.id, directive.name_span.start);
-        if parsed.iter().any(|(_, f)| {
-            f.included_from == Some(at) && canonical_of(&f.path) == Some(canonical.clone())
-        }) {
+        let files = known.with_path(parsed, &canonical);
+        if files.into_iter().any(|f| f.included_from == Some(at)) {
             return None;
         }
         let (text, disk_len) = match read(target, self.max_file_size) {
@@ -184,15 +190,16 @@ impl Includes<'_> {
     /// directive closes an include cycle, reported here as a `parse-error`.
     fn closes_cycle(
         &mut self,
-        parsed: &[(&'static dyn Reader, ParsedFile)],
+        (known, parsed): (&Known, &[(&'static dyn Reader, ParsedFile)]),
         includer: &ParsedFile,
         directive: &Directive,
         target: &Path,
+        canonical: &Option<PathBuf>,
     ) -> bool {
-        let Some(canonical) = canonical_of(target) else {
+        let Some(canonical) = canonical else {
             return false;
         };
-        if !chain(parsed, includer).contains(&canonical) {
+        if !known.in_chain(parsed, includer, canonical) {
             return false;
         }
         // MySQL's directives (`!include`, `!includedir`) are the ones starting with `!`.
@@ -252,47 +259,96 @@ fn location(includer: &ParsedFile, directive: &Directive) -> Location {
     }
 }
 
-/// A file the walker found on its own (a MySQL `conf.d/*.cnf`) that is also included:
-/// it becomes part of its includer instead of a second server. True when adopted.
-fn adopt_walked(
-    parsed: &mut [(&'static dyn Reader, ParsedFile)],
-    target: &Path,
-    at: (crate::source::FileId, usize),
-    includer: crate::source::FileId,
-) -> bool {
-    let Some(canonical) = canonical_of(target) else {
-        return false;
-    };
-    let walked = parsed.iter_mut().map(|(_, f)| f).find(|f| {
-        f.included_from.is_none()
-            && f.id != includer
-            && canonical_of(&f.path).as_ref() == Some(&canonical)
-    });
-    match walked {
-        Some(file) => {
-            file.included_from = Some(at);
-            true
-        }
-        None => false,
-    }
+/// The parsed files by id and by canonical path, indexed as they are added: each
+/// directive asks which file a path is and which files include a file, and comparing
+/// it with every file (each time resolving its path) was quadratic in the files read.
+#[derive(Default)]
+struct Known {
+    /// Position in `parsed` of each file's id.
+    position: HashMap<crate::source::FileId, usize>,
+    /// Canonical path → positions in `parsed` of the files read from it.
+    by_path: HashMap<PathBuf, Vec<usize>>,
+    /// Canonical path of each position (None: it could not be resolved).
+    canonical: Vec<Option<PathBuf>>,
 }
 
-/// The canonical paths of `file` and every file that includes it. Whole, however deep:
-/// a cycle it missed would let a walked file be adopted into its own include.
-fn chain(parsed: &[(&'static dyn Reader, ParsedFile)], file: &ParsedFile) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    let mut current = Some(file);
-    while let Some(f) = current {
-        // A chain without a loop holds each file at most once; this bounds one anyway.
-        if out.len() > parsed.len() {
-            break;
+impl Known {
+    /// Index the files added to `parsed` since the last call.
+    fn sync(&mut self, parsed: &[(&'static dyn Reader, ParsedFile)]) {
+        for (at, (_, file)) in parsed.iter().enumerate().skip(self.canonical.len()) {
+            let canonical = canonical_of(&file.path);
+            self.position.insert(file.id, at);
+            if let Some(path) = &canonical {
+                self.by_path.entry(path.clone()).or_default().push(at);
+            }
+            self.canonical.push(canonical);
         }
-        out.extend(canonical_of(&f.path));
-        current = f
-            .included_from
-            .and_then(|(parent, _)| parsed.iter().map(|(_, p)| p).find(|p| p.id == parent));
     }
-    out
+
+    /// The parsed files read from `canonical`.
+    fn with_path<'p>(
+        &self,
+        parsed: &'p [(&'static dyn Reader, ParsedFile)],
+        canonical: &Path,
+    ) -> Vec<&'p ParsedFile> {
+        let positions = self.by_path.get(canonical).map_or(&[][..], Vec::as_slice);
+        positions
+            .iter()
+            .filter_map(|at| parsed.get(*at).map(|(_, f)| f))
+            .collect()
+    }
+
+    /// True when `canonical` is `file` or one of the files that include it. Followed
+    /// whole, however deep: a cycle it missed would let a walked file be adopted into
+    /// its own include.
+    fn in_chain(
+        &self,
+        parsed: &[(&'static dyn Reader, ParsedFile)],
+        file: &ParsedFile,
+        canonical: &Path,
+    ) -> bool {
+        let mut current = self.position.get(&file.id).copied();
+        let mut steps = 0;
+        while let Some(at) = current {
+            // A chain without a loop holds each file at most once; this bounds one anyway.
+            steps += 1;
+            if steps > self.canonical.len() {
+                break;
+            }
+            if self.canonical.get(at).and_then(Option::as_deref) == Some(canonical) {
+                return true;
+            }
+            current = parsed
+                .get(at)
+                .and_then(|(_, f)| f.included_from)
+                .and_then(|(parent, _)| self.position.get(&parent).copied());
+        }
+        false
+    }
+
+    /// A file the walker found on its own (a MySQL `conf.d/*.cnf`) that is also
+    /// included: it becomes part of its includer instead of a second server. True when
+    /// adopted.
+    fn adopt_walked(
+        &self,
+        parsed: &mut [(&'static dyn Reader, ParsedFile)],
+        canonical: &Option<PathBuf>,
+        at: (crate::source::FileId, usize),
+        includer: crate::source::FileId,
+    ) -> bool {
+        let Some(positions) = canonical.as_ref().and_then(|c| self.by_path.get(c)) else {
+            return false;
+        };
+        for position in positions {
+            if let Some((_, file)) = parsed.get_mut(*position) {
+                if file.included_from.is_none() && file.id != includer {
+                    file.included_from = Some(at);
+                    return true;
+                }
+            }
+        }
+        false
+    }
 }
 
 fn canonical_of(path: &Path) -> Option<PathBuf> {
