@@ -540,40 +540,179 @@ fn secrets_in_every_format_never_reach_any_output() {
         std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
         std::fs::write(path, text).expect("write");
     };
-    write("a/application.yml", "spring:\n  datasource:\n    url: jdbc:postgresql://u:YamlUrl-Secret1@db/x?password=YamlParam-Secret2\n    password: YamlKey-Secret3\n    hikari:\n      max-lifetime: 10000\n");
+    // Each secret sits on a finding's line or next to one, so the human snippets show
+    // its line (checked below): the credentials rule's own findings, or others placed
+    // beside forms it does not report.
+    write("a/application.yml", "spring:\n  datasource:\n    url: jdbc:postgresql://u:YamlUrl-Secret1@db/x?password=YamlParam-Secret2\n    password: YamlKey-Secret3\n    hikari:\n      password: ${DB_PW:YamlDefault-Secret20}\n      max-lifetime: 10000\n");
     write("b/application.properties", "spring.datasource.password=Props-Secret4\nspring.datasource.url=postgres://u:PropsUrl-Secret5@db/x\n");
+    // PgBouncer: spaces around `=`, and a quoted password with a space.
     write(
         "c/pgbouncer.ini",
-        "[databases]\nusers = host=db password=Bouncer-Secret6\n[pgbouncer]\nauth_type = trust\n",
+        "[databases]\nusers = host=db password=Bouncer-Secret6\nspaced = host=db password = BouncerSpaced-Secret21 pool_size=5\nquoted = host=db password='BouncerQuoted-Secret22 BouncerQuotedToo-Secret45' pool_size=5\n[pgbouncer]\nauth_type = trust\nauth_password = BouncerAuth-Secret23\n",
     );
-    write("i/docker-compose.yml", "services:\n  db:\n    image: postgres:16\n    environment:\n      - POSTGRES_PASSWORD=Compose-Secret15\n  app:\n    image: app\n    environment:\n      SPRING_DATASOURCE_PASSWORD: ComposeSpring-Secret16\n");
-    write("j/configmap.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cfg\ndata:\n  application.yml: |\n    spring:\n      datasource:\n        password: ConfigMap-Secret17\n");
-    // A finding on a value read from a Secret: its snippet shows the line above, the
-    // Secret's password, masked (`data` is base64 of "K8sData-Secret19").
-    write("k/app.yaml", "apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\ndata:\n  other: SzhzRGF0YS1TZWNyZXQxOQ==\nstringData:\n  password: K8sString-Secret18\n  lifetime: \"10000\"\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      containers:\n        - name: web\n          env:\n            - name: SPRING_DATASOURCE_HIKARI_MAX_LIFETIME\n              valueFrom:\n                secretKeyRef:\n                  name: db\n                  key: lifetime\n");
+    write("d/postgresql.conf", "primary_conninfo = 'host=primary user=rep password=PgConninfo-Secret24'\nmax_connectionz = 5\n");
+    write(
+        "e/my.cnf",
+        "[mysqld]\nmax_connectionz = 1\npassword = MyServer-Secret25\n",
+    );
+    // A client group has no finding of its own: a parse error shows the line above.
+    write(
+        "f/my.cnf",
+        "[client]\npassword=MyClient-Secret26\n[broken\n",
+    );
+    write("g/knexfile.json", "{\n  \"client\": \"pg\",\n  \"connection\": \"postgres://u:KnexUrl-Secret27@db/x\",\n  \"pool\": {\"min\": 5, \"max\": 10}\n}\n");
+    write("h/knexfile.json", "{\"production\": {\"client\": \"pg\", \"connection\": {\"host\": \"db\", \"password\": \"KnexKey-Secret28\"}, \"pool\": {\"min\": 1}}}\n");
+    write("l/config/config.json", "{\"production\": {\"dialect\": \"postgres\", \"password\": \"Sequelize-Secret29\", \"pool\": {\"max\": 0}}}\n");
+    write("m/ormconfig.json", "{\"type\": \"postgres\", \"entities\": [], \"url\": \"postgres://u:TypeOrm-Secret30@db/x\"}\n");
+    write(
+        "n/config/default.json",
+        "{\"db\": {\"connectionString\": \"postgres://u:NodePg-Secret31@db/x\", \"max\": 0}}\n",
+    );
+    write("o/appsettings.json", "{\"ConnectionStrings\": {\n  \"Url\": \"postgres://u:DotnetUrl-Secret32@db/x\",\n  \"Main\": \"Host=db;Password=Dotnet-Secret33;Maximum Pool Size=0\"\n}}\n");
+    write("p/.env", "DB_PASSWORD=Env-Secret34\nDATABASE_URL=postgresql://app:EnvUrl-Secret35@db:5432/app?connection_limit=5\n");
+    write("q/config/database.yml", "production:\n  adapter: postgresql\n  url: \"postgres://u:RailsUrl-Secret36@db/x\"\n  password: RailsKey-Secret37\n");
+    // Compose `environment` as a list and as a map.
+    write("i/docker-compose.yml", "services:\n  db:\n    image: postgres:16\n    environment:\n      - POSTGRES_PASSWORD=Compose-Secret15\n      - SPRING_DATASOURCE_HIKARI_MINIMUM_IDLE=-1\n      - DATABASE_URL=postgres://u:ComposeList-Secret38@db/x\n      - SPRING_DATASOURCE_HIKARI_MAXIMUM_POOL_SIZE=0\n  app:\n    image: app\n    environment:\n      SPRING_DATASOURCE_PASSWORD: ComposeSpring-Secret16\n      DATABASE_URL: postgres://u:ComposeMap-Secret39@db/x\n      SPRING_DATASOURCE_HIKARI_MAXIMUM_POOL_SIZE: \"0\"\n      DB_PASSWORD: ComposeMapKey-Secret40\n");
+    // A ConfigMap's plain values around the one a workload reads (a finding), and
+    // literal `env` values beside findings.
+    write("j/configmap.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cfg\ndata:\n  application.yml: |\n    spring:\n      datasource:\n        password: ConfigMap-Secret17\n  DATABASE_URL: postgres://u:ConfigMapUrl-Secret41@db/x\n  size: \"0\"\n  DB_PASSWORD: ConfigMapKey-Secret42\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\nspec:\n  template:\n    spec:\n      containers:\n        - name: api\n          env:\n            - name: SPRING_DATASOURCE_HIKARI_MAXIMUM_POOL_SIZE\n              valueFrom:\n                configMapKeyRef: {name: cfg, key: size}\n            - name: DATABASE_URL\n              value: postgres://u:K8sEnvUrl-Secret43@db/x\n            - {name: SPRING_DATASOURCE_HIKARI_MINIMUM_IDLE, value: \"-1\"}\n            - name: DB_PASSWORD\n              value: K8sEnvKey-Secret44\n            - {name: SPRING_DATASOURCE_HIKARI_MAX_LIFETIME, value: \"10000\"}\n");
+    // Findings on values read from a Secret: their snippets show the lines above, the
+    // Secret's other values, masked (`other` is base64 of "K8sData-Secret19", `idle`
+    // of "-1").
+    write("k/app.yaml", "apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\ndata:\n  other: SzhzRGF0YS1TZWNyZXQxOQ==\n  idle: LTE=\nstringData:\n  password: K8sString-Secret18\n  lifetime: \"10000\"\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      containers:\n        - name: web\n          env:\n            - name: SPRING_DATASOURCE_HIKARI_MAX_LIFETIME\n              valueFrom:\n                secretKeyRef:\n                  name: db\n                  key: lifetime\n            - name: SPRING_DATASOURCE_HIKARI_MINIMUM_IDLE\n              valueFrom:\n                secretKeyRef: {name: db, key: idle}\n");
     let secrets = [
-        "K8sString-Secret18",
-        "SzhzRGF0YS1TZWNyZXQxOQ==",
-        "Compose-Secret15",
-        "ComposeSpring-Secret16",
-        "ConfigMap-Secret17",
-        "YamlUrl-Secret1",
-        "YamlParam-Secret2",
-        "YamlKey-Secret3",
-        "Props-Secret4",
-        "PropsUrl-Secret5",
-        "Bouncer-Secret6",
+        ("k/app.yaml", "K8sString-Secret18"),
+        ("k/app.yaml", "SzhzRGF0YS1TZWNyZXQxOQ=="),
+        ("i/docker-compose.yml", "Compose-Secret15"),
+        ("i/docker-compose.yml", "ComposeSpring-Secret16"),
+        ("i/docker-compose.yml", "ComposeList-Secret38"),
+        ("i/docker-compose.yml", "ComposeMap-Secret39"),
+        ("i/docker-compose.yml", "ComposeMapKey-Secret40"),
+        ("j/configmap.yaml", "ConfigMap-Secret17"),
+        ("j/configmap.yaml", "ConfigMapUrl-Secret41"),
+        ("j/configmap.yaml", "ConfigMapKey-Secret42"),
+        ("j/configmap.yaml", "K8sEnvUrl-Secret43"),
+        ("j/configmap.yaml", "K8sEnvKey-Secret44"),
+        ("a/application.yml", "YamlUrl-Secret1"),
+        ("a/application.yml", "YamlParam-Secret2"),
+        ("a/application.yml", "YamlKey-Secret3"),
+        ("a/application.yml", "YamlDefault-Secret20"),
+        ("b/application.properties", "Props-Secret4"),
+        ("b/application.properties", "PropsUrl-Secret5"),
+        ("c/pgbouncer.ini", "Bouncer-Secret6"),
+        ("c/pgbouncer.ini", "BouncerSpaced-Secret21"),
+        ("c/pgbouncer.ini", "BouncerQuoted-Secret22"),
+        ("c/pgbouncer.ini", "BouncerQuotedToo-Secret45"),
+        ("c/pgbouncer.ini", "BouncerAuth-Secret23"),
+        ("d/postgresql.conf", "PgConninfo-Secret24"),
+        ("e/my.cnf", "MyServer-Secret25"),
+        ("f/my.cnf", "MyClient-Secret26"),
+        ("g/knexfile.json", "KnexUrl-Secret27"),
+        ("h/knexfile.json", "KnexKey-Secret28"),
+        ("l/config/config.json", "Sequelize-Secret29"),
+        ("m/ormconfig.json", "TypeOrm-Secret30"),
+        ("n/config/default.json", "NodePg-Secret31"),
+        ("o/appsettings.json", "DotnetUrl-Secret32"),
+        ("o/appsettings.json", "Dotnet-Secret33"),
+        ("p/.env", "Env-Secret34"),
+        ("p/.env", "EnvUrl-Secret35"),
+        ("q/config/database.yml", "RailsUrl-Secret36"),
+        ("q/config/database.yml", "RailsKey-Secret37"),
     ];
+    let mut leaks = Vec::new();
     for format in [
         "human", "concise", "json", "sarif", "github", "rdjson", "rdjsonl", "gitlab", "junit",
     ] {
         let run = check(dir.path(), &["-f", format]);
-        for secret in secrets {
-            assert!(
-                !run.stdout.contains(secret) && !run.stderr.contains(secret),
-                "{format} leaks {secret}"
-            );
+        for (_, secret) in secrets {
+            if run.stdout.contains(secret) || run.stderr.contains(secret) {
+                leaks.push(format!("{format} leaks {secret}"));
+            }
         }
+    }
+    assert!(leaks.is_empty(), "{leaks:#?}");
+    // The human snippets show every secret's line: the text before the secret (after
+    // any other secret, up to an opening quote that a masked value may take with it).
+    let human = check(dir.path(), &["-f", "human"]).stdout;
+    for (path, secret) in secrets {
+        let text = std::fs::read_to_string(dir.path().join(path)).expect("read");
+        let line = text.lines().find(|l| l.contains(secret)).expect("planted");
+        let mut before = &line[..line.find(secret).unwrap()];
+        let mut after_another = false;
+        for (_, other) in secrets {
+            if let Some(at) = before.rfind(other) {
+                before = &before[at + other.len()..];
+                after_another = true;
+            }
+        }
+        let before = before.trim_start().trim_end_matches(['"', '\'']);
+        assert!(
+            (after_another || !before.is_empty()) && human.contains(before),
+            "no snippet shows the line of {secret} ({before:?}):\n{human}"
+        );
+    }
+    // The credentials rule points at the password itself, inside URLs and quoted
+    // values too; passwords of MySQL option files, PostgreSQL's `primary_conninfo`,
+    // compose and Kubernetes variables and ConfigMaps are masked, not reported.
+    let out = tempfile::tempdir().expect("temp dir");
+    let json_path = out.path().join("report.json");
+    let format = format!("json={}", json_path.display());
+    check(dir.path(), &["-f", &format]);
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json_path).expect("report")).expect("JSON");
+    let reported: Vec<(String, String)> = json["diagnostics"]
+        .as_array()
+        .expect("diagnostics")
+        .iter()
+        .filter(|d| d["rule"] == "plaintext-credentials-in-pool-config")
+        .map(|d| {
+            let path = d["path"].as_str().expect("path");
+            let rel = path
+                .strip_prefix(dir.path().to_str().expect("utf-8"))
+                .unwrap_or(path)
+                .trim_start_matches('/')
+                .to_owned();
+            let text = std::fs::read_to_string(dir.path().join(&rel)).expect("read");
+            let span = |end: &str| d["span"][end].as_u64().expect("span") as usize;
+            (rel, text[span("start")..span("end")].to_owned())
+        })
+        .collect();
+    for (path, secret) in [
+        ("g/knexfile.json", "KnexUrl-Secret27"),
+        ("m/ormconfig.json", "TypeOrm-Secret30"),
+        ("o/appsettings.json", "DotnetUrl-Secret32"),
+        ("c/pgbouncer.ini", "BouncerSpaced-Secret21"),
+        (
+            "c/pgbouncer.ini",
+            "BouncerQuoted-Secret22 BouncerQuotedToo-Secret45",
+        ),
+        ("q/config/database.yml", "RailsUrl-Secret36"),
+        ("a/application.yml", "YamlDefault-Secret20"),
+        ("p/.env", "EnvUrl-Secret35"),
+    ] {
+        assert!(
+            reported.contains(&(path.to_owned(), secret.to_owned())),
+            "{secret} in {path} not reported at its span: {reported:?}"
+        );
+    }
+    for masked_only in [
+        "PgConninfo-Secret24",
+        "MyServer-Secret25",
+        "MyClient-Secret26",
+        "Compose-Secret15",
+        "ComposeList-Secret38",
+        "ComposeMap-Secret39",
+        "ComposeMapKey-Secret40",
+        "ConfigMapUrl-Secret41",
+        "ConfigMapKey-Secret42",
+        "K8sEnvUrl-Secret43",
+        "K8sEnvKey-Secret44",
+        "K8sString-Secret18",
+    ] {
+        assert!(
+            reported.iter().all(|(_, text)| text != masked_only),
+            "{masked_only} is reported: {reported:?}"
+        );
     }
     // Values of a Secret under keys that are not passwords are masked in snippets but
     // not scrubbed from messages, which quote them.

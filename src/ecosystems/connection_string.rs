@@ -131,19 +131,15 @@ fn read_authority(authority: &str, start: usize, parsed: &mut ParsedConnection) 
     }
 }
 
-/// Read `name=value` pairs separated by any of `separators`, starting at `start`, until
-/// the end of the text (or `#` for URLs).
+/// Read a URL's `name=value` pairs separated by any of `separators`, starting at
+/// `start`, until the end of the text. A `#` does not end them: drivers (pgjdbc,
+/// Connector/J) read no fragment, so a `#` in `password=a#b` is part of the password.
 fn read_pairs(text: &str, start: usize, separators: &[char], out: &mut Vec<Param>) {
     let Some(rest) = text.get(start..) else {
         return;
     };
-    let end = rest.find('#').unwrap_or(rest.len());
     let mut offset = start;
-    for piece in rest
-        .get(..end)
-        .unwrap_or("")
-        .split(|c| separators.contains(&c))
-    {
+    for piece in rest.split(|c| separators.contains(&c)) {
         if let Some(param) = pair(piece, offset) {
             out.push(param);
         }
@@ -173,20 +169,20 @@ fn pair(piece: &str, offset: usize) -> Option<Param> {
     })
 }
 
-/// Parse a key/value connection string: libpq (`host=h password='p q'`, space
-/// separated) or ADO.NET (`Server=h;Password=p`, semicolon separated). None when the
-/// text has no `=`.
+/// Parse a key/value connection string: libpq and PgBouncer (`host=h password='p q'`,
+/// whitespace separated) or ADO.NET (`Server=h;Password=p`, semicolon separated). None
+/// when the text has no `=`.
 pub fn parse_key_values(text: &str) -> Option<ParsedConnection> {
     if !text.contains('=') {
         return None;
     }
     let mut parsed = ParsedConnection::default();
-    let separators: &[char] = if text.contains(';') {
-        &[';']
+    let dialect = if text.contains(';') {
+        KeyValueDialect::AdoNet
     } else {
-        &[' ', '\t']
+        KeyValueDialect::Libpq
     };
-    read_pairs(text, 0, separators, &mut parsed.params);
+    read_key_values(text, dialect, &mut parsed.params);
     if parsed.params.is_empty() {
         return None;
     }
@@ -200,6 +196,106 @@ pub fn parse_key_values(text: &str) -> Option<ParsedConnection> {
         parsed.host = Some((host.value.clone(), host.value_range.clone()));
     }
     Some(parsed)
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum KeyValueDialect {
+    /// libpq and PgBouncer: pairs separated by whitespace, which may also surround `=`;
+    /// values quoted with `'` (`''` or `\'` inside) [PGB-CFG].
+    Libpq,
+    /// ADO.NET: pairs separated by `;`, names may hold spaces; values quoted with `'` or
+    /// `"` (doubled inside).
+    AdoNet,
+}
+
+/// Read the `name=value` pairs of a key/value string. A quoted value's range is inside
+/// its quotes (to the end of the text when unterminated); words without `=` are skipped.
+fn read_key_values(text: &str, dialect: KeyValueDialect, out: &mut Vec<Param>) {
+    let bytes = text.as_bytes();
+    let byte = |i: usize| bytes.get(i).copied();
+    let separates = |b: u8| match dialect {
+        KeyValueDialect::Libpq => b.is_ascii_whitespace(),
+        KeyValueDialect::AdoNet => b == b';',
+    };
+    let skip = |mut i: usize, while_: &dyn Fn(u8) -> bool| {
+        while byte(i).is_some_and(while_) {
+            i += 1;
+        }
+        i
+    };
+    let mut i = 0;
+    while i < bytes.len() {
+        let name_start = skip(i, &|b| separates(b) || b.is_ascii_whitespace());
+        let name_end = skip(name_start, &|b| b != b'=' && !separates(b));
+        let name_range = trimmed(text, name_start..name_end);
+        let eq = skip(name_end, &|b| b.is_ascii_whitespace());
+        if byte(eq) != Some(b'=') || name_range.is_empty() {
+            // Not a pair: go on from the next word (always moving forward).
+            i = name_end.max(name_start + 1);
+            continue;
+        }
+        let value_start = skip(eq + 1, &|b| b == b' ' || b == b'\t');
+        let (value_range, next) = match byte(value_start) {
+            Some(quote)
+                if quote == b'\'' || (quote == b'"' && dialect == KeyValueDialect::AdoNet) =>
+            {
+                quoted_value(bytes, value_start, dialect)
+            }
+            _ => {
+                let end = unquoted_end(bytes, value_start, dialect);
+                (trimmed(text, value_start..end), end)
+            }
+        };
+        out.push(Param {
+            name: text.get(name_range.clone()).unwrap_or("").to_owned(),
+            name_range,
+            value: text.get(value_range.clone()).unwrap_or("").to_owned(),
+            value_range,
+        });
+        i = next;
+    }
+}
+
+/// The range inside the quotes of a value that opens with the quote at `open`, and where
+/// the text goes on after the closing quote.
+fn quoted_value(bytes: &[u8], open: usize, dialect: KeyValueDialect) -> (Range<usize>, usize) {
+    let quote = bytes.get(open).copied();
+    let mut i = open + 1;
+    while let Some(b) = bytes.get(i).copied() {
+        // `\'` (libpq) and `''` are quotes inside the value.
+        let escaped = (b == b'\\' && dialect == KeyValueDialect::Libpq)
+            || (Some(b) == quote && bytes.get(i + 1).copied() == quote);
+        if escaped {
+            i += 2;
+        } else if Some(b) == quote {
+            return (open + 1..i, i + 1);
+        } else {
+            i += 1;
+        }
+    }
+    (open + 1..bytes.len(), bytes.len())
+}
+
+/// Where an unquoted value that starts at `start` ends: at the next separator, except
+/// one escaped by `\` in libpq (`password=a\ b` is `a b`).
+fn unquoted_end(bytes: &[u8], start: usize, dialect: KeyValueDialect) -> usize {
+    let mut i = start;
+    while let Some(b) = bytes.get(i).copied() {
+        match (dialect, b) {
+            (KeyValueDialect::Libpq, b'\\') => i += 2,
+            (KeyValueDialect::Libpq, b) if b.is_ascii_whitespace() => return i,
+            (KeyValueDialect::AdoNet, b';') => return i,
+            _ => i += 1,
+        }
+    }
+    bytes.len()
+}
+
+/// `range` of `text` without surrounding whitespace.
+fn trimmed(text: &str, range: Range<usize>) -> Range<usize> {
+    let slice = text.get(range.clone()).unwrap_or("");
+    let start = range.start + (slice.len() - slice.trim_start().len());
+    start..(start + slice.trim().len()).max(start)
 }
 
 /// Parameter names of the database (libpq `dbname`, .NET `Database`/`Initial Catalog`,
@@ -317,6 +413,34 @@ mod tests {
         assert_eq!(at(net, &password_ranges(net)[0]), "pw2");
         let libpq = "host=h dbname=d password=pw3 sslmode=disable";
         assert_eq!(at(libpq, &password_ranges(libpq)[0]), "pw3");
+    }
+
+    #[test]
+    fn quoted_spaced_and_escaped_passwords_are_found_whole() {
+        let found = |text: &str| -> Vec<String> {
+            password_ranges(text)
+                .iter()
+                .map(|r| at(text, r).to_owned())
+                .collect()
+        };
+        // libpq and PgBouncer: spaces around `=`, `'` quotes with `''` or `\'` inside,
+        // `\` escapes outside quotes.
+        assert_eq!(found("host=db password = pw1 pool_size=5"), ["pw1"]);
+        assert_eq!(found("host=db password='p w''2' user=u"), ["p w''2"]);
+        assert_eq!(found("password='p\\' w3' user=u"), ["p\\' w3"]);
+        assert_eq!(found("password=p\\ w4 user=u"), ["p\\ w4"]);
+        assert_eq!(found("password='unterminated pw5"), ["unterminated pw5"]);
+        // ADO.NET: `'` or `"` quotes may hold `;`.
+        assert_eq!(
+            found("Server=h;Password=\"p;w6\";Max Pool Size=5"),
+            ["p;w6"]
+        );
+        // A `#` is no fragment: drivers pass it on as part of the password.
+        assert_eq!(found("host=h password=a#b7"), ["a#b7"]);
+        assert_eq!(found("jdbc:postgresql://h/db?password=a#b8&x=1"), ["a#b8"]);
+        let spaced = parse_key_values("host = db  pool_size = 7 junk dbname=app").unwrap();
+        assert_eq!(spaced.param("pool_size").unwrap().value, "7");
+        assert_eq!(spaced.database.as_deref(), Some("app"));
     }
 
     #[test]

@@ -10,7 +10,7 @@ use super::connection_string;
 use super::{file_name, ParsedFile, Reader};
 use crate::model::{
     ClassSettings, ConnectionInfo, Ecosystem, Library, Location, Model, NamedSettings, Origin,
-    Pool, Secret, Service, Setting, Val, UNBOUNDED_POOL,
+    Pool, Service, Setting, Val, UNBOUNDED_POOL,
 };
 use crate::source::{FileId, SourceMap, Span};
 use crate::syntax::Format;
@@ -41,6 +41,13 @@ impl Reader for DotNet {
         for file in files {
             let text = sources.get(file.id).map_or("", |f| f.text());
             let doc = &file.doc;
+            // Every password of the file is masked (a finding's snippet may show any
+            // line); those of `ConnectionStrings` are the pools' and reported.
+            model
+                .secrets
+                .extend(super::document_secrets(file, text, &|path| {
+                    path.starts_with("ConnectionStrings.")
+                }));
             let Some(root) = doc.roots.first().copied() else {
                 continue;
             };
@@ -57,9 +64,7 @@ impl Reader for DotNet {
                 // Byte offset of the string's text in the file (None when escapes changed it).
                 let base = raw.find(value).map(|o| span.start + o);
                 let key = format!("ConnectionStrings.{name}");
-                if let Some(pool) =
-                    read_string(file.id, &key, value, base, span, &mut model.secrets)
-                {
+                if let Some(pool) = read_string(file.id, &key, value, base, span) {
                     model.pools.push(Box::new(pool));
                 }
             }
@@ -81,25 +86,12 @@ fn read_string(
     value: &str,
     base: Option<usize>,
     whole: Span,
-    secrets: &mut Vec<Secret>,
 ) -> Option<Pool> {
     let parsed = connection_string::parse_key_values(value)?;
     let at = |range: &std::ops::Range<usize>| match base {
         Some(b) => Span::new(b + range.start, b + range.end),
         None => whole,
     };
-    for range in connection_string::password_ranges(value) {
-        secrets.push(Secret {
-            location: Location {
-                file,
-                span: at(&range),
-            },
-            kind: "connection string password",
-            key: key.to_owned(),
-            literal: true,
-            scrub_messages: true,
-        });
-    }
     let npgsql = parsed.param("host").is_some();
     let (library, doc) = if npgsql {
         (Library::Npgsql, NPGSQL_DOC)

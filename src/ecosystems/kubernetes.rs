@@ -95,7 +95,11 @@ impl Reader for Kubernetes {
                         summary.autoscalers.extend(reader.autoscaler());
                         None
                     }
-                    Some("ConfigMap") => Some(Piece::Model(reader.embedded_configs(file, sources))),
+                    Some("ConfigMap") => {
+                        let mut model = reader.embedded_configs(file, sources);
+                        model.secrets.extend(reader.config_map_secrets(sources));
+                        Some(Piece::Model(model))
+                    }
                     Some("Secret") => Some(Piece::Model(Model {
                         secrets: reader.secret_values(sources),
                         ..Model::default()
@@ -580,6 +584,50 @@ impl ObjectReader<'_> {
                 })
             })
             .collect()
+    }
+
+    /// The passwords a ConfigMap holds in plain values (`DB_PASSWORD: …`,
+    /// `DATABASE_URL: postgres://u:pw@db/x`), whether or not a workload reads them:
+    /// masked, not reported, like `env` values. Embedded configuration files are left to
+    /// their readers.
+    fn config_map_secrets(&self, sources: &SourceMap) -> Vec<Secret> {
+        let text = sources.get(self.file).map_or("", |f| f.text());
+        let name = self.text(&["metadata", "name"]).unwrap_or("configmap");
+        let Some(data) = self.node(&["data"]) else {
+            return Vec::new();
+        };
+        let mut secrets = Vec::new();
+        for entry in self.doc.entries(data) {
+            let (Some(key), Some(value)) = (self.doc.text(entry.key), self.doc.text(entry.value))
+            else {
+                continue;
+            };
+            let embedded = super::recognise(Path::new(key))
+                .is_some_and(|(reader, _)| reader.ecosystem() != Ecosystem::Kubernetes);
+            if embedded {
+                continue;
+            }
+            let span = self.doc.span(entry.value);
+            let (spans, kind) = if super::is_password_name(key) {
+                (vec![inner_span(text, span, value)], "password key")
+            } else {
+                let start = super::written_at(text, span, value);
+                let spans = super::password_spans(value, span, start);
+                (spans, "connection string password")
+            };
+            let key = format!("{name}.{key}");
+            secrets.extend(spans.into_iter().map(|span| {
+                super::masked(
+                    Location {
+                        file: self.file,
+                        span,
+                    },
+                    &key,
+                    kind,
+                )
+            }));
+        }
+        secrets
     }
 
     /// `valueFrom: {configMapKeyRef | secretKeyRef: {name, key}}`.

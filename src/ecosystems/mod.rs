@@ -16,9 +16,9 @@ pub mod spring;
 
 use std::path::{Path, PathBuf};
 
-use crate::model::{Ecosystem, Model};
-use crate::source::{FileId, SourceMap};
-use crate::syntax::{Document, Format};
+use crate::model::{Ecosystem, EnvVar, Location, Model, Secret};
+use crate::source::{FileId, SourceMap, Span};
+use crate::syntax::{Document, Format, NodeId};
 
 /// A file parsed by the syntax layer and claimed by an ecosystem.
 #[derive(Debug, Clone)]
@@ -105,10 +105,7 @@ pub fn file_name(path: &Path) -> Option<&str> {
 /// A deployed service (a compose service, a Kubernetes workload) with its environment:
 /// the Spring pool its `SPRING_*` variables configure, its password variables as
 /// secrets, and the environment kept on its deployment.
-pub fn service_with_environment(
-    mut service: crate::model::Service,
-    env: Vec<crate::model::EnvVar>,
-) -> Model {
+pub fn service_with_environment(mut service: crate::model::Service, env: Vec<EnvVar>) -> Model {
     let mut model = spring::model_from_environment(&service.name, &env);
     model.secrets.extend(password_secrets(&env));
     service.pools = (0..model.pools.len()).collect();
@@ -125,20 +122,162 @@ pub fn is_password_name(name: &str) -> bool {
     upper.contains("PASSWORD") || upper.ends_with("_PASS") || upper.ends_with("_PWD")
 }
 
-/// Literal values of password-like variables (`POSTGRES_PASSWORD`, `DB_PASS`): masked in
-/// every output, but not reported by the credentials rule (they are usually a database
-/// container's own bootstrap password, not a pool's; Spring's keys are reported by the
-/// Spring reader).
-pub fn password_secrets(env: &[crate::model::EnvVar]) -> Vec<crate::model::Secret> {
-    env.iter()
-        .filter(|v| !v.name.starts_with("SPRING_"))
-        .filter(|v| is_password_name(&v.name))
-        .map(|v| crate::model::Secret {
-            location: v.value_location,
-            kind: "password key",
-            key: v.name.clone(),
-            literal: false,
-            scrub_messages: true,
+/// A key of a JSON or YAML object that holds a password: a password-like name
+/// (`password`, `dbPassword`) or a connection-string password name (`pwd`, `pass`).
+pub fn is_password_key(key: &str) -> bool {
+    is_password_name(key) || connection_string::is_password_param(key)
+}
+
+/// Literal values of password-like variables (`POSTGRES_PASSWORD`, `DB_PASS`) and
+/// passwords inside URLs and connection strings (`DATABASE_URL=postgres://u:pw@db/x`):
+/// masked in every output, but not reported by the credentials rule (they are usually a
+/// database container's own bootstrap password, not a pool's, and the manifest is not
+/// where the value lives in production; Spring's keys are reported by the Spring reader).
+pub fn password_secrets(env: &[EnvVar]) -> Vec<Secret> {
+    let mut secrets = Vec::new();
+    for var in env.iter().filter(|v| !v.name.starts_with("SPRING_")) {
+        let (file, span) = (var.value_location.file, var.value_location.span);
+        let (spans, kind) = if is_password_name(&var.name) {
+            (vec![span], "password key")
+        } else {
+            let start = start_if_exact(span, &var.value);
+            (
+                password_spans(&var.value, span, start),
+                "connection string password",
+            )
+        };
+        secrets.extend(
+            spans
+                .into_iter()
+                .map(|span| masked(Location { file, span }, &var.name, kind)),
+        );
+    }
+    secrets
+}
+
+/// A secret masked in every output and scrubbed from messages, which the credentials
+/// rule does not report.
+pub fn masked(location: Location, key: &str, kind: &'static str) -> Secret {
+    Secret {
+        location,
+        kind,
+        key: key.to_owned(),
+        literal: false,
+        scrub_messages: true,
+    }
+}
+
+/// The spans of the passwords inside a value (URL userinfo, `password=` parameters of
+/// URLs and key/value strings): `value` is the value as read (unquoted, unescaped),
+/// `span` where it is written, and `start` where its text begins in the file when it is
+/// written there as read. Without `start` (an escape or a folded line moved its
+/// characters) each password masks the whole span: offsets into the value would miss.
+pub fn password_spans(value: &str, span: Span, start: Option<usize>) -> Vec<Span> {
+    connection_string::password_ranges(value)
+        .into_iter()
+        .map(|r| start.map_or(span, |s| Span::new(s + r.start, s + r.end)))
+        .collect()
+}
+
+/// Where `value` begins in `text` when `span` holds it as written (quotes around it are
+/// fine); None when escapes or folds changed it.
+pub fn written_at(text: &str, span: Span, value: &str) -> Option<usize> {
+    let raw = text.get(span.start..span.end)?;
+    raw.find(value)
+        .filter(|_| !value.is_empty())
+        .map(|offset| span.start + offset)
+}
+
+/// Where `value` begins when `span` is known to be either exactly its text or the
+/// whole scalar it was read from (readers locate a value's text and fall back to the
+/// scalar, which is then longer: quotes, escapes, folds).
+pub fn start_if_exact(span: Span, value: &str) -> Option<usize> {
+    (span.len() == value.len() && !value.is_empty()).then_some(span.start)
+}
+
+/// Every password in a JSON or YAML document: values of password keys
+/// ([`is_password_key`]) and passwords inside URLs and connection strings, each keyed by
+/// its dotted path (`production.connection.password`, `items[0].url`). `reported(path)`
+/// says which the credentials rule reports, when their value is literal (not a `$`
+/// placeholder); the others are only masked. Each mapping and sequence is visited once,
+/// however many aliases name it.
+pub fn document_secrets(
+    file: &ParsedFile,
+    text: &str,
+    reported: &dyn Fn(&str) -> bool,
+) -> Vec<Secret> {
+    let doc = &file.doc;
+    let mut secrets = Vec::new();
+    let mut visited = std::collections::HashSet::new();
+    let mut work: Vec<(NodeId, String)> = doc.roots.iter().map(|r| (*r, String::new())).collect();
+    while let Some((node, path)) = work.pop() {
+        if !visited.insert(doc.resolve(node)) {
+            continue;
+        }
+        if let Some(items) = doc.seq(node) {
+            work.extend(
+                items
+                    .iter()
+                    .enumerate()
+                    .map(|(i, item)| (*item, format!("{path}[{i}]"))),
+            );
+            continue;
+        }
+        for entry in doc.entries(node) {
+            let Some(key) = doc.text(entry.key) else {
+                continue;
+            };
+            let child = if path.is_empty() {
+                key.to_owned()
+            } else {
+                format!("{path}.{key}")
+            };
+            match doc.text(entry.value) {
+                Some(value) => {
+                    let span = doc.span(entry.value);
+                    secrets.extend(value_secrets(
+                        file.id,
+                        text,
+                        (key, &child),
+                        value,
+                        span,
+                        reported,
+                    ));
+                }
+                None => work.push((entry.value, child)),
+            }
+        }
+    }
+    // In document order, as the other readers find them.
+    secrets.sort_by_key(|s| s.location.span.start);
+    secrets
+}
+
+/// The secrets of one scalar of a document: the whole value under a password key, else
+/// the passwords inside it.
+fn value_secrets(
+    file: FileId,
+    text: &str,
+    (key, path): (&str, &str),
+    value: &str,
+    span: Span,
+    reported: &dyn Fn(&str) -> bool,
+) -> Vec<Secret> {
+    let secret = |span: Span, kind: &'static str, written: &str| Secret {
+        literal: reported(path) && !written.is_empty() && !written.starts_with('$'),
+        ..masked(Location { file, span }, path, kind)
+    };
+    if is_password_key(key) {
+        if value.is_empty() {
+            return Vec::new();
+        }
+        return vec![secret(span, "password key", value)];
+    }
+    password_spans(value, span, written_at(text, span, value))
+        .into_iter()
+        .map(|at| {
+            let written = text.get(at.start..at.end).unwrap_or("");
+            secret(at, "connection string password", written)
         })
         .collect()
 }

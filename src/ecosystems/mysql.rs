@@ -77,6 +77,15 @@ fn read_file(file: &ParsedFile, files: &[&ParsedFile], model: &mut Model) {
         .collect();
     let scope: Arc<str> = crate::source::display_dir(&file.path).into();
     for pair in &all {
+        if super::is_password_name(&option_name(&pair.key)) && !pair.value.is_empty() {
+            // In any group: a client's (`[client]`), a replication channel's or a
+            // plugin's password. Masked, not reported: an option file configures a
+            // server or command-line clients, not an application's pool.
+            let location = pair.value_location();
+            model
+                .secrets
+                .push(super::masked(location, &pair.key, "password key"));
+        }
         model.entries.push(ConfigEntry {
             ecosystem: Ecosystem::MySql,
             file: pair.file,

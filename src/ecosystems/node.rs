@@ -12,7 +12,7 @@ use std::time::Duration;
 use super::{file_name, ParsedFile, Reader};
 use crate::model::{
     ClassSettings, ConfigEntry, Ecosystem, EntryKey, Library, Location, Model, NamedSettings,
-    Origin, Pool, Secret, Service, Setting, Val,
+    Origin, Pool, Service, Setting, Val,
 };
 use crate::source::SourceMap;
 use crate::syntax::{Document, Format, NodeId};
@@ -68,7 +68,7 @@ impl Reader for Node {
         Some(path)
     }
 
-    fn read(&self, files: &[&ParsedFile], _sources: &SourceMap) -> Model {
+    fn read(&self, files: &[&ParsedFile], sources: &SourceMap) -> Model {
         let mut model = Model::default();
         for file in files {
             let reader = JsonReader {
@@ -81,6 +81,18 @@ impl Reader for Node {
             };
             let mut pools = Vec::new();
             reader.walk(root, "", kind, 0, &mut pools, &mut model);
+            // Every password of the file is masked (a finding's snippet may show any
+            // line); those of a pool's object are its credentials, which the rule reports.
+            let text = sources.get(file.id).map_or("", |f| f.text());
+            let in_pool = |path: &str| {
+                pools
+                    .iter()
+                    .any(|(pool_path, _)| is_within(path, pool_path))
+            };
+            model
+                .secrets
+                .extend(super::document_secrets(file, text, &in_pool));
+            let pools: Vec<Pool> = pools.into_iter().map(|(_, pool)| pool).collect();
             if !pools.is_empty() {
                 let first = model.pools.len();
                 let count = pools.len();
@@ -94,6 +106,14 @@ impl Reader for Node {
         }
         model
     }
+}
+
+/// Whether the key at `path` is inside the object at `object` (`""` is the root).
+fn is_within(path: &str, object: &str) -> bool {
+    object.is_empty()
+        || path
+            .strip_prefix(object)
+            .is_some_and(|rest| rest.starts_with('.') || rest.starts_with('['))
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -137,7 +157,7 @@ impl JsonReader<'_> {
         path: &str,
         kind: Kind,
         depth: usize,
-        pools: &mut Vec<Pool>,
+        pools: &mut Vec<(String, Pool)>,
         model: &mut Model,
     ) {
         if depth > MAX_DEPTH {
@@ -161,7 +181,7 @@ impl JsonReader<'_> {
             return;
         }
         if let Some(pool) = self.pool_at(node, path, kind, model) {
-            pools.push(pool);
+            pools.push((path.to_owned(), pool));
             return;
         }
         for entry in self.doc.entries(node) {
@@ -369,8 +389,8 @@ impl JsonReader<'_> {
         }
     }
 
-    /// Entries and password secrets of a pool's configuration object (one level, plus
-    /// `connection` and `pool`).
+    /// Entries of a pool's configuration object (one level, plus `connection` and
+    /// `pool`).
     fn record_entries(&self, map: NodeId, path: &str, model: &mut Model) {
         let scope: Arc<str> = crate::source::display_path(&self.file.path).into();
         let mut stack = vec![(map, path.to_owned(), 0usize)];
@@ -390,18 +410,6 @@ impl JsonReader<'_> {
                     continue;
                 }
                 let text = self.doc.text(value).map(str::to_owned);
-                if key.eq_ignore_ascii_case("password") {
-                    let literal = text
-                        .as_deref()
-                        .is_some_and(|t| !t.is_empty() && !t.starts_with('$'));
-                    model.secrets.push(Secret {
-                        location: self.location(value),
-                        kind: "password key",
-                        key: full.clone(),
-                        literal,
-                        scrub_messages: true,
-                    });
-                }
                 model.entries.push(ConfigEntry {
                     ecosystem: Ecosystem::Node,
                     file: self.file.id,

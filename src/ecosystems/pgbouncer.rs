@@ -92,8 +92,7 @@ fn read_file(file: &ParsedFile, files: &[&ParsedFile], sources: &SourceMap, mode
             } else {
                 users.push(pooler_user(&settings, pair, &params));
             }
-        } else if pair.key.eq_ignore_ascii_case("auth_password") || pair.key.ends_with("_password")
-        {
+        } else if super::is_password_name(&pair.key) {
             model.secrets.push(Secret {
                 location: pair.value_location(),
                 kind: "password key",

@@ -16,7 +16,9 @@ use super::ini_settings::{
     count, duration, pairs_with_includes, read_each_top_file, Pair, SettingBuilder,
 };
 use super::{file_name, ParsedFile, Reader};
-use crate::model::{ConfigEntry, Database, Ecosystem, Engine, EntryKey, Location, Model, Setting};
+use crate::model::{
+    ConfigEntry, Database, Ecosystem, Engine, EntryKey, Location, Model, Secret, Setting,
+};
 use crate::source::{FileId, SourceMap, Span};
 use crate::syntax::ini::Dialect;
 use crate::syntax::Format;
@@ -50,13 +52,17 @@ impl Reader for Postgres {
             .then_some(Format::Ini(Dialect::Postgres))
     }
 
-    fn read(&self, files: &[&ParsedFile], _sources: &SourceMap) -> Model {
-        read_each_top_file(files, |file, model| read_file(file, files, model))
+    fn read(&self, files: &[&ParsedFile], sources: &SourceMap) -> Model {
+        read_each_top_file(files, |file, model| read_file(file, files, sources, model))
     }
 }
 
-fn read_file(file: &ParsedFile, files: &[&ParsedFile], model: &mut Model) {
+fn read_file(file: &ParsedFile, files: &[&ParsedFile], sources: &SourceMap, model: &mut Model) {
     let all = pairs_with_includes(file, files);
+    model.secrets.extend(conninfo_secrets(&all, |pair| {
+        let text = sources.get(pair.file).map_or("", |f| f.text());
+        super::written_at(text, pair.value_span, &pair.value)
+    }));
     let anchor = all.first().map(Pair::key_location);
     let settings = SettingBuilder {
         library: "PostgreSQL",
@@ -211,8 +217,31 @@ pub(crate) fn database_from_flags(
     Model {
         databases: vec![database_from_pairs(name, &pairs, flag_name, &settings)],
         entries,
+        secrets: conninfo_secrets(&pairs, |pair| {
+            super::start_if_exact(pair.value_span, &pair.value)
+        }),
         ..Model::default()
     }
+}
+
+/// Passwords inside parameter values (`primary_conninfo = 'host=p password=x'`):
+/// masked, not reported (a standby's replication password, not a pool's). `start_of`
+/// gives where a pair's value begins in its file, when written as read.
+fn conninfo_secrets(pairs: &[Pair], start_of: impl Fn(&Pair) -> Option<usize>) -> Vec<Secret> {
+    pairs
+        .iter()
+        .flat_map(|pair| {
+            super::password_spans(&pair.value, pair.value_span, start_of(pair))
+                .into_iter()
+                .map(|span| {
+                    let location = Location {
+                        file: pair.file,
+                        span,
+                    };
+                    super::masked(location, &pair.key, "connection string password")
+                })
+        })
+        .collect()
 }
 
 /// `services.db.command.max_connections` → `max_connections`.

@@ -209,6 +209,12 @@ fn read_app(root: &Path, files: &[&ParsedFile], sources: &SourceMap) -> Model {
     let mut runtime_pools = Vec::new();
     if let Some(file) = named("database.yml") {
         let source = Source::new(file, sources);
+        // Passwords outside the databases read below (a template no environment
+        // merges, a map that configures no database) are masked too; the credentials
+        // rule reports those of the databases.
+        model
+            .secrets
+            .extend(super::document_secrets(file, source.text, &|_| false));
         for (env, pool) in read_database(&source, &mut model) {
             if env == RUNTIME_ENV {
                 runtime_pools.push(model.pools.len());
@@ -342,16 +348,9 @@ fn read_pool(
             scope: name.into(),
             precedence: 0,
         });
-        if key == "password" {
-            let literal = matches!(value, Val::Known(ref v) if !v.is_empty());
-            model.secrets.push(Secret {
-                location: source.location(entry.value),
-                kind: "password key",
-                key: full,
-                literal,
-                scrub_messages: true,
-            });
-        }
+        model
+            .secrets
+            .extend(value_secrets(source, entry.value, key, &full, &value));
         values.insert(key.to_owned(), entry.value);
     }
     let int = |key: &str, default: i64| {
@@ -385,9 +384,7 @@ fn read_pool(
         Some(_) => int("max_connections", POOL),
         None => int("pool", POOL),
     };
-    let connection = values
-        .get("url")
-        .and_then(|node| url_info(source, model, name, *node));
+    let connection = values.get("url").and_then(|node| url_info(source, *node));
     Pool {
         name: name.to_owned(),
         library: Library::ActiveRecord,
@@ -421,34 +418,51 @@ fn parse_seconds(text: &str) -> Result<Duration, String> {
     })
 }
 
-/// A literal `url:` with its parameters, and its password as a secret.
-fn url_info(
+/// The secrets of a database's `key: value`: the whole value of a password key (the
+/// credentials rule reports a literal `password`), else the passwords inside a URL or
+/// connection string (reported in `url`). An ERB value is masked under a password key
+/// only: what else it holds is not evaluated.
+fn value_secrets(
     source: &Source,
-    model: &mut Model,
-    name: &str,
     node: NodeId,
-) -> Option<ConnectionInfo> {
+    key: &str,
+    full: &str,
+    value: &Val<String>,
+) -> Vec<Secret> {
+    let location = source.location(node);
+    let known = match value {
+        Val::Known(text) => Some(text.as_str()),
+        _ => None,
+    };
+    if super::is_password_key(key) {
+        return vec![Secret {
+            literal: key == "password" && known.is_some_and(|v| !v.is_empty()),
+            ..super::masked(location, full, "password key")
+        }];
+    }
+    let Some(text) = known else {
+        return Vec::new();
+    };
+    let start = super::written_at(source.text, location.span, text);
+    super::password_spans(text, location.span, start)
+        .into_iter()
+        .map(|span| Secret {
+            literal: key == "url",
+            ..super::masked(
+                Location { span, ..location },
+                full,
+                "connection string password",
+            )
+        })
+        .collect()
+}
+
+/// A literal `url:` with its parameters.
+fn url_info(source: &Source, node: NodeId) -> Option<ConnectionInfo> {
     let (Val::Known(text), _) = source.value(node) else {
         return None;
     };
     let span = source.doc().span(node);
-    let raw = source.text.get(span.start..span.end)?;
-    let offset = raw.find(text.as_str())?;
-    for range in connection_string::password_ranges(&text) {
-        model.secrets.push(Secret {
-            location: Location {
-                file: source.file.id,
-                span: Span::new(
-                    span.start + offset + range.start,
-                    span.start + offset + range.end,
-                ),
-            },
-            kind: "connection string password",
-            key: format!("{name}.url"),
-            literal: true,
-            scrub_messages: true,
-        });
-    }
     let parsed = connection_string::parse_url(&text)?;
     Some(ConnectionInfo {
         engine: parsed.engine.clone(),
@@ -649,6 +663,27 @@ mod tests {
         assert_eq!(development.max.get(), Some(&5));
         assert!(model.pools.iter().all(|p| p.name != "default"));
         assert!(model.secrets.iter().all(|s| !s.literal));
+    }
+
+    #[test]
+    fn passwords_of_templates_and_escaped_urls_are_secrets() {
+        let text = "default: &unused\n  adapter: postgresql\n  password: Template-Secret\nproduction:\n  adapter: postgresql\n  url: \"postgres://u:Esc\\x41ped@db/x\"\n  sslpassword: Ssl-Secret\n";
+        let model = read(&[("app/config/database.yml", text)]);
+        let masked = |needle: &str| {
+            model.secrets.iter().any(|s| {
+                let span = s.location.span;
+                text[span.start..span.end].contains(needle)
+            })
+        };
+        // A template no environment merges, a URL whose escape moved its characters
+        // (masked whole, and reported), a password-like key.
+        assert!(masked("Template-Secret"));
+        assert!(masked("Esc\\x41ped"));
+        assert!(masked("Ssl-Secret"));
+        assert!(model
+            .secrets
+            .iter()
+            .any(|s| s.literal && s.key == "production.url"));
     }
 
     #[test]

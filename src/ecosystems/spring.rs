@@ -1199,7 +1199,8 @@ pub fn model_from_environment(scope: &str, vars: &[crate::model::EnvVar]) -> Mod
             value: var.value.clone(),
             value_span: var.value_location.span,
             style: ScalarStyle::Plain,
-            text_offset: Some(0),
+            // The value's own text, or the whole scalar it was unescaped from.
+            text_offset: super::start_if_exact(var.value_location.span, &var.value).map(|_| 0),
             profile: None,
             rank: (true, true, usize::MAX, order),
             via: placeholder_via(&var.value),
