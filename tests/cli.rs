@@ -1588,3 +1588,30 @@ fn output_does_not_depend_on_the_number_of_threads() {
         assert_eq!(one.status.code(), four.status.code());
     }
 }
+
+#[test]
+fn a_pool_set_after_an_alias_bomb_is_still_read() {
+    // 9^25 nodes if expanded: the bound on what aliases add must skip the expansion,
+    // not stop reading the file (the pool after it was silently lost).
+    let mut yaml = String::from(
+        "a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n",
+    );
+    let mut previous = 'a';
+    for name in 'b'..='z' {
+        let aliases = vec![format!("*{previous}"); 9].join(",");
+        yaml.push_str(&format!("{name}: &{name} [{aliases}]\n"));
+        previous = name;
+    }
+    yaml.push_str("spring:\n  datasource:\n    hikari:\n      maximum-pool-size: 0\n");
+    let dir = tempfile::tempdir().unwrap();
+    write_file(dir.path(), "application.yml", &yaml);
+    poollint()
+        .current_dir(dir.path())
+        .args(["check", ".", "-f", "concise"])
+        .timeout(std::time::Duration::from_secs(20))
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains(
+            "application.yml:30:26: error[pool-size-invalid]",
+        ));
+}

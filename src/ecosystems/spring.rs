@@ -31,8 +31,8 @@ pub struct Spring;
 const HIKARI_PREFIX: &str = "spring.datasource.hikari";
 /// Spring Boot's default `server.tomcat.threads.max` [SB-TOMCAT].
 const TOMCAT_DEFAULT_THREADS: i64 = 200;
-/// Most tree nodes flattened per document beyond the file's own nodes: aliases can fan
-/// out, and this bounds what they add (each node of the file is read once anyway).
+/// Most tree nodes flattened per document through aliases: aliases can fan out ("billion
+/// laughs"), and this bounds what they add. The file's own nodes are all read, once.
 const MAX_FLATTEN_WORK: usize = 20_000;
 
 impl Reader for Spring {
@@ -347,17 +347,22 @@ fn flatten(
     let mut leaves = Vec::new();
     let mut parts: Vec<PathPart> = Vec::new();
     // (node, last element of its key path (None: the root's empty path), canonical key,
-    // span of the key).
-    let mut stack: Vec<(NodeId, Option<usize>, CanonicalKey, Span)> =
-        vec![(root, None, CanonicalKey::default(), Span::default())];
-    let mut work = 0usize;
-    let budget = doc.nodes.len().saturating_add(MAX_FLATTEN_WORK);
-    while let Some((node, path, canonical, key_span)) = stack.pop() {
-        work += 1;
-        if work > budget {
-            break;
+    // span of the key, whether it is reached through an alias).
+    let mut stack: Vec<(NodeId, Option<usize>, CanonicalKey, Span, bool)> =
+        vec![(root, None, CanonicalKey::default(), Span::default(), false)];
+    let mut alias_work = 0usize;
+    while let Some((node, path, canonical, key_span, aliased)) = stack.pop() {
+        let resolved = doc.resolve(node);
+        let aliased = aliased || resolved != node;
+        // Past the bound, what aliases add is skipped; the keys after them are still
+        // read (a bound that stopped the walk lost the pool set after an alias bomb).
+        if aliased {
+            alias_work += 1;
+            if alias_work > MAX_FLATTEN_WORK {
+                continue;
+            }
         }
-        let node = doc.resolve(node);
+        let node = resolved;
         match doc.node(node).map(|n| &n.kind) {
             Some(NodeKind::Map(_)) => {
                 let mut children = Vec::new();
@@ -388,7 +393,7 @@ fn flatten(
                         });
                         child = Some(parts.len() - 1);
                     }
-                    children.push((entry.value, child, child_key, span));
+                    children.push((entry.value, child, child_key, span, aliased));
                 }
                 stack.extend(children.into_iter().rev());
             }
@@ -409,7 +414,7 @@ fn flatten(
                     };
                     // Rare in pool configuration: recompute the key from the path.
                     let child_key = CanonicalKey::of(&path_parts(&parts, child));
-                    children.push((*item, child, child_key, key_span));
+                    children.push((*item, child, child_key, key_span, aliased));
                 }
                 stack.extend(children.into_iter().rev());
             }
