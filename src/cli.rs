@@ -386,17 +386,24 @@ fn run_check(args: &CheckArgs) -> ExitCode {
         eprint!("{}", render_manifest_error(error, color));
     }
     let mut scopes = checked.scopes;
+    let started = std::time::Instant::now();
     if let Some(rev) = &args.diff_base {
         if let Err(message) = crate::review::review(rev, &request, nested, &mut scopes) {
             return usage_error(&message);
         }
     }
+    let review = args.diff_base.is_some().then(|| started.elapsed());
+    let started = std::time::Instant::now();
     crate::scopes::settle_foreign_findings(&mut scopes);
     let mut report = match settle_findings(args, scopes) {
         Ok(report) => report,
         Err(message) => return usage_error(&message),
     };
     engine::cap_per_file(&mut report.report, args.max_diagnostics_per_file);
+    // Settling the findings across manifests (baselines, merging, the cap) is part of
+    // applying the settings to them: the rules stage.
+    report.report.stats.rules += started.elapsed();
+    report.report.stats.review = review;
     let snippets = outputs(args).iter().any(|o| o.format.shows_snippets());
     engine::reread_for_output(&mut report.report, snippets);
     for note in &report.report.notes {
@@ -659,9 +666,14 @@ fn print_stats(stats: &engine::Stats, render: std::time::Duration) {
     // Reading again the texts the output needs is part of showing the findings.
     let render = render + stats.reread;
     let floor = stats.walk + stats.read + stats.parse;
-    let total = floor + stats.model + stats.rules + render;
+    let review_time = stats.review.unwrap_or_default();
+    let total = floor + stats.model + stats.rules + render + review_time;
+    let review = stats
+        .review
+        .map(|time| format!(", diff-base {:.1} ms", ms(time)))
+        .unwrap_or_default();
     eprintln!(
-        "poollint: {} files, {} bytes; walk {:.1} ms, read {:.1} ms, parse {:.1} ms, model {:.1} ms, rules {:.1} ms, render {:.1} ms (texts read again {:.1} ms); total {:.2}x walk+read+parse",
+        "poollint: {} files, {} bytes; walk {:.1} ms, read {:.1} ms, parse {:.1} ms, model {:.1} ms, rules {:.1} ms, render {:.1} ms (texts read again {:.1} ms){review}; total {:.2}x walk+read+parse",
         stats.files,
         stats.bytes,
         ms(stats.walk),

@@ -96,6 +96,8 @@ pub struct Stats {
     /// Reading again the released texts the output needs ([`reread_for_output`]):
     /// part of rendering.
     pub reread: Duration,
+    /// `--diff-base`: checking the tree at the revision and comparing its pools.
+    pub review: Option<Duration>,
 }
 
 impl Stats {

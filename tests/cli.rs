@@ -1525,6 +1525,28 @@ fn stats_time_every_stage_and_the_parse_floor_ratio() {
     ] {
         assert!(stderr.contains(stage), "missing {stage:?} in {stderr}");
     }
+    assert!(!stderr.contains("diff-base"), "{stderr}");
+}
+
+#[test]
+fn stats_time_the_diff_base_check() {
+    let repo = git_repo(&[(
+        "application.yml",
+        "spring:\n  datasource:\n    hikari:\n      maximum-pool-size: 10\n",
+    )]);
+    let out = poollint()
+        .current_dir(repo.path())
+        .args(["check", ".", "--diff-base", "HEAD", "--stats"])
+        .assert()
+        .code(0)
+        .get_output()
+        .clone();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let line = stderr
+        .lines()
+        .find(|l| l.contains("walk+read+parse"))
+        .unwrap();
+    assert!(line.contains(" ms), diff-base "), "{line}");
 }
 
 #[test]
