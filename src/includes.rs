@@ -236,8 +236,14 @@ impl Includes<'_> {
     /// be created at deploy time, but its settings are not checked.
     fn missing(&mut self, includer: &ParsedFile, directive: &Directive) {
         let location = location(includer, directive);
+        // mysys/my_default.cc ignores what reading a `!include` returns, and stops at a
+        // directory `!includedir` cannot list.
+        let consequence = match directive.name.as_str() {
+            "!include" => "mysqld skips a missing `!include` file without a word",
+            _ => "the server refuses to start if it is missing there too",
+        };
         let message = format!(
-            "{} `{}` is not in the repository: its settings are not checked (the server refuses to start if it is missing there too)",
+            "{} `{}` is not in the repository: its settings are not checked ({consequence})",
             directive.name,
             directive.argument.trim().trim_matches(['\'', '"'])
         );

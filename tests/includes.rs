@@ -465,3 +465,33 @@ fn a_cycle_through_the_main_file_is_found_however_many_files_it_passes() {
         ],
     );
 }
+
+#[test]
+fn a_missing_mysql_include_says_what_mysqld_does() {
+    // mysqld ignores a missing `!include` file; PostgreSQL refuses to start.
+    let dir = tree(&[
+        (
+            "db/my.cnf",
+            "[mysqld]\nmax_connections = 100\n!include missing.cnf\n",
+        ),
+        (
+            "pg/postgresql.conf",
+            "max_connections = 100\ninclude 'missing.conf'\n",
+        ),
+    ]);
+    let (_, mysql) = concise(dir.path(), "db");
+    assert!(
+        mysql
+            .iter()
+            .any(|f| f.starts_with("db/my.cnf:3:10: warning[parse-error]")
+                && f.contains("mysqld skips a missing `!include` file without a word")),
+        "{mysql:?}"
+    );
+    let (_, postgres) = concise(dir.path(), "pg");
+    assert!(
+        postgres
+            .iter()
+            .any(|f| f.contains("the server refuses to start if it is missing there too")),
+        "{postgres:?}"
+    );
+}
