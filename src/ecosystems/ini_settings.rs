@@ -218,5 +218,10 @@ pub fn duration(text: &str, bare_ms: f64, units: &[(&str, f64)]) -> Result<Durat
         // -1 and 0 mean "disabled" for some settings; callers treat zero as off.
         return Ok(Duration::ZERO);
     }
-    Ok(Duration::from_secs_f64(ms / 1000.0))
+    Duration::try_from_secs_f64(ms / 1000.0).map_err(|_| format!("`{text}` is too long a time"))
+}
+
+/// Whole numbers a C `int` holds: PgBouncer keeps its counts in one.
+pub fn fits_c_int(value: i64) -> bool {
+    i32::try_from(value).is_ok()
 }

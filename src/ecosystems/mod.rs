@@ -116,6 +116,24 @@ pub fn service_with_environment(mut service: crate::model::Service, env: Vec<Env
     model
 }
 
+/// True for digits with an optional sign: a whole number, however many digits.
+pub fn is_integer_text(text: &str) -> bool {
+    let digits = text.strip_prefix(['-', '+']).unwrap_or(text);
+    !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// The integer C `atoi` and Ruby `to_i` read from `text`: its leading sign and digits,
+/// 0 when there are none (`2.5` → 2, `ten` → 0).
+pub fn leading_integer(text: &str) -> i64 {
+    let sign = usize::from(text.starts_with(['-', '+']));
+    let digits = text.get(sign..).map_or(0, |t| {
+        t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len())
+    });
+    text.get(..sign + digits)
+        .and_then(|t| t.parse::<i64>().ok())
+        .unwrap_or(0)
+}
+
 /// A variable or key that holds a password (`POSTGRES_PASSWORD`, `DB_PASS`, `db_pwd`).
 pub fn is_password_name(name: &str) -> bool {
     let upper = name.to_ascii_uppercase();

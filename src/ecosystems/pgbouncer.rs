@@ -18,7 +18,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::connection_string;
-use super::ini_settings::{count, pairs_with_includes, read_each_top_file, Pair, SettingBuilder};
+use super::ini_settings::{
+    fits_c_int, pairs_with_includes, read_each_top_file, Pair, SettingBuilder,
+};
 use super::{file_name, ParsedFile, Reader};
 use crate::model::{
     ConfigEntry, Ecosystem, EntryKey, Location, Model, Pooler, PoolerDatabase, PoolerUser, Secret,
@@ -110,7 +112,10 @@ fn read_file(file: &ParsedFile, files: &[&ParsedFile], sources: &SourceMap, mode
             .copied()
     };
     let int = |name: &str, default: i64| {
-        last(name).map_or_else(|| settings.default(default), |p| settings.parsed(p, count))
+        last(name).map_or_else(
+            || settings.default(default),
+            |p| settings.parsed(p, |t| setting_count(name, t)),
+        )
     };
     let seconds = |name: &str, default: u64| {
         last(name).map_or_else(
@@ -163,12 +168,58 @@ fn parse_pool_mode(text: &str) -> Result<String, String> {
     Err(format!("`{text}` is not session, transaction or statement"))
 }
 
+/// A `[pgbouncer]` count as PgBouncer's `cf_set_int` reads it (libusual
+/// `usual/cfparser.c`): `strtol` over the whole text, no range check, kept in a C `int`.
+/// Text that is not a whole number fails the configuration: `parse_ini_file` logs
+/// `invalid value "…" for parameter …` and `load_config` dies at start-up
+/// (`src/main.c`); a reload keeps the previous configuration.
+fn setting_count(name: &str, text: &str) -> Result<i64, String> {
+    match text.parse::<i64>() {
+        Ok(v) if v < 0 && name != "max_db_connections" => Err(format!(
+            "negative: PgBouncer does not check the range and uses {v} as written, but {name} counts connections (0 or more)"
+        )),
+        Ok(v) if fits_c_int(v) => Ok(v),
+        _ if super::is_integer_text(text) => Err(too_big_for_int()),
+        _ => Err(format!(
+            "not a whole number: PgBouncer logs `invalid value \"{text}\" for parameter {name}` and does not start (a reload keeps the previous configuration)"
+        )),
+    }
+}
+
+fn too_big_for_int() -> String {
+    "beyond a 32-bit int, which PgBouncer does not check: it keeps another number than the one written (on 64-bit Linux `99999999999999999999` becomes -1, which PgBouncer treats as not set)".into()
+}
+
+/// A `[databases]` or `[users]` count as PgBouncer's loader reads it (`src/loader.c`):
+/// C `atoi`, which takes the leading digits and never fails.
+fn entry_count(text: &str) -> Result<i64, String> {
+    match text.parse::<i64>() {
+        Ok(v) if fits_c_int(v) => Ok(v),
+        _ if super::is_integer_text(text) => Err(too_big_for_int()),
+        _ => {
+            let read = super::leading_integer(text);
+            Err(format!(
+                "not a whole number: PgBouncer reads it with C `atoi`, which takes the leading digits without an error, so `{text}` is read as {read}"
+            ))
+        }
+    }
+}
+
 /// PgBouncer time values are seconds, written as a number.
 fn parse_seconds(text: &str) -> Result<Duration, String> {
     if let Ok(seconds) = text.parse::<f64>() {
-        if seconds.is_finite() && seconds >= 0.0 {
-            return Ok(Duration::from_secs_f64(seconds));
+        if seconds.is_nan() || seconds.is_infinite() {
+            return Err(format!(
+                "`{text}`: PgBouncer's parser (`strtod`) accepts it, and turning it into microseconds is undefined in C, so the timeout PgBouncer gets is not a number of seconds"
+            ));
         }
+        if seconds < 0.0 {
+            return Err(format!(
+                "`{text}` is negative: PgBouncer rejects it (`invalid value`) and does not start"
+            ));
+        }
+        return Duration::try_from_secs_f64(seconds)
+            .map_err(|_| format!("`{text}` seconds is too long a time for PgBouncer"));
     }
     if text
         .trim_end_matches(|c: char| c.is_ascii_alphabetic())
@@ -272,9 +323,10 @@ fn pooler_database(settings: &SettingBuilder, pair: &Pair, params: &[Pair]) -> P
     PoolerDatabase {
         name: pair.key.clone(),
         location: pair.key_location(),
-        pool_size: param(params, "pool_size").map(|p| settings.parsed(p, count)),
+        pool_size: param(params, "pool_size").map(|p| settings.parsed(p, entry_count)),
         pool_mode: param(params, "pool_mode").map(|p| settings.parsed(p, parse_pool_mode)),
-        max_db_connections: param(params, "max_db_connections").map(|p| settings.parsed(p, count)),
+        max_db_connections: param(params, "max_db_connections")
+            .map(|p| settings.parsed(p, entry_count)),
         forced_user: param(params, "user")
             .map(|p| p.value.clone())
             .filter(|u| !u.is_empty()),
@@ -288,7 +340,7 @@ fn pooler_user(settings: &SettingBuilder, pair: &Pair, params: &[Pair]) -> Poole
         location: pair.key_location(),
         pool_mode: param(params, "pool_mode").map(|p| settings.parsed(p, parse_pool_mode)),
         max_user_connections: param(params, "max_user_connections")
-            .map(|p| settings.parsed(p, count)),
+            .map(|p| settings.parsed(p, entry_count)),
     }
 }
 

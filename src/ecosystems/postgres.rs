@@ -13,7 +13,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use super::ini_settings::{
-    count, duration, pairs_with_includes, read_each_top_file, Pair, SettingBuilder,
+    duration, pairs_with_includes, read_each_top_file, Pair, SettingBuilder,
 };
 use super::{file_name, ParsedFile, Reader};
 use crate::model::{
@@ -100,19 +100,19 @@ pub(crate) fn database_from_pairs<'a>(
             .rev()
             .find(|p| param_of(p).eq_ignore_ascii_case(wanted))
     };
-    let int = |name: &str| last(name).map(|p| settings.parsed(p, count));
-    let millis =
-        |name: &str| last(name).map(|p| settings.parsed(p, |t| duration(t, 1.0, TIME_UNITS)));
+    let int =
+        |name: &str, min: i64| last(name).map(|p| settings.parsed(p, |t| integer(name, t, min)));
+    let millis = |name: &str| last(name).map(|p| settings.parsed(p, |t| millis(name, t)));
     Database {
         name,
         engine: Engine::Postgres,
-        max_connections: int("max_connections")
+        max_connections: int("max_connections", 1)
             .unwrap_or_else(|| settings.default(MAX_CONNECTIONS)),
         superuser_reserved_connections: Some(
-            int("superuser_reserved_connections")
+            int("superuser_reserved_connections", 0)
                 .unwrap_or_else(|| settings.default(SUPERUSER_RESERVED)),
         ),
-        reserved_connections: int("reserved_connections"),
+        reserved_connections: int("reserved_connections", 0),
         cores: None,
         other_clients: None,
         statement_timeout: millis("statement_timeout").or_else(|| Some(zero(settings))),
@@ -122,6 +122,55 @@ pub(crate) fn database_from_pairs<'a>(
         wait_timeout: None,
         declared: false,
     }
+}
+
+/// Largest value of the connection counts read here: `MAX_BACKENDS` (2^18 - 1) in
+/// PostgreSQL's `src/backend/utils/misc/guc_tables.c`.
+const MAX_BACKENDS: i64 = 262_143;
+
+/// Largest value of the millisecond timeouts read here (`INT_MAX`, guc_tables.c).
+const MAX_TIMEOUT_MS: u128 = i32::MAX as u128;
+
+/// A connection count as PostgreSQL reads it (`parse_int` in guc.c): a whole number,
+/// or a fractional one rounded (PostgreSQL 12+), within `min ..= MAX_BACKENDS`. Anything
+/// else in `postgresql.conf` stops the server at start-up with a FATAL error (a reload
+/// logs it and keeps the previous value).
+fn integer(name: &str, text: &str, min: i64) -> Result<i64, String> {
+    let text = text.trim_matches('\'');
+    let value = match text.parse::<i64>() {
+        Ok(v) => Some(v as f64),
+        Err(_) => text.parse::<f64>().ok().filter(|v| v.is_finite()),
+    };
+    let Some(value) = value.map(f64::round_ties_even) else {
+        return Err(format!(
+            "`{text}` is not an integer: PostgreSQL refuses to start (`invalid value for parameter \"{name}\"`)"
+        ));
+    };
+    if value < min as f64 || value > MAX_BACKENDS as f64 {
+        return Err(format!(
+            "{text} is outside {name}'s valid range, {min} to {MAX_BACKENDS}: PostgreSQL refuses to start"
+        ));
+    }
+    Ok(value as i64)
+}
+
+/// A millisecond timeout as PostgreSQL reads it: a number with an optional unit, from 0
+/// to `INT_MAX` milliseconds; anything else stops the server at start-up.
+fn millis(name: &str, text: &str) -> Result<std::time::Duration, String> {
+    let written = text.trim_matches('\'');
+    let out_of_range = || {
+        format!("`{written}` is outside {name}'s valid range, 0 to {MAX_TIMEOUT_MS} ms (about 24.9 days): PostgreSQL refuses to start")
+    };
+    if written.starts_with('-') {
+        return Err(out_of_range());
+    }
+    let value = duration(text, 1.0, TIME_UNITS).map_err(|reason| {
+        format!("{reason}: PostgreSQL refuses to start (`invalid value for parameter \"{name}\"`)")
+    })?;
+    if value.as_millis() > MAX_TIMEOUT_MS {
+        return Err(out_of_range());
+    }
+    Ok(value)
 }
 
 /// True for the official image and its tags (`postgres`, `postgres:16`, `library/postgres`).

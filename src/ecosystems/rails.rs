@@ -356,12 +356,7 @@ fn read_pool(
     let int = |key: &str, default: i64| {
         values.get(key).map_or_else(
             || Setting::known(default, origin_default()),
-            |node| {
-                source.setting(*node, &format!("{name}.{key}"), |t| {
-                    t.parse::<i64>()
-                        .map_err(|_| format!("`{t}` is not a whole number"))
-                })
-            },
+            |node| source.setting(*node, &format!("{name}.{key}"), ruby_integer),
         )
     };
     let seconds = |key: &str, default: u64| {
@@ -405,6 +400,29 @@ fn read_pool(
         driver_properties: NamedSettings::new(),
         class_settings: ClassSettings::default(),
     }
+}
+
+/// A count as Active Record reads it: `to_i` (`HashConfig#pool` [RAILS-HASH]). A whole
+/// number beyond 64 bits stays a Ruby Integer, so the pool has no effective limit; other
+/// text is read as its leading integer (`ten` as 0, `2.5` as 2) without an error.
+fn ruby_integer(text: &str) -> Result<i64, String> {
+    if let Ok(value) = text.parse::<i64>() {
+        return Ok(value);
+    }
+    if super::is_integer_text(text) {
+        return Err(
+            "Active Record's `to_i` keeps a number this large, so the pool has no effective limit (the database's max_connections is the only one)".into(),
+        );
+    }
+    let read = super::leading_integer(text);
+    let effect = if read < 1 {
+        "a pool of no connections: every checkout waits checkout_timeout and raises ActiveRecord::ConnectionTimeoutError"
+    } else {
+        "not the number written"
+    };
+    Err(format!(
+        "Active Record reads it with `to_i` as {read}, without an error: {effect}"
+    ))
 }
 
 fn parse_seconds(text: &str) -> Result<Duration, String> {

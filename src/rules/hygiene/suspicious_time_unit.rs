@@ -56,14 +56,55 @@ impl crate::rules::Rule for Rule {
                 let Some(setting) = setting.as_ref().filter(|s| s.is_explicit()) else {
                     continue;
                 };
+                if let Some(diagnostic) = unreadable(setting) {
+                    out.push(diagnostic);
+                    continue;
+                }
                 let Some(at) = setting.location() else {
                     continue;
                 };
                 let key = format!("pgbouncer.{property}");
                 out.extend(unit_mismatch(setting, at, key, property, "PgBouncer", unit));
             }
+            let others = [
+                &pooler.query_timeout,
+                &pooler.client_idle_timeout,
+                &pooler.server_idle_timeout,
+            ];
+            out.extend(others.into_iter().flatten().filter_map(unreadable));
+        }
+        for database in &model.databases {
+            let timeouts = [
+                &database.statement_timeout,
+                &database.idle_in_transaction_session_timeout,
+                &database.idle_session_timeout,
+            ];
+            out.extend(timeouts.into_iter().flatten().filter_map(unreadable));
         }
     }
+}
+
+/// A server's time setting written as a value the server refuses or misreads
+/// (PgBouncer `query_wait_timeout = nan`, PostgreSQL `statement_timeout = inf`): the
+/// reader's reason says what the server does with it.
+fn unreadable(setting: &Setting<Duration>) -> Option<Diagnostic> {
+    let Val::Invalid(invalid) = &setting.value else {
+        return None;
+    };
+    let at = setting.location()?;
+    let key = setting.origin.key()?;
+    Some(
+        Diagnostic::new(
+            &META,
+            Severity::Error,
+            at,
+            format!("{key} is `{}`: {}", invalid.raw, invalid.reason),
+        )
+        .with_label("not a valid time")
+        .with_help(format!("write {key} as a plain number in its unit"))
+        .with_key(key.to_owned())
+        .with_fingerprint(invalid.raw.clone()),
+    )
 }
 
 /// How a setting's number is read, and so which values look like another unit.

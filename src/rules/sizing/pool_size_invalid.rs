@@ -5,7 +5,7 @@
 //! for `max` below 1, a negative `min` or a non-integer [TARN]; Npgsql throws for a
 //! negative `Minimum Pool Size` or `Maximum Pool Size` [NPGSQL-CSB] (rules-catalogue SZ01).
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::model::{Library, Model, Pool, Setting, Val};
+use crate::model::{Engine, Library, Model, Pool, Setting, Val};
 use crate::rules::{key_of, located, Category, Inputs, RuleMeta, RuleOptions};
 
 pub static META: RuleMeta = RuleMeta {
@@ -29,7 +29,11 @@ impl crate::rules::Rule for Rule {
             let Some(library) = limits(pool.library) else {
                 continue;
             };
-            let Some((min_name, max_name)) = pool.library.size_properties() else {
+            let names = match pool.library {
+                Library::ActiveRecord => Some(("min_connections", "pool")),
+                other => other.size_properties(),
+            };
+            let Some((min_name, max_name)) = names else {
                 continue;
             };
             let counts = [
@@ -42,7 +46,66 @@ impl crate::rules::Rule for Rule {
                 }
             }
         }
+        for pooler in &model.poolers {
+            let global = [
+                &pooler.default_pool_size,
+                &pooler.max_client_conn,
+                &pooler.max_db_connections,
+            ];
+            let entries = pooler
+                .databases
+                .iter()
+                .flat_map(|d| [d.pool_size.as_ref(), d.max_db_connections.as_ref()]);
+            let users = pooler.users.iter().map(|u| u.max_user_connections.as_ref());
+            for setting in global
+                .into_iter()
+                .map(Option::as_ref)
+                .chain(entries)
+                .chain(users)
+            {
+                out.extend(setting.and_then(|s| unreadable(s, "PgBouncer")));
+            }
+        }
+        for database in model
+            .databases
+            .iter()
+            .filter(|d| d.engine == Engine::Postgres)
+        {
+            let counts = [
+                Some(&database.max_connections),
+                database.superuser_reserved_connections.as_ref(),
+                database.reserved_connections.as_ref(),
+            ];
+            for setting in counts.into_iter().flatten() {
+                out.extend(unreadable(setting, "PostgreSQL"));
+            }
+        }
     }
+}
+
+/// A server's connection count written as a value the server refuses or misreads
+/// (`[pgbouncer] max_client_conn = 2.5`, `max_connections = 99999999999999999999`): the
+/// reader's reason says what the server does with it.
+fn unreadable(setting: &Setting<i64>, server: &str) -> Option<Diagnostic> {
+    let Val::Invalid(invalid) = &setting.value else {
+        return None;
+    };
+    let at = setting.location()?;
+    let key = setting.origin.key()?;
+    Some(
+        Diagnostic::new(
+            &META,
+            Severity::Error,
+            at,
+            format!("{key} is `{}`: {}", invalid.raw, invalid.reason),
+        )
+        .with_label("not a valid connection count")
+        .with_help(format!(
+            "write {key} as a whole number of connections {server} accepts"
+        ))
+        .with_key(key.to_owned())
+        .with_fingerprint(format!("{:?}", setting.value)),
+    )
 }
 
 /// One count and the smallest value the library accepts.
@@ -92,6 +155,22 @@ fn limits(library: Library) -> Option<Limits> {
             },
             consequence: "tarn.js throws {thrown} when knex creates the pool, so no query runs",
             unreadable: "tarn.js requires an integer and throws when knex creates the pool, so no query runs",
+        }),
+        // Only values `to_i` misreads: a pool below 1 is `max_connections: -1`
+        // (unbounded, Rails 8.1) or reported by pool-unbounded.
+        Library::ActiveRecord => Some(Limits {
+            max: Bound {
+                floor: i64::MIN,
+                thrown: "",
+                help: "write pool (max_connections from Rails 8.1) as a whole number of at least 1 (Active Record's default is 5)",
+            },
+            min: Bound {
+                floor: i64::MIN,
+                thrown: "",
+                help: "write min_connections as a whole number from 0 up to the pool size",
+            },
+            consequence: "",
+            unreadable: "the pool is not the size written",
         }),
         Library::Npgsql => Some(Limits {
             max: Bound {
