@@ -369,7 +369,8 @@ pub fn parse(format: Format, text: &str) -> Document {
     let bom = crate::source::bom_len(text);
     let body = text.get(bom..).unwrap_or("");
     let mut doc = match format {
-        Format::Yaml | Format::Json => yaml::parse(body),
+        Format::Yaml => yaml::parse(body),
+        Format::Json => yaml::parse_as(body, "JSON"),
         Format::Toml => toml::parse(body),
         Format::Properties => properties::parse(body),
         Format::Ini(dialect) => ini::parse(body, dialect),

@@ -17,8 +17,14 @@ use super::{
 };
 use crate::source::Span;
 
-/// Parse YAML or JSON text into a [`Document`] with byte spans into `text`.
+/// Parse YAML text into a [`Document`] with byte spans into `text`.
 pub fn parse(text: &str) -> Document {
+    parse_as(text, "YAML")
+}
+
+/// Parse YAML or JSON text; a syntax error's message names `format`, the format the
+/// user wrote (JSON is read as YAML, but "invalid YAML" would mislead in a `.json` file).
+pub fn parse_as(text: &str, format: &str) -> Document {
     let mut loader = Loader::new(text);
     for next in Parser::new_from_str_with_options(text, parser_options()) {
         match next {
@@ -30,7 +36,7 @@ pub fn parse(text: &str) -> Document {
                 }
             }
             Err(error) => {
-                loader.fail(scan_error(text, &error));
+                loader.fail(scan_error(text, &error, format));
                 break;
             }
         }
@@ -49,7 +55,7 @@ fn parser_options() -> Options {
 }
 
 /// A parser error as a [`SyntaxError`] at the byte where the parser stopped.
-fn scan_error(text: &str, error: &ScanError) -> SyntaxError {
+fn scan_error(text: &str, error: &ScanError, format: &str) -> SyntaxError {
     let marker = error.marker();
     let offset = marker
         .byte_offset()
@@ -61,7 +67,7 @@ fn scan_error(text: &str, error: &ScanError) -> SyntaxError {
         .and_then(|rest| rest.chars().next())
         .map_or(offset, |c| offset + c.len_utf8());
     SyntaxError {
-        message: format!("invalid YAML: {}", error.kind()),
+        message: format!("invalid {format}: {}", error.kind()),
         span: Span::new(offset, end),
     }
 }
