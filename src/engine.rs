@@ -610,7 +610,7 @@ fn parse_and_read(
         }
         let started = Instant::now();
         if !summaries.is_empty() {
-            if let Some(part) = guarded(*reader, report, || reader.join(summaries)) {
+            if let Some(part) = guarded(*reader, &read_files, report, || reader.join(summaries)) {
                 model.extend(part);
             }
         }
@@ -660,7 +660,8 @@ fn parse_and_read_whole(
     let started = Instant::now();
     let files: Vec<ParsedFile> = parsed.into_iter().map(|(_, file)| file).collect();
     let sources = report.sources.clone();
-    let read = guarded(reader, report, || read_unit(reader, &files, &sources));
+    let ids: Vec<FileId> = files.iter().map(|f| f.id).collect();
+    let read = guarded(reader, &ids, report, || read_unit(reader, &files, &sources));
     report.stats.model += started.elapsed();
     read.into_iter().collect()
 }
@@ -708,12 +709,15 @@ fn parse_and_read_units(
     split_wall_time(started.elapsed(), &units, &mut report.stats);
     let mut reads = Vec::with_capacity(units.len());
     for unit in units {
-        for (id, errors) in unit.parses {
-            report_parse(id, errors.as_deref(), report);
+        for (id, errors) in &unit.parses {
+            report_parse(*id, errors.as_deref(), report);
         }
         match unit.read {
             Some(read) => reads.push(read),
-            None => report_reader_panic(reader, report),
+            None => {
+                let files: Vec<FileId> = unit.parses.iter().map(|(id, _)| *id).collect();
+                report_reader_panic(reader, &files, report);
+            }
         }
         add_findings(unit.findings, report);
     }
@@ -887,6 +891,8 @@ enum BatchRead {
 }
 
 fn read_unit(reader: &dyn Reader, files: &[ParsedFile], sources: &SourceMap) -> BatchRead {
+    #[cfg(test)]
+    tests::panic_if_marked(files);
     let files: Vec<&ParsedFile> = files.iter().collect();
     match reader.summarise(&files, sources) {
         Some(summary) => BatchRead::Summary(summary),
@@ -894,20 +900,47 @@ fn read_unit(reader: &dyn Reader, files: &[ParsedFile], sources: &SourceMap) -> 
     }
 }
 
-/// Run a reader's step; a panic is an internal error for its ecosystem, not an abort.
-fn guarded<T>(reader: &dyn Reader, report: &mut Report, step: impl FnOnce() -> T) -> Option<T> {
+/// Run a reader's step on `files`; a panic is an internal error for those files, not
+/// an abort.
+fn guarded<T>(
+    reader: &dyn Reader,
+    files: &[FileId],
+    report: &mut Report,
+    step: impl FnOnce() -> T,
+) -> Option<T> {
     let value = catch_unwind(AssertUnwindSafe(step)).ok();
     if value.is_none() {
-        report_reader_panic(reader, report);
+        report_reader_panic(reader, files, report);
     }
     value
 }
 
-fn report_reader_panic(reader: &dyn Reader, report: &mut Report) {
-    report.internal_errors.push(format!(
-        "internal error while reading {:?} files",
-        reader.ecosystem()
-    ));
+/// The reader panicked on `files` (a unit's, or a whole ecosystem's), whose settings
+/// are then not checked: an internal error naming them, the first few of many.
+fn report_reader_panic(reader: &dyn Reader, files: &[FileId], report: &mut Report) {
+    const NAMED: usize = 5;
+    let ecosystem = reader.ecosystem();
+    let names: Vec<&str> = files
+        .iter()
+        .take(NAMED)
+        .map(|id| report.sources.display(*id))
+        .collect();
+    let message = match (names.as_slice(), files.len()) {
+        ([name], 1) => format!("{name}: internal error while reading this {ecosystem:?} file"),
+        (_, count) => {
+            let more = count.saturating_sub(NAMED);
+            let more = if more > 0 {
+                format!(" and {more} more")
+            } else {
+                String::new()
+            };
+            format!(
+                "internal error while reading {count} {ecosystem:?} files, none of them checked: {}{more}",
+                names.join(", ")
+            )
+        }
+    };
+    report.internal_errors.push(message);
 }
 
 /// Register the manifest (so diagnostics can point into it) and merge its topology;
@@ -1299,6 +1332,88 @@ pub fn has_failures(report: &Report, settings: &LintSettings) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Test builds only: a reader panics on the files it reads together with a file
+    /// below a directory of this name.
+    const PANIC_MARKER: &str = "poollint-test-reader-panic";
+
+    pub(super) fn panic_if_marked(files: &[ParsedFile]) {
+        let marked = |f: &ParsedFile| f.path.components().any(|c| c.as_os_str() == PANIC_MARKER);
+        if files.iter().any(marked) {
+            panic!("test: a reader panics on {PANIC_MARKER}");
+        }
+    }
+
+    /// Check the files `(path, text)` written below a new directory; the report and
+    /// each file's display path.
+    fn check_files(files: &[(&str, &str)]) -> (Report, Vec<String>) {
+        let dir = tempfile::tempdir().unwrap();
+        let mut shown = Vec::new();
+        for (path, text) in files {
+            let path = dir.path().join(path);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(&path, text).unwrap();
+            shown.push(source::display_path(&path));
+        }
+        let report = check(&CheckRequest::new(vec![dir.path().to_path_buf()]));
+        (report, shown)
+    }
+
+    const BAD_POOL: &str = "spring:\n  datasource:\n    hikari:\n      maximum-pool-size: 0\n";
+
+    fn findings_in(report: &Report, shown: &str) -> usize {
+        let sources = &report.sources;
+        report
+            .diagnostics
+            .iter()
+            .filter(|d| sources.display(d.primary.file) == shown)
+            .count()
+    }
+
+    #[test]
+    fn a_reader_panic_on_one_unit_names_its_file_and_keeps_the_others_findings() {
+        let marked = format!("{PANIC_MARKER}/application.yml");
+        let (report, shown) =
+            check_files(&[(&marked, BAD_POOL), ("other/application.yml", BAD_POOL)]);
+        // Any internal error makes the CLI exit 2 (`cli::exit_code`).
+        assert_eq!(
+            report.internal_errors,
+            [format!(
+                "{}: internal error while reading this Spring file",
+                shown[0]
+            )]
+        );
+        assert!(
+            findings_in(&report, &shown[1]) > 0,
+            "{:?}",
+            report.diagnostics
+        );
+    }
+
+    #[test]
+    fn a_reader_panic_on_a_whole_ecosystem_names_its_files_and_counts_them() {
+        let mut files: Vec<(String, &str)> = (0..7)
+            .map(|i| (format!("db{i}/postgresql.conf"), "max_connections = 100\n"))
+            .collect();
+        files.push((format!("{PANIC_MARKER}/postgresql.conf"), "port = 5432\n"));
+        files.push(("app/application.yml".into(), BAD_POOL));
+        let files: Vec<(&str, &str)> = files.iter().map(|(p, t)| (p.as_str(), *t)).collect();
+        let (report, shown) = check_files(&files);
+        let mut postgres: Vec<&str> = shown[..8].iter().map(String::as_str).collect();
+        postgres.sort_unstable();
+        assert_eq!(
+            report.internal_errors,
+            [format!(
+                "internal error while reading 8 Postgres files, none of them checked: {} and 3 more",
+                postgres[..5].join(", ")
+            )]
+        );
+        assert!(
+            findings_in(&report, &shown[8]) > 0,
+            "{:?}",
+            report.diagnostics
+        );
+    }
 
     #[test]
     fn control_and_direction_characters_are_written_as_escapes() {

@@ -9,6 +9,8 @@
 )] // tests fail by panicking
 
 use poollint::engine::{self, CheckRequest};
+use poollint::model::Location;
+use poollint::source;
 use poollint::syntax::{self, ini::Dialect, Format};
 use proptest::prelude::*;
 
@@ -52,6 +54,64 @@ fn fuzz_regressions_keep_spans_inside() {
     assert_spans_inside(erb, Format::ErbYaml);
 }
 
+/// Text of any characters, control characters (NUL, tabs, line breaks, escapes) included.
+fn any_text() -> impl Strategy<Value = String> {
+    prop::collection::vec(any::<char>(), 0..300).prop_map(|v| v.into_iter().collect())
+}
+
+/// Any bytes: arbitrary ones (rarely UTF-8, often with a NUL), and texts of any
+/// characters or like configuration, so that decoding often passes and the parsers and
+/// readers see them.
+fn any_bytes() -> impl Strategy<Value = Vec<u8>> {
+    prop_oneof![
+        prop::collection::vec(any::<u8>(), 0..400),
+        any_text().prop_map(String::into_bytes),
+        config_like().prop_map(String::into_bytes),
+    ]
+}
+
+const FILE_NAMES: &[&str] = &[
+    "application.yml",
+    "application.properties",
+    "postgresql.conf",
+    "pgbouncer.ini",
+    "my.cnf",
+    "docker-compose.yml",
+    "deploy.yaml",
+];
+
+/// Why a location of a finding is not a span of its file's text on char boundaries.
+fn misplaced(report: &engine::Report, what: &str, location: &Location) -> Option<String> {
+    let Some(file) = report.sources.get(location.file) else {
+        return Some(format!("{what}: no file {:?}", location.file));
+    };
+    let (text, span) = (file.text(), location.span);
+    let inside = span.start <= span.end
+        && span.end <= text.len()
+        && text.is_char_boundary(span.start)
+        && text.is_char_boundary(span.end);
+    (!inside).then(|| format!("{what}: {span:?} is not inside {text:?} on char boundaries"))
+}
+
+/// A check of one file never fails internally, and every span of its findings (primary
+/// and labels) lies inside its file, on char boundaries.
+fn assert_sound(report: &engine::Report) -> Result<(), TestCaseError> {
+    prop_assert!(
+        report.internal_errors.is_empty(),
+        "{:?}",
+        report.internal_errors
+    );
+    for d in &report.diagnostics {
+        let labels = d.labels.iter().map(|l| ("label", &l.location));
+        for (what, location) in std::iter::once(("primary", &d.primary)).chain(labels) {
+            if let Some(problem) = misplaced(report, what, location) {
+                return Err(TestCaseError::fail(format!("{}: {problem}", d.rule)));
+            }
+        }
+    }
+    Ok(())
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(1024))]
 
@@ -63,23 +123,56 @@ proptest! {
     }
 
     #[test]
-    fn parsers_keep_spans_inside_on_any_text(text in "\\PC{0,300}") {
+    fn parsers_keep_spans_inside_on_any_text(text in any_text()) {
         for format in FORMATS {
             assert_spans_inside(&text, *format);
         }
     }
 
+    /// Any bytes, decoded as a file's are (Latin-1 allowed for `.properties`), then
+    /// parsed in every format.
     #[test]
-    fn checking_one_file_of_any_content_never_fails_internally(text in config_like(), name in prop::sample::select(vec![
-        "application.yml", "application.properties", "postgresql.conf", "pgbouncer.ini", "my.cnf", "docker-compose.yml", "deploy.yaml",
-    ])) {
+    fn decoding_and_parsing_any_bytes_keeps_spans_inside(
+        bytes in any_bytes(),
+        latin1 in any::<bool>(),
+    ) {
+        let len = bytes.len();
+        match source::decode(bytes, latin1) {
+            Ok((text, _)) => {
+                for format in FORMATS {
+                    assert_spans_inside(&text, *format);
+                }
+            }
+            Err(e) => prop_assert!(e.offset <= len, "{e:?}"),
+        }
+    }
+
+    #[test]
+    fn checking_one_file_of_any_content_never_fails_internally(
+        text in config_like(),
+        name in prop::sample::select(FILE_NAMES),
+    ) {
         let mut request = CheckRequest::new(Vec::new());
         request.stdin = Some((std::path::PathBuf::from(name), text));
-        let report = engine::check(&request);
-        prop_assert!(report.internal_errors.is_empty(), "{:?}", report.internal_errors);
-        for d in &report.diagnostics {
-            let file = report.sources.get(d.primary.file).expect("file");
-            prop_assert!(d.primary.span.end <= file.text().len());
-        }
+        assert_sound(&engine::check(&request))?;
+    }
+}
+
+proptest! {
+    // Each case writes a file and checks its directory: fewer cases.
+    #![proptest_config(ProptestConfig::with_cases(96))]
+
+    /// Any bytes in a file on disk, through the whole check (read, decode, parse, read
+    /// into the model, rules, the text read again for output).
+    #[test]
+    fn checking_one_file_of_any_bytes_never_fails_internally(
+        bytes in any_bytes(),
+        name in prop::sample::select(FILE_NAMES),
+    ) {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join(name), &bytes).unwrap();
+        let mut report = engine::check(&CheckRequest::new(vec![dir.path().to_path_buf()]));
+        engine::reread_for_output(&mut report, true);
+        assert_sound(&report)?;
     }
 }
