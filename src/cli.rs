@@ -350,8 +350,13 @@ fn run_check(args: &CheckArgs) -> ExitCode {
         Some(path) if path.exists() => find_manifest(args.config.as_deref(), path),
         _ => load_manifest(args),
     };
+    // Each poollint.toml governs the files below it, unless --config names one for all.
+    let nested = args.config.is_none() && args.stdin_filename.is_none();
     let manifest = match manifest {
         Ok(manifest) => manifest,
+        // A team's manifest found above the first path stops only its own files: the
+        // split by manifests reports it and checks the other paths.
+        Err(_) if nested && args.show_settings.is_none() => None,
         Err(error) => {
             eprint!("{}", render_manifest_error(&error, color));
             return ExitCode::from(EXIT_ERROR);
@@ -379,8 +384,6 @@ fn run_check(args: &CheckArgs) -> ExitCode {
         request.settings = manifest.lint.clone();
         request.manifest = Some(manifest);
     }
-    // Each poollint.toml governs the files below it, unless --config names one for all.
-    let nested = args.config.is_none() && request.stdin.is_none();
     let checked = crate::scopes::check(&request, nested);
     for error in &checked.manifest_errors {
         eprint!("{}", render_manifest_error(error, color));

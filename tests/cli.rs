@@ -1127,6 +1127,17 @@ fn a_broken_manifest_below_stops_only_its_own_files() {
         .stderr(predicate::str::contains(
             "poollint: 1 file(s) below team not checked: its poollint.toml cannot be used (above)",
         ));
+    // Named first, the broken manifest still stops only its own files, and is reported
+    // once.
+    let out = check_in(dir.path(), &["-f", "concise", "team", "app"])
+        .code(2)
+        .stdout(predicate::str::starts_with(
+            "app/application.yml:4:21: info",
+        ))
+        .get_output()
+        .clone();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(stderr.matches("fail-on must be").count(), 1, "{stderr}");
 }
 
 /// `[[lint.ignore]]` paths are relative to their manifest (DESIGN.md §4), wherever
