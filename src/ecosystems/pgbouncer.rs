@@ -187,7 +187,7 @@ fn setting_count(name: &str, text: &str) -> Result<i64, String> {
 }
 
 fn too_big_for_int() -> String {
-    "beyond a 32-bit int, which PgBouncer does not check: it keeps another number than the one written (on 64-bit Linux `99999999999999999999` becomes -1, which PgBouncer treats as not set)".into()
+    "beyond a 32-bit int, which PgBouncer does not check: the number wraps when PgBouncer stores it in a C int, so it keeps another number than the one written (-1, which it treats as not set, for a number beyond 64 bits on 64-bit Linux)".into()
 }
 
 /// A `[databases]` or `[users]` count as PgBouncer's loader reads it (`src/loader.c`):
@@ -209,28 +209,24 @@ fn entry_count(text: &str) -> Result<i64, String> {
 fn parse_seconds(text: &str) -> Result<Duration, String> {
     if let Ok(seconds) = text.parse::<f64>() {
         if seconds.is_nan() || seconds.is_infinite() {
-            return Err(format!(
-                "`{text}`: PgBouncer's parser (`strtod`) accepts it, and turning it into microseconds is undefined in C, so the timeout PgBouncer gets is not a number of seconds"
-            ));
+            return Err("PgBouncer's parser (`strtod`) accepts it, and turning it into microseconds is undefined in C, so the timeout PgBouncer gets is not a number of seconds".to_owned());
         }
         if seconds < 0.0 {
-            return Err(format!(
-                "`{text}` is negative: PgBouncer rejects it (`invalid value`) and does not start"
-            ));
+            return Err(
+                "negative: PgBouncer rejects it (`invalid value`) and does not start".to_owned(),
+            );
         }
         return Duration::try_from_secs_f64(seconds)
-            .map_err(|_| format!("`{text}` seconds is too long a time for PgBouncer"));
+            .map_err(|_| "too long a time for PgBouncer".to_owned());
     }
     if text
         .trim_end_matches(|c: char| c.is_ascii_alphabetic())
         .parse::<f64>()
         .is_ok()
     {
-        return Err(format!(
-            "`{text}`: PgBouncer time values are plain seconds; a unit suffix is rejected by current PgBouncer"
-        ));
+        return Err("PgBouncer time values are plain seconds; a unit suffix is rejected by current PgBouncer".to_owned());
     }
-    Err(format!("`{text}` is not a number of seconds"))
+    Err("not a number of seconds".to_owned())
 }
 
 /// `password=` inside a `[databases]` connection string.

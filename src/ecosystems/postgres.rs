@@ -143,12 +143,12 @@ fn integer(name: &str, text: &str, min: i64) -> Result<i64, String> {
     };
     let Some(value) = value.map(f64::round_ties_even) else {
         return Err(format!(
-            "`{text}` is not an integer: PostgreSQL refuses to start (`invalid value for parameter \"{name}\"`)"
+            "not an integer: PostgreSQL refuses to start (`invalid value for parameter \"{name}\"`)"
         ));
     };
     if value < min as f64 || value > MAX_BACKENDS as f64 {
         return Err(format!(
-            "{text} is outside {name}'s valid range, {min} to {MAX_BACKENDS}: PostgreSQL refuses to start"
+            "outside {name}'s valid range, {min} to {MAX_BACKENDS}: PostgreSQL refuses to start"
         ));
     }
     Ok(value as i64)
@@ -159,13 +159,13 @@ fn integer(name: &str, text: &str, min: i64) -> Result<i64, String> {
 fn millis(name: &str, text: &str) -> Result<std::time::Duration, String> {
     let written = text.trim_matches('\'');
     let out_of_range = || {
-        format!("`{written}` is outside {name}'s valid range, 0 to {MAX_TIMEOUT_MS} ms (about 24.9 days): PostgreSQL refuses to start")
+        format!("outside {name}'s valid range, 0 to {MAX_TIMEOUT_MS} ms (about 24.9 days): PostgreSQL refuses to start")
     };
     if written.starts_with('-') {
         return Err(out_of_range());
     }
-    let value = duration(text, 1.0, TIME_UNITS).map_err(|reason| {
-        format!("{reason}: PostgreSQL refuses to start (`invalid value for parameter \"{name}\"`)")
+    let value = duration(text, 1.0, TIME_UNITS).map_err(|_| {
+        format!("not a number with a unit (us, ms, s, min, h, d): PostgreSQL refuses to start (`invalid value for parameter \"{name}\"`)")
     })?;
     if value.as_millis() > MAX_TIMEOUT_MS {
         return Err(out_of_range());

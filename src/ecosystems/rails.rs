@@ -353,10 +353,10 @@ fn read_pool(
             .extend(value_secrets(source, entry.value, key, &full, &value));
         values.insert(key.to_owned(), entry.value);
     }
-    let int = |key: &str, default: i64| {
+    let int = |key: &str, default: i64, parse: fn(&str) -> Result<i64, String>| {
         values.get(key).map_or_else(
             || Setting::known(default, origin_default()),
-            |node| source.setting(*node, &format!("{name}.{key}"), ruby_integer),
+            |node| source.setting(*node, &format!("{name}.{key}"), parse),
         )
     };
     let seconds = |key: &str, default: u64| {
@@ -376,8 +376,8 @@ fn read_pool(
                 Ok(UNBOUNDED_POOL)
             })
         }
-        Some(_) => int("max_connections", POOL),
-        None => int("pool", POOL),
+        Some(_) => int("max_connections", POOL, pool_size),
+        None => int("pool", POOL, pool_size),
     };
     let connection = values.get("url").and_then(|node| url_info(source, *node));
     Pool {
@@ -387,7 +387,9 @@ fn read_pool(
         profile: Some(name.split('.').next().unwrap_or(name).to_owned()),
         anchor: Some(anchor),
         max,
-        min: int("min_connections", 0),
+        min: int("min_connections", 0, |text| {
+            ruby_integer(text, "min_connections")
+        }),
         acquire_timeout: seconds("checkout_timeout", CHECKOUT_TIMEOUT),
         idle_timeout: seconds("idle_timeout", IDLE_TIMEOUT),
         max_lifetime: seconds("max_age", 0),
@@ -402,20 +404,25 @@ fn read_pool(
     }
 }
 
+/// The pool size as Active Record reads it ([`ruby_integer`]).
+fn pool_size(text: &str) -> Result<i64, String> {
+    ruby_integer(text, "the pool")
+}
+
 /// A count as Active Record reads it: `to_i` (`HashConfig#pool` [RAILS-HASH]). A whole
-/// number beyond 64 bits stays a Ruby Integer, so the pool has no effective limit; other
+/// number beyond 64 bits stays a Ruby Integer, so `what` has no effective limit; other
 /// text is read as its leading integer (`ten` as 0, `2.5` as 2) without an error.
-fn ruby_integer(text: &str) -> Result<i64, String> {
+fn ruby_integer(text: &str, what: &str) -> Result<i64, String> {
     if let Ok(value) = text.parse::<i64>() {
         return Ok(value);
     }
     if super::is_integer_text(text) {
-        return Err(
-            "Active Record's `to_i` keeps a number this large, so the pool has no effective limit (the database's max_connections is the only one)".into(),
-        );
+        return Err(format!(
+            "Active Record's `to_i` keeps a number this large, so {what} has no effective limit (the database's max_connections is the only one)"
+        ));
     }
     let read = super::leading_integer(text);
-    let effect = if read < 1 {
+    let effect = if read < 1 && what == "the pool" {
         "a pool of no connections: every checkout waits checkout_timeout and raises ActiveRecord::ConnectionTimeoutError"
     } else {
         "not the number written"

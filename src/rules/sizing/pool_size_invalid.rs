@@ -199,6 +199,13 @@ fn check_count(
 ) -> Option<Diagnostic> {
     let at = located(setting, pool)?;
     let key = key_of(setting, pool, property);
+    // Active Record reads `pool` or `max_connections` (Rails 8.1) into one setting: name
+    // the one written.
+    let written = setting.origin.key().and_then(|k| k.rsplit('.').next());
+    let property = match (pool.library, written) {
+        (Library::ActiveRecord, Some(written)) => written,
+        _ => property,
+    };
     let (message, label) = match &setting.value {
         Val::Known(v) if *v < bound.floor => (
             format!(
