@@ -217,6 +217,34 @@ pub(crate) fn hikari_pools(model: &Model) -> impl Iterator<Item = &Pool> {
 }
 
 /// The full key of a pool setting: where it was written, else `<pool>.<property>`.
+/// A server setting written as a value the server refuses or misreads (PgBouncer
+/// `max_client_conn = 2.5`, PostgreSQL `statement_timeout = inf`), at the value: the
+/// reader's reason says what the server does with it.
+pub(crate) fn unreadable_server_value<T>(
+    meta: &'static RuleMeta,
+    setting: &Setting<T>,
+    label: &str,
+    help: impl FnOnce(&str) -> String,
+) -> Option<crate::diagnostic::Diagnostic> {
+    let crate::model::Val::Invalid(invalid) = &setting.value else {
+        return None;
+    };
+    let at = setting.location()?;
+    let key = setting.origin.key()?;
+    Some(
+        crate::diagnostic::Diagnostic::new(
+            meta,
+            crate::diagnostic::Severity::Error,
+            at,
+            format!("{key} is `{}`: {}", invalid.raw, invalid.reason),
+        )
+        .with_label(label)
+        .with_help(help(key))
+        .with_key(key.to_owned())
+        .with_fingerprint(invalid.raw.clone()),
+    )
+}
+
 pub(crate) fn key_of<T>(setting: &Setting<T>, pool: &Pool, property: &str) -> String {
     setting
         .origin

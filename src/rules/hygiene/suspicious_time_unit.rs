@@ -13,7 +13,9 @@ use std::time::Duration;
 
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::{parse_unit_duration, Library, Location, Model, Pool, Setting, Val};
-use crate::rules::{key_of, located, Category, Inputs, RuleMeta, RuleOptions};
+use crate::rules::{
+    key_of, located, unreadable_server_value, Category, Inputs, RuleMeta, RuleOptions,
+};
 
 pub static META: RuleMeta = RuleMeta {
     name: "suspicious-time-unit",
@@ -84,27 +86,11 @@ impl crate::rules::Rule for Rule {
     }
 }
 
-/// A server's time setting written as a value the server refuses or misreads
-/// (PgBouncer `query_wait_timeout = nan`, PostgreSQL `statement_timeout = inf`): the
-/// reader's reason says what the server does with it.
+/// A server's time setting the server refuses or misreads.
 fn unreadable(setting: &Setting<Duration>) -> Option<Diagnostic> {
-    let Val::Invalid(invalid) = &setting.value else {
-        return None;
-    };
-    let at = setting.location()?;
-    let key = setting.origin.key()?;
-    Some(
-        Diagnostic::new(
-            &META,
-            Severity::Error,
-            at,
-            format!("{key} is `{}`: {}", invalid.raw, invalid.reason),
-        )
-        .with_label("not a valid time")
-        .with_help(format!("write {key} as a plain number in its unit"))
-        .with_key(key.to_owned())
-        .with_fingerprint(invalid.raw.clone()),
-    )
+    unreadable_server_value(&META, setting, "not a valid time", |key| {
+        format!("write {key} as a plain number in its unit")
+    })
 }
 
 /// How a setting's number is read, and so which values look like another unit.

@@ -6,7 +6,9 @@
 //! negative `Minimum Pool Size` or `Maximum Pool Size` [NPGSQL-CSB] (rules-catalogue SZ01).
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::{Engine, Library, Model, Pool, Setting, Val};
-use crate::rules::{key_of, located, Category, Inputs, RuleMeta, RuleOptions};
+use crate::rules::{
+    key_of, located, unreadable_server_value, Category, Inputs, RuleMeta, RuleOptions,
+};
 
 pub static META: RuleMeta = RuleMeta {
     name: "pool-size-invalid",
@@ -83,29 +85,11 @@ impl crate::rules::Rule for Rule {
     }
 }
 
-/// A server's connection count written as a value the server refuses or misreads
-/// (`[pgbouncer] max_client_conn = 2.5`, `max_connections = 99999999999999999999`): the
-/// reader's reason says what the server does with it.
+/// A server's connection count the server refuses or misreads.
 fn unreadable(setting: &Setting<i64>, server: &str) -> Option<Diagnostic> {
-    let Val::Invalid(invalid) = &setting.value else {
-        return None;
-    };
-    let at = setting.location()?;
-    let key = setting.origin.key()?;
-    Some(
-        Diagnostic::new(
-            &META,
-            Severity::Error,
-            at,
-            format!("{key} is `{}`: {}", invalid.raw, invalid.reason),
-        )
-        .with_label("not a valid connection count")
-        .with_help(format!(
-            "write {key} as a whole number of connections {server} accepts"
-        ))
-        .with_key(key.to_owned())
-        .with_fingerprint(format!("{:?}", setting.value)),
-    )
+    unreadable_server_value(&META, setting, "not a valid connection count", |key| {
+        format!("write {key} as a whole number of connections {server} accepts")
+    })
 }
 
 /// One count and the smallest value the library accepts.
