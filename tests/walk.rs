@@ -306,3 +306,40 @@ fn capacity_and_init_honour_exclude() {
         .stdout(predicate::str::contains("app/application.yml"))
         .stdout(predicate::str::contains("legacy").not());
 }
+
+/// Run git in `dir`, as a user of its own (no global configuration needed).
+fn git(dir: &Path, args: &[&str]) {
+    let status = std::process::Command::new("git")
+        .args(["-c", "user.name=t", "-c", "user.email=t@example.invalid"])
+        .args(["-c", "commit.gpgsign=false"])
+        .args(args)
+        .current_dir(dir)
+        .status()
+        .expect("git");
+    assert!(status.success(), "git {args:?}");
+}
+
+#[test]
+fn diff_base_reports_nothing_in_excluded_files() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let root = dir.path();
+    for sub in ["app", "legacy"] {
+        write_file(root, &format!("{sub}/application.yml"), CLEAN);
+    }
+    git(root, &["init", "-q"]);
+    git(root, &["add", "-A"]);
+    git(root, &["commit", "-q", "-m", "base"]);
+    // Both files now fail, on lines changed since HEAD.
+    for sub in ["app", "legacy"] {
+        write_file(root, &format!("{sub}/application.yml"), FAILING);
+    }
+    let base = ["--diff-base", "HEAD"];
+    assert_eq!(
+        checked_in(root, &[".", base[0], base[1]]),
+        ["app/application.yml", "legacy/application.yml"]
+    );
+    assert_eq!(
+        checked_in(root, &[".", base[0], base[1], "--exclude", "legacy"]),
+        ["app/application.yml"]
+    );
+}
