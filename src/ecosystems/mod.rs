@@ -193,17 +193,34 @@ pub fn masked(location: Location, key: &str, kind: &'static str) -> Secret {
 pub fn password_spans(value: &str, span: Span, start: Option<usize>) -> Vec<Span> {
     connection_string::password_ranges(value)
         .into_iter()
-        .map(|r| start.map_or(span, |s| Span::new(s + r.start, s + r.end)))
+        .map(|range| span_within(span, start, range))
         .collect()
 }
 
-/// Where `value` begins in `text` when `span` holds it as written (quotes around it are
-/// fine); None when escapes or folds changed it.
+/// The span of `range` of a value written at `span` whose text begins at `start` in
+/// the file ([`written_at`]); the whole `span` without `start`, as offsets into the value
+/// would miss.
+pub fn span_within(span: Span, start: Option<usize>, range: std::ops::Range<usize>) -> Span {
+    start.map_or(span, |s| Span::new(s + range.start, s + range.end))
+}
+
+/// Where `value` begins in `text` when `span` holds it as written: the span's text
+/// itself, or inside one pair of quotes; None when escapes or folds changed it.
 pub fn written_at(text: &str, span: Span, value: &str) -> Option<usize> {
     let raw = text.get(span.start..span.end)?;
-    raw.find(value)
-        .filter(|_| !value.is_empty())
-        .map(|offset| span.start + offset)
+    if value.is_empty() {
+        return None;
+    }
+    if raw == value {
+        return Some(span.start);
+    }
+    let quote = raw
+        .as_bytes()
+        .first()
+        .filter(|q| matches!(q, b'"' | b'\''))?;
+    let quoted = raw.len() >= 2 && raw.as_bytes().last() == Some(quote);
+    let inner = raw.get(1..raw.len().saturating_sub(1))?;
+    (quoted && inner == value).then_some(span.start + 1)
 }
 
 /// Where `value` begins when `span` is known to be either exactly its text or the

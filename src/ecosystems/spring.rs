@@ -88,8 +88,8 @@ struct Leaf {
     value: String,
     value_span: Span,
     style: ScalarStyle,
-    /// Offset of the scalar text inside the source span (None: escapes changed it).
-    text_offset: Option<usize>,
+    /// Where the value's text begins in the file (None: escapes changed it).
+    text_start: Option<usize>,
     profile: Option<Arc<str>>,
     /// (profile-specific file, .properties over .yml, document index, order in file).
     rank: (bool, bool, usize, usize),
@@ -430,10 +430,7 @@ fn flatten(
                     value: scalar.text.clone(),
                     value_span: span,
                     style: scalar.style,
-                    text_offset: text_offset(
-                        source.get(span.start..span.end).unwrap_or(""),
-                        &scalar.text,
-                    ),
+                    text_start: super::written_at(source, span, &scalar.text),
                     profile: None,
                     rank: (false, false, 0, 0),
                     via: placeholder_via(&scalar.text),
@@ -445,25 +442,9 @@ fn flatten(
     leaves
 }
 
-/// Where a scalar's text starts inside its source slice: 0 for plain text, 1 inside
-/// quotes without escapes, None when escapes or folding changed it.
-fn text_offset(slice: &str, text: &str) -> Option<usize> {
-    if slice == text {
-        return Some(0);
-    }
-    let inner = slice.get(1..slice.len().saturating_sub(1))?;
-    (inner == text).then_some(1)
-}
-
 /// A span inside a leaf's value, or the whole value when the text was escaped.
 fn sub_span(leaf: &Leaf, range: std::ops::Range<usize>) -> Span {
-    match leaf.text_offset {
-        Some(offset) => {
-            let start = leaf.value_span.start + offset + range.start;
-            Span::new(start, start + range.len())
-        }
-        None => leaf.value_span,
-    }
+    super::span_within(leaf.value_span, leaf.text_start, range)
 }
 
 /// A value after `${VAR:default}` substitution.
@@ -1205,7 +1186,7 @@ pub fn model_from_environment(scope: &str, vars: &[crate::model::EnvVar]) -> Mod
             value_span: var.value_location.span,
             style: ScalarStyle::Plain,
             // The value's own text, or the whole scalar it was unescaped from.
-            text_offset: super::start_if_exact(var.value_location.span, &var.value).map(|_| 0),
+            text_start: super::start_if_exact(var.value_location.span, &var.value),
             profile: None,
             rank: (true, true, usize::MAX, order),
             via: placeholder_via(&var.value),
