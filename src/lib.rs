@@ -18,6 +18,7 @@ pub mod init;
 pub(crate) mod load;
 pub mod manifest;
 pub mod model;
+pub mod redact;
 pub mod render;
 pub mod review;
 pub mod rules;

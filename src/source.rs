@@ -403,6 +403,9 @@ pub struct SourceFile {
     reread_text: OnceLock<Result<Arc<str>, String>>,
     /// Secret spans masked so far, applied again to a text read again.
     masks: Vec<Span>,
+    /// Set once secrets are masked: text shaped like a credential is masked too, now
+    /// and in a text read again ([`crate::redact::credential_spans`]).
+    mask_shapes: bool,
     pub encoding: Encoding,
     /// Built on first use: only files with findings or suppressions need it.
     lines: OnceLock<LineIndex>,
@@ -433,6 +436,7 @@ impl SourceFile {
             reread: None,
             reread_text: OnceLock::new(),
             masks: Vec::new(),
+            mask_shapes: false,
             encoding,
             lines: OnceLock::new(),
             ascii_lines: None,
@@ -515,7 +519,12 @@ impl SourceFile {
         if text_hash(&text) != reread.hash {
             return Err(changed());
         }
-        Ok(Arc::from(masked(text, &self.masks)))
+        let text = masked(text, &self.masks);
+        Ok(Arc::from(if self.mask_shapes {
+            masked_shapes(text)
+        } else {
+            text
+        }))
     }
 
     pub fn position(&self, offset: usize, unit: ColumnUnit) -> Position {
@@ -557,6 +566,27 @@ impl SourceFile {
         if self.reread.is_some() {
             self.masks.extend_from_slice(spans);
         }
+    }
+
+    /// Mask text shaped like a credential, now and whenever the text is read again.
+    fn mask_credential_shapes(&mut self) {
+        self.mask_shapes = true;
+        if let Some(text) = self.held.as_mut() {
+            *text = Arc::from(masked_shapes(text.to_string()));
+        }
+        if let Some(Ok(text)) = self.reread_text.get_mut() {
+            *text = Arc::from(masked_shapes(text.to_string()));
+        }
+    }
+}
+
+/// `text` with what is shaped like a credential masked ([`masked`]).
+fn masked_shapes(text: String) -> String {
+    let spans = crate::redact::credential_spans(&text);
+    if spans.is_empty() {
+        text
+    } else {
+        masked(text, &spans)
     }
 }
 
@@ -670,6 +700,15 @@ impl SourceMap {
         if let Some(file) = Arc::make_mut(&mut self.files).get_mut(id.0) {
             file.mask(spans);
         }
+    }
+
+    /// Mask text shaped like a credential in every file, now for the texts in memory
+    /// and for the others when they are read again (only those shown are).
+    pub fn mask_credential_shapes(&mut self) {
+        use rayon::prelude::*;
+        Arc::make_mut(&mut self.files)
+            .par_iter_mut()
+            .for_each(SourceFile::mask_credential_shapes);
     }
 
     /// Release the texts of `ids` ([`SourceFile::release`]) except those `keep` wants

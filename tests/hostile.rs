@@ -740,6 +740,16 @@ fn secrets_in_every_format_never_reach_any_output() {
     // Secret's other values, masked (`other` is base64 of "K8sData-Secret19", `idle`
     // of "-1").
     write("k/app.yaml", "apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\ndata:\n  other: SzhzRGF0YS1TZWNyZXQxOQ==\n  idle: LTE=\nstringData:\n  password: K8sString-Secret18\n  lifetime: \"10000\"\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      containers:\n        - name: web\n          env:\n            - name: SPRING_DATASOURCE_HIKARI_MAX_LIFETIME\n              valueFrom:\n                secretKeyRef:\n                  name: db\n                  key: lifetime\n            - name: SPRING_DATASOURCE_HIKARI_MINIMUM_IDLE\n              valueFrom:\n                secretKeyRef: {name: db, key: idle}\n");
+    // What no reader reads, shown beside findings: a comment, a compose `command`,
+    // Kubernetes `args`; and URL passwords with an unencoded `/` or `?`, which no driver
+    // reads as a password (the text's shape is masked: `redact::credential_spans`).
+    write("r/application.yml", "spring:\n  datasource:\n    url: jdbc:postgresql://u:Slash/Url-Secret46@db:5432/app\n    hikari:\n      # password: Comment-Secret47\n      maximum-pool-size: 0\n");
+    write(
+        "s/application.properties",
+        "spring.datasource.url=jdbc:postgresql://u:Question?Url-Secret48@db/app\n",
+    );
+    write("t/docker-compose.yml", "services:\n  app:\n    image: app\n    environment:\n      SPRING_DATASOURCE_HIKARI_MAXIMUM_POOL_SIZE: \"0\"\n    command: [\"./run\", \"--db\", \"postgres://admin:ComposeCommand-Secret49@db/app\"]\n");
+    write("u/deploy.yaml", "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      containers:\n        - name: web\n          env:\n            - {name: SPRING_DATASOURCE_HIKARI_MAXIMUM_POOL_SIZE, value: \"0\"}\n          args: [\"--url=postgres://a:K8sArgs-Secret50@db/app\", \"PGPASSWORD=K8sArgsKey-Secret51\"]\n");
     let secrets = [
         ("k/app.yaml", "K8sString-Secret18"),
         ("k/app.yaml", "SzhzRGF0YS1TZWNyZXQxOQ=="),
@@ -778,6 +788,12 @@ fn secrets_in_every_format_never_reach_any_output() {
         ("p/.env", "EnvUrl-Secret35"),
         ("q/config/database.yml", "RailsUrl-Secret36"),
         ("q/config/database.yml", "RailsKey-Secret37"),
+        ("r/application.yml", "Slash/Url-Secret46"),
+        ("r/application.yml", "Comment-Secret47"),
+        ("s/application.properties", "Question?Url-Secret48"),
+        ("t/docker-compose.yml", "ComposeCommand-Secret49"),
+        ("u/deploy.yaml", "K8sArgs-Secret50"),
+        ("u/deploy.yaml", "K8sArgsKey-Secret51"),
     ];
     let mut leaks = Vec::new();
     for format in [

@@ -1,0 +1,412 @@
+//! Keeping secrets out of every output: the secrets readers found are masked in the
+//! file texts (keeping byte lengths, so every span and position stays valid) and
+//! scrubbed from messages; text shaped like a credential is masked wherever it is
+//! ([`credential_spans`]), as a last line for what no reader reads.
+
+use std::sync::LazyLock;
+
+use crate::engine::Report;
+use crate::model::{Model, Secret};
+use crate::source::{SourceMap, Span};
+
+/// Mask every secret in the sources (keeping byte lengths) and scrub any secret text
+/// that a message, label or help might still contain; write the control characters they
+/// quote as escapes ([`escape_controls`]).
+pub(crate) fn redact(model: &Model, scrub: ScrubTexts, report: &mut Report) {
+    for (file, spans) in model.secret_spans_by_file() {
+        report.sources.mask(file, &spans);
+    }
+    report.sources.mask_credential_shapes();
+    let scrubber = Scrubber::new(scrub.texts);
+    for d in &mut report.diagnostics {
+        let texts = std::iter::once(&mut d.message)
+            .chain(d.help.as_mut())
+            .chain(d.primary_label.as_mut())
+            .chain(d.labels.iter_mut().map(|l| &mut l.message));
+        for text in texts {
+            scrubber.scrub(text);
+            mask_credential_shapes(text);
+            escape_controls(text);
+        }
+    }
+}
+
+/// Spans of text shaped like a credential, wherever it is in a file: the password of
+/// a URL's userinfo (`scheme://user:PASSWORD@host`) and the value after a key ending in
+/// `password`, `passwd` or `pwd` and `=` or `:` (`PGPASSWORD=…`, `--db-password=…`,
+/// `"password": "…"`, `Pwd=…;`). Readers find the secrets of the values they read
+/// (the credentials rule reports those); this masks, in what is shown, the ones they do
+/// not read (a compose `command`, Kubernetes `args`, a comment) and URLs no driver
+/// parses (a password with an unencoded `/` or `?`). Masking more than a secret only
+/// hides text: a userinfo runs to the last `@` of its URL, and a value that is only a
+/// reference (`${DB_PASSWORD}`, `$PW`, `{{ .Values.pw }}`) is left as it is.
+pub fn credential_spans(text: &str) -> Vec<Span> {
+    let mut spans: Vec<Span> = memchr::memmem::find_iter(text.as_bytes(), "://")
+        .filter_map(|at| userinfo_password(text, at + 3))
+        .collect();
+    if let Some(keys) = PASSWORD_KEYS.as_ref() {
+        spans.extend(
+            keys.find_iter(text)
+                .filter_map(|key| value_after_key(text, key.end())),
+        );
+    }
+    spans.retain(|span| {
+        let value = text.get(span.start..span.end).unwrap_or("");
+        !value.is_empty() && !is_reference(value)
+    });
+    spans
+}
+
+/// Key endings that name a password, in any case (None if the matcher cannot be built).
+static PASSWORD_KEYS: LazyLock<Option<aho_corasick::AhoCorasick>> = LazyLock::new(|| {
+    aho_corasick::AhoCorasick::builder()
+        .ascii_case_insensitive(true)
+        .match_kind(aho_corasick::MatchKind::LeftmostLongest)
+        .build(["password", "passwd", "pwd"])
+        .ok()
+});
+
+/// Where a URL's token ends: passwords are not split at anything else.
+fn ends_token(c: char) -> bool {
+    c.is_whitespace() || matches!(c, '"' | '\'' | '`' | '<' | '>')
+}
+
+/// The password of the userinfo of the URL whose authority starts at `start`: after
+/// the first `:` and before the token's last `@`.
+fn userinfo_password(text: &str, start: usize) -> Option<Span> {
+    let rest = text.get(start..)?;
+    let token = &rest[..rest.find(ends_token).unwrap_or(rest.len())];
+    let at = token.rfind('@')?;
+    let colon = token[..at].find(':')?;
+    Some(Span::new(start + colon + 1, start + at))
+}
+
+/// The value written after the password key that ends at `key_end`: the key must end
+/// there (`password_file:` is not a password), then an optional closing quote, `=` or
+/// `:`, and the value, quoted or up to the next separator.
+fn value_after_key(text: &str, key_end: usize) -> Option<Span> {
+    let rest = text.get(key_end..)?;
+    let after_quote = rest.strip_prefix(['"', '\'']).unwrap_or(rest);
+    let after_key = after_quote.trim_start_matches([' ', '\t']);
+    let assigned = after_key.strip_prefix(['=', ':'])?;
+    let separator = after_key.chars().next()?;
+    let value = assigned.trim_start_matches([' ', '\t']);
+    let value_start = text.len() - value.len();
+    // A placeholder's secret is its default (`${DB_PW:secret}`, `${DB_PW:-secret}`).
+    if let Some(inner) = value.strip_prefix("${") {
+        let inner = &inner[..inner.find('}').unwrap_or(inner.len())];
+        let default = inner.find(':').map(|colon| {
+            let after = &inner[colon + 1..];
+            after.strip_prefix('-').unwrap_or(after)
+        })?;
+        let start = value_start + 2 + inner.len() - default.len();
+        return Some(Span::new(start, start + default.len()));
+    }
+    // A template expression runs to its end, whatever it holds.
+    for (open, close) in [("{{", "}}"), ("<%", "%>")] {
+        if value.starts_with(open) {
+            let end = value.find(close).map_or(value.len(), |at| at + close.len());
+            return Some(Span::new(value_start, value_start + end));
+        }
+    }
+    let len = match value.chars().next()? {
+        quote @ ('"' | '\'') => {
+            let inner = value.get(1..)?;
+            let line = &inner[..inner.find('\n').unwrap_or(inner.len())];
+            let end = line.find(quote).unwrap_or(line.len());
+            return Some(Span::new(value_start + 1, value_start + 1 + end));
+        }
+        // `key=value` strings (libpq, JDBC, .NET, shell) end a value at any of these;
+        // `key: value` runs to the end of the line or of a flow collection's item.
+        _ if separator == '=' => value.find(|c: char| c.is_whitespace() || ";&\"'`,".contains(c)),
+        _ => value.find(['\n', '\r', ',', '}', ']']),
+    };
+    let value = &value[..len.unwrap_or(value.len())];
+    Some(Span::new(value_start, value_start + value.trim_end().len()))
+}
+
+/// A value that only names where the password is: an environment variable or a
+/// template expression without a default.
+fn is_reference(value: &str) -> bool {
+    let is_name = |name: &str| {
+        !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+    };
+    let braced = value
+        .strip_prefix("${")
+        .and_then(|v| v.strip_suffix('}'))
+        .is_some_and(is_name);
+    let bare = value.strip_prefix('$').is_some_and(is_name);
+    let template = (value.starts_with("{{") && value.ends_with("}}"))
+        || (value.starts_with("<%") && value.ends_with("%>"));
+    braced || bare || template
+}
+
+/// Replace each credential-shaped part of a message by `****`.
+fn mask_credential_shapes(text: &mut String) {
+    let mut spans = credential_spans(text);
+    if spans.is_empty() {
+        return;
+    }
+    spans.sort_by_key(|s| std::cmp::Reverse(s.start));
+    spans.dedup();
+    let mut last_start = usize::MAX;
+    for span in spans {
+        // Spans are on char boundaries (they start and end at ASCII signs or the text's
+        // ends); an overlapping one was taken with the later one.
+        if span.end <= last_start
+            && text.is_char_boundary(span.start)
+            && text.is_char_boundary(span.end)
+        {
+            text.replace_range(span.start..span.end, "****");
+            last_start = span.start;
+        }
+    }
+}
+
+/// Write the control and direction-changing characters a message quotes from a file
+/// (`"\u001b[2J"` in a YAML string is an escape sequence once decoded) as `\u{1b}`:
+/// printed as they are, they would drive the terminal or CI log that shows the finding,
+/// or reorder what it shows. Line breaks and tabs stay.
+fn escape_controls(text: &mut String) {
+    let hidden = |c: char| {
+        (c.is_control() && c != '\n' && c != '\t')
+            || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+    };
+    if !text.chars().any(hidden) {
+        return;
+    }
+    *text = text
+        .chars()
+        .map(|c| {
+            if hidden(c) {
+                c.escape_unicode().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect();
+}
+
+/// The texts of the secrets that messages must not quote, taken from the files before
+/// their texts are released.
+#[derive(Debug, Default)]
+pub(crate) struct ScrubTexts {
+    texts: Vec<String>,
+    /// How many of the model's secrets have been looked at.
+    seen: usize,
+}
+
+impl ScrubTexts {
+    /// Take the texts of the secrets added to `secrets` since the last call.
+    pub(crate) fn take_new(&mut self, secrets: &[Secret], sources: &SourceMap) {
+        let new = secrets.get(self.seen..).unwrap_or_default();
+        self.texts
+            .extend(new.iter().filter_map(|s| scrub_text(s, sources)));
+        self.seen = secrets.len();
+    }
+}
+
+/// A secret's text, if messages must not quote it.
+fn scrub_text(secret: &Secret, sources: &SourceMap) -> Option<String> {
+    if !secret.scrub_messages {
+        return None;
+    }
+    let text = sources
+        .get(secret.location.file)?
+        .slice(secret.location.span);
+    let scrubbed = text.chars().count() >= MIN_SCRUBBED_SECRET && !is_placeholder_secret(text);
+    scrubbed.then(|| text.to_owned())
+}
+
+/// Shorter secrets are not scrubbed from messages: they would mangle ordinary words
+/// and numbers. Rules never put secret values in messages; this is a second line.
+const MIN_SCRUBBED_SECRET: usize = 4;
+
+/// Sample values such as `password: password` are not secrets, and scrubbing them would
+/// mangle every message that says "password" ("spring.datasource.**** holds …"). The
+/// file snippets still mask them; only the message scrub skips them.
+fn is_placeholder_secret(text: &str) -> bool {
+    const PLACEHOLDERS: &[&str] = &[
+        "password",
+        "passwd",
+        "pass",
+        "secret",
+        "changeme",
+        "change-me",
+        "postgres",
+        "mysql",
+        "root",
+        "admin",
+        "test",
+        "example",
+        "literal",
+        "default",
+    ];
+    PLACEHOLDERS.iter().any(|p| p.eq_ignore_ascii_case(text))
+}
+
+/// The secret texts to scrub from messages, longest first, with a matcher that finds
+/// any of them in one pass: most messages hold none, and looking for each secret in
+/// every message made redaction cost findings × secrets on a large repository.
+struct Scrubber {
+    secrets: Vec<String>,
+    /// None when there is nothing to find (or the matcher could not be built: then
+    /// every secret is looked for in turn).
+    any: Option<aho_corasick::AhoCorasick>,
+}
+
+impl Scrubber {
+    fn new(mut secrets: Vec<String>) -> Self {
+        // Longest first (a secret inside a longer one must not break it up), then by
+        // text so that repeats are adjacent for dedup.
+        secrets.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
+        secrets.dedup();
+        let any = if secrets.is_empty() {
+            None
+        } else {
+            aho_corasick::AhoCorasick::new(&secrets).ok()
+        };
+        Scrubber { secrets, any }
+    }
+
+    /// Replace each secret in `text` by `****`, except where it is part of a longer
+    /// identifier or key (`spring.datasource.druid.password` when the password is
+    /// `druid`).
+    fn scrub(&self, text: &mut String) {
+        let Some(any) = &self.any else {
+            return;
+        };
+        // The secrets the text holds, found in one pass: testing each secret of the run
+        // against every message was quadratic. In the order of `secrets` (longest first).
+        let mut present: Vec<usize> = any
+            .find_overlapping_iter(text.as_str())
+            .map(|m| m.pattern().as_usize())
+            .collect();
+        present.sort_unstable();
+        present.dedup();
+        for secret in present.iter().filter_map(|i| self.secrets.get(*i)) {
+            // A longer secret replaced before may have taken this one with it.
+            if text.contains(secret.as_str()) {
+                *text = replace_whole(text, secret);
+            }
+        }
+    }
+}
+
+fn replace_whole(text: &str, secret: &str) -> String {
+    let is_word = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || "_.-".contains(c));
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find(secret) {
+        let before = rest[..at].chars().next_back();
+        let after = rest[at + secret.len()..].chars().next();
+        out.push_str(&rest[..at]);
+        if is_word(before) || is_word(after) {
+            out.push_str(secret);
+        } else {
+            out.push_str("****");
+        }
+        rest = &rest[at + secret.len()..];
+    }
+    out.push_str(rest);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn control_and_direction_characters_are_written_as_escapes() {
+        let escaped = |text: &str| {
+            let mut text = text.to_owned();
+            escape_controls(&mut text);
+            text
+        };
+        assert_eq!(escaped("pool `1\u{1b}[2J`"), "pool `1\\u{1b}[2J`");
+        assert_eq!(
+            escaped("a\u{0}b\u{7f}c\u{202e}d"),
+            "a\\u{0}b\\u{7f}c\\u{202e}d"
+        );
+        assert_eq!(escaped("line\n\tnext, ünï"), "line\n\tnext, ünï");
+    }
+
+    #[test]
+    fn scrubber_masks_each_secret_a_message_holds_among_many() {
+        // Every tenth secret twice (the same length as the others, not adjacent).
+        let secrets: Vec<String> = (0..1000)
+            .chain((0..1000).step_by(10))
+            .map(|i| format!("s3cret-{i:04}"))
+            .collect();
+        let scrubber = Scrubber::new(secrets);
+        assert_eq!(scrubber.secrets.len(), 1000);
+        let mut message = "as s3cret-0007 and s3cret-0999; db.s3cret-0001.x is a key".to_owned();
+        scrubber.scrub(&mut message);
+        assert_eq!(message, "as **** and ****; db.s3cret-0001.x is a key");
+        let mut clean = "nothing secret here".to_owned();
+        scrubber.scrub(&mut clean);
+        assert_eq!(clean, "nothing secret here");
+    }
+
+    fn shaped(text: &str) -> Vec<&str> {
+        credential_spans(text)
+            .iter()
+            .map(|s| text.get(s.start..s.end).unwrap_or("<bad span>"))
+            .collect()
+    }
+
+    #[test]
+    fn url_passwords_are_found_whatever_they_hold() {
+        assert_eq!(shaped("postgres://u:p4ss@db/x"), ["p4ss"]);
+        // No driver reads these as userinfo; they are still secrets.
+        assert_eq!(shaped("jdbc:postgresql://u:a/b?c@db:5432/x"), ["a/b?c"]);
+        assert_eq!(shaped("url: \"mysql://root:p@ss@db/x\" # old"), ["p@ss"]);
+        assert_eq!(
+            shaped("[\"--db\", \"postgres://a:S3cr3t@db/app\"]"),
+            ["S3cr3t"]
+        );
+        // No userinfo, or no password in it.
+        assert!(shaped("https://www.pgbouncer.org/config.html and x@y").is_empty());
+        assert!(shaped("postgres://user@db/x").is_empty());
+        assert!(shaped("postgres://u:${DB_PASSWORD}@db/x").is_empty());
+    }
+
+    #[test]
+    fn values_of_password_keys_are_found_in_any_form() {
+        assert_eq!(shaped("PGPASSWORD=s3cret psql -h db"), ["s3cret"]);
+        assert_eq!(shaped("run --db-password=s3cret --pool 5"), ["s3cret"]);
+        assert_eq!(shaped("Host=db;Pwd=s3cret;Pooling=true"), ["s3cret"]);
+        assert_eq!(
+            shaped("{\"password\": \"s3 cret\", \"max\": 5}"),
+            ["s3 cret"]
+        );
+        assert_eq!(
+            shaped("  # password: old secret\n  pool: 5\n"),
+            ["old secret"]
+        );
+        assert_eq!(shaped("{passwd: s3cret, pool: 5}"), ["s3cret"]);
+        assert_eq!(shaped("password = 'a b' x"), ["a b"]);
+        assert_eq!(shaped("password: ${DB_PW:s3cret}"), ["s3cret"]);
+        assert_eq!(shaped("PGPASSWORD=${PW:-s3cret} psql"), ["s3cret"]);
+        // Keys that only contain the word, references and absent values.
+        assert!(shaped("password_file: /run/secrets/db\nmax-password-length: 20").is_empty());
+        assert!(
+            shaped("password: ${DB_PASSWORD}\npassword=$PW\npassword: {{ .Values.pw }}").is_empty()
+        );
+        assert!(shaped("password:\n  file: x\n").is_empty());
+    }
+
+    #[test]
+    fn messages_lose_credential_shaped_text() {
+        let mut message = "connects with postgres://u:a/b@db/x and PGPASSWORD=s3cret".to_owned();
+        mask_credential_shapes(&mut message);
+        assert_eq!(
+            message,
+            "connects with postgres://u:****@db/x and PGPASSWORD=****"
+        );
+        let mut plain =
+            "set maximum-pool-size: 10 (https://github.com/brettwooldridge/HikariCP)".to_owned();
+        mask_credential_shapes(&mut plain);
+        assert!(plain.ends_with("HikariCP)"));
+    }
+}
