@@ -333,7 +333,7 @@ fn parent_dir(file: &str) -> String {
 
 /// One name per (name, fallback), unique among them: a name several share (every
 /// `db/postgresql.conf` makes a database `db`) becomes its fallback (the directory of
-/// its file), and a name still repeated gets `-2`, `-3`…
+/// its file; not `.`, which names nothing), and a name still repeated gets `-2`, `-3`…
 fn unique_names(names: Vec<(String, Option<String>)>) -> Vec<String> {
     let mut count: HashMap<&str, usize> = HashMap::new();
     for (name, _) in &names {
@@ -342,7 +342,10 @@ fn unique_names(names: Vec<(String, Option<String>)>) -> Vec<String> {
     let chosen: Vec<&str> = names
         .iter()
         .map(|(name, fallback)| match fallback {
-            Some(fallback) if count.get(name.as_str()) > Some(&1) && !fallback.is_empty() => {
+            Some(fallback)
+                if count.get(name.as_str()) > Some(&1)
+                    && !matches!(fallback.as_str(), "" | ".") =>
+            {
                 fallback.as_str()
             }
             _ => name.as_str(),
@@ -426,6 +429,12 @@ mod tests {
                 ("db", None)
             ]),
             ["x", "x-3", "x-2", "db"]
+        );
+        // A file at the root (a compose database beside `db/postgresql.conf`): its
+        // directory `.` names nothing.
+        assert_eq!(
+            named(&[("db", Some("db")), ("db", Some("."))]),
+            ["db", "db-2"]
         );
     }
 
