@@ -293,7 +293,7 @@ fn manifest_setting<T: Clone>(declared: &Declared<T>, manifest: FileId) -> Setti
         origin: Origin::Manifest {
             file: manifest,
             span: declared.span,
-            key: declared.key.clone(),
+            key: declared.key.as_str().into(),
         },
     }
 }
@@ -500,7 +500,7 @@ fn from_environment(setting: &mut Setting<i64>, environment: &[crate::model::Env
         origin: Origin::File {
             file: env.value_location.file,
             span: env.value_location.span,
-            key: format!("env.{}", env.name),
+            key: format!("env.{}", env.name).into(),
             via: None,
         },
     };

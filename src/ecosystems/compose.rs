@@ -158,7 +158,7 @@ impl ServiceReader<'_> {
                 origin: Origin::File {
                     file: self.file,
                     span: self.doc.span(node),
-                    key: format!("services.{name}.deploy.replicas"),
+                    key: format!("services.{name}.deploy.replicas").into(),
                     via: None,
                 },
             },

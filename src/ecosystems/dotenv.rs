@@ -121,7 +121,7 @@ fn prisma_pool(
     let origin = |p: &connection_string::Param| Origin::File {
         file: file.id,
         span: at(&p.value_range),
-        key: format!("{key}.{}", p.name),
+        key: format!("{key}.{}", p.name).into(),
         via: None,
     };
     let unknown = |what: &str| Setting {

@@ -117,7 +117,7 @@ fn read_string(
             origin: Origin::File {
                 file,
                 span: at(&p.value_range),
-                key: format!("{key}.{}", p.name),
+                key: format!("{key}.{}", p.name).into(),
                 via: None,
             },
         })
@@ -159,7 +159,7 @@ fn read_string(
                 origin: Origin::File {
                     file,
                     span: at(&p.value_range),
-                    key: format!("{key}.{}", p.name),
+                    key: format!("{key}.{}", p.name).into(),
                     via: None,
                 },
             },

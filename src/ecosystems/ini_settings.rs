@@ -155,7 +155,7 @@ impl SettingBuilder {
         Origin::File {
             file: pair.file,
             span: pair.value_span,
-            key: pair.key.clone(),
+            key: pair.key.as_str().into(),
             via: None,
         }
     }

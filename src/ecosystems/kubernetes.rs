@@ -300,7 +300,7 @@ impl ObjectReader<'_> {
             origin: Origin::File {
                 file: self.file,
                 span: self.doc.span(node),
-                key: path.join("."),
+                key: path.join(".").into(),
                 via: None,
             },
         }

@@ -383,7 +383,7 @@ impl JsonReader<'_> {
             origin: Origin::File {
                 file: self.file.id,
                 span: self.doc.span(node),
-                key: key.to_owned(),
+                key: key.into(),
                 via: None,
             },
         }

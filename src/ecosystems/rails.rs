@@ -153,7 +153,7 @@ impl<'a> Source<'a> {
             origin: Origin::File {
                 file: self.file.id,
                 span: self.doc().span(node),
-                key: key.to_owned(),
+                key: key.into(),
                 via,
             },
         }
@@ -542,7 +542,7 @@ fn read_puma(source: &Source) -> (Option<Setting<i64>>, Option<Setting<i64>>) {
             origin: Origin::File {
                 file: source.file.id,
                 span: at,
-                key: key.to_owned(),
+                key: key.into(),
                 via,
             },
         }

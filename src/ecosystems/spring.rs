@@ -762,7 +762,7 @@ impl<'a> PoolReader<'a> {
         Origin::File {
             file: leaf.location_key.file,
             span: leaf.value_span,
-            key: self.key(property),
+            key: self.key(property).into(),
             via: leaf.via.clone(),
         }
     }
@@ -826,7 +826,7 @@ impl<'a> PoolReader<'a> {
             origin: Origin::File {
                 file: leaf.location_key.file,
                 span: leaf.value_span,
-                key: key.to_owned(),
+                key: key.into(),
                 via: leaf.via.clone(),
             },
         })
@@ -920,7 +920,7 @@ fn connection_info(effective: &Effective, url: &Setting<String>) -> Option<Conne
         origin: Origin::File {
             file: location.file,
             span: sub_span(leaf, range),
-            key,
+            key: key.into(),
             via: None,
         },
     };

@@ -23,7 +23,8 @@ pub enum Origin {
     File {
         file: FileId,
         span: Span,
-        key: String,
+        /// Shared ([`EntryKey`]): every pool of a repository repeats the same keys.
+        key: EntryKey,
         /// The placeholder or environment variable the value came through
         /// (`${DB_POOL:10}` → `DB_POOL`); the value is its default.
         via: Option<String>,
@@ -39,7 +40,7 @@ pub enum Origin {
     Manifest {
         file: FileId,
         span: Span,
-        key: String,
+        key: EntryKey,
     },
     /// Deduced from other facts; `from` says from what.
     Inferred { from: String, at: Option<Location> },
@@ -74,7 +75,7 @@ impl Origin {
     /// The key path, when the value was written somewhere.
     pub fn key(&self) -> Option<&str> {
         match self {
-            Origin::File { key, .. } | Origin::Manifest { key, .. } => Some(key),
+            Origin::File { key, .. } | Origin::Manifest { key, .. } => Some(key.as_str()),
             _ => None,
         }
     }
@@ -863,9 +864,9 @@ pub struct ConfigEntry {
     pub precedence: u64,
 }
 
-/// A config entry's key text, shared by the entries that spell it the same way: a
-/// repository repeats the same keys in every application, and an own copy per entry
-/// made key text a large part of the model's memory.
+/// A key path's text, shared by the config entries and settings that spell it the same
+/// way: a repository repeats the same keys in every application, and an own copy per
+/// entry or setting made key text a large part of the model's memory.
 #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct EntryKey(Arc<str>);
 
@@ -934,6 +935,12 @@ impl PartialEq<&str> for EntryKey {
 impl From<String> for EntryKey {
     fn from(text: String) -> Self {
         EntryKey::new(&text)
+    }
+}
+
+impl From<&str> for EntryKey {
+    fn from(text: &str) -> Self {
+        EntryKey::new(text)
     }
 }
 
