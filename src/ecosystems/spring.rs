@@ -876,20 +876,23 @@ fn hikari_pool(app: &App, effective: &Effective, prefix: &str, framework: bool) 
             }),
         driver_properties: driver_properties(&r),
         class_settings: ClassSettings::new(PoolClassSettings {
-            driver_class_name: r.text("driver-class-name").or_else(|| {
-                framework
-                    .then(|| {
-                        r.spring_text(
-                            "spring.datasource.driverclassname",
-                            "spring.datasource.driver-class-name",
-                        )
-                    })
-                    .flatten()
-            }),
-            data_source_class_name: r.text("data-source-class-name"),
-            jdbc_url: jdbc_url.or(framework_url),
-            jndi_name: r.text("data-source-jndi"),
-            url: (!framework).then(|| r.text("url")).flatten(),
+            driver_class_name: r
+                .text("driver-class-name")
+                .or_else(|| {
+                    framework
+                        .then(|| {
+                            r.spring_text(
+                                "spring.datasource.driverclassname",
+                                "spring.datasource.driver-class-name",
+                            )
+                        })
+                        .flatten()
+                })
+                .map(Box::new),
+            data_source_class_name: r.text("data-source-class-name").map(Box::new),
+            jdbc_url: jdbc_url.or(framework_url).map(Box::new),
+            jndi_name: r.text("data-source-jndi").map(Box::new),
+            url: (!framework).then(|| r.text("url")).flatten().map(Box::new),
             provided_by_framework: framework,
         }),
     }
