@@ -692,6 +692,59 @@ fn a_file_above_the_size_limit_is_refused_with_a_clear_message() {
     assert_good_file_checked(&run);
 }
 
+/// A file that does not parse gives its reader nothing, so no secret of it is known:
+/// its parse error's snippet still shows no password (the text's shapes are masked).
+#[test]
+fn secrets_in_files_that_do_not_parse_never_reach_any_output() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    good_file(dir.path());
+    let files: [(&str, &str, &str); 3] = [
+        (
+            "a/application.yml",
+            "spring:\n  datasource:\n    password: \"Unclosed-Secret1\n  hikari: [\n",
+            "Unclosed-Secret1",
+        ),
+        (
+            "b/appsettings.json",
+            "{\"ConnectionStrings\": {\"Main\": \"Host=db;Password=Json-Secret2;Maximum Pool Size=5\"\n",
+            "Json-Secret2",
+        ),
+        (
+            "c/.env",
+            "DATABASE_URL=\"postgres://u:Env-Secret3@db/x\n",
+            "Env-Secret3",
+        ),
+    ];
+    for (path, text, _) in files {
+        let path = dir.path().join(path);
+        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+        std::fs::write(path, text).expect("write");
+    }
+    for format in [
+        "human", "concise", "json", "sarif", "github", "rdjson", "rdjsonl", "gitlab", "junit",
+    ] {
+        let run = check(dir.path(), &["-f", format]);
+        assert_eq!(run.code, 1, "{format}: {}", run.stderr);
+        for (_, _, secret) in files {
+            assert!(
+                !run.stdout.contains(secret) && !run.stderr.contains(secret),
+                "{format} leaks {secret}"
+            );
+        }
+    }
+    // The human snippets show each parse error's line, masked.
+    let human = check(dir.path(), &["-f", "human"]).stdout;
+    for (path, _, _) in files {
+        assert!(
+            human.contains(&format!("{path}:")),
+            "{path} not shown:\n{human}"
+        );
+    }
+    assert!(human.contains("password: \"****************"), "{human}");
+    assert!(human.contains("Password=************;"), "{human}");
+    assert!(human.contains("postgres://u:***********@db/x"), "{human}");
+}
+
 #[test]
 fn secrets_in_every_format_never_reach_any_output() {
     let dir = tempfile::tempdir().expect("temp dir");
