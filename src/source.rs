@@ -571,11 +571,12 @@ impl SourceFile {
     /// Mask text shaped like a credential, now and whenever the text is read again.
     fn mask_credential_shapes(&mut self) {
         self.mask_shapes = true;
-        if let Some(text) = self.held.as_mut() {
-            *text = Arc::from(masked_shapes(text.to_string()));
-        }
-        if let Some(Ok(text)) = self.reread_text.get_mut() {
-            *text = Arc::from(masked_shapes(text.to_string()));
+        let reread = self.reread_text.get_mut().and_then(|r| r.as_mut().ok());
+        for text in [self.held.as_mut(), reread].into_iter().flatten() {
+            let spans = crate::redact::credential_spans(text);
+            if !spans.is_empty() {
+                *text = Arc::from(masked(text.to_string(), &spans));
+            }
         }
     }
 }
