@@ -40,15 +40,29 @@ pub(crate) fn redact(model: &Model, scrub: ScrubTexts, report: &mut Report) {
 /// parses (a password with an unencoded `/` or `?`). Masking more than a secret only
 /// hides text: a userinfo runs to the last `@` of its URL, and a value that is only a
 /// reference (`${DB_PASSWORD}`, `$PW`, `{{ .Values.pw }}`) is left as it is.
+///
+/// Linear in the text: a match inside a URL or value already read is skipped (a line
+/// of nothing but `://` or `password:` would otherwise be read again from each).
 pub fn credential_spans(text: &str) -> Vec<Span> {
-    let mut spans: Vec<Span> = memchr::memmem::find_iter(text.as_bytes(), "://")
-        .filter_map(|at| userinfo_password(text, at + 3))
-        .collect();
+    let mut spans = Vec::new();
+    let mut read_to = 0;
+    for at in memchr::memmem::find_iter(text.as_bytes(), "://") {
+        if at + 3 >= read_to {
+            let (password, token_end) = userinfo_password(text, at + 3);
+            spans.extend(password);
+            read_to = token_end;
+        }
+    }
     if let Some(keys) = PASSWORD_KEYS.as_ref() {
-        spans.extend(
-            keys.find_iter(text)
-                .filter_map(|key| value_after_key(text, key.end())),
-        );
+        let mut read_to = 0;
+        for key in keys.find_iter(text) {
+            if key.start() >= read_to {
+                if let Some(value) = value_after_key(text, key.end()) {
+                    read_to = value.end;
+                    spans.push(value);
+                }
+            }
+        }
     }
     spans.retain(|span| {
         let value = text.get(span.start..span.end).unwrap_or("");
@@ -71,14 +85,16 @@ fn ends_token(c: char) -> bool {
     c.is_whitespace() || matches!(c, '"' | '\'' | '`' | '<' | '>')
 }
 
-/// The password of the userinfo of the URL whose authority starts at `start`: after
-/// the first `:` and before the token's last `@`.
-fn userinfo_password(text: &str, start: usize) -> Option<Span> {
-    let rest = text.get(start..)?;
+/// The password of the userinfo of the URL whose authority starts at `start` (after
+/// the first `:` and before the token's last `@`), and where the URL's token ends.
+fn userinfo_password(text: &str, start: usize) -> (Option<Span>, usize) {
+    let rest = text.get(start..).unwrap_or("");
     let token = &rest[..rest.find(ends_token).unwrap_or(rest.len())];
-    let at = token.rfind('@')?;
-    let colon = token[..at].find(':')?;
-    Some(Span::new(start + colon + 1, start + at))
+    let password = token.rfind('@').and_then(|at| {
+        let colon = token[..at].find(':')?;
+        Some(Span::new(start + colon + 1, start + at))
+    });
+    (password, start + token.len())
 }
 
 /// The value written after the password key that ends at `key_end`: the key must end
@@ -93,12 +109,18 @@ fn value_after_key(text: &str, key_end: usize) -> Option<Span> {
     let value = assigned.trim_start_matches([' ', '\t']);
     let value_start = text.len() - value.len();
     // A placeholder's secret is its default (`${DB_PW:secret}`, `${DB_PW:-secret}`).
-    if let Some(inner) = value.strip_prefix("${") {
-        let inner = &inner[..inner.find('}').unwrap_or(inner.len())];
-        let default = inner.find(':').map(|colon| {
-            let after = &inner[colon + 1..];
-            after.strip_prefix('-').unwrap_or(after)
-        })?;
+    if let Some(rest) = value.strip_prefix("${") {
+        let inner = &rest[..rest.find(['}', '\n']).unwrap_or(rest.len())];
+        let Some(colon) = inner.find(':') else {
+            // The whole reference (`is_reference` leaves it as written).
+            let closed = usize::from(rest[inner.len()..].starts_with('}'));
+            return Some(Span::new(
+                value_start,
+                value_start + 2 + inner.len() + closed,
+            ));
+        };
+        let after = &inner[colon + 1..];
+        let default = after.strip_prefix('-').unwrap_or(after);
         let start = value_start + 2 + inner.len() - default.len();
         return Some(Span::new(start, start + default.len()));
     }

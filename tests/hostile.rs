@@ -692,6 +692,27 @@ fn a_file_above_the_size_limit_is_refused_with_a_clear_message() {
     assert_good_file_checked(&run);
 }
 
+/// Masking what is shaped like a credential reads each part of a shown text once: a
+/// line of nothing but `://password=${` (every `://` and every key would otherwise
+/// read to the end of the line again) is masked within the bound.
+#[test]
+fn credential_shapes_on_a_long_line_are_masked_in_one_pass() {
+    let mut text =
+        String::from("spring:\n  datasource:\n    hikari:\n      maximum-pool-size: 0\n# ");
+    text.push_str(&"://password=${".repeat(500_000));
+    text.push('\n');
+    let dir = tree("application.yml", text.as_bytes());
+    for format in ["concise", "human"] {
+        let run = check(dir.path(), &["-f", format]);
+        assert_eq!(run.code, 1, "{format}: {}", run.stderr);
+        assert!(
+            run.stdout.contains("maximum-pool-size"),
+            "{format}: {}",
+            run.stdout
+        );
+    }
+}
+
 /// A file that does not parse gives its reader nothing, so no secret of it is known:
 /// its parse error's snippet still shows no password (the text's shapes are masked).
 #[test]
