@@ -55,6 +55,19 @@ fn fuzz_regressions_keep_spans_inside() {
 }
 
 /// Text of any characters, control characters (NUL, tabs, line breaks, escapes) included.
+/// Text made of the pieces credential shapes are found by, and any characters.
+fn credential_like() -> impl Strategy<Value = String> {
+    let pieces = prop::sample::select(vec![
+        "://", "@", ":", "=", "password", "PWD", "passwd", "${", "}", "{{", "}}", "<%", "%>", "\"",
+        "'", " ", "\n", "\r", ",", "]", ";", "&", "-", "u", "é", "🚀", "$",
+    ]);
+    let piece = prop_oneof![
+        pieces.prop_map(str::to_owned),
+        any::<char>().prop_map(String::from)
+    ];
+    prop::collection::vec(piece, 0..80).prop_map(|v| v.concat())
+}
+
 fn any_text() -> impl Strategy<Value = String> {
     prop::collection::vec(any::<char>(), 0..300).prop_map(|v| v.into_iter().collect())
 }
@@ -144,6 +157,19 @@ proptest! {
                 }
             }
             Err(e) => prop_assert!(e.offset <= len, "{e:?}"),
+        }
+    }
+
+    /// What is shaped like a credential, in any text: spans inside it, on char
+    /// boundaries, and masking them keeps every byte offset.
+    #[test]
+    fn credential_shapes_are_inside_any_text(text in credential_like()) {
+        for span in poollint::redact::credential_spans(&text) {
+            prop_assert!(span.start <= span.end && span.end <= text.len(), "{span:?}");
+            prop_assert!(
+                text.is_char_boundary(span.start) && text.is_char_boundary(span.end),
+                "{span:?}"
+            );
         }
     }
 
