@@ -188,10 +188,13 @@ fn mask_credential_shapes(text: &mut String) {
 /// Write the control and direction-changing characters a message quotes from a file
 /// (`"\u001b[2J"` in a YAML string is an escape sequence once decoded) as `\u{1b}`:
 /// printed as they are, they would drive the terminal or CI log that shows the finding,
-/// or reorder what it shows. Line breaks and tabs stay.
+/// or reorder what it shows. Line breaks too: no message, label or help has one of its
+/// own, and one quoted from a value (`"5\r\n::error::x"`) would start a line of its own
+/// in the one-line formats, which a CI log could run as a command (GitHub's `::error::`).
+/// Tabs stay.
 fn escape_controls(text: &mut String) {
     let hidden = |c: char| {
-        (c.is_control() && c != '\n' && c != '\t')
+        (c.is_control() && c != '\t')
             || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
     };
     if !text.chars().any(hidden) {
@@ -350,7 +353,8 @@ mod tests {
             escaped("a\u{0}b\u{7f}c\u{202e}d"),
             "a\\u{0}b\\u{7f}c\\u{202e}d"
         );
-        assert_eq!(escaped("line\n\tnext, ünï"), "line\n\tnext, ünï");
+        assert_eq!(escaped("tab\tnext, ünï"), "tab\tnext, ünï");
+        assert_eq!(escaped("5\r\n::error::x"), "5\\u{d}\\u{a}::error::x");
     }
 
     #[test]

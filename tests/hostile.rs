@@ -673,6 +673,30 @@ fn control_characters_in_values_are_never_printed_raw() {
         "{}",
         run.stdout
     );
+    // A line break quoted from a value would start a line of its own, which a GitHub
+    // Actions log runs as a workflow command.
+    let dir = tree(
+        "application.yml",
+        b"spring:\n  datasource:\n    hikari:\n      maximum-pool-size: \"5%,::x\\r\\n::error::forged\"\n",
+    );
+    for format in ["human", "concise", "github", "gitlab", "junit", "json"] {
+        let run = check(dir.path(), &["-f", format]);
+        assert_good_file_checked(&run);
+        assert!(
+            !run.stdout
+                .lines()
+                .any(|l| l.trim_start().starts_with("::error::forged")),
+            "{format}:\n{}",
+            run.stdout
+        );
+    }
+    let run = check(dir.path(), &[]);
+    assert!(
+        run.stdout
+            .contains("maximum-pool-size `5%,::x\\u{d}\\u{a}::error::forged`"),
+        "{}",
+        run.stdout
+    );
 }
 
 #[test]
