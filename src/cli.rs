@@ -716,16 +716,20 @@ fn terminal_width() -> usize {
         .unwrap_or(100)
 }
 
+/// A manifest error with its snippet, masked as findings are (`crate::redact`): a
+/// manifest is a file like the others, and may hold a URL with a password.
 fn render_manifest_error(error: &ManifestError, color: bool) -> String {
+    let mut message = error.message.clone();
+    crate::redact::mask_message(&mut message);
     let Some(file) = error.file else {
-        return format!("error: {}\n", error.message);
+        return format!("error: {message}\n");
     };
     let diagnostic = Diagnostic {
         rule: "config-error",
         category: "engine",
         severity: Severity::Error,
         rule_severity: Severity::Error,
-        message: error.message.clone(),
+        message,
         primary: Location {
             file,
             span: error.span,
@@ -736,8 +740,10 @@ fn render_manifest_error(error: &ManifestError, color: bool) -> String {
         key: None,
         fingerprint_parts: Vec::new(),
     };
+    let mut sources = error.sources.clone();
+    sources.mask_credential_shapes();
     let ctx = RenderContext {
-        sources: &error.sources,
+        sources: &sources,
         summary: Summary::default(),
         color,
         width: terminal_width(),

@@ -163,6 +163,13 @@ fn is_reference(value: &str) -> bool {
     braced || bare || template
 }
 
+/// Mask what is shaped like a credential in a message made outside a check (a
+/// manifest's error), and write its control characters as escapes.
+pub(crate) fn mask_message(text: &mut String) {
+    mask_credential_shapes(text);
+    escape_controls(text);
+}
+
 /// Replace each credential-shaped part of a message by `****`.
 fn mask_credential_shapes(text: &mut String) {
     let mut spans = credential_spans(text);

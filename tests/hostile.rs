@@ -737,6 +737,30 @@ fn credential_shapes_on_a_long_line_are_masked_in_one_pass() {
     }
 }
 
+/// A manifest that cannot be used is shown with its snippet on stderr, masked like any
+/// file: a commented-out URL, a password key, and a password a TOML error is about.
+#[test]
+fn a_broken_manifest_shows_no_password() {
+    for (manifest, secrets) in [
+        (
+            "# DATABASE_URL=postgres://app:Manifest-Secret1@db/x\n[[databse]]\npassword = \"Manifest-Secret2\"\n",
+            &["Manifest-Secret1", "Manifest-Secret2"][..],
+        ),
+        ("[lint]\npassword = Manifest-Secret3\n", &["Manifest-Secret3"][..]),
+    ] {
+        let dir = tempfile::tempdir().expect("temp dir");
+        good_file(dir.path());
+        std::fs::write(dir.path().join("poollint.toml"), manifest).expect("write");
+        let run = check(dir.path(), &["-f", "human"]);
+        assert_eq!(run.code, 2, "{}", run.stderr);
+        assert!(run.stderr.contains("poollint.toml:"), "{}", run.stderr);
+        for secret in secrets {
+            assert!(!run.stderr.contains(secret), "{secret}:\n{}", run.stderr);
+            assert!(!run.stdout.contains(secret), "{secret}:\n{}", run.stdout);
+        }
+    }
+}
+
 /// A file that does not parse gives its reader nothing, so no secret of it is known:
 /// its parse error's snippet still shows no password (the text's shapes are masked).
 #[test]
