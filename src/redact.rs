@@ -232,22 +232,66 @@ impl ScrubTexts {
     /// Take the texts of the secrets added to `secrets` since the last call.
     pub(crate) fn take_new(&mut self, secrets: &[Secret], sources: &SourceMap) {
         let new = secrets.get(self.seen..).unwrap_or_default();
-        self.texts
-            .extend(new.iter().filter_map(|s| scrub_text(s, sources)));
+        for secret in new.iter().filter(|s| s.scrub_messages) {
+            if let Some(file) = sources.get(secret.location.file) {
+                self.texts
+                    .extend(scrub_texts(secret, file.slice(secret.location.span)));
+            }
+        }
         self.seen = secrets.len();
     }
 }
 
-/// A secret's text, if messages must not quote it.
-fn scrub_text(secret: &Secret, sources: &SourceMap) -> Option<String> {
-    if !secret.scrub_messages {
+/// The forms of a secret's text that a message could quote: as written, and as a
+/// reader decodes it (a message quotes the value: `"a\x2db"` is `a-b`), unquoted,
+/// unescaped, and a Kubernetes Secret's base64 decoded.
+fn scrub_texts(secret: &Secret, text: &str) -> Vec<String> {
+    let mut forms = vec![text.to_owned()];
+    let unquoted = ['"', '\'']
+        .iter()
+        .find_map(|q| text.strip_prefix(*q)?.strip_suffix(*q))
+        .unwrap_or(text);
+    forms.push(unquoted.to_owned());
+    forms.extend(unescape(unquoted));
+    if secret.kind == crate::ecosystems::KUBERNETES_SECRET_VALUE {
+        use base64::Engine as _;
+        let decoded = base64::engine::general_purpose::STANDARD.decode(unquoted.trim());
+        forms.extend(decoded.ok().and_then(|bytes| String::from_utf8(bytes).ok()));
+    }
+    forms
+        .retain(|form| form.chars().count() >= MIN_SCRUBBED_SECRET && !is_placeholder_secret(form));
+    forms.dedup();
+    forms
+}
+
+/// `text` with the escapes YAML, JSON and `.properties` share decoded (`\\`, `\"`,
+/// `\'`, `\/`, `\t`, `\n`, `\r`, `\xHH`, `\uHHHH`, `\UHHHHHHHH`), when it has any.
+fn unescape(text: &str) -> Option<String> {
+    if !text.contains('\\') {
         return None;
     }
-    let text = sources
-        .get(secret.location.file)?
-        .slice(secret.location.span);
-    let scrubbed = text.chars().count() >= MIN_SCRUBBED_SECRET && !is_placeholder_secret(text);
-    scrubbed.then(|| text.to_owned())
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        let hex = |chars: &mut std::str::Chars, digits: usize| {
+            let code: String = chars.by_ref().take(digits).collect();
+            u32::from_str_radix(&code, 16).ok().and_then(char::from_u32)
+        };
+        match chars.next()? {
+            't' => out.push('\t'),
+            'n' => out.push('\n'),
+            'r' => out.push('\r'),
+            'x' => out.push(hex(&mut chars, 2)?),
+            'u' => out.push(hex(&mut chars, 4)?),
+            'U' => out.push(hex(&mut chars, 8)?),
+            other => out.push(other),
+        }
+    }
+    Some(out)
 }
 
 /// Shorter secrets are not scrubbed from messages: they would mangle ordinary words

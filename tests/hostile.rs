@@ -737,6 +737,60 @@ fn credential_shapes_on_a_long_line_are_masked_in_one_pass() {
     }
 }
 
+/// Messages quote values as readers decode them: a password written quoted, escaped,
+/// in base64 (a Kubernetes Secret's `data`) or as a password variable's default, and
+/// used where a finding quotes it (an alias, a `secretKeyRef`), is scrubbed all the same.
+#[test]
+fn secrets_decoded_by_readers_never_reach_messages() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let write = |rel: &str, text: &str| {
+        let path = dir.path().join(rel);
+        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+        std::fs::write(path, text).expect("write");
+    };
+    write("a/application.yml", "spring:\n  datasource:\n    password: &pw \"Msg-Secret1\"\n    hikari:\n      maximum-pool-size: *pw\n");
+    write(
+        "b/config/database.yml",
+        "production:\n  adapter: postgresql\n  password: &pw 'Msg-Secret2'\n  pool: *pw\n",
+    );
+    write("c/docker-compose.yml", "x-pw: &pw \"Msg-Secret3\"\nservices:\n  app:\n    image: app\n    environment:\n      DB_PASSWORD: *pw\n      SPRING_DATASOURCE_HIKARI_MAXIMUM_POOL_SIZE: *pw\n");
+    let workload = "---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      containers:\n        - name: web\n          env:\n            - name: SPRING_DATASOURCE_HIKARI_MAXIMUM_POOL_SIZE\n              valueFrom:\n                secretKeyRef: {name: db, key: password}\n";
+    // "TXNnLVNlY3JldDQ=" is base64 of "Msg-Secret4".
+    write("d/app.yaml", &format!("apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\ndata:\n  password: TXNnLVNlY3JldDQ=\n{workload}"));
+    write("e/app.yaml", &format!("apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\nstringData:\n  password: \"Msg\\x2dSecret5\"\n{workload}"));
+    write("f/application.yml", "spring:\n  datasource:\n    hikari:\n      maximum-pool-size: ${DB_PASSWORD:Msg-Secret6}\n");
+    for format in [
+        "human", "concise", "json", "sarif", "github", "rdjson", "rdjsonl", "gitlab", "junit",
+    ] {
+        let run = check(dir.path(), &["-f", format]);
+        assert_eq!(run.code, 1, "{format}: {}", run.stderr);
+        for n in 1..=6 {
+            let secret = format!("Msg-Secret{n}");
+            assert!(
+                !run.stdout.contains(&secret) && !run.stderr.contains(&secret),
+                "{format} leaks {secret}:\n{}",
+                run.stdout
+            );
+        }
+    }
+    // Each is a finding that quotes the value, scrubbed.
+    let run = check(dir.path(), &[]);
+    for path in [
+        "a/application.yml",
+        "b/config/database.yml",
+        "c/docker-compose.yml",
+        "d/app.yaml",
+        "e/app.yaml",
+        "f/application.yml",
+    ] {
+        assert!(
+            lines_about(&run, path).iter().any(|l| l.contains("`****`")),
+            "{path}:\n{}",
+            run.stdout
+        );
+    }
+}
+
 /// A manifest that cannot be used is shown with its snippet on stderr, masked like any
 /// file: a commented-out URL, a password key, and a password a TOML error is about.
 #[test]

@@ -102,7 +102,8 @@ impl ServiceReader<'_> {
                 .filter_map(|item| {
                     let text = self.doc.text(*item)?;
                     let (name, value) = text.split_once('=')?;
-                    let span = self.doc.span(*item);
+                    // Where the text is written: an alias's anchor.
+                    let span = self.doc.span(self.doc.resolve(*item));
                     let raw = self.text.get(span.start..span.end)?;
                     let start = span.start + raw.find(text)?;
                     Some(EnvVar {
@@ -122,7 +123,8 @@ impl ServiceReader<'_> {
             .into_iter()
             .filter_map(|entry| {
                 let value = self.doc.text(entry.value)?;
-                let span = self.doc.span(entry.value);
+                // Where the text is written: an alias's anchor (masked there).
+                let span = self.doc.span(self.doc.resolve(entry.value));
                 let raw = self.text.get(span.start..span.end).unwrap_or("");
                 let value_span = raw
                     .find(value)

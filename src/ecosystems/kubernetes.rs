@@ -577,7 +577,7 @@ impl ObjectReader<'_> {
                         file: self.file,
                         span: inner_span(text, self.doc.span(entry.value), value),
                     },
-                    kind: "Kubernetes Secret value",
+                    kind: super::KUBERNETES_SECRET_VALUE,
                     key: format!("{name}.{key}"),
                     literal: false,
                     scrub_messages: super::is_password_name(key),

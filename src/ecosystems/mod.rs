@@ -173,6 +173,9 @@ pub fn password_secrets(env: &[EnvVar]) -> Vec<Secret> {
     secrets
 }
 
+/// The kind of every value of a Kubernetes `kind: Secret` (`data` values are base64).
+pub const KUBERNETES_SECRET_VALUE: &str = "Kubernetes Secret value";
+
 /// A secret masked in every output and scrubbed from messages, which the credentials
 /// rule does not report.
 pub fn masked(location: Location, key: &str, kind: &'static str) -> Secret {

@@ -562,6 +562,16 @@ fn secrets_in(leaf: &Leaf) -> Vec<Secret> {
             _ => {}
         }
     }
+    // A password variable's default, wherever it is used (`${DB_PASSWORD:x}` as a pool
+    // size is quoted by the finding on it): masked, not reported.
+    let password_variable = leaf.via.as_deref().is_some_and(super::is_password_name);
+    if password_variable && !is_password_key(last) {
+        if let Some(range) = resolve_placeholders(&leaf.value).whole_default {
+            if !range.is_empty() {
+                found.push(secret(sub_span(leaf, range), "placeholder default", false));
+            }
+        }
+    }
     for range in password_ranges(&leaf.value) {
         let literal = !leaf
             .value
