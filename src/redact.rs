@@ -57,13 +57,16 @@ pub fn credential_spans(text: &str) -> Vec<Span> {
         let mut read_to = 0;
         for key in keys.find_iter(text) {
             if key.start() >= read_to {
-                if let Some(value) = value_after_key(text, key.end()) {
+                let option = text.get(..key.start()).is_some_and(|t| t.ends_with('-'));
+                if let Some(value) = value_after_key(text, key.end(), option) {
                     read_to = value.end;
                     spans.push(value);
                 }
             }
         }
     }
+    spans.extend(oracle_thin_passwords(text));
+    spans.extend(mysql_client_passwords(text));
     spans.retain(|span| {
         let value = text.get(span.start..span.end).unwrap_or("");
         !value.is_empty() && !is_reference(value)
@@ -76,7 +79,7 @@ static PASSWORD_KEYS: LazyLock<Option<aho_corasick::AhoCorasick>> = LazyLock::ne
     aho_corasick::AhoCorasick::builder()
         .ascii_case_insensitive(true)
         .match_kind(aho_corasick::MatchKind::LeftmostLongest)
-        .build(["password", "passwd", "pwd"])
+        .build(["password", "passwd", "pwd", "psw"])
         .ok()
 });
 
@@ -99,13 +102,17 @@ fn userinfo_password(text: &str, start: usize) -> (Option<Span>, usize) {
 
 /// The value written after the password key that ends at `key_end`: the key must end
 /// there (`password_file:` is not a password), then an optional closing quote, `=` or
-/// `:`, and the value, quoted or up to the next separator.
-fn value_after_key(text: &str, key_end: usize) -> Option<Span> {
+/// `:`, and the value, quoted or up to the next separator. An `option` (`--password`)
+/// may also take the next argument: `--password s3cret`, `"--password", "s3cret"`.
+fn value_after_key(text: &str, key_end: usize, option: bool) -> Option<Span> {
     let rest = text.get(key_end..)?;
     let after_quote = rest.strip_prefix(['"', '\'']).unwrap_or(rest);
     let after_key = after_quote.trim_start_matches([' ', '\t']);
-    let assigned = after_key.strip_prefix(['=', ':'])?;
-    let separator = after_key.chars().next()?;
+    let (assigned, separator) = match after_key.strip_prefix(['=', ':']) {
+        Some(assigned) => (assigned, after_key.chars().next()?),
+        None if option => (next_argument(rest)?, ' '),
+        None => return None,
+    };
     let value = assigned.trim_start_matches([' ', '\t']);
     let value_start = text.len() - value.len();
     // A placeholder's secret is its default (`${DB_PW:secret}`, `${DB_PW:-secret}`).
@@ -138,18 +145,89 @@ fn value_after_key(text: &str, key_end: usize) -> Option<Span> {
             let end = line.find(quote).unwrap_or(line.len());
             return Some(Span::new(value_start + 1, value_start + 1 + end));
         }
-        // `key=value` strings (libpq, JDBC, .NET, shell) end a value at any of these;
-        // `key: value` runs to the end of the line or of a flow collection's item.
-        _ if separator == '=' => value.find(|c: char| c.is_whitespace() || ";&\"'`,".contains(c)),
+        // ODBC, SqlClient: a braced value holds separators (`}}` is a literal `}`).
+        '{' if separator == '=' => {
+            let mut end = value.len();
+            let mut at = 1;
+            while let Some(close) = value.get(at..).and_then(|v| v.find('}')) {
+                at += close + 1;
+                if !value.get(at..).is_some_and(|v| v.starts_with('}')) {
+                    end = at;
+                    break;
+                }
+                at += 1;
+            }
+            Some(end)
+        }
+        // `key=value` strings (libpq, JDBC, .NET, shell) and an option's argument end a
+        // value at any of these; `key: value` runs to the end of the line or of a flow
+        // collection's item.
+        _ if separator != ':' => value.find(|c: char| c.is_whitespace() || ";&\"'`,".contains(c)),
         _ => value.find(['\n', '\r', ',', '}', ']']),
     };
     let value = &value[..len.unwrap_or(value.len())];
     Some(Span::new(value_start, value_start + value.trim_end().len()))
 }
 
+/// What follows an option's name as its next argument: after spaces, or after the
+/// closing quote, comma and opening quote of an array (`"--password", "x"`).
+fn next_argument(after_name: &str) -> Option<&str> {
+    let array = after_name
+        .strip_prefix(['"', '\''])
+        .map(|rest| rest.trim_start_matches([' ', '\t']))
+        .and_then(|rest| rest.strip_prefix(','))
+        .map(|rest| rest.trim_start_matches([' ', '\t']));
+    if let Some(next) = array {
+        return Some(next);
+    }
+    let spaced = after_name.trim_start_matches([' ', '\t']);
+    (spaced.len() < after_name.len() && !spaced.starts_with(['\n', '\r', '-'])).then_some(spaced)
+}
+
+/// Oracle's thin URL: `jdbc:oracle:thin:USER/PASSWORD@host`, the password between `/`
+/// and the token's last `@`.
+fn oracle_thin_passwords(text: &str) -> Vec<Span> {
+    memchr::memmem::find_iter(text.as_bytes(), ":thin:")
+        .filter_map(|at| {
+            let start = at + ":thin:".len();
+            let rest = text.get(start..)?;
+            let token = &rest[..rest.find(ends_token).unwrap_or(rest.len())];
+            let host = token.rfind('@')?;
+            let slash = token[..host].find('/')?;
+            Some(Span::new(start + slash + 1, start + host))
+        })
+        .collect()
+}
+
+/// The MySQL and MariaDB clients' `-pPASSWORD` (no space: `-p` alone asks for it) on a
+/// line that runs one (`mysqladmin ping -uroot -ps3cret`, a compose healthcheck).
+fn mysql_client_passwords(text: &str) -> Vec<Span> {
+    let mut spans = Vec::new();
+    let mut line_start = 0;
+    for line in text.split_inclusive(['\n', '\r']) {
+        let lower = line.to_ascii_lowercase();
+        if lower.contains("mysql") || lower.contains("mariadb") {
+            for at in memchr::memmem::find_iter(line.as_bytes(), "-p") {
+                let before = line.get(..at).and_then(|b| b.chars().next_back());
+                let starts_argument =
+                    before.is_none_or(|c| c.is_whitespace() || "\"'[,".contains(c));
+                let value = line.get(at + 2..).unwrap_or("");
+                let len = value
+                    .find(|c: char| ends_token(c) || c == ',' || c == ']')
+                    .unwrap_or(value.len());
+                if starts_argument && len > 0 {
+                    spans.push(Span::new(line_start + at + 2, line_start + at + 2 + len));
+                }
+            }
+        }
+        line_start += line.len();
+    }
+    spans
+}
+
 /// A value that only names where the password is: an environment variable or a
 /// template expression without a default.
-fn is_reference(value: &str) -> bool {
+pub(crate) fn is_reference(value: &str) -> bool {
     let is_name = |name: &str| {
         !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
     };
@@ -471,6 +549,26 @@ mod tests {
             shaped("password: ${DB_PASSWORD}\npassword=$PW\npassword: {{ .Values.pw }}").is_empty()
         );
         assert!(shaped("password:\n  file: x\n").is_empty());
+    }
+
+    #[test]
+    fn command_lines_and_driver_forms_are_found() {
+        assert_eq!(
+            shaped("test: mysqladmin ping -h db -uroot -ps3cret"),
+            ["s3cret"]
+        );
+        assert_eq!(shaped("[\"CMD\", \"mysql\", \"-ps3cret\"]"), ["s3cret"]);
+        assert!(shaped("mysql -p --port 3306").is_empty());
+        assert!(shaped("psql -p 5432 -h db").is_empty());
+        assert_eq!(shaped("command: psql --password s3cret -h db"), ["s3cret"]);
+        assert_eq!(shaped("[\"psql\", \"--password\", \"s3cret\"]"), ["s3cret"]);
+        assert!(shaped("psql --password\n  -h db").is_empty());
+        assert_eq!(
+            shaped("jdbc:oracle:thin:scott/t1ger@db:1521/ORCL"),
+            ["t1ger"]
+        );
+        assert_eq!(shaped("Server=db;Pwd={a;b}}c};Pooling=true"), ["{a;b}}c}"]);
+        assert_eq!(shaped("Host=db;PSW=s3cret;"), ["s3cret"]);
     }
 
     #[test]

@@ -925,6 +925,14 @@ fn secrets_in_every_format_never_reach_any_output() {
         "spring.datasource.url=jdbc:postgresql://u:Question?Url-Secret48@db/app\n",
     );
     write("t/docker-compose.yml", "services:\n  app:\n    image: app\n    environment:\n      SPRING_DATASOURCE_HIKARI_MAXIMUM_POOL_SIZE: \"0\"\n    command: [\"./run\", \"--db\", \"postgres://admin:ComposeCommand-Secret49@db/app\"]\n");
+    // Driver and command-line forms: Oracle's thin URL, braced values (SQL Server JDBC,
+    // ODBC), Npgsql's `PSW`, MariaDB's `pass` prefix, the MySQL client's `-p`, an
+    // option's next argument.
+    write("v/application.properties", "spring.datasource.url=jdbc:oracle:thin:scott/Oracle-Secret52@db:1521/ORCL\nspring.datasource.hikari.maximum-pool-size=0\n");
+    write("w/application.properties", "spring.datasource.url=jdbc:sqlserver://db:1433;databaseName=x;user=u;password={Braced;Secret53}\n");
+    write("x/appsettings.json", "{\"ConnectionStrings\": {\n  \"C\": \"Host=db;Username=u;PSW=Psw-Secret54\",\n  \"D\": \"Driver={PostgreSQL Unicode};Server=db;Uid=u;Pwd={Odbc;Secret55};Maximum Pool Size=0\"\n}}\n");
+    write("y/my.cnf", "[client]\npass=MariaPrefix-Secret56\n[broken\n");
+    write("z/docker-compose.yml", "services:\n  app:\n    image: app\n    environment:\n      - SPRING_DATASOURCE_HIKARI_MAXIMUM_POOL_SIZE=0\n    command: mysqladmin ping -uroot -pMysqlFlag-Secret57\n  worker:\n    image: app\n    environment:\n      - SPRING_DATASOURCE_HIKARI_MAXIMUM_POOL_SIZE=0\n    entrypoint: [\"psql\", \"--password\", \"NextArg-Secret58\"]\n");
     write("u/deploy.yaml", "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      containers:\n        - name: web\n          env:\n            - {name: SPRING_DATASOURCE_HIKARI_MAXIMUM_POOL_SIZE, value: \"0\"}\n          args: [\"--url=postgres://a:K8sArgs-Secret50@db/app\", \"PGPASSWORD=K8sArgsKey-Secret51\"]\n");
     let secrets = [
         ("k/app.yaml", "K8sString-Secret18"),
@@ -970,6 +978,13 @@ fn secrets_in_every_format_never_reach_any_output() {
         ("t/docker-compose.yml", "ComposeCommand-Secret49"),
         ("u/deploy.yaml", "K8sArgs-Secret50"),
         ("u/deploy.yaml", "K8sArgsKey-Secret51"),
+        ("v/application.properties", "Oracle-Secret52"),
+        ("w/application.properties", "Braced;Secret53"),
+        ("x/appsettings.json", "Psw-Secret54"),
+        ("x/appsettings.json", "Odbc;Secret55"),
+        ("y/my.cnf", "MariaPrefix-Secret56"),
+        ("z/docker-compose.yml", "MysqlFlag-Secret57"),
+        ("z/docker-compose.yml", "NextArg-Secret58"),
     ];
     let mut leaks = Vec::new();
     for format in [
@@ -984,7 +999,8 @@ fn secrets_in_every_format_never_reach_any_output() {
     }
     assert!(leaks.is_empty(), "{leaks:#?}");
     // The human snippets show every secret's line: the text before the secret (after
-    // any other secret, up to an opening quote that a masked value may take with it).
+    // any other secret, up to an opening quote or brace that a masked value may take
+    // with it).
     let human = check(dir.path(), &["-f", "human"]).stdout;
     for (path, secret) in secrets {
         let text = std::fs::read_to_string(dir.path().join(path)).expect("read");
@@ -997,7 +1013,7 @@ fn secrets_in_every_format_never_reach_any_output() {
                 after_another = true;
             }
         }
-        let before = before.trim_start().trim_end_matches(['"', '\'']);
+        let before = before.trim_start().trim_end_matches(['"', '\'', '{']);
         assert!(
             (after_another || !before.is_empty()) && human.contains(before),
             "no snippet shows the line of {secret} ({before:?}):\n{human}"

@@ -139,12 +139,43 @@ fn read_pairs(text: &str, start: usize, separators: &[char], out: &mut Vec<Param
         return;
     };
     let mut offset = start;
-    for piece in rest.split(|c| separators.contains(&c)) {
+    for piece in pieces(rest, separators) {
         if let Some(param) = pair(piece, offset) {
             out.push(param);
         }
         offset += piece.len() + 1;
     }
+}
+
+/// `text` split at `separators`, except inside a value quoted in braces (ODBC, SQL
+/// Server JDBC and ADO.NET: `Pwd={a;b}`, where `}}` is a literal `}`).
+fn pieces<'t>(text: &'t str, separators: &[char]) -> Vec<&'t str> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    // The piece's first `=` seen; set after it until the value's first character; in
+    // a braced value.
+    let (mut seen_eq, mut value_next, mut braced) = (false, false, false);
+    let mut chars = text.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        if braced {
+            if c == '}' && chars.next_if(|(_, next)| *next == '}').is_none() {
+                braced = false;
+            }
+            continue;
+        }
+        if separators.contains(&c) {
+            out.push(text.get(start..i).unwrap_or(""));
+            start = i + c.len_utf8();
+            (seen_eq, value_next) = (false, false);
+        } else if c == '=' && !seen_eq {
+            (seen_eq, value_next) = (true, true);
+        } else if value_next && !c.is_whitespace() {
+            value_next = false;
+            braced = c == '{';
+        }
+    }
+    out.push(text.get(start..).unwrap_or(""));
+    out
 }
 
 /// One `name=value` piece at `offset`, trimmed.
@@ -210,6 +241,20 @@ enum KeyValueDialect {
 
 /// Read the `name=value` pairs of a key/value string. A quoted value's range is inside
 /// its quotes (to the end of the text when unterminated); words without `=` are skipped.
+/// A value in braces from `start` (ODBC and SqlClient: `Pwd={a;b}`, `}}` a literal
+/// `}`), braces included, and where reading goes on; an unclosed one runs to the end.
+fn braced_value(bytes: &[u8], start: usize) -> (std::ops::Range<usize>, usize) {
+    let mut i = start + 1;
+    while let Some(&b) = bytes.get(i) {
+        match (b, bytes.get(i + 1)) {
+            (b'}', Some(b'}')) => i += 2,
+            (b'}', _) => return (start..i + 1, i + 1),
+            _ => i += 1,
+        }
+    }
+    (start..bytes.len(), bytes.len())
+}
+
 fn read_key_values(text: &str, dialect: KeyValueDialect, out: &mut Vec<Param>) {
     let bytes = text.as_bytes();
     let byte = |i: usize| bytes.get(i).copied();
@@ -241,6 +286,7 @@ fn read_key_values(text: &str, dialect: KeyValueDialect, out: &mut Vec<Param>) {
             {
                 quoted_value(bytes, value_start, dialect)
             }
+            Some(b'{') if dialect == KeyValueDialect::AdoNet => braced_value(bytes, value_start),
             _ => {
                 let end = unquoted_end(bytes, value_start, dialect);
                 (trimmed(text, value_start..end), end)
@@ -318,7 +364,7 @@ fn last_value(params: &[Param], names: &[&str]) -> Option<String> {
 pub fn is_password_param(name: &str) -> bool {
     matches!(
         name.to_ascii_lowercase().as_str(),
-        "password" | "pwd" | "passwd" | "pass" | "user password"
+        "password" | "pwd" | "passwd" | "pass" | "psw" | "user password"
     )
 }
 
@@ -352,6 +398,30 @@ mod tests {
 
     fn at<'a>(text: &'a str, r: &Range<usize>) -> &'a str {
         text.get(r.clone()).unwrap_or("<bad range>")
+    }
+
+    #[test]
+    fn braced_values_keep_their_separators() {
+        let text = "Driver={PostgreSQL Unicode};Server=db;Uid=u;Pwd={a;b}}c};Pooling=true";
+        let ranges = password_ranges(text);
+        assert_eq!(
+            ranges.iter().map(|r| at(text, r)).collect::<Vec<_>>(),
+            ["{a;b}}c}"]
+        );
+        let url = "jdbc:sqlserver://db:1433;databaseName=x;user=u;password={p;q};encrypt=true";
+        let ranges = password_ranges(url);
+        assert_eq!(
+            ranges.iter().map(|r| at(url, r)).collect::<Vec<_>>(),
+            ["{p;q}"]
+        );
+        let npgsql = "Host=db;Username=u;PSW=s3cret;Pooling=true";
+        assert_eq!(
+            password_ranges(npgsql)
+                .iter()
+                .map(|r| at(npgsql, r))
+                .collect::<Vec<_>>(),
+            ["s3cret"]
+        );
     }
 
     #[test]

@@ -66,30 +66,32 @@ impl Reader for DotEnv {
                     scope: Arc::clone(&scope),
                     precedence: 0,
                 });
-                if super::is_password_name(&pair.key) && !pair.value.is_empty() {
-                    model.secrets.push(Secret {
+                // A variable reference (`${DB_PASSWORD}`, `$PW`) names where the password
+                // is: nothing to mask or report. A literal is reported, and a value
+                // through a variable with a default (`${PW:-x}`) only masked.
+                let secret = |span: Span, kind: &'static str, written: &str| {
+                    (!crate::redact::is_reference(written)).then(|| Secret {
                         location: Location {
                             file: file.id,
                             span,
                         },
-                        kind: "password key",
+                        kind,
                         key: pair.key.clone(),
-                        literal: true,
+                        literal: !written.starts_with('$'),
                         scrub_messages: true,
-                    });
+                    })
+                };
+                if super::is_password_name(&pair.key) && !pair.value.is_empty() {
+                    model
+                        .secrets
+                        .extend(secret(span, "password key", &pair.value));
                     continue;
                 }
                 for range in connection_string::password_ranges(&pair.value) {
-                    model.secrets.push(Secret {
-                        location: Location {
-                            file: file.id,
-                            span: at(&range),
-                        },
-                        kind: "connection string password",
-                        key: pair.key.clone(),
-                        literal: true,
-                        scrub_messages: true,
-                    });
+                    let written = pair.value.get(range.clone()).unwrap_or("");
+                    model
+                        .secrets
+                        .extend(secret(at(&range), "connection string password", written));
                 }
                 if let Some(pool) = prisma_pool(file, &pair.key, &pair.value, &at, span) {
                     model.pools.push(Box::new(pool));

@@ -77,7 +77,7 @@ fn read_file(file: &ParsedFile, files: &[&ParsedFile], model: &mut Model) {
         .collect();
     let scope: Arc<str> = crate::source::display_dir(&file.path).into();
     for pair in &all {
-        if super::is_password_name(&option_name(&pair.key)) && !pair.value.is_empty() {
+        if is_password_option(&option_name(&pair.key)) && !pair.value.is_empty() {
             // In any group: a client's (`[client]`), a replication channel's or a
             // plugin's password. Masked, not reported: an option file configures a
             // server or command-line clients, not an application's pool.
@@ -139,6 +139,13 @@ fn read_file(file: &ParsedFile, files: &[&ParsedFile], model: &mut Model) {
         )),
         ..Database::new(name, Engine::MySql, max_connections)
     });
+}
+
+/// An option holding a password: a password-like name, or a prefix of `password` that
+/// MariaDB accepts for it (`pass=`, `passw=`: MariaDB matches unambiguous option
+/// prefixes; MySQL 8 no longer does, but the file may be read by either).
+fn is_password_option(name: &str) -> bool {
+    super::is_password_name(name) || (name.len() >= 4 && "password".starts_with(name))
 }
 
 #[cfg(test)]
