@@ -8,7 +8,7 @@ use crate::capacity;
 use crate::load::{number, pool_loads, probability, PoolLoad};
 use crate::model::Model;
 use crate::rules::topology::fleet_min_connections_exceed_db_slots::peak_instances;
-use crate::rules::topology::{fleets, steady};
+use crate::rules::topology::{fleets, steady, usable_slots};
 
 /// Largest pool the search for a passing size tries.
 const MAX_SEARCH: u64 = 100_000;
@@ -46,7 +46,7 @@ pub struct DatabaseRow {
 
 pub fn build(model: &Model) -> CapacityReport {
     let pools = pool_loads(model).iter().map(pool_row).collect();
-    let databases = fleets(model)
+    let mut databases: Vec<DatabaseRow> = fleets(model)
         .iter()
         .map(|fleet| DatabaseRow {
             database: fleet.database.name.clone(),
@@ -55,7 +55,44 @@ pub fn build(model: &Model) -> CapacityReport {
             demand_peak: fleet.demand(peak_instances),
         })
         .collect();
+    add_pooler_demand(model, &mut databases);
     CapacityReport { pools, databases }
+}
+
+/// Add the server connections each PgBouncer may open to its database (instances ×
+/// its pools' budget, as `pgbouncer-server-conns-exceed-postgres` counts them; the same
+/// at peak: autoscaling adds clients, not server pools).
+fn add_pooler_demand(model: &Model, databases: &mut Vec<DatabaseRow>) {
+    let links = crate::model::links::Links::new(model);
+    for pooler in &model.poolers {
+        let Some(database) = links.pooler_database(pooler) else {
+            continue;
+        };
+        let Some(slots) = usable_slots(model, database) else {
+            continue;
+        };
+        let budget = pooler
+            .server_budget()
+            .iter()
+            .map(|p| p.connections)
+            .fold(0i64, i64::saturating_add);
+        let server = pooler.instance_count().saturating_mul(budget);
+        match databases
+            .iter_mut()
+            .find(|row| row.database == database.name)
+        {
+            Some(row) => {
+                row.demand_steady = row.demand_steady.saturating_add(server);
+                row.demand_peak = row.demand_peak.saturating_add(server);
+            }
+            None => databases.push(DatabaseRow {
+                database: database.name.clone(),
+                usable_slots: slots.usable,
+                demand_steady: server,
+                demand_peak: server,
+            }),
+        }
+    }
 }
 
 fn pool_row(load: &PoolLoad) -> PoolRow {

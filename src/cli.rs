@@ -298,6 +298,10 @@ fn run_capacity(args: &CapacityArgs) -> ExitCode {
     request.manifest = manifest;
     request.exclude_patterns = exclude_patterns;
     let report = engine::check(&request);
+    // What could not be read (a path that does not exist) fails the run, as in `check`.
+    for error in &report.internal_errors {
+        eprintln!("poollint: error: {error}");
+    }
     let capacity = crate::capacity_report::build(&report.model);
     match args.format {
         CapacityFormat::Text => print!("{}", crate::capacity_report::render_text(&capacity)),
@@ -310,7 +314,11 @@ fn run_capacity(args: &CapacityArgs) -> ExitCode {
             Err(e) => return usage_error(&e),
         },
     }
-    ExitCode::SUCCESS
+    if report.internal_errors.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(EXIT_ERROR)
+    }
 }
 
 const EXIT_FINDINGS: u8 = 1;

@@ -357,6 +357,19 @@ fn capacity_reports_load_and_slots() {
     let json: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
     assert_eq!(json["databases"][0]["usable_slots"], 97);
     assert_eq!(json["databases"][0]["demand_steady"], 100);
+    // A database behind PgBouncer: the poolers' server connections, as `check` counts
+    // them (2 instances × 60 > 97).
+    poollint()
+        .args(["capacity", "examples/fleet"])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("orders-db  97            120"));
+    // A path that cannot be read fails the run, as in `check`.
+    poollint()
+        .args(["capacity", "no/such/dir"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("cannot read no/such/dir"));
 }
 
 #[test]
