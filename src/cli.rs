@@ -297,11 +297,14 @@ fn run_capacity(args: &CapacityArgs) -> ExitCode {
     request.select = Some(Vec::new());
     request.manifest = manifest;
     request.exclude_patterns = exclude_patterns;
-    let report = engine::check(&request);
+    let mut report = engine::check(&request);
     // What could not be read (a path that does not exist) fails the run, as in `check`.
     for error in &report.internal_errors {
         eprintln!("poollint: error: {error}");
     }
+    // The model gave its files to the report once the rules were done; the report's
+    // numbers place files as the rules did (an inferred link needs the service's files).
+    report.model.sources = report.sources.clone();
     let capacity = crate::capacity_report::build(&report.model);
     match args.format {
         CapacityFormat::Text => print!("{}", crate::capacity_report::render_text(&capacity)),

@@ -364,6 +364,13 @@ fn capacity_reports_load_and_slots() {
         .assert()
         .code(0)
         .stdout(predicate::str::contains("orders-db  97            120"));
+    // A topology inferred without a manifest (a compose database next to the
+    // application): the same fleet the rules check.
+    poollint()
+        .args(["capacity", "tests/fixtures/compose-inferred"])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("db        77            90"));
     // A path that cannot be read fails the run, as in `check`.
     poollint()
         .args(["capacity", "no/such/dir"])
