@@ -680,6 +680,53 @@ fn suppressions_work_in_properties_and_ini_dialects() {
 }
 
 #[test]
+fn marker_that_is_part_of_a_value_suppresses_nothing() {
+    // `.properties` has `#` comments only at the start of a line and PgBouncer has no
+    // end-of-line comments: the marker is part of the value, which is reported.
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::create_dir_all(dir.path().join("app")).expect("mkdir");
+    std::fs::write(
+        dir.path().join("app/application.properties"),
+        "spring.datasource.hikari.max-lifetime=600 # poollint: ignore[suspicious-time-unit]\n",
+    )
+    .expect("write");
+    std::fs::create_dir_all(dir.path().join("bouncer")).expect("mkdir");
+    std::fs::write(
+        dir.path().join("bouncer/pgbouncer.ini"),
+        "[pgbouncer]\nquery_wait_timeout = 30 ; poollint: ignore[suspicious-time-unit]\n",
+    )
+    .expect("write");
+    // A real end-of-line comment in YAML still suppresses.
+    std::fs::create_dir_all(dir.path().join("yaml")).expect("mkdir");
+    std::fs::write(
+        dir.path().join("yaml/application.yml"),
+        "spring:\n  datasource:\n    hikari:\n      max-lifetime: 10000 # poollint: ignore[hikari-max-lifetime-below-minimum]\n",
+    )
+    .expect("write");
+    let output = poollint()
+        .args(["check", "-f", "concise"])
+        .arg(dir.path())
+        .args([
+            "--select",
+            "suspicious-time-unit,hikari-max-lifetime-below-minimum,unused-suppression",
+        ])
+        .output()
+        .expect("run");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.contains("application.properties:1:39: error[suspicious-time-unit]"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("pgbouncer.ini:2:22: error[suspicious-time-unit]"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("application.yml"), "{stdout}");
+    assert!(!stdout.contains("unused-suppression"), "{stdout}");
+}
+
+#[test]
 fn show_settings_says_where_each_setting_comes_from() {
     let dir = tempfile::tempdir().expect("temp dir");
     std::fs::write(
