@@ -656,7 +656,8 @@ fn parse_and_read_whole(
         let text = report.sources.get(file.id).map_or("", |f| f.text());
         let outcome = doc.as_ref().map(|d| ParseOutcome::of(file.format, text, d));
         report_parse(file.id, outcome, report);
-        if let Some(doc) = doc {
+        // A file with a syntax error is skipped: no rule sees a part of it.
+        if let Some(doc) = doc.filter(|d| d.errors.is_empty()) {
             parsed.push((file.reader, parsed_file(file, doc)));
         }
     }
@@ -754,7 +755,11 @@ fn parse_and_read_unit(
         let text = sources.get(file.id).map_or("", |f| f.text());
         let outcome = doc.as_ref().map(|d| ParseOutcome::of(file.format, text, d));
         parses.push((file.id, outcome));
-        files.extend(doc.map(|doc| parsed_file(file, doc)));
+        // A file with a syntax error is skipped: no rule sees a part of it.
+        files.extend(
+            doc.filter(|d| d.errors.is_empty())
+                .map(|doc| parsed_file(file, doc)),
+        );
     }
     let parse_time = started.elapsed();
     let started = Instant::now();

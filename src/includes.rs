@@ -184,7 +184,8 @@ impl Includes<'_> {
             id,
             path: target.to_path_buf(),
             format: includer.format,
-            doc: doc?,
+            // An included file with a syntax error is skipped like any other.
+            doc: doc.filter(|d| d.errors.is_empty())?,
             included_from: Some(at),
         })
     }

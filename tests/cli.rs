@@ -727,6 +727,40 @@ fn marker_that_is_part_of_a_value_suppresses_nothing() {
 }
 
 #[test]
+fn file_with_a_syntax_error_gets_no_other_finding() {
+    // rules/parse-error.md: poollint skips the file, so no other rule checks it (the
+    // recovering parsers' partial trees were read before).
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(
+        dir.path().join("pgbouncer.ini"),
+        "junk line\n[pgbouncer]\nauth_type = trust\n",
+    )
+    .expect("write");
+    std::fs::create_dir_all(dir.path().join("y")).expect("mkdir");
+    std::fs::write(
+        dir.path().join("y/application.yml"),
+        "spring:\n  datasource:\n    hikari:\n      max-lifetime: 600\n  jpa: [\n",
+    )
+    .expect("write");
+    let output = poollint()
+        .args(["check", "-f", "concise"])
+        .arg(dir.path())
+        .output()
+        .expect("run");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(1), "{stdout}");
+    let findings: Vec<&str> = stdout
+        .lines()
+        .filter(|l| l.contains("error[") || l.contains("warning[") || l.contains("info["))
+        .collect();
+    assert_eq!(findings.len(), 2, "{stdout}");
+    assert!(
+        findings.iter().all(|l| l.contains("[parse-error]")),
+        "{stdout}"
+    );
+}
+
+#[test]
 fn show_settings_says_where_each_setting_comes_from() {
     let dir = tempfile::tempdir().expect("temp dir");
     std::fs::write(
