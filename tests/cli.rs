@@ -761,6 +761,46 @@ fn file_with_a_syntax_error_gets_no_other_finding() {
 }
 
 #[test]
+fn suggested_hikari_timeouts_pass_every_rule() {
+    // connection-timeout 250 with validation-timeout 250: no validation-timeout is both
+    // at least 250 and below 250 (the help said "e.g. 250"); connection-timeout 5: the
+    // 5000 suggested needs the validation-timeout (5000 by default) below it.
+    let dir = tempfile::tempdir().expect("temp dir");
+    for (name, text) in [
+        ("a", "spring:\n  datasource:\n    hikari:\n      connection-timeout: 250\n      validation-timeout: 250\n"),
+        ("b", "spring:\n  datasource:\n    hikari:\n      connection-timeout: 5\n"),
+    ] {
+        std::fs::create_dir_all(dir.path().join(name)).expect("mkdir");
+        std::fs::write(dir.path().join(name).join("application.yml"), text).expect("write");
+    }
+    let output = poollint()
+        .args(["check", "-f", "json"])
+        .arg(dir.path())
+        .args([
+            "--select",
+            "hikari-timeout-constraints,suspicious-time-unit",
+        ])
+        .output()
+        .expect("run");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(!stdout.contains("e.g. 250 "), "{stdout}");
+    assert!(
+        stdout.contains(
+            "raise connection-timeout, e.g. to 1000, and set validation-timeout below it, e.g. 500"
+        ),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("write 5000, and validation-timeout below it (it is 5000), e.g. 2500"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("at least 250 (milliseconds), e.g. 1000, and validation-timeout below it (it is 5000), e.g. 500"),
+        "{stdout}"
+    );
+}
+
+#[test]
 fn show_settings_says_where_each_setting_comes_from() {
     let dir = tempfile::tempdir().expect("temp dir");
     std::fs::write(
