@@ -142,6 +142,8 @@ pub struct Report {
     pub stats: Stats,
     /// The model the rules saw (for `poollint capacity`).
     pub model: Model,
+    /// Where the comments of files holding a suppression are, as their parsers read them.
+    pub(crate) comments: crate::suppress::CommentIndex,
 }
 
 impl Report {
@@ -651,8 +653,11 @@ fn parse_and_read_whole(
     let docs: Vec<Option<Document>> = batch.par_iter().map(|f| parse_one(f, sources)).collect();
     let mut parsed = Vec::with_capacity(batch.len());
     for (file, doc) in batch.iter().zip(docs) {
-        report_parse(file.id, doc.as_ref().map(|d| &d.errors[..]), report);
-        if let Some(doc) = doc {
+        let text = report.sources.get(file.id).map_or("", |f| f.text());
+        let outcome = doc.as_ref().map(|d| ParseOutcome::of(file.format, text, d));
+        report_parse(file.id, outcome, report);
+        // A file with a syntax error is skipped: no rule sees a part of it.
+        if let Some(doc) = doc.filter(|d| d.errors.is_empty()) {
             parsed.push((file.reader, parsed_file(file, doc)));
         }
     }
@@ -669,8 +674,8 @@ fn parse_and_read_whole(
 
 /// What parsing and reading one unit gave.
 struct UnitRead {
-    /// Each file's syntax errors (None: the parser panicked on it).
-    parses: Vec<(source::FileId, Option<Vec<SyntaxError>>)>,
+    /// What parsing each file gave (None: the parser panicked on it).
+    parses: Vec<(source::FileId, Option<ParseOutcome>)>,
     /// None: the reader panicked.
     read: Option<BatchRead>,
     /// What checking the unit's entries found ([`UNIT_CHECKED`]), and rules that failed.
@@ -710,15 +715,14 @@ fn parse_and_read_units(
     split_wall_time(started.elapsed(), &units, &mut report.stats);
     let mut reads = Vec::with_capacity(units.len());
     for unit in units {
-        for (id, errors) in &unit.parses {
-            report_parse(*id, errors.as_deref(), report);
+        let mut files = Vec::with_capacity(unit.parses.len());
+        for (id, outcome) in unit.parses {
+            report_parse(id, outcome, report);
+            files.push(id);
         }
         match unit.read {
             Some(read) => reads.push(read),
-            None => {
-                let files: Vec<FileId> = unit.parses.iter().map(|(id, _)| *id).collect();
-                report_reader_panic(reader, &files, report);
-            }
+            None => report_reader_panic(reader, &files, report),
         }
         add_findings(unit.findings, report);
     }
@@ -748,8 +752,14 @@ fn parse_and_read_unit(
     let mut files = Vec::with_capacity(unit.len());
     for file in unit {
         let doc = parse_one(file, sources);
-        parses.push((file.id, doc.as_ref().map(|d| d.errors.clone())));
-        files.extend(doc.map(|doc| parsed_file(file, doc)));
+        let text = sources.get(file.id).map_or("", |f| f.text());
+        let outcome = doc.as_ref().map(|d| ParseOutcome::of(file.format, text, d));
+        parses.push((file.id, outcome));
+        // A file with a syntax error is skipped: no rule sees a part of it.
+        files.extend(
+            doc.filter(|d| d.errors.is_empty())
+                .map(|doc| parsed_file(file, doc)),
+        );
     }
     let parse_time = started.elapsed();
     let started = Instant::now();
@@ -851,18 +861,34 @@ pub(crate) fn parse_guarded(
     catch_unwind(AssertUnwindSafe(|| parse(format, text))).ok()
 }
 
-/// Report what parsing a file gave: its syntax errors as `parse-error`s, or an
-/// internal error when the parser panicked (None).
-pub(crate) fn report_parse(
-    id: source::FileId,
-    errors: Option<&[SyntaxError]>,
-    report: &mut Report,
-) {
-    let Some(errors) = errors else {
+/// What parsing a file gives the report: its syntax errors, and where its comments are
+/// when it holds a suppression ([`crate::suppress::comment_spans`]).
+pub(crate) struct ParseOutcome {
+    errors: Vec<SyntaxError>,
+    comments: Option<Vec<Span>>,
+}
+
+impl ParseOutcome {
+    /// What `doc`, parsed from `text` as `format`, gives the report.
+    pub(crate) fn of(format: Format, text: &str, doc: &Document) -> Self {
+        ParseOutcome {
+            errors: doc.errors.clone(),
+            comments: crate::suppress::comment_spans(format, text, doc),
+        }
+    }
+}
+
+/// Report what parsing a file gave: its syntax errors as `parse-error`s and its
+/// comments for suppressions, or an internal error when the parser panicked (None).
+pub(crate) fn report_parse(id: source::FileId, outcome: Option<ParseOutcome>, report: &mut Report) {
+    let Some(ParseOutcome { errors, comments }) = outcome else {
         let (kind, message) = internal("parsing");
         report_unreadable(id, &kind, &message, report);
         return;
     };
+    if let Some(comments) = comments {
+        report.comments.insert(id, comments);
+    }
     for error in errors {
         report.diagnostics.push(engine_rules::parse_error::at(
             Location {
@@ -1047,7 +1073,12 @@ fn run_rule(enabled: &Enabled, model: &Model) -> Result<Vec<Diagnostic>, String>
 fn finish(model: &Model, request: &CheckRequest, scrub: ScrubTexts, report: &mut Report) {
     if request.inline_suppressions {
         let enabled = |rule: &str| rule_level(rule, request).is_some();
-        crate::suppress::apply(report.sources.files(), &mut report.diagnostics, enabled);
+        crate::suppress::apply(
+            report.sources.files(),
+            &report.comments,
+            &mut report.diagnostics,
+            enabled,
+        );
     }
     apply_engine_rule_levels(request, report);
     if !request.settings.ignore.is_empty() {

@@ -173,15 +173,19 @@ impl Includes<'_> {
             }
         };
         let doc = engine::parse_guarded(self.parse, includer.format, &text);
+        let outcome = doc
+            .as_ref()
+            .map(|d| engine::ParseOutcome::of(includer.format, &text, d));
         // Released with its includer's batch, and read again if it has findings.
         let file = source::SourceFile::new(target, text, source::Encoding::Utf8);
         let id = self.report.sources.push(file.rereadable(disk_len));
-        engine::report_parse(id, doc.as_ref().map(|d| &d.errors[..]), self.report);
+        engine::report_parse(id, outcome, self.report);
         Some(ParsedFile {
             id,
             path: target.to_path_buf(),
             format: includer.format,
-            doc: doc?,
+            // An included file with a syntax error is skipped like any other.
+            doc: doc.filter(|d| d.errors.is_empty())?,
             included_from: Some(at),
         })
     }

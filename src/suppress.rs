@@ -8,8 +8,11 @@
 //!
 //! A suppression that suppresses nothing is an `unused-suppression` warning; an unknown
 //! rule name is an `unused-suppression` error with a did-you-mean. The comment is found
-//! in the text rather than in each parser's comment list, so every format (TOML's parser
-//! keeps no comments) behaves the same.
+//! in the text, then kept only where the file's parser recorded a comment
+//! ([`comment_spans`]): text that is part of a value (`.properties` has `#` comments
+//! only at the start of a line, PgBouncer has no end-of-line comments) suppresses
+//! nothing. TOML's parser keeps no comments and Ruby files are not parsed: in those the
+//! text alone decides.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -19,8 +22,32 @@ use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::Location;
 use crate::rules::{self, engine_rules};
 use crate::source::{FileId, SourceFile, Span};
+use crate::syntax::{Document, Format, NodeKind, ScalarStyle};
 
 pub(crate) const MARKER: &str = "poollint:";
+
+/// Where the comments of each file holding [`MARKER`] are, as its parser read them:
+/// only a marker inside one of them is a suppression. A file not in it (its format
+/// records no comments, or its parser failed) is judged by its text alone.
+pub type CommentIndex = HashMap<FileId, Vec<Span>>;
+
+/// The spans where a suppression may be in `text` parsed as `doc`: its comments, and
+/// its block scalars (`|`, `>`), whose content may be a file of its own (a ConfigMap's
+/// `application.properties: |`) with comments the outer tree does not record. None
+/// when the format records no comments (TOML, Ruby) or `text` holds no marker.
+pub(crate) fn comment_spans(format: Format, text: &str, doc: &Document) -> Option<Vec<Span>> {
+    if matches!(format, Format::Toml | Format::Raw) || !text.contains(MARKER) {
+        return None;
+    }
+    let comments = doc.comments.iter().map(|c| c.span);
+    let blocks = doc.nodes.iter().filter_map(|node| match &node.kind {
+        NodeKind::Scalar(s) if matches!(s.style, ScalarStyle::Literal | ScalarStyle::Folded) => {
+            Some(node.span)
+        }
+        _ => None,
+    });
+    Some(comments.chain(blocks).collect())
+}
 
 /// One rule name inside a suppression comment.
 #[derive(Debug)]
@@ -43,6 +70,7 @@ struct Suppression {
 /// selected are not called unused.
 pub fn apply(
     files: &[SourceFile],
+    comments: &CommentIndex,
     diagnostics: &mut Vec<Diagnostic>,
     enabled: impl Fn(&str) -> bool,
 ) {
@@ -51,7 +79,10 @@ pub fn apply(
     let mut found: BTreeMap<FileId, FileSuppressions> = files
         .par_iter()
         .filter(|f| f.text_in_memory().is_some_and(|t| t.contains(MARKER)))
-        .map(|f| (f.id, FileSuppressions::new(f, scan(f))))
+        .map(|f| {
+            let comments = comments.get(&f.id).map(Vec::as_slice);
+            (f.id, FileSuppressions::new(f, scan(f, comments)))
+        })
         .filter(|(_, found)| !found.suppressions.is_empty())
         .collect();
     if found.is_empty() {
@@ -162,8 +193,9 @@ fn unused(file: &SourceFile, entry: &Entry, enabled: &impl Fn(&str) -> bool) -> 
     )
 }
 
-/// Every suppression comment of a file, in one pass over its lines.
-fn scan(file: &SourceFile) -> Vec<Suppression> {
+/// Every suppression comment of a file, in one pass over its lines; with `comments`
+/// (see [`comment_spans`]), only those whose `#`/`;` is inside one of them.
+fn scan(file: &SourceFile, comments: Option<&[Span]>) -> Vec<Suppression> {
     let text: &str = file.text();
     let mut out: Vec<Suppression> = Vec::new();
     // Comments alone on their line, waiting for the next line of code (their indices
@@ -183,6 +215,10 @@ fn scan(file: &SourceFile) -> Vec<Suppression> {
         let Some(comment) = comment_marker(content) else {
             continue;
         };
+        let at = start + comment;
+        if comments.is_some_and(|spans| !spans.iter().any(|s| s.start <= at && at < s.end)) {
+            continue;
+        }
         let Some((scope, entries)) = parse(content, comment, start) else {
             continue;
         };
@@ -295,7 +331,9 @@ mod tests {
             .iter()
             .map(|(r, at)| finding(&map, r, at))
             .collect();
-        apply(map.files(), &mut diagnostics, |_| true);
+        apply(map.files(), &CommentIndex::new(), &mut diagnostics, |_| {
+            true
+        });
         diagnostics
             .iter()
             .map(|d| {

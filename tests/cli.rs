@@ -700,6 +700,127 @@ fn suppressions_work_in_properties_and_ini_dialects() {
 }
 
 #[test]
+fn marker_that_is_part_of_a_value_suppresses_nothing() {
+    // `.properties` has `#` comments only at the start of a line and PgBouncer has no
+    // end-of-line comments: the marker is part of the value, which is reported.
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::create_dir_all(dir.path().join("app")).expect("mkdir");
+    std::fs::write(
+        dir.path().join("app/application.properties"),
+        "spring.datasource.hikari.max-lifetime=600 # poollint: ignore[suspicious-time-unit]\n",
+    )
+    .expect("write");
+    std::fs::create_dir_all(dir.path().join("bouncer")).expect("mkdir");
+    std::fs::write(
+        dir.path().join("bouncer/pgbouncer.ini"),
+        "[pgbouncer]\nquery_wait_timeout = 30 ; poollint: ignore[suspicious-time-unit]\n",
+    )
+    .expect("write");
+    // A real end-of-line comment in YAML still suppresses.
+    std::fs::create_dir_all(dir.path().join("yaml")).expect("mkdir");
+    std::fs::write(
+        dir.path().join("yaml/application.yml"),
+        "spring:\n  datasource:\n    hikari:\n      max-lifetime: 10000 # poollint: ignore[hikari-max-lifetime-below-minimum]\n",
+    )
+    .expect("write");
+    let output = poollint()
+        .args(["check", "-f", "concise"])
+        .arg(dir.path())
+        .args([
+            "--select",
+            "suspicious-time-unit,hikari-max-lifetime-below-minimum,unused-suppression",
+        ])
+        .output()
+        .expect("run");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.contains("application.properties:1:39: error[suspicious-time-unit]"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("pgbouncer.ini:2:22: error[suspicious-time-unit]"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("application.yml"), "{stdout}");
+    assert!(!stdout.contains("unused-suppression"), "{stdout}");
+}
+
+#[test]
+fn file_with_a_syntax_error_gets_no_other_finding() {
+    // rules/parse-error.md: poollint skips the file, so no other rule checks it (the
+    // recovering parsers' partial trees were read before).
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(
+        dir.path().join("pgbouncer.ini"),
+        "junk line\n[pgbouncer]\nauth_type = trust\n",
+    )
+    .expect("write");
+    std::fs::create_dir_all(dir.path().join("y")).expect("mkdir");
+    std::fs::write(
+        dir.path().join("y/application.yml"),
+        "spring:\n  datasource:\n    hikari:\n      max-lifetime: 600\n  jpa: [\n",
+    )
+    .expect("write");
+    let output = poollint()
+        .args(["check", "-f", "concise"])
+        .arg(dir.path())
+        .output()
+        .expect("run");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(1), "{stdout}");
+    let findings: Vec<&str> = stdout
+        .lines()
+        .filter(|l| l.contains("error[") || l.contains("warning[") || l.contains("info["))
+        .collect();
+    assert_eq!(findings.len(), 2, "{stdout}");
+    assert!(
+        findings.iter().all(|l| l.contains("[parse-error]")),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn suggested_hikari_timeouts_pass_every_rule() {
+    // connection-timeout 250 with validation-timeout 250: no validation-timeout is both
+    // at least 250 and below 250 (the help said "e.g. 250"); connection-timeout 5: the
+    // 5000 suggested needs the validation-timeout (5000 by default) below it.
+    let dir = tempfile::tempdir().expect("temp dir");
+    for (name, text) in [
+        ("a", "spring:\n  datasource:\n    hikari:\n      connection-timeout: 250\n      validation-timeout: 250\n"),
+        ("b", "spring:\n  datasource:\n    hikari:\n      connection-timeout: 5\n"),
+    ] {
+        std::fs::create_dir_all(dir.path().join(name)).expect("mkdir");
+        std::fs::write(dir.path().join(name).join("application.yml"), text).expect("write");
+    }
+    let output = poollint()
+        .args(["check", "-f", "json"])
+        .arg(dir.path())
+        .args([
+            "--select",
+            "hikari-timeout-constraints,suspicious-time-unit",
+        ])
+        .output()
+        .expect("run");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(!stdout.contains("e.g. 250 "), "{stdout}");
+    assert!(
+        stdout.contains(
+            "raise connection-timeout, e.g. to 1000, and set validation-timeout below it, e.g. 500"
+        ),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("write 5000, and validation-timeout below it (it is 5000), e.g. 2500"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("at least 250 (milliseconds), e.g. 1000, and validation-timeout below it (it is 5000), e.g. 500"),
+        "{stdout}"
+    );
+}
+
+#[test]
 fn show_settings_says_where_each_setting_comes_from() {
     let dir = tempfile::tempdir().expect("temp dir");
     std::fs::write(

@@ -18,6 +18,33 @@ pub const IDLE_TIMEOUT_MS: u64 = 600_000;
 pub const MAX_LIFETIME_MS: u64 = 1_800_000;
 /// `com.zaxxer.hikari.timeoutMs.floor`: connection and validation timeouts below it throw.
 pub const SOFT_TIMEOUT_FLOOR_MS: u64 = 250;
+
+/// The lowest millisecond value `suspicious-time-unit` does not take for seconds written
+/// in the wrong unit (rules-catalogue HY09: a millisecond setting in `[1, 999]`).
+pub const PLAUSIBLE_MILLIS_FLOOR: u64 = 1_000;
+
+/// A `validation-timeout` to suggest with a `connection-timeout` of `connection_ms` when
+/// the pool's (`validation_ms`, 5000 by default) is not below it: half of it, at least
+/// the 250 ms floor, so that it passes `hikari-timeout-constraints` (rules-catalogue:
+/// `validationTimeout` ≥ 250 and less than `connectionTimeout`). None when the current
+/// one is fine or `connection_ms` is 0 (infinite) or too low for any (≤ 250).
+pub fn validation_to_suggest(connection_ms: u64, validation_ms: u64) -> Option<u64> {
+    if connection_ms == 0 || validation_ms < connection_ms || connection_ms <= SOFT_TIMEOUT_FLOOR_MS
+    {
+        return None;
+    }
+    Some((connection_ms / 2).max(SOFT_TIMEOUT_FLOOR_MS))
+}
+
+/// ", and validation-timeout below it, e.g. N" for a help that suggests a
+/// `connection-timeout` of `connection_ms`, when the pool's validation timeout would not
+/// be below it; empty otherwise.
+pub fn with_validation_below(connection_ms: u64, validation: Option<&Setting<Duration>>) -> String {
+    let current = validation.and_then(millis).unwrap_or(VALIDATION_TIMEOUT_MS);
+    validation_to_suggest(connection_ms, current)
+        .map(|v| format!(", and validation-timeout below it (it is {current}), e.g. {v}"))
+        .unwrap_or_default()
+}
 /// `maxLifetime` and `keepaliveTime` below 30 s are reset / disabled.
 pub const MIN_LIFETIME_MS: u64 = 30_000;
 pub const MIN_IDLE_TIMEOUT_MS: u64 = 10_000;

@@ -66,7 +66,15 @@ impl crate::rules::Rule for Rule {
                     continue;
                 };
                 let key = format!("pgbouncer.{property}");
-                out.extend(unit_mismatch(setting, at, key, property, "PgBouncer", unit));
+                out.extend(unit_mismatch(
+                    setting,
+                    at,
+                    key,
+                    property,
+                    "PgBouncer",
+                    unit,
+                    None,
+                ));
             }
             let others = [
                 &pooler.query_timeout,
@@ -159,8 +167,10 @@ fn check(
     let at = located(setting, pool)?;
     let key = key_of(setting, pool, property);
     if pool.library != Library::HikariCp {
-        return unit_mismatch(setting, at, key, property, pool.library.name(), unit);
+        return unit_mismatch(setting, at, key, property, pool.library.name(), unit, None);
     }
+    // The connection-timeout suggested must pass hikari-timeout-constraints too.
+    let validation = (property == "connection-timeout").then_some(pool.validation_timeout.as_ref());
     match &setting.value {
         Val::Invalid(invalid) => {
             let crate::model::Invalid { raw, reason } = &**invalid;
@@ -178,12 +188,15 @@ fn check(
                     .with_fingerprint(raw.clone()),
             )
         }
-        Val::Known(_) => unit_mismatch(setting, at, key, property, "HikariCP", unit),
+        Val::Known(_) => unit_mismatch(setting, at, key, property, "HikariCP", unit, validation),
         _ => None,
     }
 }
 
 /// A known value that looks like it was written in another unit than `library` reads.
+/// `validation` is given for a HikariCP `connection-timeout`: Some(the pool's
+/// validation timeout, None when it has none set), so the value suggested comes with a
+/// validation timeout below it when the pool's is not.
 fn unit_mismatch(
     setting: &Setting<Duration>,
     at: Location,
@@ -191,6 +204,7 @@ fn unit_mismatch(
     property: &str,
     library: &str,
     unit: Unit,
+    validation: Option<Option<&Setting<Duration>>>,
 ) -> Option<Diagnostic> {
     let value = setting.get()?;
     let (written, message, help) = match unit {
@@ -202,7 +216,16 @@ fn unit_mismatch(
             (
                 format!("{ms} ms"),
                 format!("{property} is {ms} ms; {library} reads milliseconds, so this looks like {ms} seconds written in the wrong unit"),
-                format!("if {ms} seconds was meant, write {}", ms * 1000),
+                format!(
+                    "if {ms} seconds was meant, write {}{}",
+                    ms * 1000,
+                    validation
+                        .map(|v| crate::model::hikari::with_validation_below(
+                            u64::try_from(ms).unwrap_or(u64::MAX).saturating_mul(1000),
+                            v
+                        ))
+                        .unwrap_or_default()
+                ),
             )
         }
         Unit::SecondsWait | Unit::SecondsLifetime => {

@@ -2,7 +2,8 @@
 //! after its caller gave up (catalogue TO03): error when the acquire timeout is at or
 //! above the declared request timeout, warning above `max-share` (0.5, heuristic) of it.
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::model::{human_duration, Model};
+use crate::model::hikari::{with_validation_below, PLAUSIBLE_MILLIS_FLOOR, SOFT_TIMEOUT_FLOOR_MS};
+use crate::model::{human_duration, Library, Model, Pool};
 use crate::rules::topology::place;
 use crate::rules::{key_of, Category, Inputs, RuleMeta, RuleOption, RuleOptions};
 
@@ -71,17 +72,12 @@ impl crate::rules::Rule for Rule {
                         "most of the caller's time can go to waiting for a connection, leaving little for the work"
                     }
                 );
-                let suggestion = Duration::from_millis(
-                    (deadline.as_millis() as f64 * share / 2.0).max(250.0) as u64,
-                );
+                let help = help(pool, deadline, share);
                 out.push(
                     Diagnostic::new(&META, severity, at, message)
                         .with_label(format!("waits up to {}", human_duration(timeout)))
                         .with_related(deadline_setting.location(), "request timeout")
-                        .with_help(format!(
-                            "set the acquire timeout to at most {} so a request fails fast and the caller can retry",
-                            human_duration(suggestion)
-                        ))
+                        .with_help(help)
                         .with_key(key_of(&pool.acquire_timeout, pool, "connection-timeout"))
                         .with_fingerprint(format!("{}:{}", service.name, timeout.as_millis())),
                 );
@@ -91,3 +87,41 @@ impl crate::rules::Rule for Rule {
 }
 
 use std::time::Duration;
+
+/// Libraries whose acquire timeout is in milliseconds, where `suspicious-time-unit`
+/// takes a value below 1000 for seconds (rules-catalogue HY09).
+const MILLIS_LIBRARIES: &[Library] = &[
+    Library::HikariCp,
+    Library::NodePostgres,
+    Library::TypeOrm,
+    Library::Knex,
+    Library::Sequelize,
+];
+
+/// The acquire timeout to suggest: half the share of the deadline the rule allows, at
+/// least HikariCP's 250 ms floor; raised to 1 s where the share allows it, so that
+/// `suspicious-time-unit` does not take it for seconds, and for HikariCP with a
+/// validation-timeout below it so `hikari-timeout-constraints` passes too.
+fn help(pool: &Pool, deadline: Duration, share: f64) -> String {
+    let allowed_ms = deadline.as_millis() as f64 * share;
+    let plausible = PLAUSIBLE_MILLIS_FLOOR as f64;
+    let mut ms = (allowed_ms / 2.0).max(SOFT_TIMEOUT_FLOOR_MS as f64);
+    let mut note = String::new();
+    if ms < plausible && plausible <= allowed_ms {
+        ms = plausible;
+    } else if ms < plausible && MILLIS_LIBRARIES.contains(&pool.library) {
+        note = format!(
+            " (suspicious-time-unit takes a value below {PLAUSIBLE_MILLIS_FLOOR} for seconds: suppress it there, with a reason)"
+        );
+    }
+    let ms = ms as u64;
+    let validation = if pool.library == Library::HikariCp {
+        with_validation_below(ms, pool.validation_timeout.as_ref())
+    } else {
+        String::new()
+    };
+    format!(
+        "set the acquire timeout to at most {}{validation}{note} so a request fails fast and the caller can retry",
+        human_duration(Duration::from_millis(ms))
+    )
+}

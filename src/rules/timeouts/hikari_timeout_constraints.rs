@@ -4,7 +4,10 @@
 //! setters throw at start-up (error); `validationTimeout ≥ connectionTimeout` is against
 //! the README but not enforced (warning) [HK-CFG][HK-README].
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::model::hikari::{millis, SOFT_TIMEOUT_FLOOR_MS};
+use crate::model::hikari::{
+    millis, validation_to_suggest, with_validation_below, PLAUSIBLE_MILLIS_FLOOR,
+    SOFT_TIMEOUT_FLOOR_MS,
+};
 use crate::model::{Model, Pool, Setting};
 use crate::rules::{
     hikari_pools, key_of, located, ms_text, origin_note, Category, Inputs, RuleMeta, RuleOptions,
@@ -60,10 +63,31 @@ fn below_floor(
     Some(
         Diagnostic::new(&META, Severity::Error, located(setting, pool)?, message)
             .with_label(format!("{ms} ms < 250 ms"))
-            .with_help(format!("set {property} to at least 250 (milliseconds)"))
+            .with_help(floor_help(pool, property))
             .with_key(key_of(setting, pool, property))
             .with_fingerprint(ms.to_string()),
     )
+}
+
+/// The help for a timeout below the floor, with a value that passes every rule: a
+/// connection-timeout of 1000 (below it `suspicious-time-unit` takes the value for
+/// seconds) with a validation-timeout below it, or a validation-timeout below the
+/// connection-timeout.
+fn floor_help(pool: &Pool, property: &str) -> String {
+    if property == "connection-timeout" {
+        let c = PLAUSIBLE_MILLIS_FLOOR;
+        let validation = with_validation_below(c, pool.validation_timeout.as_ref());
+        return format!(
+            "set connection-timeout to at least 250 (milliseconds), e.g. {c}{validation}"
+        );
+    }
+    match millis(&pool.acquire_timeout) {
+        Some(c) if c > 0 && c <= SOFT_TIMEOUT_FLOOR_MS => format!(
+            "set validation-timeout to at least 250 (milliseconds) and below connection-timeout, which must then be raised: e.g. connection-timeout {PLAUSIBLE_MILLIS_FLOOR} and validation-timeout {}",
+            PLAUSIBLE_MILLIS_FLOOR / 2
+        ),
+        _ => format!("set {property} to at least 250 (milliseconds)"),
+    }
 }
 
 /// README: "This value must be less than the connectionTimeout" (not enforced).
@@ -89,14 +113,21 @@ fn validation_not_below_connection(
         ms_text(c),
         origin_note(&pool.acquire_timeout.origin)
     );
-    let suggestion = (c / 2).max(SOFT_TIMEOUT_FLOOR_MS);
+    let help = match validation_to_suggest(c, v) {
+        Some(suggestion) => format!(
+            "set validation-timeout below connection-timeout, e.g. {suggestion} (HikariCP's README: it must be less than connection-timeout)"
+        ),
+        // No validation-timeout is both at least 250 and below a connection-timeout of 250.
+        None => format!(
+            "raise connection-timeout, e.g. to {PLAUSIBLE_MILLIS_FLOOR}, and set validation-timeout below it, e.g. {} (HikariCP's README: it must be less than connection-timeout, and neither may be below 250)",
+            PLAUSIBLE_MILLIS_FLOOR / 2
+        ),
+    };
     Some(
         Diagnostic::new(&META, Severity::Warning, located(primary, pool)?, message)
             .with_label(format!("{v} ms ≥ {c} ms"))
             .with_related(other.location(), "the other timeout")
-            .with_help(format!(
-                "set validation-timeout below connection-timeout, e.g. {suggestion} (HikariCP's README: it must be less than connection-timeout)"
-            ))
+            .with_help(help)
             .with_key(key_of(validation, pool, "validation-timeout"))
             .with_fingerprint(format!("{v}>={c}")),
     )
