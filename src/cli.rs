@@ -167,8 +167,9 @@ pub struct CheckArgs {
     /// Record every current finding in this baseline file, then report as usual.
     #[arg(long, value_name = "FILE")]
     pub write_baseline: Option<PathBuf>,
-    /// Report only findings on lines changed since this git revision, and run
-    /// risky-pool-change against the pools as they were at it.
+    /// Report only findings on lines changed since this git revision (their own line or
+    /// one of their labels'), and run risky-pool-change against the pools as they were
+    /// at it.
     #[arg(long, value_name = "REV")]
     pub diff_base: Option<String>,
     /// Files larger than this many bytes are refused with a parse-error.

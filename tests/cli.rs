@@ -591,6 +591,59 @@ fn diff_base_with_a_renamed_and_edited_file_reports_the_edited_line() {
         ));
 }
 
+/// A change to an input a finding labels (here `max_connections`, below what the fleet
+/// opens) causes the finding although its primary line, the pool, is as it was: it is
+/// reported (the old code kept only findings whose primary line changed, and exited 0).
+#[test]
+fn diff_base_reports_findings_whose_label_is_on_a_changed_line() {
+    let manifest = "[[database]]\nname = \"main\"\nengine = \"postgresql\"\nconfig = \"db/postgresql.conf\"\n[[service]]\nname = \"a\"\nconfig = [\"a/application.yml\"]\ninstances = 3\nconnects-to = \"main\"\n";
+    let pool = "spring:\n  datasource:\n    hikari:\n      maximum-pool-size: 10\n";
+    let repo = git_repo(&[
+        ("poollint.toml", manifest),
+        ("a/application.yml", pool),
+        ("db/postgresql.conf", "max_connections = 100\n"),
+    ]);
+    std::fs::write(
+        repo.path().join("db/postgresql.conf"),
+        "max_connections = 20\n",
+    )
+    .expect("write");
+    poollint()
+        .args([
+            "check",
+            ".",
+            "-f",
+            "concise",
+            "--diff-base",
+            "HEAD",
+            "--select",
+            "fleet-exceeds-db-slots",
+        ])
+        .current_dir(repo.path())
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains(
+            "a/application.yml:4:26: error[fleet-exceeds-db-slots]",
+        ));
+    // Nothing changed at all: nothing reported.
+    git(repo.path(), &["commit", "-q", "-am", "cut"]);
+    poollint()
+        .args([
+            "check",
+            ".",
+            "-f",
+            "concise",
+            "--diff-base",
+            "HEAD",
+            "--select",
+            "fleet-exceeds-db-slots",
+        ])
+        .current_dir(repo.path())
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("fleet-exceeds-db-slots").not());
+}
+
 #[test]
 fn readme_review_bot_command_emits_rdjsonl_for_changed_lines() {
     let repo = git_repo(&[(
