@@ -345,11 +345,17 @@ fn run_check(args: &CheckArgs) -> ExitCode {
         Err(code) => return code,
     };
     let color = use_color(args.color);
-    // The settings of one file come from the manifest nearest above it (a path that
-    // does not exist yet gets those of the paths checked).
+    // The settings of one file come from the manifest nearest above it; a path that
+    // does not exist is most likely a typo, and settings shown for it would mislead.
     let manifest = match &args.show_settings {
-        Some(path) if path.exists() => find_manifest(args.config.as_deref(), path),
-        _ => load_manifest(args),
+        Some(path) if !path.exists() => {
+            return usage_error(&format!(
+                "--show-settings {}: no such file or directory",
+                path.display()
+            ))
+        }
+        Some(path) => find_manifest(args.config.as_deref(), path),
+        None => load_manifest(args),
     };
     // Each poollint.toml governs the files below it, unless --config names one for all.
     let nested = args.config.is_none() && args.stdin_filename.is_none();
@@ -600,7 +606,9 @@ fn find_manifest(
 ) -> Result<Option<Manifest>, Box<ManifestError>> {
     let path = match config {
         Some(path) => Some(path.to_path_buf()),
-        None => manifest::discover(start).or_else(|| manifest::discover(Path::new("."))),
+        // Only the manifests above `start` govern it: the current directory's does not
+        // reach a tree outside it.
+        None => manifest::discover(start),
     };
     match path {
         Some(path) => manifest::load(&path).map(Some),

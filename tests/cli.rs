@@ -740,9 +740,10 @@ fn show_settings_says_where_each_setting_comes_from() {
         "[lint]\nfail-on = \"warning\"\n[lint.rules]\n\"pool-saturated-by-declared-load\" = { level = \"warning\", warn-utilization = 0.8 }\n[[lint.ignore]]\npaths = [\"legacy/**\"]\nrules = [\"max-lifetime-unbounded\"]\nreason = \"retiring\"\n",
     )
     .expect("write");
+    write_file(dir.path(), "legacy/application.yml", LIFETIME_10S);
     poollint()
+        .current_dir(dir.path())
         .args(["check", "--show-settings", "legacy/application.yml"])
-        .arg(dir.path())
         .assert()
         .code(0)
         .stdout(predicate::str::contains("fail-on: warning ("))
@@ -1096,6 +1097,58 @@ const MINIMUM_IDLE_5: &str = "spring:\n  datasource:\n    hikari:\n      minimum
 /// `poollint check ARGS` run in `dir`.
 fn check_in(dir: &std::path::Path, args: &[&str]) -> assert_cmd::assert::Assert {
     poollint().current_dir(dir).arg("check").args(args).assert()
+}
+
+/// The current directory's manifest governs only the files below it: checking a
+/// sibling tree that has no manifest of its own uses the built-in defaults (the old
+/// code fell back to the current directory's manifest, which turned the rule off and
+/// set fail-on never: the error was hidden and the run exited 0). The same for
+/// `--show-settings`, and a `--show-settings` path that does not exist is a usage error.
+#[test]
+fn the_current_directorys_manifest_does_not_govern_a_tree_outside_it() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let root = dir.path();
+    write_file(
+        root,
+        "a/poollint.toml",
+        "[lint]\nfail-on = \"never\"\n[lint.rules]\n\"hikari-max-lifetime-below-minimum\" = \"off\"\n",
+    );
+    write_file(root, "c/application.yml", LIFETIME_10S);
+    let finding = "error[hikari-max-lifetime-below-minimum]";
+    for path in ["../c", "../c/application.yml"] {
+        check_in(&root.join("a"), &["-f", "concise", path])
+            .code(1)
+            .stdout(predicate::str::contains(finding));
+    }
+    // A file not written yet gets the manifest above where it will be, not the
+    // current directory's.
+    poollint()
+        .current_dir(root.join("a"))
+        .args([
+            "check",
+            "-f",
+            "concise",
+            "--stdin-filename",
+            "../c/new/application.yml",
+        ])
+        .write_stdin(LIFETIME_10S)
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains(finding));
+    check_in(
+        &root.join("a"),
+        &["--show-settings", "../c/application.yml"],
+    )
+    .code(0)
+    .stdout(predicate::str::contains(
+        "built-in defaults (no poollint.toml found)",
+    ))
+    .stdout(predicate::str::contains("a/poollint.toml").not());
+    check_in(&root.join("a"), &["--show-settings", "../c/missing.yml"])
+        .code(2)
+        .stderr(predicate::str::contains(
+            "--show-settings ../c/missing.yml: no such file or directory",
+        ));
 }
 
 /// A repository whose root manifest fails on errors and keeps `hikari-minimum-idle-set`
