@@ -151,8 +151,11 @@ pub struct CheckArgs {
     /// Print files, bytes and time per stage on stderr.
     #[arg(long)]
     pub stats: bool,
-    /// Read one file from standard input, treated as if it were at this path.
-    #[arg(long, value_name = "NAME")]
+    /// Read one file from standard input, treated as if it were at this path. Checks
+    /// nothing else, so it cannot be given with PATHS.
+    // A path given with it used to be ignored silently (clap does not count the
+    // default "." as given, so only paths the user wrote conflict).
+    #[arg(long, value_name = "NAME", conflicts_with = "paths")]
     pub stdin_filename: Option<PathBuf>,
     /// Print the effective settings for this file (manifest, fail-on, rule levels and
     /// options, ignores that match it) and where each came from, then exit.

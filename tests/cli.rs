@@ -287,6 +287,19 @@ fn stdin_filename_checks_text_from_standard_input() {
         ));
 }
 
+/// Paths given with `--stdin-filename` were ignored silently: a usage error now.
+#[test]
+fn stdin_filename_with_paths_is_a_usage_error() {
+    poollint()
+        .args(["check", "--stdin-filename", "x/application.yml", FAILING])
+        .write_stdin("spring.datasource.hikari.max-lifetime: 1000\n")
+        .assert()
+        .code(2)
+        .stdout(predicate::str::is_empty())
+        .stderr(predicate::str::contains("--stdin-filename"))
+        .stderr(predicate::str::contains("cannot be used with"));
+}
+
 /// A config with one finding suppressed on its line and one stale suppression.
 fn suppressed_tree() -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("temp dir");
