@@ -151,8 +151,11 @@ pub struct CheckArgs {
     /// Print files, bytes and time per stage on stderr.
     #[arg(long)]
     pub stats: bool,
-    /// Read one file from standard input, treated as if it were at this path.
-    #[arg(long, value_name = "NAME")]
+    /// Read one file from standard input, treated as if it were at this path. Checks
+    /// nothing else, so it cannot be given with PATHS.
+    // A path given with it used to be ignored silently (clap does not count the
+    // default "." as given, so only paths the user wrote conflict).
+    #[arg(long, value_name = "NAME", conflicts_with = "paths")]
     pub stdin_filename: Option<PathBuf>,
     /// Print the effective settings for this file (manifest, fail-on, rule levels and
     /// options, ignores that match it) and where each came from, then exit.
@@ -167,8 +170,9 @@ pub struct CheckArgs {
     /// Record every current finding in this baseline file, then report as usual.
     #[arg(long, value_name = "FILE")]
     pub write_baseline: Option<PathBuf>,
-    /// Report only findings on lines changed since this git revision, and run
-    /// risky-pool-change against the pools as they were at it.
+    /// Report only findings on lines changed since this git revision (their own line or
+    /// one of their labels'), and run risky-pool-change against the pools as they were
+    /// at it.
     #[arg(long, value_name = "REV")]
     pub diff_base: Option<String>,
     /// Files larger than this many bytes are refused with a parse-error.
@@ -355,11 +359,17 @@ fn run_check(args: &CheckArgs) -> ExitCode {
         Err(code) => return code,
     };
     let color = use_color(args.color);
-    // The settings of one file come from the manifest nearest above it (a path that
-    // does not exist yet gets those of the paths checked).
+    // The settings of one file come from the manifest nearest above it; a path that
+    // does not exist is most likely a typo, and settings shown for it would mislead.
     let manifest = match &args.show_settings {
-        Some(path) if path.exists() => find_manifest(args.config.as_deref(), path),
-        _ => load_manifest(args),
+        Some(path) if !path.exists() => {
+            return usage_error(&format!(
+                "--show-settings {}: no such file or directory",
+                path.display()
+            ))
+        }
+        Some(path) => find_manifest(args.config.as_deref(), path),
+        None => load_manifest(args),
     };
     // Each poollint.toml governs the files below it, unless --config names one for all.
     let nested = args.config.is_none() && args.stdin_filename.is_none();
@@ -610,7 +620,9 @@ fn find_manifest(
 ) -> Result<Option<Manifest>, Box<ManifestError>> {
     let path = match config {
         Some(path) => Some(path.to_path_buf()),
-        None => manifest::discover(start).or_else(|| manifest::discover(Path::new("."))),
+        // Only the manifests above `start` govern it: the current directory's does not
+        // reach a tree outside it.
+        None => manifest::discover(start),
     };
     match path {
         Some(path) => manifest::load(&path).map(Some),

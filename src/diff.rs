@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use crate::diagnostic::Diagnostic;
+use crate::model::Location;
 use crate::source::{ColumnUnit, SourceMap};
 
 /// A git repository and a revision in it.
@@ -219,30 +220,34 @@ fn new_range(hunk: &str) -> Option<(usize, usize)> {
     Some((start, count))
 }
 
-/// Keep only findings whose primary line was added or changed; `canonical` holds the
-/// files' resolved paths ([`SourceMap::canonical_paths`]).
+/// Keep only findings the change touched: those whose primary line or the line of one
+/// of their labels was added or changed. A label is an input of the finding (the
+/// `max_connections` a fleet outgrows, the manifest's `instances`), so a change to it
+/// alone causes the finding even though its primary line, the value to fix, is as it
+/// was. `canonical` holds the files' resolved paths ([`SourceMap::canonical_paths`]).
 pub fn keep_changed(
     diagnostics: &mut Vec<Diagnostic>,
     sources: &SourceMap,
     canonical: &[Option<PathBuf>],
     changed: &ChangedLines,
 ) {
-    diagnostics.retain(|d| {
-        let Some(file) = sources.get(d.primary.file) else {
+    let touched = |location: &Location| {
+        let Some(file) = sources.get(location.file) else {
             return false;
         };
-        let Some(Some(path)) = canonical.get(d.primary.file.0) else {
+        let Some(Some(path)) = canonical.get(location.file.0) else {
             return false;
         };
         match changed.get(path) {
             Some(None) => true,
             Some(Some(lines)) => {
-                let line = file.position(d.primary.span.start, ColumnUnit::Bytes).line;
+                let line = file.position(location.span.start, ColumnUnit::Bytes).line;
                 lines.contains(&line)
             }
             None => false,
         }
-    })
+    };
+    diagnostics.retain(|d| touched(&d.primary) || d.labels.iter().any(|l| touched(&l.location)));
 }
 
 #[cfg(test)]

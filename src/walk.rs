@@ -34,6 +34,15 @@ impl Exclude {
         let base = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
         let mut builder = OverrideBuilder::new(base);
         for pattern in patterns {
+            // An empty pattern (`--exclude ''`, `legacy,`, a blank one) becomes `!`,
+            // which matches every path: the run would check nothing and pass.
+            // Rejected like an empty rule name in `--select`, which is safer for CI
+            // than ignoring it as a blank .gitignore line.
+            if pattern.trim().is_empty() {
+                return Err(
+                    "--exclude: empty pattern (check for a stray or trailing comma)".into(),
+                );
+            }
             // `!` would make it a negation of a negation: a pattern that keeps files.
             if pattern.starts_with('!') {
                 return Err(format!(

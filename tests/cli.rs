@@ -287,6 +287,19 @@ fn stdin_filename_checks_text_from_standard_input() {
         ));
 }
 
+/// Paths given with `--stdin-filename` were ignored silently: a usage error now.
+#[test]
+fn stdin_filename_with_paths_is_a_usage_error() {
+    poollint()
+        .args(["check", "--stdin-filename", "x/application.yml", FAILING])
+        .write_stdin("spring.datasource.hikari.max-lifetime: 1000\n")
+        .assert()
+        .code(2)
+        .stdout(predicate::str::is_empty())
+        .stderr(predicate::str::contains("--stdin-filename"))
+        .stderr(predicate::str::contains("cannot be used with"));
+}
+
 /// A config with one finding suppressed on its line and one stale suppression.
 fn suppressed_tree() -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("temp dir");
@@ -611,6 +624,59 @@ fn diff_base_with_a_renamed_and_edited_file_reports_the_edited_line() {
         ));
 }
 
+/// A change to an input a finding labels (here `max_connections`, below what the fleet
+/// opens) causes the finding although its primary line, the pool, is as it was: it is
+/// reported (the old code kept only findings whose primary line changed, and exited 0).
+#[test]
+fn diff_base_reports_findings_whose_label_is_on_a_changed_line() {
+    let manifest = "[[database]]\nname = \"main\"\nengine = \"postgresql\"\nconfig = \"db/postgresql.conf\"\n[[service]]\nname = \"a\"\nconfig = [\"a/application.yml\"]\ninstances = 3\nconnects-to = \"main\"\n";
+    let pool = "spring:\n  datasource:\n    hikari:\n      maximum-pool-size: 10\n";
+    let repo = git_repo(&[
+        ("poollint.toml", manifest),
+        ("a/application.yml", pool),
+        ("db/postgresql.conf", "max_connections = 100\n"),
+    ]);
+    std::fs::write(
+        repo.path().join("db/postgresql.conf"),
+        "max_connections = 20\n",
+    )
+    .expect("write");
+    poollint()
+        .args([
+            "check",
+            ".",
+            "-f",
+            "concise",
+            "--diff-base",
+            "HEAD",
+            "--select",
+            "fleet-exceeds-db-slots",
+        ])
+        .current_dir(repo.path())
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains(
+            "a/application.yml:4:26: error[fleet-exceeds-db-slots]",
+        ));
+    // Nothing changed at all: nothing reported.
+    git(repo.path(), &["commit", "-q", "-am", "cut"]);
+    poollint()
+        .args([
+            "check",
+            ".",
+            "-f",
+            "concise",
+            "--diff-base",
+            "HEAD",
+            "--select",
+            "fleet-exceeds-db-slots",
+        ])
+        .current_dir(repo.path())
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("fleet-exceeds-db-slots").not());
+}
+
 #[test]
 fn readme_review_bot_command_emits_rdjsonl_for_changed_lines() {
     let repo = git_repo(&[(
@@ -828,9 +894,10 @@ fn show_settings_says_where_each_setting_comes_from() {
         "[lint]\nfail-on = \"warning\"\n[lint.rules]\n\"pool-saturated-by-declared-load\" = { level = \"warning\", warn-utilization = 0.8 }\n[[lint.ignore]]\npaths = [\"legacy/**\"]\nrules = [\"max-lifetime-unbounded\"]\nreason = \"retiring\"\n",
     )
     .expect("write");
+    write_file(dir.path(), "legacy/application.yml", LIFETIME_10S);
     poollint()
+        .current_dir(dir.path())
         .args(["check", "--show-settings", "legacy/application.yml"])
-        .arg(dir.path())
         .assert()
         .code(0)
         .stdout(predicate::str::contains("fail-on: warning ("))
@@ -1184,6 +1251,58 @@ const MINIMUM_IDLE_5: &str = "spring:\n  datasource:\n    hikari:\n      minimum
 /// `poollint check ARGS` run in `dir`.
 fn check_in(dir: &std::path::Path, args: &[&str]) -> assert_cmd::assert::Assert {
     poollint().current_dir(dir).arg("check").args(args).assert()
+}
+
+/// The current directory's manifest governs only the files below it: checking a
+/// sibling tree that has no manifest of its own uses the built-in defaults (the old
+/// code fell back to the current directory's manifest, which turned the rule off and
+/// set fail-on never: the error was hidden and the run exited 0). The same for
+/// `--show-settings`, and a `--show-settings` path that does not exist is a usage error.
+#[test]
+fn the_current_directorys_manifest_does_not_govern_a_tree_outside_it() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let root = dir.path();
+    write_file(
+        root,
+        "a/poollint.toml",
+        "[lint]\nfail-on = \"never\"\n[lint.rules]\n\"hikari-max-lifetime-below-minimum\" = \"off\"\n",
+    );
+    write_file(root, "c/application.yml", LIFETIME_10S);
+    let finding = "error[hikari-max-lifetime-below-minimum]";
+    for path in ["../c", "../c/application.yml"] {
+        check_in(&root.join("a"), &["-f", "concise", path])
+            .code(1)
+            .stdout(predicate::str::contains(finding));
+    }
+    // A file not written yet gets the manifest above where it will be, not the
+    // current directory's.
+    poollint()
+        .current_dir(root.join("a"))
+        .args([
+            "check",
+            "-f",
+            "concise",
+            "--stdin-filename",
+            "../c/new/application.yml",
+        ])
+        .write_stdin(LIFETIME_10S)
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains(finding));
+    check_in(
+        &root.join("a"),
+        &["--show-settings", "../c/application.yml"],
+    )
+    .code(0)
+    .stdout(predicate::str::contains(
+        "built-in defaults (no poollint.toml found)",
+    ))
+    .stdout(predicate::str::contains("a/poollint.toml").not());
+    check_in(&root.join("a"), &["--show-settings", "../c/missing.yml"])
+        .code(2)
+        .stderr(predicate::str::contains(
+            "--show-settings ../c/missing.yml: no such file or directory",
+        ));
 }
 
 /// A repository whose root manifest fails on errors and keeps `hikari-minimum-idle-set`

@@ -237,6 +237,25 @@ fn an_invalid_exclude_pattern_is_a_usage_error_naming_it() {
     }
 }
 
+/// An empty pattern would match every path: the run checked nothing and exited 0
+/// ("No problems found in 0 files"). It is a usage error, like `--select 'x,'`.
+#[test]
+fn an_empty_exclude_pattern_is_a_usage_error() {
+    let dir = tree(&["app"]);
+    for subcommand in [&["check"][..], &["capacity"][..], &["init", "--stdout"][..]] {
+        for pattern in ["", "legacy,", ",", " "] {
+            let mut args = subcommand.to_vec();
+            args.extend(["--exclude", pattern]);
+            run_in(dir.path(), &args)
+                .code(2)
+                .stdout(predicate::str::is_empty())
+                .stderr(predicate::str::starts_with(
+                    "error: --exclude: empty pattern (check for a stray or trailing comma)",
+                ));
+        }
+    }
+}
+
 /// A root manifest whose service's file is in a team's directory with its own manifest:
 /// the team's share walks that directory, and the root's share reads the file for its
 /// topology (where `pool-saturated-by-declared-load` is found).

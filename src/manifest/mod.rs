@@ -193,8 +193,19 @@ pub struct ManifestError {
 }
 
 /// The nearest `poollint.toml` at or above `start` (a file's directory, or a directory).
+/// A path that does not exist yet (an editor's unsaved file given as
+/// `--stdin-filename`) is looked up from its nearest directory that does, so it gets the
+/// manifest it will have once written, not the current directory's.
 pub fn discover(start: &Path) -> Option<PathBuf> {
-    let absolute = std::fs::canonicalize(start).ok()?;
+    let absolute = start.ancestors().find_map(|p| {
+        // `Path::new("a").parent()` is "": the current directory.
+        let p = if p.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            p
+        };
+        std::fs::canonicalize(p).ok()
+    })?;
     let mut dir = if absolute.is_dir() {
         Some(absolute.as_path())
     } else {
