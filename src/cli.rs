@@ -813,9 +813,11 @@ fn list_rules(format: ListFormat) -> ExitCode {
             );
         }
         ListFormat::Text => {
+            // As wide as the longest name, so every column lines up.
+            let width = metas.clone().map(|m| m.name.len()).max().unwrap_or(0);
             for m in metas {
                 println!(
-                    "{:<40} {:<12} {:<8} {}",
+                    "{:<width$} {:<12} {:<8} {}",
                     m.name,
                     m.category.as_str(),
                     m.default_severity.as_str(),

@@ -74,12 +74,13 @@ pub fn credential_spans(text: &str) -> Vec<Span> {
     spans
 }
 
-/// Key endings that name a password, in any case (None if the matcher cannot be built).
+/// Key endings that name a password, in any case (None if the matcher cannot be built);
+/// `pass` as MariaDB reads it (an option prefix) and as many `.env` files spell it.
 static PASSWORD_KEYS: LazyLock<Option<aho_corasick::AhoCorasick>> = LazyLock::new(|| {
     aho_corasick::AhoCorasick::builder()
         .ascii_case_insensitive(true)
         .match_kind(aho_corasick::MatchKind::LeftmostLongest)
-        .build(["password", "passwd", "pwd", "psw"])
+        .build(["password", "passwd", "pass", "pwd", "psw"])
         .ok()
 });
 

@@ -186,6 +186,15 @@ fn rules_lists_every_rule_in_text_and_json() {
         .stdout
         .clone();
     let text = String::from_utf8(text).expect("utf-8");
+    // The columns line up: every category starts at the same column.
+    let category_columns: std::collections::HashSet<usize> = text
+        .lines()
+        .filter_map(|line| {
+            line.find(' ')
+                .map(|end| end + line[end..].len() - line[end..].trim_start().len())
+        })
+        .collect();
+    assert_eq!(category_columns.len(), 1, "{text}");
     let json = poollint()
         .args(["rules", "--format", "json"])
         .assert()

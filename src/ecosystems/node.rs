@@ -204,6 +204,15 @@ impl JsonReader<'_> {
         // also have a `client`, but their pool defaults are Strapi's, not knex's).
         let is_knex =
             get("client").is_some() && (get("connection").is_some() || get("pool").is_some());
+        // SQLite opens a file in the process: knex gives it one connection (its sqlite3
+        // dialect's pool defaults are min 1, max 1), which no server limit, firewall or
+        // idle timeout concerns; none of the pool rules applies.
+        let sqlite = get("client")
+            .and_then(|c| self.doc.text(c))
+            .is_some_and(|c| matches!(c, "sqlite3" | "better-sqlite3" | "sqlite"));
+        if sqlite {
+            return None;
+        }
         let (library, doc, pool_node) =
             if is_knex || (kind == Kind::Knex && get("connection").is_some()) {
                 (Library::Knex, KNEX_DOC, get("pool"))
