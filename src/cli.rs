@@ -232,13 +232,16 @@ pub fn main() -> ExitCode {
         } => run_init(&dir, stdout, force, &exclude),
         Command::Completions { shell } => {
             let mut cmd = <Cli as clap::CommandFactory>::command();
-            clap_complete::generate(shell, &mut cmd, "poollint", &mut std::io::stdout());
-            ExitCode::SUCCESS
+            // Into memory first: `generate` panics when it cannot write.
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut cmd, "poollint", &mut script);
+            emit_or_fail(&script, ExitCode::SUCCESS)
         }
         Command::Man => {
             let cmd = <Cli as clap::CommandFactory>::command();
-            match clap_mangen::Man::new(cmd).render(&mut std::io::stdout()) {
-                Ok(()) => ExitCode::SUCCESS,
+            let mut page = Vec::new();
+            match clap_mangen::Man::new(cmd).render(&mut page) {
+                Ok(()) => emit_or_fail(&page, ExitCode::SUCCESS),
                 Err(e) => usage_error(&format!("cannot write the man page: {e}")),
             }
         }
@@ -266,8 +269,7 @@ fn run_init(dir: &Path, stdout: bool, force: bool, exclude: &ExcludeArgs) -> Exi
     let report = engine::check(&request);
     let text = crate::init::manifest_text(dir, &report.model, &report.sources);
     if stdout {
-        print!("{text}");
-        return ExitCode::SUCCESS;
+        return emit_or_fail(text.as_bytes(), ExitCode::SUCCESS);
     }
     match std::fs::write(&target, text) {
         Ok(()) => {
@@ -310,21 +312,35 @@ fn run_capacity(args: &CapacityArgs) -> ExitCode {
     // numbers place files as the rules did (an inferred link needs the service's files).
     report.model.sources = report.sources.clone();
     let capacity = crate::capacity_report::build(&report.model);
-    match args.format {
-        CapacityFormat::Text => print!("{}", crate::capacity_report::render_text(&capacity)),
+    let text = match args.format {
+        CapacityFormat::Text => crate::capacity_report::render_text(&capacity),
         CapacityFormat::Json => match serde_json::to_string_pretty(&capacity) {
-            Ok(json) => println!("{json}"),
+            Ok(json) => json + "\n",
             Err(e) => return usage_error(&format!("cannot write JSON: {e}")),
         },
         CapacityFormat::Svg => match crate::capacity_report::render_svg(&report.model) {
-            Ok(svg) => print!("{svg}"),
+            Ok(svg) => svg,
             Err(e) => return usage_error(&e),
         },
-    }
-    if report.internal_errors.is_empty() {
+    };
+    let code = if report.internal_errors.is_empty() {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(EXIT_ERROR)
+    };
+    emit_or_fail(text.as_bytes(), code)
+}
+
+/// Write a command's whole output to stdout, then exit with `code`: a closed pipe
+/// (`| head`) ends it quietly, any other failure (a full disk) is an error (exit 2).
+/// `print!` panics on both.
+fn emit_or_fail(bytes: &[u8], code: ExitCode) -> ExitCode {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(bytes).and_then(|()| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            usage_error(&format!("cannot write to standard output: {e}"))
+        }
+        _ => code,
     }
 }
 
@@ -384,8 +400,8 @@ fn run_check(args: &CheckArgs) -> ExitCode {
         }
     };
     if let Some(path) = &args.show_settings {
-        print!("{}", show_settings(path, manifest.as_ref(), args));
-        return ExitCode::SUCCESS;
+        let settings = show_settings(path, manifest.as_ref(), args);
+        return emit_or_fail(settings.as_bytes(), ExitCode::SUCCESS);
     }
     let mut request = CheckRequest::new(args.paths.clone());
     request.select = args.select.clone();
@@ -662,8 +678,14 @@ fn write_outputs(args: &CheckArgs, report: &engine::Report, color: bool) -> Resu
             }
             None => {
                 let mut out = BufWriter::new(std::io::stdout().lock());
-                // A closed pipe (`poollint check | head`) is not an error worth reporting.
-                let _ = write_to_stdout(output.format, report, &ctx, &mut out);
+                // A closed pipe (`poollint check | head`) is not an error worth reporting;
+                // any other failure (a full disk) is: the output is incomplete.
+                match write_to_stdout(output.format, report, &ctx, &mut out) {
+                    Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+                        return Err(format!("cannot write to standard output: {e}"));
+                    }
+                    _ => {}
+                }
             }
         }
     }
@@ -776,10 +798,7 @@ fn render_manifest_error(error: &ManifestError, color: bool) -> String {
 
 fn explain(name: &str) -> ExitCode {
     match rules::page(name) {
-        Some(page) => {
-            print!("{page}");
-            ExitCode::SUCCESS
-        }
+        Some(page) => emit_or_fail(page.as_bytes(), ExitCode::SUCCESS),
         None => {
             let hint = rules::suggest(name)
                 .map(|s| format!("; did you mean `{s}`?"))
@@ -807,24 +826,24 @@ fn list_rules(format: ListFormat) -> ExitCode {
                     })
                 })
                 .collect();
-            println!(
-                "{}",
-                serde_json::to_string_pretty(&list).unwrap_or_default()
-            );
+            let json = serde_json::to_string_pretty(&list).unwrap_or_default() + "\n";
+            emit_or_fail(json.as_bytes(), ExitCode::SUCCESS)
         }
         ListFormat::Text => {
             // As wide as the longest name, so every column lines up.
             let width = metas.clone().map(|m| m.name.len()).max().unwrap_or(0);
-            for m in metas {
-                println!(
-                    "{:<width$} {:<12} {:<8} {}",
-                    m.name,
-                    m.category.as_str(),
-                    m.default_severity.as_str(),
-                    m.summary
-                );
-            }
+            let text: String = metas
+                .map(|m| {
+                    format!(
+                        "{:<width$} {:<12} {:<8} {}\n",
+                        m.name,
+                        m.category.as_str(),
+                        m.default_severity.as_str(),
+                        m.summary
+                    )
+                })
+                .collect();
+            emit_or_fail(text.as_bytes(), ExitCode::SUCCESS)
         }
     }
-    ExitCode::SUCCESS
 }

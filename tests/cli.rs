@@ -1917,3 +1917,58 @@ fn a_pool_set_after_an_alias_bomb_is_still_read() {
             "application.yml:30:26: error[pool-size-invalid]",
         ));
 }
+
+/// A full disk is an error (exit 2), not a silent success: the output is incomplete.
+#[cfg(target_os = "linux")]
+#[test]
+fn output_that_cannot_be_written_is_an_error() {
+    for args in [
+        &["check", "examples/fleet", "-f", "json"][..],
+        &["rules"][..],
+        &["capacity", "examples/fleet"][..],
+    ] {
+        let full = std::fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/full")
+            .expect("/dev/full");
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_poollint"))
+            .args(args)
+            .env("NO_COLOR", "1")
+            .stdout(full)
+            .output()
+            .expect("run");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(
+            stderr.contains("cannot write to standard output: No space left on device"),
+            "{args:?}: {stderr}"
+        );
+    }
+}
+
+/// A reader that closes the pipe (`| head -1`) ends the output quietly, with no panic.
+#[cfg(unix)]
+#[test]
+fn a_closed_pipe_ends_every_command_quietly() {
+    let bin = env!("CARGO_BIN_EXE_poollint");
+    for command in [
+        "completions fish",
+        "man",
+        "rules",
+        "explain pool-unbounded",
+        "capacity examples/fleet",
+    ] {
+        // The reader has closed its end before poollint starts writing.
+        let script = format!(
+            "(sleep 0.2; exec \"$0\" {command}) | (exec 0<&-; sleep 0.6); echo \"status ${{PIPESTATUS[0]}}\""
+        );
+        let output = std::process::Command::new("bash")
+            .args(["-c", &script, bin])
+            .output()
+            .expect("bash");
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stdout.contains("status 0"), "{command}: {stdout} {stderr}");
+        assert!(!stderr.contains("panicked"), "{command}: {stderr}");
+    }
+}
