@@ -352,6 +352,40 @@ fn usage_error(message: &str) -> ExitCode {
     ExitCode::from(EXIT_ERROR)
 }
 
+/// Two outputs to one place would make a broken file: two whole documents (JSON,
+/// SARIF, rdjson, GitLab, JUnit) on stdout, or two formats to one path.
+fn check_outputs(outputs: &[Output]) -> Result<(), String> {
+    use OutputFormat::{Gitlab, Json, Junit, Rdjson, Sarif};
+    let documents: Vec<&Output> = outputs
+        .iter()
+        .filter(|o| o.path.is_none() && matches!(o.format, Json | Sarif | Rdjson | Gitlab | Junit))
+        .collect();
+    if let [first, second, ..] = documents.as_slice() {
+        return Err(format!(
+            "-f {} and -f {} would both write a document to standard output; give one a file (-f {}=PATH)",
+            first.format.name(),
+            second.format.name(),
+            second.format.name()
+        ));
+    }
+    for (i, output) in outputs.iter().enumerate() {
+        let Some(path) = &output.path else { continue };
+        if let Some(other) = outputs
+            .iter()
+            .skip(i + 1)
+            .find(|o| o.path.as_ref() == Some(path))
+        {
+            return Err(format!(
+                "-f {} and -f {} both write {}",
+                output.format.name(),
+                other.format.name(),
+                path.display()
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// Unknown names in `--select`/`--ignore` are usage errors with a did-you-mean.
 fn check_rule_names<'a>(names: impl IntoIterator<Item = &'a String>) -> Result<(), String> {
     for name in names {
@@ -367,7 +401,7 @@ fn check_rule_names<'a>(names: impl IntoIterator<Item = &'a String>) -> Result<(
 
 fn run_check(args: &CheckArgs) -> ExitCode {
     let requested = args.select.iter().flatten().chain(args.ignore.iter());
-    if let Err(message) = check_rule_names(requested) {
+    if let Err(message) = check_rule_names(requested).and_then(|()| check_outputs(&args.format)) {
         return usage_error(&message);
     }
     let exclude_patterns = match args.exclude.compile() {

@@ -1972,3 +1972,42 @@ fn a_closed_pipe_ends_every_command_quietly() {
         assert!(!stderr.contains("panicked"), "{command}: {stderr}");
     }
 }
+
+/// Two outputs to one place would make a broken file: a usage error before any check.
+#[test]
+fn two_outputs_to_one_place_are_a_usage_error() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let same = format!("{}", dir.path().join("out.json").display());
+    for (args, said) in [
+        (
+            vec![
+                "-f".to_owned(),
+                "json".to_owned(),
+                "-f".to_owned(),
+                "sarif".to_owned(),
+            ],
+            "-f json and -f sarif would both write a document to standard output",
+        ),
+        (
+            vec![
+                "-f".to_owned(),
+                format!("json={same}"),
+                "-f".to_owned(),
+                format!("sarif={same}"),
+            ],
+            "-f json and -f sarif both write",
+        ),
+    ] {
+        poollint()
+            .args(["check", "examples/fleet"])
+            .args(&args)
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(said));
+    }
+    // Lines and one document, or documents to files, are fine.
+    poollint()
+        .args(["check", "examples/fleet", "-f", "concise", "-f", "json"])
+        .assert()
+        .code(1);
+}

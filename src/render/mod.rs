@@ -43,6 +43,13 @@ pub enum OutputFormat {
 }
 
 impl OutputFormat {
+    /// The name `--format` takes (`json`, `sarif`…).
+    pub fn name(self) -> String {
+        clap::ValueEnum::to_possible_value(&self)
+            .map(|v| v.get_name().to_owned())
+            .unwrap_or_default()
+    }
+
     /// True when the format quotes the files' text (snippets); the others show
     /// positions only.
     pub fn shows_snippets(self) -> bool {
