@@ -74,7 +74,8 @@ pub struct LineIndex {
 }
 
 /// Byte offsets where the lines of `text` start. Lines end at `\n`, `\r\n` or a lone
-/// `\r`.
+/// `\r`. The first line starts after a BOM, so the BOM takes no column in any unit
+/// (an offset inside it is column 1 of line 1).
 fn line_starts(text: &str) -> impl Iterator<Item = usize> + '_ {
     let bytes = text.as_bytes();
     // Only line ends are looked at, found a word at a time.
@@ -83,7 +84,7 @@ fn line_starts(text: &str) -> impl Iterator<Item = usize> + '_ {
         let crlf = bytes.get(i) == Some(&b'\r') && bytes.get(i + 1) == Some(&b'\n');
         !crlf
     });
-    std::iter::once(0).chain(ends.map(|i| i + 1))
+    std::iter::once(bom_len(text)).chain(ends.map(|i| i + 1))
 }
 
 impl LineIndex {
@@ -872,6 +873,29 @@ mod tests {
         assert_eq!(
             idx.position(text, d, ColumnUnit::Chars),
             Position { line: 4, column: 1 }
+        );
+    }
+
+    /// A BOM is kept in the text (spans index it) but takes no column: the first line
+    /// starts after it, in every unit (it was one char, one UTF-16 unit, three bytes).
+    #[test]
+    fn a_bom_takes_no_column_in_any_unit() {
+        let text = "\u{feff}k: 0\nv: 1";
+        let idx = LineIndex::new(text);
+        let k = text.find('k').unwrap();
+        let zero = text.find('0').unwrap();
+        for unit in [ColumnUnit::Chars, ColumnUnit::Utf16, ColumnUnit::Bytes] {
+            assert_eq!(idx.position(text, k, unit), Position { line: 1, column: 1 });
+            assert_eq!(
+                idx.position(text, zero, unit),
+                Position { line: 1, column: 4 }
+            );
+            // An offset inside the BOM (a parse error at the file's start) is 1:1.
+            assert_eq!(idx.position(text, 0, unit), Position { line: 1, column: 1 });
+        }
+        assert_eq!(
+            idx.position(text, text.find('v').unwrap(), ColumnUnit::Bytes),
+            Position { line: 2, column: 1 }
         );
     }
 

@@ -298,6 +298,35 @@ fn latin1_properties_bom_crlf_and_lone_cr_are_read() {
     }
 }
 
+/// A BOM takes no column on line 1, in every format's reader and in a parse error.
+#[test]
+fn a_bom_takes_no_column_on_line_one() {
+    let cases = [
+        (
+            "application.properties",
+            "\u{feff}spring.datasource.hikari.max-lifetime=10000\n",
+            "1:39: error[hikari-max-lifetime-below-minimum]",
+        ),
+        (
+            "postgresql.conf",
+            "\u{feff}max_connections = 0\n",
+            "1:19: error[pool-size-invalid]",
+        ),
+        (
+            "application.yml",
+            "\u{feff}spring: [",
+            "1:9: error[parse-error]",
+        ),
+    ];
+    for (name, text, at) in cases {
+        let dir = tree(name, text.as_bytes());
+        let run = check(dir.path(), &[]);
+        assert_eq!(run.code, 1, "{name}: {}", run.stderr);
+        let path = format!("hostile/{name}");
+        assert_only_finding(&run, &path, &format!("{path}:{at}"));
+    }
+}
+
 /// A tab is one column (the concise format counts Unicode scalar values, as JSON does;
 /// a tab is not expanded to a tab stop): a tab before the value, where each format
 /// allows one, moves the finding by exactly one column.
