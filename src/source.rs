@@ -412,6 +412,9 @@ pub struct SourceFile {
     lines: OnceLock<LineIndex>,
     /// Set when an ASCII text is released: its positions without reading it again.
     ascii_lines: Option<AsciiLines>,
+    /// The text with its lone CRs made LFs ([`SourceFile::text_lf_lines`]), built on
+    /// first use; None when it has none.
+    lf_lines: OnceLock<Option<Arc<str>>>,
 }
 
 /// What reading a released file again needs, and what it must find.
@@ -441,6 +444,7 @@ impl SourceFile {
             encoding,
             lines: OnceLock::new(),
             ascii_lines: None,
+            lf_lines: OnceLock::new(),
         }
     }
 
@@ -488,6 +492,7 @@ impl SourceFile {
         if self.reread.is_some() {
             self.held = None;
             self.lines = OnceLock::new();
+            self.lf_lines = OnceLock::new();
             self.ascii_lines = ascii_lines;
         }
     }
@@ -556,8 +561,32 @@ impl SourceFile {
         self.text().get(span.start..span.end).unwrap_or("")
     }
 
+    /// The text with each lone CR (one not before a LF) made a LF, for a renderer that
+    /// ends lines only at LF (miette): poollint ends a line at a lone CR too, and one
+    /// byte for another keeps every span valid. The text itself when it has none.
+    pub fn text_lf_lines(&self) -> &str {
+        let copy = self.lf_lines.get_or_init(|| {
+            let text = self.text();
+            let bytes = text.as_bytes();
+            let lone = |&i: &usize| bytes.get(i + 1) != Some(&b'\n');
+            let mut crs = memchr::memchr_iter(b'\r', bytes).filter(lone).peekable();
+            crs.peek()?;
+            let mut copy = bytes.to_vec();
+            for i in crs {
+                if let Some(byte) = copy.get_mut(i) {
+                    *byte = b'\n';
+                }
+            }
+            // An ASCII byte for another: still UTF-8.
+            String::from_utf8(copy).ok().map(Arc::from)
+        });
+        copy.as_deref().unwrap_or_else(|| self.text())
+    }
+
     /// Mask each span in the text ([`masked`]), now and whenever it is read again.
     fn mask(&mut self, spans: &[Span]) {
+        // The copy with LF lines is made again from the masked text.
+        self.lf_lines = OnceLock::new();
         if let Some(text) = self.held.as_mut() {
             *text = Arc::from(masked(text.to_string(), spans));
         }
@@ -572,6 +601,7 @@ impl SourceFile {
     /// Mask text shaped like a credential, now and whenever the text is read again.
     fn mask_credential_shapes(&mut self) {
         self.mask_shapes = true;
+        self.lf_lines = OnceLock::new();
         let reread = self.reread_text.get_mut().and_then(|r| r.as_mut().ok());
         for text in [self.held.as_mut(), reread].into_iter().flatten() {
             let spans = crate::redact::credential_spans(text);

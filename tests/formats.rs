@@ -250,6 +250,46 @@ fn the_human_header_counts_characters() {
     }
 }
 
+/// A lone CR ends a line in the human snippets as everywhere else: each line is a row
+/// of its own with its number, and no raw CR is printed (miette, which splits only at
+/// LF, numbered the row 0 and showed every line of the file on it).
+#[test]
+fn human_snippets_end_lines_at_a_lone_cr() {
+    let cases = [
+        (
+            "application.properties",
+            "a.b=5\rspring.datasource.hikari.maximum-pool-size=0\rc.d=1\r",
+        ),
+        (
+            "application.yml",
+            "spring:\r  datasource:\r    hikari:\r      maximum-pool-size: 0\r      x: 1\r",
+        ),
+    ];
+    for (name, text) in cases {
+        let outputs = render_one(name, text, "0\r");
+        let human = &outputs
+            .iter()
+            .find(|(n, _)| *n == "human")
+            .expect("human")
+            .1;
+        assert!(!human.contains('\r'), "{name}: {human:?}");
+        let rows: Vec<&str> = human.lines().filter(|l| l.contains(" │ ")).collect();
+        let finding = text
+            .split('\r')
+            .position(|l| l.contains("0"))
+            .expect("line")
+            + 1;
+        let expected: Vec<String> = (finding - 1..=finding + 1)
+            .map(|n| format!(" {n} │ {}", text.split('\r').nth(n - 1).unwrap_or("")))
+            .collect();
+        assert_eq!(rows, expected, "{name}:\n{human}");
+        assert!(
+            human.contains(&format!("[{name}:{finding}:")),
+            "{name}:\n{human}"
+        );
+    }
+}
+
 #[test]
 fn github_annotations_keep_ten_of_each_kind_most_severe_first() {
     let (sources, diagnostics) = fixture();
