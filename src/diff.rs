@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use crate::diagnostic::Diagnostic;
-use crate::source::{ColumnUnit, SourceMap};
+use crate::source::SourceMap;
 
 /// A git repository and a revision in it.
 pub struct DiffBase {
@@ -237,8 +237,8 @@ pub fn keep_changed(
         match changed.get(path) {
             Some(None) => true,
             Some(Some(lines)) => {
-                let line = file.position(d.primary.span.start, ColumnUnit::Bytes).line;
-                lines.contains(&line)
+                // Hunks number lines as git does, which a lone CR does not end.
+                lines.contains(&file.git_line(d.primary.span.start))
             }
             None => false,
         }

@@ -415,6 +415,8 @@ pub struct SourceFile {
     /// The text with its lone CRs made LFs ([`SourceFile::text_lf_lines`]), built on
     /// first use; None when it has none.
     lf_lines: OnceLock<Option<Arc<str>>>,
+    /// The text has a CR not before a LF: a line end here, none to git.
+    lone_cr: bool,
 }
 
 /// What reading a released file again needs, and what it must find.
@@ -436,7 +438,6 @@ impl SourceFile {
             path: path.to_path_buf(),
             display: display_path(path),
             len: text.len(),
-            held: Some(Arc::from(text)),
             reread: None,
             reread_text: OnceLock::new(),
             masks: Vec::new(),
@@ -445,6 +446,8 @@ impl SourceFile {
             lines: OnceLock::new(),
             ascii_lines: None,
             lf_lines: OnceLock::new(),
+            lone_cr: has_lone_cr(&text),
+            held: Some(Arc::from(text)),
         }
     }
 
@@ -561,6 +564,17 @@ impl SourceFile {
         self.text().get(span.start..span.end).unwrap_or("")
     }
 
+    /// The 1-based line of `offset` as git numbers lines (`git diff` hunks): lines end
+    /// only at LF there, so a lone CR, which ends a line here, does not count.
+    pub fn git_line(&self, offset: usize) -> usize {
+        if !self.lone_cr {
+            return self.position(offset, ColumnUnit::Bytes).line;
+        }
+        let text = self.text().as_bytes();
+        let before = text.get(..offset.min(text.len())).unwrap_or(&[]);
+        memchr::memchr_iter(b'\n', before).count() + 1
+    }
+
     /// The text with each lone CR (one not before a LF) made a LF, for a renderer that
     /// ends lines only at LF (miette): poollint ends a line at a lone CR too, and one
     /// byte for another keeps every span valid. The text itself when it has none.
@@ -610,6 +624,12 @@ impl SourceFile {
             }
         }
     }
+}
+
+/// Whether `text` has a CR that is not followed by a LF (a line end of old Mac files).
+fn has_lone_cr(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    memchr::memchr_iter(b'\r', bytes).any(|i| bytes.get(i + 1) != Some(&b'\n'))
 }
 
 /// `text` with what is shaped like a credential masked ([`masked`]).
