@@ -287,6 +287,29 @@ fn stdin_filename_checks_text_from_standard_input() {
         ));
 }
 
+/// A `.properties` text on standard input that is not UTF-8 is read as ISO-8859-1, as a
+/// file on disk is (it was refused: "stream did not contain valid UTF-8", exit 2);
+/// another format's is still refused.
+#[test]
+fn stdin_properties_may_be_latin1() {
+    let text = b"# caf\xe9\nspring.datasource.hikari.max-lifetime=10000\n".to_vec();
+    poollint()
+        .args(["check", "--stdin-filename", "application.properties"])
+        .args(["--format", "concise"])
+        .write_stdin(text.clone())
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains(
+            "application.properties:2:39: error[hikari-max-lifetime-below-minimum]",
+        ));
+    poollint()
+        .args(["check", "--stdin-filename", "application.yml"])
+        .write_stdin(text)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("valid UTF-8"));
+}
+
 /// A config with one finding suppressed on its line and one stale suppression.
 fn suppressed_tree() -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("temp dir");
