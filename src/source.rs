@@ -243,7 +243,17 @@ pub struct DecodeError {
     pub message: String,
     /// Byte offset of the first offending byte.
     pub offset: usize,
+    /// For invalid UTF-8: the text before the invalid byte and the rest of its line
+    /// (at most [`SHOWN_TAIL`] bytes, invalid ones as U+FFFD), so a finding can be
+    /// placed at `offset`. Empty when there is nothing to show, or when the valid text
+    /// is longer than [`MAX_SHOWN`] (kept until the end of the run: bounded).
+    pub shown: String,
 }
+
+/// The most of a file's valid text kept to show where it stops being UTF-8.
+pub const MAX_SHOWN: usize = 1 << 20;
+/// The most of the line after an invalid byte that is shown.
+pub const SHOWN_TAIL: usize = 256;
 
 /// Decode a file's bytes. UTF-8 is the rule (a BOM is kept in the text and skipped by
 /// the parsers); `latin1_fallback` allows ISO-8859-1 for `.properties`. UTF-16 and
@@ -254,6 +264,7 @@ pub fn decode(bytes: Vec<u8>, latin1_fallback: bool) -> Result<(String, Encoding
         return Err(DecodeError {
             message: "file is UTF-16 encoded; save it as UTF-8".into(),
             offset: 0,
+            shown: String::new(),
         });
     }
     if let Some(nul) = memchr::memchr(0, &bytes) {
@@ -262,6 +273,7 @@ pub fn decode(bytes: Vec<u8>, latin1_fallback: bool) -> Result<(String, Encoding
                 "file contains a NUL byte at offset {nul}: binary data, not a configuration file"
             ),
             offset: nul,
+            shown: String::new(),
         });
     }
     match String::from_utf8(bytes) {
@@ -275,9 +287,24 @@ pub fn decode(bytes: Vec<u8>, latin1_fallback: bool) -> Result<(String, Encoding
             Err(DecodeError {
                 message: format!("file is not valid UTF-8 (invalid byte at offset {offset})"),
                 offset,
+                shown: shown_up_to(e.as_bytes(), offset),
             })
         }
     }
+}
+
+/// `bytes` up to `offset` (valid UTF-8) and the rest of that line, bounded, lossily.
+fn shown_up_to(bytes: &[u8], offset: usize) -> String {
+    if offset > MAX_SHOWN {
+        return String::new();
+    }
+    let rest = bytes.get(offset..).unwrap_or(&[]);
+    let rest = rest.get(..SHOWN_TAIL.min(rest.len())).unwrap_or(&[]);
+    let line =
+        memchr::memchr2(b'\n', b'\r', rest).map_or(rest, |end| rest.get(..end).unwrap_or(&[]));
+    let mut shown = String::from_utf8_lossy(bytes.get(..offset).unwrap_or(&[])).into_owned();
+    shown.push_str(&String::from_utf8_lossy(line));
+    shown
 }
 
 /// What a file that is not a regular file is, in every message that refuses one.
@@ -957,6 +984,26 @@ mod tests {
         assert_eq!(err.offset, 2);
         let (text, enc) = decode(b"k=caf\xE9".to_vec(), true).unwrap();
         assert_eq!((text.as_str(), enc), ("k=café", Encoding::Latin1));
+    }
+
+    /// A file that is not UTF-8 keeps the text before the invalid byte and the rest
+    /// of that line, bounded, to show the finding at it; nothing past the bound.
+    #[test]
+    fn invalid_utf8_keeps_what_places_the_problem_bounded() {
+        let err = decode(b"a: 1\nb: \"x\xFFy\"\nc: 2\n".to_vec(), false).unwrap_err();
+        assert_eq!(
+            (err.offset, err.shown.as_str()),
+            (10, "a: 1\nb: \"x\u{fffd}y\"")
+        );
+        let long = [b"k: ".as_slice(), &[b'x'; 1000], b"\xFF"].concat();
+        assert_eq!(decode(long, false).unwrap_err().shown.len(), 1003 + 3);
+        let tail = [b"k: \xFF".as_slice(), &[b'x'; 1000]].concat();
+        assert_eq!(
+            decode(tail, false).unwrap_err().shown.len(),
+            3 + 3 + SHOWN_TAIL - 1
+        );
+        let huge = [vec![b'x'; MAX_SHOWN + 1], vec![0xFF]].concat();
+        assert_eq!(decode(huge, false).unwrap_err().shown, "");
     }
 
     /// A file on disk, read as the engine reads it, then released.

@@ -327,6 +327,28 @@ fn a_bom_takes_no_column_on_line_one() {
     }
 }
 
+/// Invalid UTF-8 is reported at the invalid byte (it was 1:1 with an empty span), the
+/// line shown with it masked like any other, and a password on the line before not shown.
+#[test]
+fn invalid_utf8_is_reported_at_the_invalid_byte() {
+    let text = b"spring:\n  datasource:\n    password: Hunter-Secret9\n  x: \"\xc3\xa9\xf0\x9f\x98\x80 \xFF\" # tail\n".to_vec();
+    let dir = tree("application.yml", &text);
+    let run = check(dir.path(), &[]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert_only_finding(
+        &run,
+        "hostile/application.yml",
+        "hostile/application.yml:4:10: error[parse-error] file is not valid UTF-8 (invalid byte at offset 64)",
+    );
+    let human = check(dir.path(), &["-f", "human"]).stdout;
+    assert!(human.contains("hostile/application.yml:4:10]"), "{human}");
+    assert!(
+        human.contains(" 4 │   x: \"é😀 \u{fffd}\" # tail"),
+        "{human}"
+    );
+    assert!(!human.contains("Hunter-Secret9"), "{human}");
+}
+
 /// A tab is one column (the concise format counts Unicode scalar values, as JSON does;
 /// a tab is not expanded to a tab stop): a tab before the value, where each format
 /// allows one, moves the finding by exactly one column.
