@@ -445,10 +445,21 @@ fn run_check(args: &CheckArgs) -> ExitCode {
     request.inline_suppressions = !args.no_inline_suppressions;
     request.exclude_patterns = exclude_patterns;
     if let Some(name) = &args.stdin_filename {
-        let mut text = String::new();
-        if let Err(e) = std::io::stdin().read_to_string(&mut text) {
+        let mut bytes = Vec::new();
+        if let Err(e) = std::io::stdin().read_to_end(&mut bytes) {
             return usage_error(&format!("cannot read standard input: {e}"));
         }
+        // A `.properties` text that is not UTF-8 is ISO-8859-1, as for a file on disk.
+        let latin1 = name.extension().is_some_and(|e| e == "properties");
+        let text = match String::from_utf8(bytes) {
+            Ok(text) => text,
+            Err(e) if latin1 => e.as_bytes().iter().map(|&b| char::from(b)).collect(),
+            Err(_) => {
+                return usage_error(
+                    "cannot read standard input: stream did not contain valid UTF-8",
+                )
+            }
+        };
         request.stdin = Some((name.clone(), text));
     }
     if let Some(manifest) = manifest {

@@ -11,7 +11,7 @@ use std::process::Command;
 
 use crate::diagnostic::Diagnostic;
 use crate::model::Location;
-use crate::source::{ColumnUnit, SourceMap};
+use crate::source::SourceMap;
 
 /// A git repository and a revision in it.
 pub struct DiffBase {
@@ -241,8 +241,8 @@ pub fn keep_changed(
         match changed.get(path) {
             Some(None) => true,
             Some(Some(lines)) => {
-                let line = file.position(location.span.start, ColumnUnit::Bytes).line;
-                lines.contains(&line)
+                // Hunks number lines as git does, which a lone CR does not end.
+                lines.contains(&file.git_line(location.span.start))
             }
             None => false,
         }

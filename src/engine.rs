@@ -157,7 +157,7 @@ struct Read {
     path: PathBuf,
     reader: &'static dyn Reader,
     format: Format,
-    content: Result<SourceFile, (String, String)>,
+    content: Result<SourceFile, Unread>,
 }
 
 /// A file registered in the source map, waiting to be parsed by its ecosystem.
@@ -454,14 +454,19 @@ fn read_file(
     }
 }
 
-fn internal(doing: &str) -> (String, String) {
+fn internal(doing: &str) -> Unread {
     (
         "internal".into(),
         format!("internal error while {doing} this file"),
+        None,
     )
 }
 
-/// The text, its encoding and the number of bytes read, or Err((kind, message)); kind
+/// Why a file was not read: (kind, message, and for a file that is not valid UTF-8
+/// the text to show it with and the offset of the invalid byte in it).
+type Unread = (String, String, Option<(String, usize)>);
+
+/// The text, its encoding and the number of bytes read, or why not ([`Unread`]); kind
 /// "internal" marks poollint's own failures.
 fn read_and_decode(
     path: &Path,
@@ -469,21 +474,23 @@ fn read_and_decode(
     format: Format,
     stdin: Option<&str>,
     max: u64,
-) -> Result<(String, Encoding, u64), (String, String)> {
+) -> Result<(String, Encoding, u64), Unread> {
     let bytes = match stdin {
         Some(text) => text.as_bytes().to_vec(),
         None => read_limited(path, max)?,
     };
     let disk_len = bytes.len() as u64;
-    let (text, encoding) = source::decode(bytes, format == Format::Properties)
-        .map_err(|e| ("decode".to_owned(), e.message))?;
+    let (text, encoding) = source::decode(bytes, format == Format::Properties).map_err(|e| {
+        let shown = (!e.shown.is_empty()).then_some((e.shown, e.offset));
+        ("decode".to_owned(), e.message, shown)
+    })?;
     if !reader.accepts(&text) {
-        return Err((SKIPPED.to_owned(), String::new()));
+        return Err((SKIPPED.to_owned(), String::new(), None));
     }
     Ok((text, encoding, disk_len))
 }
 
-fn read_limited(path: &Path, max: u64) -> Result<Vec<u8>, (String, String)> {
+fn read_limited(path: &Path, max: u64) -> Result<Vec<u8>, Unread> {
     source::read_bounded(path, max).map_err(|e| {
         let message = match &e {
             ReadError::Io(_) => format!("cannot read file: {e}"),
@@ -493,7 +500,7 @@ fn read_limited(path: &Path, max: u64) -> Result<Vec<u8>, (String, String)> {
                 format!("file {e} for configuration files (--max-file-size)")
             }
         };
-        ("io".to_owned(), message)
+        ("io".to_owned(), message, None)
     })
 }
 
@@ -535,12 +542,14 @@ fn register(read: Vec<Read>, report: &mut Report) -> Vec<Pending> {
                     format: file.format,
                 });
             }
-            Err((kind, _)) if kind == SKIPPED => {}
-            Err((kind, message)) => {
-                let id = report
-                    .sources
-                    .add(&file.path, String::new(), Encoding::Utf8);
-                report_unreadable(id, &kind, &message, report);
+            Err((kind, _, _)) if kind == SKIPPED => {}
+            Err((kind, message, shown)) => {
+                // A file that is not UTF-8 is shown by its text up to the invalid byte
+                // and the rest of that line, so the finding is at that byte; it is never
+                // released, so never read again as if it were valid.
+                let (text, at) = shown.unwrap_or_default();
+                let id = report.sources.add(&file.path, text, Encoding::Utf8);
+                report_unreadable(id, &kind, &message, Span::new(at, at), report);
             }
         }
     }
@@ -549,17 +558,20 @@ fn register(read: Vec<Read>, report: &mut Report) -> Vec<Pending> {
 
 /// A file that could not be read or parsed: a `parse-error` at its start, or an
 /// internal error when it is poollint's fault.
-fn report_unreadable(id: source::FileId, kind: &str, message: &str, report: &mut Report) {
+fn report_unreadable(
+    id: source::FileId,
+    kind: &str,
+    message: &str,
+    span: Span,
+    report: &mut Report,
+) {
     if kind == "internal" {
         report
             .internal_errors
             .push(format!("{}: {message}", report.sources.display(id)));
     } else {
         report.diagnostics.push(engine_rules::parse_error::at(
-            Location {
-                file: id,
-                span: Span::default(),
-            },
+            Location { file: id, span },
             message,
         ));
     }
@@ -882,8 +894,8 @@ impl ParseOutcome {
 /// comments for suppressions, or an internal error when the parser panicked (None).
 pub(crate) fn report_parse(id: source::FileId, outcome: Option<ParseOutcome>, report: &mut Report) {
     let Some(ParseOutcome { errors, comments }) = outcome else {
-        let (kind, message) = internal("parsing");
-        report_unreadable(id, &kind, &message, report);
+        let (kind, message, _) = internal("parsing");
+        report_unreadable(id, &kind, &message, Span::default(), report);
         return;
     };
     if let Some(comments) = comments {

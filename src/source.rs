@@ -74,7 +74,8 @@ pub struct LineIndex {
 }
 
 /// Byte offsets where the lines of `text` start. Lines end at `\n`, `\r\n` or a lone
-/// `\r`.
+/// `\r`. The first line starts after a BOM, so the BOM takes no column in any unit
+/// (an offset inside it is column 1 of line 1).
 fn line_starts(text: &str) -> impl Iterator<Item = usize> + '_ {
     let bytes = text.as_bytes();
     // Only line ends are looked at, found a word at a time.
@@ -83,7 +84,7 @@ fn line_starts(text: &str) -> impl Iterator<Item = usize> + '_ {
         let crlf = bytes.get(i) == Some(&b'\r') && bytes.get(i + 1) == Some(&b'\n');
         !crlf
     });
-    std::iter::once(0).chain(ends.map(|i| i + 1))
+    std::iter::once(bom_len(text)).chain(ends.map(|i| i + 1))
 }
 
 impl LineIndex {
@@ -242,7 +243,17 @@ pub struct DecodeError {
     pub message: String,
     /// Byte offset of the first offending byte.
     pub offset: usize,
+    /// For invalid UTF-8: the text before the invalid byte and the rest of its line
+    /// (at most [`SHOWN_TAIL`] bytes, invalid ones as U+FFFD), so a finding can be
+    /// placed at `offset`. Empty when there is nothing to show, or when the valid text
+    /// is longer than [`MAX_SHOWN`] (kept until the end of the run: bounded).
+    pub shown: String,
 }
+
+/// The most of a file's valid text kept to show where it stops being UTF-8.
+pub const MAX_SHOWN: usize = 1 << 20;
+/// The most of the line after an invalid byte that is shown.
+pub const SHOWN_TAIL: usize = 256;
 
 /// Decode a file's bytes. UTF-8 is the rule (a BOM is kept in the text and skipped by
 /// the parsers); `latin1_fallback` allows ISO-8859-1 for `.properties`. UTF-16 and
@@ -253,6 +264,7 @@ pub fn decode(bytes: Vec<u8>, latin1_fallback: bool) -> Result<(String, Encoding
         return Err(DecodeError {
             message: "file is UTF-16 encoded; save it as UTF-8".into(),
             offset: 0,
+            shown: String::new(),
         });
     }
     if let Some(nul) = memchr::memchr(0, &bytes) {
@@ -261,6 +273,7 @@ pub fn decode(bytes: Vec<u8>, latin1_fallback: bool) -> Result<(String, Encoding
                 "file contains a NUL byte at offset {nul}: binary data, not a configuration file"
             ),
             offset: nul,
+            shown: String::new(),
         });
     }
     match String::from_utf8(bytes) {
@@ -274,9 +287,24 @@ pub fn decode(bytes: Vec<u8>, latin1_fallback: bool) -> Result<(String, Encoding
             Err(DecodeError {
                 message: format!("file is not valid UTF-8 (invalid byte at offset {offset})"),
                 offset,
+                shown: shown_up_to(e.as_bytes(), offset),
             })
         }
     }
+}
+
+/// `bytes` up to `offset` (valid UTF-8) and the rest of that line, bounded, lossily.
+fn shown_up_to(bytes: &[u8], offset: usize) -> String {
+    if offset > MAX_SHOWN {
+        return String::new();
+    }
+    let rest = bytes.get(offset..).unwrap_or(&[]);
+    let rest = rest.get(..SHOWN_TAIL.min(rest.len())).unwrap_or(&[]);
+    let line =
+        memchr::memchr2(b'\n', b'\r', rest).map_or(rest, |end| rest.get(..end).unwrap_or(&[]));
+    let mut shown = String::from_utf8_lossy(bytes.get(..offset).unwrap_or(&[])).into_owned();
+    shown.push_str(&String::from_utf8_lossy(line));
+    shown
 }
 
 /// What a file that is not a regular file is, in every message that refuses one.
@@ -411,6 +439,11 @@ pub struct SourceFile {
     lines: OnceLock<LineIndex>,
     /// Set when an ASCII text is released: its positions without reading it again.
     ascii_lines: Option<AsciiLines>,
+    /// The text with its lone CRs made LFs ([`SourceFile::text_lf_lines`]), built on
+    /// first use; None when it has none.
+    lf_lines: OnceLock<Option<Arc<str>>>,
+    /// The text has a CR not before a LF: a line end here, none to git.
+    lone_cr: bool,
 }
 
 /// What reading a released file again needs, and what it must find.
@@ -432,7 +465,6 @@ impl SourceFile {
             path: path.to_path_buf(),
             display: display_path(path),
             len: text.len(),
-            held: Some(Arc::from(text)),
             reread: None,
             reread_text: OnceLock::new(),
             masks: Vec::new(),
@@ -440,6 +472,9 @@ impl SourceFile {
             encoding,
             lines: OnceLock::new(),
             ascii_lines: None,
+            lf_lines: OnceLock::new(),
+            lone_cr: has_lone_cr(&text),
+            held: Some(Arc::from(text)),
         }
     }
 
@@ -487,6 +522,7 @@ impl SourceFile {
         if self.reread.is_some() {
             self.held = None;
             self.lines = OnceLock::new();
+            self.lf_lines = OnceLock::new();
             self.ascii_lines = ascii_lines;
         }
     }
@@ -555,8 +591,43 @@ impl SourceFile {
         self.text().get(span.start..span.end).unwrap_or("")
     }
 
+    /// The 1-based line of `offset` as git numbers lines (`git diff` hunks): lines end
+    /// only at LF there, so a lone CR, which ends a line here, does not count.
+    pub fn git_line(&self, offset: usize) -> usize {
+        if !self.lone_cr {
+            return self.position(offset, ColumnUnit::Bytes).line;
+        }
+        let text = self.text().as_bytes();
+        let before = text.get(..offset.min(text.len())).unwrap_or(&[]);
+        memchr::memchr_iter(b'\n', before).count() + 1
+    }
+
+    /// The text with each lone CR (one not before a LF) made a LF, for a renderer that
+    /// ends lines only at LF (miette): poollint ends a line at a lone CR too, and one
+    /// byte for another keeps every span valid. The text itself when it has none.
+    pub fn text_lf_lines(&self) -> &str {
+        let copy = self.lf_lines.get_or_init(|| {
+            let text = self.text();
+            let bytes = text.as_bytes();
+            let lone = |&i: &usize| bytes.get(i + 1) != Some(&b'\n');
+            let mut crs = memchr::memchr_iter(b'\r', bytes).filter(lone).peekable();
+            crs.peek()?;
+            let mut copy = bytes.to_vec();
+            for i in crs {
+                if let Some(byte) = copy.get_mut(i) {
+                    *byte = b'\n';
+                }
+            }
+            // An ASCII byte for another: still UTF-8.
+            String::from_utf8(copy).ok().map(Arc::from)
+        });
+        copy.as_deref().unwrap_or_else(|| self.text())
+    }
+
     /// Mask each span in the text ([`masked`]), now and whenever it is read again.
     fn mask(&mut self, spans: &[Span]) {
+        // The copy with LF lines is made again from the masked text.
+        self.lf_lines = OnceLock::new();
         if let Some(text) = self.held.as_mut() {
             *text = Arc::from(masked(text.to_string(), spans));
         }
@@ -571,6 +642,7 @@ impl SourceFile {
     /// Mask text shaped like a credential, now and whenever the text is read again.
     fn mask_credential_shapes(&mut self) {
         self.mask_shapes = true;
+        self.lf_lines = OnceLock::new();
         let reread = self.reread_text.get_mut().and_then(|r| r.as_mut().ok());
         for text in [self.held.as_mut(), reread].into_iter().flatten() {
             let spans = crate::redact::credential_spans(text);
@@ -579,6 +651,12 @@ impl SourceFile {
             }
         }
     }
+}
+
+/// Whether `text` has a CR that is not followed by a LF (a line end of old Mac files).
+fn has_lone_cr(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    memchr::memchr_iter(b'\r', bytes).any(|i| bytes.get(i + 1) != Some(&b'\n'))
 }
 
 /// `text` with what is shaped like a credential masked ([`masked`]).
@@ -875,6 +953,29 @@ mod tests {
         );
     }
 
+    /// A BOM is kept in the text (spans index it) but takes no column: the first line
+    /// starts after it, in every unit (it was one char, one UTF-16 unit, three bytes).
+    #[test]
+    fn a_bom_takes_no_column_in_any_unit() {
+        let text = "\u{feff}k: 0\nv: 1";
+        let idx = LineIndex::new(text);
+        let k = text.find('k').unwrap();
+        let zero = text.find('0').unwrap();
+        for unit in [ColumnUnit::Chars, ColumnUnit::Utf16, ColumnUnit::Bytes] {
+            assert_eq!(idx.position(text, k, unit), Position { line: 1, column: 1 });
+            assert_eq!(
+                idx.position(text, zero, unit),
+                Position { line: 1, column: 4 }
+            );
+            // An offset inside the BOM (a parse error at the file's start) is 1:1.
+            assert_eq!(idx.position(text, 0, unit), Position { line: 1, column: 1 });
+        }
+        assert_eq!(
+            idx.position(text, text.find('v').unwrap(), ColumnUnit::Bytes),
+            Position { line: 2, column: 1 }
+        );
+    }
+
     #[test]
     fn decode_refuses_binary_and_utf16_and_accepts_latin1_when_allowed() {
         assert!(decode(b"a\0b".to_vec(), false).is_err());
@@ -883,6 +984,26 @@ mod tests {
         assert_eq!(err.offset, 2);
         let (text, enc) = decode(b"k=caf\xE9".to_vec(), true).unwrap();
         assert_eq!((text.as_str(), enc), ("k=café", Encoding::Latin1));
+    }
+
+    /// A file that is not UTF-8 keeps the text before the invalid byte and the rest
+    /// of that line, bounded, to show the finding at it; nothing past the bound.
+    #[test]
+    fn invalid_utf8_keeps_what_places_the_problem_bounded() {
+        let err = decode(b"a: 1\nb: \"x\xFFy\"\nc: 2\n".to_vec(), false).unwrap_err();
+        assert_eq!(
+            (err.offset, err.shown.as_str()),
+            (10, "a: 1\nb: \"x\u{fffd}y\"")
+        );
+        let long = [b"k: ".as_slice(), &[b'x'; 1000], b"\xFF"].concat();
+        assert_eq!(decode(long, false).unwrap_err().shown.len(), 1003 + 3);
+        let tail = [b"k: \xFF".as_slice(), &[b'x'; 1000]].concat();
+        assert_eq!(
+            decode(tail, false).unwrap_err().shown.len(),
+            3 + 3 + SHOWN_TAIL - 1
+        );
+        let huge = [vec![b'x'; MAX_SHOWN + 1], vec![0xFF]].concat();
+        assert_eq!(decode(huge, false).unwrap_err().shown, "");
     }
 
     /// A file on disk, read as the engine reads it, then released.

@@ -309,6 +309,29 @@ fn stdin_filename_with_paths_is_a_usage_error() {
         .stderr(predicate::str::contains("cannot be used with"));
 }
 
+/// A `.properties` text on standard input that is not UTF-8 is read as ISO-8859-1, as a
+/// file on disk is (it was refused: "stream did not contain valid UTF-8", exit 2);
+/// another format's is still refused.
+#[test]
+fn stdin_properties_may_be_latin1() {
+    let text = b"# caf\xe9\nspring.datasource.hikari.max-lifetime=10000\n".to_vec();
+    poollint()
+        .args(["check", "--stdin-filename", "application.properties"])
+        .args(["--format", "concise"])
+        .write_stdin(text.clone())
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains(
+            "application.properties:2:39: error[hikari-max-lifetime-below-minimum]",
+        ));
+    poollint()
+        .args(["check", "--stdin-filename", "application.yml"])
+        .write_stdin(text)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("valid UTF-8"));
+}
+
 /// A config with one finding suppressed on its line and one stale suppression.
 fn suppressed_tree() -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("temp dir");
@@ -499,6 +522,45 @@ fn diff_base_reports_only_findings_on_changed_lines() {
             "--select",
             "hikari-max-lifetime-below-minimum,hikari-keepalive-invalid",
         ])
+        .arg(repo.path())
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("hikari-keepalive-invalid"))
+        .stdout(predicate::str::contains("hikari-max-lifetime-below-minimum").not());
+}
+
+/// git ends lines only at LF: in a file with lone CR line ends, a finding is kept when
+/// git's line holding it changed (poollint's own line numbers count the CRs).
+#[test]
+fn diff_base_counts_lines_as_git_does_in_a_lone_cr_file() {
+    let repo = tempfile::tempdir().expect("temp dir");
+    let git = |args: &[&str]| {
+        let out = std::process::Command::new("git")
+            .args(["-c", "user.name=t", "-c", "user.email=t@example.invalid"])
+            .args(["-c", "commit.gpgsign=false"])
+            .args(args)
+            .current_dir(repo.path())
+            .output()
+            .expect("git");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    let config = repo.path().join("application.properties");
+    // Lines 1-2 for poollint are git's line 1; the max-lifetime line is git's line 2
+    // and poollint's line 3.
+    let old = "a.b=1\rc.d=2\nspring.datasource.hikari.max-lifetime=10000\nspring.datasource.hikari.keepalive-time=60000\n";
+    std::fs::write(&config, old).expect("write");
+    git(&["init", "-q"]);
+    git(&["add", "-A"]);
+    git(&["commit", "-q", "-m", "base"]);
+    // Only the keepalive line (git's 3, poollint's 4) changes, to an invalid value.
+    std::fs::write(&config, old.replace("60000", "10")).expect("write");
+    poollint()
+        .args(["check", "-f", "concise", "--diff-base", "HEAD", "--select"])
+        .arg("hikari-max-lifetime-below-minimum,hikari-keepalive-invalid")
         .arg(repo.path())
         .assert()
         .code(0)

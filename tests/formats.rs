@@ -170,6 +170,126 @@ fn columns_use_each_formats_unit() {
     assert!(get("github").contains("col=19,"));
 }
 
+/// Every format's rendering of one finding on `needle` in a file of `text`.
+fn render_one(name: &str, text: &str, needle: &str) -> Vec<(&'static str, String)> {
+    let mut sources = SourceMap::default();
+    let file = sources.add(Path::new(name), text.into(), Encoding::Utf8);
+    let meta = rules::find("pool-size-invalid").expect("rule").meta();
+    let at = Location {
+        file,
+        span: span_of(text, needle),
+    };
+    let diagnostic = Diagnostic::new(meta, Severity::Error, at, "the finding").with_label("here");
+    render_all(&sources, &[diagnostic])
+}
+
+/// The start column of the finding in each format: `(format, column)`, in the format's
+/// own unit (rdjson counts bytes, the others characters).
+fn start_columns(outputs: &[(&'static str, String)]) -> Vec<(&'static str, String)> {
+    let find = |text: &str, before: &str, after: &str| {
+        let from = text.find(before).map(|i| i + before.len()).unwrap_or(0);
+        let rest = text.get(from..).unwrap_or("");
+        rest.get(..rest.find(after).unwrap_or(0))
+            .unwrap_or("")
+            .to_owned()
+    };
+    outputs
+        .iter()
+        .filter_map(|(name, text)| {
+            let column = match *name {
+                // `path:line:col: …` and `[path:line:col]`.
+                "concise" => find(text, ":1:", ":"),
+                "human" => find(text, ":1:", "]"),
+                "junit" => find(text, ":1:", ":"),
+                "json" => find(
+                    &text.replace([' ', '\n'], ""),
+                    "\"start\":{\"line\":1,\"column\":",
+                    "}",
+                ),
+                "sarif" => find(&text.replace([' ', '\n'], ""), "\"startColumn\":", ","),
+                "github" => find(text, "col=", ","),
+                "rdjson" => find(
+                    &text.replace([' ', '\n'], ""),
+                    "\"start\":{\"column\":",
+                    ",",
+                ),
+                _ => return None,
+            };
+            Some((*name, column))
+        })
+        .collect()
+}
+
+/// A BOM takes no column: a finding on line 1 after one is where it is without it, in
+/// every format and unit (it took one character, and three bytes in rdjson).
+#[test]
+fn a_bom_takes_no_column_in_any_format() {
+    let line = "spring.datasource.hikari.maximum-pool-size: 0\n";
+    let with_bom = start_columns(&render_one(
+        "application.yml",
+        &format!("\u{feff}{line}"),
+        "0",
+    ));
+    let without = start_columns(&render_one("application.yml", line, "0"));
+    assert_eq!(with_bom, without);
+    assert_eq!(with_bom.len(), 7);
+    for (name, column) in &with_bom {
+        assert_eq!(column, "45", "{name}");
+    }
+}
+
+/// The human header's column counts characters, as every other format but rdjson does
+/// (it counted bytes): `é` and `😀` are one column each.
+#[test]
+fn the_human_header_counts_characters() {
+    let text = "a: {name: \"😀é\", maximum-pool-size: 0}\n";
+    let columns = start_columns(&render_one("application.yml", text, "0}"));
+    for (name, column) in &columns {
+        let expected = if *name == "rdjson" { "40" } else { "36" };
+        assert_eq!(column, expected, "{name}");
+    }
+}
+
+/// A lone CR ends a line in the human snippets as everywhere else: each line is a row
+/// of its own with its number, and no raw CR is printed (miette, which splits only at
+/// LF, numbered the row 0 and showed every line of the file on it).
+#[test]
+fn human_snippets_end_lines_at_a_lone_cr() {
+    let cases = [
+        (
+            "application.properties",
+            "a.b=5\rspring.datasource.hikari.maximum-pool-size=0\rc.d=1\r",
+        ),
+        (
+            "application.yml",
+            "spring:\r  datasource:\r    hikari:\r      maximum-pool-size: 0\r      x: 1\r",
+        ),
+    ];
+    for (name, text) in cases {
+        let outputs = render_one(name, text, "0\r");
+        let human = &outputs
+            .iter()
+            .find(|(n, _)| *n == "human")
+            .expect("human")
+            .1;
+        assert!(!human.contains('\r'), "{name}: {human:?}");
+        let rows: Vec<&str> = human.lines().filter(|l| l.contains(" │ ")).collect();
+        let finding = text
+            .split('\r')
+            .position(|l| l.contains("0"))
+            .expect("line")
+            + 1;
+        let expected: Vec<String> = (finding - 1..=finding + 1)
+            .map(|n| format!(" {n} │ {}", text.split('\r').nth(n - 1).unwrap_or("")))
+            .collect();
+        assert_eq!(rows, expected, "{name}:\n{human}");
+        assert!(
+            human.contains(&format!("[{name}:{finding}:")),
+            "{name}:\n{human}"
+        );
+    }
+}
+
 #[test]
 fn github_annotations_keep_ten_of_each_kind_most_severe_first() {
     let (sources, diagnostics) = fixture();

@@ -298,6 +298,57 @@ fn latin1_properties_bom_crlf_and_lone_cr_are_read() {
     }
 }
 
+/// A BOM takes no column on line 1, in every format's reader and in a parse error.
+#[test]
+fn a_bom_takes_no_column_on_line_one() {
+    let cases = [
+        (
+            "application.properties",
+            "\u{feff}spring.datasource.hikari.max-lifetime=10000\n",
+            "1:39: error[hikari-max-lifetime-below-minimum]",
+        ),
+        (
+            "postgresql.conf",
+            "\u{feff}max_connections = 0\n",
+            "1:19: error[pool-size-invalid]",
+        ),
+        (
+            "application.yml",
+            "\u{feff}spring: [",
+            "1:9: error[parse-error]",
+        ),
+    ];
+    for (name, text, at) in cases {
+        let dir = tree(name, text.as_bytes());
+        let run = check(dir.path(), &[]);
+        assert_eq!(run.code, 1, "{name}: {}", run.stderr);
+        let path = format!("hostile/{name}");
+        assert_only_finding(&run, &path, &format!("{path}:{at}"));
+    }
+}
+
+/// Invalid UTF-8 is reported at the invalid byte (it was 1:1 with an empty span), the
+/// line shown with it masked like any other, and a password on the line before not shown.
+#[test]
+fn invalid_utf8_is_reported_at_the_invalid_byte() {
+    let text = b"spring:\n  datasource:\n    password: Hunter-Secret9\n  x: \"\xc3\xa9\xf0\x9f\x98\x80 \xFF\" # tail\n".to_vec();
+    let dir = tree("application.yml", &text);
+    let run = check(dir.path(), &[]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert_only_finding(
+        &run,
+        "hostile/application.yml",
+        "hostile/application.yml:4:10: error[parse-error] file is not valid UTF-8 (invalid byte at offset 64)",
+    );
+    let human = check(dir.path(), &["-f", "human"]).stdout;
+    assert!(human.contains("hostile/application.yml:4:10]"), "{human}");
+    assert!(
+        human.contains(" 4 │   x: \"é😀 \u{fffd}\" # tail"),
+        "{human}"
+    );
+    assert!(!human.contains("Hunter-Secret9"), "{human}");
+}
+
 /// A tab is one column (the concise format counts Unicode scalar values, as JSON does;
 /// a tab is not expanded to a tab stop): a tab before the value, where each format
 /// allows one, moves the finding by exactly one column.

@@ -19,7 +19,7 @@ use miette::{
 use super::{RenderContext, Summary};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::Location;
-use crate::source::{SourceFile, Span};
+use crate::source::{ColumnUnit, SourceFile, Span};
 
 /// Diagnostics with snippets, then the summary line.
 pub fn write(
@@ -137,7 +137,7 @@ fn too_long_to_show(file: &SourceFile, span: Span) -> Option<usize> {
 
 /// `message` with where it is, for a finding whose line is too long to show.
 fn placed(message: &str, file: &SourceFile, span: Span, longest: usize) -> String {
-    let at = file.position(span.start, crate::source::ColumnUnit::Chars);
+    let at = file.position(span.start, ColumnUnit::Chars);
     format!(
         "{message}\n  at {}:{}:{} (a line of {longest} bytes: not shown)",
         file.display, at.line, at.column
@@ -285,7 +285,9 @@ impl SourceCode for IndexedSource<'_> {
         context_lines_after: usize,
     ) -> Result<Box<dyn SpanContents<'b> + 'b>, MietteError> {
         let file = self.0;
-        let text = file.text().as_bytes();
+        // miette splits lines only at LF: a lone CR, which ends a line here, is a LF in
+        // what it is given, so its line numbers and snippets are ours.
+        let text = file.text_lf_lines().as_bytes();
         let start = span.offset();
         let end = start + span.len();
         if end > text.len() {
@@ -298,9 +300,13 @@ impl SourceCode for IndexedSource<'_> {
         let to_line =
             (last_span_line + context_lines_after).min(lines.line_count().saturating_sub(1));
         let (data_start, column) = if context_lines_before == 0 {
-            (start, start - lines.line_start(first_line))
+            // miette shows this column (plus one) in the header: counted in characters
+            // and without a BOM, as every other format counts it, not in bytes.
+            let column = file.position(start, ColumnUnit::Chars).column;
+            (start, column.saturating_sub(1))
         } else {
-            (lines.line_start(from_line), 0)
+            // `min`: a span inside a BOM starts before line 1 does.
+            (lines.line_start(from_line).min(start), 0)
         };
         let data_end = file.line_range(to_line).end;
         let data = text
@@ -361,7 +367,8 @@ mod tests {
     fn crlf_and_lone_cr_split_lines() {
         let text = "a: 1\r\nb: 2\rc: 3";
         assert_eq!(read(text, 9, 1, 0, 0).1, 1);
-        assert_eq!(read(text, 14, 1, 1, 0), ("b: 2\rc: 3".into(), 1, 0));
+        // Given to miette with the lone CR made a LF, which it splits at.
+        assert_eq!(read(text, 14, 1, 1, 0), ("b: 2\nc: 3".into(), 1, 0));
     }
 
     #[test]

@@ -116,6 +116,12 @@ impl<'t> Loader<'t> {
                 text: text.into_owned(),
             }),
             Event::Scalar(text, style, anchor, tag) => {
+                let span = match style {
+                    granit_parser::ScalarStyle::Literal | granit_parser::ScalarStyle::Folded => {
+                        self.block_scalar_span(span)
+                    }
+                    _ => span,
+                };
                 let scalar = Scalar {
                     text: text.into_owned(),
                     style: scalar_style(style),
@@ -152,6 +158,18 @@ impl<'t> Loader<'t> {
             _ => {}
         }
         Ok(())
+    }
+
+    /// A block scalar's span without the line breaks and indentation after its last
+    /// line: the parser's span runs to the next token, so a finding on the value
+    /// ended on the next key's line (or past the last line of the file). Blanks ending
+    /// the last line are kept: they are the scalar's text.
+    fn block_scalar_span(&self, span: Span) -> Span {
+        let text = self.slice(span);
+        let content = text.trim_end_matches([' ', '\t', '\r', '\n']);
+        let after = text.get(content.len()..).unwrap_or("");
+        let blanks = after.find(['\r', '\n']).unwrap_or(after.len());
+        Span::new(span.start, span.start + content.len() + blanks)
     }
 
     fn slice(&self, span: Span) -> &str {
@@ -312,6 +330,31 @@ mod tests {
         );
         // The block mapping spans from its first key to its last value.
         assert_eq!(slice(text, &doc, hikari), "maximum-pool-size: 5");
+    }
+
+    /// A block scalar's span is its text: not the line breaks and indentation up to the
+    /// next key, nor past the end of the file. Quoted and plain spans are unchanged.
+    #[test]
+    fn block_scalar_spans_end_with_their_text() {
+        let cases = [
+            ("a:\n  b: >-\n    0\n  c: p\n", "b", "0"),
+            ("a:\n  b: |\n    0\n  c: p\n", "b", "0"),
+            ("a:\n  b: |+\n    0\n\n  c: p\n", "b", "0"),
+            ("a:\n  b: >\n    x\n    y\n\n", "b", "x\n    y"),
+            ("a:\n  b: |\n    x  \n", "b", "x  "),
+            ("a:\n  b: |\r\n    0\r\n  c: p\r\n", "b", "0"),
+            ("a:\n  b: |\n    0", "b", "0"),
+            ("a:\n  c: p\n  b: \"q\"\n", "c", "p"),
+            ("a:\n  c: p\n  b: \"q\"\n", "b", "\"q\""),
+            ("a:\n  b: 'q'\n", "b", "'q'"),
+        ];
+        for (text, key, value) in cases {
+            let doc = parse(text);
+            assert!(doc.errors.is_empty(), "{text:?}: {:?}", doc.errors);
+            let a = doc.get(root(&doc), "a").unwrap();
+            let b = doc.get(a, key).unwrap();
+            assert_eq!(slice(text, &doc, b), value, "{text:?}");
+        }
     }
 
     #[test]
