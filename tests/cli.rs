@@ -533,29 +533,11 @@ fn diff_base_reports_only_findings_on_changed_lines() {
 /// git's line holding it changed (poollint's own line numbers count the CRs).
 #[test]
 fn diff_base_counts_lines_as_git_does_in_a_lone_cr_file() {
-    let repo = tempfile::tempdir().expect("temp dir");
-    let git = |args: &[&str]| {
-        let out = std::process::Command::new("git")
-            .args(["-c", "user.name=t", "-c", "user.email=t@example.invalid"])
-            .args(["-c", "commit.gpgsign=false"])
-            .args(args)
-            .current_dir(repo.path())
-            .output()
-            .expect("git");
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    };
-    let config = repo.path().join("application.properties");
     // Lines 1-2 for poollint are git's line 1; the max-lifetime line is git's line 2
     // and poollint's line 3.
     let old = "a.b=1\rc.d=2\nspring.datasource.hikari.max-lifetime=10000\nspring.datasource.hikari.keepalive-time=60000\n";
-    std::fs::write(&config, old).expect("write");
-    git(&["init", "-q"]);
-    git(&["add", "-A"]);
-    git(&["commit", "-q", "-m", "base"]);
+    let repo = git_repo(&[("application.properties", old)]);
+    let config = repo.path().join("application.properties");
     // Only the keepalive line (git's 3, poollint's 4) changes, to an invalid value.
     std::fs::write(&config, old.replace("60000", "10")).expect("write");
     poollint()
