@@ -100,6 +100,18 @@ fn assert_good_file_checked(run: &Run) {
     );
 }
 
+/// Each (file name, text, `line:col: severity[rule]`): the hostile file checked beside
+/// the good one gives that one finding (exit 1).
+fn assert_each_only_finding(cases: &[(&str, &str, &str)]) {
+    for (name, text, at) in cases {
+        let dir = tree(name, text.as_bytes());
+        let run = check(dir.path(), &[]);
+        assert_eq!(run.code, 1, "{name}: {}", run.stderr);
+        let path = format!("hostile/{name}");
+        assert_only_finding(&run, &path, &format!("{path}:{at}"));
+    }
+}
+
 /// The lines of the concise output about `path` (relative to the checked directory).
 fn lines_about<'r>(run: &'r Run, path: &str) -> Vec<&'r str> {
     let prefix = format!("{path}:");
@@ -318,13 +330,7 @@ fn a_bom_takes_no_column_on_line_one() {
             "1:9: error[parse-error]",
         ),
     ];
-    for (name, text, at) in cases {
-        let dir = tree(name, text.as_bytes());
-        let run = check(dir.path(), &[]);
-        assert_eq!(run.code, 1, "{name}: {}", run.stderr);
-        let path = format!("hostile/{name}");
-        assert_only_finding(&run, &path, &format!("{path}:{at}"));
-    }
+    assert_each_only_finding(&cases);
 }
 
 /// Invalid UTF-8 is reported at the invalid byte (it was 1:1 with an empty span), the
@@ -371,13 +377,7 @@ fn a_tab_before_a_value_is_one_column() {
             "6:13: error[pgbouncer-insecure-auth-type]",
         ),
     ];
-    for (name, text, at) in cases {
-        let dir = tree(name, text.as_bytes());
-        let run = check(dir.path(), &[]);
-        assert_eq!(run.code, 1, "{name}: {}", run.stderr);
-        let path = format!("hostile/{name}");
-        assert_only_finding(&run, &path, &format!("{path}:{at}"));
-    }
+    assert_each_only_finding(&cases);
 }
 
 #[test]
