@@ -984,6 +984,9 @@ fn secrets_in_every_format_never_reach_any_output() {
     write("x/appsettings.json", "{\"ConnectionStrings\": {\n  \"C\": \"Host=db;Username=u;PSW=Psw-Secret54\",\n  \"D\": \"Driver={PostgreSQL Unicode};Server=db;Uid=u;Pwd={Odbc;Secret55};Maximum Pool Size=0\"\n}}\n");
     write("y/my.cnf", "[client]\npass=MariaPrefix-Secret56\n[broken\n");
     write("z/docker-compose.yml", "services:\n  app:\n    image: app\n    environment:\n      - SPRING_DATASOURCE_HIKARI_MAXIMUM_POOL_SIZE=0\n    command: mysqladmin ping -uroot -pMysqlFlag-Secret57\n  worker:\n    image: app\n    environment:\n      - SPRING_DATASOURCE_HIKARI_MAXIMUM_POOL_SIZE=0\n    entrypoint: [\"psql\", \"--password\", \"NextArg-Secret58\"]\n");
+    // A `.env` quoted value over two lines (dotenv and compose read it so), a finding
+    // on the line after it.
+    write("p2/.env", "DB_PASSWORD=\"Multi-Secret59\nLine-Secret60\"\nDATABASE_URL=postgresql://app:EnvNext-Secret61@db:5432/app\n");
     write("u/deploy.yaml", "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      containers:\n        - name: web\n          env:\n            - {name: SPRING_DATASOURCE_HIKARI_MAXIMUM_POOL_SIZE, value: \"0\"}\n          args: [\"--url=postgres://a:K8sArgs-Secret50@db/app\", \"PGPASSWORD=K8sArgsKey-Secret51\"]\n");
     let secrets = [
         ("k/app.yaml", "K8sString-Secret18"),
@@ -1036,13 +1039,17 @@ fn secrets_in_every_format_never_reach_any_output() {
         ("y/my.cnf", "MariaPrefix-Secret56"),
         ("z/docker-compose.yml", "MysqlFlag-Secret57"),
         ("z/docker-compose.yml", "NextArg-Secret58"),
+        ("p2/.env", "Multi-Secret59"),
+        ("p2/.env", "EnvNext-Secret61"),
     ];
     let mut leaks = Vec::new();
     for format in [
         "human", "concise", "json", "sarif", "github", "rdjson", "rdjsonl", "gitlab", "junit",
     ] {
         let run = check(dir.path(), &["-f", format]);
-        for (_, secret) in secrets {
+        // A value's second line is all secret: no snippet text to find it by below.
+        let whole_lines = [("p2/.env", "Line-Secret60")];
+        for (_, secret) in secrets.iter().chain(&whole_lines) {
             if run.stdout.contains(secret) || run.stderr.contains(secret) {
                 leaks.push(format!("{format} leaks {secret}"));
             }

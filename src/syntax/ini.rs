@@ -44,10 +44,54 @@ impl Dialect {
 /// Parse `text` as an INI-family file of the given dialect.
 pub fn parse(text: &str, dialect: Dialect) -> Document {
     let mut parser = IniParser::new(dialect);
-    for line in split_lines(text) {
-        parser.line(line);
+    let lines = split_lines(text);
+    let mut next = 0;
+    while let Some(&line) = lines.get(next) {
+        // A `.env` quoted value may run over lines (dotenv, compose): one logical line.
+        let last = match dialect {
+            Dialect::DotEnv => dotenv_quote_closes_at(text, &lines, next).unwrap_or(next),
+            _ => next,
+        };
+        let end = lines
+            .get(last)
+            .map_or(line.start, |l| l.start + l.text.len());
+        parser.line(Line {
+            start: line.start,
+            text: text.get(line.start..end).unwrap_or(line.text),
+        });
+        next = last + 1;
     }
     parser.finish(text.len())
+}
+
+/// Most lines a `.env` quoted value may take: past it the quote is unterminated (and
+/// each line looked at is scanned again from the quote, so it bounds the work).
+const MAX_DOTENV_VALUE_LINES: usize = 200;
+
+/// The index of the line where the quoted value that `lines[first]` opens, but does not
+/// close, is closed (`KEY="-----BEGIN…` over several lines); None when the line closes
+/// its quote, opens none, or none of the next lines closes it.
+fn dotenv_quote_closes_at(text: &str, lines: &[Line<'_>], first: usize) -> Option<usize> {
+    let line = lines.get(first)?;
+    if line.text.trim_start().starts_with('#') {
+        return None;
+    }
+    let equals = line.text.find('=')?;
+    let open = skip_blanks(line.text, equals + 1);
+    let escapes = match line.char_at(open)? {
+        '"' => Escapes::DotEnvDouble,
+        '\'' => Escapes::None,
+        _ => return None,
+    };
+    if scan_quoted(line.text, open, escapes).is_some() {
+        return None;
+    }
+    let last = lines.len().min(first + MAX_DOTENV_VALUE_LINES);
+    (first + 1..last).find(|&index| {
+        let end = lines.get(index).map_or(0, |l| l.start + l.text.len());
+        let value = text.get(line.start..end).unwrap_or("");
+        scan_quoted(value, open, escapes).is_some()
+    })
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1141,6 +1185,21 @@ mod tests {
         );
         let comments: Vec<_> = doc.comments.iter().map(|c| slice(text, c.span)).collect();
         assert_eq!(comments, ["# note", "# c"]);
+    }
+
+    #[test]
+    fn dotenv_quoted_values_may_run_over_lines() {
+        let text = "KEY=\"-----BEGIN\nabc\n-----END\" # key\nB='one\r\ntwo'\nC=3\n";
+        let doc = parse_checked(text, Dialect::DotEnv);
+        assert_eq!(error_texts(&doc, text), Vec::<&str>::new());
+        assert_eq!(
+            pairs(&doc, root(&doc)),
+            [
+                pair("KEY", "-----BEGIN\nabc\n-----END"),
+                pair("B", "one\r\ntwo"),
+                pair("C", "3")
+            ]
+        );
     }
 
     #[test]
