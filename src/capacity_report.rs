@@ -71,12 +71,9 @@ fn add_pooler_demand(model: &Model, databases: &mut Vec<DatabaseRow>) {
         let Some(slots) = usable_slots(model, database) else {
             continue;
         };
-        let budget = pooler
-            .server_budget()
-            .iter()
-            .map(|p| p.connections)
-            .fold(0i64, i64::saturating_add);
-        let server = pooler.instance_count().saturating_mul(budget);
+        let server = pooler
+            .instance_count()
+            .saturating_mul(pooler.server_budget_total());
         match databases
             .iter_mut()
             .find(|row| row.database == database.name)

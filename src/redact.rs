@@ -147,19 +147,9 @@ fn value_after_key(text: &str, key_end: usize, option: bool) -> Option<Span> {
             return Some(Span::new(value_start + 1, value_start + 1 + end));
         }
         // ODBC, SqlClient: a braced value holds separators (`}}` is a literal `}`).
-        '{' if separator == '=' => {
-            let mut end = value.len();
-            let mut at = 1;
-            while let Some(close) = value.get(at..).and_then(|v| v.find('}')) {
-                at += close + 1;
-                if !value.get(at..).is_some_and(|v| v.starts_with('}')) {
-                    end = at;
-                    break;
-                }
-                at += 1;
-            }
-            Some(end)
-        }
+        '{' if separator == '=' => Some(crate::ecosystems::connection_string::braced_len(
+            value.as_bytes(),
+        )),
         // `key=value` strings (libpq, JDBC, .NET, shell) and an option's argument end a
         // value at any of these; `key: value` runs to the end of the line or of a flow
         // collection's item.

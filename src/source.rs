@@ -78,12 +78,9 @@ pub struct LineIndex {
 /// (an offset inside it is column 1 of line 1).
 fn line_starts(text: &str) -> impl Iterator<Item = usize> + '_ {
     let bytes = text.as_bytes();
-    // Only line ends are looked at, found a word at a time.
-    let ends = memchr::memchr2_iter(b'\n', b'\r', bytes).filter(move |&i| {
-        // In CRLF the LF ends the line.
-        let crlf = bytes.get(i) == Some(&b'\r') && bytes.get(i + 1) == Some(&b'\n');
-        !crlf
-    });
+    // Only line ends are looked at, found a word at a time; in CRLF the LF ends the line.
+    let ends = memchr::memchr2_iter(b'\n', b'\r', bytes)
+        .filter(move |&i| bytes.get(i) == Some(&b'\n') || is_lone_cr(bytes, i));
     std::iter::once(bom_len(text)).chain(ends.map(|i| i + 1))
 }
 
@@ -607,10 +604,8 @@ impl SourceFile {
     /// byte for another keeps every span valid. The text itself when it has none.
     pub fn text_lf_lines(&self) -> &str {
         let copy = self.lf_lines.get_or_init(|| {
-            let text = self.text();
-            let bytes = text.as_bytes();
-            let lone = |&i: &usize| bytes.get(i + 1) != Some(&b'\n');
-            let mut crs = memchr::memchr_iter(b'\r', bytes).filter(lone).peekable();
+            let bytes = self.text().as_bytes();
+            let mut crs = lone_crs(bytes).peekable();
             crs.peek()?;
             let mut copy = bytes.to_vec();
             for i in crs {
@@ -655,8 +650,17 @@ impl SourceFile {
 
 /// Whether `text` has a CR that is not followed by a LF (a line end of old Mac files).
 fn has_lone_cr(text: &str) -> bool {
-    let bytes = text.as_bytes();
-    memchr::memchr_iter(b'\r', bytes).any(|i| bytes.get(i + 1) != Some(&b'\n'))
+    lone_crs(text.as_bytes()).next().is_some()
+}
+
+/// Where the lone CRs (not before a LF) of `bytes` are.
+fn lone_crs(bytes: &[u8]) -> impl Iterator<Item = usize> + '_ {
+    memchr::memchr_iter(b'\r', bytes).filter(move |&i| is_lone_cr(bytes, i))
+}
+
+/// True when `bytes[i]` is a CR not followed by a LF.
+fn is_lone_cr(bytes: &[u8], i: usize) -> bool {
+    bytes.get(i) == Some(&b'\r') && bytes.get(i + 1) != Some(&b'\n')
 }
 
 /// `text` with what is shaped like a credential masked ([`masked`]).

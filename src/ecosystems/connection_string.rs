@@ -152,15 +152,12 @@ fn read_pairs(text: &str, start: usize, separators: &[char], out: &mut Vec<Param
 fn pieces<'t>(text: &'t str, separators: &[char]) -> Vec<&'t str> {
     let mut out = Vec::new();
     let mut start = 0;
-    // The piece's first `=` seen; set after it until the value's first character; in
-    // a braced value.
-    let (mut seen_eq, mut value_next, mut braced) = (false, false, false);
-    let mut chars = text.char_indices().peekable();
-    while let Some((i, c)) = chars.next() {
-        if braced {
-            if c == '}' && chars.next_if(|(_, next)| *next == '}').is_none() {
-                braced = false;
-            }
+    // The piece's first `=` seen; set after it until the value's first character.
+    let (mut seen_eq, mut value_next) = (false, false);
+    // Where a braced value ends: nothing before it separates.
+    let mut skip_to = 0;
+    for (i, c) in text.char_indices() {
+        if i < skip_to {
             continue;
         }
         if separators.contains(&c) {
@@ -171,7 +168,9 @@ fn pieces<'t>(text: &'t str, separators: &[char]) -> Vec<&'t str> {
             (seen_eq, value_next) = (true, true);
         } else if value_next && !c.is_whitespace() {
             value_next = false;
-            braced = c == '{';
+            if c == '{' {
+                skip_to = i + braced_len(text.as_bytes().get(i..).unwrap_or_default());
+            }
         }
     }
     out.push(text.get(start..).unwrap_or(""));
@@ -244,15 +243,22 @@ enum KeyValueDialect {
 /// A value in braces from `start` (ODBC and SqlClient: `Pwd={a;b}`, `}}` a literal
 /// `}`), braces included, and where reading goes on; an unclosed one runs to the end.
 fn braced_value(bytes: &[u8], start: usize) -> (std::ops::Range<usize>, usize) {
-    let mut i = start + 1;
-    while let Some(&b) = bytes.get(i) {
-        match (b, bytes.get(i + 1)) {
+    let end = start + braced_len(bytes.get(start..).unwrap_or_default());
+    (start..end, end)
+}
+
+/// The length of the braced value `value` starts with (ODBC and SqlClient: `{a;b}`,
+/// where `}}` is a literal `}`), braces included; all of it when unclosed.
+pub fn braced_len(value: &[u8]) -> usize {
+    let mut i = 1;
+    while let Some(&b) = value.get(i) {
+        match (b, value.get(i + 1)) {
             (b'}', Some(b'}')) => i += 2,
-            (b'}', _) => return (start..i + 1, i + 1),
+            (b'}', _) => return i + 1,
             _ => i += 1,
         }
     }
-    (start..bytes.len(), bytes.len())
+    value.len()
 }
 
 fn read_key_values(text: &str, dialect: KeyValueDialect, out: &mut Vec<Param>) {

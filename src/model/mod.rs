@@ -798,6 +798,15 @@ impl Pooler {
             .or(self.pool_mode.as_ref())
     }
 
+    /// The server connections one instance may open to its database: its
+    /// [`Pooler::server_budget`] summed.
+    pub fn server_budget_total(&self) -> i64 {
+        self.server_budget()
+            .iter()
+            .map(|p| p.connections)
+            .fold(0, i64::saturating_add)
+    }
+
     /// The server connections one PgBouncer instance may open, per `[databases]` entry:
     /// `max_db_connections` (the entry's, else `[pgbouncer]`'s) when above 0, else the
     /// pool size (the entry's `pool_size`, else `default_pool_size`, for one user: a lower

@@ -46,10 +46,7 @@ impl crate::rules::Rule for Rule {
             let Some(largest) = parts.iter().max_by_key(|p| p.connections) else {
                 continue;
             };
-            let budget = parts
-                .iter()
-                .map(|p| p.connections)
-                .fold(0i64, i64::saturating_add);
+            let budget = pooler.server_budget_total();
             let instances = pooler.instance_count();
             let direct = direct_demand
                 .get(database.name.as_str())
