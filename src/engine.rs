@@ -140,7 +140,9 @@ pub struct Report {
     /// Paths that could not be walked, and explicit files no ecosystem reads.
     pub notes: Vec<String>,
     pub stats: Stats,
-    /// The model the rules saw (for `poollint capacity`).
+    /// The model the rules saw, without its files: they went to `sources` once the rules
+    /// were done (sharing them would copy every file's entry when reports merge).
+    /// `poollint capacity` gives them back.
     pub model: Model,
     /// Where the comments of files holding a suppression are, as their parsers read them.
     pub(crate) comments: crate::suppress::CommentIndex,

@@ -579,9 +579,7 @@ fn compose_postgres_next_to_an_app_is_inferred_without_a_manifest() {
 fn git_repo(files: &[(&str, &str)]) -> tempfile::TempDir {
     let repo = tempfile::tempdir().expect("temp dir");
     for (path, text) in files {
-        let target = repo.path().join(path);
-        std::fs::create_dir_all(target.parent().expect("parent")).expect("mkdir");
-        std::fs::write(target, text).expect("write");
+        write_file(repo.path(), path, text);
     }
     git(repo.path(), &["init", "-q"]);
     git(repo.path(), &["add", "-A"]);
@@ -823,25 +821,18 @@ fn marker_that_is_part_of_a_value_suppresses_nothing() {
     // `.properties` has `#` comments only at the start of a line and PgBouncer has no
     // end-of-line comments: the marker is part of the value, which is reported.
     let dir = tempfile::tempdir().expect("temp dir");
-    std::fs::create_dir_all(dir.path().join("app")).expect("mkdir");
-    std::fs::write(
-        dir.path().join("app/application.properties"),
+    write_file(
+        dir.path(),
+        "app/application.properties",
         "spring.datasource.hikari.max-lifetime=600 # poollint: ignore[suspicious-time-unit]\n",
-    )
-    .expect("write");
-    std::fs::create_dir_all(dir.path().join("bouncer")).expect("mkdir");
-    std::fs::write(
-        dir.path().join("bouncer/pgbouncer.ini"),
+    );
+    write_file(
+        dir.path(),
+        "bouncer/pgbouncer.ini",
         "[pgbouncer]\nquery_wait_timeout = 30 ; poollint: ignore[suspicious-time-unit]\n",
-    )
-    .expect("write");
+    );
     // A real end-of-line comment in YAML still suppresses.
-    std::fs::create_dir_all(dir.path().join("yaml")).expect("mkdir");
-    std::fs::write(
-        dir.path().join("yaml/application.yml"),
-        "spring:\n  datasource:\n    hikari:\n      max-lifetime: 10000 # poollint: ignore[hikari-max-lifetime-below-minimum]\n",
-    )
-    .expect("write");
+    write_file(dir.path(), "yaml/application.yml", "spring:\n  datasource:\n    hikari:\n      max-lifetime: 10000 # poollint: ignore[hikari-max-lifetime-below-minimum]\n");
     let output = poollint()
         .args(["check", "-f", "concise"])
         .arg(dir.path())
@@ -870,17 +861,16 @@ fn file_with_a_syntax_error_gets_no_other_finding() {
     // rules/parse-error.md: poollint skips the file, so no other rule checks it (the
     // recovering parsers' partial trees were read before).
     let dir = tempfile::tempdir().expect("temp dir");
-    std::fs::write(
-        dir.path().join("pgbouncer.ini"),
+    write_file(
+        dir.path(),
+        "pgbouncer.ini",
         "junk line\n[pgbouncer]\nauth_type = trust\n",
-    )
-    .expect("write");
-    std::fs::create_dir_all(dir.path().join("y")).expect("mkdir");
-    std::fs::write(
-        dir.path().join("y/application.yml"),
+    );
+    write_file(
+        dir.path(),
+        "y/application.yml",
         "spring:\n  datasource:\n    hikari:\n      max-lifetime: 600\n  jpa: [\n",
-    )
-    .expect("write");
+    );
     let output = poollint()
         .args(["check", "-f", "concise"])
         .arg(dir.path())

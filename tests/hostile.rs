@@ -79,6 +79,13 @@ fn tree(hostile_name: &str, content: &[u8]) -> tempfile::TempDir {
     dir
 }
 
+/// Write `text` to `rel` under `root`, making its directories.
+fn write_file(root: &Path, rel: &str, text: &str) {
+    let path = root.join(rel);
+    std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+    std::fs::write(path, text).expect("write");
+}
+
 /// A file with a known error finding, proving the run went on.
 fn good_file(root: &Path) {
     let good = root.join("good").join("application.yml");
@@ -794,11 +801,7 @@ fn credential_shapes_on_a_long_line_are_masked_in_one_pass() {
 #[test]
 fn secrets_decoded_by_readers_never_reach_messages() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let write = |rel: &str, text: &str| {
-        let path = dir.path().join(rel);
-        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
-        std::fs::write(path, text).expect("write");
-    };
+    let write = |rel: &str, text: &str| write_file(dir.path(), rel, text);
     write("a/application.yml", "spring:\n  datasource:\n    password: &pw \"Msg-Secret1\"\n    hikari:\n      maximum-pool-size: *pw\n");
     write(
         "b/config/database.yml",
@@ -890,9 +893,7 @@ fn secrets_in_files_that_do_not_parse_never_reach_any_output() {
         ),
     ];
     for (path, text, _) in files {
-        let path = dir.path().join(path);
-        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
-        std::fs::write(path, text).expect("write");
+        write_file(dir.path(), path, text);
     }
     for format in [
         "human", "concise", "json", "sarif", "github", "rdjson", "rdjsonl", "gitlab", "junit",
@@ -922,11 +923,7 @@ fn secrets_in_files_that_do_not_parse_never_reach_any_output() {
 #[test]
 fn secrets_in_every_format_never_reach_any_output() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let write = |rel: &str, text: &str| {
-        let path = dir.path().join(rel);
-        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
-        std::fs::write(path, text).expect("write");
-    };
+    let write = |rel: &str, text: &str| write_file(dir.path(), rel, text);
     // Each secret sits on a finding's line or next to one, so the human snippets show
     // its line (checked below): the credentials rule's own findings, or others placed
     // beside forms it does not report.
