@@ -320,6 +320,11 @@ fn scrub_texts(secret: &Secret, text: &str) -> Vec<String> {
         .iter()
         .find_map(|q| text.strip_prefix(*q)?.strip_suffix(*q))
         .unwrap_or(text);
+    // A reference (`${DB_PASSWORD}`) names where the password is, and the help of the
+    // credentials rule suggests exactly that: scrubbing it would mangle the advice.
+    if is_reference(unquoted) {
+        return Vec::new();
+    }
     forms.push(unquoted.to_owned());
     forms.extend(unescape(unquoted));
     if secret.kind == crate::ecosystems::KUBERNETES_SECRET_VALUE {
@@ -560,6 +565,18 @@ mod tests {
         );
         assert_eq!(shaped("Server=db;Pwd={a;b}}c};Pooling=true"), ["{a;b}}c}"]);
         assert_eq!(shaped("Host=db;PSW=s3cret;"), ["s3cret"]);
+    }
+
+    #[test]
+    fn references_are_not_scrubbed_from_messages() {
+        let at = crate::model::Location {
+            file: crate::source::FileId(0),
+            span: Span::default(),
+        };
+        let secret = crate::ecosystems::masked(at, "db.password", "password key");
+        assert!(scrub_texts(&secret, "${DB_PASSWORD}").is_empty());
+        assert!(scrub_texts(&secret, "\"$DB_PASSWORD\"").is_empty());
+        assert_eq!(scrub_texts(&secret, "\"s3cret\""), ["\"s3cret\"", "s3cret"]);
     }
 
     #[test]
