@@ -336,11 +336,21 @@ fn run_capacity(args: &CapacityArgs) -> ExitCode {
 /// `print!` panics on both.
 fn emit_or_fail(bytes: &[u8], code: ExitCode) -> ExitCode {
     let mut out = std::io::stdout().lock();
-    match out.write_all(bytes).and_then(|()| out.flush()) {
+    match stdout_failure(out.write_all(bytes).and_then(|()| out.flush())) {
+        Some(message) => usage_error(&message),
+        None => code,
+    }
+}
+
+/// What went wrong writing to stdout, if it matters: a closed pipe (`poollint check |
+/// head`) is not worth reporting; any other failure (a full disk) is, the output being
+/// incomplete.
+fn stdout_failure(written: std::io::Result<()>) -> Option<String> {
+    match written {
         Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
-            usage_error(&format!("cannot write to standard output: {e}"))
+            Some(format!("cannot write to standard output: {e}"))
         }
-        _ => code,
+        _ => None,
     }
 }
 
@@ -723,13 +733,9 @@ fn write_outputs(args: &CheckArgs, report: &engine::Report, color: bool) -> Resu
             }
             None => {
                 let mut out = BufWriter::new(std::io::stdout().lock());
-                // A closed pipe (`poollint check | head`) is not an error worth reporting;
-                // any other failure (a full disk) is: the output is incomplete.
-                match write_to_stdout(output.format, report, &ctx, &mut out) {
-                    Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
-                        return Err(format!("cannot write to standard output: {e}"));
-                    }
-                    _ => {}
+                let written = write_to_stdout(output.format, report, &ctx, &mut out);
+                if let Some(message) = stdout_failure(written) {
+                    return Err(message);
                 }
             }
         }
