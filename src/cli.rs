@@ -499,8 +499,10 @@ fn run_check(args: &CheckArgs) -> ExitCode {
     // applying the settings to them: the rules stage.
     report.report.stats.rules += started.elapsed();
     report.report.stats.review = review;
-    let snippets = outputs(args).iter().any(|o| o.format.shows_snippets());
-    engine::reread_for_output(&mut report.report, snippets);
+    let formats: Vec<OutputFormat> = outputs(args).iter().map(|o| o.format).collect();
+    let snippets = formats.iter().any(|f| f.shows_snippets());
+    let fixes = formats.iter().any(|f| f.shows_fixes());
+    engine::reread_for_output(&mut report.report, snippets, fixes);
     for note in &report.report.notes {
         eprintln!("poollint: {note}");
     }
@@ -835,6 +837,7 @@ fn render_manifest_error(error: &ManifestError, color: bool) -> String {
         help: error.help.clone(),
         key: None,
         fingerprint_parts: Vec::new(),
+        fix: None,
     };
     let mut sources = error.sources.clone();
     sources.mask_credential_shapes();

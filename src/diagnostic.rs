@@ -45,6 +45,31 @@ pub struct Label {
     pub message: String,
 }
 
+/// A replacement that fixes a finding by itself: the text `expected` at `location`
+/// becomes `replacement`. Renderers offer it (rdjson `suggestions`, SARIF `fixes`, the
+/// JSON `fix`) only where the file still holds `expected` there
+/// ([`crate::render::fix_edit`]), so a value that came through a placeholder, a
+/// template or another spelling is never rewritten.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fix {
+    pub location: Location,
+    /// What the fix replaces: the span's whole text (quotes aside) or, for
+    /// [`FixTarget::LastKeySegment`], the last dotted segment of a key.
+    pub expected: String,
+    pub replacement: String,
+    pub target: FixTarget,
+}
+
+/// Which part of the span a [`Fix`] replaces.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FixTarget {
+    /// The value as written, inside its quotes if it has them.
+    Value,
+    /// The last segment of a key: `maximum-pool-sise` whether the file writes the key
+    /// nested (YAML) or whole (`spring.datasource.hikari.maximum-pool-sise=`).
+    LastKeySegment,
+}
+
 /// One finding, as a rule emits it and as renderers receive it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Diagnostic {
@@ -70,6 +95,9 @@ pub struct Diagnostic {
     /// Values that identify this finding apart from its position (for fingerprints and
     /// baselines: moving lines keeps the fingerprint, changing the value changes it).
     pub fingerprint_parts: Vec<String>,
+    /// A simple replacement that fixes the finding, when there is one (boxed: few
+    /// findings have one).
+    pub fix: Option<Box<Fix>>,
 }
 
 impl Diagnostic {
@@ -93,6 +121,7 @@ impl Diagnostic {
             help: None,
             key: None,
             fingerprint_parts: Vec::new(),
+            fix: None,
         }
     }
 
@@ -121,6 +150,44 @@ impl Diagnostic {
                 });
             }
         }
+        self
+    }
+
+    /// Offer replacing the value written at `location`, which reads `expected`, by
+    /// `replacement`.
+    pub fn with_value_fix(
+        self,
+        location: Location,
+        expected: impl Into<String>,
+        replacement: impl Into<String>,
+    ) -> Self {
+        self.with_fix(location, expected, replacement, FixTarget::Value)
+    }
+
+    /// Offer renaming the key written at `location`, whose last segment reads
+    /// `expected`, to `replacement`.
+    pub fn with_key_fix(
+        self,
+        location: Location,
+        expected: impl Into<String>,
+        replacement: impl Into<String>,
+    ) -> Self {
+        self.with_fix(location, expected, replacement, FixTarget::LastKeySegment)
+    }
+
+    fn with_fix(
+        mut self,
+        location: Location,
+        expected: impl Into<String>,
+        replacement: impl Into<String>,
+        target: FixTarget,
+    ) -> Self {
+        self.fix = Some(Box::new(Fix {
+            location,
+            expected: expected.into(),
+            replacement: replacement.into(),
+            target,
+        }));
         self
     }
 

@@ -73,7 +73,27 @@ fn fixture() -> (SourceMap, Vec<Diagnostic>) {
         at(bouncer, span_of(CRLF, "host=db")),
         "an info on a CRLF line",
     );
-    (sources, vec![saturated, multi_line, info])
+    // A fix that applies (the file holds `600` there) and one that does not (the file
+    // does not hold `6`): only the first is offered.
+    let fixable = Diagnostic::new(
+        meta("suspicious-time-unit"),
+        Severity::Warning,
+        at(app, span_of(APP, "600")),
+        "max-lifetime is 600 ms",
+    )
+    .with_help("if 600 seconds was meant, write 600000")
+    .with_value_fix(at(app, span_of(APP, "600")), "600", "600000");
+    let stale_fix = Diagnostic::new(
+        meta("knex-min-nonzero"),
+        Severity::Info,
+        at(app, span_of(APP, "4")),
+        "a fix that no longer matches the file",
+    )
+    .with_value_fix(at(app, span_of(APP, "4")), "6", "0");
+    (
+        sources,
+        vec![saturated, multi_line, info, fixable, stale_fix],
+    )
 }
 
 fn render_all(sources: &SourceMap, diagnostics: &[Diagnostic]) -> Vec<(&'static str, String)> {

@@ -37,6 +37,19 @@ struct JsonDiagnostic<'a> {
     end: Position,
     labels: Vec<JsonLabel<'a>>,
     fingerprint: String,
+    /// Present only when the finding has a simple replacement ([`super::fix_edit`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    fix: Option<JsonFix<'a>>,
+}
+
+/// The edit that fixes a finding: replace the text at `span` by `replacement`.
+#[derive(Serialize)]
+struct JsonFix<'a> {
+    path: String,
+    span: JsonSpan,
+    start: Position,
+    end: Position,
+    replacement: &'a str,
 }
 
 #[derive(Serialize)]
@@ -117,6 +130,16 @@ fn diagnostic<'a>(d: &'a Diagnostic, sources: &SourceMap) -> JsonDiagnostic<'a> 
                 }
             })
             .collect(),
+        fix: super::fix_edit(d, sources).map(|(location, replacement)| {
+            let (path, span, start, end) = place(location, sources);
+            JsonFix {
+                path,
+                span,
+                start,
+                end,
+                replacement,
+            }
+        }),
     }
 }
 

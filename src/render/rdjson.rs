@@ -1,6 +1,8 @@
 //! `rdjson` / `rdjsonl`: reviewdog's Diagnostic Format. Columns are 1-based UTF-8 byte
 //! offsets with an exclusive end, as reviewdog expects; `code.value` is the rule and
-//! `code.url` its page. Other inputs of a finding become `related_locations`.
+//! `code.url` its page. Other inputs of a finding become `related_locations`, and a
+//! simple replacement that fixes it a `suggestion` (reviewdog offers it as a
+//! suggested change).
 use std::io::{self, Write};
 
 use serde::Serialize;
@@ -78,15 +80,21 @@ fn diagnostic(d: &Diagnostic, ctx: &RenderContext) -> Value {
             .collect();
         set_field(&mut value, "related_locations", Value::Array(related));
     }
+    if let Some((at, text)) = super::fix_edit(d, ctx.sources) {
+        let place = Place::of(at, ctx.sources, ColumnUnit::Bytes);
+        let suggestion = json!({"range": range(&place), "text": text});
+        set_field(&mut value, "suggestions", Value::Array(vec![suggestion]));
+    }
     value
 }
 
 fn location(place: &Place) -> Value {
+    json!({"path": place.path, "range": range(place)})
+}
+
+fn range(place: &Place) -> Value {
     json!({
-        "path": place.path,
-        "range": {
-            "start": {"line": place.start_line, "column": place.start_column},
-            "end": {"line": place.end_line, "column": place.end_column},
-        },
+        "start": {"line": place.start_line, "column": place.start_column},
+        "end": {"line": place.end_line, "column": place.end_column},
     })
 }

@@ -119,10 +119,26 @@ fn result(d: &Diagnostic, ctx: &RenderContext, index: Option<usize>) -> Value {
             .collect();
         set_field(&mut result, "relatedLocations", json!(related));
     }
+    if let Some(fix) = fix(d, ctx) {
+        set_field(&mut result, "fixes", json!([fix]));
+    }
     result
 }
 
 fn location(place: &Place, at: Location, sources: &SourceMap, message: Option<&str>) -> Value {
+    let mut value = json!({
+        "physicalLocation": {
+            "artifactLocation": artifact_location(place, at, sources),
+            "region": region(place),
+        },
+    });
+    if let Some(message) = message {
+        set_field(&mut value, "message", json!({"text": message}));
+    }
+    value
+}
+
+fn artifact_location(place: &Place, at: Location, sources: &SourceMap) -> Value {
     // From the path's bytes, not its display: a name that is not UTF-8 keeps them.
     let uri = match sources.get(at.file) {
         Some(file) => uri(source::relative_to_cwd(&file.path)
@@ -130,21 +146,29 @@ fn location(place: &Place, at: Location, sources: &SourceMap, message: Option<&s
             .as_encoded_bytes()),
         None => uri(place.path.as_bytes()),
     };
-    let mut value = json!({
-        "physicalLocation": {
-            "artifactLocation": {"uri": uri, "uriBaseId": "%SRCROOT%"},
-            "region": {
-                "startLine": place.start_line,
-                "startColumn": place.start_column,
-                "endLine": place.end_line,
-                "endColumn": place.end_column.max(1),
-            },
-        },
-    });
-    if let Some(message) = message {
-        set_field(&mut value, "message", json!({"text": message}));
-    }
-    value
+    json!({"uri": uri, "uriBaseId": "%SRCROOT%"})
+}
+
+fn region(place: &Place) -> Value {
+    json!({
+        "startLine": place.start_line,
+        "startColumn": place.start_column,
+        "endLine": place.end_line,
+        "endColumn": place.end_column.max(1),
+    })
+}
+
+/// A finding's simple replacement as a SARIF `fix` (one change, one replacement).
+fn fix(d: &Diagnostic, ctx: &RenderContext) -> Option<Value> {
+    let (at, text) = super::fix_edit(d, ctx.sources)?;
+    let place = Place::of(at, ctx.sources, ColumnUnit::Chars);
+    Some(json!({
+        "description": {"text": d.help.as_deref().unwrap_or(d.message.as_str())},
+        "artifactChanges": [{
+            "artifactLocation": artifact_location(&place, at, ctx.sources),
+            "replacements": [{"deletedRegion": region(&place), "insertedContent": {"text": text}}],
+        }],
+    }))
 }
 
 /// A relative path as a URI reference: `/` separators, every other byte that is not

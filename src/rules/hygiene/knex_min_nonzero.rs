@@ -45,7 +45,9 @@ impl crate::rules::Rule for Rule {
             .with_help("set \"pool\": { \"min\": 0, \"max\": … } as knex recommends")
             .with_fingerprint(pool.name.clone());
             if pool.min.is_explicit() {
-                diagnostic = diagnostic.with_key(key_of(&pool.min, pool, "pool.min"));
+                diagnostic = diagnostic
+                    .with_key(key_of(&pool.min, pool, "pool.min"))
+                    .with_value_fix(at, min.to_string(), "0");
             }
             out.push(diagnostic);
         }

@@ -174,19 +174,22 @@ fn check(
     match &setting.value {
         Val::Invalid(invalid) => {
             let crate::model::Invalid { raw, reason } = &**invalid;
-            let help = match parse_unit_duration(raw) {
-                Some(d) => format!("write {} (milliseconds) instead of `{raw}`", d.as_millis()),
+            let millis = parse_unit_duration(raw).map(|d| d.as_millis().to_string());
+            let help = match &millis {
+                Some(ms) => format!("write {ms} (milliseconds) instead of `{raw}`"),
                 None => format!("write a whole number of milliseconds for {property}"),
             };
             let message =
                 format!("{property} cannot be bound: {reason}, so the application fails to start");
-            Some(
-                Diagnostic::new(&META, Severity::Error, at, message)
-                    .with_label("not a number of milliseconds")
-                    .with_help(help)
-                    .with_key(key)
-                    .with_fingerprint(raw.clone()),
-            )
+            let diagnostic = Diagnostic::new(&META, Severity::Error, at, message)
+                .with_label("not a number of milliseconds")
+                .with_help(help)
+                .with_key(key)
+                .with_fingerprint(raw.clone());
+            Some(match millis {
+                Some(ms) => diagnostic.with_value_fix(at, raw.clone(), ms),
+                None => diagnostic,
+            })
         }
         Val::Known(_) => unit_mismatch(setting, at, key, property, "HikariCP", unit, validation),
         _ => None,
@@ -207,25 +210,27 @@ fn unit_mismatch(
     validation: Option<Option<&Setting<Duration>>>,
 ) -> Option<Diagnostic> {
     let value = setting.get()?;
-    let (written, message, help) = match unit {
+    // The number as written and the one to write instead, when that alone fixes it.
+    let (written, message, help, fix) = match unit {
         Unit::Millis => {
             let ms = value.as_millis();
             if !(1..1000).contains(&ms) {
                 return None;
             }
+            let meant = ms * 1000;
+            let validation_too = validation
+                .map(|v| {
+                    crate::model::hikari::with_validation_below(
+                        u64::try_from(meant).unwrap_or(u64::MAX),
+                        v,
+                    )
+                })
+                .unwrap_or_default();
             (
                 format!("{ms} ms"),
                 format!("{property} is {ms} ms; {library} reads milliseconds, so this looks like {ms} seconds written in the wrong unit"),
-                format!(
-                    "if {ms} seconds was meant, write {}{}",
-                    ms * 1000,
-                    validation
-                        .map(|v| crate::model::hikari::with_validation_below(
-                            u64::try_from(ms).unwrap_or(u64::MAX).saturating_mul(1000),
-                            v
-                        ))
-                        .unwrap_or_default()
-                ),
+                format!("if {ms} seconds was meant, write {meant}{validation_too}"),
+                validation_too.is_empty().then(|| (ms.to_string(), meant.to_string())),
             )
         }
         Unit::SecondsWait | Unit::SecondsLifetime => {
@@ -238,23 +243,27 @@ fn unit_mismatch(
             if secs < floor {
                 return None;
             }
+            let meant = (secs / 1000).max(1);
             (
                 format!("{secs} s"),
                 format!(
                     "{property} is {secs} seconds (about {}); {library} reads seconds, so this looks like milliseconds written in the wrong unit",
                     roughly(secs)
                 ),
-                format!("if {secs} milliseconds was meant, write {}", (secs / 1000).max(1)),
+                format!("if {secs} milliseconds was meant, write {meant}"),
+                Some((secs.to_string(), meant.to_string())),
             )
         }
     };
-    Some(
-        Diagnostic::new(&META, Severity::Warning, at, message)
-            .with_label(written)
-            .with_help(help)
-            .with_key(key)
-            .with_fingerprint(value.as_millis().to_string()),
-    )
+    let diagnostic = Diagnostic::new(&META, Severity::Warning, at, message)
+        .with_label(written)
+        .with_help(help)
+        .with_key(key)
+        .with_fingerprint(value.as_millis().to_string());
+    Some(match fix {
+        Some((expected, meant)) => diagnostic.with_value_fix(at, expected, meant),
+        None => diagnostic,
+    })
 }
 
 /// `83 minutes`, `41.7 days`: the scale of a long duration, for messages.

@@ -57,20 +57,35 @@ impl crate::rules::Rule for Rule {
                 .or_else(|| dead_pool_key(pool, entry))
                 .or_else(|| misplaced_pool_key(entry))
                 .or_else(|| relaxed_hibernate_key(entry));
-            if let Some((message, help)) = found {
-                out.push(at_key(
-                    entry,
-                    Severity::Warning,
-                    message,
-                    "ignored key",
-                    help,
-                ));
+            if let Some((message, help, rename)) = found {
+                let finding = at_key(entry, Severity::Warning, message, "ignored key", help);
+                out.push(match rename {
+                    Some((written, meant)) => with_rename(finding, entry, &written, &meant),
+                    None => finding,
+                });
             }
         }
     }
 }
 
-type Finding = (String, String);
+/// An unknown name and the name to write instead, when the help has one.
+type Finding = (String, String, Option<Rename>);
+
+/// The key's last segment as written, and the name meant.
+type Rename = (String, String);
+
+/// `finding` with a fix renaming the key's last segment `written` to `meant` (only
+/// within one segment: a name with a dot would rename more than the segment).
+fn with_rename(finding: Diagnostic, entry: &ConfigEntry, written: &str, meant: &str) -> Diagnostic {
+    if written.contains('.') || meant.contains('.') {
+        return finding;
+    }
+    let at = Location {
+        file: entry.file,
+        span: entry.key_span,
+    };
+    finding.with_key_fix(at, written, meant)
+}
 
 /// A finding whose primary label is the entry's key.
 fn at_key(
@@ -143,11 +158,32 @@ fn unknown_hikari_key(entry: &ConfigEntry) -> Option<Finding> {
         match crate::suggest::closest(name, canonical.iter().map(String::as_str))
             .and_then(hikari::property_for)
         {
-            Some(property) => format!("did you mean `{property}`?"),
+            Some(property) => {
+                let meant = in_written_style(property, written);
+                let help = format!("did you mean `{meant}`?");
+                return Some((message, help, Some((written.to_owned(), meant))));
+            }
             None => "see HikariCP's configuration list for the property names".to_owned(),
         }
     };
-    Some((message, help))
+    Some((message, help, None))
+}
+
+/// A HikariCP property (`maximumPoolSize`) spelt as the key it replaces is: camel case
+/// when that has capitals, else kebab case (`maximum-pool-size`), Spring Boot's
+/// recommended form.
+fn in_written_style(property: &str, written: &str) -> String {
+    if written.chars().any(|c| c.is_ascii_uppercase()) {
+        return property.to_owned();
+    }
+    let mut kebab = String::with_capacity(property.len() + 4);
+    for c in property.chars() {
+        if c.is_ascii_uppercase() {
+            kebab.push('-');
+        }
+        kebab.push(c.to_ascii_lowercase());
+    }
+    kebab
 }
 
 /// The pool Spring Boot creates for each application (`spring.datasource.type`, the
@@ -199,7 +235,7 @@ fn dead_pool_key(active: &'static str, entry: &ConfigEntry) -> Option<Finding> {
     );
     let help =
         format!("move the setting to the {active_library} equivalent under {active}, or remove it");
-    Some((message, help))
+    Some((message, help, None))
 }
 
 /// A pool property placed directly under `spring.datasource.`.
@@ -217,7 +253,7 @@ fn misplaced_pool_key(entry: &ConfigEntry) -> Option<Finding> {
         Some(property) => format!("move it to spring.datasource.hikari.{property}"),
         None => format!("move it under the pool's own prefix, e.g. spring.datasource.hikari.* (`{written}` is not a HikariCP name)"),
     };
-    Some((message, help))
+    Some((message, help, None))
 }
 
 /// `spring.jpa.properties.hibernate.jdbc.batch-size`: Hibernate gets the name verbatim.
@@ -230,7 +266,15 @@ fn relaxed_hibernate_key(entry: &ConfigEntry) -> Option<Finding> {
     let message = format!(
         "`{name}` is passed to Hibernate verbatim (spring.jpa.properties has no relaxed binding), and Hibernate has no such property"
     );
-    Some((message, format!("write it as `{fixed}`")))
+    // Fixed in place only when the dashes are all in the last segment, the one key a
+    // nested YAML file writes on the finding's line.
+    let written = entry.key.rsplit('.').next().unwrap_or("");
+    let dashes_elsewhere = name
+        .rsplit_once('.')
+        .is_some_and(|(head, _)| head.contains('-'));
+    let rename = (!dashes_elsewhere && written.contains('-'))
+        .then(|| (written.to_owned(), written.replace('-', "_")));
+    Some((message, format!("write it as `{fixed}`"), rename))
 }
 
 /// How one product treats names it does not know, for the parameter-name checks.
@@ -345,13 +389,11 @@ fn unknown_names(model: &Model, max_distance: usize) -> Vec<Diagnostic> {
             let written = entry.key.rsplit('.').next().unwrap_or(name);
             let message = format!("`{written}` is not {}: {}", check.what, check.consequence);
             match crate::suggest::within_edits(name, check.known, max_distance) {
-                Some(meant) => Some(at_key(
-                    entry,
-                    Severity::Error,
-                    message,
-                    "unknown name",
-                    format!("did you mean `{meant}`?"),
-                )),
+                Some(meant) => {
+                    let help = format!("did you mean `{meant}`?");
+                    let finding = at_key(entry, Severity::Error, message, "unknown name", help);
+                    Some(with_rename(finding, entry, written, meant))
+                }
                 None => {
                     let help = format!("check the name against {}", check.reference);
                     Some(at_key(entry, check.unknown?, message, "unknown name", help))

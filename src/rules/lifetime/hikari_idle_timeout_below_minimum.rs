@@ -48,16 +48,17 @@ fn check(pool: &Pool) -> Option<Diagnostic> {
         ms_text(idle),
         ms_text(hikari::IDLE_TIMEOUT_MS)
     );
+    let at = located(&pool.idle_timeout, pool)?;
     Some(
-        Diagnostic::new(
-            &META,
-            Severity::Warning,
-            located(&pool.idle_timeout, pool)?,
-            message,
-        )
-        .with_label(format!("{idle} ms < 10000 ms"))
-        .with_help("set idle-timeout to at least 10000 (milliseconds)")
-        .with_key(key_of(&pool.idle_timeout, pool, "idle-timeout"))
-        .with_fingerprint(idle.to_string()),
+        Diagnostic::new(&META, Severity::Warning, at, message)
+            .with_label(format!("{idle} ms < 10000 ms"))
+            .with_help("set idle-timeout to at least 10000 (milliseconds)")
+            .with_key(key_of(&pool.idle_timeout, pool, "idle-timeout"))
+            .with_fingerprint(idle.to_string())
+            .with_value_fix(
+                at,
+                idle.to_string(),
+                hikari::MIN_IDLE_TIMEOUT_MS.to_string(),
+            ),
     )
 }
