@@ -96,7 +96,7 @@ pub fn manifest_text(root: &Path, model: &Model, sources: &SourceMap) -> String 
         if let Some(path) = config {
             let _ = writeln!(out, "config = {}", quote(&path));
         }
-        out.push_str("instances = 1                # TODO: PgBouncer replicas\n");
+        out.push_str("# instances = 1              # TODO: PgBouncer replicas (1 until set)\n");
         match database_names {
             [only] => {
                 let _ = writeln!(
@@ -259,7 +259,7 @@ fn write_service(
             );
         }
         _ => out.push_str(
-            "instances = 1                  # TODO: replicas (or deployment = \"k8s/app.yaml\")\n",
+            "# instances = 1                # TODO: replicas (or deployment = \"k8s/app.yaml\"; 1 until set)\n",
         ),
         }
     }

@@ -1002,6 +1002,13 @@ fn init_writes_a_manifest_that_check_accepts_and_refuses_to_overwrite() {
         "{manifest}"
     );
     assert!(manifest.contains("# [service.load]"), "{manifest}");
+    // Replica counts are TODOs, not values: an invented 1 would be cited as the
+    // manifest's word in every finding.
+    assert!(
+        manifest.contains("# instances = 1              # TODO: PgBouncer replicas"),
+        "{manifest}"
+    );
+    assert!(!manifest.contains("\ninstances ="), "{manifest}");
     // The written manifest is valid: check runs with it (findings, not a config error).
     poollint()
         .args(["check", "-f", "concise"])

@@ -53,12 +53,57 @@ impl Reader for Postgres {
     }
 
     fn read(&self, files: &[&ParsedFile], sources: &SourceMap) -> Model {
-        read_each_top_file(files, |file, model| read_file(file, files, sources, model))
+        read_each_top_file(files, |file, model| {
+            if auto_conf_of(file, files).is_some() || conf_beside(file, files).is_none() {
+                read_file(file, files, sources, model);
+            } else {
+                // Its values belong to the postgresql.conf beside it (one server,
+                // read there); its entries stay its own.
+                push_entries(file, &pairs_with_includes(file, files), model);
+            }
+        })
     }
 }
 
+const CONF: &str = "postgresql.conf";
+const AUTO_CONF: &str = "postgresql.auto.conf";
+
+/// The top-level `postgresql.auto.conf` in the same directory as `file`, when `file` is
+/// a `postgresql.conf`: PostgreSQL reads it after postgresql.conf, so what `ALTER
+/// SYSTEM` wrote there wins ("Settings in postgresql.auto.conf override those in
+/// postgresql.conf", <https://www.postgresql.org/docs/current/config-setting.html>):
+/// the two are one server, not two databases.
+fn auto_conf_of<'a>(file: &ParsedFile, files: &[&'a ParsedFile]) -> Option<&'a ParsedFile> {
+    sibling(file, files, CONF, AUTO_CONF)
+}
+
+/// The top-level `postgresql.conf` beside `file`, when `file` is a
+/// `postgresql.auto.conf`.
+fn conf_beside<'a>(file: &ParsedFile, files: &[&'a ParsedFile]) -> Option<&'a ParsedFile> {
+    sibling(file, files, AUTO_CONF, CONF)
+}
+
+fn sibling<'a>(
+    file: &ParsedFile,
+    files: &[&'a ParsedFile],
+    name: &str,
+    other: &str,
+) -> Option<&'a ParsedFile> {
+    if file_name(&file.path)? != name {
+        return None;
+    }
+    let dir = file.path.parent();
+    files.iter().copied().find(|f| {
+        f.included_from.is_none() && f.path.parent() == dir && file_name(&f.path) == Some(other)
+    })
+}
+
 fn read_file(file: &ParsedFile, files: &[&ParsedFile], sources: &SourceMap, model: &mut Model) {
-    let all = pairs_with_includes(file, files);
+    let mut all = pairs_with_includes(file, files);
+    push_entries(file, &all, model);
+    if let Some(auto) = auto_conf_of(file, files) {
+        all.extend(pairs_with_includes(auto, files));
+    }
     model.secrets.extend(conninfo_secrets(&all, |pair| {
         let text = sources.get(pair.file).map_or("", |f| f.text());
         super::written_at(text, pair.value_span, &pair.value)
@@ -69,12 +114,6 @@ fn read_file(file: &ParsedFile, files: &[&ParsedFile], sources: &SourceMap, mode
         doc_url: DOC,
         anchor,
     };
-    // Scoped to the configuration it belongs to (the file read first, with its
-    // includes), ordered as PostgreSQL reads it: the last occurrence wins.
-    let scope: Arc<str> = crate::source::display_path(&file.path).into();
-    for (index, pair) in all.iter().enumerate() {
-        model.entries.push(pair_entry(pair, &scope, index));
-    }
     let name = file
         .path
         .parent()
@@ -84,6 +123,16 @@ fn read_file(file: &ParsedFile, files: &[&ParsedFile], sources: &SourceMap, mode
         .to_owned();
     let database = database_from_pairs(name, &all, |p| p.key.as_str(), &settings);
     model.databases.push(database);
+}
+
+/// The entries of `file` and its includes (`pairs`), scoped to it (an `ALTER SYSTEM` value in
+/// postgresql.auto.conf overriding postgresql.conf is not a duplicate), ordered as
+/// PostgreSQL reads them: the last occurrence wins.
+fn push_entries(file: &ParsedFile, pairs: &[Pair], model: &mut Model) {
+    let scope: Arc<str> = crate::source::display_path(&file.path).into();
+    for (index, pair) in pairs.iter().enumerate() {
+        model.entries.push(pair_entry(pair, &scope, index));
+    }
 }
 
 /// A PostgreSQL server from its parameters: `param_of` gives each pair's parameter
@@ -332,6 +381,59 @@ mod tests {
             text,
         )
         .0
+    }
+
+    /// The model of `(path, text)` files read together.
+    fn read_files(files: &[(&str, &str)]) -> Model {
+        let mut sources = SourceMap::default();
+        let format = Format::Ini(Dialect::Postgres);
+        let parsed: Vec<ParsedFile> = files
+            .iter()
+            .map(|(path, text)| ParsedFile {
+                included_from: None,
+                id: sources.add(
+                    Path::new(path),
+                    (*text).to_owned(),
+                    crate::source::Encoding::Utf8,
+                ),
+                path: (*path).into(),
+                format,
+                doc: crate::syntax::parse(format, text),
+            })
+            .collect();
+        let refs: Vec<&ParsedFile> = parsed.iter().collect();
+        Postgres.read(&refs, &sources)
+    }
+
+    #[test]
+    fn auto_conf_overrides_the_conf_beside_it_as_one_server() {
+        let model = read_files(&[
+            (
+                "db/postgresql.conf",
+                "max_connections = 200\nstatement_timeout = 5000\n",
+            ),
+            ("db/postgresql.auto.conf", "max_connections = '50'\n"),
+            ("other/postgresql.auto.conf", "max_connections = 70\n"),
+        ]);
+        let servers: Vec<(&str, Option<&i64>)> = model
+            .databases
+            .iter()
+            .map(|d| (d.name.as_str(), d.max_connections.get()))
+            .collect();
+        // ALTER SYSTEM's value wins on db; an auto.conf alone is still a server.
+        assert_eq!(servers, [("db", Some(&50)), ("other", Some(&70))]);
+        let db = &model.databases[0];
+        assert_eq!(
+            db.statement_timeout.as_ref().and_then(|s| s.get()),
+            Some(&Duration::from_secs(5))
+        );
+        // Each file keeps its own entries: the override is not a duplicate key.
+        let scopes: Vec<(String, String)> = model
+            .entries
+            .iter()
+            .map(|e| (e.scope.to_string(), e.key.to_string()))
+            .collect();
+        assert_eq!(scopes.len(), 4, "{scopes:?}");
     }
 
     #[test]
