@@ -146,19 +146,22 @@ fn read_file(file: &ParsedFile, files: &[&ParsedFile], sources: &SourceMap, mode
         client_idle_timeout: Some(seconds("client_idle_timeout", 0)),
         server_idle_timeout: Some(seconds("server_idle_timeout", 600)),
         server_lifetime: Some(seconds("server_lifetime", 3600)),
-        auth_type: Some(
-            last("auth_type")
-                .map_or_else(|| settings.default("md5".to_owned()), |p| settings.text(p)),
-        ),
+        // A lookup value, matched case-insensitively like pool_mode.
+        auth_type: Some(last("auth_type").map_or_else(
+            || settings.default("md5".to_owned()),
+            |p| settings.parsed(p, |text| Ok(text.to_ascii_lowercase())),
+        )),
         databases,
         users,
     });
 }
 
-/// `session`, `transaction` or `statement`; anything else says why.
+/// `session`, `transaction` or `statement`, in any case (libusual's `cf_set_lookup`
+/// compares with `strcasecmp`), lower-cased; anything else says why.
 fn parse_pool_mode(text: &str) -> Result<String, String> {
-    if POOL_MODES.contains(&text) {
-        return Ok(text.to_owned());
+    let mode = text.to_ascii_lowercase();
+    if POOL_MODES.contains(&mode.as_str()) {
+        return Ok(mode);
     }
     if text.contains(';') || text.contains('#') {
         return Err(format!(
@@ -404,6 +407,20 @@ mod tests {
             "S3cretPass"
         );
     }
+    #[test]
+    fn lookup_values_match_in_any_case() {
+        let (model, _) = read("[databases]\napp = host=db pool_mode=Statement\n[pgbouncer]\npool_mode = Transaction\nauth_type = TRUST\n");
+        let pooler = &model.poolers[0];
+        let value =
+            |s: &Option<crate::model::Setting<String>>| s.as_ref().and_then(|s| s.get()).cloned();
+        assert_eq!(value(&pooler.pool_mode).as_deref(), Some("transaction"));
+        assert_eq!(value(&pooler.auth_type).as_deref(), Some("trust"));
+        assert_eq!(
+            value(&pooler.databases[0].pool_mode).as_deref(),
+            Some("statement")
+        );
+    }
+
     #[test]
     fn users_pool_mode_wins_over_database_and_global_for_the_pools_user() {
         let (model, _) = read("[databases]\napp = host=db\nreports = host=db user=report\n[users]\nreport = pool_mode=session max_user_connections=5\n[pgbouncer]\npool_mode = transaction\n");
