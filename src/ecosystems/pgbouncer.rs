@@ -177,7 +177,7 @@ fn parse_pool_mode(text: &str) -> Result<String, String> {
 /// `invalid value "…" for parameter …` and `load_config` dies at start-up
 /// (`src/main.c`); a reload keeps the previous configuration.
 fn setting_count(name: &str, text: &str) -> Result<i64, String> {
-    match text.parse::<i64>() {
+    match strtol_base0(text) {
         Ok(v) if v < 0 && name != "max_db_connections" => Err(format!(
             "negative: PgBouncer does not check the range and uses {v} as written, but {name} counts connections (0 or more)"
         )),
@@ -187,6 +187,31 @@ fn setting_count(name: &str, text: &str) -> Result<i64, String> {
             "not a whole number: PgBouncer logs `invalid value \"{text}\" for parameter {name}` and does not start (a reload keeps the previous configuration)"
         )),
     }
+}
+
+/// The whole of `text` as C's `strtol(text, &end, 0)` reads it: leading white space,
+/// a sign, then `0x` hexadecimal, a leading `0` octal (`060` is 48), or decimal; an
+/// error when anything is left over (`08`, `1_0`) or the number is beyond 64 bits.
+fn strtol_base0(text: &str) -> Result<i64, ()> {
+    let text = text.trim_start_matches([' ', '\t', '\n', '\r', '\x0b', '\x0c']);
+    let (negative, digits) = match text.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, text.strip_prefix('+').unwrap_or(text)),
+    };
+    let hex = digits
+        .strip_prefix("0x")
+        .or_else(|| digits.strip_prefix("0X"))
+        .filter(|h| h.starts_with(|c: char| c.is_ascii_hexdigit()));
+    let (radix, digits) = match hex {
+        Some(hex) => (16, hex),
+        None if digits.len() > 1 && digits.starts_with('0') => (8, digits),
+        None => (10, digits),
+    };
+    if digits.is_empty() || !digits.chars().all(|c| c.is_digit(radix)) {
+        return Err(());
+    }
+    let value = i64::from_str_radix(digits, radix).map_err(|_| ())?;
+    Ok(if negative { -value } else { value })
 }
 
 fn too_big_for_int() -> String {
@@ -407,6 +432,29 @@ mod tests {
             "S3cretPass"
         );
     }
+    #[test]
+    fn counts_are_read_as_strtol_reads_them() {
+        for (text, expected) in [
+            ("60", Ok(60)),
+            ("060", Ok(48)),
+            ("0x20", Ok(32)),
+            (" +7", Ok(7)),
+            ("0", Ok(0)),
+            ("08", Err(())),
+            ("0x", Err(())),
+            ("1_0", Err(())),
+            ("", Err(())),
+        ] {
+            assert_eq!(strtol_base0(text), expected, "{text:?}");
+        }
+        let (model, _) = read("[pgbouncer]\ndefault_pool_size = 060\n");
+        let size = model.poolers[0]
+            .default_pool_size
+            .as_ref()
+            .and_then(|s| s.get());
+        assert_eq!(size, Some(&48));
+    }
+
     #[test]
     fn lookup_values_match_in_any_case() {
         let (model, _) = read("[databases]\napp = host=db pool_mode=Statement\n[pgbouncer]\npool_mode = Transaction\nauth_type = TRUST\n");
