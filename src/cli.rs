@@ -875,7 +875,8 @@ fn list_rules(format: ListFormat) -> ExitCode {
                         "inputs": m.inputs.as_str(),
                         "summary": m.summary,
                         "options": m.options.iter().map(|o| serde_json::json!({
-                            "name": o.name, "default": o.default, "doc": o.doc
+                            "name": o.name, "default": o.default, "doc": o.doc,
+                            "min": o.min, "max": o.max
                         })).collect::<Vec<_>>(),
                     })
                 })

@@ -421,7 +421,7 @@ impl ManifestReader<'_> {
                 setting.level = Some(self.level(entry.value)?);
                 continue;
             }
-            let Some(option) = meta.options.iter().find(|o| o.name == key) else {
+            let Some(option) = meta.options.iter().find(|o| o.is_named(key)) else {
                 let names: Vec<&str> = std::iter::once("level")
                     .chain(meta.options.iter().map(|o| o.name))
                     .collect();
@@ -447,6 +447,16 @@ impl ManifestReader<'_> {
                         None,
                     )
                 })?;
+            if !(option.min..=option.max).contains(&value) {
+                return Err(self.error(
+                    self.doc.span(entry.value),
+                    format!(
+                        "{key} is {value}, but {} takes {} to {}",
+                        meta.name, option.min, option.max
+                    ),
+                    Some(format!("the default is {}: {}", option.default, option.doc)),
+                ));
+            }
             setting.options.set(option.name, value);
         }
         Ok(setting)
@@ -514,6 +524,44 @@ mod tests {
             rules: rules.iter().map(|r| (*r).to_owned()).collect(),
             reason: Some(patterns.join(" ")),
         }
+    }
+
+    /// The manifest `text` loaded from a file, or its error's message.
+    fn load_text(text: &str) -> Result<Manifest, String> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(FILE_NAME);
+        std::fs::write(&path, text).unwrap();
+        load(&path).map_err(|e| e.message)
+    }
+
+    #[test]
+    fn rule_options_are_refused_outside_their_range_and_take_design_names() {
+        let option = |value: &str| {
+            load_text(&format!(
+                "[lint.rules]\n\"pool-saturated-by-declared-load\" = {{ warn-utilization = {value} }}\n"
+            ))
+        };
+        assert!(option("0.8").is_ok());
+        let refused = option("-1").err().unwrap_or_default();
+        assert!(
+            refused.contains(
+                "warn-utilization is -1, but pool-saturated-by-declared-load takes 0 to 1"
+            ),
+            "{refused}"
+        );
+        assert!(option("7").is_err());
+        let design = load_text(
+            "[lint.rules]\n\"pool-saturated-by-declared-load\" = { level = \"error\", max-utilization = 0.8 }\n",
+        );
+        let settings = design.map(|m| m.lint).unwrap();
+        let rule = settings
+            .rules
+            .get("pool-saturated-by-declared-load")
+            .unwrap();
+        let meta = crate::rules::find("pool-saturated-by-declared-load")
+            .unwrap()
+            .meta();
+        assert_eq!(rule.options.get(&meta.options[0]), 0.8);
     }
 
     #[test]

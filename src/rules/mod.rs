@@ -76,6 +76,19 @@ pub struct RuleOption {
     pub name: &'static str,
     pub default: f64,
     pub doc: &'static str,
+    /// The values that mean something (inclusive): the manifest refuses others, at
+    /// the value, instead of a rule reading "above -100%".
+    pub min: f64,
+    pub max: f64,
+    /// Other names the manifest accepts for it (DESIGN.md's first spelling).
+    pub aliases: &'static [&'static str],
+}
+
+impl RuleOption {
+    /// True when `name` names this option.
+    pub fn is_named(&self, name: &str) -> bool {
+        self.name == name || self.aliases.contains(&name)
+    }
 }
 
 /// What the registry knows about a rule.

@@ -20,6 +20,9 @@ static MAX_DECREASE_SHARE: RuleOption = RuleOption {
     name: "max-decrease-share",
     default: 0.25,
     doc: "Share by which a pool maximum may shrink before the change is reported (heuristic).",
+    min: 0.0,
+    max: 1.0,
+    aliases: &[],
 };
 
 pub static META: RuleMeta = RuleMeta {

@@ -32,6 +32,9 @@ pub static MAX_EDIT_DISTANCE: RuleOption = RuleOption {
     name: "max-edit-distance",
     default: 2.0,
     doc: "the most edits (insertions, deletions, substitutions, transpositions) between an unknown PgBouncer, PostgreSQL or MySQL parameter name and a known one for poollint to suggest it (names under 6 letters: at most 1); MySQL names are reported only then. Heuristic",
+    min: 0.0,
+    max: 5.0,
+    aliases: &[],
 };
 
 pub struct Rule;

@@ -12,6 +12,9 @@ static WARN_UTILIZATION: RuleOption = RuleOption {
     name: "warn-utilization",
     default: 0.85,
     doc: "Utilisation above which the rule warns (heuristic; 1.0 and above is always an error).",
+    min: 0.0,
+    max: 1.0,
+    aliases: &["max-utilization"],
 };
 
 pub static META: RuleMeta = RuleMeta {

@@ -12,6 +12,9 @@ static MAX_RATIO: RuleOption = RuleOption {
     name: "max-ratio",
     default: 4.0,
     doc: "How many times 2 × cores the fleet's connections may reach before the rule fires (heuristic).",
+    min: 0.0,
+    max: 1000.0,
+    aliases: &[],
 };
 
 pub static META: RuleMeta = RuleMeta {

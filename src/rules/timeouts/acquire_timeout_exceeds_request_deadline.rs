@@ -11,6 +11,9 @@ static MAX_SHARE: RuleOption = RuleOption {
     name: "max-share",
     default: 0.5,
     doc: "Share of the request timeout the acquire timeout may take before the rule warns (heuristic).",
+    min: 0.0,
+    max: 1.0,
+    aliases: &[],
 };
 
 pub static META: RuleMeta = RuleMeta {

@@ -11,6 +11,9 @@ static MIN_FREE_SHARE: RuleOption = RuleOption {
     name: "min-free-share",
     default: 0.1,
     doc: "Share of the database's usable slots to keep free at the fleet's peak (heuristic).",
+    min: 0.0,
+    max: 1.0,
+    aliases: &[],
 };
 
 pub static META: RuleMeta = RuleMeta {
