@@ -320,6 +320,34 @@ fn value_secrets(
         .collect()
 }
 
+/// Read `(path, text)` files together with `reader`, each in the format `reader`
+/// recognises from its path, as the engine reads a batch (the readers' unit tests).
+#[cfg(test)]
+pub(crate) fn read_files(reader: &dyn Reader, files: &[(&str, &str)]) -> Model {
+    let mut sources = SourceMap::default();
+    let parsed: Vec<ParsedFile> = files
+        .iter()
+        .filter_map(|(path, text)| {
+            let format = reader.recognise(Path::new(path))?;
+            let id = sources.add(
+                Path::new(path),
+                (*text).to_owned(),
+                crate::source::Encoding::Utf8,
+            );
+            let doc = crate::syntax::parse(format, text);
+            Some(ParsedFile {
+                included_from: None,
+                id,
+                path: (*path).into(),
+                format,
+                doc,
+            })
+        })
+        .collect();
+    let refs: Vec<&ParsedFile> = parsed.iter().collect();
+    reader.read(&refs, &sources)
+}
+
 /// Read one file's `text` with `reader`, as the engine does (the readers' unit tests).
 #[cfg(test)]
 pub(crate) fn read_one(

@@ -383,26 +383,8 @@ mod tests {
         .0
     }
 
-    /// The model of `(path, text)` files read together.
     fn read_files(files: &[(&str, &str)]) -> Model {
-        let mut sources = SourceMap::default();
-        let format = Format::Ini(Dialect::Postgres);
-        let parsed: Vec<ParsedFile> = files
-            .iter()
-            .map(|(path, text)| ParsedFile {
-                included_from: None,
-                id: sources.add(
-                    Path::new(path),
-                    (*text).to_owned(),
-                    crate::source::Encoding::Utf8,
-                ),
-                path: (*path).into(),
-                format,
-                doc: crate::syntax::parse(format, text),
-            })
-            .collect();
-        let refs: Vec<&ParsedFile> = parsed.iter().collect();
-        Postgres.read(&refs, &sources)
+        crate::ecosystems::read_files(&Postgres, files)
     }
 
     #[test]

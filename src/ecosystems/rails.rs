@@ -639,26 +639,9 @@ fn read_sidekiq(source: &Source) -> Setting<i64> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::source::Encoding;
 
     fn read(files: &[(&str, &str)]) -> Model {
-        let mut sources = SourceMap::default();
-        let parsed: Vec<ParsedFile> = files
-            .iter()
-            .map(|(path, text)| {
-                let id = sources.add(Path::new(path), (*text).to_owned(), Encoding::Utf8);
-                let format = Rails.recognise(Path::new(path)).expect("recognised");
-                ParsedFile {
-                    included_from: None,
-                    id,
-                    path: (*path).into(),
-                    format,
-                    doc: crate::syntax::parse(format, text),
-                }
-            })
-            .collect();
-        let refs: Vec<&ParsedFile> = parsed.iter().collect();
-        Rails.read(&refs, &sources)
+        crate::ecosystems::read_files(&Rails, files)
     }
 
     #[test]
