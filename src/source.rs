@@ -840,6 +840,21 @@ fn cwd() -> Option<&'static Path> {
     CWD.get_or_init(|| std::env::current_dir().ok()).as_deref()
 }
 
+/// The repository the current directory is in: the nearest directory at or above it
+/// holding `.git` (a directory, or the file of a worktree or submodule). Machine
+/// formats give paths relative to it, so they mean the same file wherever in the
+/// repository poollint runs.
+pub fn repository_root() -> Option<&'static Path> {
+    static ROOT: OnceLock<Option<std::path::PathBuf>> = OnceLock::new();
+    ROOT.get_or_init(|| {
+        let cwd = cwd()?;
+        cwd.ancestors()
+            .find(|dir| dir.join(".git").exists())
+            .map(Path::to_path_buf)
+    })
+    .as_deref()
+}
+
 /// The directory a path argument names: itself when it is a directory, else its
 /// parent (`.` for a bare file name).
 pub fn containing_dir(path: &Path) -> &Path {

@@ -2052,3 +2052,45 @@ fn two_outputs_to_one_place_are_a_usage_error() {
         .assert()
         .code(1);
 }
+
+/// SARIF paths are relative to the repository root, wherever in it poollint runs, and
+/// its fingerprints with them; a file outside the repository is an absolute `file:` URI.
+#[test]
+fn sarif_locations_are_relative_to_the_repository_root() {
+    let repo = tempfile::tempdir().expect("temp dir");
+    std::fs::create_dir(repo.path().join(".git")).expect(".git");
+    let app = "spring:\n  datasource:\n    hikari:\n      max-lifetime: 20000\n";
+    write_file(repo.path(), "svc/application.yml", app);
+    let outside = tempfile::tempdir().expect("temp dir");
+    write_file(outside.path(), "other/application.yml", app);
+    let sarif = |dir: &std::path::Path, path: &std::path::Path| -> serde_json::Value {
+        let out = poollint()
+            .current_dir(dir)
+            .args(["check", "-f", "sarif"])
+            .arg(path)
+            .output()
+            .expect("run");
+        serde_json::from_slice(&out.stdout).expect("SARIF is JSON")
+    };
+    let first = |log: &serde_json::Value, field: &str| -> serde_json::Value {
+        let result = &log["runs"][0]["results"][0];
+        match field {
+            "uri" => result["locations"][0]["physicalLocation"]["artifactLocation"].clone(),
+            _ => result["partialFingerprints"].clone(),
+        }
+    };
+    let from_root = sarif(repo.path(), std::path::Path::new("svc"));
+    let from_svc = sarif(&repo.path().join("svc"), std::path::Path::new("."));
+    let expected = serde_json::json!({"uri": "svc/application.yml", "uriBaseId": "%SRCROOT%"});
+    assert_eq!(first(&from_root, "uri"), expected);
+    assert_eq!(first(&from_svc, "uri"), expected);
+    assert_eq!(first(&from_root, "fp"), first(&from_svc, "fp"));
+    let elsewhere = sarif(repo.path(), outside.path());
+    let uri = first(&elsewhere, "uri");
+    let text = uri["uri"].as_str().unwrap_or_default();
+    assert!(
+        text.starts_with("file:///") && text.ends_with("/other/application.yml"),
+        "{uri}"
+    );
+    assert!(uri.get("uriBaseId").is_none(), "{uri}");
+}

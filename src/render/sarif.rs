@@ -16,6 +16,7 @@ use crate::source::{self, ColumnUnit, SourceMap};
 
 const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 const INFO_URI: &str = "https://github.com/poollint/poollint";
+const SRCROOT: &str = "The repository root: the directory holding .git at or above the directory poollint ran in (that directory itself when there is none).";
 
 /// The SARIF log. Fields are in sorted order, as when it was built as a JSON value
 /// (whose objects sort their keys); only the results are made as they are written.
@@ -52,7 +53,9 @@ pub fn write(
         schema: SCHEMA,
         runs: [Run {
             column_kind: "unicodeCodePoints",
-            original_uri_base_ids: json!({"%SRCROOT%": {"uri": "./"}}),
+            // No `uri`: SARIF wants an absolute one there, which would put this
+            // machine's checkout path into the log.
+            original_uri_base_ids: json!({"%SRCROOT%": {"description": {"text": SRCROOT}}}),
             results: JsonSeq::new(results),
             tool: json!({"driver": {
                 "name": "poollint",
@@ -100,7 +103,7 @@ fn result(d: &Diagnostic, ctx: &RenderContext, index: Option<usize>) -> Value {
         "level": level(d.severity),
         "message": {"text": text},
         "locations": [location(&place, d.primary, ctx.sources, None)],
-        "partialFingerprints": {"poollint/v1": d.fingerprint(&place.path)},
+        "partialFingerprints": {"poollint/v1": d.fingerprint(&fingerprint_path(d.primary, ctx.sources, &place))},
     });
     if let Some(index) = index {
         set_field(&mut result, "ruleIndex", json!(index));
@@ -138,15 +141,45 @@ fn location(place: &Place, at: Location, sources: &SourceMap, message: Option<&s
     value
 }
 
+/// Where a file is, as GitHub code scanning places it: relative to the repository root
+/// (`%SRCROOT%`), or, for a file outside it, an absolute `file:` URI.
 fn artifact_location(place: &Place, at: Location, sources: &SourceMap) -> Value {
-    // From the path's bytes, not its display: a name that is not UTF-8 keeps them.
-    let uri = match sources.get(at.file) {
-        Some(file) => uri(source::relative_to_cwd(&file.path)
-            .as_os_str()
-            .as_encoded_bytes()),
-        None => uri(place.path.as_bytes()),
+    let Some(file) = sources.get(at.file) else {
+        return json!({"uri": uri(place.path.as_bytes()), "uriBaseId": "%SRCROOT%"});
     };
-    json!({"uri": uri, "uriBaseId": "%SRCROOT%"})
+    // From the path's bytes, not its display: a name that is not UTF-8 keeps them.
+    match in_repository(&file.path) {
+        Some(relative) => {
+            json!({"uri": uri(relative.as_os_str().as_encoded_bytes()), "uriBaseId": "%SRCROOT%"})
+        }
+        None => {
+            let absolute = source::absolute(&file.path);
+            json!({"uri": format!("file://{}", uri(absolute.as_os_str().as_encoded_bytes()))})
+        }
+    }
+}
+
+/// `path` relative to the repository root (or, outside any repository, the current
+/// directory); None when it is outside it.
+fn in_repository(path: &std::path::Path) -> Option<std::path::PathBuf> {
+    let absolute = source::absolute(path);
+    let root = source::repository_root()
+        .map(source::absolute)
+        .or_else(|| std::env::current_dir().ok())?;
+    absolute
+        .strip_prefix(root)
+        .ok()
+        .map(std::path::Path::to_path_buf)
+}
+
+/// The path a fingerprint is made of: the repository-relative one, so a finding keeps
+/// its fingerprint whichever directory of the repository poollint runs from.
+fn fingerprint_path(at: Location, sources: &SourceMap, place: &Place) -> String {
+    sources
+        .get(at.file)
+        .and_then(|file| in_repository(&file.path))
+        .map(|relative| source::display_path(&relative))
+        .unwrap_or_else(|| place.path.clone())
 }
 
 fn region(place: &Place) -> Value {
