@@ -14,6 +14,7 @@ use crate::source::{FileId, Span};
 pub mod hikari;
 pub(crate) mod links;
 pub mod parameters;
+pub(crate) mod profiles;
 
 /// Where a value came from.
 #[derive(Debug, Clone, PartialEq)]
