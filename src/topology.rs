@@ -580,6 +580,7 @@ fn combine(name: &str, parts: Vec<Service>, deployed: Option<&Service>) -> Servi
         service.threads = service.threads.take().or(part.threads);
         service.processes = service.processes.take().or(part.processes);
         service.jpa = service.jpa.take().or(part.jpa);
+        service.active_profiles = service.active_profiles.take().or(part.active_profiles);
         service.connects_to = service.connects_to.take().or(part.connects_to);
         if part.deployment.is_some() {
             service.deployment = part.deployment;

@@ -86,6 +86,28 @@ fn one_pool_per_data_source_counts_the_largest_profile_when_the_active_one_is_un
 }
 
 #[test]
+fn spring_profiles_active_in_the_files_picks_the_profile() {
+    let service = "config = [\"application.yml\", \"application-prod.yml\", \"application-dev.yml\"]\ninstances = 2";
+    let dir = tree(&[
+        (
+            "application.yml",
+            "spring:\n  profiles:\n    active: dev\n  datasource:\n    hikari:\n      maximum-pool-size: 5\n",
+        ),
+        ("application-dev.yml", &format!("{HIKARI}2\n")),
+        ("application-prod.yml", &format!("{HIKARI}50\n")),
+        ("poollint.toml", &manifest(3, service)),
+    ]);
+    assert_eq!(demand(dir.path()), 4);
+    let found = messages(dir.path(), "fleet-exceeds-db-slots");
+    assert!(
+        found
+            .iter()
+            .any(|m| m.contains("[profile dev: spring.profiles.active is `dev`]")),
+        "{found:?}"
+    );
+}
+
+#[test]
 fn the_environment_overrides_every_profile_and_picks_the_active_one() {
     let deployment = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 2\n  template:\n    spec:\n      containers:\n        - name: web\n          image: web:1\n          env:\n            - name: SPRING_PROFILES_ACTIVE\n              value: prod\n            - name: SPRING_DATASOURCE_HIKARI_MAXIMUMPOOLSIZE\n              value: \"10\"\n";
     let service = "config = [\"app/application.yml\", \"app/application-prod.yml\"]\ndeployment = \"deploy.yaml\"";
@@ -142,6 +164,35 @@ fn prisma_pools_in_dotenv_files_join_a_service() {
     ]);
     assert_eq!(demand(dir.path()), 500);
     assert_eq!(messages(dir.path(), "fleet-exceeds-db-slots").len(), 1);
+}
+
+#[test]
+fn knexfile_environments_are_alternatives_chosen_by_node_env() {
+    let knexfile = r#"{"development": {"client": "pg", "connection": "postgres://app@localhost/app", "pool": {"min": 0, "max": 5}},
+ "production": {"client": "pg", "connection": "postgres://app@db/app", "pool": {"min": 0, "max": 40}}}"#;
+    let dir = tree(&[
+        ("knexfile.json", knexfile),
+        (
+            "poollint.toml",
+            &manifest(1000, "config = [\"knexfile.json\"]\ninstances = 2"),
+        ),
+    ]);
+    // 2 × the larger environment's pool, not 2 × (5 + 40).
+    assert_eq!(demand(dir.path()), 80);
+    let compose =
+        "services:\n  app:\n    image: app:1\n    environment:\n      NODE_ENV: development\n";
+    let dir = tree(&[
+        ("knexfile.json", knexfile),
+        ("docker-compose.yml", compose),
+        (
+            "poollint.toml",
+            &manifest(
+                1000,
+                "config = [\"knexfile.json\"]\ndeployment = \"docker-compose.yml\"",
+            ),
+        ),
+    ]);
+    assert_eq!(demand(dir.path()), 5);
 }
 
 #[test]

@@ -1064,8 +1064,36 @@ fn service_of(app: &App, effective: &Effective, pools: Vec<usize>) -> Service {
     Service {
         threads,
         jpa: jpa_facts(app),
+        active_profiles: active_profiles(effective),
         ..Service::new(app.scope.to_string(), Ecosystem::Spring, pools)
     }
+}
+
+/// `spring.profiles.active` as the default profile's files set it (a list joined with
+/// commas): the profiles a process runs unless its environment says otherwise.
+fn active_profiles(effective: &Effective) -> Option<Setting<String>> {
+    let key = "spring.profiles.active";
+    let leaves: Vec<&Leaf> = effective
+        .winners
+        .iter()
+        .filter(|(k, _)| {
+            k.strip_prefix(key)
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with('['))
+        })
+        .map(|(_, leaf)| *leaf)
+        .filter(|leaf| leaf.via.is_none() && !leaf.value.trim().is_empty())
+        .collect();
+    let first = leaves.first()?;
+    let value: Vec<&str> = leaves.iter().map(|l| l.value.trim()).collect();
+    Some(Setting::known(
+        value.join(","),
+        Origin::File {
+            file: first.location_key.file,
+            span: first.value_span,
+            key: key.into(),
+            via: None,
+        },
+    ))
 }
 
 /// JPA is configured when any `spring.jpa.*` key is written.

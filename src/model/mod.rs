@@ -617,6 +617,9 @@ pub struct Service {
     /// Name of the database or pooler it connects to.
     pub connects_to: Option<String>,
     pub jpa: Option<JpaFacts>,
+    /// The active profiles the application's own files set (Spring
+    /// `spring.profiles.active`); the deployment's environment outranks them.
+    pub active_profiles: Option<Setting<String>>,
 }
 
 impl Service {
@@ -632,6 +635,7 @@ impl Service {
             load: None,
             connects_to: None,
             jpa: None,
+            active_profiles: None,
         }
     }
 }

@@ -7,8 +7,8 @@
 //! pool would multiply fleet demand by the number of profiles. The active profile comes
 //! from the deployment's environment, which outranks every config file
 //! (`SPRING_PROFILES_ACTIVE` [SB-EXTERNAL]; `ASPNETCORE_ENVIRONMENT`, `DOTNET_ENVIRONMENT`,
-//! else ASP.NET Core's default `Production`); when it is unknown the largest pool is the
-//! safe bound for demand.
+//! else ASP.NET Core's default `Production`; `NODE_ENV` for knexfile and Sequelize
+//! environments); when it is unknown the largest pool is the safe bound for demand.
 
 use crate::model::{Ecosystem, Model, Pool, Service};
 
@@ -41,16 +41,21 @@ fn active_profiles(service: &Service, ecosystem: Ecosystem) -> Option<Active> {
     let var = |name: &str| environment.iter().rev().find(|v| v.name == name);
     match ecosystem {
         Ecosystem::Spring => {
-            let v = var("SPRING_PROFILES_ACTIVE")?;
-            let profiles: Vec<String> = v
-                .value
+            let (value, source) = match var("SPRING_PROFILES_ACTIVE") {
+                Some(v) => (v.value.trim(), "SPRING_PROFILES_ACTIVE"),
+                None => (
+                    service.active_profiles.as_ref()?.get()?.as_str(),
+                    "spring.profiles.active",
+                ),
+            };
+            let profiles: Vec<String> = value
                 .split(',')
                 .map(|p| p.trim().to_owned())
                 .filter(|p| !p.is_empty())
                 .collect();
             Some(Active {
                 profiles,
-                source: format!("SPRING_PROFILES_ACTIVE is `{}`", v.value.trim()),
+                source: format!("{source} is `{value}`"),
                 ignore_case: false,
             })
         }
@@ -70,6 +75,15 @@ fn active_profiles(service: &Service, ecosystem: Ecosystem) -> Option<Active> {
                 profiles,
                 source,
                 ignore_case: true,
+            })
+        }
+        Ecosystem::Node => {
+            // knex's CLI and Sequelize's pick the environment from NODE_ENV.
+            let v = var("NODE_ENV")?;
+            Some(Active {
+                profiles: vec![v.value.trim().to_owned()],
+                source: format!("NODE_ENV is `{}`", v.value.trim()),
+                ignore_case: false,
             })
         }
         _ => None,
@@ -111,6 +125,21 @@ impl Active {
     }
 }
 
+/// The data source a pool configures, the same in every profile: its name without the
+/// profile's own prefix (knex `production` and `development` are one data source, as
+/// are Rails `production.primary` and `staging.primary`; Spring and .NET names do not
+/// carry the profile).
+fn data_source(pool: &Pool) -> &str {
+    let Some(profile) = pool.profile.as_deref() else {
+        return &pool.name;
+    };
+    match pool.name.strip_prefix(profile) {
+        Some("") => "",
+        Some(rest) if rest.starts_with('.') => rest,
+        _ => &pool.name,
+    }
+}
+
 /// The name of a profile in messages.
 fn shown(profile: Option<&str>) -> &str {
     profile.unwrap_or("default")
@@ -127,8 +156,8 @@ pub(crate) fn demand_pools<'m>(model: &'m Model, service: &'m Service) -> Demand
         .collect();
     let mut names: Vec<&str> = Vec::new();
     for pool in &all {
-        if !names.contains(&pool.name.as_str()) {
-            names.push(&pool.name);
+        if !names.contains(&data_source(pool)) {
+            names.push(data_source(pool));
         }
     }
     let mut result = DemandPools {
@@ -138,7 +167,11 @@ pub(crate) fn demand_pools<'m>(model: &'m Model, service: &'m Service) -> Demand
     };
     let mut notes = Vec::new();
     for name in names {
-        let group: Vec<&Pool> = all.iter().copied().filter(|p| p.name == name).collect();
+        let group: Vec<&Pool> = all
+            .iter()
+            .copied()
+            .filter(|p| data_source(p) == name)
+            .collect();
         let mut present: Vec<Option<&str>> = Vec::new();
         for pool in &group {
             if !present.contains(&pool.profile.as_deref()) {
