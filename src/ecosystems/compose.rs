@@ -52,10 +52,17 @@ impl Reader for Compose {
                     node: entry.value,
                 };
                 if let Some(service) = reader.service() {
-                    model.extend(super::service_with_environment(
-                        service,
-                        reader.environment(),
-                    ));
+                    let written = reader.written_environment();
+                    // Passwords are masked where they are written too: interpolation
+                    // moves the text, and offsets into the new value would miss.
+                    let moved: Vec<EnvVar> = written
+                        .iter()
+                        .filter(|v| v.value.contains('$'))
+                        .cloned()
+                        .collect();
+                    let environment = written.into_iter().map(interpolated).collect();
+                    model.extend(super::service_with_environment(service, environment));
+                    model.secrets.extend(super::password_secrets(&moved));
                 }
                 model.extend(reader.database().unwrap_or_default());
             }
@@ -87,16 +94,8 @@ impl ServiceReader<'_> {
         }
     }
 
-    /// `environment:` as a map (`KEY: value`) or a list (`- KEY=value`), with Compose's
-    /// interpolation applied ([`interpolate`]).
-    fn environment(&self) -> Vec<EnvVar> {
-        self.written_environment()
-            .into_iter()
-            .map(interpolated)
-            .collect()
-    }
-
-    /// `environment:` as written.
+    /// `environment:` as a map (`KEY: value`) or a list (`- KEY=value`), as written;
+    /// [`interpolated`] gives what the container receives.
     fn written_environment(&self) -> Vec<EnvVar> {
         let Some(env) = self.doc.get(self.node, "environment") else {
             return Vec::new();
@@ -428,7 +427,21 @@ fn shell_words(text: &str) -> Vec<(String, std::ops::Range<usize>)> {
 
 #[cfg(test)]
 mod tests {
-    use super::{interpolate, shell_words};
+    use super::{interpolate, shell_words, Compose};
+    use crate::syntax::Format;
+
+    #[test]
+    fn passwords_stay_masked_where_interpolation_moves_them() {
+        let text = "services:\n  app:\n    image: app:1\n    environment:\n      DATABASE_URL: postgres://u:Pw-Secret-9@${HOST:-db}/x${Q:?q}$$\n";
+        let (model, _) =
+            crate::ecosystems::read_one(&Compose, "docker-compose.yml", Format::Yaml, text);
+        assert!(model.secrets.iter().any(|s| {
+            let span = s.location.span;
+            &text[span.start..span.end] == "Pw-Secret-9"
+        }));
+        let env = &model.services[0].deployment.as_ref().unwrap().environment[0];
+        assert_eq!(env.value, "postgres://u:Pw-Secret-9@db/x${Q}$");
+    }
 
     #[test]
     fn compose_interpolation_takes_defaults_and_keeps_unknowns_unknown() {
