@@ -151,6 +151,18 @@ fn compose_defaults_are_interpolated_before_spring_binds_them() {
     );
     // The pool is 40 and the minimum unknown: nothing to report about either.
     assert_eq!(report["diagnostics"].as_array().map(Vec::len), Some(0));
+    // `scale` multiplies the interpolated pool size: 4 × 40 > 97 usable slots.
+    let scaled = tree(&[(
+        "docker-compose.yml",
+        "services:\n  app:\n    image: app:1\n    scale: 4\n    environment:\n      SPRING_DATASOURCE_HIKARI_MAXIMUMPOOLSIZE: ${POOL_SIZE:-40}\n  db:\n    image: postgres:16\n    command: postgres -c max_connections=100\n",
+    )]);
+    let found = messages(scaled.path(), "fleet-exceeds-db-slots");
+    assert!(
+        found
+            .iter()
+            .any(|m| m.contains("4 instances") && m.contains("pool 40")),
+        "{found:?}"
+    );
 }
 
 #[test]

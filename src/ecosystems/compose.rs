@@ -152,23 +152,27 @@ impl ServiceReader<'_> {
 
     fn service(&self) -> Option<Service> {
         let name = self.name()?.to_owned();
+        // `deploy.replicas`, else the service-level `scale` the Compose specification
+        // also defines (the two must agree when both are set).
         let replicas_node = self
             .doc
             .get(self.node, "deploy")
-            .and_then(|d| self.doc.get(d, "replicas"));
+            .and_then(|d| self.doc.get(d, "replicas"))
+            .map(|n| (n, "deploy.replicas"))
+            .or_else(|| self.doc.get(self.node, "scale").map(|n| (n, "scale")));
         let replicas = match replicas_node {
-            Some(node) => Setting {
+            Some((node, key)) => Setting {
                 value: match self.doc.text(node).and_then(|t| t.parse::<i64>().ok()) {
                     Some(v) if v >= 0 => Val::Known(v),
                     _ => Val::invalid(
                         self.doc.text(node).unwrap_or("").to_owned(),
-                        "deploy.replicas must be a whole number".into(),
+                        format!("{key} must be a whole number"),
                     ),
                 },
                 origin: Origin::File {
                     file: self.file,
                     span: self.doc.span(node),
-                    key: format!("services.{name}.deploy.replicas").into(),
+                    key: format!("services.{name}.{key}").into(),
                     via: None,
                 },
             },
