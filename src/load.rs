@@ -43,7 +43,15 @@ pub(crate) fn pool_loads(model: &Model) -> Vec<PoolLoad<'_>> {
     let mut out = Vec::new();
     for service in &model.services {
         let Some(load) = &service.load else { continue };
-        for pool in service.pools.iter().filter_map(|i| model.pools.get(*i)) {
+        // Pools of profiles known not to run carry no load; with the active profile
+        // unknown, each profile's pool is checked as if it ran.
+        let demand = crate::model::profiles::demand_pools(model, service);
+        let pools: Vec<&Pool> = if demand.active_known {
+            demand.pools
+        } else {
+            crate::model::links::pools(model, service).collect()
+        };
+        for pool in pools {
             out.extend(pool_load(model, service, load, pool));
         }
     }

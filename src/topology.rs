@@ -509,22 +509,32 @@ fn from_environment(setting: &mut Setting<i64>, environment: &[crate::model::Env
 
 /// A pool built from the deployment's environment (`SPRING_DATASOURCE_HIKARI_…`) is the
 /// same pool as the one its config files define: its explicit settings override the
-/// file's, as in Spring Boot, and it is not counted twice.
+/// file's, as in Spring Boot, and it is not counted twice. Environment variables outrank
+/// every config file whatever the active profile [SB-EXTERNAL], so the override applies
+/// to every profile's pool of that data source.
 fn overlay_environment(model: &mut Model, service: &mut Service, environment_pools: &[usize]) {
     for &env_index in environment_pools {
         let Some(env_pool) = model.pools.get(env_index).cloned() else {
             continue;
         };
-        let target = service.pools.iter().copied().find(|&i| {
-            i != env_index
-                && !environment_pools.contains(&i)
-                && model.pools.get(i).is_some_and(|p| p.name == env_pool.name)
-        });
-        let Some(target) = target.and_then(|i| model.pools.get_mut(i)) else {
-            continue;
-        };
-        overlay(target, &env_pool);
-        service.pools.retain(|&i| i != env_index);
+        let targets: Vec<usize> = service
+            .pools
+            .iter()
+            .copied()
+            .filter(|&i| {
+                i != env_index
+                    && !environment_pools.contains(&i)
+                    && model.pools.get(i).is_some_and(|p| p.name == env_pool.name)
+            })
+            .collect();
+        for target in &targets {
+            if let Some(pool) = model.pools.get_mut(*target) {
+                overlay(pool, &env_pool);
+            }
+        }
+        if !targets.is_empty() {
+            service.pools.retain(|&i| i != env_index);
+        }
     }
 }
 
@@ -570,6 +580,7 @@ fn combine(name: &str, parts: Vec<Service>, deployed: Option<&Service>) -> Servi
         service.threads = service.threads.take().or(part.threads);
         service.processes = service.processes.take().or(part.processes);
         service.jpa = service.jpa.take().or(part.jpa);
+        service.active_profiles = service.active_profiles.take().or(part.active_profiles);
         service.connects_to = service.connects_to.take().or(part.connects_to);
         if part.deployment.is_some() {
             service.deployment = part.deployment;

@@ -52,10 +52,17 @@ impl Reader for Compose {
                     node: entry.value,
                 };
                 if let Some(service) = reader.service() {
-                    model.extend(super::service_with_environment(
-                        service,
-                        reader.environment(),
-                    ));
+                    let written = reader.written_environment();
+                    // Passwords are masked where they are written too: interpolation
+                    // moves the text, and offsets into the new value would miss.
+                    let moved: Vec<EnvVar> = written
+                        .iter()
+                        .filter(|v| v.value.contains('$'))
+                        .cloned()
+                        .collect();
+                    let environment = written.into_iter().map(interpolated).collect();
+                    model.extend(super::service_with_environment(service, environment));
+                    model.secrets.extend(super::password_secrets(&moved));
                 }
                 model.extend(reader.database().unwrap_or_default());
             }
@@ -87,8 +94,9 @@ impl ServiceReader<'_> {
         }
     }
 
-    /// `environment:` as a map (`KEY: value`) or a list (`- KEY=value`), literal values.
-    fn environment(&self) -> Vec<EnvVar> {
+    /// `environment:` as a map (`KEY: value`) or a list (`- KEY=value`), as written;
+    /// [`interpolated`] gives what the container receives.
+    fn written_environment(&self) -> Vec<EnvVar> {
         let Some(env) = self.doc.get(self.node, "environment") else {
             return Vec::new();
         };
@@ -144,23 +152,27 @@ impl ServiceReader<'_> {
 
     fn service(&self) -> Option<Service> {
         let name = self.name()?.to_owned();
+        // `deploy.replicas`, else the service-level `scale` the Compose specification
+        // also defines (the two must agree when both are set).
         let replicas_node = self
             .doc
             .get(self.node, "deploy")
-            .and_then(|d| self.doc.get(d, "replicas"));
+            .and_then(|d| self.doc.get(d, "replicas"))
+            .map(|n| (n, "deploy.replicas"))
+            .or_else(|| self.doc.get(self.node, "scale").map(|n| (n, "scale")));
         let replicas = match replicas_node {
-            Some(node) => Setting {
+            Some((node, key)) => Setting {
                 value: match self.doc.text(node).and_then(|t| t.parse::<i64>().ok()) {
                     Some(v) if v >= 0 => Val::Known(v),
                     _ => Val::invalid(
                         self.doc.text(node).unwrap_or("").to_owned(),
-                        "deploy.replicas must be a whole number".into(),
+                        format!("{key} must be a whole number"),
                     ),
                 },
                 origin: Origin::File {
                     file: self.file,
                     span: self.doc.span(node),
-                    key: format!("services.{name}.deploy.replicas").into(),
+                    key: format!("services.{name}.{key}").into(),
                     via: None,
                 },
             },
@@ -271,6 +283,111 @@ impl ServiceReader<'_> {
     }
 }
 
+/// A variable as the container receives it: Compose interpolates `${VAR:-default}`
+/// and friends in the file before the container starts. A value that is one
+/// placeholder with a default points at the default's text.
+fn interpolated(mut var: EnvVar) -> EnvVar {
+    if !var.value.contains('$') {
+        return var;
+    }
+    let (value, whole_default) = interpolate(&var.value, 0);
+    let span = var.value_location.span;
+    // The default's place, when the span holds the value exactly as written.
+    if let (Some(range), Some(start)) = (whole_default, super::start_if_exact(span, &var.value)) {
+        var.value_location.span = Span::new(start + range.start, start + range.end);
+    }
+    var.value = value;
+    var
+}
+
+/// Deepest nesting of defaults followed (`${A:-${B:-5}}`).
+const MAX_INTERPOLATION_DEPTH: usize = 8;
+
+/// Compose's interpolation of one value [COMPOSE-INTERP]
+/// (https://docs.docker.com/reference/compose-file/interpolation/): `$$` is a `$`;
+/// `${VAR:-default}` and `${VAR-default}` take their default (the variable's value is
+/// not in the repository); `${VAR}`, `$VAR`, `${VAR:?err}`, `${VAR?err}` and
+/// `${VAR:+alt}` are unknown, written `${VAR}` so the Spring binding reads them as a
+/// placeholder without a default. Also returns the default's byte range in `text` when
+/// the whole value is one placeholder with a default.
+fn interpolate(text: &str, depth: usize) -> (String, Option<std::ops::Range<usize>>) {
+    let mut out = String::with_capacity(text.len());
+    let mut whole_default = None;
+    let mut at = 0;
+    while let Some(found) = text.get(at..).and_then(|t| t.find('$')) {
+        let start = at + found;
+        out.push_str(text.get(at..start).unwrap_or(""));
+        let rest = text.get(start + 1..).unwrap_or("");
+        if rest.starts_with('$') {
+            out.push('$');
+            at = start + 2;
+        } else if rest.starts_with('{') {
+            let Some(len) = braced_len(rest) else {
+                out.push_str(text.get(start..).unwrap_or(""));
+                return (out, None);
+            };
+            let inner = rest.get(1..len - 1).unwrap_or("");
+            let (value, default_at) = substitute(inner, depth);
+            out.push_str(&value);
+            if start == 0 && len + 1 == text.len() {
+                // `${` is two bytes before the inner text.
+                whole_default = default_at.map(|r| r.start + 2..r.end + 2);
+            }
+            at = start + 1 + len;
+        } else {
+            let name_len = rest
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .unwrap_or(rest.len());
+            let name = rest.get(..name_len).unwrap_or("");
+            if name.is_empty() {
+                out.push('$');
+            } else {
+                out.push_str(&format!("${{{name}}}"));
+            }
+            at = start + 1 + name_len;
+        }
+    }
+    out.push_str(text.get(at..).unwrap_or(""));
+    (out, whole_default)
+}
+
+/// The value of one `${inner}`, and the default's range in `inner` when it is taken.
+fn substitute(inner: &str, depth: usize) -> (String, Option<std::ops::Range<usize>>) {
+    let name_len = inner
+        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .unwrap_or(inner.len());
+    let name = inner.get(..name_len).unwrap_or("");
+    let rest = inner.get(name_len..).unwrap_or("");
+    let operator = [":-", "-"].into_iter().find(|op| rest.starts_with(op));
+    match operator {
+        Some(op) if depth < MAX_INTERPOLATION_DEPTH => {
+            let default = rest.get(op.len()..).unwrap_or("");
+            let (value, _) = interpolate(default, depth + 1);
+            let from = name_len + op.len();
+            (value, Some(from..from + default.len()))
+        }
+        _ => (format!("${{{name}}}"), None),
+    }
+}
+
+/// Length of the `{…}` at the start of `text`, matching nested braces.
+fn braced_len(text: &str) -> Option<usize> {
+    let mut depth = 0usize;
+    for (i, c) in text.char_indices() {
+        match c {
+            '{' => depth += 1,
+            '}' => {
+                depth = depth.checked_sub(1)?;
+                if depth == 0 {
+                    return Some(i + 1);
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
 /// Words of a shell-style command line with the byte range each came from: the text
 /// inside the quotes for a word that is one quoted string, else the whole raw word.
 fn shell_words(text: &str) -> Vec<(String, std::ops::Range<usize>)> {
@@ -314,7 +431,44 @@ fn shell_words(text: &str) -> Vec<(String, std::ops::Range<usize>)> {
 
 #[cfg(test)]
 mod tests {
-    use super::shell_words;
+    use super::{interpolate, shell_words, Compose};
+    use crate::syntax::Format;
+
+    #[test]
+    fn passwords_stay_masked_where_interpolation_moves_them() {
+        let text = "services:\n  app:\n    image: app:1\n    environment:\n      DATABASE_URL: postgres://u:Pw-Secret-9@${HOST:-db}/x${Q:?q}$$\n";
+        let (model, _) =
+            crate::ecosystems::read_one(&Compose, "docker-compose.yml", Format::Yaml, text);
+        assert!(model.secrets.iter().any(|s| {
+            let span = s.location.span;
+            &text[span.start..span.end] == "Pw-Secret-9"
+        }));
+        let env = &model.services[0].deployment.as_ref().unwrap().environment[0];
+        assert_eq!(env.value, "postgres://u:Pw-Secret-9@db/x${Q}$");
+    }
+
+    #[test]
+    fn compose_interpolation_takes_defaults_and_keeps_unknowns_unknown() {
+        let whole = "${POOL_SIZE:-40}";
+        let (value, at) = interpolate(whole, 0);
+        assert_eq!(value, "40");
+        assert_eq!(at.map(|r| &whole[r]), Some("40"));
+        assert_eq!(interpolate("${POOL_SIZE-7}", 0).0, "7");
+        assert_eq!(interpolate("${A:-${B:-5}}", 0).0, "5");
+        assert_eq!(
+            interpolate("${POOL_SIZE:?set it}", 0),
+            ("${POOL_SIZE}".into(), None)
+        );
+        assert_eq!(interpolate("${POOL_SIZE}", 0).0, "${POOL_SIZE}");
+        assert_eq!(interpolate("$POOL_SIZE", 0).0, "${POOL_SIZE}");
+        assert_eq!(interpolate("${X:+on}", 0).0, "${X}");
+        assert_eq!(interpolate("a$$b", 0).0, "a$b");
+        let url = "jdbc:postgresql://${HOST:-db}:5432/app";
+        assert_eq!(
+            interpolate(url, 0),
+            ("jdbc:postgresql://db:5432/app".into(), None)
+        );
+    }
 
     #[test]
     fn command_strings_split_like_a_shell_with_spans_inside_quotes() {

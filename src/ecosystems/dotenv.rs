@@ -12,7 +12,7 @@ use super::ini_settings::pairs;
 use super::{file_name, ParsedFile, Reader};
 use crate::model::{
     ClassSettings, ConfigEntry, ConnectionInfo, Ecosystem, EntryKey, Library, Location, Model,
-    NamedSettings, Origin, Pool, Secret, Setting, Val,
+    NamedSettings, Origin, Pool, Secret, Service, Setting, Val,
 };
 use crate::source::{SourceMap, Span};
 use crate::syntax::ini::Dialect;
@@ -36,69 +36,106 @@ impl Reader for DotEnv {
         is_env.then_some(Format::Ini(Dialect::DotEnv))
     }
 
-    /// Each file stands alone.
+    /// A directory's `.env` files are one application's: its Prisma pools are one
+    /// service's, like a `knexfile.json`'s or an `appsettings.json`'s.
     fn unit<'p>(&self, path: &'p Path) -> Option<&'p Path> {
-        Some(path)
+        path.parent()
     }
 
     fn read(&self, files: &[&ParsedFile], sources: &SourceMap) -> Model {
         let mut model = Model::default();
+        let mut services: Vec<Service> = Vec::new();
         for file in files {
-            let text = sources.get(file.id).map_or("", |f| f.text());
-            let scope: Arc<str> = crate::source::display_path(&file.path).into();
-            for pair in pairs(file) {
-                let span = pair.value_span;
-                let raw = text.get(span.start..span.end).unwrap_or("");
-                let base = raw.find(pair.value.as_str()).map(|o| span.start + o);
-                let at = |r: &std::ops::Range<usize>| {
-                    base.map_or(span, |b| Span::new(b + r.start, b + r.end))
-                };
-                model.entries.push(ConfigEntry {
-                    ecosystem: Ecosystem::ConnectionString,
-                    file: file.id,
-                    key: EntryKey::new(&pair.key),
-                    canonical: EntryKey::from(pair.key.to_ascii_uppercase()),
-                    key_span: pair.key_span,
-                    value: Some(pair.value.clone()),
-                    value_span: span,
-                    profile: None,
-                    via: None,
-                    scope: Arc::clone(&scope),
-                    precedence: 0,
-                });
-                // A variable reference (`${DB_PASSWORD}`, `$PW`) names where the password
-                // is: nothing to mask or report. A literal is reported, and a value
-                // through a variable with a default (`${PW:-x}`) only masked.
-                let secret = |span: Span, kind: &'static str, written: &str| {
-                    (!crate::redact::is_reference(written)).then(|| Secret {
-                        location: Location {
-                            file: file.id,
-                            span,
-                        },
-                        kind,
-                        key: pair.key.clone(),
-                        literal: !written.starts_with('$'),
-                        scrub_messages: true,
-                    })
-                };
-                if super::is_password_name(&pair.key) && !pair.value.is_empty() {
-                    model
-                        .secrets
-                        .extend(secret(span, "password key", &pair.value));
-                    continue;
-                }
-                for range in connection_string::password_ranges(&pair.value) {
-                    let written = pair.value.get(range.clone()).unwrap_or("");
-                    model
-                        .secrets
-                        .extend(secret(at(&range), "connection string password", written));
-                }
-                if let Some(pool) = prisma_pool(file, &pair.key, &pair.value, &at, span) {
-                    model.pools.push(Box::new(pool));
-                }
+            let first = model.pools.len();
+            read_file(file, sources, &mut model);
+            if model.pools.len() == first {
+                continue;
+            }
+            let name = crate::source::display_dir(&file.path);
+            let pools = first..model.pools.len();
+            match services.iter_mut().find(|s| s.name == name) {
+                Some(service) => service.pools.extend(pools),
+                None => services.push(Service::new(
+                    name,
+                    Ecosystem::ConnectionString,
+                    pools.collect(),
+                )),
             }
         }
+        model.services.extend(services);
         model
+    }
+}
+
+/// The environment a `.env.<name>` file is for (`.env.production` → `production`):
+/// its pools are that profile's.
+fn environment_of(path: &Path) -> Option<String> {
+    let name = file_name(path)?;
+    name.strip_prefix(".env.")
+        .filter(|env| !env.is_empty())
+        .map(str::to_owned)
+}
+
+/// One `.env` file's entries, secrets and Prisma pools.
+fn read_file(file: &ParsedFile, sources: &SourceMap, model: &mut Model) {
+    let profile = environment_of(&file.path);
+    {
+        let text = sources.get(file.id).map_or("", |f| f.text());
+        let scope: Arc<str> = crate::source::display_path(&file.path).into();
+        for pair in pairs(file) {
+            let span = pair.value_span;
+            let raw = text.get(span.start..span.end).unwrap_or("");
+            let base = raw.find(pair.value.as_str()).map(|o| span.start + o);
+            let at = |r: &std::ops::Range<usize>| {
+                base.map_or(span, |b| Span::new(b + r.start, b + r.end))
+            };
+            model.entries.push(ConfigEntry {
+                ecosystem: Ecosystem::ConnectionString,
+                file: file.id,
+                key: EntryKey::new(&pair.key),
+                canonical: EntryKey::from(pair.key.to_ascii_uppercase()),
+                key_span: pair.key_span,
+                value: Some(pair.value.clone()),
+                value_span: span,
+                profile: None,
+                via: None,
+                scope: Arc::clone(&scope),
+                precedence: 0,
+            });
+            // A variable reference (`${DB_PASSWORD}`, `$PW`) names where the password
+            // is: nothing to mask or report. A literal is reported, and a value
+            // through a variable with a default (`${PW:-x}`) only masked.
+            let secret = |span: Span, kind: &'static str, written: &str| {
+                (!crate::redact::is_reference(written)).then(|| Secret {
+                    location: Location {
+                        file: file.id,
+                        span,
+                    },
+                    kind,
+                    key: pair.key.clone(),
+                    literal: !written.starts_with('$'),
+                    scrub_messages: true,
+                })
+            };
+            if super::is_password_name(&pair.key) && !pair.value.is_empty() {
+                model
+                    .secrets
+                    .extend(secret(span, "password key", &pair.value));
+                continue;
+            }
+            for range in connection_string::password_ranges(&pair.value) {
+                let written = pair.value.get(range.clone()).unwrap_or("");
+                model
+                    .secrets
+                    .extend(secret(at(&range), "connection string password", written));
+            }
+            if let Some(pool) = prisma_pool(file, &pair.key, &pair.value, &at, span) {
+                model.pools.push(Box::new(Pool {
+                    profile: profile.clone(),
+                    ..pool
+                }));
+            }
+        }
     }
 }
 
@@ -234,6 +271,9 @@ mod tests {
         );
         let pool = &model.pools[0];
         assert_eq!(pool.max.get(), Some(&5));
+        // The pool is an application's, as a knexfile's is: fleet rules count it.
+        assert_eq!(model.services.len(), 1);
+        assert_eq!(model.services[0].pools, vec![0]);
         assert_eq!(pool.acquire_timeout.get(), Some(&Duration::from_secs(20)));
         let span = pool.max.location().unwrap().span;
         assert_eq!(&text[span.start..span.end], "5");

@@ -1,7 +1,8 @@
 //! .NET connection strings in `appsettings*.json` (`ConnectionStrings`): Npgsql and
 //! Microsoft.Data.SqlClient pool keywords, with spans to each parameter inside the
 //! string. Facts and defaults: rules-catalogue §1.10 [NPGSQL-CSB][SQLCLIENT-POOL].
-//! A string with `Host=` is Npgsql; anything else is SqlClient.
+//! A string with `Host=` is Npgsql, and so is one with its alias `Server=` and a
+//! keyword only Npgsql has (`Port`, `Username`, …); anything else is SqlClient.
 
 use std::path::Path;
 use std::time::Duration;
@@ -31,44 +32,25 @@ impl Reader for DotNet {
         (name.starts_with("appsettings") && name.ends_with(".json")).then_some(Format::Json)
     }
 
-    /// Each file stands alone.
+    /// A directory's `appsettings*.json` files are one application: the environment
+    /// files (`appsettings.Production.json`) layer over `appsettings.json`.
     fn unit<'p>(&self, path: &'p Path) -> Option<&'p Path> {
-        Some(path)
+        path.parent()
     }
 
     fn read(&self, files: &[&ParsedFile], sources: &SourceMap) -> Model {
-        let mut model = Model::default();
+        let mut apps: std::collections::BTreeMap<&Path, Vec<&ParsedFile>> = Default::default();
         for file in files {
-            let text = sources.get(file.id).map_or("", |f| f.text());
-            let doc = &file.doc;
-            // Every password of the file is masked (a finding's snippet may show any
-            // line); those of `ConnectionStrings` are the pools' and reported.
-            model
-                .secrets
-                .extend(super::document_secrets(file, text, &|path| {
-                    path.starts_with("ConnectionStrings.")
-                }));
-            let Some(root) = doc.roots.first().copied() else {
-                continue;
-            };
-            let Some(strings) = doc.get(root, "ConnectionStrings") else {
-                continue;
-            };
+            let dir = file.path.parent().unwrap_or(Path::new(""));
+            apps.entry(dir).or_default().push(file);
+        }
+        let mut model = Model::default();
+        for files in apps.into_values() {
             let first = model.pools.len();
-            for entry in doc.entries(strings) {
-                let (Some(name), Some(value)) = (doc.text(entry.key), doc.text(entry.value)) else {
-                    continue;
-                };
-                let span = doc.span(entry.value);
-                let raw = text.get(span.start..span.end).unwrap_or("");
-                // Byte offset of the string's text in the file (None when escapes changed it).
-                let base = raw.find(value).map(|o| span.start + o);
-                let key = format!("ConnectionStrings.{name}");
-                if let Some(pool) = read_string(file.id, &key, value, base, span) {
-                    model.pools.push(Box::new(pool));
-                }
+            for file in &files {
+                read_file(file, sources, &mut model);
             }
-            if model.pools.len() > first {
+            if let (Some(file), true) = (files.first(), model.pools.len() > first) {
                 model.services.push(Service::new(
                     crate::source::display_dir(&file.path),
                     Ecosystem::DotNet,
@@ -77,6 +59,50 @@ impl Reader for DotNet {
             }
         }
         model
+    }
+}
+
+/// The environment an `appsettings.<Environment>.json` file applies to: its pools are
+/// that environment's, and `appsettings.json`'s apply where it defines none.
+fn environment_of(path: &Path) -> Option<String> {
+    let name = file_name(path)?;
+    let env = name.strip_prefix("appsettings.")?.strip_suffix(".json")?;
+    (!env.is_empty()).then(|| env.to_owned())
+}
+
+/// One file's connection strings as pools, and its secrets.
+fn read_file(file: &ParsedFile, sources: &SourceMap, model: &mut Model) {
+    let text = sources.get(file.id).map_or("", |f| f.text());
+    let doc = &file.doc;
+    // Every password of the file is masked (a finding's snippet may show any
+    // line); those of `ConnectionStrings` are the pools' and reported.
+    model
+        .secrets
+        .extend(super::document_secrets(file, text, &|path| {
+            path.starts_with("ConnectionStrings.")
+        }));
+    let Some(root) = doc.roots.first().copied() else {
+        return;
+    };
+    let Some(strings) = doc.get(root, "ConnectionStrings") else {
+        return;
+    };
+    let profile = environment_of(&file.path);
+    for entry in doc.entries(strings) {
+        let (Some(name), Some(value)) = (doc.text(entry.key), doc.text(entry.value)) else {
+            continue;
+        };
+        let span = doc.span(entry.value);
+        let raw = text.get(span.start..span.end).unwrap_or("");
+        // Byte offset of the string's text in the file (None when escapes changed it).
+        let base = raw.find(value).map(|o| span.start + o);
+        let key = format!("ConnectionStrings.{name}");
+        if let Some(pool) = read_string(file.id, &key, value, base, span) {
+            model.pools.push(Box::new(Pool {
+                profile: profile.clone(),
+                ..pool
+            }));
+        }
     }
 }
 
@@ -92,7 +118,7 @@ fn read_string(
         Some(b) => Span::new(b + range.start, b + range.end),
         None => whole,
     };
-    let npgsql = parsed.param("host").is_some();
+    let npgsql = is_npgsql(&parsed);
     let (library, doc) = if npgsql {
         (Library::Npgsql, NPGSQL_DOC)
     } else {
@@ -191,6 +217,27 @@ fn read_string(
     })
 }
 
+/// Keywords only Npgsql accepts (SqlClient throws on them): they tell an Npgsql string
+/// whose host is written with the `Server` alias from a SqlClient one [NPGSQL-CSB].
+const NPGSQL_ONLY: &[&str] = &[
+    "Port",
+    "Username",
+    "Connection Idle Lifetime",
+    "Connection Pruning Interval",
+    "SSL Mode",
+    "SslMode",
+    "Search Path",
+    "Keepalive",
+    "Tcp Keepalive",
+];
+
+/// Npgsql: `Host=`, or its alias `Server=` with a keyword SqlClient does not have.
+fn is_npgsql(parsed: &connection_string::ParsedConnection) -> bool {
+    parsed.param("host").is_some()
+        || (parsed.param("server").is_some()
+            && NPGSQL_ONLY.iter().any(|k| parsed.param(k).is_some()))
+}
+
 fn connection(
     file: FileId,
     whole: Span,
@@ -224,6 +271,53 @@ mod tests {
         assert_eq!(pool.acquire_timeout.get(), Some(&Duration::from_secs(30)));
         let secret = model.secrets[0].location.span;
         assert_eq!(&text[secret.start..secret.end], "Dotnet-Secret-1");
+    }
+
+    #[test]
+    fn npgsql_server_alias_is_npgsql() {
+        let text = r#"{"ConnectionStrings": {"Main": "Server=db;Port=5432;Database=app;User Id=app;Max Pool Size=20", "Sql": "Server=sql,1433;Database=app;Max Pool Size=20"}}"#;
+        let (model, _) =
+            crate::ecosystems::read_one(&DotNet, "appsettings.json", Format::Json, text);
+        assert_eq!(model.pools[0].library, Library::Npgsql);
+        assert_eq!(model.pools[1].library, Library::SqlClient);
+    }
+
+    #[test]
+    fn environment_files_are_profiles_of_one_application() {
+        let mut sources = SourceMap::default();
+        let files: Vec<ParsedFile> = [
+            (
+                "app/appsettings.json",
+                r#"{"ConnectionStrings": {"Main": "Host=db;Max Pool Size=20"}}"#,
+            ),
+            (
+                "app/appsettings.Production.json",
+                r#"{"ConnectionStrings": {"Main": "Host=db;Max Pool Size=80"}}"#,
+            ),
+        ]
+        .into_iter()
+        .map(|(path, text)| {
+            let id = sources.add(
+                Path::new(path),
+                text.to_owned(),
+                crate::source::Encoding::Utf8,
+            );
+            ParsedFile {
+                id,
+                path: path.into(),
+                format: Format::Json,
+                doc: crate::syntax::parse(Format::Json, text),
+                included_from: None,
+            }
+        })
+        .collect();
+        let refs: Vec<&ParsedFile> = files.iter().collect();
+        let model = DotNet.read(&refs, &sources);
+        assert_eq!(model.services.len(), 1);
+        assert_eq!(model.services[0].pools, vec![0, 1]);
+        let profiles: Vec<Option<&str>> =
+            model.pools.iter().map(|p| p.profile.as_deref()).collect();
+        assert_eq!(profiles, [None, Some("Production")]);
     }
 
     #[test]

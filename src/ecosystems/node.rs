@@ -116,6 +116,29 @@ fn is_within(path: &str, object: &str) -> bool {
             .is_some_and(|rest| rest.starts_with('.') || rest.starts_with('['))
 }
 
+/// Top-level keys that name an environment (knexfile and Sequelize `config.json`
+/// environments): a process loads one of them (`NODE_ENV`), so their pools are that
+/// profile's, not pools that all run at once.
+const ENVIRONMENTS: &[&str] = &[
+    "development",
+    "dev",
+    "production",
+    "prod",
+    "staging",
+    "stage",
+    "test",
+    "testing",
+    "local",
+    "qa",
+    "ci",
+];
+
+/// The environment a pool at `path` belongs to (`production.pool` → `production`).
+fn environment_of(path: &str) -> Option<String> {
+    let first = path.split(['.', '[']).next()?;
+    ENVIRONMENTS.contains(&first).then(|| first.to_owned())
+}
+
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Kind {
     Knex,
@@ -181,7 +204,8 @@ impl JsonReader<'_> {
             return;
         }
         if let Some(pool) = self.pool_at(node, path, kind, model) {
-            pools.push((path.to_owned(), pool));
+            let profile = environment_of(path);
+            pools.push((path.to_owned(), Pool { profile, ..pool }));
             return;
         }
         for entry in self.doc.entries(node) {
@@ -460,6 +484,9 @@ mod tests {
         assert!(dev.min.origin.is_default());
         let prod = model.pools.iter().find(|p| p.name == "production").unwrap();
         assert_eq!(prod.max.get(), Some(&20));
+        // Environments are profiles: a process runs one of them.
+        assert_eq!(dev.profile.as_deref(), Some("development"));
+        assert_eq!(prod.profile.as_deref(), Some("production"));
         assert!(model
             .secrets
             .iter()

@@ -42,6 +42,9 @@ const PUMA_THREADS: i64 = 5;
 const SIDEKIQ_CONCURRENCY: i64 = 5;
 /// Environments whose pools feed the application's services.
 const RUNTIME_ENV: &str = "production";
+/// Environment names read even when anchored (`production: &production`): other
+/// anchored entries are taken for templates (`default: &default`).
+const ENVIRONMENTS: &[&str] = &["production", "staging", "development", "test"];
 
 impl Reader for Rails {
     fn ecosystem(&self) -> Ecosystem {
@@ -162,31 +165,62 @@ impl<'a> Source<'a> {
 
 static ENV_VAR: LazyLock<Option<Regex>> =
     LazyLock::new(|| Regex::new(r#"ENV(?:\.fetch)?\s*[\[(]\s*["']([A-Za-z0-9_]+)["']"#).ok());
-static BLOCK_DEFAULT: LazyLock<Option<Regex>> =
-    LazyLock::new(|| Regex::new(r#"\{\s*["']?(-?\d+)["']?\s*\}"#).ok());
-static ARG_DEFAULT: LazyLock<Option<Regex>> = LazyLock::new(|| {
-    Regex::new(r#"fetch\(\s*["'][A-Za-z0-9_]+["']\s*,\s*["']?(-?\d+)["']?\s*\)"#).ok()
+/// The forms whose default poollint takes, each matching the whole expression (after
+/// [`unwrapped`]): `ENV.fetch("X") { 5 }`, `ENV.fetch("X", 5)`, `ENV["X"] || 5`.
+static DEFAULT_FORMS: LazyLock<Vec<Regex>> = LazyLock::new(|| {
+    [
+        r#"^ENV\.fetch\(\s*["'][A-Za-z0-9_]+["']\s*\)\s*\{\s*["']?(-?\d+)["']?\s*\}$"#,
+        r#"^ENV\.fetch\(\s*["'][A-Za-z0-9_]+["']\s*,\s*["']?(-?\d+)["']?\s*\)$"#,
+        r#"^ENV\[\s*["'][A-Za-z0-9_]+["']\s*\]\s*\|\|\s*["']?(-?\d+)["']?$"#,
+    ]
+    .iter()
+    .filter_map(|re| Regex::new(re).ok())
+    .collect()
 });
-static OR_DEFAULT: LazyLock<Option<Regex>> =
-    LazyLock::new(|| Regex::new(r#"\|\|\s*["']?(-?\d+)["']?\s*\)?\s*(?:\.to_i)?\s*$"#).ok());
+
+/// Most wrappers [`unwrapped`] removes (`Integer((x).to_i)` has three).
+const MAX_WRAPPERS: usize = 8;
+
+/// The expression inside conversions that keep its value: `.to_i`, `Integer(…)`,
+/// parentheses. Anything else (`* 5`, `+ 1`, a method call) stays and is not a form
+/// whose default is taken.
+fn unwrapped(code: &str) -> &str {
+    let mut code = code.trim();
+    for _ in 0..MAX_WRAPPERS {
+        let inner = code
+            .strip_suffix(".to_i")
+            .or_else(|| {
+                code.strip_prefix("Integer(")
+                    .and_then(|c| c.strip_suffix(')'))
+            })
+            .or_else(|| code.strip_prefix('(').and_then(|c| c.strip_suffix(')')));
+        match inner {
+            Some(inner) => code = inner.trim(),
+            None => break,
+        }
+    }
+    code
+}
 
 /// The value of an ERB expression poollint understands, and the variable that may
-/// override it.
+/// override it. Only a whole expression of a known form takes its default: arithmetic
+/// on it (`ENV.fetch("X") { 5 }.to_i * 5`) is unknown (DESIGN §2), not the default.
 fn evaluate(code: &str) -> (Val<String>, Option<String>) {
-    let capture = |re: &LazyLock<Option<Regex>>| {
-        re.as_ref()
-            .and_then(|re| re.captures(code))
-            .and_then(|c| c.get(1))
-            .map(|m| m.as_str().to_owned())
-    };
-    let var = capture(&ENV_VAR);
+    let var = ENV_VAR
+        .as_ref()
+        .and_then(|re| re.captures(code))
+        .and_then(|c| c.get(1))
+        .map(|m| m.as_str().to_owned());
     if code.trim().parse::<i64>().is_ok() {
         return (Val::Known(code.trim().to_owned()), None);
     }
-    match capture(&BLOCK_DEFAULT)
-        .or_else(|| capture(&ARG_DEFAULT))
-        .or_else(|| capture(&OR_DEFAULT))
-    {
+    let inner = unwrapped(code);
+    let default = DEFAULT_FORMS
+        .iter()
+        .find_map(|re| re.captures(inner))
+        .and_then(|c| c.get(1))
+        .map(|m| m.as_str().to_owned());
+    match default {
         Some(default) if var.is_some() => (Val::Known(default), var),
         _ => (
             Val::unknown(match &var {
@@ -276,8 +310,11 @@ fn read_database(source: &Source, model: &mut Model) -> Vec<(String, Pool)> {
             continue;
         };
         let value = doc.resolve(entry.value);
-        // `default: &default` is a template for the others, not an environment.
-        if doc.node(entry.value).is_some_and(|n| n.anchor.is_some()) || !doc.is_map(value) {
+        // `default: &default` is a template for the others, not an environment; an
+        // anchored environment Rails runs (`production: &production` reused by
+        // staging) is still one.
+        let anchored = doc.node(entry.value).is_some_and(|n| n.anchor.is_some());
+        if (anchored && !ENVIRONMENTS.contains(&env)) || !doc.is_map(value) {
             continue;
         }
         if is_database_config(doc, value) {
@@ -353,19 +390,32 @@ fn read_pool(
             .extend(value_secrets(source, entry.value, key, &full, &value));
         values.insert(key.to_owned(), entry.value);
     }
+    let url = values
+        .get("url")
+        .and_then(|node| UrlParams::of(source, *node));
+    let from_url = |key: &str| url.as_ref().and_then(|u| u.param(key).map(|p| (u, p)));
     let int = |key: &str, default: i64, parse: fn(&str) -> Result<i64, String>| {
+        if let Some((url, param)) = from_url(key) {
+            return url.setting(source, param, &format!("{name}.url.{key}"), parse);
+        }
         values.get(key).map_or_else(
             || Setting::known(default, origin_default()),
             |node| source.setting(*node, &format!("{name}.{key}"), parse),
         )
     };
     let seconds = |key: &str, default: u64| {
+        if let Some((url, param)) = from_url(key) {
+            return url.setting(source, param, &format!("{name}.url.{key}"), parse_seconds);
+        }
         values.get(key).map_or_else(
             || Setting::known(Duration::from_secs(default), origin_default()),
             |node| source.setting(*node, &format!("{name}.{key}"), parse_seconds),
         )
     };
     let max = match values.get("max_connections") {
+        // The URL's query parameters win over the keys beside it.
+        _ if from_url("max_connections").is_some() => int("max_connections", POOL, pool_size),
+        _ if from_url("pool").is_some() => int("pool", POOL, pool_size),
         // Rails 8.1: `max_connections: -1` or nil means unlimited [RAILS-HASH].
         Some(node)
             if doc
@@ -480,6 +530,57 @@ fn value_secrets(
             )
         })
         .collect()
+}
+
+/// The query parameters of a literal `url:`. Active Record merges them into the
+/// database's configuration over the keys written beside it (`UrlConfig` merges the
+/// `ConnectionUrlResolver` hash last [RAILS-HASH]), so `?pool=30` is the pool size.
+struct UrlParams {
+    parsed: connection_string::ParsedConnection,
+    /// Where the URL's text begins in the file (None: escapes moved it).
+    start: Option<usize>,
+    span: Span,
+}
+
+impl UrlParams {
+    fn of(source: &Source, node: NodeId) -> Option<Self> {
+        let (Val::Known(text), _) = source.value(node) else {
+            return None;
+        };
+        let span = source.doc().span(node);
+        Some(UrlParams {
+            parsed: connection_string::parse_url(&text)?,
+            start: super::written_at(source.text, span, &text),
+            span,
+        })
+    }
+
+    /// The parameter named exactly `key` (Ruby hash keys keep their case).
+    fn param(&self, key: &str) -> Option<&connection_string::Param> {
+        self.parsed.params.iter().rev().find(|p| p.name == key)
+    }
+
+    fn setting<T>(
+        &self,
+        source: &Source,
+        param: &connection_string::Param,
+        key: &str,
+        parse: impl Fn(&str) -> Result<T, String>,
+    ) -> Setting<T> {
+        let text = param.value.trim();
+        Setting {
+            value: match parse(text) {
+                Ok(v) => Val::Known(v),
+                Err(reason) => Val::invalid(text.to_owned(), reason),
+            },
+            origin: Origin::File {
+                file: source.file.id,
+                span: super::span_within(self.span, self.start, param.value_range.clone()),
+                key: key.into(),
+                via: None,
+            },
+        }
+    }
 }
 
 /// A literal `url:` with its parameters.
@@ -692,6 +793,48 @@ mod tests {
             .secrets
             .iter()
             .any(|s| s.literal && s.key == "production.url"));
+    }
+
+    #[test]
+    fn anchored_production_is_an_environment_and_url_params_win() {
+        let model = read(&[(
+            "app/config/database.yml",
+            "default: &default\n  adapter: postgresql\n  pool: 5\nproduction: &production\n  <<: *default\n  url: postgres://db.internal/app?pool=30&checkout_timeout=2\nstaging:\n  <<: *production\n  database: app_staging\n",
+        )]);
+        let production = model
+            .pools
+            .iter()
+            .find(|p| p.name == "production")
+            .expect("an anchored production is read");
+        // Active Record merges the URL's query parameters over the keys beside it.
+        assert_eq!(production.max.get(), Some(&30));
+        assert_eq!(
+            production.acquire_timeout.get(),
+            Some(&Duration::from_secs(2))
+        );
+        assert!(
+            matches!(&production.max.origin, Origin::File { key, .. } if &**key == "production.url.pool")
+        );
+        assert!(model.pools.iter().any(|p| p.name == "staging"));
+        assert!(model.pools.iter().all(|p| p.name != "default"));
+    }
+
+    #[test]
+    fn erb_arithmetic_on_a_default_is_unknown() {
+        let (value, via) = evaluate(r#"ENV.fetch("RAILS_MAX_THREADS") { 5 }.to_i * 5"#);
+        assert!(value.known().is_none());
+        assert_eq!(via.as_deref(), Some("RAILS_MAX_THREADS"));
+        for code in [
+            r#"ENV.fetch("X") { 5 }.to_i"#,
+            r#"Integer(ENV.fetch("X", "5"))"#,
+            r#"(ENV["X"] || 5).to_i"#,
+        ] {
+            assert_eq!(
+                evaluate(code).0.known().map(String::as_str),
+                Some("5"),
+                "{code}"
+            );
+        }
     }
 
     #[test]

@@ -118,20 +118,25 @@ fn read_app(dir: &Path, files: &[&ParsedFile], sources: &SourceMap) -> Model {
     let mut model = Model::default();
     // The default profile's configuration makes the default pools and the service.
     let default = Effective::for_profile(&app, None);
+    let default_pools = pools_of(&app, &default);
     model
         .pools
-        .extend(pools_of(&app, &default).into_iter().map(Box::new));
-    let profiles: BTreeSet<Arc<str>> = app
-        .leaves
-        .iter()
-        .filter_map(|l| l.profile.clone())
-        .collect();
-    for profile in &profiles {
-        let effective = Effective::for_profile(&app, Some(profile));
-        if effective.profile_touches_pools() {
-            model
-                .pools
-                .extend(pools_of(&app, &effective).into_iter().map(Box::new));
+        .extend(default_pools.iter().cloned().map(Box::new));
+    for profile in &profile_names(&app) {
+        let effective = Effective::for_profile(&app, Some(profile.as_str()));
+        let pools = pools_of(&app, &effective);
+        // A profile whose pools are the default's adds nothing (`!local` documents
+        // change the default too; `local` then differs by leaving them out).
+        let same = pools.len() == default_pools.len()
+            && pools.iter().zip(&default_pools).all(|(p, d)| {
+                let unprofiled = Pool {
+                    profile: None,
+                    ..p.clone()
+                };
+                unprofiled == *d
+            });
+        if !same {
+            model.pools.extend(pools.into_iter().map(Box::new));
         }
     }
     let service = service_of(&app, &default, (0..model.pools.len()).collect());
@@ -200,15 +205,78 @@ fn read_file(file: &ParsedFile, sources: &SourceMap, app: &mut App) {
     }
 }
 
-/// `spring.config.activate.on-profile` (Boot 2.4+) or legacy `spring.profiles`.
+/// `spring.config.activate.on-profile` (Boot 2.4+) or legacy `spring.profiles`, as
+/// written: a list (`[prod, staging]`, one leaf per element) is joined with commas, the
+/// form Spring also accepts in one string.
 fn activation_profile(leaves: &[Leaf]) -> Option<String> {
-    leaves
+    let is_condition = |canonical: &str| {
+        ["spring.config.activate.onprofile", "spring.profiles"]
+            .iter()
+            .any(|key| {
+                canonical
+                    .strip_prefix(key)
+                    .is_some_and(|rest| rest.is_empty() || rest.starts_with('['))
+            })
+    };
+    let values: Vec<&str> = leaves
         .iter()
-        .find(|l| {
-            l.canonical == "spring.config.activate.onprofile" || l.canonical == "spring.profiles"
-        })
-        .map(|l| l.value.clone())
+        .filter(|l| is_condition(&l.canonical))
+        .map(|l| l.value.trim())
         .filter(|v| !v.is_empty())
+        .collect();
+    (!values.is_empty()).then(|| values.join(","))
+}
+
+/// One element of a profile condition (`prod, !local`): Spring activates the document
+/// when any element matches the active profiles [SB-EXTERNAL].
+enum ProfileTerm<'c> {
+    Named(&'c str),
+    Not(&'c str),
+    /// An `&`/`|` expression: kept as a profile of its own, so its document is read as
+    /// conditional (never as unconditional, never as the default's).
+    Expression(&'c str),
+}
+
+fn profile_terms(condition: &str) -> impl Iterator<Item = ProfileTerm<'_>> {
+    condition
+        .split(',')
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map(|term| {
+            if term.contains(['&', '|', '(', ')']) {
+                ProfileTerm::Expression(term)
+            } else if let Some(name) = term.strip_prefix('!') {
+                ProfileTerm::Not(name.trim())
+            } else {
+                ProfileTerm::Named(term)
+            }
+        })
+}
+
+/// Whether a document with `condition` is active when only `profile` is (None: no
+/// profile, where Spring's `default` profile is active).
+fn condition_matches(condition: &str, profile: Option<&str>) -> bool {
+    let active = profile.unwrap_or("default");
+    profile_terms(condition).any(|term| match term {
+        ProfileTerm::Named(name) => name == active,
+        ProfileTerm::Not(name) => name != active,
+        ProfileTerm::Expression(expression) => profile == Some(expression),
+    })
+}
+
+/// Every profile some document or file of the application is conditional on.
+fn profile_names(app: &App) -> BTreeSet<String> {
+    let mut names = BTreeSet::new();
+    for condition in app.leaves.iter().filter_map(|l| l.profile.as_deref()) {
+        for term in profile_terms(condition) {
+            let (ProfileTerm::Named(name) | ProfileTerm::Not(name) | ProfileTerm::Expression(name)) =
+                term;
+            if name != "default" && !names.contains(name) {
+                names.insert(name.to_owned());
+            }
+        }
+    }
+    names
 }
 
 /// The elements of a key as written: `a.b[0].c` → `a`, `b[0]`, `c`. Brackets protect
@@ -622,10 +690,11 @@ struct Effective<'a> {
 impl<'a> Effective<'a> {
     fn for_profile(app: &'a App, profile: Option<&'a str>) -> Self {
         let mut winners: BTreeMap<&str, &Leaf> = BTreeMap::new();
-        let visible = app
-            .leaves
-            .iter()
-            .filter(|l| l.profile.is_none() || l.profile.as_deref() == profile);
+        let visible = app.leaves.iter().filter(|l| {
+            l.profile
+                .as_deref()
+                .is_none_or(|condition| condition_matches(condition, profile))
+        });
         for leaf in visible {
             let slot = winners.entry(leaf.canonical.as_str()).or_insert(leaf);
             if leaf.rank >= slot.rank {
@@ -637,13 +706,6 @@ impl<'a> Effective<'a> {
 
     fn get(&self, canonical: &str) -> Option<&'a Leaf> {
         self.winners.get(canonical).copied()
-    }
-
-    /// True when this profile sets something under a data source.
-    fn profile_touches_pools(&self) -> bool {
-        self.winners
-            .values()
-            .any(|l| l.profile.is_some() && l.canonical.contains("datasource"))
     }
 }
 
@@ -789,7 +851,7 @@ impl<'a> PoolReader<'a> {
         match self.leaf(property).filter(|l| !is_null(l)) {
             Some(leaf) => Setting {
                 value: parse_value(leaf, |t| {
-                    parse_int(t, leaf.style, i32::MIN.into(), i32::MAX.into())
+                    parse_int(t, typing(leaf), i32::MIN.into(), i32::MAX.into())
                 }),
                 origin: self.origin(leaf, property),
             },
@@ -800,7 +862,7 @@ impl<'a> PoolReader<'a> {
     fn millis(&self, property: &str, default_ms: u64) -> Setting<Duration> {
         match self.leaf(property).filter(|l| !is_null(l)) {
             Some(leaf) => Setting {
-                value: parse_value(leaf, |t| parse_millis(t, leaf.style, property)),
+                value: parse_value(leaf, |t| parse_millis(t, typing(leaf), property)),
                 origin: self.origin(leaf, property),
             },
             None => Setting::known(Duration::from_millis(default_ms), self.default_origin()),
@@ -981,7 +1043,7 @@ fn service_of(app: &App, effective: &Effective, pools: Vec<usize>) -> Service {
         .iter()
         .find_map(|k| effective.get(k))
         .map(|leaf| Setting {
-            value: parse_value(leaf, |t| parse_int(t, leaf.style, i64::MIN, i64::MAX)),
+            value: parse_value(leaf, |t| parse_int(t, typing(leaf), i64::MIN, i64::MAX)),
             origin: Origin::File {
                 file: leaf.location_key.file,
                 span: leaf.value_span,
@@ -1002,8 +1064,36 @@ fn service_of(app: &App, effective: &Effective, pools: Vec<usize>) -> Service {
     Service {
         threads,
         jpa: jpa_facts(app),
+        active_profiles: active_profiles(effective),
         ..Service::new(app.scope.to_string(), Ecosystem::Spring, pools)
     }
+}
+
+/// `spring.profiles.active` as the default profile's files set it (a list joined with
+/// commas): the profiles a process runs unless its environment says otherwise.
+fn active_profiles(effective: &Effective) -> Option<Setting<String>> {
+    let key = "spring.profiles.active";
+    let leaves: Vec<&Leaf> = effective
+        .winners
+        .iter()
+        .filter(|(k, _)| {
+            k.strip_prefix(key)
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with('['))
+        })
+        .map(|(_, leaf)| *leaf)
+        .filter(|leaf| leaf.via.is_none() && !leaf.value.trim().is_empty())
+        .collect();
+    let first = leaves.first()?;
+    let value: Vec<&str> = leaves.iter().map(|l| l.value.trim()).collect();
+    Some(Setting::known(
+        value.join(","),
+        Origin::File {
+            file: first.location_key.file,
+            span: first.value_span,
+            key: key.into(),
+            via: None,
+        },
+    ))
 }
 
 /// JPA is configured when any `spring.jpa.*` key is written.
@@ -1052,32 +1142,33 @@ fn parse_value<T>(leaf: &Leaf, parse: impl Fn(&str) -> Result<T, String>) -> Val
     }
 }
 
-/// An integer as Spring binds it: decimal; YAML plain scalars also take YAML 1.1
-/// forms (`1_000`, `0x1F`, `030` octal) as SnakeYAML resolves them.
-fn parse_int(text: &str, style: ScalarStyle, min: i64, max: i64) -> Result<i64, String> {
-    let yaml_plain = style == ScalarStyle::Plain;
-    let (negative, digits) = match text.strip_prefix('-') {
-        Some(rest) => (true, rest),
-        None => (false, text.strip_prefix('+').unwrap_or(text)),
-    };
-    let cleaned: String = if yaml_plain {
-        digits.replace('_', "")
+/// How a value reaches Spring's binder, which decides how a number is read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Typing {
+    /// A YAML plain scalar: SnakeYAML types it by YAML 1.1 (`030` octal, `1_000`,
+    /// `20.0` a Double).
+    Yaml11,
+    /// A string Spring converts: `.properties` values, quoted YAML, environment
+    /// variables and whatever a placeholder resolves to.
+    Text,
+}
+
+fn typing(leaf: &Leaf) -> Typing {
+    let (_, properties, _, _) = leaf.rank;
+    if leaf.style == ScalarStyle::Plain && !properties && leaf.via.is_none() {
+        Typing::Yaml11
     } else {
-        digits.to_owned()
-    };
-    let (radix, body) = if let Some(hex) = cleaned.strip_prefix("0x") {
-        (16, hex)
-    } else if cleaned.len() > 1 && cleaned.starts_with('0') && yaml_plain {
-        (8, cleaned.get(1..).unwrap_or(""))
-    } else {
-        (10, cleaned.as_str())
-    };
-    if body.is_empty() || !body.chars().all(|c| c.is_digit(radix)) {
-        return Err(format!("`{text}` is not a whole number"));
+        Typing::Text
     }
-    let magnitude =
-        i128::from_str_radix(body, radix).map_err(|_| format!("`{text}` is out of range"))?;
-    let value = if negative { -magnitude } else { magnitude };
+}
+
+/// An integer as Spring binds it into a property of range `min..=max` (a Java `int` or
+/// `long`).
+fn parse_int(text: &str, typing: Typing, min: i64, max: i64) -> Result<i64, String> {
+    let value = match typing {
+        Typing::Yaml11 => yaml11_number(text)?,
+        Typing::Text => spring_number(text)?,
+    };
     if value < i128::from(min) || value > i128::from(max) {
         return Err(format!(
             "`{text}` is out of range (the property is a Java {})",
@@ -1085,6 +1176,105 @@ fn parse_int(text: &str, style: ScalarStyle, min: i64, max: i64) -> Result<i64, 
         ));
     }
     i64::try_from(value).map_err(|_| format!("`{text}` is out of range"))
+}
+
+fn not_whole(text: &str) -> String {
+    format!("`{text}` is not a whole number")
+}
+
+/// A string converted by Spring's `NumberUtils.parseNumber`: `0x`, `0X` or `#` is hex
+/// (`Integer.decode`), anything else `Integer.valueOf`, decimal only, so `010` is 10
+/// and `1_0` fails at start-up.
+fn spring_number(text: &str) -> Result<i128, String> {
+    // NumberUtils trims all whitespace, inside too.
+    let trimmed: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+    let (negative, unsigned) = match trimmed.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, trimmed.as_str()),
+    };
+    let hex = ["0x", "0X", "#"]
+        .iter()
+        .find_map(|prefix| unsigned.strip_prefix(prefix));
+    let (radix, digits) = match hex {
+        Some(digits) => (16, digits),
+        None if negative => (10, unsigned),
+        None => (10, unsigned.strip_prefix('+').unwrap_or(unsigned)),
+    };
+    let magnitude = radix_digits(digits, radix).ok_or_else(|| not_whole(text))?;
+    Ok(if negative { -magnitude } else { magnitude })
+}
+
+/// A YAML plain scalar as SnakeYAML's YAML 1.1 resolver types it: an int (`0b`, `0x`,
+/// leading-zero octal, `_` separators, sexagesimal `1:30`) or a float, which Spring's
+/// `NumberUtils.convertNumberToTargetClass` truncates with `intValue()`/`longValue()`
+/// (`20.0` binds as 20).
+fn yaml11_number(text: &str) -> Result<i128, String> {
+    let (negative, unsigned) = match text.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, text.strip_prefix('+').unwrap_or(text)),
+    };
+    let cleaned = unsigned.replace('_', "");
+    let magnitude = if let Some(hex) = cleaned.strip_prefix("0x") {
+        radix_digits(hex, 16)
+    } else if let Some(binary) = cleaned.strip_prefix("0b") {
+        radix_digits(binary, 2)
+    } else if cleaned.contains(':') {
+        sexagesimal(&cleaned)
+    } else if cleaned.len() > 1 && cleaned.starts_with('0') && !cleaned.contains(['.', 'e', 'E']) {
+        radix_digits(cleaned.get(1..).unwrap_or(""), 8)
+    } else {
+        radix_digits(&cleaned, 10).or_else(|| yaml11_float(&cleaned))
+    };
+    let magnitude = magnitude.ok_or_else(|| not_whole(text))?;
+    Ok(if negative { -magnitude } else { magnitude })
+}
+
+/// A YAML 1.1 float (`20.0`, `.5`, `1e3`) truncated toward zero; None for other text and
+/// for `.inf`/`.nan`, which no pool property can take.
+fn yaml11_float(text: &str) -> Option<i128> {
+    let (mantissa, exponent) = match text.split_once(['e', 'E']) {
+        Some((m, e)) => (m, Some(e)),
+        None => (text, None),
+    };
+    let (whole, fraction) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    let digits = |t: &str| t.bytes().all(|b| b.is_ascii_digit());
+    let mantissa_ok =
+        digits(whole) && digits(fraction) && !(whole.is_empty() && fraction.is_empty());
+    let exponent_ok = exponent.is_none_or(|e| {
+        let e = e.strip_prefix(['-', '+']).unwrap_or(e);
+        !e.is_empty() && digits(e)
+    });
+    if !mantissa_ok || !exponent_ok {
+        return None;
+    }
+    let value: f64 = format!(
+        "{}.{}0{}",
+        if whole.is_empty() { "0" } else { whole },
+        fraction,
+        exponent.map(|e| format!("e{e}")).unwrap_or_default()
+    )
+    .parse()
+    .ok()?;
+    // i128 holds any Java long; larger values are out of range either way.
+    (value.is_finite() && value.abs() < 1e30).then(|| value.trunc() as i128)
+}
+
+/// `1:30` in base 60, as YAML 1.1 reads a plain scalar of colon-separated digit groups.
+fn sexagesimal(text: &str) -> Option<i128> {
+    let mut parts = text.split(':');
+    let first = radix_digits(parts.next()?, 10)?;
+    parts.try_fold(first, |acc, part| {
+        let digit = radix_digits(part, 10).filter(|d| *d < 60 && part.len() <= 2)?;
+        acc.checked_mul(60)?.checked_add(digit)
+    })
+}
+
+/// Digits in `radix`, none of them a sign; None when empty, malformed or too long.
+fn radix_digits(digits: &str, radix: u32) -> Option<i128> {
+    if digits.is_empty() || !digits.chars().all(|c| c.is_digit(radix)) {
+        return None;
+    }
+    i128::from_str_radix(digits, radix).ok()
 }
 
 fn java_type(max: i64) -> &'static str {
@@ -1097,8 +1287,8 @@ fn java_type(max: i64) -> &'static str {
 
 /// A HikariCP millisecond `long`. Values with a unit (`30s`) do not bind: Spring's
 /// conversion to `long` fails at start-up.
-fn parse_millis(text: &str, style: ScalarStyle, property: &str) -> Result<Duration, String> {
-    match parse_int(text, style, i64::MIN, i64::MAX) {
+fn parse_millis(text: &str, typing: Typing, property: &str) -> Result<Duration, String> {
+    match parse_int(text, typing, i64::MIN, i64::MAX) {
         Ok(v) if v < 0 => Err(format!("`{text}` is negative")),
         Ok(v) => Ok(Duration::from_millis(u64::try_from(v).unwrap_or(0))),
         Err(_) if has_unit_suffix(text) => Err(format!(
@@ -1295,23 +1485,91 @@ mod tests {
 
     #[test]
     fn integers_follow_spring_and_yaml_1_1() {
-        let plain = ScalarStyle::Plain;
-        assert_eq!(parse_int("1_000", plain, i64::MIN, i64::MAX), Ok(1000));
-        assert_eq!(parse_int("030", plain, i64::MIN, i64::MAX), Ok(24));
-        assert_eq!(
-            parse_int("030", ScalarStyle::DoubleQuoted, i64::MIN, i64::MAX),
-            Ok(30)
-        );
-        assert_eq!(parse_int("-1", plain, i64::MIN, i64::MAX), Ok(-1));
+        let (yaml, text) = (Typing::Yaml11, Typing::Text);
+        let int = |t: &str, typing| parse_int(t, typing, i64::MIN, i64::MAX);
+        assert_eq!(int("1_000", yaml), Ok(1000));
+        assert_eq!(int("030", yaml), Ok(24));
+        assert_eq!(int("0b101", yaml), Ok(5));
+        assert_eq!(int("1:30", yaml), Ok(90));
+        assert_eq!(int("-1", yaml), Ok(-1));
         assert!(parse_int(
             "99999999999999999999",
-            plain,
+            yaml,
             i32::MIN.into(),
             i32::MAX.into()
         )
         .is_err());
-        assert!(parse_int("ten", plain, i64::MIN, i64::MAX).is_err());
-        assert!(parse_int("1.5", plain, i64::MIN, i64::MAX).is_err());
+        assert!(int("ten", yaml).is_err());
+        // SnakeYAML gives a Double; Spring binds its intValue().
+        assert_eq!(int("20.0", yaml), Ok(20));
+        assert_eq!(int("1.5", yaml), Ok(1));
+        assert_eq!(int("1e3", yaml), Ok(1000));
+        assert!(int(".inf", yaml).is_err());
+        // Strings (quoted YAML, .properties, placeholder defaults): NumberUtils.
+        assert_eq!(int("030", text), Ok(30));
+        assert_eq!(int("010", text), Ok(10));
+        assert!(int("1_0", text).is_err());
+        assert!(int("20.0", text).is_err());
+        assert_eq!(int("0x10", text), Ok(16));
+        assert_eq!(int("#10", text), Ok(16));
+        assert_eq!(int("+7", text), Ok(7));
+        assert_eq!(int("-0x10", text), Ok(-16));
+    }
+
+    /// The profile of each pool read from one `application.yml`, and its size.
+    fn profile_pools(text: &str) -> Vec<(Option<String>, Option<i64>)> {
+        let (model, _) =
+            crate::ecosystems::read_one(&Spring, "application.yml", Format::Yaml, text);
+        model
+            .pools
+            .iter()
+            .map(|p| (p.profile.clone(), p.max.get().copied()))
+            .collect()
+    }
+
+    #[test]
+    fn profile_negations_lists_and_expressions() {
+        let base = "spring:\n  datasource:\n    hikari:\n      maximum-pool-size: 5\n---\n";
+        let negated = format!("{base}spring:\n  config:\n    activate:\n      on-profile: \"!local\"\n  datasource:\n    hikari:\n      maximum-pool-size: 40\n");
+        // `!local` applies to the default profile too; `local` keeps the base's 5.
+        assert_eq!(
+            profile_pools(&negated),
+            [(None, Some(40)), (Some("local".into()), Some(5))]
+        );
+        let listed = format!("{base}spring:\n  config:\n    activate:\n      on-profile: [prod, staging]\n  datasource:\n    hikari:\n      maximum-pool-size: 40\n");
+        assert_eq!(
+            profile_pools(&listed),
+            [
+                (None, Some(5)),
+                (Some("prod".into()), Some(40)),
+                (Some("staging".into()), Some(40))
+            ]
+        );
+        let expression = format!("{base}spring:\n  config:\n    activate:\n      on-profile: prod & cloud\n  datasource:\n    hikari:\n      maximum-pool-size: 40\n");
+        assert_eq!(
+            profile_pools(&expression),
+            [(None, Some(5)), (Some("prod & cloud".into()), Some(40))]
+        );
+    }
+
+    #[test]
+    fn properties_and_placeholder_defaults_are_strings_to_spring() {
+        let text = "spring.datasource.hikari.maximum-pool-size=010\nspring.datasource.hikari.minimum-idle=1_0\n";
+        let (model, _) = crate::ecosystems::read_one(
+            &Spring,
+            "application.properties",
+            Format::Properties,
+            text,
+        );
+        let pool = &model.pools[0];
+        assert_eq!(pool.max.get(), Some(&10));
+        assert!(matches!(pool.min.value, Val::Invalid(_)));
+        let yaml = "spring:\n  datasource:\n    hikari:\n      maximum-pool-size: ${POOL:010}\n      minimum-idle: 20.0\n";
+        let (model, _) =
+            crate::ecosystems::read_one(&Spring, "application.yml", Format::Yaml, yaml);
+        let pool = &model.pools[0];
+        assert_eq!(pool.max.get(), Some(&10));
+        assert_eq!(pool.min.get(), Some(&20));
     }
 
     #[test]

@@ -14,6 +14,7 @@ use crate::source::{FileId, Span};
 pub mod hikari;
 pub(crate) mod links;
 pub mod parameters;
+pub(crate) mod profiles;
 
 /// Where a value came from.
 #[derive(Debug, Clone, PartialEq)]
@@ -616,6 +617,9 @@ pub struct Service {
     /// Name of the database or pooler it connects to.
     pub connects_to: Option<String>,
     pub jpa: Option<JpaFacts>,
+    /// The active profiles the application's own files set (Spring
+    /// `spring.profiles.active`); the deployment's environment outranks them.
+    pub active_profiles: Option<Setting<String>>,
 }
 
 impl Service {
@@ -631,6 +635,7 @@ impl Service {
             load: None,
             connects_to: None,
             jpa: None,
+            active_profiles: None,
         }
     }
 }

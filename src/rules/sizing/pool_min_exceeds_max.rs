@@ -51,16 +51,27 @@ fn behaviour(pool: &Pool, min: i64, max: i64) -> Option<(Severity, String)> {
 
 fn check(pool: &Pool) -> Option<Diagnostic> {
     let (&min, &max) = (pool.min.get()?, pool.max.get()?);
-    if !pool.min.is_explicit() || max < 1 || min <= max {
+    // knex merges its default `{ min: 2, max: 10 }` under the pool written [KNEX], so
+    // `pool: { max: 1 }` runs with min 2 (catalogue §1.7); other libraries' default
+    // minimums follow the maximum or are 0.
+    let merged_default = pool.library == Library::Knex && !pool.min.is_explicit();
+    if (!pool.min.is_explicit() && !merged_default) || max < 1 || min <= max {
         return None;
     }
     let (severity, consequence) = behaviour(pool, min, max)?;
     let (min_name, max_name) = pool.library.size_properties()?;
-    let at = located(&pool.min, pool)?;
-    let max_note = origin_note(&pool.max.origin);
-    let message = format!("{min_name} is {min} but {max_name} is {max}{max_note}: {consequence}");
+    // A default minimum is not written: the written maximum is what to point at.
+    let at = if merged_default {
+        located(&pool.max, pool)?
+    } else {
+        located(&pool.min, pool)?
+    };
+    let (min_note, max_note) = (origin_note(&pool.min.origin), origin_note(&pool.max.origin));
+    let message =
+        format!("{min_name} is {min}{min_note} but {max_name} is {max}{max_note}: {consequence}");
     let help = match pool.library {
         Library::HikariCp => format!("lower minimum-idle to at most {max}, or remove it so the pool is fixed-size at maximum-pool-size"),
+        _ if merged_default => format!("set {min_name} to 0 (knex recommends it), or raise {max_name} to at least {min}"),
         _ => format!("lower {min_name} to at most {max}, or raise {max_name}"),
     };
     Some(

@@ -43,7 +43,7 @@ impl crate::rules::Rule for Rule {
                 (&pool.min, min_name, &library.min),
             ];
             for (setting, property, bound) in counts {
-                if setting.is_explicit() {
+                if setting.is_explicit() && !is_pooling_off(pool, setting) {
                     out.extend(check_count(pool, setting, property, &library, bound));
                 }
             }
@@ -83,6 +83,18 @@ impl crate::rules::Rule for Rule {
             }
         }
     }
+}
+
+/// `Pooling=false`: no pool at all, which the .NET reader models as an unbounded
+/// maximum; pool-unbounded reports it, and it is no negative pool size.
+fn is_pooling_off(pool: &Pool, setting: &Setting<i64>) -> bool {
+    matches!(pool.library, Library::Npgsql | Library::SqlClient)
+        && setting.get() == Some(&crate::model::UNBOUNDED_POOL)
+        && setting
+            .origin
+            .key()
+            .and_then(|k| k.rsplit('.').next())
+            .is_some_and(|name| name.eq_ignore_ascii_case("Pooling"))
 }
 
 /// A server's connection count the server refuses or misreads.

@@ -103,6 +103,8 @@ pub(crate) struct Member<'m> {
     pub replicas: Setting<i64>,
     /// How this service was tied to the database (None: declared `connects-to`).
     pub inferred_link: Option<&'static str>,
+    /// Which profile's pool was counted where several profiles define one data source.
+    pub profile_note: Option<String>,
 }
 
 impl Member<'_> {
@@ -161,6 +163,9 @@ impl Member<'_> {
             .and_then(|d| d.inferred_link.as_ref())
         {
             link.push_str(&format!(" [deployment inferred: {why}]"));
+        }
+        if let Some(note) = &self.profile_note {
+            link.push_str(&format!(" [{note}]"));
         }
         format!(
             "{} {instances} instances ({instances_place}) × {} process{} × pool {}{link}",
@@ -255,10 +260,11 @@ fn member<'m>(model: &'m Model, database: &Database, service: &'m Service) -> Op
         }
         None => return None,
     };
-    let pools: Vec<&Pool> = service
+    // One pool per data source: the active profile's (an instance runs one profile).
+    let demand = crate::model::profiles::demand_pools(model, service);
+    let pools: Vec<&Pool> = demand
         .pools
-        .iter()
-        .filter_map(|i| model.pools.get(*i).map(|p| &**p))
+        .into_iter()
         .filter(|p| p.max.get().is_some())
         .collect();
     if pools.is_empty() {
@@ -293,6 +299,7 @@ fn member<'m>(model: &'m Model, database: &Database, service: &'m Service) -> Op
         per_instance_min,
         replicas,
         inferred_link,
+        profile_note: demand.note,
     })
 }
 

@@ -44,10 +44,10 @@ impl crate::rules::Rule for Rule {
                     .and_then(|r| r.get().copied())
                     .unwrap_or(1);
                 let processes = service.processes_per_instance();
-                let pools: i64 = service
+                // One pool per data source: the active profile's.
+                let pools: i64 = crate::model::profiles::demand_pools(model, service)
                     .pools
-                    .iter()
-                    .filter_map(|i| model.pools.get(*i))
+                    .into_iter()
                     .filter_map(|p| p.max.get().copied())
                     .fold(0i64, i64::saturating_add);
                 let clients = replicas.saturating_mul(processes).saturating_mul(pools);

@@ -1,0 +1,234 @@
+//! Which of a service's per-profile pools one running instance opens.
+//!
+//! Readers give each profile (Spring `application-prod.yml`, .NET
+//! `appsettings.Production.json`) that changes a data source its own effective pool,
+//! next to the default profile's. An instance runs one set of active profiles, so it
+//! opens one of those pools per data source, not all of them: counting every profile's
+//! pool would multiply fleet demand by the number of profiles. The active profile comes
+//! from the deployment's environment, which outranks every config file
+//! (`SPRING_PROFILES_ACTIVE` [SB-EXTERNAL]; `ASPNETCORE_ENVIRONMENT`, `DOTNET_ENVIRONMENT`,
+//! else ASP.NET Core's default `Production`; `NODE_ENV` for knexfile and Sequelize
+//! environments); when it is unknown the largest pool is the safe bound for demand.
+
+use crate::model::{Ecosystem, Model, Pool, Service};
+
+/// The pools one process of a service opens, with how profiles were chosen.
+pub(crate) struct DemandPools<'m> {
+    pub pools: Vec<&'m Pool>,
+    /// Why a profile's pool was counted when several profiles define one data source
+    /// (`profile prod, the largest of default, dev, prod: the active profile is not
+    /// known`); None when no data source had a choice.
+    pub note: Option<String>,
+    /// True when the active profiles are known, so only their pools run.
+    pub active_known: bool,
+}
+
+/// The active profiles of a service's pools of `ecosystem` and where they come from.
+struct Active {
+    profiles: Vec<String>,
+    source: String,
+    /// .NET environment names are matched without case (`Production`, `production`).
+    ignore_case: bool,
+}
+
+fn active_profiles(service: &Service, ecosystem: Ecosystem) -> Option<Active> {
+    let environment = service
+        .deployment
+        .as_ref()
+        .map(|d| d.environment.as_slice())
+        .unwrap_or(&[]);
+    // The last definition of a variable is the one the process sees.
+    let var = |name: &str| environment.iter().rev().find(|v| v.name == name);
+    match ecosystem {
+        Ecosystem::Spring => {
+            let (value, source) = match var("SPRING_PROFILES_ACTIVE") {
+                Some(v) => (v.value.trim(), "SPRING_PROFILES_ACTIVE"),
+                None => (
+                    service.active_profiles.as_ref()?.get()?.as_str(),
+                    "spring.profiles.active",
+                ),
+            };
+            let profiles: Vec<String> = value
+                .split(',')
+                .map(|p| p.trim().to_owned())
+                .filter(|p| !p.is_empty())
+                .collect();
+            Some(Active {
+                profiles,
+                source: format!("{source} is `{value}`"),
+                ignore_case: false,
+            })
+        }
+        Ecosystem::DotNet => {
+            let (profiles, source) =
+                match var("ASPNETCORE_ENVIRONMENT").or_else(|| var("DOTNET_ENVIRONMENT")) {
+                    Some(v) => (
+                        vec![v.value.trim().to_owned()],
+                        format!("{} is `{}`", v.name, v.value.trim()),
+                    ),
+                    None => (
+                        vec!["Production".to_owned()],
+                        "ASP.NET Core's default environment".to_owned(),
+                    ),
+                };
+            Some(Active {
+                profiles,
+                source,
+                ignore_case: true,
+            })
+        }
+        Ecosystem::Node => {
+            // knex's CLI and Sequelize's pick the environment from NODE_ENV.
+            let v = var("NODE_ENV")?;
+            Some(Active {
+                profiles: vec![v.value.trim().to_owned()],
+                source: format!("NODE_ENV is `{}`", v.value.trim()),
+                ignore_case: false,
+            })
+        }
+        _ => None,
+    }
+}
+
+impl Active {
+    fn names(&self, profile: &str) -> bool {
+        self.profiles.iter().any(|p| {
+            if self.ignore_case {
+                p.eq_ignore_ascii_case(profile)
+            } else {
+                p == profile
+            }
+        })
+    }
+
+    /// The profile whose pool runs among `present`: the last active one that has a pool
+    /// (later active profiles win in Spring), else the default profile's.
+    fn choose<'p>(&self, present: &[Option<&'p str>]) -> Option<Option<&'p str>> {
+        let position = |p: &str| {
+            self.profiles.iter().rposition(|a| {
+                if self.ignore_case {
+                    a.eq_ignore_ascii_case(p)
+                } else {
+                    a == p
+                }
+            })
+        };
+        let active = present
+            .iter()
+            .flatten()
+            .filter(|p| self.names(p))
+            .max_by_key(|p| position(p));
+        match active {
+            Some(p) => Some(Some(*p)),
+            None => present.contains(&None).then_some(None),
+        }
+    }
+}
+
+/// The data source a pool configures, the same in every profile: its name without the
+/// profile's own prefix (knex `production` and `development` are one data source, as
+/// are Rails `production.primary` and `staging.primary`; Spring and .NET names do not
+/// carry the profile).
+fn data_source(pool: &Pool) -> &str {
+    let Some(profile) = pool.profile.as_deref() else {
+        return &pool.name;
+    };
+    match pool.name.strip_prefix(profile) {
+        Some("") => "",
+        Some(rest) if rest.starts_with('.') => rest,
+        _ => &pool.name,
+    }
+}
+
+/// The name of a profile in messages.
+fn shown(profile: Option<&str>) -> &str {
+    profile.unwrap_or("default")
+}
+
+/// The pools one process of `service` opens: for each data source (pool name) defined
+/// by several profiles, only the active profile's pool, or the largest when the active
+/// profile is not known.
+pub(crate) fn demand_pools<'m>(model: &'m Model, service: &'m Service) -> DemandPools<'m> {
+    let all: Vec<&Pool> = service
+        .pools
+        .iter()
+        .filter_map(|i| model.pools.get(*i).map(|p| &**p))
+        .collect();
+    let mut names: Vec<&str> = Vec::new();
+    for pool in &all {
+        if !names.contains(&data_source(pool)) {
+            names.push(data_source(pool));
+        }
+    }
+    let mut result = DemandPools {
+        pools: Vec::with_capacity(all.len()),
+        note: None,
+        active_known: false,
+    };
+    let mut notes = Vec::new();
+    for name in names {
+        let group: Vec<&Pool> = all
+            .iter()
+            .copied()
+            .filter(|p| data_source(p) == name)
+            .collect();
+        let mut present: Vec<Option<&str>> = Vec::new();
+        for pool in &group {
+            if !present.contains(&pool.profile.as_deref()) {
+                present.push(pool.profile.as_deref());
+            }
+        }
+        let chosen = match present.as_slice() {
+            [only] => Some(*only),
+            _ => choose(service, &group, &present, &mut result, &mut notes),
+        };
+        result.pools.extend(
+            group
+                .into_iter()
+                .filter(|p| Some(p.profile.as_deref()) == chosen),
+        );
+    }
+    notes.dedup();
+    if !notes.is_empty() {
+        result.note = Some(notes.join("; "));
+    }
+    result
+}
+
+/// The profile counted for one data source defined by the profiles `present` (None
+/// when no active profile defines it and there is no default pool).
+fn choose<'p>(
+    service: &Service,
+    group: &[&'p Pool],
+    present: &[Option<&'p str>],
+    result: &mut DemandPools,
+    notes: &mut Vec<String>,
+) -> Option<Option<&'p str>> {
+    let ecosystem = group.first().map(|p| p.ecosystem)?;
+    if let Some(active) = active_profiles(service, ecosystem) {
+        result.active_known = true;
+        let chosen = active.choose(present);
+        notes.push(match chosen {
+            Some(p) => format!("profile {}: {}", shown(p), active.source),
+            None => format!(
+                "no pool of {}: {}",
+                group.first().map_or("", |p| p.name.as_str()),
+                active.source
+            ),
+        });
+        return chosen;
+    }
+    // Unknown: the largest is the safe bound; ties keep the first (the default).
+    let largest = group
+        .iter()
+        .copied()
+        .rev()
+        .max_by_key(|p| p.max.get().copied().unwrap_or(0))?;
+    let names: Vec<&str> = present.iter().map(|p| shown(*p)).collect();
+    notes.push(format!(
+        "profile {}: the largest pool of the profiles {}, as the active profile is not known",
+        shown(largest.profile.as_deref()),
+        names.join(", ")
+    ));
+    Some(largest.profile.as_deref())
+}
