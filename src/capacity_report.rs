@@ -7,8 +7,7 @@ use serde::Serialize;
 use crate::capacity;
 use crate::load::{number, pool_loads, probability, PoolLoad};
 use crate::model::Model;
-use crate::rules::topology::fleet_min_connections_exceed_db_slots::peak_instances;
-use crate::rules::topology::{fleets, steady, usable_slots};
+use crate::rules::topology::{fleets, peak_instances, steady, usable_slots};
 
 /// Largest pool the search for a passing size tries.
 const MAX_SEARCH: u64 = 100_000;

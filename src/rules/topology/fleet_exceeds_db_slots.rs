@@ -1,6 +1,6 @@
 //! `fleet-exceeds-db-slots`: the steady fleet can open more connections than the
 //! database accepts (catalogue TP01): the excess fails with `too many clients`.
-use super::{fitting_pool, fleets, primary, steady, Fleet};
+use super::{fleets, primary, steady, with_pool_advice, Fleet};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::Model;
 use crate::rules::{Category, Inputs, RuleMeta, RuleOptions};
@@ -46,13 +46,14 @@ fn finding(model: &Model, fleet: &Fleet, demand: i64) -> Option<Diagnostic> {
         terms.join(" + "),
         fleet.slots.explanation,
     );
-    let mut help = format!(
-        "raise max_connections to at least {} or put a pooler (PgBouncer) in front",
-        fleet.database.max_connections.get().copied().unwrap_or(0) + demand - fleet.slots.usable
+    let help = with_pool_advice(
+        fleet,
+        steady,
+        &format!(
+            "raise max_connections to at least {} or put a pooler (PgBouncer) in front",
+            demand.saturating_add(fleet.slots.reserved)
+        ),
     );
-    if let Some(pool) = fitting_pool(fleet, steady) {
-        help = format!("lower the pool maximum to at most {pool} per process, or {help}");
-    }
     let mut diagnostic = Diagnostic::new(&META, Severity::Error, at, message)
         .with_label(format!(
             "{demand} connections > {} slots",

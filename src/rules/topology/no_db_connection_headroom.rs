@@ -1,8 +1,7 @@
 //! `no-db-connection-headroom`: at its peak size the fleet leaves less than a share of
 //! the database's slots free for migrations, consoles and monitoring (catalogue TP05).
 //! The 10 % share is a heuristic, the `min-free-share` option.
-use super::fleet_min_connections_exceed_db_slots::peak_instances;
-use super::{fleets, primary, steady, Fleet};
+use super::{fleets, peak_instances, primary, steady, Fleet};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::Model;
 use crate::rules::{Category, Inputs, RuleMeta, RuleOption, RuleOptions};
