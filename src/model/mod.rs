@@ -455,6 +455,17 @@ impl FromIterator<ConfigEntry> for Entries {
 /// nil), and .NET `Pooling=false`, where every open is a new physical connection.
 pub const UNBOUNDED_POOL: i64 = -1;
 
+impl Pool {
+    /// True for a pool with no maximum ([`UNBOUNDED_POOL`] from a library that means it:
+    /// Active Record, Npgsql, SqlClient): catalogue SZ03.
+    pub fn is_unbounded(&self) -> bool {
+        matches!(
+            self.library,
+            Library::ActiveRecord | Library::Npgsql | Library::SqlClient
+        ) && self.max.get() == Some(&UNBOUNDED_POOL)
+    }
+}
+
 /// Settings by lower-cased name, in name order: a pool has a few URL parameters and
 /// driver properties, and a B-tree node for each pool's few took 1.7 KB.
 pub type NamedSettings = litemap::LiteMap<String, Setting<String>>;

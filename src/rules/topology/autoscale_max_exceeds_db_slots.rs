@@ -2,7 +2,7 @@
 //! connections than the database accepts (catalogue TP03): the limit is hit at peak.
 //! Both of TP03's conditions: at `maxReplicas`, and during a rolling update while
 //! scaled out (`maxReplicas + ⌈maxSurge% × maxReplicas⌉`).
-use super::{at_max, fleets, peak_instances, primary, steady, with_pool_advice, Fleet, Member};
+use super::{at_max, fleets, peak_instances, primary, with_pool_advice, Fleet, Member};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::Model;
 use crate::rules::{Category, Inputs, RuleMeta, RuleOptions};
@@ -25,7 +25,7 @@ impl crate::rules::Rule for Rule {
 
     fn check(&self, model: &Model, _options: &RuleOptions, out: &mut Vec<Diagnostic>) {
         for fleet in fleets(model) {
-            if fleet.demand(steady) > fleet.slots.usable {
+            if fleet.steady_over() {
                 continue;
             }
             if !fleet.members.iter().any(|m| m.max_replicas().is_some()) {

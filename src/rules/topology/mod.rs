@@ -112,6 +112,9 @@ pub(crate) struct Member<'m> {
     pub per_instance: i64,
     /// Connections one instance keeps open when idle: processes × Σ pool min.
     pub per_instance_min: i64,
+    /// Pools with no maximum (catalogue SZ03): they count 0 in `per_instance`, and the
+    /// fleet has no upper bound at all.
+    pub unbounded: Vec<&'m Pool>,
     pub replicas: Setting<i64>,
     /// How this service was tied to the database (None: declared `connects-to`).
     pub inferred_link: Option<&'static str>,
@@ -253,6 +256,20 @@ impl Fleet<'_> {
             .fold(0i64, i64::saturating_add)
     }
 
+    /// The first pool without a maximum, and its member: the fleet then has no upper
+    /// bound (catalogue SZ03: TP01 cannot be satisfied).
+    pub fn unbounded(&self) -> Option<(&Member<'_>, &Pool)> {
+        self.members
+            .iter()
+            .find_map(|m| m.unbounded.first().map(|p| (m, *p)))
+    }
+
+    /// True when the steady fleet is already over the limit (or has no bound), which
+    /// fleet-exceeds-db-slots reports: the rules about larger counts then stay silent.
+    pub fn steady_over(&self) -> bool {
+        self.unbounded().is_some() || self.demand(steady) > self.slots.usable
+    }
+
     /// The member with the most connections: its pool is the value to change.
     pub fn largest(&self) -> Option<&Member<'_>> {
         self.members
@@ -340,8 +357,10 @@ fn member<'m>(model: &'m Model, database: &Database, service: &'m Service) -> Op
                 at: None,
             },
         });
+    let unbounded = pools.iter().copied().filter(|p| p.is_unbounded()).collect();
     Some(Member {
         service,
+        unbounded,
         pools,
         processes,
         per_instance,
@@ -401,8 +420,18 @@ pub(crate) fn primary(fleet: &Fleet) -> Option<(Location, Option<String>)> {
 /// `instances` of every member, the other pools unchanged; 0 or less when none does.
 fn fitting_pool(fleet: &Fleet, instances: impl Fn(&Member) -> i64) -> Option<i64> {
     let member = fleet.largest()?;
-    let pool = member.main_pool()?;
-    let max = *pool.max.get()?;
+    fitting_max(fleet, member, member.main_pool()?, instances)
+}
+
+/// The largest maximum of `pool` (of `member`) that would fit the slots with
+/// `instances` of every member, every other pool unchanged; 0 or less when none does.
+pub(crate) fn fitting_max(
+    fleet: &Fleet,
+    member: &Member,
+    pool: &Pool,
+    instances: impl Fn(&Member) -> i64,
+) -> Option<i64> {
+    let max = (*pool.max.get()?).max(0);
     let others = fleet
         .demand(&instances)
         .saturating_sub(member.per_instance.saturating_mul(instances(member)));

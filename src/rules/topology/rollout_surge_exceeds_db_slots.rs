@@ -1,7 +1,7 @@
 //! `rollout-surge-exceeds-db-slots`: during a rolling update old and new pods run at
 //! once (catalogue TP02, §1.11): `replicas + maxSurge` pods for the controller, plus
 //! `maxUnavailable` still-terminating pods as a heuristic upper bound.
-use super::{fleets, primary, steady, with_pool_advice, Fleet, Member};
+use super::{fleets, primary, with_pool_advice, Fleet, Member};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::Model;
 use crate::rules::{Category, Inputs, RuleMeta, RuleOptions};
@@ -25,7 +25,7 @@ impl crate::rules::Rule for Rule {
     fn check(&self, model: &Model, _options: &RuleOptions, out: &mut Vec<Diagnostic>) {
         for fleet in fleets(model) {
             // Steady demand above the limit is fleet-exceeds-db-slots' finding.
-            if fleet.demand(steady) > fleet.slots.usable {
+            if fleet.steady_over() {
                 continue;
             }
             if !fleet.members.iter().any(|m| m.surge().is_some()) {
