@@ -7,8 +7,7 @@ use serde::Serialize;
 use crate::capacity;
 use crate::load::{number, pool_loads, probability, PoolLoad};
 use crate::model::Model;
-use crate::rules::topology::fleet_min_connections_exceed_db_slots::peak_instances;
-use crate::rules::topology::{fleets, steady, usable_slots};
+use crate::rules::topology::{fleets, peak_instances, steady, usable_slots};
 
 /// Largest pool the search for a passing size tries.
 const MAX_SEARCH: u64 = 100_000;
@@ -40,19 +39,37 @@ pub struct PoolRow {
 pub struct DatabaseRow {
     pub database: String,
     pub usable_slots: i64,
-    pub demand_steady: i64,
-    pub demand_peak: i64,
+    /// None (`null`) when a pool has no maximum: the demand has no upper bound.
+    pub demand_steady: Option<i64>,
+    pub demand_peak: Option<i64>,
+    /// `service/pool` of every pool without a maximum (catalogue SZ03), which makes
+    /// the demand unbounded.
+    pub unbounded_pools: Vec<String>,
 }
 
 pub fn build(model: &Model) -> CapacityReport {
     let pools = pool_loads(model).iter().map(pool_row).collect();
     let mut databases: Vec<DatabaseRow> = fleets(model)
         .iter()
-        .map(|fleet| DatabaseRow {
-            database: fleet.database.name.clone(),
-            usable_slots: fleet.slots.usable,
-            demand_steady: fleet.demand(steady),
-            demand_peak: fleet.demand(peak_instances),
+        .map(|fleet| {
+            let unbounded_pools: Vec<String> = fleet
+                .members
+                .iter()
+                .flat_map(|m| {
+                    m.unbounded
+                        .iter()
+                        .map(|p| format!("{}/{}", m.service.name, p.name))
+                })
+                .collect();
+            // An unbounded pool is no 0: the demand has no bound to print.
+            let bounded = unbounded_pools.is_empty();
+            DatabaseRow {
+                database: fleet.database.name.clone(),
+                usable_slots: fleet.slots.usable,
+                demand_steady: bounded.then(|| fleet.demand(steady)),
+                demand_peak: bounded.then(|| fleet.demand(peak_instances)),
+                unbounded_pools,
+            }
         })
         .collect();
     add_pooler_demand(model, &mut databases);
@@ -79,14 +96,15 @@ fn add_pooler_demand(model: &Model, databases: &mut Vec<DatabaseRow>) {
             .find(|row| row.database == database.name)
         {
             Some(row) => {
-                row.demand_steady = row.demand_steady.saturating_add(server);
-                row.demand_peak = row.demand_peak.saturating_add(server);
+                row.demand_steady = row.demand_steady.map(|d| d.saturating_add(server));
+                row.demand_peak = row.demand_peak.map(|d| d.saturating_add(server));
             }
             None => databases.push(DatabaseRow {
                 database: database.name.clone(),
                 usable_slots: slots.usable,
-                demand_steady: server,
-                demand_peak: server,
+                demand_steady: Some(server),
+                demand_peak: Some(server),
+                unbounded_pools: Vec::new(),
             }),
         }
     }
@@ -156,11 +174,18 @@ pub fn render_text(report: &CapacityReport) -> String {
             .databases
             .iter()
             .map(|d| {
+                let demand = |value: Option<i64>| match value {
+                    Some(value) => value.to_string(),
+                    None => format!(
+                        "unbounded ({} has no maximum)",
+                        d.unbounded_pools.join(", ")
+                    ),
+                };
                 vec![
                     d.database.clone(),
                     d.usable_slots.to_string(),
-                    d.demand_steady.to_string(),
-                    d.demand_peak.to_string(),
+                    demand(d.demand_steady),
+                    demand(d.demand_peak),
                 ]
             })
             .collect();

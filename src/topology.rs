@@ -45,15 +45,27 @@ pub fn assemble(model: &mut Model, declared: &DeclaredTopology, manifest: FileId
         pooler_file,
         |found, p| merge_pooler(found, p, manifest),
     );
-    let mut services = Slots::new(std::mem::take(&mut model.services), |s| {
-        service_files(model, s)
-    });
+    let mut services = ReadServices {
+        slots: Slots::new(std::mem::take(&mut model.services), |s| {
+            service_files(model, s)
+        }),
+        taken: HashMap::new(),
+    };
+    // Declared services are kept apart from the services read, so a later table naming
+    // the same config file gets its own copy of what was read instead of taking over
+    // the earlier table's service (whose connections would then never be counted).
+    let mut merged = Vec::with_capacity(declared.services.len());
     for service in &declared.services {
-        let merged = merge_service(model, &mut services, service, manifest, &files);
-        let merged_files = service_files(model, &merged);
-        services.push(merged, merged_files);
+        merged.push(merge_service(
+            model,
+            &mut services,
+            service,
+            manifest,
+            &files,
+        ));
     }
-    model.services = services.into_items();
+    model.services = services.slots.into_items();
+    model.services.extend(merged);
 }
 
 /// Items in their order, each found by the files it was read from; taking one leaves
@@ -87,12 +99,18 @@ impl<T> Slots<T> {
 
     /// The slots still holding an item read from one of `files`, in order.
     fn read_from(&self, files: &HashSet<FileId>) -> Vec<usize> {
+        let mut found = self.all_read_from(files);
+        found.retain(|&slot| self.get(slot).is_some());
+        found
+    }
+
+    /// Every slot of an item read from one of `files`, taken or not, in order.
+    fn all_read_from(&self, files: &HashSet<FileId>) -> Vec<usize> {
         let mut found: Vec<usize> = files
             .iter()
             .filter_map(|file| self.by_file.get(file))
             .flatten()
             .copied()
-            .filter(|&slot| self.get(slot).is_some())
             .collect();
         found.sort_unstable();
         found.dedup();
@@ -109,6 +127,31 @@ impl<T> Slots<T> {
 
     fn into_items(self) -> Vec<T> {
         self.items.into_iter().flatten().collect()
+    }
+}
+
+/// The services read from files, for `[[service]]` tables: a table takes the ones read
+/// from the files it names; a later table naming the same files (two services run the
+/// same configuration) gets a copy of what the earlier one took.
+struct ReadServices {
+    slots: Slots<Service>,
+    /// Slot → the service as read, once a table took it.
+    taken: HashMap<usize, Service>,
+}
+
+impl ReadServices {
+    /// The services read from `files` (each once, in order), taken or copied.
+    fn claim(&mut self, files: &HashSet<FileId>) -> Vec<Service> {
+        let mut claimed = Vec::new();
+        for slot in self.slots.all_read_from(files) {
+            if let Some(service) = self.slots.take(slot) {
+                self.taken.insert(slot, service.clone());
+                claimed.push(service);
+            } else if let Some(copy) = self.taken.get(&slot) {
+                claimed.push(copy.clone());
+            }
+        }
+        claimed
     }
 }
 
@@ -395,10 +438,10 @@ fn service_files(model: &Model, service: &Service) -> Vec<FileId> {
 }
 
 /// The service a `[[service]]` table declares: the services read from its config files
-/// and its deployment, taken from `services` in their order, merged.
+/// and its deployment, claimed from `services` in their order, merged.
 fn merge_service(
     model: &mut Model,
-    services: &mut Slots<Service>,
+    services: &mut ReadServices,
     declared: &DeclaredService,
     manifest: FileId,
     files: &FileIndex,
@@ -408,15 +451,10 @@ fn merge_service(
     let mut from_config = Vec::new();
     let mut from_deployment = None;
     let named: HashSet<FileId> = config.union(&deployment).copied().collect();
-    for slot in services.read_from(&named) {
-        let is_deployment = services.get(slot).is_some_and(|s| {
-            service_files(model, s)
-                .iter()
-                .any(|f| deployment.contains(f))
-        });
-        let Some(service) = services.take(slot) else {
-            continue;
-        };
+    for service in services.claim(&named) {
+        let is_deployment = service_files(model, &service)
+            .iter()
+            .any(|f| deployment.contains(f));
         if is_deployment && from_deployment.is_none() {
             from_deployment = Some(service);
         } else {

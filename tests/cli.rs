@@ -402,6 +402,33 @@ fn capacity_reports_load_and_slots() {
     let json: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
     assert_eq!(json["databases"][0]["usable_slots"], 97);
     assert_eq!(json["databases"][0]["demand_steady"], 100);
+    // A pool without a maximum: the demand has no bound (null), and the pool is named.
+    let rails = json["databases"]
+        .as_array()
+        .expect("databases")
+        .iter()
+        .find(|d| d["database"] == "rails")
+        .expect("rails row");
+    assert!(rails["demand_steady"].is_null() && rails["demand_peak"].is_null());
+    assert_eq!(rails["unbounded_pools"][0], "rails-web/production");
+    // PgBouncer's reserve pools count: 2 instances × (40 + 30).
+    let output = poollint()
+        .args([
+            "capacity",
+            "tests/fixtures/rules/pgbouncer-server-conns-exceed-postgres/fail",
+            "--format",
+            "json",
+        ])
+        .output()
+        .expect("run");
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    let accounts = json["databases"]
+        .as_array()
+        .expect("databases")
+        .iter()
+        .find(|d| d["database"] == "accounts")
+        .expect("accounts row");
+    assert_eq!(accounts["demand_steady"], 140);
     // A database behind PgBouncer: the poolers' server connections, as `check` counts
     // them (2 instances × 60 > 97).
     poollint()

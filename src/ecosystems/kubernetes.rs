@@ -341,8 +341,7 @@ impl ObjectReader<'_> {
         let replicas = self
             .count(&["spec", "replicas"])
             .unwrap_or_else(|| self.default(1, spec));
-        let steady = replicas.get().copied().unwrap_or(1).max(0) as u64;
-        let (max_surge, max_unavailable) = self.rollout(steady).unwrap_or((None, None));
+        let (max_surge, max_unavailable) = self.rollout().unwrap_or((None, None));
         let grace = self
             .count(&["spec", "template", "spec", "terminationGracePeriodSeconds"])
             .map(seconds)
@@ -373,35 +372,28 @@ impl ObjectReader<'_> {
         }
     }
 
-    /// Absolute surge (rounded up) and unavailable (rounded down) pods of a rolling
-    /// update; None for `Recreate` and for StatefulSets (no surge).
+    /// Surge and unavailable pods of a rolling update as written (a count or a
+    /// percentage, scaled only once the instance count is known: the manifest may set
+    /// it); None for `Recreate` and for StatefulSets (no surge).
     #[allow(clippy::type_complexity)]
-    fn rollout(&self, replicas: u64) -> Option<(Option<Setting<i64>>, Option<Setting<i64>>)> {
+    fn rollout(&self) -> Option<(Option<Setting<IntOrPercent>>, Option<Setting<IntOrPercent>>)> {
         if self.text(&["kind"]) != Some("Deployment") {
             return None;
         }
         if self.text(&["spec", "strategy", "type"]) == Some("Recreate") {
             return None;
         }
-        let surge = self.rollout_field("maxSurge", replicas, true);
-        let unavailable = self.rollout_field("maxUnavailable", replicas, false);
+        let surge = self.rollout_field("maxSurge");
+        let unavailable = self.rollout_field("maxUnavailable");
         Some((Some(surge), Some(unavailable)))
     }
 
-    fn rollout_field(&self, field: &str, replicas: u64, round_up: bool) -> Setting<i64> {
+    fn rollout_field(&self, field: &str) -> Setting<IntOrPercent> {
         let path = ["spec", "strategy", "rollingUpdate", field];
         let default = IntOrPercent::Percent(DEFAULT_ROLLOUT_PERCENT);
-        let absolute = |value: IntOrPercent| {
-            let count = if round_up {
-                capacity::surge_count(value, replicas)
-            } else {
-                capacity::unavailable_count(value, replicas)
-            };
-            i64::try_from(count).unwrap_or(i64::MAX)
-        };
         match self.node(&path) {
             Some(node) => match self.doc.text(node).and_then(capacity::parse_int_or_percent) {
-                Some(value) => self.written(node, &path, absolute(value)),
+                Some(value) => self.written(node, &path, value),
                 None => Setting {
                     value: Val::invalid(
                         self.doc.text(node).unwrap_or("").to_owned(),
@@ -410,7 +402,7 @@ impl ObjectReader<'_> {
                     origin: self.written(node, &path, ()).origin,
                 },
             },
-            None => self.default(absolute(default), self.node(&["spec"])),
+            None => self.default(default, self.node(&["spec"])),
         }
     }
 
@@ -847,7 +839,27 @@ fn apply_autoscalers(model: &mut Model, autoscalers: Vec<Autoscaler>) {
         if let Some(deployment) = target.and_then(|s| s.deployment.as_mut()) {
             deployment.max_replicas = hpa.max;
             deployment.min_replicas = hpa.min;
+            steady_from_autoscaler(deployment);
         }
+    }
+}
+
+/// The HPA sets the workload's replicas within `[minReplicas, maxReplicas]` [K8S-HPA]:
+/// with no `spec.replicas` written (or fewer than the minimum), the steady count is
+/// `minReplicas`, with its place as origin.
+fn steady_from_autoscaler(deployment: &mut Deployment) {
+    let Some(min) = deployment.min_replicas.as_ref() else {
+        return;
+    };
+    let Some(&floor) = min.get() else {
+        return;
+    };
+    let below = match deployment.replicas.as_ref() {
+        Some(written) if written.is_explicit() => written.get().is_some_and(|&n| n < floor),
+        _ => true,
+    };
+    if below {
+        deployment.replicas = Some(min.clone());
     }
 }
 
@@ -866,9 +878,13 @@ mod tests {
         let model = read(DEPLOYMENT);
         let deployment = model.services[0].deployment.as_ref().unwrap();
         assert_eq!(deployment.replicas.as_ref().unwrap().get(), Some(&10));
-        // 25 % of 10 = 2.5: surge 3, unavailable 2 (catalogue V9).
-        assert_eq!(deployment.max_surge.as_ref().unwrap().get(), Some(&3));
-        assert_eq!(deployment.max_unavailable.as_ref().unwrap().get(), Some(&2));
+        // The 25 % defaults are kept as percentages; 25 % of 10 = 2.5: surge 3,
+        // unavailable 2 (catalogue V9).
+        let surge = *deployment.max_surge.as_ref().unwrap().get().unwrap();
+        let unavailable = *deployment.max_unavailable.as_ref().unwrap().get().unwrap();
+        assert_eq!(surge, IntOrPercent::Percent(25));
+        assert_eq!(capacity::surge_count(surge, 10), 3);
+        assert_eq!(capacity::unavailable_count(unavailable, 10), 2);
         assert_eq!(deployment.max_replicas.as_ref().unwrap().get(), Some(&20));
         assert_eq!(
             deployment
@@ -888,8 +904,38 @@ mod tests {
         assert!(deployment.max_surge.is_none());
         let model = read("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: a\nspec:\n  replicas: 4\n  strategy:\n    rollingUpdate:\n      maxSurge: 1\n      maxUnavailable: 0\n");
         let deployment = model.services[0].deployment.as_ref().unwrap();
-        assert_eq!(deployment.max_surge.as_ref().unwrap().get(), Some(&1));
-        assert_eq!(deployment.max_unavailable.as_ref().unwrap().get(), Some(&0));
+        assert_eq!(
+            deployment.max_surge.as_ref().unwrap().get(),
+            Some(&IntOrPercent::Int(1))
+        );
+        assert_eq!(
+            deployment.max_unavailable.as_ref().unwrap().get(),
+            Some(&IntOrPercent::Int(0))
+        );
+    }
+
+    #[test]
+    fn an_autoscaler_sets_the_steady_count_to_its_minimum_when_replicas_are_not_written() {
+        let hpa = "---\napiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata:\n  name: web\nspec:\n  scaleTargetRef:\n    kind: Deployment\n    name: web\n  minReplicas: 8\n  maxReplicas: 20\n";
+        let unwritten = format!("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template: {{}}\n{hpa}");
+        let model = read(&unwritten);
+        let replicas = model.services[0]
+            .deployment
+            .as_ref()
+            .unwrap()
+            .replicas
+            .as_ref()
+            .unwrap();
+        assert_eq!(replicas.get(), Some(&8));
+        let at = replicas.location().unwrap().span;
+        assert_eq!(&unwritten[at.start..at.end], "8");
+        // Written replicas within the bounds stay; below the minimum the HPA raises them.
+        for (written, steady) in [(12, 12), (3, 8)] {
+            let text = format!("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: {written}\n{hpa}");
+            let model = read(&text);
+            let deployment = model.services[0].deployment.as_ref().unwrap();
+            assert_eq!(deployment.replicas.as_ref().unwrap().get(), Some(&steady));
+        }
     }
 
     #[test]

@@ -139,6 +139,7 @@ fn read_file(file: &ParsedFile, files: &[&ParsedFile], sources: &SourceMap, mode
             |p| settings.parsed(p, parse_pool_mode),
         )),
         default_pool_size: Some(int("default_pool_size", 20)),
+        reserve_pool_size: Some(int("reserve_pool_size", 0)),
         max_client_conn: Some(int("max_client_conn", 100)),
         max_db_connections: Some(int("max_db_connections", 0)),
         query_wait_timeout: Some(seconds("query_wait_timeout", 120)),
@@ -334,11 +335,16 @@ fn param_entry(pair: &Pair, param: &Pair, scope: &Arc<str>) -> ConfigEntry {
 
 /// The parameter `name` of an entry (case-insensitive, last one wins).
 fn param<'p>(params: &'p [Pair], name: &str) -> Option<&'p Pair> {
+    param_of(params, &[name])
+}
+
+/// The last parameter spelled as any of `names` (one setting with several spellings).
+fn param_of<'p>(params: &'p [Pair], names: &[&str]) -> Option<&'p Pair> {
     params.iter().rev().find(|p| {
         p.key
             .rsplit('.')
             .next()
-            .is_some_and(|k| k.eq_ignore_ascii_case(name))
+            .is_some_and(|k| names.iter().any(|name| k.eq_ignore_ascii_case(name)))
     })
 }
 
@@ -348,6 +354,9 @@ fn pooler_database(settings: &SettingBuilder, pair: &Pair, params: &[Pair]) -> P
         name: pair.key.clone(),
         location: pair.key_location(),
         pool_size: param(params, "pool_size").map(|p| settings.parsed(p, entry_count)),
+        // `reserve_pool` is the older spelling PgBouncer still accepts [PGB-LOADER].
+        reserve_pool_size: param_of(params, &["reserve_pool_size", "reserve_pool"])
+            .map(|p| settings.parsed(p, entry_count)),
         pool_mode: param(params, "pool_mode").map(|p| settings.parsed(p, parse_pool_mode)),
         max_db_connections: param(params, "max_db_connections")
             .map(|p| settings.parsed(p, entry_count)),

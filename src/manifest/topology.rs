@@ -276,7 +276,7 @@ impl ManifestReader<'_> {
         }
         Ok(DeclaredPooler {
             config: self.declared(table, &prefix, "config", |r, n, k| r.path(n, k, dir))?,
-            instances: self.declared(table, &prefix, "instances", Self::count)?,
+            instances: self.declared(table, &prefix, "instances", Self::multiplier)?,
             connects_to: self.declared(table, &prefix, "connects-to", Self::string)?,
             name,
         })
@@ -286,19 +286,29 @@ impl ManifestReader<'_> {
         self.check_keys(table, SERVICE_KEYS, "[[service]]")?;
         let name = self.name(table, "service")?;
         let prefix = format!("service.{}", name.value);
-        let count = |key: &str| self.declared(table, &prefix, key, Self::count);
+        let count = |key: &str| self.declared(table, &prefix, key, Self::multiplier);
+        let config = self.paths(table, &prefix, "config", dir)?;
+        let deployment =
+            self.declared(table, &prefix, "deployment", |r, n, k| r.path(n, k, dir))?;
+        let instances = count("instances")?;
+        let max_instances = count("max-instances")?;
+        let processes = count("processes")?;
+        let threads = count("threads")?;
+        let connects_to = self.declared(table, &prefix, "connects-to", Self::string)?;
+        // Read last: `[service.load]` follows the service's own keys in the file, and the
+        // first error reported should be the first one written.
         let load = match self.doc.get(table, "load") {
             Some(load) => Some(self.read_load(load, &prefix)?),
             None => None,
         };
         Ok(DeclaredService {
-            config: self.paths(table, &prefix, "config", dir)?,
-            deployment: self.declared(table, &prefix, "deployment", |r, n, k| r.path(n, k, dir))?,
-            instances: count("instances")?,
-            max_instances: count("max-instances")?,
-            processes: count("processes")?,
-            threads: count("threads")?,
-            connects_to: self.declared(table, &prefix, "connects-to", Self::string)?,
+            config,
+            deployment,
+            instances,
+            max_instances,
+            processes,
+            threads,
+            connects_to,
             load,
             name,
         })
@@ -334,7 +344,7 @@ impl ManifestReader<'_> {
                 table,
                 &prefix,
                 "connections-per-request",
-                Self::count,
+                Self::multiplier,
             )?,
             request_timeout: self.declared(table, &prefix, "request-timeout", Self::duration)?,
             max_wait_probability: self.declared(
@@ -401,6 +411,23 @@ impl ManifestReader<'_> {
                 None,
             )),
         }
+    }
+
+    /// A count that multiplies connections or load (instances, processes, threads,
+    /// connections per request): 0 would silently drop the service from the fleet's
+    /// sums in some rules and be read as 1 in others, so it is refused here.
+    fn multiplier(&self, node: NodeId, key: &str) -> Result<i64> {
+        let value = self.count(node, key)?;
+        if value == 0 {
+            return Err(self.error(
+                self.doc.span(node),
+                format!("{key} is 0, but it multiplies connections: it must be 1 or more"),
+                Some(format!(
+                    "write 1 or more, or remove {key} (without it, 1 is assumed unless a file says otherwise)"
+                )),
+            ));
+        }
+        Ok(value)
     }
 
     fn number(&self, node: NodeId, key: &str) -> Result<f64> {
@@ -627,6 +654,34 @@ mod tests {
     fn load_needs_peak_and_hold_time() {
         let (message, _, _) = error("[[service]]\nname = \"a\"\n[service.load]\npeak-rps = 5\n");
         assert_eq!(message, "[service.load] needs `hold-time`");
+    }
+
+    #[test]
+    fn a_zero_multiplier_is_refused_where_it_is_written() {
+        let cases = [
+            ("[[service]]\nname = \"a\"\ninstances = 0\n", "instances"),
+            ("[[service]]\nname = \"a\"\nprocesses = 0\n", "processes"),
+            ("[[service]]\nname = \"a\"\nmax-instances = 0\n", "max-instances"),
+            ("[[pooler]]\nname = \"p\"\ninstances = 0\n", "instances"),
+            (
+                "[[service]]\nname = \"a\"\n[service.load]\npeak-rps = 5\nhold-time = \"1ms\"\nconnections-per-request = 0\n",
+                "connections-per-request",
+            ),
+        ];
+        for (text, key) in cases {
+            let (message, help, at) = error(text);
+            assert_eq!(
+                message,
+                format!("{key} is 0, but it multiplies connections: it must be 1 or more")
+            );
+            assert!(help.unwrap().contains(&format!("remove {key}")));
+            assert_eq!(at, "0");
+        }
+        // Reserved slots and other clients may well be 0.
+        assert!(
+            load("[[database]]\nname = \"d\"\nreserved-connections = 0\nother-clients = 0\n")
+                .is_ok()
+        );
     }
 
     #[test]

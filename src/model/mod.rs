@@ -456,6 +456,17 @@ impl FromIterator<ConfigEntry> for Entries {
 /// nil), and .NET `Pooling=false`, where every open is a new physical connection.
 pub const UNBOUNDED_POOL: i64 = -1;
 
+impl Pool {
+    /// True for a pool with no maximum ([`UNBOUNDED_POOL`] from a library that means it:
+    /// Active Record, Npgsql, SqlClient): catalogue SZ03.
+    pub fn is_unbounded(&self) -> bool {
+        matches!(
+            self.library,
+            Library::ActiveRecord | Library::Npgsql | Library::SqlClient
+        ) && self.max.get() == Some(&UNBOUNDED_POOL)
+    }
+}
+
 /// Settings by lower-cased name, in name order: a pool has a few URL parameters and
 /// driver properties, and a B-tree node for each pool's few took 1.7 KB.
 pub type NamedSettings = litemap::LiteMap<String, Setting<String>>;
@@ -550,9 +561,11 @@ pub struct Deployment {
     /// HPA `maxReplicas` or the manifest's `max-instances`.
     pub max_replicas: Option<Setting<i64>>,
     pub min_replicas: Option<Setting<i64>>,
-    /// Rolling-update surge and unavailable, already rounded as Kubernetes does.
-    pub max_surge: Option<Setting<i64>>,
-    pub max_unavailable: Option<Setting<i64>>,
+    /// Rolling-update surge and unavailable as written (a count or a percentage): a
+    /// percentage is scaled against the instance count in effect when it is used (the
+    /// manifest's `instances`, or the autoscaler's maximum), rounded as Kubernetes does.
+    pub max_surge: Option<Setting<crate::capacity::IntOrPercent>>,
+    pub max_unavailable: Option<Setting<crate::capacity::IntOrPercent>>,
     pub termination_grace: Option<Setting<Duration>>,
     /// Liveness probe path or command, when one is declared.
     pub liveness_probe: Option<Setting<String>>,
@@ -695,6 +708,9 @@ pub struct Pooler {
     pub connects_to: Option<String>,
     pub pool_mode: Option<Setting<String>>,
     pub default_pool_size: Option<Setting<i64>>,
+    /// `reserve_pool_size`: extra server connections per pool, used after a client
+    /// waited `reserve_pool_timeout` (default 0).
+    pub reserve_pool_size: Option<Setting<i64>>,
     pub max_client_conn: Option<Setting<i64>>,
     pub max_db_connections: Option<Setting<i64>>,
     pub query_wait_timeout: Option<Setting<Duration>>,
@@ -716,6 +732,9 @@ pub struct BudgetPart<'p> {
     pub connections: i64,
     /// The setting that decides it: `max_db_connections` when set, else the pool size.
     pub setting: &'p Setting<i64>,
+    /// The reserve pool added to the pool size (None: capped by `max_db_connections`,
+    /// or no reserve above 0).
+    pub reserve: Option<&'p Setting<i64>>,
 }
 
 /// One `[databases]` entry of a PgBouncer (`app = host=db dbname=app pool_size=40`).
@@ -726,6 +745,8 @@ pub struct PoolerDatabase {
     /// The entry's key.
     pub location: Location,
     pub pool_size: Option<Setting<i64>>,
+    /// `reserve_pool_size=` (or its older spelling `reserve_pool=`).
+    pub reserve_pool_size: Option<Setting<i64>>,
     pub pool_mode: Option<Setting<String>>,
     pub max_db_connections: Option<Setting<i64>>,
     /// `user=`: every client of this entry logs in to the server as this user.
@@ -769,6 +790,7 @@ impl Pooler {
             connects_to: None,
             pool_mode: None,
             default_pool_size: None,
+            reserve_pool_size: None,
             max_client_conn: None,
             max_db_connections: None,
             query_wait_timeout: None,
@@ -814,8 +836,10 @@ impl Pooler {
 
     /// The server connections one PgBouncer instance may open, per `[databases]` entry:
     /// `max_db_connections` (the entry's, else `[pgbouncer]`'s) when above 0, else the
-    /// pool size (the entry's `pool_size`, else `default_pool_size`, for one user: a lower
-    /// bound when several users connect). Without entries, one database is assumed.
+    /// pool size plus the reserve pool (the entry's `pool_size`, else
+    /// `default_pool_size`, plus its `reserve_pool_size`, else `[pgbouncer]`'s:
+    /// catalogue TP06 sums both), for one user: a lower bound when several users
+    /// connect. Without entries, one database is assumed.
     pub fn server_budget(&self) -> Vec<BudgetPart<'_>> {
         if self.databases.is_empty() {
             return self.budget_part(None).into_iter().collect();
@@ -835,11 +859,25 @@ impl Pooler {
         let size = entry
             .and_then(|e| e.pool_size.as_ref())
             .or(self.default_pool_size.as_ref());
-        let setting = cap.or(size)?;
+        if let Some(setting) = cap {
+            return Some(BudgetPart {
+                database: entry.map(|e| e.name.as_str()),
+                connections: (*setting.get()?).max(0),
+                setting,
+                reserve: None,
+            });
+        }
+        let setting = size?;
+        let reserve = entry
+            .and_then(|e| e.reserve_pool_size.as_ref())
+            .or(self.reserve_pool_size.as_ref())
+            .filter(positive);
+        let extra = reserve.and_then(|r| r.get()).copied().unwrap_or(0);
         Some(BudgetPart {
             database: entry.map(|e| e.name.as_str()),
-            connections: (*setting.get()?).max(0),
+            connections: (*setting.get()?).max(0).saturating_add(extra),
             setting,
+            reserve,
         })
     }
 

@@ -1,6 +1,8 @@
 //! `autoscale-max-exceeds-db-slots`: the autoscaler's maximum fleet opens more
 //! connections than the database accepts (catalogue TP03): the limit is hit at peak.
-use super::{fitting_pool, fleets, primary, steady, Fleet, Member};
+//! Both of TP03's conditions: at `maxReplicas`, and during a rolling update while
+//! scaled out (`maxReplicas + ⌈maxSurge% × maxReplicas⌉`).
+use super::{at_max, fleets, peak_instances, primary, with_pool_advice, Fleet, Member};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::Model;
 use crate::rules::{Category, Inputs, RuleMeta, RuleOptions};
@@ -23,55 +25,93 @@ impl crate::rules::Rule for Rule {
 
     fn check(&self, model: &Model, _options: &RuleOptions, out: &mut Vec<Diagnostic>) {
         for fleet in fleets(model) {
-            if fleet.demand(steady) > fleet.slots.usable {
+            if fleet.steady_over() {
                 continue;
             }
             if !fleet.members.iter().any(|m| m.max_replicas().is_some()) {
                 continue;
             }
-            let demand = fleet.demand(at_max);
-            if demand > fleet.slots.usable {
-                out.extend(finding(model, &fleet, demand));
-            }
+            let bound = if fleet.demand(at_max) > fleet.slots.usable {
+                Bound::Maximum
+            } else if fleet.demand(peak_instances) > fleet.slots.usable {
+                Bound::RolloutAtMaximum
+            } else {
+                continue;
+            };
+            out.extend(finding(model, &fleet, bound));
         }
     }
 }
 
-/// Instances at the autoscaler's maximum (replicas when there is no autoscaler).
-fn at_max(member: &Member) -> i64 {
-    member
-        .max_replicas()
-        .map_or(member.replicas(), |(max, _, _)| max.max(member.replicas()))
+/// TP03's two conditions.
+#[derive(Clone, Copy, PartialEq)]
+enum Bound {
+    /// `demand(maxReplicas) > db.usable_slots`.
+    Maximum,
+    /// `demand(maxReplicas + ⌈maxSurge% × maxReplicas⌉) > db.usable_slots`: a rolling
+    /// update while scaled out.
+    RolloutAtMaximum,
 }
 
-fn finding(model: &Model, fleet: &Fleet, demand: i64) -> Option<Diagnostic> {
+impl Bound {
+    fn instances(self, member: &Member) -> i64 {
+        match self {
+            Bound::Maximum => at_max(member),
+            Bound::RolloutAtMaximum => peak_instances(member),
+        }
+    }
+
+    /// How a member's instance count was reached, for the message.
+    fn how(self, model: &Model, member: &Member) -> String {
+        let base = match member.max_replicas() {
+            Some(_) => "autoscaler maximum".to_owned(),
+            None => member.replicas_place(model),
+        };
+        match (self, member.surge_at(at_max(member))) {
+            (Bound::RolloutAtMaximum, Some(surge)) => {
+                format!("{} {base} + {surge} surge", at_max(member))
+            }
+            _ => base,
+        }
+    }
+}
+
+fn finding(model: &Model, fleet: &Fleet, bound: Bound) -> Option<Diagnostic> {
     let (at, key) = primary(fleet)?;
+    let instances = |m: &Member| bound.instances(m);
+    let demand = fleet.demand(instances);
     let terms: Vec<String> = fleet
         .members
         .iter()
-        .map(|m| {
-            let how = match m.max_replicas() {
-                Some(_) => "autoscaler maximum".to_owned(),
-                None => m.replicas_place(model),
-            };
-            m.formula(model, at_max(m), &how)
-        })
+        .map(|m| m.formula(model, instances(m), &bound.how(model, m)))
         .collect();
+    let (when, label, lower) = match bound {
+        Bound::Maximum => (
+            "at the autoscaler's maximum",
+            "at max replicas",
+            "maxReplicas",
+        ),
+        Bound::RolloutAtMaximum => (
+            "during a rolling update at the autoscaler's maximum",
+            "in a rollout at max replicas",
+            "maxReplicas or maxSurge",
+        ),
+    };
     let message = format!(
-        "at the autoscaler's maximum the fleet can open {demand} connections to database {} but it accepts {}: demand {demand} = {}; {}; scaling out at peak load is when connections are refused",
+        "{when} the fleet can open {demand} connections to database {} but it accepts {}: demand {demand} = {}; {}; scaling out at peak load is when connections are refused",
         fleet.database.name,
         fleet.slots.usable,
         terms.join(" + "),
         fleet.slots.explanation,
     );
-    let mut help =
-        "lower maxReplicas, raise max_connections, or put a pooler (PgBouncer) in front".to_owned();
-    if let Some(pool) = fitting_pool(fleet, at_max) {
-        help = format!("lower the pool maximum to at most {pool} per process, or {help}");
-    }
+    let help = with_pool_advice(
+        fleet,
+        instances,
+        &format!("lower {lower}, raise max_connections, or put a pooler (PgBouncer) in front"),
+    );
     let mut diagnostic = Diagnostic::new(&META, Severity::Error, at, message)
         .with_label(format!(
-            "{demand} connections at max replicas > {} slots",
+            "{demand} connections {label} > {} slots",
             fleet.slots.usable
         ))
         .with_related(fleet.slots.max_connections, "the database's limit")

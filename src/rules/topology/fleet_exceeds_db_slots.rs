@@ -1,8 +1,11 @@
 //! `fleet-exceeds-db-slots`: the steady fleet can open more connections than the
-//! database accepts (catalogue TP01): the excess fails with `too many clients`.
-use super::{fitting_pool, fleets, primary, steady, Fleet};
+//! database accepts (catalogue TP01): the excess fails with `too many clients`. A
+//! pool without a maximum makes the fleet unbounded, reported here as an error (SZ03:
+//! with the database's slots known, TP01 cannot be satisfied) instead of counting 0.
+use super::{fitting_max, fleets, place, primary, steady, with_pool_advice, Fleet, Member};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::Model;
+use crate::model::Pool;
 use crate::rules::{Category, Inputs, RuleMeta, RuleOptions};
 
 pub static META: RuleMeta = RuleMeta {
@@ -23,6 +26,10 @@ impl crate::rules::Rule for Rule {
 
     fn check(&self, model: &Model, _options: &RuleOptions, out: &mut Vec<Diagnostic>) {
         for fleet in fleets(model) {
+            if let Some((member, pool)) = fleet.unbounded() {
+                out.extend(unbounded(model, &fleet, member, pool));
+                continue;
+            }
             let demand = fleet.demand(steady);
             if demand <= fleet.slots.usable {
                 continue;
@@ -46,13 +53,14 @@ fn finding(model: &Model, fleet: &Fleet, demand: i64) -> Option<Diagnostic> {
         terms.join(" + "),
         fleet.slots.explanation,
     );
-    let mut help = format!(
-        "raise max_connections to at least {} or put a pooler (PgBouncer) in front",
-        fleet.database.max_connections.get().copied().unwrap_or(0) + demand - fleet.slots.usable
+    let help = with_pool_advice(
+        fleet,
+        steady,
+        &format!(
+            "raise max_connections to at least {} or put a pooler (PgBouncer) in front",
+            demand.saturating_add(fleet.slots.reserved)
+        ),
     );
-    if let Some(pool) = fitting_pool(fleet, steady) {
-        help = format!("lower the pool maximum to at most {pool} per process, or {help}");
-    }
     let mut diagnostic = Diagnostic::new(&META, Severity::Error, at, message)
         .with_label(format!(
             "{demand} connections > {} slots",
@@ -74,4 +82,69 @@ fn finding(model: &Model, fleet: &Fleet, demand: i64) -> Option<Diagnostic> {
         diagnostic = diagnostic.with_key(key);
     }
     Some(diagnostic)
+}
+
+/// A pool without a maximum: the fleet has no upper bound, so the slots cannot be
+/// known to suffice (catalogue SZ03 with TP01). Its help offers the largest maximum
+/// that fits, or says that none covering the process's threads does.
+fn unbounded(model: &Model, fleet: &Fleet, member: &Member, pool: &Pool) -> Option<Diagnostic> {
+    let at = pool.max.location().or(pool.anchor)?;
+    let bounded: Vec<String> = fleet
+        .members
+        .iter()
+        .filter(|m| m.per_instance > 0)
+        .map(|m| m.formula(model, m.replicas(), &m.replicas_place(model)))
+        .collect();
+    let others = match bounded.as_slice() {
+        [] => String::new(),
+        terms => format!(
+            " (the bounded pools add {}: {})",
+            fleet.demand(steady),
+            terms.join(" + ")
+        ),
+    };
+    let message = format!(
+        "the {} pool of {} has no maximum ({}), so the fleet's connections to database {} have no upper bound{others}, but it accepts {}: {}; under load every thread of every instance opens connections until the database refuses them",
+        pool.name,
+        member.service.name,
+        place(model, &pool.max.origin),
+        fleet.database.name,
+        fleet.slots.usable,
+        fleet.slots.explanation,
+    );
+    let mut diagnostic = Diagnostic::new(&META, Severity::Error, at, message)
+        .with_label("no maximum")
+        .with_related(fleet.slots.max_connections, "the database's limit")
+        .with_help(bound_help(fleet, member, pool))
+        .with_fingerprint(format!(
+            "{}:unbounded:{}",
+            fleet.database.name, member.service.name
+        ));
+    if let Some(key) = pool.max.origin.key() {
+        diagnostic = diagnostic.with_key(key.to_owned());
+    }
+    Some(diagnostic)
+}
+
+/// The maximum to give an unbounded pool: at most what fits the slots, and at least the
+/// process's threads when they are known (below them pool-smaller-than-thread-concurrency
+/// would report the suggestion).
+fn bound_help(fleet: &Fleet, member: &Member, pool: &Pool) -> String {
+    let fit = fitting_max(fleet, member, pool, steady).unwrap_or(0);
+    let threads = member
+        .service
+        .threads
+        .as_ref()
+        .and_then(|t| t.get())
+        .copied();
+    match threads {
+        _ if fit < 1 => "give the pool a maximum, and make room for it: at the steady instance count the other pools leave no slot for it; lower them or the instance counts, raise max_connections, or put a pooler (PgBouncer) in front".to_owned(),
+        Some(threads) if threads > fit => format!(
+            "give the pool a maximum: {fit} per process is all that fits, but the process runs {threads} threads; lower the threads or instances to match, raise max_connections, or put a pooler (PgBouncer) in front"
+        ),
+        Some(threads) => format!(
+            "give the pool a maximum between the process's {threads} threads and {fit} (what fits the database's slots per process)"
+        ),
+        None => format!("give the pool a maximum of at most {fit} per process (what fits the database's slots)"),
+    }
 }

@@ -1,9 +1,10 @@
 //! `fleet-min-connections-exceed-db-slots`: connections the pools keep open even when
 //! idle, at the fleet's peak size, exceed the database's slots (catalogue TP04): pods
-//! fail at start-up even with no traffic. Reported only for minimums written in a file
+//! fail at start-up even with no traffic. Each minimum counts as the library runs it
+//! (HikariCP caps `minimum-idle` at `maximum-pool-size`). Reported only for minimums written in a file
 //! or the manifest; a default fixed-size pool is already covered by the maximum-based
 //! rules (fleet-exceeds-db-slots and friends).
-use super::{fleets, Fleet, Member};
+use super::{fleets, idle_min, peak_instances, Fleet};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::Model;
 use crate::rules::{Category, Inputs, RuleMeta, RuleOptions};
@@ -38,14 +39,6 @@ impl crate::rules::Rule for Rule {
     }
 }
 
-/// Peak instances: the autoscaler's maximum (or replicas) plus rollout surge.
-pub(crate) fn peak_instances(member: &Member) -> i64 {
-    let base = member
-        .max_replicas()
-        .map_or(member.replicas(), |(max, _, _)| max.max(member.replicas()));
-    base + member.surge().unwrap_or(0)
-}
-
 fn idle_demand(fleet: &Fleet) -> i64 {
     fleet
         .members
@@ -64,7 +57,7 @@ fn finding(_model: &Model, fleet: &Fleet, idle: i64) -> Option<Diagnostic> {
         .iter()
         .copied()
         .filter(|p| p.min.is_explicit())
-        .max_by_key(|p| p.min.get().copied().unwrap_or(0))?;
+        .max_by_key(|p| idle_min(p).unwrap_or(0))?;
     let at = pool.min.location()?;
     let terms: Vec<String> = fleet
         .members
@@ -78,7 +71,15 @@ fn finding(_model: &Model, fleet: &Fleet, idle: i64) -> Option<Diagnostic> {
             )
         })
         .collect();
-    let min = pool.min.get().copied().unwrap_or(0);
+    let min = idle_min(pool).unwrap_or(0);
+    let label = match pool.min.get() {
+        Some(&written) if written != min => {
+            format!(
+                "minimum {written} per pool, {min} in effect (the library caps it at the maximum)"
+            )
+        }
+        _ => format!("minimum {min} per pool"),
+    };
     let room = fleet.slots.usable / (peak_instances(member) * member.processes).max(1);
     let message = format!(
         "at peak size the fleet keeps {idle} connections open even with no traffic, but database {} accepts {}: {}; {}",
@@ -88,7 +89,7 @@ fn finding(_model: &Model, fleet: &Fleet, idle: i64) -> Option<Diagnostic> {
         fleet.slots.explanation,
     );
     let mut diagnostic = Diagnostic::new(&META, Severity::Error, at, message)
-        .with_label(format!("minimum {min} per pool"))
+        .with_label(label)
         .with_related(fleet.slots.max_connections, "the database's limit")
         .with_help(format!(
             "lower the pool minimum to at most {} so idle pods fit, and let the pool grow on demand",

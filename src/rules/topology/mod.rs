@@ -57,6 +57,9 @@ pub(crate) struct Slots {
     /// `usable slots 97 = max_connections 100 (…) − superuser_reserved_connections 3 (…)`.
     pub explanation: String,
     pub max_connections: Option<Location>,
+    /// Slots the reserves and other clients take: `max_connections` must be at least
+    /// demand + this for the fleet to fit.
+    pub reserved: i64,
 }
 
 pub(crate) fn usable_slots(model: &Model, database: &Database) -> Option<Slots> {
@@ -66,6 +69,7 @@ pub(crate) fn usable_slots(model: &Model, database: &Database) -> Option<Slots> 
         term(model, "max_connections", &database.max_connections)?
     );
     let mut usable = max;
+    let mut reserved = 0i64;
     let reserves = [
         (
             "superuser_reserved_connections",
@@ -80,12 +84,20 @@ pub(crate) fn usable_slots(model: &Model, database: &Database) -> Option<Slots> 
             continue;
         };
         if value > 0 {
-            usable -= value;
+            usable = usable.saturating_sub(value);
+            reserved = reserved.saturating_add(value);
             explanation.push_str(&format!(" − {}", term(model, name, setting)?));
         }
     }
+    // Like capacity::usable_slots: reserves above the limit leave no slot, not a
+    // negative count (catalogue §3.1).
+    if usable < 0 {
+        explanation.push_str(&format!(" = {usable}: none left"));
+    }
+    let usable = usable.max(0);
     Some(Slots {
         usable,
+        reserved,
         explanation: explanation.replace("{usable}", &usable.to_string()),
         max_connections: database.max_connections.location(),
     })
@@ -100,6 +112,9 @@ pub(crate) struct Member<'m> {
     pub per_instance: i64,
     /// Connections one instance keeps open when idle: processes × Σ pool min.
     pub per_instance_min: i64,
+    /// Pools with no maximum (catalogue SZ03): they count 0 in `per_instance`, and the
+    /// fleet has no upper bound at all.
+    pub unbounded: Vec<&'m Pool>,
     pub replicas: Setting<i64>,
     /// How this service was tied to the database (None: declared `connects-to`).
     pub inferred_link: Option<&'static str>,
@@ -119,19 +134,34 @@ impl Member<'_> {
         Some((*max.get()?, max.location()?, String::new()))
     }
 
-    /// Absolute extra pods a rolling update may create (None: no rolling update known).
+    /// Extra pods a rolling update may create at the steady count (None: no rolling
+    /// update known).
     pub fn surge(&self) -> Option<i64> {
-        let deployment = self.service.deployment.as_ref()?;
-        deployment.max_surge.as_ref()?.get().copied()
+        self.surge_at(self.replicas())
     }
 
+    /// Extra pods a rolling update of `instances` desired pods may create: `surge_abs =
+    /// ⌈maxSurge% × instances⌉` or the absolute value (catalogue §3.1, TP02/TP03). The
+    /// percentage is scaled here, against the count in effect (the manifest's
+    /// `instances`, the autoscaler's maximum), never against the file's replicas alone.
+    pub fn surge_at(&self, instances: i64) -> Option<i64> {
+        let deployment = self.service.deployment.as_ref()?;
+        let written = *deployment.max_surge.as_ref()?.get()?;
+        Some(scaled(crate::capacity::surge_count, written, instances))
+    }
+
+    /// Pods that may be unavailable during a rolling update at the steady count:
+    /// `⌊maxUnavailable% × replicas⌋` or the absolute value (catalogue §3.1).
     pub fn unavailable(&self) -> i64 {
-        self.service
+        let written = self
+            .service
             .deployment
             .as_ref()
             .and_then(|d| d.max_unavailable.as_ref())
-            .and_then(|s| s.get().copied())
-            .unwrap_or(0)
+            .and_then(|s| s.get().copied());
+        written.map_or(0, |w| {
+            scaled(crate::capacity::unavailable_count, w, self.replicas())
+        })
     }
 
     /// The pool whose maximum is the value to change (the largest).
@@ -181,10 +211,38 @@ impl Member<'_> {
     }
 }
 
+/// A rollout count scaled against `instances` (negative counts taken as 0).
+fn scaled(
+    count: fn(crate::capacity::IntOrPercent, u64) -> u64,
+    written: crate::capacity::IntOrPercent,
+    instances: i64,
+) -> i64 {
+    let instances = u64::try_from(instances).unwrap_or(0);
+    i64::try_from(count(written, instances)).unwrap_or(i64::MAX)
+}
+
 /// Steady instances of a member (a plain function, so it can be passed where any
 /// member lifetime is expected).
 pub(crate) fn steady(member: &Member<'_>) -> i64 {
     member.replicas()
+}
+
+/// Instances at the autoscaler's maximum (the steady count when there is no
+/// autoscaler, or when it is above the maximum).
+pub(crate) fn at_max(member: &Member<'_>) -> i64 {
+    member
+        .max_replicas()
+        .map_or(member.replicas(), |(max, _, _)| max.max(member.replicas()))
+}
+
+/// Peak instances, `n_peak` of TP04/TP05: a rolling update while scaled out to the
+/// autoscaler's maximum, `maxReplicas + ⌈maxSurge% × maxReplicas⌉` (catalogue TP03's
+/// second condition; without an autoscaler, TP02's `replicas + surge_abs`). The rules
+/// that report a fleet above the limit (TP01–TP03) together cover every demand above
+/// the slots at this count, which is what `capacity` reports as peak demand.
+pub(crate) fn peak_instances(member: &Member<'_>) -> i64 {
+    let base = at_max(member);
+    base.saturating_add(member.surge_at(base).unwrap_or(0))
 }
 
 /// The services that connect to one database directly, and the database's slots.
@@ -201,6 +259,20 @@ impl Fleet<'_> {
             .iter()
             .map(|m| m.per_instance.saturating_mul(instances(m)))
             .fold(0i64, i64::saturating_add)
+    }
+
+    /// The first pool without a maximum, and its member: the fleet then has no upper
+    /// bound (catalogue SZ03: TP01 cannot be satisfied).
+    pub fn unbounded(&self) -> Option<(&Member<'_>, &Pool)> {
+        self.members
+            .iter()
+            .find_map(|m| m.unbounded.first().map(|p| (m, *p)))
+    }
+
+    /// True when the steady fleet is already over the limit (or has no bound), which
+    /// fleet-exceeds-db-slots reports: the rules about larger counts then stay silent.
+    pub fn steady_over(&self) -> bool {
+        self.unbounded().is_some() || self.demand(steady) > self.slots.usable
     }
 
     /// The member with the most connections: its pool is the value to change.
@@ -279,7 +351,7 @@ fn member<'m>(model: &'m Model, database: &Database, service: &'m Service) -> Op
             .sum::<i64>()
     };
     let per_instance = processes.saturating_mul(sum(|p| p.max.get().copied()));
-    let per_instance_min = processes.saturating_mul(sum(|p| p.min.get().copied()));
+    let per_instance_min = processes.saturating_mul(sum(idle_min));
     let replicas = service
         .deployment
         .as_ref()
@@ -291,8 +363,10 @@ fn member<'m>(model: &'m Model, database: &Database, service: &'m Service) -> Op
                 at: None,
             },
         });
+    let unbounded = pools.iter().copied().filter(|p| p.is_unbounded()).collect();
     Some(Member {
         service,
+        unbounded,
         pools,
         processes,
         per_instance,
@@ -301,6 +375,21 @@ fn member<'m>(model: &'m Model, database: &Database, service: &'m Service) -> Op
         inferred_link,
         profile_note: demand.note,
     })
+}
+
+/// The connections a pool keeps open when idle: its minimum as the library runs it, not
+/// as written. HikariCP sets a `minimumIdle` above `maximumPoolSize` (or negative) to
+/// the maximum (`model::hikari::effective`, catalogue SZ02), and no pool keeps more
+/// idle connections than its maximum (TP04 sums `per_instance_min`).
+pub(crate) fn idle_min(pool: &Pool) -> Option<i64> {
+    let (min, max) = match pool.library {
+        crate::model::Library::HikariCp => {
+            let effective = crate::model::hikari::effective(pool);
+            (effective.min?, effective.max)
+        }
+        _ => (*pool.min.get()?, pool.max.get().copied()),
+    };
+    Some(max.map_or(min, |max| min.min(max)).max(0))
 }
 
 /// True when the service's pool files lie in the directory tree of the file that
@@ -334,15 +423,46 @@ pub(crate) fn primary(fleet: &Fleet) -> Option<(Location, Option<String>)> {
     }
 }
 
-/// The largest per-instance pool that would fit `slots` with `instances` of every member
-/// (assuming every member scales its pool alike).
-pub(crate) fn fitting_pool(fleet: &Fleet, instances: impl Fn(&Member) -> i64) -> Option<i64> {
+/// The largest maximum of the largest member's main pool that would fit the slots with
+/// `instances` of every member, the other pools unchanged; 0 or less when none does.
+fn fitting_pool(fleet: &Fleet, instances: impl Fn(&Member) -> i64) -> Option<i64> {
     let member = fleet.largest()?;
-    let pool = member.main_pool()?;
-    let max = *pool.max.get()?;
-    let others = fleet.demand(&instances) - member.per_instance * instances(member);
-    let room = fleet.slots.usable - others;
+    fitting_max(fleet, member, member.main_pool()?, instances)
+}
+
+/// The largest maximum of `pool` (of `member`) that would fit the slots with
+/// `instances` of every member, every other pool unchanged; 0 or less when none does.
+pub(crate) fn fitting_max(
+    fleet: &Fleet,
+    member: &Member,
+    pool: &Pool,
+    instances: impl Fn(&Member) -> i64,
+) -> Option<i64> {
+    let max = (*pool.max.get()?).max(0);
+    let others = fleet
+        .demand(&instances)
+        .saturating_sub(member.per_instance.saturating_mul(instances(member)));
+    let room = fleet.slots.usable.saturating_sub(others);
     let divisor = instances(member).saturating_mul(member.processes).max(1);
     let other_pools = member.per_instance / member.processes.max(1) - max;
-    Some(((room / divisor) - other_pools).max(0))
+    Some(room.div_euclid(divisor) - other_pools)
+}
+
+/// Help for a fleet above the limit: the largest pool maximum that fits, then `rest`.
+/// When not even a maximum of 1 fits it says so, rather than suggest 0, which
+/// pool-size-invalid (SZ01) rejects.
+pub(crate) fn with_pool_advice(
+    fleet: &Fleet,
+    instances: impl Fn(&Member) -> i64,
+    rest: &str,
+) -> String {
+    match fitting_pool(fleet, instances) {
+        Some(pool) if pool >= 1 => {
+            format!("lower the pool maximum to at most {pool} per process, or {rest}")
+        }
+        Some(_) => format!(
+            "no pool maximum of 1 or more fits at this instance count while the other pools stay as they are: {rest}"
+        ),
+        None => rest.to_owned(),
+    }
 }

@@ -1,8 +1,7 @@
 //! `no-db-connection-headroom`: at its peak size the fleet leaves less than a share of
 //! the database's slots free for migrations, consoles and monitoring (catalogue TP05).
 //! The 10 % share is a heuristic, the `min-free-share` option.
-use super::fleet_min_connections_exceed_db_slots::peak_instances;
-use super::{fleets, primary, steady, Fleet};
+use super::{fleets, peak_instances, primary, Fleet};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::Model;
 use crate::rules::{Category, Inputs, RuleMeta, RuleOption, RuleOptions};
@@ -37,7 +36,7 @@ impl crate::rules::Rule for Rule {
         for fleet in fleets(model) {
             let demand = fleet.demand(peak_instances);
             // Above the limit, the error rules speak; this one is about the margin.
-            if demand > fleet.slots.usable || fleet.demand(steady) > fleet.slots.usable {
+            if demand > fleet.slots.usable || fleet.steady_over() {
                 continue;
             }
             let ceiling = ((1.0 - share) * fleet.slots.usable as f64).floor() as i64;

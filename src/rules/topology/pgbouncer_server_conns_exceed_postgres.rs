@@ -1,9 +1,9 @@
 //! `pgbouncer-server-conns-exceed-postgres`: PgBouncer's server-side connections plus the
 //! services that connect to the database directly exceed its usable slots (catalogue
 //! TP06 [PGB-CFG][PG-CONN]). The pooler's budget per instance is the sum over its
-//! `[databases]` entries of `max_db_connections` when set, else the pool size (one
-//! user per database: a lower bound); every entry is assumed to reach the database the
-//! pooler connects to.
+//! `[databases]` entries of `max_db_connections` when set, else the pool size plus
+//! `reserve_pool_size` (one user per database: a lower bound); every entry is assumed
+//! to reach the database the pooler connects to.
 use super::{fleets, place, steady, usable_slots};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::links::Links;
@@ -92,17 +92,29 @@ impl crate::rules::Rule for Rule {
     }
 }
 
-/// `20 (pgbouncer.ini:9)`, or `(20 for app (pgbouncer.ini:2) + 5 for reports (…))`.
+/// `20 (pgbouncer.ini:9)`, `(40 (pgbouncer.ini:9) + reserve 30 (pgbouncer.ini:10))`, or
+/// `(20 for app (pgbouncer.ini:2) + 5 for reports (…))`.
 fn budget_terms(model: &Model, parts: &[BudgetPart]) -> String {
-    let term = |p: &BudgetPart| match p.database {
-        Some(name) if parts.len() > 1 => {
-            format!(
-                "{} for {name} ({})",
+    let term = |p: &BudgetPart| {
+        let mut text = match p.database {
+            Some(name) if parts.len() > 1 => format!(
+                "{} for {name} ({}",
                 p.connections,
                 place(model, &p.setting.origin)
-            )
+            ),
+            _ => format!("{} ({}", p.connections, place(model, &p.setting.origin)),
+        };
+        // The reserve pool is opened after clients wait `reserve_pool_timeout`: it
+        // counts towards the database's slots (catalogue TP06).
+        if let Some((size, reserve)) = p.setting.get().zip(p.reserve) {
+            let extra = reserve.get().copied().unwrap_or(0);
+            text.push_str(&format!(
+                ": pool {size} + reserve_pool_size {extra} ({})",
+                place(model, &reserve.origin)
+            ));
         }
-        _ => format!("{} ({})", p.connections, place(model, &p.setting.origin)),
+        text.push(')');
+        text
     };
     let terms: Vec<String> = parts.iter().map(term).collect();
     match terms.as_slice() {
@@ -112,9 +124,17 @@ fn budget_terms(model: &Model, parts: &[BudgetPart]) -> String {
 }
 
 fn help(parts: &[BudgetPart], room: i64) -> String {
-    let room = room.max(0);
+    if room < 1 {
+        // max_db_connections = 0 means unlimited: never suggest it.
+        return "the services connecting directly leave PgBouncer no server connection: route them through PgBouncer, or raise max_connections".to_owned();
+    }
+    let reserve = if parts.iter().any(|p| p.reserve.is_some()) {
+        ", reserve_pool_size"
+    } else {
+        ""
+    };
     if parts.len() > 1 {
-        format!("lower pool_size or max_db_connections of the [databases] entries so that together they open at most {room} server connections per PgBouncer instance, or raise max_connections")
+        format!("lower pool_size{reserve} or max_db_connections of the [databases] entries so that together they open at most {room} server connections per PgBouncer instance, or raise max_connections")
     } else {
         format!("set max_db_connections to at most {room} per PgBouncer instance, or raise max_connections")
     }

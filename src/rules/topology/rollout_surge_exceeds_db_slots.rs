@@ -1,7 +1,7 @@
 //! `rollout-surge-exceeds-db-slots`: during a rolling update old and new pods run at
 //! once (catalogue TP02, §1.11): `replicas + maxSurge` pods for the controller, plus
 //! `maxUnavailable` still-terminating pods as a heuristic upper bound.
-use super::{fitting_pool, fleets, primary, steady, Fleet, Member};
+use super::{fleets, primary, with_pool_advice, Fleet, Member};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::Model;
 use crate::rules::{Category, Inputs, RuleMeta, RuleOptions};
@@ -25,7 +25,7 @@ impl crate::rules::Rule for Rule {
     fn check(&self, model: &Model, _options: &RuleOptions, out: &mut Vec<Diagnostic>) {
         for fleet in fleets(model) {
             // Steady demand above the limit is fleet-exceeds-db-slots' finding.
-            if fleet.demand(steady) > fleet.slots.usable {
+            if fleet.steady_over() {
                 continue;
             }
             if !fleet.members.iter().any(|m| m.surge().is_some()) {
@@ -95,10 +95,11 @@ fn finding(
         terms.join(" + "),
         fleet.slots.explanation,
     );
-    let mut help = "set maxSurge to 0 with maxUnavailable ≥ 1, use the Recreate strategy, or put a pooler (PgBouncer) in front".to_owned();
-    if let Some(pool) = fitting_pool(fleet, instances) {
-        help = format!("lower the pool maximum to at most {pool} per process, {help}");
-    }
+    let help = with_pool_advice(
+        fleet,
+        instances,
+        "set maxSurge to 0 with maxUnavailable ≥ 1, use the Recreate strategy, or put a pooler (PgBouncer) in front",
+    );
     let mut diagnostic = Diagnostic::new(&META, severity, at, message)
         .with_label(format!(
             "{demand} connections at rollout > {} slots",
