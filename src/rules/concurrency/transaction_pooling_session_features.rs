@@ -3,7 +3,9 @@
 //! features (catalogue CC02 [PGB-FAQ][PGB-FEAT]): pgjdbc prepares server-side statements
 //! after 5 executions unless `prepareThreshold=0`, and PgBouncer before 1.21 (or with
 //! `max_prepared_statements = 0`) hands the next statement to another server session:
-//! `prepared statement "S_1" does not exist`. The PgBouncer version is not known, so
+//! `prepared statement "S_1" does not exist`. Session settings a pool makes on every
+//! connection (HikariCP `connection-init-sql: SET …`, Rails `variables:`) are reported
+//! behind such a PgBouncer too. The PgBouncer version is not known, so
 //! the newest behaviour is assumed (catalogue §0): since 1.24 `max_prepared_statements`
 //! defaults to 200 (§1.2) and prepared statements work, so only an explicit 0 is reported.
 use crate::diagnostic::{Diagnostic, Severity};
@@ -18,7 +20,7 @@ pub static META: RuleMeta = RuleMeta {
     category: Category::Concurrency,
     default_severity: Severity::Warning,
     inputs: Inputs::NeedsTopology,
-    summary: "A client uses session features (server-side prepared statements) through PgBouncer transaction pooling.",
+    summary: "A client uses session features (server-side prepared statements, session settings set on connect) through PgBouncer transaction pooling.",
     options: &[],
 };
 
@@ -33,6 +35,11 @@ impl crate::rules::Rule for Rule {
         let links = Links::new(model);
         let disabled = files_disabling_prepared_statements(model);
         for pooler in &model.poolers {
+            for service in links.pooler_clients(pooler) {
+                for pool in pools(model, service) {
+                    out.extend(session_settings_finding(service, pooler, pool));
+                }
+            }
             let Some(zero) = prepared_statements_disabled(&disabled, pooler) else {
                 continue;
             };
@@ -70,6 +77,51 @@ fn finding(service: &Service, pooler: &Pooler, pool: &Pool, zero: Location) -> O
         .with_related(Some(zero), "max_prepared_statements = 0")
         .with_help("add prepareThreshold=0 to the JDBC URL, or set max_prepared_statements above 0 (e.g. 200, the default since PgBouncer 1.24; needs 1.21+) in pgbouncer.ini")
         .with_fingerprint(format!("{}:{}", service.name, pooler.name)),
+    )
+}
+
+/// A pool that sets session settings on every new connection (HikariCP
+/// `connection-init-sql: SET …`, Rails `variables:`) behind transaction or statement
+/// pooling (catalogue CC02: "pool init SQL that sets session state" [PGB-FEAT]): the
+/// SET runs on whichever server session served it, other clients' transactions then
+/// run with it, and this client's later transactions may run without it.
+fn session_settings_finding(service: &Service, pooler: &Pooler, pool: &Pool) -> Option<Diagnostic> {
+    let (first, setting) = pool.session_variables.iter().next()?;
+    let connection = pool.connection.as_ref();
+    let mode_setting = pooler.mode_for(
+        connection.and_then(|c| c.database.as_deref()),
+        connection.and_then(|c| c.user.as_deref()),
+    )?;
+    let mode = mode_setting.get()?;
+    if mode == "session" {
+        return None;
+    }
+    let at = setting.location()?;
+    let names: Vec<&str> = pool
+        .session_variables
+        .iter()
+        .map(|(n, _)| n.as_str())
+        .collect();
+    let key = setting.origin.key().unwrap_or("its connection settings");
+    Some(
+        Diagnostic::new(
+            &META,
+            Severity::Warning,
+            at,
+            format!(
+                "{}'s pool sets {} on every new connection ({key}) but reaches PostgreSQL through PgBouncer {} in {mode} pooling: the SET stays on whichever server session ran it, so other clients' transactions inherit it and this client's later transactions can run without it",
+                service.name,
+                names.join(", "),
+                pooler.name
+            ),
+        )
+        .with_label("session state behind transaction pooling")
+        .with_related(mode_setting.location(), "pool_mode")
+        .with_help(format!(
+            "set {first} for the database role instead (ALTER ROLE … SET {first} = '{}') and remove it here, or connect through session pooling",
+            setting.get().map_or("…", String::as_str)
+        ))
+        .with_fingerprint(format!("{}:{}:{}", service.name, pooler.name, names.join(","))),
     )
 }
 
