@@ -242,6 +242,7 @@ fn prisma_pool(
             location: anchor,
         }),
         driver_properties: NamedSettings::new(),
+        session_variables: NamedSettings::new(),
         class_settings: ClassSettings::default(),
     })
 }

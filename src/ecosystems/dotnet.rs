@@ -213,6 +213,7 @@ fn read_string(
         auto_commit: None,
         connection: Some(connection(file, whole, npgsql, &parsed)),
         driver_properties: NamedSettings::new(),
+        session_variables: NamedSettings::new(),
         class_settings: ClassSettings::default(),
     })
 }

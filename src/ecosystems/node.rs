@@ -391,6 +391,7 @@ impl JsonReader<'_> {
             auto_commit: None,
             connection: None,
             driver_properties: NamedSettings::new(),
+            session_variables: NamedSettings::new(),
             class_settings: ClassSettings::default(),
         })
     }

@@ -450,8 +450,27 @@ fn read_pool(
         auto_commit: None,
         connection,
         driver_properties: NamedSettings::new(),
+        session_variables: values
+            .get("variables")
+            .map(|node| variables(source, name, *node))
+            .unwrap_or_default(),
         class_settings: ClassSettings::default(),
     }
+}
+
+/// `variables:`, the session settings Active Record sets on every new connection
+/// (`statement_timeout: 5s`), by lower-cased name.
+fn variables(source: &Source, name: &str, map: NodeId) -> NamedSettings {
+    let doc = source.doc();
+    doc.entries(map)
+        .into_iter()
+        .filter_map(|entry| {
+            let key = doc.text(entry.key)?;
+            let full = format!("{name}.variables.{key}");
+            let setting = source.setting(entry.value, &full, |t| Ok(t.to_owned()));
+            Some((key.to_ascii_lowercase(), setting))
+        })
+        .collect()
 }
 
 /// The pool size as Active Record reads it ([`ruby_integer`]).

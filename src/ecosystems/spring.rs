@@ -947,6 +947,7 @@ fn hikari_pool(app: &App, effective: &Effective, prefix: &str, framework: bool) 
                 info
             }),
         driver_properties: driver_properties(&r),
+        session_variables: init_sql_variables(&r),
         class_settings: ClassSettings::new(PoolClassSettings {
             driver_class_name: r
                 .text("driver-class-name")
@@ -1021,6 +1022,27 @@ fn connection_info(effective: &Effective, url: &Setting<String>) -> Option<Conne
         params,
         location: Some(location),
     })
+}
+
+/// The session settings `connection-init-sql` assigns (`SET statement_timeout = '5s'`),
+/// each located at the whole script.
+fn init_sql_variables(r: &PoolReader) -> NamedSettings {
+    let Some(sql) = r.text("connection-init-sql") else {
+        return NamedSettings::new();
+    };
+    let Some(text) = sql.get() else {
+        return NamedSettings::new();
+    };
+    crate::model::parameters::set_statements(text)
+        .into_iter()
+        .map(|(name, value)| {
+            let setting = Setting {
+                value: Val::Known(value),
+                origin: sql.origin.clone(),
+            };
+            (name, setting)
+        })
+        .collect()
 }
 
 /// `data-source-properties.*` entries by lower-cased name.

@@ -219,3 +219,60 @@ impl Effective {
         Some(self.min? == self.max?)
     }
 }
+
+/// `max-lifetime` as HikariCP runs it (`effective_ms`, from [`effective`]), for
+/// messages: `unbounded (0)`, `4 min`, or the reset value with what was written
+/// (rules-catalogue LT01: below 30 s it is reset to 30 min).
+pub fn lifetime_text(pool: &Pool, effective_ms: u64) -> String {
+    if effective_ms == 0 {
+        return "unbounded (0)".to_owned();
+    }
+    let text = super::human_duration(Duration::from_millis(effective_ms));
+    match ms(&pool.max_lifetime) {
+        Some(written) if written != effective_ms => format!(
+            "{text} (HikariCP resets the written {written} ms, below its 30 s minimum, to {MAX_LIFETIME_MS} ms)"
+        ),
+        _ => text,
+    }
+}
+
+/// `keepalive-time` as HikariCP runs it (`effective_ms`, from [`effective`]), for
+/// messages: `off (0)`, `2 min`, or `off` with the written value HikariCP disables
+/// (rules-catalogue LT06: below 30 s or not below `maxLifetime`).
+pub fn keepalive_text(pool: &Pool, effective_ms: u64) -> String {
+    match ms(&pool.keepalive) {
+        Some(written) if written != effective_ms && written < MIN_LIFETIME_MS => {
+            format!("off (HikariCP disables the written {written} ms: below its 30 s minimum)")
+        }
+        Some(written) if written != effective_ms => {
+            format!("off (HikariCP disables the written {written} ms: not below max-lifetime)")
+        }
+        _ if effective_ms == 0 => "off (0)".to_owned(),
+        _ => super::human_duration(Duration::from_millis(effective_ms)),
+    }
+}
+
+/// A `keepalive-time` to suggest that HikariCP keeps (at least 30 s, rules-catalogue
+/// LT06) and that pings idle connections before `below` (an idle limit, or
+/// `maxLifetime`, which a keepalive must also stay under): half of it, at least 30 s.
+/// None when `below` is 30 s or less: no keepalive HikariCP accepts is short enough.
+pub fn keepalive_to_suggest(below: Duration) -> Option<u64> {
+    let below_ms = u64::try_from(below.as_millis()).unwrap_or(u64::MAX);
+    (below_ms > MIN_LIFETIME_MS).then(|| (below_ms / 2).max(MIN_LIFETIME_MS))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn suggested_keepalives_are_ones_hikari_keeps_and_below_the_bound() {
+        assert_eq!(
+            keepalive_to_suggest(Duration::from_secs(600)),
+            Some(300_000)
+        );
+        assert_eq!(keepalive_to_suggest(Duration::from_secs(40)), Some(30_000));
+        assert_eq!(keepalive_to_suggest(Duration::from_secs(30)), None);
+        assert_eq!(keepalive_to_suggest(Duration::ZERO), None);
+    }
+}

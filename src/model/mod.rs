@@ -505,6 +505,10 @@ pub struct Pool {
     pub connection: Option<ConnectionInfo>,
     /// HikariCP `dataSourceProperties` and similar driver properties, lower-cased names.
     pub driver_properties: NamedSettings,
+    /// Server settings the client sets on every connection it opens, by lower-cased
+    /// name (Rails `variables:`, HikariCP `connection-init-sql: SET …`): they count as
+    /// the application's own timeouts (rules-catalogue TO05).
+    pub session_variables: NamedSettings,
     /// HikariCP `driverClassName`, `dataSourceClassName`, `jdbcUrl`, JNDI name, as set.
     pub class_settings: ClassSettings,
 }
@@ -718,6 +722,8 @@ pub struct Pooler {
     pub client_idle_timeout: Option<Setting<Duration>>,
     pub server_idle_timeout: Option<Setting<Duration>>,
     pub server_lifetime: Option<Setting<Duration>>,
+    /// Clients idle inside a transaction longer than this are disconnected (0: never).
+    pub idle_transaction_timeout: Option<Setting<Duration>>,
     pub auth_type: Option<Setting<String>>,
     /// `[databases]` entries, with the pool settings each overrides.
     pub databases: Vec<PoolerDatabase>,
@@ -798,6 +804,7 @@ impl Pooler {
             client_idle_timeout: None,
             server_idle_timeout: None,
             server_lifetime: None,
+            idle_transaction_timeout: None,
             auth_type: None,
             databases: Vec::new(),
             users: Vec::new(),

@@ -39,6 +39,52 @@ pub fn is_mysql_server_group(section: Option<&str>) -> bool {
     })
 }
 
+/// The session settings a `SET` script assigns (HikariCP `connection-init-sql`), as
+/// (lower-cased name, value without quotes) pairs in order: `SET name = value`, `SET
+/// name TO value` and `SET SESSION name …`, one statement per `;`. `SET LOCAL` lasts one
+/// transaction and `DEFAULT` restores the server's value, so neither sets anything.
+pub fn set_statements(sql: &str) -> Vec<(String, String)> {
+    sql.split(';').filter_map(set_statement).collect()
+}
+
+fn set_statement(statement: &str) -> Option<(String, String)> {
+    let mut words = statement.split_whitespace();
+    if !words.next()?.eq_ignore_ascii_case("set") {
+        return None;
+    }
+    let rest: Vec<&str> = words.collect();
+    let rest = match rest.first() {
+        Some(w) if w.eq_ignore_ascii_case("local") => return None,
+        Some(w) if w.eq_ignore_ascii_case("session") => rest.get(1..)?,
+        _ => rest.as_slice(),
+    };
+    let assignment = rest.join(" ");
+    let (name, value) = match assignment.split_once('=') {
+        Some((name, value)) => (name.trim(), value.trim()),
+        None => {
+            let (name, value) = assignment.split_once(' ')?;
+            let value = value.trim_start();
+            let to = value.get(..2).filter(|w| w.eq_ignore_ascii_case("to"))?;
+            (name, value.get(to.len()..)?.trim())
+        }
+    };
+    let value = value.trim_matches(|c| c == '\'' || c == '"');
+    let valid_name = !name.is_empty() && !name.contains(char::is_whitespace);
+    (valid_name && !value.is_empty() && !value.eq_ignore_ascii_case("default"))
+        .then(|| (name.to_ascii_lowercase(), value.to_owned()))
+}
+
+/// True when a PostgreSQL time setting's text turns the timeout off: 0 in any unit
+/// (`0`, `'0'`, `0s`, `0ms`).
+pub fn is_zero_time(text: &str) -> bool {
+    let number = text
+        .trim()
+        .trim_matches(|c| c == '\'' || c == '"')
+        .trim_end_matches(|c: char| c.is_ascii_alphabetic())
+        .trim();
+    number.parse::<f64>().is_ok_and(|n| n == 0.0)
+}
+
 /// The names of a list (one name per line, `#` comments, optional `[section]`
 /// headers), by section ("" before any header), sorted for binary search.
 fn name_list(list: &'static str) -> BTreeMap<&'static str, Vec<&'static str>> {
@@ -68,6 +114,32 @@ fn flat_name_list(list: &'static str) -> Vec<&'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn set_scripts_give_the_session_settings_they_assign() {
+        let pairs = set_statements(
+            "SET statement_timeout = '5s'; set session Lock_Timeout TO 2000;SET LOCAL work_mem = '1MB'; SET x = DEFAULT; SELECT 1",
+        );
+        assert_eq!(
+            pairs,
+            [
+                ("statement_timeout".to_owned(), "5s".to_owned()),
+                ("lock_timeout".to_owned(), "2000".to_owned()),
+            ]
+        );
+        assert!(set_statements("SET").is_empty());
+        assert!(set_statements("SET TIME ZONE 'UTC'").is_empty());
+    }
+
+    #[test]
+    fn zero_times_are_off_in_any_unit() {
+        for off in ["0", "'0'", "0s", " 0ms "] {
+            assert!(is_zero_time(off), "{off}");
+        }
+        for on in ["5s", "'30s'", "100", "1min"] {
+            assert!(!is_zero_time(on), "{on}");
+        }
+    }
 
     #[test]
     fn the_known_name_lists_load_sorted_with_their_sections() {

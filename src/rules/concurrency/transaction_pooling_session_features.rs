@@ -3,20 +3,24 @@
 //! features (catalogue CC02 [PGB-FAQ][PGB-FEAT]): pgjdbc prepares server-side statements
 //! after 5 executions unless `prepareThreshold=0`, and PgBouncer before 1.21 (or with
 //! `max_prepared_statements = 0`) hands the next statement to another server session:
-//! `prepared statement "S_1" does not exist`.
+//! `prepared statement "S_1" does not exist`. Session settings a pool makes on every
+//! connection (HikariCP `connection-init-sql: SET …`, Rails `variables:`) are reported
+//! behind such a PgBouncer too. The PgBouncer version is not known, so
+//! the newest behaviour is assumed (catalogue §0): since 1.24 `max_prepared_statements`
+//! defaults to 200 (§1.2) and prepared statements work, so only an explicit 0 is reported.
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::links::{pools, Links};
-use crate::model::{Ecosystem, Model, Pool, Pooler, Service};
+use crate::model::{Ecosystem, Location, Model, Pool, Pooler, Service};
 use crate::rules::{Category, Inputs, RuleMeta, RuleOptions};
 use crate::source::FileId;
-use std::collections::HashSet;
+use std::collections::HashMap;
 
 pub static META: RuleMeta = RuleMeta {
     name: "transaction-pooling-session-features",
     category: Category::Concurrency,
     default_severity: Severity::Warning,
     inputs: Inputs::NeedsTopology,
-    summary: "A client uses session features (server-side prepared statements) through PgBouncer transaction pooling.",
+    summary: "A client uses session features (server-side prepared statements, session settings set on connect) through PgBouncer transaction pooling.",
     options: &[],
 };
 
@@ -29,14 +33,19 @@ impl crate::rules::Rule for Rule {
 
     fn check(&self, model: &Model, _options: &RuleOptions, out: &mut Vec<Diagnostic>) {
         let links = Links::new(model);
-        let tracking = files_tracking_prepared_statements(model);
+        let disabled = files_disabling_prepared_statements(model);
         for pooler in &model.poolers {
-            if prepared_statements_supported(&tracking, pooler) {
-                continue;
+            for service in links.pooler_clients(pooler) {
+                for pool in pools(model, service) {
+                    out.extend(session_settings_finding(service, pooler, pool));
+                }
             }
+            let Some(zero) = prepared_statements_disabled(&disabled, pooler) else {
+                continue;
+            };
             for service in links.pooler_clients(pooler) {
                 for pool in pools(model, service).filter(|p| prepares_server_side(p)) {
-                    out.extend(finding(service, pooler, pool));
+                    out.extend(finding(service, pooler, pool, zero));
                 }
             }
         }
@@ -44,7 +53,7 @@ impl crate::rules::Rule for Rule {
 }
 
 /// The finding for one pool when the mode its database gets is not session pooling.
-fn finding(service: &Service, pooler: &Pooler, pool: &Pool) -> Option<Diagnostic> {
+fn finding(service: &Service, pooler: &Pooler, pool: &Pool, zero: Location) -> Option<Diagnostic> {
     let connection = pool.connection.as_ref()?;
     let mode_setting =
         pooler.mode_for(connection.database.as_deref(), connection.user.as_deref())?;
@@ -59,46 +68,99 @@ fn finding(service: &Service, pooler: &Pooler, pool: &Pool) -> Option<Diagnostic
             Severity::Warning,
             at,
             format!(
-                "{}'s pgjdbc URL prepares server-side statements (no prepareThreshold=0) but reaches PostgreSQL through PgBouncer {} in {mode} pooling without max_prepared_statements: the next execution can land on another server session and fail with `prepared statement \"S_1\" does not exist`",
+                "{}'s pgjdbc URL prepares server-side statements (no prepareThreshold=0) but reaches PostgreSQL through PgBouncer {} in {mode} pooling with max_prepared_statements = 0: the next execution can land on another server session and fail with `prepared statement \"S_1\" does not exist`",
                 service.name, pooler.name
             ),
         )
         .with_label("no prepareThreshold=0")
         .with_related(mode_setting.location(), "pool_mode")
-        .with_help("add prepareThreshold=0 to the JDBC URL, or set max_prepared_statements (PgBouncer 1.21+) in pgbouncer.ini")
+        .with_related(Some(zero), "max_prepared_statements = 0")
+        .with_help("add prepareThreshold=0 to the JDBC URL, or set max_prepared_statements above 0 (e.g. 200, the default since PgBouncer 1.24; needs 1.21+) in pgbouncer.ini")
         .with_fingerprint(format!("{}:{}", service.name, pooler.name)),
     )
 }
 
-/// The PgBouncer files that set `max_prepared_statements` above 0: PgBouncer 1.21+
-/// then tracks protocol-level prepared statements. One pass over the entries.
-fn files_tracking_prepared_statements(model: &Model) -> HashSet<FileId> {
-    model
+/// A pool that sets session settings on every new connection (HikariCP
+/// `connection-init-sql: SET …`, Rails `variables:`) behind transaction or statement
+/// pooling (catalogue CC02: "pool init SQL that sets session state" [PGB-FEAT]): the
+/// SET runs on whichever server session served it, other clients' transactions then
+/// run with it, and this client's later transactions may run without it.
+fn session_settings_finding(service: &Service, pooler: &Pooler, pool: &Pool) -> Option<Diagnostic> {
+    let (first, setting) = pool.session_variables.iter().next()?;
+    let connection = pool.connection.as_ref();
+    let mode_setting = pooler.mode_for(
+        connection.and_then(|c| c.database.as_deref()),
+        connection.and_then(|c| c.user.as_deref()),
+    )?;
+    let mode = mode_setting.get()?;
+    if mode == "session" {
+        return None;
+    }
+    let at = setting.location()?;
+    let names: Vec<&str> = pool
+        .session_variables
+        .iter()
+        .map(|(n, _)| n.as_str())
+        .collect();
+    let key = setting.origin.key().unwrap_or("its connection settings");
+    Some(
+        Diagnostic::new(
+            &META,
+            Severity::Warning,
+            at,
+            format!(
+                "{}'s pool sets {} on every new connection ({key}) but reaches PostgreSQL through PgBouncer {} in {mode} pooling: the SET stays on whichever server session ran it, so other clients' transactions inherit it and this client's later transactions can run without it",
+                service.name,
+                names.join(", "),
+                pooler.name
+            ),
+        )
+        .with_label("session state behind transaction pooling")
+        .with_related(mode_setting.location(), "pool_mode")
+        .with_help(format!(
+            "set {first} for the database role instead (ALTER ROLE … SET {first} = '{}') and remove it here, or connect through session pooling",
+            setting.get().map_or("…", String::as_str)
+        ))
+        .with_fingerprint(format!("{}:{}:{}", service.name, pooler.name, names.join(","))),
+    )
+}
+
+/// Where each PgBouncer file sets `max_prepared_statements` to 0 (its last setting
+/// wins): protocol-level prepared statements are then not tracked. One pass over the
+/// entries. Unset is not listed: the default is 200 since PgBouncer 1.24.
+fn files_disabling_prepared_statements(model: &Model) -> HashMap<FileId, Option<Location>> {
+    let mut last = HashMap::new();
+    for entry in model
         .entries
         .of(Ecosystem::PgBouncer)
         .filter(|e| e.canonical == "max_prepared_statements")
-        .filter(|e| {
-            e.value
-                .as_deref()
-                .and_then(|v| v.trim().parse::<i64>().ok())
-                .is_some_and(|v| v > 0)
-        })
-        .map(|e| e.file)
-        .collect()
+    {
+        let zero = entry
+            .value
+            .as_deref()
+            .and_then(|v| v.trim().parse::<i64>().ok())
+            .is_some_and(|v| v == 0);
+        let at = Location {
+            file: entry.file,
+            span: entry.value_span,
+        };
+        last.insert(entry.file, zero.then_some(at));
+    }
+    last
 }
 
-/// True when the pooler's file (any file, when its file is unknown) tracks prepared
-/// statements.
-fn prepared_statements_supported(tracking: &HashSet<FileId>, pooler: &Pooler) -> bool {
+/// Where the pooler's file sets `max_prepared_statements = 0`, if it does. A pooler
+/// whose file is unknown is not reported.
+fn prepared_statements_disabled(
+    disabled: &HashMap<FileId, Option<Location>>,
+    pooler: &Pooler,
+) -> Option<Location> {
     let file = pooler
         .default_pool_size
         .as_ref()
         .and_then(|s| s.location())
-        .map(|l| l.file);
-    match file {
-        Some(file) => tracking.contains(&file),
-        None => !tracking.is_empty(),
-    }
+        .map(|l| l.file)?;
+    disabled.get(&file).copied().flatten()
 }
 
 /// pgjdbc without `prepareThreshold=0` (URL parameter or data-source property).

@@ -226,13 +226,12 @@ fn dead_pool_key(active: &'static str, entry: &ConfigEntry) -> Option<Finding> {
     if prefix == active {
         return None;
     }
-    let active_library = if active == HIKARI {
-        "HikariCP"
-    } else {
-        "another pool"
-    };
+    let active_library = std::iter::once((HIKARI, "HikariCP"))
+        .chain(OTHER_POOLS.iter().copied())
+        .find(|(p, _)| *p == active)
+        .map_or("different", |(_, name)| name);
     let message = format!(
-        "{} has no effect: Spring Boot creates a {active_library} pool here, so {library} settings under {}* are ignored",
+        "{} has no effect: Spring Boot creates a {active_library} pool here (not {library}), so settings under {}* are ignored",
         entry.key,
         prefix
     );

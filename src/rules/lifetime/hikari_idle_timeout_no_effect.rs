@@ -39,11 +39,7 @@ fn check(pool: &Pool) -> Option<Diagnostic> {
     if !effective.is_fixed()? || idle == 0 || idle == hikari::IDLE_TIMEOUT_MS {
         return None;
     }
-    let why = if pool.min.is_explicit() {
-        "minimum-idle equals maximum-pool-size"
-    } else {
-        "minimum-idle is not set, so it equals maximum-pool-size"
-    };
+    let why = fixed_because(pool, &effective);
     let message = format!(
         "idle-timeout is {} but the pool is fixed-size ({why}): HikariCP ignores idle-timeout and logs a warning at start-up",
         ms_text(idle)
@@ -56,4 +52,23 @@ fn check(pool: &Pool) -> Option<Diagnostic> {
             .with_key(key_of(&pool.idle_timeout, pool, "idle-timeout"))
             .with_fingerprint(idle.to_string()),
     )
+}
+
+/// Why minimum-idle equals maximum-pool-size: written so, not written, or written
+/// negative or above the maximum, which HikariCP replaces by the maximum
+/// (`validateNumerics()` [HK-CFG]).
+fn fixed_because(pool: &Pool, effective: &hikari::Effective) -> String {
+    let max = effective.max.unwrap_or(hikari::DEFAULT_POOL_SIZE);
+    match pool.min.get() {
+        _ if !pool.min.is_explicit() => {
+            "minimum-idle is not set, so it equals maximum-pool-size".to_owned()
+        }
+        Some(&written) if written < 0 => format!(
+            "minimum-idle {written} is negative, so HikariCP uses maximum-pool-size {max}"
+        ),
+        Some(&written) if written > max => format!(
+            "minimum-idle {written} is above maximum-pool-size {max}, so HikariCP lowers it to {max}"
+        ),
+        _ => "minimum-idle equals maximum-pool-size".to_owned(),
+    }
 }

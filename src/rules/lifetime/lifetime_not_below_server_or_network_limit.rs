@@ -2,10 +2,15 @@
 //! below the idle limit of the server or pooler in front, and no keepalive below the
 //! limit keeps idle connections alive (catalogue LT02 [HK-README][HK-FAQ]): error when
 //! the lifetime reaches the limit, warning when it is within the margin (60 s for MySQL
-//! `wait_timeout`, 5 s otherwise).
+//! `wait_timeout`, 5 s otherwise). Both values are the ones HikariCP runs with
+//! (`hikari::effective`): a max-lifetime below 30 s is reset to 30 min (LT01) and a
+//! keepalive below 30 s is disabled (LT06), so the written values would hide the problem.
+use std::time::Duration;
+
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::model::links::{idle_limit, pools, Links};
-use crate::model::{human_duration, Library, Model};
+use crate::model::hikari::{self, Effective};
+use crate::model::links::{idle_limit, pools, IdleLimit, Links};
+use crate::model::{human_duration, Library, Model, Pool};
 use crate::rules::topology::place;
 use crate::rules::{key_of, Category, Inputs, RuleMeta, RuleOptions};
 
@@ -32,58 +37,102 @@ impl crate::rules::Rule for Rule {
                 continue;
             };
             for pool in pools(model, service).filter(|p| p.library == Library::HikariCp) {
-                let Some(&lifetime) = pool.max_lifetime.get() else {
-                    continue;
-                };
-                let keepalive = pool.keepalive.get().copied().unwrap_or_default();
-                if !keepalive.is_zero() && keepalive < limit.limit {
-                    continue;
-                }
-                let unbounded = lifetime.is_zero();
-                let severity = if unbounded || lifetime >= limit.limit {
-                    Severity::Error
-                } else if lifetime + limit.margin > limit.limit {
-                    Severity::Warning
-                } else {
-                    continue;
-                };
-                let Some(at) = pool.max_lifetime.location().or(pool.anchor) else {
-                    continue;
-                };
-                let lifetime_text = if unbounded {
-                    "unbounded (0)".to_owned()
-                } else {
-                    human_duration(lifetime)
-                };
-                let target = limit.limit.saturating_sub(limit.margin);
-                let mut diagnostic = Diagnostic::new(
-                    &META,
-                    severity,
-                    at,
-                    format!(
-                        "pool {}'s max-lifetime is {lifetime_text} ({}) but {} closes connections idle for {} ({}), and no keepalive below that keeps them alive: the pool hands out connections the server already closed",
-                        pool.name,
-                        place(model, &pool.max_lifetime.origin),
-                        limit.what,
-                        human_duration(limit.limit),
-                        place(model, &limit.setting.origin),
-                    ),
-                )
-                .with_label(format!("lifetime {lifetime_text}"))
-                .with_related(limit.setting.location(), "idle limit")
-                .with_help(format!(
-                    "set max-lifetime to at most {} ms ({}), or keepalive-time below {}",
-                    target.as_millis(),
-                    human_duration(target),
-                    human_duration(limit.limit)
-                ))
-                .with_fingerprint(format!("{}:{}", pool.name, limit.limit.as_secs()));
-                if pool.max_lifetime.is_explicit() {
-                    diagnostic =
-                        diagnostic.with_key(key_of(&pool.max_lifetime, pool, "max-lifetime"));
-                }
-                out.push(diagnostic);
+                out.extend(finding(model, pool, &limit));
             }
         }
     }
+}
+
+fn finding(model: &Model, pool: &Pool, limit: &IdleLimit) -> Option<Diagnostic> {
+    let effective = hikari::effective(pool);
+    let lifetime_ms = effective.max_lifetime_ms?;
+    let keepalive_ms = effective.keepalive_ms?;
+    let lifetime = Duration::from_millis(lifetime_ms);
+    if keepalive_ms != 0 && Duration::from_millis(keepalive_ms) < limit.limit {
+        return None;
+    }
+    let unbounded = lifetime.is_zero();
+    let severity = if unbounded || lifetime >= limit.limit {
+        Severity::Error
+    } else if lifetime + limit.margin > limit.limit {
+        Severity::Warning
+    } else {
+        return None;
+    };
+    let at = pool.max_lifetime.location().or(pool.anchor)?;
+    let lifetime_text = hikari::lifetime_text(pool, lifetime_ms);
+    let mut diagnostic = Diagnostic::new(
+        &META,
+        severity,
+        at,
+        format!(
+            "pool {}'s max-lifetime is {lifetime_text} ({}) but {} closes connections idle for {} ({}), and its keepalive is {}: the pool hands out connections the server already closed",
+            pool.name,
+            place(model, &pool.max_lifetime.origin),
+            limit.what,
+            human_duration(limit.limit),
+            place(model, &limit.setting.origin),
+            hikari::keepalive_text(pool, keepalive_ms),
+        ),
+    )
+    .with_label(format!("lifetime {}", human_or_unbounded(lifetime)))
+    .with_related(limit.setting.location(), "idle limit")
+    .with_help(help(pool, &effective, limit))
+    .with_fingerprint(format!("{}:{}", pool.name, limit.limit.as_secs()));
+    if pool.max_lifetime.is_explicit() {
+        diagnostic = diagnostic.with_key(key_of(&pool.max_lifetime, pool, "max-lifetime"));
+    }
+    Some(diagnostic)
+}
+
+fn human_or_unbounded(lifetime: Duration) -> String {
+    if lifetime.is_zero() {
+        "unbounded (0)".to_owned()
+    } else {
+        human_duration(lifetime)
+    }
+}
+
+/// What to set, with values HikariCP keeps: a max-lifetime of at least 30 s (LT01) with
+/// an idle-timeout below it (LT03), or a keepalive of at least 30 s below both the limit
+/// and the current max-lifetime (LT06).
+fn help(pool: &Pool, effective: &Effective, limit: &IdleLimit) -> String {
+    let target = limit.limit.saturating_sub(limit.margin);
+    let target_ms = u64::try_from(target.as_millis()).unwrap_or(u64::MAX);
+    let mut options = Vec::new();
+    if target_ms >= hikari::MIN_LIFETIME_MS {
+        options.push(format!(
+            "set max-lifetime to at most {target_ms} ms ({}){}",
+            human_duration(target),
+            idle_timeout_below(pool, effective, target_ms)
+        ));
+    }
+    let current = effective
+        .max_lifetime_ms
+        .filter(|l| *l != 0)
+        .map_or(limit.limit, Duration::from_millis);
+    if let Some(keepalive) = hikari::keepalive_to_suggest(limit.limit.min(current)) {
+        options.push(format!("set keepalive-time to {keepalive} ms"));
+    }
+    if options.is_empty() {
+        return format!(
+            "raise the idle limit above 30 s or remove it for the application's role: HikariCP keeps no max-lifetime or keepalive-time below 30 s, and {} leaves no margin above that",
+            human_duration(limit.limit)
+        );
+    }
+    options.join(", or ")
+}
+
+/// ", with idle-timeout at most N ms" when the pool retires idle connections and its
+/// idle-timeout would reach the suggested lifetime (HikariCP then disables it, LT03).
+fn idle_timeout_below(pool: &Pool, effective: &Effective, lifetime_ms: u64) -> String {
+    let idle_ms = hikari::millis(&pool.idle_timeout).unwrap_or(hikari::IDLE_TIMEOUT_MS);
+    let fixed = effective.is_fixed().unwrap_or(true);
+    if fixed || idle_ms == 0 || idle_ms.saturating_add(1000) <= lifetime_ms {
+        return String::new();
+    }
+    format!(
+        ", with idle-timeout at most {} ms",
+        lifetime_ms.saturating_sub(1000)
+    )
 }

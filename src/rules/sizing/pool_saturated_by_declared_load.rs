@@ -51,14 +51,14 @@ impl crate::rules::Rule for Rule {
 
 fn finding(model: &Model, load: &PoolLoad, severity: Severity, warn_at: f64) -> Diagnostic {
     let utilisation = load.utilisation();
-    let timeout = load
-        .pool
-        .acquire_timeout
-        .get()
-        .map(|d| crate::model::human_duration(*d));
+    let timeout = load.pool.acquire_timeout.get();
     let consequence = match (severity, timeout) {
+        // An acquire timeout of 0 is no limit (HikariCP: Integer.MAX_VALUE ms; catalogue
+        // §0.1 `pool.acquire_timeout`): requests never fail, they pile up.
+        (Severity::Error, Some(timeout)) if timeout.is_zero() => "at peak requests queue faster than connections free up and, with an acquire timeout of 0 (no limit), wait without end while the queue grows".to_owned(),
         (Severity::Error, Some(timeout)) => format!(
-            "at peak requests queue faster than connections free up, wait the full acquire timeout ({timeout}) and fail"
+            "at peak requests queue faster than connections free up, wait the full acquire timeout ({}) and fail",
+            crate::model::human_duration(*timeout)
         ),
         (Severity::Error, None) => "at peak requests queue faster than connections free up and fail".to_owned(),
         _ => format!(

@@ -101,14 +101,29 @@ const MILLIS_LIBRARIES: &[Library] = &[
     Library::Sequelize,
 ];
 
-/// The acquire timeout to suggest: half the share of the deadline the rule allows, at
-/// least HikariCP's 250 ms floor; raised to 1 s where the share allows it, so that
-/// `suspicious-time-unit` does not take it for seconds, and for HikariCP with a
-/// validation-timeout below it so `hikari-timeout-constraints` passes too.
+/// The lowest HikariCP connection-timeout to suggest: above its 250 ms floor so that a
+/// validation-timeout (itself at least 250 ms) fits below it (rules-catalogue TO02).
+const HIKARI_LOWEST_MS: f64 = 300.0;
+
+/// The acquire timeout to suggest: half the share of the deadline the rule allows (so
+/// it passes this rule), at least the lowest the library accepts; raised to 1 s where
+/// the share allows it, so that `suspicious-time-unit` does not take it for seconds, and
+/// for HikariCP with a validation-timeout below it so `hikari-timeout-constraints` passes
+/// too. When the lowest HikariCP accepts is above the share, no value passes both.
 fn help(pool: &Pool, deadline: Duration, share: f64) -> String {
     let allowed_ms = deadline.as_millis() as f64 * share;
+    let hikari = pool.library == Library::HikariCp;
+    let lowest = if hikari { HIKARI_LOWEST_MS } else { 1.0 };
+    if allowed_ms < lowest {
+        return format!(
+            "no connection-timeout fits: HikariCP refuses one below {SOFT_TIMEOUT_FLOOR_MS} ms (and a validation-timeout, at least {SOFT_TIMEOUT_FLOOR_MS} ms too, must fit below it), but this rule allows at most {} ({}% of the {} deadline); raise the request deadline, or this rule's max-share",
+            human_duration(Duration::from_millis(allowed_ms as u64)),
+            (share * 100.0).round(),
+            human_duration(deadline)
+        );
+    }
     let plausible = PLAUSIBLE_MILLIS_FLOOR as f64;
-    let mut ms = (allowed_ms / 2.0).max(SOFT_TIMEOUT_FLOOR_MS as f64);
+    let mut ms = (allowed_ms / 2.0).max(lowest);
     let mut note = String::new();
     if ms < plausible && plausible <= allowed_ms {
         ms = plausible;
@@ -118,7 +133,7 @@ fn help(pool: &Pool, deadline: Duration, share: f64) -> String {
         );
     }
     let ms = ms as u64;
-    let validation = if pool.library == Library::HikariCp {
+    let validation = if hikari {
         with_validation_below(ms, pool.validation_timeout.as_ref())
     } else {
         String::new()

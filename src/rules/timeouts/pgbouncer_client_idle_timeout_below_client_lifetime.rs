@@ -1,12 +1,14 @@
 //! `pgbouncer-client-idle-timeout-below-client-lifetime`: PgBouncer closes client
 //! connections idle for `client_idle_timeout`, but the pools behind it keep connections
 //! idle longer (catalogue TO10 [PGB-CFG]): HikariCP's idle-timeout, or forever for a
-//! fixed-size pool (minimum = maximum) with no max-lifetime.
+//! fixed-size pool (minimum = maximum) with no max-lifetime. HikariCP's values are the
+//! ones it runs with: a max-lifetime below 30 s is 30 min.
 use std::time::Duration;
 
 use crate::diagnostic::{Diagnostic, Severity};
+use crate::model::hikari;
 use crate::model::links::{pools, Links};
-use crate::model::{human_duration, Model, Pool};
+use crate::model::{human_duration, Library, Model, Origin, Pool};
 use crate::rules::topology::place;
 use crate::rules::{Category, Inputs, RuleMeta, RuleOptions};
 
@@ -41,16 +43,13 @@ impl crate::rules::Rule for Rule {
             for service in links.pooler_clients(pooler) {
                 for pool in pools(model, service) {
                     let retention = idle_retention(pool);
-                    if retention.is_some_and(|r| r < limit) {
+                    if retention.longest.is_some_and(|r| r < limit) {
                         continue;
                     }
                     let Some(at) = setting.location() else {
                         continue;
                     };
-                    let kept = retention.map_or(
-                        "forever (a fixed-size pool without max-lifetime)".to_owned(),
-                        human_duration,
-                    );
+                    let kept = &retention.text;
                     out.push(
                         Diagnostic::new(
                             &META,
@@ -62,7 +61,7 @@ impl crate::rules::Rule for Rule {
                                 human_duration(limit),
                                 service.name,
                                 pool.name,
-                                place(model, &pool.idle_timeout.origin)
+                                place(model, retention.origin)
                             ),
                         )
                         .with_label(format!("client_idle_timeout {}", human_duration(limit)))
@@ -76,18 +75,53 @@ impl crate::rules::Rule for Rule {
     }
 }
 
-/// The longest a pooled connection can stay idle: idle-timeout when the pool shrinks,
-/// else max-lifetime; None for forever.
-fn idle_retention(pool: &Pool) -> Option<Duration> {
-    let shrinks = match (pool.min.get(), pool.max.get()) {
+/// The longest a pooled connection can stay idle, said for the message: idle-timeout
+/// when the pool shrinks, else max-lifetime; None for forever. With the setting that
+/// decides it. HikariCP pools are read with the values HikariCP runs with
+/// (`hikari::effective`): a max-lifetime below 30 s is 30 min (LT01), a minimum-idle
+/// above the maximum is the maximum.
+struct Retention<'p> {
+    longest: Option<Duration>,
+    text: String,
+    origin: &'p Origin,
+}
+
+fn idle_retention(pool: &Pool) -> Retention<'_> {
+    let hikari = pool.library == Library::HikariCp;
+    let (min, max, lifetime) = if hikari {
+        let effective = hikari::effective(pool);
+        let lifetime = effective.max_lifetime_ms.map(Duration::from_millis);
+        (effective.min, effective.max, lifetime)
+    } else {
+        let lifetime = pool.max_lifetime.get().copied();
+        (pool.min.get().copied(), pool.max.get().copied(), lifetime)
+    };
+    let shrinks = match (min, max) {
         (Some(min), Some(max)) => min < max,
         _ => false,
     };
     let idle = pool.idle_timeout.get().copied().filter(|d| !d.is_zero());
-    let lifetime = pool.max_lifetime.get().copied().filter(|d| !d.is_zero());
-    if shrinks {
-        idle.or(lifetime)
-    } else {
-        lifetime
+    let lifetime = lifetime.filter(|d| !d.is_zero());
+    match (shrinks.then_some(idle).flatten(), lifetime) {
+        (Some(idle), _) => Retention {
+            longest: Some(idle),
+            text: human_duration(idle),
+            origin: &pool.idle_timeout.origin,
+        },
+        (None, Some(lifetime)) => Retention {
+            longest: Some(lifetime),
+            text: if hikari {
+                let ms = u64::try_from(lifetime.as_millis()).unwrap_or(u64::MAX);
+                hikari::lifetime_text(pool, ms)
+            } else {
+                human_duration(lifetime)
+            },
+            origin: &pool.max_lifetime.origin,
+        },
+        (None, None) => Retention {
+            longest: None,
+            text: "forever (a fixed-size pool without max-lifetime)".to_owned(),
+            origin: &pool.max_lifetime.origin,
+        },
     }
 }

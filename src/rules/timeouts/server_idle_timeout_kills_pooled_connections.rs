@@ -1,13 +1,17 @@
 //! `server-idle-timeout-kills-pooled-connections`: PostgreSQL's `idle_session_timeout`
-//! closes sessions a pool keeps idle on purpose (catalogue TO08 [PG-CLIENT][PGB-CFG]):
-//! an error when the pool keeps connections idle longer than the server allows (a
-//! minimum above 0 with no idle retirement first, or `idle-timeout` at or above it, or
-//! PgBouncer `server_idle_timeout` at or above it).
+//! closes sessions a pool keeps idle on purpose (catalogue TO08 [PG-CLIENT][PGB-CFG]).
+//! The longest a connection can sit idle is the shortest of what closes, retires or
+//! pings it: the pool's idle timeout (only with a minimum of 0), its max lifetime and its
+//! keepalive (HikariCP: the values it runs with), or PgBouncer's `server_idle_timeout`
+//! (0: never) and `server_lifetime` (unused server connections older than it are
+//! closed; 0: used once). An error when that is strictly longer than the server's limit
+//! (or unbounded), a warning when it equals it (TO08: "error when … strictly longer").
 use std::time::Duration;
 
 use crate::diagnostic::{Diagnostic, Severity};
+use crate::model::hikari;
 use crate::model::links::{pools, Links};
-use crate::model::{human_duration, Model};
+use crate::model::{human_duration, Library, Location, Model, Origin, Pool, Pooler, Setting};
 use crate::rules::topology::place;
 use crate::rules::{Category, Inputs, RuleMeta, RuleOptions};
 
@@ -42,94 +46,283 @@ impl crate::rules::Rule for Rule {
             if limit.is_zero() {
                 continue;
             }
+            let server = ServerLimit {
+                limit,
+                setting: limit_setting,
+            };
             if let Some(pooler) = pooler {
-                let Some(idle) = pooler.server_idle_timeout.as_ref() else {
-                    continue;
-                };
-                let Some(&kept) = idle.get() else { continue };
-                if kept >= limit {
-                    if let Some(at) = idle.location() {
-                        out.push(finding(model, at, &format!("PgBouncer {} keeps server connections idle for up to {} (server_idle_timeout, {})", pooler.name, human_duration(kept), place(model, &idle.origin)), limit, limit_setting, idle.origin.key()));
-                    }
-                }
+                out.extend(pooler_idle(model, pooler).and_then(|k| finding(model, &k, &server)));
                 continue;
             }
             for pool in pools(model, service) {
-                let min = pool.min.get().copied().unwrap_or(0);
-                let idle = pool.idle_timeout.get().copied().unwrap_or(Duration::ZERO);
-                let kept = if min > 0 { None } else { Some(idle) };
-                let too_long = match kept {
-                    None => true,
-                    Some(idle) => idle.is_zero() || idle >= limit,
-                };
-                if !too_long {
-                    continue;
-                }
-                let (at, what) = if min > 0 {
-                    (
-                        pool.min.location().or(pool.anchor),
-                        format!(
-                            "pool {} keeps {min} connections open when idle (minimum, {})",
-                            pool.name,
-                            place(model, &pool.min.origin)
-                        ),
-                    )
-                } else {
-                    (
-                        pool.idle_timeout.location().or(pool.anchor),
-                        format!(
-                            "pool {} keeps idle connections for {} (idle-timeout, {})",
-                            pool.name,
-                            human_duration(idle),
-                            place(model, &pool.idle_timeout.origin)
-                        ),
-                    )
-                };
-                let key = if min > 0 {
-                    written_key(&pool.min)
-                } else {
-                    written_key(&pool.idle_timeout)
-                };
-                if let Some(at) = at {
-                    out.push(finding(model, at, &what, limit, limit_setting, key));
-                }
+                out.extend(pool_idle(model, pool).and_then(|k| finding(model, &k, &server)));
             }
         }
     }
 }
 
-fn finding(
-    model: &Model,
-    at: crate::model::Location,
-    what: &str,
+/// The database's `idle_session_timeout`.
+struct ServerLimit<'m> {
     limit: Duration,
-    limit_setting: &crate::model::Setting<Duration>,
-    key: Option<&str>,
-) -> Diagnostic {
-    let diagnostic = Diagnostic::new(
-        &META,
-        Severity::Error,
-        at,
+    setting: &'m Setting<Duration>,
+}
+
+/// How long a pool or pooler can keep one connection idle (None: forever), said as a
+/// fact for the message, with the setting that decides it.
+struct Kept {
+    longest: Option<Duration>,
+    what: String,
+    at: Option<Location>,
+    key: Option<String>,
+    /// How to shorten it, for the help line.
+    fix: Fix,
+}
+
+#[derive(Clone, Copy)]
+enum Fix {
+    Pooler,
+    /// HikariCP, with the max-lifetime it runs with (a keepalive must stay below it).
+    Hikari {
+        lifetime_ms: u64,
+    },
+    Other,
+}
+
+/// One thing that ends a connection's idle time: its duration, what it is, its setting.
+struct Bound<'p> {
+    after: Duration,
+    what: &'static str,
+    name: &'static str,
+    origin: &'p Origin,
+}
+
+fn pooler_idle(model: &Model, pooler: &Pooler) -> Option<Kept> {
+    let idle_setting = pooler.server_idle_timeout.as_ref()?;
+    let idle = *idle_setting.get()?;
+    let lifetime_setting = pooler.server_lifetime.as_ref();
+    let lifetime = match lifetime_setting {
+        Some(setting) => Some(*setting.get()?),
+        None => None,
+    };
+    // server_lifetime 0: a server connection is used once, never kept idle.
+    if lifetime.is_some_and(|l| l.is_zero()) {
+        return None;
+    }
+    let mut what = if idle.is_zero() {
         format!(
-            "{what}, but the database closes sessions idle for {} (idle_session_timeout, {}): the pool hands out connections the server already closed",
-            human_duration(limit),
-            place(model, &limit_setting.origin)
+            "PgBouncer {} never closes idle server connections (server_idle_timeout 0, {})",
+            pooler.name,
+            place(model, &idle_setting.origin)
+        )
+    } else {
+        format!(
+            "PgBouncer {} keeps server connections idle for up to {} (server_idle_timeout, {})",
+            pooler.name,
+            human_duration(idle),
+            place(model, &idle_setting.origin)
+        )
+    };
+    let retired = lifetime
+        .zip(lifetime_setting)
+        .filter(|(l, _)| idle.is_zero() || *l < idle);
+    let longest = match retired {
+        Some((lifetime, setting)) => {
+            what.push_str(&format!(
+                " and closes unused ones after {} (server_lifetime, {})",
+                human_duration(lifetime),
+                place(model, &setting.origin)
+            ));
+            Some(lifetime)
+        }
+        None => (!idle.is_zero()).then_some(idle),
+    };
+    // Point at server_idle_timeout: the help says to lower it.
+    Some(Kept {
+        longest,
+        what,
+        at: idle_setting.location(),
+        key: idle_setting.origin.key().map(str::to_owned),
+        fix: Fix::Pooler,
+    })
+}
+
+fn pool_idle(model: &Model, pool: &Pool) -> Option<Kept> {
+    let (min, lifetime, keepalive) = if pool.library == Library::HikariCp {
+        let effective = hikari::effective(pool);
+        (
+            effective.min?,
+            effective.max_lifetime_ms?,
+            effective.keepalive_ms?,
+        )
+    } else {
+        (
+            *pool.min.get()?,
+            hikari::millis(&pool.max_lifetime)?,
+            hikari::millis(&pool.keepalive)?,
+        )
+    };
+    let idle = hikari::millis(&pool.idle_timeout).unwrap_or(0);
+    // The idle timeout closes only connections above the minimum.
+    let idle = if min <= 0 {
+        effective_idle_ms(pool, idle)
+    } else {
+        0
+    };
+    let candidates = [
+        (
+            idle,
+            "closes them after",
+            "idle-timeout",
+            &pool.idle_timeout,
         ),
-    )
-    .with_label("kept idle past the server's limit")
-    .with_related(limit_setting.location(), "idle_session_timeout")
-    .with_help(format!(
-        "unset idle_session_timeout for the application's role (PostgreSQL recommends it only for interactive users), or retire idle connections well before {}",
-        human_duration(limit)
-    ))
-    .with_fingerprint(format!("{what}:{}", limit.as_millis()));
-    match key {
-        Some(key) => diagnostic.with_key(key.to_owned()),
-        None => diagnostic,
+        (
+            lifetime,
+            "retires them after",
+            "max-lifetime",
+            &pool.max_lifetime,
+        ),
+        (keepalive, "pings them every", "keepalive", &pool.keepalive),
+    ];
+    let first = candidates
+        .into_iter()
+        .filter(|(ms, ..)| *ms != 0)
+        .map(|(ms, what, name, setting)| Bound {
+            after: Duration::from_millis(ms),
+            what,
+            name,
+            origin: &setting.origin,
+        })
+        .min_by_key(|b| b.after);
+    let mut what = if min > 0 {
+        format!(
+            "pool {} keeps {min} connections open when idle (minimum, {})",
+            pool.name,
+            place(model, &pool.min.origin)
+        )
+    } else {
+        format!("pool {} keeps idle connections", pool.name)
+    };
+    let (at, key) = match &first {
+        Some(b) => {
+            what.push_str(&format!(
+                " and {} {} ({}, {})",
+                b.what,
+                human_duration(b.after),
+                property(b.origin, b.name),
+                place(model, b.origin)
+            ));
+            (b.origin.location(), b.origin.key())
+        }
+        None => {
+            what.push_str(" and nothing closes, retires or pings them");
+            // The setting that would have to change: the minimum, else the idle timeout.
+            let setting_origin = if min > 0 {
+                &pool.min.origin
+            } else {
+                &pool.idle_timeout.origin
+            };
+            (setting_origin.location(), setting_origin.key())
+        }
+    };
+    Some(Kept {
+        longest: first.map(|b| b.after),
+        what,
+        at: at.or(pool.anchor),
+        key: key.map(str::to_owned),
+        fix: if pool.library == Library::HikariCp {
+            Fix::Hikari {
+                lifetime_ms: lifetime,
+            }
+        } else {
+            Fix::Other
+        },
+    })
+}
+
+/// HikariCP resets an idle-timeout below 10 s to 10 min (rules-catalogue LT04).
+fn effective_idle_ms(pool: &Pool, idle: u64) -> u64 {
+    if pool.library == Library::HikariCp && idle != 0 && idle < hikari::MIN_IDLE_TIMEOUT_MS {
+        return hikari::IDLE_TIMEOUT_MS;
+    }
+    idle
+}
+
+/// The last element of the key a setting is written under (`max-lifetime`, `max_age`),
+/// else the canonical name.
+fn property<'a>(origin: &'a Origin, canonical: &'a str) -> &'a str {
+    origin
+        .key()
+        .and_then(|key| key.rsplit('.').next())
+        .unwrap_or(canonical)
+}
+
+/// The help's way to end idle time before `limit`.
+fn fix_text(fix: Fix, limit: Duration) -> String {
+    let limit_text = human_duration(limit);
+    match fix {
+        Fix::Pooler => {
+            let half = limit.as_secs() / 2;
+            let example = if half >= 1 {
+                format!(", e.g. {half}")
+            } else {
+                String::new()
+            };
+            format!("set server_idle_timeout (seconds) below {limit_text}{example}")
+        }
+        // A keepalive HikariCP keeps: at least 30 s and below max-lifetime (LT06).
+        Fix::Hikari { lifetime_ms } => {
+            let below = match lifetime_ms {
+                0 => limit,
+                ms => limit.min(Duration::from_millis(ms)),
+            };
+            match hikari::keepalive_to_suggest(below) {
+                Some(keepalive) => format!(
+                    "set keepalive-time to {keepalive} ms so idle connections are pinged before {limit_text}"
+                ),
+                None => format!(
+                    "raise it above 30 s: HikariCP keeps no keepalive-time below 30 s, so nothing pings idle connections before {limit_text}"
+                ),
+            }
+        }
+        Fix::Other => {
+            format!("have the pool close, retire or ping idle connections before {limit_text}")
+        }
     }
 }
 
-/// The key a pool diagnostic names: only a key that is written in the file.
-fn written_key(setting: &crate::model::Setting<impl Sized>) -> Option<&str> {
-    setting.origin.key()
+fn finding(model: &Model, kept: &Kept, server: &ServerLimit) -> Option<Diagnostic> {
+    let (severity, consequence) = match kept.longest {
+        Some(longest) if longest < server.limit => return None,
+        Some(longest) if longest == server.limit => (
+            Severity::Warning,
+            "a connection idle exactly that long races the server closing it",
+        ),
+        _ => (
+            Severity::Error,
+            "the pool hands out connections the server already closed",
+        ),
+    };
+    let at = kept.at?;
+    let limit = human_duration(server.limit);
+    let diagnostic = Diagnostic::new(
+        &META,
+        severity,
+        at,
+        format!(
+            "{}, but the database closes sessions idle for {limit} (idle_session_timeout, {}): {consequence}",
+            kept.what,
+            place(model, &server.setting.origin)
+        ),
+    )
+    .with_label("kept idle past the server's limit")
+    .with_related(server.setting.location(), "idle_session_timeout")
+    .with_help(format!(
+        "unset idle_session_timeout for the application's role (PostgreSQL recommends it only for interactive users), or {}",
+        fix_text(kept.fix, server.limit)
+    ))
+    .with_fingerprint(format!("{}:{}", kept.what, server.limit.as_millis()));
+    Some(match &kept.key {
+        Some(key) => diagnostic.with_key(key.clone()),
+        None => diagnostic,
+    })
 }

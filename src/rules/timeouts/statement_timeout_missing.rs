@@ -1,7 +1,9 @@
 //! `statement-timeout-missing`: no statement timeout at any layer for a PostgreSQL
 //! database that services use (catalogue TO05 [PG-CLIENT][PGB-CFG]): not in
 //! `postgresql.conf`, not as a driver option (`options=-c statement_timeout=…` in the
-//! URL), and no PgBouncer `query_timeout` in front. Warning (heuristic); info when the
+//! URL), not as a session setting the client makes on connect (Rails `variables:`,
+//! HikariCP `connection-init-sql: SET statement_timeout …`), and no PgBouncer
+//! `query_timeout` in front. Warning (heuristic); info when the
 //! only timeout is the global one in `postgresql.conf`, which PostgreSQL advises against.
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::links::{pools, Links};
@@ -108,5 +110,15 @@ fn sets_statement_timeout(model: &Model, service: &Service) -> bool {
             .and_then(|o| o.get())
             .is_some_and(|o| o.contains("statement_timeout"))
             || pool.driver_properties.contains_key("options")
+            || sets_session_variable(pool, "statement_timeout")
     })
+}
+
+/// True when the pool sets `name` to a time other than 0 on each connection it opens
+/// (Rails `variables:`, HikariCP `connection-init-sql`).
+pub(crate) fn sets_session_variable(pool: &crate::model::Pool, name: &str) -> bool {
+    pool.session_variables
+        .get(name)
+        .and_then(|s| s.get())
+        .is_some_and(|v| !crate::model::parameters::is_zero_time(v))
 }
