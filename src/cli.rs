@@ -504,7 +504,8 @@ fn run_check(args: &CheckArgs) -> ExitCode {
     let fixes = formats.iter().any(|f| f.shows_fixes());
     engine::reread_for_output(&mut report.report, snippets, fixes);
     for note in &report.report.notes {
-        eprintln!("poollint: {note}");
+        // Notes name files, whose names may hold control characters.
+        eprintln!("poollint: {}", crate::redact::escaped_controls(note));
     }
     let started = std::time::Instant::now();
     if let Err(message) = write_outputs(args, &report.report, color) {

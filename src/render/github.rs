@@ -6,7 +6,7 @@
 //! first and a last line says how many were left out.
 use std::io::{self, Write};
 
-use super::{Place, RenderContext};
+use super::{shown_path, Place, RenderContext};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::source::ColumnUnit;
 
@@ -59,7 +59,7 @@ fn command(d: &Diagnostic, ctx: &RenderContext) -> String {
     };
     format!(
         "::{kind} file={},line={},endLine={},col={},endColumn={},title={}::{}\n",
-        property(&place.path),
+        property(&shown_path(&place.path)),
         place.start_line,
         place.end_line,
         place.start_column,

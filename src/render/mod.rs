@@ -153,6 +153,14 @@ pub(crate) fn write_json(out: &mut dyn Write, value: &impl Serialize) -> io::Res
     out.write_all(b"\n")
 }
 
+/// A path as the text formats (human, concise, github) show it: its control characters
+/// written as escapes, as in messages. A file name may hold a line break or an escape
+/// sequence, which printed raw would start a line a CI log runs as a command
+/// (`::error::…`) or drive the terminal. The JSON formats escape them on their own.
+pub(crate) fn shown_path(path: &str) -> std::borrow::Cow<'_, str> {
+    crate::redact::escaped_controls(path)
+}
+
 /// A location converted for a renderer: path as displayed, 1-based start and end line and
 /// column in the renderer's unit (end exclusive, as the byte span).
 #[derive(Debug, Clone, PartialEq, Eq)]
