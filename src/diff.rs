@@ -225,12 +225,13 @@ fn new_range(hunk: &str) -> Option<(usize, usize)> {
 /// `max_connections` a fleet outgrows, the manifest's `instances`), so a change to it
 /// alone causes the finding even though its primary line, the value to fix, is as it
 /// was. `canonical` holds the files' resolved paths ([`SourceMap::canonical_paths`]).
+/// Returns the findings left out.
 pub fn keep_changed(
     diagnostics: &mut Vec<Diagnostic>,
     sources: &SourceMap,
     canonical: &[Option<PathBuf>],
     changed: &ChangedLines,
-) {
+) -> Vec<Diagnostic> {
     let touched = |location: &Location| {
         let Some(file) = sources.get(location.file) else {
             return false;
@@ -247,7 +248,11 @@ pub fn keep_changed(
             None => false,
         }
     };
-    diagnostics.retain(|d| touched(&d.primary) || d.labels.iter().any(|l| touched(&l.location)));
+    let (kept, left_out) = std::mem::take(diagnostics)
+        .into_iter()
+        .partition(|d| touched(&d.primary) || d.labels.iter().any(|l| touched(&l.location)));
+    *diagnostics = kept;
+    left_out
 }
 
 #[cfg(test)]

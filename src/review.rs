@@ -27,12 +27,13 @@ pub fn review(
     for scope in scopes.iter_mut() {
         let after_paths = scope.report.sources.canonical_paths();
         let report = &mut scope.report;
-        crate::diff::keep_changed(
+        let left_out = crate::diff::keep_changed(
             &mut report.diagnostics,
             &report.sources,
             &after_paths,
             &changed,
         );
+        report.outside_diff.extend(left_out);
         if let Some(level) = engine::rule_level(risky_pool_change::META.name, &scope.request) {
             compared.push((scope, level, after_paths));
         }

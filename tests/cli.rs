@@ -675,6 +675,49 @@ fn diff_base_with_a_renamed_and_edited_file_reports_the_edited_line() {
         ));
 }
 
+/// A baseline entry is stale only when its file was checked (or is gone) and no
+/// finding matches it: checking part of the tree, or only the lines `--diff-base`
+/// reports, leaves the other entries alone (each was reported as "no longer matches a
+/// finding"). A fixed finding in a checked file is still reported stale.
+#[test]
+fn baseline_entries_of_files_not_checked_or_lines_not_changed_are_not_stale() {
+    let repo = git_repo(&[
+        ("a/application.yml", LIFETIME_10S),
+        ("b/application.yml", LIFETIME_10S),
+    ]);
+    let select = ["--select", "hikari-max-lifetime-below-minimum"];
+    let run = |args: &[&str]| {
+        poollint()
+            .current_dir(repo.path())
+            .args(["check", "-f", "concise"])
+            .args(select)
+            .args(args)
+            .assert()
+    };
+    run(&[".", "--write-baseline", "bl.json"]).code(1);
+    run(&["a", "--baseline", "bl.json"])
+        .code(0)
+        .stderr(predicate::str::is_empty());
+    git(repo.path(), &["add", "-A"]);
+    git(repo.path(), &["commit", "-q", "-m", "baseline"]);
+    // A line added below b's finding: neither finding is on a changed line.
+    let more = format!("{LIFETIME_10S}      maximum-pool-size: 10\n");
+    write_file(repo.path(), "b/application.yml", &more);
+    run(&[".", "--diff-base", "HEAD", "--baseline", "bl.json"])
+        .code(0)
+        .stdout(predicate::str::contains("No problems found"))
+        .stderr(predicate::str::is_empty());
+    // b's finding fixed: its entry is stale, a's (not on a changed line) is not.
+    let fixed = more.replace("10000", "1800000");
+    write_file(repo.path(), "b/application.yml", &fixed);
+    run(&[".", "--diff-base", "HEAD", "--baseline", "bl.json"])
+        .code(0)
+        .stderr(predicate::str::contains(
+            "no longer matches a finding (fixed? remove it from bl.json): b/application.yml",
+        ))
+        .stderr(predicate::str::contains("a/application.yml").not());
+}
+
 /// A change to an input a finding labels (here `max_connections`, below what the fleet
 /// opens) causes the finding although its primary line, the pool, is as it was: it is
 /// reported (the old code kept only findings whose primary line changed, and exited 0).
