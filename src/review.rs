@@ -22,6 +22,9 @@ pub fn review(
     scopes: &mut [Scope],
 ) -> Result<(), String> {
     let base = DiffBase::open(repository_dir(request), rev)?;
+    if let (Some(note), Some(first)) = (&base.note, scopes.first_mut()) {
+        first.report.notes.push(note.clone());
+    }
     let changed = base.changed_lines()?;
     let mut compared = Vec::new();
     for scope in scopes.iter_mut() {

@@ -675,6 +675,84 @@ fn diff_base_with_a_renamed_and_edited_file_reports_the_edited_line() {
         ));
 }
 
+/// git quotes some names in a diff (`"b/caf\\303\\251/…"`, `"b/q\\"uote/…"`, a tab after a
+/// name with a space) and the user's configuration changes its prefixes
+/// (`diff.noprefix`, `diff.mnemonicPrefix`): findings on the changed lines of such
+/// files are still reported (they were all dropped).
+#[test]
+fn diff_base_reads_quoted_names_whatever_the_git_configuration() {
+    let old = "spring:\n  datasource:\n    hikari:\n      max-lifetime: 1800000\n";
+    let names = ["café", "my app", "q\"uote", "plain"];
+    let files: Vec<(String, &str)> = names
+        .iter()
+        .map(|n| (format!("{n}/application.yml"), old))
+        .collect();
+    let files: Vec<(&str, &str)> = files.iter().map(|(p, t)| (p.as_str(), *t)).collect();
+    let repo = git_repo(&files);
+    for name in names {
+        write_file(
+            repo.path(),
+            &format!("{name}/application.yml"),
+            LIFETIME_10S,
+        );
+    }
+    for config in [None, Some("diff.mnemonicPrefix"), Some("diff.noprefix")] {
+        if let Some(key) = config {
+            git(repo.path(), &["config", key, "true"]);
+        }
+        let assert = diff_check(repo.path()).code(1);
+        let stdout = String::from_utf8_lossy(&assert.get_output().stdout).into_owned();
+        for name in names {
+            assert!(
+                stdout.contains(&format!("{name}/application.yml:4:21: error[")),
+                "{config:?}: {name}:\n{stdout}"
+            );
+        }
+    }
+}
+
+/// A branch is compared with where it left REV (the merge base, as a pull request's
+/// diff is), not with REV itself: a fix made on the main line after the branch left it
+/// is not the branch's change (its file was reported as changed on the branch). With
+/// no merge base, REV itself is compared with and a note says so.
+#[test]
+fn diff_base_compares_with_the_merge_base() {
+    let fine = LIFETIME_10S.replace("10000", "1800000");
+    let repo = git_repo(&[
+        ("svc/application.yml", LIFETIME_10S),
+        ("other/application.yml", &fine),
+    ]);
+    git(repo.path(), &["branch", "-M", "trunk"]);
+    git(repo.path(), &["checkout", "-q", "-b", "feature"]);
+    write_file(repo.path(), "other/application.yml", LIFETIME_10S);
+    git(repo.path(), &["commit", "-q", "-am", "feature: other"]);
+    git(repo.path(), &["checkout", "-q", "trunk"]);
+    write_file(repo.path(), "svc/application.yml", &fine);
+    git(repo.path(), &["commit", "-q", "-am", "trunk fixes svc"]);
+    git(repo.path(), &["checkout", "-q", "feature"]);
+    poollint()
+        .args(["check", "-f", "concise", "--diff-base", "trunk", "--select"])
+        .arg("hikari-max-lifetime-below-minimum")
+        .arg(repo.path())
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("other/application.yml:4:21"))
+        .stdout(predicate::str::contains("svc/").not())
+        .stderr(predicate::str::contains("merge base").not());
+    // An unrelated history: no merge base.
+    git(repo.path(), &["checkout", "-q", "--orphan", "unrelated"]);
+    git(repo.path(), &["commit", "-q", "-m", "unrelated"]);
+    git(repo.path(), &["checkout", "-q", "feature"]);
+    poollint()
+        .args(["check", "-f", "concise", "--diff-base", "unrelated"])
+        .arg(repo.path())
+        .assert()
+        .code(0)
+        .stderr(predicate::str::contains(
+            "--diff-base unrelated: unrelated and HEAD have no merge base",
+        ));
+}
+
 /// A baseline entry is stale only when its file was checked (or is gone) and no
 /// finding matches it: checking part of the tree, or only the lines `--diff-base`
 /// reports, leaves the other entries alone (each was reported as "no longer matches a
