@@ -378,13 +378,16 @@ fn check_outputs(outputs: &[Output]) -> Result<(), String> {
             second.format.name()
         ));
     }
+    let files: Vec<Option<PathBuf>> = outputs
+        .iter()
+        .map(|o| o.path.as_deref().map(output_file))
+        .collect();
     for (i, output) in outputs.iter().enumerate() {
-        let Some(path) = &output.path else { continue };
-        if let Some(other) = outputs
-            .iter()
-            .skip(i + 1)
-            .find(|o| o.path.as_ref() == Some(path))
-        {
+        let (Some(path), Some(Some(file))) = (&output.path, files.get(i)) else {
+            continue;
+        };
+        let same = |(_, other): &(&Output, &Option<PathBuf>)| other.as_ref() == Some(file);
+        if let Some((other, _)) = outputs.iter().zip(&files).skip(i + 1).find(same) {
             return Err(format!(
                 "-f {} and -f {} both write {}",
                 output.format.name(),
@@ -394,6 +397,19 @@ fn check_outputs(outputs: &[Output]) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+/// The file an output path names, however it is spelt (`o.json`, `./o.json`, an
+/// absolute path, a linked directory): its directory resolved when it exists, else the
+/// path made absolute lexically.
+fn output_file(path: &Path) -> PathBuf {
+    let absolute = crate::source::absolute(path);
+    let resolved = absolute
+        .parent()
+        .and_then(|dir| std::fs::canonicalize(dir).ok())
+        .zip(absolute.file_name())
+        .map(|(dir, name)| dir.join(name));
+    resolved.unwrap_or(absolute)
 }
 
 /// Unknown names in `--select`/`--ignore` are usage errors with a did-you-mean.

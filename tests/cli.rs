@@ -2160,9 +2160,40 @@ fn two_outputs_to_one_place_are_a_usage_error() {
             .code(2)
             .stderr(predicate::str::contains(said));
     }
+    // One file however it is spelt: `./o.json` and `o.json`, relative and absolute,
+    // through `..` (each was accepted, and the second output overwrote the first).
+    let fleet = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/fleet");
+    std::fs::create_dir_all(dir.path().join("sub")).expect("mkdir");
+    for (first, second) in [
+        ("json=./o.json", "sarif=o.json".to_owned()),
+        (
+            "json=o.json",
+            format!("sarif={}", dir.path().join("o.json").display()),
+        ),
+        ("json=sub/../o.json", "gitlab=o.json".to_owned()),
+    ] {
+        poollint()
+            .current_dir(dir.path())
+            .args(["check", fleet, "-f", first, "-f", &second])
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains("both write"));
+    }
     // Lines and one document, or documents to files, are fine.
     poollint()
         .args(["check", "examples/fleet", "-f", "concise", "-f", "json"])
+        .assert()
+        .code(1);
+    poollint()
+        .current_dir(dir.path())
+        .args([
+            "check",
+            fleet,
+            "-f",
+            "json=o.json",
+            "-f",
+            "sarif=sub/o.json",
+        ])
         .assert()
         .code(1);
 }
