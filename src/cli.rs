@@ -734,6 +734,12 @@ fn outputs(args: &CheckArgs) -> &[Output] {
 }
 
 fn write_outputs(args: &CheckArgs, report: &engine::Report, color: bool) -> Result<(), String> {
+    // `-f github` on stdout already annotates every finding: the human format's own
+    // annotations would make GitHub show each twice.
+    let annotate = in_github_actions()
+        && !outputs(args)
+            .iter()
+            .any(|o| o.format == OutputFormat::Github && o.path.is_none());
     for output in outputs(args) {
         let ctx = RenderContext {
             sources: &report.sources,
@@ -752,7 +758,7 @@ fn write_outputs(args: &CheckArgs, report: &engine::Report, color: bool) -> Resu
             }
             None => {
                 let mut out = BufWriter::new(std::io::stdout().lock());
-                let written = write_to_stdout(output.format, report, &ctx, &mut out);
+                let written = write_to_stdout(output.format, report, &ctx, annotate, &mut out);
                 if let Some(message) = stdout_failure(written) {
                     return Err(message);
                 }
@@ -762,15 +768,17 @@ fn write_outputs(args: &CheckArgs, report: &engine::Report, color: bool) -> Resu
     Ok(())
 }
 
-/// One format on stdout; the human format gets GitHub annotations under GitHub Actions.
+/// One format on stdout; the human format gets GitHub annotations when `annotate`
+/// (under GitHub Actions, without `-f github` on stdout).
 fn write_to_stdout(
     format: OutputFormat,
     report: &engine::Report,
     ctx: &RenderContext,
+    annotate: bool,
     out: &mut dyn Write,
 ) -> std::io::Result<()> {
     render::write(format, &report.diagnostics, ctx, out)?;
-    if format == OutputFormat::Human && in_github_actions() {
+    if format == OutputFormat::Human && annotate {
         let annotations = render::github::annotations_for_actions(&report.diagnostics, ctx);
         out.write_all(annotations.as_bytes())?;
     }

@@ -910,6 +910,34 @@ fn github_actions_adds_annotations_to_human_output() {
         .stdout(predicate::str::contains("::error file="));
 }
 
+/// With `-f github` on stdout too, the human format adds no annotations of its own:
+/// each finding is annotated once (it was twice). With `-f github=FILE`, it still does.
+#[test]
+fn github_actions_annotates_each_finding_once_with_github_on_stdout() {
+    let run = |formats: &[&str]| {
+        let output = poollint()
+            .env("GITHUB_ACTIONS", "true")
+            .args([
+                "check",
+                FAILING,
+                "--select",
+                "hikari-max-lifetime-below-minimum",
+            ])
+            .args(formats)
+            .output()
+            .expect("run");
+        let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+        stdout.lines().filter(|l| l.starts_with("::error ")).count()
+    };
+    let alone = run(&["-f", "github"]);
+    assert!(alone > 0);
+    assert_eq!(run(&["-f", "human", "-f", "github"]), alone);
+    assert_eq!(run(&["-f", "github", "-f", "human"]), alone);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = format!("github={}", dir.path().join("a.txt").display());
+    assert_eq!(run(&["-f", "human", "-f", &file]), alone);
+}
+
 #[test]
 fn suppressions_work_in_properties_and_ini_dialects() {
     let dir = tempfile::tempdir().expect("temp dir");
