@@ -164,6 +164,13 @@ fn columns_use_each_formats_unit() {
     let range = &rdjson["diagnostics"][0]["location"]["range"];
     assert_eq!(range["start"]["column"], 13);
     assert_eq!(range["end"]["column"], 14);
+    // GitHub reads columns only on one line: over two, they are left out.
+    assert!(
+        get("github").contains(",line=5,endLine=6,title="),
+        "{}",
+        get("github")
+    );
+    assert!(!get("github").contains("col="));
     // A span that starts after multi-byte characters: bytes and code points differ.
     let (sources, diagnostics) = fixture();
     let mut after_umlaut = diagnostics[1].clone();
