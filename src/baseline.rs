@@ -167,7 +167,7 @@ impl Applied {
 
     /// Count as matched the entries that findings `--diff-base` left out (at `path`)
     /// match: those findings still exist, on lines the change did not touch.
-    fn match_left_out(&mut self, path: &Path, left_out: &[Diagnostic], sources: &SourceMap) {
+    fn match_left_out(&mut self, path: &Path, left_out: &[&Diagnostic], sources: &SourceMap) {
         let mut paths = RecordedPaths::new(path, sources);
         for d in left_out {
             let fingerprint = d.fingerprint(paths.of(d.primary.file));
@@ -240,6 +240,7 @@ pub fn apply_to_shares(
             by_baseline.insert(own.clone(), Vec::new());
         }
         let diagnostics = std::mem::take(&mut scope.report.diagnostics);
+        let left_out = std::mem::take(&mut scope.report.outside_diff);
         let governing = |file: FileId| {
             let share = scope.governing(file).unwrap_or(share);
             baselines.get(share).cloned().flatten()
@@ -251,7 +252,7 @@ pub fn apply_to_shares(
                 None => kept.push(d),
             }
         }
-        note_checked(&mut applied, &governing, &scope.report);
+        note_checked(&mut applied, &governing, &scope.report, &left_out);
         for (path, mut diagnostics) in by_baseline {
             if let Some(baseline) = applied.get_mut(&path) {
                 let select = &scope.request.select;
@@ -277,11 +278,12 @@ pub fn apply_to_shares(
 
 /// Record, for each baseline, the files of `report` it governs (as its entries name
 /// them), and count as matched the entries that the findings `--diff-base` left out
-/// match.
+/// (`left_out`) match.
 fn note_checked(
     applied: &mut BTreeMap<PathBuf, Applied>,
     governing: &dyn Fn(FileId) -> Option<PathBuf>,
     report: &crate::engine::Report,
+    left_out: &[Diagnostic],
 ) {
     for file in report.sources.files() {
         let Some(path) = governing(file.id) else {
@@ -293,13 +295,13 @@ fn note_checked(
             baseline.checked.insert(recorded);
         }
     }
-    let mut left_out: BTreeMap<PathBuf, Vec<Diagnostic>> = BTreeMap::new();
-    for d in &report.outside_diff {
+    let mut by_baseline: BTreeMap<PathBuf, Vec<&Diagnostic>> = BTreeMap::new();
+    for d in left_out {
         if let Some(path) = governing(d.primary.file) {
-            left_out.entry(path).or_default().push(d.clone());
+            by_baseline.entry(path).or_default().push(d);
         }
     }
-    for (path, diagnostics) in left_out {
+    for (path, diagnostics) in by_baseline {
         if let Some(baseline) = applied.get_mut(&path) {
             baseline.match_left_out(&path, &diagnostics, &report.sources);
         }

@@ -131,7 +131,7 @@ impl DiffBase {
     /// format whatever the user's git configuration says: `diff.noprefix` and
     /// `diff.mnemonicPrefix` change the `b/` prefix, `core.quotePath` (on by default)
     /// writes a non-ASCII name in octal escapes, `diff.external` and textconv drivers
-    /// replace the patch. Names git still quotes (a `"`, `\\` or control character) are
+    /// replace the patch. Names git still quotes (a `"`, `\` or control character) are
     /// unquoted by [`parse_unified_diff`].
     pub fn changed_lines(&self) -> Result<ChangedLines, String> {
         let diff = git(
@@ -266,7 +266,7 @@ fn parse_unified_diff(diff: &[u8], root: &Path) -> ChangedLines {
 }
 
 /// The name in a `+++ ` header relative to the repository: None for `/dev/null`. A
-/// name git quotes (`"b/q\\"uote/x"`) is unquoted; one with a space has a tab after it
+/// name git quotes (`"b/q\"uote/x"`) is unquoted; one with a space has a tab after it
 /// (a name with a tab of its own is always quoted).
 fn new_file_path(header: &[u8]) -> Option<Vec<u8>> {
     let name = match header.first() {
@@ -276,8 +276,8 @@ fn new_file_path(header: &[u8]) -> Option<Vec<u8>> {
     name.strip_prefix(b"b/").map(<[u8]>::to_vec)
 }
 
-/// A name git wrote C-style quoted: `"` … `"` with `\\"`, `\\\\`, `\\t`, `\\n` … and
-/// octal escapes of bytes (`\\303\\251`). None when it is not quoted so.
+/// A name git wrote C-style quoted: `"` … `"` with `\"`, `\\`, `\t`, `\n` … and
+/// octal escapes of bytes (`\303\251`). None when it is not quoted so.
 fn unquote_c_style(quoted: &[u8]) -> Option<Vec<u8>> {
     let inner = quoted.strip_prefix(b"\"")?.strip_suffix(b"\"")?;
     let mut out = Vec::with_capacity(inner.len());
