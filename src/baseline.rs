@@ -114,6 +114,9 @@ struct Applied {
     counts: HashMap<String, usize>,
     /// The fingerprints some share matched.
     matched: HashSet<String>,
+    /// The files (as entries name them) some share applying it checked: an entry of a
+    /// file not checked (a subset of the tree) may still match.
+    checked: HashSet<String>,
     /// The distinct `--select` lists of the shares that applied it.
     selections: Vec<Option<Vec<String>>>,
 }
@@ -129,6 +132,7 @@ impl Applied {
             baseline,
             counts,
             matched: HashSet::new(),
+            checked: HashSet::new(),
             selections: Vec::new(),
         }
     }
@@ -161,9 +165,31 @@ impl Applied {
             .extend(used.into_iter().filter(|(_, n)| *n > 0).map(|(f, _)| f));
     }
 
-    /// The entries no share matched, of rules every share applying the file selected,
-    /// each once.
-    fn stale(&self) -> Vec<&Entry> {
+    /// Count as matched the entries that findings `--diff-base` left out (at `path`)
+    /// match: those findings still exist, on lines the change did not touch.
+    fn match_left_out(&mut self, path: &Path, left_out: &[&Diagnostic], sources: &SourceMap) {
+        let mut paths = RecordedPaths::new(path, sources);
+        for d in left_out {
+            let fingerprint = d.fingerprint(paths.of(d.primary.file));
+            if self.counts.contains_key(&fingerprint) {
+                self.matched.insert(fingerprint);
+            }
+        }
+    }
+
+    /// Whether the file of `entry` (in the baseline at `path`) was checked, or is gone:
+    /// only then can no finding match it any more.
+    fn in_reach(&self, path: &Path, entry: &Entry) -> bool {
+        let dir = path.parent().unwrap_or(Path::new("."));
+        // Inside the baseline's directory an entry is relative to it; outside, it is as
+        // poollint displayed it (relative to where it ran).
+        let exists = dir.join(&entry.path).exists() || Path::new(&entry.path).exists();
+        self.checked.contains(&entry.path) || !exists
+    }
+
+    /// The entries no share matched, of files checked or gone and of rules every share
+    /// applying the file selected, each once.
+    fn stale(&self, path: &Path) -> Vec<&Entry> {
         let selected = |rule: &str| {
             self.selections
                 .iter()
@@ -177,6 +203,7 @@ impl Applied {
                 !self.matched.contains(&e.fingerprint)
                     && self.counts.get(&e.fingerprint) == Some(&e.count)
                     && selected(&e.rule)
+                    && self.in_reach(path, e)
             })
             .filter(|e| seen.insert(*e))
             .collect()
@@ -212,14 +239,20 @@ pub fn apply_to_shares(
         if let Some(own) = &own {
             by_baseline.insert(own.clone(), Vec::new());
         }
+        let diagnostics = std::mem::take(&mut scope.report.diagnostics);
+        let left_out = std::mem::take(&mut scope.report.outside_diff);
+        let governing = |file: FileId| {
+            let share = scope.governing(file).unwrap_or(share);
+            baselines.get(share).cloned().flatten()
+        };
         let mut kept = Vec::new();
-        for d in std::mem::take(&mut scope.report.diagnostics) {
-            let governing = scope.governing(d.primary.file).unwrap_or(share);
-            match baselines.get(governing).cloned().flatten() {
+        for d in diagnostics {
+            match governing(d.primary.file) {
                 Some(path) => by_baseline.entry(path).or_default().push(d),
                 None => kept.push(d),
             }
         }
+        note_checked(&mut applied, &governing, &scope.report, &left_out);
         for (path, mut diagnostics) in by_baseline {
             if let Some(baseline) = applied.get_mut(&path) {
                 let select = &scope.request.select;
@@ -230,7 +263,7 @@ pub fn apply_to_shares(
         scope.report.diagnostics = kept;
     }
     let notes = applied.iter().flat_map(|(path, baseline)| {
-        baseline.stale().into_iter().map(move |entry| {
+        baseline.stale(path).into_iter().map(move |entry| {
             format!(
                 "baseline entry no longer matches a finding (fixed? remove it from {}): {} {} {}",
                 path.display(),
@@ -241,4 +274,36 @@ pub fn apply_to_shares(
         })
     });
     Ok(notes.collect())
+}
+
+/// Record, for each baseline, the files of `report` it governs (as its entries name
+/// them), and count as matched the entries that the findings `--diff-base` left out
+/// (`left_out`) match.
+fn note_checked(
+    applied: &mut BTreeMap<PathBuf, Applied>,
+    governing: &dyn Fn(FileId) -> Option<PathBuf>,
+    report: &crate::engine::Report,
+    left_out: &[Diagnostic],
+) {
+    for file in report.sources.files() {
+        let Some(path) = governing(file.id) else {
+            continue;
+        };
+        if let Some(baseline) = applied.get_mut(&path) {
+            let recorded =
+                crate::source::path_from(path.parent().unwrap_or(Path::new(".")), &file.path);
+            baseline.checked.insert(recorded);
+        }
+    }
+    let mut by_baseline: BTreeMap<PathBuf, Vec<&Diagnostic>> = BTreeMap::new();
+    for d in left_out {
+        if let Some(path) = governing(d.primary.file) {
+            by_baseline.entry(path).or_default().push(d);
+        }
+    }
+    for (path, diagnostics) in by_baseline {
+        if let Some(baseline) = applied.get_mut(&path) {
+            baseline.match_left_out(&path, &diagnostics, &report.sources);
+        }
+    }
 }

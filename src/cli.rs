@@ -378,13 +378,16 @@ fn check_outputs(outputs: &[Output]) -> Result<(), String> {
             second.format.name()
         ));
     }
+    let files: Vec<Option<PathBuf>> = outputs
+        .iter()
+        .map(|o| o.path.as_deref().map(output_file))
+        .collect();
     for (i, output) in outputs.iter().enumerate() {
-        let Some(path) = &output.path else { continue };
-        if let Some(other) = outputs
-            .iter()
-            .skip(i + 1)
-            .find(|o| o.path.as_ref() == Some(path))
-        {
+        let (Some(path), Some(Some(file))) = (&output.path, files.get(i)) else {
+            continue;
+        };
+        let same = |(_, other): &(&Output, &Option<PathBuf>)| other.as_ref() == Some(file);
+        if let Some((other, _)) = outputs.iter().zip(&files).skip(i + 1).find(same) {
             return Err(format!(
                 "-f {} and -f {} both write {}",
                 output.format.name(),
@@ -394,6 +397,19 @@ fn check_outputs(outputs: &[Output]) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+/// The file an output path names, however it is spelt (`o.json`, `./o.json`, an
+/// absolute path, a linked directory): its directory resolved when it exists, else the
+/// path made absolute lexically.
+fn output_file(path: &Path) -> PathBuf {
+    let absolute = crate::source::absolute(path);
+    let resolved = absolute
+        .parent()
+        .and_then(|dir| std::fs::canonicalize(dir).ok())
+        .zip(absolute.file_name())
+        .map(|(dir, name)| dir.join(name));
+    resolved.unwrap_or(absolute)
 }
 
 /// Unknown names in `--select`/`--ignore` are usage errors with a did-you-mean.
@@ -504,7 +520,8 @@ fn run_check(args: &CheckArgs) -> ExitCode {
     let fixes = formats.iter().any(|f| f.shows_fixes());
     engine::reread_for_output(&mut report.report, snippets, fixes);
     for note in &report.report.notes {
-        eprintln!("poollint: {note}");
+        // Notes name files, whose names may hold control characters.
+        eprintln!("poollint: {}", crate::redact::escaped_controls(note));
     }
     let started = std::time::Instant::now();
     if let Err(message) = write_outputs(args, &report.report, color) {
@@ -717,6 +734,12 @@ fn outputs(args: &CheckArgs) -> &[Output] {
 }
 
 fn write_outputs(args: &CheckArgs, report: &engine::Report, color: bool) -> Result<(), String> {
+    // `-f github` on stdout already annotates every finding: the human format's own
+    // annotations would make GitHub show each twice.
+    let annotate = in_github_actions()
+        && !outputs(args)
+            .iter()
+            .any(|o| o.format == OutputFormat::Github && o.path.is_none());
     for output in outputs(args) {
         let ctx = RenderContext {
             sources: &report.sources,
@@ -735,7 +758,7 @@ fn write_outputs(args: &CheckArgs, report: &engine::Report, color: bool) -> Resu
             }
             None => {
                 let mut out = BufWriter::new(std::io::stdout().lock());
-                let written = write_to_stdout(output.format, report, &ctx, &mut out);
+                let written = write_to_stdout(output.format, report, &ctx, annotate, &mut out);
                 if let Some(message) = stdout_failure(written) {
                     return Err(message);
                 }
@@ -745,15 +768,17 @@ fn write_outputs(args: &CheckArgs, report: &engine::Report, color: bool) -> Resu
     Ok(())
 }
 
-/// One format on stdout; the human format gets GitHub annotations under GitHub Actions.
+/// One format on stdout; the human format gets GitHub annotations when `annotate`
+/// (under GitHub Actions, without `-f github` on stdout).
 fn write_to_stdout(
     format: OutputFormat,
     report: &engine::Report,
     ctx: &RenderContext,
+    annotate: bool,
     out: &mut dyn Write,
 ) -> std::io::Result<()> {
     render::write(format, &report.diagnostics, ctx, out)?;
-    if format == OutputFormat::Human && in_github_actions() {
+    if format == OutputFormat::Human && annotate {
         let annotations = render::github::annotations_for_actions(&report.diagnostics, ctx);
         out.write_all(annotations.as_bytes())?;
     }

@@ -17,7 +17,13 @@ use crate::source::SourceMap;
 pub struct DiffBase {
     /// The repository's top level, canonical.
     pub root: PathBuf,
+    /// The revision as given (for messages).
     pub rev: String,
+    /// The commit compared with: the merge base of `rev` and HEAD, so a branch is not
+    /// blamed for what `rev` gained after it branched; `rev` itself when they have none.
+    commit: String,
+    /// Why `rev` itself is compared with, when there is no merge base.
+    pub note: Option<String>,
 }
 
 /// Lines (1-based) added or modified since the base, by canonical path; None: the whole
@@ -74,6 +80,15 @@ fn path_from_git(name: &[u8]) -> PathBuf {
     }
 }
 
+/// The merge base of `commit` and HEAD: what a pull request from HEAD into `commit`'s
+/// branch changed is what changed since it (GitHub's three-dot diff). None without one
+/// (unrelated histories, a shallow clone, no HEAD yet).
+fn merge_base(root: &Path, commit: &str) -> Option<String> {
+    let base = git(root, &["merge-base", commit, "HEAD"]).ok()?;
+    let base = String::from_utf8_lossy(&base).trim().to_owned();
+    (!base.is_empty()).then_some(base)
+}
+
 fn git(dir: &Path, args: &[&str]) -> Result<Vec<u8>, String> {
     let mut command = Command::new("git");
     command.arg("-C").arg(dir).args(args);
@@ -92,34 +107,56 @@ impl DiffBase {
         let root = PathBuf::from(String::from_utf8_lossy(&top).trim());
         let root = std::fs::canonicalize(&root).unwrap_or(root);
         let commit = format!("{rev}^{{commit}}");
-        git(&root, &["rev-parse", "--verify", "--quiet", &commit])
+        let commit = git(&root, &["rev-parse", "--verify", "--quiet", &commit])
             .map_err(|_| format!("--diff-base {rev}: no such commit in {}", root.display()))?;
+        let commit = String::from_utf8_lossy(&commit).trim().to_owned();
+        let (commit, note) = match merge_base(&root, &commit) {
+            Some(base) => (base, None),
+            None => (
+                commit,
+                Some(format!(
+                    "--diff-base {rev}: {rev} and HEAD have no merge base (a shallow clone? fetch their history, e.g. fetch-depth: 0), so the change is taken since {rev} itself, which counts what {rev} changed after the branch left it"
+                )),
+            ),
+        };
         Ok(DiffBase {
             root,
             rev: rev.to_owned(),
+            commit,
+            note,
         })
     }
 
-    /// Lines added or changed in the working tree since the base.
+    /// Lines added or changed in the working tree since the base. The options fix the
+    /// format whatever the user's git configuration says: `diff.noprefix` and
+    /// `diff.mnemonicPrefix` change the `b/` prefix, `core.quotePath` (on by default)
+    /// writes a non-ASCII name in octal escapes, `diff.external` and textconv drivers
+    /// replace the patch. Names git still quotes (a `"`, `\` or control character) are
+    /// unquoted by [`parse_unified_diff`].
     pub fn changed_lines(&self) -> Result<ChangedLines, String> {
         let diff = git(
             &self.root,
             &[
+                "-c",
+                "core.quotePath=false",
                 "diff",
                 "--unified=0",
                 "--no-color",
                 "--no-ext-diff",
-                &self.rev,
+                "--no-textconv",
+                "--src-prefix=a/",
+                "--dst-prefix=b/",
+                &self.commit,
                 "--",
             ],
         )?;
-        let mut changed = parse_unified_diff(&String::from_utf8_lossy(&diff), &self.root);
+        let mut changed = parse_unified_diff(&diff, &self.root);
         let untracked = git(
             &self.root,
             &["ls-files", "--others", "--exclude-standard", "-z"],
         )?;
         for name in untracked.split(|b| *b == 0).filter(|n| !n.is_empty()) {
-            changed.insert(self.root.join(String::from_utf8_lossy(name).as_ref()), None);
+            changed.insert(self.root.join(path_from_git(name)), None);
         }
         Ok(changed)
     }
@@ -138,7 +175,7 @@ impl DiffBase {
                 "-z",
                 "--name-only",
                 "--full-tree",
-                &self.rev,
+                &self.commit,
             ],
         )?;
         let mut paths = Vec::new();
@@ -156,7 +193,7 @@ impl DiffBase {
         read_tree
             .arg("-C")
             .arg(&self.root)
-            .args(["read-tree", &self.rev])
+            .args(["read-tree", &self.commit])
             .env("GIT_INDEX_FILE", &index);
         run(read_tree, &[])?;
         let mut prefix = std::path::absolute(into)
@@ -189,21 +226,38 @@ impl DiffBase {
     }
 }
 
-/// New-file line numbers of every `+` hunk in a `--unified=0` diff.
-fn parse_unified_diff(diff: &str, root: &Path) -> ChangedLines {
+/// New-file line numbers of every `+` hunk in a `--unified=0` diff. Read as bytes: a
+/// name need not be UTF-8. A hunk's lines are counted off its header, so an added line
+/// that reads `++ b/x` (shown as `+++ b/x`) is not taken for a file header.
+fn parse_unified_diff(diff: &[u8], root: &Path) -> ChangedLines {
     let mut changed = ChangedLines::new();
     let mut current: Option<PathBuf> = None;
-    for line in diff.lines() {
-        if let Some(name) = line.strip_prefix("+++ ") {
-            current = name.strip_prefix("b/").map(|n| root.join(n));
+    // Lines of the current hunk still to come: removed, added.
+    let mut pending = (0usize, 0usize);
+    for line in diff.split(|b| *b == b'\n') {
+        let in_hunk = pending != (0, 0) && matches!(line.first(), Some(b'-' | b'+' | b'\\'));
+        if in_hunk {
+            // "\ No newline at end of file" belongs to the hunk, uncounted.
+            match line.first() {
+                Some(b'-') => pending.0 = pending.0.saturating_sub(1),
+                Some(b'+') => pending.1 = pending.1.saturating_sub(1),
+                _ => {}
+            }
+            continue;
+        }
+        pending = (0, 0);
+        if let Some(name) = line.strip_prefix(b"+++ ") {
+            current = new_file_path(name).map(|n| root.join(path_from_git(&n)));
             if let Some(path) = &current {
                 changed.insert(path.clone(), Some(BTreeSet::new()));
             }
-        } else if let Some(hunk) = line.strip_prefix("@@ ") {
-            let (Some(path), Some((start, count))) = (&current, new_range(hunk)) else {
+        } else if let Some(hunk) = line.strip_prefix(b"@@ ") {
+            let hunk = String::from_utf8_lossy(hunk);
+            let Some((old_count, start, count)) = new_range(&hunk) else {
                 continue;
             };
-            if let Some(Some(lines)) = changed.get_mut(path) {
+            pending = (old_count, count);
+            if let Some(Some(lines)) = current.as_ref().and_then(|p| changed.get_mut(p)) {
                 lines.extend(start..start + count);
             }
         }
@@ -211,10 +265,59 @@ fn parse_unified_diff(diff: &str, root: &Path) -> ChangedLines {
     changed
 }
 
-/// `-a,b +c,d @@` → (c, d); a missing count means 1.
-fn new_range(hunk: &str) -> Option<(usize, usize)> {
-    let plus = hunk.split_whitespace().find(|p| p.starts_with('+'))?;
-    let mut parts = plus.trim_start_matches('+').split(',');
+/// The name in a `+++ ` header relative to the repository: None for `/dev/null`. A
+/// name git quotes (`"b/q\"uote/x"`) is unquoted; one with a space has a tab after it
+/// (a name with a tab of its own is always quoted).
+fn new_file_path(header: &[u8]) -> Option<Vec<u8>> {
+    let name = match header.first() {
+        Some(b'"') => unquote_c_style(header)?,
+        _ => header.strip_suffix(b"\t").unwrap_or(header).to_vec(),
+    };
+    name.strip_prefix(b"b/").map(<[u8]>::to_vec)
+}
+
+/// A name git wrote C-style quoted: `"` … `"` with `\"`, `\\`, `\t`, `\n` … and
+/// octal escapes of bytes (`\303\251`). None when it is not quoted so.
+fn unquote_c_style(quoted: &[u8]) -> Option<Vec<u8>> {
+    let inner = quoted.strip_prefix(b"\"")?.strip_suffix(b"\"")?;
+    let mut out = Vec::with_capacity(inner.len());
+    let mut bytes = inner.iter().copied();
+    while let Some(b) = bytes.next() {
+        if b != b'\\' {
+            out.push(b);
+            continue;
+        }
+        let escaped = match bytes.next()? {
+            b'a' => 0x07,
+            b'b' => 0x08,
+            b'f' => 0x0c,
+            b'n' => b'\n',
+            b'r' => b'\r',
+            b't' => b'\t',
+            b'v' => 0x0b,
+            d @ b'0'..=b'3' => {
+                let digit = |d: u8| d.is_ascii_digit().then(|| d - b'0').filter(|v| *v < 8);
+                let (d2, d3) = (digit(bytes.next()?)?, digit(bytes.next()?)?);
+                ((d - b'0') << 6) | (d2 << 3) | d3
+            }
+            other => other,
+        };
+        out.push(escaped);
+    }
+    Some(out)
+}
+
+/// `-a,b +c,d @@` → (b, c, d); a missing count means 1.
+fn new_range(hunk: &str) -> Option<(usize, usize, usize)> {
+    let mut words = hunk.split_whitespace();
+    let (_, old_count) = range(words.next()?.strip_prefix('-')?)?;
+    let (start, count) = range(words.next()?.strip_prefix('+')?)?;
+    Some((old_count, start, count))
+}
+
+/// `c,d` → (c, d); `c` → (c, 1).
+fn range(text: &str) -> Option<(usize, usize)> {
+    let mut parts = text.split(',');
     let start: usize = parts.next()?.parse().ok()?;
     let count: usize = parts.next().map_or(Some(1), |c| c.parse().ok())?;
     Some((start, count))
@@ -225,12 +328,13 @@ fn new_range(hunk: &str) -> Option<(usize, usize)> {
 /// `max_connections` a fleet outgrows, the manifest's `instances`), so a change to it
 /// alone causes the finding even though its primary line, the value to fix, is as it
 /// was. `canonical` holds the files' resolved paths ([`SourceMap::canonical_paths`]).
+/// Returns the findings left out.
 pub fn keep_changed(
     diagnostics: &mut Vec<Diagnostic>,
     sources: &SourceMap,
     canonical: &[Option<PathBuf>],
     changed: &ChangedLines,
-) {
+) -> Vec<Diagnostic> {
     let touched = |location: &Location| {
         let Some(file) = sources.get(location.file) else {
             return false;
@@ -247,7 +351,11 @@ pub fn keep_changed(
             None => false,
         }
     };
-    diagnostics.retain(|d| touched(&d.primary) || d.labels.iter().any(|l| touched(&l.location)));
+    let (kept, left_out) = std::mem::take(diagnostics)
+        .into_iter()
+        .partition(|d| touched(&d.primary) || d.labels.iter().any(|l| touched(&l.location)));
+    *diagnostics = kept;
+    left_out
 }
 
 #[cfg(test)]
@@ -257,7 +365,7 @@ mod tests {
     #[test]
     fn hunks_give_new_line_numbers() {
         let diff = "diff --git a/x.yml b/x.yml\n--- a/x.yml\n+++ b/x.yml\n@@ -3 +3 @@\n-a\n+b\n@@ -10,0 +11,2 @@\n+c\n+d\n@@ -20,2 +21,0 @@\n-e\n-f\n";
-        let changed = parse_unified_diff(diff, Path::new("/r"));
+        let changed = parse_unified_diff(diff.as_bytes(), Path::new("/r"));
         let lines = changed[&PathBuf::from("/r/x.yml")].clone().unwrap();
         assert_eq!(lines.into_iter().collect::<Vec<_>>(), vec![3, 11, 12]);
     }
@@ -265,6 +373,38 @@ mod tests {
     #[test]
     fn deleted_files_have_no_new_lines() {
         let diff = "--- a/gone.yml\n+++ /dev/null\n@@ -1,2 +0,0 @@\n-a\n-b\n";
-        assert!(parse_unified_diff(diff, Path::new("/r")).is_empty());
+        assert!(parse_unified_diff(diff.as_bytes(), Path::new("/r")).is_empty());
+    }
+
+    /// Names git quotes (non-ASCII with `core.quotePath`, a `"`), or ends with a tab
+    /// (a space in the name), are the files' names.
+    #[test]
+    fn quoted_and_spaced_names_are_unquoted() {
+        let diff = concat!(
+            "+++ \"b/caf\\303\\251/a.yml\"\n@@ -1 +1 @@\n-a\n+b\n",
+            "+++ b/my app/a.yml\t\n@@ -2 +2 @@\n-a\n+b\n",
+            "+++ \"b/q\\\"uote\\\\\\tx/a.yml\"\n@@ -3 +3 @@\n-a\n+b\n",
+        );
+        let changed = parse_unified_diff(diff.as_bytes(), Path::new("/r"));
+        let names: Vec<_> = changed
+            .keys()
+            .map(|p| p.to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(
+            names,
+            ["/r/café/a.yml", "/r/my app/a.yml", "/r/q\"uote\\\tx/a.yml"]
+        );
+        assert_eq!(unquote_c_style(b"\"\\9\""), Some(b"9".to_vec()));
+        assert_eq!(unquote_c_style(b"\"\\38\""), None);
+    }
+
+    /// A hunk's added line `++ b/x` is shown as `+++ b/x`: it is a line, not a file.
+    #[test]
+    fn a_hunk_line_like_a_header_is_a_line() {
+        let diff = "+++ b/x.yml\n@@ -1,2 +1,2 @@\n--- a/y\n-b\n+++ b/y\n+d\n\\ No newline at end of file\n@@ -9,0 +10 @@\n+e\n";
+        let changed = parse_unified_diff(diff.as_bytes(), Path::new("/r"));
+        assert_eq!(changed.len(), 1);
+        let lines = changed[&PathBuf::from("/r/x.yml")].clone().unwrap();
+        assert_eq!(lines.into_iter().collect::<Vec<_>>(), vec![1, 2, 10]);
     }
 }

@@ -135,6 +135,11 @@ pub struct Report {
     /// Every file read, with secrets masked.
     pub sources: SourceMap,
     pub diagnostics: Vec<Diagnostic>,
+    /// Findings `--diff-base` left out (not on a changed line): not reported, but a
+    /// baseline entry one of them matches still matches a finding, so is not stale.
+    /// Taken by the baselines ([`crate::baseline::apply_to_shares`]) before the shares'
+    /// reports merge.
+    pub outside_diff: Vec<Diagnostic>,
     /// Problems that are poollint's fault or the environment's (exit 2).
     pub internal_errors: Vec<String>,
     /// Paths that could not be walked, and explicit files no ecosystem reads.

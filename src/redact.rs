@@ -269,23 +269,31 @@ fn mask_credential_shapes(text: &mut String) {
 /// in the one-line formats, which a CI log could run as a command (GitHub's `::error::`).
 /// Tabs stay.
 fn escape_controls(text: &mut String) {
+    if let std::borrow::Cow::Owned(escaped) = escaped_controls(text) {
+        *text = escaped;
+    }
+}
+
+/// `text` with its control and direction-changing characters written as escapes, as
+/// [`escape_controls`] writes them in messages: what a path shown in the text formats
+/// goes through too, since a file name can hold them (`nl\n::error::x/application.yml`).
+pub(crate) fn escaped_controls(text: &str) -> std::borrow::Cow<'_, str> {
     let hidden = |c: char| {
         (c.is_control() && c != '\t')
             || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
     };
     if !text.chars().any(hidden) {
-        return;
+        return std::borrow::Cow::Borrowed(text);
     }
-    *text = text
-        .chars()
-        .map(|c| {
-            if hidden(c) {
-                c.escape_unicode().to_string()
-            } else {
-                c.to_string()
-            }
-        })
-        .collect();
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if hidden(c) {
+            out.extend(c.escape_unicode());
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
 }
 
 /// The texts of the secrets that messages must not quote, taken from the files before

@@ -22,17 +22,21 @@ pub fn review(
     scopes: &mut [Scope],
 ) -> Result<(), String> {
     let base = DiffBase::open(repository_dir(request), rev)?;
+    if let (Some(note), Some(first)) = (&base.note, scopes.first_mut()) {
+        first.report.notes.push(note.clone());
+    }
     let changed = base.changed_lines()?;
     let mut compared = Vec::new();
     for scope in scopes.iter_mut() {
         let after_paths = scope.report.sources.canonical_paths();
         let report = &mut scope.report;
-        crate::diff::keep_changed(
+        let left_out = crate::diff::keep_changed(
             &mut report.diagnostics,
             &report.sources,
             &after_paths,
             &changed,
         );
+        report.outside_diff.extend(left_out);
         if let Some(level) = engine::rule_level(risky_pool_change::META.name, &scope.request) {
             compared.push((scope, level, after_paths));
         }

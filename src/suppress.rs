@@ -161,6 +161,19 @@ fn unused(file: &SourceFile, entry: &Entry, enabled: &impl Fn(&str) -> bool) -> 
         span: entry.span,
     };
     let meta = &engine_rules::UNUSED_SUPPRESSION;
+    if entry.rule.is_empty() {
+        return enabled(meta.name).then(|| {
+            Diagnostic::new(
+                meta,
+                Severity::Warning,
+                at,
+                "this suppression names no rule, so it suppresses nothing",
+            )
+            .with_label("no rule named")
+            .with_help("name the rules it is for, e.g. `# poollint: ignore[rule-name] -- reason`, or remove it")
+            .with_fingerprint("no-rule")
+        });
+    }
     if rules::find(&entry.rule).is_none() {
         let help = rules::suggest(&entry.rule)
             .map(|s| format!("did you mean `{s}`?"))
@@ -292,6 +305,16 @@ fn parse(line: &str, comment: usize, line_start: usize) -> Option<(Scope, Vec<En
         }
         cursor += name.len() + 1;
     }
+    if entries.is_empty() {
+        // `ignore[]` names nothing, so suppresses nothing: an entry without a rule,
+        // over the whole `ignore[]`, for `unused` to report.
+        let start = line_start + offset;
+        entries.push(Entry {
+            rule: String::new(),
+            span: Span::new(start, line_start + close + 1),
+            used: false,
+        });
+    }
     Some((scope, entries))
 }
 
@@ -397,6 +420,24 @@ mod tests {
             left,
             vec![("unused-suppression".into(), "pool-size-invalidd".into())]
         );
+    }
+
+    /// `ignore[]` names no rule: it suppresses nothing and says so (it was accepted
+    /// silently).
+    #[test]
+    fn an_empty_rule_list_is_an_unused_suppression() {
+        for text in [
+            "a: 1 # poollint: ignore[] -- reason\n",
+            "# poollint: ignore-file[ , ]\na: 1\n",
+        ] {
+            let left = run(text, &[("pool-size-invalid", "1")]);
+            let unused = left.iter().find(|(rule, _)| rule == "unused-suppression");
+            assert!(
+                unused.is_some_and(|(_, at)| at.starts_with("ignore")),
+                "{text}: {left:?}"
+            );
+            assert!(left.iter().any(|(rule, _)| rule == "pool-size-invalid"));
+        }
     }
 
     #[test]

@@ -702,6 +702,127 @@ fn diff_base_with_a_renamed_and_edited_file_reports_the_edited_line() {
         ));
 }
 
+/// git quotes some names in a diff (`"b/caf\\303\\251/…"`, `"b/q\\"uote/…"`, a tab after a
+/// name with a space) and the user's configuration changes its prefixes
+/// (`diff.noprefix`, `diff.mnemonicPrefix`): findings on the changed lines of such
+/// files are still reported (they were all dropped).
+#[test]
+fn diff_base_reads_quoted_names_whatever_the_git_configuration() {
+    let old = "spring:\n  datasource:\n    hikari:\n      max-lifetime: 1800000\n";
+    let names = ["café", "my app", "q\"uote", "plain"];
+    let files: Vec<(String, &str)> = names
+        .iter()
+        .map(|n| (format!("{n}/application.yml"), old))
+        .collect();
+    let files: Vec<(&str, &str)> = files.iter().map(|(p, t)| (p.as_str(), *t)).collect();
+    let repo = git_repo(&files);
+    for name in names {
+        write_file(
+            repo.path(),
+            &format!("{name}/application.yml"),
+            LIFETIME_10S,
+        );
+    }
+    for config in [None, Some("diff.mnemonicPrefix"), Some("diff.noprefix")] {
+        if let Some(key) = config {
+            git(repo.path(), &["config", key, "true"]);
+        }
+        let assert = diff_check(repo.path()).code(1);
+        let stdout = String::from_utf8_lossy(&assert.get_output().stdout).into_owned();
+        for name in names {
+            assert!(
+                stdout.contains(&format!("{name}/application.yml:4:21: error[")),
+                "{config:?}: {name}:\n{stdout}"
+            );
+        }
+    }
+}
+
+/// A branch is compared with where it left REV (the merge base, as a pull request's
+/// diff is), not with REV itself: a fix made on the main line after the branch left it
+/// is not the branch's change (its file was reported as changed on the branch). With
+/// no merge base, REV itself is compared with and a note says so.
+#[test]
+fn diff_base_compares_with_the_merge_base() {
+    let fine = LIFETIME_10S.replace("10000", "1800000");
+    let repo = git_repo(&[
+        ("svc/application.yml", LIFETIME_10S),
+        ("other/application.yml", &fine),
+    ]);
+    git(repo.path(), &["branch", "-M", "trunk"]);
+    git(repo.path(), &["checkout", "-q", "-b", "feature"]);
+    write_file(repo.path(), "other/application.yml", LIFETIME_10S);
+    git(repo.path(), &["commit", "-q", "-am", "feature: other"]);
+    git(repo.path(), &["checkout", "-q", "trunk"]);
+    write_file(repo.path(), "svc/application.yml", &fine);
+    git(repo.path(), &["commit", "-q", "-am", "trunk fixes svc"]);
+    git(repo.path(), &["checkout", "-q", "feature"]);
+    poollint()
+        .args(["check", "-f", "concise", "--diff-base", "trunk", "--select"])
+        .arg("hikari-max-lifetime-below-minimum")
+        .arg(repo.path())
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("other/application.yml:4:21"))
+        .stdout(predicate::str::contains("svc/").not())
+        .stderr(predicate::str::contains("merge base").not());
+    // An unrelated history: no merge base.
+    git(repo.path(), &["checkout", "-q", "--orphan", "unrelated"]);
+    git(repo.path(), &["commit", "-q", "-m", "unrelated"]);
+    git(repo.path(), &["checkout", "-q", "feature"]);
+    poollint()
+        .args(["check", "-f", "concise", "--diff-base", "unrelated"])
+        .arg(repo.path())
+        .assert()
+        .code(0)
+        .stderr(predicate::str::contains(
+            "--diff-base unrelated: unrelated and HEAD have no merge base",
+        ));
+}
+
+/// A baseline entry is stale only when its file was checked (or is gone) and no
+/// finding matches it: checking part of the tree, or only the lines `--diff-base`
+/// reports, leaves the other entries alone (each was reported as "no longer matches a
+/// finding"). A fixed finding in a checked file is still reported stale.
+#[test]
+fn baseline_entries_of_files_not_checked_or_lines_not_changed_are_not_stale() {
+    let repo = git_repo(&[
+        ("a/application.yml", LIFETIME_10S),
+        ("b/application.yml", LIFETIME_10S),
+    ]);
+    let select = ["--select", "hikari-max-lifetime-below-minimum"];
+    let run = |args: &[&str]| {
+        poollint()
+            .current_dir(repo.path())
+            .args(["check", "-f", "concise"])
+            .args(select)
+            .args(args)
+            .assert()
+    };
+    run(&[".", "--write-baseline", "bl.json"]).code(1);
+    run(&["a", "--baseline", "bl.json"])
+        .code(0)
+        .stderr(predicate::str::is_empty());
+    git(repo.path(), &["add", "-A"]);
+    git(repo.path(), &["commit", "-q", "-m", "baseline"]);
+    // A line added below b's finding: neither finding is on a changed line.
+    let more = format!("{LIFETIME_10S}      maximum-pool-size: 10\n");
+    write_file(repo.path(), "b/application.yml", &more);
+    run(&[".", "--diff-base", "HEAD", "--baseline", "bl.json"])
+        .code(0)
+        .stdout(predicate::str::contains("No problems found"))
+        .stderr(predicate::str::is_empty());
+    // b's finding fixed: its entry is stale, a's (not on a changed line) is not.
+    let fixed = more.replace("10000", "1800000");
+    write_file(repo.path(), "b/application.yml", &fixed);
+    run(&[".", "--diff-base", "HEAD", "--baseline", "bl.json"])
+        .code(0)
+        .stderr(predicate::str::contains(
+            "no longer matches a finding (fixed? remove it from bl.json): b/application.yml",
+        ))
+        .stderr(predicate::str::contains("a/application.yml").not());
+}
+
 /// A change to an input a finding labels (here `max_connections`, below what the fleet
 /// opens) causes the finding although its primary line, the pool, is as it was: it is
 /// reported (the old code kept only findings whose primary line changed, and exited 0).
@@ -814,6 +935,34 @@ fn github_actions_adds_annotations_to_human_output() {
         .assert()
         .code(1)
         .stdout(predicate::str::contains("::error file="));
+}
+
+/// With `-f github` on stdout too, the human format adds no annotations of its own:
+/// each finding is annotated once (it was twice). With `-f github=FILE`, it still does.
+#[test]
+fn github_actions_annotates_each_finding_once_with_github_on_stdout() {
+    let run = |formats: &[&str]| {
+        let output = poollint()
+            .env("GITHUB_ACTIONS", "true")
+            .args([
+                "check",
+                FAILING,
+                "--select",
+                "hikari-max-lifetime-below-minimum",
+            ])
+            .args(formats)
+            .output()
+            .expect("run");
+        let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+        stdout.lines().filter(|l| l.starts_with("::error ")).count()
+    };
+    let alone = run(&["-f", "github"]);
+    assert!(alone > 0);
+    assert_eq!(run(&["-f", "human", "-f", "github"]), alone);
+    assert_eq!(run(&["-f", "github", "-f", "human"]), alone);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = format!("github={}", dir.path().join("a.txt").display());
+    assert_eq!(run(&["-f", "human", "-f", &file]), alone);
 }
 
 #[test]
@@ -2073,9 +2222,40 @@ fn two_outputs_to_one_place_are_a_usage_error() {
             .code(2)
             .stderr(predicate::str::contains(said));
     }
+    // One file however it is spelt: `./o.json` and `o.json`, relative and absolute,
+    // through `..` (each was accepted, and the second output overwrote the first).
+    let fleet = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/fleet");
+    std::fs::create_dir_all(dir.path().join("sub")).expect("mkdir");
+    for (first, second) in [
+        ("json=./o.json", "sarif=o.json".to_owned()),
+        (
+            "json=o.json",
+            format!("sarif={}", dir.path().join("o.json").display()),
+        ),
+        ("json=sub/../o.json", "gitlab=o.json".to_owned()),
+    ] {
+        poollint()
+            .current_dir(dir.path())
+            .args(["check", fleet, "-f", first, "-f", &second])
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains("both write"));
+    }
     // Lines and one document, or documents to files, are fine.
     poollint()
         .args(["check", "examples/fleet", "-f", "concise", "-f", "json"])
+        .assert()
+        .code(1);
+    poollint()
+        .current_dir(dir.path())
+        .args([
+            "check",
+            fleet,
+            "-f",
+            "json=o.json",
+            "-f",
+            "sarif=sub/o.json",
+        ])
         .assert()
         .code(1);
 }

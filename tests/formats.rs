@@ -117,6 +117,40 @@ fn every_format_is_snapshotted() {
     }
 }
 
+/// Identical findings in one file (the same bad value in three profile documents):
+/// SARIF numbers the repeats of a partial fingerprint as GitLab does (code scanning
+/// took them for one alert); JSON keeps the finding's own fingerprint on each.
+#[test]
+fn identical_findings_get_distinct_fingerprints_in_sarif_and_gitlab() {
+    let (sources, diagnostics) = fixture();
+    let same = vec![diagnostics[0].clone(); 3];
+    let outputs = render_all(&sources, &same);
+    let get = |n: &str| -> serde_json::Value {
+        let text = outputs.iter().find(|(name, _)| *name == n).expect(n);
+        serde_json::from_str(&text.1).expect("JSON")
+    };
+    let json = get("json");
+    let base = json["diagnostics"][0]["fingerprint"]
+        .as_str()
+        .expect("fingerprint");
+    let numbered = [base.to_owned(), format!("{base}-2"), format!("{base}-3")];
+    let sarif = get("sarif");
+    let sarif: Vec<&str> = (0..3)
+        .map(|i| {
+            sarif["runs"][0]["results"][i]["partialFingerprints"]["poollint/v1"]
+                .as_str()
+                .expect("partial fingerprint")
+        })
+        .collect();
+    assert_eq!(sarif, numbered);
+    let gitlab = get("gitlab");
+    let gitlab: Vec<&str> = (0..3)
+        .map(|i| gitlab[i]["fingerprint"].as_str().expect("fingerprint"))
+        .collect();
+    assert_eq!(gitlab, numbered);
+    assert!((0..3).all(|i| json["diagnostics"][i]["fingerprint"] == base));
+}
+
 #[test]
 fn clean_runs_are_valid_documents() {
     let (sources, _) = fixture();
@@ -164,6 +198,13 @@ fn columns_use_each_formats_unit() {
     let range = &rdjson["diagnostics"][0]["location"]["range"];
     assert_eq!(range["start"]["column"], 13);
     assert_eq!(range["end"]["column"], 14);
+    // GitHub reads columns only on one line: over two, they are left out.
+    assert!(
+        get("github").contains(",line=5,endLine=6,title="),
+        "{}",
+        get("github")
+    );
+    assert!(!get("github").contains("col="));
     // A span that starts after multi-byte characters: bytes and code points differ.
     let (sources, diagnostics) = fixture();
     let mut after_umlaut = diagnostics[1].clone();

@@ -757,6 +757,46 @@ fn control_characters_in_values_are_never_printed_raw() {
     );
 }
 
+/// A directory name can hold a line break or an escape sequence (git can commit one):
+/// the text formats show a path with its control characters escaped as messages are,
+/// so the name cannot start a line a GitHub Actions log runs as a workflow command or
+/// drive the terminal. Concise, human (snippet header) and github in one run.
+#[cfg(unix)]
+#[test]
+fn control_characters_in_file_names_are_never_printed_raw() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    good_file(dir.path());
+    let text = "spring:\n  datasource:\n    hikari:\n      max-lifetime: 10000\n";
+    for name in ["nl\n::error file=x::injected", "x\u{1}y\u{1b}[31mz"] {
+        let file = dir.path().join(name).join("application.yml");
+        std::fs::create_dir_all(file.parent().expect("parent")).expect("mkdir");
+        std::fs::write(&file, text).expect("write");
+    }
+    let run = check(dir.path(), &["-f", "human", "-f", "github"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert_good_file_checked(&run);
+    for raw in ['\u{1}', '\u{1b}'] {
+        assert!(
+            !run.stdout.contains(raw),
+            "{raw:?} printed:\n{}",
+            run.stdout
+        );
+    }
+    assert!(
+        !run.stdout.lines().any(|l| l.starts_with("::error file=x")),
+        "{}",
+        run.stdout
+    );
+    for shown in [
+        "nl\\u{a}::error file=x::injected/application.yml:4:21: error[",
+        "x\\u{1}y\\u{1b}[31mz/application.yml:4:21: error[",
+        "nl\\u{a}::error file=x::injected/application.yml:4:21]",
+        "x\\u{1}y\\u{1b}[31mz/application.yml,line=4,",
+    ] {
+        assert!(run.stdout.contains(shown), "{shown}:\n{}", run.stdout);
+    }
+}
+
 #[test]
 fn a_file_above_the_size_limit_is_refused_with_a_clear_message() {
     let mut big = String::from("spring:\n  datasource:\n    hikari:\n");

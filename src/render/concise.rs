@@ -3,7 +3,7 @@
 use std::io::{self, Write};
 
 use super::human::summary_line;
-use super::RenderContext;
+use super::{shown_path, RenderContext};
 use crate::diagnostic::Diagnostic;
 use crate::source::ColumnUnit;
 
@@ -16,9 +16,9 @@ pub fn write(
         let (path, line, column) = match ctx.sources.get(d.primary.file) {
             Some(file) => {
                 let pos = file.position(d.primary.span.start, ColumnUnit::Chars);
-                (file.display.as_str(), pos.line, pos.column)
+                (shown_path(&file.display), pos.line, pos.column)
             }
-            None => ("<unknown>", 1, 1),
+            None => ("<unknown>".into(), 1, 1),
         };
         writeln!(
             out,

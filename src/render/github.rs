@@ -1,12 +1,13 @@
 //! `github`: GitHub Actions workflow commands, one per finding:
 //! `::error file=PATH,line=L,endLine=E,col=C,endColumn=EC,title=RULE::message`, with
-//! GitHub's escaping. Columns are 1-based Unicode code points (GitHub counts characters).
+//! GitHub's escaping; the columns only when the span is on one line. Columns are 1-based
+//! Unicode code points (GitHub counts characters).
 //! `annotations_for_actions` is what the human format adds under `GITHUB_ACTIONS=true`:
 //! GitHub shows at most 10 annotations of each kind per step, so the most severe come
 //! first and a last line says how many were left out.
 use std::io::{self, Write};
 
-use super::{Place, RenderContext};
+use super::{shown_path, Place, RenderContext};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::source::ColumnUnit;
 
@@ -58,14 +59,24 @@ fn command(d: &Diagnostic, ctx: &RenderContext) -> String {
         None => d.message.clone(),
     };
     format!(
-        "::{kind} file={},line={},endLine={},col={},endColumn={},title={}::{}\n",
-        property(&place.path),
-        place.start_line,
-        place.end_line,
-        place.start_column,
-        place.end_column,
+        "::{kind} file={},{},title={}::{}\n",
+        property(&shown_path(&place.path)),
+        lines_and_columns(&place),
         property(d.rule),
         data(&message)
+    )
+}
+
+/// `line=…,endLine=…` and, on one line only, `col=…,endColumn=…`: GitHub reads the
+/// columns of a span over several lines wrongly and says to leave them out then.
+fn lines_and_columns(place: &Place) -> String {
+    let lines = format!("line={},endLine={}", place.start_line, place.end_line);
+    if place.start_line != place.end_line {
+        return lines;
+    }
+    format!(
+        "{lines},col={},endColumn={}",
+        place.start_column, place.end_column
     )
 }
 

@@ -1,13 +1,11 @@
 //! `gitlab`: GitLab Code Quality JSON (an array of issues). Severity maps error →
 //! `major`, warning → `minor`, info → `info`; GitLab needs a fingerprint unique per
 //! issue, so identical findings get an occurrence number mixed in.
-use std::collections::HashMap;
-
 use serde_json::json;
 
 use std::io::{self, Write};
 
-use super::{write_json, JsonSeq, Place, RenderContext};
+use super::{write_json, JsonSeq, Occurrences, Place, RenderContext};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::source::ColumnUnit;
 
@@ -16,17 +14,10 @@ pub fn write(
     ctx: &RenderContext,
     out: &mut dyn Write,
 ) -> io::Result<()> {
-    let mut seen: HashMap<String, usize> = HashMap::new();
+    let mut seen = Occurrences::default();
     let issues = diagnostics.iter().map(move |d| {
         let place = Place::of(d.primary, ctx.sources, ColumnUnit::Chars);
-        let base = d.fingerprint(&place.path);
-        let occurrence = seen.entry(base.clone()).or_insert(0);
-        *occurrence += 1;
-        let fingerprint = if *occurrence == 1 {
-            base
-        } else {
-            format!("{base}-{occurrence}")
-        };
+        let fingerprint = seen.unique(d.fingerprint(&place.path));
         json!({
             "description": d.message,
             "check_name": d.rule,

@@ -16,7 +16,7 @@ use miette::{
     SourceCode, SourceSpan, SpanContents,
 };
 
-use super::{RenderContext, Summary};
+use super::{shown_path, RenderContext, Summary};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::Location;
 use crate::source::{ColumnUnit, SourceFile, Span};
@@ -140,7 +140,9 @@ fn placed(message: &str, file: &SourceFile, span: Span, longest: usize) -> Strin
     let at = file.position(span.start, ColumnUnit::Chars);
     format!(
         "{message}\n  at {}:{}:{} (a line of {longest} bytes: not shown)",
-        file.display, at.line, at.column
+        shown_path(&file.display),
+        at.line,
+        at.column
     )
 }
 
@@ -318,7 +320,7 @@ impl SourceCode for IndexedSource<'_> {
             from_line
         };
         Ok(Box::new(MietteSpanContents::new_named(
-            file.display.clone(),
+            shown_path(&file.display).into_owned(),
             data,
             SourceSpan::from((data_start, data.len())),
             line,

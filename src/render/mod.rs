@@ -153,6 +153,33 @@ pub(crate) fn write_json(out: &mut dyn Write, value: &impl Serialize) -> io::Res
     out.write_all(b"\n")
 }
 
+/// A path as the text formats (human, concise, github) show it: its control characters
+/// written as escapes, as in messages. A file name may hold a line break or an escape
+/// sequence, which printed raw would start a line a CI log runs as a command
+/// (`::error::…`) or drive the terminal. The JSON formats escape them on their own.
+pub(crate) fn shown_path(path: &str) -> std::borrow::Cow<'_, str> {
+    crate::redact::escaped_controls(path)
+}
+
+/// Fingerprints made unique in output order: the first finding with one keeps it, the
+/// next identical ones (three profile documents with the same bad value) get `-2`,
+/// `-3`… GitLab and code scanning take one fingerprint for one issue, and would merge
+/// identical findings into one.
+#[derive(Default)]
+pub(crate) struct Occurrences(std::collections::HashMap<String, usize>);
+
+impl Occurrences {
+    pub(crate) fn unique(&mut self, base: String) -> String {
+        let occurrence = self.0.entry(base.clone()).or_insert(0);
+        *occurrence += 1;
+        if *occurrence == 1 {
+            base
+        } else {
+            format!("{base}-{occurrence}")
+        }
+    }
+}
+
 /// A location converted for a renderer: path as displayed, 1-based start and end line and
 /// column in the renderer's unit (end exclusive, as the byte span).
 #[derive(Debug, Clone, PartialEq, Eq)]

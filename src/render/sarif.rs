@@ -8,7 +8,7 @@ use std::io::{self, Write};
 use serde::Serialize;
 use serde_json::{json, Value};
 
-use super::{set_field, write_json, JsonSeq, Place, RenderContext};
+use super::{set_field, write_json, JsonSeq, Occurrences, Place, RenderContext};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::Location;
 use crate::rules;
@@ -46,9 +46,10 @@ pub fn write(
 ) -> io::Result<()> {
     let registry = rules::registry();
     let rule_index = |name: &str| registry.iter().position(|r| r.meta().name == name);
+    let mut seen = Occurrences::default();
     let results = diagnostics
         .iter()
-        .map(|d| result(d, ctx, rule_index(d.rule)));
+        .map(move |d| result(d, ctx, rule_index(d.rule), &mut seen));
     let log = Log {
         schema: SCHEMA,
         runs: [Run {
@@ -92,7 +93,14 @@ fn rule(meta: &rules::RuleMeta) -> Value {
     })
 }
 
-fn result(d: &Diagnostic, ctx: &RenderContext, index: Option<usize>) -> Value {
+/// One result; `seen` numbers the repeats of a fingerprint, which code scanning would
+/// otherwise take for one alert.
+fn result(
+    d: &Diagnostic,
+    ctx: &RenderContext,
+    index: Option<usize>,
+    seen: &mut Occurrences,
+) -> Value {
     let place = Place::of(d.primary, ctx.sources, ColumnUnit::Chars);
     let text = match &d.help {
         Some(help) => format!("{}\nhelp: {help}", d.message),
@@ -103,7 +111,7 @@ fn result(d: &Diagnostic, ctx: &RenderContext, index: Option<usize>) -> Value {
         "level": level(d.severity),
         "message": {"text": text},
         "locations": [location(&place, d.primary, ctx.sources, None)],
-        "partialFingerprints": {"poollint/v1": d.fingerprint(&fingerprint_path(d.primary, ctx.sources, &place))},
+        "partialFingerprints": {"poollint/v1": seen.unique(d.fingerprint(&fingerprint_path(d.primary, ctx.sources, &place)))},
     });
     if let Some(index) = index {
         set_field(&mut result, "ruleIndex", json!(index));
