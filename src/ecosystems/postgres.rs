@@ -53,13 +53,14 @@ impl Reader for Postgres {
     }
 
     fn read(&self, files: &[&ParsedFile], sources: &SourceMap) -> Model {
+        let servers = Servers::of(files);
         read_each_top_file(files, |file, model| {
-            if auto_conf_of(file, files).is_some() || conf_beside(file, files).is_none() {
-                read_file(file, files, sources, model);
-            } else {
+            if servers.auto_conf_read_with_its_conf(file) {
                 // Its values belong to the postgresql.conf beside it (one server,
                 // read there); its entries stay its own.
                 push_entries(file, &pairs_with_includes(file, files), model);
+            } else {
+                read_file(file, servers.auto_conf_of(file), files, sources, model);
             }
         })
     }
@@ -68,40 +69,68 @@ impl Reader for Postgres {
 const CONF: &str = "postgresql.conf";
 const AUTO_CONF: &str = "postgresql.auto.conf";
 
-/// The top-level `postgresql.auto.conf` in the same directory as `file`, when `file` is
-/// a `postgresql.conf`: PostgreSQL reads it after postgresql.conf, so what `ALTER
-/// SYSTEM` wrote there wins ("Settings in postgresql.auto.conf override those in
-/// postgresql.conf", <https://www.postgresql.org/docs/current/config-setting.html>):
-/// the two are one server, not two databases.
-fn auto_conf_of<'a>(file: &ParsedFile, files: &[&'a ParsedFile]) -> Option<&'a ParsedFile> {
-    sibling(file, files, CONF, AUTO_CONF)
+/// Which top-level files are one server: a `postgresql.auto.conf` beside a
+/// `postgresql.conf` is read after it, so what `ALTER SYSTEM` wrote there wins
+/// ("Settings in postgresql.auto.conf override those in postgresql.conf",
+/// <https://www.postgresql.org/docs/current/config-setting.html>): the two are one
+/// server, not two databases. Indexed by directory once, not searched per file.
+struct Servers<'a> {
+    /// The top-level auto.conf of each directory that has one.
+    auto_confs: std::collections::HashMap<&'a Path, &'a ParsedFile>,
+    /// Directories with a top-level postgresql.conf.
+    confs: std::collections::HashSet<&'a Path>,
 }
 
-/// The top-level `postgresql.conf` beside `file`, when `file` is a
-/// `postgresql.auto.conf`.
-fn conf_beside<'a>(file: &ParsedFile, files: &[&'a ParsedFile]) -> Option<&'a ParsedFile> {
-    sibling(file, files, AUTO_CONF, CONF)
-}
-
-fn sibling<'a>(
-    file: &ParsedFile,
-    files: &[&'a ParsedFile],
-    name: &str,
-    other: &str,
-) -> Option<&'a ParsedFile> {
-    if file_name(&file.path)? != name {
-        return None;
+impl<'a> Servers<'a> {
+    fn of(files: &[&'a ParsedFile]) -> Self {
+        let mut servers = Servers {
+            auto_confs: Default::default(),
+            confs: Default::default(),
+        };
+        for &file in files.iter().filter(|f| f.included_from.is_none()) {
+            let Some(dir) = file.path.parent() else {
+                continue;
+            };
+            match file_name(&file.path) {
+                Some(AUTO_CONF) => {
+                    servers.auto_confs.insert(dir, file);
+                }
+                Some(CONF) => {
+                    servers.confs.insert(dir);
+                }
+                _ => {}
+            }
+        }
+        servers
     }
-    let dir = file.path.parent();
-    files.iter().copied().find(|f| {
-        f.included_from.is_none() && f.path.parent() == dir && file_name(&f.path) == Some(other)
-    })
+
+    /// The auto.conf to read after `file`, when `file` is a postgresql.conf.
+    fn auto_conf_of(&self, file: &ParsedFile) -> Option<&'a ParsedFile> {
+        (file_name(&file.path) == Some(CONF))
+            .then(|| self.auto_confs.get(file.path.parent()?).copied())
+            .flatten()
+    }
+
+    /// True when `file` is an auto.conf with a postgresql.conf beside it.
+    fn auto_conf_read_with_its_conf(&self, file: &ParsedFile) -> bool {
+        file_name(&file.path) == Some(AUTO_CONF)
+            && file
+                .path
+                .parent()
+                .is_some_and(|dir| self.confs.contains(dir))
+    }
 }
 
-fn read_file(file: &ParsedFile, files: &[&ParsedFile], sources: &SourceMap, model: &mut Model) {
+fn read_file(
+    file: &ParsedFile,
+    auto_conf: Option<&ParsedFile>,
+    files: &[&ParsedFile],
+    sources: &SourceMap,
+    model: &mut Model,
+) {
     let mut all = pairs_with_includes(file, files);
     push_entries(file, &all, model);
-    if let Some(auto) = auto_conf_of(file, files) {
+    if let Some(auto) = auto_conf {
         all.extend(pairs_with_includes(auto, files));
     }
     model.secrets.extend(conninfo_secrets(&all, |pair| {

@@ -1086,7 +1086,7 @@ fn service_of(app: &App, effective: &Effective, pools: Vec<usize>) -> Service {
     Service {
         threads,
         jpa: jpa_facts(app),
-        active_profiles: active_profiles(effective),
+        active_profiles: active_profiles(effective).map(Box::new),
         ..Service::new(app.scope.to_string(), Ecosystem::Spring, pools)
     }
 }

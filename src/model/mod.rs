@@ -636,7 +636,8 @@ pub struct Service {
     pub jpa: Option<JpaFacts>,
     /// The active profiles the application's own files set (Spring
     /// `spring.profiles.active`); the deployment's environment outranks them.
-    pub active_profiles: Option<Setting<String>>,
+    /// Boxed: most services set none, and every service would carry the room.
+    pub active_profiles: Option<Box<Setting<String>>>,
 }
 
 impl Service {
