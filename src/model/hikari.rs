@@ -16,6 +16,12 @@ pub const CONNECTION_TIMEOUT_MS: u64 = 30_000;
 pub const VALIDATION_TIMEOUT_MS: u64 = 5_000;
 pub const IDLE_TIMEOUT_MS: u64 = 600_000;
 pub const MAX_LIFETIME_MS: u64 = 1_800_000;
+/// `keepaliveTime` when not set, and what HikariCP puts in place of a value it refuses:
+/// `DEFAULT_KEEPALIVE_TIME = MINUTES.toMillis(2)` in current HikariCP's
+/// `HikariConfig.java` (6.x; HikariCP's pull requests #2372 and #2394 correct the
+/// Javadoc that still said 0). rules-catalogue §1.1 gives 0 (disabled), the default of
+/// earlier releases; its §0 asks for the newest behaviour, said in the findings.
+pub const KEEPALIVE_TIME_MS: u64 = 120_000;
 /// `com.zaxxer.hikari.timeoutMs.floor`: connection and validation timeouts below it throw.
 pub const SOFT_TIMEOUT_FLOOR_MS: u64 = 250;
 
@@ -45,7 +51,7 @@ pub fn with_validation_below(connection_ms: u64, validation: Option<&Setting<Dur
         .map(|v| format!(", and validation-timeout below it (it is {current}), e.g. {v}"))
         .unwrap_or_default()
 }
-/// `maxLifetime` and `keepaliveTime` below 30 s are reset / disabled.
+/// `maxLifetime` and `keepaliveTime` below 30 s are reset to their defaults.
 pub const MIN_LIFETIME_MS: u64 = 30_000;
 pub const MIN_IDLE_TIMEOUT_MS: u64 = 10_000;
 pub const MIN_LEAK_DETECTION_MS: u64 = 2_000;
@@ -182,7 +188,9 @@ pub fn millis(setting: &Setting<Duration>) -> Option<u64> {
 }
 
 /// Apply HikariCP's silent corrections, in its order: `maxLifetime` below 30 s → 30 min;
-/// pool size below 1 → 10; `minimumIdle` negative or above max → max.
+/// `keepaliveTime` below 30 s or not below `maxLifetime` → its 2-minute default (logged
+/// as "disabling it", but `validateNumerics()` assigns `DEFAULT_KEEPALIVE_TIME`); pool
+/// size below 1 → 10; `minimumIdle` negative or above max → max.
 pub fn effective(pool: &Pool) -> Effective {
     let max_lifetime_ms = ms(&pool.max_lifetime).map(|v| {
         if v != 0 && v < MIN_LIFETIME_MS {
@@ -192,8 +200,8 @@ pub fn effective(pool: &Pool) -> Effective {
         }
     });
     let keepalive_ms = ms(&pool.keepalive).map(|k| match max_lifetime_ms {
-        _ if k != 0 && k < MIN_LIFETIME_MS => 0,
-        Some(life) if k != 0 && life != 0 && k >= life => 0,
+        _ if k != 0 && k < MIN_LIFETIME_MS => KEEPALIVE_TIME_MS,
+        Some(life) if k != 0 && life != 0 && k >= life => KEEPALIVE_TIME_MS,
         _ => k,
     });
     let max = pool
@@ -237,18 +245,19 @@ pub fn lifetime_text(pool: &Pool, effective_ms: u64) -> String {
 }
 
 /// `keepalive-time` as HikariCP runs it (`effective_ms`, from [`effective`]), for
-/// messages: `off (0)`, `2 min`, or `off` with the written value HikariCP disables
-/// (rules-catalogue LT06: below 30 s or not below `maxLifetime`).
+/// messages: `off (0)`, `2 min`, or the default with the written value HikariCP
+/// replaces (rules-catalogue LT06: below 30 s or not below `maxLifetime`).
 pub fn keepalive_text(pool: &Pool, effective_ms: u64) -> String {
+    let text = super::human_duration(Duration::from_millis(effective_ms));
     match ms(&pool.keepalive) {
         Some(written) if written != effective_ms && written < MIN_LIFETIME_MS => {
-            format!("off (HikariCP disables the written {written} ms: below its 30 s minimum)")
+            format!("{text} (HikariCP replaces the written {written} ms, below its 30 s minimum, with its default)")
         }
         Some(written) if written != effective_ms => {
-            format!("off (HikariCP disables the written {written} ms: not below max-lifetime)")
+            format!("{text} (HikariCP replaces the written {written} ms, not below max-lifetime, with its default)")
         }
         _ if effective_ms == 0 => "off (0)".to_owned(),
-        _ => super::human_duration(Duration::from_millis(effective_ms)),
+        _ => text,
     }
 }
 

@@ -1,7 +1,8 @@
-//! `hikari-keepalive-invalid`: HikariCP keepalive-time below 30 s or not below max-lifetime is silently disabled.
+//! `hikari-keepalive-invalid`: HikariCP keepalive-time below 30 s or not below max-lifetime is silently replaced by its default.
 //!
 //! `validateNumerics()`: `keepaliveTime ≠ 0` and (`< 30000` or `≥ maxLifetime` with
-//! `maxLifetime ≠ 0`) ⇒ keepalive silently disabled [HK-CFG].
+//! `maxLifetime ≠ 0`) ⇒ replaced by `DEFAULT_KEEPALIVE_TIME`: 2 minutes in current
+//! HikariCP (0, disabled, in releases before 6) [HK-CFG]; see `hikari::KEEPALIVE_TIME_MS`.
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::hikari::{self, millis};
 use crate::model::{Model, Pool};
@@ -14,7 +15,7 @@ pub static META: RuleMeta = RuleMeta {
     category: Category::Lifetime,
     default_severity: Severity::Warning,
     inputs: Inputs::ConfigOnly,
-    summary: "HikariCP keepalive-time below 30 s or not below max-lifetime is silently disabled.",
+    summary: "HikariCP keepalive-time below 30 s or not below max-lifetime is silently replaced by its 2-minute default.",
     options: &[],
 };
 
@@ -49,8 +50,9 @@ fn check(pool: &Pool) -> Option<Diagnostic> {
         return None;
     };
     let message = format!(
-        "keepalive-time is {}, {reason}: HikariCP silently disables keepalive, so idle connections are not kept alive against network idle limits",
-        ms_text(keepalive)
+        "keepalive-time is {}, {reason}: HikariCP ignores it and pings idle connections every {} instead (its default; releases before HikariCP 6 disable keepalive), so an idle limit shorter than that still closes them",
+        ms_text(keepalive),
+        ms_text(hikari::KEEPALIVE_TIME_MS)
     );
     let suggestion = if life == 0 {
         120_000
@@ -59,7 +61,7 @@ fn check(pool: &Pool) -> Option<Diagnostic> {
     };
     Some(
         Diagnostic::new(&META, Severity::Warning, located(&pool.keepalive, pool)?, message)
-            .with_label("keepalive disabled")
+            .with_label("replaced by HikariCP's default")
             .with_related(pool.max_lifetime.location().filter(|_| keepalive >= hikari::MIN_LIFETIME_MS), "max-lifetime")
             .with_help(format!(
                 "set keepalive-time between 30000 and max-lifetime, in the range of minutes, e.g. {suggestion}"
