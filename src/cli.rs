@@ -515,10 +515,8 @@ fn run_check(args: &CheckArgs) -> ExitCode {
     // applying the settings to them: the rules stage.
     report.report.stats.rules += started.elapsed();
     report.report.stats.review = review;
-    let formats: Vec<OutputFormat> = outputs(args).iter().map(|o| o.format).collect();
-    let snippets = formats.iter().any(|f| f.shows_snippets());
-    let fixes = formats.iter().any(|f| f.shows_fixes());
-    engine::reread_for_output(&mut report.report, snippets, fixes);
+    let snippets = outputs(args).iter().any(|o| o.format.shows_snippets());
+    engine::reread_for_output(&mut report.report, snippets);
     for note in &report.report.notes {
         // Notes name files, whose names may hold control characters.
         eprintln!("poollint: {}", crate::redact::escaped_controls(note));

@@ -287,20 +287,14 @@ pub(crate) fn check_found(
 /// Read again, in parallel, the released texts the output needs (of the files of the
 /// findings and of their labels), once the findings are final: otherwise each is read
 /// when first shown, one after another. With `snippets` (the human format) every such
-/// text is needed; otherwise only those whose positions need it (not ASCII). With
-/// `fixes` (a format that carries them), the files of the findings' fixes are read too,
-/// to check each fix against the text it replaces. A file that changed since it was
-/// read is an internal error: its findings are shown without its text.
-pub fn reread_for_output(report: &mut Report, snippets: bool, fixes: bool) {
+/// text is needed; otherwise only those whose positions need it (not ASCII). A file
+/// that changed since it was read is an internal error: its findings are shown without
+/// its text. (A fix reads only the text it replaces: `render::fix_edit`.)
+pub fn reread_for_output(report: &mut Report, snippets: bool) {
     let started = Instant::now();
     let sources = &report.sources;
     let needed =
         |id: &FileId| snippets || sources.get(*id).is_some_and(|f| f.positions_need_text());
-    let fix_files = report
-        .diagnostics
-        .iter()
-        .filter(|_| fixes)
-        .filter_map(|d| d.fix.as_ref().map(|f| f.location.file));
     let mut files: Vec<FileId> = report
         .diagnostics
         .iter()
@@ -308,7 +302,6 @@ pub fn reread_for_output(report: &mut Report, snippets: bool, fixes: bool) {
             std::iter::once(d.primary.file).chain(d.labels.iter().map(|l| l.location.file))
         })
         .filter(needed)
-        .chain(fix_files)
         .collect();
     files.sort_unstable();
     files.dedup();

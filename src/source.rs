@@ -443,6 +443,21 @@ pub struct SourceFile {
     lone_cr: bool,
 }
 
+/// The UTF-8 text of bytes `span` of the file at `path`, if it is still `disk_len` bytes.
+fn read_at(path: &Path, disk_len: u64, span: Span) -> Option<String> {
+    use std::io::{Read as _, Seek as _, SeekFrom};
+    let mut file = std::fs::File::open(path).ok()?;
+    if file.metadata().ok()?.len() != disk_len {
+        return None;
+    }
+    let len = span.end.checked_sub(span.start)?;
+    file.seek(SeekFrom::Start(u64::try_from(span.start).ok()?))
+        .ok()?;
+    let mut bytes = vec![0; len];
+    file.read_exact(&mut bytes).ok()?;
+    String::from_utf8(bytes).ok()
+}
+
 /// What reading a released file again needs, and what it must find.
 #[derive(Debug, Clone, Copy)]
 struct Reread {
@@ -532,6 +547,30 @@ impl SourceFile {
     /// Why the text could not be read again, if it could not.
     pub fn reread_error(&self) -> Option<&str> {
         self.reread_text.get()?.as_ref().err().map(String::as_str)
+    }
+
+    /// The text at `span`, as the file holds it now, to check a fix against (never
+    /// shown): from the text in memory, or else read at that place from the file,
+    /// without reading it whole again (a fix is offered for hundreds of files in a
+    /// large run). None when the file's size changed, the span is a masked secret, or
+    /// it cannot be read. A file read as ISO-8859-1 is read whole: its spans index the
+    /// converted text, not its bytes.
+    pub fn text_at(&self, span: Span) -> Option<String> {
+        if let Some(text) = self.text_in_memory() {
+            return text.get(span.start..span.end).map(str::to_owned);
+        }
+        if self.encoding == Encoding::Latin1 {
+            return self.text().get(span.start..span.end).map(str::to_owned);
+        }
+        if self
+            .masks
+            .iter()
+            .any(|m| m.start < span.end && span.start < m.end)
+        {
+            return None;
+        }
+        let reread = self.reread?;
+        read_at(&self.path, reread.disk_len, span)
     }
 
     fn read_again(&self) -> Result<Arc<str>, String> {

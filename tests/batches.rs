@@ -100,7 +100,7 @@ fn texts_are_released_once_read_and_read_again_for_findings() {
     let marked = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: marked # poollint: ignore[pool-size-invalid]\ndata:\n  x: \"1\"\n";
     write(root, "k8s/marked.yaml", marked);
     let mut report = engine::check(&CheckRequest::new(vec![root.to_path_buf()]));
-    engine::reread_for_output(&mut report, true, true);
+    engine::reread_for_output(&mut report, true);
     assert!(
         report.internal_errors.is_empty(),
         "{:?}",
@@ -146,7 +146,7 @@ fn a_file_changed_before_its_findings_are_shown_is_an_internal_error() {
         "app/application.yml",
         &finding.replace("10000", "20000"),
     );
-    engine::reread_for_output(&mut report, true, true);
+    engine::reread_for_output(&mut report, true);
     assert_eq!(
         report.internal_errors.len(),
         1,
@@ -178,7 +178,7 @@ fn positions_in_released_ascii_files_need_no_second_read() {
     ] {
         write(root, rel, &text.replace("10000", "20000"));
     }
-    engine::reread_for_output(&mut report, false, true);
+    engine::reread_for_output(&mut report, false);
     assert_eq!(
         report.internal_errors.len(),
         1,
@@ -221,7 +221,7 @@ fn positions_are_the_file_s_after_secrets_are_masked() {
     let accented = "spring:\n  datasource:\n    url: jdbc:postgresql://db:5432/app\n    password: pässwörd-x\n";
     write(dir.path(), "application.yml", accented);
     let mut report = engine::check(&CheckRequest::new(vec![dir.path().to_path_buf()]));
-    engine::reread_for_output(&mut report, true, true);
+    engine::reread_for_output(&mut report, true);
     assert_positions_are_the_file_s(
         &report,
         accented,
@@ -287,7 +287,7 @@ proptest::proptest! {
         let dir = tempfile::tempdir().unwrap();
         write(dir.path(), "application.yml", &text);
         let mut report = engine::check(&CheckRequest::new(vec![dir.path().to_path_buf()]));
-        engine::reread_for_output(&mut report, true, true);
+        engine::reread_for_output(&mut report, true);
         let secrets = [
             format!("app:{url_password}@"),
             format!("password: {password}"),

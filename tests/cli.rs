@@ -2301,3 +2301,31 @@ fn sarif_locations_are_relative_to_the_repository_root() {
     );
     assert!(uri.get("uriBaseId").is_none(), "{uri}");
 }
+
+/// A fix is checked against the file on disk (its text was released after reading):
+/// a value in quotes keeps them, a value through a placeholder gets none.
+#[test]
+fn fixes_are_checked_against_the_files_on_disk() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    write_file(
+        dir.path(),
+        "a/application.yml",
+        "spring:\n  datasource:\n    hikari:\n      max-lifetime: \"600\"\n      idle-timeout: ${IDLE:5000}\n      minimum-idle: 1\n",
+    );
+    let out = poollint()
+        .args(["check", "-f", "rdjsonl"])
+        .arg(dir.path())
+        .output()
+        .expect("run");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let suggestions: Vec<serde_json::Value> = stdout
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter_map(|d| d.get("suggestions").cloned())
+        .collect();
+    let expected = serde_json::json!([{
+        "range": {"start": {"line": 4, "column": 22}, "end": {"line": 4, "column": 25}},
+        "text": "600000"
+    }]);
+    assert_eq!(suggestions, vec![expected], "{stdout}");
+}

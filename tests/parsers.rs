@@ -198,7 +198,7 @@ proptest! {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join(name), &bytes).unwrap();
         let mut report = engine::check(&CheckRequest::new(vec![dir.path().to_path_buf()]));
-        engine::reread_for_output(&mut report, true, true);
+        engine::reread_for_output(&mut report, true);
         assert_sound(&report)?;
     }
 }

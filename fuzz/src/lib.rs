@@ -131,7 +131,7 @@ fn check_split(request: &CheckRequest, written: &[(PathBuf, &[u8])]) {
     assert_sound(&report);
     assert_positions_are_the_files(&report, written);
     render_all(&report, MACHINE_FORMATS);
-    engine::reread_for_output(&mut report, true, true);
+    engine::reread_for_output(&mut report, true);
     assert_positions_are_the_files(&report, written);
     render_all(&report, &[OutputFormat::Human]);
 }
@@ -184,7 +184,7 @@ fn check_written(request: &CheckRequest, written: &[(PathBuf, &[u8])]) -> engine
         engine::check(request).diagnostics,
         "a second check found something else"
     );
-    engine::reread_for_output(&mut report, true, true);
+    engine::reread_for_output(&mut report, true);
     assert_sound(&report);
     assert_positions_are_the_files(&report, written);
     render_all(&report, &[OutputFormat::Human]);

@@ -56,14 +56,6 @@ impl OutputFormat {
     pub fn shows_snippets(self) -> bool {
         self == OutputFormat::Human
     }
-
-    /// True when the format carries fixes ([`fix_edit`]), which need the files' text.
-    pub fn shows_fixes(self) -> bool {
-        matches!(
-            self,
-            OutputFormat::Json | OutputFormat::Sarif | OutputFormat::Rdjson | OutputFormat::Rdjsonl
-        )
-    }
 }
 
 /// Counts for the summary line and the JSON `summary` object.
@@ -231,13 +223,14 @@ pub(crate) fn set_field(value: &mut serde_json::Value, key: &str, field: serde_j
 /// A finding's [`Fix`](crate::diagnostic::Fix) as an edit of its file: the bytes to
 /// replace and the new text. None when the file does not hold the text the fix
 /// expects there (quotes around a value are kept: `"30"` becomes `"30000"`), or when
-/// its text cannot be read: a fix is offered only where it is sure to apply.
+/// its text cannot be read: a fix is offered only where it is sure to apply. Only the
+/// span is read ([`crate::source::SourceFile::text_at`]), not the whole file again.
 pub(crate) fn fix_edit<'d>(d: &'d Diagnostic, sources: &SourceMap) -> Option<(Location, &'d str)> {
     let fix = d.fix.as_deref()?;
     let file = sources.get(fix.location.file)?;
     let span = fix.location.span;
-    let written = file.text().get(span.start..span.end)?;
-    let (inner, offset) = unquoted(written);
+    let written = file.text_at(span)?;
+    let (inner, offset) = unquoted(&written);
     let start = span.start + offset;
     let replaced = match fix.target {
         FixTarget::Value => (inner == fix.expected).then_some(start..start + inner.len()),
