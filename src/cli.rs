@@ -517,6 +517,9 @@ fn run_check(args: &CheckArgs) -> ExitCode {
     report.report.stats.review = review;
     let snippets = outputs(args).iter().any(|o| o.format.shows_snippets());
     engine::reread_for_output(&mut report.report, snippets);
+    if outputs(args).iter().any(|o| o.format.shows_fixes()) {
+        engine::check_fixes(&mut report.report);
+    }
     for note in &report.report.notes {
         // Notes name files, whose names may hold control characters.
         eprintln!("poollint: {}", crate::redact::escaped_controls(note));

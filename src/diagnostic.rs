@@ -58,6 +58,9 @@ pub struct Fix {
     pub expected: String,
     pub replacement: String,
     pub target: FixTarget,
+    /// Set once checked against the file (`engine::check_fixes`): `location` is then
+    /// the exact edit, and rendering reads nothing.
+    pub checked: bool,
 }
 
 /// Which part of the span a [`Fix`] replaces.
@@ -187,6 +190,7 @@ impl Diagnostic {
             expected: expected.into(),
             replacement: replacement.into(),
             target,
+            checked: false,
         }));
         self
     }

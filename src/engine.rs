@@ -94,8 +94,8 @@ pub struct Stats {
     /// Running the rules, checking each unit's entries as it is read included (that
     /// unit time is split as for `parse`), and applying the settings to the findings.
     pub rules: Duration,
-    /// Reading again the released texts the output needs ([`reread_for_output`]):
-    /// part of rendering.
+    /// Reading again the released texts the output needs ([`reread_for_output`]), and
+    /// the text fixes replace ([`check_fixes`]): part of rendering.
     pub reread: Duration,
     /// `--diff-base`: checking the tree at the revision and comparing its pools.
     pub review: Option<Duration>,
@@ -315,6 +315,29 @@ pub fn reread_for_output(report: &mut Report, snippets: bool) {
         }
     }
     report.stats.reread = started.elapsed();
+}
+
+/// Check every finding's fix against its file, in parallel (each reads the few bytes it
+/// replaces), keeping the exact edit or dropping the fix: otherwise each would be read
+/// as its finding is written, one after another.
+pub fn check_fixes(report: &mut Report) {
+    let started = Instant::now();
+    let sources = &report.sources;
+    report
+        .diagnostics
+        .par_iter_mut()
+        .filter(|d| d.fix.is_some())
+        .for_each(|d| {
+            let edit = crate::render::fix_edit(d, sources).map(|(location, _)| location);
+            match (edit, d.fix.as_deref_mut()) {
+                (Some(location), Some(fix)) => {
+                    fix.location = location;
+                    fix.checked = true;
+                }
+                _ => d.fix = None,
+            }
+        });
+    report.stats.reread += started.elapsed();
 }
 
 pub(crate) type Candidate = (PathBuf, &'static dyn Reader, Format, Option<String>);

@@ -56,6 +56,14 @@ impl OutputFormat {
     pub fn shows_snippets(self) -> bool {
         self == OutputFormat::Human
     }
+
+    /// True when the format carries fixes ([`fix_edit`]).
+    pub fn shows_fixes(self) -> bool {
+        matches!(
+            self,
+            OutputFormat::Json | OutputFormat::Sarif | OutputFormat::Rdjson | OutputFormat::Rdjsonl
+        )
+    }
 }
 
 /// Counts for the summary line and the JSON `summary` object.
@@ -227,6 +235,9 @@ pub(crate) fn set_field(value: &mut serde_json::Value, key: &str, field: serde_j
 /// span is read ([`crate::source::SourceFile::text_at`]), not the whole file again.
 pub(crate) fn fix_edit<'d>(d: &'d Diagnostic, sources: &SourceMap) -> Option<(Location, &'d str)> {
     let fix = d.fix.as_deref()?;
+    if fix.checked {
+        return Some((fix.location, fix.replacement.as_str()));
+    }
     let file = sources.get(fix.location.file)?;
     let span = fix.location.span;
     let written = file.text_at(span)?;
