@@ -2310,7 +2310,7 @@ fn fixes_are_checked_against_the_files_on_disk() {
     write_file(
         dir.path(),
         "a/application.yml",
-        "spring:\n  datasource:\n    hikari:\n      max-lifetime: \"600\"\n      idle-timeout: ${IDLE:5000}\n      minimum-idle: 1\n",
+        "spring:\n  datasource:\n    hikari:\n      idle-timeout: \"5000\"\n      connection-timeout: ${T:30s}\n      minimum-idle: 1\n",
     );
     let out = poollint()
         .args(["check", "-f", "rdjsonl"])
@@ -2324,8 +2324,8 @@ fn fixes_are_checked_against_the_files_on_disk() {
         .filter_map(|d| d.get("suggestions").cloned())
         .collect();
     let expected = serde_json::json!([{
-        "range": {"start": {"line": 4, "column": 22}, "end": {"line": 4, "column": 25}},
-        "text": "600000"
+        "range": {"start": {"line": 4, "column": 22}, "end": {"line": 4, "column": 26}},
+        "text": "10000"
     }]);
     assert_eq!(suggestions, vec![expected], "{stdout}");
 }

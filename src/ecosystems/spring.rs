@@ -934,7 +934,8 @@ fn hikari_pool(app: &App, effective: &Effective, prefix: &str, framework: bool) 
         acquire_timeout: r.millis("connection-timeout", hikari::CONNECTION_TIMEOUT_MS),
         idle_timeout: r.millis("idle-timeout", hikari::IDLE_TIMEOUT_MS),
         max_lifetime: r.millis("max-lifetime", hikari::MAX_LIFETIME_MS),
-        keepalive: r.millis("keepalive-time", hikari::KEEPALIVE_TIME_MS),
+        // 0 before HikariCP 6.2.1, 2 minutes from it on: see hikari::KEEPALIVE_TIME_MS.
+        keepalive: r.millis("keepalive-time", 0),
         validate_on_borrow: None,
         validation_timeout: Some(r.millis("validation-timeout", hikari::VALIDATION_TIMEOUT_MS)),
         leak_detection_threshold: Some(r.millis("leak-detection-threshold", 0)),

@@ -16,11 +16,12 @@ pub const CONNECTION_TIMEOUT_MS: u64 = 30_000;
 pub const VALIDATION_TIMEOUT_MS: u64 = 5_000;
 pub const IDLE_TIMEOUT_MS: u64 = 600_000;
 pub const MAX_LIFETIME_MS: u64 = 1_800_000;
-/// `keepaliveTime` when not set, and what HikariCP puts in place of a value it refuses:
-/// `DEFAULT_KEEPALIVE_TIME = MINUTES.toMillis(2)` in current HikariCP's
-/// `HikariConfig.java` (6.x; HikariCP's pull requests #2372 and #2394 correct the
-/// Javadoc that still said 0). rules-catalogue §1.1 gives 0 (disabled), the default of
-/// earlier releases; its §0 asks for the newest behaviour, said in the findings.
+/// `keepaliveTime` when not set, and what HikariCP puts in place of a value it refuses,
+/// from HikariCP 6.2.1 on: `DEFAULT_KEEPALIVE_TIME = MINUTES.toMillis(2)` (HikariCP's
+/// pull requests #2372 and #2394 correct the Javadoc that still said 0). Before 6.2.1 it
+/// is 0 (disabled), as rules-catalogue §1.1 gives it, and Spring Boot 3.4 and earlier
+/// ship HikariCP 5. Which one runs is not in the configuration, so poollint counts only
+/// a keepalive written and accepted as protection, and messages say both.
 pub const KEEPALIVE_TIME_MS: u64 = 120_000;
 /// `com.zaxxer.hikari.timeoutMs.floor`: connection and validation timeouts below it throw.
 pub const SOFT_TIMEOUT_FLOOR_MS: u64 = 250;
@@ -188,9 +189,10 @@ pub fn millis(setting: &Setting<Duration>) -> Option<u64> {
 }
 
 /// Apply HikariCP's silent corrections, in its order: `maxLifetime` below 30 s → 30 min;
-/// `keepaliveTime` below 30 s or not below `maxLifetime` → its 2-minute default (logged
-/// as "disabling it", but `validateNumerics()` assigns `DEFAULT_KEEPALIVE_TIME`); pool
-/// size below 1 → 10; `minimumIdle` negative or above max → max.
+/// `keepaliveTime` below 30 s or not below `maxLifetime` → `DEFAULT_KEEPALIVE_TIME`
+/// (logged as "disabling it"), counted as 0: off before HikariCP 6.2.1, 2 minutes from
+/// it on ([`KEEPALIVE_TIME_MS`]); pool size below 1 → 10; `minimumIdle` negative or
+/// above max → max.
 pub fn effective(pool: &Pool) -> Effective {
     let max_lifetime_ms = ms(&pool.max_lifetime).map(|v| {
         if v != 0 && v < MIN_LIFETIME_MS {
@@ -200,8 +202,8 @@ pub fn effective(pool: &Pool) -> Effective {
         }
     });
     let keepalive_ms = ms(&pool.keepalive).map(|k| match max_lifetime_ms {
-        _ if k != 0 && k < MIN_LIFETIME_MS => KEEPALIVE_TIME_MS,
-        Some(life) if k != 0 && life != 0 && k >= life => KEEPALIVE_TIME_MS,
+        _ if k != 0 && k < MIN_LIFETIME_MS => 0,
+        Some(life) if k != 0 && life != 0 && k >= life => 0,
         _ => k,
     });
     let max = pool
@@ -245,19 +247,21 @@ pub fn lifetime_text(pool: &Pool, effective_ms: u64) -> String {
 }
 
 /// `keepalive-time` as HikariCP runs it (`effective_ms`, from [`effective`]), for
-/// messages: `off (0)`, `2 min`, or the default with the written value HikariCP
-/// replaces (rules-catalogue LT06: below 30 s or not below `maxLifetime`).
+/// messages: `2 min`, `off (0)`, or, when not set or refused (rules-catalogue LT06:
+/// below 30 s or not below `maxLifetime`), HikariCP's default, which depends on its
+/// version ([`KEEPALIVE_TIME_MS`]).
 pub fn keepalive_text(pool: &Pool, effective_ms: u64) -> String {
-    let text = super::human_duration(Duration::from_millis(effective_ms));
+    const DEFAULT: &str = "HikariCP's default: off before 6.2.1, every 2 min from 6.2.1 on";
     match ms(&pool.keepalive) {
         Some(written) if written != effective_ms && written < MIN_LIFETIME_MS => {
-            format!("{text} (HikariCP replaces the written {written} ms, below its 30 s minimum, with its default)")
+            format!("{DEFAULT} (it refuses the written {written} ms, below its 30 s minimum)")
         }
         Some(written) if written != effective_ms => {
-            format!("{text} (HikariCP replaces the written {written} ms, not below max-lifetime, with its default)")
+            format!("{DEFAULT} (it refuses the written {written} ms, not below max-lifetime)")
         }
+        _ if effective_ms == 0 && !pool.keepalive.is_explicit() => format!("not set ({DEFAULT})"),
         _ if effective_ms == 0 => "off (0)".to_owned(),
-        _ => text,
+        _ => super::human_duration(Duration::from_millis(effective_ms)),
     }
 }
 

@@ -60,7 +60,7 @@ fn command(d: &Diagnostic, ctx: &RenderContext) -> String {
     };
     format!(
         "::{kind} file={},{},title={}::{}\n",
-        property(&shown_path(&place.path)),
+        property(&github_path(&place.path)),
         lines_and_columns(&place),
         property(d.rule),
         data(&message)
@@ -78,6 +78,20 @@ fn lines_and_columns(place: &Place) -> String {
         "{lines},col={},endColumn={}",
         place.start_column, place.end_column
     )
+}
+
+/// A file path for a workflow command: its line breaks are left to [`property`], whose
+/// `%0A` GitHub turns back into the line break, so the annotation names the real file
+/// (and no line of the log starts in the middle of it); other control characters are
+/// written as escapes, as in every text format.
+fn github_path(path: &str) -> String {
+    path.split_inclusive(['\r', '\n'])
+        .map(|part| {
+            let body = part.trim_end_matches(['\r', '\n']);
+            let line_break = part.get(body.len()..).unwrap_or("");
+            format!("{}{line_break}", shown_path(body))
+        })
+        .collect()
 }
 
 /// Escaping of a workflow command's message.

@@ -210,8 +210,9 @@ fn unit_mismatch(
     validation: Option<Option<&Setting<Duration>>>,
 ) -> Option<Diagnostic> {
     let value = setting.get()?;
-    // The number as written and the one to write instead, when that alone fixes it.
-    let (written, message, help, fix) = match unit {
+    // No fix is offered here: which unit was meant is a guess ("if … was meant"), and
+    // 250 ms may be exactly what was meant.
+    let (written, message, help) = match unit {
         Unit::Millis => {
             let ms = value.as_millis();
             if !(1..1000).contains(&ms) {
@@ -230,7 +231,6 @@ fn unit_mismatch(
                 format!("{ms} ms"),
                 format!("{property} is {ms} ms; {library} reads milliseconds, so this looks like {ms} seconds written in the wrong unit"),
                 format!("if {ms} seconds was meant, write {meant}{validation_too}"),
-                validation_too.is_empty().then(|| (ms.to_string(), meant.to_string())),
             )
         }
         Unit::SecondsWait | Unit::SecondsLifetime => {
@@ -251,19 +251,16 @@ fn unit_mismatch(
                     roughly(secs)
                 ),
                 format!("if {secs} milliseconds was meant, write {meant}"),
-                Some((secs.to_string(), meant.to_string())),
             )
         }
     };
-    let diagnostic = Diagnostic::new(&META, Severity::Warning, at, message)
-        .with_label(written)
-        .with_help(help)
-        .with_key(key)
-        .with_fingerprint(value.as_millis().to_string());
-    Some(match fix {
-        Some((expected, meant)) => diagnostic.with_value_fix(at, expected, meant),
-        None => diagnostic,
-    })
+    Some(
+        Diagnostic::new(&META, Severity::Warning, at, message)
+            .with_label(written)
+            .with_help(help)
+            .with_key(key)
+            .with_fingerprint(value.as_millis().to_string()),
+    )
 }
 
 /// `83 minutes`, `41.7 days`: the scale of a long duration, for messages.

@@ -1,8 +1,8 @@
 //! `hikari-keepalive-invalid`: HikariCP keepalive-time below 30 s or not below max-lifetime is silently replaced by its default.
 //!
 //! `validateNumerics()`: `keepaliveTime ≠ 0` and (`< 30000` or `≥ maxLifetime` with
-//! `maxLifetime ≠ 0`) ⇒ replaced by `DEFAULT_KEEPALIVE_TIME`: 2 minutes in current
-//! HikariCP (0, disabled, in releases before 6) [HK-CFG]; see `hikari::KEEPALIVE_TIME_MS`.
+//! `maxLifetime ≠ 0`) ⇒ replaced by `DEFAULT_KEEPALIVE_TIME`: 0 (disabled) before
+//! HikariCP 6.2.1, 2 minutes from it on [HK-CFG]; see `hikari::KEEPALIVE_TIME_MS`.
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::hikari::{self, millis};
 use crate::model::{Model, Pool};
@@ -15,7 +15,7 @@ pub static META: RuleMeta = RuleMeta {
     category: Category::Lifetime,
     default_severity: Severity::Warning,
     inputs: Inputs::ConfigOnly,
-    summary: "HikariCP keepalive-time below 30 s or not below max-lifetime is silently replaced by its 2-minute default.",
+    summary: "HikariCP keepalive-time below 30 s or not below max-lifetime is silently replaced by its default (off, or 2 min from 6.2.1).",
     options: &[],
 };
 
@@ -50,7 +50,7 @@ fn check(pool: &Pool) -> Option<Diagnostic> {
         return None;
     };
     let message = format!(
-        "keepalive-time is {}, {reason}: HikariCP ignores it and pings idle connections every {} instead (its default; releases before HikariCP 6 disable keepalive), so an idle limit shorter than that still closes them",
+        "keepalive-time is {}, {reason}: HikariCP ignores it and uses its default, keepalive off before HikariCP 6.2.1 and a ping every {} from 6.2.1 on, so idle connections are not kept alive at the interval written",
         ms_text(keepalive),
         ms_text(hikari::KEEPALIVE_TIME_MS)
     );
