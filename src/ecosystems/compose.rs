@@ -322,7 +322,7 @@ fn interpolate(text: &str, depth: usize) -> (String, Option<std::ops::Range<usiz
             out.push('$');
             at = start + 2;
         } else if rest.starts_with('{') {
-            let Some(len) = braced_len(rest) else {
+            let Some(len) = super::nested_braces_len(rest) else {
                 out.push_str(text.get(start..).unwrap_or(""));
                 return (out, None);
             };
@@ -368,24 +368,6 @@ fn substitute(inner: &str, depth: usize) -> (String, Option<std::ops::Range<usiz
         }
         _ => (format!("${{{name}}}"), None),
     }
-}
-
-/// Length of the `{…}` at the start of `text`, matching nested braces.
-fn braced_len(text: &str) -> Option<usize> {
-    let mut depth = 0usize;
-    for (i, c) in text.char_indices() {
-        match c {
-            '{' => depth += 1,
-            '}' => {
-                depth = depth.checked_sub(1)?;
-                if depth == 0 {
-                    return Some(i + 1);
-                }
-            }
-            _ => {}
-        }
-    }
-    None
 }
 
 /// Words of a shell-style command line with the byte range each came from: the text

@@ -320,6 +320,26 @@ fn value_secrets(
         .collect()
 }
 
+/// Length of the `{…}` that `text` starts with (after any prefix such as `$`), braces
+/// nested inside it matched: Spring's `${a:${b}}` and Compose's `${A:-${B}}`. None when
+/// it is not closed.
+pub(crate) fn nested_braces_len(text: &str) -> Option<usize> {
+    let mut depth = 0usize;
+    for (i, c) in text.char_indices() {
+        match c {
+            '{' => depth += 1,
+            '}' => {
+                depth = depth.checked_sub(1)?;
+                if depth == 0 {
+                    return Some(i + 1);
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
 /// Read `(path, text)` files together with `reader`, each in the format `reader`
 /// recognises from its path, as the engine reads a batch (the readers' unit tests).
 #[cfg(test)]

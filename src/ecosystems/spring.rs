@@ -534,7 +534,7 @@ pub fn resolve_placeholders(text: &str) -> Resolved {
     let mut rest = text;
     let mut offset = 0;
     while let Some(start) = rest.find("${") {
-        let Some(len) = placeholder_len(rest.get(start..).unwrap_or("")) else {
+        let Some(len) = super::nested_braces_len(rest.get(start..).unwrap_or("")) else {
             break;
         };
         let inner = rest.get(start + 2..start + len - 1).unwrap_or("");
@@ -573,28 +573,10 @@ fn placeholder_via(text: &str) -> Option<String> {
     }
     let start = text.find("${")?;
     let rest = text.get(start..)?;
-    let len = placeholder_len(rest)?;
+    let len = super::nested_braces_len(rest)?;
     let inner = rest.get(2..len - 1).unwrap_or("");
     let var = inner.split_once(':').map_or(inner, |(var, _)| var);
     Some(var.trim().to_owned())
-}
-
-/// Length of the `${...}` at the start of `text`, matching nested braces.
-fn placeholder_len(text: &str) -> Option<usize> {
-    let mut depth = 0usize;
-    for (i, c) in text.char_indices() {
-        match c {
-            '{' => depth += 1,
-            '}' => {
-                depth = depth.checked_sub(1)?;
-                if depth == 0 {
-                    return Some(i + 1);
-                }
-            }
-            _ => {}
-        }
-    }
-    None
 }
 
 /// Passwords in a value: literal values of password keys, defaults of password
