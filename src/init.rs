@@ -197,18 +197,20 @@ struct Written<'a> {
     name: &'a str,
 }
 
-/// The files (relative to the root) that configure `service`'s pools.
+/// The files (relative to the root) that configure `service`'s pools, and the file of
+/// its runtime (`config/sidekiq.yml`): a Rails application's Puma and Sidekiq share
+/// `database.yml`, and only the runtime's file tells their tables apart.
 fn pool_files(
     model: &Model,
     service: &Service,
     relative: &dyn Fn(FileId) -> Option<String>,
 ) -> BTreeSet<String> {
-    service
-        .pools
-        .iter()
-        .filter_map(|i| model.pools.get(*i))
-        .filter_map(|p| p.anchor.or(p.max.location()))
-        .filter_map(|l| relative(l.file))
+    let pools = service.pools.iter().filter_map(|i| model.pools.get(*i));
+    let runtime = crate::topology::runtime_file(model, service);
+    pools
+        .filter_map(|p| p.anchor.or(p.max.location()).map(|l| l.file))
+        .chain(runtime.filter(|_| !service.pools.is_empty()))
+        .filter_map(relative)
         .collect()
 }
 

@@ -140,10 +140,25 @@ struct ReadServices {
 }
 
 impl ReadServices {
-    /// The services read from `files` (each once, in order), taken or copied.
-    fn claim(&mut self, files: &HashSet<FileId>) -> Vec<Service> {
+    /// The services read from `files` (each once, in order), taken or copied, of an
+    /// application's runtimes only the one the table is ([`ReadServices::runtime_slots`]).
+    fn claim(
+        &mut self,
+        files: &HashSet<FileId>,
+        table: &str,
+        runtime: impl Fn(&Service) -> Option<FileId>,
+    ) -> Vec<Service> {
+        let mut slots = self.slots.all_read_from(files);
+        let runtimes: Vec<(usize, FileId)> = slots
+            .iter()
+            .filter_map(|&slot| Some((slot, runtime(self.read(slot)?)?)))
+            .collect();
+        if runtimes.len() > 1 {
+            let kept = self.runtime_slots(&runtimes, files, table);
+            slots.retain(|slot| kept.contains(slot) || runtimes.iter().all(|(r, _)| r != slot));
+        }
         let mut claimed = Vec::new();
-        for slot in self.slots.all_read_from(files) {
+        for slot in slots {
             if let Some(service) = self.slots.take(slot) {
                 self.taken.insert(slot, service.clone());
                 claimed.push(service);
@@ -153,6 +168,54 @@ impl ReadServices {
         }
         claimed
     }
+
+    /// The service read into `slot`, taken or not.
+    fn read(&self, slot: usize) -> Option<&Service> {
+        self.slots.get(slot).or_else(|| self.taken.get(&slot))
+    }
+
+    /// Of several runtimes read from one application's files (Puma and Sidekiq share
+    /// `database.yml`), the ones a table is: those whose runtime file it names; naming
+    /// none (manifests `init` wrote before it named them), the one whose name ends as
+    /// the table's (`app (sidekiq)`), else the first no earlier table took. Merging them
+    /// gave every table the first runtime's threads and processes.
+    fn runtime_slots(
+        &self,
+        runtimes: &[(usize, FileId)],
+        files: &HashSet<FileId>,
+        table: &str,
+    ) -> Vec<usize> {
+        let named: Vec<usize> = runtimes
+            .iter()
+            .filter(|(_, file)| files.contains(file))
+            .map(|(slot, _)| *slot)
+            .collect();
+        if !named.is_empty() {
+            return named;
+        }
+        let same_suffix = runtime_suffix(table).and_then(|wanted| {
+            runtimes.iter().find(|(slot, _)| {
+                self.read(*slot)
+                    .is_some_and(|s| runtime_suffix(&s.name) == Some(wanted))
+            })
+        });
+        let untaken = || {
+            runtimes
+                .iter()
+                .find(|(slot, _)| self.slots.get(*slot).is_some())
+        };
+        same_suffix
+            .or_else(untaken)
+            .or(runtimes.first())
+            .map(|(slot, _)| *slot)
+            .into_iter()
+            .collect()
+    }
+}
+
+/// The ` (sidekiq)` of `app (sidekiq)`: the runtime a Rails service name says.
+fn runtime_suffix(name: &str) -> Option<&str> {
+    name.rfind(" (").and_then(|at| name.get(at..))
 }
 
 /// Merge each declared table into the first item read from its file (None when it
@@ -437,6 +500,26 @@ fn service_files(model: &Model, service: &Service) -> Vec<FileId> {
         .collect()
 }
 
+/// The file a service's runtime was read from (Puma's `puma.rb`, Sidekiq's
+/// `sidekiq.yml`) when it is none of its pools' files: the runtimes of an application
+/// share its pool files, and this file tells them apart.
+pub(crate) fn runtime_file(model: &Model, service: &Service) -> Option<FileId> {
+    if service.deployment.is_some() {
+        return None;
+    }
+    let pool_files: HashSet<FileId> = service
+        .pools
+        .iter()
+        .filter_map(|i| model.pools.get(*i))
+        .flat_map(|p| p.anchor.map(|a| a.file).into_iter().chain(file_of(&p.max)))
+        .collect();
+    [service.threads.as_ref(), service.processes.as_ref()]
+        .into_iter()
+        .flatten()
+        .filter_map(file_of)
+        .find(|file| !pool_files.contains(file))
+}
+
 /// The service a `[[service]]` table declares: the services read from its config files
 /// and its deployment, claimed from `services` in their order, merged.
 fn merge_service(
@@ -451,7 +534,8 @@ fn merge_service(
     let mut from_config = Vec::new();
     let mut from_deployment = None;
     let named: HashSet<FileId> = config.union(&deployment).copied().collect();
-    for service in services.claim(&named) {
+    let runtime = |service: &Service| runtime_file(model, service);
+    for service in services.claim(&named, &declared.name.value, runtime) {
         let is_deployment = service_files(model, &service)
             .iter()
             .any(|f| deployment.contains(f));
@@ -496,7 +580,9 @@ fn substitute_environment(model: &mut Model, service: &mut Service) {
         _ => return,
     };
     let via_environment = |setting: &Setting<i64>| match &setting.origin {
-        Origin::File { via: Some(var), .. } => environment.iter().any(|e| &e.name == var),
+        Origin::File { via: Some(via), .. } => {
+            crate::model::via_variables(via).any(|var| environment.iter().any(|e| e.name == var))
+        }
         _ => false,
     };
     for index in service.pools.iter_mut() {
@@ -524,10 +610,14 @@ fn substitute_environment(model: &mut Model, service: &mut Service) {
 
 /// Replace `setting` by the whole-number value of the variable it was read through.
 fn from_environment(setting: &mut Setting<i64>, environment: &[crate::model::EnvVar]) -> bool {
-    let Origin::File { via: Some(var), .. } = &setting.origin else {
+    let Origin::File { via: Some(via), .. } = &setting.origin else {
         return false;
     };
-    let Some(env) = environment.iter().rev().find(|e| &e.name == var) else {
+    // The first variable of a chain (`ENV["DB_POOL"] || ENV["MAX_THREADS"] || 5`) that
+    // the environment sets gives the value; the last setting of a variable wins.
+    let Some(env) = crate::model::via_variables(via)
+        .find_map(|var| environment.iter().rev().find(|e| e.name == var))
+    else {
         return false;
     };
     let Ok(value) = env.value.trim().parse::<i64>() else {

@@ -2329,3 +2329,116 @@ fn fixes_are_checked_against_the_files_on_disk() {
     }]);
     assert_eq!(suggestions, vec![expected], "{stdout}");
 }
+
+/// A Rails application whose Puma and Sidekiq share `database.yml` is read the same
+/// with the manifest `init` writes as without one: each `[[service]]` table is its own
+/// runtime. Both tables took Puma's 10 threads and 2 workers (the first service read
+/// from `database.yml`), so Sidekiq's 20 threads against pool 12 went unreported; a
+/// manifest naming only `database.yml` (as `init` wrote it before) is read the same.
+#[test]
+fn init_manifest_of_a_rails_app_keeps_puma_and_sidekiq_apart() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path();
+    write_file(root, "config/puma.rb", "max_threads_count = ENV.fetch(\"RAILS_MAX_THREADS\") { 10 }\nthreads max_threads_count, max_threads_count\nworkers ENV.fetch(\"WEB_CONCURRENCY\") { 2 }\n");
+    write_file(root, "config/sidekiq.yml", ":concurrency: 20\n");
+    write_file(
+        root,
+        "config/database.yml",
+        "production:\n  adapter: postgresql\n  pool: 12\n",
+    );
+    let init = poollint()
+        .current_dir(root)
+        .args(["init", "--stdout", "."])
+        .output()
+        .expect("init");
+    let written = String::from_utf8_lossy(&init.stdout).into_owned();
+    assert!(
+        written.contains("config = [\"config/database.yml\", \"config/sidekiq.yml\"]"),
+        "{written}"
+    );
+    let database = "[[database]]\nname = \"shop\"\nmax-connections = 10\n";
+    let findings = |manifest: String| {
+        write_file(root, "poollint.toml", &manifest);
+        concise_findings_in(root)
+    };
+    let without = findings(database.to_owned());
+    assert!(
+        without
+            .iter()
+            .any(|f| f.contains("but . (sidekiq) runs 20 threads")),
+        "{without:?}"
+    );
+    assert!(
+        without.iter().any(|f| f.contains("demand 36 =")),
+        "{without:?}"
+    );
+    assert_eq!(findings(format!("{database}\n{written}")), without);
+    let older = "[[service]]\nname = \". (sidekiq)\"\nconfig = [\"config/database.yml\"]\n\n[[service]]\nname = \". (puma)\"\nconfig = [\"config/database.yml\"]\n";
+    let mut reversed = findings(format!("{database}\n{older}"));
+    reversed.sort();
+    let mut sorted = without.clone();
+    sorted.sort();
+    assert_eq!(reversed.len(), sorted.len(), "{reversed:?}");
+    assert!(
+        reversed
+            .iter()
+            .any(|f| f.contains("but . (sidekiq) runs 20 threads")),
+        "{reversed:?}"
+    );
+}
+
+/// Concise findings of `poollint check .` in `dir`, without the summary.
+fn concise_findings_in(dir: &std::path::Path) -> Vec<String> {
+    let out = poollint()
+        .current_dir(dir)
+        .args(["check", "-f", "concise", "."])
+        .output()
+        .expect("run");
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter(|line| !line.starts_with("Found ") && !line.starts_with("No problems"))
+        .map(str::to_owned)
+        .collect()
+}
+
+/// Mastodon's `ENV["DB_POOL"] || ENV['MAX_THREADS'] || 5` takes 5 unless a variable is
+/// set (it was unknown, so Sidekiq's 25 threads went unreported), names both variables,
+/// and a deployment setting only the second one gives the pool its value.
+#[test]
+fn erb_fallback_chain_takes_its_default_or_the_first_variable_set() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path();
+    write_file(
+        root,
+        "app/config/database.yml",
+        "production:\n  adapter: postgresql\n  pool: <%= ENV[\"DB_POOL\"] || ENV['MAX_THREADS'] || 5 %>\n",
+    );
+    write_file(root, "app/config/sidekiq.yml", ":concurrency: 25\n");
+    let chain = concise_findings_in(root);
+    assert_eq!(chain.len(), 1, "{chain:?}");
+    assert!(
+        chain[0].contains("warning[pool-smaller-than-thread-concurrency] the production pool allows 5 connections (default of ${DB_POOL} or ${MAX_THREADS}, app/config/database.yml:3)"),
+        "{chain:?}"
+    );
+    assert!(
+        chain[0].contains("unless $DB_POOL or $MAX_THREADS is set to at least 25"),
+        "{chain:?}"
+    );
+    write_file(
+        root,
+        "k8s/worker.yaml",
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: worker\nspec:\n  template:\n    spec:\n      containers:\n        - name: worker\n          env:\n            - name: MAX_THREADS\n              value: \"8\"\n",
+    );
+    write_file(
+        root,
+        "poollint.toml",
+        "[[service]]\nname = \"worker\"\nconfig = [\"app/config/database.yml\", \"app/config/sidekiq.yml\"]\ndeployment = \"k8s/worker.yaml\"\n",
+    );
+    let deployed = concise_findings_in(root);
+    assert!(
+        deployed
+            .iter()
+            .any(|f| f.contains("the production pool allows 8 connections (k8s/worker.yaml:")),
+        "{deployed:?}"
+    );
+}

@@ -5,8 +5,8 @@
 //! [SQ-CFG].
 //!
 //! ERB values are evaluated for the common forms (`ENV.fetch("X") { 5 }`,
-//! `ENV.fetch("X", 5)`, `ENV["X"] || 5`, literals): the default is used and the message
-//! says which variable can override it. Anything else is unknown, never a finding.
+//! `ENV.fetch("X", 5)`, `ENV["X"] || ENV["Y"] || 5`, literals): the default is used and
+//! the message says which variables can override it. Anything else is unknown, never a finding.
 //! Only the `production` environment feeds the application's services (development
 //! and test pools are read, but capacity and concurrency rules look at production).
 
@@ -112,6 +112,14 @@ impl<'a> Source<'a> {
         &self.file.doc
     }
 
+    /// The file's beginning, where a default of a key it lacks points.
+    fn whole_file(&self) -> Location {
+        Location {
+            file: self.file.id,
+            span: Span::new(0, 0),
+        }
+    }
+
     fn location(&self, node: NodeId) -> Location {
         Location {
             file: self.file.id,
@@ -165,18 +173,29 @@ impl<'a> Source<'a> {
 
 static ENV_VAR: LazyLock<Option<Regex>> =
     LazyLock::new(|| Regex::new(r#"ENV(?:\.fetch)?\s*[\[(]\s*["']([A-Za-z0-9_]+)["']"#).ok());
-/// The forms whose default poollint takes, each matching the whole expression (after
-/// [`unwrapped`]): `ENV.fetch("X") { 5 }`, `ENV.fetch("X", 5)`, `ENV["X"] || 5`.
+/// The lookups with a default whose default poollint takes, each matching a whole
+/// expression (after [`unwrapped`]): `ENV.fetch("X") { 5 }`, `ENV.fetch("X", 5)`;
+/// group 1 is the variable, group 2 the default.
 static DEFAULT_FORMS: LazyLock<Vec<Regex>> = LazyLock::new(|| {
     [
-        r#"^ENV\.fetch\(\s*["'][A-Za-z0-9_]+["']\s*\)\s*\{\s*["']?(-?\d+)["']?\s*\}$"#,
-        r#"^ENV\.fetch\(\s*["'][A-Za-z0-9_]+["']\s*,\s*["']?(-?\d+)["']?\s*\)$"#,
-        r#"^ENV\[\s*["'][A-Za-z0-9_]+["']\s*\]\s*\|\|\s*["']?(-?\d+)["']?$"#,
+        r#"^ENV\.fetch\(\s*["']([A-Za-z0-9_]+)["']\s*\)\s*\{\s*["']?(-?\d+)["']?\s*\}$"#,
+        r#"^ENV\.fetch\(\s*["']([A-Za-z0-9_]+)["']\s*,\s*["']?(-?\d+)["']?\s*\)$"#,
     ]
     .iter()
     .filter_map(|re| Regex::new(re).ok())
     .collect()
 });
+/// A lookup without a default (`ENV["X"]`, `ENV.fetch("X", nil)`): nil when the
+/// variable is unset, so a `||` after it goes on.
+static ENV_LOOKUP: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    Regex::new(
+        r#"^ENV(?:\[\s*["']([A-Za-z0-9_]+)["']\s*\]|\.fetch\(\s*["']([A-Za-z0-9_]+)["']\s*,\s*nil\s*\))$"#,
+    )
+    .ok()
+});
+/// A whole number, quoted or not.
+static LITERAL: LazyLock<Option<Regex>> =
+    LazyLock::new(|| Regex::new(r#"^["']?(-?\d+)["']?$"#).ok());
 
 /// Most wrappers [`unwrapped`] removes (`Integer((x).to_i)` has three).
 const MAX_WRAPPERS: usize = 8;
@@ -202,34 +221,76 @@ fn unwrapped(code: &str) -> &str {
     code
 }
 
-/// The value of an ERB expression poollint understands, and the variable that may
+/// The value of an ERB expression poollint understands, and the variables that may
 /// override it. Only a whole expression of a known form takes its default: arithmetic
 /// on it (`ENV.fetch("X") { 5 }.to_i * 5`) is unknown (DESIGN §2), not the default.
 fn evaluate(code: &str) -> (Val<String>, Option<String>) {
+    if code.trim().parse::<i64>().is_ok() {
+        return (Val::Known(code.trim().to_owned()), None);
+    }
+    let inner = unwrapped(code);
+    let known = fetch_default(inner)
+        .map(|(var, default)| (default, vec![var]))
+        .or_else(|| fallback_chain(inner));
+    if let Some((default, vars)) = known {
+        return (
+            Val::Known(default),
+            Some(vars.join(&crate::model::VIA_SEPARATOR.to_string())),
+        );
+    }
     let var = ENV_VAR
         .as_ref()
         .and_then(|re| re.captures(code))
         .and_then(|c| c.get(1))
         .map(|m| m.as_str().to_owned());
-    if code.trim().parse::<i64>().is_ok() {
-        return (Val::Known(code.trim().to_owned()), None);
+    (
+        Val::unknown(match &var {
+            Some(v) => format!("set by ${v} at run time"),
+            None => "an ERB expression poollint does not evaluate".into(),
+        }),
+        var,
+    )
+}
+
+/// (variable, default) of `ENV.fetch("X") { 5 }` or `ENV.fetch("X", 5)`.
+fn fetch_default(code: &str) -> Option<(String, String)> {
+    DEFAULT_FORMS.iter().find_map(|re| {
+        let c = re.captures(code)?;
+        Some((c.get(1)?.as_str().to_owned(), c.get(2)?.as_str().to_owned()))
+    })
+}
+
+/// `ENV["DB_POOL"] || ENV['MAX_THREADS'] || 5` (Mastodon): lookups without a default
+/// joined by `||`, ending in a literal or a lookup with one, whose default is the
+/// value when no variable is set; the variables in the order Ruby tries them. None for
+/// anything else (a method call or arithmetic in a part).
+fn fallback_chain(code: &str) -> Option<(String, Vec<String>)> {
+    let parts: Vec<&str> = code.split("||").map(str::trim).collect();
+    let (last, lookups) = parts.split_last()?;
+    if lookups.is_empty() {
+        return None;
     }
-    let inner = unwrapped(code);
-    let default = DEFAULT_FORMS
+    let mut vars = lookups
         .iter()
-        .find_map(|re| re.captures(inner))
+        .map(|part| {
+            let c = ENV_LOOKUP.as_ref()?.captures(part)?;
+            Some(c.get(1).or(c.get(2))?.as_str().to_owned())
+        })
+        .collect::<Option<Vec<String>>>()?;
+    let literal = LITERAL
+        .as_ref()
+        .and_then(|re| re.captures(last))
         .and_then(|c| c.get(1))
         .map(|m| m.as_str().to_owned());
-    match default {
-        Some(default) if var.is_some() => (Val::Known(default), var),
-        _ => (
-            Val::unknown(match &var {
-                Some(v) => format!("set by ${v} at run time"),
-                None => "an ERB expression poollint does not evaluate".into(),
-            }),
-            var,
-        ),
-    }
+    let default = match literal {
+        Some(default) => default,
+        None => {
+            let (var, default) = fetch_default(last)?;
+            vars.push(var);
+            default
+        }
+    };
+    Some((default, vars))
 }
 
 fn read_app(root: &Path, files: &[&ParsedFile], sources: &SourceMap) -> Model {
@@ -684,7 +745,8 @@ fn read_puma(source: &Source) -> (Option<Setting<i64>>, Option<Setting<i64>>) {
             Origin::Default {
                 library: "Puma",
                 doc: "https://puma.io/puma/#thread-pool",
-                anchor: None,
+                // The file, so a manifest naming it finds this runtime.
+                anchor: Some(source.whole_file()),
             },
         ))
     });
@@ -722,7 +784,8 @@ fn read_sidekiq(source: &Source) -> Setting<i64> {
         Origin::Default {
             library: "Sidekiq",
             doc: "https://github.com/sidekiq/sidekiq/wiki/Advanced-Options#concurrency",
-            anchor: None,
+            // The file, so a manifest naming it finds this runtime.
+            anchor: Some(source.whole_file()),
         },
     );
     let Some(root) = doc.roots.first().copied() else {
@@ -854,6 +917,44 @@ mod tests {
                 "{code}"
             );
         }
+    }
+
+    /// Mastodon's `ENV["DB_POOL"] || ENV['MAX_THREADS'] || 5` takes 5 and names both
+    /// variables (it was unknown); a chain with anything but lookups stays unknown.
+    #[test]
+    fn erb_fallback_chains_take_their_last_default() {
+        for (code, vars) in [
+            (
+                r#"ENV["DB_POOL"] || ENV['MAX_THREADS'] || 5"#,
+                "DB_POOL,MAX_THREADS",
+            ),
+            (r#"ENV.fetch("A", nil) || ENV["B"] || "5""#, "A,B"),
+            (r#"ENV["A"] || ENV.fetch("B") { 5 }"#, "A,B"),
+            (r#"(ENV["A"] || ENV["B"] || 5).to_i"#, "A,B"),
+            (r#"ENV["DB_POOL"] || 5"#, "DB_POOL"),
+        ] {
+            let (value, via) = evaluate(code);
+            assert_eq!(value.known().map(String::as_str), Some("5"), "{code}");
+            assert_eq!(via.as_deref(), Some(vars), "{code}");
+        }
+        for code in [
+            r#"ENV["A"] || ENV["B"].to_i * 2 || 5"#,
+            r#"ENV["A"] || compute || 5"#,
+            r#"ENV["A"].to_i || 5"#,
+            r#"ENV["A"] || ENV["B"]"#,
+            r#"ENV["A"] || 5 + 1"#,
+        ] {
+            assert!(evaluate(code).0.known().is_none(), "{code}");
+        }
+        let model = read(&[
+            ("app/config/database.yml", "production:\n  adapter: postgresql\n  pool: <%= ENV[\"DB_POOL\"] || ENV['MAX_THREADS'] || 5 %>\n"),
+            ("app/config/sidekiq.yml", ":concurrency: 25\n"),
+        ]);
+        let pool = model.pools.first().expect("pool");
+        assert_eq!(pool.max.get(), Some(&5));
+        assert!(
+            matches!(&pool.max.origin, Origin::File { via: Some(v), .. } if v == "DB_POOL,MAX_THREADS")
+        );
     }
 
     #[test]

@@ -27,7 +27,9 @@ pub enum Origin {
         /// Shared ([`EntryKey`]): every pool of a repository repeats the same keys.
         key: EntryKey,
         /// The placeholder or environment variable the value came through
-        /// (`${DB_POOL:10}` → `DB_POOL`); the value is its default.
+        /// (`${DB_POOL:10}` → `DB_POOL`); the value is its default. A fallback chain
+        /// (`ENV["DB_POOL"] || ENV["MAX_THREADS"] || 5`) has several, in order
+        /// ([`via_variables`]).
         via: Option<String>,
     },
     /// The key is absent and the library default applies. `anchor` is the closest
@@ -45,6 +47,30 @@ pub enum Origin {
     },
     /// Deduced from other facts; `from` says from what.
     Inferred { from: String, at: Option<Location> },
+}
+
+/// Separates the variables of a fallback chain in an [`Origin::File`]'s `via`.
+pub const VIA_SEPARATOR: char = ',';
+
+/// The variables a value came through, in the order they are tried: the first one set
+/// gives the value.
+pub fn via_variables(via: &str) -> impl Iterator<Item = &str> {
+    via.split(VIA_SEPARATOR)
+}
+
+/// `${DB_POOL}`, or `${DB_POOL} or ${MAX_THREADS}` for a chain, for messages; `braces`
+/// false writes `$DB_POOL`.
+pub fn via_shown(via: &str, braces: bool) -> String {
+    via_variables(via)
+        .map(|var| {
+            if braces {
+                format!("${{{var}}}")
+            } else {
+                format!("${var}")
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" or ")
 }
 
 /// A place in a file.

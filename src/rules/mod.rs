@@ -275,7 +275,9 @@ pub(crate) fn located<T>(setting: &Setting<T>, pool: &Pool) -> Option<Location> 
 pub(crate) fn origin_note(origin: &Origin) -> String {
     match origin {
         Origin::Default { library, .. } => format!(" ({library} default)"),
-        Origin::File { via: Some(var), .. } => format!(" (default of ${{{var}}})"),
+        Origin::File { via: Some(var), .. } => {
+            format!(" (default of {})", crate::model::via_shown(var, true))
+        }
         Origin::Inferred { from, .. } => format!(" (inferred from {from})"),
         _ => String::new(),
     }

@@ -59,7 +59,10 @@ impl crate::rules::Rule for Rule {
             let (severity, unless) = match via {
                 Some(var) => (
                     Severity::Warning,
-                    format!(" unless ${var} is set to at least {most} for that process"),
+                    format!(
+                        " unless {} is set to at least {most} for that process",
+                        crate::model::via_shown(var, false)
+                    ),
                 ),
                 None => (Severity::Error, String::new()),
             };

@@ -20,7 +20,7 @@ pub(crate) fn place(model: &Model, origin: &Origin) -> String {
         } => {
             let at = file_line(model, *file, span.start);
             match via {
-                Some(var) => format!("default of ${{{var}}}, {at}"),
+                Some(var) => format!("default of {}, {at}", crate::model::via_shown(var, true)),
                 None => at,
             }
         }
