@@ -2366,6 +2366,72 @@ fn two_outputs_to_one_place_are_a_usage_error() {
         .code(1);
 }
 
+/// Outputs are compared by the file they reach, not by name: a link to another
+/// output's file (also one that does not exist yet), `/dev/stdout` beside a document on
+/// stdout, and a file stdout is redirected to named by an output (each was accepted,
+/// and one output overwrote or garbled the other). `/dev/null` takes any number.
+#[cfg(unix)]
+#[test]
+fn outputs_reaching_one_file_by_other_names_are_a_usage_error() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let fleet = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/fleet");
+    std::fs::write(dir.path().join("o.json"), "").expect("write");
+    std::os::unix::fs::symlink("o.json", dir.path().join("link.json")).expect("symlink");
+    std::os::unix::fs::symlink("new.json", dir.path().join("dangling.json")).expect("symlink");
+    let run = |formats: &[&str]| {
+        poollint()
+            .current_dir(dir.path())
+            .args(["check", fleet])
+            .args(formats.iter().flat_map(|f| ["-f", f]))
+            .assert()
+    };
+    for (formats, said) in [
+        (
+            ["json=link.json", "sarif=o.json"],
+            "-f json and -f sarif both write link.json",
+        ),
+        (
+            ["json=dangling.json", "sarif=new.json"],
+            "both write dangling.json",
+        ),
+        (
+            ["json=/dev/stdout", "sarif"],
+            "-f json=/dev/stdout and -f sarif would both write a document to standard output",
+        ),
+    ] {
+        run(&formats).code(2).stderr(predicate::str::contains(said));
+    }
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("o.json")).expect("read"),
+        ""
+    );
+    run(&["json=/dev/null", "sarif=/dev/null"]).code(1);
+    run(&["json=/dev/stdout", "concise"])
+        .code(1)
+        .stdout(predicate::str::contains(r#""diagnostics""#));
+    // stdout redirected to out.json, which `-f json=out.json` names too.
+    let redirected = |formats: &[&str]| {
+        let out = std::fs::File::create(dir.path().join("out.json")).expect("create");
+        std::process::Command::new(env!("CARGO_BIN_EXE_poollint"))
+            .current_dir(dir.path())
+            .args(["check", fleet])
+            .args(formats.iter().flat_map(|f| ["-f", f]))
+            .stdout(out)
+            .output()
+            .expect("run")
+    };
+    let both = redirected(&["json=out.json", "concise"]);
+    assert_eq!(both.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&both.stderr);
+    assert!(
+        stderr.contains(
+            "-f json=out.json and -f concise both write the file standard output is redirected to"
+        ),
+        "{stderr}"
+    );
+    assert_eq!(redirected(&["json=out.json"]).status.code(), Some(1));
+}
+
 /// SARIF paths are relative to the repository root, wherever in it poollint runs, and
 /// its fingerprints with them; a file outside the repository is an absolute `file:` URI.
 #[test]
