@@ -3,7 +3,9 @@
 //! count}`; `--baseline F` hides findings that match an entry and reports entries that
 //! no longer match anything. The fingerprint is rule + path + key + the finding's
 //! values, not its line: moving lines keeps a finding baselined, changing the value
-//! that caused it makes it new again.
+//! that caused it makes it new again. Paths (and the fingerprints made of them) are
+//! relative to the baseline's repository root, else its directory: never to where
+//! poollint runs, so a baseline matches from anywhere.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -29,40 +31,112 @@ pub struct Baseline {
     pub entries: Vec<Entry>,
 }
 
-/// How a baseline at `baseline` names the files of `sources`: relative to its own
-/// directory, so it matches wherever poollint runs from (computed once per file).
+/// Where a baseline's paths start from: its repository's root (the nearest directory at
+/// or above it holding `.git`), else its own directory. Never the current directory, so
+/// a baseline matches wherever poollint runs from.
+#[derive(Debug, Clone)]
+struct Origin {
+    /// The baseline's own directory.
+    dir: PathBuf,
+    /// The root of the repository holding the baseline, if any.
+    root: Option<PathBuf>,
+}
+
+impl Origin {
+    fn of(baseline: &Path) -> Self {
+        let dir = crate::source::absolute(baseline.parent().unwrap_or(Path::new(".")));
+        let root = crate::source::repository_of(&dir);
+        Origin { dir, root }
+    }
+
+    /// How an entry names `file`: relative to the repository root when it is inside
+    /// it, else relative to the baseline's directory (climbing out with `..`).
+    fn name(&self, file: &Path) -> String {
+        self.root
+            .as_deref()
+            .and_then(|root| crate::source::inside(root, file))
+            .unwrap_or_else(|| crate::source::relative_path(&self.dir, file))
+    }
+
+    /// How a baseline written before paths were repository-relative named `file`:
+    /// relative to its directory inside it, else as displayed then. Such a baseline
+    /// still matches where it did.
+    fn old_name(&self, file: &Path) -> String {
+        crate::source::path_from(&self.dir, file)
+    }
+
+    /// Whether `entry` names a file that exists, read either way (or as displayed).
+    fn exists(&self, entry: &Entry) -> bool {
+        let path = Path::new(&entry.path);
+        self.root.as_deref().is_some_and(|r| r.join(path).exists())
+            || self.dir.join(path).exists()
+            || path.exists()
+    }
+}
+
+/// The names of one file in a baseline: as entries name it now and, when different, as
+/// an older baseline did.
+struct Names {
+    path: String,
+    old: Option<String>,
+}
+
+/// How a baseline names the files of `sources` (computed once per file).
 struct RecordedPaths<'s> {
-    dir: &'s Path,
+    origin: &'s Origin,
     sources: &'s SourceMap,
-    known: HashMap<FileId, String>,
+    known: HashMap<FileId, Names>,
 }
 
 impl<'s> RecordedPaths<'s> {
-    fn new(baseline: &'s Path, sources: &'s SourceMap) -> Self {
+    fn new(origin: &'s Origin, sources: &'s SourceMap) -> Self {
         RecordedPaths {
-            dir: baseline.parent().unwrap_or(Path::new(".")),
+            origin,
             sources,
             known: HashMap::new(),
         }
     }
 
-    fn of(&mut self, file: FileId) -> &str {
-        let (dir, sources) = (self.dir, self.sources);
+    fn of(&mut self, file: FileId) -> &Names {
+        let (origin, sources) = (self.origin, self.sources);
         self.known
             .entry(file)
             .or_insert_with(|| match sources.get(file) {
-                Some(source) => crate::source::path_from(dir, &source.path),
-                None => sources.display(file).to_owned(),
+                Some(source) => {
+                    let path = origin.name(&source.path);
+                    let old = Some(origin.old_name(&source.path)).filter(|old| *old != path);
+                    Names { path, old }
+                }
+                None => Names {
+                    path: sources.display(file).to_owned(),
+                    old: None,
+                },
             })
     }
 }
 
+/// The fingerprint under which `counts` accepts `d` (named `names`): the current one,
+/// or the old-style one when only that is recorded. The current one when neither is.
+fn recorded_fingerprint(d: &Diagnostic, names: &Names, counts: &HashMap<String, usize>) -> String {
+    let fingerprint = d.fingerprint(&names.path);
+    if counts.contains_key(&fingerprint) {
+        return fingerprint;
+    }
+    names
+        .old
+        .as_deref()
+        .map(|old| d.fingerprint(old))
+        .filter(|old| counts.contains_key(old))
+        .unwrap_or(fingerprint)
+}
+
 /// The baseline at `baseline` that accepts exactly `diagnostics`.
 pub fn from_findings(diagnostics: &[Diagnostic], sources: &SourceMap, baseline: &Path) -> Baseline {
-    let mut paths = RecordedPaths::new(baseline, sources);
+    let origin = Origin::of(baseline);
+    let mut paths = RecordedPaths::new(&origin, sources);
     let mut grouped: BTreeMap<(String, String, String), Entry> = BTreeMap::new();
     for d in diagnostics {
-        let path = paths.of(d.primary.file).to_owned();
+        let path = paths.of(d.primary.file).path.clone();
         let fingerprint = d.fingerprint(&path);
         let entry = grouped
             .entry((path.clone(), d.rule.to_owned(), fingerprint.clone()))
@@ -109,6 +183,8 @@ pub fn read(path: &Path) -> Result<Baseline, String> {
 /// (a baseline per share of a 10,000-manifest run was quadratic).
 struct Applied {
     baseline: Baseline,
+    /// Where its paths start from.
+    origin: Origin,
     /// Fingerprint → how many findings it accepts (of repeated fingerprints, the last
     /// entry's count).
     counts: HashMap<String, usize>,
@@ -122,7 +198,7 @@ struct Applied {
 }
 
 impl Applied {
-    fn new(baseline: Baseline) -> Self {
+    fn new(baseline: Baseline, path: &Path) -> Self {
         let counts = baseline
             .entries
             .iter()
@@ -130,6 +206,7 @@ impl Applied {
             .collect();
         Applied {
             baseline,
+            origin: Origin::of(path),
             counts,
             matched: HashSet::new(),
             checked: HashSet::new(),
@@ -137,11 +214,10 @@ impl Applied {
         }
     }
 
-    /// Drop the findings of one share that the baseline (at `path`) accepts: each
-    /// share may use every entry's full count.
+    /// Drop the findings of one share that the baseline accepts: each share may use
+    /// every entry's full count.
     fn hide(
         &mut self,
-        path: &Path,
         diagnostics: &mut Vec<Diagnostic>,
         sources: &SourceMap,
         select: &Option<Vec<String>>,
@@ -149,11 +225,12 @@ impl Applied {
         if !self.selections.contains(select) {
             self.selections.push(select.clone());
         }
-        let mut paths = RecordedPaths::new(path, sources);
+        let mut paths = RecordedPaths::new(&self.origin, sources);
+        let counts = &self.counts;
         let mut used: HashMap<String, usize> = HashMap::new();
         diagnostics.retain(|d| {
-            let fingerprint = d.fingerprint(paths.of(d.primary.file));
-            let accepted = self.counts.get(&fingerprint).copied().unwrap_or(0);
+            let fingerprint = recorded_fingerprint(d, paths.of(d.primary.file), counts);
+            let accepted = counts.get(&fingerprint).copied().unwrap_or(0);
             let used = used.entry(fingerprint).or_insert(0);
             let hidden = *used < accepted;
             if hidden {
@@ -167,29 +244,35 @@ impl Applied {
 
     /// Count as matched the entries that findings `--diff-base` left out (at `path`)
     /// match: those findings still exist, on lines the change did not touch.
-    fn match_left_out(&mut self, path: &Path, left_out: &[&Diagnostic], sources: &SourceMap) {
-        let mut paths = RecordedPaths::new(path, sources);
+    fn match_left_out(&mut self, left_out: &[&Diagnostic], sources: &SourceMap) {
+        let mut paths = RecordedPaths::new(&self.origin, sources);
         for d in left_out {
-            let fingerprint = d.fingerprint(paths.of(d.primary.file));
+            let fingerprint = recorded_fingerprint(d, paths.of(d.primary.file), &self.counts);
             if self.counts.contains_key(&fingerprint) {
                 self.matched.insert(fingerprint);
             }
         }
     }
 
-    /// Whether the file of `entry` (in the baseline at `path`) was checked, or is gone:
-    /// only then can no finding match it any more.
-    fn in_reach(&self, path: &Path, entry: &Entry) -> bool {
-        let dir = path.parent().unwrap_or(Path::new("."));
-        // Inside the baseline's directory an entry is relative to it; outside, it is as
-        // poollint displayed it (relative to where it ran).
-        let exists = dir.join(&entry.path).exists() || Path::new(&entry.path).exists();
-        self.checked.contains(&entry.path) || !exists
+    /// Whether the file of `entry` was checked, or is gone: only then can no finding
+    /// match it any more.
+    fn in_reach(&self, entry: &Entry) -> bool {
+        self.checked.contains(&entry.path) || !self.origin.exists(entry)
+    }
+
+    /// Note `file` as checked, under each name an entry may give it.
+    fn check(&mut self, file: &Path) {
+        let path = self.origin.name(file);
+        let old = self.origin.old_name(file);
+        if old != path {
+            self.checked.insert(old);
+        }
+        self.checked.insert(path);
     }
 
     /// The entries no share matched, of files checked or gone and of rules every share
     /// applying the file selected, each once.
-    fn stale(&self, path: &Path) -> Vec<&Entry> {
+    fn stale(&self) -> Vec<&Entry> {
         let selected = |rule: &str| {
             self.selections
                 .iter()
@@ -203,7 +286,7 @@ impl Applied {
                 !self.matched.contains(&e.fingerprint)
                     && self.counts.get(&e.fingerprint) == Some(&e.count)
                     && selected(&e.rule)
-                    && self.in_reach(path, e)
+                    && self.in_reach(e)
             })
             .filter(|e| seen.insert(*e))
             .collect()
@@ -229,7 +312,7 @@ pub fn apply_to_shares(
     let mut applied: BTreeMap<PathBuf, Applied> = BTreeMap::new();
     for path in baselines.iter().flatten() {
         if !applied.contains_key(path) {
-            applied.insert(path.clone(), Applied::new(read(path)?));
+            applied.insert(path.clone(), Applied::new(read(path)?, path));
         }
     }
     for (share, scope) in scopes.iter_mut().enumerate() {
@@ -256,14 +339,14 @@ pub fn apply_to_shares(
         for (path, mut diagnostics) in by_baseline {
             if let Some(baseline) = applied.get_mut(&path) {
                 let select = &scope.request.select;
-                baseline.hide(&path, &mut diagnostics, &scope.report.sources, select);
+                baseline.hide(&mut diagnostics, &scope.report.sources, select);
             }
             kept.extend(diagnostics);
         }
         scope.report.diagnostics = kept;
     }
     let notes = applied.iter().flat_map(|(path, baseline)| {
-        baseline.stale(path).into_iter().map(move |entry| {
+        baseline.stale().into_iter().map(move |entry| {
             format!(
                 "baseline entry no longer matches a finding (fixed? remove it from {}): {} {} {}",
                 path.display(),
@@ -290,9 +373,7 @@ fn note_checked(
             continue;
         };
         if let Some(baseline) = applied.get_mut(&path) {
-            let recorded =
-                crate::source::path_from(path.parent().unwrap_or(Path::new(".")), &file.path);
-            baseline.checked.insert(recorded);
+            baseline.check(&file.path);
         }
     }
     let mut by_baseline: BTreeMap<PathBuf, Vec<&Diagnostic>> = BTreeMap::new();
@@ -303,7 +384,7 @@ fn note_checked(
     }
     for (path, diagnostics) in by_baseline {
         if let Some(baseline) = applied.get_mut(&path) {
-            baseline.match_left_out(&path, &diagnostics, &report.sources);
+            baseline.match_left_out(&diagnostics, &report.sources);
         }
     }
 }

@@ -363,31 +363,181 @@ fn usage_error(message: &str) -> ExitCode {
 }
 
 /// Two outputs to one place would make a broken file: two whole documents (JSON,
-/// SARIF, rdjson, GitLab, JUnit) on stdout, or two formats to one path.
+/// SARIF, rdjson, GitLab, JUnit) on stdout (a path that is stdout, `/dev/stdout`,
+/// counts), two formats to one file however it is named (a link to it included), or a
+/// file that stdout is redirected to as well as stdout. `/dev/null` takes anything.
 fn check_outputs(outputs: &[Output]) -> Result<(), String> {
-    use OutputFormat::{Gitlab, Json, Junit, Rdjson, Sarif};
-    let documents: Vec<&Output> = outputs
+    let stdout = stdout_file();
+    let targets: Vec<Target> = outputs
         .iter()
-        .filter(|o| o.path.is_none() && matches!(o.format, Json | Sarif | Rdjson | Gitlab | Junit))
+        .map(|o| Target::of(o, stdout.as_ref()))
+        .collect();
+    let on_stdout: Vec<&Output> = outputs
+        .iter()
+        .zip(&targets)
+        .filter(|(_, t)| **t == Target::Stdout)
+        .map(|(o, _)| o)
+        .collect();
+    check_stdout_documents(&on_stdout)?;
+    if stdout.as_ref().is_some_and(|s| s.regular) {
+        check_redirected_file(&on_stdout)?;
+    }
+    check_shared_files(outputs, &targets)
+}
+
+/// Where an output goes, compared by the file it is, not how it is named.
+#[derive(Debug, PartialEq, Eq)]
+enum Target {
+    Stdout,
+    /// `/dev/null`: any number of outputs may go there.
+    Discarded,
+    File(FileIdentity),
+}
+
+impl Target {
+    fn of(output: &Output, stdout: Option<&StdoutFile>) -> Target {
+        let Some(path) = &output.path else {
+            return Target::Stdout;
+        };
+        let identity = FileIdentity::of(path);
+        if FileIdentity::null().as_ref() == Some(&identity) {
+            Target::Discarded
+        } else if stdout.is_some_and(|s| s.identity == identity) || names_stdout(path) {
+            Target::Stdout
+        } else {
+            Target::File(identity)
+        }
+    }
+}
+
+/// What makes two paths one file: its device and inode when it exists (on unix: a
+/// link, a hard link or a device node is the file it reaches), else its resolved path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum FileIdentity {
+    Node(u64, u64),
+    Path(PathBuf),
+}
+
+impl FileIdentity {
+    #[cfg(unix)]
+    fn of(path: &Path) -> FileIdentity {
+        use std::os::unix::fs::MetadataExt;
+        match std::fs::metadata(path) {
+            Ok(meta) => FileIdentity::Node(meta.dev(), meta.ino()),
+            Err(_) => FileIdentity::Path(output_file(&link_target(path))),
+        }
+    }
+
+    #[cfg(not(unix))]
+    fn of(path: &Path) -> FileIdentity {
+        let resolved = std::fs::canonicalize(path).ok();
+        FileIdentity::Path(resolved.unwrap_or_else(|| output_file(&link_target(path))))
+    }
+
+    #[cfg(unix)]
+    fn null() -> Option<FileIdentity> {
+        Some(FileIdentity::of(Path::new("/dev/null")))
+    }
+
+    #[cfg(not(unix))]
+    fn null() -> Option<FileIdentity> {
+        None
+    }
+}
+
+/// Where a link that leads nowhere yet points (one level): writing it creates that
+/// file, which another output may name directly.
+fn link_target(path: &Path) -> PathBuf {
+    match std::fs::read_link(path) {
+        Ok(target) => path.parent().unwrap_or(Path::new(".")).join(target),
+        Err(_) => path.to_path_buf(),
+    }
+}
+
+/// `/dev/stdout` and its aliases, by name: stdout when its file cannot be read (closed).
+fn names_stdout(path: &Path) -> bool {
+    ["/dev/stdout", "/dev/fd/1", "/proc/self/fd/1"]
+        .iter()
+        .any(|name| path == Path::new(name))
+}
+
+/// Standard output's file, when it can be told.
+struct StdoutFile {
+    identity: FileIdentity,
+    /// A regular file (`> out.json`): an output to it by its name and stdout's own
+    /// writes would overwrite each other, not follow each other as in a pipe.
+    regular: bool,
+}
+
+#[cfg(unix)]
+fn stdout_file() -> Option<StdoutFile> {
+    use std::os::fd::AsFd;
+    use std::os::unix::fs::MetadataExt;
+    let fd = std::io::stdout().as_fd().try_clone_to_owned().ok()?;
+    let meta = std::fs::File::from(fd).metadata().ok()?;
+    Some(StdoutFile {
+        identity: FileIdentity::Node(meta.dev(), meta.ino()),
+        regular: meta.is_file(),
+    })
+}
+
+#[cfg(not(unix))]
+fn stdout_file() -> Option<StdoutFile> {
+    None
+}
+
+/// `-f FORMAT` or `-f FORMAT=PATH`, as given.
+fn output_label(output: &Output) -> String {
+    match &output.path {
+        Some(path) => format!("{}={}", output.format.name(), path.display()),
+        None => output.format.name(),
+    }
+}
+
+/// At most one whole document on stdout.
+fn check_stdout_documents(on_stdout: &[&Output]) -> Result<(), String> {
+    use OutputFormat::{Gitlab, Json, Junit, Rdjson, Sarif};
+    let documents: Vec<&&Output> = on_stdout
+        .iter()
+        .filter(|o| matches!(o.format, Json | Sarif | Rdjson | Gitlab | Junit))
         .collect();
     if let [first, second, ..] = documents.as_slice() {
         return Err(format!(
             "-f {} and -f {} would both write a document to standard output; give one a file (-f {}=PATH)",
-            first.format.name(),
-            second.format.name(),
+            output_label(first),
+            output_label(second),
             second.format.name()
         ));
     }
-    let files: Vec<Option<PathBuf>> = outputs
+    Ok(())
+}
+
+/// A file stdout is redirected to takes no output by its name besides stdout's own.
+fn check_redirected_file(on_stdout: &[&Output]) -> Result<(), String> {
+    let named = on_stdout.iter().position(|o| o.path.is_some());
+    let other = on_stdout
         .iter()
-        .map(|o| o.path.as_deref().map(output_file))
-        .collect();
-    for (i, output) in outputs.iter().enumerate() {
-        let (Some(path), Some(Some(file))) = (&output.path, files.get(i)) else {
+        .enumerate()
+        .find(|(i, _)| named.is_some_and(|n| n != *i))
+        .map(|(_, o)| o);
+    match (named.and_then(|n| on_stdout.get(n)), other) {
+        (Some(named), Some(other)) => Err(format!(
+            "-f {} and -f {} both write the file standard output is redirected to",
+            output_label(named),
+            output_label(other)
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// At most one output to each file.
+fn check_shared_files(outputs: &[Output], targets: &[Target]) -> Result<(), String> {
+    let files = outputs.iter().zip(targets);
+    for (i, (output, target)) in files.clone().enumerate() {
+        let (Some(path), Target::File(_)) = (&output.path, target) else {
             continue;
         };
-        let same = |(_, other): &(&Output, &Option<PathBuf>)| other.as_ref() == Some(file);
-        if let Some((other, _)) = outputs.iter().zip(&files).skip(i + 1).find(same) {
+        if let Some((other, _)) = files.clone().skip(i + 1).find(|(_, t)| *t == target) {
             return Err(format!(
                 "-f {} and -f {} both write {}",
                 output.format.name(),

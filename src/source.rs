@@ -894,6 +894,63 @@ pub fn repository_root() -> Option<&'static Path> {
     .as_deref()
 }
 
+/// The repository `dir` is in: the nearest directory at or above it (made absolute)
+/// holding `.git`. A baseline names files relative to its own repository, so it means
+/// the same files whichever directory poollint runs from.
+pub fn repository_of(dir: &Path) -> Option<std::path::PathBuf> {
+    absolute(dir)
+        .ancestors()
+        .find(|dir| dir.join(".git").exists())
+        .map(Path::to_path_buf)
+}
+
+/// `path` relative to `root` (both made absolute lexically), `/`-separated, when it is
+/// inside it.
+pub fn inside(root: &Path, path: &Path) -> Option<String> {
+    absolute(path)
+        .strip_prefix(absolute(root))
+        .ok()
+        .map(|relative| relative.to_string_lossy().replace('\\', "/"))
+}
+
+/// `path` relative to the repository root (outside any repository, the current
+/// directory), when it is inside it: the path machine formats make fingerprints of, so
+/// a finding keeps its fingerprint whichever directory of the repository poollint runs
+/// from.
+pub fn in_repository(path: &Path) -> Option<String> {
+    match repository_root() {
+        Some(root) => inside(root, path),
+        None => inside(cwd()?, path),
+    }
+}
+
+/// `file` relative to `dir` (both made absolute lexically), `/`-separated, with `..`
+/// for each level of `dir` that `file` is not under: unlike [`path_from`], the same
+/// text wherever poollint runs. The displayed path when they share no root at all
+/// (another drive).
+pub fn relative_path(dir: &Path, file: &Path) -> String {
+    let (dir, file) = (absolute(dir), absolute(file));
+    let common = dir
+        .components()
+        .zip(file.components())
+        .take_while(|(a, b)| a == b)
+        .count();
+    if common == 0 {
+        return display_path(&file);
+    }
+    let ups = dir.components().count().saturating_sub(common);
+    let mut parts: Vec<String> = std::iter::repeat_n("..".to_owned(), ups).collect();
+    parts.extend(
+        file.components()
+            .skip(common)
+            .map(|c| c.as_os_str().to_string_lossy().into_owned()),
+    );
+    if parts.is_empty() {
+        return ".".to_owned();
+    }
+    parts.join("/")
+}
+
 /// The directory a path argument names: itself when it is a directory, else its
 /// parent (`.` for a bare file name).
 pub fn containing_dir(path: &Path) -> &Path {
@@ -972,6 +1029,15 @@ mod tests {
         assert_eq!(normalise(Path::new("./a/./b/../c")), Path::new("a/c"));
         assert_eq!(normalise(Path::new("/x/./y/")), Path::new("/x/y"));
         assert_eq!(normalise(Path::new("../up")), Path::new("../up"));
+    }
+
+    #[test]
+    fn relative_paths_climb_out_of_their_directory() {
+        let f = |dir: &str, file: &str| relative_path(Path::new(dir), Path::new(file));
+        assert_eq!(f("/r/ci", "/r/svc/a.yml"), "../svc/a.yml");
+        assert_eq!(f("/r", "/r/svc/a.yml"), "svc/a.yml");
+        assert_eq!(f("/r/a/b", "/r/a/b/c/../d.yml"), "d.yml");
+        assert_eq!(f("/x/y", "/z.yml"), "../../z.yml");
     }
 
     #[test]

@@ -823,6 +823,112 @@ fn baseline_entries_of_files_not_checked_or_lines_not_changed_are_not_stale() {
         .stderr(predicate::str::contains("a/application.yml").not());
 }
 
+/// A baseline names files relative to its repository's root (else its own directory),
+/// never to where poollint runs: written at the root into `ci/`, it matches from a
+/// subdirectory and from outside the repository (each finding came back, each entry
+/// was noted stale, as entries outside the baseline's directory were relative to the
+/// current directory). A baseline written the old way still matches where it did, and
+/// the JSON fingerprint is the baseline's from any directory of the repository.
+#[test]
+fn a_baseline_matches_from_any_directory_of_its_repository() {
+    let repo = git_repo(&[("svc/application.yml", LIFETIME_10S)]);
+    let root = repo.path();
+    let select = [
+        "-f",
+        "concise",
+        "--select",
+        "hikari-max-lifetime-below-minimum",
+    ];
+    let run = |dir: &std::path::Path, args: &[&str]| {
+        poollint()
+            .current_dir(dir)
+            .arg("check")
+            .args(select)
+            .args(args)
+            .assert()
+    };
+    std::fs::create_dir_all(root.join("ci")).expect("mkdir");
+    run(root, &[".", "--write-baseline", "ci/bl.json"]).code(1);
+    let written = std::fs::read_to_string(root.join("ci/bl.json")).expect("read");
+    assert!(
+        written.contains(r#""path": "svc/application.yml""#),
+        "{written}"
+    );
+    for (dir, args) in [
+        (root.join("svc"), [".", "--baseline", "../ci/bl.json"]),
+        (root.join("ci"), ["../svc", "--baseline", "bl.json"]),
+        (root.to_path_buf(), ["svc", "--baseline", "ci/bl.json"]),
+    ] {
+        run(&dir, &args)
+            .code(0)
+            .stdout(predicate::str::contains("No problems found"))
+            .stderr(predicate::str::is_empty());
+    }
+    let outside = root.parent().expect("parent");
+    let name = root
+        .file_name()
+        .expect("name")
+        .to_string_lossy()
+        .into_owned();
+    let baseline = format!("{name}/ci/bl.json");
+    run(outside, &[&name, "--baseline", &baseline])
+        .code(0)
+        .stderr(predicate::str::is_empty());
+    // The JSON fingerprint is the entry's, from the root or a subdirectory.
+    let fingerprint = |dir: &std::path::Path| {
+        let out = poollint()
+            .current_dir(dir)
+            .args(["check", ".", "-f", "json", select[2], select[3]])
+            .output()
+            .expect("run");
+        let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+        json["diagnostics"][0]["fingerprint"]
+            .as_str()
+            .expect("fingerprint")
+            .to_owned()
+    };
+    assert!(
+        written.contains(&fingerprint(&root.join("svc"))),
+        "{written}"
+    );
+    assert_eq!(fingerprint(root), fingerprint(&root.join("svc")));
+}
+
+/// A baseline written before paths were repository-relative (relative to its own
+/// directory) still matches: here one written outside any repository, in `team/`,
+/// read after the tree became one.
+#[test]
+fn a_baseline_relative_to_its_directory_still_matches_inside_a_repository() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let root = dir.path();
+    write_file(root, "team/app/application.yml", LIFETIME_10S);
+    let run = |args: &[&str]| {
+        poollint()
+            .current_dir(root)
+            .args(["check", "-f", "concise", "team"])
+            .args(args)
+            .assert()
+    };
+    run(&["--write-baseline", "team/bl.json"]);
+    let written = std::fs::read_to_string(root.join("team/bl.json")).expect("read");
+    assert!(
+        written.contains(r#""path": "app/application.yml""#),
+        "{written}"
+    );
+    git(root, &["init", "-q"]);
+    run(&["--baseline", "team/bl.json"])
+        .code(0)
+        .stdout(predicate::str::contains("No problems found"))
+        .stderr(predicate::str::is_empty());
+    // Rewritten, it names the file from the repository's root.
+    run(&["--write-baseline", "team/bl.json"]);
+    let rewritten = std::fs::read_to_string(root.join("team/bl.json")).expect("read");
+    assert!(
+        rewritten.contains(r#""path": "team/app/application.yml""#),
+        "{rewritten}"
+    );
+}
+
 /// A change to an input a finding labels (here `max_connections`, below what the fleet
 /// opens) causes the finding although its primary line, the pool, is as it was: it is
 /// reported (the old code kept only findings whose primary line changed, and exited 0).
@@ -2258,6 +2364,72 @@ fn two_outputs_to_one_place_are_a_usage_error() {
         ])
         .assert()
         .code(1);
+}
+
+/// Outputs are compared by the file they reach, not by name: a link to another
+/// output's file (also one that does not exist yet), `/dev/stdout` beside a document on
+/// stdout, and a file stdout is redirected to named by an output (each was accepted,
+/// and one output overwrote or garbled the other). `/dev/null` takes any number.
+#[cfg(unix)]
+#[test]
+fn outputs_reaching_one_file_by_other_names_are_a_usage_error() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let fleet = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/fleet");
+    std::fs::write(dir.path().join("o.json"), "").expect("write");
+    std::os::unix::fs::symlink("o.json", dir.path().join("link.json")).expect("symlink");
+    std::os::unix::fs::symlink("new.json", dir.path().join("dangling.json")).expect("symlink");
+    let run = |formats: &[&str]| {
+        poollint()
+            .current_dir(dir.path())
+            .args(["check", fleet])
+            .args(formats.iter().flat_map(|f| ["-f", f]))
+            .assert()
+    };
+    for (formats, said) in [
+        (
+            ["json=link.json", "sarif=o.json"],
+            "-f json and -f sarif both write link.json",
+        ),
+        (
+            ["json=dangling.json", "sarif=new.json"],
+            "both write dangling.json",
+        ),
+        (
+            ["json=/dev/stdout", "sarif"],
+            "-f json=/dev/stdout and -f sarif would both write a document to standard output",
+        ),
+    ] {
+        run(&formats).code(2).stderr(predicate::str::contains(said));
+    }
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("o.json")).expect("read"),
+        ""
+    );
+    run(&["json=/dev/null", "sarif=/dev/null"]).code(1);
+    run(&["json=/dev/stdout", "concise"])
+        .code(1)
+        .stdout(predicate::str::contains(r#""diagnostics""#));
+    // stdout redirected to out.json, which `-f json=out.json` names too.
+    let redirected = |formats: &[&str]| {
+        let out = std::fs::File::create(dir.path().join("out.json")).expect("create");
+        std::process::Command::new(env!("CARGO_BIN_EXE_poollint"))
+            .current_dir(dir.path())
+            .args(["check", fleet])
+            .args(formats.iter().flat_map(|f| ["-f", f]))
+            .stdout(out)
+            .output()
+            .expect("run")
+    };
+    let both = redirected(&["json=out.json", "concise"]);
+    assert_eq!(both.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&both.stderr);
+    assert!(
+        stderr.contains(
+            "-f json=out.json and -f concise both write the file standard output is redirected to"
+        ),
+        "{stderr}"
+    );
+    assert_eq!(redirected(&["json=out.json"]).status.code(), Some(1));
 }
 
 /// SARIF paths are relative to the repository root, wherever in it poollint runs, and

@@ -17,7 +17,7 @@ pub fn write(
     let mut seen = Occurrences::default();
     let issues = diagnostics.iter().map(move |d| {
         let place = Place::of(d.primary, ctx.sources, ColumnUnit::Chars);
-        let fingerprint = seen.unique(d.fingerprint(&place.path));
+        let fingerprint = seen.unique(super::fingerprint(d, ctx.sources, &place.path));
         json!({
             "description": d.message,
             "check_name": d.rule,

@@ -110,7 +110,7 @@ fn diagnostic<'a>(d: &'a Diagnostic, sources: &SourceMap) -> JsonDiagnostic<'a> 
         severity: d.severity.as_str(),
         message: &d.message,
         help: d.help.as_deref(),
-        fingerprint: d.fingerprint(&path),
+        fingerprint: super::fingerprint(d, sources, &path),
         path,
         key: d.key.as_deref(),
         span,

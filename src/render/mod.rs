@@ -20,6 +20,17 @@ use crate::diagnostic::{Diagnostic, FixTarget, Severity};
 use crate::model::Location;
 use crate::source::{SourceMap, Span};
 
+/// The fingerprint of `d` as the machine formats give it: made with its file's path
+/// relative to the repository root (outside one, `displayed`), so it is the same
+/// whichever directory of the repository poollint runs from, and JSON, SARIF, GitLab
+/// and a baseline at the repository agree.
+pub fn fingerprint(d: &Diagnostic, sources: &SourceMap, displayed: &str) -> String {
+    let path = sources
+        .get(d.primary.file)
+        .and_then(|file| crate::source::in_repository(&file.path));
+    d.fingerprint(path.as_deref().unwrap_or(displayed))
+}
+
 /// Output formats `--format` accepts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum OutputFormat {

@@ -111,7 +111,7 @@ fn result(
         "level": level(d.severity),
         "message": {"text": text},
         "locations": [location(&place, d.primary, ctx.sources, None)],
-        "partialFingerprints": {"poollint/v1": seen.unique(d.fingerprint(&fingerprint_path(d.primary, ctx.sources, &place)))},
+        "partialFingerprints": {"poollint/v1": seen.unique(super::fingerprint(d, ctx.sources, &place.path))},
     });
     if let Some(index) = index {
         set_field(&mut result, "ruleIndex", json!(index));
@@ -178,16 +178,6 @@ fn in_repository(path: &std::path::Path) -> Option<std::path::PathBuf> {
         .strip_prefix(root)
         .ok()
         .map(std::path::Path::to_path_buf)
-}
-
-/// The path a fingerprint is made of: the repository-relative one, so a finding keeps
-/// its fingerprint whichever directory of the repository poollint runs from.
-fn fingerprint_path(at: Location, sources: &SourceMap, place: &Place) -> String {
-    sources
-        .get(at.file)
-        .and_then(|file| in_repository(&file.path))
-        .map(|relative| source::display_path(&relative))
-        .unwrap_or_else(|| place.path.clone())
 }
 
 fn region(place: &Place) -> Value {
