@@ -159,6 +159,39 @@ pub fn mean_wait(servers: u64, load: f64, hold: Duration) -> Option<Duration> {
     Duration::try_from_secs_f64(secs).ok()
 }
 
+/// Smallest pool size `N` with utilisation `A / N ≤ max_utilisation` and `N > A`
+/// (stable: catalogue §4.1), tested as the saturation rule tests it, so rounding in
+/// `A / max_utilisation` neither adds a connection nor misses one. `None` for an invalid
+/// load or bound, or when no `N ≤ max_servers` meets it.
+pub fn smallest_pool_for_utilisation(
+    load: f64,
+    max_utilisation: f64,
+    max_servers: u64,
+) -> Option<u64> {
+    if !is_valid_load(load)
+        || max_utilisation.is_nan()
+        || max_utilisation <= 0.0
+        || load >= max_servers as f64
+    {
+        return None;
+    }
+    let estimate = (load / max_utilisation).ceil();
+    if estimate > max_servers as f64 {
+        return None;
+    }
+    // `load < max_servers`, so `⌊A⌋ + 1 ≤ max_servers`; the estimate is within bounds.
+    let stable = load.floor() as u64 + 1;
+    let passes = |n: u64| load / n as f64 <= max_utilisation;
+    let mut n = (estimate as u64).max(stable);
+    while n > stable && passes(n - 1) {
+        n -= 1;
+    }
+    while !passes(n) {
+        n = n.checked_add(1).filter(|&n| n <= max_servers)?;
+    }
+    Some(n)
+}
+
 /// Smallest pool size `N` with `P(W > t) ≤ ε` `[ERLANG-C]` (catalogue §4.3, rule SZ05),
 /// searching upwards from `⌊A⌋ + 1` (the smallest stable size).
 ///
@@ -350,6 +383,20 @@ pub fn hikari_pool_size(cores: u64, effective_spindles: u64) -> u64 {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn smallest_pool_for_utilisation_is_the_first_size_within_the_bound() {
+        // 6.2 / 0.85 = 7.29: 7 runs at 88.6 % (above 85 %), 8 at 77.5 %.
+        assert_eq!(smallest_pool_for_utilisation(6.2, 0.85, 1000), Some(8));
+        // 8.5 / 0.85 rounds to 10.000000000000002: 10 runs at exactly 85 %, which passes.
+        assert_eq!(smallest_pool_for_utilisation(8.5, 0.85, 1000), Some(10));
+        // At a bound of 1, the pool must still be larger than the load (stable).
+        assert_eq!(smallest_pool_for_utilisation(10.0, 1.0, 1000), Some(11));
+        assert_eq!(smallest_pool_for_utilisation(0.0, 0.85, 1000), Some(1));
+        assert_eq!(smallest_pool_for_utilisation(10.0, 0.0, 1000), None);
+        assert_eq!(smallest_pool_for_utilisation(10.0, 0.5, 15), None);
+        assert_eq!(smallest_pool_for_utilisation(f64::NAN, 0.85, 1000), None);
+    }
 
     fn assert_close(actual: f64, expected: f64, rel: f64) {
         let tolerance = rel * expected.abs().max(f64::MIN_POSITIVE);

@@ -9,9 +9,6 @@ use crate::load::{number, pool_loads, probability, PoolLoad};
 use crate::model::Model;
 use crate::rules::topology::{fleets, peak_instances, steady, usable_slots};
 
-/// Largest pool the search for a passing size tries.
-const MAX_SEARCH: u64 = 100_000;
-
 #[derive(Debug, Serialize)]
 pub struct CapacityReport {
     pub pools: Vec<PoolRow>,
@@ -31,7 +28,9 @@ pub struct PoolRow {
     pub p_timeout: Option<f64>,
     pub mean_wait_ms: Option<f64>,
     pub acquire_timeout_ms: Option<u64>,
-    /// Smallest pool meeting the service's max-wait-probability.
+    /// Smallest pool both sizing rules pass: utilisation within
+    /// `pool-saturated-by-declared-load`'s `warn-utilization`, and the service's
+    /// max-wait-probability met (as those rules' help says).
     pub smallest_passing_pool: Option<u64>,
 }
 
@@ -47,8 +46,12 @@ pub struct DatabaseRow {
     pub unbounded_pools: Vec<String>,
 }
 
-pub fn build(model: &Model) -> CapacityReport {
-    let pools = pool_loads(model).iter().map(pool_row).collect();
+/// The report; `warn_at` is `pool-saturated-by-declared-load`'s `warn-utilization`.
+pub fn build(model: &Model, warn_at: f64) -> CapacityReport {
+    let pools = pool_loads(model)
+        .iter()
+        .map(|load| pool_row(load, warn_at))
+        .collect();
     let mut databases: Vec<DatabaseRow> = fleets(model)
         .iter()
         .map(|fleet| {
@@ -110,14 +113,13 @@ fn add_pooler_demand(model: &Model, databases: &mut Vec<DatabaseRow>) {
     }
 }
 
-fn pool_row(load: &PoolLoad) -> PoolRow {
+fn pool_row(load: &PoolLoad, warn_at: f64) -> PoolRow {
     let timeout = load
         .pool
         .acquire_timeout
         .get()
         .copied()
         .filter(|t| !t.is_zero());
-    let target = load.load.max_wait_probability.get().copied();
     let stable = load.utilisation() < 1.0;
     PoolRow {
         service: load.service.name.clone(),
@@ -138,9 +140,7 @@ fn pool_row(load: &PoolLoad) -> PoolRow {
             .flatten()
             .map(|d| d.as_secs_f64() * 1000.0),
         acquire_timeout_ms: timeout.map(|t| t.as_millis() as u64),
-        smallest_passing_pool: timeout.zip(target).and_then(|(t, target)| {
-            capacity::smallest_pool_for_wait(load.offered, t, load.hold, target, MAX_SEARCH)
-        }),
+        smallest_passing_pool: crate::rules::sizing::smallest_passing_pool(load, warn_at),
     }
 }
 

@@ -308,10 +308,19 @@ fn run_capacity(args: &CapacityArgs) -> ExitCode {
     for error in &report.internal_errors {
         eprintln!("poollint: error: {error}");
     }
+    // A service left out of the numbers (no connects-to to a database) says why.
+    for note in &report.notes {
+        eprintln!("poollint: {}", crate::redact::escaped_controls(note));
+    }
     // The model gave its files to the report once the rules were done; the report's
     // numbers place files as the rules did (an inferred link needs the service's files).
     report.model.sources = report.sources.clone();
-    let capacity = crate::capacity_report::build(&report.model);
+    // The manifest's `warn-utilization`, so "needs" is the size the rules' help names.
+    let warn_at = request.manifest.as_ref().map_or_else(
+        || crate::rules::sizing::warn_utilization(&request.settings),
+        |m| crate::rules::sizing::warn_utilization(&m.lint),
+    );
+    let capacity = crate::capacity_report::build(&report.model, warn_at);
     let text = match args.format {
         CapacityFormat::Text => crate::capacity_report::render_text(&capacity),
         CapacityFormat::Json => match serde_json::to_string_pretty(&capacity) {

@@ -1028,6 +1028,11 @@ fn apply_manifest(model: &mut Model, request: &CheckRequest, report: &mut Report
         .add(&manifest.path, manifest.text.clone(), Encoding::Utf8);
     model.sources = report.sources.clone();
     crate::topology::assemble(model, &manifest.topology, id);
+    report.notes.extend(crate::topology::unlinked_notes(
+        model,
+        &manifest.topology,
+        id,
+    ));
 }
 
 /// None when `rule` is switched off; otherwise the severity `[lint.rules]` forces on
@@ -1056,6 +1061,24 @@ struct Enabled {
     options: rules::RuleOptions,
 }
 
+/// A rule's configured options. `pool-wait-probability-exceeds-slo` also gets
+/// `pool-saturated-by-declared-load`'s utilisation bound: its help names the smallest
+/// pool both rules pass, the number `poollint capacity` shows.
+fn rule_options(name: &str, settings: &LintSettings) -> rules::RuleOptions {
+    let mut options = settings
+        .rules
+        .get(name)
+        .map(|s| s.options.clone())
+        .unwrap_or_default();
+    if name == rules::sizing::pool_wait_probability_exceeds_slo::META.name {
+        options.set(
+            rules::sizing::WARN_UTILIZATION.name,
+            rules::sizing::warn_utilization(settings),
+        );
+    }
+    options
+}
+
 /// The rules this run uses, in registry order.
 fn enabled_rules(request: &CheckRequest) -> Vec<Enabled> {
     rules::registry()
@@ -1065,12 +1088,7 @@ fn enabled_rules(request: &CheckRequest) -> Vec<Enabled> {
             Some(Enabled {
                 rule: *rule,
                 level: rule_level(name, request)?,
-                options: request
-                    .settings
-                    .rules
-                    .get(name)
-                    .map(|s| s.options.clone())
-                    .unwrap_or_default(),
+                options: rule_options(name, &request.settings),
             })
         })
         .collect()

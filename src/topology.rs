@@ -68,6 +68,89 @@ pub fn assemble(model: &mut Model, declared: &DeclaredTopology, manifest: FileId
     model.services.extend(merged);
 }
 
+/// Notes for the declared services with pools that no `connects-to` ties to a database
+/// and that no link is inferred for (one database and no pooler is the only case
+/// inferred): their connections count against no database, which would otherwise go
+/// unsaid. Each note is at the service's `name` in the manifest.
+pub fn unlinked_notes(model: &Model, declared: &DeclaredTopology, manifest: FileId) -> Vec<String> {
+    if model.databases.len() == 1 && model.poolers.is_empty() {
+        return Vec::new();
+    }
+    if model.databases.is_empty() && model.poolers.is_empty() {
+        return Vec::new();
+    }
+    let with_pools: HashSet<&str> = model
+        .services
+        .iter()
+        .filter(|s| !s.pools.is_empty())
+        .map(|s| s.name.as_str())
+        .collect();
+    let targets = link_targets(model);
+    declared
+        .services
+        .iter()
+        .filter(|s| s.connects_to.is_none() && with_pools.contains(s.name.value.as_str()))
+        .map(|service| {
+            let at = manifest_place(model, manifest, service.name.span);
+            format!(
+                "{at}: service `{}` has no connects-to, so its connections count against no database: {targets}, and a link is inferred only to a lone database without a pooler; add connects-to = \"<name>\" to its [[service]] table",
+                service.name.value
+            )
+        })
+        .collect()
+}
+
+/// `there are 2 databases (users, declared; db, read from db/postgresql.conf) and no
+/// pooler`: what a service could connect to, and where each came from.
+fn link_targets(model: &Model) -> String {
+    let databases: Vec<String> = model
+        .databases
+        .iter()
+        .map(
+            |d| match (d.declared, d.file.and_then(|f| model.sources.get(f))) {
+                (false, Some(file)) => format!("{}, read from {}", d.name, file.display),
+                (true, _) => format!("{}, declared", d.name),
+                (false, None) => d.name.clone(),
+            },
+        )
+        .collect();
+    let poolers: Vec<&str> = model.poolers.iter().map(|p| p.name.as_str()).collect();
+    let count = |n: usize, one: &str, many: &str| match n {
+        0 => format!("no {one}"),
+        1 => format!("1 {one}"),
+        n => format!("{n} {many}"),
+    };
+    let mut text = format!(
+        "there {} {}",
+        if databases.len() == 1 { "is" } else { "are" },
+        count(databases.len(), "database", "databases")
+    );
+    if !databases.is_empty() {
+        text.push_str(&format!(" ({})", databases.join("; ")));
+    }
+    text.push_str(&format!(
+        " and {}",
+        count(poolers.len(), "pooler", "poolers")
+    ));
+    if !poolers.is_empty() {
+        text.push_str(&format!(" ({})", poolers.join(", ")));
+    }
+    text
+}
+
+/// `poollint.toml:7`.
+fn manifest_place(model: &Model, manifest: FileId, span: Span) -> String {
+    model.sources.get(manifest).map_or_else(
+        || "poollint.toml".to_owned(),
+        |file| {
+            let line = file
+                .position(span.start, crate::source::ColumnUnit::Bytes)
+                .line;
+            format!("{}:{line}", file.display)
+        },
+    )
+}
+
 /// Items in their order, each found by the files it was read from; taking one leaves
 /// its slot empty, so the others keep their places.
 struct Slots<T> {
@@ -378,18 +461,23 @@ fn file_of<T>(setting: &Setting<T>) -> Option<FileId> {
     }
 }
 
+/// The file a database was read from: not its limit's file, which may be the
+/// postgresql.auto.conf or include that overrides it.
 fn database_file(database: &Database) -> Option<FileId> {
-    file_of(&database.max_connections)
+    database.file.or_else(|| file_of(&database.max_connections))
 }
 
+/// The file a pooler was read from: not its settings' file, which may be an include.
 fn pooler_file(pooler: &Pooler) -> Option<FileId> {
-    [
-        pooler.default_pool_size.as_ref(),
-        pooler.max_client_conn.as_ref(),
-    ]
-    .into_iter()
-    .flatten()
-    .find_map(file_of)
+    pooler.file.or_else(|| {
+        [
+            pooler.default_pool_size.as_ref(),
+            pooler.max_client_conn.as_ref(),
+        ]
+        .into_iter()
+        .flatten()
+        .find_map(file_of)
+    })
 }
 
 /// A setting declared in the manifest.

@@ -451,6 +451,172 @@ fn capacity_reports_load_and_slots() {
         .stderr(predicate::str::contains("cannot read no/such/dir"));
 }
 
+/// The help lines of the sizing rules in `dir`, and capacity's smallest passing pool.
+fn sizing_numbers(dir: &std::path::Path) -> (Vec<String>, serde_json::Value) {
+    let output = poollint()
+        .args(["check", "--format", "json"])
+        .arg(dir)
+        .output()
+        .expect("run");
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    let helps = json["diagnostics"]
+        .as_array()
+        .expect("diagnostics")
+        .iter()
+        .filter(|d| {
+            d["rule"] == "pool-saturated-by-declared-load"
+                || d["rule"] == "pool-wait-probability-exceeds-slo"
+        })
+        .map(|d| d["help"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    let output = poollint()
+        .args(["capacity", "--format", "json"])
+        .arg(dir)
+        .output()
+        .expect("run");
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    (helps, json["pools"][0]["smallest_passing_pool"].clone())
+}
+
+#[test]
+fn sizing_help_and_capacity_name_the_smallest_pool_passing_both_rules() {
+    let pool = |max: u32, timeout: u32| {
+        format!(
+            "spring:\n  datasource:\n    hikari:\n      maximum-pool-size: {max}\n      connection-timeout: {timeout}\n"
+        )
+    };
+    let manifest = |rules: &str, instances: u32, rps: u32, hold: &str| {
+        format!(
+            "{rules}[[database]]\nname = \"users\"\nmax-connections = 500\n\
+             [[service]]\nname = \"auth\"\nconfig = \"auth/application.yml\"\ninstances = {instances}\nconnects-to = \"users\"\n\
+             [service.load]\npeak-rps = {rps}\nhold-time = \"{hold}\"\n"
+        )
+    };
+    // A = 6.25 on a pool of 7 (89 %): 7 meets the wait target but not 85 %; 8 meets both.
+    let dir = tempfile::tempdir().expect("tempdir");
+    write_file(dir.path(), "poollint.toml", &manifest("", 4, 1000, "25ms"));
+    write_file(dir.path(), "auth/application.yml", &pool(7, 1000));
+    let (helps, needs) = sizing_numbers(dir.path());
+    assert_eq!(needs, 8);
+    assert_eq!(helps.len(), 1, "{helps:?}");
+    assert!(helps[0].contains("at least 8 "), "{helps:?}");
+    // The manifest's warn-utilization 0.7 moves it for the rule and capacity alike.
+    let rules = "[lint.rules]\n\"pool-saturated-by-declared-load\" = { warn-utilization = 0.7 }\n";
+    write_file(
+        dir.path(),
+        "poollint.toml",
+        &manifest(rules, 4, 1000, "25ms"),
+    );
+    let (helps, needs) = sizing_numbers(dir.path());
+    assert_eq!(needs, 9);
+    assert!(helps.iter().all(|h| h.contains("at least 9 ")), "{helps:?}");
+    // A = 8.5 held 1 s, acquire timeout 250 ms: 10 meets 85 % but P(wait > 250 ms) needs
+    // 17; a pool of 9 trips both rules, and both name 17.
+    let dir = tempfile::tempdir().expect("tempdir");
+    write_file(dir.path(), "poollint.toml", &manifest("", 2, 17, "1s"));
+    write_file(dir.path(), "auth/application.yml", &pool(9, 250));
+    let (helps, needs) = sizing_numbers(dir.path());
+    assert_eq!(needs, 17);
+    assert_eq!(helps.len(), 2, "{helps:?}");
+    assert!(
+        helps.iter().all(|h| h.contains("at least 17 ")),
+        "{helps:?}"
+    );
+}
+
+#[test]
+fn a_service_left_unlinked_among_several_databases_gets_a_note() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path();
+    write_file(
+        root,
+        "poollint.toml",
+        "[[database]]\nname = \"users\"\nmax-connections = 20\n\
+         [[service]]\nname = \"auth\"\nconfig = \"auth/application.yml\"\ninstances = 4\n",
+    );
+    write_file(
+        root,
+        "auth/application.yml",
+        "spring:\n  datasource:\n    hikari:\n      maximum-pool-size: 10\n",
+    );
+    // A database no table declares, beside the only declared one: no link is inferred.
+    write_file(root, "db/postgresql.conf", "max_connections = 30\n");
+    let note = "service `auth` has no connects-to, so its connections count against no database: there are 2 databases";
+    for command in ["check", "capacity"] {
+        poollint()
+            .arg(command)
+            .arg(root)
+            .assert()
+            .stderr(predicate::str::contains(note))
+            .stderr(predicate::str::contains("poollint.toml:5:"))
+            .stderr(predicate::str::contains("add connects-to = \"<name>\""));
+    }
+    // With connects-to, or with the declared database alone, no note.
+    std::fs::remove_file(root.join("db/postgresql.conf")).expect("rm");
+    poollint()
+        .arg("check")
+        .arg(root)
+        .assert()
+        .stderr(predicate::str::contains("connects-to").not());
+}
+
+#[test]
+fn capacity_finds_a_server_by_its_config_wherever_its_limits_come_from() {
+    // postgresql.auto.conf overrides postgresql.conf's limit: one server, found by the
+    // config the manifest names, not a second database with PostgreSQL's defaults.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path();
+    write_file(
+        root,
+        "poollint.toml",
+        "[[database]]\nname = \"db\"\nengine = \"postgresql\"\nconfig = \"db/postgresql.conf\"\n\
+         [[service]]\nname = \"app\"\nconfig = [\"app/application.yml\"]\ninstances = 4\nconnects-to = \"db\"\n",
+    );
+    write_file(
+        root,
+        "app/application.yml",
+        "spring:\n  datasource:\n    hikari:\n      maximum-pool-size: 60\n",
+    );
+    write_file(root, "db/postgresql.conf", "max_connections = 200\n");
+    write_file(root, "db/postgresql.auto.conf", "max_connections = '50'\n");
+    let output = poollint()
+        .args(["capacity", "--format", "json"])
+        .arg(root)
+        .output()
+        .expect("run");
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    let databases = json["databases"].as_array().expect("databases");
+    assert_eq!(databases.len(), 1, "{json}");
+    assert_eq!(databases[0]["usable_slots"], 47, "{json}");
+    // Likewise a PgBouncer whose pool size comes from a %include: the [[pooler]] table
+    // naming its pgbouncer.ini takes it (2 instances × 60), not an empty copy.
+    write_file(
+        root,
+        "poollint.toml",
+        "[[database]]\nname = \"users\"\nmax-connections = 200\n\
+         [[pooler]]\nname = \"pgb\"\nconfig = \"pgb/pgbouncer.ini\"\ninstances = 2\nconnects-to = \"users\"\n",
+    );
+    std::fs::remove_dir_all(root.join("db")).expect("rm");
+    std::fs::remove_dir_all(root.join("app")).expect("rm");
+    write_file(
+        root,
+        "pgb/pgbouncer.ini",
+        "[databases]\nusers = host=db dbname=users\n[pgbouncer]\n%include extra.ini\n",
+    );
+    write_file(
+        root,
+        "pgb/extra.ini",
+        "[pgbouncer]\ndefault_pool_size = 60\nmax_client_conn = 500\n",
+    );
+    let output = poollint()
+        .args(["capacity", "--format", "json"])
+        .arg(root)
+        .output()
+        .expect("run");
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    assert_eq!(json["databases"][0]["demand_steady"], 120, "{json}");
+}
+
 #[test]
 fn baseline_hides_known_findings_survives_moved_lines_and_reports_stale_entries() {
     let dir = tempfile::tempdir().expect("temp dir");

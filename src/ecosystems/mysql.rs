@@ -137,6 +137,7 @@ fn read_file(file: &ParsedFile, files: &[&ParsedFile], model: &mut Model) {
                 })
             },
         )),
+        file: Some(file.id),
         ..Database::new(name, Engine::MySql, max_connections)
     });
 }

@@ -155,6 +155,7 @@ fn read_file(file: &ParsedFile, files: &[&ParsedFile], sources: &SourceMap, mode
         )),
         databases,
         users,
+        file: Some(file.id),
     });
 }
 

@@ -151,7 +151,10 @@ fn read_file(
         .unwrap_or("postgres")
         .to_owned();
     let database = database_from_pairs(name, &all, |p| p.key.as_str(), &settings);
-    model.databases.push(database);
+    model.databases.push(Database {
+        file: Some(file.id),
+        ..database
+    });
 }
 
 /// The entries of `file` and its includes (`pairs`), scoped to it (an `ALTER SYSTEM` value in
@@ -199,6 +202,7 @@ pub(crate) fn database_from_pairs<'a>(
         idle_session_timeout: millis("idle_session_timeout").or_else(|| Some(zero(settings))),
         wait_timeout: None,
         declared: false,
+        file: None,
     }
 }
 
@@ -342,7 +346,10 @@ pub(crate) fn database_from_flags(
         })
         .collect();
     Model {
-        databases: vec![database_from_pairs(name, &pairs, flag_name, &settings)],
+        databases: vec![Database {
+            file: Some(file),
+            ..database_from_pairs(name, &pairs, flag_name, &settings)
+        }],
         entries,
         secrets: conninfo_secrets(&pairs, |pair| {
             super::start_if_exact(pair.value_span, &pair.value)

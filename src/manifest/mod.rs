@@ -4,7 +4,7 @@
 
 pub mod topology;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
 use crate::diagnostic::Severity;
@@ -415,6 +415,9 @@ impl ManifestReader<'_> {
         table: NodeId,
     ) -> Result<RuleSetting, Box<ManifestError>> {
         let mut setting = RuleSetting::default();
+        // Option → the key that set it: an alias beside the option's own name would
+        // leave one of the two values silently unused.
+        let mut set_by: HashMap<&str, &str> = HashMap::new();
         for entry in self.doc.entries(table) {
             let key = self.doc.text(entry.key).unwrap_or("");
             if key == "level" {
@@ -434,6 +437,16 @@ impl ManifestReader<'_> {
                     help,
                 ));
             };
+            if let Some(first) = set_by.insert(option.name, key) {
+                return Err(self.error(
+                    self.doc.span(entry.key),
+                    format!(
+                        "`{key}` and `{first}` both set {} of rule {}",
+                        option.name, meta.name
+                    ),
+                    Some(format!("keep one: {} = <value>", option.name)),
+                ));
+            }
             let value = self
                 .doc
                 .scalar(entry.value)
@@ -562,6 +575,17 @@ mod tests {
             .unwrap()
             .meta();
         assert_eq!(rule.options.get(&meta.options[0]), 0.8);
+        // The alias beside the option's own name: which one counts is not for the
+        // reader to guess.
+        let both = load_text(
+            "[lint.rules]\n\"pool-saturated-by-declared-load\" = { max-utilization = 0.8, warn-utilization = 0.9 }\n",
+        )
+        .err()
+        .unwrap_or_default();
+        assert!(
+            both.contains("`warn-utilization` and `max-utilization` both set warn-utilization"),
+            "{both}"
+        );
     }
 
     #[test]

@@ -250,7 +250,7 @@ impl ManifestReader<'_> {
         let count = |key: &str| self.declared(table, &prefix, key, Self::count);
         Ok(DeclaredDatabase {
             engine: self.declared(table, &prefix, "engine", Self::engine)?,
-            config: self.declared(table, &prefix, "config", |r, n, k| r.path(n, k, dir))?,
+            config: self.declared(table, &prefix, "config", |r, n, k| r.config_path(n, k, dir))?,
             max_connections: count("max-connections")?,
             superuser_reserved_connections: count("superuser-reserved-connections")?,
             reserved_connections: count("reserved-connections")?,
@@ -275,7 +275,7 @@ impl ManifestReader<'_> {
             }
         }
         Ok(DeclaredPooler {
-            config: self.declared(table, &prefix, "config", |r, n, k| r.path(n, k, dir))?,
+            config: self.declared(table, &prefix, "config", |r, n, k| r.config_path(n, k, dir))?,
             instances: self.declared(table, &prefix, "instances", Self::multiplier)?,
             connects_to: self.declared(table, &prefix, "connects-to", Self::string)?,
             name,
@@ -288,8 +288,9 @@ impl ManifestReader<'_> {
         let prefix = format!("service.{}", name.value);
         let count = |key: &str| self.declared(table, &prefix, key, Self::multiplier);
         let config = self.paths(table, &prefix, "config", dir)?;
-        let deployment =
-            self.declared(table, &prefix, "deployment", |r, n, k| r.path(n, k, dir))?;
+        let deployment = self.declared(table, &prefix, "deployment", |r, n, k| {
+            r.config_path(n, k, dir)
+        })?;
         let instances = count("instances")?;
         let max_instances = count("max-instances")?;
         let processes = count("processes")?;
@@ -375,7 +376,7 @@ impl ManifestReader<'_> {
             .into_iter()
             .map(|item| {
                 Ok(Declared {
-                    value: self.path(item, key, dir)?,
+                    value: self.config_path(item, key, dir)?,
                     span: self.doc.span(item),
                     key: format!("{prefix}.{key}"),
                 })
@@ -398,6 +399,29 @@ impl ManifestReader<'_> {
             ));
         }
         Ok(path)
+    }
+
+    /// A file for a reader to read (`config`, `deployment`): a directory or a file no
+    /// reader recognises would be read by none, and what the table counts on it (its
+    /// pools, limits, replicas) silently dropped.
+    fn config_path(&self, node: NodeId, key: &str, dir: &Path) -> Result<PathBuf> {
+        let path = self.path(node, key, dir)?;
+        let problem = if path.is_dir() {
+            "is a directory"
+        } else if crate::ecosystems::recognise(&path).is_none() {
+            "is no file poollint reads"
+        } else {
+            return Ok(path);
+        };
+        let relative = self.string(node, key)?;
+        Err(self.error(
+            self.doc.span(node),
+            format!("{key} `{relative}` {problem}"),
+            Some(
+                "name the file itself (a service's config takes a list: [\"a.yml\", \"b.yml\"]); the README's \"What poollint reads\" lists the files each ecosystem reads"
+                    .to_owned(),
+            ),
+        ))
     }
 
     fn count(&self, node: NodeId, key: &str) -> Result<i64> {
@@ -529,6 +553,58 @@ impl ManifestReader<'_> {
                     ),
                     crate::suggest::closest(&reference.value, targets.iter().copied())
                         .map(|s| format!("did you mean `{s}`?")),
+                ));
+            }
+        }
+        self.check_pooler_chains(topology)
+    }
+
+    /// A pooler's `connects-to` chain ends at a database: a pooler naming itself, or
+    /// poolers naming each other, reach none, and their clients' connections would be
+    /// counted against no database.
+    fn check_pooler_chains(&self, topology: &DeclaredTopology) -> Result<()> {
+        let next: std::collections::HashMap<&str, &str> = topology
+            .poolers
+            .iter()
+            .filter_map(|p| {
+                Some((
+                    p.name.value.as_str(),
+                    p.connects_to.as_ref()?.value.as_str(),
+                ))
+            })
+            .collect();
+        for pooler in &topology.poolers {
+            let Some(first) = &pooler.connects_to else {
+                continue;
+            };
+            let start = pooler.name.value.as_str();
+            let mut chain = vec![start];
+            let mut at = first.value.as_str();
+            // Each step visits a new pooler, so the walk ends within their count.
+            while let Some(&to) = next.get(at) {
+                if at == start {
+                    break;
+                }
+                if chain.contains(&at) {
+                    // A cycle that does not pass through `start`: reported at its own
+                    // pooler.
+                    break;
+                }
+                chain.push(at);
+                at = to;
+            }
+            if at == start {
+                chain.push(start);
+                return Err(self.error(
+                    first.span,
+                    format!(
+                        "connects-to makes a loop of poolers ({}) that reaches no database",
+                        chain.join(" → ")
+                    ),
+                    Some(
+                        "point the last pooler of the chain at a [[database]]: connects-to = \"<database name>\""
+                            .into(),
+                    ),
                 ));
             }
         }
@@ -691,5 +767,45 @@ mod tests {
         );
         assert!(message.starts_with("max-wait-probability must be between 0 and 1"));
         assert_eq!(at, "5");
+    }
+
+    #[test]
+    fn a_config_no_reader_reads_is_refused_at_its_path() {
+        // A directory, or a file of no recognised kind, would be read by no reader and
+        // the table's pools, limits or replicas silently dropped.
+        let (message, help, at) = error("[[service]]\nname = \"a\"\nconfig = \".\"\n");
+        assert_eq!(message, "config `.` is a directory");
+        assert!(help.unwrap().contains("name the file itself"));
+        assert_eq!(at, "\".\"");
+        let (message, _, at) = error("[[database]]\nname = \"d\"\nconfig = \"poollint.toml\"\n");
+        assert_eq!(message, "config `poollint.toml` is no file poollint reads");
+        assert_eq!(at, "\"poollint.toml\"");
+        let (message, _, _) = error("[[service]]\nname = \"a\"\ndeployment = \".\"\n");
+        assert_eq!(message, "deployment `.` is a directory");
+    }
+
+    #[test]
+    fn poolers_connecting_in_a_loop_are_refused_at_the_first_link() {
+        let (message, help, at) = error(
+            "[[database]]\nname = \"users\"\n[[pooler]]\nname = \"a\"\nconnects-to = \"a\"\n",
+        );
+        assert_eq!(
+            message,
+            "connects-to makes a loop of poolers (a → a) that reaches no database"
+        );
+        assert!(help.unwrap().contains("[[database]]"));
+        assert_eq!(at, "\"a\"");
+        let (message, _, _) = error(
+            "[[pooler]]\nname = \"a\"\nconnects-to = \"b\"\n[[pooler]]\nname = \"b\"\nconnects-to = \"a\"\n",
+        );
+        assert_eq!(
+            message,
+            "connects-to makes a loop of poolers (a → b → a) that reaches no database"
+        );
+        // A chain of poolers ending at a database is fine.
+        assert!(load(
+            "[[database]]\nname = \"d\"\n[[pooler]]\nname = \"a\"\nconnects-to = \"b\"\n[[pooler]]\nname = \"b\"\nconnects-to = \"d\"\n"
+        )
+        .is_ok());
     }
 }

@@ -709,6 +709,10 @@ pub struct Database {
     pub wait_timeout: Option<Setting<Duration>>,
     /// Declared in `poollint.toml` (not only found in a file).
     pub declared: bool,
+    /// The top-level file the database was read from (its postgresql.conf, my.cnf or
+    /// compose file), by which a `[[database]]` table's `config` finds it: its limits
+    /// may come from another file (postgresql.auto.conf, an include).
+    pub file: Option<FileId>,
 }
 
 impl Database {
@@ -727,6 +731,7 @@ impl Database {
             idle_session_timeout: None,
             wait_timeout: None,
             declared: false,
+            file: None,
         }
     }
 }
@@ -756,6 +761,9 @@ pub struct Pooler {
     pub databases: Vec<PoolerDatabase>,
     /// `[users]` entries.
     pub users: Vec<PoolerUser>,
+    /// The top-level pgbouncer.ini it was read from, by which a `[[pooler]]` table's
+    /// `config` finds it: its settings may come from a `%include`d file.
+    pub file: Option<FileId>,
 }
 
 /// One database's share of the server connections a PgBouncer instance may open.
@@ -835,6 +843,7 @@ impl Pooler {
             auth_type: None,
             databases: Vec::new(),
             users: Vec::new(),
+            file: None,
         }
     }
 

@@ -74,6 +74,7 @@ pub fn compare(
     options: &RuleOptions,
 ) -> Vec<Diagnostic> {
     let share = options.get(&MAX_DECREASE_SHARE).clamp(0.0, 1.0);
+    let warn_at = options.get(&crate::rules::sizing::WARN_UTILIZATION);
     let old = &old.0;
     let loads: Vec<PoolLoad> = pool_loads(after);
     let load_of: HashMap<*const Pool, &PoolLoad> =
@@ -97,7 +98,7 @@ pub fn compare(
         };
         for (previous, pool) in previous.iter().zip(pools) {
             let load = load_of.get(&(pool as *const Pool)).copied();
-            out.extend(shrunk_max(previous, pool, load, rev, share));
+            out.extend(shrunk_max(previous, pool, load, rev, (share, warn_at)));
             let service = service_of.get(&(pool as *const Pool)).copied();
             out.extend(longer_timeout(previous, pool, service, rev));
         }
@@ -140,7 +141,7 @@ fn shrunk_max(
     after: &Pool,
     load: Option<&PoolLoad>,
     rev: &str,
-    share: f64,
+    (share, warn_at): (f64, f64),
 ) -> Option<Diagnostic> {
     let (&old, &new) = (before.max.get()?, after.max.get()?);
     if old <= 0 || new >= old || ((old - new) as f64) < share * old as f64 {
@@ -175,13 +176,11 @@ fn shrunk_max(
             severity = Severity::Error;
             message.push_str(": the pool can no longer carry the peak");
         }
-        let needed = timeout.filter(|t| !t.is_zero()).and_then(|t| {
-            capacity::smallest_pool_for_wait(load.offered, t, load.hold, target, 100_000)
-        });
-        if let Some(n) = needed {
+        // The size the sizing rules' help and `poollint capacity` name.
+        if let Some(n) = crate::rules::sizing::smallest_passing_pool(load, warn_at) {
             help = format!(
-                "keep the pool maximum at least {n} (P(timeout) ≤ {} at the declared peak)",
-                probability(target)
+                "keep the pool maximum at least {n} ({} at the declared peak)",
+                crate::rules::sizing::passing_pool_reason(load, warn_at)
             );
         }
     }

@@ -6,16 +6,8 @@
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::load::{number, pool_loads, PoolLoad};
 use crate::model::Model;
-use crate::rules::{Category, Inputs, RuleMeta, RuleOption, RuleOptions};
-
-static WARN_UTILIZATION: RuleOption = RuleOption {
-    name: "warn-utilization",
-    default: 0.85,
-    doc: "Utilisation above which the rule warns (heuristic; 1.0 and above is always an error).",
-    min: 0.0,
-    max: 1.0,
-    aliases: &["max-utilization"],
-};
+use crate::rules::sizing::{passing_pool_reason, smallest_passing_pool, WARN_UTILIZATION};
+use crate::rules::{Category, Inputs, RuleMeta, RuleOptions};
 
 pub static META: RuleMeta = RuleMeta {
     name: "pool-saturated-by-declared-load",
@@ -66,9 +58,6 @@ fn finding(model: &Model, load: &PoolLoad, severity: Severity, warn_at: f64) -> 
             number(warn_at * 100.0)
         ),
     };
-    let needed = (load.offered / warn_at)
-        .ceil()
-        .max(load.offered.floor() + 1.0) as u64;
     let message = format!(
         "pool maximum is {} ({}) but the declared peak keeps {} connections busy on average (utilisation {}%): {}; {}",
         load.servers,
@@ -79,13 +68,31 @@ fn finding(model: &Model, load: &PoolLoad, severity: Severity, warn_at: f64) -> 
         load.explanation,
     );
     Diagnostic::new(&META, severity, load.at, message)
-        .with_label(format!("{} connections for {} busy", load.servers, number(load.offered)))
+        .with_label(format!(
+            "{} connections for {} busy",
+            load.servers,
+            number(load.offered)
+        ))
         .with_related(load.load.peak_rps.location(), "declared peak")
         .with_related(load.load.hold_time.location(), "declared hold time")
-        .with_help(format!(
-            "set the pool maximum to at least {needed} (utilisation ≤ {}%), and check the database has the slots for it",
-            number(warn_at * 100.0)
-        ))
+        .with_help(help(load, warn_at))
         .with_key(load.key())
         .with_fingerprint(format!("{}:{}", load.service.name, load.servers))
+}
+
+/// The smallest pool this rule and `pool-wait-probability-exceeds-slo` both pass, as
+/// `poollint capacity` names it: a size that met only the utilisation bound would trade
+/// this finding for the other.
+fn help(load: &PoolLoad, warn_at: f64) -> String {
+    match smallest_passing_pool(load, warn_at) {
+        Some(n) => format!(
+            "set the pool maximum to at least {n} ({}), and check the database has the slots for it",
+            passing_pool_reason(load, warn_at)
+        ),
+        None => format!(
+            "no pool size up to {} meets {}: shorten the hold time or add instances",
+            crate::rules::sizing::MAX_SEARCH,
+            passing_pool_reason(load, warn_at)
+        ),
+    }
 }

@@ -7,6 +7,9 @@ use crate::capacity;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::load::{number, pool_loads, probability, PoolLoad};
 use crate::model::Model;
+use crate::rules::sizing::{
+    passing_pool_reason, smallest_passing_pool, wait_limit, WARN_UTILIZATION,
+};
 use crate::rules::topology::place;
 use crate::rules::{Category, Inputs, RuleMeta, RuleOptions};
 
@@ -20,9 +23,6 @@ pub static META: RuleMeta = RuleMeta {
     options: &[],
 };
 
-/// Largest pool the search for a passing size tries.
-const MAX_SEARCH: u64 = 100_000;
-
 pub struct Rule;
 
 impl crate::rules::Rule for Rule {
@@ -30,30 +30,21 @@ impl crate::rules::Rule for Rule {
         &META
     }
 
-    fn check(&self, model: &Model, _options: &RuleOptions, out: &mut Vec<Diagnostic>) {
+    fn check(&self, model: &Model, options: &RuleOptions, out: &mut Vec<Diagnostic>) {
+        // The engine gives this rule pool-saturated-by-declared-load's bound, so the
+        // size its help names passes both rules.
+        let warn_at = options.get(&WARN_UTILIZATION);
         for load in pool_loads(model) {
             // An unstable pool is pool-saturated-by-declared-load's finding.
             if load.utilisation() >= 1.0 {
                 continue;
             }
-            out.extend(finding(model, &load));
+            out.extend(finding(model, &load, warn_at));
         }
     }
 }
 
-/// The wait that counts as a failure: the acquire timeout, or, when that is infinite,
-/// what is left of the request deadline after holding the connection.
-fn wait_limit(load: &PoolLoad) -> Option<(Duration, String)> {
-    let timeout = *load.pool.acquire_timeout.get()?;
-    if !timeout.is_zero() {
-        return Some((timeout, "the acquire timeout".to_owned()));
-    }
-    let deadline = *load.load.request_timeout.as_ref()?.get()?;
-    let left = deadline.checked_sub(load.hold)?;
-    Some((left, "the request deadline minus the hold time".to_owned()))
-}
-
-fn finding(model: &Model, load: &PoolLoad) -> Option<Diagnostic> {
+fn finding(model: &Model, load: &PoolLoad, warn_at: f64) -> Option<Diagnostic> {
     let (wait, what) = wait_limit(load)?;
     let target = *load.load.max_wait_probability.get()?;
     let p = capacity::prob_wait_exceeds(load.servers, load.offered, wait, load.hold)?;
@@ -62,8 +53,7 @@ fn finding(model: &Model, load: &PoolLoad) -> Option<Diagnostic> {
     }
     let c = capacity::erlang_c(load.servers, load.offered)?;
     let mean_wait = capacity::mean_wait(load.servers, load.offered, load.hold)?;
-    let smallest =
-        capacity::smallest_pool_for_wait(load.offered, wait, load.hold, target, MAX_SEARCH);
+    let smallest = smallest_passing_pool(load, warn_at);
     let message = format!(
         "at the declared peak {} of checkouts wait longer than {what} ({}), above the target {} ({}): P(wait) = {}, mean wait {} (Erlang C, N = {} ({}), {})",
         probability(p),
@@ -78,9 +68,8 @@ fn finding(model: &Model, load: &PoolLoad) -> Option<Diagnostic> {
     );
     let help = match smallest {
         Some(n) => format!(
-            "set the pool maximum to at least {n} (P(wait > {}) ≤ {} at {} req/s)",
-            crate::model::human_duration(wait),
-            probability(target),
+            "set the pool maximum to at least {n} ({} at {} req/s)",
+            passing_pool_reason(load, warn_at),
             number(*load.load.peak_rps.get()?)
         ),
         None => {

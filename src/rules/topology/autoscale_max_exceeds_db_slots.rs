@@ -31,6 +31,12 @@ impl crate::rules::Rule for Rule {
             if !fleet.members.iter().any(|m| m.max_replicas().is_some()) {
                 continue;
             }
+            // An autoscaler that cannot scale above the steady count (minReplicas =
+            // maxReplicas) adds no instance: a rollout at its maximum is the steady
+            // rollout, rollout-surge-exceeds-db-slots' finding, not a second one.
+            if fleet.members.iter().all(|m| at_max(m) == m.replicas()) {
+                continue;
+            }
             let bound = if fleet.demand(at_max) > fleet.slots.usable {
                 Bound::Maximum
             } else if fleet.demand(peak_instances) > fleet.slots.usable {
