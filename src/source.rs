@@ -441,6 +441,9 @@ pub struct SourceFile {
     lf_lines: OnceLock<Option<Arc<str>>>,
     /// The text has a CR not before a LF: a line end here, none to git.
     lone_cr: bool,
+    /// [`in_repository`] of the path, worked out once: every finding's fingerprint in
+    /// the machine formats is made of it.
+    repository_path: OnceLock<Option<String>>,
 }
 
 /// The UTF-8 text of bytes `span` of the file at `path`, if it is still `disk_len` bytes.
@@ -487,7 +490,15 @@ impl SourceFile {
             lf_lines: OnceLock::new(),
             lone_cr: has_lone_cr(&text),
             held: Some(Arc::from(text)),
+            repository_path: OnceLock::new(),
         }
+    }
+
+    /// The path relative to the repository root ([`in_repository`]), if inside it.
+    pub fn repository_path(&self) -> Option<&str> {
+        self.repository_path
+            .get_or_init(|| in_repository(&self.path))
+            .as_deref()
     }
 
     /// Allow [`SourceFile::release`]: the text was decoded from `disk_len` bytes at
@@ -918,10 +929,18 @@ pub fn inside(root: &Path, path: &Path) -> Option<String> {
 /// a finding keeps its fingerprint whichever directory of the repository poollint runs
 /// from.
 pub fn in_repository(path: &Path) -> Option<String> {
-    match repository_root() {
-        Some(root) => inside(root, path),
-        None => inside(cwd()?, path),
-    }
+    let relative = repository_relative(path)?;
+    Some(relative.to_string_lossy().replace('\\', "/"))
+}
+
+/// [`in_repository`] as a path, keeping the bytes of a name that is not UTF-8 (SARIF
+/// escapes them into its URIs).
+pub fn repository_relative(path: &Path) -> Option<std::path::PathBuf> {
+    let root = absolute(repository_root().or(cwd())?);
+    absolute(path)
+        .strip_prefix(root)
+        .ok()
+        .map(Path::to_path_buf)
 }
 
 /// `file` relative to `dir` (both made absolute lexically), `/`-separated, with `..`

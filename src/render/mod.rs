@@ -27,8 +27,8 @@ use crate::source::{SourceMap, Span};
 pub fn fingerprint(d: &Diagnostic, sources: &SourceMap, displayed: &str) -> String {
     let path = sources
         .get(d.primary.file)
-        .and_then(|file| crate::source::in_repository(&file.path));
-    d.fingerprint(path.as_deref().unwrap_or(displayed))
+        .and_then(|f| f.repository_path());
+    d.fingerprint(path.unwrap_or(displayed))
 }
 
 /// Output formats `--format` accepts.

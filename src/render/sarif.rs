@@ -156,7 +156,7 @@ fn artifact_location(place: &Place, at: Location, sources: &SourceMap) -> Value 
         return json!({"uri": uri(place.path.as_bytes()), "uriBaseId": "%SRCROOT%"});
     };
     // From the path's bytes, not its display: a name that is not UTF-8 keeps them.
-    match in_repository(&file.path) {
+    match source::repository_relative(&file.path) {
         Some(relative) => {
             json!({"uri": uri(relative.as_os_str().as_encoded_bytes()), "uriBaseId": "%SRCROOT%"})
         }
@@ -165,19 +165,6 @@ fn artifact_location(place: &Place, at: Location, sources: &SourceMap) -> Value 
             json!({"uri": format!("file://{}", uri(absolute.as_os_str().as_encoded_bytes()))})
         }
     }
-}
-
-/// `path` relative to the repository root (or, outside any repository, the current
-/// directory); None when it is outside it.
-fn in_repository(path: &std::path::Path) -> Option<std::path::PathBuf> {
-    let absolute = source::absolute(path);
-    let root = source::repository_root()
-        .map(source::absolute)
-        .or_else(|| std::env::current_dir().ok())?;
-    absolute
-        .strip_prefix(root)
-        .ok()
-        .map(std::path::Path::to_path_buf)
 }
 
 fn region(place: &Place) -> Value {
