@@ -663,22 +663,38 @@ impl UrlParams {
     }
 }
 
-/// A literal `url:` with its parameters.
+/// A literal `url:` with its host and parameters, each located inside the URL: what
+/// the connection rules read (`sslmode`, `options`), as they read a Spring URL's.
 fn url_info(source: &Source, node: NodeId) -> Option<ConnectionInfo> {
-    let (Val::Known(text), _) = source.value(node) else {
-        return None;
-    };
-    let span = source.doc().span(node);
-    let parsed = connection_string::parse_url(&text)?;
+    let url = UrlParams::of(source, node)?;
+    let params = url
+        .parsed
+        .params
+        .iter()
+        .map(|p| {
+            let key = format!("url?{}", p.name);
+            let value = url.setting(source, p, &key, |t| Ok(t.to_owned()));
+            (p.name.to_ascii_lowercase(), value)
+        })
+        .collect();
+    let host = url.parsed.host.as_ref().map(|(host, range)| Setting {
+        value: Val::Known(host.clone()),
+        origin: Origin::File {
+            file: source.file.id,
+            span: super::span_within(url.span, url.start, range.clone()),
+            key: "url#host".into(),
+            via: None,
+        },
+    });
     Some(ConnectionInfo {
-        engine: parsed.engine.clone(),
-        host: None,
-        database: parsed.database.clone(),
-        user: parsed.user.clone(),
-        params: NamedSettings::new(),
+        engine: url.parsed.engine.clone(),
+        host,
+        database: url.parsed.database.clone(),
+        user: url.parsed.user.clone(),
+        params,
         location: Some(Location {
             file: source.file.id,
-            span,
+            span: url.span,
         }),
     })
 }
