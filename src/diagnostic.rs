@@ -2,7 +2,10 @@
 
 use std::fmt;
 
+use rayon::prelude::*;
+
 use crate::model::Location;
+use crate::source::{SourceMap, Span};
 
 /// How serious a finding is. Ordered: `Info < Warning < Error`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
@@ -48,7 +51,7 @@ pub struct Label {
 /// A replacement that fixes a finding by itself: the text `expected` at `location`
 /// becomes `replacement`. Renderers offer it (rdjson `suggestions`, SARIF `fixes`, the
 /// JSON `fix`) only where the file still holds `expected` there
-/// ([`crate::render::fix_edit`]), so a value that came through a placeholder, a
+/// ([`check_fixes`]), so a value that came through a placeholder, a
 /// template or another spelling is never rewritten.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Fix {
@@ -58,8 +61,8 @@ pub struct Fix {
     pub expected: String,
     pub replacement: String,
     pub target: FixTarget,
-    /// Set once checked against the file (`engine::check_fixes`): `location` is then
-    /// the exact edit, and rendering reads nothing.
+    /// Set once checked against the file ([`check_fixes`]): `location` is then the
+    /// exact edit, and only a checked fix is shown.
     pub checked: bool,
 }
 
@@ -216,6 +219,64 @@ impl Diagnostic {
     }
 }
 
+/// Check every finding's fix against its file, in parallel (each reads only the bytes it
+/// replaces: [`crate::source::SourceFile::text_at`]), keeping the exact edit or dropping
+/// the fix: a fix is offered only where it is sure to apply.
+pub fn check_fixes(diagnostics: &mut [Diagnostic], sources: &SourceMap) {
+    diagnostics
+        .par_iter_mut()
+        .filter(|d| d.fix.as_ref().is_some_and(|f| !f.checked))
+        .for_each(|d| {
+            let edit = d.fix.as_deref().and_then(|f| f.edit(sources));
+            match (edit, d.fix.as_deref_mut()) {
+                (Some(location), Some(fix)) => {
+                    fix.location = location;
+                    fix.checked = true;
+                }
+                _ => d.fix = None,
+            }
+        });
+}
+
+impl Fix {
+    /// The bytes this fix replaces, when the file holds the text it expects there
+    /// (quotes around a value are kept: `"30"` becomes `"30000"`); None otherwise, or
+    /// when the text cannot be read.
+    fn edit(&self, sources: &SourceMap) -> Option<Location> {
+        let file = sources.get(self.location.file)?;
+        let span = self.location.span;
+        let written = file.text_at(span)?;
+        let (inner, offset) = unquoted(&written);
+        let start = span.start + offset;
+        let replaced = match self.target {
+            FixTarget::Value => (inner == self.expected).then_some(start..start + inner.len()),
+            FixTarget::LastKeySegment => {
+                let before = inner.strip_suffix(self.expected.as_str())?;
+                (before.is_empty() || before.ends_with('.'))
+                    .then(|| start + before.len()..start + inner.len())
+            }
+        }?;
+        Some(Location {
+            file: self.location.file,
+            span: Span::new(replaced.start, replaced.end),
+        })
+    }
+}
+
+/// `text` without one pair of matching quotes around it, and the offset of what is
+/// inside.
+fn unquoted(text: &str) -> (&str, usize) {
+    for quote in ['"', '\''] {
+        if let Some(inner) = text
+            .strip_prefix(quote)
+            .and_then(|rest| rest.strip_suffix(quote))
+        {
+            return (inner, 1);
+        }
+    }
+    (text, 0)
+}
+
 /// FNV-1a: tiny, stable across platforms and releases (unlike `DefaultHasher`).
 fn fnv1a64(bytes: &[u8]) -> u64 {
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
@@ -224,4 +285,71 @@ fn fnv1a64(bytes: &[u8]) -> u64 {
         hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
     }
     hash
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+    use crate::rules;
+    use crate::source::Encoding;
+
+    /// The edit [`check_fixes`] makes of a fix expecting `expected` at `at` in `text`, as
+    /// the text after the edit.
+    fn edited(text: &str, at: &str, expected: &str, target: FixTarget) -> Option<String> {
+        let mut sources = SourceMap::default();
+        let file = sources.add(Path::new("a.yml"), text.into(), Encoding::Utf8);
+        let start = text.find(at)?;
+        let location = Location {
+            file,
+            span: Span::new(start, start + at.len()),
+        };
+        let meta = rules::find("suspicious-time-unit")?.meta();
+        let d = Diagnostic::new(meta, Severity::Warning, location, "m");
+        let d = match target {
+            FixTarget::Value => d.with_value_fix(location, expected, "NEW"),
+            FixTarget::LastKeySegment => d.with_key_fix(location, expected, "NEW"),
+        };
+        let mut checked = [d];
+        check_fixes(&mut checked, &sources);
+        let fix = checked[0].fix.as_deref()?;
+        let mut out = text.to_owned();
+        out.replace_range(
+            fix.location.span.start..fix.location.span.end,
+            &fix.replacement,
+        );
+        Some(out)
+    }
+
+    #[test]
+    fn a_fix_applies_only_where_the_file_holds_what_it_expects() {
+        use FixTarget::{LastKeySegment, Value};
+        assert_eq!(
+            edited("a: 30\n", "30", "30", Value).as_deref(),
+            Some("a: NEW\n")
+        );
+        // Quotes are kept: a Kubernetes env value must stay a string.
+        let quoted = edited("v: \"30\"\n", "\"30\"", "30", Value);
+        assert_eq!(quoted.as_deref(), Some("v: \"NEW\"\n"));
+        assert_eq!(
+            edited("v: '30'", "'30'", "30", Value).as_deref(),
+            Some("v: 'NEW'")
+        );
+        // Another spelling, a placeholder or a masked value is left alone.
+        assert_eq!(edited("a: 30_000", "30_000", "30000", Value), None);
+        assert_eq!(edited("a: ${T:30}", "${T:30}", "30", Value), None);
+        assert_eq!(edited("a: \"30'", "\"30'", "30", Value), None);
+        // A key's last segment, nested or written whole; never part of a segment.
+        assert_eq!(
+            edited("max-sise: 1", "max-sise", "max-sise", LastKeySegment).as_deref(),
+            Some("NEW: 1")
+        );
+        let whole = edited("x.y.max-sise=1", "x.y.max-sise", "max-sise", LastKeySegment);
+        assert_eq!(whole.as_deref(), Some("x.y.NEW=1"));
+        assert_eq!(
+            edited("x.ymax-sise=1", "x.ymax-sise", "max-sise", LastKeySegment),
+            None
+        );
+    }
 }

@@ -289,7 +289,7 @@ pub(crate) fn check_found(
 /// when first shown, one after another. With `snippets` (the human format) every such
 /// text is needed; otherwise only those whose positions need it (not ASCII). A file
 /// that changed since it was read is an internal error: its findings are shown without
-/// its text. (A fix reads only the text it replaces: `render::fix_edit`.)
+/// its text. (A fix reads only the text it replaces: [`check_fixes`].)
 pub fn reread_for_output(report: &mut Report, snippets: bool) {
     let started = Instant::now();
     let sources = &report.sources;
@@ -317,26 +317,11 @@ pub fn reread_for_output(report: &mut Report, snippets: bool) {
     report.stats.reread = started.elapsed();
 }
 
-/// Check every finding's fix against its file, in parallel (each reads the few bytes it
-/// replaces), keeping the exact edit or dropping the fix: otherwise each would be read
-/// as its finding is written, one after another.
+/// Check the findings' fixes against their files ([`crate::diagnostic::check_fixes`]),
+/// timed with reading texts again: part of rendering.
 pub fn check_fixes(report: &mut Report) {
     let started = Instant::now();
-    let sources = &report.sources;
-    report
-        .diagnostics
-        .par_iter_mut()
-        .filter(|d| d.fix.is_some())
-        .for_each(|d| {
-            let edit = crate::render::fix_edit(d, sources).map(|(location, _)| location);
-            match (edit, d.fix.as_deref_mut()) {
-                (Some(location), Some(fix)) => {
-                    fix.location = location;
-                    fix.checked = true;
-                }
-                _ => d.fix = None,
-            }
-        });
+    crate::diagnostic::check_fixes(&mut report.diagnostics, &report.sources);
     report.stats.reread += started.elapsed();
 }
 

@@ -90,10 +90,9 @@ fn fixture() -> (SourceMap, Vec<Diagnostic>) {
         "a fix that no longer matches the file",
     )
     .with_value_fix(at(app, span_of(APP, "4")), "6", "0");
-    (
-        sources,
-        vec![saturated, multi_line, info, fixable, stale_fix],
-    )
+    let mut diagnostics = vec![saturated, multi_line, info, fixable, stale_fix];
+    poollint::diagnostic::check_fixes(&mut diagnostics, &sources);
+    (sources, diagnostics)
 }
 
 fn render_all(sources: &SourceMap, diagnostics: &[Diagnostic]) -> Vec<(&'static str, String)> {

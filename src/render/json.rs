@@ -130,7 +130,7 @@ fn diagnostic<'a>(d: &'a Diagnostic, sources: &SourceMap) -> JsonDiagnostic<'a> 
                 }
             })
             .collect(),
-        fix: super::fix_edit(d, sources).map(|(location, replacement)| {
+        fix: super::fix_edit(d).map(|(location, replacement)| {
             let (path, span, start, end) = place(location, sources);
             JsonFix {
                 path,

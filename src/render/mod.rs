@@ -16,9 +16,9 @@ use std::io::{self, Write};
 
 use serde::{Serialize, Serializer};
 
-use crate::diagnostic::{Diagnostic, FixTarget, Severity};
+use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::Location;
-use crate::source::{SourceMap, Span};
+use crate::source::SourceMap;
 
 /// The fingerprint of `d` as the machine formats give it: made with its file's path
 /// relative to the repository root (outside one, `displayed`), so it is the same
@@ -239,108 +239,9 @@ pub(crate) fn set_field(value: &mut serde_json::Value, key: &str, field: serde_j
     }
 }
 
-/// A finding's [`Fix`](crate::diagnostic::Fix) as an edit of its file: the bytes to
-/// replace and the new text. None when the file does not hold the text the fix
-/// expects there (quotes around a value are kept: `"30"` becomes `"30000"`), or when
-/// its text cannot be read: a fix is offered only where it is sure to apply. Only the
-/// span is read ([`crate::source::SourceFile::text_at`]), not the whole file again.
-pub(crate) fn fix_edit<'d>(d: &'d Diagnostic, sources: &SourceMap) -> Option<(Location, &'d str)> {
-    let fix = d.fix.as_deref()?;
-    if fix.checked {
-        return Some((fix.location, fix.replacement.as_str()));
-    }
-    let file = sources.get(fix.location.file)?;
-    let span = fix.location.span;
-    let written = file.text_at(span)?;
-    let (inner, offset) = unquoted(&written);
-    let start = span.start + offset;
-    let replaced = match fix.target {
-        FixTarget::Value => (inner == fix.expected).then_some(start..start + inner.len()),
-        FixTarget::LastKeySegment => {
-            let before = inner.strip_suffix(fix.expected.as_str())?;
-            (before.is_empty() || before.ends_with('.'))
-                .then(|| start + before.len()..start + inner.len())
-        }
-    }?;
-    let location = Location {
-        file: fix.location.file,
-        span: Span::new(replaced.start, replaced.end),
-    };
-    Some((location, fix.replacement.as_str()))
-}
-
-/// `text` without one pair of matching quotes around it, and the offset of what is
-/// inside.
-fn unquoted(text: &str) -> (&str, usize) {
-    for quote in ['"', '\''] {
-        if let Some(inner) = text
-            .strip_prefix(quote)
-            .and_then(|rest| rest.strip_suffix(quote))
-        {
-            return (inner, 1);
-        }
-    }
-    (text, 0)
-}
-
-#[cfg(test)]
-mod tests {
-    use std::path::Path;
-
-    use super::*;
-    use crate::rules;
-    use crate::source::Encoding;
-
-    /// The edit `fix_edit` makes of a fix expecting `expected` at `at` in `text`, as
-    /// the text after the edit.
-    fn edited(text: &str, at: &str, expected: &str, target: FixTarget) -> Option<String> {
-        let mut sources = SourceMap::default();
-        let file = sources.add(Path::new("a.yml"), text.into(), Encoding::Utf8);
-        let start = text.find(at)?;
-        let location = Location {
-            file,
-            span: Span::new(start, start + at.len()),
-        };
-        let meta = rules::find("suspicious-time-unit")?.meta();
-        let d = Diagnostic::new(meta, Severity::Warning, location, "m");
-        let d = match target {
-            FixTarget::Value => d.with_value_fix(location, expected, "NEW"),
-            FixTarget::LastKeySegment => d.with_key_fix(location, expected, "NEW"),
-        };
-        let (edit, replacement) = fix_edit(&d, &sources)?;
-        let mut out = text.to_owned();
-        out.replace_range(edit.span.start..edit.span.end, replacement);
-        Some(out)
-    }
-
-    #[test]
-    fn a_fix_applies_only_where_the_file_holds_what_it_expects() {
-        use FixTarget::{LastKeySegment, Value};
-        assert_eq!(
-            edited("a: 30\n", "30", "30", Value).as_deref(),
-            Some("a: NEW\n")
-        );
-        // Quotes are kept: a Kubernetes env value must stay a string.
-        let quoted = edited("v: \"30\"\n", "\"30\"", "30", Value);
-        assert_eq!(quoted.as_deref(), Some("v: \"NEW\"\n"));
-        assert_eq!(
-            edited("v: '30'", "'30'", "30", Value).as_deref(),
-            Some("v: 'NEW'")
-        );
-        // Another spelling, a placeholder or a masked value is left alone.
-        assert_eq!(edited("a: 30_000", "30_000", "30000", Value), None);
-        assert_eq!(edited("a: ${T:30}", "${T:30}", "30", Value), None);
-        assert_eq!(edited("a: \"30'", "\"30'", "30", Value), None);
-        // A key's last segment, nested or written whole; never part of a segment.
-        assert_eq!(
-            edited("max-sise: 1", "max-sise", "max-sise", LastKeySegment).as_deref(),
-            Some("NEW: 1")
-        );
-        let whole = edited("x.y.max-sise=1", "x.y.max-sise", "max-sise", LastKeySegment);
-        assert_eq!(whole.as_deref(), Some("x.y.NEW=1"));
-        assert_eq!(
-            edited("x.ymax-sise=1", "x.ymax-sise", "max-sise", LastKeySegment),
-            None
-        );
-    }
+/// A finding's fix as the edit to show: the bytes to replace and the new text. Only a
+/// fix checked against its file ([`crate::diagnostic::check_fixes`]) is shown.
+pub(crate) fn fix_edit(d: &Diagnostic) -> Option<(Location, &str)> {
+    let fix = d.fix.as_deref().filter(|f| f.checked)?;
+    Some((fix.location, fix.replacement.as_str()))
 }

@@ -80,7 +80,7 @@ fn diagnostic(d: &Diagnostic, ctx: &RenderContext) -> Value {
             .collect();
         set_field(&mut value, "related_locations", Value::Array(related));
     }
-    if let Some((at, text)) = super::fix_edit(d, ctx.sources) {
+    if let Some((at, text)) = super::fix_edit(d) {
         let place = Place::of(at, ctx.sources, ColumnUnit::Bytes);
         let suggestion = json!({"range": range(&place), "text": text});
         set_field(&mut value, "suggestions", Value::Array(vec![suggestion]));

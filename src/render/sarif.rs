@@ -178,7 +178,7 @@ fn region(place: &Place) -> Value {
 
 /// A finding's simple replacement as a SARIF `fix` (one change, one replacement).
 fn fix(d: &Diagnostic, ctx: &RenderContext) -> Option<Value> {
-    let (at, text) = super::fix_edit(d, ctx.sources)?;
+    let (at, text) = super::fix_edit(d)?;
     let place = Place::of(at, ctx.sources, ColumnUnit::Chars);
     Some(json!({
         "description": {"text": d.help.as_deref().unwrap_or(d.message.as_str())},
