@@ -76,13 +76,13 @@ fn fixture() -> (SourceMap, Vec<Diagnostic>) {
     // A fix that applies (the file holds `600` there) and one that does not (the file
     // does not hold `6`): only the first is offered.
     let fixable = Diagnostic::new(
-        meta("suspicious-time-unit"),
+        meta("hikari-idle-timeout-below-minimum"),
         Severity::Warning,
         at(app, span_of(APP, "600")),
-        "max-lifetime is 600 ms",
+        "a value with a fix",
     )
-    .with_help("if 600 seconds was meant, write 600000")
-    .with_value_fix(at(app, span_of(APP, "600")), "600", "600000");
+    .with_help("set it to at least 10000 (milliseconds)")
+    .with_value_fix(at(app, span_of(APP, "600")), "600", "10000");
     let stale_fix = Diagnostic::new(
         meta("knex-min-nonzero"),
         Severity::Info,
