@@ -10,7 +10,7 @@
 //! defaults to 200 (§1.2) and prepared statements work, so only an explicit 0 is reported.
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::links::{pools, Links};
-use crate::model::{Ecosystem, Location, Model, Pool, Pooler, Service};
+use crate::model::{Ecosystem, Location, Model, Pool, Pooler, Service, Setting};
 use crate::rules::{Category, Inputs, RuleMeta, RuleOptions};
 use crate::source::FileId;
 use std::collections::HashMap;
@@ -52,16 +52,25 @@ impl crate::rules::Rule for Rule {
     }
 }
 
+/// The pool mode `pool`'s connections get through `pooler` (by the database and user
+/// it connects as), when it is not session pooling.
+fn shared_server_mode<'a>(
+    pooler: &'a Pooler,
+    pool: &Pool,
+) -> Option<(&'a Setting<String>, &'a str)> {
+    let connection = pool.connection.as_ref();
+    let setting = pooler.mode_for(
+        connection.and_then(|c| c.database.as_deref()),
+        connection.and_then(|c| c.user.as_deref()),
+    )?;
+    let mode = setting.get()?;
+    (mode != "session").then_some((setting, mode.as_str()))
+}
+
 /// The finding for one pool when the mode its database gets is not session pooling.
 fn finding(service: &Service, pooler: &Pooler, pool: &Pool, zero: Location) -> Option<Diagnostic> {
-    let connection = pool.connection.as_ref()?;
-    let mode_setting =
-        pooler.mode_for(connection.database.as_deref(), connection.user.as_deref())?;
-    let mode = mode_setting.get()?;
-    if mode == "session" {
-        return None;
-    }
-    let at = connection.location?;
+    let at = pool.connection.as_ref()?.location?;
+    let (mode_setting, mode) = shared_server_mode(pooler, pool)?;
     Some(
         Diagnostic::new(
             &META,
@@ -87,15 +96,7 @@ fn finding(service: &Service, pooler: &Pooler, pool: &Pool, zero: Location) -> O
 /// run with it, and this client's later transactions may run without it.
 fn session_settings_finding(service: &Service, pooler: &Pooler, pool: &Pool) -> Option<Diagnostic> {
     let (first, setting) = pool.session_variables.iter().next()?;
-    let connection = pool.connection.as_ref();
-    let mode_setting = pooler.mode_for(
-        connection.and_then(|c| c.database.as_deref()),
-        connection.and_then(|c| c.user.as_deref()),
-    )?;
-    let mode = mode_setting.get()?;
-    if mode == "session" {
-        return None;
-    }
+    let (mode_setting, mode) = shared_server_mode(pooler, pool)?;
     let at = setting.location()?;
     let names: Vec<&str> = pool
         .session_variables
