@@ -16,7 +16,9 @@ pub mod spring;
 
 use std::path::{Path, PathBuf};
 
-use crate::model::{Ecosystem, EnvVar, Location, Model, Secret};
+use crate::model::{
+    ConnectionInfo, Ecosystem, EnvVar, Location, Model, Origin, Secret, Setting, Val,
+};
 use crate::source::{FileId, SourceMap, Span};
 use crate::syntax::{Document, Format, NodeId};
 
@@ -318,6 +320,45 @@ fn value_secrets(
             secret(at, "connection string password", written)
         })
         .collect()
+}
+
+/// A parsed URL as the model keeps it: its host and parameters (lower-cased names) as
+/// settings keyed `{key}#host` and `{key}?{name}`, each located inside the URL's text
+/// in the file ([`span_within`]: `start` is where the URL's text begins in `span`, None
+/// when escapes moved it). Spring data sources and Rails `url:` both read theirs so.
+pub(crate) fn url_connection(
+    parsed: connection_string::ParsedConnection,
+    location: Location,
+    start: Option<usize>,
+    key: &str,
+) -> ConnectionInfo {
+    let setting = |value: &str, range: std::ops::Range<usize>, key: String| Setting {
+        value: Val::Known(value.to_owned()),
+        origin: Origin::File {
+            file: location.file,
+            span: span_within(location.span, start, range),
+            key: key.into(),
+            via: None,
+        },
+    };
+    let params = parsed
+        .params
+        .iter()
+        .map(|p| {
+            let value = setting(&p.value, p.value_range.clone(), format!("{key}?{}", p.name));
+            (p.name.to_ascii_lowercase(), value)
+        })
+        .collect();
+    ConnectionInfo {
+        engine: parsed.engine,
+        database: parsed.database,
+        user: parsed.user,
+        host: parsed
+            .host
+            .map(|(h, range)| setting(&h, range, format!("{key}#host"))),
+        params,
+        location: Some(location),
+    }
 }
 
 /// Length of the `{…}` that `text` starts with (after any prefix such as `$`), braces

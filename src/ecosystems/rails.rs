@@ -490,7 +490,9 @@ fn read_pool(
         Some(_) => int("max_connections", POOL, pool_size),
         None => int("pool", POOL, pool_size),
     };
-    let connection = values.get("url").and_then(|node| url_info(source, *node));
+    let connection = values
+        .get("url")
+        .and_then(|node| url_info(source, *node, &format!("{name}.url")));
     Pool {
         name: name.to_owned(),
         library: Library::ActiveRecord,
@@ -665,38 +667,13 @@ impl UrlParams {
 
 /// A literal `url:` with its host and parameters, each located inside the URL: what
 /// the connection rules read (`sslmode`, `options`), as they read a Spring URL's.
-fn url_info(source: &Source, node: NodeId) -> Option<ConnectionInfo> {
+fn url_info(source: &Source, node: NodeId, key: &str) -> Option<ConnectionInfo> {
     let url = UrlParams::of(source, node)?;
-    let params = url
-        .parsed
-        .params
-        .iter()
-        .map(|p| {
-            let key = format!("url?{}", p.name);
-            let value = url.setting(source, p, &key, |t| Ok(t.to_owned()));
-            (p.name.to_ascii_lowercase(), value)
-        })
-        .collect();
-    let host = url.parsed.host.as_ref().map(|(host, range)| Setting {
-        value: Val::Known(host.clone()),
-        origin: Origin::File {
-            file: source.file.id,
-            span: super::span_within(url.span, url.start, range.clone()),
-            key: "url#host".into(),
-            via: None,
-        },
-    });
-    Some(ConnectionInfo {
-        engine: url.parsed.engine.clone(),
-        host,
-        database: url.parsed.database.clone(),
-        user: url.parsed.user.clone(),
-        params,
-        location: Some(Location {
-            file: source.file.id,
-            span: url.span,
-        }),
-    })
+    let location = Location {
+        file: source.file.id,
+        span: url.span,
+    };
+    Some(super::url_connection(url.parsed, location, url.start, key))
 }
 
 static PUMA_THREADS_LINE: LazyLock<Option<Regex>> =

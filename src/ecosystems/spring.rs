@@ -973,38 +973,16 @@ fn connection_info(effective: &Effective, url: &Setting<String>) -> Option<Conne
         .winners
         .values()
         .find(|l| l.value_span == location.span && l.location_key.file == location.file)?;
-    let parsed = parse_url(text)?;
-    let setting = |value: &str, range: std::ops::Range<usize>, key: String| Setting {
-        value: Val::Known(value.to_owned()),
-        origin: Origin::File {
+    let key = url.origin.key().unwrap_or("url");
+    Some(super::url_connection(
+        parse_url(text)?,
+        Location {
             file: location.file,
-            span: sub_span(leaf, range),
-            key: key.into(),
-            via: None,
+            span: leaf.value_span,
         },
-    };
-    let url_key = url.origin.key().unwrap_or("url").to_owned();
-    let params = parsed
-        .params
-        .iter()
-        .map(|p| {
-            let key = format!("{url_key}?{}", p.name);
-            (
-                p.name.to_ascii_lowercase(),
-                setting(&p.value, p.value_range.clone(), key),
-            )
-        })
-        .collect();
-    Some(ConnectionInfo {
-        engine: parsed.engine,
-        database: parsed.database,
-        user: parsed.user,
-        host: parsed
-            .host
-            .map(|(h, range)| setting(&h, range, format!("{url_key}#host"))),
-        params,
-        location: Some(location),
-    })
+        leaf.text_start,
+        key,
+    ))
 }
 
 /// The session settings `connection-init-sql` assigns (`SET statement_timeout = '5s'`),
