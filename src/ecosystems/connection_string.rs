@@ -238,8 +238,6 @@ enum KeyValueDialect {
     AdoNet,
 }
 
-/// Read the `name=value` pairs of a key/value string. A quoted value's range is inside
-/// its quotes (to the end of the text when unterminated); words without `=` are skipped.
 /// A value in braces from `start` (ODBC and SqlClient: `Pwd={a;b}`, `}}` a literal
 /// `}`), braces included, and where reading goes on; an unclosed one runs to the end.
 fn braced_value(bytes: &[u8], start: usize) -> (std::ops::Range<usize>, usize) {
@@ -261,6 +259,8 @@ pub fn braced_len(value: &[u8]) -> usize {
     value.len()
 }
 
+/// Read the `name=value` pairs of a key/value string. A quoted value's range is inside
+/// its quotes (to the end of the text when unterminated); words without `=` are skipped.
 fn read_key_values(text: &str, dialect: KeyValueDialect, out: &mut Vec<Param>) {
     let bytes = text.as_bytes();
     let byte = |i: usize| bytes.get(i).copied();

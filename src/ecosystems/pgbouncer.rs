@@ -148,6 +148,8 @@ fn read_file(file: &ParsedFile, files: &[&ParsedFile], sources: &SourceMap, mode
         server_idle_timeout: Some(seconds("server_idle_timeout", 600)),
         server_lifetime: Some(seconds("server_lifetime", 3600)),
         idle_transaction_timeout: Some(seconds("idle_transaction_timeout", 0)),
+        // The newest default (PgBouncer 1.24+), as rules-catalogue §0 asks.
+        max_prepared_statements: Some(int("max_prepared_statements", 200)),
         // A lookup value, matched case-insensitively like pool_mode.
         auth_type: Some(last("auth_type").map_or_else(
             || settings.default("md5".to_owned()),

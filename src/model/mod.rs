@@ -756,6 +756,9 @@ pub struct Pooler {
     pub server_lifetime: Option<Setting<Duration>>,
     /// Clients idle inside a transaction longer than this are disconnected (0: never).
     pub idle_transaction_timeout: Option<Setting<Duration>>,
+    /// Protocol-level prepared statements tracked per client (0: not tracked, so they
+    /// break behind transaction pooling); 200 by default since PgBouncer 1.24.
+    pub max_prepared_statements: Option<Setting<i64>>,
     pub auth_type: Option<Setting<String>>,
     /// `[databases]` entries, with the pool settings each overrides.
     pub databases: Vec<PoolerDatabase>,
@@ -840,6 +843,7 @@ impl Pooler {
             server_idle_timeout: None,
             server_lifetime: None,
             idle_transaction_timeout: None,
+            max_prepared_statements: None,
             auth_type: None,
             databases: Vec::new(),
             users: Vec::new(),

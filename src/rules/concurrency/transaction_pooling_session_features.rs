@@ -10,10 +10,8 @@
 //! defaults to 200 (§1.2) and prepared statements work, so only an explicit 0 is reported.
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::links::{pools, Links};
-use crate::model::{Ecosystem, Location, Model, Pool, Pooler, Service, Setting};
+use crate::model::{Location, Model, Pool, Pooler, Service, Setting};
 use crate::rules::{Category, Inputs, RuleMeta, RuleOptions};
-use crate::source::FileId;
-use std::collections::HashMap;
 
 pub static META: RuleMeta = RuleMeta {
     name: "transaction-pooling-session-features",
@@ -33,14 +31,13 @@ impl crate::rules::Rule for Rule {
 
     fn check(&self, model: &Model, _options: &RuleOptions, out: &mut Vec<Diagnostic>) {
         let links = Links::new(model);
-        let disabled = files_disabling_prepared_statements(model);
         for pooler in &model.poolers {
             for service in links.pooler_clients(pooler) {
                 for pool in pools(model, service) {
                     out.extend(session_settings_finding(service, pooler, pool));
                 }
             }
-            let Some(zero) = prepared_statements_disabled(&disabled, pooler) else {
+            let Some(zero) = prepared_statements_disabled(pooler) else {
                 continue;
             };
             for service in links.pooler_clients(pooler) {
@@ -126,42 +123,16 @@ fn session_settings_finding(service: &Service, pooler: &Pooler, pool: &Pool) -> 
     )
 }
 
-/// Where each PgBouncer file sets `max_prepared_statements` to 0 (its last setting
-/// wins): protocol-level prepared statements are then not tracked. One pass over the
-/// entries. Unset is not listed: the default is 200 since PgBouncer 1.24.
-fn files_disabling_prepared_statements(model: &Model) -> HashMap<FileId, Option<Location>> {
-    let mut last = HashMap::new();
-    for entry in model
-        .entries
-        .of(Ecosystem::PgBouncer)
-        .filter(|e| e.canonical == "max_prepared_statements")
-    {
-        let zero = entry
-            .value
-            .as_deref()
-            .and_then(|v| v.trim().parse::<i64>().ok())
-            .is_some_and(|v| v == 0);
-        let at = Location {
-            file: entry.file,
-            span: entry.value_span,
-        };
-        last.insert(entry.file, zero.then_some(at));
+/// Where the pooler sets `max_prepared_statements = 0`, if it does: protocol-level
+/// prepared statements are then not tracked. Unset is not reported: the default is 200
+/// since PgBouncer 1.24.
+fn prepared_statements_disabled(pooler: &Pooler) -> Option<Location> {
+    let setting = pooler.max_prepared_statements.as_ref()?;
+    if setting.is_explicit() && setting.get() == Some(&0) {
+        setting.location()
+    } else {
+        None
     }
-    last
-}
-
-/// Where the pooler's file sets `max_prepared_statements = 0`, if it does. A pooler
-/// whose file is unknown is not reported.
-fn prepared_statements_disabled(
-    disabled: &HashMap<FileId, Option<Location>>,
-    pooler: &Pooler,
-) -> Option<Location> {
-    let file = pooler
-        .default_pool_size
-        .as_ref()
-        .and_then(|s| s.location())
-        .map(|l| l.file)?;
-    disabled.get(&file).copied().flatten()
 }
 
 /// pgjdbc without `prepareThreshold=0` (URL parameter or data-source property).
