@@ -35,14 +35,14 @@ pub fn assemble(model: &mut Model, declared: &DeclaredTopology, manifest: FileId
         std::mem::take(&mut model.databases),
         &declared.databases,
         |d| files.ids_of(d.config.as_ref()),
-        database_file,
+        Database::source_file,
         |found, d| merge_database(found, d, manifest),
     );
     model.poolers = merge_declared(
         std::mem::take(&mut model.poolers),
         &declared.poolers,
         |p| files.ids_of(p.config.as_ref()),
-        pooler_file,
+        Pooler::source_file,
         |found, p| merge_pooler(found, p, manifest),
     );
     let mut services = ReadServices {
@@ -459,25 +459,6 @@ fn file_of<T>(setting: &Setting<T>) -> Option<FileId> {
         Origin::File { file, .. } => Some(*file),
         other => other.location().map(|l| l.file),
     }
-}
-
-/// The file a database was read from: not its limit's file, which may be the
-/// postgresql.auto.conf or include that overrides it.
-fn database_file(database: &Database) -> Option<FileId> {
-    database.file.or_else(|| file_of(&database.max_connections))
-}
-
-/// The file a pooler was read from: not its settings' file, which may be an include.
-fn pooler_file(pooler: &Pooler) -> Option<FileId> {
-    pooler.file.or_else(|| {
-        [
-            pooler.default_pool_size.as_ref(),
-            pooler.max_client_conn.as_ref(),
-        ]
-        .into_iter()
-        .flatten()
-        .find_map(file_of)
-    })
 }
 
 /// A setting declared in the manifest.

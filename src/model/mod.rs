@@ -716,6 +716,13 @@ pub struct Database {
 }
 
 impl Database {
+    /// The file it was read from: not its limit's file, which may be the
+    /// postgresql.auto.conf or include that overrides it.
+    pub fn source_file(&self) -> Option<FileId> {
+        self.file
+            .or_else(|| self.max_connections.origin.location().map(|l| l.file))
+    }
+
     /// A database with its connection limit; every other setting unknown.
     pub fn new(name: String, engine: Engine, max_connections: Setting<i64>) -> Self {
         Database {
@@ -821,6 +828,19 @@ impl Service {
 }
 
 impl Pooler {
+    /// The file it was read from: not its settings' file, which may be an include.
+    pub fn source_file(&self) -> Option<FileId> {
+        self.file.or_else(|| {
+            [
+                self.default_pool_size.as_ref(),
+                self.max_client_conn.as_ref(),
+            ]
+            .into_iter()
+            .flatten()
+            .find_map(|s| s.origin.location().map(|l| l.file))
+        })
+    }
+
     /// Pooler instances, each with its own server connections (1 when unknown).
     pub fn instance_count(&self) -> i64 {
         multiplier(self.instances.as_ref())

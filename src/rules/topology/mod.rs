@@ -395,7 +395,7 @@ pub(crate) fn idle_min(pool: &Pool) -> Option<i64> {
 /// True when the service's pool files lie in the directory tree of the file that
 /// defines the database.
 fn same_tree(model: &Model, database: &Database, service: &Service) -> bool {
-    let Some(db_file) = database.max_connections.origin.location().map(|l| l.file) else {
+    let Some(db_file) = database.source_file() else {
         return false;
     };
     let Some(dir) = model.sources.get(db_file).and_then(|f| f.path.parent()) else {
