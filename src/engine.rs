@@ -1046,16 +1046,20 @@ struct Enabled {
     options: rules::RuleOptions,
 }
 
-/// A rule's configured options. `pool-wait-probability-exceeds-slo` also gets
-/// `pool-saturated-by-declared-load`'s utilisation bound: its help names the smallest
-/// pool both rules pass, the number `poollint capacity` shows.
-fn rule_options(name: &str, settings: &LintSettings) -> rules::RuleOptions {
+/// The options `settings` give rule `name`. Rules whose help names the smallest pool
+/// that passes (`rules::sizing::smallest_passing_pool`) also get
+/// pool-saturated-by-declared-load's `warn-utilization`, which that pool must meet.
+pub(crate) fn rule_options(name: &str, settings: &LintSettings) -> rules::RuleOptions {
     let mut options = settings
         .rules
         .get(name)
         .map(|s| s.options.clone())
         .unwrap_or_default();
-    if name == rules::sizing::pool_wait_probability_exceeds_slo::META.name {
+    let names_passing_pool = [
+        rules::sizing::pool_wait_probability_exceeds_slo::META.name,
+        rules::change::risky_pool_change::META.name,
+    ];
+    if names_passing_pool.contains(&name) {
         options.set(
             rules::sizing::WARN_UTILIZATION.name,
             rules::sizing::warn_utilization(settings),

@@ -150,18 +150,7 @@ fn compare_pools(
     (after, after_paths): (&Report, &[Option<PathBuf>]),
     request: &CheckRequest,
 ) -> Vec<crate::diagnostic::Diagnostic> {
-    let mut options = request
-        .settings
-        .rules
-        .get(risky_pool_change::META.name)
-        .map(|s| s.options.clone())
-        .unwrap_or_default();
-    // The size its help names is the one the sizing rules' help names, which meets
-    // pool-saturated-by-declared-load's bound too.
-    options.set(
-        crate::rules::sizing::WARN_UTILIZATION.name,
-        crate::rules::sizing::warn_utilization(&request.settings),
-    );
+    let options = crate::engine::rule_options(risky_pool_change::META.name, &request.settings);
     let after_paths: Vec<Option<PathBuf>> = after_paths
         .iter()
         .map(|path| base.relative_canonical(path.as_deref()?))
