@@ -114,12 +114,14 @@ impl RuleOptions {
         self.values.insert(name.to_owned(), value);
     }
 
-    /// The configured value of `option`, or its default.
+    /// The configured value of `option`, or its default, within the option's range (the
+    /// manifest refuses values outside it; this keeps every rule within it too).
     pub fn get(&self, option: &RuleOption) -> f64 {
         self.values
             .get(option.name)
             .copied()
             .unwrap_or(option.default)
+            .clamp(option.min, option.max)
     }
 }
 

@@ -73,7 +73,7 @@ pub fn compare(
     rev: &str,
     options: &RuleOptions,
 ) -> Vec<Diagnostic> {
-    let share = options.get(&MAX_DECREASE_SHARE).clamp(0.0, 1.0);
+    let share = options.get(&MAX_DECREASE_SHARE);
     let warn_at = options.get(&crate::rules::sizing::WARN_UTILIZATION);
     let old = &old.0;
     let loads: Vec<PoolLoad> = pool_loads(after);

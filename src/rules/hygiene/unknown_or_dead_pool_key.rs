@@ -50,7 +50,7 @@ impl crate::rules::Rule for Rule {
     }
 
     fn check(&self, model: &Model, options: &RuleOptions, out: &mut Vec<Diagnostic>) {
-        let max_distance = options.get(&MAX_EDIT_DISTANCE).clamp(0.0, 5.0) as usize;
+        let max_distance = options.get(&MAX_EDIT_DISTANCE) as usize;
         out.extend(unknown_names(model, max_distance));
         let spring = model.entries.of(Ecosystem::Spring);
         let active = active_pools(model);

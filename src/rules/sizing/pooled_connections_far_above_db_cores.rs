@@ -12,7 +12,7 @@ static MAX_RATIO: RuleOption = RuleOption {
     name: "max-ratio",
     default: 4.0,
     doc: "How many times 2 × cores the fleet's connections may reach before the rule fires (heuristic).",
-    min: 0.0,
+    min: 1.0,
     max: 1000.0,
     aliases: &[],
 };
@@ -34,7 +34,7 @@ impl crate::rules::Rule for Rule {
     }
 
     fn check(&self, model: &Model, options: &RuleOptions, out: &mut Vec<Diagnostic>) {
-        let ratio = options.get(&MAX_RATIO).max(1.0);
+        let ratio = options.get(&MAX_RATIO);
         for fleet in fleets(model) {
             let Some(cores_setting) = &fleet.database.cores else {
                 continue;

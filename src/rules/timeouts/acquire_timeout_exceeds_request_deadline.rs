@@ -33,7 +33,7 @@ impl crate::rules::Rule for Rule {
     }
 
     fn check(&self, model: &Model, options: &RuleOptions, out: &mut Vec<Diagnostic>) {
-        let share = options.get(&MAX_SHARE).clamp(0.0, 1.0);
+        let share = options.get(&MAX_SHARE);
         for service in &model.services {
             let Some(deadline_setting) = service
                 .load

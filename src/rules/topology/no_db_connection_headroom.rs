@@ -32,7 +32,7 @@ impl crate::rules::Rule for Rule {
     }
 
     fn check(&self, model: &Model, options: &RuleOptions, out: &mut Vec<Diagnostic>) {
-        let share = options.get(&MIN_FREE_SHARE).clamp(0.0, 1.0);
+        let share = options.get(&MIN_FREE_SHARE);
         for fleet in fleets(model) {
             let demand = fleet.demand(peak_instances);
             // Above the limit, the error rules speak; this one is about the margin.
