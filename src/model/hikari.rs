@@ -274,6 +274,16 @@ pub fn keepalive_to_suggest(below: Duration) -> Option<u64> {
     (below_ms > MIN_LIFETIME_MS).then(|| (below_ms / 2).max(MIN_LIFETIME_MS))
 }
 
+/// [`keepalive_to_suggest`] below an idle `limit` and the pool's `lifetime_ms` as
+/// HikariCP runs it (0: unbounded), which a keepalive must also stay under.
+pub fn keepalive_below_limit(limit: Duration, lifetime_ms: u64) -> Option<u64> {
+    let below = match lifetime_ms {
+        0 => limit,
+        ms => limit.min(Duration::from_millis(ms)),
+    };
+    keepalive_to_suggest(below)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

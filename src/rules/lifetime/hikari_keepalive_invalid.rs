@@ -55,7 +55,7 @@ fn check(pool: &Pool) -> Option<Diagnostic> {
         ms_text(hikari::KEEPALIVE_TIME_MS)
     );
     let suggestion = if life == 0 {
-        120_000
+        hikari::KEEPALIVE_TIME_MS
     } else {
         (life / 2).clamp(30_000, 300_000)
     };

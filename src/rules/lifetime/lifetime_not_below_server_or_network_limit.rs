@@ -107,11 +107,8 @@ fn help(pool: &Pool, effective: &Effective, limit: &IdleLimit) -> String {
             idle_timeout_below(pool, effective, target_ms)
         ));
     }
-    let current = effective
-        .max_lifetime_ms
-        .filter(|l| *l != 0)
-        .map_or(limit.limit, Duration::from_millis);
-    if let Some(keepalive) = hikari::keepalive_to_suggest(limit.limit.min(current)) {
+    let lifetime_ms = effective.max_lifetime_ms.unwrap_or(0);
+    if let Some(keepalive) = hikari::keepalive_below_limit(limit.limit, lifetime_ms) {
         options.push(format!("set keepalive-time to {keepalive} ms"));
     }
     if options.is_empty() {

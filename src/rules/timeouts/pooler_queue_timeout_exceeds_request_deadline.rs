@@ -72,38 +72,12 @@ impl crate::rules::Rule for Rule {
                     .with_help(format!(
                         "set query_wait_timeout below {} (in seconds, e.g. {})",
                         human_duration(limit),
-                        half_in_seconds(limit)
+                        super::half_in_seconds(limit)
                     ))
                     .with_key("pgbouncer.query_wait_timeout")
                     .with_fingerprint(format!("{}:{}", service.name, queue.as_secs())),
                 );
             }
         }
-    }
-}
-
-/// Half of `limit` in seconds as PgBouncer reads them: whole when it is, else with up
-/// to three decimals (PgBouncer takes fractions: its times are kept in microseconds),
-/// so the suggestion is below the limit and not 0, which means "forever".
-fn half_in_seconds(limit: std::time::Duration) -> String {
-    let half_ms = (limit.as_millis() / 2).max(1);
-    if half_ms % 1000 == 0 {
-        return (half_ms / 1000).to_string();
-    }
-    let text = format!("{}.{:03}", half_ms / 1000, half_ms % 1000);
-    text.trim_end_matches('0').to_owned()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::half_in_seconds;
-    use std::time::Duration;
-
-    #[test]
-    fn suggestions_are_below_the_deadline_and_not_zero() {
-        assert_eq!(half_in_seconds(Duration::from_secs(2)), "1");
-        assert_eq!(half_in_seconds(Duration::from_millis(400)), "0.2");
-        assert_eq!(half_in_seconds(Duration::from_millis(1500)), "0.75");
-        assert_eq!(half_in_seconds(Duration::from_millis(1)), "0.001");
     }
 }

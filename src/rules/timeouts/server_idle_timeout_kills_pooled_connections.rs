@@ -260,22 +260,13 @@ fn property<'a>(origin: &'a Origin, canonical: &'a str) -> &'a str {
 fn fix_text(fix: Fix, limit: Duration) -> String {
     let limit_text = human_duration(limit);
     match fix {
-        Fix::Pooler => {
-            let half = limit.as_secs() / 2;
-            let example = if half >= 1 {
-                format!(", e.g. {half}")
-            } else {
-                String::new()
-            };
-            format!("set server_idle_timeout (seconds) below {limit_text}{example}")
-        }
+        Fix::Pooler => format!(
+            "set server_idle_timeout (seconds) below {limit_text}, e.g. {}",
+            super::half_in_seconds(limit)
+        ),
         // A keepalive HikariCP keeps: at least 30 s and below max-lifetime (LT06).
         Fix::Hikari { lifetime_ms } => {
-            let below = match lifetime_ms {
-                0 => limit,
-                ms => limit.min(Duration::from_millis(ms)),
-            };
-            match hikari::keepalive_to_suggest(below) {
+            match hikari::keepalive_below_limit(limit, lifetime_ms) {
                 Some(keepalive) => format!(
                     "set keepalive-time to {keepalive} ms so idle connections are pinged before {limit_text}"
                 ),
