@@ -33,7 +33,7 @@ const MAX_CONNECTIONS: i64 = 100;
 const SUPERUSER_RESERVED: i64 = 3;
 
 /// Time units PostgreSQL accepts, in milliseconds [PG-CONFIG-UNITS].
-const TIME_UNITS: &[(&str, f64)] = &[
+pub(crate) const TIME_UNITS: &[(&str, f64)] = &[
     ("us", 0.001),
     ("ms", 1.0),
     ("s", 1000.0),

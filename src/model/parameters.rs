@@ -75,14 +75,10 @@ fn set_statement(statement: &str) -> Option<(String, String)> {
 }
 
 /// True when a PostgreSQL time setting's text turns the timeout off: 0 in any unit
-/// (`0`, `'0'`, `0s`, `0ms`).
+/// (`0`, `'0'`, `0s`, `0ms`), read as `postgresql.conf`'s times are.
 pub fn is_zero_time(text: &str) -> bool {
-    let number = text
-        .trim()
-        .trim_matches(|c| c == '\'' || c == '"')
-        .trim_end_matches(|c: char| c.is_ascii_alphabetic())
-        .trim();
-    number.parse::<f64>().is_ok_and(|n| n == 0.0)
+    use crate::ecosystems::{ini_settings::duration, postgres::TIME_UNITS};
+    duration(text.trim().trim_matches('"'), 1.0, TIME_UNITS).is_ok_and(|d| d.is_zero())
 }
 
 /// The names of a list (one name per line, `#` comments, optional `[section]`
