@@ -603,11 +603,8 @@ impl SourceFile {
             return Err(changed());
         }
         let text = masked(text, &self.masks);
-        Ok(Arc::from(if self.mask_shapes {
-            masked_shapes(text)
-        } else {
-            text
-        }))
+        let shapes = self.mask_shapes.then(|| masked_shapes(&text)).flatten();
+        Ok(Arc::from(shapes.unwrap_or(text)))
     }
 
     pub fn position(&self, offset: usize, unit: ColumnUnit) -> Position {
@@ -690,9 +687,8 @@ impl SourceFile {
         self.lf_lines = OnceLock::new();
         let reread = self.reread_text.get_mut().and_then(|r| r.as_mut().ok());
         for text in [self.held.as_mut(), reread].into_iter().flatten() {
-            let spans = crate::redact::credential_spans(text);
-            if !spans.is_empty() {
-                *text = Arc::from(masked(text.to_string(), &spans));
+            if let Some(masked) = masked_shapes(text) {
+                *text = Arc::from(masked);
             }
         }
     }
@@ -713,14 +709,11 @@ fn is_lone_cr(bytes: &[u8], i: usize) -> bool {
     bytes.get(i) == Some(&b'\r') && bytes.get(i + 1) != Some(&b'\n')
 }
 
-/// `text` with what is shaped like a credential masked ([`masked`]).
-fn masked_shapes(text: String) -> String {
-    let spans = crate::redact::credential_spans(&text);
-    if spans.is_empty() {
-        text
-    } else {
-        masked(text, &spans)
-    }
+/// `text` with what is shaped like a credential masked ([`masked`]); None when nothing
+/// is (no copy made).
+fn masked_shapes(text: &str) -> Option<String> {
+    let spans = crate::redact::credential_spans(text);
+    (!spans.is_empty()).then(|| masked(text.to_owned(), &spans))
 }
 
 /// The hash that tells a file read again from the one read first.
