@@ -305,13 +305,9 @@ fn run_capacity(args: &CapacityArgs) -> ExitCode {
     request.exclude_patterns = exclude_patterns;
     let mut report = engine::check(&request);
     // What could not be read (a path that does not exist) fails the run, as in `check`.
-    for error in &report.internal_errors {
-        eprintln!("poollint: error: {error}");
-    }
+    let code = exit_code(&report, false, false);
     // A service left out of the numbers (no connects-to to a database) says why.
-    for note in &report.notes {
-        eprintln!("poollint: {}", crate::redact::escaped_controls(note));
-    }
+    print_notes(&report);
     // The model gave its files to the report once the rules were done; the report's
     // numbers place files as the rules did (an inferred link needs the service's files).
     report.model.sources = report.sources.clone();
@@ -331,11 +327,6 @@ fn run_capacity(args: &CapacityArgs) -> ExitCode {
             Ok(svg) => svg,
             Err(e) => return usage_error(&e),
         },
-    };
-    let code = if report.internal_errors.is_empty() {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(EXIT_ERROR)
     };
     emit_or_fail(text.as_bytes(), code)
 }
@@ -679,10 +670,7 @@ fn run_check(args: &CheckArgs) -> ExitCode {
     if outputs(args).iter().any(|o| o.format.shows_fixes()) {
         engine::check_fixes(&mut report.report);
     }
-    for note in &report.report.notes {
-        // Notes name files, whose names may hold control characters.
-        eprintln!("poollint: {}", crate::redact::escaped_controls(note));
-    }
+    print_notes(&report.report);
     let started = std::time::Instant::now();
     if let Err(message) = write_outputs(args, &report.report, color) {
         return usage_error(&message);
@@ -840,6 +828,14 @@ fn in_github_actions() -> bool {
 
 /// 2 for internal errors or a manifest that cannot be used, else 1 when a finding
 /// fails the run.
+/// The report's notes on stderr. Notes name files, whose names may hold control
+/// characters: escaped.
+fn print_notes(report: &engine::Report) {
+    for note in &report.notes {
+        eprintln!("poollint: {}", crate::redact::escaped_controls(note));
+    }
+}
+
 fn exit_code(report: &engine::Report, failing: bool, broken_manifests: bool) -> ExitCode {
     for error in &report.internal_errors {
         eprintln!("poollint: error: {error}");
