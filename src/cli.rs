@@ -826,8 +826,6 @@ fn in_github_actions() -> bool {
     std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true")
 }
 
-/// 2 for internal errors or a manifest that cannot be used, else 1 when a finding
-/// fails the run.
 /// The report's notes on stderr. Notes name files, whose names may hold control
 /// characters: escaped.
 fn print_notes(report: &engine::Report) {
@@ -836,6 +834,8 @@ fn print_notes(report: &engine::Report) {
     }
 }
 
+/// 2 for internal errors or a manifest that cannot be used, else 1 when a finding
+/// fails the run.
 fn exit_code(report: &engine::Report, failing: bool, broken_manifests: bool) -> ExitCode {
     for error in &report.internal_errors {
         eprintln!("poollint: error: {error}");
