@@ -175,6 +175,8 @@ pub struct Effective {
     pub min: Option<i64>,
     pub max_lifetime_ms: Option<u64>,
     pub keepalive_ms: Option<u64>,
+    /// 0: idle connections are not closed.
+    pub idle_timeout_ms: Option<u64>,
 }
 
 fn ms(setting: &Setting<Duration>) -> Option<u64> {
@@ -189,6 +191,7 @@ pub fn millis(setting: &Setting<Duration>) -> Option<u64> {
 }
 
 /// Apply HikariCP's silent corrections, in its order: `maxLifetime` below 30 s → 30 min;
+/// `idleTimeout` within 1 s of `maxLifetime` or above it → 0, below 10 s → 10 min;
 /// `keepaliveTime` below 30 s or not below `maxLifetime` → `DEFAULT_KEEPALIVE_TIME`
 /// (logged as "disabling it"), counted as 0: off before HikariCP 6.2.1, 2 minutes from
 /// it on ([`KEEPALIVE_TIME_MS`]); pool size below 1 → 10; `minimumIdle` negative or
@@ -206,6 +209,12 @@ pub fn effective(pool: &Pool) -> Effective {
         Some(life) if k != 0 && life != 0 && k >= life => 0,
         _ => k,
     });
+    // First "close to or more than maxLifetime, disabling it", then the 10 s floor.
+    let idle_timeout_ms = ms(&pool.idle_timeout).map(|idle| match max_lifetime_ms {
+        Some(life) if life > 0 && idle.saturating_add(1000) > life => 0,
+        _ if idle != 0 && idle < MIN_IDLE_TIMEOUT_MS => IDLE_TIMEOUT_MS,
+        _ => idle,
+    });
     let max = pool
         .max
         .get()
@@ -220,6 +229,7 @@ pub fn effective(pool: &Pool) -> Effective {
         min,
         max_lifetime_ms,
         keepalive_ms,
+        idle_timeout_ms,
     }
 }
 
@@ -287,6 +297,30 @@ pub fn keepalive_below_limit(limit: Duration, lifetime_ms: u64) -> Option<u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The idle-timeout HikariCP runs for a Spring pool written with `idle` and
+    /// `max-lifetime: life`.
+    fn idle_runs(idle: u64, life: u64) -> Option<u64> {
+        let yaml = format!("spring:\n  datasource:\n    hikari:\n      minimum-idle: 2\n      idle-timeout: {idle}\n      max-lifetime: {life}\n");
+        let (model, _) = crate::ecosystems::read_one(
+            &crate::ecosystems::spring::Spring,
+            "application.yml",
+            crate::syntax::Format::Yaml,
+            &yaml,
+        );
+        model.pools.first()?.effective().idle_timeout_ms
+    }
+
+    #[test]
+    fn idle_timeouts_are_corrected_as_hikari_corrects_them() {
+        assert_eq!(idle_runs(60_000, 1_800_000), Some(60_000));
+        // Below 10 s: reset to 10 min.
+        assert_eq!(idle_runs(5_000, 1_800_000), Some(IDLE_TIMEOUT_MS));
+        // Within 1 s of max-lifetime or above it: disabled, before the 10 s floor.
+        assert_eq!(idle_runs(1_799_500, 1_800_000), Some(0));
+        // A max-lifetime below 30 s is reset to 30 min first.
+        assert_eq!(idle_runs(5_000, 5_500), Some(IDLE_TIMEOUT_MS));
+    }
 
     #[test]
     fn suggested_keepalives_are_ones_hikari_keeps_and_below_the_bound() {

@@ -483,6 +483,21 @@ impl FromIterator<ConfigEntry> for Entries {
 pub const UNBOUNDED_POOL: i64 = -1;
 
 impl Pool {
+    /// The values the pool runs with: HikariCP's silent corrections applied
+    /// ([`hikari::effective`]), the written values for every other library.
+    pub fn effective(&self) -> hikari::Effective {
+        if self.library == Library::HikariCp {
+            return hikari::effective(self);
+        }
+        hikari::Effective {
+            max: self.max.get().copied(),
+            min: self.min.get().copied(),
+            max_lifetime_ms: hikari::millis(&self.max_lifetime),
+            keepalive_ms: hikari::millis(&self.keepalive),
+            idle_timeout_ms: hikari::millis(&self.idle_timeout),
+        }
+    }
+
     /// True for a pool with no maximum ([`UNBOUNDED_POOL`] from a library that means it:
     /// Active Record, Npgsql, SqlClient): catalogue SZ03.
     pub fn is_unbounded(&self) -> bool {

@@ -88,19 +88,16 @@ struct Retention<'p> {
 
 fn idle_retention(pool: &Pool) -> Retention<'_> {
     let hikari = pool.library == Library::HikariCp;
-    let (min, max, lifetime) = if hikari {
-        let effective = hikari::effective(pool);
-        let lifetime = effective.max_lifetime_ms.map(Duration::from_millis);
-        (effective.min, effective.max, lifetime)
-    } else {
-        let lifetime = pool.max_lifetime.get().copied();
-        (pool.min.get().copied(), pool.max.get().copied(), lifetime)
-    };
-    let shrinks = match (min, max) {
+    let effective = pool.effective();
+    let lifetime = effective.max_lifetime_ms.map(Duration::from_millis);
+    let shrinks = match (effective.min, effective.max) {
         (Some(min), Some(max)) => min < max,
         _ => false,
     };
-    let idle = pool.idle_timeout.get().copied().filter(|d| !d.is_zero());
+    let idle = effective
+        .idle_timeout_ms
+        .map(Duration::from_millis)
+        .filter(|d| !d.is_zero());
     let lifetime = lifetime.filter(|d| !d.is_zero());
     match (shrinks.then_some(idle).flatten(), lifetime) {
         (Some(idle), _) => Retention {

@@ -147,24 +147,15 @@ fn pooler_idle(model: &Model, pooler: &Pooler) -> Option<Kept> {
 }
 
 fn pool_idle(model: &Model, pool: &Pool) -> Option<Kept> {
-    let (min, lifetime, keepalive) = if pool.library == Library::HikariCp {
-        let effective = hikari::effective(pool);
-        (
-            effective.min?,
-            effective.max_lifetime_ms?,
-            effective.keepalive_ms?,
-        )
-    } else {
-        (
-            *pool.min.get()?,
-            hikari::millis(&pool.max_lifetime)?,
-            hikari::millis(&pool.keepalive)?,
-        )
-    };
-    let idle = hikari::millis(&pool.idle_timeout).unwrap_or(0);
+    let effective = pool.effective();
+    let (min, lifetime, keepalive) = (
+        effective.min?,
+        effective.max_lifetime_ms?,
+        effective.keepalive_ms?,
+    );
     // The idle timeout closes only connections above the minimum.
     let idle = if min <= 0 {
-        effective_idle_ms(pool, idle)
+        effective.idle_timeout_ms.unwrap_or(0)
     } else {
         0
     };
@@ -237,14 +228,6 @@ fn pool_idle(model: &Model, pool: &Pool) -> Option<Kept> {
             Fix::Other
         },
     })
-}
-
-/// HikariCP resets an idle-timeout below 10 s to 10 min (rules-catalogue LT04).
-fn effective_idle_ms(pool: &Pool, idle: u64) -> u64 {
-    if pool.library == Library::HikariCp && idle != 0 && idle < hikari::MIN_IDLE_TIMEOUT_MS {
-        return hikari::IDLE_TIMEOUT_MS;
-    }
-    idle
 }
 
 /// The last element of the key a setting is written under (`max-lifetime`, `max_age`),

@@ -382,14 +382,9 @@ fn member<'m>(model: &'m Model, database: &Database, service: &'m Service) -> Op
 /// the maximum (`model::hikari::effective`, catalogue SZ02), and no pool keeps more
 /// idle connections than its maximum (TP04 sums `per_instance_min`).
 pub(crate) fn idle_min(pool: &Pool) -> Option<i64> {
-    let (min, max) = match pool.library {
-        crate::model::Library::HikariCp => {
-            let effective = crate::model::hikari::effective(pool);
-            (effective.min?, effective.max)
-        }
-        _ => (*pool.min.get()?, pool.max.get().copied()),
-    };
-    Some(max.map_or(min, |max| min.min(max)).max(0))
+    let effective = pool.effective();
+    let min = effective.min?;
+    Some(effective.max.map_or(min, |max| min.min(max)).max(0))
 }
 
 /// True when the service's pool files lie in the directory tree of the file that
