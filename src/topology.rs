@@ -69,20 +69,23 @@ pub fn assemble(model: &mut Model, declared: &DeclaredTopology, manifest: FileId
 }
 
 /// Notes for the declared services with pools that no `connects-to` ties to a database
-/// and that no link is inferred for (one database and no pooler is the only case
-/// inferred): their connections count against no database, which would otherwise go
-/// unsaid. Each note is at the service's `name` in the manifest.
+/// and that no link is inferred for ([`crate::model::links::inferred_link`]): their
+/// connections count against no database, which would otherwise go unsaid. Each note
+/// is at the service's `name` in the manifest.
 pub fn unlinked_notes(model: &Model, declared: &DeclaredTopology, manifest: FileId) -> Vec<String> {
-    if model.databases.len() == 1 && model.poolers.is_empty() {
-        return Vec::new();
-    }
     if model.databases.is_empty() && model.poolers.is_empty() {
         return Vec::new();
     }
+    let inferred = |service: &Service| {
+        model
+            .databases
+            .iter()
+            .any(|d| crate::model::links::inferred_link(model, d, service).is_some())
+    };
     let with_pools: HashSet<&str> = model
         .services
         .iter()
-        .filter(|s| !s.pools.is_empty())
+        .filter(|s| !s.pools.is_empty() && s.connects_to.is_none() && !inferred(s))
         .map(|s| s.name.as_str())
         .collect();
     let targets = link_targets(model);
@@ -93,7 +96,7 @@ pub fn unlinked_notes(model: &Model, declared: &DeclaredTopology, manifest: File
         .map(|service| {
             let at = manifest_place(model, manifest, service.name.span);
             format!(
-                "{at}: service `{}` has no connects-to, so its connections count against no database: {targets}, and a link is inferred only to a lone database without a pooler; add connects-to = \"<name>\" to its [[service]] table",
+                "{at}: service `{}` has no connects-to, so its connections count against no database: {targets}, and a link is inferred only to a lone database without a pooler, declared or next to the service's files; add connects-to = \"<name>\" to its [[service]] table",
                 service.name.value
             )
         })

@@ -552,12 +552,40 @@ fn a_service_left_unlinked_among_several_databases_gets_a_note() {
             .stderr(predicate::str::contains("add connects-to = \"<name>\""));
     }
     // With connects-to, or with the declared database alone, no note.
+    let linked = "[[database]]\nname = \"users\"\nmax-connections = 20\n\
+         [[service]]\nname = \"auth\"\nconfig = \"auth/application.yml\"\ninstances = 4\nconnects-to = \"users\"\n";
+    write_file(root, "poollint.toml", linked);
+    let no_note = |root: &std::path::Path| {
+        poollint()
+            .arg("check")
+            .arg(root)
+            .assert()
+            .stderr(predicate::str::contains("has no connects-to").not());
+    };
+    no_note(root);
     std::fs::remove_file(root.join("db/postgresql.conf")).expect("rm");
+    write_file(
+        root,
+        "poollint.toml",
+        "[[database]]\nname = \"users\"\nmax-connections = 20\n\
+         [[service]]\nname = \"auth\"\nconfig = \"auth/application.yml\"\ninstances = 4\n",
+    );
+    no_note(root);
+    // A lone database no table declares, away from the service's files: no link is
+    // inferred either, and the note says so.
+    write_file(
+        root,
+        "poollint.toml",
+        "[[service]]\nname = \"auth\"\nconfig = \"auth/application.yml\"\ninstances = 4\n",
+    );
+    write_file(root, "infra/db/postgresql.conf", "max_connections = 30\n");
     poollint()
         .arg("check")
         .arg(root)
         .assert()
-        .stderr(predicate::str::contains("connects-to").not());
+        .stderr(predicate::str::contains(
+            "service `auth` has no connects-to, so its connections count against no database: there is 1 database",
+        ));
 }
 
 #[test]

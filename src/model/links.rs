@@ -17,6 +17,51 @@ pub(crate) fn pools<'m>(model: &'m Model, service: &'m Service) -> impl Iterator
 /// The `connects-to` graph of a model, indexed once so that a rule asking "who are the
 /// clients of X" for every X stays linear in the model (a 10k-file monorepo has
 /// thousands of services, poolers and databases).
+/// True when a service without `connects-to` may be linked to a database by inference:
+/// the topology is unambiguous, one database and no pooler.
+pub(crate) fn infers_links(model: &Model) -> bool {
+    model.databases.len() == 1 && model.poolers.is_empty()
+}
+
+/// Why a service without `connects-to` is linked to `database`, when it is inferred:
+/// the topology is unambiguous ([`infers_links`]) and either a manifest declares the
+/// database or the service's files lie below the database's (an app next to its
+/// compose file).
+pub(crate) fn inferred_link(
+    model: &Model,
+    database: &Database,
+    service: &Service,
+) -> Option<&'static str> {
+    if !infers_links(model) {
+        return None;
+    }
+    if database.declared {
+        Some("the only database")
+    } else if same_tree(model, database, service) {
+        Some("the only database, defined next to the service's files")
+    } else {
+        None
+    }
+}
+
+/// True when the service's pool files lie in the directory tree of the file that
+/// defines the database.
+fn same_tree(model: &Model, database: &Database, service: &Service) -> bool {
+    let Some(db_file) = database.source_file() else {
+        return false;
+    };
+    let Some(dir) = model.sources.get(db_file).and_then(|f| f.path.parent()) else {
+        return false;
+    };
+    service
+        .pools
+        .iter()
+        .filter_map(|i| model.pools.get(*i))
+        .filter_map(|p| p.anchor.or(p.max.location()))
+        .filter_map(|l| model.sources.get(l.file))
+        .any(|f| f.path.starts_with(dir))
+}
+
 pub(crate) struct Links<'m> {
     /// The first database and pooler of each name (a name resolves to the first one).
     databases: HashMap<&'m str, &'m Database>,

@@ -288,7 +288,7 @@ pub(crate) fn fleets(model: &Model) -> Vec<Fleet<'_>> {
     let links = crate::model::links::Links::new(model);
     // Without a pooler, the only database may be inferred as every service's target;
     // otherwise only a declared `connects-to` links them.
-    let inferring = model.databases.len() == 1 && model.poolers.is_empty();
+    let inferring = crate::model::links::infers_links(model);
     model
         .databases
         .iter()
@@ -318,19 +318,9 @@ fn member<'m>(model: &'m Model, database: &Database, service: &'m Service) -> Op
     let inferred_link = match &service.connects_to {
         Some(target) if *target == database.name => None,
         Some(_) => return None,
-        // Only an unambiguous topology is inferred: one database, no pooler, and either
-        // a manifest declaring it or the service's files below the database's file
-        // (an app next to its compose file).
-        None if model.databases.len() == 1 && model.poolers.is_empty() => {
-            if database.declared {
-                Some("the only database")
-            } else if same_tree(model, database, service) {
-                Some("the only database, defined next to the service's files")
-            } else {
-                return None;
-            }
-        }
-        None => return None,
+        None => Some(crate::model::links::inferred_link(
+            model, database, service,
+        )?),
     };
     // One pool per data source: the active profile's (an instance runs one profile).
     let demand = crate::model::profiles::demand_pools(model, service);
@@ -385,24 +375,6 @@ pub(crate) fn idle_min(pool: &Pool) -> Option<i64> {
     let effective = pool.effective();
     let min = effective.min?;
     Some(effective.max.map_or(min, |max| min.min(max)).max(0))
-}
-
-/// True when the service's pool files lie in the directory tree of the file that
-/// defines the database.
-fn same_tree(model: &Model, database: &Database, service: &Service) -> bool {
-    let Some(db_file) = database.source_file() else {
-        return false;
-    };
-    let Some(dir) = model.sources.get(db_file).and_then(|f| f.path.parent()) else {
-        return false;
-    };
-    service
-        .pools
-        .iter()
-        .filter_map(|i| model.pools.get(*i))
-        .filter_map(|p| p.anchor.or(p.max.location()))
-        .filter_map(|l| model.sources.get(l.file))
-        .any(|f| f.path.starts_with(dir))
 }
 
 /// Where a topology diagnostic points: the largest member's pool max, else the
