@@ -811,6 +811,13 @@ impl SourceMap {
         self.files.is_empty()
     }
 
+    /// `path:LINE` of byte `offset` in file `id`, as messages cite where a value is.
+    pub fn file_line(&self, id: FileId, offset: usize) -> Option<String> {
+        let file = self.get(id)?;
+        let line = file.position(offset, ColumnUnit::Bytes).line;
+        Some(format!("{}:{line}", file.display))
+    }
+
     pub fn display(&self, id: FileId) -> &str {
         self.get(id)
             .map(|f| f.display.as_str())

@@ -143,15 +143,10 @@ fn link_targets(model: &Model) -> String {
 
 /// `poollint.toml:7`.
 fn manifest_place(model: &Model, manifest: FileId, span: Span) -> String {
-    model.sources.get(manifest).map_or_else(
-        || "poollint.toml".to_owned(),
-        |file| {
-            let line = file
-                .position(span.start, crate::source::ColumnUnit::Bytes)
-                .line;
-            format!("{}:{line}", file.display)
-        },
-    )
+    model
+        .sources
+        .file_line(manifest, span.start)
+        .unwrap_or_else(|| "poollint.toml".to_owned())
 }
 
 /// Items in their order, each found by the files it was read from; taking one leaves

@@ -31,15 +31,10 @@ pub(crate) fn place(model: &Model, origin: &Origin) -> String {
 }
 
 fn file_line(model: &Model, file: crate::source::FileId, offset: usize) -> String {
-    match model.sources.get(file) {
-        Some(source) => {
-            let line = source
-                .position(offset, crate::source::ColumnUnit::Chars)
-                .line;
-            format!("{}:{line}", source.display)
-        }
-        None => "unknown file".into(),
-    }
+    model
+        .sources
+        .file_line(file, offset)
+        .unwrap_or_else(|| "unknown file".into())
 }
 
 /// `name 100 (db/postgresql.conf:64)`.
