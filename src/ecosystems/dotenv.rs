@@ -84,11 +84,8 @@ fn read_file(file: &ParsedFile, sources: &SourceMap, model: &mut Model) {
         let scope: Arc<str> = crate::source::display_path(&file.path).into();
         for pair in pairs(file) {
             let span = pair.value_span;
-            let raw = text.get(span.start..span.end).unwrap_or("");
-            let base = raw.find(pair.value.as_str()).map(|o| span.start + o);
-            let at = |r: &std::ops::Range<usize>| {
-                base.map_or(span, |b| Span::new(b + r.start, b + r.end))
-            };
+            let start = super::written_at(text, span, &pair.value);
+            let at = |r: &std::ops::Range<usize>| super::span_within(span, start, r.clone());
             model.entries.push(ConfigEntry {
                 ecosystem: Ecosystem::ConnectionString,
                 file: file.id,

@@ -93,9 +93,8 @@ fn read_file(file: &ParsedFile, sources: &SourceMap, model: &mut Model) {
             continue;
         };
         let span = doc.span(entry.value);
-        let raw = text.get(span.start..span.end).unwrap_or("");
         // Byte offset of the string's text in the file (None when escapes changed it).
-        let base = raw.find(value).map(|o| span.start + o);
+        let base = super::written_at(text, span, value);
         let key = format!("ConnectionStrings.{name}");
         if let Some(pool) = read_string(file.id, &key, value, base, span) {
             model.pools.push(Box::new(Pool {
@@ -114,10 +113,7 @@ fn read_string(
     whole: Span,
 ) -> Option<Pool> {
     let parsed = connection_string::parse_key_values(value)?;
-    let at = |range: &std::ops::Range<usize>| match base {
-        Some(b) => Span::new(b + range.start, b + range.end),
-        None => whole,
-    };
+    let at = |range: &std::ops::Range<usize>| super::span_within(whole, base, range.clone());
     let npgsql = is_npgsql(&parsed);
     let (library, doc) = if npgsql {
         (Library::Npgsql, NPGSQL_DOC)
