@@ -896,13 +896,7 @@ fn cwd() -> Option<&'static Path> {
 /// repository poollint runs.
 pub fn repository_root() -> Option<&'static Path> {
     static ROOT: OnceLock<Option<std::path::PathBuf>> = OnceLock::new();
-    ROOT.get_or_init(|| {
-        let cwd = cwd()?;
-        cwd.ancestors()
-            .find(|dir| dir.join(".git").exists())
-            .map(Path::to_path_buf)
-    })
-    .as_deref()
+    ROOT.get_or_init(|| repository_of(cwd()?)).as_deref()
 }
 
 /// The repository `dir` is in: the nearest directory at or above it (made absolute)
@@ -929,8 +923,7 @@ pub fn inside(root: &Path, path: &Path) -> Option<String> {
 /// a finding keeps its fingerprint whichever directory of the repository poollint runs
 /// from.
 pub fn in_repository(path: &Path) -> Option<String> {
-    let relative = repository_relative(path)?;
-    Some(relative.to_string_lossy().replace('\\', "/"))
+    inside(repository_root().or(cwd())?, path)
 }
 
 /// [`in_repository`] as a path, keeping the bytes of a name that is not UTF-8 (SARIF
@@ -994,10 +987,7 @@ pub fn relative_to_cwd(path: &Path) -> &Path {
 /// a baseline holds are relative to its directory, so they mean the same file wherever
 /// poollint runs from.
 pub fn path_from(dir: &Path, file: &Path) -> String {
-    match absolute(file).strip_prefix(absolute(dir)) {
-        Ok(relative) => relative.to_string_lossy().replace('\\', "/"),
-        Err(_) => display_path(file),
-    }
+    inside(dir, file).unwrap_or_else(|| display_path(file))
 }
 
 /// `path` made absolute against the current directory and [`normalise`]d, without
