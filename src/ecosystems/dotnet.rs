@@ -281,35 +281,19 @@ mod tests {
 
     #[test]
     fn environment_files_are_profiles_of_one_application() {
-        let mut sources = SourceMap::default();
-        let files: Vec<ParsedFile> = [
-            (
-                "app/appsettings.json",
-                r#"{"ConnectionStrings": {"Main": "Host=db;Max Pool Size=20"}}"#,
-            ),
-            (
-                "app/appsettings.Production.json",
-                r#"{"ConnectionStrings": {"Main": "Host=db;Max Pool Size=80"}}"#,
-            ),
-        ]
-        .into_iter()
-        .map(|(path, text)| {
-            let id = sources.add(
-                Path::new(path),
-                text.to_owned(),
-                crate::source::Encoding::Utf8,
-            );
-            ParsedFile {
-                id,
-                path: path.into(),
-                format: Format::Json,
-                doc: crate::syntax::parse(Format::Json, text),
-                included_from: None,
-            }
-        })
-        .collect();
-        let refs: Vec<&ParsedFile> = files.iter().collect();
-        let model = DotNet.read(&refs, &sources);
+        let model = crate::ecosystems::read_files(
+            &DotNet,
+            &[
+                (
+                    "app/appsettings.json",
+                    r#"{"ConnectionStrings": {"Main": "Host=db;Max Pool Size=20"}}"#,
+                ),
+                (
+                    "app/appsettings.Production.json",
+                    r#"{"ConnectionStrings": {"Main": "Host=db;Max Pool Size=80"}}"#,
+                ),
+            ],
+        );
         assert_eq!(model.services.len(), 1);
         assert_eq!(model.services[0].pools, vec![0, 1]);
         let profiles: Vec<Option<&str>> =
