@@ -161,7 +161,7 @@ proptest! {
     }
 
     /// What is shaped like a credential, in any text: spans inside it and on char
-    /// boundaries (so masking them, char for char, keeps every byte offset).
+    /// boundaries, as masking them needs.
     #[test]
     fn credential_shapes_are_inside_any_text(text in credential_like()) {
         for span in poollint::redact::credential_spans(&text) {
