@@ -129,12 +129,6 @@ impl Member<'_> {
         Some((*max.get()?, max.location()?, String::new()))
     }
 
-    /// Extra pods a rolling update may create at the steady count (None: no rolling
-    /// update known).
-    pub fn surge(&self) -> Option<i64> {
-        self.surge_at(self.replicas())
-    }
-
     /// Extra pods a rolling update of `instances` desired pods may create: `surge_abs =
     /// ⌈maxSurge% × instances⌉` or the absolute value (catalogue §3.1, TP02/TP03). The
     /// percentage is scaled here, against the count in effect (the manifest's
@@ -145,18 +139,20 @@ impl Member<'_> {
         Some(scaled(crate::capacity::surge_count, written, instances))
     }
 
-    /// Pods that may be unavailable during a rolling update at the steady count:
-    /// `⌊maxUnavailable% × replicas⌋` or the absolute value (catalogue §3.1).
-    pub fn unavailable(&self) -> i64 {
-        let written = self
-            .service
-            .deployment
+    /// The peak of a rolling update at the steady count (None: no rolling update
+    /// known): [`crate::capacity::rollout_peak`], the numbers `poollint capacity`
+    /// shows, with the controller's fencepost rule and terminating pods capped at the
+    /// replicas.
+    pub fn rollout(&self) -> Option<crate::capacity::RolloutPeak> {
+        let deployment = self.service.deployment.as_ref()?;
+        let surge = *deployment.max_surge.as_ref()?.get()?;
+        let unavailable = deployment
+            .max_unavailable
             .as_ref()
-            .and_then(|d| d.max_unavailable.as_ref())
-            .and_then(|s| s.get().copied());
-        written.map_or(0, |w| {
-            scaled(crate::capacity::unavailable_count, w, self.replicas())
-        })
+            .and_then(|s| s.get().copied())
+            .unwrap_or(crate::capacity::IntOrPercent::Int(0));
+        let replicas = u64::try_from(self.replicas()).unwrap_or(0);
+        Some(crate::capacity::rollout_peak(replicas, surge, unavailable))
     }
 
     /// The pool whose maximum is the value to change (the largest).

@@ -2,6 +2,7 @@
 //! once (catalogue TP02, §1.11): `replicas + maxSurge` pods for the controller, plus
 //! `maxUnavailable` still-terminating pods as a heuristic upper bound.
 use super::{fleets, primary, with_pool_advice, Fleet, Member};
+use crate::capacity::RolloutPeak;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::Model;
 use crate::rules::{Category, Inputs, RuleMeta, RuleOptions};
@@ -28,11 +29,16 @@ impl crate::rules::Rule for Rule {
             if fleet.steady_over() {
                 continue;
             }
-            if !fleet.members.iter().any(|m| m.surge().is_some()) {
+            if !fleet.members.iter().any(|m| m.rollout().is_some()) {
                 continue;
             }
-            let controller = |m: &Member| m.replicas() + m.surge().unwrap_or(0);
-            let draining = |m: &Member| controller(m) + m.surge().map_or(0, |_| m.unavailable());
+            let pods = |m: &Member, count: fn(&RolloutPeak) -> u64| {
+                m.rollout().map_or(m.replicas(), |r| {
+                    i64::try_from(count(&r)).unwrap_or(i64::MAX)
+                })
+            };
+            let controller = |m: &Member| pods(m, |r| r.controller);
+            let draining = |m: &Member| pods(m, |r| r.with_terminating);
             let (demand, severity, bound) = if fleet.demand(controller) > fleet.slots.usable {
                 (fleet.demand(controller), Severity::Error, Bound::Controller)
             } else if fleet.demand(draining) > fleet.slots.usable {
@@ -70,15 +76,16 @@ fn finding(
         .members
         .iter()
         .map(|m| {
-            let how = match (bound, m.surge()) {
+            let how = match (bound, m.rollout()) {
                 (_, None) => m.replicas_place(model),
-                (Bound::Controller, Some(surge)) => {
-                    format!("{} replicas + {surge} surge", m.replicas())
+                (Bound::Controller, Some(r)) => {
+                    format!("{} replicas + {} surge", m.replicas(), r.surge)
                 }
-                (Bound::Draining, Some(surge)) => format!(
-                    "{} replicas + {surge} surge + {} terminating",
+                (Bound::Draining, Some(r)) => format!(
+                    "{} replicas + {} surge + {} terminating",
                     m.replicas(),
-                    m.unavailable()
+                    r.surge,
+                    r.with_terminating - r.controller
                 ),
             };
             m.formula(model, instances(m), &how)
