@@ -114,12 +114,9 @@ fn add_pooler_demand(model: &Model, databases: &mut Vec<DatabaseRow>) {
 }
 
 fn pool_row(load: &PoolLoad, warn_at: f64) -> PoolRow {
-    let timeout = load
-        .pool
-        .acquire_timeout
-        .get()
-        .copied()
-        .filter(|t| !t.is_zero());
+    // The wait the sizing rules judge: the acquire timeout, or with none (0) the
+    // request deadline minus the hold time.
+    let timeout = crate::rules::sizing::wait_limit(load).map(|(limit, _)| limit);
     let stable = load.utilisation() < 1.0;
     PoolRow {
         service: load.service.name.clone(),
@@ -268,12 +265,9 @@ fn draw_pool<DB: plotters::prelude::DrawingBackend>(
 ) -> Result<(), plotters::drawing::DrawingAreaErrorKind<DB::ErrorType>> {
     use plotters::prelude::*;
     let peak = load.load.peak_rps.get().copied().unwrap_or(1.0);
-    let timeout = load
-        .pool
-        .acquire_timeout
-        .get()
-        .copied()
-        .filter(|t| !t.is_zero());
+    // The wait the sizing rules judge: the acquire timeout, or with none (0) the
+    // request deadline minus the hold time.
+    let timeout = crate::rules::sizing::wait_limit(load).map(|(limit, _)| limit);
     // Offered load is proportional to the rate: A(r) = A(peak) × r / peak.
     let at_rate = |rate: f64| load.offered * rate / peak;
     let breaking = peak * load.servers as f64 / load.offered.max(f64::MIN_POSITIVE);
