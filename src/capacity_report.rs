@@ -19,6 +19,9 @@ pub struct CapacityReport {
 pub struct PoolRow {
     pub service: String,
     pub pool: String,
+    /// The Spring profile, Rails/Node environment or `.env.<name>` the pool belongs to
+    /// (None: the default configuration): a service's profiles each get a row.
+    pub profile: Option<String>,
     pub pool_max: u64,
     pub offered_load: f64,
     pub utilisation: f64,
@@ -121,6 +124,7 @@ fn pool_row(load: &PoolLoad, warn_at: f64) -> PoolRow {
     PoolRow {
         service: load.service.name.clone(),
         pool: load.pool.name.clone(),
+        profile: load.pool.profile.clone(),
         pool_max: load.servers,
         offered_load: load.offered,
         utilisation: load.utilisation(),
@@ -197,7 +201,10 @@ pub fn render_text(report: &CapacityReport) -> String {
 fn pool_cells(row: &PoolRow) -> Vec<String> {
     vec![
         row.service.clone(),
-        row.pool.clone(),
+        match &row.profile {
+            Some(profile) => format!("{} [{profile}]", row.pool),
+            None => row.pool.clone(),
+        },
         row.pool_max.to_string(),
         number(row.offered_load),
         format!("{}%", number(row.utilisation * 100.0)),

@@ -451,6 +451,53 @@ fn capacity_reports_load_and_slots() {
         .stderr(predicate::str::contains("cannot read no/such/dir"));
 }
 
+/// A service whose profiles each set a pool gets a row per profile, each saying which:
+/// two rows both called `spring.datasource.hikari` could not be told apart.
+#[test]
+fn capacity_names_the_profile_of_each_pool_row() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write_file(
+        dir.path(),
+        "src/main/resources/application.yml",
+        "spring:\n  datasource:\n    hikari:\n      maximum-pool-size: 10\n---\n\
+         spring:\n  config:\n    activate:\n      on-profile: prod\n  datasource:\n    \
+         hikari:\n      maximum-pool-size: 40\n",
+    );
+    write_file(
+        dir.path(),
+        "poollint.toml",
+        "[[service]]\nname = \"api\"\nconfig = [\"src/main/resources/application.yml\"]\n\
+         instances = 4\n\n[service.load]\npeak-rps = 1000\nhold-time = \"20ms\"\n",
+    );
+    poollint()
+        .current_dir(dir.path())
+        .args(["capacity", "."])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains(
+            "api      spring.datasource.hikari         10",
+        ))
+        .stdout(predicate::str::contains(
+            "api      spring.datasource.hikari [prod]  40",
+        ));
+    let output = poollint()
+        .current_dir(dir.path())
+        .args(["capacity", ".", "--format", "json"])
+        .output()
+        .expect("run");
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    let profiles: Vec<&serde_json::Value> = json["pools"]
+        .as_array()
+        .expect("pools")
+        .iter()
+        .map(|p| &p["profile"])
+        .collect();
+    assert_eq!(
+        profiles,
+        [&serde_json::Value::Null, &serde_json::json!("prod")]
+    );
+}
+
 /// The help lines of the sizing rules in `dir`, and capacity's smallest passing pool.
 fn sizing_numbers(dir: &std::path::Path) -> (Vec<String>, serde_json::Value) {
     let output = poollint()
