@@ -85,6 +85,31 @@ fn one_pool_per_data_source_counts_the_largest_profile_when_the_active_one_is_un
     );
 }
 
+/// PgBouncer's client count says which profile's pool it counted, as the fleet rules do.
+#[test]
+fn pgbouncer_client_cap_names_the_profile_it_counted() {
+    let dir = tree(&[
+        ("application.yml", &format!("{HIKARI}5\n")),
+        ("application-prod.yml", &format!("{HIKARI}50\n")),
+        ("pgbouncer.ini", "[databases]\napp = host=db dbname=app\n[pgbouncer]\nmax_client_conn = 60\n"),
+        (
+            "poollint.toml",
+            "[[pooler]]\nname = \"bouncer\"\nkind = \"pgbouncer\"\nconfig = \"pgbouncer.ini\"\n\n\
+             [[service]]\nname = \"app\"\nconfig = [\"application.yml\", \"application-prod.yml\"]\n\
+             instances = 2\nconnects-to = \"bouncer\"\n",
+        ),
+    ]);
+    let found = messages(dir.path(), "pgbouncer-client-cap-too-low");
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(
+        found[0].contains(
+            "app 2 × 1 × 50 [profile prod: the largest pool of the profiles default, prod"
+        ),
+        "{}",
+        found[0]
+    );
+}
+
 #[test]
 fn spring_profiles_active_in_the_files_picks_the_profile() {
     let service = "config = [\"application.yml\", \"application-prod.yml\", \"application-dev.yml\"]\ninstances = 2";

@@ -44,16 +44,22 @@ impl crate::rules::Rule for Rule {
                     .and_then(|r| r.get().copied())
                     .unwrap_or(1);
                 let processes = service.processes_per_instance();
-                // One pool per data source: the active profile's.
-                let pools: i64 = crate::model::profiles::demand_pools(model, service)
+                // One pool per data source: the active profile's, named as the fleet
+                // rules name it.
+                let counted = crate::model::profiles::demand_pools(model, service);
+                let pools: i64 = counted
                     .pools
                     .into_iter()
                     .filter_map(|p| p.max.get().copied())
                     .fold(0i64, i64::saturating_add);
                 let clients = replicas.saturating_mul(processes).saturating_mul(pools);
                 demand = demand.saturating_add(clients);
+                let note = counted
+                    .note
+                    .map(|note| format!(" [{note}]"))
+                    .unwrap_or_default();
                 terms.push(format!(
-                    "{} {replicas} × {processes} × {pools}",
+                    "{} {replicas} × {processes} × {pools}{note}",
                     service.name
                 ));
             }
