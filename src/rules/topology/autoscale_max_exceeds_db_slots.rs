@@ -69,15 +69,9 @@ impl Bound {
 
     /// How a member's instance count was reached, for the message.
     fn how(self, model: &Model, member: &Member) -> String {
-        let base = match member.max_replicas() {
-            Some(_) => "autoscaler maximum".to_owned(),
-            None => member.replicas_place(model),
-        };
-        match (self, member.surge_at(at_max(member))) {
-            (Bound::RolloutAtMaximum, Some(surge)) => {
-                format!("{} {base} + {surge} surge", at_max(member))
-            }
-            _ => base,
+        match self {
+            Bound::Maximum => member.at_max_how(model),
+            Bound::RolloutAtMaximum => member.peak_how(model),
         }
     }
 }

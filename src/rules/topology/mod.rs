@@ -200,6 +200,25 @@ impl Member<'_> {
     pub fn replicas_place(&self, model: &Model) -> String {
         place(model, &self.replicas.origin)
     }
+
+    /// Where [`at_max`]'s count comes from: the autoscaler's maximum, or the steady
+    /// replicas' place when there is no autoscaler above them.
+    pub fn at_max_how(&self, model: &Model) -> String {
+        match self.max_replicas() {
+            Some((max, _, _)) if max >= self.replicas() => "autoscaler maximum".to_owned(),
+            _ => self.replicas_place(model),
+        }
+    }
+
+    /// How [`peak_instances`]' count is made, for messages: the count at the
+    /// autoscaler's maximum plus the rollout surge, only the parts there are.
+    pub fn peak_how(&self, model: &Model) -> String {
+        let base = self.at_max_how(model);
+        match self.surge_at(at_max(self)) {
+            Some(surge) if surge > 0 => format!("{} {base} + {surge} surge", at_max(self)),
+            _ => base,
+        }
+    }
 }
 
 /// A rollout count scaled against `instances` (negative counts taken as 0).

@@ -59,7 +59,7 @@ fn finding(
     let terms: Vec<String> = fleet
         .members
         .iter()
-        .map(|m| m.formula(model, peak_instances(m), "peak: max replicas + surge"))
+        .map(|m| m.formula(model, peak_instances(m), &m.peak_how(model)))
         .collect();
     let message = format!(
         "at peak the fleet can open {demand} of the {} connections database {} accepts, leaving {free} free (less than {:.0}%): {}; {}",
