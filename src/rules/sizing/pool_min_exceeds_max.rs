@@ -55,7 +55,15 @@ fn check(pool: &Pool) -> Option<Diagnostic> {
     // `pool: { max: 1 }` runs with min 2 (catalogue §1.7); other libraries' default
     // minimums follow the maximum or are 0.
     let merged_default = pool.library == Library::Knex && !pool.min.is_explicit();
-    if (!pool.min.is_explicit() && !merged_default) || max < 1 || min <= max {
+    // A maximum below 1 is pool-size-invalid's finding, except for Npgsql: it refuses
+    // `Maximum Pool Size=0` under a larger minimum with this rule's exception [NPGSQL-PDS]
+    // (with `Pooling=false`, the unbounded sentinel, it checks neither).
+    let npgsql_zero = pool.library == Library::Npgsql && max == 0;
+    if (!pool.min.is_explicit() && !merged_default)
+        || (max < 1 && !npgsql_zero)
+        || pool.is_unbounded()
+        || min <= max
+    {
         return None;
     }
     let (severity, consequence) = behaviour(pool, min, max)?;
@@ -71,6 +79,7 @@ fn check(pool: &Pool) -> Option<Diagnostic> {
         format!("{min_name} is {min}{min_note} but {max_name} is {max}{max_note}: {consequence}");
     let help = match pool.library {
         Library::HikariCp => format!("lower minimum-idle to at most {max}, or remove it so the pool is fixed-size at maximum-pool-size"),
+        _ if npgsql_zero => format!("raise {max_name} to at least {min} (a maximum of 0 opens no connection), or remove it for Npgsql's default of 100"),
         _ if merged_default => format!("set {min_name} to 0 (knex recommends it), or raise {max_name} to at least {min}"),
         _ => format!("lower {min_name} to at most {max}, or raise {max_name}"),
     };
