@@ -120,7 +120,8 @@ impl LintSettings {
             for glob in entry
                 .patterns
                 .iter()
-                .filter_map(|p| globset::Glob::new(p).ok())
+                .flat_map(|p| ignore_globs(p))
+                .filter_map(|p| globset::Glob::new(&p).ok())
             {
                 builder.add(glob);
                 owner.push(index);
@@ -132,6 +133,26 @@ impl LintSettings {
             entries: &self.ignore,
         }
     }
+}
+
+/// The globs a `[[lint.ignore]]` path stands for. Paths are matched relative to the
+/// manifest's directory without a leading `./`, so one written is dropped; a path
+/// without glob characters (or ending in `/`) names a file or a directory with
+/// everything below it, as `--exclude` and `.gitignore` read `legacy`: as a bare glob
+/// it would match only a file called `legacy`, and silently ignore nothing.
+fn ignore_globs(pattern: &str) -> Vec<String> {
+    let mut path = pattern;
+    while let Some(rest) = path.strip_prefix("./") {
+        path = rest;
+    }
+    let path = path.trim_end_matches('/');
+    if path.is_empty() || path == "." {
+        return vec!["**".to_owned()];
+    }
+    if path.contains(['*', '?', '[', '{']) {
+        return vec![path.to_owned()];
+    }
+    vec![path.to_owned(), format!("{path}/**")]
 }
 
 /// The `[[lint.ignore]]` patterns in one set, so a path is matched against all of them
@@ -496,9 +517,15 @@ impl ManifestReader<'_> {
         let mut builder = globset::GlobSetBuilder::new();
         let patterns = strings("paths")?;
         for (pattern, span) in &patterns {
-            let glob = globset::Glob::new(pattern)
-                .map_err(|e| self.error(*span, format!("invalid glob `{pattern}`: {e}"), None))?;
-            builder.add(glob);
+            if pattern.is_empty() {
+                return Err(self.error(*span, "an empty path matches no file", None));
+            }
+            for glob in ignore_globs(pattern) {
+                let glob = globset::Glob::new(&glob).map_err(|e| {
+                    self.error(*span, format!("invalid glob `{pattern}`: {e}"), None)
+                })?;
+                builder.add(glob);
+            }
         }
         let rules = strings("rules")?;
         for (name, span) in &rules {
@@ -585,6 +612,33 @@ mod tests {
         assert!(
             both.contains("`warn-utilization` and `max-utilization` both set warn-utilization"),
             "{both}"
+        );
+    }
+
+    #[test]
+    fn ignore_paths_name_directories_as_gitignore_does_and_may_start_with_dot_slash() {
+        let manifest = load_text(
+            "[[lint.ignore]]\npaths = [\"legacy\"]\nreason = \"bare\"\n\n\
+             [[lint.ignore]]\npaths = [\"./old/**\", \"tools/\"]\nreason = \"dot\"\n",
+        )
+        .unwrap();
+        let dir = manifest.path.parent().unwrap().to_path_buf();
+        let reason = |path: &str| {
+            manifest
+                .lint
+                .ignore_entry("pool-unbounded", &dir.join(path))
+                .and_then(|e| e.reason.clone())
+        };
+        assert_eq!(reason("legacy/app.yml").as_deref(), Some("bare"));
+        assert_eq!(reason("legacy").as_deref(), Some("bare"));
+        assert_eq!(reason("old/a/b.yml").as_deref(), Some("dot"));
+        assert_eq!(reason("tools/pgbouncer.ini").as_deref(), Some("dot"));
+        assert_eq!(reason("legacy2/app.yml"), None);
+        assert_eq!(reason("app/legacy.yml"), None);
+        let empty = load_text("[[lint.ignore]]\npaths = [\"\"]\n").err();
+        assert!(
+            empty.as_deref().is_some_and(|e| e.contains("empty path")),
+            "{empty:?}"
         );
     }
 
