@@ -127,6 +127,9 @@ pub fn discover(
             }),
         }
     }
+    if paths.len() > 1 {
+        found = without_respellings(found);
+    }
     found.sort();
     found.dedup_by(|a, b| a.path == b.path);
     // The parallel walker reports in thread order; sort so output stays deterministic.
@@ -231,6 +234,47 @@ fn not_walked(dir: &Path, ignore_file: &Path) -> WalkError {
 }
 
 /// `./a/b` → `a/b`, so paths display as users expect.
+/// The candidates with each file once, however the arguments spelt it (`web` and
+/// `$PWD/web`, `x.yml` and `./x.yml`, a directory and a file in it): checked twice, a
+/// file's pools counted twice in its fleet. A file is its directory, resolved, and its
+/// own name: a link to a file elsewhere stays a file of its own directory (as an
+/// application directory linking a shared config is an application of its own). The
+/// first spelling met is kept, explicit if any spelling was.
+fn without_respellings(found: Vec<Candidate>) -> Vec<Candidate> {
+    let mut resolved_dirs: std::collections::HashMap<PathBuf, PathBuf> = Default::default();
+    let mut first: std::collections::HashMap<PathBuf, usize> = Default::default();
+    let mut kept: Vec<Candidate> = Vec::with_capacity(found.len());
+    for candidate in found {
+        let key = identity(&candidate.path, &mut resolved_dirs);
+        match first.get(&key).and_then(|&i| kept.get_mut(i)) {
+            Some(earlier) => earlier.explicit |= candidate.explicit,
+            None => {
+                first.insert(key, kept.len());
+                kept.push(candidate);
+            }
+        }
+    }
+    kept
+}
+
+/// `path`'s directory resolved (links, `..`, relative to absolute) joined with its name.
+fn identity(
+    path: &Path,
+    resolved_dirs: &mut std::collections::HashMap<PathBuf, PathBuf>,
+) -> PathBuf {
+    let dir = match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    };
+    let resolved = resolved_dirs
+        .entry(dir.to_path_buf())
+        .or_insert_with(|| std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf()));
+    match path.file_name() {
+        Some(name) => resolved.join(name),
+        None => resolved.clone(),
+    }
+}
+
 fn clean(path: &Path) -> PathBuf {
     path.strip_prefix(".")
         .map(Path::to_path_buf)
@@ -240,6 +284,37 @@ fn clean(path: &Path) -> PathBuf {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_file_named_twice_in_different_spellings_is_checked_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::fs::create_dir_all(root.join("web")).unwrap();
+        std::fs::write(root.join("web/application.yml"), "a: 1\n").unwrap();
+        std::fs::create_dir_all(root.join("api")).unwrap();
+        std::fs::write(root.join("api/application.yml"), "a: 1\n").unwrap();
+        let web = root.join("web");
+        let paths = [
+            web.clone(),
+            web.join("../web/application.yml"),
+            web.join("./application.yml"),
+            root.join("api/application.yml"),
+        ];
+        let (found, errors) = discover(&paths, &Exclude::new(&[]).unwrap(), &|_| true);
+        assert!(errors.is_empty(), "{errors:?}");
+        let names: Vec<String> = found
+            .iter()
+            .map(|c| crate::source::path_from(root, &c.path))
+            .collect();
+        assert_eq!(
+            names,
+            ["api/application.yml", "web/application.yml"],
+            "{found:?}"
+        );
+        // Named explicitly in one of its spellings: explicit.
+        assert!(found.iter().all(|c| c.explicit || c.path.starts_with(&web)));
+        assert!(found.iter().any(|c| c.path.starts_with(&web) && c.explicit));
+    }
 
     #[test]
     fn walked_files_are_filtered_and_named_files_kept() {
