@@ -512,9 +512,12 @@ fn check_stdout_documents(on_stdout: &[&Output]) -> Result<(), String> {
     Ok(())
 }
 
-/// A file stdout is redirected to takes no output by its name besides stdout's own.
+/// A file stdout is redirected to takes no output by its file name besides stdout's
+/// own (`/dev/stdout` names stdout itself, whatever it is redirected to).
 fn check_redirected_file(on_stdout: &[&Output]) -> Result<(), String> {
-    let named = on_stdout.iter().position(|o| o.path.is_some());
+    let named = on_stdout
+        .iter()
+        .position(|o| o.path.as_deref().is_some_and(|p| !names_stdout(p)));
     let other = on_stdout
         .iter()
         .enumerate()
@@ -889,14 +892,42 @@ fn outputs(args: &CheckArgs) -> &[Output] {
     }
 }
 
+/// The outputs with every `=PATH` that is standard output (`/dev/stdout`, the file
+/// stdout is redirected to) written as stdout: opening it by its name would truncate
+/// what stdout appends to (`>> log`), and `-f github=/dev/stdout` annotates as
+/// `-f github` does. A format given twice for one place is written once.
+fn resolved_outputs(args: &CheckArgs) -> Vec<Output> {
+    let stdout = stdout_file();
+    let mut resolved: Vec<(Output, Target)> = Vec::new();
+    for output in outputs(args) {
+        let target = Target::of(output, stdout.as_ref());
+        let output = match target {
+            Target::Stdout => Output {
+                format: output.format,
+                path: None,
+            },
+            _ => output.clone(),
+        };
+        let repeated = target != Target::Discarded
+            && resolved
+                .iter()
+                .any(|(o, t)| o.format == output.format && *t == target);
+        if !repeated {
+            resolved.push((output, target));
+        }
+    }
+    resolved.into_iter().map(|(output, _)| output).collect()
+}
+
 fn write_outputs(args: &CheckArgs, report: &engine::Report, color: bool) -> Result<(), String> {
+    let outputs = resolved_outputs(args);
     // `-f github` on stdout already annotates every finding: the human format's own
     // annotations would make GitHub show each twice.
     let annotate = in_github_actions()
-        && !outputs(args)
+        && !outputs
             .iter()
             .any(|o| o.format == OutputFormat::Github && o.path.is_none());
-    for output in outputs(args) {
+    for output in &outputs {
         let ctx = RenderContext {
             sources: &report.sources,
             summary: Summary::of(report.files_checked(), &report.diagnostics),

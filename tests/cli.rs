@@ -2671,6 +2671,42 @@ fn outputs_reaching_one_file_by_other_names_are_a_usage_error() {
         "{stderr}"
     );
     assert_eq!(redirected(&["json=out.json"]).status.code(), Some(1));
+    // `/dev/stdout` is stdout whatever it is redirected to: beside another format on
+    // stdout it is no clash, and it appends as stdout does instead of truncating.
+    let appended = |formats: &[&str]| {
+        std::fs::write(dir.path().join("log.txt"), "PREVIOUS STEP\n").expect("write");
+        let log = std::fs::OpenOptions::new()
+            .append(true)
+            .open(dir.path().join("log.txt"))
+            .expect("open");
+        let run = std::process::Command::new(env!("CARGO_BIN_EXE_poollint"))
+            .current_dir(dir.path())
+            .args(["check", fleet])
+            .args(formats.iter().flat_map(|f| ["-f", f]))
+            .env("GITHUB_ACTIONS", "true")
+            .stdout(log)
+            .output()
+            .expect("run");
+        let log = std::fs::read_to_string(dir.path().join("log.txt")).expect("read");
+        (run.status.code(), log)
+    };
+    let (code, log) = appended(&["json=/dev/stdout"]);
+    assert_eq!(code, Some(1));
+    assert!(log.starts_with("PREVIOUS STEP\n{"), "{log}");
+    let (code, log) = appended(&["concise", "github=/dev/stdout"]);
+    assert_eq!(code, Some(1), "{log}");
+    assert!(log.contains("warning[") && log.contains("::"), "{log}");
+    // Under GitHub Actions the human format adds no annotations of its own when github
+    // writes stdout, however stdout is named: each finding is annotated once.
+    let (_, with_name) = appended(&["human", "github=/dev/stdout"]);
+    let (_, plain) = appended(&["human", "github"]);
+    let annotations = |log: &str| log.lines().filter(|l| l.starts_with("::")).count();
+    assert!(annotations(&plain) > 0);
+    assert_eq!(annotations(&with_name), annotations(&plain));
+    // One format twice to one place is written once.
+    let twice = run(&["concise", "concise", "concise=/dev/stdout"]).code(1);
+    let text = String::from_utf8_lossy(&twice.get_output().stdout).into_owned();
+    assert_eq!(text.matches("Found ").count(), 1, "{text}");
 }
 
 /// SARIF paths are relative to the repository root, wherever in it poollint runs, and
