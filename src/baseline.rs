@@ -131,7 +131,11 @@ fn recorded_fingerprint(d: &Diagnostic, names: &Names, counts: &HashMap<String, 
 }
 
 /// The baseline at `baseline` that accepts exactly `diagnostics`.
-pub fn from_findings(diagnostics: &[Diagnostic], sources: &SourceMap, baseline: &Path) -> Baseline {
+pub fn from_findings<'d>(
+    diagnostics: impl IntoIterator<Item = &'d Diagnostic>,
+    sources: &SourceMap,
+    baseline: &Path,
+) -> Baseline {
     let origin = Origin::of(baseline);
     let mut paths = RecordedPaths::new(&origin, sources);
     let mut grouped: BTreeMap<(String, String, String), Entry> = BTreeMap::new();
@@ -193,8 +197,13 @@ struct Applied {
     /// The files (as entries name them) some share applying it checked: an entry of a
     /// file not checked (a subset of the tree) may still match.
     checked: HashSet<String>,
-    /// The distinct `--select` lists of the shares that applied it.
-    selections: Vec<Option<Vec<String>>>,
+    /// Rules some share applying it does not run (`--select`, `--ignore`, `off` in
+    /// `[lint.rules]`): their entries cannot match, so they are not stale.
+    rules_off: HashSet<&'static str>,
+    /// Entries whose file a share's `[[lint.ignore]]` exempts from their rule.
+    ignored: HashSet<usize>,
+    /// Entry indices by the path they name.
+    by_path: HashMap<String, Vec<usize>>,
 }
 
 impl Applied {
@@ -204,13 +213,19 @@ impl Applied {
             .iter()
             .map(|e| (e.fingerprint.clone(), e.count))
             .collect();
+        let mut by_path: HashMap<String, Vec<usize>> = HashMap::new();
+        for (index, entry) in baseline.entries.iter().enumerate() {
+            by_path.entry(entry.path.clone()).or_default().push(index);
+        }
         Applied {
             baseline,
             origin: Origin::of(path),
             counts,
             matched: HashSet::new(),
             checked: HashSet::new(),
-            selections: Vec::new(),
+            rules_off: HashSet::new(),
+            ignored: HashSet::new(),
+            by_path,
         }
     }
 
@@ -220,11 +235,14 @@ impl Applied {
         &mut self,
         diagnostics: &mut Vec<Diagnostic>,
         sources: &SourceMap,
-        select: &Option<Vec<String>>,
+        request: &crate::engine::CheckRequest,
     ) {
-        if !self.selections.contains(select) {
-            self.selections.push(select.clone());
-        }
+        self.rules_off.extend(
+            crate::rules::registry()
+                .iter()
+                .map(|rule| rule.meta().name)
+                .filter(|name| crate::engine::rule_level(name, request).is_none()),
+        );
         let mut paths = RecordedPaths::new(&self.origin, sources);
         let counts = &self.counts;
         let mut used: HashMap<String, usize> = HashMap::new();
@@ -273,23 +291,42 @@ impl Applied {
     /// The entries no share matched, of files checked or gone and of rules every share
     /// applying the file selected, each once.
     fn stale(&self) -> Vec<&Entry> {
-        let selected = |rule: &str| {
-            self.selections
-                .iter()
-                .all(|s| s.as_ref().is_none_or(|s| s.iter().any(|r| r == rule)))
-        };
         let mut seen = HashSet::new();
         self.baseline
             .entries
             .iter()
-            .filter(|e| {
+            .enumerate()
+            .filter(|(index, e)| {
                 !self.matched.contains(&e.fingerprint)
                     && self.counts.get(&e.fingerprint) == Some(&e.count)
-                    && selected(&e.rule)
+                    && !self.rules_off.contains(e.rule.as_str())
+                    && !self.ignored.contains(index)
                     && self.in_reach(e)
             })
+            .map(|(_, e)| e)
             .filter(|e| seen.insert(*e))
             .collect()
+    }
+
+    /// Note the entries of `file` whose rule `ignore` (a `[[lint.ignore]]` index of the
+    /// settings applying the file) exempts there.
+    fn note_ignored(&mut self, file: &Path, ignore: &crate::manifest::IgnoreIndex, path: &str) {
+        let matching = ignore.matching(path);
+        if matching.is_empty() {
+            return;
+        }
+        for name in [self.origin.name(file), self.origin.old_name(file)] {
+            for &index in self.by_path.get(&name).into_iter().flatten() {
+                let exempt = self
+                    .baseline
+                    .entries
+                    .get(index)
+                    .is_some_and(|e| ignore.entry(&matching, &e.rule).is_some());
+                if exempt {
+                    self.ignored.insert(index);
+                }
+            }
+        }
     }
 }
 
@@ -335,11 +372,11 @@ pub fn apply_to_shares(
                 None => kept.push(d),
             }
         }
-        note_checked(&mut applied, &governing, &scope.report, &left_out);
+        let settings = &scope.request.settings;
+        note_checked(&mut applied, &governing, &scope.report, &left_out, settings);
         for (path, mut diagnostics) in by_baseline {
             if let Some(baseline) = applied.get_mut(&path) {
-                let select = &scope.request.select;
-                baseline.hide(&mut diagnostics, &scope.report.sources, select);
+                baseline.hide(&mut diagnostics, &scope.report.sources, &scope.request);
             }
             kept.extend(diagnostics);
         }
@@ -367,13 +404,18 @@ fn note_checked(
     governing: &dyn Fn(FileId) -> Option<PathBuf>,
     report: &crate::engine::Report,
     left_out: &[Diagnostic],
+    settings: &crate::manifest::LintSettings,
 ) {
+    let ignore = (!settings.ignore.is_empty()).then(|| settings.ignore_index());
     for file in report.sources.files() {
         let Some(path) = governing(file.id) else {
             continue;
         };
         if let Some(baseline) = applied.get_mut(&path) {
             baseline.check(&file.path);
+            if let Some(ignore) = &ignore {
+                baseline.note_ignored(&file.path, ignore, &settings.ignore_path(&file.path));
+            }
         }
     }
     let mut by_baseline: BTreeMap<PathBuf, Vec<&Diagnostic>> = BTreeMap::new();

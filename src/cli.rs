@@ -717,7 +717,10 @@ fn settle_findings(
     });
     let mut report = crate::scopes::merge(scopes.into_iter().map(|s| s.report).collect());
     if let Some(path) = &args.write_baseline {
-        let baseline = crate::baseline::from_findings(&report.diagnostics, &report.sources, path);
+        // Every current finding: those `--diff-base` leaves out too (a baseline
+        // written from a branch's diff alone would forget the rest of the tree).
+        let all = report.diagnostics.iter().chain(&report.outside_diff);
+        let baseline = crate::baseline::from_findings(all, &report.sources, path);
         crate::baseline::write(path, &baseline)?;
         report.notes.push(format!(
             "wrote {} baseline entries to {}",

@@ -626,6 +626,13 @@ fn absorb(merged: &mut Report, report: Report, ids: &mut HashMap<String, FileId>
         }
         merged.diagnostics.push(d);
     }
+    for mut d in report.outside_diff {
+        remap(&mut d.primary.file);
+        for label in &mut d.labels {
+            remap(&mut label.location.file);
+        }
+        merged.outside_diff.push(d);
+    }
     merged.internal_errors.extend(report.internal_errors);
     merged.notes.extend(report.notes);
     merged.stats.add(&report.stats);

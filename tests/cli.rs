@@ -1064,6 +1064,46 @@ fn baseline_entries_of_files_not_checked_or_lines_not_changed_are_not_stale() {
         .stderr(predicate::str::contains("a/application.yml").not());
 }
 
+/// Entries of rules the run does not apply to their file (`--ignore`, `off` in
+/// `[lint.rules]`, a `[[lint.ignore]]` entry) are not stale: no finding could match
+/// them (each was noted "no longer matches a finding", whose advice deleted valid
+/// entries). `--write-baseline` with `--diff-base` records every current finding, not
+/// only those on changed lines (it wrote 0 entries on a clean tree).
+#[test]
+fn baseline_entries_of_rules_not_run_are_not_stale_and_a_diff_base_baseline_is_whole() {
+    let repo = git_repo(&[("a/application.yml", LIFETIME_10S)]);
+    let rule = "hikari-max-lifetime-below-minimum";
+    let run = |args: &[&str]| {
+        poollint()
+            .current_dir(repo.path())
+            .args(["check", ".", "-f", "concise", "--fail-on", "never"])
+            .args(args)
+            .assert()
+    };
+    run(&["--diff-base", "HEAD", "--write-baseline", "bl.json"])
+        .code(0)
+        .stdout(predicate::str::contains("No problems found"));
+    let written = std::fs::read_to_string(repo.path().join("bl.json")).expect("baseline");
+    assert!(written.contains(rule), "{written}");
+    run(&["--baseline", "bl.json"]).stderr(predicate::str::is_empty());
+    run(&["--baseline", "bl.json", "--ignore", rule]).stderr(predicate::str::is_empty());
+    for manifest in [
+        format!("[lint.rules]\n\"{rule}\" = \"off\"\n"),
+        format!("[[lint.ignore]]\npaths = [\"a/**\"]\nrules = [\"{rule}\"]\n"),
+    ] {
+        write_file(repo.path(), "poollint.toml", &manifest);
+        run(&["--baseline", "bl.json"]).stderr(predicate::str::is_empty());
+    }
+    // A fixed finding is still stale.
+    std::fs::remove_file(repo.path().join("poollint.toml")).expect("remove");
+    write_file(
+        repo.path(),
+        "a/application.yml",
+        &LIFETIME_10S.replace("10000", "1800000"),
+    );
+    run(&["--baseline", "bl.json"]).stderr(predicate::str::contains("no longer matches a finding"));
+}
+
 /// A baseline names files relative to its repository's root (else its own directory),
 /// never to where poollint runs: written at the root into `ci/`, it matches from a
 /// subdirectory and from outside the repository (each finding came back, each entry
