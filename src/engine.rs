@@ -1023,8 +1023,12 @@ fn apply_manifest(model: &mut Model, request: &CheckRequest, report: &mut Report
 /// None when `rule` is switched off; otherwise the severity `[lint.rules]` forces on
 /// it, if any (Some(None): the rule decides per finding).
 pub fn rule_level(name: &str, request: &CheckRequest) -> Option<Option<Severity>> {
+    // A file that could not be read was not checked by any rule: `--select` narrowing
+    // the rules must not turn that into a pass (as ruff reports syntax errors whatever
+    // it selects). `--ignore parse-error` and `off` still turn it off.
+    let always_selected = name == engine_rules::PARSE_ERROR.name;
     if let Some(select) = &request.select {
-        if !select.iter().any(|s| s == name) {
+        if !always_selected && !select.iter().any(|s| s == name) {
             return None;
         }
     }

@@ -1064,6 +1064,29 @@ fn baseline_entries_of_files_not_checked_or_lines_not_changed_are_not_stale() {
         .stderr(predicate::str::contains("a/application.yml").not());
 }
 
+/// `--select` narrows the rules, not the files: a file that could not be read is still
+/// a `parse-error` (it passed with exit 0 under `--select`); `--ignore` drops it.
+#[test]
+fn parse_errors_are_reported_whatever_select_says() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write_file(
+        dir.path(),
+        "application.yml",
+        "spring:\n  datasource:\n    url: x\n     hikari:\n      maximum-pool-size: 10\n",
+    );
+    let run = |args: &[&str]| {
+        poollint()
+            .current_dir(dir.path())
+            .args(["check", ".", "-f", "concise"])
+            .args(args)
+            .assert()
+    };
+    run(&["--select", "hikari-minimum-idle-set"])
+        .code(1)
+        .stdout(predicate::str::contains("error[parse-error]"));
+    run(&["--ignore", "parse-error"]).code(0);
+}
+
 /// Entries of rules the run does not apply to their file (`--ignore`, `off` in
 /// `[lint.rules]`, a `[[lint.ignore]]` entry) are not stale: no finding could match
 /// them (each was noted "no longer matches a finding", whose advice deleted valid
