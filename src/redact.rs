@@ -139,12 +139,16 @@ fn value_after_key(text: &str, key_end: usize, option: bool) -> Option<Span> {
             return Some(Span::new(value_start, value_start + end));
         }
     }
+    let indent = line_indent(text, key_end);
     let len = match value.chars().next()? {
         quote @ ('"' | '\'') => {
             let inner = value.get(1..)?;
             let line = &inner[..inner.find('\n').unwrap_or(inner.len())];
-            let end = line.find(quote).unwrap_or(line.len());
-            return Some(Span::new(value_start + 1, value_start + 1 + end));
+            let end = match line.find(quote) {
+                Some(end) => value_start + 1 + end,
+                None => quoted_lines_end(text, value_start + 1 + line.len(), indent, quote),
+            };
+            return Some(Span::new(value_start + 1, end));
         }
         // ODBC, SqlClient: a braced value holds separators (`}}` is a literal `}`).
         '{' if separator == '=' => Some(crate::ecosystems::connection_string::braced_len(
@@ -157,7 +161,85 @@ fn value_after_key(text: &str, key_end: usize, option: bool) -> Option<Span> {
         _ => value.find(['\n', '\r', ',', '}', ']']),
     };
     let value = &value[..len.unwrap_or(value.len())];
-    Some(Span::new(value_start, value_start + value.trim_end().len()))
+    let end = value_start + value.trim_end().len();
+    // A YAML plain value that runs to its line's end goes on over the lines indented
+    // deeper than its key (`password: a` then `  b` is the value `a b`).
+    let to_line_end = text.get(end..).is_none_or(|rest| {
+        rest.trim_start_matches([' ', '\t'])
+            .starts_with(['\n', '\r'])
+            || rest.trim().is_empty()
+    });
+    if separator == ':' && to_line_end && end > value_start {
+        return Some(Span::new(value_start, plain_lines_end(text, end, indent)));
+    }
+    Some(Span::new(value_start, end))
+}
+
+/// How many spaces and tabs start the line that holds `at`.
+fn line_indent(text: &str, at: usize) -> usize {
+    let before = text.get(..at).unwrap_or("");
+    let line = &before[before.rfind(['\n', '\r']).map_or(0, |i| i + 1)..];
+    line.len() - line.trim_start_matches([' ', '\t']).len()
+}
+
+/// The later lines of `text` after the line that ends at `line_end`, each with where
+/// its text starts and ends (without its line break).
+fn later_lines(text: &str, line_end: usize) -> impl Iterator<Item = (usize, &str)> {
+    let rest = text.get(line_end..).unwrap_or("");
+    let first_break = rest.find('\n').map_or(rest.len(), |i| i + 1);
+    let mut at = line_end + first_break;
+    rest.get(first_break..)
+        .unwrap_or("")
+        .split_inclusive('\n')
+        .map(move |line| {
+            let start = at;
+            at += line.len();
+            (start, line.trim_end_matches(['\n', '\r']))
+        })
+}
+
+/// Where a quoted value left open at `line_end` ends: at its closing quote on a later
+/// line (YAML, `.env` and shell strings run over lines), through the lines between that
+/// are indented deeper than its key's line or blank; at `line_end` when the next such
+/// line neither closes it nor is indented deeper (a file that does not parse, where the
+/// quote is never closed: the lines after it are the file's, not the value's).
+fn quoted_lines_end(text: &str, line_end: usize, key_indent: usize, quote: char) -> usize {
+    let mut end = line_end;
+    for (start, line) in later_lines(text, line_end) {
+        if let Some(close) = line.find(quote) {
+            return start + close;
+        }
+        let content = line.trim_start_matches([' ', '\t']);
+        if content.is_empty() {
+            continue;
+        }
+        if line.len() - content.len() <= key_indent {
+            break;
+        }
+        end = start + line.trim_end().len();
+    }
+    end
+}
+
+/// Where a YAML plain value whose first line ends at `line_end` ends: through the next
+/// lines indented deeper than its key's line that can go on a plain scalar (not a
+/// comment, not a `key:`).
+fn plain_lines_end(text: &str, line_end: usize, key_indent: usize) -> usize {
+    let mut end = line_end;
+    for (start, line) in later_lines(text, line_end) {
+        let content = line.trim_start_matches([' ', '\t']);
+        let trimmed = content.trim_end();
+        let continues = line.len() - content.len() > key_indent
+            && !trimmed.is_empty()
+            && !trimmed.starts_with('#')
+            && !trimmed.contains(": ")
+            && !trimmed.ends_with(':');
+        if !continues {
+            break;
+        }
+        end = start + line.trim_end().len();
+    }
+    end
 }
 
 /// What follows an option's name as its next argument: after spaces, or after the
@@ -553,6 +635,36 @@ mod tests {
             shaped("password: ${DB_PASSWORD}\npassword=$PW\npassword: {{ .Values.pw }}").is_empty()
         );
         assert!(shaped("password:\n  file: x\n").is_empty());
+    }
+
+    #[test]
+    fn values_over_several_lines_are_found_whole() {
+        // A quoted value closed on a later line (YAML, `.env`, a connection string),
+        // through the lines between.
+        assert_eq!(
+            shaped("spring:\n  password: \"a1\n    b2\n\n    c3\"\n  pool: 5\n"),
+            ["a1\n    b2\n\n    c3"]
+        );
+        assert_eq!(shaped("PW=1\nDB_PASSWORD=\"a1\nb2\"\nX=1\n"), ["a1\nb2"]);
+        assert_eq!(
+            shaped("app = host=db password='a1\n  b2' pool_size=5\n"),
+            ["a1\n  b2"]
+        );
+        // Never closed (a file that does not parse): the lines indented deeper than the
+        // key, not the file's later keys.
+        assert_eq!(
+            shaped("  db:\n    password: \"a1\n      b2\n  hikari: [\n"),
+            ["a1\n      b2"]
+        );
+        assert_eq!(shaped("password=\"a1\nnext=1\n"), ["a1"]);
+        // A YAML plain value goes on over deeper lines that are not keys or comments.
+        assert_eq!(
+            shaped("  password: a1\n    b2\r\n    c3\n    # d4\n  pool: 5\n"),
+            ["a1\n    b2\r\n    c3"]
+        );
+        assert_eq!(shaped("    password: a1\n      key: b2\n"), ["a1"]);
+        assert_eq!(shaped("  # password: a1\n  pool: 5\n"), ["a1"]);
+        assert_eq!(shaped("{password: a1,\n   pool: 5}"), ["a1"]);
     }
 
     #[test]

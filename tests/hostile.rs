@@ -1027,6 +1027,15 @@ fn secrets_in_every_format_never_reach_any_output() {
     // A `.env` quoted value over two lines (dotenv and compose read it so), a finding
     // on the line after it.
     write("p2/.env", "DB_PASSWORD=\"Multi-Secret59\nLine-Secret60\"\nDATABASE_URL=postgresql://app:EnvNext-Secret61@db:5432/app\n");
+    // Passwords over several lines in files a ConfigMap embeds (a quoted and a plain
+    // YAML scalar, a PgBouncer quoted value, a `.env` quoted value, a `.properties`
+    // continuation, a folded block), in text no reader reads (`settings.env`), and after
+    // an unclosed quote in files that do not parse: every line is masked. Each later
+    // line sits next to a finding's line, so the snippets show it.
+    write("j2/configmap.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cfg\ndata:\n  application.yml: |\n    spring:\n      datasource:\n        password: \"CmQuoted-Secret62\n          CmQuotedCont-Secret63\"\n        hikari:\n          maximum-pool-size: 0\n          password: CmPlain-Secret64\n            CmPlainCont-Secret65\n  pgbouncer.ini: |\n    [databases]\n    app = host=db password='CmBouncer-Secret66\n      CmBouncerCont-Secret67' pool_size=5\n  .env: |\n    DB_PASSWORD=\"CmEnv-Secret68\n    CmEnvCont-Secret69\"\n  application.properties: |\n    spring.datasource.password=CmProps-Secret70\\\n      CmPropsCont-Secret71\n  settings.env: |\n    DB_PASSWORD=\"CmText-Secret72\n    CmTextCont-Secret73\"\n  size: \"0\"\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\nspec:\n  template:\n    spec:\n      containers:\n        - name: api\n          env:\n            - name: SPRING_DATASOURCE_HIKARI_MAXIMUM_POOL_SIZE\n              valueFrom:\n                configMapKeyRef: {name: cfg, key: size}\n");
+    write("j3/configmap.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cfg\ndata:\n  application.yaml: >\n    spring:\n      datasource:\n        password: \"CmFolded-Secret74\n          CmFoldedCont-Secret75\"\n");
+    write("a2/application.yml", "spring:\n  datasource:\n    password: \"Unclosed-Secret76\n      UnclosedCont-Secret77\n  hikari: [\n");
+    write("c2/pgbouncer.ini", "[databases]\napp = host=db password='IniUnclosed-Secret78\n  IniUnclosedCont-Secret79\n[pgbouncer]\n");
     write("u/deploy.yaml", "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      containers:\n        - name: web\n          env:\n            - {name: SPRING_DATASOURCE_HIKARI_MAXIMUM_POOL_SIZE, value: \"0\"}\n          args: [\"--url=postgres://a:K8sArgs-Secret50@db/app\", \"PGPASSWORD=K8sArgsKey-Secret51\"]\n");
     let secrets = [
         ("k/app.yaml", "K8sString-Secret18"),
@@ -1081,14 +1090,36 @@ fn secrets_in_every_format_never_reach_any_output() {
         ("z/docker-compose.yml", "NextArg-Secret58"),
         ("p2/.env", "Multi-Secret59"),
         ("p2/.env", "EnvNext-Secret61"),
+        ("j2/configmap.yaml", "CmQuoted-Secret62"),
+        ("j2/configmap.yaml", "CmPlain-Secret64"),
+        ("j2/configmap.yaml", "CmBouncer-Secret66"),
+        ("j2/configmap.yaml", "CmEnv-Secret68"),
+        ("j2/configmap.yaml", "CmProps-Secret70"),
+        ("j3/configmap.yaml", "CmFolded-Secret74"),
+        ("a2/application.yml", "Unclosed-Secret76"),
+        ("c2/pgbouncer.ini", "IniUnclosed-Secret78"),
     ];
     let mut leaks = Vec::new();
     for format in [
         "human", "concise", "json", "sarif", "github", "rdjson", "rdjsonl", "gitlab", "junit",
     ] {
         let run = check(dir.path(), &["-f", format]);
-        // A value's second line is all secret: no snippet text to find it by below.
-        let whole_lines = [("p2/.env", "Line-Secret60")];
+        // A value's later lines are all secret: no snippet text to find them by below
+        // (each is next to a finding's line, so the snippets show it). The first line
+        // of `settings.env`'s password is not shown.
+        let whole_lines = [
+            ("p2/.env", "Line-Secret60"),
+            ("j2/configmap.yaml", "CmQuotedCont-Secret63"),
+            ("j2/configmap.yaml", "CmPlainCont-Secret65"),
+            ("j2/configmap.yaml", "CmBouncerCont-Secret67"),
+            ("j2/configmap.yaml", "CmEnvCont-Secret69"),
+            ("j2/configmap.yaml", "CmPropsCont-Secret71"),
+            ("j2/configmap.yaml", "CmText-Secret72"),
+            ("j2/configmap.yaml", "CmTextCont-Secret73"),
+            ("j3/configmap.yaml", "CmFoldedCont-Secret75"),
+            ("a2/application.yml", "UnclosedCont-Secret77"),
+            ("c2/pgbouncer.ini", "IniUnclosedCont-Secret79"),
+        ];
         for (_, secret) in secrets.iter().chain(&whole_lines) {
             if run.stdout.contains(secret) || run.stderr.contains(secret) {
                 leaks.push(format!("{format} leaks {secret}"));
@@ -1118,8 +1149,9 @@ fn secrets_in_every_format_never_reach_any_output() {
         );
     }
     // The credentials rule points at the password itself, inside URLs and quoted
-    // values too; passwords of MySQL option files, PostgreSQL's `primary_conninfo`,
-    // compose and Kubernetes variables and ConfigMaps are masked, not reported.
+    // values too, and compose database URLs; passwords of MySQL option files,
+    // PostgreSQL's `primary_conninfo`, compose password variables, Kubernetes
+    // variables and ConfigMap values are masked, not reported.
     let out = tempfile::tempdir().expect("temp dir");
     let json_path = out.path().join("report.json");
     let format = format!("json={}", json_path.display());
@@ -1155,6 +1187,8 @@ fn secrets_in_every_format_never_reach_any_output() {
         ("q/config/database.yml", "RailsUrl-Secret36"),
         ("a/application.yml", "YamlDefault-Secret20"),
         ("p/.env", "EnvUrl-Secret35"),
+        ("i/docker-compose.yml", "ComposeList-Secret38"),
+        ("i/docker-compose.yml", "ComposeMap-Secret39"),
     ] {
         assert!(
             reported.contains(&(path.to_owned(), secret.to_owned())),
@@ -1166,8 +1200,6 @@ fn secrets_in_every_format_never_reach_any_output() {
         "MyServer-Secret25",
         "MyClient-Secret26",
         "Compose-Secret15",
-        "ComposeList-Secret38",
-        "ComposeMap-Secret39",
         "ComposeMapKey-Secret40",
         "ConfigMapUrl-Secret41",
         "ConfigMapKey-Secret42",

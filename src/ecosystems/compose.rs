@@ -60,9 +60,27 @@ impl Reader for Compose {
                         .filter(|v| v.value.contains('$'))
                         .cloned()
                         .collect();
-                    let environment = written.into_iter().map(interpolated).collect();
-                    model.extend(super::service_with_environment(service, environment));
+                    let urls = url_passwords(&written);
+                    let mut defaults = Vec::new();
+                    let environment = written
+                        .into_iter()
+                        .map(|var| {
+                            let (var, default) = interpolated(var);
+                            defaults.extend(default);
+                            var
+                        })
+                        .collect();
+                    let mut read = super::service_with_environment(service, environment);
+                    // `SPRING_DATASOURCE_PASSWORD: ${DB_PASSWORD:-x}`: the literal is the
+                    // placeholder's default, not the variable's value as written.
+                    for secret in &mut read.secrets {
+                        if secret.kind == "password key" && defaults.contains(&secret.location) {
+                            secret.kind = "placeholder default";
+                        }
+                    }
+                    model.extend(read);
                     model.secrets.extend(super::password_secrets(&moved));
+                    model.secrets.extend(urls);
                 }
                 model.extend(reader.database().unwrap_or_default());
             }
@@ -285,19 +303,95 @@ impl ServiceReader<'_> {
 
 /// A variable as the container receives it: Compose interpolates `${VAR:-default}`
 /// and friends in the file before the container starts. A value that is one
-/// placeholder with a default points at the default's text.
-fn interpolated(mut var: EnvVar) -> EnvVar {
+/// placeholder with a default points at the default's text, and its location is
+/// returned too (the value is the placeholder's default, not a literal of its own).
+fn interpolated(mut var: EnvVar) -> (EnvVar, Option<Location>) {
     if !var.value.contains('$') {
-        return var;
+        return (var, None);
     }
     let (value, whole_default) = interpolate(&var.value, 0);
     let span = var.value_location.span;
     // The default's place, when the span holds the value exactly as written.
-    if let (Some(range), Some(start)) = (whole_default, super::start_if_exact(span, &var.value)) {
+    if let (Some(range), Some(start)) = (&whole_default, super::start_if_exact(span, &var.value)) {
         var.value_location.span = Span::new(start + range.start, start + range.end);
     }
     var.value = value;
-    var
+    let default = whole_default.map(|_| var.value_location);
+    (var, default)
+}
+
+/// The passwords of the database URLs and connection strings that variables hold as
+/// written (`DATABASE_URL: postgres://u:pw@db/app`), which the credentials rule reports
+/// like a `.env` file's, unless the password is a placeholder (`${DB_PASSWORD}`, with
+/// or without a default: the variable's own password is masked, not reported). Not
+/// Spring's variables (the Spring reader reports those), not password variables
+/// (`POSTGRES_PASSWORD` is usually the database container's own), and not URLs of
+/// other services (`redis://`, `amqp://`).
+fn url_passwords(written: &[EnvVar]) -> Vec<crate::model::Secret> {
+    let mut secrets = Vec::new();
+    for var in written {
+        if var.name.starts_with("SPRING_")
+            || super::is_password_name(&var.name)
+            || !is_database_connection(&var.value)
+        {
+            continue;
+        }
+        let span = var.value_location.span;
+        let start = super::start_if_exact(span, &var.value);
+        for range in super::connection_string::password_ranges(&var.value) {
+            let password = var.value.get(range.clone()).unwrap_or("");
+            // `$$` is a `$`; any other `$` is interpolated (`${DB_PASSWORD}`).
+            if password.replace("$$", "").contains('$') {
+                continue;
+            }
+            secrets.push(crate::model::Secret {
+                literal: true,
+                ..super::masked(
+                    Location {
+                        file: var.value_location.file,
+                        span: super::span_within(span, start, range),
+                    },
+                    &var.name,
+                    "connection string password",
+                )
+            });
+        }
+    }
+    secrets
+}
+
+/// A URL whose scheme names a SQL database (`postgres://`, `mysql://`,
+/// `jdbc:sqlserver://`, SQLAlchemy's `postgresql+psycopg2://`), or a key/value
+/// connection string (`Host=db;Password=…`).
+fn is_database_connection(value: &str) -> bool {
+    const DATABASES: &[&str] = &[
+        "postgresql",
+        "postgis",
+        "timescale",
+        "mysql",
+        "mysql2",
+        "mysqlgis",
+        "mariadb",
+        "mssql",
+        "sqlserver",
+        "oracle",
+        "redshift",
+        "cockroach",
+        "cockroachdb",
+        "db2",
+    ];
+    match super::connection_string::parse_url(value).and_then(|p| p.engine) {
+        Some(engine) => {
+            let base = engine.split('+').next().unwrap_or("");
+            let base = if matches!(base, "postgres" | "pgsql") {
+                "postgresql"
+            } else {
+                base
+            };
+            DATABASES.contains(&base)
+        }
+        None => true,
+    }
 }
 
 /// Deepest nesting of defaults followed (`${A:-${B:-5}}`).
@@ -427,6 +521,46 @@ mod tests {
         }));
         let env = &model.services[0].deployment.as_ref().unwrap().environment[0];
         assert_eq!(env.value, "postgres://u:Pw-Secret-9@db/x${Q}$");
+    }
+
+    #[test]
+    fn database_urls_are_reported_and_placeholder_defaults_named_so() {
+        let text = "services:\n  app:\n    image: app:1\n    environment:\n      DATABASE_URL: postgres://u:Url-Secret-1@db/x\n      SPRING_DATASOURCE_PASSWORD: ${DB_PASSWORD:-Default-Secret-2}\n      OTHER_URL: \"postgres://u:${DB_PW}@db/x\"\n      CACHE_URL: redis://:Cache-Secret-3@cache/0\n      DOLLAR_URL: mysql://u:pa$$Secret-4@db/x\n  worker:\n    image: app:1\n    environment:\n      - DATABASE_URL=postgres://u:List-Secret-5@db/x\n      - POSTGRES_PASSWORD=Bootstrap-Secret-6\n";
+        let (model, _) =
+            crate::ecosystems::read_one(&Compose, "docker-compose.yml", Format::Yaml, text);
+        let reported: Vec<(&str, &str, &str)> = model
+            .secrets
+            .iter()
+            .filter(|s| s.literal)
+            .map(|s| {
+                let span = s.location.span;
+                (s.key.as_str(), s.kind, &text[span.start..span.end])
+            })
+            .collect();
+        assert_eq!(
+            reported,
+            [
+                (
+                    "SPRING_DATASOURCE_PASSWORD",
+                    "placeholder default",
+                    "Default-Secret-2"
+                ),
+                ("DATABASE_URL", "connection string password", "Url-Secret-1"),
+                ("DOLLAR_URL", "connection string password", "pa$$Secret-4"),
+                (
+                    "DATABASE_URL",
+                    "connection string password",
+                    "List-Secret-5"
+                ),
+            ]
+        );
+        // Every password is masked all the same.
+        for secret in ["Cache-Secret-3", "Bootstrap-Secret-6"] {
+            assert!(model.secrets.iter().any(|s| {
+                let span = s.location.span;
+                &text[span.start..span.end] == secret
+            }));
+        }
     }
 
     #[test]

@@ -461,7 +461,8 @@ impl ObjectReader<'_> {
                 continue;
             };
             let span = self.doc.span(entry.value);
-            let Some(doc) = crate::syntax::embedded::parse_literal(text, span, content, format)
+            let Some((doc, later_lines)) =
+                crate::syntax::embedded::parse_literal(text, span, content, format)
             else {
                 continue;
             };
@@ -472,7 +473,9 @@ impl ObjectReader<'_> {
                 doc,
                 included_from: None,
             };
-            model.extend(reader.read(&[&embedded], sources));
+            let mut read = reader.read(&[&embedded], sources);
+            read.secrets = with_later_lines(read.secrets, &later_lines);
+            model.extend(read);
         }
         model
     }
@@ -739,6 +742,35 @@ impl ValueSource {
             ValueSource::Secret => &[("data", true), ("stringData", false)],
         }
     }
+}
+
+/// `secrets` found in a document embedded in a block scalar, each followed by the later
+/// lines of its text: a span over a line break is cut to its first line in the manifest
+/// (so a label underlines one line), and the rest of a multi-line password
+/// (`password: "a` then `b"`, a `.properties` continuation) is masked as well, not
+/// reported again.
+fn with_later_lines(
+    secrets: Vec<Secret>,
+    later_lines: &crate::syntax::embedded::LaterLines,
+) -> Vec<Secret> {
+    let mut all = Vec::with_capacity(secrets.len());
+    for secret in secrets {
+        let rest: Vec<Secret> = later_lines
+            .continuation(secret.location.span)
+            .iter()
+            .map(|span| Secret {
+                location: Location {
+                    span: *span,
+                    ..secret.location
+                },
+                literal: false,
+                ..secret.clone()
+            })
+            .collect();
+        all.push(secret);
+        all.extend(rest);
+    }
+    all
 }
 
 fn config_map_values(files: &[&ParsedFile], sources: &SourceMap) -> ConfigMaps {

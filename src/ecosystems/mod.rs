@@ -152,7 +152,8 @@ pub fn is_password_key(key: &str) -> bool {
 /// passwords inside URLs and connection strings (`DATABASE_URL=postgres://u:pw@db/x`):
 /// masked in every output, but not reported by the credentials rule (they are usually a
 /// database container's own bootstrap password, not a pool's, and the manifest is not
-/// where the value lives in production; Spring's keys are reported by the Spring reader).
+/// where the value lives in production; Spring's keys are reported by the Spring reader,
+/// and a compose file's database URLs by the compose reader).
 pub fn password_secrets(env: &[EnvVar]) -> Vec<Secret> {
     let mut secrets = Vec::new();
     for var in env.iter().filter(|v| !v.name.starts_with("SPRING_")) {

@@ -10,11 +10,46 @@ use crate::source::Span;
 /// reads: for a folded (`>`) scalar, lines YAML joined with a space stay joined. None
 /// when the content is not the outer lines minus a fixed indentation, with line breaks
 /// kept, folded into a space or dropped (escapes in quoted scalars).
-pub fn parse_literal(outer: &str, span: Span, content: &str, format: Format) -> Option<Document> {
+pub fn parse_literal(
+    outer: &str,
+    span: Span,
+    content: &str,
+    format: Format,
+) -> Option<(Document, LaterLines)> {
     let map = SegmentMap::new(outer, span, content)?;
     let mut doc = super::parse(format, content);
+    // A span over a line break is cut to its first line ([`SegmentMap::outer_span`]):
+    // keep where the rest of it is, so a multi-line secret is masked whole.
+    let mut continuations: Vec<(Span, Vec<Span>)> = doc
+        .all_spans()
+        .into_iter()
+        .filter_map(|span| {
+            let rest = map.continuation(span);
+            (!rest.is_empty()).then(|| (map.outer_span(span), rest))
+        })
+        .collect();
+    continuations.sort_by_key(|(span, _)| (span.start, span.end));
+    continuations.dedup_by_key(|(span, _)| *span);
     doc.remap_spans(|span| map.outer_span(span));
-    Some(doc)
+    Some((doc, LaterLines(continuations)))
+}
+
+/// The outer spans of an embedded document that were cut to their first line, with the
+/// outer spans of the text of their later lines (each line's run, without the block's
+/// indentation).
+#[derive(Debug, Default)]
+pub struct LaterLines(Vec<(Span, Vec<Span>)>);
+
+impl LaterLines {
+    /// The outer spans of the later lines of the text that `span` (a span of the
+    /// document) stands for, when it runs over line breaks; empty otherwise.
+    pub fn continuation(&self, span: Span) -> &[Span] {
+        self.0
+            .binary_search_by_key(&(span.start, span.end), |(s, _)| (s.start, s.end))
+            .ok()
+            .and_then(|i| self.0.get(i))
+            .map_or(&[], |(_, rest)| rest.as_slice())
+    }
 }
 
 /// Where each run of content text starts and ends, and the outer offset it was copied
@@ -77,6 +112,21 @@ impl SegmentMap {
         Span::new(self.outer(span.start), self.outer(end))
     }
 
+    /// The outer spans of the runs after the first that a content span covers: the
+    /// later lines [`SegmentMap::outer_span`] leaves out.
+    fn continuation(&self, span: Span) -> Vec<Span> {
+        let first = self.segment(span.start);
+        let last = self.segment(span.end.saturating_sub(1).max(span.start));
+        (first + 1..=last)
+            .filter_map(|segment| {
+                let start = *self.content_starts.get(segment)?;
+                let end = (*self.content_ends.get(segment)?).min(span.end);
+                let outer = *self.outer_starts.get(segment)?;
+                (end > start).then(|| Span::new(outer, outer + (end - start)))
+            })
+            .collect()
+    }
+
     fn segment(&self, offset: usize) -> usize {
         self.content_starts
             .partition_point(|&s| s <= offset)
@@ -109,7 +159,9 @@ mod tests {
         let data = outer_doc.get(outer_doc.roots[0], "data").unwrap();
         let block = outer_doc.get(data, "application.yml").unwrap();
         let content = outer_doc.text(block).unwrap();
-        let doc = parse_literal(outer, outer_doc.span(block), content, Format::Yaml).unwrap();
+        let doc = parse_literal(outer, outer_doc.span(block), content, Format::Yaml)
+            .unwrap()
+            .0;
         let spring = doc.get(doc.roots[0], "spring").unwrap();
         let hikari = doc
             .get(doc.get(spring, "datasource").unwrap(), "hikari")
@@ -128,7 +180,9 @@ mod tests {
         let block = outer_doc.get(data, "pgbouncer.ini").unwrap();
         let content = outer_doc.text(block).unwrap();
         let format = Format::Ini(crate::syntax::ini::Dialect::PgBouncer);
-        let doc = parse_literal(outer, outer_doc.span(block), content, format).unwrap();
+        let doc = parse_literal(outer, outer_doc.span(block), content, format)
+            .unwrap()
+            .0;
         let spans: Vec<&str> = doc
             .all_spans()
             .iter()
@@ -146,7 +200,9 @@ mod tests {
         let block = outer_doc.get(data, "application.properties").unwrap();
         let content = outer_doc.text(block).unwrap();
         assert!(content.contains("=10 spring"), "{content:?}");
-        let doc = parse_literal(outer, outer_doc.span(block), content, Format::Properties).unwrap();
+        let doc = parse_literal(outer, outer_doc.span(block), content, Format::Properties)
+            .unwrap()
+            .0;
         assert_eq!(doc.misplaced_span(outer), None);
         let spans: Vec<&str> = doc
             .all_spans()
@@ -159,6 +215,29 @@ mod tests {
         );
         assert!(spans.contains(&"60000"), "{spans:?}");
         assert!(spans.contains(&"10"), "{spans:?}");
+    }
+
+    #[test]
+    fn spans_over_line_breaks_keep_their_later_lines() {
+        let outer =
+            "data:\n  application.yml: |\n    password: \"a1\n      b2\n      c3\"\n    pool: 5\n";
+        let outer_doc = super::super::parse(Format::Yaml, outer);
+        let data = outer_doc.get(outer_doc.roots[0], "data").unwrap();
+        let block = outer_doc.get(data, "application.yml").unwrap();
+        let content = outer_doc.text(block).unwrap();
+        let (doc, later) =
+            parse_literal(outer, outer_doc.span(block), content, Format::Yaml).unwrap();
+        let value = doc.get(doc.roots[0], "password").unwrap();
+        let span = doc.span(value);
+        assert_eq!(&outer[span.start..span.end], "\"a1");
+        let rest: Vec<&str> = later
+            .continuation(span)
+            .iter()
+            .map(|s| &outer[s.start..s.end])
+            .collect();
+        assert_eq!(rest, ["  b2", "  c3\""]);
+        let pool = doc.get(doc.roots[0], "pool").unwrap();
+        assert!(later.continuation(doc.span(pool)).is_empty());
     }
 
     #[test]

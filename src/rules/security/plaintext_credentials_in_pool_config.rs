@@ -57,7 +57,7 @@ fn is_database_key(key: &str) -> bool {
 fn diagnostic(secret: &Secret) -> Diagnostic {
     let message = match secret.kind {
         "placeholder default" => format!(
-            "{} falls back to a literal password written in the file (the placeholder's default)",
+            "{} is a placeholder whose default is a literal password written in the file",
             secret.key
         ),
         "connection string password" => format!(
@@ -66,9 +66,13 @@ fn diagnostic(secret: &Secret) -> Diagnostic {
         ),
         _ => format!("{} holds a literal password", secret.key),
     };
+    let help = match secret.kind {
+        "placeholder default" => "remove the default (`${DB_PASSWORD}` alone) so the password comes only from the environment or a secret store, and rotate the exposed password",
+        _ => "read it from the environment or a secret store, e.g. `${DB_PASSWORD}` without a default, and rotate the exposed password",
+    };
     Diagnostic::new(&META, Severity::Warning, secret.location, message)
         .with_label("literal password (masked)")
-        .with_help("read it from the environment or a secret store, e.g. `${DB_PASSWORD}` without a default, and rotate the exposed password")
+        .with_help(help)
         .with_key(secret.key.clone())
         .with_fingerprint(secret.kind)
 }
