@@ -252,3 +252,151 @@ fn dotnet_pooling_off_is_no_pool_size() {
     assert!(messages(dir.path(), "pool-size-invalid").is_empty());
     assert_eq!(messages(dir.path(), "pool-unbounded").len(), 1);
 }
+
+/// The findings of `rule` as (message, help, text under the span) for `file` of `dir`.
+fn findings_at(dir: &std::path::Path, rule: &str, file: &str) -> Vec<(String, String, String)> {
+    let text = std::fs::read_to_string(dir.join(file)).expect("read");
+    let report = json(&["check", "--select", rule], dir);
+    report["diagnostics"]
+        .as_array()
+        .expect("diagnostics")
+        .iter()
+        .map(|d| {
+            let start = d["span"]["start"].as_u64().unwrap() as usize;
+            let end = d["span"]["end"].as_u64().unwrap() as usize;
+            (
+                d["message"].as_str().unwrap_or("").to_owned(),
+                d["help"].as_str().unwrap_or("").to_owned(),
+                text[start..end].to_owned(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn pgbouncer_entry_with_an_end_of_line_comment_is_refused_at_the_comment() {
+    // PgBouncer's `cstr_get_pair` reads `;` as a parameter name with no `=`: "syntax
+    // error in connection string", and the configuration is refused.
+    let dir = tree(&[(
+        "bouncer/pgbouncer.ini",
+        "[databases]\napp = host=db dbname=app password=S3cretPass pool_size=30 ; main app database\n* = host=db # any other database\n\n[users]\nreport = pool_mode=session ;x\n\n[pgbouncer]\npool_mode = transaction\n",
+    )]);
+    let found = findings_at(dir.path(), "parse-error", "bouncer/pgbouncer.ini");
+    assert_eq!(found.len(), 3, "{found:?}");
+    let (message, help, span) = &found[0];
+    assert_eq!(span, "; main app database");
+    assert!(message.contains("[databases] entry `app` has an end-of-line comment"));
+    assert!(message.contains("`syntax error in connection string`"));
+    assert!(message.contains("does not start"));
+    assert!(help.contains("move the comment to a line of its own"));
+    assert!(!message.contains("S3cretPass"));
+    // The fallback entry is read only when a client asks for an unlisted database.
+    assert_eq!(found[1].2, "# any other database");
+    assert!(found[1].0.contains("refuses that client"), "{}", found[1].0);
+    assert_eq!(found[2].2, ";x");
+    assert!(found[2].0.contains("`syntax error in user settings`"));
+    // The pairs before the comment are kept: the password is still found (and masked).
+    let credentials = messages(dir.path(), "plaintext-credentials-in-pool-config");
+    assert_eq!(credentials.len(), 1, "{credentials:?}");
+}
+
+#[test]
+fn pgbouncer_refuses_an_unknown_pool_mode_or_auth_type() {
+    let dir = tree(&[(
+        "bouncer/pgbouncer.ini",
+        "[databases]\napp = host=db pool_mode=sesion\n\n[pgbouncer]\npool_mode = Transaction\nauth_type = trust ; no passwords in dev\n",
+    )]);
+    let found = findings_at(dir.path(), "parse-error", "bouncer/pgbouncer.ini");
+    assert_eq!(found.len(), 2, "{found:?}");
+    let (message, help, span) = &found[0];
+    assert_eq!(span, "sesion");
+    assert!(message.contains("`invalid pool mode: sesion`"), "{message}");
+    assert_eq!(help, "did you mean `session`?");
+    let (message, help, span) = &found[1];
+    assert_eq!(span, "trust ; no passwords in dev");
+    assert!(message.contains("no end-of-line comments"), "{message}");
+    assert!(message.contains("does not start"), "{message}");
+    assert_eq!(
+        help,
+        "move the comment to a line of its own and write `auth_type = trust`"
+    );
+    // Written correctly, every value passes (in any case, as PgBouncer compares).
+    let dir = tree(&[(
+        "bouncer/pgbouncer.ini",
+        "[databases]\n; the main database\napp = host=db pool_mode=Session\n\n[pgbouncer]\npool_mode = transaction\nauth_type = SCRAM-SHA-256\n",
+    )]);
+    assert!(messages(dir.path(), "parse-error").is_empty());
+}
+
+const IDLE_TX_MANIFEST: &str = "[[database]]\nname = \"orders\"\nengine = \"postgresql\"\nconfig = \"db/postgresql.conf\"\n\n[[pooler]]\nname = \"bouncer\"\nconfig = \"bouncer/pgbouncer.ini\"\nconnects-to = \"orders\"\n\n[[service]]\nname = \"checkout\"\nconfig = [\"checkout/application.yml\"]\nconnects-to = \"bouncer\"\n";
+
+#[test]
+fn pgbouncer_users_idle_transaction_timeout_covers_the_pools_of_that_user() {
+    let files = |users: &str| {
+        tree(&[
+            ("poollint.toml", IDLE_TX_MANIFEST),
+            (
+                "db/postgresql.conf",
+                "max_connections = 200\nidle_in_transaction_session_timeout = 0\n",
+            ),
+            (
+                "checkout/application.yml",
+                "spring:\n  datasource:\n    url: jdbc:postgresql://bouncer:6432/orders?prepareThreshold=0\n    username: checkout\n    hikari:\n      maximum-pool-size: 10\n",
+            ),
+            (
+                "bouncer/pgbouncer.ini",
+                &format!("[databases]\norders = host=db dbname=orders\n\n[users]\n{users}\n\n[pgbouncer]\npool_mode = transaction\n"),
+            ),
+        ])
+    };
+    let rule = "idle-in-transaction-timeout-missing";
+    // PgBouncer 1.25+: a user's own value above 0 wins over [pgbouncer]'s 0.
+    let covered = files("checkout = idle_transaction_timeout=30");
+    assert!(messages(covered.path(), rule).is_empty());
+    // Another user's value, or 0 (which keeps [pgbouncer]'s), covers nothing.
+    for users in [
+        "report = idle_transaction_timeout=30",
+        "checkout = idle_transaction_timeout=0",
+    ] {
+        let exposed = files(users);
+        assert_eq!(messages(exposed.path(), rule).len(), 1, "{users}");
+    }
+}
+
+#[test]
+fn pgbouncer_server_connections_are_capped_by_max_user_connections() {
+    let manifest = "[[database]]\nname = \"users\"\nengine = \"postgresql\"\nmax-connections = 100\n\n[[pooler]]\nname = \"bouncer\"\nkind = \"pgbouncer\"\nconfig = \"bouncer/pgbouncer.ini\"\ninstances = 2\nconnects-to = \"users\"\n";
+    let rule = "pgbouncer-server-conns-exceed-postgres";
+    // 2 × 60 would exceed 97 slots, but one user opens at most 20 per instance.
+    let capped = tree(&[
+        ("poollint.toml", manifest),
+        (
+            "bouncer/pgbouncer.ini",
+            "[databases]\nusers = host=db dbname=users\n\n[pgbouncer]\ndefault_pool_size = 60\nmax_user_connections = 20\n",
+        ),
+    ]);
+    assert!(messages(capped.path(), rule).is_empty());
+    // Entries forcing the same user share its [users] cap (which wins over the global).
+    let forced = tree(&[
+        ("poollint.toml", manifest),
+        (
+            "bouncer/pgbouncer.ini",
+            "[databases]\nusers = host=db dbname=users user=app pool_size=40\nusers_ro = host=db dbname=users user=app pool_size=40\n\n[users]\napp = max_user_connections=50\n\n[pgbouncer]\nmax_user_connections = 10\n",
+        ),
+    ]);
+    let found = messages(forced.path(), rule);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(
+        found[0].contains("can open 100 server connections"),
+        "{}",
+        found[0]
+    );
+    assert!(
+        found[0].contains("10 for users_ro (")
+            && found[0].contains(
+                "pgbouncer.ini:3: pool_size 40, capped by max_user_connections 50 for user app ("
+            ),
+        "{}",
+        found[0]
+    );
+}

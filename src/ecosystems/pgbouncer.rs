@@ -11,7 +11,11 @@
 //! string becomes an entry of its own (`databases.<db>.<param>`, spans inside the
 //! string), so rules can check the per-database keys PgBouncer accepts. `[users]`
 //! entries are read the same way (`users.<user>.<param>`); their `pool_mode` applies to
-//! every pool of that user and wins over the database's and the global one.
+//! every pool of that user and wins over the database's and the global one, and so do
+//! their `max_user_connections` and `idle_transaction_timeout` when above 0. Entry
+//! values are split into `key=value` pairs as PgBouncer's `cstr_get_pair` does; where
+//! it would stop (an end-of-line comment), the entry is recorded as refused
+//! ([`RefusedEntry`], reported by `parse-error`).
 
 use std::path::Path;
 use std::sync::Arc;
@@ -22,8 +26,12 @@ use super::ini_settings::{
     fits_c_int, pairs_with_includes, read_each_top_file, Pair, SettingBuilder,
 };
 use super::{file_name, ParsedFile, Reader};
+use crate::model::parameters::{
+    PGBOUNCER_AUTH_TYPES as AUTH_TYPES, PGBOUNCER_POOL_MODES as POOL_MODES,
+};
 use crate::model::{
-    ConfigEntry, Ecosystem, EntryKey, Location, Model, Pooler, PoolerDatabase, PoolerUser, Secret,
+    ConfigEntry, Ecosystem, EntryKey, Location, Model, Pooler, PoolerDatabase, PoolerUser,
+    RefusedEntry, Secret,
 };
 use crate::source::{SourceMap, Span};
 use crate::syntax::ini::Dialect;
@@ -32,8 +40,6 @@ use crate::syntax::Format;
 pub struct PgBouncer;
 
 const DOC: &str = "https://www.pgbouncer.org/config.html";
-
-const POOL_MODES: &[&str] = &["session", "transaction", "statement"];
 
 impl Reader for PgBouncer {
     fn ecosystem(&self) -> Ecosystem {
@@ -79,13 +85,15 @@ fn read_file(file: &ParsedFile, files: &[&ParsedFile], sources: &SourceMap, mode
     };
     let mut databases = Vec::new();
     let mut users = Vec::new();
+    let mut refused = Vec::new();
     let scope: Arc<str> = crate::source::display_dir(&file.path).into();
     for pair in &all {
         model.entries.push(entry(pair, &scope));
         let section = pair.section.as_deref();
         if matches!(section, Some("databases" | "users")) {
             model.secrets.extend(connection_secrets(sources, pair));
-            let params = entry_params(sources, pair);
+            let (params, refusal) = entry_params(sources, pair);
+            refused.extend(refusal);
             model
                 .entries
                 .extend(params.iter().map(|param| param_entry(pair, param, &scope)));
@@ -142,6 +150,7 @@ fn read_file(file: &ParsedFile, files: &[&ParsedFile], sources: &SourceMap, mode
         reserve_pool_size: Some(int("reserve_pool_size", 0)),
         max_client_conn: Some(int("max_client_conn", 100)),
         max_db_connections: Some(int("max_db_connections", 0)),
+        max_user_connections: Some(int("max_user_connections", 0)),
         query_wait_timeout: Some(seconds("query_wait_timeout", 120)),
         query_timeout: Some(seconds("query_timeout", 0)),
         client_idle_timeout: Some(seconds("client_idle_timeout", 0)),
@@ -153,10 +162,11 @@ fn read_file(file: &ParsedFile, files: &[&ParsedFile], sources: &SourceMap, mode
         // A lookup value, matched case-insensitively like pool_mode.
         auth_type: Some(last("auth_type").map_or_else(
             || settings.default("md5".to_owned()),
-            |p| settings.parsed(p, |text| Ok(text.to_ascii_lowercase())),
+            |p| settings.parsed(p, parse_auth_type),
         )),
         databases,
         users,
+        refused,
         file: Some(file.id),
     });
 }
@@ -164,16 +174,38 @@ fn read_file(file: &ParsedFile, files: &[&ParsedFile], sources: &SourceMap, mode
 /// `session`, `transaction` or `statement`, in any case (libusual's `cf_set_lookup`
 /// compares with `strcasecmp`), lower-cased; anything else says why.
 fn parse_pool_mode(text: &str) -> Result<String, String> {
-    let mode = text.to_ascii_lowercase();
-    if POOL_MODES.contains(&mode.as_str()) {
-        return Ok(mode);
+    parse_lookup(
+        text,
+        POOL_MODES,
+        "a pool mode",
+        "session, transaction or statement",
+    )
+}
+
+/// One of [`AUTH_TYPES`], in any case like `pool_mode`, lower-cased.
+fn parse_auth_type(text: &str) -> Result<String, String> {
+    parse_lookup(
+        text,
+        AUTH_TYPES,
+        "an auth type",
+        "any, trust, plain, md5, cert, hba, pam, ldap or scram-sha-256",
+    )
+}
+
+/// A value PgBouncer looks up in `known` (libusual's `cf_set_lookup`, `strcasecmp`),
+/// lower-cased; else why it is refused (an end-of-line comment, or none of `list`).
+/// The fix (did you mean) is the reporting rule's.
+fn parse_lookup(text: &str, known: &[&str], what: &str, list: &str) -> Result<String, String> {
+    let value = text.to_ascii_lowercase();
+    if known.contains(&value.as_str()) {
+        return Ok(value);
     }
-    if text.contains(';') || text.contains('#') {
+    if text.contains([';', '#']) {
         return Err(format!(
-            "PgBouncer has no end-of-line comments: the value is `{text}`, not a pool mode; move the comment to its own line"
+            "PgBouncer has no end-of-line comments: the value is `{text}`, not {what}"
         ));
     }
-    Err(format!("`{text}` is not session, transaction or statement"))
+    Err(format!("`{text}` is not {list}"))
 }
 
 /// A `[pgbouncer]` count as PgBouncer's `cf_set_int` reads it (libusual
@@ -183,7 +215,7 @@ fn parse_pool_mode(text: &str) -> Result<String, String> {
 /// (`src/main.c`); a reload keeps the previous configuration.
 fn setting_count(name: &str, text: &str) -> Result<i64, String> {
     match strtol_base0(text) {
-        Ok(v) if v < 0 && name != "max_db_connections" => Err(format!(
+        Ok(v) if v < 0 && !matches!(name, "max_db_connections" | "max_user_connections") => Err(format!(
             "negative: PgBouncer does not check the range and uses {v} as written, but {name} counts connections (0 or more)"
         )),
         Ok(v) if fits_c_int(v) => Ok(v),
@@ -238,6 +270,24 @@ fn entry_count(text: &str) -> Result<i64, String> {
     }
 }
 
+/// A `[users]` time in seconds as PgBouncer's loader reads it (1.25+, `src/loader.c`):
+/// C `atoi`, so `30s` is 30 seconds and `2.5` is 2, without an error.
+fn entry_seconds(text: &str) -> Result<Duration, String> {
+    match text.parse::<u64>() {
+        Ok(v) if fits_c_int(i64::try_from(v).unwrap_or(i64::MAX)) => Ok(Duration::from_secs(v)),
+        _ if super::is_integer_text(text) && !text.starts_with('-') => Err(too_big_for_int()),
+        _ if super::leading_integer(text) < 0 => Err(format!(
+            "negative: PgBouncer stores `{text}` as an unsigned number of microseconds, a time so long that it never ends an idle transaction"
+        )),
+        _ => {
+            let read = super::leading_integer(text);
+            Err(format!(
+                "not a whole number of seconds: PgBouncer reads it with C `atoi`, which takes the leading digits without an error, so `{text}` is read as {read} (0: the [pgbouncer] value applies)"
+            ))
+        }
+    }
+}
+
 /// PgBouncer time values are seconds, written as a number.
 fn parse_seconds(text: &str) -> Result<Duration, String> {
     if let Ok(seconds) = text.parse::<f64>() {
@@ -269,7 +319,19 @@ fn connection_secrets(sources: &SourceMap, pair: &Pair) -> Vec<Secret> {
     let Some(raw) = text.get(span.start..span.end) else {
         return Vec::new();
     };
-    connection_string::password_ranges(raw)
+    // PgBouncer's own reading too: the generic reader takes a value with a `;` (an
+    // end-of-line comment) for an ADO.NET string and would miss the password.
+    let mut ranges = connection_string::password_ranges(raw);
+    ranges.extend(
+        cstr_pairs(raw)
+            .0
+            .into_iter()
+            .filter(|p| connection_string::is_password_param(&p.name) && !p.value_range.is_empty())
+            .map(|p| p.value_range),
+    );
+    ranges.sort_by_key(|r| (r.start, r.end));
+    ranges.dedup();
+    ranges
         .into_iter()
         .map(|range| Secret {
             location: Location {
@@ -286,20 +348,19 @@ fn connection_secrets(sources: &SourceMap, pair: &Pair) -> Vec<Secret> {
 
 /// The parameters of one `[databases]` connection string (`db = host=x pool_size=5`)
 /// or `[users]` entry (`app = pool_mode=session`), each as a pair keyed
-/// `<section>.<name>.<param>` with spans inside the value.
-fn entry_params(sources: &SourceMap, pair: &Pair) -> Vec<Pair> {
+/// `<section>.<name>.<param>` with spans inside the value, as PgBouncer reads them;
+/// and, when PgBouncer cannot read the whole value, where it stops (the pairs before
+/// it are kept).
+fn entry_params(sources: &SourceMap, pair: &Pair) -> (Vec<Pair>, Option<RefusedEntry>) {
     let span = pair.value_span;
     let text = sources.get(pair.file).map_or("", |f| f.text());
-    let Some(parsed) = text
-        .get(span.start..span.end)
-        .and_then(connection_string::parse_key_values)
-    else {
-        return Vec::new();
+    let Some(value) = text.get(span.start..span.end) else {
+        return (Vec::new(), None);
     };
+    let (params, stop) = cstr_pairs(value);
     let inside =
         |range: std::ops::Range<usize>| Span::new(span.start + range.start, span.start + range.end);
-    parsed
-        .params
+    let pairs = params
         .into_iter()
         .map(|param| Pair {
             file: pair.file,
@@ -314,7 +375,152 @@ fn entry_params(sources: &SourceMap, pair: &Pair) -> Vec<Pair> {
             value: param.value,
             value_span: inside(param.value_range),
         })
-        .collect()
+        .collect();
+    let refusal = stop.map(|(range, problem)| RefusedEntry {
+        location: Location {
+            file: pair.file,
+            span: inside(range),
+        },
+        reason: refusal_reason(pair, problem),
+        fix: refusal_fix(problem),
+    });
+    (pairs, refusal)
+}
+
+/// Why PgBouncer refuses an entry, and what it does then.
+fn refusal_reason(pair: &Pair, problem: Stop) -> String {
+    let section = pair.section.as_deref().unwrap_or("");
+    let log = if section == "users" {
+        "syntax error in user settings"
+    } else {
+        "syntax error in connection string"
+    };
+    let what = match problem {
+        Stop::Comment => "an end-of-line comment, which PgBouncer does not allow: it reads it as part of the value, where it is not a `key=value` pair",
+        Stop::NotAPair => "text that is not a `key=value` pair",
+        Stop::EmptyName => "a `=` with no parameter name before it",
+        Stop::EmptyValue => "a parameter with no value",
+        Stop::Unterminated => "a quoted value that is not closed",
+    };
+    let consequence = if pair.key == "*" && section == "databases" {
+        format!("PgBouncer reads the `*` entry only when a client asks for a database that is not listed; it then logs `{log}` and refuses that client")
+    } else {
+        format!("PgBouncer logs `{log}` and refuses the configuration file, so it does not start (a reload keeps the previous configuration)")
+    };
+    format!(
+        "the [{section}] entry `{}` has {what}; {consequence}",
+        pair.key
+    )
+}
+
+/// How to write the entry so that PgBouncer reads it.
+fn refusal_fix(problem: Stop) -> &'static str {
+    match problem {
+        Stop::Comment => "move the comment to a line of its own (starting with `;` or `#`): PgBouncer reads everything after `=` as the value",
+        Stop::NotAPair => "write every part of the value as `key=value`, and quote a value with spaces in single quotes",
+        Stop::EmptyName => "write every part of the value as `key=value`",
+        Stop::EmptyValue => "give the parameter a value, or remove it",
+        Stop::Unterminated => "close the value with `'` (write `''` for a quote inside it)",
+    }
+}
+
+/// Where and why PgBouncer stops reading an entry's `key=value` pairs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Stop {
+    /// A word starting with `;` or `#`: an end-of-line comment.
+    Comment,
+    /// A word with no `=` after it.
+    NotAPair,
+    /// `=` with no name before it.
+    EmptyName,
+    /// `name=` with nothing after it, or `name=''`.
+    EmptyValue,
+    /// `name='…` with no closing quote.
+    Unterminated,
+}
+
+/// The `key=value` pairs of a `[databases]` or `[users]` value as PgBouncer's
+/// `cstr_get_pair` reads them (`src/loader.c`): only spaces separate (a tab is part of
+/// a word), a name runs to `=` or a space and may be followed by spaces before `=`,
+/// a value may follow spaces after `=`, runs to the next space or is quoted in `'`
+/// (`''` inside), and may not be empty; after a closing quote one character is
+/// skipped. Also where PgBouncer stops, when it does: the range is the word it stops
+/// at (a comment: from its `;` or `#` to the end), and the pairs before it are kept.
+fn cstr_pairs(
+    text: &str,
+) -> (
+    Vec<connection_string::Param>,
+    Option<(std::ops::Range<usize>, Stop)>,
+) {
+    let bytes = text.as_bytes();
+    let byte = |i: usize| bytes.get(i).copied();
+    let skip_spaces = |mut i: usize| {
+        while byte(i) == Some(b' ') {
+            i += 1;
+        }
+        i
+    };
+    let word_end = |mut i: usize| {
+        while byte(i).is_some_and(|b| b != b' ') {
+            i += 1;
+        }
+        i
+    };
+    let end = text.trim_end_matches(' ').len();
+    let mut params = Vec::new();
+    let mut i = skip_spaces(0);
+    while i < bytes.len() {
+        let name_start = i;
+        let mut name_end = name_start;
+        while byte(name_end).is_some_and(|b| b != b'=' && b != b' ') {
+            name_end += 1;
+        }
+        let eq = skip_spaces(name_end);
+        if byte(eq) != Some(b'=') || name_end == name_start {
+            let stop = if name_end == name_start {
+                Stop::EmptyName
+            } else if matches!(byte(name_start), Some(b';' | b'#')) {
+                Stop::Comment
+            } else {
+                Stop::NotAPair
+            };
+            let until = match stop {
+                Stop::Comment => end.max(name_start),
+                _ => word_end(name_start).max(name_start + 1).min(bytes.len()),
+            };
+            return (params, Some((name_start..until, stop)));
+        }
+        let value_start = skip_spaces(eq + 1);
+        let (value_range, next) = if byte(value_start) == Some(b'\'') {
+            let mut j = value_start + 1;
+            loop {
+                match byte(j) {
+                    None => {
+                        return (params, Some((value_start..bytes.len(), Stop::Unterminated)));
+                    }
+                    Some(b'\'') if byte(j + 1) == Some(b'\'') => j += 2,
+                    Some(b'\'') => break,
+                    Some(_) => j += 1,
+                }
+            }
+            // PgBouncer cuts the character after the closing quote, whatever it is.
+            (value_start + 1..j, (j + 2).min(bytes.len()))
+        } else {
+            let value_end = word_end(value_start);
+            (value_start..value_end, (value_end + 1).min(bytes.len()))
+        };
+        if value_range.is_empty() {
+            return (params, Some((name_start..name_end, Stop::EmptyValue)));
+        }
+        params.push(connection_string::Param {
+            name: text.get(name_start..name_end).unwrap_or("").to_owned(),
+            name_range: name_start..name_end,
+            value: text.get(value_range.clone()).unwrap_or("").to_owned(),
+            value_range,
+        });
+        i = skip_spaces(next);
+    }
+    (params, None)
 }
 
 /// A parameter pair as an entry with canonical form `<section>.<param>`; password
@@ -378,6 +584,8 @@ fn pooler_user(settings: &SettingBuilder, pair: &Pair, params: &[Pair]) -> Poole
         pool_mode: param(params, "pool_mode").map(|p| settings.parsed(p, parse_pool_mode)),
         max_user_connections: param(params, "max_user_connections")
             .map(|p| settings.parsed(p, entry_count)),
+        idle_transaction_timeout: param(params, "idle_transaction_timeout")
+            .map(|p| settings.parsed(p, entry_seconds)),
     }
 }
 
@@ -503,5 +711,76 @@ mod tests {
             .entries
             .iter()
             .any(|e| e.canonical == "users.max_user_connections"));
+    }
+
+    #[test]
+    fn entries_are_read_as_pgbouncer_reads_them() {
+        type Read<'t> = (Vec<(String, String)>, Option<(&'t str, Stop)>);
+        fn pairs(text: &str) -> Read<'_> {
+            let (params, stop) = cstr_pairs(text);
+            let names = params.into_iter().map(|p| (p.name, p.value)).collect();
+            (names, stop.map(|(range, why)| (&text[range], why)))
+        }
+        let pair = |n: &str, v: &str| (n.to_owned(), v.to_owned());
+        // Spaces around `=` are allowed; a tab is part of a word.
+        assert_eq!(
+            pairs("host = db  dbname=a\tb"),
+            (vec![pair("host", "db"), pair("dbname", "a\tb")], None)
+        );
+        assert_eq!(
+            pairs("password='it''s x' pool_size=5"),
+            (
+                vec![pair("password", "it''s x"), pair("pool_size", "5")],
+                None
+            )
+        );
+        assert_eq!(
+            pairs("host=db pool_size=30 ; main db"),
+            (
+                vec![pair("host", "db"), pair("pool_size", "30")],
+                Some(("; main db", Stop::Comment))
+            )
+        );
+        assert_eq!(
+            pairs("host=db stray more=1"),
+            (vec![pair("host", "db")], Some(("stray", Stop::NotAPair)))
+        );
+        assert_eq!(pairs("=db").1, Some(("=db", Stop::EmptyName)));
+        assert_eq!(pairs("host=db user=").1, Some(("user", Stop::EmptyValue)));
+        assert_eq!(
+            pairs("password='open").1,
+            Some(("'open", Stop::Unterminated))
+        );
+        // `30;x` is one value (atoi reads 30): not refused.
+        assert_eq!(pairs("pool_size=30;x").1, None);
+    }
+
+    #[test]
+    fn refused_entries_users_timeouts_and_the_global_user_cap_are_read() {
+        let (model, sources) = read("[databases]\napp = host=db password=Secret1 ; prod\n[users]\napp = idle_transaction_timeout=30 max_user_connections=5\n[pgbouncer]\nmax_user_connections = 20\nauth_type = scram-sha256\n");
+        let pooler = &model.poolers[0];
+        let refused = &pooler.refused[0];
+        let file = sources.get(refused.location.file).unwrap();
+        assert_eq!(file.slice(refused.location.span), "; prod");
+        assert!(!refused.reason.contains("Secret1"));
+        // The password before the comment is still a secret (the generic reader takes a
+        // value with `;` for an ADO.NET string).
+        assert!(model
+            .secrets
+            .iter()
+            .any(|s| file.slice(s.location.span) == "Secret1"));
+        let user = &pooler.users[0];
+        assert_eq!(
+            user.idle_transaction_timeout.as_ref().unwrap().get(),
+            Some(&Duration::from_secs(30))
+        );
+        assert_eq!(
+            pooler.max_user_connections.as_ref().unwrap().get(),
+            Some(&20)
+        );
+        match &pooler.auth_type.as_ref().unwrap().value {
+            crate::model::Val::Invalid(invalid) => assert!(invalid.reason.contains("not any")),
+            other => panic!("auth_type should be invalid: {other:?}"),
+        }
     }
 }

@@ -771,6 +771,9 @@ pub struct Pooler {
     pub reserve_pool_size: Option<Setting<i64>>,
     pub max_client_conn: Option<Setting<i64>>,
     pub max_db_connections: Option<Setting<i64>>,
+    /// `max_user_connections`: server connections per user across all databases (0:
+    /// unlimited); a `[users]` entry's own value above 0 wins.
+    pub max_user_connections: Option<Setting<i64>>,
     pub query_wait_timeout: Option<Setting<Duration>>,
     pub query_timeout: Option<Setting<Duration>>,
     pub client_idle_timeout: Option<Setting<Duration>>,
@@ -786,6 +789,9 @@ pub struct Pooler {
     pub databases: Vec<PoolerDatabase>,
     /// `[users]` entries.
     pub users: Vec<PoolerUser>,
+    /// `[databases]` and `[users]` entries PgBouncer cannot read (text that is not
+    /// `key=value`, such as an end-of-line comment).
+    pub refused: Vec<RefusedEntry>,
     /// The top-level pgbouncer.ini it was read from, by which a `[[pooler]]` table's
     /// `config` finds it: its settings may come from a `%include`d file.
     pub file: Option<FileId>,
@@ -801,6 +807,10 @@ pub struct BudgetPart<'p> {
     /// The reserve pool added to the pool size (None: capped by `max_db_connections`,
     /// or no reserve above 0).
     pub reserve: Option<&'p Setting<i64>>,
+    /// The entry's forced `user=` (None: the user clients log in as).
+    pub user: Option<&'p str>,
+    /// The `max_user_connections` that lowered `connections` (None: it did not).
+    pub user_cap: Option<&'p Setting<i64>>,
 }
 
 /// One `[databases]` entry of a PgBouncer (`app = host=db dbname=app pool_size=40`).
@@ -827,6 +837,22 @@ pub struct PoolerUser {
     pub location: Location,
     pub pool_mode: Option<Setting<String>>,
     pub max_user_connections: Option<Setting<i64>>,
+    /// The user's own `idle_transaction_timeout` (PgBouncer 1.25+): above 0 it wins
+    /// over `[pgbouncer]`'s for the pools of this user; 0 keeps `[pgbouncer]`'s.
+    pub idle_transaction_timeout: Option<Setting<Duration>>,
+}
+
+/// A `[databases]` or `[users]` entry whose value PgBouncer cannot read as
+/// `key=value` pairs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RefusedEntry {
+    /// The text PgBouncer stops at (an end-of-line comment: from its `;` or `#` to the
+    /// end of the value).
+    pub location: Location,
+    /// Why PgBouncer stops and what it does then, without the entry's values.
+    pub reason: String,
+    /// How to write it so that PgBouncer reads it.
+    pub fix: &'static str,
 }
 
 /// A count that multiplies connections (processes, instances): its known value, at
@@ -872,6 +898,7 @@ impl Pooler {
             reserve_pool_size: None,
             max_client_conn: None,
             max_db_connections: None,
+            max_user_connections: None,
             query_wait_timeout: None,
             query_timeout: None,
             client_idle_timeout: None,
@@ -882,6 +909,7 @@ impl Pooler {
             auth_type: None,
             databases: Vec::new(),
             users: Vec::new(),
+            refused: Vec::new(),
             file: None,
         }
     }
@@ -907,6 +935,25 @@ impl Pooler {
             .or(self.pool_mode.as_ref())
     }
 
+    /// The `idle_transaction_timeout` a client logging in as `user` and asking for
+    /// `database` gets: the pool's user's `[users]` value (the entry's forced user,
+    /// else the client's) when above 0, else the `[pgbouncer]` one, as PgBouncer's
+    /// janitor decides (`src/janitor.c`: a user's value above 0 wins). A user's value
+    /// that is not known counts as set.
+    pub fn idle_transaction_timeout_for(
+        &self,
+        database: Option<&str>,
+        user: Option<&str>,
+    ) -> Option<&Setting<Duration>> {
+        let entry = self.database_entry(database);
+        let pool_user = entry.and_then(|d| d.forced_user.as_deref()).or(user);
+        pool_user
+            .and_then(|name| self.users.iter().find(|u| u.name == name))
+            .and_then(|u| u.idle_transaction_timeout.as_ref())
+            .filter(|s| s.get().is_none_or(|t| !t.is_zero()))
+            .or(self.idle_transaction_timeout.as_ref())
+    }
+
     /// The server connections one instance may open to its database: its
     /// [`Pooler::server_budget`] summed.
     pub fn server_budget_total(&self) -> i64 {
@@ -921,15 +968,60 @@ impl Pooler {
     /// pool size plus the reserve pool (the entry's `pool_size`, else
     /// `default_pool_size`, plus its `reserve_pool_size`, else `[pgbouncer]`'s:
     /// catalogue TP06 sums both), for one user: a lower bound when several users
-    /// connect. Without entries, one database is assumed.
+    /// connect. Without entries, one database is assumed. A user's
+    /// `max_user_connections` (its `[users]` entry's above 0, else `[pgbouncer]`'s above
+    /// 0, as PgBouncer's `user_max_connections()` decides) caps the pools of that user
+    /// across databases: the entries forcing the same `user=` share one cap, in order;
+    /// an entry without a forced user is one pool of a user of its own, capped by the
+    /// `[pgbouncer]` value.
     pub fn server_budget(&self) -> Vec<BudgetPart<'_>> {
-        if self.databases.is_empty() {
-            return self.budget_part(None).into_iter().collect();
+        let mut parts: Vec<BudgetPart<'_>> = if self.databases.is_empty() {
+            self.budget_part(None).into_iter().collect()
+        } else {
+            self.databases
+                .iter()
+                .filter_map(|e| self.budget_part(Some(e)))
+                .collect()
+        };
+        // What each forced user may still open, once its cap is known.
+        let mut left: Vec<(&str, i64)> = Vec::new();
+        for part in &mut parts {
+            let user = part.user;
+            let Some(cap) = self.user_cap(user) else {
+                continue;
+            };
+            let Some(limit) = cap.get().copied() else {
+                continue;
+            };
+            // A forced user's pools share its cap; any other entry is a user of its own.
+            let shared = user.and_then(|name| left.iter_mut().find(|(u, _)| *u == name));
+            let room = match (&shared, user) {
+                (Some((_, room)), _) => *room,
+                _ => limit,
+            };
+            let allowed = part.connections.min(room.max(0));
+            match (shared, user) {
+                (Some((_, room)), _) => *room = room.saturating_sub(allowed),
+                (None, Some(name)) => left.push((name, limit.saturating_sub(allowed))),
+                (None, None) => {}
+            }
+            if allowed < part.connections {
+                part.connections = allowed;
+                part.user_cap = Some(cap);
+            }
         }
-        self.databases
-            .iter()
-            .filter_map(|e| self.budget_part(Some(e)))
-            .collect()
+        parts
+    }
+
+    /// The `max_user_connections` that applies to the pools of `user` (None: an entry
+    /// without a forced user) when above 0: the user's `[users]` value, else the
+    /// `[pgbouncer]` one.
+    pub fn user_cap(&self, user: Option<&str>) -> Option<&Setting<i64>> {
+        let positive = |s: &&Setting<i64>| s.get().is_some_and(|v| *v > 0);
+        user.and_then(|name| self.users.iter().find(|u| u.name == name))
+            .and_then(|u| u.max_user_connections.as_ref())
+            .filter(positive)
+            .or(self.max_user_connections.as_ref().filter(positive))
     }
 
     fn budget_part<'p>(&'p self, entry: Option<&'p PoolerDatabase>) -> Option<BudgetPart<'p>> {
@@ -941,12 +1033,16 @@ impl Pooler {
         let size = entry
             .and_then(|e| e.pool_size.as_ref())
             .or(self.default_pool_size.as_ref());
+        let database = entry.map(|e| e.name.as_str());
+        let user = entry.and_then(|e| e.forced_user.as_deref());
         if let Some(setting) = cap {
             return Some(BudgetPart {
-                database: entry.map(|e| e.name.as_str()),
+                database,
+                user,
                 connections: (*setting.get()?).max(0),
                 setting,
                 reserve: None,
+                user_cap: None,
             });
         }
         let setting = size?;
@@ -956,10 +1052,12 @@ impl Pooler {
             .filter(positive);
         let extra = reserve.and_then(|r| r.get()).copied().unwrap_or(0);
         Some(BudgetPart {
-            database: entry.map(|e| e.name.as_str()),
+            database,
+            user,
             connections: (*setting.get()?).max(0).saturating_add(extra),
             setting,
             reserve,
+            user_cap: None,
         })
     }
 

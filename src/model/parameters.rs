@@ -12,6 +12,23 @@ static POSTGRES: LazyLock<Vec<&str>> =
 static MYSQL: LazyLock<Vec<&str>> =
     LazyLock::new(|| flat_name_list(include_str!("data/mysql-options.txt")));
 
+/// PgBouncer's pool modes (`pool_mode_map` in `src/main.c`), matched in any case.
+pub const PGBOUNCER_POOL_MODES: &[&str] = &["session", "transaction", "statement"];
+
+/// The `auth_type` values PgBouncer knows (`auth_type_map` in `src/main.c`), matched in
+/// any case; `pam` and `ldap` (1.25+) only in builds with PAM or LDAP support.
+pub const PGBOUNCER_AUTH_TYPES: &[&str] = &[
+    "any",
+    "trust",
+    "plain",
+    "md5",
+    "cert",
+    "hba",
+    "pam",
+    "ldap",
+    "scram-sha-256",
+];
+
 /// The names PgBouncer accepts in `section` (`pgbouncer`, `databases`, `users`,
 /// `peers`), sorted; empty for an unknown section.
 pub fn pgbouncer_names(section: &str) -> &'static [&'static str] {

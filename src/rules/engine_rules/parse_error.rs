@@ -1,8 +1,12 @@
 //! `parse-error`: reported by the engine when a file cannot be read as its format (see
-//! `crate::engine`); the rule has no check over the model.
+//! `crate::engine`). Over the model it reports what PgBouncer itself cannot read in a
+//! `pgbouncer.ini` poollint did read: a `[databases]` or `[users]` entry that is not
+//! all `key=value` (an end-of-line comment), and a `pool_mode` or `auth_type` that is
+//! none of PgBouncer's values [PGB-LOADER][PGB-MAIN].
 
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::model::{Location, Model};
+use crate::model::parameters::{PGBOUNCER_AUTH_TYPES, PGBOUNCER_POOL_MODES};
+use crate::model::{Location, Model, Pooler, Setting, Val};
 use crate::rules::{Category, Inputs, RuleMeta, RuleOptions};
 
 /// `parse-error`: a file that cannot be read as its format. Other files go on.
@@ -11,8 +15,7 @@ pub static PARSE_ERROR: RuleMeta = RuleMeta {
     category: Category::Engine,
     default_severity: Severity::Error,
     inputs: Inputs::Engine,
-    summary:
-        "A file could not be read as its format; it was skipped and the other files were checked.",
+    summary: "A file could not be read as its format (it was skipped and the other files were checked), or PgBouncer refuses a pgbouncer.ini entry or value.",
     options: &[],
 };
 
@@ -23,7 +26,136 @@ impl crate::rules::Rule for ParseError {
         &PARSE_ERROR
     }
 
-    fn check(&self, _model: &Model, _options: &RuleOptions, _out: &mut Vec<Diagnostic>) {}
+    fn check(&self, model: &Model, _options: &RuleOptions, out: &mut Vec<Diagnostic>) {
+        for pooler in &model.poolers {
+            check_pooler(pooler, out);
+        }
+    }
+}
+
+/// What PgBouncer refuses in one `pgbouncer.ini`.
+fn check_pooler(pooler: &Pooler, out: &mut Vec<Diagnostic>) {
+    for refused in &pooler.refused {
+        out.push(
+            Diagnostic::new(
+                &PARSE_ERROR,
+                Severity::Error,
+                refused.location,
+                refused.reason.clone(),
+            )
+            .with_label("PgBouncer stops here")
+            .with_help(refused.fix)
+            .with_fingerprint(refused.reason.clone()),
+        );
+    }
+    let global = [
+        (pooler.pool_mode.as_ref(), Lookup::POOL_MODE),
+        (pooler.auth_type.as_ref(), Lookup::AUTH_TYPE),
+    ];
+    for (setting, lookup) in global {
+        out.extend(setting.and_then(|s| invalid_lookup(s, lookup, Refuser::Setting)));
+    }
+    for database in &pooler.databases {
+        let refuser = if database.name == "*" {
+            Refuser::Fallback
+        } else {
+            Refuser::Entry
+        };
+        out.extend(
+            database
+                .pool_mode
+                .as_ref()
+                .and_then(|s| invalid_lookup(s, Lookup::POOL_MODE, refuser)),
+        );
+    }
+    for user in &pooler.users {
+        out.extend(
+            user.pool_mode
+                .as_ref()
+                .and_then(|s| invalid_lookup(s, Lookup::POOL_MODE, Refuser::Entry)),
+        );
+    }
+}
+
+/// A setting PgBouncer looks up in a list of names.
+#[derive(Clone, Copy)]
+struct Lookup {
+    name: &'static str,
+    known: &'static [&'static str],
+}
+
+impl Lookup {
+    const POOL_MODE: Lookup = Lookup {
+        name: "pool_mode",
+        known: PGBOUNCER_POOL_MODES,
+    };
+    const AUTH_TYPE: Lookup = Lookup {
+        name: "auth_type",
+        known: PGBOUNCER_AUTH_TYPES,
+    };
+}
+
+/// Where the refused value is, which decides what PgBouncer does with it.
+#[derive(Clone, Copy)]
+enum Refuser {
+    /// A `[pgbouncer]` setting: `invalid value "…" for parameter …`.
+    Setting,
+    /// A `[databases]` or `[users]` parameter: `invalid pool mode: …`.
+    Entry,
+    /// A parameter of the `[databases]` `*` entry, read only for unlisted databases.
+    Fallback,
+}
+
+/// A `pool_mode` or `auth_type` PgBouncer refuses: what it does, and the value meant
+/// (the text before an end-of-line comment, or the nearest known value).
+fn invalid_lookup<T>(setting: &Setting<T>, lookup: Lookup, refuser: Refuser) -> Option<Diagnostic> {
+    let Val::Invalid(invalid) = &setting.value else {
+        return None;
+    };
+    let at = setting.location()?;
+    let key = setting.origin.key()?;
+    let raw = invalid.raw.trim();
+    let consequence = match refuser {
+        Refuser::Setting => format!(
+            "PgBouncer logs `invalid value \"{raw}\" for parameter {}` and does not start (a reload keeps the previous configuration)",
+            lookup.name
+        ),
+        Refuser::Entry => format!(
+            "PgBouncer logs `invalid pool mode: {raw}` and refuses the configuration file, so it does not start (a reload keeps the previous configuration)"
+        ),
+        Refuser::Fallback => format!(
+            "PgBouncer reads the `*` entry only when a client asks for a database that is not listed; it then logs `invalid pool mode: {raw}` and refuses that client"
+        ),
+    };
+    let separator = match refuser {
+        Refuser::Setting => " = ",
+        Refuser::Entry | Refuser::Fallback => "=",
+    };
+    let help = match raw.find([';', '#']) {
+        Some(cut) => {
+            let before = raw.get(..cut).unwrap_or("").trim_end();
+            format!(
+                "move the comment to a line of its own and write `{}{separator}{before}`",
+                lookup.name
+            )
+        }
+        None => match crate::suggest::within_edits(&raw.to_ascii_lowercase(), lookup.known, 2) {
+            Some(meant) => format!("did you mean `{meant}`?"),
+            None => format!("write one of: {}", lookup.known.join(", ")),
+        },
+    };
+    Some(
+        Diagnostic::new(
+            &PARSE_ERROR,
+            Severity::Error,
+            at,
+            format!("{key}: {}; {consequence}", invalid.reason),
+        )
+        .with_label(format!("not a valid {}", lookup.name))
+        .with_help(help)
+        .with_key(key.to_owned())
+        .with_fingerprint(format!("{key}={raw}")),
+    )
 }
 
 /// A `parse-error` finding at `location` (the engine's and the include follower's).

@@ -80,8 +80,19 @@ impl crate::rules::Rule for Rule {
                 &pooler.query_timeout,
                 &pooler.client_idle_timeout,
                 &pooler.server_idle_timeout,
+                &pooler.idle_transaction_timeout,
             ];
-            out.extend(others.into_iter().flatten().filter_map(unreadable));
+            let users = pooler
+                .users
+                .iter()
+                .filter_map(|u| u.idle_transaction_timeout.as_ref());
+            out.extend(
+                others
+                    .into_iter()
+                    .flatten()
+                    .chain(users)
+                    .filter_map(unreadable),
+            );
         }
         for database in &model.databases {
             let timeouts = [

@@ -53,6 +53,7 @@ impl crate::rules::Rule for Rule {
                 &pooler.default_pool_size,
                 &pooler.max_client_conn,
                 &pooler.max_db_connections,
+                &pooler.max_user_connections,
             ];
             let entries = pooler
                 .databases

@@ -2,7 +2,9 @@
 //! transaction on a database services use (catalogue TO06 [PG-CLIENT][PGB-CFG]):
 //! PostgreSQL's `idle_in_transaction_session_timeout` is 0 and, for the clients behind a
 //! PgBouncer, its `idle_transaction_timeout` is 0 too (clients that set the PostgreSQL
-//! setting themselves, as Rails `variables:` do, are covered). Such a session holds its
+//! setting themselves, as Rails `variables:` do, are covered; so are clients whose
+//! pool's user has its own `idle_transaction_timeout` above 0 in `[users]`, PgBouncer
+//! 1.25+). Such a session holds its
 //! locks and its connection forever. Info; a warning behind a PgBouncer in transaction
 //! mode, where it also pins one of the few server connections.
 use std::time::Duration;
@@ -66,7 +68,7 @@ fn exposed<'m>(model: &Model, links: &Links<'m>, database: &Database) -> Option<
         .database_poolers(database)
         .iter()
         .copied()
-        .filter(|p| !ends_idle_transactions(p.idle_transaction_timeout.as_ref()))
+        .filter(|p| !ends_idle_transactions_of_clients(model, links, p))
         .collect();
     let direct_uncovered = links
         .database_clients(database)
@@ -77,6 +79,30 @@ fn exposed<'m>(model: &Model, links: &Links<'m>, database: &Database) -> Option<
                 .any(|p| sets_session_variable(p, "idle_in_transaction_session_timeout"))
         });
     (direct_uncovered || !poolers.is_empty()).then_some(Exposed { poolers })
+}
+
+/// Every login through `pooler` (each client pool's database and user; one unknown
+/// login when no client is known) gets an `idle_transaction_timeout` above 0: the
+/// pool's user's `[users]` value, else `[pgbouncer]`'s.
+fn ends_idle_transactions_of_clients(model: &Model, links: &Links, pooler: &Pooler) -> bool {
+    let mut logins: Vec<(Option<&str>, Option<&str>)> = links
+        .pooler_clients(pooler)
+        .iter()
+        .flat_map(|service| pools(model, service))
+        .map(|pool| {
+            let connection = pool.connection.as_ref();
+            (
+                connection.and_then(|c| c.database.as_deref()),
+                connection.and_then(|c| c.user.as_deref()),
+            )
+        })
+        .collect();
+    if logins.is_empty() {
+        logins.push((None, None));
+    }
+    logins.into_iter().all(|(database, user)| {
+        ends_idle_transactions(pooler.idle_transaction_timeout_for(database, user))
+    })
 }
 
 /// PgBouncer's `idle_transaction_timeout` ends idle transactions: set above 0. An unknown

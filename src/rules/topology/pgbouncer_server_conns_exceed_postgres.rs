@@ -2,8 +2,9 @@
 //! services that connect to the database directly exceed its usable slots (catalogue
 //! TP06 [PGB-CFG][PG-CONN]). The pooler's budget per instance is the sum over its
 //! `[databases]` entries of `max_db_connections` when set, else the pool size plus
-//! `reserve_pool_size` (one user per database: a lower bound); every entry is assumed
-//! to reach the database the pooler connects to.
+//! `reserve_pool_size` (one user per database: a lower bound), capped per user by
+//! `max_user_connections` (see [`crate::model::Pooler::server_budget`]); every entry is
+//! assumed to reach the database the pooler connects to.
 use super::{fleets, place, steady, usable_slots};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::links::Links;
@@ -106,11 +107,28 @@ fn budget_terms(model: &Model, parts: &[BudgetPart]) -> String {
         };
         // The reserve pool is opened after clients wait `reserve_pool_timeout`: it
         // counts towards the database's slots (catalogue TP06).
-        if let Some((size, reserve)) = p.setting.get().zip(p.reserve) {
-            let extra = reserve.get().copied().unwrap_or(0);
+        match (p.setting.get(), p.reserve) {
+            (Some(size), Some(reserve)) => {
+                let extra = reserve.get().copied().unwrap_or(0);
+                text.push_str(&format!(
+                    ": pool {size} + reserve_pool_size {extra} ({})",
+                    place(model, &reserve.origin)
+                ));
+            }
+            (Some(size), None) if p.user_cap.is_some() => {
+                let name = p.setting.origin.key().unwrap_or("pool");
+                let name = name.rsplit('.').next().unwrap_or(name);
+                text.push_str(&format!(": {name} {size}"));
+            }
+            _ => {}
+        }
+        // PgBouncer opens at most max_user_connections per user across its databases.
+        if let Some(cap) = p.user_cap {
+            let user = p.user.map(|u| format!(" for user {u}")).unwrap_or_default();
             text.push_str(&format!(
-                ": pool {size} + reserve_pool_size {extra} ({})",
-                place(model, &reserve.origin)
+                ", capped by max_user_connections {}{user} ({})",
+                cap.get().copied().unwrap_or(0),
+                place(model, &cap.origin)
             ));
         }
         text.push(')');
