@@ -160,9 +160,8 @@ pub fn password_secrets(env: &[EnvVar]) -> Vec<Secret> {
         let (spans, kind) = if is_password_name(&var.name) {
             (vec![span], "password key")
         } else {
-            let start = start_if_exact(span, &var.value);
             (
-                password_spans(&var.value, span, start),
+                password_spans(&var.value, span, var.text_start()),
                 "connection string password",
             )
         };
