@@ -719,18 +719,44 @@ fn overlay_environment(model: &mut Model, service: &mut Service, environment_poo
             .filter(|&i| {
                 i != env_index
                     && !environment_pools.contains(&i)
-                    && model.pools.get(i).is_some_and(|p| p.name == env_pool.name)
+                    && model.pools.get(i).is_some_and(|p| same_pool(p, &env_pool))
             })
             .collect();
         for target in &targets {
             if let Some(pool) = model.pools.get_mut(*target) {
-                overlay(pool, &env_pool);
+                if env_pool.ecosystem == crate::model::Ecosystem::DotNet {
+                    replace(pool, &env_pool);
+                } else {
+                    overlay(pool, &env_pool);
+                }
             }
         }
         if !targets.is_empty() {
             service.pools.retain(|&i| i != env_index);
         }
     }
+}
+
+/// Whether an environment's pool is the config file's pool `base`: the same name
+/// (.NET configuration keys are matched without case, `ConnectionStrings__default`
+/// sets `ConnectionStrings:Default`).
+fn same_pool(base: &crate::model::Pool, env: &crate::model::Pool) -> bool {
+    if env.ecosystem == crate::model::Ecosystem::DotNet {
+        base.ecosystem == env.ecosystem && base.name.eq_ignore_ascii_case(&env.name)
+    } else {
+        base.name == env.name
+    }
+}
+
+/// A .NET connection string set by the environment replaces the file's whole string
+/// (its keywords are not merged): the pool is the environment's, in the file's
+/// environment (profile) and under its name.
+fn replace(base: &mut crate::model::Pool, env: &crate::model::Pool) {
+    *base = crate::model::Pool {
+        name: std::mem::take(&mut base.name),
+        profile: base.profile.take(),
+        ..env.clone()
+    };
 }
 
 fn overlay(base: &mut crate::model::Pool, env: &crate::model::Pool) {

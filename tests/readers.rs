@@ -165,6 +165,40 @@ fn dotnet_counts_the_production_environment_by_default() {
 }
 
 #[test]
+fn a_connection_strings_variable_replaces_the_appsettings_string_in_every_environment() {
+    // `ConnectionStrings__main` is `ConnectionStrings:Main` (keys match without case):
+    // it replaces both files' strings whole (no `Max Pool Size`: Npgsql's 100), and the
+    // one pool per replica is not counted twice.
+    let deployment = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\nspec:\n  replicas: 2\n  template:\n    spec:\n      containers:\n        - name: api\n          image: api:1\n          env:\n            - name: ConnectionStrings__main\n              value: Host=db;Database=app;Username=app\n";
+    let service = "config = [\"appsettings.json\", \"appsettings.Production.json\"]\ndeployment = \"deploy.yaml\"";
+    let dir = tree(&[
+        (
+            "appsettings.json",
+            r#"{"ConnectionStrings": {"Main": "Host=db;Database=app;Max Pool Size=20"}}"#,
+        ),
+        (
+            "appsettings.Production.json",
+            r#"{"ConnectionStrings": {"Main": "Host=db-prod;Database=app;Max Pool Size=80"}}"#,
+        ),
+        ("deploy.yaml", deployment),
+        ("poollint.toml", &manifest(1000, service)),
+    ]);
+    assert_eq!(demand(dir.path()), 200);
+    // Compose, with a size the variable's string sets.
+    let compose = "services:\n  api:\n    image: api:1\n    scale: 3\n    environment:\n      ConnectionStrings__Main: \"Host=db;Database=app;Maximum Pool Size=30\"\n";
+    let service = "config = [\"appsettings.json\"]\ndeployment = \"docker-compose.yml\"";
+    let dir = tree(&[
+        (
+            "appsettings.json",
+            r#"{"ConnectionStrings": {"Main": "Host=db;Database=app;Max Pool Size=20"}}"#,
+        ),
+        ("docker-compose.yml", compose),
+        ("poollint.toml", &manifest(1000, service)),
+    ]);
+    assert_eq!(demand(dir.path()), 90);
+}
+
+#[test]
 fn compose_defaults_are_interpolated_before_spring_binds_them() {
     let dir = tree(&[(
         "docker-compose.yml",

@@ -140,6 +140,7 @@ impl ServiceReader<'_> {
                             start + name.len() + 1,
                             start + text.len(),
                         )),
+                        moved: false,
                     })
                 })
                 .collect();
@@ -163,6 +164,7 @@ impl ServiceReader<'_> {
                     value: value.to_owned(),
                     name_location: location(self.doc.span(entry.key)),
                     value_location: location(value_span),
+                    moved: false,
                 })
             })
             .collect()
@@ -310,10 +312,11 @@ fn interpolated(mut var: EnvVar) -> (EnvVar, Option<Location>) {
         return (var, None);
     }
     let (value, whole_default) = interpolate(&var.value, 0);
-    let span = var.value_location.span;
     // The default's place, when the span holds the value exactly as written.
-    if let (Some(range), Some(start)) = (&whole_default, super::start_if_exact(span, &var.value)) {
+    if let (Some(range), Some(start)) = (&whole_default, var.text_start()) {
         var.value_location.span = Span::new(start + range.start, start + range.end);
+    } else {
+        var.moved = value != var.value;
     }
     var.value = value;
     let default = whole_default.map(|_| var.value_location);

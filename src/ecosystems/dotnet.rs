@@ -62,6 +62,42 @@ impl Reader for DotNet {
     }
 }
 
+/// The connection string an environment variable sets, by name: .NET configuration
+/// reads `ConnectionStrings__Default` (`__` is the `:` separator; names are matched
+/// without case) as `ConnectionStrings:Default`, over every `appsettings*.json`
+/// (https://learn.microsoft.com/aspnet/core/fundamentals/configuration/#naming-of-environment-variables).
+fn environment_connection_string(name: &str) -> Option<&str> {
+    const SECTION: &str = "ConnectionStrings";
+    let prefix = name.get(..SECTION.len())?;
+    let rest = name.get(SECTION.len()..)?;
+    if !prefix.eq_ignore_ascii_case(SECTION) {
+        return None;
+    }
+    let key = rest.strip_prefix("__").or_else(|| rest.strip_prefix(':'))?;
+    (!key.is_empty()).then_some(key)
+}
+
+/// The pools a deployment's environment sets (`ConnectionStrings__Default=Host=db;…`),
+/// named as `appsettings.json`'s (`ConnectionStrings.Default`), with spans inside the
+/// variable's value: joined to the application, each replaces the whole connection
+/// string of that name, in every environment's file.
+pub fn model_from_environment(vars: &[crate::model::EnvVar]) -> Model {
+    let mut model = Model::default();
+    for var in vars {
+        let Some(name) = environment_connection_string(&var.name) else {
+            continue;
+        };
+        let key = format!("ConnectionStrings.{name}");
+        let at = var.value_location;
+        // The last setting of a variable wins.
+        model.pools.retain(|p| !p.name.eq_ignore_ascii_case(&key));
+        model.pools.extend(
+            read_string(at.file, &key, &var.value, var.text_start(), at.span).map(Box::new),
+        );
+    }
+    model
+}
+
 /// The environment an `appsettings.<Environment>.json` file applies to: its pools are
 /// that environment's, and `appsettings.json`'s apply where it defines none.
 fn environment_of(path: &Path) -> Option<String> {

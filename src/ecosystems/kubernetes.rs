@@ -14,7 +14,8 @@
 //! `-c name=value` flags in its `command`/`args` lists. `env` values may come from
 //! ConfigMaps and Secrets among the files checked (`valueFrom.configMapKeyRef` /
 //! `secretKeyRef`, `envFrom.configMapRef` / `secretRef`), with spans into the ConfigMap
-//! or Secret. Every value of a Secret is masked in all output.
+//! or Secret. Every value of a Secret is masked in all output. `$(VAR)` references in
+//! `env` values are expanded as the kubelet expands them (see [`resolve_environment`]).
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -166,15 +167,24 @@ enum Piece {
 struct Workload {
     service: Service,
     namespace: String,
-    env: Vec<EnvItem>,
+    /// Each container's `envFrom` and `env` entries, in order.
+    env: Vec<Vec<EnvItem>>,
 }
 
 impl Workload {
     /// The service with its environment resolved, and the Spring pool its `SPRING_*`
     /// variables configure.
     fn into_model(self, values: &ConfigMaps) -> Model {
-        let env = resolve_environment(&self.env, &self.namespace, values);
-        super::service_with_environment(self.service, env)
+        let mut env = Vec::new();
+        let mut secrets = Vec::new();
+        for container in &self.env {
+            let resolved = resolve_environment(container, &self.namespace, values);
+            env.extend(resolved.vars);
+            secrets.extend(resolved.secrets);
+        }
+        let mut model = super::service_with_environment(self.service, env);
+        model.secrets.extend(secrets);
+        model
     }
 }
 
@@ -186,7 +196,7 @@ enum EnvItem {
         prefix: String,
         name_location: Location,
     },
-    /// `env` with a literal value.
+    /// `env` with a literal value (`$(VAR)` references not yet expanded).
     Literal(EnvVar),
     /// `env` with `valueFrom` a ConfigMap's or Secret's key.
     Ref {
@@ -196,15 +206,59 @@ enum EnvItem {
         object: String,
         key: String,
     },
+    /// `env` whose value is not in the files (`valueFrom.fieldRef`,
+    /// `resourceFieldRef`): a `$(VAR)` reference to it is unknown.
+    Unknown { name: String },
 }
 
-/// The variables of `items`, references looked up among the ConfigMaps and Secrets
-/// read; references to objects not found are unknown and skipped.
-fn resolve_environment(items: &[EnvItem], namespace: &str, values: &ConfigMaps) -> Vec<EnvVar> {
+/// A container's environment as the process receives it, and the secrets that
+/// expanding `$(VAR)` references moved.
+struct Resolved {
+    vars: Vec<EnvVar>,
+    secrets: Vec<Secret>,
+}
+
+/// What a `$(NAME)` reference in a later `value` expands to ([`resolve_environment`]).
+#[derive(Clone)]
+enum Binding {
+    /// A value read from the files (a literal, a ConfigMap's), with where it is
+    /// written.
+    Known(String, Location),
+    /// Defined, with a value the files do not give or poollint does not copy into
+    /// other values: a Secret's, a password variable's, a `fieldRef`'s.
+    Unknown,
+}
+
+/// The variables of one container's `items`, references looked up among the
+/// ConfigMaps and Secrets read (references to objects not found are unknown and
+/// skipped), and `$(VAR)` references in `value`s expanded as the kubelet does
+/// (kubernetes/kubernetes `pkg/kubelet/kubelet_pods.go` `makeEnvironmentVariables`,
+/// `third_party/forked/golang/expansion/expand.go`; `valueFrom` values are not
+/// expanded): to the value of a variable defined earlier in the container
+/// (`envFrom` first, then `env` in order); `$$` is a literal `$`; a reference to
+/// nothing defined stays as written. A reference whose value the files do not give (a
+/// Secret's, a `fieldRef`'s, a variable of an `envFrom` object not found, a Service's
+/// `*_SERVICE_HOST`/`*_PORT` variables) is written `${VAR}`, as Compose's unknowns
+/// are, so the Spring binding reads a placeholder without a default; a Secret's and a
+/// password variable's values are never copied into another value.
+fn resolve_environment(items: &[EnvItem], namespace: &str, values: &ConfigMaps) -> Resolved {
     let lookup = |source: ValueSource, object: &str| {
         values.get(&(source, namespace.to_owned(), object.to_owned()))
     };
-    let mut vars = Vec::new();
+    let mut out = Resolved {
+        vars: Vec::new(),
+        secrets: Vec::new(),
+    };
+    let mut bindings: HashMap<String, Binding> = HashMap::new();
+    // An `envFrom` object not among the files may define any name.
+    let mut open = false;
+    let bind = |source: ValueSource, name: &str, value: &str, at: Location| {
+        if source == ValueSource::Secret || super::is_password_name(name) {
+            Binding::Unknown
+        } else {
+            Binding::Known(value.to_owned(), at)
+        }
+    };
     for item in items {
         match item {
             EnvItem::From {
@@ -212,20 +266,35 @@ fn resolve_environment(items: &[EnvItem], namespace: &str, values: &ConfigMaps) 
                 prefix,
                 name_location,
             } => {
-                let Some(entries) = refs
+                let Some((source, entries)) = refs
                     .iter()
-                    .find_map(|(source, object)| lookup(*source, object))
+                    .find_map(|(source, object)| Some((*source, lookup(*source, object)?)))
                 else {
+                    open = true;
                     continue;
                 };
-                vars.extend(entries.iter().map(|(key, value, at)| EnvVar {
-                    name: format!("{prefix}{key}"),
-                    value: value.clone(),
-                    name_location: *name_location,
-                    value_location: *at,
-                }));
+                for (key, value, at) in entries {
+                    let name = format!("{prefix}{key}");
+                    bindings.insert(name.clone(), bind(source, &name, value, *at));
+                    out.vars.push(EnvVar {
+                        name,
+                        value: value.clone(),
+                        name_location: *name_location,
+                        value_location: *at,
+                        moved: false,
+                    });
+                }
             }
-            EnvItem::Literal(var) => vars.push(var.clone()),
+            EnvItem::Literal(var) => {
+                let var = expand(var, &bindings, open, &mut out.secrets);
+                let binding = if super::is_password_name(&var.name) {
+                    Binding::Unknown
+                } else {
+                    Binding::Known(var.value.clone(), var.value_location)
+                };
+                bindings.insert(var.name.clone(), binding);
+                out.vars.push(var);
+            }
             EnvItem::Ref {
                 name,
                 name_location,
@@ -235,18 +304,140 @@ fn resolve_environment(items: &[EnvItem], namespace: &str, values: &ConfigMaps) 
             } => {
                 let found = lookup(*source, object)
                     .and_then(|entries| entries.iter().rev().find(|(k, _, _)| k == key));
-                if let Some((_, value, at)) = found {
-                    vars.push(EnvVar {
-                        name: name.clone(),
-                        value: value.clone(),
-                        name_location: *name_location,
-                        value_location: *at,
-                    });
+                let Some((_, value, at)) = found else {
+                    bindings.insert(name.clone(), Binding::Unknown);
+                    continue;
+                };
+                bindings.insert(name.clone(), bind(*source, name, value, *at));
+                out.vars.push(EnvVar {
+                    name: name.clone(),
+                    value: value.clone(),
+                    name_location: *name_location,
+                    value_location: *at,
+                    moved: false,
+                });
+            }
+            EnvItem::Unknown { name } => {
+                bindings.insert(name.clone(), Binding::Unknown);
+            }
+        }
+    }
+    out
+}
+
+/// Variables Kubernetes defines for each Service in the namespace (service links:
+/// `DB_SERVICE_HOST`, `DB_SERVICE_PORT`, `DB_PORT`, `DB_PORT_5432_TCP_ADDR`, …), which a
+/// `$(VAR)` reference may name though no file defines them.
+fn is_service_link(name: &str) -> bool {
+    name.ends_with("_SERVICE_HOST")
+        || name.ends_with("_SERVICE_PORT")
+        || name.contains("_SERVICE_PORT_")
+        || name.ends_with("_PORT")
+        || name.contains("_PORT_")
+}
+
+/// `var` with the `$(NAME)` references of its value expanded ([`resolve_environment`]);
+/// the passwords the expansion moved are added to `secrets`, masked where they are
+/// written: in this value's text, or where the referenced variable's value is.
+fn expand(
+    var: &EnvVar,
+    bindings: &HashMap<String, Binding>,
+    open: bool,
+    secrets: &mut Vec<Secret>,
+) -> EnvVar {
+    if !var.value.contains('$') {
+        return var.clone();
+    }
+    let (value, pieces) = expansion(&var.value, bindings, open);
+    if value == var.value {
+        return var.clone();
+    }
+    let expanded = EnvVar {
+        value,
+        moved: true,
+        ..var.clone()
+    };
+    // The passwords of the value as written, where they are written (a `$(VAR)` in
+    // it is a reference, not one) …
+    secrets.extend(super::password_secrets(std::slice::from_ref(var)));
+    // … and those the expansion brought in, where the variable they came from is.
+    for range in super::connection_string::password_ranges(&expanded.value) {
+        for piece in &pieces {
+            if piece.range.start < range.end && range.start < piece.range.end {
+                if let Some(at) = piece.from {
+                    secrets.push(super::masked(at, &var.name, "connection string password"));
                 }
             }
         }
     }
-    vars
+    expanded
+}
+
+/// A part of an expanded value: its range in the value, and where a variable's value
+/// it copies is written (None: the value's own text).
+struct ExpandedPiece {
+    range: std::ops::Range<usize>,
+    from: Option<Location>,
+}
+
+/// Kubernetes' `Expand` (third_party/forked/golang/expansion) with the bindings of
+/// [`resolve_environment`]; each copied value is a piece of the result.
+fn expansion(
+    text: &str,
+    bindings: &HashMap<String, Binding>,
+    open: bool,
+) -> (String, Vec<ExpandedPiece>) {
+    let mut out = String::with_capacity(text.len());
+    let mut pieces = Vec::new();
+    let mut at = 0;
+    while let Some(found) = text.get(at..).and_then(|t| t.find('$')) {
+        let dollar = at + found;
+        out.push_str(text.get(at..dollar).unwrap_or(""));
+        let rest = text.get(dollar + 1..).unwrap_or("");
+        let Some(next) = rest.chars().next() else {
+            // A `$` that ends the value is kept.
+            at = dollar;
+            break;
+        };
+        match next {
+            '$' => {
+                out.push('$');
+                at = dollar + 2;
+            }
+            '(' => match rest.find(')') {
+                Some(close) => {
+                    let name = rest.get(1..close).unwrap_or("");
+                    let written = text.get(dollar..dollar + close + 2).unwrap_or("");
+                    match bindings.get(name) {
+                        Some(Binding::Known(value, location)) => {
+                            pieces.push(ExpandedPiece {
+                                range: out.len()..out.len() + value.len(),
+                                from: Some(*location),
+                            });
+                            out.push_str(value);
+                        }
+                        Some(Binding::Unknown) => out.push_str(&format!("${{{name}}}")),
+                        None if open || is_service_link(name) => {
+                            out.push_str(&format!("${{{name}}}"));
+                        }
+                        None => out.push_str(written),
+                    }
+                    at = dollar + close + 2;
+                }
+                None => {
+                    out.push_str("$(");
+                    at = dollar + 2;
+                }
+            },
+            other => {
+                out.push('$');
+                out.push(other);
+                at = dollar + 1 + other.len_utf8();
+            }
+        }
+    }
+    out.push_str(text.get(at..).unwrap_or(""));
+    (out, pieces)
 }
 
 /// Every object of a file: each document's root, and the items of `kind: List`.
@@ -483,13 +674,14 @@ impl ObjectReader<'_> {
     /// The environment of every container as written: `envFrom` ConfigMaps and Secrets
     /// first, then `env` entries, literal or `valueFrom` a ConfigMap or Secret (resolved
     /// when every file is read, see [`resolve_environment`]).
-    fn environment(&self, sources: &SourceMap) -> Vec<EnvItem> {
+    fn environment(&self, sources: &SourceMap) -> Vec<Vec<EnvItem>> {
         let text = sources.get(self.file).map_or("", |f| f.text());
         let Some(containers) = self.node(&["spec", "template", "spec", "containers"]) else {
             return Vec::new();
         };
-        let mut items = Vec::new();
+        let mut all = Vec::new();
         for container in self.doc.seq(containers).unwrap_or(&[]) {
+            let mut items = Vec::new();
             for source in self.seq_items(*container, "envFrom") {
                 let refs = [ValueSource::ConfigMap, ValueSource::Secret]
                     .into_iter()
@@ -527,14 +719,18 @@ impl ObjectReader<'_> {
                                 file: self.file,
                                 span: inner_span(text, self.doc.span(value), v),
                             },
+                            moved: false,
                         })
                     }),
                     None => self.value_reference(item, var_name, name_location),
                 };
-                items.extend(entry);
+                items.push(entry.unwrap_or_else(|| EnvItem::Unknown {
+                    name: var_name.to_owned(),
+                }));
             }
+            all.push(items);
         }
-        items
+        all
     }
 
     fn seq_items(&self, node: NodeId, key: &str) -> Vec<NodeId> {
@@ -1031,5 +1227,69 @@ mod tests {
             assert!(masked.contains(&value), "{value} not masked: {masked:?}");
         }
         assert!(model.secrets.iter().all(|s| !s.literal));
+    }
+
+    #[test]
+    fn env_references_expand_to_earlier_variables_of_the_same_container() {
+        let text = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      containers:\n        - name: side\n          env:\n            - name: POOL_MAX\n              value: \"99\"\n        - name: web\n          env:\n            - name: DB_HOST\n              value: db.prod.internal\n            - name: SPRING_DATASOURCE_HIKARI_MINIMUMIDLE\n              value: $(POOL_MAX)\n            - name: POOL_MAX\n              value: \"40\"\n            - name: SPRING_DATASOURCE_URL\n              value: jdbc:postgresql://$(DB_HOST):5432/app?sslmode=prefer&x=$$(DB_HOST)\n            - name: SPRING_DATASOURCE_HIKARI_MAXIMUMPOOLSIZE\n              value: $(POOL_MAX)\n";
+        let model = read(text);
+        let pool = &model.pools[0];
+        assert_eq!(pool.max.get(), Some(&40));
+        // The span stays on the value as written.
+        let at = pool.max.location().unwrap().span;
+        assert_eq!(&text[at.start..at.end], "$(POOL_MAX)");
+        // Defined later (or in another container): left as written, so Spring cannot
+        // bind it.
+        assert!(pool.min.get().is_none());
+        let connection = pool.connection.as_ref().unwrap();
+        let host = connection.host.as_ref().unwrap();
+        assert_eq!(host.get().map(String::as_str), Some("db.prod.internal"));
+        let environment = &model.services[0].deployment.as_ref().unwrap().environment;
+        let url = environment
+            .iter()
+            .find(|v| v.name == "SPRING_DATASOURCE_URL")
+            .unwrap();
+        assert_eq!(
+            url.value,
+            "jdbc:postgresql://db.prod.internal:5432/app?sslmode=prefer&x=$(DB_HOST)"
+        );
+        assert!(url.moved && url.text_start().is_none());
+        let at = url.value_location.span;
+        assert!(text[at.start..at.end].starts_with("jdbc:postgresql://$(DB_HOST)"));
+    }
+
+    #[test]
+    fn env_references_to_secrets_stay_references_and_moved_passwords_are_masked() {
+        let text = "apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\nstringData:\n  password: Kube-Secret-9\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      containers:\n        - name: web\n          env:\n            - name: DB_PASS\n              valueFrom:\n                secretKeyRef:\n                  name: db\n                  key: password\n            - name: POD_IP\n              valueFrom:\n                fieldRef:\n                  fieldPath: status.podIP\n            - name: PW\n              value: Moved-Secret-7\n            - name: SPRING_DATASOURCE_PASSWORD\n              value: $(DB_PASS)\n            - name: SPRING_DATASOURCE_HIKARI_MAXIMUMPOOLSIZE\n              value: $(POD_IP)\n            - name: DATABASE_URL\n              value: postgres://app:$(PW)@$(DB_SERVICE_HOST)/app\n";
+        let model = read(text);
+        let environment = &model.services[0].deployment.as_ref().unwrap().environment;
+        let value = |name: &str| {
+            environment
+                .iter()
+                .find(|v| v.name == name)
+                .map(|v| v.value.as_str())
+        };
+        // A Secret's value is never copied into another: a reference stays one.
+        assert_eq!(value("SPRING_DATASOURCE_PASSWORD"), Some("${DB_PASS}"));
+        assert_eq!(
+            value("DATABASE_URL"),
+            Some("postgres://app:Moved-Secret-7@${DB_SERVICE_HOST}/app")
+        );
+        // A value the files do not give is unknown, not invalid.
+        assert!(model.pools[0].max.get().is_none());
+        assert!(!matches!(model.pools[0].max.value, Val::Invalid(_)));
+        // Nothing here is a literal pool password…
+        assert!(
+            model.secrets.iter().all(|s| !s.literal),
+            "{:?}",
+            model.secrets
+        );
+        // … and the password the expansion moved is masked where it is written.
+        let masked: Vec<&str> = model
+            .secrets
+            .iter()
+            .map(|s| &text[s.location.span.start..s.location.span.end])
+            .collect();
+        assert!(masked.contains(&"Moved-Secret-7"), "{masked:?}");
     }
 }

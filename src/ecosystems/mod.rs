@@ -105,10 +105,14 @@ pub fn file_name(path: &Path) -> Option<&str> {
 }
 
 /// A deployed service (a compose service, a Kubernetes workload) with its environment:
-/// the Spring pool its `SPRING_*` variables configure, its password variables as
+/// the Spring pool its `SPRING_*` variables configure, the .NET connection strings its
+/// `ConnectionStrings__*` variables set, its password variables as
 /// secrets, and the environment kept on its deployment.
 pub fn service_with_environment(mut service: crate::model::Service, env: Vec<EnvVar>) -> Model {
     let mut model = spring::model_from_environment(&service.name, &env);
+    model
+        .pools
+        .extend(dotnet::model_from_environment(&env).pools);
     model.secrets.extend(password_secrets(&env));
     service.pools = (0..model.pools.len()).collect();
     if let Some(deployment) = service.deployment.as_mut() {
@@ -161,9 +165,8 @@ pub fn password_secrets(env: &[EnvVar]) -> Vec<Secret> {
         let (spans, kind) = if is_password_name(&var.name) {
             (vec![span], "password key")
         } else {
-            let start = start_if_exact(span, &var.value);
             (
-                password_spans(&var.value, span, start),
+                password_spans(&var.value, span, var.text_start()),
                 "connection string password",
             )
         };

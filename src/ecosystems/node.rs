@@ -74,6 +74,7 @@ impl Reader for Node {
             let reader = JsonReader {
                 file,
                 doc: &file.doc,
+                text: sources.get(file.id).map_or("", |f| f.text()),
             };
             let kind = Kind::of(file_name(&file.path).unwrap_or(""));
             let Some(root) = file.doc.roots.first().copied() else {
@@ -162,6 +163,8 @@ const MAX_DEPTH: usize = 4;
 struct JsonReader<'a> {
     file: &'a ParsedFile,
     doc: &'a Document,
+    /// The file's text, to place values inside their quotes.
+    text: &'a str,
 }
 
 impl JsonReader<'_> {
@@ -331,6 +334,16 @@ impl JsonReader<'_> {
                 },
             ),
         };
+        let pg_client = get("client")
+            .and_then(|c| self.doc.text(c))
+            .is_some_and(|c| matches!(c, "pg" | "postgres" | "postgresql"));
+        let driver_properties = match library {
+            Library::Knex if pg_client => get("connection")
+                .map(|c| self.pg_driver_properties(c, &format!("{name}.connection")))
+                .unwrap_or_default(),
+            Library::NodePostgres => self.pg_driver_properties(map, &name),
+            _ => NamedSettings::new(),
+        };
         let (max, min, acquire, idle) = match library {
             Library::Knex => (
                 count("max", 10),
@@ -390,9 +403,85 @@ impl JsonReader<'_> {
             leak_detection_threshold: None,
             auto_commit: None,
             connection: None,
-            driver_properties: NamedSettings::new(),
+            driver_properties,
             session_variables: NamedSettings::new(),
             class_settings: ClassSettings::default(),
+        })
+    }
+
+    /// What a knex `pg` client's `connection` (or a node-postgres pool's object) gives
+    /// node-postgres, for `db-transport-not-verified`: `host`, `ssl` (a scalar) or
+    /// `ssl.rejectunauthorized`, and a connection string's host and parameters (the
+    /// string itself, or `connectionString`, whose values win over the object's, as
+    /// node-postgres merges them), each with its span.
+    fn pg_driver_properties(&self, connection: NodeId, key: &str) -> NamedSettings {
+        let mut props = NamedSettings::new();
+        let node = self.doc.resolve(connection);
+        let url = if self.doc.is_map(node) {
+            if let Some(host) = self.doc.get(node, "host") {
+                props.extend(
+                    self.text_setting(host, &format!("{key}.host"))
+                        .map(|s| ("host".to_owned(), s)),
+                );
+            }
+            if let Some(ssl) = self.doc.get(node, "ssl").map(|n| self.doc.resolve(n)) {
+                match self.doc.get(ssl, "rejectUnauthorized") {
+                    Some(reject) => props.extend(
+                        self.text_setting(reject, &format!("{key}.ssl.rejectUnauthorized"))
+                            .map(|s| ("ssl.rejectunauthorized".to_owned(), s)),
+                    ),
+                    None => props.extend(
+                        self.text_setting(ssl, &format!("{key}.ssl"))
+                            .map(|s| ("ssl".to_owned(), s)),
+                    ),
+                }
+            }
+            self.doc.get(node, "connectionString")
+        } else {
+            Some(node)
+        };
+        let Some(url) = url.map(|n| self.doc.resolve(n)) else {
+            return props;
+        };
+        let Some(value) = self.doc.text(url) else {
+            return props;
+        };
+        let Some(parsed) = super::connection_string::parse_url(value) else {
+            return props;
+        };
+        let span = self.doc.span(url);
+        let location = Location {
+            file: self.file.id,
+            span,
+        };
+        let start = super::written_at(self.text, span, value);
+        let connection = super::url_connection(parsed, location, start, key);
+        for (name, setting) in connection
+            .host
+            .map(|h| ("host".to_owned(), h))
+            .into_iter()
+            .chain(connection.params)
+        {
+            props.insert(name, setting);
+        }
+        props
+    }
+
+    /// A scalar as written, located inside its quotes.
+    fn text_setting(&self, node: NodeId, key: &str) -> Option<Setting<String>> {
+        let value = self.doc.text(node)?;
+        let span = self.doc.span(node);
+        let span = super::written_at(self.text, span, value).map_or(span, |start| {
+            crate::source::Span::new(start, start + value.len())
+        });
+        Some(Setting {
+            value: Val::Known(value.to_owned()),
+            origin: Origin::File {
+                file: self.file.id,
+                span,
+                key: key.into(),
+                via: None,
+            },
         })
     }
 

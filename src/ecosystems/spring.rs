@@ -1371,8 +1371,9 @@ pub fn model_from_environment(scope: &str, vars: &[crate::model::EnvVar]) -> Mod
             value: var.value.clone(),
             value_span: var.value_location.span,
             style: ScalarStyle::Plain,
-            // The value's own text, or the whole scalar it was unescaped from.
-            text_start: super::start_if_exact(var.value_location.span, &var.value),
+            // The value's own text, or the whole scalar it was unescaped from or a
+            // substitution made it from.
+            text_start: var.text_start(),
             profile: None,
             rank: (true, true, usize::MAX, order),
             via: placeholder_via(&var.value),

@@ -636,6 +636,21 @@ pub struct EnvVar {
     pub value: String,
     pub name_location: Location,
     pub value_location: Location,
+    /// True when the value is not the text written at `value_location`, whatever their
+    /// lengths: a substitution (Kubernetes `$(VAR)`, Compose `${VAR:-x}`) made it, so
+    /// offsets into the value do not point into the file ([`EnvVar::text_start`]).
+    pub moved: bool,
+}
+
+impl EnvVar {
+    /// Where the value's text begins in the file, when `value_location` holds exactly
+    /// that text: offsets into the value are then offsets from there. None when a
+    /// substitution or an escape moved it.
+    pub fn text_start(&self) -> Option<usize> {
+        let span = self.value_location.span;
+        (!self.moved && span.len() == self.value.len() && !self.value.is_empty())
+            .then_some(span.start)
+    }
 }
 
 /// Load the team declares for a service (`[service.load]` in the manifest).

@@ -1,6 +1,8 @@
 //! `db-transport-not-verified`: a connection to a remote database that does not verify
 //! the server (catalogue SC02 [PG-LIBPQ-SSL][PGB-MAIN]): a PostgreSQL URL with
-//! `sslmode=disable`, `allow` or `prefer` to a host that is not local, or a PgBouncer
+//! `sslmode=disable`, `allow` or `prefer` to a host that is not local (a pool's URL,
+//! or one in a `.env` file), a knex or node-postgres connection that turns TLS off or
+//! does not verify the server (read as node-postgres reads it), or a PgBouncer
 //! that sets `server_tls_sslmode` to one of those, or `client_tls_sslmode = disable`
 //! while listening beyond loopback. Only values written in a file are reported: the
 //! defaults (libpq `prefer`, PgBouncer `prefer`/`disable`) are everywhere, and reporting
@@ -8,7 +10,9 @@
 use std::collections::HashMap;
 
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::model::{ConfigEntry, Ecosystem, Location, Model};
+use crate::model::{
+    ConfigEntry, ConnectionInfo, Ecosystem, Library, Location, Model, Pool, Setting,
+};
 use crate::rules::{Category, Inputs, RuleMeta, RuleOptions};
 use crate::source::FileId;
 
@@ -32,38 +36,133 @@ impl crate::rules::Rule for Rule {
 
     fn check(&self, model: &Model, _options: &RuleOptions, out: &mut Vec<Diagnostic>) {
         for pool in &model.pools {
-            let Some(connection) = &pool.connection else {
-                continue;
-            };
-            if connection.engine.as_deref() != Some("postgresql") {
+            if matches!(pool.library, Library::Knex | Library::NodePostgres) {
+                out.extend(node_postgres(pool));
                 continue;
             }
-            let Some(mode) = connection.params.get("sslmode") else {
-                continue;
-            };
-            let Some(value) = mode.get() else { continue };
-            let host = connection
-                .host
-                .as_ref()
-                .and_then(|h| h.get())
-                .map(String::as_str);
-            if !UNVERIFIED.contains(&value.as_str()) || host.is_none_or(is_local) {
-                continue;
+            if let Some(connection) = &pool.connection {
+                out.extend(libpq(&pool.name, connection));
             }
-            let Some(at) = mode.location() else { continue };
-            out.push(finding(
-                at,
-                format!(
-                    "{} connects to {} with sslmode={value}, which does not verify the server: anyone on the path can read the traffic and the credentials every pooled connection sends",
-                    pool.name,
-                    host.unwrap_or("a remote host")
-                ),
-                "use sslmode=verify-full (or verify-ca) with the server's CA certificate",
-                &format!("{}:{value}", pool.name),
-            ));
         }
+        out.extend(dotenv_urls(model));
         pgbouncer(model, out);
     }
+}
+
+const HELP: &str = "use sslmode=verify-full (or verify-ca) with the server's CA certificate";
+
+/// A PostgreSQL URL or connection string read as libpq reads `sslmode` (pgjdbc,
+/// Active Record, Prisma, psycopg and most drivers follow it).
+fn libpq(name: &str, connection: &ConnectionInfo) -> Option<Diagnostic> {
+    if connection.engine.as_deref() != Some("postgresql") {
+        return None;
+    }
+    let mode = connection.params.get("sslmode")?;
+    let value = mode.get()?;
+    if !UNVERIFIED.contains(&value.as_str()) {
+        return None;
+    }
+    let host = remote_host(connection.host.as_ref())?;
+    let what = format!("sslmode={value}");
+    let fingerprint = format!("{name}:{value}");
+    Some(unverified(
+        name,
+        host,
+        &what,
+        mode.location()?,
+        HELP,
+        &fingerprint,
+    ))
+}
+
+/// The host a connection goes to, when it is written and not local.
+fn remote_host(host: Option<&Setting<String>>) -> Option<&str> {
+    host.and_then(|h| h.get())
+        .map(String::as_str)
+        .filter(|h| !is_local(h))
+}
+
+fn unverified(
+    name: &str,
+    host: &str,
+    what: &str,
+    at: Location,
+    help: &str,
+    fingerprint: &str,
+) -> Diagnostic {
+    finding(
+        at,
+        format!(
+            "{name} connects to {host} with {what}, which does not verify the server: anyone on the path can read the traffic and the credentials every pooled connection sends"
+        ),
+        help,
+        fingerprint,
+    )
+}
+
+/// A knex (`pg` client) or node-postgres pool: the settings it passes to node-postgres
+/// (its `driver_properties`: the `connection` object's `host` and `ssl`, or a
+/// connection string's host and parameters), read as node-postgres reads them
+/// (brianc/node-postgres `packages/pg-connection-string`): `sslmode=disable` and `ssl: false` turn TLS off,
+/// `sslmode=no-verify` and `ssl: { rejectUnauthorized: false }` do not verify the
+/// server; `prefer`, `require` and `verify-ca` are aliases of `verify-full` unless
+/// `uselibpqcompat=true` gives them libpq's meaning.
+fn node_postgres(pool: &Pool) -> Option<Diagnostic> {
+    let props = &pool.driver_properties;
+    let host = remote_host(props.get("host"))?;
+    let text = |name: &str| props.get(name).and_then(|s| s.get()).map(String::as_str);
+    let libpq_compat = text("uselibpqcompat") == Some("true");
+    let (setting, what) = match (props.get("sslmode"), text("sslmode")) {
+        (Some(setting), Some(mode)) => {
+            let weak = if libpq_compat {
+                matches!(mode, "disable" | "prefer")
+            } else {
+                matches!(mode, "disable" | "no-verify")
+            };
+            if !weak {
+                return None;
+            }
+            (setting, format!("sslmode={mode}"))
+        }
+        // A connection string's `sslmode` wins over the object's `ssl`.
+        _ => match (text("ssl"), text("ssl.rejectunauthorized")) {
+            (Some("false"), _) => (props.get("ssl")?, "ssl: false".to_owned()),
+            (_, Some("false")) => (
+                props.get("ssl.rejectunauthorized")?,
+                "ssl.rejectUnauthorized: false".to_owned(),
+            ),
+            _ => return None,
+        },
+    };
+    Some(unverified(
+        &pool.name,
+        host,
+        &what,
+        setting.location()?,
+        "verify the server: `ssl: true` or `ssl: { ca: <the server's CA certificate> }` (node-postgres verifies by default), or sslmode=verify-full in the connection string",
+        &format!("{}:{what}", pool.name),
+    ))
+}
+
+/// PostgreSQL URLs in `.env` files (`DATABASE_URL=postgres://…?sslmode=prefer`),
+/// read as libpq reads them, with spans inside the URL.
+fn dotenv_urls(model: &Model) -> Vec<Diagnostic> {
+    model
+        .entries
+        .of(Ecosystem::ConnectionString)
+        .filter_map(|entry| {
+            let value = entry.value.as_deref()?;
+            let parsed = crate::ecosystems::connection_string::parse_url(value)?;
+            let at = Location {
+                file: entry.file,
+                span: entry.value_span,
+            };
+            let start = crate::ecosystems::start_if_exact(entry.value_span, value);
+            let key = entry.key.to_string();
+            let connection = crate::ecosystems::url_connection(parsed, at, start, &key);
+            libpq(&key, &connection)
+        })
+        .collect()
 }
 
 fn is_local(host: &str) -> bool {
