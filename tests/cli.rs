@@ -893,6 +893,36 @@ fn diff_check(repo: &std::path::Path) -> assert_cmd::assert::Assert {
         .assert()
 }
 
+/// Raising a PgBouncer's `instances` in the manifest is a change to the fleet it
+/// pushes over the database's limit: the finding has a label there, so `--diff-base`
+/// reports it (it passed with exit 0, its message citing a line it did not label).
+#[test]
+fn diff_base_reports_a_pooler_scaled_out_in_the_manifest() {
+    let manifest = |instances: u32| {
+        format!(
+            "[[database]]\nname = \"users\"\nengine = \"postgresql\"\nmax-connections = 100\n\n\
+             [[pooler]]\nname = \"bouncer\"\nkind = \"pgbouncer\"\nconfig = \"pgbouncer.ini\"\n\
+             instances = {instances}\nconnects-to = \"users\"\n"
+        )
+    };
+    let repo = git_repo(&[
+        (
+            "pgbouncer.ini",
+            "[databases]\nusers = host=db dbname=users\n[pgbouncer]\ndefault_pool_size = 60\n",
+        ),
+        ("poollint.toml", &manifest(1)),
+    ]);
+    write_file(repo.path(), "poollint.toml", &manifest(2));
+    poollint()
+        .current_dir(repo.path())
+        .args(["check", ".", "-f", "concise", "--diff-base", "HEAD"])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains(
+            "error[pgbouncer-server-conns-exceed-postgres]",
+        ));
+}
+
 #[test]
 fn diff_base_reports_added_files_whole_and_survives_deleted_and_renamed_ones() {
     let repo = git_repo(&[

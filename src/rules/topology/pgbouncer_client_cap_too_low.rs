@@ -70,8 +70,7 @@ impl crate::rules::Rule for Rule {
             let Some(at) = cap_setting.location() else {
                 continue;
             };
-            out.push(
-                Diagnostic::new(
+            let mut diagnostic = Diagnostic::new(
                     &META,
                     Severity::Error,
                     at,
@@ -88,8 +87,13 @@ impl crate::rules::Rule for Rule {
                     (demand + instances - 1) / instances
                 ))
                 .with_key("pgbouncer.max_client_conn")
-                .with_fingerprint(format!("{}:{demand}>{total}", pooler.name)),
-            );
+                .with_fingerprint(format!("{}:{demand}>{total}", pooler.name));
+            // The instance count multiplies the cap (`--diff-base` reports by labels).
+            if let Some(count) = &pooler.instances {
+                diagnostic =
+                    diagnostic.with_related(count.location(), format!("{instances} instance(s)"));
+            }
+            out.push(diagnostic);
         }
     }
 }

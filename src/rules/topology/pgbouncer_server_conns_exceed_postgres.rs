@@ -84,6 +84,12 @@ impl crate::rules::Rule for Rule {
             .with_help(help(&parts, slots.usable.saturating_sub(direct) / instances))
             .with_key(largest.setting.origin.key().unwrap_or("pgbouncer.default_pool_size").to_owned())
             .with_fingerprint(format!("{}:{demand}>{}", pooler.name, slots.usable));
+            // The instance count multiplies the budget: a change to it (in the
+            // manifest) is a change to this finding (`--diff-base` reports by labels).
+            if let Some(count) = &pooler.instances {
+                diagnostic =
+                    diagnostic.with_related(count.location(), format!("{instances} instance(s)"));
+            }
             for part in parts.iter().filter(|p| !std::ptr::eq(*p, largest)) {
                 diagnostic = diagnostic
                     .with_related(part.setting.location(), "pool of another [databases] entry");
