@@ -1003,7 +1003,16 @@ pub fn absolute(path: &Path) -> std::path::PathBuf {
 /// current directory itself (or an empty path) is `.`. A name that is not UTF-8 shows
 /// U+FFFD for its invalid bytes.
 pub fn display_path(path: &Path) -> String {
-    let text = relative_to_cwd(path).to_string_lossy().replace('\\', "/");
+    let relative = relative_to_cwd(path);
+    if relative.is_absolute() && repository_root().is_some_and(|root| relative.starts_with(root)) {
+        // Above the current directory but in its repository (a file a manifest above
+        // names): `../db/postgresql.conf`, as a path argument `../db` shows it, so one
+        // file has one spelling.
+        if let Some(cwd) = cwd() {
+            return relative_path(cwd, relative);
+        }
+    }
+    let text = relative.to_string_lossy().replace('\\', "/");
     if text.is_empty() {
         return ".".to_owned();
     }

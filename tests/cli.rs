@@ -2844,6 +2844,70 @@ fn sarif_locations_are_relative_to_the_repository_root() {
     assert!(uri.get("uriBaseId").is_none(), "{uri}");
 }
 
+/// Run from a subdirectory: a file a manifest above names is shown relative to the
+/// current directory (`../db/postgresql.conf`, as the path argument `../db` shows it;
+/// it was absolute), and GitHub annotations and GitLab issues name files from the
+/// repository root, as those hosts resolve them (they were relative to the current
+/// directory, naming no file there).
+#[test]
+fn paths_from_a_subdirectory_are_relative_and_code_hosts_get_repository_paths() {
+    let repo = tempfile::tempdir().expect("temp dir");
+    std::fs::create_dir(repo.path().join(".git")).expect(".git");
+    let fleet = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/fleet");
+    for file in [
+        "poollint.toml",
+        "db/postgresql.conf",
+        "pgbouncer/pgbouncer.ini",
+        "deploy/orders.yaml",
+    ] {
+        let text = std::fs::read_to_string(format!("{fleet}/{file}")).expect("read");
+        write_file(repo.path(), file, &text);
+    }
+    let orders = "orders/src/main/resources/application.yml";
+    let text = std::fs::read_to_string(format!("{fleet}/{orders}")).expect("read");
+    write_file(repo.path(), orders, &text);
+    let run = |format: &str| {
+        let out = poollint()
+            .current_dir(repo.path().join("orders"))
+            .args(["check", ".", "-f", format])
+            .output()
+            .expect("run");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let json: serde_json::Value = serde_json::from_str(&run("json")).expect("JSON");
+    let paths: std::collections::BTreeSet<String> = json["diagnostics"]
+        .as_array()
+        .expect("diagnostics")
+        .iter()
+        .map(|d| d["path"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    assert!(paths.iter().all(|p| !p.starts_with('/')), "{paths:?}");
+    assert!(paths.iter().any(|p| p.starts_with("../")), "{paths:?}");
+    let github = run("github");
+    assert!(
+        github.contains("file=orders/src/main/resources/application.yml,"),
+        "{github}"
+    );
+    assert!(!github.contains("file=src/"), "{github}");
+    let gitlab: serde_json::Value = serde_json::from_str(&run("gitlab")).expect("JSON");
+    let gitlab_paths: Vec<&str> = gitlab
+        .as_array()
+        .expect("issues")
+        .iter()
+        .map(|i| i["location"]["path"].as_str().unwrap_or_default())
+        .collect();
+    assert!(
+        gitlab_paths.contains(&"orders/src/main/resources/application.yml"),
+        "{gitlab_paths:?}"
+    );
+    assert!(
+        gitlab_paths
+            .iter()
+            .all(|p| !p.starts_with("../") && !p.starts_with('/')),
+        "{gitlab_paths:?}"
+    );
+}
+
 /// A fix is checked against the file on disk (its text was released after reading):
 /// a value in quotes keeps them, a value through a placeholder gets none.
 #[test]

@@ -60,7 +60,11 @@ fn command(d: &Diagnostic, ctx: &RenderContext) -> String {
     };
     format!(
         "::{kind} file={},{},title={}::{}\n",
-        property(&github_path(&place.path)),
+        property(&github_path(super::repository_relative(
+            d,
+            ctx.sources,
+            &place.path
+        ))),
         lines_and_columns(&place),
         property(d.rule),
         data(&message)

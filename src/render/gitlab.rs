@@ -28,7 +28,7 @@ pub fn write(
                 Severity::Info => "info",
             },
             "location": {
-                "path": place.path,
+                "path": super::repository_relative(d, ctx.sources, &place.path),
                 "lines": {"begin": place.start_line, "end": place.end_line},
             },
         })

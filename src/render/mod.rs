@@ -25,10 +25,22 @@ use crate::source::SourceMap;
 /// whichever directory of the repository poollint runs from, and JSON, SARIF, GitLab
 /// and a baseline at the repository agree.
 pub fn fingerprint(d: &Diagnostic, sources: &SourceMap, displayed: &str) -> String {
-    let path = sources
+    d.fingerprint(repository_relative(d, sources, displayed))
+}
+
+/// The finding's path as code hosts resolve it, from the repository root (GitHub
+/// annotations, GitLab code quality, fingerprints): relative to the root when the file
+/// is in a repository, else as displayed. Run from a subdirectory, the displayed path
+/// would name another file there.
+pub fn repository_relative<'s>(
+    d: &Diagnostic,
+    sources: &'s SourceMap,
+    displayed: &'s str,
+) -> &'s str {
+    sources
         .get(d.primary.file)
-        .and_then(|f| f.repository_path());
-    d.fingerprint(path.unwrap_or(displayed))
+        .and_then(|f| f.repository_path())
+        .unwrap_or(displayed)
 }
 
 /// Output formats `--format` accepts.
