@@ -140,10 +140,10 @@ pub struct CheckArgs {
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
     /// Run only these rules (comma-separated).
-    #[arg(long, value_delimiter = ',', value_name = "RULE,...")]
+    #[arg(long, value_delimiter = ',', value_name = "RULE,...", value_parser = rule_name)]
     pub select: Option<Vec<String>>,
     /// Do not run these rules (comma-separated).
-    #[arg(long, value_delimiter = ',', value_name = "RULE,...")]
+    #[arg(long, value_delimiter = ',', value_name = "RULE,...", value_parser = rule_name)]
     pub ignore: Vec<String>,
     /// Colour in human output. NO_COLOR and FORCE_COLOR are respected with auto.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
@@ -188,6 +188,12 @@ pub struct CheckArgs {
     pub max_diagnostics_per_file: usize,
     #[command(flatten)]
     pub exclude: ExcludeArgs,
+}
+
+/// A rule name in a `--select`/`--ignore` list, without the spaces around it
+/// (`--select 'a, b'`).
+fn rule_name(text: &str) -> Result<String, String> {
+    Ok(text.trim().to_owned())
 }
 
 /// One `--format` value.

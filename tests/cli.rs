@@ -1094,6 +1094,24 @@ fn baseline_entries_of_files_not_checked_or_lines_not_changed_are_not_stale() {
         .stderr(predicate::str::contains("a/application.yml").not());
 }
 
+/// Spaces after the commas of a rule list are not part of the names.
+#[test]
+fn rule_lists_may_have_spaces_after_commas() {
+    poollint()
+        .args([
+            "check",
+            "examples/postmortem-auth",
+            "-f",
+            "concise",
+            "--select",
+            "pool-min-exceeds-max, open-session-in-view",
+        ])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("warning[open-session-in-view]"))
+        .stdout(predicate::str::contains("warning[pool-min-exceeds-max]"));
+}
+
 /// `--select` narrows the rules, not the files: a file that could not be read is still
 /// a `parse-error` (it passed with exit 0 under `--select`); `--ignore` drops it.
 #[test]
