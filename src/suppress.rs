@@ -89,13 +89,23 @@ pub fn apply(
         return;
     }
     diagnostics.retain(|d| !suppressed(d, &mut found));
-    for found in found.values() {
-        for entry in found.suppressions.iter().flat_map(|s| &s.entries) {
-            if let Some(diagnostic) = unused(found.file, entry, &enabled) {
-                diagnostics.push(diagnostic);
-            }
-        }
-    }
+    // `ignore[x, unused-suppression]` keeps a suppression that may become unused
+    // quietly, as ruff's `# noqa: F401, RUF100` does: the unused findings are
+    // suppressed like any other, and an entry naming `unused-suppression` is never
+    // reported unused itself.
+    let mut unused_found: Vec<Diagnostic> = found
+        .values()
+        .flat_map(|found| {
+            found
+                .suppressions
+                .iter()
+                .flat_map(|s| &s.entries)
+                .filter(|entry| entry.rule != engine_rules::UNUSED_SUPPRESSION.name)
+                .filter_map(|entry| unused(found.file, entry, &enabled))
+        })
+        .collect();
+    unused_found.retain(|d| !suppressed(d, &mut found));
+    diagnostics.extend(unused_found);
 }
 
 /// The line a suppression applies to (None: the whole file) and a rule it names →
@@ -286,6 +296,24 @@ fn parse(line: &str, comment: usize, line_start: usize) -> Option<(Scope, Vec<En
         (Scope::File, offset + trimmed.len() - r.len())
     } else if let Some(r) = trimmed.strip_prefix("ignore[") {
         (Scope::Line, offset + trimmed.len() - r.len())
+    } else if trimmed.starts_with("ignore") {
+        // `# poollint: ignore` without a list names no rule: said so, as `ignore[]`
+        // is, rather than read as suppressing everything or passed over in silence.
+        let word = trimmed
+            .find(|c: char| c.is_whitespace())
+            .unwrap_or(trimmed.len());
+        let start = line_start + offset;
+        let scope = if trimmed.starts_with("ignore-file") {
+            Scope::File
+        } else {
+            Scope::Line
+        };
+        let entry = Entry {
+            rule: String::new(),
+            span: Span::new(start, start + word),
+            used: false,
+        };
+        return Some((scope, vec![entry]));
     } else {
         return None;
     };
@@ -422,13 +450,34 @@ mod tests {
         );
     }
 
+    /// `ignore[x, unused-suppression]` and `ignore-file[unused-suppression]` keep an
+    /// unused suppression quiet (each was reported unused itself, with the finding it
+    /// was meant to suppress).
+    #[test]
+    fn unused_suppression_findings_can_be_suppressed() {
+        for text in [
+            "a: 1 # poollint: ignore[pool-unbounded, unused-suppression]\n",
+            "# poollint: ignore-file[unused-suppression]\na: 1 # poollint: ignore[pool-unbounded]\n",
+        ] {
+            assert_eq!(run(text, &[]), vec![], "{text}");
+        }
+        // Without it, the unused entry is reported.
+        let left = run("a: 1 # poollint: ignore[pool-unbounded]\n", &[]);
+        assert_eq!(
+            left,
+            vec![("unused-suppression".into(), "pool-unbounded".into())]
+        );
+    }
+
     /// `ignore[]` names no rule: it suppresses nothing and says so (it was accepted
-    /// silently).
+    /// silently), as does a bare `ignore` without a list (passed over in silence).
     #[test]
     fn an_empty_rule_list_is_an_unused_suppression() {
         for text in [
             "a: 1 # poollint: ignore[] -- reason\n",
             "# poollint: ignore-file[ , ]\na: 1\n",
+            "a: 1 # poollint: ignore -- reason\n",
+            "# poollint: ignore-file\na: 1\n",
         ] {
             let left = run(text, &[("pool-size-invalid", "1")]);
             let unused = left.iter().find(|(rule, _)| rule == "unused-suppression");
