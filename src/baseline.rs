@@ -154,7 +154,7 @@ pub fn from_findings<'d>(
         entry.count += 1;
     }
     Baseline {
-        version: 1,
+        version: BASELINE_VERSION,
         entries: grouped.into_values().collect(),
     }
 }
@@ -172,15 +172,28 @@ const MAX_BASELINE_BYTES: u64 = 256 * 1024 * 1024;
 pub fn read(path: &Path) -> Result<Baseline, String> {
     let text = crate::source::read_text(path, MAX_BASELINE_BYTES)
         .map_err(|e| format!("cannot read baseline {}: {e}", path.display()))?;
-    serde_json::from_str(&text).map_err(|e| {
+    let baseline: Baseline = serde_json::from_str(&text).map_err(|e| {
         format!(
             "{}:{}:{}: not a poollint baseline: {e}",
             path.display(),
             e.line(),
             e.column()
         )
-    })
+    })?;
+    // A later format may key entries otherwise: read as this one, every entry would
+    // be stale and every finding new.
+    if baseline.version != BASELINE_VERSION {
+        return Err(format!(
+            "{}: baseline version {} is not one this poollint reads (it reads and writes version {BASELINE_VERSION}); write it again with --write-baseline",
+            path.display(),
+            baseline.version
+        ));
+    }
+    Ok(baseline)
 }
+
+/// The baseline format this poollint reads and writes.
+const BASELINE_VERSION: u32 = 1;
 
 /// A baseline file as the shares of a run apply it: read and indexed once, with what
 /// any share matched, so each share costs its own findings, not the whole baseline

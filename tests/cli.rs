@@ -728,6 +728,22 @@ fn baseline_hides_known_findings_survives_moved_lines_and_reports_stale_entries(
         .assert()
         .code(1)
         .stderr(predicate::str::contains("baseline entry no longer matches"));
+    // A baseline of another format version is refused, not read as this one (it was
+    // accepted silently).
+    let written = std::fs::read_to_string(&baseline).expect("read");
+    std::fs::write(
+        &baseline,
+        written.replace("\"version\": 1", "\"version\": 2"),
+    )
+    .expect("write");
+    check()
+        .arg("--baseline")
+        .arg(&baseline)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "baseline version 2 is not one this poollint reads",
+        ));
 }
 
 #[test]
