@@ -75,12 +75,30 @@ pub fn credential_spans(text: &str) -> Vec<Span> {
 }
 
 /// Key endings that name a password, in any case (None if the matcher cannot be built);
-/// `pass` as MariaDB reads it (an option prefix) and as many `.env` files spell it.
+/// `pass` as MariaDB reads it (an option prefix) and as many `.env` files spell it, and
+/// the common misspellings of `password` (German `passwort` too): a misspelt key is
+/// read by no reader, but its value is still a password, shown next to the finding
+/// that says the key is unknown.
 static PASSWORD_KEYS: LazyLock<Option<aho_corasick::AhoCorasick>> = LazyLock::new(|| {
     aho_corasick::AhoCorasick::builder()
         .ascii_case_insensitive(true)
         .match_kind(aho_corasick::MatchKind::LeftmostLongest)
-        .build(["password", "passwd", "pass", "pwd", "psw"])
+        .build([
+            "password",
+            "passwd",
+            "pass",
+            "pwd",
+            "psw",
+            "pasword",
+            "passowrd",
+            "passwrod",
+            "passord",
+            "paswd",
+            "passwort",
+            "passsword",
+            "paswword",
+            "pssword",
+        ])
         .ok()
 });
 
@@ -626,6 +644,10 @@ mod tests {
             ["old secret"]
         );
         assert_eq!(shaped("{passwd: s3cret, pool: 5}"), ["s3cret"]);
+        // Misspelt keys (read by no reader, shown next to the unknown-key finding).
+        assert_eq!(shaped("    pasword: Hunter3Secret\n"), ["Hunter3Secret"]);
+        assert_eq!(shaped("db.Passwort=geheim1\n"), ["geheim1"]);
+        assert_eq!(shaped("DB_PASSOWRD=s3cret\n"), ["s3cret"]);
         assert_eq!(shaped("password = 'a b' x"), ["a b"]);
         assert_eq!(shaped("password: ${DB_PW:s3cret}"), ["s3cret"]);
         assert_eq!(shaped("PGPASSWORD=${PW:-s3cret} psql"), ["s3cret"]);
