@@ -277,6 +277,14 @@ pub(crate) fn check_found(
     model.sources = SourceMap::default();
     scrub.take_new(&model.secrets, &report.sources);
     finish(&model, request, scrub, &mut report);
+    if let Some((name, _)) = &request.stdin {
+        // The files read for the topology are context: only standard input's findings
+        // are the editor's to show.
+        let sources = &report.sources;
+        report
+            .diagnostics
+            .retain(|d| sources.get(d.primary.file).is_some_and(|f| f.path == *name));
+    }
     report.stats.rules += started.elapsed();
     report.stats.files = report.sources.len();
     report.stats.bytes = report.sources.files().iter().map(|f| f.len()).sum();
@@ -413,27 +421,35 @@ fn follow_includes(
 }
 
 /// Files the manifest names that the walk of `request` does not reach: outside its
-/// paths, or below a directory it leaves to another manifest.
+/// paths, or below a directory it leaves to another manifest. With `--stdin-filename`,
+/// every file it names but that one (standard input stands for it): the deployment
+/// and the other services must be read for the file to be checked as it is in a full
+/// run, or an editor shows a fleet error (1 instance, none declared) CI does not.
 fn manifest_files_not_walked(request: &CheckRequest) -> Vec<PathBuf> {
-    let Some(manifest) = request
-        .manifest
-        .as_ref()
-        .filter(|_| request.stdin.is_none())
-    else {
+    let Some(manifest) = request.manifest.as_ref() else {
         return Vec::new();
     };
+    let stdin_file = request
+        .stdin
+        .as_ref()
+        .map(|(name, _)| source::absolute(name));
     let canonical = |paths: &[PathBuf]| -> Vec<PathBuf> {
         paths
             .iter()
             .filter_map(|p| std::fs::canonicalize(p).ok())
             .collect()
     };
-    let roots = canonical(&request.paths);
+    // Standard input is all that was walked.
+    let roots = match stdin_file {
+        Some(_) => Vec::new(),
+        None => canonical(&request.paths),
+    };
     let excluded = canonical(&request.exclude_dirs);
     manifest
         .topology
         .files()
         .into_par_iter()
+        .filter(|file| stdin_file.as_ref() != Some(&source::absolute(file)))
         .filter(|file| {
             std::fs::canonicalize(file).is_ok_and(|c| {
                 !roots.iter().any(|root| c.starts_with(root))

@@ -297,6 +297,39 @@ fn stdin_filename_checks_text_from_standard_input() {
 }
 
 /// Paths given with `--stdin-filename` were ignored silently: a usage error now.
+/// A file checked from standard input gets the findings it gets in a full run: the
+/// manifest's deployment and other files are read for the topology (the editor showed
+/// a fleet error at "1 instance (none declared)" that CI did not), and only its own
+/// findings are shown.
+#[test]
+fn stdin_filename_reads_the_topology_the_manifest_names() {
+    let fleet = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/fleet");
+    let orders = "orders/src/main/resources/application.yml";
+    let text = std::fs::read_to_string(format!("{fleet}/{orders}")).expect("read");
+    let concise = |args: &[&str], stdin: &str| {
+        let out = poollint()
+            .current_dir(fleet)
+            .args(["check", "-f", "concise"])
+            .args(args)
+            .write_stdin(stdin)
+            .output()
+            .expect("run");
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .filter(|l| l.starts_with(orders))
+            .map(str::to_owned)
+            .collect::<Vec<_>>()
+    };
+    let from_stdin = concise(&["--stdin-filename", orders], &text);
+    let from_disk = concise(&["."], "");
+    assert!(!from_disk.is_empty());
+    assert_eq!(from_stdin, from_disk);
+    assert!(
+        from_stdin.iter().all(|l| !l.contains("none declared")),
+        "{from_stdin:?}"
+    );
+}
+
 #[test]
 fn stdin_filename_with_paths_is_a_usage_error() {
     poollint()
