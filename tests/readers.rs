@@ -252,3 +252,52 @@ fn dotnet_pooling_off_is_no_pool_size() {
     assert!(messages(dir.path(), "pool-size-invalid").is_empty());
     assert_eq!(messages(dir.path(), "pool-unbounded").len(), 1);
 }
+
+/// tarn.js throws unless `min`/`max` are JSON numbers that are integers
+/// (`typeof opt.max === 'number'`, `opt.max === Math.round(opt.max)`): a fraction or a
+/// quoted number is `pool-size-invalid`, on the value; `1.0` and `1e1` are integers.
+#[test]
+fn knex_pool_sizes_tarn_refuses_are_invalid() {
+    let knexfile = r#"{
+  "production": { "client": "pg", "connection": "postgres://db/app", "pool": { "min": 0, "max": 2.5 } },
+  "staging":    { "client": "pg", "connection": "postgres://db/app", "pool": { "min": 0, "max": "10" } },
+  "test":       { "client": "pg", "connection": "postgres://db/app", "pool": { "min": 0.5, "max": 10 } },
+  "development":{ "client": "pg", "connection": "postgres://db/app", "pool": { "min": "0", "max": 10 } },
+  "ci":         { "client": "pg", "connection": "postgres://db/app", "pool": { "min": 0, "max": 1e1 } }
+}"#;
+    let dir = tree(&[("knexfile.json", knexfile)]);
+    let report = json(&["check", "--select", "pool-size-invalid"], dir.path());
+    let found: Vec<(String, String)> = report["diagnostics"]
+        .as_array()
+        .expect("diagnostics")
+        .iter()
+        .map(|d| {
+            let span = &d["span"];
+            let (start, end) = (
+                span["start"].as_u64().unwrap() as usize,
+                span["end"].as_u64().unwrap() as usize,
+            );
+            (
+                knexfile[start..end].to_owned(),
+                d["message"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    let spans: Vec<&str> = found.iter().map(|(s, _)| s.as_str()).collect();
+    assert_eq!(spans, ["2.5", "\"10\"", "0.5", "\"0\""], "{found:?}");
+    assert!(
+        found[0].1.contains("Tarn: opt.max must be an integer > 0"),
+        "{}",
+        found[0].1
+    );
+    assert!(
+        found[1].1.contains("a string, not a JSON number"),
+        "{}",
+        found[1].1
+    );
+    assert!(
+        found[3].1.contains("Tarn: opt.min must be an integer >= 0"),
+        "{}",
+        found[3].1
+    );
+}
