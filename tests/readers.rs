@@ -301,3 +301,48 @@ fn knex_pool_sizes_tarn_refuses_are_invalid() {
         found[3].1
     );
 }
+
+const HIKARI_MYSQL: &str = "spring:\n  datasource:\n    url: jdbc:mysql://db:3306/app?socketTimeout=30000\n    hikari:\n      maximum-pool-size: 10\n      max-lifetime: 1800000\n";
+
+fn mysql_tree(engine: &str, my_cnf: &str) -> tempfile::TempDir {
+    tree(&[
+        ("poollint.toml", &format!("[[database]]\nname = \"main\"\nengine = \"{engine}\"\nconfig = \"db/my.cnf\"\n\n[[service]]\nname = \"web\"\nconfig = [\"web/application.yml\"]\nconnects-to = \"main\"\n")),
+        ("web/application.yml", HIKARI_MYSQL),
+        ("db/my.cnf", my_cnf),
+    ])
+}
+
+/// `[mariadb-client]` is read by MariaDB's client programs only: its `wait_timeout` is
+/// no server's. `[client-server]` is read by the server too (and `[galera]` by a Galera
+/// build).
+#[test]
+fn mysql_option_groups_are_the_ones_the_server_reads() {
+    let client_only = mysql_tree(
+        "mariadb",
+        "[client]\nport = 3306\n\n[mariadb-client]\nwait_timeout = 60\n",
+    );
+    let found = messages(
+        client_only.path(),
+        "lifetime-not-below-server-or-network-limit",
+    );
+    assert!(found.is_empty(), "{found:?}");
+    for group in ["client-server", "galera", "mariadb-10.6"] {
+        let dir = mysql_tree("mariadb", &format!("[{group}]\nwait_timeout = 60\n"));
+        let found = messages(dir.path(), "lifetime-not-below-server-or-network-limit");
+        assert_eq!(found.len(), 1, "{group}: {found:?}");
+        assert!(found[0].contains("idle for 1 min"), "{}", found[0]);
+    }
+}
+
+/// MySQL raises `wait_timeout = 0` to its minimum, 1 s: not "no limit".
+#[test]
+fn mysql_wait_timeout_zero_is_one_second() {
+    let dir = mysql_tree("mysql", "[mysqld]\nwait_timeout = 0\n");
+    let found = messages(dir.path(), "lifetime-not-below-server-or-network-limit");
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(
+        found[0].contains("wait_timeout (0 written, which MySQL raises to its minimum, 1 s) closes connections idle for 1 s"),
+        "{}",
+        found[0]
+    );
+}

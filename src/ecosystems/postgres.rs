@@ -201,6 +201,7 @@ pub(crate) fn database_from_pairs<'a>(
             .or_else(|| Some(zero(settings))),
         idle_session_timeout: millis("idle_session_timeout").or_else(|| Some(zero(settings))),
         wait_timeout: None,
+        wait_timeout_raised_from: None,
         declared: false,
         file: None,
     }

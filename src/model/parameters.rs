@@ -29,13 +29,28 @@ pub fn mysql_options() -> &'static [&'static str] {
     &MYSQL
 }
 
-/// Option-file groups `mysqld` reads (`[mysqld]`, `[server]`, `[mariadb]`,
-/// `[mysqld-8.0]`, ...); client groups configure no server.
+/// Option-file groups the server reads: MySQL's `mysqld` reads `[mysqld]`, `[server]`
+/// and `[mysqld-X.Y]`; MariaDB's also `[mariadb]`, `[mariadb-X.Y]`, `[mariadbd]`,
+/// `[mariadbd-X.Y]`, `[client-server]` (read by the server and by every client) and,
+/// built with Galera, `[galera]` (`load_default_groups` in MariaDB's `sql/mysqld.cc`).
+/// Client groups (`[client]`, `[mysql]`, `[mariadb-client]`, `[client-mariadb]`,
+/// `[mysqldump]`, ...) configure no server.
 pub fn is_mysql_server_group(section: Option<&str>) -> bool {
+    // `mysqld-8.0`, `mariadb-10.6`, `mariadb-11`: a version after the dash, so
+    // `mariadb-client` (read by MariaDB's client programs) is not one.
+    let versioned = |s: &str, program: &str| {
+        s.strip_prefix(program)
+            .and_then(|rest| rest.strip_prefix('-'))
+            .is_some_and(|version| version.starts_with(|c: char| c.is_ascii_digit()))
+    };
     section.is_some_and(|s| {
-        matches!(s, "mysqld" | "server" | "mariadb" | "mariadbd")
-            || s.starts_with("mysqld-")
-            || s.starts_with("mariadb-")
+        let s = s.trim().to_ascii_lowercase();
+        matches!(
+            s.as_str(),
+            "mysqld" | "server" | "mariadb" | "mariadbd" | "client-server" | "galera"
+        ) || ["mysqld", "mariadb", "mariadbd"]
+            .iter()
+            .any(|program| versioned(&s, program))
     })
 }
 
@@ -125,6 +140,37 @@ mod tests {
         );
         assert!(set_statements("SET").is_empty());
         assert!(set_statements("SET TIME ZONE 'UTC'").is_empty());
+    }
+
+    #[test]
+    fn server_groups_are_the_ones_mysqld_and_mariadbd_read() {
+        for server in [
+            "mysqld",
+            "server",
+            "mysqld-8.0",
+            "mariadb",
+            "mariadb-10.6",
+            "mariadb-11",
+            "mariadbd",
+            "mariadbd-11.4",
+            "client-server",
+            "galera",
+        ] {
+            assert!(is_mysql_server_group(Some(server)), "{server}");
+        }
+        for client in [
+            "client",
+            "mysql",
+            "mariadb-client",
+            "client-mariadb",
+            "mysqldump",
+            "mariadb-dump",
+            "mysqld_safe",
+            "mysqld-",
+        ] {
+            assert!(!is_mysql_server_group(Some(client)), "{client}");
+        }
+        assert!(!is_mysql_server_group(None));
     }
 
     #[test]
