@@ -346,3 +346,58 @@ fn mysql_wait_timeout_zero_is_one_second() {
         found[0]
     );
 }
+
+fn postgres_tree(conf: &str, application: &str) -> tempfile::TempDir {
+    tree(&[
+        ("poollint.toml", "[[database]]\nname = \"main\"\nengine = \"postgresql\"\nconfig = \"db/postgresql.conf\"\n\n[[service]]\nname = \"web\"\nconfig = [\"web/application.yml\"]\nconnects-to = \"main\"\n"),
+        ("web/application.yml", application),
+        ("db/postgresql.conf", conf),
+    ])
+}
+
+/// Only a nonzero `-c statement_timeout=…` in the connection's `options` is a statement
+/// timeout: another option (`-c search_path=app`) or `statement_timeout=0` sets none.
+/// `idle-in-transaction-timeout-missing` reads the same options.
+#[test]
+fn statement_timeout_counts_only_a_nonzero_c_option() {
+    let app = |url_options: &str, property: &str| {
+        format!("spring:\n  datasource:\n    url: jdbc:postgresql://db:5432/app{url_options}\n    hikari:\n      maximum-pool-size: 10\n{property}")
+    };
+    let property = "      data-source-properties:\n        options: \"-c search_path=app\"\n";
+    let cases = [
+        (app("", property), 1),
+        (app("?options=-c%20statement_timeout%3D0", ""), 1),
+        (app("?options=-c%20search_path%3Dapp", ""), 1),
+        (app("?options=-c%20statement_timeout%3D30s", ""), 0),
+        (app("?options=-c+statement_timeout=30s", ""), 0),
+        (
+            app(
+                "",
+                "      data-source-properties:\n        options: \"-c statement_timeout=5s -c search_path=app\"\n",
+            ),
+            0,
+        ),
+        // The URL's options replace the property's.
+        (
+            app(
+                "?options=-c%20search_path%3Dapp",
+                "      data-source-properties:\n        options: \"-c statement_timeout=5s\"\n",
+            ),
+            1,
+        ),
+    ];
+    for (application, expected) in cases {
+        let dir = postgres_tree("max_connections = 100\n", &application);
+        let found = messages(dir.path(), "statement-timeout-missing");
+        assert_eq!(found.len(), expected, "{application}: {found:?}");
+    }
+    let idle = |options: &str| {
+        let dir = postgres_tree(
+            "max_connections = 100\n",
+            &app(&format!("?options={options}"), ""),
+        );
+        messages(dir.path(), "idle-in-transaction-timeout-missing").len()
+    };
+    assert_eq!(idle("-c%20idle_in_transaction_session_timeout%3D60s"), 0);
+    assert_eq!(idle("-c%20idle_in_transaction_session_timeout%3D0"), 1);
+}

@@ -89,6 +89,67 @@ fn set_statement(statement: &str) -> Option<(String, String)> {
         .then(|| (name.to_ascii_lowercase(), value.to_owned()))
 }
 
+/// The settings a PostgreSQL `options` connection parameter passes to the server
+/// (libpq and PgJDBC `options`, Npgsql `Options`), as (lower-cased name with `_` for
+/// `-`, value) pairs in order, the last of a name winning: `-c name=value`, `-c`
+/// `name=value` and `--name=value` words, split on whitespace with `\` escaping the next
+/// character, as PostgreSQL's `pg_split_opts` splits them. `url_encoded`: the text is a
+/// URL query value, so `%XX` and `+` (a space, as PgJDBC's `URLDecoder` reads it) are
+/// decoded first.
+pub fn options_settings(options: &str, url_encoded: bool) -> Vec<(String, String)> {
+    let decoded = if url_encoded {
+        url_decode(options)
+    } else {
+        options.to_owned()
+    };
+    let mut words: Vec<(String, crate::source::Span)> = Vec::new();
+    let mut word = String::new();
+    let mut chars = decoded.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => word.extend(chars.next()),
+            c if c.is_whitespace() => {
+                if !word.is_empty() {
+                    words.push((std::mem::take(&mut word), crate::source::Span::default()));
+                }
+            }
+            c => word.push(c),
+        }
+    }
+    if !word.is_empty() {
+        words.push((word, crate::source::Span::default()));
+    }
+    crate::ecosystems::postgres::command_flags(&words)
+        .into_iter()
+        .map(|flag| (flag.name.to_ascii_lowercase(), flag.value))
+        .collect()
+}
+
+/// `%XX` escapes and `+` decoded; an invalid escape is kept as written.
+fn url_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        let hex = |at: usize| bytes.get(at).and_then(|h| (*h as char).to_digit(16));
+        match (b, hex(i + 1), hex(i + 2)) {
+            (b'%', Some(high), Some(low)) => {
+                out.push((high * 16 + low) as u8);
+                i += 3;
+            }
+            (b'+', _, _) => {
+                out.push(b' ');
+                i += 1;
+            }
+            _ => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
 /// True when a PostgreSQL time setting's text turns the timeout off: 0 in any unit
 /// (`0`, `'0'`, `0s`, `0ms`), read as `postgresql.conf`'s times are.
 pub fn is_zero_time(text: &str) -> bool {
@@ -171,6 +232,36 @@ mod tests {
             assert!(!is_mysql_server_group(Some(client)), "{client}");
         }
         assert!(!is_mysql_server_group(None));
+    }
+
+    #[test]
+    fn options_settings_are_the_c_flags_of_the_options_parameter() {
+        let pairs = |text: &str, url: bool| options_settings(text, url);
+        assert_eq!(
+            pairs(
+                "-c search_path=app -cstatement_timeout=5s --lock-timeout=1s",
+                false
+            ),
+            vec![
+                ("search_path".to_owned(), "app".to_owned()),
+                ("statement_timeout".to_owned(), "5s".to_owned()),
+                ("lock_timeout".to_owned(), "1s".to_owned()),
+            ]
+        );
+        assert_eq!(
+            pairs("-c%20statement_timeout%3D0", true),
+            vec![("statement_timeout".to_owned(), "0".to_owned())]
+        );
+        assert_eq!(
+            pairs("-c+Statement_Timeout=30s", true),
+            vec![("statement_timeout".to_owned(), "30s".to_owned())]
+        );
+        // `\ ` keeps a space inside a value; text that is no flag sets nothing.
+        assert_eq!(
+            pairs(r"-c application_name=a\ b statement_timeout=5s", false),
+            vec![("application_name".to_owned(), "a b".to_owned())]
+        );
+        assert!(pairs("%zz", true).is_empty());
     }
 
     #[test]
