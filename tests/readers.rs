@@ -401,3 +401,22 @@ fn statement_timeout_counts_only_a_nonzero_c_option() {
     assert_eq!(idle("-c%20idle_in_transaction_session_timeout%3D60s"), 0);
     assert_eq!(idle("-c%20idle_in_transaction_session_timeout%3D0"), 1);
 }
+
+/// PostgreSQL reads integers with `strtol(…, 0)`: `0x64` is 100, `0200` is 128 (octal),
+/// and a fraction or exponent is rounded (`1e3`).
+#[test]
+fn postgres_integers_in_hex_octal_and_exponent_form() {
+    let app = format!("{HIKARI}10\n");
+    let dir = postgres_tree(
+        "max_connections = 0x64\nstatement_timeout = 1e3\nidle_session_timeout = 0x10\n",
+        &app,
+    );
+    assert!(messages(dir.path(), "pool-size-invalid").is_empty());
+    assert!(messages(dir.path(), "suspicious-time-unit").is_empty());
+    // usable slots: max_connections less the 3 superuser_reserved_connections.
+    let report = json(&["capacity"], dir.path());
+    assert_eq!(report["databases"][0]["usable_slots"], 97, "{report}");
+    let dir = postgres_tree("max_connections = 0200\n", &app);
+    let report = json(&["capacity"], dir.path());
+    assert_eq!(report["databases"][0]["usable_slots"], 125, "{report}");
+}
