@@ -402,6 +402,21 @@ fn statement_timeout_counts_only_a_nonzero_c_option() {
     assert_eq!(idle("-c%20idle_in_transaction_session_timeout%3D0"), 1);
 }
 
+/// The same value in another unit (or quoted) is not a different value:
+/// `statement_timeout = 30s` then `30000` (milliseconds), `'1min'` then `60s`.
+#[test]
+fn postgres_duplicates_with_the_same_value_in_other_units_are_not_reported() {
+    let conf = "statement_timeout = 30s\nstatement_timeout = 30000\nlock_timeout = '1min'\nlock_timeout = 60s\nshared_buffers = 1GB\nshared_buffers = 131072\nmax_connections = '100'\nmax_connections = 100\nwork_mem = 4MB\nwork_mem = 4096\nidle_session_timeout = 1min\nidle_session_timeout = 1000\n";
+    let dir = tree(&[("db/postgresql.conf", conf)]);
+    let found = messages(dir.path(), "duplicate-key-across-forms");
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(
+        found[0].contains("`1min` here, `1000` there"),
+        "{}",
+        found[0]
+    );
+}
+
 /// PostgreSQL reads integers with `strtol(…, 0)`: `0x64` is 100, `0200` is 128 (octal),
 /// and a fraction or exponent is rounded (`1e3`).
 #[test]

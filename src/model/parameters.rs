@@ -9,6 +9,15 @@ static PGBOUNCER: LazyLock<BTreeMap<&str, Vec<&str>>> =
     LazyLock::new(|| name_list(include_str!("data/pgbouncer-settings.txt")));
 static POSTGRES: LazyLock<Vec<&str>> =
     LazyLock::new(|| flat_name_list(include_str!("data/postgresql-parameters.txt")));
+static POSTGRES_UNITS: LazyLock<Vec<(&str, &str)>> = LazyLock::new(|| {
+    let mut units: Vec<(&str, &str)> = include_str!("data/postgresql-units.txt")
+        .lines()
+        .filter(|line| !line.starts_with('#'))
+        .filter_map(|line| line.split_once(' '))
+        .collect();
+    units.sort_unstable();
+    units
+});
 static MYSQL: LazyLock<Vec<&str>> =
     LazyLock::new(|| flat_name_list(include_str!("data/mysql-options.txt")));
 
@@ -22,6 +31,18 @@ pub fn pgbouncer_names(section: &str) -> &'static [&'static str] {
 /// options) are not listed: PostgreSQL accepts any of them.
 pub fn postgres_parameters() -> &'static [&'static str] {
     &POSTGRES
+}
+
+/// The unit of a PostgreSQL parameter (`ms`, `s`, `min`, `B`, `kB`, `8kB`, `MB`): a bare
+/// number is in it. None for a parameter without one, or one the table (PostgreSQL 15's
+/// `pg_settings`) does not list. `name` in lower case.
+pub fn postgres_unit(name: &str) -> Option<&'static str> {
+    let units: &[(&str, &str)] = &POSTGRES_UNITS;
+    units
+        .binary_search_by(|(parameter, _)| (*parameter).cmp(name))
+        .ok()
+        .and_then(|i| units.get(i))
+        .map(|(_, unit)| *unit)
 }
 
 /// The option names `mysqld` accepts in its option-file groups, `_` form, sorted.
@@ -262,6 +283,16 @@ mod tests {
             vec![("application_name".to_owned(), "a b".to_owned())]
         );
         assert!(pairs("%zz", true).is_empty());
+    }
+
+    #[test]
+    fn postgres_units_are_listed_by_parameter() {
+        assert_eq!(postgres_unit("statement_timeout"), Some("ms"));
+        assert_eq!(postgres_unit("checkpoint_timeout"), Some("s"));
+        assert_eq!(postgres_unit("shared_buffers"), Some("8kB"));
+        assert_eq!(postgres_unit("work_mem"), Some("kB"));
+        assert_eq!(postgres_unit("max_connections"), None);
+        assert_eq!(postgres_unit("work_mem kB"), None);
     }
 
     #[test]
