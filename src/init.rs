@@ -22,15 +22,13 @@ pub fn manifest_text(root: &Path, model: &Model, sources: &SourceMap) -> String 
          # Confirm every value, fill in what the files cannot say (marked TODO), then run\n\
          # `poollint check` and `poollint capacity`. Reference: README.md, \"Configuration\".\n",
     );
+    // The file the database was read from (its my.cnf or postgresql.conf), not the
+    // include or postgresql.auto.conf its max_connections came from: `config` names the
+    // file whose includes bring in the rest.
     let database_configs: Vec<Option<String>> = model
         .databases
         .iter()
-        .map(|d| {
-            d.max_connections
-                .origin
-                .location()
-                .and_then(|l| relative(l.file))
-        })
+        .map(|d| d.source_file().and_then(relative))
         .collect();
     let pooler_configs: Vec<Option<String>> = model
         .poolers

@@ -1979,6 +1979,37 @@ fn init_names_tables_uniquely_in_a_monorepo() {
         .code(predicate::in_iter([0, 1]));
 }
 
+/// A my.cnf whose `!includedir` brings in the fragment that sets max_connections:
+/// `config` names the my.cnf (its includes are followed from it), not the fragment.
+#[test]
+fn init_names_the_main_option_file_not_the_included_fragment() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let write = |rel: &str, text: &str| write_file(dir.path(), rel, text);
+    write(
+        "mysql/my.cnf",
+        "[mysqld]\nmax_connections = 500\n!includedir conf.d/\n",
+    );
+    write(
+        "mysql/conf.d/client.cnf",
+        "[mysqld]\nmax_connections = 300\n",
+    );
+    write("mysql/conf.d/tuning.cnf", "[mysqld]\nwait_timeout = 600\n");
+    let manifest = poollint()
+        .args(["init", "--stdout"])
+        .arg(dir.path())
+        .assert()
+        .code(0)
+        .get_output()
+        .stdout
+        .clone();
+    let manifest = String::from_utf8(manifest).expect("UTF-8");
+    assert!(
+        manifest.contains("config = \"mysql/my.cnf\"   # max_connections and timeouts"),
+        "{manifest}"
+    );
+    assert!(!manifest.contains("conf.d/client.cnf"), "{manifest}");
+}
+
 const MINIMUM_IDLE_5: &str = "spring:\n  datasource:\n    hikari:\n      minimum-idle: 5\n";
 
 /// `poollint check ARGS` run in `dir`.

@@ -435,3 +435,186 @@ fn pgbouncer_server_connections_are_capped_by_max_user_connections() {
         found[0]
     );
 }
+
+/// tarn.js throws unless `min`/`max` are JSON numbers that are integers
+/// (`typeof opt.max === 'number'`, `opt.max === Math.round(opt.max)`): a fraction or a
+/// quoted number is `pool-size-invalid`, on the value; `1.0` and `1e1` are integers.
+#[test]
+fn knex_pool_sizes_tarn_refuses_are_invalid() {
+    let knexfile = r#"{
+  "production": { "client": "pg", "connection": "postgres://db/app", "pool": { "min": 0, "max": 2.5 } },
+  "staging":    { "client": "pg", "connection": "postgres://db/app", "pool": { "min": 0, "max": "10" } },
+  "test":       { "client": "pg", "connection": "postgres://db/app", "pool": { "min": 0.5, "max": 10 } },
+  "development":{ "client": "pg", "connection": "postgres://db/app", "pool": { "min": "0", "max": 10 } },
+  "ci":         { "client": "pg", "connection": "postgres://db/app", "pool": { "min": 0, "max": 1e1 } }
+}"#;
+    let dir = tree(&[("knexfile.json", knexfile)]);
+    let report = json(&["check", "--select", "pool-size-invalid"], dir.path());
+    let found: Vec<(String, String)> = report["diagnostics"]
+        .as_array()
+        .expect("diagnostics")
+        .iter()
+        .map(|d| {
+            let span = &d["span"];
+            let (start, end) = (
+                span["start"].as_u64().unwrap() as usize,
+                span["end"].as_u64().unwrap() as usize,
+            );
+            (
+                knexfile[start..end].to_owned(),
+                d["message"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    let spans: Vec<&str> = found.iter().map(|(s, _)| s.as_str()).collect();
+    assert_eq!(spans, ["2.5", "\"10\"", "0.5", "\"0\""], "{found:?}");
+    assert!(
+        found[0].1.contains("Tarn: opt.max must be an integer > 0"),
+        "{}",
+        found[0].1
+    );
+    assert!(
+        found[1].1.contains("a string, not a JSON number"),
+        "{}",
+        found[1].1
+    );
+    assert!(
+        found[3].1.contains("Tarn: opt.min must be an integer >= 0"),
+        "{}",
+        found[3].1
+    );
+}
+
+const HIKARI_MYSQL: &str = "spring:\n  datasource:\n    url: jdbc:mysql://db:3306/app?socketTimeout=30000\n    hikari:\n      maximum-pool-size: 10\n      max-lifetime: 1800000\n";
+
+fn mysql_tree(engine: &str, my_cnf: &str) -> tempfile::TempDir {
+    tree(&[
+        ("poollint.toml", &format!("[[database]]\nname = \"main\"\nengine = \"{engine}\"\nconfig = \"db/my.cnf\"\n\n[[service]]\nname = \"web\"\nconfig = [\"web/application.yml\"]\nconnects-to = \"main\"\n")),
+        ("web/application.yml", HIKARI_MYSQL),
+        ("db/my.cnf", my_cnf),
+    ])
+}
+
+/// `[mariadb-client]` is read by MariaDB's client programs only: its `wait_timeout` is
+/// no server's. `[client-server]` is read by the server too (and `[galera]` by a Galera
+/// build).
+#[test]
+fn mysql_option_groups_are_the_ones_the_server_reads() {
+    let client_only = mysql_tree(
+        "mariadb",
+        "[client]\nport = 3306\n\n[mariadb-client]\nwait_timeout = 60\n",
+    );
+    let found = messages(
+        client_only.path(),
+        "lifetime-not-below-server-or-network-limit",
+    );
+    assert!(found.is_empty(), "{found:?}");
+    for group in ["client-server", "galera", "mariadb-10.6"] {
+        let dir = mysql_tree("mariadb", &format!("[{group}]\nwait_timeout = 60\n"));
+        let found = messages(dir.path(), "lifetime-not-below-server-or-network-limit");
+        assert_eq!(found.len(), 1, "{group}: {found:?}");
+        assert!(found[0].contains("idle for 1 min"), "{}", found[0]);
+    }
+}
+
+/// MySQL raises `wait_timeout = 0` to its minimum, 1 s: not "no limit".
+#[test]
+fn mysql_wait_timeout_zero_is_one_second() {
+    let dir = mysql_tree("mysql", "[mysqld]\nwait_timeout = 0\n");
+    let found = messages(dir.path(), "lifetime-not-below-server-or-network-limit");
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(
+        found[0].contains("wait_timeout (0 written, which MySQL raises to its minimum, 1 s) closes connections idle for 1 s"),
+        "{}",
+        found[0]
+    );
+}
+
+fn postgres_tree(conf: &str, application: &str) -> tempfile::TempDir {
+    tree(&[
+        ("poollint.toml", "[[database]]\nname = \"main\"\nengine = \"postgresql\"\nconfig = \"db/postgresql.conf\"\n\n[[service]]\nname = \"web\"\nconfig = [\"web/application.yml\"]\nconnects-to = \"main\"\n"),
+        ("web/application.yml", application),
+        ("db/postgresql.conf", conf),
+    ])
+}
+
+/// Only a nonzero `-c statement_timeout=…` in the connection's `options` is a statement
+/// timeout: another option (`-c search_path=app`) or `statement_timeout=0` sets none.
+/// `idle-in-transaction-timeout-missing` reads the same options.
+#[test]
+fn statement_timeout_counts_only_a_nonzero_c_option() {
+    let app = |url_options: &str, property: &str| {
+        format!("spring:\n  datasource:\n    url: jdbc:postgresql://db:5432/app{url_options}\n    hikari:\n      maximum-pool-size: 10\n{property}")
+    };
+    let property = "      data-source-properties:\n        options: \"-c search_path=app\"\n";
+    let cases = [
+        (app("", property), 1),
+        (app("?options=-c%20statement_timeout%3D0", ""), 1),
+        (app("?options=-c%20search_path%3Dapp", ""), 1),
+        (app("?options=-c%20statement_timeout%3D30s", ""), 0),
+        (app("?options=-c+statement_timeout=30s", ""), 0),
+        (
+            app(
+                "",
+                "      data-source-properties:\n        options: \"-c statement_timeout=5s -c search_path=app\"\n",
+            ),
+            0,
+        ),
+        // The URL's options replace the property's.
+        (
+            app(
+                "?options=-c%20search_path%3Dapp",
+                "      data-source-properties:\n        options: \"-c statement_timeout=5s\"\n",
+            ),
+            1,
+        ),
+    ];
+    for (application, expected) in cases {
+        let dir = postgres_tree("max_connections = 100\n", &application);
+        let found = messages(dir.path(), "statement-timeout-missing");
+        assert_eq!(found.len(), expected, "{application}: {found:?}");
+    }
+    let idle = |options: &str| {
+        let dir = postgres_tree(
+            "max_connections = 100\n",
+            &app(&format!("?options={options}"), ""),
+        );
+        messages(dir.path(), "idle-in-transaction-timeout-missing").len()
+    };
+    assert_eq!(idle("-c%20idle_in_transaction_session_timeout%3D60s"), 0);
+    assert_eq!(idle("-c%20idle_in_transaction_session_timeout%3D0"), 1);
+}
+
+/// The same value in another unit (or quoted) is not a different value:
+/// `statement_timeout = 30s` then `30000` (milliseconds), `'1min'` then `60s`.
+#[test]
+fn postgres_duplicates_with_the_same_value_in_other_units_are_not_reported() {
+    let conf = "statement_timeout = 30s\nstatement_timeout = 30000\nlock_timeout = '1min'\nlock_timeout = 60s\nshared_buffers = 1GB\nshared_buffers = 131072\nmax_connections = '100'\nmax_connections = 100\nwork_mem = 4MB\nwork_mem = 4096\nidle_session_timeout = 1min\nidle_session_timeout = 1000\n";
+    let dir = tree(&[("db/postgresql.conf", conf)]);
+    let found = messages(dir.path(), "duplicate-key-across-forms");
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(
+        found[0].contains("`1min` here, `1000` there"),
+        "{}",
+        found[0]
+    );
+}
+
+/// PostgreSQL reads integers with `strtol(…, 0)`: `0x64` is 100, `0200` is 128 (octal),
+/// and a fraction or exponent is rounded (`1e3`).
+#[test]
+fn postgres_integers_in_hex_octal_and_exponent_form() {
+    let app = format!("{HIKARI}10\n");
+    let dir = postgres_tree(
+        "max_connections = 0x64\nstatement_timeout = 1e3\nidle_session_timeout = 0x10\n",
+        &app,
+    );
+    assert!(messages(dir.path(), "pool-size-invalid").is_empty());
+    assert!(messages(dir.path(), "suspicious-time-unit").is_empty());
+    // usable slots: max_connections less the 3 superuser_reserved_connections.
+    let report = json(&["capacity"], dir.path());
+    assert_eq!(report["databases"][0]["usable_slots"], 97, "{report}");
+    let dir = postgres_tree("max_connections = 0200\n", &app);
+    let report = json(&["capacity"], dir.path());
+    assert_eq!(report["databases"][0]["usable_slots"], 125, "{report}");
+}

@@ -22,6 +22,8 @@ pub struct MySql;
 const DOC: &str = "https://dev.mysql.com/doc/refman/8.4/en/server-system-variables.html";
 const MAX_CONNECTIONS: i64 = 151;
 const WAIT_TIMEOUT_SECONDS: u64 = 28_800;
+/// `wait_timeout`'s smallest value; MySQL raises a smaller one to it.
+const WAIT_TIMEOUT_MIN_SECONDS: i64 = 1;
 const CONF_DIRS: &[&str] = &["conf.d", "mysql.conf.d", "mariadb.conf.d"];
 
 impl Reader for MySql {
@@ -128,15 +130,24 @@ fn read_file(file: &ParsedFile, files: &[&ParsedFile], model: &mut Model) {
         || settings.default(MAX_CONNECTIONS),
         |p| settings.parsed(p, count_with_suffix),
     );
+    let wait_timeout = last("wait_timeout");
+    // Below the minimum (0, a negative number) MySQL warns and uses 1 s (range 1 to
+    // 31536000, rules-catalogue §1.4 [MY-VARS]): idle connections then die after 1 s.
+    let wait_timeout_raised_from = wait_timeout
+        .filter(|p| count_with_suffix(&p.value).is_ok_and(|s| s < WAIT_TIMEOUT_MIN_SECONDS))
+        .map(|p| p.value.trim().to_owned());
     model.databases.push(Database {
-        wait_timeout: Some(last("wait_timeout").map_or_else(
+        wait_timeout: Some(wait_timeout.map_or_else(
             || settings.default(Duration::from_secs(WAIT_TIMEOUT_SECONDS)),
             |p| {
                 settings.parsed(p, |t| {
-                    count_with_suffix(t).map(|s| Duration::from_secs(s.max(0) as u64))
+                    count_with_suffix(t).map(|s| {
+                        Duration::from_secs(s.max(WAIT_TIMEOUT_MIN_SECONDS).unsigned_abs())
+                    })
                 })
             },
         )),
+        wait_timeout_raised_from,
         file: Some(file.id),
         ..Database::new(name, Engine::MySql, max_connections)
     });
@@ -169,6 +180,39 @@ mod tests {
             db.wait_timeout.as_ref().unwrap().get(),
             Some(&Duration::from_secs(600))
         );
+    }
+
+    #[test]
+    fn wait_timeout_below_its_minimum_is_raised_to_one_second() {
+        let db = &read("mysql/my.cnf", "[mysqld]\nwait_timeout = 0\n").databases[0];
+        assert_eq!(
+            db.wait_timeout.as_ref().unwrap().get(),
+            Some(&Duration::from_secs(1))
+        );
+        assert_eq!(db.wait_timeout_raised_from.as_deref(), Some("0"));
+        let db = &read("mysql/my.cnf", "[mysqld]\nwait_timeout = 1\n").databases[0];
+        assert_eq!(db.wait_timeout_raised_from, None);
+    }
+
+    #[test]
+    fn client_groups_describe_no_server_and_client_server_is_read() {
+        // `[mariadb-client]` is read by MariaDB's client programs only.
+        assert!(
+            read("mysql/my.cnf", "[mariadb-client]\nwait_timeout = 60\n")
+                .databases
+                .is_empty()
+        );
+        // `[client-server]` by the server and the clients; `[galera]` by a Galera build.
+        let model = read(
+            "mysql/my.cnf",
+            "[client-server]\nwait_timeout = 60\n[galera]\nmax_connections = 300\n",
+        );
+        let db = &model.databases[0];
+        assert_eq!(
+            db.wait_timeout.as_ref().unwrap().get(),
+            Some(&Duration::from_secs(60))
+        );
+        assert_eq!(db.max_connections.get(), Some(&300));
     }
 
     #[test]

@@ -297,6 +297,9 @@ impl JsonReader<'_> {
             )
         };
         let count = |key: &str, fallback: i64| match field(key) {
+            Some(node) if library == Library::Knex => {
+                self.tarn_count(node, &format!("{name}.{key}"))
+            }
             Some(node) => self.number(node, &format!("{name}.{key}"), |v| Ok(v as i64)),
             None => default(fallback),
         };
@@ -483,6 +486,34 @@ impl JsonReader<'_> {
                 via: None,
             },
         })
+    }
+
+    /// A knex `pool.min`/`pool.max`, which knex hands to tarn.js unchanged: tarn throws
+    /// unless the value is a JSON number (`typeof opt.max === 'number'`, so `"10"` is
+    /// refused) and an integer (`opt.max === Math.round(opt.max)`, so `2.5` is refused)
+    /// [TARN].
+    fn tarn_count(&self, node: NodeId, key: &str) -> Setting<i64> {
+        let setting = self.number(node, key, |v| {
+            if v.fract() == 0.0 && v.abs() < 9.0e15 {
+                Ok(v as i64)
+            } else {
+                Err(format!("{v} is not an integer"))
+            }
+        });
+        let quoted = self.doc.scalar(node).is_some_and(|s| s.style.is_quoted());
+        match (&setting.value, quoted) {
+            (Val::Known(_), true) => {
+                let text = self.doc.text(node).unwrap_or("");
+                Setting {
+                    value: Val::invalid(
+                        format!("\"{text}\""),
+                        "a string, not a JSON number".to_owned(),
+                    ),
+                    ..setting
+                }
+            }
+            _ => setting,
+        }
     }
 
     fn number<T>(

@@ -12,9 +12,7 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use super::ini_settings::{
-    duration, pairs_with_includes, read_each_top_file, Pair, SettingBuilder,
-};
+use super::ini_settings::{pairs_with_includes, read_each_top_file, Pair, SettingBuilder};
 use super::{file_name, ParsedFile, Reader};
 use crate::model::{
     ConfigEntry, Database, Ecosystem, Engine, EntryKey, Location, Model, Secret, Setting,
@@ -201,6 +199,7 @@ pub(crate) fn database_from_pairs<'a>(
             .or_else(|| Some(zero(settings))),
         idle_session_timeout: millis("idle_session_timeout").or_else(|| Some(zero(settings))),
         wait_timeout: None,
+        wait_timeout_raised_from: None,
         declared: false,
         file: None,
     }
@@ -213,20 +212,20 @@ const MAX_BACKENDS: i64 = 262_143;
 /// Largest value of the millisecond timeouts read here (`INT_MAX`, guc_tables.c).
 const MAX_TIMEOUT_MS: u128 = i32::MAX as u128;
 
-/// A connection count as PostgreSQL reads it (`parse_int` in guc.c): a whole number,
-/// or a fractional one rounded (PostgreSQL 12+), within `min ..= MAX_BACKENDS`. Anything
-/// else in `postgresql.conf` stops the server at start-up with a FATAL error (a reload
-/// logs it and keeps the previous value).
+/// A connection count as PostgreSQL reads it (`parse_int` in guc.c, see
+/// [`number_and_unit`]): decimal, octal (`0200` is 128) or hexadecimal (`0x64`), or a
+/// fractional or exponent form rounded half to even (`1e2`, PostgreSQL 12+), within
+/// `min ..= MAX_BACKENDS`. Anything else in `postgresql.conf` stops the server at
+/// start-up with a FATAL error (a reload logs it and keeps the previous value).
 fn integer(name: &str, text: &str, min: i64) -> Result<i64, String> {
     let text = text.trim_matches('\'');
-    let value = match text.parse::<i64>() {
-        Ok(v) => Some(v as f64),
-        Err(_) => text.parse::<f64>().ok().filter(|v| v.is_finite()),
-    };
-    let Some(value) = value.map(f64::round_ties_even) else {
-        return Err(format!(
-            "not an integer: PostgreSQL refuses to start (`invalid value for parameter \"{name}\"`)"
-        ));
+    let value = match number_and_unit(text) {
+        Some((value, "")) => value.round_ties_even(),
+        _ => {
+            return Err(format!(
+                "not an integer: PostgreSQL refuses to start (`invalid value for parameter \"{name}\"`)"
+            ))
+        }
     };
     if value < min as f64 || value > MAX_BACKENDS as f64 {
         return Err(format!(
@@ -236,23 +235,146 @@ fn integer(name: &str, text: &str, min: i64) -> Result<i64, String> {
     Ok(value as i64)
 }
 
-/// A millisecond timeout as PostgreSQL reads it: a number with an optional unit, from 0
+/// A millisecond timeout as PostgreSQL reads it: a number (as [`number_and_unit`] reads
+/// it) with an optional time unit, rounded half to even to whole milliseconds, from 0
 /// to `INT_MAX` milliseconds; anything else stops the server at start-up.
 fn millis(name: &str, text: &str) -> Result<std::time::Duration, String> {
-    let written = text.trim_matches('\'');
     let out_of_range = || {
         format!("outside {name}'s valid range, 0 to {MAX_TIMEOUT_MS} ms (about 24.9 days): PostgreSQL refuses to start")
     };
-    if written.starts_with('-') {
-        return Err(out_of_range());
-    }
-    let value = duration(text, 1.0, TIME_UNITS).map_err(|_| {
+    let value = in_unit(text.trim_matches('\''), "ms").ok_or_else(|| {
         format!("not a number with a unit (us, ms, s, min, h, d): PostgreSQL refuses to start (`invalid value for parameter \"{name}\"`)")
     })?;
-    if value.as_millis() > MAX_TIMEOUT_MS {
+    let ms = value.round_ties_even();
+    if ms < 0.0 || ms > MAX_TIMEOUT_MS as f64 {
         return Err(out_of_range());
     }
-    Ok(value)
+    Ok(std::time::Duration::from_millis(ms as u64))
+}
+
+/// Memory units PostgreSQL accepts, in bytes (`8kB` is the block size, a base unit
+/// only) [PG-CONFIG-UNITS].
+const MEMORY_UNITS: &[(&str, f64)] = &[
+    ("B", 1.0),
+    ("kB", 1024.0),
+    ("8kB", 8192.0),
+    ("MB", 1_048_576.0),
+    ("GB", 1_073_741_824.0),
+    ("TB", 1_099_511_627_776.0),
+];
+
+/// The value of `text` in `base` (a parameter's unit: `ms`, `s`, `min`, `B`, `kB`,
+/// `8kB`, `MB`): a bare number is in `base`, a number with a unit of the same kind is
+/// converted to it, as `convert_to_base_unit` in guc.c does (not rounded). None when
+/// PostgreSQL would refuse it.
+pub(crate) fn in_unit(text: &str, base: &str) -> Option<f64> {
+    let (number, unit) = number_and_unit(text)?;
+    if unit.is_empty() {
+        return Some(number);
+    }
+    let table = [TIME_UNITS, MEMORY_UNITS]
+        .into_iter()
+        .find(|table| table.iter().any(|(name, _)| *name == base))?;
+    let factor = |wanted: &str| {
+        table
+            .iter()
+            .find(|(name, _)| *name == wanted)
+            .map(|(_, factor)| *factor)
+    };
+    // `8kB` is a base unit, not one a value may be written in.
+    let written = factor(unit).filter(|_| unit != "8kB")?;
+    Some(number * written / factor(base)?)
+}
+
+/// A number and the unit after it ("" for none) as PostgreSQL's `parse_int` and
+/// `parse_real` (guc.c) read a setting: `strtol(value, &end, 0)` (leading whitespace,
+/// a sign, then decimal, octal after a leading `0`, or hexadecimal after `0x`), read
+/// again with `strtod` when a `.`, `e` or `E` follows or it overflows (`1e3`, `100.5`,
+/// `.5`); then optional whitespace, a unit of at most 3 characters and optional
+/// whitespace. None when there is no number or more text follows the unit.
+pub(crate) fn number_and_unit(text: &str) -> Option<(f64, &str)> {
+    let (number, rest) = match strtol(text) {
+        Some((Some(value), rest)) if !rest.starts_with(['.', 'e', 'E']) => (value as f64, rest),
+        // No digits: `end` is the start of the text, checked as C checks `*endptr`.
+        None if !text.starts_with(['.', 'e', 'E']) => return None,
+        _ => strtod(text)?,
+    };
+    let rest = rest.trim_start_matches(is_c_space);
+    let unit_len = rest.find(is_c_space).unwrap_or(rest.len());
+    let (unit, after) = rest.split_at(unit_len);
+    (unit.len() <= 3 && after.trim_start_matches(is_c_space).is_empty()).then_some((number, unit))
+}
+
+fn is_c_space(c: char) -> bool {
+    matches!(c, ' ' | '\t' | '\n' | '\r' | '\x0b' | '\x0c')
+}
+
+/// C's `strtol(text, &end, 0)`: the value (None when it overflows a `long`, which
+/// PostgreSQL then reads with `strtod`) and the text after it; None when no digit is
+/// read.
+fn strtol(text: &str) -> Option<(Option<i64>, &str)> {
+    let body = text.trim_start_matches(is_c_space);
+    let (negative, body) = match body.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, body.strip_prefix('+').unwrap_or(body)),
+    };
+    let hex = body
+        .strip_prefix("0x")
+        .or_else(|| body.strip_prefix("0X"))
+        .filter(|rest| rest.starts_with(|c: char| c.is_ascii_hexdigit()));
+    let (digits, radix) = match hex {
+        Some(rest) => (rest, 16),
+        None if body.starts_with('0') => (body, 8),
+        None => (body, 10),
+    };
+    let len = digits
+        .find(|c: char| !c.is_digit(radix))
+        .unwrap_or(digits.len());
+    if len == 0 {
+        return None;
+    }
+    let (number, rest) = digits.split_at(len);
+    let value =
+        i64::from_str_radix(number, radix)
+            .ok()
+            .map(|magnitude| if negative { -magnitude } else { magnitude });
+    Some((value, rest))
+}
+
+/// C's `strtod`, decimal forms only (`1e3`, `-2.5`, `.5`): the value and the text after
+/// it; None when no number is read or it is out of range.
+fn strtod(text: &str) -> Option<(f64, &str)> {
+    let body = text.trim_start_matches(is_c_space);
+    let bytes = body.as_bytes();
+    let digits_from = |mut i: usize| {
+        while bytes.get(i).is_some_and(u8::is_ascii_digit) {
+            i += 1;
+        }
+        i
+    };
+    let mut end = usize::from(matches!(bytes.first(), Some(b'-' | b'+')));
+    let int_end = digits_from(end);
+    let mut mantissa_digits = int_end - end;
+    end = int_end;
+    if bytes.get(end) == Some(&b'.') {
+        let frac_end = digits_from(end + 1);
+        mantissa_digits += frac_end - end - 1;
+        end = frac_end;
+    }
+    if mantissa_digits == 0 {
+        return None;
+    }
+    if matches!(bytes.get(end), Some(b'e' | b'E')) {
+        let sign = usize::from(matches!(bytes.get(end + 1), Some(b'-' | b'+')));
+        let exp_end = digits_from(end + 1 + sign);
+        if exp_end > end + 1 + sign {
+            end = exp_end;
+        }
+    }
+    let value: f64 = body.get(..end)?.parse().ok()?;
+    value
+        .is_finite()
+        .then(|| (value, body.get(end..).unwrap_or("")))
 }
 
 /// True for the official image and its tags (`postgres`, `postgres:16`, `library/postgres`).
@@ -487,6 +609,65 @@ mod tests {
             db.superuser_reserved_connections.as_ref().unwrap().get(),
             Some(&3)
         );
+    }
+
+    /// Each case as PostgreSQL 15.18 answered `SET` then `SHOW` (geqo_threshold, an
+    /// integer without unit; statement_timeout, in milliseconds).
+    #[test]
+    fn numbers_are_read_as_postgres_parse_int_reads_them() {
+        for (text, integer) in [
+            ("0x64", Some(100)),
+            ("0200", Some(128)),
+            ("1e2", Some(100)),
+            ("100.5", Some(100)),
+            ("101.5", Some(102)),
+            (" 12 ", Some(12)),
+            ("1.5e2", Some(150)),
+            ("+5", Some(5)),
+            ("08", None),
+            ("0x", None),
+            ("1e3 ms", None),
+            ("inf", None),
+        ] {
+            assert_eq!(integer_of(text), integer, "{text}");
+        }
+        for (text, ms) in [
+            ("0x10", Some(16)),
+            ("1e3", Some(1000)),
+            ("1e3 ms", Some(1000)),
+            ("0x10s", Some(16_000)),
+            ("0200ms", Some(128)),
+            ("1e3s", Some(1_000_000)),
+            ("1.5e1s", Some(15_000)),
+            ("0x10 min", Some(960_000)),
+            ("1500us", Some(2)),
+            ("2500us", Some(2)),
+            ("0.5", Some(0)),
+            (".5s", Some(500)),
+            ("5 s ", Some(5000)),
+            ("1e", None),
+            ("08", None),
+            ("-0x5", None),
+        ] {
+            let read = millis("statement_timeout", text).ok();
+            assert_eq!(read, ms.map(Duration::from_millis), "{text}");
+        }
+    }
+
+    fn integer_of(text: &str) -> Option<i64> {
+        integer("geqo_threshold", text, i64::from(i32::MIN)).ok()
+    }
+
+    #[test]
+    fn unit_values_convert_to_the_parameter_unit() {
+        assert_eq!(in_unit("30s", "ms"), Some(30_000.0));
+        assert_eq!(in_unit("'1min'", "ms"), None);
+        assert_eq!(in_unit("1min", "s"), Some(60.0));
+        assert_eq!(in_unit("1GB", "8kB"), Some(131_072.0));
+        assert_eq!(in_unit("1024", "kB"), Some(1024.0));
+        assert_eq!(in_unit("8kB", "kB"), Some(8.0));
+        assert_eq!(in_unit("1s", "kB"), None);
+        assert_eq!(in_unit("2 8kB", "kB"), None);
     }
 
     #[test]

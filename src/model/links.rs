@@ -249,9 +249,16 @@ pub(crate) fn idle_limit<'m>(links: &Links<'m>, service: &Service) -> Option<Idl
                 format!("database {}'s idle_session_timeout", database.name),
                 5,
             );
+            let raised = database
+                .wait_timeout_raised_from
+                .as_ref()
+                .map(|written| {
+                    format!(" ({written} written, which MySQL raises to its minimum, 1 s)")
+                })
+                .unwrap_or_default();
             consider(
                 database.wait_timeout.as_ref(),
-                format!("database {}'s wait_timeout", database.name),
+                format!("database {}'s wait_timeout{raised}", database.name),
                 60,
             );
         }

@@ -737,6 +737,9 @@ pub struct Database {
     pub idle_session_timeout: Option<Setting<Duration>>,
     /// MySQL `wait_timeout`.
     pub wait_timeout: Option<Setting<Duration>>,
+    /// The `wait_timeout` as written when it is below MySQL's minimum of 1 s (`0`):
+    /// MySQL raises it to 1 s, which `wait_timeout` then holds.
+    pub wait_timeout_raised_from: Option<String>,
     /// Declared in `poollint.toml` (not only found in a file).
     pub declared: bool,
     /// The top-level file the database was read from (its postgresql.conf, my.cnf or
@@ -767,6 +770,7 @@ impl Database {
             idle_in_transaction_session_timeout: None,
             idle_session_timeout: None,
             wait_timeout: None,
+            wait_timeout_raised_from: None,
             declared: false,
             file: None,
         }

@@ -9,6 +9,15 @@ static PGBOUNCER: LazyLock<BTreeMap<&str, Vec<&str>>> =
     LazyLock::new(|| name_list(include_str!("data/pgbouncer-settings.txt")));
 static POSTGRES: LazyLock<Vec<&str>> =
     LazyLock::new(|| flat_name_list(include_str!("data/postgresql-parameters.txt")));
+static POSTGRES_UNITS: LazyLock<Vec<(&str, &str)>> = LazyLock::new(|| {
+    let mut units: Vec<(&str, &str)> = include_str!("data/postgresql-units.txt")
+        .lines()
+        .filter(|line| !line.starts_with('#'))
+        .filter_map(|line| line.split_once(' '))
+        .collect();
+    units.sort_unstable();
+    units
+});
 static MYSQL: LazyLock<Vec<&str>> =
     LazyLock::new(|| flat_name_list(include_str!("data/mysql-options.txt")));
 
@@ -41,18 +50,45 @@ pub fn postgres_parameters() -> &'static [&'static str] {
     &POSTGRES
 }
 
+/// The unit of a PostgreSQL parameter (`ms`, `s`, `min`, `B`, `kB`, `8kB`, `MB`): a bare
+/// number is in it. None for a parameter without one, or one the table (PostgreSQL 15's
+/// `pg_settings`) does not list. `name` in lower case.
+pub fn postgres_unit(name: &str) -> Option<&'static str> {
+    let units: &[(&str, &str)] = &POSTGRES_UNITS;
+    units
+        .binary_search_by(|(parameter, _)| (*parameter).cmp(name))
+        .ok()
+        .and_then(|i| units.get(i))
+        .map(|(_, unit)| *unit)
+}
+
 /// The option names `mysqld` accepts in its option-file groups, `_` form, sorted.
 pub fn mysql_options() -> &'static [&'static str] {
     &MYSQL
 }
 
-/// Option-file groups `mysqld` reads (`[mysqld]`, `[server]`, `[mariadb]`,
-/// `[mysqld-8.0]`, ...); client groups configure no server.
+/// Option-file groups the server reads: MySQL's `mysqld` reads `[mysqld]`, `[server]`
+/// and `[mysqld-X.Y]`; MariaDB's also `[mariadb]`, `[mariadb-X.Y]`, `[mariadbd]`,
+/// `[mariadbd-X.Y]`, `[client-server]` (read by the server and by every client) and,
+/// built with Galera, `[galera]` (`load_default_groups` in MariaDB's `sql/mysqld.cc`).
+/// Client groups (`[client]`, `[mysql]`, `[mariadb-client]`, `[client-mariadb]`,
+/// `[mysqldump]`, ...) configure no server.
 pub fn is_mysql_server_group(section: Option<&str>) -> bool {
+    // `mysqld-8.0`, `mariadb-10.6`, `mariadb-11`: a version after the dash, so
+    // `mariadb-client` (read by MariaDB's client programs) is not one.
+    let versioned = |s: &str, program: &str| {
+        s.strip_prefix(program)
+            .and_then(|rest| rest.strip_prefix('-'))
+            .is_some_and(|version| version.starts_with(|c: char| c.is_ascii_digit()))
+    };
     section.is_some_and(|s| {
-        matches!(s, "mysqld" | "server" | "mariadb" | "mariadbd")
-            || s.starts_with("mysqld-")
-            || s.starts_with("mariadb-")
+        let s = s.trim().to_ascii_lowercase();
+        matches!(
+            s.as_str(),
+            "mysqld" | "server" | "mariadb" | "mariadbd" | "client-server" | "galera"
+        ) || ["mysqld", "mariadb", "mariadbd"]
+            .iter()
+            .any(|program| versioned(&s, program))
     })
 }
 
@@ -89,6 +125,67 @@ fn set_statement(statement: &str) -> Option<(String, String)> {
     let valid_name = !name.is_empty() && !name.contains(char::is_whitespace);
     (valid_name && !value.is_empty() && !value.eq_ignore_ascii_case("default"))
         .then(|| (name.to_ascii_lowercase(), value.to_owned()))
+}
+
+/// The settings a PostgreSQL `options` connection parameter passes to the server
+/// (libpq and PgJDBC `options`, Npgsql `Options`), as (lower-cased name with `_` for
+/// `-`, value) pairs in order, the last of a name winning: `-c name=value`, `-c`
+/// `name=value` and `--name=value` words, split on whitespace with `\` escaping the next
+/// character, as PostgreSQL's `pg_split_opts` splits them. `url_encoded`: the text is a
+/// URL query value, so `%XX` and `+` (a space, as PgJDBC's `URLDecoder` reads it) are
+/// decoded first.
+pub fn options_settings(options: &str, url_encoded: bool) -> Vec<(String, String)> {
+    let decoded = if url_encoded {
+        url_decode(options)
+    } else {
+        options.to_owned()
+    };
+    let mut words: Vec<(String, crate::source::Span)> = Vec::new();
+    let mut word = String::new();
+    let mut chars = decoded.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => word.extend(chars.next()),
+            c if c.is_whitespace() => {
+                if !word.is_empty() {
+                    words.push((std::mem::take(&mut word), crate::source::Span::default()));
+                }
+            }
+            c => word.push(c),
+        }
+    }
+    if !word.is_empty() {
+        words.push((word, crate::source::Span::default()));
+    }
+    crate::ecosystems::postgres::command_flags(&words)
+        .into_iter()
+        .map(|flag| (flag.name.to_ascii_lowercase(), flag.value))
+        .collect()
+}
+
+/// `%XX` escapes and `+` decoded; an invalid escape is kept as written.
+fn url_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        let hex = |at: usize| bytes.get(at).and_then(|h| (*h as char).to_digit(16));
+        match (b, hex(i + 1), hex(i + 2)) {
+            (b'%', Some(high), Some(low)) => {
+                out.push((high * 16 + low) as u8);
+                i += 3;
+            }
+            (b'+', _, _) => {
+                out.push(b' ');
+                i += 1;
+            }
+            _ => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// True when a PostgreSQL time setting's text turns the timeout off: 0 in any unit
@@ -142,6 +239,77 @@ mod tests {
         );
         assert!(set_statements("SET").is_empty());
         assert!(set_statements("SET TIME ZONE 'UTC'").is_empty());
+    }
+
+    #[test]
+    fn server_groups_are_the_ones_mysqld_and_mariadbd_read() {
+        for server in [
+            "mysqld",
+            "server",
+            "mysqld-8.0",
+            "mariadb",
+            "mariadb-10.6",
+            "mariadb-11",
+            "mariadbd",
+            "mariadbd-11.4",
+            "client-server",
+            "galera",
+        ] {
+            assert!(is_mysql_server_group(Some(server)), "{server}");
+        }
+        for client in [
+            "client",
+            "mysql",
+            "mariadb-client",
+            "client-mariadb",
+            "mysqldump",
+            "mariadb-dump",
+            "mysqld_safe",
+            "mysqld-",
+        ] {
+            assert!(!is_mysql_server_group(Some(client)), "{client}");
+        }
+        assert!(!is_mysql_server_group(None));
+    }
+
+    #[test]
+    fn options_settings_are_the_c_flags_of_the_options_parameter() {
+        let pairs = |text: &str, url: bool| options_settings(text, url);
+        assert_eq!(
+            pairs(
+                "-c search_path=app -cstatement_timeout=5s --lock-timeout=1s",
+                false
+            ),
+            vec![
+                ("search_path".to_owned(), "app".to_owned()),
+                ("statement_timeout".to_owned(), "5s".to_owned()),
+                ("lock_timeout".to_owned(), "1s".to_owned()),
+            ]
+        );
+        assert_eq!(
+            pairs("-c%20statement_timeout%3D0", true),
+            vec![("statement_timeout".to_owned(), "0".to_owned())]
+        );
+        assert_eq!(
+            pairs("-c+Statement_Timeout=30s", true),
+            vec![("statement_timeout".to_owned(), "30s".to_owned())]
+        );
+        // `\ ` keeps a space inside a value; text that is no flag sets nothing.
+        assert_eq!(
+            pairs(r"-c application_name=a\ b statement_timeout=5s", false),
+            vec![("application_name".to_owned(), "a b".to_owned())]
+        );
+        assert!(pairs("%zz", true).is_empty());
+    }
+
+    #[test]
+    fn postgres_units_are_listed_by_parameter() {
+        assert_eq!(postgres_unit("statement_timeout"), Some("ms"));
+        assert_eq!(postgres_unit("checkpoint_timeout"), Some("s"));
+        assert_eq!(postgres_unit("shared_buffers"), Some("8kB"));
+        assert_eq!(postgres_unit("work_mem"), Some("kB"));
+        assert_eq!(postgres_unit("max_connections"), None);
+        assert_eq!(postgres_unit("work_mem kB"), None);
     }
 
     #[test]

@@ -5,7 +5,8 @@
 //! [SB-RELAXED]; when they disagree, reviewers see one value and production runs another.
 //! PostgreSQL parameter names are case-insensitive and the last occurrence in
 //! `postgresql.conf` and its includes wins (rules-catalogue §1.3): the earlier one is
-//! reported.
+//! reported, unless it gives the same value (`'100'` and `100`; `30s` and `30000` for a
+//! parameter in milliseconds, by the unit table in `src/model/data`).
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -110,6 +111,37 @@ fn value(entry: &ConfigEntry) -> &str {
     entry.value.as_deref().unwrap_or("").trim()
 }
 
+/// True when two settings of one key give the same value: the same text, or for
+/// PostgreSQL the same text inside its quotes (`'100'` is `100`) or, for a parameter
+/// with a unit, the same amount in it (`30s` is `30000` for `statement_timeout`, in
+/// milliseconds; `'1min'` is `60s`).
+fn same_value(runner: &str, a: &ConfigEntry, b: &ConfigEntry) -> bool {
+    if value(a) == value(b) {
+        return true;
+    }
+    if runner != "PostgreSQL" {
+        return false;
+    }
+    fn unquoted(e: &ConfigEntry) -> &str {
+        let v = value(e);
+        v.strip_prefix('\'')
+            .and_then(|v| v.strip_suffix('\''))
+            .unwrap_or(v)
+    }
+    if unquoted(a) == unquoted(b) {
+        return true;
+    }
+    let Some(unit) = crate::model::parameters::postgres_unit(a.canonical.as_str()) else {
+        return false;
+    };
+    let amount = |e: &ConfigEntry| crate::ecosystems::postgres::in_unit(unquoted(e), unit);
+    match (amount(a), amount(b)) {
+        // `0.1s` is 100.00000000000001 ms in floating point.
+        (Some(x), Some(y)) => (x - y).abs() <= 1e-9 * x.abs().max(y.abs()),
+        _ => false,
+    }
+}
+
 fn location(entry: &ConfigEntry, span: Span) -> Location {
     Location {
         file: entry.file,
@@ -140,7 +172,7 @@ fn report_group(
         return;
     };
     for loser in entries.iter().filter(|e| e.precedence != winner.precedence) {
-        if value(loser) == value(winner) {
+        if same_value(runner, loser, winner) {
             continue;
         }
         let values = if secrets.holds(loser) || secrets.holds(winner) {

@@ -119,7 +119,7 @@ struct Limits {
     min: Bound,
     /// "HikariCP throws … while Spring binds it, so the application fails to start".
     consequence: &'static str,
-    /// What a value that is not a whole number does.
+    /// What a value that is not a whole number does (`{thrown}` is the bound's error).
     unreadable: &'static str,
 }
 
@@ -143,15 +143,15 @@ fn limits(library: Library) -> Option<Limits> {
             max: Bound {
                 floor: 1,
                 thrown: "\"Tarn: opt.max must be an integer > 0\"",
-                help: "set pool.max to a whole number of at least 1 (knex's default is 10)",
+                help: "set pool.max to an unquoted whole number of at least 1 (knex's default is 10)",
             },
             min: Bound {
                 floor: 0,
-                thrown: "an error for a negative min",
-                help: "set pool.min to 0 (knex recommends it) or a whole number up to pool.max",
+                thrown: "\"Tarn: opt.min must be an integer >= 0\"",
+                help: "set pool.min to 0 (knex recommends it) or an unquoted whole number up to pool.max",
             },
             consequence: "tarn.js throws {thrown} when knex creates the pool, so no query runs",
-            unreadable: "tarn.js requires an integer and throws when knex creates the pool, so no query runs",
+            unreadable: "tarn.js accepts only a JSON number that is an integer and throws {thrown} when knex creates the pool, so no query runs",
         }),
         // Only values `to_i` misreads: a pool below 1 is `max_connections: -1`
         // (unbounded, Rails 8.1) or reported by pool-unbounded.
@@ -214,7 +214,9 @@ fn check_count(
         Val::Invalid(invalid) => (
             format!(
                 "{property} `{}` cannot be read ({}): {}",
-                invalid.raw, invalid.reason, limits.unreadable
+                invalid.raw,
+                invalid.reason,
+                limits.unreadable.replace("{thrown}", bound.thrown)
             ),
             "not a valid connection count".to_owned(),
         ),
