@@ -212,6 +212,53 @@ impl DiffBase {
             .map_err(|e| format!("cannot extract the tree at {}: {e}", self.rev))
     }
 
+    /// Lines of `text`, which stands for the file at `path` (`--stdin-filename`), added
+    /// or changed since the base: the text is compared with the file at the base, not
+    /// with the file on disk. None: the file is new (not in the base's tree, or outside
+    /// the repository).
+    pub fn changed_lines_of_text(
+        &self,
+        path: &Path,
+        text: &str,
+    ) -> Result<Option<BTreeSet<usize>>, String> {
+        let Some(relative) = self.relative(path) else {
+            return Ok(None);
+        };
+        let name = relative.to_string_lossy().replace('\\', "/");
+        let Ok(old) = git(
+            &self.root,
+            &["cat-file", "blob", &format!("{}:{name}", self.commit)],
+        ) else {
+            return Ok(None);
+        };
+        let dir = tempfile::tempdir().map_err(|e| format!("cannot compare standard input: {e}"))?;
+        std::fs::write(dir.path().join("old"), old)
+            .and_then(|()| std::fs::write(dir.path().join("new"), text))
+            .map_err(|e| format!("cannot compare standard input: {e}"))?;
+        let output = Command::new("git")
+            .current_dir(dir.path())
+            .args([
+                "diff",
+                "--no-index",
+                "--unified=0",
+                "--no-color",
+                "--no-ext-diff",
+                "--no-textconv",
+                "--src-prefix=a/",
+                "--dst-prefix=b/",
+                "old",
+                "new",
+            ])
+            .output()
+            .map_err(|e| format!("cannot run git: {e} (--diff-base needs git on PATH)"))?;
+        // `--no-index` exits 1 when the files differ.
+        if !matches!(output.status.code(), Some(0 | 1)) {
+            return Err(String::from_utf8_lossy(&output.stderr).trim().to_owned());
+        }
+        let changed = parse_unified_diff(&output.stdout, dir.path());
+        Ok(Some(changed.into_values().flatten().flatten().collect()))
+    }
+
     /// `path` relative to the repository (canonicalised), if inside it.
     pub fn relative(&self, path: &Path) -> Option<PathBuf> {
         self.relative_canonical(&std::fs::canonicalize(path).ok()?)

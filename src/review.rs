@@ -25,7 +25,15 @@ pub fn review(
     if let (Some(note), Some(first)) = (&base.note, scopes.first_mut()) {
         first.report.notes.push(note.clone());
     }
-    let changed = base.changed_lines()?;
+    let mut changed = base.changed_lines()?;
+    // Standard input stands for its file: its lines are compared with the file at the
+    // base, not the file on disk (unsaved edits would count as unchanged).
+    if let Some((name, text)) = &request.stdin {
+        if let Ok(path) = std::fs::canonicalize(name) {
+            let lines = base.changed_lines_of_text(&path, text)?;
+            changed.insert(path, lines);
+        }
+    }
     let mut compared = Vec::new();
     for scope in scopes.iter_mut() {
         let after_paths = scope.report.sources.canonical_paths();

@@ -942,6 +942,42 @@ fn diff_check(repo: &std::path::Path) -> assert_cmd::assert::Assert {
         .assert()
 }
 
+/// With `--stdin-filename`, `--diff-base` compares standard input with the file at the
+/// base, not the file on disk: an unsaved edit that adds a finding is reported (it was
+/// not: the file on disk had not changed), and a finding on an unchanged line is not.
+#[test]
+fn diff_base_compares_standard_input_with_the_base() {
+    let clean = "spring:\n  datasource:\n    hikari:\n      max-lifetime: 1800000\n";
+    let repo = git_repo(&[
+        ("a/application.yml", clean),
+        ("b/application.yml", LIFETIME_10S),
+    ]);
+    let run = |name: &str, text: &str| {
+        poollint()
+            .current_dir(repo.path())
+            .args([
+                "check",
+                "-f",
+                "concise",
+                "--diff-base",
+                "HEAD",
+                "--stdin-filename",
+                name,
+            ])
+            .write_stdin(text.to_owned())
+            .assert()
+    };
+    run("a/application.yml", &clean.replace("1800000", "10000"))
+        .code(1)
+        .stdout(predicate::str::contains(
+            "error[hikari-max-lifetime-below-minimum]",
+        ));
+    let more = format!("{LIFETIME_10S}      maximum-pool-size: 10\n");
+    run("b/application.yml", &more)
+        .code(0)
+        .stdout(predicate::str::contains("No problems found"));
+}
+
 /// Raising a PgBouncer's `instances` in the manifest is a change to the fleet it
 /// pushes over the database's limit: the finding has a label there, so `--diff-base`
 /// reports it (it passed with exit 0, its message citing a line it did not label).
