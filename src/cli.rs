@@ -69,7 +69,11 @@ pub enum Command {
         shell: clap_complete::Shell,
     },
     /// Print the man page (roff), generated from these command-line definitions.
-    Man,
+    Man {
+        /// The subcommand whose page to print (`check` gives poollint-check(1), with its
+        /// options); without it, the top page.
+        subcommand: Option<String>,
+    },
 }
 
 #[derive(Debug, clap::Args)]
@@ -243,14 +247,35 @@ pub fn main() -> ExitCode {
             clap_complete::generate(shell, &mut cmd, "poollint", &mut script);
             emit_or_fail(&script, ExitCode::SUCCESS)
         }
-        Command::Man => {
-            let cmd = <Cli as clap::CommandFactory>::command();
-            let mut page = Vec::new();
-            match clap_mangen::Man::new(cmd).render(&mut page) {
-                Ok(()) => emit_or_fail(&page, ExitCode::SUCCESS),
-                Err(e) => usage_error(&format!("cannot write the man page: {e}")),
-            }
+        Command::Man { subcommand } => man_page(subcommand.as_deref()),
+    }
+}
+
+/// The top man page, or `poollint-SUBCOMMAND(1)` (the pages the top one's SEE ALSO
+/// names).
+fn man_page(subcommand: Option<&str>) -> ExitCode {
+    let top = <Cli as clap::CommandFactory>::command();
+    let man = match subcommand {
+        None => clap_mangen::Man::new(top),
+        Some(name) => {
+            let Some(sub) = top.find_subcommand(name).cloned() else {
+                let names: Vec<String> = top
+                    .get_subcommands()
+                    .map(|c| c.get_name().to_owned())
+                    .collect();
+                return usage_error(&format!(
+                    "no subcommand `{name}`; pages: {}",
+                    names.join(", ")
+                ));
+            };
+            let title = format!("poollint-{}", sub.get_name());
+            clap_mangen::Man::new(sub.name(title.clone()).bin_name(&title)).title(title)
         }
+    };
+    let mut page = Vec::new();
+    match man.render(&mut page) {
+        Ok(()) => emit_or_fail(&page, ExitCode::SUCCESS),
+        Err(e) => usage_error(&format!("cannot write the man page: {e}")),
     }
 }
 

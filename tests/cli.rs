@@ -1685,7 +1685,21 @@ fn completions_and_man_page_are_generated_from_the_cli() {
         .arg("man")
         .assert()
         .code(0)
-        .stdout(predicate::str::contains(".TH poollint 1"));
+        .stdout(predicate::str::contains(".TH poollint 1"))
+        .stdout(predicate::str::contains("poollint\\-check(1)"));
+    // The page the top one refers to, with the subcommand's options (there was none).
+    poollint()
+        .args(["man", "check"])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains(".TH poollint-check 1"))
+        .stdout(predicate::str::contains("poollint\\-check \\- Check"))
+        .stdout(predicate::str::contains("diff\\-base"));
+    poollint()
+        .args(["man", "nope"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("no subcommand `nope`"));
 }
 
 #[test]
