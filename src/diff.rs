@@ -26,6 +26,17 @@ pub struct DiffBase {
     pub note: Option<String>,
 }
 
+/// The patch format [`parse_unified_diff`] reads, whatever the user's git
+/// configuration says (see [`DiffBase::changed_lines`]).
+const DIFF_FORMAT: [&str; 6] = [
+    "--unified=0",
+    "--no-color",
+    "--no-ext-diff",
+    "--no-textconv",
+    "--src-prefix=a/",
+    "--dst-prefix=b/",
+];
+
 /// Lines (1-based) added or modified since the base, by canonical path; None: the whole
 /// file is new (untracked or added).
 pub type ChangedLines = BTreeMap<PathBuf, Option<BTreeSet<usize>>>;
@@ -134,22 +145,10 @@ impl DiffBase {
     /// replace the patch. Names git still quotes (a `"`, `\` or control character) are
     /// unquoted by [`parse_unified_diff`].
     pub fn changed_lines(&self) -> Result<ChangedLines, String> {
-        let diff = git(
-            &self.root,
-            &[
-                "-c",
-                "core.quotePath=false",
-                "diff",
-                "--unified=0",
-                "--no-color",
-                "--no-ext-diff",
-                "--no-textconv",
-                "--src-prefix=a/",
-                "--dst-prefix=b/",
-                &self.commit,
-                "--",
-            ],
-        )?;
+        let mut args = vec!["-c", "core.quotePath=false", "diff"];
+        args.extend(DIFF_FORMAT);
+        args.extend([self.commit.as_str(), "--"]);
+        let diff = git(&self.root, &args)?;
         let mut changed = parse_unified_diff(&diff, &self.root);
         let untracked = git(
             &self.root,
@@ -237,18 +236,9 @@ impl DiffBase {
             .map_err(|e| format!("cannot compare standard input: {e}"))?;
         let output = Command::new("git")
             .current_dir(dir.path())
-            .args([
-                "diff",
-                "--no-index",
-                "--unified=0",
-                "--no-color",
-                "--no-ext-diff",
-                "--no-textconv",
-                "--src-prefix=a/",
-                "--dst-prefix=b/",
-                "old",
-                "new",
-            ])
+            .args(["diff", "--no-index"])
+            .args(DIFF_FORMAT)
+            .args(["old", "new"])
             .output()
             .map_err(|e| format!("cannot run git: {e} (--diff-base needs git on PATH)"))?;
         // `--no-index` exits 1 when the files differ.
