@@ -618,3 +618,166 @@ fn postgres_integers_in_hex_octal_and_exponent_form() {
     let report = json(&["capacity"], dir.path());
     assert_eq!(report["databases"][0]["usable_slots"], 125, "{report}");
 }
+
+const RAILS_DB: &str = "app/config/database.yml";
+
+/// The findings of `dir` as `rule: message`, and the help of each.
+fn findings(dir: &std::path::Path) -> Vec<(String, String)> {
+    let report = json(&["check"], dir);
+    report["diagnostics"]
+        .as_array()
+        .expect("diagnostics")
+        .iter()
+        .map(|d| {
+            (
+                format!(
+                    "{}: {}",
+                    d["rule"].as_str().unwrap_or(""),
+                    d["message"].as_str().unwrap_or("")
+                ),
+                d["help"].as_str().unwrap_or("").to_owned(),
+            )
+        })
+        .collect()
+}
+
+/// Puma's `threads 10` and `threads(0, 10)` run 10 threads (both were read as Puma's
+/// default 5, so a pool of 5 passed); a call poollint cannot read is no finding.
+#[test]
+fn puma_one_argument_and_parenthesised_threads_are_read() {
+    for puma in ["threads 10\n", "threads(0, 10)\n"] {
+        let dir = tree(&[
+            (RAILS_DB, "production:\n  adapter: postgresql\n  pool: 5\n"),
+            ("app/config/puma.rb", puma),
+        ]);
+        let found = messages(dir.path(), "pool-smaller-than-thread-concurrency");
+        assert_eq!(found.len(), 1, "{puma}: {found:?}");
+        assert!(found[0].contains("runs 10 threads"), "{found:?}");
+    }
+    let dir = tree(&[
+        (RAILS_DB, "production:\n  adapter: postgresql\n  pool: 3\n"),
+        ("app/config/puma.rb", "threads compute_threads\n"),
+    ]);
+    let found = messages(dir.path(), "pool-smaller-than-thread-concurrency");
+    assert!(found.is_empty(), "{found:?}");
+}
+
+/// `pool: 10.0` is the Float 10.0 to Psych and 10 to `to_i` (it was a false
+/// pool-size-invalid error); `0x10` is 16 (it was reported as 0); `pool: 0` is reported
+/// as `ten` (also 0) is.
+#[test]
+fn rails_pool_numbers_are_read_as_ruby_reads_them() {
+    for (pool, expected) in [
+        ("10.0", None),
+        ("0x10", None),
+        ("1_0", None),
+        ("ten", Some("pool `ten` cannot be read")),
+        ("0", Some("pool is 0: a pool of no connections")),
+    ] {
+        let dir = tree(&[(
+            RAILS_DB,
+            &format!("production:\n  adapter: postgresql\n  pool: {pool}\n"),
+        )]);
+        let found = messages(dir.path(), "pool-size-invalid");
+        match expected {
+            None => assert!(found.is_empty(), "pool: {pool}: {found:?}"),
+            Some(text) => {
+                assert_eq!(found.len(), 1, "pool: {pool}: {found:?}");
+                assert!(found[0].contains(text), "{found:?}");
+            }
+        }
+    }
+}
+
+/// `variables:` with `:default` or nil set no timeout (Active Record runs `SET SESSION k
+/// TO DEFAULT` or nothing), so the timeout rules still fire; they were taken as set.
+#[test]
+fn rails_variables_set_to_default_set_no_timeout() {
+    let manifest = "[[database]]\nname = \"users\"\nengine = \"postgresql\"\nconfig = \"db/postgresql.conf\"\n\n[[service]]\nname = \"web\"\nconfig = [\"app/config/database.yml\"]\nconnects-to = \"users\"\n";
+    let dir = tree(&[
+        (RAILS_DB, "production:\n  adapter: postgresql\n  pool: 5\n  variables:\n    statement_timeout: :default\n    idle_in_transaction_session_timeout: ~\n"),
+        ("db/postgresql.conf", "max_connections = 200\n"),
+        ("poollint.toml", manifest),
+    ]);
+    let rules: Vec<String> = findings(dir.path())
+        .into_iter()
+        .map(|(f, _)| f.split(':').next().unwrap_or("").to_owned())
+        .collect();
+    assert!(
+        rules.iter().any(|r| r == "statement-timeout-missing"),
+        "{rules:?}"
+    );
+    assert!(
+        rules
+            .iter()
+            .any(|r| r == "idle-in-transaction-timeout-missing"),
+        "{rules:?}"
+    );
+}
+
+/// A Rails 8.1 pool (`min_connections`) pings idle connections every 600 s by default,
+/// so a server closing sessions after 15 min closes none of them (it was an error
+/// saying nothing pings them); after 5 min it does, and the message names the default.
+#[test]
+fn rails_8_1_keepalive_default_keeps_pooled_connections_alive() {
+    let manifest = "[[database]]\nname = \"users\"\nengine = \"postgresql\"\nconfig = \"db/postgresql.conf\"\n\n[[service]]\nname = \"web\"\nconfig = [\"app/config/database.yml\"]\nconnects-to = \"users\"\n";
+    let db = "production:\n  adapter: postgresql\n  max_connections: 5\n  min_connections: 2\n";
+    let rule = "server-idle-timeout-kills-pooled-connections";
+    let dir = tree(&[
+        (RAILS_DB, db),
+        ("db/postgresql.conf", "idle_session_timeout = 15min\n"),
+        ("poollint.toml", manifest),
+    ]);
+    let found = messages(dir.path(), rule);
+    assert!(found.is_empty(), "{found:?}");
+    let dir = tree(&[
+        (RAILS_DB, db),
+        ("db/postgresql.conf", "idle_session_timeout = 5min\n"),
+        ("poollint.toml", manifest),
+    ]);
+    let found = messages(dir.path(), rule);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(
+        found[0].contains("pings them every 10 min (keepalive, Active Record 8.1 default)"),
+        "{found:?}"
+    );
+}
+
+/// `?pool=` in the `url:` conflicts with `max_connections` beside it (Active Record
+/// merges the URL's parameters over the keys); `pool` with `min_connections` and no
+/// `max_connections` is fixed by renaming it; an adapter given by the URL's scheme is
+/// MySQL's for `rails-mysql-wait-timeout-key`. All three were missed or misworded.
+#[test]
+fn rails_url_parameters_and_scheme_count_as_keys() {
+    let dir = tree(&[(
+        RAILS_DB,
+        "production:\n  adapter: postgresql\n  max_connections: 5\n  url: postgres://db/app?pool=10\n",
+    )]);
+    let found = findings(dir.path());
+    assert!(
+        found.iter().any(|(f, help)| f.starts_with(
+            "rails-pool-max-connections-conflict: production sets pool and max_connections"
+        ) && help.starts_with("remove pool and keep max_connections")),
+        "{found:?}"
+    );
+    let dir = tree(&[(
+        RAILS_DB,
+        "production:\n  adapter: postgresql\n  pool: 5\n  min_connections: 2\n",
+    )]);
+    let found = findings(dir.path());
+    assert!(
+        found.iter().any(
+            |(f, help)| f.starts_with("rails-pool-max-connections-conflict")
+                && help.starts_with("rename pool to max_connections")
+        ),
+        "{found:?}"
+    );
+    for scheme in ["trilogy", "mysql2"] {
+        let dir = tree(&[(
+            RAILS_DB,
+            &format!("production:\n  url: {scheme}://db/app\n  pool: 5\n  wait_timeout: 5\n"),
+        )]);
+        let found = messages(dir.path(), "rails-mysql-wait-timeout-key");
+        assert_eq!(found.len(), 1, "{scheme}: {found:?}");
+    }
+}

@@ -9,6 +9,14 @@
 //! the message says which variables can override it. Anything else is unknown, never a finding.
 //! Only the `production` environment feeds the application's services (development
 //! and test pools are read, but capacity and concurrency rules look at production).
+//!
+//! Ruby-side sources, checked against Ruby 3.1 with Psych 4.0.3: [PSYCH-SCALAR]
+//! ruby/psych `lib/psych/scalar_scanner.rb` (`tokenize`, how a plain scalar is typed);
+//! [PSYCH-TO-RUBY] ruby/psych `lib/psych/visitors/to_ruby.rb` (`revive_hash`, merge
+//! keys); [RAILS-PG-ADAPTER] rails/rails `activerecord/lib/active_record/
+//! connection_adapters/postgresql_adapter.rb` (`configure_connection`, `variables:`);
+//! [RAILS-URL] rails/rails `activerecord/lib/active_record/database_configurations/
+//! connection_url_resolver.rb` (`resolved_adapter`, `protocol_adapters`).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -24,7 +32,7 @@ use crate::model::{
 };
 use crate::source::{SourceMap, Span};
 use crate::syntax::erb::{self, Tag};
-use crate::syntax::{Document, Format, NodeId};
+use crate::syntax::{Document, Entry, Format, NodeId, NodeKind, ScalarStyle};
 
 pub struct Rails;
 
@@ -36,6 +44,8 @@ const POOL: i64 = 5;
 const CHECKOUT_TIMEOUT: u64 = 5;
 /// `idle_timeout` default, seconds [RAILS-HASH].
 const IDLE_TIMEOUT: u64 = 300;
+/// Rails 8.1's `keepalive` default, seconds [RAILS-HASH] (no keepalive before 8.1).
+const KEEPALIVE_8_1: u64 = 600;
 /// Puma's default maximum threads on MRI [PUMA-CFG].
 const PUMA_THREADS: i64 = 5;
 /// Sidekiq 7's default concurrency [SQ-CFG].
@@ -148,6 +158,37 @@ impl<'a> Source<'a> {
         }
     }
 
+    /// A count as Active Record reads it from the loaded YAML ([`ruby_count`]): a plain
+    /// scalar (or an evaluated ERB value, which ERB writes into the YAML) typed as
+    /// Psych types it, a quoted one as a String.
+    fn count(&self, node: NodeId, key: &str, default: i64, what: &str) -> Setting<i64> {
+        let (value, via) = self.value(node);
+        let scalar = self.doc().scalar(node);
+        let value = value.and_then(|text| {
+            let text = text.trim();
+            let typed = match scalar {
+                Some(s) if s.tag.as_deref().is_some_and(|t| !t.ends_with("str")) => {
+                    return Val::unknown(format!(
+                        "a value tagged `{}`",
+                        s.tag.as_deref().unwrap_or("")
+                    ));
+                }
+                Some(s) if s.style == ScalarStyle::Plain && s.tag.is_none() => psych_plain(text),
+                _ => RubyValue::String(text.to_owned()),
+            };
+            ruby_count(text, typed, default, what)
+        });
+        Setting {
+            value,
+            origin: Origin::File {
+                file: self.file.id,
+                span: self.doc().span(node),
+                key: key.into(),
+                via,
+            },
+        }
+    }
+
     fn setting<T>(
         &self,
         node: NodeId,
@@ -168,6 +209,14 @@ impl<'a> Source<'a> {
                 via,
             },
         }
+    }
+}
+
+/// A parsed value, or the text with why it is invalid.
+fn from_result<T>(text: &str, parsed: Result<T, String>) -> Val<T> {
+    match parsed {
+        Ok(v) => Val::Known(v),
+        Err(reason) => Val::invalid(text.to_owned(), reason),
     }
 }
 
@@ -399,6 +448,62 @@ fn read_database(source: &Source, model: &mut Model) -> Vec<(String, Pool)> {
     pools
 }
 
+/// Most entries [`ruby_entries`] visits through merge keys, and most nested merges it
+/// follows: alias bombs stay cheap.
+const MAX_RUBY_MERGE_WORK: usize = 10_000;
+const MAX_RUBY_MERGE_DEPTH: usize = 32;
+
+/// The entries of a mapping as Ruby's YAML loader assigns them (Psych `revive_hash`
+/// [PSYCH-TO-RUBY]), the last of each key only: keys and merge keys in written order,
+/// each merge a `hash.merge!` of the merged mapping (of a list `[*a, *b]`, `b` then `a`,
+/// so the first listed wins). So a key written before `<<: *base` is overridden by the
+/// base's, and one written after it overrides the base's; YAML's merge-key rule (which
+/// [`Document::entries`] follows) lets the mapping's own keys win wherever they are.
+fn ruby_entries(doc: &Document, map: NodeId) -> Vec<Entry> {
+    fn collect(doc: &Document, map: NodeId, depth: usize, out: &mut Vec<Entry>, work: &mut usize) {
+        let Some(NodeKind::Map(entries)) = doc.node(map).map(|n| &n.kind) else {
+            return;
+        };
+        for entry in entries {
+            *work += 1;
+            if *work > MAX_RUBY_MERGE_WORK {
+                return;
+            }
+            let is_merge = doc
+                .scalar(entry.key)
+                .is_some_and(|s| s.text == "<<" && s.style == ScalarStyle::Plain);
+            if !is_merge {
+                out.push(*entry);
+                continue;
+            }
+            if depth >= MAX_RUBY_MERGE_DEPTH {
+                continue;
+            }
+            let source = doc.resolve(entry.value);
+            match doc.node(source).map(|n| &n.kind) {
+                Some(NodeKind::Seq(items)) => {
+                    for item in items.iter().rev() {
+                        collect(doc, doc.resolve(*item), depth + 1, out, work);
+                    }
+                }
+                _ => collect(doc, source, depth + 1, out, work),
+            }
+        }
+    }
+    let mut all = Vec::new();
+    let mut work = 0;
+    collect(doc, doc.resolve(map), 0, &mut all, &mut work);
+    // The last of each key, where it was assigned last.
+    let mut seen = std::collections::HashSet::new();
+    let mut last: Vec<Entry> = all
+        .into_iter()
+        .rev()
+        .filter(|e| doc.text(e.key).is_none_or(|k| seen.insert(k.to_owned())))
+        .collect();
+    last.reverse();
+    last
+}
+
 fn is_database_config(doc: &Document, map: NodeId) -> bool {
     [
         "adapter",
@@ -427,7 +532,7 @@ fn read_pool(
         anchor: Some(anchor),
     };
     let mut values: BTreeMap<String, NodeId> = BTreeMap::new();
-    for entry in doc.entries(map) {
+    for entry in ruby_entries(doc, map) {
         let Some(key) = doc.text(entry.key) else {
             continue;
         };
@@ -454,19 +559,26 @@ fn read_pool(
     let url = values
         .get("url")
         .and_then(|node| UrlParams::of(source, *node));
+    if let Some(url) = &url {
+        model.entries.extend(url_entries(source, name, url));
+    }
     let from_url = |key: &str| url.as_ref().and_then(|u| u.param(key).map(|p| (u, p)));
-    let int = |key: &str, default: i64, parse: fn(&str) -> Result<i64, String>| {
+    let int = |key: &str, default: i64, what: &str| {
         if let Some((url, param)) = from_url(key) {
-            return url.setting(source, param, &format!("{name}.url.{key}"), parse);
+            return url.setting(source, param, &format!("{name}.url.{key}"), |text| {
+                string_count(text, default, what)
+            });
         }
         values.get(key).map_or_else(
             || Setting::known(default, origin_default()),
-            |node| source.setting(*node, &format!("{name}.{key}"), parse),
+            |node| source.count(*node, &format!("{name}.{key}"), default, what),
         )
     };
     let seconds = |key: &str, default: u64| {
         if let Some((url, param)) = from_url(key) {
-            return url.setting(source, param, &format!("{name}.url.{key}"), parse_seconds);
+            return url.setting(source, param, &format!("{name}.url.{key}"), |text| {
+                from_result(text, parse_seconds(text))
+            });
         }
         values.get(key).map_or_else(
             || Setting::known(Duration::from_secs(default), origin_default()),
@@ -475,8 +587,8 @@ fn read_pool(
     };
     let max = match values.get("max_connections") {
         // The URL's query parameters win over the keys beside it.
-        _ if from_url("max_connections").is_some() => int("max_connections", POOL, pool_size),
-        _ if from_url("pool").is_some() => int("pool", POOL, pool_size),
+        _ if from_url("max_connections").is_some() => int("max_connections", POOL, "the pool"),
+        _ if from_url("pool").is_some() => int("pool", POOL, "the pool"),
         // Rails 8.1: `max_connections: -1` or nil means unlimited [RAILS-HASH].
         Some(node)
             if doc
@@ -487,9 +599,14 @@ fn read_pool(
                 Ok(UNBOUNDED_POOL)
             })
         }
-        Some(_) => int("max_connections", POOL, pool_size),
-        None => int("pool", POOL, pool_size),
+        Some(_) => int("max_connections", POOL, "the pool"),
+        None => int("pool", POOL, "the pool"),
     };
+    // `min_connections` and `max_connections` exist only from Rails 8.1, whose pool pings
+    // idle connections every `keepalive` (600 s by default); before 8.1 nothing does.
+    let runs_rails_8_1 = ["min_connections", "max_connections"]
+        .iter()
+        .any(|k| values.contains_key(*k) || from_url(k).is_some());
     let connection = values
         .get("url")
         .and_then(|node| url_info(source, *node, &format!("{name}.url")));
@@ -500,13 +617,25 @@ fn read_pool(
         profile: Some(name.split('.').next().unwrap_or(name).to_owned()),
         anchor: Some(anchor),
         max,
-        min: int("min_connections", 0, |text| {
-            ruby_integer(text, "min_connections")
-        }),
+        min: int("min_connections", 0, "min_connections"),
         acquire_timeout: seconds("checkout_timeout", CHECKOUT_TIMEOUT),
         idle_timeout: seconds("idle_timeout", IDLE_TIMEOUT),
         max_lifetime: seconds("max_age", 0),
-        keepalive: seconds("keepalive", 0),
+        keepalive: if runs_rails_8_1
+            && !values.contains_key("keepalive")
+            && from_url("keepalive").is_none()
+        {
+            Setting::known(
+                Duration::from_secs(KEEPALIVE_8_1),
+                Origin::Default {
+                    library: "Active Record 8.1",
+                    doc: DOC,
+                    anchor: Some(anchor),
+                },
+            )
+        } else {
+            seconds("keepalive", 0)
+        },
         validate_on_borrow: None,
         validation_timeout: None,
         leak_detection_threshold: None,
@@ -522,13 +651,19 @@ fn read_pool(
 }
 
 /// `variables:`, the session settings Active Record sets on every new connection
-/// (`statement_timeout: 5s`), by lower-cased name.
+/// (`statement_timeout: 5s`), by lower-cased name. A variable set to `:default` (`SET
+/// SESSION k TO DEFAULT`: the server's own value) or to nil (`~`, skipped) sets no value
+/// of its own and is left out (the PostgreSQL and MySQL adapters' `configure_connection`
+/// [RAILS-PG-ADAPTER]), so the server's setting is what counts.
 fn variables(source: &Source, name: &str, map: NodeId) -> NamedSettings {
     let doc = source.doc();
-    doc.entries(map)
+    ruby_entries(doc, map)
         .into_iter()
         .filter_map(|entry| {
             let key = doc.text(entry.key)?;
+            if sets_no_value(source, entry.value) {
+                return None;
+            }
             let full = format!("{name}.variables.{key}");
             let setting = source.setting(entry.value, &full, |t| Ok(t.to_owned()));
             Some((key.to_ascii_lowercase(), setting))
@@ -536,32 +671,247 @@ fn variables(source: &Source, name: &str, map: NodeId) -> NamedSettings {
         .collect()
 }
 
-/// The pool size as Active Record reads it ([`ruby_integer`]).
-fn pool_size(text: &str) -> Result<i64, String> {
-    ruby_integer(text, "the pool")
+/// True for a `variables:` value the adapters turn into no value of their own: `:default`
+/// (the Symbol or the String) and nil.
+fn sets_no_value(source: &Source, node: NodeId) -> bool {
+    let (Val::Known(text), _) = source.value(node) else {
+        return false;
+    };
+    let text = text.trim();
+    let plain = source
+        .doc()
+        .scalar(node)
+        .is_some_and(|s| s.style == ScalarStyle::Plain && s.tag.is_none());
+    text == ":default"
+        || (plain && matches!(text, ":\"default\"" | ":'default'"))
+        || (plain && psych_plain(text) == RubyValue::Nil)
 }
 
-/// A count as Active Record reads it: `to_i` (`HashConfig#pool` [RAILS-HASH]). A whole
-/// number beyond 64 bits stays a Ruby Integer, so `what` has no effective limit; other
-/// text is read as its leading integer (`ten` as 0, `2.5` as 2) without an error.
-fn ruby_integer(text: &str, what: &str) -> Result<i64, String> {
-    if let Ok(value) = text.parse::<i64>() {
-        return Ok(value);
+/// A YAML scalar as Ruby's YAML loader (Psych, YAML 1.1) gives it to Active Record, as
+/// far as a count needs: `Psych::ScalarScanner#tokenize` for a plain scalar, a String
+/// for a quoted one [PSYCH-SCALAR].
+#[derive(Debug, Clone, PartialEq)]
+enum RubyValue {
+    /// `~`, `null`, an empty value: `(nil || 5).to_i` is the default.
+    Nil,
+    /// `false`, `no`, `off`: `(false || 5).to_i` is the default too.
+    False,
+    /// Saturated beyond `i128`: any of those is beyond a 64-bit count.
+    Integer(i128),
+    Float(f64),
+    String(String),
+    /// Something else (`true`, a Symbol, a Date): Ruby has no `to_i` for most; poollint
+    /// does not say what Active Record does with it.
+    Other(&'static str),
+}
+
+/// `ScalarScanner` checks this first: text starting like a word is a String (or, when
+/// short, a null or a boolean), never a number.
+static PSYCH_WORD: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    Regex::new(r"^[^0-9.:\-]?[\p{Alphabetic}_ \t\r\n\f\v!@#$%^&*(){}<>|/\\~;=]+").ok()
+});
+static PSYCH_TIME: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    Regex::new(r"^-?[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:[Tt]|[ \t]+)[0-9]{1,2}:[0-9][0-9]:[0-9][0-9](?:\.[0-9]*)?(?:[ \t]*(?:Z|[-+][0-9]{1,2}:?(?:[0-9][0-9])?))?$").ok()
+});
+static PSYCH_DATE: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    Regex::new(r"^[0-9]{4}-(?:1[012]|0[0-9]|[0-9])-(?:[12][0-9]|3[01]|0[0-9]|[0-9])$").ok()
+});
+static PSYCH_SEXAGESIMAL_INT: LazyLock<Option<Regex>> =
+    LazyLock::new(|| Regex::new(r"^[-+]?[0-9][0-9_]*(:[0-5]?[0-9]){1,2}$").ok());
+static PSYCH_SEXAGESIMAL_FLOAT: LazyLock<Option<Regex>> =
+    LazyLock::new(|| Regex::new(r"^[-+]?[0-9][0-9_]*(:[0-5]?[0-9]){1,2}\.[0-9_]*$").ok());
+static PSYCH_FLOAT: LazyLock<Option<Regex>> =
+    LazyLock::new(|| Regex::new(r"^[-+]?(?:[0-9][0-9_,]*)?\.[0-9]*(?:[eE][-+][0-9]+)?$").ok());
+/// Psych's `INTEGER` (with the commas it keeps for backward compatibility).
+static PSYCH_INTEGER: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    Regex::new(r"^(?:[-+]?0b[0-1_,]+|[-+]?0[0-7_,]+|[-+]?(?:0|[1-9](?:[0-9]|,[0-9]|_[0-9])*)|[-+]?0x[0-9a-fA-F_,]+)$").ok()
+});
+
+fn matches(re: &LazyLock<Option<Regex>>, text: &str) -> bool {
+    re.as_ref().is_some_and(|re| re.is_match(text))
+}
+
+/// A plain scalar as `Psych::ScalarScanner#tokenize` types it: `10.0` a Float, `1_0`
+/// and `1,000` Integers, `0x10` 16, `010` octal 8, `0b1010` 10, `1:30` base 60 (Psych
+/// reads two groups as hours and minutes: 5400), `1e3` and `09` Strings.
+fn psych_plain(text: &str) -> RubyValue {
+    if text.is_empty() {
+        return RubyValue::Nil;
     }
-    if super::is_integer_text(text) {
-        return Err(format!(
-            "Active Record's `to_i` keeps a number this large, so {what} has no effective limit (the database's max_connections is the only one)"
-        ));
+    if matches(&PSYCH_WORD, text) || text.contains('\n') {
+        let lower = text.to_ascii_lowercase();
+        return match lower.as_str() {
+            _ if text.chars().count() > 5 => RubyValue::String(text.to_owned()),
+            "~" | "null" => RubyValue::Nil,
+            "no" | "false" | "off" => RubyValue::False,
+            "yes" | "true" | "on" => RubyValue::Other("true"),
+            _ => RubyValue::String(text.to_owned()),
+        };
     }
-    let read = super::leading_integer(text);
-    let effect = if read < 1 && what == "the pool" {
-        "a pool of no connections: every checkout waits checkout_timeout and raises ActiveRecord::ConnectionTimeoutError"
+    let lower = text.to_ascii_lowercase();
+    if matches(&PSYCH_TIME, text) {
+        RubyValue::Other("a Time")
+    } else if matches(&PSYCH_DATE, text) {
+        RubyValue::Other("a Date")
+    } else if matches!(lower.as_str(), ".inf" | "+.inf") {
+        RubyValue::Float(f64::INFINITY)
+    } else if lower == "-.inf" {
+        RubyValue::Float(f64::NEG_INFINITY)
+    } else if lower == ".nan" {
+        RubyValue::Float(f64::NAN)
+    } else if text.starts_with(':') && text.len() > 1 {
+        RubyValue::Other("a Symbol")
+    } else if matches(&PSYCH_SEXAGESIMAL_INT, text) {
+        // `i += n.to_i * 60 ** (e - 2).abs` for each group `n` at index `e`.
+        let mut total: i128 = 0;
+        for (e, group) in text.split(':').enumerate() {
+            let scale = 60_i128.pow(u32::try_from(e.abs_diff(2)).unwrap_or(0));
+            total = total.saturating_add(ruby_string_to_i(group).saturating_mul(scale));
+        }
+        RubyValue::Integer(total)
+    } else if matches(&PSYCH_SEXAGESIMAL_FLOAT, text) {
+        let mut total = 0.0;
+        for (e, group) in text.split(':').enumerate() {
+            let scale = 60_f64.powi(i32::try_from(e.abs_diff(2)).unwrap_or(0));
+            total += group.replace('_', "").parse::<f64>().unwrap_or(0.0) * scale;
+        }
+        RubyValue::Float(total)
+    } else if matches(&PSYCH_FLOAT, text) {
+        if matches!(text, "." | "+." | "-.") {
+            return RubyValue::String(text.to_owned());
+        }
+        // `Float(string.gsub(/[,_]|\.([Ee]|$)/, '\1'))`.
+        let cleaned: String = text.chars().filter(|c| !matches!(c, ',' | '_')).collect();
+        let cleaned = cleaned
+            .replace(".e", "e")
+            .replace(".E", "E")
+            .trim_end_matches('.')
+            .to_owned();
+        cleaned.parse::<f64>().map_or(
+            RubyValue::Other("a value Psych cannot load"),
+            RubyValue::Float,
+        )
+    } else if matches(&PSYCH_INTEGER, text) {
+        // `Integer(string.gsub(/[,_]/, ''))`: a sign, then `0b`, `0x` or a leading `0`
+        // (octal) choose the radix.
+        let cleaned: String = text.chars().filter(|c| !matches!(c, ',' | '_')).collect();
+        let (negative, unsigned) = match cleaned.strip_prefix('-') {
+            Some(rest) => (true, rest),
+            None => (false, cleaned.strip_prefix('+').unwrap_or(&cleaned)),
+        };
+        let (radix, digits) = if let Some(d) = unsigned.strip_prefix("0x") {
+            (16, d)
+        } else if let Some(d) = unsigned.strip_prefix("0b") {
+            (2, d)
+        } else if let Some(d) = unsigned.strip_prefix('0').filter(|d| !d.is_empty()) {
+            (8, d)
+        } else {
+            (10, unsigned)
+        };
+        if digits.is_empty() {
+            return RubyValue::Other("a value Psych cannot load");
+        }
+        let magnitude = i128::from_str_radix(digits, radix).unwrap_or(i128::MAX);
+        RubyValue::Integer(if negative { -magnitude } else { magnitude })
     } else {
-        "not the number written"
+        RubyValue::String(text.to_owned())
+    }
+}
+
+/// Ruby's `String#to_i`: leading whitespace, a sign, then digits with single `_`
+/// between them; 0 when there are none (`ten`), saturated beyond `i128`.
+fn ruby_string_to_i(text: &str) -> i128 {
+    let text = text.trim_start_matches([' ', '\t', '\n', '\x0b', '\x0c', '\r']);
+    let (negative, rest) = match text.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, text.strip_prefix('+').unwrap_or(text)),
     };
-    Err(format!(
-        "Active Record reads it with `to_i` as {read}, without an error: {effect}"
-    ))
+    let mut value: i128 = 0;
+    let mut previous_digit = false;
+    let mut chars = rest.chars().peekable();
+    while let Some(c) = chars.next() {
+        if let Some(d) = c.to_digit(10) {
+            value = value.saturating_mul(10).saturating_add(i128::from(d));
+            previous_digit = true;
+        } else if c == '_' && previous_digit && chars.peek().is_some_and(char::is_ascii_digit) {
+            previous_digit = false;
+        } else {
+            break;
+        }
+    }
+    if negative {
+        -value
+    } else {
+        value
+    }
+}
+
+/// A count (`pool`, `max_connections`, `min_connections`) as Active Record reads it:
+/// `(value || default).to_i` (`HashConfig#pool` [RAILS-HASH]) of the value the YAML
+/// loader gave. An Integer is itself (a whole number beyond 64 bits stays a Ruby
+/// Integer, so `what` has no effective limit), a Float is truncated (`10.0` is 10), a
+/// String is read as its leading integer (`ten` as 0, `"2.5"` as 2) without an error;
+/// a value read as another number than the one written is invalid with that reason.
+fn ruby_count(raw: &str, value: RubyValue, default: i64, what: &str) -> Val<i64> {
+    let beyond = || {
+        Val::invalid(
+            raw.to_owned(),
+            format!("Active Record's `to_i` keeps a number this large, so {what} has no effective limit (the database's max_connections is the only one)"),
+        )
+    };
+    let misread = |read: i64| {
+        let effect = if read < 1 && what == "the pool" {
+            "a pool of no connections: every checkout waits checkout_timeout and raises ActiveRecord::ConnectionTimeoutError"
+        } else {
+            "not the number written"
+        };
+        Val::invalid(
+            raw.to_owned(),
+            format!("Active Record reads it with `to_i` as {read}, without an error: {effect}"),
+        )
+    };
+    match value {
+        RubyValue::Nil | RubyValue::False => Val::Known(default),
+        RubyValue::Integer(n) => i64::try_from(n).map_or_else(|_| beyond(), Val::Known),
+        RubyValue::Float(f) if !f.is_finite() => Val::invalid(
+            raw.to_owned(),
+            "Ruby's `Float#to_i` raises FloatDomainError for it, so Active Record cannot create the pool".into(),
+        ),
+        RubyValue::Float(f) => {
+            let whole = f.trunc();
+            if whole.abs() >= 9.2e18 {
+                return beyond();
+            }
+            // In range: the cast truncates nothing more.
+            let read = whole as i64;
+            if whole == f {
+                Val::Known(read)
+            } else {
+                misread(read)
+            }
+        }
+        RubyValue::String(text) => {
+            let read = ruby_string_to_i(&text);
+            let Ok(read) = i64::try_from(read) else {
+                return beyond();
+            };
+            // `"10"`, `"1_000"` and `"10.0"` are read as written.
+            let written = text.trim().replace('_', "").parse::<f64>().ok();
+            if written.is_some_and(|w| w == read as f64) {
+                Val::Known(read)
+            } else {
+                misread(read)
+            }
+        }
+        RubyValue::Other(kind) => Val::unknown(format!(
+            "YAML loads `{raw}` as {kind}, which poollint does not read as a count"
+        )),
+    }
+}
+
+/// A count passed as text (a `url:` query parameter): a Ruby String.
+fn string_count(text: &str, default: i64, what: &str) -> Val<i64> {
+    ruby_count(text, RubyValue::String(text.to_owned()), default, what)
 }
 
 fn parse_seconds(text: &str) -> Result<Duration, String> {
@@ -619,6 +969,8 @@ fn value_secrets(
 /// `ConnectionUrlResolver` hash last [RAILS-HASH]), so `?pool=30` is the pool size.
 struct UrlParams {
     parsed: connection_string::ParsedConnection,
+    /// The scheme (`trilogy`) and its byte range in the URL's text.
+    scheme: Option<(String, std::ops::Range<usize>)>,
     /// Where the URL's text begins in the file (None: escapes moved it).
     start: Option<usize>,
     span: Span,
@@ -630,8 +982,18 @@ impl UrlParams {
             return None;
         };
         let span = source.doc().span(node);
+        let scheme = text
+            .split_once("://")
+            .map(|(scheme, _)| scheme)
+            .filter(|s| {
+                !s.is_empty()
+                    && s.chars()
+                        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+            })
+            .map(|s| (s.to_owned(), 0..s.len()));
         Some(UrlParams {
             parsed: connection_string::parse_url(&text)?,
+            scheme,
             start: super::written_at(source.text, span, &text),
             span,
         })
@@ -647,14 +1009,10 @@ impl UrlParams {
         source: &Source,
         param: &connection_string::Param,
         key: &str,
-        parse: impl Fn(&str) -> Result<T, String>,
+        parse: impl Fn(&str) -> Val<T>,
     ) -> Setting<T> {
-        let text = param.value.trim();
         Setting {
-            value: match parse(text) {
-                Ok(v) => Val::Known(v),
-                Err(reason) => Val::invalid(text.to_owned(), reason),
-            },
+            value: parse(param.value.trim()),
             origin: Origin::File {
                 file: source.file.id,
                 span: super::span_within(self.span, self.start, param.value_range.clone()),
@@ -663,6 +1021,58 @@ impl UrlParams {
             },
         }
     }
+}
+
+/// What a literal `url:` adds to the database's configuration, as entries after the keys
+/// beside it (Active Record merges the URL's hash over them, so the last entry of a key
+/// is the one it uses): the adapter its scheme names (`trilogy://`, `mysql2://`;
+/// `ConnectionUrlResolver#resolved_adapter` maps `postgres`, `mysql` and `sqlite`
+/// [RAILS-URL]) unless an `adapter` parameter names one, and every query parameter.
+fn url_entries(source: &Source, name: &str, url: &UrlParams) -> Vec<ConfigEntry> {
+    let entry = |key: &str, value: &str, key_range, value_range| {
+        let full = format!("{name}.url.{key}");
+        ConfigEntry {
+            ecosystem: Ecosystem::Rails,
+            file: source.file.id,
+            key: EntryKey::new(&full),
+            canonical: EntryKey::new(key),
+            key_span: super::span_within(url.span, url.start, key_range),
+            value: Some(value.to_owned()),
+            value_span: super::span_within(url.span, url.start, value_range),
+            profile: Some(name.into()),
+            via: None,
+            scope: name.into(),
+            precedence: 0,
+        }
+    };
+    let mut entries = Vec::new();
+    if let Some((scheme, range)) = &url.scheme {
+        if url.param("adapter").is_none() {
+            let scheme = scheme.replace('-', "_");
+            let adapter = match scheme.as_str() {
+                "postgres" => "postgresql",
+                "mysql" => "mysql2",
+                "sqlite" => "sqlite3",
+                other => other,
+            };
+            entries.push(entry("adapter", adapter, range.clone(), range.clone()));
+        }
+    }
+    // Password parameters are masked secrets; no rule reads them as entries.
+    for param in url
+        .parsed
+        .params
+        .iter()
+        .filter(|p| !super::is_password_key(&p.name))
+    {
+        entries.push(entry(
+            &param.name,
+            &param.value,
+            param.name_range.clone(),
+            param.value_range.clone(),
+        ));
+    }
+    entries
 }
 
 /// A literal `url:` with its host and parameters, each located inside the URL: what
@@ -676,14 +1086,93 @@ fn url_info(source: &Source, node: NodeId, key: &str) -> Option<ConnectionInfo> 
     Some(super::url_connection(url.parsed, location, url.start, key))
 }
 
-static PUMA_THREADS_LINE: LazyLock<Option<Regex>> =
-    LazyLock::new(|| Regex::new(r"(?m)^\s*threads\s+([^,\n]+?)\s*,\s*([^#\n]+?)\s*(?:#.*)?$").ok());
-static PUMA_WORKERS_LINE: LazyLock<Option<Regex>> =
-    LazyLock::new(|| Regex::new(r"(?m)^\s*workers\s+([^#\n]+?)\s*(?:#.*)?$").ok());
+/// A Puma DSL call at the start of a line: `threads 0, 5`, `threads(0, 5)`, `workers 2`.
+/// Group 1 is the method, group 2 the rest of the line.
+static PUMA_CALL: LazyLock<Option<Regex>> =
+    LazyLock::new(|| Regex::new(r"(?m)^[ \t]*(threads|workers)((?:[ \t(].*)?)$").ok());
 static RUBY_ASSIGNMENT: LazyLock<Option<Regex>> =
     LazyLock::new(|| Regex::new(r"(?m)^\s*([a-z_][a-z0-9_]*)\s*=\s*(.+)$").ok());
 
-/// Puma's max threads and workers, from literal values or simple assignments.
+/// The arguments of a Ruby method call written `name a, b` or `name(a, b)`, each as a
+/// byte range of `rest` (the text after the method name, to the end of the line): split
+/// at the commas outside brackets and quotes, a trailing `# comment` left out. None
+/// when the call is not one poollint reads: an assignment (`threads = 5`), text after
+/// the closing parenthesis (`threads(1, 5) if x`), unbalanced brackets or no argument.
+fn ruby_call_args(rest: &str) -> Option<Vec<std::ops::Range<usize>>> {
+    let parenthesised = rest.starts_with('(');
+    if !parenthesised && !rest.starts_with([' ', '\t']) {
+        return None;
+    }
+    let start = usize::from(parenthesised);
+    let mut args = Vec::new();
+    let mut depth = 0usize;
+    let mut quote: Option<char> = None;
+    let mut escaped = false;
+    let mut from = start;
+    let mut end = rest.len();
+    let mut closed = false;
+    for (i, c) in rest.char_indices().skip(start) {
+        if let Some(q) = quote {
+            if escaped {
+                escaped = false;
+            } else if c == '\\' {
+                escaped = true;
+            } else if c == q {
+                quote = None;
+            }
+            continue;
+        }
+        match c {
+            '"' | '\'' => quote = Some(c),
+            '(' | '[' | '{' => depth += 1,
+            ')' if depth == 0 && parenthesised => {
+                end = i;
+                closed = true;
+                break;
+            }
+            ')' | ']' | '}' => depth = depth.checked_sub(1)?,
+            ',' if depth == 0 => {
+                args.push(from..i);
+                from = i + 1;
+            }
+            '#' => {
+                end = i;
+                break;
+            }
+            _ => {}
+        }
+    }
+    if quote.is_some() || depth != 0 || parenthesised != closed {
+        return None;
+    }
+    if closed {
+        let after = rest.get(end + 1..)?.trim_start();
+        if !(after.is_empty() || after.starts_with('#')) {
+            return None;
+        }
+    }
+    args.push(from..end);
+    let args: Vec<_> = args
+        .into_iter()
+        .map(|r| {
+            let text = rest.get(r.clone()).unwrap_or("");
+            let lead = text.len() - text.trim_start().len();
+            r.start + lead..r.start + lead + text.trim().len()
+        })
+        .collect();
+    let assignment = args
+        .first()
+        .and_then(|r| rest.get(r.clone()))
+        .is_some_and(|t| t.starts_with('=') && !t.starts_with("=="));
+    if assignment || args.iter().any(|r| r.is_empty()) {
+        return None;
+    }
+    Some(args)
+}
+
+/// Puma's max threads and workers, from literal values or simple assignments. Puma's
+/// DSL is `threads(min, max = min)`: `threads 10` runs 10 threads at most. A `threads`
+/// or `workers` call poollint cannot read is unknown, never Puma's default.
 fn read_puma(source: &Source) -> (Option<Setting<i64>>, Option<Setting<i64>>) {
     let text = source.text;
     let resolve = |token: &str, at: Span, key: &str| -> Setting<i64> {
@@ -721,18 +1210,38 @@ fn read_puma(source: &Source) -> (Option<Setting<i64>>, Option<Setting<i64>>) {
             },
         }
     };
-    let threads = PUMA_THREADS_LINE
-        .as_ref()
-        .and_then(|re| re.captures(text))
-        .and_then(|c| {
-            let max = c.get(2)?;
-            Some(resolve(
-                max.as_str(),
-                Span::new(max.start(), max.end()),
-                "puma.threads.max",
-            ))
-        });
-    let threads = threads.or_else(|| {
+    // The first call of each method, and its last argument (`max`; `workers` has one).
+    let call = |method: &str, key: &str| -> Option<Setting<i64>> {
+        let c = PUMA_CALL
+            .as_ref()?
+            .captures_iter(text)
+            .find(|c| c.get(1).is_some_and(|m| m.as_str() == method))?;
+        let rest = c.get(2)?;
+        let line = Span::new(c.get(1)?.start(), rest.end());
+        let most = if method == "threads" { 2 } else { 1 };
+        let unread = || Setting {
+            value: Val::unknown(format!(
+                "a `{method}` call poollint does not read: `{}`",
+                text.get(line.start..line.end).unwrap_or("").trim()
+            )),
+            origin: Origin::File {
+                file: source.file.id,
+                span: line,
+                key: key.into(),
+                via: None,
+            },
+        };
+        let Some(args) = ruby_call_args(rest.as_str()) else {
+            return Some(unread());
+        };
+        if args.len() > most {
+            return Some(unread());
+        }
+        let last = args.last()?;
+        let at = Span::new(rest.start() + last.start, rest.start() + last.end);
+        Some(resolve(text.get(at.start..at.end)?, at, key))
+    };
+    let threads = call("threads", "puma.threads.max").or_else(|| {
         Some(Setting::known(
             PUMA_THREADS,
             Origin::Default {
@@ -743,18 +1252,13 @@ fn read_puma(source: &Source) -> (Option<Setting<i64>>, Option<Setting<i64>>) {
             },
         ))
     });
-    let workers = PUMA_WORKERS_LINE
-        .as_ref()
-        .and_then(|re| re.captures(text))
-        .and_then(|c| {
-            let n = c.get(1)?;
-            let mut setting = resolve(n.as_str(), Span::new(n.start(), n.end()), "puma.workers");
-            // `workers 0` is single mode: one process.
-            if let Val::Known(v) = &mut setting.value {
-                *v = (*v).max(1);
-            }
-            Some(setting)
-        });
+    let workers = call("workers", "puma.workers").map(|mut setting| {
+        // `workers 0` is single mode: one process.
+        if let Val::Known(v) = &mut setting.value {
+            *v = (*v).max(1);
+        }
+        setting
+    });
     (threads, workers)
 }
 
@@ -968,6 +1472,239 @@ mod tests {
             .find(|p| p.name == "production.cache")
             .expect("cache");
         assert_eq!(cache.max.get(), Some(&3));
+    }
+
+    fn production(text: &str) -> Pool {
+        let model = read(&[("app/config/database.yml", text)]);
+        let pool = model.pools.into_iter().find(|p| p.name == "production");
+        *pool.expect("production pool")
+    }
+
+    /// `pool:` as Psych (Ruby's YAML 1.1 loader) types it and `(pool || 5).to_i` reads
+    /// it, checked against Ruby 3.1 / Psych 4.0.3: `10.0` is the Float 10.0 (it was
+    /// reported as a misread 10), `1_0`, `0x10`, `010` (octal) and `0b1010` Integers (they
+    /// were read as 1, 0, 10 and 0), quoted text a String.
+    #[test]
+    fn pool_numbers_are_typed_as_psych_then_to_i() {
+        for (written, read) in [
+            ("10.0", 10),
+            ("1_0", 10),
+            ("0x10", 16),
+            ("010", 8),
+            ("0b1010", 10),
+            ("\"10\"", 10),
+            ("'1_0'", 10),
+            ("\"10.0\"", 10),
+            ("1,000", 1000),
+            ("+10", 10),
+            ("-0x10", -16),
+            ("1.0e+3", 1000),
+            ("1:30", 5400),
+            ("~", 5),
+            ("false", 5),
+            ("0", 0),
+            ("09", 9),
+        ] {
+            let pool = production(&format!(
+                "production:\n  adapter: postgresql\n  pool: {written}\n"
+            ));
+            assert_eq!(pool.max.value, Val::Known(read), "pool: {written}");
+        }
+        for (written, read) in [
+            ("10.5", "10"),
+            (".5", "0"),
+            ("1e3", "1"),
+            ("0o10", "0"),
+            ("\"0x10\"", "0"),
+            ("\"2.5\"", "2"),
+            ("ten", "0"),
+        ] {
+            let pool = production(&format!(
+                "production:\n  adapter: postgresql\n  pool: {written}\n"
+            ));
+            let Val::Invalid(invalid) = &pool.max.value else {
+                panic!("pool: {written} is {:?}", pool.max.value);
+            };
+            assert!(
+                invalid.reason.contains(&format!("as {read},")),
+                "pool: {written}: {}",
+                invalid.reason
+            );
+        }
+        for written in ["yes", ":x", "2024-01-01", "!!int 5"] {
+            let pool = production(&format!(
+                "production:\n  adapter: postgresql\n  pool: {written}\n"
+            ));
+            assert!(
+                matches!(pool.max.value, Val::Unknown(_)),
+                "pool: {written}: {:?}",
+                pool.max.value
+            );
+        }
+        let pool = production(
+            "production:\n  adapter: postgresql\n  pool: .inf\n  min_connections: 2.0\n",
+        );
+        assert!(matches!(pool.max.value, Val::Invalid(_)));
+        assert_eq!(pool.min.value, Val::Known(2));
+        let pool = production("production:\n  url: postgres://db/app?pool=1_0\n");
+        assert_eq!(pool.max.value, Val::Known(10));
+    }
+
+    /// `variables:` set to `:default` (`SET SESSION k TO DEFAULT`) or nil (skipped) set
+    /// no value of their own: the server's counts (they were read as set).
+    #[test]
+    fn variables_set_to_default_or_nil_are_not_set() {
+        let pool = production("production:\n  adapter: postgresql\n  variables:\n    statement_timeout: :default\n    lock_timeout: ':default'\n    idle_in_transaction_session_timeout: ~\n    search_path: null\n    work_mem: '~'\n    application_name: default\n");
+        let names: Vec<&str> = pool.session_variables.keys().map(String::as_str).collect();
+        assert_eq!(names, ["application_name", "work_mem"]);
+    }
+
+    /// `min_connections`/`max_connections` exist only from Rails 8.1, whose pool pings
+    /// idle connections every 600 s by default; before it, no keepalive.
+    #[test]
+    fn rails_8_1_pools_keep_alive_every_600_seconds() {
+        for (text, keepalive) in [
+            (
+                "production:\n  adapter: postgresql\n  max_connections: 5\n  min_connections: 2\n",
+                600,
+            ),
+            (
+                "production:\n  adapter: postgresql\n  max_connections: 5\n  keepalive: 30\n",
+                30,
+            ),
+            (
+                "production:\n  url: postgres://db/app?max_connections=5\n",
+                600,
+            ),
+            ("production:\n  adapter: postgresql\n  pool: 5\n", 0),
+        ] {
+            let pool = production(text);
+            assert_eq!(
+                pool.keepalive.get(),
+                Some(&Duration::from_secs(keepalive)),
+                "{text}"
+            );
+        }
+        let pool = production("production:\n  adapter: postgresql\n  max_connections: 5\n");
+        assert!(matches!(
+            pool.keepalive.origin,
+            Origin::Default {
+                library: "Active Record 8.1",
+                ..
+            }
+        ));
+    }
+
+    /// A literal `url:` adds its query parameters and the adapter its scheme names as
+    /// entries after the keys beside it, as Active Record merges them.
+    #[test]
+    fn url_parameters_and_scheme_are_entries_after_the_keys() {
+        let text = "production:\n  adapter: postgresql\n  max_connections: 5\n  url: trilogy://db/app?pool=10\n";
+        let model = read(&[("app/config/database.yml", text)]);
+        let entries: Vec<(String, String, &str)> = model
+            .entries
+            .iter()
+            .map(|e| {
+                (
+                    e.key.as_str().to_owned(),
+                    e.value.clone().unwrap_or_default(),
+                    &text[e.key_span.start..e.key_span.end],
+                )
+            })
+            .collect();
+        let tail: Vec<_> = entries.iter().skip(3).cloned().collect();
+        assert_eq!(
+            tail,
+            [
+                (
+                    "production.url.adapter".to_owned(),
+                    "trilogy".to_owned(),
+                    "trilogy"
+                ),
+                ("production.url.pool".to_owned(), "10".to_owned(), "pool"),
+            ]
+        );
+        let model = read(&[(
+            "app/config/database.yml",
+            "production:\n  url: postgres://db/app?adapter=postgis\n",
+        )]);
+        let adapters: Vec<_> = model
+            .entries
+            .iter()
+            .filter(|e| e.canonical.as_str() == "adapter")
+            .filter_map(|e| e.value.clone())
+            .collect();
+        assert_eq!(adapters, ["postgis"]);
+    }
+
+    /// Psych assigns keys and merge keys in written order (`hash.merge!`): a key before
+    /// `<<: *base` is overridden by the base's (it was kept, as YAML's merge-key rule
+    /// says), one after it overrides; of `[*a, *b]` the first listed wins. Checked
+    /// against Ruby 3.1 / Psych 4.0.3.
+    #[test]
+    fn merge_keys_apply_in_written_order_as_psych_does() {
+        let base = "base: &base\n  adapter: postgresql\n  pool: 2\n  checkout_timeout: 1\nother: &other\n  pool: 7\n  checkout_timeout: 9\n";
+        for (keys, pool, checkout) in [
+            ("  pool: 10\n  <<: *base\n", 2, 1),
+            ("  <<: *base\n  pool: 10\n", 10, 1),
+            ("  pool: 10\n  <<: [*base, *other]\n", 2, 1),
+            ("  checkout_timeout: 3\n  <<: [*other, *base]\n", 7, 9),
+        ] {
+            let pool_read = production(&format!("{base}production:\n{keys}"));
+            assert_eq!(pool_read.max.get(), Some(&pool), "{keys}");
+            assert_eq!(
+                pool_read.acquire_timeout.get(),
+                Some(&Duration::from_secs(checkout)),
+                "{keys}"
+            );
+        }
+    }
+
+    fn puma(text: &str) -> (Val<i64>, Option<Val<i64>>) {
+        let model = read(&[
+            (
+                "app/config/database.yml",
+                "production:\n  adapter: postgresql\n",
+            ),
+            ("app/config/puma.rb", text),
+        ]);
+        let puma = model.services.first().expect("puma");
+        let threads = puma.threads.as_ref().expect("threads").value.clone();
+        (threads, puma.processes.as_ref().map(|p| p.value.clone()))
+    }
+
+    /// Puma's DSL is `threads(min, max = min)`: one argument is the maximum too, and
+    /// parentheses are the same call (both were read as Puma's default 5). A call
+    /// poollint cannot read is unknown, never the default.
+    #[test]
+    fn puma_threads_with_one_argument_or_parentheses() {
+        for (text, threads) in [
+            ("threads 10\n", 10),
+            ("threads(0, 10)\n", 10),
+            ("threads( 10 )  # web\n", 10),
+            ("n = 12\nthreads n\n", 12),
+            ("threads ENV.fetch(\"A\", 1), ENV.fetch(\"B\", 7)\n", 7),
+            ("threads_count = 3\nthreads 1, threads_count # max\n", 3),
+            ("# threads 9, 9\n", PUMA_THREADS),
+        ] {
+            assert_eq!(puma(text).0, Val::Known(threads), "{text}");
+        }
+        for text in [
+            "threads compute_threads\n",
+            "threads(1, 5) if ENV[\"WEB\"]\n",
+            "threads 1, 2, 3\n",
+            "threads(1,\n",
+            "threads *range\n",
+        ] {
+            assert!(
+                matches!(puma(text).0, Val::Unknown(_)),
+                "{text}: {:?}",
+                puma(text).0
+            );
+        }
+        assert_eq!(puma("workers(3)\n").1, Some(Val::Known(3)));
+        assert_eq!(puma("workers 0\n").1, Some(Val::Known(1)));
+        assert_eq!(puma("threads 4, 4\n").1, None);
     }
 
     #[test]

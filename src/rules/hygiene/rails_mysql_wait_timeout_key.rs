@@ -1,7 +1,9 @@
 //! `rails-mysql-wait-timeout-key`: `wait_timeout:` in a MySQL `database.yml` entry sets
 //! the MySQL session idle timeout in seconds, not the pool's wait, which is
 //! `checkout_timeout` (catalogue HY10 [RAILS-MYSQL][RAILS-3POOL]; Rails 3.0 used the
-//! name for the pool wait, so old snippets mislead).
+//! name for the pool wait, so old snippets mislead). The adapter is the `adapter:` key,
+//! or the scheme of a literal `url:` (`trilogy://`, `mysql2://`), which Active Record
+//! merges over it (the Rails reader records it as an `adapter` entry after the keys).
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::{Location, Model};
 use crate::rules::{Category, Inputs, RuleMeta, RuleOptions};

@@ -1,6 +1,8 @@
 //! `rails-pool-max-connections-conflict`: `database.yml` sets `pool` together with a
 //! different `max_connections`, or together with `min_connections`; Rails 8.1 refuses
-//! to load it ("Ambiguous configuration", catalogue HY04 [RAILS-HASH]).
+//! to load it ("Ambiguous configuration", catalogue HY04 [RAILS-HASH]). A `url:` query
+//! parameter (`?pool=10`) counts as the key: Active Record merges it over the keys beside
+//! the URL (the Rails reader records it as an entry after them).
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::{Location, Model};
 use crate::rules::{Category, Inputs, RuleMeta, RuleOptions};
@@ -30,7 +32,8 @@ impl crate::rules::Rule for Rule {
         for ((_, scope), entries) in super::rails_configs(model) {
             let get = |key: &str| entries.iter().rev().find(|e| e.canonical == key).copied();
             let Some(pool) = get("pool") else { continue };
-            let conflict = match (get("max_connections"), get("min_connections")) {
+            let max = get("max_connections");
+            let conflict = match (max, get("min_connections")) {
                 (Some(max), _) if max.value != pool.value => {
                     Some((max, "max_connections", "to a different value"))
                 }
@@ -51,7 +54,11 @@ impl crate::rules::Rule for Rule {
                 )
                 .with_label("pool")
                 .with_related(Some(Location { file: other.file, span: other.key_span }), name.to_owned())
-                .with_help("remove pool and keep max_connections (pool is a deprecated alias since Rails 8.1)")
+                .with_help(if max.is_some() {
+                    "remove pool and keep max_connections (pool is a deprecated alias since Rails 8.1)"
+                } else {
+                    "rename pool to max_connections (pool is a deprecated alias since Rails 8.1)"
+                })
                 .with_key(pool.key.as_str())
                 .with_fingerprint(format!("{scope}:{name}")),
             );

@@ -5,7 +5,7 @@
 //! for `max` below 1, a negative `min` or a non-integer [TARN]; Npgsql throws for a
 //! negative `Minimum Pool Size` or `Maximum Pool Size` [NPGSQL-CSB] (rules-catalogue SZ01).
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::model::{Engine, Library, Model, Pool, Setting, Val};
+use crate::model::{Engine, Library, Model, Origin, Pool, Setting, Val};
 use crate::rules::{
     key_of, located, unreadable_server_value, Category, Inputs, RuleMeta, RuleOptions,
 };
@@ -46,6 +46,9 @@ impl crate::rules::Rule for Rule {
                 if setting.is_explicit() && !is_pooling_off(pool, setting) {
                     out.extend(check_count(pool, setting, property, &library, bound));
                 }
+            }
+            if pool.library == Library::ActiveRecord && pool.max.is_explicit() {
+                out.extend(active_record_zero(pool));
             }
         }
         for pooler in &model.poolers {
@@ -185,6 +188,44 @@ fn limits(library: Library) -> Option<Limits> {
         }),
         _ => None,
     }
+}
+
+/// Active Record `pool: 0` (or `max_connections: 0`): a pool of no connections, as `ten`
+/// (which `to_i` reads as 0) is. Below 0 is `max_connections: -1` (unlimited on Rails
+/// 8.1), which pool-unbounded reports.
+fn active_record_zero(pool: &Pool) -> Option<Diagnostic> {
+    if pool.max.get() != Some(&0) {
+        return None;
+    }
+    let at = located(&pool.max, pool)?;
+    let property = pool
+        .max
+        .origin
+        .key()
+        .and_then(|k| k.rsplit('.').next())
+        .unwrap_or("pool");
+    // An ERB default (`ENV.fetch("DB_POOL") { 0 }`) holds unless the variable is set.
+    let (severity, unless) = match &pool.max.origin {
+        Origin::File { via: Some(via), .. } => (
+            Severity::Warning,
+            format!(" unless {} is set", crate::model::via_shown(via, false)),
+        ),
+        _ => (Severity::Error, String::new()),
+    };
+    Some(
+        Diagnostic::new(
+            &META,
+            severity,
+            at,
+            format!(
+                "{property} is 0{unless}: a pool of no connections: every checkout waits checkout_timeout and raises ActiveRecord::ConnectionTimeoutError"
+            ),
+        )
+        .with_label("0 is below 1")
+        .with_help("write pool (max_connections from Rails 8.1) as a whole number of at least 1 (Active Record's default is 5)")
+        .with_key(key_of(&pool.max, pool, "pool"))
+        .with_fingerprint(format!("{:?}", pool.max.value)),
+    )
 }
 
 fn check_count(
