@@ -27,16 +27,29 @@ pub fn review(
     }
     let mut changed = base.changed_lines()?;
     // Standard input stands for its file: its lines are compared with the file at the
-    // base, not the file on disk (unsaved edits would count as unchanged).
-    if let Some((name, text)) = &request.stdin {
-        if let Ok(path) = std::fs::canonicalize(name) {
-            let lines = base.changed_lines_of_text(&path, text)?;
-            changed.insert(path, lines);
-        }
+    // base, not the file on disk (unsaved edits would count as unchanged). A file not
+    // saved yet is new: all of it is changed, under its name made absolute.
+    let stdin_path = request.stdin.as_ref().map(|(name, text)| {
+        let path = std::fs::canonicalize(name).unwrap_or_else(|_| crate::source::absolute(name));
+        let lines = match path.exists() {
+            true => base.changed_lines_of_text(&path, text),
+            false => Ok(None),
+        };
+        (name, path, lines)
+    });
+    if let Some((_, path, lines)) = &stdin_path {
+        changed.insert(path.clone(), lines.clone()?);
     }
     let mut compared = Vec::new();
     for scope in scopes.iter_mut() {
-        let after_paths = scope.report.sources.canonical_paths();
+        let mut after_paths = scope.report.sources.canonical_paths();
+        if let Some((name, path, _)) = &stdin_path {
+            for (file, after) in scope.report.sources.files().iter().zip(&mut after_paths) {
+                if file.path == **name && after.is_none() {
+                    *after = Some(path.clone());
+                }
+            }
+        }
         let report = &mut scope.report;
         let left_out = crate::diff::keep_changed(
             &mut report.diagnostics,

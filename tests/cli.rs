@@ -976,6 +976,12 @@ fn diff_base_compares_standard_input_with_the_base() {
     run("b/application.yml", &more)
         .code(0)
         .stdout(predicate::str::contains("No problems found"));
+    // A file not saved yet is new: all of it is changed (its findings were dropped).
+    run("c/application.yml", LIFETIME_10S)
+        .code(1)
+        .stdout(predicate::str::contains(
+            "error[hikari-max-lifetime-below-minimum]",
+        ));
 }
 
 /// Raising a PgBouncer's `instances` in the manifest is a change to the fleet it
