@@ -302,8 +302,10 @@ fn pgbouncer_name_check(entry: &ConfigEntry) -> Option<(NameCheck, &str)> {
         _ => return None,
     };
     let (what, consequence) = match section {
-        "databases" => ("a PgBouncer [databases] parameter", "PgBouncer rejects the entry with \"unrecognized connection parameter\", so this database is not served"),
-        "users" => ("a PgBouncer [users] parameter", "PgBouncer rejects the [users] entry, so this user's settings do not apply"),
+        // A rejected entry fails the whole load (libusual's `parse_ini_file` stops at
+        // a handler that returns false), as for the `[pgbouncer]` section.
+        "databases" => ("a PgBouncer [databases] parameter", "PgBouncer rejects the entry with \"unrecognized connection parameter\" and stops loading the configuration file, so it does not start (a reload keeps the previous configuration)"),
+        "users" => ("a PgBouncer [users] parameter", "PgBouncer rejects the [users] entry and stops loading the configuration file, so it does not start (a reload keeps the previous configuration)"),
         _ => ("a PgBouncer setting", "PgBouncer logs \"unknown parameter\" and refuses the configuration file, so it does not start with it"),
     };
     let check = NameCheck {
