@@ -167,6 +167,38 @@ fn billion_laughs_after_the_pool_is_not_expanded_and_the_pool_is_read() {
     );
 }
 
+/// Kubernetes `$(VAR)` references where each variable repeats the one before four
+/// times (a 4 KB manifest whose last value would be 10 × 4^39 bytes): expansion is
+/// bounded (64 KiB a value), the run ends at once, and the pool size that cannot be
+/// expanded is reported as written (it took 24 GB and was killed).
+#[test]
+fn environment_references_that_double_are_bounded() {
+    let mut env = String::from("        - name: V0\n          value: \"abcdefghij\"\n");
+    for i in 1..40 {
+        let p = i - 1;
+        env.push_str(&format!(
+            "        - name: V{i}\n          value: \"$(V{p})$(V{p})$(V{p})$(V{p})\"\n"
+        ));
+    }
+    env.push_str(
+        "        - name: SPRING_DATASOURCE_HIKARI_MAXIMUM_POOL_SIZE\n          value: \"$(V39)\"\n",
+    );
+    let manifest = format!(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app\nspec:\n  replicas: 2\n  template:\n    spec:\n      containers:\n      - name: app\n        image: app\n        env:\n{env}"
+    );
+    let dir = tree("deploy.yaml", manifest.as_bytes());
+    let run = check(dir.path(), &[]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    // The variable past the bound keeps its references as written (here V39's binding,
+    // which repeats V36's), so the pool size is reported as not a number.
+    assert!(
+        run.stdout
+            .contains("deploy.yaml:94:19: error[pool-size-invalid]"),
+        "{}",
+        run.stdout
+    );
+}
+
 /// The bounds that keep aliases and merge keys cheap count only what they multiply: a
 /// large file's own keys are all read. A pool set after 30,000 other keys (a properties
 /// file, a YAML mapping) is still checked; the bounds once counted every key, and

@@ -349,7 +349,9 @@ fn expand(
         return var.clone();
     }
     let (value, pieces) = expansion(&var.value, bindings, open);
-    if value == var.value {
+    // Past the bound the reference is left as written: variables that each repeat the
+    // one before (`V2=$(V1)$(V1)`) double at every step.
+    if value == var.value || value.len() > MAX_EXPANDED_LEN {
         return var.clone();
     }
     let expanded = EnvVar {
@@ -372,6 +374,10 @@ fn expand(
     }
     expanded
 }
+
+/// The longest value `$(VAR)` expansion makes (64 KiB): far above any setting, and it
+/// keeps a few kilobytes of variables that double each other from taking gigabytes.
+const MAX_EXPANDED_LEN: usize = 64 * 1024;
 
 /// A part of an expanded value: its range in the value, and where a variable's value
 /// it copies is written (None: the value's own text).
@@ -409,6 +415,13 @@ fn expansion(
                     let name = rest.get(1..close).unwrap_or("");
                     let written = text.get(dollar..dollar + close + 2).unwrap_or("");
                     match bindings.get(name) {
+                        Some(Binding::Known(value, _))
+                            if out.len() + value.len() > MAX_EXPANDED_LEN =>
+                        {
+                            // Over the bound: the caller keeps the value as written.
+                            out.push_str(value);
+                            return (out, pieces);
+                        }
                         Some(Binding::Known(value, location)) => {
                             pieces.push(ExpandedPiece {
                                 range: out.len()..out.len() + value.len(),
