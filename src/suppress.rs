@@ -292,10 +292,18 @@ fn parse(line: &str, comment: usize, line_start: usize) -> Option<(Scope, Vec<En
     let rest = &line[after_marker..];
     let trimmed = rest.trim_start();
     let offset = after_marker + (rest.len() - trimmed.len());
-    let (scope, body_at) = if let Some(r) = trimmed.strip_prefix("ignore-file[") {
-        (Scope::File, offset + trimmed.len() - r.len())
-    } else if let Some(r) = trimmed.strip_prefix("ignore[") {
-        (Scope::Line, offset + trimmed.len() - r.len())
+    // `ignore [a]` with a space is read as `ignore[a]`: the rule it names is plain.
+    let list = |keyword: &str| {
+        let r = trimmed
+            .strip_prefix(keyword)?
+            .trim_start()
+            .strip_prefix('[')?;
+        Some(offset + trimmed.len() - r.len())
+    };
+    let (scope, body_at) = if let Some(at) = list("ignore-file") {
+        (Scope::File, at)
+    } else if let Some(at) = list("ignore") {
+        (Scope::Line, at)
     } else if trimmed.starts_with("ignore") {
         // `# poollint: ignore` without a list names no rule: said so, as `ignore[]`
         // is, rather than read as suppressing everything or passed over in silence.
@@ -438,6 +446,16 @@ mod tests {
                 ("unused-suppression".into(), "pool-size-invalid".into())
             ]
         );
+    }
+
+    #[test]
+    fn a_space_before_the_list_is_allowed() {
+        let text = "a: 1 # poollint: ignore [pool-size-invalid]\n# poollint: ignore-file  [pool-min-exceeds-max]\nb: 2\n";
+        let left = run(
+            text,
+            &[("pool-size-invalid", "1"), ("pool-min-exceeds-max", "2")],
+        );
+        assert_eq!(left, vec![]);
     }
 
     #[test]

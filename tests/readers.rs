@@ -438,7 +438,9 @@ fn pgbouncer_server_connections_are_capped_by_max_user_connections() {
 
 /// tarn.js throws unless `min`/`max` are JSON numbers that are integers
 /// (`typeof opt.max === 'number'`, `opt.max === Math.round(opt.max)`): a fraction or a
-/// quoted number is `pool-size-invalid`, on the value; `1.0` and `1e1` are integers.
+/// quoted number is `pool-size-invalid`, on the value; `1.0`, `1e1` and whole numbers of
+/// any size are integers (9007199254740993 was refused as "9007199254740992 is not an
+/// integer").
 #[test]
 fn knex_pool_sizes_tarn_refuses_are_invalid() {
     let knexfile = r#"{
@@ -446,7 +448,9 @@ fn knex_pool_sizes_tarn_refuses_are_invalid() {
   "staging":    { "client": "pg", "connection": "postgres://db/app", "pool": { "min": 0, "max": "10" } },
   "test":       { "client": "pg", "connection": "postgres://db/app", "pool": { "min": 0.5, "max": 10 } },
   "development":{ "client": "pg", "connection": "postgres://db/app", "pool": { "min": "0", "max": 10 } },
-  "ci":         { "client": "pg", "connection": "postgres://db/app", "pool": { "min": 0, "max": 1e1 } }
+  "ci":         { "client": "pg", "connection": "postgres://db/app", "pool": { "min": 0, "max": 1e1 } },
+  "big":        { "client": "pg", "connection": "postgres://db/app", "pool": { "min": 0, "max": 9007199254740993 } },
+  "huge":       { "client": "pg", "connection": "postgres://db/app", "pool": { "min": 0, "max": 1.5e300 } }
 }"#;
     let dir = tree(&[("knexfile.json", knexfile)]);
     let report = json(&["check", "--select", "pool-size-invalid"], dir.path());

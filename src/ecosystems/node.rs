@@ -493,11 +493,13 @@ impl JsonReader<'_> {
     /// refused) and an integer (`opt.max === Math.round(opt.max)`, so `2.5` is refused)
     /// [TARN].
     fn tarn_count(&self, node: NodeId, key: &str) -> Setting<i64> {
+        // Any whole JSON number passes tarn's `max === Math.round(max)`, however large
+        // (`as` saturates at i64's bounds, still far above any pool).
         let setting = self.number(node, key, |v| {
-            if v.fract() == 0.0 && v.abs() < 9.0e15 {
+            if v.is_finite() && v.fract() == 0.0 {
                 Ok(v as i64)
             } else {
-                Err(format!("{v} is not an integer"))
+                Err("not a whole number".to_owned())
             }
         });
         let quoted = self.doc.scalar(node).is_some_and(|s| s.style.is_quoted());
