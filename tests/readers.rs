@@ -593,7 +593,7 @@ fn statement_timeout_counts_only_a_nonzero_c_option() {
 /// `statement_timeout = 30s` then `30000` (milliseconds), `'1min'` then `60s`.
 #[test]
 fn postgres_duplicates_with_the_same_value_in_other_units_are_not_reported() {
-    let conf = "statement_timeout = 30s\nstatement_timeout = 30000\nlock_timeout = '1min'\nlock_timeout = 60s\nshared_buffers = 1GB\nshared_buffers = 131072\nmax_connections = '100'\nmax_connections = 100\nwork_mem = 4MB\nwork_mem = 4096\nidle_session_timeout = 1min\nidle_session_timeout = 1000\n";
+    let conf = "statement_timeout = 30s\nstatement_timeout = 30000\nlock_timeout = '1min'\nlock_timeout = 60s\nshared_buffers = 1GB\nshared_buffers = 131072\nmax_connections = '100'\nmax_connections = 100\nmax_connections = 0x64\nmax_connections = 1e2\nsuperuser_reserved_connections = 3\nsuperuser_reserved_connections = 03\nwork_mem = 4MB\nwork_mem = 4096\nidle_session_timeout = 1min\nidle_session_timeout = 1000\n";
     let dir = tree(&[("db/postgresql.conf", conf)]);
     let found = messages(dir.path(), "duplicate-key-across-forms");
     assert_eq!(found.len(), 1, "{found:?}");

@@ -132,7 +132,14 @@ fn same_value(runner: &str, a: &ConfigEntry, b: &ConfigEntry) -> bool {
         return true;
     }
     let Some(unit) = crate::model::parameters::postgres_unit(a.canonical.as_str()) else {
-        return false;
+        // A number without a unit, in any form PostgreSQL reads (`0x64`, `0144`, `1e2`,
+        // `+100` are all 100).
+        let number = |e: &ConfigEntry| {
+            crate::ecosystems::postgres::number_and_unit(unquoted(e))
+                .filter(|(_, unit)| unit.is_empty())
+                .map(|(number, _)| number)
+        };
+        return matches!((number(a), number(b)), (Some(x), Some(y)) if x == y);
     };
     let amount = |e: &ConfigEntry| crate::ecosystems::postgres::in_unit(unquoted(e), unit);
     match (amount(a), amount(b)) {
