@@ -93,7 +93,9 @@ fn read_file(file: &ParsedFile, sources: &SourceMap, model: &mut Model) {
                 canonical: EntryKey::from(pair.key.to_ascii_uppercase()),
                 key_span: pair.key_span,
                 value: Some(pair.value.clone()),
-                value_span: span,
+                // The value's own text, inside its quotes when it has them, so rules
+                // can point inside it (a URL's `sslmode`).
+                value_span: start.map_or(span, |start| Span::new(start, start + pair.value.len())),
                 profile: None,
                 via: None,
                 scope: Arc::clone(&scope),
