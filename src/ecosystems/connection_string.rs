@@ -124,7 +124,12 @@ fn read_authority(authority: &str, start: usize, parsed: &mut ParsedConnection) 
         None => 0,
     };
     let hosts = authority.get(host_part_start..).unwrap_or("");
-    let host_len = hosts.find([':', ',']).unwrap_or(hosts.len());
+    // A bracketed IPv6 address (`[::1]:5432`) runs to its `]`: its colons are not the
+    // port's.
+    let host_len = match hosts.strip_prefix('[').and_then(|h| h.find(']')) {
+        Some(close) => close + 2,
+        None => hosts.find([':', ',']).unwrap_or(hosts.len()),
+    };
     if let Some(host) = hosts.get(..host_len).filter(|h| !h.is_empty()) {
         let host_start = start + host_part_start;
         parsed.host = Some((host.to_owned(), host_start..host_start + host_len));
@@ -428,6 +433,20 @@ mod tests {
                 .collect::<Vec<_>>(),
             ["s3cret"]
         );
+    }
+
+    /// A bracketed IPv6 host runs to its `]` (it was cut at its first colon: `[`).
+    #[test]
+    fn ipv6_hosts_keep_their_brackets() {
+        for (url, host) in [
+            ("postgres://u@[::1]:5432/app?sslmode=disable", "[::1]"),
+            ("jdbc:postgresql://[2001:db8::1]:5432/app", "[2001:db8::1]"),
+            ("postgres://[fe80::2]/app", "[fe80::2]"),
+        ] {
+            let parsed = parse_url(url).unwrap();
+            let (name, range) = parsed.host.unwrap();
+            assert_eq!((name.as_str(), at(url, &range)), (host, host), "{url}");
+        }
     }
 
     #[test]
