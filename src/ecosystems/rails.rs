@@ -178,15 +178,7 @@ impl<'a> Source<'a> {
             };
             ruby_count(text, typed, default, what)
         });
-        Setting {
-            value,
-            origin: Origin::File {
-                file: self.file.id,
-                span: self.doc().span(node),
-                key: key.into(),
-                via,
-            },
-        }
+        self.written(node, key, value, via)
     }
 
     fn setting<T>(
@@ -200,6 +192,17 @@ impl<'a> Source<'a> {
             Ok(v) => Val::Known(v),
             Err(reason) => Val::invalid(text, reason),
         });
+        self.written(node, key, value, via)
+    }
+
+    /// `value` as the setting written at `node` under `key`.
+    fn written<T>(
+        &self,
+        node: NodeId,
+        key: &str,
+        value: Val<T>,
+        via: Option<String>,
+    ) -> Setting<T> {
         Setting {
             value,
             origin: Origin::File {
