@@ -485,6 +485,13 @@ fn link_target(path: &Path) -> PathBuf {
     }
 }
 
+/// `/dev/stderr` and its aliases, by name.
+fn names_stderr(path: &Path) -> bool {
+    ["/dev/stderr", "/dev/fd/2", "/proc/self/fd/2"]
+        .iter()
+        .any(|name| path == Path::new(name))
+}
+
 /// `/dev/stdout` and its aliases, by name: stdout when its file cannot be read (closed).
 fn names_stdout(path: &Path) -> bool {
     ["/dev/stdout", "/dev/fd/1", "/proc/self/fd/1"]
@@ -953,18 +960,33 @@ fn resolved_outputs(args: &CheckArgs) -> Vec<Output> {
     resolved.into_iter().map(|(output, _)| output).collect()
 }
 
+/// The files the summary line counts: with `--stdin-filename`, the one file checked
+/// (the topology files read beside it are context, and show no findings).
+fn files_checked(args: &CheckArgs, report: &engine::Report) -> usize {
+    match &args.stdin_filename {
+        Some(name) => report
+            .sources
+            .files()
+            .iter()
+            .filter(|f| f.path == *name)
+            .count(),
+        None => report.files_checked(),
+    }
+}
+
 fn write_outputs(args: &CheckArgs, report: &engine::Report, color: bool) -> Result<(), String> {
     let outputs = resolved_outputs(args);
-    // `-f github` on stdout already annotates every finding: the human format's own
-    // annotations would make GitHub show each twice.
+    // `-f github` on stdout or stderr (the runner reads workflow commands from both)
+    // already annotates every finding: the human format's own annotations would make
+    // GitHub show each twice.
     let annotate = in_github_actions()
-        && !outputs
-            .iter()
-            .any(|o| o.format == OutputFormat::Github && o.path.is_none());
+        && !outputs.iter().any(|o| {
+            o.format == OutputFormat::Github && o.path.as_deref().is_none_or(names_stderr)
+        });
     for output in &outputs {
         let ctx = RenderContext {
             sources: &report.sources,
-            summary: Summary::of(report.files_checked(), &report.diagnostics),
+            summary: Summary::of(files_checked(args, report), &report.diagnostics),
             color: color && output.path.is_none(),
             width: terminal_width(),
         };

@@ -328,6 +328,37 @@ fn stdin_filename_reads_the_topology_the_manifest_names() {
         from_stdin.iter().all(|l| !l.contains("none declared")),
         "{from_stdin:?}"
     );
+    // The summary counts the one file checked, not the topology read beside it.
+    poollint()
+        .current_dir(fleet)
+        .args(["check", "-f", "concise", "--stdin-filename", orders])
+        .write_stdin(text)
+        .assert()
+        .stdout(predicate::str::contains("in 1 file."));
+}
+
+/// Under GitHub Actions, `-f github` on standard error annotates too (the runner reads
+/// workflow commands there): the human format adds none of its own (each finding was
+/// annotated twice).
+#[test]
+fn github_annotations_on_stderr_are_not_doubled_by_the_human_format() {
+    let annotations = |formats: &[&str]| {
+        let out = poollint()
+            .args(["check", "examples/fleet"])
+            .args(formats.iter().flat_map(|f| ["-f", *f]))
+            .env("GITHUB_ACTIONS", "true")
+            .output()
+            .expect("run");
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        text.lines().filter(|l| l.starts_with("::")).count()
+    };
+    let once = annotations(&["github"]);
+    assert!(once > 0);
+    assert_eq!(annotations(&["human", "github=/dev/stderr"]), once);
 }
 
 #[test]
