@@ -9,20 +9,8 @@
 use assert_cmd::Command;
 use predicates::prelude::*;
 
-/// Write `text` to `rel` under `root`, making its directories.
-fn write_file(root: &std::path::Path, rel: &str, text: &str) {
-    let path = root.join(rel);
-    std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
-    std::fs::write(path, text).expect("write");
-}
-
-fn poollint() -> Command {
-    let mut cmd = Command::cargo_bin("poollint").expect("binary");
-    cmd.env("NO_COLOR", "1")
-        .env_remove("FORCE_COLOR")
-        .env_remove("GITHUB_ACTIONS");
-    cmd
-}
+mod common;
+use common::{poollint, write_file};
 
 const FAILING: &str = "tests/fixtures/rules/hikari-max-lifetime-below-minimum/fail";
 const CLEAN: &str = "tests/fixtures/rules/hikari-max-lifetime-below-minimum/pass";

@@ -18,15 +18,8 @@ use poollint::engine::{self, CheckRequest, Report};
 
 const LIMIT: Duration = Duration::from_secs(20);
 
-fn tree(files: &[(&str, &str)]) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().expect("temp dir");
-    for (path, text) in files {
-        let target = dir.path().join(path);
-        std::fs::create_dir_all(target.parent().expect("parent")).expect("mkdir");
-        std::fs::write(target, text).expect("write");
-    }
-    dir
-}
+mod common;
+use common::tree;
 
 fn check(dir: &Path) -> Report {
     engine::check(&CheckRequest::new(vec![dir.to_path_buf()]))

@@ -8,26 +8,8 @@
     clippy::panic
 )] // tests fail by panicking
 
-use assert_cmd::Command;
-
-/// Write each `(path, text)` under a new temporary directory.
-fn tree(files: &[(&str, &str)]) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().expect("tempdir");
-    for (rel, text) in files {
-        let path = dir.path().join(rel);
-        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
-        std::fs::write(path, text).expect("write");
-    }
-    dir
-}
-
-fn poollint() -> Command {
-    let mut cmd = Command::cargo_bin("poollint").expect("binary");
-    cmd.env("NO_COLOR", "1")
-        .env_remove("FORCE_COLOR")
-        .env_remove("GITHUB_ACTIONS");
-    cmd
-}
+mod common;
+use common::{poollint, tree};
 
 fn json(args: &[&str], dir: &std::path::Path) -> serde_json::Value {
     let output = poollint()

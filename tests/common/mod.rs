@@ -1,0 +1,32 @@
+//! Helpers the integration test crates share: each crate includes this module
+//! (`mod common;`) and uses the part it needs.
+#![allow(dead_code, clippy::expect_used)] // not every crate uses every helper; tests fail by panicking
+
+use assert_cmd::Command;
+use std::path::Path;
+
+/// The poollint binary with colour off and no CI detection, so output is plain text
+/// whatever environment the tests run in.
+pub fn poollint() -> Command {
+    let mut cmd = Command::cargo_bin("poollint").expect("binary");
+    cmd.env("NO_COLOR", "1")
+        .env_remove("FORCE_COLOR")
+        .env_remove("GITHUB_ACTIONS");
+    cmd
+}
+
+/// Write `text` to `rel` under `root`, making its directories.
+pub fn write_file(root: &Path, rel: &str, text: &str) {
+    let path = root.join(rel);
+    std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+    std::fs::write(path, text).expect("write");
+}
+
+/// Write each `(path, text)` under a new temporary directory.
+pub fn tree(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for (rel, text) in files {
+        write_file(dir.path(), rel, text);
+    }
+    dir
+}
