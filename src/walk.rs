@@ -233,7 +233,6 @@ fn not_walked(dir: &Path, ignore_file: &Path) -> WalkError {
     }
 }
 
-/// `./a/b` → `a/b`, so paths display as users expect.
 /// The candidates with each file once, however the arguments spelt it (`web` and
 /// `$PWD/web`, `x.yml` and `./x.yml`, a directory and a file in it): checked twice, a
 /// file's pools counted twice in its fleet. A file is its directory, resolved, and its
@@ -275,6 +274,7 @@ fn identity(
     }
 }
 
+/// `./a/b` → `a/b`, so paths display as users expect.
 fn clean(path: &Path) -> PathBuf {
     path.strip_prefix(".")
         .map(Path::to_path_buf)

@@ -32,17 +32,13 @@ impl crate::rules::Rule for Rule {
     fn check(&self, model: &Model, _options: &RuleOptions, out: &mut Vec<Diagnostic>) {
         let links = Links::new(model);
         for pooler in &model.poolers {
+            let zero = prepared_statements_disabled(pooler);
             for service in links.pooler_clients(pooler) {
                 for pool in pools(model, service) {
                     out.extend(session_settings_finding(service, pooler, pool));
-                }
-            }
-            let Some(zero) = prepared_statements_disabled(pooler) else {
-                continue;
-            };
-            for service in links.pooler_clients(pooler) {
-                for pool in pools(model, service).filter(|p| prepares_server_side(p)) {
-                    out.extend(finding(service, pooler, pool, zero));
+                    if let Some(zero) = zero.filter(|_| prepares_server_side(pool)) {
+                        out.extend(finding(service, pooler, pool, zero));
+                    }
                 }
             }
         }
