@@ -63,7 +63,6 @@ pub(crate) fn usable_slots(model: &Model, database: &Database) -> Option<Slots> 
         "usable slots {{usable}} = {}",
         term(model, "max_connections", &database.max_connections)?
     );
-    let mut usable = max;
     let mut reserved = 0i64;
     let reserves = [
         (
@@ -79,17 +78,17 @@ pub(crate) fn usable_slots(model: &Model, database: &Database) -> Option<Slots> 
             continue;
         };
         if value > 0 {
-            usable = usable.saturating_sub(value);
             reserved = reserved.saturating_add(value);
             explanation.push_str(&format!(" − {}", term(model, name, setting)?));
         }
     }
-    // Like capacity::usable_slots: reserves above the limit leave no slot, not a
-    // negative count (catalogue §3.1).
-    if usable < 0 {
-        explanation.push_str(&format!(" = {usable}: none left"));
+    // Reserves above the limit leave no slot, not a negative count (catalogue §3.1).
+    if reserved > max {
+        explanation.push_str(&format!(" = {}: none left", max.saturating_sub(reserved)));
     }
-    let usable = usable.max(0);
+    let as_count = |n: i64| u64::try_from(n).unwrap_or(0);
+    let usable = crate::capacity::usable_slots(as_count(max), 0, as_count(reserved));
+    let usable = i64::try_from(usable).unwrap_or(i64::MAX);
     Some(Slots {
         usable,
         reserved,
