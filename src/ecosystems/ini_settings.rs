@@ -1,8 +1,6 @@
 //! Shared by the INI-family readers (PostgreSQL, PgBouncer, MySQL): the key/value pairs
 //! of a parsed file with their section, and typed settings with origins.
 
-use std::time::Duration;
-
 use rayon::prelude::*;
 
 use super::ParsedFile;
@@ -192,33 +190,6 @@ pub fn count(text: &str) -> Result<i64, String> {
     text.trim()
         .parse::<i64>()
         .map_err(|_| format!("`{text}` is not a whole number"))
-}
-
-/// A duration with an optional unit from `units` (suffix, milliseconds per unit); a bare
-/// number is in `bare_ms` milliseconds per unit.
-pub fn duration(text: &str, bare_ms: f64, units: &[(&str, f64)]) -> Result<Duration, String> {
-    let text = text.trim().trim_matches('\'').trim();
-    let split = text
-        .find(|c: char| !(c.is_ascii_digit() || c == '.' || c == '-'))
-        .unwrap_or(text.len());
-    let (number, unit) = text.split_at(split);
-    let number: f64 = number
-        .parse()
-        .map_err(|_| format!("`{text}` is not a number with a unit"))?;
-    let per = match unit.trim() {
-        "" => bare_ms,
-        unit => units
-            .iter()
-            .find(|(name, _)| *name == unit)
-            .map(|(_, ms)| *ms)
-            .ok_or_else(|| format!("unknown unit `{unit}` in `{text}`"))?,
-    };
-    let ms = number * per;
-    if !ms.is_finite() || ms < 0.0 {
-        // -1 and 0 mean "disabled" for some settings; callers treat zero as off.
-        return Ok(Duration::ZERO);
-    }
-    Duration::try_from_secs_f64(ms / 1000.0).map_err(|_| format!("`{text}` is too long a time"))
 }
 
 /// Whole numbers a C `int` holds: PgBouncer keeps its counts in one.

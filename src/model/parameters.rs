@@ -191,8 +191,8 @@ fn url_decode(text: &str) -> String {
 /// True when a PostgreSQL time setting's text turns the timeout off: 0 in any unit
 /// (`0`, `'0'`, `0s`, `0ms`), read as `postgresql.conf`'s times are.
 pub fn is_zero_time(text: &str) -> bool {
-    use crate::ecosystems::{ini_settings::duration, postgres::TIME_UNITS};
-    duration(text.trim().trim_matches('"'), 1.0, TIME_UNITS).is_ok_and(|d| d.is_zero())
+    let unquoted = text.trim().trim_matches(['"', '\'']);
+    crate::ecosystems::postgres::in_unit(unquoted, "ms") == Some(0.0)
 }
 
 /// The names of a list (one name per line, `#` comments, optional `[section]`
