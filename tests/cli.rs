@@ -608,6 +608,7 @@ fn sizing_help_and_capacity_name_the_smallest_pool_passing_both_rules() {
     );
     let (helps, needs) = sizing_numbers(dir.path());
     assert_eq!(needs, 9);
+    assert_eq!(helps.len(), 1, "{helps:?}");
     assert!(helps.iter().all(|h| h.contains("at least 9 ")), "{helps:?}");
     // A = 8.5 held 1 s, acquire timeout 250 ms: 10 meets 85 % but P(wait > 250 ms) needs
     // 17; a pool of 9 trips both rules, and both name 17.
