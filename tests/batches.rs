@@ -12,11 +12,8 @@
 
 use poollint::engine::{self, CheckRequest};
 
-fn write(root: &std::path::Path, rel: &str, text: &str) {
-    let path = root.join(rel);
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    std::fs::write(path, text).unwrap();
-}
+mod common;
+use common::write_file as write;
 
 #[test]
 fn kubernetes_references_resolve_across_batches() {

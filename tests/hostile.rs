@@ -79,12 +79,8 @@ fn tree(hostile_name: &str, content: &[u8]) -> tempfile::TempDir {
     dir
 }
 
-/// Write `text` to `rel` under `root`, making its directories.
-fn write_file(root: &Path, rel: &str, text: &str) {
-    let path = root.join(rel);
-    std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
-    std::fs::write(path, text).expect("write");
-}
+mod common;
+use common::write_file;
 
 /// A file with a known error finding, proving the run went on.
 fn good_file(root: &Path) {

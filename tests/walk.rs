@@ -17,12 +17,8 @@ use predicates::prelude::*;
 /// A Spring file with an error (`hikari-max-lifetime-below-minimum`) at 4:21.
 const FAILING: &str = "spring:\n  datasource:\n    hikari:\n      max-lifetime: 20000\n";
 
-/// Write `text` to `rel` under `root`, making its directories.
-fn write_file(root: &Path, rel: &str, text: &str) {
-    let path = root.join(rel);
-    std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
-    std::fs::write(path, text).expect("write");
-}
+mod common;
+use common::write_file;
 
 /// A tree with a failing `application.yml` in each of `dirs`.
 fn tree(dirs: &[&str]) -> tempfile::TempDir {
@@ -39,12 +35,8 @@ const CLEAN: &str =
 
 /// `poollint ARGS` to run in `dir`.
 fn poollint_in(dir: &Path, args: &[&str]) -> Command {
-    let mut cmd = Command::cargo_bin("poollint").expect("binary");
-    cmd.current_dir(dir)
-        .env("NO_COLOR", "1")
-        .env_remove("FORCE_COLOR")
-        .env_remove("GITHUB_ACTIONS")
-        .args(args);
+    let mut cmd = common::poollint();
+    cmd.current_dir(dir).args(args);
     cmd
 }
 
