@@ -230,25 +230,10 @@ fn setting_count(name: &str, text: &str) -> Result<i64, String> {
 /// a sign, then `0x` hexadecimal, a leading `0` octal (`060` is 48), or decimal; an
 /// error when anything is left over (`08`, `1_0`) or the number is beyond 64 bits.
 fn strtol_base0(text: &str) -> Result<i64, ()> {
-    let text = text.trim_start_matches([' ', '\t', '\n', '\r', '\x0b', '\x0c']);
-    let (negative, digits) = match text.strip_prefix('-') {
-        Some(rest) => (true, rest),
-        None => (false, text.strip_prefix('+').unwrap_or(text)),
-    };
-    let hex = digits
-        .strip_prefix("0x")
-        .or_else(|| digits.strip_prefix("0X"))
-        .filter(|h| h.starts_with(|c: char| c.is_ascii_hexdigit()));
-    let (radix, digits) = match hex {
-        Some(hex) => (16, hex),
-        None if digits.len() > 1 && digits.starts_with('0') => (8, digits),
-        None => (10, digits),
-    };
-    if digits.is_empty() || !digits.chars().all(|c| c.is_digit(radix)) {
-        return Err(());
+    match super::postgres::strtol(text) {
+        Some((Some(value), "")) => Ok(value),
+        _ => Err(()),
     }
-    let value = i64::from_str_radix(digits, radix).map_err(|_| ())?;
-    Ok(if negative { -value } else { value })
 }
 
 fn too_big_for_int() -> String {

@@ -311,8 +311,8 @@ fn is_c_space(c: char) -> bool {
 
 /// C's `strtol(text, &end, 0)`: the value (None when it overflows a `long`, which
 /// PostgreSQL then reads with `strtod`) and the text after it; None when no digit is
-/// read.
-fn strtol(text: &str) -> Option<(Option<i64>, &str)> {
+/// read. PgBouncer's counts are read with it too (libusual's `cf_set_int`).
+pub(crate) fn strtol(text: &str) -> Option<(Option<i64>, &str)> {
     let body = text.trim_start_matches(is_c_space);
     let (negative, body) = match body.strip_prefix('-') {
         Some(rest) => (true, rest),
