@@ -340,7 +340,7 @@ fn url_passwords(written: &[EnvVar]) -> Vec<crate::model::Secret> {
             continue;
         }
         let span = var.value_location.span;
-        let start = super::start_if_exact(span, &var.value);
+        let start = var.text_start();
         for range in super::connection_string::password_ranges(&var.value) {
             let password = var.value.get(range.clone()).unwrap_or("");
             // `$$` is a `$`; any other `$` is interpolated (`${DB_PASSWORD}`).
@@ -384,15 +384,7 @@ fn is_database_connection(value: &str) -> bool {
         "db2",
     ];
     match super::connection_string::parse_url(value).and_then(|p| p.engine) {
-        Some(engine) => {
-            let base = engine.split('+').next().unwrap_or("");
-            let base = if matches!(base, "postgres" | "pgsql") {
-                "postgresql"
-            } else {
-                base
-            };
-            DATABASES.contains(&base)
-        }
+        Some(engine) => DATABASES.contains(&engine.as_str()),
         None => true,
     }
 }

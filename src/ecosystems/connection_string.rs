@@ -39,9 +39,11 @@ impl ParsedConnection {
     }
 }
 
-/// Normalise scheme names to the engine names the model uses.
+/// Normalise scheme names to the engine names the model uses; a SQLAlchemy driver
+/// suffix (`postgresql+psycopg2`) names the same engine.
 fn engine_of(scheme: &str) -> String {
-    match scheme.to_ascii_lowercase().as_str() {
+    let engine = scheme.split('+').next().unwrap_or(scheme);
+    match engine.to_ascii_lowercase().as_str() {
         "postgres" | "postgresql" | "pgsql" => "postgresql".into(),
         other => other.into(),
     }
