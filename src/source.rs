@@ -923,7 +923,7 @@ pub fn inside(root: &Path, path: &Path) -> Option<String> {
 /// a finding keeps its fingerprint whichever directory of the repository poollint runs
 /// from.
 pub fn in_repository(path: &Path) -> Option<String> {
-    inside(repository_root().or(cwd())?, path)
+    repository_relative(path).map(|relative| relative.to_string_lossy().replace('\\', "/"))
 }
 
 /// [`in_repository`] as a path, keeping the bytes of a name that is not UTF-8 (SARIF
