@@ -500,6 +500,16 @@ impl Pool {
 
     /// True for a pool with no maximum ([`UNBOUNDED_POOL`] from a library that means it:
     /// Active Record, Npgsql, SqlClient): catalogue SZ03.
+    /// The database and user the pool logs in as (each None when not known): what a
+    /// pooler's per-database and per-user settings are looked up by.
+    pub fn login(&self) -> (Option<&str>, Option<&str>) {
+        let connection = self.connection.as_ref();
+        (
+            connection.and_then(|c| c.database.as_deref()),
+            connection.and_then(|c| c.user.as_deref()),
+        )
+    }
+
     pub fn is_unbounded(&self) -> bool {
         matches!(
             self.library,

@@ -60,15 +60,8 @@ fn statement_mode<'p>(
     service: &Service,
     pooler: &'p Pooler,
 ) -> Option<&'p Setting<String>> {
-    let logins: Vec<(Option<&str>, Option<&str>)> = pools(model, service)
-        .map(|p| {
-            let connection = p.connection.as_ref();
-            (
-                connection.and_then(|c| c.database.as_deref()),
-                connection.and_then(|c| c.user.as_deref()),
-            )
-        })
-        .collect();
+    let logins: Vec<(Option<&str>, Option<&str>)> =
+        pools(model, service).map(Pool::login).collect();
     let wanted = if logins.is_empty() {
         vec![(None, None)]
     } else {

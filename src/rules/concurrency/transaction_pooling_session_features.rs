@@ -51,11 +51,8 @@ fn shared_server_mode<'a>(
     pooler: &'a Pooler,
     pool: &Pool,
 ) -> Option<(&'a Setting<String>, &'a str)> {
-    let connection = pool.connection.as_ref();
-    let setting = pooler.mode_for(
-        connection.and_then(|c| c.database.as_deref()),
-        connection.and_then(|c| c.user.as_deref()),
-    )?;
+    let (database, user) = pool.login();
+    let setting = pooler.mode_for(database, user)?;
     let mode = setting.get()?;
     (mode != "session").then_some((setting, mode.as_str()))
 }

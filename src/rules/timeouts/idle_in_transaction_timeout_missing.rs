@@ -89,13 +89,7 @@ fn ends_idle_transactions_of_clients(model: &Model, links: &Links, pooler: &Pool
         .pooler_clients(pooler)
         .iter()
         .flat_map(|service| pools(model, service))
-        .map(|pool| {
-            let connection = pool.connection.as_ref();
-            (
-                connection.and_then(|c| c.database.as_deref()),
-                connection.and_then(|c| c.user.as_deref()),
-            )
-        })
+        .map(crate::model::Pool::login)
         .collect();
     if logins.is_empty() {
         logins.push((None, None));
