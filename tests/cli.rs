@@ -10,7 +10,7 @@ use assert_cmd::Command;
 use predicates::prelude::*;
 
 mod common;
-use common::{poollint, write_file};
+use common::{git, git_repo, poollint, write_file};
 
 const FAILING: &str = "tests/fixtures/rules/hikari-max-lifetime-below-minimum/fail";
 const CLEAN: &str = "tests/fixtures/rules/hikari-max-lifetime-below-minimum/pass";
@@ -910,39 +910,6 @@ fn compose_postgres_next_to_an_app_is_inferred_without_a_manifest() {
             "connects-to inferred: the only database, defined next to the service's files",
         ))
         .stdout(predicate::str::contains("max_connections 20"));
-}
-
-/// A temporary git repository with one commit of `files`.
-fn git_repo(files: &[(&str, &str)]) -> tempfile::TempDir {
-    let repo = tempfile::tempdir().expect("temp dir");
-    for (path, text) in files {
-        write_file(repo.path(), path, text);
-    }
-    git(repo.path(), &["init", "-q"]);
-    git(repo.path(), &["add", "-A"]);
-    git(repo.path(), &["commit", "-q", "-m", "base"]);
-    repo
-}
-
-fn git(dir: &std::path::Path, args: &[&str]) {
-    let out = std::process::Command::new("git")
-        .args([
-            "-c",
-            "user.name=t",
-            "-c",
-            "user.email=t@example.invalid",
-            "-c",
-            "commit.gpgsign=false",
-        ])
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("git");
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
 }
 
 const LIFETIME_10S: &str = "spring:\n  datasource:\n    hikari:\n      max-lifetime: 10000\n";

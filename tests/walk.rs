@@ -18,7 +18,7 @@ use predicates::prelude::*;
 const FAILING: &str = "spring:\n  datasource:\n    hikari:\n      max-lifetime: 20000\n";
 
 mod common;
-use common::write_file;
+use common::{git, write_file};
 
 /// A tree with a failing `application.yml` in each of `dirs`.
 fn tree(dirs: &[&str]) -> tempfile::TempDir {
@@ -316,18 +316,6 @@ fn capacity_and_init_honour_exclude() {
         .code(0)
         .stdout(predicate::str::contains("app/application.yml"))
         .stdout(predicate::str::contains("legacy").not());
-}
-
-/// Run git in `dir`, as a user of its own (no global configuration needed).
-fn git(dir: &Path, args: &[&str]) {
-    let status = std::process::Command::new("git")
-        .args(["-c", "user.name=t", "-c", "user.email=t@example.invalid"])
-        .args(["-c", "commit.gpgsign=false"])
-        .args(args)
-        .current_dir(dir)
-        .status()
-        .expect("git");
-    assert!(status.success(), "git {args:?}");
 }
 
 #[test]
