@@ -174,28 +174,18 @@ fn read_file(file: &ParsedFile, files: &[&ParsedFile], sources: &SourceMap, mode
 /// `session`, `transaction` or `statement`, in any case (libusual's `cf_set_lookup`
 /// compares with `strcasecmp`), lower-cased; anything else says why.
 fn parse_pool_mode(text: &str) -> Result<String, String> {
-    parse_lookup(
-        text,
-        POOL_MODES,
-        "a pool mode",
-        "session, transaction or statement",
-    )
+    parse_lookup(text, POOL_MODES, "a pool mode")
 }
 
 /// One of [`AUTH_TYPES`], in any case like `pool_mode`, lower-cased.
 fn parse_auth_type(text: &str) -> Result<String, String> {
-    parse_lookup(
-        text,
-        AUTH_TYPES,
-        "an auth type",
-        "any, trust, plain, md5, cert, hba, pam, ldap or scram-sha-256",
-    )
+    parse_lookup(text, AUTH_TYPES, "an auth type")
 }
 
 /// A value PgBouncer looks up in `known` (libusual's `cf_set_lookup`, `strcasecmp`),
-/// lower-cased; else why it is refused (an end-of-line comment, or none of `list`).
+/// lower-cased; else why it is refused (an end-of-line comment, or none of `known`).
 /// The fix (did you mean) is the reporting rule's.
-fn parse_lookup(text: &str, known: &[&str], what: &str, list: &str) -> Result<String, String> {
+fn parse_lookup(text: &str, known: &[&str], what: &str) -> Result<String, String> {
     let value = text.to_ascii_lowercase();
     if known.contains(&value.as_str()) {
         return Ok(value);
@@ -205,6 +195,11 @@ fn parse_lookup(text: &str, known: &[&str], what: &str, list: &str) -> Result<St
             "PgBouncer has no end-of-line comments: the value is `{text}`, not {what}"
         ));
     }
+    let list = match known.split_last() {
+        Some((last, [])) => (*last).to_owned(),
+        Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
+        None => String::new(),
+    };
     Err(format!("`{text}` is not {list}"))
 }
 
