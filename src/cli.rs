@@ -455,14 +455,19 @@ impl FileIdentity {
         use std::os::unix::fs::MetadataExt;
         match std::fs::metadata(path) {
             Ok(meta) => FileIdentity::Node(meta.dev(), meta.ino()),
-            Err(_) => FileIdentity::Path(output_file(&link_target(path))),
+            Err(_) => FileIdentity::Path(crate::source::file_identity(
+                &link_target(path),
+                &mut Default::default(),
+            )),
         }
     }
 
     #[cfg(not(unix))]
     fn of(path: &Path) -> FileIdentity {
         let resolved = std::fs::canonicalize(path).ok();
-        FileIdentity::Path(resolved.unwrap_or_else(|| output_file(&link_target(path))))
+        FileIdentity::Path(resolved.unwrap_or_else(|| {
+            crate::source::file_identity(&link_target(path), &mut Default::default())
+        }))
     }
 
     #[cfg(unix)]
@@ -588,19 +593,6 @@ fn check_shared_files(outputs: &[Output], targets: &[Target]) -> Result<(), Stri
         }
     }
     Ok(())
-}
-
-/// The file an output path names, however it is spelt (`o.json`, `./o.json`, an
-/// absolute path, a linked directory): its directory resolved when it exists, else the
-/// path made absolute lexically.
-fn output_file(path: &Path) -> PathBuf {
-    let absolute = crate::source::absolute(path);
-    let resolved = absolute
-        .parent()
-        .and_then(|dir| std::fs::canonicalize(dir).ok())
-        .zip(absolute.file_name())
-        .map(|(dir, name)| dir.join(name));
-    resolved.unwrap_or(absolute)
 }
 
 /// Unknown names in `--select`/`--ignore` are usage errors with a did-you-mean.

@@ -990,6 +990,27 @@ pub fn path_from(dir: &Path, file: &Path) -> String {
     inside(dir, file).unwrap_or_else(|| display_path(file))
 }
 
+/// The file `path` names however it is spelt (`o.json`, `./o.json`, an absolute path,
+/// a linked directory): its directory resolved when it exists, else made absolute
+/// lexically, joined with its own name. A link to a file stays a file of its own
+/// directory. `resolved_dirs` caches directories for callers that ask for many files.
+pub fn file_identity(
+    path: &Path,
+    resolved_dirs: &mut std::collections::HashMap<PathBuf, PathBuf>,
+) -> PathBuf {
+    let dir = match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    };
+    let resolved = resolved_dirs
+        .entry(dir.to_path_buf())
+        .or_insert_with(|| std::fs::canonicalize(dir).unwrap_or_else(|_| absolute(dir)));
+    match path.file_name() {
+        Some(name) => resolved.join(name),
+        None => resolved.clone(),
+    }
+}
+
 /// `path` made absolute against the current directory and [`normalise`]d, without
 /// file system access (links are not resolved; the current directory already is).
 pub fn absolute(path: &Path) -> std::path::PathBuf {

@@ -244,7 +244,7 @@ fn without_respellings(found: Vec<Candidate>) -> Vec<Candidate> {
     let mut first: std::collections::HashMap<PathBuf, usize> = Default::default();
     let mut kept: Vec<Candidate> = Vec::with_capacity(found.len());
     for candidate in found {
-        let key = identity(&candidate.path, &mut resolved_dirs);
+        let key = crate::source::file_identity(&candidate.path, &mut resolved_dirs);
         match first.get(&key).and_then(|&i| kept.get_mut(i)) {
             Some(earlier) => earlier.explicit |= candidate.explicit,
             None => {
@@ -254,24 +254,6 @@ fn without_respellings(found: Vec<Candidate>) -> Vec<Candidate> {
         }
     }
     kept
-}
-
-/// `path`'s directory resolved (links, `..`, relative to absolute) joined with its name.
-fn identity(
-    path: &Path,
-    resolved_dirs: &mut std::collections::HashMap<PathBuf, PathBuf>,
-) -> PathBuf {
-    let dir = match path.parent() {
-        Some(dir) if !dir.as_os_str().is_empty() => dir,
-        _ => Path::new("."),
-    };
-    let resolved = resolved_dirs
-        .entry(dir.to_path_buf())
-        .or_insert_with(|| std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf()));
-    match path.file_name() {
-        Some(name) => resolved.join(name),
-        None => resolved.clone(),
-    }
 }
 
 /// `./a/b` → `a/b`, so paths display as users expect.

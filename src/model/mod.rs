@@ -511,10 +511,25 @@ impl Pool {
     }
 
     pub fn is_unbounded(&self) -> bool {
-        matches!(
-            self.library,
-            Library::ActiveRecord | Library::Npgsql | Library::SqlClient
-        ) && self.max.get() == Some(&UNBOUNDED_POOL)
+        match self.library {
+            Library::ActiveRecord => self.max.get() == Some(&UNBOUNDED_POOL),
+            Library::Npgsql | Library::SqlClient => self.pooling_disabled(),
+            _ => false,
+        }
+    }
+
+    /// True for a .NET pool written with `Pooling=false`, which the .NET reader reads
+    /// as [`UNBOUNDED_POOL`] at the `Pooling` keyword. A `Maximum Pool Size=-1` written
+    /// is no such pool: the driver refuses it (pool-size-invalid).
+    pub fn pooling_disabled(&self) -> bool {
+        matches!(self.library, Library::Npgsql | Library::SqlClient)
+            && self.max.get() == Some(&UNBOUNDED_POOL)
+            && self
+                .max
+                .origin
+                .key()
+                .and_then(|k| k.rsplit('.').next())
+                .is_some_and(|name| name.eq_ignore_ascii_case("Pooling"))
     }
 }
 

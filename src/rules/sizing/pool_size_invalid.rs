@@ -38,12 +38,14 @@ impl crate::rules::Rule for Rule {
             let Some((min_name, max_name)) = names else {
                 continue;
             };
+            // `Pooling=false` is no pool at all, read as an unbounded maximum:
+            // pool-unbounded reports it, and it is no negative pool size.
             let counts = [
-                (&pool.max, max_name, &library.max),
-                (&pool.min, min_name, &library.min),
+                (&pool.max, max_name, &library.max, pool.pooling_disabled()),
+                (&pool.min, min_name, &library.min, false),
             ];
-            for (setting, property, bound) in counts {
-                if setting.is_explicit() && !is_pooling_off(pool, setting) {
+            for (setting, property, bound, pooling_off) in counts {
+                if setting.is_explicit() && !pooling_off {
                     out.extend(check_count(pool, setting, property, &library, bound));
                 }
             }
@@ -87,18 +89,6 @@ impl crate::rules::Rule for Rule {
             }
         }
     }
-}
-
-/// `Pooling=false`: no pool at all, which the .NET reader models as an unbounded
-/// maximum; pool-unbounded reports it, and it is no negative pool size.
-fn is_pooling_off(pool: &Pool, setting: &Setting<i64>) -> bool {
-    matches!(pool.library, Library::Npgsql | Library::SqlClient)
-        && setting.get() == Some(&crate::model::UNBOUNDED_POOL)
-        && setting
-            .origin
-            .key()
-            .and_then(|k| k.rsplit('.').next())
-            .is_some_and(|name| name.eq_ignore_ascii_case("Pooling"))
 }
 
 /// A server's connection count the server refuses or misreads.

@@ -27,7 +27,7 @@ impl crate::rules::Rule for Rule {
             let Some(&max) = pool.max.get() else { continue };
             let why = match pool.library {
                 Library::ActiveRecord if max == UNBOUNDED_POOL => "max_connections unlimited",
-                Library::Npgsql | Library::SqlClient if max == UNBOUNDED_POOL => {
+                Library::Npgsql | Library::SqlClient if pool.pooling_disabled() => {
                     "Pooling=false: every open is a new physical connection"
                 }
                 _ => continue,
