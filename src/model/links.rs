@@ -218,6 +218,23 @@ pub(crate) struct IdleLimit<'m> {
     pub setting: &'m crate::model::Setting<std::time::Duration>,
 }
 
+/// Calls `visit` with each HikariCP pool of a service that has an idle limit in front
+/// of its data, and that limit: what the two idle-limit rules check.
+pub(crate) fn each_hikari_pool_under_idle_limit<'m>(
+    model: &'m Model,
+    mut visit: impl FnMut(&'m Pool, &IdleLimit<'m>),
+) {
+    let links = Links::new(model);
+    for service in &model.services {
+        let Some(limit) = idle_limit(&links, service) else {
+            continue;
+        };
+        for pool in pools(model, service).filter(|p| p.library == crate::model::Library::HikariCp) {
+            visit(pool, &limit);
+        }
+    }
+}
+
 pub(crate) fn idle_limit<'m>(links: &Links<'m>, service: &Service) -> Option<IdleLimit<'m>> {
     use std::time::Duration;
     let (database, pooler) = links.service_database(service)?;

@@ -11,8 +11,8 @@ use std::time::Duration;
 
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::hikari;
-use crate::model::links::{idle_limit, pools, IdleLimit, Links};
-use crate::model::{human_duration, Library, Model, Pool};
+use crate::model::links::{each_hikari_pool_under_idle_limit, IdleLimit};
+use crate::model::{human_duration, Model, Pool};
 use crate::rules::topology::place;
 use crate::rules::{key_of, Category, Inputs, RuleMeta, RuleOptions};
 
@@ -33,15 +33,9 @@ impl crate::rules::Rule for Rule {
     }
 
     fn check(&self, model: &Model, _options: &RuleOptions, out: &mut Vec<Diagnostic>) {
-        let links = Links::new(model);
-        for service in &model.services {
-            let Some(limit) = idle_limit(&links, service) else {
-                continue;
-            };
-            for pool in pools(model, service).filter(|p| p.library == Library::HikariCp) {
-                out.extend(finding(model, pool, &limit));
-            }
-        }
+        each_hikari_pool_under_idle_limit(model, |pool, limit| {
+            out.extend(finding(model, pool, limit));
+        });
     }
 }
 
