@@ -10,7 +10,7 @@
 //! defaults to 200 (§1.2) and prepared statements work, so only an explicit 0 is reported.
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::links::{pools, Links};
-use crate::model::{Location, Model, Pool, Pooler, Service, Setting};
+use crate::model::{Library, Location, Model, Pool, Pooler, Service, Setting};
 use crate::rules::{Category, Inputs, RuleMeta, RuleOptions};
 
 pub static META: RuleMeta = RuleMeta {
@@ -128,18 +128,31 @@ fn prepared_statements_disabled(pooler: &Pooler) -> Option<Location> {
     }
 }
 
-/// pgjdbc without `prepareThreshold=0` (URL parameter or data-source property).
+/// pgjdbc (a Java pool on a PostgreSQL URL) without `prepareThreshold=0` or
+/// `preferQueryMode=simple` (URL parameter or data-source property): pgjdbc's simple
+/// query mode sends no Parse/Bind, so it names no server-side statement. Other
+/// libraries are not pgjdbc: Npgsql, for one, prepares nothing unless asked
+/// (`Max Auto Prepare` defaults to 0).
 fn prepares_server_side(pool: &Pool) -> bool {
-    let Some(connection) = &pool.connection else {
+    let is_java = matches!(
+        pool.library,
+        Library::HikariCp | Library::TomcatJdbc | Library::Dbcp2 | Library::OracleUcp
+    );
+    let Some(connection) = pool.connection.as_ref().filter(|_| is_java) else {
         return false;
     };
     if connection.engine.as_deref() != Some("postgresql") {
         return false;
     }
-    let threshold = connection
-        .params
-        .get("preparethreshold")
-        .or(pool.driver_properties.get("preparethreshold"))
-        .and_then(|s| s.get());
-    threshold.is_none_or(|t| t.trim() != "0")
+    let property = |name: &str| {
+        connection
+            .params
+            .get(name)
+            .or(pool.driver_properties.get(name))
+            .and_then(|s| s.get())
+    };
+    let threshold_off = property("preparethreshold").is_some_and(|t| t.trim() == "0");
+    // `PreferQueryMode.of` compares with `equals`: `Simple` is the default mode.
+    let simple_mode = property("preferquerymode").is_some_and(|m| m == "simple");
+    !threshold_off && !simple_mode
 }

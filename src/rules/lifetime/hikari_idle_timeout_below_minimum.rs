@@ -1,4 +1,4 @@
-//! `hikari-idle-timeout-below-minimum`: HikariCP idle-timeout below 10 s is silently reset to 10 minutes.
+//! `hikari-idle-timeout-below-minimum`: HikariCP idle-timeout below 10 s is reset to 10 minutes at start-up.
 //!
 //! `validateNumerics()`: `idleTimeout ≠ 0 and < 10000` with `minimumIdle < maximumPoolSize`
 //! ⇒ reset to 600000 ms [HK-CFG][HK-README] (checked after the disable case of
@@ -15,7 +15,7 @@ pub static META: RuleMeta = RuleMeta {
     category: Category::Lifetime,
     default_severity: Severity::Warning,
     inputs: Inputs::ConfigOnly,
-    summary: "HikariCP idle-timeout below 10 s is silently reset to 10 minutes.",
+    summary: "HikariCP idle-timeout below 10 s is reset to 10 minutes at start-up.",
     options: &[],
 };
 
@@ -44,7 +44,7 @@ fn check(pool: &Pool) -> Option<Diagnostic> {
         return None;
     }
     let message = format!(
-        "idle-timeout is {}, below HikariCP's 10 s minimum: HikariCP silently resets it to {}",
+        "idle-timeout is {}, below HikariCP's 10 s minimum: HikariCP resets it to {} at start-up (only a WARN in its log)",
         ms_text(idle),
         ms_text(hikari::IDLE_TIMEOUT_MS)
     );

@@ -1,4 +1,4 @@
-//! `hikari-idle-timeout-ge-max-lifetime`: HikariCP idle-timeout within 1 s of max-lifetime or above it is silently disabled.
+//! `hikari-idle-timeout-ge-max-lifetime`: HikariCP idle-timeout within 1 s of max-lifetime or above it is disabled at start-up.
 //!
 //! `validateNumerics()`: `idleTimeout + 1000 > maxLifetime`, `maxLifetime > 0` and
 //! `minimumIdle < maximumPoolSize` ⇒ `idleTimeout = 0` (disabled) [HK-CFG]. Compared
@@ -15,7 +15,8 @@ pub static META: RuleMeta = RuleMeta {
     category: Category::Lifetime,
     default_severity: Severity::Warning,
     inputs: Inputs::ConfigOnly,
-    summary: "HikariCP idle-timeout within 1 s of max-lifetime or above it is silently disabled.",
+    summary:
+        "HikariCP idle-timeout within 1 s of max-lifetime or above it is disabled at start-up.",
     options: &[],
 };
 
@@ -54,7 +55,7 @@ fn check(pool: &Pool) -> Option<Diagnostic> {
         )
     };
     let message = format!(
-        "idle-timeout is {}{}, not at least 1 s below max-lifetime {}: HikariCP silently disables idle-timeout, so idle connections above minimum-idle are never closed",
+        "idle-timeout is {}{}, not at least 1 s below max-lifetime {}: HikariCP disables idle-timeout at start-up (only a WARN in its log), so idle connections above minimum-idle are never closed",
         ms_text(idle),
         origin_note(&pool.idle_timeout.origin),
         ms_text(life)

@@ -1,4 +1,4 @@
-//! `hikari-keepalive-invalid`: HikariCP keepalive-time below 30 s or not below max-lifetime is silently replaced by its default.
+//! `hikari-keepalive-invalid`: HikariCP keepalive-time below 30 s or not below max-lifetime is replaced by its default at start-up.
 //!
 //! `validateNumerics()`: `keepaliveTime ≠ 0` and (`< 30000` or `≥ maxLifetime` with
 //! `maxLifetime ≠ 0`) ⇒ replaced by `DEFAULT_KEEPALIVE_TIME`: 0 (disabled) before
@@ -15,7 +15,7 @@ pub static META: RuleMeta = RuleMeta {
     category: Category::Lifetime,
     default_severity: Severity::Warning,
     inputs: Inputs::ConfigOnly,
-    summary: "HikariCP keepalive-time below 30 s or not below max-lifetime is silently replaced by its default (off, or 2 min from 6.2.1).",
+    summary: "HikariCP keepalive-time below 30 s or not below max-lifetime is replaced by its default at start-up (off, or 2 min from 6.2.1).",
     options: &[],
 };
 

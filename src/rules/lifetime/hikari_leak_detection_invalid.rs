@@ -1,7 +1,7 @@
-//! `hikari-leak-detection-invalid`: HikariCP leak-detection-threshold below 2 s or above max-lifetime is silently disabled.
+//! `hikari-leak-detection-invalid`: HikariCP leak-detection-threshold below 2 s or above max-lifetime is disabled at start-up.
 //!
 //! `validateNumerics()`: `leakDetectionThreshold > 0` and (`< 2000` or `> maxLifetime`
-//! with `maxLifetime > 0`) ⇒ silently disabled [HK-CFG][HK-README]. Suggested values:
+//! with `maxLifetime > 0`) ⇒ disabled at start-up, with a WARN log line [HK-CFG][HK-README]. Suggested values:
 //! about 2x `connectionTimeout` [HK-I859] or 1-2 minutes [HK-I738].
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::hikari::{self, millis};
@@ -16,7 +16,7 @@ pub static META: RuleMeta = RuleMeta {
     default_severity: Severity::Warning,
     inputs: Inputs::ConfigOnly,
     summary:
-        "HikariCP leak-detection-threshold below 2 s or above max-lifetime is silently disabled.",
+        "HikariCP leak-detection-threshold below 2 s or above max-lifetime is disabled at start-up.",
     options: &[],
 };
 
@@ -52,7 +52,7 @@ fn check(pool: &Pool) -> Option<Diagnostic> {
         return None;
     };
     let message = format!(
-        "leak-detection-threshold is {}, {reason}: HikariCP silently disables leak detection",
+        "leak-detection-threshold is {}, {reason}: HikariCP disables leak detection at start-up (only a WARN in its log)",
         ms_text(threshold)
     );
     Some(

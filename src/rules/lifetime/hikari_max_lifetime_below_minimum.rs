@@ -1,4 +1,4 @@
-//! `hikari-max-lifetime-below-minimum`: HikariCP max-lifetime below 30 s is silently reset to 30 minutes.
+//! `hikari-max-lifetime-below-minimum`: HikariCP max-lifetime below 30 s is reset to 30 minutes at start-up.
 //!
 //! `validateNumerics()`: `maxLifetime ≠ 0 and < 30000` is reset to 1800000 ms with only a
 //! WARN [HK-CFG] — an attempt to shorten the lifetime lengthens it to 30 minutes.
@@ -14,7 +14,7 @@ pub static META: RuleMeta = RuleMeta {
     category: Category::Lifetime,
     default_severity: Severity::Error,
     inputs: Inputs::ConfigOnly,
-    summary: "HikariCP max-lifetime below 30 s is silently reset to 30 minutes.",
+    summary: "HikariCP max-lifetime below 30 s is reset to 30 minutes at start-up.",
     options: &[],
 };
 
@@ -39,7 +39,7 @@ fn check(pool: &Pool) -> Option<Diagnostic> {
         return None;
     }
     let message = format!(
-        "max-lifetime is {}, below HikariCP's 30 s minimum: HikariCP silently resets it to {}, so connections live 30 minutes, not shorter",
+        "max-lifetime is {}, below HikariCP's 30 s minimum: HikariCP resets it to {} at start-up (only a WARN in its log), so connections live 30 minutes, not shorter",
         ms_text(ms),
         ms_text(hikari::MAX_LIFETIME_MS)
     );

@@ -2,7 +2,8 @@
 //! connections idle for `client_idle_timeout`, but the pools behind it keep connections
 //! idle longer (catalogue TO10 [PGB-CFG]): HikariCP's idle-timeout, or forever for a
 //! fixed-size pool (minimum = maximum) with no max-lifetime. HikariCP's values are the
-//! ones it runs with: a max-lifetime below 30 s is 30 min.
+//! ones it runs with: a max-lifetime below 30 s is 30 min. A pool that keeps its idle
+//! connections alive more often than the limit is not reported.
 use std::time::Duration;
 
 use crate::diagnostic::{Diagnostic, Severity};
@@ -43,7 +44,7 @@ impl crate::rules::Rule for Rule {
             for service in links.pooler_clients(pooler) {
                 for pool in pools(model, service) {
                     let retention = idle_retention(pool);
-                    if retention.longest.is_some_and(|r| r < limit) {
+                    if retention.longest.is_some_and(|r| r < limit) || keeps_alive(pool, limit) {
                         continue;
                     }
                     let Some(at) = setting.location() else {
@@ -73,6 +74,16 @@ impl crate::rules::Rule for Rule {
             }
         }
     }
+}
+
+/// True when the pool tests its idle connections more often than `limit` (HikariCP
+/// `keepalive-time` as HikariCP runs it, Active Record 8.1 `keepalive`): each test is
+/// client traffic, which restarts PgBouncer's idle clock, so no connection sits idle
+/// that long.
+fn keeps_alive(pool: &Pool, limit: Duration) -> bool {
+    pool.effective()
+        .keepalive_ms
+        .is_some_and(|ms| ms != 0 && Duration::from_millis(ms) < limit)
 }
 
 /// The longest a pooled connection can stay idle, said for the message: idle-timeout
