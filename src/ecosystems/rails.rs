@@ -1292,15 +1292,22 @@ fn ruby_call_args(rest: &str) -> Option<Vec<std::ops::Range<usize>>> {
 }
 
 /// Puma's max threads and workers, from literal values or simple assignments. Puma's
-/// DSL is `threads(min, max = min)`: `threads 10` runs 10 threads at most. A `threads`
-/// or `workers` call poollint cannot read is unknown, never Puma's default.
+/// DSL is `threads(min, max = min)`: `threads 10` runs 10 threads at most. The last call
+/// of a method is the one Puma keeps, when it runs unconditionally (at the top level of
+/// the file, [`ruby_block_depths`]); a call inside a block or a condition (`if`,
+/// `unless`, `case`, `do … end`) after it makes the value unknown, as does a call
+/// poollint cannot read: never Puma's default. With no `threads` call at all, Puma 5+
+/// takes its maximum from `PUMA_MAX_THREADS`, then `MAX_THREADS`, else 5 on MRI
+/// (`Configuration#puma_options_from_env` [PUMA-CFG]): the default names them, so a
+/// deployment setting one gives the value.
 fn read_puma(source: &Source) -> (Option<Setting<i64>>, Option<Setting<i64>>) {
     let text = source.text;
+    let depths = ruby_block_depths(text);
     let resolve = |token: &str, at: Span, key: &str| -> Setting<i64> {
         // A literal, a variable assigned earlier, or an expression evaluated in place.
         let is_name = token.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
         let expr = if is_name {
-            assignment(text, token)
+            assignment(text, token, at.start, &depths)
         } else {
             Some(token)
         };
@@ -1331,18 +1338,19 @@ fn read_puma(source: &Source) -> (Option<Setting<i64>>, Option<Setting<i64>>) {
             },
         }
     };
-    // The first call of each method, and its last argument (`max`; `workers` has one).
+    // The call Puma keeps of each method, and its last argument (`max`; `workers` has one).
     let call = |method: &str, key: &str| -> Option<Setting<i64>> {
-        let c = PUMA_CALL
+        let calls: Vec<regex::Captures> = PUMA_CALL
             .as_ref()?
             .captures_iter(text)
-            .find(|c| c.get(1).is_some_and(|m| m.as_str() == method))?;
-        let rest = c.get(2)?;
-        let line = Span::new(c.get(1)?.start(), rest.end());
-        let most = if method == "threads" { 2 } else { 1 };
-        let unread = || Setting {
+            .filter(|c| c.get(1).is_some_and(|m| m.as_str() == method))
+            .collect();
+        let last = calls.last()?;
+        let rest = last.get(2)?;
+        let line = Span::new(last.get(1)?.start(), rest.end());
+        let unread = |why: &str| Setting {
             value: Val::unknown(format!(
-                "a `{method}` call poollint does not read: `{}`",
+                "{why}: `{}`",
                 text.get(line.start..line.end).unwrap_or("").trim()
             )),
             origin: Origin::File {
@@ -1352,24 +1360,32 @@ fn read_puma(source: &Source) -> (Option<Setting<i64>>, Option<Setting<i64>>) {
                 via: None,
             },
         };
+        if depth_at(&depths, line.start) > 0 {
+            return Some(unread(&format!(
+                "a `{method}` call inside a block or condition poollint does not evaluate"
+            )));
+        }
+        let most = if method == "threads" { 2 } else { 1 };
+        let unreadable = format!("a `{method}` call poollint does not read");
         let Some(args) = ruby_call_args(rest.as_str()) else {
-            return Some(unread());
+            return Some(unread(&unreadable));
         };
         if args.len() > most {
-            return Some(unread());
+            return Some(unread(&unreadable));
         }
-        let last = args.last()?;
-        let at = Span::new(rest.start() + last.start, rest.start() + last.end);
+        let arg = args.last()?;
+        let at = Span::new(rest.start() + arg.start, rest.start() + arg.end);
         Some(resolve(text.get(at.start..at.end)?, at, key))
     };
     let threads = call("threads", "puma.threads.max").or_else(|| {
         Some(Setting::known(
             PUMA_THREADS,
-            Origin::Default {
-                library: "Puma",
-                doc: "https://puma.io/puma/#thread-pool",
-                // The file, so a manifest naming it finds this runtime.
-                anchor: Some(source.whole_file()),
+            Origin::File {
+                file: source.file.id,
+                // The file's start, so a manifest naming it finds this runtime.
+                span: Span::new(0, 0),
+                key: "puma.threads.max".into(),
+                via: Some(PUMA_THREAD_VARIABLES.join(&crate::model::VIA_SEPARATOR.to_string())),
             },
         ))
     });
@@ -1383,14 +1399,111 @@ fn read_puma(source: &Source) -> (Option<Setting<i64>>, Option<Setting<i64>>) {
     (threads, workers)
 }
 
-/// The expression last assigned to `name` in a Ruby file.
-fn assignment<'t>(text: &'t str, name: &str) -> Option<&'t str> {
-    RUBY_ASSIGNMENT
+/// The variables Puma 5+ reads its maximum threads from when the config sets none, in
+/// the order it tries them (`ENV['PUMA_MAX_THREADS'] || ENV['MAX_THREADS']` [PUMA-CFG]).
+const PUMA_THREAD_VARIABLES: [&str; 2] = ["PUMA_MAX_THREADS", "MAX_THREADS"];
+
+/// A Ruby line that opens a block closed by `end`: a keyword at its start (`if`,
+/// `unless`, `case`, `while`, `until`, `for`, `begin`, `def`, `class`, `module`), one
+/// after an assignment (`n = if x`), or `do` (with `|args|`) at its end.
+static RUBY_OPENER: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    Regex::new(r"^(?:(?:if|unless|case|while|until|for|begin|def|class|module)\b|[A-Za-z_][A-Za-z0-9_]*\s*=\s*(?:if|unless|case|begin)\b)|\bdo\s*(?:\|[^|]*\|)?$").ok()
+});
+static RUBY_END: LazyLock<Option<Regex>> =
+    LazyLock::new(|| Regex::new(r"(?:^|[\s;])end\b[\s.)]*$|^end\b").ok());
+
+/// The block depth at the start of every line of a Ruby file, as (line start, depth):
+/// 0 at the top level, where a call runs once and unconditionally. Blocks are counted
+/// from keywords ([`RUBY_OPENER`]) closed by `end`, and from braces; strings and comments
+/// are skipped. An approximation (heredocs are not followed), enough to tell a call
+/// inside `if … end` or `do … end` from one at the top level.
+fn ruby_block_depths(text: &str) -> Vec<(usize, usize)> {
+    let mut depths = Vec::new();
+    let mut depth: usize = 0;
+    let mut start = 0;
+    for line in text.split_inclusive('\n') {
+        depths.push((start, depth));
+        let (code, braces) = ruby_code(line);
+        let code = code.trim();
+        let opens = RUBY_OPENER.as_ref().is_some_and(|re| re.is_match(code));
+        let ends = RUBY_END.as_ref().is_some_and(|re| re.is_match(code));
+        // `if x then y end` on one line opens and closes.
+        match (opens, ends) {
+            (true, false) => depth += 1,
+            (false, true) => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        depth = depth.saturating_add_signed(braces);
+        start += line.len();
+    }
+    depths
+}
+
+/// A line without its strings' contents and its `# comment`, and its braces opened
+/// minus closed outside strings.
+fn ruby_code(line: &str) -> (String, isize) {
+    let mut code = String::with_capacity(line.len());
+    let mut braces: isize = 0;
+    let mut quote: Option<char> = None;
+    let mut escaped = false;
+    for c in line.chars() {
+        if let Some(q) = quote {
+            if escaped {
+                escaped = false;
+            } else if c == '\\' {
+                escaped = true;
+            } else if c == q {
+                quote = None;
+                code.push(c);
+            }
+            continue;
+        }
+        match c {
+            '"' | '\'' => {
+                quote = Some(c);
+                code.push(c);
+            }
+            '#' => break,
+            '{' => {
+                braces += 1;
+                code.push(c);
+            }
+            '}' => {
+                braces -= 1;
+                code.push(c);
+            }
+            _ => code.push(c),
+        }
+    }
+    (code, braces)
+}
+
+/// The block depth of the line holding byte `offset`.
+fn depth_at(depths: &[(usize, usize)], offset: usize) -> usize {
+    depths
+        .iter()
+        .take_while(|(start, _)| *start <= offset)
+        .last()
+        .map_or(0, |(_, depth)| *depth)
+}
+
+/// The expression last assigned to `name` before byte `before` in a Ruby file, when
+/// that assignment runs unconditionally (at the top level): one inside a block or a
+/// condition may not run, so the value is not known (None).
+fn assignment<'t>(
+    text: &'t str,
+    name: &str,
+    before: usize,
+    depths: &[(usize, usize)],
+) -> Option<&'t str> {
+    let last = RUBY_ASSIGNMENT
         .as_ref()?
         .captures_iter(text)
         .filter(|c| c.get(1).is_some_and(|n| n.as_str() == name))
-        .filter_map(|c| c.get(2).map(|m| m.as_str().trim()))
-        .last()
+        .filter(|c| c.get(0).is_some_and(|m| m.start() < before))
+        .last()?;
+    let value = last.get(2)?;
+    (depth_at(depths, value.start()) == 0).then(|| value.as_str().trim())
 }
 
 /// Sidekiq's threads per process: `concurrency` (or `:concurrency:`), production's when
@@ -1978,6 +2091,62 @@ mod tests {
         assert_eq!(puma("workers(3)\n").1, Some(Val::Known(3)));
         assert_eq!(puma("workers 0\n").1, Some(Val::Known(1)));
         assert_eq!(puma("threads 4, 4\n").1, None);
+    }
+
+    /// Without a `threads` call Puma 5+ takes its maximum from `PUMA_MAX_THREADS`, then
+    /// `MAX_THREADS`, else 5: the default names both variables (it was Puma's default
+    /// with no variable, so a deployment setting one changed nothing).
+    #[test]
+    fn puma_default_threads_name_puma_max_threads_variables() {
+        let model = read(&[("app/config/puma.rb", "workers 2\n")]);
+        let threads = model
+            .services
+            .first()
+            .and_then(|s| s.threads.clone())
+            .expect("threads");
+        assert_eq!(threads.value, Val::Known(PUMA_THREADS));
+        assert!(
+            matches!(&threads.origin, Origin::File { via: Some(v), key, .. }
+                if v == "PUMA_MAX_THREADS,MAX_THREADS" && &**key == "puma.threads.max"),
+            "{:?}",
+            threads.origin
+        );
+    }
+
+    /// Puma keeps the last `threads` or `workers` call it runs: one inside a condition
+    /// or block after the last unconditional one is unknown (the first call was read,
+    /// even when a condition skipped it), and a variable is the value assigned before the
+    /// call at the top level (the last assignment in the file was read, also one inside
+    /// an `if` or after the call).
+    #[test]
+    fn puma_calls_and_assignments_inside_conditions_are_not_certain() {
+        for (text, threads) in [
+            ("threads 1, 1\nthreads 8, 8\n", 8),
+            ("if ENV[\"DEV\"]\n  threads 1, 1\nend\nthreads 8, 8\n", 8),
+            ("n = 5\nthreads n\nn = 10\n", 5),
+            ("n = 5\nif x\n  n = 10 # more\nend\nn = 7\nthreads n\n", 7),
+            ("on_worker_boot do\n  threads 1, 1\nend\nthreads 3, 3\n", 3),
+            ("x = { a: 1 }\nthreads 4 # \"{\"\n", 4),
+            ("if a then b end\nthreads 6\n", 6),
+        ] {
+            assert_eq!(puma(text).0, Val::Known(threads), "{text}");
+        }
+        for text in [
+            "if ENV[\"DEV\"]\n  threads 1, 1\nelse\n  threads 5, 5\nend\n",
+            "threads 8, 8\nunless ENV[\"X\"]\n  threads 1, 1\nend\n",
+            "case ENV[\"MODE\"]\nwhen \"a\"\n  threads 2, 2\nend\n",
+            "n = 5\nif prod\n  n = 10\nend\nthreads n\n",
+            "n = if prod\n  10\nelse\n  5\nend\nthreads n\n",
+            "before_fork do\n  threads 2, 2\nend\n",
+        ] {
+            assert!(
+                matches!(puma(text).0, Val::Unknown(_)),
+                "{text}: {:?}",
+                puma(text).0
+            );
+        }
+        let (_, workers) = puma("if ENV[\"PROD\"]\n  workers 4\nend\n");
+        assert!(matches!(workers, Some(Val::Unknown(_))), "{workers:?}");
     }
 
     #[test]
