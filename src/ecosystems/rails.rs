@@ -63,8 +63,9 @@ const PUMA_THREADS: i64 = 5;
 const SIDEKIQ_CONCURRENCY: i64 = 5;
 /// Environments whose pools feed the application's services.
 const RUNTIME_ENV: &str = "production";
-/// Environment names read even when anchored (`production: &production`): other
-/// anchored entries are taken for templates (`default: &default`).
+/// Environment names read even when anchored and reused (`production: &production`
+/// merged into staging): other anchored entries that another entry reuses are taken
+/// for templates (`default: &default`), [`is_template`].
 const ENVIRONMENTS: &[&str] = &["production", "staging", "development", "test"];
 
 impl Reader for Rails {
@@ -434,16 +435,13 @@ fn read_database(source: &Source, model: &mut Model) -> Vec<(String, Pool)> {
     let Some(root) = doc.roots.first().copied() else {
         return pools;
     };
+    let reused = alias_targets(doc);
     for entry in doc.entries(root) {
         let Some(env) = doc.text(entry.key) else {
             continue;
         };
         let value = doc.resolve(entry.value);
-        // `default: &default` is a template for the others, not an environment; an
-        // anchored environment Rails runs (`production: &production` reused by
-        // staging) is still one.
-        let anchored = doc.node(entry.value).is_some_and(|n| n.anchor.is_some());
-        if (anchored && !ENVIRONMENTS.contains(&env)) || !doc.is_map(value) {
+        if is_template(doc, &reused, env, entry.value) || !doc.is_map(value) {
             continue;
         }
         if is_database_config(doc, value) {
@@ -465,6 +463,34 @@ fn read_database(source: &Source, model: &mut Model) -> Vec<(String, Pool)> {
         }
     }
     pools
+}
+
+/// Whether the top-level entry `env` (its value at `value`) is a template the others
+/// reuse (`default: &default` merged with `<<: *default`) rather than an environment.
+/// Rails itself reads every top-level key as an environment; one whose anchor another
+/// entry merges or aliases is taken for a template, unless it is named like an
+/// environment Rails runs (`production: &production` reused by staging is still one).
+/// An anchored entry nothing reuses is an environment whatever its name.
+/// `reused` holds the nodes an alias points at ([`alias_targets`]).
+fn is_template(
+    doc: &Document,
+    reused: &std::collections::HashSet<NodeId>,
+    env: &str,
+    value: NodeId,
+) -> bool {
+    let anchored = doc.node(value).is_some_and(|n| n.anchor.is_some());
+    anchored && !ENVIRONMENTS.contains(&env) && reused.contains(&value)
+}
+
+/// The nodes some alias (`*name`, `<<: *name`) of the document points at.
+fn alias_targets(doc: &Document) -> std::collections::HashSet<NodeId> {
+    doc.nodes
+        .iter()
+        .filter_map(|n| match n.kind {
+            NodeKind::Alias { target, .. } => target,
+            _ => None,
+        })
+        .collect()
 }
 
 /// Most entries [`ruby_entries`] visits through merge keys, and most nested merges it
@@ -1664,6 +1690,20 @@ mod tests {
         );
         assert!(model.pools.iter().any(|p| p.name == "staging"));
         assert!(model.pools.iter().all(|p| p.name != "default"));
+    }
+
+    /// An anchored entry is a template only when another entry reuses its anchor:
+    /// `qa: &qa` that nothing merges is an environment (it was dropped for its name,
+    /// not one of production, staging, development or test); `sqlite3: &sqlite3` merged
+    /// into the environments (Lobsters) stays a template.
+    #[test]
+    fn anchored_entries_are_templates_only_when_reused() {
+        let model = read(&[(
+            "app/config/database.yml",
+            "sqlite3: &sqlite3\n  adapter: sqlite3\n  pool: 2\ndevelopment:\n  <<: *sqlite3\n  database: dev\nqa: &qa\n  adapter: postgresql\n  pool: 3\nproduction: &production\n  adapter: postgresql\n  pool: 4\nstaging: *production\n",
+        )]);
+        let names: Vec<&str> = model.pools.iter().map(|p| p.name.as_str()).collect();
+        assert_eq!(names, ["development", "qa", "production", "staging"]);
     }
 
     #[test]
