@@ -649,6 +649,41 @@ fn puma_one_argument_and_parenthesised_threads_are_read() {
     assert!(found.is_empty(), "{found:?}");
 }
 
+/// A `puma.rb` without a `threads` call runs what the deployment sets in
+/// `PUMA_MAX_THREADS`, else `MAX_THREADS` (Puma 5+): a pool of 5 is then short of 10
+/// threads. The variables were not read, so Puma's default 5 passed.
+#[test]
+fn puma_max_threads_variables_of_the_deployment_are_read() {
+    let deployment = |env: &str| {
+        format!("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      containers:\n        - name: web\n          env:\n{env}")
+    };
+    let variable = |name: &str, value: &str| {
+        format!("            - name: {name}\n              value: \"{value}\"\n")
+    };
+    let manifest = "[[service]]\nname = \"web\"\nconfig = [\"app/config/database.yml\", \"app/config/puma.rb\"]\ndeployment = \"k8s/web.yaml\"\n";
+    for (env, threads) in [
+        (variable("MAX_THREADS", "10"), "10"),
+        (
+            variable("MAX_THREADS", "10") + &variable("PUMA_MAX_THREADS", "12"),
+            "12",
+        ),
+    ] {
+        let dir = tree(&[
+            (RAILS_DB, "production:\n  adapter: postgresql\n  pool: 5\n"),
+            ("app/config/puma.rb", "workers 2\n"),
+            ("k8s/web.yaml", &deployment(&env)),
+            ("poollint.toml", manifest),
+        ]);
+        let found = messages(dir.path(), "pool-smaller-than-thread-concurrency");
+        assert_eq!(found.len(), 1, "{env}: {found:?}");
+        assert!(
+            found[0].contains(&format!("runs {threads} threads ("))
+                && found[0].contains("k8s/web.yaml:"),
+            "{found:?}"
+        );
+    }
+}
+
 /// `pool: 10.0` (the Float 10.0 to Psych, 10 to `to_i`) and `0x10` are read without a
 /// pool-size-invalid finding (10.0 was a false error; 0x10 was reported as 0); `pool: 0`
 /// is reported as `ten` (also 0) is. The values themselves are asserted by the Rails

@@ -17,6 +17,17 @@
 //! connection_adapters/postgresql_adapter.rb` (`configure_connection`, `variables:`);
 //! [RAILS-URL] rails/rails `activerecord/lib/active_record/database_configurations/
 //! connection_url_resolver.rb` (`resolved_adapter`, `protocol_adapters`).
+//!
+//! How each duration key is read: Rails 8.1.1 `HashConfig#checkout_timeout`,
+//! `#idle_timeout`, `#keepalive`, `#max_age` (as published on apidock.com for v8.1.1;
+//! `checkout_timeout` and `idle_timeout` are the same in 7.x). [SQ-CLI] sidekiq/sidekiq
+//! `lib/sidekiq/cli.rb` @607445d9 (`parse_config`: `YAML.safe_load` of the ERB output,
+//! `setup_options`); [SQ-MANAGER] sidekiq/sidekiq `lib/sidekiq/manager.rb` (7.x:
+//! `raise ArgumentError, "Concurrency of #{@count} is not supported" if @count < 1`,
+//! `@count.times`). [PUMA-CFG] puma/puma `lib/puma/configuration.rb`
+//! (`puma_options_from_env`: `ENV['PUMA_MAX_THREADS'] || ENV['MAX_THREADS']`, 5.x/6.x
+//! `default_max_threads`: `Puma.mri? ? 5 : 16`; the DSL's `threads` sets the options
+//! each time it runs, so the last call run counts).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -52,8 +63,9 @@ const PUMA_THREADS: i64 = 5;
 const SIDEKIQ_CONCURRENCY: i64 = 5;
 /// Environments whose pools feed the application's services.
 const RUNTIME_ENV: &str = "production";
-/// Environment names read even when anchored (`production: &production`): other
-/// anchored entries are taken for templates (`default: &default`).
+/// Environment names read even when anchored and reused (`production: &production`
+/// merged into staging): other anchored entries that another entry reuses are taken
+/// for templates (`default: &default`), [`is_template`].
 const ENVIRONMENTS: &[&str] = &["production", "staging", "development", "test"];
 
 impl Reader for Rails {
@@ -158,10 +170,16 @@ impl<'a> Source<'a> {
         }
     }
 
-    /// A count as Active Record reads it from the loaded YAML ([`ruby_count`]): a plain
-    /// scalar (or an evaluated ERB value, which ERB writes into the YAML) typed as
-    /// Psych types it, a quoted one as a String.
-    fn count(&self, node: NodeId, key: &str, default: i64, what: &str) -> Setting<i64> {
+    /// The value at `node` as the application reads it from the loaded YAML: a plain
+    /// scalar (or an evaluated ERB value, which ERB writes into the YAML) typed as Psych
+    /// types it, a quoted one as a String, then turned into a `T` by `read` from the text
+    /// written and that Ruby value. A value tagged other than `!!str` is unknown.
+    fn typed<T>(
+        &self,
+        node: NodeId,
+        key: &str,
+        read: impl Fn(&str, RubyValue) -> Val<T>,
+    ) -> Setting<T> {
         let (value, via) = self.value(node);
         let scalar = self.doc().scalar(node);
         let value = value.and_then(|text| {
@@ -176,9 +194,16 @@ impl<'a> Source<'a> {
                 Some(s) if s.style == ScalarStyle::Plain && s.tag.is_none() => psych_plain(text),
                 _ => RubyValue::String(text.to_owned()),
             };
-            ruby_count(text, typed, default, what)
+            read(text, typed)
         });
         self.written(node, key, value, via)
+    }
+
+    /// A count as Active Record reads it from the loaded YAML ([`ruby_count`]).
+    fn count(&self, node: NodeId, key: &str, default: i64, what: &str) -> Setting<i64> {
+        self.typed(node, key, |raw, value| {
+            ruby_count(raw, value, default, what)
+        })
     }
 
     fn setting<T>(
@@ -212,14 +237,6 @@ impl<'a> Source<'a> {
                 via,
             },
         }
-    }
-}
-
-/// A parsed value, or the text with why it is invalid.
-fn from_result<T>(text: &str, parsed: Result<T, String>) -> Val<T> {
-    match parsed {
-        Ok(v) => Val::Known(v),
-        Err(reason) => Val::invalid(text.to_owned(), reason),
     }
 }
 
@@ -418,16 +435,13 @@ fn read_database(source: &Source, model: &mut Model) -> Vec<(String, Pool)> {
     let Some(root) = doc.roots.first().copied() else {
         return pools;
     };
+    let reused = alias_targets(doc);
     for entry in doc.entries(root) {
         let Some(env) = doc.text(entry.key) else {
             continue;
         };
         let value = doc.resolve(entry.value);
-        // `default: &default` is a template for the others, not an environment; an
-        // anchored environment Rails runs (`production: &production` reused by
-        // staging) is still one.
-        let anchored = doc.node(entry.value).is_some_and(|n| n.anchor.is_some());
-        if (anchored && !ENVIRONMENTS.contains(&env)) || !doc.is_map(value) {
+        if is_template(doc, &reused, env, entry.value) || !doc.is_map(value) {
             continue;
         }
         if is_database_config(doc, value) {
@@ -449,6 +463,34 @@ fn read_database(source: &Source, model: &mut Model) -> Vec<(String, Pool)> {
         }
     }
     pools
+}
+
+/// Whether the top-level entry `env` (its value at `value`) is a template the others
+/// reuse (`default: &default` merged with `<<: *default`) rather than an environment.
+/// Rails itself reads every top-level key as an environment; one whose anchor another
+/// entry merges or aliases is taken for a template, unless it is named like an
+/// environment Rails runs (`production: &production` reused by staging is still one).
+/// An anchored entry nothing reuses is an environment whatever its name.
+/// `reused` holds the nodes an alias points at ([`alias_targets`]).
+fn is_template(
+    doc: &Document,
+    reused: &std::collections::HashSet<NodeId>,
+    env: &str,
+    value: NodeId,
+) -> bool {
+    let anchored = doc.node(value).is_some_and(|n| n.anchor.is_some());
+    anchored && !ENVIRONMENTS.contains(&env) && reused.contains(&value)
+}
+
+/// The nodes some alias (`*name`, `<<: *name`) of the document points at.
+fn alias_targets(doc: &Document) -> std::collections::HashSet<NodeId> {
+    doc.nodes
+        .iter()
+        .filter_map(|n| match n.kind {
+            NodeKind::Alias { target, .. } => target,
+            _ => None,
+        })
+        .collect()
 }
 
 /// Most entries [`ruby_entries`] visits through merge keys, and most nested merges it
@@ -577,15 +619,19 @@ fn read_pool(
             |node| source.count(*node, &format!("{name}.{key}"), default, what),
         )
     };
-    let seconds = |key: &str, default: u64| {
+    let seconds = |key: &str, default: u64, how: Seconds| {
         if let Some((url, param)) = from_url(key) {
             return url.setting(source, param, &format!("{name}.url.{key}"), |text| {
-                from_result(text, parse_seconds(text))
+                ruby_seconds(text, RubyValue::String(text.to_owned()), how)
             });
         }
         values.get(key).map_or_else(
             || Setting::known(Duration::from_secs(default), origin_default()),
-            |node| source.setting(*node, &format!("{name}.{key}"), parse_seconds),
+            |node| {
+                source.typed(*node, &format!("{name}.{key}"), |raw, value| {
+                    ruby_seconds(raw, value, how)
+                })
+            },
         )
     };
     let max = match values.get("max_connections") {
@@ -621,9 +667,13 @@ fn read_pool(
         anchor: Some(anchor),
         max,
         min: int("min_connections", 0, "min_connections"),
-        acquire_timeout: seconds("checkout_timeout", CHECKOUT_TIMEOUT),
-        idle_timeout: seconds("idle_timeout", IDLE_TIMEOUT),
-        max_lifetime: seconds("max_age", 0),
+        acquire_timeout: seconds(
+            "checkout_timeout",
+            CHECKOUT_TIMEOUT,
+            Seconds::OrDefault(CHECKOUT_TIMEOUT),
+        ),
+        idle_timeout: seconds("idle_timeout", IDLE_TIMEOUT, Seconds::Fetch),
+        max_lifetime: seconds("max_age", 0, Seconds::Whole),
         keepalive: if runs_rails_8_1
             && !values.contains_key("keepalive")
             && from_url("keepalive").is_none()
@@ -637,7 +687,7 @@ fn read_pool(
                 },
             )
         } else {
-            seconds("keepalive", 0)
+            seconds("keepalive", 0, Seconds::OrDefault(KEEPALIVE_8_1))
         },
         validate_on_borrow: None,
         validation_timeout: None,
@@ -917,15 +967,109 @@ fn string_count(text: &str, default: i64, what: &str) -> Val<i64> {
     ruby_count(text, RubyValue::String(text.to_owned()), default, what)
 }
 
-fn parse_seconds(text: &str) -> Result<Duration, String> {
-    let seconds: f64 = text
-        .parse()
-        .map_err(|_| format!("`{text}` is not a number of seconds"))?;
-    Ok(if seconds.is_finite() && seconds > 0.0 {
-        Duration::from_secs_f64(seconds)
-    } else {
-        Duration::ZERO
-    })
+/// How Active Record turns a duration key's value into seconds (`HashConfig`, Rails
+/// 8.1.1 [RAILS-HASH]).
+#[derive(Debug, Clone, Copy)]
+enum Seconds {
+    /// `(value || default).to_f`: nil and false are the default (`checkout_timeout`,
+    /// `keepalive`).
+    OrDefault(u64),
+    /// `fetch(key, default).to_f`: a nil written is 0.0, no limit; false has no `to_f`
+    /// (`idle_timeout`).
+    Fetch,
+    /// `value&.to_i`: nil is no limit; whole seconds (`max_age`).
+    Whole,
+}
+
+/// A duration as Active Record reads it ([`Seconds`]) from the value the YAML loader
+/// gave: an Integer or a Float is itself (`to_i` truncates a Float), a String is read as
+/// its leading number (`String#to_f`: `"5s"` is 5, `"0x10"` 0) without an error; a
+/// value read as another number than the one written is invalid with that reason. Zero,
+/// a negative or a non-finite number is [`Duration::ZERO`], as before: no limit for
+/// `idle_timeout`, `max_age` and `keepalive` (Active Record keeps only values above 0).
+fn ruby_seconds(raw: &str, value: RubyValue, how: Seconds) -> Val<Duration> {
+    let whole = matches!(how, Seconds::Whole);
+    let conversion = if whole { "to_i" } else { "to_f" };
+    let number = match value {
+        RubyValue::Nil => match how {
+            Seconds::OrDefault(default) => return Val::Known(Duration::from_secs(default)),
+            Seconds::Fetch | Seconds::Whole => return Val::Known(Duration::ZERO),
+        },
+        RubyValue::False => match how {
+            Seconds::OrDefault(default) => return Val::Known(Duration::from_secs(default)),
+            Seconds::Fetch | Seconds::Whole => {
+                return Val::invalid(
+                    raw.to_owned(),
+                    format!("Ruby's false has no `{conversion}`: Active Record raises NoMethodError and cannot create the pool"),
+                )
+            }
+        },
+        RubyValue::Other(kind) => {
+            return Val::unknown(format!(
+                "YAML loads `{raw}` as {kind}, which poollint does not read as a number of seconds"
+            ))
+        }
+        // Beyond `i128` the count saturated; either way far beyond any timeout.
+        RubyValue::Integer(n) => n as f64,
+        RubyValue::Float(f) if whole && !f.is_finite() => {
+            return Val::invalid(
+                raw.to_owned(),
+                "Ruby's `Float#to_i` raises FloatDomainError for it, so Active Record cannot create the pool".into(),
+            )
+        }
+        RubyValue::Float(f) if whole && f.trunc() != f => {
+            return Val::invalid(
+                raw.to_owned(),
+                format!(
+                    "Active Record reads it with `to_i` as {} s, without an error: not the number written",
+                    f.trunc()
+                ),
+            )
+        }
+        RubyValue::Float(f) => f,
+        RubyValue::String(text) => {
+            let read = if whole {
+                ruby_string_to_i(&text) as f64
+            } else {
+                ruby_string_to_f(&text)
+            };
+            let written = text.trim().replace('_', "").parse::<f64>().ok();
+            if written.is_none_or(|w| w != read) {
+                return Val::invalid(
+                    raw.to_owned(),
+                    format!("Active Record reads it with `{conversion}` as {read} s, without an error: not the number written"),
+                );
+            }
+            read
+        }
+    };
+    if !(number.is_finite() && number > 0.0) {
+        return Val::Known(Duration::ZERO);
+    }
+    Duration::try_from_secs_f64(number).map_or_else(
+        |_| {
+            Val::invalid(
+                raw.to_owned(),
+                format!("{number} seconds is more than poollint can hold"),
+            )
+        },
+        Val::Known,
+    )
+}
+
+/// Ruby's `String#to_f`: leading whitespace, then the longest prefix that is a decimal
+/// number (digits with single `_` between them, a fraction, an exponent); 0.0 when
+/// there is none (`ten`, `0x10` is 0.0).
+fn ruby_string_to_f(text: &str) -> f64 {
+    static LEADING_FLOAT: LazyLock<Option<Regex>> = LazyLock::new(|| {
+        Regex::new(r"^[+-]?(?:[0-9]+(?:_[0-9]+)*(?:\.[0-9]+(?:_[0-9]+)*)?|\.[0-9]+(?:_[0-9]+)*)(?:[eE][+-]?[0-9]+(?:_[0-9]+)*)?").ok()
+    });
+    let text = text.trim_start_matches([' ', '\t', '\n', '\x0b', '\x0c', '\r']);
+    LEADING_FLOAT
+        .as_ref()
+        .and_then(|re| re.find(text))
+        .and_then(|m| m.as_str().replace('_', "").parse::<f64>().ok())
+        .unwrap_or(0.0)
 }
 
 /// The secrets of a database's `key: value`: the whole value of a password key (the
@@ -1174,15 +1318,22 @@ fn ruby_call_args(rest: &str) -> Option<Vec<std::ops::Range<usize>>> {
 }
 
 /// Puma's max threads and workers, from literal values or simple assignments. Puma's
-/// DSL is `threads(min, max = min)`: `threads 10` runs 10 threads at most. A `threads`
-/// or `workers` call poollint cannot read is unknown, never Puma's default.
+/// DSL is `threads(min, max = min)`: `threads 10` runs 10 threads at most. The last call
+/// of a method is the one Puma keeps, when it runs unconditionally (at the top level of
+/// the file, [`ruby_block_depths`]); a call inside a block or a condition (`if`,
+/// `unless`, `case`, `do … end`) after it makes the value unknown, as does a call
+/// poollint cannot read: never Puma's default. With no `threads` call at all, Puma 5+
+/// takes its maximum from `PUMA_MAX_THREADS`, then `MAX_THREADS`, else 5 on MRI
+/// (`Configuration#puma_options_from_env` [PUMA-CFG]): the default names them, so a
+/// deployment setting one gives the value.
 fn read_puma(source: &Source) -> (Option<Setting<i64>>, Option<Setting<i64>>) {
     let text = source.text;
+    let depths = ruby_block_depths(text);
     let resolve = |token: &str, at: Span, key: &str| -> Setting<i64> {
         // A literal, a variable assigned earlier, or an expression evaluated in place.
         let is_name = token.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
         let expr = if is_name {
-            assignment(text, token)
+            assignment(text, token, at.start, &depths)
         } else {
             Some(token)
         };
@@ -1213,18 +1364,19 @@ fn read_puma(source: &Source) -> (Option<Setting<i64>>, Option<Setting<i64>>) {
             },
         }
     };
-    // The first call of each method, and its last argument (`max`; `workers` has one).
+    // The call Puma keeps of each method, and its last argument (`max`; `workers` has one).
     let call = |method: &str, key: &str| -> Option<Setting<i64>> {
-        let c = PUMA_CALL
+        let calls: Vec<regex::Captures> = PUMA_CALL
             .as_ref()?
             .captures_iter(text)
-            .find(|c| c.get(1).is_some_and(|m| m.as_str() == method))?;
-        let rest = c.get(2)?;
-        let line = Span::new(c.get(1)?.start(), rest.end());
-        let most = if method == "threads" { 2 } else { 1 };
-        let unread = || Setting {
+            .filter(|c| c.get(1).is_some_and(|m| m.as_str() == method))
+            .collect();
+        let last = calls.last()?;
+        let rest = last.get(2)?;
+        let line = Span::new(last.get(1)?.start(), rest.end());
+        let unread = |why: &str| Setting {
             value: Val::unknown(format!(
-                "a `{method}` call poollint does not read: `{}`",
+                "{why}: `{}`",
                 text.get(line.start..line.end).unwrap_or("").trim()
             )),
             origin: Origin::File {
@@ -1234,24 +1386,32 @@ fn read_puma(source: &Source) -> (Option<Setting<i64>>, Option<Setting<i64>>) {
                 via: None,
             },
         };
+        if depth_at(&depths, line.start) > 0 {
+            return Some(unread(&format!(
+                "a `{method}` call inside a block or condition poollint does not evaluate"
+            )));
+        }
+        let most = if method == "threads" { 2 } else { 1 };
+        let unreadable = format!("a `{method}` call poollint does not read");
         let Some(args) = ruby_call_args(rest.as_str()) else {
-            return Some(unread());
+            return Some(unread(&unreadable));
         };
         if args.len() > most {
-            return Some(unread());
+            return Some(unread(&unreadable));
         }
-        let last = args.last()?;
-        let at = Span::new(rest.start() + last.start, rest.start() + last.end);
+        let arg = args.last()?;
+        let at = Span::new(rest.start() + arg.start, rest.start() + arg.end);
         Some(resolve(text.get(at.start..at.end)?, at, key))
     };
     let threads = call("threads", "puma.threads.max").or_else(|| {
         Some(Setting::known(
             PUMA_THREADS,
-            Origin::Default {
-                library: "Puma",
-                doc: "https://puma.io/puma/#thread-pool",
-                // The file, so a manifest naming it finds this runtime.
-                anchor: Some(source.whole_file()),
+            Origin::File {
+                file: source.file.id,
+                // The file's start, so a manifest naming it finds this runtime.
+                span: Span::new(0, 0),
+                key: "puma.threads.max".into(),
+                via: Some(PUMA_THREAD_VARIABLES.join(&crate::model::VIA_SEPARATOR.to_string())),
             },
         ))
     });
@@ -1265,14 +1425,111 @@ fn read_puma(source: &Source) -> (Option<Setting<i64>>, Option<Setting<i64>>) {
     (threads, workers)
 }
 
-/// The expression last assigned to `name` in a Ruby file.
-fn assignment<'t>(text: &'t str, name: &str) -> Option<&'t str> {
-    RUBY_ASSIGNMENT
+/// The variables Puma 5+ reads its maximum threads from when the config sets none, in
+/// the order it tries them (`ENV['PUMA_MAX_THREADS'] || ENV['MAX_THREADS']` [PUMA-CFG]).
+const PUMA_THREAD_VARIABLES: [&str; 2] = ["PUMA_MAX_THREADS", "MAX_THREADS"];
+
+/// A Ruby line that opens a block closed by `end`: a keyword at its start (`if`,
+/// `unless`, `case`, `while`, `until`, `for`, `begin`, `def`, `class`, `module`), one
+/// after an assignment (`n = if x`), or `do` (with `|args|`) at its end.
+static RUBY_OPENER: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    Regex::new(r"^(?:(?:if|unless|case|while|until|for|begin|def|class|module)\b|[A-Za-z_][A-Za-z0-9_]*\s*=\s*(?:if|unless|case|begin)\b)|\bdo\s*(?:\|[^|]*\|)?$").ok()
+});
+static RUBY_END: LazyLock<Option<Regex>> =
+    LazyLock::new(|| Regex::new(r"(?:^|[\s;])end\b[\s.)]*$|^end\b").ok());
+
+/// The block depth at the start of every line of a Ruby file, as (line start, depth):
+/// 0 at the top level, where a call runs once and unconditionally. Blocks are counted
+/// from keywords ([`RUBY_OPENER`]) closed by `end`, and from braces; strings and comments
+/// are skipped. An approximation (heredocs are not followed), enough to tell a call
+/// inside `if … end` or `do … end` from one at the top level.
+fn ruby_block_depths(text: &str) -> Vec<(usize, usize)> {
+    let mut depths = Vec::new();
+    let mut depth: usize = 0;
+    let mut start = 0;
+    for line in text.split_inclusive('\n') {
+        depths.push((start, depth));
+        let (code, braces) = ruby_code(line);
+        let code = code.trim();
+        let opens = RUBY_OPENER.as_ref().is_some_and(|re| re.is_match(code));
+        let ends = RUBY_END.as_ref().is_some_and(|re| re.is_match(code));
+        // `if x then y end` on one line opens and closes.
+        match (opens, ends) {
+            (true, false) => depth += 1,
+            (false, true) => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        depth = depth.saturating_add_signed(braces);
+        start += line.len();
+    }
+    depths
+}
+
+/// A line without its strings' contents and its `# comment`, and its braces opened
+/// minus closed outside strings.
+fn ruby_code(line: &str) -> (String, isize) {
+    let mut code = String::with_capacity(line.len());
+    let mut braces: isize = 0;
+    let mut quote: Option<char> = None;
+    let mut escaped = false;
+    for c in line.chars() {
+        if let Some(q) = quote {
+            if escaped {
+                escaped = false;
+            } else if c == '\\' {
+                escaped = true;
+            } else if c == q {
+                quote = None;
+                code.push(c);
+            }
+            continue;
+        }
+        match c {
+            '"' | '\'' => {
+                quote = Some(c);
+                code.push(c);
+            }
+            '#' => break,
+            '{' => {
+                braces += 1;
+                code.push(c);
+            }
+            '}' => {
+                braces -= 1;
+                code.push(c);
+            }
+            _ => code.push(c),
+        }
+    }
+    (code, braces)
+}
+
+/// The block depth of the line holding byte `offset`.
+fn depth_at(depths: &[(usize, usize)], offset: usize) -> usize {
+    depths
+        .iter()
+        .take_while(|(start, _)| *start <= offset)
+        .last()
+        .map_or(0, |(_, depth)| *depth)
+}
+
+/// The expression last assigned to `name` before byte `before` in a Ruby file, when
+/// that assignment runs unconditionally (at the top level): one inside a block or a
+/// condition may not run, so the value is not known (None).
+fn assignment<'t>(
+    text: &'t str,
+    name: &str,
+    before: usize,
+    depths: &[(usize, usize)],
+) -> Option<&'t str> {
+    let last = RUBY_ASSIGNMENT
         .as_ref()?
         .captures_iter(text)
         .filter(|c| c.get(1).is_some_and(|n| n.as_str() == name))
-        .filter_map(|c| c.get(2).map(|m| m.as_str().trim()))
-        .last()
+        .filter(|c| c.get(0).is_some_and(|m| m.start() < before))
+        .last()?;
+    let value = last.get(2)?;
+    (depth_at(depths, value.start()) == 0).then(|| value.as_str().trim())
 }
 
 /// Sidekiq's threads per process: `concurrency` (or `:concurrency:`), production's when
@@ -1301,22 +1558,56 @@ fn read_sidekiq(source: &Source) -> Setting<i64> {
         .or_else(|| doc.get(root, ":production"));
     let node = production.and_then(find).or_else(|| find(root));
     let Some(node) = node else { return default };
-    let mut setting = source.setting(node, "sidekiq.concurrency", |t| {
-        t.parse::<i64>()
-            .map_err(|_| format!("`{t}` is not a whole number"))
-    });
+    let mut setting = source.typed(node, "sidekiq.concurrency", sidekiq_concurrency);
     let capsules = doc
         .get(root, ":capsules")
         .or_else(|| doc.get(root, "capsules"));
     if let (Some(capsules), Val::Known(total)) = (capsules, &mut setting.value) {
         for capsule in doc.entries(capsules) {
-            let extra = find(doc.resolve(capsule.value))
-                .and_then(|n| doc.text(n))
-                .and_then(|t| t.parse::<i64>().ok());
-            *total += extra.unwrap_or(SIDEKIQ_CONCURRENCY);
+            let Some(node) = find(doc.resolve(capsule.value)) else {
+                *total = total.saturating_add(SIDEKIQ_CONCURRENCY);
+                continue;
+            };
+            let extra = source.typed(node, "sidekiq.capsules.concurrency", sidekiq_concurrency);
+            match extra.value {
+                Val::Known(extra) => *total = total.saturating_add(extra),
+                // A capsule Sidekiq cannot start, or one poollint cannot read, makes the
+                // process's threads that too.
+                _ => return extra,
+            }
         }
     }
     setting
+}
+
+/// Sidekiq's `concurrency` as Sidekiq uses the value the YAML loader gave (`YAML.safe_load`
+/// in `Sidekiq::CLI#parse_config`, then `Manager#initialize`: `raise … if @count < 1`,
+/// `@count.times` [SQ-CLI][SQ-MANAGER]): an Integer is the number of threads (`0x10` is
+/// 16, `1_0` 10); below 1, a Float or a String (quoted, or text YAML does not read as a
+/// number) make Sidekiq fail at start-up. nil and anything else are unknown.
+fn sidekiq_concurrency(raw: &str, value: RubyValue) -> Val<i64> {
+    let fails =
+        |why: &str| Val::invalid(raw.to_owned(), format!("{why}, so Sidekiq does not start"));
+    match value {
+        RubyValue::Integer(n) if n < 1 => fails(&format!(
+            "Sidekiq raises ArgumentError (`Concurrency of {n} is not supported`)"
+        )),
+        RubyValue::Integer(n) => i64::try_from(n).map_or_else(
+            |_| fails("more threads than Sidekiq can start"),
+            Val::Known,
+        ),
+        RubyValue::Float(_) => fails(
+            "YAML loads it as a Float, and Sidekiq needs an Integer (`Float#times` does not exist: NoMethodError)",
+        ),
+        RubyValue::String(_) => fails(
+            "YAML loads it as a String, and Sidekiq needs an Integer (comparing a String with 1 raises ArgumentError)",
+        ),
+        RubyValue::Nil => Val::unknown(
+            "an empty concurrency, which Sidekiq replaces by RAILS_MAX_THREADS when that is set".into(),
+        ),
+        RubyValue::False => Val::unknown(format!("YAML loads `{raw}` as false")),
+        RubyValue::Other(kind) => Val::unknown(format!("YAML loads `{raw}` as {kind}")),
+    }
 }
 
 #[cfg(test)]
@@ -1399,6 +1690,20 @@ mod tests {
         );
         assert!(model.pools.iter().any(|p| p.name == "staging"));
         assert!(model.pools.iter().all(|p| p.name != "default"));
+    }
+
+    /// An anchored entry is a template only when another entry reuses its anchor:
+    /// `qa: &qa` that nothing merges is an environment (it was dropped for its name,
+    /// not one of production, staging, development or test); `sqlite3: &sqlite3` merged
+    /// into the environments (Lobsters) stays a template.
+    #[test]
+    fn anchored_entries_are_templates_only_when_reused() {
+        let model = read(&[(
+            "app/config/database.yml",
+            "sqlite3: &sqlite3\n  adapter: sqlite3\n  pool: 2\ndevelopment:\n  <<: *sqlite3\n  database: dev\nqa: &qa\n  adapter: postgresql\n  pool: 3\nproduction: &production\n  adapter: postgresql\n  pool: 4\nstaging: *production\n",
+        )]);
+        let names: Vec<&str> = model.pools.iter().map(|p| p.name.as_str()).collect();
+        assert_eq!(names, ["development", "qa", "production", "staging"]);
     }
 
     #[test]
@@ -1663,6 +1968,124 @@ mod tests {
         }
     }
 
+    /// Durations typed as Psych types them (as counts already were), then read as
+    /// Active Record 8.1 reads each key: `checkout_timeout` and `keepalive` with `(v ||
+    /// default).to_f`, `idle_timeout` with `fetch(…).to_f`, `max_age` with `&.to_i`. They
+    /// were read as decimal text: `0x10`, `1_0` and `~` were invalid, `"5s"` too.
+    #[test]
+    fn durations_are_typed_as_psych_then_read_as_active_record() {
+        let seconds = |key: &str, written: &str| {
+            let pool = production(&format!(
+                "production:\n  adapter: postgresql\n  max_connections: 5\n  {key}: {written}\n"
+            ));
+            match key {
+                "checkout_timeout" => pool.acquire_timeout.value,
+                "idle_timeout" => pool.idle_timeout.value,
+                "max_age" => pool.max_lifetime.value,
+                _ => pool.keepalive.value,
+            }
+        };
+        let secs = |s: f64| Val::Known(Duration::from_secs_f64(s));
+        for (key, written, read) in [
+            ("checkout_timeout", "0x10", secs(16.0)),
+            ("checkout_timeout", "1_0", secs(10.0)),
+            ("checkout_timeout", "010", secs(8.0)),
+            ("checkout_timeout", "2.5", secs(2.5)),
+            ("checkout_timeout", "\"10\"", secs(10.0)),
+            ("checkout_timeout", "'1_0'", secs(10.0)),
+            ("checkout_timeout", "1:30", secs(5400.0)),
+            ("checkout_timeout", "~", secs(5.0)),
+            ("checkout_timeout", "false", secs(5.0)),
+            ("idle_timeout", "0x3c", secs(60.0)),
+            ("idle_timeout", "~", secs(0.0)),
+            ("idle_timeout", "-1", secs(0.0)),
+            ("keepalive", "~", secs(600.0)),
+            ("keepalive", "1_0", secs(10.0)),
+            ("max_age", "0x3c", secs(60.0)),
+            ("max_age", "\"60\"", secs(60.0)),
+            ("max_age", "~", secs(0.0)),
+        ] {
+            assert_eq!(seconds(key, written), read, "{key}: {written}");
+        }
+        for (key, written, reason) in [
+            ("checkout_timeout", "\"5s\"", "`to_f` as 5 s"),
+            ("checkout_timeout", "5s", "`to_f` as 5 s"),
+            ("checkout_timeout", "\"0x10\"", "`to_f` as 0 s"),
+            ("max_age", "1.5", "`to_i` as 1 s"),
+            ("max_age", "false", "NoMethodError"),
+            ("idle_timeout", "no", "NoMethodError"),
+        ] {
+            let Val::Invalid(invalid) = seconds(key, written) else {
+                panic!("{key}: {written} is {:?}", seconds(key, written));
+            };
+            assert!(
+                invalid.reason.contains(reason),
+                "{key}: {written}: {}",
+                invalid.reason
+            );
+        }
+        for written in ["yes", ":x", "2024-01-01", "!!int 5"] {
+            assert!(
+                matches!(seconds("checkout_timeout", written), Val::Unknown(_)),
+                "{written}"
+            );
+        }
+        let pool = production(
+            "production:\n  url: postgres://db/app?checkout_timeout=1_0&idle_timeout=5s\n",
+        );
+        assert_eq!(pool.acquire_timeout.value, secs(10.0));
+        assert!(matches!(pool.idle_timeout.value, Val::Invalid(_)));
+    }
+
+    fn sidekiq(text: &str) -> Val<i64> {
+        let model = read(&[("app/config/sidekiq.yml", text)]);
+        let sidekiq = model.services.first().expect("sidekiq");
+        sidekiq.threads.as_ref().expect("threads").value.clone()
+    }
+
+    /// Sidekiq's `concurrency` typed as Psych types it (`YAML.safe_load`): `0x10` and
+    /// `1_0` are Integers (they were invalid, and a capsule's were taken for the default
+    /// 5); a String or a Float, or a number below 1, stop Sidekiq at start-up (`"10"` was
+    /// read as 10, `0` as 0 threads).
+    #[test]
+    fn sidekiq_concurrency_is_typed_as_psych() {
+        for (text, threads) in [
+            (":concurrency: 0x10\n", 16),
+            ("concurrency: 1_0\n", 10),
+            (":concurrency: 010\n", 8),
+            (
+                ":concurrency: 10\n:capsules:\n  single:\n    :concurrency: 1_0\n",
+                20,
+            ),
+            ("production:\n  :concurrency: 0x10\n:concurrency: 3\n", 16),
+        ] {
+            assert_eq!(sidekiq(text), Val::Known(threads), "{text}");
+        }
+        for (text, reason) in [
+            (":concurrency: \"10\"\n", "String"),
+            (":concurrency: ten\n", "String"),
+            (":concurrency: 10.0\n", "Float"),
+            (":concurrency: 0\n", "Concurrency of 0 is not supported"),
+            (
+                ":concurrency: 5\n:capsules:\n  single:\n    :concurrency: '1'\n",
+                "String",
+            ),
+        ] {
+            let Val::Invalid(invalid) = sidekiq(text) else {
+                panic!("{text}: {:?}", sidekiq(text));
+            };
+            assert!(
+                invalid.reason.contains(reason),
+                "{text}: {}",
+                invalid.reason
+            );
+            assert!(invalid.reason.contains("Sidekiq does not start"), "{text}");
+        }
+        for text in [":concurrency: ~\n", ":concurrency: yes\n"] {
+            assert!(matches!(sidekiq(text), Val::Unknown(_)), "{text}");
+        }
+    }
+
     fn puma(text: &str) -> (Val<i64>, Option<Val<i64>>) {
         let model = read(&[
             (
@@ -1708,6 +2131,62 @@ mod tests {
         assert_eq!(puma("workers(3)\n").1, Some(Val::Known(3)));
         assert_eq!(puma("workers 0\n").1, Some(Val::Known(1)));
         assert_eq!(puma("threads 4, 4\n").1, None);
+    }
+
+    /// Without a `threads` call Puma 5+ takes its maximum from `PUMA_MAX_THREADS`, then
+    /// `MAX_THREADS`, else 5: the default names both variables (it was Puma's default
+    /// with no variable, so a deployment setting one changed nothing).
+    #[test]
+    fn puma_default_threads_name_puma_max_threads_variables() {
+        let model = read(&[("app/config/puma.rb", "workers 2\n")]);
+        let threads = model
+            .services
+            .first()
+            .and_then(|s| s.threads.clone())
+            .expect("threads");
+        assert_eq!(threads.value, Val::Known(PUMA_THREADS));
+        assert!(
+            matches!(&threads.origin, Origin::File { via: Some(v), key, .. }
+                if v == "PUMA_MAX_THREADS,MAX_THREADS" && &**key == "puma.threads.max"),
+            "{:?}",
+            threads.origin
+        );
+    }
+
+    /// Puma keeps the last `threads` or `workers` call it runs: one inside a condition
+    /// or block after the last unconditional one is unknown (the first call was read,
+    /// even when a condition skipped it), and a variable is the value assigned before the
+    /// call at the top level (the last assignment in the file was read, also one inside
+    /// an `if` or after the call).
+    #[test]
+    fn puma_calls_and_assignments_inside_conditions_are_not_certain() {
+        for (text, threads) in [
+            ("threads 1, 1\nthreads 8, 8\n", 8),
+            ("if ENV[\"DEV\"]\n  threads 1, 1\nend\nthreads 8, 8\n", 8),
+            ("n = 5\nthreads n\nn = 10\n", 5),
+            ("n = 5\nif x\n  n = 10 # more\nend\nn = 7\nthreads n\n", 7),
+            ("on_worker_boot do\n  threads 1, 1\nend\nthreads 3, 3\n", 3),
+            ("x = { a: 1 }\nthreads 4 # \"{\"\n", 4),
+            ("if a then b end\nthreads 6\n", 6),
+        ] {
+            assert_eq!(puma(text).0, Val::Known(threads), "{text}");
+        }
+        for text in [
+            "if ENV[\"DEV\"]\n  threads 1, 1\nelse\n  threads 5, 5\nend\n",
+            "threads 8, 8\nunless ENV[\"X\"]\n  threads 1, 1\nend\n",
+            "case ENV[\"MODE\"]\nwhen \"a\"\n  threads 2, 2\nend\n",
+            "n = 5\nif prod\n  n = 10\nend\nthreads n\n",
+            "n = if prod\n  10\nelse\n  5\nend\nthreads n\n",
+            "before_fork do\n  threads 2, 2\nend\n",
+        ] {
+            assert!(
+                matches!(puma(text).0, Val::Unknown(_)),
+                "{text}: {:?}",
+                puma(text).0
+            );
+        }
+        let (_, workers) = puma("if ENV[\"PROD\"]\n  workers 4\nend\n");
+        assert!(matches!(workers, Some(Val::Unknown(_))), "{workers:?}");
     }
 
     #[test]
