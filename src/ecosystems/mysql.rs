@@ -100,6 +100,7 @@ fn read_file(file: &ParsedFile, files: &[&ParsedFile], model: &mut Model) {
             via: None,
             scope: Arc::clone(&scope),
             precedence: 0,
+            reading: None,
         });
     }
     if server.is_empty() {

@@ -520,6 +520,7 @@ fn param_entry(pair: &Pair, param: &Pair, scope: &Arc<str>) -> ConfigEntry {
         via: None,
         scope: Arc::clone(scope),
         precedence: 0,
+        reading: None,
     }
 }
 
@@ -585,6 +586,7 @@ fn entry(pair: &Pair, scope: &Arc<str>) -> ConfigEntry {
         via: None,
         scope: Arc::clone(scope),
         precedence: 0,
+        reading: None,
     }
 }
 

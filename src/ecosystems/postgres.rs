@@ -15,7 +15,7 @@ use std::sync::Arc;
 use super::ini_settings::{pairs_with_includes, read_each_top_file, Pair, SettingBuilder};
 use super::{file_name, ParsedFile, Reader};
 use crate::model::{
-    ConfigEntry, Database, Ecosystem, Engine, EntryKey, Location, Model, Secret, Setting,
+    ConfigEntry, Database, Ecosystem, Engine, EntryKey, Location, Model, Reading, Secret, Setting,
 };
 use crate::source::{FileId, SourceMap, Span};
 use crate::syntax::ini::Dialect;
@@ -161,7 +161,12 @@ fn read_file(
 fn push_entries(file: &ParsedFile, pairs: &[Pair], model: &mut Model) {
     let scope: Arc<str> = crate::source::display_path(&file.path).into();
     for (index, pair) in pairs.iter().enumerate() {
-        model.entries.push(pair_entry(pair, &scope, index));
+        model.entries.push(pair_entry(
+            pair,
+            pair.key.to_ascii_lowercase(),
+            &scope,
+            index,
+        ));
     }
 }
 
@@ -462,9 +467,8 @@ pub(crate) fn database_from_flags(
         .iter()
         .zip(flags)
         .enumerate()
-        .map(|(index, (pair, flag))| ConfigEntry {
-            canonical: EntryKey::from(flag.name.to_ascii_lowercase()),
-            ..pair_entry(pair, &scope, index)
+        .map(|(index, (pair, flag))| {
+            pair_entry(pair, flag.name.to_ascii_lowercase(), &scope, index)
         })
         .collect();
     Model {
@@ -510,12 +514,14 @@ fn zero(settings: &SettingBuilder) -> Setting<std::time::Duration> {
     settings.default(std::time::Duration::ZERO)
 }
 
-fn pair_entry(pair: &Pair, scope: &Arc<str>, index: usize) -> ConfigEntry {
+/// An entry for `pair`, setting the parameter `parameter` (lower case).
+fn pair_entry(pair: &Pair, parameter: String, scope: &Arc<str>, index: usize) -> ConfigEntry {
     ConfigEntry {
         ecosystem: Ecosystem::Postgres,
         file: pair.file,
         key: EntryKey::new(&pair.key),
-        canonical: EntryKey::from(pair.key.to_ascii_lowercase()),
+        reading: Some(Box::new(reading(&parameter, &pair.value))),
+        canonical: EntryKey::from(parameter),
         key_span: pair.key_span,
         value: Some(pair.value.clone()),
         value_span: pair.value_span,
@@ -524,6 +530,27 @@ fn pair_entry(pair: &Pair, scope: &Arc<str>, index: usize) -> ConfigEntry {
         scope: Arc::clone(scope),
         precedence: index as u64,
     }
+}
+
+/// A parameter's value as PostgreSQL reads it, so that two settings written
+/// differently compare equal: a number in the parameter's unit ([`in_unit`]; `30s` of
+/// `statement_timeout` is 30000, `'1min'` of it 60000) by the unit table in
+/// `src/model/data`, or for a parameter without a unit a bare number in any form
+/// PostgreSQL reads (`0x64`, `0144`, `1e2`, `+100` are all 100); else the text without
+/// its quotes (`'on'` is `on`).
+fn reading(parameter: &str, value: &str) -> Reading {
+    let value = value.trim();
+    let unquoted = value
+        .strip_prefix('\'')
+        .and_then(|v| v.strip_suffix('\''))
+        .unwrap_or(value);
+    let amount = match crate::model::parameters::postgres_unit(parameter) {
+        Some(unit) => in_unit(unquoted, unit),
+        None => number_and_unit(unquoted)
+            .filter(|(_, unit)| unit.is_empty())
+            .map(|(number, _)| number),
+    };
+    amount.map_or_else(|| Reading::Text(unquoted.to_owned()), Reading::Amount)
 }
 
 #[cfg(test)]
@@ -668,6 +695,24 @@ mod tests {
         assert_eq!(in_unit("8kB", "kB"), Some(8.0));
         assert_eq!(in_unit("1s", "kB"), None);
         assert_eq!(in_unit("2 8kB", "kB"), None);
+    }
+
+    #[test]
+    fn entries_carry_the_value_as_the_server_reads_it() {
+        let model = read(
+            "statement_timeout = '30s'\nmax_connections = 0x64\njit = 'on'\nwork_mem = '2 8kB'\n",
+        );
+        let readings: Vec<Option<&Reading>> =
+            model.entries.iter().map(|e| e.reading.as_deref()).collect();
+        assert_eq!(
+            readings,
+            [
+                Some(&Reading::Amount(30_000.0)),
+                Some(&Reading::Amount(100.0)),
+                Some(&Reading::Text("on".to_owned())),
+                Some(&Reading::Text("2 8kB".to_owned())),
+            ]
+        );
     }
 
     #[test]
