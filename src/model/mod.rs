@@ -132,6 +132,17 @@ pub struct Unknown {
 pub struct Invalid {
     pub raw: String,
     pub reason: String,
+    /// What in `raw` makes it invalid, when a rule words the fix from it.
+    pub cause: Option<InvalidCause>,
+}
+
+/// What in a value makes it invalid.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InvalidCause {
+    /// An end-of-line comment (`;` or `#`) at this byte of the value, in a format that
+    /// has none (PgBouncer reads `transaction ; x` as the value): the value meant is the
+    /// text before it.
+    EndOfLineComment(usize),
 }
 
 /// Written as the enum was before its cases were boxed (`Invalid { raw: .., reason: .. }`):
@@ -159,7 +170,11 @@ impl<T> Val<T> {
     }
 
     pub fn invalid(raw: String, reason: String) -> Self {
-        Val::Invalid(Box::new(Invalid { raw, reason }))
+        Val::Invalid(Box::new(Invalid {
+            raw,
+            reason,
+            cause: None,
+        }))
     }
 
     pub fn known(&self) -> Option<&T> {
@@ -938,10 +953,27 @@ pub struct RefusedEntry {
     /// The text PgBouncer stops at (an end-of-line comment: from its `;` or `#` to the
     /// end of the value).
     pub location: Location,
-    /// Why PgBouncer stops and what it does then, without the entry's values.
-    pub reason: String,
-    /// How to write it so that PgBouncer reads it.
-    pub fix: &'static str,
+    /// The entry's section (`databases` or `users`) and name (its key).
+    pub section: String,
+    pub name: String,
+    /// Why PgBouncer stops.
+    pub stop: EntryStop,
+}
+
+/// Why PgBouncer stops reading an entry's `key=value` pairs (`cstr_get_pair` in
+/// `src/util.c`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EntryStop {
+    /// A word starting with `;` or `#`: an end-of-line comment.
+    Comment,
+    /// A word with no `=` after it.
+    NotAPair,
+    /// `=` with no name before it.
+    EmptyName,
+    /// `name=` with nothing after it, or `name=''`.
+    EmptyValue,
+    /// `name='…` with no closing quote.
+    Unterminated,
 }
 
 /// A count that multiplies connections (processes, instances): its known value, at
