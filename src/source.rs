@@ -270,7 +270,7 @@ pub fn decode(bytes: Vec<u8>, latin1_fallback: bool) -> Result<(String, Encoding
                 "file contains a NUL byte at offset {nul}: binary data, not a configuration file"
             ),
             offset: nul,
-            shown: String::new(),
+            shown: shown_at_nul(&bytes, nul),
         });
     }
     match String::from_utf8(bytes) {
@@ -288,6 +288,16 @@ pub fn decode(bytes: Vec<u8>, latin1_fallback: bool) -> Result<(String, Encoding
             })
         }
     }
+}
+
+/// [`shown_up_to`] the first NUL byte, at `nul`, with each NUL of the line shown as
+/// U+FFFD (no output format carries a NUL: XML cannot). Empty when the text before it
+/// is not UTF-8 (shown lossily, `nul` would not be its offset there).
+fn shown_at_nul(bytes: &[u8], nul: usize) -> String {
+    if nul > MAX_SHOWN || std::str::from_utf8(bytes.get(..nul).unwrap_or(&[])).is_err() {
+        return String::new();
+    }
+    shown_up_to(bytes, nul).replace('\0', "\u{FFFD}")
 }
 
 /// `bytes` up to `offset` (valid UTF-8) and the rest of that line, bounded, lossily.
@@ -1142,6 +1152,12 @@ mod tests {
     #[test]
     fn decode_refuses_binary_and_utf16_and_accepts_latin1_when_allowed() {
         assert!(decode(b"a\0b".to_vec(), false).is_err());
+        // A NUL is shown at its offset, with the rest of its line (each NUL as U+FFFD).
+        let err = decode(b"k: 1\nab\0c\0d\nnext\0".to_vec(), false).unwrap_err();
+        assert_eq!(err.offset, 7);
+        assert_eq!(err.shown, "k: 1\nab\u{FFFD}c\u{FFFD}d");
+        let err = decode(b"\xFF\0".to_vec(), false).unwrap_err();
+        assert_eq!((err.offset, err.shown.as_str()), (1, ""));
         assert!(decode(vec![0xFF, 0xFE, b'a', 0], false).is_err());
         let err = decode(b"ab\xE9".to_vec(), false).unwrap_err();
         assert_eq!(err.offset, 2);

@@ -390,6 +390,37 @@ fn invalid_utf8_is_reported_at_the_invalid_byte() {
     assert!(!human.contains("Hunter-Secret9"), "{human}");
 }
 
+/// A NUL byte is reported at its line and column (it was 1:1, with the offset only in
+/// the message), and every format shows the file with the NUL as U+FFFD.
+#[test]
+fn a_nul_byte_is_reported_where_it_is() {
+    let text =
+        b"spring:\n  datasource:\n    password: Hunter-Secret9\n  x: ab\0cd\0 # tail\n".to_vec();
+    let dir = tree("application.yml", &text);
+    let run = check(dir.path(), &[]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert_only_finding(
+        &run,
+        "hostile/application.yml",
+        "hostile/application.yml:4:8: error[parse-error] file contains a NUL byte at offset 58: binary data, not a configuration file",
+    );
+    let human = check(dir.path(), &["-f", "human"]).stdout;
+    assert!(human.contains("hostile/application.yml:4:8]"), "{human}");
+    assert!(
+        human.contains(" 4 │   x: ab\u{fffd}cd\u{fffd} # tail"),
+        "{human}"
+    );
+    assert!(!human.contains("Hunter-Secret9"), "{human}");
+    for format in [
+        "json", "sarif", "rdjson", "rdjsonl", "gitlab", "junit", "github",
+    ] {
+        let run = check(dir.path(), &["-f", format]);
+        assert_eq!(run.code, 1, "{format}: {}", run.stderr);
+        assert!(!run.stdout.contains('\0'), "{format}: {}", run.stdout);
+        assert!(!run.stdout.contains("Hunter-Secret9"), "{format}");
+    }
+}
+
 /// A tab is one column (the concise format counts Unicode scalar values, as JSON does;
 /// a tab is not expanded to a tab stop): a tab before the value, where each format
 /// allows one, moves the finding by exactly one column.

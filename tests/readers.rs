@@ -587,6 +587,24 @@ fn postgres_duplicates_with_the_same_value_in_other_units_are_not_reported() {
     );
 }
 
+/// Parameters PostgreSQL 16 to 18 added with a unit are compared in that unit (they were
+/// compared as written), and an integer parameter's value is rounded as PostgreSQL
+/// rounds it (`convert_to_base_unit`, then `parse_int`): `1500us` of
+/// `statement_timeout` is 2 ms, and `1.5001min` of `wal_summary_keep_time` is 1.5 min.
+#[test]
+fn postgres_16_to_18_unit_parameters_and_rounded_values_are_compared_as_read() {
+    let conf = "transaction_timeout = 1min\ntransaction_timeout = 60000\nvacuum_buffer_usage_limit = 2MB\nvacuum_buffer_usage_limit = 2048\nio_combine_limit = 128kB\nio_combine_limit = 16\nidle_replication_slot_timeout = 1h\nidle_replication_slot_timeout = 3600\nwal_summary_keep_time = 1d\nwal_summary_keep_time = 1440\nstatement_timeout = 1500us\nstatement_timeout = 2\nvacuum_cost_delay = 1500us\nvacuum_cost_delay = 2\n";
+    let dir = tree(&[("db/postgresql.conf", conf)]);
+    let found = messages(dir.path(), "duplicate-key-across-forms");
+    // vacuum_cost_delay is a real: 1500us is 1.5 ms, not 2.
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(
+        found[0].contains("`1500us` here, `2` there") && found[0].starts_with("vacuum_cost_delay"),
+        "{}",
+        found[0]
+    );
+}
+
 /// PostgreSQL reads integers with `strtol(…, 0)`: `0x64` is 100, `0200` is 128 (octal),
 /// and a fraction or exponent is rounded (`1e3`).
 #[test]

@@ -12,7 +12,7 @@ use super::ini_settings::pairs;
 use super::{file_name, ParsedFile, Reader};
 use crate::model::{
     ClassSettings, ConfigEntry, ConnectionInfo, Ecosystem, EntryKey, Library, Location, Model,
-    NamedSettings, Origin, Pool, Secret, Service, Setting, Val,
+    NamedSettings, Origin, Pool, Reading, Secret, Service, Setting, Val,
 };
 use crate::source::{SourceMap, Span};
 use crate::syntax::ini::Dialect;
@@ -67,6 +67,22 @@ impl Reader for DotEnv {
     }
 }
 
+/// A URL value (`DATABASE_URL=postgres://…?sslmode=prefer`) parsed, with spans
+/// inside it, so rules read its host and parameters.
+fn url_reading(entry: &ConfigEntry) -> Option<Reading> {
+    let value = entry.value.as_deref()?;
+    let parsed = connection_string::parse_url(value)?;
+    let at = Location {
+        file: entry.file,
+        span: entry.value_span,
+    };
+    let start = super::start_if_exact(entry.value_span, value);
+    let key = entry.key.to_string();
+    Some(Reading::Connection(super::url_connection(
+        parsed, at, start, &key,
+    )))
+}
+
 /// The environment a `.env.<name>` file is for (`.env.production` → `production`):
 /// its pools are that profile's.
 fn environment_of(path: &Path) -> Option<String> {
@@ -86,7 +102,7 @@ fn read_file(file: &ParsedFile, sources: &SourceMap, model: &mut Model) {
             let span = pair.value_span;
             let start = super::written_at(text, span, &pair.value);
             let at = |r: &std::ops::Range<usize>| super::span_within(span, start, r.clone());
-            model.entries.push(ConfigEntry {
+            let mut entry = ConfigEntry {
                 ecosystem: Ecosystem::ConnectionString,
                 file: file.id,
                 key: EntryKey::new(&pair.key),
@@ -100,7 +116,10 @@ fn read_file(file: &ParsedFile, sources: &SourceMap, model: &mut Model) {
                 via: None,
                 scope: Arc::clone(&scope),
                 precedence: 0,
-            });
+                reading: None,
+            };
+            entry.reading = url_reading(&entry).map(Box::new);
+            model.entries.push(entry);
             // A variable reference (`${DB_PASSWORD}`, `$PW`) names where the password
             // is: nothing to mask or report. A literal is reported, and a value
             // through a variable with a default (`${PW:-x}`) only masked.
@@ -239,6 +258,7 @@ fn prisma_pool(
             user: parsed.user.clone(),
             params: NamedSettings::new(),
             location: anchor,
+            options: None,
         }),
         driver_properties: NamedSettings::new(),
         session_variables: NamedSettings::new(),

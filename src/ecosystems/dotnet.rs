@@ -284,6 +284,7 @@ fn connection(
         user: parsed.user.clone(),
         params: NamedSettings::new(),
         location: Some(Location { file, span: whole }),
+        options: None,
     }
 }
 

@@ -170,7 +170,13 @@ impl SettingBuilder {
     }
 
     pub fn parsed<T>(&self, pair: &Pair, parse: impl Fn(&str) -> Result<T, String>) -> Setting<T> {
-        let value = match parse(pair.value.trim()) {
+        self.read(pair, parse(pair.value.trim()))
+    }
+
+    /// The setting of `pair` once its (trimmed) value is parsed: `read` is the value or
+    /// why it is invalid.
+    pub fn read<T>(&self, pair: &Pair, read: Result<T, String>) -> Setting<T> {
+        let value = match read {
             Ok(v) => Val::Known(v),
             Err(reason) => Val::invalid(pair.value.clone(), reason),
         };

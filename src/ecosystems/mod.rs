@@ -345,7 +345,7 @@ pub(crate) fn url_connection(
             via: None,
         },
     };
-    let params = parsed
+    let params: crate::model::NamedSettings = parsed
         .params
         .iter()
         .map(|p| {
@@ -353,6 +353,11 @@ pub(crate) fn url_connection(
             (p.name.to_ascii_lowercase(), value)
         })
         .collect();
+    // The last `options` parameter is the one the driver sends (a URL query value).
+    let options = params
+        .get("options")
+        .and_then(|o| o.get())
+        .map(|text| crate::model::StartupOptions::parse(text, true));
     ConnectionInfo {
         engine: parsed.engine,
         database: parsed.database,
@@ -362,6 +367,7 @@ pub(crate) fn url_connection(
             .map(|(h, range)| setting(&h, range, format!("{key}#host"))),
         params,
         location: Some(location),
+        options,
     }
 }
 

@@ -100,6 +100,7 @@ fn read_file(file: &ParsedFile, files: &[&ParsedFile], model: &mut Model) {
             via: None,
             scope: Arc::clone(&scope),
             precedence: 0,
+            reading: None,
         });
     }
     if server.is_empty() {
@@ -130,21 +131,24 @@ fn read_file(file: &ParsedFile, files: &[&ParsedFile], model: &mut Model) {
         || settings.default(MAX_CONNECTIONS),
         |p| settings.parsed(p, count_with_suffix),
     );
-    let wait_timeout = last("wait_timeout");
+    // Parsed once: both the value and whether MySQL raised it come from it.
+    let wait_timeout = last("wait_timeout").map(|p| (p, count_with_suffix(&p.value)));
     // Below the minimum (0, a negative number) MySQL warns and uses 1 s (range 1 to
     // 31536000, rules-catalogue §1.4 [MY-VARS]): idle connections then die after 1 s.
     let wait_timeout_raised_from = wait_timeout
-        .filter(|p| count_with_suffix(&p.value).is_ok_and(|s| s < WAIT_TIMEOUT_MIN_SECONDS))
-        .map(|p| p.value.trim().to_owned());
+        .as_ref()
+        .filter(|(_, seconds)| {
+            seconds
+                .as_ref()
+                .is_ok_and(|&s| s < WAIT_TIMEOUT_MIN_SECONDS)
+        })
+        .map(|(p, _)| p.value.trim().to_owned());
     model.databases.push(Database {
         wait_timeout: Some(wait_timeout.map_or_else(
             || settings.default(Duration::from_secs(WAIT_TIMEOUT_SECONDS)),
-            |p| {
-                settings.parsed(p, |t| {
-                    count_with_suffix(t).map(|s| {
-                        Duration::from_secs(s.max(WAIT_TIMEOUT_MIN_SECONDS).unsigned_abs())
-                    })
-                })
+            |(p, seconds)| {
+                let raised = |s: i64| s.max(WAIT_TIMEOUT_MIN_SECONDS).unsigned_abs();
+                settings.read(p, seconds.map(|s| Duration::from_secs(raised(s))))
             },
         )),
         wait_timeout_raised_from,

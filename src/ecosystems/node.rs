@@ -578,6 +578,7 @@ impl JsonReader<'_> {
                     via: None,
                     scope: Arc::clone(&scope),
                     precedence: 0,
+                    reading: None,
                 });
             }
         }

@@ -30,8 +30,8 @@ use crate::model::parameters::{
     PGBOUNCER_AUTH_TYPES as AUTH_TYPES, PGBOUNCER_POOL_MODES as POOL_MODES,
 };
 use crate::model::{
-    ConfigEntry, Ecosystem, EntryKey, Location, Model, Pooler, PoolerDatabase, PoolerUser,
-    RefusedEntry, Secret,
+    ConfigEntry, Ecosystem, EntryKey, EntryStop, InvalidCause, Location, Model, Pooler,
+    PoolerDatabase, PoolerUser, RefusedEntry, Secret, Setting, Val,
 };
 use crate::source::{SourceMap, Span};
 use crate::syntax::ini::Dialect;
@@ -144,7 +144,7 @@ fn read_file(file: &ParsedFile, files: &[&ParsedFile], sources: &SourceMap, mode
         connects_to: None,
         pool_mode: Some(last("pool_mode").map_or_else(
             || settings.default("session".to_owned()),
-            |p| settings.parsed(p, parse_pool_mode),
+            |p| lookup(&settings, p, parse_pool_mode),
         )),
         default_pool_size: Some(int("default_pool_size", 20)),
         reserve_pool_size: Some(int("reserve_pool_size", 0)),
@@ -162,7 +162,7 @@ fn read_file(file: &ParsedFile, files: &[&ParsedFile], sources: &SourceMap, mode
         // A lookup value, matched case-insensitively like pool_mode.
         auth_type: Some(last("auth_type").map_or_else(
             || settings.default("md5".to_owned()),
-            |p| settings.parsed(p, parse_auth_type),
+            |p| lookup(&settings, p, parse_auth_type),
         )),
         databases,
         users,
@@ -180,6 +180,23 @@ fn parse_pool_mode(text: &str) -> Result<String, String> {
 /// One of [`AUTH_TYPES`], in any case like `pool_mode`, lower-cased.
 fn parse_auth_type(text: &str) -> Result<String, String> {
     parse_lookup(text, AUTH_TYPES, "an auth type")
+}
+
+/// A setting PgBouncer looks up in a list (`pool_mode`, `auth_type`), with where an
+/// end-of-line comment makes it invalid (the fix is to move the comment).
+fn lookup(
+    settings: &SettingBuilder,
+    pair: &Pair,
+    parse: fn(&str) -> Result<String, String>,
+) -> Setting<String> {
+    let mut setting = settings.parsed(pair, parse);
+    if let Val::Invalid(invalid) = &mut setting.value {
+        invalid.cause = invalid
+            .raw
+            .find([';', '#'])
+            .map(InvalidCause::EndOfLineComment);
+    }
+    setting
 }
 
 /// A value PgBouncer looks up in `known` (libusual's `cf_set_lookup`, `strcasecmp`),
@@ -361,62 +378,11 @@ fn entry_params(sources: &SourceMap, pair: &Pair) -> (Vec<Pair>, Option<RefusedE
             file: pair.file,
             span: inside(range),
         },
-        reason: refusal_reason(pair, problem),
-        fix: refusal_fix(problem),
+        section: pair.section.clone().unwrap_or_default(),
+        name: pair.key.clone(),
+        stop: problem,
     });
     (pairs, refusal)
-}
-
-/// Why PgBouncer refuses an entry, and what it does then.
-fn refusal_reason(pair: &Pair, problem: Stop) -> String {
-    let section = pair.section.as_deref().unwrap_or("");
-    let log = if section == "users" {
-        "syntax error in user settings"
-    } else {
-        "syntax error in connection string"
-    };
-    let what = match problem {
-        Stop::Comment => "an end-of-line comment, which PgBouncer does not allow: it reads it as part of the value, where it is not a `key=value` pair",
-        Stop::NotAPair => "text that is not a `key=value` pair",
-        Stop::EmptyName => "a `=` with no parameter name before it",
-        Stop::EmptyValue => "a parameter with no value",
-        Stop::Unterminated => "a quoted value that is not closed",
-    };
-    let consequence = if pair.key == "*" && section == "databases" {
-        format!("PgBouncer reads the `*` entry only when a client asks for a database that is not listed; it then logs `{log}` and refuses that client")
-    } else {
-        format!("PgBouncer logs `{log}` and refuses the configuration file, so it does not start (a reload keeps the previous configuration)")
-    };
-    format!(
-        "the [{section}] entry `{}` has {what}; {consequence}",
-        pair.key
-    )
-}
-
-/// How to write the entry so that PgBouncer reads it.
-fn refusal_fix(problem: Stop) -> &'static str {
-    match problem {
-        Stop::Comment => "move the comment to a line of its own (starting with `;` or `#`): PgBouncer reads everything after `=` as the value",
-        Stop::NotAPair => "write every part of the value as `key=value`, and quote a value with spaces in single quotes",
-        Stop::EmptyName => "write every part of the value as `key=value`",
-        Stop::EmptyValue => "give the parameter a value, or remove it",
-        Stop::Unterminated => "close the value with `'` (write `''` for a quote inside it)",
-    }
-}
-
-/// Where and why PgBouncer stops reading an entry's `key=value` pairs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Stop {
-    /// A word starting with `;` or `#`: an end-of-line comment.
-    Comment,
-    /// A word with no `=` after it.
-    NotAPair,
-    /// `=` with no name before it.
-    EmptyName,
-    /// `name=` with nothing after it, or `name=''`.
-    EmptyValue,
-    /// `name='…` with no closing quote.
-    Unterminated,
 }
 
 /// The `key=value` pairs of a `[databases]` or `[users]` value as PgBouncer's
@@ -430,7 +396,7 @@ fn cstr_pairs(
     text: &str,
 ) -> (
     Vec<connection_string::Param>,
-    Option<(std::ops::Range<usize>, Stop)>,
+    Option<(std::ops::Range<usize>, EntryStop)>,
 ) {
     let bytes = text.as_bytes();
     let byte = |i: usize| bytes.get(i).copied();
@@ -458,14 +424,14 @@ fn cstr_pairs(
         let eq = skip_spaces(name_end);
         if byte(eq) != Some(b'=') || name_end == name_start {
             let stop = if name_end == name_start {
-                Stop::EmptyName
+                EntryStop::EmptyName
             } else if matches!(byte(name_start), Some(b';' | b'#')) {
-                Stop::Comment
+                EntryStop::Comment
             } else {
-                Stop::NotAPair
+                EntryStop::NotAPair
             };
             let until = match stop {
-                Stop::Comment => end.max(name_start),
+                EntryStop::Comment => end.max(name_start),
                 _ => word_end(name_start).max(name_start + 1).min(bytes.len()),
             };
             return (params, Some((name_start..until, stop)));
@@ -476,7 +442,10 @@ fn cstr_pairs(
             loop {
                 match byte(j) {
                     None => {
-                        return (params, Some((value_start..bytes.len(), Stop::Unterminated)));
+                        return (
+                            params,
+                            Some((value_start..bytes.len(), EntryStop::Unterminated)),
+                        );
                     }
                     Some(b'\'') if byte(j + 1) == Some(b'\'') => j += 2,
                     Some(b'\'') => break,
@@ -490,7 +459,7 @@ fn cstr_pairs(
             (value_start..value_end, (value_end + 1).min(bytes.len()))
         };
         if value_range.is_empty() {
-            return (params, Some((name_start..name_end, Stop::EmptyValue)));
+            return (params, Some((name_start..name_end, EntryStop::EmptyValue)));
         }
         params.push(connection_string::Param {
             name: text.get(name_start..name_end).unwrap_or("").to_owned(),
@@ -520,6 +489,7 @@ fn param_entry(pair: &Pair, param: &Pair, scope: &Arc<str>) -> ConfigEntry {
         via: None,
         scope: Arc::clone(scope),
         precedence: 0,
+        reading: None,
     }
 }
 
@@ -547,7 +517,7 @@ fn pooler_database(settings: &SettingBuilder, pair: &Pair, params: &[Pair]) -> P
         // `reserve_pool` is the older spelling PgBouncer still accepts [PGB-LOADER].
         reserve_pool_size: param_of(params, &["reserve_pool_size", "reserve_pool"])
             .map(|p| settings.parsed(p, entry_count)),
-        pool_mode: param(params, "pool_mode").map(|p| settings.parsed(p, parse_pool_mode)),
+        pool_mode: param(params, "pool_mode").map(|p| lookup(settings, p, parse_pool_mode)),
         max_db_connections: param(params, "max_db_connections")
             .map(|p| settings.parsed(p, entry_count)),
         forced_user: param(params, "user")
@@ -561,7 +531,7 @@ fn pooler_user(settings: &SettingBuilder, pair: &Pair, params: &[Pair]) -> Poole
     PoolerUser {
         name: pair.key.clone(),
         location: pair.key_location(),
-        pool_mode: param(params, "pool_mode").map(|p| settings.parsed(p, parse_pool_mode)),
+        pool_mode: param(params, "pool_mode").map(|p| lookup(settings, p, parse_pool_mode)),
         max_user_connections: param(params, "max_user_connections")
             .map(|p| settings.parsed(p, entry_count)),
         idle_transaction_timeout: param(params, "idle_transaction_timeout")
@@ -585,6 +555,7 @@ fn entry(pair: &Pair, scope: &Arc<str>) -> ConfigEntry {
         via: None,
         scope: Arc::clone(scope),
         precedence: 0,
+        reading: None,
     }
 }
 
@@ -610,7 +581,9 @@ mod tests {
         assert_eq!(pooler.max_client_conn.as_ref().unwrap().get(), Some(&100));
         match &pooler.pool_mode.as_ref().unwrap().value {
             crate::model::Val::Invalid(invalid) => {
-                assert!(invalid.reason.contains("no end-of-line comments"))
+                assert!(invalid.reason.contains("no end-of-line comments"));
+                // `transaction ; tx mode`: the comment is at byte 12.
+                assert_eq!(invalid.cause, Some(InvalidCause::EndOfLineComment(12)));
             }
             other => panic!("pool_mode should be invalid: {other:?}"),
         }
@@ -695,7 +668,7 @@ mod tests {
 
     #[test]
     fn entries_are_read_as_pgbouncer_reads_them() {
-        type Read<'t> = (Vec<(String, String)>, Option<(&'t str, Stop)>);
+        type Read<'t> = (Vec<(String, String)>, Option<(&'t str, EntryStop)>);
         fn pairs(text: &str) -> Read<'_> {
             let (params, stop) = cstr_pairs(text);
             let names = params.into_iter().map(|p| (p.name, p.value)).collect();
@@ -718,18 +691,24 @@ mod tests {
             pairs("host=db pool_size=30 ; main db"),
             (
                 vec![pair("host", "db"), pair("pool_size", "30")],
-                Some(("; main db", Stop::Comment))
+                Some(("; main db", EntryStop::Comment))
             )
         );
         assert_eq!(
             pairs("host=db stray more=1"),
-            (vec![pair("host", "db")], Some(("stray", Stop::NotAPair)))
+            (
+                vec![pair("host", "db")],
+                Some(("stray", EntryStop::NotAPair))
+            )
         );
-        assert_eq!(pairs("=db").1, Some(("=db", Stop::EmptyName)));
-        assert_eq!(pairs("host=db user=").1, Some(("user", Stop::EmptyValue)));
+        assert_eq!(pairs("=db").1, Some(("=db", EntryStop::EmptyName)));
+        assert_eq!(
+            pairs("host=db user=").1,
+            Some(("user", EntryStop::EmptyValue))
+        );
         assert_eq!(
             pairs("password='open").1,
-            Some(("'open", Stop::Unterminated))
+            Some(("'open", EntryStop::Unterminated))
         );
         // `30;x` is one value (atoi reads 30): not refused.
         assert_eq!(pairs("pool_size=30;x").1, None);
@@ -742,7 +721,14 @@ mod tests {
         let refused = &pooler.refused[0];
         let file = sources.get(refused.location.file).unwrap();
         assert_eq!(file.slice(refused.location.span), "; prod");
-        assert!(!refused.reason.contains("Secret1"));
+        assert_eq!(
+            (
+                refused.section.as_str(),
+                refused.name.as_str(),
+                refused.stop
+            ),
+            ("databases", "app", EntryStop::Comment)
+        );
         // The password before the comment is still a secret (the generic reader takes a
         // value with `;` for an ADO.NET string).
         assert!(model

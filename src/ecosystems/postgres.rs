@@ -15,7 +15,7 @@ use std::sync::Arc;
 use super::ini_settings::{pairs_with_includes, read_each_top_file, Pair, SettingBuilder};
 use super::{file_name, ParsedFile, Reader};
 use crate::model::{
-    ConfigEntry, Database, Ecosystem, Engine, EntryKey, Location, Model, Secret, Setting,
+    ConfigEntry, Database, Ecosystem, Engine, EntryKey, Location, Model, Reading, Secret, Setting,
 };
 use crate::source::{FileId, SourceMap, Span};
 use crate::syntax::ini::Dialect;
@@ -161,7 +161,12 @@ fn read_file(
 fn push_entries(file: &ParsedFile, pairs: &[Pair], model: &mut Model) {
     let scope: Arc<str> = crate::source::display_path(&file.path).into();
     for (index, pair) in pairs.iter().enumerate() {
-        model.entries.push(pair_entry(pair, &scope, index));
+        model.entries.push(pair_entry(
+            pair,
+            pair.key.to_ascii_lowercase(),
+            &scope,
+            index,
+        ));
     }
 }
 
@@ -265,8 +270,10 @@ const MEMORY_UNITS: &[(&str, f64)] = &[
 
 /// The value of `text` in `base` (a parameter's unit: `ms`, `s`, `min`, `B`, `kB`,
 /// `8kB`, `MB`): a bare number is in `base`, a number with a unit of the same kind is
-/// converted to it, as `convert_to_base_unit` in guc.c does (not rounded). None when
-/// PostgreSQL would refuse it.
+/// converted to it as `convert_to_base_unit` in guc.c does: a fraction is rounded to the
+/// nearest whole amount of the next smaller unit (`1.5001min` is 90 s; `2.0004ms` is
+/// 2000 us), not to a whole amount of `base` (an integer parameter's `parse_int` does
+/// that after). None when PostgreSQL would refuse it.
 pub(crate) fn in_unit(text: &str, base: &str) -> Option<f64> {
     let (number, unit) = number_and_unit(text)?;
     if unit.is_empty() {
@@ -275,15 +282,29 @@ pub(crate) fn in_unit(text: &str, base: &str) -> Option<f64> {
     let table = [TIME_UNITS, MEMORY_UNITS]
         .into_iter()
         .find(|table| table.iter().any(|(name, _)| *name == base))?;
-    let factor = |wanted: &str| {
-        table
-            .iter()
-            .find(|(name, _)| *name == wanted)
-            .map(|(_, factor)| *factor)
-    };
     // `8kB` is a base unit, not one a value may be written in.
-    let written = factor(unit).filter(|_| unit != "8kB")?;
-    Some(number * written / factor(base)?)
+    let written: Vec<f64> = table
+        .iter()
+        .filter(|(name, _)| *name != "8kB")
+        .map(|(_, factor)| *factor)
+        .collect();
+    let at = table
+        .iter()
+        .filter(|(name, _)| *name != "8kB")
+        .position(|(name, _)| *name == unit)?;
+    let base_factor = table
+        .iter()
+        .find(|(name, _)| *name == base)
+        .map(|(_, factor)| *factor)?;
+    let value = number * written.get(at)? / base_factor;
+    // The tables go from the smallest unit up: the next smaller one is the one before.
+    Some(match at.checked_sub(1).and_then(|i| written.get(i)) {
+        Some(smaller) => {
+            let step = smaller / base_factor;
+            (value / step).round_ties_even() * step
+        }
+        None => value,
+    })
 }
 
 /// A number and the unit after it ("" for none) as PostgreSQL's `parse_int` and
@@ -462,9 +483,8 @@ pub(crate) fn database_from_flags(
         .iter()
         .zip(flags)
         .enumerate()
-        .map(|(index, (pair, flag))| ConfigEntry {
-            canonical: EntryKey::from(flag.name.to_ascii_lowercase()),
-            ..pair_entry(pair, &scope, index)
+        .map(|(index, (pair, flag))| {
+            pair_entry(pair, flag.name.to_ascii_lowercase(), &scope, index)
         })
         .collect();
     Model {
@@ -510,12 +530,14 @@ fn zero(settings: &SettingBuilder) -> Setting<std::time::Duration> {
     settings.default(std::time::Duration::ZERO)
 }
 
-fn pair_entry(pair: &Pair, scope: &Arc<str>, index: usize) -> ConfigEntry {
+/// An entry for `pair`, setting the parameter `parameter` (lower case).
+fn pair_entry(pair: &Pair, parameter: String, scope: &Arc<str>, index: usize) -> ConfigEntry {
     ConfigEntry {
         ecosystem: Ecosystem::Postgres,
         file: pair.file,
         key: EntryKey::new(&pair.key),
-        canonical: EntryKey::from(pair.key.to_ascii_lowercase()),
+        reading: Some(Box::new(reading(&parameter, &pair.value))),
+        canonical: EntryKey::from(parameter),
         key_span: pair.key_span,
         value: Some(pair.value.clone()),
         value_span: pair.value_span,
@@ -524,6 +546,31 @@ fn pair_entry(pair: &Pair, scope: &Arc<str>, index: usize) -> ConfigEntry {
         scope: Arc::clone(scope),
         precedence: index as u64,
     }
+}
+
+/// A parameter's value as PostgreSQL reads it, so that two settings written
+/// differently compare equal: a number in the parameter's unit by the unit table in
+/// `src/model/data` ([`in_unit`], then rounded to a whole number for an integer
+/// parameter: `30s` of `statement_timeout` is 30000, `1500us` of it 2), or for a
+/// parameter without a unit a bare number in any form
+/// PostgreSQL reads (`0x64`, `0144`, `1e2`, `+100` are all 100); else the text without
+/// its quotes (`'on'` is `on`).
+fn reading(parameter: &str, value: &str) -> Reading {
+    let value = value.trim();
+    let unquoted = value
+        .strip_prefix('\'')
+        .and_then(|v| v.strip_suffix('\''))
+        .unwrap_or(value);
+    let amount = match crate::model::parameters::postgres_unit(parameter) {
+        // An integer parameter keeps a whole number (`parse_int` in guc.c rounds half
+        // to even): `1500us` of `statement_timeout` is 2 ms, as `2` is.
+        Some(unit) if unit.integer => in_unit(unquoted, unit.unit).map(f64::round_ties_even),
+        Some(unit) => in_unit(unquoted, unit.unit),
+        None => number_and_unit(unquoted)
+            .filter(|(_, unit)| unit.is_empty())
+            .map(|(number, _)| number),
+    };
+    amount.map_or_else(|| Reading::Text(unquoted.to_owned()), Reading::Amount)
 }
 
 #[cfg(test)]
@@ -641,6 +688,8 @@ mod tests {
             ("1.5e1s", Some(15_000)),
             ("0x10 min", Some(960_000)),
             ("1500us", Some(2)),
+            // 2.5005 ms is 2500 us after convert_to_base_unit, then 2 ms (half to even).
+            ("2.5005ms", Some(2)),
             ("2500us", Some(2)),
             ("0.5", Some(0)),
             (".5s", Some(500)),
@@ -668,6 +717,30 @@ mod tests {
         assert_eq!(in_unit("8kB", "kB"), Some(8.0));
         assert_eq!(in_unit("1s", "kB"), None);
         assert_eq!(in_unit("2 8kB", "kB"), None);
+        // A fraction is rounded to the next smaller unit, as convert_to_base_unit does.
+        assert_eq!(in_unit("1.5001min", "ms"), Some(90_000.0));
+        assert_eq!(in_unit("2.0004ms", "ms"), Some(2.0));
+        assert_eq!(in_unit("0.5005s", "s"), Some(0.5));
+        assert_eq!(in_unit("1.00001GB", "MB"), Some(1024.0));
+        assert_eq!(in_unit("1.5us", "ms"), Some(0.0015));
+    }
+
+    #[test]
+    fn entries_carry_the_value_as_the_server_reads_it() {
+        let model = read(
+            "statement_timeout = '30s'\nmax_connections = 0x64\njit = 'on'\nwork_mem = '2 8kB'\n",
+        );
+        let readings: Vec<Option<&Reading>> =
+            model.entries.iter().map(|e| e.reading.as_deref()).collect();
+        assert_eq!(
+            readings,
+            [
+                Some(&Reading::Amount(30_000.0)),
+                Some(&Reading::Amount(100.0)),
+                Some(&Reading::Text("on".to_owned())),
+                Some(&Reading::Text("2 8kB".to_owned())),
+            ]
+        );
     }
 
     #[test]

@@ -595,6 +595,7 @@ fn read_pool(
             via,
             scope: name.into(),
             precedence: 0,
+            reading: None,
         });
         model
             .secrets
@@ -1190,6 +1191,7 @@ fn url_entries(source: &Source, name: &str, url: &UrlParams) -> Vec<ConfigEntry>
             via: None,
             scope: name.into(),
             precedence: 0,
+            reading: None,
         }
     };
     let mut entries = Vec::new();

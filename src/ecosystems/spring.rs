@@ -164,6 +164,7 @@ fn entries_and_secrets(app: App, model: &mut Model) {
             via: leaf.via,
             scope: app.scope.clone(),
             precedence: precedence(leaf.rank),
+            reading: None,
         });
     }
 }

@@ -132,6 +132,17 @@ pub struct Unknown {
 pub struct Invalid {
     pub raw: String,
     pub reason: String,
+    /// What in `raw` makes it invalid, when a rule words the fix from it.
+    pub cause: Option<InvalidCause>,
+}
+
+/// What in a value makes it invalid.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InvalidCause {
+    /// An end-of-line comment (`;` or `#`) at this byte of the value, in a format that
+    /// has none (PgBouncer reads `transaction ; x` as the value): the value meant is the
+    /// text before it.
+    EndOfLineComment(usize),
 }
 
 /// Written as the enum was before its cases were boxed (`Invalid { raw: .., reason: .. }`):
@@ -159,7 +170,11 @@ impl<T> Val<T> {
     }
 
     pub fn invalid(raw: String, reason: String) -> Self {
-        Val::Invalid(Box::new(Invalid { raw, reason }))
+        Val::Invalid(Box::new(Invalid {
+            raw,
+            reason,
+            cause: None,
+        }))
     }
 
     pub fn known(&self) -> Option<&T> {
@@ -334,6 +349,32 @@ pub struct ConnectionInfo {
     pub params: NamedSettings,
     /// Where the whole URL or string is.
     pub location: Option<Location>,
+    /// The server settings its `options` parameter passes at start-up; None when it has
+    /// no `options` parameter.
+    pub options: Option<StartupOptions>,
+}
+
+/// The server settings a PostgreSQL `options` connection parameter passes (libpq and
+/// PgJDBC `options`, node-postgres `options`): `-c name=value` and `--name=value`, as
+/// (lower-cased name with `_` for `-`, value) pairs in order, the last of a name winning
+/// (see [`parameters::options_settings`]).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct StartupOptions(Vec<(String, String)>);
+
+impl StartupOptions {
+    /// The settings of `options`; `url_encoded`: the text is a URL query value.
+    pub fn parse(options: &str, url_encoded: bool) -> Self {
+        StartupOptions(parameters::options_settings(options, url_encoded))
+    }
+
+    /// The value the settings give `name` (lower case, `_` form): the last one's.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .rev()
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value.as_str())
+    }
 }
 
 /// Config entries in the order they were read, kept in the vectors they were read
@@ -530,6 +571,40 @@ impl Pool {
                 .key()
                 .and_then(|k| k.rsplit('.').next())
                 .is_some_and(|name| name.eq_ignore_ascii_case("Pooling"))
+    }
+}
+
+impl Pool {
+    /// True when each connection the pool opens sets the PostgreSQL time parameter `name`
+    /// to other than 0 ([`Pool::session_setting`], read as `postgresql.conf`'s times are).
+    pub fn sets_session_timeout(&self, name: &str) -> bool {
+        self.session_setting(name)
+            .is_some_and(|v| !parameters::is_zero_time(&v))
+    }
+
+    /// The value each connection the pool opens gives the server parameter `name` (lower
+    /// case, `_` form), as the client sets it. What is applied last wins: a session
+    /// setting made after connecting (Rails `variables:`, HikariCP
+    /// `connection-init-sql`), else a `-c` in the connection's `options` (the URL's
+    /// parameter, which replaces an `options` driver property, else that property). None
+    /// when the client sets none, or sets one whose value is not known.
+    pub fn session_setting(&self, name: &str) -> Option<std::borrow::Cow<'_, str>> {
+        if let Some(session) = self.session_variables.get(name) {
+            return session.get().map(|v| v.as_str().into());
+        }
+        if let Some(options) = self.connection.as_ref().and_then(|c| c.options.as_ref()) {
+            return options.get(name).map(Into::into);
+        }
+        let property = self
+            .driver_properties
+            .iter()
+            .rev()
+            .find(|(key, _)| key.eq_ignore_ascii_case("options"))?
+            .1
+            .get()?;
+        StartupOptions::parse(property, false)
+            .get(name)
+            .map(|v| v.to_owned().into())
     }
 }
 
@@ -893,10 +968,27 @@ pub struct RefusedEntry {
     /// The text PgBouncer stops at (an end-of-line comment: from its `;` or `#` to the
     /// end of the value).
     pub location: Location,
-    /// Why PgBouncer stops and what it does then, without the entry's values.
-    pub reason: String,
-    /// How to write it so that PgBouncer reads it.
-    pub fix: &'static str,
+    /// The entry's section (`databases` or `users`) and name (its key).
+    pub section: String,
+    pub name: String,
+    /// Why PgBouncer stops.
+    pub stop: EntryStop,
+}
+
+/// Why PgBouncer stops reading an entry's `key=value` pairs (`cstr_get_pair` in
+/// `src/util.c`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EntryStop {
+    /// A word starting with `;` or `#`: an end-of-line comment.
+    Comment,
+    /// A word with no `=` after it.
+    NotAPair,
+    /// `=` with no name before it.
+    EmptyName,
+    /// `name=` with nothing after it, or `name=''`.
+    EmptyValue,
+    /// `name='…` with no closing quote.
+    Unterminated,
 }
 
 /// A count that multiplies connections (processes, instances): its known value, at
@@ -1140,6 +1232,41 @@ pub struct ConfigEntry {
     /// Within a scope and profile, the entry with the highest precedence is the one the
     /// application uses.
     pub precedence: u64,
+    /// What the reader made of the value, for the readers that type it (a PostgreSQL
+    /// parameter's amount, a `.env` URL): rules compare or check this, not the text.
+    /// Boxed: most entries have none.
+    pub reading: Option<Box<Reading>>,
+}
+
+/// An entry's value as the program that reads it reads it.
+// Always boxed in a `ConfigEntry`: the size of its largest case costs nothing there.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone, PartialEq)]
+pub enum Reading {
+    /// A PostgreSQL parameter's value as the server reads it: a number, in the
+    /// parameter's base unit when it has one (`30s` of `statement_timeout` is 30000 ms;
+    /// `0x64` is 100).
+    Amount(f64),
+    /// A PostgreSQL parameter's value that is not a number, without the quotes around it
+    /// (`'on'` is `on`).
+    Text(String),
+    /// A connection URL (a `.env` `DATABASE_URL`), parsed, with spans inside it.
+    Connection(ConnectionInfo),
+}
+
+impl Reading {
+    /// True when two readings give the same value: the same text, or the same amount
+    /// (within floating-point error: `0.1s` is 100.00000000000001 ms).
+    pub fn same_as(&self, other: &Reading) -> bool {
+        match (self, other) {
+            (Reading::Amount(x), Reading::Amount(y)) => {
+                (x - y).abs() <= 1e-9 * x.abs().max(y.abs())
+            }
+            (Reading::Text(x), Reading::Text(y)) => x == y,
+            (Reading::Connection(x), Reading::Connection(y)) => x == y,
+            _ => false,
+        }
+    }
 }
 
 /// A key path's text, shared by the config entries and settings that spell it the same
@@ -1424,6 +1551,7 @@ mod tests {
             via: None,
             scope: Arc::from("app"),
             precedence: 0,
+            reading: None,
         }
     }
 

@@ -9,15 +9,30 @@ static PGBOUNCER: LazyLock<BTreeMap<&str, Vec<&str>>> =
     LazyLock::new(|| name_list(include_str!("data/pgbouncer-settings.txt")));
 static POSTGRES: LazyLock<Vec<&str>> =
     LazyLock::new(|| flat_name_list(include_str!("data/postgresql-parameters.txt")));
-static POSTGRES_UNITS: LazyLock<Vec<(&str, &str)>> = LazyLock::new(|| {
-    let mut units: Vec<(&str, &str)> = include_str!("data/postgresql-units.txt")
+static POSTGRES_UNITS: LazyLock<Vec<(&str, PostgresUnit)>> = LazyLock::new(|| {
+    let mut units: Vec<(&str, PostgresUnit)> = include_str!("data/postgresql-units.txt")
         .lines()
         .filter(|line| !line.starts_with('#'))
-        .filter_map(|line| line.split_once(' '))
+        .filter_map(|line| {
+            let mut words = line.split(' ');
+            let name = words.next()?;
+            let unit = words.next()?;
+            let integer = words.next() != Some("real");
+            Some((name, PostgresUnit { unit, integer }))
+        })
         .collect();
-    units.sort_unstable();
+    units.sort_unstable_by_key(|(name, _)| *name);
     units
 });
+
+/// The unit of a PostgreSQL parameter, and whether its values are whole numbers (an
+/// integer parameter; `parse_int` in guc.c rounds what is written) or not (real).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PostgresUnit {
+    /// `ms`, `s`, `min`, `B`, `kB`, `8kB` or `MB`: a bare number is in it.
+    pub unit: &'static str,
+    pub integer: bool,
+}
 static MYSQL: LazyLock<Vec<&str>> =
     LazyLock::new(|| flat_name_list(include_str!("data/mysql-options.txt")));
 
@@ -50,11 +65,10 @@ pub fn postgres_parameters() -> &'static [&'static str] {
     &POSTGRES
 }
 
-/// The unit of a PostgreSQL parameter (`ms`, `s`, `min`, `B`, `kB`, `8kB`, `MB`): a bare
-/// number is in it. None for a parameter without one, or one the table (PostgreSQL 15's
-/// `pg_settings`) does not list. `name` in lower case.
-pub fn postgres_unit(name: &str) -> Option<&'static str> {
-    let units: &[(&str, &str)] = &POSTGRES_UNITS;
+/// The unit of a PostgreSQL parameter (PostgreSQL 12 to 18). None for a parameter
+/// without one. `name` in lower case.
+pub fn postgres_unit(name: &str) -> Option<PostgresUnit> {
+    let units: &[(&str, PostgresUnit)] = &POSTGRES_UNITS;
     units
         .binary_search_by(|(parameter, _)| (*parameter).cmp(name))
         .ok()
@@ -304,12 +318,20 @@ mod tests {
 
     #[test]
     fn postgres_units_are_listed_by_parameter() {
-        assert_eq!(postgres_unit("statement_timeout"), Some("ms"));
-        assert_eq!(postgres_unit("checkpoint_timeout"), Some("s"));
-        assert_eq!(postgres_unit("shared_buffers"), Some("8kB"));
-        assert_eq!(postgres_unit("work_mem"), Some("kB"));
-        assert_eq!(postgres_unit("max_connections"), None);
-        assert_eq!(postgres_unit("work_mem kB"), None);
+        let unit = |name: &str| postgres_unit(name).map(|u| (u.unit, u.integer));
+        assert_eq!(unit("statement_timeout"), Some(("ms", true)));
+        assert_eq!(unit("checkpoint_timeout"), Some(("s", true)));
+        assert_eq!(unit("shared_buffers"), Some(("8kB", true)));
+        assert_eq!(unit("work_mem"), Some(("kB", true)));
+        assert_eq!(unit("vacuum_cost_delay"), Some(("ms", false)));
+        // PostgreSQL 16 to 18.
+        assert_eq!(unit("transaction_timeout"), Some(("ms", true)));
+        assert_eq!(unit("vacuum_buffer_usage_limit"), Some(("kB", true)));
+        assert_eq!(unit("wal_summary_keep_time"), Some(("min", true)));
+        assert_eq!(unit("io_max_combine_limit"), Some(("8kB", true)));
+        assert_eq!(unit("idle_replication_slot_timeout"), Some(("s", true)));
+        assert_eq!(unit("max_connections"), None);
+        assert_eq!(unit("work_mem kB"), None);
     }
 
     #[test]

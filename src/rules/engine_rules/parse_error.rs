@@ -6,7 +6,7 @@
 
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::parameters::{PGBOUNCER_AUTH_TYPES, PGBOUNCER_POOL_MODES};
-use crate::model::{Location, Model, Pooler, Setting, Val};
+use crate::model::{EntryStop, InvalidCause, Location, Model, Pooler, RefusedEntry, Setting, Val};
 use crate::rules::{Category, Inputs, RuleMeta, RuleOptions};
 
 /// `parse-error`: a file that cannot be read as its format. Other files go on.
@@ -36,16 +36,17 @@ impl crate::rules::Rule for ParseError {
 /// What PgBouncer refuses in one `pgbouncer.ini`.
 fn check_pooler(pooler: &Pooler, out: &mut Vec<Diagnostic>) {
     for refused in &pooler.refused {
+        let reason = refusal_reason(refused);
         out.push(
             Diagnostic::new(
                 &PARSE_ERROR,
                 Severity::Error,
                 refused.location,
-                refused.reason.clone(),
+                reason.clone(),
             )
             .with_label("PgBouncer stops here")
-            .with_help(refused.fix)
-            .with_fingerprint(refused.reason.clone()),
+            .with_help(refusal_fix(refused.stop))
+            .with_fingerprint(reason),
         );
     }
     let global = [
@@ -74,6 +75,43 @@ fn check_pooler(pooler: &Pooler, out: &mut Vec<Diagnostic>) {
                 .as_ref()
                 .and_then(|s| invalid_lookup(s, Lookup::POOL_MODE, Refuser::Entry)),
         );
+    }
+}
+
+/// Why PgBouncer refuses an entry, and what it does then (without the entry's values).
+fn refusal_reason(refused: &RefusedEntry) -> String {
+    let section = refused.section.as_str();
+    let log = if section == "users" {
+        "syntax error in user settings"
+    } else {
+        "syntax error in connection string"
+    };
+    let what = match refused.stop {
+        EntryStop::Comment => "an end-of-line comment, which PgBouncer does not allow: it reads it as part of the value, where it is not a `key=value` pair",
+        EntryStop::NotAPair => "text that is not a `key=value` pair",
+        EntryStop::EmptyName => "a `=` with no parameter name before it",
+        EntryStop::EmptyValue => "a parameter with no value",
+        EntryStop::Unterminated => "a quoted value that is not closed",
+    };
+    let consequence = if refused.name == "*" && section == "databases" {
+        format!("PgBouncer reads the `*` entry only when a client asks for a database that is not listed; it then logs `{log}` and refuses that client")
+    } else {
+        format!("PgBouncer logs `{log}` and refuses the configuration file, so it does not start (a reload keeps the previous configuration)")
+    };
+    format!(
+        "the [{section}] entry `{}` has {what}; {consequence}",
+        refused.name
+    )
+}
+
+/// How to write the entry so that PgBouncer reads it.
+fn refusal_fix(stop: EntryStop) -> &'static str {
+    match stop {
+        EntryStop::Comment => "move the comment to a line of its own (starting with `;` or `#`): PgBouncer reads everything after `=` as the value",
+        EntryStop::NotAPair => "write every part of the value as `key=value`, and quote a value with spaces in single quotes",
+        EntryStop::EmptyName => "write every part of the value as `key=value`",
+        EntryStop::EmptyValue => "give the parameter a value, or remove it",
+        EntryStop::Unterminated => "close the value with `'` (write `''` for a quote inside it)",
     }
 }
 
@@ -131,9 +169,9 @@ fn invalid_lookup<T>(setting: &Setting<T>, lookup: Lookup, refuser: Refuser) -> 
         Refuser::Setting => " = ",
         Refuser::Entry | Refuser::Fallback => "=",
     };
-    let help = match raw.find([';', '#']) {
-        Some(cut) => {
-            let before = raw.get(..cut).unwrap_or("").trim_end();
+    let help = match invalid.cause {
+        Some(InvalidCause::EndOfLineComment(at)) => {
+            let before = invalid.raw.get(..at).unwrap_or("").trim();
             format!(
                 "move the comment to a line of its own and write `{}{separator}{before}`",
                 lookup.name

@@ -112,41 +112,10 @@ fn value(entry: &ConfigEntry) -> &str {
 }
 
 /// True when two settings of one key give the same value: the same text, or for
-/// PostgreSQL the same text inside its quotes (`'100'` is `100`) or, for a parameter
-/// with a unit, the same amount in it (`30s` is `30000` for `statement_timeout`, in
-/// milliseconds; `'1min'` is `60s`).
-fn same_value(runner: &str, a: &ConfigEntry, b: &ConfigEntry) -> bool {
-    if value(a) == value(b) {
-        return true;
-    }
-    if runner != "PostgreSQL" {
-        return false;
-    }
-    fn unquoted(e: &ConfigEntry) -> &str {
-        let v = value(e);
-        v.strip_prefix('\'')
-            .and_then(|v| v.strip_suffix('\''))
-            .unwrap_or(v)
-    }
-    if unquoted(a) == unquoted(b) {
-        return true;
-    }
-    let Some(unit) = crate::model::parameters::postgres_unit(a.canonical.as_str()) else {
-        // A number without a unit, in any form PostgreSQL reads (`0x64`, `0144`, `1e2`,
-        // `+100` are all 100).
-        let number = |e: &ConfigEntry| {
-            crate::ecosystems::postgres::number_and_unit(unquoted(e))
-                .filter(|(_, unit)| unit.is_empty())
-                .map(|(number, _)| number)
-        };
-        return matches!((number(a), number(b)), (Some(x), Some(y)) if x == y);
-    };
-    let amount = |e: &ConfigEntry| crate::ecosystems::postgres::in_unit(unquoted(e), unit);
-    match (amount(a), amount(b)) {
-        // `0.1s` is 100.00000000000001 ms in floating point.
-        (Some(x), Some(y)) => (x - y).abs() <= 1e-9 * x.abs().max(y.abs()),
-        _ => false,
-    }
+/// PostgreSQL the same value as the server reads it (the reader's [`crate::model::Reading`]: `'100'`
+/// is `100`, `30s` is `30000` for `statement_timeout`, in milliseconds).
+fn same_value(a: &ConfigEntry, b: &ConfigEntry) -> bool {
+    value(a) == value(b) || matches!((&a.reading, &b.reading), (Some(x), Some(y)) if x.same_as(y))
 }
 
 fn location(entry: &ConfigEntry, span: Span) -> Location {
@@ -179,7 +148,7 @@ fn report_group(
         return;
     };
     for loser in entries.iter().filter(|e| e.precedence != winner.precedence) {
-        if same_value(runner, loser, winner) {
+        if same_value(loser, winner) {
             continue;
         }
         let values = if secrets.holds(loser) || secrets.holds(winner) {

@@ -184,7 +184,7 @@ fn check(
     let validation = (property == "connection-timeout").then_some(pool.validation_timeout.as_ref());
     match &setting.value {
         Val::Invalid(invalid) => {
-            let crate::model::Invalid { raw, reason } = &**invalid;
+            let crate::model::Invalid { raw, reason, .. } = &**invalid;
             let millis = parse_unit_duration(raw).map(|d| d.as_millis().to_string());
             let help = match &millis {
                 Some(ms) => format!("write {ms} (milliseconds) instead of `{raw}`"),

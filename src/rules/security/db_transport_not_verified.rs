@@ -11,7 +11,7 @@ use std::collections::HashMap;
 
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::{
-    ConfigEntry, ConnectionInfo, Ecosystem, Library, Location, Model, Pool, Setting,
+    ConfigEntry, ConnectionInfo, Ecosystem, Library, Location, Model, Pool, Reading, Setting,
 };
 use crate::rules::{Category, Inputs, RuleMeta, RuleOptions};
 use crate::source::FileId;
@@ -145,22 +145,14 @@ fn node_postgres(pool: &Pool) -> Option<Diagnostic> {
 }
 
 /// PostgreSQL URLs in `.env` files (`DATABASE_URL=postgres://…?sslmode=prefer`),
-/// read as libpq reads them, with spans inside the URL.
+/// as the reader parsed them, with spans inside the URL.
 fn dotenv_urls(model: &Model) -> Vec<Diagnostic> {
     model
         .entries
         .of(Ecosystem::ConnectionString)
-        .filter_map(|entry| {
-            let value = entry.value.as_deref()?;
-            let parsed = crate::ecosystems::connection_string::parse_url(value)?;
-            let at = Location {
-                file: entry.file,
-                span: entry.value_span,
-            };
-            let start = crate::ecosystems::start_if_exact(entry.value_span, value);
-            let key = entry.key.to_string();
-            let connection = crate::ecosystems::url_connection(parsed, at, start, &key);
-            libpq(&key, &connection)
+        .filter_map(|entry| match entry.reading.as_deref()? {
+            Reading::Connection(connection) => libpq(entry.key.as_str(), connection),
+            _ => None,
         })
         .collect()
 }

@@ -12,7 +12,6 @@ use std::time::Duration;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::links::{pools, Links};
 use crate::model::{Database, Engine, Model, Pooler, Setting};
-use crate::rules::timeouts::statement_timeout_missing::sets_session_variable;
 use crate::rules::topology::place;
 use crate::rules::{Category, Inputs, RuleMeta, RuleOptions};
 
@@ -76,7 +75,7 @@ fn exposed<'m>(model: &Model, links: &Links<'m>, database: &Database) -> Option<
         .filter(|(_, pooler)| pooler.is_none())
         .any(|(service, _)| {
             !pools(model, service)
-                .any(|p| sets_session_variable(p, "idle_in_transaction_session_timeout"))
+                .any(|p| p.sets_session_timeout("idle_in_transaction_session_timeout"))
         });
     (direct_uncovered || !poolers.is_empty()).then_some(Exposed { poolers })
 }

@@ -101,42 +101,5 @@ fn client_side_timeout(model: &Model, links: &Links, database: &Database) -> boo
 }
 
 fn sets_statement_timeout(model: &Model, service: &Service) -> bool {
-    pools(model, service).any(|pool| sets_session_variable(pool, "statement_timeout"))
-}
-
-/// True when the pool sets `name` to a time other than 0 on each connection it opens.
-/// What is applied last wins: a session setting made after connecting (Rails
-/// `variables:`, HikariCP `connection-init-sql`), else a `-c name=value` in the
-/// connection's `options` (the URL's parameter, which replaces an `options` driver
-/// property, else that property). Other `options` (`-c search_path=app`) set nothing,
-/// and 0 sets no timeout.
-pub(crate) fn sets_session_variable(pool: &crate::model::Pool, name: &str) -> bool {
-    let is_timeout = |v: &str| !crate::model::parameters::is_zero_time(v);
-    if let Some(session) = pool.session_variables.get(name) {
-        return session.get().is_some_and(|v| is_timeout(v));
-    }
-    let option = |options: &crate::model::NamedSettings, url_encoded: bool| {
-        let text = options
-            .iter()
-            .rev()
-            .find(|(key, _)| key.eq_ignore_ascii_case("options"))?
-            .1
-            .get()?;
-        Some(
-            crate::model::parameters::options_settings(text, url_encoded)
-                .into_iter()
-                .rev()
-                .find(|(key, _)| key == name)
-                .map(|(_, value)| value),
-        )
-    };
-    let url = pool
-        .connection
-        .as_ref()
-        .and_then(|c| option(&c.params, true));
-    let set = match url {
-        Some(set) => set,
-        None => option(&pool.driver_properties, false).flatten(),
-    };
-    set.is_some_and(|v| is_timeout(&v))
+    pools(model, service).any(|pool| pool.sets_session_timeout("statement_timeout"))
 }
