@@ -1052,9 +1052,10 @@ fn service_of(app: &App, effective: &Effective, pools: Vec<usize>) -> Service {
     }
 }
 
-/// `spring.profiles.active` as the default profile's files set it (a list joined with
-/// commas): the profiles a process runs unless its environment says otherwise.
-fn active_profiles(effective: &Effective) -> Option<Setting<String>> {
+/// `spring.profiles.active` as the default profile's files set it (a list, or a string
+/// Spring splits at commas): the profiles a process runs unless its environment says
+/// otherwise.
+fn active_profiles(effective: &Effective) -> Option<Setting<Vec<String>>> {
     let key = "spring.profiles.active";
     let leaves: Vec<&Leaf> = effective
         .winners
@@ -1067,9 +1068,22 @@ fn active_profiles(effective: &Effective) -> Option<Setting<String>> {
         .filter(|leaf| leaf.via.is_none() && !leaf.value.trim().is_empty())
         .collect();
     let first = leaves.first()?;
-    let value: Vec<&str> = leaves.iter().map(|l| l.value.trim()).collect();
+    let profiles = leaves
+        .iter()
+        .flat_map(|l| {
+            let value = l.value.trim();
+            // A list element is one profile; a string lists them with commas.
+            if l.canonical.ends_with(']') {
+                vec![value]
+            } else {
+                value.split(',').map(str::trim).collect()
+            }
+        })
+        .filter(|p| !p.is_empty())
+        .map(str::to_owned)
+        .collect();
     Some(Setting::known(
-        value.join(","),
+        profiles,
         Origin::File {
             file: first.location_key.file,
             span: first.value_span,
@@ -1534,6 +1548,25 @@ mod tests {
             profile_pools(&expression),
             [(None, Some(5)), (Some("prod & cloud".into()), Some(40))]
         );
+    }
+
+    #[test]
+    fn active_profiles_are_kept_as_a_list() {
+        let listed = |text: &str| {
+            let (model, _) =
+                crate::ecosystems::read_one(&Spring, "application.yml", Format::Yaml, text);
+            model.services[0]
+                .active_profiles
+                .as_ref()
+                .and_then(|s| s.get().cloned())
+        };
+        let both = Some(vec!["prod".to_owned(), "eu".to_owned()]);
+        assert_eq!(listed("spring:\n  profiles:\n    active: prod, eu\n"), both);
+        assert_eq!(
+            listed("spring:\n  profiles:\n    active: [prod, eu]\n"),
+            both
+        );
+        assert_eq!(listed("spring:\n  profiles:\n    active: \"\"\n"), None);
     }
 
     #[test]

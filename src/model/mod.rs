@@ -701,9 +701,9 @@ pub struct Service {
     pub connects_to: Option<String>,
     pub jpa: Option<JpaFacts>,
     /// The active profiles the application's own files set (Spring
-    /// `spring.profiles.active`); the deployment's environment outranks them.
+    /// `spring.profiles.active`), in order; the deployment's environment outranks them.
     /// Boxed: most services set none, and every service would carry the room.
-    pub active_profiles: Option<Box<Setting<String>>>,
+    pub active_profiles: Option<Box<Setting<Vec<String>>>>,
 }
 
 impl Service {

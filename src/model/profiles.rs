@@ -41,21 +41,25 @@ fn active_profiles(service: &Service, ecosystem: Ecosystem) -> Option<Active> {
     let var = |name: &str| environment.iter().rev().find(|v| v.name == name);
     match ecosystem {
         Ecosystem::Spring => {
-            let (value, source) = match var("SPRING_PROFILES_ACTIVE") {
-                Some(v) => (v.value.trim(), "SPRING_PROFILES_ACTIVE"),
-                None => (
-                    service.active_profiles.as_ref()?.get()?.as_str(),
-                    "spring.profiles.active",
+            let (profiles, source) = match var("SPRING_PROFILES_ACTIVE") {
+                // Spring splits the variable's value at commas.
+                Some(v) => (
+                    v.value
+                        .split(',')
+                        .map(|p| p.trim().to_owned())
+                        .filter(|p| !p.is_empty())
+                        .collect(),
+                    format!("SPRING_PROFILES_ACTIVE is `{}`", v.value.trim()),
                 ),
+                None => {
+                    let listed = service.active_profiles.as_ref()?.get()?;
+                    let source = format!("spring.profiles.active is `{}`", listed.join(","));
+                    (listed.clone(), source)
+                }
             };
-            let profiles: Vec<String> = value
-                .split(',')
-                .map(|p| p.trim().to_owned())
-                .filter(|p| !p.is_empty())
-                .collect();
             Some(Active {
                 profiles,
-                source: format!("{source} is `{value}`"),
+                source,
                 ignore_case: false,
             })
         }
