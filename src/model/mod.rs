@@ -884,6 +884,17 @@ pub struct RefusedEntry {
     pub fix: &'static str,
 }
 
+/// A value its program refuses at start-up, outside a `pgbouncer.ini` (a Spring
+/// profile expression Spring cannot parse): a `parse-error` at the value.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RefusedValue {
+    pub location: Location,
+    /// What is refused and what the program does then.
+    pub reason: String,
+    /// How to write it so that the program reads it.
+    pub fix: &'static str,
+}
+
 /// A count that multiplies connections (processes, instances): its known value, at
 /// least 1; 1 when unknown.
 fn multiplier(setting: Option<&Setting<i64>>) -> i64 {
@@ -1234,6 +1245,9 @@ pub struct Model {
     pub poolers: Vec<Pooler>,
     pub entries: Entries,
     pub secrets: Vec<Secret>,
+    /// Values outside a `pgbouncer.ini` that their program refuses at start-up (a
+    /// Spring profile expression Spring cannot parse), reported by `parse-error`.
+    pub refused_values: Vec<RefusedValue>,
     /// The files of the run, so rules can say where a number came from
     /// (`db/postgresql.conf:64`). Filled by the engine before rules run.
     pub sources: crate::source::SourceMap,
@@ -1268,6 +1282,7 @@ impl Model {
         self.poolers.extend(other.poolers);
         self.entries.append(other.entries);
         self.secrets.extend(other.secrets);
+        self.refused_values.extend(other.refused_values);
     }
 
     /// True when the model has no facts (its sources aside).
@@ -1278,6 +1293,7 @@ impl Model {
             && self.poolers.is_empty()
             && self.entries.is_empty()
             && self.secrets.is_empty()
+            && self.refused_values.is_empty()
     }
 
     /// [`Model::extend`] with each of `parts` in order, after reserving room for all of
@@ -1297,6 +1313,7 @@ impl Model {
             self.poolers = first.poolers;
             self.entries = first.entries;
             self.secrets = first.secrets;
+            self.refused_values = first.refused_values;
         }
         let parts: Vec<Model> = parts.collect();
         fn total(parts: &[Model], len: impl Fn(&Model) -> usize) -> usize {

@@ -105,9 +105,17 @@ impl Active {
         })
     }
 
-    /// The profile whose pool runs among `present`: the last active one that has a pool
-    /// (later active profiles win in Spring), else the default profile's.
+    /// The profile whose pool runs among `present`: the pool read with exactly the
+    /// active profiles together (a Spring combination is named as the variable lists
+    /// it, `prod,eu`), else the last active one that has a pool (later active profiles
+    /// win in Spring), else the default profile's.
     fn choose<'p>(&self, present: &[Option<&'p str>]) -> Option<Option<&'p str>> {
+        if self.profiles.len() > 1 {
+            let together = self.profiles.join(",");
+            if let Some(p) = present.iter().flatten().find(|p| **p == together) {
+                return Some(Some(*p));
+            }
+        }
         let position = |p: &str| {
             self.profiles.iter().rposition(|a| {
                 if self.ignore_case {
