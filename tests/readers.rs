@@ -129,6 +129,107 @@ fn the_environment_overrides_every_profile_and_picks_the_active_one() {
     assert_eq!(demand(dir.path()), 20);
 }
 
+/// `on-profile: prod & eu` is read with both profiles active; SPRING_PROFILES_ACTIVE
+/// naming both picks that pool (it used to be a profile named `prod & eu`, which no
+/// active profile matched, so the default pool was counted).
+#[test]
+fn an_and_expression_is_read_with_the_profiles_the_environment_activates() {
+    let deployment = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 2\n  template:\n    spec:\n      containers:\n        - name: web\n          image: web:1\n          env:\n            - name: SPRING_PROFILES_ACTIVE\n              value: prod,eu\n";
+    let config = format!(
+        "{HIKARI}5\n---\nspring:\n  config:\n    activate:\n      on-profile: \"prod | staging\"\n  datasource:\n    hikari:\n      maximum-pool-size: 20\n---\nspring:\n  config:\n    activate:\n      on-profile: \"prod & eu\"\n  datasource:\n    hikari:\n      maximum-pool-size: 40\n"
+    );
+    let service = "config = [\"app/application.yml\"]\ndeployment = \"deploy.yaml\"";
+    let dir = tree(&[
+        ("app/application.yml", &config),
+        ("deploy.yaml", deployment),
+        ("poollint.toml", &manifest(50, service)),
+    ]);
+    assert_eq!(demand(dir.path()), 80);
+    let found = messages(dir.path(), "fleet-exceeds-db-slots");
+    assert!(
+        found
+            .iter()
+            .any(|m| m.contains("[profile prod,eu: SPRING_PROFILES_ACTIVE is `prod,eu`]")),
+        "{found:?}"
+    );
+    // Without the deployment, the largest of the profiles' pools is the bound.
+    let service = "config = [\"app/application.yml\"]\ninstances = 2";
+    let dir = tree(&[
+        ("app/application.yml", &config),
+        ("poollint.toml", &manifest(50, service)),
+    ]);
+    assert_eq!(demand(dir.path()), 80);
+}
+
+/// `spring.profiles.active` listing two profiles in the files: their files are read
+/// together, the later profile's winning, and the message lists them as written.
+#[test]
+fn spring_profiles_active_listing_several_profiles_reads_them_together() {
+    let service = "config = [\"application.yml\", \"application-prod.yml\", \"application-eu.yml\"]\ninstances = 2";
+    let dir = tree(&[
+        (
+            "application.yml",
+            "spring:\n  profiles:\n    active:\n      - prod\n      - eu\n  datasource:\n    hikari:\n      maximum-pool-size: 5\n",
+        ),
+        ("application-prod.yml", &format!("{HIKARI}50\n")),
+        ("application-eu.yml", &format!("{HIKARI}3\n")),
+        ("poollint.toml", &manifest(4, service)),
+    ]);
+    assert_eq!(demand(dir.path()), 6);
+    let found = messages(dir.path(), "fleet-exceeds-db-slots");
+    assert!(
+        found
+            .iter()
+            .any(|m| m.contains("[profile prod,eu: spring.profiles.active is `prod,eu`]")),
+        "{found:?}"
+    );
+}
+
+/// `spring.profiles.group.production: [proddb]` makes `SPRING_PROFILES_ACTIVE=production`
+/// read the `proddb` documents and files.
+#[test]
+fn a_profile_group_activates_its_members() {
+    let deployment = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 2\n  template:\n    spec:\n      containers:\n        - name: web\n          image: web:1\n          env:\n            - name: SPRING_PROFILES_ACTIVE\n              value: production\n";
+    let config = format!(
+        "spring:\n  profiles:\n    group:\n      production: proddb, prodmq\n{}",
+        HIKARI.trim_start_matches("spring:\n")
+    ) + "5\n";
+    let service = "config = [\"app/application.yml\", \"app/application-proddb.yml\"]\ndeployment = \"deploy.yaml\"";
+    let dir = tree(&[
+        ("app/application.yml", &config),
+        ("app/application-proddb.yml", &format!("{HIKARI}40\n")),
+        ("deploy.yaml", deployment),
+        ("poollint.toml", &manifest(1000, service)),
+    ]);
+    assert_eq!(demand(dir.path()), 80);
+}
+
+/// Spring Boot refuses `&` and `|` mixed without parentheses at start-up.
+#[test]
+fn a_malformed_profile_expression_is_a_parse_error_at_its_value() {
+    let config = format!(
+        "{HIKARI}5\n---\nspring:\n  config:\n    activate:\n      on-profile: prod & eu | us\n  datasource:\n    hikari:\n      maximum-pool-size: 40\n"
+    );
+    let dir = tree(&[("application.yml", &config)]);
+    let report = json(&["check", "--select", "parse-error"], dir.path());
+    let found: Vec<&serde_json::Value> = report["diagnostics"]
+        .as_array()
+        .expect("diagnostics")
+        .iter()
+        .filter(|d| d["rule"] == "parse-error")
+        .collect();
+    assert_eq!(found.len(), 1, "{report}");
+    let message = found[0]["message"].as_str().unwrap_or("");
+    assert!(
+        message.contains("spring.config.activate.on-profile: `prod & eu | us`")
+            && message.contains("mixed without parentheses")
+            && message.contains("Spring Boot does not start"),
+        "{message}"
+    );
+    assert_eq!(found[0]["severity"], "error", "{report}");
+    assert_eq!(found[0]["start"]["line"], 9, "{report}");
+}
+
 #[test]
 fn dotnet_counts_the_production_environment_by_default() {
     let service = "config = [\"appsettings.json\", \"appsettings.Production.json\"]";

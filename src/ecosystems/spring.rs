@@ -15,15 +15,19 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
+mod profile_expr;
+
 use super::connection_string::{parse_url, password_ranges};
 use super::{file_name, ParsedFile, Reader};
 use crate::model::hikari;
 use crate::model::{
     ClassSettings, ConfigEntry, ConnectionInfo, Ecosystem, EntryKey, JpaFacts, Library, Location,
-    Model, NamedSettings, Origin, Pool, PoolClassSettings, Secret, Service, Setting, Val,
+    Model, NamedSettings, Origin, Pool, PoolClassSettings, RefusedValue, Secret, Service, Setting,
+    Val,
 };
 use crate::source::{SourceMap, Span};
 use crate::syntax::{Document, Format, NodeId, NodeKind, ScalarStyle};
+use profile_expr::Expr;
 
 pub struct Spring;
 
@@ -90,7 +94,8 @@ struct Leaf {
     style: ScalarStyle,
     /// Where the value's text begins in the file (None: escapes changed it).
     text_start: Option<usize>,
-    profile: Option<Arc<str>>,
+    /// The profile condition of its document or file (None: read in every profile).
+    condition: Option<Arc<Condition>>,
     /// (profile-specific file, .properties over .yml, document index, order in file).
     rank: (bool, bool, usize, usize),
     /// The placeholder variable the value goes through, found once: every setting and
@@ -98,10 +103,119 @@ struct Leaf {
     via: Option<String>,
 }
 
+/// The profile condition a document or file is read under.
+#[derive(Debug)]
+struct Condition {
+    /// As written (list elements joined with commas): the profile of the entries read
+    /// under it.
+    label: Arc<str>,
+    /// From an `application-<profile>.*` file name: its place among the active profiles
+    /// ranks it (later active profiles win).
+    file_profile: bool,
+    /// Spring reads the document when any of these matches the active profiles
+    /// (Spring Framework's `Profiles.of`); empty when Spring refuses the condition (Spring Boot then does
+    /// not start, and the document is read in no profile).
+    any_of: Vec<Expr>,
+}
+
+impl Condition {
+    /// Whether Spring reads the document when `accepted` are the accepted profiles.
+    fn matches(&self, accepted: &[String]) -> bool {
+        self.any_of.iter().any(|e| e.matches(&accepts(accepted)))
+    }
+}
+
+/// Whether a profile is among `accepted` (Spring Boot's `Profiles.isAccepted`).
+fn accepts(accepted: &[String]) -> impl Fn(&str) -> bool + '_ {
+    move |name: &str| accepted.iter().any(|a| a == name)
+}
+
+/// The profiles Spring Boot accepts when `active` are active: those, or `default` when
+/// none is, each followed by the members of its `spring.profiles.group` (and theirs),
+/// as `Profiles.expandProfiles` does (Spring Boot's `context.config.Profiles`).
+fn accepted_profiles(active: &[String], groups: &BTreeMap<String, Vec<String>>) -> Vec<String> {
+    let default = ["default".to_owned()];
+    let start = if active.is_empty() {
+        &default[..]
+    } else {
+        active
+    };
+    let mut stack: Vec<&str> = start.iter().rev().map(String::as_str).collect();
+    let mut accepted: Vec<String> = Vec::new();
+    while let Some(current) = stack.pop() {
+        // Spring keeps a profile's first place; expanding it once also stops a cycle
+        // of groups.
+        if accepted.iter().any(|a| a == current) {
+            continue;
+        }
+        accepted.push(current.to_owned());
+        if let Some(members) = groups.get(current) {
+            stack.extend(
+                members
+                    .iter()
+                    .rev()
+                    .map(String::as_str)
+                    .filter(|m| *m != current),
+            );
+        }
+    }
+    accepted
+}
+
+/// `spring.profiles.group.<name>` as the configuration read in every profile sets it
+/// (Spring Boot refuses it in profile-specific documents and files): the profiles each
+/// group activates with it, from the highest-ranked document that lists the group.
+fn profile_groups(leaves: &[Leaf]) -> BTreeMap<String, Vec<String>> {
+    /// (profile-specific file, .properties, document index): a leaf's rank without its
+    /// place in the document.
+    type Document = (bool, bool, usize);
+    let mut groups: BTreeMap<String, (Document, Vec<String>)> = BTreeMap::new();
+    let unconditional = leaves
+        .iter()
+        .filter(|l| l.condition.is_none() && !is_null(l));
+    for leaf in unconditional {
+        if !leaf.canonical.starts_with("spring.profiles.group.") {
+            continue;
+        }
+        // The group's name as written: relaxed binding leaves map keys alone.
+        let mut rest = key_parts(&leaf.raw_key).skip(3);
+        let (Some(element), None) = (rest.next(), rest.next()) else {
+            continue;
+        };
+        let (name, members): (&str, Vec<&str>) = match element.split_once('[') {
+            Some((name, _)) => (name, vec![leaf.value.trim()]),
+            None => (element, leaf.value.split(',').map(str::trim).collect()),
+        };
+        let members = members
+            .into_iter()
+            .filter(|m| !m.is_empty())
+            .map(str::to_owned);
+        let (profile_file, properties, doc, _) = leaf.rank;
+        let document = (profile_file, properties, doc);
+        let slot = groups
+            .entry(name.to_owned())
+            .or_insert_with(|| (document, Vec::new()));
+        if document > slot.0 {
+            *slot = (document, Vec::new());
+        }
+        if document == slot.0 {
+            slot.1.extend(members);
+        }
+    }
+    groups
+        .into_iter()
+        .map(|(name, (_, members))| (name, members))
+        .collect()
+}
+
 /// Everything read from one application directory.
 struct App {
     scope: Arc<str>,
     leaves: Vec<Leaf>,
+    /// Profile conditions Spring refuses at start-up.
+    refused: Vec<RefusedValue>,
+    /// `spring.profiles.group`: group name → the profiles it activates.
+    groups: BTreeMap<String, Vec<String>>,
     /// Canonical key prefix → where its key is first written (anchors for defaults).
     prefixes: foldhash::HashMap<String, Location>,
 }
@@ -110,20 +224,25 @@ fn read_app(dir: &Path, files: &[&ParsedFile], sources: &SourceMap) -> Model {
     let mut app = App {
         scope: crate::source::display_path(dir).into(),
         leaves: Vec::new(),
+        refused: Vec::new(),
+        groups: BTreeMap::new(),
         prefixes: foldhash::HashMap::default(),
     };
     for file in files {
         read_file(file, sources, &mut app);
     }
+    app.groups = profile_groups(&app.leaves);
     let mut model = Model::default();
     // The default profile's configuration makes the default pools and the service.
-    let default = Effective::for_profile(&app, None);
+    let default = Effective::for_profile(&app, &[], None);
     let default_pools = pools_of(&app, &default);
     model
         .pools
         .extend(default_pools.iter().cloned().map(Box::new));
-    for profile in &profile_names(&app) {
-        let effective = Effective::for_profile(&app, Some(profile.as_str()));
+    for active in profile_sets(&app, &default) {
+        // A combination is named as SPRING_PROFILES_ACTIVE would list it.
+        let label = active.join(",");
+        let effective = Effective::for_profile(&app, &active, Some(&label));
         let pools = pools_of(&app, &effective);
         // A profile whose pools are the default's adds nothing (`!local` documents
         // change the default too; `local` then differs by leaving them out).
@@ -141,6 +260,7 @@ fn read_app(dir: &Path, files: &[&ParsedFile], sources: &SourceMap) -> Model {
     }
     let service = service_of(&app, &default, (0..model.pools.len()).collect());
     model.services.push(service);
+    model.refused_values = std::mem::take(&mut app.refused);
     entries_and_secrets(app, &mut model);
     model
 }
@@ -160,7 +280,7 @@ fn entries_and_secrets(app: App, model: &mut Model) {
             key_span: leaf.location_key.span,
             value: Some(leaf.value),
             value_span: leaf.value_span,
-            profile: leaf.profile,
+            profile: leaf.condition.map(|c| c.label.clone()),
             via: leaf.via,
             scope: app.scope.clone(),
             precedence: precedence(leaf.rank),
@@ -188,96 +308,150 @@ fn file_profile(path: &Path) -> Option<String> {
 }
 
 fn read_file(file: &ParsedFile, sources: &SourceMap, app: &mut App) {
-    let from_name = file_profile(&file.path);
+    let from_name = file_profile(&file.path).map(|name| {
+        Arc::new(Condition {
+            any_of: vec![Expr::Name(name.clone())],
+            label: name.into(),
+            file_profile: true,
+        })
+    });
     let is_properties = file.format == Format::Properties;
     let source: &str = sources.get(file.id).map_or("", |f| f.text());
     for (doc_index, root) in file.doc.roots.iter().enumerate() {
         let mut leaves = flatten(&file.doc, *root, file.id, source, &mut app.prefixes);
-        let profile: Option<Arc<str>> = from_name
-            .clone()
-            .or_else(|| activation_profile(&leaves))
-            .map(Arc::from);
+        let condition = match &from_name {
+            Some(condition) => Some(condition.clone()),
+            None => activation_condition(&leaves, &mut app.refused).map(Arc::new),
+        };
         let base = app.leaves.len();
         for (order, leaf) in leaves.iter_mut().enumerate() {
-            leaf.profile = profile.clone();
+            leaf.condition = condition.clone();
             leaf.rank = (from_name.is_some(), is_properties, doc_index, base + order);
         }
         app.leaves.extend(leaves);
     }
 }
 
-/// `spring.config.activate.on-profile` (Boot 2.4+) or legacy `spring.profiles`, as
-/// written: a list (`[prod, staging]`, one leaf per element) is joined with commas, the
-/// form Spring also accepts in one string.
-fn activation_profile(leaves: &[Leaf]) -> Option<String> {
-    let is_condition = |canonical: &str| {
-        ["spring.config.activate.onprofile", "spring.profiles"]
-            .iter()
-            .any(|key| {
-                canonical
-                    .strip_prefix(key)
-                    .is_some_and(|rest| rest.is_empty() || rest.starts_with('['))
-            })
-    };
-    let values: Vec<&str> = leaves
+/// Whether a canonical key is a document's profile condition:
+/// `spring.config.activate.on-profile` (Boot 2.4+) or legacy `spring.profiles`, or an
+/// element of a list of them.
+fn is_condition(canonical: &str) -> bool {
+    ["spring.config.activate.onprofile", "spring.profiles"]
         .iter()
-        .filter(|l| is_condition(&l.canonical))
-        .map(|l| l.value.trim())
-        .filter(|v| !v.is_empty())
-        .collect();
-    (!values.is_empty()).then(|| values.join(","))
-}
-
-/// One element of a profile condition (`prod, !local`): Spring activates the document
-/// when any element matches the active profiles [SB-EXTERNAL].
-enum ProfileTerm<'c> {
-    Named(&'c str),
-    Not(&'c str),
-    /// An `&`/`|` expression: kept as a profile of its own, so its document is read as
-    /// conditional (never as unconditional, never as the default's).
-    Expression(&'c str),
-}
-
-fn profile_terms(condition: &str) -> impl Iterator<Item = ProfileTerm<'_>> {
-    condition
-        .split(',')
-        .map(str::trim)
-        .filter(|t| !t.is_empty())
-        .map(|term| {
-            if term.contains(['&', '|', '(', ')']) {
-                ProfileTerm::Expression(term)
-            } else if let Some(name) = term.strip_prefix('!') {
-                ProfileTerm::Not(name.trim())
-            } else {
-                ProfileTerm::Named(term)
-            }
+        .any(|key| {
+            canonical
+                .strip_prefix(key)
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with('['))
         })
 }
 
-/// Whether a document with `condition` is active when only `profile` is (None: no
-/// profile, where Spring's `default` profile is active).
-fn condition_matches(condition: &str, profile: Option<&str>) -> bool {
-    let active = profile.unwrap_or("default");
-    profile_terms(condition).any(|term| match term {
-        ProfileTerm::Named(name) => name == active,
-        ProfileTerm::Not(name) => name != active,
-        ProfileTerm::Expression(expression) => profile == Some(expression),
-    })
-}
-
-/// Every profile some document or file of the application is conditional on.
-fn profile_names(app: &App) -> BTreeSet<String> {
-    let mut names = BTreeSet::new();
-    for condition in app.leaves.iter().filter_map(|l| l.profile.as_deref()) {
-        for term in profile_terms(condition) {
-            let (ProfileTerm::Named(name) | ProfileTerm::Not(name) | ProfileTerm::Expression(name)) =
-                term;
-            if name != "default" && !names.contains(name) {
-                names.insert(name.to_owned());
+/// The document's profile condition, parsed: Spring Boot binds it to a `String[]` (a
+/// YAML list element is one expression; a string is split at commas) and reads the
+/// document when any expression matches (`ConfigDataProperties.Activate`). An expression Spring refuses
+/// is recorded in `refused`, and the document is then read in no profile.
+fn activation_condition(leaves: &[Leaf], refused: &mut Vec<RefusedValue>) -> Option<Condition> {
+    let mut written = Vec::new();
+    let mut any_of = Vec::new();
+    let mut valid = true;
+    for leaf in leaves.iter().filter(|l| is_condition(&l.canonical)) {
+        let value = leaf.value.trim();
+        if value.is_empty() || is_null(leaf) {
+            continue;
+        }
+        written.push(value);
+        let list_element = leaf.canonical.ends_with(']');
+        let elements: Vec<&str> = if list_element {
+            vec![value]
+        } else {
+            value.split(',').collect()
+        };
+        for element in elements {
+            match profile_expr::parse(element) {
+                Ok(expr) => any_of.push(expr),
+                Err(refusal) => {
+                    valid = false;
+                    refused.push(RefusedValue {
+                        location: Location {
+                            file: leaf.location_key.file,
+                            span: leaf.value_span,
+                        },
+                        reason: format!(
+                            "{}: `{}` is not a profile expression Spring accepts: {}",
+                            leaf.raw_key,
+                            element.trim(),
+                            refusal.reason
+                        ),
+                        fix: refusal.fix,
+                    });
+                }
             }
         }
     }
-    names
+    if written.is_empty() {
+        return None;
+    }
+    if !valid {
+        any_of.clear();
+    }
+    Some(Condition {
+        label: written.join(",").into(),
+        file_profile: false,
+        any_of,
+    })
+}
+
+/// Most combinations of several profiles read for one application (each is a pool to
+/// read and check).
+const MAX_COMBINATIONS: usize = 16;
+
+/// The sets of active profiles whose configuration is read besides the default's: each
+/// profile some condition or file name mentions and each `spring.profiles.group`,
+/// alone; then the combinations an `&`
+/// needs (`prod & eu` is read with `prod` and `eu` active), and the list
+/// `spring.profiles.active` sets in the default configuration, first, in its order.
+fn profile_sets(app: &App, default: &Effective) -> Vec<Vec<String>> {
+    let mut conditions: Vec<&Condition> = Vec::new();
+    for condition in app.leaves.iter().filter_map(|l| l.condition.as_deref()) {
+        // The leaves of one document share their condition: compare the last one only.
+        if !conditions
+            .last()
+            .is_some_and(|c| std::ptr::eq(*c, condition))
+        {
+            conditions.push(condition);
+        }
+    }
+    let mut names: BTreeSet<&str> = BTreeSet::new();
+    for expr in conditions.iter().flat_map(|c| &c.any_of) {
+        let mut mentioned = Vec::new();
+        expr.names(&mut mentioned);
+        names.extend(mentioned);
+    }
+    // A group's name activates its members: `SPRING_PROFILES_ACTIVE=production` reads
+    // the documents of the profiles `production` groups.
+    names.extend(app.groups.keys().map(String::as_str));
+    names.remove("default");
+    let mut combined: Vec<Vec<String>> = Vec::new();
+    if let Some(listed) = active_profiles(default).and_then(|s| s.get().cloned()) {
+        if listed.len() > 1 {
+            combined.push(listed);
+        }
+    }
+    for expr in conditions.iter().flat_map(|c| &c.any_of) {
+        for set in expr.needed_sets() {
+            let same_members =
+                |s: &Vec<String>| s.len() == set.len() && s.iter().all(|n| set.contains(n));
+            if set.len() > 1
+                && combined.len() < MAX_COMBINATIONS
+                && expr.matches(&accepts(&accepted_profiles(&set, &app.groups)))
+                && !combined.iter().any(same_members)
+            {
+                combined.push(set);
+            }
+        }
+    }
+    let mut sets: Vec<Vec<String>> = names.into_iter().map(|n| vec![n.to_owned()]).collect();
+    sets.extend(combined);
+    sets
 }
 
 /// The elements of a key as written: `a.b[0].c` → `a`, `b[0]`, `c`. Brackets protect
@@ -500,7 +674,7 @@ fn flatten(
                     value_span: span,
                     style: scalar.style,
                     text_start: super::written_at(source, span, &scalar.text),
-                    profile: None,
+                    condition: None,
                     rank: (false, false, 0, 0),
                     via: placeholder_via(&scalar.text),
                 });
@@ -671,16 +845,29 @@ struct Effective<'a> {
 }
 
 impl<'a> Effective<'a> {
-    fn for_profile(app: &'a App, profile: Option<&'a str>) -> Self {
+    /// The configuration Spring reads with `active` the active profiles (none: the
+    /// default profile), its pools named `profile`.
+    fn for_profile(app: &'a App, active: &[String], profile: Option<&'a str>) -> Self {
         let mut winners: BTreeMap<&str, &Leaf> = BTreeMap::new();
-        let visible = app.leaves.iter().filter(|l| {
-            l.profile
+        let accepted = accepted_profiles(active, &app.groups);
+        let visible = app
+            .leaves
+            .iter()
+            .filter(|l| l.condition.as_deref().is_none_or(|c| c.matches(&accepted)));
+        // Profile files of later accepted profiles win over earlier ones' [SB-EXTERNAL].
+        let key = |leaf: &Leaf| {
+            let (profile_file, properties, doc, order) = leaf.rank;
+            let place = leaf
+                .condition
                 .as_deref()
-                .is_none_or(|condition| condition_matches(condition, profile))
-        });
+                .filter(|c| c.file_profile)
+                .and_then(|c| accepted.iter().rposition(|a| **a == *c.label))
+                .unwrap_or(0);
+            (profile_file, place, properties, doc, order)
+        };
         for leaf in visible {
             let slot = winners.entry(leaf.canonical.as_str()).or_insert(leaf);
-            if leaf.rank >= slot.rank {
+            if key(leaf) >= key(slot) {
                 *slot = leaf;
             }
         }
@@ -1053,9 +1240,10 @@ fn service_of(app: &App, effective: &Effective, pools: Vec<usize>) -> Service {
     }
 }
 
-/// `spring.profiles.active` as the default profile's files set it (a list joined with
-/// commas): the profiles a process runs unless its environment says otherwise.
-fn active_profiles(effective: &Effective) -> Option<Setting<String>> {
+/// `spring.profiles.active` as the default profile's files set it (a list, or a string
+/// Spring splits at commas): the profiles a process runs unless its environment says
+/// otherwise.
+fn active_profiles(effective: &Effective) -> Option<Setting<Vec<String>>> {
     let key = "spring.profiles.active";
     let leaves: Vec<&Leaf> = effective
         .winners
@@ -1068,9 +1256,22 @@ fn active_profiles(effective: &Effective) -> Option<Setting<String>> {
         .filter(|leaf| leaf.via.is_none() && !leaf.value.trim().is_empty())
         .collect();
     let first = leaves.first()?;
-    let value: Vec<&str> = leaves.iter().map(|l| l.value.trim()).collect();
+    let profiles = leaves
+        .iter()
+        .flat_map(|l| {
+            let value = l.value.trim();
+            // A list element is one profile; a string lists them with commas.
+            if l.canonical.ends_with(']') {
+                vec![value]
+            } else {
+                value.split(',').map(str::trim).collect()
+            }
+        })
+        .filter(|p| !p.is_empty())
+        .map(str::to_owned)
+        .collect();
     Some(Setting::known(
-        value.join(","),
+        profiles,
         Origin::File {
             file: first.location_key.file,
             span: first.value_span,
@@ -1087,7 +1288,7 @@ fn jpa_facts(app: &App) -> Option<JpaFacts> {
         .leaves
         .iter()
         .filter(|l| l.canonical == "spring.jpa.openinview")
-        .min_by_key(|l| (l.profile.is_some(), std::cmp::Reverse(l.rank)))
+        .min_by_key(|l| (l.condition.is_some(), std::cmp::Reverse(l.rank)))
         .map(|leaf| Setting {
             value: parse_value(leaf, parse_boolean),
             origin: Origin::File {
@@ -1355,6 +1556,8 @@ pub fn model_from_environment(scope: &str, vars: &[crate::model::EnvVar]) -> Mod
     let mut app = App {
         scope: scope.into(),
         leaves: Vec::new(),
+        refused: Vec::new(),
+        groups: BTreeMap::new(),
         prefixes: foldhash::HashMap::default(),
     };
     for (order, var) in vars.iter().enumerate() {
@@ -1375,7 +1578,7 @@ pub fn model_from_environment(scope: &str, vars: &[crate::model::EnvVar]) -> Mod
             // The value's own text, or the whole scalar it was unescaped from or a
             // substitution made it from.
             text_start: var.text_start(),
-            profile: None,
+            condition: None,
             rank: (true, true, usize::MAX, order),
             via: placeholder_via(&var.value),
         });
@@ -1384,7 +1587,7 @@ pub fn model_from_environment(scope: &str, vars: &[crate::model::EnvVar]) -> Mod
         return Model::default();
     }
     let mut model = Model::default();
-    let effective = Effective::for_profile(&app, None);
+    let effective = Effective::for_profile(&app, &[], None);
     model
         .pools
         .extend(pools_of(&app, &effective).into_iter().map(Box::new));
@@ -1530,11 +1733,179 @@ mod tests {
                 (Some("staging".into()), Some(40))
             ]
         );
+        // `prod & cloud` holds with both active, not with either alone: the pool is
+        // read for the combination, named as SPRING_PROFILES_ACTIVE lists it.
         let expression = format!("{base}spring:\n  config:\n    activate:\n      on-profile: prod & cloud\n  datasource:\n    hikari:\n      maximum-pool-size: 40\n");
         assert_eq!(
             profile_pools(&expression),
-            [(None, Some(5)), (Some("prod & cloud".into()), Some(40))]
+            [(None, Some(5)), (Some("prod,cloud".into()), Some(40))]
         );
+    }
+
+    /// A document per condition, each setting the pool size after it.
+    fn conditional(documents: &[(&str, i64)]) -> String {
+        let mut text =
+            "spring:\n  datasource:\n    hikari:\n      maximum-pool-size: 5\n".to_owned();
+        for (condition, size) in documents {
+            text.push_str(&format!("---\nspring:\n  config:\n    activate:\n      on-profile: \"{condition}\"\n  datasource:\n    hikari:\n      maximum-pool-size: {size}\n"));
+        }
+        text
+    }
+
+    #[test]
+    fn profile_expressions_are_evaluated_against_the_active_profiles() {
+        let some = |p: &str, n: i64| (Some(p.to_owned()), Some(n));
+        // `|`: either profile alone reads the document; no profile is named `prod | staging`.
+        assert_eq!(
+            profile_pools(&conditional(&[("prod | staging", 40)])),
+            [(None, Some(5)), some("prod", 40), some("staging", 40)]
+        );
+        // `!dev` holds in the default profile and in every profile but dev.
+        assert_eq!(
+            profile_pools(&conditional(&[("!dev", 40)])),
+            [(None, Some(40)), some("dev", 5)]
+        );
+        // With prod and eu active, the `prod` document is read too, then the later
+        // `prod & eu` one wins.
+        assert_eq!(
+            profile_pools(&conditional(&[("prod", 20), ("prod & eu", 40)])),
+            [(None, Some(5)), some("prod", 20), some("prod,eu", 40)]
+        );
+        // A negation needs no profile: prod and staging alone read the document.
+        assert_eq!(
+            profile_pools(&conditional(&[("(prod | staging) & !eu", 40)])),
+            [(None, Some(5)), some("prod", 40), some("staging", 40)]
+        );
+        assert_eq!(
+            profile_pools(&conditional(&[("(prod | staging) & eu", 40)])),
+            [(None, Some(5)), some("prod,eu", 40), some("staging,eu", 40)]
+        );
+        // A list: any expression matches.
+        let listed = "spring:\n  datasource:\n    hikari:\n      maximum-pool-size: 5\n---\nspring:\n  config:\n    activate:\n      on-profile: [\"prod & eu\", qa]\n  datasource:\n    hikari:\n      maximum-pool-size: 40\n";
+        assert_eq!(
+            profile_pools(listed),
+            [(None, Some(5)), some("qa", 40), some("prod,eu", 40)]
+        );
+    }
+
+    #[test]
+    fn profile_groups_activate_their_members() {
+        let some = |p: &str, n: i64| (Some(p.to_owned()), Some(n));
+        let text = "spring:\n  profiles:\n    group:\n      production: [proddb, prodmq]\n      local: devdb\n  datasource:\n    hikari:\n      maximum-pool-size: 5\n---\nspring:\n  config:\n    activate:\n      on-profile: \"proddb & !devdb\"\n  datasource:\n    hikari:\n      maximum-pool-size: 40\n";
+        // `production` is read with proddb and prodmq accepted; `local` adds devdb,
+        // whose pool is the default's.
+        assert_eq!(
+            profile_pools(text),
+            [(None, Some(5)), some("proddb", 40), some("production", 40)]
+        );
+        let groups = BTreeMap::from([
+            ("a".to_owned(), vec!["b".to_owned(), "c".to_owned()]),
+            ("b".to_owned(), vec!["a".to_owned(), "d".to_owned()]),
+            ("default".to_owned(), vec!["dev".to_owned()]),
+        ]);
+        // Depth first, each profile once (a cycle of groups ends).
+        assert_eq!(
+            accepted_profiles(&["a".to_owned()], &groups),
+            ["a", "b", "d", "c"]
+        );
+        // With no active profile, `default` and its group.
+        assert_eq!(accepted_profiles(&[], &groups), ["default", "dev"]);
+    }
+
+    #[test]
+    fn a_malformed_profile_expression_is_refused_at_its_value() {
+        let text = conditional(&[("prod & eu | us", 40), ("prod,", 30)]);
+        let (model, _) =
+            crate::ecosystems::read_one(&Spring, "application.yml", Format::Yaml, &text);
+        // Spring Boot does not start: the documents are read in no profile.
+        let pools: Vec<_> = model.pools.iter().map(|p| p.max.get().copied()).collect();
+        assert_eq!(pools, [Some(5)]);
+        assert_eq!(model.refused_values.len(), 2, "{:?}", model.refused_values);
+        let first = &model.refused_values[0];
+        let at = text.find("\"prod & eu | us\"").unwrap_or(0);
+        assert_eq!(first.location.span.start, at);
+        assert!(
+            first.reason.contains("`prod & eu | us`")
+                && first.reason.contains("mixed without parentheses"),
+            "{}",
+            first.reason
+        );
+        assert!(
+            model.refused_values[1].reason.contains("empty"),
+            "{:?}",
+            model.refused_values[1]
+        );
+    }
+
+    #[test]
+    fn active_profiles_in_the_files_are_kept_as_a_list_and_read_together() {
+        let text = "spring:\n  profiles:\n    active: [prod, eu]\n  datasource:\n    hikari:\n      maximum-pool-size: 5\n";
+        let dir = Path::new("app");
+        let mut sources = SourceMap::default();
+        let mut files = Vec::new();
+        for (name, text) in [
+            ("application.yml", text),
+            (
+                "application-eu.yml",
+                "spring.datasource.hikari.maximum-pool-size: 30\n",
+            ),
+            (
+                "application-prod.yml",
+                "spring.datasource.hikari.maximum-pool-size: 20\n",
+            ),
+        ] {
+            let path = dir.join(name);
+            let id = sources.add(&path, text.to_owned(), crate::source::Encoding::Utf8);
+            let doc = crate::syntax::parse(Format::Yaml, text);
+            files.push(ParsedFile {
+                included_from: None,
+                id,
+                path,
+                format: Format::Yaml,
+                doc,
+            });
+        }
+        let refs: Vec<&ParsedFile> = files.iter().collect();
+        let model = Spring.read(&refs, &sources);
+        let listed = model.services[0]
+            .active_profiles
+            .as_ref()
+            .and_then(|s| s.get().cloned());
+        assert_eq!(listed, Some(vec!["prod".to_owned(), "eu".to_owned()]));
+        // eu is listed last, so application-eu.yml wins over application-prod.yml.
+        let pools: Vec<_> = model
+            .pools
+            .iter()
+            .map(|p| (p.profile.clone(), p.max.get().copied()))
+            .collect();
+        assert_eq!(
+            pools,
+            [
+                (None, Some(5)),
+                (Some("eu".into()), Some(30)),
+                (Some("prod".into()), Some(20)),
+                (Some("prod,eu".into()), Some(30))
+            ]
+        );
+    }
+
+    #[test]
+    fn active_profiles_are_kept_as_a_list() {
+        let listed = |text: &str| {
+            let (model, _) =
+                crate::ecosystems::read_one(&Spring, "application.yml", Format::Yaml, text);
+            model.services[0]
+                .active_profiles
+                .as_ref()
+                .and_then(|s| s.get().cloned())
+        };
+        let both = Some(vec!["prod".to_owned(), "eu".to_owned()]);
+        assert_eq!(listed("spring:\n  profiles:\n    active: prod, eu\n"), both);
+        assert_eq!(
+            listed("spring:\n  profiles:\n    active: [prod, eu]\n"),
+            both
+        );
+        assert_eq!(listed("spring:\n  profiles:\n    active: \"\"\n"), None);
     }
 
     #[test]

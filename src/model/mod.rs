@@ -791,9 +791,9 @@ pub struct Service {
     pub connects_to: Option<String>,
     pub jpa: Option<JpaFacts>,
     /// The active profiles the application's own files set (Spring
-    /// `spring.profiles.active`); the deployment's environment outranks them.
+    /// `spring.profiles.active`), in order; the deployment's environment outranks them.
     /// Boxed: most services set none, and every service would carry the room.
-    pub active_profiles: Option<Box<Setting<String>>>,
+    pub active_profiles: Option<Box<Setting<Vec<String>>>>,
 }
 
 impl Service {
@@ -989,6 +989,17 @@ pub enum EntryStop {
     EmptyValue,
     /// `name='…` with no closing quote.
     Unterminated,
+}
+
+/// A value its program refuses at start-up, outside a `pgbouncer.ini` (a Spring
+/// profile expression Spring cannot parse): a `parse-error` at the value.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RefusedValue {
+    pub location: Location,
+    /// What is refused and what the program does then.
+    pub reason: String,
+    /// How to write it so that the program reads it.
+    pub fix: &'static str,
 }
 
 /// A count that multiplies connections (processes, instances): its known value, at
@@ -1376,6 +1387,9 @@ pub struct Model {
     pub poolers: Vec<Pooler>,
     pub entries: Entries,
     pub secrets: Vec<Secret>,
+    /// Values outside a `pgbouncer.ini` that their program refuses at start-up (a
+    /// Spring profile expression Spring cannot parse), reported by `parse-error`.
+    pub refused_values: Vec<RefusedValue>,
     /// The files of the run, so rules can say where a number came from
     /// (`db/postgresql.conf:64`). Filled by the engine before rules run.
     pub sources: crate::source::SourceMap,
@@ -1410,6 +1424,7 @@ impl Model {
         self.poolers.extend(other.poolers);
         self.entries.append(other.entries);
         self.secrets.extend(other.secrets);
+        self.refused_values.extend(other.refused_values);
     }
 
     /// True when the model has no facts (its sources aside).
@@ -1420,6 +1435,7 @@ impl Model {
             && self.poolers.is_empty()
             && self.entries.is_empty()
             && self.secrets.is_empty()
+            && self.refused_values.is_empty()
     }
 
     /// [`Model::extend`] with each of `parts` in order, after reserving room for all of
@@ -1439,6 +1455,7 @@ impl Model {
             self.poolers = first.poolers;
             self.entries = first.entries;
             self.secrets = first.secrets;
+            self.refused_values = first.refused_values;
         }
         let parts: Vec<Model> = parts.collect();
         fn total(parts: &[Model], len: impl Fn(&Model) -> usize) -> usize {

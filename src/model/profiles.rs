@@ -41,21 +41,25 @@ fn active_profiles(service: &Service, ecosystem: Ecosystem) -> Option<Active> {
     let var = |name: &str| environment.iter().rev().find(|v| v.name == name);
     match ecosystem {
         Ecosystem::Spring => {
-            let (value, source) = match var("SPRING_PROFILES_ACTIVE") {
-                Some(v) => (v.value.trim(), "SPRING_PROFILES_ACTIVE"),
-                None => (
-                    service.active_profiles.as_ref()?.get()?.as_str(),
-                    "spring.profiles.active",
+            let (profiles, source) = match var("SPRING_PROFILES_ACTIVE") {
+                // Spring splits the variable's value at commas.
+                Some(v) => (
+                    v.value
+                        .split(',')
+                        .map(|p| p.trim().to_owned())
+                        .filter(|p| !p.is_empty())
+                        .collect(),
+                    format!("SPRING_PROFILES_ACTIVE is `{}`", v.value.trim()),
                 ),
+                None => {
+                    let listed = service.active_profiles.as_ref()?.get()?;
+                    let source = format!("spring.profiles.active is `{}`", listed.join(","));
+                    (listed.clone(), source)
+                }
             };
-            let profiles: Vec<String> = value
-                .split(',')
-                .map(|p| p.trim().to_owned())
-                .filter(|p| !p.is_empty())
-                .collect();
             Some(Active {
                 profiles,
-                source: format!("{source} is `{value}`"),
+                source,
                 ignore_case: false,
             })
         }
@@ -101,9 +105,17 @@ impl Active {
         })
     }
 
-    /// The profile whose pool runs among `present`: the last active one that has a pool
-    /// (later active profiles win in Spring), else the default profile's.
+    /// The profile whose pool runs among `present`: the pool read with exactly the
+    /// active profiles together (a Spring combination is named as the variable lists
+    /// it, `prod,eu`), else the last active one that has a pool (later active profiles
+    /// win in Spring), else the default profile's.
     fn choose<'p>(&self, present: &[Option<&'p str>]) -> Option<Option<&'p str>> {
+        if self.profiles.len() > 1 {
+            let together = self.profiles.join(",");
+            if let Some(p) = present.iter().flatten().find(|p| **p == together) {
+                return Some(Some(*p));
+            }
+        }
         let position = |p: &str| {
             self.profiles.iter().rposition(|a| {
                 if self.ignore_case {

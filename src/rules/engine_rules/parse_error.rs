@@ -2,7 +2,9 @@
 //! `crate::engine`). Over the model it reports what PgBouncer itself cannot read in a
 //! `pgbouncer.ini` poollint did read: a `[databases]` or `[users]` entry that is not
 //! all `key=value` (an end-of-line comment), and a `pool_mode` or `auth_type` that is
-//! none of PgBouncer's values [PGB-LOADER][PGB-MAIN].
+//! none of PgBouncer's values [PGB-LOADER][PGB-MAIN]; and a Spring profile expression
+//! Spring cannot parse (`Malformed profile expression`), with which Spring Boot does
+//! not start.
 
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::parameters::{PGBOUNCER_AUTH_TYPES, PGBOUNCER_POOL_MODES};
@@ -15,7 +17,7 @@ pub static PARSE_ERROR: RuleMeta = RuleMeta {
     category: Category::Engine,
     default_severity: Severity::Error,
     inputs: Inputs::Engine,
-    summary: "A file could not be read as its format (it was skipped and the other files were checked), or PgBouncer refuses a pgbouncer.ini entry or value.",
+    summary: "A file could not be read as its format (it was skipped and the other files were checked), or PgBouncer refuses a pgbouncer.ini entry or value, or Spring a profile expression.",
     options: &[],
 };
 
@@ -30,7 +32,23 @@ impl crate::rules::Rule for ParseError {
         for pooler in &model.poolers {
             check_pooler(pooler, out);
         }
+        for refused in &model.refused_values {
+            out.push(refused_value(refused));
+        }
     }
+}
+
+/// A value outside a `pgbouncer.ini` that its program refuses at start-up.
+fn refused_value(refused: &crate::model::RefusedValue) -> Diagnostic {
+    Diagnostic::new(
+        &PARSE_ERROR,
+        Severity::Error,
+        refused.location,
+        refused.reason.clone(),
+    )
+    .with_label("refused at start-up")
+    .with_help(refused.fix)
+    .with_fingerprint(refused.reason.clone())
 }
 
 /// What PgBouncer refuses in one `pgbouncer.ini`.
