@@ -11,7 +11,7 @@ use super::connection_string;
 use super::{file_name, ParsedFile, Reader};
 use crate::model::{
     ClassSettings, ConnectionInfo, Ecosystem, Library, Location, Model, NamedSettings, Origin,
-    Pool, Service, Setting, Val, UNBOUNDED_POOL,
+    Pool, Service, Setting, TextMap, Val, UNBOUNDED_POOL,
 };
 use crate::source::{FileId, SourceMap, Span};
 use crate::syntax::Format;
@@ -91,9 +91,10 @@ pub fn model_from_environment(vars: &[crate::model::EnvVar]) -> Model {
         let at = var.value_location;
         // The last setting of a variable wins.
         model.pools.retain(|p| !p.name.eq_ignore_ascii_case(&key));
-        model.pools.extend(
-            read_string(at.file, &key, &var.value, var.text_start(), at.span).map(Box::new),
-        );
+        let written = (var.value.as_str(), var.text_map(), at.span);
+        model
+            .pools
+            .extend(read_string(at.file, &key, written).map(Box::new));
     }
     model
 }
@@ -132,7 +133,7 @@ fn read_file(file: &ParsedFile, sources: &SourceMap, model: &mut Model) {
         // Byte offset of the string's text in the file (None when escapes changed it).
         let base = super::written_at(text, span, value);
         let key = format!("ConnectionStrings.{name}");
-        if let Some(pool) = read_string(file.id, &key, value, base, span) {
+        if let Some(pool) = read_string(file.id, &key, (value, base.into(), span)) {
             model.pools.push(Box::new(Pool {
                 profile: profile.clone(),
                 ..pool
@@ -141,15 +142,15 @@ fn read_file(file: &ParsedFile, sources: &SourceMap, model: &mut Model) {
     }
 }
 
+/// The pool of the connection string `value`, written at `whole` with its text where
+/// `base` says ([`super::written_at`], or part by part after a substitution).
 fn read_string(
     file: FileId,
     key: &str,
-    value: &str,
-    base: Option<usize>,
-    whole: Span,
+    (value, base, whole): (&str, TextMap, Span),
 ) -> Option<Pool> {
     let parsed = connection_string::parse_key_values(value)?;
-    let at = |range: &std::ops::Range<usize>| super::span_within(whole, base, range.clone());
+    let at = |range: &std::ops::Range<usize>| base.span(whole, range.clone());
     let npgsql = is_npgsql(&parsed);
     let (library, doc) = if npgsql {
         (Library::Npgsql, NPGSQL_DOC)

@@ -165,10 +165,12 @@ pub fn password_secrets(env: &[EnvVar]) -> Vec<Secret> {
         let (spans, kind) = if is_password_name(&var.name) {
             (vec![span], "password key")
         } else {
-            (
-                password_spans(&var.value, span, var.text_start()),
-                "connection string password",
-            )
+            let map = var.text_map();
+            let spans = connection_string::password_ranges(&var.value)
+                .into_iter()
+                .map(|range| map.span(span, range))
+                .collect();
+            (spans, "connection string password")
         };
         secrets.extend(
             spans
@@ -328,19 +330,21 @@ fn value_secrets(
 
 /// A parsed URL as the model keeps it: its host and parameters (lower-cased names) as
 /// settings keyed `{key}#host` and `{key}?{name}`, each located inside the URL's text
-/// in the file ([`span_within`]: `start` is where the URL's text begins in `span`, None
-/// when escapes moved it). Spring data sources and Rails `url:` both read theirs so.
+/// in the file ([`crate::model::TextMap::span`]: `start` is where the URL's text begins
+/// in `span`, None when escapes moved it, or where each part of a substituted value is
+/// written). Spring data sources and Rails `url:` both read theirs so.
 pub(crate) fn url_connection(
     parsed: connection_string::ParsedConnection,
     location: Location,
-    start: Option<usize>,
+    start: impl Into<crate::model::TextMap>,
     key: &str,
 ) -> ConnectionInfo {
+    let map = start.into();
     let setting = |value: &str, range: std::ops::Range<usize>, key: String| Setting {
         value: Val::Known(value.to_owned()),
         origin: Origin::File {
             file: location.file,
-            span: span_within(location.span, start, range),
+            span: map.span(location.span, range),
             key: key.into(),
             via: None,
         },
