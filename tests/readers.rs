@@ -181,6 +181,35 @@ fn a_connection_strings_variable_replaces_the_appsettings_string_in_every_enviro
 }
 
 #[test]
+fn azure_connection_string_variables_replace_the_appsettings_string() {
+    // `SQLCONNSTR_main` is `ConnectionStrings:main` to .NET's environment provider, as
+    // `ConnectionStrings__main` is: 2 replicas × 30, not the file's 20.
+    let deployment = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\nspec:\n  replicas: 2\n  template:\n    spec:\n      containers:\n        - name: api\n          image: api:1\n          env:\n            - name: SQLCONNSTR_main\n              value: Server=sql;Database=app;Max Pool Size=30\n";
+    let service = "config = [\"appsettings.json\"]\ndeployment = \"deploy.yaml\"";
+    let dir = tree(&[
+        (
+            "appsettings.json",
+            r#"{"ConnectionStrings": {"Main": "Server=sql;Database=app;Max Pool Size=20"}}"#,
+        ),
+        ("deploy.yaml", deployment),
+        ("poollint.toml", &manifest(1000, service)),
+    ]);
+    assert_eq!(demand(dir.path()), 60);
+    // Compose, `POSTGRESQLCONNSTR_`: Npgsql whatever its keywords.
+    let compose = "services:\n  api:\n    image: api:1\n    scale: 3\n    environment:\n      POSTGRESQLCONNSTR_Main: \"Server=db;Database=app;Maximum Pool Size=25\"\n";
+    let service = "config = [\"appsettings.json\"]\ndeployment = \"docker-compose.yml\"";
+    let dir = tree(&[
+        (
+            "appsettings.json",
+            r#"{"ConnectionStrings": {"Main": "Host=db;Database=app;Max Pool Size=20"}}"#,
+        ),
+        ("docker-compose.yml", compose),
+        ("poollint.toml", &manifest(1000, service)),
+    ]);
+    assert_eq!(demand(dir.path()), 75);
+}
+
+#[test]
 fn compose_defaults_are_interpolated_before_spring_binds_them() {
     let dir = tree(&[(
         "docker-compose.yml",
