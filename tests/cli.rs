@@ -1999,6 +1999,31 @@ fn deployment_environment_replaces_erb_defaults_of_the_service() {
     assert_eq!(finding["severity"], "error");
     assert_eq!(finding["path"], "k8s/web.yaml");
     assert_eq!(finding["key"], "env.DB_POOL");
+    // Set from a Secret that is not in the tree, DB_POOL is unknown: not the ERB
+    // default 10, which 16 threads would exceed.
+    std::fs::write(
+        root.join("k8s/web.yaml"),
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 2\n  template:\n    spec:\n      containers:\n        - name: web\n          env:\n            - name: DB_POOL\n              valueFrom:\n                secretKeyRef:\n                  name: web\n                  key: pool\n            - name: RAILS_MAX_THREADS\n              value: \"16\"\n",
+    )
+    .unwrap();
+    let output = poollint()
+        .current_dir(root)
+        .args([
+            "check",
+            ".",
+            "-f",
+            "json",
+            "--select",
+            "pool-smaller-than-thread-concurrency",
+        ])
+        .output()
+        .unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(
+        json["diagnostics"].as_array().map(Vec::len),
+        Some(0),
+        "{json:#}"
+    );
 }
 
 /// In a monorepo many files make the same name (every `db/postgresql.conf` a database

@@ -142,6 +142,7 @@ impl ServiceReader<'_> {
                         )),
                         moved: false,
                         parts: None,
+                        unknown_from: None,
                     })
                 })
                 .collect();
@@ -167,6 +168,7 @@ impl ServiceReader<'_> {
                     value_location: location(value_span),
                     moved: false,
                     parts: None,
+                    unknown_from: None,
                 })
             })
             .collect()

@@ -127,12 +127,56 @@ pub fn model_from_environment(vars: &[crate::model::EnvVar]) -> Model {
         let at = var.value_location;
         // The last setting of a variable wins.
         model.pools.retain(|p| !p.name.eq_ignore_ascii_case(&key));
-        let written = (var.value.as_str(), var.text_map(), at.span);
-        model
-            .pools
-            .extend(read_string(at.file, &key, written, provider).map(Box::new));
+        let pool = match var.unknown_reason() {
+            Some(reason) => Some(unknown_string(&key, at, provider, &reason)),
+            None => {
+                let written = (var.value.as_str(), var.text_map(), at.span);
+                read_string(at.file, &key, written, provider)
+            }
+        };
+        model.pools.extend(pool.map(Box::new));
     }
     model
+}
+
+/// A connection string a variable sets to a value the files do not give (a Secret
+/// not among them): every setting is unknown, located at where the value comes from,
+/// so the string it replaces is not judged ([`crate::topology`]). Its library is the
+/// one the variable's prefix names, else SqlClient; with no known value it decides
+/// nothing.
+fn unknown_string(key: &str, at: Location, provider: Option<Library>, reason: &str) -> Pool {
+    fn unknown<T>(at: Location, key: &str, reason: &str) -> Setting<T> {
+        Setting {
+            value: Val::unknown(reason.to_owned()),
+            origin: Origin::File {
+                file: at.file,
+                span: at.span,
+                key: key.into(),
+                via: None,
+            },
+        }
+    }
+    Pool {
+        name: key.to_owned(),
+        library: provider.unwrap_or(Library::SqlClient),
+        ecosystem: Ecosystem::DotNet,
+        profile: None,
+        anchor: Some(at),
+        max: unknown(at, key, reason),
+        min: unknown(at, key, reason),
+        acquire_timeout: unknown(at, key, reason),
+        idle_timeout: unknown(at, key, reason),
+        max_lifetime: unknown(at, key, reason),
+        keepalive: unknown(at, key, reason),
+        validate_on_borrow: None,
+        validation_timeout: None,
+        leak_detection_threshold: None,
+        auto_commit: None,
+        connection: None,
+        driver_properties: NamedSettings::new(),
+        session_variables: NamedSettings::new(),
+        class_settings: ClassSettings::default(),
+    }
 }
 
 /// The environment an `appsettings.<Environment>.json` file applies to: its pools are
@@ -392,6 +436,7 @@ mod tests {
             },
             moved: false,
             parts: None,
+            unknown_from: None,
         };
         let model = model_from_environment(&[
             var(

@@ -14,7 +14,8 @@
 //! `-c name=value` flags in its `command`/`args` lists. `env` values may come from
 //! ConfigMaps and Secrets among the files checked (`valueFrom.configMapKeyRef` /
 //! `secretKeyRef`, `envFrom.configMapRef` / `secretRef`), with spans into the ConfigMap
-//! or Secret. Every value of a Secret is masked in all output. `$(VAR)` references in
+//! or Secret. Every value of a Secret is masked in all output; a `valueFrom` the files do
+//! not resolve makes its variable unknown ([`unknown_var`]). `$(VAR)` references in
 //! `env` values are expanded as the kubelet expands them (see [`resolve_environment`]),
 //! each part of the result keeping its place in the file ([`expand`]).
 
@@ -203,13 +204,21 @@ enum EnvItem {
     Ref {
         name: String,
         name_location: Location,
+        /// The `valueFrom` mapping.
+        from_location: Location,
         source: ValueSource,
         object: String,
         key: String,
     },
     /// `env` whose value is not in the files (`valueFrom.fieldRef`,
-    /// `resourceFieldRef`): a `$(VAR)` reference to it is unknown.
-    Unknown { name: String },
+    /// `resourceFieldRef`): a `$(VAR)` reference to it is unknown. `from` says where
+    /// the value comes from and where that is written (None: no `valueFrom` poollint
+    /// can name).
+    Unknown {
+        name: String,
+        name_location: Location,
+        from: Option<(String, Location)>,
+    },
 }
 
 /// A container's environment as the process receives it, and the secrets that
@@ -284,6 +293,7 @@ fn resolve_environment(items: &[EnvItem], namespace: &str, values: &ConfigMaps) 
                         value_location: *at,
                         moved: false,
                         parts: None,
+                        unknown_from: None,
                     });
                 }
             }
@@ -300,6 +310,7 @@ fn resolve_environment(items: &[EnvItem], namespace: &str, values: &ConfigMaps) 
             EnvItem::Ref {
                 name,
                 name_location,
+                from_location,
                 source,
                 object,
                 key,
@@ -308,6 +319,9 @@ fn resolve_environment(items: &[EnvItem], namespace: &str, values: &ConfigMaps) 
                     .and_then(|entries| entries.iter().rev().find(|(k, _, _)| k == key));
                 let Some((_, value, at)) = found else {
                     bindings.insert(name.clone(), Binding::Unknown);
+                    let from = format!("{} {object}, key {key}", source.kind());
+                    out.vars
+                        .push(unknown_var(name, *name_location, from, *from_location));
                     continue;
                 };
                 bindings.insert(name.clone(), bind(*source, name, value, *at));
@@ -318,14 +332,40 @@ fn resolve_environment(items: &[EnvItem], namespace: &str, values: &ConfigMaps) 
                     value_location: *at,
                     moved: false,
                     parts: None,
+                    unknown_from: None,
                 });
             }
-            EnvItem::Unknown { name } => {
+            EnvItem::Unknown {
+                name,
+                name_location,
+                from,
+            } => {
                 bindings.insert(name.clone(), Binding::Unknown);
+                if let Some((from, at)) = from {
+                    out.vars
+                        .push(unknown_var(name, *name_location, from.clone(), *at));
+                }
             }
         }
     }
     out
+}
+
+/// A variable the container has, whose value the files do not give (a Secret or
+/// ConfigMap not among them, a `fieldRef`): the placeholder `${NAME}`, which readers
+/// take for unknown as they take a placeholder without a default, located at its
+/// `valueFrom`. A setting it overrides becomes unknown, instead of keeping the value
+/// of a file the deployment replaces.
+fn unknown_var(name: &str, name_location: Location, from: String, at: Location) -> EnvVar {
+    EnvVar {
+        name: name.to_owned(),
+        value: format!("${{{name}}}"),
+        name_location,
+        value_location: at,
+        moved: true,
+        parts: None,
+        unknown_from: Some(from),
+    }
 }
 
 /// Variables Kubernetes defines for each Service in the namespace (service links:
@@ -802,12 +842,15 @@ impl ObjectReader<'_> {
                             },
                             moved: false,
                             parts: None,
+                            unknown_from: None,
                         })
                     }),
                     None => self.value_reference(item, var_name, name_location),
                 };
                 items.push(entry.unwrap_or_else(|| EnvItem::Unknown {
                     name: var_name.to_owned(),
+                    name_location,
+                    from: self.value_from(item),
                 }));
             }
             all.push(items);
@@ -916,10 +959,33 @@ impl ObjectReader<'_> {
         Some(EnvItem::Ref {
             name: var_name.to_owned(),
             name_location,
+            from_location: self.location(self.node_at(item, &["valueFrom"])?),
             source,
             object: self.referenced_name(reference, &["name"])?,
             key: self.referenced_name(reference, &["key"])?,
         })
+    }
+
+    /// Where a `valueFrom` the files do not resolve takes its value from, and where it
+    /// is written: `fieldRef status.podIP`, `resourceFieldRef limits.memory`, or the
+    /// kind of source alone.
+    fn value_from(&self, item: NodeId) -> Option<(String, Location)> {
+        let from = self.node_at(item, &["valueFrom"])?;
+        let field = |kind: &str, key: &str| {
+            let detail = self
+                .node_at(from, &[kind, key])
+                .and_then(|n| self.doc.text(n));
+            detail.map(|d| format!("{kind} {d}"))
+        };
+        let described = field("fieldRef", "fieldPath")
+            .or_else(|| field("resourceFieldRef", "resource"))
+            .or_else(|| {
+                let entries = self.doc.entries(from);
+                let kind = entries.first().and_then(|e| self.doc.text(e.key))?;
+                Some(kind.to_owned())
+            })
+            .unwrap_or_else(|| "valueFrom".to_owned());
+        Some((described, self.location(from)))
     }
 
     /// A container running the `postgres` image: a database named after the workload,
@@ -988,6 +1054,14 @@ enum ValueSource {
 }
 
 impl ValueSource {
+    /// `Secret`, `ConfigMap`: the object's `kind`.
+    fn kind(self) -> &'static str {
+        match self {
+            ValueSource::ConfigMap => "ConfigMap",
+            ValueSource::Secret => "Secret",
+        }
+    }
+
     fn of_kind(kind: &str) -> Option<Self> {
         match kind {
             "ConfigMap" => Some(ValueSource::ConfigMap),
@@ -1284,10 +1358,21 @@ mod tests {
         assert_eq!(pool.min.get(), Some(&40));
         let at = pool.min.location().unwrap().span;
         assert_eq!(&text[at.start..at.end], "40");
+        // A Secret not among the files: the variable is set, to a value not known,
+        // located at its `valueFrom` (which holds no secret to mask).
         let environment = &model.services[0].deployment.as_ref().unwrap().environment;
-        assert!(environment
+        let password = environment
             .iter()
-            .all(|v| v.name != "SPRING_DATASOURCE_PASSWORD"));
+            .find(|v| v.name == "SPRING_DATASOURCE_PASSWORD")
+            .unwrap();
+        assert_eq!(password.value, "${SPRING_DATASOURCE_PASSWORD}");
+        assert_eq!(
+            password.unknown_reason().as_deref(),
+            Some("set by the deployment from Secret db, key password")
+        );
+        let at = password.value_location.span;
+        assert!(text[at.start..at.end].starts_with("secretKeyRef:"));
+        assert!(model.secrets.iter().all(|s| s.location.span != at));
     }
 
     #[test]

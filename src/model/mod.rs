@@ -635,6 +635,12 @@ pub struct Deployment {
     pub host_paths: Vec<std::path::PathBuf>,
     /// Why this deployment was tied to the service without a manifest, if it was.
     pub inferred_link: Option<String>,
+    /// Pools that only variables with values the files do not give configure
+    /// ([`EnvVar::unknown_from`]: a `SPRING_DATASOURCE_HIKARI_MAXIMUMPOOLSIZE` from a
+    /// Secret not among the files): kept out of the model's pools, as they say nothing
+    /// checkable on their own, they make the linked application's settings of the same
+    /// names unknown ([`crate::topology`]).
+    pub override_pools: Vec<Pool>,
 }
 
 /// An environment variable set for a process (a Kubernetes container's `env`, a compose
@@ -654,6 +660,11 @@ pub struct EnvVar {
     /// kept track (Kubernetes `$(VAR)` expansion): offsets into the value then map back
     /// into the file ([`EnvVar::text_map`]).
     pub parts: Option<Box<[MapPiece]>>,
+    /// Where the value comes from when the files do not give it (`Secret db, key
+    /// password` of a Secret not among the files, `fieldRef status.podIP`): the value
+    /// is then unknown, and `value` is the placeholder `${NAME}`, which readers take
+    /// for an unknown value as they take a placeholder without a default.
+    pub unknown_from: Option<String>,
 }
 
 impl EnvVar {
@@ -664,6 +675,12 @@ impl EnvVar {
         let span = self.value_location.span;
         (!self.moved && span.len() == self.value.len() && !self.value.is_empty())
             .then_some(span.start)
+    }
+
+    /// Why the value is unknown, when the files do not give it ([`EnvVar::unknown_from`]).
+    pub fn unknown_reason(&self) -> Option<String> {
+        let from = self.unknown_from.as_ref()?;
+        Some(format!("set by the deployment from {from}"))
     }
 
     /// Where the parts of the value are written: from [`EnvVar::text_start`] on, or
