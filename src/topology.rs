@@ -631,8 +631,12 @@ fn deploy(
     deployed: Option<&Service>,
 ) -> Service {
     let environment_pools = deployed.map(|d| d.pools.clone()).unwrap_or_default();
+    let override_pools = deployed
+        .and_then(|d| d.deployment.as_ref())
+        .map(|d| d.override_pools.clone())
+        .unwrap_or_default();
     let mut service = combine(name, parts, deployed);
-    overlay_environment(model, &mut service, &environment_pools);
+    overlay_environment(model, &mut service, &environment_pools, &override_pools);
     substitute_environment(model, &mut service);
     service
 }
@@ -687,11 +691,17 @@ fn from_environment(setting: &mut Setting<i64>, environment: &[crate::model::Env
     else {
         return false;
     };
-    let Ok(value) = env.value.trim().parse::<i64>() else {
-        return false;
+    // A value the files do not give (a Secret's not among them) is unknown: the
+    // setting's default is not what runs.
+    let value = match env.unknown_reason() {
+        Some(reason) => Val::unknown(reason),
+        None => match env.value.trim().parse::<i64>() {
+            Ok(value) => Val::Known(value),
+            Err(_) => return false,
+        },
     };
     *setting = Setting {
-        value: Val::Known(value),
+        value,
         origin: Origin::File {
             file: env.value_location.file,
             span: env.value_location.span,
@@ -706,35 +716,53 @@ fn from_environment(setting: &mut Setting<i64>, environment: &[crate::model::Env
 /// same pool as the one its config files define: its explicit settings override the
 /// file's, as in Spring Boot, and it is not counted twice. Environment variables outrank
 /// every config file whatever the active profile [SB-EXTERNAL], so the override applies
-/// to every profile's pool of that data source.
-fn overlay_environment(model: &mut Model, service: &mut Service, environment_pools: &[usize]) {
+/// to every profile's pool of that data source. The deployment's `override_pools`
+/// (variables whose values the files do not give) override so too: the settings they
+/// name become unknown.
+fn overlay_environment(
+    model: &mut Model,
+    service: &mut Service,
+    environment_pools: &[usize],
+    override_pools: &[crate::model::Pool],
+) {
+    let from_config = |i: usize| !environment_pools.contains(&i);
     for &env_index in environment_pools {
         let Some(env_pool) = model.pools.get(env_index).cloned() else {
             continue;
         };
-        let targets: Vec<usize> = service
-            .pools
-            .iter()
-            .copied()
-            .filter(|&i| {
-                i != env_index
-                    && !environment_pools.contains(&i)
-                    && model.pools.get(i).is_some_and(|p| same_pool(p, &env_pool))
-            })
-            .collect();
-        for target in &targets {
-            if let Some(pool) = model.pools.get_mut(*target) {
-                if env_pool.ecosystem == crate::model::Ecosystem::DotNet {
-                    replace(pool, &env_pool);
-                } else {
-                    overlay(pool, &env_pool);
-                }
-            }
-        }
-        if !targets.is_empty() {
+        if apply_environment_pool(model, service, &env_pool, from_config) {
             service.pools.retain(|&i| i != env_index);
         }
     }
+    for env_pool in override_pools {
+        apply_environment_pool(model, service, env_pool, from_config);
+    }
+}
+
+/// Override the service's pools (those `eligible`) that are `env_pool`'s data source;
+/// true when there was one.
+fn apply_environment_pool(
+    model: &mut Model,
+    service: &Service,
+    env_pool: &crate::model::Pool,
+    eligible: impl Fn(usize) -> bool,
+) -> bool {
+    let targets: Vec<usize> = service
+        .pools
+        .iter()
+        .copied()
+        .filter(|&i| eligible(i) && model.pools.get(i).is_some_and(|p| same_pool(p, env_pool)))
+        .collect();
+    for target in &targets {
+        if let Some(pool) = model.pools.get_mut(*target) {
+            if env_pool.ecosystem == crate::model::Ecosystem::DotNet {
+                replace(pool, env_pool);
+            } else {
+                overlay(pool, env_pool);
+            }
+        }
+    }
+    !targets.is_empty()
 }
 
 /// Whether an environment's pool is the config file's pool `base`: the same name
@@ -750,11 +778,18 @@ fn same_pool(base: &crate::model::Pool, env: &crate::model::Pool) -> bool {
 
 /// A .NET connection string set by the environment replaces the file's whole string
 /// (its keywords are not merged): the pool is the environment's, in the file's
-/// environment (profile) and under its name.
+/// environment (profile) and under its name. A string whose value the files do not
+/// give (no connection read) keeps the file's library: nothing tells another.
 fn replace(base: &mut crate::model::Pool, env: &crate::model::Pool) {
+    let library = if env.connection.is_none() {
+        base.library
+    } else {
+        env.library
+    };
     *base = crate::model::Pool {
         name: std::mem::take(&mut base.name),
         profile: base.profile.take(),
+        library,
         ..env.clone()
     };
 }
@@ -778,7 +813,14 @@ fn overlay(base: &mut crate::model::Pool, env: &crate::model::Pool) {
     take(&mut base.idle_timeout, &env.idle_timeout);
     take(&mut base.max_lifetime, &env.max_lifetime);
     take(&mut base.keepalive, &env.keepalive);
-    if env.connection.is_some() {
+    // A URL the environment writes replaces the file's, also when it is not read (a
+    // value the files do not give): the file's parameters are not what runs.
+    let settings = &env.class_settings;
+    let url_written = [&settings.jdbc_url, &settings.url]
+        .into_iter()
+        .flatten()
+        .any(|url| url.is_explicit());
+    if env.connection.is_some() || url_written {
         base.connection = env.connection.clone();
     }
 }

@@ -10,7 +10,7 @@ use assert_cmd::Command;
 use predicates::prelude::*;
 
 mod common;
-use common::{git, git_repo, poollint, write_file};
+use common::{git, git_repo, poollint, tree, write_file};
 
 const FAILING: &str = "tests/fixtures/rules/hikari-max-lifetime-below-minimum/fail";
 const CLEAN: &str = "tests/fixtures/rules/hikari-max-lifetime-below-minimum/pass";
@@ -1807,6 +1807,42 @@ fn deployment_environment_overrides_the_pool_of_the_application_config() {
 }
 
 #[test]
+fn a_literal_password_beside_an_env_reference_is_reported_on_its_own_text() {
+    // `$(DB_HOST)` is expanded, as the kubelet does; the password after it is still
+    // reported (and masked) on its own bytes, not on the whole value.
+    let deployment = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app\nspec:\n  template:\n    spec:\n      containers:\n        - name: app\n          env:\n            - name: DB_HOST\n              value: db.internal\n            - name: SPRING_DATASOURCE_URL\n              value: jdbc:postgresql://$(DB_HOST):5432/app?password=Ref-Secret-Value-2\n";
+    let dir = tree(&[("deploy/app.yaml", deployment)]);
+    let output = poollint()
+        .args([
+            "check",
+            "-f",
+            "json",
+            "--select",
+            "plaintext-credentials-in-pool-config",
+        ])
+        .arg(dir.path())
+        .output()
+        .expect("run");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(!stdout.contains("Ref-Secret-Value-2"), "{stdout}");
+    let report: serde_json::Value = serde_json::from_str(&stdout).expect("JSON");
+    let found = &report["diagnostics"][0];
+    assert_eq!(found["rule"], "plaintext-credentials-in-pool-config");
+    let start = deployment.find("Ref-Secret-Value-2").expect("password");
+    assert_eq!(found["span"]["start"], start);
+    assert_eq!(found["span"]["end"], start + "Ref-Secret-Value-2".len());
+    // The snippet shows the rest of the value, with the password masked.
+    poollint()
+        .args(["check", "--color", "never"])
+        .arg(dir.path())
+        .assert()
+        .stdout(predicate::str::contains("Ref-Secret-Value-2").not())
+        .stdout(predicate::str::contains(
+            "jdbc:postgresql://$(DB_HOST):5432/app?password=****",
+        ));
+}
+
+#[test]
 fn compose_environment_configures_the_spring_pool_in_both_forms() {
     let dir = tempfile::tempdir().expect("temp dir");
     std::fs::write(
@@ -1963,6 +1999,31 @@ fn deployment_environment_replaces_erb_defaults_of_the_service() {
     assert_eq!(finding["severity"], "error");
     assert_eq!(finding["path"], "k8s/web.yaml");
     assert_eq!(finding["key"], "env.DB_POOL");
+    // Set from a Secret that is not in the tree, DB_POOL is unknown: not the ERB
+    // default 10, which 16 threads would exceed.
+    std::fs::write(
+        root.join("k8s/web.yaml"),
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 2\n  template:\n    spec:\n      containers:\n        - name: web\n          env:\n            - name: DB_POOL\n              valueFrom:\n                secretKeyRef:\n                  name: web\n                  key: pool\n            - name: RAILS_MAX_THREADS\n              value: \"16\"\n",
+    )
+    .unwrap();
+    let output = poollint()
+        .current_dir(root)
+        .args([
+            "check",
+            ".",
+            "-f",
+            "json",
+            "--select",
+            "pool-smaller-than-thread-concurrency",
+        ])
+        .output()
+        .unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(
+        json["diagnostics"].as_array().map(Vec::len),
+        Some(0),
+        "{json:#}"
+    );
 }
 
 /// In a monorepo many files make the same name (every `db/postgresql.conf` a database

@@ -282,6 +282,127 @@ fn a_connection_strings_variable_replaces_the_appsettings_string_in_every_enviro
 }
 
 #[test]
+fn azure_connection_string_variables_replace_the_appsettings_string() {
+    // `SQLCONNSTR_main` is `ConnectionStrings:main` to .NET's environment provider, as
+    // `ConnectionStrings__main` is: 2 replicas × 30, not the file's 20.
+    let deployment = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\nspec:\n  replicas: 2\n  template:\n    spec:\n      containers:\n        - name: api\n          image: api:1\n          env:\n            - name: SQLCONNSTR_main\n              value: Server=sql;Database=app;Max Pool Size=30\n";
+    let service = "config = [\"appsettings.json\"]\ndeployment = \"deploy.yaml\"";
+    let dir = tree(&[
+        (
+            "appsettings.json",
+            r#"{"ConnectionStrings": {"Main": "Server=sql;Database=app;Max Pool Size=20"}}"#,
+        ),
+        ("deploy.yaml", deployment),
+        ("poollint.toml", &manifest(1000, service)),
+    ]);
+    assert_eq!(demand(dir.path()), 60);
+    // Compose, `POSTGRESQLCONNSTR_`: Npgsql whatever its keywords.
+    let compose = "services:\n  api:\n    image: api:1\n    scale: 3\n    environment:\n      POSTGRESQLCONNSTR_Main: \"Server=db;Database=app;Maximum Pool Size=25\"\n";
+    let service = "config = [\"appsettings.json\"]\ndeployment = \"docker-compose.yml\"";
+    let dir = tree(&[
+        (
+            "appsettings.json",
+            r#"{"ConnectionStrings": {"Main": "Host=db;Database=app;Max Pool Size=20"}}"#,
+        ),
+        ("docker-compose.yml", compose),
+        ("poollint.toml", &manifest(1000, service)),
+    ]);
+    assert_eq!(demand(dir.path()), 75);
+}
+
+/// A Deployment of 4 replicas of `app` whose container `env` is `env` (YAML list items
+/// indented for `env:`), and `extra` objects after it.
+fn deployment_with_env(env: &str, extra: &str) -> String {
+    format!(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app\nspec:\n  replicas: 4\n  template:\n    spec:\n      containers:\n        - name: app\n          image: app:1\n          env:\n{env}{extra}"
+    )
+}
+
+#[test]
+fn spring_settings_a_deployment_sets_from_an_unknown_secret_are_unknown() {
+    // 4 replicas × the file's 50 would exceed 97 slots, and the file's URL does not
+    // verify TLS; but the deployment sets both from a Secret that is not in the tree,
+    // so neither is what runs.
+    let application = format!(
+        "spring:\n  datasource:\n    url: jdbc:postgresql://db:5432/app?sslmode=disable\n{}50\n",
+        HIKARI.trim_start_matches("spring:\n  datasource:\n")
+    );
+    let env = "            - name: SPRING_DATASOURCE_HIKARI_MAXIMUMPOOLSIZE\n              valueFrom:\n                secretKeyRef:\n                  name: db-pool\n                  key: size\n            - name: SPRING_DATASOURCE_URL\n              valueFrom:\n                secretKeyRef:\n                  name: db-pool\n                  key: url\n";
+    let service = "config = [\"app/application.yml\"]\ndeployment = \"deploy.yaml\"";
+    let files = |deployment: &str| {
+        tree(&[
+            ("app/application.yml", &application),
+            ("deploy.yaml", deployment),
+            ("poollint.toml", &manifest(100, service)),
+        ])
+    };
+    let dir = files(&deployment_with_env(env, ""));
+    assert_eq!(
+        messages(dir.path(), "fleet-exceeds-db-slots"),
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        messages(dir.path(), "db-transport-not-verified"),
+        Vec::<String>::new()
+    );
+    // A `fieldRef` is as unknown.
+    let field = "            - name: SPRING_DATASOURCE_HIKARI_MAXIMUMPOOLSIZE\n              valueFrom:\n                fieldRef:\n                  fieldPath: metadata.labels['pool']\n";
+    let dir = files(&deployment_with_env(field, ""));
+    assert_eq!(
+        messages(dir.path(), "fleet-exceeds-db-slots"),
+        Vec::<String>::new()
+    );
+    // The file's own values are still checked without the deployment's variables …
+    let dir = files(&deployment_with_env(
+        "            - name: TZ\n              value: UTC\n",
+        "",
+    ));
+    assert_eq!(messages(dir.path(), "fleet-exceeds-db-slots").len(), 1);
+    assert_eq!(messages(dir.path(), "db-transport-not-verified").len(), 1);
+    // … and a ConfigMap in the tree gives its value: 4 × 30.
+    let config_map =
+        "---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: db-pool\ndata:\n  size: \"30\"\n";
+    let env = "            - name: SPRING_DATASOURCE_HIKARI_MAXIMUMPOOLSIZE\n              valueFrom:\n                configMapKeyRef:\n                  name: db-pool\n                  key: size\n";
+    let dir = files(&deployment_with_env(env, config_map));
+    assert_eq!(demand(dir.path()), 120);
+    let found = messages(dir.path(), "fleet-exceeds-db-slots");
+    assert!(found.iter().any(|m| m.contains("demand 120")), "{found:?}");
+}
+
+#[test]
+fn a_dotnet_connection_string_a_deployment_sets_from_an_unknown_secret_is_unknown() {
+    let appsettings = r#"{"ConnectionStrings": {"Main": "Host=db;Database=app;Max Pool Size=50"}}"#;
+    let service = "config = [\"appsettings.json\"]\ndeployment = \"deploy.yaml\"";
+    let files = |deployment: &str| {
+        tree(&[
+            ("appsettings.json", appsettings),
+            ("deploy.yaml", deployment),
+            ("poollint.toml", &manifest(100, service)),
+        ])
+    };
+    // Without the variable: 4 × 50 > 97.
+    let dir = files(&deployment_with_env(
+        "            - name: TZ\n              value: UTC\n",
+        "",
+    ));
+    assert_eq!(messages(dir.path(), "fleet-exceeds-db-slots").len(), 1);
+    for name in ["ConnectionStrings__Main", "POSTGRESQLCONNSTR_Main"] {
+        let env = format!("            - name: {name}\n              valueFrom:\n                secretKeyRef:\n                  name: db\n                  key: connection\n");
+        let dir = files(&deployment_with_env(&env, ""));
+        assert_eq!(
+            messages(dir.path(), "fleet-exceeds-db-slots"),
+            Vec::<String>::new(),
+            "{name}"
+        );
+    }
+    // A ConfigMap in the tree gives the string: 4 × 10.
+    let config_map = "---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: db\ndata:\n  connection: Host=db;Database=app;Max Pool Size=10\n";
+    let env = "            - name: ConnectionStrings__Main\n              valueFrom:\n                configMapKeyRef:\n                  name: db\n                  key: connection\n";
+    let dir = files(&deployment_with_env(env, config_map));
+    assert_eq!(demand(dir.path()), 40);
+}
+
+#[test]
 fn compose_defaults_are_interpolated_before_spring_binds_them() {
     let dir = tree(&[(
         "docker-compose.yml",

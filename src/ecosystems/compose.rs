@@ -141,6 +141,8 @@ impl ServiceReader<'_> {
                             start + text.len(),
                         )),
                         moved: false,
+                        parts: None,
+                        unknown_from: None,
                     })
                 })
                 .collect();
@@ -165,6 +167,8 @@ impl ServiceReader<'_> {
                     name_location: location(self.doc.span(entry.key)),
                     value_location: location(value_span),
                     moved: false,
+                    parts: None,
+                    unknown_from: None,
                 })
             })
             .collect()

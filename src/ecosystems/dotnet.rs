@@ -11,7 +11,7 @@ use super::connection_string;
 use super::{file_name, ParsedFile, Reader};
 use crate::model::{
     ClassSettings, ConnectionInfo, Ecosystem, Library, Location, Model, NamedSettings, Origin,
-    Pool, Service, Setting, Val, UNBOUNDED_POOL,
+    Pool, Service, Setting, TextMap, Val, UNBOUNDED_POOL,
 };
 use crate::source::{FileId, SourceMap, Span};
 use crate::syntax::Format;
@@ -62,40 +62,121 @@ impl Reader for DotNet {
     }
 }
 
-/// The connection string an environment variable sets, by name: .NET configuration
-/// reads `ConnectionStrings__Default` (`__` is the `:` separator; names are matched
-/// without case) as `ConnectionStrings:Default`, over every `appsettings*.json`
-/// (https://learn.microsoft.com/aspnet/core/fundamentals/configuration/#naming-of-environment-variables).
-fn environment_connection_string(name: &str) -> Option<&str> {
+/// The connection string an environment variable sets, by name, and the library its
+/// prefix names: .NET configuration reads `ConnectionStrings__Default` (`__` is the `:`
+/// separator; names are matched without case) as `ConnectionStrings:Default`, over every
+/// `appsettings*.json`
+/// (https://learn.microsoft.com/aspnet/core/fundamentals/configuration/#naming-of-environment-variables),
+/// and the Azure App Service variables of [`CONNECTION_STRING_PREFIXES`] so too.
+fn environment_connection_string(name: &str) -> Option<(&str, Option<Library>)> {
     const SECTION: &str = "ConnectionStrings";
+    if let Some(found) = azure_connection_string(name) {
+        return Some(found);
+    }
     let prefix = name.get(..SECTION.len())?;
     let rest = name.get(SECTION.len()..)?;
     if !prefix.eq_ignore_ascii_case(SECTION) {
         return None;
     }
     let key = rest.strip_prefix("__").or_else(|| rest.strip_prefix(':'))?;
-    (!key.is_empty()).then_some(key)
+    (!key.is_empty()).then_some((key, None))
 }
 
-/// The pools a deployment's environment sets (`ConnectionStrings__Default=Host=db;…`),
-/// named as `appsettings.json`'s (`ConnectionStrings.Default`), with spans inside the
-/// variable's value: joined to the application, each replaces the whole connection
-/// string of that name, in every environment's file.
+/// The connection-string variables Azure App Service sets (`SQLCONNSTR_Default`), which
+/// .NET's `EnvironmentVariablesConfigurationProvider` (dotnet/runtime,
+/// Microsoft.Extensions.Configuration.EnvironmentVariables) reads as
+/// `ConnectionStrings:Default`, prefixes matched without case and tried in this order,
+/// setting `ConnectionStrings:Default_ProviderName` to the provider given here (none for
+/// `CUSTOMCONNSTR_`). They are read only by an `AddEnvironmentVariables()` without a
+/// prefix, which the default host builders call. `POSTGRESQLCONNSTR_` is recent (older
+/// releases know the other four); MySQL's provider is not one poollint models, so its
+/// string's library is told by its keywords, as an `appsettings.json` string's is. The
+/// provider's other prefixes (`REDISCACHECONNSTR_`, `SERVICEBUSCONNSTR_`, …) name no
+/// database and are not read.
+const CONNECTION_STRING_PREFIXES: &[(&str, Option<Library>)] = &[
+    ("MYSQLCONNSTR_", None),
+    ("SQLAZURECONNSTR_", Some(Library::SqlClient)),
+    ("SQLCONNSTR_", Some(Library::SqlClient)),
+    ("POSTGRESQLCONNSTR_", Some(Library::Npgsql)),
+    ("CUSTOMCONNSTR_", None),
+];
+
+/// `SQLCONNSTR_Default` → `Default` and SqlClient ([`CONNECTION_STRING_PREFIXES`]).
+fn azure_connection_string(name: &str) -> Option<(&str, Option<Library>)> {
+    CONNECTION_STRING_PREFIXES
+        .iter()
+        .find_map(|(prefix, library)| {
+            let written = name.get(..prefix.len())?;
+            let key = name.get(prefix.len()..)?;
+            (written.eq_ignore_ascii_case(prefix) && !key.is_empty()).then_some((key, *library))
+        })
+}
+
+/// The pools a deployment's environment sets (`ConnectionStrings__Default=Host=db;…`,
+/// `SQLCONNSTR_Default=Server=db;…`), named as `appsettings.json`'s
+/// (`ConnectionStrings.Default`), with spans inside the variable's value: joined to the
+/// application, each replaces the whole connection string of that name, in every
+/// environment's file.
 pub fn model_from_environment(vars: &[crate::model::EnvVar]) -> Model {
     let mut model = Model::default();
     for var in vars {
-        let Some(name) = environment_connection_string(&var.name) else {
+        let Some((name, provider)) = environment_connection_string(&var.name) else {
             continue;
         };
         let key = format!("ConnectionStrings.{name}");
         let at = var.value_location;
         // The last setting of a variable wins.
         model.pools.retain(|p| !p.name.eq_ignore_ascii_case(&key));
-        model.pools.extend(
-            read_string(at.file, &key, &var.value, var.text_start(), at.span).map(Box::new),
-        );
+        let pool = match var.unknown_reason() {
+            Some(reason) => Some(unknown_string(&key, at, provider, &reason)),
+            None => {
+                let written = (var.value.as_str(), var.text_map(), at.span);
+                read_string(at.file, &key, written, provider)
+            }
+        };
+        model.pools.extend(pool.map(Box::new));
     }
     model
+}
+
+/// A connection string a variable sets to a value the files do not give (a Secret
+/// not among them): every setting is unknown, located at where the value comes from,
+/// so the string it replaces is not judged ([`crate::topology`]). Its library is the
+/// one the variable's prefix names, else SqlClient; with no known value it decides
+/// nothing.
+fn unknown_string(key: &str, at: Location, provider: Option<Library>, reason: &str) -> Pool {
+    fn unknown<T>(at: Location, key: &str, reason: &str) -> Setting<T> {
+        Setting {
+            value: Val::unknown(reason.to_owned()),
+            origin: Origin::File {
+                file: at.file,
+                span: at.span,
+                key: key.into(),
+                via: None,
+            },
+        }
+    }
+    Pool {
+        name: key.to_owned(),
+        library: provider.unwrap_or(Library::SqlClient),
+        ecosystem: Ecosystem::DotNet,
+        profile: None,
+        anchor: Some(at),
+        max: unknown(at, key, reason),
+        min: unknown(at, key, reason),
+        acquire_timeout: unknown(at, key, reason),
+        idle_timeout: unknown(at, key, reason),
+        max_lifetime: unknown(at, key, reason),
+        keepalive: unknown(at, key, reason),
+        validate_on_borrow: None,
+        validation_timeout: None,
+        leak_detection_threshold: None,
+        auto_commit: None,
+        connection: None,
+        driver_properties: NamedSettings::new(),
+        session_variables: NamedSettings::new(),
+        class_settings: ClassSettings::default(),
+    }
 }
 
 /// The environment an `appsettings.<Environment>.json` file applies to: its pools are
@@ -132,7 +213,7 @@ fn read_file(file: &ParsedFile, sources: &SourceMap, model: &mut Model) {
         // Byte offset of the string's text in the file (None when escapes changed it).
         let base = super::written_at(text, span, value);
         let key = format!("ConnectionStrings.{name}");
-        if let Some(pool) = read_string(file.id, &key, value, base, span) {
+        if let Some(pool) = read_string(file.id, &key, (value, base.into(), span), None) {
             model.pools.push(Box::new(Pool {
                 profile: profile.clone(),
                 ..pool
@@ -141,16 +222,19 @@ fn read_file(file: &ParsedFile, sources: &SourceMap, model: &mut Model) {
     }
 }
 
+/// The pool of the connection string `value`, written at `whole` with its text where
+/// `base` says ([`super::written_at`], or part by part after a substitution);
+/// `provider` is the library a variable's prefix names (`POSTGRESQLCONNSTR_`), else the
+/// string's keywords tell ([`is_npgsql`]).
 fn read_string(
     file: FileId,
     key: &str,
-    value: &str,
-    base: Option<usize>,
-    whole: Span,
+    (value, base, whole): (&str, TextMap, Span),
+    provider: Option<Library>,
 ) -> Option<Pool> {
     let parsed = connection_string::parse_key_values(value)?;
-    let at = |range: &std::ops::Range<usize>| super::span_within(whole, base, range.clone());
-    let npgsql = is_npgsql(&parsed);
+    let at = |range: &std::ops::Range<usize>| base.span(whole, range.clone());
+    let npgsql = provider.map_or_else(|| is_npgsql(&parsed), |l| l == Library::Npgsql);
     let (library, doc) = if npgsql {
         (Library::Npgsql, NPGSQL_DOC)
     } else {
@@ -336,6 +420,60 @@ mod tests {
         let profiles: Vec<Option<&str>> =
             model.pools.iter().map(|p| p.profile.as_deref()).collect();
         assert_eq!(profiles, [None, Some("Production")]);
+    }
+
+    #[test]
+    fn azure_connection_string_variables_are_connection_strings() {
+        let var = |name: &str, value: &str| crate::model::EnvVar {
+            name: name.to_owned(),
+            value: value.to_owned(),
+            name_location: Location {
+                file: FileId(0),
+                span: Span::new(0, 0),
+            },
+            value_location: Location {
+                file: FileId(0),
+                span: Span::new(0, value.len()),
+            },
+            moved: false,
+            parts: None,
+            unknown_from: None,
+        };
+        let model = model_from_environment(&[
+            var(
+                "SQLCONNSTR_Main",
+                "Server=sql;Database=app;Max Pool Size=40",
+            ),
+            // The prefix names Npgsql, though `Server=` alone would be SqlClient's.
+            var(
+                "postgresqlconnstr_Pg",
+                "Server=db;Database=app;Max Pool Size=30",
+            ),
+            var("SQLAZURECONNSTR_Az", "Server=az;Max Pool Size=20"),
+            var(
+                "MYSQLCONNSTR_My",
+                "Server=my;Database=app;Maximum Pool Size=10",
+            ),
+            var("CUSTOMCONNSTR_Other", "Host=db;Maximum Pool Size=5"),
+            // Not a database's, and no prefix at all.
+            var("REDISCACHECONNSTR_Cache", "Host=cache;Maximum Pool Size=7"),
+            var("SQLCONNSTR_", "Server=sql;Max Pool Size=9"),
+        ]);
+        let pools: Vec<(&str, Library, Option<&i64>)> = model
+            .pools
+            .iter()
+            .map(|p| (p.name.as_str(), p.library, p.max.get()))
+            .collect();
+        assert_eq!(
+            pools,
+            [
+                ("ConnectionStrings.Main", Library::SqlClient, Some(&40)),
+                ("ConnectionStrings.Pg", Library::Npgsql, Some(&30)),
+                ("ConnectionStrings.Az", Library::SqlClient, Some(&20)),
+                ("ConnectionStrings.My", Library::SqlClient, Some(&10)),
+                ("ConnectionStrings.Other", Library::Npgsql, Some(&5)),
+            ]
+        );
     }
 
     #[test]

@@ -14,8 +14,10 @@
 //! `-c name=value` flags in its `command`/`args` lists. `env` values may come from
 //! ConfigMaps and Secrets among the files checked (`valueFrom.configMapKeyRef` /
 //! `secretKeyRef`, `envFrom.configMapRef` / `secretRef`), with spans into the ConfigMap
-//! or Secret. Every value of a Secret is masked in all output. `$(VAR)` references in
-//! `env` values are expanded as the kubelet expands them (see [`resolve_environment`]).
+//! or Secret. Every value of a Secret is masked in all output; a `valueFrom` the files do
+//! not resolve makes its variable unknown ([`unknown_var`]). `$(VAR)` references in
+//! `env` values are expanded as the kubelet expands them (see [`resolve_environment`]),
+//! each part of the result keeping its place in the file ([`expand`]).
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -26,7 +28,7 @@ use rayon::prelude::*;
 use super::{file_name, postgres, ParsedFile, Reader, Summary};
 use crate::capacity::{self, IntOrPercent};
 use crate::model::{
-    Deployment, Ecosystem, EnvVar, Location, Model, Origin, Secret, Service, Setting, Val,
+    Deployment, Ecosystem, EnvVar, Location, MapPiece, Model, Origin, Secret, Service, Setting, Val,
 };
 use crate::source::{FileId, SourceMap, Span};
 use crate::syntax::{Document, Format, NodeId};
@@ -202,13 +204,21 @@ enum EnvItem {
     Ref {
         name: String,
         name_location: Location,
+        /// The `valueFrom` mapping.
+        from_location: Location,
         source: ValueSource,
         object: String,
         key: String,
     },
     /// `env` whose value is not in the files (`valueFrom.fieldRef`,
-    /// `resourceFieldRef`): a `$(VAR)` reference to it is unknown.
-    Unknown { name: String },
+    /// `resourceFieldRef`): a `$(VAR)` reference to it is unknown. `from` says where
+    /// the value comes from and where that is written (None: no `valueFrom` poollint
+    /// can name).
+    Unknown {
+        name: String,
+        name_location: Location,
+        from: Option<(String, Location)>,
+    },
 }
 
 /// A container's environment as the process receives it, and the secrets that
@@ -282,6 +292,8 @@ fn resolve_environment(items: &[EnvItem], namespace: &str, values: &ConfigMaps) 
                         name_location: *name_location,
                         value_location: *at,
                         moved: false,
+                        parts: None,
+                        unknown_from: None,
                     });
                 }
             }
@@ -298,6 +310,7 @@ fn resolve_environment(items: &[EnvItem], namespace: &str, values: &ConfigMaps) 
             EnvItem::Ref {
                 name,
                 name_location,
+                from_location,
                 source,
                 object,
                 key,
@@ -306,6 +319,9 @@ fn resolve_environment(items: &[EnvItem], namespace: &str, values: &ConfigMaps) 
                     .and_then(|entries| entries.iter().rev().find(|(k, _, _)| k == key));
                 let Some((_, value, at)) = found else {
                     bindings.insert(name.clone(), Binding::Unknown);
+                    let from = format!("{} {object}, key {key}", source.kind());
+                    out.vars
+                        .push(unknown_var(name, *name_location, from, *from_location));
                     continue;
                 };
                 bindings.insert(name.clone(), bind(*source, name, value, *at));
@@ -315,14 +331,41 @@ fn resolve_environment(items: &[EnvItem], namespace: &str, values: &ConfigMaps) 
                     name_location: *name_location,
                     value_location: *at,
                     moved: false,
+                    parts: None,
+                    unknown_from: None,
                 });
             }
-            EnvItem::Unknown { name } => {
+            EnvItem::Unknown {
+                name,
+                name_location,
+                from,
+            } => {
                 bindings.insert(name.clone(), Binding::Unknown);
+                if let Some((from, at)) = from {
+                    out.vars
+                        .push(unknown_var(name, *name_location, from.clone(), *at));
+                }
             }
         }
     }
     out
+}
+
+/// A variable the container has, whose value the files do not give (a Secret or
+/// ConfigMap not among them, a `fieldRef`): the placeholder `${NAME}`, which readers
+/// take for unknown as they take a placeholder without a default, located at its
+/// `valueFrom`. A setting it overrides becomes unknown, instead of keeping the value
+/// of a file the deployment replaces.
+fn unknown_var(name: &str, name_location: Location, from: String, at: Location) -> EnvVar {
+    EnvVar {
+        name: name.to_owned(),
+        value: format!("${{{name}}}"),
+        name_location,
+        value_location: at,
+        moved: true,
+        parts: None,
+        unknown_from: Some(from),
+    }
 }
 
 /// Variables Kubernetes defines for each Service in the namespace (service links:
@@ -338,7 +381,14 @@ fn is_service_link(name: &str) -> bool {
 
 /// `var` with the `$(NAME)` references of its value expanded ([`resolve_environment`]);
 /// the passwords the expansion moved are added to `secrets`, masked where they are
-/// written: in this value's text, or where the referenced variable's value is.
+/// written: in this value's text, or where the referenced variable's value is. The
+/// expanded value keeps where each part is written ([`EnvVar::parts`]): literal text
+/// maps to itself, so a finding on a URL's literal password or a connection string's
+/// pool size points at it; a part a reference brought in maps to the `$(VAR)` text.
+/// That reference, not the referenced value, is the part's place: it is in the value
+/// the finding is about (a part of it may come from a ConfigMap in another file, and a
+/// span covering several parts must stay inside one value), and it names the variable
+/// to follow.
 fn expand(
     var: &EnvVar,
     bindings: &HashMap<String, Binding>,
@@ -354,9 +404,22 @@ fn expand(
     if value == var.value || value.len() > MAX_EXPANDED_LEN {
         return var.clone();
     }
+    // Offsets into the written text are offsets into the file only when the value is
+    // written there as read (plain or simply quoted, not escaped or folded).
+    let parts = var.text_start().map(|start| {
+        pieces
+            .iter()
+            .map(|piece| MapPiece {
+                value: piece.range.clone(),
+                file: Span::new(start + piece.written.start, start + piece.written.end),
+                exact: piece.exact,
+            })
+            .collect()
+    });
     let expanded = EnvVar {
         value,
         moved: true,
+        parts,
         ..var.clone()
     };
     // The passwords of the value as written, where they are written (a `$(VAR)` in
@@ -379,26 +442,74 @@ fn expand(
 /// keeps a few kilobytes of variables that double each other from taking gigabytes.
 const MAX_EXPANDED_LEN: usize = 64 * 1024;
 
-/// A part of an expanded value: its range in the value, and where a variable's value
+/// A part of an expanded value: its range in the value, the text of the written value
+/// it comes from, whether that text is the part itself, and where a variable's value
 /// it copies is written (None: the value's own text).
 struct ExpandedPiece {
     range: std::ops::Range<usize>,
+    written: std::ops::Range<usize>,
+    exact: bool,
     from: Option<Location>,
 }
 
+/// An expanded value as it is built, part by part.
+struct Expansion {
+    out: String,
+    pieces: Vec<ExpandedPiece>,
+}
+
+impl Expansion {
+    /// Text of the written value kept as it is (joined to the part before when that was
+    /// kept too).
+    fn keep(&mut self, text: &str, written: std::ops::Range<usize>) {
+        let Some(part) = text.get(written.clone()).filter(|p| !p.is_empty()) else {
+            return;
+        };
+        let end = self.out.len() + part.len();
+        self.out.push_str(part);
+        match self.pieces.last_mut() {
+            Some(last) if last.exact && last.written.end == written.start => {
+                last.range.end = end;
+                last.written.end = written.end;
+            }
+            _ => self.pieces.push(ExpandedPiece {
+                range: end - part.len()..end,
+                written,
+                exact: true,
+                from: None,
+            }),
+        }
+    }
+
+    /// `with` in place of the written text `written` (a reference, `$$`).
+    fn replace(&mut self, written: std::ops::Range<usize>, with: &str, from: Option<Location>) {
+        let start = self.out.len();
+        self.out.push_str(with);
+        self.pieces.push(ExpandedPiece {
+            range: start..self.out.len(),
+            written,
+            exact: false,
+            from,
+        });
+    }
+}
+
 /// Kubernetes' `Expand` (third_party/forked/golang/expansion) with the bindings of
-/// [`resolve_environment`]; each copied value is a piece of the result.
+/// [`resolve_environment`]; each part of the result says which text of `text` it
+/// comes from.
 fn expansion(
     text: &str,
     bindings: &HashMap<String, Binding>,
     open: bool,
 ) -> (String, Vec<ExpandedPiece>) {
-    let mut out = String::with_capacity(text.len());
-    let mut pieces = Vec::new();
+    let mut x = Expansion {
+        out: String::with_capacity(text.len()),
+        pieces: Vec::new(),
+    };
     let mut at = 0;
     while let Some(found) = text.get(at..).and_then(|t| t.find('$')) {
         let dollar = at + found;
-        out.push_str(text.get(at..dollar).unwrap_or(""));
+        x.keep(text, at..dollar);
         let rest = text.get(dollar + 1..).unwrap_or("");
         let Some(next) = rest.chars().next() else {
             // A `$` that ends the value is kept.
@@ -407,50 +518,47 @@ fn expansion(
         };
         match next {
             '$' => {
-                out.push('$');
+                x.replace(dollar..dollar + 2, "$", None);
                 at = dollar + 2;
             }
             '(' => match rest.find(')') {
                 Some(close) => {
                     let name = rest.get(1..close).unwrap_or("");
-                    let written = text.get(dollar..dollar + close + 2).unwrap_or("");
+                    let written = dollar..dollar + close + 2;
                     match bindings.get(name) {
                         Some(Binding::Known(value, _))
-                            if out.len() + value.len() > MAX_EXPANDED_LEN =>
+                            if x.out.len() + value.len() > MAX_EXPANDED_LEN =>
                         {
                             // Over the bound: the caller keeps the value as written.
-                            out.push_str(value);
-                            return (out, pieces);
+                            x.out.push_str(value);
+                            return (x.out, x.pieces);
                         }
                         Some(Binding::Known(value, location)) => {
-                            pieces.push(ExpandedPiece {
-                                range: out.len()..out.len() + value.len(),
-                                from: Some(*location),
-                            });
-                            out.push_str(value);
+                            x.replace(written, value, Some(*location));
                         }
-                        Some(Binding::Unknown) => out.push_str(&format!("${{{name}}}")),
+                        Some(Binding::Unknown) => {
+                            x.replace(written, &format!("${{{name}}}"), None);
+                        }
                         None if open || is_service_link(name) => {
-                            out.push_str(&format!("${{{name}}}"));
+                            x.replace(written, &format!("${{{name}}}"), None);
                         }
-                        None => out.push_str(written),
+                        None => x.keep(text, written),
                     }
                     at = dollar + close + 2;
                 }
                 None => {
-                    out.push_str("$(");
+                    x.keep(text, dollar..dollar + 2);
                     at = dollar + 2;
                 }
             },
             other => {
-                out.push('$');
-                out.push(other);
+                x.keep(text, dollar..dollar + 1 + other.len_utf8());
                 at = dollar + 1 + other.len_utf8();
             }
         }
     }
-    out.push_str(text.get(at..).unwrap_or(""));
-    (out, pieces)
+    x.keep(text, at..text.len());
+    (x.out, x.pieces)
 }
 
 /// Every object of a file: each document's root, and the items of `kind: List`.
@@ -733,12 +841,16 @@ impl ObjectReader<'_> {
                                 span: inner_span(text, self.doc.span(value), v),
                             },
                             moved: false,
+                            parts: None,
+                            unknown_from: None,
                         })
                     }),
                     None => self.value_reference(item, var_name, name_location),
                 };
                 items.push(entry.unwrap_or_else(|| EnvItem::Unknown {
                     name: var_name.to_owned(),
+                    name_location,
+                    from: self.value_from(item),
                 }));
             }
             all.push(items);
@@ -847,10 +959,33 @@ impl ObjectReader<'_> {
         Some(EnvItem::Ref {
             name: var_name.to_owned(),
             name_location,
+            from_location: self.location(self.node_at(item, &["valueFrom"])?),
             source,
             object: self.referenced_name(reference, &["name"])?,
             key: self.referenced_name(reference, &["key"])?,
         })
+    }
+
+    /// Where a `valueFrom` the files do not resolve takes its value from, and where it
+    /// is written: `fieldRef status.podIP`, `resourceFieldRef limits.memory`, or the
+    /// kind of source alone.
+    fn value_from(&self, item: NodeId) -> Option<(String, Location)> {
+        let from = self.node_at(item, &["valueFrom"])?;
+        let field = |kind: &str, key: &str| {
+            let detail = self
+                .node_at(from, &[kind, key])
+                .and_then(|n| self.doc.text(n));
+            detail.map(|d| format!("{kind} {d}"))
+        };
+        let described = field("fieldRef", "fieldPath")
+            .or_else(|| field("resourceFieldRef", "resource"))
+            .or_else(|| {
+                let entries = self.doc.entries(from);
+                let kind = entries.first().and_then(|e| self.doc.text(e.key))?;
+                Some(kind.to_owned())
+            })
+            .unwrap_or_else(|| "valueFrom".to_owned());
+        Some((described, self.location(from)))
     }
 
     /// A container running the `postgres` image: a database named after the workload,
@@ -919,6 +1054,14 @@ enum ValueSource {
 }
 
 impl ValueSource {
+    /// `Secret`, `ConfigMap`: the object's `kind`.
+    fn kind(self) -> &'static str {
+        match self {
+            ValueSource::ConfigMap => "ConfigMap",
+            ValueSource::Secret => "Secret",
+        }
+    }
+
     fn of_kind(kind: &str) -> Option<Self> {
         match kind {
             "ConfigMap" => Some(ValueSource::ConfigMap),
@@ -1215,10 +1358,21 @@ mod tests {
         assert_eq!(pool.min.get(), Some(&40));
         let at = pool.min.location().unwrap().span;
         assert_eq!(&text[at.start..at.end], "40");
+        // A Secret not among the files: the variable is set, to a value not known,
+        // located at its `valueFrom` (which holds no secret to mask).
         let environment = &model.services[0].deployment.as_ref().unwrap().environment;
-        assert!(environment
+        let password = environment
             .iter()
-            .all(|v| v.name != "SPRING_DATASOURCE_PASSWORD"));
+            .find(|v| v.name == "SPRING_DATASOURCE_PASSWORD")
+            .unwrap();
+        assert_eq!(password.value, "${SPRING_DATASOURCE_PASSWORD}");
+        assert_eq!(
+            password.unknown_reason().as_deref(),
+            Some("set by the deployment from Secret db, key password")
+        );
+        let at = password.value_location.span;
+        assert!(text[at.start..at.end].starts_with("secretKeyRef:"));
+        assert!(model.secrets.iter().all(|s| s.location.span != at));
     }
 
     #[test]
@@ -1304,5 +1458,49 @@ mod tests {
             .map(|s| &text[s.location.span.start..s.location.span.end])
             .collect();
         assert!(masked.contains(&"Moved-Secret-7"), "{masked:?}");
+    }
+
+    #[test]
+    fn literal_parts_of_an_expanded_value_keep_their_spans() {
+        let text = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      containers:\n        - name: web\n          env:\n            - name: DB_HOST\n              value: db.prod.internal\n            - name: SPRING_DATASOURCE_URL\n              value: jdbc:postgresql://$(DB_HOST):5432/app?sslmode=disable&password=Url-Secret-3\n            - name: ConnectionStrings__Main\n              value: Host=$(DB_HOST);Password=Net-Secret-4;Maximum Pool Size=500\n            - name: DATABASE_URL\n              value: postgres://app:Pg-Secret-5@$(DB_HOST)/app$$x\n";
+        let model = read(text);
+        let at = |span: Span| &text[span.start..span.end];
+        let spring = model
+            .pools
+            .iter()
+            .find(|p| p.ecosystem == Ecosystem::Spring)
+            .unwrap();
+        let connection = spring.connection.as_ref().unwrap();
+        // Literal text maps to itself; an expanded reference to its `$(VAR)` text.
+        let sslmode = connection.params.get("sslmode").unwrap();
+        assert_eq!(at(sslmode.location().unwrap().span), "disable");
+        let host = connection.host.as_ref().unwrap();
+        assert_eq!(host.get().map(String::as_str), Some("db.prod.internal"));
+        assert_eq!(at(host.location().unwrap().span), "$(DB_HOST)");
+        let dotnet = model
+            .pools
+            .iter()
+            .find(|p| p.ecosystem == Ecosystem::DotNet)
+            .unwrap();
+        assert_eq!(dotnet.max.get(), Some(&500));
+        assert_eq!(at(dotnet.max.location().unwrap().span), "500");
+        // Every password is masked on its own text, not on the whole value; Spring's
+        // data source password is a literal the credentials rule reports.
+        let masked: Vec<(&str, bool)> = model
+            .secrets
+            .iter()
+            .map(|s| (at(s.location.span), s.literal))
+            .collect();
+        for password in ["Url-Secret-3", "Net-Secret-4", "Pg-Secret-5"] {
+            assert!(
+                masked.iter().any(|(m, _)| *m == password),
+                "{password}: {masked:?}"
+            );
+        }
+        assert!(masked.contains(&("Url-Secret-3", true)), "{masked:?}");
+        assert!(
+            masked.iter().all(|(m, _)| m.len() < 40),
+            "a whole value is masked: {masked:?}"
+        );
     }
 }

@@ -108,17 +108,44 @@ pub fn file_name(path: &Path) -> Option<&str> {
 /// the Spring pool its `SPRING_*` variables configure, the .NET connection strings its
 /// `ConnectionStrings__*` variables set, its password variables as
 /// secrets, and the environment kept on its deployment.
+///
+/// A pool that only variables with unknown values configure ([`EnvVar::unknown_from`]:
+/// `SPRING_DATASOURCE_PASSWORD` from a Secret not among the files) is not one of the
+/// service's pools, which would count it at its library's defaults: it is kept on the
+/// deployment, to make the settings it names unknown in the application it is linked
+/// to ([`crate::model::Deployment::override_pools`]).
 pub fn service_with_environment(mut service: crate::model::Service, env: Vec<EnvVar>) -> Model {
-    let mut model = spring::model_from_environment(&service.name, &env);
-    model
-        .pools
-        .extend(dotnet::model_from_environment(&env).pools);
+    let mut model = environment_pools(&service.name, &env);
     model.secrets.extend(password_secrets(&env));
+    let mut overrides = Vec::new();
+    if env.iter().any(|v| v.unknown_from.is_some()) {
+        let known: Vec<EnvVar> = env
+            .iter()
+            .filter(|v| v.unknown_from.is_none())
+            .cloned()
+            .collect();
+        let known = environment_pools(&service.name, &known).pools;
+        let (own, only_unknown) = std::mem::take(&mut model.pools)
+            .into_iter()
+            .partition(|pool| known.iter().any(|k| k.name == pool.name));
+        model.pools = own;
+        overrides = only_unknown.into_iter().map(|pool| *pool).collect();
+    }
     service.pools = (0..model.pools.len()).collect();
     if let Some(deployment) = service.deployment.as_mut() {
         deployment.environment = env;
+        deployment.override_pools = overrides;
     }
     model.services.push(service);
+    model
+}
+
+/// The Spring pool and the .NET connection strings a deployment's variables configure.
+fn environment_pools(scope: &str, env: &[EnvVar]) -> Model {
+    let mut model = spring::model_from_environment(scope, env);
+    model
+        .pools
+        .extend(dotnet::model_from_environment(env).pools);
     model
 }
 
@@ -160,15 +187,19 @@ pub fn is_password_key(key: &str) -> bool {
 /// and a compose file's database URLs by the compose reader).
 pub fn password_secrets(env: &[EnvVar]) -> Vec<Secret> {
     let mut secrets = Vec::new();
-    for var in env.iter().filter(|v| !v.name.starts_with("SPRING_")) {
+    // A value the files do not give is written nowhere: its `valueFrom` is no secret.
+    let written = |v: &&EnvVar| !v.name.starts_with("SPRING_") && v.unknown_from.is_none();
+    for var in env.iter().filter(written) {
         let (file, span) = (var.value_location.file, var.value_location.span);
         let (spans, kind) = if is_password_name(&var.name) {
             (vec![span], "password key")
         } else {
-            (
-                password_spans(&var.value, span, var.text_start()),
-                "connection string password",
-            )
+            let map = var.text_map();
+            let spans = connection_string::password_ranges(&var.value)
+                .into_iter()
+                .map(|range| map.span(span, range))
+                .collect();
+            (spans, "connection string password")
         };
         secrets.extend(
             spans
@@ -328,19 +359,21 @@ fn value_secrets(
 
 /// A parsed URL as the model keeps it: its host and parameters (lower-cased names) as
 /// settings keyed `{key}#host` and `{key}?{name}`, each located inside the URL's text
-/// in the file ([`span_within`]: `start` is where the URL's text begins in `span`, None
-/// when escapes moved it). Spring data sources and Rails `url:` both read theirs so.
+/// in the file ([`crate::model::TextMap::span`]: `start` is where the URL's text begins
+/// in `span`, None when escapes moved it, or where each part of a substituted value is
+/// written). Spring data sources and Rails `url:` both read theirs so.
 pub(crate) fn url_connection(
     parsed: connection_string::ParsedConnection,
     location: Location,
-    start: Option<usize>,
+    start: impl Into<crate::model::TextMap>,
     key: &str,
 ) -> ConnectionInfo {
+    let map = start.into();
     let setting = |value: &str, range: std::ops::Range<usize>, key: String| Setting {
         value: Val::Known(value.to_owned()),
         origin: Origin::File {
             file: location.file,
-            span: span_within(location.span, start, range),
+            span: map.span(location.span, range),
             key: key.into(),
             via: None,
         },

@@ -92,8 +92,9 @@ struct Leaf {
     value: String,
     value_span: Span,
     style: ScalarStyle,
-    /// Where the value's text begins in the file (None: escapes changed it).
-    text_start: Option<usize>,
+    /// Where the value's text is in the file (whole: escapes changed it; part by part:
+    /// a Kubernetes `$(VAR)` expansion made it).
+    text_start: crate::model::TextMap,
     /// The profile condition of its document or file (None: read in every profile).
     condition: Option<Arc<Condition>>,
     /// (profile-specific file, .properties over .yml, document index, order in file).
@@ -673,7 +674,7 @@ fn flatten(
                     value: scalar.text.clone(),
                     value_span: span,
                     style: scalar.style,
-                    text_start: super::written_at(source, span, &scalar.text),
+                    text_start: super::written_at(source, span, &scalar.text).into(),
                     condition: None,
                     rank: (false, false, 0, 0),
                     via: placeholder_via(&scalar.text),
@@ -687,7 +688,7 @@ fn flatten(
 
 /// A span inside a leaf's value, or the whole value when the text was escaped.
 fn sub_span(leaf: &Leaf, range: std::ops::Range<usize>) -> Span {
-    super::span_within(leaf.value_span, leaf.text_start, range)
+    leaf.text_start.span(leaf.value_span, range)
 }
 
 /// A value after `${VAR:default}` substitution.
@@ -1168,7 +1169,7 @@ fn connection_info(effective: &Effective, url: &Setting<String>) -> Option<Conne
             file: location.file,
             span: leaf.value_span,
         },
-        leaf.text_start,
+        leaf.text_start.clone(),
         key,
     ))
 }
@@ -1577,7 +1578,7 @@ pub fn model_from_environment(scope: &str, vars: &[crate::model::EnvVar]) -> Mod
             style: ScalarStyle::Plain,
             // The value's own text, or the whole scalar it was unescaped from or a
             // substitution made it from.
-            text_start: var.text_start(),
+            text_start: var.text_map(),
             condition: None,
             rank: (true, true, usize::MAX, order),
             via: placeholder_via(&var.value),

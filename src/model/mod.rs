@@ -725,6 +725,12 @@ pub struct Deployment {
     pub host_paths: Vec<std::path::PathBuf>,
     /// Why this deployment was tied to the service without a manifest, if it was.
     pub inferred_link: Option<String>,
+    /// Pools that only variables with values the files do not give configure
+    /// ([`EnvVar::unknown_from`]: a `SPRING_DATASOURCE_HIKARI_MAXIMUMPOOLSIZE` from a
+    /// Secret not among the files): kept out of the model's pools, as they say nothing
+    /// checkable on their own, they make the linked application's settings of the same
+    /// names unknown ([`crate::topology`]).
+    pub override_pools: Vec<Pool>,
 }
 
 /// An environment variable set for a process (a Kubernetes container's `env`, a compose
@@ -740,6 +746,15 @@ pub struct EnvVar {
     /// lengths: a substitution (Kubernetes `$(VAR)`, Compose `${VAR:-x}`) made it, so
     /// offsets into the value do not point into the file ([`EnvVar::text_start`]).
     pub moved: bool,
+    /// For a moved value, where each of its parts is written when the substitution
+    /// kept track (Kubernetes `$(VAR)` expansion): offsets into the value then map back
+    /// into the file ([`EnvVar::text_map`]).
+    pub parts: Option<Box<[MapPiece]>>,
+    /// Where the value comes from when the files do not give it (`Secret db, key
+    /// password` of a Secret not among the files, `fieldRef status.podIP`): the value
+    /// is then unknown, and `value` is the placeholder `${NAME}`, which readers take
+    /// for an unknown value as they take a placeholder without a default.
+    pub unknown_from: Option<String>,
 }
 
 impl EnvVar {
@@ -750,6 +765,89 @@ impl EnvVar {
         let span = self.value_location.span;
         (!self.moved && span.len() == self.value.len() && !self.value.is_empty())
             .then_some(span.start)
+    }
+
+    /// Why the value is unknown, when the files do not give it ([`EnvVar::unknown_from`]).
+    pub fn unknown_reason(&self) -> Option<String> {
+        let from = self.unknown_from.as_ref()?;
+        Some(format!("set by the deployment from {from}"))
+    }
+
+    /// Where the parts of the value are written: from [`EnvVar::text_start`] on, or
+    /// part by part after a substitution that kept track ([`EnvVar::parts`]).
+    pub fn text_map(&self) -> TextMap {
+        match &self.parts {
+            Some(parts) if self.moved => TextMap::Pieces(parts.clone()),
+            _ => self.text_start().into(),
+        }
+    }
+}
+
+/// A part of a value a substitution made, and where it comes from in the file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MapPiece {
+    /// The part's bytes in the value.
+    pub value: std::ops::Range<usize>,
+    /// The text in the file it comes from.
+    pub file: Span,
+    /// True when `file` holds the part byte for byte (literal text); false when the
+    /// part replaced the text there (an expanded `$(VAR)` reference, `$$`).
+    pub exact: bool,
+}
+
+/// Offsets into a value mapped to spans in its file, for the parts of a value a
+/// finding is about (a URL's password, a connection string's pool size).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum TextMap {
+    /// Not written as read (an escape or a fold moved its characters): every part is
+    /// the whole value's span, as offsets into the value would miss.
+    #[default]
+    Whole,
+    /// Written as read from this byte of the file on.
+    Start(usize),
+    /// Made by a substitution from parts written in the file, in order.
+    Pieces(Box<[MapPiece]>),
+}
+
+impl From<Option<usize>> for TextMap {
+    fn from(start: Option<usize>) -> Self {
+        start.map_or(TextMap::Whole, TextMap::Start)
+    }
+}
+
+impl TextMap {
+    /// The span in the file of `range` of a value written at `whole`: a part inside
+    /// literal text is exact; a part that replaced text (an expanded reference) is that
+    /// text whole; a range over several parts runs from the first to the last.
+    pub fn span(&self, whole: Span, range: std::ops::Range<usize>) -> Span {
+        match self {
+            TextMap::Whole => whole,
+            TextMap::Start(start) => Span::new(start + range.start, start + range.end),
+            TextMap::Pieces(pieces) => {
+                let at = |offset: usize| {
+                    pieces
+                        .iter()
+                        .find(|p| p.value.start <= offset && offset < p.value.end)
+                };
+                let last = range.end.saturating_sub(1).max(range.start);
+                let (Some(first), Some(last)) = (at(range.start), at(last)) else {
+                    return whole;
+                };
+                let start = if first.exact {
+                    first.file.start + (range.start - first.value.start)
+                } else {
+                    first.file.start
+                };
+                let end = if range.is_empty() {
+                    start
+                } else if last.exact {
+                    last.file.start + (range.end - last.value.start)
+                } else {
+                    last.file.end
+                };
+                Span::new(start, end)
+            }
+        }
     }
 }
 
@@ -1524,6 +1622,35 @@ pub fn human_duration(d: Duration) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn text_maps_point_literal_parts_at_their_text_and_expanded_parts_at_the_reference() {
+        // `a=$(X)&b=2` written from byte 100, `$(X)` expanded to `long-value`.
+        let piece = |value: std::ops::Range<usize>, file: (usize, usize), exact| MapPiece {
+            value,
+            file: Span::new(file.0, file.1),
+            exact,
+        };
+        let map = TextMap::Pieces(Box::new([
+            piece(0..2, (100, 102), true),
+            piece(2..12, (102, 106), false),
+            piece(12..16, (106, 110), true),
+        ]));
+        let whole = Span::new(100, 110);
+        assert_eq!(map.span(whole, 0..1), Span::new(100, 101));
+        assert_eq!(map.span(whole, 15..16), Span::new(109, 110));
+        // Inside the expanded part, or over it: the reference's text.
+        assert_eq!(map.span(whole, 4..6), Span::new(102, 106));
+        assert_eq!(map.span(whole, 1..14), Span::new(101, 108));
+        assert_eq!(map.span(whole, 13..13), Span::new(107, 107));
+        // Past the value: the whole value, as offsets would miss.
+        assert_eq!(map.span(whole, 20..22), whole);
+        assert_eq!(TextMap::from(None).span(whole, 1..2), whole);
+        assert_eq!(
+            TextMap::from(Some(100)).span(whole, 1..2),
+            Span::new(101, 102)
+        );
+    }
 
     #[test]
     fn values_are_written_as_before_their_cases_were_boxed() {

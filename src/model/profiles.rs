@@ -37,8 +37,21 @@ fn active_profiles(service: &Service, ecosystem: Ecosystem) -> Option<Active> {
         .as_ref()
         .map(|d| d.environment.as_slice())
         .unwrap_or(&[]);
-    // The last definition of a variable is the one the process sees.
+    // The last definition of a variable is the one the process sees; one whose value
+    // the files do not give (a Secret's) names profiles that are not known.
     let var = |name: &str| environment.iter().rev().find(|v| v.name == name);
+    let unknown =
+        |found: Option<&crate::model::EnvVar>| found.is_some_and(|v| v.unknown_from.is_some());
+    let dotnet = || var("ASPNETCORE_ENVIRONMENT").or_else(|| var("DOTNET_ENVIRONMENT"));
+    let chosen = match ecosystem {
+        Ecosystem::Spring => var("SPRING_PROFILES_ACTIVE"),
+        Ecosystem::DotNet => dotnet(),
+        Ecosystem::Node => var("NODE_ENV"),
+        _ => None,
+    };
+    if unknown(chosen) {
+        return None;
+    }
     match ecosystem {
         Ecosystem::Spring => {
             let (profiles, source) = match var("SPRING_PROFILES_ACTIVE") {
@@ -64,17 +77,16 @@ fn active_profiles(service: &Service, ecosystem: Ecosystem) -> Option<Active> {
             })
         }
         Ecosystem::DotNet => {
-            let (profiles, source) =
-                match var("ASPNETCORE_ENVIRONMENT").or_else(|| var("DOTNET_ENVIRONMENT")) {
-                    Some(v) => (
-                        vec![v.value.trim().to_owned()],
-                        format!("{} is `{}`", v.name, v.value.trim()),
-                    ),
-                    None => (
-                        vec!["Production".to_owned()],
-                        "ASP.NET Core's default environment".to_owned(),
-                    ),
-                };
+            let (profiles, source) = match dotnet() {
+                Some(v) => (
+                    vec![v.value.trim().to_owned()],
+                    format!("{} is `{}`", v.name, v.value.trim()),
+                ),
+                None => (
+                    vec!["Production".to_owned()],
+                    "ASP.NET Core's default environment".to_owned(),
+                ),
+            };
             Some(Active {
                 profiles,
                 source,
