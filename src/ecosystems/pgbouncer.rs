@@ -23,7 +23,7 @@ use std::time::Duration;
 
 use super::connection_string;
 use super::ini_settings::{
-    fits_c_int, pairs_with_includes, read_each_top_file, Pair, SettingBuilder,
+    fits_c_int, pairs_with_includes_one_section, read_each_top_file, Pair, SettingBuilder,
 };
 use super::{file_name, ParsedFile, Reader};
 use crate::model::parameters::{
@@ -56,7 +56,7 @@ impl Reader for PgBouncer {
 }
 
 fn read_file(file: &ParsedFile, files: &[&ParsedFile], sources: &SourceMap, model: &mut Model) {
-    let all = pairs_with_includes(file, files);
+    let all = pairs_with_includes_one_section(file, files);
     let settings_section: Vec<&Pair> = all
         .iter()
         .filter(|p| p.section.as_deref() == Some("pgbouncer"))
