@@ -12,8 +12,8 @@
 //! string), so rules can check the per-database keys PgBouncer accepts. `[users]`
 //! entries are read the same way (`users.<user>.<param>`); their `pool_mode` applies to
 //! every pool of that user and wins over the database's and the global one, and so do
-//! their `max_user_connections` and `idle_transaction_timeout` when above 0. Entry
-//! values are split into `key=value` pairs as PgBouncer's `cstr_get_pair` does; where
+//! their `max_user_connections` and `idle_transaction_timeout` when above 0 and their
+//! `pool_size` and `reserve_pool_size` when 0 or more. Entry values are split into `key=value` pairs as PgBouncer's `cstr_get_pair` does; where
 //! it would stop (an end-of-line comment), the entry is recorded as refused
 //! ([`RefusedEntry`], reported by `parse-error`).
 
@@ -562,6 +562,9 @@ fn pooler_user(settings: &SettingBuilder, pair: &Pair, params: &[Pair]) -> Poole
         name: pair.key.clone(),
         location: pair.key_location(),
         pool_mode: param(params, "pool_mode").map(|p| settings.parsed(p, parse_pool_mode)),
+        pool_size: param(params, "pool_size").map(|p| settings.parsed(p, entry_count)),
+        reserve_pool_size: param(params, "reserve_pool_size")
+            .map(|p| settings.parsed(p, entry_count)),
         max_user_connections: param(params, "max_user_connections")
             .map(|p| settings.parsed(p, entry_count)),
         idle_transaction_timeout: param(params, "idle_transaction_timeout")
