@@ -1,6 +1,7 @@
 //! Following include directives: PostgreSQL `include`, `include_if_exists`,
 //! `include_dir`; MySQL `!include`, `!includedir`; PgBouncer `%include`. Paths are
-//! relative to the including file. Included files are read with the includer's format
+//! relative to the including file (a PgBouncer `%include` not found there is tried
+//! relative to the top-level `pgbouncer.ini`, see [`pgbouncer_target`]). Included files are read with the includer's format
 //! and reader, marked with where they were included, and the reader splices their
 //! settings in at the include line.
 //!
@@ -60,8 +61,10 @@ impl Includes<'_> {
                 None => break,
             };
             next += 1;
+            known.sync(parsed);
+            let top_dir = known.top_dir(parsed, &includer);
             for directive in &includer.doc.directives {
-                for target in self.targets(&includer, directive) {
+                for target in self.targets(&includer, top_dir.as_deref(), directive) {
                     known.sync(parsed);
                     let at = (includer.id, directive.name_span.start);
                     let canonical = canonical_of(&target);
@@ -91,8 +94,14 @@ impl Includes<'_> {
         self.roots.iter().any(|root| canonical.starts_with(root))
     }
 
-    /// The files a directive names, in the order the server reads them.
-    fn targets(&mut self, includer: &ParsedFile, directive: &Directive) -> Vec<PathBuf> {
+    /// The files a directive names, in the order the server reads them. `top_dir` is
+    /// the directory of the file that no other file includes, for PgBouncer.
+    fn targets(
+        &mut self,
+        includer: &ParsedFile,
+        top_dir: Option<&Path>,
+        directive: &Directive,
+    ) -> Vec<PathBuf> {
         let base = includer.path.parent().unwrap_or(Path::new("."));
         let argument = directive.argument.trim().trim_matches(['\'', '"']);
         if Path::new(argument).is_absolute() && !self.inside_roots(Path::new(argument)) {
@@ -132,7 +141,8 @@ impl Includes<'_> {
                     }
                 }
             }
-            "include" | "include_if_exists" | "!include" | "%include" => vec![path],
+            "%include" => vec![pgbouncer_target(path, top_dir, argument)],
+            "include" | "include_if_exists" | "!include" => vec![path],
             _ => Vec::new(),
         }
     }
@@ -244,6 +254,7 @@ impl Includes<'_> {
         // directory `!includedir` cannot list.
         let consequence = match directive.name.as_str() {
             "!include" => "mysqld skips a missing `!include` file without a word",
+            "%include" => "PgBouncer opens it from its working directory, and refuses to start if it is missing there",
             _ => "the server refuses to start if it is missing there too",
         };
         let message = format!(
@@ -258,6 +269,22 @@ impl Includes<'_> {
                 &message,
                 Severity::Warning,
             ));
+    }
+}
+
+/// The file a PgBouncer `%include` reads. PgBouncer opens a relative name from its
+/// working directory (libusual `usual/cfparser.c` hands the name as written to
+/// `load_file`; PgBouncer's doc/config.md: "relative to the current working
+/// directory"), which a linter cannot know: the including file's directory is tried
+/// first, then the directory of the top-level `pgbouncer.ini` (the same one for a
+/// nested include written from the top file's view, `conf.d/b.ini` in `conf.d/a.ini`).
+fn pgbouncer_target(beside_includer: PathBuf, top_dir: Option<&Path>, argument: &str) -> PathBuf {
+    if beside_includer.exists() {
+        return beside_includer;
+    }
+    match top_dir.map(|dir| dir.join(argument)) {
+        Some(beside_top) if beside_top.exists() => beside_top,
+        _ => beside_includer,
     }
 }
 
@@ -306,6 +333,28 @@ impl Known {
             .iter()
             .filter_map(|at| parsed.get(*at).map(|(_, f)| f))
             .collect()
+    }
+
+    /// The directory of the file at the top of `file`'s include chain (the one no other
+    /// file includes).
+    fn top_dir(
+        &self,
+        parsed: &[(&'static dyn Reader, ParsedFile)],
+        file: &ParsedFile,
+    ) -> Option<PathBuf> {
+        let mut top = file;
+        // A chain without a loop holds each file at most once; this bounds one anyway.
+        for _ in 0..=self.canonical.len() {
+            let Some(parent) = top
+                .included_from
+                .and_then(|(parent, _)| self.position.get(&parent))
+                .and_then(|at| parsed.get(*at))
+            else {
+                break;
+            };
+            top = &parent.1;
+        }
+        top.path.parent().map(Path::to_path_buf)
     }
 
     /// True when `canonical` is `file` or one of the files that include it. Followed

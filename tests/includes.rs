@@ -217,6 +217,120 @@ fn mysql_includedir_adopts_walked_files_and_pgbouncer_include() {
     );
 }
 
+/// The messages of one rule's findings.
+fn findings_of(report: &Report, rule: &str) -> Vec<String> {
+    report
+        .diagnostics
+        .iter()
+        .filter(|d| d.rule == rule)
+        .map(|d| d.message.clone())
+        .collect()
+}
+
+#[test]
+fn a_pgbouncer_include_reads_in_the_current_section_and_its_headers_carry_over() {
+    // PgBouncer keeps one current section across `%include` (libusual cfparser.c):
+    // the included file starts in the includer's last header, not the section of the
+    // includer's last key, and a header inside it holds for the includer's next lines.
+    let dir = tree(&[
+        (
+            "a/pgbouncer.ini",
+            "[pgbouncer]
+default_pool_size = 10
+[databases]
+%include dbs.ini
+",
+        ),
+        (
+            "a/dbs.ini",
+            "app = host=pg dbname=app pool_size=99
+",
+        ),
+        (
+            "b/pgbouncer.ini",
+            "[databases]
+app = host=pg dbname=app
+%include common.ini
+auth_type = trust
+",
+        ),
+        (
+            "b/common.ini",
+            "[pgbouncer]
+pool_mode = transaction
+",
+        ),
+    ]);
+    let report = check(dir.path());
+    assert!(
+        parse_errors(&report).is_empty(),
+        "{:?}",
+        parse_errors(&report)
+    );
+    let unknown = findings_of(&report, "unknown-or-dead-pool-key");
+    assert!(unknown.is_empty(), "{unknown:?}");
+    let pooler = |name: &str| {
+        report
+            .model
+            .poolers
+            .iter()
+            .find(|p| p.name == name)
+            .unwrap()
+    };
+    let a = pooler("a");
+    assert_eq!(a.databases.len(), 1, "{:?}", a.databases);
+    assert_eq!(a.databases[0].name, "app");
+    assert_eq!(
+        a.databases[0].pool_size.as_ref().and_then(|s| s.get()),
+        Some(&99)
+    );
+    assert_eq!(a.default_pool_size.as_ref().unwrap().get(), Some(&10));
+    let b = pooler("b");
+    assert_eq!(b.databases.len(), 1, "{:?}", b.databases);
+    assert_eq!(
+        b.pool_mode.as_ref().unwrap().get().map(String::as_str),
+        Some("transaction")
+    );
+    assert_eq!(
+        b.auth_type.as_ref().unwrap().get().map(String::as_str),
+        Some("trust")
+    );
+}
+
+#[test]
+fn a_pgbouncer_include_not_beside_the_includer_is_looked_for_beside_the_top_file() {
+    // PgBouncer opens a relative `%include` from its working directory; a nested
+    // include written from the top file's view names a file beside that file.
+    let dir = tree(&[
+        (
+            "pgb/pgbouncer.ini",
+            "[pgbouncer]
+%include conf.d/a.ini
+",
+        ),
+        (
+            "pgb/conf.d/a.ini",
+            "max_client_conn = 500
+%include conf.d/b.ini
+",
+        ),
+        (
+            "pgb/conf.d/b.ini",
+            "default_pool_size = 33
+",
+        ),
+    ]);
+    let report = check(dir.path());
+    assert!(
+        parse_errors(&report).is_empty(),
+        "{:?}",
+        parse_errors(&report)
+    );
+    let pooler = &report.model.poolers[0];
+    assert_eq!(pooler.max_client_conn.as_ref().unwrap().get(), Some(&500));
+    assert_eq!(pooler.default_pool_size.as_ref().unwrap().get(), Some(&33));
+}
+
 #[test]
 fn included_files_give_up_their_text_once_read_like_the_others() {
     let tuning = "max_connections = 300\n";

@@ -641,6 +641,46 @@ fn pgbouncer_server_connections_are_capped_by_max_user_connections() {
     );
 }
 
+/// PgBouncer's `pool_pool_size()`/`pool_res_pool_size()` (src/server.c) take the pool's
+/// user's `[users]` `pool_size`/`reserve_pool_size` first (0 or more), then the
+/// database entry's, then `[pgbouncer]`'s.
+#[test]
+fn pgbouncer_users_pool_size_and_reserve_count_for_a_forced_user() {
+    let manifest = "[[database]]\nname = \"app\"\nengine = \"postgresql\"\nmax-connections = 100\n\n[[pooler]]\nname = \"bouncer\"\nkind = \"pgbouncer\"\nconfig = \"bouncer/pgbouncer.ini\"\nconnects-to = \"app\"\n";
+    let rule = "pgbouncer-server-conns-exceed-postgres";
+    let files = |users: &str| {
+        tree(&[
+            ("poollint.toml", manifest),
+            (
+                "bouncer/pgbouncer.ini",
+                &format!("[databases]\napp = host=pg dbname=app user=appuser pool_size=10\n\n[users]\n{users}\n"),
+            ),
+        ])
+    };
+    // 120 + 10 > 97 slots: the user's values win over the entry's pool_size=10.
+    let over = files("appuser = pool_size=120 reserve_pool_size=10");
+    let found = messages(over.path(), rule);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(
+        found[0].contains("can open 130 server connections"),
+        "{}",
+        found[0]
+    );
+    assert!(
+        found[0].contains("pool 120 + reserve_pool_size 10 ("),
+        "{}",
+        found[0]
+    );
+    // Another user's values, or -1 (PgBouncer's "not set"), leave the entry's 10.
+    for users in [
+        "other = pool_size=120 reserve_pool_size=10",
+        "appuser = pool_size=-1",
+    ] {
+        let within = files(users);
+        assert!(messages(within.path(), rule).is_empty(), "{users}");
+    }
+}
+
 /// tarn.js throws unless `min`/`max` are JSON numbers that are integers
 /// (`typeof opt.max === 'number'`, `opt.max === Math.round(opt.max)`): a fraction or a
 /// quoted number is `pool-size-invalid`, on the value; `1.0`, `1e1` and whole numbers of

@@ -104,8 +104,8 @@ fn splice(file: &ParsedFile, all: &[&ParsedFile], depth: usize) -> Vec<Pair> {
         while let Some(pair) = own.next_if(|p| p.key_span.start < at) {
             out.push(pair);
         }
-        // An included file continues in the includer's current section
-        // (PgBouncer's `%include` inside `[pgbouncer]`).
+        // An included file's pairs before its own first header take the includer's
+        // section (PgBouncer reads through [`pairs_with_includes_one_section`]).
         let section = out.last().and_then(|p: &Pair| p.section.clone());
         for child in all
             .iter()
@@ -121,6 +121,87 @@ fn splice(file: &ParsedFile, all: &[&ParsedFile], depth: usize) -> Vec<Pair> {
     }
     out.extend(own);
     out
+}
+
+/// The pairs of `file` with every file it includes spliced in at the include line, with
+/// one current section across files, as PgBouncer's loader keeps it (libusual
+/// `usual/cfparser.c`: `parse_ini_file_internal` reads an `%include` with the same
+/// `LoaderCtx`, whose `cur_sect` only a `[section]` header changes). So an included
+/// file starts in the section of the last header before the include line, and a header
+/// inside it is the section of the includer's lines after the include.
+pub fn pairs_with_includes_one_section(file: &ParsedFile, all: &[&ParsedFile]) -> Vec<Pair> {
+    let mut current = None;
+    let mut out = Vec::new();
+    splice_one_section(file, all, 0, &mut current, &mut out);
+    out
+}
+
+/// A line that matters to the current section, in file order.
+enum Line {
+    Header(String),
+    Pair(Pair),
+    Include(usize),
+}
+
+fn splice_one_section(
+    file: &ParsedFile,
+    all: &[&ParsedFile],
+    depth: usize,
+    current: &mut Option<String>,
+    out: &mut Vec<Pair>,
+) {
+    let mut lines = section_lines(file);
+    if depth < MAX_INCLUDE_DEPTH {
+        lines.extend(
+            file.doc
+                .directives
+                .iter()
+                .map(|d| (d.name_span.start, Line::Include(d.name_span.start))),
+        );
+    }
+    lines.sort_by_key(|(at, _)| *at);
+    for (_, line) in lines {
+        match line {
+            Line::Header(name) => *current = Some(name),
+            Line::Pair(mut pair) => {
+                pair.section.clone_from(current);
+                out.push(pair);
+            }
+            Line::Include(at) => {
+                for child in all
+                    .iter()
+                    .filter(|f| f.included_from == Some((file.id, at)))
+                {
+                    splice_one_section(child, all, depth + 1, current, out);
+                }
+            }
+        }
+    }
+}
+
+/// The section headers and pairs of one file with where each starts.
+fn section_lines(file: &ParsedFile) -> Vec<(usize, Line)> {
+    let doc = &file.doc;
+    let mut lines = Vec::new();
+    let push_pair = |lines: &mut Vec<(usize, Line)>, key, value| {
+        if let Some(pair) = pair(file.id, doc, None, key, value) {
+            lines.push((pair.key_span.start, Line::Pair(pair)));
+        }
+    };
+    for root in &doc.roots {
+        for entry in doc.entries(*root) {
+            if doc.is_map(entry.value) {
+                let name = doc.text(entry.key).unwrap_or("").to_ascii_lowercase();
+                lines.push((doc.span(entry.key).start, Line::Header(name)));
+                for inner in doc.entries(entry.value) {
+                    push_pair(&mut lines, inner.key, inner.value);
+                }
+            } else {
+                push_pair(&mut lines, entry.key, entry.value);
+            }
+        }
+    }
+    lines
 }
 
 fn pair(

@@ -1053,6 +1053,12 @@ pub struct PoolerUser {
     /// The entry's key.
     pub location: Location,
     pub pool_mode: Option<Setting<String>>,
+    /// The user's own `pool_size`: 0 or more wins over the database entry's and
+    /// `default_pool_size` for the pools of this user (PgBouncer's `pool_pool_size()`).
+    pub pool_size: Option<Setting<i64>>,
+    /// The user's own `reserve_pool_size`: 0 or more wins over the database entry's and
+    /// `[pgbouncer]`'s (PgBouncer's `pool_res_pool_size()`).
+    pub reserve_pool_size: Option<Setting<i64>>,
     pub max_user_connections: Option<Setting<i64>>,
     /// The user's own `idle_transaction_timeout` (PgBouncer 1.25+): above 0 it wins
     /// over `[pgbouncer]`'s for the pools of this user; 0 keeps `[pgbouncer]`'s.
@@ -1210,10 +1216,10 @@ impl Pooler {
 
     /// The server connections one PgBouncer instance may open, per `[databases]` entry:
     /// `max_db_connections` (the entry's, else `[pgbouncer]`'s) when above 0, else the
-    /// pool size plus the reserve pool (the entry's `pool_size`, else
-    /// `default_pool_size`, plus its `reserve_pool_size`, else `[pgbouncer]`'s:
-    /// catalogue TP06 sums both), for one user: a lower bound when several users
-    /// connect. Without entries, one database is assumed. A user's
+    /// pool size plus the reserve pool (the forced user's `[users]` `pool_size`, else
+    /// the entry's, else `default_pool_size`, plus the forced user's
+    /// `reserve_pool_size`, else the entry's, else `[pgbouncer]`'s: catalogue TP06 sums
+    /// both), for one user: a lower bound when several users connect. Without entries, one database is assumed. A user's
     /// `max_user_connections` (its `[users]` entry's above 0, else `[pgbouncer]`'s above
     /// 0, as PgBouncer's `user_max_connections()` decides) caps the pools of that user
     /// across databases: the entries forcing the same `user=` share one cap, in order;
@@ -1275,11 +1281,19 @@ impl Pooler {
             .and_then(|e| e.max_db_connections.as_ref())
             .filter(positive)
             .or(self.max_db_connections.as_ref().filter(positive));
-        let size = entry
-            .and_then(|e| e.pool_size.as_ref())
-            .or(self.default_pool_size.as_ref());
         let database = entry.map(|e| e.name.as_str());
         let user = entry.and_then(|e| e.forced_user.as_deref());
+        // PgBouncer's `pool_pool_size()` and `pool_res_pool_size()` (src/server.c): the
+        // pool's user's `[users]` value when 0 or more (-1 is its "not set"), else the
+        // database entry's, else `[pgbouncer]`'s. A user's value not known counts as set.
+        let of_user = |pick: fn(&'p PoolerUser) -> Option<&'p Setting<i64>>| {
+            user.and_then(|name| self.users.iter().find(|u| u.name == name))
+                .and_then(pick)
+                .filter(|s| s.get().is_none_or(|v| *v >= 0))
+        };
+        let size = of_user(|u| u.pool_size.as_ref())
+            .or(entry.and_then(|e| e.pool_size.as_ref()))
+            .or(self.default_pool_size.as_ref());
         if let Some(setting) = cap {
             return Some(BudgetPart {
                 database,
@@ -1291,8 +1305,8 @@ impl Pooler {
             });
         }
         let setting = size?;
-        let reserve = entry
-            .and_then(|e| e.reserve_pool_size.as_ref())
+        let reserve = of_user(|u| u.reserve_pool_size.as_ref())
+            .or(entry.and_then(|e| e.reserve_pool_size.as_ref()))
             .or(self.reserve_pool_size.as_ref())
             .filter(positive);
         let extra = reserve.and_then(|r| r.get()).copied().unwrap_or(0);
