@@ -769,3 +769,39 @@ fn rails_url_parameters_and_scheme_count_as_keys() {
         assert_eq!(found.len(), 1, "{scheme}: {found:?}");
     }
 }
+
+/// Without `connects-to`, a pool is inferred to use the only database only when nothing
+/// says it talks to another server: a MySQL URL, a SqlClient connection string or a
+/// host that is another compose service. They were all counted against PostgreSQL.
+#[test]
+fn pools_of_another_engine_or_host_are_not_inferred_to_use_the_only_database() {
+    const DB: &str = "  db:\n    image: postgres:16\n";
+    let api = |env: &str| {
+        format!("services:\n  api:\n    image: x\n    deploy:\n      replicas: 2\n    environment:\n{env}{DB}")
+    };
+    let others = [
+        "      SPRING_DATASOURCE_URL: jdbc:mysql://mysql/app?socketTimeout=30000\n      SPRING_DATASOURCE_HIKARI_MAXIMUMPOOLSIZE: \"60\"\n",
+        "      ConnectionStrings__Sql: \"Server=mssql;Max Pool Size=60\"\n",
+        "      SPRING_DATASOURCE_DRIVERCLASSNAME: com.mysql.cj.jdbc.Driver\n      SPRING_DATASOURCE_HIKARI_MAXIMUMPOOLSIZE: \"60\"\n",
+    ];
+    for env in others {
+        let dir = tree(&[("docker-compose.yml", &api(env))]);
+        let found = messages(dir.path(), "fleet-exceeds-db-slots");
+        assert!(found.is_empty(), "{env}: {found:?}");
+        assert_eq!(demand(dir.path()), serde_json::Value::Null, "{env}");
+    }
+    // Another compose service as the host.
+    let dir = tree(&[(
+        "docker-compose.yml",
+        &format!("services:\n  reports:\n    image: reports-db:1\n  api:\n    image: x\n    deploy:\n      replicas: 2\n    environment:\n      SPRING_DATASOURCE_URL: jdbc:postgresql://reports/app?socketTimeout=30\n      SPRING_DATASOURCE_HIKARI_MAXIMUMPOOLSIZE: \"60\"\n{DB}"),
+    )]);
+    assert!(messages(dir.path(), "fleet-exceeds-db-slots").is_empty());
+    // A service with a PostgreSQL pool and a SQL Server pool: only the first counts.
+    let mixed = "      SPRING_DATASOURCE_URL: jdbc:postgresql://db/app?socketTimeout=30\n      SPRING_DATASOURCE_HIKARI_MAXIMUMPOOLSIZE: \"30\"\n      ConnectionStrings__Sql: \"Server=mssql;Max Pool Size=60\"\n";
+    let dir = tree(&[("docker-compose.yml", &api(mixed))]);
+    assert_eq!(demand(dir.path()), 60);
+    // A PostgreSQL URL still is.
+    let postgres = "      SPRING_DATASOURCE_URL: jdbc:postgresql://db/app?socketTimeout=30\n      SPRING_DATASOURCE_HIKARI_MAXIMUMPOOLSIZE: \"60\"\n";
+    let dir = tree(&[("docker-compose.yml", &api(postgres))]);
+    assert_eq!(demand(dir.path()), 120);
+}
