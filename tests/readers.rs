@@ -805,3 +805,44 @@ fn pools_of_another_engine_or_host_are_not_inferred_to_use_the_only_database() {
     let dir = tree(&[("docker-compose.yml", &api(postgres))]);
     assert_eq!(demand(dir.path()), 120);
 }
+
+/// Images built on PostgreSQL run a PostgreSQL database like the official image: the
+/// database and its `-c` flags were dropped for them, so nothing counted the pools.
+#[test]
+fn postgresql_based_images_are_databases() {
+    for image in [
+        "postgis/postgis:16-3.4",
+        "timescale/timescaledb:latest-pg16",
+        "timescale/timescaledb-ha:pg16",
+        "docker.io/postgis/postgis:16-3.4",
+        "pgvector/pgvector:pg16",
+        "localhost:5000/postgres:16",
+        "postgres@sha256:0123abcd",
+    ] {
+        let dir = tree(&[(
+            "docker-compose.yml",
+            &format!("services:\n  api:\n    image: x\n    deploy:\n      replicas: 2\n    environment:\n      SPRING_DATASOURCE_URL: jdbc:postgresql://db/app?socketTimeout=30\n      SPRING_DATASOURCE_HIKARI_MAXIMUMPOOLSIZE: \"30\"\n  db:\n    image: {image}\n    command: postgres -c max_connections=50\n"),
+        )]);
+        assert_eq!(demand(dir.path()), 60, "{image}");
+        let found = messages(dir.path(), "fleet-exceeds-db-slots");
+        assert!(
+            found.len() == 1 && found[0].contains("max_connections 50"),
+            "{image}: {found:?}"
+        );
+    }
+    for image in [
+        "mysql:8",
+        "postgres-exporter:1",
+        "bitnami/postgresql-exporter:0",
+    ] {
+        let dir = tree(&[(
+            "docker-compose.yml",
+            &format!("services:\n  db:\n    image: {image}\n"),
+        )]);
+        assert_eq!(
+            json(&["capacity"], dir.path())["databases"],
+            serde_json::json!([]),
+            "{image}"
+        );
+    }
+}
