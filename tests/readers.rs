@@ -846,3 +846,54 @@ fn postgresql_based_images_are_databases() {
         );
     }
 }
+
+/// A Deployment `api` sizing its pool to 10 with `replicas: {replicas}`, the HPA given
+/// (`metadata` and `spec` lines after `kind`), and a postgres StatefulSet: the steady
+/// and peak demand of `poollint capacity`.
+fn autoscaled_demand(workload: &str, hpa: &str) -> (serde_json::Value, serde_json::Value) {
+    let text = format!("{workload}\n  template:\n    spec:\n      containers:\n        - name: app\n          image: api:1\n          env:\n            - name: SPRING_DATASOURCE_URL\n              value: jdbc:postgresql://db/app?socketTimeout=30\n            - name: SPRING_DATASOURCE_HIKARI_MAXIMUMPOOLSIZE\n              value: \"10\"\n---\napiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\n{hpa}---\napiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: db\nspec:\n  template:\n    spec:\n      containers:\n        - name: postgres\n          image: postgres:16\n          args: [\"-c\", \"max_connections=1000\"]\n");
+    let dir = tree(&[("app.yaml", &text)]);
+    let row = json(&["capacity"], dir.path())["databases"][0].clone();
+    (row["demand_steady"].clone(), row["demand_peak"].clone())
+}
+
+/// An HPA applies to the workload of its `scaleTargetRef` kind and name in its
+/// namespace (`default` when none is written, on either side), and sets the steady
+/// count as the HPA controller does: replicas above `maxReplicas` are scaled down to it,
+/// and `replicas: 0` disables autoscaling (kubernetes
+/// `pkg/controller/podautoscaler/horizontal.go`).
+#[test]
+fn autoscalers_match_kind_and_namespace_and_bound_the_steady_count() {
+    let deployment = |meta: &str, replicas: u32| {
+        format!("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\n{meta}spec:\n  replicas: {replicas}")
+    };
+    let hpa = |meta: &str, kind: &str, min: u32, max: u32| {
+        format!("metadata:\n  name: api\n{meta}spec:\n  scaleTargetRef:\n    kind: {kind}\n    name: api\n  minReplicas: {min}\n  maxReplicas: {max}\n")
+    };
+    let default_ns = "  namespace: default\n";
+    let cases = [
+        // An HPA of a StatefulSet `api` leaves the Deployment `api` alone.
+        (deployment("", 2), hpa("", "StatefulSet", 5, 8), 20),
+        (deployment("", 2), hpa("", "Deployment", 5, 8), 50),
+        // `default` written on one side only is the same namespace.
+        (deployment("", 2), hpa(default_ns, "Deployment", 5, 8), 50),
+        (deployment(default_ns, 2), hpa("", "Deployment", 5, 8), 50),
+        (
+            deployment("  namespace: shop\n", 2),
+            hpa("", "Deployment", 5, 8),
+            20,
+        ),
+        // Above the maximum, the HPA scales down to it.
+        (deployment("", 10), hpa("", "Deployment", 2, 4), 40),
+    ];
+    for (workload, autoscaler, steady) in cases {
+        assert_eq!(
+            autoscaled_demand(&workload, &autoscaler).0,
+            serde_json::json!(steady),
+            "{workload}\n{autoscaler}"
+        );
+    }
+    // `replicas: 0` disables autoscaling: nothing runs, and the maximum is never reached.
+    let disabled = autoscaled_demand(&deployment("", 0), &hpa("", "Deployment", 2, 40));
+    assert_eq!(disabled, (serde_json::json!(0), serde_json::json!(0)));
+}
