@@ -897,3 +897,44 @@ fn autoscalers_match_kind_and_namespace_and_bound_the_steady_count() {
     let disabled = autoscaled_demand(&deployment("", 0), &hpa("", "Deployment", 2, 40));
     assert_eq!(disabled, (serde_json::json!(0), serde_json::json!(0)));
 }
+
+/// Compose interpolates every value, not only `environment`: a `command` flag and the
+/// replica count given by a placeholder's default count as that default. The flag was
+/// an invalid `max_connections` (the database left `capacity`) and the replicas 1.
+#[test]
+fn compose_interpolates_command_flags_and_replica_counts() {
+    for replicas in ["scale: ${N:-4}", "deploy:\n      replicas: ${REPLICAS:-4}"] {
+        let text = format!("services:\n  api:\n    image: x\n    {replicas}\n    environment:\n      SPRING_DATASOURCE_URL: jdbc:postgresql://db/app?socketTimeout=30\n      SPRING_DATASOURCE_HIKARI_MAXIMUMPOOLSIZE: \"30\"\n  db:\n    image: postgres:16\n    command: postgres -c max_connections=${{MAXCONN:-20}} -c 'statement_timeout=${{ST:-5s}}'\n");
+        let dir = tree(&[("docker-compose.yml", &text)]);
+        assert!(
+            messages(dir.path(), "pool-size-invalid").is_empty(),
+            "{replicas}"
+        );
+        let row = json(&["capacity"], dir.path())["databases"][0].clone();
+        assert_eq!(row["usable_slots"], 17, "{replicas}");
+        assert_eq!(row["demand_steady"], 120, "{replicas}");
+        let report = json(&["check", "--select", "fleet-exceeds-db-slots"], dir.path());
+        let finding = &report["diagnostics"][0];
+        assert!(
+            finding["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("api 4 instances") && m.contains("max_connections 20")),
+            "{finding}"
+        );
+    }
+    // The list form, and a flag's span on its text as written.
+    let text = "services:\n  db:\n    image: postgres:16\n    command: [\"postgres\", \"-c\", \"max_connections=${MAXCONN:-2x}\"]\n";
+    let dir = tree(&[("docker-compose.yml", text)]);
+    let report = json(&["check", "--select", "pool-size-invalid"], dir.path());
+    let finding = &report["diagnostics"][0];
+    let span = &finding["span"];
+    let (start, end) = (
+        span["start"].as_u64().unwrap() as usize,
+        span["end"].as_u64().unwrap() as usize,
+    );
+    assert_eq!(
+        &text[start..end],
+        "max_connections=${MAXCONN:-2x}",
+        "{finding}"
+    );
+}
