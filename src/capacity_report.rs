@@ -6,13 +6,16 @@ use serde::Serialize;
 
 use crate::capacity;
 use crate::load::{number, pool_loads, probability, PoolLoad};
-use crate::model::Model;
+use crate::model::{Library, Model};
 use crate::rules::topology::{fleets, peak_instances, steady, usable_slots};
 
 #[derive(Debug, Serialize)]
 pub struct CapacityReport {
     pub pools: Vec<PoolRow>,
     pub databases: Vec<DatabaseRow>,
+    /// Why both tables are empty, for the text output (JSON's empty lists say it).
+    #[serde(skip)]
+    pub empty_because: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -51,7 +54,7 @@ pub struct DatabaseRow {
 
 /// The report; `warn_at` is `pool-saturated-by-declared-load`'s `warn-utilization`.
 pub fn build(model: &Model, warn_at: f64) -> CapacityReport {
-    let pools = pool_loads(model)
+    let pools: Vec<PoolRow> = pool_loads(model)
         .iter()
         .map(|load| pool_row(load, warn_at))
         .collect();
@@ -79,7 +82,68 @@ pub fn build(model: &Model, warn_at: f64) -> CapacityReport {
         })
         .collect();
     add_pooler_demand(model, &mut databases);
-    CapacityReport { pools, databases }
+    let empty_because = (pools.is_empty() && databases.is_empty()).then(|| empty_because(model));
+    CapacityReport {
+        pools,
+        databases,
+        empty_because,
+    }
+}
+
+/// The pool libraries poollint reads sizes of, for [`empty_because`].
+const MODELLED: &[Library] = &[
+    Library::HikariCp,
+    Library::ActiveRecord,
+    Library::NodePostgres,
+    Library::Knex,
+    Library::Sequelize,
+    Library::TypeOrm,
+    Library::Prisma,
+    Library::Npgsql,
+    Library::SqlClient,
+];
+
+/// What is missing when there is nothing to report: the services the manifest links
+/// to a database or gives a load that have no pool with a maximum poollint reads (a
+/// Spring `spring.datasource.type` of Tomcat JDBC, say), else the links, else the
+/// topology itself.
+fn empty_because(model: &Model) -> String {
+    let sized = |service: &crate::model::Service| {
+        crate::model::links::pools(model, service).any(|p| p.max.get().is_some())
+    };
+    let without_pool: Vec<String> = model
+        .services
+        .iter()
+        .filter(|s| s.connects_to.is_some() || s.load.is_some())
+        .filter(|s| !sized(s))
+        .map(|s| format!("`{}`", s.name))
+        .collect();
+    let databases: Vec<String> = model
+        .databases
+        .iter()
+        .map(|d| format!("`{}`", d.name))
+        .collect();
+    if !without_pool.is_empty() {
+        let libraries: Vec<&str> = MODELLED.iter().map(|l| l.name()).collect();
+        let (noun, verb, own) = if without_pool.len() == 1 {
+            ("service", "has", "its")
+        } else {
+            ("services", "have", "their")
+        };
+        let (last, first) = libraries.split_last().unwrap_or((&"", &[]));
+        return format!(
+            "Nothing to count: {noun} {} {verb} no pool poollint models: {own} config files configure no {} or {last} pool with a maximum, so none of {own} connections or load are counted.\n",
+            without_pool.join(", "),
+            first.join(", "),
+        );
+    }
+    if !databases.is_empty() {
+        return format!(
+            "Nothing to count against database {}: no service with a pool poollint models is linked to it; declare the services that use it in poollint.toml, each with connects-to.\n",
+            databases.join(", ")
+        );
+    }
+    "No declared load or database topology: add [[service]] with [service.load] and [[database]] to poollint.toml.\n".to_owned()
 }
 
 /// Add the server connections each PgBouncer may open to its database (instances ×
@@ -148,8 +212,8 @@ fn pool_row(load: &PoolLoad, warn_at: f64) -> PoolRow {
 /// The report as aligned text tables.
 pub fn render_text(report: &CapacityReport) -> String {
     let mut out = String::new();
-    if report.pools.is_empty() && report.databases.is_empty() {
-        out.push_str("No declared load or database topology: add [[service]] with [service.load] and [[database]] to poollint.toml.\n");
+    if let Some(why) = &report.empty_because {
+        out.push_str(why);
         return out;
     }
     if !report.pools.is_empty() {

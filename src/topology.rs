@@ -96,7 +96,7 @@ pub fn unlinked_notes(model: &Model, declared: &DeclaredTopology, manifest: File
         .map(|service| {
             let at = manifest_place(model, manifest, service.name.span);
             format!(
-                "{at}: service `{}` has no connects-to, so its connections count against no database: {targets}, and a link is inferred only to a lone database without a pooler, declared or next to the service's files; add connects-to = \"<name>\" to its [[service]] table",
+                "{at}: service `{}` has no connects-to, so its connections count against no database: {targets}, and a link is inferred only to a lone database without a pooler, declared or next to the service's files, from pools of its engine and host; add connects-to = \"<name>\" to its [[service]] table",
                 service.name.value
             )
         })

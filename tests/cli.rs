@@ -503,6 +503,35 @@ fn capacity_reports_load_and_slots() {
         .stderr(predicate::str::contains("cannot read no/such/dir"));
 }
 
+/// With a database and a service declared, an empty report says what is missing: the
+/// service's pool is one poollint does not model (Tomcat JDBC), not the topology.
+#[test]
+fn capacity_names_the_service_without_a_modelled_pool() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write_file(
+        dir.path(),
+        "svc/application.yml",
+        "spring:\n  datasource:\n    type: org.apache.tomcat.jdbc.pool.DataSource\n    \
+         url: jdbc:postgresql://db/app\n    tomcat:\n      max-active: 80\n",
+    );
+    write_file(
+        dir.path(),
+        "poollint.toml",
+        "[[database]]\nname = \"pg\"\nengine = \"postgresql\"\nmax-connections = 100\n\n\
+         [[service]]\nname = \"api\"\nconfig = [\"svc/application.yml\"]\ninstances = 2\n\
+         connects-to = \"pg\"\n",
+    );
+    poollint()
+        .current_dir(dir.path())
+        .args(["capacity", "."])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::starts_with(
+            "Nothing to count: service `api` has no pool poollint models: its config files configure no HikariCP,",
+        ))
+        .stdout(predicate::str::contains("No declared load or database topology").not());
+}
+
 /// A service whose profiles each set a pool gets a row per profile, each saying which:
 /// two rows both called `spring.datasource.hikari` could not be told apart.
 #[test]

@@ -1084,3 +1084,172 @@ fn rails_url_parameters_and_scheme_count_as_keys() {
         assert_eq!(found.len(), 1, "{scheme}: {found:?}");
     }
 }
+
+/// Without `connects-to`, a pool is inferred to use the only database only when nothing
+/// says it talks to another server: a MySQL URL, a SqlClient connection string or a
+/// host that is another compose service. They were all counted against PostgreSQL.
+#[test]
+fn pools_of_another_engine_or_host_are_not_inferred_to_use_the_only_database() {
+    const DB: &str = "  db:\n    image: postgres:16\n";
+    let api = |env: &str| {
+        format!("services:\n  api:\n    image: x\n    deploy:\n      replicas: 2\n    environment:\n{env}{DB}")
+    };
+    let others = [
+        "      SPRING_DATASOURCE_URL: jdbc:mysql://mysql/app?socketTimeout=30000\n      SPRING_DATASOURCE_HIKARI_MAXIMUMPOOLSIZE: \"60\"\n",
+        "      ConnectionStrings__Sql: \"Server=mssql;Max Pool Size=60\"\n",
+        "      SPRING_DATASOURCE_DRIVERCLASSNAME: com.mysql.cj.jdbc.Driver\n      SPRING_DATASOURCE_HIKARI_MAXIMUMPOOLSIZE: \"60\"\n",
+    ];
+    for env in others {
+        let dir = tree(&[("docker-compose.yml", &api(env))]);
+        let found = messages(dir.path(), "fleet-exceeds-db-slots");
+        assert!(found.is_empty(), "{env}: {found:?}");
+        assert_eq!(demand(dir.path()), serde_json::Value::Null, "{env}");
+    }
+    // Another compose service as the host.
+    let dir = tree(&[(
+        "docker-compose.yml",
+        &format!("services:\n  reports:\n    image: reports-db:1\n  api:\n    image: x\n    deploy:\n      replicas: 2\n    environment:\n      SPRING_DATASOURCE_URL: jdbc:postgresql://reports/app?socketTimeout=30\n      SPRING_DATASOURCE_HIKARI_MAXIMUMPOOLSIZE: \"60\"\n{DB}"),
+    )]);
+    assert!(messages(dir.path(), "fleet-exceeds-db-slots").is_empty());
+    // A service with a PostgreSQL pool and a SQL Server pool: only the first counts.
+    let mixed = "      SPRING_DATASOURCE_URL: jdbc:postgresql://db/app?socketTimeout=30\n      SPRING_DATASOURCE_HIKARI_MAXIMUMPOOLSIZE: \"30\"\n      ConnectionStrings__Sql: \"Server=mssql;Max Pool Size=60\"\n";
+    let dir = tree(&[("docker-compose.yml", &api(mixed))]);
+    assert_eq!(demand(dir.path()), 60);
+    // A PostgreSQL URL still is.
+    let postgres = "      SPRING_DATASOURCE_URL: jdbc:postgresql://db/app?socketTimeout=30\n      SPRING_DATASOURCE_HIKARI_MAXIMUMPOOLSIZE: \"60\"\n";
+    let dir = tree(&[("docker-compose.yml", &api(postgres))]);
+    assert_eq!(demand(dir.path()), 120);
+}
+
+/// Images built on PostgreSQL run a PostgreSQL database like the official image: the
+/// database and its `-c` flags were dropped for them, so nothing counted the pools.
+#[test]
+fn postgresql_based_images_are_databases() {
+    for image in [
+        "postgis/postgis:16-3.4",
+        "timescale/timescaledb:latest-pg16",
+        "timescale/timescaledb-ha:pg16",
+        "docker.io/postgis/postgis:16-3.4",
+        "pgvector/pgvector:pg16",
+        "localhost:5000/postgres:16",
+        "postgres@sha256:0123abcd",
+    ] {
+        let dir = tree(&[(
+            "docker-compose.yml",
+            &format!("services:\n  api:\n    image: x\n    deploy:\n      replicas: 2\n    environment:\n      SPRING_DATASOURCE_URL: jdbc:postgresql://db/app?socketTimeout=30\n      SPRING_DATASOURCE_HIKARI_MAXIMUMPOOLSIZE: \"30\"\n  db:\n    image: {image}\n    command: postgres -c max_connections=50\n"),
+        )]);
+        assert_eq!(demand(dir.path()), 60, "{image}");
+        let found = messages(dir.path(), "fleet-exceeds-db-slots");
+        assert!(
+            found.len() == 1 && found[0].contains("max_connections 50"),
+            "{image}: {found:?}"
+        );
+    }
+    for image in [
+        "mysql:8",
+        "postgres-exporter:1",
+        "bitnami/postgresql-exporter:0",
+    ] {
+        let dir = tree(&[(
+            "docker-compose.yml",
+            &format!("services:\n  db:\n    image: {image}\n"),
+        )]);
+        assert_eq!(
+            json(&["capacity"], dir.path())["databases"],
+            serde_json::json!([]),
+            "{image}"
+        );
+    }
+}
+
+/// A Deployment `api` sizing its pool to 10 with `replicas: {replicas}`, the HPA given
+/// (`metadata` and `spec` lines after `kind`), and a postgres StatefulSet: the steady
+/// and peak demand of `poollint capacity`.
+fn autoscaled_demand(workload: &str, hpa: &str) -> (serde_json::Value, serde_json::Value) {
+    let text = format!("{workload}\n  template:\n    spec:\n      containers:\n        - name: app\n          image: api:1\n          env:\n            - name: SPRING_DATASOURCE_URL\n              value: jdbc:postgresql://db/app?socketTimeout=30\n            - name: SPRING_DATASOURCE_HIKARI_MAXIMUMPOOLSIZE\n              value: \"10\"\n---\napiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\n{hpa}---\napiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: db\nspec:\n  template:\n    spec:\n      containers:\n        - name: postgres\n          image: postgres:16\n          args: [\"-c\", \"max_connections=1000\"]\n");
+    let dir = tree(&[("app.yaml", &text)]);
+    let row = json(&["capacity"], dir.path())["databases"][0].clone();
+    (row["demand_steady"].clone(), row["demand_peak"].clone())
+}
+
+/// An HPA applies to the workload of its `scaleTargetRef` kind and name in its
+/// namespace (`default` when none is written, on either side), and sets the steady
+/// count as the HPA controller does: replicas above `maxReplicas` are scaled down to it,
+/// and `replicas: 0` disables autoscaling (kubernetes
+/// `pkg/controller/podautoscaler/horizontal.go`).
+#[test]
+fn autoscalers_match_kind_and_namespace_and_bound_the_steady_count() {
+    let deployment = |meta: &str, replicas: u32| {
+        format!("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\n{meta}spec:\n  replicas: {replicas}")
+    };
+    let hpa = |meta: &str, kind: &str, min: u32, max: u32| {
+        format!("metadata:\n  name: api\n{meta}spec:\n  scaleTargetRef:\n    kind: {kind}\n    name: api\n  minReplicas: {min}\n  maxReplicas: {max}\n")
+    };
+    let default_ns = "  namespace: default\n";
+    let cases = [
+        // An HPA of a StatefulSet `api` leaves the Deployment `api` alone.
+        (deployment("", 2), hpa("", "StatefulSet", 5, 8), 20),
+        (deployment("", 2), hpa("", "Deployment", 5, 8), 50),
+        // `default` written on one side only is the same namespace.
+        (deployment("", 2), hpa(default_ns, "Deployment", 5, 8), 50),
+        (deployment(default_ns, 2), hpa("", "Deployment", 5, 8), 50),
+        (
+            deployment("  namespace: shop\n", 2),
+            hpa("", "Deployment", 5, 8),
+            20,
+        ),
+        // Above the maximum, the HPA scales down to it.
+        (deployment("", 10), hpa("", "Deployment", 2, 4), 40),
+    ];
+    for (workload, autoscaler, steady) in cases {
+        assert_eq!(
+            autoscaled_demand(&workload, &autoscaler).0,
+            serde_json::json!(steady),
+            "{workload}\n{autoscaler}"
+        );
+    }
+    // `replicas: 0` disables autoscaling: nothing runs, and the maximum is never reached.
+    let disabled = autoscaled_demand(&deployment("", 0), &hpa("", "Deployment", 2, 40));
+    assert_eq!(disabled, (serde_json::json!(0), serde_json::json!(0)));
+}
+
+/// Compose interpolates every value, not only `environment`: a `command` flag and the
+/// replica count given by a placeholder's default count as that default. The flag was
+/// an invalid `max_connections` (the database left `capacity`) and the replicas 1.
+#[test]
+fn compose_interpolates_command_flags_and_replica_counts() {
+    for replicas in ["scale: ${N:-4}", "deploy:\n      replicas: ${REPLICAS:-4}"] {
+        let text = format!("services:\n  api:\n    image: x\n    {replicas}\n    environment:\n      SPRING_DATASOURCE_URL: jdbc:postgresql://db/app?socketTimeout=30\n      SPRING_DATASOURCE_HIKARI_MAXIMUMPOOLSIZE: \"30\"\n  db:\n    image: postgres:16\n    command: postgres -c max_connections=${{MAXCONN:-20}} -c 'statement_timeout=${{ST:-5s}}'\n");
+        let dir = tree(&[("docker-compose.yml", &text)]);
+        assert!(
+            messages(dir.path(), "pool-size-invalid").is_empty(),
+            "{replicas}"
+        );
+        let row = json(&["capacity"], dir.path())["databases"][0].clone();
+        assert_eq!(row["usable_slots"], 17, "{replicas}");
+        assert_eq!(row["demand_steady"], 120, "{replicas}");
+        let report = json(&["check", "--select", "fleet-exceeds-db-slots"], dir.path());
+        let finding = &report["diagnostics"][0];
+        assert!(
+            finding["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("api 4 instances") && m.contains("max_connections 20")),
+            "{finding}"
+        );
+    }
+    // The list form, and a flag's span on its text as written.
+    let text = "services:\n  db:\n    image: postgres:16\n    command: [\"postgres\", \"-c\", \"max_connections=${MAXCONN:-2x}\"]\n";
+    let dir = tree(&[("docker-compose.yml", text)]);
+    let report = json(&["check", "--select", "pool-size-invalid"], dir.path());
+    let finding = &report["diagnostics"][0];
+    let span = &finding["span"];
+    let (start, end) = (
+        span["start"].as_u64().unwrap() as usize,
+        span["end"].as_u64().unwrap() as usize,
+    );
+    assert_eq!(
+        &text[start..end],
+        "max_connections=${MAXCONN:-2x}",
+        "{finding}"
+    );
+}

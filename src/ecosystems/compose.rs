@@ -1,9 +1,12 @@
 //! docker-compose files: every service becomes a [`Service`] with its `deploy.replicas`
-//! (default 1), and a service running the `postgres` image becomes a [`Database`] whose
+//! (default 1), and a service running a PostgreSQL image becomes a [`Database`] whose
 //! parameters (`max_connections`, `superuser_reserved_connections`, the timeouts) come
 //! from `-c name=value` flags in its `command` (string or list form), with spans inside
 //! the command, or PostgreSQL's defaults (rules-catalogue §1.3 [PG-CONN]). Merge keys
-//! and anchors (`<<: *common`) are followed; `environment` feeds Spring pools.
+//! and anchors (`<<: *common`) are followed; `environment` feeds Spring pools. Compose
+//! interpolates every value before use [COMPOSE-INTERP]: `environment`, `command`,
+//! `deploy.replicas` and `scale` are read after [`interpolate`], spans on the text as
+//! written.
 
 use std::path::Path;
 
@@ -186,13 +189,7 @@ impl ServiceReader<'_> {
             .or_else(|| self.doc.get(self.node, "scale").map(|n| (n, "scale")));
         let replicas = match replicas_node {
             Some((node, key)) => Setting {
-                value: match self.doc.text(node).and_then(|t| t.parse::<i64>().ok()) {
-                    Some(v) if v >= 0 => Val::Known(v),
-                    _ => Val::invalid(
-                        self.doc.text(node).unwrap_or("").to_owned(),
-                        format!("{key} must be a whole number"),
-                    ),
-                },
+                value: replica_count(self.doc.text(node).unwrap_or(""), key),
                 origin: Origin::File {
                     file: self.file,
                     span: self.doc.span(node),
@@ -274,11 +271,25 @@ impl ServiceReader<'_> {
         let words: Vec<(String, Span)> = match self.doc.seq(command) {
             Some(items) => items
                 .iter()
-                .filter_map(|i| Some((self.doc.text(*i)?.to_owned(), self.doc.span(*i))))
+                .filter_map(|i| {
+                    let word = self.doc.text(*i)?;
+                    Some((word.to_owned(), self.text_span(self.doc.span(*i), word)))
+                })
                 .collect(),
             None => self.split_command(command),
         };
-        postgres::command_flags(&words)
+        postgres::command_flags(&interpolated_words(words))
+    }
+
+    /// Where `value` is written inside `span` (inside its quotes), else `span`.
+    fn text_span(&self, span: Span, value: &str) -> Span {
+        let raw = self.text.get(span.start..span.end).unwrap_or("");
+        match raw.find(value) {
+            Some(offset) if !value.is_empty() => {
+                Span::new(span.start + offset, span.start + offset + value.len())
+            }
+            _ => span,
+        }
     }
 
     /// Split a string `command` into words as Compose does (shell quoting: `-c
@@ -325,6 +336,41 @@ fn interpolated(mut var: EnvVar) -> (EnvVar, Option<Location>) {
     var.value = value;
     let default = whole_default.map(|_| var.value_location);
     (var, default)
+}
+
+/// A `deploy.replicas` or `scale` value after interpolation (`${REPLICAS:-4}` is 4): a
+/// placeholder without a default is unknown, anything else not a whole number invalid.
+fn replica_count(written: &str, key: &str) -> Val<i64> {
+    let (text, _) = interpolate(written, 0);
+    match text.trim().parse::<i64>() {
+        Ok(v) if v >= 0 => Val::Known(v),
+        _ if text.contains("${") => Val::unknown(format!(
+            "{key} is `{written}`, a variable without a default"
+        )),
+        _ => Val::invalid(written.to_owned(), format!("{key} must be a whole number")),
+    }
+}
+
+/// Command words after interpolation: Compose interpolates `command` like every value
+/// before the container starts (`-c max_connections=${MAXCONN:-20}` passes `20`). A
+/// word interpolation changes keeps the span of its text as written (the whole word);
+/// one whose value holds blanks (`${FLAGS:--c a=1 -c b=2}`) splits into the words of
+/// that value, each at the written word.
+fn interpolated_words(words: Vec<(String, Span)>) -> Vec<(String, Span)> {
+    let mut out = Vec::with_capacity(words.len());
+    for (word, span) in words {
+        if !word.contains('$') {
+            out.push((word, span));
+            continue;
+        }
+        let (value, _) = interpolate(&word, 0);
+        if value.contains(char::is_whitespace) {
+            out.extend(shell_words(&value).into_iter().map(|(w, _)| (w, span)));
+        } else {
+            out.push((value, span));
+        }
+    }
+    out
 }
 
 /// The passwords of the database URLs and connection strings that variables hold as

@@ -86,6 +86,7 @@ impl Reader for Kubernetes {
                         reader.workload().map(|service| {
                             Piece::Workload(Box::new(Workload {
                                 service,
+                                kind: reader.text(&["kind"]).unwrap_or_default().to_owned(),
                                 namespace: reader
                                     .text(&["metadata", "namespace"])
                                     .unwrap_or("default")
@@ -133,6 +134,7 @@ impl Reader for Kubernetes {
             pieces.extend(summary.pieces);
             autoscalers.extend(summary.autoscalers);
         }
+        let targets = scale_targets(&pieces);
         // Workloads are resolved in parallel (each is independent once every
         // ConfigMap and Secret is known), then appended in order in one go.
         let parts: Vec<Model> = pieces
@@ -144,7 +146,7 @@ impl Reader for Kubernetes {
             .collect();
         let mut model = Model::default();
         model.extend_all(parts);
-        apply_autoscalers(&mut model, autoscalers);
+        apply_autoscalers(&mut model, &targets, autoscalers);
         model
     }
 }
@@ -168,6 +170,8 @@ enum Piece {
 /// A Deployment or StatefulSet whose environment may come from objects in other files.
 struct Workload {
     service: Service,
+    /// `Deployment` or `StatefulSet`: an autoscaler's `scaleTargetRef.kind`.
+    kind: String,
     namespace: String,
     /// Each container's `envFrom` and `env` entries, in order.
     env: Vec<Vec<EnvItem>>,
@@ -1204,23 +1208,57 @@ fn seconds(setting: Setting<i64>) -> Setting<Duration> {
     }
 }
 
-/// Give each autoscaler's bounds to the workload it targets (same namespace and name;
-/// the first service of that name).
-fn apply_autoscalers(model: &mut Model, autoscalers: Vec<Autoscaler>) {
-    let mut by_name: HashMap<String, usize> = HashMap::with_capacity(model.services.len());
+/// What an autoscaler's `scaleTargetRef` names: kind, namespace (`default` when none
+/// is written, as `env` references to ConfigMaps and Secrets read it) and name.
+type ScaleTarget = (String, String, String);
+
+/// The scale target of each workload, by where its name is written (the workload's
+/// [`Deployment::location`], which identifies it once the pieces are models).
+fn scale_targets(pieces: &[Piece]) -> HashMap<Location, ScaleTarget> {
+    pieces
+        .iter()
+        .filter_map(|piece| match piece {
+            Piece::Workload(w) => {
+                let location = w.service.deployment.as_ref()?.location?;
+                let name = w.service.name.rsplit('/').next().unwrap_or_default();
+                Some((
+                    location,
+                    (w.kind.clone(), w.namespace.clone(), name.to_owned()),
+                ))
+            }
+            Piece::Model(_) => None,
+        })
+        .collect()
+}
+
+/// Give each autoscaler's bounds to the workload it targets: same kind, namespace
+/// (an object without one is in `default`) and name; the first workload of those.
+fn apply_autoscalers(
+    model: &mut Model,
+    targets: &HashMap<Location, ScaleTarget>,
+    autoscalers: Vec<Autoscaler>,
+) {
+    let mut by_target: HashMap<&ScaleTarget, usize> = HashMap::with_capacity(targets.len());
     for (index, service) in model.services.iter().enumerate() {
-        by_name.entry(service.name.clone()).or_insert(index);
+        let target = service
+            .deployment
+            .as_ref()
+            .and_then(|d| d.location)
+            .and_then(|l| targets.get(&l));
+        if let Some(target) = target {
+            by_target.entry(target).or_insert(index);
+        }
     }
     for hpa in autoscalers {
-        if !matches!(hpa.target_kind.as_str(), "Deployment" | "StatefulSet") {
-            continue;
-        }
-        let name = match &hpa.namespace {
-            Some(ns) => format!("{ns}/{}", hpa.target_name),
-            None => hpa.target_name.clone(),
-        };
-        let target = by_name.get(&name).and_then(|&i| model.services.get_mut(i));
-        if let Some(deployment) = target.and_then(|s| s.deployment.as_mut()) {
+        let target = (
+            hpa.target_kind,
+            hpa.namespace.unwrap_or_else(|| "default".to_owned()),
+            hpa.target_name,
+        );
+        let service = by_target
+            .get(&target)
+            .and_then(|&i| model.services.get_mut(i));
+        if let Some(deployment) = service.and_then(|s| s.deployment.as_mut()) {
             deployment.max_replicas = hpa.max;
             deployment.min_replicas = hpa.min;
             steady_from_autoscaler(deployment);
@@ -1228,22 +1266,44 @@ fn apply_autoscalers(model: &mut Model, autoscalers: Vec<Autoscaler>) {
     }
 }
 
-/// The HPA sets the workload's replicas within `[minReplicas, maxReplicas]` [K8S-HPA]:
-/// with no `spec.replicas` written (or fewer than the minimum), the steady count is
-/// `minReplicas`, with its place as origin.
+/// The replicas the HPA controller keeps the workload at before any metric moves it
+/// (kubernetes `pkg/controller/podautoscaler/horizontal.go`, `reconcileAutoscaler`):
+/// `spec.replicas: 0` with a `minReplicas` other than 0 (1 when not written) disables
+/// autoscaling ("scaling is disabled since the replica count of the target is zero"),
+/// so the steady count stays 0 and the maximum does not apply; replicas above
+/// `maxReplicas` are scaled down to it, and below `minReplicas` (or not written) up
+/// to it [K8S-HPA]. The bound that applies becomes the steady count, with its place as
+/// origin.
 fn steady_from_autoscaler(deployment: &mut Deployment) {
-    let Some(min) = deployment.min_replicas.as_ref() else {
+    let written = deployment
+        .replicas
+        .as_ref()
+        .filter(|r| r.is_explicit())
+        .map(|r| r.get().copied());
+    let min = deployment.min_replicas.as_ref().map(|m| m.get().copied());
+    if written == Some(Some(0)) && min != Some(Some(0)) {
+        deployment.max_replicas = None;
+        deployment.min_replicas = None;
         return;
+    }
+    let bound = |setting: &Option<Setting<i64>>| {
+        setting.as_ref().and_then(|s| Some((*s.get()?, s.clone())))
     };
-    let Some(&floor) = min.get() else {
-        return;
+    let steady = match written {
+        Some(Some(n)) => match (
+            bound(&deployment.max_replicas),
+            bound(&deployment.min_replicas),
+        ) {
+            (Some((max, setting)), _) if n > max => Some(setting),
+            (_, Some((min, setting))) if n < min => Some(setting),
+            _ => None,
+        },
+        // An invalid count is left for its own finding.
+        Some(None) => None,
+        None => bound(&deployment.min_replicas).map(|(_, setting)| setting),
     };
-    let below = match deployment.replicas.as_ref() {
-        Some(written) if written.is_explicit() => written.get().is_some_and(|&n| n < floor),
-        _ => true,
-    };
-    if below {
-        deployment.replicas = Some(min.clone());
+    if let Some(steady) = steady {
+        deployment.replicas = Some(steady);
     }
 }
 

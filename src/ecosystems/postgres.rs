@@ -398,10 +398,49 @@ fn strtod(text: &str) -> Option<(f64, &str)> {
         .then(|| (value, body.get(end..).unwrap_or("")))
 }
 
-/// True for the official image and its tags (`postgres`, `postgres:16`, `library/postgres`).
+/// Images that run PostgreSQL from the official image's entrypoint, so `-c name=value`
+/// in their command sets a parameter, by repository (the end of the image's path, so
+/// any registry or namespace before it matches: `postgres` is also `library/postgres`,
+/// `docker.io/library/postgres`, `cimg/postgres`): the official image and the images
+/// built on it with an extension (PostGIS, TimescaleDB, pgvector, Citus). Not
+/// `bitnami/postgresql`: its limits come from its own environment variables, which are
+/// not read, so `max_connections` would be taken as the default 100 whatever they say.
+/// TimescaleDB's images run `timescaledb-tune` at initialisation, which writes a
+/// `max_connections` of 20 to 100 by the container's memory (timescale/timescaledb-tune
+/// `getMaxConns`) unless `TS_TUNE_MAX_CONNS` says otherwise: without a `-c` flag the
+/// default 100 is then the most it can be.
+const POSTGRES_IMAGES: &[&str] = &[
+    "postgres",
+    "postgis/postgis",
+    "timescale/timescaledb",
+    "timescale/timescaledb-ha",
+    "timescale/timescaledb-postgis",
+    "pgvector/pgvector",
+    "ankane/pgvector",
+    "citusdata/citus",
+];
+
+/// True for an image of [`POSTGRES_IMAGES`], with any tag or digest (`postgres:16`,
+/// `postgis/postgis:16-3.4`, `postgres@sha256:…`).
 pub(crate) fn is_postgres_image(image: &str) -> bool {
-    let base = image.rsplit('/').next().unwrap_or(image);
-    base == "postgres" || base.starts_with("postgres:") || base.starts_with("postgres@")
+    let path = image_repository(image);
+    POSTGRES_IMAGES.iter().any(|known| {
+        path == *known
+            || path
+                .strip_suffix(known)
+                .is_some_and(|registry| registry.ends_with('/'))
+    })
+}
+
+/// An image reference without its tag and digest: `localhost:5000/postgres:16@sha256:…`
+/// is `localhost:5000/postgres` (a colon before the last `/` is a registry's port).
+fn image_repository(image: &str) -> &str {
+    let image = image.split('@').next().unwrap_or(image);
+    let name_start = image.rfind('/').map_or(0, |slash| slash + 1);
+    match image.rfind(':') {
+        Some(colon) if colon >= name_start => image.get(..colon).unwrap_or(image),
+        _ => image,
+    }
 }
 
 /// A `-c name=value` (or `--name=value`) flag of a postgres command line.

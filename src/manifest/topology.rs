@@ -296,6 +296,7 @@ impl ManifestReader<'_> {
         let processes = count("processes")?;
         let threads = count("threads")?;
         let connects_to = self.declared(table, &prefix, "connects-to", Self::string)?;
+        self.check_max_instances(instances.as_ref(), max_instances.as_ref())?;
         // Read last: `[service.load]` follows the service's own keys in the file, and the
         // first error reported should be the first one written.
         let load = match self.doc.get(table, "load") {
@@ -313,6 +314,33 @@ impl ManifestReader<'_> {
             load,
             name,
         })
+    }
+
+    /// `max-instances` is the autoscaler's maximum: below the steady `instances` it
+    /// contradicts them (an HPA scales down to its maximum), and every rule comparing
+    /// the two counts would read nonsense.
+    fn check_max_instances(
+        &self,
+        instances: Option<&Declared<i64>>,
+        max_instances: Option<&Declared<i64>>,
+    ) -> Result<()> {
+        let (Some(instances), Some(max)) = (instances, max_instances) else {
+            return Ok(());
+        };
+        if max.value >= instances.value {
+            return Ok(());
+        }
+        Err(self.error(
+            max.span,
+            format!(
+                "max-instances is {}, below instances {}: the most instances cannot be fewer than the steady count",
+                max.value, instances.value
+            ),
+            Some(format!(
+                "raise max-instances to {} or more, or lower instances to {}",
+                instances.value, max.value
+            )),
+        ))
     }
 
     fn read_load(&self, table: NodeId, service: &str) -> Result<DeclaredLoad> {
@@ -730,6 +758,22 @@ mod tests {
     fn load_needs_peak_and_hold_time() {
         let (message, _, _) = error("[[service]]\nname = \"a\"\n[service.load]\npeak-rps = 5\n");
         assert_eq!(message, "[service.load] needs `hold-time`");
+    }
+
+    #[test]
+    fn max_instances_below_instances_is_refused_where_it_is_written() {
+        let (message, help, at) =
+            error("[[service]]\nname = \"a\"\ninstances = 5\nmax-instances = 2\n");
+        assert_eq!(
+            message,
+            "max-instances is 2, below instances 5: the most instances cannot be fewer than the steady count"
+        );
+        assert_eq!(
+            help.as_deref(),
+            Some("raise max-instances to 5 or more, or lower instances to 2")
+        );
+        assert_eq!(at, "2");
+        assert!(load("[[service]]\nname = \"a\"\ninstances = 5\nmax-instances = 5\n").is_ok());
     }
 
     #[test]

@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use crate::model::{Database, Model, Pool, Pooler, Service};
+use crate::model::{Database, Engine, Model, Pool, Pooler, Service};
 
 /// The pools of a service.
 pub(crate) fn pools<'m>(model: &'m Model, service: &'m Service) -> impl Iterator<Item = &'m Pool> {
@@ -35,6 +35,10 @@ pub(crate) fn inferred_link(
     if !infers_links(model) {
         return None;
     }
+    let mut own = pools(model, service).peekable();
+    if own.peek().is_some() && !own.any(|p| may_reach(model, database, p)) {
+        return None;
+    }
     if database.declared {
         Some("the only database")
     } else if same_tree(model, database, service) {
@@ -42,6 +46,130 @@ pub(crate) fn inferred_link(
     } else {
         None
     }
+}
+
+/// False when something about the pool says it talks to another server than
+/// `database`, so no link is inferred for it: its URL, connection string, driver class
+/// or library names another engine (a MySQL URL is no client of the only PostgreSQL
+/// database), or its host is another service of the model (`jdbc:postgresql://reports/x`
+/// next to a compose service `reports`). A pool that says nothing may reach it.
+pub(crate) fn may_reach(model: &Model, database: &Database, pool: &Pool) -> bool {
+    let engine_differs =
+        pool_family(pool).is_some_and(|family| family != Family::of(database.engine));
+    !engine_differs && !host_is_other_service(model, database, pool)
+}
+
+/// Wire protocols a pool speaks, as far as poollint tells them apart: a PostgreSQL
+/// database serves only PostgreSQL clients, a MySQL or MariaDB one only MySQL clients.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Family {
+    Postgres,
+    MySql,
+    /// A server poollint does not model (SQL Server, Oracle, H2, …).
+    Other,
+}
+
+impl Family {
+    fn of(engine: Engine) -> Self {
+        match engine {
+            Engine::Postgres => Family::Postgres,
+            Engine::MySql | Engine::MariaDb => Family::MySql,
+        }
+    }
+}
+
+/// Engines as URLs name them (`ConnectionInfo::engine`: the scheme or JDBC
+/// sub-protocol, `postgres` already read as `postgresql`) and the family of each;
+/// a name not listed (`jdbc:tc:…`, a typo) says nothing.
+const URL_ENGINES: &[(&str, Family)] = &[
+    ("postgresql", Family::Postgres),
+    ("postgis", Family::Postgres),
+    ("timescale", Family::Postgres),
+    ("mysql", Family::MySql),
+    ("mysql2", Family::MySql),
+    ("mysqlgis", Family::MySql),
+    ("mariadb", Family::MySql),
+    ("trilogy", Family::MySql),
+    ("sqlserver", Family::Other),
+    ("mssql", Family::Other),
+    ("jtds", Family::Other),
+    ("oracle", Family::Other),
+    ("db2", Family::Other),
+    ("h2", Family::Other),
+    ("hsqldb", Family::Other),
+    ("derby", Family::Other),
+    ("sqlite", Family::Other),
+    ("sqlite3", Family::Other),
+    ("redshift", Family::Other),
+    ("cockroach", Family::Other),
+    ("cockroachdb", Family::Other),
+];
+
+/// JDBC driver and data-source class packages and the family they speak.
+const DRIVER_PACKAGES: &[(&str, Family)] = &[
+    ("org.postgresql.", Family::Postgres),
+    ("com.mysql.", Family::MySql),
+    ("org.mariadb.", Family::MySql),
+    ("com.microsoft.sqlserver.", Family::Other),
+    ("net.sourceforge.jtds.", Family::Other),
+    ("oracle.jdbc.", Family::Other),
+    ("com.ibm.db2.", Family::Other),
+    ("org.h2.", Family::Other),
+    ("org.hsqldb.", Family::Other),
+    ("org.apache.derby.", Family::Other),
+    ("org.sqlite.", Family::Other),
+];
+
+/// The family a pool's URL, driver or data-source class, or library names (None:
+/// nothing says).
+fn pool_family(pool: &Pool) -> Option<Family> {
+    use crate::model::Library;
+    let from_url = pool
+        .connection
+        .as_ref()
+        .and_then(|c| c.engine.as_deref())
+        .and_then(|engine| {
+            URL_ENGINES
+                .iter()
+                .find(|(name, _)| name.eq_ignore_ascii_case(engine))
+        })
+        .map(|(_, family)| *family);
+    let classes = &pool.class_settings;
+    let from_class = [&classes.driver_class_name, &classes.data_source_class_name]
+        .into_iter()
+        .flatten()
+        .filter_map(|s| s.get())
+        .find_map(|class| {
+            DRIVER_PACKAGES
+                .iter()
+                .find(|(package, _)| class.starts_with(package))
+                .map(|(_, family)| *family)
+        });
+    let from_library = match pool.library {
+        Library::NodePostgres | Library::Npgsql => Some(Family::Postgres),
+        Library::SqlClient => Some(Family::Other),
+        _ => None,
+    };
+    from_url.or(from_class).or(from_library)
+}
+
+/// True when the pool's host is the name of another service of the model than the
+/// database's (a compose service is reached by its name). Only for a database found in
+/// a file, named after its service: a `[[database]]` table's name is the user's own,
+/// so a host that differs from it says nothing.
+fn host_is_other_service(model: &Model, database: &Database, pool: &Pool) -> bool {
+    if database.declared {
+        return false;
+    }
+    let Some(host) = pool
+        .connection
+        .as_ref()
+        .and_then(|c| c.host.as_ref())
+        .and_then(|h| h.get())
+    else {
+        return false;
+    };
+    host != &database.name && model.services.iter().any(|s| &s.name == host)
 }
 
 /// True when the service's pool files lie in the directory tree of the file that
