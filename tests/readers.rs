@@ -317,6 +317,34 @@ fn invalid_dotnet_json_is_a_parse_error_at_the_fault() {
 }
 
 #[test]
+fn sqlclient_pool_sizes_are_checked_as_sqlclient_checks_them() {
+    // SqlConnectionString: `_maxPoolSize < 1` and `_maxPoolSize < _minPoolSize` throw.
+    let dir = tree(&[(
+        "appsettings.json",
+        r#"{"ConnectionStrings": {"Sql": "Server=tcp:db,1433;Database=app;Integrated Security=true;Max Pool Size=10;Min Pool Size=20;Connect Timeout=30",
+ "Zero": "Server=tcp:db,1433;Database=app;Max Pool Size=0"}}"#,
+    )]);
+    let found = findings_at(dir.path(), "pool-min-exceeds-max", "appsettings.json");
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(
+        found[0]
+            .0
+            .starts_with("Min Pool Size is 20 but Max Pool Size is 10: SqlClient throws"),
+        "{}",
+        found[0].0
+    );
+    assert_eq!(found[0].2, "20");
+    let found = findings_at(dir.path(), "pool-size-invalid", "appsettings.json");
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(
+        found[0].0.contains("Invalid value for key 'max pool size'"),
+        "{}",
+        found[0].0
+    );
+    assert_eq!(found[0].2, "0");
+}
+
+#[test]
 fn sqlclient_pooling_no_is_pooling_off_and_npgsql_refuses_it() {
     // SqlClient's ConvertValueToBoolean takes yes/no; Npgsql's Convert.ChangeType does not.
     let dir = tree(&[(
