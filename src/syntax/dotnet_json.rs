@@ -84,8 +84,9 @@ pub struct Leaf {
     pub value: NodeId,
 }
 
-/// Every scalar of the document's first root, in document order, under the key .NET
-/// configuration gives it (`ConnectionStrings:Main`, `Hosts:0`). Iterative: any depth.
+/// Every scalar (and empty object or array) of the document's first root, in document order,
+/// under the key .NET configuration gives it (`ConnectionStrings:Main`, `Hosts:0`).
+/// Iterative: any depth.
 pub fn config_leaves(doc: &Document) -> Vec<Leaf> {
     let mut out = Vec::new();
     let Some(root) = doc.roots.first().copied() else {
@@ -101,16 +102,17 @@ pub fn config_leaves(doc: &Document) -> Vec<Leaf> {
                 format!("{path}:{segment}")
             }
         };
-        if let Some(items) = doc.seq(node) {
+        if let Some(items) = doc.seq(node).filter(|items| !items.is_empty()) {
             for (index, item) in items.iter().enumerate().rev() {
                 work.push((*item, None, join(&index.to_string())));
             }
-        } else if doc.is_map(node) {
+        } else if doc.is_map(node) && !doc.entries(node).is_empty() {
             for entry in doc.entries(node).into_iter().rev() {
                 let segment = doc.text(entry.key).unwrap_or_default();
                 work.push((entry.value, Some(entry.key), join(segment)));
             }
         } else if !path.is_empty() {
+            // A scalar, or an empty object or array: .NET sets its key to null.
             out.push(Leaf {
                 path,
                 key,
@@ -291,9 +293,12 @@ mod tests {
 
     #[test]
     fn leaves_are_colon_joined_paths() {
-        let doc = parse(r#"{"A": {"b": "1", "c": ["x", {"d": "2"}]}, "E:f": "3"}"#);
+        let doc =
+            parse(r#"{"A": {"b": "1", "c": ["x", {"d": "2"}]}, "E:f": "3", "G": {}, "H": []}"#);
         let paths: Vec<String> = config_leaves(&doc).into_iter().map(|l| l.path).collect();
-        assert_eq!(paths, ["A:b", "A:c:0", "A:c:1:d", "E:f"]);
+        assert_eq!(paths, ["A:b", "A:c:0", "A:c:1:d", "E:f", "G", "H"]);
+        // An empty object sets its key (to null): writing the key again is a duplicate.
+        assert_eq!(parse(r#"{"g": {}, "G": "x"}"#).errors.len(), 1);
     }
 
     #[test]
