@@ -492,6 +492,93 @@ fn dotnet_pooling_off_is_no_pool_size() {
     assert_eq!(messages(dir.path(), "pool-unbounded").len(), 1);
 }
 
+#[test]
+fn dotnet_appsettings_may_have_comments_and_trailing_commas() {
+    // JsonConfigurationFileParser: CommentHandling = Skip, AllowTrailingCommas = true.
+    let dir = tree(&[(
+        "appsettings.json",
+        "{\n  // the main database\n  \"ConnectionStrings\": {\n    /* sized for 4 pods */\n    \"Pg\": \"Host=db;Maximum Pool Size=5;Minimum Pool Size=10\", // too small\n  },\n}\n",
+    )]);
+    let found = findings_at(dir.path(), "pool-min-exceeds-max", "appsettings.json");
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].2, "10");
+    assert!(messages(dir.path(), "parse-error").is_empty());
+}
+
+#[test]
+fn dotnet_configuration_keys_ignore_case_and_join_nesting_with_colons() {
+    let dir = tree(&[(
+        "appsettings.json",
+        r#"{"connectionStrings": {"Nested": "Host=db;Maximum Pool Size=5;Minimum Pool Size=10"},
+ "CONNECTIONSTRINGS:Flat": "Host=db;Maximum Pool Size=6;Minimum Pool Size=12",
+ "Logging": {"ConnectionStrings:Other": "Host=db;Maximum Pool Size=1;Minimum Pool Size=2"}}"#,
+    )]);
+    let found = findings_at(dir.path(), "pool-min-exceeds-max", "appsettings.json");
+    let at: Vec<&str> = found.iter().map(|f| f.2.as_str()).collect();
+    assert_eq!(at, ["10", "12"], "{found:?}");
+}
+
+#[test]
+fn invalid_dotnet_json_is_a_parse_error_at_the_fault() {
+    for (text, at) in [
+        // A comment never closed: the rest of the file is the comment's.
+        ("{\"ConnectionStrings\": {\"Pg\": \"Host=db\"} /* never closed\n}\n", "/*"),
+        // YAML the loader takes, System.Text.Json refuses.
+        ("{\"ConnectionStrings\": {\"Pg\": \"Host=db\"}, oops}\n", "oops"),
+        // One key, spelt twice: "A duplicate key 'connectionstrings:pg' was found."
+        (
+            "{\"ConnectionStrings\": {\"Pg\": \"Host=db\"},\n \"connectionstrings:pg\": \"Host=db2\"}\n",
+            "\"connectionstrings:pg\"",
+        ),
+    ] {
+        let dir = tree(&[("appsettings.json", text)]);
+        let found = findings_at(dir.path(), "parse-error", "appsettings.json");
+        assert_eq!(found.len(), 1, "{text}: {found:?}");
+        assert_eq!(found[0].2, at, "{text}: {found:?}");
+    }
+}
+
+#[test]
+fn sqlclient_pool_sizes_are_checked_as_sqlclient_checks_them() {
+    // SqlConnectionString: `_maxPoolSize < 1` and `_maxPoolSize < _minPoolSize` throw.
+    let dir = tree(&[(
+        "appsettings.json",
+        r#"{"ConnectionStrings": {"Sql": "Server=tcp:db,1433;Database=app;Integrated Security=true;Max Pool Size=10;Min Pool Size=20;Connect Timeout=30",
+ "Zero": "Server=tcp:db,1433;Database=app;Max Pool Size=0"}}"#,
+    )]);
+    let found = findings_at(dir.path(), "pool-min-exceeds-max", "appsettings.json");
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(
+        found[0]
+            .0
+            .starts_with("Min Pool Size is 20 but Max Pool Size is 10: SqlClient throws"),
+        "{}",
+        found[0].0
+    );
+    assert_eq!(found[0].2, "20");
+    let found = findings_at(dir.path(), "pool-size-invalid", "appsettings.json");
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(
+        found[0].0.contains("Invalid value for key 'max pool size'"),
+        "{}",
+        found[0].0
+    );
+    assert_eq!(found[0].2, "0");
+}
+
+#[test]
+fn sqlclient_pooling_no_is_pooling_off_and_npgsql_refuses_it() {
+    // SqlClient's ConvertValueToBoolean takes yes/no; Npgsql's Convert.ChangeType does not.
+    let dir = tree(&[(
+        "appsettings.json",
+        r#"{"ConnectionStrings": {"Sql": "Data Source=db;Initial Catalog=a;Integrated Security=SSPI;Pooling=no", "Pg": "Host=db;Pooling=no"}}"#,
+    )]);
+    let found = findings_at(dir.path(), "pool-unbounded", "appsettings.json");
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].2, "no");
+    assert!(messages(dir.path(), "pool-size-invalid").is_empty());
+}
+
 /// The findings of `rule` as (message, help, text under the span) for `file` of `dir`.
 fn findings_at(dir: &std::path::Path, rule: &str, file: &str) -> Vec<(String, String, String)> {
     let text = std::fs::read_to_string(dir.join(file)).expect("read");

@@ -14,7 +14,7 @@ use crate::model::{
     Pool, Service, Setting, TextMap, Val, UNBOUNDED_POOL,
 };
 use crate::source::{FileId, SourceMap, Span};
-use crate::syntax::Format;
+use crate::syntax::{self, Format};
 
 pub struct DotNet;
 
@@ -29,7 +29,7 @@ impl Reader for DotNet {
 
     fn recognise(&self, path: &Path) -> Option<Format> {
         let name = file_name(path)?;
-        (name.starts_with("appsettings") && name.ends_with(".json")).then_some(Format::Json)
+        (name.starts_with("appsettings") && name.ends_with(".json")).then_some(Format::DotNetJson)
     }
 
     /// A directory's `appsettings*.json` files are one application: the environment
@@ -192,35 +192,49 @@ fn read_file(file: &ParsedFile, sources: &SourceMap, model: &mut Model) {
     let text = sources.get(file.id).map_or("", |f| f.text());
     let doc = &file.doc;
     // Every password of the file is masked (a finding's snippet may show any
-    // line); those of `ConnectionStrings` are the pools' and reported.
+    // line); those of `ConnectionStrings` (any case, nested or `:`-joined) are the
+    // pools' and reported.
     model
         .secrets
         .extend(super::document_secrets(file, text, &|path| {
-            path.starts_with("ConnectionStrings.")
+            path.get(..SECTION.len())
+                .is_some_and(|s| s.eq_ignore_ascii_case(SECTION))
+                && matches!(path.as_bytes().get(SECTION.len()), Some(b'.' | b':'))
         }));
-    let Some(root) = doc.roots.first().copied() else {
-        return;
-    };
-    let Some(strings) = doc.get(root, "ConnectionStrings") else {
-        return;
-    };
     let profile = environment_of(&file.path);
-    for entry in doc.entries(strings) {
-        let (Some(name), Some(value)) = (doc.text(entry.key), doc.text(entry.value)) else {
+    let mut pools: Vec<Pool> = Vec::new();
+    for leaf in syntax::dotnet_json::config_leaves(doc) {
+        let (Some(name), Some(value)) = (connection_string_name(&leaf.path), doc.text(leaf.value))
+        else {
             continue;
         };
-        let span = doc.span(entry.value);
+        let span = doc.span(leaf.value);
         // Byte offset of the string's text in the file (None when escapes changed it).
         let base = super::written_at(text, span, value);
-        let key = format!("ConnectionStrings.{name}");
-        if let Some(pool) = read_string(file.id, &key, (value, base.into(), span), None) {
-            model.pools.push(Box::new(Pool {
-                profile: profile.clone(),
-                ..pool
-            }));
-        }
+        let key = format!("{SECTION}.{name}");
+        // A name written twice (a parse-error: .NET refuses the file): the later is read.
+        pools.retain(|p| !p.name.eq_ignore_ascii_case(&key));
+        pools.extend(read_string(file.id, &key, (value, base.into(), span), None));
     }
+    model.pools.extend(pools.into_iter().map(|pool| {
+        Box::new(Pool {
+            profile: profile.clone(),
+            ..pool
+        })
+    }));
 }
+
+/// The connection string name of a configuration key: `ConnectionStrings:Main` (the
+/// section name in any case, as .NET's configuration keys are), whether the JSON nests
+/// it or writes the `:`-joined key. Deeper keys are no connection string.
+fn connection_string_name(path: &str) -> Option<&str> {
+    let (section, name) = path.split_once(':')?;
+    (section.eq_ignore_ascii_case(SECTION) && !name.is_empty() && !name.contains(':'))
+        .then_some(name)
+}
+
+/// The configuration section `GetConnectionString` reads.
+const SECTION: &str = "ConnectionStrings";
 
 /// The pool of the connection string `value`, written at `whole` with its text where
 /// `base` says ([`super::written_at`], or part by part after a substitution);
@@ -268,8 +282,7 @@ fn read_string(
         t.parse::<i64>()
             .map_err(|_| format!("`{t}` is not a whole number"))
     };
-    let pooling_off =
-        param(&["Pooling"]).is_some_and(|p| p.value.trim().eq_ignore_ascii_case("false"));
+    let pooling_off = param(&["Pooling"]).is_some_and(|p| is_false(library, &p.value));
     let max = if pooling_off {
         setting(&["Pooling"], &|_| Ok(UNBOUNDED_POOL))?
     } else {
@@ -334,6 +347,16 @@ fn read_string(
     })
 }
 
+/// A boolean keyword's value that turns it off. SqlClient's `ConvertValueToBoolean`
+/// takes `false` or `no` (any case, spaces trimmed); Npgsql converts with
+/// `Convert.ChangeType(value, typeof(bool))`, which takes `false` only (and throws on
+/// `no`).
+fn is_false(library: Library, value: &str) -> bool {
+    let value = value.trim();
+    value.eq_ignore_ascii_case("false")
+        || (library == Library::SqlClient && value.eq_ignore_ascii_case("no"))
+}
+
 /// Keywords only Npgsql accepts (SqlClient throws on them): they tell an Npgsql string
 /// whose host is written with the `Server` alias from a SqlClient one [NPGSQL-CSB].
 const NPGSQL_ONLY: &[&str] = &[
@@ -380,7 +403,7 @@ mod tests {
     fn npgsql_keywords_spans_and_passwords() {
         let text = r#"{"ConnectionStrings": {"Main": "Host=db;Database=app;Username=app;Password=Dotnet-Secret-1;Maximum Pool Size=50;Timeout=30"}}"#;
         let (model, _) =
-            crate::ecosystems::read_one(&DotNet, "appsettings.json", Format::Json, text);
+            crate::ecosystems::read_one(&DotNet, "appsettings.json", Format::DotNetJson, text);
         let pool = &model.pools[0];
         assert_eq!(pool.library, Library::Npgsql);
         assert_eq!(pool.max.get(), Some(&50));
@@ -395,7 +418,7 @@ mod tests {
     fn npgsql_server_alias_is_npgsql() {
         let text = r#"{"ConnectionStrings": {"Main": "Server=db;Port=5432;Database=app;User Id=app;Max Pool Size=20", "Sql": "Server=sql,1433;Database=app;Max Pool Size=20"}}"#;
         let (model, _) =
-            crate::ecosystems::read_one(&DotNet, "appsettings.json", Format::Json, text);
+            crate::ecosystems::read_one(&DotNet, "appsettings.json", Format::DotNetJson, text);
         assert_eq!(model.pools[0].library, Library::Npgsql);
         assert_eq!(model.pools[1].library, Library::SqlClient);
     }
@@ -479,8 +502,12 @@ mod tests {
     #[test]
     fn pooling_off_is_unbounded() {
         let text = r#"{"ConnectionStrings": {"Db": "Server=sql;Database=app;Pooling=false"}}"#;
-        let (model, _) =
-            crate::ecosystems::read_one(&DotNet, "appsettings.Production.json", Format::Json, text);
+        let (model, _) = crate::ecosystems::read_one(
+            &DotNet,
+            "appsettings.Production.json",
+            Format::DotNetJson,
+            text,
+        );
         assert_eq!(model.pools[0].library, Library::SqlClient);
         assert_eq!(model.pools[0].max.get(), Some(&UNBOUNDED_POOL));
     }

@@ -6,6 +6,7 @@
 //! keys are resolved lazily by [`Document::entries`] with a work bound. Comments are kept
 //! for inline suppressions.
 
+pub mod dotnet_json;
 pub mod embedded;
 pub mod erb;
 pub mod ini;
@@ -355,6 +356,10 @@ pub enum Format {
     Yaml,
     /// JSON goes through the YAML loader (JSON is YAML 1.2 flow syntax).
     Json,
+    /// .NET configuration JSON (`appsettings*.json`): JSON with `//` and `/* */`
+    /// comments, which are blanked byte for byte before loading, and keys that must be
+    /// unique ignoring case once nested keys are `:`-joined ([`dotnet_json`]).
+    DotNetJson,
     Toml,
     Properties,
     Ini(ini::Dialect),
@@ -371,6 +376,7 @@ pub fn parse(format: Format, text: &str) -> Document {
     let mut doc = match format {
         Format::Yaml => yaml::parse(body),
         Format::Json => yaml::parse_as(body, "JSON"),
+        Format::DotNetJson => dotnet_json::parse(body),
         Format::Toml => toml::parse(body),
         Format::Properties => properties::parse(body),
         Format::Ini(dialect) => ini::parse(body, dialect),

@@ -3,8 +3,10 @@
 //! HikariCP's `validateNumerics()` silently sets `minimumIdle = maximumPoolSize`, with
 //! no log line [HK-CFG]: a warning, since the pool still starts. tarn.js (knex) throws
 //! "Tarn: opt.max is smaller than opt.min" [TARN] and Npgsql throws "Connection can't
-//! have 'Max Pool Size' … under 'Min Pool Size' …" [NPGSQL-PDS]: errors, nothing
-//! connects (rules-catalogue SZ02).
+//! have 'Max Pool Size' … under 'Min Pool Size' …" [NPGSQL-PDS], and SqlClient's
+//! `SqlConnectionString` constructor throws `ADP.InvalidMinMaxPoolSizeValues()` when
+//! `_maxPoolSize < _minPoolSize` (dotnet/SqlClient `SqlConnectionString.cs`): errors,
+//! nothing connects (rules-catalogue SZ02).
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::{Library, Model, Pool};
 use crate::rules::{key_of, located, origin_note, Category, Inputs, RuleMeta, RuleOptions};
@@ -45,6 +47,10 @@ fn behaviour(pool: &Pool, min: i64, max: i64) -> Option<(Severity, String)> {
             Severity::Error,
             format!("Npgsql throws \"Connection can't have 'Max Pool Size' {max} under 'Min Pool Size' {min}\", so no connection opens"),
         )),
+        Library::SqlClient => Some((
+            Severity::Error,
+            "SqlClient throws ArgumentException(\"Invalid min or max pool size values, min pool size cannot be greater than the max pool size.\") when the connection string is set on the SqlConnection, so no connection opens".to_owned(),
+        )),
         _ => None,
     }
 }
@@ -68,6 +74,10 @@ fn check(pool: &Pool) -> Option<Diagnostic> {
     }
     let (severity, consequence) = behaviour(pool, min, max)?;
     let (min_name, max_name) = pool.library.size_properties()?;
+    let (min_name, max_name) = (
+        written_name(pool, &pool.min, min_name),
+        written_name(pool, &pool.max, max_name),
+    );
     // A default minimum is not written: the written maximum is what to point at.
     let at = if merged_default {
         located(&pool.max, pool)?
@@ -94,4 +104,21 @@ fn check(pool: &Pool) -> Option<Diagnostic> {
             .with_key(key_of(&pool.min, pool, min_name))
             .with_fingerprint(format!("{min}>{max}")),
     )
+}
+
+/// A .NET keyword as written (`Min Pool Size` or `Minimum Pool Size`, any case): the
+/// connection string has synonyms, and the message names the one to edit.
+fn written_name<'a>(
+    pool: &'a Pool,
+    setting: &'a crate::model::Setting<i64>,
+    property: &'a str,
+) -> &'a str {
+    match pool.library {
+        Library::Npgsql | Library::SqlClient if setting.is_explicit() => setting
+            .origin
+            .key()
+            .and_then(|k| k.rsplit('.').next())
+            .unwrap_or(property),
+        _ => property,
+    }
 }

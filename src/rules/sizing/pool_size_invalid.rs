@@ -3,7 +3,9 @@
 //! HikariCP's setters throw `IllegalArgumentException` while Spring binds the
 //! properties, so the application fails to start [HK-CFG]. tarn.js (knex's pool) throws
 //! for `max` below 1, a negative `min` or a non-integer [TARN]; Npgsql throws for a
-//! negative `Minimum Pool Size` or `Maximum Pool Size` [NPGSQL-CSB] (rules-catalogue SZ01).
+//! negative `Minimum Pool Size` or `Maximum Pool Size` [NPGSQL-CSB]; SqlClient's
+//! `SqlConnectionString` constructor throws for `_maxPoolSize < 1` or `_minPoolSize < 0`
+//! (dotnet/SqlClient `SqlConnectionString.cs`) (rules-catalogue SZ01).
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::{Engine, Library, Model, Origin, Pool, Setting, Val};
 use crate::rules::{
@@ -176,6 +178,20 @@ fn limits(library: Library) -> Option<Limits> {
             consequence: "Npgsql throws {thrown} when it parses the connection string, so no connection opens",
             unreadable: "Npgsql cannot parse it and throws, so no connection opens",
         }),
+        Library::SqlClient => Some(Limits {
+            max: Bound {
+                floor: 1,
+                thrown: "ArgumentException(\"Invalid value for key 'max pool size'.\")",
+                help: "set Max Pool Size to a whole number of at least 1 (SqlClient's default is 100), or Pooling=false for no pool",
+            },
+            min: Bound {
+                floor: 0,
+                thrown: "ArgumentException(\"Invalid value for key 'min pool size'.\")",
+                help: "set Min Pool Size to 0 or a whole number up to Max Pool Size",
+            },
+            consequence: "SqlClient throws {thrown} when the connection string is set on the SqlConnection, so no connection opens",
+            unreadable: "SqlClient cannot parse it and throws, so no connection opens",
+        }),
         _ => None,
     }
 }
@@ -231,7 +247,7 @@ fn check_count(
     // the one written.
     let written = setting.origin.key().and_then(|k| k.rsplit('.').next());
     let property = match (pool.library, written) {
-        (Library::ActiveRecord, Some(written)) => written,
+        (Library::ActiveRecord | Library::Npgsql | Library::SqlClient, Some(written)) => written,
         _ => property,
     };
     let (message, label) = match &setting.value {

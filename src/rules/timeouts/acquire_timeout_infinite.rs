@@ -4,6 +4,12 @@
 //! node-postgres: `connectionTimeoutMillis` absent or 0 (the default) waits forever for a
 //! client, also when the pool is full [NPG-DOC][NPG-POOL].
 //! PgBouncer: `query_wait_timeout = 0` queues clients indefinitely [PGB-CFG].
+//! .NET: the connect timeout also bounds the wait for a pooled connection, and 0 means
+//! no limit. SqlClient's pool sets its wait to `Timeout.Infinite` when `CreationTimeout`
+//! (`Connect Timeout`) is 0 (dotnet/SqlClient connection pool `GetConnection`;
+//! IDbConnection.ConnectionTimeout: "A value of 0 indicates no limit"); Npgsql opens
+//! with `new NpgsqlTimeout(TimeSpan.FromSeconds(ConnectionTimeout))`, and a zero
+//! `NpgsqlTimeout` expires at `DateTime.MaxValue` (npgsql/npgsql `NpgsqlTimeout.cs`).
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::{Library, Model};
 use crate::rules::{hikari_pools, key_of, located, Category, Inputs, RuleMeta, RuleOptions};
@@ -78,8 +84,59 @@ impl crate::rules::Rule for Rule {
             }
             out.push(diagnostic);
         }
+        out.extend(model.pools.iter().filter_map(|p| dotnet_waits_forever(p)));
         out.extend(model.poolers.iter().filter_map(pgbouncer_waits_forever));
     }
+}
+
+/// An Npgsql or SqlClient connection string with its connect timeout written as 0.
+fn dotnet_waits_forever(pool: &crate::model::Pool) -> Option<Diagnostic> {
+    let driver = match pool.library {
+        Library::Npgsql => "Npgsql",
+        Library::SqlClient => "SqlClient",
+        _ => return None,
+    };
+    let timeout = &pool.acquire_timeout;
+    if !timeout.is_explicit() || !timeout.get()?.is_zero() {
+        return None;
+    }
+    let at = located(timeout, pool)?;
+    // Written as `Timeout`, `Connect Timeout` or `Connection Timeout`.
+    let default_name = if driver == "Npgsql" {
+        "Timeout"
+    } else {
+        "Connect Timeout"
+    };
+    let name = timeout
+        .origin
+        .key()
+        .and_then(|k| k.rsplit('.').next())
+        .unwrap_or(default_name);
+    let waits = if pool.pooling_disabled() {
+        String::new()
+    } else {
+        format!(
+            ", also for a pooled connection when all {} are in use",
+            pool.max
+                .get()
+                .map_or("of them".to_owned(), |m| m.to_string())
+        )
+    };
+    Some(
+        Diagnostic::new(
+            &META,
+            Severity::Warning,
+            at,
+            format!(
+                "{name} is 0: {driver} then waits without limit to open a connection{waits}, so under overload or a database outage requests hang instead of failing"
+            ),
+        )
+        .with_label("0 means wait forever")
+        .with_help(format!(
+            "set {name} to a positive number of seconds below the callers' deadline, e.g. 5 (the default is 15)"
+        ))
+        .with_key(key_of(timeout, pool, name)),
+    )
 }
 
 /// PgBouncer with `query_wait_timeout = 0` written: its default (120 s) is not infinite.

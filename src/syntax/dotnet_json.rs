@@ -1,0 +1,314 @@
+//! .NET configuration JSON (`appsettings*.json`) as Microsoft.Extensions.Configuration.Json
+//! reads it (JsonConfigurationFileParser, dotnet/runtime):
+//!
+//! - `JsonDocumentOptions { CommentHandling = Skip, AllowTrailingCommas = true }`: `//`
+//!   and `/* */` comments are valid. They are blanked to spaces byte for byte (line
+//!   breaks kept) before the YAML loader reads the JSON, so spans stay exact; a trailing
+//!   comma the loader already accepts (YAML flow collections allow one).
+//! - Every scalar becomes one key: the path of object keys and array indexes joined with
+//!   `:`, in a dictionary that ignores case ([`config_leaves`]). A key written twice,
+//!   however spelt (`ConnectionStrings:Pg` flat and `connectionStrings: {Pg}` nested), is
+//!   a `FormatException` ("A duplicate key '…' was found."): the file does not load.
+
+use super::{Document, NodeId, NodeKind, ScalarStyle, SyntaxError};
+use crate::source::Span;
+
+/// `text` with its comments blanked to spaces, and the error for a `/*` never closed
+/// (System.Text.Json refuses it; blanking it would hide what follows).
+pub fn blank_comments(text: &str) -> (String, Option<SyntaxError>) {
+    let bytes = text.as_bytes();
+    let mut out = bytes.to_vec();
+    let mut error = None;
+    let mut i = 0;
+    let mut in_string = false;
+    while let Some(&b) = bytes.get(i) {
+        if in_string {
+            match b {
+                b'\\' => i += 2,
+                b'"' => {
+                    in_string = false;
+                    i += 1;
+                }
+                _ => i += 1,
+            }
+            continue;
+        }
+        let next = bytes.get(i + 1).copied();
+        let end = match (b, next) {
+            (b'"', _) => {
+                in_string = true;
+                i += 1;
+                continue;
+            }
+            (b'/', Some(b'/')) => bytes
+                .get(i + 2..)
+                .and_then(|rest| rest.iter().position(|&c| c == b'\n' || c == b'\r'))
+                .map_or(bytes.len(), |p| i + 2 + p),
+            (b'/', Some(b'*')) => {
+                let close = bytes
+                    .get(i + 2..)
+                    .and_then(|rest| rest.windows(2).position(|w| w == b"*/"));
+                let Some(close) = close else {
+                    error = Some(SyntaxError {
+                        message: "invalid JSON: a /* comment is never closed with */".to_owned(),
+                        span: Span::new(i, i + 2),
+                    });
+                    break;
+                };
+                i + 2 + close + 2
+            }
+            _ => {
+                i += 1;
+                continue;
+            }
+        };
+        for byte in out.get_mut(i..end).unwrap_or_default() {
+            if *byte != b'\n' && *byte != b'\r' {
+                *byte = b' ';
+            }
+        }
+        i = end;
+    }
+    // Whole multi-byte characters are blanked (comments end at ASCII bytes), so the
+    // text stays UTF-8; the fallback is never taken.
+    let blanked = String::from_utf8(out).unwrap_or_else(|_| text.to_owned());
+    (blanked, error)
+}
+
+/// One configuration value: its `:`-joined key as written, the key node that ends it
+/// (None for an array item) and the scalar.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Leaf {
+    pub path: String,
+    pub key: Option<NodeId>,
+    pub value: NodeId,
+}
+
+/// Every scalar (and empty object or array) of the document's first root, in document order,
+/// under the key .NET configuration gives it (`ConnectionStrings:Main`, `Hosts:0`).
+/// Iterative: any depth.
+pub fn config_leaves(doc: &Document) -> Vec<Leaf> {
+    let mut out = Vec::new();
+    let Some(root) = doc.roots.first().copied() else {
+        return out;
+    };
+    // Children are pushed in reverse so they pop in document order.
+    let mut work: Vec<(NodeId, Option<NodeId>, String)> = vec![(root, None, String::new())];
+    while let Some((node, key, path)) = work.pop() {
+        let join = |segment: &str| {
+            if path.is_empty() {
+                segment.to_owned()
+            } else {
+                format!("{path}:{segment}")
+            }
+        };
+        if let Some(items) = doc.seq(node).filter(|items| !items.is_empty()) {
+            for (index, item) in items.iter().enumerate().rev() {
+                work.push((*item, None, join(&index.to_string())));
+            }
+        } else if doc.is_map(node) && !doc.entries(node).is_empty() {
+            for entry in doc.entries(node).into_iter().rev() {
+                let segment = doc.text(entry.key).unwrap_or_default();
+                work.push((entry.value, Some(entry.key), join(segment)));
+            }
+        } else if !path.is_empty() {
+            // A scalar, or an empty object or array: .NET sets its key to null.
+            out.push(Leaf {
+                path,
+                key,
+                value: node,
+            });
+        }
+    }
+    out
+}
+
+/// The error .NET's parser throws for the first key set twice, at the second (None:
+/// every key is set once).
+pub fn duplicate_key(doc: &Document) -> Option<SyntaxError> {
+    let mut seen = std::collections::HashSet::new();
+    config_leaves(doc).into_iter().find_map(|leaf| {
+        if seen.insert(leaf.path.to_lowercase()) {
+            return None;
+        }
+        let at = leaf.key.unwrap_or(leaf.value);
+        Some(SyntaxError {
+            message: format!(
+                "duplicate configuration key `{}`: .NET reads keys without case and joins nested ones with `:`, so this sets a key set before, and its JSON configuration provider throws \"A duplicate key '{}' was found.\" and the application does not start",
+                leaf.path, leaf.path
+            ),
+            span: doc.span(at),
+        })
+    })
+}
+
+/// Parse `.NET` configuration JSON: comments blanked, then the YAML loader, then the
+/// checks for YAML the loader took that is no JSON, and for duplicate keys (only on a
+/// tree read whole).
+pub fn parse(text: &str) -> Document {
+    let (blanked, unclosed) = blank_comments(text);
+    let mut doc = super::yaml::parse_as(&blanked, "JSON");
+    if let Some(error) = unclosed {
+        // What follows the `/*` is the comment's: the loader's complaint about it is not.
+        doc.errors = vec![error];
+    }
+    if doc.errors.is_empty() {
+        doc.errors.extend(not_json(&doc, &blanked));
+    }
+    if doc.errors.is_empty() {
+        doc.errors.extend(duplicate_key(&doc));
+    }
+    // Blanking keeps byte lengths but not char boundaries (a multi-byte character in a
+    // comment became single-byte spaces): move spans back onto the text's.
+    doc.remap(|offset| {
+        let offset = offset.min(text.len());
+        (0..=offset)
+            .rev()
+            .find(|&i| text.is_char_boundary(i))
+            .unwrap_or(0)
+    });
+    doc
+}
+
+/// The first thing YAML accepts that System.Text.Json refuses, so that .NET's provider
+/// throws and the application does not start: a top level other than an object, a
+/// `#` comment, an unquoted or single-quoted string or key, an anchor, alias or tag.
+fn not_json(doc: &Document, text: &str) -> Option<SyntaxError> {
+    let error = |message: String, span: Span| SyntaxError {
+        message: format!("invalid JSON: {message}"),
+        span,
+    };
+    let start = text.find(|c: char| !c.is_whitespace())?;
+    if !text.get(start..)?.starts_with('{') || doc.roots.len() > 1 {
+        return Some(error(
+            ".NET configuration reads one JSON object, written in `{ }`".to_owned(),
+            Span::new(start, start + text.get(start..)?.chars().next()?.len_utf8()),
+        ));
+    }
+    if let Some(comment) = doc.comments.first() {
+        return Some(error(
+            "`#` starts no comment in JSON (.NET skips `//` and `/* */` comments)".to_owned(),
+            comment.span,
+        ));
+    }
+    let keys: std::collections::HashSet<usize> = doc
+        .nodes
+        .iter()
+        .filter_map(|n| match &n.kind {
+            NodeKind::Map(entries) => Some(entries.iter().map(|e| e.key.0)),
+            _ => None,
+        })
+        .flatten()
+        .collect();
+    doc.nodes.iter().enumerate().find_map(|(id, node)| {
+        let quoted = "write strings and keys in double quotes";
+        let message = match &node.kind {
+            _ if node.anchor.is_some() => "an anchor (`&`) is YAML, not JSON".to_owned(),
+            NodeKind::Alias { .. } => "an alias (`*`) is YAML, not JSON".to_owned(),
+            NodeKind::Scalar(s) if s.tag.is_some() => "a tag (`!`) is YAML, not JSON".to_owned(),
+            NodeKind::Scalar(s) => match s.style {
+                ScalarStyle::DoubleQuoted => return None,
+                ScalarStyle::Plain if !keys.contains(&id) && is_json_literal(&s.text) => {
+                    return None
+                }
+                ScalarStyle::Plain if s.text.is_empty() => "a value is missing".to_owned(),
+                _ => format!("`{}` is not a JSON value: {quoted}", s.text),
+            },
+            _ => return None,
+        };
+        Some(error(message, node.span))
+    })
+}
+
+/// `true`, `false`, `null` or a JSON number.
+fn is_json_literal(text: &str) -> bool {
+    if matches!(text, "true" | "false" | "null") {
+        return true;
+    }
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    let unsigned = text.strip_prefix('-').unwrap_or(text);
+    let (mantissa, exponent) = match unsigned.find(['e', 'E']) {
+        Some(at) => (
+            unsigned.get(..at).unwrap_or(""),
+            Some(unsigned.get(at + 1..).unwrap_or("")),
+        ),
+        None => (unsigned, None),
+    };
+    let (int, fraction) = match mantissa.split_once('.') {
+        Some((int, fraction)) => (int, Some(fraction)),
+        None => (mantissa, None),
+    };
+    digits(int)
+        && (int == "0" || !int.starts_with('0'))
+        && fraction.is_none_or(digits)
+        && exponent.is_none_or(|e| digits(e.strip_prefix(['+', '-']).unwrap_or(e)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn comments_become_spaces_of_the_same_length() {
+        let text = "{ // note é\n \"a\": /* x\n y */ 1, \"u\": \"http://h/*p\" }";
+        let (blanked, error) = blank_comments(text);
+        assert_eq!(error, None);
+        assert_eq!(blanked.len(), text.len());
+        // `// note é` is 11 bytes.
+        let expected = format!(
+            "{{{}\n \"a\":     \n      1, \"u\": \"http://h/*p\" }}",
+            " ".repeat(11)
+        );
+        assert_eq!(blanked, expected);
+    }
+
+    #[test]
+    fn an_unclosed_block_comment_is_an_error() {
+        let (_, error) = blank_comments("{\"a\": 1 /* x }");
+        assert_eq!(error.map(|e| e.span), Some(Span::new(8, 10)));
+        assert!(blank_comments("{} /**/").1.is_none());
+        assert!(blank_comments("{} /*/").1.is_some());
+    }
+
+    #[test]
+    fn yaml_that_is_no_json_is_an_error() {
+        for (text, at) in [
+            ("{\"a\": 1, oops}", "oops"),
+            ("{\"a\": 'x'}", "'x'"),
+            ("{\"a\": 1 # c\n}", "# c"),
+            ("a: 1", "a"),
+            ("{\"a\": 01}", "01"),
+        ] {
+            let doc = parse(text);
+            let error = doc.errors.first().unwrap_or_else(|| panic!("{text}"));
+            assert!(
+                text[error.span.start..].starts_with(at),
+                "{text}: {error:?}"
+            );
+        }
+        for valid in ["{}", "{\"a\": [1, -2.5e+3, true, null, \"x\"],}", " \n"] {
+            assert_eq!(parse(valid).errors, [], "{valid}");
+        }
+    }
+
+    #[test]
+    fn leaves_are_colon_joined_paths() {
+        let doc =
+            parse(r#"{"A": {"b": "1", "c": ["x", {"d": "2"}]}, "E:f": "3", "G": {}, "H": []}"#);
+        let paths: Vec<String> = config_leaves(&doc).into_iter().map(|l| l.path).collect();
+        assert_eq!(paths, ["A:b", "A:c:0", "A:c:1:d", "E:f", "G", "H"]);
+        // An empty object sets its key (to null): writing the key again is a duplicate.
+        assert_eq!(parse(r#"{"g": {}, "G": "x"}"#).errors.len(), 1);
+    }
+
+    #[test]
+    fn a_key_set_twice_in_any_spelling_is_an_error() {
+        let text = r#"{"ConnectionStrings": {"Pg": "a"}, "connectionstrings:pg": "b"}"#;
+        let doc = parse(text);
+        let error = doc.errors.first().expect("error");
+        assert_eq!(
+            &text[error.span.start..error.span.end],
+            "\"connectionstrings:pg\""
+        );
+    }
+}
