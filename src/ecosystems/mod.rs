@@ -1,6 +1,7 @@
 //! Ecosystem readers: each recognises its files and reads them into model facts,
 //! applying its library's key normalisation, units and defaults. One file each.
 
+pub(crate) mod c_numbers;
 pub mod compose;
 pub mod connection_string;
 pub mod dotenv;

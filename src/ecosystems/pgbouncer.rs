@@ -242,7 +242,7 @@ fn setting_count(name: &str, text: &str) -> Result<i64, String> {
 /// a sign, then `0x` hexadecimal, a leading `0` octal (`060` is 48), or decimal; an
 /// error when anything is left over (`08`, `1_0`) or the number is beyond 64 bits.
 fn strtol_base0(text: &str) -> Result<i64, ()> {
-    match super::postgres::strtol(text) {
+    match super::c_numbers::strtol(text) {
         Some((Some(value), "")) => Ok(value),
         _ => Err(()),
     }
@@ -291,7 +291,7 @@ fn entry_seconds(text: &str) -> Result<Duration, String> {
 /// (a unit suffix such as `30s`), a number beyond a `double` (errno `ERANGE`) and a
 /// negative one are refused (`invalid value`), and PgBouncer does not start.
 fn parse_seconds(text: &str) -> Result<Duration, String> {
-    let Some(read) = c_strtod(text) else {
+    let Some(read) = super::c_numbers::strtod(text) else {
         return Err("not a number of seconds".to_owned());
     };
     if !read.rest.is_empty() {
@@ -319,197 +319,6 @@ fn parse_seconds(text: &str) -> Result<Duration, String> {
     // `-0` is not below 0 for C either: zero seconds.
     Duration::try_from_secs_f64(seconds.abs())
         .map_err(|_| "too long a time for PgBouncer".to_owned())
-}
-
-/// What C's `strtod` reads from the start of a text.
-#[derive(Debug, PartialEq)]
-struct CDouble<'t> {
-    value: f64,
-    /// The text after the number.
-    rest: &'t str,
-    /// `errno` is `ERANGE`: the number overflows a `double`, or underflows it inexactly
-    /// (glibc sets it for a result that is zero or subnormal and not exact).
-    out_of_range: bool,
-}
-
-/// C's `strtod` in the C locale (glibc): leading white space, a sign, then `inf` or
-/// `infinity`, `nan` with an optional `(chars)`, `0x` hexadecimal digits with an
-/// optional `.` and binary exponent (`p-2`), or decimal digits with an optional `.` and
-/// exponent (`e3`), all letters in any case. None when no number is read.
-fn c_strtod(text: &str) -> Option<CDouble<'_>> {
-    let body = text.trim_start_matches([' ', '\t', '\n', '\r', '\x0b', '\x0c']);
-    let (negative, unsigned) = match body.as_bytes().first() {
-        Some(b'-') => (true, body.get(1..)?),
-        Some(b'+') => (false, body.get(1..)?),
-        _ => (false, body),
-    };
-    let (magnitude, len, out_of_range) = special(unsigned)
-        .or_else(|| hexadecimal(unsigned))
-        .or_else(|| decimal(unsigned))?;
-    let value = if negative { -magnitude } else { magnitude };
-    Some(CDouble {
-        value,
-        rest: unsigned.get(len..).unwrap_or(""),
-        out_of_range,
-    })
-}
-
-/// `inf`, `infinity` or `nan`, `nan(chars)`: the value and the length read.
-fn special(text: &str) -> Option<(f64, usize, bool)> {
-    let starts = |word: &str| {
-        text.get(..word.len())
-            .is_some_and(|t| t.eq_ignore_ascii_case(word))
-    };
-    if starts("infinity") {
-        return Some((f64::INFINITY, 8, false));
-    }
-    if starts("inf") {
-        return Some((f64::INFINITY, 3, false));
-    }
-    if !starts("nan") {
-        return None;
-    }
-    let after = text.get(3..).unwrap_or("");
-    let chars = after.strip_prefix('(').map(|inner| {
-        inner
-            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-            .unwrap_or(inner.len())
-    });
-    let len = match chars {
-        Some(n) if after.get(1 + n..).is_some_and(|t| t.starts_with(')')) => 3 + n + 2,
-        _ => 3,
-    };
-    Some((f64::NAN, len, false))
-}
-
-/// `0x` hexadecimal digits with an optional `.`, then an optional `p` exponent.
-fn hexadecimal(text: &str) -> Option<(f64, usize, bool)> {
-    let bytes = text.as_bytes();
-    if !(bytes.first() == Some(&b'0') && matches!(bytes.get(1), Some(b'x' | b'X'))) {
-        return None;
-    }
-    let mut i = 2;
-    let mut mantissa: u64 = 0;
-    // Powers of 2 to apply, and whether digits beyond 60 bits were dropped.
-    let mut exponent: i64 = 0;
-    let (mut digits, mut dot, mut inexact) = (0, false, false);
-    loop {
-        match bytes.get(i) {
-            Some(b'.') if !dot => dot = true,
-            Some(c) if c.is_ascii_hexdigit() => {
-                let digit = u64::from(char::from(*c).to_digit(16).unwrap_or(0));
-                digits += 1;
-                if mantissa >> 56 == 0 {
-                    mantissa = mantissa * 16 + digit;
-                    if dot {
-                        exponent -= 4;
-                    }
-                } else {
-                    inexact |= digit != 0;
-                    if !dot {
-                        exponent += 4;
-                    }
-                }
-            }
-            _ => break,
-        }
-        i += 1;
-    }
-    if digits == 0 {
-        // `0x` without a digit: C reads the `0` alone.
-        return None;
-    }
-    if let Some((written, len)) = binary_exponent(bytes.get(i..).unwrap_or(&[])) {
-        exponent = exponent.saturating_add(written);
-        i += len;
-    }
-    let value = scale(mantissa as f64, exponent);
-    let exact = !inexact && scale(value, -exponent) == mantissa as f64;
-    let out_of_range =
-        value.is_infinite() || (mantissa != 0 && value.abs() < f64::MIN_POSITIVE && !exact);
-    Some((value, i, out_of_range))
-}
-
-/// `p` or `P`, a sign and decimal digits: the exponent and its length (None: not one).
-fn binary_exponent(bytes: &[u8]) -> Option<(i64, usize)> {
-    if !matches!(bytes.first(), Some(b'p' | b'P')) {
-        return None;
-    }
-    let sign = usize::from(matches!(bytes.get(1), Some(b'+' | b'-')));
-    let digits = bytes
-        .iter()
-        .skip(1 + sign)
-        .take_while(|b| b.is_ascii_digit())
-        .fold(0i64, |n, b| {
-            n.saturating_mul(10).saturating_add(i64::from(b - b'0'))
-        });
-    let count = bytes
-        .iter()
-        .skip(1 + sign)
-        .take_while(|b| b.is_ascii_digit())
-        .count();
-    if count == 0 {
-        return None;
-    }
-    let value = if bytes.get(1) == Some(&b'-') {
-        -digits
-    } else {
-        digits
-    };
-    Some((value, 1 + sign + count))
-}
-
-/// `value` × 2^`exponent`, in steps that stay within a `double`'s exponent range.
-fn scale(mut value: f64, mut exponent: i64) -> f64 {
-    const STEP: i32 = 1000;
-    while exponent > i64::from(STEP) && value.is_finite() && value != 0.0 {
-        value *= 2f64.powi(STEP);
-        exponent -= i64::from(STEP);
-    }
-    while exponent < -i64::from(STEP) && value != 0.0 {
-        value *= 2f64.powi(-STEP);
-        exponent += i64::from(STEP);
-    }
-    value * 2f64.powi(i32::try_from(exponent).unwrap_or(0))
-}
-
-/// Decimal digits with an optional `.`, then an optional `e` exponent.
-fn decimal(text: &str) -> Option<(f64, usize, bool)> {
-    let bytes = text.as_bytes();
-    let digits_from = |mut i: usize| {
-        while bytes.get(i).is_some_and(u8::is_ascii_digit) {
-            i += 1;
-        }
-        i
-    };
-    let int_end = digits_from(0);
-    let mut end = int_end;
-    let mut digits = int_end;
-    if bytes.get(end) == Some(&b'.') {
-        let frac_end = digits_from(end + 1);
-        digits += frac_end - end - 1;
-        end = frac_end;
-    }
-    if digits == 0 {
-        return None;
-    }
-    let mantissa_end = end;
-    if matches!(bytes.get(end), Some(b'e' | b'E')) {
-        let sign = usize::from(matches!(bytes.get(end + 1), Some(b'-' | b'+')));
-        let exp_end = digits_from(end + 1 + sign);
-        if exp_end > end + 1 + sign {
-            end = exp_end;
-        }
-    }
-    let number = text.get(..end)?;
-    let value: f64 = number.parse().ok()?;
-    let nonzero = text
-        .get(..mantissa_end)
-        .is_some_and(|m| m.bytes().any(|b| matches!(b, b'1'..=b'9')));
-    // A subnormal written in decimal is inexact unless it has hundreds of digits: glibc
-    // sets ERANGE.
-    let out_of_range = value.is_infinite() || (nonzero && value < f64::MIN_POSITIVE);
-    Some((value, end, out_of_range))
 }
 
 /// `password=` inside a `[databases]` connection string.
@@ -879,12 +688,6 @@ mod tests {
             let reason = parse_seconds(text).unwrap_err();
             assert!(reason.contains("undefined in C"), "{text:?}: {reason}");
         }
-        // An exact subnormal written in hexadecimal is no ERANGE for glibc.
-        assert_eq!(c_strtod("0x1p-1074").map(|r| r.out_of_range), Some(false));
-        assert_eq!(c_strtod("0x1.8p-1074").map(|r| r.out_of_range), Some(true));
-        assert_eq!(c_strtod("1_0").map(|r| r.rest), Some("_0"));
-        assert_eq!(c_strtod("0x").map(|r| r.rest), Some("x"));
-        assert_eq!(c_strtod("in"), None);
         let (model, _) = read("[pgbouncer]\nclient_idle_timeout = 0x10\nserver_lifetime = 1e3\n");
         let pooler = &model.poolers[0];
         assert_eq!(

@@ -12,6 +12,7 @@
 use std::path::Path;
 use std::sync::Arc;
 
+use super::c_numbers;
 use super::ini_settings::{pairs_with_includes, read_each_top_file, Pair, SettingBuilder};
 use super::{file_name, ParsedFile, Reader};
 use crate::model::{
@@ -314,88 +315,21 @@ pub(crate) fn in_unit(text: &str, base: &str) -> Option<f64> {
 /// `.5`); then optional whitespace, a unit of at most 3 characters and optional
 /// whitespace. None when there is no number or more text follows the unit.
 pub(crate) fn number_and_unit(text: &str) -> Option<(f64, &str)> {
-    let (number, rest) = match strtol(text) {
+    let (number, rest) = match c_numbers::strtol(text) {
         Some((Some(value), rest)) if !rest.starts_with(['.', 'e', 'E']) => (value as f64, rest),
         // No digits: `end` is the start of the text, checked as C checks `*endptr`.
         None if !text.starts_with(['.', 'e', 'E']) => return None,
-        _ => strtod(text)?,
+        // C's `strtod`, which PostgreSQL rejects when it reads nothing or sets ERANGE.
+        _ => match c_numbers::strtod(text) {
+            Some(read) if !read.out_of_range && read.value.is_finite() => (read.value, read.rest),
+            _ => return None,
+        },
     };
-    let rest = rest.trim_start_matches(is_c_space);
-    let unit_len = rest.find(is_c_space).unwrap_or(rest.len());
+    let rest = rest.trim_start_matches(c_numbers::is_c_space);
+    let unit_len = rest.find(c_numbers::is_c_space).unwrap_or(rest.len());
     let (unit, after) = rest.split_at(unit_len);
-    (unit.len() <= 3 && after.trim_start_matches(is_c_space).is_empty()).then_some((number, unit))
-}
-
-fn is_c_space(c: char) -> bool {
-    matches!(c, ' ' | '\t' | '\n' | '\r' | '\x0b' | '\x0c')
-}
-
-/// C's `strtol(text, &end, 0)`: the value (None when it overflows a `long`, which
-/// PostgreSQL then reads with `strtod`) and the text after it; None when no digit is
-/// read. PgBouncer's counts are read with it too (libusual's `cf_set_int`).
-pub(crate) fn strtol(text: &str) -> Option<(Option<i64>, &str)> {
-    let body = text.trim_start_matches(is_c_space);
-    let (negative, body) = match body.strip_prefix('-') {
-        Some(rest) => (true, rest),
-        None => (false, body.strip_prefix('+').unwrap_or(body)),
-    };
-    let hex = body
-        .strip_prefix("0x")
-        .or_else(|| body.strip_prefix("0X"))
-        .filter(|rest| rest.starts_with(|c: char| c.is_ascii_hexdigit()));
-    let (digits, radix) = match hex {
-        Some(rest) => (rest, 16),
-        None if body.starts_with('0') => (body, 8),
-        None => (body, 10),
-    };
-    let len = digits
-        .find(|c: char| !c.is_digit(radix))
-        .unwrap_or(digits.len());
-    if len == 0 {
-        return None;
-    }
-    let (number, rest) = digits.split_at(len);
-    let value =
-        i64::from_str_radix(number, radix)
-            .ok()
-            .map(|magnitude| if negative { -magnitude } else { magnitude });
-    Some((value, rest))
-}
-
-/// C's `strtod`, decimal forms only (`1e3`, `-2.5`, `.5`): the value and the text after
-/// it; None when no number is read or it is out of range.
-fn strtod(text: &str) -> Option<(f64, &str)> {
-    let body = text.trim_start_matches(is_c_space);
-    let bytes = body.as_bytes();
-    let digits_from = |mut i: usize| {
-        while bytes.get(i).is_some_and(u8::is_ascii_digit) {
-            i += 1;
-        }
-        i
-    };
-    let mut end = usize::from(matches!(bytes.first(), Some(b'-' | b'+')));
-    let int_end = digits_from(end);
-    let mut mantissa_digits = int_end - end;
-    end = int_end;
-    if bytes.get(end) == Some(&b'.') {
-        let frac_end = digits_from(end + 1);
-        mantissa_digits += frac_end - end - 1;
-        end = frac_end;
-    }
-    if mantissa_digits == 0 {
-        return None;
-    }
-    if matches!(bytes.get(end), Some(b'e' | b'E')) {
-        let sign = usize::from(matches!(bytes.get(end + 1), Some(b'-' | b'+')));
-        let exp_end = digits_from(end + 1 + sign);
-        if exp_end > end + 1 + sign {
-            end = exp_end;
-        }
-    }
-    let value: f64 = body.get(..end)?.parse().ok()?;
-    value
-        .is_finite()
-        .then(|| (value, body.get(end..).unwrap_or("")))
+    (unit.len() <= 3 && after.trim_start_matches(c_numbers::is_c_space).is_empty())
+        .then_some((number, unit))
 }
 
 /// Images that run PostgreSQL from the official image's entrypoint, so `-c name=value`
@@ -709,6 +643,8 @@ mod tests {
             ("101.5", Some(102)),
             (" 12 ", Some(12)),
             ("1.5e2", Some(150)),
+            // strtol stops at the `.`, and C's strtod reads the hexadecimal float.
+            ("0x1.8p1", Some(3)),
             ("+5", Some(5)),
             ("08", None),
             ("0x", None),
