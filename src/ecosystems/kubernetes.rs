@@ -173,22 +173,26 @@ struct Workload {
     /// `Deployment` or `StatefulSet`: an autoscaler's `scaleTargetRef.kind`.
     kind: String,
     namespace: String,
-    /// Each container's `envFrom` and `env` entries, in order.
-    env: Vec<Vec<EnvItem>>,
+    /// Each container's name and `envFrom` and `env` entries, in order
+    /// (`initContainers` run to completion before the pod starts: they hold no pool).
+    env: Vec<(String, Vec<EnvItem>)>,
 }
 
 impl Workload {
-    /// The service with its environment resolved, and the Spring pool its `SPRING_*`
-    /// variables configure.
+    /// The service with each container's environment resolved, and the pools its
+    /// variables configure ([`super::service_with_containers`]).
     fn into_model(self, values: &ConfigMaps) -> Model {
-        let mut env = Vec::new();
+        let mut containers = Vec::new();
         let mut secrets = Vec::new();
-        for container in &self.env {
-            let resolved = resolve_environment(container, &self.namespace, values);
-            env.extend(resolved.vars);
+        for (name, items) in &self.env {
+            let resolved = resolve_environment(items, &self.namespace, values);
+            containers.push(super::Container {
+                name: name.clone(),
+                env: resolved.vars,
+            });
             secrets.extend(resolved.secrets);
         }
-        let mut model = super::service_with_environment(self.service, env);
+        let mut model = super::service_with_containers(self.service, containers);
         model.secrets.extend(secrets);
         model
     }
@@ -799,7 +803,7 @@ impl ObjectReader<'_> {
     /// The environment of every container as written: `envFrom` ConfigMaps and Secrets
     /// first, then `env` entries, literal or `valueFrom` a ConfigMap or Secret (resolved
     /// when every file is read, see [`resolve_environment`]).
-    fn environment(&self, sources: &SourceMap) -> Vec<Vec<EnvItem>> {
+    fn environment(&self, sources: &SourceMap) -> Vec<(String, Vec<EnvItem>)> {
         let text = sources.get(self.file).map_or("", |f| f.text());
         let Some(containers) = self.node(&["spec", "template", "spec", "containers"]) else {
             return Vec::new();
@@ -857,7 +861,11 @@ impl ObjectReader<'_> {
                     from: self.value_from(item),
                 }));
             }
-            all.push(items);
+            let name = self
+                .doc
+                .get(*container, "name")
+                .and_then(|n| self.doc.text(n));
+            all.push((name.unwrap_or_default().to_owned(), items));
         }
         all
     }
