@@ -458,6 +458,16 @@ fn each_container_of_a_pod_is_its_own_process_with_its_own_pool() {
     // A sidecar without database variables adds no pool: as a single container.
     let dir = tree(&[("k8s/app.yaml", &pod(&[sized("app", "20"), sidecar]))]);
     assert_eq!(demand(dir.path()), 60);
+    // A native sidecar (an init container that restarts `Always`) keeps running
+    // beside the app: 3 × (20 + 10).
+    let native = sized("outbox", "10").replace(
+        "          image:",
+        "          restartPolicy: Always\n          image:",
+    );
+    let manifest = pod(&[sized("app", "20")])
+        .replace("initContainers:\n", &format!("initContainers:\n{native}"));
+    let dir = tree(&[("k8s/app.yaml", &manifest)]);
+    assert_eq!(demand(dir.path()), 90);
 }
 
 #[test]

@@ -173,8 +173,8 @@ struct Workload {
     /// `Deployment` or `StatefulSet`: an autoscaler's `scaleTargetRef.kind`.
     kind: String,
     namespace: String,
-    /// Each container's name and `envFrom` and `env` entries, in order
-    /// (`initContainers` run to completion before the pod starts: they hold no pool).
+    /// Each long-running container's name and `envFrom` and `env` entries, in order
+    /// ([`ObjectReader::long_running_containers`]).
     env: Vec<(String, Vec<EnvItem>)>,
 }
 
@@ -805,11 +805,9 @@ impl ObjectReader<'_> {
     /// when every file is read, see [`resolve_environment`]).
     fn environment(&self, sources: &SourceMap) -> Vec<(String, Vec<EnvItem>)> {
         let text = sources.get(self.file).map_or("", |f| f.text());
-        let Some(containers) = self.node(&["spec", "template", "spec", "containers"]) else {
-            return Vec::new();
-        };
         let mut all = Vec::new();
-        for container in self.doc.seq(containers).unwrap_or(&[]) {
+        for container in self.long_running_containers() {
+            let container = &container;
             let mut items = Vec::new();
             for source in self.seq_items(*container, "envFrom") {
                 let refs = [ValueSource::ConfigMap, ValueSource::Secret]
@@ -868,6 +866,25 @@ impl ObjectReader<'_> {
             all.push((name.unwrap_or_default().to_owned(), items));
         }
         all
+    }
+
+    /// The pod's `containers`, then its native sidecars: `initContainers` with
+    /// `restartPolicy: Always` keep running beside them (Kubernetes docs, Sidecar
+    /// Containers); other init containers run to completion before the pod starts.
+    fn long_running_containers(&self) -> Vec<NodeId> {
+        let list = |key: &str| {
+            self.node(&["spec", "template", "spec", key])
+                .and_then(|n| self.doc.seq(n))
+                .map(<[NodeId]>::to_vec)
+                .unwrap_or_default()
+        };
+        let sidecars = list("initContainers").into_iter().filter(|c| {
+            let policy = self.doc.get(*c, "restartPolicy");
+            policy.and_then(|p| self.doc.text(p)) == Some("Always")
+        });
+        let mut containers = list("containers");
+        containers.extend(sidecars);
+        containers
     }
 
     fn seq_items(&self, node: NodeId, key: &str) -> Vec<NodeId> {
