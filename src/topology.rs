@@ -631,12 +631,22 @@ fn deploy(
     deployed: Option<&Service>,
 ) -> Service {
     let environment_pools = deployed.map(|d| d.pools.clone()).unwrap_or_default();
-    let override_pools = deployed
-        .and_then(|d| d.deployment.as_ref())
+    let deployment = deployed.and_then(|d| d.deployment.as_ref());
+    let override_pools = deployment
         .map(|d| d.override_pools.clone())
         .unwrap_or_default();
+    // Other containers' pools are their own processes': counted, never overlaid.
+    let companions = deployment.map_or(0, |d| d.companion_pools);
+    let main_pools = environment_pools
+        .get(..environment_pools.len().saturating_sub(companions))
+        .unwrap_or_default();
     let mut service = combine(name, parts, deployed);
-    overlay_environment(model, &mut service, &environment_pools, &override_pools);
+    overlay_environment(
+        model,
+        &mut service,
+        (main_pools, &environment_pools),
+        &override_pools,
+    );
     substitute_environment(model, &mut service);
     service
 }
@@ -718,15 +728,16 @@ fn from_environment(setting: &mut Setting<i64>, environment: &[crate::model::Env
 /// every config file whatever the active profile [SB-EXTERNAL], so the override applies
 /// to every profile's pool of that data source. The deployment's `override_pools`
 /// (variables whose values the files do not give) override so too: the settings they
-/// name become unknown.
+/// name become unknown. Only the main container's pools (`main_pools`, among all the
+/// `environment_pools`) override; no environment pool is overridden.
 fn overlay_environment(
     model: &mut Model,
     service: &mut Service,
-    environment_pools: &[usize],
+    (main_pools, environment_pools): (&[usize], &[usize]),
     override_pools: &[crate::model::Pool],
 ) {
     let from_config = |i: usize| !environment_pools.contains(&i);
-    for &env_index in environment_pools {
+    for &env_index in main_pools {
         let Some(env_pool) = model.pools.get(env_index).cloned() else {
             continue;
         };

@@ -402,6 +402,104 @@ fn a_dotnet_connection_string_a_deployment_sets_from_an_unknown_secret_is_unknow
     assert_eq!(demand(dir.path()), 40);
 }
 
+/// A container `name` of a pod whose `env` sets each `(variable, value)`.
+fn container(name: &str, env: &[(&str, &str)]) -> String {
+    let mut text = format!("        - name: {name}\n          image: {name}:1\n          env:\n");
+    for (var, value) in env {
+        text.push_str(&format!(
+            "            - name: {var}\n              value: \"{value}\"\n"
+        ));
+    }
+    text
+}
+
+/// A Deployment `app` of 3 replicas whose pod runs `containers` after an init container
+/// with a pool of 90, and a postgres StatefulSet accepting 100 connections.
+fn pod(containers: &[String]) -> String {
+    let migrate = sized("migrate", "90");
+    format!(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app\nspec:\n  replicas: 3\n  template:\n    spec:\n      initContainers:\n{migrate}      containers:\n{}---\napiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: db\nspec:\n  template:\n    spec:\n      containers:\n        - name: postgres\n          image: postgres:16\n          args: [\"-c\", \"max_connections=100\"]\n",
+        containers.concat()
+    )
+}
+
+const URL_VAR: &str = "SPRING_DATASOURCE_URL";
+const SIZE_VAR: &str = "SPRING_DATASOURCE_HIKARI_MAXIMUMPOOLSIZE";
+
+fn sized(name: &str, size: &str) -> String {
+    container(
+        name,
+        &[(URL_VAR, "jdbc:postgresql://db:5432/app"), (SIZE_VAR, size)],
+    )
+}
+
+#[test]
+fn each_container_of_a_pod_is_its_own_process_with_its_own_pool() {
+    let sidecar = container("istio-proxy", &[("ISTIO_META_MESH_ID", "mesh")]);
+    // 3 × (20 + 50): not one Spring configuration where 50 replaces 20; the init
+    // container's 90 and the sidecar count for nothing.
+    let dir = tree(&[(
+        "k8s/app.yaml",
+        &pod(&[sized("app", "20"), sized("worker", "50"), sidecar.clone()]),
+    )]);
+    assert_eq!(demand(dir.path()), 210);
+    assert_eq!(
+        messages(dir.path(), "duplicate-key-across-forms"),
+        Vec::<String>::new()
+    );
+    let found = messages(dir.path(), "fleet-exceeds-db-slots");
+    assert!(found.iter().any(|m| m.contains("demand 210")), "{found:?}");
+    // Equal sizes are two pools too.
+    let dir = tree(&[(
+        "k8s/app.yaml",
+        &pod(&[sized("app", "20"), sized("worker", "20")]),
+    )]);
+    assert_eq!(demand(dir.path()), 120);
+    // A sidecar without database variables adds no pool: as a single container.
+    let dir = tree(&[("k8s/app.yaml", &pod(&[sized("app", "20"), sidecar]))]);
+    assert_eq!(demand(dir.path()), 60);
+    // A native sidecar (an init container that restarts `Always`) keeps running
+    // beside the app: 3 × (20 + 10).
+    let native = sized("outbox", "10").replace(
+        "          image:",
+        "          restartPolicy: Always\n          image:",
+    );
+    let manifest = pod(&[sized("app", "20")])
+        .replace("initContainers:\n", &format!("initContainers:\n{native}"));
+    let dir = tree(&[("k8s/app.yaml", &manifest)]);
+    assert_eq!(demand(dir.path()), 90);
+}
+
+#[test]
+fn the_container_named_like_the_service_overrides_its_application_pool() {
+    // The worker's 50 is its own pool; the `app` container sets no pool variable, so
+    // the application's 10 runs in it: 3 × (10 + 50).
+    let files = |containers: &[String]| {
+        tree(&[
+            ("app/application.yml", &format!("{HIKARI}10\n")),
+            ("k8s/app.yaml", &pod(containers)),
+            (
+                "poollint.toml",
+                &manifest(
+                    100,
+                    "config = [\"app/application.yml\"]\ndeployment = \"k8s/app.yaml\"",
+                ),
+            ),
+        ])
+    };
+    let plain = container("app", &[("TZ", "UTC")]);
+    let dir = files(&[sized("worker", "50"), plain]);
+    assert_eq!(demand(dir.path()), 180);
+    // Named otherwise, the first container setting pool variables overrides it:
+    // 3 × (30 + 50).
+    let dir = files(&[
+        container("web", &[("TZ", "UTC")]),
+        sized("api", "30"),
+        sized("worker", "50"),
+    ]);
+    assert_eq!(demand(dir.path()), 240);
+}
+
 #[test]
 fn compose_defaults_are_interpolated_before_spring_binds_them() {
     let dir = tree(&[(

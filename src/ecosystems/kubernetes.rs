@@ -173,22 +173,26 @@ struct Workload {
     /// `Deployment` or `StatefulSet`: an autoscaler's `scaleTargetRef.kind`.
     kind: String,
     namespace: String,
-    /// Each container's `envFrom` and `env` entries, in order.
-    env: Vec<Vec<EnvItem>>,
+    /// Each long-running container's name and `envFrom` and `env` entries, in order
+    /// ([`ObjectReader::long_running_containers`]).
+    env: Vec<(String, Vec<EnvItem>)>,
 }
 
 impl Workload {
-    /// The service with its environment resolved, and the Spring pool its `SPRING_*`
-    /// variables configure.
+    /// The service with each container's environment resolved, and the pools its
+    /// variables configure ([`super::service_with_containers`]).
     fn into_model(self, values: &ConfigMaps) -> Model {
-        let mut env = Vec::new();
+        let mut containers = Vec::new();
         let mut secrets = Vec::new();
-        for container in &self.env {
-            let resolved = resolve_environment(container, &self.namespace, values);
-            env.extend(resolved.vars);
+        for (name, items) in &self.env {
+            let resolved = resolve_environment(items, &self.namespace, values);
+            containers.push(super::Container {
+                name: name.clone(),
+                env: resolved.vars,
+            });
             secrets.extend(resolved.secrets);
         }
-        let mut model = super::service_with_environment(self.service, env);
+        let mut model = super::service_with_containers(self.service, containers);
         model.secrets.extend(secrets);
         model
     }
@@ -799,13 +803,11 @@ impl ObjectReader<'_> {
     /// The environment of every container as written: `envFrom` ConfigMaps and Secrets
     /// first, then `env` entries, literal or `valueFrom` a ConfigMap or Secret (resolved
     /// when every file is read, see [`resolve_environment`]).
-    fn environment(&self, sources: &SourceMap) -> Vec<Vec<EnvItem>> {
+    fn environment(&self, sources: &SourceMap) -> Vec<(String, Vec<EnvItem>)> {
         let text = sources.get(self.file).map_or("", |f| f.text());
-        let Some(containers) = self.node(&["spec", "template", "spec", "containers"]) else {
-            return Vec::new();
-        };
         let mut all = Vec::new();
-        for container in self.doc.seq(containers).unwrap_or(&[]) {
+        for container in self.long_running_containers() {
+            let container = &container;
             let mut items = Vec::new();
             for source in self.seq_items(*container, "envFrom") {
                 let refs = [ValueSource::ConfigMap, ValueSource::Secret]
@@ -857,9 +859,32 @@ impl ObjectReader<'_> {
                     from: self.value_from(item),
                 }));
             }
-            all.push(items);
+            let name = self
+                .doc
+                .get(*container, "name")
+                .and_then(|n| self.doc.text(n));
+            all.push((name.unwrap_or_default().to_owned(), items));
         }
         all
+    }
+
+    /// The pod's `containers`, then its native sidecars: `initContainers` with
+    /// `restartPolicy: Always` keep running beside them (Kubernetes docs, Sidecar
+    /// Containers); other init containers run to completion before the pod starts.
+    fn long_running_containers(&self) -> Vec<NodeId> {
+        let list = |key: &str| {
+            self.node(&["spec", "template", "spec", key])
+                .and_then(|n| self.doc.seq(n))
+                .map(<[NodeId]>::to_vec)
+                .unwrap_or_default()
+        };
+        let sidecars = list("initContainers").into_iter().filter(|c| {
+            let policy = self.doc.get(*c, "restartPolicy");
+            policy.and_then(|p| self.doc.text(p)) == Some("Always")
+        });
+        let mut containers = list("containers");
+        containers.extend(sidecars);
+        containers
     }
 
     fn seq_items(&self, node: NodeId, key: &str) -> Vec<NodeId> {

@@ -115,9 +115,28 @@ pub fn file_name(path: &Path) -> Option<&str> {
 /// service's pools, which would count it at its library's defaults: it is kept on the
 /// deployment, to make the settings it names unknown in the application it is linked
 /// to ([`crate::model::Deployment::override_pools`]).
-pub fn service_with_environment(mut service: crate::model::Service, env: Vec<EnvVar>) -> Model {
-    let mut model = environment_pools(&service.name, &env);
+pub fn service_with_environment(service: crate::model::Service, env: Vec<EnvVar>) -> Model {
+    let scope = service.name.clone();
+    scoped_service(service, &scope, env)
+}
+
+/// [`service_with_environment`] with the variables' entries grouped under `scope`.
+fn scoped_service(mut service: crate::model::Service, scope: &str, env: Vec<EnvVar>) -> Model {
+    let (mut model, overrides) = known_pools(scope, &env);
     model.secrets.extend(password_secrets(&env));
+    service.pools = (0..model.pools.len()).collect();
+    if let Some(deployment) = service.deployment.as_mut() {
+        deployment.environment = env;
+        deployment.override_pools = overrides;
+    }
+    model.services.push(service);
+    model
+}
+
+/// The pools `env` configures, and apart those only variables with unknown values
+/// configure.
+fn known_pools(scope: &str, env: &[EnvVar]) -> (Model, Vec<crate::model::Pool>) {
+    let mut model = environment_pools(scope, env);
     let mut overrides = Vec::new();
     if env.iter().any(|v| v.unknown_from.is_some()) {
         let known: Vec<EnvVar> = env
@@ -125,19 +144,88 @@ pub fn service_with_environment(mut service: crate::model::Service, env: Vec<Env
             .filter(|v| v.unknown_from.is_none())
             .cloned()
             .collect();
-        let known = environment_pools(&service.name, &known).pools;
+        let known = environment_pools(scope, &known).pools;
         let (own, only_unknown) = std::mem::take(&mut model.pools)
             .into_iter()
             .partition(|pool| known.iter().any(|k| k.name == pool.name));
         model.pools = own;
         overrides = only_unknown.into_iter().map(|pool| *pool).collect();
     }
-    service.pools = (0..model.pools.len()).collect();
-    if let Some(deployment) = service.deployment.as_mut() {
-        deployment.environment = env;
-        deployment.override_pools = overrides;
+    (model, overrides)
+}
+
+/// One container of a pod: its name and its environment as the process receives it.
+pub struct Container {
+    pub name: String,
+    pub env: Vec<EnvVar>,
+}
+
+/// A workload whose pod runs `containers`: each container is its own process with its
+/// own environment, so each configures its own pools, all counted for every replica.
+///
+/// One container is the workload's main process: the one named like the workload,
+/// else the first whose variables configure a pool, else the first. Its environment is
+/// the deployment's ([`service_with_environment`]): it overrides the pools of the
+/// application the manifest links the workload to. The other containers' pools follow
+/// it on the service ([`crate::model::Deployment::companion_pools`]); a container
+/// configuring no pool (a proxy sidecar) adds none. When several containers configure
+/// pools, each container's variables are grouped under `workload/container`, so the
+/// same variable in two containers is not one property set twice.
+pub fn service_with_containers(
+    service: crate::model::Service,
+    mut containers: Vec<Container>,
+) -> Model {
+    // One container is the whole process, as for a compose service.
+    if containers.len() <= 1 {
+        let env = containers.pop().map(|c| c.env).unwrap_or_default();
+        return service_with_environment(service, env);
     }
-    model.services.push(service);
+    let configures: Vec<bool> = containers
+        .iter()
+        .map(|c| !environment_pools(&service.name, &c.env).pools.is_empty())
+        .collect();
+    let short_name = service.name.rsplit('/').next().unwrap_or_default();
+    let main = containers
+        .iter()
+        .position(|c| c.name == short_name)
+        .or_else(|| configures.iter().position(|&c| c))
+        .unwrap_or(0);
+    let several = configures.iter().filter(|&&c| c).count() > 1;
+    let workload = service.name.clone();
+    let scope = |c: &Container| match several {
+        true => format!("{workload}/{}", c.name),
+        false => workload.clone(),
+    };
+    let mut companions = Vec::new();
+    let mut main_container = None;
+    for (index, container) in containers.into_iter().enumerate() {
+        if index == main {
+            main_container = Some(container);
+            continue;
+        }
+        // Pools only unknown values configure have no application to override here.
+        let (mut model, _) = known_pools(&scope(&container), &container.env);
+        model.secrets.extend(password_secrets(&container.env));
+        companions.push(model);
+    }
+    let mut model = match main_container {
+        Some(container) => scoped_service(service, &scope(&container), container.env),
+        None => service_with_environment(service, Vec::new()),
+    };
+    let first = model.pools.len();
+    for companion in companions {
+        model.pools.extend(companion.pools);
+        model.entries.append(companion.entries);
+        model.secrets.extend(companion.secrets);
+        model.refused_values.extend(companion.refused_values);
+    }
+    let count = model.pools.len() - first;
+    if let Some(service) = model.services.last_mut() {
+        service.pools.extend(first..first + count);
+        if let Some(deployment) = service.deployment.as_mut() {
+            deployment.companion_pools = count;
+        }
+    }
     model
 }
 

@@ -731,6 +731,10 @@ pub struct Deployment {
     /// checkable on their own, they make the linked application's settings of the same
     /// names unknown ([`crate::topology`]).
     pub override_pools: Vec<Pool>,
+    /// How many of the service's pools, its last, other containers of the pod than its
+    /// main process configure ([`crate::ecosystems::service_with_containers`]): each is
+    /// its own pool, counted as it is, never an override of the linked application's.
+    pub companion_pools: usize,
 }
 
 /// An environment variable set for a process (a Kubernetes container's `env`, a compose
