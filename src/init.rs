@@ -144,7 +144,21 @@ pub fn manifest_text(root: &Path, model: &Model, sources: &SourceMap) -> String 
         };
         let candidates: Vec<&(String, String)> =
             named.iter().filter_map(|&i| deployments.get(i)).collect();
-        write_service(&mut out, &service, &relative, &targets, &candidates);
+        // The only database, unless the service's pools say they talk to another
+        // server (a MySQL URL beside the only PostgreSQL database): then no link.
+        let lone_database_unreachable = match (model.databases.as_slice(), targets.as_slice()) {
+            ([database], [_]) => {
+                let mut pools = crate::model::links::pools(model, service.service).peekable();
+                pools.peek().is_some()
+                    && !pools.any(|p| crate::model::links::may_reach(model, database, p))
+            }
+            _ => false,
+        };
+        let targets = match lone_database_unreachable {
+            true => Targets::OtherServer,
+            false => Targets::Named(&targets),
+        };
+        write_service(&mut out, &service, &relative, targets, &candidates);
     }
     out
 }
@@ -216,11 +230,20 @@ fn pool_files(
 /// all for every service made the manifest grow with their product.
 const MAX_LISTED_TARGETS: usize = 8;
 
+/// What a service's `connects-to` may name.
+#[derive(Clone, Copy)]
+enum Targets<'a> {
+    /// The databases and poolers, by the names the manifest gives them.
+    Named(&'a [String]),
+    /// One database, but the service's pools name another engine or host.
+    OtherServer,
+}
+
 fn write_service(
     out: &mut String,
     written: &Written,
     relative: &dyn Fn(FileId) -> Option<String>,
-    targets: &[String],
+    targets: Targets,
     named: &[&(String, String)],
 ) {
     let Written {
@@ -263,6 +286,13 @@ fn write_service(
         ),
         }
     }
+    let targets = match targets {
+        Targets::OtherServer => {
+            out.push_str("# connects-to = \"\"              # TODO: its pools name another engine or host than the only database\n");
+            &[]
+        }
+        Targets::Named(targets) => targets,
+    };
     match targets {
         [only] => {
             let _ = writeln!(

@@ -2143,6 +2143,49 @@ fn init_names_the_main_option_file_not_the_included_fragment() {
     assert!(!manifest.contains("conf.d/client.cnf"), "{manifest}");
 }
 
+/// `init` infers `connects-to` to the only database only for a service whose pools may
+/// reach it: an application on a MySQL URL beside the only PostgreSQL database gets a
+/// TODO, as `check` does not infer that link either.
+#[test]
+fn init_does_not_link_a_pool_of_another_engine_to_the_only_database() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let write = |rel: &str, text: &str| write_file(dir.path(), rel, text);
+    write("db/postgresql.conf", "max_connections = 100\n");
+    write(
+        "orders/application.yml",
+        "spring:\n  datasource:\n    url: jdbc:mysql://mysql/orders\n",
+    );
+    write(
+        "billing/application.yml",
+        "spring:\n  datasource:\n    url: jdbc:postgresql://db/billing\n",
+    );
+    let manifest = poollint()
+        .args(["init", "--stdout"])
+        .arg(dir.path())
+        .assert()
+        .code(0)
+        .get_output()
+        .stdout
+        .clone();
+    let manifest = String::from_utf8(manifest).expect("UTF-8");
+    let service = |name: &str| {
+        let start = manifest
+            .find(&format!("name = \"{name}\""))
+            .unwrap_or_else(|| panic!("{name}: {manifest}"));
+        let end = manifest[start..]
+            .find("[service.load]")
+            .map_or(manifest.len(), |e| start + e);
+        manifest[start..end].to_owned()
+    };
+    assert!(
+        service("billing").contains("connects-to = \"db\""),
+        "{manifest}"
+    );
+    let orders = service("orders");
+    assert!(!orders.contains("\nconnects-to ="), "{manifest}");
+    assert!(orders.contains("another engine or host"), "{manifest}");
+}
+
 const MINIMUM_IDLE_5: &str = "spring:\n  datasource:\n    hikari:\n      minimum-idle: 5\n";
 
 /// `poollint check ARGS` run in `dir`.
