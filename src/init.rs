@@ -33,12 +33,7 @@ pub fn manifest_text(root: &Path, model: &Model, sources: &SourceMap) -> String 
     let pooler_configs: Vec<Option<String>> = model
         .poolers
         .iter()
-        .map(|p| {
-            p.default_pool_size
-                .as_ref()
-                .and_then(|s| s.location())
-                .and_then(|l| relative(l.file))
-        })
+        .map(|p| p.source_file().and_then(relative))
         .collect();
     // Databases and poolers share the names `connects-to` refers to.
     let targets = unique_names(

@@ -2186,6 +2186,33 @@ fn init_does_not_link_a_pool_of_another_engine_to_the_only_database() {
     assert!(orders.contains("another engine or host"), "{manifest}");
 }
 
+/// A pooler's `config` is its `pgbouncer.ini`, not the `%include` fragment that sets its
+/// pool size: `check` refuses a fragment as a pooler's config.
+#[test]
+fn init_names_the_pgbouncer_ini_not_its_include() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let write = |rel: &str, text: &str| write_file(dir.path(), rel, text);
+    write(
+        "bouncer/pgbouncer.ini",
+        "[databases]\napp = host=db\n[pgbouncer]\n%include sub/a.ini\n",
+    );
+    write("bouncer/sub/a.ini", "default_pool_size = 50\n");
+    let manifest = poollint()
+        .args(["init", "--stdout"])
+        .arg(dir.path())
+        .assert()
+        .code(0)
+        .get_output()
+        .stdout
+        .clone();
+    let manifest = String::from_utf8(manifest).expect("UTF-8");
+    assert!(
+        manifest.contains("config = \"bouncer/pgbouncer.ini\""),
+        "{manifest}"
+    );
+    assert!(!manifest.contains("sub/a.ini"), "{manifest}");
+}
+
 const MINIMUM_IDLE_5: &str = "spring:\n  datasource:\n    hikari:\n      minimum-idle: 5\n";
 
 /// `poollint check ARGS` run in `dir`.

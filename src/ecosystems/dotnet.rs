@@ -340,7 +340,26 @@ fn read_string(
         validation_timeout: None,
         leak_detection_threshold: None,
         auto_commit: None,
-        connection: Some(connection(file, whole, npgsql, &parsed)),
+        connection: Some(ConnectionInfo {
+            // Npgsql prepares statements server-side once `Max Auto Prepare` is above 0
+            // (transaction-pooling-session-features reads it).
+            params: match param(&["Max Auto Prepare", "MaxAutoPrepare"]).filter(|_| npgsql) {
+                Some(p) => NamedSettings::from_iter([(
+                    "max auto prepare".to_owned(),
+                    Setting {
+                        value: Val::Known(p.value.trim().to_owned()),
+                        origin: Origin::File {
+                            file,
+                            span: at(&p.value_range),
+                            key: format!("{key}.{}", p.name).into(),
+                            via: None,
+                        },
+                    },
+                )]),
+                None => NamedSettings::new(),
+            },
+            ..connection(file, whole, npgsql, &parsed)
+        }),
         driver_properties: NamedSettings::new(),
         session_variables: NamedSettings::new(),
         class_settings: ClassSettings::default(),

@@ -59,22 +59,41 @@ fn shared_server_mode<'a>(
 
 /// The finding for one pool when the mode its database gets is not session pooling.
 fn finding(service: &Service, pooler: &Pooler, pool: &Pool, zero: Location) -> Option<Diagnostic> {
-    let at = pool.connection.as_ref()?.location?;
+    let connection = pool.connection.as_ref()?;
     let (mode_setting, mode) = shared_server_mode(pooler, pool)?;
+    // Npgsql: the `Max Auto Prepare` keyword; pgjdbc: the URL without the parameter.
+    let auto_prepare = connection
+        .params
+        .get("max auto prepare")
+        .filter(|_| pool.library == Library::Npgsql);
+    let (at, client, label, fix) = match auto_prepare {
+        Some(setting) => (
+            setting.location()?,
+            "Npgsql connection string prepares server-side statements (Max Auto Prepare above 0)",
+            "Max Auto Prepare above 0",
+            "remove Max Auto Prepare from the connection string (0, its default, prepares nothing)",
+        ),
+        None => (
+            connection.location?,
+            "pgjdbc URL prepares server-side statements (no prepareThreshold=0)",
+            "no prepareThreshold=0",
+            "add prepareThreshold=0 to the JDBC URL",
+        ),
+    };
     Some(
         Diagnostic::new(
             &META,
             Severity::Warning,
             at,
             format!(
-                "{}'s pgjdbc URL prepares server-side statements (no prepareThreshold=0) but reaches PostgreSQL through PgBouncer {} in {mode} pooling with max_prepared_statements = 0: the next execution can land on another server session and fail with `prepared statement \"S_1\" does not exist`",
+                "{}'s {client} but reaches PostgreSQL through PgBouncer {} in {mode} pooling with max_prepared_statements = 0: the next execution can land on another server session and fail with `prepared statement \"S_1\" does not exist`",
                 service.name, pooler.name
             ),
         )
-        .with_label("no prepareThreshold=0")
+        .with_label(label)
         .with_related(mode_setting.location(), "pool_mode")
         .with_related(Some(zero), "max_prepared_statements = 0")
-        .with_help("add prepareThreshold=0 to the JDBC URL, or set max_prepared_statements above 0 (e.g. 200, the default since PgBouncer 1.24; needs 1.21+) in pgbouncer.ini")
+        .with_help(format!("{fix}, or set max_prepared_statements above 0 (e.g. 200, the default since PgBouncer 1.24; needs 1.21+) in pgbouncer.ini"))
         .with_fingerprint(format!("{}:{}", service.name, pooler.name)),
     )
 }
@@ -128,17 +147,12 @@ fn prepared_statements_disabled(pooler: &Pooler) -> Option<Location> {
     }
 }
 
-/// pgjdbc (a Java pool on a PostgreSQL URL) without `prepareThreshold=0` or
-/// `preferQueryMode=simple` (URL parameter or data-source property): pgjdbc's simple
-/// query mode sends no Parse/Bind, so it names no server-side statement. Other
-/// libraries are not pgjdbc: Npgsql, for one, prepares nothing unless asked
-/// (`Max Auto Prepare` defaults to 0).
+/// A client that prepares statements server-side: pgjdbc (a Java pool on a PostgreSQL
+/// URL) without `prepareThreshold=0` or `preferQueryMode=simple` (URL parameter or
+/// data-source property: pgjdbc's simple query mode sends no Parse/Bind), or Npgsql with
+/// `Max Auto Prepare` above 0 (its default, 0, prepares nothing unless the code asks).
 fn prepares_server_side(pool: &Pool) -> bool {
-    let is_java = matches!(
-        pool.library,
-        Library::HikariCp | Library::TomcatJdbc | Library::Dbcp2 | Library::OracleUcp
-    );
-    let Some(connection) = pool.connection.as_ref().filter(|_| is_java) else {
+    let Some(connection) = pool.connection.as_ref() else {
         return false;
     };
     if connection.engine.as_deref() != Some("postgresql") {
@@ -151,8 +165,16 @@ fn prepares_server_side(pool: &Pool) -> bool {
             .or(pool.driver_properties.get(name))
             .and_then(|s| s.get())
     };
-    let threshold_off = property("preparethreshold").is_some_and(|t| t.trim() == "0");
-    // `PreferQueryMode.of` compares with `equals`: `Simple` is the default mode.
-    let simple_mode = property("preferquerymode").is_some_and(|m| m == "simple");
-    !threshold_off && !simple_mode
+    match pool.library {
+        Library::HikariCp | Library::TomcatJdbc | Library::Dbcp2 | Library::OracleUcp => {
+            let threshold_off = property("preparethreshold").is_some_and(|t| t.trim() == "0");
+            // `PreferQueryMode.of` compares with `equals`: `Simple` is the default mode.
+            let simple_mode = property("preferquerymode").is_some_and(|m| m == "simple");
+            !threshold_off && !simple_mode
+        }
+        Library::Npgsql => property("max auto prepare")
+            .and_then(|n| n.parse::<i64>().ok())
+            .is_some_and(|n| n > 0),
+        _ => false,
+    }
 }

@@ -112,15 +112,12 @@ fn dotnet_waits_forever(pool: &crate::model::Pool) -> Option<Diagnostic> {
         .key()
         .and_then(|k| k.rsplit('.').next())
         .unwrap_or(default_name);
-    let waits = if pool.pooling_disabled() {
-        String::new()
-    } else {
-        format!(
-            ", also for a pooled connection when all {} are in use",
-            pool.max
-                .get()
-                .map_or("of them".to_owned(), |m| m.to_string())
-        )
+    // A maximum below 1 is no pool to wait on (pool-size-invalid reports it).
+    let waits = match pool.max.get() {
+        _ if pool.pooling_disabled() => String::new(),
+        Some(&max) if max < 1 => String::new(),
+        Some(max) => format!(", also for a pooled connection when all {max} are in use"),
+        None => ", also for a pooled connection when all of them are in use".to_owned(),
     };
     Some(
         Diagnostic::new(
