@@ -1322,7 +1322,7 @@ fn ruby_call_args(rest: &str) -> Option<Vec<std::ops::Range<usize>>> {
 /// Puma's max threads and workers, from literal values or simple assignments. Puma's
 /// DSL is `threads(min, max = min)`: `threads 10` runs 10 threads at most. The last call
 /// of a method is the one Puma keeps, when it runs unconditionally (at the top level of
-/// the file, [`ruby_block_depths`]); a call inside a block or a condition (`if`,
+/// the file, [`ruby_lines`]); a call inside a block or a condition (`if`,
 /// `unless`, `case`, `do … end`) after it makes the value unknown, as does a call
 /// poollint cannot read: never Puma's default. With no `threads` call at all, Puma 5+
 /// takes its maximum from `PUMA_MAX_THREADS`, then `MAX_THREADS`, else 5 on MRI
@@ -1330,12 +1330,12 @@ fn ruby_call_args(rest: &str) -> Option<Vec<std::ops::Range<usize>>> {
 /// deployment setting one gives the value.
 fn read_puma(source: &Source) -> (Option<Setting<i64>>, Option<Setting<i64>>) {
     let text = source.text;
-    let depths = ruby_block_depths(text);
+    let lines = ruby_lines(text);
     let resolve = |token: &str, at: Span, key: &str| -> Setting<i64> {
         // A literal, a variable assigned earlier, or an expression evaluated in place.
         let is_name = token.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
         let expr = if is_name {
-            assignment(text, token, at.start, &depths)
+            assignment(text, token, at.start, &lines)
         } else {
             Some(token)
         };
@@ -1372,6 +1372,8 @@ fn read_puma(source: &Source) -> (Option<Setting<i64>>, Option<Setting<i64>>) {
             .as_ref()?
             .captures_iter(text)
             .filter(|c| c.get(1).is_some_and(|m| m.as_str() == method))
+            // A call in a heredoc, a string or an `=begin` comment does not run.
+            .filter(|c| c.get(1).is_some_and(|m| is_code(&lines, m.start())))
             .collect();
         let last = calls.last()?;
         let rest = last.get(2)?;
@@ -1388,7 +1390,7 @@ fn read_puma(source: &Source) -> (Option<Setting<i64>>, Option<Setting<i64>>) {
                 via: None,
             },
         };
-        if depth_at(&depths, line.start) > 0 {
+        if !runs_once(&lines, line.start) {
             return Some(unread(&format!(
                 "a `{method}` call inside a block or condition poollint does not evaluate"
             )));
@@ -1433,25 +1435,60 @@ const PUMA_THREAD_VARIABLES: [&str; 2] = ["PUMA_MAX_THREADS", "MAX_THREADS"];
 
 /// A Ruby line that opens a block closed by `end`: a keyword at its start (`if`,
 /// `unless`, `case`, `while`, `until`, `for`, `begin`, `def`, `class`, `module`), one
-/// after an assignment (`n = if x`), or `do` (with `|args|`) at its end.
+/// after an assignment (`n = if x`), or `do` (with `|args|`; `x do … end` on one line
+/// opens and closes).
 static RUBY_OPENER: LazyLock<Option<Regex>> = LazyLock::new(|| {
-    Regex::new(r"^(?:(?:if|unless|case|while|until|for|begin|def|class|module)\b|[A-Za-z_][A-Za-z0-9_]*\s*=\s*(?:if|unless|case|begin)\b)|\bdo\s*(?:\|[^|]*\|)?$").ok()
+    Regex::new(r"^(?:(?:if|unless|case|while|until|for|begin|def|class|module)\b|[A-Za-z_][A-Za-z0-9_]*\s*=\s*(?:if|unless|case|begin)\b)|\bdo\b").ok()
 });
 static RUBY_END: LazyLock<Option<Regex>> =
     LazyLock::new(|| Regex::new(r"(?:^|[\s;])end\b[\s.)]*$|^end\b").ok());
+/// A heredoc's opener (`<<~EOS`, `<<-'SQL'`, `<<EOS`): its body, up to the line holding
+/// only the identifier, is text, not code.
+static RUBY_HEREDOC: LazyLock<Option<Regex>> =
+    LazyLock::new(|| Regex::new(r#"<<[~-]?(['"`]?)([A-Za-z_][A-Za-z0-9_]*)(['"`]?)"#).ok());
 
-/// The block depth at the start of every line of a Ruby file, as (line start, depth):
-/// 0 at the top level, where a call runs once and unconditionally. Blocks are counted
-/// from keywords ([`RUBY_OPENER`]) closed by `end`, and from braces; strings and comments
-/// are skipped. An approximation (heredocs are not followed), enough to tell a call
-/// inside `if … end` or `do … end` from one at the top level.
-fn ruby_block_depths(text: &str) -> Vec<(usize, usize)> {
-    let mut depths = Vec::new();
-    let mut depth: usize = 0;
-    let mut start = 0;
+/// One line of a Ruby file: where it starts, its block depth (0 at the top level, where
+/// a call runs once and unconditionally), and whether it starts as code, not inside a
+/// string, a heredoc or an `=begin … =end` comment.
+#[derive(Clone, Copy)]
+struct RubyLine {
+    start: usize,
+    depth: usize,
+    code: bool,
+}
+
+/// Every line of a Ruby file ([`RubyLine`]). Blocks are counted from keywords
+/// ([`RUBY_OPENER`]) closed by `end`, and from braces; strings (also across lines),
+/// heredoc bodies, `=begin` comments and `# comments` are skipped. An approximation,
+/// enough to tell a call inside `if … end` or `do … end` from one at the top level, and
+/// a call in a heredoc or a string from one that runs.
+fn ruby_lines(text: &str) -> Vec<RubyLine> {
+    let mut lines = Vec::new();
+    let (mut depth, mut start) = (0usize, 0usize);
+    let mut quote: Option<char> = None;
+    let mut heredocs: std::collections::VecDeque<String> = Default::default();
+    let mut in_comment = false;
     for line in text.split_inclusive('\n') {
-        depths.push((start, depth));
-        let (code, braces) = ruby_code(line);
+        let trimmed = line.trim();
+        let code = quote.is_none() && heredocs.is_empty() && !in_comment;
+        lines.push(RubyLine { start, depth, code });
+        start += line.len();
+        if in_comment {
+            in_comment = !line.starts_with("=end");
+            continue;
+        }
+        if let Some(id) = heredocs.front() {
+            if trimmed == id {
+                heredocs.pop_front();
+            }
+            continue;
+        }
+        if quote.is_none() && line.starts_with("=begin") {
+            in_comment = true;
+            continue;
+        }
+        heredocs.extend(heredoc_ids(line, quote));
+        let (code, braces, _) = ruby_code(line, &mut quote);
         let code = code.trim();
         let opens = RUBY_OPENER.as_ref().is_some_and(|re| re.is_match(code));
         let ends = RUBY_END.as_ref().is_some_and(|re| re.is_match(code));
@@ -1462,36 +1499,55 @@ fn ruby_block_depths(text: &str) -> Vec<(usize, usize)> {
             _ => {}
         }
         depth = depth.saturating_add_signed(braces);
-        start += line.len();
     }
-    depths
+    lines
 }
 
-/// A line without its strings' contents and its `# comment`, and its braces opened
-/// minus closed outside strings.
-fn ruby_code(line: &str) -> (String, isize) {
+/// The identifiers of the heredocs a line opens, in order: openers in code, not in a
+/// string or a comment (`quote` is the string the line starts in).
+fn heredoc_ids(line: &str, quote: Option<char>) -> Vec<String> {
+    let Some(re) = RUBY_HEREDOC.as_ref() else {
+        return Vec::new();
+    };
+    re.captures_iter(line)
+        .filter(|c| c.get(1).map(|m| m.as_str()) == c.get(3).map(|m| m.as_str()))
+        .filter(|c| {
+            // In code when the text before it ends outside a string and a comment.
+            let at = c.get(0).map_or(0, |m| m.start());
+            let mut state = quote;
+            let before = line.get(..at).unwrap_or("");
+            let (_, _, commented) = ruby_code(before, &mut state);
+            state.is_none() && !commented
+        })
+        .filter_map(|c| c.get(2).map(|m| m.as_str().to_owned()))
+        .collect()
+}
+
+/// A line without its strings' contents and its `# comment`, its braces opened minus
+/// closed outside strings, and whether a comment ended it. `quote` is the string the
+/// line starts in, and is left as the one it ends in (a Ruby string may span lines).
+fn ruby_code(line: &str, quote: &mut Option<char>) -> (String, isize, bool) {
     let mut code = String::with_capacity(line.len());
     let mut braces: isize = 0;
-    let mut quote: Option<char> = None;
     let mut escaped = false;
     for c in line.chars() {
-        if let Some(q) = quote {
+        if let Some(q) = *quote {
             if escaped {
                 escaped = false;
             } else if c == '\\' {
                 escaped = true;
             } else if c == q {
-                quote = None;
+                *quote = None;
                 code.push(c);
             }
             continue;
         }
         match c {
             '"' | '\'' => {
-                quote = Some(c);
+                *quote = Some(c);
                 code.push(c);
             }
-            '#' => break,
+            '#' => return (code, braces, true),
             '{' => {
                 braces += 1;
                 code.push(c);
@@ -1503,35 +1559,40 @@ fn ruby_code(line: &str) -> (String, isize) {
             _ => code.push(c),
         }
     }
-    (code, braces)
+    (code, braces, false)
 }
 
-/// The block depth of the line holding byte `offset`.
-fn depth_at(depths: &[(usize, usize)], offset: usize) -> usize {
-    depths
-        .iter()
-        .take_while(|(start, _)| *start <= offset)
-        .last()
-        .map_or(0, |(_, depth)| *depth)
+/// The line holding byte `offset`.
+fn line_at(lines: &[RubyLine], offset: usize) -> Option<&RubyLine> {
+    let after = lines.partition_point(|line| line.start <= offset);
+    after.checked_sub(1).and_then(|i| lines.get(i))
+}
+
+/// True when byte `offset` is on a line of code at the top level.
+fn runs_once(lines: &[RubyLine], offset: usize) -> bool {
+    line_at(lines, offset).is_some_and(|line| line.code && line.depth == 0)
+}
+
+/// True when byte `offset` is on a line that starts as code.
+fn is_code(lines: &[RubyLine], offset: usize) -> bool {
+    line_at(lines, offset).is_some_and(|line| line.code)
 }
 
 /// The expression last assigned to `name` before byte `before` in a Ruby file, when
 /// that assignment runs unconditionally (at the top level): one inside a block or a
 /// condition may not run, so the value is not known (None).
-fn assignment<'t>(
-    text: &'t str,
-    name: &str,
-    before: usize,
-    depths: &[(usize, usize)],
-) -> Option<&'t str> {
+fn assignment<'t>(text: &'t str, name: &str, before: usize, lines: &[RubyLine]) -> Option<&'t str> {
     let last = RUBY_ASSIGNMENT
         .as_ref()?
         .captures_iter(text)
         .filter(|c| c.get(1).is_some_and(|n| n.as_str() == name))
-        .filter(|c| c.get(0).is_some_and(|m| m.start() < before))
+        .filter(|c| {
+            c.get(0)
+                .is_some_and(|m| m.start() < before && is_code(lines, m.start()))
+        })
         .last()?;
     let value = last.get(2)?;
-    (depth_at(depths, value.start()) == 0).then(|| value.as_str().trim())
+    runs_once(lines, value.start()).then(|| value.as_str().trim())
 }
 
 /// Sidekiq's threads per process: `concurrency` (or `:concurrency:`), production's when
@@ -2170,6 +2231,13 @@ mod tests {
             ("on_worker_boot do\n  threads 1, 1\nend\nthreads 3, 3\n", 3),
             ("x = { a: 1 }\nthreads 4 # \"{\"\n", 4),
             ("if a then b end\nthreads 6\n", 6),
+            // Text, not code: a heredoc, a string across lines, an `=begin` comment.
+            ("threads 2, 2\nDOC = <<~EOS\n  threads 20, 20\nEOS\n", 2),
+            ("threads 8, 8\nx = <<-'EOS'\nthreads 1, 1\n  EOS\n", 8),
+            ("threads 2, 2\nx = \"\nthreads 20, 20\n\"\n", 2),
+            ("threads 2, 2\n=begin\nthreads 20, 20\n=end\n", 2),
+            ("n = 3\nDOC = <<~EOS\nn = 9\nEOS\nthreads n\n", 3),
+            ("arr = []\narr << 1\nthreads 7\n", 7),
         ] {
             assert_eq!(puma(text).0, Val::Known(threads), "{text}");
         }
@@ -2180,6 +2248,8 @@ mod tests {
             "n = 5\nif prod\n  n = 10\nend\nthreads n\n",
             "n = if prod\n  10\nelse\n  5\nend\nthreads n\n",
             "before_fork do\n  threads 2, 2\nend\n",
+            // A one-line `do … end` inside an `if` leaves the `if` open.
+            "threads 2, 2\nif ENV[\"BIG\"]\n  on_worker_boot do puts 1 end\n  threads 20, 20\nend\n",
         ] {
             assert!(
                 matches!(puma(text).0, Val::Unknown(_)),
