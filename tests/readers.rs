@@ -1401,6 +1401,26 @@ fn autoscalers_match_kind_and_namespace_and_bound_the_steady_count() {
 /// Compose interpolates every value, not only `environment`: a `command` flag and the
 /// replica count given by a placeholder's default count as that default. The flag was
 /// an invalid `max_connections` (the database left `capacity`) and the replicas 1.
+/// A Compose variable without a default is unknown where it is used: a command flag's
+/// value and a .NET connection string's keyword (both were reported as values the
+/// server or driver refuses). A `$${X}` is the literal text `${X}`, which PostgreSQL
+/// gets and refuses.
+#[test]
+fn compose_variables_without_a_default_are_unknown_not_invalid() {
+    let text = "services:\n  db:\n    image: postgres:16\n    command: postgres -c max_connections=${MAXC} -c statement_timeout=$${X}\n  api:\n    image: x\n    environment:\n      ConnectionStrings__Main: \"Host=db;Maximum Pool Size=${PP};Timeout=${T}\"\n";
+    let dir = tree(&[("docker-compose.yml", text)]);
+    assert!(messages(dir.path(), "pool-size-invalid").is_empty());
+    let invalid_time = messages(dir.path(), "suspicious-time-unit");
+    assert_eq!(invalid_time.len(), 1, "{invalid_time:?}");
+    assert!(invalid_time[0].contains("${X}"), "{invalid_time:?}");
+    // In appsettings.json the same text is what Npgsql gets, and refuses.
+    let dir = tree(&[(
+        "appsettings.json",
+        "{\"ConnectionStrings\": {\"Main\": \"Host=db;Maximum Pool Size=${PP}\"}}",
+    )]);
+    assert_eq!(messages(dir.path(), "pool-size-invalid").len(), 1);
+}
+
 #[test]
 fn compose_interpolates_command_flags_and_replica_counts() {
     for replicas in ["scale: ${N:-4}", "deploy:\n      replicas: ${REPLICAS:-4}"] {

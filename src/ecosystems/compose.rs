@@ -278,7 +278,14 @@ impl ServiceReader<'_> {
                 .collect(),
             None => self.split_command(command),
         };
-        postgres::command_flags(&interpolated_words(words))
+        let (words, unknown_words) = interpolated_words(words);
+        let mut flags = postgres::command_flags(&words);
+        for flag in &mut flags {
+            flag.unknown = unknown_words
+                .iter()
+                .any(|w| w.start <= flag.value_span.start && flag.value_span.end <= w.end);
+        }
+        flags
     }
 
     /// Where `value` is written inside `span` (inside its quotes), else `span`.
@@ -341,10 +348,11 @@ fn interpolated(mut var: EnvVar) -> (EnvVar, Option<Location>) {
 /// A `deploy.replicas` or `scale` value after interpolation (`${REPLICAS:-4}` is 4): a
 /// placeholder without a default is unknown, anything else not a whole number invalid.
 fn replica_count(written: &str, key: &str) -> Val<i64> {
-    let (text, _) = interpolate(written, 0);
+    let mut unknown = false;
+    let (text, _) = interpolate_noting_unknowns(written, 0, &mut unknown);
     match text.trim().parse::<i64>() {
         Ok(v) if v >= 0 => Val::Known(v),
-        _ if text.contains("${") => Val::unknown(format!(
+        _ if unknown => Val::unknown(format!(
             "{key} is `{written}`, a variable without a default"
         )),
         _ => Val::invalid(written.to_owned(), format!("{key} must be a whole number")),
@@ -355,22 +363,28 @@ fn replica_count(written: &str, key: &str) -> Val<i64> {
 /// before the container starts (`-c max_connections=${MAXCONN:-20}` passes `20`). A
 /// word interpolation changes keeps the span of its text as written (the whole word);
 /// one whose value holds blanks (`${FLAGS:--c a=1 -c b=2}`) splits into the words of
-/// that value, each at the written word.
-fn interpolated_words(words: Vec<(String, Span)>) -> Vec<(String, Span)> {
+/// that value, each at the written word. Also the spans of the words holding a variable
+/// without a default, whose flags are unknown.
+fn interpolated_words(words: Vec<(String, Span)>) -> (Vec<(String, Span)>, Vec<Span>) {
     let mut out = Vec::with_capacity(words.len());
+    let mut unknown_words = Vec::new();
     for (word, span) in words {
         if !word.contains('$') {
             out.push((word, span));
             continue;
         }
-        let (value, _) = interpolate(&word, 0);
+        let mut unknown = false;
+        let (value, _) = interpolate_noting_unknowns(&word, 0, &mut unknown);
+        if unknown {
+            unknown_words.push(span);
+        }
         if value.contains(char::is_whitespace) {
             out.extend(shell_words(&value).into_iter().map(|(w, _)| (w, span)));
         } else {
             out.push((value, span));
         }
     }
-    out
+    (out, unknown_words)
 }
 
 /// The passwords of the database URLs and connection strings that variables hold as
@@ -450,6 +464,16 @@ const MAX_INTERPOLATION_DEPTH: usize = 8;
 /// placeholder without a default. Also returns the default's byte range in `text` when
 /// the whole value is one placeholder with a default.
 fn interpolate(text: &str, depth: usize) -> (String, Option<std::ops::Range<usize>>) {
+    interpolate_noting_unknowns(text, depth, &mut false)
+}
+
+/// [`interpolate`], also setting `unknown` when a placeholder without a default is met
+/// (its `${VAR}` text in the value is then not the text written, as a `$${VAR}` is).
+fn interpolate_noting_unknowns(
+    text: &str,
+    depth: usize,
+    unknown: &mut bool,
+) -> (String, Option<std::ops::Range<usize>>) {
     let mut out = String::with_capacity(text.len());
     let mut whole_default = None;
     let mut at = 0;
@@ -466,7 +490,7 @@ fn interpolate(text: &str, depth: usize) -> (String, Option<std::ops::Range<usiz
                 return (out, None);
             };
             let inner = rest.get(1..len - 1).unwrap_or("");
-            let (value, default_at) = substitute(inner, depth);
+            let (value, default_at) = substitute(inner, depth, unknown);
             out.push_str(&value);
             if start == 0 && len + 1 == text.len() {
                 // `${` is two bytes before the inner text.
@@ -481,6 +505,7 @@ fn interpolate(text: &str, depth: usize) -> (String, Option<std::ops::Range<usiz
             if name.is_empty() {
                 out.push('$');
             } else {
+                *unknown = true;
                 out.push_str(&format!("${{{name}}}"));
             }
             at = start + 1 + name_len;
@@ -491,7 +516,11 @@ fn interpolate(text: &str, depth: usize) -> (String, Option<std::ops::Range<usiz
 }
 
 /// The value of one `${inner}`, and the default's range in `inner` when it is taken.
-fn substitute(inner: &str, depth: usize) -> (String, Option<std::ops::Range<usize>>) {
+fn substitute(
+    inner: &str,
+    depth: usize,
+    unknown: &mut bool,
+) -> (String, Option<std::ops::Range<usize>>) {
     let name_len = inner
         .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
         .unwrap_or(inner.len());
@@ -501,11 +530,14 @@ fn substitute(inner: &str, depth: usize) -> (String, Option<std::ops::Range<usiz
     match operator {
         Some(op) if depth < MAX_INTERPOLATION_DEPTH => {
             let default = rest.get(op.len()..).unwrap_or("");
-            let (value, _) = interpolate(default, depth + 1);
+            let (value, _) = interpolate_noting_unknowns(default, depth + 1, unknown);
             let from = name_len + op.len();
             (value, Some(from..from + default.len()))
         }
-        _ => (format!("${{{name}}}"), None),
+        _ => {
+            *unknown = true;
+            (format!("${{{name}}}"), None)
+        }
     }
 }
 

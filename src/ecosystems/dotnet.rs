@@ -131,7 +131,7 @@ pub fn model_from_environment(vars: &[crate::model::EnvVar]) -> Model {
             Some(reason) => Some(unknown_string(&key, at, provider, &reason)),
             None => {
                 let written = (var.value.as_str(), var.text_map(), at.span);
-                read_string(at.file, &key, written, provider)
+                read_string(at.file, &key, written, provider, Written::Environment)
             }
         };
         model.pools.extend(pool.map(Box::new));
@@ -214,7 +214,13 @@ fn read_file(file: &ParsedFile, sources: &SourceMap, model: &mut Model) {
         let key = format!("{SECTION}.{name}");
         // A name written twice (a parse-error: .NET refuses the file): the later is read.
         pools.retain(|p| !p.name.eq_ignore_ascii_case(&key));
-        pools.extend(read_string(file.id, &key, (value, base.into(), span), None));
+        pools.extend(read_string(
+            file.id,
+            &key,
+            (value, base.into(), span),
+            None,
+            Written::File,
+        ));
     }
     model.pools.extend(pools.into_iter().map(|pool| {
         Box::new(Pool {
@@ -245,7 +251,14 @@ fn read_string(
     key: &str,
     (value, base, whole): (&str, TextMap, Span),
     provider: Option<Library>,
+    written: Written,
 ) -> Option<Pool> {
+    // A deployment variable's `${VAR}` the repository does not give is unknown; in a
+    // file it is the text the driver gets.
+    let set_by_variable = |value: &str| match written {
+        Written::Environment => variable_reference(value),
+        Written::File => None,
+    };
     let parsed = connection_string::parse_key_values(value)?;
     let at = |range: &std::ops::Range<usize>| base.span(whole, range.clone());
     let npgsql = provider.map_or_else(|| is_npgsql(&parsed), |l| l == Library::Npgsql);
@@ -268,8 +281,11 @@ fn read_string(
     let param = |names: &[&str]| names.iter().find_map(|n| parsed.param(n));
     let setting = |names: &[&str], parse: &dyn Fn(&str) -> Result<i64, String>| {
         param(names).map(|p| Setting {
-            value: parse(p.value.trim())
-                .map_or_else(|reason| Val::invalid(p.value.clone(), reason), Val::Known),
+            value: match set_by_variable(&p.value) {
+                Some(reason) => Val::unknown(reason),
+                None => parse(p.value.trim())
+                    .map_or_else(|reason| Val::invalid(p.value.clone(), reason), Val::Known),
+            },
             origin: Origin::File {
                 file,
                 span: at(&p.value_range),
@@ -302,14 +318,19 @@ fn read_string(
                 )
             },
             |p| Setting {
-                value: p.value.trim().parse::<u64>().map_or_else(
-                    |_| {
-                        Val::invalid(
-                            p.value.clone(),
-                            format!("`{}` is not a number of seconds", p.value),
+                value: set_by_variable(&p.value).map_or_else(
+                    || {
+                        p.value.trim().parse::<u64>().map_or_else(
+                            |_| {
+                                Val::invalid(
+                                    p.value.clone(),
+                                    format!("`{}` is not a number of seconds", p.value),
+                                )
+                            },
+                            |s| Val::Known(Duration::from_secs(s)),
                         )
                     },
-                    |s| Val::Known(Duration::from_secs(s)),
+                    Val::unknown,
                 ),
                 origin: Origin::File {
                     file,
@@ -364,6 +385,23 @@ fn read_string(
         session_variables: NamedSettings::new(),
         class_settings: ClassSettings::default(),
     })
+}
+
+/// Where a connection string is written.
+#[derive(Clone, Copy)]
+enum Written {
+    File,
+    Environment,
+}
+
+/// A keyword's value that is one deployment variable the repository does not give
+/// (`Maximum Pool Size=${POOL}` from Compose's `${POOL}`, or a Kubernetes `$(POOL)` from
+/// a Secret): unknown, not a value the driver refuses.
+/// Why it is unknown.
+fn variable_reference(value: &str) -> Option<String> {
+    let name = value.trim().strip_prefix("${")?.strip_suffix('}')?;
+    let is_name = !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    is_name.then(|| format!("set by the deployment variable {name}"))
 }
 
 /// A boolean keyword's value that turns it off. SqlClient's `ConvertValueToBoolean`

@@ -149,7 +149,7 @@ fn read_file(
         .and_then(|n| n.to_str())
         .unwrap_or("postgres")
         .to_owned();
-    let database = database_from_pairs(name, &all, |p| p.key.as_str(), &settings);
+    let database = database_from_pairs(name, &all, |p| p.key.as_str(), |_| false, &settings);
     model.databases.push(Database {
         file: Some(file.id),
         ..database
@@ -178,6 +178,7 @@ pub(crate) fn database_from_pairs<'a>(
     name: String,
     all: &'a [Pair],
     param_of: impl Fn(&'a Pair) -> &'a str,
+    unknown: impl Fn(&Pair) -> bool,
     settings: &SettingBuilder,
 ) -> Database {
     let last = |wanted: &str| {
@@ -185,9 +186,11 @@ pub(crate) fn database_from_pairs<'a>(
             .rev()
             .find(|p| param_of(p).eq_ignore_ascii_case(wanted))
     };
-    let int =
-        |name: &str, min: i64| last(name).map(|p| settings.parsed(p, |t| integer(name, t, min)));
-    let millis = |name: &str| last(name).map(|p| settings.parsed(p, |t| millis(name, t)));
+    let int = |name: &str, min: i64| {
+        last(name).map(|p| read_pair(settings, p, unknown(p), |t| integer(name, t, min)))
+    };
+    let millis =
+        |name: &str| last(name).map(|p| read_pair(settings, p, unknown(p), |t| millis(name, t)));
     Database {
         name,
         engine: Engine::Postgres,
@@ -208,6 +211,26 @@ pub(crate) fn database_from_pairs<'a>(
         wait_timeout_raised_from: None,
         declared: false,
         file: None,
+    }
+}
+
+/// The setting of `pair`: unknown when a variable the repository does not hold sets it
+/// (`unknown`), else its value parsed.
+fn read_pair<T>(
+    settings: &SettingBuilder,
+    pair: &Pair,
+    unknown: bool,
+    parse: impl Fn(&str) -> Result<T, String>,
+) -> Setting<T> {
+    match unknown {
+        true => Setting {
+            value: crate::model::Val::unknown(format!(
+                "`{}` is set by a variable",
+                pair.value.trim()
+            )),
+            origin: settings.origin(pair),
+        },
+        false => settings.parsed(pair, parse),
     }
 }
 
@@ -383,6 +406,9 @@ pub(crate) struct CommandFlag {
     pub name_span: Span,
     pub value: String,
     pub value_span: Span,
+    /// The value holds a variable whose value is not in the repository (Compose's
+    /// `${VAR}` without a default): its setting is unknown, not invalid.
+    pub unknown: bool,
 }
 
 /// The `-c name=value`, `-c` `name=value` and `--name=value` flags among command words
@@ -419,6 +445,7 @@ pub(crate) fn command_flags(words: &[(String, Span)]) -> Vec<CommandFlag> {
             name_span,
             value: value.to_owned(),
             value_span,
+            unknown: false,
         });
     }
     flags
@@ -463,7 +490,17 @@ pub(crate) fn database_from_flags(
     Model {
         databases: vec![Database {
             file: Some(file),
-            ..database_from_pairs(name, &pairs, flag_name, &settings)
+            ..database_from_pairs(
+                name,
+                &pairs,
+                flag_name,
+                |pair| {
+                    flags
+                        .iter()
+                        .any(|f| f.unknown && f.value_span == pair.value_span)
+                },
+                &settings,
+            )
         }],
         entries,
         secrets: conninfo_secrets(&pairs, |pair| {
