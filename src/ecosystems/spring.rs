@@ -131,17 +131,24 @@ fn accepts(accepted: &[String]) -> impl Fn(&str) -> bool + '_ {
     move |name: &str| accepted.iter().any(|a| a == name)
 }
 
-/// The profiles Spring Boot accepts when `active` are active: those, or `default` when
-/// none is, each followed by the members of its `spring.profiles.group` (and theirs),
-/// as `Profiles.expandProfiles` does (Spring Boot's `context.config.Profiles`).
-fn accepted_profiles(active: &[String], groups: &BTreeMap<String, Vec<String>>) -> Vec<String> {
+/// The profiles Spring Boot accepts when `active` are active: the `included` profiles
+/// then those (Spring Boot's `ConfigDataEnvironment.withProfiles` passes
+/// `spring.profiles.include` as additional profiles, which `Profiles` lists first), or
+/// `default` when there are none, each followed by the members of its
+/// `spring.profiles.group` (and theirs), as `Profiles.expandProfiles` does (Spring Boot's
+/// `context.config.Profiles`).
+fn accepted_profiles(
+    active: &[String],
+    included: &[String],
+    groups: &BTreeMap<String, Vec<String>>,
+) -> Vec<String> {
     let default = ["default".to_owned()];
-    let start = if active.is_empty() {
-        &default[..]
+    let start: Vec<&String> = if active.is_empty() && included.is_empty() {
+        default.iter().collect()
     } else {
-        active
+        included.iter().chain(active).collect()
     };
-    let mut stack: Vec<&str> = start.iter().rev().map(String::as_str).collect();
+    let mut stack: Vec<&str> = start.iter().rev().map(|s| s.as_str()).collect();
     let mut accepted: Vec<String> = Vec::new();
     while let Some(current) = stack.pop() {
         // Spring keeps a profile's first place; expanding it once also stops a cycle
@@ -209,6 +216,61 @@ fn profile_groups(leaves: &[Leaf]) -> BTreeMap<String, Vec<String>> {
         .collect()
 }
 
+/// `spring.profiles.include` as Spring Boot 2.4+ reads it
+/// (`ConfigDataEnvironment.getIncludedProfiles`): from every document read in every
+/// profile, a list or a string split at commas, each profile once, in the order written.
+/// In a profile-specific file Spring refuses it (`InvalidConfigDataPropertyException`),
+/// and in an `on-profile` document too (`InactiveConfigDataAccessException`, as those
+/// documents are not active yet when includes are read): Spring Boot does not start, so
+/// such a value is recorded in `refused` and includes nothing.
+fn included_profiles(leaves: &[Leaf], refused: &mut Vec<RefusedValue>) -> Vec<String> {
+    let mut included: Vec<String> = Vec::new();
+    let written = leaves.iter().filter(|l| {
+        l.canonical
+            .strip_prefix("spring.profiles.include")
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with('['))
+            && !is_null(l)
+            && !l.value.trim().is_empty()
+    });
+    for leaf in written {
+        if let Some(condition) = leaf.condition.as_deref() {
+            let place = if condition.file_profile {
+                "a profile-specific file"
+            } else {
+                "a document with a profile condition"
+            };
+            refused.push(RefusedValue {
+                location: Location {
+                    file: leaf.location_key.file,
+                    span: leaf.value_span,
+                },
+                reason: format!(
+                    "{}: Spring Boot 2.4+ refuses spring.profiles.include in {place} and does not start",
+                    leaf.raw_key
+                ),
+                fix: "move spring.profiles.include to application.yml or application.properties outside any on-profile document, or use spring.profiles.group",
+            });
+            continue;
+        }
+        // A placeholder's value is not known when includes are read here.
+        if leaf.via.is_some() {
+            continue;
+        }
+        let value = leaf.value.trim();
+        let profiles: Vec<&str> = if leaf.canonical.ends_with(']') {
+            vec![value]
+        } else {
+            value.split(',').map(str::trim).collect()
+        };
+        for profile in profiles.into_iter().filter(|p| !p.is_empty()) {
+            if !included.iter().any(|i| i == profile) {
+                included.push(profile.to_owned());
+            }
+        }
+    }
+    included
+}
+
 /// Everything read from one application directory.
 struct App {
     scope: Arc<str>,
@@ -217,6 +279,8 @@ struct App {
     refused: Vec<RefusedValue>,
     /// `spring.profiles.group`: group name → the profiles it activates.
     groups: BTreeMap<String, Vec<String>>,
+    /// `spring.profiles.include`: profiles active in every run, before the active ones.
+    included: Vec<String>,
     /// Canonical key prefix → where its key is first written (anchors for defaults).
     prefixes: foldhash::HashMap<String, Location>,
 }
@@ -227,12 +291,14 @@ fn read_app(dir: &Path, files: &[&ParsedFile], sources: &SourceMap) -> Model {
         leaves: Vec::new(),
         refused: Vec::new(),
         groups: BTreeMap::new(),
+        included: Vec::new(),
         prefixes: foldhash::HashMap::default(),
     };
     for file in files {
         read_file(file, sources, &mut app);
     }
     app.groups = profile_groups(&app.leaves);
+    app.included = included_profiles(&app.leaves, &mut app.refused);
     let mut model = Model::default();
     // The default profile's configuration makes the default pools and the service.
     let default = Effective::for_profile(&app, &[], None);
@@ -443,7 +509,11 @@ fn profile_sets(app: &App, default: &Effective) -> Vec<Vec<String>> {
                 |s: &Vec<String>| s.len() == set.len() && s.iter().all(|n| set.contains(n));
             if set.len() > 1
                 && combined.len() < MAX_COMBINATIONS
-                && expr.matches(&accepts(&accepted_profiles(&set, &app.groups)))
+                && expr.matches(&accepts(&accepted_profiles(
+                    &set,
+                    &app.included,
+                    &app.groups,
+                )))
                 && !combined.iter().any(same_members)
             {
                 combined.push(set);
@@ -850,7 +920,7 @@ impl<'a> Effective<'a> {
     /// default profile), its pools named `profile`.
     fn for_profile(app: &'a App, active: &[String], profile: Option<&'a str>) -> Self {
         let mut winners: BTreeMap<&str, &Leaf> = BTreeMap::new();
-        let accepted = accepted_profiles(active, &app.groups);
+        let accepted = accepted_profiles(active, &app.included, &app.groups);
         let visible = app
             .leaves
             .iter()
@@ -1559,6 +1629,7 @@ pub fn model_from_environment(scope: &str, vars: &[crate::model::EnvVar]) -> Mod
         leaves: Vec::new(),
         refused: Vec::new(),
         groups: BTreeMap::new(),
+        included: Vec::new(),
         prefixes: foldhash::HashMap::default(),
     };
     for (order, var) in vars.iter().enumerate() {
@@ -1806,11 +1877,11 @@ mod tests {
         ]);
         // Depth first, each profile once (a cycle of groups ends).
         assert_eq!(
-            accepted_profiles(&["a".to_owned()], &groups),
+            accepted_profiles(&["a".to_owned()], &[], &groups),
             ["a", "b", "d", "c"]
         );
         // With no active profile, `default` and its group.
-        assert_eq!(accepted_profiles(&[], &groups), ["default", "dev"]);
+        assert_eq!(accepted_profiles(&[], &[], &groups), ["default", "dev"]);
     }
 
     #[test]
