@@ -249,6 +249,37 @@ fn spring_profiles_include_in_a_profile_specific_place_is_refused() {
     );
 }
 
+/// A placeholder naming another property of the application (`${db.pool}`) takes that
+/// property's value, as Spring resolves placeholders against its environment.
+#[test]
+fn a_spring_placeholder_takes_the_value_of_the_property_it_names() {
+    let dir = tree(&[(
+        "application.properties",
+        "db.pool=50\nspring.datasource.hikari.maximum-pool-size=${db.pool}\nspring.datasource.hikari.minimum-idle=60\n",
+    )]);
+    let found = findings_at(dir.path(), "pool-min-exceeds-max", "application.properties");
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(found[0].0.contains("50"), "{found:?}");
+    // Relaxed names (`${db.max-pool}` finds `db.maxPool`), a chain, a default used only
+    // when the property is not set, and the profile's own value of the property.
+    let dir = tree(&[
+        (
+            "application.yml",
+            "db:\n  maxPool: ${db.base}\n  base: 50\nspring:\n  datasource:\n    hikari:\n      maximum-pool-size: ${db.max-pool:100}\n      minimum-idle: 60\n",
+        ),
+        ("application-big.yml", "db:\n  base: 70\n"),
+    ]);
+    let found = messages(dir.path(), "pool-min-exceeds-max");
+    assert_eq!(found.len(), 1, "{found:?}");
+    // A cycle and a reference to nothing set are unknown, not findings.
+    let dir = tree(&[(
+        "application.properties",
+        "a=${b}\nb=${a}\nspring.datasource.hikari.maximum-pool-size=${a}\nspring.datasource.hikari.minimum-idle=${nothing}\n",
+    )]);
+    assert!(messages(dir.path(), "pool-min-exceeds-max").is_empty());
+    assert!(messages(dir.path(), "pool-size-invalid").is_empty());
+}
+
 /// Spring Boot refuses `&` and `|` mixed without parentheses at start-up.
 #[test]
 fn a_malformed_profile_expression_is_a_parse_error_at_its_value() {

@@ -5,8 +5,9 @@
 //! removed per element; not under `spring.jpa.properties.*` or map-valued properties).
 //! Precedence follows Spring Boot 2.4+: profile-specific files over plain ones,
 //! `.properties` over `.yml` in the same directory, later documents over earlier ones.
-//! `${VAR:default}` placeholders take their default (marked with `via`); without a
-//! default the value is unknown. HikariCP times are milliseconds [HK-README].
+//! A placeholder takes the value of the property it names when the files set it for the
+//! profile, else its default (`${VAR:default}`, marked with `via`); without either the
+//! value is unknown. HikariCP times are milliseconds [HK-README].
 
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
@@ -948,6 +949,26 @@ impl<'a> Effective<'a> {
     fn get(&self, canonical: &str) -> Option<&'a Leaf> {
         self.winners.get(canonical).copied()
     }
+
+    /// The property a placeholder names. Spring Boot looks a name up through
+    /// `ConfigurationPropertySourcesPropertySource`, with relaxed binding when the name
+    /// is a valid `ConfigurationPropertyName` (lower case letters, digits, `-`, `.` and
+    /// `[index]`: `${db.max-pool}` finds `db.maxPool`), else by the exact name
+    /// (`${DB_POOL}` finds only `DB_POOL`).
+    fn property(&self, name: &str) -> Option<&'a Leaf> {
+        let valid = !name.is_empty()
+            && name.bytes().all(|b| {
+                b.is_ascii_lowercase()
+                    || b.is_ascii_digit()
+                    || matches!(b, b'-' | b'.' | b'[' | b']')
+            });
+        if valid {
+            let parts: Vec<&str> = key_parts(name).collect();
+            self.get(&canonical_key(&parts))
+        } else {
+            self.winners.values().find(|l| l.raw_key == name).copied()
+        }
+    }
 }
 
 /// Hikari properties that mark a key prefix as a Hikari pool bound directly by the
@@ -1076,7 +1097,7 @@ impl<'a> PoolReader<'a> {
             file: leaf.location_key.file,
             span: leaf.value_span,
             key: self.key(property).into(),
-            via: leaf.via.clone(),
+            via: via_of(leaf, self.effective),
         }
     }
 
@@ -1091,7 +1112,7 @@ impl<'a> PoolReader<'a> {
     fn count(&self, property: &str, default: i64) -> Setting<i64> {
         match self.leaf(property).filter(|l| !is_null(l)) {
             Some(leaf) => Setting {
-                value: parse_value(leaf, |t| {
+                value: parse_value(leaf, Some(self.effective), |t| {
                     parse_int(t, typing(leaf), i32::MIN.into(), i32::MAX.into())
                 }),
                 origin: self.origin(leaf, property),
@@ -1103,7 +1124,9 @@ impl<'a> PoolReader<'a> {
     fn millis(&self, property: &str, default_ms: u64) -> Setting<Duration> {
         match self.leaf(property).filter(|l| !is_null(l)) {
             Some(leaf) => Setting {
-                value: parse_value(leaf, |t| parse_millis(t, typing(leaf), property)),
+                value: parse_value(leaf, Some(self.effective), |t| {
+                    parse_millis(t, typing(leaf), property)
+                }),
                 origin: self.origin(leaf, property),
             },
             None => Setting::known(Duration::from_millis(default_ms), self.default_origin()),
@@ -1118,7 +1141,7 @@ impl<'a> PoolReader<'a> {
     ) -> Option<Setting<T>> {
         let leaf = self.leaf(property).filter(|l| !is_null(l))?;
         Some(Setting {
-            value: parse_value(leaf, parse),
+            value: parse_value(leaf, Some(self.effective), parse),
             origin: self.origin(leaf, property),
         })
     }
@@ -1135,12 +1158,12 @@ impl<'a> PoolReader<'a> {
     fn spring_text(&self, canonical: &str, key: &str) -> Option<Setting<String>> {
         let leaf = self.effective.get(canonical).filter(|l| !is_null(l))?;
         Some(Setting {
-            value: parse_value(leaf, |t| Ok(t.to_owned())),
+            value: parse_value(leaf, Some(self.effective), |t| Ok(t.to_owned())),
             origin: Origin::File {
                 file: leaf.location_key.file,
                 span: leaf.value_span,
                 key: key.into(),
-                via: leaf.via.clone(),
+                via: via_of(leaf, self.effective),
             },
         })
     }
@@ -1233,13 +1256,22 @@ fn connection_info(effective: &Effective, url: &Setting<String>) -> Option<Conne
         .values()
         .find(|l| l.value_span == location.span && l.location_key.file == location.file)?;
     let key = url.origin.key().unwrap_or("url");
+    // A URL another property gave (`${app.db.url}`) is not the text written here: its
+    // parts point at the whole value.
+    let text_map = if leaf.via.is_some()
+        && resolve_placeholders(&leaf.value).value.as_deref() != Some(text.as_str())
+    {
+        crate::model::TextMap::Whole
+    } else {
+        leaf.text_start.clone()
+    };
     Some(super::url_connection(
         parse_url(text)?,
         Location {
             file: location.file,
             span: leaf.value_span,
         },
-        leaf.text_start.clone(),
+        text_map,
         key,
     ))
 }
@@ -1272,7 +1304,7 @@ fn driver_properties(r: &PoolReader) -> NamedSettings {
         .filter_map(|(rest, leaf)| {
             let name = rest.strip_prefix("datasourceproperties.")?;
             let setting = Setting {
-                value: parse_value(leaf, |t| Ok(t.to_owned())),
+                value: parse_value(leaf, Some(r.effective), |t| Ok(t.to_owned())),
                 origin: r.origin(leaf, &format!("data-source-properties.{name}")),
             };
             Some((name.to_ascii_lowercase(), setting))
@@ -1285,12 +1317,14 @@ fn service_of(app: &App, effective: &Effective, pools: Vec<usize>) -> Service {
         .iter()
         .find_map(|k| effective.get(k))
         .map(|leaf| Setting {
-            value: parse_value(leaf, |t| parse_int(t, typing(leaf), i64::MIN, i64::MAX)),
+            value: parse_value(leaf, Some(effective), |t| {
+                parse_int(t, typing(leaf), i64::MIN, i64::MAX)
+            }),
             origin: Origin::File {
                 file: leaf.location_key.file,
                 span: leaf.value_span,
                 key: "server.tomcat.threads.max".into(),
-                via: leaf.via.clone(),
+                via: via_of(leaf, effective),
             },
         })
         .or_else(|| {
@@ -1361,7 +1395,7 @@ fn jpa_facts(app: &App) -> Option<JpaFacts> {
         .filter(|l| l.canonical == "spring.jpa.openinview")
         .min_by_key(|l| (l.condition.is_some(), std::cmp::Reverse(l.rank)))
         .map(|leaf| Setting {
-            value: parse_value(leaf, parse_boolean),
+            value: parse_value(leaf, None, parse_boolean),
             origin: Origin::File {
                 file: leaf.location_key.file,
                 span: leaf.value_span,
@@ -1382,20 +1416,139 @@ fn is_null(leaf: &Leaf) -> bool {
 }
 
 /// Resolve placeholders, then parse; placeholders without defaults are unknown.
-fn parse_value<T>(leaf: &Leaf, parse: impl Fn(&str) -> Result<T, String>) -> Val<T> {
+/// With `effective`, a placeholder naming a property the application's files set for
+/// that profile takes the property's value (see [`resolve_in`]).
+fn parse_value<T>(
+    leaf: &Leaf,
+    effective: Option<&Effective>,
+    parse: impl Fn(&str) -> Result<T, String>,
+) -> Val<T> {
     // Without a placeholder the value is its own text: no substituted copy is needed.
     let text = if leaf.via.is_none() {
         Cow::Borrowed(leaf.value.as_str())
     } else {
-        match resolve_placeholders(&leaf.value).value {
-            Some(text) => Cow::Owned(text),
-            None => return Val::unknown(format!("`{}` has no default", leaf.value)),
+        let resolved = match effective {
+            Some(effective) => resolve_in(effective, &leaf.value, &mut Vec::new(), &mut false),
+            None => resolve_placeholders(&leaf.value)
+                .value
+                .ok_or(Unresolved::NoDefault),
+        };
+        match resolved {
+            Ok(text) => Cow::Owned(text),
+            Err(Unresolved::NoDefault) => {
+                return Val::unknown(format!("`{}` has no default", leaf.value))
+            }
+            Err(Unresolved::Circular(name)) => {
+                return Val::unknown(format!(
+                    "`{}` refers back to `{name}`: Spring refuses a circular placeholder reference",
+                    leaf.value
+                ))
+            }
+            Err(Unresolved::TooDeep) => {
+                return Val::unknown(format!(
+                    "`{}` goes through more than {MAX_PLACEHOLDER_DEPTH} placeholders",
+                    leaf.value
+                ))
+            }
         }
     };
     match parse(text.trim()) {
         Ok(v) => Val::Known(v),
         Err(reason) => Val::invalid(text.into_owned(), reason),
     }
+}
+
+/// The variable a setting's value goes through, for its origin: the leaf's first
+/// placeholder, unless every placeholder took the value of a property the files set
+/// (`${db.pool}` with `db.pool=50` is the file's 50, not a default; the setting still
+/// points at the `${db.pool}` as written).
+fn via_of(leaf: &Leaf, effective: &Effective) -> Option<String> {
+    let via = leaf.via.as_ref()?;
+    let mut defaulted = false;
+    match resolve_in(effective, &leaf.value, &mut Vec::new(), &mut defaulted) {
+        Ok(_) if !defaulted => None,
+        _ => Some(via.clone()),
+    }
+}
+
+/// Most properties one value's placeholders go through (`a=${b}`, `b=${c}`, ...): a
+/// longer chain is not followed (Spring follows any, but fails on a cycle).
+const MAX_PLACEHOLDER_DEPTH: usize = 32;
+
+/// Why a value's placeholders give no value.
+#[derive(Debug, PartialEq, Eq)]
+enum Unresolved {
+    /// A placeholder names nothing the files set and has no default: an environment
+    /// variable or system property must give it.
+    NoDefault,
+    /// A placeholder names a property whose value leads back to it.
+    Circular(String),
+    /// Past [`MAX_PLACEHOLDER_DEPTH`].
+    TooDeep,
+}
+
+/// Substitute Spring placeholders in `text` as Spring's `PropertyPlaceholderHelper`
+/// does against the environment: `${name}` and `${name:default}` take the value of the
+/// property `name` when the application's files set it in this profile (that value's
+/// own placeholders resolved in turn), else the default. `chain` holds the properties
+/// being resolved, to stop a cycle; `defaulted` is set when a default is taken.
+/// Environment variables are not known here: a deployment's variable of the name of a
+/// placeholder whose default is taken still replaces the value later, as environment
+/// variables come before the files among Spring's property sources (see [`via_of`]).
+fn resolve_in(
+    effective: &Effective,
+    text: &str,
+    chain: &mut Vec<String>,
+    defaulted: &mut bool,
+) -> Result<String, Unresolved> {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find("${") {
+        let Some(len) = super::nested_braces_len(rest.get(start..).unwrap_or("")) else {
+            break;
+        };
+        out.push_str(rest.get(..start).unwrap_or(""));
+        let inner = rest.get(start + 2..start + len - 1).unwrap_or("");
+        let (name, default) = match inner.split_once(':') {
+            Some((name, default)) => (name, Some(default)),
+            None => (inner, None),
+        };
+        if chain.len() >= MAX_PLACEHOLDER_DEPTH {
+            return Err(Unresolved::TooDeep);
+        }
+        let value = match effective.property(name) {
+            Some(_) if chain.iter().any(|c| c == name) => {
+                return Err(Unresolved::Circular(name.to_owned()))
+            }
+            Some(leaf) => {
+                chain.push(name.to_owned());
+                // Spring reads a YAML null or empty value as the empty string.
+                let value = if is_null(leaf) {
+                    ""
+                } else {
+                    leaf.value.as_str()
+                };
+                let resolved = resolve_in(effective, value, chain, defaulted);
+                chain.pop();
+                resolved?
+            }
+            None => match default {
+                Some(default) => {
+                    *defaulted = true;
+                    // A default's own placeholders count toward the depth too.
+                    chain.push(String::new());
+                    let resolved = resolve_in(effective, default, chain, defaulted);
+                    chain.pop();
+                    resolved?
+                }
+                None => return Err(Unresolved::NoDefault),
+            },
+        };
+        out.push_str(&value);
+        rest = rest.get(start + len..).unwrap_or("");
+    }
+    out.push_str(rest);
+    Ok(out)
 }
 
 /// How a value reaches Spring's binder, which decides how a number is read.
@@ -1998,6 +2151,41 @@ mod tests {
         let pool = &model.pools[0];
         assert_eq!(pool.max.get(), Some(&10));
         assert_eq!(pool.min.get(), Some(&20));
+    }
+
+    #[test]
+    fn placeholders_follow_properties_with_bounded_depth() {
+        let pool = |text: &str| {
+            let (model, _) = crate::ecosystems::read_one(
+                &Spring,
+                "application.properties",
+                Format::Properties,
+                text,
+            );
+            model.pools[0].max.value.clone()
+        };
+        // A chain of 32 properties is followed; one more is not.
+        let chain = |n: usize| {
+            let mut text = format!("p{n}=7\n");
+            for i in 0..n {
+                text.push_str(&format!("p{i}=${{p{}}}\n", i + 1));
+            }
+            text + "spring.datasource.hikari.maximum-pool-size=${p0}\n"
+        };
+        assert_eq!(pool(&chain(31)), Val::Known(7));
+        assert!(
+            matches!(pool(&chain(32)), Val::Unknown(_)),
+            "{:?}",
+            pool(&chain(32))
+        );
+        // A property referring to itself is circular, not its default.
+        let own = "spring.datasource.hikari.maximum-pool-size=${spring.datasource.hikari.maximum-pool-size:5}\n";
+        assert!(matches!(pool(own), Val::Unknown(_)));
+        // A default's placeholders resolve against the properties too.
+        assert_eq!(
+            pool("n=9\nspring.datasource.hikari.maximum-pool-size=${NONE:${n}}\n"),
+            Val::Known(9)
+        );
     }
 
     #[test]
