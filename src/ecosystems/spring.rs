@@ -1428,7 +1428,7 @@ fn parse_value<T>(
         Cow::Borrowed(leaf.value.as_str())
     } else {
         let resolved = match effective {
-            Some(effective) => resolve_in(effective, &leaf.value, &mut Vec::new(), &mut false),
+            Some(effective) => resolve_in(effective, &leaf.value, &mut Vec::new(), &mut None),
             None => resolve_placeholders(&leaf.value)
                 .value
                 .ok_or(Unresolved::NoDefault),
@@ -1458,16 +1458,17 @@ fn parse_value<T>(
     }
 }
 
-/// The variable a setting's value goes through, for its origin: the leaf's first
-/// placeholder, unless every placeholder took the value of a property the files set
-/// (`${db.pool}` with `db.pool=50` is the file's 50, not a default; the setting still
-/// points at the `${db.pool}` as written).
+/// The variable a setting's value goes through, for its origin: the first placeholder
+/// whose default is taken (`${db.pool}` with `db.pool: ${DB_POOL:50}` is DB_POOL's
+/// default), none when every placeholder took the value of a property the files set
+/// (`${db.pool}` with `db.pool: 50` is the file's 50, not a default; the setting still
+/// points at the `${db.pool}` as written), else the leaf's first placeholder.
 fn via_of(leaf: &Leaf, effective: &Effective) -> Option<String> {
     let via = leaf.via.as_ref()?;
-    let mut defaulted = false;
+    let mut defaulted = None;
     match resolve_in(effective, &leaf.value, &mut Vec::new(), &mut defaulted) {
-        Ok(_) if !defaulted => None,
-        _ => Some(via.clone()),
+        Ok(_) => defaulted,
+        Err(_) => Some(via.clone()),
     }
 }
 
@@ -1491,7 +1492,8 @@ enum Unresolved {
 /// does against the environment: `${name}` and `${name:default}` take the value of the
 /// property `name` when the application's files set it in this profile (that value's
 /// own placeholders resolved in turn), else the default. `chain` holds the properties
-/// being resolved, to stop a cycle; `defaulted` is set when a default is taken.
+/// being resolved, to stop a cycle; `defaulted` gets the name of the first placeholder
+/// whose default is taken.
 /// Environment variables are not known here: a deployment's variable of the name of a
 /// placeholder whose default is taken still replaces the value later, as environment
 /// variables come before the files among Spring's property sources (see [`via_of`]).
@@ -1499,7 +1501,7 @@ fn resolve_in(
     effective: &Effective,
     text: &str,
     chain: &mut Vec<String>,
-    defaulted: &mut bool,
+    defaulted: &mut Option<String>,
 ) -> Result<String, Unresolved> {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
@@ -1534,7 +1536,9 @@ fn resolve_in(
             }
             None => match default {
                 Some(default) => {
-                    *defaulted = true;
+                    if defaulted.is_none() {
+                        *defaulted = Some(name.trim().to_owned());
+                    }
                     // A default's own placeholders count toward the depth too.
                     chain.push(String::new());
                     let resolved = resolve_in(effective, default, chain, defaulted);
