@@ -204,6 +204,82 @@ fn a_profile_group_activates_its_members() {
     assert_eq!(demand(dir.path()), 80);
 }
 
+/// `spring.profiles.include` in `application.yml` adds its profiles to the active ones
+/// (Spring Boot 2.4+ `ConfigDataEnvironment.getIncludedProfiles`): with `prod` active, the
+/// `proddb` pool of 80 runs, so two instances need 160 connections.
+#[test]
+fn spring_profiles_include_adds_its_profiles_to_the_active_ones() {
+    let service = "config = [\"application.yml\", \"application-proddb.yml\"]\ninstances = 2";
+    for include in ["include: proddb", "include:\n      - proddb"] {
+        let config = format!(
+            "spring:\n  profiles:\n    active: prod\n    {include}\n  datasource:\n    hikari:\n      maximum-pool-size: 5\n"
+        );
+        let dir = tree(&[
+            ("application.yml", &config),
+            ("application-proddb.yml", &format!("{HIKARI}80\n")),
+            ("poollint.toml", &manifest(100, service)),
+        ]);
+        assert_eq!(demand(dir.path()), 160, "{include}");
+        assert_eq!(
+            messages(dir.path(), "fleet-exceeds-db-slots").len(),
+            1,
+            "{include}"
+        );
+    }
+}
+
+/// Spring Boot 2.4+ refuses `spring.profiles.include` in a profile-specific file or an
+/// `on-profile` document and does not start: a parse error, and nothing is included.
+#[test]
+fn spring_profiles_include_in_a_profile_specific_place_is_refused() {
+    let dir = tree(&[
+        ("application.yml", &format!("{HIKARI}5\n---\nspring:\n  config:\n    activate:\n      on-profile: prod\n  profiles:\n    include: proddb\n")),
+        (
+            "application-staging.yml",
+            "spring:\n  profiles:\n    include: proddb\n",
+        ),
+        ("application-proddb.yml", &format!("{HIKARI}80\n")),
+    ]);
+    let found = messages(dir.path(), "parse-error");
+    assert_eq!(found.len(), 2, "{found:?}");
+    assert!(
+        found.iter().any(|m| m.contains("profile-specific file"))
+            && found.iter().any(|m| m.contains("profile condition")),
+        "{found:?}"
+    );
+}
+
+/// A placeholder naming another property of the application (`${db.pool}`) takes that
+/// property's value, as Spring resolves placeholders against its environment.
+#[test]
+fn a_spring_placeholder_takes_the_value_of_the_property_it_names() {
+    let dir = tree(&[(
+        "application.properties",
+        "db.pool=50\nspring.datasource.hikari.maximum-pool-size=${db.pool}\nspring.datasource.hikari.minimum-idle=60\n",
+    )]);
+    let found = findings_at(dir.path(), "pool-min-exceeds-max", "application.properties");
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(found[0].0.contains("50"), "{found:?}");
+    // Relaxed names (`${db.max-pool}` finds `db.maxPool`), a chain, a default used only
+    // when the property is not set, and the profile's own value of the property.
+    let dir = tree(&[
+        (
+            "application.yml",
+            "db:\n  maxPool: ${db.base}\n  base: 50\nspring:\n  datasource:\n    hikari:\n      maximum-pool-size: ${db.max-pool:100}\n      minimum-idle: 60\n",
+        ),
+        ("application-big.yml", "db:\n  base: 70\n"),
+    ]);
+    let found = messages(dir.path(), "pool-min-exceeds-max");
+    assert_eq!(found.len(), 1, "{found:?}");
+    // A cycle and a reference to nothing set are unknown, not findings.
+    let dir = tree(&[(
+        "application.properties",
+        "a=${b}\nb=${a}\nspring.datasource.hikari.maximum-pool-size=${a}\nspring.datasource.hikari.minimum-idle=${nothing}\n",
+    )]);
+    assert!(messages(dir.path(), "pool-min-exceeds-max").is_empty());
+    assert!(messages(dir.path(), "pool-size-invalid").is_empty());
+}
+
 /// Spring Boot refuses `&` and `|` mixed without parentheses at start-up.
 #[test]
 fn a_malformed_profile_expression_is_a_parse_error_at_its_value() {

@@ -5,8 +5,9 @@
 //! removed per element; not under `spring.jpa.properties.*` or map-valued properties).
 //! Precedence follows Spring Boot 2.4+: profile-specific files over plain ones,
 //! `.properties` over `.yml` in the same directory, later documents over earlier ones.
-//! `${VAR:default}` placeholders take their default (marked with `via`); without a
-//! default the value is unknown. HikariCP times are milliseconds [HK-README].
+//! A placeholder takes the value of the property it names when the files set it for the
+//! profile, else its default (`${VAR:default}`, marked with `via`); without either the
+//! value is unknown. HikariCP times are milliseconds [HK-README].
 
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
@@ -131,17 +132,24 @@ fn accepts(accepted: &[String]) -> impl Fn(&str) -> bool + '_ {
     move |name: &str| accepted.iter().any(|a| a == name)
 }
 
-/// The profiles Spring Boot accepts when `active` are active: those, or `default` when
-/// none is, each followed by the members of its `spring.profiles.group` (and theirs),
-/// as `Profiles.expandProfiles` does (Spring Boot's `context.config.Profiles`).
-fn accepted_profiles(active: &[String], groups: &BTreeMap<String, Vec<String>>) -> Vec<String> {
+/// The profiles Spring Boot accepts when `active` are active: the `included` profiles
+/// then those (Spring Boot's `ConfigDataEnvironment.withProfiles` passes
+/// `spring.profiles.include` as additional profiles, which `Profiles` lists first), or
+/// `default` when there are none, each followed by the members of its
+/// `spring.profiles.group` (and theirs), as `Profiles.expandProfiles` does (Spring Boot's
+/// `context.config.Profiles`).
+fn accepted_profiles(
+    active: &[String],
+    included: &[String],
+    groups: &BTreeMap<String, Vec<String>>,
+) -> Vec<String> {
     let default = ["default".to_owned()];
-    let start = if active.is_empty() {
-        &default[..]
+    let start: Vec<&String> = if active.is_empty() && included.is_empty() {
+        default.iter().collect()
     } else {
-        active
+        included.iter().chain(active).collect()
     };
-    let mut stack: Vec<&str> = start.iter().rev().map(String::as_str).collect();
+    let mut stack: Vec<&str> = start.iter().rev().map(|s| s.as_str()).collect();
     let mut accepted: Vec<String> = Vec::new();
     while let Some(current) = stack.pop() {
         // Spring keeps a profile's first place; expanding it once also stops a cycle
@@ -209,6 +217,61 @@ fn profile_groups(leaves: &[Leaf]) -> BTreeMap<String, Vec<String>> {
         .collect()
 }
 
+/// `spring.profiles.include` as Spring Boot 2.4+ reads it
+/// (`ConfigDataEnvironment.getIncludedProfiles`): from every document read in every
+/// profile, a list or a string split at commas, each profile once, in the order written.
+/// In a profile-specific file Spring refuses it (`InvalidConfigDataPropertyException`),
+/// and in an `on-profile` document too (`InactiveConfigDataAccessException`, as those
+/// documents are not active yet when includes are read): Spring Boot does not start, so
+/// such a value is recorded in `refused` and includes nothing.
+fn included_profiles(leaves: &[Leaf], refused: &mut Vec<RefusedValue>) -> Vec<String> {
+    let mut included: Vec<String> = Vec::new();
+    let written = leaves.iter().filter(|l| {
+        l.canonical
+            .strip_prefix("spring.profiles.include")
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with('['))
+            && !is_null(l)
+            && !l.value.trim().is_empty()
+    });
+    for leaf in written {
+        if let Some(condition) = leaf.condition.as_deref() {
+            let place = if condition.file_profile {
+                "a profile-specific file"
+            } else {
+                "a document with a profile condition"
+            };
+            refused.push(RefusedValue {
+                location: Location {
+                    file: leaf.location_key.file,
+                    span: leaf.value_span,
+                },
+                reason: format!(
+                    "{}: Spring Boot 2.4+ refuses spring.profiles.include in {place} and does not start",
+                    leaf.raw_key
+                ),
+                fix: "move spring.profiles.include to application.yml or application.properties outside any on-profile document, or use spring.profiles.group",
+            });
+            continue;
+        }
+        // A placeholder's value is not known when includes are read here.
+        if leaf.via.is_some() {
+            continue;
+        }
+        let value = leaf.value.trim();
+        let profiles: Vec<&str> = if leaf.canonical.ends_with(']') {
+            vec![value]
+        } else {
+            value.split(',').map(str::trim).collect()
+        };
+        for profile in profiles.into_iter().filter(|p| !p.is_empty()) {
+            if !included.iter().any(|i| i == profile) {
+                included.push(profile.to_owned());
+            }
+        }
+    }
+    included
+}
+
 /// Everything read from one application directory.
 struct App {
     scope: Arc<str>,
@@ -217,6 +280,8 @@ struct App {
     refused: Vec<RefusedValue>,
     /// `spring.profiles.group`: group name → the profiles it activates.
     groups: BTreeMap<String, Vec<String>>,
+    /// `spring.profiles.include`: profiles active in every run, before the active ones.
+    included: Vec<String>,
     /// Canonical key prefix → where its key is first written (anchors for defaults).
     prefixes: foldhash::HashMap<String, Location>,
 }
@@ -227,12 +292,14 @@ fn read_app(dir: &Path, files: &[&ParsedFile], sources: &SourceMap) -> Model {
         leaves: Vec::new(),
         refused: Vec::new(),
         groups: BTreeMap::new(),
+        included: Vec::new(),
         prefixes: foldhash::HashMap::default(),
     };
     for file in files {
         read_file(file, sources, &mut app);
     }
     app.groups = profile_groups(&app.leaves);
+    app.included = included_profiles(&app.leaves, &mut app.refused);
     let mut model = Model::default();
     // The default profile's configuration makes the default pools and the service.
     let default = Effective::for_profile(&app, &[], None);
@@ -443,7 +510,11 @@ fn profile_sets(app: &App, default: &Effective) -> Vec<Vec<String>> {
                 |s: &Vec<String>| s.len() == set.len() && s.iter().all(|n| set.contains(n));
             if set.len() > 1
                 && combined.len() < MAX_COMBINATIONS
-                && expr.matches(&accepts(&accepted_profiles(&set, &app.groups)))
+                && expr.matches(&accepts(&accepted_profiles(
+                    &set,
+                    &app.included,
+                    &app.groups,
+                )))
                 && !combined.iter().any(same_members)
             {
                 combined.push(set);
@@ -850,7 +921,7 @@ impl<'a> Effective<'a> {
     /// default profile), its pools named `profile`.
     fn for_profile(app: &'a App, active: &[String], profile: Option<&'a str>) -> Self {
         let mut winners: BTreeMap<&str, &Leaf> = BTreeMap::new();
-        let accepted = accepted_profiles(active, &app.groups);
+        let accepted = accepted_profiles(active, &app.included, &app.groups);
         let visible = app
             .leaves
             .iter()
@@ -877,6 +948,26 @@ impl<'a> Effective<'a> {
 
     fn get(&self, canonical: &str) -> Option<&'a Leaf> {
         self.winners.get(canonical).copied()
+    }
+
+    /// The property a placeholder names. Spring Boot looks a name up through
+    /// `ConfigurationPropertySourcesPropertySource`, with relaxed binding when the name
+    /// is a valid `ConfigurationPropertyName` (lower case letters, digits, `-`, `.` and
+    /// `[index]`: `${db.max-pool}` finds `db.maxPool`), else by the exact name
+    /// (`${DB_POOL}` finds only `DB_POOL`).
+    fn property(&self, name: &str) -> Option<&'a Leaf> {
+        let valid = !name.is_empty()
+            && name.bytes().all(|b| {
+                b.is_ascii_lowercase()
+                    || b.is_ascii_digit()
+                    || matches!(b, b'-' | b'.' | b'[' | b']')
+            });
+        if valid {
+            let parts: Vec<&str> = key_parts(name).collect();
+            self.get(&canonical_key(&parts))
+        } else {
+            self.winners.values().find(|l| l.raw_key == name).copied()
+        }
     }
 }
 
@@ -1006,7 +1097,7 @@ impl<'a> PoolReader<'a> {
             file: leaf.location_key.file,
             span: leaf.value_span,
             key: self.key(property).into(),
-            via: leaf.via.clone(),
+            via: via_of(leaf, self.effective),
         }
     }
 
@@ -1021,7 +1112,7 @@ impl<'a> PoolReader<'a> {
     fn count(&self, property: &str, default: i64) -> Setting<i64> {
         match self.leaf(property).filter(|l| !is_null(l)) {
             Some(leaf) => Setting {
-                value: parse_value(leaf, |t| {
+                value: parse_value(leaf, Some(self.effective), |t| {
                     parse_int(t, typing(leaf), i32::MIN.into(), i32::MAX.into())
                 }),
                 origin: self.origin(leaf, property),
@@ -1033,7 +1124,9 @@ impl<'a> PoolReader<'a> {
     fn millis(&self, property: &str, default_ms: u64) -> Setting<Duration> {
         match self.leaf(property).filter(|l| !is_null(l)) {
             Some(leaf) => Setting {
-                value: parse_value(leaf, |t| parse_millis(t, typing(leaf), property)),
+                value: parse_value(leaf, Some(self.effective), |t| {
+                    parse_millis(t, typing(leaf), property)
+                }),
                 origin: self.origin(leaf, property),
             },
             None => Setting::known(Duration::from_millis(default_ms), self.default_origin()),
@@ -1048,7 +1141,7 @@ impl<'a> PoolReader<'a> {
     ) -> Option<Setting<T>> {
         let leaf = self.leaf(property).filter(|l| !is_null(l))?;
         Some(Setting {
-            value: parse_value(leaf, parse),
+            value: parse_value(leaf, Some(self.effective), parse),
             origin: self.origin(leaf, property),
         })
     }
@@ -1065,12 +1158,12 @@ impl<'a> PoolReader<'a> {
     fn spring_text(&self, canonical: &str, key: &str) -> Option<Setting<String>> {
         let leaf = self.effective.get(canonical).filter(|l| !is_null(l))?;
         Some(Setting {
-            value: parse_value(leaf, |t| Ok(t.to_owned())),
+            value: parse_value(leaf, Some(self.effective), |t| Ok(t.to_owned())),
             origin: Origin::File {
                 file: leaf.location_key.file,
                 span: leaf.value_span,
                 key: key.into(),
-                via: leaf.via.clone(),
+                via: via_of(leaf, self.effective),
             },
         })
     }
@@ -1163,13 +1256,22 @@ fn connection_info(effective: &Effective, url: &Setting<String>) -> Option<Conne
         .values()
         .find(|l| l.value_span == location.span && l.location_key.file == location.file)?;
     let key = url.origin.key().unwrap_or("url");
+    // A URL another property gave (`${app.db.url}`) is not the text written here: its
+    // parts point at the whole value.
+    let text_map = if leaf.via.is_some()
+        && resolve_placeholders(&leaf.value).value.as_deref() != Some(text.as_str())
+    {
+        crate::model::TextMap::Whole
+    } else {
+        leaf.text_start.clone()
+    };
     Some(super::url_connection(
         parse_url(text)?,
         Location {
             file: location.file,
             span: leaf.value_span,
         },
-        leaf.text_start.clone(),
+        text_map,
         key,
     ))
 }
@@ -1202,7 +1304,7 @@ fn driver_properties(r: &PoolReader) -> NamedSettings {
         .filter_map(|(rest, leaf)| {
             let name = rest.strip_prefix("datasourceproperties.")?;
             let setting = Setting {
-                value: parse_value(leaf, |t| Ok(t.to_owned())),
+                value: parse_value(leaf, Some(r.effective), |t| Ok(t.to_owned())),
                 origin: r.origin(leaf, &format!("data-source-properties.{name}")),
             };
             Some((name.to_ascii_lowercase(), setting))
@@ -1215,12 +1317,14 @@ fn service_of(app: &App, effective: &Effective, pools: Vec<usize>) -> Service {
         .iter()
         .find_map(|k| effective.get(k))
         .map(|leaf| Setting {
-            value: parse_value(leaf, |t| parse_int(t, typing(leaf), i64::MIN, i64::MAX)),
+            value: parse_value(leaf, Some(effective), |t| {
+                parse_int(t, typing(leaf), i64::MIN, i64::MAX)
+            }),
             origin: Origin::File {
                 file: leaf.location_key.file,
                 span: leaf.value_span,
                 key: "server.tomcat.threads.max".into(),
-                via: leaf.via.clone(),
+                via: via_of(leaf, effective),
             },
         })
         .or_else(|| {
@@ -1291,7 +1395,7 @@ fn jpa_facts(app: &App) -> Option<JpaFacts> {
         .filter(|l| l.canonical == "spring.jpa.openinview")
         .min_by_key(|l| (l.condition.is_some(), std::cmp::Reverse(l.rank)))
         .map(|leaf| Setting {
-            value: parse_value(leaf, parse_boolean),
+            value: parse_value(leaf, None, parse_boolean),
             origin: Origin::File {
                 file: leaf.location_key.file,
                 span: leaf.value_span,
@@ -1312,20 +1416,143 @@ fn is_null(leaf: &Leaf) -> bool {
 }
 
 /// Resolve placeholders, then parse; placeholders without defaults are unknown.
-fn parse_value<T>(leaf: &Leaf, parse: impl Fn(&str) -> Result<T, String>) -> Val<T> {
+/// With `effective`, a placeholder naming a property the application's files set for
+/// that profile takes the property's value (see [`resolve_in`]).
+fn parse_value<T>(
+    leaf: &Leaf,
+    effective: Option<&Effective>,
+    parse: impl Fn(&str) -> Result<T, String>,
+) -> Val<T> {
     // Without a placeholder the value is its own text: no substituted copy is needed.
     let text = if leaf.via.is_none() {
         Cow::Borrowed(leaf.value.as_str())
     } else {
-        match resolve_placeholders(&leaf.value).value {
-            Some(text) => Cow::Owned(text),
-            None => return Val::unknown(format!("`{}` has no default", leaf.value)),
+        let resolved = match effective {
+            Some(effective) => resolve_in(effective, &leaf.value, &mut Vec::new(), &mut None),
+            None => resolve_placeholders(&leaf.value)
+                .value
+                .ok_or(Unresolved::NoDefault),
+        };
+        match resolved {
+            Ok(text) => Cow::Owned(text),
+            Err(Unresolved::NoDefault) => {
+                return Val::unknown(format!("`{}` has no default", leaf.value))
+            }
+            Err(Unresolved::Circular(name)) => {
+                return Val::unknown(format!(
+                    "`{}` refers back to `{name}`: Spring refuses a circular placeholder reference",
+                    leaf.value
+                ))
+            }
+            Err(Unresolved::TooDeep) => {
+                return Val::unknown(format!(
+                    "`{}` goes through more than {MAX_PLACEHOLDER_DEPTH} placeholders",
+                    leaf.value
+                ))
+            }
         }
     };
     match parse(text.trim()) {
         Ok(v) => Val::Known(v),
         Err(reason) => Val::invalid(text.into_owned(), reason),
     }
+}
+
+/// The variable a setting's value goes through, for its origin: the first placeholder
+/// whose default is taken (`${db.pool}` with `db.pool: ${DB_POOL:50}` is DB_POOL's
+/// default), none when every placeholder took the value of a property the files set
+/// (`${db.pool}` with `db.pool: 50` is the file's 50, not a default; the setting still
+/// points at the `${db.pool}` as written), else the leaf's first placeholder.
+fn via_of(leaf: &Leaf, effective: &Effective) -> Option<String> {
+    let via = leaf.via.as_ref()?;
+    let mut defaulted = None;
+    match resolve_in(effective, &leaf.value, &mut Vec::new(), &mut defaulted) {
+        Ok(_) => defaulted,
+        Err(_) => Some(via.clone()),
+    }
+}
+
+/// Most properties one value's placeholders go through (`a=${b}`, `b=${c}`, ...): a
+/// longer chain is not followed (Spring follows any, but fails on a cycle).
+const MAX_PLACEHOLDER_DEPTH: usize = 32;
+
+/// Why a value's placeholders give no value.
+#[derive(Debug, PartialEq, Eq)]
+enum Unresolved {
+    /// A placeholder names nothing the files set and has no default: an environment
+    /// variable or system property must give it.
+    NoDefault,
+    /// A placeholder names a property whose value leads back to it.
+    Circular(String),
+    /// Past [`MAX_PLACEHOLDER_DEPTH`].
+    TooDeep,
+}
+
+/// Substitute Spring placeholders in `text` as Spring's `PropertyPlaceholderHelper`
+/// does against the environment: `${name}` and `${name:default}` take the value of the
+/// property `name` when the application's files set it in this profile (that value's
+/// own placeholders resolved in turn), else the default. `chain` holds the properties
+/// being resolved, to stop a cycle; `defaulted` gets the name of the first placeholder
+/// whose default is taken.
+/// Environment variables are not known here: a deployment's variable of the name of a
+/// placeholder whose default is taken still replaces the value later, as environment
+/// variables come before the files among Spring's property sources (see [`via_of`]).
+fn resolve_in(
+    effective: &Effective,
+    text: &str,
+    chain: &mut Vec<String>,
+    defaulted: &mut Option<String>,
+) -> Result<String, Unresolved> {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find("${") {
+        let Some(len) = super::nested_braces_len(rest.get(start..).unwrap_or("")) else {
+            break;
+        };
+        out.push_str(rest.get(..start).unwrap_or(""));
+        let inner = rest.get(start + 2..start + len - 1).unwrap_or("");
+        let (name, default) = match inner.split_once(':') {
+            Some((name, default)) => (name, Some(default)),
+            None => (inner, None),
+        };
+        if chain.len() >= MAX_PLACEHOLDER_DEPTH {
+            return Err(Unresolved::TooDeep);
+        }
+        let value = match effective.property(name) {
+            Some(_) if chain.iter().any(|c| c == name) => {
+                return Err(Unresolved::Circular(name.to_owned()))
+            }
+            Some(leaf) => {
+                chain.push(name.to_owned());
+                // Spring reads a YAML null or empty value as the empty string.
+                let value = if is_null(leaf) {
+                    ""
+                } else {
+                    leaf.value.as_str()
+                };
+                let resolved = resolve_in(effective, value, chain, defaulted);
+                chain.pop();
+                resolved?
+            }
+            None => match default {
+                Some(default) => {
+                    if defaulted.is_none() {
+                        *defaulted = Some(name.trim().to_owned());
+                    }
+                    // A default's own placeholders count toward the depth too.
+                    chain.push(String::new());
+                    let resolved = resolve_in(effective, default, chain, defaulted);
+                    chain.pop();
+                    resolved?
+                }
+                None => return Err(Unresolved::NoDefault),
+            },
+        };
+        out.push_str(&value);
+        rest = rest.get(start + len..).unwrap_or("");
+    }
+    out.push_str(rest);
+    Ok(out)
 }
 
 /// How a value reaches Spring's binder, which decides how a number is read.
@@ -1559,6 +1786,7 @@ pub fn model_from_environment(scope: &str, vars: &[crate::model::EnvVar]) -> Mod
         leaves: Vec::new(),
         refused: Vec::new(),
         groups: BTreeMap::new(),
+        included: Vec::new(),
         prefixes: foldhash::HashMap::default(),
     };
     for (order, var) in vars.iter().enumerate() {
@@ -1806,11 +2034,11 @@ mod tests {
         ]);
         // Depth first, each profile once (a cycle of groups ends).
         assert_eq!(
-            accepted_profiles(&["a".to_owned()], &groups),
+            accepted_profiles(&["a".to_owned()], &[], &groups),
             ["a", "b", "d", "c"]
         );
         // With no active profile, `default` and its group.
-        assert_eq!(accepted_profiles(&[], &groups), ["default", "dev"]);
+        assert_eq!(accepted_profiles(&[], &[], &groups), ["default", "dev"]);
     }
 
     #[test]
@@ -1927,6 +2155,41 @@ mod tests {
         let pool = &model.pools[0];
         assert_eq!(pool.max.get(), Some(&10));
         assert_eq!(pool.min.get(), Some(&20));
+    }
+
+    #[test]
+    fn placeholders_follow_properties_with_bounded_depth() {
+        let pool = |text: &str| {
+            let (model, _) = crate::ecosystems::read_one(
+                &Spring,
+                "application.properties",
+                Format::Properties,
+                text,
+            );
+            model.pools[0].max.value.clone()
+        };
+        // A chain of 32 properties is followed; one more is not.
+        let chain = |n: usize| {
+            let mut text = format!("p{n}=7\n");
+            for i in 0..n {
+                text.push_str(&format!("p{i}=${{p{}}}\n", i + 1));
+            }
+            text + "spring.datasource.hikari.maximum-pool-size=${p0}\n"
+        };
+        assert_eq!(pool(&chain(31)), Val::Known(7));
+        assert!(
+            matches!(pool(&chain(32)), Val::Unknown(_)),
+            "{:?}",
+            pool(&chain(32))
+        );
+        // A property referring to itself is circular, not its default.
+        let own = "spring.datasource.hikari.maximum-pool-size=${spring.datasource.hikari.maximum-pool-size:5}\n";
+        assert!(matches!(pool(own), Val::Unknown(_)));
+        // A default's placeholders resolve against the properties too.
+        assert_eq!(
+            pool("n=9\nspring.datasource.hikari.maximum-pool-size=${NONE:${n}}\n"),
+            Val::Known(9)
+        );
     }
 
     #[test]
