@@ -202,7 +202,10 @@ fn read_file(file: &ParsedFile, sources: &SourceMap, model: &mut Model) {
                 && matches!(path.as_bytes().get(SECTION.len()), Some(b'.' | b':'))
         }));
     let profile = environment_of(&file.path);
-    let mut pools: Vec<Pool> = Vec::new();
+    let mut pools: Vec<Option<Pool>> = Vec::new();
+    // Each name's place in `pools`, matched without case (a lookup, not a scan: a file
+    // may hold thousands of strings).
+    let mut placed: std::collections::HashMap<String, usize> = Default::default();
     for leaf in syntax::dotnet_json::config_leaves(doc) {
         let (Some(name), Some(value)) = (connection_string_name(&leaf.path), doc.text(leaf.value))
         else {
@@ -212,17 +215,23 @@ fn read_file(file: &ParsedFile, sources: &SourceMap, model: &mut Model) {
         // Byte offset of the string's text in the file (None when escapes changed it).
         let base = super::written_at(text, span, value);
         let key = format!("{SECTION}.{name}");
-        // A name written twice (a parse-error: .NET refuses the file): the later is read.
-        pools.retain(|p| !p.name.eq_ignore_ascii_case(&key));
-        pools.extend(read_string(
+        let pool = read_string(
             file.id,
             &key,
             (value, base.into(), span),
             None,
             Written::File,
-        ));
+        );
+        // A name written twice (a parse-error: .NET refuses the file): the later is read.
+        if let Some(&earlier) = placed.get(&key.to_lowercase()) {
+            if let Some(slot) = pools.get_mut(earlier) {
+                *slot = None;
+            }
+        }
+        placed.insert(key.to_lowercase(), pools.len());
+        pools.push(pool);
     }
-    model.pools.extend(pools.into_iter().map(|pool| {
+    model.pools.extend(pools.into_iter().flatten().map(|pool| {
         Box::new(Pool {
             profile: profile.clone(),
             ..pool
