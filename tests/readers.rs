@@ -152,6 +152,17 @@ fn an_and_expression_is_read_with_the_profiles_the_environment_activates() {
             .any(|m| m.contains("[profile prod,eu: SPRING_PROFILES_ACTIVE is `prod,eu`]")),
         "{found:?}"
     );
+    // Spring matches `prod & eu` whatever order the variable lists them in, and with
+    // another profile active too (the single `prod` or `extra` pool was counted).
+    for active in ["eu,prod", "prod,eu,extra", "extra,eu,prod"] {
+        let deployment = deployment.replace("value: prod,eu", &format!("value: {active}"));
+        let dir = tree(&[
+            ("app/application.yml", &config),
+            ("deploy.yaml", &deployment),
+            ("poollint.toml", &manifest(50, service)),
+        ]);
+        assert_eq!(demand(dir.path()), 80, "{active}");
+    }
     // Without the deployment, the largest of the profiles' pools is the bound.
     let service = "config = [\"app/application.yml\"]\ninstances = 2";
     let dir = tree(&[

@@ -117,16 +117,20 @@ impl Active {
         })
     }
 
-    /// The profile whose pool runs among `present`: the pool read with exactly the
-    /// active profiles together (a Spring combination is named as the variable lists
-    /// it, `prod,eu`), else the last active one that has a pool (later active profiles
+    /// The profile whose pool runs among `present`: the pool read with the most active
+    /// profiles together (a Spring combination, named `prod,eu`, whose profiles are all
+    /// active, in any order: Spring matches `prod & eu` whatever order the variable
+    /// lists them in), else the last active one that has a pool (later active profiles
     /// win in Spring), else the default profile's.
     fn choose<'p>(&self, present: &[Option<&'p str>]) -> Option<Option<&'p str>> {
-        if self.profiles.len() > 1 {
-            let together = self.profiles.join(",");
-            if let Some(p) = present.iter().flatten().find(|p| **p == together) {
-                return Some(Some(*p));
-            }
+        let combination = present
+            .iter()
+            .flatten()
+            .filter(|p| p.contains(','))
+            .filter(|p| p.split(',').all(|part| self.names(part)))
+            .max_by_key(|p| p.split(',').count());
+        if let Some(p) = combination {
+            return Some(Some(*p));
         }
         let position = |p: &str| {
             self.profiles.iter().rposition(|a| {
