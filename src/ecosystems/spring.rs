@@ -446,7 +446,7 @@ fn activation_condition(leaves: &[Leaf], refused: &mut Vec<RefusedValue>) -> Opt
                         reason: format!(
                             "{}: `{}` is not a profile expression Spring accepts: {}",
                             leaf.raw_key,
-                            element.trim(),
+                            shortened(element.trim()),
                             refusal.reason
                         ),
                         fix: refusal.fix,
@@ -521,9 +521,27 @@ fn profile_sets(app: &App, default: &Effective) -> Vec<Vec<String>> {
             }
         }
     }
-    let mut sets: Vec<Vec<String>> = names.into_iter().map(|n| vec![n.to_owned()]).collect();
+    // Each profile read alone is a configuration to build: a generated condition naming
+    // thousands of profiles reads the first MAX_PROFILES_READ (in name order).
+    let mut sets: Vec<Vec<String>> = names
+        .into_iter()
+        .take(MAX_PROFILES_READ)
+        .map(|n| vec![n.to_owned()])
+        .collect();
     sets.extend(combined);
     sets
+}
+
+/// Most profiles of one application read alone (each is a configuration to build and a
+/// pool to check); real applications have a handful.
+const MAX_PROFILES_READ: usize = 64;
+
+/// `text` cut to 80 characters for a message (an expression may be kilobytes long).
+fn shortened(text: &str) -> std::borrow::Cow<'_, str> {
+    match text.char_indices().nth(80) {
+        Some((end, _)) => format!("{}…", text.get(..end).unwrap_or(text)).into(),
+        None => text.into(),
+    }
 }
 
 /// The elements of a key as written: `a.b[0].c` → `a`, `b[0]`, `c`. Brackets protect

@@ -45,9 +45,9 @@ fn refuse(reason: impl Into<String>, fix: &'static str) -> Refusal {
     }
 }
 
-/// Nesting deeper than this is refused: the parser recurses once per level, and no real
-/// condition comes close.
-const MAX_DEPTH: usize = 64;
+/// Nesting deeper than this is not read: the parser recurses once per level (as
+/// Spring's does), and no real condition comes close.
+const MAX_DEPTH: usize = 1000;
 
 /// Parse one expression; Err says why Spring refuses it.
 pub(super) fn parse(text: &str) -> Result<Expr, Refusal> {
@@ -194,12 +194,19 @@ impl Expr {
                 sets
             }
             Expr::All(all) => all.iter().fold(vec![Vec::new()], |sets, e| {
+                if sets.is_empty() {
+                    // Every set outgrew MAX_SET_NAMES: nothing left to combine.
+                    return sets;
+                }
                 let mut product = Vec::new();
                 for left in &sets {
                     for right in e.needed_sets() {
                         let mut set = left.clone();
                         set.extend(right.into_iter().filter(|n| !left.contains(n)));
-                        if product.len() < MAX_SETS && !product.contains(&set) {
+                        if set.len() <= MAX_SET_NAMES
+                            && product.len() < MAX_SETS
+                            && !product.contains(&set)
+                        {
                             product.push(set);
                         }
                     }
@@ -212,6 +219,10 @@ impl Expr {
 
 /// Most profile combinations one expression adds: each is a pool to read and check.
 pub(super) const MAX_SETS: usize = 8;
+
+/// Most profiles one combination holds: an `&` of more (a generated condition) adds no
+/// combination, and building ever longer sets made a long `a & b & …` quadratic.
+const MAX_SET_NAMES: usize = 16;
 
 #[cfg(test)]
 mod tests {
@@ -257,7 +268,11 @@ mod tests {
         ] {
             assert!(parse(bad).is_err(), "{bad:?}");
         }
-        let deep = format!("{}a", "(".repeat(1000));
+        // Nesting Spring accepts is read (the bound was 64); past 1,000 levels it is not.
+        let nested = format!("{}a{}", "(".repeat(200), ")".repeat(200));
+        assert!(parse(&nested).is_ok_and(|e| e == Expr::Name("a".into())));
+        assert!(parse(&format!("{}a", "!".repeat(201))).is_ok());
+        let deep = format!("{}a", "(".repeat(2000));
         assert!(parse(&deep).is_err());
         // Mixed, but with parentheses.
         assert!(parse("(a & b) | c").is_ok());
@@ -279,5 +294,10 @@ mod tests {
             .map(|i| format!("(a{i} | b{i})"))
             .collect::<Vec<_>>();
         assert!(sets(&wide.join(" & ")).len() <= MAX_SETS);
+        // An `&` of more than MAX_SET_NAMES profiles adds no combination (building ever
+        // longer sets was quadratic: 20,000 names took seconds).
+        let long = (0..20_000).map(|i| format!("p{i}")).collect::<Vec<_>>();
+        assert!(sets(&long.join(" & ")).is_empty());
+        assert_eq!(sets(&long[..MAX_SET_NAMES].join(" & ")).len(), 1);
     }
 }
