@@ -118,9 +118,12 @@ fn empty_because(model: &Model) -> String {
         .filter(|s| !sized(s))
         .map(|s| format!("`{}`", s.name))
         .collect();
+    // Databases are named after their directory without a manifest, so names repeat.
+    let mut seen = std::collections::HashSet::new();
     let databases: Vec<String> = model
         .databases
         .iter()
+        .filter(|d| seen.insert(d.name.as_str()))
         .map(|d| format!("`{}`", d.name))
         .collect();
     if !without_pool.is_empty() {
@@ -133,17 +136,34 @@ fn empty_because(model: &Model) -> String {
         let (last, first) = libraries.split_last().unwrap_or((&"", &[]));
         return format!(
             "Nothing to count: {noun} {} {verb} no pool poollint models: {own} config files configure no {} or {last} pool with a maximum, so none of {own} connections or load are counted.\n",
-            without_pool.join(", "),
+            listed(&without_pool),
             first.join(", "),
         );
     }
     if !databases.is_empty() {
+        let (noun, them) = match databases.len() {
+            1 => ("database", "it"),
+            _ => ("databases", "them"),
+        };
         return format!(
-            "Nothing to count against database {}: no service with a pool poollint models is linked to it; declare the services that use it in poollint.toml, each with connects-to.\n",
-            databases.join(", ")
+            "Nothing to count against {noun} {}: no service with a pool poollint models is linked to {them}; declare the services that use {them} in poollint.toml, each with connects-to.\n",
+            listed(&databases)
         );
     }
     "No declared load or database topology: add [[service]] with [service.load] and [[database]] to poollint.toml.\n".to_owned()
+}
+
+/// At most 8 names, then how many more.
+fn listed(names: &[String]) -> String {
+    const SHOWN: usize = 8;
+    match names.get(SHOWN..) {
+        Some(more) if !more.is_empty() => format!(
+            "{} and {} more",
+            names.get(..SHOWN).unwrap_or_default().join(", "),
+            more.len()
+        ),
+        _ => names.join(", "),
+    }
 }
 
 /// Add the server connections each PgBouncer may open to its database (instances ×

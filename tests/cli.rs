@@ -532,6 +532,44 @@ fn capacity_names_the_service_without_a_modelled_pool() {
         .stdout(predicate::str::contains("No declared load or database topology").not());
 }
 
+/// Without a manifest databases are named after their directory: a name is listed once,
+/// and a long list stops at 8 names (every database of a monorepo was listed, `db`
+/// once per `db/postgresql.conf`).
+#[test]
+fn capacity_lists_unlinked_databases_once_and_briefly() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for i in 0..3 {
+        write_file(
+            dir.path(),
+            &format!("s{i}/db/postgresql.conf"),
+            "max_connections = 50\n",
+        );
+    }
+    for i in 0..10 {
+        write_file(
+            dir.path(),
+            &format!("d{i}/postgresql.conf"),
+            "max_connections = 50\n",
+        );
+    }
+    let output = poollint()
+        .current_dir(dir.path())
+        .args(["capacity", "."])
+        .assert()
+        .code(0)
+        .get_output()
+        .stdout
+        .clone();
+    let text = String::from_utf8(output).expect("UTF-8");
+    assert!(
+        text.starts_with("Nothing to count against databases "),
+        "{text}"
+    );
+    // 11 names: `db` once and `d0` … `d9`; 8 shown.
+    assert!(text.contains(" and 3 more: no service"), "{text}");
+    assert!(text.matches("`db`").count() <= 1, "{text}");
+}
+
 /// A service whose profiles each set a pool gets a row per profile, each saying which:
 /// two rows both called `spring.datasource.hikari` could not be told apart.
 #[test]
