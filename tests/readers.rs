@@ -749,6 +749,14 @@ fn sqlclient_pool_sizes_are_checked_as_sqlclient_checks_them() {
         found[0].0
     );
     assert_eq!(found[0].2, "0");
+    // A size beyond a 32-bit int: both drivers fail to convert it.
+    let dir = tree(&[(
+        "appsettings.json",
+        r#"{"ConnectionStrings": {"Big": "Server=tcp:db,1433;Database=app;Max Pool Size=2147483648"}}"#,
+    )]);
+    let found = findings_at(dir.path(), "pool-size-invalid", "appsettings.json");
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(found[0].0.contains("32-bit"), "{}", found[0].0);
 }
 
 #[test]

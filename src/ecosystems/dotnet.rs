@@ -303,9 +303,11 @@ fn read_string(
             },
         })
     };
-    let int = |t: &str| {
-        t.parse::<i64>()
-            .map_err(|_| format!("`{t}` is not a whole number"))
+    // Both drivers keep pool sizes in a 32-bit `int` (`Convert.ToInt32`, `int.Parse`).
+    let int = |t: &str| match t.parse::<i64>() {
+        Ok(n) if i32::try_from(n).is_ok() => Ok(n),
+        Ok(_) => Err(format!("`{t}` is beyond a 32-bit int")),
+        Err(_) => Err(format!("`{t}` is not a whole number")),
     };
     let pooling_off = param(&["Pooling"]).is_some_and(|p| is_false(library, &p.value));
     let max = if pooling_off {
