@@ -78,9 +78,9 @@ fn url_reading(entry: &ConfigEntry) -> Option<Reading> {
     };
     let start = super::start_if_exact(entry.value_span, value);
     let key = entry.key.to_string();
-    Some(Reading::Connection(super::url_connection(
+    Some(Reading::Connection(Box::new(super::url_connection(
         parsed, at, start, &key,
-    )))
+    ))))
 }
 
 /// The environment a `.env.<name>` file is for (`.env.production` → `production`):

@@ -592,7 +592,7 @@ fn read_pool(
             value: value.known().cloned(),
             value_span: doc.span(entry.value),
             profile: Some(name.into()),
-            via,
+            via: via.map(Into::into),
             scope: name.into(),
             precedence: 0,
             reading: None,

@@ -349,7 +349,7 @@ fn entries_and_secrets(app: App, model: &mut Model) {
             value: Some(leaf.value),
             value_span: leaf.value_span,
             profile: leaf.condition.map(|c| c.label.clone()),
-            via: leaf.via,
+            via: leaf.via.map(Into::into),
             scope: app.scope.clone(),
             precedence: precedence(leaf.rank),
             reading: None,
