@@ -2117,15 +2117,7 @@ fn init_names_tables_uniquely_in_a_monorepo() {
             "[pgbouncer]\ndefault_pool_size = 20\n",
         );
     }
-    let manifest = poollint()
-        .args(["init", "--stdout"])
-        .arg(dir.path())
-        .assert()
-        .code(0)
-        .get_output()
-        .stdout
-        .clone();
-    let manifest = String::from_utf8(manifest).expect("UTF-8");
+    let manifest = init_manifest(dir.path());
     for name in [
         "svc0/db",
         "svc4/db",
@@ -2165,15 +2157,7 @@ fn init_names_the_main_option_file_not_the_included_fragment() {
         "[mysqld]\nmax_connections = 300\n",
     );
     write("mysql/conf.d/tuning.cnf", "[mysqld]\nwait_timeout = 600\n");
-    let manifest = poollint()
-        .args(["init", "--stdout"])
-        .arg(dir.path())
-        .assert()
-        .code(0)
-        .get_output()
-        .stdout
-        .clone();
-    let manifest = String::from_utf8(manifest).expect("UTF-8");
+    let manifest = init_manifest(dir.path());
     assert!(
         manifest.contains("config = \"mysql/my.cnf\"   # max_connections and timeouts"),
         "{manifest}"
@@ -2197,15 +2181,7 @@ fn init_does_not_link_a_pool_of_another_engine_to_the_only_database() {
         "billing/application.yml",
         "spring:\n  datasource:\n    url: jdbc:postgresql://db/billing\n",
     );
-    let manifest = poollint()
-        .args(["init", "--stdout"])
-        .arg(dir.path())
-        .assert()
-        .code(0)
-        .get_output()
-        .stdout
-        .clone();
-    let manifest = String::from_utf8(manifest).expect("UTF-8");
+    let manifest = init_manifest(dir.path());
     let service = |name: &str| {
         let start = manifest
             .find(&format!("name = \"{name}\""))
@@ -2235,20 +2211,25 @@ fn init_names_the_pgbouncer_ini_not_its_include() {
         "[databases]\napp = host=db\n[pgbouncer]\n%include sub/a.ini\n",
     );
     write("bouncer/sub/a.ini", "default_pool_size = 50\n");
-    let manifest = poollint()
-        .args(["init", "--stdout"])
-        .arg(dir.path())
-        .assert()
-        .code(0)
-        .get_output()
-        .stdout
-        .clone();
-    let manifest = String::from_utf8(manifest).expect("UTF-8");
+    let manifest = init_manifest(dir.path());
     assert!(
         manifest.contains("config = \"bouncer/pgbouncer.ini\""),
         "{manifest}"
     );
     assert!(!manifest.contains("sub/a.ini"), "{manifest}");
+}
+
+/// What `poollint init --stdout DIR` prints (it must exit 0).
+fn init_manifest(dir: &std::path::Path) -> String {
+    let out = poollint()
+        .args(["init", "--stdout"])
+        .arg(dir)
+        .assert()
+        .code(0)
+        .get_output()
+        .stdout
+        .clone();
+    String::from_utf8(out).expect("UTF-8")
 }
 
 const MINIMUM_IDLE_5: &str = "spring:\n  datasource:\n    hikari:\n      minimum-idle: 5\n";
