@@ -1244,6 +1244,27 @@ fn puma_max_threads_variables_of_the_deployment_are_read() {
     }
 }
 
+/// Without `concurrency` in `sidekiq.yml`, Sidekiq 6+ runs `RAILS_MAX_THREADS` threads
+/// when the variable is set (`CLI#setup_options`): a deployment setting it replaces the
+/// default 5, and a pool of 5 is then too small (it was judged against 5).
+#[test]
+fn sidekiq_without_concurrency_reads_rails_max_threads_of_the_deployment() {
+    let deployment = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: worker\nspec:\n  template:\n    spec:\n      containers:\n        - name: worker\n          env:\n            - name: RAILS_MAX_THREADS\n              value: \"25\"\n";
+    let manifest = "[[service]]\nname = \"worker\"\nconfig = [\"app/config/database.yml\", \"app/config/sidekiq.yml\"]\ndeployment = \"k8s/worker.yaml\"\n";
+    let dir = tree(&[
+        (RAILS_DB, "production:\n  adapter: postgresql\n  pool: 5\n"),
+        ("app/config/sidekiq.yml", ":queues:\n  - default\n"),
+        ("k8s/worker.yaml", deployment),
+        ("poollint.toml", manifest),
+    ]);
+    let found = messages(dir.path(), "pool-smaller-than-thread-concurrency");
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(
+        found[0].contains("runs 25 threads (") && found[0].contains("k8s/worker.yaml:"),
+        "{found:?}"
+    );
+}
+
 /// `pool: 10.0` (the Float 10.0 to Psych, 10 to `to_i`) and `0x10` are read without a
 /// pool-size-invalid finding (10.0 was a false error; 0x10 was reported as 0); `pool: 0`
 /// is reported as `ten` (also 0) is. The values themselves are asserted by the Rails

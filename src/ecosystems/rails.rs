@@ -1599,13 +1599,17 @@ fn assignment<'t>(text: &'t str, name: &str, before: usize, lines: &[RubyLine]) 
 /// set, plus capsule concurrencies.
 fn read_sidekiq(source: &Source) -> Setting<i64> {
     let doc = source.doc();
+    // Without `concurrency` Sidekiq 6+ takes `Integer(ENV["RAILS_MAX_THREADS"])` when it
+    // is set (`CLI#setup_options` [SQ-CLI]), else its default: a deployment setting the
+    // variable replaces the default, as for Puma's.
     let default = Setting::known(
         SIDEKIQ_CONCURRENCY,
-        Origin::Default {
-            library: "Sidekiq",
-            doc: "https://github.com/sidekiq/sidekiq/wiki/Advanced-Options#concurrency",
+        Origin::File {
+            file: source.file.id,
             // The file, so a manifest naming it finds this runtime.
-            anchor: Some(source.whole_file()),
+            span: source.whole_file().span,
+            key: "sidekiq.concurrency".into(),
+            via: Some("RAILS_MAX_THREADS".to_owned()),
         },
     );
     let Some(root) = doc.roots.first().copied() else {
