@@ -191,9 +191,12 @@ fn check_written(request: &CheckRequest, written: &[(PathBuf, &[u8])]) -> engine
     report
 }
 
+/// A finding's rule, severity and spans (start, end).
+type Place = (&'static str, String, Vec<(usize, usize)>);
+
 /// Each finding's rule, severity and spans, in order; not `parse-error`, whose
 /// include diagnostics depend on the directory the file is in.
-fn places(report: &engine::Report) -> Vec<(&'static str, String, Vec<(usize, usize)>)> {
+fn places(report: &engine::Report) -> Vec<Place> {
     report
         .diagnostics
         .iter()
@@ -215,7 +218,10 @@ fn assert_positions_are_the_files(report: &engine::Report, written: &[(PathBuf, 
     for d in &report.diagnostics {
         let locations = std::iter::once(&d.primary).chain(d.labels.iter().map(|l| &l.location));
         for location in locations {
-            let file = report.sources.get(location.file).expect("the finding's file");
+            let file = report
+                .sources
+                .get(location.file)
+                .expect("the finding's file");
             let Some((path, bytes)) = written.iter().find(|(path, _)| *path == file.path) else {
                 continue;
             };
