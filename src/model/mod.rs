@@ -106,6 +106,13 @@ impl Origin {
             _ => None,
         }
     }
+
+    /// The name the value is written under: the key path's last element
+    /// (`Min Pool Size` of `ConnectionStrings.Main.Min Pool Size`, `max_age`), for
+    /// messages that name what to edit as it is spelt.
+    pub fn written_name(&self) -> Option<&str> {
+        self.key().and_then(|k| k.rsplit('.').next())
+    }
 }
 
 /// A value as configured, or why it is not known statically.
@@ -568,8 +575,7 @@ impl Pool {
             && self
                 .max
                 .origin
-                .key()
-                .and_then(|k| k.rsplit('.').next())
+                .written_name()
                 .is_some_and(|name| name.eq_ignore_ascii_case("Pooling"))
     }
 }

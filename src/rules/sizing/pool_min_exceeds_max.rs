@@ -114,11 +114,9 @@ fn written_name<'a>(
     property: &'a str,
 ) -> &'a str {
     match pool.library {
-        Library::Npgsql | Library::SqlClient if setting.is_explicit() => setting
-            .origin
-            .key()
-            .and_then(|k| k.rsplit('.').next())
-            .unwrap_or(property),
+        Library::Npgsql | Library::SqlClient if setting.is_explicit() => {
+            setting.origin.written_name().unwrap_or(property)
+        }
         _ => property,
     }
 }

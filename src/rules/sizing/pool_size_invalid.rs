@@ -204,12 +204,7 @@ fn active_record_zero(pool: &Pool) -> Option<Diagnostic> {
         return None;
     }
     let at = located(&pool.max, pool)?;
-    let property = pool
-        .max
-        .origin
-        .key()
-        .and_then(|k| k.rsplit('.').next())
-        .unwrap_or("pool");
+    let property = pool.max.origin.written_name().unwrap_or("pool");
     // An ERB default (`ENV.fetch("DB_POOL") { 0 }`) holds unless the variable is set.
     let (severity, unless) = match &pool.max.origin {
         Origin::File { via: Some(via), .. } => (
@@ -245,7 +240,7 @@ fn check_count(
     let key = key_of(setting, pool, property);
     // Active Record reads `pool` or `max_connections` (Rails 8.1) into one setting: name
     // the one written.
-    let written = setting.origin.key().and_then(|k| k.rsplit('.').next());
+    let written = setting.origin.written_name();
     let property = match (pool.library, written) {
         (Library::ActiveRecord | Library::Npgsql | Library::SqlClient, Some(written)) => written,
         _ => property,

@@ -107,11 +107,7 @@ fn dotnet_waits_forever(pool: &crate::model::Pool) -> Option<Diagnostic> {
     } else {
         "Connect Timeout"
     };
-    let name = timeout
-        .origin
-        .key()
-        .and_then(|k| k.rsplit('.').next())
-        .unwrap_or(default_name);
+    let name = timeout.origin.written_name().unwrap_or(default_name);
     // A maximum below 1 is no pool to wait on (pool-size-invalid reports it).
     let waits = match pool.max.get() {
         _ if pool.pooling_disabled() => String::new(),

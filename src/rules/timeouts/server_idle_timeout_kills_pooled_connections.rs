@@ -233,10 +233,7 @@ fn pool_idle(model: &Model, pool: &Pool) -> Option<Kept> {
 /// The last element of the key a setting is written under (`max-lifetime`, `max_age`),
 /// else the canonical name.
 fn property<'a>(origin: &'a Origin, canonical: &'a str) -> &'a str {
-    origin
-        .key()
-        .and_then(|key| key.rsplit('.').next())
-        .unwrap_or(canonical)
+    origin.written_name().unwrap_or(canonical)
 }
 
 /// The help's way to end idle time before `limit`.
