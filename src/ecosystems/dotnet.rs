@@ -405,14 +405,12 @@ enum Written {
     Environment,
 }
 
-/// A keyword's value that is one deployment variable the repository does not give
-/// (`Maximum Pool Size=${POOL}` from Compose's `${POOL}`, or a Kubernetes `$(POOL)` from
-/// a Secret): unknown, not a value the driver refuses.
-/// Why it is unknown.
+/// Why a keyword's value is unknown when it is one deployment variable the repository
+/// does not give (`Maximum Pool Size=${POOL}` from Compose's `${POOL}`, or a Kubernetes
+/// `$(POOL)` from a Secret): not a value the driver refuses.
 fn variable_reference(value: &str) -> Option<String> {
-    let name = value.trim().strip_prefix("${")?.strip_suffix('}')?;
-    let is_name = !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
-    is_name.then(|| format!("set by the deployment variable {name}"))
+    let value = value.trim();
+    crate::redact::is_reference(value).then(|| format!("set by the deployment variable {value}"))
 }
 
 /// A boolean keyword's value that turns it off. SqlClient's `ConvertValueToBoolean`
