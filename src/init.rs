@@ -143,9 +143,7 @@ pub fn manifest_text(root: &Path, model: &Model, sources: &SourceMap) -> String 
         // server (a MySQL URL beside the only PostgreSQL database): then no link.
         let lone_database_unreachable = match (model.databases.as_slice(), targets.as_slice()) {
             ([database], [_]) => {
-                let mut pools = crate::model::links::pools(model, service.service).peekable();
-                pools.peek().is_some()
-                    && !pools.any(|p| crate::model::links::may_reach(model, database, p))
+                !crate::model::links::pools_may_reach(model, database, service.service)
             }
             _ => false,
         };

@@ -273,7 +273,10 @@ impl ServiceReader<'_> {
                 .iter()
                 .filter_map(|i| {
                     let word = self.doc.text(*i)?;
-                    Some((word.to_owned(), self.text_span(self.doc.span(*i), word)))
+                    Some((
+                        word.to_owned(),
+                        super::inner_span(self.text, self.doc.span(*i), word),
+                    ))
                 })
                 .collect(),
             None => self.split_command(command),
@@ -286,17 +289,6 @@ impl ServiceReader<'_> {
                 .any(|w| w.start <= flag.value_span.start && flag.value_span.end <= w.end);
         }
         flags
-    }
-
-    /// Where `value` is written inside `span` (inside its quotes), else `span`.
-    fn text_span(&self, span: Span, value: &str) -> Span {
-        let raw = self.text.get(span.start..span.end).unwrap_or("");
-        match raw.find(value) {
-            Some(offset) if !value.is_empty() => {
-                Span::new(span.start + offset, span.start + offset + value.len())
-            }
-            _ => span,
-        }
     }
 
     /// Split a string `command` into words as Compose does (shell quoting: `-c

@@ -69,7 +69,6 @@ impl Reader for DotNet {
 /// (https://learn.microsoft.com/aspnet/core/fundamentals/configuration/#naming-of-environment-variables),
 /// and the Azure App Service variables of [`CONNECTION_STRING_PREFIXES`] so too.
 fn environment_connection_string(name: &str) -> Option<(&str, Option<Library>)> {
-    const SECTION: &str = "ConnectionStrings";
     if let Some(found) = azure_connection_string(name) {
         return Some(found);
     }
@@ -202,10 +201,8 @@ fn read_file(file: &ParsedFile, sources: &SourceMap, model: &mut Model) {
                 && matches!(path.as_bytes().get(SECTION.len()), Some(b'.' | b':'))
         }));
     let profile = environment_of(&file.path);
-    let mut pools: Vec<Option<Pool>> = Vec::new();
-    // Each name's place in `pools`, matched without case (a lookup, not a scan: a file
-    // may hold thousands of strings).
-    let mut placed: std::collections::HashMap<String, usize> = Default::default();
+    // A name written twice is a parse-error (.NET refuses the file), and a file with
+    // one is not read: each name here is written once.
     for leaf in syntax::dotnet_json::config_leaves(doc) {
         let (Some(name), Some(value)) = (connection_string_name(&leaf.path), doc.text(leaf.value))
         else {
@@ -222,21 +219,13 @@ fn read_file(file: &ParsedFile, sources: &SourceMap, model: &mut Model) {
             None,
             Written::File,
         );
-        // A name written twice (a parse-error: .NET refuses the file): the later is read.
-        if let Some(&earlier) = placed.get(&key.to_lowercase()) {
-            if let Some(slot) = pools.get_mut(earlier) {
-                *slot = None;
-            }
-        }
-        placed.insert(key.to_lowercase(), pools.len());
-        pools.push(pool);
+        model.pools.extend(pool.map(|pool| {
+            Box::new(Pool {
+                profile: profile.clone(),
+                ..pool
+            })
+        }));
     }
-    model.pools.extend(pools.into_iter().flatten().map(|pool| {
-        Box::new(Pool {
-            profile: profile.clone(),
-            ..pool
-        })
-    }));
 }
 
 /// The connection string name of a configuration key: `ConnectionStrings:Main` (the

@@ -844,7 +844,7 @@ impl ObjectReader<'_> {
                             name_location,
                             value_location: Location {
                                 file: self.file,
-                                span: inner_span(text, self.doc.span(value), v),
+                                span: super::inner_span(text, self.doc.span(value), v),
                             },
                             moved: false,
                             parts: None,
@@ -920,7 +920,7 @@ impl ObjectReader<'_> {
                 Some(Secret {
                     location: Location {
                         file: self.file,
-                        span: inner_span(text, self.doc.span(entry.value), value),
+                        span: super::inner_span(text, self.doc.span(entry.value), value),
                     },
                     kind: super::KUBERNETES_SECRET_VALUE,
                     key: format!("{name}.{key}"),
@@ -954,7 +954,7 @@ impl ObjectReader<'_> {
             }
             let span = self.doc.span(entry.value);
             let (spans, kind) = if super::is_password_name(key) {
-                (vec![inner_span(text, span, value)], "password key")
+                (vec![super::inner_span(text, span, value)], "password key")
             } else {
                 let start = super::written_at(text, span, value);
                 let spans = super::password_spans(value, span, start);
@@ -1037,7 +1037,7 @@ impl ObjectReader<'_> {
                 let word = self.doc.text(*item)?;
                 Some((
                     word.to_owned(),
-                    inner_span(text, self.doc.span(*item), word),
+                    super::inner_span(text, self.doc.span(*item), word),
                 ))
             })
             .collect();
@@ -1181,7 +1181,7 @@ fn config_map_values(files: &[&ParsedFile], sources: &SourceMap) -> ConfigMaps {
                 values.extend(file.doc.entries(data).into_iter().filter_map(|entry| {
                     let key = file.doc.text(entry.key)?.to_owned();
                     let written = file.doc.text(entry.value)?;
-                    let span = inner_span(text, file.doc.span(entry.value), written);
+                    let span = super::inner_span(text, file.doc.span(entry.value), written);
                     let value = if *base64 {
                         decode_base64(written)?
                     } else {
@@ -1210,18 +1210,6 @@ fn decode_base64(written: &str) -> Option<String> {
         .decode(compact)
         .ok()?;
     String::from_utf8(bytes).ok()
-}
-
-/// The span of a scalar's text inside its quotes, when the raw text is the value
-/// (plain or simply quoted); else the whole scalar.
-fn inner_span(text: &str, span: crate::source::Span, value: &str) -> crate::source::Span {
-    let raw = text.get(span.start..span.end).unwrap_or("");
-    match raw.find(value) {
-        Some(offset) if !value.is_empty() => {
-            crate::source::Span::new(span.start + offset, span.start + offset + value.len())
-        }
-        _ => span,
-    }
 }
 
 fn seconds(setting: Setting<i64>) -> Setting<Duration> {

@@ -352,6 +352,22 @@ pub fn written_at(text: &str, span: Span, value: &str) -> Option<usize> {
     (quoted && inner == value).then_some(span.start + 1)
 }
 
+/// The span of a scalar's text inside its quotes, when the raw text is the value
+/// (plain or simply quoted); else the whole scalar.
+pub(crate) fn inner_span(
+    text: &str,
+    span: crate::source::Span,
+    value: &str,
+) -> crate::source::Span {
+    let raw = text.get(span.start..span.end).unwrap_or("");
+    match raw.find(value) {
+        Some(offset) if !value.is_empty() => {
+            crate::source::Span::new(span.start + offset, span.start + offset + value.len())
+        }
+        _ => span,
+    }
+}
+
 /// Where `value` begins when `span` is known to be either exactly its text or the
 /// whole scalar it was read from (readers locate a value's text and fall back to the
 /// scalar, which is then longer: quotes, escapes, folds).

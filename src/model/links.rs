@@ -35,8 +35,7 @@ pub(crate) fn inferred_link(
     if !infers_links(model) {
         return None;
     }
-    let mut own = pools(model, service).peekable();
-    if own.peek().is_some() && !own.any(|p| may_reach(model, database, p)) {
+    if !pools_may_reach(model, database, service) {
         return None;
     }
     if database.declared {
@@ -46,6 +45,13 @@ pub(crate) fn inferred_link(
     } else {
         None
     }
+}
+
+/// False when the service has pools and none of them may reach `database`
+/// ([`may_reach`]): a service whose pools say nothing, or that has none, may.
+pub(crate) fn pools_may_reach(model: &Model, database: &Database, service: &Service) -> bool {
+    let mut own = pools(model, service).peekable();
+    own.peek().is_none() || own.any(|p| may_reach(model, database, p))
 }
 
 /// False when something about the pool says it talks to another server than
