@@ -537,37 +537,38 @@ fn capacity_names_the_service_without_a_modelled_pool() {
 /// once per `db/postgresql.conf`).
 #[test]
 fn capacity_lists_unlinked_databases_once_and_briefly() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    for i in 0..3 {
-        write_file(
-            dir.path(),
-            &format!("s{i}/db/postgresql.conf"),
-            "max_connections = 50\n",
-        );
-    }
-    for i in 0..10 {
-        write_file(
-            dir.path(),
-            &format!("d{i}/postgresql.conf"),
-            "max_connections = 50\n",
-        );
-    }
-    let output = poollint()
-        .current_dir(dir.path())
-        .args(["capacity", "."])
-        .assert()
-        .code(0)
-        .get_output()
-        .stdout
-        .clone();
-    let text = String::from_utf8(output).expect("UTF-8");
+    let capacity = |dirs: &[String]| {
+        let dir = tempfile::tempdir().expect("tempdir");
+        for d in dirs {
+            write_file(
+                dir.path(),
+                &format!("{d}/postgresql.conf"),
+                "max_connections = 50\n",
+            );
+        }
+        let output = poollint()
+            .current_dir(dir.path())
+            .args(["capacity", "."])
+            .assert()
+            .code(0)
+            .get_output()
+            .stdout
+            .clone();
+        String::from_utf8(output).expect("UTF-8")
+    };
+    // Three databases named `db` and one `pg`: each name once, all shown.
+    let named: Vec<String> = ["s0/db", "s1/db", "s2/db", "t/pg"].map(String::from).into();
+    let text = capacity(&named);
     assert!(
         text.starts_with("Nothing to count against databases "),
         "{text}"
     );
-    // 11 names: `db` once and `d0` … `d9`; 8 shown.
+    assert_eq!(text.matches("`db`").count(), 1, "{text}");
+    assert!(text.contains("`pg`") && !text.contains(" more:"), "{text}");
+    // 11 names: 8 shown.
+    let many: Vec<String> = (0..11).map(|i| format!("d{i}")).collect();
+    let text = capacity(&many);
     assert!(text.contains(" and 3 more: no service"), "{text}");
-    assert!(text.matches("`db`").count() <= 1, "{text}");
 }
 
 /// A service whose profiles each set a pool gets a row per profile, each saying which:
