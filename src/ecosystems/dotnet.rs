@@ -281,8 +281,7 @@ fn read_string(
         param(names).map(|p| Setting {
             value: match set_by_variable(&p.value) {
                 Some(reason) => Val::unknown(reason),
-                None => parse(p.value.trim())
-                    .map_or_else(|reason| Val::invalid(p.value.clone(), reason), Val::Known),
+                None => Val::from_result(p.value.as_str(), parse(p.value.trim())),
             },
             origin: Origin::File {
                 file,

@@ -257,10 +257,7 @@ impl SettingBuilder {
     /// The setting of `pair` once its (trimmed) value is parsed: `read` is the value or
     /// why it is invalid.
     pub fn read<T>(&self, pair: &Pair, read: Result<T, String>) -> Setting<T> {
-        let value = match read {
-            Ok(v) => Val::Known(v),
-            Err(reason) => Val::invalid(pair.value.clone(), reason),
-        };
+        let value = Val::from_result(pair.value.as_str(), read);
         Setting {
             value,
             origin: self.origin(pair),

@@ -526,9 +526,7 @@ impl JsonReader<'_> {
     ) -> Setting<T> {
         let text = self.doc.text(node).unwrap_or("");
         let value = match text.trim().parse::<f64>() {
-            Ok(v) if v.is_finite() => {
-                convert(v).map_or_else(|reason| Val::invalid(text.to_owned(), reason), Val::Known)
-            }
+            Ok(v) if v.is_finite() => Val::from_result(text, convert(v)),
             _ if text.starts_with('$') => {
                 Val::unknown(format!("`{text}` is substituted at run time"))
             }

@@ -213,9 +213,9 @@ impl<'a> Source<'a> {
         parse: impl Fn(&str) -> Result<T, String>,
     ) -> Setting<T> {
         let (value, via) = self.value(node);
-        let value = value.and_then(|text| match parse(text.trim()) {
-            Ok(v) => Val::Known(v),
-            Err(reason) => Val::invalid(text, reason),
+        let value = value.and_then(|text| {
+            let read = parse(text.trim());
+            Val::from_result(text, read)
         });
         self.written(node, key, value, via)
     }

@@ -1470,10 +1470,8 @@ fn parse_value<T>(
             }
         }
     };
-    match parse(text.trim()) {
-        Ok(v) => Val::Known(v),
-        Err(reason) => Val::invalid(text.into_owned(), reason),
-    }
+    let read = parse(text.trim());
+    Val::from_result(text, read)
 }
 
 /// The variable a setting's value goes through, for its origin: the first placeholder

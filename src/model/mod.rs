@@ -184,6 +184,11 @@ impl<T> Val<T> {
         }))
     }
 
+    /// The value a parser read from `raw`, or `raw` invalid for the reason it gave.
+    pub fn from_result(raw: impl Into<String>, read: Result<T, String>) -> Self {
+        read.map_or_else(|reason| Val::invalid(raw.into(), reason), Val::Known)
+    }
+
     pub fn known(&self) -> Option<&T> {
         match self {
             Val::Known(v) => Some(v),
