@@ -256,7 +256,19 @@ fn prisma_pool(
             host: None,
             database: parsed.database.clone(),
             user: parsed.user.clone(),
-            params: NamedSettings::new(),
+            // `pgbouncer=true` turns prepared statements off, which transaction pooling
+            // needs (transaction-pooling-session-features).
+            params: parsed
+                .param("pgbouncer")
+                .map(|p| {
+                    let setting = Setting {
+                        value: Val::Known(p.value.clone()),
+                        origin: origin(p),
+                    };
+                    ("pgbouncer".to_owned(), setting)
+                })
+                .into_iter()
+                .collect(),
             location: anchor,
             options: None,
         }),

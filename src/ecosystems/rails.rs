@@ -16,7 +16,9 @@
 //! keys); [RAILS-PG-ADAPTER] rails/rails `activerecord/lib/active_record/
 //! connection_adapters/postgresql_adapter.rb` (`configure_connection`, `variables:`);
 //! [RAILS-URL] rails/rails `activerecord/lib/active_record/database_configurations/
-//! connection_url_resolver.rb` (`resolved_adapter`, `protocol_adapters`).
+//! connection_url_resolver.rb` (`resolved_adapter`, `protocol_adapters`);
+//! [RAILS-ADAPTER] rails/rails `activerecord/lib/active_record/connection_adapters/
+//! abstract_adapter.rb` (`initialize`: `prepared_statements`, `advisory_locks`).
 //!
 //! How each duration key is read: Rails 8.1.1 `HashConfig#checkout_timeout`,
 //! `#idle_timeout`, `#keepalive`, `#max_age` (as published on apidock.com for v8.1.1;
@@ -695,13 +697,96 @@ fn read_pool(
         leak_detection_threshold: None,
         auto_commit: None,
         connection,
-        driver_properties: NamedSettings::new(),
+        driver_properties: if uses_postgresql(source, &values, url.as_ref()) {
+            session_feature_switches(source, name, &values, url.as_ref(), anchor)
+        } else {
+            NamedSettings::new()
+        },
         session_variables: values
             .get("variables")
             .map(|node| variables(source, name, *node))
             .unwrap_or_default(),
         class_settings: ClassSettings::default(),
     }
+}
+
+/// True when Active Record connects with its PostgreSQL adapter: the adapter a literal
+/// `url:` names (an `adapter` parameter, else its scheme: the URL's hash is merged over
+/// the keys beside it [RAILS-URL]), else the `adapter` key.
+fn uses_postgresql(
+    source: &Source,
+    values: &BTreeMap<String, NodeId>,
+    url: Option<&UrlParams>,
+) -> bool {
+    let from_url = url.and_then(|url| {
+        url.param("adapter")
+            .map(|p| p.value.clone())
+            .or_else(|| url.scheme.as_ref().map(|(scheme, _)| scheme.clone()))
+    });
+    let adapter = from_url.or_else(|| {
+        let node = values.get("adapter")?;
+        source.value(*node).0.known().cloned()
+    });
+    adapter.is_some_and(|a| matches!(a.trim(), "postgresql" | "postgres" | "postgis"))
+}
+
+/// The PostgreSQL adapter's switches for the session features transaction pooling
+/// breaks, `advisory_locks` (migrations take session advisory locks) and
+/// `prepared_statements`, as `"true"` or `"false"`: both are on unless set, and the
+/// adapter turns one off only for `false` or the String `"false"`
+/// (`type_cast_config_to_boolean`) or nil (falsy), so `no` and `off`, which Psych
+/// reads as `false`, turn it off and `"no"` does not (`AbstractAdapter#initialize`
+/// [RAILS-ADAPTER]). A URL parameter wins over the key beside it. Unset, each points at
+/// what turns it on: `prepared_statements` at the adapter (the `adapter` key, else the
+/// URL), `advisory_locks` at the database's key (`anchor`), so the two are told apart.
+fn session_feature_switches(
+    source: &Source,
+    name: &str,
+    values: &BTreeMap<String, NodeId>,
+    url: Option<&UrlParams>,
+    anchor: Location,
+) -> NamedSettings {
+    let adapter_at = values
+        .get("adapter")
+        .map(|node| source.location(*node))
+        .or(url.map(|url| Location {
+            file: source.file.id,
+            span: url.span,
+        }));
+    let default = |key: &str| Origin::Default {
+        library: "Active Record",
+        doc: DOC,
+        anchor: match key {
+            "prepared_statements" => adapter_at.or(Some(anchor)),
+            _ => Some(anchor),
+        },
+    };
+    let truthy = |value: RubyValue| {
+        let off = match &value {
+            RubyValue::False | RubyValue::Nil => true,
+            RubyValue::String(text) => text == "false",
+            _ => false,
+        };
+        Val::Known(if off { "false" } else { "true" }.to_owned())
+    };
+    ["advisory_locks", "prepared_statements"]
+        .into_iter()
+        .map(|key| {
+            let param = url.and_then(|u| u.param(key).map(|p| (u, p)));
+            let setting = match (param, values.get(key)) {
+                (Some((url, param)), _) => {
+                    url.setting(source, param, &format!("{name}.url.{key}"), |text| {
+                        truthy(RubyValue::String(text.to_owned()))
+                    })
+                }
+                (None, Some(node)) => {
+                    source.typed(*node, &format!("{name}.{key}"), |_, value| truthy(value))
+                }
+                (None, None) => Setting::known("true".to_owned(), default(key)),
+            };
+            (key.to_owned(), setting)
+        })
+        .collect()
 }
 
 /// `variables:`, the session settings Active Record sets on every new connection
@@ -1932,6 +2017,54 @@ mod tests {
         let pool = production("production:\n  adapter: postgresql\n  variables:\n    statement_timeout: :default\n    lock_timeout: ':default'\n    idle_in_transaction_session_timeout: ~\n    search_path: null\n    work_mem: '~'\n    application_name: default\n");
         let names: Vec<&str> = pool.session_variables.keys().map(String::as_str).collect();
         assert_eq!(names, ["application_name", "work_mem"]);
+    }
+
+    /// `prepared_statements` and `advisory_locks` as `AbstractAdapter#initialize` reads
+    /// them: off only for `false` (Psych's `no`/`off` too), the String "false" or nil;
+    /// the String "no" is on; a URL parameter wins over the key; only the PostgreSQL
+    /// adapter (named by the key or the URL's scheme) records them.
+    #[test]
+    fn postgresql_session_feature_switches_read_as_the_adapter_reads_them() {
+        let switches = |yaml: &str| {
+            let pool = production(&format!("production:\n{yaml}"));
+            ["advisory_locks", "prepared_statements"].map(|k| {
+                pool.driver_properties
+                    .get(k)
+                    .and_then(|s| s.get().cloned())
+                    .unwrap_or_else(|| "-".into())
+            })
+        };
+        let pg = "  adapter: postgresql\n";
+        assert_eq!(switches(pg), ["true", "true"]);
+        assert_eq!(
+            switches(&format!(
+                "{pg}  advisory_locks: off\n  prepared_statements: no\n"
+            )),
+            ["false", "false"]
+        );
+        assert_eq!(
+            switches(&format!(
+                "{pg}  advisory_locks: \"no\"\n  prepared_statements: ~\n"
+            )),
+            ["true", "false"]
+        );
+        assert_eq!(
+            switches(&format!(
+                "{pg}  prepared_statements: \"false\"\n  advisory_locks: true\n"
+            )),
+            ["true", "false"]
+        );
+        assert_eq!(
+            switches(
+                "  url: postgres://db/app?prepared_statements=false\n  prepared_statements: true\n"
+            ),
+            ["true", "false"]
+        );
+        assert_eq!(switches("  adapter: mysql2\n"), ["-", "-"]);
+        assert_eq!(
+            switches("  url: mysql2://db/app\n  adapter: postgresql\n"),
+            ["-", "-"]
+        );
     }
 
     /// `min_connections`/`max_connections` exist only from Rails 8.1, whose pool pings

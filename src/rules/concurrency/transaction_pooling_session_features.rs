@@ -3,8 +3,11 @@
 //! features (catalogue CC02 [PGB-FAQ][PGB-FEAT]): pgjdbc prepares server-side statements
 //! after 5 executions unless `prepareThreshold=0`, and PgBouncer before 1.21 (or with
 //! `max_prepared_statements = 0`) hands the next statement to another server session:
-//! `prepared statement "S_1" does not exist`. Session settings a pool makes on every
-//! connection (HikariCP `connection-init-sql: SET …`, Rails `variables:`) are reported
+//! `prepared statement "S_1" does not exist`; so do Npgsql with `Max Auto Prepare`,
+//! Active Record's PostgreSQL adapter unless `prepared_statements` is off, and Prisma
+//! without `pgbouncer=true`. Session settings a pool makes on every connection
+//! (HikariCP `connection-init-sql: SET …`, Rails `variables:`) and Active Record's
+//! session advisory locks for migrations (`advisory_locks`, on by default) are reported
 //! behind such a PgBouncer too. The PgBouncer version is not known, so
 //! the newest behaviour is assumed (catalogue §0): since 1.24 `max_prepared_statements`
 //! defaults to 200 (§1.2) and prepared statements work, so only an explicit 0 is reported.
@@ -18,7 +21,7 @@ pub static META: RuleMeta = RuleMeta {
     category: Category::Concurrency,
     default_severity: Severity::Warning,
     inputs: Inputs::NeedsTopology,
-    summary: "A client uses session features (server-side prepared statements, session settings set on connect) through PgBouncer transaction pooling.",
+    summary: "A client uses session features (server-side prepared statements, session settings set on connect, session advisory locks) through PgBouncer transaction pooling.",
     options: &[],
 };
 
@@ -36,7 +39,8 @@ impl crate::rules::Rule for Rule {
             for service in links.pooler_clients(pooler) {
                 for pool in pools(model, service) {
                     out.extend(session_settings_finding(service, pooler, pool));
-                    if let Some(zero) = zero.filter(|_| prepares_server_side(pool)) {
+                    out.extend(advisory_locks_finding(service, pooler, pool));
+                    if let Some(zero) = zero {
                         out.extend(finding(service, pooler, pool, zero));
                     }
                 }
@@ -57,36 +61,37 @@ fn shared_server_mode<'a>(
     (mode != "session").then_some((setting, mode.as_str()))
 }
 
-/// The finding for one pool when the mode its database gets is not session pooling.
+/// How a client prepares server-side statements, for the message: where to point, what
+/// it does, the label and the fix.
+struct Preparer {
+    at: Location,
+    client: &'static str,
+    label: &'static str,
+    fix: &'static str,
+    /// The server's error as the client reports it (the statement name is the one it
+    /// gives its first prepared statement).
+    error: &'static str,
+}
+
+/// The finding for one pool that prepares statements server-side when the mode its
+/// database gets is not session pooling.
 fn finding(service: &Service, pooler: &Pooler, pool: &Pool, zero: Location) -> Option<Diagnostic> {
-    let connection = pool.connection.as_ref()?;
+    let preparer = prepares_server_side(pool)?;
     let (mode_setting, mode) = shared_server_mode(pooler, pool)?;
-    // Npgsql: the `Max Auto Prepare` keyword; pgjdbc: the URL without the parameter.
-    let auto_prepare = connection
-        .params
-        .get("max auto prepare")
-        .filter(|_| pool.library == Library::Npgsql);
-    let (at, client, label, fix) = match auto_prepare {
-        Some(setting) => (
-            setting.location()?,
-            "Npgsql connection string prepares server-side statements (Max Auto Prepare above 0)",
-            "Max Auto Prepare above 0",
-            "remove Max Auto Prepare from the connection string (0, its default, prepares nothing)",
-        ),
-        None => (
-            connection.location?,
-            "pgjdbc URL prepares server-side statements (no prepareThreshold=0)",
-            "no prepareThreshold=0",
-            "add prepareThreshold=0 to the JDBC URL",
-        ),
-    };
+    let Preparer {
+        at,
+        client,
+        label,
+        fix,
+        error,
+    } = preparer;
     Some(
         Diagnostic::new(
             &META,
             Severity::Warning,
             at,
             format!(
-                "{}'s {client} but reaches PostgreSQL through PgBouncer {} in {mode} pooling with max_prepared_statements = 0: the next execution can land on another server session and fail with `prepared statement \"S_1\" does not exist`",
+                "{}'s {client} but reaches PostgreSQL through PgBouncer {} in {mode} pooling with max_prepared_statements = 0: the next execution can land on another server session and fail with `{error}`",
                 service.name, pooler.name
             ),
         )
@@ -96,6 +101,49 @@ fn finding(service: &Service, pooler: &Pooler, pool: &Pool, zero: Location) -> O
         .with_help(format!("{fix}, or set max_prepared_statements above 0 (e.g. 200, the default since PgBouncer 1.24; needs 1.21+) in pgbouncer.ini"))
         .with_fingerprint(format!("{}:{}", service.name, pooler.name)),
     )
+}
+
+/// An Active Record pool whose PostgreSQL adapter keeps `advisory_locks` on (its
+/// default) behind transaction or statement pooling (catalogue CC02: "Rails
+/// `advisory_locks` not `false`" [RAILS-GUIDE]): migrations take a session advisory lock
+/// (`pg_try_advisory_lock`) and release it in another statement, which PgBouncer may
+/// send to another server session, so the lock stays held and the next migration run
+/// fails with `ActiveRecord::ConcurrentMigrationError`. PgBouncer's feature map marks
+/// session advisory locks "Never" in transaction mode, whatever its version.
+fn advisory_locks_finding(service: &Service, pooler: &Pooler, pool: &Pool) -> Option<Diagnostic> {
+    let setting = rails_switch_on(pool, "advisory_locks")?;
+    let (mode_setting, mode) = shared_server_mode(pooler, pool)?;
+    let written = if setting.is_explicit() {
+        "advisory_locks is on"
+    } else {
+        "advisory_locks is on by default"
+    };
+    Some(
+        Diagnostic::new(
+            &META,
+            Severity::Warning,
+            setting.location()?,
+            format!(
+                "{}'s Active Record pool takes session advisory locks for migrations ({written}) but reaches PostgreSQL through PgBouncer {} in {mode} pooling: the unlock can run on another server session, leaving the lock held and the next migration failing with ActiveRecord::ConcurrentMigrationError",
+                service.name, pooler.name
+            ),
+        )
+        .with_label(written)
+        .with_related(mode_setting.location(), "pool_mode")
+        .with_help("set advisory_locks: false in database.yml for connections through PgBouncer (or run migrations through a direct or session-pooled connection)")
+        .with_fingerprint(format!("{}:{}:advisory_locks", service.name, pooler.name)),
+    )
+}
+
+/// An Active Record PostgreSQL adapter switch (`prepared_statements`,
+/// `advisory_locks`) that is on: the Rails reader records both, as `"true"` or
+/// `"false"`, for PostgreSQL pools only.
+fn rails_switch_on<'a>(pool: &'a Pool, name: &str) -> Option<&'a Setting<String>> {
+    if pool.library != Library::ActiveRecord {
+        return None;
+    }
+    let setting = pool.driver_properties.get(name)?;
+    (setting.get()? == "true").then_some(setting)
 }
 
 /// A pool that sets session settings on every new connection (HikariCP
@@ -149,32 +197,71 @@ fn prepared_statements_disabled(pooler: &Pooler) -> Option<Location> {
 
 /// A client that prepares statements server-side: pgjdbc (a Java pool on a PostgreSQL
 /// URL) without `prepareThreshold=0` or `preferQueryMode=simple` (URL parameter or
-/// data-source property: pgjdbc's simple query mode sends no Parse/Bind), or Npgsql with
-/// `Max Auto Prepare` above 0 (its default, 0, prepares nothing unless the code asks).
-fn prepares_server_side(pool: &Pool) -> bool {
-    let Some(connection) = pool.connection.as_ref() else {
-        return false;
-    };
-    if connection.engine.as_deref() != Some("postgresql") {
-        return false;
+/// data-source property: pgjdbc's simple query mode sends no Parse/Bind), Npgsql with
+/// `Max Auto Prepare` above 0 (its default, 0, prepares nothing unless the code asks),
+/// Active Record's PostgreSQL adapter unless `prepared_statements` is off (on by
+/// default), or Prisma (≤ 6) without `pgbouncer=true` [PRISMA-PGB].
+fn prepares_server_side(pool: &Pool) -> Option<Preparer> {
+    if pool.library == Library::ActiveRecord {
+        let setting = rails_switch_on(pool, "prepared_statements")?;
+        return Some(Preparer {
+            at: setting.location()?,
+            client: if setting.is_explicit() {
+                "Active Record pool prepares statements (prepared_statements: true)"
+            } else {
+                "Active Record pool prepares statements (prepared_statements is on by default)"
+            },
+            label: "prepared_statements on",
+            fix: "set prepared_statements: false in database.yml",
+            error: "prepared statement \"a1\" does not exist",
+        });
     }
-    let property = |name: &str| {
+    let connection = pool.connection.as_ref()?;
+    if connection.engine.as_deref() != Some("postgresql") {
+        return None;
+    }
+    let named = |name: &str| {
         connection
             .params
             .get(name)
             .or(pool.driver_properties.get(name))
-            .and_then(|s| s.get())
     };
+    let property = |name: &str| named(name).and_then(|s| s.get()).map(String::as_str);
     match pool.library {
         Library::HikariCp | Library::TomcatJdbc | Library::Dbcp2 | Library::OracleUcp => {
             let threshold_off = property("preparethreshold").is_some_and(|t| t.trim() == "0");
             // `PreferQueryMode.of` compares with `equals`: `Simple` is the default mode.
             let simple_mode = property("preferquerymode").is_some_and(|m| m == "simple");
-            !threshold_off && !simple_mode
+            (!threshold_off && !simple_mode).then_some(Preparer {
+                at: connection.location?,
+                client: "pgjdbc URL prepares server-side statements (no prepareThreshold=0)",
+                label: "no prepareThreshold=0",
+                fix: "add prepareThreshold=0 to the JDBC URL",
+                error: "prepared statement \"S_1\" does not exist",
+            })
         }
-        Library::Npgsql => property("max auto prepare")
-            .and_then(|n| n.parse::<i64>().ok())
-            .is_some_and(|n| n > 0),
-        _ => false,
+        Library::Npgsql => {
+            let setting = named("max auto prepare")?;
+            let above_zero = setting
+                .get()
+                .and_then(|n| n.parse::<i64>().ok())
+                .is_some_and(|n| n > 0);
+            above_zero.then_some(Preparer {
+                at: setting.location()?,
+                client: "Npgsql connection string prepares server-side statements (Max Auto Prepare above 0)",
+                label: "Max Auto Prepare above 0",
+                fix: "remove Max Auto Prepare from the connection string (0, its default, prepares nothing)",
+                error: "prepared statement \"…\" does not exist",
+            })
+        }
+        // Prisma's query engine parses `pgbouncer` as a Rust `bool`: only `true` is on.
+        Library::Prisma => (property("pgbouncer") != Some("true")).then_some(Preparer {
+            at: connection.location?,
+            client: "Prisma URL prepares statements (no pgbouncer=true)",
+            label: "no pgbouncer=true",
+            fix: "add pgbouncer=true to the database URL",
+            error: "prepared statement \"s0\" already exists",
+        }),
+        _ => None,
     }
 }
