@@ -2201,6 +2201,65 @@ fn init_does_not_link_a_pool_of_another_engine_to_the_only_database() {
     assert!(orders.contains("another engine or host"), "{manifest}");
 }
 
+/// A pool on a host outside the model (a cloud database's endpoint) is not inferred to
+/// use the only database, declared or not: `check` notes the missing `connects-to`, and
+/// `init` writes it as a TODO. A `[[database]]` named after the endpoint is that host.
+#[test]
+fn a_pool_on_a_cloud_endpoint_is_not_inferred_to_use_the_only_database() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let root = dir.path();
+    let endpoint = "prod.abc123.eu-west-1.rds.amazonaws.com";
+    write_file(
+        root,
+        "auth/application.yml",
+        &format!("spring:\n  datasource:\n    url: jdbc:postgresql://{endpoint}:5432/auth\n    hikari:\n      maximum-pool-size: 10\n"),
+    );
+    let declared = |name: &str| {
+        format!(
+            "[[database]]\nname = \"{name}\"\nmax-connections = 20\n\
+                 [[service]]\nname = \"auth\"\nconfig = \"auth/application.yml\"\ninstances = 4\n"
+        )
+    };
+    let capacity = |root: &std::path::Path| {
+        let output = poollint()
+            .args(["capacity", "--format", "json"])
+            .arg(root)
+            .output()
+            .expect("run");
+        let json: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
+        (
+            json["databases"][0]["demand_steady"].clone(),
+            String::from_utf8_lossy(&output.stderr).into_owned(),
+        )
+    };
+    write_file(root, "poollint.toml", &declared("users"));
+    let (demand, stderr) = capacity(root);
+    assert_eq!(demand, serde_json::Value::Null, "{stderr}");
+    assert!(
+        stderr.contains(
+            "service `auth` has no connects-to, so its connections count against no database"
+        ),
+        "{stderr}"
+    );
+    write_file(root, "poollint.toml", &declared(endpoint));
+    let (demand, stderr) = capacity(root);
+    assert_eq!(demand, 40, "{stderr}");
+    // `init` beside a compose database: a TODO, not the compose database.
+    std::fs::remove_file(root.join("poollint.toml")).expect("rm");
+    write_file(
+        root,
+        "docker-compose.yml",
+        "services:\n  db:\n    image: postgres:16\n",
+    );
+    let manifest = init_manifest(root);
+    let auth = manifest
+        .split("[[service]]")
+        .find(|t| t.contains("name = \"auth\""))
+        .unwrap_or_else(|| panic!("{manifest}"));
+    assert!(!auth.contains("\nconnects-to ="), "{manifest}");
+    assert!(auth.contains("another engine or host"), "{manifest}");
+}
+
 /// A pooler's `config` is its `pgbouncer.ini`, not the `%include` fragment that sets its
 /// pool size: `check` refuses a fragment as a pooler's config.
 #[test]

@@ -1426,6 +1426,70 @@ fn pools_of_another_engine_or_host_are_not_inferred_to_use_the_only_database() {
     assert_eq!(demand(dir.path()), 120);
 }
 
+/// Without `connects-to`, a pool whose host lies outside the model (a cloud database's
+/// endpoint, any DNS name of three labels or more outside a Kubernetes cluster's `svc`
+/// domain, an IP address other than loopback) is not inferred to use the only database:
+/// it was counted against the compose PostgreSQL beside it. Hosts that may be that
+/// database stay counted: its service name, also in Kubernetes DNS forms, `localhost`
+/// and loopback addresses, and a host the text does not give.
+#[test]
+fn pools_on_hosts_outside_the_model_are_not_inferred_to_use_the_only_database() {
+    let compose = |env: &str| {
+        format!("services:\n  api:\n    image: x\n    deploy:\n      replicas: 2\n    environment:\n{env}  db:\n    image: postgres:16\n    command: postgres -c max_connections=100\n")
+    };
+    let spring = |host: &str| {
+        format!("      SPRING_DATASOURCE_URL: jdbc:postgresql://{host}/app?socketTimeout=30\n      SPRING_DATASOURCE_HIKARI_MAXIMUMPOOLSIZE: \"60\"\n")
+    };
+    let npgsql = |host: &str| {
+        format!("      ConnectionStrings__Main: \"Host={host};Maximum Pool Size=60\"\n")
+    };
+    let outside = [
+        spring("prod.abc123.eu-west-1.rds.amazonaws.com:5432"),
+        spring("db.example.com"),
+        spring("10.0.4.17"),
+        npgsql("prod.abc123.eu-west-1.rds.amazonaws.com"),
+        npgsql("db1.example.com,db2.example.com"),
+    ];
+    for env in &outside {
+        let dir = tree(&[("docker-compose.yml", &compose(env))]);
+        let found = messages(dir.path(), "fleet-exceeds-db-slots");
+        assert!(found.is_empty(), "{env}: {found:?}");
+        assert_eq!(demand(dir.path()), serde_json::Value::Null, "{env}");
+    }
+    let maybe = [
+        spring("db"),
+        spring("db.shop.svc.cluster.local:5432"),
+        spring("db.shop"),
+        spring("localhost:5432"),
+        spring("[::1]"),
+        npgsql("db.shop.svc"),
+        npgsql("127.0.0.1"),
+    ];
+    for env in &maybe {
+        let dir = tree(&[("docker-compose.yml", &compose(env))]);
+        assert_eq!(demand(dir.path()), 120, "{env}");
+        let found = messages(dir.path(), "fleet-exceeds-db-slots");
+        assert_eq!(found.len(), 1, "{env}: {found:?}");
+    }
+    // A service with a pool on the cloud endpoint and one on the compose database:
+    // only the second counts.
+    let both = format!(
+        "{}\n      SPRING_DATASOURCE_HIKARI_MAXIMUMPOOLSIZE: \"30\"\n      ConnectionStrings__Main: \"Host=db;Maximum Pool Size=20\"\n",
+        spring("prod.abc123.eu-west-1.rds.amazonaws.com").lines().next().unwrap_or("")
+    );
+    let dir = tree(&[("docker-compose.yml", &compose(&both))]);
+    assert_eq!(demand(dir.path()), 40);
+    // Another compose service's Kubernetes-style name is that service, not the database.
+    let dir = tree(&[(
+        "docker-compose.yml",
+        &format!(
+            "services:\n  reports:\n    image: reports-db:1\n{}",
+            compose(&spring("reports.shop.svc.cluster.local")).trim_start_matches("services:\n")
+        ),
+    )]);
+    assert_eq!(demand(dir.path()), serde_json::Value::Null);
+}
+
 /// Images built on PostgreSQL run a PostgreSQL database like the official image: the
 /// database and its `-c` flags were dropped for them, so nothing counted the pools.
 #[test]

@@ -253,7 +253,15 @@ fn prisma_pool(
         auto_commit: None,
         connection: Some(ConnectionInfo {
             engine: parsed.engine.clone(),
-            host: None,
+            host: parsed.host.as_ref().map(|(host, range)| Setting {
+                value: Val::Known(host.clone()),
+                origin: Origin::File {
+                    file: file.id,
+                    span: at(range),
+                    key: format!("{key}#host").into(),
+                    via: None,
+                },
+            }),
             database: parsed.database.clone(),
             user: parsed.user.clone(),
             // `pgbouncer=true` turns prepared statements off, which transaction pooling

@@ -361,6 +361,18 @@ fn read_string(
         leak_detection_threshold: None,
         auto_commit: None,
         connection: Some(ConnectionInfo {
+            // The server (`Host`, or SqlClient's `Server`/`Data Source`): whether the
+            // pool may reach the only database ([`crate::model::links::may_reach`]).
+            host: param(&["Host", "Server", "Data Source"]).map(|p| Setting {
+                value: set_by_variable(&p.value)
+                    .map_or_else(|| Val::Known(p.value.trim().to_owned()), Val::unknown),
+                origin: Origin::File {
+                    file,
+                    span: at(&p.value_range),
+                    key: format!("{key}.{}", p.name).into(),
+                    via: None,
+                },
+            }),
             // Npgsql prepares statements server-side once `Max Auto Prepare` is above 0
             // (transaction-pooling-session-features reads it).
             params: match param(&["Max Auto Prepare", "MaxAutoPrepare"]).filter(|_| npgsql) {

@@ -57,12 +57,118 @@ pub(crate) fn pools_may_reach(model: &Model, database: &Database, service: &Serv
 /// False when something about the pool says it talks to another server than
 /// `database`, so no link is inferred for it: its URL, connection string, driver class
 /// or library names another engine (a MySQL URL is no client of the only PostgreSQL
-/// database), or its host is another service of the model (`jdbc:postgresql://reports/x`
-/// next to a compose service `reports`). A pool that says nothing may reach it.
+/// database), its host is another service of the model (`jdbc:postgresql://reports/x`
+/// next to a compose service `reports`), or its host lies outside the model
+/// ([`host_is_outside`]: `prod.abc.eu-west-1.rds.amazonaws.com`). A pool that says
+/// nothing may reach it.
 pub(crate) fn may_reach(model: &Model, database: &Database, pool: &Pool) -> bool {
     let engine_differs =
         pool_family(pool).is_some_and(|family| family != Family::of(database.engine));
-    !engine_differs && !host_is_other_service(model, database, pool)
+    !engine_differs
+        && !host_is_other_service(model, database, pool)
+        && !host_is_outside(database, pool)
+}
+
+/// The host a pool's URL or connection string names, else the `host` its driver
+/// settings give (a knex or node-postgres `connection` object), when written as text.
+fn pool_host(pool: &Pool) -> Option<&str> {
+    pool.connection
+        .as_ref()
+        .and_then(|c| c.host.as_ref())
+        .or_else(|| pool.driver_properties.get("host"))
+        .and_then(|h| h.get())
+        .map(String::as_str)
+}
+
+/// What a written host tells about the server behind it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum HostKind<'h> {
+    /// This machine: `localhost`, a loopback or unspecified address.
+    Local,
+    /// A name a service of the model may have: a compose service (`db`) or a
+    /// Kubernetes Service, also in its DNS forms (`db.shop`, `db.shop.svc`,
+    /// `db.shop.svc.cluster.local`), here its first label.
+    Service(&'h str),
+    /// A name no service of the model has: a DNS name of three labels or more outside a
+    /// Kubernetes cluster's `svc` domain (`db.example.com`, a cloud database's endpoint),
+    /// or an IP address other than loopback (the model knows no database's address).
+    Outside,
+    /// Not a host name as written: a placeholder (`${DB_HOST}`, `<%= … %>`), a Unix
+    /// socket directory, a SQL Server instance (`.\SQLEXPRESS`).
+    Unknown,
+}
+
+/// The kind of one written host (`h`, `h:5432`, `[::1]:5432`; not a list).
+fn host_kind(written: &str) -> HostKind<'_> {
+    let name = bare_host(written);
+    if let Ok(address) = name.parse::<std::net::IpAddr>() {
+        return match address.to_canonical() {
+            a if a.is_loopback() || a.is_unspecified() => HostKind::Local,
+            _ => HostKind::Outside,
+        };
+    }
+    let is_label = |label: &str| {
+        !label.is_empty()
+            && label
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    };
+    if !name.split('.').all(is_label) {
+        return HostKind::Unknown;
+    }
+    let labels: Vec<&str> = name.split('.').collect();
+    let first = labels.first().copied().unwrap_or(name);
+    let last = labels.last().copied().unwrap_or(name);
+    if last.eq_ignore_ascii_case("localhost") {
+        return HostKind::Local;
+    }
+    // `svc.ns` (Kubernetes' short form), `svc.ns.svc` and `svc.ns.svc.<cluster domain>`,
+    // also a StatefulSet pod's `pod.svc.ns.svc.…`.
+    let in_cluster = labels.len() <= 2
+        || labels
+            .iter()
+            .skip(2)
+            .any(|label| label.eq_ignore_ascii_case("svc"));
+    match in_cluster {
+        true => HostKind::Service(first),
+        false => HostKind::Outside,
+    }
+}
+
+/// A written host without its port, brackets or the root's final dot: `db:5432` is
+/// `db`, `[::1]:5432` is `::1`, `db.example.com.` is `db.example.com`.
+fn bare_host(written: &str) -> &str {
+    let host = written.trim();
+    let host = match host.strip_prefix('[') {
+        // `[::1]:5432`: the address inside the brackets.
+        Some(rest) => rest.split(']').next().unwrap_or(rest),
+        // `db:5432`; an IPv6 address without brackets has several colons.
+        None => match host.rsplit_once(':') {
+            Some((name, port))
+                if !name.contains(':') && port.bytes().all(|b| b.is_ascii_digit()) =>
+            {
+                name
+            }
+            _ => host,
+        },
+    };
+    // A fully qualified name may end with the root's dot.
+    host.strip_suffix('.').unwrap_or(host)
+}
+
+/// True when the pool's host cannot be `database`: every host it lists is outside the
+/// model ([`HostKind::Outside`]) and none is the database's own name (a `[[database]]`
+/// table may be named after its endpoint). The manifest gives a database no host, so
+/// a cloud database is tied to its clients by `connects-to`.
+fn host_is_outside(database: &Database, pool: &Pool) -> bool {
+    pool_host(pool).is_some_and(|host| lists_only_outside_hosts(database, host))
+}
+
+/// [`host_is_outside`] for the host (or `h1,h2:5433` list) a pool names.
+fn lists_only_outside_hosts(database: &Database, host: &str) -> bool {
+    host.split(',').all(|one| {
+        host_kind(one) == HostKind::Outside && !bare_host(one).eq_ignore_ascii_case(&database.name)
+    })
 }
 
 /// Wire protocols a pool speaks, as far as poollint tells them apart: a PostgreSQL
@@ -160,22 +266,27 @@ fn pool_family(pool: &Pool) -> Option<Family> {
 }
 
 /// True when the pool's host is the name of another service of the model than the
-/// database's (a compose service is reached by its name). Only for a database found in
+/// database's (a compose service is reached by its name, a Kubernetes Service also by
+/// its DNS forms, `reports.shop.svc.cluster.local`). Only for a database found in
 /// a file, named after its service: a `[[database]]` table's name is the user's own,
 /// so a host that differs from it says nothing.
 fn host_is_other_service(model: &Model, database: &Database, pool: &Pool) -> bool {
     if database.declared {
         return false;
     }
-    let Some(host) = pool
-        .connection
-        .as_ref()
-        .and_then(|c| c.host.as_ref())
-        .and_then(|h| h.get())
-    else {
+    let Some(host) = pool_host(pool) else {
         return false;
     };
-    host != &database.name && model.services.iter().any(|s| &s.name == host)
+    let name = match host_kind(host) {
+        HostKind::Service(name) => name,
+        _ => host,
+    };
+    host != database.name
+        && name != database.name
+        && model
+            .services
+            .iter()
+            .any(|s| s.name == host || s.name == name)
 }
 
 /// True when the service's pool files lie in the directory tree of the file that
@@ -482,6 +593,69 @@ mod tests {
         assert!(links.has_clients(&model.databases[0]));
         assert!(!links.has_clients(&model.databases[1]));
         assert!(links.database_clients(&model.databases[2]).is_empty());
+    }
+
+    #[test]
+    fn hosts_outside_the_model_are_dns_names_beyond_a_cluster_and_addresses() {
+        use HostKind::*;
+        let cases = [
+            ("db", Service("db")),
+            ("db:5432", Service("db")),
+            ("db.shop", Service("db")),
+            ("db.shop.svc", Service("db")),
+            ("db.shop.svc.cluster.local", Service("db")),
+            ("DB.Shop.SVC.example.internal.", Service("DB")),
+            (
+                "postgres-0.postgres.shop.svc.cluster.local:5432",
+                Service("postgres-0"),
+            ),
+            ("localhost", Local),
+            ("localhost:5432", Local),
+            ("app.localhost", Local),
+            ("127.0.0.1", Local),
+            ("127.0.0.2:5432", Local),
+            ("::1", Local),
+            ("[::1]:5432", Local),
+            ("::ffff:127.0.0.1", Local),
+            ("0.0.0.0", Local),
+            ("prod.abc123.eu-west-1.rds.amazonaws.com", Outside),
+            ("prod.abc123.eu-west-1.rds.amazonaws.com:5432", Outside),
+            ("db.example.com.", Outside),
+            ("host.docker.internal", Outside),
+            ("10.0.0.5", Outside),
+            ("203.0.113.7:5432", Outside),
+            ("[2001:db8::1]:5432", Outside),
+            ("${DB_HOST}", Unknown),
+            ("$(DB_HOST)", Unknown),
+            ("<%= ENV['DB_HOST'] %>", Unknown),
+            ("/var/run/postgresql", Unknown),
+            (".\\SQLEXPRESS", Unknown),
+            ("", Unknown),
+        ];
+        for (host, kind) in cases {
+            assert_eq!(host_kind(host), kind, "{host}");
+        }
+    }
+
+    #[test]
+    fn a_pool_is_outside_when_every_host_it_lists_is_and_none_is_the_database() {
+        let users = database("users.abc.eu-west-1.rds.amazonaws.com");
+        let db = database("db");
+        assert!(lists_only_outside_hosts(&db, "db.example.com"));
+        assert!(lists_only_outside_hosts(
+            &db,
+            "a.example.com,b.example.com:5433"
+        ));
+        assert!(!lists_only_outside_hosts(&db, "a.example.com,db"));
+        assert!(!lists_only_outside_hosts(&db, "db.shop.svc.cluster.local"));
+        assert!(!lists_only_outside_hosts(
+            &users,
+            "USERS.abc.eu-west-1.rds.amazonaws.com"
+        ));
+        assert!(!lists_only_outside_hosts(
+            &users,
+            "other.example.com,users.abc.eu-west-1.rds.amazonaws.com:5432"
+        ));
     }
 
     #[test]
