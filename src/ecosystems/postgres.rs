@@ -210,6 +210,7 @@ pub(crate) fn database_from_pairs<'a>(
         wait_timeout: None,
         wait_timeout_raised_from: None,
         declared: false,
+        named_host: false,
         file: None,
     }
 }
@@ -490,6 +491,7 @@ pub(crate) fn database_from_flags(
     Model {
         databases: vec![Database {
             file: Some(file),
+            named_host: true,
             ..database_from_pairs(
                 name,
                 &pairs,

@@ -156,12 +156,15 @@ fn bare_host(written: &str) -> &str {
     host.strip_suffix('.').unwrap_or(host)
 }
 
-/// True when the pool's host cannot be `database`: every host it lists is outside the
-/// model ([`HostKind::Outside`]) and none is the database's own name (a `[[database]]`
-/// table may be named after its endpoint). The manifest gives a database no host, so
-/// a cloud database is tied to its clients by `connects-to`.
+/// True when the pool's host cannot be `database`: the database runs as a compose
+/// service or Kubernetes workload clients reach by its name ([`Database::named_host`]),
+/// every host the pool lists is outside the model ([`HostKind::Outside`]) and none is
+/// the database's own name. A database known from a postgresql.conf, a my.cnf or the
+/// manifest alone has no known host, so a pool on a cloud endpoint may be its client
+/// (`prod.abc.eu-west-1.rds.amazonaws.com` with one declared `[[database]]`).
 fn host_is_outside(database: &Database, pool: &Pool) -> bool {
-    pool_host(pool).is_some_and(|host| lists_only_outside_hosts(database, host))
+    database.named_host
+        && pool_host(pool).is_some_and(|host| lists_only_outside_hosts(database, host))
 }
 
 /// [`host_is_outside`] for the host (or `h1,h2:5433` list) a pool names.

@@ -955,6 +955,11 @@ pub struct Database {
     pub wait_timeout_raised_from: Option<String>,
     /// Declared in `poollint.toml` (not only found in a file).
     pub declared: bool,
+    /// Clients reach it by its name: it was found running as a compose service or
+    /// Kubernetes workload of that name, so a pool on a host outside the model is not
+    /// its client (`links::may_reach`). A database known from a postgresql.conf, a
+    /// my.cnf or the manifest alone has no known host: a pool on any host may reach it.
+    pub named_host: bool,
     /// The top-level file the database was read from (its postgresql.conf, my.cnf or
     /// compose file), by which a `[[database]]` table's `config` finds it: its limits
     /// may come from another file (postgresql.auto.conf, an include).
@@ -985,6 +990,7 @@ impl Database {
             wait_timeout: None,
             wait_timeout_raised_from: None,
             declared: false,
+            named_host: false,
             file: None,
         }
     }
