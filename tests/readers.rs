@@ -759,8 +759,9 @@ fn sqlclient_pool_sizes_are_checked_as_sqlclient_checks_them() {
 }
 
 #[test]
-fn sqlclient_pooling_no_is_pooling_off_but_not_npgsql_pooling_no() {
-    // SqlClient's ConvertValueToBoolean takes yes/no; Npgsql's Convert.ChangeType does not.
+fn sqlclient_pooling_no_is_pooling_off_and_npgsql_refuses_it() {
+    // SqlClient's ConvertValueToBooleanInternal takes yes/no; Npgsql's
+    // Convert.ChangeType(value, typeof(Boolean)) (bool.Parse) throws on it.
     let dir = tree(&[(
         "appsettings.json",
         r#"{"ConnectionStrings": {"Sql": "Data Source=db;Initial Catalog=a;Integrated Security=SSPI;Pooling=no", "Pg": "Host=db;Pooling=no"}}"#,
@@ -773,7 +774,82 @@ fn sqlclient_pooling_no_is_pooling_off_but_not_npgsql_pooling_no() {
         found[0].0.contains("ConnectionStrings.Sql pool"),
         "{found:?}"
     );
-    assert!(messages(dir.path(), "pool-size-invalid").is_empty());
+    // Npgsql's `no` is refused where it is written, not read as a pool of 100.
+    let found = findings_at(dir.path(), "pool-size-invalid", "appsettings.json");
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].2, "no");
+    assert!(
+        found[0].0.starts_with("Pooling `no` cannot be read") && found[0].0.contains("Npgsql"),
+        "{found:?}"
+    );
+    assert!(found[0].1.contains("Pooling=false"), "{found:?}");
+}
+
+#[test]
+fn a_pooling_value_neither_driver_takes_is_refused() {
+    let dir = tree(&[(
+        "appsettings.json",
+        r#"{"ConnectionStrings": {"Sql": "Server=db;Database=a;Pooling=off", "Pg": "Host=db;Pooling=1",
+ "SqlYes": "Server=db;Database=a;Pooling= YES ", "PgTrue": "Host=db;Pooling=True"}}"#,
+    )]);
+    let found = findings_at(dir.path(), "pool-size-invalid", "appsettings.json");
+    let at: Vec<&str> = found.iter().map(|f| f.2.as_str()).collect();
+    assert_eq!(at, ["off", "1"], "{found:?}");
+    assert!(found[0].0.contains("SqlClient"), "{found:?}");
+    assert!(found[1].0.contains("Npgsql"), "{found:?}");
+}
+
+#[test]
+fn a_connect_timeout_the_driver_refuses_is_reported_at_its_value() {
+    // SqlConnectionString throws for `_connectTimeout < 0`; Npgsql's Timeout setter for
+    // a value outside 0 to NpgsqlConnection.TimeoutLimit (1024).
+    let dir = tree(&[(
+        "appsettings.json",
+        r#"{"ConnectionStrings": {"Sql": "Server=db;Database=a;Connect Timeout=-1", "Pg": "Host=db;Timeout=-5",
+ "PgLong": "Host=db;Timeout=2000", "Ok": "Host=db;Timeout=30"}}"#,
+    )]);
+    let found = findings_at(dir.path(), "suspicious-time-unit", "appsettings.json");
+    let at: Vec<&str> = found.iter().map(|f| f.2.as_str()).collect();
+    assert_eq!(at, ["-1", "-5", "2000"], "{found:?}");
+    assert!(
+        found[0].0.starts_with("Connect Timeout `-1` is refused")
+            && found[0].0.contains("SqlClient throws"),
+        "{found:?}"
+    );
+    assert!(found[1].0.contains("Npgsql throws"), "{found:?}");
+    assert!(found[2].0.contains("above 1024"), "{found:?}");
+}
+
+#[test]
+fn sqlclient_checks_pool_sizes_with_pooling_off_too() {
+    // SqlConnectionString's `_maxPoolSize < 1` and `_maxPoolSize < _minPoolSize` checks
+    // do not look at Pooling; Npgsql checks a negative size in its setters, and the
+    // minimum against the maximum only in its pool (PoolingDataSource).
+    let dir = tree(&[(
+        "appsettings.json",
+        r#"{"ConnectionStrings": {"Zero": "Server=db;Database=a;Pooling=false;Max Pool Size=0",
+ "Under": "Server=db;Database=a;Pooling=false;Max Pool Size=5;Min Pool Size=10",
+ "PgNegative": "Host=db;Pooling=false;Maximum Pool Size=-1",
+ "PgUnder": "Host=db;Pooling=false;Maximum Pool Size=5;Minimum Pool Size=10"}}"#,
+    )]);
+    let found = findings_at(dir.path(), "pool-size-invalid", "appsettings.json");
+    let at: Vec<&str> = found.iter().map(|f| f.2.as_str()).collect();
+    assert_eq!(at, ["0", "-1"], "{found:?}");
+    assert!(
+        found[0].0.contains("Invalid value for key 'max pool size'"),
+        "{found:?}"
+    );
+    let found = findings_at(dir.path(), "pool-min-exceeds-max", "appsettings.json");
+    let at: Vec<&str> = found.iter().map(|f| f.2.as_str()).collect();
+    assert_eq!(at, ["10"], "{found:?}");
+    assert!(found[0].0.contains("SqlClient throws"), "{found:?}");
+    // Only the string that opens unpooled connections is unbounded.
+    let found = findings_at(dir.path(), "pool-unbounded", "appsettings.json");
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(
+        found[0].0.contains("ConnectionStrings.PgUnder"),
+        "{found:?}"
+    );
 }
 
 /// The findings of `rule` as (message, help, text under the span) for `file` of `dir`.

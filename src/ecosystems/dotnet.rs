@@ -291,55 +291,53 @@ fn read_string(
             },
         })
     };
-    // Both drivers keep pool sizes in a 32-bit `int` (`Convert.ToInt32`, `int.Parse`).
-    let int = |t: &str| match t.parse::<i64>() {
-        Ok(n) if i32::try_from(n).is_ok() => Ok(n),
-        Ok(_) => Err(format!("`{t}` is beyond a 32-bit int")),
-        Err(_) => Err(format!("`{t}` is not a whole number")),
+    let min = setting(
+        &["Minimum Pool Size", "Min Pool Size", "MinPoolSize"],
+        &int32,
+    )
+    .unwrap_or_else(|| default(0));
+    let written_max = setting(
+        &["Maximum Pool Size", "Max Pool Size", "MaxPoolSize"],
+        &int32,
+    );
+    // A refused `Pooling` value is the pool's maximum, invalid where it is written: no
+    // connection opens, so no pool size holds.
+    let pooling = param(&["Pooling"]).filter(|p| set_by_variable(&p.value).is_none());
+    let max = match pooling.map(|p| pooling_on(library, &p.value)) {
+        Some(Err(reason)) => setting(&["Pooling"], &|_| Err(reason.clone()))?,
+        Some(Ok(false)) => match written_max.filter(|m| refused_without_pool(library, m, &min)) {
+            Some(refused) => refused,
+            None => setting(&["Pooling"], &|_| Ok(UNBOUNDED_POOL))?,
+        },
+        _ => written_max.unwrap_or_else(|| default(100)),
     };
-    let pooling_off = param(&["Pooling"]).is_some_and(|p| is_false(library, &p.value));
-    let max = if pooling_off {
-        setting(&["Pooling"], &|_| Ok(UNBOUNDED_POOL))?
-    } else {
-        setting(&["Maximum Pool Size", "Max Pool Size", "MaxPoolSize"], &int)
-            .unwrap_or_else(|| default(100))
-    };
-    let seconds = |names: &[&str], fallback: u64| {
-        param(names).map_or_else(
-            || {
-                Setting::known(
-                    Duration::from_secs(fallback),
-                    Origin::Default {
-                        library: library.name(),
-                        doc,
-                        anchor,
-                    },
-                )
-            },
-            |p| Setting {
-                value: set_by_variable(&p.value).map_or_else(
-                    || {
-                        p.value.trim().parse::<u64>().map_or_else(
-                            |_| {
-                                Val::invalid(
-                                    p.value.clone(),
-                                    format!("`{}` is not a number of seconds", p.value),
-                                )
-                            },
-                            |s| Val::Known(Duration::from_secs(s)),
-                        )
-                    },
-                    Val::unknown,
-                ),
-                origin: Origin::File {
-                    file,
-                    span: at(&p.value_range),
-                    key: format!("{key}.{}", p.name).into(),
-                    via: None,
+    let seconds =
+        |names: &[&str], fallback: u64, parse: &dyn Fn(&str) -> Result<Duration, String>| {
+            param(names).map_or_else(
+                || {
+                    Setting::known(
+                        Duration::from_secs(fallback),
+                        Origin::Default {
+                            library: library.name(),
+                            doc,
+                            anchor,
+                        },
+                    )
                 },
-            },
-        )
-    };
+                |p| Setting {
+                    value: set_by_variable(&p.value).map_or_else(
+                        || Val::from_result(p.value.as_str(), parse(p.value.trim())),
+                        Val::unknown,
+                    ),
+                    origin: Origin::File {
+                        file,
+                        span: at(&p.value_range),
+                        key: format!("{key}.{}", p.name).into(),
+                        via: None,
+                    },
+                },
+            )
+        };
     Some(Pool {
         name: key.to_owned(),
         library,
@@ -347,15 +345,23 @@ fn read_string(
         profile: None,
         anchor,
         max,
-        min: setting(&["Minimum Pool Size", "Min Pool Size", "MinPoolSize"], &int)
-            .unwrap_or_else(|| default(0)),
-        acquire_timeout: seconds(&["Timeout", "Connect Timeout", "Connection Timeout"], 15),
-        idle_timeout: seconds(&["Connection Idle Lifetime"], if npgsql { 300 } else { 0 }),
+        min,
+        acquire_timeout: seconds(
+            &["Timeout", "Connect Timeout", "Connection Timeout"],
+            15,
+            &|t| connect_timeout(library, t),
+        ),
+        idle_timeout: seconds(
+            &["Connection Idle Lifetime"],
+            if npgsql { 300 } else { 0 },
+            &plain_seconds,
+        ),
         max_lifetime: seconds(
             &["Connection Lifetime", "Load Balance Timeout"],
             if npgsql { 3600 } else { 0 },
+            &plain_seconds,
         ),
-        keepalive: seconds(&["Keepalive"], 0),
+        keepalive: seconds(&["Keepalive"], 0, &plain_seconds),
         validate_on_borrow: None,
         validation_timeout: None,
         leak_detection_threshold: None,
@@ -413,14 +419,80 @@ fn variable_reference(value: &str) -> Option<String> {
     crate::redact::is_reference(value).then(|| format!("set by the deployment variable {value}"))
 }
 
-/// A boolean keyword's value that turns it off. SqlClient's `ConvertValueToBoolean`
-/// takes `false` or `no` (any case, spaces trimmed); Npgsql converts with
-/// `Convert.ChangeType(value, typeof(bool))`, which takes `false` only (and throws on
-/// `no`).
-fn is_false(library: Library, value: &str) -> bool {
+/// Both drivers keep pool sizes and timeouts in a 32-bit `int`: SqlClient's
+/// `DbConnectionOptions.ConvertToInt32Internal` is `int.Parse(value,
+/// NumberStyles.Integer)`, Npgsql's generated setter `Convert.ChangeType(value,
+/// typeof(Int32))`; each throws on text that is not a whole number or is beyond `int`.
+fn int32(text: &str) -> Result<i64, String> {
+    match text.parse::<i64>() {
+        Ok(n) if i32::try_from(n).is_ok() => Ok(n),
+        Ok(_) => Err(format!("`{text}` is beyond a 32-bit int")),
+        Err(_) => Err(format!("`{text}` is not a whole number")),
+    }
+}
+
+/// A number of seconds the reader does not check against the driver.
+fn plain_seconds(text: &str) -> Result<Duration, String> {
+    text.parse::<u64>()
+        .map(Duration::from_secs)
+        .map_err(|_| format!("`{text}` is not a number of seconds"))
+}
+
+/// `Timeout`/`Connect Timeout` as the driver reads it, or why it refuses it while
+/// parsing the string: an `int` ([`int32`]) that SqlClient's `SqlConnectionString`
+/// constructor refuses below 0 (`_connectTimeout < 0` throws
+/// `ADP.InvalidConnectionOptionValue(KEY.Connect_Timeout)`, dotnet/SqlClient
+/// `SqlConnectionString.cs`) and Npgsql's `Timeout` setter outside 0 to
+/// `NpgsqlConnection.TimeoutLimit`, 1024 (`ArgumentOutOfRangeException("Timeout must be
+/// between 0 and 1024")`, npgsql/npgsql `NpgsqlConnectionStringBuilder.cs`).
+fn connect_timeout(library: Library, text: &str) -> Result<Duration, String> {
+    const NPGSQL_TIMEOUT_LIMIT: i64 = 1024;
+    let seconds = int32(text)?;
+    if seconds < 0 {
+        return Err(format!("{seconds} is below 0"));
+    }
+    if library == Library::Npgsql && seconds > NPGSQL_TIMEOUT_LIMIT {
+        return Err(format!(
+            "{seconds} is above {NPGSQL_TIMEOUT_LIMIT}, Npgsql's limit"
+        ));
+    }
+    Ok(Duration::from_secs(seconds.unsigned_abs()))
+}
+
+/// Whether a `Pooling` value turns pooling on, or why the driver refuses it while
+/// parsing the string. SqlClient's `DbConnectionOptions.ConvertValueToBooleanInternal`
+/// takes `true`/`yes`/`false`/`no` (any case, spaces trimmed) and throws
+/// `ADP.InvalidConnectionOptionValue` on anything else (dotnet/SqlClient
+/// `DbConnectionOptions.cs`); Npgsql's generated setter converts with
+/// `Convert.ChangeType(value, typeof(Boolean))`, `bool.Parse`, which takes `true` or
+/// `false` only (any case, trimmed) and throws on the rest, `no` too (npgsql/npgsql
+/// `NpgsqlConnectionStringBuilder.Generated.cs`). An empty value is not judged here
+/// (SqlClient throws on it too; a known gap in the README): pooling stays on.
+fn pooling_on(library: Library, value: &str) -> Result<bool, String> {
     let value = value.trim();
-    value.eq_ignore_ascii_case("false")
-        || (library == Library::SqlClient && value.eq_ignore_ascii_case("no"))
+    let is = |word: &str| value.eq_ignore_ascii_case(word);
+    match library {
+        _ if value.is_empty() || is("true") => Ok(true),
+        _ if is("false") => Ok(false),
+        Library::SqlClient if is("yes") => Ok(true),
+        Library::SqlClient if is("no") => Ok(false),
+        Library::SqlClient => Err("SqlClient takes only true, yes, false or no".to_owned()),
+        _ => Err("Npgsql takes only true or false".to_owned()),
+    }
+}
+
+/// A maximum written with `Pooling=false` that the driver still refuses while parsing
+/// the string: SqlClient's `SqlConnectionString` constructor checks `_maxPoolSize < 1`
+/// and `_maxPoolSize < _minPoolSize` whatever `Pooling` says; Npgsql's `MaxPoolSize`
+/// setter throws below 0, and it compares the minimum only in its pool
+/// (`PoolingDataSource`), which `Pooling=false` does not create.
+fn refused_without_pool(library: Library, max: &Setting<i64>, min: &Setting<i64>) -> bool {
+    match (&max.value, library) {
+        (Val::Invalid(_), _) => true,
+        (Val::Known(max), Library::SqlClient) => *max < 1 || min.get().is_some_and(|min| max < min),
+        (Val::Known(max), _) => *max < 0,
+        _ => false,
+    }
 }
 
 /// Keywords only Npgsql accepts (SqlClient throws on them): they tell an Npgsql string
@@ -562,6 +634,43 @@ mod tests {
                 ("ConnectionStrings.My", Library::SqlClient, Some(&10)),
                 ("ConnectionStrings.Other", Library::Npgsql, Some(&5)),
             ]
+        );
+    }
+
+    /// A refused value is invalid where it is written, not a number the pool never has:
+    /// Npgsql's `Pooling=no` was read as pooling on with the default 100.
+    #[test]
+    fn values_the_driver_refuses_are_invalid() {
+        let text = r#"{"ConnectionStrings": {"Pg": "Host=db;Pooling=no;Timeout=1025", "Sql": "Server=sql;Pooling=false;Max Pool Size=0;Connect Timeout=-1", "Edge": "Host=db;Pooling= TRUE ;Timeout=1024"}}"#;
+        let (model, _) =
+            crate::ecosystems::read_one(&DotNet, "appsettings.json", Format::DotNetJson, text);
+        let invalid = |pool: &Pool| {
+            let at = |s: Span| &text[s.start..s.end];
+            let max = match &pool.max.value {
+                Val::Invalid(i) => Some((at(pool.max.location().unwrap().span), i.raw.clone())),
+                _ => None,
+            };
+            let timeout = match &pool.acquire_timeout.value {
+                Val::Invalid(i) => Some(i.reason.clone()),
+                _ => None,
+            };
+            (max, timeout)
+        };
+        assert_eq!(
+            invalid(&model.pools[0]),
+            (
+                Some(("no", "no".to_owned())),
+                Some("1025 is above 1024, Npgsql's limit".to_owned())
+            )
+        );
+        // SqlClient refuses a maximum below 1 with pooling off too: it is the maximum.
+        assert_eq!(model.pools[1].max.get(), Some(&0));
+        assert_eq!(invalid(&model.pools[1]).1.as_deref(), Some("-1 is below 0"));
+        assert_eq!(invalid(&model.pools[2]), (None, None));
+        assert_eq!(model.pools[2].max.get(), Some(&100));
+        assert_eq!(
+            model.pools[2].acquire_timeout.get(),
+            Some(&Duration::from_secs(1024))
         );
     }
 

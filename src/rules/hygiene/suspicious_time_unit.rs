@@ -8,7 +8,9 @@
 //! `query_wait_timeout`); a second-unit *lifetime* of 1,000,000 or more (about 11.6
 //! days) likewise (Rails `idle_timeout`, Npgsql `Connection Lifetime`, PgBouncer
 //! `server_lifetime`). A HikariCP value written with a unit (`30s`) cannot be bound to
-//! its `long` and fails start-up (error).
+//! its `long` and fails start-up (error). A .NET connect timeout the driver refuses while
+//! parsing the connection string (not a 32-bit whole number, below 0, or above Npgsql's
+//! 1024) is an error too: no connection opens.
 use std::time::Duration;
 
 use crate::diagnostic::{Diagnostic, Severity};
@@ -35,6 +37,7 @@ impl crate::rules::Rule for Rule {
 
     fn check(&self, model: &Model, _options: &RuleOptions, out: &mut Vec<Diagnostic>) {
         for pool in &model.pools {
+            out.extend(dotnet_refused_timeout(pool));
             for (setting, property, unit) in timed_settings(pool) {
                 if let Some(setting) = setting.filter(|s| s.is_explicit()) {
                     out.extend(check(pool, setting, property, unit));
@@ -110,6 +113,44 @@ fn unreadable(setting: &Setting<Duration>) -> Option<Diagnostic> {
     unreadable_server_value(&META, setting, "not a valid time", |key| {
         format!("write {key} as a plain number in its unit")
     })
+}
+
+/// A .NET connect timeout (`Timeout`, `Connect Timeout`) the driver refuses while it
+/// parses the connection string: the .NET reader's invalid value (see its
+/// `connect_timeout`).
+fn dotnet_refused_timeout(pool: &Pool) -> Option<Diagnostic> {
+    let setting = &pool.acquire_timeout;
+    let Val::Invalid(invalid) = &setting.value else {
+        return None;
+    };
+    let (consequence, help) = match pool.library {
+        Library::Npgsql => (
+            "Npgsql throws an ArgumentException when it parses the connection string",
+            "write Timeout as whole seconds from 0 to 1024 (Npgsql's default is 15)",
+        ),
+        Library::SqlClient => (
+            "SqlClient throws ArgumentException(\"Invalid value for key 'Connect Timeout'.\") when the connection string is set on the SqlConnection",
+            "write Connect Timeout as whole seconds of 0 or more (SqlClient's default is 15)",
+        ),
+        _ => return None,
+    };
+    let at = setting.location()?;
+    let property = setting.origin.written_name().unwrap_or("Timeout");
+    let crate::model::Invalid { raw, reason, .. } = &**invalid;
+    Some(
+        Diagnostic::new(
+            &META,
+            Severity::Error,
+            at,
+            format!(
+                "{property} `{raw}` is refused ({reason}): {consequence}, so no connection opens"
+            ),
+        )
+        .with_label("not a timeout the driver takes")
+        .with_help(help)
+        .with_key(key_of(setting, pool, property))
+        .with_fingerprint(raw.clone()),
+    )
 }
 
 /// How a setting's number is read, and so which values look like another unit.

@@ -5,7 +5,9 @@
 //! for `max` below 1, a negative `min` or a non-integer [TARN]; Npgsql throws for a
 //! negative `Minimum Pool Size` or `Maximum Pool Size` [NPGSQL-CSB]; SqlClient's
 //! `SqlConnectionString` constructor throws for `_maxPoolSize < 1` or `_minPoolSize < 0`
-//! (dotnet/SqlClient `SqlConnectionString.cs`) (rules-catalogue SZ01).
+//! (dotnet/SqlClient `SqlConnectionString.cs`) (rules-catalogue SZ01), also with
+//! `Pooling=false`. A .NET `Pooling` value the driver refuses (Npgsql's `no`) is the
+//! pool's maximum, invalid, and reported here too: the driver throws before any pool.
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::{Engine, Library, Model, Origin, Pool, Setting, Val};
 use crate::rules::{
@@ -182,7 +184,7 @@ fn limits(library: Library) -> Option<Limits> {
             max: Bound {
                 floor: 1,
                 thrown: "ArgumentException(\"Invalid value for key 'max pool size'.\")",
-                help: "set Max Pool Size to a whole number of at least 1 (SqlClient's default is 100), or Pooling=false for no pool",
+                help: "set Max Pool Size to a whole number of at least 1 (SqlClient's default is 100), or remove it and write Pooling=false for no pool (SqlClient checks Max Pool Size with pooling off too)",
             },
             min: Bound {
                 floor: 0,
@@ -264,11 +266,28 @@ fn check_count(
         ),
         _ => return None,
     };
+    // The .NET reader makes a refused `Pooling` value the maximum ([`pooling_fix`]).
+    let (label, help) = match pooling_fix(pool.library, property, &setting.value) {
+        Some(fix) => ("not a value the driver takes".to_owned(), fix),
+        None => (label, bound.help),
+    };
     Some(
         Diagnostic::new(&META, Severity::Error, at, message)
             .with_label(label)
-            .with_help(bound.help)
+            .with_help(help)
             .with_key(key)
             .with_fingerprint(format!("{:?}", setting.value)),
     )
+}
+
+/// How to write a .NET `Pooling` value the driver refuses (None for any other value).
+fn pooling_fix(library: Library, property: &str, value: &Val<i64>) -> Option<&'static str> {
+    if !property.eq_ignore_ascii_case("Pooling") || !matches!(value, Val::Invalid(_)) {
+        return None;
+    }
+    match library {
+        Library::Npgsql => Some("write Pooling=true, or Pooling=false for no pool (Npgsql takes no other value, not yes or no)"),
+        Library::SqlClient => Some("write Pooling=true, or Pooling=false for no pool (SqlClient also takes yes and no)"),
+        _ => None,
+    }
 }
