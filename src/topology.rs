@@ -640,6 +640,12 @@ fn deploy(
     let main_pools = environment_pools
         .get(..environment_pools.len().saturating_sub(companions))
         .unwrap_or_default();
+    let mut parts = parts;
+    if let Some(environment) = deployment.map(|d| d.environment.as_slice()) {
+        for part in &mut parts {
+            crate::model::profiles::add_deployed_profile_pools(model, part, environment);
+        }
+    }
     let mut service = combine(name, parts, deployed);
     overlay_environment(
         model,

@@ -196,6 +196,81 @@ fn spring_profiles_active_listing_several_profiles_reads_them_together() {
     );
 }
 
+/// A Kubernetes Deployment of two replicas whose container sets SPRING_PROFILES_ACTIVE.
+fn spring_deployment(active: &str) -> String {
+    format!("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 2\n  template:\n    spec:\n      containers:\n        - name: web\n          image: web:1\n          env:\n            - name: SPRING_PROFILES_ACTIVE\n              value: {active}\n")
+}
+
+/// SPRING_PROFILES_ACTIVE=eu,prod with a `!prod` document and an `eu` document: the
+/// pool is the one the documents active under the whole list make together (the `eu`
+/// document's 40, the `!prod` one not read), not the `prod` pool read alone (the base's
+/// 5, which was counted).
+#[test]
+fn spring_profiles_active_from_a_deployment_reads_the_documents_of_the_whole_list() {
+    let config = format!(
+        "{HIKARI}5\n---\nspring:\n  config:\n    activate:\n      on-profile: \"!prod\"\n  datasource:\n    hikari:\n      maximum-pool-size: 20\n---\nspring:\n  config:\n    activate:\n      on-profile: eu\n  datasource:\n    hikari:\n      maximum-pool-size: 40\n"
+    );
+    let service = "config = [\"app/application.yml\"]\ndeployment = \"deploy.yaml\"";
+    for active in ["eu,prod", "prod,eu", "eu, prod,extra"] {
+        let dir = tree(&[
+            ("app/application.yml", &config),
+            ("deploy.yaml", &spring_deployment(active)),
+            ("poollint.toml", &manifest(50, service)),
+        ]);
+        assert_eq!(demand(dir.path()), 80, "{active}");
+        let found = messages(dir.path(), "fleet-exceeds-db-slots");
+        let label = active.replace(' ', "");
+        assert!(
+            found.iter().any(|m| m.contains(&format!(
+                "[profile {label}: SPRING_PROFILES_ACTIVE is `{active}`]"
+            ))),
+            "{active}: {found:?}"
+        );
+    }
+    // One profile the files mention: its pool read alone is the list's (prod: 5).
+    let dir = tree(&[
+        ("app/application.yml", &config),
+        ("deploy.yaml", &spring_deployment("prod,extra")),
+        ("poollint.toml", &manifest(50, service)),
+    ]);
+    assert_eq!(demand(dir.path()), 10);
+}
+
+/// The profile-specific file of the profile listed last wins, so `eu,prod` and `prod,eu`
+/// are different pools: SPRING_PROFILES_ACTIVE=eu,prod counts application-prod.yml's 20,
+/// not the 30 of the `prod & eu` combination read in the other order.
+#[test]
+fn the_order_of_spring_profiles_active_decides_which_profile_file_wins() {
+    let config = format!(
+        "{HIKARI}5\n---\nspring:\n  config:\n    activate:\n      on-profile: prod & eu\n  datasource:\n    hikari:\n      idle-timeout: 60000\n"
+    );
+    let service = "config = [\"app/application.yml\", \"app/application-prod.yml\", \"app/application-eu.yml\"]\ndeployment = \"deploy.yaml\"";
+    for (active, demanded) in [("eu,prod", 40), ("prod,eu", 60)] {
+        let dir = tree(&[
+            ("app/application.yml", &config),
+            ("app/application-prod.yml", &format!("{HIKARI}20\n")),
+            ("app/application-eu.yml", &format!("{HIKARI}30\n")),
+            ("deploy.yaml", &spring_deployment(active)),
+            ("poollint.toml", &manifest(1000, service)),
+        ]);
+        assert_eq!(demand(dir.path()), demanded, "{active}");
+    }
+    // The same list in the files' spring.profiles.active is read in its order too (the
+    // `prod & eu` condition adds no second pool of the same profiles).
+    let listed = format!(
+        "spring:\n  profiles:\n    active: eu,prod\n{}",
+        config.trim_start_matches("spring:\n")
+    );
+    let service = "config = [\"application.yml\", \"application-prod.yml\", \"application-eu.yml\"]\ninstances = 2";
+    let dir = tree(&[
+        ("application.yml", &listed),
+        ("application-prod.yml", &format!("{HIKARI}20\n")),
+        ("application-eu.yml", &format!("{HIKARI}30\n")),
+        ("poollint.toml", &manifest(1000, service)),
+    ]);
+    assert_eq!(demand(dir.path()), 40);
+}
+
 /// `spring.profiles.group.production: [proddb]` makes `SPRING_PROFILES_ACTIVE=production`
 /// read the `proddb` documents and files.
 #[test]

@@ -23,8 +23,8 @@ use super::{file_name, ParsedFile, Reader};
 use crate::model::hikari;
 use crate::model::{
     ClassSettings, ConfigEntry, ConnectionInfo, Ecosystem, EntryKey, JpaFacts, Library, Location,
-    Model, NamedSettings, Origin, Pool, PoolClassSettings, RefusedValue, Secret, Service, Setting,
-    Val,
+    Model, NamedSettings, Origin, Pool, PoolClassSettings, PoolsForProfiles, RefusedValue, Secret,
+    Service, Setting, Val,
 };
 use crate::source::{SourceMap, Span};
 use crate::syntax::{Document, Format, NodeId, NodeKind, ScalarStyle};
@@ -326,7 +326,8 @@ fn read_app(dir: &Path, files: &[&ParsedFile], sources: &SourceMap) -> Model {
             model.pools.extend(pools.into_iter().map(Box::new));
         }
     }
-    let service = service_of(&app, &default, (0..model.pools.len()).collect());
+    let mut service = service_of(&app, &default, (0..model.pools.len()).collect());
+    service.pools_for_profiles = pools_for_profiles(&app);
     model.services.push(service);
     model.refused_values = std::mem::take(&mut app.refused);
     entries_and_secrets(app, &mut model);
@@ -478,26 +479,8 @@ const MAX_COMBINATIONS: usize = 16;
 /// needs (`prod & eu` is read with `prod` and `eu` active), and the list
 /// `spring.profiles.active` sets in the default configuration, first, in its order.
 fn profile_sets(app: &App, default: &Effective) -> Vec<Vec<String>> {
-    let mut conditions: Vec<&Condition> = Vec::new();
-    for condition in app.leaves.iter().filter_map(|l| l.condition.as_deref()) {
-        // The leaves of one document share their condition: compare the last one only.
-        if !conditions
-            .last()
-            .is_some_and(|c| std::ptr::eq(*c, condition))
-        {
-            conditions.push(condition);
-        }
-    }
-    let mut names: BTreeSet<&str> = BTreeSet::new();
-    for expr in conditions.iter().flat_map(|c| &c.any_of) {
-        let mut mentioned = Vec::new();
-        expr.names(&mut mentioned);
-        names.extend(mentioned);
-    }
-    // A group's name activates its members: `SPRING_PROFILES_ACTIVE=production` reads
-    // the documents of the profiles `production` groups.
-    names.extend(app.groups.keys().map(String::as_str));
-    names.remove("default");
+    let conditions = conditions(app);
+    let names = mentioned_names(app, &conditions);
     let mut combined: Vec<Vec<String>> = Vec::new();
     if let Some(listed) = active_profiles(default).and_then(|s| s.get().cloned()) {
         if listed.len() > 1 {
@@ -530,6 +513,139 @@ fn profile_sets(app: &App, default: &Effective) -> Vec<Vec<String>> {
         .collect();
     sets.extend(combined);
     sets
+}
+
+/// The profile conditions of the application's documents and files, each document's
+/// once.
+fn conditions(app: &App) -> Vec<&Condition> {
+    let mut conditions: Vec<&Condition> = Vec::new();
+    for condition in app.leaves.iter().filter_map(|l| l.condition.as_deref()) {
+        // The leaves of one document share their condition: compare the last one only.
+        if !conditions
+            .last()
+            .is_some_and(|c| std::ptr::eq(*c, condition))
+        {
+            conditions.push(condition);
+        }
+    }
+    conditions
+}
+
+/// Every profile a condition or a profile-specific file name mentions, and each
+/// `spring.profiles.group` (a group's name activates its members:
+/// `SPRING_PROFILES_ACTIVE=production` reads the documents of the profiles `production`
+/// groups), but `default`: no other profile changes which documents are read.
+fn mentioned_names<'a>(app: &'a App, conditions: &[&'a Condition]) -> BTreeSet<&'a str> {
+    let mut names: BTreeSet<&str> = BTreeSet::new();
+    for expr in conditions.iter().flat_map(|c| &c.any_of) {
+        let mut mentioned = Vec::new();
+        expr.names(&mut mentioned);
+        names.extend(mentioned);
+    }
+    names.extend(app.groups.keys().map(String::as_str));
+    names.remove("default");
+    names
+}
+
+/// Most profiles of a deployment's active list that the files mention, read together
+/// (each is compared with every document's condition).
+const MAX_ACTIVE_READ: usize = 64;
+
+/// The pools of a list of active profiles a deployment sets (`SPRING_PROFILES_ACTIVE`),
+/// which the files do not know: every document and profile-specific file the whole list
+/// activates, merged as Spring merges them (a `!prod` document and an `eu` document
+/// with `eu,prod` active make one pool that neither profile alone reads). None when the
+/// files mention fewer than two profiles: the pools of each profile read alone then
+/// cover every list.
+fn pools_for_profiles(app: &App) -> Option<PoolsForProfiles> {
+    let names: BTreeSet<String> = mentioned_names(app, &conditions(app))
+        .into_iter()
+        .map(str::to_owned)
+        .collect();
+    if names.len() < 2 {
+        return None;
+    }
+    let app = pool_app(app);
+    Some(PoolsForProfiles::new(Arc::new(
+        move |active: &[String]| {
+            // Profiles no condition, file or group mentions change nothing that is read.
+            let mut read: Vec<String> = Vec::new();
+            for profile in active.iter().filter(|p| names.contains(p.as_str())) {
+                if !read.contains(profile) {
+                    read.push(profile.clone());
+                }
+                if read.len() > MAX_ACTIVE_READ {
+                    return None;
+                }
+            }
+            // With one mentioned profile active, its pool read alone is the list's.
+            if read.len() < 2 {
+                return None;
+            }
+            let label = active.join(",");
+            let effective = Effective::for_profile(&app, &read, Some(&label));
+            Some(pools_of(&app, &effective))
+        },
+    )))
+}
+
+/// A copy of what building pools reads from `app`: the `spring.datasource` keys, those
+/// of the Hikari pools bound elsewhere, every property a placeholder names (a pool's
+/// value may go through any), and where those pools are first written. The rest of the
+/// configuration (most of it) is not copied.
+fn pool_app(app: &App) -> App {
+    let mut pool_prefixes: BTreeSet<&str> = BTreeSet::from(["spring.datasource", HIKARI_PREFIX]);
+    let mut placeholders: BTreeSet<String> = BTreeSet::new();
+    for leaf in &app.leaves {
+        if let Some((parent, last)) = leaf.canonical.rsplit_once('.') {
+            if DISTINCTIVE.contains(&last) && !NOT_HIKARI.iter().any(|n| parent.starts_with(n)) {
+                pool_prefixes.insert(parent);
+            }
+        }
+        placeholder_names(&leaf.value, &mut placeholders);
+    }
+    let under_pool = |canonical: &str| {
+        let mut ends = canonical.match_indices('.').map(|(at, _)| at);
+        ends.any(|at| pool_prefixes.contains(canonical.get(..at).unwrap_or("")))
+            || pool_prefixes.contains(canonical)
+    };
+    let leaves = app
+        .leaves
+        .iter()
+        .filter(|l| {
+            under_pool(&l.canonical)
+                || placeholders.contains(&l.raw_key)
+                || placeholders.contains(&l.canonical)
+        })
+        .cloned()
+        .collect();
+    let prefixes = pool_prefixes
+        .iter()
+        .filter_map(|p| Some(((*p).to_owned(), *app.prefixes.get(*p)?)))
+        .collect();
+    App {
+        scope: app.scope.clone(),
+        leaves,
+        refused: Vec::new(),
+        groups: app.groups.clone(),
+        included: app.included.clone(),
+        prefixes,
+    }
+}
+
+/// The property names of every placeholder in `text` (`${a.b:${C}}` → `a.b`, `C`), as
+/// written and in canonical form ([`Effective::property`] looks a name up by either).
+fn placeholder_names(text: &str, out: &mut BTreeSet<String>) {
+    if !text.contains("${") {
+        return;
+    }
+    for (at, _) in text.match_indices("${") {
+        let rest = text.get(at + 2..).unwrap_or("");
+        let name = rest.split([':', '}']).next().unwrap_or("");
+        let parts: Vec<&str> = key_parts(name).collect();
+        out.insert(canonical_key(&parts));
+        out.insert(name.to_owned());
+    }
 }
 
 /// Most profiles of one application read alone (each is a configuration to build and a
@@ -2132,6 +2248,52 @@ mod tests {
                 (Some("prod,eu".into()), Some(30))
             ]
         );
+    }
+
+    /// The pools built later for a deployment's list are those the whole configuration
+    /// gives (only the keys pools read are kept for them): placeholders through other
+    /// properties, a pool bound outside spring.datasource and its anchor.
+    #[test]
+    fn pools_for_a_deployed_list_are_those_of_the_whole_configuration() {
+        let text = "db:\n  size: 7\nspring:\n  datasource:\n    url: jdbc:postgresql://db/app\n    hikari:\n      maximum-pool-size: ${db.size}\n      idle-timeout: 30000\nreports:\n  pool:\n    jdbc-url: jdbc:postgresql://db/reports\n    maximum-pool-size: ${REPORTS_POOL:${db.size}}\nserver:\n  port: 8080\n---\nspring:\n  config:\n    activate:\n      on-profile: prod & eu\ndb:\n  size: 30\nreports:\n  pool:\n    minimum-idle: 2\n---\nspring:\n  config:\n    activate:\n      on-profile: \"!prod\"\nserver:\n  port: 9090\n";
+        let (model, _) =
+            crate::ecosystems::read_one(&Spring, "application.yml", Format::Yaml, text);
+        let read: Vec<&Pool> = model
+            .pools
+            .iter()
+            .map(|p| &**p)
+            .filter(|p| p.profile.as_deref() == Some("prod,eu"))
+            .collect();
+        assert_eq!(read.len(), 2, "{:?}", model.pools);
+        let build = model.services[0].pools_for_profiles.clone();
+        let built = build.and_then(|b| b.build(&["prod".to_owned(), "eu".to_owned()]));
+        let built = built.unwrap_or_default();
+        assert_eq!(built.iter().collect::<Vec<_>>(), read);
+        assert_eq!(built.first().and_then(|p| p.max.get().copied()), Some(30));
+        // One profile the files mention (the others unknown to them): nothing to build.
+        let build = model.services[0].pools_for_profiles.clone();
+        assert!(build
+            .and_then(|b| b.build(&["eu".to_owned(), "other".to_owned()]))
+            .is_none());
+        // A file mentioning one profile has no list to build.
+        let (model, _) = crate::ecosystems::read_one(
+            &Spring,
+            "application.yml",
+            Format::Yaml,
+            &conditional(&[("prod", 40)]),
+        );
+        assert!(model.services[0].pools_for_profiles.is_none());
+        // A list naming more than MAX_ACTIVE_READ profiles the files mention is not read
+        // together (each is compared with every document's condition).
+        let many: Vec<String> = (0..200).map(|i| format!("p{i}")).collect();
+        let text = conditional(&[(&many.join(" | "), 40)]);
+        let (model, _) =
+            crate::ecosystems::read_one(&Spring, "application.yml", Format::Yaml, &text);
+        let build = model.services[0].pools_for_profiles.clone();
+        let built = |n: usize| build.as_ref().and_then(|b| b.build(&many[..n]));
+        assert!(built(many.len()).is_none());
+        let most = built(MAX_ACTIVE_READ).unwrap_or_default();
+        assert_eq!(most.first().and_then(|p| p.max.get().copied()), Some(40));
     }
 
     #[test]

@@ -907,6 +907,43 @@ pub struct Service {
     /// `spring.profiles.active`), in order; the deployment's environment outranks them.
     /// Boxed: most services set none, and every service would carry the room.
     pub active_profiles: Option<Box<Setting<Vec<String>>>>,
+    /// Builds the pools of a set of active profiles known only once a deployment is
+    /// linked (Spring's `SPRING_PROFILES_ACTIVE`); None when the files could give no
+    /// other pools than those already read.
+    pub pools_for_profiles: Option<PoolsForProfiles>,
+}
+
+/// The pools an application opens with a list of active profiles, in order (Spring:
+/// every document and profile-specific file those profiles activate, together). None
+/// when the list activates nothing the pools already read do not cover.
+#[derive(Clone)]
+pub struct PoolsForProfiles(Arc<BuildPools>);
+
+/// What [`PoolsForProfiles`] runs: the pools of an active list, or None.
+pub type BuildPools = dyn Fn(&[String]) -> Option<Vec<Pool>> + Send + Sync;
+
+impl PoolsForProfiles {
+    pub fn new(build: Arc<BuildPools>) -> Self {
+        PoolsForProfiles(build)
+    }
+
+    /// The pools the application opens with `active` the active profiles, in order.
+    pub fn build(&self, active: &[String]) -> Option<Vec<Pool>> {
+        (self.0)(active)
+    }
+}
+
+impl std::fmt::Debug for PoolsForProfiles {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("PoolsForProfiles")
+    }
+}
+
+/// The same builder (a copy of the service it came with).
+impl PartialEq for PoolsForProfiles {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
 }
 
 impl Service {
@@ -923,6 +960,7 @@ impl Service {
             connects_to: None,
             jpa: None,
             active_profiles: None,
+            pools_for_profiles: None,
         }
     }
 }

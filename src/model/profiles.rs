@@ -55,13 +55,8 @@ fn active_profiles(service: &Service, ecosystem: Ecosystem) -> Option<Active> {
     match ecosystem {
         Ecosystem::Spring => {
             let (profiles, source) = match var("SPRING_PROFILES_ACTIVE") {
-                // Spring splits the variable's value at commas.
                 Some(v) => (
-                    v.value
-                        .split(',')
-                        .map(|p| p.trim().to_owned())
-                        .filter(|p| !p.is_empty())
-                        .collect(),
+                    spring_list(&v.value),
                     format!("SPRING_PROFILES_ACTIVE is `{}`", v.value.trim()),
                 ),
                 None => {
@@ -106,6 +101,54 @@ fn active_profiles(service: &Service, ecosystem: Ecosystem) -> Option<Active> {
     }
 }
 
+/// The profiles `SPRING_PROFILES_ACTIVE` lists: Spring splits the value at commas.
+fn spring_list(value: &str) -> Vec<String> {
+    value
+        .split(',')
+        .map(|p| p.trim().to_owned())
+        .filter(|p| !p.is_empty())
+        .collect()
+}
+
+/// Add to `part` (one application's pools, before it joins its service) the pools of
+/// the profiles its deployment's `environment` activates, when the application's files
+/// could not read them: the documents a list of several profiles activates together
+/// make their own pool (Spring's `!prod` and `eu` documents with `eu,prod` active),
+/// which no profile read alone gives.
+pub(crate) fn add_deployed_profile_pools(
+    model: &mut Model,
+    part: &mut Service,
+    environment: &[crate::model::EnvVar],
+) {
+    let Some(build) = part.pools_for_profiles.clone() else {
+        return;
+    };
+    // The last definition is the one the process sees; one the files do not give (a
+    // Secret's) names profiles that are not known.
+    let Some(var) = environment
+        .iter()
+        .rev()
+        .find(|v| v.name == "SPRING_PROFILES_ACTIVE")
+        .filter(|v| v.unknown_from.is_none())
+    else {
+        return;
+    };
+    let active = spring_list(&var.value);
+    let label = active.join(",");
+    let read = part
+        .pools
+        .iter()
+        .filter_map(|i| model.pools.get(*i))
+        .any(|p| p.profile.as_deref() == Some(label.as_str()));
+    if read {
+        return;
+    }
+    for pool in build.build(&active).unwrap_or_default() {
+        part.pools.push(model.pools.len());
+        model.pools.push(Box::new(pool));
+    }
+}
+
 impl Active {
     fn names(&self, profile: &str) -> bool {
         self.profiles.iter().any(|p| {
@@ -117,12 +160,19 @@ impl Active {
         })
     }
 
-    /// The profile whose pool runs among `present`: the pool read with the most active
-    /// profiles together (a Spring combination, named `prod,eu`, whose profiles are all
+    /// The profile whose pool runs among `present`: the pool read with exactly the
+    /// active list, else the pool read with the most active profiles together (a Spring combination, named `prod,eu`, whose profiles are all
     /// active, in any order: Spring matches `prod & eu` whatever order the variable
     /// lists them in), else the last active one that has a pool (later active profiles
     /// win in Spring), else the default profile's.
     fn choose<'p>(&self, present: &[Option<&'p str>]) -> Option<Option<&'p str>> {
+        // Spring's `spring.profiles.active` or a deployment's list, read whole and in
+        // its order (an `&`'s pool of the same profiles may differ in which profile
+        // file wins).
+        let listed = self.profiles.join(",");
+        if let Some(p) = present.iter().flatten().find(|p| **p == listed) {
+            return Some(Some(*p));
+        }
         let combination = present
             .iter()
             .flatten()
