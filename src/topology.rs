@@ -653,8 +653,43 @@ fn deploy(
         (main_pools, &environment_pools),
         &override_pools,
     );
+    environment_urls(model, &mut service);
     substitute_environment(model, &mut service);
     service
+}
+
+/// Pools whose URL a variable of the service's deployment sets ([`Pool::url_variables`]:
+/// Rails `DATABASE_URL`, Prisma's `.env` variable) take that URL, as the process reads
+/// it: Active Record merges it over the database's keys, Prisma replaces the file's
+/// ([`crate::ecosystems::with_environment_url`]). The first variable of the pool's list
+/// that the environment sets counts, its last setting winning. Pools are copied first:
+/// another service may share the config file.
+///
+/// [`Pool::url_variables`]: crate::model::Pool::url_variables
+fn environment_urls(model: &mut Model, service: &mut Service) {
+    let Some(environment) = service
+        .deployment
+        .as_ref()
+        .map(|d| &d.environment)
+        .filter(|e| !e.is_empty())
+    else {
+        return;
+    };
+    for index in service.pools.iter_mut() {
+        let Some(pool) = model.pools.get(*index) else {
+            continue;
+        };
+        let Some(variables) = pool.url_variables.as_deref() else {
+            continue;
+        };
+        let set = variables
+            .iter()
+            .find_map(|name| environment.iter().rev().find(|e| &e.name == name));
+        if let Some(copy) = set.and_then(|var| crate::ecosystems::with_environment_url(pool, var)) {
+            *index = model.pools.len();
+            model.pools.push(Box::new(copy));
+        }
+    }
 }
 
 /// Settings read through an environment variable (`pool: <%= ENV.fetch("DB_POOL") { 5 } %>`,
@@ -772,7 +807,10 @@ fn apply_environment_pool(
         .collect();
     for target in &targets {
         if let Some(pool) = model.pools.get_mut(*target) {
-            if env_pool.ecosystem == crate::model::Ecosystem::DotNet {
+            // A .NET string and a Prisma URL are replaced whole, not merged.
+            if env_pool.ecosystem == crate::model::Ecosystem::DotNet
+                || env_pool.library == crate::model::Library::Prisma
+            {
                 replace(pool, env_pool);
             } else {
                 overlay(pool, env_pool);

@@ -2094,6 +2094,123 @@ fn deployment_environment_replaces_erb_defaults_of_the_service() {
     );
 }
 
+/// Run `check . -f FORMAT --select RULE` in `root`: its stdout.
+fn check_output(root: &std::path::Path, format: &str, rule: &str) -> String {
+    let output = poollint()
+        .current_dir(root)
+        .args(["check", ".", "-f", format, "--select", rule])
+        .output()
+        .unwrap();
+    String::from_utf8(output.stdout).unwrap()
+}
+
+/// A deployment's `DATABASE_URL` is merged into the Rails production database as Active
+/// Record merges it: its `?pool=` replaces `pool: 10`, and the finding points at it in
+/// the deployment file, with the URL's password masked. From a Secret not among the
+/// files, the pool is unknown: no finding on the file's 10.
+#[test]
+fn deployment_database_url_sets_the_rails_pool() {
+    let web = |env: &str| {
+        format!("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 2\n  template:\n    spec:\n      containers:\n        - name: web\n          env:\n{env}")
+    };
+    let literal = "            - name: DATABASE_URL\n              value: \"postgres://app:Rails-Url-Secret-7@db.internal/app?pool=4\"\n";
+    let dir = tree(&[
+        (
+            "app/config/database.yml",
+            "production:\n  adapter: postgresql\n  pool: 10\n",
+        ),
+        ("app/config/puma.rb", "threads 8, 8\n"),
+        ("k8s/web.yaml", &web(literal)),
+        (
+            "poollint.toml",
+            "[[service]]\nname = \"web\"\nconfig = [\"app/config/database.yml\", \"app/config/puma.rb\"]\ndeployment = \"k8s/web.yaml\"\n",
+        ),
+    ]);
+    let root = dir.path();
+    let rule = "pool-smaller-than-thread-concurrency";
+    let json: serde_json::Value = serde_json::from_str(&check_output(root, "json", rule)).unwrap();
+    let diagnostics = json["diagnostics"].as_array().unwrap();
+    assert_eq!(diagnostics.len(), 1, "{json:#}");
+    let finding = &diagnostics[0];
+    let message = finding["message"].as_str().unwrap();
+    assert!(
+        message.contains("allows 4 connections (k8s/web.yaml:13)"),
+        "{message}"
+    );
+    assert_eq!(finding["path"], "k8s/web.yaml");
+    assert_eq!(finding["key"], "env.DATABASE_URL?pool");
+    let text = std::fs::read_to_string(root.join("k8s/web.yaml")).unwrap();
+    let span = &finding["span"];
+    let (start, end) = (
+        span["start"].as_u64().unwrap(),
+        span["end"].as_u64().unwrap(),
+    );
+    assert_eq!(&text[start as usize..end as usize], "4");
+    for format in ["json", "human", "sarif"] {
+        let out = check_output(root, format, rule);
+        assert!(!out.contains("Rails-Url-Secret-7"), "{format}: {out}");
+        // The snippet shows the line, its password masked.
+        assert!(
+            format != "human" || out.contains("app:****"),
+            "{format}: {out}"
+        );
+    }
+    let secret = "            - name: DATABASE_URL\n              valueFrom:\n                secretKeyRef:\n                  name: db\n                  key: url\n";
+    write_file(root, "k8s/web.yaml", &web(secret));
+    let json: serde_json::Value = serde_json::from_str(&check_output(root, "json", rule)).unwrap();
+    assert_eq!(
+        json["diagnostics"].as_array().map(Vec::len),
+        Some(0),
+        "{json:#}"
+    );
+}
+
+/// A compose service's `DATABASE_URL` replaces the Prisma URL of the application's
+/// `.env` (Prisma reads the process's environment first): `connection_limit=60` is the
+/// pool the fleet counts, located in the compose file. `${DATABASE_URL}` without a
+/// default leaves the pool unknown: no finding on the file's 40.
+#[test]
+fn deployment_database_url_sets_the_prisma_pool() {
+    let compose = |url: &str| {
+        format!("services:\n  api:\n    image: api\n    deploy:\n      replicas: 3\n    environment:\n      DATABASE_URL: \"{url}\"\n  db:\n    image: postgres:16\n    command: [\"postgres\", \"-c\", \"max_connections=100\"]\n")
+    };
+    let dir = tree(&[
+        (
+            "api/.env",
+            "DATABASE_URL=postgresql://app@db:5432/app?connection_limit=20\n",
+        ),
+        (
+            "docker-compose.yml",
+            &compose("postgresql://app:Prisma-Url-Secret-8@db:5432/app?connection_limit=60"),
+        ),
+        (
+            "poollint.toml",
+            "[[service]]\nname = \"api\"\nconfig = [\"api/.env\"]\ndeployment = \"docker-compose.yml\"\n",
+        ),
+    ]);
+    let root = dir.path();
+    let rule = "fleet-exceeds-db-slots";
+    let json: serde_json::Value = serde_json::from_str(&check_output(root, "json", rule)).unwrap();
+    let diagnostics = json["diagnostics"].as_array().unwrap();
+    assert_eq!(diagnostics.len(), 1, "{json:#}");
+    let finding = &diagnostics[0];
+    let message = finding["message"].as_str().unwrap();
+    assert!(
+        message.contains("× pool 60 (docker-compose.yml:7)"),
+        "{message}"
+    );
+    assert_eq!(finding["path"], "docker-compose.yml");
+    let out = check_output(root, "human", rule);
+    assert!(!out.contains("Prisma-Url-Secret-8"), "{out}");
+    write_file(root, "docker-compose.yml", &compose("${DATABASE_URL}"));
+    let json: serde_json::Value = serde_json::from_str(&check_output(root, "json", rule)).unwrap();
+    assert_eq!(
+        json["diagnostics"].as_array().map(Vec::len),
+        Some(0),
+        "{json:#}"
+    );
+}
+
 /// In a monorepo many files make the same name (every `db/postgresql.conf` a database
 /// `db`, two teams' `orders`): init names each table after its directory then, so the
 /// manifest it writes is one `check` accepts, and lists at most 8 connects-to candidates.

@@ -2,6 +2,10 @@
 //! Passwords (URL userinfo, `password=` parameters, `*PASSWORD*` variables) become
 //! secrets, so every output masks them; Prisma's `connection_limit` and `pool_timeout`
 //! in a `DATABASE_URL` configure a Prisma pool (rules-catalogue §1.7 [PRISMA-POOL]).
+//! [PRISMA-ENV] https://www.prisma.io/docs/orm/more/development-environment/environment-variables
+//! ("Prisma ORM always reads environment variables from the system's environment"; a
+//! `.env` file's variables are added to `process.env`, as dotenv adds them: not over
+//! a variable the process already has).
 
 use std::path::Path;
 use std::sync::Arc;
@@ -11,10 +15,10 @@ use super::connection_string;
 use super::ini_settings::pairs;
 use super::{file_name, ParsedFile, Reader};
 use crate::model::{
-    ClassSettings, ConfigEntry, ConnectionInfo, Ecosystem, EntryKey, Library, Location, Model,
-    NamedSettings, Origin, Pool, Reading, Secret, Service, Setting, Val,
+    ClassSettings, ConfigEntry, ConnectionInfo, Ecosystem, EntryKey, EnvVar, Library, Location,
+    Model, NamedSettings, Origin, Pool, Reading, Secret, Service, Setting, Val,
 };
-use crate::source::{SourceMap, Span};
+use crate::source::{FileId, SourceMap, Span};
 use crate::syntax::ini::Dialect;
 use crate::syntax::Format;
 
@@ -147,9 +151,11 @@ fn read_file(file: &ParsedFile, sources: &SourceMap, model: &mut Model) {
                     .secrets
                     .extend(secret(at(&range), "connection string password", written));
             }
-            if let Some(pool) = prisma_pool(file, &pair.key, &pair.value, &at, span) {
+            if let Some(pool) = prisma_pool(file.id, &pair.key, &pair.value, &at, span) {
                 model.pools.push(Box::new(Pool {
                     profile: profile.clone(),
+                    // The process's own variable of that name wins over the file's.
+                    url_variables: Some(vec![pair.key.clone()].into_boxed_slice()),
                     ..pool
                 }));
             }
@@ -157,9 +163,104 @@ fn read_file(file: &ParsedFile, sources: &SourceMap, model: &mut Model) {
     }
 }
 
+/// The Prisma pools a deployment's variables configure: a URL with `connection_limit`
+/// or `pool_timeout`, as in a `.env` file, each located in the deployment file (the
+/// last setting of a variable wins). A variable whose value the files do not give
+/// configures none: it may hold any URL.
+pub fn model_from_environment(env: &[EnvVar]) -> Model {
+    let mut model = Model::default();
+    let mut seen = std::collections::HashSet::new();
+    for var in env.iter().rev() {
+        if var.unknown_from.is_some() || !seen.insert(var.name.as_str()) {
+            continue;
+        }
+        let whole = var.value_location.span;
+        let map = var.text_map();
+        let at = |range: &std::ops::Range<usize>| map.span(whole, range.clone());
+        let file = var.value_location.file;
+        if let Some(pool) = prisma_pool(file, &var.name, &var.value, &at, whole) {
+            model.pools.push(Box::new(pool));
+        }
+    }
+    model.pools.reverse();
+    model
+}
+
+/// The Prisma pool `base` (a `.env` file's) as the process runs it when its deployment
+/// sets the variable `var`: Prisma reads the process's environment, and a `.env` file
+/// only adds the variables it does not set [PRISMA-ENV], so the deployment's URL
+/// replaces the file's whole URL (its parameters are not merged), in the file's profile
+/// and under its name. A value the files do not give makes the pool's size and timeout
+/// unknown.
+pub(crate) fn with_environment_url(base: &Pool, var: &EnvVar) -> Pool {
+    let whole = var.value_location.span;
+    let map = var.text_map();
+    let at = |range: &std::ops::Range<usize>| map.span(whole, range.clone());
+    let file = var.value_location.file;
+    let parsed = super::environment_url(var)
+        .map(|_| prisma_url_pool(file, &var.name, &var.value, &at, whole));
+    let reason = match parsed {
+        Ok(Some(pool)) => {
+            return Pool {
+                name: base.name.clone(),
+                profile: base.profile.clone(),
+                ..pool
+            }
+        }
+        Ok(None) => format!("the deployment's {} is not a URL poollint reads", var.name),
+        Err(reason) => reason,
+    };
+    let unknown = || Origin::File {
+        file,
+        span: whole,
+        key: format!("env.{}", var.name).into(),
+        via: None,
+    };
+    Pool {
+        max: Setting {
+            value: Val::unknown(reason.clone()),
+            origin: unknown(),
+        },
+        acquire_timeout: Setting {
+            value: Val::unknown(reason),
+            origin: unknown(),
+        },
+        connection: None,
+        url_variables: None,
+        ..base.clone()
+    }
+}
+
+/// Unknown when the parameter's value holds a variable (`${POOL}`: a deployment's
+/// placeholder without a default, or a `.env` file's expansion) the files do not give.
+fn through_variable<T>(param: &connection_string::Param, key: &str) -> Option<Val<T>> {
+    param.value.contains("${").then(|| {
+        Val::unknown(format!(
+            "{key} sets {} through a variable the files do not give",
+            param.name
+        ))
+    })
+}
+
 /// A Prisma pool from a URL with `connection_limit` or `pool_timeout`.
 fn prisma_pool(
-    file: &ParsedFile,
+    file: FileId,
+    key: &str,
+    value: &str,
+    at: &dyn Fn(&std::ops::Range<usize>) -> Span,
+    whole: Span,
+) -> Option<Pool> {
+    let parsed = connection_string::parse_url(value)?;
+    if parsed.param("connection_limit").is_none() && parsed.param("pool_timeout").is_none() {
+        return None;
+    }
+    prisma_url_pool(file, key, value, at, whole)
+}
+
+/// The Prisma pool a URL makes, with Prisma's defaults for the parameters it lacks
+/// (None when it is no URL).
+fn prisma_url_pool(
+    file: FileId,
     key: &str,
     value: &str,
     at: &dyn Fn(&std::ops::Range<usize>) -> Span,
@@ -168,15 +269,9 @@ fn prisma_pool(
     let parsed = connection_string::parse_url(value)?;
     let limit = parsed.param("connection_limit");
     let timeout = parsed.param("pool_timeout");
-    if limit.is_none() && timeout.is_none() {
-        return None;
-    }
-    let anchor = Some(Location {
-        file: file.id,
-        span: whole,
-    });
+    let anchor = Some(Location { file, span: whole });
     let origin = |p: &connection_string::Param| Origin::File {
-        file: file.id,
+        file,
         span: at(&p.value_range),
         key: format!("{key}.{}", p.name).into(),
         via: None,
@@ -192,10 +287,12 @@ fn prisma_pool(
     let max = limit.map_or_else(
         || unknown("num_physical_cpus × 2 + 1 on the machine that runs it"),
         |p| Setting {
-            value: p.value.parse::<i64>().map_or_else(
-                |_| Val::invalid(p.value.clone(), "not a whole number".into()),
-                Val::Known,
-            ),
+            value: through_variable(p, key).unwrap_or_else(|| {
+                p.value.parse::<i64>().map_or_else(
+                    |_| Val::invalid(p.value.clone(), "not a whole number".into()),
+                    Val::Known,
+                )
+            }),
             origin: origin(p),
         },
     );
@@ -211,10 +308,12 @@ fn prisma_pool(
             )
         },
         |p| Setting {
-            value: p.value.parse::<u64>().map_or_else(
-                |_| Val::invalid(p.value.clone(), "not a number of seconds".into()),
-                |s| Val::Known(Duration::from_secs(s)),
-            ),
+            value: through_variable(p, key).unwrap_or_else(|| {
+                p.value.parse::<u64>().map_or_else(
+                    |_| Val::invalid(p.value.clone(), "not a number of seconds".into()),
+                    |s| Val::Known(Duration::from_secs(s)),
+                )
+            }),
             origin: origin(p),
         },
     );
@@ -256,7 +355,7 @@ fn prisma_pool(
             host: parsed.host.as_ref().map(|(host, range)| Setting {
                 value: Val::Known(host.clone()),
                 origin: Origin::File {
-                    file: file.id,
+                    file,
                     span: at(range),
                     key: format!("{key}#host").into(),
                     via: None,
@@ -283,12 +382,63 @@ fn prisma_pool(
         driver_properties: NamedSettings::new(),
         session_variables: NamedSettings::new(),
         class_settings: ClassSettings::default(),
+        url_variables: None,
     })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn variable(name: &str, value: &str) -> EnvVar {
+        let at = Location {
+            file: FileId(3),
+            span: Span::new(50, 50 + value.len()),
+        };
+        EnvVar {
+            name: name.into(),
+            value: value.into(),
+            name_location: at,
+            value_location: at,
+            moved: false,
+            parts: None,
+            unknown_from: None,
+        }
+    }
+
+    /// A deployment's Prisma URL makes a pool located in the deployment file (its last
+    /// setting of a variable winning), and replaces a `.env` pool whole: a URL without
+    /// `connection_limit` leaves Prisma's default, unknown, not the file's 5.
+    #[test]
+    fn deployment_urls_make_and_replace_prisma_pools() {
+        let env = [
+            variable("DATABASE_URL", "postgresql://db/app?connection_limit=8"),
+            variable("DATABASE_URL", "postgresql://db/app?connection_limit=9"),
+            variable("REDIS_URL", "redis://cache"),
+        ];
+        let model = model_from_environment(&env);
+        assert_eq!(model.pools.len(), 1);
+        let pool = &model.pools[0];
+        assert_eq!(pool.max.get(), Some(&9));
+        assert_eq!(pool.max.location().map(|l| l.file), Some(FileId(3)));
+        let text = "DATABASE_URL=postgresql://db/app?connection_limit=5&pool_timeout=20\n";
+        let (file, _) =
+            crate::ecosystems::read_one(&DotEnv, ".env", Format::Ini(Dialect::DotEnv), text);
+        let base = &file.pools[0];
+        assert_eq!(
+            base.url_variables.as_deref(),
+            Some(&["DATABASE_URL".to_owned()][..])
+        );
+        let pool = with_environment_url(base, &variable("DATABASE_URL", "postgresql://db/app"));
+        assert!(matches!(pool.max.value, Val::Unknown(_)), "{:?}", pool.max);
+        assert_eq!(pool.acquire_timeout.get(), Some(&Duration::from_secs(10)));
+        assert_eq!(pool.name, "DATABASE_URL");
+        let pool = with_environment_url(base, &variable("DATABASE_URL", "${DATABASE_URL}"));
+        assert!(matches!(pool.acquire_timeout.value, Val::Unknown(_)));
+        let through = "postgresql://db/app?connection_limit=${LIMIT}";
+        let pool = with_environment_url(base, &variable("DATABASE_URL", through));
+        assert!(matches!(pool.max.value, Val::Unknown(_)), "{:?}", pool.max);
+    }
 
     #[test]
     fn passwords_are_secrets_and_prisma_params_make_a_pool() {

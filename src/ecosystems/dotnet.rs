@@ -175,6 +175,7 @@ fn unknown_string(key: &str, at: Location, provider: Option<Library>, reason: &s
         driver_properties: NamedSettings::new(),
         session_variables: NamedSettings::new(),
         class_settings: ClassSettings::default(),
+        url_variables: None,
     }
 }
 
@@ -401,6 +402,7 @@ fn read_string(
         driver_properties: NamedSettings::new(),
         session_variables: NamedSettings::new(),
         class_settings: ClassSettings::default(),
+        url_variables: None,
     })
 }
 

@@ -229,13 +229,46 @@ pub fn service_with_containers(
     model
 }
 
-/// The Spring pool and the .NET connection strings a deployment's variables configure.
+/// The Spring pool, the .NET connection strings and the Prisma URLs a deployment's
+/// variables configure.
 fn environment_pools(scope: &str, env: &[EnvVar]) -> Model {
     let mut model = spring::model_from_environment(scope, env);
     model
         .pools
         .extend(dotnet::model_from_environment(env).pools);
     model
+        .pools
+        .extend(dotenv::model_from_environment(env).pools);
+    model
+}
+
+/// `pool` as its process runs it when the deployment sets `var`, one of its
+/// [`crate::model::Pool::url_variables`]: Active Record merges the URL over the
+/// database's keys, Prisma replaces its `.env` URL. None for another library.
+pub fn with_environment_url(pool: &crate::model::Pool, var: &EnvVar) -> Option<crate::model::Pool> {
+    match pool.library {
+        crate::model::Library::ActiveRecord => Some(rails::with_environment_url(pool, var)),
+        crate::model::Library::Prisma => Some(dotenv::with_environment_url(pool, var)),
+        _ => None,
+    }
+}
+
+/// A deployment variable's URL parsed, or why it is unknown: a value the files do not
+/// give (a Secret's not among them), one through a variable without a value in the
+/// files (compose `${DATABASE_URL}`), or one poollint does not read as a URL. The
+/// reason never quotes the value, which may hold a password.
+pub(crate) fn environment_url(var: &EnvVar) -> Result<connection_string::ParsedConnection, String> {
+    if let Some(reason) = var.unknown_reason() {
+        return Err(reason);
+    }
+    connection_string::parse_url(&var.value).ok_or_else(|| {
+        let name = &var.name;
+        if var.value.contains("${") {
+            format!("the deployment sets {name} through a variable the files do not give")
+        } else {
+            format!("the deployment's {name} is not a URL poollint reads")
+        }
+    })
 }
 
 /// True for digits with an optional sign: a whole number, however many digits.

@@ -409,6 +409,7 @@ impl JsonReader<'_> {
             driver_properties,
             session_variables: NamedSettings::new(),
             class_settings: ClassSettings::default(),
+            url_variables: None,
         })
     }
 

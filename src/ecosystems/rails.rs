@@ -16,7 +16,14 @@
 //! keys); [RAILS-PG-ADAPTER] rails/rails `activerecord/lib/active_record/
 //! connection_adapters/postgresql_adapter.rb` (`configure_connection`, `variables:`);
 //! [RAILS-URL] rails/rails `activerecord/lib/active_record/database_configurations/
-//! connection_url_resolver.rb` (`resolved_adapter`, `protocol_adapters`);
+//! connection_url_resolver.rb` (`resolved_adapter`, `protocol_adapters`, `to_hash`:
+//! `compact_blank`, query parameters as Strings); [RAILS-DBCONFIG] rails/rails
+//! `activerecord/lib/active_record/database_configurations.rb` (`build_configs`,
+//! `merge_db_environment_variables`: a configuration of the current environment that is
+//! not a `UrlConfig` becomes `UrlConfig.new(env, name, url, configuration_hash)` with
+//! `environment_value_for(name)`, `ENV["#{name.upcase}_DATABASE_URL"]`, then
+//! `ENV["DATABASE_URL"]` when the name is `primary`) and `database_configurations/
+//! url_config.rb` (`@configuration_hash.merge(build_url_hash)`: the URL's parts win);
 //! [RAILS-ADAPTER] rails/rails `activerecord/lib/active_record/connection_adapters/
 //! abstract_adapter.rb` (`initialize`: `prepared_statements`, `advisory_locks`).
 //!
@@ -447,18 +454,17 @@ fn read_database(source: &Source, model: &mut Model) -> Vec<(String, Pool)> {
             continue;
         }
         if is_database_config(doc, value) {
-            pools.push((
-                env.to_owned(),
-                read_pool(source, model, env, entry.key, value),
-            ));
+            let pool = read_pool(source, model, (env, PRIMARY), entry.key, value);
+            pools.push((env.to_owned(), pool));
         } else {
             for db in doc.entries(value) {
                 let target = doc.resolve(db.value);
                 if doc.is_map(target) && is_database_config(doc, target) {
-                    let name = format!("{env}.{}", doc.text(db.key).unwrap_or("?"));
+                    let config = doc.text(db.key).unwrap_or("?");
+                    let name = format!("{env}.{config}");
                     pools.push((
                         env.to_owned(),
-                        read_pool(source, model, &name, db.key, target),
+                        read_pool(source, model, (&name, config), db.key, target),
                     ));
                 }
             }
@@ -564,10 +570,13 @@ fn is_database_config(doc: &Document, map: NodeId) -> bool {
     .any(|k| doc.get(map, k).is_some())
 }
 
+/// Reads one database configuration: `name` is the pool's name (`production`,
+/// `production.cache`), `config` Active Record's name for it (`primary` for an
+/// environment's only database, else its key).
 fn read_pool(
     source: &Source,
     model: &mut Model,
-    name: &str,
+    (name, config): (&str, &str),
     key_node: NodeId,
     map: NodeId,
 ) -> Pool {
@@ -666,7 +675,7 @@ fn read_pool(
         name: name.to_owned(),
         library: Library::ActiveRecord,
         ecosystem: Ecosystem::Rails,
-        profile: Some(name.split('.').next().unwrap_or(name).to_owned()),
+        profile: Some(profile_of(name).to_owned()),
         anchor: Some(anchor),
         max,
         min: int("min_connections", 0, "min_connections"),
@@ -707,6 +716,10 @@ fn read_pool(
             .map(|node| variables(source, name, *node))
             .unwrap_or_default(),
         class_settings: ClassSettings::default(),
+        // Only the environment that runs is merged with the process's variables.
+        url_variables: (profile_of(name) == RUNTIME_ENV)
+            .then(|| url_variables(source, config, values.get("url").copied()))
+            .flatten(),
     }
 }
 
@@ -727,7 +740,7 @@ fn uses_postgresql(
         let node = values.get("adapter")?;
         source.value(*node).0.known().cloned()
     });
-    adapter.is_some_and(|a| matches!(a.trim(), "postgresql" | "postgres" | "postgis"))
+    adapter.is_some_and(|a| is_postgresql_adapter(&a))
 }
 
 /// The PostgreSQL adapter's switches for the session features transaction pooling
@@ -761,15 +774,7 @@ fn session_feature_switches(
             _ => Some(anchor),
         },
     };
-    let truthy = |value: RubyValue| {
-        let off = match &value {
-            RubyValue::False | RubyValue::Nil => true,
-            RubyValue::String(text) => text == "false",
-            _ => false,
-        };
-        Val::Known(if off { "false" } else { "true" }.to_owned())
-    };
-    ["advisory_locks", "prepared_statements"]
+    SESSION_FEATURE_SWITCHES
         .into_iter()
         .map(|key| {
             let param = url.and_then(|u| u.param(key).map(|p| (u, p)));
@@ -787,6 +792,254 @@ fn session_feature_switches(
             (key.to_owned(), setting)
         })
         .collect()
+}
+
+/// The PostgreSQL adapter's switches [`session_feature_switches`] reads.
+const SESSION_FEATURE_SWITCHES: [&str; 2] = ["advisory_locks", "prepared_statements"];
+
+/// A session feature switch as the adapter reads it: off only for `false`, the String
+/// `"false"` or nil [RAILS-ADAPTER].
+fn truthy(value: RubyValue) -> Val<String> {
+    let off = match &value {
+        RubyValue::False | RubyValue::Nil => true,
+        RubyValue::String(text) => text == "false",
+        _ => false,
+    };
+    Val::Known(if off { "false" } else { "true" }.to_owned())
+}
+
+/// Whether an adapter name is Active Record's PostgreSQL adapter.
+fn is_postgresql_adapter(adapter: &str) -> bool {
+    matches!(adapter.trim(), "postgresql" | "postgres" | "postgis")
+}
+
+/// The environment of the pool `name` (`production` of `production.cache`).
+fn profile_of(name: &str) -> &str {
+    name.split('.').next().unwrap_or(name)
+}
+
+/// Active Record's name for an environment's only database (a two-tier configuration).
+const PRIMARY: &str = "primary";
+
+/// The variables whose value the database's URL is when the process's environment sets
+/// one ([`Pool::url_variables`]). Without `url:`, Active Record merges
+/// `<CONFIG>_DATABASE_URL`, and for the `primary` configuration then `DATABASE_URL`,
+/// over the environment's keys (`DatabaseConfigurations#merge_db_environment_variables`
+/// and `#environment_value_for` [RAILS-DBCONFIG]); a `url:` key makes the configuration
+/// a `UrlConfig`, which those variables leave alone, so only a `url:` that is exactly a
+/// variable's value (`<%= ENV["DATABASE_URL"] %>`) takes that variable's.
+fn url_variables(source: &Source, config: &str, url: Option<NodeId>) -> Option<Box<[String]>> {
+    let Some(node) = url else {
+        let own = format!("{}_DATABASE_URL", config.to_ascii_uppercase());
+        let variables = match config {
+            PRIMARY => vec![own, "DATABASE_URL".to_owned()],
+            _ => vec![own],
+        };
+        return Some(variables.into_boxed_slice());
+    };
+    let span = source.doc().span(node);
+    let tag = source.tags.iter().find(|t| t.output && t.span == span)?;
+    let lookup = ENV_LOOKUP.as_ref()?.captures(tag.code.trim())?;
+    let variable = lookup.get(1).or_else(|| lookup.get(2))?.as_str();
+    Some(vec![variable.to_owned()].into_boxed_slice())
+}
+
+/// The database configuration `base` with the URL the deployment's `var` sets merged
+/// over its keys, as Active Record merges `DATABASE_URL` (`UrlConfig#initialize`:
+/// `configuration_hash.merge(build_url_hash)` [RAILS-DBCONFIG]): the URL's parameters
+/// (`?pool=10`, `max_connections`, `checkout_timeout`, …) replace the keys of the same
+/// name, each pointing at its text in the deployment file, and the keys the URL does not
+/// name stay; a blank parameter is dropped first (`ConnectionUrlResolver#to_hash`:
+/// `compact_blank` [RAILS-URL]). A value the files do not give (a Secret's, `${VAR}`
+/// without a default) makes every setting a URL can hold unknown.
+pub(crate) fn with_environment_url(base: &Pool, var: &crate::model::EnvVar) -> Pool {
+    let mut pool = base.clone();
+    let whole = var.value_location;
+    let key = format!("env.{}", var.name);
+    // Active Record keeps such a URL as `url:` without reading its parts
+    // (`UrlConfig#build_url_hash`).
+    if ["jdbc:", "http:", "https:"]
+        .iter()
+        .any(|scheme| var.value.starts_with(scheme))
+    {
+        return pool;
+    }
+    let parsed = match super::environment_url(var) {
+        Ok(parsed) => parsed,
+        Err(reason) => {
+            unknown_url_settings(&mut pool, whole, &key, &reason);
+            return pool;
+        }
+    };
+    let url = EnvironmentUrl {
+        var,
+        map: var.text_map(),
+        key,
+        parsed,
+    };
+    if let Some(max) = url
+        .setting("max_connections", |t| string_count(t, POOL, "the pool"))
+        .or_else(|| url.setting("pool", |t| string_count(t, POOL, "the pool")))
+    {
+        pool.max = max;
+    }
+    if let Some(min) = url.setting("min_connections", |t| string_count(t, 0, "min_connections")) {
+        pool.min = min;
+    }
+    let seconds = |name: &str, how: Seconds| {
+        url.setting(name, |t| {
+            ruby_seconds(t, RubyValue::String(t.to_owned()), how)
+        })
+    };
+    let durations = [
+        (
+            "checkout_timeout",
+            Seconds::OrDefault(CHECKOUT_TIMEOUT),
+            &mut pool.acquire_timeout,
+        ),
+        ("idle_timeout", Seconds::Fetch, &mut pool.idle_timeout),
+        ("max_age", Seconds::Whole, &mut pool.max_lifetime),
+        (
+            "keepalive",
+            Seconds::OrDefault(KEEPALIVE_8_1),
+            &mut pool.keepalive,
+        ),
+    ];
+    for (name, how, target) in durations {
+        if let Some(setting) = seconds(name, how) {
+            *target = setting;
+        }
+    }
+    // A Rails 8.1 key the URL adds makes the 8.1 pool's keepalive default apply.
+    let runs_rails_8_1 = ["min_connections", "max_connections"]
+        .iter()
+        .any(|name| url.param(name).is_some());
+    if runs_rails_8_1 && url.param("keepalive").is_none() && !pool.keepalive.is_explicit() {
+        pool.keepalive = Setting::known(
+            Duration::from_secs(KEEPALIVE_8_1),
+            Origin::Default {
+                library: "Active Record 8.1",
+                doc: DOC,
+                anchor: pool.anchor,
+            },
+        );
+    }
+    session_feature_switches_from_url(&mut pool, &url);
+    let EnvironmentUrl {
+        parsed, map, key, ..
+    } = url;
+    pool.connection = Some(super::url_connection(parsed, whole, map, &key));
+    pool
+}
+
+/// The PostgreSQL adapter's session feature switches once the deployment's URL is
+/// merged ([`session_feature_switches`]): the adapter the URL names (an `adapter`
+/// parameter, else its scheme) replaces the file's, a switch the URL sets wins over the
+/// key, and without the PostgreSQL adapter there are none.
+fn session_feature_switches_from_url(pool: &mut Pool, url: &EnvironmentUrl) {
+    let scheme = url.var.value.split_once("://").map(|(scheme, _)| scheme);
+    let adapter = url.param("adapter").map(|p| p.value.as_str()).or(scheme);
+    if !adapter.is_some_and(is_postgresql_adapter) {
+        for key in SESSION_FEATURE_SWITCHES {
+            pool.driver_properties.remove(key);
+        }
+        return;
+    }
+    let at = url.var.value_location;
+    for key in SESSION_FEATURE_SWITCHES {
+        if let Some(setting) = url.setting(key, |text| truthy(RubyValue::String(text.to_owned()))) {
+            pool.driver_properties.insert(key.to_owned(), setting);
+        } else if !pool.driver_properties.contains_key(key) {
+            // The file named another adapter: the switch is on, as the URL's adapter
+            // (`prepared_statements`) or the database (`advisory_locks`) has it.
+            let anchor = match key {
+                "prepared_statements" => Some(at),
+                _ => pool.anchor,
+            };
+            let origin = Origin::Default {
+                library: "Active Record",
+                doc: DOC,
+                anchor,
+            };
+            pool.driver_properties
+                .insert(key.to_owned(), Setting::known("true".to_owned(), origin));
+        }
+    }
+}
+
+/// A deployment variable's URL, parsed, with where its parts are written.
+struct EnvironmentUrl<'a> {
+    var: &'a crate::model::EnvVar,
+    map: crate::model::TextMap,
+    /// `env.NAME`, which each parameter's key extends (`env.DATABASE_URL?pool`).
+    key: String,
+    parsed: connection_string::ParsedConnection,
+}
+
+impl EnvironmentUrl<'_> {
+    /// The last parameter named exactly `name` (Ruby hash keys keep their case), unless
+    /// it is blank, which Active Record drops.
+    fn param(&self, name: &str) -> Option<&connection_string::Param> {
+        self.parsed
+            .params
+            .iter()
+            .rev()
+            .find(|p| p.name == name)
+            .filter(|p| !p.value.trim().is_empty())
+    }
+
+    /// The parameter `name` read by `read` (a String, as the URL gives it), located in
+    /// the deployment file. A part the files do not give (`${VAR}`) is unknown.
+    fn setting<T>(&self, name: &str, read: impl Fn(&str) -> Val<T>) -> Option<Setting<T>> {
+        let param = self.param(name)?;
+        let text = param.value.trim();
+        let value = if text.contains("${") {
+            Val::unknown(format!(
+                "the deployment's {} sets {name} through a variable the files do not give",
+                self.var.name
+            ))
+        } else {
+            read(text)
+        };
+        let at = self.var.value_location;
+        Some(Setting {
+            value,
+            origin: Origin::File {
+                file: at.file,
+                span: self.map.span(at.span, param.value_range.clone()),
+                key: format!("{}?{name}", self.key).into(),
+                via: None,
+            },
+        })
+    }
+}
+
+/// Every setting a URL can hold made unknown for `reason`, at the deployment's value.
+fn unknown_url_settings(pool: &mut Pool, at: Location, key: &str, reason: &str) {
+    fn unknown<T>(at: Location, key: &str, reason: &str) -> Setting<T> {
+        Setting {
+            value: Val::unknown(reason.to_owned()),
+            origin: Origin::File {
+                file: at.file,
+                span: at.span,
+                key: key.into(),
+                via: None,
+            },
+        }
+    }
+    pool.max = unknown(at, key, reason);
+    pool.min = unknown(at, key, reason);
+    pool.acquire_timeout = unknown(at, key, reason);
+    pool.idle_timeout = unknown(at, key, reason);
+    pool.max_lifetime = unknown(at, key, reason);
+    pool.keepalive = unknown(at, key, reason);
+    pool.connection = None;
+    // The URL may name another adapter or turn a switch off.
+    for switch in SESSION_FEATURE_SWITCHES {
+        if let Some(setting) = pool.driver_properties.get_mut(switch) {
+            *setting = unknown(at, key, reason);
+        }
+    }
 }
 
 /// `variables:`, the session settings Active Record sets on every new connection
@@ -1932,6 +2185,144 @@ mod tests {
             .find(|p| p.name == "production.cache")
             .expect("cache");
         assert_eq!(cache.max.get(), Some(&3));
+    }
+
+    /// The variables each database's URL comes from: `<NAME>_DATABASE_URL`, and for
+    /// `primary` then `DATABASE_URL` [RAILS-DBCONFIG]; a literal `url:` (a `UrlConfig`)
+    /// none, a `url:` that is a variable's value that variable.
+    #[test]
+    fn url_variables_follow_active_record_names() {
+        let variables = |text: &str, name: &str| {
+            let model = read(&[("app/config/database.yml", text)]);
+            let pool = model.pools.iter().find(|p| p.name == name).expect(name);
+            pool.url_variables.as_deref().map(<[String]>::to_vec)
+        };
+        let names = |v: &[&str]| Some(v.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>());
+        let three_tier = "production:\n  primary:\n    adapter: postgresql\n  cache:\n    adapter: postgresql\nstaging:\n  adapter: postgresql\n";
+        assert_eq!(
+            variables(three_tier, "production.primary"),
+            names(&["PRIMARY_DATABASE_URL", "DATABASE_URL"])
+        );
+        assert_eq!(
+            variables(three_tier, "production.cache"),
+            names(&["CACHE_DATABASE_URL"])
+        );
+        // Only the environment that runs takes the process's variables.
+        assert_eq!(variables(three_tier, "staging"), None);
+        let production = |url: &str| {
+            variables(
+                &format!("production:\n  adapter: postgresql\n  url: {url}\n"),
+                "production",
+            )
+        };
+        assert_eq!(production("<%= ENV[\"PG_URL\"] %>"), names(&["PG_URL"]));
+        assert_eq!(production("postgres://db/app"), None);
+        assert_eq!(production("<%= ENV[\"PG_URL\"].sub(\"x\", \"y\") %>"), None);
+    }
+
+    fn environment_variable(value: &str, unknown_from: Option<&str>) -> crate::model::EnvVar {
+        let at = Location {
+            file: crate::source::FileId(7),
+            span: Span::new(100, 100 + value.len()),
+        };
+        crate::model::EnvVar {
+            name: "DATABASE_URL".into(),
+            value: value.into(),
+            name_location: at,
+            value_location: at,
+            moved: false,
+            parts: None,
+            unknown_from: unknown_from.map(str::to_owned),
+        }
+    }
+
+    /// A deployment's URL is merged over the database's keys [RAILS-DBCONFIG]: its
+    /// parameters win, each located in the deployment's value; keys it does not name
+    /// stay, and so does one whose parameter is blank (`compact_blank` [RAILS-URL]).
+    #[test]
+    fn environment_url_merges_over_the_keys() {
+        let base = production(
+            "production:\n  adapter: postgresql\n  pool: 10\n  checkout_timeout: 3\n  idle_timeout: 60\n",
+        );
+        let url =
+            "postgres://app:pw@db.internal/app?pool=4&idle_timeout=&max_age=600&sslmode=require";
+        let pool = with_environment_url(&base, &environment_variable(url, None));
+        assert_eq!(pool.max.get(), Some(&4));
+        let span = pool.max.location().expect("located").span;
+        assert_eq!(&url[span.start - 100..span.end - 100], "4");
+        assert!(
+            matches!(&pool.max.origin, Origin::File { key, .. } if &**key == "env.DATABASE_URL?pool")
+        );
+        assert_eq!(pool.acquire_timeout.get(), Some(&Duration::from_secs(3)));
+        assert_eq!(pool.idle_timeout.get(), Some(&Duration::from_secs(60)));
+        assert_eq!(pool.max_lifetime.get(), Some(&Duration::from_secs(600)));
+        let connection = pool.connection.as_ref().expect("connection");
+        assert_eq!(
+            connection
+                .host
+                .as_ref()
+                .and_then(|h| h.get())
+                .map(String::as_str),
+            Some("db.internal")
+        );
+        // The URL's adapter decides the PostgreSQL adapter's session feature switches, and
+        // a switch it sets wins over the key.
+        let switch = |pool: &Pool, key: &str| {
+            pool.driver_properties
+                .get(key)
+                .and_then(|s| s.get())
+                .cloned()
+        };
+        assert_eq!(
+            switch(&pool, "prepared_statements").as_deref(),
+            Some("true")
+        );
+        let url = "postgres://db/app?prepared_statements=false";
+        let pool = with_environment_url(&base, &environment_variable(url, None));
+        assert_eq!(
+            switch(&pool, "prepared_statements").as_deref(),
+            Some("false")
+        );
+        let at = pool
+            .driver_properties
+            .get("prepared_statements")
+            .and_then(Setting::location)
+            .expect("located")
+            .span;
+        assert_eq!(&url[at.start - 100..at.end - 100], "false");
+        let pool = with_environment_url(&base, &environment_variable("mysql2://db/app", None));
+        assert!(pool.driver_properties.is_empty());
+        // A Rails 8.1 key from the URL brings 8.1's keepalive default.
+        let pool = with_environment_url(
+            &base,
+            &environment_variable("postgres://db/app?max_connections=7", None),
+        );
+        assert_eq!(pool.max.get(), Some(&7));
+        assert_eq!(
+            pool.keepalive.get(),
+            Some(&Duration::from_secs(KEEPALIVE_8_1))
+        );
+    }
+
+    /// A URL the files do not give (a Secret's, `${VAR}` without a default) makes every
+    /// setting a URL can hold unknown, never a finding; a parameter through a variable
+    /// makes that setting unknown only.
+    #[test]
+    fn unknown_environment_urls_make_their_settings_unknown() {
+        let base = production("production:\n  adapter: postgresql\n  pool: 10\n");
+        for var in [
+            environment_variable("${DATABASE_URL}", Some("Secret db, key url")),
+            environment_variable("${DATABASE_URL}", None),
+        ] {
+            let pool = with_environment_url(&base, &var);
+            assert!(matches!(pool.max.value, Val::Unknown(_)), "{:?}", pool.max);
+            assert!(matches!(pool.acquire_timeout.value, Val::Unknown(_)));
+            assert!(pool.connection.is_none());
+        }
+        let var = environment_variable("postgres://db/app?pool=${POOL}&checkout_timeout=2", None);
+        let pool = with_environment_url(&base, &var);
+        assert!(matches!(pool.max.value, Val::Unknown(_)), "{:?}", pool.max);
+        assert_eq!(pool.acquire_timeout.get(), Some(&Duration::from_secs(2)));
     }
 
     fn production(text: &str) -> Pool {

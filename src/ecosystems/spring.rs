@@ -1367,6 +1367,7 @@ fn hikari_pool(app: &App, effective: &Effective, prefix: &str, framework: bool) 
             url: (!framework).then(|| r.text("url")).flatten().map(Box::new),
             provided_by_framework: framework,
         }),
+        url_variables: None,
     }
 }
 

@@ -663,6 +663,12 @@ pub struct Pool {
     pub session_variables: NamedSettings,
     /// HikariCP `driverClassName`, `dataSourceClassName`, `jdbcUrl`, JNDI name, as set.
     pub class_settings: ClassSettings,
+    /// The deployment variables whose value, when the service's deployment sets one,
+    /// is this pool's URL, the first set winning: Active Record's `PRIMARY_DATABASE_URL`
+    /// then `DATABASE_URL` for a primary database without `url:` (merged over its keys),
+    /// Prisma's `.env` variable (the process's value replaces the file's). None for a
+    /// pool no variable overrides so. Boxed: most pools have none.
+    pub url_variables: Option<Box<[String]>>,
 }
 
 /// A pool's [`PoolClassSettings`], boxed only when one is set: most pools set none
