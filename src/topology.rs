@@ -822,10 +822,13 @@ fn apply_environment_pool(
 
 /// Whether an environment's pool is the config file's pool `base`: the same name
 /// (.NET configuration keys are matched without case, `ConnectionStrings__default`
-/// sets `ConnectionStrings:Default`).
+/// sets `ConnectionStrings:Default`; a Prisma URL replaces only a Prisma pool).
 fn same_pool(base: &crate::model::Pool, env: &crate::model::Pool) -> bool {
     if env.ecosystem == crate::model::Ecosystem::DotNet {
         base.ecosystem == env.ecosystem && base.name.eq_ignore_ascii_case(&env.name)
+    } else if env.library == crate::model::Library::Prisma {
+        // A Prisma URL is a `.env` Prisma pool's variable, not another library's pool.
+        base.library == env.library && base.name == env.name
     } else {
         base.name == env.name
     }
