@@ -2107,7 +2107,7 @@ fn check_output(root: &std::path::Path, format: &str, rule: &str) -> String {
 /// A deployment's `DATABASE_URL` is merged into the Rails production database as Active
 /// Record merges it: its `?pool=` replaces `pool: 10`, and the finding points at it in
 /// the deployment file, with the URL's password masked. From a Secret not among the
-/// files, the pool is unknown: no finding on the file's 10.
+/// files, the URL overrides nothing: the file's `pool: 5` is reported.
 #[test]
 fn deployment_database_url_sets_the_rails_pool() {
     let web = |env: &str| {
@@ -2117,7 +2117,7 @@ fn deployment_database_url_sets_the_rails_pool() {
     let dir = tree(&[
         (
             "app/config/database.yml",
-            "production:\n  adapter: postgresql\n  pool: 10\n",
+            "production:\n  adapter: postgresql\n  pool: 5\n",
         ),
         ("app/config/puma.rb", "threads 8, 8\n"),
         ("k8s/web.yaml", &web(literal)),
@@ -2158,9 +2158,10 @@ fn deployment_database_url_sets_the_rails_pool() {
     let secret = "            - name: DATABASE_URL\n              valueFrom:\n                secretKeyRef:\n                  name: db\n                  key: url\n";
     write_file(root, "k8s/web.yaml", &web(secret));
     let json: serde_json::Value = serde_json::from_str(&check_output(root, "json", rule)).unwrap();
+    let diagnostics = json["diagnostics"].as_array().unwrap();
+    assert_eq!(diagnostics.len(), 1, "{json:#}");
     assert_eq!(
-        json["diagnostics"].as_array().map(Vec::len),
-        Some(0),
+        diagnostics[0]["path"], "app/config/database.yml",
         "{json:#}"
     );
 }

@@ -851,7 +851,9 @@ fn url_variables(source: &Source, config: &str, url: Option<NodeId>) -> Option<B
 /// name, each pointing at its text in the deployment file, and the keys the URL does not
 /// name stay; a blank parameter is dropped first (`ConnectionUrlResolver#to_hash`:
 /// `compact_blank` [RAILS-URL]). A value the files do not give (a Secret's, `${VAR}`
-/// without a default) makes every setting a URL can hold unknown.
+/// without a default) overrides nothing, as an `envFrom` object not among the files
+/// does not: such a URL is the host and credentials, and a `?pool=` in it is rare, so
+/// the files' keys stay (a `pool:` sized below the threads is still reported).
 pub(crate) fn with_environment_url(base: &Pool, var: &crate::model::EnvVar) -> Pool {
     let mut pool = base.clone();
     let whole = var.value_location;
@@ -864,12 +866,8 @@ pub(crate) fn with_environment_url(base: &Pool, var: &crate::model::EnvVar) -> P
     {
         return pool;
     }
-    let parsed = match super::environment_url(var) {
-        Ok(parsed) => parsed,
-        Err(reason) => {
-            unknown_url_settings(&mut pool, whole, &key, &reason);
-            return pool;
-        }
+    let Ok(parsed) = super::environment_url(var) else {
+        return pool;
     };
     let url = EnvironmentUrl {
         var,
@@ -1011,34 +1009,6 @@ impl EnvironmentUrl<'_> {
                 via: None,
             },
         })
-    }
-}
-
-/// Every setting a URL can hold made unknown for `reason`, at the deployment's value.
-fn unknown_url_settings(pool: &mut Pool, at: Location, key: &str, reason: &str) {
-    fn unknown<T>(at: Location, key: &str, reason: &str) -> Setting<T> {
-        Setting {
-            value: Val::unknown(reason.to_owned()),
-            origin: Origin::File {
-                file: at.file,
-                span: at.span,
-                key: key.into(),
-                via: None,
-            },
-        }
-    }
-    pool.max = unknown(at, key, reason);
-    pool.min = unknown(at, key, reason);
-    pool.acquire_timeout = unknown(at, key, reason);
-    pool.idle_timeout = unknown(at, key, reason);
-    pool.max_lifetime = unknown(at, key, reason);
-    pool.keepalive = unknown(at, key, reason);
-    pool.connection = None;
-    // The URL may name another adapter or turn a switch off.
-    for switch in SESSION_FEATURE_SWITCHES {
-        if let Some(setting) = pool.driver_properties.get_mut(switch) {
-            *setting = unknown(at, key, reason);
-        }
     }
 }
 
@@ -2304,20 +2274,18 @@ mod tests {
         );
     }
 
-    /// A URL the files do not give (a Secret's, `${VAR}` without a default) makes every
-    /// setting a URL can hold unknown, never a finding; a parameter through a variable
-    /// makes that setting unknown only.
+    /// A URL the files do not give (a Secret's, `${VAR}` without a default) overrides
+    /// nothing: the files' keys stay; a parameter through a variable makes that setting
+    /// unknown only.
     #[test]
-    fn unknown_environment_urls_make_their_settings_unknown() {
+    fn unknown_environment_urls_leave_the_files_settings() {
         let base = production("production:\n  adapter: postgresql\n  pool: 10\n");
         for var in [
             environment_variable("${DATABASE_URL}", Some("Secret db, key url")),
             environment_variable("${DATABASE_URL}", None),
         ] {
             let pool = with_environment_url(&base, &var);
-            assert!(matches!(pool.max.value, Val::Unknown(_)), "{:?}", pool.max);
-            assert!(matches!(pool.acquire_timeout.value, Val::Unknown(_)));
-            assert!(pool.connection.is_none());
+            assert_eq!(pool, base);
         }
         let var = environment_variable("postgres://db/app?pool=${POOL}&checkout_timeout=2", None);
         let pool = with_environment_url(&base, &var);
