@@ -668,9 +668,10 @@ fn read_pool(
     let runs_rails_8_1 = ["min_connections", "max_connections"]
         .iter()
         .any(|k| values.contains_key(*k) || from_url(k).is_some());
-    let connection = values
-        .get("url")
-        .and_then(|node| url_info(source, *node, &format!("{name}.url")));
+    let connection = match values.get("url") {
+        Some(node) => url_info(source, *node, &format!("{name}.url")),
+        None => key_connection(source, name, &values, anchor),
+    };
     Pool {
         name: name.to_owned(),
         library: Library::ActiveRecord,
@@ -723,6 +724,46 @@ fn read_pool(
     }
 }
 
+/// The connection a database configuration without `url:` names with its keys: the
+/// engine its `adapter` names, `host`, `database` and `username`, which PgBouncer's
+/// per-database and per-user settings and the inference of the database it uses read
+/// (as they read a URL's). None when it names none of them.
+fn key_connection(
+    source: &Source,
+    name: &str,
+    values: &BTreeMap<String, NodeId>,
+    anchor: Location,
+) -> Option<ConnectionInfo> {
+    let text = |key: &str| {
+        let node = values.get(key)?;
+        source.value(*node).0.known().map(|t| t.trim().to_owned())
+    };
+    let engine = text("adapter").map(|adapter| {
+        if is_postgresql_adapter(&adapter) {
+            "postgresql".to_owned()
+        } else {
+            adapter
+        }
+    });
+    let host = values
+        .get("host")
+        .map(|node| source.setting(*node, &format!("{name}.host"), |t| Ok(t.to_owned())));
+    let database = text("database");
+    let user = text("username");
+    if host.is_none() && database.is_none() && user.is_none() {
+        return None;
+    }
+    Some(ConnectionInfo {
+        engine,
+        host,
+        database,
+        user,
+        params: NamedSettings::new(),
+        location: Some(anchor),
+        options: None,
+    })
+}
+
 /// True when Active Record connects with its PostgreSQL adapter: the adapter a literal
 /// `url:` names (an `adapter` parameter, else its scheme: the URL's hash is merged over
 /// the keys beside it [RAILS-URL]), else the `adapter` key.
@@ -759,13 +800,15 @@ fn session_feature_switches(
     url: Option<&UrlParams>,
     anchor: Location,
 ) -> NamedSettings {
-    let adapter_at = values
-        .get("adapter")
-        .map(|node| source.location(*node))
-        .or(url.map(|url| Location {
+    // The URL names the adapter when it has a scheme or an `adapter` parameter, and
+    // then wins over the key ([`uses_postgresql`]).
+    let url_at = url
+        .filter(|url| url.scheme.is_some() || url.param("adapter").is_some())
+        .map(|url| Location {
             file: source.file.id,
             span: url.span,
-        }));
+        });
+    let adapter_at = url_at.or_else(|| values.get("adapter").map(|node| source.location(*node)));
     let default = |key: &str| Origin::Default {
         library: "Active Record",
         doc: DOC,
@@ -774,8 +817,25 @@ fn session_feature_switches(
             _ => Some(anchor),
         },
     };
+    // Ruby truthiness (nil and false are false, the String "false" is true) of a key or
+    // URL parameter, None when not written or not known.
+    let ruby_truthy = |key: &str| {
+        let value = match url.and_then(|u| u.param(key)) {
+            Some(param) => RubyValue::String(param.value.clone()),
+            None => {
+                let setting = source.typed(*values.get(key)?, key, |_, v| Val::Known(v));
+                setting.get()?.clone()
+            }
+        };
+        Some(!matches!(value, RubyValue::False | RubyValue::Nil))
+    };
+    // Only a database Rails migrates takes migrations' advisory locks
+    // (`HashConfig#database_tasks?`: not a replica, `database_tasks` not false).
+    let migrated =
+        ruby_truthy("replica") != Some(true) && ruby_truthy("database_tasks") != Some(false);
     SESSION_FEATURE_SWITCHES
         .into_iter()
+        .filter(|key| migrated || *key != "advisory_locks")
         .map(|key| {
             let param = url.and_then(|u| u.param(key).map(|p| (u, p)));
             let setting = match (param, values.get(key)) {
@@ -2420,6 +2480,24 @@ mod tests {
             ["true", "false"]
         );
         assert_eq!(switches("  adapter: mysql2\n"), ["-", "-"]);
+        // The URL's scheme names the adapter over the key: the default points at it.
+        let text = "production:\n  adapter: mysql2\n  url: postgres://db/app\n";
+        let pool = production(text);
+        let at = pool
+            .driver_properties
+            .get("prepared_statements")
+            .unwrap()
+            .location()
+            .unwrap();
+        assert_eq!(&text[at.span.start..at.span.end], "postgres://db/app");
+        // Not migrated, so no advisory locks: a replica, a database without tasks.
+        for keys in ["  replica: true\n", "  database_tasks: false\n"] {
+            assert_eq!(switches(&format!("{pg}{keys}")), ["-", "true"], "{keys}");
+        }
+        assert_eq!(
+            switches(&format!("{pg}  replica: false\n")),
+            ["true", "true"]
+        );
         assert_eq!(
             switches("  url: mysql2://db/app\n  adapter: postgresql\n"),
             ["-", "-"]

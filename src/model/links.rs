@@ -211,6 +211,8 @@ const URL_ENGINES: &[(&str, Family)] = &[
     ("oracle", Family::Other),
     ("db2", Family::Other),
     ("h2", Family::Other),
+    ("sqlite3", Family::Other),
+    ("sqlite", Family::Other),
     ("hsqldb", Family::Other),
     ("derby", Family::Other),
     ("sqlite", Family::Other),

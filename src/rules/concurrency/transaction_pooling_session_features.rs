@@ -254,14 +254,18 @@ fn prepares_server_side(pool: &Pool) -> Option<Preparer> {
                 error: "prepared statement \"…\" does not exist",
             })
         }
-        // Prisma's query engine parses `pgbouncer` as a Rust `bool`: only `true` is on.
-        Library::Prisma => (property("pgbouncer") != Some("true")).then_some(Preparer {
-            at: connection.location?,
-            client: "Prisma URL prepares statements (no pgbouncer=true)",
-            label: "no pgbouncer=true",
-            fix: "add pgbouncer=true to the database URL",
-            error: "prepared statement \"s0\" already exists",
-        }),
+        // Prisma's query engine parses `pgbouncer` as a Rust `bool`: `true` turns prepared
+        // statements off, and a value other than `true`/`false` (`TRUE`, `1`) is refused
+        // before any connection opens, which is not this rule's finding.
+        Library::Prisma => {
+            matches!(property("pgbouncer"), None | Some("false")).then_some(Preparer {
+                at: connection.location?,
+                client: "Prisma URL prepares statements (no pgbouncer=true)",
+                label: "no pgbouncer=true",
+                fix: "add pgbouncer=true to the database URL",
+                error: "prepared statement \"s0\" already exists",
+            })
+        }
         _ => None,
     }
 }
