@@ -3555,3 +3555,27 @@ fn erb_fallback_chain_takes_its_default_or_the_first_variable_set() {
         "{deployed:?}"
     );
 }
+
+/// A Spring URL whose host is a placeholder's default (`${DB_HOST:prod-db.corp…}`) is not
+/// read as outside the model: the compose service sets `DB_HOST=db`, so the pool is
+/// still inferred to use the compose database and the fleet is checked against it.
+#[test]
+fn a_placeholder_default_host_does_not_unlink_the_only_database() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let root = dir.path();
+    write_file(
+        root,
+        "app/application.yml",
+        "spring:\n  datasource:\n    url: jdbc:postgresql://${DB_HOST:prod-db.corp.example.com}:5432/app\n    hikari:\n      maximum-pool-size: 10\n",
+    );
+    write_file(
+        root,
+        "docker-compose.yml",
+        "services:\n  db:\n    image: postgres:16\n    command: [\"postgres\", \"-c\", \"max_connections=20\"]\n  app:\n    build: ./app\n    environment:\n      DB_HOST: db\n    deploy:\n      replicas: 3\n",
+    );
+    let out = check_output(root, "concise", "fleet-exceeds-db-slots");
+    assert!(
+        out.contains("can open 30 connections to database db"),
+        "{out}"
+    );
+}
