@@ -142,3 +142,11 @@ fn readme_rule_table_matches_the_registry() {
         "README rule table is out of date; replace it with:\n{expected}"
     );
 }
+
+/// Every pool is boxed, and the allocator serves a box from size classes: a `Pool`
+/// over 1,280 bytes takes the next class (1,536), about 5 MB more peak memory on the
+/// 10k benchmark tree (benches/README.md, sixteenth pass). Box what a new field adds.
+#[test]
+fn a_pool_fits_the_allocators_1280_byte_size_class() {
+    assert!(std::mem::size_of::<poollint::model::Pool>() <= 1280);
+}

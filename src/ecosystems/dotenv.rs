@@ -155,7 +155,7 @@ fn read_file(file: &ParsedFile, sources: &SourceMap, model: &mut Model) {
                 model.pools.push(Box::new(Pool {
                     profile: profile.clone(),
                     // The process's own variable of that name wins over the file's.
-                    url_variables: Some(vec![pair.key.clone()].into_boxed_slice()),
+                    url_variables: Some(crate::model::UrlVariables::new(vec![pair.key.clone()])),
                     ..pool
                 }));
             }

@@ -48,7 +48,7 @@ use regex::Regex;
 use super::{connection_string, file_name, ParsedFile, Reader};
 use crate::model::{
     ClassSettings, ConfigEntry, ConnectionInfo, Ecosystem, EntryKey, Library, Location, Model,
-    NamedSettings, Origin, Pool, Secret, Service, Setting, Val, UNBOUNDED_POOL,
+    NamedSettings, Origin, Pool, Secret, Service, Setting, UrlVariables, Val, UNBOUNDED_POOL,
 };
 use crate::source::{SourceMap, Span};
 use crate::syntax::erb::{self, Tag};
@@ -888,20 +888,20 @@ const PRIMARY: &str = "primary";
 /// and `#environment_value_for` [RAILS-DBCONFIG]); a `url:` key makes the configuration
 /// a `UrlConfig`, which those variables leave alone, so only a `url:` that is exactly a
 /// variable's value (`<%= ENV["DATABASE_URL"] %>`) takes that variable's.
-fn url_variables(source: &Source, config: &str, url: Option<NodeId>) -> Option<Box<[String]>> {
+fn url_variables(source: &Source, config: &str, url: Option<NodeId>) -> Option<UrlVariables> {
     let Some(node) = url else {
         let own = format!("{}_DATABASE_URL", config.to_ascii_uppercase());
         let variables = match config {
             PRIMARY => vec![own, "DATABASE_URL".to_owned()],
             _ => vec![own],
         };
-        return Some(variables.into_boxed_slice());
+        return Some(UrlVariables::new(variables));
     };
     let span = source.doc().span(node);
     let tag = source.tags.iter().find(|t| t.output && t.span == span)?;
     let lookup = ENV_LOOKUP.as_ref()?.captures(tag.code.trim())?;
     let variable = lookup.get(1).or_else(|| lookup.get(2))?.as_str();
-    Some(vec![variable.to_owned()].into_boxed_slice())
+    Some(UrlVariables::new(vec![variable.to_owned()]))
 }
 
 /// The database configuration `base` with the URL the deployment's `var` sets merged
@@ -2225,7 +2225,7 @@ mod tests {
         let variables = |text: &str, name: &str| {
             let model = read(&[("app/config/database.yml", text)]);
             let pool = model.pools.iter().find(|p| p.name == name).expect(name);
-            pool.url_variables.as_deref().map(<[String]>::to_vec)
+            pool.url_variables.as_deref().map(|v| v.to_vec())
         };
         let names = |v: &[&str]| Some(v.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>());
         let three_tier = "production:\n  primary:\n    adapter: postgresql\n  cache:\n    adapter: postgresql\nstaging:\n  adapter: postgresql\n";
