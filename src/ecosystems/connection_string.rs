@@ -127,8 +127,10 @@ fn read_authority(authority: &str, start: usize, parsed: &mut ParsedConnection) 
     };
     let hosts = authority.get(host_part_start..).unwrap_or("");
     // A bracketed IPv6 address (`[::1]:5432`) runs to its `]`: its colons are not the
-    // port's.
+    // port's. A list of hosts (pgjdbc and libpq failover, `h1:5432,h2:5432`) is kept
+    // whole, ports included: a reader of the host needs every one of them.
     let host_len = match hosts.strip_prefix('[').and_then(|h| h.find(']')) {
+        _ if hosts.contains(',') => hosts.len(),
         Some(close) => close + 2,
         None => hosts.find([':', ',']).unwrap_or(hosts.len()),
     };
@@ -435,6 +437,27 @@ mod tests {
                 .collect::<Vec<_>>(),
             ["s3cret"]
         );
+    }
+
+    /// A URL listing several hosts keeps them all, with their ports: the first alone
+    /// made `replica.example.com,db` a pool on a host outside the model.
+    #[test]
+    fn a_list_of_hosts_is_kept_whole() {
+        for (url, hosts) in [
+            (
+                "jdbc:postgresql://replica.example.com:5432,db:5432/app",
+                "replica.example.com:5432,db:5432",
+            ),
+            (
+                "postgresql://u@standby.example.com,db/app",
+                "standby.example.com,db",
+            ),
+            ("postgresql://db:5432/app", "db"),
+        ] {
+            let parsed = parse_url(url).unwrap();
+            let (name, range) = parsed.host.unwrap();
+            assert_eq!((name.as_str(), &url[range]), (hosts, hosts), "{url}");
+        }
     }
 
     /// A bracketed IPv6 host runs to its `]` (it was cut at its first colon: `[`).

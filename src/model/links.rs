@@ -147,7 +147,7 @@ fn host_kind(written: &str) -> HostKind<'_> {
 
 /// A written host without its port, brackets or the root's final dot: `db:5432` is
 /// `db`, `[::1]:5432` is `::1`, `db.example.com.` is `db.example.com`.
-fn bare_host(written: &str) -> &str {
+pub(crate) fn bare_host(written: &str) -> &str {
     let host = written.trim();
     let host = match host.strip_prefix('[') {
         // `[::1]:5432`: the address inside the brackets.

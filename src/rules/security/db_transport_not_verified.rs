@@ -10,6 +10,7 @@
 use std::collections::HashMap;
 
 use crate::diagnostic::{Diagnostic, Severity};
+use crate::model::links::bare_host;
 use crate::model::{
     ConfigEntry, ConnectionInfo, Ecosystem, Library, Location, Model, Pool, Reading, Setting,
 };
@@ -157,8 +158,13 @@ fn dotenv_urls(model: &Model) -> Vec<Diagnostic> {
         .collect()
 }
 
+/// A local host, or a list of them (`localhost:5432,localhost:5433`): every host the
+/// client may connect to is this machine's.
 fn is_local(host: &str) -> bool {
-    matches!(host, "localhost" | "127.0.0.1" | "::1" | "[::1]") || host.starts_with('/')
+    host.split(',').all(|one| {
+        let one = one.trim();
+        matches!(bare_host(one), "localhost" | "127.0.0.1" | "::1") || one.starts_with('/')
+    })
 }
 
 fn finding(at: Location, message: String, help: &str, fingerprint: &str) -> Diagnostic {
@@ -203,6 +209,28 @@ fn pgbouncer(model: &Model, out: &mut Vec<Diagnostic>) {
                     &format!("client:{listen}"),
                 ));
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_local;
+
+    /// A host list is local only when every host is; ports and brackets are not part
+    /// of the name.
+    #[test]
+    fn a_host_list_is_local_when_every_host_is() {
+        for local in [
+            "localhost",
+            "localhost:5432,127.0.0.1:5433",
+            "[::1]:5432",
+            "/var/run/postgresql",
+        ] {
+            assert!(is_local(local), "{local}");
+        }
+        for remote in ["db", "localhost:5432,db:5432", "replica.example.com"] {
+            assert!(!is_local(remote), "{remote}");
         }
     }
 }
