@@ -3579,3 +3579,34 @@ fn a_placeholder_default_host_does_not_unlink_the_only_database() {
         "{out}"
     );
 }
+
+/// A compose database's network `aliases`, `hostname` and `container_name` are names
+/// clients reach it by: a pool on such a name is still inferred to use it.
+#[test]
+fn compose_network_aliases_are_names_of_the_database() {
+    for (written, host) in [
+        (
+            "    networks:\n      backend:\n        aliases: [postgres.internal.example.com]\n",
+            "postgres.internal.example.com",
+        ),
+        ("    hostname: pg.corp.example.com\n", "pg.corp.example.com"),
+    ] {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let root = dir.path();
+        write_file(
+            root,
+            "app/application.yml",
+            &format!("spring:\n  datasource:\n    url: jdbc:postgresql://{host}:5432/app\n    hikari:\n      maximum-pool-size: 10\n"),
+        );
+        write_file(
+            root,
+            "docker-compose.yml",
+            &format!("services:\n  db:\n    image: postgres:16\n    command: [\"postgres\", \"-c\", \"max_connections=20\"]\n{written}  app:\n    build: ./app\n    deploy:\n      replicas: 3\n"),
+        );
+        let out = check_output(root, "concise", "fleet-exceeds-db-slots");
+        assert!(
+            out.contains("can open 30 connections to database db"),
+            "{host}: {out}"
+        );
+    }
+}

@@ -228,13 +228,32 @@ impl ServiceReader<'_> {
         let name = self.name()?.to_owned();
         let prefix = format!("services.{name}.command");
         let anchor = self.location(self.doc.span(self.key));
-        Some(postgres::database_from_flags(
-            name,
-            self.file,
-            &self.flags(),
-            &prefix,
-            anchor,
-        ))
+        let mut model =
+            postgres::database_from_flags(name, self.file, &self.flags(), &prefix, anchor);
+        for database in &mut model.databases {
+            database.aliases = self.host_names();
+        }
+        Some(model)
+    }
+
+    /// The names other containers also reach this service by: its `hostname`, its
+    /// `container_name` and its `aliases` on each network (list or map form).
+    fn host_names(&self) -> Vec<String> {
+        let doc = self.doc;
+        let text = |key: &str| doc.get(self.node, key).and_then(|n| doc.text(n));
+        let mut names: Vec<String> = ["hostname", "container_name"]
+            .into_iter()
+            .filter_map(text)
+            .map(str::to_owned)
+            .collect();
+        let networks = doc.get(self.node, "networks");
+        for network in networks.map(|n| doc.entries(n)).unwrap_or_default() {
+            let aliases = doc.get(network.value, "aliases");
+            for alias in aliases.and_then(|a| doc.seq(a)).unwrap_or_default() {
+                names.extend(doc.text(*alias).map(str::to_owned));
+            }
+        }
+        names
     }
 
     /// The `build` context (string or `context:`) and bind-mount sources (`./src:/dst`

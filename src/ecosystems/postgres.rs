@@ -211,6 +211,7 @@ pub(crate) fn database_from_pairs<'a>(
         wait_timeout_raised_from: None,
         declared: false,
         named_host: false,
+        aliases: Vec::new(),
         file: None,
     }
 }

@@ -1028,6 +1028,9 @@ pub struct Database {
     /// its client (`links::may_reach`). A database known from a postgresql.conf, a
     /// my.cnf or the manifest alone has no known host: a pool on any host may reach it.
     pub named_host: bool,
+    /// Other names clients reach it by: a compose service's `hostname`,
+    /// `container_name` and network `aliases`.
+    pub aliases: Vec<String>,
     /// The top-level file the database was read from (its postgresql.conf, my.cnf or
     /// compose file), by which a `[[database]]` table's `config` finds it: its limits
     /// may come from another file (postgresql.auto.conf, an include).
@@ -1059,6 +1062,7 @@ impl Database {
             wait_timeout_raised_from: None,
             declared: false,
             named_host: false,
+            aliases: Vec::new(),
             file: None,
         }
     }
