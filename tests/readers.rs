@@ -927,6 +927,21 @@ fn sqlclient_checks_pool_sizes_with_pooling_off_too() {
     );
 }
 
+/// A minimum SqlClient refuses under `Pooling=false` opens no connection: it is
+/// `pool-size-invalid`'s finding, not also an unbounded pool (it was both).
+#[test]
+fn a_refused_minimum_with_pooling_off_is_not_also_unbounded() {
+    let dir = tree(&[(
+        "appsettings.json",
+        r#"{"ConnectionStrings": {"NegMin": "Server=db;Database=a;Pooling=false;Min Pool Size=-1"}}"#,
+    )]);
+    let found = findings_at(dir.path(), "pool-size-invalid", "appsettings.json");
+    let at: Vec<&str> = found.iter().map(|f| f.2.as_str()).collect();
+    assert_eq!(at, ["-1"], "{found:?}");
+    let found = findings_at(dir.path(), "pool-unbounded", "appsettings.json");
+    assert!(found.is_empty(), "{found:?}");
+}
+
 /// The findings of `rule` as (message, help, text under the span) for `file` of `dir`.
 fn findings_at(dir: &std::path::Path, rule: &str, file: &str) -> Vec<(String, String, String)> {
     let text = std::fs::read_to_string(dir.join(file)).expect("read");

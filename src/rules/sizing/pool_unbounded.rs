@@ -27,7 +27,11 @@ impl crate::rules::Rule for Rule {
             let Some(&max) = pool.max.get() else { continue };
             let why = match pool.library {
                 Library::ActiveRecord if max == UNBOUNDED_POOL => "max_connections unlimited",
-                Library::Npgsql | Library::SqlClient if pool.pooling_disabled() => {
+                // A minimum the driver refuses (SqlClient `Min Pool Size=-1`, checked
+                // with pooling off too) opens no connection: pool-size-invalid's finding.
+                Library::Npgsql | Library::SqlClient
+                    if pool.pooling_disabled() && !refused_minimum(pool) =>
+                {
                     "Pooling=false: every open is a new physical connection"
                 }
                 _ => continue,
@@ -55,5 +59,15 @@ impl crate::rules::Rule for Rule {
             }
             out.push(diagnostic);
         }
+    }
+}
+
+/// A minimum the .NET drivers refuse while parsing the string (below 0, or not a
+/// number), with pooling off too.
+fn refused_minimum(pool: &crate::model::Pool) -> bool {
+    match &pool.min.value {
+        crate::model::Val::Invalid(_) => true,
+        crate::model::Val::Known(min) => *min < 0,
+        crate::model::Val::Unknown(_) => false,
     }
 }
