@@ -361,9 +361,9 @@ pub fn password_spans(value: &str, span: Span, start: Option<usize>) -> Vec<Span
 
 /// The span of `range` of a value written at `span` whose text begins at `start` in
 /// the file ([`written_at`]); the whole `span` without `start`, as offsets into the value
-/// would miss.
+/// would miss ([`crate::model::TextMap`] for a value written in one piece).
 pub fn span_within(span: Span, start: Option<usize>, range: std::ops::Range<usize>) -> Span {
-    start.map_or(span, |s| Span::new(s + range.start, s + range.end))
+    crate::model::TextMap::from(start).span(span, range)
 }
 
 /// Where `value` begins in `text` when `span` holds it as written: the span's text
