@@ -229,7 +229,9 @@ fn prepares_server_side(pool: &Pool) -> Option<Preparer> {
     let property = |name: &str| named(name).and_then(|s| s.get()).map(String::as_str);
     match pool.library {
         Library::HikariCp | Library::TomcatJdbc | Library::Dbcp2 | Library::OracleUcp => {
-            let threshold_off = property("preparethreshold").is_some_and(|t| t.trim() == "0");
+            // pgjdbc reads it with `Integer.parseInt`: `00` and `+0` are 0 too.
+            let threshold_off = property("preparethreshold")
+                .is_some_and(|t| t.trim().parse::<i32>().is_ok_and(|n| n == 0));
             // `PreferQueryMode.of` compares with `equals`: `Simple` is the default mode.
             let simple_mode = property("preferquerymode").is_some_and(|m| m == "simple");
             (!threshold_off && !simple_mode).then_some(Preparer {
