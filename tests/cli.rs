@@ -3610,3 +3610,34 @@ fn compose_network_aliases_are_names_of_the_database() {
         );
     }
 }
+
+/// A URL password holding `/` (`app:Top,Sec/ret9@host`) cuts the URL's authority short;
+/// what comes before the cut is no host, so no output quotes any of the password (a
+/// failover host list took `app:Top,Sec` for hosts and printed it).
+#[test]
+fn a_password_with_a_slash_is_never_taken_for_a_host() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let root = dir.path();
+    write_file(
+        root,
+        "web/.env",
+        "DATABASE_URL=postgresql://app:Top,Sec/ret9@db.example.com/app?sslmode=disable\n",
+    );
+    for format in [
+        "human", "concise", "json", "sarif", "github", "gitlab", "rdjson", "junit",
+    ] {
+        let output = poollint()
+            .current_dir(root)
+            .args(["check", ".", "-f", format])
+            .output()
+            .expect("run");
+        let all = format!(
+            "{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        for part in ["Top,Sec", "Sec/ret9", "ret9"] {
+            assert!(!all.contains(part), "{format} shows {part}: {all}");
+        }
+    }
+}

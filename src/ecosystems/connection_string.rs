@@ -67,7 +67,15 @@ pub fn parse_url(text: &str) -> Option<ParsedConnection> {
         .find(['/', '?', ';'])
         .unwrap_or(after_slashes.len());
     let authority = after_slashes.get(..authority_len)?;
-    read_authority(authority, authority_start, &mut parsed);
+    // An `@` after the authority's end means a password holding `/`, `?` or `;` cut it
+    // short (`app:Top,Sec/ret9@db`): what precedes is no host, and may be a password.
+    let userinfo_cut = !authority.contains('@')
+        && after_slashes
+            .get(authority_len..)
+            .is_some_and(|rest| rest.contains('@'));
+    if !userinfo_cut {
+        read_authority(authority, authority_start, &mut parsed);
+    }
     let tail_start = authority_start + authority_len;
     let tail = text.get(tail_start..)?;
     parsed.database = tail
@@ -457,6 +465,19 @@ mod tests {
             let parsed = parse_url(url).unwrap();
             let (name, range) = parsed.host.unwrap();
             assert_eq!((name.as_str(), &url[range]), (hosts, hosts), "{url}");
+        }
+    }
+
+    /// A password holding `/` or `?` cuts the authority short: no host is read, so
+    /// none of the password is taken for one (`app:Top,Sec` was).
+    #[test]
+    fn a_password_past_the_authority_is_no_host() {
+        for url in [
+            "postgresql://app:Top,Sec/ret9@db.example.com/app",
+            "postgresql://app:p,a?ss@db/app",
+        ] {
+            let parsed = parse_url(url).unwrap();
+            assert_eq!(parsed.host, None, "{url}");
         }
     }
 

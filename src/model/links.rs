@@ -179,9 +179,11 @@ fn host_is_outside(database: &Database, pool: &Pool) -> bool {
 
 /// [`host_is_outside`] for the host (or `h1,h2:5433` list) a pool names.
 fn lists_only_outside_hosts(database: &Database, host: &str) -> bool {
+    // An empty element (`localhost,`) is libpq's default host, this machine.
     host.split(',').all(|one| {
         let name = bare_host(one);
-        host_kind(one) == HostKind::Outside
+        !name.is_empty()
+            && host_kind(one) == HostKind::Outside
             && !std::iter::once(&database.name)
                 .chain(&database.aliases)
                 .any(|known| name.eq_ignore_ascii_case(known))

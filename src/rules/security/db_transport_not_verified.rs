@@ -159,11 +159,16 @@ fn dotenv_urls(model: &Model) -> Vec<Diagnostic> {
 }
 
 /// A local host, or a list of them (`localhost:5432,localhost:5433`): every host the
-/// client may connect to is this machine's.
+/// client may connect to is this machine's. An empty element is libpq's default (a
+/// local socket), a path or a percent-encoded one (`%2Fvar%2Frun%2Fpostgresql`) a
+/// Unix socket.
 fn is_local(host: &str) -> bool {
     host.split(',').all(|one| {
         let one = one.trim();
-        matches!(bare_host(one), "localhost" | "127.0.0.1" | "::1") || one.starts_with('/')
+        one.is_empty()
+            || one.starts_with('/')
+            || one.get(..3).is_some_and(|p| p.eq_ignore_ascii_case("%2f"))
+            || matches!(bare_host(one), "localhost" | "127.0.0.1" | "::1")
     })
 }
 
@@ -226,6 +231,8 @@ mod tests {
             "localhost:5432,127.0.0.1:5433",
             "[::1]:5432",
             "/var/run/postgresql",
+            "%2Fvar%2Frun%2Fpostgresql",
+            "localhost,",
         ] {
             assert!(is_local(local), "{local}");
         }
