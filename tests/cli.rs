@@ -3578,6 +3578,27 @@ fn a_placeholder_default_host_does_not_unlink_the_only_database() {
         out.contains("can open 30 connections to database db"),
         "{out}"
     );
+    // A placeholder elsewhere in the URL leaves the written host outside the model.
+    write_file(
+        root,
+        "app/application.yml",
+        "spring:\n  datasource:\n    url: jdbc:postgresql://prod.db.example.com/${DB_NAME:app}\n    hikari:\n      maximum-pool-size: 10\n",
+    );
+    let out = check_output(root, "concise", "fleet-exceeds-db-slots");
+    assert!(!out.contains("can open"), "{out}");
+    // A deployment's literal URL replaces the placeholder's: its host counts.
+    write_file(
+        root,
+        "app/application.yml",
+        "spring:\n  datasource:\n    url: jdbc:postgresql://${DB_HOST:db}:5432/app\n    hikari:\n      maximum-pool-size: 10\n",
+    );
+    write_file(
+        root,
+        "docker-compose.yml",
+        "services:\n  db:\n    image: postgres:16\n    command: [\"postgres\", \"-c\", \"max_connections=20\"]\n  app:\n    build: ./app\n    environment:\n      SPRING_DATASOURCE_URL: \"jdbc:postgresql://orders.abc123.eu-west-1.rds.amazonaws.com:5432/app\"\n    deploy:\n      replicas: 3\n",
+    );
+    let out = check_output(root, "concise", "fleet-exceeds-db-slots");
+    assert!(!out.contains("can open"), "{out}");
 }
 
 /// A compose database's network `aliases`, `hostname` and `container_name` are names

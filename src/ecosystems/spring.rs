@@ -1400,7 +1400,7 @@ fn connection_info(effective: &Effective, url: &Setting<String>) -> Option<Conne
     } else {
         leaf.text_start.clone()
     };
-    Some(super::url_connection(
+    let mut connection = super::url_connection(
         parse_url(text)?,
         Location {
             file: location.file,
@@ -1408,7 +1408,26 @@ fn connection_info(effective: &Effective, url: &Setting<String>) -> Option<Conne
         },
         text_map,
         key,
-    ))
+    );
+    mark_placeholder_host(&mut connection, leaf);
+    Some(connection)
+}
+
+/// A host written as a placeholder (`jdbc:postgresql://${DB_HOST:db}/app`) came through
+/// its variable, which the deployment may set: its origin says so (`via`), and what
+/// reads the host for the server behind it (`model::links`) does not take the
+/// default's. A placeholder elsewhere in the URL leaves the written host as it is.
+fn mark_placeholder_host(connection: &mut ConnectionInfo, leaf: &Leaf) {
+    if leaf.via.is_none() {
+        return;
+    }
+    let raw_host = parse_url(&leaf.value).and_then(|raw| raw.host.map(|(host, _)| host));
+    if !raw_host.is_some_and(|host| host.contains("${")) {
+        return;
+    }
+    if let Some(Origin::File { via, .. }) = connection.host.as_mut().map(|h| &mut h.origin) {
+        *via = placeholder_via(&leaf.value);
+    }
 }
 
 /// The session settings `connection-init-sql` assigns (`SET statement_timeout = '5s'`),

@@ -71,23 +71,21 @@ pub(crate) fn may_reach(model: &Model, database: &Database, pool: &Pool) -> bool
 
 /// The host a pool's URL or connection string names, else the `host` its driver
 /// settings give (a knex or node-postgres `connection` object), when written as text.
-/// None for a Spring URL written through a placeholder (`${DB_HOST:prod-db.example.com}`):
-/// its host is the default's, which the deployment's variable may replace.
+/// None for a host written as a placeholder (`${DB_HOST:prod-db.example.com}`): it is
+/// the default's, which the deployment's variable may replace.
 fn pool_host(pool: &Pool) -> Option<&str> {
-    let classes = &pool.class_settings;
-    let through_variable = [&classes.jdbc_url, &classes.url]
-        .into_iter()
-        .flatten()
-        .any(|url| matches!(&url.origin, crate::model::Origin::File { via: Some(_), .. }));
-    if through_variable {
-        return None;
-    }
-    pool.connection
+    let host = pool
+        .connection
         .as_ref()
         .and_then(|c| c.host.as_ref())
-        .or_else(|| pool.driver_properties.get("host"))
-        .and_then(|h| h.get())
-        .map(String::as_str)
+        .or_else(|| pool.driver_properties.get("host"))?;
+    if matches!(
+        &host.origin,
+        crate::model::Origin::File { via: Some(_), .. }
+    ) {
+        return None;
+    }
+    host.get().map(String::as_str)
 }
 
 /// What a written host tells about the server behind it.
