@@ -668,9 +668,19 @@ fn read_pool(
     let runs_rails_8_1 = ["min_connections", "max_connections"]
         .iter()
         .any(|k| values.contains_key(*k) || from_url(k).is_some());
+    let keys = key_connection(source, name, &values, anchor);
     let connection = match values.get("url") {
-        Some(node) => url_info(source, *node, &format!("{name}.url")),
-        None => key_connection(source, name, &values, anchor),
+        Some(node) => match url_info(source, *node, &format!("{name}.url")) {
+            Some(url) => Some(over_keys(url, keys.as_ref())),
+            // A URL poollint cannot read (ERB) may name any host: only the adapter is known.
+            None => keys.map(|keys| ConnectionInfo {
+                host: None,
+                database: None,
+                user: None,
+                ..keys
+            }),
+        },
+        None => keys,
     };
     Pool {
         name: name.to_owned(),
@@ -725,7 +735,8 @@ fn read_pool(
 }
 
 /// The connection a database configuration without `url:` names with its keys: the
-/// engine its `adapter` names, `host`, `database` and `username`, which PgBouncer's
+/// engine its `adapter` names (a `sqlite3` or `mysql2` pool is no client of a
+/// PostgreSQL database), `host`, `database` and `username`, which PgBouncer's
 /// per-database and per-user settings and the inference of the database it uses read
 /// (as they read a URL's). None when it names none of them.
 fn key_connection(
@@ -750,7 +761,7 @@ fn key_connection(
         .map(|node| source.setting(*node, &format!("{name}.host"), |t| Ok(t.to_owned())));
     let database = text("database");
     let user = text("username");
-    if host.is_none() && database.is_none() && user.is_none() {
+    if engine.is_none() && host.is_none() && database.is_none() && user.is_none() {
         return None;
     }
     Some(ConnectionInfo {
@@ -762,6 +773,22 @@ fn key_connection(
         location: Some(anchor),
         options: None,
     })
+}
+
+/// A URL's connection merged over the keys beside it, as Active Record merges the URL's
+/// hash over them (`UrlConfig`, blank parts dropped [RAILS-DBCONFIG]): the URL's host,
+/// database and user win, and the keys give those it lacks.
+fn over_keys(url: ConnectionInfo, keys: Option<&ConnectionInfo>) -> ConnectionInfo {
+    let Some(keys) = keys else {
+        return url;
+    };
+    ConnectionInfo {
+        engine: url.engine.or_else(|| keys.engine.clone()),
+        host: url.host.or_else(|| keys.host.clone()),
+        database: url.database.or_else(|| keys.database.clone()),
+        user: url.user.or_else(|| keys.user.clone()),
+        ..url
+    }
 }
 
 /// True when Active Record connects with its PostgreSQL adapter: the adapter a literal
@@ -835,8 +862,15 @@ fn session_feature_switches(
         ruby_truthy("replica") != Some(true) && ruby_truthy("database_tasks") != Some(false);
     SESSION_FEATURE_SWITCHES
         .into_iter()
-        .filter(|key| migrated || *key != "advisory_locks")
         .map(|key| {
+            // A database Rails never migrates takes no advisory locks: recorded as off,
+            // so a deployment's URL merged later does not turn the default back on.
+            if key == "advisory_locks" && !migrated {
+                return (
+                    key.to_owned(),
+                    Setting::known("false".to_owned(), default(key)),
+                );
+            }
             let param = url.and_then(|u| u.param(key).map(|p| (u, p)));
             let setting = match (param, values.get(key)) {
                 (Some((url, param)), _) => {
@@ -986,7 +1020,8 @@ pub(crate) fn with_environment_url(base: &Pool, var: &crate::model::EnvVar) -> P
     let EnvironmentUrl {
         parsed, map, key, ..
     } = url;
-    pool.connection = Some(super::url_connection(parsed, whole, map, &key));
+    let url = super::url_connection(parsed, whole, map, &key);
+    pool.connection = Some(over_keys(url, base.connection.as_ref()));
     pool
 }
 
@@ -2266,6 +2301,51 @@ mod tests {
         }
     }
 
+    /// The connection a database's keys name: the adapter's engine alone is enough (a
+    /// `sqlite3` or `mysql2` pool is no PostgreSQL client, also behind an ERB `url:`,
+    /// which may name any host); a URL, written or a deployment's, wins over the keys
+    /// only for the parts it gives (`postgres://bouncer:6432` keeps `database:`).
+    #[test]
+    fn connections_come_from_the_keys_and_the_url_over_them() {
+        let connection = |yaml: &str| {
+            let pool = production(&format!("production:\n{yaml}"));
+            pool.connection.map(|c| {
+                let host = c.host.and_then(|h| h.get().cloned());
+                (c.engine, host, c.database, c.user)
+            })
+        };
+        let some = |s: &str| Some(s.to_owned());
+        assert_eq!(
+            connection("  adapter: sqlite3\n  pool: 5\n"),
+            Some((some("sqlite3"), None, None, None))
+        );
+        assert_eq!(
+            connection("  adapter: mysql2\n  host: db\n  url: <%= ENV['DATABASE_URL'] %>\n"),
+            Some((some("mysql2"), None, None, None))
+        );
+        assert_eq!(
+            connection("  adapter: postgresql\n  url: postgres://bouncer:6432\n  database: app\n  username: u\n"),
+            Some((some("postgresql"), some("bouncer"), some("app"), some("u")))
+        );
+        let base =
+            production("production:\n  adapter: postgresql\n  database: app\n  replica: true\n");
+        let pool = with_environment_url(
+            &base,
+            &environment_variable("postgres://ro@bouncer:6432", None),
+        );
+        let connection = pool.connection.unwrap();
+        assert_eq!(
+            (connection.database.as_deref(), connection.user.as_deref()),
+            (Some("app"), Some("ro"))
+        );
+        // A replica takes no advisory locks, also once a deployment's URL is merged.
+        let advisory = pool
+            .driver_properties
+            .get("advisory_locks")
+            .and_then(|s| s.get().cloned());
+        assert_eq!(advisory.as_deref(), Some("false"));
+    }
+
     /// A deployment's URL is merged over the database's keys [RAILS-DBCONFIG]: its
     /// parameters win, each located in the deployment's value; keys it does not name
     /// stay, and so does one whose parameter is blank (`compact_blank` [RAILS-URL]).
@@ -2492,7 +2572,11 @@ mod tests {
         assert_eq!(&text[at.span.start..at.span.end], "postgres://db/app");
         // Not migrated, so no advisory locks: a replica, a database without tasks.
         for keys in ["  replica: true\n", "  database_tasks: false\n"] {
-            assert_eq!(switches(&format!("{pg}{keys}")), ["-", "true"], "{keys}");
+            assert_eq!(
+                switches(&format!("{pg}{keys}")),
+                ["false", "true"],
+                "{keys}"
+            );
         }
         assert_eq!(
             switches(&format!("{pg}  replica: false\n")),
