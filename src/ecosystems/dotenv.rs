@@ -197,17 +197,14 @@ pub(crate) fn with_environment_url(base: &Pool, var: &EnvVar) -> Pool {
     let map = var.text_map();
     let at = |range: &std::ops::Range<usize>| map.span(whole, range.clone());
     let file = var.value_location.file;
-    let parsed = super::environment_url(var)
-        .map(|_| prisma_url_pool(file, &var.name, &var.value, &at, whole));
-    let reason = match parsed {
-        Ok(Some(pool)) => {
+    let reason = match super::environment_url(var) {
+        Ok(parsed) => {
             return Pool {
                 name: base.name.clone(),
                 profile: base.profile.clone(),
-                ..pool
+                ..prisma_url_pool(file, &var.name, parsed, &at, whole)
             }
         }
-        Ok(None) => format!("the deployment's {} is not a URL poollint reads", var.name),
         Err(reason) => reason,
     };
     let unknown = || Origin::File {
@@ -254,19 +251,18 @@ fn prisma_pool(
     if parsed.param("connection_limit").is_none() && parsed.param("pool_timeout").is_none() {
         return None;
     }
-    prisma_url_pool(file, key, value, at, whole)
+    Some(prisma_url_pool(file, key, parsed, at, whole))
 }
 
-/// The Prisma pool a URL makes, with Prisma's defaults for the parameters it lacks
-/// (None when it is no URL).
+/// The Prisma pool a parsed URL makes, with Prisma's defaults for the parameters it
+/// lacks.
 fn prisma_url_pool(
     file: FileId,
     key: &str,
-    value: &str,
+    parsed: connection_string::ParsedConnection,
     at: &dyn Fn(&std::ops::Range<usize>) -> Span,
     whole: Span,
-) -> Option<Pool> {
-    let parsed = connection_string::parse_url(value)?;
+) -> Pool {
     let limit = parsed.param("connection_limit");
     let timeout = parsed.param("pool_timeout");
     let anchor = Some(Location { file, span: whole });
@@ -327,7 +323,7 @@ fn prisma_url_pool(
             },
         )
     };
-    Some(Pool {
+    Pool {
         name: key.to_owned(),
         library: Library::Prisma,
         ecosystem: Ecosystem::ConnectionString,
@@ -383,7 +379,7 @@ fn prisma_url_pool(
         session_variables: NamedSettings::new(),
         class_settings: ClassSettings::default(),
         url_variables: None,
-    })
+    }
 }
 
 #[cfg(test)]
