@@ -942,6 +942,25 @@ fn a_refused_minimum_with_pooling_off_is_not_also_unbounded() {
     assert!(found.is_empty(), "{found:?}");
 }
 
+/// SqlClient refuses a negative `Connection Lifetime` and Npgsql a negative
+/// `Keepalive` while parsing the string: reported at the value, as a refused connect
+/// timeout is (they were read as invalid and reported by nothing).
+#[test]
+fn negative_lifetime_and_keepalive_the_drivers_refuse_are_reported() {
+    let dir = tree(&[(
+        "appsettings.json",
+        r#"{"ConnectionStrings": {"Sql": "Server=sql;Database=a;Connection Lifetime=-1", "Pg": "Host=db;Keepalive=-5"}}"#,
+    )]);
+    let found = findings_at(dir.path(), "suspicious-time-unit", "appsettings.json");
+    let at: Vec<&str> = found.iter().map(|f| f.2.as_str()).collect();
+    assert_eq!(at, ["-1", "-5"], "{found:?}");
+    assert!(found[0].0.contains("Load Balance Timeout"), "{found:?}");
+    assert!(
+        found[1].0.contains("KeepAlive can't be negative"),
+        "{found:?}"
+    );
+}
+
 /// The findings of `rule` as (message, help, text under the span) for `file` of `dir`.
 fn findings_at(dir: &std::path::Path, rule: &str, file: &str) -> Vec<(String, String, String)> {
     let text = std::fs::read_to_string(dir.join(file)).expect("read");

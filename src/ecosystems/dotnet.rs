@@ -433,11 +433,15 @@ fn int32(text: &str) -> Result<i64, String> {
     }
 }
 
-/// A number of seconds the reader does not check against the driver.
+/// A number of seconds as a 32-bit `int` ([`int32`], as both drivers convert it); below
+/// 0 is invalid (SqlClient refuses a negative `Connection Lifetime`, Npgsql a negative
+/// `Keepalive`: suspicious-time-unit reports those).
 fn plain_seconds(text: &str) -> Result<Duration, String> {
-    text.parse::<u64>()
-        .map(Duration::from_secs)
-        .map_err(|_| format!("`{text}` is not a number of seconds"))
+    let seconds = int32(text)?;
+    if seconds < 0 {
+        return Err(format!("{seconds} is below 0"));
+    }
+    Ok(Duration::from_secs(seconds.unsigned_abs()))
 }
 
 /// `Timeout`/`Connect Timeout` as the driver reads it, or why it refuses it while

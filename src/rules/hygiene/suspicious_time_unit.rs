@@ -37,7 +37,7 @@ impl crate::rules::Rule for Rule {
 
     fn check(&self, model: &Model, _options: &RuleOptions, out: &mut Vec<Diagnostic>) {
         for pool in &model.pools {
-            out.extend(dotnet_refused_timeout(pool));
+            out.extend(dotnet_refused_times(pool));
             for (setting, property, unit) in timed_settings(pool) {
                 if let Some(setting) = setting.filter(|s| s.is_explicit()) {
                     out.extend(check(pool, setting, property, unit));
@@ -115,24 +115,55 @@ fn unreadable(setting: &Setting<Duration>) -> Option<Diagnostic> {
     })
 }
 
-/// A .NET connect timeout (`Timeout`, `Connect Timeout`) the driver refuses while it
-/// parses the connection string: the .NET reader's invalid value (see its
-/// `connect_timeout`).
-fn dotnet_refused_timeout(pool: &Pool) -> Option<Diagnostic> {
-    let setting = &pool.acquire_timeout;
+/// The .NET time settings the driver refuses while it parses the connection string,
+/// each the .NET reader's invalid value: the connect timeout (see the reader's
+/// `connect_timeout`), SqlClient's `Connection Lifetime` below 0 (`SqlConnectionString`:
+/// `_loadBalanceTimeout < 0` throws `InvalidConnectionOptionValue`) and Npgsql's
+/// `Keepalive` below 0 (its setter throws "KeepAlive can't be negative"); a value that
+/// is no 32-bit whole number fails the drivers' integer conversion too.
+fn dotnet_refused_times(pool: &Pool) -> Vec<Diagnostic> {
+    let refusals: &[(&Setting<Duration>, &str, &str)] = match pool.library {
+        Library::Npgsql => &[
+            (
+                &pool.acquire_timeout,
+                "Npgsql throws an ArgumentException when it parses the connection string",
+                "write Timeout as whole seconds from 0 to 1024 (Npgsql's default is 15)",
+            ),
+            (
+                &pool.keepalive,
+                "Npgsql throws ArgumentOutOfRangeException(\"KeepAlive can't be negative\") when it parses the connection string",
+                "write Keepalive as whole seconds of 0 or more (0, the default, sends none)",
+            ),
+        ],
+        Library::SqlClient => &[
+            (
+                &pool.acquire_timeout,
+                "SqlClient throws ArgumentException(\"Invalid value for key 'Connect Timeout'.\") when the connection string is set on the SqlConnection",
+                "write Connect Timeout as whole seconds of 0 or more (SqlClient's default is 15)",
+            ),
+            (
+                &pool.max_lifetime,
+                "SqlClient throws ArgumentException(\"Invalid value for key 'Load Balance Timeout'.\") when the connection string is set on the SqlConnection",
+                "write Connection Lifetime as whole seconds of 0 or more (0, the default, keeps connections)",
+            ),
+        ],
+        _ => &[],
+    };
+    refusals
+        .iter()
+        .filter_map(|(setting, consequence, help)| dotnet_refused(pool, setting, consequence, help))
+        .collect()
+}
+
+/// One .NET time setting the driver refuses: its invalid value, reported at it.
+fn dotnet_refused(
+    pool: &Pool,
+    setting: &Setting<Duration>,
+    consequence: &str,
+    help: &str,
+) -> Option<Diagnostic> {
     let Val::Invalid(invalid) = &setting.value else {
         return None;
-    };
-    let (consequence, help) = match pool.library {
-        Library::Npgsql => (
-            "Npgsql throws an ArgumentException when it parses the connection string",
-            "write Timeout as whole seconds from 0 to 1024 (Npgsql's default is 15)",
-        ),
-        Library::SqlClient => (
-            "SqlClient throws ArgumentException(\"Invalid value for key 'Connect Timeout'.\") when the connection string is set on the SqlConnection",
-            "write Connect Timeout as whole seconds of 0 or more (SqlClient's default is 15)",
-        ),
-        _ => return None,
     };
     let at = setting.location()?;
     let property = setting.origin.written_name().unwrap_or("Timeout");
