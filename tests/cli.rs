@@ -3632,9 +3632,9 @@ fn compose_network_aliases_are_names_of_the_database() {
     }
 }
 
-/// A URL password holding `/` (`app:Top,Sec/ret9@host`) cuts the URL's authority short;
-/// what comes before the cut is no host, so no output quotes any of the password (a
-/// failover host list took `app:Top,Sec` for hosts and printed it).
+/// A URL password holding `/`, `@`, `;` or `#` (`app:Top,Sec/ret9@host`) runs to the
+/// last `@` before any parameter, so no output quotes any of it (a failover host list
+/// took `app:Top,Sec` for hosts, and `QB2` was read as the host of `app:QB1@QB2/QB3@…`).
 #[test]
 fn a_password_with_a_slash_is_never_taken_for_a_host() {
     let dir = tempfile::tempdir().expect("temp dir");
@@ -3642,7 +3642,10 @@ fn a_password_with_a_slash_is_never_taken_for_a_host() {
     write_file(
         root,
         "web/.env",
-        "DATABASE_URL=postgresql://app:Top,Sec/ret9@db.example.com/app?sslmode=disable\n",
+        "DATABASE_URL=postgresql://app:Top,Sec/ret9@db.example.com/app?sslmode=disable\n\
+         B=postgresql://app:QB1@QB2/QB3@db.example.com/app?sslmode=disable\n\
+         L=postgresql://app:QL1@QL2;QL3@db.example.com/app?sslmode=disable\n\
+         S=postgresql://app:QS1@QS2#QS3/QS4@db.example.com/app?sslmode=disable\n",
     );
     for format in [
         "human", "concise", "json", "sarif", "github", "gitlab", "rdjson", "junit",
@@ -3657,7 +3660,10 @@ fn a_password_with_a_slash_is_never_taken_for_a_host() {
             String::from_utf8_lossy(&output.stdout),
             String::from_utf8_lossy(&output.stderr)
         );
-        for part in ["Top,Sec", "Sec/ret9", "ret9"] {
+        for part in [
+            "Top,Sec", "Sec/ret9", "ret9", "QB1", "QB2", "QB3", "QL1", "QL2", "QL3", "QS1", "QS2",
+            "QS3", "QS4",
+        ] {
             assert!(!all.contains(part), "{format} shows {part}: {all}");
         }
     }

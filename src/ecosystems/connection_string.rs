@@ -63,16 +63,25 @@ pub fn parse_url(text: &str) -> Option<ParsedConnection> {
         return Some(parsed);
     };
     let authority_start = body_start + 2;
+    // Userinfo runs to the last `@` before the first `=` (a parameter's, whose value may
+    // hold `@`: `?user=ops@corp`): a password may hold `/`, `?`, `;`, `#` or `@`
+    // (`app:Top,Sec/ret9@db`), and the host starts after it, as the masker reads it.
+    let before_params = after_slashes
+        .get(..after_slashes.find('=').unwrap_or(after_slashes.len()))
+        .unwrap_or(after_slashes);
+    let host_start = before_params.rfind('@').map_or(0, |at| at + 1);
     let authority_len = after_slashes
-        .find(['/', '?', ';'])
-        .unwrap_or(after_slashes.len());
+        .get(host_start..)
+        .and_then(|hosts| hosts.find(['/', '?', ';']))
+        .map_or(after_slashes.len(), |end| host_start + end);
     let authority = after_slashes.get(..authority_len)?;
-    // An `@` after the authority's end means a password holding `/`, `?` or `;` cut it
-    // short (`app:Top,Sec/ret9@db`): what precedes is no host, and may be a password.
+    // An `@` past the authority and before the query (`app:p=q/r@db`: the password's `=`
+    // hid it) means what precedes is no host, and may be a password.
     let userinfo_cut = !authority.contains('@')
         && after_slashes
             .get(authority_len..)
-            .is_some_and(|rest| rest.contains('@'));
+            .map(|rest| rest.split(['?', '#']).next().unwrap_or(rest))
+            .is_some_and(|path| path.contains('@'));
     if !userinfo_cut {
         read_authority(authority, authority_start, &mut parsed);
     }
@@ -472,13 +481,45 @@ mod tests {
     /// none of the password is taken for one (`app:Top,Sec` was).
     #[test]
     fn a_password_past_the_authority_is_no_host() {
-        for url in [
-            "postgresql://app:Top,Sec/ret9@db.example.com/app",
-            "postgresql://app:p,a?ss@db/app",
+        for (url, host, password) in [
+            (
+                "postgresql://app:Top,Sec/ret9@db.example.com/app",
+                "db.example.com",
+                "Top,Sec/ret9",
+            ),
+            ("postgresql://app:p,a?ss@db/app", "db", "p,a?ss"),
+            (
+                "postgresql://app:QB1@QB2/QB3@db.example.com/app?sslmode=disable",
+                "db.example.com",
+                "QB1@QB2/QB3",
+            ),
+            ("postgresql://app:QL1@QL2;QL3@db/app", "db", "QL1@QL2;QL3"),
+            (
+                "postgresql://app:QS1@QS2#QS3/QS4@db/app",
+                "db",
+                "QS1@QS2#QS3/QS4",
+            ),
         ] {
             let parsed = parse_url(url).unwrap();
-            assert_eq!(parsed.host, None, "{url}");
+            assert_eq!(parsed.host.map(|h| h.0).as_deref(), Some(host), "{url}");
+            let ranges = password_ranges(url);
+            assert_eq!(
+                ranges.iter().map(|r| at(url, r)).collect::<Vec<_>>(),
+                [password],
+                "{url}"
+            );
         }
+        // A password holding `=` hides its `@` from the rule above: no host then.
+        assert_eq!(
+            parse_url("postgresql://app:p=q/r@db/app").unwrap().host,
+            None
+        );
+        // An `@` in a parameter is no userinfo.
+        let url = "postgresql://reports.example.com/app?user=ops@corp.example.com&sslmode=disable";
+        assert_eq!(
+            parse_url(url).unwrap().host.map(|h| h.0).as_deref(),
+            Some("reports.example.com")
+        );
     }
 
     /// A bracketed IPv6 host runs to its `]` (it was cut at its first colon: `[`).

@@ -1421,8 +1421,10 @@ fn mark_placeholder_host(connection: &mut ConnectionInfo, leaf: &Leaf) {
     if leaf.via.is_none() {
         return;
     }
-    let raw_host = parse_url(&leaf.value).and_then(|raw| raw.host.map(|(host, _)| host));
-    if !raw_host.is_some_and(|host| host.contains("${")) {
+    // A URL that is a placeholder as a whole (`${JDBC_URL:jdbc:…}`) parses as none.
+    let raw_host = parse_url(&leaf.value).map(|raw| raw.host.map(|(host, _)| host));
+    let host_written = raw_host.is_some_and(|host| host.is_none_or(|h| !h.contains("${")));
+    if host_written {
         return;
     }
     if let Some(Origin::File { via, .. }) = connection.host.as_mut().map(|h| &mut h.origin) {

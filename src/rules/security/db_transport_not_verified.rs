@@ -165,10 +165,14 @@ fn dotenv_urls(model: &Model) -> Vec<Diagnostic> {
 fn is_local(host: &str) -> bool {
     host.split(',').all(|one| {
         let one = one.trim();
-        one.is_empty()
+        let name = bare_host(one);
+        // `:5433` is libpq's default host on another port; names match without case.
+        name.is_empty()
             || one.starts_with('/')
             || one.get(..3).is_some_and(|p| p.eq_ignore_ascii_case("%2f"))
-            || matches!(bare_host(one), "localhost" | "127.0.0.1" | "::1")
+            || ["localhost", "127.0.0.1", "::1"]
+                .iter()
+                .any(|local| name.eq_ignore_ascii_case(local))
     })
 }
 
@@ -233,6 +237,8 @@ mod tests {
             "/var/run/postgresql",
             "%2Fvar%2Frun%2Fpostgresql",
             "localhost,",
+            "localhost:5432,:5433",
+            "LOCALHOST",
         ] {
             assert!(is_local(local), "{local}");
         }
