@@ -602,16 +602,22 @@ fn merge_service(
     let mut from_deployment = None;
     let named: HashSet<FileId> = config.union(&deployment).copied().collect();
     let runtime = |service: &Service| runtime_file(model, service);
-    for service in services.claim(&named, &declared.name.value, runtime) {
-        let is_deployment = service_files(model, &service)
+    let mut claimed = services.claim(&named, &declared.name.value, runtime);
+    let is_deployment = |service: &Service| {
+        service_files(model, service)
             .iter()
-            .any(|f| deployment.contains(f));
-        if is_deployment && from_deployment.is_none() {
-            from_deployment = Some(service);
-        } else {
-            from_config.push(service);
-        }
+            .any(|f| deployment.contains(f))
+    };
+    // A compose file holds several services: the deployment is the one named like the
+    // table (`web` beside `db`), else the first.
+    let chosen = claimed
+        .iter()
+        .position(|s| is_deployment(s) && s.name == declared.name.value)
+        .or_else(|| claimed.iter().position(is_deployment));
+    if let Some(index) = chosen {
+        from_deployment = Some(claimed.remove(index));
     }
+    from_config.extend(claimed);
     let mut merged = deploy(
         model,
         &declared.name.value,

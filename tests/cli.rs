@@ -3668,3 +3668,27 @@ fn a_password_with_a_slash_is_never_taken_for_a_host() {
         }
     }
 }
+
+/// A manifest's `deployment` naming a compose file with several services deploys the
+/// service named like the `[[service]]` table (`web` after `db`), not the first.
+#[test]
+fn a_compose_deployment_is_the_service_named_like_the_table() {
+    let dir = tree(&[
+        (
+            "docker-compose.yml",
+            "services:\n  db:\n    image: postgres:16\n  web:\n    build: ./web\n    environment:\n      DATABASE_URL: postgres://db.example.com/app?pool=2\n",
+        ),
+        ("web/config/database.yml", "production:\n  adapter: postgresql\n  pool: 10\n"),
+        ("web/config/puma.rb", "threads 5, 5\n"),
+        (
+            "poollint.toml",
+            "[[service]]\nname = \"web\"\nconfig = [\"web/config/database.yml\", \"web/config/puma.rb\"]\ndeployment = \"docker-compose.yml\"\n",
+        ),
+    ]);
+    let out = check_output(
+        dir.path(),
+        "concise",
+        "pool-smaller-than-thread-concurrency",
+    );
+    assert!(out.contains("allows 2 connections"), "{out}");
+}
