@@ -211,6 +211,14 @@ impl<T> Slots<T> {
     }
 }
 
+/// A service a table claimed ([`ReadServices::claim`]).
+struct Claimed {
+    slot: usize,
+    service: Service,
+    /// Taken by this claim, not a copy of what an earlier table took.
+    fresh: bool,
+}
+
 /// The services read from files, for `[[service]]` tables: a table takes the ones read
 /// from the files it names; a later table naming the same files (two services run the
 /// same configuration) gets a copy of what the earlier one took.
@@ -222,13 +230,14 @@ struct ReadServices {
 
 impl ReadServices {
     /// The services read from `files` (each once, in order), taken or copied, of an
-    /// application's runtimes only the one the table is ([`ReadServices::runtime_slots`]).
+    /// application's runtimes only the one the table is ([`ReadServices::runtime_slots`]);
+    /// each with its slot and whether this claim took it (not a copy of another's).
     fn claim(
         &mut self,
         files: &HashSet<FileId>,
         table: &str,
         runtime: impl Fn(&Service) -> Option<FileId>,
-    ) -> Vec<Service> {
+    ) -> Vec<Claimed> {
         let mut slots = self.slots.all_read_from(files);
         let runtimes: Vec<(usize, FileId)> = slots
             .iter()
@@ -242,12 +251,31 @@ impl ReadServices {
         for slot in slots {
             if let Some(service) = self.slots.take(slot) {
                 self.taken.insert(slot, service.clone());
-                claimed.push(service);
+                claimed.push(Claimed {
+                    slot,
+                    service,
+                    fresh: true,
+                });
             } else if let Some(copy) = self.taken.get(&slot) {
-                claimed.push(copy.clone());
+                claimed.push(Claimed {
+                    slot,
+                    service: copy.clone(),
+                    fresh: false,
+                });
             }
         }
         claimed
+    }
+
+    /// Gives back a service this table took but does not use: it stays a service of its
+    /// own, as without a manifest, and another table may take it.
+    fn release(&mut self, claimed: Claimed) {
+        if claimed.fresh {
+            self.taken.remove(&claimed.slot);
+            if let Some(item) = self.slots.items.get_mut(claimed.slot) {
+                *item = Some(claimed.service);
+            }
+        }
     }
 
     /// The service read into `slot`, taken or not.
@@ -603,21 +631,27 @@ fn merge_service(
     let named: HashSet<FileId> = config.union(&deployment).copied().collect();
     let runtime = |service: &Service| runtime_file(model, service);
     let mut claimed = services.claim(&named, &declared.name.value, runtime);
-    let is_deployment = |service: &Service| {
-        service_files(model, service)
-            .iter()
-            .any(|f| deployment.contains(f))
-    };
+    let files_of = |c: &Claimed| service_files(model, &c.service);
+    let is_deployment = |c: &Claimed| files_of(c).iter().any(|f| deployment.contains(f));
     // A compose file holds several services: the deployment is the one named like the
     // table (`web` beside `db`), else the first.
     let chosen = claimed
         .iter()
-        .position(|s| is_deployment(s) && s.name == declared.name.value)
+        .position(|c| is_deployment(c) && c.service.name == declared.name.value)
         .or_else(|| claimed.iter().position(is_deployment));
     if let Some(index) = chosen {
-        from_deployment = Some(claimed.remove(index));
+        from_deployment = Some(claimed.remove(index).service);
     }
-    from_config.extend(claimed);
+    for other in claimed {
+        // Another service of the deployment file alone (a compose `worker` or `db`) is
+        // its own process, not part of this one: left to itself or its own table.
+        let files = files_of(&other);
+        if chosen.is_some() && !files.is_empty() && files.iter().all(|f| deployment.contains(f)) {
+            services.release(other);
+        } else {
+            from_config.push(other.service);
+        }
+    }
     let mut merged = deploy(
         model,
         &declared.name.value,

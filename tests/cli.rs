@@ -3692,3 +3692,27 @@ fn a_compose_deployment_is_the_service_named_like_the_table() {
     );
     assert!(out.contains("allows 2 connections"), "{out}");
 }
+
+/// The other services of a deployment's compose file stay their own processes: a
+/// `worker` beside the declared `web` counts with its own replicas and pool (4 × 7),
+/// not merged into `web` nor lost (demand 3 × 15 + 4 × 7 = 73).
+#[test]
+fn other_compose_services_of_a_deployment_stay_their_own() {
+    let dir = tree(&[
+        (
+            "docker-compose.yml",
+            "services:\n  db:\n    image: postgres:16\n    command: [\"postgres\", \"-c\", \"max_connections=50\"]\n  worker:\n    image: worker:1\n    deploy:\n      replicas: 4\n    environment:\n      SPRING_DATASOURCE_URL: jdbc:postgresql://db:5432/app\n      SPRING_DATASOURCE_HIKARI_MAXIMUM_POOL_SIZE: \"7\"\n  web:\n    build: ./web\n    deploy:\n      replicas: 3\n    environment:\n      SPRING_DATASOURCE_HIKARI_MAXIMUM_POOL_SIZE: \"15\"\n      SPRING_DATASOURCE_URL: jdbc:postgresql://db:5432/app\n",
+        ),
+        (
+            "poollint.toml",
+            "[[service]]\nname = \"web\"\ndeployment = \"docker-compose.yml\"\n",
+        ),
+    ]);
+    let output = poollint()
+        .args(["capacity", "--format", "json"])
+        .arg(dir.path())
+        .output()
+        .expect("run");
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    assert_eq!(json["databases"][0]["demand_steady"], 73, "{json:#}");
+}
