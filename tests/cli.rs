@@ -3645,7 +3645,15 @@ fn a_password_with_a_slash_is_never_taken_for_a_host() {
         "DATABASE_URL=postgresql://app:Top,Sec/ret9@db.example.com/app?sslmode=disable\n\
          B=postgresql://app:QB1@QB2/QB3@db.example.com/app?sslmode=disable\n\
          L=postgresql://app:QL1@QL2;QL3@db.example.com/app?sslmode=disable\n\
-         S=postgresql://app:QS1@QS2#QS3/QS4@db.example.com/app?sslmode=disable\n",
+         S=postgresql://app:QS1@QS2#QS3/QS4@db.example.com/app?sslmode=disable\n\
+         X=postgresql://app:XB1@XB2=XB3/XB4@dbb.example.com/app?sslmode=disable\n\
+         Z=postgresql://app:ZG1=ZG2?sslmode=disable&connect_timeout=ZG3@db.example.com/app\n",
+    );
+    // A URL in a PgBouncer entry: its password's `=` made text before it a "parameter".
+    write_file(
+        root,
+        "bouncer/pgbouncer.ini",
+        "[databases]\nthird = postgresql://app:QQ1=QQ2@db.example.com/app\nfourth = postgresql://app:PD1@PD2=PD3/PD4@db.example.com/app\n[pgbouncer]\npool_mode = session\n",
     );
     for format in [
         "human", "concise", "json", "sarif", "github", "gitlab", "rdjson", "junit",
@@ -3662,7 +3670,8 @@ fn a_password_with_a_slash_is_never_taken_for_a_host() {
         );
         for part in [
             "Top,Sec", "Sec/ret9", "ret9", "QB1", "QB2", "QB3", "QL1", "QL2", "QL3", "QS1", "QS2",
-            "QS3", "QS4",
+            "QS3", "QS4", "XB1", "XB2", "XB3", "XB4", "ZG1", "ZG2", "ZG3", "QQ1", "QQ2", "PD1",
+            "PD2", "PD3", "PD4",
         ] {
             assert!(!all.contains(part), "{format} shows {part}: {all}");
         }

@@ -63,28 +63,13 @@ pub fn parse_url(text: &str) -> Option<ParsedConnection> {
         return Some(parsed);
     };
     let authority_start = body_start + 2;
-    // Userinfo runs to the last `@` before the first `=` (a parameter's, whose value may
-    // hold `@`: `?user=ops@corp`): a password may hold `/`, `?`, `;`, `#` or `@`
-    // (`app:Top,Sec/ret9@db`), and the host starts after it, as the masker reads it.
-    let before_params = after_slashes
-        .get(..after_slashes.find('=').unwrap_or(after_slashes.len()))
-        .unwrap_or(after_slashes);
-    let host_start = before_params.rfind('@').map_or(0, |at| at + 1);
+    let host_start = userinfo_end(after_slashes).map_or(0, |at| at + 1);
     let authority_len = after_slashes
         .get(host_start..)
         .and_then(|hosts| hosts.find(['/', '?', ';']))
         .map_or(after_slashes.len(), |end| host_start + end);
     let authority = after_slashes.get(..authority_len)?;
-    // An `@` past the authority and before the query (`app:p=q/r@db`: the password's `=`
-    // hid it) means what precedes is no host, and may be a password.
-    let userinfo_cut = !authority.contains('@')
-        && after_slashes
-            .get(authority_len..)
-            .map(|rest| rest.split(['?', '#']).next().unwrap_or(rest))
-            .is_some_and(|path| path.contains('@'));
-    if !userinfo_cut {
-        read_authority(authority, authority_start, &mut parsed);
-    }
+    read_authority(authority, authority_start, &mut parsed);
     let tail_start = authority_start + authority_len;
     let tail = text.get(tail_start..)?;
     parsed.database = tail
@@ -99,6 +84,21 @@ pub fn parse_url(text: &str) -> Option<ParsedConnection> {
         // SQL Server style: `jdbc:sqlserver://h:1433;databaseName=x;socketTimeout=3`.
         read_pairs(text, tail_start + s + 1, &[';'], &mut parsed.params);
     }
+    // Whatever a password may be read to hold (the masker's reading: from the first
+    // `:` to the token's last `@`) is never a host or a parameter, so no output quotes
+    // part of it as one.
+    if let Some(secret) =
+        masked_userinfo(after_slashes).map(|r| r.start + authority_start..r.end + authority_start)
+    {
+        let overlaps = |r: &Range<usize>| r.start < secret.end && secret.start < r.end;
+        if parsed.host.as_ref().is_some_and(|(_, r)| overlaps(r)) {
+            parsed.host = None;
+            parsed.user = None;
+        }
+        parsed
+            .params
+            .retain(|p| !overlaps(&p.name_range) && !overlaps(&p.value_range));
+    }
     if parsed.database.is_none() {
         parsed.database = last_value(&parsed.params, DATABASE_PARAMS);
     }
@@ -106,6 +106,43 @@ pub fn parse_url(text: &str) -> Option<ParsedConnection> {
         parsed.user = last_value(&parsed.params, USER_PARAMS);
     }
     Some(parsed)
+}
+
+/// Where a URL's userinfo ends (its `@`), in the text after `//`: the last `@`, so a
+/// password may hold `/`, `;`, `#`, `=` or `@` (`app:Top,Sec/ret9@db`,
+/// `app:c2Vj/cmV0==@db`), unless what precedes it holds a query (`?user=ops@corp`: a
+/// parameter's value) or a `/` before any `:` (`hq.example.com/my@db`: the path); then
+/// the `@` before it, if any.
+fn userinfo_end(after_slashes: &str) -> Option<usize> {
+    let mut end = after_slashes.len();
+    loop {
+        let at = after_slashes.get(..end)?.rfind('@')?;
+        let userinfo = after_slashes.get(..at)?;
+        // `…?user=ops@corp`: a parameter's value, not userinfo.
+        let in_query = userinfo
+            .find('?')
+            .is_some_and(|q| userinfo.get(q..).is_some_and(|query| query.contains('=')));
+        let slash = userinfo.find('/');
+        let password_first = userinfo
+            .find(':')
+            .is_some_and(|c| slash.is_none_or(|s| c < s));
+        if !in_query && (slash.is_none() || password_first) {
+            return Some(at);
+        }
+        end = at;
+    }
+}
+
+/// The range a password may hold in the text after `//`, as the masker reads a URL
+/// (`redact::credential_spans`): from the first `:` to the token's last `@`.
+fn masked_userinfo(after_slashes: &str) -> Option<Range<usize>> {
+    let token_end = after_slashes
+        .find(|c: char| c.is_whitespace() || matches!(c, '"' | '\'' | '`' | '<' | '>'))
+        .unwrap_or(after_slashes.len());
+    let token = after_slashes.get(..token_end)?;
+    let at = token.rfind('@')?;
+    let colon = token.get(..at)?.find(':')?;
+    Some(colon + 1..at)
 }
 
 /// `jdbc:postgresql:` → (offset after it, "postgresql"); `postgres://` → (offset of `//`, "postgres").
@@ -499,6 +536,17 @@ mod tests {
                 "db",
                 "QS1@QS2#QS3/QS4",
             ),
+            ("postgresql://app:p=q/r@db/app", "db", "p=q/r"),
+            (
+                "postgresql://app:c2Vj/cmV0==@db.example.com:5432/app?sslmode=disable",
+                "db.example.com",
+                "c2Vj/cmV0==",
+            ),
+            (
+                "postgresql://app:XB1@XB2=XB3/XB4@dbb.example.com/app?sslmode=disable",
+                "dbb.example.com",
+                "XB1@XB2=XB3/XB4",
+            ),
         ] {
             let parsed = parse_url(url).unwrap();
             assert_eq!(parsed.host.map(|h| h.0).as_deref(), Some(host), "{url}");
@@ -509,17 +557,32 @@ mod tests {
                 "{url}"
             );
         }
-        // A password holding `=` hides its `@` from the rule above: no host then.
-        assert_eq!(
-            parse_url("postgresql://app:p=q/r@db/app").unwrap().host,
-            None
-        );
-        // An `@` in a parameter is no userinfo.
-        let url = "postgresql://reports.example.com/app?user=ops@corp.example.com&sslmode=disable";
-        assert_eq!(
-            parse_url(url).unwrap().host.map(|h| h.0).as_deref(),
-            Some("reports.example.com")
-        );
+        // An `@` in a parameter or in the path is no userinfo.
+        for (url, host) in [
+            (
+                "postgresql://reports.example.com/app?user=ops@corp.example.com&sslmode=disable",
+                "reports.example.com",
+            ),
+            (
+                "postgresql://reports.example.com:5432/app?user=ops@corp.example.com",
+                "reports.example.com",
+            ),
+            (
+                "postgresql://hq.example.com/my@db?sslmode=disable",
+                "hq.example.com",
+            ),
+        ] {
+            assert_eq!(
+                parse_url(url).unwrap().host.map(|h| h.0).as_deref(),
+                Some(host),
+                "{url}"
+            );
+        }
+        // What the masker may take for a password is never a parameter: no `sslmode`
+        // read from inside `ZG1=ZG2?sslmode=disable&connect_timeout=ZG3`.
+        let url = "postgresql://app:ZG1=ZG2?sslmode=disable&connect_timeout=ZG3@db.example.com/app";
+        let parsed = parse_url(url).unwrap();
+        assert!(parsed.param("sslmode").is_none(), "{:?}", parsed.params);
     }
 
     /// A bracketed IPv6 host runs to its `]` (it was cut at its first colon: `[`).

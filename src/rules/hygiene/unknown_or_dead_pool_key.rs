@@ -391,6 +391,9 @@ fn unknown_names(model: &Model, max_distance: usize) -> Vec<Diagnostic> {
                 return None;
             }
             let written = entry.key.rsplit('.').next().unwrap_or(name);
+            if !is_plain_name(written) {
+                return Some(not_a_name(entry, written, &check));
+            }
             let message = format!("`{written}` is not {}: {}", check.what, check.consequence);
             match crate::suggest::within_edits(name, check.known, max_distance) {
                 Some(meant) => {
@@ -405,4 +408,34 @@ fn unknown_names(model: &Model, max_distance: usize) -> Vec<Diagnostic> {
             }
         })
         .collect()
+}
+
+/// A name as a parameter's can be written: letters, digits, `_` and `-`.
+fn is_plain_name(written: &str) -> bool {
+    written
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-'))
+}
+
+/// Text read where a name belongs that no name can be (`postgresql://app:…` before a
+/// `=`: a URL in a PgBouncer entry, whose password may hold `=`): reported without
+/// quoting it, nor naming it in the finding's key, since it may hold a password.
+fn not_a_name(entry: &ConfigEntry, written: &str, check: &NameCheck) -> Diagnostic {
+    let message = format!(
+        "the text before `=` here is not {} (it holds characters no name has, such as a URL's): {}",
+        check.what, check.consequence
+    );
+    let help = "write the entry as `key=value` pairs (host=… port=… dbname=…), not a URL";
+    let key = entry
+        .key
+        .strip_suffix(written)
+        .map_or(entry.key.as_str(), |k| k.trim_end_matches('.'));
+    at_key(
+        entry,
+        Severity::Error,
+        message,
+        "not a parameter name",
+        help.to_owned(),
+    )
+    .with_key(key.to_owned())
 }
