@@ -3653,7 +3653,7 @@ fn a_password_with_a_slash_is_never_taken_for_a_host() {
     write_file(
         root,
         "bouncer/pgbouncer.ini",
-        "[databases]\nthird = postgresql://app:QQ1=QQ2@db.example.com/app\nfourth = postgresql://app:PD1@PD2=PD3/PD4@db.example.com/app\n[pgbouncer]\npool_mode = session\n",
+        "[databases]\nthird = postgresql://app:QQ1=QQ2@db.example.com/app\nfourth = postgresql://app:PD1@PD2=PD3/PD4@db.example.com/app\nfifth = postgresql://u:DT1.DT2=x@db/app\nsixth = postgresql://u:HQ1@db.example.com/app?sslmode=require\n[pgbouncer]\npool_mode = session\n",
     );
     for format in [
         "human", "concise", "json", "sarif", "github", "gitlab", "rdjson", "junit",
@@ -3671,7 +3671,7 @@ fn a_password_with_a_slash_is_never_taken_for_a_host() {
         for part in [
             "Top,Sec", "Sec/ret9", "ret9", "QB1", "QB2", "QB3", "QL1", "QL2", "QL3", "QS1", "QS2",
             "QS3", "QS4", "XB1", "XB2", "XB3", "XB4", "ZG1", "ZG2", "ZG3", "QQ1", "QQ2", "PD1",
-            "PD2", "PD3", "PD4",
+            "PD2", "PD3", "PD4", "DT1", "DT2", "HQ1",
         ] {
             assert!(!all.contains(part), "{format} shows {part}: {all}");
         }

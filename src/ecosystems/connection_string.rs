@@ -133,8 +133,11 @@ fn userinfo_end(after_slashes: &str) -> Option<usize> {
     }
 }
 
-/// The range a password may hold in the text after `//`, as the masker reads a URL
-/// (`redact::credential_spans`): from the first `:` to the token's last `@`.
+/// The range a password may hold in the text after `//` when [`userinfo_end`] read
+/// none, as the masker reads a URL (`redact::credential_spans`: from the first `:` to
+/// the token's last `@`): `app:ZG1=ZG2?sslmode=disable&x=ZG3@db`. Not when that range
+/// is a port and a path or query (`db:5432/app?application_name=a@b`): a password
+/// is read then only as a parameter.
 fn masked_userinfo(after_slashes: &str) -> Option<Range<usize>> {
     let token_end = after_slashes
         .find(|c: char| c.is_whitespace() || matches!(c, '"' | '\'' | '`' | '<' | '>'))
@@ -142,7 +145,10 @@ fn masked_userinfo(after_slashes: &str) -> Option<Range<usize>> {
     let token = after_slashes.get(..token_end)?;
     let at = token.rfind('@')?;
     let colon = token.get(..at)?.find(':')?;
-    Some(colon + 1..at)
+    let span = token.get(colon + 1..at)?;
+    let digits = span.bytes().take_while(u8::is_ascii_digit).count();
+    let port_then_path = digits > 0 && matches!(span.as_bytes().get(digits), Some(b'/' | b'?'));
+    (!port_then_path && !span.contains('/')).then_some(colon + 1..at)
 }
 
 /// `jdbc:postgresql:` → (offset after it, "postgresql"); `postgres://` → (offset of `//`, "postgres").
@@ -583,6 +589,13 @@ mod tests {
         let url = "postgresql://app:ZG1=ZG2?sslmode=disable&connect_timeout=ZG3@db.example.com/app";
         let parsed = parse_url(url).unwrap();
         assert!(parsed.param("sslmode").is_none(), "{:?}", parsed.params);
+        // A port and a path before an `@` in a parameter's value are no password.
+        for url in [
+            "postgres://prod.example.com:5432/app?sslmode=disable&application_name=a@b",
+            "postgres://prod.example.com:5432?sslmode=disable&application_name=a@b",
+        ] {
+            assert!(parse_url(url).unwrap().param("sslmode").is_some(), "{url}");
+        }
     }
 
     /// A bracketed IPv6 host runs to its `]` (it was cut at its first colon: `[`).

@@ -378,7 +378,7 @@ fn entry_params(sources: &SourceMap, pair: &Pair) -> (Vec<Pair>, Option<RefusedE
                 "{}.{}.{}",
                 pair.section.as_deref().unwrap_or(""),
                 pair.key,
-                param.name
+                shown_name(&param.name)
             ),
             key_span: inside(param.name_range),
             value: param.value,
@@ -396,6 +396,23 @@ fn entry_params(sources: &SourceMap, pair: &Pair) -> (Vec<Pair>, Option<RefusedE
     });
     (pairs, refusal)
 }
+
+/// A parameter's name as entries and findings show it: text before a `=` that no name
+/// can be (`postgresql://u:secret.x` when the entry is a URL whose password holds `=`)
+/// may hold a password, so it is shown as `(not a name)`, never quoted.
+fn shown_name(name: &str) -> &str {
+    let plain = name
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-'));
+    if plain {
+        name
+    } else {
+        NOT_A_NAME
+    }
+}
+
+/// What [`shown_name`] shows for text no name can be.
+const NOT_A_NAME: &str = "(not a name)";
 
 /// The `key=value` pairs of a `[databases]` or `[users]` value as PgBouncer's
 /// `cstr_get_pair` reads them (`src/loader.c`): only spaces separate (a tab is part of
@@ -495,7 +512,10 @@ fn param_entry(pair: &Pair, param: &Pair, scope: &Arc<str>) -> ConfigEntry {
         key: EntryKey::new(&param.key),
         canonical: EntryKey::from(format!("{section}.{}", name.to_ascii_lowercase())),
         key_span: param.key_span,
-        value: (!connection_string::is_password_param(name)).then(|| param.value.clone()),
+        // A password's value is not copied, nor the text after a `=` no name precedes
+        // (`(not a name)`: the rest of a URL's password may follow).
+        value: (!connection_string::is_password_param(name) && name != NOT_A_NAME)
+            .then(|| param.value.clone()),
         value_span: param.value_span,
         profile: None,
         via: None,
