@@ -151,7 +151,8 @@ fn read_file(file: &ParsedFile, sources: &SourceMap, model: &mut Model) {
                     .secrets
                     .extend(secret(at(&range), "connection string password", written));
             }
-            if let Some(pool) = prisma_pool(file.id, &pair.key, &pair.value, &at, span) {
+            let map = crate::model::TextMap::from(start);
+            if let Some(pool) = prisma_pool(file.id, &pair.key, &pair.value, &map, span) {
                 model.pools.push(Box::new(Pool {
                     profile: profile.clone(),
                     // The process's own variable of that name wins over the file's.
@@ -175,10 +176,8 @@ pub fn model_from_environment(env: &[EnvVar]) -> Model {
             continue;
         }
         let whole = var.value_location.span;
-        let map = var.text_map();
-        let at = |range: &std::ops::Range<usize>| map.span(whole, range.clone());
         let file = var.value_location.file;
-        if let Some(pool) = prisma_pool(file, &var.name, &var.value, &at, whole) {
+        if let Some(pool) = prisma_pool(file, &var.name, &var.value, &var.text_map(), whole) {
             model.pools.push(Box::new(pool));
         }
     }
@@ -195,14 +194,13 @@ pub fn model_from_environment(env: &[EnvVar]) -> Model {
 pub(crate) fn with_environment_url(base: &Pool, var: &EnvVar) -> Pool {
     let whole = var.value_location.span;
     let map = var.text_map();
-    let at = |range: &std::ops::Range<usize>| map.span(whole, range.clone());
     let file = var.value_location.file;
     let reason = match super::environment_url(var) {
         Ok(parsed) => {
             return Pool {
                 name: base.name.clone(),
                 profile: base.profile.clone(),
-                ..prisma_url_pool(file, &var.name, parsed, &at, whole)
+                ..prisma_url_pool(file, &var.name, parsed, &map, whole)
             }
         }
         Err(reason) => reason,
@@ -244,14 +242,14 @@ fn prisma_pool(
     file: FileId,
     key: &str,
     value: &str,
-    at: &dyn Fn(&std::ops::Range<usize>) -> Span,
+    map: &crate::model::TextMap,
     whole: Span,
 ) -> Option<Pool> {
     let parsed = connection_string::parse_url(value)?;
     if parsed.param("connection_limit").is_none() && parsed.param("pool_timeout").is_none() {
         return None;
     }
-    Some(prisma_url_pool(file, key, parsed, at, whole))
+    Some(prisma_url_pool(file, key, parsed, map, whole))
 }
 
 /// The Prisma pool a parsed URL makes, with Prisma's defaults for the parameters it
@@ -260,7 +258,7 @@ fn prisma_url_pool(
     file: FileId,
     key: &str,
     parsed: connection_string::ParsedConnection,
-    at: &dyn Fn(&std::ops::Range<usize>) -> Span,
+    map: &crate::model::TextMap,
     whole: Span,
 ) -> Pool {
     let limit = parsed.param("connection_limit");
@@ -268,7 +266,7 @@ fn prisma_url_pool(
     let anchor = Some(Location { file, span: whole });
     let origin = |p: &connection_string::Param| Origin::File {
         file,
-        span: at(&p.value_range),
+        span: map.span(whole, p.value_range.clone()),
         key: format!("{key}.{}", p.name).into(),
         via: None,
     };
@@ -346,40 +344,32 @@ fn prisma_url_pool(
         validation_timeout: None,
         leak_detection_threshold: None,
         auto_commit: None,
-        connection: Some(ConnectionInfo {
-            engine: parsed.engine.clone(),
-            host: parsed.host.as_ref().map(|(host, range)| Setting {
-                value: Val::Known(host.clone()),
-                origin: Origin::File {
-                    file,
-                    span: at(range),
-                    key: format!("{key}#host").into(),
-                    via: None,
-                },
-            }),
-            database: parsed.database.clone(),
-            user: parsed.user.clone(),
-            // `pgbouncer=true` turns prepared statements off, which transaction pooling
-            // needs (transaction-pooling-session-features).
-            params: parsed
-                .param("pgbouncer")
-                .map(|p| {
-                    let setting = Setting {
-                        value: Val::Known(p.value.clone()),
-                        origin: origin(p),
-                    };
-                    ("pgbouncer".to_owned(), setting)
-                })
-                .into_iter()
-                .collect(),
-            location: anchor,
-            options: None,
-        }),
+        connection: Some(prisma_connection(
+            parsed,
+            Location { file, span: whole },
+            map,
+            key,
+        )),
         driver_properties: NamedSettings::new(),
         session_variables: NamedSettings::new(),
         class_settings: ClassSettings::default(),
         url_variables: None,
     }
+}
+
+/// A Prisma URL's connection, as every reader's URL ([`super::url_connection`]), keeping
+/// of its parameters only `pgbouncer` (`true` turns prepared statements off, which
+/// transaction pooling needs: transaction-pooling-session-features).
+fn prisma_connection(
+    parsed: connection_string::ParsedConnection,
+    location: Location,
+    map: &crate::model::TextMap,
+    key: &str,
+) -> ConnectionInfo {
+    let mut connection = super::url_connection(parsed, location, map.clone(), key);
+    connection.params.retain(|name, _| name == "pgbouncer");
+    connection.options = None;
+    connection
 }
 
 #[cfg(test)]
