@@ -111,12 +111,21 @@ fn ends_token(c: char) -> bool {
 /// the first `:` and before the token's last `@`), and where the URL's token ends.
 fn userinfo_password(text: &str, start: usize) -> (Option<Span>, usize) {
     let rest = text.get(start..).unwrap_or("");
+    let (password, token_len) = userinfo_password_range(rest);
+    let password = password.map(|r| Span::new(start + r.start, start + r.end));
+    (password, start + token_len)
+}
+
+/// In `rest` (a URL's text after its `://`), the range the masker takes for a password
+/// (after the first `:`, before the token's last `@`) and the token's length. The URL
+/// reader keeps hosts and parameters out of it (`connection_string::parse_url`).
+pub(crate) fn userinfo_password_range(rest: &str) -> (Option<std::ops::Range<usize>>, usize) {
     let token = &rest[..rest.find(ends_token).unwrap_or(rest.len())];
     let password = token.rfind('@').and_then(|at| {
         let colon = token[..at].find(':')?;
-        Some(Span::new(start + colon + 1, start + at))
+        Some(colon + 1..at)
     });
-    (password, start + token.len())
+    (password, token.len())
 }
 
 /// The value written after the password key that ends at `key_end`: the key must end

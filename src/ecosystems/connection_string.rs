@@ -139,16 +139,11 @@ fn userinfo_end(after_slashes: &str) -> Option<usize> {
 /// is a port and a path or query (`db:5432/app?application_name=a@b`): a password
 /// is read then only as a parameter.
 fn masked_userinfo(after_slashes: &str) -> Option<Range<usize>> {
-    let token_end = after_slashes
-        .find(|c: char| c.is_whitespace() || matches!(c, '"' | '\'' | '`' | '<' | '>'))
-        .unwrap_or(after_slashes.len());
-    let token = after_slashes.get(..token_end)?;
-    let at = token.rfind('@')?;
-    let colon = token.get(..at)?.find(':')?;
-    let span = token.get(colon + 1..at)?;
+    let range = crate::redact::userinfo_password_range(after_slashes).0?;
+    let span = after_slashes.get(range.clone())?;
     let digits = span.bytes().take_while(u8::is_ascii_digit).count();
     let port_then_path = digits > 0 && matches!(span.as_bytes().get(digits), Some(b'/' | b'?'));
-    (!port_then_path && !span.contains('/')).then_some(colon + 1..at)
+    (!port_then_path && !span.contains('/')).then_some(range)
 }
 
 /// `jdbc:postgresql:` → (offset after it, "postgresql"); `postgres://` → (offset of `//`, "postgres").
