@@ -133,17 +133,17 @@ fn userinfo_end(after_slashes: &str) -> Option<usize> {
     }
 }
 
-/// The range a password may hold in the text after `//` when [`userinfo_end`] read
-/// none, as the masker reads a URL (`redact::credential_spans`: from the first `:` to
-/// the token's last `@`): `app:ZG1=ZG2?sslmode=disable&x=ZG3@db`. Not when that range
-/// is a port and a path or query (`db:5432/app?application_name=a@b`): a password
-/// is read then only as a parameter.
+/// The range a password may hold in the text after `//`, as the masker reads a URL
+/// (`redact::userinfo_password_range`: from the first `:` to the token's last `@`):
+/// `app:ZG1=ZG2?sslmode=disable&x=ZG3@db`. Not when that range is a port and then a
+/// path or query (`db:5432/app?application_name=a@b`, `db:5432?…`): a password is
+/// read then only as a parameter.
 fn masked_userinfo(after_slashes: &str) -> Option<Range<usize>> {
     let range = crate::redact::userinfo_password_range(after_slashes).0?;
     let span = after_slashes.get(range.clone())?;
     let digits = span.bytes().take_while(u8::is_ascii_digit).count();
-    let port_then_path = digits > 0 && matches!(span.as_bytes().get(digits), Some(b'/' | b'?'));
-    (!port_then_path && !span.contains('/')).then_some(range)
+    let port_then_query = digits > 0 && span.as_bytes().get(digits) == Some(&b'?');
+    (!port_then_query && !span.contains('/')).then_some(range)
 }
 
 /// `jdbc:postgresql:` → (offset after it, "postgresql"); `postgres://` → (offset of `//`, "postgres").
