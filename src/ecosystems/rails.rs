@@ -836,14 +836,7 @@ fn session_feature_switches(
             span: url.span,
         });
     let adapter_at = url_at.or_else(|| values.get("adapter").map(|node| source.location(*node)));
-    let default = |key: &str| Origin::Default {
-        library: "Active Record",
-        doc: DOC,
-        anchor: match key {
-            "prepared_statements" => adapter_at.or(Some(anchor)),
-            _ => Some(anchor),
-        },
-    };
+    let default = |key: &str| switch_default(key, adapter_at.or(Some(anchor)), Some(anchor));
     // Ruby truthiness (nil and false are false, the String "false" is true) of a key or
     // URL parameter, None when not written or not known.
     let ruby_truthy = |key: &str| {
@@ -886,6 +879,25 @@ fn session_feature_switches(
             (key.to_owned(), setting)
         })
         .collect()
+}
+
+/// Where a session feature switch left unset comes from: Active Record's default,
+/// pointing at what turns it on, the adapter for `prepared_statements` and the
+/// database for `advisory_locks` (so the two findings are told apart).
+fn switch_default(
+    key: &str,
+    adapter_at: Option<Location>,
+    database_at: Option<Location>,
+) -> Origin {
+    Origin::Default {
+        library: "Active Record",
+        doc: DOC,
+        anchor: if key == "prepared_statements" {
+            adapter_at
+        } else {
+            database_at
+        },
+    }
 }
 
 /// The PostgreSQL adapter's switches [`session_feature_switches`] reads.
@@ -1045,15 +1057,7 @@ fn session_feature_switches_from_url(pool: &mut Pool, url: &EnvironmentUrl) {
         } else if !pool.driver_properties.contains_key(key) {
             // The file named another adapter: the switch is on, as the URL's adapter
             // (`prepared_statements`) or the database (`advisory_locks`) has it.
-            let anchor = match key {
-                "prepared_statements" => Some(at),
-                _ => pool.anchor,
-            };
-            let origin = Origin::Default {
-                library: "Active Record",
-                doc: DOC,
-                anchor,
-            };
+            let origin = switch_default(key, Some(at), pool.anchor);
             pool.driver_properties
                 .insert(key.to_owned(), Setting::known("true".to_owned(), origin));
         }
