@@ -5,6 +5,8 @@
 
 use std::sync::LazyLock;
 
+use percent_encoding::percent_decode_str;
+
 use crate::engine::Report;
 use crate::model::{Model, Secret};
 use crate::source::{SourceMap, Span};
@@ -50,6 +52,7 @@ pub fn credential_spans(text: &str) -> Vec<Span> {
         if at + 3 >= read_to {
             let (password, token_end) = userinfo_password(text, at + 3);
             spans.extend(password);
+            spans.extend(encoded_password_params(text, at + 3, token_end));
             read_to = token_end;
         }
     }
@@ -121,11 +124,55 @@ fn userinfo_password(text: &str, start: usize) -> (Option<Span>, usize) {
 /// reader keeps hosts and parameters out of it (`connection_string::parse_url`).
 pub(crate) fn userinfo_password_range(rest: &str) -> (Option<std::ops::Range<usize>>, usize) {
     let token = &rest[..rest.find(ends_token).unwrap_or(rest.len())];
-    let password = token.rfind('@').and_then(|at| {
-        let colon = token[..at].find(':')?;
-        Some(colon + 1..at)
-    });
-    (password, token.len())
+    let password = match token.rfind('@') {
+        Some(at) => token[..at].find(':').map(|colon| colon + 1..at),
+        None => userinfo_past_token(rest),
+    };
+    let token_len = password.as_ref().map_or(0, |p| p.end).max(token.len());
+    (password, token_len)
+}
+
+/// A password holding what ends a token (a space, a quote, `<`, `>`, a backtick:
+/// `u:ZQ1 ?x=ZQ2@db`): libpq reads userinfo up to the first `@` before any `/`, so the
+/// line is read on to that `@`. Masking more than the password only hides text.
+fn userinfo_past_token(rest: &str) -> Option<std::ops::Range<usize>> {
+    let line = &rest[..rest.find(['\n', '\r']).unwrap_or(rest.len())];
+    let at = line
+        .find(['@', '/'])
+        .filter(|&i| line[i..].starts_with('@'))?;
+    let colon = line[..at].find(':')?;
+    Some(colon + 1..at)
+}
+
+/// The values of a URL's query parameters whose percent-encoded names are a password's
+/// (`?pass%77ord=…`: libpq and Active Record decode names as they decode values), in
+/// the URL whose authority starts at `start` and whose token ends at `end`. Names
+/// written plainly are found with every other password key.
+fn encoded_password_params(text: &str, start: usize, end: usize) -> Vec<Span> {
+    let url = text.get(start..end).unwrap_or("");
+    let Some(query) = url.find('?') else {
+        return Vec::new();
+    };
+    let mut spans = Vec::new();
+    let mut offset = start + query + 1;
+    for piece in url[query + 1..].split(['&', ';']) {
+        if let Some((name, value)) = piece.split_once('=') {
+            if name.contains('%') && is_password_name(&percent_decode_str(name).decode_utf8_lossy())
+            {
+                let value_start = offset + name.len() + 1;
+                spans.push(Span::new(value_start, value_start + value.len()));
+            }
+        }
+        offset += piece.len() + 1;
+    }
+    spans
+}
+
+/// Whether `name` ends in a password key (`password`, `db_pwd`, `PASS`).
+fn is_password_name(name: &str) -> bool {
+    PASSWORD_KEYS
+        .as_ref()
+        .is_some_and(|keys| keys.find_iter(name).any(|key| key.end() == name.len()))
 }
 
 /// The value written after the password key that ends at `key_end`: the key must end
@@ -637,6 +684,24 @@ mod tests {
         assert!(shaped("https://www.pgbouncer.org/config.html and x@y").is_empty());
         assert!(shaped("postgres://user@db/x").is_empty());
         assert!(shaped("postgres://u:${DB_PASSWORD}@db/x").is_empty());
+        // A password holding what ends a token, up to the first `@` before a `/`.
+        assert_eq!(
+            shaped("url: postgres://u:ZQ1 ?x=ZQ2@db/x\n"),
+            ["ZQ1 ?x=ZQ2"]
+        );
+        assert_eq!(shaped("postgres://u:a\"b`c@db/x"), ["a\"b`c"]);
+        assert!(shaped("postgres://db/x see admin@example.com").is_empty());
+        assert!(shaped("postgres://db\nuser: a:b@c").is_empty());
+    }
+
+    #[test]
+    fn url_parameters_named_in_percent_encoding_are_found() {
+        assert_eq!(
+            shaped("postgres://db/x?pass%77ord=ZQ3&sslmode=require"),
+            ["ZQ3"]
+        );
+        assert_eq!(shaped("mysql://db/x?db_p%61ss=ZQ4"), ["ZQ4"]);
+        assert!(shaped("postgres://db/x?applic%61tion_name=app").is_empty());
     }
 
     #[test]

@@ -3678,6 +3678,45 @@ fn a_password_with_a_slash_is_never_taken_for_a_host() {
     }
 }
 
+/// A URL password holding a space or a quote and then `?key=value` before its `@`,
+/// and a password parameter whose name is percent-encoded (libpq decodes it), are
+/// masked in every format (the human snippets showed them).
+#[test]
+fn a_password_with_a_space_or_an_encoded_name_is_masked_everywhere() {
+    let dir = tree(&[
+        (
+            "web/.env",
+            "DATABASE_URL=\"postgresql://app:SP1 ?x=SP2@db.example.com/app\"\n\
+             B=\"postgresql://app:QT1'?y=QT2@db.example.com/app\"\n\
+             C=postgresql://db.example.com/app?pass%77ord=PE1&sslmode=disable\n",
+        ),
+        (
+            "api/src/main/resources/application.yml",
+            "spring:\n  datasource:\n    url: jdbc:postgresql://app:SY1 ?z=SY2@db.example.com/app\n    hikari:\n      maximum-pool-size: 0\n",
+        ),
+    ]);
+    for format in [
+        "human", "concise", "json", "sarif", "github", "gitlab", "rdjson", "junit",
+    ] {
+        let output = poollint()
+            .current_dir(dir.path())
+            .args(["check", ".", "-f", format])
+            .output()
+            .expect("run");
+        let all = format!(
+            "{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        if format == "human" {
+            assert!(all.contains("maximum-pool-size"), "no finding shown: {all}");
+        }
+        for part in ["SP1", "SP2", "QT1", "QT2", "PE1", "SY1", "SY2"] {
+            assert!(!all.contains(part), "{format} shows {part}: {all}");
+        }
+    }
+}
+
 /// A manifest's `deployment` naming a compose file with several services deploys the
 /// service named like the `[[service]]` table (`web` after `db`), not the first.
 #[test]

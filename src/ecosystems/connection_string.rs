@@ -78,7 +78,17 @@ pub fn parse_url(text: &str) -> Option<ParsedConnection> {
         .filter(|name| !name.is_empty())
         .map(str::to_owned);
     if let Some(q) = tail.find('?') {
+        let first = parsed.params.len();
         read_pairs(text, tail_start + q + 1, &['&'], &mut parsed.params);
+        // libpq and Active Record decode a name as they decode a value:
+        // `pass%77ord` is `password`.
+        for param in parsed.params.iter_mut().skip(first) {
+            if param.name.contains('%') {
+                param.name = percent_encoding::percent_decode_str(&param.name)
+                    .decode_utf8_lossy()
+                    .into_owned();
+            }
+        }
     }
     if let Some(s) = tail.find(';') {
         // SQL Server style: `jdbc:sqlserver://h:1433;databaseName=x;socketTimeout=3`.
@@ -649,6 +659,9 @@ mod tests {
         let ranges = password_ranges(url);
         let found: Vec<&str> = ranges.iter().map(|r| at(url, r)).collect();
         assert_eq!(found, vec!["s3cr%40t", "other"]);
+        let url = "postgres://db/app?pass%77ord=ZQ5&sslmode=require";
+        let found: Vec<&str> = password_ranges(url).iter().map(|r| at(url, r)).collect();
+        assert_eq!(found, vec!["ZQ5"]);
         let mysql = "jdbc:mysql://h/db?user=a&password=hunter2&socketTimeout=1000";
         assert_eq!(at(mysql, &password_ranges(mysql)[0]), "hunter2");
     }
