@@ -80,13 +80,15 @@ pub fn parse_url(text: &str) -> Option<ParsedConnection> {
     if let Some(q) = tail.find('?') {
         let first = parsed.params.len();
         read_pairs(text, tail_start + q + 1, &['&'], &mut parsed.params);
-        // libpq and Active Record decode a name as they decode a value:
-        // `pass%77ord` is `password`.
+        // Drivers decode a query's percent-escapes (`?pool=%31%30` is 10), and libpq
+        // and Active Record its names too (`pass%77ord` is `password`).
         for param in parsed.params.iter_mut().skip(first) {
-            if param.name.contains('%') {
-                param.name = percent_encoding::percent_decode_str(&param.name)
-                    .decode_utf8_lossy()
-                    .into_owned();
+            for text in [&mut param.name, &mut param.value] {
+                if text.contains('%') {
+                    *text = percent_encoding::percent_decode_str(text)
+                        .decode_utf8_lossy()
+                        .into_owned();
+                }
             }
         }
     }
@@ -662,6 +664,13 @@ mod tests {
         let url = "postgres://db/app?pass%77ord=ZQ5&sslmode=require";
         let found: Vec<&str> = password_ranges(url).iter().map(|r| at(url, r)).collect();
         assert_eq!(found, vec!["ZQ5"]);
+        let parsed = parse_url("postgres://db/app?pool=%31%30&ssl%6Dode=require").unwrap();
+        let params: Vec<(&str, &str)> = parsed
+            .params
+            .iter()
+            .map(|p| (p.name.as_str(), p.value.as_str()))
+            .collect();
+        assert_eq!(params, [("pool", "10"), ("sslmode", "require")]);
         let mysql = "jdbc:mysql://h/db?user=a&password=hunter2&socketTimeout=1000";
         assert_eq!(at(mysql, &password_ranges(mysql)[0]), "hunter2");
     }
