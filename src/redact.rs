@@ -46,6 +46,13 @@ pub(crate) fn redact(model: &Model, scrub: ScrubTexts, report: &mut Report) {
 /// Linear in the text: a match inside a URL or value already read is skipped (a line
 /// of nothing but `://` or `password:` would otherwise be read again from each).
 pub fn credential_spans(text: &str) -> Vec<Span> {
+    shaped_spans(text, true)
+}
+
+/// [`credential_spans`]; `in_file`: also a password key's value after spaces alone
+/// ([`value_after_spaces`]), which in a message is prose (`spring.datasource.password
+/// holds a literal password`).
+fn shaped_spans(text: &str, in_file: bool) -> Vec<Span> {
     let mut spans = Vec::new();
     let mut read_to = 0;
     for at in memchr::memmem::find_iter(text.as_bytes(), "://") {
@@ -61,7 +68,18 @@ pub fn credential_spans(text: &str) -> Vec<Span> {
         for key in keys.find_iter(text) {
             if key.start() >= read_to {
                 let option = text.get(..key.start()).is_some_and(|t| t.ends_with('-'));
-                if let Some(value) = value_after_key(text, key.end(), option) {
+                let key_end = key.end() + numbered_key_suffix(text, key.end());
+                // libpq and PgBouncer keys are lower case; a shell variable
+                // (`PGPASSWORD=x psql`) is followed by a command, not more password.
+                let libpq_like = text
+                    .get(key.start()..key.end())
+                    .is_some_and(|k| !k.bytes().any(|b| b.is_ascii_uppercase()));
+                let value = value_after_key(text, key_end, option, libpq_like).or_else(|| {
+                    in_file
+                        .then(|| value_after_spaces(text, key.start(), key_end))
+                        .flatten()
+                });
+                if let Some(value) = value {
                     read_to = value.end;
                     spans.push(value);
                 }
@@ -175,11 +193,40 @@ fn is_password_name(name: &str) -> bool {
         .is_some_and(|keys| keys.find_iter(name).any(|key| key.end() == name.len()))
 }
 
+/// The length of a factor number after a password key: MySQL Connector/J's
+/// multi-factor `password1`, `password2` and `password3`.
+fn numbered_key_suffix(text: &str, key_end: usize) -> usize {
+    let digit = text.as_bytes().get(key_end).copied();
+    usize::from(matches!(digit, Some(b'1'..=b'3')))
+}
+
+/// The value after a password key that is the first word of its line, separated from it
+/// by spaces alone: `.properties` reads it so (`spring.datasource.password s3cret`),
+/// and in a file that does not parse (`DB_PASSWORD s3cret`, `export PGPASSWORD s3cret`,
+/// my.cnf's `password s3cret`) the text is still the password. Runs to the line's end.
+fn value_after_spaces(text: &str, key_start: usize, key_end: usize) -> Option<Span> {
+    let before = text.get(..key_start)?;
+    let word = before.trim_end_matches(|c: char| c.is_ascii_alphanumeric() || "_.-".contains(c));
+    let line_start = word.rfind(['\n', '\r']).map_or(0, |i| i + 1);
+    let lead = word.get(line_start..)?.trim_start_matches([' ', '\t']);
+    if !(lead.is_empty() || lead == "export ") {
+        return None;
+    }
+    let rest = text.get(key_end..)?;
+    let value = rest.trim_start_matches([' ', '\t']);
+    if value.len() == rest.len() {
+        return None;
+    }
+    let line = &value[..value.find(['\n', '\r']).unwrap_or(value.len())];
+    let start = text.len() - value.len();
+    Some(Span::new(start, start + line.trim_end().len()))
+}
+
 /// The value written after the password key that ends at `key_end`: the key must end
 /// there (`password_file:` is not a password), then an optional closing quote, `=` or
 /// `:`, and the value, quoted or up to the next separator. An `option` (`--password`)
 /// may also take the next argument: `--password s3cret`, `"--password", "s3cret"`.
-fn value_after_key(text: &str, key_end: usize, option: bool) -> Option<Span> {
+fn value_after_key(text: &str, key_end: usize, option: bool, libpq_like: bool) -> Option<Span> {
     let rest = text.get(key_end..)?;
     let after_quote = rest.strip_prefix(['"', '\'']).unwrap_or(rest);
     let after_key = after_quote.trim_start_matches([' ', '\t']);
@@ -231,7 +278,7 @@ fn value_after_key(text: &str, key_end: usize, option: bool) -> Option<Span> {
         // `key=value` strings (libpq, JDBC, .NET, shell) and an option's argument end a
         // value at any of these; `key: value` runs to the end of the line or of a flow
         // collection's item.
-        _ if separator != ':' => value.find(|c: char| c.is_whitespace() || ";&\"'`,".contains(c)),
+        _ if separator != ':' => Some(assigned_value_len(value, libpq_like)),
         _ => value.find(['\n', '\r', ',', '}', ']']),
     };
     let value = &value[..len.unwrap_or(value.len())];
@@ -246,7 +293,47 @@ fn value_after_key(text: &str, key_end: usize, option: bool) -> Option<Span> {
     if separator == ':' && to_line_end && end > value_start {
         return Some(Span::new(value_start, plain_lines_end(text, end, indent)));
     }
+    // Nothing on the key's line: a YAML plain value may start on the next line
+    // indented deeper (`password:` then `  s3cret`), and does in a file that does not
+    // parse too.
+    if separator == ':' && to_line_end {
+        let lines_end = plain_lines_end(text, end, indent);
+        let after = text.get(end..lines_end).unwrap_or("");
+        let start = lines_end - after.trim_start().len();
+        return (lines_end > end).then(|| Span::new(start, lines_end));
+    }
     Some(Span::new(value_start, end))
+}
+
+/// The length of a `key=value` string's value at the start of `value`: up to a quote,
+/// a line break, or a separator (`;`, `&`, `,`, and a space after a `libpq_like` key)
+/// that another `name=value`, an option (`-h`) or a comment follows; other spaces end
+/// it. A piece without `=` after a separator is no parameter (`password=ZX9 Q7W`,
+/// `Password=A;B;Pooling=true`, `?password=A&B&x=1`): drivers refuse or misread such a
+/// string, but the piece is the password the team meant, so it is masked with it.
+fn assigned_value_len(value: &str, libpq_like: bool) -> usize {
+    let ends_line = |c: char| "\"'`\n\r".contains(c);
+    let separates = |c: char| ";&,".contains(c) || (libpq_like && matches!(c, ' ' | '\t'));
+    // The value's own text ends at a space whatever the key; a piece after `;` may hold
+    // spaces (ADO.NET's `Maximum Pool Size=5`).
+    let mut len = value
+        .find(|c: char| ends_line(c) || separates(c) || c.is_whitespace())
+        .unwrap_or(value.len());
+    loop {
+        let rest = &value[len..];
+        if !rest.starts_with(separates) {
+            return len;
+        }
+        let piece = rest.trim_start_matches(separates);
+        let piece_len = piece
+            .find(|c: char| ends_line(c) || separates(c))
+            .unwrap_or(piece.len());
+        let word = piece[..piece_len].trim_end();
+        if word.is_empty() || word.contains('=') || word.starts_with(['-', '#']) {
+            return len;
+        }
+        len = value.len() - piece.len() + word.len();
+    }
 }
 
 /// How many spaces and tabs start the line that holds `at`.
@@ -397,7 +484,7 @@ pub(crate) fn mask_message(text: &mut String) {
 
 /// Replace each credential-shaped part of a message by `****`.
 fn mask_credential_shapes(text: &mut String) {
-    let mut spans = credential_spans(text);
+    let mut spans = shaped_spans(text, false);
     if spans.is_empty() {
         return;
     }
@@ -731,6 +818,39 @@ mod tests {
             shaped("password: ${DB_PASSWORD}\npassword=$PW\npassword: {{ .Values.pw }}").is_empty()
         );
         assert!(shaped("password:\n  file: x\n").is_empty());
+    }
+
+    #[test]
+    fn values_the_audit_found_shown_are_found() {
+        // MySQL Connector/J's multi-factor passwords.
+        assert_eq!(
+            shaped("jdbc:mysql://h/app?user=a&password1=ZX1&x=1"),
+            ["ZX1"]
+        );
+        // A key and its value separated by spaces alone, first on its line.
+        assert_eq!(shaped("DB_PASSWORD ZX2\n"), ["ZX2"]);
+        assert_eq!(shaped("export PGPASSWORD ZX3 \nX=1"), ["ZX3"]);
+        assert_eq!(shaped("[client]\npassword ZX4\n"), ["ZX4"]);
+        assert!(shaped("# password rotation is monthly\n").is_empty());
+        // A YAML value on the line after its key.
+        assert_eq!(
+            shaped("spring:\n  password:\n    ZX5\n   hikari:\n"),
+            ["ZX5"]
+        );
+        // Pieces without `=` after a separator are the password's.
+        assert_eq!(shaped("#spring.datasource.password=ZX6,Q7W\n"), ["ZX6,Q7W"]);
+        assert_eq!(shaped("app = host=db password=ZX7 Q7W\n"), ["ZX7 Q7W"]);
+        assert_eq!(shaped("app = host=db password=ZX7 port=5432\n"), ["ZX7"]);
+        assert_eq!(
+            shaped("Server=h;Password=ZX8;Q7W;Pooling=true"),
+            ["ZX8;Q7W"]
+        );
+        assert_eq!(
+            shaped("jdbc:postgresql://h/x?password=ZX9&Q7W&ssl=true"),
+            ["ZX9&Q7W"]
+        );
+        assert_eq!(shaped("PGPASSWORD=s3cret psql -h db"), ["s3cret"]);
+        assert_eq!(shaped("run --password s3cret --pool 5"), ["s3cret"]);
     }
 
     #[test]

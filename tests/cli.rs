@@ -3717,6 +3717,64 @@ fn a_password_with_a_space_or_an_encoded_name_is_masked_everywhere() {
     }
 }
 
+/// Shapes a secret audit found shown in `human` snippets: a password key and its value
+/// separated by a space in files that do not parse, a YAML value on the line after its
+/// key, and pieces of a `key=value` password after a `,`, `;`, `&` or space.
+#[test]
+fn passwords_in_unread_or_broken_text_are_masked_in_every_format() {
+    let dir = tree(&[
+        ("a/.env", "DB_PASSWORD AU1\n"),
+        ("b/mysql/my.cnf", "[client]\npassword AU2\n"),
+        (
+            "c/src/main/resources/application.yml",
+            "spring:\n  datasource:\n    password:\n      AU3\n     hikari:\n      maximum-pool-size: 0\n",
+        ),
+        (
+            "d/src/main/resources/application.properties",
+            "#spring.datasource.password=AU4,AU5\nspring.datasource.hikari.foo=1\n",
+        ),
+        (
+            "e/docker-compose.yml",
+            "services:\n  app:\n    image: myapp\n    command: java -jar app.jar --spring.datasource.password=AU6,AU7\n    environment: {SPRING_DATASOURCE_HIKARI_MAXIMUMPOOLSIZE: 0}\n",
+        ),
+        (
+            "f/pgbouncer.ini",
+            "[databases]\napp = host=db.prod.example.com dbname=app password=AU8 AU9\n",
+        ),
+    ]);
+    for format in [
+        "human", "concise", "json", "sarif", "github", "gitlab", "rdjson", "junit",
+    ] {
+        let output = poollint()
+            .current_dir(dir.path())
+            .args(["check", ".", "-f", format])
+            .output()
+            .expect("run");
+        let all = format!(
+            "{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        if format == "human" {
+            for shown in [
+                "my.cnf",
+                ".env",
+                "application.yml",
+                "foo",
+                "command",
+                "pgbouncer.ini",
+            ] {
+                assert!(all.contains(shown), "{shown} not shown: {all}");
+            }
+        }
+        for part in [
+            "AU1", "AU2", "AU3", "AU4", "AU5", "AU6", "AU7", "AU8", "AU9",
+        ] {
+            assert!(!all.contains(part), "{format} shows {part}: {all}");
+        }
+    }
+}
+
 /// A manifest's `deployment` naming a compose file with several services deploys the
 /// service named like the `[[service]]` table (`web` after `db`), not the first.
 #[test]
