@@ -5,6 +5,8 @@
 
 use std::sync::LazyLock;
 
+use rayon::prelude::*;
+
 use percent_encoding::percent_decode_str;
 
 use crate::engine::Report;
@@ -20,7 +22,8 @@ pub(crate) fn redact(model: &Model, scrub: ScrubTexts, report: &mut Report) {
     }
     report.sources.mask_credential_shapes();
     let scrubber = Scrubber::new(scrub.texts);
-    for d in &mut report.diagnostics {
+    // Each finding on its own: a large run has tens of thousands.
+    report.diagnostics.par_iter_mut().for_each(|d| {
         let texts = std::iter::once(&mut d.message)
             .chain(d.help.as_mut())
             .chain(d.primary_label.as_mut())
@@ -30,7 +33,7 @@ pub(crate) fn redact(model: &Model, scrub: ScrubTexts, report: &mut Report) {
             mask_credential_shapes(text);
             escape_controls(text);
         }
-    }
+    });
 }
 
 /// Spans of text shaped like a credential, wherever it is in a file: the password of
