@@ -1613,7 +1613,8 @@ fn pools_of_another_engine_or_host_are_not_inferred_to_use_the_only_database() {
 
 /// Without `connects-to`, a pool whose host lies outside the model (a cloud database's
 /// endpoint, any DNS name of three labels or more outside a Kubernetes cluster's `svc`
-/// domain, an IP address other than loopback) is not inferred to use the only database:
+/// domain or of two whose second is not the database's namespace, an IP address other
+/// than loopback) is not inferred to use the only database:
 /// it was counted against the compose PostgreSQL beside it. Hosts that may be that
 /// database stay counted: its service name, also in Kubernetes DNS forms, `localhost`
 /// and loopback addresses, and a host the text does not give.
@@ -1634,6 +1635,11 @@ fn pools_on_hosts_outside_the_model_are_not_inferred_to_use_the_only_database() 
         spring("10.0.4.17"),
         npgsql("prod.abc123.eu-west-1.rds.amazonaws.com"),
         npgsql("db1.example.com,db2.example.com"),
+        // Two labels are Kubernetes' `service.namespace` only in the database's
+        // namespace; a compose database has none.
+        spring("db.internal"),
+        spring("db.shop"),
+        npgsql("mydb.io"),
     ];
     for env in &outside {
         let dir = tree(&[("docker-compose.yml", &compose(env))]);
@@ -1644,7 +1650,7 @@ fn pools_on_hosts_outside_the_model_are_not_inferred_to_use_the_only_database() 
     let maybe = [
         spring("db"),
         spring("db.shop.svc.cluster.local:5432"),
-        spring("db.shop"),
+        spring("db.default"),
         spring("localhost:5432"),
         spring("[::1]"),
         npgsql("db.shop.svc"),

@@ -180,12 +180,32 @@ fn lists_only_outside_hosts(database: &Database, host: &str) -> bool {
     // An empty element (`localhost,`) is libpq's default host, this machine.
     host.split(',').all(|one| {
         let name = bare_host(one);
+        let outside = match host_kind(one) {
+            HostKind::Outside => true,
+            HostKind::Service(_) => is_other_domain(database, name),
+            _ => false,
+        };
         !name.is_empty()
-            && host_kind(one) == HostKind::Outside
+            && outside
             && !std::iter::once(&database.name)
                 .chain(&database.aliases)
                 .any(|known| name.eq_ignore_ascii_case(known))
     })
+}
+
+/// True for a two-label name (`db.internal`, `mydb.io`) whose second label is not the
+/// database's Kubernetes namespace (`shop` of `shop/db`; `default` when it names none):
+/// Kubernetes' short form `service.namespace` reaches a Service only in that namespace,
+/// so such a name is a DNS name outside the model for this database.
+fn is_other_domain(database: &Database, name: &str) -> bool {
+    let namespace = database
+        .name
+        .split_once('/')
+        .map_or("default", |(ns, _)| ns);
+    match name.split('.').collect::<Vec<_>>().as_slice() {
+        [_, second] => !second.eq_ignore_ascii_case(namespace),
+        _ => false,
+    }
 }
 
 /// Wire protocols a pool speaks, as far as poollint tells them apart: a PostgreSQL
@@ -667,6 +687,13 @@ mod tests {
         ));
         assert!(!lists_only_outside_hosts(&db, "a.example.com,db"));
         assert!(!lists_only_outside_hosts(&db, "db.shop.svc.cluster.local"));
+        // Two labels: Kubernetes' `service.namespace` only in the database's namespace.
+        let in_shop = database("shop/db");
+        assert!(lists_only_outside_hosts(&db, "db.internal"));
+        assert!(lists_only_outside_hosts(&db, "mydb.io:5432"));
+        assert!(!lists_only_outside_hosts(&db, "db.default"));
+        assert!(!lists_only_outside_hosts(&in_shop, "db.shop"));
+        assert!(lists_only_outside_hosts(&in_shop, "db.internal"));
         assert!(!lists_only_outside_hosts(
             &users,
             "USERS.abc.eu-west-1.rds.amazonaws.com"
