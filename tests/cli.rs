@@ -3764,3 +3764,35 @@ fn other_compose_services_of_a_deployment_stay_their_own() {
     let json: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
     assert_eq!(json["databases"][0]["demand_steady"], 73, "{json:#}");
 }
+
+/// Secrets a reader missed, each shown in some format before: MySQL Connector/J's
+/// multi-factor `password1`..`password3` parameters (quoted whole in
+/// duplicate-key-across-forms' message).
+#[test]
+fn passwords_readers_used_to_miss_are_masked_everywhere() {
+    let dir = tree(&[(
+        "mfa/src/main/resources/application.properties",
+        "spring.datasource.url=jdbc:mysql://db.example.com/app?user=app&password1=MFA1Q&password2=MFA2Q&password3=MFA3Q&sslMode=DISABLED\n\
+         spring.datasource.URL=jdbc:mysql://db.example.com/app?user=app&password1=MFA1Q\n",
+    )]);
+    for format in [
+        "human", "concise", "json", "sarif", "github", "gitlab", "rdjson", "junit",
+    ] {
+        let output = poollint()
+            .current_dir(dir.path())
+            .args(["check", ".", "-f", format])
+            .output()
+            .expect("run");
+        let all = format!(
+            "{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        if format == "human" {
+            assert!(all.contains("duplicate-key-across-forms"), "{all}");
+        }
+        for part in ["MFA1Q", "MFA2Q", "MFA3Q"] {
+            assert!(!all.contains(part), "{format} shows {part}: {all}");
+        }
+    }
+}
