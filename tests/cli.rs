@@ -3767,14 +3767,21 @@ fn other_compose_services_of_a_deployment_stay_their_own() {
 
 /// Secrets a reader missed, each shown in some format before: MySQL Connector/J's
 /// multi-factor `password1`..`password3` parameters (quoted whole in
-/// duplicate-key-across-forms' message).
+/// duplicate-key-across-forms' message) and a compose password variable's default
+/// used as a pool size (quoted by pool-size-invalid).
 #[test]
 fn passwords_readers_used_to_miss_are_masked_everywhere() {
-    let dir = tree(&[(
-        "mfa/src/main/resources/application.properties",
-        "spring.datasource.url=jdbc:mysql://db.example.com/app?user=app&password1=MFA1Q&password2=MFA2Q&password3=MFA3Q&sslMode=DISABLED\n\
-         spring.datasource.URL=jdbc:mysql://db.example.com/app?user=app&password1=MFA1Q\n",
-    )]);
+    let dir = tree(&[
+        (
+            "mfa/src/main/resources/application.properties",
+            "spring.datasource.url=jdbc:mysql://db.example.com/app?user=app&password1=MFA1Q&password2=MFA2Q&password3=MFA3Q&sslMode=DISABLED\n\
+             spring.datasource.URL=jdbc:mysql://db.example.com/app?user=app&password1=MFA1Q\n",
+        ),
+        (
+            "stack/docker-compose.yml",
+            "services:\n  app:\n    image: myapp\n    environment:\n      SPRING_DATASOURCE_HIKARI_MAXIMUMPOOLSIZE: ${DB_PASSWORD:-CDEF1Q}\n",
+        ),
+    ]);
     for format in [
         "human", "concise", "json", "sarif", "github", "gitlab", "rdjson", "junit",
     ] {
@@ -3790,8 +3797,9 @@ fn passwords_readers_used_to_miss_are_masked_everywhere() {
         );
         if format == "human" {
             assert!(all.contains("duplicate-key-across-forms"), "{all}");
+            assert!(all.contains("maximum-pool-size"), "{all}");
         }
-        for part in ["MFA1Q", "MFA2Q", "MFA3Q"] {
+        for part in ["MFA1Q", "MFA2Q", "MFA3Q", "CDEF1Q"] {
             assert!(!all.contains(part), "{format} shows {part}: {all}");
         }
     }
