@@ -3768,7 +3768,8 @@ fn other_compose_services_of_a_deployment_stay_their_own() {
 /// Secrets a reader missed, each shown in some format before: MySQL Connector/J's
 /// multi-factor `password1`..`password3` parameters (quoted whole in
 /// duplicate-key-across-forms' message) and a compose password variable's default
-/// used as a pool size (quoted by pool-size-invalid).
+/// used as a pool size (quoted by pool-size-invalid), and a Rails password aliasing an
+/// anchor under another key (the anchor's text was in the human snippet).
 #[test]
 fn passwords_readers_used_to_miss_are_masked_everywhere() {
     let dir = tree(&[
@@ -3780,6 +3781,10 @@ fn passwords_readers_used_to_miss_are_masked_everywhere() {
         (
             "stack/docker-compose.yml",
             "services:\n  app:\n    image: myapp\n    environment:\n      SPRING_DATASOURCE_HIKARI_MAXIMUMPOOLSIZE: ${DB_PASSWORD:-CDEF1Q}\n",
+        ),
+        (
+            "rails/config/database.yml",
+            "production:\n  adapter: postgresql\n  db_secret: &pw RANCH1Q\n  pool: 0\n  password: *pw\n",
         ),
     ]);
     for format in [
@@ -3798,8 +3803,9 @@ fn passwords_readers_used_to_miss_are_masked_everywhere() {
         if format == "human" {
             assert!(all.contains("duplicate-key-across-forms"), "{all}");
             assert!(all.contains("maximum-pool-size"), "{all}");
+            assert!(all.contains("pool is 0"), "{all}");
         }
-        for part in ["MFA1Q", "MFA2Q", "MFA3Q", "CDEF1Q"] {
+        for part in ["MFA1Q", "MFA2Q", "MFA3Q", "CDEF1Q", "RANCH1Q"] {
             assert!(!all.contains(part), "{format} shows {part}: {all}");
         }
     }
