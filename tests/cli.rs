@@ -3769,7 +3769,8 @@ fn other_compose_services_of_a_deployment_stay_their_own() {
 /// multi-factor `password1`..`password3` parameters (quoted whole in
 /// duplicate-key-across-forms' message) and a compose password variable's default
 /// used as a pool size (quoted by pool-size-invalid), and a Rails password aliasing an
-/// anchor under another key (the anchor's text was in the human snippet).
+/// anchor under another key, and a `.env` variable a URL's password refers to (both
+/// values were in the human snippet).
 #[test]
 fn passwords_readers_used_to_miss_are_masked_everywhere() {
     let dir = tree(&[
@@ -3785,6 +3786,10 @@ fn passwords_readers_used_to_miss_are_masked_everywhere() {
         (
             "rails/config/database.yml",
             "production:\n  adapter: postgresql\n  db_secret: &pw RANCH1Q\n  pool: 0\n  password: *pw\n",
+        ),
+        (
+            "env/.env",
+            "PG_SECRET=DREF1Q\nDATABASE_URL=postgresql://app:${PG_SECRET}@db.example.com/app?sslmode=disable\n",
         ),
     ]);
     for format in [
@@ -3804,8 +3809,9 @@ fn passwords_readers_used_to_miss_are_masked_everywhere() {
             assert!(all.contains("duplicate-key-across-forms"), "{all}");
             assert!(all.contains("maximum-pool-size"), "{all}");
             assert!(all.contains("pool is 0"), "{all}");
+            assert!(all.contains("not verified"), "{all}");
         }
-        for part in ["MFA1Q", "MFA2Q", "MFA3Q", "CDEF1Q", "RANCH1Q"] {
+        for part in ["MFA1Q", "MFA2Q", "MFA3Q", "CDEF1Q", "RANCH1Q", "DREF1Q"] {
             assert!(!all.contains(part), "{format} shows {part}: {all}");
         }
     }
