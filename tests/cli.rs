@@ -3822,3 +3822,55 @@ fn other_compose_services_of_a_deployment_stay_their_own() {
     let json: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
     assert_eq!(json["databases"][0]["demand_steady"], 73, "{json:#}");
 }
+
+/// Secrets a reader missed, each shown in some format before: MySQL Connector/J's
+/// multi-factor `password1`..`password3` parameters (quoted whole in
+/// duplicate-key-across-forms' message) and a compose password variable's default
+/// used as a pool size (quoted by pool-size-invalid), and a Rails password aliasing an
+/// anchor under another key, and a `.env` variable a URL's password refers to (both
+/// values were in the human snippet).
+#[test]
+fn passwords_readers_used_to_miss_are_masked_everywhere() {
+    let dir = tree(&[
+        (
+            "mfa/src/main/resources/application.properties",
+            "spring.datasource.url=jdbc:mysql://db.example.com/app?user=app&password1=MFA1Q&password2=MFA2Q&password3=MFA3Q&sslMode=DISABLED\n\
+             spring.datasource.URL=jdbc:mysql://db.example.com/app?user=app&password1=MFA1Q\n",
+        ),
+        (
+            "stack/docker-compose.yml",
+            "services:\n  app:\n    image: myapp\n    environment:\n      SPRING_DATASOURCE_HIKARI_MAXIMUMPOOLSIZE: ${DB_PASSWORD:-CDEF1Q}\n",
+        ),
+        (
+            "rails/config/database.yml",
+            "production:\n  adapter: postgresql\n  db_secret: &pw RANCH1Q\n  pool: 0\n  password: *pw\n",
+        ),
+        (
+            "env/.env",
+            "PG_SECRET=DREF1Q\nDATABASE_URL=postgresql://app:${PG_SECRET}@db.example.com/app?sslmode=disable\n",
+        ),
+    ]);
+    for format in [
+        "human", "concise", "json", "sarif", "github", "gitlab", "rdjson", "junit",
+    ] {
+        let output = poollint()
+            .current_dir(dir.path())
+            .args(["check", ".", "-f", format])
+            .output()
+            .expect("run");
+        let all = format!(
+            "{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        if format == "human" {
+            assert!(all.contains("duplicate-key-across-forms"), "{all}");
+            assert!(all.contains("maximum-pool-size"), "{all}");
+            assert!(all.contains("pool is 0"), "{all}");
+            assert!(all.contains("not verified"), "{all}");
+        }
+        for part in ["MFA1Q", "MFA2Q", "MFA3Q", "CDEF1Q", "RANCH1Q", "DREF1Q"] {
+            assert!(!all.contains(part), "{format} shows {part}: {all}");
+        }
+    }
+}

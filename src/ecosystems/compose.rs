@@ -44,6 +44,10 @@ impl Reader for Compose {
             let Some(services) = file.doc.get(root, "services") else {
                 continue;
             };
+            let text = sources.get(file.id).map_or("", |f| f.text());
+            model
+                .secrets
+                .extend(password_default_secrets(file.id, text));
             for entry in file.doc.entries(services) {
                 let text = sources.get(file.id).map_or("", |f| f.text());
                 let reader = ServiceReader {
@@ -438,6 +442,94 @@ fn url_passwords(written: &[EnvVar]) -> Vec<crate::model::Secret> {
     secrets
 }
 
+/// The defaults of password variables anywhere in a compose file, as written
+/// (`${DB_PASSWORD:-x}`): Compose interpolates every value, so a setting that takes one
+/// (`MAXIMUMPOOLSIZE: ${DB_PASSWORD:-x}`) is quoted by the finding on it. Masked, not
+/// reported: the variable's own value is not in the file.
+fn password_default_secrets(file: FileId, text: &str) -> Vec<crate::model::Secret> {
+    password_defaults(text, None, 0)
+        .into_iter()
+        .map(|(range, name)| {
+            let location = Location {
+                file,
+                span: Span::new(range.start, range.end),
+            };
+            super::masked(location, &name, "placeholder default")
+        })
+        .collect()
+}
+
+/// Operators after which a placeholder's text is the value of an unset variable:
+/// Compose's `:-` and `-`, and the shell's `:=` and `=` (assigned, and used alike).
+const DEFAULT_OPERATORS: [&str; 4] = [":-", ":=", "-", "="];
+
+/// The byte ranges in `text` of the defaults of password variables, with the
+/// variable's name; `password` names the variable whose default `text` is, whose
+/// nested defaults are its password too (`${DB_PASSWORD:-${OLD_PW:-x}}` masks `x`,
+/// which a message quotes, as well as the whole default).
+fn password_defaults(
+    text: &str,
+    password: Option<&str>,
+    depth: usize,
+) -> Vec<(std::ops::Range<usize>, String)> {
+    let mut found = Vec::new();
+    let mut at = 0;
+    while let Some(offset) = text.get(at..).and_then(|t| t.find('$')) {
+        let start = at + offset;
+        let rest = text.get(start + 1..).unwrap_or("");
+        // `$$` is a `$`, and `$VAR` has no default: both skipped like other text.
+        let len = if rest.starts_with('{') {
+            super::nested_braces_len(rest)
+        } else {
+            Some(usize::from(rest.starts_with('$')))
+        };
+        // An unclosed `${` leaves the rest of the text as written (see `interpolate`).
+        let Some(len) = len else { break };
+        if let Some(inner) = rest.get(1..len.saturating_sub(1)) {
+            // `${` is two bytes before the inner text.
+            let placeholder = placeholder_defaults(inner, password, depth);
+            found.extend(
+                placeholder
+                    .into_iter()
+                    .map(|(r, name)| (r.start + start + 2..r.end + start + 2, name)),
+            );
+        }
+        at = start + 1 + len;
+    }
+    found
+}
+
+/// [`password_defaults`] of one `${inner}`: its default's range in `inner` when the
+/// variable is a password's (or a password's default holds it), and those nested in it.
+fn placeholder_defaults(
+    inner: &str,
+    password: Option<&str>,
+    depth: usize,
+) -> Vec<(std::ops::Range<usize>, String)> {
+    let name_len = inner
+        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .unwrap_or(inner.len());
+    let name = inner.get(..name_len).unwrap_or("");
+    let rest = inner.get(name_len..).unwrap_or("");
+    let Some(op) = DEFAULT_OPERATORS.iter().find(|op| rest.starts_with(**op)) else {
+        return Vec::new();
+    };
+    if depth >= MAX_INTERPOLATION_DEPTH {
+        return Vec::new();
+    }
+    let from = name_len + op.len();
+    let default = inner.get(from..).unwrap_or("");
+    let password = password.or_else(|| super::is_password_name(name).then_some(name));
+    let mut found: Vec<_> = password_defaults(default, password, depth + 1)
+        .into_iter()
+        .map(|(r, name)| (r.start + from..r.end + from, name))
+        .collect();
+    if let Some(name) = password.filter(|_| !default.is_empty()) {
+        found.push((from..inner.len(), name.to_owned()));
+    }
+    found
+}
+
 /// A URL whose scheme names a SQL database (`postgres://`, `mysql://`,
 /// `jdbc:sqlserver://`, SQLAlchemy's `postgresql+psycopg2://`), or a key/value
 /// connection string (`Host=db;Password=…`).
@@ -649,6 +741,32 @@ mod tests {
                 &text[span.start..span.end] == secret
             }));
         }
+    }
+
+    #[test]
+    fn defaults_of_password_variables_are_masked_wherever_used() {
+        let text = "services:\n  app:\n    image: app:1\n    environment:\n      SPRING_DATASOURCE_HIKARI_MAXIMUMPOOLSIZE: ${DB_PASSWORD:-Pw-Default-1}\n      A: x${APP_PASS-Pw-Default-2}y\n      B: ${DB_PWD:=Pw-Default-3}\n      C: ${DB_PASSWORD:-${OLD:-Pw-Default-4}}\n      D: $${DB_PASSWORD:-not-one} ${POOL:-5} ${DB_PASSWORD:?unset} ${DB_PASSWORD:+set}\n";
+        let (model, _) =
+            crate::ecosystems::read_one(&Compose, "docker-compose.yml", Format::Yaml, text);
+        let masked: Vec<(&str, &str)> = model
+            .secrets
+            .iter()
+            .filter(|s| s.kind == "placeholder default")
+            .map(|s| {
+                let span = s.location.span;
+                (s.key.as_str(), &text[span.start..span.end])
+            })
+            .collect();
+        assert_eq!(
+            masked,
+            [
+                ("DB_PASSWORD", "Pw-Default-1"),
+                ("APP_PASS", "Pw-Default-2"),
+                ("DB_PWD", "Pw-Default-3"),
+                ("DB_PASSWORD", "Pw-Default-4"),
+                ("DB_PASSWORD", "${OLD:-Pw-Default-4}"),
+            ]
+        );
     }
 
     #[test]

@@ -443,10 +443,20 @@ fn last_value(params: &[Param], names: &[&str]) -> Option<String> {
 }
 
 /// Names of parameters that carry a password in any connection-string dialect.
+/// MySQL Connector/J reads up to three multi-factor passwords (`password1`, the
+/// synonym of `password`, then `password2` and `password3`).
 pub fn is_password_param(name: &str) -> bool {
     matches!(
         name.to_ascii_lowercase().as_str(),
-        "password" | "pwd" | "passwd" | "pass" | "psw" | "user password"
+        "password"
+            | "pwd"
+            | "passwd"
+            | "pass"
+            | "psw"
+            | "user password"
+            | "password1"
+            | "password2"
+            | "password3"
     )
 }
 
@@ -673,6 +683,15 @@ mod tests {
         assert_eq!(params, [("pool", "10"), ("sslmode", "require")]);
         let mysql = "jdbc:mysql://h/db?user=a&password=hunter2&socketTimeout=1000";
         assert_eq!(at(mysql, &password_ranges(mysql)[0]), "hunter2");
+    }
+
+    #[test]
+    fn mysql_multi_factor_passwords_are_passwords() {
+        let url = "jdbc:mysql://h/db?user=a&password1=MF1&Password2=MF2&password3=MF3&x=1";
+        let found: Vec<&str> = password_ranges(url).iter().map(|r| at(url, r)).collect();
+        assert_eq!(found, ["MF1", "MF2", "MF3"]);
+        // Only the three factors Connector/J reads: `password4` is no parameter of it.
+        assert!(!is_password_param("password4"));
     }
 
     #[test]

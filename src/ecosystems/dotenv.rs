@@ -102,7 +102,11 @@ fn read_file(file: &ParsedFile, sources: &SourceMap, model: &mut Model) {
     {
         let text = sources.get(file.id).map_or("", |f| f.text());
         let scope: Arc<str> = crate::source::display_path(&file.path).into();
-        for pair in pairs(file) {
+        // Each variable's value span, and the variables passwords refer to.
+        let mut values: Vec<(String, Span)> = Vec::new();
+        let mut referenced: Vec<&str> = Vec::new();
+        let file_pairs = pairs(file);
+        for pair in &file_pairs {
             let span = pair.value_span;
             let start = super::written_at(text, span, &pair.value);
             let at = |r: &std::ops::Range<usize>| super::span_within(span, start, r.clone());
@@ -123,6 +127,9 @@ fn read_file(file: &ParsedFile, sources: &SourceMap, model: &mut Model) {
                 reading: None,
             };
             entry.reading = url_reading(&entry).map(Box::new);
+            if !pair.value.is_empty() {
+                values.push((pair.key.clone(), entry.value_span));
+            }
             model.entries.push(entry);
             // A variable reference (`${DB_PASSWORD}`, `$PW`) names where the password
             // is: nothing to mask or report. A literal is reported, and a value
@@ -140,6 +147,7 @@ fn read_file(file: &ParsedFile, sources: &SourceMap, model: &mut Model) {
                 })
             };
             if super::is_password_name(&pair.key) && !pair.value.is_empty() {
+                referenced.extend(reference_name(&pair.value));
                 model
                     .secrets
                     .extend(secret(span, "password key", &pair.value));
@@ -147,6 +155,7 @@ fn read_file(file: &ParsedFile, sources: &SourceMap, model: &mut Model) {
             }
             for range in connection_string::password_ranges(&pair.value) {
                 let written = pair.value.get(range.clone()).unwrap_or("");
+                referenced.extend(reference_name(written));
                 model
                     .secrets
                     .extend(secret(at(&range), "connection string password", written));
@@ -161,7 +170,50 @@ fn read_file(file: &ParsedFile, sources: &SourceMap, model: &mut Model) {
                 }));
             }
         }
+        model
+            .secrets
+            .extend(referenced_values(file.id, &values, &referenced));
     }
+}
+
+/// The values of the file's variables that a password refers to
+/// (`DATABASE_URL=postgresql://app:${PG_SECRET}@db/app` with `PG_SECRET=x`): Compose
+/// and dotenv-expand substitute them, so each is the password itself, whatever the
+/// variable's name. Masked, not reported (the credentials rule reports passwords by
+/// where they are written).
+fn referenced_values(file: FileId, values: &[(String, Span)], referenced: &[&str]) -> Vec<Secret> {
+    values
+        .iter()
+        .filter(|(key, _)| referenced.contains(&key.as_str()))
+        .map(|(key, span)| {
+            let location = Location { file, span: *span };
+            super::masked(location, key, "referenced password")
+        })
+        .collect()
+}
+
+/// The variable a password is exactly a reference to: `${VAR}`, `$VAR`, or one with
+/// a default or an error (`${VAR:-x}`, `${VAR:?e}`), which is the variable's value
+/// when it is set. Not `${VAR:+x}`, whose value is `x`.
+fn reference_name(written: &str) -> Option<&str> {
+    let rest = written.strip_prefix('$')?;
+    let inner = match rest.strip_prefix('{') {
+        // The braces close at the end (`${A}x${B}` ends in `}` too).
+        Some(braced) if super::nested_braces_len(rest) == Some(rest.len()) => {
+            braced.strip_suffix('}')?
+        }
+        Some(_) => return None,
+        None => rest,
+    };
+    let name_len = inner
+        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .unwrap_or(inner.len());
+    let name = inner.get(..name_len).filter(|n| !n.is_empty())?;
+    let after = inner.get(name_len..).unwrap_or("");
+    let braced = rest.starts_with('{');
+    let operators = [":-", "-", ":=", "=", ":?", "?"];
+    let whole = after.is_empty() || (braced && operators.iter().any(|op| after.starts_with(op)));
+    whole.then_some(name)
 }
 
 /// The Prisma pools a deployment's variables configure: a URL with `connection_limit`
@@ -424,6 +476,33 @@ mod tests {
         let through = "postgresql://db/app?connection_limit=${LIMIT}";
         let pool = with_environment_url(base, &variable("DATABASE_URL", through));
         assert!(matches!(pool.max.value, Val::Unknown(_)), "{:?}", pool.max);
+    }
+
+    #[test]
+    fn variables_a_password_refers_to_are_secrets() {
+        let text = "PG_SECRET=Ref-Secret-1\nDATABASE_URL=postgresql://app:${PG_SECRET}@db/app\nB_URL=postgresql://db/app?password=$TOKEN_B\nTOKEN_B=\"Ref-Secret-2\"\nC_URL=postgresql://app:${TOKEN_C:-x}@db/app\nTOKEN_C=Ref-Secret-3\nDB_PASSWORD=${TOKEN_D}\nTOKEN_D=Ref-Secret-4\nD_URL=postgresql://app:${POOL}x@db/app?password=${PORT:+y}\nPOOL=5\nPORT=5432\n";
+        let (model, _) =
+            crate::ecosystems::read_one(&DotEnv, ".env", Format::Ini(Dialect::DotEnv), text);
+        let referenced: Vec<(&str, &str)> = model
+            .secrets
+            .iter()
+            .filter(|s| s.kind == "referenced password")
+            .map(|s| {
+                let span = s.location.span;
+                (s.key.as_str(), &text[span.start..span.end])
+            })
+            .collect();
+        assert_eq!(
+            referenced,
+            [
+                ("PG_SECRET", "Ref-Secret-1"),
+                ("TOKEN_B", "Ref-Secret-2"),
+                ("TOKEN_C", "Ref-Secret-3"),
+                ("TOKEN_D", "Ref-Secret-4"),
+            ]
+        );
+        // The references name where the passwords are: nothing reported.
+        assert!(model.secrets.iter().all(|s| !s.literal));
     }
 
     #[test]

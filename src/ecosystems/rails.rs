@@ -1491,7 +1491,9 @@ fn value_secrets(
     full: &str,
     value: &Val<String>,
 ) -> Vec<Secret> {
-    let location = source.location(node);
+    // Where the text is written: an alias's anchor, whose text the snippets show (the
+    // alias `*pw` is no secret; `db_secret: &pw x` holds the password).
+    let location = source.location(source.doc().resolve(node));
     let known = match value {
         Val::Known(text) => Some(text.as_str()),
         _ => None,
@@ -2140,6 +2142,28 @@ mod tests {
             .secrets
             .iter()
             .any(|s| s.literal && s.key == "production.url"));
+    }
+
+    #[test]
+    fn an_aliased_password_is_masked_at_its_anchor() {
+        let text = "production:\n  adapter: postgresql\n  db_secret: &pw Anchored-Secret\n  other: &u \"postgres://u:Url-Anchored@db/x\"\n  password: *pw\n  url: *u\n";
+        let model = read(&[("app/config/database.yml", text)]);
+        let masked: Vec<(&str, &str)> = model
+            .secrets
+            .iter()
+            .map(|s| {
+                let span = s.location.span;
+                (s.key.as_str(), &text[span.start..span.end])
+            })
+            .collect();
+        assert!(
+            masked.contains(&("production.password", "Anchored-Secret")),
+            "{masked:?}"
+        );
+        assert!(
+            masked.contains(&("production.url", "Url-Anchored")),
+            "{masked:?}"
+        );
     }
 
     #[test]
