@@ -122,6 +122,11 @@ static PASSWORD_KEYS: LazyLock<Option<aho_corasick::AhoCorasick>> = LazyLock::ne
             "passsword",
             "paswword",
             "pssword",
+            // `DB_PW=`, `db.pw:`: the short form, only after a separator (a word
+            // ending in `pw` is no key).
+            "_pw",
+            "-pw",
+            ".pw",
         ])
         .ok()
 });
@@ -854,6 +859,8 @@ mod tests {
         );
         assert_eq!(shaped("PGPASSWORD=s3cret psql -h db"), ["s3cret"]);
         assert_eq!(shaped("run --password s3cret --pool 5"), ["s3cret"]);
+        assert_eq!(shaped("DB_PW=ZX10\napp.db.pw: ZX11\n"), ["ZX10", "ZX11"]);
+        assert!(shaped("npw=1\n").is_empty());
     }
 
     #[test]
