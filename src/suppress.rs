@@ -145,9 +145,9 @@ fn suppressed(d: &Diagnostic, found: &mut BTreeMap<FileId, FileSuppressions>) ->
     let Some(found) = found.get_mut(&d.primary.file) else {
         return false;
     };
-    let line = found.file.lines().line_of(d.primary.span.start);
+    let lines = entry_lines(found.file, d.primary.span.start);
     let mut hit = false;
-    for scope in [Some(line), None] {
+    for scope in lines.into_iter().map(Some).chain([None]) {
         let Some(covering) = found.index.get(&(scope, d.rule.to_owned())) else {
             continue;
         };
@@ -163,6 +163,50 @@ fn suppressed(d: &Diagnostic, found: &mut BTreeMap<FileId, FileSuppressions>) ->
         }
     }
     hit
+}
+
+/// The lines whose suppressions cover a finding at `at`: its own, and when its value
+/// starts a line that continues an entry begun above (a `.properties` line ending in
+/// `\`, a YAML `key:` or `key: |` with the value below), the lines of that entry up to
+/// its key: a comment above the key, or after it, then applies to the value too.
+fn entry_lines(file: &SourceFile, at: usize) -> Vec<usize> {
+    let text = file.text();
+    let mut line = file.lines().line_of(at);
+    let mut lines = vec![line];
+    let line_start = file.line_range(line).start;
+    if !text
+        .get(line_start..at)
+        .is_some_and(|before| before.trim().is_empty())
+    {
+        return lines;
+    }
+    while let Some(above) = line.checked_sub(1) {
+        let content = text.get(file.line_range(above)).unwrap_or("").trim_end();
+        let continued = content.ends_with('\\') && !content.ends_with("\\\\");
+        if !continued && !opens_value_below(content) {
+            break;
+        }
+        line = above;
+        lines.push(line);
+        if !continued {
+            break;
+        }
+    }
+    lines
+}
+
+/// A YAML line whose value starts on the next line: `key:` or a block scalar's
+/// `key: |` / `key: >-`, a trailing comment aside.
+fn opens_value_below(line: &str) -> bool {
+    let code = line
+        .find(" #")
+        .map_or(line, |comment| &line[..comment])
+        .trim_end();
+    if code.ends_with(':') {
+        return true;
+    }
+    let indicator = code.trim_end_matches(|c: char| c == '-' || c == '+' || c.is_ascii_digit());
+    (indicator.ends_with(": |") || indicator.ends_with(": >")) && !code.starts_with('#')
 }
 
 fn unused(file: &SourceFile, entry: &Entry, enabled: &impl Fn(&str) -> bool) -> Option<Diagnostic> {
@@ -424,6 +468,28 @@ mod tests {
             left,
             vec![("unused-suppression".into(), "pool-min-exceeds-max".into())]
         );
+    }
+
+    #[test]
+    fn a_comment_above_an_entry_covers_its_value_on_a_continuation_line() {
+        let rule = "pool-size-invalid";
+        let cases = [
+            "# poollint: ignore[pool-size-invalid]\nmax=\\\n  12\n",
+            "# poollint: ignore[pool-size-invalid]\na=\\\n  b\\\n  12\n",
+            "# poollint: ignore[pool-size-invalid]\nmax:\n  12\n",
+            "max: # poollint: ignore[pool-size-invalid]\n  12\n",
+            "# poollint: ignore[pool-size-invalid]\nmax: >-\n  12\n",
+        ];
+        for text in cases {
+            assert!(run(text, &[(rule, "12")]).is_empty(), "{text}");
+        }
+        // A value on its key's line is that line's only: a comment above the parent
+        // key does not reach it.
+        let left = run(
+            "# poollint: ignore[pool-size-invalid]\nhikari:\n  max: 12\n",
+            &[(rule, "12")],
+        );
+        assert_eq!(left.len(), 2, "{left:?}");
     }
 
     #[test]
