@@ -177,7 +177,8 @@ pub fn read(path: &Path) -> Result<Baseline, String> {
             "{}:{}:{}: not a poollint baseline: {e}",
             path.display(),
             e.line(),
-            e.column()
+            // serde_json gives 0 at a line's start (the end of the text); columns are 1-based.
+            e.column().max(1)
         )
     })?;
     // A later format may key entries otherwise: read as this one, every entry would

@@ -978,7 +978,10 @@ fn write_outputs(args: &CheckArgs, report: &engine::Report, color: bool) -> Resu
     for output in &outputs {
         let ctx = RenderContext {
             sources: &report.sources,
-            summary: Summary::of(files_checked(args, report), &report.diagnostics),
+            summary: Summary {
+                incomplete: !report.internal_errors.is_empty(),
+                ..Summary::of(files_checked(args, report), &report.diagnostics)
+            },
             color: color && output.path.is_none(),
             width: terminal_width(),
         };

@@ -92,11 +92,15 @@ fn report(
 /// "Found 1 error, 2 warnings and 0 infos in 3 files." or "No problems found in 3 files."
 pub fn summary_line(summary: &Summary) -> String {
     let files = count(summary.files, "file", "files");
+    let end = match summary.incomplete {
+        true => ", but not everything could be checked (see the errors).",
+        false => ".",
+    };
     if summary.error + summary.warning + summary.info == 0 {
-        return format!("No problems found in {files}.");
+        return format!("No problems found in {files}{end}");
     }
     format!(
-        "Found {}, {} and {} in {files}.",
+        "Found {}, {} and {} in {files}{end}",
         count(summary.error, "error", "errors"),
         count(summary.warning, "warning", "warnings"),
         count(summary.info, "info", "infos"),
@@ -413,9 +417,18 @@ mod tests {
                 error,
                 warning,
                 info,
+                incomplete: false,
             })
         };
         assert_eq!(s(3, 0, 0, 0), "No problems found in 3 files.");
+        let incomplete = Summary {
+            incomplete: true,
+            ..Summary::of(0, &[])
+        };
+        assert_eq!(
+            summary_line(&incomplete),
+            "No problems found in 0 files, but not everything could be checked (see the errors)."
+        );
         assert_eq!(
             s(1, 1, 2, 0),
             "Found 1 error, 2 warnings and 0 infos in 1 file."

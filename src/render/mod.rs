@@ -96,6 +96,9 @@ pub struct Summary {
     pub error: usize,
     pub warning: usize,
     pub info: usize,
+    /// Something could not be checked (a path that cannot be read, an internal error):
+    /// the run exits 2, so "no problems" must not read as a clean result.
+    pub incomplete: bool,
 }
 
 impl Summary {
@@ -106,6 +109,7 @@ impl Summary {
             error: count(Severity::Error),
             warning: count(Severity::Warning),
             info: count(Severity::Info),
+            incomplete: false,
         }
     }
 }
