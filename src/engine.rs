@@ -151,6 +151,20 @@ pub struct Report {
     pub model: Model,
     /// Where the comments of files holding a suppression are, as their parsers read them.
     pub(crate) comments: crate::suppress::CommentIndex,
+    /// Whether files the manifest names were read from outside the paths checked
+    /// ([`scope_candidates`]): their findings are context ([`keep_findings_on_paths`]).
+    pub(crate) outside_paths: OutsidePaths,
+}
+
+/// Files a manifest names read from outside the paths checked, for the topology.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) enum OutsidePaths {
+    #[default]
+    NotRead,
+    /// Next to files found below the paths.
+    Read,
+    /// And no file below the paths (only files poollint does not read were named).
+    ReadAlone,
 }
 
 impl Report {
@@ -182,7 +196,9 @@ pub fn check(request: &CheckRequest) -> Report {
     let mut walked = walk_stage(request);
     let candidates = scope_candidates(request, walked.candidates, &mut walked.report);
     note_if_nothing_found(request, candidates.len(), &mut walked.report);
-    check_found(request, candidates, walked.report)
+    let mut report = check_found(request, candidates, walked.report);
+    keep_findings_on_paths(request, &mut report);
+    report
 }
 
 /// What the walk found: the files to check, the manifests below the paths, and the
@@ -219,6 +235,11 @@ pub(crate) fn scope_candidates(
     let started = Instant::now();
     let mut outside = manifest_files_not_walked(request);
     outside.retain(|file| !request.exclude_patterns.excludes(file));
+    report.outside_paths = match (outside.is_empty(), candidates.is_empty()) {
+        (true, _) => OutsidePaths::NotRead,
+        (false, false) => OutsidePaths::Read,
+        (false, true) => OutsidePaths::ReadAlone,
+    };
     if !outside.is_empty() {
         let (found, errors) = walk::discover(&outside, &request.exclude_patterns, &|path| {
             ecosystems::recognise(path).is_some()
@@ -290,6 +311,55 @@ pub(crate) fn check_found(
     report.stats.bytes = report.sources.files().iter().map(|f| f.len()).sum();
     report.model = model;
     report
+}
+
+/// Keep the findings about the paths checked when files the manifest names were read
+/// from outside them (a deployment, a database's `postgresql.conf`): a finding of such
+/// a file alone is for a check of its own path; one of the load or topology (a fleet's
+/// demand, a pooler's capacity) concerns the services checked too, so it stays. When
+/// nothing below the paths was read (a pre-commit hook passing only a README), no
+/// finding is about them.
+///
+/// For a run under one manifest: where several split it, each share's foreign files
+/// are settled by [`crate::scopes::settle_foreign_findings`].
+pub(crate) fn keep_findings_on_paths(request: &CheckRequest, report: &mut Report) {
+    if report.outside_paths == OutsidePaths::NotRead || request.stdin.is_some() {
+        return;
+    }
+    if report.outside_paths == OutsidePaths::ReadAlone {
+        report.diagnostics.clear();
+        return;
+    }
+    let canonical = |paths: &[PathBuf]| -> Vec<PathBuf> {
+        paths
+            .iter()
+            .filter_map(|p| std::fs::canonicalize(p).ok())
+            .collect()
+    };
+    let roots = canonical(&request.paths);
+    let excluded = canonical(&request.exclude_dirs);
+    let sources = &report.sources;
+    let mut checked: HashMap<FileId, bool> = HashMap::new();
+    let mut on_paths = |file: FileId| {
+        *checked.entry(file).or_insert_with(|| {
+            let path = sources
+                .get(file)
+                .and_then(|f| std::fs::canonicalize(&f.path).ok());
+            path.is_some_and(|p| {
+                roots.iter().any(|root| p.starts_with(root))
+                    && !excluded.iter().any(|dir| p.starts_with(dir))
+            })
+        })
+    };
+    report.diagnostics.retain(|d| {
+        let topology = rules::find(d.rule).is_some_and(|r| {
+            matches!(
+                r.meta().inputs,
+                rules::Inputs::NeedsLoad | rules::Inputs::NeedsTopology
+            )
+        });
+        topology || on_paths(d.primary.file)
+    });
 }
 
 /// Read again, in parallel, the released texts the output needs (of the files of the

@@ -117,9 +117,11 @@ pub fn check(request: &CheckRequest, nested: bool) -> Checked {
     if governors.is_empty() {
         let candidates = engine::scope_candidates(request, walked.candidates, &mut walked.report);
         engine::note_if_nothing_found(request, candidates.len(), &mut walked.report);
+        let mut report = engine::check_found(request, candidates, walked.report);
+        engine::keep_findings_on_paths(request, &mut report);
         let scope = Scope {
             request: request.clone(),
-            report: engine::check_found(request, candidates, walked.report),
+            report,
             foreign: HashMap::new(),
         };
         return Checked {

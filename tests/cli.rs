@@ -3403,6 +3403,49 @@ fn paths_from_a_subdirectory_are_relative_and_code_hosts_get_repository_paths() 
     );
 }
 
+/// Files a manifest names outside the paths checked are read for the topology, but
+/// their own findings are not the check's: naming only a file poollint does not read (a
+/// pre-commit hook passing a changed README) reports nothing and exits 0, and naming
+/// one config file reports its findings and the topology's, not another file's alone.
+#[test]
+fn findings_of_files_read_only_for_the_topology_are_not_reported() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let fleet = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/fleet");
+    for file in [
+        "poollint.toml",
+        "README.md",
+        "db/postgresql.conf",
+        "pgbouncer/pgbouncer.ini",
+        "deploy/orders.yaml",
+        "orders/src/main/resources/application.yml",
+    ] {
+        let text = std::fs::read_to_string(format!("{fleet}/{file}")).expect("read");
+        write_file(dir.path(), file, &text);
+    }
+    check_in(dir.path(), &["-f", "concise", "README.md"])
+        .code(0)
+        .stdout(predicate::str::contains("No problems found"));
+    let run = |path: &str| {
+        let output = poollint()
+            .current_dir(dir.path())
+            .args(["check", "-f", "concise", path])
+            .output()
+            .expect("run");
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    };
+    let out = run("db/postgresql.conf");
+    assert!(out.contains("db/postgresql.conf:"), "{out}");
+    // A topology finding concerns the checked database; one of application.yml alone
+    // does not.
+    assert!(
+        out.contains("pgbouncer-server-conns-exceed-postgres"),
+        "{out}"
+    );
+    assert!(!out.contains("hikari-timeout-constraints"), "{out}");
+    let whole = run(".");
+    assert!(whole.contains("hikari-timeout-constraints"), "{whole}");
+}
+
 /// A fix is checked against the file on disk (its text was released after reading):
 /// a value in quotes keeps them, a value through a placeholder gets none.
 #[test]
