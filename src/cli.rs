@@ -413,7 +413,34 @@ fn check_outputs(outputs: &[Output]) -> Result<(), String> {
     if stdout.as_ref().is_some_and(|s| s.regular) {
         check_redirected_file(&on_stdout)?;
     }
-    check_shared_files(outputs, &targets)
+    check_shared_files(outputs, &targets)?;
+    check_output_places(outputs, &targets)
+}
+
+/// Every output file can be made where it is named: its directory exists and the path
+/// is not a directory. Checked before the run, so a typo in a CI step does not fail
+/// only after the whole check (with the findings printed and the report not written).
+fn check_output_places(outputs: &[Output], targets: &[Target]) -> Result<(), String> {
+    for (output, target) in outputs.iter().zip(targets) {
+        let (Some(path), Target::File(_)) = (&output.path, target) else {
+            continue;
+        };
+        if path.is_dir() {
+            return Err(format!(
+                "cannot write {}: it is a directory",
+                path.display()
+            ));
+        }
+        let dir = path.parent().filter(|d| !d.as_os_str().is_empty());
+        if let Some(dir) = dir.filter(|d| !d.is_dir()) {
+            return Err(format!(
+                "cannot write {}: directory {} does not exist",
+                path.display(),
+                dir.display()
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Where an output goes, compared by the file it is, not how it is named.

@@ -3195,6 +3195,30 @@ fn two_outputs_to_one_place_are_a_usage_error() {
         .code(1);
 }
 
+/// An output file in a directory that does not exist, or that is a directory, is a
+/// usage error before the check runs (the findings were printed, then exit 2).
+#[test]
+fn an_output_that_cannot_be_made_is_refused_before_the_check() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let fleet = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/fleet");
+    std::fs::create_dir(dir.path().join("out")).expect("mkdir");
+    for (output, said) in [
+        (
+            "sarif=nodir/sub/o.sarif",
+            "directory nodir/sub does not exist",
+        ),
+        ("sarif=out", "it is a directory"),
+    ] {
+        poollint()
+            .current_dir(dir.path())
+            .args(["check", fleet, "-f", "concise", "-f", output])
+            .assert()
+            .code(2)
+            .stdout("")
+            .stderr(predicate::str::contains(said));
+    }
+}
+
 /// Outputs are compared by the file they reach, not by name: a link to another
 /// output's file (also one that does not exist yet), `/dev/stdout` beside a document on
 /// stdout, and a file stdout is redirected to named by an output (each was accepted,
