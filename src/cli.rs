@@ -731,8 +731,9 @@ fn run_check(args: &CheckArgs) -> ExitCode {
         engine::check_fixes(&mut report.report);
     }
     print_notes(&report.report);
+    let run_errors = run_errors(&checked.manifest_errors, &report.report);
     let started = std::time::Instant::now();
-    if let Err(message) = write_outputs(args, &report.report, color) {
+    if let Err(message) = write_outputs(args, &report.report, &run_errors, color) {
         return usage_error(&message);
     }
     if args.stats {
@@ -993,7 +994,35 @@ fn files_checked(args: &CheckArgs, report: &engine::Report) -> usize {
     }
 }
 
-fn write_outputs(args: &CheckArgs, report: &engine::Report, color: bool) -> Result<(), String> {
+/// What stopped part of the run, as the machine formats carry it: each manifest that
+/// cannot be used (`path:line:col: message`) and each internal error.
+fn run_errors(manifest_errors: &[ManifestError], report: &engine::Report) -> Vec<String> {
+    let manifests = manifest_errors.iter().map(|error| {
+        let mut message = error.message.clone();
+        crate::redact::mask_message(&mut message);
+        let place = error.file.and_then(|file| {
+            let source = error.sources.get(file)?;
+            let at = source.position(error.span.start, crate::source::ColumnUnit::Chars);
+            let shown = error.sources.display(file);
+            Some(format!("{shown}:{}:{}", at.line, at.column))
+        });
+        match place {
+            Some(place) => format!("{place}: {message}"),
+            None => message,
+        }
+    });
+    manifests
+        .chain(report.internal_errors.iter().cloned())
+        .map(|e| crate::redact::escaped_controls(&e).into_owned())
+        .collect()
+}
+
+fn write_outputs(
+    args: &CheckArgs,
+    report: &engine::Report,
+    errors: &[String],
+    color: bool,
+) -> Result<(), String> {
     let outputs = resolved_outputs(args);
     // `-f github` on stdout or stderr (the runner reads workflow commands from both)
     // already annotates every finding: the human format's own annotations would make
@@ -1006,11 +1035,12 @@ fn write_outputs(args: &CheckArgs, report: &engine::Report, color: bool) -> Resu
         let ctx = RenderContext {
             sources: &report.sources,
             summary: Summary {
-                incomplete: !report.internal_errors.is_empty(),
+                incomplete: !errors.is_empty(),
                 ..Summary::of(files_checked(args, report), &report.diagnostics)
             },
             color: color && output.path.is_none(),
             width: terminal_width(),
+            errors,
         };
         match &output.path {
             Some(path) => {
@@ -1136,6 +1166,7 @@ fn render_manifest_error(error: &ManifestError, color: bool) -> String {
         summary: Summary::default(),
         color,
         width: terminal_width(),
+        errors: &[],
     };
     render::human::render_diagnostics(std::slice::from_ref(&diagnostic), &ctx)
 }

@@ -96,11 +96,21 @@ fn fixture() -> (SourceMap, Vec<Diagnostic>) {
 }
 
 fn render_all(sources: &SourceMap, diagnostics: &[Diagnostic]) -> Vec<(&'static str, String)> {
+    render_all_with(sources, diagnostics, &[])
+}
+
+/// [`render_all`] of a run that `errors` stopped in part.
+fn render_all_with(
+    sources: &SourceMap,
+    diagnostics: &[Diagnostic],
+    errors: &[String],
+) -> Vec<(&'static str, String)> {
     let ctx = RenderContext {
         sources,
         summary: Summary::of(sources.len(), diagnostics),
         color: false,
         width: 80,
+        errors,
     };
     FORMATS
         .iter()
@@ -362,6 +372,7 @@ fn github_annotations_keep_ten_of_each_kind_most_severe_first() {
         summary: Summary::of(3, &many),
         color: false,
         width: 80,
+        errors: &[],
     };
     let text = render::github::annotations_for_actions(&many, &ctx);
     let lines: Vec<&str> = text.lines().collect();
@@ -399,6 +410,7 @@ fn every_format_streams_its_output() {
         summary: Summary::of(3, &many),
         color: false,
         width: 80,
+        errors: &[],
     };
     for (format, name) in FORMATS {
         let mut sizes = WriteSizes::default();
@@ -483,6 +495,36 @@ fn sarif_and_rdjson_validate_against_their_schemas() {
     for findings in [&diagnostics[..], &[]] {
         assert_schema_valid(schemas, &render_all(&sources, findings));
     }
+    let errors = ["poollint.toml:2:11: fail-on must be error".to_owned()];
+    assert_schema_valid(schemas, &render_all_with(&sources, &diagnostics, &errors));
+}
+
+/// What stopped part of a run (a manifest that cannot be used, an internal error) is in
+/// the machine formats a code host reads: SARIF's invocation, a GitHub annotation and
+/// JSON's `errors` (it was on standard error only).
+#[test]
+fn run_errors_reach_the_machine_formats() {
+    let (sources, diagnostics) = fixture();
+    let errors = ["poollint.toml:2:11: fail-on must be error, not `x`".to_owned()];
+    let outputs = render_all_with(&sources, &diagnostics, &errors);
+    let output = |name: &str| {
+        outputs
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, text)| text.clone())
+            .unwrap_or_default()
+    };
+    let sarif: serde_json::Value = serde_json::from_str(&output("sarif")).expect("SARIF");
+    let invocation = &sarif["runs"][0]["invocations"][0];
+    assert_eq!(invocation["executionSuccessful"], false);
+    assert_eq!(
+        invocation["toolExecutionNotifications"][0]["message"]["text"],
+        errors[0]
+    );
+    assert!(output("github")
+        .ends_with("::error title=poollint::poollint.toml:2:11: fail-on must be error, not `x`\n"));
+    let json: serde_json::Value = serde_json::from_str(&output("json")).expect("JSON");
+    assert_eq!(json["errors"][0], errors[0]);
 }
 
 /// Why `xml` is not a well-formed XML 1.0 document, for the XML poollint writes: an

@@ -116,6 +116,7 @@ fn human(report: &Report) -> String {
         summary: Summary::of(report.files_checked(), &report.diagnostics),
         color: false,
         width: 80,
+        errors: &[],
     };
     render::render(OutputFormat::Human, &report.diagnostics, &ctx)
 }

@@ -22,6 +22,12 @@ pub fn write(
     for d in diagnostics {
         out.write_all(command(d, ctx).as_bytes())?;
     }
+    // What stopped part of the run, as an annotation of the step: the job fails with
+    // exit 2, and the log alone would not say why on the pull request.
+    for error in ctx.errors {
+        let line = format!("::error title=poollint::{}\n", data(error));
+        out.write_all(line.as_bytes())?;
+    }
     Ok(())
 }
 

@@ -11,10 +11,12 @@ use crate::source::{ColumnUnit, SourceMap};
 
 #[derive(Serialize)]
 #[serde(bound(serialize = "JsonSeq<I>: Serialize"))]
-struct Document<I> {
+struct Document<'e, I> {
     tool: Tool,
     diagnostics: JsonSeq<I>,
     summary: JsonSummary,
+    /// What stopped part of the run (it exits 2); empty for a complete run.
+    errors: &'e [String],
 }
 
 #[derive(Serialize)]
@@ -98,6 +100,7 @@ pub fn write(
             warning: ctx.summary.warning,
             info: ctx.summary.info,
         },
+        errors: ctx.errors,
     };
     write_json(out, &document)
 }

@@ -122,6 +122,10 @@ pub struct RenderContext<'a> {
     pub color: bool,
     /// Terminal width for wrapping human output.
     pub width: usize,
+    /// What stopped part of the run (a manifest that cannot be used, a path that
+    /// cannot be read, an internal error; it exits 2): machine formats carry them, so a
+    /// code host shows why the step failed.
+    pub errors: &'a [String],
 }
 
 /// Write `diagnostics` (already sorted) in `format` to `out` as they are converted: no

@@ -34,6 +34,7 @@ struct Log<I> {
 #[serde(rename_all = "camelCase")]
 struct Run<I> {
     column_kind: &'static str,
+    invocations: Value,
     original_uri_base_ids: Value,
     results: JsonSeq<I>,
     tool: Value,
@@ -54,6 +55,7 @@ pub fn write(
         schema: SCHEMA,
         runs: [Run {
             column_kind: "unicodeCodePoints",
+            invocations: invocations(ctx.errors),
             // No `uri`: SARIF wants an absolute one there, which would put this
             // machine's checkout path into the log.
             original_uri_base_ids: json!({"%SRCROOT%": {"description": {"text": SRCROOT}}}),
@@ -69,6 +71,24 @@ pub fn write(
         version: "2.1.0",
     };
     write_json(out, &log)
+}
+
+/// The run's one invocation: whether it completed, and the errors that stopped part of
+/// it as notifications (code scanning shows them as the tool's errors).
+fn invocations(errors: &[String]) -> Value {
+    let mut invocation = json!({"executionSuccessful": errors.is_empty()});
+    if !errors.is_empty() {
+        let notifications: Vec<Value> = errors
+            .iter()
+            .map(|e| json!({"level": "error", "message": {"text": e}}))
+            .collect();
+        set_field(
+            &mut invocation,
+            "toolExecutionNotifications",
+            json!(notifications),
+        );
+    }
+    json!([invocation])
 }
 
 fn level(severity: Severity) -> &'static str {
