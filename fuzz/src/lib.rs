@@ -267,6 +267,7 @@ fn render_all(report: &engine::Report, formats: &[OutputFormat]) {
         summary: Summary::of(report.files_checked(), &report.diagnostics),
         color: false,
         width: 80,
+        errors: &report.internal_errors,
     };
     for format in formats {
         render::render(*format, &report.diagnostics, &ctx);
