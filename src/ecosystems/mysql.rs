@@ -78,8 +78,6 @@ fn read_file(file: &ParsedFile, files: &[&ParsedFile], model: &mut Model) {
         .filter(|p| is_mysql_server_group(p.section.as_deref()))
         .collect();
     let scope: Arc<str> = crate::source::display_dir(&file.path).into();
-    // Room for every entry at once: growing by pushes copied them over and over.
-    model.entries.reserve_exact(all.len());
     for pair in &all {
         if is_password_option(&option_name(&pair.key)) && !pair.value.is_empty() {
             // In any group: a client's (`[client]`), a replication channel's or a

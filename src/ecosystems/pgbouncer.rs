@@ -87,8 +87,6 @@ fn read_file(file: &ParsedFile, files: &[&ParsedFile], sources: &SourceMap, mode
     let mut users = Vec::new();
     let mut refused = Vec::new();
     let scope: Arc<str> = crate::source::display_dir(&file.path).into();
-    // Room for every entry at once: growing by pushes copied them over and over.
-    model.entries.reserve_exact(all.len());
     for pair in &all {
         model.entries.push(entry(pair, &scope));
         let section = pair.section.as_deref();

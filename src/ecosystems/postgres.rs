@@ -161,8 +161,6 @@ fn read_file(
 /// PostgreSQL reads them: the last occurrence wins.
 fn push_entries(file: &ParsedFile, pairs: &[Pair], model: &mut Model) {
     let scope: Arc<str> = crate::source::display_path(&file.path).into();
-    // Room for every entry at once: growing by pushes copied them over and over.
-    model.entries.reserve_exact(pairs.len());
     for (index, pair) in pairs.iter().enumerate() {
         model.entries.push(pair_entry(
             pair,
