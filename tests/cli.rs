@@ -3722,26 +3722,46 @@ fn a_password_with_a_slash_is_never_taken_for_a_host() {
         "bouncer/pgbouncer.ini",
         "[databases]\nthird = postgresql://app:QQ1=QQ2@db.example.com/app\nfourth = postgresql://app:PD1@PD2=PD3/PD4@db.example.com/app\nfifth = postgresql://u:DT1.DT2=x@db/app\nsixth = postgresql://u:HQ1@db.example.com/app?sslmode=require\n[pgbouncer]\npool_mode = session\n",
     );
-    for format in [
-        "human", "concise", "json", "sarif", "github", "gitlab", "rdjson", "junit",
-    ] {
-        let output = poollint()
-            .current_dir(root)
-            .args(["check", ".", "-f", format])
-            .output()
-            .expect("run");
-        let all = format!(
-            "{}{}",
-            String::from_utf8_lossy(&output.stdout),
-            String::from_utf8_lossy(&output.stderr)
+    for (format, all) in output_in_every_format(root) {
+        assert_shows_none(
+            format,
+            &all,
+            &[
+                "Top,Sec", "Sec/ret9", "ret9", "QB1", "QB2", "QB3", "QL1", "QL2", "QL3", "QS1",
+                "QS2", "QS3", "QS4", "XB1", "XB2", "XB3", "XB4", "ZG1", "ZG2", "ZG3", "QQ1", "QQ2",
+                "PD1", "PD2", "PD3", "PD4", "DT1", "DT2", "HQ1",
+            ],
         );
-        for part in [
-            "Top,Sec", "Sec/ret9", "ret9", "QB1", "QB2", "QB3", "QL1", "QL2", "QL3", "QS1", "QS2",
-            "QS3", "QS4", "XB1", "XB2", "XB3", "XB4", "ZG1", "ZG2", "ZG3", "QQ1", "QQ2", "PD1",
-            "PD2", "PD3", "PD4", "DT1", "DT2", "HQ1",
-        ] {
-            assert!(!all.contains(part), "{format} shows {part}: {all}");
-        }
+    }
+}
+
+/// Every output format's stdout and stderr of `poollint check .` in `dir`.
+fn output_in_every_format(dir: &std::path::Path) -> Vec<(&'static str, String)> {
+    let formats = [
+        "human", "concise", "json", "sarif", "github", "gitlab", "rdjson", "junit",
+    ];
+    formats
+        .into_iter()
+        .map(|format| {
+            let output = poollint()
+                .current_dir(dir)
+                .args(["check", ".", "-f", format])
+                .output()
+                .expect("run");
+            let all = format!(
+                "{}{}",
+                String::from_utf8_lossy(&output.stdout),
+                String::from_utf8_lossy(&output.stderr)
+            );
+            (format, all)
+        })
+        .collect()
+}
+
+/// No part of a planted secret is in a format's output.
+fn assert_shows_none(format: &str, all: &str, parts: &[&str]) {
+    for part in parts {
+        assert!(!all.contains(part), "{format} shows {part}: {all}");
     }
 }
 
@@ -3762,25 +3782,15 @@ fn a_password_with_a_space_or_an_encoded_name_is_masked_everywhere() {
             "spring:\n  datasource:\n    url: jdbc:postgresql://app:SY1 ?z=SY2@db.example.com/app\n    hikari:\n      maximum-pool-size: 0\n",
         ),
     ]);
-    for format in [
-        "human", "concise", "json", "sarif", "github", "gitlab", "rdjson", "junit",
-    ] {
-        let output = poollint()
-            .current_dir(dir.path())
-            .args(["check", ".", "-f", format])
-            .output()
-            .expect("run");
-        let all = format!(
-            "{}{}",
-            String::from_utf8_lossy(&output.stdout),
-            String::from_utf8_lossy(&output.stderr)
-        );
+    for (format, all) in output_in_every_format(dir.path()) {
         if format == "human" {
             assert!(all.contains("maximum-pool-size"), "no finding shown: {all}");
         }
-        for part in ["SP1", "SP2", "QT1", "QT2", "PE1", "SY1", "SY2"] {
-            assert!(!all.contains(part), "{format} shows {part}: {all}");
-        }
+        assert_shows_none(
+            format,
+            &all,
+            &["SP1", "SP2", "QT1", "QT2", "PE1", "SY1", "SY2"],
+        );
     }
 }
 
@@ -3809,19 +3819,7 @@ fn passwords_in_unread_or_broken_text_are_masked_in_every_format() {
             "[databases]\napp = host=db.prod.example.com dbname=app password=AU8 AU9\n",
         ),
     ]);
-    for format in [
-        "human", "concise", "json", "sarif", "github", "gitlab", "rdjson", "junit",
-    ] {
-        let output = poollint()
-            .current_dir(dir.path())
-            .args(["check", ".", "-f", format])
-            .output()
-            .expect("run");
-        let all = format!(
-            "{}{}",
-            String::from_utf8_lossy(&output.stdout),
-            String::from_utf8_lossy(&output.stderr)
-        );
+    for (format, all) in output_in_every_format(dir.path()) {
         if format == "human" {
             for shown in [
                 "my.cnf",
@@ -3834,11 +3832,13 @@ fn passwords_in_unread_or_broken_text_are_masked_in_every_format() {
                 assert!(all.contains(shown), "{shown} not shown: {all}");
             }
         }
-        for part in [
-            "AU1", "AU2", "AU3", "AU4", "AU5", "AU6", "AU7", "AU8", "AU9",
-        ] {
-            assert!(!all.contains(part), "{format} shows {part}: {all}");
-        }
+        assert_shows_none(
+            format,
+            &all,
+            &[
+                "AU1", "AU2", "AU3", "AU4", "AU5", "AU6", "AU7", "AU8", "AU9",
+            ],
+        );
     }
 }
 
@@ -3917,27 +3917,17 @@ fn passwords_readers_used_to_miss_are_masked_everywhere() {
             "PG_SECRET=DREF1Q\nDATABASE_URL=postgresql://app:${PG_SECRET}@db.example.com/app?sslmode=disable\n",
         ),
     ]);
-    for format in [
-        "human", "concise", "json", "sarif", "github", "gitlab", "rdjson", "junit",
-    ] {
-        let output = poollint()
-            .current_dir(dir.path())
-            .args(["check", ".", "-f", format])
-            .output()
-            .expect("run");
-        let all = format!(
-            "{}{}",
-            String::from_utf8_lossy(&output.stdout),
-            String::from_utf8_lossy(&output.stderr)
-        );
+    for (format, all) in output_in_every_format(dir.path()) {
         if format == "human" {
             assert!(all.contains("duplicate-key-across-forms"), "{all}");
             assert!(all.contains("maximum-pool-size"), "{all}");
             assert!(all.contains("pool is 0"), "{all}");
             assert!(all.contains("not verified"), "{all}");
         }
-        for part in ["MFA1Q", "MFA2Q", "MFA3Q", "CDEF1Q", "RANCH1Q", "DREF1Q"] {
-            assert!(!all.contains(part), "{format} shows {part}: {all}");
-        }
+        assert_shows_none(
+            format,
+            &all,
+            &["MFA1Q", "MFA2Q", "MFA3Q", "CDEF1Q", "RANCH1Q", "DREF1Q"],
+        );
     }
 }

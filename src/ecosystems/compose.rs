@@ -49,7 +49,6 @@ impl Reader for Compose {
                 .secrets
                 .extend(password_default_secrets(file.id, text));
             for entry in file.doc.entries(services) {
-                let text = sources.get(file.id).map_or("", |f| f.text());
                 let reader = ServiceReader {
                     doc: &file.doc,
                     text,
@@ -506,18 +505,14 @@ fn placeholder_defaults(
     password: Option<&str>,
     depth: usize,
 ) -> Vec<(std::ops::Range<usize>, String)> {
-    let name_len = inner
-        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-        .unwrap_or(inner.len());
-    let name = inner.get(..name_len).unwrap_or("");
-    let rest = inner.get(name_len..).unwrap_or("");
+    let (name, rest) = super::split_variable_name(inner);
     let Some(op) = DEFAULT_OPERATORS.iter().find(|op| rest.starts_with(**op)) else {
         return Vec::new();
     };
     if depth >= MAX_INTERPOLATION_DEPTH {
         return Vec::new();
     }
-    let from = name_len + op.len();
+    let from = name.len() + op.len();
     let default = inner.get(from..).unwrap_or("");
     let password = password.or_else(|| super::is_password_name(name).then_some(name));
     let mut found: Vec<_> = password_defaults(default, password, depth + 1)
@@ -601,17 +596,14 @@ fn interpolate_noting_unknowns(
             }
             at = start + 1 + len;
         } else {
-            let name_len = rest
-                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-                .unwrap_or(rest.len());
-            let name = rest.get(..name_len).unwrap_or("");
+            let (name, _) = super::split_variable_name(rest);
             if name.is_empty() {
                 out.push('$');
             } else {
                 *unknown = true;
                 out.push_str(&format!("${{{name}}}"));
             }
-            at = start + 1 + name_len;
+            at = start + 1 + name.len();
         }
     }
     out.push_str(text.get(at..).unwrap_or(""));
@@ -624,17 +616,13 @@ fn substitute(
     depth: usize,
     unknown: &mut bool,
 ) -> (String, Option<std::ops::Range<usize>>) {
-    let name_len = inner
-        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-        .unwrap_or(inner.len());
-    let name = inner.get(..name_len).unwrap_or("");
-    let rest = inner.get(name_len..).unwrap_or("");
+    let (name, rest) = super::split_variable_name(inner);
     let operator = [":-", "-"].into_iter().find(|op| rest.starts_with(op));
     match operator {
         Some(op) if depth < MAX_INTERPOLATION_DEPTH => {
             let default = rest.get(op.len()..).unwrap_or("");
             let (value, _) = interpolate_noting_unknowns(default, depth + 1, unknown);
-            let from = name_len + op.len();
+            let from = name.len() + op.len();
             (value, Some(from..from + default.len()))
         }
         _ => {

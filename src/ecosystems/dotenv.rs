@@ -205,11 +205,8 @@ fn reference_name(written: &str) -> Option<&str> {
         Some(_) => return None,
         None => rest,
     };
-    let name_len = inner
-        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-        .unwrap_or(inner.len());
-    let name = inner.get(..name_len).filter(|n| !n.is_empty())?;
-    let after = inner.get(name_len..).unwrap_or("");
+    let (name, after) = super::split_variable_name(inner);
+    let name = Some(name).filter(|n| !n.is_empty())?;
     let braced = rest.starts_with('{');
     let operators = [":-", "-", ":=", "=", ":?", "?"];
     let whole = after.is_empty() || (braced && operators.iter().any(|op| after.starts_with(op)));

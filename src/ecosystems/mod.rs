@@ -542,6 +542,15 @@ pub(crate) fn url_connection(
     }
 }
 
+/// A shell-style variable name at the start of `text` (letters, digits, `_`) and what
+/// follows it: `DB_PASSWORD:-x` is (`DB_PASSWORD`, `:-x`).
+pub(crate) fn split_variable_name(text: &str) -> (&str, &str) {
+    let len = text
+        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .unwrap_or(text.len());
+    text.split_at(len)
+}
+
 /// Length of the `{…}` that `text` starts with (after any prefix such as `$`), braces
 /// nested inside it matched: Spring's `${a:${b}}` and Compose's `${A:-${B}}`. None when
 /// it is not closed.
