@@ -235,10 +235,13 @@ pub(crate) fn scope_candidates(
     let started = Instant::now();
     let mut outside = manifest_files_not_walked(request);
     outside.retain(|file| !request.exclude_patterns.excludes(file));
-    report.outside_paths = match (outside.is_empty(), candidates.is_empty()) {
+    // A manifest named among the paths (a hook passing a changed `poollint.toml`) is
+    // checked through the topology it declares.
+    let checks_some = !candidates.is_empty() || names_manifest(request);
+    report.outside_paths = match (outside.is_empty(), checks_some) {
         (true, _) => OutsidePaths::NotRead,
-        (false, false) => OutsidePaths::Read,
-        (false, true) => OutsidePaths::ReadAlone,
+        (false, true) => OutsidePaths::Read,
+        (false, false) => OutsidePaths::ReadAlone,
     };
     if !outside.is_empty() {
         let (found, errors) = walk::discover(&outside, &request.exclude_patterns, &|path| {
@@ -253,6 +256,20 @@ pub(crate) fn scope_candidates(
     }
     report.stats.walk += started.elapsed();
     candidates
+}
+
+/// Whether one of the paths checked is the manifest itself.
+fn names_manifest(request: &CheckRequest) -> bool {
+    let Some(manifest) = request.manifest.as_ref() else {
+        return false;
+    };
+    let Ok(manifest) = std::fs::canonicalize(&manifest.path) else {
+        return false;
+    };
+    request
+        .paths
+        .iter()
+        .any(|p| std::fs::canonicalize(p).is_ok_and(|p| p == manifest))
 }
 
 /// An empty run must not pass for a clean one (a wrong directory in CI, say).

@@ -69,7 +69,7 @@ fn shaped_spans(text: &str, in_file: bool) -> Vec<Span> {
     if let Some(keys) = PASSWORD_KEYS.as_ref() {
         let mut read_to = 0;
         for key in keys.find_iter(text) {
-            if key.start() >= read_to {
+            if key.start() >= read_to && !in_host_or_path(text, key.start()) {
                 let option = text.get(..key.start()).is_some_and(|t| t.ends_with('-'));
                 let key_end = key.end() + numbered_key_suffix(text, key.end());
                 // libpq and PgBouncer keys are lower case; a shell variable
@@ -122,11 +122,10 @@ static PASSWORD_KEYS: LazyLock<Option<aho_corasick::AhoCorasick>> = LazyLock::ne
             "passsword",
             "paswword",
             "pssword",
-            // `DB_PW=`, `db.pw:`: the short form, only after a separator (a word
-            // ending in `pw` is no key).
+            // `DB_PW=`, `db-pw:`: the short form, only after a separator (a word
+            // ending in `pw` is no key; `.pw` is a top-level domain).
             "_pw",
             "-pw",
-            ".pw",
         ])
         .ok()
 });
@@ -152,6 +151,8 @@ pub(crate) fn userinfo_password_range(rest: &str) -> (Option<std::ops::Range<usi
     let token = &rest[..rest.find(ends_token).unwrap_or(rest.len())];
     let password = match token.rfind('@') {
         Some(at) => token[..at].find(':').map(|colon| colon + 1..at),
+        // A token that holds a query or path already left the authority.
+        None if token.contains(['?', '/']) => None,
         None => userinfo_past_token(rest),
     };
     let token_len = password.as_ref().map_or(0, |p| p.end).max(token.len());
@@ -166,6 +167,10 @@ fn userinfo_past_token(rest: &str) -> Option<std::ops::Range<usize>> {
     let at = line
         .find(['@', '/'])
         .filter(|&i| line[i..].starts_with('@'))?;
+    // Not past a comment (`db:5432 # owner: dba@example.com`).
+    if line[..at].contains(" #") {
+        return None;
+    }
     let colon = line[..at].find(':')?;
     Some(colon + 1..at)
 }
@@ -186,7 +191,10 @@ fn encoded_password_params(text: &str, start: usize, end: usize) -> Vec<Span> {
             if name.contains('%') && is_password_name(&percent_decode_str(name).decode_utf8_lossy())
             {
                 let value_start = offset + name.len() + 1;
-                spans.push(Span::new(value_start, value_start + value.len()));
+                // Up to the next parameter, as a plain `password=` (`…=A&B&x=1`).
+                let rest = text.get(value_start..end).unwrap_or(value);
+                let len = assigned_value_len(rest, false);
+                spans.push(Span::new(value_start, value_start + len));
             }
         }
         offset += piece.len() + 1;
@@ -194,11 +202,20 @@ fn encoded_password_params(text: &str, start: usize, end: usize) -> Vec<Span> {
     spans
 }
 
-/// Whether `name` ends in a password key (`password`, `db_pwd`, `PASS`).
+/// Whether `name` ends in a password key (`password`, `db_pwd`, `PASS`, `password2`).
 fn is_password_name(name: &str) -> bool {
+    let name = name.strip_suffix(['1', '2', '3']).unwrap_or(name);
     PASSWORD_KEYS
         .as_ref()
         .is_some_and(|keys| keys.find_iter(name).any(|key| key.end() == name.len()))
+}
+
+/// Whether the word holding a key match at `key_start` follows `@`, `/` or `:`: a host
+/// or a URL's path (`app@bypass:5432`, `//db.example.pw:5432`), where `:` is a port's.
+fn in_host_or_path(text: &str, key_start: usize) -> bool {
+    let before = text.get(..key_start).unwrap_or("");
+    let word = before.trim_end_matches(|c: char| c.is_ascii_alphanumeric() || "_.-".contains(c));
+    word.ends_with(['@', '/', ':'])
 }
 
 /// The length of a factor number after a password key: MySQL Connector/J's
@@ -305,7 +322,14 @@ fn value_after_key(text: &str, key_end: usize, option: bool, libpq_like: bool) -
     // indented deeper (`password:` then `  s3cret`), and does in a file that does not
     // parse too.
     if separator == ':' && to_line_end {
-        let lines_end = plain_lines_end(text, end, indent);
+        // Blank lines may come first (YAML folds them into the value).
+        let blank = text.get(end..).unwrap_or("");
+        let blank_end = end + blank.len() - blank.trim_start().len();
+        let from = text
+            .get(..blank_end)
+            .and_then(|t| t.rfind('\n'))
+            .unwrap_or(end);
+        let lines_end = plain_lines_end(text, from.max(end), indent);
         let after = text.get(end..lines_end).unwrap_or("");
         let start = lines_end - after.trim_start().len();
         return (lines_end > end).then(|| Span::new(start, lines_end));
@@ -337,7 +361,11 @@ fn assigned_value_len(value: &str, libpq_like: bool) -> usize {
             .find(|c: char| ends_line(c) || separates(c))
             .unwrap_or(piece.len());
         let word = piece[..piece_len].trim_end();
-        if word.is_empty() || word.contains('=') || word.starts_with(['-', '#']) {
+        // `pool_size = 5`: a key written with spaces around its `=`.
+        let assigned = piece[word.len()..]
+            .trim_start_matches([' ', '\t'])
+            .starts_with('=');
+        if word.is_empty() || word.contains('=') || word.starts_with(['-', '#']) || assigned {
             return len;
         }
         len = value.len() - piece.len() + word.len();
@@ -859,8 +887,25 @@ mod tests {
         );
         assert_eq!(shaped("PGPASSWORD=s3cret psql -h db"), ["s3cret"]);
         assert_eq!(shaped("run --password s3cret --pool 5"), ["s3cret"]);
-        assert_eq!(shaped("DB_PW=ZX10\napp.db.pw: ZX11\n"), ["ZX10", "ZX11"]);
+        assert_eq!(shaped("DB_PW=ZX10\napp.db-pw: ZX11\n"), ["ZX10", "ZX11"]);
         assert!(shaped("npw=1\n").is_empty());
+        // What the verification audit found masked too much, or too little.
+        assert!(shaped("  url: postgres://db:5432?pool=abc # owner: dba@example.com\n").is_empty());
+        assert!(shaped("url: postgres://app@db.corp.pw:5432/app?sslmode=disable\n").is_empty());
+        assert!(shaped("url: postgres://app@bypass:5432/app\n").is_empty());
+        assert_eq!(
+            shaped("app = host=db password=ZX12 pool_size = abc\n"),
+            ["ZX12"]
+        );
+        assert_eq!(
+            shaped("url: postgres://app@db/app?pass%77ord=ZX13&Q7W&sslmode=disable\n"),
+            ["ZX13&Q7W"]
+        );
+        assert_eq!(shaped("postgres://db/app?pass%77ord2=ZX14\n"), ["ZX14"]);
+        assert_eq!(
+            shaped("spring:\n  password:\n\n      ZX15\n   bad: [\n"),
+            ["ZX15"]
+        );
     }
 
     #[test]

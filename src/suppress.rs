@@ -173,17 +173,21 @@ fn entry_lines(file: &SourceFile, at: usize) -> Vec<usize> {
     let text = file.text();
     let mut line = file.lines().line_of(at);
     let mut lines = vec![line];
-    let line_start = file.line_range(line).start;
+    let range = file.line_range(line);
     if !text
-        .get(line_start..at)
+        .get(range.start..at)
         .is_some_and(|before| before.trim().is_empty())
     {
         return lines;
     }
+    // A line that is itself a YAML entry (`minimum-idel: 2` under `hikari:`) is no
+    // continuation of the key above it.
+    let own = text.get(range).unwrap_or("").trim_end();
+    let is_entry = opens_value_below(own) || own.contains(": ");
     while let Some(above) = line.checked_sub(1) {
         let content = text.get(file.line_range(above)).unwrap_or("").trim_end();
         let continued = content.ends_with('\\') && !content.ends_with("\\\\");
-        if !continued && !opens_value_below(content) {
+        if !continued && (is_entry || !opens_value_below(content)) {
             break;
         }
         line = above;
@@ -483,6 +487,12 @@ mod tests {
         for text in cases {
             assert!(run(text, &[(rule, "12")]).is_empty(), "{text}");
         }
+        // A child entry's own finding (an unknown key) is not its parent's value.
+        let left = run(
+            "# poollint: ignore[pool-size-invalid]\nhikari:\n  maximum-pool-sise: 10\n",
+            &[(rule, "maximum-pool-sise")],
+        );
+        assert_eq!(left.len(), 2, "{left:?}");
         // A value on its key's line is that line's only: a comment above the parent
         // key does not reach it.
         let left = run(

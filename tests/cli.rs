@@ -3449,6 +3449,24 @@ fn findings_of_files_read_only_for_the_topology_are_not_reported() {
     check_in(dir.path(), &["-f", "concise", "README.md"])
         .code(0)
         .stdout(predicate::str::contains("No problems found"));
+    // The manifest named (a hook passing a changed `poollint.toml`): its topology is
+    // checked, other files' own findings are not reported.
+    let manifest = {
+        let output = poollint()
+            .current_dir(dir.path())
+            .args(["check", "-f", "concise", "poollint.toml"])
+            .output()
+            .expect("run");
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    };
+    assert!(
+        manifest.contains("pgbouncer-server-conns-exceed-postgres"),
+        "{manifest}"
+    );
+    assert!(
+        !manifest.contains("hikari-timeout-constraints"),
+        "{manifest}"
+    );
     let run = |path: &str| {
         let output = poollint()
             .current_dir(dir.path())
