@@ -461,7 +461,8 @@ fn recognised_candidates(found: Vec<walk::Candidate>, report: &mut Report) -> Ve
         .filter_map(|c| match ecosystems::recognise(&c.path) {
             Some((reader, format)) => Some((c.path, reader, format, None)),
             None => {
-                if c.explicit {
+                // A named manifest is checked through the topology it declares.
+                if c.explicit && !is_manifest(&c.path) {
                     report.notes.push(format!(
                         "{}: not a configuration file poollint reads; skipped",
                         source::display_path(&c.path)
