@@ -250,7 +250,7 @@ pub(crate) fn scope_candidates(
         report
             .internal_errors
             .extend(errors.into_iter().map(|e| e.message));
-        candidates.extend(recognised_candidates(found, report));
+        candidates.extend(recognised_candidates(found, report, |_| false));
         candidates.sort_by(|a, b| a.0.cmp(&b.0));
         candidates.dedup_by(|a, b| a.0 == b.0);
     }
@@ -450,19 +450,36 @@ fn collect_candidates(
         .into_iter()
         .partition(|c| !c.explicit && is_manifest(&c.path));
     let manifests = manifests.into_iter().map(|c| c.path).collect();
-    (recognised_candidates(found, report), manifests)
+    // The manifest in use, named as a path, is checked through its topology.
+    let in_use = request
+        .manifest
+        .as_ref()
+        .and_then(|m| std::fs::canonicalize(&m.path).ok());
+    let skipped_quietly = |path: &Path| {
+        is_manifest(path)
+            && in_use
+                .as_ref()
+                .is_some_and(|m| std::fs::canonicalize(path).is_ok_and(|p| p == *m))
+    };
+    (
+        recognised_candidates(found, report, skipped_quietly),
+        manifests,
+    )
 }
 
 /// The files an ecosystem reads among `found`; a file named explicitly that none
 /// reads gets a note.
-fn recognised_candidates(found: Vec<walk::Candidate>, report: &mut Report) -> Vec<Candidate> {
+fn recognised_candidates(
+    found: Vec<walk::Candidate>,
+    report: &mut Report,
+    skipped_quietly: impl Fn(&Path) -> bool,
+) -> Vec<Candidate> {
     found
         .into_iter()
         .filter_map(|c| match ecosystems::recognise(&c.path) {
             Some((reader, format)) => Some((c.path, reader, format, None)),
             None => {
-                // A named manifest is checked through the topology it declares.
-                if c.explicit && !is_manifest(&c.path) {
+                if c.explicit && !skipped_quietly(&c.path) {
                     report.notes.push(format!(
                         "{}: not a configuration file poollint reads; skipped",
                         source::display_path(&c.path)

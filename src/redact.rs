@@ -69,7 +69,7 @@ fn shaped_spans(text: &str, in_file: bool) -> Vec<Span> {
     if let Some(keys) = PASSWORD_KEYS.as_ref() {
         let mut read_to = 0;
         for key in keys.find_iter(text) {
-            if key.start() >= read_to && !in_host_or_path(text, key.start()) {
+            if key.start() >= read_to && !is_host_with_port(text, key.start(), key.end()) {
                 let option = text.get(..key.start()).is_some_and(|t| t.ends_with('-'));
                 let key_end = key.end() + numbered_key_suffix(text, key.end());
                 // libpq and PgBouncer keys are lower case; a shell variable
@@ -210,12 +210,19 @@ fn is_password_name(name: &str) -> bool {
         .is_some_and(|keys| keys.find_iter(name).any(|key| key.end() == name.len()))
 }
 
-/// Whether the word holding a key match at `key_start` follows `@`, `/` or `:`: a host
-/// or a URL's path (`app@bypass:5432`, `//db.example.pw:5432`), where `:` is a port's.
-fn in_host_or_path(text: &str, key_start: usize) -> bool {
+/// Whether the key match at `key_start..key_end` ends a URL's host followed by its port
+/// (`app@bypass:5432`, `//db.example.pw:5432/app`): that `:` is no key's. Other keys
+/// after `@`, `/` or `:` are (`SAMPLE:password=`, `pgsql:password=`).
+fn is_host_with_port(text: &str, key_start: usize, key_end: usize) -> bool {
     let before = text.get(..key_start).unwrap_or("");
     let word = before.trim_end_matches(|c: char| c.is_ascii_alphanumeric() || "_.-".contains(c));
-    word.ends_with(['@', '/', ':'])
+    let after = text.get(key_end..).unwrap_or("");
+    let port = after.strip_prefix(':').unwrap_or("");
+    let digits = port.bytes().take_while(u8::is_ascii_digit).count();
+    let port_ends = port
+        .get(digits..)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with(['/', '?', ',', ' ', '\n', '\r']));
+    word.ends_with(['@', '/']) && digits > 0 && port_ends
 }
 
 /// The length of a factor number after a password key: MySQL Connector/J's
@@ -322,14 +329,7 @@ fn value_after_key(text: &str, key_end: usize, option: bool, libpq_like: bool) -
     // indented deeper (`password:` then `  s3cret`), and does in a file that does not
     // parse too.
     if separator == ':' && to_line_end {
-        // Blank lines may come first (YAML folds them into the value).
-        let blank = text.get(end..).unwrap_or("");
-        let blank_end = end + blank.len() - blank.trim_start().len();
-        let from = text
-            .get(..blank_end)
-            .and_then(|t| t.rfind('\n'))
-            .unwrap_or(end);
-        let lines_end = plain_lines_end(text, from.max(end), indent);
+        let lines_end = plain_lines_end(text, end, indent);
         let after = text.get(end..lines_end).unwrap_or("");
         let start = lines_end - after.trim_start().len();
         return (lines_end > end).then(|| Span::new(start, lines_end));
@@ -902,10 +902,13 @@ mod tests {
             ["ZX13&Q7W"]
         );
         assert_eq!(shaped("postgres://db/app?pass%77ord2=ZX14\n"), ["ZX14"]);
+        // Keys after `:` or `/` that are no host's (DB2's `:password=`, a PDO DSN).
         assert_eq!(
-            shaped("spring:\n  password:\n\n      ZX15\n   bad: [\n"),
+            shaped("url: jdbc:db2://h:50000/SAMPLE:password=ZX15;user=u;\n"),
             ["ZX15"]
         );
+        assert_eq!(shaped("DB_DSN=pgsql:password=ZX16;host=db\n"), ["ZX16"]);
+        assert_eq!(shaped("x/password: ZX17\nk:db_pw=ZX18\n"), ["ZX17", "ZX18"]);
     }
 
     #[test]

@@ -182,8 +182,7 @@ fn entry_lines(file: &SourceFile, at: usize) -> Vec<usize> {
     }
     // A line that is itself a YAML entry (`minimum-idel: 2` under `hikari:`) is no
     // continuation of the key above it.
-    let own = text.get(range).unwrap_or("").trim_end();
-    let is_entry = opens_value_below(own) || own.contains(": ");
+    let is_entry = is_yaml_entry(text.get(range).unwrap_or(""));
     while let Some(above) = line.checked_sub(1) {
         let content = text.get(file.line_range(above)).unwrap_or("").trim_end();
         let continued = content.ends_with('\\') && !content.ends_with("\\\\");
@@ -197,6 +196,21 @@ fn entry_lines(file: &SourceFile, at: usize) -> Vec<usize> {
         }
     }
     lines
+}
+
+/// A YAML mapping entry (`key: value`, `key:`): a key without spaces, then `:` and a
+/// space or the end, before any comment. A value line (`jdbc:postgresql://db/app  # TODO:
+/// x`) is none.
+fn is_yaml_entry(line: &str) -> bool {
+    let code = line
+        .find(" #")
+        .map_or(line, |comment| &line[..comment])
+        .trim();
+    let colon = code.match_indices(':').map(|(at, _)| at).find(|&at| {
+        let rest = &code[at + 1..];
+        rest.is_empty() || rest.starts_with([' ', '\t'])
+    });
+    colon.is_some_and(|at| at > 0 && !code[..at].contains([' ', '\t']) && !code.starts_with('-'))
 }
 
 /// A YAML line whose value starts on the next line: `key:` or a block scalar's
@@ -487,6 +501,9 @@ mod tests {
         for text in cases {
             assert!(run(text, &[(rule, "12")]).is_empty(), "{text}");
         }
+        // A value line holding `: ` (a comment, a URL) is still the value.
+        let text = "# poollint: ignore[pool-size-invalid]\nurl:\n  jdbc:x:12  # TODO: later\n";
+        assert!(run(text, &[(rule, "jdbc:x:12")]).is_empty(), "{text}");
         // A child entry's own finding (an unknown key) is not its parent's value.
         let left = run(
             "# poollint: ignore[pool-size-invalid]\nhikari:\n  maximum-pool-sise: 10\n",
