@@ -260,16 +260,24 @@ pub(crate) fn scope_candidates(
 
 /// Whether one of the paths checked is the manifest itself.
 fn names_manifest(request: &CheckRequest) -> bool {
+    request.paths.iter().any(|p| is_manifest_in_use(request, p))
+}
+
+/// Whether `path` is the manifest `request` uses (however the path is spelt).
+fn is_manifest_in_use(request: &CheckRequest, path: &Path) -> bool {
     let Some(manifest) = request.manifest.as_ref() else {
         return false;
     };
-    let Ok(manifest) = std::fs::canonicalize(&manifest.path) else {
-        return false;
-    };
-    request
-        .paths
+    let resolved = |p: &Path| std::fs::canonicalize(p).ok();
+    is_manifest(path) && resolved(path).is_some_and(|p| Some(p) == resolved(&manifest.path))
+}
+
+/// The paths that exist, resolved (links followed, `..` removed).
+fn canonical_paths(paths: &[PathBuf]) -> Vec<PathBuf> {
+    paths
         .iter()
-        .any(|p| std::fs::canonicalize(p).is_ok_and(|p| p == manifest))
+        .filter_map(|p| std::fs::canonicalize(p).ok())
+        .collect()
 }
 
 /// An empty run must not pass for a clean one (a wrong directory in CI, say).
@@ -347,14 +355,8 @@ pub(crate) fn keep_findings_on_paths(request: &CheckRequest, report: &mut Report
         report.diagnostics.clear();
         return;
     }
-    let canonical = |paths: &[PathBuf]| -> Vec<PathBuf> {
-        paths
-            .iter()
-            .filter_map(|p| std::fs::canonicalize(p).ok())
-            .collect()
-    };
-    let roots = canonical(&request.paths);
-    let excluded = canonical(&request.exclude_dirs);
+    let roots = canonical_paths(&request.paths);
+    let excluded = canonical_paths(&request.exclude_dirs);
     let sources = &report.sources;
     let mut checked: HashMap<FileId, bool> = HashMap::new();
     let mut on_paths = |file: FileId| {
@@ -451,16 +453,7 @@ fn collect_candidates(
         .partition(|c| !c.explicit && is_manifest(&c.path));
     let manifests = manifests.into_iter().map(|c| c.path).collect();
     // The manifest in use, named as a path, is checked through its topology.
-    let in_use = request
-        .manifest
-        .as_ref()
-        .and_then(|m| std::fs::canonicalize(&m.path).ok());
-    let skipped_quietly = |path: &Path| {
-        is_manifest(path)
-            && in_use
-                .as_ref()
-                .is_some_and(|m| std::fs::canonicalize(path).is_ok_and(|p| p == *m))
-    };
+    let skipped_quietly = |path: &Path| is_manifest_in_use(request, path);
     (
         recognised_candidates(found, report, skipped_quietly),
         manifests,
@@ -538,18 +531,12 @@ fn manifest_files_not_walked(request: &CheckRequest) -> Vec<PathBuf> {
         .stdin
         .as_ref()
         .map(|(name, _)| source::absolute(name));
-    let canonical = |paths: &[PathBuf]| -> Vec<PathBuf> {
-        paths
-            .iter()
-            .filter_map(|p| std::fs::canonicalize(p).ok())
-            .collect()
-    };
     // Standard input is all that was walked.
     let roots = match stdin_file {
         Some(_) => Vec::new(),
-        None => canonical(&request.paths),
+        None => canonical_paths(&request.paths),
     };
-    let excluded = canonical(&request.exclude_dirs);
+    let excluded = canonical_paths(&request.exclude_dirs);
     manifest
         .topology
         .files()
