@@ -282,7 +282,13 @@ fn canonical_paths(paths: &[PathBuf]) -> Vec<PathBuf> {
 
 /// An empty run must not pass for a clean one (a wrong directory in CI, say).
 pub(crate) fn note_if_nothing_found(request: &CheckRequest, found: usize, report: &mut Report) {
-    if found == 0 && report.notes.is_empty() && report.internal_errors.is_empty() {
+    // A manifest named as a path is checked through its topology, or reported unusable.
+    let names_a_manifest = request.paths.iter().any(|p| is_manifest(p));
+    if found == 0
+        && report.notes.is_empty()
+        && report.internal_errors.is_empty()
+        && !names_a_manifest
+    {
         let shown: Vec<String> = request
             .paths
             .iter()
