@@ -143,6 +143,12 @@ fn host_kind(written: &str) -> HostKind<'_> {
     }
 }
 
+/// Whether one written host (`h`, `h:5432`, `[::1]:5432`; not a list) is this machine:
+/// `localhost` (also as a last label), a loopback or unspecified address.
+pub(crate) fn is_local_host(written: &str) -> bool {
+    host_kind(written) == HostKind::Local
+}
+
 /// A written host without its port, brackets or the root's final dot: `db:5432` is
 /// `db`, `[::1]:5432` is `::1`, `db.example.com.` is `db.example.com`.
 pub(crate) fn bare_host(written: &str) -> &str {

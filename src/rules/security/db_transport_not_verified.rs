@@ -10,7 +10,7 @@
 use std::collections::HashMap;
 
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::model::links::bare_host;
+use crate::model::links::{bare_host, is_local_host};
 use crate::model::{
     ConfigEntry, ConnectionInfo, Ecosystem, Library, Location, Model, Pool, Reading, Setting,
 };
@@ -166,14 +166,21 @@ fn is_local(host: &str) -> bool {
     host.split(',').all(|one| {
         let one = one.trim();
         let name = bare_host(one);
-        // `:5433` is libpq's default host on another port; names match without case.
+        // `:5433` is libpq's default host on another port.
         name.is_empty()
             || one.starts_with('/')
             || one.get(..3).is_some_and(|p| p.eq_ignore_ascii_case("%2f"))
-            || ["localhost", "127.0.0.1", "::1"]
-                .iter()
-                .any(|local| name.eq_ignore_ascii_case(local))
+            || is_local_host(one)
     })
+}
+
+/// A `listen_addr` only this machine reaches: a local host, but not an unspecified
+/// address (`0.0.0.0` and `::` listen on every interface; connecting to them is local).
+fn listens_locally(addr: &str) -> bool {
+    let unspecified = bare_host(addr)
+        .parse::<std::net::IpAddr>()
+        .is_ok_and(|a| a.is_unspecified());
+    is_local(addr) && !unspecified
 }
 
 fn finding(at: Location, message: String, help: &str, fingerprint: &str) -> Diagnostic {
@@ -210,7 +217,7 @@ fn pgbouncer(model: &Model, out: &mut Vec<Diagnostic>) {
                 .get(&entry.file)
                 .and_then(|e| e.value.as_deref())
                 .unwrap_or("");
-            if !listen.is_empty() && !listen.split(',').all(|a| is_local(a.trim())) {
+            if !listen.is_empty() && !listen.split(',').all(|a| listens_locally(a.trim())) {
                 out.push(finding(
                     at,
                     format!("PgBouncer listens on {listen} with client_tls_sslmode = disable: clients send queries and passwords across the network in clear text"),
@@ -224,7 +231,7 @@ fn pgbouncer(model: &Model, out: &mut Vec<Diagnostic>) {
 
 #[cfg(test)]
 mod tests {
-    use super::is_local;
+    use super::{is_local, listens_locally};
 
     /// A host list is local only when every host is; ports and brackets are not part
     /// of the name.
@@ -239,11 +246,16 @@ mod tests {
             "localhost,",
             "localhost:5432,:5433",
             "LOCALHOST",
+            "127.0.0.2:5432",
+            "0.0.0.0",
         ] {
             assert!(is_local(local), "{local}");
         }
         for remote in ["db", "localhost:5432,db:5432", "replica.example.com"] {
             assert!(!is_local(remote), "{remote}");
         }
+        // Listening on an unspecified address is every interface's, not this machine's.
+        assert!(listens_locally("127.0.0.1") && listens_locally("localhost"));
+        assert!(!listens_locally("0.0.0.0") && !listens_locally("::") && !listens_locally("*"));
     }
 }
