@@ -2094,6 +2094,14 @@ fn deployment_environment_replaces_erb_defaults_of_the_service() {
     );
 }
 
+/// The one finding of `rule` in the JSON of a check of `root` (it asserts there is one).
+fn only_finding(root: &std::path::Path, rule: &str) -> serde_json::Value {
+    let json: serde_json::Value = serde_json::from_str(&check_output(root, "json", rule)).unwrap();
+    let diagnostics = json["diagnostics"].as_array().unwrap();
+    assert_eq!(diagnostics.len(), 1, "{json:#}");
+    diagnostics[0].clone()
+}
+
 /// Run `check . -f FORMAT --select RULE` in `root`: its stdout.
 fn check_output(root: &std::path::Path, format: &str, rule: &str) -> String {
     let output = poollint()
@@ -2128,10 +2136,7 @@ fn deployment_database_url_sets_the_rails_pool() {
     ]);
     let root = dir.path();
     let rule = "pool-smaller-than-thread-concurrency";
-    let json: serde_json::Value = serde_json::from_str(&check_output(root, "json", rule)).unwrap();
-    let diagnostics = json["diagnostics"].as_array().unwrap();
-    assert_eq!(diagnostics.len(), 1, "{json:#}");
-    let finding = &diagnostics[0];
+    let finding = &only_finding(root, rule);
     let message = finding["message"].as_str().unwrap();
     assert!(
         message.contains("allows 4 connections (k8s/web.yaml:13)"),
@@ -2157,13 +2162,7 @@ fn deployment_database_url_sets_the_rails_pool() {
     }
     let secret = "            - name: DATABASE_URL\n              valueFrom:\n                secretKeyRef:\n                  name: db\n                  key: url\n";
     write_file(root, "k8s/web.yaml", &web(secret));
-    let json: serde_json::Value = serde_json::from_str(&check_output(root, "json", rule)).unwrap();
-    let diagnostics = json["diagnostics"].as_array().unwrap();
-    assert_eq!(diagnostics.len(), 1, "{json:#}");
-    assert_eq!(
-        diagnostics[0]["path"], "app/config/database.yml",
-        "{json:#}"
-    );
+    assert_eq!(only_finding(root, rule)["path"], "app/config/database.yml");
 }
 
 /// A compose service's `DATABASE_URL` replaces the Prisma URL of the application's
@@ -2191,10 +2190,7 @@ fn deployment_database_url_sets_the_prisma_pool() {
     ]);
     let root = dir.path();
     let rule = "fleet-exceeds-db-slots";
-    let json: serde_json::Value = serde_json::from_str(&check_output(root, "json", rule)).unwrap();
-    let diagnostics = json["diagnostics"].as_array().unwrap();
-    assert_eq!(diagnostics.len(), 1, "{json:#}");
-    let finding = &diagnostics[0];
+    let finding = &only_finding(root, rule);
     let message = finding["message"].as_str().unwrap();
     assert!(
         message.contains("× pool 60 (docker-compose.yml:7)"),
