@@ -724,7 +724,7 @@ fn environment_urls(model: &mut Model, service: &mut Service) {
         };
         let set = variables
             .iter()
-            .find_map(|name| environment.iter().rev().find(|e| &e.name == name));
+            .find_map(|name| crate::model::EnvVar::last_named(environment, name));
         if let Some(copy) = set.and_then(|var| crate::ecosystems::with_environment_url(pool, var)) {
             *index = model.pools.len();
             model.pools.push(Box::new(copy));

@@ -803,6 +803,11 @@ pub struct EnvVar {
 }
 
 impl EnvVar {
+    /// The definition of `name` the process sees in `environment`: its last one.
+    pub fn last_named<'e>(environment: &'e [EnvVar], name: &str) -> Option<&'e EnvVar> {
+        environment.iter().rev().find(|v| v.name == name)
+    }
+
     /// Where the value's text begins in the file, when `value_location` holds exactly
     /// that text: offsets into the value are then offsets from there. None when a
     /// substitution or an escape moved it.

@@ -39,7 +39,7 @@ fn active_profiles(service: &Service, ecosystem: Ecosystem) -> Option<Active> {
         .unwrap_or(&[]);
     // The last definition of a variable is the one the process sees; one whose value
     // the files do not give (a Secret's) names profiles that are not known.
-    let var = |name: &str| environment.iter().rev().find(|v| v.name == name);
+    let var = |name: &str| crate::model::EnvVar::last_named(environment, name);
     let unknown =
         |found: Option<&crate::model::EnvVar>| found.is_some_and(|v| v.unknown_from.is_some());
     let dotnet = || var("ASPNETCORE_ENVIRONMENT").or_else(|| var("DOTNET_ENVIRONMENT"));
@@ -125,10 +125,7 @@ pub(crate) fn add_deployed_profile_pools(
     };
     // The last definition is the one the process sees; one the files do not give (a
     // Secret's) names profiles that are not known.
-    let Some(var) = environment
-        .iter()
-        .rev()
-        .find(|v| v.name == "SPRING_PROFILES_ACTIVE")
+    let Some(var) = crate::model::EnvVar::last_named(environment, "SPRING_PROFILES_ACTIVE")
         .filter(|v| v.unknown_from.is_none())
     else {
         return;
