@@ -640,11 +640,13 @@ fn placeholder_names(text: &str, out: &mut BTreeSet<String>) {
         return;
     }
     for (at, _) in text.match_indices("${") {
-        let rest = text.get(at + 2..).unwrap_or("");
-        let name = rest.split([':', '}']).next().unwrap_or("");
-        let parts: Vec<&str> = key_parts(name).collect();
+        // Each `${`, nested ones too, read as the resolver names its property.
+        let Some(name) = text.get(at..).and_then(placeholder_via) else {
+            continue;
+        };
+        let parts: Vec<&str> = key_parts(&name).collect();
         out.insert(canonical_key(&parts));
-        out.insert(name.to_owned());
+        out.insert(name);
     }
 }
 
