@@ -147,15 +147,24 @@ fn read_file(file: &ParsedFile, sources: &SourceMap, model: &mut Model) {
                 })
             };
             if super::is_password_name(&pair.key) && !pair.value.is_empty() {
-                referenced.extend(reference_name(&pair.value));
+                referenced.extend(referenced_names(&pair.value));
                 model
                     .secrets
                     .extend(secret(span, "password key", &pair.value));
                 continue;
             }
+            if is_secret_name(&pair.key) && !pair.value.is_empty() {
+                let location = Location {
+                    file: file.id,
+                    span,
+                };
+                model
+                    .secrets
+                    .push(super::masked(location, &pair.key, "secret variable"));
+            }
             for range in connection_string::password_ranges(&pair.value) {
                 let written = pair.value.get(range.clone()).unwrap_or("");
-                referenced.extend(reference_name(written));
+                referenced.extend(referenced_names(written));
                 model
                     .secrets
                     .extend(secret(at(&range), "connection string password", written));
@@ -176,10 +185,18 @@ fn read_file(file: &ParsedFile, sources: &SourceMap, model: &mut Model) {
     }
 }
 
+/// A variable named as a secret other than a password (`DB_SECRET`, `SECRET_KEY_BASE`,
+/// `API_TOKEN`): its value is masked wherever the file is shown, not reported (it need
+/// not be a database's).
+fn is_secret_name(name: &str) -> bool {
+    let upper = name.to_ascii_uppercase();
+    upper.contains("SECRET") || upper.contains("TOKEN")
+}
+
 /// The values of the file's variables that a password refers to
-/// (`DATABASE_URL=postgresql://app:${PG_SECRET}@db/app` with `PG_SECRET=x`): Compose
-/// and dotenv-expand substitute them, so each is the password itself, whatever the
-/// variable's name. Masked, not reported (the credentials rule reports passwords by
+/// (`DATABASE_URL=postgresql://app:${PG_SECRET}@db/app` with `PG_SECRET=x`, or
+/// `${A}${B}`): Compose and dotenv-expand substitute them, so each is the password or a
+/// part of it, whatever the variable's name. Masked, not reported (the credentials rule reports passwords by
 /// where they are written).
 fn referenced_values(file: FileId, values: &[(String, Span)], referenced: &[&str]) -> Vec<Secret> {
     values
@@ -192,25 +209,37 @@ fn referenced_values(file: FileId, values: &[(String, Span)], referenced: &[&str
         .collect()
 }
 
-/// The variable a password is exactly a reference to: `${VAR}`, `$VAR`, or one with
-/// a default or an error (`${VAR:-x}`, `${VAR:?e}`), which is the variable's value
-/// when it is set. Not `${VAR:+x}`, whose value is `x`.
-fn reference_name(written: &str) -> Option<&str> {
-    let rest = written.strip_prefix('$')?;
-    let inner = match rest.strip_prefix('{') {
-        // The braces close at the end (`${A}x${B}` ends in `}` too).
-        Some(braced) if super::nested_braces_len(rest) == Some(rest.len()) => {
-            braced.strip_suffix('}')?
-        }
-        Some(_) => return None,
-        None => rest,
-    };
-    let (name, after) = super::split_variable_name(inner);
-    let name = Some(name).filter(|n| !n.is_empty())?;
-    let braced = rest.starts_with('{');
-    let operators = [":-", "-", ":=", "=", ":?", "?"];
-    let whole = after.is_empty() || (braced && operators.iter().any(|op| after.starts_with(op)));
-    whole.then_some(name)
+/// The variables whose values a password is made of: every `${VAR}` or `$VAR` in it
+/// (`${A}${B}`, `pre-${A}`), one with a default or an error (`${VAR:-x}`, `${VAR:?e}`,
+/// which is the variable's value when it is set) and the variables a default refers to
+/// (`${A:-${B}}`). Not `${VAR:+x}`, whose value is `x`, nor `$$`, a literal `$`.
+fn referenced_names(written: &str) -> Vec<&str> {
+    let mut names = Vec::new();
+    let mut rest = written;
+    while let Some(at) = rest.find('$') {
+        let after = rest.get(at + 1..).unwrap_or("");
+        rest = match after.strip_prefix('{') {
+            Some(braced) => {
+                let len = super::nested_braces_len(after).unwrap_or(after.len());
+                let inner = braced.get(..len.saturating_sub(2)).unwrap_or(braced);
+                let (name, operator) = super::split_variable_name(inner);
+                let alternative = operator.starts_with(":+") || operator.starts_with('+');
+                if !name.is_empty() && !alternative {
+                    names.push(name);
+                }
+                // What follows the operator, a default or an error, may refer to more.
+                names.extend(referenced_names(operator));
+                after.get(len..).unwrap_or("")
+            }
+            None if after.starts_with('$') => after.get(1..).unwrap_or(""),
+            None => {
+                let (name, tail) = super::split_variable_name(after);
+                names.extend(Some(name).filter(|n| !n.is_empty()));
+                tail
+            }
+        };
+    }
+    names
 }
 
 /// The Prisma pools a deployment's variables configure: a URL with `connection_limit`
@@ -477,7 +506,7 @@ mod tests {
 
     #[test]
     fn variables_a_password_refers_to_are_secrets() {
-        let text = "PG_SECRET=Ref-Secret-1\nDATABASE_URL=postgresql://app:${PG_SECRET}@db/app\nB_URL=postgresql://db/app?password=$TOKEN_B\nTOKEN_B=\"Ref-Secret-2\"\nC_URL=postgresql://app:${TOKEN_C:-x}@db/app\nTOKEN_C=Ref-Secret-3\nDB_PASSWORD=${TOKEN_D}\nTOKEN_D=Ref-Secret-4\nD_URL=postgresql://app:${POOL}x@db/app?password=${PORT:+y}\nPOOL=5\nPORT=5432\n";
+        let text = "PG_SECRET=Ref-Secret-1\nDATABASE_URL=postgresql://app:${PG_SECRET}@db/app\nB_URL=postgresql://db/app?password=$TOKEN_B\nTOKEN_B=\"Ref-Secret-2\"\nC_URL=postgresql://app:${TOKEN_C:-x}@db/app\nTOKEN_C=Ref-Secret-3\nDB_PASSWORD=${TOKEN_D}\nTOKEN_D=Ref-Secret-4\nD_URL=postgresql://app:${POOL}x@db/app?password=${PORT:+y}\nPOOL=5\nPORT=5432\nE_URL=postgresql://app:${PW_A}$${PW_B}-$PW_C@db/app\nPW_A=Ref-Secret-5\nPW_B=Not-Secret\nPW_C=Ref-Secret-6\nDB_PASS=${PW_D:-${PW_E}}\nPW_D=Ref-Secret-7\nPW_E=Ref-Secret-8\n";
         let (model, _) =
             crate::ecosystems::read_one(&DotEnv, ".env", Format::Ini(Dialect::DotEnv), text);
         let referenced: Vec<(&str, &str)> = model
@@ -496,10 +525,41 @@ mod tests {
                 ("TOKEN_B", "Ref-Secret-2"),
                 ("TOKEN_C", "Ref-Secret-3"),
                 ("TOKEN_D", "Ref-Secret-4"),
+                // Part of the password `${POOL}x`; `${PORT:+y}` is `y`.
+                ("POOL", "5"),
+                // `$$` is a literal `$`: `PW_B` is not read.
+                ("PW_A", "Ref-Secret-5"),
+                ("PW_C", "Ref-Secret-6"),
+                ("PW_D", "Ref-Secret-7"),
+                ("PW_E", "Ref-Secret-8"),
             ]
         );
         // The references name where the passwords are: nothing reported.
         assert!(model.secrets.iter().all(|s| !s.literal));
+    }
+
+    #[test]
+    fn secret_named_variables_are_masked_not_reported() {
+        let text =
+            "DB_SECRET=Sec-1\nSECRET_KEY_BASE=Sec-2\napi_token=Sec-3\nDB_POOL=5\nTOKEN_TTL=\n";
+        let (model, _) =
+            crate::ecosystems::read_one(&DotEnv, ".env", Format::Ini(Dialect::DotEnv), text);
+        let masked: Vec<(&str, &str, bool)> = model
+            .secrets
+            .iter()
+            .map(|s| {
+                let span = s.location.span;
+                (s.kind, &text[span.start..span.end], s.literal)
+            })
+            .collect();
+        assert_eq!(
+            masked,
+            [
+                ("secret variable", "Sec-1", false),
+                ("secret variable", "Sec-2", false),
+                ("secret variable", "Sec-3", false),
+            ]
+        );
     }
 
     #[test]
