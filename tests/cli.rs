@@ -1392,6 +1392,53 @@ fn a_baseline_matches_from_any_directory_of_its_repository() {
     assert_eq!(fingerprint(root), fingerprint(&root.join("svc")));
 }
 
+/// Every finding of the rule fixtures has the same fingerprint whichever directory of
+/// the repository poollint runs from (a rule fingerprinted its message, which cites
+/// other files relative to the working directory: its baseline entries stopped matching
+/// from a subdirectory).
+#[test]
+fn fixture_fingerprints_do_not_depend_on_the_working_directory() {
+    let repo = tempfile::tempdir().expect("temp dir");
+    copy_tree(
+        &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/rules"),
+        &repo.path().join("rules"),
+    );
+    git(repo.path(), &["init", "-q"]);
+    let fingerprints = |dir: &std::path::Path, path: &str| {
+        let out = poollint()
+            .current_dir(dir)
+            .args(["check", path, "-f", "json"])
+            .output()
+            .expect("run");
+        let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+        let mut found: Vec<String> = json["diagnostics"]
+            .as_array()
+            .expect("diagnostics")
+            .iter()
+            .map(|d| format!("{} {}", d["rule"], d["fingerprint"]))
+            .collect();
+        found.sort();
+        found
+    };
+    let from_root = fingerprints(repo.path(), "rules");
+    assert!(from_root.len() > 100, "{}", from_root.len());
+    assert_eq!(from_root, fingerprints(&repo.path().join("rules"), "."));
+}
+
+/// Copy the directory `from` to `to`, recursively.
+fn copy_tree(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).expect("mkdir");
+    for entry in std::fs::read_dir(from).expect("read dir") {
+        let entry = entry.expect("entry");
+        let target = to.join(entry.file_name());
+        if entry.file_type().expect("type").is_dir() {
+            copy_tree(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).expect("copy");
+        }
+    }
+}
+
 /// A baseline written before paths were repository-relative (relative to its own
 /// directory) still matches: here one written outside any repository, in `team/`,
 /// read after the tree became one.

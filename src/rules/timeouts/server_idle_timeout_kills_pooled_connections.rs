@@ -72,6 +72,9 @@ struct ServerLimit<'m> {
 struct Kept {
     longest: Option<Duration>,
     what: String,
+    /// What `what` says without the places it cites (paths relative to the working
+    /// directory), for the fingerprint.
+    identity: String,
     at: Option<Location>,
     key: Option<String>,
     /// How to shorten it, for the help line.
@@ -140,6 +143,12 @@ fn pooler_idle(model: &Model, pooler: &Pooler) -> Option<Kept> {
     Some(Kept {
         longest,
         what,
+        identity: format!(
+            "{}:{}:{:?}",
+            pooler.name,
+            idle.as_millis(),
+            retired.map(|r| r.0)
+        ),
         at: idle_setting.location(),
         key: idle_setting.origin.key().map(str::to_owned),
         fix: Fix::Pooler,
@@ -215,9 +224,11 @@ fn pool_idle(model: &Model, pool: &Pool) -> Option<Kept> {
             (setting_origin.location(), setting_origin.key())
         }
     };
+    let bound = first.as_ref().map(|b| (b.name, b.after.as_millis()));
     Some(Kept {
         longest: first.map(|b| b.after),
         what,
+        identity: format!("{}:{min}:{bound:?}", pool.name),
         at: at.or(pool.anchor),
         key: key.map(str::to_owned),
         fix: if pool.library == Library::HikariCp {
@@ -291,7 +302,7 @@ fn finding(model: &Model, kept: &Kept, server: &ServerLimit) -> Option<Diagnosti
         "unset idle_session_timeout for the application's role (PostgreSQL recommends it only for interactive users), or {}",
         fix_text(kept.fix, server.limit)
     ))
-    .with_fingerprint(format!("{}:{}", kept.what, server.limit.as_millis()));
+    .with_fingerprint(format!("{}:{}", kept.identity, server.limit.as_millis()));
     Some(match &kept.key {
         Some(key) => diagnostic.with_key(key.clone()),
         None => diagnostic,
