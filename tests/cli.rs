@@ -2925,6 +2925,44 @@ fn diff_base_runs_risky_pool_change_under_each_manifest() {
     assert_eq!(out.status.code(), Some(1));
 }
 
+/// With an infinite acquire timeout (`connection-timeout: 0`) a checkout times out at
+/// the declared request deadline minus the hold time, as the sizing rules count it: a
+/// pool cut from 20 to 6 that still meets the target is a warning (P(timeout) was
+/// Erlang C, the chance of waiting at all: 3.5e-7 → 58.75% and an error). Without a
+/// deadline nothing times out and the message gives utilisation only.
+#[test]
+fn risky_pool_change_times_out_an_infinite_wait_at_the_request_deadline() {
+    let pool = |size: u32| {
+        format!("spring:\n  datasource:\n    hikari:\n      maximum-pool-size: {size}\n      connection-timeout: 0\n")
+    };
+    let manifest = |deadline: &str| {
+        format!("[[service]]\nname = \"app\"\nconfig = [\"app/application.yml\"]\ninstances = 2\n[service.load]\npeak-rps = 400\nhold-time = \"25ms\"\n{deadline}")
+    };
+    let with_deadline = manifest("request-timeout = \"2s\"\n");
+    let before = pool(20);
+    for (toml, expected) in [
+        (
+            with_deadline.as_str(),
+            "warning[risky-pool-change] the pool maximum went from 20 to 6 since HEAD (−70%): at the declared peak utilisation goes 25% → 83.33% and P(timeout) 0 → < 1e-9\n",
+        ),
+        (
+            &manifest(""),
+            "warning[risky-pool-change] the pool maximum went from 20 to 6 since HEAD (−70%): at the declared peak utilisation goes 25% → 83.33%\n",
+        ),
+    ] {
+        let repo = git_repo(&[("app/application.yml", before.as_str()), ("poollint.toml", toml)]);
+        write_file(repo.path(), "app/application.yml", &pool(6));
+        let out = poollint()
+            .current_dir(repo.path())
+            .args(["check", "-f", "concise", "--diff-base", "HEAD"])
+            .args(["--select", "risky-pool-change", "."])
+            .output()
+            .expect("run");
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(stdout.contains(expected), "{stdout}");
+    }
+}
+
 #[test]
 fn kubernetes_topology_is_inferred_without_a_manifest_and_init_writes_it() {
     let fixture = "tests/fixtures/k8s-inferred";

@@ -1,7 +1,8 @@
 //! `risky-pool-change`: a pool setting changed since `--diff-base REV` in a way that
 //! cuts capacity or raises risk: the maximum shrank by `max-decrease-share` (25 %,
 //! heuristic) or more, or the acquire timeout grew past the declared request deadline.
-//! Where load is declared the message shows utilisation and P(timeout) before → after,
+//! Where load is declared the message shows utilisation and P(timeout) before → after
+//! (an infinite acquire timeout times out at the request deadline minus the hold time),
 //! and the change is an error when it makes a pool that carried the peak saturate or
 //! miss its wait target. This is the check that would have flagged the release that
 //! shrank the auth service's pool from 40 to 4.
@@ -125,15 +126,28 @@ fn key(pool: &Pool, path: &dyn Fn(FileId) -> Option<PathBuf>) -> Option<PoolKey>
     Some((path(file)?, pool.name.clone(), pool.profile.clone()))
 }
 
-/// Utilisation and P(timeout) of `servers` connections under `load`.
-fn at_load(load: &PoolLoad, servers: u64, timeout: Option<Duration>) -> (f64, f64) {
+/// Utilisation and P(timeout) of `servers` connections under `load` with the acquire
+/// timeout `timeout`. An infinite timeout (0) times out at the declared request deadline
+/// minus the hold time, as the sizing rules and `poollint capacity` count it; without a
+/// deadline nothing times out and P(timeout) is None (below saturation).
+fn at_load(load: &PoolLoad, servers: u64, timeout: Option<Duration>) -> (f64, Option<f64>) {
     let utilisation = load.offered / servers.max(1) as f64;
-    let p = match timeout.filter(|t| !t.is_zero()) {
-        _ if utilisation >= 1.0 => 1.0,
-        Some(t) => capacity::prob_wait_exceeds(servers, load.offered, t, load.hold).unwrap_or(1.0),
-        None => capacity::erlang_c(servers, load.offered).unwrap_or(1.0),
-    };
+    if utilisation >= 1.0 {
+        return (utilisation, Some(1.0));
+    }
+    let p = timeout.and_then(|t| wait_limit(load, t)).map(|limit| {
+        capacity::prob_wait_exceeds(servers, load.offered, limit, load.hold).unwrap_or(1.0)
+    });
     (utilisation, p)
+}
+
+/// How long a checkout may wait with the acquire timeout `timeout` (0: infinite).
+fn wait_limit(load: &PoolLoad, timeout: Duration) -> Option<Duration> {
+    if !timeout.is_zero() {
+        return Some(timeout);
+    }
+    let deadline = *load.load.request_timeout.as_ref()?.get()?;
+    deadline.checked_sub(load.hold)
 }
 
 fn shrunk_max(
@@ -166,13 +180,20 @@ fn shrunk_max(
             .copied()
             .unwrap_or(0.001);
         message.push_str(&format!(
-            ": at the declared peak utilisation goes {}% → {}% and P(timeout) {} → {}",
+            ": at the declared peak utilisation goes {}% → {}%",
             number(u_old * 100.0),
             number(u_new * 100.0),
-            probability(p_old),
-            probability(p_new)
         ));
-        if (u_new >= 1.0 && u_old < 1.0) || (p_new > target && p_old <= target) {
+        if let (Some(p_old), Some(p_new)) = (p_old, p_new) {
+            message.push_str(&format!(
+                " and P(timeout) {} → {}",
+                probability(p_old),
+                probability(p_new)
+            ));
+        }
+        let misses_target = p_new.is_some_and(|p| p > target);
+        let missed_target = p_old.is_some_and(|p| p > target);
+        if (u_new >= 1.0 && u_old < 1.0) || (misses_target && !missed_target) {
             severity = Severity::Error;
             message.push_str(": the pool can no longer carry the peak");
         }
