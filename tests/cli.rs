@@ -10,7 +10,7 @@ use assert_cmd::Command;
 use predicates::prelude::*;
 
 mod common;
-use common::{git, git_repo, poollint, tree, write_file};
+use common::{copy_tree, git, git_repo, poollint, tree, write_file};
 
 const FAILING: &str = "tests/fixtures/rules/hikari-max-lifetime-below-minimum/fail";
 const CLEAN: &str = "tests/fixtures/rules/hikari-max-lifetime-below-minimum/pass";
@@ -1423,20 +1423,6 @@ fn fixture_fingerprints_do_not_depend_on_the_working_directory() {
     let from_root = fingerprints(repo.path(), "rules");
     assert!(from_root.len() > 100, "{}", from_root.len());
     assert_eq!(from_root, fingerprints(&repo.path().join("rules"), "."));
-}
-
-/// Copy the directory `from` to `to`, recursively.
-fn copy_tree(from: &std::path::Path, to: &std::path::Path) {
-    std::fs::create_dir_all(to).expect("mkdir");
-    for entry in std::fs::read_dir(from).expect("read dir") {
-        let entry = entry.expect("entry");
-        let target = to.join(entry.file_name());
-        if entry.file_type().expect("type").is_dir() {
-            copy_tree(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).expect("copy");
-        }
-    }
 }
 
 /// A baseline written before paths were repository-relative (relative to its own

@@ -8,6 +8,9 @@
     clippy::panic
 )] // tests fail by panicking
 
+mod common;
+use common::copy_tree;
+
 use std::path::{Path, PathBuf};
 
 use poollint::engine::{self, CheckRequest, Report};
@@ -95,19 +98,6 @@ fn change_repo(fixture: &Path) -> PathBuf {
     copy_tree(&fixture.join("after"), &repo);
     built.push(repo.clone());
     repo
-}
-
-fn copy_tree(from: &Path, to: &Path) {
-    for entry in std::fs::read_dir(from).expect("fixture directory") {
-        let entry = entry.expect("fixture entry");
-        let target = to.join(entry.file_name());
-        if entry.path().is_dir() {
-            copy_tree(&entry.path(), &target);
-        } else {
-            std::fs::create_dir_all(to).expect("create directory");
-            std::fs::copy(entry.path(), &target).expect("copy fixture file");
-        }
-    }
 }
 
 fn human(report: &Report) -> String {

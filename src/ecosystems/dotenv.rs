@@ -211,33 +211,25 @@ fn referenced_values(file: FileId, values: &[(String, Span)], referenced: &[&str
 
 /// The variables whose values a password is made of: every `${VAR}` or `$VAR` in it
 /// (`${A}${B}`, `pre-${A}`), one with a default or an error (`${VAR:-x}`, `${VAR:?e}`,
-/// which is the variable's value when it is set) and the variables a default refers to
-/// (`${A:-${B}}`). Not `${VAR:+x}`, whose value is `x`, nor `$$`, a literal `$`.
+/// which is the variable's value when it is set) and the variables inside a default
+/// (`${A:-${B}}`: one pass over the text, so deep nesting costs no recursion). Not
+/// `${VAR:+x}`, whose value is `x`, nor `$$`, a literal `$`.
 fn referenced_names(written: &str) -> Vec<&str> {
     let mut names = Vec::new();
     let mut rest = written;
     while let Some(at) = rest.find('$') {
         let after = rest.get(at + 1..).unwrap_or("");
-        rest = match after.strip_prefix('{') {
-            Some(braced) => {
-                let len = super::nested_braces_len(after).unwrap_or(after.len());
-                let inner = braced.get(..len.saturating_sub(2)).unwrap_or(braced);
-                let (name, operator) = super::split_variable_name(inner);
-                let alternative = operator.starts_with(":+") || operator.starts_with('+');
-                if !name.is_empty() && !alternative {
-                    names.push(name);
-                }
-                // What follows the operator, a default or an error, may refer to more.
-                names.extend(referenced_names(operator));
-                after.get(len..).unwrap_or("")
-            }
-            None if after.starts_with('$') => after.get(1..).unwrap_or(""),
-            None => {
-                let (name, tail) = super::split_variable_name(after);
-                names.extend(Some(name).filter(|n| !n.is_empty()));
-                tail
-            }
-        };
+        if let Some(literal) = after.strip_prefix('$') {
+            rest = literal;
+            continue;
+        }
+        let braced = after.strip_prefix('{');
+        let (name, tail) = super::split_variable_name(braced.unwrap_or(after));
+        let alternative = braced.is_some() && (tail.starts_with(":+") || tail.starts_with('+'));
+        if !name.is_empty() && !alternative {
+            names.push(name);
+        }
+        rest = tail;
     }
     names
 }
@@ -536,6 +528,13 @@ mod tests {
         );
         // The references name where the passwords are: nothing reported.
         assert!(model.secrets.iter().all(|s| !s.literal));
+    }
+
+    #[test]
+    fn deeply_nested_references_are_read_in_one_pass() {
+        let depth = 100_000;
+        let written = format!("{}x{}", "${PW:-".repeat(depth), "}".repeat(depth));
+        assert_eq!(referenced_names(&written).len(), depth);
     }
 
     #[test]

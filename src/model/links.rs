@@ -62,11 +62,16 @@ pub(crate) fn pools_may_reach(model: &Model, database: &Database, service: &Serv
 /// ([`host_is_outside`]: `prod.abc.eu-west-1.rds.amazonaws.com`). A pool that says
 /// nothing may reach it.
 pub(crate) fn may_reach(model: &Model, database: &Database, pool: &Pool) -> bool {
-    let engine_differs =
-        pool_family(pool).is_some_and(|family| family != Family::of(database.engine));
-    !engine_differs
+    !engine_differs(database, pool)
         && !host_is_other_service(model, database, pool)
         && !host_is_outside(database, pool)
+}
+
+/// Whether a pool's URL, connection string, driver class or library names an engine
+/// other than the database's: such a pool is no client of it, whatever link is
+/// declared (a `connects-to` names one database for the whole service).
+pub(crate) fn engine_differs(database: &Database, pool: &Pool) -> bool {
+    pool_family(pool).is_some_and(|family| family != Family::of(database.engine))
 }
 
 /// The host a pool's URL or connection string names, else the `host` its driver

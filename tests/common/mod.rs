@@ -56,3 +56,17 @@ pub fn git_repo(files: &[(&str, &str)]) -> tempfile::TempDir {
     git(repo.path(), &["commit", "-q", "-m", "base"]);
     repo
 }
+
+/// Copy the directory `from` to `to`, recursively.
+pub fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("create directory");
+    for entry in std::fs::read_dir(from).expect("read directory") {
+        let entry = entry.expect("directory entry");
+        let target = to.join(entry.file_name());
+        if entry.path().is_dir() {
+            copy_tree(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).expect("copy file");
+        }
+    }
+}

@@ -333,13 +333,18 @@ fn member<'m>(model: &'m Model, database: &Database, service: &'m Service) -> Op
     };
     // One pool per data source: the active profile's (an instance runs one profile).
     let demand = crate::model::profiles::demand_pools(model, service);
-    // An inferred link holds only for the pools that may reach the database: a
-    // service's SQL Server pool is no client of the only PostgreSQL database.
+    // A link holds only for the pools that may reach the database: a service's SQL
+    // Server pool is no client of its PostgreSQL database, also when `connects-to`
+    // names it; an inferred link also drops pools on other hosts.
+    let reaches = |p: &Pool| match inferred_link {
+        Some(_) => crate::model::links::may_reach(model, database, p),
+        None => !crate::model::links::engine_differs(database, p),
+    };
     let pools: Vec<&Pool> = demand
         .pools
         .into_iter()
         .filter(|p| p.max.get().is_some())
-        .filter(|p| inferred_link.is_none() || crate::model::links::may_reach(model, database, p))
+        .filter(|p| reaches(p))
         .collect();
     if pools.is_empty() {
         return None;
