@@ -1192,6 +1192,13 @@ fn matches(re: &LazyLock<Option<Regex>>, text: &str) -> bool {
     re.as_ref().is_some_and(|re| re.is_match(text))
 }
 
+/// Whether `node` is a plain scalar Psych loads as nil (empty, `~`, `null`).
+fn is_plain_nil(doc: &Document, node: NodeId) -> bool {
+    doc.scalar(node).is_some_and(|s| {
+        s.style == ScalarStyle::Plain && matches!(psych_plain(&s.text), RubyValue::Nil)
+    })
+}
+
 /// A plain scalar as `Psych::ScalarScanner#tokenize` types it: `10.0` a Float, `1_0`
 /// and `1,000` Integers, `0x10` 16, `010` octal 8, `0b1010` 10, `1:30` base 60 (Psych
 /// reads two groups as hours and minutes: 5400), `1e3` and `09` Strings.
@@ -1499,6 +1506,10 @@ fn value_secrets(
         _ => None,
     };
     if super::is_password_key(key) {
+        // `password:` with nothing (or `~`) is nil to Psych: no password is written.
+        if is_plain_nil(source.doc(), node) {
+            return Vec::new();
+        }
         return vec![Secret {
             literal: key == "password" && known.is_some_and(|v| !v.is_empty()),
             ..super::masked(location, full, "password key")

@@ -977,7 +977,8 @@ fn secrets_in(leaf: &Leaf) -> Vec<Secret> {
         literal,
         scrub_messages: true,
     };
-    if is_password_key(last) && !leaf.value.is_empty() {
+    // A null password (`password:` with nothing, `~`) is unset: nothing is written.
+    if is_password_key(last) && !leaf.value.is_empty() && !is_null(leaf) {
         // Every password is masked; only a data source's is a pool credential that the
         // credentials rule reports (not `spring.mail.password` or a config server's).
         let database =
