@@ -3886,6 +3886,33 @@ fn a_pgbouncer_auth_file_in_a_config_map_is_masked_in_every_format() {
     }
 }
 
+/// The property a Spring password's placeholder resolves to (`${vault.db.secret}`) is
+/// masked in snippets, and a message quoting the resolved password shows `****`, in
+/// every format (a secret audit found both).
+#[test]
+fn the_property_a_spring_password_refers_to_is_masked_in_every_format() {
+    let dir = tree(&[
+        (
+            "a/src/main/resources/application.properties",
+            "spring.datasource.password=${vault.db.secret}\nvault.db.secret=Zq9Chain04\nspring.datasource.hikari.connection-timeout=100\n",
+        ),
+        (
+            "b/src/main/resources/application.yml",
+            "db:\n  pw: Zq9Chain13\nspring:\n  datasource:\n    password: ${db.pw}\n    hikari:\n      idle-timeout: ${db.pw}\n",
+        ),
+    ]);
+    for (format, all) in output_in_every_format(dir.path()) {
+        if format == "human" {
+            assert!(
+                all.contains("vault.db.secret="),
+                "the line not shown: {all}"
+            );
+        }
+        assert!(all.contains("idle-timeout"), "{format}: no finding: {all}");
+        assert_shows_none(format, &all, &["Zq9Chain04", "Zq9Chain13"]);
+    }
+}
+
 /// The Kubernetes variable a password variable refers to with `$(DB_SECRET)` is masked
 /// in every format, whether defined before or after it (a secret audit found its value
 /// in a `human` snippet).
