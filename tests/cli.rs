@@ -3870,6 +3870,10 @@ fn a_pgbouncer_auth_file_in_a_config_map_is_masked_in_every_format() {
             "b/pgbouncer-configmap.yaml",
             "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: pgbouncer\ndata:\n  pgbouncer.ini: |\n    [pgbouncer]\n    server_tls_sslmode = disable\n  userlist.txt: |\n    \"app\" \"Zq9Userlist02\"\n",
         ),
+        (
+            "c/pgbouncer-configmap.yaml",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: pgbouncer\ndata:\n  pgbouncer.ini: |\n    [pgbouncer]\n    server_tls_sslmode = disable\nbinaryData: {userlist.txt: WnE5VXNlcmxpc3QwNA==}\n",
+        ),
     ]);
     for (format, all) in output_in_every_format(dir.path()) {
         if format == "human" {
@@ -3882,7 +3886,11 @@ fn a_pgbouncer_auth_file_in_a_config_map_is_masked_in_every_format() {
                 "the auth file's line not shown: {all}"
             );
         }
-        assert_shows_none(format, &all, &["Zq9Userlist01", "Zq9Userlist02"]);
+        assert_shows_none(
+            format,
+            &all,
+            &["Zq9Userlist01", "Zq9Userlist02", "WnE5VXNlcmxpc3QwNA"],
+        );
     }
 }
 

@@ -1018,10 +1018,10 @@ impl ObjectReader<'_> {
     fn config_map_secrets(&self, sources: &SourceMap, auth_files: &[String]) -> Vec<Secret> {
         let text = sources.get(self.file).map_or("", |f| f.text());
         let name = self.text(&["metadata", "name"]).unwrap_or("configmap");
+        let mut secrets = self.binary_auth_files(text, name, auth_files);
         let Some(data) = self.node(&["data"]) else {
-            return Vec::new();
+            return secrets;
         };
-        let mut secrets = Vec::new();
         for entry in self.doc.entries(data) {
             let (Some(key), Some(value)) = (self.doc.text(entry.key), self.doc.text(entry.value))
             else {
@@ -1058,6 +1058,33 @@ impl ObjectReader<'_> {
             }));
         }
         secrets
+    }
+
+    /// A PgBouncer auth file kept base64-encoded in a ConfigMap's `binaryData` (still
+    /// the passwords, decoded by anyone): masked whole. Other binary values are not
+    /// read.
+    fn binary_auth_files(&self, text: &str, name: &str, auth_files: &[String]) -> Vec<Secret> {
+        let Some(binary) = self.node(&["binaryData"]) else {
+            return Vec::new();
+        };
+        let auth_file = |entry: &crate::syntax::ResolvedEntry| {
+            let key = self
+                .doc
+                .text(entry.key)
+                .filter(|k| is_auth_file(k, auth_files))?;
+            let value = self.doc.text(entry.value)?;
+            let location = Location {
+                file: self.file,
+                span: super::inner_span(text, self.doc.span(entry.value), value),
+            };
+            let key = format!("{name}.{key}");
+            Some(super::masked(location, &key, "PgBouncer auth file"))
+        };
+        self.doc
+            .entries(binary)
+            .iter()
+            .filter_map(auth_file)
+            .collect()
     }
 
     /// `valueFrom: {configMapKeyRef | secretKeyRef: {name, key}}`.
@@ -1693,8 +1720,9 @@ mod tests {
     #[test]
     fn a_pgbouncer_auth_file_in_a_config_map_is_masked_whole() {
         // Named by `auth_file`, beside the pgbouncer.ini; and named `userlist.txt`
-        // though no file here reads it; a block scalar is masked to its last line.
-        let text = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: pgbouncer\ndata:\n  pgbouncer.ini: |\n    [pgbouncer]\n    auth_file = \"/etc/pgbouncer/users.txt\"\n    server_tls_sslmode = disable\n  users.txt: '\"app\" \"Zq9Userlist01\"'\n  other.txt: '\"app\" \"not-an-auth-file\"'\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: auth\ndata:\n  userlist.txt: |\n    \"app\" \"Zq9Userlist02\"\n    \"ops\" \"md5Zq9Userlist03\"\n";
+        // though no file here reads it (a block scalar is masked to its last line, and
+        // base64 in `binaryData` too).
+        let text = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: pgbouncer\ndata:\n  pgbouncer.ini: |\n    [pgbouncer]\n    auth_file = \"/etc/pgbouncer/users.txt\"\n    server_tls_sslmode = disable\n  users.txt: '\"app\" \"Zq9Userlist01\"'\n  other.txt: '\"app\" \"not-an-auth-file\"'\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: auth\ndata:\n  userlist.txt: |\n    \"app\" \"Zq9Userlist02\"\n    \"ops\" \"md5Zq9Userlist03\"\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: auth-binary\nbinaryData:\n  userlist.txt: WnE5VXNlcmxpc3QwNA==\n  logo.png: bm90LWEtc2VjcmV0\n";
         let model = read(text);
         let masked = masked_texts(&model, text);
         assert!(masked.contains(&"\"app\" \"Zq9Userlist01\""), "{masked:?}");
@@ -1704,6 +1732,9 @@ mod tests {
             "{masked:?}"
         );
         assert!(masked.iter().all(|m| !m.contains("not-an-auth-file")));
+        // In `binaryData` (base64), the auth file alone.
+        assert!(masked.contains(&"WnE5VXNlcmxpc3QwNA=="), "{masked:?}");
+        assert!(!masked.contains(&"bm90LWEtc2VjcmV0"), "{masked:?}");
         assert!(model.secrets.iter().all(|s| !s.literal && s.scrub_messages));
     }
 
