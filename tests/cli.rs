@@ -3927,6 +3927,88 @@ fn passwords_in_unread_or_broken_text_are_masked_in_every_format() {
     }
 }
 
+/// A PgBouncer auth file kept in a ConfigMap beside the `pgbouncer.ini` that names it
+/// (`auth_file`), or named `userlist.txt`, is masked whole in every format (a secret
+/// audit found its line in a `human` snippet).
+#[test]
+fn a_pgbouncer_auth_file_in_a_config_map_is_masked_in_every_format() {
+    let dir = tree(&[
+        (
+            "a/pgbouncer-configmap.yaml",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: pgbouncer\ndata:\n  pgbouncer.ini: |\n    [pgbouncer]\n    auth_file = /etc/pgbouncer/users.txt\n    server_tls_sslmode = disable\n  users.txt: '\"app\" \"Zq9Userlist01\"'\n",
+        ),
+        (
+            "b/pgbouncer-configmap.yaml",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: pgbouncer\ndata:\n  pgbouncer.ini: |\n    [pgbouncer]\n    server_tls_sslmode = disable\n  userlist.txt: |\n    \"app\" \"Zq9Userlist02\"\n",
+        ),
+        (
+            "c/pgbouncer-configmap.yaml",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: pgbouncer\ndata:\n  pgbouncer.ini: |\n    [pgbouncer]\n    server_tls_sslmode = disable\nbinaryData: {userlist.txt: WnE5VXNlcmxpc3QwNA==}\n",
+        ),
+    ]);
+    for (format, all) in output_in_every_format(dir.path()) {
+        if format == "human" {
+            assert!(
+                all.contains("users.txt"),
+                "the auth file's line not shown: {all}"
+            );
+            assert!(
+                all.contains("userlist.txt"),
+                "the auth file's line not shown: {all}"
+            );
+        }
+        assert_shows_none(
+            format,
+            &all,
+            &["Zq9Userlist01", "Zq9Userlist02", "WnE5VXNlcmxpc3QwNA"],
+        );
+    }
+}
+
+/// The property a Spring password's placeholder resolves to (`${vault.db.secret}`) is
+/// masked in snippets, and a message quoting the resolved password shows `****`, in
+/// every format (a secret audit found both).
+#[test]
+fn the_property_a_spring_password_refers_to_is_masked_in_every_format() {
+    let dir = tree(&[
+        (
+            "a/src/main/resources/application.properties",
+            "spring.datasource.password=${vault.db.secret}\nvault.db.secret=Zq9Chain04\nspring.datasource.hikari.connection-timeout=100\n",
+        ),
+        (
+            "b/src/main/resources/application.yml",
+            "db:\n  pw: Zq9Chain13\nspring:\n  datasource:\n    password: ${db.pw}\n    hikari:\n      idle-timeout: ${db.pw}\n",
+        ),
+    ]);
+    for (format, all) in output_in_every_format(dir.path()) {
+        if format == "human" {
+            assert!(
+                all.contains("vault.db.secret="),
+                "the line not shown: {all}"
+            );
+        }
+        assert!(all.contains("idle-timeout"), "{format}: no finding: {all}");
+        assert_shows_none(format, &all, &["Zq9Chain04", "Zq9Chain13"]);
+    }
+}
+
+/// The Kubernetes variable a password variable refers to with `$(DB_SECRET)` is masked
+/// in every format, whether defined before or after it (a secret audit found its value
+/// in a `human` snippet).
+#[test]
+fn a_kubernetes_variable_a_password_refers_to_is_masked_in_every_format() {
+    let dir = tree(&[(
+        "k8s.yaml",
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app\nspec:\n  template:\n    spec:\n      containers:\n        - name: app\n          image: app\n          env:\n            - {name: EARLY, value: Zq9Dep11}\n            - name: SPRING_DATASOURCE_PASSWORD\n              value: $(DB_SECRET)\n            - name: SPRING_DATASOURCE_URL\n              value: jdbc:postgresql://db.internal:5432/app?sslmode=disable\n            - {name: DB_SECRET, value: Zq9Dep10}\n            - {name: DB_PASSWORD, value: $(EARLY)}\n",
+    )]);
+    for (format, all) in output_in_every_format(dir.path()) {
+        if format == "human" {
+            assert!(all.contains("name: DB_SECRET"), "the line not shown: {all}");
+        }
+        assert_shows_none(format, &all, &["Zq9Dep10", "Zq9Dep11"]);
+    }
+}
+
 /// A manifest's `deployment` naming a compose file with several services deploys the
 /// service named like the `[[service]]` table (`web` after `db`), not the first.
 #[test]

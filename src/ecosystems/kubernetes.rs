@@ -19,7 +19,7 @@
 //! `env` values are expanded as the kubelet expands them (see [`resolve_environment`]),
 //! each part of the result keeping its place in the file ([`expand`]).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use std::time::Duration;
 
@@ -101,7 +101,10 @@ impl Reader for Kubernetes {
                     }
                     Some("ConfigMap") => {
                         let mut model = reader.embedded_configs(file, sources);
-                        model.secrets.extend(reader.config_map_secrets(sources));
+                        let auth_files = auth_file_names(&model);
+                        model
+                            .secrets
+                            .extend(reader.config_map_secrets(sources, &auth_files));
                         Some(Piece::Model(model))
                     }
                     Some("Secret") => Some(Piece::Model(Model {
@@ -356,7 +359,83 @@ fn resolve_environment(items: &[EnvItem], namespace: &str, values: &ConfigMaps) 
             }
         }
     }
+    out.secrets.extend(referenced_passwords(items, &out.vars));
     out
+}
+
+/// The values of the variables `vars` (a container's) that its password variables are
+/// made of through `$(VAR)` references ([`password_sources`]), masked where they are
+/// written (in the manifest, or a ConfigMap). A value that is itself only a reference
+/// is left as written: the variable it names is masked instead.
+fn referenced_passwords(items: &[EnvItem], vars: &[EnvVar]) -> Vec<Secret> {
+    let sources = password_sources(items);
+    if sources.is_empty() {
+        return Vec::new();
+    }
+    let references: Vec<Location> = literals(items)
+        .filter(|v| is_only_a_reference(&v.value))
+        .map(|v| v.value_location)
+        .collect();
+    vars.iter()
+        .filter(|v| sources.contains(v.name.as_str()) && v.unknown_from.is_none())
+        .filter(|v| !references.contains(&v.value_location))
+        .map(|v| super::masked(v.value_location, &v.name, "referenced password"))
+        .collect()
+}
+
+/// The names of the variables a container's password variables name with `$(VAR)`,
+/// and in turn those these name. A variable defined after the password is not expanded
+/// by the kubelet (the reference stays as written), but it is still the value its
+/// author meant as the password, so it counts too.
+fn password_sources(items: &[EnvItem]) -> HashSet<&str> {
+    let mut wanted: Vec<&str> = literals(items)
+        .filter(|v| super::is_password_name(&v.name))
+        .flat_map(|v| references(&v.value))
+        .collect();
+    let mut found = HashSet::new();
+    while let Some(name) = wanted.pop() {
+        if found.insert(name) {
+            let named = literals(items).filter(|v| v.name == name);
+            wanted.extend(named.flat_map(|v| references(&v.value)));
+        }
+    }
+    found
+}
+
+/// The `env` entries of a container written with a literal `value`.
+fn literals(items: &[EnvItem]) -> impl Iterator<Item = &EnvVar> {
+    items.iter().filter_map(|item| match item {
+        EnvItem::Literal(var) => Some(var),
+        _ => None,
+    })
+}
+
+/// The names a value refers to with `$(NAME)`, as [`expansion`] reads them: `$$` is a
+/// literal `$`, so `$$(NAME)` names nothing.
+fn references(value: &str) -> Vec<&str> {
+    let mut names = Vec::new();
+    let mut rest = value;
+    while let Some(dollar) = rest.find('$') {
+        let after = rest.get(dollar + 1..).unwrap_or("");
+        if let Some(escaped) = after.strip_prefix('$') {
+            rest = escaped;
+            continue;
+        }
+        match after.strip_prefix('(').and_then(|r| r.split_once(')')) {
+            Some((name, tail)) => {
+                names.push(name);
+                rest = tail;
+            }
+            None => rest = after,
+        }
+    }
+    names
+}
+
+/// A value that is one `$(NAME)` reference and nothing else.
+fn is_only_a_reference(value: &str) -> bool {
+    let name = value.strip_prefix("$(").and_then(|r| r.strip_suffix(')'));
+    name.is_some_and(|name| !name.contains([')', '$']))
 }
 
 /// A variable the container has, whose value the files do not give (a Secret or
@@ -934,14 +1013,15 @@ impl ObjectReader<'_> {
     /// The passwords a ConfigMap holds in plain values (`DB_PASSWORD: …`,
     /// `DATABASE_URL: postgres://u:pw@db/x`), whether or not a workload reads them:
     /// masked, not reported, like `env` values. Embedded configuration files are left to
-    /// their readers.
-    fn config_map_secrets(&self, sources: &SourceMap) -> Vec<Secret> {
+    /// their readers. A PgBouncer auth file (a key in `auth_files`, or `userlist.txt`)
+    /// is masked whole: every line of it is a password or its hash.
+    fn config_map_secrets(&self, sources: &SourceMap, auth_files: &[String]) -> Vec<Secret> {
         let text = sources.get(self.file).map_or("", |f| f.text());
         let name = self.text(&["metadata", "name"]).unwrap_or("configmap");
+        let mut secrets = self.binary_auth_files(text, name, auth_files);
         let Some(data) = self.node(&["data"]) else {
-            return Vec::new();
+            return secrets;
         };
-        let mut secrets = Vec::new();
         for entry in self.doc.entries(data) {
             let (Some(key), Some(value)) = (self.doc.text(entry.key), self.doc.text(entry.value))
             else {
@@ -953,7 +1033,12 @@ impl ObjectReader<'_> {
                 continue;
             }
             let span = self.doc.span(entry.value);
-            let (spans, kind) = if super::is_password_name(key) {
+            let (spans, kind) = if is_auth_file(key, auth_files) {
+                (
+                    vec![super::inner_span(text, span, value)],
+                    "PgBouncer auth file",
+                )
+            } else if super::is_password_name(key) {
                 (vec![super::inner_span(text, span, value)], "password key")
             } else {
                 let start = super::written_at(text, span, value);
@@ -973,6 +1058,33 @@ impl ObjectReader<'_> {
             }));
         }
         secrets
+    }
+
+    /// A PgBouncer auth file kept base64-encoded in a ConfigMap's `binaryData` (still
+    /// the passwords, decoded by anyone): masked whole. Other binary values are not
+    /// read.
+    fn binary_auth_files(&self, text: &str, name: &str, auth_files: &[String]) -> Vec<Secret> {
+        let Some(binary) = self.node(&["binaryData"]) else {
+            return Vec::new();
+        };
+        let auth_file = |entry: &crate::syntax::ResolvedEntry| {
+            let key = self
+                .doc
+                .text(entry.key)
+                .filter(|k| is_auth_file(k, auth_files))?;
+            let value = self.doc.text(entry.value)?;
+            let location = Location {
+                file: self.file,
+                span: super::inner_span(text, self.doc.span(entry.value), value),
+            };
+            let key = format!("{name}.{key}");
+            Some(super::masked(location, &key, "PgBouncer auth file"))
+        };
+        self.doc
+            .entries(binary)
+            .iter()
+            .filter_map(auth_file)
+            .collect()
     }
 
     /// `valueFrom: {configMapKeyRef | secretKeyRef: {name, key}}`.
@@ -1152,6 +1264,28 @@ fn with_later_lines(
         all.extend(rest);
     }
     all
+}
+
+/// The file names of the `auth_file`s the PgBouncer configurations read from a
+/// ConfigMap name (`/etc/pgbouncer/users.txt` → `users.txt`): a key of that name in the
+/// same ConfigMap is the auth file, mounted beside `pgbouncer.ini`.
+fn auth_file_names(model: &Model) -> Vec<String> {
+    model
+        .entries
+        .of(Ecosystem::PgBouncer)
+        .filter(|e| e.canonical.as_str() == "auth_file")
+        .filter_map(|e| {
+            let path = e.value.as_deref()?.trim().trim_matches(['"', '\'']);
+            Some(file_name(Path::new(path))?.to_owned())
+        })
+        .collect()
+}
+
+/// Whether a ConfigMap key holds a PgBouncer auth file: a file an `auth_file` names,
+/// or one named as PgBouncer's documentation and images name it, wherever the
+/// `pgbouncer.ini` that reads it is (another ConfigMap, the image).
+fn is_auth_file(key: &str, auth_files: &[String]) -> bool {
+    key == "userlist.txt" || auth_files.iter().any(|name| name == key)
 }
 
 fn config_map_values(files: &[&ParsedFile], sources: &SourceMap) -> ConfigMaps {
@@ -1575,5 +1709,54 @@ mod tests {
             masked.iter().all(|(m, _)| m.len() < 40),
             "a whole value is masked: {masked:?}"
         );
+    }
+
+    /// The text each secret of `model` masks in `text`.
+    fn masked_texts<'t>(model: &Model, text: &'t str) -> Vec<&'t str> {
+        let span = |s: &Secret| text.get(s.location.span.start..s.location.span.end);
+        model.secrets.iter().filter_map(span).collect()
+    }
+
+    #[test]
+    fn a_pgbouncer_auth_file_in_a_config_map_is_masked_whole() {
+        // Named by `auth_file`, beside the pgbouncer.ini; and named `userlist.txt`
+        // though no file here reads it (a block scalar is masked to its last line, and
+        // base64 in `binaryData` too).
+        let text = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: pgbouncer\ndata:\n  pgbouncer.ini: |\n    [pgbouncer]\n    auth_file = \"/etc/pgbouncer/users.txt\"\n    server_tls_sslmode = disable\n  users.txt: '\"app\" \"Zq9Userlist01\"'\n  other.txt: '\"app\" \"not-an-auth-file\"'\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: auth\ndata:\n  userlist.txt: |\n    \"app\" \"Zq9Userlist02\"\n    \"ops\" \"md5Zq9Userlist03\"\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: auth-binary\nbinaryData:\n  userlist.txt: WnE5VXNlcmxpc3QwNA==\n  logo.png: bm90LWEtc2VjcmV0\n";
+        let model = read(text);
+        let masked = masked_texts(&model, text);
+        assert!(masked.contains(&"\"app\" \"Zq9Userlist01\""), "{masked:?}");
+        let block = masked.iter().find(|m| m.contains("Zq9Userlist02"));
+        assert!(
+            block.is_some_and(|b| b.contains("md5Zq9Userlist03")),
+            "{masked:?}"
+        );
+        assert!(masked.iter().all(|m| !m.contains("not-an-auth-file")));
+        // In `binaryData` (base64), the auth file alone.
+        assert!(masked.contains(&"WnE5VXNlcmxpc3QwNA=="), "{masked:?}");
+        assert!(!masked.contains(&"bm90LWEtc2VjcmV0"), "{masked:?}");
+        assert!(model.secrets.iter().all(|s| !s.literal && s.scrub_messages));
+    }
+
+    #[test]
+    fn a_variable_a_password_variable_refers_to_is_masked_and_the_reference_is_not() {
+        // DB_SECRET is defined after the password (the kubelet leaves the reference as
+        // written), LEGACY before it through a chain (`$(OLD)` → OLD); `$$(NOT_ONE)` is
+        // a literal; POOL is not referred to by a password.
+        let text = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app\nspec:\n  template:\n    spec:\n      containers:\n        - name: app\n          env:\n            - {name: OLD, value: Zq9Dep11}\n            - {name: LEGACY, value: $(OLD)}\n            - {name: NOT_ONE, value: shown-1}\n            - {name: POOL, value: \"10\"}\n            - name: SPRING_DATASOURCE_PASSWORD\n              value: $(DB_SECRET)\n            - {name: DB_PASSWORD, value: \"$(LEGACY)-$$(NOT_ONE)\"}\n            - {name: SPRING_DATASOURCE_HIKARI_MAXIMUMPOOLSIZE, value: $(POOL)}\n            - {name: DB_SECRET, value: Zq9Dep10}\n";
+        let model = read(text);
+        let masked = masked_texts(&model, text);
+        for secret in ["Zq9Dep10", "Zq9Dep11"] {
+            assert!(masked.contains(&secret), "{secret} not masked: {masked:?}");
+        }
+        for shown in ["shown-1", "\"10\"", "10", "$(OLD)"] {
+            assert!(!masked.contains(&shown), "{shown} masked: {masked:?}");
+        }
+        let referenced = model
+            .secrets
+            .iter()
+            .filter(|s| s.kind == "referenced password");
+        assert!(referenced.clone().count() >= 2);
+        assert!(referenced.clone().all(|s| !s.literal && s.scrub_messages));
     }
 }

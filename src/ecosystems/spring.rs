@@ -307,10 +307,14 @@ fn read_app(dir: &Path, files: &[&ParsedFile], sources: &SourceMap) -> Model {
     model
         .pools
         .extend(default_pools.iter().cloned().map(Box::new));
+    let password_keys = placeholder_password_keys(&app.leaves);
+    let mut referenced = Vec::new();
+    referenced_passwords(&default, &password_keys, &mut referenced);
     for active in profile_sets(&app, &default) {
         // A combination is named as SPRING_PROFILES_ACTIVE would list it.
         let label = active.join(",");
         let effective = Effective::for_profile(&app, &active, Some(&label));
+        referenced_passwords(&effective, &password_keys, &mut referenced);
         let pools = pools_of(&app, &effective);
         // A profile whose pools are the default's adds nothing (`!local` documents
         // change the default too; `local` then differs by leaving them out).
@@ -330,8 +334,112 @@ fn read_app(dir: &Path, files: &[&ParsedFile], sources: &SourceMap) -> Model {
     service.pools_for_profiles = pools_for_profiles(&app);
     model.services.push(service);
     model.refused_values = std::mem::take(&mut app.refused);
+    // Profiles sharing a property's value would mask it once each.
+    referenced.sort_by_key(|s| s.location);
+    referenced.dedup_by_key(|s| s.location);
+    model.secrets.extend(referenced);
     entries_and_secrets(app, &mut model);
     model
+}
+
+/// The canonical keys of the password properties whose value goes through a
+/// placeholder (`spring.datasource.password: ${vault.db.secret}`): the only leaves
+/// whose placeholders [`referenced_passwords`] follows, found once per application.
+fn placeholder_password_keys(leaves: &[Leaf]) -> Vec<&str> {
+    let mut keys: Vec<&str> = leaves
+        .iter()
+        .filter(|l| l.via.is_some() && is_password_key(last_element(&l.canonical)))
+        .map(|l| l.canonical.as_str())
+        .collect();
+    keys.sort_unstable();
+    keys.dedup();
+    keys
+}
+
+/// The last element of a canonical key (`spring.datasource.password` → `password`).
+fn last_element(canonical: &str) -> &str {
+    canonical.rsplit('.').next().unwrap_or("")
+}
+
+/// The properties the password properties `keys` resolve to in `effective` (one
+/// profile), through placeholder chains and defaults as [`resolve_in`] follows them:
+/// their values are the passwords Spring uses, so they are masked and scrubbed from
+/// messages (a message quoting the resolved password shows `****`). Not reported by the
+/// credentials rule, which reports the password property's own literal value.
+fn referenced_passwords(effective: &Effective, keys: &[&str], out: &mut Vec<Secret>) {
+    for key in keys {
+        if let Some(leaf) = effective.get(key) {
+            mask_placeholders(effective, &leaf.value, &mut Vec::new(), out);
+        }
+    }
+}
+
+/// Masks the value of each property a placeholder of `text` names, then follows that
+/// value's own placeholders; a placeholder naming no property leads to its default's.
+/// `chain` holds the properties followed, to stop a cycle, bounded as [`resolve_in`] is.
+fn mask_placeholders(
+    effective: &Effective,
+    text: &str,
+    chain: &mut Vec<String>,
+    out: &mut Vec<Secret>,
+) {
+    let mut rest = text;
+    while let Some(start) = rest.find("${") {
+        let Some(len) = super::nested_braces_len(rest.get(start..).unwrap_or("")) else {
+            break;
+        };
+        if chain.len() >= MAX_PLACEHOLDER_DEPTH {
+            return;
+        }
+        let inner = rest.get(start + 2..start + len - 1).unwrap_or("");
+        let (name, default) = match inner.split_once(':') {
+            Some((name, default)) => (name, Some(default)),
+            None => (inner, None),
+        };
+        match (effective.property(name), default) {
+            (Some(_), _) if chain.iter().any(|c| c == name) => {}
+            (Some(leaf), _) => {
+                out.extend(referenced_value(leaf));
+                chain.push(name.to_owned());
+                mask_placeholders(effective, &leaf.value, chain, out);
+                chain.pop();
+            }
+            (None, Some(default)) => {
+                chain.push(String::new());
+                mask_placeholders(effective, default, chain, out);
+                chain.pop();
+            }
+            (None, None) => {}
+        }
+        rest = rest.get(start + len..).unwrap_or("");
+    }
+}
+
+/// The secret of a property a password's placeholder names: its value, except that a
+/// value that is one placeholder is a reference, left as written (the property it
+/// names is masked in turn) but for its literal default.
+fn referenced_value(leaf: &Leaf) -> Option<Secret> {
+    if is_null(leaf) || leaf.value.is_empty() {
+        return None;
+    }
+    let one_placeholder = leaf.value.starts_with("${")
+        && super::nested_braces_len(&leaf.value) == Some(leaf.value.len());
+    let span = if one_placeholder {
+        let default = resolve_placeholders(&leaf.value).whole_default;
+        sub_span(leaf, default.filter(|d| !d.is_empty())?)
+    } else {
+        leaf.value_span
+    };
+    Some(Secret {
+        location: Location {
+            file: leaf.location_key.file,
+            span,
+        },
+        kind: "referenced password",
+        key: leaf.raw_key.clone(),
+        literal: false,
+        scrub_messages: true,
+    })
 }
 
 /// Turn the leaves into config entries (and the secrets they hold), last: the pools
@@ -2426,5 +2534,40 @@ mod tests {
             file_profile(Path::new("application-prod.yml")).as_deref(),
             Some("prod")
         );
+    }
+
+    #[test]
+    fn the_properties_a_password_placeholder_resolves_to_are_masked_not_reported() {
+        // A chain (`${vault.db.secret}` → `${app.credential:Zq9Chain05}` → its
+        // default, as the property is not set), a property named in a default, one
+        // only a profile sets, and a cycle, which must end.
+        let text = "spring:\n  datasource:\n    password: pre-${vault.db.secret}-${missing:${db.old}}\nvault:\n  db:\n    secret: ${app.credential:Zq9Chain05}\ndb:\n  old: Zq9Chain06\n  pool: 10\nloop:\n  a: ${loop.b}\n  b: ${loop.a}\napp:\n  mail:\n    password: ${loop.a}\n---\nspring:\n  config:\n    activate:\n      on-profile: prod\nvault:\n  db:\n    secret: Zq9Chain07\n";
+        let (model, _) =
+            crate::ecosystems::read_one(&Spring, "application.yml", Format::Yaml, text);
+        let referenced: Vec<&str> = model
+            .secrets
+            .iter()
+            .filter(|s| s.kind == "referenced password")
+            .filter_map(|s| text.get(s.location.span.start..s.location.span.end))
+            .collect();
+        for secret in ["Zq9Chain05", "Zq9Chain06", "Zq9Chain07"] {
+            assert!(referenced.contains(&secret), "{secret}: {referenced:?}");
+        }
+        // References stay as written; other properties are not masked.
+        for shown in [
+            "${app.credential:Zq9Chain05}",
+            "${loop.b}",
+            "${loop.a}",
+            "10",
+        ] {
+            assert!(!referenced.contains(&shown), "{shown}: {referenced:?}");
+        }
+        let all = model
+            .secrets
+            .iter()
+            .filter(|s| s.kind == "referenced password");
+        assert!(all.clone().all(|s| !s.literal && s.scrub_messages));
+        // Once each, though both profiles resolve `db.old`.
+        assert_eq!(all.filter(|s| s.key == "db.old").count(), 1);
     }
 }
