@@ -2949,6 +2949,48 @@ fn risky_pool_change_times_out_an_infinite_wait_at_the_request_deadline() {
     }
 }
 
+/// `/actuator/health/liveness` checks the database when the application adds `db` to
+/// the liveness group (catalogue CC07): reported, with the key that adds it.
+#[test]
+fn a_liveness_group_holding_db_makes_the_liveness_probe_depend_on_it() {
+    let deployment = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app\nspec:\n  template:\n    spec:\n      containers:\n        - name: app\n          image: app:1\n          livenessProbe:\n            httpGet:\n              path: /actuator/health/liveness\n              port: 8080\n";
+    let manifest = "[[service]]\nname = \"app\"\nconfig = [\"app/application.yml\"]\ndeployment = \"k8s/app.yaml\"\n";
+    let config = |include: &str| {
+        format!("spring:\n  datasource:\n    url: jdbc:postgresql://db:5432/app\nmanagement:\n  endpoint:\n    health:\n      group:\n        liveness:\n          include: {include}\n")
+    };
+    let run = |include: &str| {
+        let dir = tree(&[
+            ("k8s/app.yaml", deployment),
+            ("app/application.yml", &config(include)),
+            ("poollint.toml", manifest),
+        ]);
+        let out = poollint()
+            .current_dir(dir.path())
+            .args([
+                "check",
+                ".",
+                "-f",
+                "json",
+                "--select",
+                "liveness-probe-depends-on-db",
+            ])
+            .output()
+            .expect("run");
+        serde_json::from_slice::<serde_json::Value>(&out.stdout).expect("json")["diagnostics"]
+            .as_array()
+            .expect("diagnostics")
+            .clone()
+    };
+    for include in ["livenessState,db", "[livenessState, db]"] {
+        let found = run(include);
+        assert_eq!(found.len(), 1, "{include}: {found:?}");
+        let text = found[0].to_string();
+        assert!(text.contains("adds the database check"), "{text}");
+        assert!(text.contains("app/application.yml"), "{text}");
+    }
+    assert!(run("livenessState,diskSpace").is_empty());
+}
+
 #[test]
 fn kubernetes_topology_is_inferred_without_a_manifest_and_init_writes_it() {
     let fixture = "tests/fixtures/k8s-inferred";

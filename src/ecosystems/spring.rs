@@ -1608,6 +1608,7 @@ fn service_of(app: &App, effective: &Effective, pools: Vec<usize>) -> Service {
         threads,
         jpa: jpa_facts(app),
         active_profiles: active_profiles(effective).map(Box::new),
+        liveness_checks_db: liveness_group_db(effective),
         ..Service::new(app.scope.to_string(), Ecosystem::Spring, pools)
     }
 }
@@ -1651,6 +1652,26 @@ fn active_profiles(effective: &Effective) -> Option<Setting<Vec<String>>> {
             via: None,
         },
     ))
+}
+
+/// Where the default profile's configuration adds the `db` health indicator to the
+/// liveness group (`management.endpoint.health.group.liveness.include: livenessState,db`,
+/// or a list holding `db`): `/actuator/health/liveness` then checks the database.
+fn liveness_group_db(effective: &Effective) -> Option<Location> {
+    let key = "management.endpoint.health.group.liveness.include";
+    effective
+        .winners
+        .range(key..)
+        .take_while(|(k, _)| k.starts_with(key))
+        .filter(|(k, _)| {
+            k.len() == key.len() || k.get(key.len()..).is_some_and(|r| r.starts_with('['))
+        })
+        .map(|(_, leaf)| *leaf)
+        .find(|leaf| leaf.value.split(',').any(|name| name.trim() == "db"))
+        .map(|leaf| Location {
+            file: leaf.location_key.file,
+            span: leaf.value_span,
+        })
 }
 
 /// JPA is configured when any `spring.jpa.*` key is written.

@@ -942,6 +942,9 @@ pub struct Service {
     /// `spring.profiles.active`), in order; the deployment's environment outranks them.
     /// Boxed: most services set none, and every service would carry the room.
     pub active_profiles: Option<Box<Setting<Vec<String>>>>,
+    /// Where the application adds the database check to its liveness health group
+    /// (Spring `management.endpoint.health.group.liveness.include` holding `db`).
+    pub liveness_checks_db: Option<Location>,
     /// Builds the pools of a set of active profiles known only once a deployment is
     /// linked (Spring's `SPRING_PROFILES_ACTIVE`); None when the files could give no
     /// other pools than those already read.
@@ -995,6 +998,7 @@ impl Service {
             connects_to: None,
             jpa: None,
             active_profiles: None,
+            liveness_checks_db: None,
             pools_for_profiles: None,
         }
     }
