@@ -233,6 +233,9 @@ pub(crate) fn scope_candidates(
     report: &mut Report,
 ) -> Vec<Candidate> {
     let started = Instant::now();
+    let special = manifest_special_files(request);
+    let named_special = !special.is_empty();
+    candidates.extend(recognised_candidates(special, report, |_| false));
     let mut outside = manifest_files_not_walked(request);
     outside.retain(|file| !request.exclude_patterns.excludes(file));
     // A manifest named among the paths (a hook passing a changed `poollint.toml`) is
@@ -251,6 +254,8 @@ pub(crate) fn scope_candidates(
             .internal_errors
             .extend(errors.into_iter().map(|e| e.message));
         candidates.extend(recognised_candidates(found, report, |_| false));
+    }
+    if !outside.is_empty() || named_special {
         candidates.sort_by(|a, b| a.0.cmp(&b.0));
         candidates.dedup_by(|a, b| a.0 == b.0);
     }
@@ -365,11 +370,14 @@ pub(crate) fn keep_findings_on_paths(request: &CheckRequest, report: &mut Report
     let excluded = canonical_paths(&request.exclude_dirs);
     let sources = &report.sources;
     let mut checked: HashMap<FileId, bool> = HashMap::new();
+    let mut resolved_dirs = HashMap::new();
     let mut on_paths = |file: FileId| {
         *checked.entry(file).or_insert_with(|| {
+            // Where the file's name is, not what a link points to: a link to
+            // `/dev/zero` below the paths is a file of the paths (its parse-error).
             let path = sources
                 .get(file)
-                .and_then(|f| std::fs::canonicalize(&f.path).ok());
+                .map(|f| source::file_identity(&f.path, &mut resolved_dirs));
             path.is_some_and(|p| {
                 roots.iter().any(|root| p.starts_with(root))
                     && !excluded.iter().any(|dir| p.starts_with(dir))
@@ -548,13 +556,55 @@ fn manifest_files_not_walked(request: &CheckRequest) -> Vec<PathBuf> {
         .files()
         .into_par_iter()
         .filter(|file| stdin_file.as_ref() != Some(&source::absolute(file)))
+        .filter(|file| std::fs::metadata(file).is_ok())
         .filter(|file| {
-            std::fs::canonicalize(file).is_ok_and(|c| {
-                !roots.iter().any(|root| c.starts_with(root))
-                    || excluded.iter().any(|dir| c.starts_with(dir))
-            })
+            // Where the file's name is, not what a link points to: a link to
+            // `/dev/zero` below the paths was walked (and gets its parse-error there).
+            let identity = source::file_identity(file, &mut HashMap::new());
+            !roots.iter().any(|root| identity.starts_with(root))
+                || excluded.iter().any(|dir| identity.starts_with(dir))
         })
         .collect()
+}
+
+/// Files the manifest names below the paths that are themselves a device, FIFO or
+/// socket: the walker does not give them (a FIFO is no file to it, as git cannot hold
+/// one), but named by the manifest each is refused with a `parse-error`, as a file
+/// named on the command line is, instead of being left out silently.
+fn manifest_special_files(request: &CheckRequest) -> Vec<walk::Candidate> {
+    let Some(manifest) = request
+        .manifest
+        .as_ref()
+        .filter(|_| request.stdin.is_none())
+    else {
+        return Vec::new();
+    };
+    let roots = canonical_paths(&request.paths);
+    let excluded = canonical_paths(&request.exclude_dirs);
+    manifest
+        .topology
+        .files()
+        .into_iter()
+        .filter(|file| is_special_file(file))
+        .filter(|file| {
+            let identity = source::file_identity(file, &mut HashMap::new());
+            roots.iter().any(|root| identity.starts_with(root))
+                && !excluded.iter().any(|dir| identity.starts_with(dir))
+                && !request.exclude_patterns.excludes(file)
+        })
+        .map(|path| walk::Candidate {
+            path,
+            explicit: false,
+        })
+        .collect()
+}
+
+/// Whether `path` itself (not what it links to) is a device, FIFO or socket.
+fn is_special_file(path: &Path) -> bool {
+    std::fs::symlink_metadata(path).is_ok_and(|meta| {
+        let kind = meta.file_type();
+        !kind.is_file() && !kind.is_dir() && !kind.is_symlink()
+    })
 }
 
 /// Read and decode one file (it is parsed later, with its unit). Never panics outward.
