@@ -622,6 +622,33 @@ fn check_shared_files(outputs: &[Output], targets: &[Target]) -> Result<(), Stri
     Ok(())
 }
 
+/// `--baseline` or `--write-baseline` naming a file an `-f FORMAT=PATH` writes (compared
+/// as files, as outputs are): the report would overwrite the baseline, or the baseline
+/// the report, and every later run would fail on a baseline that is not one.
+fn check_baseline_not_an_output(args: &CheckArgs) -> Result<(), String> {
+    let baselines = [
+        ("--baseline", &args.baseline),
+        ("--write-baseline", &args.write_baseline),
+    ];
+    for (flag, path) in baselines {
+        let Some(path) = path else { continue };
+        let baseline = Target::File(FileIdentity::of(path));
+        let stdout = stdout_file();
+        let clash = args
+            .format
+            .iter()
+            .find(|o| o.path.is_some() && Target::of(o, stdout.as_ref()) == baseline);
+        if let Some(output) = clash {
+            return Err(format!(
+                "{flag} {} and -f {} name the same file; give the report another file",
+                path.display(),
+                output_label(output)
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// Unknown names in `--select`/`--ignore` are usage errors with a did-you-mean.
 fn check_rule_names<'a>(names: impl IntoIterator<Item = &'a String>) -> Result<(), String> {
     for name in names {
@@ -637,7 +664,10 @@ fn check_rule_names<'a>(names: impl IntoIterator<Item = &'a String>) -> Result<(
 
 fn run_check(args: &CheckArgs) -> ExitCode {
     let requested = args.select.iter().flatten().chain(args.ignore.iter());
-    if let Err(message) = check_rule_names(requested).and_then(|()| check_outputs(&args.format)) {
+    let checked_args = check_rule_names(requested)
+        .and_then(|()| check_outputs(&args.format))
+        .and_then(|()| check_baseline_not_an_output(args));
+    if let Err(message) = checked_args {
         return usage_error(&message);
     }
     let exclude_patterns = match args.exclude.compile() {

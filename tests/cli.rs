@@ -3121,6 +3121,47 @@ fn a_closed_pipe_ends_every_command_quietly() {
     }
 }
 
+/// A baseline (read or written) and a report to one file, however spelt: a usage error
+/// before any check (the report overwrote the baseline, or the baseline the report).
+#[test]
+fn a_baseline_and_a_report_to_one_file_are_a_usage_error() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let fleet = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/fleet");
+    poollint()
+        .current_dir(dir.path())
+        .args([
+            "check",
+            fleet,
+            "--fail-on",
+            "never",
+            "--write-baseline",
+            "bl.json",
+        ])
+        .assert()
+        .code(0);
+    let baseline = std::fs::read(dir.path().join("bl.json")).expect("baseline written");
+    std::fs::create_dir_all(dir.path().join("sub")).expect("mkdir");
+    for (flag, file, output) in [
+        ("--write-baseline", "x.json", "json=x.json"),
+        ("--write-baseline", "./x.json", "sarif=sub/../x.json"),
+        ("--baseline", "bl.json", "sarif=bl.json"),
+        ("--baseline", "sub/../bl.json", "gitlab=./bl.json"),
+    ] {
+        poollint()
+            .current_dir(dir.path())
+            .args(["check", fleet, flag, file, "-f", output])
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains("name the same file"));
+        assert!(
+            !dir.path().join("x.json").exists(),
+            "{flag} {file} -f {output}"
+        );
+        let now = std::fs::read(dir.path().join("bl.json")).expect("baseline kept");
+        assert_eq!(now, baseline, "{flag} {file} -f {output}");
+    }
+}
+
 /// Two outputs to one place would make a broken file: a usage error before any check.
 #[test]
 fn two_outputs_to_one_place_are_a_usage_error() {
