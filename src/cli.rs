@@ -711,22 +711,15 @@ fn run_check(args: &CheckArgs) -> ExitCode {
     request.inline_suppressions = !args.no_inline_suppressions;
     request.exclude_patterns = exclude_patterns;
     if let Some(name) = &args.stdin_filename {
+        // At most one byte past the limit: enough to refuse a file too large as one on
+        // disk is, without holding an unbounded stream. Decoding (UTF-8, UTF-16, a
+        // `.properties` file's ISO-8859-1) is the engine's, as for a file on disk.
         let mut bytes = Vec::new();
-        if let Err(e) = std::io::stdin().read_to_end(&mut bytes) {
+        let limit = args.max_file_size.saturating_add(1);
+        if let Err(e) = std::io::stdin().take(limit).read_to_end(&mut bytes) {
             return usage_error(&format!("cannot read standard input: {e}"));
         }
-        // A `.properties` text that is not UTF-8 is ISO-8859-1, as for a file on disk.
-        let latin1 = name.extension().is_some_and(|e| e == "properties");
-        let text = match String::from_utf8(bytes) {
-            Ok(text) => text,
-            Err(e) if latin1 => e.as_bytes().iter().map(|&b| char::from(b)).collect(),
-            Err(_) => {
-                return usage_error(
-                    "cannot read standard input: stream did not contain valid UTF-8",
-                )
-            }
-        };
-        request.stdin = Some((name.clone(), text));
+        request.stdin = Some((name.clone(), bytes));
     }
     if let Some(manifest) = manifest {
         request.settings = manifest.lint.clone();

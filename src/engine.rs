@@ -39,8 +39,10 @@ pub struct CheckRequest {
     /// Directories outside `paths` whose files includes may also read (`--include-root`;
     /// for one manifest's share of a run, also the run's paths: [`crate::scopes`]).
     pub include_roots: std::sync::Arc<[PathBuf]>,
-    /// Read one file's text from here instead of the disk: (name, text).
-    pub stdin: Option<(PathBuf, String)>,
+    /// Read one file's bytes from here instead of the disk: (name, bytes). Decoded and
+    /// bounded by `max_file_size` as a file on disk is (the caller reads at most one
+    /// byte more than the limit, so a file too large is told from one at the limit).
+    pub stdin: Option<(PathBuf, Vec<u8>)>,
     /// Honour `# poollint: ignore[...]` comments (`--no-inline-suppressions` turns off).
     pub inline_suppressions: bool,
     /// The manifest whose topology (databases, poolers, services, load) applies.
@@ -436,7 +438,9 @@ pub fn check_fixes(report: &mut Report) {
     report.stats.reread += started.elapsed();
 }
 
-pub(crate) type Candidate = (PathBuf, &'static dyn Reader, Format, Option<String>);
+/// A file to read: its path, reader and format, and its bytes when they come from
+/// standard input.
+pub(crate) type Candidate = (PathBuf, &'static dyn Reader, Format, Option<Vec<u8>>);
 
 /// Files some ecosystem reads, in sorted order, and the manifests below the paths.
 fn collect_candidates(
@@ -612,7 +616,7 @@ fn read_file(
     path: &Path,
     reader: &'static dyn Reader,
     format: Format,
-    stdin: Option<&str>,
+    stdin: Option<&[u8]>,
     max: u64,
 ) -> Read {
     let content = catch_unwind(AssertUnwindSafe(|| {
@@ -651,11 +655,11 @@ fn read_and_decode(
     path: &Path,
     reader: &dyn Reader,
     format: Format,
-    stdin: Option<&str>,
+    stdin: Option<&[u8]>,
     max: u64,
 ) -> Result<(String, Encoding, u64), Unread> {
     let bytes = match stdin {
-        Some(text) => text.as_bytes().to_vec(),
+        Some(bytes) => stdin_limited(bytes, max)?,
         None => read_limited(path, max)?,
     };
     let disk_len = bytes.len() as u64;
@@ -681,6 +685,17 @@ fn read_limited(path: &Path, max: u64) -> Result<Vec<u8>, Unread> {
         };
         ("io".to_owned(), message, None)
     })
+}
+
+/// Standard input's bytes, refused above `max` as a file on disk is (its size is
+/// unknown: only that it is more than the limit).
+fn stdin_limited(bytes: &[u8], max: u64) -> Result<Vec<u8>, Unread> {
+    if bytes.len() as u64 > max {
+        let message =
+            format!("file is above the {max}-byte limit for configuration files (--max-file-size)");
+        return Err(("io".to_owned(), message, None));
+    }
+    Ok(bytes.to_vec())
 }
 
 /// The error kind of a file its reader does not accept: dropped without a trace.

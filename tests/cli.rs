@@ -363,7 +363,7 @@ fn stdin_filename_with_paths_is_a_usage_error() {
 
 /// A `.properties` text on standard input that is not UTF-8 is read as ISO-8859-1, as a
 /// file on disk is (it was refused: "stream did not contain valid UTF-8", exit 2);
-/// another format's is still refused.
+/// another format's is a `parse-error` at the invalid byte, as on disk.
 #[test]
 fn stdin_properties_may_be_latin1() {
     let text = b"# caf\xe9\nspring.datasource.hikari.max-lifetime=10000\n".to_vec();
@@ -378,10 +378,73 @@ fn stdin_properties_may_be_latin1() {
         ));
     poollint()
         .args(["check", "--stdin-filename", "application.yml"])
+        .args(["--format", "concise"])
         .write_stdin(text)
         .assert()
-        .code(2)
-        .stderr(predicate::str::contains("valid UTF-8"));
+        .code(1)
+        .stdout(predicate::str::contains(
+            "application.yml:1:6: error[parse-error] file is not valid UTF-8",
+        ));
+}
+
+/// Standard input is read as the same file on disk is: text that is not UTF-8 (or is
+/// UTF-16) is a `parse-error` at its place, in a whole machine document (it was exit 2
+/// with an empty stdout), and `--max-file-size` refuses a larger text (it was read
+/// and checked whatever its size).
+#[test]
+fn stdin_is_decoded_and_bounded_as_the_file_on_disk() {
+    let invalid = b"spring:\n  datasource:\n    hikari:\n      maximum-pool-size: 0 \xff\n";
+    let utf16 = b"\xff\xfes\x00p\x00";
+    let pool = b"spring:\n  datasource:\n    hikari:\n      maximum-pool-size: 0\n";
+    for (bytes, extra, said) in [
+        (
+            &invalid[..],
+            None,
+            "4:28: error[parse-error] file is not valid UTF-8",
+        ),
+        (
+            &utf16[..],
+            None,
+            "1:1: error[parse-error] file is UTF-16 encoded",
+        ),
+        (&pool[..], Some("10"), "1:1: error[parse-error] file is"),
+    ] {
+        let dir = tree(&[("x/application.yml", "")]);
+        std::fs::write(dir.path().join("x/application.yml"), bytes).expect("write");
+        let limit = extra
+            .map(|bytes| vec!["--max-file-size", bytes])
+            .unwrap_or_default();
+        let on_disk = poollint()
+            .current_dir(dir.path())
+            .args(["check", "x/application.yml", "-f", "concise"])
+            .args(&limit)
+            .assert()
+            .code(1);
+        let on_disk = String::from_utf8_lossy(&on_disk.get_output().stdout).into_owned();
+        assert!(on_disk.contains(said), "{on_disk}");
+        let from_stdin = poollint()
+            .current_dir(dir.path())
+            .args([
+                "check",
+                "--stdin-filename",
+                "x/application.yml",
+                "-f",
+                "json",
+            ])
+            .args(&limit)
+            .write_stdin(bytes)
+            .assert()
+            .code(1);
+        let json: serde_json::Value =
+            serde_json::from_slice(&from_stdin.get_output().stdout).expect("a JSON document");
+        let finding = &json["diagnostics"][0];
+        assert_eq!(finding["rule"], "parse-error", "{json}");
+        let at = format!(
+            "{}:{}",
+            finding["start"]["line"], finding["start"]["column"]
+        );
+        assert!(said.starts_with(&at), "{said} / {json}");
+    }
 }
 
 /// A config with one finding suppressed on its line and one stale suppression.
