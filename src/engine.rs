@@ -156,6 +156,8 @@ pub struct Report {
     /// Whether files the manifest names were read from outside the paths checked
     /// ([`scope_candidates`]): their findings are context ([`keep_findings_on_paths`]).
     pub(crate) outside_paths: OutsidePaths,
+    /// Files read only as context ([`context_files`]): not checked, for the baselines.
+    pub(crate) context: HashSet<FileId>,
 }
 
 /// Files a manifest names read from outside the paths checked, for the topology.
@@ -361,6 +363,7 @@ pub(crate) fn check_found(
 /// For a run under one manifest: where several split it, each share's foreign files
 /// are settled by [`crate::scopes::settle_foreign_findings`].
 pub(crate) fn keep_findings_on_paths(request: &CheckRequest, report: &mut Report) {
+    report.context = context_files(request, report);
     if report.outside_paths == OutsidePaths::NotRead || request.stdin.is_some() {
         return;
     }
@@ -368,24 +371,7 @@ pub(crate) fn keep_findings_on_paths(request: &CheckRequest, report: &mut Report
         report.diagnostics.clear();
         return;
     }
-    let roots = canonical_paths(&request.paths);
-    let excluded = canonical_paths(&request.exclude_dirs);
-    let sources = &report.sources;
-    let mut checked: HashMap<FileId, bool> = HashMap::new();
-    let mut resolved_dirs = HashMap::new();
-    let mut on_paths = |file: FileId| {
-        *checked.entry(file).or_insert_with(|| {
-            // Where the file's name is, not what a link points to: a link to
-            // `/dev/zero` below the paths is a file of the paths (its parse-error).
-            let path = sources
-                .get(file)
-                .map(|f| source::file_identity(&f.path, &mut resolved_dirs));
-            path.is_some_and(|p| {
-                roots.iter().any(|root| p.starts_with(root))
-                    && !excluded.iter().any(|dir| p.starts_with(dir))
-            })
-        })
-    };
+    let context = &report.context;
     report.diagnostics.retain(|d| {
         let topology = rules::find(d.rule).is_some_and(|r| {
             matches!(
@@ -393,8 +379,35 @@ pub(crate) fn keep_findings_on_paths(request: &CheckRequest, report: &mut Report
                 rules::Inputs::NeedsLoad | rules::Inputs::NeedsTopology
             )
         });
-        topology || on_paths(d.primary.file)
+        topology || !context.contains(&d.primary.file)
     });
+}
+
+/// The files read only as context for the topology (named by the manifest outside the
+/// paths, or beside standard input), whose own findings are not reported: a baseline
+/// entry of one is not stale, since the file was not checked.
+fn context_files(request: &CheckRequest, report: &Report) -> HashSet<FileId> {
+    let files = report.sources.files().iter();
+    if let Some((name, _)) = &request.stdin {
+        return files.filter(|f| f.path != *name).map(|f| f.id).collect();
+    }
+    match report.outside_paths {
+        OutsidePaths::NotRead => HashSet::new(),
+        OutsidePaths::ReadAlone => files.map(|f| f.id).collect(),
+        OutsidePaths::Read => {
+            let roots = canonical_paths(&request.paths);
+            let excluded = canonical_paths(&request.exclude_dirs);
+            let mut resolved_dirs = HashMap::new();
+            // Where the file's name is, not what a link points to: a link to
+            // `/dev/zero` below the paths is a file of the paths (its parse-error).
+            let mut on_paths = |path: &Path| {
+                let identity = source::file_identity(path, &mut resolved_dirs);
+                roots.iter().any(|root| identity.starts_with(root))
+                    && !excluded.iter().any(|dir| identity.starts_with(dir))
+            };
+            files.filter(|f| !on_paths(&f.path)).map(|f| f.id).collect()
+        }
+    }
 }
 
 /// Read again, in parallel, the released texts the output needs (of the files of the

@@ -1303,6 +1303,60 @@ fn baseline_entries_of_files_not_checked_or_lines_not_changed_are_not_stale() {
         .stderr(predicate::str::contains("a/application.yml").not());
 }
 
+/// Files a manifest names that a run reads only for the topology (beside standard
+/// input, or outside the file checked) were not checked: their baseline entries are not
+/// called stale (standard input and a single file's check called every other
+/// service's entries stale).
+#[test]
+fn baseline_entries_of_files_read_only_for_the_topology_are_not_stale() {
+    let manifest = "[[service]]\nname = \"a\"\nconfig = [\"a/application.yml\"]\n\n[[service]]\nname = \"b\"\nconfig = [\"b/application.yml\"]\n";
+    let repo = git_repo(&[
+        ("poollint.toml", manifest),
+        ("a/application.yml", LIFETIME_10S),
+        ("b/application.yml", LIFETIME_10S),
+    ]);
+    let select = ["--select", "hikari-max-lifetime-below-minimum"];
+    let run = |args: &[&str]| {
+        let mut command = poollint();
+        command
+            .current_dir(repo.path())
+            .args(["check", "-f", "concise"])
+            .args(select)
+            .args(args);
+        command
+    };
+    run(&[".", "--write-baseline", "bl.json"]).assert().code(1);
+    run(&["a/application.yml", "--baseline", "bl.json"])
+        .assert()
+        .code(0)
+        .stderr(predicate::str::is_empty());
+    run(&[
+        "--stdin-filename",
+        "a/application.yml",
+        "--baseline",
+        "bl.json",
+    ])
+    .write_stdin(LIFETIME_10S)
+    .assert()
+    .code(0)
+    .stderr(predicate::str::is_empty());
+    // The file checked, fixed: its own entry is stale, still not b's.
+    let fixed = LIFETIME_10S.replace("10000", "1800000");
+    run(&[
+        "--stdin-filename",
+        "a/application.yml",
+        "--baseline",
+        "bl.json",
+    ])
+    .write_stdin(fixed)
+    .assert()
+    .code(0)
+    .stderr(predicate::str::contains(
+        "no longer matches a finding (fixed? remove it from bl.json): a/application.yml",
+    ))
+    .stderr(predicate::str::contains("b/application.yml").not());
+}
+
 /// Spaces after the commas of a rule list are not part of the names.
 #[test]
 fn rule_lists_may_have_spaces_after_commas() {
