@@ -679,6 +679,40 @@ fn xml_problem(xml: &str) -> Option<String> {
     }
 }
 
+/// Run errors (a path that cannot be read, a manifest that cannot be used: exit 2) are
+/// errored testcases in JUnit, counted in `errors` (it said `errors="0"`: an
+/// incomplete run read as a complete one), and the XML stays well-formed.
+#[test]
+fn junit_reports_run_errors_as_errored_testcases() {
+    let (sources, diagnostics) = fixture();
+    let errors = [
+        "cannot read nope: No such file or directory (os error 2)".to_owned(),
+        "team/poollint.toml:1:1: unknown key `<x> & \"y\"`".to_owned(),
+    ];
+    let ctx = RenderContext {
+        sources: &sources,
+        summary: Summary::of(3, &diagnostics),
+        color: false,
+        width: 80,
+        errors: &errors,
+    };
+    let mut out = Vec::new();
+    render::write(OutputFormat::Junit, &diagnostics, &ctx, &mut out).unwrap();
+    let junit = String::from_utf8(out).unwrap();
+    assert_eq!(xml_problem(&junit), None, "{junit}");
+    assert!(junit.contains("errors=\"2\""), "{junit}");
+    assert!(!junit.contains("errors=\"0\""), "{junit}");
+    assert_eq!(junit.matches("<error ").count(), 2, "{junit}");
+    assert!(
+        junit.contains("cannot read nope: No such file or directory"),
+        "{junit}"
+    );
+    assert!(
+        junit.contains("unknown key `&lt;x&gt; &amp; &quot;y&quot;`"),
+        "{junit}"
+    );
+}
+
 #[test]
 fn xml_problem_refuses_what_is_not_well_formed() {
     let (sources, diagnostics) = fixture();
