@@ -115,6 +115,7 @@ pub fn discover(
     let mut found = Vec::new();
     let mut errors = Vec::new();
     for path in paths {
+        let path = &without_parent_dirs(path);
         match std::fs::metadata(path) {
             Ok(meta) if meta.is_dir() => walk_dir(path, exclude, wanted, &mut found, &mut errors),
             Ok(_) => found.push(Candidate {
@@ -254,6 +255,49 @@ fn without_respellings(found: Vec<Candidate>) -> Vec<Candidate> {
         }
     }
     kept
+}
+
+/// `path` with its `..` segments removed lexically (`app/../app` → `app`, `../svc` run
+/// from `svc` → `.`), when that names the same file: `--exclude` patterns are matched
+/// relative to the current directory and paths are shown from it, and a `..` made
+/// both depend on how the path was spelt. Kept as given when a link makes the
+/// lexical reading another file (`link/..` is the link target's parent).
+fn without_parent_dirs(path: &Path) -> PathBuf {
+    let has_parent_dir = path
+        .components()
+        .any(|c| c == std::path::Component::ParentDir);
+    if !has_parent_dir {
+        return path.to_path_buf();
+    }
+    let Ok(cwd) = std::env::current_dir() else {
+        return path.to_path_buf();
+    };
+    let absolute = crate::source::normalise(&cwd.join(path));
+    let lexical = relative_lexically(&cwd, &absolute);
+    let same = |a: &Path, b: &Path| {
+        std::fs::canonicalize(a).is_ok_and(|a| std::fs::canonicalize(b).is_ok_and(|b| a == b))
+    };
+    if same(path, &lexical) {
+        lexical
+    } else {
+        path.to_path_buf()
+    }
+}
+
+/// `path` (absolute, normalised) from `cwd`: `a/b` inside it, `../x` beside it, `.`
+/// for `cwd` itself.
+fn relative_lexically(cwd: &Path, path: &Path) -> PathBuf {
+    let common = cwd
+        .components()
+        .zip(path.components())
+        .take_while(|(a, b)| a == b)
+        .count();
+    let mut relative: PathBuf = cwd.components().skip(common).map(|_| "..").collect();
+    relative.extend(path.components().skip(common));
+    if relative.as_os_str().is_empty() {
+        relative.push(".");
+    }
+    relative
 }
 
 /// `./a/b` → `a/b`, so paths display as users expect.

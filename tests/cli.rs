@@ -1357,6 +1357,40 @@ fn baseline_entries_of_files_read_only_for_the_topology_are_not_stale() {
     .stderr(predicate::str::contains("b/application.yml").not());
 }
 
+/// A path through `..` that names a directory at or below the current one is read as
+/// that directory: `--exclude` patterns (relative to the current directory) apply, and
+/// paths show as from it (`check ../svc` from `svc` reported `../svc/a/test/…`
+/// although `--exclude a/test`; `check a/../a` showed `a/../a/…` in concise and json).
+#[test]
+fn paths_through_parent_dirs_are_excluded_and_shown_as_from_the_current_directory() {
+    let pool = "spring:\n  datasource:\n    hikari:\n      maximum-pool-size: 0\n";
+    let dir = tree(&[
+        ("svc/a/application.yml", pool),
+        ("svc/a/test/application.yml", pool),
+    ]);
+    let svc = dir.path().join("svc");
+    let concise = |args: &[&str]| {
+        let out = poollint()
+            .current_dir(&svc)
+            .args(["check", "-f", "concise"])
+            .args(args)
+            .assert()
+            .code(1);
+        String::from_utf8_lossy(&out.get_output().stdout).into_owned()
+    };
+    let out = concise(&["../svc", "--exclude", "a/test"]);
+    assert!(
+        out.contains("\na/application.yml:4:26") || out.starts_with("a/application.yml:4:26"),
+        "{out}"
+    );
+    assert!(!out.contains("test/application.yml"), "{out}");
+    let out = concise(&["a/../a"]);
+    assert!(out.starts_with("a/application.yml:4:26"), "{out}");
+    assert!(!out.contains(".."), "{out}");
+    let out = concise(&["a/../a/application.yml", "-f", "json"]);
+    assert!(out.contains("\"path\": \"a/application.yml\""), "{out}");
+}
+
 /// Spaces after the commas of a rule list are not part of the names.
 #[test]
 fn rule_lists_may_have_spaces_after_commas() {
