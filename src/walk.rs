@@ -79,6 +79,19 @@ impl Exclude {
     }
 }
 
+impl Exclude {
+    /// Whether a pattern matches the walked `path` itself, read from the current
+    /// directory: for a walk from above it (`check ..`), whose paths (`../svc/legacy`)
+    /// the matcher cannot place below the current directory.
+    fn excludes_walked(&self, path: &Path, is_dir: bool) -> bool {
+        let absolute = crate::source::absolute(path);
+        let Ok(relative) = absolute.strip_prefix(self.matcher.path()) else {
+            return false;
+        };
+        !relative.as_os_str().is_empty() && self.matcher.matched(relative, is_dir).is_ignore()
+    }
+}
+
 /// What is wrong with a glob, without the glob as the `ignore` crate spelled it (with
 /// the `!` added here).
 fn glob_error(error: ignore::Error) -> String {
@@ -162,13 +175,23 @@ fn walk_dir(
         .follow_links(false)
         // The walker matches these before the ignore files, and never on `root` itself.
         .overrides(exclude.matcher.clone())
-        .filter_entry(|entry| {
-            let skipped = entry.file_type().is_some_and(|t| t.is_dir())
-                && entry
-                    .file_name()
-                    .to_str()
-                    .is_some_and(|name| SKIPPED_DIRS.contains(&name));
-            !skipped
+        .filter_entry({
+            // Only a root above the current directory needs the patterns matched
+            // again (and a lookup of the path per entry).
+            let above =
+                (root.starts_with("..") && !exclude.matcher.is_empty()).then(|| exclude.clone());
+            move |entry| {
+                let is_dir = entry.file_type().is_some_and(|t| t.is_dir());
+                let skipped = is_dir
+                    && entry
+                        .file_name()
+                        .to_str()
+                        .is_some_and(|name| SKIPPED_DIRS.contains(&name));
+                let excluded = above
+                    .as_ref()
+                    .is_some_and(|exclude| exclude.excludes_walked(entry.path(), is_dir));
+                !skipped && !excluded
+            }
         })
         .build_parallel();
     let results: std::sync::Mutex<(Vec<Candidate>, Vec<WalkError>)> = std::sync::Mutex::default();

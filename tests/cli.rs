@@ -1361,6 +1361,7 @@ fn baseline_entries_of_files_read_only_for_the_topology_are_not_stale() {
 /// that directory: `--exclude` patterns (relative to the current directory) apply, and
 /// paths show as from it (`check ../svc` from `svc` reported `../svc/a/test/…`
 /// although `--exclude a/test`; `check a/../a` showed `a/../a/…` in concise and json).
+/// A directory above it (`check ..`) is shown as spelt, but the patterns apply.
 #[test]
 fn paths_through_parent_dirs_are_excluded_and_shown_as_from_the_current_directory() {
     let pool = "spring:\n  datasource:\n    hikari:\n      maximum-pool-size: 0\n";
@@ -1383,6 +1384,10 @@ fn paths_through_parent_dirs_are_excluded_and_shown_as_from_the_current_director
         out.contains("\na/application.yml:4:26") || out.starts_with("a/application.yml:4:26"),
         "{out}"
     );
+    assert!(!out.contains("test/application.yml"), "{out}");
+    // Walked from above the current directory: the patterns still apply below it.
+    let out = concise(&["..", "--exclude", "a/test"]);
+    assert!(out.contains("a/application.yml:4:26"), "{out}");
     assert!(!out.contains("test/application.yml"), "{out}");
     let out = concise(&["a/../a"]);
     assert!(out.starts_with("a/application.yml:4:26"), "{out}");
