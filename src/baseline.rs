@@ -421,7 +421,14 @@ fn note_checked(
     settings: &crate::manifest::LintSettings,
 ) {
     let ignore = (!settings.ignore.is_empty()).then(|| settings.ignore_index());
-    for file in report.sources.files() {
+    // A file read only as context (for the topology) was not checked: its entries
+    // may still match a finding of a check that names it.
+    let checked = report
+        .sources
+        .files()
+        .iter()
+        .filter(|f| !report.context.contains(&f.id));
+    for file in checked {
         let Some(path) = governing(file.id) else {
             continue;
         };

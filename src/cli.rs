@@ -622,6 +622,33 @@ fn check_shared_files(outputs: &[Output], targets: &[Target]) -> Result<(), Stri
     Ok(())
 }
 
+/// `--baseline` or `--write-baseline` naming a file an `-f FORMAT=PATH` writes (compared
+/// as files, as outputs are): the report would overwrite the baseline, or the baseline
+/// the report, and every later run would fail on a baseline that is not one.
+fn check_baseline_not_an_output(args: &CheckArgs) -> Result<(), String> {
+    let baselines = [
+        ("--baseline", &args.baseline),
+        ("--write-baseline", &args.write_baseline),
+    ];
+    for (flag, path) in baselines {
+        let Some(path) = path else { continue };
+        let baseline = Target::File(FileIdentity::of(path));
+        let stdout = stdout_file();
+        let clash = args
+            .format
+            .iter()
+            .find(|o| o.path.is_some() && Target::of(o, stdout.as_ref()) == baseline);
+        if let Some(output) = clash {
+            return Err(format!(
+                "{flag} {} and -f {} name the same file; give the report another file",
+                path.display(),
+                output_label(output)
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// Unknown names in `--select`/`--ignore` are usage errors with a did-you-mean.
 fn check_rule_names<'a>(names: impl IntoIterator<Item = &'a String>) -> Result<(), String> {
     for name in names {
@@ -637,7 +664,10 @@ fn check_rule_names<'a>(names: impl IntoIterator<Item = &'a String>) -> Result<(
 
 fn run_check(args: &CheckArgs) -> ExitCode {
     let requested = args.select.iter().flatten().chain(args.ignore.iter());
-    if let Err(message) = check_rule_names(requested).and_then(|()| check_outputs(&args.format)) {
+    let checked_args = check_rule_names(requested)
+        .and_then(|()| check_outputs(&args.format))
+        .and_then(|()| check_baseline_not_an_output(args));
+    if let Err(message) = checked_args {
         return usage_error(&message);
     }
     let exclude_patterns = match args.exclude.compile() {
@@ -681,22 +711,15 @@ fn run_check(args: &CheckArgs) -> ExitCode {
     request.inline_suppressions = !args.no_inline_suppressions;
     request.exclude_patterns = exclude_patterns;
     if let Some(name) = &args.stdin_filename {
+        // At most one byte past the limit: enough to refuse a file too large as one on
+        // disk is, without holding an unbounded stream. Decoding (UTF-8, UTF-16, a
+        // `.properties` file's ISO-8859-1) is the engine's, as for a file on disk.
         let mut bytes = Vec::new();
-        if let Err(e) = std::io::stdin().read_to_end(&mut bytes) {
+        let limit = args.max_file_size.saturating_add(1);
+        if let Err(e) = std::io::stdin().take(limit).read_to_end(&mut bytes) {
             return usage_error(&format!("cannot read standard input: {e}"));
         }
-        // A `.properties` text that is not UTF-8 is ISO-8859-1, as for a file on disk.
-        let latin1 = name.extension().is_some_and(|e| e == "properties");
-        let text = match String::from_utf8(bytes) {
-            Ok(text) => text,
-            Err(e) if latin1 => e.as_bytes().iter().map(|&b| char::from(b)).collect(),
-            Err(_) => {
-                return usage_error(
-                    "cannot read standard input: stream did not contain valid UTF-8",
-                )
-            }
-        };
-        request.stdin = Some((name.clone(), text));
+        request.stdin = Some((name.clone(), bytes));
     }
     if let Some(manifest) = manifest {
         request.settings = manifest.lint.clone();

@@ -39,8 +39,10 @@ pub struct CheckRequest {
     /// Directories outside `paths` whose files includes may also read (`--include-root`;
     /// for one manifest's share of a run, also the run's paths: [`crate::scopes`]).
     pub include_roots: std::sync::Arc<[PathBuf]>,
-    /// Read one file's text from here instead of the disk: (name, text).
-    pub stdin: Option<(PathBuf, String)>,
+    /// Read one file's bytes from here instead of the disk: (name, bytes). Decoded and
+    /// bounded by `max_file_size` as a file on disk is (the caller reads at most one
+    /// byte more than the limit, so a file too large is told from one at the limit).
+    pub stdin: Option<(PathBuf, Vec<u8>)>,
     /// Honour `# poollint: ignore[...]` comments (`--no-inline-suppressions` turns off).
     pub inline_suppressions: bool,
     /// The manifest whose topology (databases, poolers, services, load) applies.
@@ -154,6 +156,8 @@ pub struct Report {
     /// Whether files the manifest names were read from outside the paths checked
     /// ([`scope_candidates`]): their findings are context ([`keep_findings_on_paths`]).
     pub(crate) outside_paths: OutsidePaths,
+    /// Files read only as context ([`context_files`]): not checked, for the baselines.
+    pub(crate) context: HashSet<FileId>,
 }
 
 /// Files a manifest names read from outside the paths checked, for the topology.
@@ -233,6 +237,9 @@ pub(crate) fn scope_candidates(
     report: &mut Report,
 ) -> Vec<Candidate> {
     let started = Instant::now();
+    let special = manifest_special_files(request);
+    let named_special = !special.is_empty();
+    candidates.extend(recognised_candidates(special, report, |_| false));
     let mut outside = manifest_files_not_walked(request);
     outside.retain(|file| !request.exclude_patterns.excludes(file));
     // A manifest named among the paths (a hook passing a changed `poollint.toml`) is
@@ -251,6 +258,8 @@ pub(crate) fn scope_candidates(
             .internal_errors
             .extend(errors.into_iter().map(|e| e.message));
         candidates.extend(recognised_candidates(found, report, |_| false));
+    }
+    if !outside.is_empty() || named_special {
         candidates.sort_by(|a, b| a.0.cmp(&b.0));
         candidates.dedup_by(|a, b| a.0 == b.0);
     }
@@ -354,6 +363,7 @@ pub(crate) fn check_found(
 /// For a run under one manifest: where several split it, each share's foreign files
 /// are settled by [`crate::scopes::settle_foreign_findings`].
 pub(crate) fn keep_findings_on_paths(request: &CheckRequest, report: &mut Report) {
+    report.context = context_files(request, report);
     if report.outside_paths == OutsidePaths::NotRead || request.stdin.is_some() {
         return;
     }
@@ -361,21 +371,7 @@ pub(crate) fn keep_findings_on_paths(request: &CheckRequest, report: &mut Report
         report.diagnostics.clear();
         return;
     }
-    let roots = canonical_paths(&request.paths);
-    let excluded = canonical_paths(&request.exclude_dirs);
-    let sources = &report.sources;
-    let mut checked: HashMap<FileId, bool> = HashMap::new();
-    let mut on_paths = |file: FileId| {
-        *checked.entry(file).or_insert_with(|| {
-            let path = sources
-                .get(file)
-                .and_then(|f| std::fs::canonicalize(&f.path).ok());
-            path.is_some_and(|p| {
-                roots.iter().any(|root| p.starts_with(root))
-                    && !excluded.iter().any(|dir| p.starts_with(dir))
-            })
-        })
-    };
+    let context = &report.context;
     report.diagnostics.retain(|d| {
         let topology = rules::find(d.rule).is_some_and(|r| {
             matches!(
@@ -383,8 +379,35 @@ pub(crate) fn keep_findings_on_paths(request: &CheckRequest, report: &mut Report
                 rules::Inputs::NeedsLoad | rules::Inputs::NeedsTopology
             )
         });
-        topology || on_paths(d.primary.file)
+        topology || !context.contains(&d.primary.file)
     });
+}
+
+/// The files read only as context for the topology (named by the manifest outside the
+/// paths, or beside standard input), whose own findings are not reported: a baseline
+/// entry of one is not stale, since the file was not checked.
+fn context_files(request: &CheckRequest, report: &Report) -> HashSet<FileId> {
+    let files = report.sources.files().iter();
+    if let Some((name, _)) = &request.stdin {
+        return files.filter(|f| f.path != *name).map(|f| f.id).collect();
+    }
+    match report.outside_paths {
+        OutsidePaths::NotRead => HashSet::new(),
+        OutsidePaths::ReadAlone => files.map(|f| f.id).collect(),
+        OutsidePaths::Read => {
+            let roots = canonical_paths(&request.paths);
+            let excluded = canonical_paths(&request.exclude_dirs);
+            let mut resolved_dirs = HashMap::new();
+            // Where the file's name is, not what a link points to: a link to
+            // `/dev/zero` below the paths is a file of the paths (its parse-error).
+            let mut on_paths = |path: &Path| {
+                let identity = source::file_identity(path, &mut resolved_dirs);
+                roots.iter().any(|root| identity.starts_with(root))
+                    && !excluded.iter().any(|dir| identity.starts_with(dir))
+            };
+            files.filter(|f| !on_paths(&f.path)).map(|f| f.id).collect()
+        }
+    }
 }
 
 /// Read again, in parallel, the released texts the output needs (of the files of the
@@ -428,7 +451,9 @@ pub fn check_fixes(report: &mut Report) {
     report.stats.reread += started.elapsed();
 }
 
-pub(crate) type Candidate = (PathBuf, &'static dyn Reader, Format, Option<String>);
+/// A file to read: its path, reader and format, and its bytes when they come from
+/// standard input.
+pub(crate) type Candidate = (PathBuf, &'static dyn Reader, Format, Option<Vec<u8>>);
 
 /// Files some ecosystem reads, in sorted order, and the manifests below the paths.
 fn collect_candidates(
@@ -548,13 +573,55 @@ fn manifest_files_not_walked(request: &CheckRequest) -> Vec<PathBuf> {
         .files()
         .into_par_iter()
         .filter(|file| stdin_file.as_ref() != Some(&source::absolute(file)))
+        .filter(|file| std::fs::metadata(file).is_ok())
         .filter(|file| {
-            std::fs::canonicalize(file).is_ok_and(|c| {
-                !roots.iter().any(|root| c.starts_with(root))
-                    || excluded.iter().any(|dir| c.starts_with(dir))
-            })
+            // Where the file's name is, not what a link points to: a link to
+            // `/dev/zero` below the paths was walked (and gets its parse-error there).
+            let identity = source::file_identity(file, &mut HashMap::new());
+            !roots.iter().any(|root| identity.starts_with(root))
+                || excluded.iter().any(|dir| identity.starts_with(dir))
         })
         .collect()
+}
+
+/// Files the manifest names below the paths that are themselves a device, FIFO or
+/// socket: the walker does not give them (a FIFO is no file to it, as git cannot hold
+/// one), but named by the manifest each is refused with a `parse-error`, as a file
+/// named on the command line is, instead of being left out silently.
+fn manifest_special_files(request: &CheckRequest) -> Vec<walk::Candidate> {
+    let Some(manifest) = request
+        .manifest
+        .as_ref()
+        .filter(|_| request.stdin.is_none())
+    else {
+        return Vec::new();
+    };
+    let roots = canonical_paths(&request.paths);
+    let excluded = canonical_paths(&request.exclude_dirs);
+    manifest
+        .topology
+        .files()
+        .into_iter()
+        .filter(|file| is_special_file(file))
+        .filter(|file| {
+            let identity = source::file_identity(file, &mut HashMap::new());
+            roots.iter().any(|root| identity.starts_with(root))
+                && !excluded.iter().any(|dir| identity.starts_with(dir))
+                && !request.exclude_patterns.excludes(file)
+        })
+        .map(|path| walk::Candidate {
+            path,
+            explicit: false,
+        })
+        .collect()
+}
+
+/// Whether `path` itself (not what it links to) is a device, FIFO or socket.
+fn is_special_file(path: &Path) -> bool {
+    std::fs::symlink_metadata(path).is_ok_and(|meta| {
+        let kind = meta.file_type();
+        !kind.is_file() && !kind.is_dir() && !kind.is_symlink()
+    })
 }
 
 /// Read and decode one file (it is parsed later, with its unit). Never panics outward.
@@ -562,7 +629,7 @@ fn read_file(
     path: &Path,
     reader: &'static dyn Reader,
     format: Format,
-    stdin: Option<&str>,
+    stdin: Option<&[u8]>,
     max: u64,
 ) -> Read {
     let content = catch_unwind(AssertUnwindSafe(|| {
@@ -601,11 +668,11 @@ fn read_and_decode(
     path: &Path,
     reader: &dyn Reader,
     format: Format,
-    stdin: Option<&str>,
+    stdin: Option<&[u8]>,
     max: u64,
 ) -> Result<(String, Encoding, u64), Unread> {
     let bytes = match stdin {
-        Some(text) => text.as_bytes().to_vec(),
+        Some(bytes) => stdin_limited(bytes, max)?,
         None => read_limited(path, max)?,
     };
     let disk_len = bytes.len() as u64;
@@ -631,6 +698,17 @@ fn read_limited(path: &Path, max: u64) -> Result<Vec<u8>, Unread> {
         };
         ("io".to_owned(), message, None)
     })
+}
+
+/// Standard input's bytes, refused above `max` as a file on disk is (its size is
+/// unknown: only that it is more than the limit).
+fn stdin_limited(bytes: &[u8], max: u64) -> Result<Vec<u8>, Unread> {
+    if bytes.len() as u64 > max {
+        let message =
+            format!("file is above the {max}-byte limit for configuration files (--max-file-size)");
+        return Err(("io".to_owned(), message, None));
+    }
+    Ok(bytes.to_vec())
 }
 
 /// The error kind of a file its reader does not accept: dropped without a trace.

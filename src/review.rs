@@ -32,7 +32,7 @@ pub fn review(
     let stdin_path = request.stdin.as_ref().map(|(name, text)| {
         let path = std::fs::canonicalize(name).unwrap_or_else(|_| crate::source::absolute(name));
         let lines = match path.exists() {
-            true => base.changed_lines_of_text(&path, text),
+            true => base.changed_lines_of_text(&path, &String::from_utf8_lossy(text)),
             false => Ok(None),
         };
         (name, path, lines)

@@ -79,6 +79,19 @@ impl Exclude {
     }
 }
 
+impl Exclude {
+    /// Whether a pattern matches the walked `path` itself, read from the current
+    /// directory: for a walk from above it (`check ..`), whose paths (`../svc/legacy`)
+    /// the matcher cannot place below the current directory.
+    fn excludes_walked(&self, path: &Path, is_dir: bool) -> bool {
+        let absolute = crate::source::absolute(path);
+        let Ok(relative) = absolute.strip_prefix(self.matcher.path()) else {
+            return false;
+        };
+        !relative.as_os_str().is_empty() && self.matcher.matched(relative, is_dir).is_ignore()
+    }
+}
+
 /// What is wrong with a glob, without the glob as the `ignore` crate spelled it (with
 /// the `!` added here).
 fn glob_error(error: ignore::Error) -> String {
@@ -115,6 +128,7 @@ pub fn discover(
     let mut found = Vec::new();
     let mut errors = Vec::new();
     for path in paths {
+        let path = &without_parent_dirs(path);
         match std::fs::metadata(path) {
             Ok(meta) if meta.is_dir() => walk_dir(path, exclude, wanted, &mut found, &mut errors),
             Ok(_) => found.push(Candidate {
@@ -161,13 +175,23 @@ fn walk_dir(
         .follow_links(false)
         // The walker matches these before the ignore files, and never on `root` itself.
         .overrides(exclude.matcher.clone())
-        .filter_entry(|entry| {
-            let skipped = entry.file_type().is_some_and(|t| t.is_dir())
-                && entry
-                    .file_name()
-                    .to_str()
-                    .is_some_and(|name| SKIPPED_DIRS.contains(&name));
-            !skipped
+        .filter_entry({
+            // Only a root above the current directory needs the patterns matched
+            // again (and a lookup of the path per entry).
+            let above =
+                (root.starts_with("..") && !exclude.matcher.is_empty()).then(|| exclude.clone());
+            move |entry| {
+                let is_dir = entry.file_type().is_some_and(|t| t.is_dir());
+                let skipped = is_dir
+                    && entry
+                        .file_name()
+                        .to_str()
+                        .is_some_and(|name| SKIPPED_DIRS.contains(&name));
+                let excluded = above
+                    .as_ref()
+                    .is_some_and(|exclude| exclude.excludes_walked(entry.path(), is_dir));
+                !skipped && !excluded
+            }
         })
         .build_parallel();
     let results: std::sync::Mutex<(Vec<Candidate>, Vec<WalkError>)> = std::sync::Mutex::default();
@@ -254,6 +278,49 @@ fn without_respellings(found: Vec<Candidate>) -> Vec<Candidate> {
         }
     }
     kept
+}
+
+/// `path` with its `..` segments removed lexically (`app/../app` → `app`, `../svc` run
+/// from `svc` → `.`), when that names the same file: `--exclude` patterns are matched
+/// relative to the current directory and paths are shown from it, and a `..` made
+/// both depend on how the path was spelt. Kept as given when a link makes the
+/// lexical reading another file (`link/..` is the link target's parent).
+fn without_parent_dirs(path: &Path) -> PathBuf {
+    let has_parent_dir = path
+        .components()
+        .any(|c| c == std::path::Component::ParentDir);
+    if !has_parent_dir {
+        return path.to_path_buf();
+    }
+    let Ok(cwd) = std::env::current_dir() else {
+        return path.to_path_buf();
+    };
+    let absolute = crate::source::normalise(&cwd.join(path));
+    let lexical = relative_lexically(&cwd, &absolute);
+    let same = |a: &Path, b: &Path| {
+        std::fs::canonicalize(a).is_ok_and(|a| std::fs::canonicalize(b).is_ok_and(|b| a == b))
+    };
+    if same(path, &lexical) {
+        lexical
+    } else {
+        path.to_path_buf()
+    }
+}
+
+/// `path` (absolute, normalised) from `cwd`: `a/b` inside it, `../x` beside it, `.`
+/// for `cwd` itself.
+fn relative_lexically(cwd: &Path, path: &Path) -> PathBuf {
+    let common = cwd
+        .components()
+        .zip(path.components())
+        .take_while(|(a, b)| a == b)
+        .count();
+    let mut relative: PathBuf = cwd.components().skip(common).map(|_| "..").collect();
+    relative.extend(path.components().skip(common));
+    if relative.as_os_str().is_empty() {
+        relative.push(".");
+    }
+    relative
 }
 
 /// `./a/b` → `a/b`, so paths display as users expect.

@@ -210,7 +210,7 @@ fn positions_in_released_ascii_files_need_no_second_read() {
 fn positions_are_the_file_s_after_secrets_are_masked() {
     let folded = "spring:\n  datasource:\nsorl: jdbc:mysql://app:s3cr3tpw@db:3306/app@auth\n    hikari:\n      x: 1\n";
     let mut request = CheckRequest::new(Vec::new());
-    request.stdin = Some(("application.yml".into(), folded.to_owned()));
+    request.stdin = Some(("application.yml".into(), folded.as_bytes().to_vec()));
     let report = engine::check(&request);
     assert_positions_are_the_file_s(&report, folded, "parse-error", &["s3cr3tpw"]);
 
@@ -292,7 +292,7 @@ proptest::proptest! {
         let secrets: Vec<&str> = secrets.iter().map(String::as_str).collect();
         assert_positions_are_the_file_s(&report, &text, "hikari-timeout-constraints", &secrets);
         let mut request = CheckRequest::new(Vec::new());
-        request.stdin = Some(("application.yml".into(), text.clone()));
+        request.stdin = Some(("application.yml".into(), text.clone().into_bytes()));
         let report = engine::check(&request);
         assert_positions_are_the_file_s(&report, &text, "hikari-timeout-constraints", &secrets);
     }

@@ -363,7 +363,7 @@ fn stdin_filename_with_paths_is_a_usage_error() {
 
 /// A `.properties` text on standard input that is not UTF-8 is read as ISO-8859-1, as a
 /// file on disk is (it was refused: "stream did not contain valid UTF-8", exit 2);
-/// another format's is still refused.
+/// another format's is a `parse-error` at the invalid byte, as on disk.
 #[test]
 fn stdin_properties_may_be_latin1() {
     let text = b"# caf\xe9\nspring.datasource.hikari.max-lifetime=10000\n".to_vec();
@@ -378,10 +378,73 @@ fn stdin_properties_may_be_latin1() {
         ));
     poollint()
         .args(["check", "--stdin-filename", "application.yml"])
+        .args(["--format", "concise"])
         .write_stdin(text)
         .assert()
-        .code(2)
-        .stderr(predicate::str::contains("valid UTF-8"));
+        .code(1)
+        .stdout(predicate::str::contains(
+            "application.yml:1:6: error[parse-error] file is not valid UTF-8",
+        ));
+}
+
+/// Standard input is read as the same file on disk is: text that is not UTF-8 (or is
+/// UTF-16) is a `parse-error` at its place, in a whole machine document (it was exit 2
+/// with an empty stdout), and `--max-file-size` refuses a larger text (it was read
+/// and checked whatever its size).
+#[test]
+fn stdin_is_decoded_and_bounded_as_the_file_on_disk() {
+    let invalid = b"spring:\n  datasource:\n    hikari:\n      maximum-pool-size: 0 \xff\n";
+    let utf16 = b"\xff\xfes\x00p\x00";
+    let pool = b"spring:\n  datasource:\n    hikari:\n      maximum-pool-size: 0\n";
+    for (bytes, extra, said) in [
+        (
+            &invalid[..],
+            None,
+            "4:28: error[parse-error] file is not valid UTF-8",
+        ),
+        (
+            &utf16[..],
+            None,
+            "1:1: error[parse-error] file is UTF-16 encoded",
+        ),
+        (&pool[..], Some("10"), "1:1: error[parse-error] file is"),
+    ] {
+        let dir = tree(&[("x/application.yml", "")]);
+        std::fs::write(dir.path().join("x/application.yml"), bytes).expect("write");
+        let limit = extra
+            .map(|bytes| vec!["--max-file-size", bytes])
+            .unwrap_or_default();
+        let on_disk = poollint()
+            .current_dir(dir.path())
+            .args(["check", "x/application.yml", "-f", "concise"])
+            .args(&limit)
+            .assert()
+            .code(1);
+        let on_disk = String::from_utf8_lossy(&on_disk.get_output().stdout).into_owned();
+        assert!(on_disk.contains(said), "{on_disk}");
+        let from_stdin = poollint()
+            .current_dir(dir.path())
+            .args([
+                "check",
+                "--stdin-filename",
+                "x/application.yml",
+                "-f",
+                "json",
+            ])
+            .args(&limit)
+            .write_stdin(bytes)
+            .assert()
+            .code(1);
+        let json: serde_json::Value =
+            serde_json::from_slice(&from_stdin.get_output().stdout).expect("a JSON document");
+        let finding = &json["diagnostics"][0];
+        assert_eq!(finding["rule"], "parse-error", "{json}");
+        let at = format!(
+            "{}:{}",
+            finding["start"]["line"], finding["start"]["column"]
+        );
+        assert!(said.starts_with(&at), "{said} / {json}");
+    }
 }
 
 /// A config with one finding suppressed on its line and one stale suppression.
@@ -1238,6 +1301,99 @@ fn baseline_entries_of_files_not_checked_or_lines_not_changed_are_not_stale() {
             "no longer matches a finding (fixed? remove it from bl.json): b/application.yml",
         ))
         .stderr(predicate::str::contains("a/application.yml").not());
+}
+
+/// Files a manifest names that a run reads only for the topology (beside standard
+/// input, or outside the file checked) were not checked: their baseline entries are not
+/// called stale (standard input and a single file's check called every other
+/// service's entries stale).
+#[test]
+fn baseline_entries_of_files_read_only_for_the_topology_are_not_stale() {
+    let manifest = "[[service]]\nname = \"a\"\nconfig = [\"a/application.yml\"]\n\n[[service]]\nname = \"b\"\nconfig = [\"b/application.yml\"]\n";
+    let repo = git_repo(&[
+        ("poollint.toml", manifest),
+        ("a/application.yml", LIFETIME_10S),
+        ("b/application.yml", LIFETIME_10S),
+    ]);
+    let select = ["--select", "hikari-max-lifetime-below-minimum"];
+    let run = |args: &[&str]| {
+        let mut command = poollint();
+        command
+            .current_dir(repo.path())
+            .args(["check", "-f", "concise"])
+            .args(select)
+            .args(args);
+        command
+    };
+    run(&[".", "--write-baseline", "bl.json"]).assert().code(1);
+    run(&["a/application.yml", "--baseline", "bl.json"])
+        .assert()
+        .code(0)
+        .stderr(predicate::str::is_empty());
+    run(&[
+        "--stdin-filename",
+        "a/application.yml",
+        "--baseline",
+        "bl.json",
+    ])
+    .write_stdin(LIFETIME_10S)
+    .assert()
+    .code(0)
+    .stderr(predicate::str::is_empty());
+    // The file checked, fixed: its own entry is stale, still not b's.
+    let fixed = LIFETIME_10S.replace("10000", "1800000");
+    run(&[
+        "--stdin-filename",
+        "a/application.yml",
+        "--baseline",
+        "bl.json",
+    ])
+    .write_stdin(fixed)
+    .assert()
+    .code(0)
+    .stderr(predicate::str::contains(
+        "no longer matches a finding (fixed? remove it from bl.json): a/application.yml",
+    ))
+    .stderr(predicate::str::contains("b/application.yml").not());
+}
+
+/// A path through `..` that names a directory at or below the current one is read as
+/// that directory: `--exclude` patterns (relative to the current directory) apply, and
+/// paths show as from it (`check ../svc` from `svc` reported `../svc/a/test/…`
+/// although `--exclude a/test`; `check a/../a` showed `a/../a/…` in concise and json).
+/// A directory above it (`check ..`) is shown as spelt, but the patterns apply.
+#[test]
+fn paths_through_parent_dirs_are_excluded_and_shown_as_from_the_current_directory() {
+    let pool = "spring:\n  datasource:\n    hikari:\n      maximum-pool-size: 0\n";
+    let dir = tree(&[
+        ("svc/a/application.yml", pool),
+        ("svc/a/test/application.yml", pool),
+    ]);
+    let svc = dir.path().join("svc");
+    let concise = |args: &[&str]| {
+        let out = poollint()
+            .current_dir(&svc)
+            .args(["check", "-f", "concise"])
+            .args(args)
+            .assert()
+            .code(1);
+        String::from_utf8_lossy(&out.get_output().stdout).into_owned()
+    };
+    let out = concise(&["../svc", "--exclude", "a/test"]);
+    assert!(
+        out.contains("\na/application.yml:4:26") || out.starts_with("a/application.yml:4:26"),
+        "{out}"
+    );
+    assert!(!out.contains("test/application.yml"), "{out}");
+    // Walked from above the current directory: the patterns still apply below it.
+    let out = concise(&["..", "--exclude", "a/test"]);
+    assert!(out.contains("a/application.yml:4:26"), "{out}");
+    assert!(!out.contains("test/application.yml"), "{out}");
+    let out = concise(&["a/../a"]);
+    assert!(out.starts_with("a/application.yml:4:26"), "{out}");
+    assert!(!out.contains(".."), "{out}");
+    let out = concise(&["a/../a/application.yml", "-f", "json"]);
+    assert!(out.contains("\"path\": \"a/application.yml\""), "{out}");
 }
 
 /// Spaces after the commas of a rule list are not part of the names.
@@ -3231,6 +3387,47 @@ fn a_closed_pipe_ends_every_command_quietly() {
         let stderr = String::from_utf8_lossy(&output.stderr);
         assert!(stdout.contains("status 0"), "{command}: {stdout} {stderr}");
         assert!(!stderr.contains("panicked"), "{command}: {stderr}");
+    }
+}
+
+/// A baseline (read or written) and a report to one file, however spelt: a usage error
+/// before any check (the report overwrote the baseline, or the baseline the report).
+#[test]
+fn a_baseline_and_a_report_to_one_file_are_a_usage_error() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let fleet = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/fleet");
+    poollint()
+        .current_dir(dir.path())
+        .args([
+            "check",
+            fleet,
+            "--fail-on",
+            "never",
+            "--write-baseline",
+            "bl.json",
+        ])
+        .assert()
+        .code(0);
+    let baseline = std::fs::read(dir.path().join("bl.json")).expect("baseline written");
+    std::fs::create_dir_all(dir.path().join("sub")).expect("mkdir");
+    for (flag, file, output) in [
+        ("--write-baseline", "x.json", "json=x.json"),
+        ("--write-baseline", "./x.json", "sarif=sub/../x.json"),
+        ("--baseline", "bl.json", "sarif=bl.json"),
+        ("--baseline", "sub/../bl.json", "gitlab=./bl.json"),
+    ] {
+        poollint()
+            .current_dir(dir.path())
+            .args(["check", fleet, flag, file, "-f", output])
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains("name the same file"));
+        assert!(
+            !dir.path().join("x.json").exists(),
+            "{flag} {file} -f {output}"
+        );
+        let now = std::fs::read(dir.path().join("bl.json")).expect("baseline kept");
+        assert_eq!(now, baseline, "{flag} {file} -f {output}");
     }
 }
 

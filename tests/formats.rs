@@ -382,6 +382,61 @@ fn github_annotations_keep_ten_of_each_kind_most_severe_first() {
     assert!(lines[20].contains("3 more findings are not annotated"));
 }
 
+/// The count of findings left out is a notice too, and GitHub drops the 11th notice of
+/// a step: with findings left out, 9 info findings and the count make 10 notices (there
+/// were 11, and the count was the one dropped); 10 info findings alone are all shown.
+#[test]
+fn github_count_of_findings_left_out_is_within_the_ten_notices() {
+    let (sources, diagnostics) = fixture();
+    let info = |n: usize| -> Vec<Diagnostic> {
+        (0..n)
+            .map(|_| {
+                let mut d = diagnostics[0].clone();
+                d.severity = Severity::Info;
+                d
+            })
+            .collect()
+    };
+    let notices = |many: &[Diagnostic]| -> Vec<String> {
+        let ctx = RenderContext {
+            sources: &sources,
+            summary: Summary::of(3, many),
+            color: false,
+            width: 80,
+            errors: &[],
+        };
+        render::github::annotations_for_actions(many, &ctx)
+            .lines()
+            .filter(|l| l.starts_with("::notice "))
+            .map(str::to_owned)
+            .collect()
+    };
+    let eleven = notices(&info(11));
+    assert_eq!(eleven.len(), 10, "{eleven:#?}");
+    assert!(
+        eleven[9].contains("2 more findings are not annotated"),
+        "{eleven:#?}"
+    );
+    let ten = notices(&info(10));
+    assert_eq!(ten.len(), 10, "{ten:#?}");
+    assert!(ten.iter().all(|l| !l.contains("not annotated")), "{ten:#?}");
+    // Errors left out: the count takes the tenth notice's place.
+    let mut errors: Vec<Diagnostic> = (0..11)
+        .map(|_| {
+            let mut d = diagnostics[0].clone();
+            d.severity = Severity::Error;
+            d
+        })
+        .collect();
+    errors.extend(info(10));
+    let mixed = notices(&errors);
+    assert_eq!(mixed.len(), 10, "{mixed:#?}");
+    assert!(
+        mixed[9].contains("2 more findings are not annotated"),
+        "{mixed:#?}"
+    );
+}
+
 /// Records the largest single write, to show output is written as it is made.
 #[derive(Default)]
 struct WriteSizes {
@@ -622,6 +677,40 @@ fn xml_problem(xml: &str) -> Option<String> {
         (None, 1) => None,
         (None, n) => Some(format!("{n} root elements")),
     }
+}
+
+/// Run errors (a path that cannot be read, a manifest that cannot be used: exit 2) are
+/// errored testcases in JUnit, counted in `errors` (it said `errors="0"`: an
+/// incomplete run read as a complete one), and the XML stays well-formed.
+#[test]
+fn junit_reports_run_errors_as_errored_testcases() {
+    let (sources, diagnostics) = fixture();
+    let errors = [
+        "cannot read nope: No such file or directory (os error 2)".to_owned(),
+        "team/poollint.toml:1:1: unknown key `<x> & \"y\"`".to_owned(),
+    ];
+    let ctx = RenderContext {
+        sources: &sources,
+        summary: Summary::of(3, &diagnostics),
+        color: false,
+        width: 80,
+        errors: &errors,
+    };
+    let mut out = Vec::new();
+    render::write(OutputFormat::Junit, &diagnostics, &ctx, &mut out).unwrap();
+    let junit = String::from_utf8(out).unwrap();
+    assert_eq!(xml_problem(&junit), None, "{junit}");
+    assert!(junit.contains("errors=\"2\""), "{junit}");
+    assert!(!junit.contains("errors=\"0\""), "{junit}");
+    assert_eq!(junit.matches("<error ").count(), 2, "{junit}");
+    assert!(
+        junit.contains("cannot read nope: No such file or directory"),
+        "{junit}"
+    );
+    assert!(
+        junit.contains("unknown key `&lt;x&gt; &amp; &quot;y&quot;`"),
+        "{junit}"
+    );
 }
 
 #[test]

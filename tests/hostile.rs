@@ -737,6 +737,38 @@ fn links_to_devices_and_fifos_are_refused_not_read_forever() {
     }
 }
 
+/// A config file a `poollint.toml` names that is a link to a device, or a FIFO, gets the
+/// same `parse-error` as without the manifest (the manifest made it disappear: the link
+/// was taken for a file outside the paths, and the FIFO was never read), without
+/// waiting for a writer.
+#[cfg(unix)]
+#[test]
+fn a_device_or_fifo_a_manifest_names_is_refused_as_without_it() {
+    let manifest = "[[service]]\nname = \"s\"\nconfig = [\"app/application.yml\"]\n";
+    let refused = "app/application.yml:1:1: error[parse-error] is not a regular file";
+    for kind in ["/dev/zero", "/dev/null", "fifo"] {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let app = dir.path().join("app");
+        std::fs::create_dir_all(&app).expect("mkdir");
+        let config = app.join("application.yml");
+        if kind == "fifo" {
+            let made = Command::new("mkfifo")
+                .arg(&config)
+                .status()
+                .expect("mkfifo");
+            assert!(made.success(), "mkfifo");
+        } else {
+            std::os::unix::fs::symlink(kind, &config).expect("symlink");
+        }
+        std::fs::write(dir.path().join("poollint.toml"), manifest).expect("write");
+        for root in [dir.path().to_path_buf(), app.clone()] {
+            let run = check(&root, &[]);
+            assert_eq!(run.code, 1, "{kind}: {}\n{}", run.stdout, run.stderr);
+            assert!(run.stdout.contains(refused), "{kind}: {}", run.stdout);
+        }
+    }
+}
+
 /// A finding far along one long line (minified JSON): the human format cannot show the
 /// line (miette pads to the column, and panicked past 65,535), so it names the place.
 #[test]

@@ -180,7 +180,7 @@ proptest! {
         name in prop::sample::select(FILE_NAMES),
     ) {
         let mut request = CheckRequest::new(Vec::new());
-        request.stdin = Some((std::path::PathBuf::from(name), text));
+        request.stdin = Some((std::path::PathBuf::from(name), text.into_bytes()));
         assert_sound(&engine::check(&request))?;
     }
 }

@@ -36,7 +36,7 @@ const MACHINE_FORMATS: &[OutputFormat] = &[
 pub fn check_one_file(choice: u8, text: &str) {
     let name = NAMES[usize::from(choice) % NAMES.len()];
     let mut request = CheckRequest::new(Vec::new());
-    request.stdin = Some((name.into(), text.to_owned()));
+    request.stdin = Some((name.into(), text.as_bytes().to_vec()));
     let report = engine::check(&request);
     assert_sound(&report);
     assert_positions_are_the_files(&report, &[(name.into(), text.as_bytes())]);
@@ -56,7 +56,7 @@ pub fn check_file_on_disk(choice: u8, bytes: &[u8]) {
     let report = check_written(&CheckRequest::new(vec![path.clone()]), &[(path, bytes)]);
     if let Ok(text) = std::str::from_utf8(bytes) {
         let mut stdin = CheckRequest::new(Vec::new());
-        stdin.stdin = Some((name.into(), text.to_owned()));
+        stdin.stdin = Some((name.into(), text.as_bytes().to_vec()));
         assert_eq!(
             places(&report),
             places(&engine::check(&stdin)),

@@ -31,21 +31,33 @@ pub fn write(
     Ok(())
 }
 
-/// At most 10 annotations per severity, errors first, and a count of the rest.
+/// At most 10 annotations per severity, errors first, and a count of the rest. The
+/// count is itself a notice, and GitHub drops the 11th notice of a step: when some
+/// findings are left out, at most 9 info findings are annotated, so it is the 10th.
 pub fn annotations_for_actions(diagnostics: &[Diagnostic], ctx: &RenderContext) -> String {
-    let mut out = String::new();
-    let mut left_out = 0;
-    for severity in [Severity::Error, Severity::Warning, Severity::Info] {
-        let of_kind: Vec<&Diagnostic> = diagnostics
+    let severities = [Severity::Error, Severity::Warning, Severity::Info];
+    let by_severity = severities.map(|severity| -> Vec<&Diagnostic> {
+        diagnostics
             .iter()
             .filter(|d| d.severity == severity)
-            .collect();
-        for d in of_kind.iter().take(GITHUB_LIMIT) {
+            .collect()
+    });
+    let summarised = by_severity
+        .iter()
+        .any(|of_kind| of_kind.len() > GITHUB_LIMIT);
+    let mut out = String::new();
+    let mut left_out = 0;
+    for (severity, of_kind) in severities.iter().zip(&by_severity) {
+        let shown = match severity {
+            Severity::Info if summarised => GITHUB_LIMIT - 1,
+            _ => GITHUB_LIMIT,
+        };
+        for d in of_kind.iter().take(shown) {
             out.push_str(&command(d, ctx));
         }
-        left_out += of_kind.len().saturating_sub(GITHUB_LIMIT);
+        left_out += of_kind.len().saturating_sub(shown);
     }
-    if left_out > 0 {
+    if summarised {
         out.push_str(&format!(
             "::notice title=poollint::{left_out} more findings are not annotated (GitHub shows 10 of each kind per step); see the log or the SARIF upload\n"
         ));

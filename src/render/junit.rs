@@ -1,5 +1,7 @@
 //! `junit`: JUnit XML for CI systems that show test reports. One testsuite, one testcase
-//! per checked file (clean files pass), one `<failure>` per finding.
+//! per checked file (clean files pass), one `<failure>` per finding, and one testcase
+//! with an `<error>` per run error (a path that cannot be read, a manifest that cannot
+//! be used: exit 2), so an incomplete run does not read as a complete one.
 use std::collections::BTreeMap;
 use std::io::{self, Write};
 
@@ -26,13 +28,14 @@ pub fn write(
             .push((place, d));
     }
     let failures: usize = by_file.values().filter(|f| !f.is_empty()).count();
+    let errors = ctx.errors.len();
+    let tests = by_file.len() + errors;
     out.write_all(b"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n")?;
     write!(
         out,
-        "<testsuites name=\"poollint\" tests=\"{}\" failures=\"{failures}\">\n  <testsuite name=\"poollint\" tests=\"{}\" failures=\"{failures}\" errors=\"0\">\n",
-        by_file.len(),
-        by_file.len()
+        "<testsuites name=\"poollint\" tests=\"{tests}\" failures=\"{failures}\" errors=\"{errors}\">\n  <testsuite name=\"poollint\" tests=\"{tests}\" failures=\"{failures}\" errors=\"{errors}\">\n",
     )?;
+    write_run_errors(ctx.errors, out)?;
     for (path, findings) in &by_file {
         write!(
             out,
@@ -65,6 +68,18 @@ pub fn write(
         out.write_all(b"    </testcase>\n")?;
     }
     out.write_all(b"  </testsuite>\n</testsuites>\n")
+}
+
+/// Each run error as a testcase in error, before the files' testcases.
+fn write_run_errors(errors: &[String], out: &mut dyn Write) -> io::Result<()> {
+    for error in errors {
+        let error = escape(error);
+        writeln!(
+            out,
+            "    <testcase classname=\"poollint\" name=\"run error\">\n      <error type=\"run-error\" message=\"{error}\">{error}</error>\n    </testcase>"
+        )?;
+    }
+    Ok(())
 }
 
 /// XML text and attribute escaping; control characters XML 1.0 forbids are dropped.
