@@ -70,25 +70,14 @@ fn shaped_spans(text: &str, in_file: bool) -> Vec<Span> {
         let mut read_to = 0;
         for key in keys.find_iter(text) {
             if key.start() >= read_to && !is_host_with_port(text, key.start(), key.end()) {
-                let option = text.get(..key.start()).is_some_and(|t| t.ends_with('-'));
-                let key_end = key.end() + numbered_key_suffix(text, key.end());
-                // libpq and PgBouncer keys are lower case; a shell variable
-                // (`PGPASSWORD=x psql`) is followed by a command, not more password.
-                let libpq_like = text
-                    .get(key.start()..key.end())
-                    .is_some_and(|k| !k.bytes().any(|b| b.is_ascii_uppercase()));
-                let value = value_after_key(text, key_end, option, libpq_like).or_else(|| {
-                    in_file
-                        .then(|| value_after_spaces(text, key.start(), key_end))
-                        .flatten()
-                });
-                if let Some(value) = value {
+                if let Some(value) = key_value(text, key.start(), key.end(), in_file) {
                     read_to = value.end;
                     spans.push(value);
                 }
             }
         }
     }
+    spans.extend(escaped_key_values(text, in_file));
     spans.extend(oracle_thin_passwords(text));
     spans.extend(mysql_client_passwords(text));
     spans.retain(|span| {
@@ -107,28 +96,106 @@ static PASSWORD_KEYS: LazyLock<Option<aho_corasick::AhoCorasick>> = LazyLock::ne
     aho_corasick::AhoCorasick::builder()
         .ascii_case_insensitive(true)
         .match_kind(aho_corasick::MatchKind::LeftmostLongest)
-        .build([
-            "password",
-            "passwd",
-            "pass",
-            "pwd",
-            "psw",
-            "pasword",
-            "passowrd",
-            "passwrod",
-            "passord",
-            "paswd",
-            "passwort",
-            "passsword",
-            "paswword",
-            "pssword",
-            // `DB_PW=`, `db-pw:`: the short form, only after a separator (a word
-            // ending in `pw` is no key; `.pw` is a top-level domain).
-            "_pw",
-            "-pw",
-        ])
+        .build(PASSWORD_KEY_ENDINGS)
         .ok()
 });
+
+/// The endings [`PASSWORD_KEYS`] finds. Leftmost-longest matching hides an ending that
+/// starts inside an earlier match (`_pw` hid the `pwd` of `MYSQL_PWD`), so each such
+/// overlap is listed whole too (`_pwd`); a unit test checks that none is missing.
+const PASSWORD_KEY_ENDINGS: &[&str] = &[
+    "password",
+    "passwd",
+    "pass",
+    "pwd",
+    "psw",
+    "pasword",
+    "passowrd",
+    "passwrod",
+    "passord",
+    "paswd",
+    "passwort",
+    "passsword",
+    "paswword",
+    "pssword",
+    // `DB_PW=`, `db-pw:`: the short form, only after a separator (a word
+    // ending in `pw` is no key; `.pw` is a top-level domain).
+    "_pw",
+    "-pw",
+    // `MYSQL_PWD=`, `--db-pwd=`: `pwd` overlapped by `_pw` and `-pw`.
+    "_pwd",
+    "-pwd",
+];
+
+/// The value of the password key whose ending [`PASSWORD_KEYS`] found (or an escaped
+/// key, [`escaped_key_values`]) at `key_start..key_end`.
+fn key_value(text: &str, key_start: usize, key_end: usize, in_file: bool) -> Option<Span> {
+    let option = is_option(text, key_start);
+    let key_end = key_end + numbered_key_suffix(text, key_end);
+    // libpq and PgBouncer keys are lower case; a shell variable
+    // (`PGPASSWORD=x psql`) is followed by a command, not more password.
+    let libpq_like = text
+        .get(key_start..key_end)
+        .is_some_and(|k| !k.bytes().any(|b| b.is_ascii_uppercase()));
+    value_after_key(text, key_start, key_end, option, libpq_like)
+        .or_else(|| {
+            option
+                .then(|| block_item_argument(text, key_start, key_end))
+                .flatten()
+        })
+        .or_else(|| {
+            in_file
+                .then(|| value_after_spaces(text, key_start, key_end))
+                .flatten()
+        })
+}
+
+/// What a key's name is made of, around the ending that names a password.
+fn is_key_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || "_.-".contains(c)
+}
+
+/// Where the word (a key's or an option's name) that holds `at` starts.
+fn key_word_start(text: &str, at: usize) -> usize {
+    text.get(..at)
+        .map_or(0, |before| before.trim_end_matches(is_key_char).len())
+}
+
+/// Whether the key whose ending starts at `key_start` is a command-line option, which
+/// may take the next argument: its name starts with `-` (`--password`, `--db-pwd`,
+/// `--spring.datasource.password`) or its ending follows one (`db-password`).
+fn is_option(text: &str, key_start: usize) -> bool {
+    let before = text.get(..key_start).unwrap_or("");
+    before.ends_with('-')
+        || text
+            .get(key_word_start(text, key_start)..)
+            .is_some_and(|word| word.starts_with('-'))
+}
+
+/// The values of password keys written with escapes (`"Pass\u0077ord": …` in JSON,
+/// `Pass\u0077ord=…` in a connection string inside a JSON string): JSON, YAML and .NET
+/// readers decode key names, so the key is a password's though no ending is written
+/// plainly. Only a word holding `\u`, `\U` or `\x` is decoded (a copy each; few do).
+fn escaped_key_values(text: &str, in_file: bool) -> Vec<Span> {
+    let is_escaped_key_char = |c: char| is_key_char(c) || c == '\\';
+    let mut spans = Vec::new();
+    let mut read_to = 0;
+    for at in memchr::memchr_iter(b'\\', text.as_bytes()) {
+        let escape = text.as_bytes().get(at + 1);
+        if at < read_to || !matches!(escape, Some(b'u' | b'U' | b'x')) {
+            continue;
+        }
+        let before = text.get(..at).unwrap_or("");
+        let word_start = before.trim_end_matches(is_escaped_key_char).len();
+        let after = text.get(at..).unwrap_or("");
+        read_to = text.len() - after.trim_start_matches(is_escaped_key_char).len();
+        let name = text.get(word_start..read_to).and_then(unescape);
+        if name.is_some_and(|name| is_password_name(&name)) {
+            spans.extend(key_value(text, word_start, read_to, in_file));
+        }
+    }
+    spans
+}
 
 /// Where a URL's token ends: passwords are not split at anything else.
 fn ends_token(c: char) -> bool {
@@ -257,14 +324,20 @@ fn value_after_spaces(text: &str, key_start: usize, key_end: usize) -> Option<Sp
 /// The value written after the password key that ends at `key_end`: the key must end
 /// there (`password_file:` is not a password), then an optional closing quote, `=` or
 /// `:`, and the value, quoted or up to the next separator. An `option` (`--password`)
-/// may also take the next argument: `--password s3cret`, `"--password", "s3cret"`.
-fn value_after_key(text: &str, key_end: usize, option: bool, libpq_like: bool) -> Option<Span> {
+/// may also take the next argument on its line or in its list ([`next_argument`]).
+fn value_after_key(
+    text: &str,
+    key_start: usize,
+    key_end: usize,
+    option: bool,
+    libpq_like: bool,
+) -> Option<Span> {
     let rest = text.get(key_end..)?;
     let after_quote = rest.strip_prefix(['"', '\'']).unwrap_or(rest);
     let after_key = after_quote.trim_start_matches([' ', '\t']);
     let (assigned, separator) = match after_key.strip_prefix(['=', ':']) {
         Some(assigned) => (assigned, after_key.chars().next()?),
-        None if option => (next_argument(rest)?, ' '),
+        None if option => next_argument(text, key_start, key_end)?,
         None => return None,
     };
     let value = assigned.trim_start_matches([' ', '\t']);
@@ -297,9 +370,14 @@ fn value_after_key(text: &str, key_end: usize, option: bool, libpq_like: bool) -
         quote @ ('"' | '\'') => {
             let inner = value.get(1..)?;
             let line = &inner[..inner.find('\n').unwrap_or(inner.len())];
-            let end = match line.find(quote) {
+            // my.cnf and libpq (`key='…\'…'`) escape in single quotes; YAML does not.
+            let escapes = Escapes {
+                quote,
+                backslash: quote == '"' || separator == '=',
+            };
+            let end = match escapes.closing_quote(line) {
                 Some(end) => value_start + 1 + end,
-                None => quoted_lines_end(text, value_start + 1 + line.len(), indent, quote),
+                None => quoted_lines_end(text, value_start + 1 + line.len(), indent, escapes),
             };
             return Some(Span::new(value_start + 1, end));
         }
@@ -348,18 +426,14 @@ fn assigned_value_len(value: &str, libpq_like: bool) -> usize {
     let separates = |c: char| ";&,".contains(c) || (libpq_like && matches!(c, ' ' | '\t'));
     // The value's own text ends at a space whatever the key; a piece after `;` may hold
     // spaces (ADO.NET's `Maximum Pool Size=5`).
-    let mut len = value
-        .find(|c: char| ends_line(c) || separates(c) || c.is_whitespace())
-        .unwrap_or(value.len());
+    let mut len = unescaped_find(value, |c| ends_line(c) || separates(c) || c.is_whitespace());
     loop {
         let rest = &value[len..];
         if !rest.starts_with(separates) {
             return len;
         }
         let piece = rest.trim_start_matches(separates);
-        let piece_len = piece
-            .find(|c: char| ends_line(c) || separates(c))
-            .unwrap_or(piece.len());
+        let piece_len = unescaped_find(piece, |c| ends_line(c) || separates(c));
         let word = piece[..piece_len].trim_end();
         // `pool_size = 5`: a key written with spaces around its `=`.
         let assigned = piece[word.len()..]
@@ -369,6 +443,57 @@ fn assigned_value_len(value: &str, libpq_like: bool) -> usize {
             return len;
         }
         len = value.len() - piece.len() + word.len();
+    }
+}
+
+/// Where in `value` the first character `stops` takes is (its length if none), past
+/// escaped quotes and backslashes: in a string quoted around the value
+/// (`"--password=a\" b"`), `\"` is the password's, not the string's end.
+fn unescaped_find(value: &str, stops: impl Fn(char) -> bool) -> usize {
+    let mut chars = value.char_indices();
+    while let Some((at, c)) = chars.next() {
+        if c == '\\'
+            && value
+                .get(at + 1..)
+                .is_some_and(|r| r.starts_with(['"', '\'', '\\']))
+        {
+            chars.next();
+        } else if stops(c) {
+            return at;
+        }
+    }
+    value.len()
+}
+
+/// How a quoted value's text escapes its quote.
+#[derive(Clone, Copy)]
+struct Escapes {
+    quote: char,
+    /// Whether a backslash escapes the next character: in double quotes (YAML, JSON,
+    /// `.env`, shell, my.cnf) and in my.cnf's and libpq's single quotes.
+    backslash: bool,
+}
+
+impl Escapes {
+    /// Where the quoted text `inner` (after its opening quote) ends: its first quote
+    /// that is not escaped. A doubled quote is one quote of the value (YAML's
+    /// `'it''s'`, ADO.NET's `"a""b"`; in a shell, two strings side by side are one word).
+    fn closing_quote(self, inner: &str) -> Option<usize> {
+        let quote = u8::try_from(self.quote).ok()?;
+        let bytes = inner.as_bytes();
+        let mut from = 0;
+        while let Some(found) = memchr::memchr2(quote, b'\\', bytes.get(from..)?) {
+            let at = from + found;
+            let next = bytes.get(at + 1).copied();
+            if bytes.get(at) == Some(&b'\\') {
+                from = at + if self.backslash { 2 } else { 1 };
+            } else if next == Some(quote) {
+                from = at + 2;
+            } else {
+                return Some(at);
+            }
+        }
+        None
     }
 }
 
@@ -400,10 +525,10 @@ fn later_lines(text: &str, line_end: usize) -> impl Iterator<Item = (usize, &str
 /// are indented deeper than its key's line or blank; at `line_end` when the next such
 /// line neither closes it nor is indented deeper (a file that does not parse, where the
 /// quote is never closed: the lines after it are the file's, not the value's).
-fn quoted_lines_end(text: &str, line_end: usize, key_indent: usize, quote: char) -> usize {
+fn quoted_lines_end(text: &str, line_end: usize, key_indent: usize, escapes: Escapes) -> usize {
     let mut end = line_end;
     for (start, line) in later_lines(text, line_end) {
-        if let Some(close) = line.find(quote) {
+        if let Some(close) = escapes.closing_quote(line) {
             return start + close;
         }
         let content = line.trim_start_matches([' ', '\t']);
@@ -439,19 +564,75 @@ fn plain_lines_end(text: &str, line_end: usize, key_indent: usize) -> usize {
     end
 }
 
-/// What follows an option's name as its next argument: after spaces, or after the
-/// closing quote, comma and opening quote of an array (`"--password", "x"`).
-fn next_argument(after_name: &str) -> Option<&str> {
-    let array = after_name
-        .strip_prefix(['"', '\''])
-        .map(|rest| rest.trim_start_matches([' ', '\t']))
-        .and_then(|rest| rest.strip_prefix(','))
-        .map(|rest| rest.trim_start_matches([' ', '\t']));
-    if let Some(next) = array {
-        return Some(next);
+/// What follows the option whose name ends at `key_end` as its next argument, and the
+/// separator its value is read with: after spaces (`--password s3cret`), or after the
+/// comma of a list (`"--password", "s3cret"`, `[--password, s3cret]`), over line
+/// breaks too (a JSON list with an item a line). Another option is no argument.
+fn next_argument(text: &str, key_start: usize, key_end: usize) -> Option<(&str, char)> {
+    let after_name = text.get(key_end..)?;
+    let quoted = after_name.strip_prefix(['"', '\'']);
+    let in_list = quoted.or_else(|| is_flow_item(text, key_start).then_some(after_name));
+    let next = in_list
+        .and_then(|rest| rest.trim_start_matches([' ', '\t']).strip_prefix(','))
+        .map(str::trim_start);
+    if let Some(next) = next {
+        // A flow item ends at `,` or `]`, as a YAML value does.
+        return (!next.starts_with('-')).then_some((next, ':'));
     }
     let spaced = after_name.trim_start_matches([' ', '\t']);
-    (spaced.len() < after_name.len() && !spaced.starts_with(['\n', '\r', '-'])).then_some(spaced)
+    let is_next = spaced.len() < after_name.len() && !spaced.starts_with(['\n', '\r', '-']);
+    is_next.then_some((spaced, ' '))
+}
+
+/// Whether the option whose ending starts at `key_start` is an unquoted item of a flow
+/// list (`[--password, s3cret]`, `[-v, --password, s3cret]`).
+fn is_flow_item(text: &str, key_start: usize) -> bool {
+    let before = text.get(..key_word_start(text, key_start)).unwrap_or("");
+    before.trim_end().ends_with(['[', ','])
+}
+
+/// The next argument of an option that is an item of a YAML block sequence (Kubernetes
+/// `args`, a compose `command`): the next line's item, `- --password` then `- s3cret`,
+/// plain (to its line's end) or quoted. Another option is no argument.
+fn block_item_argument(text: &str, key_start: usize, key_end: usize) -> Option<Span> {
+    let word_start = key_word_start(text, key_start);
+    let before = text.get(..word_start)?;
+    let lead = before.get(before.rfind(['\n', '\r']).map_or(0, |i| i + 1)..)?;
+    let is_item = |lead: &str| lead.trim_matches([' ', '\t']) == "-";
+    let lead = lead.trim_end_matches([' ', '\t']);
+    if !is_item(lead.strip_suffix(['"', '\'']).unwrap_or(lead)) {
+        return None;
+    }
+    let after = text.get(key_end..)?;
+    let after = after.strip_prefix(['"', '\'']).unwrap_or(after);
+    if !after
+        .trim_start_matches([' ', '\t'])
+        .starts_with(['\n', '\r'])
+    {
+        return None;
+    }
+    let (line_start, line) = later_lines(text, key_end).next()?;
+    let item = line.trim_start_matches([' ', '\t']).strip_prefix('-')?;
+    let value = item.trim_start_matches([' ', '\t']);
+    if value.len() == item.len() || value.starts_with('-') {
+        return None;
+    }
+    let start = line_start + line.len() - value.len();
+    let len = match value.chars().next()? {
+        quote @ ('"' | '\'') => {
+            let escapes = Escapes {
+                quote,
+                backslash: quote == '"',
+            };
+            let inner = value.get(1..)?;
+            return Some(Span::new(
+                start + 1,
+                start + 1 + escapes.closing_quote(inner).unwrap_or(inner.len()),
+            ));
+        }
+        _ => value.trim_end().len(),
+    };
+    Some(Span::new(start, start + len))
 }
 
 /// Oracle's thin URL: `jdbc:oracle:thin:USER/PASSWORD@host`, the password between `/`
@@ -959,6 +1140,109 @@ mod tests {
         );
         assert_eq!(shaped("Server=db;Pwd={a;b}}c};Pooling=true"), ["{a;b}}c}"]);
         assert_eq!(shaped("Host=db;PSW=s3cret;"), ["s3cret"]);
+    }
+
+    #[test]
+    fn quoted_values_run_past_their_escaped_quotes() {
+        assert_eq!(
+            shaped("    password: \"Zq9\\\"Tail02\"\n"),
+            ["Zq9\\\"Tail02"]
+        );
+        assert_eq!(shaped("    password: 'Zq9''Tail03'\n"), ["Zq9''Tail03"]);
+        assert_eq!(
+            shaped("{ \"db_pw\": \"Zq9\\\"Tail01\" },"),
+            ["Zq9\\\"Tail01"]
+        );
+        assert_eq!(shaped("SMTP_PW=\"Zq9\\\"Tail05\"\n"), ["Zq9\\\"Tail05"]);
+        assert_eq!(shaped("password=\"Zq9\\\"Tail04\"\n"), ["Zq9\\\"Tail04"]);
+        // my.cnf and libpq escape in single quotes too; YAML does not.
+        assert_eq!(shaped("password='Kq\\'tail'\n"), ["Kq\\'tail"]);
+        assert_eq!(shaped("password: 'C:\\' # x\n"), ["C:\\"]);
+        assert_eq!(shaped("a: \"x\\\\\" password: \"b\\\\\" c\""), ["b\\\\"]);
+        // An escaped quote inside a string quoted around the option.
+        assert_eq!(shaped("  cmd: \"--password=Kq7\\\" T7\"\n"), ["Kq7\\\" T7"]);
+        // Over lines, a doubled quote does not close the value.
+        assert_eq!(
+            shaped("  password: 'a1\n    b''2'\n  pool: 5\n"),
+            ["a1\n    b''2"]
+        );
+    }
+
+    #[test]
+    fn every_key_ending_is_found_whatever_ending_overlaps_it() {
+        for ending in PASSWORD_KEY_ENDINGS {
+            assert_eq!(shaped(&format!("DB{ending}=Kq1\n")), ["Kq1"], "{ending}");
+        }
+        // A key made of two endings that overlap (`_pw` and `pwd` make `_pwd`).
+        for first in PASSWORD_KEY_ENDINGS {
+            for second in PASSWORD_KEY_ENDINGS {
+                for shared in 1..second.len() {
+                    let head = second.get(..shared).unwrap_or_default();
+                    if first.len() > shared && first.ends_with(head) {
+                        let key = format!("{first}{}", second.get(shared..).unwrap_or_default());
+                        assert_eq!(shaped(&format!("{key}=Kq2\n")), ["Kq2"], "{key}");
+                    }
+                }
+            }
+        }
+        assert_eq!(shaped("MYSQL_PWD=Kq3 mysql -h db"), ["Kq3"]);
+        assert_eq!(shaped("# DB_PWD=Kq4\n  secret_pwd: Kq5\n"), ["Kq4", "Kq5"]);
+        assert_eq!(shaped("java -jar app.jar --db-pwd=Kq6"), ["Kq6"]);
+        assert_eq!(shaped("java -jar app.jar --db-pwd Kq7"), ["Kq7"]);
+        assert!(shaped("DB_PWDX=1\ncd $PWD\n").is_empty());
+    }
+
+    #[test]
+    fn options_take_their_next_argument_in_every_list_form() {
+        assert_eq!(
+            shaped("command: java -jar app.jar --db-password Kq1 --db.password Kq2"),
+            ["Kq1", "Kq2"]
+        );
+        assert_eq!(shaped("run --spring.datasource.password Kq3 -x"), ["Kq3"]);
+        assert_eq!(
+            shaped("args: [\"--spring.datasource.password\", \"Kq4\"]"),
+            ["Kq4"]
+        );
+        assert_eq!(shaped("args: [\"--db.password\", \"Kq5\"]"), ["Kq5"]);
+        assert_eq!(
+            shaped("\"args\": [\n  \"--password\",\n  \"Kq6\"\n]"),
+            ["Kq6"]
+        );
+        // YAML block sequences: Kubernetes `args`, a compose `command`.
+        assert_eq!(
+            shaped("  args:\n    - --password\n    - Kq7 x\n    - --pool\n"),
+            ["Kq7 x"]
+        );
+        assert_eq!(
+            shaped("command:\n  - java\n  - --spring.datasource.password\r\n  - Kq8\n"),
+            ["Kq8"]
+        );
+        assert_eq!(
+            shaped("args:\n  - \"--password\"\n  - \"Kq9\\\"x\"\n"),
+            ["Kq9\\\"x"]
+        );
+        // Unquoted flow sequences.
+        assert_eq!(shaped("args: [--password, Kq10]"), ["Kq10"]);
+        assert_eq!(shaped("args: [-v, --db-password, Kq11, --x]"), ["Kq11"]);
+        // Another option, or no list, is no argument.
+        assert!(shaped("args:\n  - --password\n  - --verbose\n").is_empty());
+        assert!(shaped("args: [--password, --verbose]").is_empty());
+        assert!(shaped("run --password\n- x\n").is_empty());
+        assert!(shaped("use --password, or a token").is_empty());
+    }
+
+    #[test]
+    fn keys_named_with_escapes_are_decoded() {
+        assert_eq!(
+            shaped("{\n  \"Pass\\u0077ord\": \"Zq9JsonKey11\",\n}"),
+            ["Zq9JsonKey11"]
+        );
+        assert_eq!(
+            shaped("\"A\": \"Server=db;Pass\\u0077ord=Kq6;x=1\""),
+            ["Kq6"]
+        );
+        assert_eq!(shaped("\\x70wd: Kq7\n"), ["Kq7"]);
+        assert!(shaped("\"Pass\\u0077ordFile\": \"x\", \"\\u0041\": \"y\"").is_empty());
     }
 
     #[test]

@@ -4337,3 +4337,79 @@ fn passwords_readers_used_to_miss_are_masked_everywhere() {
         );
     }
 }
+
+/// What only the text masker covers, in files that do not parse, keys no reader reads,
+/// comments, a compose `command` and Kubernetes `args`: a quoted password with an escaped
+/// quote (`\"`, YAML's `''`, my.cnf's `\'`), `_PWD` keys, an option named with dots or
+/// given its argument in a YAML block or flow list, and a JSON key written with escapes.
+/// Each was shown in the human snippets (the audit's reproductions).
+#[test]
+fn passwords_only_the_text_masker_sees_are_masked_everywhere() {
+    let dir = tree(&[
+        (
+            "knex/knexfile.json",
+            "{\n  \"production\": {\n    \"client\": \"pg\",\n    \"legacy\": { \"db_pw\": \"EQ1\\\"EQT1\" },\n    \"pool\": { \"min\": 0, \"max\": \"10\" }\n  }\n}\n",
+        ),
+        (
+            "spring/src/main/resources/application.yml",
+            "spring:\n  datasource:\n    password: \"EQ2\\\"EQT2\"\n    hikari: [\n",
+        ),
+        (
+            "spring2/src/main/resources/application.yml",
+            "spring:\n  datasource:\n    password: 'EQ3''EQT3'\n    hikari: [\n",
+        ),
+        (
+            "spring3/src/main/resources/application.yml",
+            "spring:\n  datasource:\n    legacy_pwd: Kq3PWD\n    hikari: [\n",
+        ),
+        (
+            "mysql/my.cnf",
+            "[client]\npassword='EQ5\\'EQT5'\nbogus line\npassword=\"EQ4\\\"EQT4\"\n",
+        ),
+        (
+            "env/.env",
+            "# MYSQL_PWD=Kq1PWD\nDATABASE_URL=postgresql://db.internal/app?sslmode=disable\nSMTP_PW=\"EQ6\\\"EQT6\"\nX_URL=postgresql://db.internal/app?sslmode=disable\n",
+        ),
+        (
+            "compose/docker-compose.yml",
+            "services:\n  app:\n    image: app\n    environment:\n      SPRING_DATASOURCE_URL: jdbc:mysql://db:3306/app?useSSL=false\n    command: sh -c \"MYSQL_PWD=Kq2PWD mysql -e 'select 1' && java -jar app.jar --db-pwd=Kq4PWD --db.password Kq1OPT --spring.datasource.password Kq2OPT\"\n",
+        ),
+        (
+            "k8s/deployment.yaml",
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app\nspec:\n  template:\n    spec:\n      containers:\n        - name: app\n          image: app\n          args:\n            - --password\n            - Kq4OPT\n          env: [{name: SPRING_DATASOURCE_URL, value: \"jdbc:postgresql://db.internal:5432/app?sslmode=disable\"}]\n        - name: side\n          image: app\n          args: [--password, Kq5OPT, \"--db.password\", \"Kq6OPT\"]\n          env: [{name: SPRING_DATASOURCE_URL, value: \"jdbc:postgresql://db.internal:5432/app?sslmode=disable\"}]\n",
+        ),
+        (
+            "dotnet/appsettings.json",
+            "{\n  \"Database\": {\n    \"Pass\\u0077ord\": \"Kq1ESC\",\n    \"Password\": \"other\"\n  }\n}\n",
+        ),
+    ]);
+    for (format, all) in output_in_every_format(dir.path()) {
+        if format == "human" {
+            // The lines are shown, masked.
+            for masked in [
+                "\"db_pw\": \"*********\"",
+                "password: \"*********\"",
+                "password: '*********'",
+                "legacy_pwd: ******",
+                "password='*********'",
+                "password=\"*********\"",
+                "SMTP_PW=\"*********\"",
+                "MYSQL_PWD=******",
+                "--db.password ******",
+                "- ******",
+                "[--password, ******, \"--db.password\", \"******\"]",
+                "\"Pass\\u0077ord\": \"******\"",
+            ] {
+                assert!(all.contains(masked), "{masked}: {all}");
+            }
+        }
+        assert_shows_none(
+            format,
+            &all,
+            &[
+                "EQT1", "EQT2", "EQT3", "EQT4", "EQT5", "EQT6", "Kq1PWD", "Kq2PWD", "Kq3PWD",
+                "Kq4PWD", "Kq1OPT", "Kq2OPT", "Kq4OPT", "Kq5OPT", "Kq6OPT", "Kq1ESC",
+            ],
+        );
+    }
+}
