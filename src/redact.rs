@@ -162,14 +162,22 @@ fn key_word_start(text: &str, at: usize) -> usize {
 }
 
 /// Whether the key whose ending starts at `key_start` is a command-line option, which
-/// may take the next argument: its name starts with `-` (`--password`, `--db-pwd`,
-/// `--spring.datasource.password`) or its ending follows one (`db-password`).
+/// may take the next argument: its ending follows a `-` (`--password`, `--db-pwd`,
+/// `db-password`), or a `.` or `_` in a name that starts with `-`
+/// (`--spring.datasource.password`, `--db_pass`). An ending inside a word is no
+/// password option (`--bypass`, `--compass`).
 fn is_option(text: &str, key_start: usize) -> bool {
     let before = text.get(..key_start).unwrap_or("");
-    before.ends_with('-')
+    // The short endings hold their separator (`-pwd` in `--db-pwd`).
+    let after_separator = before.ends_with(['.', '_'])
         || text
-            .get(key_word_start(text, key_start)..)
-            .is_some_and(|word| word.starts_with('-'))
+            .get(key_start..)
+            .is_some_and(|ending| ending.starts_with(['-', '_']));
+    before.ends_with('-')
+        || (after_separator
+            && text
+                .get(key_word_start(text, key_start)..)
+                .is_some_and(|word| word.starts_with('-')))
 }
 
 /// The values of password keys written with escapes (`"Pass\u0077ord": …` in JSON,
@@ -370,10 +378,11 @@ fn value_after_key(
         quote @ ('"' | '\'') => {
             let inner = value.get(1..)?;
             let line = &inner[..inner.find('\n').unwrap_or(inner.len())];
-            // my.cnf and libpq (`key='…\'…'`) escape in single quotes; YAML does not.
+            // my.cnf and libpq (lower-case `key='…\'…'`) escape in single quotes; YAML
+            // and the shell (`PGPASSWORD='…'`) do not.
             let escapes = Escapes {
                 quote,
-                backslash: quote == '"' || separator == '=',
+                backslash: quote == '"' || (separator == '=' && libpq_like),
             };
             let end = match escapes.closing_quote(line) {
                 Some(end) => value_start + 1 + end,
@@ -611,7 +620,11 @@ fn block_item_argument(text: &str, key_start: usize, key_end: usize) -> Option<S
     {
         return None;
     }
-    let (line_start, line) = later_lines(text, key_end).next()?;
+    // Blank and comment lines between the option and its argument are skipped.
+    let (line_start, line) = later_lines(text, key_end).find(|(_, line)| {
+        let line = line.trim_start_matches([' ', '\t']);
+        !line.is_empty() && !line.starts_with('#')
+    })?;
     let item = line.trim_start_matches([' ', '\t']).strip_prefix('-')?;
     let value = item.trim_start_matches([' ', '\t']);
     if value.len() == item.len() || value.starts_with('-') {
@@ -1140,6 +1153,23 @@ mod tests {
         );
         assert_eq!(shaped("Server=db;Pwd={a;b}}c};Pooling=true"), ["{a;b}}c}"]);
         assert_eq!(shaped("Host=db;PSW=s3cret;"), ["s3cret"]);
+    }
+
+    #[test]
+    fn audit_regressions_of_the_escape_and_option_shapes() {
+        // A shell's single quotes escape nothing: the value ends at the next quote.
+        assert_eq!(
+            shaped("PGPASSWORD='Kq\\' psql -h db.internal -p 5432\n"),
+            ["Kq\\"]
+        );
+        // An ending inside a word is no password option.
+        assert!(shaped("run --bypass db.internal --compass north\n").is_empty());
+        assert_eq!(shaped("run --db_pass s3cret\n"), ["s3cret"]);
+        // A comment or blank line between a block-list option and its argument.
+        assert_eq!(
+            shaped("args:\n  - --password\n  # the secret\n\n  - Kq15\n  - --port\n"),
+            ["Kq15"]
+        );
     }
 
     #[test]

@@ -185,12 +185,16 @@ fn read_file(file: &ParsedFile, sources: &SourceMap, model: &mut Model) {
     }
 }
 
-/// A variable named as a secret other than a password (`DB_SECRET`, `SECRET_KEY_BASE`,
-/// `API_TOKEN`): its value is masked wherever the file is shown, not reported (it need
-/// not be a database's).
+/// A variable named as a secret other than a password (`DB_SECRET`, `API_TOKEN`,
+/// `SECRET_KEY`, `SECRET_KEY_BASE`): its value is masked wherever the file is shown, not
+/// reported (it need not be a database's). Only a last word `SECRET` or `TOKEN` counts,
+/// so `TOKEN_TTL`, `TOKEN_ISSUER_URL` or `SECRETARY_HOST` stay readable.
 fn is_secret_name(name: &str) -> bool {
     let upper = name.to_ascii_uppercase();
-    upper.contains("SECRET") || upper.contains("TOKEN")
+    let last_word = upper.rsplit(['_', '-', '.']).next().unwrap_or("");
+    matches!(last_word, "SECRET" | "TOKEN")
+        || upper.ends_with("SECRET_KEY")
+        || upper.ends_with("SECRET_KEY_BASE")
 }
 
 /// The values of the file's variables that a password refers to
@@ -540,7 +544,7 @@ mod tests {
     #[test]
     fn secret_named_variables_are_masked_not_reported() {
         let text =
-            "DB_SECRET=Sec-1\nSECRET_KEY_BASE=Sec-2\napi_token=Sec-3\nDB_POOL=5\nTOKEN_TTL=\n";
+            "DB_SECRET=Sec-1\nSECRET_KEY_BASE=Sec-2\napi_token=Sec-3\nDB_POOL=5\nTOKEN_TTL=60\nSECRETARY_HOST=h\nTOKEN_ISSUER_URL=https://id\n";
         let (model, _) =
             crate::ecosystems::read_one(&DotEnv, ".env", Format::Ini(Dialect::DotEnv), text);
         let masked: Vec<(&str, &str, bool)> = model
