@@ -383,14 +383,15 @@ fn referenced_passwords(items: &[EnvItem], vars: &[EnvVar]) -> Vec<Secret> {
         .collect()
 }
 
-/// The names of the variables a container's password variables name with `$(VAR)`,
+/// The names of the variables a container's passwords (password variables, and the
+/// passwords of its URLs and connection strings) name with `$(VAR)`,
 /// and in turn those these name. A variable defined after the password is not expanded
 /// by the kubelet (the reference stays as written), but it is still the value its
 /// author meant as the password, so it counts too.
 fn password_sources(items: &[EnvItem]) -> HashSet<&str> {
     let mut wanted: Vec<&str> = literals(items)
-        .filter(|v| super::is_password_name(&v.name))
-        .flat_map(|v| references(&v.value))
+        .flat_map(password_texts)
+        .flat_map(references)
         .collect();
     let mut found = HashSet::new();
     while let Some(name) = wanted.pop() {
@@ -408,6 +409,19 @@ fn literals(items: &[EnvItem]) -> impl Iterator<Item = &EnvVar> {
         EnvItem::Literal(var) => Some(var),
         _ => None,
     })
+}
+
+/// The passwords a variable's value holds: the whole value of a password variable, else
+/// the passwords of the URL or connection string it holds
+/// (`postgres://app:$(DB_CRED)@db/app`).
+fn password_texts(var: &EnvVar) -> Vec<&str> {
+    if super::is_password_name(&var.name) {
+        return vec![var.value.as_str()];
+    }
+    super::connection_string::password_ranges(&var.value)
+        .into_iter()
+        .filter_map(|range| var.value.get(range))
+        .collect()
 }
 
 /// The names a value refers to with `$(NAME)`, as [`expansion`] reads them: `$$` is a
@@ -1758,5 +1772,16 @@ mod tests {
             .filter(|s| s.kind == "referenced password");
         assert!(referenced.clone().count() >= 2);
         assert!(referenced.clone().all(|s| !s.literal && s.scrub_messages));
+    }
+
+    #[test]
+    fn a_variable_a_url_password_refers_to_is_masked() {
+        let text = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app\nspec:\n  template:\n    spec:\n      containers:\n        - name: app\n          env:\n            - {name: DB_CRED, value: Zq9Url01}\n            - {name: CRED_2, value: Zq9Url02}\n            - {name: DB_HOST, value: shown-host}\n            - {name: DATABASE_URL, value: \"postgres://app:$(DB_CRED)@$(DB_HOST)/app\"}\n            - {name: JDBC_URL, value: \"jdbc:postgresql://db/app?password=$(CRED_2)\"}\n";
+        let model = read(text);
+        let masked = masked_texts(&model, text);
+        for secret in ["Zq9Url01", "Zq9Url02"] {
+            assert!(masked.contains(&secret), "{secret} not masked: {masked:?}");
+        }
+        assert!(!masked.contains(&"shown-host"), "{masked:?}");
     }
 }
