@@ -454,9 +454,14 @@ enum Target {
 
 impl Target {
     fn of(output: &Output, stdout: Option<&StdoutFile>) -> Target {
-        let Some(path) = &output.path else {
-            return Target::Stdout;
-        };
+        match &output.path {
+            Some(path) => Target::of_path(path, stdout),
+            None => Target::Stdout,
+        }
+    }
+
+    /// Where writing to `path` goes: standard output when it is stdout's file.
+    fn of_path(path: &Path, stdout: Option<&StdoutFile>) -> Target {
         let identity = FileIdentity::of(path);
         if FileIdentity::null().as_ref() == Some(&identity) {
             Target::Discarded
@@ -622,22 +627,26 @@ fn check_shared_files(outputs: &[Output], targets: &[Target]) -> Result<(), Stri
     Ok(())
 }
 
-/// `--baseline` or `--write-baseline` naming a file an `-f FORMAT=PATH` writes (compared
-/// as files, as outputs are): the report would overwrite the baseline, or the baseline
-/// the report, and every later run would fail on a baseline that is not one.
+/// `--baseline` or `--write-baseline` naming a file an output writes (compared as
+/// files, as outputs are; a baseline written to standard output, or to the file it is
+/// redirected to, with a format writing there): the report would overwrite the
+/// baseline, or the baseline the report, and every later run would fail on a baseline
+/// that is not one.
 fn check_baseline_not_an_output(args: &CheckArgs) -> Result<(), String> {
     let baselines = [
         ("--baseline", &args.baseline),
         ("--write-baseline", &args.write_baseline),
     ];
+    let stdout = stdout_file();
     for (flag, path) in baselines {
         let Some(path) = path else { continue };
-        let baseline = Target::File(FileIdentity::of(path));
-        let stdout = stdout_file();
-        let clash = args
-            .format
+        let baseline = Target::of_path(path, stdout.as_ref());
+        if baseline == Target::Discarded {
+            continue;
+        }
+        let clash = outputs(args)
             .iter()
-            .find(|o| o.path.is_some() && Target::of(o, stdout.as_ref()) == baseline);
+            .find(|o| Target::of(o, stdout.as_ref()) == baseline);
         if let Some(output) = clash {
             return Err(format!(
                 "{flag} {} and -f {} name the same file; give the report another file",

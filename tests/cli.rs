@@ -3429,6 +3429,41 @@ fn a_baseline_and_a_report_to_one_file_are_a_usage_error() {
         let now = std::fs::read(dir.path().join("bl.json")).expect("baseline kept");
         assert_eq!(now, baseline, "{flag} {file} -f {output}");
     }
+    // A baseline written to standard output beside a format there (the default human
+    // one too), or to the file standard output is redirected to: both documents in one.
+    for formats in [&["-f", "json"][..], &[]] {
+        poollint()
+            .current_dir(dir.path())
+            .args(["check", fleet, "--write-baseline", "/dev/stdout"])
+            .args(formats)
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains("name the same file"));
+    }
+    let redirected = std::fs::File::create(dir.path().join("r.json")).expect("create");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_poollint"))
+        .current_dir(dir.path())
+        .args(["check", fleet, "--write-baseline", "r.json", "-f", "json"])
+        .stdout(redirected)
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("name the same file"), "{stderr}");
+    // `/dev/null` takes both.
+    poollint()
+        .current_dir(dir.path())
+        .args([
+            "check",
+            fleet,
+            "--fail-on",
+            "never",
+            "--write-baseline",
+            "/dev/null",
+        ])
+        .args(["-f", "json=/dev/null"])
+        .assert()
+        .code(0);
 }
 
 /// Two outputs to one place would make a broken file: a usage error before any check.
