@@ -402,8 +402,7 @@ fn context_files(request: &CheckRequest, report: &Report) -> HashSet<FileId> {
             // `/dev/zero` below the paths is a file of the paths (its parse-error).
             let mut on_paths = |path: &Path| {
                 let identity = source::file_identity(path, &mut resolved_dirs);
-                roots.iter().any(|root| identity.starts_with(root))
-                    && !excluded.iter().any(|dir| identity.starts_with(dir))
+                is_under(&identity, &roots, &excluded)
             };
             files.filter(|f| !on_paths(&f.path)).map(|f| f.id).collect()
         }
@@ -578,8 +577,7 @@ fn manifest_files_not_walked(request: &CheckRequest) -> Vec<PathBuf> {
             // Where the file's name is, not what a link points to: a link to
             // `/dev/zero` below the paths was walked (and gets its parse-error there).
             let identity = source::file_identity(file, &mut HashMap::new());
-            !roots.iter().any(|root| identity.starts_with(root))
-                || excluded.iter().any(|dir| identity.starts_with(dir))
+            !is_under(&identity, &roots, &excluded)
         })
         .collect()
 }
@@ -605,15 +603,20 @@ fn manifest_special_files(request: &CheckRequest) -> Vec<walk::Candidate> {
         .filter(|file| is_special_file(file))
         .filter(|file| {
             let identity = source::file_identity(file, &mut HashMap::new());
-            roots.iter().any(|root| identity.starts_with(root))
-                && !excluded.iter().any(|dir| identity.starts_with(dir))
-                && !request.exclude_patterns.excludes(file)
+            is_under(&identity, &roots, &excluded) && !request.exclude_patterns.excludes(file)
         })
         .map(|path| walk::Candidate {
             path,
             explicit: false,
         })
         .collect()
+}
+
+/// Whether a file (its [`source::file_identity`]) is below one of the paths checked
+/// (`roots`) and not below an excluded directory (both canonical).
+fn is_under(identity: &Path, roots: &[PathBuf], excluded: &[PathBuf]) -> bool {
+    roots.iter().any(|root| identity.starts_with(root))
+        && !excluded.iter().any(|dir| identity.starts_with(dir))
 }
 
 /// Whether `path` itself (not what it links to) is a device, FIFO or socket.
