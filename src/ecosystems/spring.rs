@@ -365,53 +365,22 @@ fn last_element(canonical: &str) -> &str {
 /// profile), through placeholder chains and defaults as [`resolve_in`] follows them:
 /// their values are the passwords Spring uses, so they are masked and scrubbed from
 /// messages (a message quoting the resolved password shows `****`). Not reported by the
-/// credentials rule, which reports the password property's own literal value.
+/// credentials rule, which reports the password property's own literal value. A
+/// password Spring cannot resolve (a cycle, a placeholder without a value or default)
+/// masks the properties read up to there: the application does not start.
 fn referenced_passwords(effective: &Effective, keys: &[&str], out: &mut Vec<Secret>) {
     for key in keys {
         if let Some(leaf) = effective.get(key) {
-            mask_placeholders(effective, &leaf.value, &mut Vec::new(), out);
+            let mut read = Vec::new();
+            let _ = resolve_in(
+                effective,
+                &leaf.value,
+                &mut Vec::new(),
+                &mut None,
+                &mut read,
+            );
+            out.extend(read.into_iter().filter_map(referenced_value));
         }
-    }
-}
-
-/// Masks the value of each property a placeholder of `text` names, then follows that
-/// value's own placeholders; a placeholder naming no property leads to its default's.
-/// `chain` holds the properties followed, to stop a cycle, bounded as [`resolve_in`] is.
-fn mask_placeholders(
-    effective: &Effective,
-    text: &str,
-    chain: &mut Vec<String>,
-    out: &mut Vec<Secret>,
-) {
-    let mut rest = text;
-    while let Some(start) = rest.find("${") {
-        let Some(len) = super::nested_braces_len(rest.get(start..).unwrap_or("")) else {
-            break;
-        };
-        if chain.len() >= MAX_PLACEHOLDER_DEPTH {
-            return;
-        }
-        let inner = rest.get(start + 2..start + len - 1).unwrap_or("");
-        let (name, default) = match inner.split_once(':') {
-            Some((name, default)) => (name, Some(default)),
-            None => (inner, None),
-        };
-        match (effective.property(name), default) {
-            (Some(_), _) if chain.iter().any(|c| c == name) => {}
-            (Some(leaf), _) => {
-                out.extend(referenced_value(leaf));
-                chain.push(name.to_owned());
-                mask_placeholders(effective, &leaf.value, chain, out);
-                chain.pop();
-            }
-            (None, Some(default)) => {
-                chain.push(String::new());
-                mask_placeholders(effective, default, chain, out);
-                chain.pop();
-            }
-            (None, None) => {}
-        }
-        rest = rest.get(start + len..).unwrap_or("");
     }
 }
 
@@ -1716,7 +1685,13 @@ fn parse_value<T>(
         Cow::Borrowed(leaf.value.as_str())
     } else {
         let resolved = match effective {
-            Some(effective) => resolve_in(effective, &leaf.value, &mut Vec::new(), &mut None),
+            Some(effective) => resolve_in(
+                effective,
+                &leaf.value,
+                &mut Vec::new(),
+                &mut None,
+                &mut Vec::new(),
+            ),
             None => resolve_placeholders(&leaf.value)
                 .value
                 .ok_or(Unresolved::NoDefault),
@@ -1752,7 +1727,13 @@ fn parse_value<T>(
 fn via_of(leaf: &Leaf, effective: &Effective) -> Option<String> {
     let via = leaf.via.as_ref()?;
     let mut defaulted = None;
-    match resolve_in(effective, &leaf.value, &mut Vec::new(), &mut defaulted) {
+    match resolve_in(
+        effective,
+        &leaf.value,
+        &mut Vec::new(),
+        &mut defaulted,
+        &mut Vec::new(),
+    ) {
         Ok(_) => defaulted,
         Err(_) => Some(via.clone()),
     }
@@ -1779,15 +1760,17 @@ enum Unresolved {
 /// property `name` when the application's files set it in this profile (that value's
 /// own placeholders resolved in turn), else the default. `chain` holds the properties
 /// being resolved, to stop a cycle; `defaulted` gets the name of the first placeholder
-/// whose default is taken.
+/// whose default is taken; `read` every property whose value was read (a password's:
+/// [`referenced_passwords`]).
 /// Environment variables are not known here: a deployment's variable of the name of a
 /// placeholder whose default is taken still replaces the value later, as environment
 /// variables come before the files among Spring's property sources (see [`via_of`]).
-fn resolve_in(
-    effective: &Effective,
+fn resolve_in<'a>(
+    effective: &Effective<'a>,
     text: &str,
     chain: &mut Vec<String>,
     defaulted: &mut Option<String>,
+    read: &mut Vec<&'a Leaf>,
 ) -> Result<String, Unresolved> {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
@@ -1809,6 +1792,7 @@ fn resolve_in(
                 return Err(Unresolved::Circular(name.to_owned()))
             }
             Some(leaf) => {
+                read.push(leaf);
                 chain.push(name.to_owned());
                 // Spring reads a YAML null or empty value as the empty string.
                 let value = if is_null(leaf) {
@@ -1816,7 +1800,7 @@ fn resolve_in(
                 } else {
                     leaf.value.as_str()
                 };
-                let resolved = resolve_in(effective, value, chain, defaulted);
+                let resolved = resolve_in(effective, value, chain, defaulted, read);
                 chain.pop();
                 resolved?
             }
@@ -1827,7 +1811,7 @@ fn resolve_in(
                     }
                     // A default's own placeholders count toward the depth too.
                     chain.push(String::new());
-                    let resolved = resolve_in(effective, default, chain, defaulted);
+                    let resolved = resolve_in(effective, default, chain, defaulted, read);
                     chain.pop();
                     resolved?
                 }
