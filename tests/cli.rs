@@ -4383,7 +4383,7 @@ fn passwords_only_the_text_masker_sees_are_masked_everywhere() {
     let dir = tree(&[
         (
             "knex/knexfile.json",
-            "{\n  \"production\": {\n    \"client\": \"pg\",\n    \"legacy\": { \"db_pw\": \"EQ1\\\"EQT1\" },\n    \"pool\": { \"min\": 0, \"max\": \"10\" }\n  }\n}\n",
+            "{\n  \"production\": {\n    \"client\": \"pg\",\n    \"legacy\": { \"db-pw\": \"EQ1\\\"EQT1\" },\n    \"pool\": { \"min\": 0, \"max\": \"10\" }\n  }\n}\n",
         ),
         (
             "spring/src/main/resources/application.yml",
@@ -4403,7 +4403,7 @@ fn passwords_only_the_text_masker_sees_are_masked_everywhere() {
         ),
         (
             "env/.env",
-            "# MYSQL_PWD=Kq1PWD\nDATABASE_URL=postgresql://db.internal/app?sslmode=disable\nSMTP_PW=\"EQ6\\\"EQT6\"\nX_URL=postgresql://db.internal/app?sslmode=disable\n",
+            "# MYSQL_PWD=Kq1PWD\nDATABASE_URL=postgresql://db.internal/app?sslmode=disable\nSMTP_PSW=\"EQ6\\\"EQT6\"\nX_URL=postgresql://db.internal/app?sslmode=disable\n",
         ),
         (
             "compose/docker-compose.yml",
@@ -4422,13 +4422,13 @@ fn passwords_only_the_text_masker_sees_are_masked_everywhere() {
         if format == "human" {
             // The lines are shown, masked.
             for masked in [
-                "\"db_pw\": \"*********\"",
+                "\"db-pw\": \"*********\"",
                 "password: \"*********\"",
                 "password: '*********'",
                 "legacy_pwd: ******",
                 "password='*********'",
                 "password=\"*********\"",
-                "SMTP_PW=\"*********\"",
+                "SMTP_PSW=\"*********\"",
                 "MYSQL_PWD=******",
                 "--db.password ******",
                 "- ******",

@@ -692,6 +692,25 @@ mod tests {
     }
 
     #[test]
+    fn secret_named_variables_are_masked_and_not_reported() {
+        let text = "services:\n  app:\n    image: app:1\n    environment:\n      DB_PW: Zq9Pw01\n      API_TOKEN: Zq9Tok02\n  worker:\n    image: app:1\n    environment:\n      - DB_SECRET=Zq9Sec03\n      - TOKEN_TTL=3600\n";
+        let (model, _) =
+            crate::ecosystems::read_one(&Compose, "docker-compose.yml", Format::Yaml, text);
+        let masked: Vec<(&str, bool)> = model
+            .secrets
+            .iter()
+            .map(|s| (&text[s.location.span.start..s.location.span.end], s.literal))
+            .collect();
+        for secret in ["Zq9Pw01", "Zq9Tok02", "Zq9Sec03"] {
+            assert!(masked.contains(&(secret, false)), "{secret}: {masked:?}");
+        }
+        assert!(
+            masked.iter().all(|(m, _)| !m.contains("3600")),
+            "{masked:?}"
+        );
+    }
+
+    #[test]
     fn database_urls_are_reported_and_placeholder_defaults_named_so() {
         let text = "services:\n  app:\n    image: app:1\n    environment:\n      DATABASE_URL: postgres://u:Url-Secret-1@db/x\n      SPRING_DATASOURCE_PASSWORD: ${DB_PASSWORD:-Default-Secret-2}\n      OTHER_URL: \"postgres://u:${DB_PW}@db/x\"\n      CACHE_URL: redis://:Cache-Secret-3@cache/0\n      DOLLAR_URL: mysql://u:pa$$Secret-4@db/x\n  worker:\n    image: app:1\n    environment:\n      - DATABASE_URL=postgres://u:List-Secret-5@db/x\n      - POSTGRES_PASSWORD=Bootstrap-Secret-6\n";
         let (model, _) =

@@ -153,7 +153,7 @@ fn read_file(file: &ParsedFile, sources: &SourceMap, model: &mut Model) {
                     .extend(secret(span, "password key", &pair.value));
                 continue;
             }
-            if is_secret_name(&pair.key) && !pair.value.is_empty() {
+            if super::is_secret_name(&pair.key) && !pair.value.is_empty() {
                 let location = Location {
                     file: file.id,
                     span,
@@ -183,18 +183,6 @@ fn read_file(file: &ParsedFile, sources: &SourceMap, model: &mut Model) {
             .secrets
             .extend(referenced_values(file.id, &values, &referenced));
     }
-}
-
-/// A variable named as a secret other than a password (`DB_SECRET`, `API_TOKEN`,
-/// `SECRET_KEY`, `SECRET_KEY_BASE`): its value is masked wherever the file is shown, not
-/// reported (it need not be a database's). Only a last word `SECRET` or `TOKEN` counts,
-/// so `TOKEN_TTL`, `TOKEN_ISSUER_URL` or `SECRETARY_HOST` stay readable.
-fn is_secret_name(name: &str) -> bool {
-    let upper = name.to_ascii_uppercase();
-    let last_word = upper.rsplit(['_', '-', '.']).next().unwrap_or("");
-    matches!(last_word, "SECRET" | "TOKEN")
-        || upper.ends_with("SECRET_KEY")
-        || upper.ends_with("SECRET_KEY_BASE")
 }
 
 /// The values of the file's variables that a password refers to

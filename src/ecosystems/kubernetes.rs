@@ -517,6 +517,20 @@ fn expand(
             })
             .collect()
     });
+    // A password variable that is one reference (`SPRING_DATASOURCE_PASSWORD:
+    // $(DB_SECRET)`) is the text of the variable it names: it is located there, so a
+    // literal password is reported, and masked, where it is written.
+    if let Some(source) =
+        sole_source(&pieces, &value).filter(|_| super::is_password_name(&var.name))
+    {
+        return EnvVar {
+            value,
+            value_location: source,
+            moved: true,
+            parts: None,
+            ..var.clone()
+        };
+    }
     let expanded = EnvVar {
         value,
         moved: true,
@@ -537,6 +551,15 @@ fn expand(
         }
     }
     expanded
+}
+
+/// Where the value of the one variable an expanded value consists of is written, when
+/// the value is that variable's value and nothing else.
+fn sole_source(pieces: &[ExpandedPiece], value: &str) -> Option<Location> {
+    match pieces {
+        [piece] if piece.range == (0..value.len()) => piece.from,
+        _ => None,
+    }
 }
 
 /// The longest value `$(VAR)` expansion makes (64 KiB): far above any setting, and it
@@ -1772,6 +1795,32 @@ mod tests {
             .filter(|s| s.kind == "referenced password");
         assert!(referenced.clone().count() >= 2);
         assert!(referenced.clone().all(|s| !s.literal && s.scrub_messages));
+    }
+
+    #[test]
+    fn secret_named_variables_are_masked_and_not_reported() {
+        let text = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app\nspec:\n  template:\n    spec:\n      containers:\n        - name: app\n          env:\n            - {name: DB_PW, value: Zq9Pw01}\n            - {name: API_TOKEN, value: Zq9Tok02}\n            - {name: SECRET_KEY_BASE, value: Zq9Sec03}\n            - {name: TOKEN_TTL, value: \"3600\"}\n";
+        let model = read(text);
+        let masked = masked_texts(&model, text);
+        for secret in ["Zq9Pw01", "Zq9Tok02", "Zq9Sec03"] {
+            assert!(masked.contains(&secret), "{secret} not masked: {masked:?}");
+        }
+        assert!(masked.iter().all(|m| !m.contains("3600")), "{masked:?}");
+        assert!(model.secrets.iter().all(|s| !s.literal));
+    }
+
+    #[test]
+    fn a_password_that_is_one_reference_is_reported_where_the_value_is_written() {
+        let text = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app\nspec:\n  template:\n    spec:\n      containers:\n        - name: app\n          env:\n            - {name: DB_CRED, value: Zq9Ref01}\n            - name: SPRING_DATASOURCE_PASSWORD\n              value: $(DB_CRED)\n            - {name: DB_PASSWORD, value: $(DB_CRED)}\n            - name: SPRING_DATASOURCE_URL\n              value: jdbc:postgresql://db/app\n";
+        let model = read(text);
+        let at = |s: &Secret| &text[s.location.span.start..s.location.span.end];
+        let literal: Vec<&str> = model.secrets.iter().filter(|s| s.literal).map(at).collect();
+        assert_eq!(literal, ["Zq9Ref01"]);
+        let masked = masked_texts(&model, text);
+        assert!(
+            !masked.contains(&"$(DB_CRED)"),
+            "a reference masked: {masked:?}"
+        );
     }
 
     #[test]

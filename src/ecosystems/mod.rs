@@ -289,10 +289,26 @@ pub fn leading_integer(text: &str) -> i64 {
         .unwrap_or(0)
 }
 
-/// A variable or key that holds a password (`POSTGRES_PASSWORD`, `DB_PASS`, `db_pwd`).
+/// A variable or key that holds a password (`POSTGRES_PASSWORD`, `DB_PASS`, `db_pwd`,
+/// `DB_PW`).
 pub fn is_password_name(name: &str) -> bool {
     let upper = name.to_ascii_uppercase();
-    upper.contains("PASSWORD") || upper.ends_with("_PASS") || upper.ends_with("_PWD")
+    upper.contains("PASSWORD")
+        || upper.ends_with("_PASS")
+        || upper.ends_with("_PWD")
+        || upper.ends_with("_PW")
+}
+
+/// A variable named as a secret other than a password (`DB_SECRET`, `API_TOKEN`,
+/// `SECRET_KEY`, `SECRET_KEY_BASE`): its value is masked wherever the file is shown, not
+/// reported (it need not be a database's). Only a last word `SECRET` or `TOKEN` counts,
+/// so `TOKEN_TTL`, `TOKEN_ISSUER_URL` or `SECRETARY_HOST` stay readable.
+pub fn is_secret_name(name: &str) -> bool {
+    let upper = name.to_ascii_uppercase();
+    let last_word = upper.rsplit(['_', '-', '.']).next().unwrap_or("");
+    matches!(last_word, "SECRET" | "TOKEN")
+        || upper.ends_with("SECRET_KEY")
+        || upper.ends_with("SECRET_KEY_BASE")
 }
 
 /// A key of a JSON or YAML object that holds a password: a password-like name
@@ -301,8 +317,9 @@ pub fn is_password_key(key: &str) -> bool {
     is_password_name(key) || connection_string::is_password_param(key)
 }
 
-/// Literal values of password-like variables (`POSTGRES_PASSWORD`, `DB_PASS`) and
-/// passwords inside URLs and connection strings (`DATABASE_URL=postgres://u:pw@db/x`):
+/// Literal values of password-like variables (`POSTGRES_PASSWORD`, `DB_PASS`) and of
+/// other secret-named ones (`DB_SECRET`, `API_TOKEN`), and passwords inside URLs and
+/// connection strings (`DATABASE_URL=postgres://u:pw@db/x`):
 /// masked in every output, but not reported by the credentials rule (they are usually a
 /// database container's own bootstrap password, not a pool's, and the manifest is not
 /// where the value lives in production; Spring's keys are reported by the Spring reader,
@@ -315,6 +332,8 @@ pub fn password_secrets(env: &[EnvVar]) -> Vec<Secret> {
         let (file, span) = (var.value_location.file, var.value_location.span);
         let (spans, kind) = if is_password_name(&var.name) {
             (vec![span], "password key")
+        } else if is_secret_name(&var.name) {
+            (vec![span], "secret variable")
         } else {
             let map = var.text_map();
             let spans = connection_string::password_ranges(&var.value)
