@@ -728,7 +728,7 @@ fn run_check(args: &CheckArgs) -> ExitCode {
         if let Err(e) = std::io::stdin().take(limit).read_to_end(&mut bytes) {
             return usage_error(&format!("cannot read standard input: {e}"));
         }
-        request.stdin = Some((name.clone(), bytes));
+        request.stdin = Some((crate::walk::stdin_name(name), bytes));
     }
     if let Some(manifest) = manifest {
         request.settings = manifest.lint.clone();
@@ -1015,12 +1015,12 @@ fn resolved_outputs(args: &CheckArgs) -> Vec<Output> {
 /// The files the summary line counts: with `--stdin-filename`, the one file checked
 /// (the topology files read beside it are context, and show no findings).
 fn files_checked(args: &CheckArgs, report: &engine::Report) -> usize {
-    match &args.stdin_filename {
+    match args.stdin_filename.as_deref().map(crate::walk::stdin_name) {
         Some(name) => report
             .sources
             .files()
             .iter()
-            .filter(|f| f.path == *name)
+            .filter(|f| f.path == name)
             .count(),
         None => report.files_checked(),
     }

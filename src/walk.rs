@@ -286,17 +286,9 @@ fn without_respellings(found: Vec<Candidate>) -> Vec<Candidate> {
 /// both depend on how the path was spelt. Kept as given when a link makes the
 /// lexical reading another file (`link/..` is the link target's parent).
 fn without_parent_dirs(path: &Path) -> PathBuf {
-    let has_parent_dir = path
-        .components()
-        .any(|c| c == std::path::Component::ParentDir);
-    if !has_parent_dir {
-        return path.to_path_buf();
-    }
-    let Ok(cwd) = std::env::current_dir() else {
+    let Some(lexical) = lexically_without_parent_dirs(path) else {
         return path.to_path_buf();
     };
-    let absolute = crate::source::normalise(&cwd.join(path));
-    let lexical = relative_lexically(&cwd, &absolute);
     let same = |a: &Path, b: &Path| {
         std::fs::canonicalize(a).is_ok_and(|a| std::fs::canonicalize(b).is_ok_and(|b| a == b))
     };
@@ -305,6 +297,27 @@ fn without_parent_dirs(path: &Path) -> PathBuf {
     } else {
         path.to_path_buf()
     }
+}
+
+/// The name `--stdin-filename` gives standard input, shown as a walked file's path is
+/// (`a/../a/application.yml` → `a/application.yml`). No file need exist there, so its
+/// `..` segments are removed lexically only.
+pub fn stdin_name(path: &Path) -> PathBuf {
+    lexically_without_parent_dirs(path).unwrap_or_else(|| path.to_path_buf())
+}
+
+/// `path` from the current directory with its `..` segments removed lexically; None
+/// when it has none (or the current directory is unknown).
+fn lexically_without_parent_dirs(path: &Path) -> Option<PathBuf> {
+    let has_parent_dir = path
+        .components()
+        .any(|c| c == std::path::Component::ParentDir);
+    if !has_parent_dir {
+        return None;
+    }
+    let cwd = std::env::current_dir().ok()?;
+    let absolute = crate::source::normalise(&cwd.join(path));
+    Some(relative_lexically(&cwd, &absolute))
 }
 
 /// `path` (absolute, normalised) from `cwd`: `a/b` inside it, `../x` beside it, `.`

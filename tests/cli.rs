@@ -284,6 +284,29 @@ fn stdin_filename_checks_text_from_standard_input() {
         ));
 }
 
+/// A `--stdin-filename` spelt through `..` is shown as the walk shows a path (concise
+/// and json showed it as given, the other formats without the `..`).
+#[test]
+fn a_stdin_filename_through_parent_dirs_is_shown_without_them() {
+    let dir = tree(&[]);
+    for format in ["concise", "json", "human", "sarif"] {
+        let out = poollint()
+            .current_dir(dir.path())
+            .args(["check", "-f", format, "--stdin-filename"])
+            .arg("a/../a/application.yml")
+            .write_stdin("spring.datasource.hikari.max-lifetime: 1000\n")
+            .output()
+            .expect("run");
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(out.status.code(), Some(1), "{format}: {stdout}");
+        assert!(stdout.contains("a/application.yml"), "{format}: {stdout}");
+        assert!(!stdout.contains("a/../a"), "{format}: {stdout}");
+        if format == "concise" {
+            assert!(stdout.contains("in 1 file."), "{stdout}");
+        }
+    }
+}
+
 /// Paths given with `--stdin-filename` were ignored silently: a usage error now.
 /// A file checked from standard input gets the findings it gets in a full run: the
 /// manifest's deployment and other files are read for the topology (the editor showed
