@@ -118,6 +118,10 @@ const PASSWORD_KEY_ENDINGS: &[&str] = &[
     "passsword",
     "paswword",
     "pssword",
+    // my.cnf: MySQL and MariaDB take an option's unambiguous prefix (`passw=`).
+    "passw",
+    "passwo",
+    "passwor",
     // `DB_PW=`, `db-pw:`: the short form, only after a separator (a word
     // ending in `pw` is no key; `.pw` is a top-level domain).
     "_pw",
@@ -924,15 +928,20 @@ impl Scrubber {
     }
 }
 
+/// `text` with `secret` replaced by `****` where it stands as a whole word, so that a
+/// password `admin` leaves `spring.datasource.admin-url` readable; a distinctive secret
+/// ([`is_distinctive`]) also where it touches other word characters (a value built from
+/// it: `${spring.datasource.password}s` quoted as `pw-planted-170s`).
 fn replace_whole(text: &str, secret: &str) -> String {
     let is_word = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || "_.-".contains(c));
+    let anywhere = is_distinctive(secret);
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
     while let Some(at) = rest.find(secret) {
         let before = rest[..at].chars().next_back();
         let after = rest[at + secret.len()..].chars().next();
         out.push_str(&rest[..at]);
-        if is_word(before) || is_word(after) {
+        if !anywhere && (is_word(before) || is_word(after)) {
             out.push_str(secret);
         } else {
             out.push_str("****");
@@ -941,6 +950,12 @@ fn replace_whole(text: &str, secret: &str) -> String {
     }
     out.push_str(rest);
     out
+}
+
+/// A secret no name or word is made of: 8 characters or more, with one that is not a
+/// letter (`pw-planted-170`, `s3cretpass`; not `password` or `admin`).
+fn is_distinctive(secret: &str) -> bool {
+    secret.chars().count() >= 8 && secret.chars().any(|c| !c.is_alphabetic())
 }
 
 #[cfg(test)]
@@ -972,9 +987,17 @@ mod tests {
             .collect();
         let scrubber = Scrubber::new(secrets);
         assert_eq!(scrubber.secrets.len(), 1000);
-        let mut message = "as s3cret-0007 and s3cret-0999; db.s3cret-0001.x is a key".to_owned();
+        // A distinctive secret is masked inside a longer word too (a value built from
+        // it, `${password}s`).
+        let mut message =
+            "as s3cret-0007 and s3cret-0999; db.s3cret-0001.x, s3cret-0002s".to_owned();
         scrubber.scrub(&mut message);
-        assert_eq!(message, "as **** and ****; db.s3cret-0001.x is a key");
+        assert_eq!(message, "as **** and ****; db.****.x, ****s");
+        // A short or all-letter one only as a whole word: names hold such words.
+        let words = Scrubber::new(vec!["admin".to_owned(), "password".to_owned()]);
+        let mut message = "admin-url is spring.datasource.password, not admin".to_owned();
+        words.scrub(&mut message);
+        assert_eq!(message, "admin-url is spring.datasource.password, not ****");
         let mut clean = "nothing secret here".to_owned();
         scrubber.scrub(&mut clean);
         assert_eq!(clean, "nothing secret here");

@@ -212,7 +212,20 @@ fn not_json(doc: &Document, text: &str) -> Option<SyntaxError> {
                     return None
                 }
                 ScalarStyle::Plain if s.text.is_empty() => "a value is missing".to_owned(),
-                _ => format!("`{}` is not a JSON value: {quoted}", s.text),
+                // The text itself is not quoted: it may be a password, and the file did
+                // not parse, so no reader knows it is one. The label points at it.
+                ScalarStyle::Plain if keys.contains(&id) => {
+                    format!("an unquoted key is not JSON: {quoted}")
+                }
+                ScalarStyle::Plain => format!(
+                    "an unquoted value other than a number, `true`, `false` or `null` is not JSON: {quoted}"
+                ),
+                ScalarStyle::SingleQuoted => {
+                    format!("a single-quoted string is not JSON: {quoted}")
+                }
+                ScalarStyle::Literal | ScalarStyle::Folded => {
+                    format!("a block scalar (`|`, `>`) is YAML, not JSON: {quoted}")
+                }
             },
             _ => return None,
         };
@@ -285,6 +298,16 @@ mod tests {
                 text[error.span.start..].starts_with(at),
                 "{text}: {error:?}"
             );
+        }
+        // The message does not quote the value, which may be a password the file, not
+        // parsing, marks as none.
+        for text in [
+            "{\"Password\": 'Zq9Json01'}",
+            "{\"Password\": Zq9Json02}",
+            "{Zq9Json03: 1}",
+        ] {
+            let error = parse(text).errors.into_iter().next().expect(text);
+            assert!(!error.message.contains("Zq9Json"), "{error:?}");
         }
         for valid in ["{}", "{\"a\": [1, -2.5e+3, true, null, \"x\"],}", " \n"] {
             assert_eq!(parse(valid).errors, [], "{valid}");
