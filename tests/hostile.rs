@@ -915,7 +915,10 @@ fn a_file_above_the_size_limit_is_refused_with_a_clear_message() {
 fn credential_shapes_on_a_long_line_are_masked_in_one_pass() {
     let mut text =
         String::from("spring:\n  datasource:\n    hikari:\n      maximum-pool-size: 0\n# ");
-    text.push_str(&"://password=${".repeat(500_000));
+    // 200,000 pieces (2.8 MB): reading to the line end again from each would be
+    // about 10^11 steps; one pass takes about a second in a debug build (500,000 pieces
+    // took 7.5-10 s with builds beside it, at the bound).
+    text.push_str(&"://password=${".repeat(200_000));
     text.push('\n');
     let dir = tree("application.yml", text.as_bytes());
     for format in ["concise", "human"] {
@@ -1450,5 +1453,63 @@ fn a_manifest_naming_a_missing_file_is_an_error_at_its_place_and_the_run_goes_on
         "{}",
         run.stderr
     );
+    assert_good_file_checked(&run);
+}
+
+/// A long password of one repeated character: the matcher that finds secrets in
+/// messages was built as a DFA, whose construction follows failure links for every
+/// state (quadratic: 30 KB took 5 s in a release build).
+#[test]
+fn a_long_repetitive_password_is_masked_in_linear_time() {
+    let text = format!("DB_PASSWORD={}\n", "x".repeat(200_000));
+    let dir = tree(".env", text.as_bytes());
+    let run = check(dir.path(), &[]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stdout
+            .contains("hostile/.env:1:13: warning[plaintext-credentials-in-pool-config]"),
+        "{}",
+        run.stdout
+    );
+    assert!(!run.stdout.contains("xxxx"), "{}", run.stdout);
+    assert_good_file_checked(&run);
+}
+
+/// A password nested 20,000 placeholder defaults deep (`${:${:…x}}`): resolving them
+/// recursed once per level and overflowed the stack, aborting the whole run (no output,
+/// the other application's finding lost). Past 32 levels the value is unknown.
+#[test]
+fn a_password_in_deeply_nested_placeholder_defaults_does_not_abort_the_run() {
+    let depth = 20_000;
+    let text = format!(
+        "spring.datasource.password={}x{}\nspring.datasource.hikari.maximum-pool-size=0\n",
+        "${:".repeat(depth),
+        "}".repeat(depth)
+    );
+    let dir = tree("application.properties", text.as_bytes());
+    let run = check(dir.path(), &[]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stdout
+            .contains("hostile/application.properties:2:44: error[pool-size-invalid]"),
+        "{}",
+        run.stdout
+    );
+    assert_good_file_checked(&run);
+}
+
+/// A Kubernetes value of 300,000 unclosed `$(`: each looked for its `)` to the end of
+/// the value (quadratic: 3.5 s in a release build).
+#[test]
+fn unclosed_kubernetes_references_are_read_in_linear_time() {
+    let text = format!(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 0\n  template:\n    spec:\n      containers:\n      - name: app\n        image: x\n        env:\n        - name: A\n          value: \"{}\"\n        - name: DB_PASSWORD\n          value: \"{}\"\n",
+        "$(".repeat(300_000),
+        "$(".repeat(300_000)
+    );
+    let dir = tree("deploy.yaml", text.as_bytes());
+    let run = check(dir.path(), &[]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(!run.stdout.contains("hostile/"), "{}", run.stdout);
     assert_good_file_checked(&run);
 }

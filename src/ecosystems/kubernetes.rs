@@ -435,13 +435,16 @@ fn references(value: &str) -> Vec<&str> {
             rest = escaped;
             continue;
         }
-        match after.strip_prefix('(').and_then(|r| r.split_once(')')) {
-            Some((name, tail)) => {
-                names.push(name);
-                rest = tail;
-            }
-            None => rest = after,
-        }
+        let Some(open) = after.strip_prefix('(') else {
+            rest = after;
+            continue;
+        };
+        // Without a `)` no later `$(` closes either (looking again was quadratic).
+        let Some((name, tail)) = open.split_once(')') else {
+            break;
+        };
+        names.push(name);
+        rest = tail;
     }
     names
 }
@@ -631,6 +634,7 @@ fn expansion(
         pieces: Vec::new(),
     };
     let mut at = 0;
+    let mut unclosed = false;
     while let Some(found) = text.get(at..).and_then(|t| t.find('$')) {
         let dollar = at + found;
         x.keep(text, at..dollar);
@@ -645,7 +649,7 @@ fn expansion(
                 x.replace(dollar..dollar + 2, "$", None);
                 at = dollar + 2;
             }
-            '(' => match rest.find(')') {
+            '(' => match (!unclosed).then(|| rest.find(')')).flatten() {
                 Some(close) => {
                     let name = rest.get(1..close).unwrap_or("");
                     let written = dollar..dollar + close + 2;
@@ -671,6 +675,9 @@ fn expansion(
                     at = dollar + close + 2;
                 }
                 None => {
+                    // As the kubelet, keep `$(` and go on (`$$` later is still `$`);
+                    // no later `$(` closes either, so none looks again (quadratic).
+                    unclosed = true;
                     x.keep(text, dollar..dollar + 2);
                     at = dollar + 2;
                 }

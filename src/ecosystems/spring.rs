@@ -985,8 +985,20 @@ pub struct Resolved {
 }
 
 /// Substitute Spring placeholders. Nested defaults (`${A:${B:5}}`) resolve to the
-/// innermost default; depth is bounded.
+/// innermost default; past [`MAX_PLACEHOLDER_DEPTH`] defaults inside one another the
+/// value is unknown (a recursion per level overflowed the stack at 8,000 levels and
+/// aborted the whole run).
 pub fn resolve_placeholders(text: &str) -> Resolved {
+    resolve_nested(text, 0)
+}
+
+fn resolve_nested(text: &str, depth: usize) -> Resolved {
+    if depth > MAX_PLACEHOLDER_DEPTH {
+        return Resolved {
+            value: None,
+            whole_default: None,
+        };
+    }
     let mut resolved = Resolved {
         value: Some(String::new()),
         whole_default: None,
@@ -1006,7 +1018,7 @@ pub fn resolve_placeholders(text: &str) -> Resolved {
             resolved.whole_default =
                 default.map(|d| 2 + var.len() + 1..2 + var.len() + 1 + d.len());
         }
-        let substituted = default.map(|d| resolve_placeholders(d).value);
+        let substituted = default.map(|d| resolve_nested(d, depth + 1).value);
         resolved.value = match (resolved.value, substituted.flatten()) {
             (Some(mut v), Some(d)) => {
                 v.push_str(rest.get(..start).unwrap_or(""));

@@ -199,10 +199,12 @@ fn limits(library: Library) -> Option<Limits> {
 }
 
 /// Active Record `pool: 0` (or `max_connections: 0`): a pool of no connections, as `ten`
-/// (which `to_i` reads as 0) is. Below 0 is `max_connections: -1` (unlimited on Rails
-/// 8.1), which pool-unbounded reports.
+/// (which `to_i` reads as 0) is, and as any other number below 1 (`@connections.size <
+/// size` never holds) but `max_connections: -1` (unlimited on Rails 8.1), which
+/// pool-unbounded reports.
 fn active_record_zero(pool: &Pool) -> Option<Diagnostic> {
-    if pool.max.get() != Some(&0) {
+    let max = *pool.max.get()?;
+    if max > 0 || max == crate::model::UNBOUNDED_POOL {
         return None;
     }
     let at = located(&pool.max, pool)?;
@@ -221,10 +223,10 @@ fn active_record_zero(pool: &Pool) -> Option<Diagnostic> {
             severity,
             at,
             format!(
-                "{property} is 0{unless}: a pool of no connections: every checkout waits checkout_timeout and raises ActiveRecord::ConnectionTimeoutError"
+                "{property} is {max}{unless}: a pool of no connections: every checkout waits checkout_timeout and raises ActiveRecord::ConnectionTimeoutError"
             ),
         )
-        .with_label("0 is below 1")
+        .with_label(format!("{max} is below 1"))
         .with_help("write pool (max_connections from Rails 8.1) as a whole number of at least 1 (Active Record's default is 5)")
         .with_key(key_of(&pool.max, pool, "pool"))
         .with_fingerprint(format!("{:?}", pool.max.value)),
