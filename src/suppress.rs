@@ -183,19 +183,30 @@ fn entry_lines(file: &SourceFile, at: usize) -> Vec<usize> {
     // A line that is itself a YAML entry (`minimum-idel: 2` under `hikari:`) is no
     // continuation of the key above it.
     let is_entry = is_yaml_entry(text.get(range).unwrap_or(""));
+    let content = |line: usize| text.get(file.line_range(line)).unwrap_or("").trim_end();
     while let Some(above) = line.checked_sub(1) {
-        let content = text.get(file.line_range(above)).unwrap_or("").trim_end();
-        let continued = content.ends_with('\\') && !content.ends_with("\\\\");
-        if !continued && (is_entry || !opens_value_below(content)) {
-            break;
+        let continued = content(above).ends_with('\\') && !content(above).ends_with("\\\\");
+        if continued {
+            line = above;
+            lines.push(line);
+            continue;
         }
-        line = above;
-        lines.push(line);
-        if !continued {
-            break;
+        if !is_entry {
+            lines.extend(yaml_key_above(line, &content));
         }
+        break;
     }
     lines
+}
+
+/// The line of the YAML `key:` (or `key: |`) whose value starts on `line`, with blank
+/// and comment lines between them skipped.
+fn yaml_key_above<'t>(line: usize, content: &impl Fn(usize) -> &'t str) -> Option<usize> {
+    let key = (0..line).rev().find(|&above| {
+        let code = content(above).trim_start();
+        !code.is_empty() && !code.starts_with('#')
+    })?;
+    opens_value_below(content(key)).then_some(key)
 }
 
 /// A YAML mapping entry (`key: value`, `key:`): a key without spaces, then `:` and a
@@ -497,6 +508,8 @@ mod tests {
             "# poollint: ignore[pool-size-invalid]\nmax:\n  12\n",
             "max: # poollint: ignore[pool-size-invalid]\n  12\n",
             "# poollint: ignore[pool-size-invalid]\nmax: >-\n  12\n",
+            // Blank and comment lines between the key and its value.
+            "# poollint: ignore[pool-size-invalid]\nmax:\n\n  # the peak\n  12\n",
         ];
         for text in cases {
             assert!(run(text, &[(rule, "12")]).is_empty(), "{text}");
