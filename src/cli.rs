@@ -637,25 +637,31 @@ fn check_baseline_not_an_output(args: &CheckArgs) -> Result<(), String> {
         ("--baseline", &args.baseline),
         ("--write-baseline", &args.write_baseline),
     ];
-    let stdout = stdout_file();
     for (flag, path) in baselines {
-        let Some(path) = path else { continue };
-        let baseline = Target::of_path(path, stdout.as_ref());
-        if baseline == Target::Discarded {
-            continue;
-        }
-        let clash = outputs(args)
-            .iter()
-            .find(|o| Target::of(o, stdout.as_ref()) == baseline);
-        if let Some(output) = clash {
-            return Err(format!(
-                "{flag} {} and -f {} name the same file; give the report another file",
-                path.display(),
-                output_label(output)
-            ));
+        if let Some(path) = path {
+            check_not_an_output(args, &format!("{flag} {}", path.display()), path)?;
         }
     }
     Ok(())
+}
+
+/// The baseline at `path` (`named` so in the error) is no file an output writes.
+fn check_not_an_output(args: &CheckArgs, named: &str, path: &Path) -> Result<(), String> {
+    let stdout = stdout_file();
+    let baseline = Target::of_path(path, stdout.as_ref());
+    if baseline == Target::Discarded {
+        return Ok(());
+    }
+    let clash = outputs(args)
+        .iter()
+        .find(|o| Target::of(o, stdout.as_ref()) == baseline);
+    match clash {
+        Some(output) => Err(format!(
+            "{named} and -f {} name the same file; give the report another file",
+            output_label(output)
+        )),
+        None => Ok(()),
+    }
 }
 
 /// Unknown names in `--select`/`--ignore` are usage errors with a did-you-mean.
@@ -708,6 +714,15 @@ fn run_check(args: &CheckArgs) -> ExitCode {
             return ExitCode::from(EXIT_ERROR);
         }
     };
+    // The manifest's baseline is read when no --baseline is given: a report written
+    // over it would break every later run.
+    let manifest_baseline = manifest.as_ref().and_then(|m| m.lint.baseline.as_deref());
+    if let Some(path) = manifest_baseline.filter(|_| args.baseline.is_none()) {
+        let named = format!("the `baseline` of poollint.toml, {},", path.display());
+        if let Err(message) = check_not_an_output(args, &named, path) {
+            return usage_error(&message);
+        }
+    }
     if let Some(path) = &args.show_settings {
         let settings = show_settings(path, manifest.as_ref(), args);
         return emit_or_fail(settings.as_bytes(), ExitCode::SUCCESS);

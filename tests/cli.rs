@@ -3489,6 +3489,53 @@ fn a_baseline_and_a_report_to_one_file_are_a_usage_error() {
         .code(0);
 }
 
+/// The manifest's `baseline`, read when no `--baseline` is given, and a report to that
+/// file: a usage error too (the report overwrote the baseline every later run reads).
+#[test]
+fn the_manifests_baseline_and_a_report_to_it_are_a_usage_error() {
+    let dir = tree(&[
+        (
+            "app/application.yml",
+            "spring.datasource.hikari.maximum-pool-size: 0\n",
+        ),
+        ("poollint.toml", "[lint]\nbaseline = \"bl.json\"\n"),
+    ]);
+    std::fs::write(dir.path().join("bl.json"), "{}").expect("write");
+    poollint()
+        .current_dir(dir.path())
+        .args([
+            "check",
+            ".",
+            "--fail-on",
+            "never",
+            "--write-baseline",
+            "other.json",
+        ])
+        .assert()
+        .code(0);
+    poollint()
+        .current_dir(dir.path())
+        .args(["check", ".", "-f", "json=bl.json"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("name the same file"));
+    let kept = std::fs::read_to_string(dir.path().join("bl.json")).expect("read");
+    assert_eq!(kept, "{}");
+    // A --baseline given instead is the one read: the manifest's may then be written.
+    poollint()
+        .current_dir(dir.path())
+        .args([
+            "check",
+            ".",
+            "--baseline",
+            "other.json",
+            "-f",
+            "json=bl.json",
+        ])
+        .assert()
+        .code(0);
+}
+
 /// Two outputs to one place would make a broken file: a usage error before any check.
 #[test]
 fn two_outputs_to_one_place_are_a_usage_error() {
