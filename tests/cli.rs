@@ -1604,6 +1604,59 @@ fn fixture_fingerprints_do_not_depend_on_the_working_directory() {
     assert_eq!(from_root, fingerprints(&repo.path().join("rules"), "."));
 }
 
+const POOL_SIZE_0: &str = "spring:\n  datasource:\n    hikari:\n      maximum-pool-size: 0\n";
+
+/// A repository reached through a linked directory (`cd link` then `check "$PWD/app"`,
+/// as CI spells its workspace) is the same repository: the json path, SARIF URI and
+/// fingerprint are those of the plain spelling (they were absolute, with a fingerprint
+/// of their own), and a baseline written with the plain spelling matches. With `$PWD`
+/// unset the linked directory is resolved instead.
+#[cfg(unix)]
+#[test]
+fn a_path_through_a_linked_working_directory_is_shown_as_the_plain_spelling() {
+    let repo = git_repo(&[("app/application.yml", POOL_SIZE_0)]);
+    let outside = tempfile::tempdir().expect("temp dir");
+    let link = outside.path().join("link");
+    std::os::unix::fs::symlink(repo.path(), &link).expect("symlink");
+    let run = |pwd: Option<&std::path::Path>, path: &str, args: &[&str]| {
+        let mut cmd = poollint();
+        cmd.current_dir(&link).arg("check").arg(path).args(args);
+        match pwd {
+            Some(pwd) => cmd.env("PWD", pwd),
+            None => cmd.env_remove("PWD"),
+        };
+        cmd.output().expect("run")
+    };
+    let shown = |pwd: Option<&std::path::Path>, path: &str| {
+        let json: serde_json::Value =
+            serde_json::from_slice(&run(pwd, path, &["-f", "json"]).stdout).expect("json");
+        let sarif: serde_json::Value =
+            serde_json::from_slice(&run(pwd, path, &["-f", "sarif"]).stdout).expect("sarif");
+        let d = &json["diagnostics"][0];
+        let location = &sarif["runs"][0]["results"][0]["locations"][0]["physicalLocation"];
+        [
+            d["path"].clone(),
+            d["fingerprint"].clone(),
+            location["artifactLocation"]["uri"].clone(),
+        ]
+    };
+    let plain = shown(Some(&link), "app");
+    assert_eq!(plain[0], "app/application.yml");
+    assert_eq!(plain[2], "app/application.yml");
+    let through_link = link.join("app");
+    let through_link = through_link.to_str().expect("UTF-8 path");
+    assert_eq!(shown(Some(&link), through_link), plain);
+    assert_eq!(shown(None, through_link), plain);
+    assert_eq!(
+        run(Some(&link), "app", &["--write-baseline", "bl.json"])
+            .status
+            .code(),
+        Some(1)
+    );
+    let baselined = run(Some(&link), through_link, &["--baseline", "bl.json"]);
+    assert_eq!(baselined.status.code(), Some(0), "{baselined:?}");
+}
+
 /// A baseline written before paths were repository-relative (relative to its own
 /// directory) still matches: here one written outside any repository, in `team/`,
 /// read after the tree became one.
