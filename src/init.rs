@@ -15,7 +15,7 @@ pub fn manifest_text(root: &Path, model: &Model, sources: &SourceMap) -> String 
     let relative = |file: FileId| -> Option<String> {
         let path = &sources.get(file)?.path;
         let relative = path.strip_prefix(root).unwrap_or(path);
-        Some(relative.to_string_lossy().replace('\\', "/"))
+        Some(crate::source::slashed(&relative.to_string_lossy()))
     };
     let mut out = String::from(
         "# poollint.toml written by `poollint init` from the files below this directory.\n\

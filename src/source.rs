@@ -990,7 +990,7 @@ pub fn inside(root: &Path, path: &Path) -> Option<String> {
     absolute(path)
         .strip_prefix(absolute(root))
         .ok()
-        .map(|relative| relative.to_string_lossy().replace('\\', "/"))
+        .map(|relative| slashed(&relative.to_string_lossy()))
 }
 
 /// `path` relative to the repository root (outside any repository, the current
@@ -998,7 +998,7 @@ pub fn inside(root: &Path, path: &Path) -> Option<String> {
 /// a finding keeps its fingerprint whichever directory of the repository poollint runs
 /// from.
 pub fn in_repository(path: &Path) -> Option<String> {
-    repository_relative(path).map(|relative| relative.to_string_lossy().replace('\\', "/"))
+    repository_relative(path).map(|relative| slashed(&relative.to_string_lossy()))
 }
 
 /// [`in_repository`] as a path, keeping the bytes of a name that is not UTF-8 (SARIF
@@ -1123,11 +1123,22 @@ pub fn display_path(path: &Path) -> String {
             return relative_path(cwd, &relative);
         }
     }
-    let text = relative.to_string_lossy().replace('\\', "/");
+    let text = slashed(&relative.to_string_lossy());
     if text.is_empty() {
         return ".".to_owned();
     }
     text.strip_prefix("./").map(str::to_owned).unwrap_or(text)
+}
+
+/// A path's text with `/` between its components. On Windows `\` separates them too;
+/// elsewhere it is a byte of a name (git commits `a\b`), kept so the path names the
+/// real file, not `a/b`.
+pub fn slashed(text: &str) -> String {
+    if cfg!(windows) {
+        text.replace('\\', "/")
+    } else {
+        text.to_owned()
+    }
 }
 
 /// `a/./b/../c` → `a/c`, lexically (no file system access; symlinks are not followed),

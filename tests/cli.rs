@@ -1657,6 +1657,56 @@ fn a_path_through_a_linked_working_directory_is_shown_as_the_plain_spelling() {
     assert_eq!(baselined.status.code(), Some(0), "{baselined:?}");
 }
 
+/// On Unix `\` is a byte of a name, not a separator: a file under `a\b` keeps its name
+/// in every format (it was shown as `a/b`, the other file here, with its fingerprint
+/// and JUnit testcase), and `init` writes a manifest naming it that `check` accepts.
+#[cfg(unix)]
+#[test]
+fn a_backslash_in_a_unix_file_name_is_kept() {
+    let dir = tree(&[
+        ("a\\b/application.yml", POOL_SIZE_0),
+        ("a/b/application.yml", POOL_SIZE_0),
+    ]);
+    let out = poollint()
+        .current_dir(dir.path())
+        .args(["check", ".", "-f", "json"])
+        .output()
+        .expect("run");
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let found: std::collections::BTreeSet<(String, String)> = json["diagnostics"]
+        .as_array()
+        .expect("diagnostics")
+        .iter()
+        .map(|d| (d["path"].to_string(), d["fingerprint"].to_string()))
+        .collect();
+    let paths: Vec<&str> = found.iter().map(|(path, _)| path.as_str()).collect();
+    assert_eq!(
+        paths,
+        [r#""a/b/application.yml""#, r#""a\\b/application.yml""#]
+    );
+    assert_ne!(found.first().unwrap().1, found.last().unwrap().1);
+    poollint()
+        .current_dir(dir.path())
+        .args(["check", ".", "-f", "junit"])
+        .assert()
+        .stdout(predicate::str::contains(r#"tests="2""#))
+        .stdout(predicate::str::contains(r#"name="a\b/application.yml""#));
+    std::fs::remove_dir_all(dir.path().join("a")).expect("remove a/b");
+    poollint()
+        .current_dir(dir.path())
+        .args(["init", "."])
+        .assert()
+        .success();
+    let manifest = std::fs::read_to_string(dir.path().join("poollint.toml")).expect("read");
+    assert!(manifest.contains(r#""a\\b/application.yml""#), "{manifest}");
+    poollint()
+        .current_dir(dir.path())
+        .args(["check", ".", "-f", "concise"])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("a\\b/application.yml:4:26"));
+}
+
 /// A baseline written before paths were repository-relative (relative to its own
 /// directory) still matches: here one written outside any repository, in `team/`,
 /// read after the tree became one.
