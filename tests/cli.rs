@@ -372,6 +372,25 @@ fn github_annotations_on_stderr_are_not_doubled_by_the_human_format() {
     assert_eq!(annotations(&["human", "github=/dev/stderr"]), once);
 }
 
+/// Under GitHub Actions the human format annotates run errors too, first: the reason
+/// for exit 2 reaches the pull request (the bundled action runs the human format).
+#[test]
+fn github_actions_annotates_run_errors_in_the_human_format() {
+    let out = poollint()
+        .args(["check", FAILING, "does/not/exist"])
+        .env("GITHUB_ACTIONS", "true")
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let annotations: Vec<&str> = stdout.lines().filter(|l| l.starts_with("::")).collect();
+    assert!(
+        annotations[0].starts_with("::error title=poollint::cannot read does/not/exist"),
+        "{stdout}"
+    );
+    assert!(annotations.len() > 1, "{stdout}");
+}
+
 #[test]
 fn stdin_filename_with_paths_is_a_usage_error() {
     poollint()
