@@ -1073,6 +1073,7 @@ fn write_outputs(
             color: color && output.path.is_none(),
             width: terminal_width(),
             errors,
+            context: &report.context,
         };
         match &output.path {
             Some(path) => {
@@ -1199,6 +1200,7 @@ fn render_manifest_error(error: &ManifestError, color: bool) -> String {
         color,
         width: terminal_width(),
         errors: &[],
+        context: &std::collections::HashSet::new(),
     };
     render::human::render_diagnostics(std::slice::from_ref(&diagnostic), &ctx)
 }

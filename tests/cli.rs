@@ -348,6 +348,54 @@ fn stdin_filename_reads_the_topology_the_manifest_names() {
         .stdout(predicate::str::contains("in 1 file."));
 }
 
+/// JUnit has one testcase per checked file: not the files read only for the topology
+/// (beside `--stdin-filename`, or named by the manifest outside the paths), which were
+/// listed as passing tests, one of them with an error of its own.
+#[test]
+fn junit_lists_only_the_files_checked() {
+    let pool = "spring:\n  datasource:\n    url: jdbc:postgresql://db:5432/users?socketTimeout=30\n    hikari:\n      maximum-pool-size: 0\n";
+    let dir = tree(&[
+        (
+            "poollint.toml",
+            "[[database]]\nname = \"users\"\nengine = \"postgresql\"\nconfig = \"db/postgresql.conf\"\n\n[[service]]\nname = \"web\"\nconfig = [\"web/application.yml\"]\nconnects-to = \"users\"\n\n[[service]]\nname = \"o\"\nconfig = [\"other/application.yml\"]\nconnects-to = \"users\"\n",
+        ),
+        ("web/application.yml", pool),
+        ("other/application.yml", pool),
+        ("db/postgresql.conf", "max_connections = 200\n"),
+    ]);
+    let junit = |args: &[&str]| {
+        let out = poollint()
+            .current_dir(dir.path())
+            .args(["check", "-f", "junit"])
+            .args(args)
+            .write_stdin(pool)
+            .output()
+            .expect("run");
+        String::from_utf8(out.stdout).expect("UTF-8")
+    };
+    let from_stdin = junit(&["--stdin-filename", "web/application.yml"]);
+    assert!(
+        from_stdin.contains(r#"<testsuite name="poollint" tests="1" failures="1""#),
+        "{from_stdin}"
+    );
+    let testcases: Vec<&str> = from_stdin
+        .lines()
+        .filter(|l| l.contains("<testcase "))
+        .collect();
+    assert_eq!(
+        testcases,
+        [r#"    <testcase classname="poollint" name="web/application.yml">"#]
+    );
+    let from_disk = junit(&["web"]);
+    assert!(
+        from_disk.contains(r#"name="web/application.yml""#),
+        "{from_disk}"
+    );
+    for context in ["other/application.yml", "poollint.toml"] {
+        assert!(!from_disk.contains(context), "{context}: {from_disk}");
+    }
+}
+
 /// Under GitHub Actions, `-f github` on standard error annotates too (the runner reads
 /// workflow commands there): the human format adds none of its own (each finding was
 /// annotated twice).

@@ -111,6 +111,7 @@ fn render_all_with(
         color: false,
         width: 80,
         errors,
+        context: &std::collections::HashSet::new(),
     };
     FORMATS
         .iter()
@@ -373,6 +374,7 @@ fn github_annotations_keep_ten_of_each_kind_most_severe_first() {
         color: false,
         width: 80,
         errors: &[],
+        context: &std::collections::HashSet::new(),
     };
     let text = render::github::annotations_for_actions(&many, &ctx);
     let lines: Vec<&str> = text.lines().collect();
@@ -404,6 +406,7 @@ fn github_count_of_findings_left_out_is_within_the_ten_notices() {
             color: false,
             width: 80,
             errors: &[],
+            context: &std::collections::HashSet::new(),
         };
         render::github::annotations_for_actions(many, &ctx)
             .lines()
@@ -457,6 +460,7 @@ fn github_run_errors_come_first_and_count_among_the_ten_errors() {
         color: false,
         width: 80,
         errors: &errors,
+        context: &std::collections::HashSet::new(),
     };
     let run_error = "::error title=poollint::cannot read missing-dir: No such file or directory";
     let mut written = Vec::new();
@@ -504,6 +508,7 @@ fn every_format_streams_its_output() {
         color: false,
         width: 80,
         errors: &[],
+        context: &std::collections::HashSet::new(),
     };
     for (format, name) in FORMATS {
         let mut sizes = WriteSizes::default();
@@ -734,6 +739,7 @@ fn junit_reports_run_errors_as_errored_testcases() {
         color: false,
         width: 80,
         errors: &errors,
+        context: &std::collections::HashSet::new(),
     };
     let mut out = Vec::new();
     render::write(OutputFormat::Junit, &diagnostics, &ctx, &mut out).unwrap();
