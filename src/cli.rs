@@ -931,10 +931,14 @@ fn print_notes(report: &engine::Report) {
 }
 
 /// 2 for internal errors or a manifest that cannot be used, else 1 when a finding
-/// fails the run.
+/// fails the run. The errors name paths, whose control characters are escaped as in
+/// the notes: a line break would start a line a CI log can run as a command.
 fn exit_code(report: &engine::Report, failing: bool, broken_manifests: bool) -> ExitCode {
     for error in &report.internal_errors {
-        eprintln!("poollint: error: {error}");
+        eprintln!(
+            "poollint: error: {}",
+            crate::redact::escaped_controls(error)
+        );
     }
     if !report.internal_errors.is_empty() || broken_manifests {
         ExitCode::from(EXIT_ERROR)

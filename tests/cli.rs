@@ -396,6 +396,26 @@ fn junit_lists_only_the_files_checked() {
     }
 }
 
+/// A path that cannot be read is named on stderr with its control characters escaped:
+/// a line break in it started a line of its own, which a CI log runs as a command.
+#[test]
+fn a_run_error_on_stderr_escapes_the_control_characters_of_its_path() {
+    let out = poollint()
+        .args(["check", CLEAN, "nope\n::warning::x\u{1b}[31m", "-f", "json"])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8(out.stderr).expect("UTF-8");
+    assert!(
+        stderr.contains("poollint: error: cannot read nope\\u{a}::warning::x\\u{1b}[31m"),
+        "{stderr}"
+    );
+    assert!(
+        !stderr.lines().any(|l| l.starts_with("::")) && !stderr.contains('\u{1b}'),
+        "{stderr}"
+    );
+}
+
 /// Under GitHub Actions, `-f github` on standard error annotates too (the runner reads
 /// workflow commands there): the human format adds none of its own (each finding was
 /// annotated twice).
