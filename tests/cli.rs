@@ -604,6 +604,46 @@ fn no_inline_suppressions_reports_everything() {
         .stdout(predicate::str::contains("unused-suppression").not());
 }
 
+/// `capacity` shows manifest names with their control characters escaped, as `check`
+/// does: the text wrote them raw (a line break split the table, an ESC drove the
+/// terminal) and the SVG, holding C0 controls XML forbids, did not parse.
+#[test]
+fn capacity_escapes_the_control_characters_of_names() {
+    let database = r#"u<&>\u0001\"x]]>"#;
+    let service = r#"w<b>&\u0007\u001b[31m\n::error::x"#;
+    let manifest = format!(
+        "[[database]]\nname = \"{database}\"\nengine = \"postgresql\"\nconfig = \"db/postgresql.conf\"\ncores = 2\n\n[[service]]\nname = \"{service}\"\nconfig = [\"web/application.yml\"]\ninstances = 3\nconnects-to = \"{database}\"\n[service.load]\npeak-rps = 800\nhold-time = \"15ms\"\nrequest-timeout = \"2s\"\n"
+    );
+    let dir = tree(&[
+        ("poollint.toml", &manifest),
+        (
+            "web/application.yml",
+            "spring:\n  datasource:\n    url: jdbc:postgresql://db:5432/users?socketTimeout=30\n    hikari:\n      maximum-pool-size: 4\n",
+        ),
+        ("db/postgresql.conf", "max_connections = 10\n"),
+    ]);
+    let capacity = |format: &str| {
+        let out = poollint()
+            .current_dir(dir.path())
+            .args(["capacity", ".", "--format", format])
+            .output()
+            .expect("run");
+        assert_eq!(out.status.code(), Some(0), "{out:?}");
+        String::from_utf8(out.stdout).expect("UTF-8")
+    };
+    let text = capacity("text");
+    assert!(
+        text.contains(r"w<b>&\u{7}\u{1b}[31m\u{a}::error::x  spring.datasource.hikari"),
+        "{text}"
+    );
+    assert!(text.contains(r#"u<&>\u{1}"x]]>"#), "{text}");
+    assert!(!text.lines().any(|l| l.starts_with("::")), "{text}");
+    let svg = capacity("svg");
+    assert!(svg.contains(r"\u{7}\u{1b}[31m\u{a}::error::x"), "{svg}");
+    let forbidden = |c: char| c < ' ' && !matches!(c, '\t' | '\n' | '\r');
+    assert!(!svg.contains(forbidden), "{svg}");
+}
+
 #[test]
 fn capacity_reports_load_and_slots() {
     poollint()
