@@ -409,10 +409,13 @@ fn deployment_files(
         .collect()
 }
 
-/// A TOML basic string.
+/// A TOML basic string, on one line: a name's control characters (a directory name
+/// can hold a line break) escaped as TOML requires, so the manifest written parses.
 fn quote(text: &str) -> String {
-    let escaped = text.replace('\\', "\\\\").replace('"', "\\\"");
-    format!("\"{escaped}\"")
+    use toml_writer::ToTomlValue as _;
+    toml_writer::TomlStringBuilder::new(text)
+        .as_basic()
+        .to_toml_value()
 }
 
 /// Where `poollint init` writes: `poollint.toml` in `dir`.

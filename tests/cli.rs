@@ -2205,6 +2205,44 @@ fn completions_and_man_page_are_generated_from_the_cli() {
         .stderr(predicate::str::contains("no subcommand `nope`"));
 }
 
+/// A directory name with a line break or another control character is escaped in the
+/// manifest `init` writes, as a TOML string must be: the manifest parses and `check`
+/// runs with it as without it (the raw line break made it invalid TOML, exit 2).
+#[test]
+fn init_escapes_control_characters_of_names_in_the_manifest() {
+    let name = "a\nb\u{1}";
+    let dir = tree(&[(
+        &format!("{name}/application.yml"),
+        "spring:\n  datasource:\n    hikari:\n      maximum-pool-size: 0\n",
+    )]);
+    let check = || {
+        poollint()
+            .current_dir(dir.path())
+            .args(["check", ".", "-f", "concise"])
+            .output()
+            .expect("run")
+    };
+    let before = check();
+    assert_eq!(before.status.code(), Some(1), "{before:?}");
+    poollint()
+        .current_dir(dir.path())
+        .args(["init", "."])
+        .assert()
+        .success();
+    let manifest = std::fs::read_to_string(dir.path().join("poollint.toml")).expect("read");
+    assert!(manifest.contains(r#"name = "a\nb\u0001""#), "{manifest}");
+    let parsed: toml::Table = toml::from_str(&manifest).expect("valid TOML");
+    assert_eq!(parsed["service"][0]["name"].as_str(), Some(name));
+    let after = check();
+    assert_eq!(after.status.code(), before.status.code(), "{after:?}");
+    // The same finding; the summary counts the manifest too.
+    let first_line = |out: &std::process::Output| {
+        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+        stdout.lines().next().map(str::to_owned)
+    };
+    assert_eq!(first_line(&after), first_line(&before));
+}
+
 #[test]
 fn init_writes_a_manifest_that_check_accepts_and_refuses_to_overwrite() {
     let dir = tempfile::tempdir().expect("temp dir");
