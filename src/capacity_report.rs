@@ -116,7 +116,7 @@ fn empty_because(model: &Model) -> String {
         .iter()
         .filter(|s| s.connects_to.is_some() || s.load.is_some())
         .filter(|s| !sized(s))
-        .map(|s| format!("`{}`", s.name))
+        .map(|s| format!("`{}`", shown(&s.name)))
         .collect();
     // Databases are named after their directory without a manifest, so names repeat.
     let mut seen = std::collections::HashSet::new();
@@ -124,7 +124,7 @@ fn empty_because(model: &Model) -> String {
         .databases
         .iter()
         .filter(|d| seen.insert(d.name.as_str()))
-        .map(|d| format!("`{}`", d.name))
+        .map(|d| format!("`{}`", shown(&d.name)))
         .collect();
     if !without_pool.is_empty() {
         let libraries: Vec<&str> = MODELLED.iter().map(|l| l.name()).collect();
@@ -301,7 +301,19 @@ fn pool_cells(row: &PoolRow) -> Vec<String> {
     ]
 }
 
+/// A name from the manifest or a file as the text and the chart show it: its control
+/// characters escaped, as `check` shows them (printed raw they would drive the terminal,
+/// and XML cannot hold most of them).
+fn shown(name: &str) -> std::borrow::Cow<'_, str> {
+    crate::redact::escaped_controls(name)
+}
+
+/// Aligned columns of `rows` under `header`, each cell [`shown`].
 fn table(header: &[&str], rows: &[Vec<String>]) -> String {
+    let rows: Vec<Vec<std::borrow::Cow<'_, str>>> = rows
+        .iter()
+        .map(|row| row.iter().map(|cell| shown(cell)).collect())
+        .collect();
     let widths: Vec<usize> = (0..header.len())
         .map(|i| {
             rows.iter()
@@ -321,8 +333,8 @@ fn table(header: &[&str], rows: &[Vec<String>]) -> String {
         format!("{}\n", padded.join("  ").trim_end())
     };
     let mut out = line(header.to_vec());
-    for row in rows {
-        out.push_str(&line(row.iter().map(String::as_str).collect()));
+    for row in &rows {
+        out.push_str(&line(row.iter().map(|cell| cell.as_ref()).collect()));
     }
     out
 }
@@ -366,8 +378,8 @@ fn draw_pool<DB: plotters::prelude::DrawingBackend>(
     let points: Vec<f64> = (0..=200).map(|i| x_max * i as f64 / 200.0).collect();
     let title = format!(
         "{} / {}: pool {} per process, declared peak {} req/s",
-        load.service.name,
-        load.pool.name,
+        shown(&load.service.name),
+        shown(&load.pool.name),
         load.servers,
         number(peak)
     );

@@ -946,10 +946,14 @@ fn print_notes(report: &engine::Report) {
 }
 
 /// 2 for internal errors or a manifest that cannot be used, else 1 when a finding
-/// fails the run.
+/// fails the run. The errors name paths, whose control characters are escaped as in
+/// the notes: a line break would start a line a CI log can run as a command.
 fn exit_code(report: &engine::Report, failing: bool, broken_manifests: bool) -> ExitCode {
     for error in &report.internal_errors {
-        eprintln!("poollint: error: {error}");
+        eprintln!(
+            "poollint: error: {}",
+            crate::redact::escaped_controls(error)
+        );
     }
     if !report.internal_errors.is_empty() || broken_manifests {
         ExitCode::from(EXIT_ERROR)
@@ -1088,6 +1092,7 @@ fn write_outputs(
             color: color && output.path.is_none(),
             width: terminal_width(),
             errors,
+            context: &report.context,
         };
         match &output.path {
             Some(path) => {
@@ -1214,6 +1219,7 @@ fn render_manifest_error(error: &ManifestError, color: bool) -> String {
         color,
         width: terminal_width(),
         errors: &[],
+        context: &std::collections::HashSet::new(),
     };
     render::human::render_diagnostics(std::slice::from_ref(&diagnostic), &ctx)
 }

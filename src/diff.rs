@@ -223,7 +223,7 @@ impl DiffBase {
         let Some(relative) = self.relative(path) else {
             return Ok(None);
         };
-        let name = relative.to_string_lossy().replace('\\', "/");
+        let name = crate::source::slashed(&relative.to_string_lossy());
         let Ok(old) = git(
             &self.root,
             &["cat-file", "blob", &format!("{}:{name}", self.commit)],

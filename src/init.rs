@@ -15,7 +15,7 @@ pub fn manifest_text(root: &Path, model: &Model, sources: &SourceMap) -> String 
     let relative = |file: FileId| -> Option<String> {
         let path = &sources.get(file)?.path;
         let relative = path.strip_prefix(root).unwrap_or(path);
-        Some(relative.to_string_lossy().replace('\\', "/"))
+        Some(crate::source::slashed(&relative.to_string_lossy()))
     };
     let mut out = String::from(
         "# poollint.toml written by `poollint init` from the files below this directory.\n\
@@ -409,10 +409,13 @@ fn deployment_files(
         .collect()
 }
 
-/// A TOML basic string.
+/// A TOML basic string, on one line: a name's control characters (a directory name
+/// can hold a line break) escaped as TOML requires, so the manifest written parses.
 fn quote(text: &str) -> String {
-    let escaped = text.replace('\\', "\\\\").replace('"', "\\\"");
-    format!("\"{escaped}\"")
+    use toml_writer::ToTomlValue as _;
+    toml_writer::TomlStringBuilder::new(text)
+        .as_basic()
+        .to_toml_value()
 }
 
 /// Where `poollint init` writes: `poollint.toml` in `dir`.

@@ -606,14 +606,23 @@ fn absorb(merged: &mut Report, report: Report, ids: &mut HashMap<String, FileId>
         .sources
         .into_files()
         .into_iter()
-        .map(|file| match ids.get(&file.display) {
-            Some(id) => *id,
-            None => {
-                let display = file.display.clone();
-                let id = merged.sources.push(file);
-                ids.insert(display, id);
-                id
+        .map(|file| {
+            let context = report.context.contains(&file.id);
+            let id = match ids.get(&file.display) {
+                Some(id) => *id,
+                None => {
+                    let display = file.display.clone();
+                    let id = merged.sources.push(file);
+                    ids.insert(display, id);
+                    merged.context.insert(id);
+                    id
+                }
+            };
+            // Context only if no share checked it.
+            if !context {
+                merged.context.remove(&id);
             }
+            id
         })
         .collect();
     let remap = |id: &mut FileId| {

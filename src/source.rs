@@ -906,17 +906,82 @@ fn cwd() -> Option<&'static Path> {
 /// repository poollint runs.
 pub fn repository_root() -> Option<&'static Path> {
     static ROOT: OnceLock<Option<std::path::PathBuf>> = OnceLock::new();
-    ROOT.get_or_init(|| repository_of(cwd()?)).as_deref()
+    // The current directory is already physical: [`absolute`] would ask for the root.
+    ROOT.get_or_init(|| nearest_repository(cwd()?)).as_deref()
 }
 
 /// The repository `dir` is in: the nearest directory at or above it (made absolute)
 /// holding `.git`. A baseline names files relative to its own repository, so it means
 /// the same files whichever directory poollint runs from.
 pub fn repository_of(dir: &Path) -> Option<std::path::PathBuf> {
-    absolute(dir)
-        .ancestors()
+    nearest_repository(&absolute(dir))
+}
+
+/// The nearest directory at or above the absolute `dir` holding `.git`.
+fn nearest_repository(dir: &Path) -> Option<std::path::PathBuf> {
+    dir.ancestors()
         .find(|dir| dir.join(".git").exists())
         .map(Path::to_path_buf)
+}
+
+/// Where paths are shown from: the repository root, else the current directory.
+fn home() -> Option<&'static Path> {
+    repository_root().or(cwd())
+}
+
+/// The current directory as the shell spells it (`$PWD`) when that is another spelling
+/// of it, through a link: `check "$PWD/app"` names a file of the current directory.
+fn logical_cwd() -> Option<&'static Path> {
+    static LOGICAL: OnceLock<Option<PathBuf>> = OnceLock::new();
+    LOGICAL
+        .get_or_init(|| {
+            let logical = PathBuf::from(std::env::var_os("PWD")?);
+            let physical = cwd()?;
+            let same = logical.is_absolute()
+                && logical != physical
+                && std::fs::canonicalize(&logical).ok().as_deref() == Some(physical);
+            same.then(|| normalise(&logical))
+        })
+        .as_deref()
+}
+
+/// The absolute, normalised `path` spelt inside [`home`] when it is there only through
+/// a link (the logical current directory, a linked directory above the repository):
+/// else a file of the repository would be shown, fingerprinted and baselined by an
+/// absolute path of this machine. None when it is outside, or already spelt inside.
+fn spelt_from_home(path: &Path) -> Option<PathBuf> {
+    let home = home()?;
+    if !path.is_absolute() || path.starts_with(home) {
+        return None;
+    }
+    let physical = from_physical_cwd(path).or_else(|| with_resolved_dir(path))?;
+    physical.starts_with(home).then_some(physical)
+}
+
+/// `path` under the logical current directory, spelt from the physical one.
+fn from_physical_cwd(path: &Path) -> Option<PathBuf> {
+    let rest = path.strip_prefix(logical_cwd()?).ok()?;
+    Some(cwd()?.join(rest).components().collect())
+}
+
+/// `path` with its directory's links resolved (its own name kept: a link to a file is
+/// a file of its directory). Each directory is resolved once: a tree of thousands of
+/// files given by an absolute path through a link asks for each of them.
+fn with_resolved_dir(path: &Path) -> Option<PathBuf> {
+    static RESOLVED: std::sync::Mutex<Option<std::collections::HashMap<PathBuf, Option<PathBuf>>>> =
+        std::sync::Mutex::new(None);
+    let (dir, name) = (path.parent()?, path.file_name()?);
+    let resolved = {
+        let mut cache = RESOLVED
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        cache
+            .get_or_insert_with(Default::default)
+            .entry(dir.to_path_buf())
+            .or_insert_with(|| std::fs::canonicalize(dir).ok())
+            .clone()
+    };
+    Some(resolved?.join(name))
 }
 
 /// `path` relative to `root` (both made absolute lexically), `/`-separated, when it is
@@ -925,7 +990,7 @@ pub fn inside(root: &Path, path: &Path) -> Option<String> {
     absolute(path)
         .strip_prefix(absolute(root))
         .ok()
-        .map(|relative| relative.to_string_lossy().replace('\\', "/"))
+        .map(|relative| slashed(&relative.to_string_lossy()))
 }
 
 /// `path` relative to the repository root (outside any repository, the current
@@ -933,7 +998,7 @@ pub fn inside(root: &Path, path: &Path) -> Option<String> {
 /// a finding keeps its fingerprint whichever directory of the repository poollint runs
 /// from.
 pub fn in_repository(path: &Path) -> Option<String> {
-    repository_relative(path).map(|relative| relative.to_string_lossy().replace('\\', "/"))
+    repository_relative(path).map(|relative| slashed(&relative.to_string_lossy()))
 }
 
 /// [`in_repository`] as a path, keeping the bytes of a name that is not UTF-8 (SARIF
@@ -985,11 +1050,23 @@ pub fn containing_dir(path: &Path) -> &Path {
     }
 }
 
-/// `path` relative to the current directory when it is inside it, else as given.
-pub fn relative_to_cwd(path: &Path) -> &Path {
-    cwd()
-        .and_then(|cwd| path.strip_prefix(cwd).ok())
-        .unwrap_or(path)
+/// `path` relative to the current directory when it is inside it (however it is spelt:
+/// [`spelt_from_home`]), else as given.
+pub fn relative_to_cwd(path: &Path) -> std::borrow::Cow<'_, Path> {
+    use std::borrow::Cow;
+    let Some(cwd) = cwd() else {
+        return Cow::Borrowed(path);
+    };
+    if let Ok(relative) = path.strip_prefix(cwd) {
+        return Cow::Borrowed(relative);
+    }
+    match spelt_from_home(&normalise(path)) {
+        Some(physical) => match physical.strip_prefix(cwd) {
+            Ok(relative) => Cow::Owned(relative.to_path_buf()),
+            Err(_) => Cow::Owned(physical),
+        },
+        None => Cow::Borrowed(path),
+    }
 }
 
 /// `file` relative to `dir` (both as given, or relative to the current directory),
@@ -1022,12 +1099,15 @@ pub fn file_identity(
 }
 
 /// `path` made absolute against the current directory and [`normalise`]d, without
-/// file system access (links are not resolved; the current directory already is).
+/// file system access (links are not resolved; the current directory already is),
+/// except that a path into the repository or current directory through a link is spelt
+/// from inside it ([`spelt_from_home`]), so it is found inside.
 pub fn absolute(path: &Path) -> std::path::PathBuf {
-    match cwd() {
+    let lexical = match cwd() {
         Some(cwd) if path.is_relative() => normalise(&cwd.join(path)),
         _ => normalise(path),
-    }
+    };
+    spelt_from_home(&lexical).unwrap_or(lexical)
 }
 
 /// A path relative to the current directory when possible, always with `/`; the
@@ -1040,14 +1120,25 @@ pub fn display_path(path: &Path) -> String {
         // names): `../db/postgresql.conf`, as a path argument `../db` shows it, so one
         // file has one spelling.
         if let Some(cwd) = cwd() {
-            return relative_path(cwd, relative);
+            return relative_path(cwd, &relative);
         }
     }
-    let text = relative.to_string_lossy().replace('\\', "/");
+    let text = slashed(&relative.to_string_lossy());
     if text.is_empty() {
         return ".".to_owned();
     }
     text.strip_prefix("./").map(str::to_owned).unwrap_or(text)
+}
+
+/// A path's text with `/` between its components. On Windows `\` separates them too;
+/// elsewhere it is a byte of a name (git commits `a\b`), kept so the path names the
+/// real file, not `a/b`.
+pub fn slashed(text: &str) -> String {
+    if cfg!(windows) {
+        text.replace('\\', "/")
+    } else {
+        text.to_owned()
+    }
 }
 
 /// `a/./b/../c` → `a/c`, lexically (no file system access; symlinks are not followed),

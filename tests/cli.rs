@@ -348,6 +348,74 @@ fn stdin_filename_reads_the_topology_the_manifest_names() {
         .stdout(predicate::str::contains("in 1 file."));
 }
 
+/// JUnit has one testcase per checked file: not the files read only for the topology
+/// (beside `--stdin-filename`, or named by the manifest outside the paths), which were
+/// listed as passing tests, one of them with an error of its own.
+#[test]
+fn junit_lists_only_the_files_checked() {
+    let pool = "spring:\n  datasource:\n    url: jdbc:postgresql://db:5432/users?socketTimeout=30\n    hikari:\n      maximum-pool-size: 0\n";
+    let dir = tree(&[
+        (
+            "poollint.toml",
+            "[[database]]\nname = \"users\"\nengine = \"postgresql\"\nconfig = \"db/postgresql.conf\"\n\n[[service]]\nname = \"web\"\nconfig = [\"web/application.yml\"]\nconnects-to = \"users\"\n\n[[service]]\nname = \"o\"\nconfig = [\"other/application.yml\"]\nconnects-to = \"users\"\n",
+        ),
+        ("web/application.yml", pool),
+        ("other/application.yml", pool),
+        ("db/postgresql.conf", "max_connections = 200\n"),
+    ]);
+    let junit = |args: &[&str]| {
+        let out = poollint()
+            .current_dir(dir.path())
+            .args(["check", "-f", "junit"])
+            .args(args)
+            .write_stdin(pool)
+            .output()
+            .expect("run");
+        String::from_utf8(out.stdout).expect("UTF-8")
+    };
+    let from_stdin = junit(&["--stdin-filename", "web/application.yml"]);
+    assert!(
+        from_stdin.contains(r#"<testsuite name="poollint" tests="1" failures="1""#),
+        "{from_stdin}"
+    );
+    let testcases: Vec<&str> = from_stdin
+        .lines()
+        .filter(|l| l.contains("<testcase "))
+        .collect();
+    assert_eq!(
+        testcases,
+        [r#"    <testcase classname="poollint" name="web/application.yml">"#]
+    );
+    let from_disk = junit(&["web"]);
+    assert!(
+        from_disk.contains(r#"name="web/application.yml""#),
+        "{from_disk}"
+    );
+    for context in ["other/application.yml", "poollint.toml"] {
+        assert!(!from_disk.contains(context), "{context}: {from_disk}");
+    }
+}
+
+/// A path that cannot be read is named on stderr with its control characters escaped:
+/// a line break in it started a line of its own, which a CI log runs as a command.
+#[test]
+fn a_run_error_on_stderr_escapes_the_control_characters_of_its_path() {
+    let out = poollint()
+        .args(["check", CLEAN, "nope\n::warning::x\u{1b}[31m", "-f", "json"])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8(out.stderr).expect("UTF-8");
+    assert!(
+        stderr.contains("poollint: error: cannot read nope\\u{a}::warning::x\\u{1b}[31m"),
+        "{stderr}"
+    );
+    assert!(
+        !stderr.lines().any(|l| l.starts_with("::")) && !stderr.contains('\u{1b}'),
+        "{stderr}"
+    );
+}
+
 /// Under GitHub Actions, `-f github` on standard error annotates too (the runner reads
 /// workflow commands there): the human format adds none of its own (each finding was
 /// annotated twice).
@@ -370,6 +438,25 @@ fn github_annotations_on_stderr_are_not_doubled_by_the_human_format() {
     let once = annotations(&["github"]);
     assert!(once > 0);
     assert_eq!(annotations(&["human", "github=/dev/stderr"]), once);
+}
+
+/// Under GitHub Actions the human format annotates run errors too, first: the reason
+/// for exit 2 reaches the pull request (the bundled action runs the human format).
+#[test]
+fn github_actions_annotates_run_errors_in_the_human_format() {
+    let out = poollint()
+        .args(["check", FAILING, "does/not/exist"])
+        .env("GITHUB_ACTIONS", "true")
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let annotations: Vec<&str> = stdout.lines().filter(|l| l.starts_with("::")).collect();
+    assert!(
+        annotations[0].starts_with("::error title=poollint::cannot read does/not/exist"),
+        "{stdout}"
+    );
+    assert!(annotations.len() > 1, "{stdout}");
 }
 
 #[test]
@@ -515,6 +602,46 @@ fn no_inline_suppressions_reports_everything() {
             "error[hikari-max-lifetime-below-minimum]",
         ))
         .stdout(predicate::str::contains("unused-suppression").not());
+}
+
+/// `capacity` shows manifest names with their control characters escaped, as `check`
+/// does: the text wrote them raw (a line break split the table, an ESC drove the
+/// terminal) and the SVG, holding C0 controls XML forbids, did not parse.
+#[test]
+fn capacity_escapes_the_control_characters_of_names() {
+    let database = r#"u<&>\u0001\"x]]>"#;
+    let service = r#"w<b>&\u0007\u001b[31m\n::error::x"#;
+    let manifest = format!(
+        "[[database]]\nname = \"{database}\"\nengine = \"postgresql\"\nconfig = \"db/postgresql.conf\"\ncores = 2\n\n[[service]]\nname = \"{service}\"\nconfig = [\"web/application.yml\"]\ninstances = 3\nconnects-to = \"{database}\"\n[service.load]\npeak-rps = 800\nhold-time = \"15ms\"\nrequest-timeout = \"2s\"\n"
+    );
+    let dir = tree(&[
+        ("poollint.toml", &manifest),
+        (
+            "web/application.yml",
+            "spring:\n  datasource:\n    url: jdbc:postgresql://db:5432/users?socketTimeout=30\n    hikari:\n      maximum-pool-size: 4\n",
+        ),
+        ("db/postgresql.conf", "max_connections = 10\n"),
+    ]);
+    let capacity = |format: &str| {
+        let out = poollint()
+            .current_dir(dir.path())
+            .args(["capacity", ".", "--format", format])
+            .output()
+            .expect("run");
+        assert_eq!(out.status.code(), Some(0), "{out:?}");
+        String::from_utf8(out.stdout).expect("UTF-8")
+    };
+    let text = capacity("text");
+    assert!(
+        text.contains(r"w<b>&\u{7}\u{1b}[31m\u{a}::error::x  spring.datasource.hikari"),
+        "{text}"
+    );
+    assert!(text.contains(r#"u<&>\u{1}"x]]>"#), "{text}");
+    assert!(!text.lines().any(|l| l.starts_with("::")), "{text}");
+    let svg = capacity("svg");
+    assert!(svg.contains(r"\u{7}\u{1b}[31m\u{a}::error::x"), "{svg}");
+    let forbidden = |c: char| c < ' ' && !matches!(c, '\t' | '\n' | '\r');
+    assert!(!svg.contains(forbidden), "{svg}");
 }
 
 #[test]
@@ -1604,6 +1731,109 @@ fn fixture_fingerprints_do_not_depend_on_the_working_directory() {
     assert_eq!(from_root, fingerprints(&repo.path().join("rules"), "."));
 }
 
+const POOL_SIZE_0: &str = "spring:\n  datasource:\n    hikari:\n      maximum-pool-size: 0\n";
+
+/// A repository reached through a linked directory (`cd link` then `check "$PWD/app"`,
+/// as CI spells its workspace) is the same repository: the json path, SARIF URI and
+/// fingerprint are those of the plain spelling (they were absolute, with a fingerprint
+/// of their own), and a baseline written with the plain spelling matches. With `$PWD`
+/// unset the linked directory is resolved instead.
+#[cfg(unix)]
+#[test]
+fn a_path_through_a_linked_working_directory_is_shown_as_the_plain_spelling() {
+    let repo = git_repo(&[("app/application.yml", POOL_SIZE_0)]);
+    let outside = tempfile::tempdir().expect("temp dir");
+    let link = outside.path().join("link");
+    std::os::unix::fs::symlink(repo.path(), &link).expect("symlink");
+    let run = |pwd: Option<&std::path::Path>, path: &str, args: &[&str]| {
+        let mut cmd = poollint();
+        cmd.current_dir(&link).arg("check").arg(path).args(args);
+        match pwd {
+            Some(pwd) => cmd.env("PWD", pwd),
+            None => cmd.env_remove("PWD"),
+        };
+        cmd.output().expect("run")
+    };
+    let shown = |pwd: Option<&std::path::Path>, path: &str| {
+        let json: serde_json::Value =
+            serde_json::from_slice(&run(pwd, path, &["-f", "json"]).stdout).expect("json");
+        let sarif: serde_json::Value =
+            serde_json::from_slice(&run(pwd, path, &["-f", "sarif"]).stdout).expect("sarif");
+        let d = &json["diagnostics"][0];
+        let location = &sarif["runs"][0]["results"][0]["locations"][0]["physicalLocation"];
+        [
+            d["path"].clone(),
+            d["fingerprint"].clone(),
+            location["artifactLocation"]["uri"].clone(),
+        ]
+    };
+    let plain = shown(Some(&link), "app");
+    assert_eq!(plain[0], "app/application.yml");
+    assert_eq!(plain[2], "app/application.yml");
+    let through_link = link.join("app");
+    let through_link = through_link.to_str().expect("UTF-8 path");
+    assert_eq!(shown(Some(&link), through_link), plain);
+    assert_eq!(shown(None, through_link), plain);
+    assert_eq!(
+        run(Some(&link), "app", &["--write-baseline", "bl.json"])
+            .status
+            .code(),
+        Some(1)
+    );
+    let baselined = run(Some(&link), through_link, &["--baseline", "bl.json"]);
+    assert_eq!(baselined.status.code(), Some(0), "{baselined:?}");
+}
+
+/// On Unix `\` is a byte of a name, not a separator: a file under `a\b` keeps its name
+/// in every format (it was shown as `a/b`, the other file here, with its fingerprint
+/// and JUnit testcase), and `init` writes a manifest naming it that `check` accepts.
+#[cfg(unix)]
+#[test]
+fn a_backslash_in_a_unix_file_name_is_kept() {
+    let dir = tree(&[
+        ("a\\b/application.yml", POOL_SIZE_0),
+        ("a/b/application.yml", POOL_SIZE_0),
+    ]);
+    let out = poollint()
+        .current_dir(dir.path())
+        .args(["check", ".", "-f", "json"])
+        .output()
+        .expect("run");
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let found: std::collections::BTreeSet<(String, String)> = json["diagnostics"]
+        .as_array()
+        .expect("diagnostics")
+        .iter()
+        .map(|d| (d["path"].to_string(), d["fingerprint"].to_string()))
+        .collect();
+    let paths: Vec<&str> = found.iter().map(|(path, _)| path.as_str()).collect();
+    assert_eq!(
+        paths,
+        [r#""a/b/application.yml""#, r#""a\\b/application.yml""#]
+    );
+    assert_ne!(found.first().unwrap().1, found.last().unwrap().1);
+    poollint()
+        .current_dir(dir.path())
+        .args(["check", ".", "-f", "junit"])
+        .assert()
+        .stdout(predicate::str::contains(r#"tests="2""#))
+        .stdout(predicate::str::contains(r#"name="a\b/application.yml""#));
+    std::fs::remove_dir_all(dir.path().join("a")).expect("remove a/b");
+    poollint()
+        .current_dir(dir.path())
+        .args(["init", "."])
+        .assert()
+        .success();
+    let manifest = std::fs::read_to_string(dir.path().join("poollint.toml")).expect("read");
+    assert!(manifest.contains(r#""a\\b/application.yml""#), "{manifest}");
+    poollint()
+        .current_dir(dir.path())
+        .args(["check", ".", "-f", "concise"])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("a\\b/application.yml:4:26"));
+}
+
 /// A baseline written before paths were repository-relative (relative to its own
 /// directory) still matches: here one written outside any repository, in `team/`,
 /// read after the tree became one.
@@ -1973,6 +2203,44 @@ fn completions_and_man_page_are_generated_from_the_cli() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains("no subcommand `nope`"));
+}
+
+/// A directory name with a line break or another control character is escaped in the
+/// manifest `init` writes, as a TOML string must be: the manifest parses and `check`
+/// runs with it as without it (the raw line break made it invalid TOML, exit 2).
+#[test]
+fn init_escapes_control_characters_of_names_in_the_manifest() {
+    let name = "a\nb\u{1}";
+    let dir = tree(&[(
+        &format!("{name}/application.yml"),
+        "spring:\n  datasource:\n    hikari:\n      maximum-pool-size: 0\n",
+    )]);
+    let check = || {
+        poollint()
+            .current_dir(dir.path())
+            .args(["check", ".", "-f", "concise"])
+            .output()
+            .expect("run")
+    };
+    let before = check();
+    assert_eq!(before.status.code(), Some(1), "{before:?}");
+    poollint()
+        .current_dir(dir.path())
+        .args(["init", "."])
+        .assert()
+        .success();
+    let manifest = std::fs::read_to_string(dir.path().join("poollint.toml")).expect("read");
+    assert!(manifest.contains(r#"name = "a\nb\u0001""#), "{manifest}");
+    let parsed: toml::Table = toml::from_str(&manifest).expect("valid TOML");
+    assert_eq!(parsed["service"][0]["name"].as_str(), Some(name));
+    let after = check();
+    assert_eq!(after.status.code(), before.status.code(), "{after:?}");
+    // The same finding; the summary counts the manifest too.
+    let first_line = |out: &std::process::Output| {
+        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+        stdout.lines().next().map(str::to_owned)
+    };
+    assert_eq!(first_line(&after), first_line(&before));
 }
 
 #[test]

@@ -111,6 +111,7 @@ fn render_all_with(
         color: false,
         width: 80,
         errors,
+        context: &std::collections::HashSet::new(),
     };
     FORMATS
         .iter()
@@ -373,6 +374,7 @@ fn github_annotations_keep_ten_of_each_kind_most_severe_first() {
         color: false,
         width: 80,
         errors: &[],
+        context: &std::collections::HashSet::new(),
     };
     let text = render::github::annotations_for_actions(&many, &ctx);
     let lines: Vec<&str> = text.lines().collect();
@@ -404,6 +406,7 @@ fn github_count_of_findings_left_out_is_within_the_ten_notices() {
             color: false,
             width: 80,
             errors: &[],
+            context: &std::collections::HashSet::new(),
         };
         render::github::annotations_for_actions(many, &ctx)
             .lines()
@@ -437,6 +440,45 @@ fn github_count_of_findings_left_out_is_within_the_ten_notices() {
     );
 }
 
+/// A run error is written before the findings and counted among the 10 errors GitHub
+/// shows per step, by `-f github` and by the annotations the human format adds: after
+/// 10 error findings it was dropped (and the human format never annotated one).
+#[test]
+fn github_run_errors_come_first_and_count_among_the_ten_errors() {
+    let (sources, diagnostics) = fixture();
+    let many: Vec<Diagnostic> = (0..11)
+        .map(|_| {
+            let mut d = diagnostics[0].clone();
+            d.severity = Severity::Error;
+            d
+        })
+        .collect();
+    let errors = ["cannot read missing-dir: No such file or directory".to_owned()];
+    let ctx = RenderContext {
+        sources: &sources,
+        summary: Summary::of(3, &many),
+        color: false,
+        width: 80,
+        errors: &errors,
+        context: &std::collections::HashSet::new(),
+    };
+    let run_error = "::error title=poollint::cannot read missing-dir: No such file or directory";
+    let mut written = Vec::new();
+    render::write(OutputFormat::Github, &many, &ctx, &mut written).expect("write");
+    let written = String::from_utf8(written).expect("UTF-8");
+    assert_eq!(written.lines().next(), Some(run_error), "{written}");
+    assert_eq!(written.lines().count(), 12, "{written}");
+    let annotations = render::github::annotations_for_actions(&many, &ctx);
+    let lines: Vec<&str> = annotations.lines().collect();
+    assert_eq!(lines[0], run_error, "{annotations}");
+    let errors_shown = lines.iter().filter(|l| l.starts_with("::error ")).count();
+    assert_eq!(errors_shown, 10, "{annotations}");
+    assert!(
+        lines[10].contains("2 more findings are not annotated"),
+        "{annotations}"
+    );
+}
+
 /// Records the largest single write, to show output is written as it is made.
 #[derive(Default)]
 struct WriteSizes {
@@ -466,6 +508,7 @@ fn every_format_streams_its_output() {
         color: false,
         width: 80,
         errors: &[],
+        context: &std::collections::HashSet::new(),
     };
     for (format, name) in FORMATS {
         let mut sizes = WriteSizes::default();
@@ -576,8 +619,9 @@ fn run_errors_reach_the_machine_formats() {
         invocation["toolExecutionNotifications"][0]["message"]["text"],
         errors[0]
     );
-    assert!(output("github")
-        .ends_with("::error title=poollint::poollint.toml:2:11: fail-on must be error, not `x`\n"));
+    assert!(output("github").starts_with(
+        "::error title=poollint::poollint.toml:2:11: fail-on must be error, not `x`\n"
+    ));
     let json: serde_json::Value = serde_json::from_str(&output("json")).expect("JSON");
     assert_eq!(json["errors"][0], errors[0]);
 }
@@ -695,6 +739,7 @@ fn junit_reports_run_errors_as_errored_testcases() {
         color: false,
         width: 80,
         errors: &errors,
+        context: &std::collections::HashSet::new(),
     };
     let mut out = Vec::new();
     render::write(OutputFormat::Junit, &diagnostics, &ctx, &mut out).unwrap();

@@ -107,6 +107,7 @@ fn human(report: &Report) -> String {
         color: false,
         width: 80,
         errors: &[],
+        context: &std::collections::HashSet::new(),
     };
     render::render(OutputFormat::Human, &report.diagnostics, &ctx)
 }

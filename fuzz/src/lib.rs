@@ -268,6 +268,7 @@ fn render_all(report: &engine::Report, formats: &[OutputFormat]) {
         color: false,
         width: 80,
         errors: &report.internal_errors,
+        context: &std::collections::HashSet::new(),
     };
     for format in formats {
         render::render(*format, &report.diagnostics, &ctx);

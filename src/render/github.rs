@@ -19,21 +19,22 @@ pub fn write(
     ctx: &RenderContext,
     out: &mut dyn Write,
 ) -> io::Result<()> {
+    // What stopped part of the run, as an annotation of the step: the job fails with
+    // exit 2, and the log alone would not say why on the pull request. First: GitHub
+    // keeps only the first 10 errors of a step.
+    for error in ctx.errors {
+        out.write_all(run_error(error).as_bytes())?;
+    }
     for d in diagnostics {
         out.write_all(command(d, ctx).as_bytes())?;
-    }
-    // What stopped part of the run, as an annotation of the step: the job fails with
-    // exit 2, and the log alone would not say why on the pull request.
-    for error in ctx.errors {
-        let line = format!("::error title=poollint::{}\n", data(error));
-        out.write_all(line.as_bytes())?;
     }
     Ok(())
 }
 
-/// At most 10 annotations per severity, errors first, and a count of the rest. The
-/// count is itself a notice, and GitHub drops the 11th notice of a step: when some
-/// findings are left out, at most 9 info findings are annotated, so it is the 10th.
+/// At most 10 annotations per severity, run errors first among the errors (they say
+/// why the step failed), and a count of the rest. The count is itself a notice, and
+/// GitHub drops the 11th notice of a step: when some findings are left out, at most 9
+/// info findings are annotated, so it is the 10th.
 pub fn annotations_for_actions(diagnostics: &[Diagnostic], ctx: &RenderContext) -> String {
     let severities = [Severity::Error, Severity::Warning, Severity::Info];
     let by_severity = severities.map(|severity| -> Vec<&Diagnostic> {
@@ -42,15 +43,27 @@ pub fn annotations_for_actions(diagnostics: &[Diagnostic], ctx: &RenderContext) 
             .filter(|d| d.severity == severity)
             .collect()
     });
-    let summarised = by_severity
+    let run_errors = ctx.errors.len();
+    let of_kind_count = |severity: &Severity, of_kind: &[&Diagnostic]| match severity {
+        Severity::Error => of_kind.len() + run_errors,
+        _ => of_kind.len(),
+    };
+    let summarised = severities
         .iter()
-        .any(|of_kind| of_kind.len() > GITHUB_LIMIT);
-    let mut out = String::new();
-    let mut left_out = 0;
+        .zip(&by_severity)
+        .any(|(severity, of_kind)| of_kind_count(severity, of_kind) > GITHUB_LIMIT);
+    let mut out: String = ctx
+        .errors
+        .iter()
+        .take(GITHUB_LIMIT)
+        .map(|e| run_error(e))
+        .collect();
+    let mut left_out = run_errors.saturating_sub(GITHUB_LIMIT);
     for (severity, of_kind) in severities.iter().zip(&by_severity) {
         let shown = match severity {
+            Severity::Error => GITHUB_LIMIT.saturating_sub(run_errors),
             Severity::Info if summarised => GITHUB_LIMIT - 1,
-            _ => GITHUB_LIMIT,
+            Severity::Warning | Severity::Info => GITHUB_LIMIT,
         };
         for d in of_kind.iter().take(shown) {
             out.push_str(&command(d, ctx));
@@ -63,6 +76,11 @@ pub fn annotations_for_actions(diagnostics: &[Diagnostic], ctx: &RenderContext) 
         ));
     }
     out
+}
+
+/// A run error as an error annotation of the step (no file: it concerns the run).
+fn run_error(error: &str) -> String {
+    format!("::error title=poollint::{}\n", data(error))
 }
 
 fn command(d: &Diagnostic, ctx: &RenderContext) -> String {

@@ -126,6 +126,10 @@ pub struct RenderContext<'a> {
     /// cannot be read, an internal error; it exits 2): machine formats carry them, so a
     /// code host shows why the step failed.
     pub errors: &'a [String],
+    /// Files read only as context for the topology (named by the manifest outside the
+    /// paths, or beside `--stdin-filename`): not checked, so no JUnit testcase of their
+    /// own.
+    pub context: &'a std::collections::HashSet<crate::source::FileId>,
 }
 
 /// Write `diagnostics` (already sorted) in `format` to `out` as they are converted: no
