@@ -1452,3 +1452,61 @@ fn a_manifest_naming_a_missing_file_is_an_error_at_its_place_and_the_run_goes_on
     );
     assert_good_file_checked(&run);
 }
+
+/// The 1,000-file include bound counts every include read, also the repeats of one
+/// directive in one file: 20,000 `include 'b.conf'` lines (PostgreSQL), `%include`
+/// (PgBouncer) and `!include` (MySQL) lines read 1,000 files, not 20,000 (which took
+/// 5 s and more, quadratically), and the first include not followed is a warning at
+/// its place, as a chain of 1,500 files is (its end was dropped without a word).
+#[test]
+fn the_include_bound_counts_every_directive_and_says_where_it_stops() {
+    let cases = [
+        (
+            "postgresql.conf",
+            "include 'b.conf'\n",
+            "b.conf",
+            "max_connections = 100\n",
+            "1001:9",
+        ),
+        (
+            "pgbouncer.ini",
+            "%include b.ini\n",
+            "b.ini",
+            "[pgbouncer]\nmax_client_conn = 100\n",
+            "1001:10",
+        ),
+        (
+            "my.cnf",
+            "!include b.cnf\n",
+            "b.cnf",
+            "[mysqld]\nmax_connections = 100\n",
+            "1001:10",
+        ),
+    ];
+    for (name, line, included, text, at) in cases {
+        let dir = tree(name, line.repeat(20_000).as_bytes());
+        write_file(&dir.path().join("hostile"), included, text);
+        let run = check(dir.path(), &[]);
+        assert_eq!(run.code, 1, "{name}: {}", run.stderr);
+        let expected = format!("hostile/{name}:{at}: warning[parse-error] ");
+        assert_only_finding(&run, &format!("hostile/{name}"), &expected);
+        assert!(run.stdout.contains("in 1002 files."), "{}", run.stdout);
+    }
+    let dir = tree("postgresql.conf", b"include 'c1.conf'\n");
+    let hostile = dir.path().join("hostile");
+    for i in 1..1_500 {
+        write_file(
+            &hostile,
+            &format!("c{i}.conf"),
+            &format!("include 'c{}.conf'\n", i + 1),
+        );
+    }
+    write_file(&hostile, "c1500.conf", "max_connections = 0\n");
+    let run = check(dir.path(), &[]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert_only_finding(
+        &run,
+        "hostile/c1000.conf",
+        "hostile/c1000.conf:1:9: warning[parse-error] include `c1001.conf` not followed: this run has read 1000 files through includes",
+    );
+}
