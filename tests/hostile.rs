@@ -1551,3 +1551,41 @@ fn chains_of_merge_keys_are_bounded_per_file_and_the_bound_is_noted() {
         assert!(run.stderr.contains(&note), "{name}: {}", run.stderr);
     }
 }
+
+/// Thousands of short references to one 64 KiB value (`$(V2)`, built in two steps of
+/// eight): expansion is bounded per file (4 MiB of expanded values), not only per
+/// value, so the 114 KB manifest no longer takes 396 MB; past the budget references
+/// are left as written, as past the bound of a value: the pool size, a reference to a
+/// 64,000-digit 0 read after the budget is spent, is reported as written.
+#[test]
+fn references_to_a_long_value_are_bounded_per_file() {
+    let mut env = String::from("        - name: V0\n          value: \"");
+    env.push_str(&"x".repeat(1_000));
+    env.push_str("\"\n        - name: V1\n          value: \"");
+    env.push_str(&"$(V0)".repeat(8));
+    env.push_str("\"\n        - name: V2\n          value: \"");
+    env.push_str(&"$(V1)".repeat(8));
+    env.push_str(&format!(
+        "\"\n        - {{name: Z, value: \"{}\"}}\n",
+        "0".repeat(8_000)
+    ));
+    env.push_str(&format!(
+        "        - {{name: P, value: \"{}\"}}\n",
+        "$(Z)".repeat(8)
+    ));
+    for i in 5..3_000 {
+        env.push_str(&format!("        - {{name: W{i}, value: $(V2)}}\n"));
+    }
+    env.push_str("        - {name: SPRING_DATASOURCE_HIKARI_MAXIMUM_POOL_SIZE, value: $(P)}\n");
+    let manifest = format!(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      containers:\n      - name: app\n        image: x\n        env:\n{env}"
+    );
+    let dir = tree("deploy.yaml", manifest.as_bytes());
+    let run = check(dir.path(), &[]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert_only_finding(
+        &run,
+        "hostile/deploy.yaml",
+        "hostile/deploy.yaml:3015:69: error[pool-size-invalid] maximum-pool-size `$(P)` cannot be read",
+    );
+}
