@@ -890,8 +890,28 @@ fn parse_and_read_whole(
     let sources = report.sources.clone();
     let ids: Vec<FileId> = files.iter().map(|f| f.id).collect();
     let read = guarded(reader, &ids, report, || read_unit(reader, &files, &sources));
+    note_merge_bound(&merge_bound_reached(&files), report);
     report.stats.model += started.elapsed();
     read.into_iter().collect()
+}
+
+/// The files whose merge keys reached more entries than [`syntax::MAX_DOCUMENT_MERGE_WORK`]
+/// while they were read.
+fn merge_bound_reached(files: &[ParsedFile]) -> Vec<FileId> {
+    let reached = files.iter().filter(|f| f.doc.merge_work.exhausted());
+    reached.map(|f| f.id).collect()
+}
+
+/// Tell the user that entries merged past the bound were not read: a setting there
+/// goes unchecked.
+fn note_merge_bound(files: &[FileId], report: &mut Report) {
+    for id in files {
+        report.notes.push(format!(
+            "{}: merge keys `<<` reach more than {} entries in this file, the most poollint follows; the entries merged past them are not read (the file's own keys are all read)",
+            report.sources.display(*id),
+            syntax::MAX_DOCUMENT_MERGE_WORK
+        ));
+    }
 }
 
 /// What parsing and reading one unit gave.
@@ -900,6 +920,8 @@ struct UnitRead {
     parses: Vec<(source::FileId, Option<ParseOutcome>)>,
     /// None: the reader panicked.
     read: Option<BatchRead>,
+    /// Files whose merge keys reached the bound ([`merge_bound_reached`]).
+    merge_bound: Vec<FileId>,
     /// What checking the unit's entries found ([`UNIT_CHECKED`]), and rules that failed.
     findings: Vec<Result<Vec<Diagnostic>, String>>,
     parse_time: Duration,
@@ -946,6 +968,7 @@ fn parse_and_read_units(
             Some(read) => reads.push(read),
             None => report_reader_panic(reader, &files, report),
         }
+        note_merge_bound(&unit.merge_bound, report);
         add_findings(unit.findings, report);
     }
     reads
@@ -986,6 +1009,7 @@ fn parse_and_read_unit(
     let parse_time = started.elapsed();
     let started = Instant::now();
     let mut read = catch_unwind(AssertUnwindSafe(|| read_unit(reader, &files, sources))).ok();
+    let merge_bound = merge_bound_reached(&files);
     drop(files);
     let read_time = started.elapsed();
     let started = Instant::now();
@@ -998,6 +1022,7 @@ fn parse_and_read_unit(
     UnitRead {
         parses,
         read,
+        merge_bound,
         findings,
         parse_time,
         read_time,

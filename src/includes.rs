@@ -45,46 +45,73 @@ pub struct Includes<'a> {
 }
 
 impl Includes<'_> {
-    /// Read every file the parsed files include, transitively, and append them.
+    /// Read every file the parsed files include, transitively, and append them. At most
+    /// [`MAX_INCLUDED_FILES`] are read, counted per directive (one file repeating an
+    /// include is as many reads); the first directive past the bound is reported.
     pub fn follow(&mut self, parsed: &mut Vec<(&'static dyn Reader, ParsedFile)>) {
         let mut next = 0;
         let mut read = 0;
         let mut known = Known::default();
-        while next < parsed.len() && read < MAX_INCLUDED_FILES {
-            let (reader, includer) = match parsed.get(next) {
-                // Cloned only when it has directives: most files include nothing.
-                Some((reader, file)) if has_includes(file) => (*reader, file.clone()),
-                Some(_) => {
-                    next += 1;
-                    continue;
-                }
-                None => break,
-            };
-            next += 1;
+        while let Some((reader, includer)) = next_includer(parsed, &mut next) {
             known.sync(parsed);
             let top_dir = known.top_dir(parsed, &includer);
             for directive in &includer.doc.directives {
                 for target in self.targets(&includer, top_dir.as_deref(), directive) {
+                    if read >= MAX_INCLUDED_FILES {
+                        self.limit_reached(&includer, directive);
+                        return;
+                    }
                     known.sync(parsed);
-                    let at = (includer.id, directive.name_span.start);
-                    let canonical = canonical_of(&target);
-                    // Before adopting: a walked file adopted by its own include would
-                    // have no includer left at the root, and its settings would be lost.
-                    let files = (&known, &parsed[..]);
-                    if self.closes_cycle(files, &includer, directive, &target, &canonical) {
-                        continue;
-                    }
-                    if known.adopt_walked(parsed, &canonical, at, includer.id) {
-                        continue;
-                    }
-                    let included = self.include(&known, parsed, &includer, directive, &target);
-                    if let Some(file) = included {
+                    if let Some(file) =
+                        self.follow_one(&known, parsed, &includer, directive, &target)
+                    {
                         parsed.push((reader, file));
                         read += 1;
                     }
                 }
             }
         }
+    }
+
+    /// The file `directive` names at `target`, read, unless it closes a cycle, is a
+    /// walked file adopted instead, or cannot or need not be read.
+    fn follow_one(
+        &mut self,
+        known: &Known,
+        parsed: &mut [(&'static dyn Reader, ParsedFile)],
+        includer: &ParsedFile,
+        directive: &Directive,
+        target: &Path,
+    ) -> Option<ParsedFile> {
+        let at = (includer.id, directive.name_span.start);
+        let canonical = canonical_of(target);
+        // Before adopting: a walked file adopted by its own include would have no
+        // includer left at the root, and its settings would be lost.
+        let files = (known, &parsed[..]);
+        if self.closes_cycle(files, includer, directive, target, &canonical) {
+            return None;
+        }
+        if known.adopt_walked(parsed, &canonical, at, includer.id) {
+            return None;
+        }
+        self.include(known, parsed, includer, directive, target)
+    }
+
+    /// The include bound is reached at `directive`: it and every include after it are
+    /// not read, so their settings go unchecked, which the user must be told.
+    fn limit_reached(&mut self, includer: &ParsedFile, directive: &Directive) {
+        let message = format!(
+            "{} `{}` not followed: this run has read {MAX_INCLUDED_FILES} files through includes, the most it reads; the settings of this include and of every include after it are not checked",
+            directive.name,
+            directive.argument.trim().trim_matches(['\'', '"'])
+        );
+        self.report
+            .diagnostics
+            .push(engine_rules::parse_error::with_severity(
+                location(includer, directive),
+                &message,
+                Severity::Warning,
+            ));
     }
 
     /// True when `path` (canonical, or absolute as written) lies under a checked path or
@@ -270,6 +297,20 @@ impl Includes<'_> {
                 Severity::Warning,
             ));
     }
+}
+
+/// The next parsed file from `next` on that has include directives, cloned (its
+/// includes are appended to `parsed` while it is read), and `next` moved past it.
+fn next_includer(
+    parsed: &[(&'static dyn Reader, ParsedFile)],
+    next: &mut usize,
+) -> Option<(&'static dyn Reader, ParsedFile)> {
+    let rest = parsed.get(*next..)?;
+    // Cloned only when it has directives: most files include nothing.
+    let found = rest.iter().position(|(_, file)| has_includes(file))?;
+    *next += found + 1;
+    rest.get(found)
+        .map(|(reader, file)| (*reader, file.clone()))
 }
 
 /// The file a PgBouncer `%include` reads. PgBouncer opens a relative name from its

@@ -1513,3 +1513,140 @@ fn unclosed_kubernetes_references_are_read_in_linear_time() {
     assert!(!run.stdout.contains("hostile/"), "{}", run.stdout);
     assert_good_file_checked(&run);
 }
+
+/// The 1,000-file include bound counts every include read, also the repeats of one
+/// directive in one file: 20,000 `include 'b.conf'` lines (PostgreSQL), `%include`
+/// (PgBouncer) and `!include` (MySQL) lines read 1,000 files, not 20,000 (which took
+/// 5 s and more, quadratically), and the first include not followed is a warning at
+/// its place, as a chain of 1,500 files is (its end was dropped without a word).
+#[test]
+fn the_include_bound_counts_every_directive_and_says_where_it_stops() {
+    let cases = [
+        (
+            "postgresql.conf",
+            "include 'b.conf'\n",
+            "b.conf",
+            "max_connections = 100\n",
+            "1001:9",
+        ),
+        (
+            "pgbouncer.ini",
+            "%include b.ini\n",
+            "b.ini",
+            "[pgbouncer]\nmax_client_conn = 100\n",
+            "1001:10",
+        ),
+        (
+            "my.cnf",
+            "!include b.cnf\n",
+            "b.cnf",
+            "[mysqld]\nmax_connections = 100\n",
+            "1001:10",
+        ),
+    ];
+    for (name, line, included, text, at) in cases {
+        let dir = tree(name, line.repeat(20_000).as_bytes());
+        write_file(&dir.path().join("hostile"), included, text);
+        let run = check(dir.path(), &[]);
+        assert_eq!(run.code, 1, "{name}: {}", run.stderr);
+        let expected = format!("hostile/{name}:{at}: warning[parse-error] ");
+        assert_only_finding(&run, &format!("hostile/{name}"), &expected);
+        assert!(run.stdout.contains("in 1002 files."), "{}", run.stdout);
+    }
+    let dir = tree("postgresql.conf", b"include 'c1.conf'\n");
+    let hostile = dir.path().join("hostile");
+    for i in 1..1_500 {
+        write_file(
+            &hostile,
+            &format!("c{i}.conf"),
+            &format!("include 'c{}.conf'\n", i + 1),
+        );
+    }
+    write_file(&hostile, "c1500.conf", "max_connections = 0\n");
+    let run = check(dir.path(), &[]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert_only_finding(
+        &run,
+        "hostile/c1000.conf",
+        "hostile/c1000.conf:1:9: warning[parse-error] include `c1001.conf` not followed: this run has read 1000 files through includes",
+    );
+}
+
+/// Chains of merge keys, each mapping merging the one before (5,000 in 185 KB): the
+/// merge bound is per file, not per mapping, so Spring (41 s and 5.9 GB before) and
+/// Rails (6.4 s) read the file at once; the pool after the chain is read, and a note
+/// says merged entries were left out.
+#[test]
+fn chains_of_merge_keys_are_bounded_per_file_and_the_bound_is_noted() {
+    let chain = |name: &str| {
+        let mut text = format!("{name}0: &{name}0 {{k: 1}}\n");
+        for i in 1..5_000 {
+            let p = i - 1;
+            text.push_str(&format!(
+                "{name}{i}: &{name}{i}\n  <<: *{name}{p}\n  k{i}: 1\n"
+            ));
+        }
+        text
+    };
+    let spring = chain("a") + "spring:\n  datasource:\n    hikari:\n      max-lifetime: 10000\n";
+    let rails = chain("x") + "production: {adapter: postgresql, pool: 0}\n";
+    let cases = [
+        (
+            "application.yml",
+            spring,
+            "application.yml:15002:21: error[hikari-max-lifetime-below-minimum]",
+        ),
+        (
+            "config/database.yml",
+            rails,
+            "config/database.yml:14999:41: error[pool-size-invalid]",
+        ),
+    ];
+    for (name, text, expected) in cases {
+        let dir = tree(name, text.as_bytes());
+        let run = check(dir.path(), &[]);
+        assert_eq!(run.code, 1, "{name}: {}", run.stderr);
+        let path = format!("hostile/{name}");
+        assert_only_finding(&run, &path, &format!("hostile/{expected}"));
+        let note = format!("{path}: merge keys `<<` reach more than 50000 entries in this file, the most poollint follows; the entries merged past them are not read");
+        assert!(run.stderr.contains(&note), "{name}: {}", run.stderr);
+    }
+}
+
+/// Thousands of short references to one 64 KiB value (`$(V2)`, built in two steps of
+/// eight): expansion is bounded per file (4 MiB of expanded values), not only per
+/// value, so the 114 KB manifest no longer takes 396 MB; past the budget references
+/// are left as written, as past the bound of a value: the pool size, a reference to a
+/// 64,000-digit 0 read after the budget is spent, is reported as written.
+#[test]
+fn references_to_a_long_value_are_bounded_per_file() {
+    let mut env = String::from("        - name: V0\n          value: \"");
+    env.push_str(&"x".repeat(1_000));
+    env.push_str("\"\n        - name: V1\n          value: \"");
+    env.push_str(&"$(V0)".repeat(8));
+    env.push_str("\"\n        - name: V2\n          value: \"");
+    env.push_str(&"$(V1)".repeat(8));
+    env.push_str(&format!(
+        "\"\n        - {{name: Z, value: \"{}\"}}\n",
+        "0".repeat(8_000)
+    ));
+    env.push_str(&format!(
+        "        - {{name: P, value: \"{}\"}}\n",
+        "$(Z)".repeat(8)
+    ));
+    for i in 5..3_000 {
+        env.push_str(&format!("        - {{name: W{i}, value: $(V2)}}\n"));
+    }
+    env.push_str("        - {name: SPRING_DATASOURCE_HIKARI_MAXIMUM_POOL_SIZE, value: $(P)}\n");
+    let manifest = format!(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      containers:\n      - name: app\n        image: x\n        env:\n{env}"
+    );
+    let dir = tree("deploy.yaml", manifest.as_bytes());
+    let run = check(dir.path(), &[]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert_only_finding(
+        &run,
+        "hostile/deploy.yaml",
+        "hostile/deploy.yaml:3015:69: error[pool-size-invalid] maximum-pool-size `$(P)` cannot be read",
+    );
+}

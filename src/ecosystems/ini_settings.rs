@@ -1,6 +1,8 @@
 //! Shared by the INI-family readers (PostgreSQL, PgBouncer, MySQL): the key/value pairs
 //! of a parsed file with their section, and typed settings with origins.
 
+use std::collections::HashMap;
+
 use rayon::prelude::*;
 
 use super::ParsedFile;
@@ -91,6 +93,7 @@ fn splice(file: &ParsedFile, all: &[&ParsedFile], depth: usize) -> Vec<Pair> {
     if depth >= MAX_INCLUDE_DEPTH {
         return own;
     }
+    let children = included_by(file, all);
     let mut out = Vec::new();
     let mut own = own.into_iter().peekable();
     let mut directives: Vec<usize> = file
@@ -107,10 +110,7 @@ fn splice(file: &ParsedFile, all: &[&ParsedFile], depth: usize) -> Vec<Pair> {
         // An included file's pairs before its own first header take the includer's
         // section (PgBouncer reads through [`pairs_with_includes_one_section`]).
         let section = out.last().and_then(|p: &Pair| p.section.clone());
-        for child in all
-            .iter()
-            .filter(|f| f.included_from == Some((file.id, at)))
-        {
+        for child in children.get(&at).into_iter().flatten() {
             out.extend(splice(child, all, depth + 1).into_iter().map(|mut p| {
                 if p.section.is_none() {
                     p.section = section.clone();
@@ -160,6 +160,7 @@ fn splice_one_section(
         );
     }
     lines.sort_by_key(|(at, _)| *at);
+    let children = included_by(file, all);
     for (_, line) in lines {
         match line {
             Line::Header(name) => *current = Some(name),
@@ -168,15 +169,33 @@ fn splice_one_section(
                 out.push(pair);
             }
             Line::Include(at) => {
-                for child in all
-                    .iter()
-                    .filter(|f| f.included_from == Some((file.id, at)))
-                {
+                for child in children.get(&at).into_iter().flatten() {
                     splice_one_section(child, all, depth + 1, current, out);
                 }
             }
         }
     }
+}
+
+/// The files `file` includes, by where the directive that includes them starts, in
+/// `all`'s order. One pass over `all` for the file: a pass for each directive was
+/// quadratic in a file that repeats an include a thousand times.
+fn included_by<'a>(
+    file: &ParsedFile,
+    all: &[&'a ParsedFile],
+) -> HashMap<usize, Vec<&'a ParsedFile>> {
+    let mut children: HashMap<usize, Vec<&'a ParsedFile>> = HashMap::new();
+    if file.doc.directives.is_empty() {
+        return children;
+    }
+    for child in all {
+        if let Some((includer, at)) = child.included_from {
+            if includer == file.id {
+                children.entry(at).or_default().push(child);
+            }
+        }
+    }
+    children
 }
 
 /// The section headers and pairs of one file with where each starts.

@@ -72,6 +72,7 @@ impl Reader for Kubernetes {
             ..KubeSummary::default()
         };
         for file in files {
+            let budget = ExpansionBudget::default();
             for object in objects(&file.doc) {
                 let reader = ObjectReader {
                     doc: &file.doc,
@@ -92,6 +93,7 @@ impl Reader for Kubernetes {
                                     .unwrap_or("default")
                                     .to_owned(),
                                 env: reader.environment(sources),
+                                budget: budget.clone(),
                             }))
                         })
                     }
@@ -179,6 +181,40 @@ struct Workload {
     /// Each long-running container's name and `envFrom` and `env` entries, in order
     /// ([`ObjectReader::long_running_containers`]).
     env: Vec<(String, Vec<EnvItem>)>,
+    /// What `$(VAR)` expansion may still add in the workload's file, shared by its
+    /// workloads.
+    budget: ExpansionBudget,
+}
+
+/// Most bytes of expanded values `$(VAR)` expansion makes in one file (4 MiB), over all
+/// its workloads and containers: the bound of 64 KiB a value let each of thousands of
+/// short references keep its own 64 KiB copy (114 KB of manifest took 396 MB). Past
+/// it, references are left as written, as past the bound of a value.
+const MAX_EXPANDED_PER_FILE: usize = 4 * 1024 * 1024;
+
+/// The bytes of expanded values a file may still make ([`MAX_EXPANDED_PER_FILE`]).
+/// Atomic and shared: a file's workloads are resolved in parallel.
+#[derive(Clone)]
+struct ExpansionBudget(std::sync::Arc<std::sync::atomic::AtomicUsize>);
+
+impl Default for ExpansionBudget {
+    fn default() -> Self {
+        ExpansionBudget(std::sync::Arc::new(MAX_EXPANDED_PER_FILE.into()))
+    }
+}
+
+impl ExpansionBudget {
+    fn remaining(&self) -> usize {
+        self.0.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Spend `len` bytes; false (nothing spent) when fewer remain.
+    fn take(&self, len: usize) -> bool {
+        use std::sync::atomic::Ordering::Relaxed;
+        self.0
+            .fetch_update(Relaxed, Relaxed, |left| left.checked_sub(len))
+            .is_ok()
+    }
 }
 
 impl Workload {
@@ -188,7 +224,7 @@ impl Workload {
         let mut containers = Vec::new();
         let mut secrets = Vec::new();
         for (name, items) in &self.env {
-            let resolved = resolve_environment(items, &self.namespace, values);
+            let resolved = resolve_environment(items, &self.namespace, values, &self.budget);
             containers.push(super::Container {
                 name: name.clone(),
                 env: resolved.vars,
@@ -262,7 +298,12 @@ enum Binding {
 /// `*_SERVICE_HOST`/`*_PORT` variables) is written `${VAR}`, as Compose's unknowns
 /// are, so the Spring binding reads a placeholder without a default; a Secret's and a
 /// password variable's values are never copied into another value.
-fn resolve_environment(items: &[EnvItem], namespace: &str, values: &ConfigMaps) -> Resolved {
+fn resolve_environment(
+    items: &[EnvItem],
+    namespace: &str,
+    values: &ConfigMaps,
+    budget: &ExpansionBudget,
+) -> Resolved {
     let lookup = |source: ValueSource, object: &str| {
         values.get(&(source, namespace.to_owned(), object.to_owned()))
     };
@@ -309,7 +350,7 @@ fn resolve_environment(items: &[EnvItem], namespace: &str, values: &ConfigMaps) 
                 }
             }
             EnvItem::Literal(var) => {
-                let var = expand(var, &bindings, open, &mut out.secrets);
+                let var = expand(var, (&bindings, open), budget, &mut out.secrets);
                 let binding = if super::is_password_name(&var.name) {
                     Binding::Unknown
                 } else {
@@ -495,17 +536,19 @@ fn is_service_link(name: &str) -> bool {
 /// to follow.
 fn expand(
     var: &EnvVar,
-    bindings: &HashMap<String, Binding>,
-    open: bool,
+    (bindings, open): (&HashMap<String, Binding>, bool),
+    budget: &ExpansionBudget,
     secrets: &mut Vec<Secret>,
 ) -> EnvVar {
     if !var.value.contains('$') {
         return var.clone();
     }
-    let (value, pieces) = expansion(&var.value, bindings, open);
+    let limit = MAX_EXPANDED_LEN.min(budget.remaining());
+    let (value, pieces) = expansion(&var.value, bindings, open, limit);
     // Past the bound the reference is left as written: variables that each repeat the
-    // one before (`V2=$(V1)$(V1)`) double at every step.
-    if value == var.value || value.len() > MAX_EXPANDED_LEN {
+    // one before (`V2=$(V1)$(V1)`) double at every step, and thousands of references
+    // to a long value would each keep a copy.
+    if value == var.value || value.len() > limit || !budget.take(value.len()) {
         return var.clone();
     }
     // Offsets into the written text are offsets into the file only when the value is
@@ -628,6 +671,7 @@ fn expansion(
     text: &str,
     bindings: &HashMap<String, Binding>,
     open: bool,
+    limit: usize,
 ) -> (String, Vec<ExpandedPiece>) {
     let mut x = Expansion {
         out: String::with_capacity(text.len()),
@@ -654,9 +698,7 @@ fn expansion(
                     let name = rest.get(1..close).unwrap_or("");
                     let written = dollar..dollar + close + 2;
                     match bindings.get(name) {
-                        Some(Binding::Known(value, _))
-                            if x.out.len() + value.len() > MAX_EXPANDED_LEN =>
-                        {
+                        Some(Binding::Known(value, _)) if x.out.len() + value.len() > limit => {
                             // Over the bound: the caller keeps the value as written.
                             x.out.push_str(value);
                             return (x.out, x.pieces);
