@@ -1574,8 +1574,8 @@ fn the_include_bound_counts_every_directive_and_says_where_it_stops() {
 
 /// Chains of merge keys, each mapping merging the one before (5,000 in 185 KB): the
 /// merge bound is per file, not per mapping, so Spring (41 s and 5.9 GB before) and
-/// Rails (6.4 s) read the file at once; the pool after the chain is read, and a note
-/// says merged entries were left out.
+/// Rails (6.4 s) read the file at once, as does a Rails file of wide merges; the pool
+/// after them is read, and a note says merged entries were left out.
 #[test]
 fn chains_of_merge_keys_are_bounded_per_file_and_the_bound_is_noted() {
     let chain = |name: &str| {
@@ -1590,7 +1590,21 @@ fn chains_of_merge_keys_are_bounded_per_file_and_the_bound_is_noted() {
     };
     let spring = chain("a") + "spring:\n  datasource:\n    hikari:\n      max-lifetime: 10000\n";
     let rails = chain("x") + "production: {adapter: postgresql, pool: 0}\n";
+    // Wide instead of long: 400 environments each merging a 100-key mapping 100 times
+    // (Rails' own merge walk, bounded per call, took 0.6 s in a release build).
+    let base: Vec<String> = (0..100).map(|i| format!("k{i}: 1")).collect();
+    let mut wide = format!("b: &b {{{}}}\n", base.join(", "));
+    for i in 0..400 {
+        let merges = vec!["*b"; 100].join(", ");
+        wide.push_str(&format!("e{i}:\n  <<: [{merges}]\n  adapter: postgresql\n"));
+    }
+    wide.push_str("production: {adapter: postgresql, pool: 0}\n");
     let cases = [
+        (
+            "config/database.yml",
+            wide,
+            "config/database.yml:1202:41: error[pool-size-invalid]",
+        ),
         (
             "application.yml",
             spring,

@@ -519,7 +519,10 @@ fn ruby_entries(doc: &Document, map: NodeId) -> Vec<Entry> {
         };
         for entry in entries {
             *work += 1;
-            if *work > MAX_RUBY_MERGE_WORK {
+            // Merged entries also spend the document's budget: a bound per call let
+            // every environment of a large file cost the bound.
+            let merged = depth > 0;
+            if *work > MAX_RUBY_MERGE_WORK || (merged && !doc.merge_work.spend()) {
                 return;
             }
             let is_merge = doc

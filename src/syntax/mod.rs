@@ -124,8 +124,9 @@ pub struct Document {
 pub struct MergeWork(std::sync::atomic::AtomicUsize);
 
 impl MergeWork {
-    /// Spend one entry of the document's budget; false once it is spent.
-    fn spend(&self) -> bool {
+    /// Spend one entry of the document's budget; false once it is spent. Readers with
+    /// a merge walk of their own (Rails') spend from it too.
+    pub fn spend(&self) -> bool {
         use std::sync::atomic::Ordering::Relaxed;
         self.0.fetch_add(1, Relaxed) < MAX_DOCUMENT_MERGE_WORK
     }
