@@ -72,8 +72,9 @@ impl Reader for Kubernetes {
             ..KubeSummary::default()
         };
         for file in files {
-            let budget = ExpansionBudget::default();
-            for object in objects(&file.doc) {
+            let objects = objects(&file.doc);
+            let budget = ExpansionBudget::share_of_file(&file.doc, &objects);
+            for object in objects {
                 let reader = ObjectReader {
                     doc: &file.doc,
                     file: file.id,
@@ -93,7 +94,7 @@ impl Reader for Kubernetes {
                                     .unwrap_or("default")
                                     .to_owned(),
                                 env: reader.environment(sources),
-                                budget: budget.clone(),
+                                budget: budget.clone_unspent(),
                             }))
                         })
                     }
@@ -181,29 +182,39 @@ struct Workload {
     /// Each long-running container's name and `envFrom` and `env` entries, in order
     /// ([`ObjectReader::long_running_containers`]).
     env: Vec<(String, Vec<EnvItem>)>,
-    /// What `$(VAR)` expansion may still add in the workload's file, shared by its
-    /// workloads.
+    /// What `$(VAR)` expansion may still add for this workload: its share of its
+    /// file's budget.
     budget: ExpansionBudget,
 }
 
-/// Most bytes of expanded values `$(VAR)` expansion makes in one file (4 MiB), over all
-/// its workloads and containers: the bound of 64 KiB a value let each of thousands of
+/// Most bytes of expanded values `$(VAR)` expansion makes in one file (4 MiB), in equal
+/// shares for its workloads (each over all its containers): the bound of 64 KiB a value let each of thousands of
 /// short references keep its own 64 KiB copy (114 KB of manifest took 396 MB). Past
 /// it, references are left as written, as past the bound of a value.
 const MAX_EXPANDED_PER_FILE: usize = 4 * 1024 * 1024;
 
-/// The bytes of expanded values a file may still make ([`MAX_EXPANDED_PER_FILE`]).
-/// Atomic and shared: a file's workloads are resolved in parallel.
-#[derive(Clone)]
-struct ExpansionBudget(std::sync::Arc<std::sync::atomic::AtomicUsize>);
-
-impl Default for ExpansionBudget {
-    fn default() -> Self {
-        ExpansionBudget(std::sync::Arc::new(MAX_EXPANDED_PER_FILE.into()))
-    }
-}
+/// The bytes of expanded values a workload may still make: an equal share of
+/// [`MAX_EXPANDED_PER_FILE`] for each workload of its file. A file's workloads are
+/// resolved in parallel: a budget they shared would make which references expand
+/// depend on the threads' order, and the output with it.
+struct ExpansionBudget(std::sync::atomic::AtomicUsize);
 
 impl ExpansionBudget {
+    /// The share of each workload (`Deployment`, `StatefulSet`) among `objects`.
+    fn share_of_file(doc: &Document, objects: &[NodeId]) -> Self {
+        let kind = |o: &&NodeId| doc.get(**o, "kind").and_then(|k| doc.text(k));
+        let workloads = objects
+            .iter()
+            .filter(|o| matches!(kind(o), Some("Deployment" | "StatefulSet")))
+            .count();
+        ExpansionBudget((MAX_EXPANDED_PER_FILE / workloads.max(1)).into())
+    }
+
+    /// A budget of what this one still holds, for another workload.
+    fn clone_unspent(&self) -> Self {
+        ExpansionBudget(self.remaining().into())
+    }
+
     fn remaining(&self) -> usize {
         self.0.load(std::sync::atomic::Ordering::Relaxed)
     }
@@ -1869,6 +1880,21 @@ mod tests {
         assert!(
             !masked.contains(&"$(DB_CRED)"),
             "a reference masked: {masked:?}"
+        );
+    }
+
+    #[test]
+    fn each_workload_of_a_file_has_an_equal_share_of_its_expansion_budget() {
+        // Not one budget shared: workloads are resolved in parallel, and which expanded
+        // first would decide what the other could still expand.
+        let text = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: a}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n---\napiVersion: apps/v1\nkind: StatefulSet\nmetadata: {name: b}\n";
+        let doc = crate::syntax::parse(crate::syntax::Format::Yaml, text);
+        let budget = super::ExpansionBudget::share_of_file(&doc, &super::objects(&doc));
+        assert_eq!(budget.remaining(), super::MAX_EXPANDED_PER_FILE / 2);
+        assert!(budget.take(10));
+        assert_eq!(
+            budget.clone_unspent().remaining(),
+            super::MAX_EXPANDED_PER_FILE / 2 - 10
         );
     }
 
