@@ -1031,20 +1031,6 @@ fn resolved_outputs(args: &CheckArgs) -> Vec<Output> {
     resolved.into_iter().map(|(output, _)| output).collect()
 }
 
-/// The files the summary line counts: with `--stdin-filename`, the one file checked
-/// (the topology files read beside it are context, and show no findings).
-fn files_checked(args: &CheckArgs, report: &engine::Report) -> usize {
-    match args.stdin_filename.as_deref().map(crate::walk::stdin_name) {
-        Some(name) => report
-            .sources
-            .files()
-            .iter()
-            .filter(|f| f.path == name)
-            .count(),
-        None => report.files_checked(),
-    }
-}
-
 /// What stopped part of the run, as the machine formats carry it: each manifest that
 /// cannot be used (`path:line:col: message`) and each internal error.
 fn run_errors(manifest_errors: &[ManifestError], report: &engine::Report) -> Vec<String> {
@@ -1087,7 +1073,7 @@ fn write_outputs(
             sources: &report.sources,
             summary: Summary {
                 incomplete: !errors.is_empty(),
-                ..Summary::of(files_checked(args, report), &report.diagnostics)
+                ..Summary::of(report.files_checked(), &report.diagnostics)
             },
             color: color && output.path.is_none(),
             width: terminal_width(),

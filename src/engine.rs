@@ -172,8 +172,17 @@ pub(crate) enum OutsidePaths {
 }
 
 impl Report {
+    /// The files checked: those read only for the topology ([`Report::context`]:
+    /// beside `--stdin-filename`, or named by a manifest outside the paths) are not,
+    /// unless a finding of the topology is placed in one (as `junit` lists them).
     pub fn files_checked(&self) -> usize {
-        self.sources.len()
+        let with_findings: HashSet<FileId> =
+            self.diagnostics.iter().map(|d| d.primary.file).collect();
+        self.sources
+            .files()
+            .iter()
+            .filter(|f| !self.context.contains(&f.id) || with_findings.contains(&f.id))
+            .count()
     }
 }
 

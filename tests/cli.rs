@@ -394,6 +394,16 @@ fn junit_lists_only_the_files_checked() {
     for context in ["other/application.yml", "poollint.toml"] {
         assert!(!from_disk.contains(context), "{context}: {from_disk}");
     }
+    // The summary counts the same files: `web` and the database's file, where a
+    // topology finding is placed (it counted every file read, the manifest included).
+    let testcases = from_disk.matches("<testcase ").count();
+    let json = poollint()
+        .current_dir(dir.path())
+        .args(["check", "-f", "json", "web"])
+        .output()
+        .expect("run");
+    let json: serde_json::Value = serde_json::from_slice(&json.stdout).expect("JSON");
+    assert_eq!(json["summary"]["files"], testcases, "{from_disk}");
 }
 
 /// A path that cannot be read is named on stderr with its control characters escaped:
