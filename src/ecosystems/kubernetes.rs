@@ -73,7 +73,7 @@ impl Reader for Kubernetes {
         };
         for file in files {
             let objects = objects(&file.doc);
-            let budget = ExpansionBudget::share_of_file(&file.doc, &objects);
+            let share = expansion_share(&file.doc, &objects);
             for object in objects {
                 let reader = ObjectReader {
                     doc: &file.doc,
@@ -81,7 +81,7 @@ impl Reader for Kubernetes {
                     object,
                 };
                 let piece = match reader.text(&["kind"]) {
-                    Some("Deployment" | "StatefulSet") => {
+                    kind if is_workload(kind) => {
                         if let Some(database) = reader.postgres_database(sources) {
                             summary.pieces.push(Piece::Model(database));
                         }
@@ -94,7 +94,7 @@ impl Reader for Kubernetes {
                                     .unwrap_or("default")
                                     .to_owned(),
                                 env: reader.environment(sources),
-                                budget: budget.clone_unspent(),
+                                budget: ExpansionBudget(share.into()),
                             }))
                         })
                     }
@@ -193,38 +193,40 @@ struct Workload {
 /// it, references are left as written, as past the bound of a value.
 const MAX_EXPANDED_PER_FILE: usize = 4 * 1024 * 1024;
 
-/// The bytes of expanded values a workload may still make: an equal share of
-/// [`MAX_EXPANDED_PER_FILE`] for each workload of its file. A file's workloads are
-/// resolved in parallel: a budget they shared would make which references expand
-/// depend on the threads' order, and the output with it.
-struct ExpansionBudget(std::sync::atomic::AtomicUsize);
+/// A workload's `kind`: the objects whose containers are read.
+fn is_workload(kind: Option<&str>) -> bool {
+    matches!(kind, Some("Deployment" | "StatefulSet"))
+}
+
+/// Each workload's equal share of [`MAX_EXPANDED_PER_FILE`] among `objects`, a file's.
+/// A file's workloads are resolved in parallel: a budget they shared would make which
+/// references expand depend on the threads' order, and the output with it.
+fn expansion_share(doc: &Document, objects: &[NodeId]) -> usize {
+    let workloads = objects
+        .iter()
+        .filter(|o| is_workload(doc.get(**o, "kind").and_then(|k| doc.text(k))))
+        .count();
+    MAX_EXPANDED_PER_FILE / workloads.max(1)
+}
+
+/// The bytes of expanded values a workload may still make (its [`expansion_share`]);
+/// spent by its containers one after another, on one thread.
+struct ExpansionBudget(std::cell::Cell<usize>);
 
 impl ExpansionBudget {
-    /// The share of each workload (`Deployment`, `StatefulSet`) among `objects`.
-    fn share_of_file(doc: &Document, objects: &[NodeId]) -> Self {
-        let kind = |o: &&NodeId| doc.get(**o, "kind").and_then(|k| doc.text(k));
-        let workloads = objects
-            .iter()
-            .filter(|o| matches!(kind(o), Some("Deployment" | "StatefulSet")))
-            .count();
-        ExpansionBudget((MAX_EXPANDED_PER_FILE / workloads.max(1)).into())
-    }
-
-    /// A budget of what this one still holds, for another workload.
-    fn clone_unspent(&self) -> Self {
-        ExpansionBudget(self.remaining().into())
-    }
-
     fn remaining(&self) -> usize {
-        self.0.load(std::sync::atomic::Ordering::Relaxed)
+        self.0.get()
     }
 
     /// Spend `len` bytes; false (nothing spent) when fewer remain.
     fn take(&self, len: usize) -> bool {
-        use std::sync::atomic::Ordering::Relaxed;
-        self.0
-            .fetch_update(Relaxed, Relaxed, |left| left.checked_sub(len))
-            .is_ok()
+        match self.0.get().checked_sub(len) {
+            Some(left) => {
+                self.0.set(left);
+                true
+            }
+            None => false,
+        }
     }
 }
 
@@ -1889,13 +1891,11 @@ mod tests {
         // first would decide what the other could still expand.
         let text = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: a}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n---\napiVersion: apps/v1\nkind: StatefulSet\nmetadata: {name: b}\n";
         let doc = crate::syntax::parse(crate::syntax::Format::Yaml, text);
-        let budget = super::ExpansionBudget::share_of_file(&doc, &super::objects(&doc));
-        assert_eq!(budget.remaining(), super::MAX_EXPANDED_PER_FILE / 2);
-        assert!(budget.take(10));
-        assert_eq!(
-            budget.clone_unspent().remaining(),
-            super::MAX_EXPANDED_PER_FILE / 2 - 10
-        );
+        let share = super::expansion_share(&doc, &super::objects(&doc));
+        assert_eq!(share, super::MAX_EXPANDED_PER_FILE / 2);
+        let budget = super::ExpansionBudget(share.into());
+        assert!(budget.take(10) && !budget.take(share));
+        assert_eq!(budget.remaining(), share - 10);
     }
 
     #[test]
