@@ -103,7 +103,7 @@ impl Includes<'_> {
         let message = format!(
             "{} `{}` not followed: this run has read {MAX_INCLUDED_FILES} files through includes, the most it reads; the settings of this include and of every include after it are not checked",
             directive.name,
-            directive.argument.trim().trim_matches(['\'', '"'])
+            written_target(directive)
         );
         self.report
             .diagnostics
@@ -130,7 +130,7 @@ impl Includes<'_> {
         directive: &Directive,
     ) -> Vec<PathBuf> {
         let base = includer.path.parent().unwrap_or(Path::new("."));
-        let argument = directive.argument.trim().trim_matches(['\'', '"']);
+        let argument = written_target(directive);
         if Path::new(argument).is_absolute() && !self.inside_roots(Path::new(argument)) {
             self.report.notes.push(format!(
                 "{}: {} {argument} not followed: an absolute path names the deployed machine, not the repository (--include-root DIR follows it when DIR holds a copy)",
@@ -287,7 +287,7 @@ impl Includes<'_> {
         let message = format!(
             "{} `{}` is not in the repository: its settings are not checked ({consequence})",
             directive.name,
-            directive.argument.trim().trim_matches(['\'', '"'])
+            written_target(directive)
         );
         self.report
             .diagnostics
@@ -327,6 +327,11 @@ fn pgbouncer_target(beside_includer: PathBuf, top_dir: Option<&Path>, argument: 
         Some(beside_top) if beside_top.exists() => beside_top,
         _ => beside_includer,
     }
+}
+
+/// The file a directive names, as written without its quotes (`include 'b.conf'`).
+fn written_target(directive: &Directive) -> &str {
+    directive.argument.trim().trim_matches(['\'', '"'])
 }
 
 /// Where a directive's findings point: its argument.
