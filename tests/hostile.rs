@@ -1627,6 +1627,33 @@ fn chains_of_merge_keys_are_bounded_per_file_and_the_bound_is_noted() {
     }
 }
 
+/// The file's merge bound counts each mapping's merged entries once, however often the
+/// readers look it up: a `database.yml` of 300 environments each merging one 60-key
+/// `default` (18,600 merged entries) is read whole, though Rails walks each
+/// environment's entries several times (it reached the 50,000 and lost the
+/// environments after it).
+#[test]
+fn a_large_legitimate_merge_file_is_read_whole() {
+    let keys: Vec<String> = (0..57).map(|i| format!("  key{i}: v{i}")).collect();
+    let mut text = format!(
+        "default: &default\n  adapter: postgresql\n  pool: 5\n  timeout: 5000\n{}\n",
+        keys.join("\n")
+    );
+    for e in 0..300 {
+        text.push_str(&format!("env{e}:\n  <<: *default\n  database: db{e}\n"));
+    }
+    text.push_str("production:\n  <<: *default\n  pool: 0\n");
+    let dir = tree("config/database.yml", text.as_bytes());
+    let run = check(dir.path(), &[]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert_only_finding(
+        &run,
+        "hostile/config/database.yml",
+        "hostile/config/database.yml:964:9: error[pool-size-invalid]",
+    );
+    assert!(!run.stderr.contains("merge keys"), "{}", run.stderr);
+}
+
 /// Thousands of short references to one 64 KiB value (`$(V2)`, built in two steps of
 /// eight): expansion is bounded per file (4 MiB of expanded values), not only per
 /// value, so the 114 KB manifest no longer takes 396 MB; past the budget references

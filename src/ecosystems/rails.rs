@@ -52,7 +52,9 @@ use crate::model::{
 };
 use crate::source::{SourceMap, Span};
 use crate::syntax::erb::{self, Tag};
-use crate::syntax::{Document, Entry, Format, NodeId, NodeKind, ScalarStyle};
+use crate::syntax::{
+    Document, Entry, Format, MergeBudget, MergeRule, NodeId, NodeKind, ResolvedEntry, ScalarStyle,
+};
 
 pub struct Rails;
 
@@ -513,7 +515,14 @@ const MAX_RUBY_MERGE_DEPTH: usize = 32;
 /// base's, and one written after it overrides the base's; YAML's merge-key rule (which
 /// [`Document::entries`] follows) lets the mapping's own keys win wherever they are.
 fn ruby_entries(doc: &Document, map: NodeId) -> Vec<Entry> {
-    fn collect(doc: &Document, map: NodeId, depth: usize, out: &mut Vec<Entry>, work: &mut usize) {
+    fn collect(
+        doc: &Document,
+        map: NodeId,
+        depth: usize,
+        out: &mut Vec<ResolvedEntry>,
+        work: &mut usize,
+        budget: &mut MergeBudget,
+    ) {
         let Some(NodeKind::Map(entries)) = doc.node(map).map(|n| &n.kind) else {
             return;
         };
@@ -522,14 +531,15 @@ fn ruby_entries(doc: &Document, map: NodeId) -> Vec<Entry> {
             // Merged entries also spend the document's budget: a bound per call let
             // every environment of a large file cost the bound.
             let merged = depth > 0;
-            if *work > MAX_RUBY_MERGE_WORK || (merged && !doc.merge_work.spend()) {
+            if *work > MAX_RUBY_MERGE_WORK || (merged && !budget.spend()) {
                 return;
             }
-            let is_merge = doc
-                .scalar(entry.key)
-                .is_some_and(|s| s.text == "<<" && s.style == ScalarStyle::Plain);
-            if !is_merge {
-                out.push(*entry);
+            if !doc.is_merge_key(entry.key) {
+                out.push(ResolvedEntry {
+                    key: entry.key,
+                    value: entry.value,
+                    merged,
+                });
                 continue;
             }
             if depth >= MAX_RUBY_MERGE_DEPTH {
@@ -539,25 +549,39 @@ fn ruby_entries(doc: &Document, map: NodeId) -> Vec<Entry> {
             match doc.node(source).map(|n| &n.kind) {
                 Some(NodeKind::Seq(items)) => {
                     for item in items.iter().rev() {
-                        collect(doc, doc.resolve(*item), depth + 1, out, work);
+                        collect(doc, doc.resolve(*item), depth + 1, out, work, budget);
                     }
                 }
-                _ => collect(doc, source, depth + 1, out, work),
+                _ => collect(doc, source, depth + 1, out, work, budget),
             }
         }
     }
-    let mut all = Vec::new();
-    let mut work = 0;
-    collect(doc, doc.resolve(map), 0, &mut all, &mut work);
-    // The last of each key, where it was assigned last.
-    let mut seen = std::collections::HashSet::new();
-    let mut last: Vec<Entry> = all
+    let map = doc.resolve(map);
+    let walk = |budget: &mut MergeBudget| {
+        let mut all = Vec::new();
+        collect(doc, map, 0, &mut all, &mut 0, budget);
+        // The last of each key, where it was assigned last.
+        let mut seen = std::collections::HashSet::new();
+        let mut last: Vec<ResolvedEntry> = all
+            .into_iter()
+            .rev()
+            .filter(|e| doc.text(e.key).is_none_or(|k| seen.insert(k.to_owned())))
+            .collect();
+        last.reverse();
+        last
+    };
+    let entries = if doc.has_merge_key(map) {
+        doc.merge_work.walk_once(map, MergeRule::Ruby, walk)
+    } else {
+        walk(&mut MergeBudget::unshared(&mut 0))
+    };
+    entries
         .into_iter()
-        .rev()
-        .filter(|e| doc.text(e.key).is_none_or(|k| seen.insert(k.to_owned())))
-        .collect();
-    last.reverse();
-    last
+        .map(|e| Entry {
+            key: e.key,
+            value: e.value,
+        })
+        .collect()
 }
 
 fn is_database_config(doc: &Document, map: NodeId) -> bool {

@@ -116,31 +116,84 @@ pub struct Document {
     pub merge_work: MergeWork,
 }
 
-/// What [`Document::entries`] has spent on merge keys in one document, shared by every
-/// reader of it: a bound per mapping let a chain of n mappings, each merging the one
-/// before, cost n times the chain (a 185 KB file took 41 s and 5.9 GB). Atomic, so a
-/// document read from several threads stays `Sync`.
+/// What the walks of merge keys have spent in one document, shared by every reader of
+/// it: a bound per mapping let a chain of n mappings, each merging the one before, cost
+/// n times the chain (a 185 KB file took 41 s and 5.9 GB). Each mapping's walk is kept,
+/// so the budget counts a mapping's merged entries once however often readers look it
+/// up (a `database.yml` of 300 environments each merging one `default` reached the
+/// bound when every lookup counted). Behind a lock, so a document read from several
+/// threads stays `Sync`.
 #[derive(Debug, Default)]
-pub struct MergeWork(std::sync::atomic::AtomicUsize);
+pub struct MergeWork(std::sync::Mutex<MergeWalks>);
+
+#[derive(Debug, Default)]
+struct MergeWalks {
+    spent: usize,
+    walked: std::collections::HashMap<(NodeId, MergeRule), Vec<ResolvedEntry>>,
+}
+
+/// Whose rule a walk of merge keys follows: YAML's ([`Document::entries`]) or Ruby's
+/// (the Rails reader's), which differ in what wins, so each is kept apart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum MergeRule {
+    Yaml,
+    Ruby,
+}
+
+/// The budget one walk of a mapping spends from; see [`MergeWork::walk_once`].
+pub struct MergeBudget<'a>(&'a mut usize);
+
+impl<'a> MergeBudget<'a> {
+    /// A budget of its own, for a walk of a mapping with no merge key (which spends
+    /// nothing: only merged entries are counted).
+    pub fn unshared(spent: &'a mut usize) -> Self {
+        MergeBudget(spent)
+    }
+
+    /// Spend one merged entry; false once the document's budget is spent.
+    pub fn spend(&mut self) -> bool {
+        *self.0 += 1;
+        *self.0 <= MAX_DOCUMENT_MERGE_WORK
+    }
+}
 
 impl MergeWork {
-    /// Spend one entry of the document's budget; false once it is spent. Readers with
-    /// a merge walk of their own (Rails') spend from it too.
-    pub fn spend(&self) -> bool {
-        use std::sync::atomic::Ordering::Relaxed;
-        self.0.fetch_add(1, Relaxed) < MAX_DOCUMENT_MERGE_WORK
+    /// The entries of `map` by `rule`: walked by `walk` the first time (spending from
+    /// the document's budget), the kept result after. The lock is held while walking,
+    /// so two readers never both spend on one mapping.
+    pub fn walk_once(
+        &self,
+        map: NodeId,
+        rule: MergeRule,
+        walk: impl FnOnce(&mut MergeBudget) -> Vec<ResolvedEntry>,
+    ) -> Vec<ResolvedEntry> {
+        let mut walks = self
+            .0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Some(entries) = walks.walked.get(&(map, rule)) {
+            return entries.clone();
+        }
+        let entries = walk(&mut MergeBudget(&mut walks.spent));
+        walks.walked.insert((map, rule), entries.clone());
+        entries
     }
 
     /// True when merged entries were left out because the budget was spent.
     pub fn exhausted(&self) -> bool {
-        self.0.load(std::sync::atomic::Ordering::Relaxed) > MAX_DOCUMENT_MERGE_WORK
+        let walks = self
+            .0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        walks.spent > MAX_DOCUMENT_MERGE_WORK
     }
 }
 
+/// A copy starts with nothing walked or spent: walks are kept by node, and a copy may
+/// be changed (no reader copies a document it walks).
 impl Clone for MergeWork {
     fn clone(&self) -> Self {
-        let spent = self.0.load(std::sync::atomic::Ordering::Relaxed);
-        MergeWork(spent.into())
+        MergeWork::default()
     }
 }
 
@@ -243,21 +296,38 @@ impl Document {
     /// does not set itself. Duplicated own keys are all returned (for the duplicate
     /// lint); ecosystems take the last. Work is bounded, so alias bombs stay cheap.
     pub fn entries(&self, id: NodeId) -> Vec<ResolvedEntry> {
-        let mut out = Vec::new();
-        let mut work = 0usize;
-        self.collect_entries(self.resolve(id), false, &mut out, &mut work);
-        out
+        let map = self.resolve(id);
+        let walk = |budget: &mut MergeBudget| {
+            let mut out = Vec::new();
+            self.collect_entries(map, &mut out, budget);
+            out
+        };
+        if self.has_merge_key(map) {
+            self.merge_work.walk_once(map, MergeRule::Yaml, walk)
+        } else {
+            // Nothing is merged, so nothing is spent or worth keeping.
+            walk(&mut MergeBudget::unshared(&mut 0))
+        }
     }
 
-    fn collect_entries(
-        &self,
-        map: NodeId,
-        merged: bool,
-        out: &mut Vec<ResolvedEntry>,
-        work: &mut usize,
-    ) {
+    /// True when the mapping at `map` has a merge key `<<` of its own.
+    pub fn has_merge_key(&self, map: NodeId) -> bool {
+        match self.node(map).map(|n| &n.kind) {
+            Some(NodeKind::Map(own)) => own.iter().any(|e| self.is_merge_key(e.key)),
+            _ => false,
+        }
+    }
+
+    /// True when `key` is the merge key `<<` (written plain: `"<<"` is a key like any).
+    pub fn is_merge_key(&self, key: NodeId) -> bool {
+        self.scalar(key)
+            .is_some_and(|s| s.text == "<<" && s.style == ScalarStyle::Plain)
+    }
+
+    fn collect_entries(&self, map: NodeId, out: &mut Vec<ResolvedEntry>, budget: &mut MergeBudget) {
+        let mut work = 0usize;
         // Iterative over the merge chain: a stack of mappings still to merge in.
-        let mut pending = vec![(map, merged)];
+        let mut pending = vec![(map, false)];
         // Keys of the entries collected before the mapping being merged in, which shadow
         // its own (filled only once a merge is reached: most mappings have none).
         let mut earlier_keys: std::collections::HashSet<&str> = Default::default();
@@ -275,15 +345,12 @@ impl Document {
             let mut merges = Vec::new();
             for entry in entries {
                 if is_merged {
-                    *work += 1;
-                    if *work > MAX_MERGE_WORK || !self.merge_work.spend() {
+                    work += 1;
+                    if work > MAX_MERGE_WORK || !budget.spend() {
                         return;
                     }
                 }
-                let is_merge_key = self
-                    .scalar(entry.key)
-                    .is_some_and(|s| s.text == "<<" && s.style == ScalarStyle::Plain);
-                if is_merge_key {
+                if self.is_merge_key(entry.key) {
                     merges.push(entry.value);
                     continue;
                 }
@@ -317,12 +384,9 @@ impl Document {
         // Most mappings have no merge key: then the entries are the mapping's own, and
         // the last one with the key is found without collecting them. Readers call this
         // for every key they look up.
-        if let Some(NodeKind::Map(own)) = self.node(self.resolve(id)).map(|n| &n.kind) {
-            let is_merge_key = |e: &Entry| {
-                self.scalar(e.key)
-                    .is_some_and(|s| s.text == "<<" && s.style == ScalarStyle::Plain)
-            };
-            if !own.iter().any(is_merge_key) {
+        let map = self.resolve(id);
+        if let Some(NodeKind::Map(own)) = self.node(map).map(|n| &n.kind) {
+            if !self.has_merge_key(map) {
                 return own
                     .iter()
                     .rev()
