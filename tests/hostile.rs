@@ -974,7 +974,9 @@ fn secrets_decoded_by_readers_never_reach_messages() {
     let workload = "---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      containers:\n        - name: web\n          env:\n            - name: SPRING_DATASOURCE_HIKARI_MAXIMUM_POOL_SIZE\n              valueFrom:\n                secretKeyRef: {name: db, key: password}\n";
     // "TXNnLVNlY3JldDQ=" is base64 of "Msg-Secret4".
     write("d/app.yaml", &format!("apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\ndata:\n  password: TXNnLVNlY3JldDQ=\n{workload}"));
-    write("e/app.yaml", &format!("apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\nstringData:\n  password: \"Msg\\x2dSecret5\"\n{workload}"));
+    // Named apart from d's: two Secrets of one name in one namespace are one object.
+    let workload_e = workload.replace("name: db,", "name: db-e,");
+    write("e/app.yaml", &format!("apiVersion: v1\nkind: Secret\nmetadata:\n  name: db-e\nstringData:\n  password: \"Msg\\x2dSecret5\"\n{workload_e}"));
     write("f/application.yml", "spring:\n  datasource:\n    hikari:\n      maximum-pool-size: ${DB_PASSWORD:Msg-Secret6}\n");
     for format in [
         "human", "concise", "json", "sarif", "github", "rdjson", "rdjsonl", "gitlab", "junit",

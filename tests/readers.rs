@@ -1837,3 +1837,38 @@ fn compose_interpolates_command_flags_and_replica_counts() {
         "{finding}"
     );
 }
+
+/// A pool setting from a ConfigMap in another file (`envFrom`, `configMapKeyRef`) is
+/// cited in that file, at its value: it was the ConfigMap's byte range given the
+/// Deployment's file, a line past the end of it (and "Failed to read contents" in the
+/// human format), which `--diff-base` and suppressions then looked up in the wrong file.
+#[test]
+fn a_setting_from_a_config_map_in_another_file_is_cited_there() {
+    let deployment = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 3\n  template:\n    spec:\n      containers:\n        - name: web\n          envFrom:\n            - configMapRef:\n                name: web-env\n          env:\n            - name: SPRING_DATASOURCE_URL\n              value: jdbc:postgresql://db:5432/app?socketTimeout=30\n            - name: SPRING_DATASOURCE_HIKARI_CONNECTION_TIMEOUT\n              valueFrom:\n                configMapKeyRef: {name: web-env, key: TIMEOUT}\n";
+    let pad: String = (0..40).map(|i| format!("  PAD_{i}: \"x\"\n")).collect();
+    let config_map = format!("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web-env\ndata:\n{pad}  SPRING_DATASOURCE_HIKARI_MAXIMUM_POOL_SIZE: \"40\"\n  TIMEOUT: \"100\"\n");
+    let dir = tree(&[
+        ("deploy/web.yaml", deployment),
+        ("deploy/cm.yaml", &config_map),
+        ("poollint.toml", &manifest(100, "")),
+    ]);
+    let report = json(&["check"], dir.path());
+    let cited: Vec<(String, String, u64)> = report["diagnostics"]
+        .as_array()
+        .expect("diagnostics")
+        .iter()
+        .map(|d| {
+            let rule = d["rule"].as_str().unwrap_or("").to_owned();
+            let path = d["path"].as_str().unwrap_or("").to_owned();
+            (rule, path, d["start"]["line"].as_u64().unwrap_or(0))
+        })
+        .collect();
+    for rule in ["hikari-timeout-constraints", "suspicious-time-unit"] {
+        let in_config_map = |(r, path, line): &(String, String, u64)| {
+            r == rule && path.ends_with("deploy/cm.yaml") && *line == 47
+        };
+        assert!(cited.iter().any(in_config_map), "{rule}: {cited:?}");
+    }
+    let fleet = messages(dir.path(), "fleet-exceeds-db-slots");
+    assert!(fleet.iter().any(|m| m.contains("cm.yaml:46)")), "{fleet:?}");
+}

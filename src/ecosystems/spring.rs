@@ -91,7 +91,9 @@ struct Leaf {
     raw_key: String,
     canonical: String,
     value: String,
-    value_span: Span,
+    /// Where the value is: in the key's file, except for a deployment variable from a
+    /// ConfigMap in another file (`envFrom`, `configMapKeyRef`).
+    value_location: Location,
     style: ScalarStyle,
     /// Where the value's text is in the file (whole: escapes changed it; part by part:
     /// a Kubernetes `$(VAR)` expansion made it).
@@ -241,10 +243,7 @@ fn included_profiles(leaves: &[Leaf], refused: &mut Vec<RefusedValue>) -> Vec<St
                 "a document with a profile condition"
             };
             refused.push(RefusedValue {
-                location: Location {
-                    file: leaf.location_key.file,
-                    span: leaf.value_span,
-                },
+                location: leaf.value_location,
                 reason: format!(
                     "{}: Spring Boot 2.4+ refuses spring.profiles.include in {place} and does not start",
                     leaf.raw_key
@@ -397,11 +396,11 @@ fn referenced_value(leaf: &Leaf) -> Option<Secret> {
         let default = resolve_placeholders(&leaf.value).whole_default;
         sub_span(leaf, default.filter(|d| !d.is_empty())?)
     } else {
-        leaf.value_span
+        leaf.value_location.span
     };
     Some(Secret {
         location: Location {
-            file: leaf.location_key.file,
+            file: leaf.value_location.file,
             span,
         },
         kind: "referenced password",
@@ -418,6 +417,13 @@ fn entries_and_secrets(app: App, model: &mut Model) {
     model.entries.reserve_exact(app.leaves.len());
     for leaf in app.leaves {
         model.secrets.extend(secrets_in(&leaf));
+        // An entry lives in one file: a value from a ConfigMap in another file is
+        // pointed at through the reference to it (the pools' settings point at it).
+        let value_span = if leaf.value_location.file == leaf.location_key.file {
+            leaf.value_location.span
+        } else {
+            leaf.location_key.span
+        };
         model.entries.push(ConfigEntry {
             ecosystem: Ecosystem::Spring,
             file: leaf.location_key.file,
@@ -425,7 +431,7 @@ fn entries_and_secrets(app: App, model: &mut Model) {
             canonical: EntryKey::from(leaf.canonical),
             key_span: leaf.location_key.span,
             value: Some(leaf.value),
-            value_span: leaf.value_span,
+            value_span,
             profile: leaf.condition.map(|c| c.label.clone()),
             via: leaf.via.map(Into::into),
             scope: app.scope.clone(),
@@ -517,10 +523,7 @@ fn activation_condition(leaves: &[Leaf], refused: &mut Vec<RefusedValue>) -> Opt
                 Err(refusal) => {
                     valid = false;
                     refused.push(RefusedValue {
-                        location: Location {
-                            file: leaf.location_key.file,
-                            span: leaf.value_span,
-                        },
+                        location: leaf.value_location,
                         reason: format!(
                             "{}: `{}` is not a profile expression Spring accepts: {}",
                             leaf.raw_key,
@@ -956,7 +959,7 @@ fn flatten(
                     raw_key: path_parts(&parts, path).join("."),
                     canonical: canonical.text,
                     value: scalar.text.clone(),
-                    value_span: span,
+                    value_location: Location { file, span },
                     style: scalar.style,
                     text_start: super::written_at(source, span, &scalar.text).into(),
                     condition: None,
@@ -972,7 +975,7 @@ fn flatten(
 
 /// A span inside a leaf's value, or the whole value when the text was escaped.
 fn sub_span(leaf: &Leaf, range: std::ops::Range<usize>) -> Span {
-    leaf.text_start.span(leaf.value_span, range)
+    leaf.text_start.span(leaf.value_location.span, range)
 }
 
 /// A value after `${VAR:default}` substitution.
@@ -1058,7 +1061,7 @@ fn secrets_in(leaf: &Leaf) -> Vec<Secret> {
     let last = leaf.canonical.rsplit('.').next().unwrap_or("");
     let secret = |span: Span, kind: &'static str, literal: bool| Secret {
         location: Location {
-            file: leaf.location_key.file,
+            file: leaf.value_location.file,
             span,
         },
         kind,
@@ -1074,7 +1077,7 @@ fn secrets_in(leaf: &Leaf) -> Vec<Secret> {
             is_database_key(&leaf.canonical) && matches!(last, "password" | "pwd" | "passwd");
         let resolved = resolve_placeholders(&leaf.value);
         match (leaf.via.is_some(), resolved.whole_default) {
-            (false, _) => found.push(secret(leaf.value_span, "password key", database)),
+            (false, _) => found.push(secret(leaf.value_location.span, "password key", database)),
             (true, Some(range)) if !range.is_empty() => {
                 found.push(secret(
                     sub_span(leaf, range),
@@ -1320,8 +1323,8 @@ impl<'a> PoolReader<'a> {
 
     fn origin(&self, leaf: &Leaf, property: &str) -> Origin {
         Origin::File {
-            file: leaf.location_key.file,
-            span: leaf.value_span,
+            file: leaf.value_location.file,
+            span: leaf.value_location.span,
             key: self.key(property).into(),
             via: via_of(leaf, self.effective),
         }
@@ -1386,8 +1389,8 @@ impl<'a> PoolReader<'a> {
         Some(Setting {
             value: parse_value(leaf, Some(self.effective), |t| Ok(t.to_owned())),
             origin: Origin::File {
-                file: leaf.location_key.file,
-                span: leaf.value_span,
+                file: leaf.value_location.file,
+                span: leaf.value_location.span,
                 key: key.into(),
                 via: via_of(leaf, self.effective),
             },
@@ -1481,7 +1484,7 @@ fn connection_info(effective: &Effective, url: &Setting<String>) -> Option<Conne
     let leaf = effective
         .winners
         .values()
-        .find(|l| l.value_span == location.span && l.location_key.file == location.file)?;
+        .find(|l| l.value_location == location)?;
     let key = url.origin.key().unwrap_or("url");
     // A URL another property gave (`${app.db.url}`) is not the text written here: its
     // parts point at the whole value.
@@ -1492,15 +1495,8 @@ fn connection_info(effective: &Effective, url: &Setting<String>) -> Option<Conne
     } else {
         leaf.text_start.clone()
     };
-    let mut connection = super::url_connection(
-        parse_url(text)?,
-        Location {
-            file: location.file,
-            span: leaf.value_span,
-        },
-        text_map,
-        key,
-    );
+    let mut connection =
+        super::url_connection(parse_url(text)?, leaf.value_location, text_map, key);
     mark_placeholder_host(&mut connection, leaf);
     Some(connection)
 }
@@ -1569,8 +1565,8 @@ fn service_of(app: &App, effective: &Effective, pools: Vec<usize>) -> Service {
                 parse_int(t, typing(leaf), i64::MIN, i64::MAX)
             }),
             origin: Origin::File {
-                file: leaf.location_key.file,
-                span: leaf.value_span,
+                file: leaf.value_location.file,
+                span: leaf.value_location.span,
                 key: "server.tomcat.threads.max".into(),
                 via: via_of(leaf, effective),
             },
@@ -1627,8 +1623,8 @@ fn active_profiles(effective: &Effective) -> Option<Setting<Vec<String>>> {
     Some(Setting::known(
         profiles,
         Origin::File {
-            file: first.location_key.file,
-            span: first.value_span,
+            file: first.value_location.file,
+            span: first.value_location.span,
             key: key.into(),
             via: None,
         },
@@ -1649,10 +1645,7 @@ fn liveness_group_db(effective: &Effective) -> Option<Location> {
         })
         .map(|(_, leaf)| *leaf)
         .find(|leaf| leaf.value.split(',').any(|name| name.trim() == "db"))
-        .map(|leaf| Location {
-            file: leaf.location_key.file,
-            span: leaf.value_span,
-        })
+        .map(|leaf| leaf.value_location)
 }
 
 /// JPA is configured when any `spring.jpa.*` key is written.
@@ -1666,8 +1659,8 @@ fn jpa_facts(app: &App) -> Option<JpaFacts> {
         .map(|leaf| Setting {
             value: parse_value(leaf, None, parse_boolean),
             origin: Origin::File {
-                file: leaf.location_key.file,
-                span: leaf.value_span,
+                file: leaf.value_location.file,
+                span: leaf.value_location.span,
                 key: "spring.jpa.open-in-view".into(),
                 via: leaf.via.clone(),
             },
@@ -2084,7 +2077,7 @@ pub fn model_from_environment(scope: &str, vars: &[crate::model::EnvVar]) -> Mod
             raw_key: var.name.clone(),
             canonical: canonical_key(&parts),
             value: var.value.clone(),
-            value_span: var.value_location.span,
+            value_location: var.value_location,
             style: ScalarStyle::Plain,
             // The value's own text, or the whole scalar it was unescaped from or a
             // substitution made it from.
