@@ -112,6 +112,7 @@ const PASSWORD_KEY_ENDINGS: &[&str] = &[
     "pasword",
     "passowrd",
     "passwrod",
+    "passwrd",
     "passord",
     "paswd",
     "passwort",
@@ -334,9 +335,10 @@ fn value_after_spaces(text: &str, key_start: usize, key_end: usize) -> Option<Sp
 }
 
 /// The value written after the password key that ends at `key_end`: the key must end
-/// there (`password_file:` is not a password), then an optional closing quote, `=` or
-/// `:`, and the value, quoted or up to the next separator. An `option` (`--password`)
-/// may also take the next argument on its line or in its list ([`next_argument`]).
+/// there (`password_file:` is not a password), then an optional `]` closing a Spring
+/// map key, an optional closing quote, `=` or `:`, and the value, quoted or up to the
+/// next separator. An `option` (`--password`) may also take the next argument on its
+/// line or in its list ([`next_argument`]).
 fn value_after_key(
     text: &str,
     key_start: usize,
@@ -345,6 +347,9 @@ fn value_after_key(
     libpq_like: bool,
 ) -> Option<Span> {
     let rest = text.get(key_end..)?;
+    // A Spring map key in brackets (`data-source-properties[password]=`, YAML
+    // `"[password]":`) closes them before its quote.
+    let rest = rest.strip_prefix(']').unwrap_or(rest);
     let after_quote = rest.strip_prefix(['"', '\'']).unwrap_or(rest);
     let after_key = after_quote.trim_start_matches([' ', '\t']);
     let (assigned, separator) = match after_key.strip_prefix(['=', ':']) {
@@ -1071,6 +1076,15 @@ mod tests {
         assert_eq!(shaped("    pasword: Hunter3Secret\n"), ["Hunter3Secret"]);
         assert_eq!(shaped("db.Passwort=geheim1\n"), ["geheim1"]);
         assert_eq!(shaped("DB_PASSOWRD=s3cret\n"), ["s3cret"]);
+        assert_eq!(shaped("hikari.passwrd=s3cret\n"), ["s3cret"]);
+        // Spring map keys in brackets, in .properties and YAML.
+        assert_eq!(
+            shaped("hikari.data-source-properties[password]=Zq9SecB1\n"),
+            ["Zq9SecB1"]
+        );
+        assert_eq!(shaped("props.[password]=Zq9SecB2\n"), ["Zq9SecB2"]);
+        assert_eq!(shaped("  \"[password]\": Zq9SecB3\n"), ["Zq9SecB3"]);
+        assert_eq!(shaped("  {'[password]': Zq9SecB4}\n"), ["Zq9SecB4"]);
         assert_eq!(shaped("password = 'a b' x"), ["a b"]);
         assert_eq!(shaped("password: ${DB_PW:s3cret}"), ["s3cret"]);
         assert_eq!(shaped("PGPASSWORD=${PW:-s3cret} psql"), ["s3cret"]);

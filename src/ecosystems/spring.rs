@@ -1058,7 +1058,7 @@ fn placeholder_via(text: &str) -> Option<String> {
 /// placeholders, and passwords inside URLs and connection strings.
 fn secrets_in(leaf: &Leaf) -> Vec<Secret> {
     let mut found = Vec::new();
-    let last = leaf.canonical.rsplit('.').next().unwrap_or("");
+    let last = last_name(&leaf.canonical);
     let secret = |span: Span, kind: &'static str, literal: bool| Secret {
         location: Location {
             file: leaf.value_location.file,
@@ -1111,6 +1111,20 @@ fn secrets_in(leaf: &Leaf) -> Vec<Secret> {
         ));
     }
     found
+}
+
+/// The name a key ends with: its last element, or the map key in its last brackets
+/// (`data-source-properties[password]` and `….[password]` bind the map key `password`,
+/// as Spring Boot's `Map` binding does).
+fn last_name(canonical: &str) -> &str {
+    let last = canonical.rsplit('.').next().unwrap_or("");
+    match last
+        .strip_suffix(']')
+        .and_then(|inner| inner.rsplit_once('['))
+    {
+        Some((_, key)) => key,
+        None => last,
+    }
 }
 
 /// Keys of a database connection: a `datasource`, `r2dbc`, `flyway`, `liquibase`,
@@ -2579,5 +2593,35 @@ mod tests {
         assert!(all.clone().all(|s| !s.literal && s.scrub_messages));
         // Once each, though both profiles resolve `db.old`.
         assert_eq!(all.filter(|s| s.key == "db.old").count(), 1);
+    }
+
+    #[test]
+    fn a_password_written_as_a_bracketed_map_key_is_a_literal_password() {
+        let cases = [
+            (
+                "application.properties",
+                Format::Properties,
+                "spring.datasource.hikari.data-source-properties[password]=Zq9SecB1\nspring.datasource.hikari.data-source-properties.[password]=Zq9SecB2\n",
+            ),
+            (
+                "application.yml",
+                Format::Yaml,
+                "spring:\n  datasource:\n    hikari:\n      data-source-properties:\n        \"[password]\": Zq9SecB3\n",
+            ),
+        ];
+        for (name, format, text) in cases {
+            let (model, _) = crate::ecosystems::read_one(&Spring, name, format, text);
+            let literal: Vec<&str> = model
+                .secrets
+                .iter()
+                .filter(|s| s.literal)
+                .filter_map(|s| text.get(s.location.span.start..s.location.span.end))
+                .collect();
+            let expected: Vec<&str> = ["Zq9SecB1", "Zq9SecB2", "Zq9SecB3"]
+                .into_iter()
+                .filter(|secret| text.contains(secret))
+                .collect();
+            assert_eq!(literal, expected, "{name}");
+        }
     }
 }
