@@ -354,8 +354,11 @@ fn value_after_key(
     let after_key = after_quote.trim_start_matches([' ', '\t']);
     let (assigned, separator) = match after_key.strip_prefix(['=', ':']) {
         Some(assigned) => (assigned, after_key.chars().next()?),
-        None if option => next_argument(text, key_start, key_end)?,
-        None => return None,
+        None => match escaped_separator_len(after_key) {
+            Some(len) => (after_key.get(len..)?, '='),
+            None if option => next_argument(text, key_start, key_end)?,
+            None => return None,
+        },
     };
     let value = assigned.trim_start_matches([' ', '\t']);
     let value_start = text.len() - value.len();
@@ -431,6 +434,24 @@ fn value_after_key(
         return (lines_end > end).then(|| Span::new(start, lines_end));
     }
     Some(Span::new(value_start, end))
+}
+
+/// The length of a `.properties` separator written escaped at the start of `text`
+/// (`password\=x`, `password\u003dx`, `password\tx`): to Java the key runs on through
+/// it, with an empty value, but what follows is the password the team meant.
+fn escaped_separator_len(text: &str) -> Option<usize> {
+    const ESCAPED: &[&str] = &["\\=", "\\:", "\\t", "\\ ", "\\f"];
+    const UNICODE: &[&str] = &["003d", "003a", "0009", "0020", "000c"];
+    if let Some(hex) = text.strip_prefix("\\u").and_then(|rest| rest.get(..4)) {
+        return UNICODE
+            .iter()
+            .any(|code| code.eq_ignore_ascii_case(hex))
+            .then_some(6);
+    }
+    ESCAPED
+        .iter()
+        .find(|escaped| text.starts_with(**escaped))
+        .map(|escaped| escaped.len())
 }
 
 /// The length of a `key=value` string's value at the start of `value`: up to a quote,
@@ -1077,6 +1098,11 @@ mod tests {
         assert_eq!(shaped("db.Passwort=geheim1\n"), ["geheim1"]);
         assert_eq!(shaped("DB_PASSOWRD=s3cret\n"), ["s3cret"]);
         assert_eq!(shaped("hikari.passwrd=s3cret\n"), ["s3cret"]);
+        // Separators escaped into the key (one key to Java, but the team's password).
+        for written in ["\\=", "\\:", "\\t", "\\ ", "\\u003d", "\\u003A", "\\u0009"] {
+            let line = format!("spring.datasource.password{written}Zq9Sep1\n");
+            assert_eq!(shaped(&line), ["Zq9Sep1"], "{line}");
+        }
         // Spring map keys in brackets, in .properties and YAML.
         assert_eq!(
             shaped("hikari.data-source-properties[password]=Zq9SecB1\n"),
