@@ -1,7 +1,8 @@
 //! `--diff-base REV`: change-aware review through the `git` command line.
 //!
 //! Two things: which lines the change since REV added or modified (findings elsewhere
-//! are dropped, so a review bot comments only on what the author touched), and the tree
+//! are dropped unless the check of the tree at REV did not make them: see
+//! [`crate::review`]), and the tree
 //! as it was at REV (the files a check reads, checked out of a temporary index), so
 //! `risky-pool-change` can compare every pool before and after.
 
@@ -158,6 +159,41 @@ impl DiffBase {
             changed.insert(self.root.join(path_from_git(name)), None);
         }
         Ok(changed)
+    }
+
+    /// Files renamed since the base: the new path (canonical) → the old path, relative
+    /// to the repository and slashed as fingerprints name it. `-z` output is never
+    /// quoted; `--find-renames` pairs them whatever `diff.renames` says.
+    pub fn renamed(&self) -> Result<BTreeMap<PathBuf, String>, String> {
+        let output = git(
+            &self.root,
+            &[
+                "diff",
+                "--name-status",
+                "-z",
+                "--find-renames",
+                "--no-ext-diff",
+                self.commit.as_str(),
+                "--",
+            ],
+        )?;
+        let mut fields = output.split(|b| *b == 0);
+        let mut renamed = BTreeMap::new();
+        while let Some(status) = fields.next().filter(|s| !s.is_empty()) {
+            // Renames and copies name two paths, every other status one.
+            if !matches!(status.first(), Some(b'R' | b'C')) {
+                fields.next();
+                continue;
+            }
+            let (Some(old), Some(new)) = (fields.next(), fields.next()) else {
+                break;
+            };
+            if status.first() == Some(&b'R') {
+                let old = crate::source::slashed(&path_from_git(old).to_string_lossy());
+                renamed.insert(self.root.join(path_from_git(new)), old);
+            }
+        }
+        Ok(renamed)
     }
 
     /// Extract the files of the tree at the base that `wanted` accepts (paths relative to

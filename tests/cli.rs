@@ -1292,6 +1292,88 @@ fn diff_base_reports_a_pooler_scaled_out_in_the_manifest() {
         ));
 }
 
+/// Deleting `max_connections` lets PostgreSQL's default (100) apply: the finding it
+/// causes is on unchanged lines (the PgBouncer pool, the reserved slots) and cites the
+/// default, which no line holds. It did not exist at the base, so it is reported; the
+/// finding that did (an unchanged `max-lifetime`), is not. Both were dropped alike.
+#[test]
+fn diff_base_reports_a_new_finding_caused_by_a_deleted_line() {
+    let repo = git_repo(&[
+        (
+            "poollint.toml",
+            "[[database]]\nname = \"users\"\nengine = \"postgresql\"\nconfig = \"postgresql.conf\"\n\n\
+             [[pooler]]\nname = \"bouncer\"\nkind = \"pgbouncer\"\nconfig = \"pgbouncer.ini\"\n\
+             instances = 2\nconnects-to = \"users\"\n",
+        ),
+        (
+            "postgresql.conf",
+            "superuser_reserved_connections = 3\nmax_connections = 200\n",
+        ),
+        (
+            "pgbouncer.ini",
+            "[databases]\nusers = host=db dbname=users\n[pgbouncer]\ndefault_pool_size = 60\n",
+        ),
+        ("app/application.yml", LIFETIME_10S),
+    ]);
+    let check = || {
+        poollint()
+            .current_dir(repo.path())
+            .args(["check", ".", "-f", "concise", "--diff-base", "HEAD"])
+            .assert()
+    };
+    check().code(0);
+    write_file(
+        repo.path(),
+        "postgresql.conf",
+        "superuser_reserved_connections = 3\n",
+    );
+    check()
+        .code(1)
+        .stdout(predicate::str::contains(
+            "pgbouncer.ini:4:21: error[pgbouncer-server-conns-exceed-postgres]",
+        ))
+        .stdout(predicate::str::contains("hikari-max-lifetime-below-minimum").not());
+}
+
+/// Re-pointing a service from its pooler to the database (`connects-to`) puts its
+/// connections on the database: no label cites the line, but the findings did not
+/// exist at the base, so they are reported (they were all dropped).
+#[test]
+fn diff_base_reports_new_findings_of_a_service_repointed_in_the_manifest() {
+    let manifest = |target: &str| {
+        format!(
+            "[[database]]\nname = \"users\"\nengine = \"postgresql\"\nmax-connections = 100\n\n\
+             [[pooler]]\nname = \"bouncer\"\nkind = \"pgbouncer\"\nconfig = \"pgbouncer.ini\"\n\
+             connects-to = \"users\"\n\n\
+             [[service]]\nname = \"api\"\nconfig = [\"application.yml\"]\ninstances = 4\n\
+             connects-to = \"{target}\"\n"
+        )
+    };
+    let repo = git_repo(&[
+        ("poollint.toml", &manifest("bouncer")),
+        (
+            "pgbouncer.ini",
+            "[databases]\nusers = host=db dbname=users\n[pgbouncer]\ndefault_pool_size = 20\n",
+        ),
+        (
+            "application.yml",
+            "spring:\n  datasource:\n    hikari:\n      maximum-pool-size: 30\n",
+        ),
+    ]);
+    write_file(repo.path(), "poollint.toml", &manifest("users"));
+    poollint()
+        .current_dir(repo.path())
+        .args(["check", ".", "-f", "concise", "--diff-base", "HEAD"])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains(
+            "application.yml:4:26: error[fleet-exceeds-db-slots]",
+        ))
+        .stdout(predicate::str::contains(
+            "pgbouncer.ini:4:21: error[pgbouncer-server-conns-exceed-postgres]",
+        ));
+}
+
 #[test]
 fn diff_base_reports_added_files_whole_and_survives_deleted_and_renamed_ones() {
     let repo = git_repo(&[
