@@ -28,9 +28,15 @@ pub struct DiffBase {
 }
 
 /// The patch format [`parse_unified_diff`] reads, whatever the user's git
-/// configuration says (see [`DiffBase::changed_lines`]).
-const DIFF_FORMAT: [&str; 6] = [
+/// configuration and the repository's attributes say (see [`DiffBase::changed_lines`]).
+/// `--inter-hunk-context=0`: `diff.interHunkContext` merges hunks closer than it, and
+/// the unchanged lines between them would count as changed. `--text`: a file marked
+/// `-diff` or `binary` in `.gitattributes` would be `Binary files … differ`, without
+/// hunks, and all its findings dropped; a file poollint read is text.
+const DIFF_FORMAT: [&str; 8] = [
     "--unified=0",
+    "--inter-hunk-context=0",
+    "--text",
     "--no-color",
     "--no-ext-diff",
     "--no-textconv",

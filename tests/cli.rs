@@ -1464,6 +1464,45 @@ fn diff_base_reads_quoted_names_whatever_the_git_configuration() {
 /// diff is), not with REV itself: a fix made on the main line after the branch left it
 /// is not the branch's change (its file was reported as changed on the branch). With
 /// no merge base, REV itself is compared with and a note says so.
+/// `diff.interHunkContext` merges hunks closer than it: the unchanged line between two
+/// changed ones (an old finding) was reported as changed.
+#[test]
+fn diff_base_counts_only_changed_lines_whatever_the_inter_hunk_context() {
+    let repo = git_repo(&[(
+        "application.yml",
+        "# a\nspring:\n  datasource:\n    hikari:\n      max-lifetime: 10000\n# b\n",
+    )]);
+    git(repo.path(), &["config", "diff.interHunkContext", "5"]);
+    write_file(
+        repo.path(),
+        "application.yml",
+        "# A\nspring:\n  datasource:\n    hikari:\n      max-lifetime: 10000\n# B\n",
+    );
+    diff_check(repo.path())
+        .code(0)
+        .stdout(predicate::str::contains("No problems found"));
+}
+
+/// A file `.gitattributes` marks `-diff` (or `binary`) has no hunks in a plain `git
+/// diff` (`Binary files … differ`): the finding on its changed line was dropped.
+#[test]
+fn diff_base_reads_files_marked_binary_or_no_diff_as_text() {
+    for attribute in ["-diff", "binary"] {
+        let repo = git_repo(&[
+            (".gitattributes", &format!("*.yml {attribute}\n")),
+            ("application.yml", LIFETIME_10S),
+        ]);
+        write_file(
+            repo.path(),
+            "application.yml",
+            "spring:\n  datasource:\n    hikari:\n      max-lifetime: 10000 # why\n",
+        );
+        diff_check(repo.path())
+            .code(1)
+            .stdout(predicate::str::contains("application.yml:4:21: error["));
+    }
+}
+
 #[test]
 fn diff_base_compares_with_the_merge_base() {
     let fine = LIFETIME_10S.replace("10000", "1800000");
