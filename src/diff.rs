@@ -150,7 +150,9 @@ impl DiffBase {
     /// `diff.mnemonicPrefix` change the `b/` prefix, `core.quotePath` (on by default)
     /// writes a non-ASCII name in octal escapes, `diff.external` and textconv drivers
     /// replace the patch. Names git still quotes (a `"`, `\` or control character) are
-    /// unquoted by [`parse_unified_diff`].
+    /// unquoted by [`parse_unified_diff`]. A checked file that is untracked and
+    /// git-ignored is in neither list: it is new all the same, and its findings, which
+    /// the check at the base cannot have made, are kept by [`crate::review`].
     pub fn changed_lines(&self) -> Result<ChangedLines, String> {
         let mut args = vec!["-c", "core.quotePath=false", "diff"];
         args.extend(DIFF_FORMAT);

@@ -1503,6 +1503,18 @@ fn diff_base_reads_files_marked_binary_or_no_diff_as_text() {
     }
 }
 
+/// A checked file that is untracked and git-ignored (rendered output) did not exist at
+/// the base: it is new, and every finding of it is reported (all were dropped, as
+/// `git ls-files --others --exclude-standard` leaves it out of the changed files).
+#[test]
+fn diff_base_reports_an_untracked_ignored_file_whole() {
+    let repo = git_repo(&[(".gitignore", "rendered/\n"), ("keep.txt", "")]);
+    write_file(repo.path(), "rendered/application.yml", LIFETIME_10S);
+    diff_check(&repo.path().join("rendered"))
+        .code(1)
+        .stdout(predicate::str::contains("application.yml:4:21: error["));
+}
+
 #[test]
 fn diff_base_compares_with_the_merge_base() {
     let fine = LIFETIME_10S.replace("10000", "1800000");
