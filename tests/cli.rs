@@ -1770,6 +1770,38 @@ fn baseline_entries_of_rules_not_run_are_not_stale_and_a_diff_base_baseline_is_w
     run(&["--baseline", "bl.json"]).stderr(predicate::str::contains("no longer matches a finding"));
 }
 
+/// `risky-pool-change` compares with a revision: it is no finding of the tree, so a
+/// baseline written with `--diff-base` does not record it (every run without
+/// `--diff-base` then called the entry stale, and removing it failed the next review).
+#[test]
+fn a_baseline_written_with_diff_base_does_not_record_risky_pool_change() {
+    let pool = |size: u32| {
+        format!("spring:\n  datasource:\n    hikari:\n      maximum-pool-size: {size}\n      max-lifetime: 10000\n")
+    };
+    let repo = git_repo(&[("app/application.yml", &pool(40))]);
+    write_file(repo.path(), "app/application.yml", &pool(20));
+    let run = |args: &[&str]| {
+        poollint()
+            .current_dir(repo.path())
+            .args(["check", ".", "-f", "concise"])
+            .args(args)
+            .assert()
+    };
+    run(&["--diff-base", "HEAD"])
+        .code(0)
+        .stdout(predicate::str::contains("warning[risky-pool-change]"));
+    run(&["--diff-base", "HEAD", "--write-baseline", "bl.json"]).code(0);
+    let written = std::fs::read_to_string(repo.path().join("bl.json")).expect("baseline");
+    assert!(!written.contains("risky-pool-change"), "{written}");
+    assert!(
+        written.contains("hikari-max-lifetime-below-minimum"),
+        "{written}"
+    );
+    run(&["--baseline", "bl.json"])
+        .code(0)
+        .stderr(predicate::str::is_empty());
+}
+
 /// A baseline names files relative to its repository's root (else its own directory),
 /// never to where poollint runs: written at the root into `ci/`, it matches from a
 /// subdirectory and from outside the repository (each finding came back, each entry
