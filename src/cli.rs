@@ -823,8 +823,16 @@ fn settle_findings(
     let mut report = crate::scopes::merge(scopes.into_iter().map(|s| s.report).collect());
     if let Some(path) = &args.write_baseline {
         // Every current finding: those `--diff-base` leaves out too (a baseline
-        // written from a branch's diff alone would forget the rest of the tree).
-        let all = report.diagnostics.iter().chain(&report.outside_diff);
+        // written from a branch's diff alone would forget the rest of the tree). Not
+        // `risky-pool-change`: it compares with a revision, so it is no finding of the
+        // tree; every run without `--diff-base` called its entry stale, and deleting
+        // the entry as advised failed the next review.
+        let risky = crate::rules::change::risky_pool_change::META.name;
+        let all = report
+            .diagnostics
+            .iter()
+            .chain(&report.outside_diff)
+            .filter(|d| d.rule != risky);
         let baseline = crate::baseline::from_findings(all, &report.sources, path);
         crate::baseline::write(path, &baseline)?;
         report.notes.push(format!(

@@ -1,7 +1,8 @@
 //! `--diff-base REV`: change-aware review through the `git` command line.
 //!
 //! Two things: which lines the change since REV added or modified (findings elsewhere
-//! are dropped, so a review bot comments only on what the author touched), and the tree
+//! are dropped unless the check of the tree at REV did not make them: see
+//! [`crate::review`]), and the tree
 //! as it was at REV (the files a check reads, checked out of a temporary index), so
 //! `risky-pool-change` can compare every pool before and after.
 
@@ -27,9 +28,15 @@ pub struct DiffBase {
 }
 
 /// The patch format [`parse_unified_diff`] reads, whatever the user's git
-/// configuration says (see [`DiffBase::changed_lines`]).
-const DIFF_FORMAT: [&str; 6] = [
+/// configuration and the repository's attributes say (see [`DiffBase::changed_lines`]).
+/// `--inter-hunk-context=0`: `diff.interHunkContext` merges hunks closer than it, and
+/// the unchanged lines between them would count as changed. `--text`: a file marked
+/// `-diff` or `binary` in `.gitattributes` would be `Binary files … differ`, without
+/// hunks, and all its findings dropped; a file poollint read is text.
+const DIFF_FORMAT: [&str; 8] = [
     "--unified=0",
+    "--inter-hunk-context=0",
+    "--text",
     "--no-color",
     "--no-ext-diff",
     "--no-textconv",
@@ -143,7 +150,9 @@ impl DiffBase {
     /// `diff.mnemonicPrefix` change the `b/` prefix, `core.quotePath` (on by default)
     /// writes a non-ASCII name in octal escapes, `diff.external` and textconv drivers
     /// replace the patch. Names git still quotes (a `"`, `\` or control character) are
-    /// unquoted by [`parse_unified_diff`].
+    /// unquoted by [`parse_unified_diff`]. A checked file that is untracked and
+    /// git-ignored is in neither list: it is new all the same, and its findings, which
+    /// the check at the base cannot have made, are kept by [`crate::review`].
     pub fn changed_lines(&self) -> Result<ChangedLines, String> {
         let mut args = vec!["-c", "core.quotePath=false", "diff"];
         args.extend(DIFF_FORMAT);
@@ -158,6 +167,41 @@ impl DiffBase {
             changed.insert(self.root.join(path_from_git(name)), None);
         }
         Ok(changed)
+    }
+
+    /// Files renamed since the base: the new path (canonical) → the old path, relative
+    /// to the repository and slashed as fingerprints name it. `-z` output is never
+    /// quoted; `--find-renames` pairs them whatever `diff.renames` says.
+    pub fn renamed(&self) -> Result<BTreeMap<PathBuf, String>, String> {
+        let output = git(
+            &self.root,
+            &[
+                "diff",
+                "--name-status",
+                "-z",
+                "--find-renames",
+                "--no-ext-diff",
+                self.commit.as_str(),
+                "--",
+            ],
+        )?;
+        let mut fields = output.split(|b| *b == 0);
+        let mut renamed = BTreeMap::new();
+        while let Some(status) = fields.next().filter(|s| !s.is_empty()) {
+            // Renames and copies name two paths, every other status one.
+            if !matches!(status.first(), Some(b'R' | b'C')) {
+                fields.next();
+                continue;
+            }
+            let (Some(old), Some(new)) = (fields.next(), fields.next()) else {
+                break;
+            };
+            if status.first() == Some(&b'R') {
+                let old = crate::source::slashed(&path_from_git(old).to_string_lossy());
+                renamed.insert(self.root.join(path_from_git(new)), old);
+            }
+        }
+        Ok(renamed)
     }
 
     /// Extract the files of the tree at the base that `wanted` accepts (paths relative to

@@ -1,5 +1,7 @@
-//! `--diff-base REV` wiring: keep findings on changed lines, and compare the pools of
-//! the working tree with the pools at REV (`risky-pool-change`).
+//! `--diff-base REV` wiring: keep findings on changed lines and findings the check of
+//! the tree at REV did not make (by fingerprint: a deleted line or an unlabelled
+//! manifest fact caused them), and compare the pools of the working tree with the
+//! pools at REV (`risky-pool-change`).
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -40,7 +42,9 @@ pub fn review(
     if let Some((_, path, lines)) = &stdin_path {
         changed.insert(path.clone(), lines.clone()?);
     }
-    let mut compared = Vec::new();
+    // Per share: its files' resolved paths, the findings off the changed lines, and
+    // the level of `risky-pool-change` when the share enables it.
+    let mut shares = Vec::with_capacity(scopes.len());
     for scope in scopes.iter_mut() {
         let mut after_paths = scope.report.sources.canonical_paths();
         if let Some((name, path, _)) = &stdin_path {
@@ -57,25 +61,67 @@ pub fn review(
             &after_paths,
             &changed,
         );
-        report.outside_diff.extend(left_out);
-        if let Some(level) = engine::rule_level(risky_pool_change::META.name, &scope.request) {
-            compared.push((scope, level, after_paths));
-        }
+        let level = engine::rule_level(risky_pool_change::META.name, &scope.request);
+        shares.push((after_paths, left_out, level));
     }
-    if compared.is_empty() {
+    let compares = shares.iter().any(|(_, _, level)| level.is_some());
+    if !compares && shares.iter().all(|(_, left_out, _)| left_out.is_empty()) {
         return Ok(());
     }
+    // The same check of the tree at REV: its models give the pools `risky-pool-change`
+    // compares with, its findings the fingerprints that existed at REV.
     let before_tree =
         tempfile::tempdir().map_err(|e| format!("cannot create a temporary directory: {e}"))?;
-    let requests: Vec<&CheckRequest> = compared.iter().map(|(s, _, _)| &s.request).collect();
-    base.extract(before_tree.path(), &read_by_check(&base, &requests))?;
+    let requests: Vec<&CheckRequest> = scopes.iter().map(|s| &s.request).collect();
+    let read: Vec<&[Option<PathBuf>]> = shares.iter().map(|(paths, _, _)| &paths[..]).collect();
+    base.extract(before_tree.path(), &read_by_check(&base, &requests, &read))?;
     let canonical_tree = std::fs::canonicalize(before_tree.path()).ok();
     let before = check_before(&base, before_tree.path(), request, nested);
+    let at_rev = fingerprints_at_rev(&before, canonical_tree.as_deref());
+    let renamed = if shares.iter().any(|(_, left_out, _)| !left_out.is_empty()) {
+        base.renamed()?
+    } else {
+        Default::default()
+    };
+    for (scope, (after_paths, left_out, _)) in scopes.iter_mut().zip(&mut shares) {
+        // A finding off the changed lines that the check at REV did not make is new all
+        // the same: the change caused it through a line it deleted (a removed setting
+        // whose default now applies) or a fact no label cites (a service's
+        // `connects-to`). Its fingerprint (rule, path, key and values, not the line) is
+        // compared, as a baseline's is; a finding of a file outside the repository has
+        // no path at REV and stays left out; one of a renamed file is looked for under
+        // its name at REV.
+        let new = |d: &crate::diagnostic::Diagnostic| {
+            let Some(name) = repository_name(&base, after_paths, d.primary.file) else {
+                return false;
+            };
+            let old_name = after_paths
+                .get(d.primary.file.0)
+                .and_then(|path| renamed.get(path.as_ref()?));
+            !std::iter::once(&name)
+                .chain(old_name)
+                .any(|name| at_rev.contains(&d.fingerprint(name)))
+        };
+        let (new, old): (Vec<_>, Vec<_>) = std::mem::take(left_out).into_iter().partition(new);
+        let report = &mut scope.report;
+        report.outside_diff.extend(old);
+        if !new.is_empty() {
+            report.diagnostics.extend(new);
+            engine::sort_and_dedup(report);
+        }
+    }
+    if !compares {
+        return Ok(());
+    }
     let before_shares = BeforeShares::new(&before, canonical_tree.as_deref());
     let pools_before = pools_at_rev(&before, canonical_tree.as_deref());
-    compared
-        .into_par_iter()
-        .for_each(|(scope, level, after_paths)| {
+    scopes
+        .par_iter_mut()
+        .zip(shares)
+        .for_each(|(scope, (after_paths, _, level))| {
+            let Some(level) = level else {
+                return;
+            };
             let Some(old) = pools_before.get(before_shares.of(&base, &scope.request)) else {
                 return;
             };
@@ -96,6 +142,35 @@ pub fn review(
             engine::sort_and_dedup(report);
         });
     Ok(())
+}
+
+/// The name of `file` (of a share with resolved paths `paths`) relative to the
+/// repository, slashed, as fingerprints are made of it.
+fn repository_name(base: &DiffBase, paths: &[Option<PathBuf>], file: FileId) -> Option<String> {
+    let path = paths.get(file.0)?.as_deref()?;
+    let relative = base.relative_canonical(path)?;
+    Some(crate::source::slashed(&relative.to_string_lossy()))
+}
+
+/// The fingerprints of every finding of the check of the tree at REV (extracted at
+/// `canonical_tree`), made with the files' paths relative to the tree.
+fn fingerprints_at_rev(before: &[Scope], canonical_tree: Option<&Path>) -> HashSet<String> {
+    let Some(tree) = canonical_tree else {
+        return HashSet::new();
+    };
+    let mut found = HashSet::new();
+    for scope in before {
+        let paths = scope.report.sources.canonical_paths();
+        for d in &scope.report.diagnostics {
+            let Some(Some(path)) = paths.get(d.primary.file.0) else {
+                continue;
+            };
+            if let Some(relative) = relative_to(path.clone(), tree) {
+                found.insert(d.fingerprint(&crate::source::slashed(&relative.to_string_lossy())));
+            }
+        }
+    }
+    found
 }
 
 /// The pools of each share of the tree at REV (extracted at `canonical_tree`), indexed
@@ -181,14 +256,25 @@ fn compare_pools(
 }
 
 /// Which files of the tree at REV (paths relative to the repository) the check of that
-/// tree needs for its pools: those an ecosystem reads, the ignore files that decide
-/// which of them are walked, the manifests, and the files the run's manifests name.
-fn read_by_check(base: &DiffBase, requests: &[&CheckRequest]) -> impl Fn(&Path) -> bool {
+/// tree needs: those an ecosystem reads, the ignore files that decide which of them are
+/// walked, the manifests, the files the run's manifests name, and the files the check
+/// of the working tree read (`read`, resolved: what includes pulled in, whatever
+/// their names; a file included at REV only is missing there).
+fn read_by_check(
+    base: &DiffBase,
+    requests: &[&CheckRequest],
+    read: &[&[Option<PathBuf>]],
+) -> impl Fn(&Path) -> bool {
     let manifest: HashSet<PathBuf> = requests
         .iter()
         .filter_map(|r| r.manifest.as_ref())
         .flat_map(|m| m.topology.files().into_iter().chain([m.path.clone()]))
         .filter_map(|path| base.relative(&path))
+        .chain(
+            read.iter()
+                .flat_map(|paths| paths.iter().flatten())
+                .filter_map(|path| base.relative_canonical(path)),
+        )
         .collect();
     move |path: &Path| {
         crate::ecosystems::recognise(path).is_some()
@@ -199,23 +285,35 @@ fn read_by_check(base: &DiffBase, requests: &[&CheckRequest]) -> impl Fn(&Path) 
     }
 }
 
-/// The same check on the tree at REV, without rules (only the models are needed),
-/// split by the manifests as they were.
+/// The same check on the tree at REV, split by the manifests as they were: with the
+/// run's rules and options (`--select`, `--ignore`, `--exclude`, …), so a finding that
+/// existed then has the fingerprint it has now.
 fn check_before(base: &DiffBase, tree: &Path, request: &CheckRequest, nested: bool) -> Vec<Scope> {
+    let at_rev = |path: &PathBuf| base.relative(path).map(|rel| tree.join(rel));
     let paths: Vec<PathBuf> = request
         .paths
         .iter()
-        .filter_map(|p| base.relative(p))
-        .map(|rel| tree.join(rel))
+        .filter_map(at_rev)
         .filter(|p| p.exists())
         .collect();
     let mut before = CheckRequest::new(paths);
-    before.select = Some(Vec::new());
+    before.select = request.select.clone();
+    before.ignore = request.ignore.clone();
+    before.max_file_size = request.max_file_size;
+    before.inline_suppressions = request.inline_suppressions;
+    before.exclude_patterns = request.exclude_patterns.clone();
+    before.include_roots = request
+        .include_roots
+        .iter()
+        .map(|root| at_rev(root).unwrap_or_else(|| root.clone()))
+        .collect();
     if let Some(manifest) = &request.manifest {
-        let at_rev = base.relative(&manifest.path).map(|rel| tree.join(rel));
-        if let Some(path) = at_rev.filter(|p| p.is_file()) {
+        if let Some(path) = at_rev(&manifest.path).filter(|p| p.is_file()) {
             // A manifest that was broken at REV just means no topology to compare with.
             before.manifest = crate::manifest::load(&path).ok();
+            if let Some(manifest) = &before.manifest {
+                before.settings = manifest.lint.clone();
+            }
         }
     }
     crate::scopes::check(&before, nested).scopes

@@ -1292,6 +1292,88 @@ fn diff_base_reports_a_pooler_scaled_out_in_the_manifest() {
         ));
 }
 
+/// Deleting `max_connections` lets PostgreSQL's default (100) apply: the finding it
+/// causes is on unchanged lines (the PgBouncer pool, the reserved slots) and cites the
+/// default, which no line holds. It did not exist at the base, so it is reported; the
+/// finding that did (an unchanged `max-lifetime`), is not. Both were dropped alike.
+#[test]
+fn diff_base_reports_a_new_finding_caused_by_a_deleted_line() {
+    let repo = git_repo(&[
+        (
+            "poollint.toml",
+            "[[database]]\nname = \"users\"\nengine = \"postgresql\"\nconfig = \"postgresql.conf\"\n\n\
+             [[pooler]]\nname = \"bouncer\"\nkind = \"pgbouncer\"\nconfig = \"pgbouncer.ini\"\n\
+             instances = 2\nconnects-to = \"users\"\n",
+        ),
+        (
+            "postgresql.conf",
+            "superuser_reserved_connections = 3\nmax_connections = 200\n",
+        ),
+        (
+            "pgbouncer.ini",
+            "[databases]\nusers = host=db dbname=users\n[pgbouncer]\ndefault_pool_size = 60\n",
+        ),
+        ("app/application.yml", LIFETIME_10S),
+    ]);
+    let check = || {
+        poollint()
+            .current_dir(repo.path())
+            .args(["check", ".", "-f", "concise", "--diff-base", "HEAD"])
+            .assert()
+    };
+    check().code(0);
+    write_file(
+        repo.path(),
+        "postgresql.conf",
+        "superuser_reserved_connections = 3\n",
+    );
+    check()
+        .code(1)
+        .stdout(predicate::str::contains(
+            "pgbouncer.ini:4:21: error[pgbouncer-server-conns-exceed-postgres]",
+        ))
+        .stdout(predicate::str::contains("hikari-max-lifetime-below-minimum").not());
+}
+
+/// Re-pointing a service from its pooler to the database (`connects-to`) puts its
+/// connections on the database: no label cites the line, but the findings did not
+/// exist at the base, so they are reported (they were all dropped).
+#[test]
+fn diff_base_reports_new_findings_of_a_service_repointed_in_the_manifest() {
+    let manifest = |target: &str| {
+        format!(
+            "[[database]]\nname = \"users\"\nengine = \"postgresql\"\nmax-connections = 100\n\n\
+             [[pooler]]\nname = \"bouncer\"\nkind = \"pgbouncer\"\nconfig = \"pgbouncer.ini\"\n\
+             connects-to = \"users\"\n\n\
+             [[service]]\nname = \"api\"\nconfig = [\"application.yml\"]\ninstances = 4\n\
+             connects-to = \"{target}\"\n"
+        )
+    };
+    let repo = git_repo(&[
+        ("poollint.toml", &manifest("bouncer")),
+        (
+            "pgbouncer.ini",
+            "[databases]\nusers = host=db dbname=users\n[pgbouncer]\ndefault_pool_size = 20\n",
+        ),
+        (
+            "application.yml",
+            "spring:\n  datasource:\n    hikari:\n      maximum-pool-size: 30\n",
+        ),
+    ]);
+    write_file(repo.path(), "poollint.toml", &manifest("users"));
+    poollint()
+        .current_dir(repo.path())
+        .args(["check", ".", "-f", "concise", "--diff-base", "HEAD"])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains(
+            "application.yml:4:26: error[fleet-exceeds-db-slots]",
+        ))
+        .stdout(predicate::str::contains(
+            "pgbouncer.ini:4:21: error[pgbouncer-server-conns-exceed-postgres]",
+        ));
+}
+
 #[test]
 fn diff_base_reports_added_files_whole_and_survives_deleted_and_renamed_ones() {
     let repo = git_repo(&[
@@ -1382,6 +1464,57 @@ fn diff_base_reads_quoted_names_whatever_the_git_configuration() {
 /// diff is), not with REV itself: a fix made on the main line after the branch left it
 /// is not the branch's change (its file was reported as changed on the branch). With
 /// no merge base, REV itself is compared with and a note says so.
+/// `diff.interHunkContext` merges hunks closer than it: the unchanged line between two
+/// changed ones (an old finding) was reported as changed.
+#[test]
+fn diff_base_counts_only_changed_lines_whatever_the_inter_hunk_context() {
+    let repo = git_repo(&[(
+        "application.yml",
+        "# a\nspring:\n  datasource:\n    hikari:\n      max-lifetime: 10000\n# b\n",
+    )]);
+    git(repo.path(), &["config", "diff.interHunkContext", "5"]);
+    write_file(
+        repo.path(),
+        "application.yml",
+        "# A\nspring:\n  datasource:\n    hikari:\n      max-lifetime: 10000\n# B\n",
+    );
+    diff_check(repo.path())
+        .code(0)
+        .stdout(predicate::str::contains("No problems found"));
+}
+
+/// A file `.gitattributes` marks `-diff` (or `binary`) has no hunks in a plain `git
+/// diff` (`Binary files … differ`): the finding on its changed line was dropped.
+#[test]
+fn diff_base_reads_files_marked_binary_or_no_diff_as_text() {
+    for attribute in ["-diff", "binary"] {
+        let repo = git_repo(&[
+            (".gitattributes", &format!("*.yml {attribute}\n")),
+            ("application.yml", LIFETIME_10S),
+        ]);
+        write_file(
+            repo.path(),
+            "application.yml",
+            "spring:\n  datasource:\n    hikari:\n      max-lifetime: 10000 # why\n",
+        );
+        diff_check(repo.path())
+            .code(1)
+            .stdout(predicate::str::contains("application.yml:4:21: error["));
+    }
+}
+
+/// A checked file that is untracked and git-ignored (rendered output) did not exist at
+/// the base: it is new, and every finding of it is reported (all were dropped, as
+/// `git ls-files --others --exclude-standard` leaves it out of the changed files).
+#[test]
+fn diff_base_reports_an_untracked_ignored_file_whole() {
+    let repo = git_repo(&[(".gitignore", "rendered/\n"), ("keep.txt", "")]);
+    write_file(repo.path(), "rendered/application.yml", LIFETIME_10S);
+    diff_check(&repo.path().join("rendered"))
+        .code(1)
+        .stdout(predicate::str::contains("application.yml:4:21: error["));
+}
+
 #[test]
 fn diff_base_compares_with_the_merge_base() {
     let fine = LIFETIME_10S.replace("10000", "1800000");
@@ -1635,6 +1768,38 @@ fn baseline_entries_of_rules_not_run_are_not_stale_and_a_diff_base_baseline_is_w
         &LIFETIME_10S.replace("10000", "1800000"),
     );
     run(&["--baseline", "bl.json"]).stderr(predicate::str::contains("no longer matches a finding"));
+}
+
+/// `risky-pool-change` compares with a revision: it is no finding of the tree, so a
+/// baseline written with `--diff-base` does not record it (every run without
+/// `--diff-base` then called the entry stale, and removing it failed the next review).
+#[test]
+fn a_baseline_written_with_diff_base_does_not_record_risky_pool_change() {
+    let pool = |size: u32| {
+        format!("spring:\n  datasource:\n    hikari:\n      maximum-pool-size: {size}\n      max-lifetime: 10000\n")
+    };
+    let repo = git_repo(&[("app/application.yml", &pool(40))]);
+    write_file(repo.path(), "app/application.yml", &pool(20));
+    let run = |args: &[&str]| {
+        poollint()
+            .current_dir(repo.path())
+            .args(["check", ".", "-f", "concise"])
+            .args(args)
+            .assert()
+    };
+    run(&["--diff-base", "HEAD"])
+        .code(0)
+        .stdout(predicate::str::contains("warning[risky-pool-change]"));
+    run(&["--diff-base", "HEAD", "--write-baseline", "bl.json"]).code(0);
+    let written = std::fs::read_to_string(repo.path().join("bl.json")).expect("baseline");
+    assert!(!written.contains("risky-pool-change"), "{written}");
+    assert!(
+        written.contains("hikari-max-lifetime-below-minimum"),
+        "{written}"
+    );
+    run(&["--baseline", "bl.json"])
+        .code(0)
+        .stderr(predicate::str::is_empty());
 }
 
 /// A baseline names files relative to its repository's root (else its own directory),
