@@ -1354,7 +1354,12 @@ fn run_rule(enabled: &Enabled, model: &Model) -> Result<Vec<Diagnostic>, String>
 /// redaction, de-duplication and order.
 fn finish(model: &Model, request: &CheckRequest, scrub: ScrubTexts, report: &mut Report) {
     if request.inline_suppressions {
-        let enabled = |rule: &str| rule_level(rule, request).is_some();
+        // `risky-pool-change` is found after the check, with `--diff-base` only
+        // (`suppress::apply_late`): a suppression of it is never called unused.
+        let enabled = |rule: &str| {
+            rule != crate::rules::change::risky_pool_change::META.name
+                && rule_level(rule, request).is_some()
+        };
         crate::suppress::apply(
             report.sources.files(),
             &report.comments,
@@ -1363,23 +1368,32 @@ fn finish(model: &Model, request: &CheckRequest, scrub: ScrubTexts, report: &mut
         );
     }
     apply_engine_rule_levels(request, report);
-    if !request.settings.ignore.is_empty() {
-        let ignores = request.settings.ignore_index();
-        let sources = &report.sources;
-        // Files have many findings: each path is matched once.
-        let mut matching: HashMap<FileId, Vec<usize>> = HashMap::new();
-        report.diagnostics.retain(|d| {
-            let file = d.primary.file;
-            let entries = matching.entry(file).or_insert_with(|| {
-                let path = sources.get(file).map(|f| f.path.as_path());
-                let path = path.map(|p| request.settings.ignore_path(p));
-                ignores.matching(path.as_deref().unwrap_or(sources.display(file)))
-            });
-            ignores.entry(entries, d.rule).is_none()
-        });
-    }
+    drop_ignored(request, &report.sources, &mut report.diagnostics);
     redact(model, scrub, report);
     sort_and_dedup(report);
+}
+
+/// Leave out the findings `[[lint.ignore]]` ignores for their file's path.
+pub(crate) fn drop_ignored(
+    request: &CheckRequest,
+    sources: &SourceMap,
+    diagnostics: &mut Vec<Diagnostic>,
+) {
+    if request.settings.ignore.is_empty() {
+        return;
+    }
+    let ignores = request.settings.ignore_index();
+    // Files have many findings: each path is matched once.
+    let mut matching: HashMap<FileId, Vec<usize>> = HashMap::new();
+    diagnostics.retain(|d| {
+        let file = d.primary.file;
+        let entries = matching.entry(file).or_insert_with(|| {
+            let path = sources.get(file).map(|f| f.path.as_path());
+            let path = path.map(|p| request.settings.ignore_path(p));
+            ignores.matching(path.as_deref().unwrap_or(sources.display(file)))
+        });
+        ignores.entry(entries, d.rule).is_none()
+    });
 }
 
 /// Engine findings (`parse-error`, `unused-suppression`) obey `--select`, `--ignore` and

@@ -133,12 +133,22 @@ pub fn review(
                 &scope.request,
             );
             let report = &mut scope.report;
-            report.diagnostics.extend(found.into_iter().map(|mut d| {
-                if let Some(severity) = level {
-                    d.severity = severity;
-                }
-                d
-            }));
+            let mut found: Vec<_> = found
+                .into_iter()
+                .map(|mut d| {
+                    if let Some(severity) = level {
+                        d.severity = severity;
+                    }
+                    d
+                })
+                .collect();
+            // Suppressed and ignored as the check's findings were.
+            if scope.request.inline_suppressions {
+                let files = report.sources.files();
+                crate::suppress::apply_late(files, &report.comments, &mut found);
+            }
+            engine::drop_ignored(&scope.request, &report.sources, &mut found);
+            report.diagnostics.extend(found);
             engine::sort_and_dedup(report);
         });
     Ok(())

@@ -74,17 +74,7 @@ pub fn apply(
     diagnostics: &mut Vec<Diagnostic>,
     enabled: impl Fn(&str) -> bool,
 ) {
-    // In parallel: looking for the marker reads the text of every file. Only texts in
-    // memory: the engine releases no text holding the marker.
-    let mut found: BTreeMap<FileId, FileSuppressions> = files
-        .par_iter()
-        .filter(|f| f.text_in_memory().is_some_and(|t| t.contains(MARKER)))
-        .map(|f| {
-            let comments = comments.get(&f.id).map(Vec::as_slice);
-            (f.id, FileSuppressions::new(f, scan(f, comments)))
-        })
-        .filter(|(_, found)| !found.suppressions.is_empty())
-        .collect();
+    let mut found = suppressions_of(files, comments);
     if found.is_empty() {
         return;
     }
@@ -106,6 +96,39 @@ pub fn apply(
         .collect();
     unused_found.retain(|d| !suppressed(d, &mut found));
     diagnostics.extend(unused_found);
+}
+
+/// Apply inline suppressions to findings made after the check (`risky-pool-change`,
+/// by `--diff-base`). None is reported unused: [`apply`] already reported the others,
+/// and a suppression of a comparison with a revision has nothing to match in a run
+/// without one.
+pub fn apply_late(
+    files: &[SourceFile],
+    comments: &CommentIndex,
+    diagnostics: &mut Vec<Diagnostic>,
+) {
+    let mut found = suppressions_of(files, comments);
+    if !found.is_empty() {
+        diagnostics.retain(|d| !suppressed(d, &mut found));
+    }
+}
+
+/// Each file's suppressions, for the files that have any. In parallel: looking for the
+/// marker reads the text of every file. Only texts in memory: the engine releases no
+/// text holding the marker.
+fn suppressions_of<'f>(
+    files: &'f [SourceFile],
+    comments: &CommentIndex,
+) -> BTreeMap<FileId, FileSuppressions<'f>> {
+    files
+        .par_iter()
+        .filter(|f| f.text_in_memory().is_some_and(|t| t.contains(MARKER)))
+        .map(|f| {
+            let comments = comments.get(&f.id).map(Vec::as_slice);
+            (f.id, FileSuppressions::new(f, scan(f, comments)))
+        })
+        .filter(|(_, found)| !found.suppressions.is_empty())
+        .collect()
 }
 
 /// The line a suppression applies to (None: the whole file) and a rule it names →

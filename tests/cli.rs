@@ -1802,6 +1802,53 @@ fn a_baseline_written_with_diff_base_does_not_record_risky_pool_change() {
         .stderr(predicate::str::is_empty());
 }
 
+/// `risky-pool-change` obeys inline suppressions and `[[lint.ignore]]` as every rule
+/// does (it is found after the check, and was reported with the suppression called
+/// unused), and a suppression of it is not called unused in a run without `--diff-base`.
+#[test]
+fn risky_pool_change_obeys_suppressions_and_manifest_ignores() {
+    let pool = |size: &str| {
+        format!("spring:\n  datasource:\n    hikari:\n      maximum-pool-size: {size}\n")
+    };
+    let repo = git_repo(&[("app/application.yml", &pool("40"))]);
+    let run = |args: &[&str]| {
+        poollint()
+            .current_dir(repo.path())
+            .args([
+                "check",
+                ".",
+                "-f",
+                "concise",
+                "--select",
+                "risky-pool-change,unused-suppression",
+            ])
+            .args(args)
+            .assert()
+    };
+    let suppressed =
+        pool("20  # poollint: ignore[risky-pool-change] -- load test shows 20 is enough");
+    write_file(repo.path(), "app/application.yml", &suppressed);
+    run(&["--diff-base", "HEAD"])
+        .code(0)
+        .stdout(predicate::str::contains("risky-pool-change").not())
+        .stdout(predicate::str::contains("unused-suppression").not());
+    run(&[])
+        .code(0)
+        .stdout(predicate::str::contains("unused-suppression").not());
+    write_file(repo.path(), "app/application.yml", &pool("20"));
+    run(&["--diff-base", "HEAD"])
+        .code(0)
+        .stdout(predicate::str::contains("warning[risky-pool-change]"));
+    write_file(
+        repo.path(),
+        "poollint.toml",
+        "[[lint.ignore]]\npaths = [\"app/**\"]\nrules = [\"risky-pool-change\"]\nreason = \"sized by load test\"\n",
+    );
+    run(&["--diff-base", "HEAD"])
+        .code(0)
+        .stdout(predicate::str::contains("risky-pool-change").not());
+}
+
 /// A baseline names files relative to its repository's root (else its own directory),
 /// never to where poollint runs: written at the root into `ci/`, it matches from a
 /// subdirectory and from outside the repository (each finding came back, each entry
