@@ -28,6 +28,11 @@ impl PoolLoad<'_> {
         self.offered / self.servers.max(1) as f64
     }
 
+    /// `A ≥ N` (within [`crate::capacity::TOLERANCE`]): the queue grows without bound.
+    pub fn unstable(&self) -> bool {
+        crate::capacity::reaches(self.offered, self.servers.max(1) as f64)
+    }
+
     /// The key the pool maximum was written under.
     pub fn key(&self) -> String {
         crate::rules::key_of(&self.pool.max, self.pool, "maximum-pool-size")
@@ -76,9 +81,12 @@ fn pool_load<'m>(
         .max(1);
     let (instances, instances_place) = instances(model, service);
     let processes = service.processes_per_instance();
-    let rate =
-        crate::capacity::per_instance_rate(peak * per_request as f64, instances, processes as u64)?;
-    let offered = crate::capacity::offered_load(rate, hold);
+    let offered = crate::capacity::pool_offered_load(
+        peak * per_request as f64,
+        instances,
+        processes as u64,
+        hold,
+    )?;
     if !offered.is_finite() {
         return None;
     }

@@ -47,7 +47,7 @@ impl crate::rules::Rule for Rule {
             }
             let knee = capacity::hikari_pool_size(cores as u64, 0) as i64;
             let demand = fleet.demand(steady);
-            let limit = (ratio * knee as f64).floor() as i64;
+            let limit = capacity::snap(ratio * knee as f64).floor() as i64;
             if demand <= limit {
                 continue;
             }

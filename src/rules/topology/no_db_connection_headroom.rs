@@ -39,7 +39,10 @@ impl crate::rules::Rule for Rule {
             if demand > fleet.slots.usable || fleet.steady_over() {
                 continue;
             }
-            let ceiling = ((1.0 - share) * fleet.slots.usable as f64).floor() as i64;
+            // The slots to keep free, rounded up to a whole number after snapping away the
+            // f64 error of `share × usable` (0.3 × 90 keeps exactly 27 free, ceiling 63).
+            let keep_free = crate::capacity::snap(share * fleet.slots.usable as f64).ceil() as i64;
+            let ceiling = fleet.slots.usable - keep_free;
             if demand > ceiling {
                 out.extend(finding(model, &fleet, demand, ceiling, share));
             }
