@@ -1036,6 +1036,40 @@ fn headroom_exactly_at_min_free_share_is_enough_and_the_help_names_the_exact_cei
 }
 
 #[test]
+fn a_declared_database_wins_its_name_over_a_config_no_table_names() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path();
+    write_file(
+        root,
+        "poollint.toml",
+        "[[database]]\nname = \"db\"\nengine = \"postgresql\"\n\
+         [[service]]\nname = \"app\"\nconfig = [\"app/application.yml\"]\ninstances = 5\nconnects-to = \"db\"\n",
+    );
+    write_file(
+        root,
+        "app/application.yml",
+        "spring:\n  datasource:\n    url: jdbc:postgresql://db:5432/app?socketTimeout=30\n    hikari:\n      maximum-pool-size: 9\n",
+    );
+    // Named by no table, in a directory called like the declared database.
+    write_file(
+        root,
+        "db/postgresql.conf",
+        "max_connections = 50\nsuperuser_reserved_connections = 5\nreserved_connections = 2\n",
+    );
+    let (_, check, capacity) = check_and_capacity_json(root);
+    // The declared database has PostgreSQL's defaults, 100 − 3 = 97 slots: 45 fit.
+    assert!(
+        findings_of(&check, "fleet-exceeds-db-slots").is_empty(),
+        "{check}"
+    );
+    let databases = capacity["databases"].as_array().expect("databases");
+    let named_db: Vec<_> = databases.iter().filter(|d| d["database"] == "db").collect();
+    assert_eq!(named_db.len(), 1, "{capacity}");
+    assert_eq!(named_db[0]["usable_slots"], 97, "{capacity}");
+    assert_eq!(named_db[0]["demand_peak"], 45, "{capacity}");
+}
+
+#[test]
 fn a_service_left_unlinked_among_several_databases_gets_a_note() {
     let dir = tempfile::tempdir().expect("tempdir");
     let root = dir.path();
