@@ -1070,6 +1070,78 @@ fn a_declared_database_wins_its_name_over_a_config_no_table_names() {
 }
 
 #[test]
+fn headroom_counts_pgbouncer_server_connections_as_capacity_does() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path();
+    let manifest = |direct: &str| {
+        format!(
+            "[[database]]\nname = \"db\"\nengine = \"postgresql\"\nmax-connections = 100\n\
+             [[pooler]]\nname = \"bouncer\"\nkind = \"pgbouncer\"\nconfig = \"bouncer/pgbouncer.ini\"\ninstances = 2\nconnects-to = \"db\"\n\
+             [[service]]\nname = \"app\"\nconfig = [\"app/application.yml\"]\ninstances = 3\nconnects-to = \"bouncer\"\n{direct}"
+        )
+    };
+    let ini = |max_db: u32| {
+        format!(
+            "[databases]\napp = host=db dbname=app pool_size=30\n\n[pgbouncer]\nlisten_port = 6432\n\
+             max_db_connections = {max_db}\npool_mode = transaction\nreserve_pool_size = 5\n\
+             max_client_conn = 1000\ndefault_pool_size = 20\nauth_type = scram-sha-256\n"
+        )
+    };
+    write_file(
+        root,
+        "app/application.yml",
+        "spring:\n  datasource:\n    url: jdbc:postgresql://bouncer:6432/app?socketTimeout=30\n    hikari:\n      maximum-pool-size: 10\n",
+    );
+    // 2 PgBouncers × max_db_connections 48 = 96 of 97 usable slots: capacity's peak, and
+    // the rule's.
+    write_file(root, "poollint.toml", &manifest(""));
+    write_file(root, "bouncer/pgbouncer.ini", &ini(48));
+    let (_, check, capacity) = check_and_capacity_json(root);
+    assert_eq!(capacity["databases"][0]["demand_peak"], 96, "{capacity}");
+    let headroom = findings_of(&check, "no-db-connection-headroom");
+    assert_eq!(headroom.len(), 1, "{check}");
+    let message = headroom[0]["message"].as_str().expect("message");
+    assert!(message.contains("96 of the 97 connections"), "{message}");
+    assert!(
+        message.contains("PgBouncer bouncer 2 instances"),
+        "{message}"
+    );
+    assert!(
+        headroom[0]["help"]
+            .as_str()
+            .is_some_and(|h| h.contains("at or below 87 connections")),
+        "{check}"
+    );
+    // 2 × 33 through the pooler and 30 direct: 96 again.
+    write_file(
+        root,
+        "poollint.toml",
+        &manifest(
+            "[[service]]\nname = \"batch\"\nconfig = [\"batch/application.yml\"]\ninstances = 3\nconnects-to = \"db\"\n",
+        ),
+    );
+    write_file(
+        root,
+        "batch/application.yml",
+        "spring:\n  datasource:\n    url: jdbc:postgresql://db:5432/app?socketTimeout=30\n    hikari:\n      maximum-pool-size: 10\n",
+    );
+    write_file(root, "bouncer/pgbouncer.ini", &ini(33));
+    let (_, check, capacity) = check_and_capacity_json(root);
+    assert_eq!(capacity["databases"][0]["demand_peak"], 96, "{capacity}");
+    let headroom = findings_of(&check, "no-db-connection-headroom");
+    assert_eq!(headroom.len(), 1, "{check}");
+    let message = headroom[0]["message"].as_str().expect("message");
+    assert!(message.contains("96 of the 97 connections"), "{message}");
+    // 2 × 20 + 30 = 70: room enough.
+    write_file(root, "bouncer/pgbouncer.ini", &ini(20));
+    let (_, check, _) = check_and_capacity_json(root);
+    assert!(
+        findings_of(&check, "no-db-connection-headroom").is_empty(),
+        "{check}"
+    );
+}
+
+#[test]
 fn a_service_left_unlinked_among_several_databases_gets_a_note() {
     let dir = tempfile::tempdir().expect("tempdir");
     let root = dir.path();
