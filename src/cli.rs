@@ -1236,7 +1236,8 @@ fn list_rules(format: ListFormat) -> ExitCode {
                         "summary": m.summary,
                         "options": m.options.iter().map(|o| serde_json::json!({
                             "name": o.name, "default": o.default, "doc": o.doc,
-                            "min": o.min, "max": o.max
+                            "min": o.min, "max": o.max,
+                            "min_exclusive": o.min_exclusive, "max_exclusive": o.max_exclusive
                         })).collect::<Vec<_>>(),
                     })
                 })

@@ -481,12 +481,13 @@ impl ManifestReader<'_> {
                         None,
                     )
                 })?;
-            if !(option.min..=option.max).contains(&value) {
+            if !option.accepts(value) {
                 return Err(self.error(
                     self.doc.span(entry.value),
                     format!(
-                        "{key} is {value}, but {} takes {} to {}",
-                        meta.name, option.min, option.max
+                        "{key} is {value}, but {} takes {}",
+                        meta.name,
+                        option.range_text()
                     ),
                     Some(format!("the default is {}: {}", option.default, option.doc)),
                 ));
@@ -585,11 +586,35 @@ mod tests {
         let refused = option("-1").err().unwrap_or_default();
         assert!(
             refused.contains(
-                "warn-utilization is -1, but pool-saturated-by-declared-load takes 0 to 1"
+                "warn-utilization is -1, but pool-saturated-by-declared-load takes more than 0, up to 1"
             ),
             "{refused}"
         );
         assert!(option("7").is_err());
+        // A bound of 0 % is exceeded by every loaded pool: refused at the value.
+        let zero = option("0").err().unwrap_or_default();
+        assert!(
+            zero.contains("warn-utilization is 0, but pool-saturated-by-declared-load takes more than 0, up to 1"),
+            "{zero}"
+        );
+        assert!(option("1").is_ok());
+        let free = |value: &str| {
+            load_text(&format!(
+                "[lint.rules]\n\"no-db-connection-headroom\" = {{ min-free-share = {value} }}\n"
+            ))
+        };
+        assert!(free("0").is_ok());
+        let all = free("1").err().unwrap_or_default();
+        assert!(
+            all.contains(
+                "min-free-share is 1, but no-db-connection-headroom takes 0 to less than 1"
+            ),
+            "{all}"
+        );
+        let share = load_text(
+            "[lint.rules]\n\"acquire-timeout-exceeds-request-deadline\" = { max-share = 0 }\n",
+        );
+        assert!(share.is_err());
         let design = load_text(
             "[lint.rules]\n\"pool-saturated-by-declared-load\" = { level = \"error\", max-utilization = 0.8 }\n",
         );

@@ -14,6 +14,8 @@ static MAX_RATIO: RuleOption = RuleOption {
     doc: "How many times 2 × cores the fleet's connections may reach before the rule fires (heuristic).",
     min: 1.0,
     max: 1000.0,
+    min_exclusive: false,
+    max_exclusive: false,
     aliases: &[],
 };
 

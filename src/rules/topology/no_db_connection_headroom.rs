@@ -13,6 +13,8 @@ static MIN_FREE_SHARE: RuleOption = RuleOption {
     doc: "Share of the database's usable slots to keep free at the fleet's peak (heuristic).",
     min: 0.0,
     max: 1.0,
+    min_exclusive: false,
+    max_exclusive: true,
     aliases: &[],
 };
 
