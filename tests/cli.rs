@@ -1142,6 +1142,59 @@ fn headroom_counts_pgbouncer_server_connections_as_capacity_does() {
 }
 
 #[test]
+fn a_manifest_baseline_that_does_not_exist_stops_only_that_manifests_files() {
+    let pool = "spring:\n  datasource:\n    url: jdbc:postgresql://db:5432/app?socketTimeout=30\n    hikari:\n      maximum-pool-size: 10\n";
+    let dir = tree(&[
+        (
+            "teamA/poollint.toml",
+            "[[database]]\nname = \"db\"\nengine = \"postgresql\"\nmax-connections = 20\n\
+             [[service]]\nname = \"app\"\nconfig = [\"app/application.yml\"]\ninstances = 3\nconnects-to = \"db\"\n",
+        ),
+        ("teamA/app/application.yml", pool),
+        ("teamB/poollint.toml", "[lint]\nbaseline = \"nope.json\"\n"),
+        ("teamB/app/application.yml", pool),
+    ]);
+    // teamA's findings are reported; teamB's manifest is an error at its baseline.
+    poollint()
+        .args(["check", "-f", "concise"])
+        .arg(dir.path())
+        .assert()
+        .code(2)
+        .stdout(predicate::str::contains("error[fleet-exceeds-db-slots]"))
+        .stderr(predicate::str::contains(
+            "baseline `nope.json` does not exist",
+        ))
+        .stderr(predicate::str::contains("poollint.toml:2:12"))
+        .stderr(predicate::str::contains(
+            "not checked: its poollint.toml cannot be used",
+        ))
+        .stderr(predicate::str::contains("cannot read baseline").not());
+    // From teamB itself, the same error, with its location.
+    let team_b = dir.path().join("teamB");
+    poollint()
+        .current_dir(&team_b)
+        .args(["check", "."])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "baseline `nope.json` does not exist",
+        ))
+        .stderr(predicate::str::contains("poollint.toml:2:12"));
+    // --write-baseline creates it (no error), and then it applies.
+    poollint()
+        .current_dir(&team_b)
+        .args(["check", ".", "--write-baseline", "nope.json"])
+        .assert()
+        .code(0)
+        .stderr(predicate::str::contains("does not exist").not());
+    poollint()
+        .current_dir(&team_b)
+        .args(["check", "."])
+        .assert()
+        .code(0);
+}
+
+#[test]
 fn a_service_left_unlinked_among_several_databases_gets_a_note() {
     let dir = tempfile::tempdir().expect("tempdir");
     let root = dir.path();

@@ -74,6 +74,8 @@ pub struct IgnoreEntry {
 pub struct LintSettings {
     pub fail_on: FailOn,
     pub baseline: Option<PathBuf>,
+    /// Where `baseline` is written in the manifest, for an error at it.
+    pub baseline_span: Option<Span>,
     pub rules: BTreeMap<String, RuleSetting>,
     pub ignore: Vec<IgnoreEntry>,
     /// Where these settings came from (None: built-in defaults).
@@ -85,6 +87,7 @@ impl Default for LintSettings {
         LintSettings {
             fail_on: FailOn::Error,
             baseline: None,
+            baseline_span: None,
             rules: BTreeMap::new(),
             ignore: Vec::new(),
             manifest: None,
@@ -201,6 +204,39 @@ pub struct Manifest {
     pub text: String,
     pub lint: LintSettings,
     pub topology: topology::DeclaredTopology,
+}
+
+impl Manifest {
+    /// The error at the manifest's `baseline` when the file it names does not exist (or
+    /// is no file): the manifest cannot be used for a run that applies it. Not checked
+    /// when reading the manifest: `--baseline` replaces it, and `--write-baseline`
+    /// creates it.
+    pub fn baseline_error(&self) -> Option<Box<ManifestError>> {
+        let path = self.lint.baseline.as_ref()?;
+        if path.is_file() {
+            return None;
+        }
+        let mut sources = SourceMap::default();
+        let file = sources.add(&self.path, self.text.clone(), Encoding::Utf8);
+        let dir = self.path.parent().unwrap_or(Path::new("."));
+        let written = path.strip_prefix(dir).unwrap_or(path);
+        let what = if path.exists() {
+            "is not a file"
+        } else {
+            "does not exist"
+        };
+        Some(Box::new(ManifestError {
+            sources,
+            file: Some(file),
+            span: self.lint.baseline_span.unwrap_or_default(),
+            message: format!("baseline `{}` {what}", written.display()),
+            help: Some(format!(
+                "paths are relative to the manifest's directory ({}); write the baseline with `poollint check --write-baseline {}`, or remove baseline",
+                crate::source::display_path(dir),
+                crate::source::display_path(path),
+            )),
+        }))
+    }
 }
 
 /// A manifest that cannot be used: reported with its location, exit 2.
@@ -375,6 +411,7 @@ impl ManifestReader<'_> {
         if let Some(node) = self.doc.get(lint, "baseline") {
             let relative = self.string(node, "baseline")?;
             settings.baseline = Some(path.parent().unwrap_or(Path::new(".")).join(relative));
+            settings.baseline_span = Some(self.doc.span(node));
         }
         if let Some(rules) = self.doc.get(lint, "rules") {
             self.read_rules(rules, settings)?;
