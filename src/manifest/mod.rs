@@ -404,7 +404,11 @@ impl ManifestReader<'_> {
                 self.error(
                     self.doc.span(node),
                     format!("fail-on must be error, warning, info or never, not `{text}`"),
-                    None,
+                    crate::suggest::closest_or_one_edit(
+                        &text,
+                        &["error", "warning", "info", "never"],
+                    )
+                    .map(|s| format!("did you mean `{s}`?")),
                 )
             })?;
         }
@@ -460,7 +464,11 @@ impl ManifestReader<'_> {
                 self.error(
                     self.doc.span(node),
                     format!("a rule level is off, info, warning or error, not `{other}`"),
-                    None,
+                    crate::suggest::closest_or_one_edit(
+                        other,
+                        &["off", "info", "warning", "error"],
+                    )
+                    .map(|s| format!("did you mean `{s}`?")),
                 )
             }),
         }
@@ -610,6 +618,20 @@ mod tests {
         let path = dir.path().join(FILE_NAME);
         std::fs::write(&path, text).unwrap();
         load(&path).map_err(|e| e.message)
+    }
+
+    #[test]
+    fn short_level_and_fail_on_typos_get_a_did_you_mean() {
+        let help = |text: &str| {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join(FILE_NAME);
+            std::fs::write(&path, text).unwrap();
+            load(&path).err().and_then(|e| e.help).unwrap_or_default()
+        };
+        let level = help("[lint.rules]\n\"pool-unbounded\" = \"of\"\n");
+        assert_eq!(level, "did you mean `off`?");
+        let fail_on = help("[lint]\nfail-on = \"eror\"\n");
+        assert_eq!(fail_on, "did you mean `error`?");
     }
 
     #[test]

@@ -612,7 +612,7 @@ impl ManifestReader<'_> {
                         "connects-to `{}` names no [[database]] or [[pooler]]",
                         reference.value
                     ),
-                    crate::suggest::closest(&reference.value, targets.iter().copied())
+                    crate::suggest::closest_or_one_edit(&reference.value, &targets)
                         .map(|s| format!("did you mean `{s}`?")),
                 ));
             }
@@ -742,6 +742,17 @@ mod tests {
             Some("write it as a string with a unit, e.g. hold-time = \"15ms\" or \"15s\"")
         );
         assert_eq!(at, "15");
+    }
+
+    #[test]
+    fn a_short_connects_to_typo_gets_a_did_you_mean() {
+        let (message, help, _) =
+            error("[[database]]\nname = \"db\"\n[[service]]\nname = \"a\"\nconnects-to = \"dv\"\n");
+        assert_eq!(
+            message,
+            "connects-to `dv` names no [[database]] or [[pooler]]"
+        );
+        assert_eq!(help.as_deref(), Some("did you mean `db`?"));
     }
 
     #[test]
