@@ -23,6 +23,60 @@ fn is_valid_load(load: f64) -> bool {
     load >= 0.0
 }
 
+/// Relative tolerance of the threshold comparisons (`A ≥ N`, `A / N > warn-utilization`,
+/// a share of slots): two values within `1e-9` of the larger (or of 1) are equal. The
+/// inputs are written in decimal (`0.3`, `300ms`, `70 / 3`), which `f64` cannot hold
+/// exactly, so a load that is exactly the pool size computes as `6.999999999999999` and a
+/// utilisation of exactly 85 % as `0.8500000000000001`; the tolerance is far below any
+/// difference a manifest can mean (a millionth of a connection).
+pub const TOLERANCE: f64 = 1e-9;
+
+fn tolerance_at(a: f64, b: f64) -> f64 {
+    TOLERANCE * a.abs().max(b.abs()).max(1.0)
+}
+
+/// `value`, or the whole number it is within [`TOLERANCE`] of.
+pub fn snap(value: f64) -> f64 {
+    let whole = value.round();
+    if value.is_finite() && (value - whole).abs() <= tolerance_at(value, whole) {
+        whole
+    } else {
+        value
+    }
+}
+
+/// `value > bound` beyond [`TOLERANCE`]: `exceeds(0.85000000001, 0.85)` is `false`.
+pub fn exceeds(value: f64, bound: f64) -> bool {
+    value - bound > tolerance_at(value, bound)
+}
+
+/// `value ≥ bound` within [`TOLERANCE`]: `reaches(6.999999999999999, 7.0)` is `true`.
+pub fn reaches(value: f64, bound: f64) -> bool {
+    !exceeds(bound, value)
+}
+
+/// Offered load per pool `[LITTLE]` (catalogue §4.1) from the fleet's rate:
+/// `A = λ_fleet · T / (instances × processes)`, computed as
+/// `λ_fleet × T[ns] / (pools × 10⁹)` so the only rounding is the final division (70 req/s
+/// × 300 ms over 3 pools is 7, not `70 / 3 × 0.3 = 6.999999999999999`), then [`snap`]ped
+/// to a whole number within [`TOLERANCE`].
+///
+/// `None` when there is no process or the rate is invalid (as [`per_instance_rate`]);
+/// NaN for `inf × 0 s` (as [`offered_load`]).
+pub fn pool_offered_load(
+    fleet_rate_per_second: f64,
+    instances: u64,
+    processes: u64,
+    hold: Duration,
+) -> Option<f64> {
+    let pools = instances.saturating_mul(processes);
+    if pools == 0 || !is_valid_load(fleet_rate_per_second) {
+        return None;
+    }
+    let numerator = fleet_rate_per_second * hold.as_nanos() as f64;
+    Some(snap(numerator / (pools as f64 * 1e9)))
+}
+
 /// Offered load by Little's law `[LITTLE]` (catalogue §4.1): `A = λ · T`, the mean number
 /// of busy connections, with `λ` in checkouts per second and `T` the mean hold time.
 ///
@@ -181,7 +235,7 @@ pub fn smallest_pool_for_utilisation(
     }
     // `load < max_servers`, so `⌊A⌋ + 1 ≤ max_servers`; the estimate is within bounds.
     let stable = load.floor() as u64 + 1;
-    let passes = |n: u64| load / n as f64 <= max_utilisation;
+    let passes = |n: u64| !exceeds(load / n as f64, max_utilisation);
     let mut n = (estimate as u64).max(stable);
     while n > stable && passes(n - 1) {
         n -= 1;
@@ -396,6 +450,30 @@ mod tests {
         assert_eq!(smallest_pool_for_utilisation(10.0, 0.0, 1000), None);
         assert_eq!(smallest_pool_for_utilisation(10.0, 0.5, 15), None);
         assert_eq!(smallest_pool_for_utilisation(f64::NAN, 0.85, 1000), None);
+    }
+
+    #[test]
+    fn pool_offered_load_is_exact_at_whole_and_decimal_bounds() {
+        let ms = Duration::from_millis;
+        // 70 / 3 × 0.3 is 6.999999999999999 in f64.
+        assert_eq!(pool_offered_load(70.0, 3, 1, ms(300)), Some(7.0));
+        assert_eq!(pool_offered_load(110.0, 3, 1, ms(300)), Some(11.0));
+        assert_eq!(pool_offered_load(140.0, 3, 1, ms(150)), Some(7.0));
+        assert_eq!(pool_offered_load(250.0, 3, 1, ms(60)), Some(5.0));
+        assert_eq!(pool_offered_load(220.0, 3, 2, ms(300)), Some(11.0));
+        // 51 × 0.1 is 5.1000000000000005 in f64; the rules compare 5.1 / 6 with 85 % at
+        // the tolerance.
+        let load = pool_offered_load(51.0, 1, 1, ms(100)).unwrap_or(f64::NAN);
+        assert_eq!(load, 5.1);
+        assert!(!exceeds(load / 6.0, 0.85));
+        assert!(exceeds(5.2 / 6.0, 0.85));
+        assert_eq!(smallest_pool_for_utilisation(load, 0.85, 1000), Some(6));
+        assert!(reaches(6.999999999999999, 7.0));
+        assert!(!reaches(6.9999, 7.0));
+        assert_eq!(pool_offered_load(70.0, 0, 1, ms(300)), None);
+        assert_eq!(pool_offered_load(-1.0, 1, 1, ms(300)), None);
+        assert_eq!(snap(26.999999999999996), 27.0);
+        assert_eq!(snap(26.9999), 26.9999);
     }
 
     fn assert_close(actual: f64, expected: f64, rel: f64) {

@@ -204,7 +204,7 @@ fn pool_row(load: &PoolLoad, warn_at: f64) -> PoolRow {
     // The wait the sizing rules judge: the acquire timeout, or with none (0) the
     // request deadline minus the hold time.
     let timeout = crate::rules::sizing::wait_limit(load).map(|(limit, _)| limit);
-    let stable = load.utilisation() < 1.0;
+    let stable = !load.unstable();
     PoolRow {
         service: load.service.name.clone(),
         pool: load.pool.name.clone(),

@@ -704,6 +704,16 @@ fn run_check(args: &CheckArgs) -> ExitCode {
     };
     // Each poollint.toml governs the files below it, unless --config names one for all.
     let nested = args.config.is_none() && args.stdin_filename.is_none();
+    // A manifest's own baseline applies unless --baseline replaces it or
+    // --write-baseline is about to write it: then the file must exist.
+    let manifest_baselines = args.baseline.is_none() && args.write_baseline.is_none();
+    let manifest = manifest.and_then(|m| match m {
+        Some(m) if manifest_baselines && args.show_settings.is_none() => match m.baseline_error() {
+            Some(error) => Err(error),
+            None => Ok(Some(m)),
+        },
+        other => Ok(other),
+    });
     let manifest = match manifest {
         Ok(manifest) => manifest,
         // A team's manifest found above the first path stops only its own files: the
@@ -728,6 +738,7 @@ fn run_check(args: &CheckArgs) -> ExitCode {
         return emit_or_fail(settings.as_bytes(), ExitCode::SUCCESS);
     }
     let mut request = CheckRequest::new(args.paths.clone());
+    request.manifest_baselines = manifest_baselines;
     request.select = args.select.clone();
     request.ignore = args.ignore.clone();
     request.max_file_size = args.max_file_size;
@@ -1244,7 +1255,8 @@ fn list_rules(format: ListFormat) -> ExitCode {
                         "summary": m.summary,
                         "options": m.options.iter().map(|o| serde_json::json!({
                             "name": o.name, "default": o.default, "doc": o.doc,
-                            "min": o.min, "max": o.max
+                            "min": o.min, "max": o.max,
+                            "min_exclusive": o.min_exclusive, "max_exclusive": o.max_exclusive
                         })).collect::<Vec<_>>(),
                     })
                 })

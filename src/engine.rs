@@ -58,6 +58,10 @@ pub struct CheckRequest {
     /// of checking the entries of [`UNIT_CHECKED`] ecosystems unit by unit and dropping
     /// them. The findings are the same (tested); the model then holds every entry.
     pub keep_entries: bool,
+    /// The manifests' own `baseline`s apply (no `--baseline` or `--write-baseline`): a
+    /// manifest whose `baseline` does not exist cannot be used
+    /// ([`crate::manifest::Manifest::baseline_error`]).
+    pub manifest_baselines: bool,
 }
 
 impl CheckRequest {
@@ -75,6 +79,7 @@ impl CheckRequest {
             exclude_patterns: walk::Exclude::default(),
             inline_suppressions: true,
             keep_entries: false,
+            manifest_baselines: false,
         }
     }
 }

@@ -28,6 +28,11 @@ impl PoolLoad<'_> {
         self.offered / self.servers.max(1) as f64
     }
 
+    /// `A ≥ N` (within [`crate::capacity::TOLERANCE`]): the queue grows without bound.
+    pub fn unstable(&self) -> bool {
+        crate::capacity::reaches(self.offered, self.servers.max(1) as f64)
+    }
+
     /// The key the pool maximum was written under.
     pub fn key(&self) -> String {
         crate::rules::key_of(&self.pool.max, self.pool, "maximum-pool-size")
@@ -76,9 +81,12 @@ fn pool_load<'m>(
         .max(1);
     let (instances, instances_place) = instances(model, service);
     let processes = service.processes_per_instance();
-    let rate =
-        crate::capacity::per_instance_rate(peak * per_request as f64, instances, processes as u64)?;
-    let offered = crate::capacity::offered_load(rate, hold);
+    let offered = crate::capacity::pool_offered_load(
+        peak * per_request as f64,
+        instances,
+        processes as u64,
+        hold,
+    )?;
     if !offered.is_finite() {
         return None;
     }
@@ -127,7 +135,11 @@ fn plural(n: u64) -> &'static str {
 
 /// A number for messages: whole numbers bare, others with up to 2 decimals.
 pub(crate) fn number(value: f64) -> String {
-    if (value - value.round()).abs() < 1e-9 {
+    // Beyond 2^53 an f64 holds no fractions, and an i64 cast would saturate (1e300 as
+    // 9223372036854775807): large values are shown in exponent form.
+    if value.abs() >= 1e15 {
+        format!("{value:e}")
+    } else if (value - value.round()).abs() < 1e-9 {
         format!("{}", value.round() as i64)
     } else {
         let text = format!("{value:.2}");
@@ -145,5 +157,16 @@ pub(crate) fn probability(p: f64) -> String {
         format!("{}%", number(p * 100.0))
     } else {
         format!("{p:.1e}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn numbers_too_large_for_an_integer_are_shown_in_exponent_form() {
+        assert_eq!(super::number(1e300), "1e300");
+        assert_eq!(super::number(7.0), "7");
+        assert_eq!(super::number(5.1), "5.1");
+        assert_eq!(super::number(999_999.0), "999999");
     }
 }

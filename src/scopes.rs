@@ -163,7 +163,12 @@ fn governors(request: &CheckRequest, walked: &[PathBuf]) -> Vec<Governor> {
         .into_par_iter()
         .map(|(dir, path)| Governor {
             dir,
-            manifest: manifest::load(&path),
+            manifest: manifest::load(&path).and_then(|m| {
+                match m.baseline_error().filter(|_| request.manifest_baselines) {
+                    Some(error) => Err(error),
+                    None => Ok(m),
+                }
+            }),
         })
         .collect()
 }
@@ -479,6 +484,7 @@ fn share_template(request: &CheckRequest) -> CheckRequest {
         exclude_dirs: Vec::new(),
         exclude_patterns: request.exclude_patterns.clone(),
         keep_entries: request.keep_entries,
+        manifest_baselines: request.manifest_baselines,
     }
 }
 

@@ -12,6 +12,12 @@ pub fn closest<'a>(input: &str, candidates: impl IntoIterator<Item = &'a str>) -
         .map(|(_, c)| c)
 }
 
+/// [`closest`], or for a short input (`dv`, `of`, `eror`, where Jaro-Winkler stays below
+/// its bound) the candidate one edit away.
+pub fn closest_or_one_edit<'a>(input: &str, candidates: &[&'a str]) -> Option<&'a str> {
+    closest(input, candidates.iter().copied()).or_else(|| within_edits(input, candidates, 1))
+}
+
 /// The candidate closest to `input` by edit distance (Damerau-Levenshtein), when it is
 /// at most `max_distance` edits away (one edit for inputs under 6 letters, where two
 /// would match unrelated words). For long candidate lists such as parameter names.

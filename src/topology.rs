@@ -45,6 +45,7 @@ pub fn assemble(model: &mut Model, declared: &DeclaredTopology, manifest: FileId
         Pooler::source_file,
         |found, p| merge_pooler(found, p, manifest),
     );
+    rename_shadowed(model, declared.databases.len(), declared.poolers.len());
     let mut services = ReadServices {
         slots: Slots::new(std::mem::take(&mut model.services), |s| {
             service_files(model, s)
@@ -66,6 +67,52 @@ pub fn assemble(model: &mut Model, declared: &DeclaredTopology, manifest: FileId
     }
     model.services = services.slots.into_items();
     model.services.extend(merged);
+}
+
+/// A database or pooler no table took keeps the name it was read under (its directory,
+/// `db` for `db/postgresql.conf`) unless a table declares that name: then the declared
+/// one is what `connects-to`, the rules and `poollint capacity` mean by it, and the
+/// read one is named by its file (`db/postgresql.conf`), as `init` names a directory
+/// several tables share. Without this a name would resolve to the item read, which
+/// [`merge_declared`] puts first, and the report would list two databases of one name.
+/// The declared items are the last `declared_databases` and `declared_poolers` of each
+/// list.
+fn rename_shadowed(model: &mut Model, declared_databases: usize, declared_poolers: usize) {
+    let read_databases = model.databases.len().saturating_sub(declared_databases);
+    let read_poolers = model.poolers.len().saturating_sub(declared_poolers);
+    let declared: HashSet<String> = model
+        .databases
+        .iter()
+        .skip(read_databases)
+        .map(|d| d.name.clone())
+        .chain(
+            model
+                .poolers
+                .iter()
+                .skip(read_poolers)
+                .map(|p| p.name.clone()),
+        )
+        .collect();
+    if declared.is_empty() {
+        return;
+    }
+    let path_of = |sources: &SourceMap, file: Option<FileId>| {
+        file.map(|file| sources.display(file).to_owned())
+    };
+    for database in model.databases.iter_mut().take(read_databases) {
+        if declared.contains(&database.name) {
+            if let Some(path) = path_of(&model.sources, database.source_file()) {
+                database.name = path;
+            }
+        }
+    }
+    for pooler in model.poolers.iter_mut().take(read_poolers) {
+        if declared.contains(&pooler.name) {
+            if let Some(path) = path_of(&model.sources, pooler.source_file()) {
+                pooler.name = path;
+            }
+        }
+    }
 }
 
 /// Notes for the declared services with pools that no `connects-to` ties to a database

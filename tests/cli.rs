@@ -915,6 +915,285 @@ fn sizing_help_and_capacity_name_the_smallest_pool_passing_both_rules() {
     );
 }
 
+/// The rules and capacity findings of one tree, as JSON.
+fn check_and_capacity_json(dir: &std::path::Path) -> (i32, serde_json::Value, serde_json::Value) {
+    let output = poollint()
+        .args(["check", "--format", "json"])
+        .arg(dir)
+        .output()
+        .expect("run");
+    let check: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    let code = output.status.code().expect("exit code");
+    let output = poollint()
+        .args(["capacity", "--format", "json"])
+        .arg(dir)
+        .output()
+        .expect("run");
+    let capacity: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    (code, check, capacity)
+}
+
+fn findings_of<'a>(check: &'a serde_json::Value, rule: &str) -> Vec<&'a serde_json::Value> {
+    check["diagnostics"]
+        .as_array()
+        .expect("diagnostics")
+        .iter()
+        .filter(|d| d["rule"] == rule)
+        .collect()
+}
+
+#[test]
+fn a_declared_load_exactly_at_a_bound_is_judged_at_the_bound_not_by_f64_rounding() {
+    let pool = |max: u32| {
+        format!(
+            "spring:\n  datasource:\n    hikari:\n      maximum-pool-size: {max}\n      connection-timeout: 30000\n"
+        )
+    };
+    let manifest = |instances: u32, rps: &str, hold: &str| {
+        format!(
+            "[[service]]\nname = \"reports\"\nconfig = \"app/application.yml\"\ninstances = {instances}\n\
+             [service.load]\npeak-rps = {rps}\nhold-time = \"{hold}\"\n"
+        )
+    };
+    let dir = tempfile::tempdir().expect("tempdir");
+    // 70 req/s over 3 instances × 300 ms is exactly 7 busy connections (70 / 3 × 0.3 is
+    // 6.999999999999999 in f64): a pool of 7 is at 100 %, an error, and not Erlang C's
+    // finding; capacity shows load 7 and no mean wait. 110 / 3 × 300 ms = 11 likewise.
+    for (instances, rps, hold, max) in [
+        (3, "70", "300ms", 7),
+        (3, "110", "300ms", 11),
+        (6, "220", "300ms", 11),
+    ] {
+        write_file(dir.path(), "poollint.toml", &manifest(instances, rps, hold));
+        write_file(dir.path(), "app/application.yml", &pool(max));
+        let (code, check, capacity) = check_and_capacity_json(dir.path());
+        let saturated = findings_of(&check, "pool-saturated-by-declared-load");
+        assert_eq!(saturated.len(), 1, "{check}");
+        assert_eq!(saturated[0]["severity"], "error", "{check}");
+        assert!(
+            findings_of(&check, "pool-wait-probability-exceeds-slo").is_empty(),
+            "{check}"
+        );
+        assert_eq!(code, 1);
+        let row = &capacity["pools"][0];
+        assert_eq!(
+            row["offered_load"],
+            serde_json::json!(f64::from(max)),
+            "{row}"
+        );
+        assert_eq!(row["utilisation"], serde_json::json!(1.0), "{row}");
+        assert!(row["mean_wait_ms"].is_null(), "{row}");
+    }
+    // 51 req/s × 100 ms = 5.1 on a pool of 6 is exactly 85 %: no warning above 85 %, and
+    // 6 is the smallest pool passing (51 × 0.1 is 5.1000000000000005 in f64).
+    write_file(dir.path(), "poollint.toml", &manifest(1, "51", "100ms"));
+    write_file(dir.path(), "app/application.yml", &pool(6));
+    let (code, check, capacity) = check_and_capacity_json(dir.path());
+    assert!(
+        findings_of(&check, "pool-saturated-by-declared-load").is_empty(),
+        "{check}"
+    );
+    assert_eq!(code, 0);
+    assert_eq!(capacity["pools"][0]["smallest_passing_pool"], 6);
+    // One connection more load is above 85 % and still warns, naming 7.
+    write_file(dir.path(), "poollint.toml", &manifest(1, "52", "100ms"));
+    let (_, check, capacity) = check_and_capacity_json(dir.path());
+    let saturated = findings_of(&check, "pool-saturated-by-declared-load");
+    assert_eq!(saturated.len(), 1, "{check}");
+    assert_eq!(saturated[0]["severity"], "warning", "{check}");
+    assert_eq!(capacity["pools"][0]["smallest_passing_pool"], 7);
+}
+
+#[test]
+fn headroom_exactly_at_min_free_share_is_enough_and_the_help_names_the_exact_ceiling() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let manifest = |instances: u32| {
+        format!(
+            "[lint.rules]\n\"no-db-connection-headroom\" = {{ min-free-share = 0.3 }}\n\
+             [[database]]\nname = \"db\"\nengine = \"postgresql\"\nmax-connections = 93\n\
+             [[service]]\nname = \"app\"\nconfig = \"app/application.yml\"\ninstances = {instances}\nconnects-to = \"db\"\n"
+        )
+    };
+    write_file(
+        dir.path(),
+        "app/application.yml",
+        "spring:\n  datasource:\n    url: jdbc:postgresql://db:5432/app?socketTimeout=30\n    hikari:\n      maximum-pool-size: 9\n",
+    );
+    // 63 of 90 usable leaves 27 free, exactly 30 %: nothing to report.
+    write_file(dir.path(), "poollint.toml", &manifest(7));
+    let (_, check, _) = check_and_capacity_json(dir.path());
+    assert!(
+        findings_of(&check, "no-db-connection-headroom").is_empty(),
+        "{check}"
+    );
+    // 72 leaves 18: the help keeps demand at or below 0.7 × 90 = 63, not 62.
+    write_file(dir.path(), "poollint.toml", &manifest(8));
+    let (_, check, _) = check_and_capacity_json(dir.path());
+    let headroom = findings_of(&check, "no-db-connection-headroom");
+    assert_eq!(headroom.len(), 1, "{check}");
+    let help = headroom[0]["help"].as_str().expect("help");
+    assert!(help.contains("at or below 63 connections"), "{help}");
+}
+
+#[test]
+fn a_declared_database_wins_its_name_over_a_config_no_table_names() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path();
+    write_file(
+        root,
+        "poollint.toml",
+        "[[database]]\nname = \"db\"\nengine = \"postgresql\"\n\
+         [[service]]\nname = \"app\"\nconfig = [\"app/application.yml\"]\ninstances = 5\nconnects-to = \"db\"\n",
+    );
+    write_file(
+        root,
+        "app/application.yml",
+        "spring:\n  datasource:\n    url: jdbc:postgresql://db:5432/app?socketTimeout=30\n    hikari:\n      maximum-pool-size: 9\n",
+    );
+    // Named by no table, in a directory called like the declared database.
+    write_file(
+        root,
+        "db/postgresql.conf",
+        "max_connections = 50\nsuperuser_reserved_connections = 5\nreserved_connections = 2\n",
+    );
+    let (_, check, capacity) = check_and_capacity_json(root);
+    // The declared database has PostgreSQL's defaults, 100 − 3 = 97 slots: 45 fit.
+    assert!(
+        findings_of(&check, "fleet-exceeds-db-slots").is_empty(),
+        "{check}"
+    );
+    let databases = capacity["databases"].as_array().expect("databases");
+    let named_db: Vec<_> = databases.iter().filter(|d| d["database"] == "db").collect();
+    assert_eq!(named_db.len(), 1, "{capacity}");
+    assert_eq!(named_db[0]["usable_slots"], 97, "{capacity}");
+    assert_eq!(named_db[0]["demand_peak"], 45, "{capacity}");
+}
+
+#[test]
+fn headroom_counts_pgbouncer_server_connections_as_capacity_does() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path();
+    let manifest = |direct: &str| {
+        format!(
+            "[[database]]\nname = \"db\"\nengine = \"postgresql\"\nmax-connections = 100\n\
+             [[pooler]]\nname = \"bouncer\"\nkind = \"pgbouncer\"\nconfig = \"bouncer/pgbouncer.ini\"\ninstances = 2\nconnects-to = \"db\"\n\
+             [[service]]\nname = \"app\"\nconfig = [\"app/application.yml\"]\ninstances = 3\nconnects-to = \"bouncer\"\n{direct}"
+        )
+    };
+    let ini = |max_db: u32| {
+        format!(
+            "[databases]\napp = host=db dbname=app pool_size=30\n\n[pgbouncer]\nlisten_port = 6432\n\
+             max_db_connections = {max_db}\npool_mode = transaction\nreserve_pool_size = 5\n\
+             max_client_conn = 1000\ndefault_pool_size = 20\nauth_type = scram-sha-256\n"
+        )
+    };
+    write_file(
+        root,
+        "app/application.yml",
+        "spring:\n  datasource:\n    url: jdbc:postgresql://bouncer:6432/app?socketTimeout=30\n    hikari:\n      maximum-pool-size: 10\n",
+    );
+    // 2 PgBouncers × max_db_connections 48 = 96 of 97 usable slots: capacity's peak, and
+    // the rule's.
+    write_file(root, "poollint.toml", &manifest(""));
+    write_file(root, "bouncer/pgbouncer.ini", &ini(48));
+    let (_, check, capacity) = check_and_capacity_json(root);
+    assert_eq!(capacity["databases"][0]["demand_peak"], 96, "{capacity}");
+    let headroom = findings_of(&check, "no-db-connection-headroom");
+    assert_eq!(headroom.len(), 1, "{check}");
+    let message = headroom[0]["message"].as_str().expect("message");
+    assert!(message.contains("96 of the 97 connections"), "{message}");
+    assert!(
+        message.contains("PgBouncer bouncer 2 instances"),
+        "{message}"
+    );
+    assert!(
+        headroom[0]["help"]
+            .as_str()
+            .is_some_and(|h| h.contains("at or below 87 connections")),
+        "{check}"
+    );
+    // 2 × 33 through the pooler and 30 direct: 96 again.
+    write_file(
+        root,
+        "poollint.toml",
+        &manifest(
+            "[[service]]\nname = \"batch\"\nconfig = [\"batch/application.yml\"]\ninstances = 3\nconnects-to = \"db\"\n",
+        ),
+    );
+    write_file(
+        root,
+        "batch/application.yml",
+        "spring:\n  datasource:\n    url: jdbc:postgresql://db:5432/app?socketTimeout=30\n    hikari:\n      maximum-pool-size: 10\n",
+    );
+    write_file(root, "bouncer/pgbouncer.ini", &ini(33));
+    let (_, check, capacity) = check_and_capacity_json(root);
+    assert_eq!(capacity["databases"][0]["demand_peak"], 96, "{capacity}");
+    let headroom = findings_of(&check, "no-db-connection-headroom");
+    assert_eq!(headroom.len(), 1, "{check}");
+    let message = headroom[0]["message"].as_str().expect("message");
+    assert!(message.contains("96 of the 97 connections"), "{message}");
+    // 2 × 20 + 30 = 70: room enough.
+    write_file(root, "bouncer/pgbouncer.ini", &ini(20));
+    let (_, check, _) = check_and_capacity_json(root);
+    assert!(
+        findings_of(&check, "no-db-connection-headroom").is_empty(),
+        "{check}"
+    );
+}
+
+#[test]
+fn a_manifest_baseline_that_does_not_exist_stops_only_that_manifests_files() {
+    let pool = "spring:\n  datasource:\n    url: jdbc:postgresql://db:5432/app?socketTimeout=30\n    hikari:\n      maximum-pool-size: 10\n";
+    let dir = tree(&[
+        (
+            "teamA/poollint.toml",
+            "[[database]]\nname = \"db\"\nengine = \"postgresql\"\nmax-connections = 20\n\
+             [[service]]\nname = \"app\"\nconfig = [\"app/application.yml\"]\ninstances = 3\nconnects-to = \"db\"\n",
+        ),
+        ("teamA/app/application.yml", pool),
+        ("teamB/poollint.toml", "[lint]\nbaseline = \"nope.json\"\n"),
+        ("teamB/app/application.yml", pool),
+    ]);
+    // teamA's findings are reported; teamB's manifest is an error at its baseline.
+    poollint()
+        .args(["check", "-f", "concise"])
+        .arg(dir.path())
+        .assert()
+        .code(2)
+        .stdout(predicate::str::contains("error[fleet-exceeds-db-slots]"))
+        .stderr(predicate::str::contains(
+            "baseline `nope.json` does not exist",
+        ))
+        .stderr(predicate::str::contains("poollint.toml:2:12"))
+        .stderr(predicate::str::contains(
+            "not checked: its poollint.toml cannot be used",
+        ))
+        .stderr(predicate::str::contains("cannot read baseline").not());
+    // From teamB itself, the same error, with its location.
+    let team_b = dir.path().join("teamB");
+    poollint()
+        .current_dir(&team_b)
+        .args(["check", "."])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "baseline `nope.json` does not exist",
+        ))
+        .stderr(predicate::str::contains("poollint.toml:2:12"));
+    // --write-baseline creates it (no error), and then it applies.
+    poollint()
+        .current_dir(&team_b)
+        .args(["check", ".", "--write-baseline", "nope.json"])
+        .assert()
+        .code(0)
+        .stderr(predicate::str::contains("does not exist").not());
+    poollint()
+        .current_dir(&team_b)
+        .args(["check", "."])
+        .assert()
+        .code(0);
+}
+
 #[test]
 fn a_service_left_unlinked_among_several_databases_gets_a_note() {
     let dir = tempfile::tempdir().expect("tempdir");

@@ -74,6 +74,8 @@ pub struct IgnoreEntry {
 pub struct LintSettings {
     pub fail_on: FailOn,
     pub baseline: Option<PathBuf>,
+    /// Where `baseline` is written in the manifest, for an error at it.
+    pub baseline_span: Option<Span>,
     pub rules: BTreeMap<String, RuleSetting>,
     pub ignore: Vec<IgnoreEntry>,
     /// Where these settings came from (None: built-in defaults).
@@ -85,6 +87,7 @@ impl Default for LintSettings {
         LintSettings {
             fail_on: FailOn::Error,
             baseline: None,
+            baseline_span: None,
             rules: BTreeMap::new(),
             ignore: Vec::new(),
             manifest: None,
@@ -201,6 +204,39 @@ pub struct Manifest {
     pub text: String,
     pub lint: LintSettings,
     pub topology: topology::DeclaredTopology,
+}
+
+impl Manifest {
+    /// The error at the manifest's `baseline` when the file it names does not exist (or
+    /// is no file): the manifest cannot be used for a run that applies it. Not checked
+    /// when reading the manifest: `--baseline` replaces it, and `--write-baseline`
+    /// creates it.
+    pub fn baseline_error(&self) -> Option<Box<ManifestError>> {
+        let path = self.lint.baseline.as_ref()?;
+        if path.is_file() {
+            return None;
+        }
+        let mut sources = SourceMap::default();
+        let file = sources.add(&self.path, self.text.clone(), Encoding::Utf8);
+        let dir = self.path.parent().unwrap_or(Path::new("."));
+        let written = path.strip_prefix(dir).unwrap_or(path);
+        let what = if path.exists() {
+            "is not a file"
+        } else {
+            "does not exist"
+        };
+        Some(Box::new(ManifestError {
+            sources,
+            file: Some(file),
+            span: self.lint.baseline_span.unwrap_or_default(),
+            message: format!("baseline `{}` {what}", written.display()),
+            help: Some(format!(
+                "paths are relative to the manifest's directory ({}); write the baseline with `poollint check --write-baseline {}`, or remove baseline",
+                crate::source::display_path(dir),
+                crate::source::display_path(path),
+            )),
+        }))
+    }
 }
 
 /// A manifest that cannot be used: reported with its location, exit 2.
@@ -368,13 +404,18 @@ impl ManifestReader<'_> {
                 self.error(
                     self.doc.span(node),
                     format!("fail-on must be error, warning, info or never, not `{text}`"),
-                    None,
+                    crate::suggest::closest_or_one_edit(
+                        &text,
+                        &["error", "warning", "info", "never"],
+                    )
+                    .map(|s| format!("did you mean `{s}`?")),
                 )
             })?;
         }
         if let Some(node) = self.doc.get(lint, "baseline") {
             let relative = self.string(node, "baseline")?;
             settings.baseline = Some(path.parent().unwrap_or(Path::new(".")).join(relative));
+            settings.baseline_span = Some(self.doc.span(node));
         }
         if let Some(rules) = self.doc.get(lint, "rules") {
             self.read_rules(rules, settings)?;
@@ -423,7 +464,11 @@ impl ManifestReader<'_> {
                 self.error(
                     self.doc.span(node),
                     format!("a rule level is off, info, warning or error, not `{other}`"),
-                    None,
+                    crate::suggest::closest_or_one_edit(
+                        other,
+                        &["off", "info", "warning", "error"],
+                    )
+                    .map(|s| format!("did you mean `{s}`?")),
                 )
             }),
         }
@@ -481,12 +526,13 @@ impl ManifestReader<'_> {
                         None,
                     )
                 })?;
-            if !(option.min..=option.max).contains(&value) {
+            if !option.accepts(value) {
                 return Err(self.error(
                     self.doc.span(entry.value),
                     format!(
-                        "{key} is {value}, but {} takes {} to {}",
-                        meta.name, option.min, option.max
+                        "{key} is {value}, but {} takes {}",
+                        meta.name,
+                        option.range_text()
                     ),
                     Some(format!("the default is {}: {}", option.default, option.doc)),
                 ));
@@ -575,6 +621,20 @@ mod tests {
     }
 
     #[test]
+    fn short_level_and_fail_on_typos_get_a_did_you_mean() {
+        let help = |text: &str| {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join(FILE_NAME);
+            std::fs::write(&path, text).unwrap();
+            load(&path).err().and_then(|e| e.help).unwrap_or_default()
+        };
+        let level = help("[lint.rules]\n\"pool-unbounded\" = \"of\"\n");
+        assert_eq!(level, "did you mean `off`?");
+        let fail_on = help("[lint]\nfail-on = \"eror\"\n");
+        assert_eq!(fail_on, "did you mean `error`?");
+    }
+
+    #[test]
     fn rule_options_are_refused_outside_their_range_and_take_design_names() {
         let option = |value: &str| {
             load_text(&format!(
@@ -585,11 +645,35 @@ mod tests {
         let refused = option("-1").err().unwrap_or_default();
         assert!(
             refused.contains(
-                "warn-utilization is -1, but pool-saturated-by-declared-load takes 0 to 1"
+                "warn-utilization is -1, but pool-saturated-by-declared-load takes more than 0, up to 1"
             ),
             "{refused}"
         );
         assert!(option("7").is_err());
+        // A bound of 0 % is exceeded by every loaded pool: refused at the value.
+        let zero = option("0").err().unwrap_or_default();
+        assert!(
+            zero.contains("warn-utilization is 0, but pool-saturated-by-declared-load takes more than 0, up to 1"),
+            "{zero}"
+        );
+        assert!(option("1").is_ok());
+        let free = |value: &str| {
+            load_text(&format!(
+                "[lint.rules]\n\"no-db-connection-headroom\" = {{ min-free-share = {value} }}\n"
+            ))
+        };
+        assert!(free("0").is_ok());
+        let all = free("1").err().unwrap_or_default();
+        assert!(
+            all.contains(
+                "min-free-share is 1, but no-db-connection-headroom takes 0 to less than 1"
+            ),
+            "{all}"
+        );
+        let share = load_text(
+            "[lint.rules]\n\"acquire-timeout-exceeds-request-deadline\" = { max-share = 0 }\n",
+        );
+        assert!(share.is_err());
         let design = load_text(
             "[lint.rules]\n\"pool-saturated-by-declared-load\" = { level = \"error\", max-utilization = 0.8 }\n",
         );

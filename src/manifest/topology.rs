@@ -254,7 +254,7 @@ impl ManifestReader<'_> {
             max_connections: count("max-connections")?,
             superuser_reserved_connections: count("superuser-reserved-connections")?,
             reserved_connections: count("reserved-connections")?,
-            cores: count("cores")?,
+            cores: self.declared(table, &prefix, "cores", Self::cores)?,
             other_clients: count("other-clients")?,
             name,
         })
@@ -453,33 +453,60 @@ impl ManifestReader<'_> {
     }
 
     fn count(&self, node: NodeId, key: &str) -> Result<i64> {
+        self.whole_number(node, key, 0)
+    }
+
+    /// A whole number of at least `min` (not quoted), else an error saying so.
+    fn whole_number(&self, node: NodeId, key: &str, min: i64) -> Result<i64> {
         let scalar = self.doc.scalar(node).filter(|s| !s.style.is_quoted());
         let value = scalar.and_then(|s| s.text.replace('_', "").parse::<i64>().ok());
         match value {
-            Some(v) if v >= 0 => Ok(v),
+            Some(v) if v >= min => Ok(v),
+            Some(0) => Err(self.error(
+                self.doc.span(node),
+                format!("{key} is 0, but it must be {min} or more"),
+                None,
+            )),
             _ => Err(self.error(
                 self.doc.span(node),
-                format!("{key} must be a whole number, 0 or more"),
+                format!("{key} must be a whole number, {min} or more"),
                 None,
             )),
         }
+    }
+
+    /// A database's cores: a database has at least one, and 0 would silently skip
+    /// `pooled-connections-far-above-db-cores`.
+    fn cores(&self, node: NodeId, key: &str) -> Result<i64> {
+        self.whole_number(node, key, 1)
     }
 
     /// A count that multiplies connections or load (instances, processes, threads,
     /// connections per request): 0 would silently drop the service from the fleet's
     /// sums in some rules and be read as 1 in others, so it is refused here.
     fn multiplier(&self, node: NodeId, key: &str) -> Result<i64> {
-        let value = self.count(node, key)?;
-        if value == 0 {
-            return Err(self.error(
+        let scalar = self.doc.scalar(node).filter(|s| !s.style.is_quoted());
+        let value = scalar.and_then(|s| s.text.replace('_', "").parse::<i64>().ok());
+        let assumed = if key == "threads" {
+            "the files' thread count, or the server's default (Spring Boot: 200), is assumed"
+        } else {
+            "1 is assumed unless a file says otherwise"
+        };
+        match value {
+            Some(v) if v >= 1 => Ok(v),
+            Some(0) => Err(self.error(
                 self.doc.span(node),
                 format!("{key} is 0, but it multiplies connections: it must be 1 or more"),
                 Some(format!(
-                    "write 1 or more, or remove {key} (without it, 1 is assumed unless a file says otherwise)"
+                    "write 1 or more, or remove {key} (without it, {assumed})"
                 )),
-            ));
+            )),
+            _ => Err(self.error(
+                self.doc.span(node),
+                format!("{key} must be a whole number, 1 or more"),
+                None,
+            )),
         }
-        Ok(value)
     }
 
     fn number(&self, node: NodeId, key: &str) -> Result<f64> {
@@ -519,21 +546,27 @@ impl ManifestReader<'_> {
                 self.doc.span(node),
                 format!("{key} needs a unit"),
                 Some(format!(
-                    "write it as a string with a unit, e.g. {key} = \"{}ms\"",
+                    "write it as a string with a unit, e.g. {key} = \"{0}ms\" or \"{0}s\"",
                     s.text
                 )),
             ));
         }
         let text = scalar.map(|s| s.text.as_str()).unwrap_or("");
-        crate::model::parse_unit_duration(text)
-            .filter(|d| !d.is_zero())
-            .ok_or_else(|| {
-                self.error(
-                    self.doc.span(node),
-                    format!("{key} `{text}` is not a duration"),
-                    Some("use a whole number with a unit: \"15ms\", \"2s\", \"5min\"".into()),
-                )
-            })
+        let parsed = crate::model::parse_unit_duration(text);
+        if parsed.is_some_and(|d| d.is_zero()) {
+            return Err(self.error(
+                self.doc.span(node),
+                format!("{key} is `{text}`, but it must be above 0"),
+                None,
+            ));
+        }
+        parsed.ok_or_else(|| {
+            self.error(
+                self.doc.span(node),
+                format!("{key} `{text}` is not a duration"),
+                Some("use a whole number with a unit: \"15ms\", \"2s\", \"5min\"".into()),
+            )
+        })
     }
 
     fn engine(&self, node: NodeId, key: &str) -> Result<Engine> {
@@ -579,7 +612,7 @@ impl ManifestReader<'_> {
                         "connects-to `{}` names no [[database]] or [[pooler]]",
                         reference.value
                     ),
-                    crate::suggest::closest(&reference.value, targets.iter().copied())
+                    crate::suggest::closest_or_one_edit(&reference.value, &targets)
                         .map(|s| format!("did you mean `{s}`?")),
                 ));
             }
@@ -706,9 +739,45 @@ mod tests {
         assert_eq!(message, "hold-time needs a unit");
         assert_eq!(
             help.as_deref(),
-            Some("write it as a string with a unit, e.g. hold-time = \"15ms\"")
+            Some("write it as a string with a unit, e.g. hold-time = \"15ms\" or \"15s\"")
         );
         assert_eq!(at, "15");
+    }
+
+    #[test]
+    fn a_short_connects_to_typo_gets_a_did_you_mean() {
+        let (message, help, _) =
+            error("[[database]]\nname = \"db\"\n[[service]]\nname = \"a\"\nconnects-to = \"dv\"\n");
+        assert_eq!(
+            message,
+            "connects-to `dv` names no [[database]] or [[pooler]]"
+        );
+        assert_eq!(help.as_deref(), Some("did you mean `db`?"));
+    }
+
+    #[test]
+    fn manifest_counts_and_durations_say_what_they_accept() {
+        // Multipliers refuse 0: the message for other bad values says 1 or more too.
+        for value in ["\"3\"", "-3", "3.5"] {
+            let (message, _, _) =
+                error(&format!("[[service]]\nname = \"a\"\ninstances = {value}\n"));
+            assert_eq!(message, "instances must be a whole number, 1 or more");
+        }
+        // Without threads the files' or the server's default is assumed, not 1.
+        let (_, help, _) = error("[[service]]\nname = \"a\"\nthreads = 0\n");
+        let help = help.unwrap_or_default();
+        assert!(help.contains("Spring Boot: 200"), "{help}");
+        assert!(!help.contains("1 is assumed"), "{help}");
+        // 0s is a duration, but not one above 0.
+        let (message, _, at) =
+            error("[[service]]\nname = \"a\"\n[service.load]\npeak-rps = 5\nhold-time = \"0s\"\n");
+        assert_eq!(message, "hold-time is `0s`, but it must be above 0");
+        assert_eq!(at, "\"0s\"");
+        // A database has at least one core; 0 would silently skip the cores rule.
+        let (message, _, at) = error("[[database]]\nname = \"db\"\ncores = 0\n");
+        assert_eq!(message, "cores is 0, but it must be 1 or more");
+        assert_eq!(at, "0");
+        assert!(load("[[database]]\nname = \"db\"\ncores = 1\nother-clients = 0\n").is_ok());
     }
 
     #[test]

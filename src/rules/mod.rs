@@ -80,6 +80,10 @@ pub struct RuleOption {
     /// the value, instead of a rule reading "above -100%".
     pub min: f64,
     pub max: f64,
+    /// `min` itself is refused (a bound of 0 % that every loaded pool exceeds).
+    pub min_exclusive: bool,
+    /// `max` itself is refused (keeping 100 % of a database's slots free).
+    pub max_exclusive: bool,
     /// Other names the manifest accepts for it (DESIGN.md's first spelling).
     pub aliases: &'static [&'static str],
 }
@@ -88,6 +92,32 @@ impl RuleOption {
     /// True when `name` names this option.
     pub fn is_named(&self, name: &str) -> bool {
         self.name == name || self.aliases.contains(&name)
+    }
+
+    /// True when the manifest accepts `value`.
+    pub fn accepts(&self, value: f64) -> bool {
+        let above_min = if self.min_exclusive {
+            value > self.min
+        } else {
+            value >= self.min
+        };
+        let below_max = if self.max_exclusive {
+            value < self.max
+        } else {
+            value <= self.max
+        };
+        above_min && below_max
+    }
+
+    /// The accepted values, for messages: `0 to 1`, `more than 0, up to 1`,
+    /// `0 to less than 1`.
+    pub fn range_text(&self) -> String {
+        match (self.min_exclusive, self.max_exclusive) {
+            (false, false) => format!("{} to {}", self.min, self.max),
+            (true, false) => format!("more than {}, up to {}", self.min, self.max),
+            (false, true) => format!("{} to less than {}", self.min, self.max),
+            (true, true) => format!("more than {} and less than {}", self.min, self.max),
+        }
     }
 }
 

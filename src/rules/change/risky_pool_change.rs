@@ -23,6 +23,8 @@ static MAX_DECREASE_SHARE: RuleOption = RuleOption {
     doc: "Share by which a pool maximum may shrink before the change is reported (heuristic).",
     min: 0.0,
     max: 1.0,
+    min_exclusive: false,
+    max_exclusive: false,
     aliases: &[],
 };
 

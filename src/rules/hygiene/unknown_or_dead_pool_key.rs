@@ -34,6 +34,8 @@ pub static MAX_EDIT_DISTANCE: RuleOption = RuleOption {
     doc: "the most edits (insertions, deletions, substitutions, transpositions) between an unknown PgBouncer, PostgreSQL or MySQL parameter name and a known one for poollint to suggest it (names under 6 letters: at most 1); MySQL names are reported only then. Heuristic",
     min: 0.0,
     max: 5.0,
+    min_exclusive: false,
+    max_exclusive: false,
     aliases: &[],
 };
 

@@ -27,6 +27,8 @@ pub static WARN_UTILIZATION: RuleOption = RuleOption {
     doc: "Utilisation above which the rule warns (heuristic; 1.0 and above is always an error).",
     min: 0.0,
     max: 1.0,
+    min_exclusive: true,
+    max_exclusive: false,
     aliases: &["max-utilization"],
 };
 

@@ -28,10 +28,9 @@ impl crate::rules::Rule for Rule {
     fn check(&self, model: &Model, options: &RuleOptions, out: &mut Vec<Diagnostic>) {
         let warn_at = options.get(&WARN_UTILIZATION);
         for load in pool_loads(model) {
-            let utilisation = load.utilisation();
-            let severity = if utilisation >= 1.0 {
+            let severity = if load.unstable() {
                 Severity::Error
-            } else if utilisation > warn_at {
+            } else if crate::capacity::exceeds(load.utilisation(), warn_at) {
                 Severity::Warning
             } else {
                 continue;

@@ -36,7 +36,7 @@ impl crate::rules::Rule for Rule {
         let warn_at = options.get(&WARN_UTILIZATION);
         for load in pool_loads(model) {
             // An unstable pool is pool-saturated-by-declared-load's finding.
-            if load.utilisation() >= 1.0 {
+            if load.unstable() {
                 continue;
             }
             out.extend(finding(model, &load, warn_at));

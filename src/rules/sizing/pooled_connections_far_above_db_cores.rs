@@ -14,6 +14,8 @@ static MAX_RATIO: RuleOption = RuleOption {
     doc: "How many times 2 × cores the fleet's connections may reach before the rule fires (heuristic).",
     min: 1.0,
     max: 1000.0,
+    min_exclusive: false,
+    max_exclusive: false,
     aliases: &[],
 };
 
@@ -47,7 +49,7 @@ impl crate::rules::Rule for Rule {
             }
             let knee = capacity::hikari_pool_size(cores as u64, 0) as i64;
             let demand = fleet.demand(steady);
-            let limit = (ratio * knee as f64).floor() as i64;
+            let limit = capacity::snap(ratio * knee as f64).floor() as i64;
             if demand <= limit {
                 continue;
             }

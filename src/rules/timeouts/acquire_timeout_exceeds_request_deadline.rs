@@ -13,6 +13,8 @@ static MAX_SHARE: RuleOption = RuleOption {
     doc: "Share of the request timeout the acquire timeout may take before the rule warns (heuristic).",
     min: 0.0,
     max: 1.0,
+    min_exclusive: true,
+    max_exclusive: false,
     aliases: &[],
 };
 

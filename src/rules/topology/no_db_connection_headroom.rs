@@ -1,9 +1,10 @@
 //! `no-db-connection-headroom`: at its peak size the fleet leaves less than a share of
 //! the database's slots free for migrations, consoles and monitoring (catalogue TP05).
 //! The 10 % share is a heuristic, the `min-free-share` option.
-use super::{fleets, peak_instances, primary, Fleet};
+use super::{fleets, peak_instances, place, primary, steady, usable_slots, Slots};
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::model::Model;
+use crate::model::links::Links;
+use crate::model::{Database, Location, Model, Pooler};
 use crate::rules::{Category, Inputs, RuleMeta, RuleOption, RuleOptions};
 
 static MIN_FREE_SHARE: RuleOption = RuleOption {
@@ -12,6 +13,8 @@ static MIN_FREE_SHARE: RuleOption = RuleOption {
     doc: "Share of the database's usable slots to keep free at the fleet's peak (heuristic).",
     min: 0.0,
     max: 1.0,
+    min_exclusive: false,
+    max_exclusive: true,
     aliases: &[],
 };
 
@@ -33,51 +36,198 @@ impl crate::rules::Rule for Rule {
 
     fn check(&self, model: &Model, options: &RuleOptions, out: &mut Vec<Diagnostic>) {
         let share = options.get(&MIN_FREE_SHARE);
-        for fleet in fleets(model) {
-            let demand = fleet.demand(peak_instances);
-            // Above the limit, the error rules speak; this one is about the margin.
-            if demand > fleet.slots.usable || fleet.steady_over() {
+        // The server connections of the PgBouncers in front of each database, which
+        // `poollint capacity` counts in the same peak (autoscaling adds clients, not
+        // server pools), in model order.
+        let links = Links::new(model);
+        let mut pooled: Vec<(&Database, Vec<Pooled>)> = Vec::new();
+        for pooler in &model.poolers {
+            let Some(database) = links.pooler_database(pooler) else {
+                continue;
+            };
+            let connections = pooler
+                .instance_count()
+                .saturating_mul(pooler.server_budget_total());
+            if connections <= 0 {
                 continue;
             }
-            let ceiling = ((1.0 - share) * fleet.slots.usable as f64).floor() as i64;
-            if demand > ceiling {
-                out.extend(finding(model, &fleet, demand, ceiling, share));
+            let entry = Pooled {
+                pooler,
+                connections,
+            };
+            match pooled.iter_mut().find(|(d, _)| std::ptr::eq(*d, database)) {
+                Some((_, list)) => list.push(entry),
+                None => pooled.push((database, vec![entry])),
             }
+        }
+        let mut take_pooled = |database: &Database| {
+            pooled
+                .iter()
+                .position(|(d, _)| std::ptr::eq(*d, database))
+                .map(|i| pooled.remove(i).1)
+                .unwrap_or_default()
+        };
+        for fleet in fleets(model) {
+            let poolers = take_pooled(fleet.database);
+            let direct = fleet.demand(peak_instances);
+            // Above the limit, the error rules speak; this one is about the margin.
+            if direct > fleet.slots.usable || fleet.steady_over() {
+                continue;
+            }
+            let server = pooled_total(&poolers);
+            // pgbouncer-server-conns-exceed-postgres reports the steady fleet and the
+            // poolers over the limit.
+            if fleet.demand(steady).saturating_add(server) > fleet.slots.usable {
+                continue;
+            }
+            let demand = direct.saturating_add(server);
+            let ceiling = ceiling(share, fleet.slots.usable);
+            if demand > ceiling {
+                let Some((at, key)) = primary(&fleet) else {
+                    continue;
+                };
+                let mut terms: Vec<String> = fleet
+                    .members
+                    .iter()
+                    .map(|m| m.formula(model, peak_instances(m), &m.peak_how(model)))
+                    .collect();
+                terms.extend(poolers.iter().map(|p| p.term(model)));
+                let about = About {
+                    database: fleet.database,
+                    slots: &fleet.slots,
+                    at,
+                    key,
+                    poolers: !poolers.is_empty(),
+                };
+                out.push(finding(&about, demand, ceiling, share, &terms));
+            }
+        }
+        // Databases only PgBouncers reach.
+        for (database, poolers) in pooled {
+            let Some(slots) = usable_slots(model, database) else {
+                continue;
+            };
+            let demand = pooled_total(&poolers);
+            if demand > slots.usable {
+                continue;
+            }
+            let ceiling = ceiling(share, slots.usable);
+            if demand <= ceiling {
+                continue;
+            }
+            let Some(at) = poolers
+                .iter()
+                .max_by_key(|p| p.connections)
+                .and_then(|p| p.at())
+            else {
+                continue;
+            };
+            let terms: Vec<String> = poolers.iter().map(|p| p.term(model)).collect();
+            let about = About {
+                database,
+                slots: &slots,
+                at: at.0,
+                key: Some(at.1),
+                poolers: true,
+            };
+            out.push(finding(&about, demand, ceiling, share, &terms));
         }
     }
 }
 
-fn finding(
-    model: &Model,
-    fleet: &Fleet,
-    demand: i64,
-    ceiling: i64,
-    share: f64,
-) -> Option<Diagnostic> {
-    let (at, key) = primary(fleet)?;
-    let free = fleet.slots.usable - demand;
-    let terms: Vec<String> = fleet
-        .members
+/// The most connections the fleet may open at peak and keep `share` of `usable` free:
+/// the slots to keep free are rounded up to a whole number after snapping away the f64
+/// error of `share × usable` (0.3 × 90 keeps exactly 27 free, ceiling 63).
+fn ceiling(share: f64, usable: i64) -> i64 {
+    let keep_free = crate::capacity::snap(share * usable as f64).ceil() as i64;
+    usable - keep_free
+}
+
+/// A PgBouncer in front of the database and the server connections all its instances
+/// may open.
+struct Pooled<'m> {
+    pooler: &'m Pooler,
+    connections: i64,
+}
+
+impl Pooled<'_> {
+    /// `PgBouncer bouncer 2 instances (poollint.toml:9) × 48 server connections (pgbouncer.ini:6)`.
+    fn term(&self, model: &Model) -> String {
+        let instances = self.pooler.instance_count();
+        let instances_place = self
+            .pooler
+            .instances
+            .as_ref()
+            .map_or("none declared".to_owned(), |i| place(model, &i.origin));
+        let budget = self.pooler.server_budget_total();
+        let parts = self.pooler.server_budget();
+        let budget_place = match parts.as_slice() {
+            [one] => format!(" ({})", place(model, &one.setting.origin)),
+            _ => String::new(),
+        };
+        format!(
+            "PgBouncer {} {instances} instance{} ({instances_place}) × {budget} server connections{budget_place}",
+            self.pooler.name,
+            if instances == 1 { "" } else { "s" },
+        )
+    }
+
+    /// The setting of the pooler's largest budget part and its key.
+    fn at(&self) -> Option<(Location, String)> {
+        let parts = self.pooler.server_budget();
+        let largest = parts.iter().max_by_key(|p| p.connections)?;
+        Some((
+            largest.setting.location()?,
+            largest
+                .setting
+                .origin
+                .key()
+                .unwrap_or("pgbouncer.default_pool_size")
+                .to_owned(),
+        ))
+    }
+}
+
+fn pooled_total(poolers: &[Pooled]) -> i64 {
+    poolers
         .iter()
-        .map(|m| m.formula(model, peak_instances(m), &m.peak_how(model)))
-        .collect();
+        .map(|p| p.connections)
+        .fold(0i64, i64::saturating_add)
+}
+
+/// The database a finding is about and where it points.
+struct About<'a> {
+    database: &'a Database,
+    slots: &'a Slots,
+    at: Location,
+    key: Option<String>,
+    poolers: bool,
+}
+
+fn finding(about: &About, demand: i64, ceiling: i64, share: f64, terms: &[String]) -> Diagnostic {
+    let usable = about.slots.usable;
+    let free = usable - demand;
     let message = format!(
-        "at peak the fleet can open {demand} of the {} connections database {} accepts, leaving {free} free (less than {:.0}%): {}; {}",
-        fleet.slots.usable,
-        fleet.database.name,
+        "at peak the fleet can open {demand} of the {usable} connections database {} accepts, leaving {free} free (less than {:.0}%): {}; {}",
+        about.database.name,
         share * 100.0,
         terms.join(" + "),
-        fleet.slots.explanation,
+        about.slots.explanation,
     );
-    let mut diagnostic = Diagnostic::new(&META, Severity::Warning, at, message)
+    let lower = if about.poolers {
+        "lower the pool maximum, the replica bounds or PgBouncer's server pools"
+    } else {
+        "lower the pool maximum or the replica bounds"
+    };
+    let mut diagnostic = Diagnostic::new(&META, Severity::Warning, about.at, message)
         .with_label(format!("{free} connections left at peak"))
-        .with_related(fleet.slots.max_connections, "the database's limit")
+        .with_related(about.slots.max_connections, "the database's limit")
         .with_help(format!(
-            "keep peak demand at or below {ceiling} connections (lower the pool maximum or the replica bounds), or raise max_connections"
+            "keep peak demand at or below {ceiling} connections ({lower}), or raise max_connections"
         ))
-        .with_fingerprint(format!("{}:{demand}/{}", fleet.database.name, fleet.slots.usable));
-    if let Some(key) = key {
-        diagnostic = diagnostic.with_key(key);
+        .with_fingerprint(format!("{}:{demand}/{usable}", about.database.name));
+    if let Some(key) = &about.key {
+        diagnostic = diagnostic.with_key(key.clone());
     }
-    Some(diagnostic)
+    diagnostic
 }
