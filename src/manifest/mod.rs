@@ -562,6 +562,18 @@ impl ManifestReader<'_> {
         };
         let mut builder = globset::GlobSetBuilder::new();
         let patterns = strings("paths")?;
+        // An entry without paths matches no file: a mistake, like an empty path.
+        if patterns.is_empty() {
+            let (span, fact) = match self.doc.get(table, "paths") {
+                Some(list) => (self.doc.span(list), "`paths` is empty"),
+                None => (self.doc.span(table), "this [[lint.ignore]] has no `paths`"),
+            };
+            return Err(self.error(
+                span,
+                format!("{fact}, so it matches no file"),
+                Some("list the files it applies to, relative to the manifest: `paths = [\"legacy/**\"]` (`\"**\"` for every file)".to_owned()),
+            ));
+        }
         for (pattern, span) in &patterns {
             if pattern.is_empty() {
                 return Err(self.error(*span, "an empty path matches no file", None));
@@ -574,6 +586,18 @@ impl ManifestReader<'_> {
             }
         }
         let rules = strings("rules")?;
+        // `rules = []` names no rule, as an inline `ignore[]` does; leaving the key out
+        // is what ignores every rule.
+        if let Some(list) = self.doc.get(table, "rules").filter(|_| rules.is_empty()) {
+            return Err(self.error(
+                self.doc.span(list),
+                "`rules` is empty, so it names no rule",
+                Some(
+                    "name the rules to ignore, or leave `rules` out to ignore every rule"
+                        .to_owned(),
+                ),
+            ));
+        }
         for (name, span) in &rules {
             if rules::find(name).is_none() {
                 let help = rules::suggest(name).map(|s| format!("did you mean `{s}`?"));
@@ -724,6 +748,24 @@ mod tests {
             empty.as_deref().is_some_and(|e| e.contains("empty path")),
             "{empty:?}"
         );
+        // Entries that match nothing, or name no rule, are errors too.
+        for (text, error) in [
+            (
+                "[[lint.ignore]]\nrules = [\"pool-unbounded\"]\n",
+                "has no `paths`",
+            ),
+            ("[[lint.ignore]]\npaths = []\n", "`paths` is empty"),
+            (
+                "[[lint.ignore]]\npaths = [\"a\"]\nrules = []\n",
+                "`rules` is empty",
+            ),
+        ] {
+            let found = load_text(text).err();
+            assert!(
+                found.as_deref().is_some_and(|e| e.contains(error)),
+                "{text}: {found:?}"
+            );
+        }
     }
 
     #[test]
