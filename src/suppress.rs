@@ -324,7 +324,7 @@ fn scan(file: &SourceFile, comments: Option<&[Span]>) -> Vec<Suppression> {
         let range = file.line_range(line);
         let start = range.start;
         let content = text.get(range).unwrap_or("");
-        if !waiting.is_empty() && is_code(content) {
+        if !waiting.is_empty() && is_code(content, start, comments) {
             for index in waiting.drain(..) {
                 if let Some(suppression) = out.get_mut(index) {
                     suppression.line = Some(line);
@@ -335,7 +335,13 @@ fn scan(file: &SourceFile, comments: Option<&[Span]>) -> Vec<Suppression> {
             continue;
         };
         let at = start + comment;
-        if comments.is_some_and(|spans| !spans.iter().any(|s| s.start <= at && at < s.end)) {
+        // Only a real comment of the file's format suppresses; a `!` only where the
+        // parser says it starts one (`.properties`), as it is a YAML tag.
+        let is_comment = match comments {
+            Some(spans) => is_in_comment(spans, at),
+            None => !content[comment..].starts_with('!'),
+        };
+        if !is_comment {
             continue;
         }
         let Some((scope, entries)) = parse(content, comment, start) else {
@@ -363,10 +369,18 @@ fn scan(file: &SourceFile, comments: Option<&[Span]>) -> Vec<Suppression> {
     out
 }
 
-/// A line that is neither blank nor a comment.
-fn is_code(line: &str) -> bool {
+/// A line that is neither blank nor a comment (a `!` line is one where the parser says
+/// so: `.properties`).
+fn is_code(line: &str, line_start: usize, comments: Option<&[Span]>) -> bool {
     let content = line.trim();
-    !content.is_empty() && !content.starts_with('#') && !content.starts_with(';')
+    let first = line_start + (line.len() - line.trim_start().len());
+    let bang_comment =
+        || content.starts_with('!') && comments.is_some_and(|c| is_in_comment(c, first));
+    !content.is_empty() && !content.starts_with('#') && !content.starts_with(';') && !bang_comment()
+}
+
+fn is_in_comment(comments: &[Span], at: usize) -> bool {
+    comments.iter().any(|s| s.start <= at && at < s.end)
 }
 
 enum Scope {
@@ -374,12 +388,12 @@ enum Scope {
     File,
 }
 
-/// Byte offset of the `#`/`;` that starts a `poollint:` comment on this line.
+/// Byte offset of the `#`, `;` or `!` that starts a `poollint:` comment on this line.
 fn comment_marker(line: &str) -> Option<usize> {
     let at = line.find(MARKER)?;
     let before = line[..at].trim_end();
     let marker = before.len().checked_sub(1)?;
-    matches!(before.as_bytes().get(marker), Some(b'#' | b';')).then_some(marker)
+    matches!(before.as_bytes().get(marker), Some(b'#' | b';' | b'!')).then_some(marker)
 }
 
 /// `ignore[a, b]` or `ignore-file[a]` after the marker, with each name's span.

@@ -2521,6 +2521,20 @@ fn suppressions_work_in_properties_and_ini_dialects() {
         "# poollint: ignore[hikari-max-lifetime-below-minimum] -- test\nspring.datasource.hikari.max-lifetime=10000\n",
     )
     .expect("write");
+    // `!` is a `.properties` comment too: one between a suppression and its line does
+    // not take it, and a `! poollint:` comment suppresses.
+    std::fs::create_dir_all(dir.path().join("bang")).expect("mkdir");
+    std::fs::write(
+        dir.path().join("bang/application.properties"),
+        "# poollint: ignore[hikari-max-lifetime-below-minimum] -- test\n! HikariCP reads milliseconds\nspring.datasource.hikari.max-lifetime=10000\n",
+    )
+    .expect("write");
+    std::fs::create_dir_all(dir.path().join("bang2")).expect("mkdir");
+    std::fs::write(
+        dir.path().join("bang2/application.properties"),
+        "! poollint: ignore[hikari-max-lifetime-below-minimum] -- test\nspring.datasource.hikari.max-lifetime=10000\n",
+    )
+    .expect("write");
     std::fs::create_dir_all(dir.path().join("bouncer")).expect("mkdir");
     std::fs::write(
         dir.path().join("bouncer/pgbouncer.ini"),
