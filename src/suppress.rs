@@ -32,21 +32,66 @@ pub(crate) const MARKER: &str = "poollint:";
 pub type CommentIndex = HashMap<FileId, Vec<Span>>;
 
 /// The spans where a suppression may be in `text` parsed as `doc`: its comments, and
-/// its block scalars (`|`, `>`), whose content may be a file of its own (a ConfigMap's
-/// `application.properties: |`) with comments the outer tree does not record. None
-/// when the format records no comments (TOML, Ruby) or `text` holds no marker.
+/// the comments of its block scalars (`|`, `>`), whose content may be a file of its own
+/// (a ConfigMap's `application.properties: |`) with comments the outer tree does not
+/// record: a line that starts with `#`, `;` or `!`, and in a block under a YAML file's
+/// name (`application.yml: |`) any `#` too, as YAML has end-of-line comments. A marker
+/// after a value in a `.properties` or PgBouncer block is part of the value there, as
+/// in a file of its own. None when the format records no comments (TOML, Ruby) or
+/// `text` holds no marker.
 pub(crate) fn comment_spans(format: Format, text: &str, doc: &Document) -> Option<Vec<Span>> {
     if matches!(format, Format::Toml | Format::Raw) || !text.contains(MARKER) {
         return None;
     }
-    let comments = doc.comments.iter().map(|c| c.span);
-    let blocks = doc.nodes.iter().filter_map(|node| match &node.kind {
-        NodeKind::Scalar(s) if matches!(s.style, ScalarStyle::Literal | ScalarStyle::Folded) => {
-            Some(node.span)
+    let mut spans: Vec<Span> = doc.comments.iter().map(|c| c.span).collect();
+    let yaml_blocks = yaml_named_values(doc);
+    for (id, node) in doc.nodes.iter().enumerate() {
+        let NodeKind::Scalar(scalar) = &node.kind else {
+            continue;
+        };
+        if !matches!(scalar.style, ScalarStyle::Literal | ScalarStyle::Folded) {
+            continue;
         }
-        _ => None,
-    });
-    Some(comments.chain(blocks).collect())
+        if yaml_blocks.contains(&id) {
+            spans.push(node.span);
+        } else {
+            spans.extend(own_line_comments(text, node.span));
+        }
+    }
+    Some(spans)
+}
+
+/// The nodes that are the values of keys naming a YAML file (`application.yml: |`).
+fn yaml_named_values(doc: &Document) -> std::collections::HashSet<usize> {
+    let mut found = std::collections::HashSet::new();
+    for node in &doc.nodes {
+        let NodeKind::Map(entries) = &node.kind else {
+            continue;
+        };
+        for entry in entries {
+            let key = doc.text(entry.key).unwrap_or("");
+            if key.ends_with(".yml") || key.ends_with(".yaml") {
+                found.insert(entry.value.0);
+            }
+        }
+    }
+    found
+}
+
+/// The lines of `block` in `text` whose content starts with a comment character, from
+/// that character to the line's end.
+fn own_line_comments(text: &str, block: Span) -> impl Iterator<Item = Span> + '_ {
+    let lines = text.get(block.start..block.end).unwrap_or("");
+    let mut line_start = block.start;
+    lines.split_inclusive('\n').filter_map(move |line| {
+        let start = line_start;
+        line_start += line.len();
+        let content = line.trim_start();
+        let at = start + (line.len() - content.len());
+        content
+            .starts_with(['#', ';', '!'])
+            .then(|| Span::new(at, start + line.trim_end().len()))
+    })
 }
 
 /// One rule name inside a suppression comment.

@@ -2570,6 +2570,9 @@ fn marker_that_is_part_of_a_value_suppresses_nothing() {
     );
     // A real end-of-line comment in YAML still suppresses.
     write_file(dir.path(), "yaml/application.yml", "spring:\n  datasource:\n    hikari:\n      max-lifetime: 10000 # poollint: ignore[hikari-max-lifetime-below-minimum]\n");
+    // The same in a ConfigMap key holding such a file (the whole block was taken for a
+    // comment); in one holding an `application.yml`, an end-of-line comment suppresses.
+    write_file(dir.path(), "k8s/cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app\ndata:\n  application.properties: |\n    spring.datasource.hikari.max-lifetime=600 # poollint: ignore[suspicious-time-unit]\n  application.yml: |\n    spring:\n      datasource:\n        hikari:\n          max-lifetime: 10000 # poollint: ignore[hikari-max-lifetime-below-minimum]\n");
     let output = poollint()
         .args(["check", "-f", "concise"])
         .arg(dir.path())
@@ -2589,6 +2592,11 @@ fn marker_that_is_part_of_a_value_suppresses_nothing() {
         stdout.contains("pgbouncer.ini:2:22: error[suspicious-time-unit]"),
         "{stdout}"
     );
+    assert!(
+        stdout.contains("cm.yaml:7:43: error[suspicious-time-unit]"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("cm.yaml:12"), "{stdout}");
     assert!(!stdout.contains("application.yml"), "{stdout}");
     assert!(!stdout.contains("unused-suppression"), "{stdout}");
 }
