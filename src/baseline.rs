@@ -159,6 +159,36 @@ pub fn from_findings<'d>(
     }
 }
 
+/// `fresh`, with the entries of the baseline already at `path` whose files this run
+/// did not check (`report`'s files, less those read only as context) and that still
+/// exist: refreshing part of the tree (a pre-commit hook's files, `--stdin-filename`)
+/// keeps the rest of the team's entries. An unreadable baseline there is replaced.
+/// Returns how many entries were kept.
+pub fn keep_unchecked(path: &Path, fresh: &mut Baseline, report: &crate::engine::Report) -> usize {
+    let Ok(previous) = read(path) else {
+        return 0;
+    };
+    let origin = Origin::of(path);
+    let mut checked = HashSet::new();
+    let files = report.sources.files().iter();
+    for file in files.filter(|f| !report.context.contains(&f.id)) {
+        checked.insert(origin.name(&file.path));
+        checked.insert(origin.old_name(&file.path));
+    }
+    let kept: Vec<Entry> = previous
+        .entries
+        .into_iter()
+        .filter(|e| !checked.contains(&e.path) && origin.exists(e))
+        .collect();
+    let count = kept.len();
+    fresh.entries.extend(kept);
+    // In the order `from_findings` writes: a refresh changes only what changed.
+    fresh.entries.sort_by(|a, b| {
+        (&a.path, &a.rule, &a.fingerprint).cmp(&(&b.path, &b.rule, &b.fingerprint))
+    });
+    count
+}
+
 pub fn write(path: &Path, baseline: &Baseline) -> Result<(), String> {
     let mut text = serde_json::to_string_pretty(baseline).map_err(|e| e.to_string())?;
     text.push('\n');

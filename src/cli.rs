@@ -844,10 +844,15 @@ fn settle_findings(
             .iter()
             .chain(&report.outside_diff)
             .filter(|d| d.rule != risky);
-        let baseline = crate::baseline::from_findings(all, &report.sources, path);
+        let mut baseline = crate::baseline::from_findings(all, &report.sources, path);
+        let kept = crate::baseline::keep_unchecked(path, &mut baseline, &report);
         crate::baseline::write(path, &baseline)?;
+        let of_others = match kept {
+            0 => String::new(),
+            n => format!(" ({n} of them kept from it, of files this run did not check)"),
+        };
         report.notes.push(format!(
-            "wrote {} baseline entries to {}",
+            "wrote {} baseline entries to {}{of_others}",
             baseline.entries.len(),
             path.display()
         ));

@@ -2128,6 +2128,64 @@ fn risky_pool_change_obeys_suppressions_and_manifest_ignores() {
         .stdout(predicate::str::contains("risky-pool-change").not());
 }
 
+/// `--write-baseline` from a check of part of the tree (a path, `--stdin-filename`) keeps
+/// the entries of the files it did not check: it replaced the whole baseline, so a
+/// pre-commit hook refreshing the files it touched wiped the rest without a word.
+#[test]
+fn writing_a_baseline_from_part_of_the_tree_keeps_the_other_files_entries() {
+    let repo = git_repo(&[
+        ("a/application.yml", LIFETIME_10S),
+        ("b/application.yml", LIFETIME_10S),
+    ]);
+    let run = |args: &[&str]| {
+        poollint()
+            .current_dir(repo.path())
+            .args(["check", "-f", "concise"])
+            .args(args)
+            .assert()
+    };
+    let entries = || {
+        let text = std::fs::read_to_string(repo.path().join("bl.json")).expect("baseline");
+        let baseline: serde_json::Value = serde_json::from_str(&text).expect("JSON");
+        let paths: Vec<String> = baseline["entries"]
+            .as_array()
+            .expect("entries")
+            .iter()
+            .map(|e| e["path"].as_str().unwrap_or("").to_owned())
+            .collect();
+        paths
+    };
+    run(&[".", "--write-baseline", "bl.json"]).code(1);
+    let whole = entries();
+    assert!(whole.iter().any(|p| p == "b/application.yml"), "{whole:?}");
+    run(&["a", "--write-baseline", "bl.json"])
+        .code(1)
+        .stderr(predicate::str::contains("kept from it"));
+    assert_eq!(entries(), whole);
+    poollint()
+        .current_dir(repo.path())
+        .args([
+            "check",
+            "-f",
+            "concise",
+            "--stdin-filename",
+            "a/application.yml",
+            "--write-baseline",
+            "bl.json",
+        ])
+        .write_stdin(LIFETIME_10S)
+        .assert()
+        .code(1);
+    assert_eq!(entries(), whole);
+    run(&[".", "--baseline", "bl.json"])
+        .code(0)
+        .stdout(predicate::str::contains("No problems found"));
+    // A file gone from the tree loses its entries.
+    std::fs::remove_file(repo.path().join("b/application.yml")).expect("rm");
+    run(&["a", "--write-baseline", "bl.json"]).code(1);
+    assert!(!entries().iter().any(|p| p == "b/application.yml"));
+}
+
 /// A baseline names files relative to its repository's root (else its own directory),
 /// never to where poollint runs: written at the root into `ci/`, it matches from a
 /// subdirectory and from outside the repository (each finding came back, each entry
