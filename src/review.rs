@@ -24,6 +24,15 @@ pub fn review(
     scopes: &mut [Scope],
 ) -> Result<(), String> {
     let base = DiffBase::open(repository_dir(request), rev)?;
+    // Lines are compared within one repository: a path outside it has no diff, and its
+    // findings would all be taken for unchanged.
+    if let Some(outside) = request.paths.iter().find(|p| base.relative(p).is_none()) {
+        return Err(format!(
+            "--diff-base compares files of one repository ({}), and {} is not in it: check each repository in a run of its own",
+            base.root.display(),
+            outside.display()
+        ));
+    }
     if let (Some(note), Some(first)) = (&base.note, scopes.first_mut()) {
         first.report.notes.push(note.clone());
     }

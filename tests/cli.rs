@@ -1386,6 +1386,20 @@ fn diff_base_outside_a_repository_or_with_an_unknown_revision_is_a_usage_error()
         .stderr(predicate::str::contains(
             "no-such-revision-xyz: no such commit",
         ));
+    // A path outside the first path's repository, in either order: its findings were
+    // all left out as unchanged (or, first, it stopped the run).
+    let repo = git_repo(&[("application.yml", LIFETIME_10S)]);
+    for paths in [[repo.path(), outside.path()], [outside.path(), repo.path()]] {
+        poollint()
+            .args(["check", "--diff-base", "HEAD"])
+            .args(paths)
+            .assert()
+            .code(2)
+            .stderr(
+                predicate::str::contains("is not in it")
+                    .or(predicate::str::contains("needs a git repository")),
+            );
+    }
 }
 
 #[test]
