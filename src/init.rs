@@ -98,6 +98,9 @@ pub fn manifest_text(root: &Path, model: &Model, sources: &SourceMap) -> String 
                     quote(only)
                 );
             }
+            [] => out.push_str(
+                "# connects-to = \"db\"          # TODO: the database it serves, declared in a [[database]] table (none was found in the files)\n",
+            ),
             _ => {
                 out.push_str("# connects-to = \"\"            # TODO: one of the databases above\n")
             }

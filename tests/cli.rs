@@ -3463,6 +3463,12 @@ fn init_names_the_pgbouncer_ini_not_its_include() {
         "{manifest}"
     );
     assert!(!manifest.contains("sub/a.ini"), "{manifest}");
+    // No database was found: the TODO asks for one instead of pointing "above".
+    assert!(!manifest.contains("databases above"), "{manifest}");
+    assert!(
+        manifest.contains("declared in a [[database]] table"),
+        "{manifest}"
+    );
 }
 
 /// What `poollint init --stdout DIR` prints (it must exit 0).
