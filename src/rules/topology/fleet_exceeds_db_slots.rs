@@ -75,7 +75,10 @@ fn finding(model: &Model, fleet: &Fleet, demand: i64) -> Option<Diagnostic> {
     for member in &fleet.members {
         diagnostic = diagnostic.with_related(
             member.replicas.location(),
-            format!("{} instances", member.replicas()),
+            match member.replicas() {
+                1 => "1 instance".to_owned(),
+                n => format!("{n} instances"),
+            },
         );
     }
     if let Some(key) = key {

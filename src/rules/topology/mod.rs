@@ -188,8 +188,9 @@ impl Member<'_> {
             link.push_str(&format!(" [{note}]"));
         }
         format!(
-            "{} {instances} instances ({instances_place}) × {} process{} × pool {}{link}",
+            "{} {instances} instance{} ({instances_place}) × {} process{} × pool {}{link}",
             self.service.name,
+            if instances == 1 { "" } else { "s" },
             self.processes,
             if self.processes == 1 { "" } else { "es" },
             pools.join(" + "),
