@@ -6,8 +6,8 @@
 //! # Invalid inputs
 //!
 //! A *load* (Erlangs) or *rate* that is NaN or negative is invalid. Functions returning
-//! `Option` return `None` for it; [`offered_load`] returns NaN so that the invalidity
-//! reaches those functions instead of being silently turned into "no load". An infinite
+//! `Option` return `None` for it, [`pool_offered_load`] too, so that the invalidity is
+//! never silently turned into "no load". An infinite
 //! load is valid: it is simply unstable for every pool size. Integer arithmetic saturates
 //! at `u64::MAX` instead of overflowing. Nothing here panics.
 //!
@@ -55,14 +55,15 @@ pub fn reaches(value: f64, bound: f64) -> bool {
     !exceeds(bound, value)
 }
 
-/// Offered load per pool `[LITTLE]` (catalogue §4.1) from the fleet's rate:
-/// `A = λ_fleet · T / (instances × processes)`, computed as
+/// Offered load per pool by Little's law `[LITTLE]` (catalogue §4.1), `A = λ · T`, the
+/// mean number of busy connections, with the fleet's checkouts spread evenly over its
+/// pools: `A = λ_fleet · T / (instances × processes)`, computed as
 /// `λ_fleet × T[ns] / (pools × 10⁹)` so the only rounding is the final division (70 req/s
 /// × 300 ms over 3 pools is 7, not `70 / 3 × 0.3 = 6.999999999999999`), then [`snap`]ped
 /// to a whole number within [`TOLERANCE`].
 ///
-/// `None` when there is no process or the rate is invalid (as [`per_instance_rate`]);
-/// NaN for `inf × 0 s` (as [`offered_load`]).
+/// `None` when there is no process or the rate is invalid (negative or NaN); NaN for
+/// `inf × 0 s`.
 pub fn pool_offered_load(
     fleet_rate_per_second: f64,
     instances: u64,
@@ -75,33 +76,6 @@ pub fn pool_offered_load(
     }
     let numerator = fleet_rate_per_second * hold.as_nanos() as f64;
     Some(snap(numerator / (pools as f64 * 1e9)))
-}
-
-/// Offered load by Little's law `[LITTLE]` (catalogue §4.1): `A = λ · T`, the mean number
-/// of busy connections, with `λ` in checkouts per second and `T` the mean hold time.
-///
-/// A negative or NaN rate gives NaN (see the module docs); `inf × 0 s` is NaN as well.
-pub fn offered_load(rate_per_second: f64, hold: Duration) -> f64 {
-    if !is_valid_load(rate_per_second) {
-        return f64::NAN;
-    }
-    rate_per_second * hold.as_secs_f64()
-}
-
-/// Per-pool arrival rate under even load balancing `[LITTLE]` (catalogue §4.1):
-/// `λ_i = λ_fleet / (instances × processes)`.
-///
-/// `None` when there is no process (`instances × processes = 0`) or the rate is invalid.
-pub fn per_instance_rate(
-    fleet_rate_per_second: f64,
-    instances: u64,
-    processes: u64,
-) -> Option<f64> {
-    let pools = instances.saturating_mul(processes);
-    if pools == 0 || !is_valid_load(fleet_rate_per_second) {
-        return None;
-    }
-    Some(fleet_rate_per_second / pools as f64)
 }
 
 /// Utilisation `ρ = A / N` `[ERLANG-C]` (catalogue §4.3). `ρ ≥ 1` means unstable (SZ04).
@@ -547,7 +521,7 @@ mod tests {
     #[test]
     fn v5_pool_shaped() {
         let hold = ms(25);
-        let load = offered_load(400.0, hold);
+        let load = pool_offered_load(400.0, 1, 1, hold).unwrap_or(f64::NAN);
         assert_close(load, 10.0, 1e-12);
         assert_eq!(utilisation(10, load), Some(1.0));
         assert_eq!(erlang_c(10, load), Some(1.0));
@@ -591,7 +565,8 @@ mod tests {
 
     #[test]
     fn v7_littles_law() {
-        assert_close(offered_load(200.0, ms(50)), 10.0, 1e-12);
+        let load = pool_offered_load(200.0, 1, 1, ms(50)).unwrap_or(f64::NAN);
+        assert_close(load, 10.0, 1e-12);
     }
 
     #[test]
@@ -688,14 +663,15 @@ mod tests {
             pool_max: 30,
         };
         assert_eq!(fleet_demand(&[audius, audius], 5), 1925);
-        assert_eq!(per_instance_rate(400.0, 4, 2), Some(50.0));
-        assert_eq!(per_instance_rate(400.0, 0, 2), None);
+        // Per-pool rate under even balancing: 400 / (4 × 2) = 50 checkouts per second.
+        assert_eq!(pool_offered_load(400.0, 4, 2, secs(1.0)), Some(50.0));
+        assert_eq!(pool_offered_load(400.0, 0, 2, secs(1.0)), None);
     }
 
     #[test]
     fn invalid_and_degenerate_inputs() {
         for bad in [f64::NAN, -1.0, f64::NEG_INFINITY] {
-            assert!(offered_load(bad, ms(1)).is_nan());
+            assert_eq!(pool_offered_load(bad, 1, 1, ms(1)), None);
             assert_eq!(erlang_b(5, bad), None);
             assert_eq!(erlang_c(5, bad), None);
             assert_eq!(utilisation(5, bad), None);
