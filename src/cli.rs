@@ -851,11 +851,13 @@ fn settle_findings(
             0 => String::new(),
             n => format!(" ({n} of them kept from it, of files this run did not check)"),
         };
-        report.notes.push(format!(
-            "wrote {} baseline entries to {}{of_others}",
-            baseline.entries.len(),
-            path.display()
-        ));
+        let entries = match baseline.entries.len() {
+            1 => "1 baseline entry".to_string(),
+            n => format!("{n} baseline entries"),
+        };
+        report
+            .notes
+            .push(format!("wrote {entries} to {}{of_others}", path.display()));
     }
     report.notes.extend(stale);
     Ok(Settled { report, failing })

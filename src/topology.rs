@@ -66,7 +66,31 @@ pub fn assemble(model: &mut Model, declared: &DeclaredTopology, manifest: FileId
         ));
     }
     model.services = services.slots.into_items();
+    rename_shadowed_services(model, &merged);
     model.services.extend(merged);
+}
+
+/// A service read and taken by no table keeps the name it was inferred under (its
+/// directory) unless a table declares that name: then it is named by its first file
+/// (`app/application.yml`), as [`rename_shadowed`] names a database, so that fleet
+/// messages and `poollint capacity` do not show two services of one name.
+fn rename_shadowed_services(model: &mut Model, declared: &[Service]) {
+    let names: HashSet<&str> = declared.iter().map(|s| s.name.as_str()).collect();
+    let renames: Vec<(usize, String)> = model
+        .services
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| names.contains(s.name.as_str()))
+        .filter_map(|(index, service)| {
+            let file = service_files(model, service).into_iter().next()?;
+            Some((index, model.sources.display(file).to_owned()))
+        })
+        .collect();
+    for (index, name) in renames {
+        if let Some(service) = model.services.get_mut(index) {
+            service.name = name;
+        }
+    }
 }
 
 /// A database or pooler no table took keeps the name it was read under (its directory,
@@ -136,7 +160,7 @@ pub fn unlinked_notes(model: &Model, declared: &DeclaredTopology, manifest: File
         .map(|s| s.name.as_str())
         .collect();
     let targets = link_targets(model);
-    declared
+    let services = declared
         .services
         .iter()
         .filter(|s| s.connects_to.is_none() && with_pools.contains(s.name.value.as_str()))
@@ -145,6 +169,33 @@ pub fn unlinked_notes(model: &Model, declared: &DeclaredTopology, manifest: File
             format!(
                 "{at}: service `{}` has no connects-to, so its connections count against no database: {targets}, and a link is inferred only to a lone database without a pooler, declared or next to the service's files, from pools of its engine and host; add connects-to = \"<name>\" to its [[service]] table",
                 service.name.value
+            )
+        });
+    let mut notes: Vec<String> = services.collect();
+    notes.extend(unlinked_pooler_notes(model, declared, manifest));
+    notes
+}
+
+/// Notes for the declared poolers no `connects-to` ties to a database while the model
+/// has one: a pooler's link is never inferred, so its server connections count against
+/// no database and `pgbouncer-server-conns-exceed-postgres` cannot check them.
+fn unlinked_pooler_notes(
+    model: &Model,
+    declared: &DeclaredTopology,
+    manifest: FileId,
+) -> Vec<String> {
+    let Some(database) = model.databases.first() else {
+        return Vec::new();
+    };
+    declared
+        .poolers
+        .iter()
+        .filter(|p| p.connects_to.is_none())
+        .map(|pooler| {
+            let at = manifest_place(model, manifest, pooler.name.span);
+            format!(
+                "{at}: pooler `{}` has no connects-to, so its server connections count against no database and are not compared with any database's max_connections; add connects-to = \"{}\" (or another database's name) to its [[pooler]] table",
+                pooler.name.value, database.name
             )
         })
         .collect()

@@ -1194,6 +1194,100 @@ fn a_manifest_baseline_that_does_not_exist_stops_only_that_manifests_files() {
         .code(0);
 }
 
+/// A manifest `baseline` that exists but is not a baseline poollint reads is an error at
+/// the manifest's value, like one that does not exist: the other team's files are
+/// still checked.
+#[test]
+fn a_manifest_baseline_that_is_not_a_baseline_stops_only_that_manifests_files() {
+    let pool = "spring:\n  datasource:\n    url: jdbc:postgresql://db:5432/app?socketTimeout=30\n    hikari:\n      maximum-pool-size: 10\n      max-lifetime: 10000\n";
+    let dir = tree(&[
+        ("teamA/app/application.yml", pool),
+        ("teamB/poollint.toml", "[lint]\nbaseline = \"bl.json\"\n"),
+        ("teamB/bl.json", "{\"version\": 1, \"entries\": 3}"),
+        ("teamB/app/application.yml", pool),
+    ]);
+    poollint()
+        .args(["check", "-f", "concise"])
+        .arg(dir.path())
+        .assert()
+        .code(2)
+        .stdout(predicate::str::contains("teamA/app/application.yml"))
+        .stdout(predicate::str::contains("teamB/app").not())
+        .stderr(predicate::str::contains(
+            "baseline `bl.json` cannot be used:",
+        ))
+        .stderr(predicate::str::contains("expected a sequence"))
+        .stderr(predicate::str::contains("poollint.toml:2:12"))
+        .stderr(predicate::str::contains(
+            "not checked: its poollint.toml cannot be used",
+        ));
+}
+
+/// An application inferred from files no table takes, whose directory has the name of
+/// a declared service, is named by its file in fleet messages: two services of one
+/// name could not be told apart.
+#[test]
+fn an_inferred_application_named_like_a_declared_service_is_named_by_its_file() {
+    let pool = "spring:\n  datasource:\n    url: jdbc:postgresql://db:5432/app?socketTimeout=30\n    hikari:\n      maximum-pool-size: 10\n";
+    let dir = tree(&[
+        (
+            "poollint.toml",
+            "[[database]]\nname = \"db\"\nmax-connections = 20\n\
+             [[service]]\nname = \"app\"\nconfig = [\"svc/application.yml\"]\ninstances = 2\nconnects-to = \"db\"\n",
+        ),
+        ("svc/application.yml", pool),
+        ("app/application.yml", pool),
+    ]);
+    poollint()
+        .current_dir(dir.path())
+        .args(["check", ".", "-f", "concise"])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains(
+            "demand 30 = app/application.yml 1 instance",
+        ))
+        .stdout(predicate::str::contains(
+            "+ app 2 instances (poollint.toml:7)",
+        ));
+}
+
+/// A declared pooler's link is never inferred: without connects-to its server
+/// connections count against no database, and a note says so at its table.
+#[test]
+fn a_pooler_without_connects_to_gets_a_note() {
+    let ini =
+        "[databases]\napp = host=db dbname=app pool_size=40\n[pgbouncer]\nmax_client_conn = 100\n";
+    let manifest = |link: &str| {
+        format!("[[database]]\nname = \"db\"\nmax-connections = 30\n[[pooler]]\nname = \"bouncer\"\nconfig = \"bouncer/pgbouncer.ini\"\n{link}")
+    };
+    let dir = tree(&[
+        ("poollint.toml", &manifest("")),
+        ("bouncer/pgbouncer.ini", ini),
+    ]);
+    poollint()
+        .args(["check", "-f", "concise"])
+        .arg(dir.path())
+        .assert()
+        .stdout(predicate::str::contains("pgbouncer-server-conns-exceed-postgres").not())
+        .stderr(predicate::str::contains(
+            "poollint.toml:5: pooler `bouncer` has no connects-to, so its server connections count against no database",
+        ))
+        .stderr(predicate::str::contains("add connects-to = \"db\""));
+    write_file(
+        dir.path(),
+        "poollint.toml",
+        &manifest("connects-to = \"db\"\n"),
+    );
+    poollint()
+        .args(["check", "-f", "concise"])
+        .arg(dir.path())
+        .assert()
+        .stdout(predicate::str::contains(
+            "pgbouncer-server-conns-exceed-postgres",
+        ))
+        .stderr(predicate::str::contains("has no connects-to").not());
+}
+
 #[test]
 fn a_service_left_unlinked_among_several_databases_gets_a_note() {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -2093,6 +2187,59 @@ fn a_baseline_written_with_diff_base_does_not_record_risky_pool_change() {
     run(&["--baseline", "bl.json"])
         .code(0)
         .stderr(predicate::str::is_empty());
+}
+
+/// A baseline an earlier poollint wrote with a `risky-pool-change` entry: the entry
+/// neither hides the change from a review nor is called stale by a run without
+/// `--diff-base`.
+#[test]
+fn an_old_baseline_entry_of_risky_pool_change_is_ignored() {
+    let pool = |size: u32| {
+        format!("spring:\n  datasource:\n    hikari:\n      maximum-pool-size: {size}\n      max-lifetime: 10000\n")
+    };
+    let repo = git_repo(&[("app/application.yml", &pool(40))]);
+    write_file(repo.path(), "app/application.yml", &pool(20));
+    let run = |args: &[&str]| {
+        poollint()
+            .current_dir(repo.path())
+            .args(["check", "."])
+            .args(args)
+            .assert()
+    };
+    let review = run(&["--diff-base", "HEAD", "-f", "json"]).code(0);
+    let review: serde_json::Value =
+        serde_json::from_slice(&review.get_output().stdout).expect("json");
+    let risky = &findings_of(&review, "risky-pool-change")[0];
+    let fingerprint = risky["fingerprint"].as_str().expect("fingerprint");
+    run(&["--write-baseline", "bl.json"])
+        .code(1)
+        .stderr(predicate::str::contains(
+            "wrote 1 baseline entry to bl.json",
+        ));
+    let written = std::fs::read_to_string(repo.path().join("bl.json")).expect("baseline");
+    let mut baseline: serde_json::Value = serde_json::from_str(&written).expect("json");
+    let entries = baseline["entries"].as_array_mut().expect("entries");
+    entries.push(serde_json::json!({
+        "path": "app/application.yml",
+        "rule": "risky-pool-change",
+        "key": "spring.datasource.hikari.maximum-pool-size",
+        "fingerprint": fingerprint,
+        "count": 1,
+    }));
+    write_file(repo.path(), "bl.json", &baseline.to_string());
+    run(&["--baseline", "bl.json", "-f", "concise"])
+        .code(0)
+        .stderr(predicate::str::is_empty());
+    run(&[
+        "--baseline",
+        "bl.json",
+        "--diff-base",
+        "HEAD",
+        "-f",
+        "concise",
+    ])
+    .code(0)
+    .stdout(predicate::str::contains("warning[risky-pool-change]"));
 }
 
 /// `risky-pool-change` obeys inline suppressions and `[[lint.ignore]]` as every rule
@@ -4369,7 +4516,8 @@ fn the_manifests_baseline_and_a_report_to_it_are_a_usage_error() {
         ),
         ("poollint.toml", "[lint]\nbaseline = \"bl.json\"\n"),
     ]);
-    std::fs::write(dir.path().join("bl.json"), "{}").expect("write");
+    let empty = "{\"version\": 1, \"entries\": []}";
+    std::fs::write(dir.path().join("bl.json"), empty).expect("write");
     poollint()
         .current_dir(dir.path())
         .args([
@@ -4389,7 +4537,7 @@ fn the_manifests_baseline_and_a_report_to_it_are_a_usage_error() {
         .code(2)
         .stderr(predicate::str::contains("name the same file"));
     let kept = std::fs::read_to_string(dir.path().join("bl.json")).expect("read");
-    assert_eq!(kept, "{}");
+    assert_eq!(kept, empty);
     // A --baseline given instead is the one read: the manifest's may then be written.
     poollint()
         .current_dir(dir.path())

@@ -207,24 +207,27 @@ pub struct Manifest {
 }
 
 impl Manifest {
-    /// The error at the manifest's `baseline` when the file it names does not exist (or
-    /// is no file): the manifest cannot be used for a run that applies it. Not checked
-    /// when reading the manifest: `--baseline` replaces it, and `--write-baseline`
-    /// creates it.
+    /// The error at the manifest's `baseline` when the file it names does not exist, is
+    /// no file or is not a baseline poollint reads: the manifest cannot be used for a run
+    /// that applies it, and the error points at the manifest, not into the baseline.
+    /// Not checked when reading the manifest: `--baseline` replaces it, and
+    /// `--write-baseline` creates it.
     pub fn baseline_error(&self) -> Option<Box<ManifestError>> {
         let path = self.lint.baseline.as_ref()?;
-        if path.is_file() {
-            return None;
-        }
-        let mut sources = SourceMap::default();
-        let file = sources.add(&self.path, self.text.clone(), Encoding::Utf8);
         let dir = self.path.parent().unwrap_or(Path::new("."));
         let written = path.strip_prefix(dir).unwrap_or(path);
-        let what = if path.exists() {
-            "is not a file"
+        let what = if path.is_file() {
+            // Read once more when applied: a baseline is small next to the files it
+            // accepts findings of, and this keeps the error at the manifest.
+            let error = crate::baseline::read(path).err()?;
+            format!("cannot be used: {error}")
+        } else if path.exists() {
+            "is not a file".to_string()
         } else {
-            "does not exist"
+            "does not exist".to_string()
         };
+        let mut sources = SourceMap::default();
+        let file = sources.add(&self.path, self.text.clone(), Encoding::Utf8);
         Some(Box::new(ManifestError {
             sources,
             file: Some(file),
