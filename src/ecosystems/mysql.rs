@@ -71,6 +71,15 @@ fn count_with_suffix(text: &str) -> Result<i64, String> {
         .ok_or_else(|| format!("`{text}` is too large"))
 }
 
+/// A count mysqld reads at start-up: my_getopt refuses anything but a number with an
+/// optional K/M/G suffix (a value ends only at `#`, so `40 ; forty` is one value), and
+/// the server does not start.
+fn server_count(text: &str) -> Result<i64, String> {
+    count_with_suffix(text).map_err(|_| {
+        "not a number with an optional K, M or G suffix: mysqld refuses to start (`Unknown suffix` or `requires an argument`)".to_owned()
+    })
+}
+
 fn read_file(file: &ParsedFile, files: &[&ParsedFile], model: &mut Model) {
     let all = pairs_with_includes(file, files);
     let server: Vec<&Pair> = all
@@ -129,7 +138,7 @@ fn read_file(file: &ParsedFile, files: &[&ParsedFile], model: &mut Model) {
         .to_owned();
     let max_connections = last("max_connections").map_or_else(
         || settings.default(MAX_CONNECTIONS),
-        |p| settings.parsed(p, count_with_suffix),
+        |p| settings.parsed(p, server_count),
     );
     // Parsed once: both the value and whether MySQL raised it come from it.
     let wait_timeout = last("wait_timeout").map(|p| (p, count_with_suffix(&p.value)));
@@ -184,6 +193,23 @@ mod tests {
             db.wait_timeout.as_ref().unwrap().get(),
             Some(&Duration::from_secs(600))
         );
+    }
+
+    /// mysqld ends a value only at `#`: `40 ; forty` is a value it refuses, as is an
+    /// option without one.
+    #[test]
+    fn max_connections_mysqld_refuses_is_invalid() {
+        for written in ["40 ; forty", "abc", ""] {
+            let text = format!("[mysqld]\nmax_connections = {written}\n");
+            let db = &read("mysql/my.cnf", &text).databases[0];
+            let crate::model::Val::Invalid(invalid) = &db.max_connections.value else {
+                panic!("{written:?}: {:?}", db.max_connections.value);
+            };
+            assert!(
+                invalid.reason.contains("mysqld refuses to start"),
+                "{invalid:?}"
+            );
+        }
     }
 
     #[test]

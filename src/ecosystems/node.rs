@@ -224,6 +224,32 @@ impl JsonReader<'_> {
         }
     }
 
+    /// Whether an object with node-postgres pool keys says it connects to a database: a
+    /// `database`, `user` or `connectionString` (keys pg's client takes and Redis
+    /// clients, rate limiters and generic-pool objects do not), or a `host` on
+    /// PostgreSQL's port or in an object named for a database (`db`, `postgres`,
+    /// `mainDatabase`). A `{host, max}` alone is as often a Redis client or a rate limit.
+    fn connects_to_a_database(&self, map: NodeId, path: &str) -> bool {
+        let get = |key: &str| self.doc.get(map, key);
+        if ["user", "database", "connectionString"]
+            .iter()
+            .any(|k| get(k).is_some())
+        {
+            return true;
+        }
+        if get("host").is_none() {
+            return false;
+        }
+        let on_postgres_port = get("port")
+            .and_then(|p| self.doc.text(p))
+            .is_some_and(|p| p == "5432");
+        let name = path.rsplit('.').next().unwrap_or(path).to_ascii_lowercase();
+        let named_for_a_database = ["db", "database", "pg", "postgres", "sql"]
+            .iter()
+            .any(|word| name.contains(word));
+        on_postgres_port || named_for_a_database
+    }
+
     /// The pool an object configures, if it is one.
     fn pool_at(&self, map: NodeId, path: &str, kind: Kind, model: &mut Model) -> Option<Pool> {
         let get = |key: &str| self.doc.get(map, key);
@@ -259,9 +285,7 @@ impl JsonReader<'_> {
             } else if ["max", "idleTimeoutMillis", "connectionTimeoutMillis"]
                 .iter()
                 .any(|k| get(k).is_some())
-                && ["host", "user", "database", "connectionString"]
-                    .iter()
-                    .any(|k| get(k).is_some())
+                && self.connects_to_a_database(map, path)
             {
                 (Library::NodePostgres, NPG_DOC, Some(map))
             } else {
@@ -639,6 +663,22 @@ mod tests {
             r#"{"type": "sqlite", "database": "x.sqlite", "synchronize": true}"#,
         );
         assert!(sqlite.pools.is_empty());
+    }
+
+    /// A Redis client or a rate limit has a `host` and a `max` too: only an object that
+    /// says it reaches a database is a node-postgres pool.
+    #[test]
+    fn host_and_max_alone_are_no_database_pool() {
+        let model = read(
+            "config/default.json",
+            r#"{"redis": {"host": "redis", "port": 6379, "max": 50},
+                "rateLimit": {"max": 100, "windowMs": 60000, "host": "api.example.com"},
+                "cache": {"host": "pg-cache", "port": 5432, "max": 4},
+                "mainDb": {"host": "db.internal", "max": 20},
+                "orders": {"host": "db.internal", "user": "app", "max": 8}}"#,
+        );
+        let sizes: Vec<Option<&i64>> = model.pools.iter().map(|p| p.max.get()).collect();
+        assert_eq!(sizes, [Some(&4), Some(&20), Some(&8)]);
     }
 
     #[test]

@@ -92,6 +92,13 @@ impl crate::rules::Rule for Rule {
                 out.extend(unreadable(setting, "PostgreSQL"));
             }
         }
+        for database in model
+            .databases
+            .iter()
+            .filter(|d| matches!(d.engine, Engine::MySql | Engine::MariaDb))
+        {
+            out.extend(unreadable(&database.max_connections, "mysqld"));
+        }
     }
 }
 
