@@ -1251,6 +1251,45 @@ fn an_inferred_application_named_like_a_declared_service_is_named_by_its_file() 
         ));
 }
 
+/// A file a manifest names that its reader would skip for its text (Rails reads
+/// database.yml only under config/; a .yml is Kubernetes or compose only by its text)
+/// is a configuration error at the manifest's value, as a file of no known kind is.
+#[test]
+fn a_config_whose_text_its_reader_refuses_is_an_error_at_the_manifest() {
+    let dir = tree(&[
+        (
+            "poollint.toml",
+            "[[service]]\nname = \"web\"\nconfig = [\"web/database.yml\"]\ninstances = 2\n",
+        ),
+        (
+            "web/database.yml",
+            "production:\n  adapter: postgresql\n  pool: 0\n",
+        ),
+    ]);
+    let run = || {
+        poollint()
+            .current_dir(dir.path())
+            .args(["check", "."])
+            .assert()
+    };
+    run().code(2).stderr(predicate::str::contains(
+        "config `web/database.yml` is no file poollint reads: Rails reads it",
+    ));
+    write_file(
+        dir.path(),
+        "poollint.toml",
+        "[[service]]\nname = \"web\"\ndeployment = \"k8s/web.yaml\"\n",
+    );
+    write_file(
+        dir.path(),
+        "k8s/web.yaml",
+        "apiVersion: apps/v1\nkind: Deployment\nspec:\n  replicas: {{ .Values.replicas }}\n",
+    );
+    run().code(2).stderr(predicate::str::contains(
+        "deployment `k8s/web.yaml` is no file poollint reads: a file of this name",
+    ));
+}
+
 /// A declared pooler's link is never inferred: without connects-to its server
 /// connections count against no database, and a note says so at its table.
 #[test]

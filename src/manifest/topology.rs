@@ -438,6 +438,13 @@ impl ManifestReader<'_> {
             "is a directory"
         } else if crate::ecosystems::recognise(&path).is_none() {
             "is no file poollint reads"
+        } else if refused_by_its_reader(&path) {
+            match crate::ecosystems::file_name(&path) {
+                Some("database.yml" | "sidekiq.yml" | "puma.rb") => {
+                    "is no file poollint reads: Rails reads it only in an application's config/ directory (config/database.yml)"
+                }
+                _ => "is no file poollint reads: a file of this name is read only when its text is a Kubernetes manifest or a compose file, and this one is not",
+            }
         } else {
             return Ok(path);
         };
@@ -673,14 +680,28 @@ impl ManifestReader<'_> {
     }
 }
 
+/// Whether the reader that recognises `path` by its name refuses its text (a
+/// `web/database.yml` is no Rails file outside `config/`, and a `.yml` is read as
+/// Kubernetes or compose only when its text is one): the check would skip it without
+/// a word. A file that cannot be read is left to the check, which reports it.
+fn refused_by_its_reader(path: &Path) -> bool {
+    let Some((reader, _)) = crate::ecosystems::recognise(path) else {
+        return false;
+    };
+    crate::source::read_text(path, crate::engine::DEFAULT_MAX_FILE_SIZE)
+        .is_ok_and(|text| !reader.accepts(&text))
+}
+
 #[cfg(test)]
 mod tests {
     use crate::manifest;
 
-    /// Write `manifest` (and an empty `app.yml` it may name) and load it.
+    /// Write `manifest` (and an `app.yml` it may name, a Kubernetes manifest: a `.yml`
+    /// that is none is refused) and load it.
     fn load(text: &str) -> Result<manifest::Manifest, Box<manifest::ManifestError>> {
         let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("app.yml"), "").unwrap();
+        let config_map = "apiVersion: v1\nkind: ConfigMap\n";
+        std::fs::write(dir.path().join("app.yml"), config_map).unwrap();
         let path = dir.path().join("poollint.toml");
         std::fs::write(&path, text).unwrap();
         manifest::load(&path)
