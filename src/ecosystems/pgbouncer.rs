@@ -149,6 +149,7 @@ fn read_file(file: &ParsedFile, files: &[&ParsedFile], sources: &SourceMap, mode
         default_pool_size: Some(int("default_pool_size", 20)),
         reserve_pool_size: Some(int("reserve_pool_size", 0)),
         max_client_conn: Some(int("max_client_conn", 100)),
+        max_db_client_connections: Some(int("max_db_client_connections", 0)),
         max_db_connections: Some(int("max_db_connections", 0)),
         max_user_connections: Some(int("max_user_connections", 0)),
         query_wait_timeout: Some(seconds("query_wait_timeout", 120)),
@@ -551,6 +552,8 @@ fn pooler_database(settings: &SettingBuilder, pair: &Pair, params: &[Pair]) -> P
             .map(|p| settings.parsed(p, entry_count)),
         pool_mode: param(params, "pool_mode").map(|p| lookup(settings, p, parse_pool_mode)),
         max_db_connections: param(params, "max_db_connections")
+            .map(|p| settings.parsed(p, entry_count)),
+        max_db_client_connections: param(params, "max_db_client_connections")
             .map(|p| settings.parsed(p, entry_count)),
         forced_user: param(params, "user")
             .map(|p| p.value.clone())

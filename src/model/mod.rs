@@ -1089,6 +1089,9 @@ pub struct Pooler {
     /// waited `reserve_pool_timeout` (default 0).
     pub reserve_pool_size: Option<Setting<i64>>,
     pub max_client_conn: Option<Setting<i64>>,
+    /// `max_db_client_connections` (PgBouncer 1.24+): client connections per database
+    /// per instance (0: unlimited); a `[databases]` entry's own value wins.
+    pub max_db_client_connections: Option<Setting<i64>>,
     pub max_db_connections: Option<Setting<i64>>,
     /// `max_user_connections`: server connections per user across all databases (0:
     /// unlimited); a `[users]` entry's own value above 0 wins.
@@ -1144,6 +1147,8 @@ pub struct PoolerDatabase {
     pub reserve_pool_size: Option<Setting<i64>>,
     pub pool_mode: Option<Setting<String>>,
     pub max_db_connections: Option<Setting<i64>>,
+    /// `max_db_client_connections=`: this database's client cap per instance.
+    pub max_db_client_connections: Option<Setting<i64>>,
     /// `user=`: every client of this entry logs in to the server as this user.
     pub forced_user: Option<String>,
 }
@@ -1250,6 +1255,7 @@ impl Pooler {
             default_pool_size: None,
             reserve_pool_size: None,
             max_client_conn: None,
+            max_db_client_connections: None,
             max_db_connections: None,
             max_user_connections: None,
             query_wait_timeout: None,

@@ -1,11 +1,11 @@
 //! `pgbouncer-client-cap-too-low`: the services that connect through PgBouncer can open
 //! more client connections than its `max_client_conn` (default 100) across its instances
-//! allows; the excess is refused with `no more connections allowed (max_client_conn)`
-//! (catalogue TP07 [PGB-CFG]).
+//! allows, or than `max_db_client_connections` allows for the one database they can
+//! reach; the excess is refused (catalogue TP07 [PGB-CFG]).
 use super::place;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::links::Links;
-use crate::model::Model;
+use crate::model::{Model, Pooler, Setting};
 use crate::rules::{Category, Inputs, RuleMeta, RuleOptions};
 
 pub static META: RuleMeta = RuleMeta {
@@ -27,73 +27,154 @@ impl crate::rules::Rule for Rule {
     fn check(&self, model: &Model, _options: &RuleOptions, out: &mut Vec<Diagnostic>) {
         let links = Links::new(model);
         for pooler in &model.poolers {
-            let Some(cap_setting) = &pooler.max_client_conn else {
-                continue;
-            };
-            let Some(&cap) = cap_setting.get() else {
-                continue;
-            };
-            let instances = pooler.instance_count();
-            let mut demand = 0i64;
-            let mut terms = Vec::new();
-            for service in links.pooler_clients(pooler) {
-                let replicas = service
-                    .deployment
-                    .as_ref()
-                    .and_then(|d| d.replicas.as_ref())
-                    .and_then(|r| r.get().copied())
-                    .unwrap_or(1);
-                let processes = service.processes_per_instance();
-                // One pool per data source: the active profile's, named as the fleet
-                // rules name it.
-                let counted = crate::model::profiles::demand_pools(model, service);
-                let pools: i64 = counted
-                    .pools
-                    .into_iter()
-                    .filter_map(|p| p.max.get().copied())
-                    .fold(0i64, i64::saturating_add);
-                let clients = replicas.saturating_mul(processes).saturating_mul(pools);
-                demand = demand.saturating_add(clients);
-                let note = counted
-                    .note
-                    .map(|note| format!(" [{note}]"))
-                    .unwrap_or_default();
-                terms.push(format!(
-                    "{} {replicas} × {processes} × {pools}{note}",
-                    service.name
-                ));
+            let demand = client_demand(model, &links, pooler);
+            let caps = [
+                pooler.max_client_conn.as_ref().map(|s| (s, Cap::Clients)),
+                database_cap(pooler),
+            ];
+            for (setting, cap) in caps.into_iter().flatten() {
+                out.extend(over_cap(model, pooler, &demand, setting, cap));
             }
-            let total = cap.saturating_mul(instances);
-            if demand <= total {
-                continue;
-            }
-            let Some(at) = cap_setting.location() else {
-                continue;
-            };
-            let mut diagnostic = Diagnostic::new(
-                    &META,
-                    Severity::Error,
-                    at,
-                    format!(
-                        "services can open {demand} client connections to PgBouncer {} but it accepts {total} = max_client_conn {cap} ({}) × {instances} instance(s): {}; the rest are refused with \"no more connections allowed (max_client_conn)\"",
-                        pooler.name,
-                        place(model, &cap_setting.origin),
-                        terms.join(" + "),
-                    ),
-                )
-                .with_label(format!("{cap} per instance"))
-                .with_help(format!(
-                    "set max_client_conn to at least {} (and check the file-descriptor limit), or lower the clients' pool sizes",
-                    (demand + instances - 1) / instances
-                ))
-                .with_key("pgbouncer.max_client_conn")
-                .with_fingerprint(format!("{}:{demand}>{total}", pooler.name));
-            // The instance count multiplies the cap (`--diff-base` reports by labels).
-            if let Some(count) = &pooler.instances {
-                diagnostic =
-                    diagnostic.with_related(count.location(), format!("{instances} instance(s)"));
-            }
-            out.push(diagnostic);
         }
     }
+}
+
+/// The client connections the services behind a pooler can open, and each service's
+/// term of the sum (`web 3 × 1 × 10`).
+struct Demand {
+    total: i64,
+    terms: Vec<String>,
+}
+
+fn client_demand(model: &Model, links: &Links, pooler: &Pooler) -> Demand {
+    let mut demand = Demand {
+        total: 0,
+        terms: Vec::new(),
+    };
+    for service in links.pooler_clients(pooler) {
+        let replicas = service
+            .deployment
+            .as_ref()
+            .and_then(|d| d.replicas.as_ref())
+            .and_then(|r| r.get().copied())
+            .unwrap_or(1);
+        let processes = service.processes_per_instance();
+        // One pool per data source: the active profile's, named as the fleet rules
+        // name it.
+        let counted = crate::model::profiles::demand_pools(model, service);
+        let pools: i64 = counted
+            .pools
+            .into_iter()
+            .filter_map(|p| p.max.get().copied())
+            .fold(0i64, i64::saturating_add);
+        let clients = replicas.saturating_mul(processes).saturating_mul(pools);
+        demand.total = demand.total.saturating_add(clients);
+        let note = counted
+            .note
+            .map(|note| format!(" [{note}]"))
+            .unwrap_or_default();
+        demand.terms.push(format!(
+            "{} {replicas} × {processes} × {pools}{note}",
+            service.name
+        ));
+    }
+    demand
+}
+
+/// Which of PgBouncer's client caps a setting is.
+#[derive(Clone, Copy)]
+enum Cap {
+    /// `max_client_conn`: every client of an instance.
+    Clients,
+    /// `max_db_client_connections`: the clients of one database of an instance.
+    DatabaseClients,
+}
+
+impl Cap {
+    fn key(self) -> &'static str {
+        match self {
+            Cap::Clients => "max_client_conn",
+            Cap::DatabaseClients => "max_db_client_connections",
+        }
+    }
+
+    /// What PgBouncer answers the client past the cap (`src/client.c`).
+    fn refusal(self) -> &'static str {
+        match self {
+            Cap::Clients => "no more connections allowed (max_client_conn)",
+            Cap::DatabaseClients => "client connections exceeded (max_db_client_connections)",
+        }
+    }
+}
+
+/// The `max_db_client_connections` (PgBouncer 1.24+) the services' clients all meet:
+/// only when the pooler has one `[databases]` entry, not the `*` fallback, so every
+/// client asks for that database (which database each service names is not read). The
+/// entry's own value above 0 wins over `[pgbouncer]`'s; 0 is unlimited.
+fn database_cap(pooler: &Pooler) -> Option<(&Setting<i64>, Cap)> {
+    let [entry] = pooler.databases.as_slice() else {
+        return None;
+    };
+    if entry.name == "*" {
+        return None;
+    }
+    let own = entry
+        .max_db_client_connections
+        .as_ref()
+        .filter(|s| s.get().is_some_and(|&v| v > 0));
+    let setting = own.or(pooler.max_db_client_connections.as_ref())?;
+    setting
+        .get()
+        .is_some_and(|&v| v > 0)
+        .then_some((setting, Cap::DatabaseClients))
+}
+
+/// The finding when the demand passes `setting` × the pooler's instances.
+fn over_cap(
+    model: &Model,
+    pooler: &Pooler,
+    demand: &Demand,
+    setting: &Setting<i64>,
+    cap: Cap,
+) -> Option<Diagnostic> {
+    let &per_instance = setting.get()?;
+    let instances = pooler.instance_count();
+    let total = per_instance.saturating_mul(instances);
+    if demand.total <= total {
+        return None;
+    }
+    let at = setting.location()?;
+    let key = cap.key();
+    let count = demand.total;
+    let mut diagnostic = Diagnostic::new(
+        &META,
+        Severity::Error,
+        at,
+        format!(
+            "services can open {count} client connections to PgBouncer {} but it accepts {total} = {key} {per_instance} ({}) × {instances} instance(s): {}; the rest are refused with \"{}\"",
+            pooler.name,
+            place(model, &setting.origin),
+            demand.terms.join(" + "),
+            cap.refusal(),
+        ),
+    )
+    .with_label(format!("{per_instance} per instance"))
+    .with_help(format!(
+        "set {key} to at least {} (and check the file-descriptor limit), or lower the clients' pool sizes",
+        (count + instances - 1) / instances
+    ))
+    .with_key(format!("pgbouncer.{key}"))
+    .with_fingerprint(match cap {
+        // As before the database cap was checked, so baselines keep matching.
+        Cap::Clients => format!("{}:{count}>{total}", pooler.name),
+        Cap::DatabaseClients => format!("{}:{key}:{count}>{total}", pooler.name),
+    });
+    // The instance count multiplies the cap (`--diff-base` reports by labels).
+    if let Some(instances_setting) = &pooler.instances {
+        diagnostic = diagnostic.with_related(
+            instances_setting.location(),
+            format!("{instances} instance(s)"),
+        );
+    }
+    Some(diagnostic)
 }
