@@ -79,7 +79,7 @@ pub enum Command {
 #[derive(Debug, clap::Args)]
 pub struct CapacityArgs {
     /// Files and directories to read.
-    #[arg(default_value = ".")]
+    #[arg(default_value = ".", value_parser = lexical_path)]
     pub paths: Vec<PathBuf>,
     /// poollint.toml to use instead of the nearest one above the first path.
     #[arg(long, value_name = "FILE")]
@@ -132,7 +132,7 @@ pub enum ColorChoice {
 #[derive(Debug, clap::Args)]
 pub struct CheckArgs {
     /// Files and directories to check.
-    #[arg(default_value = ".")]
+    #[arg(default_value = ".", value_parser = lexical_path)]
     pub paths: Vec<PathBuf>,
     /// Output format, optionally written to a file: FORMAT or FORMAT=PATH. Repeatable.
     #[arg(short, long = "format", value_name = "FORMAT[=PATH]", value_parser = parse_output)]
@@ -159,7 +159,7 @@ pub struct CheckArgs {
     /// nothing else, so it cannot be given with PATHS.
     // A path given with it used to be ignored silently (clap does not count the
     // default "." as given, so only paths the user wrote conflict).
-    #[arg(long, value_name = "NAME", conflicts_with = "paths")]
+    #[arg(long, value_name = "NAME", conflicts_with = "paths", value_parser = lexical_path)]
     pub stdin_filename: Option<PathBuf>,
     /// Print the effective settings for this file (manifest, fail-on, rule levels and
     /// options, ignores that match it) and where each came from, then exit.
@@ -224,6 +224,17 @@ fn parse_output(text: &str) -> Result<Output, String> {
         )
     })?;
     Ok(Output { format, path })
+}
+
+/// A path argument without `.` components and repeated separators (`svc/./legacy`,
+/// `svc//`): a file has one spelling in every output, and an anchored `--exclude`
+/// (`svc/legacy`) matches it. A leading `./`, `..` and a trailing `/` are kept.
+fn lexical_path(text: &str) -> Result<PathBuf, std::convert::Infallible> {
+    let mut path: PathBuf = Path::new(text).components().collect();
+    if text.ends_with('/') && !path.as_os_str().is_empty() {
+        path.push("");
+    }
+    Ok(path)
 }
 
 /// Entry point used by `main`.

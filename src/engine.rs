@@ -255,6 +255,7 @@ pub(crate) fn scope_candidates(
     let named_special = !special.is_empty();
     candidates.extend(recognised_candidates(special, report, |_| false));
     let mut outside = manifest_files_not_walked(request);
+    outside.extend(unit_siblings(request));
     outside.retain(|file| !request.exclude_patterns.excludes(file));
     // A manifest named among the paths (a hook passing a changed `poollint.toml`) is
     // checked through the topology it declares.
@@ -393,7 +394,12 @@ pub(crate) fn keep_findings_on_paths(request: &CheckRequest, report: &mut Report
                 rules::Inputs::NeedsLoad | rules::Inputs::NeedsTopology
             )
         });
-        topology || !context.contains(&d.primary.file)
+        // A finding a checked file takes part in (its label: the `puma.rb` threads
+        // against the pool of the `database.yml` beside it) is that file's too: a hook
+        // naming the changed `puma.rb` must see the pool it outgrew.
+        let touches_checked =
+            |d: &Diagnostic| d.labels.iter().any(|l| !context.contains(&l.location.file));
+        topology || !context.contains(&d.primary.file) || touches_checked(d)
     });
 }
 
@@ -487,7 +493,7 @@ fn collect_candidates(
         return (candidates, Vec::new());
     }
     // Manifests are found by the same walk, to split the run by them.
-    let recognised = |path: &Path| ecosystems::recognise(path).is_some() || is_manifest(path);
+    let recognised = |path: &Path| recognise_named(path).is_some() || is_manifest(path);
     let (found, errors) = walk::discover(&request.paths, &request.exclude_patterns, &recognised);
     report
         .internal_errors
@@ -513,8 +519,8 @@ fn recognised_candidates(
 ) -> Vec<Candidate> {
     found
         .into_iter()
-        .filter_map(|c| match ecosystems::recognise(&c.path) {
-            Some((reader, format)) => Some((c.path, reader, format, None)),
+        .filter_map(|c| match recognise_named(&c.path) {
+            Some((path, reader, format)) => Some((path, reader, format, None)),
             None => {
                 if c.explicit && !skipped_quietly(&c.path) {
                     report.notes.push(format!(
@@ -526,6 +532,28 @@ fn recognised_candidates(
             }
         })
         .collect()
+}
+
+/// The reader of `path` and the path to read it under: as spelt, or made absolute when
+/// the spelling does not name the directory the file is in and the directory decides
+/// (`database.yml` named from inside `config/` is Rails' `config/database.yml`, not a
+/// `.yml` Kubernetes would skip; it is still shown as `database.yml`).
+fn recognise_named(path: &Path) -> Option<(PathBuf, &'static dyn ecosystems::Reader, Format)> {
+    let spelt = ecosystems::recognise(path);
+    let names_its_dir = path.parent().and_then(Path::file_name).is_some();
+    if names_its_dir || path.is_absolute() {
+        return spelt.map(|(reader, format)| (path.to_path_buf(), reader, format));
+    }
+    let absolute = source::absolute(path);
+    match (spelt, ecosystems::recognise(&absolute)) {
+        (Some((spelt_reader, _)), Some((reader, format)))
+            if spelt_reader.ecosystem() == reader.ecosystem() =>
+        {
+            Some((path.to_path_buf(), reader, format))
+        }
+        (_, Some((reader, format))) => Some((absolute, reader, format)),
+        (spelt, None) => spelt.map(|(reader, format)| (path.to_path_buf(), reader, format)),
+    }
 }
 
 fn is_manifest(path: &Path) -> bool {
@@ -593,6 +621,57 @@ fn manifest_files_not_walked(request: &CheckRequest) -> Vec<PathBuf> {
             let identity = source::file_identity(file, &mut HashMap::new());
             !is_under(&identity, &roots, &excluded)
         })
+        .collect()
+}
+
+/// The files read together with a file named on its own, or given on standard input:
+/// the other files of its unit ([`Reader::unit`]) in its directory, a Spring
+/// application's profile files, a Rails application's `puma.rb` beside its
+/// `database.yml`. A pre-commit hook names only the changed file, and its findings
+/// must be those of the whole tree (`pool-smaller-than-thread-concurrency` needs
+/// `puma.rb`); the siblings are read as context, their own findings not reported.
+fn unit_siblings(request: &CheckRequest) -> Vec<PathBuf> {
+    let named: Vec<&Path> = match &request.stdin {
+        Some((name, _)) => vec![name.as_path()],
+        None => request
+            .paths
+            .iter()
+            .map(PathBuf::as_path)
+            .filter(|p| p.is_file())
+            .collect(),
+    };
+    let mut siblings: Vec<PathBuf> = named.into_iter().flat_map(siblings_of).collect();
+    siblings.sort();
+    siblings.dedup();
+    siblings
+}
+
+/// The other files of `path`'s unit in its directory (none for a unit of one file).
+fn siblings_of(path: &Path) -> Vec<PathBuf> {
+    let Some((path, reader, _)) = recognise_named(path) else {
+        return Vec::new();
+    };
+    let (Some(unit), Some(dir), Some(name)) = (reader.unit(&path), path.parent(), path.file_name())
+    else {
+        return Vec::new();
+    };
+    if unit == path {
+        return Vec::new();
+    }
+    let Ok(entries) = std::fs::read_dir(source::containing_dir(&path)) else {
+        return Vec::new();
+    };
+    let same_unit = |sibling: &Path| {
+        recognise_named(sibling).is_some_and(|(sibling, r, _)| {
+            r.ecosystem() == reader.ecosystem() && r.unit(&sibling) == Some(unit)
+        })
+    };
+    entries
+        .flatten()
+        .filter(|entry| entry.file_name() != name)
+        .filter(|entry| entry.file_type().is_ok_and(|t| t.is_file()))
+        .map(|entry| dir.join(entry.file_name()))
+        .filter(|sibling| same_unit(sibling))
         .collect()
 }
 

@@ -25,8 +25,14 @@ pub fn review(
 ) -> Result<(), String> {
     let base = DiffBase::open(repository_dir(request), rev)?;
     // Lines are compared within one repository: a path outside it has no diff, and its
-    // findings would all be taken for unchanged.
-    if let Some(outside) = request.paths.iter().find(|p| base.relative(p).is_none()) {
+    // findings would all be taken for unchanged. Standard input checks its file alone,
+    // whose name found the repository (the paths are then only the default `.`).
+    let paths = if request.stdin.is_some() {
+        &[][..]
+    } else {
+        &request.paths[..]
+    };
+    if let Some(outside) = paths.iter().find(|p| base.relative(p).is_none()) {
         return Err(format!(
             "--diff-base compares files of one repository ({}), and {} is not in it: check each repository in a run of its own",
             base.root.display(),
@@ -212,13 +218,19 @@ fn pools_at_rev<'m>(before: &'m [Scope], canonical_tree: Option<&Path>) -> Vec<P
         .collect()
 }
 
-/// The directory of the run's first path: the repository is found from it.
+/// The directory of the `--stdin-filename` or of the run's first path: the repository
+/// is found from it, as for a file on disk (not from the current directory, which may
+/// be another repository's, as a submodule's parent is). A buffer not yet saved may be
+/// named in a directory not yet made: its nearest existing ancestor is used.
 fn repository_dir(request: &CheckRequest) -> &Path {
-    let start = request
-        .paths
-        .first()
-        .map_or(Path::new("."), PathBuf::as_path);
-    crate::source::containing_dir(start)
+    let stdin_name = request.stdin.as_ref().map(|(name, _)| name.as_path());
+    let start = stdin_name
+        .or(request.paths.first().map(PathBuf::as_path))
+        .unwrap_or(Path::new("."));
+    let dir = crate::source::containing_dir(start);
+    dir.ancestors()
+        .find(|d| !d.as_os_str().is_empty() && d.is_dir())
+        .unwrap_or(Path::new("."))
 }
 
 /// The shares of the check at REV by their manifest's directory (relative to the
@@ -309,8 +321,12 @@ fn read_by_check(
 /// existed then has the fingerprint it has now.
 fn check_before(base: &DiffBase, tree: &Path, request: &CheckRequest, nested: bool) -> Vec<Scope> {
     let at_rev = |path: &PathBuf| base.relative(path).map(|rel| tree.join(rel));
-    let paths: Vec<PathBuf> = request
-        .paths
+    // Standard input stands for its file: that file is what the check at REV reads.
+    let checked = match &request.stdin {
+        Some((name, _)) => std::slice::from_ref(name),
+        None => &request.paths[..],
+    };
+    let paths: Vec<PathBuf> = checked
         .iter()
         .filter_map(at_rev)
         .filter(|p| p.exists())

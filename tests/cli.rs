@@ -1331,6 +1331,101 @@ fn the_database_client_cap_is_checked_only_for_a_lone_database_entry() {
     }
 }
 
+/// `svc/.` and `svc//` name `svc`: an anchored `--exclude svc/legacy` still applies, and
+/// paths are shown without the `.` (they were checked and shown as `svc/./legacy/…`).
+#[test]
+fn dot_and_doubled_separators_in_a_path_are_the_same_path() {
+    let dir = tree(&[(
+        "svc/legacy/application.yml",
+        "spring:\n  datasource:\n    hikari:\n      maximum-pool-size: 0\n",
+    )]);
+    for path in ["svc", "svc/.", "svc//", "./svc/./"] {
+        poollint()
+            .current_dir(dir.path())
+            .args(["check", path, "--exclude", "svc/legacy"])
+            .assert()
+            .code(0);
+        poollint()
+            .current_dir(dir.path())
+            .args(["check", path, "-f", "concise"])
+            .assert()
+            .code(1)
+            .stdout(predicate::str::starts_with(
+                "svc/legacy/application.yml:4:26",
+            ));
+    }
+}
+
+/// `--stdin-filename` with `--diff-base` finds the repository from the file's name, as
+/// a check of the file on disk does, not from the current directory.
+#[test]
+fn stdin_diff_base_finds_the_repository_of_the_file() {
+    let pool = "spring:\n  datasource:\n    hikari:\n      maximum-pool-size: 0\n";
+    let outer = tempfile::tempdir().expect("tempdir");
+    let repo = git_repo(&[("app/application.yml", pool)]);
+    let inner = outer.path().join("inner");
+    std::fs::rename(repo.path(), &inner).expect("move the repository");
+    poollint()
+        .current_dir(outer.path())
+        .args(["check", "--diff-base", "HEAD"])
+        .args(["--stdin-filename", "inner/app/application.yml"])
+        .write_stdin(pool)
+        .assert()
+        .code(0)
+        .stderr(predicate::str::contains("needs a git repository").not());
+    poollint()
+        .current_dir(outer.path())
+        .args(["check", "--diff-base", "HEAD", "-f", "concise"])
+        .args(["--stdin-filename", "inner/app/application.yml"])
+        .write_stdin(pool.replace("0", "-1"))
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("error[pool-size-invalid]"));
+}
+
+/// A file named on its own (a pre-commit hook names the changed files) is checked with
+/// the other files of its application beside it, as in a check of the tree: a Rails
+/// `database.yml` against its `puma.rb`, and a finding that points into the named
+/// file (the threads of a changed `puma.rb`) is reported too. From inside `config/`,
+/// `database.yml` is still Rails'.
+#[test]
+fn a_file_named_alone_is_checked_with_its_applications_other_files() {
+    let dir = tree(&[
+        (
+            "app/config/database.yml",
+            "production:\n  adapter: postgresql\n  pool: 5\n",
+        ),
+        ("app/config/puma.rb", "threads 10, 10\n"),
+    ]);
+    let finding = "error[pool-smaller-than-thread-concurrency]";
+    for (cwd, path) in [
+        ("", "app/config/database.yml"),
+        ("", "app/config/puma.rb"),
+        ("app/config", "database.yml"),
+        ("app/config", "./puma.rb"),
+        ("app/config", "."),
+    ] {
+        poollint()
+            .current_dir(dir.path().join(cwd))
+            .args(["check", "-f", "concise", path])
+            .assert()
+            .code(1)
+            .stdout(predicate::str::contains(finding));
+    }
+    // A baseline of the tree: no entry is stale when one file is checked.
+    poollint()
+        .current_dir(dir.path())
+        .args(["check", ".", "--write-baseline", "bl.json"])
+        .assert()
+        .code(1);
+    poollint()
+        .current_dir(dir.path())
+        .args(["check", "app/config/puma.rb", "--baseline", "bl.json"])
+        .assert()
+        .code(0)
+        .stderr(predicate::str::is_empty());
+}
+
 /// A declared pooler's link is never inferred: without connects-to its server
 /// connections count against no database, and a note says so at its table.
 #[test]
