@@ -5535,3 +5535,56 @@ fn passwords_only_the_text_masker_sees_are_masked_everywhere() {
         );
     }
 }
+
+/// `.env` lines npm dotenv reads (Prisma loads `.env` with it): a backtick-quoted URL
+/// and a `KEY: value` line are read (each pool counted, each literal password
+/// reported), and `\'` does not close a single-quoted value, so no parse-error and
+/// no snippet shows the rest of the password (human showed `TailLeak1`).
+#[test]
+fn dotenv_backticks_colon_lines_and_escaped_quotes_are_read_and_masked() {
+    let dir = tree(&[
+        (
+            "poollint.toml",
+            "[[database]]\nname = \"db\"\nengine = \"postgresql\"\nmax-connections = 10\n\n\
+             [[service]]\nname = \"app\"\nconfig = [\".env\"]\ninstances = 1\nconnects-to = \"db\"\n",
+        ),
+        (
+            ".env",
+            "DATABASE_URL=`postgresql://app:BtLeak1@db.internal:5432/app?connection_limit=3`\n\
+             DB4_URL: postgresql://app:ColonLeak4@db.internal/app?connection_limit=6\n\
+             DB_PASSWORD='ab\\'TailLeak1'\n\
+             DB5_URL='postgresql://app:x\\'TailLeak2@db.internal/app?connection_limit=4'\n",
+        ),
+    ]);
+    let findings = concise_findings_in(dir.path());
+    let credentials = |key: &str| {
+        findings
+            .iter()
+            .any(|f| f.contains("plaintext-credentials-in-pool-config") && f.contains(key))
+    };
+    assert!(
+        credentials("DATABASE_URL") && credentials("DB4_URL") && credentials("DB5_URL"),
+        "{findings:#?}"
+    );
+    assert!(
+        findings.iter().all(|f| !f.contains("parse-error")),
+        "{findings:#?}"
+    );
+    // 3 + 6 + 4 = 13 connections to a database that accepts 7 (10 less 3 reserved).
+    assert!(
+        findings
+            .iter()
+            .any(|f| f.contains("fleet-exceeds-db-slots") && f.contains("open 13 ")),
+        "{findings:#?}"
+    );
+    for (format, all) in output_in_every_format(dir.path()) {
+        if format == "human" {
+            assert!(all.contains("DB_PASSWORD="), "no snippet: {all}");
+        }
+        assert_shows_none(
+            format,
+            &all,
+            &["BtLeak1", "ColonLeak4", "TailLeak1", "TailLeak2"],
+        );
+    }
+}
