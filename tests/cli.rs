@@ -5588,3 +5588,33 @@ fn dotenv_backticks_colon_lines_and_escaped_quotes_are_read_and_masked() {
         );
     }
 }
+
+/// A .NET connection string without `;` is still ADO.NET's: a password holding spaces
+/// is masked whole in `appsettings.json` and in a compose `ConnectionStrings__X`
+/// variable (the libpq grammar masked only its first word).
+#[test]
+fn a_dotnet_password_with_spaces_and_no_semicolon_is_masked_whole() {
+    let dir = tree(&[
+        (
+            "api/appsettings.json",
+            "{\n  \"ConnectionStrings\": {\n    \"E\": \"Password=Leak5 spacedA wordsA\"\n  }\n}\n",
+        ),
+        (
+            "docker-compose.yml",
+            "services:\n  web:\n    image: myapp\n    environment:\n      ConnectionStrings__E: \"Password=Leak6 spacedB wordsB\"\n      ConnectionStrings__B: \"Data Source=sql;Initial Catalog=a;Integrated Security=true;Max Pool Size=0\"\n",
+        ),
+    ]);
+    for (format, all) in output_in_every_format(dir.path()) {
+        if format == "human" {
+            assert!(
+                all.contains("appsettings.json") && all.contains("ConnectionStrings__E"),
+                "no snippet: {all}"
+            );
+        }
+        assert_shows_none(
+            format,
+            &all,
+            &["spacedA", "wordsA", "spacedB", "wordsB", "Leak5", "Leak6"],
+        );
+    }
+}

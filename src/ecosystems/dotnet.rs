@@ -62,6 +62,12 @@ impl Reader for DotNet {
     }
 }
 
+/// Whether a variable holds a .NET connection string (`ConnectionStrings__Db`,
+/// `SQLCONNSTR_Db`): its passwords are read with ADO.NET's grammar.
+pub(crate) fn is_connection_string_variable(name: &str) -> bool {
+    environment_connection_string(name).is_some()
+}
+
 /// The connection string an environment variable sets, by name, and the library its
 /// prefix names: .NET configuration reads `ConnectionStrings__Default` (`__` is the `:`
 /// separator; names are matched without case) as `ConnectionStrings:Default`, over every
@@ -194,13 +200,17 @@ fn read_file(file: &ParsedFile, sources: &SourceMap, model: &mut Model) {
     // Every password of the file is masked (a finding's snippet may show any
     // line); those of `ConnectionStrings` (any case, nested or `:`-joined) are the
     // pools' and reported.
-    model
-        .secrets
-        .extend(super::document_secrets(file, text, &|path| {
+    model.secrets.extend(super::document_secrets_in(
+        file,
+        text,
+        &|path| {
             path.get(..SECTION.len())
                 .is_some_and(|s| s.eq_ignore_ascii_case(SECTION))
                 && matches!(path.as_bytes().get(SECTION.len()), Some(b'.' | b':'))
-        }));
+        },
+        // .NET reads its key/value strings with ADO.NET's grammar, `;` or not.
+        connection_string::ado_net_password_ranges,
+    ));
     let profile = environment_of(&file.path);
     // A name written twice is a parse-error (.NET refuses the file), and a file with
     // one is not read: each name here is written once.
@@ -258,7 +268,7 @@ fn read_string(
         Written::Environment => variable_reference(value),
         Written::File => None,
     };
-    let parsed = connection_string::parse_key_values(value)?;
+    let parsed = connection_string::parse_ado_net(value)?;
     let at = |range: &std::ops::Range<usize>| base.span(whole, range.clone());
     let npgsql = provider.map_or_else(|| is_npgsql(&parsed), |l| l == Library::Npgsql);
     let (library, doc) = if npgsql {
