@@ -287,7 +287,16 @@ fn read_string(
             },
         )
     };
-    let param = |names: &[&str]| names.iter().find_map(|n| parsed.param(n));
+    // Synonyms (`Timeout`, `Connect Timeout`, `Connection Timeout`) set one keyword in
+    // each driver (SqlClient's `DbConnectionOptions`, Npgsql's and MySqlConnector's
+    // builders): the last one written wins, wherever its name is in the list.
+    let param = |names: &[&str]| {
+        parsed
+            .params
+            .iter()
+            .rev()
+            .find(|p| names.iter().any(|n| p.name.eq_ignore_ascii_case(n)))
+    };
     let setting = |names: &[&str], parse: &dyn Fn(&str) -> Result<i64, String>| {
         param(names).map(|p| Setting {
             value: match set_by_variable(&p.value) {
@@ -688,6 +697,24 @@ mod tests {
             model.pools[2].acquire_timeout.get(),
             Some(&Duration::from_secs(1024))
         );
+    }
+
+    /// Of two synonyms the last written wins, as the drivers parse them into one
+    /// keyword (poollint took the first name of its own list: `Timeout=30`).
+    #[test]
+    fn the_last_written_synonym_wins() {
+        let text = r#"{"ConnectionStrings": {"B": "Data Source=sql1;Initial Catalog=app;Integrated Security=true;Timeout=30;Connect Timeout=0;Load Balance Timeout=7;Connection Lifetime=9", "C": "Server=sql1;Connect Timeout=0;Timeout=30;Connection Lifetime=9;Load Balance Timeout=7;Max Pool Size=5;MaxPoolSize=6"}}"#;
+        let (model, _) =
+            crate::ecosystems::read_one(&DotNet, "appsettings.json", Format::DotNetJson, text);
+        let read = |pool: &Pool| {
+            (
+                pool.acquire_timeout.get().map(Duration::as_secs),
+                pool.max_lifetime.get().map(Duration::as_secs),
+                pool.max.get().copied(),
+            )
+        };
+        assert_eq!(read(&model.pools[0]), (Some(0), Some(9), Some(100)));
+        assert_eq!(read(&model.pools[1]), (Some(30), Some(7), Some(6)));
     }
 
     #[test]
