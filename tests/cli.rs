@@ -5618,3 +5618,28 @@ fn a_dotnet_password_with_spaces_and_no_semicolon_is_masked_whole() {
         );
     }
 }
+
+/// A MySqlConnector string with `Port=3306` is not judged by Npgsql's rules: its
+/// `Pooling=yes` and `Connection Timeout=2000` are MySqlConnector's to take (two
+/// false errors before); with `Pooling=false` it is unbounded like the other .NET
+/// drivers' strings.
+#[test]
+fn a_mysqlconnector_string_is_not_read_as_npgsql() {
+    let dir = tree(&[(
+        "appsettings.json",
+        "{ \"ConnectionStrings\": {\n  \"Orders\": \"Server=mysql.internal;Port=3306;Database=orders;User ID=app;Password=S3cretPw;Pooling=yes;Connection Timeout=2000;Maximum Pool Size=50\",\n  \"Off\": \"Server=mysql.internal;Port=3306;Database=orders;Pooling=false\" } }\n",
+    )]);
+    let findings = concise_findings_in(dir.path());
+    assert!(
+        findings.iter().all(|f| !f.contains("Npgsql")
+            && !f.contains("pool-size-invalid")
+            && !f.contains("suspicious-time-unit")),
+        "{findings:#?}"
+    );
+    assert!(
+        findings
+            .iter()
+            .any(|f| f.contains("appsettings.json:3:") && f.contains("pool-unbounded")),
+        "{findings:#?}"
+    );
+}
