@@ -511,7 +511,10 @@ fn connect_timeout(library: Library, text: &str) -> Result<Duration, String> {
 /// `DbConnectionOptions.cs`); Npgsql's generated setter converts with
 /// `Convert.ChangeType(value, typeof(Boolean))`, `bool.Parse`, which takes `true` or
 /// `false` only (any case, trimmed) and throws on the rest, `no` too (npgsql/npgsql
-/// `NpgsqlConnectionStringBuilder.Generated.cs`). An empty value is not judged here
+/// `NpgsqlConnectionStringBuilder.Generated.cs`); MySqlConnector's option setter takes
+/// `yes`/`no` (any case) and passes the rest to `Convert.ChangeType`, so also
+/// `true`/`false` (mysql-net/MySqlConnector `MySqlConnectionStringBuilder.cs`
+/// `ChangeType`). An empty value is not judged here
 /// (SqlClient throws on it too; a known gap in the README): pooling stays on.
 fn pooling_on(library: Library, value: &str) -> Result<bool, String> {
     let value = value.trim();
@@ -522,10 +525,10 @@ fn pooling_on(library: Library, value: &str) -> Result<bool, String> {
         Library::SqlClient if is("yes") => Ok(true),
         Library::SqlClient if is("no") => Ok(false),
         Library::SqlClient => Err("SqlClient takes only true, yes, false or no".to_owned()),
-        Library::MySqlConnector if is("yes") || is("on") => Ok(true),
-        Library::MySqlConnector if is("no") || is("off") => Ok(false),
+        Library::MySqlConnector if is("yes") => Ok(true),
+        Library::MySqlConnector if is("no") => Ok(false),
         Library::MySqlConnector => {
-            Err("MySqlConnector takes only true, yes, on, false, no or off".to_owned())
+            Err("MySqlConnector takes only true, yes, false or no".to_owned())
         }
         _ => Err("Npgsql takes only true or false".to_owned()),
     }
@@ -688,7 +691,7 @@ mod tests {
     /// `Connection Timeout` above Npgsql's 1024) with engine mysql; it was Npgsql's.
     #[test]
     fn mysqlconnector_strings_are_told_from_npgsql_ones() {
-        let text = r#"{"ConnectionStrings": {"Orders": "Server=mysql.internal;Port=3306;Database=orders;User ID=app;Password=S3cretPw;Pooling=yes;Connection Timeout=2000;Maximum Pool Size=50", "Ssl": "Server=my;Port=3307;Uid=app;SslMode=Required;Pooling=on", "Key": "Host=my;Port=3307;AllowPublicKeyRetrieval=true;Connection Idle Timeout=60", "Pg": "Server=db;Port=5432;Username=app;SslMode=Require"}}"#;
+        let text = r#"{"ConnectionStrings": {"Orders": "Server=mysql.internal;Port=3306;Database=orders;User ID=app;Password=S3cretPw;Pooling=yes;Connection Timeout=2000;Maximum Pool Size=50", "Ssl": "Server=my;Port=3307;Uid=app;SslMode=Required;Pooling=YES", "Key": "Host=my;Port=3307;AllowPublicKeyRetrieval=true;Connection Idle Timeout=60", "Pg": "Server=db;Port=5432;Username=app;SslMode=Require"}}"#;
         let (model, _) =
             crate::ecosystems::read_one(&DotNet, "appsettings.json", Format::DotNetJson, text);
         let read = |pool: &Pool| {
@@ -732,6 +735,8 @@ mod tests {
             )
         );
         assert_eq!(model.pools[3].library, Library::Npgsql);
+        assert!(pooling_on(Library::MySqlConnector, "on").is_err());
+        assert_eq!(pooling_on(Library::MySqlConnector, " No "), Ok(false));
     }
 
     #[test]
