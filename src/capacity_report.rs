@@ -101,6 +101,7 @@ const MODELLED: &[Library] = &[
     Library::Prisma,
     Library::Npgsql,
     Library::SqlClient,
+    Library::MySqlConnector,
 ];
 
 /// What is missing when there is nothing to report: the services the manifest links

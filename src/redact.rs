@@ -396,7 +396,7 @@ fn value_after_key(
                 quote,
                 backslash: quote == '"' || (separator == '=' && libpq_like),
             };
-            let end = match escapes.closing_quote(line) {
+            let end = match closing_quote(escapes, line) {
                 Some(end) => value_start + 1 + end,
                 None => quoted_lines_end(text, value_start + 1 + line.len(), indent, escapes),
             };
@@ -534,6 +534,26 @@ impl Escapes {
         }
         None
     }
+}
+
+/// Where a quoted value's text on its key's line ends. In single quotes without
+/// escapes a `\'` still ends a shell string, but not a `.env` one (npm dotenv,
+/// python-dotenv and godotenv read on past it): the later of the two ends is taken, as
+/// masking more than a secret only hides text (`DB_PASSWORD='ab\'cd'` is all masked).
+fn closing_quote(escapes: Escapes, line: &str) -> Option<usize> {
+    let plain = escapes.closing_quote(line)?;
+    if escapes.backslash {
+        return Some(plain);
+    }
+    let escaped = Escapes {
+        backslash: true,
+        ..escapes
+    };
+    Some(
+        escaped
+            .closing_quote(line)
+            .map_or(plain, |end| end.max(plain)),
+    )
 }
 
 /// How many spaces and tabs start the line that holds `at`.
@@ -1043,6 +1063,15 @@ mod tests {
             .iter()
             .map(|s| text.get(s.start..s.end).unwrap_or("<bad span>"))
             .collect()
+    }
+
+    /// `\'` does not close a `.env` single-quoted value: the whole password is masked
+    /// in a file no reader reads too (it was cut at `\'`, showing `TailLeak1`).
+    #[test]
+    fn escaped_single_quotes_do_not_cut_a_masked_value() {
+        assert_eq!(shaped("DB_PASSWORD='ab\\'TailLeak1'\n"), ["ab\\'TailLeak1"]);
+        assert_eq!(shaped("PGPASSWORD='back\\' x=1\n"), ["back\\"]);
+        assert_eq!(shaped("PGPASSWORD='it''s'\n"), ["it''s"]);
     }
 
     #[test]

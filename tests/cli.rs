@@ -5710,3 +5710,111 @@ fn passwords_only_the_text_masker_sees_are_masked_everywhere() {
         );
     }
 }
+
+/// `.env` lines npm dotenv reads (Prisma loads `.env` with it): a backtick-quoted URL
+/// and a `KEY: value` line are read (each pool counted, each literal password
+/// reported), and `\'` does not close a single-quoted value, so no parse-error and
+/// no snippet shows the rest of the password (human showed `TailLeak1`).
+#[test]
+fn dotenv_backticks_colon_lines_and_escaped_quotes_are_read_and_masked() {
+    let dir = tree(&[
+        (
+            "poollint.toml",
+            "[[database]]\nname = \"db\"\nengine = \"postgresql\"\nmax-connections = 10\n\n\
+             [[service]]\nname = \"app\"\nconfig = [\".env\"]\ninstances = 1\nconnects-to = \"db\"\n",
+        ),
+        (
+            ".env",
+            "DATABASE_URL=`postgresql://app:BtLeak1@db.internal:5432/app?connection_limit=3`\n\
+             DB4_URL: postgresql://app:ColonLeak4@db.internal/app?connection_limit=6\n\
+             DB_PASSWORD='ab\\'TailLeak1'\n\
+             DB5_URL='postgresql://app:x\\'TailLeak2@db.internal/app?connection_limit=4'\n",
+        ),
+    ]);
+    let findings = concise_findings_in(dir.path());
+    let credentials = |key: &str| {
+        findings
+            .iter()
+            .any(|f| f.contains("plaintext-credentials-in-pool-config") && f.contains(key))
+    };
+    assert!(
+        credentials("DATABASE_URL") && credentials("DB4_URL") && credentials("DB5_URL"),
+        "{findings:#?}"
+    );
+    assert!(
+        findings.iter().all(|f| !f.contains("parse-error")),
+        "{findings:#?}"
+    );
+    // 3 + 6 + 4 = 13 connections to a database that accepts 7 (10 less 3 reserved).
+    assert!(
+        findings
+            .iter()
+            .any(|f| f.contains("fleet-exceeds-db-slots") && f.contains("open 13 ")),
+        "{findings:#?}"
+    );
+    for (format, all) in output_in_every_format(dir.path()) {
+        if format == "human" {
+            assert!(all.contains("DB_PASSWORD="), "no snippet: {all}");
+        }
+        assert_shows_none(
+            format,
+            &all,
+            &["BtLeak1", "ColonLeak4", "TailLeak1", "TailLeak2"],
+        );
+    }
+}
+
+/// A .NET connection string without `;` is still ADO.NET's: a password holding spaces
+/// is masked whole in `appsettings.json` and in a compose `ConnectionStrings__X`
+/// variable (the libpq grammar masked only its first word).
+#[test]
+fn a_dotnet_password_with_spaces_and_no_semicolon_is_masked_whole() {
+    let dir = tree(&[
+        (
+            "api/appsettings.json",
+            "{\n  \"ConnectionStrings\": {\n    \"E\": \"Password=Leak5 spacedA wordsA\"\n  }\n}\n",
+        ),
+        (
+            "docker-compose.yml",
+            "services:\n  web:\n    image: myapp\n    environment:\n      ConnectionStrings__E: \"Password=Leak6 spacedB wordsB\"\n      ConnectionStrings__B: \"Data Source=sql;Initial Catalog=a;Integrated Security=true;Max Pool Size=0\"\n",
+        ),
+    ]);
+    for (format, all) in output_in_every_format(dir.path()) {
+        if format == "human" {
+            assert!(
+                all.contains("appsettings.json") && all.contains("ConnectionStrings__E"),
+                "no snippet: {all}"
+            );
+        }
+        assert_shows_none(
+            format,
+            &all,
+            &["spacedA", "wordsA", "spacedB", "wordsB", "Leak5", "Leak6"],
+        );
+    }
+}
+
+/// A MySqlConnector string with `Port=3306` is not judged by Npgsql's rules: its
+/// `Pooling=yes` and `Connection Timeout=2000` are MySqlConnector's to take (two
+/// false errors before); with `Pooling=false` it is unbounded like the other .NET
+/// drivers' strings.
+#[test]
+fn a_mysqlconnector_string_is_not_read_as_npgsql() {
+    let dir = tree(&[(
+        "appsettings.json",
+        "{ \"ConnectionStrings\": {\n  \"Orders\": \"Server=mysql.internal;Port=3306;Database=orders;User ID=app;Password=S3cretPw;Pooling=yes;Connection Timeout=2000;Maximum Pool Size=50\",\n  \"Off\": \"Server=mysql.internal;Port=3306;Database=orders;Pooling=false\" } }\n",
+    )]);
+    let findings = concise_findings_in(dir.path());
+    assert!(
+        findings.iter().all(|f| !f.contains("Npgsql")
+            && !f.contains("pool-size-invalid")
+            && !f.contains("suspicious-time-unit")),
+        "{findings:#?}"
+    );
+    assert!(
+        findings
+            .iter()
+            .any(|f| f.contains("appsettings.json:3:") && f.contains("pool-unbounded")),
+        "{findings:#?}"
+    );
+}

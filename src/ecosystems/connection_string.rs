@@ -279,15 +279,28 @@ fn pair(piece: &str, offset: usize) -> Option<Param> {
 /// whitespace separated) or ADO.NET (`Server=h;Password=p`, semicolon separated). None
 /// when the text has no `=`.
 pub fn parse_key_values(text: &str) -> Option<ParsedConnection> {
-    if !text.contains('=') {
-        return None;
-    }
-    let mut parsed = ParsedConnection::default();
     let dialect = if text.contains(';') {
         KeyValueDialect::AdoNet
     } else {
         KeyValueDialect::Libpq
     };
+    parse_in(text, dialect)
+}
+
+/// Parse a .NET connection string (`Password=a b` is one value, `a b`): in a .NET
+/// connection-string context ADO.NET's grammar applies whether or not the text holds a
+/// `;`, where [`parse_key_values`] would read a `;`-less one as libpq, whose values end
+/// at a space (and so masked only `a` of such a password). None when the text has no `=`.
+pub fn parse_ado_net(text: &str) -> Option<ParsedConnection> {
+    parse_in(text, KeyValueDialect::AdoNet)
+}
+
+/// Parse a key/value string in the given dialect.
+fn parse_in(text: &str, dialect: KeyValueDialect) -> Option<ParsedConnection> {
+    if !text.contains('=') {
+        return None;
+    }
+    let mut parsed = ParsedConnection::default();
     read_key_values(text, dialect, &mut parsed.params);
     if parsed.params.is_empty() {
         return None;
@@ -463,12 +476,23 @@ pub fn is_password_param(name: &str) -> bool {
 /// Byte ranges of every password inside a value: URL userinfo and `password=` style
 /// parameters in URLs and key/value strings.
 pub fn password_ranges(text: &str) -> Vec<Range<usize>> {
+    ranges_in(text, parse_key_values)
+}
+
+/// [`password_ranges`] of a .NET connection string (or URL): a key/value string is read
+/// with ADO.NET's grammar ([`parse_ado_net`]).
+pub fn ado_net_password_ranges(text: &str) -> Vec<Range<usize>> {
+    ranges_in(text, parse_ado_net)
+}
+
+/// The passwords of a URL, else of a key/value string as `key_values` parses it.
+fn ranges_in(text: &str, key_values: fn(&str) -> Option<ParsedConnection>) -> Vec<Range<usize>> {
     // A password is userinfo (`user:pw@host`) or a parameter (`password=…`): most
     // values, which readers pass here one by one, have neither sign.
     if !text.contains(['@', '=']) {
         return Vec::new();
     }
-    let parsed = parse_url(text).or_else(|| parse_key_values(text));
+    let parsed = parse_url(text).or_else(|| key_values(text));
     let Some(parsed) = parsed else {
         return Vec::new();
     };
@@ -490,6 +514,21 @@ mod tests {
 
     fn at<'a>(text: &'a str, r: &Range<usize>) -> &'a str {
         text.get(r.clone()).unwrap_or("<bad range>")
+    }
+
+    /// A `;`-less .NET string is still ADO.NET: the password runs to the end (libpq's
+    /// grammar ended it at the first space).
+    #[test]
+    fn ado_net_strings_without_a_semicolon_keep_spaces_in_values() {
+        let text = "Password=Leak5 spaced words";
+        let ranges = ado_net_password_ranges(text);
+        assert_eq!(
+            ranges.iter().map(|r| at(text, r)).collect::<Vec<_>>(),
+            ["Leak5 spaced words"]
+        );
+        assert_eq!(at(text, &password_ranges(text)[0]), "Leak5");
+        let url = "postgresql://u:UrlPw@db/app";
+        assert_eq!(at(url, &ado_net_password_ranges(url)[0]), "UrlPw");
     }
 
     #[test]

@@ -1,8 +1,10 @@
 //! .NET connection strings in `appsettings*.json` (`ConnectionStrings`): Npgsql and
 //! Microsoft.Data.SqlClient pool keywords, with spans to each parameter inside the
 //! string. Facts and defaults: rules-catalogue §1.10 [NPGSQL-CSB][SQLCLIENT-POOL].
-//! A string with `Host=` is Npgsql, and so is one with its alias `Server=` and a
-//! keyword only Npgsql has (`Port`, `Username`, …); anything else is SqlClient.
+//! A string with a keyword or `SslMode` value only MySqlConnector has, or `Port=3306`,
+//! is MySqlConnector's; else one with `Host=` is Npgsql, and so is one with its alias
+//! `Server=` and a keyword SqlClient does not have (`Port`, `Username`, …); anything
+//! else is SqlClient.
 
 use std::path::Path;
 use std::time::Duration;
@@ -19,6 +21,7 @@ use crate::syntax::{self, Format};
 pub struct DotNet;
 
 const NPGSQL_DOC: &str = "https://www.npgsql.org/doc/connection-string-parameters.html";
+const MYSQLCONNECTOR_DOC: &str = "https://mysqlconnector.net/connection-options/";
 const SQLCLIENT_DOC: &str =
     "https://learn.microsoft.com/dotnet/framework/data/adonet/sql-server-connection-pooling";
 
@@ -62,6 +65,12 @@ impl Reader for DotNet {
     }
 }
 
+/// Whether a variable holds a .NET connection string (`ConnectionStrings__Db`,
+/// `SQLCONNSTR_Db`): its passwords are read with ADO.NET's grammar.
+pub(crate) fn is_connection_string_variable(name: &str) -> bool {
+    environment_connection_string(name).is_some()
+}
+
 /// The connection string an environment variable sets, by name, and the library its
 /// prefix names: .NET configuration reads `ConnectionStrings__Default` (`__` is the `:`
 /// separator; names are matched without case) as `ConnectionStrings:Default`, over every
@@ -88,12 +97,13 @@ fn environment_connection_string(name: &str) -> Option<(&str, Option<Library>)> 
 /// setting `ConnectionStrings:Default_ProviderName` to the provider given here (none for
 /// `CUSTOMCONNSTR_`). They are read only by an `AddEnvironmentVariables()` without a
 /// prefix, which the default host builders call. `POSTGRESQLCONNSTR_` is recent (older
-/// releases know the other four); MySQL's provider is not one poollint models, so its
-/// string's library is told by its keywords, as an `appsettings.json` string's is. The
+/// releases know the other four); MySQL's provider (`MySql.Data.MySqlClient`, for which
+/// MySqlConnector is the drop-in most use) is read as MySqlConnector, whose keywords and
+/// defaults poollint knows: its string is no SqlClient or Npgsql one. The
 /// provider's other prefixes (`REDISCACHECONNSTR_`, `SERVICEBUSCONNSTR_`, …) name no
 /// database and are not read.
 const CONNECTION_STRING_PREFIXES: &[(&str, Option<Library>)] = &[
-    ("MYSQLCONNSTR_", None),
+    ("MYSQLCONNSTR_", Some(Library::MySqlConnector)),
     ("SQLAZURECONNSTR_", Some(Library::SqlClient)),
     ("SQLCONNSTR_", Some(Library::SqlClient)),
     ("POSTGRESQLCONNSTR_", Some(Library::Npgsql)),
@@ -194,13 +204,17 @@ fn read_file(file: &ParsedFile, sources: &SourceMap, model: &mut Model) {
     // Every password of the file is masked (a finding's snippet may show any
     // line); those of `ConnectionStrings` (any case, nested or `:`-joined) are the
     // pools' and reported.
-    model
-        .secrets
-        .extend(super::document_secrets(file, text, &|path| {
+    model.secrets.extend(super::document_secrets_in(
+        file,
+        text,
+        &|path| {
             path.get(..SECTION.len())
                 .is_some_and(|s| s.eq_ignore_ascii_case(SECTION))
                 && matches!(path.as_bytes().get(SECTION.len()), Some(b'.' | b':'))
-        }));
+        },
+        // .NET reads its key/value strings with ADO.NET's grammar, `;` or not.
+        connection_string::ado_net_password_ranges,
+    ));
     let profile = environment_of(&file.path);
     // A name written twice is a parse-error (.NET refuses the file), and a file with
     // one is not read: each name here is written once.
@@ -244,7 +258,7 @@ const SECTION: &str = "ConnectionStrings";
 /// The pool of the connection string `value`, written at `whole` with its text where
 /// `base` says ([`super::written_at`], or part by part after a substitution);
 /// `provider` is the library a variable's prefix names (`POSTGRESQLCONNSTR_`), else the
-/// string's keywords tell ([`is_npgsql`]).
+/// string's keywords tell ([`library_of`]).
 fn read_string(
     file: FileId,
     key: &str,
@@ -258,13 +272,15 @@ fn read_string(
         Written::Environment => variable_reference(value),
         Written::File => None,
     };
-    let parsed = connection_string::parse_key_values(value)?;
+    let parsed = connection_string::parse_ado_net(value)?;
     let at = |range: &std::ops::Range<usize>| base.span(whole, range.clone());
-    let npgsql = provider.map_or_else(|| is_npgsql(&parsed), |l| l == Library::Npgsql);
-    let (library, doc) = if npgsql {
-        (Library::Npgsql, NPGSQL_DOC)
-    } else {
-        (Library::SqlClient, SQLCLIENT_DOC)
+    let library = provider.unwrap_or_else(|| library_of(&parsed));
+    let npgsql = library == Library::Npgsql;
+    let mysql = library == Library::MySqlConnector;
+    let doc = match library {
+        Library::Npgsql => NPGSQL_DOC,
+        Library::MySqlConnector => MYSQLCONNECTOR_DOC,
+        _ => SQLCLIENT_DOC,
     };
     let anchor = Some(Location { file, span: whole });
     let default = |v| {
@@ -277,7 +293,16 @@ fn read_string(
             },
         )
     };
-    let param = |names: &[&str]| names.iter().find_map(|n| parsed.param(n));
+    // Synonyms (`Timeout`, `Connect Timeout`, `Connection Timeout`) set one keyword in
+    // each driver (SqlClient's `DbConnectionOptions`, Npgsql's and MySqlConnector's
+    // builders): the last one written wins, wherever its name is in the list.
+    let param = |names: &[&str]| {
+        parsed
+            .params
+            .iter()
+            .rev()
+            .find(|p| names.iter().any(|n| p.name.eq_ignore_ascii_case(n)))
+    };
     let setting = |names: &[&str], parse: &dyn Fn(&str) -> Result<i64, String>| {
         param(names).map(|p| Setting {
             value: match set_by_variable(&p.value) {
@@ -352,17 +377,31 @@ fn read_string(
             15,
             &|t| connect_timeout(library, t),
         ),
-        idle_timeout: seconds(
-            &["Connection Idle Lifetime"],
-            if npgsql { 300 } else { 0 },
-            &plain_seconds,
-        ),
+        // MySqlConnector's idle keyword and default differ from Npgsql's
+        // (`Connection Idle Timeout`, 180 s).
+        idle_timeout: if mysql {
+            seconds(
+                &["Connection Idle Timeout", "ConnectionIdleTimeout"],
+                180,
+                &plain_seconds,
+            )
+        } else {
+            seconds(
+                &["Connection Idle Lifetime"],
+                if npgsql { 300 } else { 0 },
+                &plain_seconds,
+            )
+        },
         max_lifetime: seconds(
-            &["Connection Lifetime", "Load Balance Timeout"],
+            &[
+                "Connection Lifetime",
+                "Load Balance Timeout",
+                "ConnectionLifeTime",
+            ],
             if npgsql { 3600 } else { 0 },
             &plain_seconds,
         ),
-        keepalive: seconds(&["Keepalive"], 0, &plain_seconds),
+        keepalive: seconds(&["Keepalive", "Keep Alive"], 0, &plain_seconds),
         validate_on_borrow: None,
         validation_timeout: None,
         leak_detection_threshold: None,
@@ -397,7 +436,7 @@ fn read_string(
                 )]),
                 None => NamedSettings::new(),
             },
-            ..connection(file, whole, npgsql, &parsed)
+            ..connection(file, whole, library, &parsed)
         }),
         driver_properties: NamedSettings::new(),
         session_variables: NamedSettings::new(),
@@ -472,7 +511,10 @@ fn connect_timeout(library: Library, text: &str) -> Result<Duration, String> {
 /// `DbConnectionOptions.cs`); Npgsql's generated setter converts with
 /// `Convert.ChangeType(value, typeof(Boolean))`, `bool.Parse`, which takes `true` or
 /// `false` only (any case, trimmed) and throws on the rest, `no` too (npgsql/npgsql
-/// `NpgsqlConnectionStringBuilder.Generated.cs`). An empty value is not judged here
+/// `NpgsqlConnectionStringBuilder.Generated.cs`); MySqlConnector's option setter takes
+/// `yes`/`no` (any case) and passes the rest to `Convert.ChangeType`, so also
+/// `true`/`false` (mysql-net/MySqlConnector `MySqlConnectionStringBuilder.cs`
+/// `ChangeType`). An empty value is not judged here
 /// (SqlClient throws on it too; a known gap in the README): pooling stays on.
 fn pooling_on(library: Library, value: &str) -> Result<bool, String> {
     let value = value.trim();
@@ -483,6 +525,11 @@ fn pooling_on(library: Library, value: &str) -> Result<bool, String> {
         Library::SqlClient if is("yes") => Ok(true),
         Library::SqlClient if is("no") => Ok(false),
         Library::SqlClient => Err("SqlClient takes only true, yes, false or no".to_owned()),
+        Library::MySqlConnector if is("yes") => Ok(true),
+        Library::MySqlConnector if is("no") => Ok(false),
+        Library::MySqlConnector => {
+            Err("MySqlConnector takes only true, yes, false or no".to_owned())
+        }
         _ => Err("Npgsql takes only true or false".to_owned()),
     }
 }
@@ -515,6 +562,73 @@ const NPGSQL_ONLY: &[&str] = &[
     "Tcp Keepalive",
 ];
 
+/// Keywords MySqlConnector accepts and neither Npgsql nor SqlClient does
+/// (mysqlconnector.net/connection-options). `Port`, `Username`, `SslMode` and `Keepalive`
+/// are MySqlConnector's too, so they tell Npgsql only from SqlClient.
+const MYSQLCONNECTOR_ONLY: &[&str] = &[
+    "AllowPublicKeyRetrieval",
+    "Allow Public Key Retrieval",
+    "AllowUserVariables",
+    "Allow User Variables",
+    "AllowZeroDateTime",
+    "Allow Zero DateTime",
+    "ConvertZeroDateTime",
+    "Convert Zero DateTime",
+    "Connection Idle Timeout",
+    "ConnectionIdleTimeout",
+    "Default Command Timeout",
+    "DefaultCommandTimeout",
+    "TreatTinyAsBoolean",
+    "Treat Tiny As Boolean",
+    "GuidFormat",
+    "Guid Format",
+    "OldGuids",
+    "Old Guids",
+    "UseAffectedRows",
+    "Use Affected Rows",
+    "AllowLoadLocalInfile",
+    "Allow Load Local Infile",
+    "CharSet",
+    "Character Set",
+];
+
+/// MySqlConnector's `SslMode` values that Npgsql's enum does not have (Npgsql:
+/// Disable, Allow, Prefer, Require, VerifyCA, VerifyFull).
+const MYSQLCONNECTOR_SSL_MODES: &[&str] = &["None", "Preferred", "Required"];
+
+/// The driver a string is for when no provider names it: MySqlConnector when it says
+/// so ([`is_mysqlconnector`]), else Npgsql ([`is_npgsql`]), else SqlClient.
+fn library_of(parsed: &connection_string::ParsedConnection) -> Library {
+    if is_mysqlconnector(parsed) {
+        Library::MySqlConnector
+    } else if is_npgsql(parsed) {
+        Library::Npgsql
+    } else {
+        Library::SqlClient
+    }
+}
+
+/// MySqlConnector: a keyword only it has, an `SslMode` value only it takes, or MySQL's
+/// port 3306. It also accepts `Host`, `Port` and `Username`, which alone tell an
+/// Npgsql string (`Server=db;Port=5432;Username=app` stays Npgsql's).
+fn is_mysqlconnector(parsed: &connection_string::ParsedConnection) -> bool {
+    let ssl_mode = ["SslMode", "SSL Mode"]
+        .iter()
+        .filter_map(|k| parsed.param(k))
+        .any(|p| {
+            MYSQLCONNECTOR_SSL_MODES
+                .iter()
+                .any(|m| p.value.trim().eq_ignore_ascii_case(m))
+        });
+    ssl_mode
+        || parsed
+            .param("Port")
+            .is_some_and(|p| p.value.trim() == "3306")
+        || MYSQLCONNECTOR_ONLY
+            .iter()
+            .any(|k| parsed.param(k).is_some())
+}
+
 /// Npgsql: `Host=`, or its alias `Server=` with a keyword SqlClient does not have.
 fn is_npgsql(parsed: &connection_string::ParsedConnection) -> bool {
     parsed.param("host").is_some()
@@ -525,11 +639,16 @@ fn is_npgsql(parsed: &connection_string::ParsedConnection) -> bool {
 fn connection(
     file: FileId,
     whole: Span,
-    npgsql: bool,
+    library: Library,
     parsed: &connection_string::ParsedConnection,
 ) -> ConnectionInfo {
+    let engine = match library {
+        Library::Npgsql => "postgresql",
+        Library::MySqlConnector => "mysql",
+        _ => "sqlserver",
+    };
     ConnectionInfo {
-        engine: Some(if npgsql { "postgresql" } else { "sqlserver" }.to_owned()),
+        engine: Some(engine.to_owned()),
         host: None,
         database: parsed.database.clone(),
         user: parsed.user.clone(),
@@ -565,6 +684,59 @@ mod tests {
             crate::ecosystems::read_one(&DotNet, "appsettings.json", Format::DotNetJson, text);
         assert_eq!(model.pools[0].library, Library::Npgsql);
         assert_eq!(model.pools[1].library, Library::SqlClient);
+    }
+
+    /// A MySqlConnector string with `Port=3306` (or a keyword or `SslMode` value only
+    /// MySqlConnector has) is MySqlConnector's, judged by its rules (`Pooling=yes`, a
+    /// `Connection Timeout` above Npgsql's 1024) with engine mysql; it was Npgsql's.
+    #[test]
+    fn mysqlconnector_strings_are_told_from_npgsql_ones() {
+        let text = r#"{"ConnectionStrings": {"Orders": "Server=mysql.internal;Port=3306;Database=orders;User ID=app;Password=S3cretPw;Pooling=yes;Connection Timeout=2000;Maximum Pool Size=50", "Ssl": "Server=my;Port=3307;Uid=app;SslMode=Required;Pooling=YES", "Key": "Host=my;Port=3307;AllowPublicKeyRetrieval=true;Connection Idle Timeout=60", "Pg": "Server=db;Port=5432;Username=app;SslMode=Require"}}"#;
+        let (model, _) =
+            crate::ecosystems::read_one(&DotNet, "appsettings.json", Format::DotNetJson, text);
+        let read = |pool: &Pool| {
+            (
+                pool.library,
+                pool.connection.as_ref().and_then(|c| c.engine.clone()),
+                pool.max.get().copied(),
+                pool.acquire_timeout.get().map(Duration::as_secs),
+                pool.idle_timeout.get().map(Duration::as_secs),
+            )
+        };
+        let mysql = Some("mysql".to_owned());
+        assert_eq!(
+            read(&model.pools[0]),
+            (
+                Library::MySqlConnector,
+                mysql.clone(),
+                Some(50),
+                Some(2000),
+                Some(180)
+            )
+        );
+        assert_eq!(
+            read(&model.pools[1]),
+            (
+                Library::MySqlConnector,
+                mysql.clone(),
+                Some(100),
+                Some(15),
+                Some(180)
+            )
+        );
+        assert_eq!(
+            read(&model.pools[2]),
+            (
+                Library::MySqlConnector,
+                mysql,
+                Some(100),
+                Some(15),
+                Some(60)
+            )
+        );
+        assert_eq!(model.pools[3].library, Library::Npgsql);
+        assert!(pooling_on(Library::MySqlConnector, "on").is_err());
+        assert_eq!(pooling_on(Library::MySqlConnector, " No "), Ok(false));
     }
 
     #[test]
@@ -637,7 +809,7 @@ mod tests {
                 ("ConnectionStrings.Main", Library::SqlClient, Some(&40)),
                 ("ConnectionStrings.Pg", Library::Npgsql, Some(&30)),
                 ("ConnectionStrings.Az", Library::SqlClient, Some(&20)),
-                ("ConnectionStrings.My", Library::SqlClient, Some(&10)),
+                ("ConnectionStrings.My", Library::MySqlConnector, Some(&10)),
                 ("ConnectionStrings.Other", Library::Npgsql, Some(&5)),
             ]
         );
@@ -678,6 +850,24 @@ mod tests {
             model.pools[2].acquire_timeout.get(),
             Some(&Duration::from_secs(1024))
         );
+    }
+
+    /// Of two synonyms the last written wins, as the drivers parse them into one
+    /// keyword (poollint took the first name of its own list: `Timeout=30`).
+    #[test]
+    fn the_last_written_synonym_wins() {
+        let text = r#"{"ConnectionStrings": {"B": "Data Source=sql1;Initial Catalog=app;Integrated Security=true;Timeout=30;Connect Timeout=0;Load Balance Timeout=7;Connection Lifetime=9", "C": "Server=sql1;Connect Timeout=0;Timeout=30;Connection Lifetime=9;Load Balance Timeout=7;Max Pool Size=5;MaxPoolSize=6"}}"#;
+        let (model, _) =
+            crate::ecosystems::read_one(&DotNet, "appsettings.json", Format::DotNetJson, text);
+        let read = |pool: &Pool| {
+            (
+                pool.acquire_timeout.get().map(Duration::as_secs),
+                pool.max_lifetime.get().map(Duration::as_secs),
+                pool.max.get().copied(),
+            )
+        };
+        assert_eq!(read(&model.pools[0]), (Some(0), Some(9), Some(100)));
+        assert_eq!(read(&model.pools[1]), (Some(30), Some(7), Some(6)));
     }
 
     #[test]

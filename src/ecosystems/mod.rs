@@ -336,7 +336,13 @@ pub fn password_secrets(env: &[EnvVar]) -> Vec<Secret> {
             (vec![span], "secret variable")
         } else {
             let map = var.text_map();
-            let spans = connection_string::password_ranges(&var.value)
+            // A .NET connection-string variable (`ConnectionStrings__Db`) is ADO.NET's.
+            let ranges: PasswordRanges = if dotnet::is_connection_string_variable(&var.name) {
+                connection_string::ado_net_password_ranges
+            } else {
+                connection_string::password_ranges
+            };
+            let spans = ranges(&var.value)
                 .into_iter()
                 .map(|range| map.span(span, range))
                 .collect();
@@ -433,10 +439,24 @@ pub fn start_if_exact(span: Span, value: &str) -> Option<usize> {
 /// says which the credentials rule reports, when their value is literal (not a `$`
 /// placeholder); the others are only masked. Each mapping and sequence is visited once,
 /// however many aliases name it.
+/// How the passwords inside a value are found ([`connection_string::password_ranges`]).
+pub type PasswordRanges = fn(&str) -> Vec<std::ops::Range<usize>>;
+
 pub fn document_secrets(
     file: &ParsedFile,
     text: &str,
     reported: &dyn Fn(&str) -> bool,
+) -> Vec<Secret> {
+    document_secrets_in(file, text, reported, connection_string::password_ranges)
+}
+
+/// [`document_secrets`] with the passwords inside a value found by `ranges` (.NET's
+/// files read key/value strings with ADO.NET's grammar).
+pub fn document_secrets_in(
+    file: &ParsedFile,
+    text: &str,
+    reported: &dyn Fn(&str) -> bool,
+    ranges: PasswordRanges,
 ) -> Vec<Secret> {
     let doc = &file.doc;
     let mut secrets = Vec::new();
@@ -471,9 +491,9 @@ pub fn document_secrets(
                         file.id,
                         text,
                         (key, &child),
-                        value,
-                        span,
+                        (value, span),
                         reported,
+                        ranges,
                     ));
                 }
                 None => work.push((entry.value, child)),
@@ -491,9 +511,9 @@ fn value_secrets(
     file: FileId,
     text: &str,
     (key, path): (&str, &str),
-    value: &str,
-    span: Span,
+    (value, span): (&str, Span),
     reported: &dyn Fn(&str) -> bool,
+    ranges: PasswordRanges,
 ) -> Vec<Secret> {
     let secret = |span: Span, kind: &'static str, written: &str| Secret {
         literal: reported(path) && !written.is_empty() && !written.starts_with('$'),
@@ -505,8 +525,10 @@ fn value_secrets(
         }
         return vec![secret(span, "password key", value)];
     }
-    password_spans(value, span, written_at(text, span, value))
+    let start = written_at(text, span, value);
+    ranges(value)
         .into_iter()
+        .map(|range| span_within(span, start, range))
         .map(|at| {
             let written = text.get(at.start..at.end).unwrap_or("");
             secret(at, "connection string password", written)

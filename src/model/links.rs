@@ -310,6 +310,7 @@ fn pool_family(pool: &Pool) -> Option<Family> {
     let from_library = match pool.library {
         Library::NodePostgres | Library::Npgsql => Some(Family::Postgres),
         Library::SqlClient => Some(Family::Other),
+        Library::MySqlConnector => Some(Family::MySql),
         _ => None,
     };
     from_url.or(from_class).or(from_library)

@@ -267,6 +267,8 @@ pub enum Library {
     Prisma,
     Npgsql,
     SqlClient,
+    /// MySqlConnector (.NET), told by its keywords or a `MYSQLCONNSTR_` variable.
+    MySqlConnector,
     PgBouncer,
     Other,
 }
@@ -285,7 +287,7 @@ impl Library {
             Library::HikariCp => Some(("minimum-idle", "maximum-pool-size")),
             Library::Knex | Library::Sequelize => Some(("pool.min", "pool.max")),
             Library::NodePostgres => Some(("min", "max")),
-            Library::Npgsql | Library::SqlClient => {
+            Library::Npgsql | Library::SqlClient | Library::MySqlConnector => {
                 Some(("Minimum Pool Size", "Maximum Pool Size"))
             }
             _ => None,
@@ -312,7 +314,7 @@ impl Library {
                 "seconds",
                 "3600 since Npgsql 9".into(),
             ),
-            Library::SqlClient => (
+            Library::SqlClient | Library::MySqlConnector => (
                 "Connection Lifetime",
                 "seconds",
                 "0 too (never retired)".into(),
@@ -340,6 +342,7 @@ impl Library {
             Library::Prisma => "Prisma",
             Library::Npgsql => "Npgsql",
             Library::SqlClient => "SqlClient",
+            Library::MySqlConnector => "MySqlConnector",
             Library::PgBouncer => "PgBouncer",
             Library::Other => "pool",
         }
@@ -566,7 +569,9 @@ impl Pool {
     pub fn is_unbounded(&self) -> bool {
         match self.library {
             Library::ActiveRecord => self.max.get() == Some(&UNBOUNDED_POOL),
-            Library::Npgsql | Library::SqlClient => self.pooling_disabled(),
+            Library::Npgsql | Library::SqlClient | Library::MySqlConnector => {
+                self.pooling_disabled()
+            }
             _ => false,
         }
     }
@@ -575,8 +580,10 @@ impl Pool {
     /// as [`UNBOUNDED_POOL`] at the `Pooling` keyword. A `Maximum Pool Size=-1` written
     /// is no such pool: the driver refuses it (pool-size-invalid).
     pub fn pooling_disabled(&self) -> bool {
-        matches!(self.library, Library::Npgsql | Library::SqlClient)
-            && self.max.get() == Some(&UNBOUNDED_POOL)
+        matches!(
+            self.library,
+            Library::Npgsql | Library::SqlClient | Library::MySqlConnector
+        ) && self.max.get() == Some(&UNBOUNDED_POOL)
             && self
                 .max
                 .origin

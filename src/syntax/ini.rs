@@ -68,29 +68,125 @@ pub fn parse(text: &str, dialect: Dialect) -> Document {
 /// each line looked at is scanned again from the quote, so it bounds the work).
 const MAX_DOTENV_VALUE_LINES: usize = 200;
 
-/// The index of the line where the quoted value that `lines[first]` opens, but does not
-/// close, is closed (`KEY="-----BEGIN…` over several lines); None when the line closes
-/// its quote, opens none, or none of the next lines closes it.
+/// The index of the line where the quoted value that `lines[first]` opens is closed,
+/// when that is a later line (`KEY="-----BEGIN…` over several lines); None when the
+/// line closes its quote, opens none, or none of the next lines closes it.
 fn dotenv_quote_closes_at(text: &str, lines: &[Line<'_>], first: usize) -> Option<usize> {
     let line = lines.get(first)?;
     if line.text.trim_start().starts_with('#') {
         return None;
     }
-    let equals = line.text.find('=')?;
-    let open = skip_blanks(line.text, equals + 1);
-    let escapes = match line.char_at(open)? {
-        '"' => Escapes::DotEnvDouble,
-        '\'' => Escapes::None,
-        _ => return None,
-    };
-    if scan_quoted(line.text, open, escapes).is_some() {
+    let open = dotenv_value_start(line.text)?;
+    if !line.tail(open).starts_with(['"', '\'', '`']) {
         return None;
     }
+    // Read once over the lines it may take: a single quote after a backslash that
+    // ends its line closes the value only when no later line does ([`scan_literal_quoted`]).
     let last = lines.len().min(first + MAX_DOTENV_VALUE_LINES);
-    (first + 1..last).find(|&index| {
-        let end = lines.get(index).map_or(0, |l| l.start + l.text.len());
-        let value = text.get(line.start..end).unwrap_or("");
-        scan_quoted(value, open, escapes).is_some()
+    let end = lines
+        .get(last.checked_sub(1)?)
+        .map_or(0, |l| l.start + l.text.len());
+    let quoted = dotenv_quoted(text.get(line.start..end)?, open)?;
+    let close = line.start + quoted.end;
+    (first..last)
+        .find(|&index| {
+            lines
+                .get(index)
+                .is_some_and(|l| close <= l.start + l.text.len())
+        })
+        .filter(|&index| index > first)
+}
+
+/// Where a `.env` line's value starts (after its separator and blanks), None when the
+/// line has no separator [`dotenv_separator`] takes.
+fn dotenv_value_start(text: &str) -> Option<usize> {
+    let at = skip_blanks(text, 0);
+    let at = match text.get(at..)?.strip_prefix("export") {
+        Some(after) if after.starts_with(is_blank) => skip_blanks(text, at + "export".len()),
+        _ => at,
+    };
+    let (_, separator) = dotenv_separator(text, at);
+    text.get(separator..)?
+        .starts_with(['=', ':'])
+        .then(|| skip_blanks(text, separator + 1))
+        .filter(|_| dotenv_separates(text, separator))
+}
+
+/// Where the key that starts at `at` ends, and where its separator is: `=` after the
+/// key and blanks, or `:` as npm dotenv (`KEY: value`, its line pattern's `:\s+?`) and
+/// godotenv (also `KEY : value`) read it. A `:` with no blank after it stays part of the
+/// key (`A:B=x`), as it was before `:` was a separator.
+fn dotenv_separator(text: &str, at: usize) -> (usize, usize) {
+    let key_end = find_from(text, at, |c| is_blank(c) || c == '=');
+    let key = text.get(at..key_end).unwrap_or("");
+    match key.strip_suffix(':') {
+        Some(name) if !name.is_empty() && !text.get(key_end..).unwrap_or("").starts_with('=') => {
+            (at + name.len(), key_end - 1)
+        }
+        _ => (key_end, skip_blanks(text, key_end)),
+    }
+}
+
+/// Whether the char at `separator` separates a key from its value: `=`, or `:` followed
+/// by a blank or the line's end (`KEY:value` is no line npm dotenv reads).
+fn dotenv_separates(text: &str, separator: usize) -> bool {
+    let rest = text.get(separator..).unwrap_or("");
+    rest.starts_with('=')
+        || rest
+            .strip_prefix(':')
+            .is_some_and(|after| after.chars().next().is_none_or(is_blank))
+}
+
+/// The `.env` quoted value opening at `open`: double quotes with their escapes; single
+/// quotes and backticks (npm dotenv since v15, which Prisma loads `.env` with) as
+/// [`scan_literal_quoted`] reads them. None when not closed in `text`.
+fn dotenv_quoted(text: &str, open: usize) -> Option<Quoted> {
+    match text.get(open..)?.chars().next()? {
+        '"' => scan_quoted(text, open, Escapes::DotEnvDouble),
+        quote @ ('\'' | '`') => scan_literal_quoted(text, open, quote),
+        _ => None,
+    }
+}
+
+/// A `.env` value in single quotes or backticks, as npm dotenv's `'(?:\\'|[^'])*'`
+/// reads it (python-dotenv's and godotenv's quotes agree): a quote after a backslash
+/// does not close it (`'ab\'cd'` is `ab\'cd`, so a password holding `\'` is read whole,
+/// not cut at it), and of the quotes up to the first one without a backslash the
+/// regex takes the last that ends its line (then only blanks or a `#` comment), so
+/// `'a\'` is `a\` as before. Backslashes are kept as written (npm dotenv and godotenv;
+/// python-dotenv drops the one before `'`).
+fn scan_literal_quoted(text: &str, open: usize, quote: char) -> Option<Quoted> {
+    let body_start = open + quote.len_utf8();
+    let body = text.get(body_start..)?;
+    let mut candidates = Vec::new();
+    let mut closing = None;
+    let mut after_backslash = false;
+    for (offset, c) in body.char_indices() {
+        if c == quote {
+            candidates.push(offset);
+            if !after_backslash {
+                closing = Some(offset);
+                break;
+            }
+        }
+        after_backslash = c == '\\';
+    }
+    let ends_line = |at: &&usize| {
+        let rest = body.get(**at + quote.len_utf8()..).unwrap_or("");
+        let line = rest.split(['\n', '\r']).next().unwrap_or("");
+        let line = line.trim_start_matches(is_blank);
+        line.is_empty() || line.starts_with('#')
+    };
+    let close = candidates
+        .iter()
+        .rev()
+        .find(ends_line)
+        .copied()
+        .or(closing)?;
+    Some(Quoted {
+        text: body.get(..close)?.to_owned(),
+        end: body_start + close + quote.len_utf8(),
+        style: ScalarStyle::SingleQuoted,
     })
 }
 
@@ -183,7 +279,7 @@ fn trim_end_blanks(text: &str, from: usize, to: usize) -> usize {
 /// Which backslash escapes a quoted (or MySQL unquoted) value understands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Escapes {
-    /// Backslash is an ordinary char (`.env` single quotes).
+    /// Backslash is an ordinary char.
     None,
     /// guc-file.l: `\b \f \n \r \t`, any other `\x` is `x`; `''` is a quote too.
     Postgres,
@@ -739,23 +835,25 @@ impl IniParser {
 
     // --- .env ------------------------------------------------------------------------------
 
-    /// `[export] KEY=value`, quoted values, ` #` comments after unquoted values.
+    /// `[export] KEY=value` (or `KEY: value`), quoted values, ` #` comments after
+    /// unquoted values.
     fn dotenv_line(&mut self, line: Line<'_>, mut at: usize) {
         if let Some(after) = line.tail(at).strip_prefix("export") {
             if after.starts_with(is_blank) {
                 at = skip_blanks(line.text, at + "export".len());
             }
         }
-        let key_end = find_from(line.text, at, |c| is_blank(c) || c == '=');
+        let (key_end, separator) = dotenv_separator(line.text, at);
         if key_end == at {
             self.error_at("expected a variable name", line, at, line.text.len());
             return;
         }
-        let separator = skip_blanks(line.text, key_end);
         let value = match line.char_at(separator) {
             // `KEY` alone: compose and dotenv tools take it from the environment.
             None => Some(Value::empty(line.start + key_end)),
-            Some('=') => self.dotenv_value(line, separator + 1),
+            Some(_) if dotenv_separates(line.text, separator) => {
+                self.dotenv_value(line, separator + 1)
+            }
             Some(_) => {
                 self.error_at(
                     "expected `=` after the variable name",
@@ -774,13 +872,12 @@ impl IniParser {
 
     fn dotenv_value(&mut self, line: Line<'_>, after_separator: usize) -> Option<Value> {
         let start = skip_blanks(line.text, after_separator);
-        let escapes = match line.char_at(start) {
+        match line.char_at(start) {
             None => return Some(Value::empty(line.start + after_separator)),
-            Some('"') => Escapes::DotEnvDouble,
-            Some('\'') => Escapes::None,
+            Some('"' | '\'' | '`') => {}
             Some(_) => return Some(self.dotenv_unquoted(line, start)),
-        };
-        let Some(quoted) = scan_quoted(line.text, start, escapes) else {
+        }
+        let Some(quoted) = dotenv_quoted(line.text, start) else {
             self.error_at("unterminated quoted value", line, start, line.text.len());
             return None;
         };
@@ -1208,6 +1305,37 @@ mod tests {
         let doc = parse_checked(text, Dialect::DotEnv);
         assert_eq!(error_texts(&doc, text), ["\"open", "y", "not a line"]);
         assert_eq!(pairs(&doc, root(&doc)), [pair("B", "x"), pair("C", "1")]);
+    }
+
+    /// npm dotenv (Prisma's loader): backtick quotes, `KEY: value`, and `\'` inside
+    /// single quotes (it does not close them; backslashes stay as written). Each was a
+    /// parse error or a value with its quotes before.
+    #[test]
+    fn dotenv_backticks_colons_and_escaped_single_quotes() {
+        let text = "A=`pg://u:p@h/d?connection_limit=3` # c\nB: two words\nexport C : 'x'\n\
+                    D='ab\\'Tail1'\nE='it\\'s\\\\'\nF='back\\'\nG='m\\'\nn' # c\nH:\nI:J=1\n";
+        let doc = parse_checked(text, Dialect::DotEnv);
+        assert_eq!(error_texts(&doc, text), Vec::<&str>::new());
+        assert_eq!(
+            pairs(&doc, root(&doc)),
+            [
+                pair("A", "pg://u:p@h/d?connection_limit=3"),
+                pair("B", "two words"),
+                pair("C", "x"),
+                pair("D", "ab\\'Tail1"),
+                pair("E", "it\\'s\\\\"),
+                pair("F", "back\\"),
+                pair("G", "m\\'\nn"),
+                pair("H", ""),
+                pair("I:J", "1"),
+            ]
+        );
+        assert_eq!(raw_entry(&doc, root(&doc), 3, text).1, "'ab\\'Tail1'");
+        // `KEY:value w` (no blank after `:`) is no line npm dotenv reads; `\'` with
+        // text after the last quote still ends the value at the first plain quote.
+        let text = "K:v w\nL='a\\'b' c\n";
+        let doc = parse_checked(text, Dialect::DotEnv);
+        assert_eq!(error_texts(&doc, text), ["K:v w", "c"]);
     }
 
     #[test]

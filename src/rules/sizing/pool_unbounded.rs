@@ -29,7 +29,7 @@ impl crate::rules::Rule for Rule {
                 Library::ActiveRecord if max == UNBOUNDED_POOL => "max_connections unlimited",
                 // A minimum the driver refuses (SqlClient `Min Pool Size=-1`, checked
                 // with pooling off too) opens no connection: pool-size-invalid's finding.
-                Library::Npgsql | Library::SqlClient
+                Library::Npgsql | Library::SqlClient | Library::MySqlConnector
                     if pool.pooling_disabled() && !refused_minimum(pool) =>
                 {
                     "Pooling=false: every open is a new physical connection"
