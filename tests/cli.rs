@@ -5535,3 +5535,177 @@ fn passwords_only_the_text_masker_sees_are_masked_everywhere() {
         );
     }
 }
+
+/// A Spring service `web` linked to database `users` (max_connections as given), with
+/// a Deployment of 9 replicas and the given rolling-update strategy.
+fn slot_tree(root: &std::path::Path, max_connections: u32, pool: u32, strategy: &str, extra: &str) {
+    write_file(
+        root,
+        "poollint.toml",
+        &format!(
+            "[[database]]\nname = \"users\"\nengine = \"postgresql\"\nmax-connections = {max_connections}\n\
+             [[service]]\nname = \"web\"\nconfig = [\"web/application.yml\"]\ndeployment = \"deploy/web.yaml\"\nconnects-to = \"users\"\n{extra}"
+        ),
+    );
+    write_file(
+        root,
+        "web/application.yml",
+        &format!("spring:\n  datasource:\n    url: jdbc:postgresql://db:5432/users?socketTimeout=60\n    hikari:\n      maximum-pool-size: {pool}\n"),
+    );
+    write_file(
+        root,
+        "deploy/web.yaml",
+        &format!("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 9\n  strategy:\n    rollingUpdate:\n      {strategy}\n  template:\n    spec:\n      containers:\n        - name: web\n          image: web:1\n"),
+    );
+}
+
+/// The first number after `marker` in `help`.
+fn number_after(help: &str, marker: &str) -> u32 {
+    let rest = &help[help.find(marker).expect(marker) + marker.len()..];
+    rest.split(|c: char| !c.is_ascii_digit())
+        .next()
+        .and_then(|n| n.parse().ok())
+        .expect("number")
+}
+
+fn topology_findings(check: &serde_json::Value) -> Vec<String> {
+    check["diagnostics"]
+        .as_array()
+        .expect("diagnostics")
+        .iter()
+        .map(|d| d["rule"].as_str().unwrap_or_default().to_owned())
+        .filter(|r| r.contains("db-slots") || r.contains("headroom"))
+        .collect()
+}
+
+/// The rollout rule's help names a pool maximum that fits its warning tier (terminating
+/// pods counted) and keeps the headroom free, and offers `maxSurge: 0` only where that
+/// fits: before, the error's help said "at most 8" (14 pods × 8 = 112 > 97, the same
+/// rule's warning) and "maxSurge 0 with maxUnavailable ≥ 1" (9 + 1 pods × 10 = 100 > 97).
+#[test]
+fn following_the_rollout_help_clears_both_tiers_and_the_headroom() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path();
+    slot_tree(
+        root,
+        100,
+        10,
+        "maxSurge: 25%\n      maxUnavailable: 25%",
+        "",
+    );
+    let (_, check, _) = check_and_capacity_json(root);
+    let rollout = findings_of(&check, "rollout-surge-exceeds-db-slots");
+    assert_eq!(rollout.len(), 1, "{check}");
+    let help = rollout[0]["help"].as_str().expect("help");
+    assert!(!help.contains("set maxSurge to 0"), "{help}");
+    assert!(help.contains("100 connections"), "{help}");
+    let pool = number_after(help, "at most ");
+    assert_eq!(pool, 6, "{help}");
+    slot_tree(
+        root,
+        100,
+        pool,
+        "maxSurge: 25%\n      maxUnavailable: 25%",
+        "",
+    );
+    let (_, check, _) = check_and_capacity_json(root);
+    assert!(topology_findings(&check).is_empty(), "{check}");
+    // The strategy is offered when one pod above the replicas fits: 8 × 10 + 10 = 90.
+    write_file(
+        root,
+        "deploy/web.yaml",
+        &std::fs::read_to_string(root.join("deploy/web.yaml"))
+            .expect("read")
+            .replace("replicas: 9", "replicas: 7"),
+    );
+    write_file(root, "web/application.yml", "spring:\n  datasource:\n    url: jdbc:postgresql://db:5432/users?socketTimeout=60\n    hikari:\n      maximum-pool-size: 10\n");
+    let (_, check, _) = check_and_capacity_json(root);
+    let rollout = findings_of(&check, "rollout-surge-exceeds-db-slots");
+    assert_eq!(rollout.len(), 1, "{check}");
+    let help = rollout[0]["help"].as_str().expect("help");
+    assert!(
+        help.contains("set maxSurge to 0 and maxUnavailable to 1"),
+        "{help}"
+    );
+    write_file(
+        root,
+        "deploy/web.yaml",
+        &std::fs::read_to_string(root.join("deploy/web.yaml"))
+            .expect("read")
+            .replace(
+                "maxSurge: 25%\n      maxUnavailable: 25%",
+                "maxSurge: 0\n      maxUnavailable: 1",
+            ),
+    );
+    let (_, check, _) = check_and_capacity_json(root);
+    assert!(topology_findings(&check).is_empty(), "{check}");
+}
+
+/// fleet-exceeds-db-slots' help values also keep no-db-connection-headroom's share
+/// free while that rule runs (before: pool 9 and max_connections 103, both reported by
+/// it), and only the slots count when it is off.
+#[test]
+fn following_the_fleet_help_does_not_trip_the_headroom_rule() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path();
+    let strategy = "maxSurge: 0\n      maxUnavailable: 1";
+    let instances = "instances = 10\n";
+    slot_tree(root, 100, 10, strategy, instances);
+    let (_, check, _) = check_and_capacity_json(root);
+    let fleet = findings_of(&check, "fleet-exceeds-db-slots");
+    assert_eq!(fleet.len(), 1, "{check}");
+    let help = fleet[0]["help"].as_str().expect("help").to_owned();
+    let pool = number_after(&help, "at most ");
+    let max_connections = number_after(&help, "max_connections to at least ");
+    assert_eq!((pool, max_connections), (8, 115), "{help}");
+    assert!(
+        help.contains("9 fits the slots") && help.contains("103 fits"),
+        "{help}"
+    );
+    slot_tree(root, 100, pool, strategy, instances);
+    let (_, check, _) = check_and_capacity_json(root);
+    assert!(topology_findings(&check).is_empty(), "{check}");
+    slot_tree(root, max_connections, 10, strategy, instances);
+    let (_, check, _) = check_and_capacity_json(root);
+    assert!(topology_findings(&check).is_empty(), "{check}");
+    slot_tree(root, max_connections - 1, 10, strategy, instances);
+    let (_, check, _) = check_and_capacity_json(root);
+    assert_eq!(
+        topology_findings(&check),
+        ["no-db-connection-headroom"],
+        "{check}"
+    );
+    // With the headroom rule off, the values that fit the slots.
+    let off = "instances = 10\n[lint.rules]\n\"no-db-connection-headroom\" = \"off\"\n";
+    slot_tree(root, 100, 10, strategy, off);
+    let (_, check, _) = check_and_capacity_json(root);
+    let help = findings_of(&check, "fleet-exceeds-db-slots")[0]["help"]
+        .as_str()
+        .expect("help")
+        .to_owned();
+    assert!(help.starts_with("lower the pool maximum to at most 9 per process, or raise max_connections to at least 103 "), "{help}");
+}
+
+/// autoscale-max-exceeds-db-slots' pool keeps the headroom at the peak (before: 8, 96
+/// of 97 slots) and names a max_connections value (before: none).
+#[test]
+fn following_the_autoscale_help_does_not_trip_the_headroom_rule() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path();
+    let strategy = "maxSurge: 0\n      maxUnavailable: 1";
+    let hpa = "instances = 4\nmax-instances = 12\n";
+    slot_tree(root, 100, 10, strategy, hpa);
+    let (_, check, _) = check_and_capacity_json(root);
+    let autoscale = findings_of(&check, "autoscale-max-exceeds-db-slots");
+    assert_eq!(autoscale.len(), 1, "{check}");
+    let help = autoscale[0]["help"].as_str().expect("help").to_owned();
+    let pool = number_after(&help, "at most ");
+    let max_connections = number_after(&help, "max_connections to at least ");
+    assert_eq!((pool, max_connections), (7, 137), "{help}");
+    slot_tree(root, 100, pool, strategy, hpa);
+    let (_, check, _) = check_and_capacity_json(root);
+    assert!(topology_findings(&check).is_empty(), "{check}");
+    slot_tree(root, max_connections, 10, strategy, hpa);
+    let (_, check, _) = check_and_capacity_json(root);
+    assert!(topology_findings(&check).is_empty(), "{check}");
+}

@@ -153,6 +153,13 @@ impl RuleOptions {
             .unwrap_or(option.default)
             .clamp(option.min, option.max)
     }
+
+    /// The value given for `option` (within its range), None when none was given: for
+    /// a sibling rule's option that the engine passes only while that rule runs.
+    pub fn given(&self, option: &RuleOption) -> Option<f64> {
+        let value = *self.values.get(option.name)?;
+        Some(value.clamp(option.min, option.max))
+    }
 }
 
 /// A check over the model.
