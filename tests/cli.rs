@@ -5709,3 +5709,44 @@ fn following_the_autoscale_help_does_not_trip_the_headroom_rule() {
     let (_, check, _) = check_and_capacity_json(root);
     assert!(topology_findings(&check).is_empty(), "{check}");
 }
+
+/// hikari-keepalive-invalid's example value stays below a known idle limit, as the
+/// idle-limit rules compute theirs: before, it said "e.g. 300000" against a 5 min
+/// `idle_session_timeout`, which three of them then reported.
+#[test]
+fn the_keepalive_help_stays_below_a_known_idle_limit() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path();
+    write_file(
+        root,
+        "poollint.toml",
+        "[[database]]\nname = \"users\"\nconfig = \"db/postgresql.conf\"\n\
+         [[service]]\nname = \"web\"\nconfig = [\"web/application.yml\"]\ninstances = 1\nconnects-to = \"users\"\n",
+    );
+    write_file(
+        root,
+        "db/postgresql.conf",
+        "idle_session_timeout = 5min\nstatement_timeout = 30s\nidle_in_transaction_session_timeout = 60s\n",
+    );
+    let app = |keepalive: u32| {
+        format!("spring:\n  datasource:\n    url: jdbc:postgresql://db/users?socketTimeout=60\n    hikari:\n      max-lifetime: 600000\n      keepalive-time: {keepalive}\n")
+    };
+    write_file(root, "web/application.yml", &app(20000));
+    let (_, check, _) = check_and_capacity_json(root);
+    let invalid = findings_of(&check, "hikari-keepalive-invalid");
+    assert_eq!(invalid.len(), 1, "{check}");
+    let help = invalid[0]["help"].as_str().expect("help");
+    assert!(help.contains("idle_session_timeout (5 min)"), "{help}");
+    let keepalive = number_after(help, "e.g. ");
+    assert_eq!(keepalive, 150_000, "{help}");
+    write_file(root, "web/application.yml", &app(keepalive));
+    let (_, check, _) = check_and_capacity_json(root);
+    for rule in [
+        "hikari-keepalive-invalid",
+        "lifetime-not-below-server-or-network-limit",
+        "server-idle-timeout-kills-pooled-connections",
+        "stale-connection-protection-missing",
+    ] {
+        assert!(findings_of(&check, rule).is_empty(), "{check}");
+    }
+}
