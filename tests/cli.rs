@@ -5750,3 +5750,57 @@ fn the_keepalive_help_stays_below_a_known_idle_limit() {
         assert!(findings_of(&check, rule).is_empty(), "{check}");
     }
 }
+
+/// The 5 s margin below a PostgreSQL or PgBouncer idle limit is a heuristic (catalogue
+/// LT02), so it is the `margin-seconds` option, range-checked like the others; the
+/// within-margin warning says what it is, not that the server already closed the
+/// connection (before, it read as the error did, and the margin was fixed).
+#[test]
+fn the_lifetime_margin_is_an_option_and_its_warning_says_it_is_a_margin() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path();
+    let manifest = |options: &str| {
+        format!(
+            "[[database]]\nname = \"db\"\nengine = \"postgresql\"\nconfig = \"db/postgresql.conf\"\n\
+             [[service]]\nname = \"web\"\nconfig = [\"web/application.yml\"]\ninstances = 1\nconnects-to = \"db\"\n{options}"
+        )
+    };
+    write_file(root, "db/postgresql.conf", "idle_session_timeout = 5min\n");
+    write_file(
+        root,
+        "web/application.yml",
+        "spring:\n  datasource:\n    url: jdbc:postgresql://db/app?socketTimeout=60000\n    hikari:\n      max-lifetime: 292000\n",
+    );
+    let rule = "lifetime-not-below-server-or-network-limit";
+    write_file(root, "poollint.toml", &manifest(""));
+    let (_, check, _) = check_and_capacity_json(root);
+    assert!(findings_of(&check, rule).is_empty(), "{check}");
+    let option =
+        |value: &str| format!("[lint.rules]\n\"{rule}\" = {{ margin-seconds = {value} }}\n");
+    write_file(root, "poollint.toml", &manifest(&option("10")));
+    let (_, check, _) = check_and_capacity_json(root);
+    let found = findings_of(&check, rule);
+    assert_eq!(found.len(), 1, "{check}");
+    assert_eq!(found[0]["severity"], "warning", "{check}");
+    let message = found[0]["message"].as_str().expect("message");
+    assert!(!message.contains("already closed"), "{message}");
+    assert!(
+        message.contains("only 8 s before")
+            && message.contains("10 s margin (heuristic, option margin-seconds)"),
+        "{message}"
+    );
+    let help = found[0]["help"].as_str().expect("help");
+    assert!(help.contains("at most 290000 ms"), "{help}");
+    write_file(root, "poollint.toml", &manifest(&option("-1")));
+    poollint()
+        .args(["check"])
+        .arg(root)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("margin-seconds"));
+    let rules = poollint()
+        .args(["rules", "--format", "json"])
+        .output()
+        .expect("run");
+    assert!(String::from_utf8_lossy(&rules.stdout).contains("margin-seconds"));
+}
