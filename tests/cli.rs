@@ -5804,3 +5804,33 @@ fn the_lifetime_margin_is_an_option_and_its_warning_says_it_is_a_margin() {
         .expect("run");
     assert!(String::from_utf8_lossy(&rules.stdout).contains("margin-seconds"));
 }
+
+/// SqlClient's keyword is `Max Pool Size`: it has no `Maximum Pool Size`, which the
+/// pool-unbounded help named before (Npgsql's name keeps its own).
+#[test]
+fn the_sqlclient_help_names_max_pool_size() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write_file(
+        dir.path(),
+        "appsettings.json",
+        "{\"ConnectionStrings\": {\"Sql\": \"Server=db;Database=app;Connect Timeout=5;Pooling=false\", \"Pg\": \"Host=db;Database=app;Username=app;Pooling=false\"}}\n",
+    );
+    let (_, check, _) = check_and_capacity_json(dir.path());
+    let helps: Vec<&str> = findings_of(&check, "pool-unbounded")
+        .iter()
+        .filter_map(|d| d["help"].as_str())
+        .collect();
+    assert_eq!(helps.len(), 2, "{check}");
+    assert!(
+        helps
+            .iter()
+            .any(|h| h.contains("bounded by Max Pool Size, 100 by default")),
+        "{helps:?}"
+    );
+    assert!(
+        helps
+            .iter()
+            .any(|h| h.contains("bounded by Maximum Pool Size, 100 by default")),
+        "{helps:?}"
+    );
+}

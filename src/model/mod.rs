@@ -285,9 +285,10 @@ impl Library {
             Library::HikariCp => Some(("minimum-idle", "maximum-pool-size")),
             Library::Knex | Library::Sequelize => Some(("pool.min", "pool.max")),
             Library::NodePostgres => Some(("min", "max")),
-            Library::Npgsql | Library::SqlClient => {
-                Some(("Minimum Pool Size", "Maximum Pool Size"))
-            }
+            Library::Npgsql => Some(("Minimum Pool Size", "Maximum Pool Size")),
+            // SqlClient has no `Maximum Pool Size` keyword (or synonym): its
+            // connection-string parser refuses it.
+            Library::SqlClient => Some(("Min Pool Size", "Max Pool Size")),
             _ => None,
         }
     }
