@@ -26,6 +26,7 @@ static MAX_DECREASE_SHARE: RuleOption = RuleOption {
     min_exclusive: false,
     max_exclusive: false,
     aliases: &[],
+    whole: false,
 };
 
 pub static META: RuleMeta = RuleMeta {

@@ -17,6 +17,7 @@ static MAX_RATIO: RuleOption = RuleOption {
     min_exclusive: false,
     max_exclusive: false,
     aliases: &[],
+    whole: false,
 };
 
 pub static META: RuleMeta = RuleMeta {

@@ -16,6 +16,7 @@ static MAX_SHARE: RuleOption = RuleOption {
     min_exclusive: true,
     max_exclusive: false,
     aliases: &[],
+    whole: false,
 };
 
 pub static META: RuleMeta = RuleMeta {

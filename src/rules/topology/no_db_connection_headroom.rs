@@ -16,6 +16,7 @@ pub(crate) static MIN_FREE_SHARE: RuleOption = RuleOption {
     min_exclusive: false,
     max_exclusive: true,
     aliases: &[],
+    whole: false,
 };
 
 pub static META: RuleMeta = RuleMeta {
