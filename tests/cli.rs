@@ -5736,7 +5736,10 @@ fn the_keepalive_help_stays_below_a_known_idle_limit() {
     let invalid = findings_of(&check, "hikari-keepalive-invalid");
     assert_eq!(invalid.len(), 1, "{check}");
     let help = invalid[0]["help"].as_str().expect("help");
-    assert!(help.contains("idle_session_timeout (5 min)"), "{help}");
+    assert!(
+        help.contains("idle_session_timeout of database users (5 min)"),
+        "{help}"
+    );
     let keepalive = number_after(help, "e.g. ");
     assert_eq!(keepalive, 150_000, "{help}");
     write_file(root, "web/application.yml", &app(keepalive));
@@ -5832,5 +5835,44 @@ fn the_sqlclient_help_names_max_pool_size() {
             .iter()
             .any(|h| h.contains("bounded by Maximum Pool Size, 100 by default")),
         "{helps:?}"
+    );
+}
+
+/// Audit wording: Rails' `pool` with `min_connections` said "sets pool and
+/// min_connections together with it"; a HikariCP max-lifetime left at its default was
+/// given without "(HikariCP default)", and the label for it pointed at the `hikari:` key
+/// as "the other side of the comparison".
+#[test]
+fn rails_min_connections_and_a_default_max_lifetime_are_worded_plainly() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path();
+    write_file(
+        root,
+        "config/database.yml",
+        "production:\n  adapter: postgresql\n  pool: 5\n  min_connections: 2\n",
+    );
+    write_file(
+        root,
+        "application.yml",
+        "spring:\n  datasource:\n    hikari:\n      maximum-pool-size: 10\n      minimum-idle: 2\n      idle-timeout: 1800000\n",
+    );
+    let (_, check, _) = check_and_capacity_json(root);
+    let rails = findings_of(&check, "rails-pool-max-connections-conflict");
+    assert_eq!(rails.len(), 1, "{check}");
+    let message = rails[0]["message"].as_str().expect("message");
+    assert!(
+        message.starts_with("production sets both pool and min_connections: "),
+        "{message}"
+    );
+    let idle = findings_of(&check, "hikari-idle-timeout-ge-max-lifetime");
+    assert_eq!(idle.len(), 1, "{check}");
+    let message = idle[0]["message"].as_str().expect("message");
+    assert!(
+        message.contains("max-lifetime 1800000 ms (30 min) (HikariCP default): "),
+        "{message}"
+    );
+    assert!(
+        idle[0]["labels"].as_array().expect("labels").is_empty(),
+        "{check}"
     );
 }

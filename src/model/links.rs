@@ -549,13 +549,13 @@ pub(crate) fn idle_limit<'m>(links: &Links<'m>, service: &Service) -> Option<Idl
     match pooler {
         Some(pooler) => consider(
             pooler.client_idle_timeout.as_ref(),
-            format!("PgBouncer {}'s client_idle_timeout", pooler.name),
+            format!("the client_idle_timeout of PgBouncer {}", pooler.name),
             None,
         ),
         None => {
             consider(
                 database.idle_session_timeout.as_ref(),
-                format!("database {}'s idle_session_timeout", database.name),
+                format!("the idle_session_timeout of database {}", database.name),
                 None,
             );
             let raised = database
@@ -567,7 +567,7 @@ pub(crate) fn idle_limit<'m>(links: &Links<'m>, service: &Service) -> Option<Idl
                 .unwrap_or_default();
             consider(
                 database.wait_timeout.as_ref(),
-                format!("database {}'s wait_timeout{raised}", database.name),
+                format!("the wait_timeout of database {}{raised}", database.name),
                 Some(60),
             );
         }

@@ -338,7 +338,8 @@ pub(crate) fn origin_note(origin: &Origin) -> String {
 /// `10000 ms (10 s)`, or `100 ms` when no larger unit helps.
 pub(crate) fn ms_text(ms: u64) -> String {
     let human = crate::model::human_duration(std::time::Duration::from_millis(ms));
-    if ms >= 1000 {
+    // 1600 ms has no shorter form: "1600 ms (1600 ms)" says it twice.
+    if ms >= 1000 && human != format!("{ms} ms") {
         format!("{ms} ms ({human})")
     } else {
         format!("{ms} ms")

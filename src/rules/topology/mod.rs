@@ -462,7 +462,11 @@ impl Headroom {
 /// The largest maximum of the largest member's main pool that would fit `capacity`
 /// connections with `instances` of every member, the other pools unchanged; 0 or less
 /// when none does.
-fn fitting_pool(fleet: &Fleet, instances: impl Fn(&Member) -> i64, capacity: i64) -> Option<i64> {
+pub(crate) fn fitting_pool(
+    fleet: &Fleet,
+    instances: impl Fn(&Member) -> i64,
+    capacity: i64,
+) -> Option<i64> {
     let member = fleet.largest()?;
     fitting_max_within(fleet, member, member.main_pool()?, instances, capacity)
 }
