@@ -520,7 +520,7 @@ pub(crate) fn with_pool_advice(
     }
     let keep = headroom.and_then(|h| {
         let keep = fitting_pool(fleet, peak_instances, h.room(fleet.slots.usable))?;
-        (keep < fit).then(|| (h, keep))
+        (keep < fit).then_some((h, keep))
     });
     match keep {
         Some((h, keep)) if keep >= 1 => format!(
