@@ -1274,7 +1274,7 @@ fn list_rules(format: ListFormat) -> ExitCode {
                         "options": m.options.iter().map(|o| serde_json::json!({
                             "name": o.name, "default": o.default, "doc": o.doc,
                             "min": o.min, "max": o.max,
-                            "min_exclusive": o.min_exclusive, "max_exclusive": o.max_exclusive
+                            "min_exclusive": o.min_exclusive, "max_exclusive": o.max_exclusive, "whole": o.whole
                         })).collect::<Vec<_>>(),
                     })
                 })

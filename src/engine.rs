@@ -1230,13 +1230,19 @@ pub(crate) fn report_parse(id: source::FileId, outcome: Option<ParseOutcome>, re
         report.comments.insert(id, comments);
     }
     for error in errors {
-        report.diagnostics.push(engine_rules::parse_error::at(
-            Location {
-                file: id,
-                span: error.span,
-            },
-            &error.message,
-        ));
+        // The message says what the parser refused; the help says what follows from
+        // it, which nothing did before (a help of None).
+        let help = "fix the syntax at this position (in YAML, often a key indented differently from its siblings): poollint skipped the file, so none of its settings were checked";
+        report.diagnostics.push(
+            engine_rules::parse_error::at(
+                Location {
+                    file: id,
+                    span: error.span,
+                },
+                &error.message,
+            )
+            .with_help(help),
+        );
     }
 }
 
@@ -1385,16 +1391,41 @@ pub(crate) fn rule_options(name: &str, settings: &LintSettings) -> rules::RuleOp
     options
 }
 
+/// The rules whose help names a pool maximum or `max_connections` that fits the
+/// database's slots also get no-db-connection-headroom's `min-free-share` when that
+/// rule runs, so that the value they suggest does not trip it (its absence means the
+/// headroom rule is off and only the slots count).
+fn headroom_for_slot_rules(name: &str, request: &CheckRequest, options: &mut rules::RuleOptions) {
+    use rules::topology::{
+        autoscale_max_exceeds_db_slots, fleet_exceeds_db_slots, no_db_connection_headroom,
+        rollout_surge_exceeds_db_slots,
+    };
+    let slot_rules = [
+        fleet_exceeds_db_slots::META.name,
+        rollout_surge_exceeds_db_slots::META.name,
+        autoscale_max_exceeds_db_slots::META.name,
+    ];
+    let headroom = no_db_connection_headroom::META.name;
+    if !slot_rules.contains(&name) || rule_level(headroom, request).is_none() {
+        return;
+    }
+    let share =
+        rule_options(headroom, &request.settings).get(&no_db_connection_headroom::MIN_FREE_SHARE);
+    options.set(no_db_connection_headroom::MIN_FREE_SHARE.name, share);
+}
+
 /// The rules this run uses, in registry order.
 fn enabled_rules(request: &CheckRequest) -> Vec<Enabled> {
     rules::registry()
         .iter()
         .filter_map(|rule| {
             let name = rule.meta().name;
+            let mut options = rule_options(name, &request.settings);
+            headroom_for_slot_rules(name, request, &mut options);
             Some(Enabled {
                 rule: *rule,
                 level: rule_level(name, request)?,
-                options: rule_options(name, &request.settings),
+                options,
             })
         })
         .collect()

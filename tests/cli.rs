@@ -5818,3 +5818,344 @@ fn a_mysqlconnector_string_is_not_read_as_npgsql() {
         "{findings:#?}"
     );
 }
+
+/// A Spring service `web` linked to database `users` (max_connections as given), with
+/// a Deployment of 9 replicas and the given rolling-update strategy.
+fn slot_tree(root: &std::path::Path, max_connections: u32, pool: u32, strategy: &str, extra: &str) {
+    write_file(
+        root,
+        "poollint.toml",
+        &format!(
+            "[[database]]\nname = \"users\"\nengine = \"postgresql\"\nmax-connections = {max_connections}\n\
+             [[service]]\nname = \"web\"\nconfig = [\"web/application.yml\"]\ndeployment = \"deploy/web.yaml\"\nconnects-to = \"users\"\n{extra}"
+        ),
+    );
+    write_file(
+        root,
+        "web/application.yml",
+        &format!("spring:\n  datasource:\n    url: jdbc:postgresql://db:5432/users?socketTimeout=60\n    hikari:\n      maximum-pool-size: {pool}\n"),
+    );
+    write_file(
+        root,
+        "deploy/web.yaml",
+        &format!("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 9\n  strategy:\n    rollingUpdate:\n      {strategy}\n  template:\n    spec:\n      containers:\n        - name: web\n          image: web:1\n"),
+    );
+}
+
+/// The first number after `marker` in `help`.
+fn number_after(help: &str, marker: &str) -> u32 {
+    let rest = &help[help.find(marker).expect(marker) + marker.len()..];
+    rest.split(|c: char| !c.is_ascii_digit())
+        .next()
+        .and_then(|n| n.parse().ok())
+        .expect("number")
+}
+
+fn topology_findings(check: &serde_json::Value) -> Vec<String> {
+    check["diagnostics"]
+        .as_array()
+        .expect("diagnostics")
+        .iter()
+        .map(|d| d["rule"].as_str().unwrap_or_default().to_owned())
+        .filter(|r| r.contains("db-slots") || r.contains("headroom"))
+        .collect()
+}
+
+/// The rollout rule's help names a pool maximum that fits its warning tier (terminating
+/// pods counted) and keeps the headroom free, and offers `maxSurge: 0` only where that
+/// fits: before, the error's help said "at most 8" (14 pods × 8 = 112 > 97, the same
+/// rule's warning) and "maxSurge 0 with maxUnavailable ≥ 1" (9 + 1 pods × 10 = 100 > 97).
+#[test]
+fn following_the_rollout_help_clears_both_tiers_and_the_headroom() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path();
+    slot_tree(
+        root,
+        100,
+        10,
+        "maxSurge: 25%\n      maxUnavailable: 25%",
+        "",
+    );
+    let (_, check, _) = check_and_capacity_json(root);
+    let rollout = findings_of(&check, "rollout-surge-exceeds-db-slots");
+    assert_eq!(rollout.len(), 1, "{check}");
+    let help = rollout[0]["help"].as_str().expect("help");
+    assert!(!help.contains("set maxSurge to 0"), "{help}");
+    assert!(help.contains("100 connections"), "{help}");
+    let pool = number_after(help, "at most ");
+    assert_eq!(pool, 6, "{help}");
+    slot_tree(
+        root,
+        100,
+        pool,
+        "maxSurge: 25%\n      maxUnavailable: 25%",
+        "",
+    );
+    let (_, check, _) = check_and_capacity_json(root);
+    assert!(topology_findings(&check).is_empty(), "{check}");
+    // The strategy is offered when one pod above the replicas fits: 8 × 10 + 10 = 90.
+    write_file(
+        root,
+        "deploy/web.yaml",
+        &std::fs::read_to_string(root.join("deploy/web.yaml"))
+            .expect("read")
+            .replace("replicas: 9", "replicas: 7"),
+    );
+    write_file(root, "web/application.yml", "spring:\n  datasource:\n    url: jdbc:postgresql://db:5432/users?socketTimeout=60\n    hikari:\n      maximum-pool-size: 10\n");
+    let (_, check, _) = check_and_capacity_json(root);
+    let rollout = findings_of(&check, "rollout-surge-exceeds-db-slots");
+    assert_eq!(rollout.len(), 1, "{check}");
+    let help = rollout[0]["help"].as_str().expect("help");
+    assert!(
+        help.contains("set maxSurge to 0 and maxUnavailable to 1"),
+        "{help}"
+    );
+    write_file(
+        root,
+        "deploy/web.yaml",
+        &std::fs::read_to_string(root.join("deploy/web.yaml"))
+            .expect("read")
+            .replace(
+                "maxSurge: 25%\n      maxUnavailable: 25%",
+                "maxSurge: 0\n      maxUnavailable: 1",
+            ),
+    );
+    let (_, check, _) = check_and_capacity_json(root);
+    assert!(topology_findings(&check).is_empty(), "{check}");
+}
+
+/// fleet-exceeds-db-slots' help values also keep no-db-connection-headroom's share
+/// free while that rule runs (before: pool 9 and max_connections 103, both reported by
+/// it), and only the slots count when it is off.
+#[test]
+fn following_the_fleet_help_does_not_trip_the_headroom_rule() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path();
+    let strategy = "maxSurge: 0\n      maxUnavailable: 1";
+    let instances = "instances = 10\n";
+    slot_tree(root, 100, 10, strategy, instances);
+    let (_, check, _) = check_and_capacity_json(root);
+    let fleet = findings_of(&check, "fleet-exceeds-db-slots");
+    assert_eq!(fleet.len(), 1, "{check}");
+    let help = fleet[0]["help"].as_str().expect("help").to_owned();
+    let pool = number_after(&help, "at most ");
+    let max_connections = number_after(&help, "max_connections to at least ");
+    assert_eq!((pool, max_connections), (8, 115), "{help}");
+    assert!(
+        help.contains("9 fits the slots") && help.contains("103 fits"),
+        "{help}"
+    );
+    slot_tree(root, 100, pool, strategy, instances);
+    let (_, check, _) = check_and_capacity_json(root);
+    assert!(topology_findings(&check).is_empty(), "{check}");
+    slot_tree(root, max_connections, 10, strategy, instances);
+    let (_, check, _) = check_and_capacity_json(root);
+    assert!(topology_findings(&check).is_empty(), "{check}");
+    slot_tree(root, max_connections - 1, 10, strategy, instances);
+    let (_, check, _) = check_and_capacity_json(root);
+    assert_eq!(
+        topology_findings(&check),
+        ["no-db-connection-headroom"],
+        "{check}"
+    );
+    // With the headroom rule off, the values that fit the slots.
+    let off = "instances = 10\n[lint.rules]\n\"no-db-connection-headroom\" = \"off\"\n";
+    slot_tree(root, 100, 10, strategy, off);
+    let (_, check, _) = check_and_capacity_json(root);
+    let help = findings_of(&check, "fleet-exceeds-db-slots")[0]["help"]
+        .as_str()
+        .expect("help")
+        .to_owned();
+    assert!(help.starts_with("lower the pool maximum to at most 9 per process, or raise max_connections to at least 103 "), "{help}");
+}
+
+/// autoscale-max-exceeds-db-slots' pool keeps the headroom at the peak (before: 8, 96
+/// of 97 slots) and names a max_connections value (before: none).
+#[test]
+fn following_the_autoscale_help_does_not_trip_the_headroom_rule() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path();
+    let strategy = "maxSurge: 0\n      maxUnavailable: 1";
+    let hpa = "instances = 4\nmax-instances = 12\n";
+    slot_tree(root, 100, 10, strategy, hpa);
+    let (_, check, _) = check_and_capacity_json(root);
+    let autoscale = findings_of(&check, "autoscale-max-exceeds-db-slots");
+    assert_eq!(autoscale.len(), 1, "{check}");
+    let help = autoscale[0]["help"].as_str().expect("help").to_owned();
+    let pool = number_after(&help, "at most ");
+    let max_connections = number_after(&help, "max_connections to at least ");
+    assert_eq!((pool, max_connections), (7, 137), "{help}");
+    slot_tree(root, 100, pool, strategy, hpa);
+    let (_, check, _) = check_and_capacity_json(root);
+    assert!(topology_findings(&check).is_empty(), "{check}");
+    slot_tree(root, max_connections, 10, strategy, hpa);
+    let (_, check, _) = check_and_capacity_json(root);
+    assert!(topology_findings(&check).is_empty(), "{check}");
+}
+
+/// hikari-keepalive-invalid's example value stays below a known idle limit, as the
+/// idle-limit rules compute theirs: before, it said "e.g. 300000" against a 5 min
+/// `idle_session_timeout`, which three of them then reported.
+#[test]
+fn the_keepalive_help_stays_below_a_known_idle_limit() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path();
+    write_file(
+        root,
+        "poollint.toml",
+        "[[database]]\nname = \"users\"\nconfig = \"db/postgresql.conf\"\n\
+         [[service]]\nname = \"web\"\nconfig = [\"web/application.yml\"]\ninstances = 1\nconnects-to = \"users\"\n",
+    );
+    write_file(
+        root,
+        "db/postgresql.conf",
+        "idle_session_timeout = 5min\nstatement_timeout = 30s\nidle_in_transaction_session_timeout = 60s\n",
+    );
+    let app = |keepalive: u32| {
+        format!("spring:\n  datasource:\n    url: jdbc:postgresql://db/users?socketTimeout=60\n    hikari:\n      max-lifetime: 600000\n      keepalive-time: {keepalive}\n")
+    };
+    write_file(root, "web/application.yml", &app(20000));
+    let (_, check, _) = check_and_capacity_json(root);
+    let invalid = findings_of(&check, "hikari-keepalive-invalid");
+    assert_eq!(invalid.len(), 1, "{check}");
+    let help = invalid[0]["help"].as_str().expect("help");
+    assert!(
+        help.contains("idle_session_timeout of database users (5 min)"),
+        "{help}"
+    );
+    let keepalive = number_after(help, "e.g. ");
+    assert_eq!(keepalive, 150_000, "{help}");
+    write_file(root, "web/application.yml", &app(keepalive));
+    let (_, check, _) = check_and_capacity_json(root);
+    for rule in [
+        "hikari-keepalive-invalid",
+        "lifetime-not-below-server-or-network-limit",
+        "server-idle-timeout-kills-pooled-connections",
+        "stale-connection-protection-missing",
+    ] {
+        assert!(findings_of(&check, rule).is_empty(), "{check}");
+    }
+}
+
+/// The 5 s margin below a PostgreSQL or PgBouncer idle limit is a heuristic (catalogue
+/// LT02), so it is the `margin-seconds` option, range-checked like the others; the
+/// within-margin warning says what it is, not that the server already closed the
+/// connection (before, it read as the error did, and the margin was fixed).
+#[test]
+fn the_lifetime_margin_is_an_option_and_its_warning_says_it_is_a_margin() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path();
+    let manifest = |options: &str| {
+        format!(
+            "[[database]]\nname = \"db\"\nengine = \"postgresql\"\nconfig = \"db/postgresql.conf\"\n\
+             [[service]]\nname = \"web\"\nconfig = [\"web/application.yml\"]\ninstances = 1\nconnects-to = \"db\"\n{options}"
+        )
+    };
+    write_file(root, "db/postgresql.conf", "idle_session_timeout = 5min\n");
+    write_file(
+        root,
+        "web/application.yml",
+        "spring:\n  datasource:\n    url: jdbc:postgresql://db/app?socketTimeout=60000\n    hikari:\n      max-lifetime: 292000\n",
+    );
+    let rule = "lifetime-not-below-server-or-network-limit";
+    write_file(root, "poollint.toml", &manifest(""));
+    let (_, check, _) = check_and_capacity_json(root);
+    assert!(findings_of(&check, rule).is_empty(), "{check}");
+    let option =
+        |value: &str| format!("[lint.rules]\n\"{rule}\" = {{ margin-seconds = {value} }}\n");
+    write_file(root, "poollint.toml", &manifest(&option("10")));
+    let (_, check, _) = check_and_capacity_json(root);
+    let found = findings_of(&check, rule);
+    assert_eq!(found.len(), 1, "{check}");
+    assert_eq!(found[0]["severity"], "warning", "{check}");
+    let message = found[0]["message"].as_str().expect("message");
+    assert!(!message.contains("already closed"), "{message}");
+    assert!(
+        message.contains("only 8 s before")
+            && message.contains("10 s margin (heuristic, option margin-seconds)"),
+        "{message}"
+    );
+    let help = found[0]["help"].as_str().expect("help");
+    assert!(help.contains("at most 290000 ms"), "{help}");
+    write_file(root, "poollint.toml", &manifest(&option("-1")));
+    poollint()
+        .args(["check"])
+        .arg(root)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("margin-seconds"));
+    let rules = poollint()
+        .args(["rules", "--format", "json"])
+        .output()
+        .expect("run");
+    assert!(String::from_utf8_lossy(&rules.stdout).contains("margin-seconds"));
+}
+
+/// SqlClient's keyword is `Max Pool Size`: it has no `Maximum Pool Size`, which the
+/// pool-unbounded help named before (Npgsql's name keeps its own).
+#[test]
+fn the_sqlclient_help_names_max_pool_size() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write_file(
+        dir.path(),
+        "appsettings.json",
+        "{\"ConnectionStrings\": {\"Sql\": \"Server=db;Database=app;Connect Timeout=5;Pooling=false\", \"Pg\": \"Host=db;Database=app;Username=app;Pooling=false\"}}\n",
+    );
+    let (_, check, _) = check_and_capacity_json(dir.path());
+    let helps: Vec<&str> = findings_of(&check, "pool-unbounded")
+        .iter()
+        .filter_map(|d| d["help"].as_str())
+        .collect();
+    assert_eq!(helps.len(), 2, "{check}");
+    assert!(
+        helps
+            .iter()
+            .any(|h| h.contains("bounded by Max Pool Size, 100 by default")),
+        "{helps:?}"
+    );
+    assert!(
+        helps
+            .iter()
+            .any(|h| h.contains("bounded by Maximum Pool Size, 100 by default")),
+        "{helps:?}"
+    );
+}
+
+/// Audit wording: Rails' `pool` with `min_connections` said "sets pool and
+/// min_connections together with it"; a HikariCP max-lifetime left at its default was
+/// given without "(HikariCP default)", and the label for it pointed at the `hikari:` key
+/// as "the other side of the comparison".
+#[test]
+fn rails_min_connections_and_a_default_max_lifetime_are_worded_plainly() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path();
+    write_file(
+        root,
+        "config/database.yml",
+        "production:\n  adapter: postgresql\n  pool: 5\n  min_connections: 2\n",
+    );
+    write_file(
+        root,
+        "application.yml",
+        "spring:\n  datasource:\n    hikari:\n      maximum-pool-size: 10\n      minimum-idle: 2\n      idle-timeout: 1800000\n",
+    );
+    let (_, check, _) = check_and_capacity_json(root);
+    let rails = findings_of(&check, "rails-pool-max-connections-conflict");
+    assert_eq!(rails.len(), 1, "{check}");
+    let message = rails[0]["message"].as_str().expect("message");
+    assert!(
+        message.starts_with("production sets both pool and min_connections: "),
+        "{message}"
+    );
+    let idle = findings_of(&check, "hikari-idle-timeout-ge-max-lifetime");
+    assert_eq!(idle.len(), 1, "{check}");
+    let message = idle[0]["message"].as_str().expect("message");
+    assert!(
+        message.contains("max-lifetime 1800000 ms (30 min) (HikariCP default): "),
+        "{message}"
+    );
+    assert!(
+        idle[0]["labels"].as_array().expect("labels").is_empty(),
+        "{check}"
+    );
+}

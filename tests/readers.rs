@@ -1246,7 +1246,8 @@ fn mysql_wait_timeout_zero_is_one_second() {
     let found = messages(dir.path(), "lifetime-not-below-server-or-network-limit");
     assert_eq!(found.len(), 1, "{found:?}");
     assert!(
-        found[0].contains("wait_timeout (0 written, which MySQL raises to its minimum, 1 s) closes connections idle for 1 s"),
+        found[0].contains("the wait_timeout of database")
+            && found[0].contains("(0 written, which MySQL raises to its minimum, 1 s) closes connections idle for 1 s"),
         "{}",
         found[0]
     );

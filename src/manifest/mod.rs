@@ -726,6 +726,25 @@ mod tests {
         );
     }
 
+    /// A count of edits has no fraction: 1.5 was accepted and truncated to 1.
+    #[test]
+    fn a_whole_number_option_refuses_a_fraction() {
+        let distance = |value: &str| {
+            load_text(&format!(
+                "[lint.rules]\n\"unknown-or-dead-pool-key\" = {{ max-edit-distance = {value} }}\n"
+            ))
+        };
+        assert!(distance("1").is_ok());
+        assert!(distance("1.0").is_ok());
+        let refused = distance("1.5").err().unwrap_or_default();
+        assert!(
+            refused.contains(
+                "max-edit-distance is 1.5, but unknown-or-dead-pool-key takes a whole number, 0 to 5"
+            ),
+            "{refused}"
+        );
+    }
+
     #[test]
     fn ignore_paths_name_directories_as_gitignore_does_and_may_start_with_dot_slash() {
         let manifest = load_text(

@@ -501,10 +501,11 @@ impl<'m> Links<'m> {
 /// The shortest idle limit something between a service and its database enforces:
 /// PostgreSQL `idle_session_timeout`, MySQL `wait_timeout`, or PgBouncer
 /// `client_idle_timeout` in front (catalogue LT02's `K`), with the safety margin the
-/// catalogue gives for it (60 s for MySQL's `wait_timeout` [HK-FAQ], else 5 s).
+/// catalogue gives for it: 60 s for MySQL's `wait_timeout` [HK-FAQ]; None for the
+/// others, whose "several seconds" is a heuristic number, the rule's `margin-seconds`.
 pub(crate) struct IdleLimit<'m> {
     pub limit: std::time::Duration,
-    pub margin: std::time::Duration,
+    pub margin: Option<std::time::Duration>,
     pub what: String,
     pub setting: &'m crate::model::Setting<std::time::Duration>,
 }
@@ -530,32 +531,33 @@ pub(crate) fn idle_limit<'m>(links: &Links<'m>, service: &Service) -> Option<Idl
     use std::time::Duration;
     let (database, pooler) = links.service_database(service)?;
     let mut limits: Vec<IdleLimit> = Vec::new();
-    let mut consider =
-        |setting: Option<&'m crate::model::Setting<Duration>>, what: String, margin: u64| {
-            if let Some(setting) = setting {
-                if let Some(&limit) = setting.get() {
-                    if !limit.is_zero() {
-                        limits.push(IdleLimit {
-                            limit,
-                            margin: Duration::from_secs(margin),
-                            what,
-                            setting,
-                        });
-                    }
+    let mut consider = |setting: Option<&'m crate::model::Setting<Duration>>,
+                        what: String,
+                        margin: Option<u64>| {
+        if let Some(setting) = setting {
+            if let Some(&limit) = setting.get() {
+                if !limit.is_zero() {
+                    limits.push(IdleLimit {
+                        limit,
+                        margin: margin.map(Duration::from_secs),
+                        what,
+                        setting,
+                    });
                 }
             }
-        };
+        }
+    };
     match pooler {
         Some(pooler) => consider(
             pooler.client_idle_timeout.as_ref(),
-            format!("PgBouncer {}'s client_idle_timeout", pooler.name),
-            5,
+            format!("the client_idle_timeout of PgBouncer {}", pooler.name),
+            None,
         ),
         None => {
             consider(
                 database.idle_session_timeout.as_ref(),
-                format!("database {}'s idle_session_timeout", database.name),
-                5,
+                format!("the idle_session_timeout of database {}", database.name),
+                None,
             );
             let raised = database
                 .wait_timeout_raised_from
@@ -566,8 +568,8 @@ pub(crate) fn idle_limit<'m>(links: &Links<'m>, service: &Service) -> Option<Idl
                 .unwrap_or_default();
             consider(
                 database.wait_timeout.as_ref(),
-                format!("database {}'s wait_timeout{raised}", database.name),
-                60,
+                format!("the wait_timeout of database {}{raised}", database.name),
+                Some(60),
             );
         }
     }

@@ -287,9 +287,12 @@ impl Library {
             Library::HikariCp => Some(("minimum-idle", "maximum-pool-size")),
             Library::Knex | Library::Sequelize => Some(("pool.min", "pool.max")),
             Library::NodePostgres => Some(("min", "max")),
-            Library::Npgsql | Library::SqlClient | Library::MySqlConnector => {
+            Library::Npgsql | Library::MySqlConnector => {
                 Some(("Minimum Pool Size", "Maximum Pool Size"))
             }
+            // SqlClient has no `Maximum Pool Size` keyword (or synonym): its
+            // connection-string parser refuses it.
+            Library::SqlClient => Some(("Min Pool Size", "Max Pool Size")),
             _ => None,
         }
     }

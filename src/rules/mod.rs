@@ -86,6 +86,9 @@ pub struct RuleOption {
     pub max_exclusive: bool,
     /// Other names the manifest accepts for it (DESIGN.md's first spelling).
     pub aliases: &'static [&'static str],
+    /// Only whole numbers mean something (a count of edits): the manifest refuses a
+    /// fraction rather than the rule truncating it silently.
+    pub whole: bool,
 }
 
 impl RuleOption {
@@ -106,12 +109,22 @@ impl RuleOption {
         } else {
             value <= self.max
         };
-        above_min && below_max
+        let whole = !self.whole || value.fract() == 0.0;
+        above_min && below_max && whole
     }
 
     /// The accepted values, for messages: `0 to 1`, `more than 0, up to 1`,
     /// `0 to less than 1`.
     pub fn range_text(&self) -> String {
+        let range = self.bounds_text();
+        if self.whole {
+            format!("a whole number, {range}")
+        } else {
+            range
+        }
+    }
+
+    fn bounds_text(&self) -> String {
         match (self.min_exclusive, self.max_exclusive) {
             (false, false) => format!("{} to {}", self.min, self.max),
             (true, false) => format!("more than {}, up to {}", self.min, self.max),
@@ -152,6 +165,13 @@ impl RuleOptions {
             .copied()
             .unwrap_or(option.default)
             .clamp(option.min, option.max)
+    }
+
+    /// The value given for `option` (within its range), None when none was given: for
+    /// a sibling rule's option that the engine passes only while that rule runs.
+    pub fn given(&self, option: &RuleOption) -> Option<f64> {
+        let value = *self.values.get(option.name)?;
+        Some(value.clamp(option.min, option.max))
     }
 }
 
@@ -318,7 +338,8 @@ pub(crate) fn origin_note(origin: &Origin) -> String {
 /// `10000 ms (10 s)`, or `100 ms` when no larger unit helps.
 pub(crate) fn ms_text(ms: u64) -> String {
     let human = crate::model::human_duration(std::time::Duration::from_millis(ms));
-    if ms >= 1000 {
+    // 1600 ms has no shorter form: "1600 ms (1600 ms)" says it twice.
+    if ms >= 1000 && human != format!("{ms} ms") {
         format!("{ms} ms ({human})")
     } else {
         format!("{ms} ms")

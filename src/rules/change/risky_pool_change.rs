@@ -26,6 +26,7 @@ static MAX_DECREASE_SHARE: RuleOption = RuleOption {
     min_exclusive: false,
     max_exclusive: false,
     aliases: &[],
+    whole: false,
 };
 
 pub static META: RuleMeta = RuleMeta {
@@ -152,6 +153,14 @@ fn wait_limit(load: &PoolLoad, timeout: Duration) -> Option<Duration> {
     deadline.checked_sub(load.hold)
 }
 
+/// The smallest maximum below `old` whose cut is less than `share` of it, which the
+/// rule does not report: `old − k` for the largest whole cut `k < share × old`.
+fn unreported_max(old: i64, share: f64) -> i64 {
+    let bound = capacity::snap(share * old as f64);
+    let largest_cut = (bound.ceil() as i64 - 1).max(0);
+    old - largest_cut
+}
+
 fn shrunk_max(
     before: &Pool,
     after: &Pool,
@@ -205,6 +214,15 @@ fn shrunk_max(
                 "keep the pool maximum at least {n} ({} at the declared peak)",
                 crate::rules::sizing::passing_pool_reason(load, warn_at)
             );
+            // The load allows less than this rule does: say what clears the finding
+            // too, which "at least n" alone did not when n was already met.
+            let clears = unreported_max(old, share);
+            if i64::try_from(n).is_ok_and(|n| n < clears) {
+                help.push_str(&format!(
+                    "; this rule reports a cut of {}% or more, so {clears} or more is not reported",
+                    number(share * 100.0)
+                ));
+            }
         }
     }
     Some(

@@ -34,10 +34,12 @@ impl crate::rules::Rule for Rule {
             let Some(pool) = get("pool") else { continue };
             let max = get("max_connections");
             let conflict = match (max, get("min_connections")) {
-                (Some(max), _) if max.value != pool.value => {
-                    Some((max, "max_connections", "to a different value"))
-                }
-                (_, Some(min)) => Some((min, "min_connections", "together with it")),
+                (Some(max), _) if max.value != pool.value => Some((
+                    max,
+                    "max_connections",
+                    "pool and max_connections to different values",
+                )),
+                (_, Some(min)) => Some((min, "min_connections", "both pool and min_connections")),
                 _ => None,
             };
             let Some((other, name, how)) = conflict else {
@@ -49,7 +51,7 @@ impl crate::rules::Rule for Rule {
                     Severity::Error,
                     Location { file: pool.file, span: pool.key_span },
                     format!(
-                        "{scope} sets pool and {name} {how}: Rails 8.1 raises \"Ambiguous configuration\" and the application does not start"
+                        "{scope} sets {how}: Rails 8.1 raises \"Ambiguous configuration\" and the application does not start"
                     ),
                 )
                 .with_label("pool")

@@ -37,6 +37,7 @@ pub static MAX_EDIT_DISTANCE: RuleOption = RuleOption {
     min_exclusive: false,
     max_exclusive: false,
     aliases: &[],
+    whole: true,
 };
 
 pub struct Rule;

@@ -43,22 +43,31 @@ fn check(pool: &Pool) -> Option<Diagnostic> {
     if !explicit || !shrinking || life == 0 || idle.saturating_add(1000) <= life {
         return None;
     }
-    let (primary, other) = if pool.idle_timeout.is_explicit() {
+    // The other side is labelled only where it is written: a default has no place in
+    // the file (its location would be the `hikari:` key).
+    let (primary, other, other_name) = if pool.idle_timeout.is_explicit() {
         (
             located(&pool.idle_timeout, pool)?,
-            pool.max_lifetime.location(),
+            pool.max_lifetime
+                .location()
+                .filter(|_| pool.max_lifetime.is_explicit()),
+            "max-lifetime",
         )
     } else {
         (
             located(&pool.max_lifetime, pool)?,
-            pool.idle_timeout.location(),
+            pool.idle_timeout
+                .location()
+                .filter(|_| pool.idle_timeout.is_explicit()),
+            "idle-timeout",
         )
     };
     let message = format!(
-        "idle-timeout is {}{}, not at least 1 s below max-lifetime {}: HikariCP disables idle-timeout at start-up (only a WARN in its log), so idle connections above minimum-idle are never closed",
+        "idle-timeout is {}{}, not at least 1 s below max-lifetime {}{}: HikariCP disables idle-timeout at start-up (only a WARN in its log), so idle connections above minimum-idle are never closed",
         ms_text(idle),
         origin_note(&pool.idle_timeout.origin),
-        ms_text(life)
+        ms_text(life),
+        origin_note(&pool.max_lifetime.origin)
     );
     let suggestion = if life >= 70_000 {
         life - 60_000
@@ -68,7 +77,7 @@ fn check(pool: &Pool) -> Option<Diagnostic> {
     Some(
         Diagnostic::new(&META, Severity::Warning, primary, message)
             .with_label(format!("{idle} ms + 1000 ms > {life} ms"))
-            .with_related(other, "the other side of the comparison")
+            .with_related(other, other_name)
             .with_help(format!(
                 "set idle-timeout below max-lifetime, e.g. {suggestion}"
             ))

@@ -3,9 +3,12 @@
 //! `validateNumerics()`: `keepaliveTime ≠ 0` and (`< 30000` or `≥ maxLifetime` with
 //! `maxLifetime ≠ 0`) ⇒ replaced by `DEFAULT_KEEPALIVE_TIME`: 0 (disabled) before
 //! HikariCP 6.2.1, 2 minutes from it on [HK-CFG]; see `hikari::KEEPALIVE_TIME_MS`.
+use std::time::Duration;
+
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::hikari::{self, millis};
-use crate::model::{Model, Pool};
+use crate::model::links::each_hikari_pool_under_idle_limit;
+use crate::model::{human_duration, Model, Pool};
 use crate::rules::{
     hikari_pools, key_of, located, ms_text, origin_note, Category, Inputs, RuleMeta, RuleOptions,
 };
@@ -27,13 +30,50 @@ impl crate::rules::Rule for Rule {
     }
 
     fn check(&self, model: &Model, _options: &RuleOptions, out: &mut Vec<Diagnostic>) {
+        // The idle limit in front of each pool, when the topology gives one: the value
+        // suggested must stay below it too, or the idle-limit rules report it (LT02, LT07).
+        let mut limits: Vec<(&Pool, Duration, String)> = Vec::new();
+        each_hikari_pool_under_idle_limit(model, |pool, limit| {
+            limits.push((pool, limit.limit, limit.what.clone()));
+        });
         for pool in hikari_pools(model) {
-            out.extend(check(pool));
+            let limit = limits
+                .iter()
+                .find(|(p, _, _)| std::ptr::eq(*p, pool))
+                .map(|(_, limit, what)| (*limit, what.as_str()));
+            out.extend(check(pool, limit));
         }
     }
 }
 
-fn check(pool: &Pool) -> Option<Diagnostic> {
+/// The help: a keepalive HikariCP keeps (≥ 30 s, below max-lifetime) and, when an idle
+/// limit is known, below it as well, computed as the idle-limit rules compute theirs
+/// (`hikari::keepalive_below_limit`), so that following it trips none of them.
+fn help(life: u64, limit: Option<(Duration, &str)>) -> String {
+    let range = "set keepalive-time between 30000 and max-lifetime";
+    match limit {
+        Some((limit, what)) => match hikari::keepalive_below_limit(limit, life) {
+            Some(keepalive) => format!(
+                "{range} and below {what} ({}), e.g. {keepalive}",
+                human_duration(limit)
+            ),
+            None => format!(
+                "{range}; no such value is below {what} ({}), which has to be raised above 30 s for a keepalive to help",
+                human_duration(limit)
+            ),
+        },
+        None => {
+            let suggestion = if life == 0 {
+                hikari::KEEPALIVE_TIME_MS
+            } else {
+                (life / 2).clamp(30_000, 300_000)
+            };
+            format!("{range}, in the range of minutes, e.g. {suggestion}")
+        }
+    }
+}
+
+fn check(pool: &Pool, limit: Option<(Duration, &str)>) -> Option<Diagnostic> {
     let keepalive = millis(&pool.keepalive).filter(|_| pool.keepalive.is_explicit())?;
     let life = hikari::effective(pool).max_lifetime_ms.unwrap_or(0);
     let reason = if keepalive == 0 {
@@ -54,19 +94,22 @@ fn check(pool: &Pool) -> Option<Diagnostic> {
         ms_text(keepalive),
         ms_text(hikari::KEEPALIVE_TIME_MS)
     );
-    let suggestion = if life == 0 {
-        hikari::KEEPALIVE_TIME_MS
-    } else {
-        (life / 2).clamp(30_000, 300_000)
-    };
     Some(
-        Diagnostic::new(&META, Severity::Warning, located(&pool.keepalive, pool)?, message)
-            .with_label("replaced by HikariCP's default")
-            .with_related(pool.max_lifetime.location().filter(|_| keepalive >= hikari::MIN_LIFETIME_MS), "max-lifetime")
-            .with_help(format!(
-                "set keepalive-time between 30000 and max-lifetime, in the range of minutes, e.g. {suggestion}"
-            ))
-            .with_key(key_of(&pool.keepalive, pool, "keepalive-time"))
-            .with_fingerprint(format!("{keepalive}/{life}")),
+        Diagnostic::new(
+            &META,
+            Severity::Warning,
+            located(&pool.keepalive, pool)?,
+            message,
+        )
+        .with_label("replaced by HikariCP's default")
+        .with_related(
+            pool.max_lifetime
+                .location()
+                .filter(|_| keepalive >= hikari::MIN_LIFETIME_MS),
+            "max-lifetime",
+        )
+        .with_help(help(life, limit))
+        .with_key(key_of(&pool.keepalive, pool, "keepalive-time"))
+        .with_fingerprint(format!("{keepalive}/{life}")),
     )
 }

@@ -2,7 +2,8 @@
 //! below the idle limit of the server or pooler in front, and no keepalive below the
 //! limit keeps idle connections alive (catalogue LT02 [HK-README][HK-FAQ]): error when
 //! the lifetime reaches the limit, warning when it is within the margin (60 s for MySQL
-//! `wait_timeout`, 5 s otherwise). Both values are the ones HikariCP runs with
+//! `wait_timeout` per HikariCP's FAQ; otherwise the catalogue's "several seconds", a
+//! heuristic number: the `margin-seconds` option, 5 s by default). Both values are the ones HikariCP runs with
 //! (`hikari::effective`): a max-lifetime below 30 s is reset to 30 min (LT01) and a
 //! keepalive below 30 s is disabled (LT06), so the written values would hide the problem.
 use std::time::Duration;
@@ -12,7 +13,19 @@ use crate::model::hikari::{self, Effective};
 use crate::model::links::{each_hikari_pool_under_idle_limit, IdleLimit};
 use crate::model::{human_duration, Model, Pool};
 use crate::rules::topology::place;
-use crate::rules::{key_of, Category, Inputs, RuleMeta, RuleOptions};
+use crate::rules::{key_of, Category, Inputs, RuleMeta, RuleOption, RuleOptions};
+
+static MARGIN_SECONDS: RuleOption = RuleOption {
+    name: "margin-seconds",
+    default: 5.0,
+    doc: "Seconds below a PostgreSQL idle_session_timeout or PgBouncer client_idle_timeout that max-lifetime must stay under, else a warning (heuristic; MySQL's wait_timeout takes 60 s, HikariCP's FAQ).",
+    min: 0.0,
+    max: 3600.0,
+    min_exclusive: false,
+    max_exclusive: false,
+    aliases: &[],
+    whole: false,
+};
 
 pub static META: RuleMeta = RuleMeta {
     name: "lifetime-not-below-server-or-network-limit",
@@ -20,7 +33,7 @@ pub static META: RuleMeta = RuleMeta {
     default_severity: Severity::Error,
     inputs: Inputs::NeedsTopology,
     summary: "Pooled connections live longer than the server or pooler lets them sit idle.",
-    options: &[],
+    options: &[MARGIN_SECONDS],
 };
 
 pub struct Rule;
@@ -30,14 +43,37 @@ impl crate::rules::Rule for Rule {
         &META
     }
 
-    fn check(&self, model: &Model, _options: &RuleOptions, out: &mut Vec<Diagnostic>) {
+    fn check(&self, model: &Model, options: &RuleOptions, out: &mut Vec<Diagnostic>) {
+        // The manifest refuses values outside 0 to 3600 (and NaN); the fallback only
+        // keeps this free of a panic path.
+        let heuristic = Duration::try_from_secs_f64(options.get(&MARGIN_SECONDS))
+            .unwrap_or(Duration::from_secs(5));
         each_hikari_pool_under_idle_limit(model, |pool, limit| {
-            out.extend(finding(model, pool, limit));
+            let margin = limit.margin.unwrap_or(heuristic);
+            out.extend(finding(model, pool, limit, margin));
         });
     }
 }
 
-fn finding(model: &Model, pool: &Pool, limit: &IdleLimit) -> Option<Diagnostic> {
+/// What the message says happens: at or past the limit the server closes connections
+/// before the pool retires them; within the margin it has not happened yet, but the
+/// pool retires them so little before the limit that timing can decide.
+fn consequence(lifetime: Duration, limit: &IdleLimit, margin: Duration) -> String {
+    if lifetime.is_zero() || lifetime >= limit.limit {
+        return "the pool hands out connections the server already closed".to_owned();
+    }
+    let source = match limit.margin {
+        Some(_) => "HikariCP's FAQ",
+        None => "heuristic, option margin-seconds",
+    };
+    format!(
+        "the pool retires a connection only {} before the server may close it, less than the {} margin ({source}), so a connection can be closed as it is handed out",
+        human_duration(limit.limit.saturating_sub(lifetime)),
+        human_duration(margin),
+    )
+}
+
+fn finding(model: &Model, pool: &Pool, limit: &IdleLimit, margin: Duration) -> Option<Diagnostic> {
     let effective = hikari::effective(pool);
     let lifetime_ms = effective.max_lifetime_ms?;
     let keepalive_ms = effective.keepalive_ms?;
@@ -48,7 +84,7 @@ fn finding(model: &Model, pool: &Pool, limit: &IdleLimit) -> Option<Diagnostic> 
     let unbounded = lifetime.is_zero();
     let severity = if unbounded || lifetime >= limit.limit {
         Severity::Error
-    } else if lifetime + limit.margin > limit.limit {
+    } else if lifetime + margin > limit.limit {
         Severity::Warning
     } else {
         return None;
@@ -60,18 +96,19 @@ fn finding(model: &Model, pool: &Pool, limit: &IdleLimit) -> Option<Diagnostic> 
         severity,
         at,
         format!(
-            "pool {}'s max-lifetime is {lifetime_text} ({}) but {} closes connections idle for {} ({}), and its keepalive is {}: the pool hands out connections the server already closed",
+            "pool {}'s max-lifetime is {lifetime_text} ({}) but {} closes connections idle for {} ({}), and its keepalive is {}: {}",
             pool.name,
             place(model, &pool.max_lifetime.origin),
             limit.what,
             human_duration(limit.limit),
             place(model, &limit.setting.origin),
             hikari::keepalive_text(pool, keepalive_ms),
+            consequence(lifetime, limit, margin),
         ),
     )
     .with_label(format!("lifetime {}", human_or_unbounded(lifetime)))
     .with_related(limit.setting.location(), "idle limit")
-    .with_help(help(pool, &effective, limit))
+    .with_help(help(pool, &effective, limit, margin))
     .with_fingerprint(format!("{}:{}", pool.name, limit.limit.as_secs()));
     if pool.max_lifetime.is_explicit() {
         diagnostic = diagnostic.with_key(key_of(&pool.max_lifetime, pool, "max-lifetime"));
@@ -90,8 +127,8 @@ fn human_or_unbounded(lifetime: Duration) -> String {
 /// What to set, with values HikariCP keeps: a max-lifetime of at least 30 s (LT01) with
 /// an idle-timeout below it (LT03), or a keepalive of at least 30 s below both the limit
 /// and the current max-lifetime (LT06).
-fn help(pool: &Pool, effective: &Effective, limit: &IdleLimit) -> String {
-    let target = limit.limit.saturating_sub(limit.margin);
+fn help(pool: &Pool, effective: &Effective, limit: &IdleLimit, margin: Duration) -> String {
+    let target = limit.limit.saturating_sub(margin);
     let target_ms = u64::try_from(target.as_millis()).unwrap_or(u64::MAX);
     let mut options = Vec::new();
     if target_ms >= hikari::MIN_LIFETIME_MS {

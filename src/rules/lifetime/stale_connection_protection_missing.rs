@@ -57,9 +57,9 @@ fn finding(model: &Model, pool: &Pool, limit: &IdleLimit) -> Option<Diagnostic> 
         Severity::Warning,
         at,
         format!(
-            "pool {}'s keepalive is {keepalive_text} ({}) and it keeps connections for {} (max-lifetime, {}) while {} closes connections idle for {} ({}): an idle connection dies unnoticed and the next request that borrows it fails or stalls",
+            "pool {}'s keepalive is {keepalive_text}{} and it keeps connections for {} (max-lifetime, {}) while {} closes connections idle for {} ({}): an idle connection dies unnoticed and the next request that borrows it fails or stalls",
             pool.name,
-            place(model, &pool.keepalive.origin),
+            keepalive_place(model, pool),
             hikari::lifetime_text(pool, lifetime_ms),
             place(model, &pool.max_lifetime.origin),
             limit.what,
@@ -75,6 +75,16 @@ fn finding(model: &Model, pool: &Pool, limit: &IdleLimit) -> Option<Diagnostic> 
         diagnostic = diagnostic.with_key(key_of(&pool.keepalive, pool, "keepalive-time"));
     }
     Some(diagnostic)
+}
+
+/// ` (web/application.yml:5)` for a written keepalive; nothing for the default, whose
+/// text already says it is HikariCP's default.
+fn keepalive_place(model: &Model, pool: &Pool) -> String {
+    if pool.keepalive.is_explicit() {
+        format!(" ({})", place(model, &pool.keepalive.origin))
+    } else {
+        String::new()
+    }
 }
 
 fn label(keepalive_ms: u64) -> String {

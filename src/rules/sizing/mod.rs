@@ -30,6 +30,7 @@ pub static WARN_UTILIZATION: RuleOption = RuleOption {
     min_exclusive: true,
     max_exclusive: false,
     aliases: &["max-utilization"],
+    whole: false,
 };
 
 /// The `warn-utilization` the settings give `pool-saturated-by-declared-load`.

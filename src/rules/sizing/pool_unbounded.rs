@@ -49,10 +49,7 @@ impl crate::rules::Rule for Rule {
                 ),
             )
             .with_label("unlimited")
-            .with_help(match pool.library {
-                Library::ActiveRecord => "set max_connections to the process's thread count (e.g. <%= ENV.fetch(\"RAILS_MAX_THREADS\") { 5 } %>)",
-                _ => "remove Pooling=false and set Maximum Pool Size to what the process needs",
-            })
+            .with_help(help(pool.library))
             .with_fingerprint(pool.name.clone());
             if let Some(key) = pool.max.origin.key() {
                 diagnostic = diagnostic.with_key(key.to_owned());
@@ -60,6 +57,18 @@ impl crate::rules::Rule for Rule {
             out.push(diagnostic);
         }
     }
+}
+
+/// The fix, with the keyword the library itself takes (SqlClient has no `Maximum Pool
+/// Size`) and the maximum its pool then has.
+fn help(library: Library) -> String {
+    if library == Library::ActiveRecord {
+        return "set max_connections to the process's thread count (e.g. <%= ENV.fetch(\"RAILS_MAX_THREADS\") { 5 } %>)".to_owned();
+    }
+    let max = library
+        .size_properties()
+        .map_or("Max Pool Size", |(_, max)| max);
+    format!("remove Pooling=false: the pool is then bounded by {max}, 100 by default; set {max} to the process's peak of concurrent connections if that is fewer")
 }
 
 /// A minimum the .NET drivers refuse while parsing the string (below 0, or not a

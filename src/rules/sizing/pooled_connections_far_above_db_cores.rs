@@ -5,7 +5,7 @@
 use crate::capacity;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::Model;
-use crate::rules::topology::{fleets, place, primary, steady};
+use crate::rules::topology::{fitting_pool, fleets, place, primary, steady, Fleet};
 use crate::rules::{Category, Inputs, RuleMeta, RuleOption, RuleOptions};
 
 static MAX_RATIO: RuleOption = RuleOption {
@@ -17,6 +17,7 @@ static MAX_RATIO: RuleOption = RuleOption {
     min_exclusive: false,
     max_exclusive: false,
     aliases: &[],
+    whole: false,
 };
 
 pub static META: RuleMeta = RuleMeta {
@@ -29,6 +30,21 @@ pub static META: RuleMeta = RuleMeta {
 };
 
 pub struct Rule;
+
+/// A per-process pool maximum that brings the fleet within `limit` (what clears the
+/// rule), with the knee to load-test toward: a fleet-wide total alone gave no value to
+/// write (8 connections over 10 instances is under 1 each).
+fn help(fleet: &Fleet, limit: i64, knee: i64) -> String {
+    let rest = format!("load-test toward {knee} connections in total, or put PgBouncer in transaction mode in front");
+    match fitting_pool(fleet, steady, limit) {
+        Some(pool) if pool >= 1 => format!(
+            "lower the pool maximum to at most {pool} per process (the fleet then stays within {limit} connections), and {rest}"
+        ),
+        _ => format!(
+            "no pool maximum of 1 or more per process keeps the fleet within {limit} connections at this instance count: lower the instances, or {rest}"
+        ),
+    }
+}
 
 impl crate::rules::Rule for Rule {
     fn meta(&self) -> &'static RuleMeta {
@@ -65,9 +81,7 @@ impl crate::rules::Rule for Rule {
             let mut diagnostic = Diagnostic::new(&META, Severity::Info, at, message)
                 .with_label(format!("{demand} connections for {cores} cores"))
                 .with_related(cores_setting.location(), "database cores")
-                .with_help(format!(
-                    "size the fleet's pools toward {knee} connections in total and load-test around it, or put PgBouncer in transaction mode in front"
-                ))
+                .with_help(help(&fleet, limit, knee))
                 .with_fingerprint(format!("{}:{demand}/{cores}", fleet.database.name));
             if let Some(key) = key {
                 diagnostic = diagnostic.with_key(key);

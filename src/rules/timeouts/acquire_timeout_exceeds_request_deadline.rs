@@ -16,6 +16,7 @@ static MAX_SHARE: RuleOption = RuleOption {
     min_exclusive: true,
     max_exclusive: false,
     aliases: &[],
+    whole: false,
 };
 
 pub static META: RuleMeta = RuleMeta {
@@ -141,7 +142,7 @@ fn help(pool: &Pool, deadline: Duration, share: f64) -> String {
         String::new()
     };
     format!(
-        "set the acquire timeout to at most {}{validation}{note} so a request fails fast and the caller can retry",
+        "set the acquire timeout to at most {}{validation}{note}, so a request fails fast and the caller can retry",
         human_duration(Duration::from_millis(ms))
     )
 }

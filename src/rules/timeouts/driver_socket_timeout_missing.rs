@@ -61,6 +61,13 @@ fn check(pool: &Pool) -> Option<Diagnostic> {
     let (fix, units_per_second) = driver_unit(engine)?;
     let from_url = connection.params.get("sockettimeout");
     let from_properties = pool.driver_properties.get("sockettimeout");
+    // A value already written is changed where it is, not added a second time.
+    let verb = match (from_url, from_properties) {
+        (Some(_), _) => "set {fix} in the URL",
+        (None, Some(_)) => "set {fix} in data-source-properties",
+        (None, None) => "add {fix} to the URL or to data-source-properties",
+    }
+    .replace("{fix}", fix);
     let (at, message, label) = match from_url.or(from_properties) {
         Some(setting) if setting.get().is_some_and(|v| v.trim() == "0") => (
             setting.location()?,
@@ -93,7 +100,7 @@ fn check(pool: &Pool) -> Option<Diagnostic> {
         Diagnostic::new(&META, Severity::Warning, at, message)
             .with_label(label)
             .with_help(format!(
-                "add {fix} to the URL or to data-source-properties: at least 2-3x the longest transaction, or 30 s, whichever is longer"
+                "{verb}: at least 2-3x the longest transaction, or 30 s, whichever is longer"
             ))
             .with_key(url_key(pool))
             .with_fingerprint(label),

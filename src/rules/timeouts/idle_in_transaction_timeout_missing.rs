@@ -152,7 +152,13 @@ fn finding(
                 place(model, &setting.origin)
             ),
         )
-        .with_label("idle_in_transaction_session_timeout 0")
+        // Not written, the finding sits at the file's first setting (the anchor for
+        // absent keys): the label says the setting is missing, not that line's value.
+        .with_label(if setting.is_explicit() {
+            "idle_in_transaction_session_timeout 0"
+        } else {
+            "idle_in_transaction_session_timeout not set in this file (PostgreSQL default 0)"
+        })
         .with_help(help)
         .with_fingerprint(database.name.clone());
     // Name the key only when it is written: a default has no line of its own.

@@ -66,13 +66,26 @@ impl crate::rules::Rule for Rule {
                             ),
                         )
                         .with_label(format!("client_idle_timeout {}", human_duration(limit)))
-                        .with_help("set client_idle_timeout above the pools' idle-timeout and max-lifetime (or 0), and use it only against network failures")
+                        .with_help(help(retention.longest))
                         .with_key("pgbouncer.client_idle_timeout")
                         .with_fingerprint(format!("{}:{}", service.name, pool.name)),
                     );
                 }
             }
         }
+    }
+}
+
+/// A client_idle_timeout that passes: above the pool's longest idle time (a minute
+/// above, in whole seconds as PgBouncer reads it), or 0 when the pool keeps
+/// connections idle without limit.
+fn help(longest: Option<Duration>) -> String {
+    match longest {
+        Some(longest) => {
+            let seconds = longest.as_secs().saturating_add(60);
+            format!("set client_idle_timeout above {}, e.g. {seconds} (seconds), or 0, and use it only against network failures", human_duration(longest))
+        }
+        None => "set client_idle_timeout = 0 (the pool keeps connections idle without limit, so no finite value is above it), or give the pool a max-lifetime or keepalive below it".to_owned(),
     }
 }
 

@@ -2,6 +2,8 @@
 //! set but the server's `statement_timeout` is off or not shorter (catalogue TO09
 //! [PGB-CFG]): PgBouncer then kills the connection mid-query instead of PostgreSQL
 //! cancelling the statement.
+use std::time::Duration;
+
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::links::Links;
 use crate::model::{human_duration, Model};
@@ -19,6 +21,23 @@ pub static META: RuleMeta = RuleMeta {
 };
 
 pub struct Rule;
+
+/// An example statement_timeout "slightly smaller" than `limit` (PgBouncer's words):
+/// 5 s below it, or half of it when it is 10 s or less. Any value from 1 ms to below
+/// the limit passes the rule; this one is only an example, in PostgreSQL's syntax.
+fn slightly_below(limit: Duration) -> String {
+    let example = if limit > Duration::from_secs(10) {
+        limit.saturating_sub(Duration::from_secs(5))
+    } else {
+        limit / 2
+    };
+    let ms = example.as_millis().max(1);
+    if ms % 1000 == 0 {
+        format!("{}s", ms / 1000)
+    } else {
+        format!("{ms}ms")
+    }
+}
 
 impl crate::rules::Rule for Rule {
     fn meta(&self) -> &'static RuleMeta {
@@ -59,7 +78,7 @@ impl crate::rules::Rule for Rule {
                     Severity::Warning,
                     at,
                     format!(
-                        "PgBouncer {} cancels queries after {} (query_timeout) but database {}'s statement_timeout is {server_text} ({}): PgBouncer drops the whole server connection instead of PostgreSQL cancelling one statement",
+                        "PgBouncer {} cancels queries after {} (query_timeout) but the statement_timeout of database {} is {server_text} ({}): PgBouncer drops the whole server connection instead of PostgreSQL cancelling one statement",
                         pooler.name,
                         human_duration(limit),
                         database.name,
@@ -67,10 +86,13 @@ impl crate::rules::Rule for Rule {
                     ),
                 )
                 .with_label(format!("query_timeout {}", human_duration(limit)))
-                .with_related(statement.location(), "statement_timeout")
+                // An absent statement_timeout has no line: its location is only the
+                // file's anchor, which a label would present as the setting.
+                .with_related(statement.location().filter(|_| statement.is_explicit()), "statement_timeout")
                 .with_help(format!(
-                    "set statement_timeout slightly below {} for the application's role, and keep query_timeout for network failures only",
-                    human_duration(limit)
+                    "set statement_timeout slightly below {} for the application's role, e.g. '{}', and keep query_timeout for network failures only",
+                    human_duration(limit),
+                    slightly_below(limit)
                 ))
                 .with_key("pgbouncer.query_timeout")
                 .with_fingerprint(format!("{}:{}", pooler.name, limit.as_secs())),

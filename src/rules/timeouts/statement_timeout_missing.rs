@@ -57,14 +57,20 @@ impl crate::rules::Rule for Rule {
                         place(model, &setting.origin)
                     ),
                 )
-                .with_label("statement_timeout 0 (off)")
+                // Not written, the finding sits at the file's first setting (the
+                // anchor for absent keys): the label says the setting is missing.
+                .with_label(if setting.is_explicit() {
+                    "statement_timeout 0 (off)"
+                } else {
+                    "statement_timeout not set in this file (PostgreSQL default 0, off)"
+                })
             } else {
                 Diagnostic::new(
                     &META,
                     Severity::Info,
                     at,
                     format!(
-                        "database {}'s statement timeout is set globally ({}), for every session including maintenance; PostgreSQL advises setting it per role or application instead",
+                        "the statement timeout of database {} is set globally ({}), for every session including maintenance; PostgreSQL advises setting it per role or application instead",
                         database.name,
                         place(model, &setting.origin)
                     ),

@@ -2,7 +2,10 @@
 //! connections than the database accepts (catalogue TP03): the limit is hit at peak.
 //! Both of TP03's conditions: at `maxReplicas`, and during a rolling update while
 //! scaled out (`maxReplicas + ⌈maxSurge% × maxReplicas⌉`).
-use super::{at_max, fleets, peak_instances, primary, with_pool_advice, Fleet, Member};
+use super::{
+    at_max, fleets, max_connections_advice, peak_instances, primary, with_pool_advice, Fleet,
+    Headroom, Member,
+};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::Model;
 use crate::rules::{Category, Inputs, RuleMeta, RuleOptions};
@@ -23,7 +26,7 @@ impl crate::rules::Rule for Rule {
         &META
     }
 
-    fn check(&self, model: &Model, _options: &RuleOptions, out: &mut Vec<Diagnostic>) {
+    fn check(&self, model: &Model, options: &RuleOptions, out: &mut Vec<Diagnostic>) {
         for fleet in fleets(model) {
             if fleet.steady_over() {
                 continue;
@@ -44,7 +47,8 @@ impl crate::rules::Rule for Rule {
             } else {
                 continue;
             };
-            out.extend(finding(model, &fleet, bound));
+            let headroom = Headroom::of(model, &fleet, options);
+            out.extend(finding(model, &fleet, bound, headroom.as_ref()));
         }
     }
 }
@@ -76,7 +80,12 @@ impl Bound {
     }
 }
 
-fn finding(model: &Model, fleet: &Fleet, bound: Bound) -> Option<Diagnostic> {
+fn finding(
+    model: &Model,
+    fleet: &Fleet,
+    bound: Bound,
+    headroom: Option<&Headroom>,
+) -> Option<Diagnostic> {
     let (at, key) = primary(fleet)?;
     let instances = |m: &Member| bound.instances(m);
     let demand = fleet.demand(instances);
@@ -104,10 +113,16 @@ fn finding(model: &Model, fleet: &Fleet, bound: Bound) -> Option<Diagnostic> {
         terms.join(" + "),
         fleet.slots.explanation,
     );
+    // The rollout at the maximum is the larger count: a value that fits it also
+    // passes this rule's first condition.
     let help = with_pool_advice(
         fleet,
-        instances,
-        &format!("lower {lower}, raise max_connections, or put a pooler (PgBouncer) in front"),
+        peak_instances,
+        headroom,
+        &format!(
+            "lower {lower}, {}, or put a pooler (PgBouncer) in front",
+            max_connections_advice(fleet, fleet.demand(peak_instances), headroom)
+        ),
     );
     let mut diagnostic = Diagnostic::new(&META, Severity::Error, at, message)
         .with_label(format!(

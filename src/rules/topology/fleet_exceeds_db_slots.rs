@@ -2,7 +2,10 @@
 //! database accepts (catalogue TP01): the excess fails with `too many clients`. A
 //! pool without a maximum makes the fleet unbounded, reported here as an error (SZ03:
 //! with the database's slots known, TP01 cannot be satisfied) instead of counting 0.
-use super::{fitting_max, fleets, place, primary, steady, with_pool_advice, Fleet, Member};
+use super::{
+    fitting_max, fleets, max_connections_advice, place, primary, steady, with_pool_advice, Fleet,
+    Headroom, Member,
+};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::Model;
 use crate::model::Pool;
@@ -24,7 +27,7 @@ impl crate::rules::Rule for Rule {
         &META
     }
 
-    fn check(&self, model: &Model, _options: &RuleOptions, out: &mut Vec<Diagnostic>) {
+    fn check(&self, model: &Model, options: &RuleOptions, out: &mut Vec<Diagnostic>) {
         for fleet in fleets(model) {
             if let Some((member, pool)) = fleet.unbounded() {
                 out.extend(unbounded(model, &fleet, member, pool));
@@ -34,12 +37,18 @@ impl crate::rules::Rule for Rule {
             if demand <= fleet.slots.usable {
                 continue;
             }
-            out.extend(finding(model, &fleet, demand));
+            let headroom = Headroom::of(model, &fleet, options);
+            out.extend(finding(model, &fleet, demand, headroom.as_ref()));
         }
     }
 }
 
-fn finding(model: &Model, fleet: &Fleet, demand: i64) -> Option<Diagnostic> {
+fn finding(
+    model: &Model,
+    fleet: &Fleet,
+    demand: i64,
+    headroom: Option<&Headroom>,
+) -> Option<Diagnostic> {
     let (at, key) = primary(fleet)?;
     let terms: Vec<String> = fleet
         .members
@@ -56,9 +65,10 @@ fn finding(model: &Model, fleet: &Fleet, demand: i64) -> Option<Diagnostic> {
     let help = with_pool_advice(
         fleet,
         steady,
+        headroom,
         &format!(
-            "raise max_connections to at least {} or put a pooler (PgBouncer) in front",
-            demand.saturating_add(fleet.slots.reserved)
+            "{} or put a pooler (PgBouncer) in front",
+            max_connections_advice(fleet, demand, headroom)
         ),
     );
     let mut diagnostic = Diagnostic::new(&META, Severity::Error, at, message)

@@ -408,11 +408,67 @@ pub(crate) fn primary(fleet: &Fleet) -> Option<(Location, Option<String>)> {
     }
 }
 
-/// The largest maximum of the largest member's main pool that would fit the slots with
-/// `instances` of every member, the other pools unchanged; 0 or less when none does.
-fn fitting_pool(fleet: &Fleet, instances: impl Fn(&Member) -> i64) -> Option<i64> {
+/// What no-db-connection-headroom allows at the fleet's peak (catalogue TP05) while it
+/// runs: the slot rules' help then names values that keep its share free as well, so
+/// following one rule's help does not trip the other.
+pub(crate) struct Headroom {
+    share: f64,
+    /// Server connections of the PgBouncers in front of the database: that rule adds
+    /// them to the fleet's peak demand.
+    pooled: i64,
+}
+
+impl Headroom {
+    /// None when the headroom rule does not run (the engine passes its option only then).
+    pub fn of(model: &Model, fleet: &Fleet, options: &crate::rules::RuleOptions) -> Option<Self> {
+        let share = options.given(&no_db_connection_headroom::MIN_FREE_SHARE)?;
+        Some(Headroom {
+            share,
+            pooled: no_db_connection_headroom::pooled_server_connections(model, fleet.database),
+        })
+    }
+
+    /// The most connections the fleet's direct clients may open at peak with `usable`
+    /// slots.
+    fn room(&self, usable: i64) -> i64 {
+        no_db_connection_headroom::ceiling(self.share, usable).saturating_sub(self.pooled)
+    }
+
+    /// The fewest usable slots that keep the share free with `demand` direct
+    /// connections at peak: the f64 estimate, then corrected with the rule's own
+    /// rounding (its ceiling grows by at most 1 per slot, so a few steps suffice).
+    fn usable_for(&self, demand: i64) -> i64 {
+        let estimate = (demand.saturating_add(self.pooled) as f64 / (1.0 - self.share)).ceil();
+        let mut usable = (estimate as i64).saturating_sub(3).max(demand);
+        for _ in 0..64 {
+            if self.room(usable) >= demand {
+                break;
+            }
+            usable = usable.saturating_add(1);
+        }
+        usable
+    }
+
+    /// `no-db-connection-headroom's 10% of them`, for help lines.
+    fn named(&self) -> String {
+        format!(
+            "{}'s {:.0}%",
+            no_db_connection_headroom::META.name,
+            self.share * 100.0
+        )
+    }
+}
+
+/// The largest maximum of the largest member's main pool that would fit `capacity`
+/// connections with `instances` of every member, the other pools unchanged; 0 or less
+/// when none does.
+pub(crate) fn fitting_pool(
+    fleet: &Fleet,
+    instances: impl Fn(&Member) -> i64,
+    capacity: i64,
+) -> Option<i64> {
     let member = fleet.largest()?;
-    fitting_max(fleet, member, member.main_pool()?, instances)
+    fitting_max_within(fleet, member, member.main_pool()?, instances, capacity)
 }
 
 /// The largest maximum of `pool` (of `member`) that would fit the slots with
@@ -423,11 +479,22 @@ pub(crate) fn fitting_max(
     pool: &Pool,
     instances: impl Fn(&Member) -> i64,
 ) -> Option<i64> {
+    fitting_max_within(fleet, member, pool, instances, fleet.slots.usable)
+}
+
+/// [`fitting_max`] against `capacity` connections instead of the usable slots.
+fn fitting_max_within(
+    fleet: &Fleet,
+    member: &Member,
+    pool: &Pool,
+    instances: impl Fn(&Member) -> i64,
+    capacity: i64,
+) -> Option<i64> {
     let max = (*pool.max.get()?).max(0);
     let others = fleet
         .demand(&instances)
         .saturating_sub(member.per_instance.saturating_mul(instances(member)));
-    let room = fleet.slots.usable.saturating_sub(others);
+    let room = capacity.saturating_sub(others);
     let divisor = instances(member).saturating_mul(member.processes).max(1);
     let other_pools = member.per_instance / member.processes.max(1) - max;
     Some(room.div_euclid(divisor) - other_pools)
@@ -435,19 +502,57 @@ pub(crate) fn fitting_max(
 
 /// Help for a fleet above the limit: the largest pool maximum that fits, then `rest`.
 /// When not even a maximum of 1 fits it says so, rather than suggest 0, which
-/// pool-size-invalid (SZ01) rejects.
+/// pool-size-invalid (SZ01) rejects. With `headroom`, a smaller maximum that also keeps
+/// the headroom rule's share free at the fleet's peak comes first.
 pub(crate) fn with_pool_advice(
     fleet: &Fleet,
     instances: impl Fn(&Member) -> i64,
+    headroom: Option<&Headroom>,
     rest: &str,
 ) -> String {
-    match fitting_pool(fleet, instances) {
-        Some(pool) if pool >= 1 => {
-            format!("lower the pool maximum to at most {pool} per process, or {rest}")
-        }
-        Some(_) => format!(
+    let Some(fit) = fitting_pool(fleet, instances, fleet.slots.usable) else {
+        return rest.to_owned();
+    };
+    if fit < 1 {
+        return format!(
             "no pool maximum of 1 or more fits at this instance count while the other pools stay as they are: {rest}"
+        );
+    }
+    let keep = headroom.and_then(|h| {
+        let keep = fitting_pool(fleet, peak_instances, h.room(fleet.slots.usable))?;
+        (keep < fit).then_some((h, keep))
+    });
+    match keep {
+        Some((h, keep)) if keep >= 1 => format!(
+            "lower the pool maximum to at most {keep} per process ({fit} fits the slots; {keep} also keeps {} of them free at peak), or {rest}",
+            h.named()
         ),
-        None => rest.to_owned(),
+        Some((h, _)) => format!(
+            "lower the pool maximum to at most {fit} per process (no maximum of 1 or more also keeps {} of the slots free at peak), or {rest}",
+            h.named()
+        ),
+        None => format!("lower the pool maximum to at most {fit} per process, or {rest}"),
+    }
+}
+
+/// `raise max_connections to at least N`: enough for `demand` direct connections, and
+/// with `headroom` enough to keep its share free at the fleet's peak as well.
+pub(crate) fn max_connections_advice(
+    fleet: &Fleet,
+    demand: i64,
+    headroom: Option<&Headroom>,
+) -> String {
+    let reserved = fleet.slots.reserved;
+    let fits = demand.saturating_add(reserved);
+    let keep = headroom.map(|h| {
+        let peak = fleet.demand(peak_instances).max(demand);
+        (h, h.usable_for(peak).saturating_add(reserved))
+    });
+    match keep {
+        Some((h, keep)) if keep > fits => format!(
+            "raise max_connections to at least {keep} ({fits} fits; {keep} also keeps {} of the slots free at peak)",
+            h.named()
+        ),
+        _ => format!("raise max_connections to at least {fits}"),
     }
 }

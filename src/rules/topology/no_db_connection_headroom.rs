@@ -7,7 +7,7 @@ use crate::model::links::Links;
 use crate::model::{Database, Location, Model, Pooler};
 use crate::rules::{Category, Inputs, RuleMeta, RuleOption, RuleOptions};
 
-static MIN_FREE_SHARE: RuleOption = RuleOption {
+pub(crate) static MIN_FREE_SHARE: RuleOption = RuleOption {
     name: "min-free-share",
     default: 0.1,
     doc: "Share of the database's usable slots to keep free at the fleet's peak (heuristic).",
@@ -16,6 +16,7 @@ static MIN_FREE_SHARE: RuleOption = RuleOption {
     min_exclusive: false,
     max_exclusive: true,
     aliases: &[],
+    whole: false,
 };
 
 pub static META: RuleMeta = RuleMeta {
@@ -138,9 +139,29 @@ impl crate::rules::Rule for Rule {
 /// The most connections the fleet may open at peak and keep `share` of `usable` free:
 /// the slots to keep free are rounded up to a whole number after snapping away the f64
 /// error of `share × usable` (0.3 × 90 keeps exactly 27 free, ceiling 63).
-fn ceiling(share: f64, usable: i64) -> i64 {
+pub(crate) fn ceiling(share: f64, usable: i64) -> i64 {
     let keep_free = crate::capacity::snap(share * usable as f64).ceil() as i64;
     usable - keep_free
+}
+
+/// The server connections all PgBouncers in front of `database` may open, which this
+/// rule adds to the fleet's peak demand.
+pub(crate) fn pooled_server_connections(model: &Model, database: &Database) -> i64 {
+    let links = Links::new(model);
+    model
+        .poolers
+        .iter()
+        .filter(|p| {
+            links
+                .pooler_database(p)
+                .is_some_and(|d| std::ptr::eq(d, database))
+        })
+        .map(|p| {
+            p.instance_count()
+                .saturating_mul(p.server_budget_total())
+                .max(0)
+        })
+        .fold(0i64, i64::saturating_add)
 }
 
 /// A PgBouncer in front of the database and the server connections all its instances

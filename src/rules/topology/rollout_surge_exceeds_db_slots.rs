@@ -1,7 +1,7 @@
 //! `rollout-surge-exceeds-db-slots`: during a rolling update old and new pods run at
 //! once (catalogue TP02, §1.11): `replicas + maxSurge` pods for the controller, plus
 //! `maxUnavailable` still-terminating pods as a heuristic upper bound.
-use super::{fleets, primary, with_pool_advice, Fleet, Member};
+use super::{at_max, fleets, primary, with_pool_advice, Fleet, Headroom, Member};
 use crate::capacity::RolloutPeak;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::Model;
@@ -23,7 +23,7 @@ impl crate::rules::Rule for Rule {
         &META
     }
 
-    fn check(&self, model: &Model, _options: &RuleOptions, out: &mut Vec<Diagnostic>) {
+    fn check(&self, model: &Model, options: &RuleOptions, out: &mut Vec<Diagnostic>) {
         for fleet in fleets(model) {
             // Steady demand above the limit is fleet-exceeds-db-slots' finding.
             if fleet.steady_over() {
@@ -50,7 +50,18 @@ impl crate::rules::Rule for Rule {
                 Bound::Controller => &controller,
                 Bound::Draining => &draining,
             };
-            out.extend(finding(model, &fleet, demand, severity, bound, instances));
+            let finding = Finding {
+                demand,
+                severity,
+                bound,
+                instances,
+                help: help(
+                    &fleet,
+                    &draining,
+                    Headroom::of(model, &fleet, options).as_ref(),
+                ),
+            };
+            out.extend(finding.diagnostic(model, &fleet));
         }
     }
 }
@@ -63,72 +74,98 @@ enum Bound {
     Draining,
 }
 
-fn finding(
-    model: &Model,
-    fleet: &Fleet,
+/// What one finding reports.
+struct Finding<'f> {
     demand: i64,
     severity: Severity,
     bound: Bound,
-    instances: &dyn Fn(&Member) -> i64,
-) -> Option<Diagnostic> {
-    let (at, key) = primary(fleet)?;
-    let terms: Vec<String> = fleet
-        .members
-        .iter()
-        .map(|m| {
-            let how = match (bound, m.rollout()) {
-                (_, None) => m.replicas_place(model),
-                (Bound::Controller, Some(r)) => {
-                    format!("{} replicas + {} surge", m.replicas(), r.surge)
-                }
-                (Bound::Draining, Some(r)) => format!(
-                    "{} replicas + {} surge + {} terminating",
-                    m.replicas(),
-                    r.surge,
-                    r.with_terminating - r.controller
-                ),
-            };
-            m.formula(model, instances(m), &how)
-        })
-        .collect();
-    let when = match bound {
-        Bound::Controller => "during a rolling update",
-        Bound::Draining => "during a rolling update, counting pods that are still terminating",
+    instances: &'f dyn Fn(&Member) -> i64,
+    help: String,
+}
+
+/// The help for either tier. The pool maximum it names fits the warning tier's count
+/// (terminating pods included), which is never below the error tier's, so following it
+/// clears both; `maxSurge: 0` with `maxUnavailable: 1` is offered only when one pod
+/// above the replicas fits, since that is still what a rollout then runs.
+fn help(fleet: &Fleet, draining: &dyn Fn(&Member) -> i64, headroom: Option<&Headroom>) -> String {
+    let one_extra = |m: &Member| m.replicas() + i64::from(m.rollout().is_some());
+    let extra_demand = fleet.demand(one_extra);
+    // With maxSurge 0 the headroom rule's peak is the autoscaler's maximum, no surge.
+    let keeps_headroom =
+        headroom.is_none_or(|h| fleet.demand(at_max) <= h.room(fleet.slots.usable));
+    let rest = if extra_demand <= fleet.slots.usable && keeps_headroom {
+        "set maxSurge to 0 and maxUnavailable to 1, use the Recreate strategy, or put a pooler (PgBouncer) in front".to_owned()
+    } else {
+        format!(
+            "use the Recreate strategy or put a pooler (PgBouncer) in front (maxSurge 0 with maxUnavailable 1 still runs one pod above the replicas while the old one terminates: {extra_demand} connections)"
+        )
     };
-    let message = format!(
-        "{when} the fleet can open {demand} connections to database {} but it accepts {}: demand {demand} = {}; {}; the new pods are the ones refused",
-        fleet.database.name,
-        fleet.slots.usable,
-        terms.join(" + "),
-        fleet.slots.explanation,
-    );
-    let help = with_pool_advice(
-        fleet,
-        instances,
-        "set maxSurge to 0 with maxUnavailable ≥ 1, use the Recreate strategy, or put a pooler (PgBouncer) in front",
-    );
-    let mut diagnostic = Diagnostic::new(&META, severity, at, message)
-        .with_label(format!(
-            "{demand} connections at rollout > {} slots",
-            fleet.slots.usable
-        ))
-        .with_related(fleet.slots.max_connections, "the database's limit")
-        .with_help(help)
-        .with_fingerprint(format!(
-            "{}:{demand}>{}",
-            fleet.database.name, fleet.slots.usable
-        ));
-    for member in &fleet.members {
-        let surge = member
-            .service
-            .deployment
-            .as_ref()
-            .and_then(|d| d.max_surge.as_ref())
-            .and_then(|s| s.location());
-        diagnostic = diagnostic.with_related(surge, "maxSurge");
+    with_pool_advice(fleet, draining, headroom, &rest)
+}
+
+impl Finding<'_> {
+    fn diagnostic(&self, model: &Model, fleet: &Fleet) -> Option<Diagnostic> {
+        let Finding {
+            demand,
+            severity,
+            bound,
+            instances,
+            ..
+        } = *self;
+        let (at, key) = primary(fleet)?;
+        let terms: Vec<String> = fleet
+            .members
+            .iter()
+            .map(|m| {
+                let how = match (bound, m.rollout()) {
+                    (_, None) => m.replicas_place(model),
+                    (Bound::Controller, Some(r)) => {
+                        format!("{} replicas + {} surge", m.replicas(), r.surge)
+                    }
+                    (Bound::Draining, Some(r)) => format!(
+                        "{} replicas + {} surge + {} terminating",
+                        m.replicas(),
+                        r.surge,
+                        r.with_terminating - r.controller
+                    ),
+                };
+                m.formula(model, instances(m), &how)
+            })
+            .collect();
+        let when = match bound {
+            Bound::Controller => "during a rolling update",
+            Bound::Draining => "during a rolling update, counting pods that are still terminating",
+        };
+        let message = format!(
+            "{when} the fleet can open {demand} connections to database {} but it accepts {}: demand {demand} = {}; {}; the new pods are the ones refused",
+            fleet.database.name,
+            fleet.slots.usable,
+            terms.join(" + "),
+            fleet.slots.explanation,
+        );
+        let mut diagnostic = Diagnostic::new(&META, severity, at, message)
+            .with_label(format!(
+                "{demand} connections at rollout > {} slots",
+                fleet.slots.usable
+            ))
+            .with_related(fleet.slots.max_connections, "the database's limit")
+            .with_help(self.help.clone())
+            .with_fingerprint(format!(
+                "{}:{demand}>{}",
+                fleet.database.name, fleet.slots.usable
+            ));
+        for member in &fleet.members {
+            let surge = member
+                .service
+                .deployment
+                .as_ref()
+                .and_then(|d| d.max_surge.as_ref())
+                .and_then(|s| s.location());
+            diagnostic = diagnostic.with_related(surge, "maxSurge");
+        }
+        if let Some(key) = key {
+            diagnostic = diagnostic.with_key(key);
+        }
+        Some(diagnostic)
     }
-    if let Some(key) = key {
-        diagnostic = diagnostic.with_key(key);
-    }
-    Some(diagnostic)
 }
