@@ -317,14 +317,30 @@ fn read_string(
             },
         })
     };
-    let min = setting(
+    // SqlClient knows only `Min Pool Size` and `Max Pool Size`: Npgsql's spellings
+    // make it throw `Keyword not supported`, so no connection opens.
+    let size = |written: &[&str], refused: &[&str]| -> Option<Setting<i64>> {
+        if library == Library::SqlClient {
+            if let Some(p) = param(refused) {
+                let reason = format!(
+                    "SqlClient knows this keyword only as `{}` and throws ArgumentException(\"Keyword not supported: '{}'\")",
+                    written.get(1).copied().unwrap_or_default(),
+                    p.name.to_ascii_lowercase()
+                );
+                return setting(refused, &|_| Err(reason.clone()));
+            }
+            return setting(written.get(1..2).unwrap_or_default(), &int32);
+        }
+        setting(written, &int32)
+    };
+    let min = size(
         &["Minimum Pool Size", "Min Pool Size", "MinPoolSize"],
-        &int32,
+        &["Minimum Pool Size", "MinPoolSize"],
     )
     .unwrap_or_else(|| default(0));
-    let written_max = setting(
+    let written_max = size(
         &["Maximum Pool Size", "Max Pool Size", "MaxPoolSize"],
-        &int32,
+        &["Maximum Pool Size", "MaxPoolSize"],
     );
     // A refused `Pooling` value is the pool's maximum, invalid where it is written: no
     // connection opens, so no pool size holds.
@@ -856,7 +872,7 @@ mod tests {
     /// keyword (poollint took the first name of its own list: `Timeout=30`).
     #[test]
     fn the_last_written_synonym_wins() {
-        let text = r#"{"ConnectionStrings": {"B": "Data Source=sql1;Initial Catalog=app;Integrated Security=true;Timeout=30;Connect Timeout=0;Load Balance Timeout=7;Connection Lifetime=9", "C": "Server=sql1;Connect Timeout=0;Timeout=30;Connection Lifetime=9;Load Balance Timeout=7;Max Pool Size=5;MaxPoolSize=6"}}"#;
+        let text = r#"{"ConnectionStrings": {"B": "Data Source=sql1;Initial Catalog=app;Integrated Security=true;Timeout=30;Connect Timeout=0;Load Balance Timeout=7;Connection Lifetime=9", "C": "Server=sql1;Connect Timeout=0;Timeout=30;Connection Lifetime=9;Load Balance Timeout=7;Max Pool Size=5;max pool size=6"}}"#;
         let (model, _) =
             crate::ecosystems::read_one(&DotNet, "appsettings.json", Format::DotNetJson, text);
         let read = |pool: &Pool| {
@@ -868,6 +884,22 @@ mod tests {
         };
         assert_eq!(read(&model.pools[0]), (Some(0), Some(9), Some(100)));
         assert_eq!(read(&model.pools[1]), (Some(30), Some(7), Some(6)));
+    }
+
+    /// SqlClient knows `Max Pool Size` and `Min Pool Size` only: Npgsql's spellings make
+    /// it throw `Keyword not supported`, reported at the value (`pool-size-invalid`).
+    #[test]
+    fn npgsql_pool_size_spellings_are_refused_by_sqlclient() {
+        let text = r#"{"ConnectionStrings": {"A": "Data Source=sql1;Integrated Security=true;Maximum Pool Size=20", "B": "Data Source=sql1;Integrated Security=true;MinPoolSize=2", "C": "Host=db;Maximum Pool Size=20"}}"#;
+        let (model, _) =
+            crate::ecosystems::read_one(&DotNet, "appsettings.json", Format::DotNetJson, text);
+        let refused = |setting: &Setting<i64>| match &setting.value {
+            Val::Invalid(invalid) => invalid.reason.contains("Keyword not supported"),
+            _ => false,
+        };
+        assert!(refused(&model.pools[0].max), "{:?}", model.pools[0].max);
+        assert!(refused(&model.pools[1].min), "{:?}", model.pools[1].min);
+        assert_eq!(model.pools[2].max.get(), Some(&20));
     }
 
     #[test]
