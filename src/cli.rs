@@ -326,6 +326,7 @@ fn run_init(dir: &Path, stdout: bool, force: bool, exclude: &ExcludeArgs) -> Exi
 }
 
 fn run_capacity(args: &CapacityArgs) -> ExitCode {
+    crate::source::note_linked_paths(&args.paths);
     let exclude_patterns = match args.exclude.compile() {
         Ok(patterns) => patterns,
         Err(code) => return code,
@@ -689,6 +690,8 @@ fn check_rule_names<'a>(names: impl IntoIterator<Item = &'a String>) -> Result<(
 }
 
 fn run_check(args: &CheckArgs) -> ExitCode {
+    let named = args.paths.iter().chain(args.stdin_filename.as_ref());
+    crate::source::note_linked_paths(&named.cloned().collect::<Vec<_>>());
     let requested = args.select.iter().flatten().chain(args.ignore.iter());
     let checked_args = check_rule_names(requested)
         .and_then(|()| check_outputs(&args.format))

@@ -951,11 +951,50 @@ fn logical_cwd() -> Option<&'static Path> {
 /// absolute path of this machine. None when it is outside, or already spelt inside.
 fn spelt_from_home(path: &Path) -> Option<PathBuf> {
     let home = home()?;
-    if !path.is_absolute() || path.starts_with(home) {
+    if !path.is_absolute() {
+        return None;
+    }
+    if let Some(resolved) = through_named_link(path) {
+        return resolved.starts_with(home).then_some(resolved);
+    }
+    if path.starts_with(home) {
         return None;
     }
     let physical = from_physical_cwd(path).or_else(|| with_resolved_dir(path))?;
     physical.starts_with(home).then_some(physical)
+}
+
+/// The paths of the run that reach their files through a linked directory (`link` for
+/// `link -> real`), absolute and lexical, each with its directory resolved.
+static LINKED_PATHS: OnceLock<Vec<(PathBuf, PathBuf)>> = OnceLock::new();
+
+/// Note which of the run's `paths` reach their files through a linked directory: a
+/// file is then shown, fingerprinted and baselined as the file it is (`real/…`), so a
+/// baseline written through one spelling matches through the other. Resolved once per
+/// path, not per file (the files of a 10k tree would each cost a lookup).
+pub fn note_linked_paths(paths: &[PathBuf]) {
+    let linked = paths
+        .iter()
+        .filter_map(|path| {
+            let lexical = normalise(&cwd()?.join(path));
+            let dir = if path.is_dir() {
+                lexical
+            } else {
+                lexical.parent()?.to_path_buf()
+            };
+            let resolved = std::fs::canonicalize(&dir).ok()?;
+            (resolved != dir).then_some((dir, resolved))
+        })
+        .collect();
+    let _ = LINKED_PATHS.set(linked);
+}
+
+/// `path` with the linked directory of a run's path it is under resolved.
+fn through_named_link(path: &Path) -> Option<PathBuf> {
+    LINKED_PATHS.get()?.iter().find_map(|(lexical, resolved)| {
+        let rest = path.strip_prefix(lexical).ok()?;
+        Some(resolved.join(rest))
+    })
 }
 
 /// `path` under the logical current directory, spelt from the physical one.

@@ -1426,6 +1426,48 @@ fn a_file_named_alone_is_checked_with_its_applications_other_files() {
         .stderr(predicate::str::is_empty());
 }
 
+/// A tree named through a linked directory (`link -> real`), outside any repository:
+/// the baseline written through one spelling matches through the other, in either
+/// order of paths and on standard input, and fingerprints are the same.
+#[cfg(unix)]
+#[test]
+fn a_tree_named_through_a_linked_directory_keeps_its_baseline() {
+    let dir = tree(&[(
+        "real/application.yml",
+        "spring:\n  datasource:\n    hikari:\n      maximum-pool-size: 0\n",
+    )]);
+    std::os::unix::fs::symlink("real", dir.path().join("link")).expect("symlink");
+    let run = |args: &[&str]| poollint().current_dir(dir.path()).args(args).assert();
+    run(&["check", "real", "--write-baseline", "bl.json"]).code(1);
+    for args in [
+        &["check", "link", "--baseline", "bl.json"][..],
+        &["check", "link", "real", "--baseline", "bl.json"],
+        &["check", "link/application.yml", "--baseline", "bl.json"],
+    ] {
+        run(args).code(0).stderr(predicate::str::is_empty());
+    }
+    let text = std::fs::read_to_string(dir.path().join("real/application.yml")).expect("read");
+    poollint()
+        .current_dir(dir.path())
+        .args([
+            "check",
+            "--stdin-filename",
+            "link/application.yml",
+            "--baseline",
+            "bl.json",
+        ])
+        .write_stdin(text)
+        .assert()
+        .code(0);
+    let fingerprint = |path: &str| {
+        let out = run(&["check", path, "-f", "json"]).code(1);
+        let json: serde_json::Value =
+            serde_json::from_slice(&out.get_output().stdout).expect("json");
+        json["diagnostics"][0]["fingerprint"].clone()
+    };
+    assert_eq!(fingerprint("real"), fingerprint("link"));
+}
+
 /// A declared pooler's link is never inferred: without connects-to its server
 /// connections count against no database, and a note says so at its table.
 #[test]
