@@ -1588,7 +1588,14 @@ pub fn sort_and_dedup(report: &mut Report) {
             by_path.push(d.primary.file.0);
         }
     }
-    by_path.par_sort_by(|a, b| sources.display(FileId(*a)).cmp(sources.display(FileId(*b))));
+    // By the repository-relative path the machine formats give, so their order does
+    // not depend on the directory poollint runs from (the shown path when outside).
+    let key = |file: usize| {
+        let shown = sources.display(FileId(file));
+        let source = sources.get(FileId(file));
+        source.and_then(|f| f.repository_path()).unwrap_or(shown)
+    };
+    by_path.par_sort_by(|a, b| key(*a).cmp(key(*b)));
     for (position, file) in by_path.into_iter().enumerate() {
         if let Some(slot) = rank.get_mut(file) {
             *slot = position;

@@ -1468,6 +1468,31 @@ fn a_tree_named_through_a_linked_directory_keeps_its_baseline() {
     assert_eq!(fingerprint("real"), fingerprint("link"));
 }
 
+/// Results come in the same order from whichever directory of the repository poollint
+/// runs (they were sorted by the path shown, relative to the current directory, while
+/// SARIF and GitHub give repository-relative paths).
+#[test]
+fn result_order_does_not_depend_on_the_working_directory() {
+    let pool = "spring:\n  datasource:\n    hikari:\n      maximum-pool-size: 0\n";
+    let repo = git_repo(&[
+        ("alpha/application.yml", pool),
+        ("zeta/application.yml", pool),
+    ]);
+    let sarif = |cwd: &str, paths: &[&str]| {
+        let out = poollint()
+            .current_dir(repo.path().join(cwd))
+            .args(["check", "-f", "sarif"])
+            .args(paths)
+            .assert()
+            .code(1);
+        String::from_utf8_lossy(&out.get_output().stdout).into_owned()
+    };
+    assert_eq!(
+        sarif("", &["alpha", "zeta"]),
+        sarif("alpha", &[".", "../zeta"])
+    );
+}
+
 /// A declared pooler's link is never inferred: without connects-to its server
 /// connections count against no database, and a note says so at its table.
 #[test]
