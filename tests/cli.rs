@@ -1493,6 +1493,41 @@ fn result_order_does_not_depend_on_the_working_directory() {
     );
 }
 
+/// The autoscale and rollout slot rules count the server connections of a PgBouncer in
+/// front of the database (6 × 10 direct + 40 pooled = 100 > 97 is an error, not a
+/// headroom warning with "-3 free").
+#[test]
+fn scaling_out_counts_the_poolers_in_front_of_the_database() {
+    let dir = tree(&[
+        (
+            "poollint.toml",
+            "[[database]]\nname = \"main\"\nmax-connections = 100\n\
+             [[pooler]]\nname = \"pgb\"\nconfig = \"pgb/pgbouncer.ini\"\nconnects-to = \"main\"\n\
+             [[service]]\nname = \"a\"\nconfig = [\"a/application.yml\"]\ninstances = 3\nmax-instances = 6\nconnects-to = \"main\"\n",
+        ),
+        (
+            "a/application.yml",
+            "spring:\n  datasource:\n    url: jdbc:postgresql://main:5432/app?socketTimeout=30\n    hikari:\n      maximum-pool-size: 10\n",
+        ),
+        (
+            "pgb/pgbouncer.ini",
+            "[databases]\napp = host=main dbname=app\n[pgbouncer]\npool_mode = transaction\ndefault_pool_size = 40\n",
+        ),
+    ]);
+    poollint()
+        .current_dir(dir.path())
+        .args(["check", ".", "-f", "concise"])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains(
+            "error[autoscale-max-exceeds-db-slots]",
+        ))
+        .stdout(predicate::str::contains(
+            "57 left for the services connecting directly = 97 − PgBouncer pgb",
+        ))
+        .stdout(predicate::str::contains("no-db-connection-headroom").not());
+}
+
 /// A declared pooler's link is never inferred: without connects-to its server
 /// connections count against no database, and a note says so at its table.
 #[test]

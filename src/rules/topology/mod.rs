@@ -260,9 +260,39 @@ pub(crate) struct Fleet<'m> {
     pub database: &'m Database,
     pub slots: Slots,
     pub members: Vec<Member<'m>>,
+    /// The server connections of the PgBouncers in front of the database that the
+    /// slots already count ([`Fleet::behind_poolers`]; 0 when they do not).
+    pub pooled_in_slots: i64,
 }
 
 impl Fleet<'_> {
+    /// The fleet with the server connections of the PgBouncers in front of its database
+    /// taken from its slots, as other clients are: the slots left for the services that
+    /// connect directly. The rules about scaling out and rollouts count them (they do
+    /// not scale with the fleet); at the steady count pgbouncer-server-conns-exceed-
+    /// postgres reports the sum.
+    pub fn behind_poolers(mut self, model: &Model) -> Self {
+        let poolers = no_db_connection_headroom::poolers_in_front(model, self.database);
+        let pooled = poolers
+            .iter()
+            .map(|(connections, _)| *connections)
+            .fold(0i64, i64::saturating_add);
+        if pooled > 0 {
+            let left = self.slots.usable.saturating_sub(pooled).max(0);
+            let terms: Vec<&str> = poolers.iter().map(|(_, term)| term.as_str()).collect();
+            self.slots.explanation = format!(
+                "{}; {left} left for the services connecting directly = {} − {}",
+                self.slots.explanation,
+                self.slots.usable,
+                terms.join(" − ")
+            );
+            self.slots.usable = left;
+            self.slots.reserved = self.slots.reserved.saturating_add(pooled);
+            self.pooled_in_slots = pooled;
+        }
+        self
+    }
+
     /// Connections the fleet opens with `instances(member)` instances of each member.
     pub fn demand(&self, instances: impl Fn(&Member) -> i64) -> i64 {
         self.members
@@ -319,6 +349,7 @@ pub(crate) fn fleets(model: &Model) -> Vec<Fleet<'_>> {
                 database,
                 slots: usable_slots(model, database)?,
                 members,
+                pooled_in_slots: 0,
             })
         })
         .collect()
@@ -416,6 +447,9 @@ pub(crate) struct Headroom {
     /// Server connections of the PgBouncers in front of the database: that rule adds
     /// them to the fleet's peak demand.
     pooled: i64,
+    /// Of those, the ones the fleet's slots already left out ([`Fleet::behind_poolers`]):
+    /// the share is of the database's usable slots, these included.
+    in_slots: i64,
 }
 
 impl Headroom {
@@ -425,13 +459,15 @@ impl Headroom {
         Some(Headroom {
             share,
             pooled: no_db_connection_headroom::pooled_server_connections(model, fleet.database),
+            in_slots: fleet.pooled_in_slots,
         })
     }
 
     /// The most connections the fleet's direct clients may open at peak with `usable`
     /// slots.
     fn room(&self, usable: i64) -> i64 {
-        no_db_connection_headroom::ceiling(self.share, usable).saturating_sub(self.pooled)
+        let database_usable = usable.saturating_add(self.in_slots);
+        no_db_connection_headroom::ceiling(self.share, database_usable).saturating_sub(self.pooled)
     }
 
     /// The fewest usable slots that keep the share free with `demand` direct
@@ -439,7 +475,8 @@ impl Headroom {
     /// rounding (its ceiling grows by at most 1 per slot, so a few steps suffice).
     fn usable_for(&self, demand: i64) -> i64 {
         let estimate = (demand.saturating_add(self.pooled) as f64 / (1.0 - self.share)).ceil();
-        let mut usable = (estimate as i64).saturating_sub(3).max(demand);
+        let estimate = (estimate as i64).saturating_sub(self.in_slots);
+        let mut usable = estimate.saturating_sub(3).max(demand);
         for _ in 0..64 {
             if self.room(usable) >= demand {
                 break;

@@ -82,6 +82,11 @@ impl crate::rules::Rule for Rule {
                 continue;
             }
             let demand = direct.saturating_add(server);
+            // Above the slots with the poolers counted: the autoscale and rollout rules
+            // report it (they count the poolers too); "-3 free" is no margin.
+            if demand > fleet.slots.usable {
+                continue;
+            }
             let ceiling = ceiling(share, fleet.slots.usable);
             if demand > ceiling {
                 let Some((at, key)) = primary(&fleet) else {
@@ -162,6 +167,30 @@ pub(crate) fn pooled_server_connections(model: &Model, database: &Database) -> i
                 .max(0)
         })
         .fold(0i64, i64::saturating_add)
+}
+
+/// The PgBouncers in front of `database` that open server connections: each one's
+/// count and its term for messages (`PgBouncer bouncer 1 instance (…) × 40 server
+/// connections (…)`), in model order.
+pub(crate) fn poolers_in_front(model: &Model, database: &Database) -> Vec<(i64, String)> {
+    let links = Links::new(model);
+    model
+        .poolers
+        .iter()
+        .filter(|p| {
+            links
+                .pooler_database(p)
+                .is_some_and(|d| std::ptr::eq(d, database))
+        })
+        .map(|pooler| Pooled {
+            pooler,
+            connections: pooler
+                .instance_count()
+                .saturating_mul(pooler.server_budget_total()),
+        })
+        .filter(|p| p.connections > 0)
+        .map(|p| (p.connections, p.term(model)))
+        .collect()
 }
 
 /// A PgBouncer in front of the database and the server connections all its instances

@@ -24,7 +24,7 @@ impl crate::rules::Rule for Rule {
     }
 
     fn check(&self, model: &Model, options: &RuleOptions, out: &mut Vec<Diagnostic>) {
-        for fleet in fleets(model) {
+        for fleet in fleets(model).into_iter().map(|f| f.behind_poolers(model)) {
             // Steady demand above the limit is fleet-exceeds-db-slots' finding.
             if fleet.steady_over() {
                 continue;
