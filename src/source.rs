@@ -890,7 +890,20 @@ impl SourceMap {
 /// The directory holding `path`, as [`display_path`] shows it (`.` for a bare name):
 /// the scope or service name of a file's configuration in several readers.
 pub fn display_dir(path: &Path) -> String {
-    display_path(path.parent().unwrap_or(Path::new(".")))
+    unit_name(path.parent().unwrap_or(Path::new(".")))
+}
+
+/// The name of an application or other unit read from directory `dir`: its path as
+/// shown, or, for the current directory itself (a check of `.` at a repository's
+/// root), that directory's own name (`mastodon`, not `.`).
+pub fn unit_name(dir: &Path) -> String {
+    let shown = display_path(dir);
+    if shown != "." {
+        return shown;
+    }
+    cwd()
+        .and_then(Path::file_name)
+        .map_or(shown, |name| name.to_string_lossy().into_owned())
 }
 
 /// The current directory, read once: poollint never changes it, and readers show a
@@ -1262,14 +1275,16 @@ mod tests {
     }
 
     #[test]
-    fn the_current_directory_and_a_bare_name_s_directory_show_as_a_dot() {
+    fn the_current_directory_shows_as_a_dot_and_names_its_units() {
         let cwd = std::env::current_dir().unwrap();
         assert_eq!(display_path(&cwd), ".");
         assert_eq!(
             display_path(&cwd.join("app/application.yml")),
             "app/application.yml"
         );
-        assert_eq!(display_dir(Path::new("application.yml")), ".");
+        // A unit in the current directory is named by it, not `.`.
+        let name = cwd.file_name().unwrap().to_string_lossy();
+        assert_eq!(display_dir(Path::new("application.yml")), name);
         assert_eq!(display_dir(Path::new("./db/postgresql.conf")), "db");
     }
 

@@ -497,7 +497,12 @@ pub fn infer_deployments(model: &mut Model) {
                 .services
                 .get(*workload)
                 .map_or("", |w| w.name.as_str());
-            let why = format!("compose service {name} builds or mounts {}", host.display());
+            // The compose file's own directory (`build: .`) is an empty relative path.
+            let shown = match crate::source::display_path(host).as_str() {
+                "" => ".".to_owned(),
+                shown => shown.to_owned(),
+            };
+            let why = format!("compose service {name} builds or mounts {shown}");
             pairs.push((app_index, (*workload, why)));
         }
     }

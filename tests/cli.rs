@@ -1528,6 +1528,51 @@ fn scaling_out_counts_the_poolers_in_front_of_the_database() {
         .stdout(predicate::str::contains("no-db-connection-headroom").not());
 }
 
+/// An application at the root of the checked directory is named by that directory, not
+/// `.` ("but . (sidekiq) runs 25 threads"), and a compose service that builds `.` says
+/// so ("builds or mounts ." had an empty path).
+#[test]
+fn an_application_at_the_root_is_named_by_its_directory() {
+    let dir = tree(&[
+        (
+            "config/database.yml",
+            "production:\n  adapter: postgresql\n  pool: 5\n",
+        ),
+        ("config/sidekiq.yml", ":concurrency: 25\n"),
+    ]);
+    let name = dir
+        .path()
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    poollint()
+        .current_dir(dir.path())
+        .args(["check", "-f", "concise"])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains(format!(
+            "but {name} (sidekiq) runs 25 threads"
+        )));
+    let compose = tree(&[
+        (
+            "docker-compose.yml",
+            "services:\n  api:\n    build: .\n    deploy:\n      replicas: 2\n  db:\n    image: postgres:16\n    command: postgres -c max_connections=30\n",
+        ),
+        (
+            "application.properties",
+            "spring.datasource.url=jdbc:postgresql://db:5432/app?socketTimeout=30\nspring.datasource.hikari.maximum-pool-size=20\n",
+        ),
+    ]);
+    poollint()
+        .current_dir(compose.path())
+        .args(["check", "-f", "concise"])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains(
+            "compose service api builds or mounts .]",
+        ));
+}
+
 /// A declared pooler's link is never inferred: without connects-to its server
 /// connections count against no database, and a note says so at its table.
 #[test]
@@ -5253,10 +5298,15 @@ fn init_manifest_of_a_rails_app_keeps_puma_and_sidekiq_apart() {
         concise_findings_in(root)
     };
     let without = findings(database.to_owned());
+    // The application at the root is named by its directory.
+    let app = root
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     assert!(
         without
             .iter()
-            .any(|f| f.contains("but . (sidekiq) runs 20 threads")),
+            .any(|f| f.contains(&format!("but {app} (sidekiq) runs 20 threads"))),
         "{without:?}"
     );
     assert!(
@@ -5264,7 +5314,7 @@ fn init_manifest_of_a_rails_app_keeps_puma_and_sidekiq_apart() {
         "{without:?}"
     );
     assert_eq!(findings(format!("{database}\n{written}")), without);
-    let older = "[[service]]\nname = \". (sidekiq)\"\nconfig = [\"config/database.yml\"]\n\n[[service]]\nname = \". (puma)\"\nconfig = [\"config/database.yml\"]\n";
+    let older = format!("[[service]]\nname = \"{app} (sidekiq)\"\nconfig = [\"config/database.yml\"]\n\n[[service]]\nname = \"{app} (puma)\"\nconfig = [\"config/database.yml\"]\n");
     // The same findings; only the order of the services in the demand sum follows
     // the manifest's tables.
     let terms_sorted = |found: Vec<String>| -> Vec<String> {

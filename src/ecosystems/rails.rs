@@ -397,7 +397,7 @@ fn read_app(root: &Path, files: &[&ParsedFile], sources: &SourceMap) -> Model {
             model.pools.push(Box::new(pool));
         }
     }
-    let scope = crate::source::display_path(root);
+    let scope = crate::source::unit_name(root);
     if let Some(file) = named("puma.rb") {
         let source = Source::new(file, sources);
         let (threads, workers) = read_puma(&source);

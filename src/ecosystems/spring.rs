@@ -287,7 +287,7 @@ struct App {
 
 fn read_app(dir: &Path, files: &[&ParsedFile], sources: &SourceMap) -> Model {
     let mut app = App {
-        scope: crate::source::display_path(dir).into(),
+        scope: crate::source::unit_name(dir).into(),
         leaves: Vec::new(),
         refused: Vec::new(),
         groups: BTreeMap::new(),
