@@ -1412,6 +1412,16 @@ impl<'a> PoolReader<'a> {
     }
 }
 
+/// The `url` beside a custom pool's `hikari` prefix (`spring.datasource.primary.url`
+/// for `spring.datasource.primary.hikari.*`): Spring Boot's documented way to configure
+/// a second data source binds `DataSourceProperties` to the parent prefix and the
+/// HikariDataSource it builds (its JDBC URL that `url`) to `.hikari`.
+fn properties_url(r: &PoolReader, prefix: &str) -> Option<Setting<String>> {
+    let parent = prefix.strip_suffix(".hikari")?;
+    let shown = r.display_prefix.strip_suffix(".hikari").unwrap_or(parent);
+    r.spring_text(&format!("{parent}.url"), &format!("{shown}.url"))
+}
+
 fn hikari_pool(app: &App, effective: &Effective, prefix: &str, framework: bool) -> Pool {
     let anchor = [prefix, "spring.datasource"]
         .iter()
@@ -1429,7 +1439,11 @@ fn hikari_pool(app: &App, effective: &Effective, prefix: &str, framework: bool) 
     let framework_url = framework
         .then(|| r.spring_text("spring.datasource.url", "spring.datasource.url"))
         .flatten();
-    let url_setting = jdbc_url.clone().or(framework_url.clone());
+    // What HikariCP gets as its JDBC URL, written under whichever key.
+    let jdbc_url = jdbc_url
+        .or(framework_url)
+        .or_else(|| properties_url(&r, prefix));
+    let url_setting = jdbc_url.clone();
     Pool {
         name: r.display_prefix.clone(),
         library: Library::HikariCp,
@@ -1471,7 +1485,7 @@ fn hikari_pool(app: &App, effective: &Effective, prefix: &str, framework: bool) 
                 })
                 .map(Box::new),
             data_source_class_name: r.text("data-source-class-name").map(Box::new),
-            jdbc_url: jdbc_url.or(framework_url).map(Box::new),
+            jdbc_url: jdbc_url.map(Box::new),
             jndi_name: r.text("data-source-jndi").map(Box::new),
             url: (!framework).then(|| r.text("url")).flatten().map(Box::new),
             provided_by_framework: framework,
