@@ -251,6 +251,26 @@ impl<'a> Source<'a> {
     }
 }
 
+/// A string default in an ERB lookup: `ENV.fetch("X") { "pw" }`, `ENV.fetch("X", "pw")`,
+/// `ENV["X"] || "pw"` (also after `.presence`): the password used when the variable is
+/// unset, written in the file.
+static ERB_STRING_DEFAULT: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    let quoted = r#"(?:"[^"]+"|'[^']+')"#;
+    let name = r#"["'][A-Za-z0-9_]+["']"#;
+    let fetch = format!(r"ENV\.fetch\(\s*{name}\s*(?:,\s*{quoted}\s*\)|\)\s*\{{\s*{quoted}\s*\}})");
+    let fallback = format!(
+        r"ENV(?:\[\s*{name}\s*\]|\.fetch\(\s*{name}\s*(?:,\s*nil\s*)?\))(?:\.presence)?\s*\|\|\s*{quoted}"
+    );
+    Regex::new(&format!("(?:{fetch}|{fallback})")).ok()
+});
+
+/// Whether an ERB value gives a password as its default ([`ERB_STRING_DEFAULT`]).
+fn has_erb_string_default(written: &str) -> bool {
+    ERB_STRING_DEFAULT
+        .as_ref()
+        .is_some_and(|re| re.is_match(written))
+}
+
 static ENV_VAR: LazyLock<Option<Regex>> =
     LazyLock::new(|| Regex::new(r#"ENV(?:\.fetch)?\s*[\[(]\s*["']([A-Za-z0-9_]+)["']"#).ok());
 /// The lookups with a default whose default poollint takes, each matching a whole
@@ -1537,6 +1557,13 @@ fn value_secrets(
         if is_plain_nil(source.doc(), node) {
             return Vec::new();
         }
+        let written = source.text.get(location.span.start..location.span.end);
+        if key == "password" && written.is_some_and(has_erb_string_default) {
+            return vec![Secret {
+                literal: true,
+                ..super::masked(location, full, "ERB default")
+            }];
+        }
         return vec![Secret {
             literal: key == "password" && known.is_some_and(|v| !v.is_empty()),
             ..super::masked(location, full, "password key")
@@ -2180,6 +2207,33 @@ mod tests {
             .secrets
             .iter()
             .any(|s| s.literal && s.key == "production.url"));
+    }
+
+    /// An ERB password with a string default is a literal password in the file (as a
+    /// Spring `${X:secret}` default is); a lookup without one, or another call with
+    /// string arguments, is not.
+    #[test]
+    fn erb_password_defaults_are_literal_passwords() {
+        for (code, literal) in [
+            (r#"ENV.fetch("DATABASE_PASSWORD") { "hunter2" }"#, true),
+            (r#"ENV.fetch('DATABASE_PASSWORD', 'hunter2')"#, true),
+            (r#"ENV['DATABASE_PASSWORD'].presence || "password""#, true),
+            (r#"ENV["DATABASE_PASSWORD"]"#, false),
+            (r#"ENV.fetch("DATABASE_PASSWORD") { "" }"#, false),
+            (r#"ENV["A"] || ENV["B"]"#, false),
+            (
+                r#"Rails.application.credentials.dig(:db, "password")"#,
+                false,
+            ),
+        ] {
+            let text = format!("production:\n  adapter: postgresql\n  password: <%= {code} %>\n");
+            let model = read(&[("app/config/database.yml", &text)]);
+            let mut secrets = model
+                .secrets
+                .iter()
+                .filter(|s| s.key == "production.password");
+            assert_eq!(secrets.any(|s| s.literal), literal, "{code}");
+        }
     }
 
     #[test]

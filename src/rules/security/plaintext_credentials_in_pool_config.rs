@@ -56,7 +56,7 @@ fn is_database_key(key: &str) -> bool {
 
 fn diagnostic(secret: &Secret) -> Diagnostic {
     let message = match secret.kind {
-        "placeholder default" => format!(
+        "placeholder default" | "ERB default" => format!(
             "{} is a placeholder whose default is a literal password written in the file",
             secret.key
         ),
@@ -68,6 +68,7 @@ fn diagnostic(secret: &Secret) -> Diagnostic {
     };
     let help = match secret.kind {
         "placeholder default" => "remove the default (`${DB_PASSWORD}` alone) so the password comes only from the environment or a secret store, and rotate the exposed password",
+        "ERB default" => "remove the default (`<%= ENV.fetch(\"DB_PASSWORD\") %>` alone) so the password comes only from the environment or a secret store, and rotate the exposed password",
         _ => "read it from the environment or a secret store, e.g. `${DB_PASSWORD}` without a default, and rotate the exposed password",
     };
     Diagnostic::new(&META, Severity::Warning, secret.location, message)
