@@ -108,40 +108,24 @@ pub fn manifest_text(root: &Path, model: &Model, sources: &SourceMap) -> String 
     }
     let deployments: Vec<(String, String)> =
         deployment_files(model, &relative).into_iter().collect();
-    // Workloads count as services when their environment configures a pool; a service
-    // is written when some file configures its pools.
-    let services: Vec<(&Service, BTreeSet<String>)> = model
-        .services
-        .iter()
-        .filter(|s| !is_workload(s) || !s.pools.is_empty())
-        .map(|s| (s, pool_files(model, s, &relative)))
-        .filter(|(_, files)| !files.is_empty())
-        .collect();
+    let tables = one_table_per_workload(planned_tables(model, &relative, &deployments));
     // Service names are shown paths: relative to the root, they make the fallbacks.
     let root_shown = format!("{}/", crate::source::display_path(root));
     let service_names = unique_names(
-        services
+        tables
             .iter()
-            .map(|(s, _)| {
-                let scope = s.name.strip_prefix(root_shown.as_str()).unwrap_or(&s.name);
-                (service_name(&s.name), Some(project_dir(scope).to_owned()))
+            .map(|t| {
+                let scope = t.service.name.strip_prefix(root_shown.as_str()).unwrap_or(&t.service.name);
+                (service_name(&t.service.name), Some(project_dir(scope).to_owned()))
             })
             .collect(),
     );
-    let own_names: Vec<String> = services
-        .iter()
-        .map(|(s, _)| service_name(&s.name))
-        .collect();
-    let named = workloads_named(&own_names, &deployments);
-    for (((service, files), written_name), named) in services.iter().zip(&service_names).zip(named)
-    {
+    for (table, written_name) in tables.iter().zip(&service_names) {
         let service = Written {
-            service,
-            files,
+            service: table.service,
+            files: &table.files,
             name: written_name,
         };
-        let candidates: Vec<&(String, String)> =
-            named.iter().filter_map(|&i| deployments.get(i)).collect();
         // The only database, unless the service's pools say they talk to another
         // server (a MySQL URL beside the only PostgreSQL database): then no link.
         let lone_database_unreachable = match (model.databases.as_slice(), targets.as_slice()) {
@@ -154,9 +138,102 @@ pub fn manifest_text(root: &Path, model: &Model, sources: &SourceMap) -> String 
             true => Targets::OtherServer,
             false => Targets::Named(&targets),
         };
-        write_service(&mut out, &service, &relative, targets, &candidates);
+        write_service(&mut out, &service, &relative, targets, &table.candidates);
     }
     out
+}
+
+/// A `[[service]]` table `init` means to write, before it is named.
+struct Table<'a> {
+    service: &'a Service,
+    /// The files that configure its pools.
+    files: BTreeSet<String>,
+    /// The workloads its name may refer to (one is written as its `deployment`).
+    candidates: Vec<&'a (String, String)>,
+    /// (name, file) of the workload a Kubernetes or compose table is.
+    own: Option<(String, String)>,
+}
+
+/// The tables of the services some file configures the pools of: workloads count as
+/// services when their environment configures a pool.
+fn planned_tables<'a>(
+    model: &'a Model,
+    relative: &dyn Fn(FileId) -> Option<String>,
+    deployments: &'a [(String, String)],
+) -> Vec<Table<'a>> {
+    let services: Vec<(&Service, BTreeSet<String>)> = model
+        .services
+        .iter()
+        .filter(|s| !is_workload(s) || !s.pools.is_empty())
+        .map(|s| (s, pool_files(model, s, relative)))
+        .filter(|(_, files)| !files.is_empty())
+        .collect();
+    let own_names: Vec<String> = services
+        .iter()
+        .map(|(s, _)| service_name(&s.name))
+        .collect();
+    let named = workloads_named(&own_names, deployments);
+    services
+        .into_iter()
+        .zip(named)
+        .map(|((service, files), named)| Table {
+            service,
+            files,
+            candidates: named.iter().filter_map(|&i| deployments.get(i)).collect(),
+            own: workload_key(service, relative),
+        })
+        .collect()
+}
+
+/// (name, file) of a Kubernetes or compose workload, as [`deployment_files`] lists it.
+fn workload_key(
+    service: &Service,
+    relative: &dyn Fn(FileId) -> Option<String>,
+) -> Option<(String, String)> {
+    if !is_workload(service) {
+        return None;
+    }
+    let file = service.deployment.as_ref()?.location?.file;
+    let name = service.name.rsplit('/').next().unwrap_or(&service.name);
+    Some((name.to_owned(), relative(file)?))
+}
+
+/// One table per workload: a workload whose environment configures a pool has its own
+/// table, and the application named like it gets it as its `deployment` too, so
+/// `check` counted its instances twice. The application's table keeps the workload (its
+/// environment's pools come with it as the deployment) and the workload's own table is
+/// left out. Except for a ConfigMap's application, read from the workload's own file:
+/// then the workload's table stays and the application's is left out, as any table
+/// naming that file claims the workload again; `check` counts the application apart
+/// from the workload with or without that table (a table whose `deployment` is the
+/// file releases the other services read from it alone).
+fn one_table_per_workload(tables: Vec<Table>) -> Vec<Table> {
+    let own: HashSet<(String, String)> = tables.iter().filter_map(|t| t.own.clone()).collect();
+    let mut taken: HashSet<(String, String)> = HashSet::new();
+    let mut in_workload_file: HashSet<usize> = HashSet::new();
+    for (index, table) in tables.iter().enumerate().filter(|(_, t)| t.own.is_none()) {
+        let [(name, path)] = table.candidates.as_slice() else {
+            continue;
+        };
+        let key = (name.clone(), path.clone());
+        if !own.contains(&key) {
+            continue;
+        }
+        if table.files.iter().all(|f| f == path) {
+            in_workload_file.insert(index);
+        } else {
+            taken.insert(key);
+        }
+    }
+    tables
+        .into_iter()
+        .enumerate()
+        .filter(|(index, t)| {
+            !in_workload_file.contains(index)
+                && t.own.as_ref().is_none_or(|key| !taken.contains(key))
+        })
+        .map(|(_, t)| t)
+        .collect()
 }
 
 /// For each service name, the workloads (indices into `workloads`, in order) whose name
@@ -262,10 +339,23 @@ fn write_service(
             named.to_vec()
         }
     };
+    let linked_by_check = service
+        .deployment
+        .as_ref()
+        .and_then(|d| d.inferred_link.as_deref());
     if let (Some(path), true) = (&own_file, is_workload(service)) {
         let _ = writeln!(
             out,
             "deployment = {}   # its environment configures the pool",
+            quote(path)
+        );
+    } else if let (Some(path), Some(_)) = (&own_file, linked_by_check) {
+        // The compose service `check` ties the application to without a manifest (it
+        // builds or mounts its files): the same link, or the manifest would drop its
+        // replicas. The reason names a host path, which a comment cannot hold safely.
+        let _ = writeln!(
+            out,
+            "deployment = {}   # inferred: its compose service builds or mounts the application's files",
             quote(path)
         );
     } else {
@@ -403,12 +493,7 @@ fn deployment_files(
     model
         .services
         .iter()
-        .filter(|s| is_workload(s))
-        .filter_map(|s| {
-            let file = s.deployment.as_ref()?.location?.file;
-            let name = s.name.rsplit('/').next().unwrap_or(&s.name).to_owned();
-            Some((name, relative(file)?))
-        })
+        .filter_map(|s| workload_key(s, relative))
         .collect()
 }
 

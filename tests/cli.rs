@@ -6226,3 +6226,84 @@ fn rails_min_connections_and_a_default_max_lifetime_are_worded_plainly() {
         "{check}"
     );
 }
+
+/// A Deployment whose environment configures the pool of the Spring application named
+/// like it is written once, as that application's `deployment`: its own second table
+/// (`orders-2`) made `check` count its four replicas twice (demand 200 for 100).
+#[test]
+fn init_declares_a_kubernetes_workload_configuring_the_pool_once() {
+    let dir = tree(&[
+        (
+            "orders/src/main/resources/application.yml",
+            "spring:\n  datasource:\n    hikari:\n      maximum-pool-size: 20\n",
+        ),
+        (
+            "orders/k8s/deployment.yaml",
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: orders\nspec:\n  replicas: 4\n  template:\n    spec:\n      containers:\n        - name: orders\n          image: x\n          env:\n            - name: SPRING_DATASOURCE_HIKARI_MAXIMUM_POOL_SIZE\n              value: \"25\"\n",
+        ),
+        ("db/postgresql.conf", "max_connections = 150\n"),
+    ]);
+    let manifest = init_manifest(dir.path());
+    assert_eq!(
+        manifest.matches("deployment = \"orders/k8s/deployment.yaml\"").count(),
+        1,
+        "{manifest}"
+    );
+    assert_eq!(manifest.matches("[[service]]").count(), 1, "{manifest}");
+    poollint().arg("init").arg(dir.path()).assert().code(0);
+    poollint()
+        .args(["capacity"])
+        .arg(dir.path())
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("db        147           100            125"));
+}
+
+/// A Deployment mounting a ConfigMap that holds `application.yml` is declared once: the
+/// ConfigMap's application got a second table with the workload as its `deployment`,
+/// counting the autoscaler's ten replicas twice.
+#[test]
+fn init_declares_a_workload_mounting_a_configmap_application_once() {
+    let k8s = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: svc1\nspec:\n  replicas: 2\n  template:\n    spec:\n      containers:\n        - name: svc1\n          image: x\n          env:\n            - name: SPRING_DATASOURCE_USERNAME\n              value: svc1\n          volumeMounts:\n            - name: config\n              mountPath: /config\n      volumes:\n        - name: config\n          configMap:\n            name: svc1-config\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: svc1-config\ndata:\n  application.yml: |\n    spring:\n      datasource:\n        hikari:\n          maximum-pool-size: 32\n";
+    let dir = tree(&[("svc1/deploy/k8s.yaml", k8s)]);
+    let manifest = init_manifest(dir.path());
+    assert_eq!(
+        manifest.matches("deployment = \"svc1/deploy/k8s.yaml\"").count(),
+        1,
+        "{manifest}"
+    );
+    assert_eq!(manifest.matches("[[service]]").count(), 1, "{manifest}");
+}
+
+/// The compose service that builds the application and mounts its config is written as
+/// its `deployment`, as `check` links them without a manifest: without it the manifest
+/// declared one instance for three and the fleet error disappeared.
+#[test]
+fn init_writes_the_compose_service_that_builds_the_application_as_its_deployment() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    for rel in ["docker-compose.yml", "app/application.yml"] {
+        let to = dir.path().join(rel);
+        std::fs::create_dir_all(to.parent().expect("parent")).expect("mkdir");
+        std::fs::copy(
+            std::path::Path::new("tests/fixtures/compose-inferred").join(rel),
+            to,
+        )
+        .expect("copy");
+    }
+    let fleet = || {
+        poollint()
+            .args(["check", "-f", "concise", "--select", "fleet-exceeds-db-slots"])
+            .arg(dir.path())
+            .assert()
+            .code(1)
+            .stdout(predicate::str::contains("demand 90 = app 3 instances"))
+    };
+    fleet();
+    let manifest = init_manifest(dir.path());
+    assert!(
+        manifest.contains("deployment = \"docker-compose.yml\"   # inferred:"),
+        "{manifest}"
+    );
+    poollint().arg("init").arg(dir.path()).assert().code(0);
+    fleet();
+}
