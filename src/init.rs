@@ -12,9 +12,10 @@ use crate::source::{FileId, SourceMap};
 
 /// The manifest text for the files under `root`, as read into `model`.
 pub fn manifest_text(root: &Path, model: &Model, sources: &SourceMap) -> String {
+    let root = Root::new(root);
     let relative = |file: FileId| -> Option<String> {
-        let path = &sources.get(file)?.path;
-        let relative = path.strip_prefix(root).unwrap_or(path);
+        let path = crate::source::normalise(&sources.get(file)?.path);
+        let relative = path.strip_prefix(&root.files).unwrap_or(&path);
         Some(crate::source::slashed(&relative.to_string_lossy()))
     };
     let mut out = String::from(
@@ -108,16 +109,12 @@ pub fn manifest_text(root: &Path, model: &Model, sources: &SourceMap) -> String 
     }
     let deployments: Vec<(String, String)> =
         deployment_files(model, &relative).into_iter().collect();
-    let tables = one_table_per_workload(planned_tables(model, &relative, &deployments));
-    // Service names are shown paths: relative to the root, they make the fallbacks.
-    let root_shown = format!("{}/", crate::source::display_path(root));
+    let tables = one_table_per_workload(planned_tables(model, &root, &relative, &deployments));
+    // Relative to the root, the service's directory is the fallback of a shared name.
     let service_names = unique_names(
         tables
             .iter()
-            .map(|t| {
-                let scope = t.service.name.strip_prefix(root_shown.as_str()).unwrap_or(&t.service.name);
-                (service_name(&t.service.name), Some(project_dir(scope).to_owned()))
-            })
+            .map(|t| (t.name.clone(), Some(project_dir(&t.scope).to_owned())))
             .collect(),
     );
     for (table, written_name) in tables.iter().zip(&service_names) {
@@ -143,9 +140,50 @@ pub fn manifest_text(root: &Path, model: &Model, sources: &SourceMap) -> String 
     out
 }
 
+/// The directory `init` writes the manifest for, however it was spelt (`./pm`,
+/// `pm/src/..`, `.` inside it): paths and names are relative to it, so every spelling
+/// writes the same manifest.
+struct Root {
+    /// Lexically normalised, as the files' paths are compared with it.
+    files: PathBuf,
+    /// As service names (shown paths) start, normalised.
+    shown: PathBuf,
+    /// Its own name (the resolved directory's, as `.` and `..` name nothing): the
+    /// name of an application whose project directory is the root itself.
+    name: String,
+}
+
+impl Root {
+    fn new(root: &Path) -> Self {
+        let resolved = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
+        let name = resolved
+            .file_name()
+            .map_or_else(|| "app".to_owned(), |n| n.to_string_lossy().into_owned());
+        Root {
+            files: crate::source::normalise(root),
+            shown: crate::source::normalise(Path::new(&crate::source::display_path(root))),
+            name,
+        }
+    }
+
+    /// A service's scope (its shown path) relative to the root; a workload's name
+    /// (`shop/orders`) is no path below it and stays as it is.
+    fn scope(&self, service: &str) -> String {
+        let path = crate::source::normalise(Path::new(service));
+        match path.strip_prefix(&self.shown) {
+            Ok(below) => crate::source::slashed(&below.to_string_lossy()),
+            Err(_) => service.to_owned(),
+        }
+    }
+}
+
 /// A `[[service]]` table `init` means to write, before it is named.
 struct Table<'a> {
     service: &'a Service,
+    /// Its directory relative to the root (a workload's name for a workload).
+    scope: String,
+    /// Its name before names are made unique.
+    name: String,
     /// The files that configure its pools.
     files: BTreeSet<String>,
     /// The workloads its name may refer to (one is written as its `deployment`).
@@ -158,6 +196,7 @@ struct Table<'a> {
 /// services when their environment configures a pool.
 fn planned_tables<'a>(
     model: &'a Model,
+    root: &Root,
     relative: &dyn Fn(FileId) -> Option<String>,
     deployments: &'a [(String, String)],
 ) -> Vec<Table<'a>> {
@@ -168,16 +207,20 @@ fn planned_tables<'a>(
         .map(|s| (s, pool_files(model, s, relative)))
         .filter(|(_, files)| !files.is_empty())
         .collect();
-    let own_names: Vec<String> = services
+    let scopes: Vec<String> = services.iter().map(|(s, _)| root.scope(&s.name)).collect();
+    let own_names: Vec<String> = scopes
         .iter()
-        .map(|(s, _)| service_name(&s.name))
+        .map(|scope| service_name(scope, &root.name))
         .collect();
     let named = workloads_named(&own_names, deployments);
     services
         .into_iter()
+        .zip(scopes.into_iter().zip(own_names))
         .zip(named)
-        .map(|((service, files), named)| Table {
+        .map(|(((service, files), (scope, name)), named)| Table {
             service,
+            scope,
+            name,
             files,
             candidates: named.iter().filter_map(|&i| deployments.get(i)).collect(),
             own: workload_key(service, relative),
@@ -419,12 +462,13 @@ fn is_workload(service: &Service) -> bool {
     )
 }
 
-/// A service's name from its application directory: `orders/src/main/resources` is
-/// `orders` (the Maven/Gradle layout), anything else its last directory.
-fn service_name(scope: &str) -> String {
+/// A service's name from its application directory relative to the root:
+/// `orders/src/main/resources` is `orders` (the Maven/Gradle layout), anything else its
+/// last directory; the root's own name when that is the root itself.
+fn service_name(scope: &str, root_name: &str) -> String {
     Path::new(project_dir(scope))
         .file_name()
-        .map_or_else(|| scope.to_owned(), |n| n.to_string_lossy().into_owned())
+        .map_or_else(|| root_name.to_owned(), |n| n.to_string_lossy().into_owned())
 }
 
 /// The project directory of an application directory: `team/orders/src/main/resources`
@@ -583,7 +627,8 @@ mod tests {
         assert_eq!(project_dir("team/orders/src/main/resources"), "team/orders");
         assert_eq!(project_dir("xsrc/main/resources"), "xsrc/main/resources");
         assert_eq!(project_dir("src/main/resources"), "");
-        assert_eq!(service_name("src/main/resources"), "src/main/resources");
-        assert_eq!(service_name("team/orders/src/main/resources"), "orders");
+        assert_eq!(service_name("src/main/resources", "pm"), "pm");
+        assert_eq!(service_name("", "pm"), "pm");
+        assert_eq!(service_name("team/orders/src/main/resources", "pm"), "orders");
     }
 }

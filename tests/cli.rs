@@ -6307,3 +6307,42 @@ fn init_writes_the_compose_service_that_builds_the_application_as_its_deployment
     poollint().arg("init").arg(dir.path()).assert().code(0);
     fleet();
 }
+
+/// `init` writes the same manifest however its directory is spelt: paths relative to
+/// the directory (`./pm` and `pm/src/..` wrote `pm/src/…`, which check could not find
+/// from the manifest's directory) and names independent of the current directory (run
+/// inside it, the application at its root was `src/main/resources` or
+/// `../src/main/resources`).
+#[test]
+fn init_writes_the_same_manifest_however_the_directory_is_spelt() {
+    let parent = tree(&[
+        ("pm/src/main/resources/application.yml", MINIMUM_IDLE_5),
+        ("pm/billing/src/main/resources/application.yml", MINIMUM_IDLE_5),
+        ("pm/db/postgresql.conf", "max_connections = 100\n"),
+    ]);
+    let pm = parent.path().join("pm");
+    let init_in = |cwd: &std::path::Path, dir: &str| {
+        let out = poollint()
+            .current_dir(cwd)
+            .args(["init", "--stdout", dir])
+            .assert()
+            .code(0)
+            .get_output()
+            .stdout
+            .clone();
+        String::from_utf8(out).expect("UTF-8")
+    };
+    let reference = init_in(parent.path(), "pm");
+    assert!(reference.contains("name = \"pm\"\nconfig = [\"src/main/resources/application.yml\"]"), "{reference}");
+    assert!(reference.contains("config = \"db/postgresql.conf\""), "{reference}");
+    for (cwd, dir) in [
+        (parent.path().to_path_buf(), "./pm"),
+        (parent.path().to_path_buf(), "pm/src/.."),
+        (pm.clone(), "."),
+        (pm.join("src"), ".."),
+        (pm.join("src/main"), "../.."),
+    ] {
+        assert_eq!(init_in(&cwd, dir), reference, "{dir} in {}", cwd.display());
+    }
+    assert!(!reference.contains(".."), "{reference}");
+}
