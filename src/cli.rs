@@ -309,7 +309,13 @@ fn run_init(dir: &Path, stdout: bool, force: bool, exclude: &ExcludeArgs) -> Exi
     request.select = Some(Vec::new());
     request.exclude_patterns = exclude_patterns;
     let report = engine::check(&request);
-    let text = crate::init::manifest_text(dir, &report.model, &report.sources);
+    let inferred = crate::init::infer(dir, &report.model, &report.sources);
+    for path in &inferred.skipped {
+        eprintln!(
+            "poollint: init leaves out {path}: its path is not valid UTF-8, which a TOML manifest cannot name"
+        );
+    }
+    let text = inferred.text;
     if stdout {
         return emit_or_fail(text.as_bytes(), ExitCode::SUCCESS);
     }

@@ -7,17 +7,67 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use crate::model::{Ecosystem, Engine, Model, Service};
+use crate::model::{Database, Ecosystem, Engine, Model, Pooler, Service};
 use crate::source::{FileId, SourceMap};
 
-/// The manifest text for the files under `root`, as read into `model`.
-pub fn manifest_text(root: &Path, model: &Model, sources: &SourceMap) -> String {
+/// The manifest `init` infers, and the files it leaves out.
+pub struct Inferred {
+    pub text: String,
+    /// Files whose path (relative to the root, shown lossily) is not valid UTF-8: a
+    /// TOML string cannot name them, and a lossy name (U+FFFD) names no file, which
+    /// made every later `check` stop (exit 2). Left out, for the caller to report.
+    pub skipped: Vec<String>,
+}
+
+/// The path of each file relative to the root, None for one that is not valid UTF-8.
+fn relative_paths(root: &Root, sources: &SourceMap) -> HashMap<FileId, Option<String>> {
+    sources
+        .files()
+        .iter()
+        .map(|file| {
+            let path = crate::source::normalise(&file.path);
+            let relative = path.strip_prefix(&root.files).unwrap_or(&path);
+            let text = relative.to_str().map(crate::source::slashed);
+            (file.id, text)
+        })
+        .collect()
+}
+
+/// The manifest for the files under `root`, as read into `model`.
+pub fn infer(root: &Path, model: &Model, sources: &SourceMap) -> Inferred {
     let root = Root::new(root);
-    let relative = |file: FileId| -> Option<String> {
-        let path = crate::source::normalise(&sources.get(file)?.path);
-        let relative = path.strip_prefix(&root.files).unwrap_or(&path);
-        Some(crate::source::slashed(&relative.to_string_lossy()))
-    };
+    let paths = relative_paths(&root, sources);
+    let mut skipped: Vec<String> = sources
+        .files()
+        .iter()
+        .filter(|f| paths.get(&f.id).is_some_and(Option::is_none))
+        .map(|f| crate::source::display_path(&f.path))
+        .collect();
+    skipped.sort();
+    skipped.dedup();
+    let relative = |file: FileId| -> Option<String> { paths.get(&file)?.clone() };
+    let text = manifest_text(&root, model, &relative);
+    Inferred { text, skipped }
+}
+
+/// The manifest text; `relative` gives the path a manifest names a file by (None when
+/// it cannot), and a database or pooler read from such a file is left out.
+fn manifest_text(
+    root: &Root,
+    model: &Model,
+    relative: &dyn Fn(FileId) -> Option<String>,
+) -> String {
+    let writable = |file: Option<FileId>| file.is_none_or(|f| relative(f).is_some());
+    let databases: Vec<&Database> = model
+        .databases
+        .iter()
+        .filter(|d| writable(d.source_file()))
+        .collect();
+    let poolers: Vec<&Pooler> = model
+        .poolers
+        .iter()
+        .filter(|p| writable(p.source_file()))
+        .collect();
     let mut out = String::from(
         "# poollint.toml written by `poollint init` from the files below this directory.\n\
          # Confirm every value, fill in what the files cannot say (marked TODO), then run\n\
@@ -26,26 +76,22 @@ pub fn manifest_text(root: &Path, model: &Model, sources: &SourceMap) -> String 
     // The file the database was read from (its my.cnf or postgresql.conf), not the
     // include or postgresql.auto.conf its max_connections came from: `config` names the
     // file whose includes bring in the rest.
-    let database_configs: Vec<Option<String>> = model
-        .databases
+    let database_configs: Vec<Option<String>> = databases
         .iter()
         .map(|d| d.source_file().and_then(relative))
         .collect();
-    let pooler_configs: Vec<Option<String>> = model
-        .poolers
+    let pooler_configs: Vec<Option<String>> = poolers
         .iter()
         .map(|p| p.source_file().and_then(relative))
         .collect();
     // Databases and poolers share the names `connects-to` refers to.
     let targets = unique_names(
-        model
-            .databases
+        databases
             .iter()
             .map(|d| d.name.as_str())
             .zip(&database_configs)
             .chain(
-                model
-                    .poolers
+                poolers
                     .iter()
                     .map(|p| p.name.as_str())
                     .zip(&pooler_configs),
@@ -53,9 +99,8 @@ pub fn manifest_text(root: &Path, model: &Model, sources: &SourceMap) -> String 
             .map(|(name, config)| (name.to_owned(), config.as_deref().map(parent_dir)))
             .collect(),
     );
-    let (database_names, pooler_names) = targets.split_at(model.databases.len());
-    for ((database, config), name) in model
-        .databases
+    let (database_names, pooler_names) = targets.split_at(databases.len());
+    for ((database, config), name) in databases
         .iter()
         .zip(database_configs)
         .zip(database_names)
@@ -108,8 +153,8 @@ pub fn manifest_text(root: &Path, model: &Model, sources: &SourceMap) -> String 
         }
     }
     let deployments: Vec<(String, String)> =
-        deployment_files(model, &relative).into_iter().collect();
-    let tables = one_table_per_workload(planned_tables(model, &root, &relative, &deployments));
+        deployment_files(model, relative).into_iter().collect();
+    let tables = one_table_per_workload(planned_tables(model, root, relative, &deployments));
     // Relative to the root, the service's directory is the fallback of a shared name.
     let service_names = unique_names(
         tables
@@ -125,7 +170,7 @@ pub fn manifest_text(root: &Path, model: &Model, sources: &SourceMap) -> String 
         };
         // The only database, unless the service's pools say they talk to another
         // server (a MySQL URL beside the only PostgreSQL database): then no link.
-        let lone_database_unreachable = match (model.databases.as_slice(), targets.as_slice()) {
+        let lone_database_unreachable = match (databases.as_slice(), targets.as_slice()) {
             ([database], [_]) => {
                 !crate::model::links::pools_may_reach(model, database, service.service)
             }
@@ -135,7 +180,7 @@ pub fn manifest_text(root: &Path, model: &Model, sources: &SourceMap) -> String 
             true => Targets::OtherServer,
             false => Targets::Named(&targets),
         };
-        write_service(&mut out, &service, &relative, targets, &table.candidates);
+        write_service(&mut out, &service, relative, targets, &table.candidates);
     }
     out
 }

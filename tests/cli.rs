@@ -6346,3 +6346,34 @@ fn init_writes_the_same_manifest_however_the_directory_is_spelt() {
     }
     assert!(!reference.contains(".."), "{reference}");
 }
+
+/// A path that is not valid UTF-8 cannot be written into TOML: `init` leaves it out and
+/// says so, where it wrote its lossy name (U+FFFD), which named no file and made every
+/// later `check` stop (exit 2).
+#[cfg(unix)]
+#[test]
+fn init_leaves_out_a_path_that_is_not_utf8_and_says_so() {
+    use std::os::unix::ffi::OsStrExt as _;
+    let dir = tree(&[("good/application.yml", MINIMUM_IDLE_5)]);
+    let bad = dir
+        .path()
+        .join(std::ffi::OsStr::from_bytes(b"bad\xffname"))
+        .join("src/main/resources");
+    std::fs::create_dir_all(&bad).expect("mkdir");
+    std::fs::write(bad.join("application.yml"), MINIMUM_IDLE_5).expect("write");
+    let out = poollint().arg("init").arg(dir.path()).output().expect("run");
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("bad\u{fffd}name/src/main/resources/application.yml: its path is not valid UTF-8"),
+        "{stderr}"
+    );
+    let manifest = std::fs::read_to_string(dir.path().join("poollint.toml")).expect("read");
+    assert!(!manifest.contains('\u{fffd}'), "{manifest}");
+    assert!(manifest.contains("config = [\"good/application.yml\"]"), "{manifest}");
+    poollint()
+        .args(["check", "-f", "concise"])
+        .arg(dir.path())
+        .assert()
+        .code(0);
+}
