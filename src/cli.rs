@@ -295,11 +295,18 @@ fn run_init(dir: &Path, stdout: bool, force: bool, exclude: &ExcludeArgs) -> Exi
         Ok(patterns) => patterns,
         Err(code) => return code,
     };
-    if !dir.is_dir() {
-        return usage_error(&format!("{} is not a directory", dir.display()));
+    match std::fs::metadata(dir) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return usage_error(&format!("{} does not exist", dir.display()));
+        }
+        Ok(meta) if meta.is_dir() => {}
+        _ => return usage_error(&format!("{} is not a directory", dir.display())),
     }
     let target = crate::init::target(dir);
-    if !stdout && target.exists() && !force {
+    // Any entry, a dangling link too: writing through it created its target, outside
+    // the directory, without --force.
+    let taken = std::fs::symlink_metadata(&target).is_ok();
+    if !stdout && taken && !force {
         return usage_error(&format!(
             "{} exists; use --force to overwrite it or --stdout to print the inferred manifest",
             target.display()

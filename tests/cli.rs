@@ -6377,3 +6377,33 @@ fn init_leaves_out_a_path_that_is_not_utf8_and_says_so() {
         .assert()
         .code(0);
 }
+
+/// A directory that does not exist is named as such (it was "not a directory").
+#[test]
+fn init_says_a_missing_directory_does_not_exist() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    poollint()
+        .arg("init")
+        .arg(dir.path().join("nope"))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("nope does not exist"));
+}
+
+/// A dangling `poollint.toml` link is an existing entry: without --force `init` refuses,
+/// where it followed the link and created its target outside the directory.
+#[cfg(unix)]
+#[test]
+fn init_refuses_a_dangling_manifest_link_without_force() {
+    let dir = tree(&[("app/application.yml", MINIMUM_IDLE_5)]);
+    let outside = tempfile::tempdir().expect("temp dir");
+    let target = outside.path().join("elsewhere.toml");
+    std::os::unix::fs::symlink(&target, dir.path().join("poollint.toml")).expect("link");
+    poollint()
+        .arg("init")
+        .arg(dir.path())
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("exists; use --force"));
+    assert!(!target.exists());
+}
