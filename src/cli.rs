@@ -322,6 +322,11 @@ fn run_init(dir: &Path, stdout: bool, force: bool, exclude: &ExcludeArgs) -> Exi
             "poollint: init leaves out {path}: its path is not valid UTF-8, which a TOML manifest cannot name"
         );
     }
+    for (manifest, files) in &inferred.governed {
+        eprintln!(
+            "poollint: init leaves out {files} file(s) that {manifest} governs (the nearest manifest applies to them)"
+        );
+    }
     let text = inferred.text;
     if stdout {
         return emit_or_fail(text.as_bytes(), ExitCode::SUCCESS);

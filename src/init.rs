@@ -17,37 +17,82 @@ pub struct Inferred {
     /// TOML string cannot name them, and a lossy name (U+FFFD) names no file, which
     /// made every later `check` stop (exit 2). Left out, for the caller to report.
     pub skipped: Vec<String>,
+    /// Nested manifests (shown paths) and how many of the files read they govern: the
+    /// nearest manifest governs a file, so declaring it again above only renamed its
+    /// databases in that manifest's findings. Left out, for the caller to report.
+    pub governed: Vec<(String, usize)>,
 }
 
-/// The path of each file relative to the root, None for one that is not valid UTF-8.
-fn relative_paths(root: &Root, sources: &SourceMap) -> HashMap<FileId, Option<String>> {
+/// Why a file read is left out of the manifest.
+enum Left {
+    /// Its path relative to the root is not valid UTF-8.
+    NotUtf8,
+    /// The `poollint.toml` of this directory below the root governs it.
+    Governed(PathBuf),
+}
+
+/// The path of each file relative to the root, or why the manifest cannot name it.
+fn relative_paths(root: &Root, sources: &SourceMap) -> HashMap<FileId, Result<String, Left>> {
+    let mut has_manifest: HashMap<PathBuf, bool> = HashMap::new();
     sources
         .files()
         .iter()
         .map(|file| {
             let path = crate::source::normalise(&file.path);
             let relative = path.strip_prefix(&root.files).unwrap_or(&path);
-            let text = relative.to_str().map(crate::source::slashed);
+            let text = match nested_manifest(root, &path, &mut has_manifest) {
+                Some(dir) => Err(Left::Governed(dir)),
+                None => relative.to_str().map(crate::source::slashed).ok_or(Left::NotUtf8),
+            };
             (file.id, text)
         })
         .collect()
+}
+
+/// The nearest directory strictly below the root, above `file`, that holds a
+/// `poollint.toml` (looked up once per directory).
+fn nested_manifest(
+    root: &Root,
+    file: &Path,
+    has_manifest: &mut HashMap<PathBuf, bool>,
+) -> Option<PathBuf> {
+    let dirs = file.ancestors().skip(1);
+    for dir in dirs.take_while(|d| *d != root.files && d.starts_with(&root.files)) {
+        let found = *has_manifest
+            .entry(dir.to_path_buf())
+            .or_insert_with(|| target(dir).exists());
+        if found {
+            return Some(dir.to_path_buf());
+        }
+    }
+    None
 }
 
 /// The manifest for the files under `root`, as read into `model`.
 pub fn infer(root: &Path, model: &Model, sources: &SourceMap) -> Inferred {
     let root = Root::new(root);
     let paths = relative_paths(&root, sources);
-    let mut skipped: Vec<String> = sources
-        .files()
-        .iter()
-        .filter(|f| paths.get(&f.id).is_some_and(Option::is_none))
-        .map(|f| crate::source::display_path(&f.path))
-        .collect();
+    let mut skipped: Vec<String> = Vec::new();
+    let mut governed: std::collections::BTreeMap<String, usize> = Default::default();
+    for file in sources.files() {
+        match paths.get(&file.id) {
+            Some(Err(Left::NotUtf8)) => skipped.push(crate::source::display_path(&file.path)),
+            Some(Err(Left::Governed(dir))) => {
+                let manifest = crate::source::display_path(&target(dir));
+                *governed.entry(manifest).or_default() += 1;
+            }
+            _ => {}
+        }
+    }
     skipped.sort();
     skipped.dedup();
-    let relative = |file: FileId| -> Option<String> { paths.get(&file)?.clone() };
+    let relative = |file: FileId| -> Option<String> { paths.get(&file)?.as_ref().ok().cloned() };
     let text = manifest_text(&root, model, &relative);
-    Inferred { text, skipped }
+    Inferred {
+        text,
+        skipped,
+        governed: governed.into_iter().collect(),
+    }
 }
 
 /// The manifest text; `relative` gives the path a manifest names a file by (None when

@@ -6407,3 +6407,48 @@ fn init_refuses_a_dangling_manifest_link_without_force() {
         .stderr(predicate::str::contains("exists; use --force"));
     assert!(!target.exists());
 }
+
+/// Files a nested `poollint.toml` governs are left out of the manifest `init` writes
+/// above it, with a note: declared again, their database took the parent's name in the
+/// nested manifest's findings (`db` for `orders-db`).
+#[test]
+fn init_leaves_out_the_files_a_nested_manifest_governs() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let copy = |rel: &str| {
+        let to = dir.path().join("fleet").join(rel);
+        std::fs::create_dir_all(to.parent().expect("parent")).expect("mkdir");
+        std::fs::copy(std::path::Path::new("examples/fleet").join(rel), to).expect("copy");
+    };
+    for rel in [
+        "poollint.toml",
+        "orders/src/main/resources/application.yml",
+        "deploy/orders.yaml",
+        "pgbouncer/pgbouncer.ini",
+        "db/postgresql.conf",
+    ] {
+        copy(rel);
+    }
+    std::fs::create_dir_all(dir.path().join("web")).expect("mkdir");
+    std::fs::write(dir.path().join("web/application.yml"), MINIMUM_IDLE_5).expect("write");
+    let check = || {
+        let out = poollint()
+            .args(["check", "-f", "concise"])
+            .arg(dir.path())
+            .output()
+            .expect("run");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let before = check();
+    assert!(before.contains("database orders-db"), "{before}");
+    let out = poollint().arg("init").arg(dir.path()).output().expect("run");
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("init leaves out 4 file(s) that"), "{stderr}");
+    assert!(stderr.contains("fleet/poollint.toml governs"), "{stderr}");
+    let manifest = std::fs::read_to_string(dir.path().join("poollint.toml")).expect("read");
+    assert!(!manifest.contains("fleet/"), "{manifest}");
+    assert!(manifest.contains("config = [\"web/application.yml\"]"), "{manifest}");
+    let after = check();
+    assert!(after.contains("database orders-db"), "{after}");
+    assert!(!after.contains("database db "), "{after}");
+}
