@@ -42,7 +42,10 @@ fn relative_paths(root: &Root, sources: &SourceMap) -> HashMap<FileId, Result<St
             let relative = path.strip_prefix(&root.files).unwrap_or(&path);
             let text = match nested_manifest(root, &path, &mut has_manifest) {
                 Some(dir) => Err(Left::Governed(dir)),
-                None => relative.to_str().map(crate::source::slashed).ok_or(Left::NotUtf8),
+                None => relative
+                    .to_str()
+                    .map(crate::source::slashed)
+                    .ok_or(Left::NotUtf8),
             };
             (file.id, text)
         })
@@ -135,21 +138,12 @@ fn manifest_text(
             .iter()
             .map(|d| d.name.as_str())
             .zip(&database_configs)
-            .chain(
-                poolers
-                    .iter()
-                    .map(|p| p.name.as_str())
-                    .zip(&pooler_configs),
-            )
+            .chain(poolers.iter().map(|p| p.name.as_str()).zip(&pooler_configs))
             .map(|(name, config)| (name.to_owned(), config.as_deref().map(parent_dir)))
             .collect(),
     );
     let (database_names, pooler_names) = targets.split_at(databases.len());
-    for ((database, config), name) in databases
-        .iter()
-        .zip(database_configs)
-        .zip(database_names)
-    {
+    for ((database, config), name) in databases.iter().zip(database_configs).zip(database_names) {
         let _ = write!(
             out,
             "\n[[database]]\nname = {}\nengine = \"{}\"\n",
@@ -556,9 +550,10 @@ fn is_workload(service: &Service) -> bool {
 /// `orders/src/main/resources` is `orders` (the Maven/Gradle layout), anything else its
 /// last directory; the root's own name when that is the root itself.
 fn service_name(scope: &str, root_name: &str) -> String {
-    Path::new(project_dir(scope))
-        .file_name()
-        .map_or_else(|| root_name.to_owned(), |n| n.to_string_lossy().into_owned())
+    Path::new(project_dir(scope)).file_name().map_or_else(
+        || root_name.to_owned(),
+        |n| n.to_string_lossy().into_owned(),
+    )
 }
 
 /// The project directory of an application directory: `team/orders/src/main/resources`
@@ -719,6 +714,9 @@ mod tests {
         assert_eq!(project_dir("src/main/resources"), "");
         assert_eq!(service_name("src/main/resources", "pm"), "pm");
         assert_eq!(service_name("", "pm"), "pm");
-        assert_eq!(service_name("team/orders/src/main/resources", "pm"), "orders");
+        assert_eq!(
+            service_name("team/orders/src/main/resources", "pm"),
+            "orders"
+        );
     }
 }

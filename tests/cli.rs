@@ -6245,7 +6245,9 @@ fn init_declares_a_kubernetes_workload_configuring_the_pool_once() {
     ]);
     let manifest = init_manifest(dir.path());
     assert_eq!(
-        manifest.matches("deployment = \"orders/k8s/deployment.yaml\"").count(),
+        manifest
+            .matches("deployment = \"orders/k8s/deployment.yaml\"")
+            .count(),
         1,
         "{manifest}"
     );
@@ -6256,7 +6258,9 @@ fn init_declares_a_kubernetes_workload_configuring_the_pool_once() {
         .arg(dir.path())
         .assert()
         .code(0)
-        .stdout(predicate::str::contains("db        147           100            125"));
+        .stdout(predicate::str::contains(
+            "db        147           100            125",
+        ));
 }
 
 /// A Deployment mounting a ConfigMap that holds `application.yml` is declared once: the
@@ -6268,7 +6272,9 @@ fn init_declares_a_workload_mounting_a_configmap_application_once() {
     let dir = tree(&[("svc1/deploy/k8s.yaml", k8s)]);
     let manifest = init_manifest(dir.path());
     assert_eq!(
-        manifest.matches("deployment = \"svc1/deploy/k8s.yaml\"").count(),
+        manifest
+            .matches("deployment = \"svc1/deploy/k8s.yaml\"")
+            .count(),
         1,
         "{manifest}"
     );
@@ -6292,7 +6298,13 @@ fn init_writes_the_compose_service_that_builds_the_application_as_its_deployment
     }
     let fleet = || {
         poollint()
-            .args(["check", "-f", "concise", "--select", "fleet-exceeds-db-slots"])
+            .args([
+                "check",
+                "-f",
+                "concise",
+                "--select",
+                "fleet-exceeds-db-slots",
+            ])
             .arg(dir.path())
             .assert()
             .code(1)
@@ -6317,7 +6329,10 @@ fn init_writes_the_compose_service_that_builds_the_application_as_its_deployment
 fn init_writes_the_same_manifest_however_the_directory_is_spelt() {
     let parent = tree(&[
         ("pm/src/main/resources/application.yml", MINIMUM_IDLE_5),
-        ("pm/billing/src/main/resources/application.yml", MINIMUM_IDLE_5),
+        (
+            "pm/billing/src/main/resources/application.yml",
+            MINIMUM_IDLE_5,
+        ),
         ("pm/db/postgresql.conf", "max_connections = 100\n"),
     ]);
     let pm = parent.path().join("pm");
@@ -6333,8 +6348,14 @@ fn init_writes_the_same_manifest_however_the_directory_is_spelt() {
         String::from_utf8(out).expect("UTF-8")
     };
     let reference = init_in(parent.path(), "pm");
-    assert!(reference.contains("name = \"pm\"\nconfig = [\"src/main/resources/application.yml\"]"), "{reference}");
-    assert!(reference.contains("config = \"db/postgresql.conf\""), "{reference}");
+    assert!(
+        reference.contains("name = \"pm\"\nconfig = [\"src/main/resources/application.yml\"]"),
+        "{reference}"
+    );
+    assert!(
+        reference.contains("config = \"db/postgresql.conf\""),
+        "{reference}"
+    );
     for (cwd, dir) in [
         (parent.path().to_path_buf(), "./pm"),
         (parent.path().to_path_buf(), "pm/src/.."),
@@ -6361,16 +6382,25 @@ fn init_leaves_out_a_path_that_is_not_utf8_and_says_so() {
         .join("src/main/resources");
     std::fs::create_dir_all(&bad).expect("mkdir");
     std::fs::write(bad.join("application.yml"), MINIMUM_IDLE_5).expect("write");
-    let out = poollint().arg("init").arg(dir.path()).output().expect("run");
+    let out = poollint()
+        .arg("init")
+        .arg(dir.path())
+        .output()
+        .expect("run");
     assert_eq!(out.status.code(), Some(0), "{out:?}");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
-        stderr.contains("bad\u{fffd}name/src/main/resources/application.yml: its path is not valid UTF-8"),
+        stderr.contains(
+            "bad\u{fffd}name/src/main/resources/application.yml: its path is not valid UTF-8"
+        ),
         "{stderr}"
     );
     let manifest = std::fs::read_to_string(dir.path().join("poollint.toml")).expect("read");
     assert!(!manifest.contains('\u{fffd}'), "{manifest}");
-    assert!(manifest.contains("config = [\"good/application.yml\"]"), "{manifest}");
+    assert!(
+        manifest.contains("config = [\"good/application.yml\"]"),
+        "{manifest}"
+    );
     poollint()
         .args(["check", "-f", "concise"])
         .arg(dir.path())
@@ -6440,14 +6470,24 @@ fn init_leaves_out_the_files_a_nested_manifest_governs() {
     };
     let before = check();
     assert!(before.contains("database orders-db"), "{before}");
-    let out = poollint().arg("init").arg(dir.path()).output().expect("run");
+    let out = poollint()
+        .arg("init")
+        .arg(dir.path())
+        .output()
+        .expect("run");
     assert_eq!(out.status.code(), Some(0), "{out:?}");
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("init leaves out 4 file(s) that"), "{stderr}");
+    assert!(
+        stderr.contains("init leaves out 4 file(s) that"),
+        "{stderr}"
+    );
     assert!(stderr.contains("fleet/poollint.toml governs"), "{stderr}");
     let manifest = std::fs::read_to_string(dir.path().join("poollint.toml")).expect("read");
     assert!(!manifest.contains("fleet/"), "{manifest}");
-    assert!(manifest.contains("config = [\"web/application.yml\"]"), "{manifest}");
+    assert!(
+        manifest.contains("config = [\"web/application.yml\"]"),
+        "{manifest}"
+    );
     let after = check();
     assert!(after.contains("database orders-db"), "{after}");
     assert!(!after.contains("database db "), "{after}");
