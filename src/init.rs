@@ -306,7 +306,16 @@ fn planned_tables<'a>(
             scope,
             name,
             files,
-            candidates: named.iter().filter_map(|&i| deployments.get(i)).collect(),
+            // An application `check` already ties to its compose service keeps that
+            // one: no other workload is its deployment, nor loses its own table to it.
+            candidates: match service
+                .deployment
+                .as_ref()
+                .and_then(|d| d.inferred_link.as_ref())
+            {
+                Some(_) => Vec::new(),
+                None => named.iter().filter_map(|&i| deployments.get(i)).collect(),
+            },
             own: workload_key(service, relative),
         })
         .collect()

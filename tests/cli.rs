@@ -6492,3 +6492,30 @@ fn init_leaves_out_the_files_a_nested_manifest_governs() {
     assert!(after.contains("database orders-db"), "{after}");
     assert!(!after.contains("database db "), "{after}");
 }
+
+/// An application its compose service builds keeps that service as its `deployment`,
+/// and a Kubernetes workload named like it whose environment configures a pool keeps
+/// its own table: taken as the application's deployment by name, it was left out.
+#[test]
+fn init_keeps_a_named_workload_beside_an_application_its_compose_service_builds() {
+    let deployment = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app\nspec:\n  replicas: 4\n  template:\n    spec:\n      containers:\n        - name: app\n          image: x\n          env:\n            - name: SPRING_DATASOURCE_HIKARI_MAXIMUM_POOL_SIZE\n              value: \"25\"\n";
+    let compose = std::fs::read_to_string("tests/fixtures/compose-inferred/docker-compose.yml")
+        .expect("read");
+    let app = std::fs::read_to_string("tests/fixtures/compose-inferred/app/application.yml")
+        .expect("read");
+    let dir = tree(&[
+        ("docker-compose.yml", &compose),
+        ("app/application.yml", &app),
+        ("k8s/app.yaml", deployment),
+    ]);
+    let manifest = init_manifest(dir.path());
+    assert!(
+        manifest.contains("deployment = \"docker-compose.yml\"   # inferred:"),
+        "{manifest}"
+    );
+    assert!(
+        manifest.contains("deployment = \"k8s/app.yaml\"   # its environment configures the pool"),
+        "{manifest}"
+    );
+    assert_eq!(manifest.matches("[[service]]").count(), 2, "{manifest}");
+}
