@@ -295,11 +295,18 @@ fn run_init(dir: &Path, stdout: bool, force: bool, exclude: &ExcludeArgs) -> Exi
         Ok(patterns) => patterns,
         Err(code) => return code,
     };
-    if !dir.is_dir() {
-        return usage_error(&format!("{} is not a directory", dir.display()));
+    match std::fs::metadata(dir) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return usage_error(&format!("{} does not exist", dir.display()));
+        }
+        Ok(meta) if meta.is_dir() => {}
+        _ => return usage_error(&format!("{} is not a directory", dir.display())),
     }
     let target = crate::init::target(dir);
-    if !stdout && target.exists() && !force {
+    // Any entry, a dangling link too: writing through it created its target, outside
+    // the directory, without --force.
+    let taken = std::fs::symlink_metadata(&target).is_ok();
+    if !stdout && taken && !force {
         return usage_error(&format!(
             "{} exists; use --force to overwrite it or --stdout to print the inferred manifest",
             target.display()
@@ -309,7 +316,18 @@ fn run_init(dir: &Path, stdout: bool, force: bool, exclude: &ExcludeArgs) -> Exi
     request.select = Some(Vec::new());
     request.exclude_patterns = exclude_patterns;
     let report = engine::check(&request);
-    let text = crate::init::manifest_text(dir, &report.model, &report.sources);
+    let inferred = crate::init::infer(dir, &report.model, &report.sources);
+    for path in &inferred.skipped {
+        eprintln!(
+            "poollint: init leaves out {path}: its path is not valid UTF-8, which a TOML manifest cannot name"
+        );
+    }
+    for (manifest, files) in &inferred.governed {
+        eprintln!(
+            "poollint: init leaves out {files} file(s) that {manifest} governs (the nearest manifest applies to them)"
+        );
+    }
+    let text = inferred.text;
     if stdout {
         return emit_or_fail(text.as_bytes(), ExitCode::SUCCESS);
     }

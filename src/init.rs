@@ -7,16 +7,115 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use crate::model::{Ecosystem, Engine, Model, Service};
+use crate::model::{Database, Ecosystem, Engine, Model, Pooler, Service};
 use crate::source::{FileId, SourceMap};
 
-/// The manifest text for the files under `root`, as read into `model`.
-pub fn manifest_text(root: &Path, model: &Model, sources: &SourceMap) -> String {
-    let relative = |file: FileId| -> Option<String> {
-        let path = &sources.get(file)?.path;
-        let relative = path.strip_prefix(root).unwrap_or(path);
-        Some(crate::source::slashed(&relative.to_string_lossy()))
-    };
+/// The manifest `init` infers, and the files it leaves out.
+pub struct Inferred {
+    pub text: String,
+    /// Files whose path (relative to the root, shown lossily) is not valid UTF-8: a
+    /// TOML string cannot name them, and a lossy name (U+FFFD) names no file, which
+    /// made every later `check` stop (exit 2). Left out, for the caller to report.
+    pub skipped: Vec<String>,
+    /// Nested manifests (shown paths) and how many of the files read they govern: the
+    /// nearest manifest governs a file, so declaring it again above only renamed its
+    /// databases in that manifest's findings. Left out, for the caller to report.
+    pub governed: Vec<(String, usize)>,
+}
+
+/// Why a file read is left out of the manifest.
+enum Left {
+    /// Its path relative to the root is not valid UTF-8.
+    NotUtf8,
+    /// The `poollint.toml` of this directory below the root governs it.
+    Governed(PathBuf),
+}
+
+/// The path of each file relative to the root, or why the manifest cannot name it.
+fn relative_paths(root: &Root, sources: &SourceMap) -> HashMap<FileId, Result<String, Left>> {
+    let mut has_manifest: HashMap<PathBuf, bool> = HashMap::new();
+    sources
+        .files()
+        .iter()
+        .map(|file| {
+            let path = crate::source::normalise(&file.path);
+            let relative = path.strip_prefix(&root.files).unwrap_or(&path);
+            let text = match nested_manifest(root, &path, &mut has_manifest) {
+                Some(dir) => Err(Left::Governed(dir)),
+                None => relative
+                    .to_str()
+                    .map(crate::source::slashed)
+                    .ok_or(Left::NotUtf8),
+            };
+            (file.id, text)
+        })
+        .collect()
+}
+
+/// The nearest directory strictly below the root, above `file`, that holds a
+/// `poollint.toml` (looked up once per directory).
+fn nested_manifest(
+    root: &Root,
+    file: &Path,
+    has_manifest: &mut HashMap<PathBuf, bool>,
+) -> Option<PathBuf> {
+    let dirs = file.ancestors().skip(1);
+    for dir in dirs.take_while(|d| *d != root.files && d.starts_with(&root.files)) {
+        let found = *has_manifest
+            .entry(dir.to_path_buf())
+            .or_insert_with(|| target(dir).exists());
+        if found {
+            return Some(dir.to_path_buf());
+        }
+    }
+    None
+}
+
+/// The manifest for the files under `root`, as read into `model`.
+pub fn infer(root: &Path, model: &Model, sources: &SourceMap) -> Inferred {
+    let root = Root::new(root);
+    let paths = relative_paths(&root, sources);
+    let mut skipped: Vec<String> = Vec::new();
+    let mut governed: std::collections::BTreeMap<String, usize> = Default::default();
+    for file in sources.files() {
+        match paths.get(&file.id) {
+            Some(Err(Left::NotUtf8)) => skipped.push(crate::source::display_path(&file.path)),
+            Some(Err(Left::Governed(dir))) => {
+                let manifest = crate::source::display_path(&target(dir));
+                *governed.entry(manifest).or_default() += 1;
+            }
+            _ => {}
+        }
+    }
+    skipped.sort();
+    skipped.dedup();
+    let relative = |file: FileId| -> Option<String> { paths.get(&file)?.as_ref().ok().cloned() };
+    let text = manifest_text(&root, model, &relative);
+    Inferred {
+        text,
+        skipped,
+        governed: governed.into_iter().collect(),
+    }
+}
+
+/// The manifest text; `relative` gives the path a manifest names a file by (None when
+/// it cannot), and a database or pooler read from such a file is left out.
+fn manifest_text(
+    root: &Root,
+    model: &Model,
+    relative: &dyn Fn(FileId) -> Option<String>,
+) -> String {
+    let writable = |file: Option<FileId>| file.is_none_or(|f| relative(f).is_some());
+    let databases: Vec<&Database> = model
+        .databases
+        .iter()
+        .filter(|d| writable(d.source_file()))
+        .collect();
+    let poolers: Vec<&Pooler> = model
+        .poolers
+        .iter()
+        .filter(|p| writable(p.source_file()))
+        .collect();
     let mut out = String::from(
         "# poollint.toml written by `poollint init` from the files below this directory.\n\
          # Confirm every value, fill in what the files cannot say (marked TODO), then run\n\
@@ -25,40 +124,26 @@ pub fn manifest_text(root: &Path, model: &Model, sources: &SourceMap) -> String 
     // The file the database was read from (its my.cnf or postgresql.conf), not the
     // include or postgresql.auto.conf its max_connections came from: `config` names the
     // file whose includes bring in the rest.
-    let database_configs: Vec<Option<String>> = model
-        .databases
+    let database_configs: Vec<Option<String>> = databases
         .iter()
         .map(|d| d.source_file().and_then(relative))
         .collect();
-    let pooler_configs: Vec<Option<String>> = model
-        .poolers
+    let pooler_configs: Vec<Option<String>> = poolers
         .iter()
         .map(|p| p.source_file().and_then(relative))
         .collect();
     // Databases and poolers share the names `connects-to` refers to.
     let targets = unique_names(
-        model
-            .databases
+        databases
             .iter()
             .map(|d| d.name.as_str())
             .zip(&database_configs)
-            .chain(
-                model
-                    .poolers
-                    .iter()
-                    .map(|p| p.name.as_str())
-                    .zip(&pooler_configs),
-            )
+            .chain(poolers.iter().map(|p| p.name.as_str()).zip(&pooler_configs))
             .map(|(name, config)| (name.to_owned(), config.as_deref().map(parent_dir)))
             .collect(),
     );
-    let (database_names, pooler_names) = targets.split_at(model.databases.len());
-    for ((database, config), name) in model
-        .databases
-        .iter()
-        .zip(database_configs)
-        .zip(database_names)
-    {
+    let (database_names, pooler_names) = targets.split_at(databases.len());
+    for ((database, config), name) in databases.iter().zip(database_configs).zip(database_names) {
         let _ = write!(
             out,
             "\n[[database]]\nname = {}\nengine = \"{}\"\n",
@@ -107,44 +192,24 @@ pub fn manifest_text(root: &Path, model: &Model, sources: &SourceMap) -> String 
         }
     }
     let deployments: Vec<(String, String)> =
-        deployment_files(model, &relative).into_iter().collect();
-    // Workloads count as services when their environment configures a pool; a service
-    // is written when some file configures its pools.
-    let services: Vec<(&Service, BTreeSet<String>)> = model
-        .services
-        .iter()
-        .filter(|s| !is_workload(s) || !s.pools.is_empty())
-        .map(|s| (s, pool_files(model, s, &relative)))
-        .filter(|(_, files)| !files.is_empty())
-        .collect();
-    // Service names are shown paths: relative to the root, they make the fallbacks.
-    let root_shown = format!("{}/", crate::source::display_path(root));
+        deployment_files(model, relative).into_iter().collect();
+    let tables = one_table_per_workload(planned_tables(model, root, relative, &deployments));
+    // Relative to the root, the service's directory is the fallback of a shared name.
     let service_names = unique_names(
-        services
+        tables
             .iter()
-            .map(|(s, _)| {
-                let scope = s.name.strip_prefix(root_shown.as_str()).unwrap_or(&s.name);
-                (service_name(&s.name), Some(project_dir(scope).to_owned()))
-            })
+            .map(|t| (t.name.clone(), Some(project_dir(&t.scope).to_owned())))
             .collect(),
     );
-    let own_names: Vec<String> = services
-        .iter()
-        .map(|(s, _)| service_name(&s.name))
-        .collect();
-    let named = workloads_named(&own_names, &deployments);
-    for (((service, files), written_name), named) in services.iter().zip(&service_names).zip(named)
-    {
+    for (table, written_name) in tables.iter().zip(&service_names) {
         let service = Written {
-            service,
-            files,
+            service: table.service,
+            files: &table.files,
             name: written_name,
         };
-        let candidates: Vec<&(String, String)> =
-            named.iter().filter_map(|&i| deployments.get(i)).collect();
         // The only database, unless the service's pools say they talk to another
         // server (a MySQL URL beside the only PostgreSQL database): then no link.
-        let lone_database_unreachable = match (model.databases.as_slice(), targets.as_slice()) {
+        let lone_database_unreachable = match (databases.as_slice(), targets.as_slice()) {
             ([database], [_]) => {
                 !crate::model::links::pools_may_reach(model, database, service.service)
             }
@@ -154,9 +219,157 @@ pub fn manifest_text(root: &Path, model: &Model, sources: &SourceMap) -> String 
             true => Targets::OtherServer,
             false => Targets::Named(&targets),
         };
-        write_service(&mut out, &service, &relative, targets, &candidates);
+        write_service(&mut out, &service, relative, targets, &table.candidates);
     }
     out
+}
+
+/// The directory `init` writes the manifest for, however it was spelt (`./pm`,
+/// `pm/src/..`, `.` inside it): paths and names are relative to it, so every spelling
+/// writes the same manifest.
+struct Root {
+    /// Lexically normalised, as the files' paths are compared with it.
+    files: PathBuf,
+    /// As service names (shown paths) start, normalised.
+    shown: PathBuf,
+    /// Its own name (the resolved directory's, as `.` and `..` name nothing): the
+    /// name of an application whose project directory is the root itself.
+    name: String,
+}
+
+impl Root {
+    fn new(root: &Path) -> Self {
+        let resolved = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
+        let name = resolved
+            .file_name()
+            .map_or_else(|| "app".to_owned(), |n| n.to_string_lossy().into_owned());
+        Root {
+            files: crate::source::normalise(root),
+            shown: crate::source::normalise(Path::new(&crate::source::display_path(root))),
+            name,
+        }
+    }
+
+    /// A service's scope (its shown path) relative to the root; a workload's name
+    /// (`shop/orders`) is no path below it and stays as it is.
+    fn scope(&self, service: &str) -> String {
+        let path = crate::source::normalise(Path::new(service));
+        match path.strip_prefix(&self.shown) {
+            Ok(below) => crate::source::slashed(&below.to_string_lossy()),
+            Err(_) => service.to_owned(),
+        }
+    }
+}
+
+/// A `[[service]]` table `init` means to write, before it is named.
+struct Table<'a> {
+    service: &'a Service,
+    /// Its directory relative to the root (a workload's name for a workload).
+    scope: String,
+    /// Its name before names are made unique.
+    name: String,
+    /// The files that configure its pools.
+    files: BTreeSet<String>,
+    /// The workloads its name may refer to (one is written as its `deployment`).
+    candidates: Vec<&'a (String, String)>,
+    /// (name, file) of the workload a Kubernetes or compose table is.
+    own: Option<(String, String)>,
+}
+
+/// The tables of the services some file configures the pools of: workloads count as
+/// services when their environment configures a pool.
+fn planned_tables<'a>(
+    model: &'a Model,
+    root: &Root,
+    relative: &dyn Fn(FileId) -> Option<String>,
+    deployments: &'a [(String, String)],
+) -> Vec<Table<'a>> {
+    let services: Vec<(&Service, BTreeSet<String>)> = model
+        .services
+        .iter()
+        .filter(|s| !is_workload(s) || !s.pools.is_empty())
+        .map(|s| (s, pool_files(model, s, relative)))
+        .filter(|(_, files)| !files.is_empty())
+        .collect();
+    let scopes: Vec<String> = services.iter().map(|(s, _)| root.scope(&s.name)).collect();
+    let own_names: Vec<String> = scopes
+        .iter()
+        .map(|scope| service_name(scope, &root.name))
+        .collect();
+    let named = workloads_named(&own_names, deployments);
+    services
+        .into_iter()
+        .zip(scopes.into_iter().zip(own_names))
+        .zip(named)
+        .map(|(((service, files), (scope, name)), named)| Table {
+            service,
+            scope,
+            name,
+            files,
+            // An application `check` already ties to its compose service keeps that
+            // one: no other workload is its deployment, nor loses its own table to it.
+            candidates: match service
+                .deployment
+                .as_ref()
+                .and_then(|d| d.inferred_link.as_ref())
+            {
+                Some(_) => Vec::new(),
+                None => named.iter().filter_map(|&i| deployments.get(i)).collect(),
+            },
+            own: workload_key(service, relative),
+        })
+        .collect()
+}
+
+/// (name, file) of a Kubernetes or compose workload, as [`deployment_files`] lists it.
+fn workload_key(
+    service: &Service,
+    relative: &dyn Fn(FileId) -> Option<String>,
+) -> Option<(String, String)> {
+    if !is_workload(service) {
+        return None;
+    }
+    let file = service.deployment.as_ref()?.location?.file;
+    let name = service.name.rsplit('/').next().unwrap_or(&service.name);
+    Some((name.to_owned(), relative(file)?))
+}
+
+/// One table per workload: a workload whose environment configures a pool has its own
+/// table, and the application named like it gets it as its `deployment` too, so
+/// `check` counted its instances twice. The application's table keeps the workload (its
+/// environment's pools come with it as the deployment) and the workload's own table is
+/// left out. Except for a ConfigMap's application, read from the workload's own file:
+/// then the workload's table stays and the application's is left out, as any table
+/// naming that file claims the workload again; `check` counts the application apart
+/// from the workload with or without that table (a table whose `deployment` is the
+/// file releases the other services read from it alone).
+fn one_table_per_workload(tables: Vec<Table>) -> Vec<Table> {
+    let own: HashSet<(String, String)> = tables.iter().filter_map(|t| t.own.clone()).collect();
+    let mut taken: HashSet<(String, String)> = HashSet::new();
+    let mut in_workload_file: HashSet<usize> = HashSet::new();
+    for (index, table) in tables.iter().enumerate().filter(|(_, t)| t.own.is_none()) {
+        let [(name, path)] = table.candidates.as_slice() else {
+            continue;
+        };
+        let key = (name.clone(), path.clone());
+        if !own.contains(&key) {
+            continue;
+        }
+        if table.files.iter().all(|f| f == path) {
+            in_workload_file.insert(index);
+        } else {
+            taken.insert(key);
+        }
+    }
+    tables
+        .into_iter()
+        .enumerate()
+        .filter(|(index, t)| {
+            !in_workload_file.contains(index)
+                && t.own.as_ref().is_none_or(|key| !taken.contains(key))
+        })
+        .map(|(_, t)| t)
+        .collect()
 }
 
 /// For each service name, the workloads (indices into `workloads`, in order) whose name
@@ -262,10 +475,23 @@ fn write_service(
             named.to_vec()
         }
     };
+    let linked_by_check = service
+        .deployment
+        .as_ref()
+        .and_then(|d| d.inferred_link.as_deref());
     if let (Some(path), true) = (&own_file, is_workload(service)) {
         let _ = writeln!(
             out,
             "deployment = {}   # its environment configures the pool",
+            quote(path)
+        );
+    } else if let (Some(path), Some(_)) = (&own_file, linked_by_check) {
+        // The compose service `check` ties the application to without a manifest (it
+        // builds or mounts its files): the same link, or the manifest would drop its
+        // replicas. The reason names a host path, which a comment cannot hold safely.
+        let _ = writeln!(
+            out,
+            "deployment = {}   # inferred: its compose service builds or mounts the application's files",
             quote(path)
         );
     } else {
@@ -329,12 +555,14 @@ fn is_workload(service: &Service) -> bool {
     )
 }
 
-/// A service's name from its application directory: `orders/src/main/resources` is
-/// `orders` (the Maven/Gradle layout), anything else its last directory.
-fn service_name(scope: &str) -> String {
-    Path::new(project_dir(scope))
-        .file_name()
-        .map_or_else(|| scope.to_owned(), |n| n.to_string_lossy().into_owned())
+/// A service's name from its application directory relative to the root:
+/// `orders/src/main/resources` is `orders` (the Maven/Gradle layout), anything else its
+/// last directory; the root's own name when that is the root itself.
+fn service_name(scope: &str, root_name: &str) -> String {
+    Path::new(project_dir(scope)).file_name().map_or_else(
+        || root_name.to_owned(),
+        |n| n.to_string_lossy().into_owned(),
+    )
 }
 
 /// The project directory of an application directory: `team/orders/src/main/resources`
@@ -403,12 +631,7 @@ fn deployment_files(
     model
         .services
         .iter()
-        .filter(|s| is_workload(s))
-        .filter_map(|s| {
-            let file = s.deployment.as_ref()?.location?.file;
-            let name = s.name.rsplit('/').next().unwrap_or(&s.name).to_owned();
-            Some((name, relative(file)?))
-        })
+        .filter_map(|s| workload_key(s, relative))
         .collect()
 }
 
@@ -498,7 +721,11 @@ mod tests {
         assert_eq!(project_dir("team/orders/src/main/resources"), "team/orders");
         assert_eq!(project_dir("xsrc/main/resources"), "xsrc/main/resources");
         assert_eq!(project_dir("src/main/resources"), "");
-        assert_eq!(service_name("src/main/resources"), "src/main/resources");
-        assert_eq!(service_name("team/orders/src/main/resources"), "orders");
+        assert_eq!(service_name("src/main/resources", "pm"), "pm");
+        assert_eq!(service_name("", "pm"), "pm");
+        assert_eq!(
+            service_name("team/orders/src/main/resources", "pm"),
+            "orders"
+        );
     }
 }

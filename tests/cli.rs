@@ -6311,3 +6311,296 @@ fn rails_min_connections_and_a_default_max_lifetime_are_worded_plainly() {
         "{check}"
     );
 }
+
+/// A Deployment whose environment configures the pool of the Spring application named
+/// like it is written once, as that application's `deployment`: its own second table
+/// (`orders-2`) made `check` count its four replicas twice (demand 200 for 100).
+#[test]
+fn init_declares_a_kubernetes_workload_configuring_the_pool_once() {
+    let dir = tree(&[
+        (
+            "orders/src/main/resources/application.yml",
+            "spring:\n  datasource:\n    hikari:\n      maximum-pool-size: 20\n",
+        ),
+        (
+            "orders/k8s/deployment.yaml",
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: orders\nspec:\n  replicas: 4\n  template:\n    spec:\n      containers:\n        - name: orders\n          image: x\n          env:\n            - name: SPRING_DATASOURCE_HIKARI_MAXIMUM_POOL_SIZE\n              value: \"25\"\n",
+        ),
+        ("db/postgresql.conf", "max_connections = 150\n"),
+    ]);
+    let manifest = init_manifest(dir.path());
+    assert_eq!(
+        manifest
+            .matches("deployment = \"orders/k8s/deployment.yaml\"")
+            .count(),
+        1,
+        "{manifest}"
+    );
+    assert_eq!(manifest.matches("[[service]]").count(), 1, "{manifest}");
+    poollint().arg("init").arg(dir.path()).assert().code(0);
+    poollint()
+        .args(["capacity"])
+        .arg(dir.path())
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains(
+            "db        147           100            125",
+        ));
+}
+
+/// A Deployment mounting a ConfigMap that holds `application.yml` is declared once: the
+/// ConfigMap's application got a second table with the workload as its `deployment`,
+/// counting the autoscaler's ten replicas twice.
+#[test]
+fn init_declares_a_workload_mounting_a_configmap_application_once() {
+    let k8s = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: svc1\nspec:\n  replicas: 2\n  template:\n    spec:\n      containers:\n        - name: svc1\n          image: x\n          env:\n            - name: SPRING_DATASOURCE_USERNAME\n              value: svc1\n          volumeMounts:\n            - name: config\n              mountPath: /config\n      volumes:\n        - name: config\n          configMap:\n            name: svc1-config\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: svc1-config\ndata:\n  application.yml: |\n    spring:\n      datasource:\n        hikari:\n          maximum-pool-size: 32\n";
+    let dir = tree(&[("svc1/deploy/k8s.yaml", k8s)]);
+    let manifest = init_manifest(dir.path());
+    assert_eq!(
+        manifest
+            .matches("deployment = \"svc1/deploy/k8s.yaml\"")
+            .count(),
+        1,
+        "{manifest}"
+    );
+    assert_eq!(manifest.matches("[[service]]").count(), 1, "{manifest}");
+}
+
+/// The compose service that builds the application and mounts its config is written as
+/// its `deployment`, as `check` links them without a manifest: without it the manifest
+/// declared one instance for three and the fleet error disappeared.
+#[test]
+fn init_writes_the_compose_service_that_builds_the_application_as_its_deployment() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    for rel in ["docker-compose.yml", "app/application.yml"] {
+        let to = dir.path().join(rel);
+        std::fs::create_dir_all(to.parent().expect("parent")).expect("mkdir");
+        std::fs::copy(
+            std::path::Path::new("tests/fixtures/compose-inferred").join(rel),
+            to,
+        )
+        .expect("copy");
+    }
+    let fleet = || {
+        poollint()
+            .args([
+                "check",
+                "-f",
+                "concise",
+                "--select",
+                "fleet-exceeds-db-slots",
+            ])
+            .arg(dir.path())
+            .assert()
+            .code(1)
+            .stdout(predicate::str::contains("demand 90 = app 3 instances"))
+    };
+    fleet();
+    let manifest = init_manifest(dir.path());
+    assert!(
+        manifest.contains("deployment = \"docker-compose.yml\"   # inferred:"),
+        "{manifest}"
+    );
+    poollint().arg("init").arg(dir.path()).assert().code(0);
+    fleet();
+}
+
+/// `init` writes the same manifest however its directory is spelt: paths relative to
+/// the directory (`./pm` and `pm/src/..` wrote `pm/src/…`, which check could not find
+/// from the manifest's directory) and names independent of the current directory (run
+/// inside it, the application at its root was `src/main/resources` or
+/// `../src/main/resources`).
+#[test]
+fn init_writes_the_same_manifest_however_the_directory_is_spelt() {
+    let parent = tree(&[
+        ("pm/src/main/resources/application.yml", MINIMUM_IDLE_5),
+        (
+            "pm/billing/src/main/resources/application.yml",
+            MINIMUM_IDLE_5,
+        ),
+        ("pm/db/postgresql.conf", "max_connections = 100\n"),
+    ]);
+    let pm = parent.path().join("pm");
+    let init_in = |cwd: &std::path::Path, dir: &str| {
+        let out = poollint()
+            .current_dir(cwd)
+            .args(["init", "--stdout", dir])
+            .assert()
+            .code(0)
+            .get_output()
+            .stdout
+            .clone();
+        String::from_utf8(out).expect("UTF-8")
+    };
+    let reference = init_in(parent.path(), "pm");
+    assert!(
+        reference.contains("name = \"pm\"\nconfig = [\"src/main/resources/application.yml\"]"),
+        "{reference}"
+    );
+    assert!(
+        reference.contains("config = \"db/postgresql.conf\""),
+        "{reference}"
+    );
+    for (cwd, dir) in [
+        (parent.path().to_path_buf(), "./pm"),
+        (parent.path().to_path_buf(), "pm/src/.."),
+        (pm.clone(), "."),
+        (pm.join("src"), ".."),
+        (pm.join("src/main"), "../.."),
+    ] {
+        assert_eq!(init_in(&cwd, dir), reference, "{dir} in {}", cwd.display());
+    }
+    assert!(!reference.contains(".."), "{reference}");
+}
+
+/// A path that is not valid UTF-8 cannot be written into TOML: `init` leaves it out and
+/// says so, where it wrote its lossy name (U+FFFD), which named no file and made every
+/// later `check` stop (exit 2).
+#[cfg(unix)]
+#[test]
+fn init_leaves_out_a_path_that_is_not_utf8_and_says_so() {
+    use std::os::unix::ffi::OsStrExt as _;
+    let dir = tree(&[("good/application.yml", MINIMUM_IDLE_5)]);
+    let bad = dir
+        .path()
+        .join(std::ffi::OsStr::from_bytes(b"bad\xffname"))
+        .join("src/main/resources");
+    std::fs::create_dir_all(&bad).expect("mkdir");
+    std::fs::write(bad.join("application.yml"), MINIMUM_IDLE_5).expect("write");
+    let out = poollint()
+        .arg("init")
+        .arg(dir.path())
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(
+            "bad\u{fffd}name/src/main/resources/application.yml: its path is not valid UTF-8"
+        ),
+        "{stderr}"
+    );
+    let manifest = std::fs::read_to_string(dir.path().join("poollint.toml")).expect("read");
+    assert!(!manifest.contains('\u{fffd}'), "{manifest}");
+    assert!(
+        manifest.contains("config = [\"good/application.yml\"]"),
+        "{manifest}"
+    );
+    poollint()
+        .args(["check", "-f", "concise"])
+        .arg(dir.path())
+        .assert()
+        .code(0);
+}
+
+/// A directory that does not exist is named as such (it was "not a directory").
+#[test]
+fn init_says_a_missing_directory_does_not_exist() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    poollint()
+        .arg("init")
+        .arg(dir.path().join("nope"))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("nope does not exist"));
+}
+
+/// A dangling `poollint.toml` link is an existing entry: without --force `init` refuses,
+/// where it followed the link and created its target outside the directory.
+#[cfg(unix)]
+#[test]
+fn init_refuses_a_dangling_manifest_link_without_force() {
+    let dir = tree(&[("app/application.yml", MINIMUM_IDLE_5)]);
+    let outside = tempfile::tempdir().expect("temp dir");
+    let target = outside.path().join("elsewhere.toml");
+    std::os::unix::fs::symlink(&target, dir.path().join("poollint.toml")).expect("link");
+    poollint()
+        .arg("init")
+        .arg(dir.path())
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("exists; use --force"));
+    assert!(!target.exists());
+}
+
+/// Files a nested `poollint.toml` governs are left out of the manifest `init` writes
+/// above it, with a note: declared again, their database took the parent's name in the
+/// nested manifest's findings (`db` for `orders-db`).
+#[test]
+fn init_leaves_out_the_files_a_nested_manifest_governs() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let copy = |rel: &str| {
+        let to = dir.path().join("fleet").join(rel);
+        std::fs::create_dir_all(to.parent().expect("parent")).expect("mkdir");
+        std::fs::copy(std::path::Path::new("examples/fleet").join(rel), to).expect("copy");
+    };
+    for rel in [
+        "poollint.toml",
+        "orders/src/main/resources/application.yml",
+        "deploy/orders.yaml",
+        "pgbouncer/pgbouncer.ini",
+        "db/postgresql.conf",
+    ] {
+        copy(rel);
+    }
+    std::fs::create_dir_all(dir.path().join("web")).expect("mkdir");
+    std::fs::write(dir.path().join("web/application.yml"), MINIMUM_IDLE_5).expect("write");
+    let check = || {
+        let out = poollint()
+            .args(["check", "-f", "concise"])
+            .arg(dir.path())
+            .output()
+            .expect("run");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let before = check();
+    assert!(before.contains("database orders-db"), "{before}");
+    let out = poollint()
+        .arg("init")
+        .arg(dir.path())
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("init leaves out 4 file(s) that"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("fleet/poollint.toml governs"), "{stderr}");
+    let manifest = std::fs::read_to_string(dir.path().join("poollint.toml")).expect("read");
+    assert!(!manifest.contains("fleet/"), "{manifest}");
+    assert!(
+        manifest.contains("config = [\"web/application.yml\"]"),
+        "{manifest}"
+    );
+    let after = check();
+    assert!(after.contains("database orders-db"), "{after}");
+    assert!(!after.contains("database db "), "{after}");
+}
+
+/// An application its compose service builds keeps that service as its `deployment`,
+/// and a Kubernetes workload named like it whose environment configures a pool keeps
+/// its own table: taken as the application's deployment by name, it was left out.
+#[test]
+fn init_keeps_a_named_workload_beside_an_application_its_compose_service_builds() {
+    let deployment = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app\nspec:\n  replicas: 4\n  template:\n    spec:\n      containers:\n        - name: app\n          image: x\n          env:\n            - name: SPRING_DATASOURCE_HIKARI_MAXIMUM_POOL_SIZE\n              value: \"25\"\n";
+    let compose = std::fs::read_to_string("tests/fixtures/compose-inferred/docker-compose.yml")
+        .expect("read");
+    let app = std::fs::read_to_string("tests/fixtures/compose-inferred/app/application.yml")
+        .expect("read");
+    let dir = tree(&[
+        ("docker-compose.yml", &compose),
+        ("app/application.yml", &app),
+        ("k8s/app.yaml", deployment),
+    ]);
+    let manifest = init_manifest(dir.path());
+    assert!(
+        manifest.contains("deployment = \"docker-compose.yml\"   # inferred:"),
+        "{manifest}"
+    );
+    assert!(
+        manifest.contains("deployment = \"k8s/app.yaml\"   # its environment configures the pool"),
+        "{manifest}"
+    );
+    assert_eq!(manifest.matches("[[service]]").count(), 2, "{manifest}");
+}
