@@ -1573,6 +1573,38 @@ fn an_application_at_the_root_is_named_by_its_directory() {
         ));
 }
 
+/// A URL with a password read from a Kubernetes Secret (`secretKeyRef`) is kept where
+/// credentials belong: masked, not reported by `plaintext-credentials-in-pool-config`.
+#[test]
+fn a_url_password_from_a_kubernetes_secret_is_not_reported_as_plaintext() {
+    let url = "jdbc:postgresql://db:5432/shop?user=app&password=Hunter2Secret&socketTimeout=30";
+    let manifest = format!(
+        "apiVersion: v1\nkind: Secret\nmetadata: {{name: s}}\nstringData:\n  URL: \"{url}\"\n---\n\
+         apiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: web}}\nspec:\n  template:\n    spec:\n      containers:\n        - name: web\n          env:\n            - name: SPRING_DATASOURCE_URL\n              valueFrom: {{secretKeyRef: {{name: s, key: URL}}}}\n"
+    );
+    let dir = tree(&[("deploy/web.yaml", &manifest)]);
+    let out = poollint()
+        .current_dir(dir.path())
+        .args(["check", ".", "-f", "json"])
+        .assert();
+    let text = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+    assert!(!text.contains("plaintext-credentials"), "{text}");
+    assert!(!text.contains("Hunter2Secret"), "{text}");
+    // The same URL written in the Deployment itself is a literal password.
+    let literal = manifest.replace(
+        "valueFrom: {secretKeyRef: {name: s, key: URL}}",
+        &format!("value: \"{url}\""),
+    );
+    write_file(dir.path(), "deploy/web.yaml", &literal);
+    poollint()
+        .current_dir(dir.path())
+        .args(["check", ".", "-f", "concise"])
+        .assert()
+        .stdout(predicate::str::contains(
+            "plaintext-credentials-in-pool-config",
+        ));
+}
+
 /// A declared pooler's link is never inferred: without connects-to its server
 /// connections count against no database, and a note says so at its table.
 #[test]

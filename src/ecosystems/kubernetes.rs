@@ -52,7 +52,7 @@ impl Reader for Kubernetes {
     }
 
     fn accepts(&self, text: &str) -> bool {
-        text.contains("apiVersion") && text.contains("kind") && !text.contains("{{")
+        text.contains("apiVersion") && text.contains("kind") && !is_helm_template(text)
     }
 
     /// Each file is read on its own into a summary ([`Reader::summarise`]): references
@@ -1553,6 +1553,38 @@ fn steady_from_autoscaler(deployment: &mut Deployment) {
     }
 }
 
+/// Whether `text` is a Helm template rather than a manifest: its `{{ }}` actions use
+/// Helm's objects or control words (`.Values`, `include`, `{{- if`). Braces that are
+/// only text of a plain manifest (a Prometheus rule's `{{ $labels.instance }}` in a
+/// ConfigMap, an annotation) do not make it one: `kubectl apply` takes such a file.
+fn is_helm_template(text: &str) -> bool {
+    const HELM: &[&str] = &[
+        "{{-",
+        "-}}",
+        ".Values",
+        ".Release",
+        ".Chart",
+        ".Capabilities",
+        ".Files",
+        ".Template",
+        "include ",
+        "template ",
+        "toYaml",
+        "tpl ",
+        "{{ if",
+        "{{if",
+        "{{ range",
+        "{{range",
+        "{{ with",
+        "{{with",
+        "{{ end",
+        "{{end",
+        "{{ define",
+        "{{/*",
+    ];
+    text.contains("{{") && HELM.iter().any(|marker| text.contains(marker))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1631,6 +1663,10 @@ mod tests {
     #[test]
     fn helm_templates_and_other_yaml_are_not_accepted() {
         assert!(!Kubernetes.accepts("apiVersion: v1\nkind: Service\nname: {{ .Values.name }}\n"));
+        assert!(!Kubernetes
+            .accepts("{{- if .Values.enabled }}\napiVersion: v1\nkind: Service\n{{- end }}\n"));
+        // Braces of a Prometheus rule in a plain manifest's ConfigMap: kubectl applies it.
+        assert!(Kubernetes.accepts("apiVersion: v1\nkind: ConfigMap\ndata:\n  rules.yml: |\n    summary: \"{{ $labels.instance }} is down\"\n"));
         assert!(!Kubernetes.accepts("jobs:\n  build:\n    runs-on: ubuntu-latest\n"));
         assert!(Kubernetes.accepts(DEPLOYMENT));
     }

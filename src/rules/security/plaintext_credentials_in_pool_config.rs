@@ -3,9 +3,12 @@
 //! Heuristic detector [HK-CFG]: literal passwords in password keys, in the defaults of
 //! `${VAR:default}` placeholders, and inside connection URLs (`user:secret@`,
 //! `password=`). The diagnostic points at the secret; every output masks it.
+use std::collections::HashMap;
+
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::{Model, Secret};
 use crate::rules::{Category, Inputs, RuleMeta, RuleOptions};
+use crate::source::{FileId, Span};
 
 pub static META: RuleMeta = RuleMeta {
     name: "plaintext-credentials-in-pool-config",
@@ -24,14 +27,41 @@ impl crate::rules::Rule for Rule {
     }
 
     fn check(&self, model: &Model, _options: &RuleOptions, out: &mut Vec<Diagnostic>) {
+        let kept_in_secrets = secret_object_values(model);
+        let in_a_secret = |secret: &Secret| {
+            let location = secret.location;
+            kept_in_secrets.get(&location.file).is_some_and(|spans| {
+                spans
+                    .iter()
+                    .any(|s| s.start <= location.span.start && location.span.end <= s.end)
+            })
+        };
         for secret in model
             .secrets
             .iter()
-            .filter(|s| s.literal && is_database_key(&s.key))
+            .filter(|s| s.literal && is_database_key(&s.key) && !in_a_secret(s))
         {
             out.push(diagnostic(secret));
         }
     }
+}
+
+/// Where the values of Kubernetes `kind: Secret` objects are written, by file: a
+/// password read from one (a `SPRING_DATASOURCE_URL` through `secretKeyRef`) is kept
+/// where credentials belong, not written in a configuration file.
+fn secret_object_values(model: &Model) -> HashMap<FileId, Vec<Span>> {
+    let mut by_file: HashMap<FileId, Vec<Span>> = HashMap::new();
+    let values = model
+        .secrets
+        .iter()
+        .filter(|s| s.kind == crate::ecosystems::KUBERNETES_SECRET_VALUE);
+    for secret in values {
+        by_file
+            .entry(secret.location.file)
+            .or_default()
+            .push(secret.location.span);
+    }
+    by_file
 }
 
 /// Passwords of databases and their pools. Mail, Redis or LDAP passwords are masked in
