@@ -153,6 +153,9 @@ impl Includes<'_> {
                             .filter_map(Result::ok)
                             .map(|e| e.path())
                             .filter(|p| p.extension().is_some_and(|e| e == extension))
+                            // The servers take the files only: a directory named
+                            // `x.conf` inside is skipped (`stat`, not an error).
+                            .filter(|p| !p.is_dir())
                             .filter(|p| {
                                 !p.file_name()
                                     .and_then(|n| n.to_str())

@@ -1605,6 +1605,31 @@ fn a_url_password_from_a_kubernetes_secret_is_not_reported_as_plaintext() {
         ));
 }
 
+/// A compose service under `profiles:` runs no container on a plain `docker compose
+/// up`: it counts 0 instances, and says why.
+#[test]
+fn a_compose_service_under_a_profile_counts_no_instance() {
+    let compose = "services:\n  db:\n    image: postgres:16\n    command: [\"postgres\", \"-c\", \"max_connections=23\"]\n  web:\n    image: shop/web\n    environment:\n      SPRING_DATASOURCE_URL: jdbc:postgresql://db:5432/shop?socketTimeout=30\n      SPRING_DATASOURCE_HIKARI_MAXIMUM_POOL_SIZE: \"5\"\n  debug:\n    image: shop/web\n    profiles: [debug]\n    deploy: {replicas: 10}\n    environment:\n      SPRING_DATASOURCE_URL: jdbc:postgresql://db:5432/shop?socketTimeout=30\n      SPRING_DATASOURCE_HIKARI_MAXIMUM_POOL_SIZE: \"7\"\n";
+    let dir = tree(&[("docker-compose.yml", compose)]);
+    poollint()
+        .current_dir(dir.path())
+        .args(["check", ".", "-f", "concise"])
+        .assert()
+        .code(0);
+    // Without the profile the 10 debug replicas count: 5 + 70 > 20.
+    write_file(
+        dir.path(),
+        "docker-compose.yml",
+        &compose.replace("    profiles: [debug]\n", ""),
+    );
+    poollint()
+        .current_dir(dir.path())
+        .args(["check", ".", "-f", "concise"])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("error[fleet-exceeds-db-slots]"));
+}
+
 /// A declared pooler's link is never inferred: without connects-to its server
 /// connections count against no database, and a note says so at its table.
 #[test]

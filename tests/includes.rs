@@ -65,6 +65,27 @@ fn postgres_includes_count_at_the_include_line() {
         .ends_with("02-b.conf"));
 }
 
+/// PostgreSQL reads only the files of an `include_dir`: a directory inside, even one
+/// named `x.conf`, is skipped, not an error.
+#[test]
+fn a_directory_inside_an_include_dir_is_skipped() {
+    let dir = tree(&[
+        (
+            "db/postgresql.conf",
+            "max_connections = 100\ninclude_dir 'conf.d'\n",
+        ),
+        ("db/conf.d/01-a.conf", "max_connections = 400\n"),
+        ("db/conf.d/dir.conf/inner.conf", "max_connections = 900\n"),
+    ]);
+    let report = check(dir.path());
+    assert!(
+        parse_errors(&report).is_empty(),
+        "{:?}",
+        parse_errors(&report)
+    );
+    assert_eq!(report.model.databases[0].max_connections.get(), Some(&400));
+}
+
 #[test]
 fn missing_includes_and_cycles_are_parse_errors_at_the_directive() {
     let dir = tree(&[

@@ -180,6 +180,15 @@ impl ServiceReader<'_> {
             .collect()
     }
 
+    /// The profiles a service runs under (`profiles: [debug]`), joined with ` or `, and
+    /// where they are written; None for a service every `up` starts.
+    fn profiles(&self) -> Option<(String, Span)> {
+        let node = self.doc.get(self.node, "profiles")?;
+        let items = self.doc.seq(node)?;
+        let names: Vec<&str> = items.iter().filter_map(|i| self.doc.text(*i)).collect();
+        (!names.is_empty()).then(|| (names.join(" or --profile "), self.doc.span(node)))
+    }
+
     fn service(&self) -> Option<Service> {
         let name = self.name()?.to_owned();
         // `deploy.replicas`, else the service-level `scale` the Compose specification
@@ -190,8 +199,17 @@ impl ServiceReader<'_> {
             .and_then(|d| self.doc.get(d, "replicas"))
             .map(|n| (n, "deploy.replicas"))
             .or_else(|| self.doc.get(self.node, "scale").map(|n| (n, "scale")));
-        let replicas = match replicas_node {
-            Some((node, key)) => Setting {
+        let replicas = match (self.profiles(), replicas_node) {
+            // `docker compose up` starts a service under `profiles:` only when one of
+            // them is activated (`--profile debug`): by default it runs no container.
+            (Some((names, span)), _) => Setting {
+                value: Val::Known(0),
+                origin: Origin::Inferred {
+                    from: format!("not started without --profile {names}"),
+                    at: Some(self.location(span)),
+                },
+            },
+            (None, Some((node, key))) => Setting {
                 value: replica_count(self.doc.text(node).unwrap_or(""), key),
                 origin: Origin::File {
                     file: self.file,
@@ -200,7 +218,7 @@ impl ServiceReader<'_> {
                     via: None,
                 },
             },
-            None => Setting {
+            (None, None) => Setting {
                 value: Val::Known(1),
                 origin: Origin::Default {
                     library: "Compose",
