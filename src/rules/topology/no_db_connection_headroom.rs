@@ -152,20 +152,8 @@ pub(crate) fn ceiling(share: f64, usable: i64) -> i64 {
 /// The server connections all PgBouncers in front of `database` may open, which this
 /// rule adds to the fleet's peak demand.
 pub(crate) fn pooled_server_connections(model: &Model, database: &Database) -> i64 {
-    let links = Links::new(model);
-    model
-        .poolers
-        .iter()
-        .filter(|p| {
-            links
-                .pooler_database(p)
-                .is_some_and(|d| std::ptr::eq(d, database))
-        })
-        .map(|p| {
-            p.instance_count()
-                .saturating_mul(p.server_budget_total())
-                .max(0)
-        })
+    poolers_of(model, database)
+        .map(|p| p.connections.max(0))
         .fold(0i64, i64::saturating_add)
 }
 
@@ -173,11 +161,19 @@ pub(crate) fn pooled_server_connections(model: &Model, database: &Database) -> i
 /// count and its term for messages (`PgBouncer bouncer 1 instance (…) × 40 server
 /// connections (…)`), in model order.
 pub(crate) fn poolers_in_front(model: &Model, database: &Database) -> Vec<(i64, String)> {
+    poolers_of(model, database)
+        .filter(|p| p.connections > 0)
+        .map(|p| (p.connections, p.term(model)))
+        .collect()
+}
+
+/// The PgBouncers whose `connects-to` is `database`, with their server connections.
+fn poolers_of<'m>(model: &'m Model, database: &'m Database) -> impl Iterator<Item = Pooled<'m>> {
     let links = Links::new(model);
     model
         .poolers
         .iter()
-        .filter(|p| {
+        .filter(move |p| {
             links
                 .pooler_database(p)
                 .is_some_and(|d| std::ptr::eq(d, database))
@@ -188,9 +184,6 @@ pub(crate) fn poolers_in_front(model: &Model, database: &Database) -> Vec<(i64, 
                 .instance_count()
                 .saturating_mul(pooler.server_budget_total()),
         })
-        .filter(|p| p.connections > 0)
-        .map(|p| (p.connections, p.term(model)))
-        .collect()
 }
 
 /// A PgBouncer in front of the database and the server connections all its instances
