@@ -91,6 +91,7 @@ impl crate::rules::Rule for Rule {
             for setting in counts.into_iter().flatten() {
                 out.extend(unreadable(setting, "PostgreSQL"));
             }
+            out.extend(reserves_not_below_max(model, database));
         }
         for database in model
             .databases
@@ -100,6 +101,64 @@ impl crate::rules::Rule for Rule {
             out.extend(unreadable(&database.max_connections, "mysqld"));
         }
     }
+}
+
+/// A PostgreSQL server whose reserved slots are not below `max_connections`: it refuses
+/// to start ("superuser_reserved_connections (5) must be less than max_connections
+/// (5)"; from PostgreSQL 16 with `reserved_connections` added). Only for a server read
+/// from its files: a declared database describes one that runs.
+fn reserves_not_below_max(model: &Model, database: &crate::model::Database) -> Option<Diagnostic> {
+    if database.declared {
+        return None;
+    }
+    let known = |s: Option<&Setting<i64>>| s.and_then(|s| s.get().copied()).unwrap_or(0);
+    let max = *database.max_connections.get()?;
+    let superuser = database.superuser_reserved_connections.as_ref();
+    let reserved = database.reserved_connections.as_ref();
+    let reserves = known(superuser).saturating_add(known(reserved));
+    if reserves < max {
+        return None;
+    }
+    // At the reserve written in the file, else at max_connections.
+    let written = [
+        ("superuser_reserved_connections", superuser),
+        ("reserved_connections", reserved),
+        ("max_connections", Some(&database.max_connections)),
+    ];
+    let (key, at) = written.into_iter().find_map(|(name, s)| {
+        let s = s.filter(|s| !s.origin.is_default())?;
+        Some((name, s.location()?))
+    })?;
+    let place = |s: &Setting<i64>| crate::rules::topology::place(model, &s.origin);
+    let reserve_terms: Vec<String> = [
+        ("superuser_reserved_connections", superuser),
+        ("reserved_connections", reserved),
+    ]
+    .into_iter()
+    .filter_map(|(name, s)| Some((name, s?)))
+    .filter(|(_, s)| s.get().is_some_and(|&v| v > 0))
+    .map(|(name, s)| format!("{name} {} ({})", known(Some(s)), place(s)))
+    .collect();
+    Some(
+        Diagnostic::new(
+            &META,
+            Severity::Error,
+            at,
+            format!(
+                "{} {} no connection below max_connections {max} ({}): PostgreSQL refuses to start (\"superuser_reserved_connections ({}) must be less than max_connections ({max})\")",
+                reserve_terms.join(" + "),
+                if reserve_terms.len() == 1 { "leaves" } else { "leave" },
+                place(&database.max_connections),
+                known(superuser),
+            ),
+        )
+        .with_label(format!("{reserves} reserved of {max}"))
+        .with_help(format!(
+            "raise max_connections above {reserves} (to the connections the applications need plus {reserves}), or lower the reserves"
+        ))
+        .with_key(key.to_owned())
+        .with_fingerprint(format!("{}:reserves {reserves}>={max}", database.name)),
+    )
 }
 
 /// A server's connection count the server refuses or misreads.
