@@ -1230,19 +1230,13 @@ pub(crate) fn report_parse(id: source::FileId, outcome: Option<ParseOutcome>, re
         report.comments.insert(id, comments);
     }
     for error in errors {
-        // The message says what the parser refused; the help says what follows from
-        // it, which nothing did before (a help of None).
-        let help = "fix the syntax at this position (in YAML, often a key indented differently from its siblings): poollint skipped the file, so none of its settings were checked";
-        report.diagnostics.push(
-            engine_rules::parse_error::at(
-                Location {
-                    file: id,
-                    span: error.span,
-                },
-                &error.message,
-            )
-            .with_help(help),
-        );
+        report.diagnostics.push(engine_rules::parse_error::syntax(
+            Location {
+                file: id,
+                span: error.span,
+            },
+            &error.message,
+        ));
     }
 }
 

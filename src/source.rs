@@ -982,14 +982,15 @@ fn spelt_from_home(path: &Path) -> Option<PathBuf> {
 static LINKED_PATHS: OnceLock<Vec<(PathBuf, PathBuf)>> = OnceLock::new();
 
 /// Note which of the run's `paths` reach their files through a linked directory: a
-/// file is then shown, fingerprinted and baselined as the file it is (`real/…`), so a
-/// baseline written through one spelling matches through the other. Resolved once per
-/// path, not per file (the files of a 10k tree would each cost a lookup).
+/// file is then fingerprinted, baselined and given to SARIF as the file it is
+/// (`real/…`; the path shown keeps the spelling given), so a baseline written through
+/// one spelling matches through the other. Resolved once per path, not per file (the
+/// files of a 10k tree would each cost a lookup).
 pub fn note_linked_paths(paths: &[PathBuf]) {
     let linked = paths
         .iter()
         .filter_map(|path| {
-            let lexical = normalise(&cwd()?.join(path));
+            let lexical = lexically_absolute(path);
             let dir = if path.is_dir() {
                 lexical
             } else {
@@ -1197,11 +1198,17 @@ pub fn file_identity(
 /// except that a path into the repository or current directory through a link is spelt
 /// from inside it ([`spelt_from_home`]), so it is found inside.
 pub fn absolute(path: &Path) -> std::path::PathBuf {
-    let lexical = match cwd() {
+    let lexical = lexically_absolute(path);
+    spelt_from_home(&lexical).unwrap_or(lexical)
+}
+
+/// `path` made absolute against the current directory and [`normalise`]d, links left
+/// as spelt.
+fn lexically_absolute(path: &Path) -> std::path::PathBuf {
+    match cwd() {
         Some(cwd) if path.is_relative() => normalise(&cwd.join(path)),
         _ => normalise(path),
-    };
-    spelt_from_home(&lexical).unwrap_or(lexical)
+    }
 }
 
 /// A path relative to the current directory when possible, always with `/`; the

@@ -219,6 +219,14 @@ pub fn at(location: Location, message: &str) -> Diagnostic {
     with_severity(location, message, Severity::Error)
 }
 
+/// A `parse-error` where the parser refused the text: the message says what it
+/// refused, the help what follows from it.
+pub fn syntax(location: Location, message: &str) -> Diagnostic {
+    at(location, message).with_help(
+        "fix the syntax at this position (in YAML, often a key indented differently from its siblings): poollint skipped the file, so none of its settings were checked",
+    )
+}
+
 /// A `parse-error` of `severity` at `location` (an include that is missing is a warning).
 pub fn with_severity(location: Location, message: &str, severity: Severity) -> Diagnostic {
     Diagnostic::new(&PARSE_ERROR, severity, location, message)
