@@ -251,40 +251,29 @@ impl<'a> Source<'a> {
     }
 }
 
-/// A string default in an ERB lookup: `ENV.fetch("X") { "pw" }`, `ENV.fetch("X", "pw")`,
-/// `ENV["X"] || "pw"` (also after `.presence`): the password used when the variable is
-/// unset, written in the file.
-static ERB_STRING_DEFAULT: LazyLock<Option<Regex>> = LazyLock::new(|| {
-    let quoted = r#"(?:"[^"]+"|'[^']+')"#;
-    let name = r#"["'][A-Za-z0-9_]+["']"#;
-    let fetch = format!(r"ENV\.fetch\(\s*{name}\s*(?:,\s*{quoted}\s*\)|\)\s*\{{\s*{quoted}\s*\}})");
-    let fallback = format!(
-        r"ENV(?:\[\s*{name}\s*\]|\.fetch\(\s*{name}\s*(?:,\s*nil\s*)?\))(?:\.presence)?\s*\|\|\s*{quoted}"
-    );
-    Regex::new(&format!("(?:{fetch}|{fallback})")).ok()
-});
-
-/// Whether an ERB value gives a password as its default ([`ERB_STRING_DEFAULT`]).
-fn has_erb_string_default(written: &str) -> bool {
-    ERB_STRING_DEFAULT
-        .as_ref()
-        .is_some_and(|re| re.is_match(written))
-}
-
 static ENV_VAR: LazyLock<Option<Regex>> =
     LazyLock::new(|| Regex::new(r#"ENV(?:\.fetch)?\s*[\[(]\s*["']([A-Za-z0-9_]+)["']"#).ok());
 /// The lookups with a default whose default poollint takes, each matching a whole
 /// expression (after [`unwrapped`]): `ENV.fetch("X") { 5 }`, `ENV.fetch("X", 5)`;
 /// group 1 is the variable, group 2 the default.
-static DEFAULT_FORMS: LazyLock<Vec<Regex>> = LazyLock::new(|| {
+static DEFAULT_FORMS: LazyLock<Vec<Regex>> =
+    LazyLock::new(|| default_forms(r#"["']?(-?\d+)["']?"#));
+/// [`DEFAULT_FORMS`] with a quoted string as the default (`ENV.fetch("X") { "pw" }`):
+/// the password a `password:` falls back to.
+static STRING_DEFAULT_FORMS: LazyLock<Vec<Regex>> =
+    LazyLock::new(|| default_forms(r#"["']([^"']+)["']"#));
+
+/// The `ENV.fetch` forms with a default matching `default` (its group is the value).
+fn default_forms(default: &str) -> Vec<Regex> {
+    let name = r#"["']([A-Za-z0-9_]+)["']"#;
     [
-        r#"^ENV\.fetch\(\s*["']([A-Za-z0-9_]+)["']\s*\)\s*\{\s*["']?(-?\d+)["']?\s*\}$"#,
-        r#"^ENV\.fetch\(\s*["']([A-Za-z0-9_]+)["']\s*,\s*["']?(-?\d+)["']?\s*\)$"#,
+        format!(r"^ENV\.fetch\(\s*{name}\s*\)\s*\{{\s*{default}\s*\}}$"),
+        format!(r"^ENV\.fetch\(\s*{name}\s*,\s*{default}\s*\)$"),
     ]
     .iter()
     .filter_map(|re| Regex::new(re).ok())
     .collect()
-});
+}
 /// A lookup without a default (`ENV["X"]`, `ENV.fetch("X", nil)`): nil when the
 /// variable is unset, so a `||` after it goes on.
 static ENV_LOOKUP: LazyLock<Option<Regex>> = LazyLock::new(|| {
@@ -296,6 +285,9 @@ static ENV_LOOKUP: LazyLock<Option<Regex>> = LazyLock::new(|| {
 /// A whole number, quoted or not.
 static LITERAL: LazyLock<Option<Regex>> =
     LazyLock::new(|| Regex::new(r#"^["']?(-?\d+)["']?$"#).ok());
+/// A non-empty quoted string.
+static STRING_LITERAL: LazyLock<Option<Regex>> =
+    LazyLock::new(|| Regex::new(r#"^["']([^"']+)["']$"#).ok());
 
 /// Most wrappers [`unwrapped`] removes (`Integer((x).to_i)` has three).
 const MAX_WRAPPERS: usize = 8;
@@ -354,10 +346,34 @@ fn evaluate(code: &str) -> (Val<String>, Option<String>) {
 
 /// (variable, default) of `ENV.fetch("X") { 5 }` or `ENV.fetch("X", 5)`.
 fn fetch_default(code: &str) -> Option<(String, String)> {
-    DEFAULT_FORMS.iter().find_map(|re| {
+    fetch_default_of(&DEFAULT_FORMS, code)
+}
+
+/// (variable, default) of `code` in one of `forms` ([`default_forms`]).
+fn fetch_default_of(forms: &[Regex], code: &str) -> Option<(String, String)> {
+    forms.iter().find_map(|re| {
         let c = re.captures(code)?;
         Some((c.get(1)?.as_str().to_owned(), c.get(2)?.as_str().to_owned()))
     })
+}
+
+/// Whether an ERB value falls back to a string written in the file when its variable
+/// is unset (`<%= ENV.fetch("DB_PASSWORD") { "pw" } %>`, `ENV["X"].presence || "pw"`):
+/// the forms [`evaluate`] takes a whole-number default from, with a string default.
+fn has_erb_string_default(written: &str) -> bool {
+    // The value as written: `<%= … %>`, perhaps in YAML quotes.
+    let Some(code) = written
+        .trim()
+        .trim_matches(['"', '\''])
+        .strip_prefix("<%=")
+        .and_then(|c| c.strip_suffix("%>"))
+    else {
+        return false;
+    };
+    let code = unwrapped(code);
+    let chain = code.replace(".presence", "");
+    fetch_default_of(&STRING_DEFAULT_FORMS, code).is_some()
+        || fallback_chain_with(&chain, &STRING_LITERAL, &STRING_DEFAULT_FORMS).is_some()
 }
 
 /// `ENV["DB_POOL"] || ENV['MAX_THREADS'] || 5` (Mastodon): lookups without a default
@@ -365,6 +381,16 @@ fn fetch_default(code: &str) -> Option<(String, String)> {
 /// value when no variable is set; the variables in the order Ruby tries them. None for
 /// anything else (a method call or arithmetic in a part).
 fn fallback_chain(code: &str) -> Option<(String, Vec<String>)> {
+    fallback_chain_with(code, &LITERAL, &DEFAULT_FORMS)
+}
+
+/// [`fallback_chain`] with `literal` as the last part's value and `forms` as the
+/// lookups with a default it may end in.
+fn fallback_chain_with(
+    code: &str,
+    literal: &Option<Regex>,
+    forms: &[Regex],
+) -> Option<(String, Vec<String>)> {
     let parts: Vec<&str> = code.split("||").map(str::trim).collect();
     let (last, lookups) = parts.split_last()?;
     if lookups.is_empty() {
@@ -377,7 +403,7 @@ fn fallback_chain(code: &str) -> Option<(String, Vec<String>)> {
             Some(c.get(1).or(c.get(2))?.as_str().to_owned())
         })
         .collect::<Option<Vec<String>>>()?;
-    let literal = LITERAL
+    let literal = literal
         .as_ref()
         .and_then(|re| re.captures(last))
         .and_then(|c| c.get(1))
@@ -385,7 +411,7 @@ fn fallback_chain(code: &str) -> Option<(String, Vec<String>)> {
     let default = match literal {
         Some(default) => default,
         None => {
-            let (var, default) = fetch_default(last)?;
+            let (var, default) = fetch_default_of(forms, last)?;
             vars.push(var);
             default
         }
@@ -2218,6 +2244,7 @@ mod tests {
             (r#"ENV.fetch("DATABASE_PASSWORD") { "hunter2" }"#, true),
             (r#"ENV.fetch('DATABASE_PASSWORD', 'hunter2')"#, true),
             (r#"ENV['DATABASE_PASSWORD'].presence || "password""#, true),
+            (r#"ENV.fetch("DB_PASSWORD", nil) || 'hunter2'"#, true),
             (r#"ENV["DATABASE_PASSWORD"]"#, false),
             (r#"ENV.fetch("DATABASE_PASSWORD") { "" }"#, false),
             (r#"ENV["A"] || ENV["B"]"#, false),
