@@ -887,8 +887,9 @@ impl SourceMap {
     }
 }
 
-/// The directory holding `path`, as [`display_path`] shows it (`.` for a bare name):
-/// the scope or service name of a file's configuration in several readers.
+/// The directory holding `path` named as a unit ([`unit_name`]: as [`display_path`]
+/// shows it, the current directory by its own name): the scope or service name of a
+/// file's configuration in several readers.
 pub fn display_dir(path: &Path) -> String {
     unit_name(path.parent().unwrap_or(Path::new(".")))
 }
