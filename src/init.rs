@@ -485,6 +485,11 @@ fn write_service(
             "deployment = {}   # its environment configures the pool",
             quote(path)
         );
+        if runs_per_node(service) {
+            out.push_str(
+                "# instances = 1                # TODO: the node count (a DaemonSet runs one pod per node; 1 until set)\n",
+            );
+        }
     } else if let (Some(path), Some(_)) = (&own_file, linked_by_check) {
         // The compose service `check` ties the application to without a manifest (it
         // builds or mounts its files): the same link, or the manifest would drop its
@@ -553,6 +558,17 @@ fn is_workload(service: &Service) -> bool {
         service.ecosystem,
         Ecosystem::Kubernetes | Ecosystem::Compose
     )
+}
+
+/// A workload whose instance count the files cannot say: the Kubernetes reader infers
+/// one for a DaemonSet (a pod per node).
+fn runs_per_node(service: &Service) -> bool {
+    service.ecosystem == Ecosystem::Kubernetes
+        && service
+            .deployment
+            .as_ref()
+            .and_then(|d| d.replicas.as_ref())
+            .is_some_and(|r| matches!(r.origin, crate::model::Origin::Inferred { .. }))
 }
 
 /// A service's name from its application directory relative to the root:

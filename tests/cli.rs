@@ -6661,3 +6661,32 @@ fn init_keeps_a_named_workload_beside_an_application_its_compose_service_builds(
     );
     assert_eq!(manifest.matches("[[service]]").count(), 2, "{manifest}");
 }
+
+/// A DaemonSet runs a pod per node, a count the manifests do not hold: `check` counts one
+/// and says so, and `init` asks for the node count.
+#[test]
+fn a_daemonset_counts_one_instance_until_the_manifest_gives_the_node_count() {
+    let dir = tree(&[
+        (
+            "deploy/agent.yaml",
+            "apiVersion: apps/v1\nkind: DaemonSet\nmetadata:\n  name: agent\nspec:\n  template:\n    spec:\n      containers:\n        - name: agent\n          image: x\n          env:\n            - name: SPRING_DATASOURCE_URL\n              value: jdbc:postgresql://db:5432/app?socketTimeout=30\n            - name: SPRING_DATASOURCE_HIKARI_MAXIMUM_POOL_SIZE\n              value: \"30\"\n",
+        ),
+        (
+            "deploy/db.yaml",
+            "apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: db\nspec:\n  template:\n    spec:\n      containers:\n        - name: postgres\n          image: postgres:16\n          args: [\"-c\", \"max_connections=20\"]\n",
+        ),
+    ]);
+    poollint()
+        .args(["check", "-f", "concise", "--select", "fleet-exceeds-db-slots"])
+        .arg(dir.path())
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains(
+            "agent 1 instance (inferred: a DaemonSet runs one pod per node; the node count is not in the manifests, so 1 is counted: set `instances` in poollint.toml)",
+        ));
+    let manifest = init_manifest(dir.path());
+    assert!(
+        manifest.contains("# instances = 1                # TODO: the node count (a DaemonSet runs one pod per node; 1 until set)"),
+        "{manifest}"
+    );
+}

@@ -1,7 +1,8 @@
-//! Kubernetes manifests: Deployments and StatefulSets (replicas, rolling-update surge and
-//! unavailable, termination grace period, liveness and readiness probes) and the
-//! HorizontalPodAutoscalers that scale them. Facts and defaults: rules-catalogue §1.11
-//! [K8S-DEPLOY] [K8S-HPA] [K8S-POD-TERM].
+//! Kubernetes manifests: Deployments, StatefulSets, ReplicaSets and DaemonSets (replicas,
+//! rolling-update surge and unavailable, termination grace period, liveness and
+//! readiness probes) and the HorizontalPodAutoscalers and KEDA ScaledObjects that scale
+//! them. Facts and defaults: rules-catalogue §1.11 [K8S-DEPLOY] [K8S-HPA]
+//! [K8S-POD-TERM], [KEDA-SO] and [K8S-DS] below.
 //!
 //! Any `*.yaml`/`*.yml` not claimed by a more specific reader is offered here; only files
 //! whose text has `apiVersion` and `kind` are read, and Helm templates (`{{ }}`) are
@@ -40,6 +41,13 @@ const DEFAULT_ROLLOUT_PERCENT: u64 = 25;
 /// Default `terminationGracePeriodSeconds` [K8S-POD-TERM].
 const DEFAULT_GRACE_SECONDS: u64 = 30;
 const DOC: &str = "https://kubernetes.io/docs/concepts/workloads/controllers/deployment/";
+/// [KEDA-SO]: `minReplicaCount` "Default: 0", `maxReplicaCount` "Default: 100",
+/// `scaleTargetRef.kind` "Default: Deployment".
+const KEDA_DOC: &str = "https://keda.sh/docs/latest/reference/scaledobject-spec/";
+const KEDA_DEFAULT_MAX: i64 = 100;
+/// [K8S-DS]: a DaemonSet runs one pod per eligible node; its rolling update's
+/// `maxUnavailable` defaults to 1 and `maxSurge` to 0.
+const DAEMONSET_DOC: &str = "https://kubernetes.io/docs/tasks/manage-daemon/update-daemon-set/";
 
 impl Reader for Kubernetes {
     fn ecosystem(&self) -> Ecosystem {
@@ -100,6 +108,10 @@ impl Reader for Kubernetes {
                     }
                     Some("HorizontalPodAutoscaler") => {
                         summary.autoscalers.extend(reader.autoscaler());
+                        None
+                    }
+                    Some("ScaledObject") => {
+                        summary.autoscalers.extend(reader.keda_autoscaler());
                         None
                     }
                     Some("ConfigMap") => {
@@ -173,10 +185,11 @@ enum Piece {
     Workload(Box<Workload>),
 }
 
-/// A Deployment or StatefulSet whose environment may come from objects in other files.
+/// A workload ([`is_workload`]) whose environment may come from objects in other files.
 struct Workload {
     service: Service,
-    /// `Deployment` or `StatefulSet`: an autoscaler's `scaleTargetRef.kind`.
+    /// `Deployment`, `StatefulSet`, `ReplicaSet` or `DaemonSet`: an autoscaler's
+    /// `scaleTargetRef.kind`.
     kind: String,
     namespace: String,
     /// Each long-running container's name and `envFrom` and `env` entries, in order
@@ -195,7 +208,10 @@ const MAX_EXPANDED_PER_FILE: usize = 4 * 1024 * 1024;
 
 /// A workload's `kind`: the objects whose containers are read.
 fn is_workload(kind: Option<&str>) -> bool {
-    matches!(kind, Some("Deployment" | "StatefulSet"))
+    matches!(
+        kind,
+        Some("Deployment" | "StatefulSet" | "ReplicaSet" | "DaemonSet")
+    )
 }
 
 /// Each workload's equal share of [`MAX_EXPANDED_PER_FILE`] among `objects`, a file's.
@@ -747,11 +763,13 @@ fn expansion(
     (x.out, x.pieces)
 }
 
-/// Every object of a file: each document's root, and the items of `kind: List`.
+/// Every object of a file: each document's root, and the items of a list (`kind: List`,
+/// or a typed one as `kubectl get -o yaml` writes, `DeploymentList`).
 fn objects(doc: &Document) -> Vec<NodeId> {
     let mut out = Vec::new();
     for root in &doc.roots {
-        let is_list = doc.get(*root, "kind").and_then(|k| doc.text(k)) == Some("List");
+        let kind = doc.get(*root, "kind").and_then(|k| doc.text(k));
+        let is_list = kind.is_some_and(|k| k.ends_with("List"));
         match doc.get(*root, "items").and_then(|items| doc.seq(items)) {
             Some(items) if is_list => out.extend(items.iter().copied()),
             _ => out.push(*root),
@@ -760,11 +778,14 @@ fn objects(doc: &Document) -> Vec<NodeId> {
     out.into_iter().filter(|o| doc.is_map(*o)).collect()
 }
 
-/// A HorizontalPodAutoscaler and what it scales.
+/// A HorizontalPodAutoscaler or a KEDA ScaledObject, and what it scales.
 struct Autoscaler {
     target_kind: String,
     target_name: String,
     namespace: Option<String>,
+    /// KEDA scales a workload from and to zero itself, so `replicas: 0` does not turn
+    /// it off as it does an HPA.
+    keda: bool,
     min: Option<Setting<i64>>,
     max: Option<Setting<i64>>,
 }
@@ -836,9 +857,18 @@ impl ObjectReader<'_> {
         let name_node = self.node(&["metadata", "name"])?;
         let name = self.doc.text(name_node)?.to_owned();
         let spec = self.node(&["spec"]);
-        let replicas = self
-            .count(&["spec", "replicas"])
-            .unwrap_or_else(|| self.default(1, spec));
+        let replicas = if self.text(&["kind"]) == Some("DaemonSet") {
+            Setting {
+                value: Val::Known(1),
+                origin: Origin::Inferred {
+                    from: "a DaemonSet runs one pod per node; the node count is not in the manifests, so 1 is counted: set `instances` in poollint.toml".to_owned(),
+                    at: Some(self.location(name_node)),
+                },
+            }
+        } else {
+            self.count(&["spec", "replicas"])
+                .unwrap_or_else(|| self.default(1, spec))
+        };
         let (max_surge, max_unavailable) = self.rollout().unwrap_or((None, None));
         let grace = self
             .count(&["spec", "template", "spec", "terminationGracePeriodSeconds"])
@@ -872,23 +902,54 @@ impl ObjectReader<'_> {
 
     /// Surge and unavailable pods of a rolling update as written (a count or a
     /// percentage, scaled only once the instance count is known: the manifest may set
-    /// it); None for `Recreate` and for StatefulSets (no surge).
+    /// it); None for `Recreate`, `OnDelete`, StatefulSets (no surge) and ReplicaSets
+    /// (they do not roll).
     #[allow(clippy::type_complexity)]
     fn rollout(&self) -> Option<(Option<Setting<IntOrPercent>>, Option<Setting<IntOrPercent>>)> {
-        if self.text(&["kind"]) != Some("Deployment") {
+        let percent = || {
+            self.default(
+                IntOrPercent::Percent(DEFAULT_ROLLOUT_PERCENT),
+                self.node(&["spec"]),
+            )
+        };
+        let (strategy, surge, unavailable) = match self.text(&["kind"]) {
+            Some("Deployment") => ("strategy", percent(), percent()),
+            Some("DaemonSet") => (
+                "updateStrategy",
+                self.daemonset_default(IntOrPercent::Int(0)),
+                self.daemonset_default(IntOrPercent::Int(1)),
+            ),
+            _ => return None,
+        };
+        if matches!(
+            self.text(&["spec", strategy, "type"]),
+            Some("Recreate" | "OnDelete")
+        ) {
             return None;
         }
-        if self.text(&["spec", "strategy", "type"]) == Some("Recreate") {
-            return None;
-        }
-        let surge = self.rollout_field("maxSurge");
-        let unavailable = self.rollout_field("maxUnavailable");
+        let surge = self.rollout_field(strategy, "maxSurge", surge);
+        let unavailable = self.rollout_field(strategy, "maxUnavailable", unavailable);
         Some((Some(surge), Some(unavailable)))
     }
 
-    fn rollout_field(&self, field: &str) -> Setting<IntOrPercent> {
-        let path = ["spec", "strategy", "rollingUpdate", field];
-        let default = IntOrPercent::Percent(DEFAULT_ROLLOUT_PERCENT);
+    fn daemonset_default<T>(&self, value: T) -> Setting<T> {
+        Setting {
+            value: Val::Known(value),
+            origin: Origin::Default {
+                library: "Kubernetes DaemonSet",
+                doc: DAEMONSET_DOC,
+                anchor: self.node(&["spec"]).map(|s| self.location(s)),
+            },
+        }
+    }
+
+    fn rollout_field(
+        &self,
+        strategy: &str,
+        field: &str,
+        default: Setting<IntOrPercent>,
+    ) -> Setting<IntOrPercent> {
+        let path = ["spec", strategy, "rollingUpdate", field];
         match self.node(&path) {
             Some(node) => match self.doc.text(node).and_then(capacity::parse_int_or_percent) {
                 Some(value) => self.written(node, &path, value),
@@ -900,7 +961,7 @@ impl ObjectReader<'_> {
                     origin: self.written(node, &path, ()).origin,
                 },
             },
-            None => self.default(default, self.node(&["spec"])),
+            None => default,
         }
     }
 
@@ -1275,8 +1336,39 @@ impl ObjectReader<'_> {
             target_kind: self.text(&["spec", "scaleTargetRef", "kind"])?.to_owned(),
             target_name: self.text(&["spec", "scaleTargetRef", "name"])?.to_owned(),
             namespace: self.text(&["metadata", "namespace"]).map(str::to_owned),
+            keda: false,
             min: self.count(&["spec", "minReplicas"]),
             max: self.count(&["spec", "maxReplicas"]),
+        })
+    }
+
+    /// A KEDA ScaledObject [KEDA-SO]. A minimum of 0 (the default) is no floor for the
+    /// steady count: KEDA's own HPA keeps at least one pod while there is work, so the
+    /// workload's replicas stand.
+    fn keda_autoscaler(&self) -> Option<Autoscaler> {
+        let spec = self.node(&["spec"]);
+        let keda_default = |value| Setting {
+            value: Val::Known(value),
+            origin: Origin::Default {
+                library: "KEDA",
+                doc: KEDA_DOC,
+                anchor: spec.map(|s| self.location(s)),
+            },
+        };
+        let min = self.count(&["spec", "minReplicaCount"]);
+        Some(Autoscaler {
+            target_kind: self
+                .text(&["spec", "scaleTargetRef", "kind"])
+                .unwrap_or("Deployment")
+                .to_owned(),
+            target_name: self.text(&["spec", "scaleTargetRef", "name"])?.to_owned(),
+            namespace: self.text(&["metadata", "namespace"]).map(str::to_owned),
+            keda: true,
+            min: min.filter(|m| m.get().is_none_or(|&n| n > 0)),
+            max: Some(
+                self.count(&["spec", "maxReplicaCount"])
+                    .unwrap_or_else(|| keda_default(KEDA_DEFAULT_MAX)),
+            ),
         })
     }
 }
@@ -1507,7 +1599,7 @@ fn apply_autoscalers(
         if let Some(deployment) = service.and_then(|s| s.deployment.as_mut()) {
             deployment.max_replicas = hpa.max;
             deployment.min_replicas = hpa.min;
-            steady_from_autoscaler(deployment);
+            steady_from_autoscaler(deployment, hpa.keda);
         }
     }
 }
@@ -1519,15 +1611,15 @@ fn apply_autoscalers(
 /// so the steady count stays 0 and the maximum does not apply; replicas above
 /// `maxReplicas` are scaled down to it, and below `minReplicas` (or not written) up
 /// to it [K8S-HPA]. The bound that applies becomes the steady count, with its place as
-/// origin.
-fn steady_from_autoscaler(deployment: &mut Deployment) {
+/// origin. KEDA scales from zero itself: its `replicas: 0` leaves the maximum in force.
+fn steady_from_autoscaler(deployment: &mut Deployment, keda: bool) {
     let written = deployment
         .replicas
         .as_ref()
         .filter(|r| r.is_explicit())
         .map(|r| r.get().copied());
     let min = deployment.min_replicas.as_ref().map(|m| m.get().copied());
-    if written == Some(Some(0)) && min != Some(Some(0)) {
+    if !keda && written == Some(Some(0)) && min != Some(Some(0)) {
         deployment.max_replicas = None;
         deployment.min_replicas = None;
         return;
@@ -1658,6 +1750,92 @@ mod tests {
             let deployment = model.services[0].deployment.as_ref().unwrap();
             assert_eq!(deployment.replicas.as_ref().unwrap().get(), Some(&steady));
         }
+    }
+
+    fn deployment_of<'m>(model: &'m Model, name: &str) -> &'m Deployment {
+        let service = model.services.iter().find(|s| s.name == name).unwrap();
+        service.deployment.as_deref().unwrap()
+    }
+
+    #[test]
+    fn replica_sets_and_daemon_sets_are_workloads() {
+        let text = "apiVersion: apps/v1\nkind: ReplicaSet\nmetadata:\n  name: rs\nspec:\n  replicas: 3\n---\napiVersion: apps/v1\nkind: DaemonSet\nmetadata:\n  name: agent\nspec:\n  updateStrategy:\n    rollingUpdate:\n      maxSurge: 1\n";
+        let model = read(text);
+        let replica_set = deployment_of(&model, "rs");
+        assert_eq!(replica_set.replicas.as_ref().unwrap().get(), Some(&3));
+        // A ReplicaSet does not roll: no surge.
+        assert!(replica_set.max_surge.is_none());
+        // A pod per node: at least one, inferred, for the manifest's `instances` to set.
+        let daemon_set = deployment_of(&model, "agent");
+        let replicas = daemon_set.replicas.as_ref().unwrap();
+        assert_eq!(replicas.get(), Some(&1));
+        assert!(matches!(replicas.origin, Origin::Inferred { .. }));
+        assert_eq!(
+            daemon_set.max_surge.as_ref().unwrap().get(),
+            Some(&IntOrPercent::Int(1))
+        );
+        // The DaemonSet defaults: maxUnavailable 1, maxSurge 0; OnDelete does not roll.
+        let defaults =
+            read("apiVersion: apps/v1\nkind: DaemonSet\nmetadata:\n  name: agent\nspec: {}\n");
+        let daemon_set = deployment_of(&defaults, "agent");
+        assert_eq!(
+            daemon_set.max_surge.as_ref().unwrap().get(),
+            Some(&IntOrPercent::Int(0))
+        );
+        assert_eq!(
+            daemon_set.max_unavailable.as_ref().unwrap().get(),
+            Some(&IntOrPercent::Int(1))
+        );
+        let on_delete = read("apiVersion: apps/v1\nkind: DaemonSet\nmetadata:\n  name: agent\nspec:\n  updateStrategy:\n    type: OnDelete\n");
+        assert!(deployment_of(&on_delete, "agent").max_surge.is_none());
+    }
+
+    #[test]
+    fn typed_lists_are_read_item_by_item() {
+        let text = "apiVersion: v1\nkind: DeploymentList\nitems:\n  - apiVersion: apps/v1\n    kind: Deployment\n    metadata:\n      name: web\n    spec:\n      replicas: 4\n";
+        let model = read(text);
+        assert_eq!(
+            deployment_of(&model, "web")
+                .replicas
+                .as_ref()
+                .unwrap()
+                .get(),
+            Some(&4)
+        );
+    }
+
+    #[test]
+    fn a_keda_scaled_object_sets_the_maximum_with_keda_defaults() {
+        let workload =
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 3\n";
+        // No kind (Deployment by default), no maxReplicaCount (100), no minimum (0: no floor).
+        let text = format!("{workload}---\napiVersion: keda.sh/v1alpha1\nkind: ScaledObject\nmetadata:\n  name: web-scaler\nspec:\n  scaleTargetRef:\n    name: web\n");
+        let model = read(&text);
+        let deployment = deployment_of(&model, "web");
+        let max = deployment.max_replicas.as_ref().unwrap();
+        assert_eq!(max.get(), Some(&100));
+        assert!(matches!(
+            max.origin,
+            Origin::Default {
+                library: "KEDA",
+                ..
+            }
+        ));
+        assert_eq!(deployment.replicas.as_ref().unwrap().get(), Some(&3));
+        // A written minimum above the replicas raises the steady count, as an HPA's.
+        let text = format!("{workload}---\napiVersion: keda.sh/v1alpha1\nkind: ScaledObject\nmetadata:\n  name: web-scaler\nspec:\n  scaleTargetRef:\n    name: web\n  minReplicaCount: 5\n  maxReplicaCount: 8\n");
+        let deployment_model = read(&text);
+        let deployment = deployment_of(&deployment_model, "web");
+        assert_eq!(deployment.replicas.as_ref().unwrap().get(), Some(&5));
+        assert_eq!(deployment.max_replicas.as_ref().unwrap().get(), Some(&8));
+        // Scaled to zero, KEDA still scales it out: unlike an HPA, the maximum stays.
+        let zero = text
+            .replace("replicas: 3", "replicas: 0")
+            .replace("  minReplicaCount: 5\n", "");
+        let zero_model = read(&zero);
+        let deployment = deployment_of(&zero_model, "web");
+        assert_eq!(deployment.replicas.as_ref().unwrap().get(), Some(&0));
+        assert_eq!(deployment.max_replicas.as_ref().unwrap().get(), Some(&8));
     }
 
     #[test]
