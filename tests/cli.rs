@@ -6285,7 +6285,7 @@ fn the_lifetime_margin_is_an_option_and_its_warning_says_it_is_a_margin() {
         "{message}"
     );
     let help = found[0]["help"].as_str().expect("help");
-    assert!(help.contains("at most 290000 ms"), "{help}");
+    assert!(help.contains("at most 289000 ms"), "{help}");
     write_file(root, "poollint.toml", &manifest(&option("-1")));
     poollint()
         .args(["check"])

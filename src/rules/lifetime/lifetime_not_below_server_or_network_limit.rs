@@ -67,7 +67,7 @@ fn consequence(lifetime: Duration, limit: &IdleLimit, margin: Duration) -> Strin
         None => "heuristic, option margin-seconds",
     };
     format!(
-        "the pool retires a connection only {} before the server may close it, less than the {} margin ({source}), so a connection can be closed as it is handed out",
+        "the pool retires a connection only {} before the server may close it, within the {} margin ({source}), so a connection can be closed as it is handed out",
         human_duration(limit.limit.saturating_sub(lifetime)),
         human_duration(margin),
     )
@@ -84,7 +84,7 @@ fn finding(model: &Model, pool: &Pool, limit: &IdleLimit, margin: Duration) -> O
     let unbounded = lifetime.is_zero();
     let severity = if unbounded || lifetime >= limit.limit {
         Severity::Error
-    } else if lifetime + margin > limit.limit {
+    } else if lifetime + margin >= limit.limit {
         Severity::Warning
     } else {
         return None;
@@ -128,7 +128,12 @@ fn human_or_unbounded(lifetime: Duration) -> String {
 /// an idle-timeout below it (LT03), or a keepalive of at least 30 s below both the limit
 /// and the current max-lifetime (LT06).
 fn help(pool: &Pool, effective: &Effective, limit: &IdleLimit, margin: Duration) -> String {
-    let target = limit.limit.saturating_sub(margin);
+    // The rule warns from the limit minus the margin on (catalogue LT02: `maxLifetime ≥
+    // K − margin`): a second below it passes.
+    let target = limit
+        .limit
+        .saturating_sub(margin)
+        .saturating_sub(Duration::from_secs(1));
     let target_ms = u64::try_from(target.as_millis()).unwrap_or(u64::MAX);
     let mut options = Vec::new();
     if target_ms >= hikari::MIN_LIFETIME_MS {
