@@ -1,11 +1,13 @@
 //! `pgbouncer-client-cap-too-low`: the services that connect through PgBouncer can open
 //! more client connections than its `max_client_conn` (default 100) across its instances
 //! allows, or than `max_db_client_connections` allows for the one database they can
-//! reach; the excess is refused (catalogue TP07 [PGB-CFG]).
+//! reach; the excess is refused (catalogue TP07 [PGB-CFG]). Checked at the services'
+//! steady instances, then, when those fit, at their peak: the autoscaler's maximum plus
+//! a rolling update's surge, the count the database-slot rules check too.
 use super::place;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::links::Links;
-use crate::model::{Model, Pooler, Setting};
+use crate::model::{Model, Pooler, Service, Setting};
 use crate::rules::{Category, Inputs, RuleMeta, RuleOptions};
 
 pub static META: RuleMeta = RuleMeta {
@@ -27,37 +29,46 @@ impl crate::rules::Rule for Rule {
     fn check(&self, model: &Model, _options: &RuleOptions, out: &mut Vec<Diagnostic>) {
         let links = Links::new(model);
         for pooler in &model.poolers {
-            let demand = client_demand(model, &links, pooler);
+            let steady = client_demand(model, &links, pooler, Count::Steady);
+            let peak = client_demand(model, &links, pooler, Count::Peak);
             let caps = [
                 pooler.max_client_conn.as_ref().map(|s| (s, Cap::Clients)),
                 database_cap(pooler),
             ];
             for (setting, cap) in caps.into_iter().flatten() {
-                out.extend(over_cap(model, pooler, &demand, setting, cap));
+                let finding = over_cap(model, pooler, &steady, setting, cap)
+                    .or_else(|| over_cap(model, pooler, &peak, setting, cap));
+                out.extend(finding);
             }
         }
     }
 }
 
+/// Which instance count of the services a demand is made with.
+#[derive(Clone, Copy, PartialEq)]
+enum Count {
+    Steady,
+    /// The autoscaler's maximum (the steady count when above it or without one) plus a
+    /// rolling update's surge at that count.
+    Peak,
+}
+
 /// The client connections the services behind a pooler can open, and each service's
 /// term of the sum (`web 3 × 1 × 10`).
 struct Demand {
+    count: Count,
     total: i64,
     terms: Vec<String>,
 }
 
-fn client_demand(model: &Model, links: &Links, pooler: &Pooler) -> Demand {
+fn client_demand(model: &Model, links: &Links, pooler: &Pooler, count: Count) -> Demand {
     let mut demand = Demand {
+        count,
         total: 0,
         terms: Vec::new(),
     };
     for service in links.pooler_clients(pooler) {
-        let replicas = service
-            .deployment
-            .as_ref()
-            .and_then(|d| d.replicas.as_ref())
-            .and_then(|r| r.get().copied())
-            .unwrap_or(1);
+        let replicas = instances(service, count);
         let processes = service.processes_per_instance();
         // One pool per data source: the active profile's, named as the fleet rules
         // name it.
@@ -79,6 +90,28 @@ fn client_demand(model: &Model, links: &Links, pooler: &Pooler) -> Demand {
         ));
     }
     demand
+}
+
+/// A service's instances at `count`: its replicas (1 when not known), or at peak the
+/// larger of those and its autoscaler's maximum, plus the surge of a rolling update at
+/// that count (`⌈maxSurge% × instances⌉`, catalogue TP02/TP03).
+fn instances(service: &Service, count: Count) -> i64 {
+    let deployment = service.deployment.as_deref();
+    let known = |s: Option<&Setting<i64>>| s.and_then(|s| s.get().copied());
+    let steady = known(deployment.and_then(|d| d.replicas.as_ref())).unwrap_or(1);
+    if count == Count::Steady {
+        return steady;
+    }
+    let at_max = known(deployment.and_then(|d| d.max_replicas.as_ref()))
+        .map_or(steady, |max| max.max(steady));
+    let surge = deployment
+        .and_then(|d| d.max_surge.as_ref())
+        .and_then(|s| s.get().copied())
+        .map_or(0, |surge| {
+            let at_max = u64::try_from(at_max).unwrap_or(0);
+            i64::try_from(crate::capacity::surge_count(surge, at_max)).unwrap_or(i64::MAX)
+        });
+    at_max.saturating_add(surge)
 }
 
 /// Which of PgBouncer's client caps a setting is.
@@ -146,12 +179,18 @@ fn over_cap(
     let at = setting.location()?;
     let key = cap.key();
     let count = demand.total;
+    let when = match demand.count {
+        Count::Steady => "",
+        Count::Peak => {
+            "at peak instances (the autoscaler's maximum plus a rolling update's surge), "
+        }
+    };
     let mut diagnostic = Diagnostic::new(
         &META,
         Severity::Error,
         at,
         format!(
-            "services can open {count} client connections to PgBouncer {} but it accepts {total} = {key} {per_instance} ({}) × {instances} instance(s): {}; the rest are refused with \"{}\"",
+            "{when}services can open {count} client connections to PgBouncer {} but it accepts {total} = {key} {per_instance} ({}) × {instances} instance(s): {}; the rest are refused with \"{}\"",
             pooler.name,
             place(model, &setting.origin),
             demand.terms.join(" + "),
@@ -164,10 +203,14 @@ fn over_cap(
         (count + instances - 1) / instances
     ))
     .with_key(format!("pgbouncer.{key}"))
-    .with_fingerprint(match cap {
-        // As before the database cap was checked, so baselines keep matching.
-        Cap::Clients => format!("{}:{count}>{total}", pooler.name),
-        Cap::DatabaseClients => format!("{}:{key}:{count}>{total}", pooler.name),
+    .with_fingerprint(match (cap, demand.count) {
+        // As before the database cap and the peak were checked, so baselines keep
+        // matching.
+        (Cap::Clients, Count::Steady) => format!("{}:{count}>{total}", pooler.name),
+        (Cap::DatabaseClients, Count::Steady) => {
+            format!("{}:{key}:{count}>{total}", pooler.name)
+        }
+        (_, Count::Peak) => format!("{}:{key}:peak:{count}>{total}", pooler.name),
     });
     // The instance count multiplies the cap (`--diff-base` reports by labels).
     if let Some(instances_setting) = &pooler.instances {
