@@ -133,9 +133,7 @@ impl Member<'_> {
     /// percentage is scaled here, against the count in effect (the manifest's
     /// `instances`, the autoscaler's maximum), never against the file's replicas alone.
     pub fn surge_at(&self, instances: i64) -> Option<i64> {
-        let deployment = self.service.deployment.as_ref()?;
-        let written = *deployment.max_surge.as_ref()?.get()?;
-        Some(scaled(crate::capacity::surge_count, written, instances))
+        surge_at(self.service, instances)
     }
 
     /// The peak of a rolling update at the steady count (None: no rolling update
@@ -240,9 +238,7 @@ pub(crate) fn steady(member: &Member<'_>) -> i64 {
 /// Instances at the autoscaler's maximum (the steady count when there is no
 /// autoscaler, or when it is above the maximum).
 pub(crate) fn at_max(member: &Member<'_>) -> i64 {
-    member
-        .max_replicas()
-        .map_or(member.replicas(), |(max, _, _)| max.max(member.replicas()))
+    at_max_of(member.service, member.replicas())
 }
 
 /// Peak instances, `n_peak` of TP04/TP05: a rolling update while scaled out to the
@@ -251,8 +247,30 @@ pub(crate) fn at_max(member: &Member<'_>) -> i64 {
 /// that report a fleet above the limit (TP01–TP03) together cover every demand above
 /// the slots at this count, which is what `capacity` reports as peak demand.
 pub(crate) fn peak_instances(member: &Member<'_>) -> i64 {
-    let base = at_max(member);
-    base.saturating_add(member.surge_at(base).unwrap_or(0))
+    peak_of(member.service, member.replicas())
+}
+
+/// [`peak_instances`] of a service running `replicas` steady instances.
+pub(crate) fn peak_of(service: &Service, replicas: i64) -> i64 {
+    let base = at_max_of(service, replicas);
+    base.saturating_add(surge_at(service, base).unwrap_or(0))
+}
+
+/// [`at_max`] of a service running `replicas` steady instances.
+fn at_max_of(service: &Service, replicas: i64) -> i64 {
+    let max = service
+        .deployment
+        .as_ref()
+        .and_then(|d| d.max_replicas.as_ref())
+        .and_then(|m| m.get().copied());
+    max.map_or(replicas, |max| max.max(replicas))
+}
+
+/// [`Member::surge_at`] of a service.
+fn surge_at(service: &Service, instances: i64) -> Option<i64> {
+    let deployment = service.deployment.as_ref()?;
+    let written = *deployment.max_surge.as_ref()?.get()?;
+    Some(scaled(crate::capacity::surge_count, written, instances))
 }
 
 /// The services that connect to one database directly, and the database's slots.

@@ -92,26 +92,19 @@ fn client_demand(model: &Model, links: &Links, pooler: &Pooler, count: Count) ->
     demand
 }
 
-/// A service's instances at `count`: its replicas (1 when not known), or at peak the
-/// larger of those and its autoscaler's maximum, plus the surge of a rolling update at
-/// that count (`⌈maxSurge% × instances⌉`, catalogue TP02/TP03).
+/// A service's instances at `count`: its replicas (1 when not known), or at peak
+/// [`super::peak_of`] them.
 fn instances(service: &Service, count: Count) -> i64 {
-    let deployment = service.deployment.as_deref();
-    let known = |s: Option<&Setting<i64>>| s.and_then(|s| s.get().copied());
-    let steady = known(deployment.and_then(|d| d.replicas.as_ref())).unwrap_or(1);
-    if count == Count::Steady {
-        return steady;
+    let steady = service
+        .deployment
+        .as_ref()
+        .and_then(|d| d.replicas.as_ref())
+        .and_then(|r| r.get().copied())
+        .unwrap_or(1);
+    match count {
+        Count::Steady => steady,
+        Count::Peak => super::peak_of(service, steady),
     }
-    let at_max = known(deployment.and_then(|d| d.max_replicas.as_ref()))
-        .map_or(steady, |max| max.max(steady));
-    let surge = deployment
-        .and_then(|d| d.max_surge.as_ref())
-        .and_then(|s| s.get().copied())
-        .map_or(0, |surge| {
-            let at_max = u64::try_from(at_max).unwrap_or(0);
-            i64::try_from(crate::capacity::surge_count(surge, at_max)).unwrap_or(i64::MAX)
-        });
-    at_max.saturating_add(surge)
 }
 
 /// Which of PgBouncer's client caps a setting is.
