@@ -301,8 +301,9 @@ struct NameCheck {
 fn pgbouncer_name_check(entry: &ConfigEntry) -> Option<(NameCheck, &str)> {
     let (section, name) = match entry.canonical.split_once('.') {
         Some((section @ ("databases" | "users"), name)) => (section, name),
-        _ if entry.key.starts_with("pgbouncer.") => ("pgbouncer", entry.canonical.as_str()),
-        _ => return None,
+        // As written: PgBouncer looks settings up with `strcmp` (libusual `find_key`),
+        // so `Default_Pool_Size` is unknown to it [PGB-LOADER].
+        _ => ("pgbouncer", entry.key.strip_prefix("pgbouncer.")?),
     };
     let (what, consequence) = match section {
         // A rejected entry fails the whole load (libusual's `parse_ini_file` stops at
@@ -398,7 +399,9 @@ fn unknown_names(model: &Model, max_distance: usize) -> Vec<Diagnostic> {
                 return Some(not_a_name(entry, written, &check));
             }
             let message = format!("`{written}` is not {}: {}", check.what, check.consequence);
-            match crate::suggest::within_edits(name, check.known, max_distance) {
+            match same_but_case(name, check.known)
+                .or_else(|| crate::suggest::within_edits(name, check.known, max_distance))
+            {
                 Some(meant) => {
                     let help = format!("did you mean `{meant}`?");
                     let finding = at_key(entry, Severity::Error, message, "unknown name", help);
@@ -411,6 +414,14 @@ fn unknown_names(model: &Model, max_distance: usize) -> Vec<Diagnostic> {
             }
         })
         .collect()
+}
+
+/// The known name `name` is in another case (`Default_Pool_Size`): only names a product
+/// matches case-sensitively get here, PgBouncer's settings.
+fn same_but_case(name: &str, known: &'static [&'static str]) -> Option<&'static str> {
+    let lower = name.to_ascii_lowercase();
+    let at = known.binary_search(&lower.as_str()).ok()?;
+    known.get(at).copied()
 }
 
 /// A name as a parameter's can be written: letters, digits, `_` and `-`.
