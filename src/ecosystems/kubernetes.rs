@@ -1103,7 +1103,7 @@ impl ObjectReader<'_> {
                     kind: super::KUBERNETES_SECRET_VALUE,
                     key: format!("{name}.{key}"),
                     literal: false,
-                    scrub_messages: super::is_password_name(key),
+                    scrub_messages: super::is_password_name(key) || super::is_secret_name(key),
                 })
             })
             .collect()
@@ -1139,6 +1139,11 @@ impl ObjectReader<'_> {
                 )
             } else if super::is_password_name(key) {
                 (vec![super::inner_span(text, span, value)], "password key")
+            } else if super::is_secret_name(key) {
+                (
+                    vec![super::inner_span(text, span, value)],
+                    "secret variable",
+                )
             } else {
                 let start = super::written_at(text, span, value);
                 let spans = super::password_spans(value, span, start);
