@@ -1168,6 +1168,7 @@ fn secrets_in_every_format_never_reach_any_output() {
     write("i2/docker-compose.yml", "services:\n  app:\n    image: app\n    environment:\n      DB_SSL_KEY_PASSPHRASE: ComposePassphrase-Secret87\n      SPRING_DATASOURCE_HIKARI_MAXIMUM_POOL_SIZE: \"0\"\n      DB_PWD_ENC: ComposePwdEnc-Secret88\n");
     write("u2/deploy.yaml", "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      containers:\n        - name: web\n          env:\n            - {name: DB_SSL_KEY_PASSPHRASE, value: K8sPassphrase-Secret89}\n            - {name: SPRING_DATASOURCE_HIKARI_MAXIMUM_POOL_SIZE, value: \"0\"}\n            - {name: DB_CREDENTIALS, value: K8sCredentials-Secret90}\n");
     write("a3/application.yml", "spring:\n  datasource:\n    hikari:\n      key-passphrase: SpringPassphrase-Secret91\n      maximum-pool-size: 0\n      ssl-key: \"-----BEGIN RSA PRIVATE KEY-----\\nSpringPem-Secret92\\n-----END RSA PRIVATE KEY-----\"\n");
+    write("j4/configmap.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cfg\ndata:\n  DB_SSL_KEY_PASSPHRASE: CmPassphrase-Secret93\n  size: \"0\"\n  DB_CREDENTIALS: CmCredentials-Secret94\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\nspec:\n  template:\n    spec:\n      containers:\n        - name: api\n          env:\n            - name: SPRING_DATASOURCE_HIKARI_MAXIMUM_POOL_SIZE\n              valueFrom:\n                configMapKeyRef: {name: cfg, key: size}\n");
     write("u/deploy.yaml", "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      containers:\n        - name: web\n          env:\n            - {name: SPRING_DATASOURCE_HIKARI_MAXIMUM_POOL_SIZE, value: \"0\"}\n          args: [\"--url=postgres://a:K8sArgs-Secret50@db/app\", \"PGPASSWORD=K8sArgsKey-Secret51\"]\n");
     let secrets = [
         ("k/app.yaml", "K8sString-Secret18"),
@@ -1242,6 +1243,8 @@ fn secrets_in_every_format_never_reach_any_output() {
         ("u2/deploy.yaml", "K8sCredentials-Secret90"),
         ("a3/application.yml", "SpringPassphrase-Secret91"),
         ("a3/application.yml", "SpringPem-Secret92"),
+        ("j4/configmap.yaml", "CmPassphrase-Secret93"),
+        ("j4/configmap.yaml", "CmCredentials-Secret94"),
     ];
     let mut leaks = Vec::new();
     for format in [
@@ -1362,6 +1365,8 @@ fn secrets_in_every_format_never_reach_any_output() {
         "K8sPassphrase-Secret89",
         "K8sCredentials-Secret90",
         "SpringPassphrase-Secret91",
+        "CmPassphrase-Secret93",
+        "CmCredentials-Secret94",
     ] {
         assert!(
             reported.iter().all(|(_, text)| text != masked_only),

@@ -1103,7 +1103,7 @@ impl ObjectReader<'_> {
                     kind: super::KUBERNETES_SECRET_VALUE,
                     key: format!("{name}.{key}"),
                     literal: false,
-                    scrub_messages: super::is_password_name(key) || super::is_secret_name(key),
+                    scrub_messages: super::is_password_name(key),
                 })
             })
             .collect()
