@@ -325,8 +325,21 @@ fn encoded_key_suffix(text: &str, key_end: usize) -> usize {
     let Some(word) = rest.strip_prefix(['_', '-', '.']) else {
         return 0;
     };
-    let len = word.find(|c: char| !is_key_char(c)).unwrap_or(word.len());
-    let suffix = &word[..len];
+    // No further than the longest such word: a long key is not read again from each
+    // ending it holds.
+    let longest = crate::ecosystems::ENCODED_PASSWORD_WORDS
+        .iter()
+        .map(|w| w.len())
+        .max()
+        .unwrap_or(0);
+    let len = word
+        .bytes()
+        .take(longest + 1)
+        .take_while(|b| is_key_char(char::from(*b)))
+        .count();
+    let Some(suffix) = word.get(..len).filter(|_| len <= longest) else {
+        return 0;
+    };
     let encoded = crate::ecosystems::ENCODED_PASSWORD_WORDS
         .iter()
         .any(|w| w.eq_ignore_ascii_case(suffix));

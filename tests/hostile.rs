@@ -1165,6 +1165,8 @@ fn secrets_in_every_format_never_reach_any_output() {
     write("n2/knexfile.json", "{\n  \"production\": {\n    \"client\": \"pg\",\n    \"connection\": {\n      \"host\": \"db.internal\",\n      \"ssl\": {\n        \"passphrase\": \"KnexPassphrase-Secret80\",\n        \"rejectUnauthorized\": false,\n        \"key\": \"-----BEGIN PRIVATE KEY-----\\nKnexPem-Secret81\\n-----END PRIVATE KEY-----\"\n      }\n    },\n    \"pool\": {\"min\": 0, \"max\": 10}\n  }\n}\n");
     write("p3/.env", "DB_SSL_KEY_PASSPHRASE=EnvPassphrase-Secret82\nDATABASE_URL=\"postgresql://db.internal:5432/app?sslmode=disable\"\nDB_CREDENTIALS=EnvCredentials-Secret83\n");
     write("p4/.env", "DB_PWD_ENC=EnvPwdEnc-Secret84\nDATABASE_URL=\"postgresql://db.internal:5432/app?sslmode=disable\"\nDB_SSL_KEY=\"-----BEGIN ENCRYPTED PRIVATE KEY-----EnvPem-Secret85\nEnvPemCont-Secret86\n-----END ENCRYPTED PRIVATE KEY-----\"\n");
+    // A credentials variable naming a key file is a path, shown as written.
+    write("p5/.env", "GOOGLE_APPLICATION_CREDENTIALS=/run/secrets/gcp-sa.json\nDATABASE_URL=\"postgresql://db.internal:5432/app?sslmode=disable\"\n");
     write("i2/docker-compose.yml", "services:\n  app:\n    image: app\n    environment:\n      DB_SSL_KEY_PASSPHRASE: ComposePassphrase-Secret87\n      SPRING_DATASOURCE_HIKARI_MAXIMUM_POOL_SIZE: \"0\"\n      DB_PWD_ENC: ComposePwdEnc-Secret88\n");
     write("u2/deploy.yaml", "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      containers:\n        - name: web\n          env:\n            - {name: DB_SSL_KEY_PASSPHRASE, value: K8sPassphrase-Secret89}\n            - {name: SPRING_DATASOURCE_HIKARI_MAXIMUM_POOL_SIZE, value: \"0\"}\n            - {name: DB_CREDENTIALS, value: K8sCredentials-Secret90}\n");
     write("a3/application.yml", "spring:\n  datasource:\n    hikari:\n      key-passphrase: SpringPassphrase-Secret91\n      maximum-pool-size: 0\n      ssl-key: \"-----BEGIN RSA PRIVATE KEY-----\\nSpringPem-Secret92\\n-----END RSA PRIVATE KEY-----\"\n");
@@ -1373,6 +1375,10 @@ fn secrets_in_every_format_never_reach_any_output() {
             "{masked_only} is reported: {reported:?}"
         );
     }
+    assert!(
+        human.contains("GOOGLE_APPLICATION_CREDENTIALS=/run/secrets/gcp-sa.json"),
+        "{human}"
+    );
     // Values of a Secret under keys that are not passwords are masked in snippets but
     // not scrubbed from messages, which quote them.
     let run = check(dir.path(), &["-f", "concise"]);

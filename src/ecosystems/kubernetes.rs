@@ -1139,7 +1139,7 @@ impl ObjectReader<'_> {
                 )
             } else if super::is_password_name(key) {
                 (vec![super::inner_span(text, span, value)], "password key")
-            } else if super::is_secret_name(key) {
+            } else if super::is_secret_variable(key, value) {
                 (
                     vec![super::inner_span(text, span, value)],
                     "secret variable",

@@ -319,6 +319,33 @@ pub fn is_secret_name(name: &str) -> bool {
         || is_encoded_password_name(name)
 }
 
+/// A secret-named variable ([`is_secret_name`]) whose value is to be masked: all but a
+/// credentials variable that names a file (`GOOGLE_APPLICATION_CREDENTIALS=
+/// /run/secrets/sa.json`, Google's client libraries read the key from that path): a
+/// path, not the secret. Only a path whose last part has an extension counts (base64
+/// has no `.`), so a credential that starts with `/` is still masked.
+pub fn is_secret_variable(name: &str, value: &str) -> bool {
+    let upper = name.to_ascii_uppercase();
+    let credentials = upper.rsplit(['_', '-', '.']).next() == Some("CREDENTIALS");
+    is_secret_name(name) && !(credentials && is_file_path(value))
+}
+
+/// A value that is a file's path: absolute, relative or under `~`, one word, whose last
+/// part has an extension (`/run/secrets/sa.json`, `./gcp.json`, `C:\keys\sa.json`).
+fn is_file_path(value: &str) -> bool {
+    let value = value.trim();
+    let drive = value.as_bytes().get(1..3) == Some(b":\\".as_slice());
+    let rooted = value.starts_with(['/', '~'])
+        || value.starts_with("./")
+        || value.starts_with("../")
+        || drive;
+    let last = value.rsplit(['/', '\\']).next().unwrap_or("");
+    let extension = last.rsplit_once('.').is_some_and(|(stem, ext)| {
+        !stem.is_empty() && !ext.is_empty() && ext.chars().all(|c| c.is_ascii_alphanumeric())
+    });
+    rooted && extension && !value.contains(char::is_whitespace)
+}
+
 /// A variable or key that holds the passphrase of a private key (node-postgres and
 /// Node's TLS `ssl.passphrase`, `DB_SSL_KEY_PASSPHRASE`, `sslpassphrase`): a secret
 /// wherever it is, masked but not reported as a database password. (libpq's
@@ -365,7 +392,7 @@ pub fn password_secrets(env: &[EnvVar]) -> Vec<Secret> {
         let (file, span) = (var.value_location.file, var.value_location.span);
         let (spans, kind) = if is_password_name(&var.name) {
             (vec![span], "password key")
-        } else if is_secret_name(&var.name) {
+        } else if is_secret_variable(&var.name, &var.value) {
             (vec![span], "secret variable")
         } else {
             let map = var.text_map();
@@ -745,5 +772,27 @@ mod tests {
         // libpq's `sslpassword` and `ssl_key_password`-like names were passwords already.
         assert!(is_password_name("sslpassword") && is_password_name("SSL_KEY_PASSWORD"));
         assert!(is_passphrase_name("ssl.passphrase") && is_encoded_password_name("DB_PW_B64"));
+        // A credentials variable that names a key file holds a path, not the secret.
+        for path in [
+            "/run/secrets/sa.json",
+            "./gcp-key.json",
+            "~/.config/gcloud/adc.json",
+        ] {
+            assert!(
+                !is_secret_variable("GOOGLE_APPLICATION_CREDENTIALS", path),
+                "{path}"
+            );
+        }
+        assert!(!is_secret_variable("DB_CREDENTIALS", "C:\\keys\\db.json"));
+        for value in [
+            "app:s3cret",
+            "/aB3+x/Yz==",
+            "/run/x.json extra",
+            "{\"user\": \"a\"}",
+        ] {
+            assert!(is_secret_variable("DB_CREDENTIALS", value), "{value}");
+        }
+        // Other secret names are masked whatever they hold.
+        assert!(is_secret_variable("DB_SECRET", "/run/secrets/db.txt"));
     }
 }
