@@ -80,6 +80,7 @@ fn shaped_spans(text: &str, in_file: bool) -> Vec<Span> {
     spans.extend(escaped_key_values(text, in_file));
     spans.extend(oracle_thin_passwords(text));
     spans.extend(mysql_client_passwords(text));
+    spans.extend(private_key_blocks(text));
     spans.retain(|span| {
         let value = text.get(span.start..span.end).unwrap_or("");
         !value.is_empty() && !is_reference(value)
@@ -130,6 +131,9 @@ const PASSWORD_KEY_ENDINGS: &[&str] = &[
     // `MYSQL_PWD=`, `--db-pwd=`: `pwd` overlapped by `_pw` and `-pw`.
     "_pwd",
     "-pwd",
+    // A private key's passphrase (Node's TLS `passphrase`, `DB_SSL_KEY_PASSPHRASE=`,
+    // `--passphrase`): a secret though no database password.
+    "passphrase",
 ];
 
 /// The value of the password key whose ending [`PASSWORD_KEYS`] found (or an escaped
@@ -137,6 +141,7 @@ const PASSWORD_KEY_ENDINGS: &[&str] = &[
 fn key_value(text: &str, key_start: usize, key_end: usize, in_file: bool) -> Option<Span> {
     let option = is_option(text, key_start);
     let key_end = key_end + numbered_key_suffix(text, key_end);
+    let key_end = key_end + encoded_key_suffix(text, key_end);
     // libpq and PgBouncer keys are lower case; a shell variable
     // (`PGPASSWORD=x psql`) is followed by a command, not more password.
     let libpq_like = text
@@ -310,6 +315,39 @@ fn is_host_with_port(text: &str, key_start: usize, key_end: usize) -> bool {
 fn numbered_key_suffix(text: &str, key_end: usize) -> usize {
     let digit = text.as_bytes().get(key_end).copied();
     usize::from(matches!(digit, Some(b'1'..=b'3')))
+}
+
+/// The length of a word after a password key that says its value is the password
+/// encrypted or encoded (`DB_PWD_ENC=`, `db.password.b64:`): still the password to
+/// whoever holds the key, or to anyone (base64). The word must end the key.
+fn encoded_key_suffix(text: &str, key_end: usize) -> usize {
+    let rest = text.get(key_end..).unwrap_or("");
+    let Some(word) = rest.strip_prefix(['_', '-', '.']) else {
+        return 0;
+    };
+    // No further than the longest such word: a long key is not read again from each
+    // ending it holds.
+    let longest = crate::ecosystems::ENCODED_PASSWORD_WORDS
+        .iter()
+        .map(|w| w.len())
+        .max()
+        .unwrap_or(0);
+    let len = word
+        .bytes()
+        .take(longest + 1)
+        .take_while(|b| is_key_char(char::from(*b)))
+        .count();
+    let Some(suffix) = word.get(..len).filter(|_| len <= longest) else {
+        return 0;
+    };
+    let encoded = crate::ecosystems::ENCODED_PASSWORD_WORDS
+        .iter()
+        .any(|w| w.eq_ignore_ascii_case(suffix));
+    if encoded {
+        1 + len
+    } else {
+        0
+    }
 }
 
 /// The value after a password key that is the first word of its line, separated from it
@@ -711,6 +749,92 @@ fn oracle_thin_passwords(text: &str) -> Vec<Span> {
             Some(Span::new(start + slash + 1, start + host))
         })
         .collect()
+}
+
+/// The bodies of PEM private keys (`-----BEGIN PRIVATE KEY-----`, `RSA`, `EC`,
+/// `ENCRYPTED`, `OPENSSH`, PGP's `PRIVATE KEY BLOCK`) wherever they are written: over
+/// lines (a YAML block scalar, a quoted `.env` value) or on one line with `\n` escapes
+/// (a JSON or YAML string: node-postgres `ssl.key`). The text between the BEGIN line and
+/// the END line is masked, headers (`Proc-Type:`, `DEK-Info:`) with it; the markers
+/// and the line breaks around the body stay, so a snippet still says what the value is. A key whose END is
+/// missing is masked to where its text stops looking like a key's (a quote, any sign
+/// base64 and the headers do not use). Certificates and public keys are no secrets.
+///
+/// Linear in the text: each body is read once, up to its END or where it stops.
+fn private_key_blocks(text: &str) -> Vec<Span> {
+    const BEGIN: &str = "-----BEGIN ";
+    let mut spans = Vec::new();
+    let mut read_to = 0;
+    for at in memchr::memmem::find_iter(text.as_bytes(), BEGIN) {
+        if at < read_to {
+            continue;
+        }
+        let label_start = at + BEGIN.len();
+        let rest = text.get(label_start..).unwrap_or("");
+        // A label is a few upper-case words on the marker's line.
+        let label_len = rest
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == ' '))
+            .unwrap_or(rest.len())
+            .min(64);
+        let label = &rest[..label_len];
+        if !rest[label_len..].starts_with("-----")
+            || !label.to_ascii_uppercase().contains("PRIVATE KEY")
+        {
+            continue;
+        }
+        let body_start = label_start + label_len + "-----".len();
+        let body_end = private_key_body_end(text, body_start);
+        read_to = body_end;
+        // The line breaks (and their escapes) and indentation around the body stay.
+        let body = text.get(body_start..body_end).unwrap_or("");
+        let after_start = trim_line_breaks(body, true);
+        let inner = trim_line_breaks(after_start, false);
+        if !inner.is_empty() {
+            let start = body_start + (body.len() - after_start.len());
+            spans.push(Span::new(start, start + inner.len()));
+        }
+    }
+    spans
+}
+
+/// `text` without the spaces, line breaks and escaped line breaks (`\n`, `\r`) at its
+/// start (`front`) or its end.
+fn trim_line_breaks(text: &str, front: bool) -> &str {
+    let mut text = text;
+    loop {
+        let trimmed = if front {
+            text.trim_start_matches([' ', '\t', '\r', '\n'])
+                .trim_start_matches("\\n")
+                .trim_start_matches("\\r")
+        } else {
+            text.trim_end_matches([' ', '\t', '\r', '\n'])
+                .trim_end_matches("\\n")
+                .trim_end_matches("\\r")
+        };
+        if trimmed.len() == text.len() {
+            return text;
+        }
+        text = trimmed;
+    }
+}
+
+/// Where the body of a private key that starts at `start` ends: at its `-----END `
+/// marker, else (a key cut short) where a sign no body holds is, without the spaces
+/// and line breaks before it.
+fn private_key_body_end(text: &str, start: usize) -> usize {
+    let bytes = text.as_bytes();
+    let mut at = start;
+    while let Some(&b) = bytes.get(at) {
+        if b == b'-' && bytes.get(at..).is_some_and(|r| r.starts_with(b"-----END ")) {
+            return at;
+        }
+        // Base64, line breaks and their escapes, and the headers' signs.
+        if !(b.is_ascii_alphanumeric() || b" \t\r\n\\+/=:,-".contains(&b)) {
+            break;
+        }
+        at += 1;
+    }
+    start + text.get(start..at).unwrap_or("").trim_end().len()
 }
 
 /// The MySQL and MariaDB clients' `-pPASSWORD` (no space: `-p` alone asks for it) on a
@@ -1374,6 +1498,94 @@ mod tests {
         );
         assert_eq!(shaped("\\x70wd: Kq7\n"), ["Kq7"]);
         assert!(shaped("\"Pass\\u0077ordFile\": \"x\", \"\\u0041\": \"y\"").is_empty());
+    }
+
+    /// Audit finding: a TLS key's passphrase and an inline PEM private key in a
+    /// knexfile, and `DB_SSL_KEY_PASSPHRASE=` in `.env`, were shown as written.
+    #[test]
+    fn passphrases_are_found_in_every_form() {
+        assert_eq!(
+            shaped("{\"ssl\": {\"passphrase\": \"Zq9Pass1\", \"ca\": \"x\"}}"),
+            ["Zq9Pass1"]
+        );
+        assert_eq!(shaped("DB_SSL_KEY_PASSPHRASE=Zq9Pass2\n"), ["Zq9Pass2"]);
+        assert_eq!(shaped("  sslpassphrase: Zq9Pass3\n"), ["Zq9Pass3"]);
+        assert_eq!(shaped("key.passphrase=Zq9Pass4\n"), ["Zq9Pass4"]);
+        assert_eq!(shaped("run --passphrase Zq9Pass5 -x"), ["Zq9Pass5"]);
+        // PostgreSQL's command that prints the passphrase is no passphrase.
+        assert!(shaped("ssl_passphrase_command = '/bin/key-phrase %p'\n").is_empty());
+        assert!(shaped("ssl_passphrase_command_supports_reload = on\n").is_empty());
+        assert!(shaped("passphrase: ${KEY_PASSPHRASE}\n").is_empty());
+    }
+
+    /// Audit finding: `DB_PWD_ENC=` was shown as written; an encrypted or encoded
+    /// password is the password to whoever holds the key (or to anyone: base64).
+    #[test]
+    fn encrypted_and_encoded_passwords_are_found() {
+        assert_eq!(shaped("DB_PWD_ENC=Zq9Enc1\n"), ["Zq9Enc1"]);
+        assert_eq!(shaped("DB_PASSWORD_ENCRYPTED=Zq9Enc2\n"), ["Zq9Enc2"]);
+        assert_eq!(shaped("  password.b64: Zq9Enc3\n"), ["Zq9Enc3"]);
+        assert_eq!(shaped("db-pass-base64=Zq9Enc4\n"), ["Zq9Enc4"]);
+        // Other words after a password's name are other keys.
+        assert!(shaped("password-encoder: bcrypt\nDB_PWD_ENCRYPTION=aes\n").is_empty());
+        assert!(shaped("DB_PASSWORD_FILE=/run/secrets/db\n").is_empty());
+    }
+
+    /// Audit finding: a PEM private key inline in a JSON string (node-postgres
+    /// `ssl.key`) was shown as written. Its body is masked in every form, the markers
+    /// stay.
+    #[test]
+    fn private_key_blocks_are_masked_in_every_form() {
+        // One line with `\n` escapes (JSON, a YAML double-quoted string).
+        assert_eq!(
+            shaped("\"key\": \"-----BEGIN PRIVATE KEY-----\\nMIIEv+Zq9/Key1==\\n-----END PRIVATE KEY-----\""),
+            ["MIIEv+Zq9/Key1=="]
+        );
+        // A YAML block scalar and a `.env` quoted value over lines.
+        assert_eq!(
+            shaped("ssl:\n  key: |\n    -----BEGIN RSA PRIVATE KEY-----\n    MIIEZq9Key2\n    Zq9Key3==\n    -----END RSA PRIVATE KEY-----\n  ca: x\n"),
+            ["MIIEZq9Key2\n    Zq9Key3=="]
+        );
+        assert_eq!(
+            shaped("DB_SSL_KEY=\"-----BEGIN EC PRIVATE KEY-----\r\nZq9Key4\r\n-----END EC PRIVATE KEY-----\"\n"),
+            ["Zq9Key4"]
+        );
+        // Headers of an encrypted key, OpenSSH's and PGP's labels.
+        assert_eq!(
+            shaped("-----BEGIN RSA PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\nDEK-Info: AES-128-CBC,AB12\n\nZq9Key5\n-----END RSA PRIVATE KEY-----\n"),
+            ["Proc-Type: 4,ENCRYPTED\nDEK-Info: AES-128-CBC,AB12\n\nZq9Key5"]
+        );
+        assert_eq!(
+            shaped(
+                "-----BEGIN OPENSSH PRIVATE KEY-----\nZq9Key6\n-----END OPENSSH PRIVATE KEY-----"
+            ),
+            ["Zq9Key6"]
+        );
+        assert_eq!(
+            shaped("-----BEGIN PGP PRIVATE KEY BLOCK-----\n\nZq9Key7\n=AbCd\n-----END PGP PRIVATE KEY BLOCK-----"),
+            ["Zq9Key7\n=AbCd"]
+        );
+        assert_eq!(
+            shaped("k: \"-----BEGIN ENCRYPTED PRIVATE KEY-----\\nZq9Key8\\n-----END ENCRYPTED PRIVATE KEY-----\""),
+            ["Zq9Key8"]
+        );
+        // Cut short: to where the text stops looking like a key's.
+        assert_eq!(
+            shaped("\"key\": \"-----BEGIN PRIVATE KEY-----\\nZq9Key9\\n\", \"ca\": \"x\""),
+            ["Zq9Key9"]
+        );
+        // Certificates and public keys are no secrets.
+        assert!(shaped("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n-----BEGIN PUBLIC KEY-----\nMIIB\n-----END PUBLIC KEY-----\n").is_empty());
+    }
+
+    /// Many keys, cut short or not, on one line: each body is read once.
+    #[test]
+    fn private_key_blocks_are_found_in_one_pass() {
+        let block = "-----BEGIN PRIVATE KEY-----Zq9-----END PRIVATE KEY-----";
+        let text = block.repeat(20_000);
+        assert_eq!(private_key_blocks(&text).len(), 20_000);
+        let cut = "-----BEGIN PRIVATE KEY-----Zq9".repeat(20_000);
+        assert_eq!(private_key_blocks(&cut).len(), 1);
     }
 
     #[test]

@@ -1158,6 +1158,19 @@ fn secrets_in_every_format_never_reach_any_output() {
     write("j3/configmap.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cfg\ndata:\n  application.yaml: >\n    spring:\n      datasource:\n        password: \"CmFolded-Secret74\n          CmFoldedCont-Secret75\"\n");
     write("a2/application.yml", "spring:\n  datasource:\n    password: \"Unclosed-Secret76\n      UnclosedCont-Secret77\n  hikari: [\n");
     write("c2/pgbouncer.ini", "[databases]\napp = host=db password='IniUnclosed-Secret78\n  IniUnclosedCont-Secret79\n[pgbouncer]\n");
+    // A TLS client key's passphrase and an inline PEM private key (node-postgres
+    // `ssl`), beside the finding on `rejectUnauthorized`; `.env`, compose and Kubernetes
+    // passphrases, credentials and encrypted passwords beside findings; a PEM key over
+    // lines; Spring keys no reader reads (masked by their shape).
+    write("n2/knexfile.json", "{\n  \"production\": {\n    \"client\": \"pg\",\n    \"connection\": {\n      \"host\": \"db.internal\",\n      \"ssl\": {\n        \"passphrase\": \"KnexPassphrase-Secret80\",\n        \"rejectUnauthorized\": false,\n        \"key\": \"-----BEGIN PRIVATE KEY-----\\nKnexPem-Secret81\\n-----END PRIVATE KEY-----\"\n      }\n    },\n    \"pool\": {\"min\": 0, \"max\": 10}\n  }\n}\n");
+    write("p3/.env", "DB_SSL_KEY_PASSPHRASE=EnvPassphrase-Secret82\nDATABASE_URL=\"postgresql://db.internal:5432/app?sslmode=disable\"\nDB_CREDENTIALS=EnvCredentials-Secret83\n");
+    write("p4/.env", "DB_PWD_ENC=EnvPwdEnc-Secret84\nDATABASE_URL=\"postgresql://db.internal:5432/app?sslmode=disable\"\nDB_SSL_KEY=\"-----BEGIN ENCRYPTED PRIVATE KEY-----EnvPem-Secret85\nEnvPemCont-Secret86\n-----END ENCRYPTED PRIVATE KEY-----\"\n");
+    // A credentials variable naming a key file is a path, shown as written.
+    write("p5/.env", "GOOGLE_APPLICATION_CREDENTIALS=/run/secrets/gcp-sa.json\nDATABASE_URL=\"postgresql://db.internal:5432/app?sslmode=disable\"\n");
+    write("i2/docker-compose.yml", "services:\n  app:\n    image: app\n    environment:\n      DB_SSL_KEY_PASSPHRASE: ComposePassphrase-Secret87\n      SPRING_DATASOURCE_HIKARI_MAXIMUM_POOL_SIZE: \"0\"\n      DB_PWD_ENC: ComposePwdEnc-Secret88\n");
+    write("u2/deploy.yaml", "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      containers:\n        - name: web\n          env:\n            - {name: DB_SSL_KEY_PASSPHRASE, value: K8sPassphrase-Secret89}\n            - {name: SPRING_DATASOURCE_HIKARI_MAXIMUM_POOL_SIZE, value: \"0\"}\n            - {name: DB_CREDENTIALS, value: K8sCredentials-Secret90}\n");
+    write("a3/application.yml", "spring:\n  datasource:\n    hikari:\n      key-passphrase: SpringPassphrase-Secret91\n      maximum-pool-size: 0\n      ssl-key: \"-----BEGIN RSA PRIVATE KEY-----\\nSpringPem-Secret92\\n-----END RSA PRIVATE KEY-----\"\n");
+    write("j4/configmap.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cfg\ndata:\n  DB_SSL_KEY_PASSPHRASE: CmPassphrase-Secret93\n  size: \"0\"\n  DB_CREDENTIALS: CmCredentials-Secret94\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\nspec:\n  template:\n    spec:\n      containers:\n        - name: api\n          env:\n            - name: SPRING_DATASOURCE_HIKARI_MAXIMUM_POOL_SIZE\n              valueFrom:\n                configMapKeyRef: {name: cfg, key: size}\n");
     write("u/deploy.yaml", "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      containers:\n        - name: web\n          env:\n            - {name: SPRING_DATASOURCE_HIKARI_MAXIMUM_POOL_SIZE, value: \"0\"}\n          args: [\"--url=postgres://a:K8sArgs-Secret50@db/app\", \"PGPASSWORD=K8sArgsKey-Secret51\"]\n");
     let secrets = [
         ("k/app.yaml", "K8sString-Secret18"),
@@ -1220,6 +1233,20 @@ fn secrets_in_every_format_never_reach_any_output() {
         ("j3/configmap.yaml", "CmFolded-Secret74"),
         ("a2/application.yml", "Unclosed-Secret76"),
         ("c2/pgbouncer.ini", "IniUnclosed-Secret78"),
+        ("n2/knexfile.json", "KnexPassphrase-Secret80"),
+        ("n2/knexfile.json", "KnexPem-Secret81"),
+        ("p3/.env", "EnvPassphrase-Secret82"),
+        ("p3/.env", "EnvCredentials-Secret83"),
+        ("p4/.env", "EnvPwdEnc-Secret84"),
+        ("p4/.env", "EnvPem-Secret85"),
+        ("i2/docker-compose.yml", "ComposePassphrase-Secret87"),
+        ("i2/docker-compose.yml", "ComposePwdEnc-Secret88"),
+        ("u2/deploy.yaml", "K8sPassphrase-Secret89"),
+        ("u2/deploy.yaml", "K8sCredentials-Secret90"),
+        ("a3/application.yml", "SpringPassphrase-Secret91"),
+        ("a3/application.yml", "SpringPem-Secret92"),
+        ("j4/configmap.yaml", "CmPassphrase-Secret93"),
+        ("j4/configmap.yaml", "CmCredentials-Secret94"),
     ];
     let mut leaks = Vec::new();
     for format in [
@@ -1241,6 +1268,7 @@ fn secrets_in_every_format_never_reach_any_output() {
             ("j3/configmap.yaml", "CmFoldedCont-Secret75"),
             ("a2/application.yml", "UnclosedCont-Secret77"),
             ("c2/pgbouncer.ini", "IniUnclosedCont-Secret79"),
+            ("p4/.env", "EnvPemCont-Secret86"),
         ];
         for (_, secret) in secrets.iter().chain(&whole_lines) {
             if run.stdout.contains(secret) || run.stderr.contains(secret) {
@@ -1328,12 +1356,29 @@ fn secrets_in_every_format_never_reach_any_output() {
         "K8sEnvUrl-Secret43",
         "K8sEnvKey-Secret44",
         "K8sString-Secret18",
+        // A passphrase, a private key, credentials or an encrypted password is masked,
+        // not reported as a database password.
+        "KnexPassphrase-Secret80",
+        "EnvPassphrase-Secret82",
+        "EnvCredentials-Secret83",
+        "EnvPwdEnc-Secret84",
+        "ComposePassphrase-Secret87",
+        "ComposePwdEnc-Secret88",
+        "K8sPassphrase-Secret89",
+        "K8sCredentials-Secret90",
+        "SpringPassphrase-Secret91",
+        "CmPassphrase-Secret93",
+        "CmCredentials-Secret94",
     ] {
         assert!(
             reported.iter().all(|(_, text)| text != masked_only),
             "{masked_only} is reported: {reported:?}"
         );
     }
+    assert!(
+        human.contains("GOOGLE_APPLICATION_CREDENTIALS=/run/secrets/gcp-sa.json"),
+        "{human}"
+    );
     // Values of a Secret under keys that are not passwords are masked in snippets but
     // not scrubbed from messages, which quote them.
     let run = check(dir.path(), &["-f", "concise"]);

@@ -153,7 +153,7 @@ fn read_file(file: &ParsedFile, sources: &SourceMap, model: &mut Model) {
                     .extend(secret(span, "password key", &pair.value));
                 continue;
             }
-            if super::is_secret_name(&pair.key) && !pair.value.is_empty() {
+            if super::is_secret_variable(&pair.key, &pair.value) && !pair.value.is_empty() {
                 let location = Location {
                     file: file.id,
                     span,

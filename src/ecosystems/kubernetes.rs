@@ -1200,6 +1200,11 @@ impl ObjectReader<'_> {
                 )
             } else if super::is_password_name(key) {
                 (vec![super::inner_span(text, span, value)], "password key")
+            } else if super::is_secret_variable(key, value) {
+                (
+                    vec![super::inner_span(text, span, value)],
+                    "secret variable",
+                )
             } else {
                 let start = super::written_at(text, span, value);
                 let spans = super::password_spans(value, span, start);

@@ -300,15 +300,75 @@ pub fn is_password_name(name: &str) -> bool {
 }
 
 /// A variable named as a secret other than a password (`DB_SECRET`, `API_TOKEN`,
-/// `SECRET_KEY`, `SECRET_KEY_BASE`): its value is masked wherever the file is shown, not
-/// reported (it need not be a database's). Only a last word `SECRET` or `TOKEN` counts,
-/// so `TOKEN_TTL`, `TOKEN_ISSUER_URL` or `SECRETARY_HOST` stay readable.
+/// `SECRET_KEY`, `SECRET_KEY_BASE`, `DB_CREDENTIALS`), a private key's passphrase
+/// ([`is_passphrase_name`]) or a password's encrypted or encoded form
+/// ([`is_encoded_password_name`]): its value is masked wherever the file is shown, not
+/// reported (it need not be a database's, nor a database password). Only a last word
+/// `SECRET`, `TOKEN` or `CREDENTIALS` counts, so `TOKEN_TTL`, `TOKEN_ISSUER_URL`,
+/// `SECRETARY_HOST` or `CREDENTIALS_FILE` stay readable. `AUTH` is no secret's name:
+/// PgBouncer's `auth_type`, `auth_user` and `auth_file` (a path), and `DB_AUTH=md5`, name
+/// a method, a user or a file; a credential written in such a value (a URL's password,
+/// `password=`) is masked by its shape.
 pub fn is_secret_name(name: &str) -> bool {
     let upper = name.to_ascii_uppercase();
     let last_word = upper.rsplit(['_', '-', '.']).next().unwrap_or("");
-    matches!(last_word, "SECRET" | "TOKEN")
+    matches!(last_word, "SECRET" | "TOKEN" | "CREDENTIALS")
         || upper.ends_with("SECRET_KEY")
         || upper.ends_with("SECRET_KEY_BASE")
+        || is_passphrase_name(name)
+        || is_encoded_password_name(name)
+}
+
+/// A secret-named variable ([`is_secret_name`]) whose value is to be masked: all but a
+/// credentials variable that names a file (`GOOGLE_APPLICATION_CREDENTIALS=
+/// /run/secrets/sa.json`, Google's client libraries read the key from that path): a
+/// path, not the secret. Only a path whose last part has an extension counts (base64
+/// has no `.`), so a credential that starts with `/` is still masked.
+pub fn is_secret_variable(name: &str, value: &str) -> bool {
+    let upper = name.to_ascii_uppercase();
+    let credentials = upper.rsplit(['_', '-', '.']).next() == Some("CREDENTIALS");
+    is_secret_name(name) && !(credentials && is_file_path(value))
+}
+
+/// A value that is a file's path: absolute, relative or under `~`, one word, whose last
+/// part has an extension (`/run/secrets/sa.json`, `./gcp.json`, `C:\keys\sa.json`).
+fn is_file_path(value: &str) -> bool {
+    let value = value.trim();
+    let drive = value.as_bytes().get(1..3) == Some(b":\\".as_slice());
+    let rooted = value.starts_with(['/', '~'])
+        || value.starts_with("./")
+        || value.starts_with("../")
+        || drive;
+    let last = value.rsplit(['/', '\\']).next().unwrap_or("");
+    let extension = last.rsplit_once('.').is_some_and(|(stem, ext)| {
+        !stem.is_empty() && !ext.is_empty() && ext.chars().all(|c| c.is_ascii_alphanumeric())
+    });
+    rooted && extension && !value.contains(char::is_whitespace)
+}
+
+/// A variable or key that holds the passphrase of a private key (node-postgres and
+/// Node's TLS `ssl.passphrase`, `DB_SSL_KEY_PASSPHRASE`, `sslpassphrase`): a secret
+/// wherever it is, masked but not reported as a database password. (libpq's
+/// `sslpassword` and `ssl_key_password`-like names are password names already.)
+pub fn is_passphrase_name(name: &str) -> bool {
+    name.to_ascii_uppercase().contains("PASSPHRASE")
+}
+
+/// The words after a password's name that say its value is the password encrypted or
+/// encoded (`DB_PWD_ENC`, `DB_PASS_B64`): still the password to whoever holds the key,
+/// or to anyone (base64).
+pub const ENCODED_PASSWORD_WORDS: &[&str] = &["ENC", "ENCRYPTED", "ENCODED", "B64", "BASE64"];
+
+/// A password variable's name ([`is_password_name`]) followed by a word that says the
+/// value is encrypted or encoded (`DB_PWD_ENC`, `DB_PASS_BASE64`; `DB_PASSWORD_ENC` is a
+/// password name already).
+pub fn is_encoded_password_name(name: &str) -> bool {
+    let upper = name.to_ascii_uppercase();
+    upper
+        .rsplit_once(['_', '-', '.'])
+        .is_some_and(|(head, last)| {
+            ENCODED_PASSWORD_WORDS.contains(&last) && is_password_name(head)
+        })
 }
 
 /// A key of a JSON or YAML object that holds a password: a password-like name
@@ -332,7 +392,7 @@ pub fn password_secrets(env: &[EnvVar]) -> Vec<Secret> {
         let (file, span) = (var.value_location.file, var.value_location.span);
         let (spans, kind) = if is_password_name(&var.name) {
             (vec![span], "password key")
-        } else if is_secret_name(&var.name) {
+        } else if is_secret_variable(&var.name, &var.value) {
             (vec![span], "secret variable")
         } else {
             let map = var.text_map();
@@ -525,6 +585,14 @@ fn value_secrets(
         }
         return vec![secret(span, "password key", value)];
     }
+    // A private key's passphrase (`ssl.passphrase`) or an encrypted password is masked,
+    // never reported: it is no database password written in the clear.
+    if is_passphrase_name(key) || is_encoded_password_name(key) {
+        if value.is_empty() || crate::redact::is_reference(value) {
+            return Vec::new();
+        }
+        return vec![masked(Location { file, span }, path, "secret key")];
+    }
     let start = written_at(text, span, value);
     ranges(value)
         .into_iter()
@@ -662,4 +730,69 @@ pub(crate) fn read_one(
         doc: crate::syntax::parse(format, text),
     };
     (reader.read(&[&file], &sources), sources)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Audit finding: `DB_SSL_KEY_PASSPHRASE`, `DB_CREDENTIALS` and `DB_PWD_ENC` were
+    /// shown as written. They are secrets (masked, not reported); names that only say
+    /// how to authenticate are not.
+    #[test]
+    fn passphrases_credentials_and_encrypted_passwords_are_secret_names() {
+        for name in [
+            "DB_SSL_KEY_PASSPHRASE",
+            "passphrase",
+            "sslPassphrase",
+            "KEY_PASSPHRASE_B64",
+            "DB_CREDENTIALS",
+            "db.credentials",
+            "DB_PWD_ENC",
+            "DB_PASS_BASE64",
+            "db_pw_encrypted",
+        ] {
+            assert!(is_secret_name(name), "{name}");
+            assert!(!is_password_name(name), "{name} is reported as a password");
+        }
+        for name in [
+            "DB_AUTH",
+            "auth_type",
+            "auth_user",
+            "auth_file",
+            "AUTH_QUERY",
+            "CREDENTIALS_FILE",
+            "GOOGLE_APPLICATION_CREDENTIALS_PATH",
+            "PWD_ENC",
+            "DB_PWD_ENCRYPTION",
+            "DB_POOL_ENC",
+        ] {
+            assert!(!is_secret_name(name), "{name}");
+        }
+        // libpq's `sslpassword` and `ssl_key_password`-like names were passwords already.
+        assert!(is_password_name("sslpassword") && is_password_name("SSL_KEY_PASSWORD"));
+        assert!(is_passphrase_name("ssl.passphrase") && is_encoded_password_name("DB_PW_B64"));
+        // A credentials variable that names a key file holds a path, not the secret.
+        for path in [
+            "/run/secrets/sa.json",
+            "./gcp-key.json",
+            "~/.config/gcloud/adc.json",
+        ] {
+            assert!(
+                !is_secret_variable("GOOGLE_APPLICATION_CREDENTIALS", path),
+                "{path}"
+            );
+        }
+        assert!(!is_secret_variable("DB_CREDENTIALS", "C:\\keys\\db.json"));
+        for value in [
+            "app:s3cret",
+            "/aB3+x/Yz==",
+            "/run/x.json extra",
+            "{\"user\": \"a\"}",
+        ] {
+            assert!(is_secret_variable("DB_CREDENTIALS", value), "{value}");
+        }
+        // Other secret names are masked whatever they hold.
+        assert!(is_secret_variable("DB_SECRET", "/run/secrets/db.txt"));
+    }
 }
