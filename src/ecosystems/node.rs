@@ -135,9 +135,16 @@ const ENVIRONMENTS: &[&str] = &[
 ];
 
 /// The environment a pool at `path` belongs to (`production.pool` → `production`).
-fn environment_of(path: &str) -> Option<String> {
+/// Every top-level entry of a knexfile and every top-level Sequelize configuration is
+/// an environment, whatever its name (`preprod`, `uat`): knex's CLI loads
+/// `allConfigs[NODE_ENV]` (knex `bin/utils/cli-config-utils.js`
+/// `resolveEnvironmentConfig`) and sequelize-cli `config[env]`. Elsewhere only the
+/// usual environment names are.
+fn environment_of(path: &str, kind: Kind, library: Library) -> Option<String> {
     let first = path.split(['.', '[']).next()?;
-    ENVIRONMENTS.contains(&first).then(|| first.to_owned())
+    let top_level = !first.is_empty() && first.len() == path.len();
+    let always = top_level && (kind == Kind::Knex || library == Library::Sequelize);
+    (always || ENVIRONMENTS.contains(&first)).then(|| first.to_owned())
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -207,7 +214,7 @@ impl JsonReader<'_> {
             return;
         }
         if let Some(pool) = self.pool_at(node, path, kind, model) {
-            let profile = environment_of(path);
+            let profile = environment_of(path, kind, pool.library);
             pools.push((path.to_owned(), Pool { profile, ..pool }));
             return;
         }
@@ -638,6 +645,37 @@ mod tests {
             .secrets
             .iter()
             .any(|s| s.literal && s.key == "development.connection.password"));
+    }
+
+    /// knex and sequelize-cli load one top-level environment, whatever its name: those
+    /// outside the usual names are profiles too, not pools that run at once.
+    #[test]
+    fn every_knexfile_and_sequelize_environment_is_a_profile() {
+        let knex = read(
+            "knexfile.json",
+            r#"{"production": {"client": "pg", "connection": {"host": "db"}, "pool": {"max": 30}},
+                "preprod": {"client": "pg", "connection": {"host": "db"}, "pool": {"max": 30}},
+                "uat": {"client": "pg", "connection": {"host": "db"}, "pool": {"max": 30}}}"#,
+        );
+        let profiles: Vec<Option<&str>> = knex.pools.iter().map(|p| p.profile.as_deref()).collect();
+        assert_eq!(profiles, [Some("production"), Some("preprod"), Some("uat")]);
+        let sequelize = read(
+            "config/config.json",
+            r#"{"sandbox": {"dialect": "postgres", "host": "db"},
+                "demo": {"dialect": "postgres", "host": "db"}}"#,
+        );
+        let profiles: Vec<Option<&str>> = sequelize
+            .pools
+            .iter()
+            .map(|p| p.profile.as_deref())
+            .collect();
+        assert_eq!(profiles, [Some("sandbox"), Some("demo")]);
+        // node-postgres objects side by side in one file all run.
+        let pg = read(
+            "config/default.json",
+            r#"{"mainDb": {"host": "db", "user": "a", "max": 5}, "reportingDb": {"host": "db", "user": "a", "max": 5}}"#,
+        );
+        assert!(pg.pools.iter().all(|p| p.profile.is_none()));
     }
 
     #[test]
