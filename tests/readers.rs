@@ -734,6 +734,39 @@ fn knexfile_environments_are_alternatives_chosen_by_node_env() {
     assert_eq!(demand(dir.path()), 5);
 }
 
+/// knex `mysql2`, Sequelize `dialect: mysql` and TypeORM `type: mariadb` speak MySQL's
+/// protocol: none of them is a client of the only (PostgreSQL) database, whatever host
+/// they name; a `pg` client beside them is.
+#[test]
+fn mysql_pools_of_node_libraries_are_not_counted_against_postgresql() {
+    let compose = "services:\n  api:\n    build: ./api\n    environment:\n      NODE_ENV: production\n  db:\n    image: postgres:16\n    command: postgres -c max_connections=50\n";
+    let dir = tree(&[
+        ("docker-compose.yml", compose),
+        (
+            "api/config/config.json",
+            r#"{"production": {"dialect": "mysql", "database": "app", "pool": {"max": 60}}}"#,
+        ),
+        (
+            "api/knexfile.json",
+            r#"{"production": {"client": "mysql2", "connection": {"database": "app"}, "pool": {"min": 0, "max": 60}}}"#,
+        ),
+        (
+            "api/ormconfig.json",
+            r#"{"type": "mariadb", "database": "app", "entities": [], "poolSize": 60}"#,
+        ),
+    ]);
+    let found = messages(dir.path(), "fleet-exceeds-db-slots");
+    assert!(found.is_empty(), "{found:?}");
+    let dir = tree(&[
+        ("docker-compose.yml", compose),
+        (
+            "api/knexfile.json",
+            r#"{"production": {"client": "pg", "connection": {"database": "app"}, "pool": {"min": 0, "max": 60}}}"#,
+        ),
+    ]);
+    assert_eq!(messages(dir.path(), "fleet-exceeds-db-slots").len(), 1);
+}
+
 #[test]
 fn knex_merges_its_default_minimum_under_a_written_maximum() {
     let dir = tree(&[(

@@ -147,6 +147,22 @@ fn environment_of(path: &str, kind: Kind, library: Library) -> Option<String> {
     (always || ENVIRONMENTS.contains(&first)).then(|| first.to_owned())
 }
 
+/// The engine (as URLs name it, see `links::pool_family`) a knex `client`, Sequelize
+/// `dialect` or TypeORM `type` selects; None for a name not known.
+fn engine_of(selector: &str) -> Option<&'static str> {
+    Some(match selector.trim().to_ascii_lowercase().as_str() {
+        "pg" | "pg-native" | "pgnative" | "postgres" | "postgresql" => "postgresql",
+        "mysql" | "mysql2" => "mysql",
+        "mariadb" => "mariadb",
+        "cockroachdb" => "cockroachdb",
+        "redshift" => "redshift",
+        "mssql" | "tedious" => "sqlserver",
+        "oracledb" | "oracle" => "oracle",
+        "db2" => "db2",
+        _ => return None,
+    })
+}
+
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Kind {
     Knex,
@@ -378,13 +394,34 @@ impl JsonReader<'_> {
             Library::NodePostgres => self.pg_driver_properties(map, &name),
             _ => NamedSettings::new(),
         };
+        let connection = self.connection(map, library, &name);
         let (max, min, acquire, idle) = match library {
-            Library::Knex => (
-                count("max", 10),
-                count("min", 2),
-                millis("acquireConnectionTimeout", 60_000),
-                millis("idleTimeoutMillis", 30_000),
-            ),
+            Library::Knex => {
+                // knex gives tarn the smaller of `acquireConnectionTimeout` and
+                // `pool.acquireTimeoutMillis`, 60 s when neither is written (knex
+                // `lib/client.js` `getPoolSettings`).
+                let connection = millis("acquireConnectionTimeout", 60_000);
+                let acquire = match field("acquireTimeoutMillis") {
+                    Some(node) => {
+                        let pool =
+                            self.number(node, &format!("{name}.acquireTimeoutMillis"), |v| {
+                                Ok(Duration::from_millis(v.max(0.0) as u64))
+                            });
+                        match (connection.get(), pool.get()) {
+                            (Some(c), Some(p)) if c < p && connection.is_explicit() => connection,
+                            (Some(_), None) if connection.is_explicit() => connection,
+                            _ => pool,
+                        }
+                    }
+                    None => connection,
+                };
+                (
+                    count("max", 10),
+                    count("min", 2),
+                    acquire,
+                    millis("idleTimeoutMillis", 30_000),
+                )
+            }
             Library::Sequelize => (
                 count("max", 5),
                 count("min", 0),
@@ -392,17 +429,44 @@ impl JsonReader<'_> {
                 millis("idle", 10_000),
             ),
             Library::TypeOrm => {
-                let max = match field("max")
-                    .or_else(|| field("connectionLimit"))
-                    .or_else(|| self.doc.get(map, "poolSize"))
-                {
-                    Some(node) => self.number(node, &format!("{name}.max"), |v| Ok(v as i64)),
-                    None => default(10),
+                // TypeORM spreads `extra` over the options it builds from its own keys,
+                // for the driver `type` selects: PostgresDriver gives pg.Pool
+                // `max: poolSize` and `connectionTimeoutMillis: connectTimeoutMS`,
+                // which sizes by `max` alone; MysqlDriver gives mysql's pool
+                // `connectionLimit: poolSize`, which sizes by `connectionLimit` alone
+                // (typeorm `src/driver/{postgres,mysql}/*Driver.ts`). Both default to
+                // 10; pg.Pool's wait is unbounded without a timeout [NPG-DOC].
+                let mysql = connection
+                    .as_ref()
+                    .and_then(|c| c.engine.as_deref())
+                    .is_some_and(|e| matches!(e, "mysql" | "mariadb"));
+                let size_key = if mysql { "connectionLimit" } else { "max" };
+                let max = match field(size_key) {
+                    Some(node) => {
+                        self.number(node, &format!("{name}.extra.{size_key}"), |v| Ok(v as i64))
+                    }
+                    None => match self.doc.get(map, "poolSize") {
+                        Some(node) => {
+                            self.number(node, &format!("{name}.poolSize"), |v| Ok(v as i64))
+                        }
+                        None => default(10),
+                    },
+                };
+                let acquire = match (
+                    field("connectionTimeoutMillis"),
+                    self.doc.get(map, "connectTimeoutMS"),
+                ) {
+                    (None, Some(node)) if !mysql => {
+                        self.number(node, &format!("{name}.connectTimeoutMS"), |v| {
+                            Ok(Duration::from_millis(v.max(0.0) as u64))
+                        })
+                    }
+                    _ => millis("connectionTimeoutMillis", 0),
                 };
                 (
                     max,
                     default(0),
-                    millis("connectionTimeoutMillis", 0),
+                    acquire,
                     millis("idleTimeoutMillis", 10_000),
                 )
             }
@@ -436,11 +500,56 @@ impl JsonReader<'_> {
             validation_timeout: None,
             leak_detection_threshold: None,
             auto_commit: None,
-            connection: None,
+            connection,
             driver_properties,
             session_variables: NamedSettings::new(),
             class_settings: ClassSettings::default(),
             url_variables: None,
+        })
+    }
+
+    /// The server a knex, Sequelize or TypeORM configuration names: the engine its
+    /// `client`, `dialect` or `type` selects (a `mysql2` client or `dialect: mysql`
+    /// speaks MySQL's protocol and is no client of a PostgreSQL database, as Rails'
+    /// `adapter: mysql2` is not), and the `host` written next to it (knex: in its
+    /// `connection` object; a knex `pg` client's host is in its driver properties,
+    /// where a connection string's wins). None for node-postgres objects and for a
+    /// configuration naming neither.
+    fn connection(
+        &self,
+        map: NodeId,
+        library: Library,
+        name: &str,
+    ) -> Option<crate::model::ConnectionInfo> {
+        let (selector, host_in) = match library {
+            Library::Knex => ("client", self.doc.get(map, "connection")),
+            Library::Sequelize => ("dialect", Some(map)),
+            Library::TypeOrm => ("type", Some(map)),
+            _ => return None,
+        };
+        let written = self.doc.get(map, selector)?;
+        let engine = engine_of(self.doc.text(written)?)?;
+        let host = host_in
+            .map(|n| self.doc.resolve(n))
+            .filter(|n| {
+                self.doc.is_map(*n) && !(library == Library::Knex && engine == "postgresql")
+            })
+            .and_then(|n| self.doc.get(n, "host"))
+            .and_then(|h| {
+                let key = match library {
+                    Library::Knex => format!("{name}.connection.host"),
+                    _ => format!("{name}.host"),
+                };
+                self.text_setting(h, &key)
+            });
+        Some(crate::model::ConnectionInfo {
+            engine: Some(engine.to_owned()),
+            host,
+            database: None,
+            user: None,
+            params: NamedSettings::new(),
+            location: Some(self.location(written)),
+            options: None,
         })
     }
 
@@ -701,6 +810,82 @@ mod tests {
             r#"{"type": "sqlite", "database": "x.sqlite", "synchronize": true}"#,
         );
         assert!(sqlite.pools.is_empty());
+    }
+
+    /// knex waits the smaller of `acquireConnectionTimeout` and `pool.acquireTimeoutMillis`.
+    #[test]
+    fn knex_acquire_timeout_is_the_smaller_of_its_two_settings() {
+        let acquire = |text: &str| {
+            let model = read("knexfile.json", text);
+            let timeout = &model.pools[0].acquire_timeout;
+            (
+                timeout.get().map(Duration::as_millis),
+                timeout.origin.key().map(str::to_owned),
+            )
+        };
+        assert_eq!(
+            acquire(
+                r#"{"client": "pg", "connection": {}, "pool": {"acquireTimeoutMillis": 3000}}"#
+            ),
+            (Some(3000), Some("knex.acquireTimeoutMillis".to_owned()))
+        );
+        assert_eq!(
+            acquire(
+                r#"{"client": "pg", "connection": {}, "acquireConnectionTimeout": 2000, "pool": {"acquireTimeoutMillis": 3000}}"#
+            ),
+            (Some(2000), Some("knex.acquireConnectionTimeout".to_owned()))
+        );
+        assert_eq!(
+            acquire(
+                r#"{"client": "pg", "connection": {}, "acquireConnectionTimeout": 9000, "pool": {"acquireTimeoutMillis": 3000}}"#
+            ),
+            (Some(3000), Some("knex.acquireTimeoutMillis".to_owned()))
+        );
+        assert_eq!(
+            acquire(r#"{"client": "pg", "connection": {}}"#).0,
+            Some(60_000)
+        );
+    }
+
+    /// TypeORM hands `extra` to the driver `type` selects: pg.Pool sizes by `max`,
+    /// mysql's pool by `connectionLimit`, each ignoring the other's key; `poolSize` is
+    /// the fallback, and `connectTimeoutMS` is pg.Pool's `connectionTimeoutMillis`.
+    #[test]
+    fn typeorm_reads_the_keys_of_the_driver_its_type_selects() {
+        let pool = |text: &str| {
+            let model = read("ormconfig.json", text);
+            let pool = &model.pools[0];
+            (
+                pool.max.get().copied(),
+                pool.acquire_timeout.get().map(Duration::as_millis),
+            )
+        };
+        assert_eq!(
+            pool(r#"{"type": "postgres", "entities": [], "extra": {"connectionLimit": 50}}"#),
+            (Some(10), Some(0))
+        );
+        assert_eq!(
+            pool(r#"{"type": "mysql", "entities": [], "poolSize": 5, "extra": {"max": 50}}"#),
+            (Some(5), Some(0))
+        );
+        assert_eq!(
+            pool(
+                r#"{"type": "mariadb", "entities": [], "poolSize": 5, "extra": {"connectionLimit": 7}}"#
+            ),
+            (Some(7), Some(0))
+        );
+        assert_eq!(
+            pool(
+                r#"{"type": "postgres", "entities": [], "poolSize": 20, "connectTimeoutMS": 3000}"#
+            ),
+            (Some(20), Some(3000))
+        );
+        assert_eq!(
+            pool(
+                r#"{"type": "postgres", "entities": [], "connectTimeoutMS": 3000, "extra": {"max": 4, "connectionTimeoutMillis": 1000}}"#
+            ),
+            (Some(4), Some(1000))
+        );
     }
 
     /// A Redis client or a rate limit has a `host` and a `max` too: only an object that

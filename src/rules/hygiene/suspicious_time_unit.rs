@@ -217,8 +217,17 @@ fn timed_settings(pool: &Pool) -> Vec<Timed<'_>> {
             (acquire, "connectionTimeoutMillis", Unit::Millis),
             (idle, "idleTimeoutMillis", Unit::Millis),
         ],
+        // knex waits the smaller of `acquireConnectionTimeout` and
+        // `pool.acquireTimeoutMillis`: the setting is named as it was written.
         Library::Knex => vec![
-            (acquire, "acquireConnectionTimeout", Unit::Millis),
+            (
+                acquire,
+                match pool.acquire_timeout.origin.written_name() {
+                    Some("acquireTimeoutMillis") => "acquireTimeoutMillis",
+                    _ => "acquireConnectionTimeout",
+                },
+                Unit::Millis,
+            ),
             (idle, "idleTimeoutMillis", Unit::Millis),
         ],
         Library::Sequelize => vec![
