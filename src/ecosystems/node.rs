@@ -283,7 +283,10 @@ impl JsonReader<'_> {
         // SQLite opens a file in the process: knex gives it one connection (its sqlite3
         // dialect's pool defaults are min 1, max 1), which no server limit, firewall or
         // idle timeout concerns; none of the pool rules applies.
+        // Sequelize's SQLite dialect opens the file in the process, with no
+        // sequelize-pool checkout (its connection manager overrides `getConnection`).
         let sqlite = get("client")
+            .or_else(|| get("dialect"))
             .and_then(|c| self.doc.text(c))
             .is_some_and(|c| matches!(c, "sqlite3" | "better-sqlite3" | "sqlite"));
         if sqlite {
@@ -305,9 +308,14 @@ impl JsonReader<'_> {
                     return None;
                 }
                 (Library::TypeOrm, TYPEORM_DOC, get("extra"))
-            } else if ["max", "idleTimeoutMillis", "connectionTimeoutMillis"]
-                .iter()
-                .any(|k| get(k).is_some())
+            } else if [
+                "max",
+                "poolSize",
+                "idleTimeoutMillis",
+                "connectionTimeoutMillis",
+            ]
+            .iter()
+            .any(|k| get(k).is_some())
                 && self.connects_to_a_database(map, path)
             {
                 (Library::NodePostgres, NPG_DOC, Some(map))
@@ -471,7 +479,7 @@ impl JsonReader<'_> {
                 )
             }
             _ => (
-                count("max", 10),
+                self.pg_pool_max(map, &name, anchor),
                 count("min", 0),
                 millis("connectionTimeoutMillis", 0),
                 millis("idleTimeoutMillis", 10_000),
@@ -506,6 +514,32 @@ impl JsonReader<'_> {
             class_settings: ClassSettings::default(),
             url_variables: None,
         })
+    }
+
+    /// A node-postgres pool's size as pg-pool takes it: `max || poolSize || 10`
+    /// (brianc/node-postgres `packages/pg-pool/index.js`), so a `max` of 0 (or none)
+    /// gives `poolSize`, else 10 [NPG-DOC].
+    fn pg_pool_max(&self, map: NodeId, name: &str, anchor: Option<Location>) -> Setting<i64> {
+        let read = |key: &str| {
+            self.doc
+                .get(map, key)
+                .map(|node| self.number(node, &format!("{name}.{key}"), |v| Ok(v as i64)))
+        };
+        let zero = |setting: &Setting<i64>| setting.get() == Some(&0);
+        match read("max") {
+            Some(max) if !zero(&max) => max,
+            written => match read("poolSize") {
+                Some(size) if !zero(&size) => size,
+                _ => Setting::known(
+                    10,
+                    Origin::Default {
+                        library: Library::NodePostgres.name(),
+                        doc: NPG_DOC,
+                        anchor: written.and_then(|m| m.location()).or(anchor),
+                    },
+                ),
+            },
+        }
     }
 
     /// The server a knex, Sequelize or TypeORM configuration names: the engine its
@@ -886,6 +920,32 @@ mod tests {
             ),
             (Some(4), Some(1000))
         );
+    }
+
+    /// pg-pool sizes by `max || poolSize || 10`: `max: 0` runs 10, `poolSize` is an
+    /// alias.
+    #[test]
+    fn node_postgres_max_zero_is_ten_and_pool_size_is_an_alias() {
+        let model = read(
+            "config/default.json",
+            r#"{"db": {"host": "db", "user": "app", "max": 0, "connectionTimeoutMillis": 5000},
+                "reportingDb": {"host": "db", "user": "app", "poolSize": 40, "connectionTimeoutMillis": 5000},
+                "both": {"host": "db", "user": "app", "max": 0, "poolSize": 7}}"#,
+        );
+        let sizes: Vec<Option<&i64>> = model.pools.iter().map(|p| p.max.get()).collect();
+        assert_eq!(sizes, [Some(&10), Some(&40), Some(&7)]);
+        assert!(model.pools[0].max.origin.is_default());
+    }
+
+    #[test]
+    fn sequelize_sqlite_is_no_server_pool() {
+        let model = read(
+            "config/config.json",
+            r#"{"development": {"dialect": "sqlite", "storage": "./dev.sqlite"},
+                "production": {"dialect": "postgres", "host": "db"}}"#,
+        );
+        let names: Vec<&str> = model.pools.iter().map(|p| p.name.as_str()).collect();
+        assert_eq!(names, ["production"]);
     }
 
     /// A Redis client or a rate limit has a `host` and a `max` too: only an object that
