@@ -22,6 +22,8 @@ pub struct Node;
 const NPG_DOC: &str = "https://node-postgres.com/apis/pool";
 const KNEX_DOC: &str = "https://knexjs.org/guide/#pool";
 const SEQUELIZE_DOC: &str = "https://sequelize.org/api/v6/class/src/sequelize.js~sequelize#instance-constructor-constructor";
+const SEQUELIZE_POOL_SRC: &str =
+    "https://github.com/sequelize/sequelize-pool/blob/master/src/Pool.ts";
 const TYPEORM_DOC: &str =
     "https://typeorm.io/data-source-options#postgres--cockroachdb-data-source-options";
 
@@ -352,8 +354,8 @@ impl JsonReader<'_> {
             )
         };
         let count = |key: &str, fallback: i64| match field(key) {
-            Some(node) if library == Library::Knex => {
-                self.tarn_count(node, &format!("{name}.{key}"))
+            Some(node) if matches!(library, Library::Knex | Library::Sequelize) => {
+                self.strict_count(node, &format!("{name}.{key}"))
             }
             Some(node) => self.number(node, &format!("{name}.{key}"), |v| Ok(v as i64)),
             None => default(fallback),
@@ -403,6 +405,26 @@ impl JsonReader<'_> {
             _ => NamedSettings::new(),
         };
         let connection = self.connection(map, library, &name);
+        // tarn.js refuses a time of 0 or less (`checkRequiredTime`: `time > 0`;
+        // `Tarn: invalid opt.acquireTimeoutMillis 0`), so the pool never starts: no
+        // wait or idle time to reason about.
+        let tarn_time = |setting: Setting<Duration>| match setting.get() {
+            Some(d) if d.is_zero() && setting.is_explicit() => {
+                let raw = setting
+                    .origin
+                    .key()
+                    .map_or_else(|| "0".to_owned(), |k| format!("{k}: 0"));
+                Setting {
+                    value: Val::invalid(
+                        raw,
+                        "tarn.js requires a time above 0 and throws when knex creates the pool"
+                            .to_owned(),
+                    ),
+                    ..setting
+                }
+            }
+            _ => setting,
+        };
         let (max, min, acquire, idle) = match library {
             Library::Knex => {
                 // knex gives tarn the smaller of `acquireConnectionTimeout` and
@@ -426,16 +448,33 @@ impl JsonReader<'_> {
                 (
                     count("max", 10),
                     count("min", 2),
-                    acquire,
-                    millis("idleTimeoutMillis", 30_000),
+                    tarn_time(acquire),
+                    tarn_time(millis("idleTimeoutMillis", 30_000)),
                 )
             }
-            Library::Sequelize => (
-                count("max", 5),
-                count("min", 0),
-                millis("acquire", 60_000),
-                millis("idle", 10_000),
-            ),
+            Library::Sequelize => {
+                // Sequelize hands `acquire` and `idle` to sequelize-pool, which takes a
+                // falsy one for 30 s (`factory.idleTimeoutMillis || 30000`, likewise
+                // `acquireTimeoutMillis`; sequelize/sequelize-pool `src/Pool.ts`): a
+                // written 0 is no "never".
+                let pool_default = |setting: Setting<Duration>| match setting.get() {
+                    Some(d) if d.is_zero() => Setting::known(
+                        Duration::from_secs(30),
+                        Origin::Default {
+                            library: "sequelize-pool",
+                            doc: SEQUELIZE_POOL_SRC,
+                            anchor: setting.location().or(anchor),
+                        },
+                    ),
+                    _ => setting,
+                };
+                (
+                    count("max", 5),
+                    count("min", 0),
+                    pool_default(millis("acquire", 60_000)),
+                    pool_default(millis("idle", 10_000)),
+                )
+            }
             Library::TypeOrm => {
                 // TypeORM spreads `extra` over the options it builds from its own keys,
                 // for the driver `type` selects: PostgresDriver gives pg.Pool
@@ -663,11 +702,12 @@ impl JsonReader<'_> {
         })
     }
 
-    /// A knex `pool.min`/`pool.max`, which knex hands to tarn.js unchanged: tarn throws
-    /// unless the value is a JSON number (`typeof opt.max === 'number'`, so `"10"` is
-    /// refused) and an integer (`opt.max === Math.round(opt.max)`, so `2.5` is refused)
-    /// [TARN].
-    fn tarn_count(&self, node: NodeId, key: &str) -> Setting<i64> {
+    /// A knex or Sequelize `pool.min`/`pool.max`, which knex hands to tarn.js and
+    /// Sequelize to sequelize-pool unchanged: both throw unless the value is a JSON
+    /// number (`typeof opt.max === 'number'`, so `"10"` is refused) and an integer
+    /// (`opt.max === Math.round(opt.max)`, so `2.5` is refused) [TARN]
+    /// (sequelize/sequelize-pool `src/Pool.ts`).
+    fn strict_count(&self, node: NodeId, key: &str) -> Setting<i64> {
         // Any whole JSON number passes tarn's `max === Math.round(max)`, however large
         // (`as` saturates at i64's bounds, still far above any pool).
         let setting = self.number(node, key, |v| {
@@ -946,6 +986,28 @@ mod tests {
         );
         let names: Vec<&str> = model.pools.iter().map(|p| p.name.as_str()).collect();
         assert_eq!(names, ["production"]);
+    }
+
+    /// sequelize-pool refuses what tarn refuses (a string, a fraction) and takes a
+    /// written `idle: 0` or `acquire: 0` for 30 s; tarn refuses a time of 0.
+    #[test]
+    fn sequelize_counts_are_strict_and_zero_times_are_the_pools_or_refused() {
+        let model = read(
+            "config/config.json",
+            r#"{"production": {"dialect": "postgres", "pool": {"max": "10", "min": 0.5, "idle": 0, "acquire": 0}}}"#,
+        );
+        let pool = &model.pools[0];
+        assert!(matches!(pool.max.value, Val::Invalid(_)), "{:?}", pool.max);
+        assert!(matches!(pool.min.value, Val::Invalid(_)), "{:?}", pool.min);
+        assert_eq!(pool.idle_timeout.get(), Some(&Duration::from_secs(30)));
+        assert_eq!(pool.acquire_timeout.get(), Some(&Duration::from_secs(30)));
+        let knex = read(
+            "knexfile.json",
+            r#"{"client": "pg", "connection": {}, "acquireConnectionTimeout": 0, "pool": {"idleTimeoutMillis": 0}}"#,
+        );
+        let pool = &knex.pools[0];
+        assert!(matches!(pool.acquire_timeout.value, Val::Invalid(_)));
+        assert!(matches!(pool.idle_timeout.value, Val::Invalid(_)));
     }
 
     /// A Redis client or a rate limit has a `host` and a `max` too: only an object that
