@@ -1906,3 +1906,32 @@ fn a_setting_from_a_config_map_in_another_file_is_cited_there() {
     let fleet = messages(dir.path(), "fleet-exceeds-db-slots");
     assert!(fleet.iter().any(|m| m.contains("cm.yaml:46)")), "{fleet:?}");
 }
+
+/// pg-pool keeps a negative `max` and opens no client: the fleet's demand counts it as
+/// 0, and its formula says so, so the terms add up to the demand; pool-size-invalid
+/// reports the value.
+#[test]
+fn a_negative_node_postgres_maximum_is_counted_and_shown_as_no_connection() {
+    let dir = tree(&[
+        (
+            "config/default.json",
+            r#"{"mainDb": {"host": "db", "user": "app", "max": 90, "connectionTimeoutMillis": 2000},
+ "reportingDb": {"host": "db", "user": "app", "max": -80, "connectionTimeoutMillis": 2000}}"#,
+        ),
+        (
+            "poollint.toml",
+            &manifest(50, "config = [\"config/default.json\"]"),
+        ),
+    ]);
+    let found = messages(dir.path(), "fleet-exceeds-db-slots");
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(
+        found[0].contains("default.json:1) + 0 (")
+            && found[0].contains("default.json:2: a maximum of -80 opens none)"),
+        "{}",
+        found[0]
+    );
+    let invalid = messages(dir.path(), "pool-size-invalid");
+    assert_eq!(invalid.len(), 1, "{invalid:?}");
+    assert!(invalid[0].starts_with("max is -80"), "{}", invalid[0]);
+}

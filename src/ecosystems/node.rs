@@ -149,6 +149,13 @@ fn environment_of(path: &str, kind: Kind, library: Library) -> Option<String> {
     (always || ENVIRONMENTS.contains(&first)).then(|| first.to_owned())
 }
 
+/// A number of milliseconds as written, fractions kept (`1.5` is 1.5 ms, not 1); a
+/// negative one is 0.
+fn millis_duration(v: f64) -> Result<Duration, String> {
+    Duration::try_from_secs_f64(v.max(0.0) / 1000.0)
+        .map_err(|_| format!("{v} milliseconds is out of range"))
+}
+
 /// The engine (as URLs name it, see `links::pool_family`) a knex `client`, Sequelize
 /// `dialect` or TypeORM `type` selects; None for a name not known.
 fn engine_of(selector: &str) -> Option<&'static str> {
@@ -365,9 +372,7 @@ impl JsonReader<'_> {
                 .then(|| self.doc.get(map, key))
                 .flatten()
         }) {
-            Some(node) => self.number(node, &format!("{name}.{key}"), |v| {
-                Ok(Duration::from_millis(v.max(0.0) as u64))
-            }),
+            Some(node) => self.number(node, &format!("{name}.{key}"), millis_duration),
             None => Setting::known(
                 Duration::from_millis(fallback),
                 Origin::Default {
@@ -397,11 +402,26 @@ impl JsonReader<'_> {
         let pg_client = get("client")
             .and_then(|c| self.doc.text(c))
             .is_some_and(|c| matches!(c, "pg" | "postgres" | "postgresql"));
+        let pg_dialect = get("dialect")
+            .and_then(|d| self.doc.text(d))
+            .is_some_and(|d| matches!(d, "postgres" | "postgresql"));
         let driver_properties = match library {
             Library::Knex if pg_client => get("connection")
                 .map(|c| self.pg_driver_properties(c, &format!("{name}.connection")))
                 .unwrap_or_default(),
             Library::NodePostgres => self.pg_driver_properties(map, &name),
+            // Sequelize's postgres dialect hands `dialectOptions` (`ssl`) to pg.Client,
+            // with the config's own `host`.
+            Library::Sequelize if pg_dialect => {
+                let mut props = get("dialectOptions")
+                    .map(|o| self.pg_driver_properties(o, &format!("{name}.dialectOptions")))
+                    .unwrap_or_default();
+                let host = get("host").and_then(|h| self.text_setting(h, &format!("{name}.host")));
+                if let (Some(host), false) = (host, props.contains_key("host")) {
+                    props.insert("host".to_owned(), host);
+                }
+                props
+            }
             _ => NamedSettings::new(),
         };
         let connection = self.connection(map, library, &name);
@@ -433,10 +453,11 @@ impl JsonReader<'_> {
                 let connection = millis("acquireConnectionTimeout", 60_000);
                 let acquire = match field("acquireTimeoutMillis") {
                     Some(node) => {
-                        let pool =
-                            self.number(node, &format!("{name}.acquireTimeoutMillis"), |v| {
-                                Ok(Duration::from_millis(v.max(0.0) as u64))
-                            });
+                        let pool = self.number(
+                            node,
+                            &format!("{name}.acquireTimeoutMillis"),
+                            millis_duration,
+                        );
                         match (connection.get(), pool.get()) {
                             (Some(c), Some(p)) if c < p && connection.is_explicit() => connection,
                             (Some(_), None) if connection.is_explicit() => connection,
@@ -504,9 +525,7 @@ impl JsonReader<'_> {
                     self.doc.get(map, "connectTimeoutMS"),
                 ) {
                     (None, Some(node)) if !mysql => {
-                        self.number(node, &format!("{name}.connectTimeoutMS"), |v| {
-                            Ok(Duration::from_millis(v.max(0.0) as u64))
-                        })
+                        self.number(node, &format!("{name}.connectTimeoutMS"), millis_duration)
                     }
                     _ => millis("connectionTimeoutMillis", 0),
                 };

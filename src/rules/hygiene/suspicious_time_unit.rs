@@ -310,7 +310,11 @@ fn unit_mismatch(
             if !(1..1000).contains(&ms) {
                 return None;
             }
-            let meant = ms * 1000;
+            // As written: `1.5`, not the whole milliseconds it holds.
+            let exact = format!("{:.3}", value.as_secs_f64() * 1000.0);
+            let shown = exact.trim_end_matches('0').trim_end_matches('.');
+            let seconds = if shown == "1" { "second" } else { "seconds" };
+            let meant = (value.as_secs_f64() * 1_000_000.0).round() as u128;
             let validation_too = validation
                 .map(|v| {
                     crate::model::hikari::with_validation_below(
@@ -320,9 +324,9 @@ fn unit_mismatch(
                 })
                 .unwrap_or_default();
             (
-                format!("{ms} ms"),
-                format!("{property} is {ms} ms; {library} reads milliseconds, so this looks like {ms} seconds written in the wrong unit"),
-                format!("if {ms} seconds was meant, write {meant}{validation_too}"),
+                format!("{shown} ms"),
+                format!("{property} is {shown} ms; {library} reads milliseconds, so this looks like {shown} {seconds} written in the wrong unit"),
+                format!("if {shown} {seconds} was meant, write {meant}{validation_too}"),
             )
         }
         Unit::SecondsWait | Unit::SecondsLifetime => {

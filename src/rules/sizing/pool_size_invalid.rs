@@ -217,6 +217,23 @@ fn limits(library: Library) -> Option<Limits> {
             consequence: "tarn.js throws {thrown} when knex creates the pool, so no query runs",
             unreadable: "tarn.js accepts only a JSON number that is an integer and throws {thrown} when knex creates the pool, so no query runs",
         }),
+        // pg-pool keeps a negative `max` (it is truthy in `max || poolSize || 10`), so
+        // its `_isFull()` always holds: it opens no client and every `connect()` waits.
+        // A written 0 is its default, 10.
+        Library::NodePostgres => Some(Limits {
+            max: Bound {
+                floor: 0,
+                thrown: "",
+                help: "set max to a whole number of at least 1 (node-postgres' default is 10)",
+            },
+            min: Bound {
+                floor: i64::MIN,
+                thrown: "",
+                help: "",
+            },
+            consequence: "pg-pool keeps a negative max, so it counts itself full and opens no client: every connect() waits, forever without connectionTimeoutMillis",
+            unreadable: "pg-pool compares its clients with it as a number, so the pool is not the size written",
+        }),
         Library::Sequelize => Some(Limits {
             max: Bound {
                 floor: 1,

@@ -83,8 +83,13 @@ impl crate::rules::Rule for Rule {
                 Severity::Warning,
                 at,
                 format!(
-                    "{name} {written}: {client} then waits forever for a client, also when all {} are checked out, so under overload requests hang instead of failing",
-                    pool.max.get().map_or("clients".to_owned(), |m| format!("{m} clients"))
+                    "{name} {written}: {client} then waits forever for a client{}, so under overload requests hang instead of failing",
+                    // A maximum below 1 opens no client (pool-size-invalid reports it).
+                    match pool.max.get() {
+                        Some(m) if *m > 0 => format!(", also when all {m} clients are checked out"),
+                        Some(_) => String::new(),
+                        None => ", also when all clients are checked out".to_owned(),
+                    }
                 ),
             )
             .with_label("waits forever")
