@@ -1935,3 +1935,47 @@ fn a_negative_node_postgres_maximum_is_counted_and_shown_as_no_connection() {
     assert_eq!(invalid.len(), 1, "{invalid:?}");
     assert!(invalid[0].starts_with("max is -80"), "{}", invalid[0]);
 }
+
+/// node-config merges only the NODE_ENV file over `config/default.json`: a
+/// `config/test.json` pool is the test profile's alternative to the base's pool of the
+/// same name, not a pool that runs beside it.
+#[test]
+fn node_config_environment_files_are_profiles_of_the_base() {
+    let files = |node_env: Option<&str>| {
+        let mut files = vec![
+            (
+                "config/default.json".to_owned(),
+                r#"{"db": {"host": "db", "user": "app", "max": 10, "connectionTimeoutMillis": 5000}}"#.to_owned(),
+            ),
+            (
+                "config/test.json".to_owned(),
+                r#"{"db": {"host": "localhost", "user": "app", "max": 30, "connectionTimeoutMillis": 5000}}"#.to_owned(),
+            ),
+        ];
+        let service = match node_env {
+            Some(env) => {
+                files.push((
+                    "docker-compose.yml".to_owned(),
+                    format!("services:\n  app:\n    image: app:1\n    environment:\n      NODE_ENV: {env}\n"),
+                ));
+                "config = [\"config/default.json\", \"config/test.json\"]\ndeployment = \"docker-compose.yml\""
+            }
+            None => "config = [\"config/default.json\", \"config/test.json\"]",
+        };
+        files.push(("poollint.toml".to_owned(), manifest(1000, service)));
+        files
+    };
+    let unknown = files(None);
+    let unknown: Vec<(&str, &str)> = unknown
+        .iter()
+        .map(|(p, t)| (p.as_str(), t.as_str()))
+        .collect();
+    // The largest profile's pool, not 10 + 30.
+    assert_eq!(demand(tree(&unknown).path()), 30);
+    let production = files(Some("production"));
+    let production: Vec<(&str, &str)> = production
+        .iter()
+        .map(|(p, t)| (p.as_str(), t.as_str()))
+        .collect();
+    assert_eq!(demand(tree(&production).path()), 10);
+}

@@ -84,6 +84,15 @@ impl Reader for Node {
             };
             let mut pools = Vec::new();
             reader.walk(root, "", kind, 0, &mut pools, &mut model);
+            // node-config loads `config/default.json` and then only the file named by
+            // NODE_ENV (`config/production.json`) over it: the pools of a file named
+            // after an environment are that profile's, alternatives to the base's
+            // pools of the same name, not pools that run beside them.
+            if let Some(profile) = node_config_environment(&file.path, kind) {
+                for (_, pool) in &mut pools {
+                    pool.profile.get_or_insert_with(|| profile.clone());
+                }
+            }
             // Every password of the file is masked (a finding's snippet may show any
             // line); those of a pool's object are its credentials, which the rule reports.
             let text = sources.get(file.id).map_or("", |f| f.text());
@@ -170,6 +179,17 @@ fn engine_of(selector: &str) -> Option<&'static str> {
         "db2" => "db2",
         _ => return None,
     })
+}
+
+/// The environment a node-config file under `config/` is named after
+/// (`config/production.json` → `production`), for the usual environment names.
+fn node_config_environment(path: &Path, kind: Kind) -> Option<String> {
+    if kind != Kind::Other {
+        return None;
+    }
+    let parent = path.parent()?.file_name()?.to_str()?;
+    let stem = path.file_stem()?.to_str()?;
+    (parent == "config" && ENVIRONMENTS.contains(&stem)).then(|| stem.to_owned())
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
