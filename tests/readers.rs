@@ -1979,3 +1979,35 @@ fn node_config_environment_files_are_profiles_of_the_base() {
         .collect();
     assert_eq!(demand(tree(&production).path()), 10);
 }
+
+/// knex, TypeORM and sequelize-cli load their JSON with `JSON.parse`: a comment or a
+/// trailing comma is a parse error and no pool; node-config's `config/*.json` takes
+/// comments.
+#[test]
+fn knexfile_ormconfig_and_sequelize_config_are_strict_json() {
+    let strict = [
+        (
+            "knexfile.json",
+            "{\n  // tuned for prod\n  \"production\": {\"client\": \"pg\", \"connection\": {\"host\": \"db\"}, \"pool\": {\"min\": 0, \"max\": 10}}\n}\n",
+        ),
+        (
+            "ormconfig.json",
+            "{\"type\": \"postgres\", \"entities\": [], \"poolSize\": 5,}\n",
+        ),
+        (
+            "config/config.json",
+            "{\"production\": {\"dialect\": \"postgres\", \"host\": \"db\", \"pool\": {\"max\": 5,}}}\n",
+        ),
+    ];
+    for (path, text) in strict {
+        let dir = tree(&[(path, text)]);
+        let found = messages(dir.path(), "parse-error");
+        assert_eq!(found.len(), 1, "{path}: {found:?}");
+        assert!(found[0].contains("JSON.parse"), "{path}: {}", found[0]);
+    }
+    let dir = tree(&[(
+        "config/default.json",
+        "{\n  // node-config takes comments\n  \"db\": {\"host\": \"db\", \"user\": \"app\", \"max\": 10}\n}\n",
+    )]);
+    assert!(messages(dir.path(), "parse-error").is_empty());
+}

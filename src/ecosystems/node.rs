@@ -49,7 +49,19 @@ impl Reader for Node {
             .ancestors()
             .skip(1)
             .any(|d| d.file_name().and_then(|n| n.to_str()) == Some("config"));
-        (matches!(name, "knexfile.json" | "ormconfig.json") || in_config).then_some(Format::Json)
+        // Node's `require()` reads knex's, TypeORM's and sequelize-cli's files with
+        // `JSON.parse`; node-config's `config/*.json` takes comments (its own parser).
+        let in_config_dir = path
+            .parent()
+            .and_then(|d| d.file_name())
+            .and_then(|n| n.to_str())
+            == Some("config");
+        if matches!(name, "knexfile.json" | "ormconfig.json")
+            || (name == "config.json" && in_config_dir)
+        {
+            return Some(Format::StrictJson);
+        }
+        in_config.then_some(Format::Json)
     }
 
     fn accepts(&self, text: &str) -> bool {
