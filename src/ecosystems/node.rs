@@ -404,6 +404,9 @@ impl JsonReader<'_> {
                 .then(|| self.doc.get(map, key))
                 .flatten()
         }) {
+            Some(node) if library == Library::Knex => {
+                self.tarn_time(node, &format!("{name}.{key}"))
+            }
             Some(node) => self.number(node, &format!("{name}.{key}"), millis_duration),
             None => Setting::known(
                 Duration::from_millis(fallback),
@@ -457,26 +460,6 @@ impl JsonReader<'_> {
             _ => NamedSettings::new(),
         };
         let connection = self.connection(map, library, &name);
-        // tarn.js refuses a time of 0 or less (`checkRequiredTime`: `time > 0`;
-        // `Tarn: invalid opt.acquireTimeoutMillis 0`), so the pool never starts: no
-        // wait or idle time to reason about.
-        let tarn_time = |setting: Setting<Duration>| match setting.get() {
-            Some(d) if d.is_zero() && setting.is_explicit() => {
-                let raw = setting
-                    .origin
-                    .key()
-                    .map_or_else(|| "0".to_owned(), |k| format!("{k}: 0"));
-                Setting {
-                    value: Val::invalid(
-                        raw,
-                        "tarn.js requires a time above 0 and throws when knex creates the pool"
-                            .to_owned(),
-                    ),
-                    ..setting
-                }
-            }
-            _ => setting,
-        };
         let (max, min, acquire, idle) = match library {
             Library::Knex => {
                 // knex gives tarn the smaller of `acquireConnectionTimeout` and
@@ -485,12 +468,12 @@ impl JsonReader<'_> {
                 let connection = millis("acquireConnectionTimeout", 60_000);
                 let acquire = match field("acquireTimeoutMillis") {
                     Some(node) => {
-                        let pool = self.number(
-                            node,
-                            &format!("{name}.acquireTimeoutMillis"),
-                            millis_duration,
-                        );
+                        let pool = self.tarn_time(node, &format!("{name}.acquireTimeoutMillis"));
+                        // A value tarn refuses makes the minimum one it refuses too.
+                        let refused = |s: &Setting<Duration>| matches!(s.value, Val::Invalid(_));
                         match (connection.get(), pool.get()) {
+                            _ if refused(&connection) => connection,
+                            _ if refused(&pool) => pool,
                             (Some(c), Some(p)) if c < p && connection.is_explicit() => connection,
                             (Some(_), None) if connection.is_explicit() => connection,
                             _ => pool,
@@ -501,8 +484,8 @@ impl JsonReader<'_> {
                 (
                     count("max", 10),
                     count("min", 2),
-                    tarn_time(acquire),
-                    tarn_time(millis("idleTimeoutMillis", 30_000)),
+                    acquire,
+                    millis("idleTimeoutMillis", 30_000),
                 )
             }
             Library::Sequelize => {
@@ -751,6 +734,32 @@ impl JsonReader<'_> {
                 via: None,
             },
         })
+    }
+
+    /// A knex wait or idle time as tarn.js takes it: refused unless a whole JSON number
+    /// above 0.
+    fn tarn_time(&self, node: NodeId, key: &str) -> Setting<Duration> {
+        // tarn.js's `checkRequiredTime`: `typeof time === 'number' && time ===
+        // Math.round(time) && time > 0`, else it throws `Tarn: invalid opt.… <value>`
+        // when knex creates the pool [TARN].
+        let setting = self.number(node, key, |v| {
+            if v.fract() == 0.0 && v > 0.0 {
+                millis_duration(v)
+            } else {
+                Err("tarn.js requires a whole number of milliseconds above 0".to_owned())
+            }
+        });
+        let quoted = self.doc.scalar(node).is_some_and(|s| s.style.is_quoted());
+        match (&setting.value, quoted) {
+            (Val::Known(_), true) => Setting {
+                value: Val::invalid(
+                    format!("\"{}\"", self.doc.text(node).unwrap_or("")),
+                    "a string, not a JSON number".to_owned(),
+                ),
+                ..setting
+            },
+            _ => setting,
+        }
     }
 
     /// A knex or Sequelize `pool.min`/`pool.max`, which knex hands to tarn.js and
@@ -1052,13 +1061,35 @@ mod tests {
         assert!(matches!(pool.min.value, Val::Invalid(_)), "{:?}", pool.min);
         assert_eq!(pool.idle_timeout.get(), Some(&Duration::from_secs(30)));
         assert_eq!(pool.acquire_timeout.get(), Some(&Duration::from_secs(30)));
+        for times in [
+            r#""acquireConnectionTimeout": 0, "pool": {"idleTimeoutMillis": 0}"#,
+            r#""acquireConnectionTimeout": -5, "pool": {"idleTimeoutMillis": 1.5}"#,
+            r#""acquireConnectionTimeout": "3000", "pool": {"idleTimeoutMillis": "x"}"#,
+            r#""pool": {"acquireTimeoutMillis": 0, "idleTimeoutMillis": -1}"#,
+        ] {
+            let knex = read(
+                "knexfile.json",
+                &format!(r#"{{"client": "pg", "connection": {{}}, {times}}}"#),
+            );
+            let pool = &knex.pools[0];
+            assert!(
+                matches!(pool.acquire_timeout.value, Val::Invalid(_)),
+                "{times}"
+            );
+            assert!(
+                matches!(pool.idle_timeout.value, Val::Invalid(_)),
+                "{times}"
+            );
+        }
+        // The smaller of the two is refused when either is.
         let knex = read(
             "knexfile.json",
-            r#"{"client": "pg", "connection": {}, "acquireConnectionTimeout": 0, "pool": {"idleTimeoutMillis": 0}}"#,
+            r#"{"client": "pg", "connection": {}, "acquireConnectionTimeout": 0, "pool": {"acquireTimeoutMillis": 3000}}"#,
         );
-        let pool = &knex.pools[0];
-        assert!(matches!(pool.acquire_timeout.value, Val::Invalid(_)));
-        assert!(matches!(pool.idle_timeout.value, Val::Invalid(_)));
+        assert!(matches!(
+            knex.pools[0].acquire_timeout.value,
+            Val::Invalid(_)
+        ));
     }
 
     /// A Redis client or a rate limit has a `host` and a `max` too: only an object that
