@@ -513,6 +513,13 @@ fn write_service(
         ),
         }
     }
+    // A Node application runs one pool per process, and PM2 cluster mode or Node's
+    // cluster module runs several processes per instance, which no file read here says.
+    if service.ecosystem == Ecosystem::Node {
+        out.push_str(
+            "# processes = 1                # TODO: Node processes per instance (PM2 cluster `instances`, cluster workers); 1 until set\n",
+        );
+    }
     let targets = match targets {
         Targets::OtherServer => {
             out.push_str("# connects-to = \"\"              # TODO: its pools name another engine or host than the only database\n");

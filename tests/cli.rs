@@ -6689,4 +6689,31 @@ fn a_daemonset_counts_one_instance_until_the_manifest_gives_the_node_count() {
         manifest.contains("# instances = 1                # TODO: the node count (a DaemonSet runs one pod per node; 1 until set)"),
         "{manifest}"
     );
+
+/// A Node application's pool is per process, and PM2 cluster mode runs several per
+/// instance: `init` leaves a `processes` TODO for it (and not for a Spring one).
+#[test]
+fn init_asks_for_the_processes_of_a_node_service() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let write = |rel: &str, text: &str| {
+        let to = dir.path().join(rel);
+        std::fs::create_dir_all(to.parent().expect("parent")).expect("mkdir");
+        std::fs::write(to, text).expect("write");
+    };
+    write(
+        "api/knexfile.json",
+        r#"{"production": {"client": "pg", "connection": {"host": "db"}, "pool": {"min": 0, "max": 20}}}"#,
+    );
+    write(
+        "orders/application.yml",
+        "spring:\n  datasource:\n    hikari:\n      maximum-pool-size: 10\n",
+    );
+    poollint().arg("init").arg(dir.path()).assert().code(0);
+    let manifest =
+        std::fs::read_to_string(dir.path().join("poollint.toml")).expect("manifest written");
+    assert_eq!(manifest.matches("# processes = 1").count(), 1, "{manifest}");
+    let api = manifest.find("name = \"api\"").expect("api service");
+    let processes = manifest.find("# processes = 1").expect("processes TODO");
+    assert!(processes > api, "{manifest}");
+    poollint().arg("check").arg(dir.path()).assert().code(0);
 }

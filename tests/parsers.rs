@@ -17,6 +17,7 @@ use proptest::prelude::*;
 const FORMATS: &[Format] = &[
     Format::Yaml,
     Format::Json,
+    Format::StrictJson,
     Format::DotNetJson,
     Format::Toml,
     Format::Properties,

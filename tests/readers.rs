@@ -734,6 +734,39 @@ fn knexfile_environments_are_alternatives_chosen_by_node_env() {
     assert_eq!(demand(dir.path()), 5);
 }
 
+/// knex `mysql2`, Sequelize `dialect: mysql` and TypeORM `type: mariadb` speak MySQL's
+/// protocol: none of them is a client of the only (PostgreSQL) database, whatever host
+/// they name; a `pg` client beside them is.
+#[test]
+fn mysql_pools_of_node_libraries_are_not_counted_against_postgresql() {
+    let compose = "services:\n  api:\n    build: ./api\n    environment:\n      NODE_ENV: production\n  db:\n    image: postgres:16\n    command: postgres -c max_connections=50\n";
+    let dir = tree(&[
+        ("docker-compose.yml", compose),
+        (
+            "api/config/config.json",
+            r#"{"production": {"dialect": "mysql", "database": "app", "pool": {"max": 60}}}"#,
+        ),
+        (
+            "api/knexfile.json",
+            r#"{"production": {"client": "mysql2", "connection": {"database": "app"}, "pool": {"min": 0, "max": 60}}}"#,
+        ),
+        (
+            "api/ormconfig.json",
+            r#"{"type": "mariadb", "database": "app", "entities": [], "poolSize": 60}"#,
+        ),
+    ]);
+    let found = messages(dir.path(), "fleet-exceeds-db-slots");
+    assert!(found.is_empty(), "{found:?}");
+    let dir = tree(&[
+        ("docker-compose.yml", compose),
+        (
+            "api/knexfile.json",
+            r#"{"production": {"client": "pg", "connection": {"database": "app"}, "pool": {"min": 0, "max": 60}}}"#,
+        ),
+    ]);
+    assert_eq!(messages(dir.path(), "fleet-exceeds-db-slots").len(), 1);
+}
+
 #[test]
 fn knex_merges_its_default_minimum_under_a_written_maximum() {
     let dir = tree(&[(
@@ -1872,4 +1905,109 @@ fn a_setting_from_a_config_map_in_another_file_is_cited_there() {
     }
     let fleet = messages(dir.path(), "fleet-exceeds-db-slots");
     assert!(fleet.iter().any(|m| m.contains("cm.yaml:46)")), "{fleet:?}");
+}
+
+/// pg-pool keeps a negative `max` and opens no client: the fleet's demand counts it as
+/// 0, and its formula says so, so the terms add up to the demand; pool-size-invalid
+/// reports the value.
+#[test]
+fn a_negative_node_postgres_maximum_is_counted_and_shown_as_no_connection() {
+    let dir = tree(&[
+        (
+            "config/default.json",
+            r#"{"mainDb": {"host": "db", "user": "app", "max": 90, "connectionTimeoutMillis": 2000},
+ "reportingDb": {"host": "db", "user": "app", "max": -80, "connectionTimeoutMillis": 2000}}"#,
+        ),
+        (
+            "poollint.toml",
+            &manifest(50, "config = [\"config/default.json\"]"),
+        ),
+    ]);
+    let found = messages(dir.path(), "fleet-exceeds-db-slots");
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(
+        found[0].contains("default.json:1) + 0 (")
+            && found[0].contains("default.json:2: a maximum of -80 opens none)"),
+        "{}",
+        found[0]
+    );
+    let invalid = messages(dir.path(), "pool-size-invalid");
+    assert_eq!(invalid.len(), 1, "{invalid:?}");
+    assert!(invalid[0].starts_with("max is -80"), "{}", invalid[0]);
+}
+
+/// node-config merges only the NODE_ENV file over `config/default.json`: a
+/// `config/test.json` pool is the test profile's alternative to the base's pool of the
+/// same name, not a pool that runs beside it.
+#[test]
+fn node_config_environment_files_are_profiles_of_the_base() {
+    let files = |node_env: Option<&str>| {
+        let mut files = vec![
+            (
+                "config/default.json".to_owned(),
+                r#"{"db": {"host": "db", "user": "app", "max": 10, "connectionTimeoutMillis": 5000}}"#.to_owned(),
+            ),
+            (
+                "config/test.json".to_owned(),
+                r#"{"db": {"host": "localhost", "user": "app", "max": 30, "connectionTimeoutMillis": 5000}}"#.to_owned(),
+            ),
+        ];
+        let service = match node_env {
+            Some(env) => {
+                files.push((
+                    "docker-compose.yml".to_owned(),
+                    format!("services:\n  app:\n    image: app:1\n    environment:\n      NODE_ENV: {env}\n"),
+                ));
+                "config = [\"config/default.json\", \"config/test.json\"]\ndeployment = \"docker-compose.yml\""
+            }
+            None => "config = [\"config/default.json\", \"config/test.json\"]",
+        };
+        files.push(("poollint.toml".to_owned(), manifest(1000, service)));
+        files
+    };
+    let unknown = files(None);
+    let unknown: Vec<(&str, &str)> = unknown
+        .iter()
+        .map(|(p, t)| (p.as_str(), t.as_str()))
+        .collect();
+    // The largest profile's pool, not 10 + 30.
+    assert_eq!(demand(tree(&unknown).path()), 30);
+    let production = files(Some("production"));
+    let production: Vec<(&str, &str)> = production
+        .iter()
+        .map(|(p, t)| (p.as_str(), t.as_str()))
+        .collect();
+    assert_eq!(demand(tree(&production).path()), 10);
+}
+
+/// knex, TypeORM and sequelize-cli load their JSON with `JSON.parse`: a comment or a
+/// trailing comma is a parse error and no pool; node-config's `config/*.json` takes
+/// comments.
+#[test]
+fn knexfile_ormconfig_and_sequelize_config_are_strict_json() {
+    let strict = [
+        (
+            "knexfile.json",
+            "{\n  // tuned for prod\n  \"production\": {\"client\": \"pg\", \"connection\": {\"host\": \"db\"}, \"pool\": {\"min\": 0, \"max\": 10}}\n}\n",
+        ),
+        (
+            "ormconfig.json",
+            "{\"type\": \"postgres\", \"entities\": [], \"poolSize\": 5,}\n",
+        ),
+        (
+            "config/config.json",
+            "{\"production\": {\"dialect\": \"postgres\", \"host\": \"db\", \"pool\": {\"max\": 5,}}}\n",
+        ),
+    ];
+    for (path, text) in strict {
+        let dir = tree(&[(path, text)]);
+        let found = messages(dir.path(), "parse-error");
+        assert_eq!(found.len(), 1, "{path}: {found:?}");
+        assert!(found[0].contains("JSON.parse"), "{path}: {}", found[0]);
+    }
+    let dir = tree(&[(
+        "config/default.json",
+        "{\n  // node-config takes comments\n  \"db\": {\"host\": \"db\", \"user\": \"app\", \"max\": 10}\n}\n",
+    )]);
+    assert!(messages(dir.path(), "parse-error").is_empty());
 }

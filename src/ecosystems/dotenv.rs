@@ -16,7 +16,7 @@ use super::ini_settings::pairs;
 use super::{file_name, ParsedFile, Reader};
 use crate::model::{
     ClassSettings, ConfigEntry, ConnectionInfo, Ecosystem, EntryKey, EnvVar, Library, Location,
-    Model, NamedSettings, Origin, Pool, Reading, Secret, Service, Setting, Val,
+    Model, NamedSettings, Origin, Pool, Reading, Secret, Service, Setting, Val, UNBOUNDED_POOL,
 };
 use crate::source::{FileId, SourceMap, Span};
 use crate::syntax::ini::Dialect;
@@ -106,7 +106,15 @@ fn read_file(file: &ParsedFile, sources: &SourceMap, model: &mut Model) {
         let mut values: Vec<(String, Span)> = Vec::new();
         let mut referenced: Vec<&str> = Vec::new();
         let file_pairs = pairs(file);
-        for pair in &file_pairs {
+        // npm dotenv (Prisma's loader) keeps the last line of a variable (`parse()`
+        // assigns `obj[key] = value` line by line): an earlier one configures no pool.
+        let last: std::collections::HashMap<&str, usize> = file_pairs
+            .iter()
+            .enumerate()
+            .map(|(index, pair)| (pair.key.as_str(), index))
+            .collect();
+        for (index, pair) in file_pairs.iter().enumerate() {
+            let overridden = last.get(pair.key.as_str()) != Some(&index);
             let span = pair.value_span;
             let start = super::written_at(text, span, &pair.value);
             let at = |r: &std::ops::Range<usize>| super::span_within(span, start, r.clone());
@@ -170,6 +178,9 @@ fn read_file(file: &ParsedFile, sources: &SourceMap, model: &mut Model) {
                     .extend(secret(at(&range), "connection string password", written));
             }
             let map = crate::model::TextMap::from(start);
+            if overridden {
+                continue;
+            }
             if let Some(pool) = prisma_pool(file.id, &pair.key, &pair.value, &map, span) {
                 model.pools.push(Box::new(Pool {
                     profile: profile.clone(),
@@ -344,10 +355,13 @@ fn prisma_url_pool(
         || unknown("num_physical_cpus × 2 + 1 on the machine that runs it"),
         |p| Setting {
             value: through_variable(p, key).unwrap_or_else(|| {
-                p.value.parse::<i64>().map_or_else(
-                    |_| Val::invalid(p.value.clone(), "not a whole number".into()),
-                    Val::Known,
-                )
+                // quaint reads the limit as an unsigned number and hands it to mobc's
+                // `max_open`, where "0 means unlimited" (mobc `Builder::max_open`).
+                match p.value.parse::<u32>() {
+                    Ok(0) => Val::Known(UNBOUNDED_POOL),
+                    Ok(limit) => Val::Known(i64::from(limit)),
+                    Err(_) => Val::invalid(p.value.clone(), "not a whole number".into()),
+                }
             }),
             origin: origin(p),
         },
@@ -486,6 +500,26 @@ mod tests {
         let through = "postgresql://db/app?connection_limit=${LIMIT}";
         let pool = with_environment_url(base, &variable("DATABASE_URL", through));
         assert!(matches!(pool.max.value, Val::Unknown(_)), "{:?}", pool.max);
+    }
+
+    /// Prisma's `connection_limit=0` is mobc's `max_open(0)`: no maximum.
+    #[test]
+    fn connection_limit_zero_is_no_maximum() {
+        let text = "DATABASE_URL=postgresql://db/app?connection_limit=0\n";
+        let (model, _) =
+            crate::ecosystems::read_one(&DotEnv, ".env", Format::Ini(Dialect::DotEnv), text);
+        assert!(model.pools[0].is_unbounded());
+    }
+
+    /// npm dotenv keeps the last line of a variable written twice: one Prisma pool, the
+    /// last line's.
+    #[test]
+    fn a_variable_written_twice_makes_one_pool_the_last_ones() {
+        let text = "DATABASE_URL=\"postgresql://app@db:5432/app?connection_limit=40\"\n# overridden below\nDATABASE_URL=\"postgresql://app@db:5432/app?connection_limit=8\"\n";
+        let (model, _) =
+            crate::ecosystems::read_one(&DotEnv, ".env", Format::Ini(Dialect::DotEnv), text);
+        let sizes: Vec<Option<&i64>> = model.pools.iter().map(|p| p.max.get()).collect();
+        assert_eq!(sizes, [Some(&8)]);
     }
 
     #[test]

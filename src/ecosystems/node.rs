@@ -22,6 +22,8 @@ pub struct Node;
 const NPG_DOC: &str = "https://node-postgres.com/apis/pool";
 const KNEX_DOC: &str = "https://knexjs.org/guide/#pool";
 const SEQUELIZE_DOC: &str = "https://sequelize.org/api/v6/class/src/sequelize.js~sequelize#instance-constructor-constructor";
+const SEQUELIZE_POOL_SRC: &str =
+    "https://github.com/sequelize/sequelize-pool/blob/master/src/Pool.ts";
 const TYPEORM_DOC: &str =
     "https://typeorm.io/data-source-options#postgres--cockroachdb-data-source-options";
 
@@ -47,7 +49,19 @@ impl Reader for Node {
             .ancestors()
             .skip(1)
             .any(|d| d.file_name().and_then(|n| n.to_str()) == Some("config"));
-        (matches!(name, "knexfile.json" | "ormconfig.json") || in_config).then_some(Format::Json)
+        // Node's `require()` reads knex's, TypeORM's and sequelize-cli's files with
+        // `JSON.parse`; node-config's `config/*.json` takes comments (its own parser).
+        let in_config_dir = path
+            .parent()
+            .and_then(|d| d.file_name())
+            .and_then(|n| n.to_str())
+            == Some("config");
+        if matches!(name, "knexfile.json" | "ormconfig.json")
+            || (name == "config.json" && in_config_dir)
+        {
+            return Some(Format::StrictJson);
+        }
+        in_config.then_some(Format::Json)
     }
 
     fn accepts(&self, text: &str) -> bool {
@@ -82,6 +96,15 @@ impl Reader for Node {
             };
             let mut pools = Vec::new();
             reader.walk(root, "", kind, 0, &mut pools, &mut model);
+            // node-config loads `config/default.json` and then only the file named by
+            // NODE_ENV (`config/production.json`) over it: the pools of a file named
+            // after an environment are that profile's, alternatives to the base's
+            // pools of the same name, not pools that run beside them.
+            if let Some(profile) = node_config_environment(&file.path, kind) {
+                for (_, pool) in &mut pools {
+                    pool.profile.get_or_insert_with(|| profile.clone());
+                }
+            }
             // Every password of the file is masked (a finding's snippet may show any
             // line); those of a pool's object are its credentials, which the rule reports.
             let text = sources.get(file.id).map_or("", |f| f.text());
@@ -135,9 +158,50 @@ const ENVIRONMENTS: &[&str] = &[
 ];
 
 /// The environment a pool at `path` belongs to (`production.pool` → `production`).
-fn environment_of(path: &str) -> Option<String> {
+/// Every top-level entry of a knexfile and every top-level Sequelize configuration is
+/// an environment, whatever its name (`preprod`, `uat`): knex's CLI loads
+/// `allConfigs[NODE_ENV]` (knex `bin/utils/cli-config-utils.js`
+/// `resolveEnvironmentConfig`) and sequelize-cli `config[env]`. Elsewhere only the
+/// usual environment names are.
+fn environment_of(path: &str, kind: Kind, library: Library) -> Option<String> {
     let first = path.split(['.', '[']).next()?;
-    ENVIRONMENTS.contains(&first).then(|| first.to_owned())
+    let top_level = !first.is_empty() && first.len() == path.len();
+    let always = top_level && (kind == Kind::Knex || library == Library::Sequelize);
+    (always || ENVIRONMENTS.contains(&first)).then(|| first.to_owned())
+}
+
+/// A number of milliseconds as written, fractions kept (`1.5` is 1.5 ms, not 1); a
+/// negative one is 0.
+fn millis_duration(v: f64) -> Result<Duration, String> {
+    Duration::try_from_secs_f64(v.max(0.0) / 1000.0)
+        .map_err(|_| format!("{v} milliseconds is out of range"))
+}
+
+/// The engine (as URLs name it, see `links::pool_family`) a knex `client`, Sequelize
+/// `dialect` or TypeORM `type` selects; None for a name not known.
+fn engine_of(selector: &str) -> Option<&'static str> {
+    Some(match selector.trim().to_ascii_lowercase().as_str() {
+        "pg" | "pg-native" | "pgnative" | "postgres" | "postgresql" => "postgresql",
+        "mysql" | "mysql2" => "mysql",
+        "mariadb" => "mariadb",
+        "cockroachdb" => "cockroachdb",
+        "redshift" => "redshift",
+        "mssql" | "tedious" => "sqlserver",
+        "oracledb" | "oracle" => "oracle",
+        "db2" => "db2",
+        _ => return None,
+    })
+}
+
+/// The environment a node-config file under `config/` is named after
+/// (`config/production.json` → `production`), for the usual environment names.
+fn node_config_environment(path: &Path, kind: Kind) -> Option<String> {
+    if kind != Kind::Other {
+        return None;
+    }
+    let parent = path.parent()?.file_name()?.to_str()?;
+    let stem = path.file_stem()?.to_str()?;
+    (parent == "config" && ENVIRONMENTS.contains(&stem)).then(|| stem.to_owned())
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -207,7 +271,7 @@ impl JsonReader<'_> {
             return;
         }
         if let Some(pool) = self.pool_at(node, path, kind, model) {
-            let profile = environment_of(path);
+            let profile = environment_of(path, kind, pool.library);
             pools.push((path.to_owned(), Pool { profile, ..pool }));
             return;
         }
@@ -260,7 +324,10 @@ impl JsonReader<'_> {
         // SQLite opens a file in the process: knex gives it one connection (its sqlite3
         // dialect's pool defaults are min 1, max 1), which no server limit, firewall or
         // idle timeout concerns; none of the pool rules applies.
+        // Sequelize's SQLite dialect opens the file in the process, with no
+        // sequelize-pool checkout (its connection manager overrides `getConnection`).
         let sqlite = get("client")
+            .or_else(|| get("dialect"))
             .and_then(|c| self.doc.text(c))
             .is_some_and(|c| matches!(c, "sqlite3" | "better-sqlite3" | "sqlite"));
         if sqlite {
@@ -282,9 +349,14 @@ impl JsonReader<'_> {
                     return None;
                 }
                 (Library::TypeOrm, TYPEORM_DOC, get("extra"))
-            } else if ["max", "idleTimeoutMillis", "connectionTimeoutMillis"]
-                .iter()
-                .any(|k| get(k).is_some())
+            } else if [
+                "max",
+                "poolSize",
+                "idleTimeoutMillis",
+                "connectionTimeoutMillis",
+            ]
+            .iter()
+            .any(|k| get(k).is_some())
                 && self.connects_to_a_database(map, path)
             {
                 (Library::NodePostgres, NPG_DOC, Some(map))
@@ -321,8 +393,8 @@ impl JsonReader<'_> {
             )
         };
         let count = |key: &str, fallback: i64| match field(key) {
-            Some(node) if library == Library::Knex => {
-                self.tarn_count(node, &format!("{name}.{key}"))
+            Some(node) if matches!(library, Library::Knex | Library::Sequelize) => {
+                self.strict_count(node, &format!("{name}.{key}"))
             }
             Some(node) => self.number(node, &format!("{name}.{key}"), |v| Ok(v as i64)),
             None => default(fallback),
@@ -332,9 +404,10 @@ impl JsonReader<'_> {
                 .then(|| self.doc.get(map, key))
                 .flatten()
         }) {
-            Some(node) => self.number(node, &format!("{name}.{key}"), |v| {
-                Ok(Duration::from_millis(v.max(0.0) as u64))
-            }),
+            Some(node) if library == Library::Knex => {
+                self.tarn_time(node, &format!("{name}.{key}"))
+            }
+            Some(node) => self.number(node, &format!("{name}.{key}"), millis_duration),
             None => Setting::known(
                 Duration::from_millis(fallback),
                 Origin::Default {
@@ -364,43 +437,122 @@ impl JsonReader<'_> {
         let pg_client = get("client")
             .and_then(|c| self.doc.text(c))
             .is_some_and(|c| matches!(c, "pg" | "postgres" | "postgresql"));
+        let pg_dialect = get("dialect")
+            .and_then(|d| self.doc.text(d))
+            .is_some_and(|d| matches!(d, "postgres" | "postgresql"));
         let driver_properties = match library {
             Library::Knex if pg_client => get("connection")
                 .map(|c| self.pg_driver_properties(c, &format!("{name}.connection")))
                 .unwrap_or_default(),
             Library::NodePostgres => self.pg_driver_properties(map, &name),
+            // Sequelize's postgres dialect hands `dialectOptions` (`ssl`) to pg.Client,
+            // with the config's own `host`.
+            Library::Sequelize if pg_dialect => {
+                let mut props = get("dialectOptions")
+                    .map(|o| self.pg_driver_properties(o, &format!("{name}.dialectOptions")))
+                    .unwrap_or_default();
+                let host = get("host").and_then(|h| self.text_setting(h, &format!("{name}.host")));
+                if let (Some(host), false) = (host, props.contains_key("host")) {
+                    props.insert("host".to_owned(), host);
+                }
+                props
+            }
             _ => NamedSettings::new(),
         };
+        let connection = self.connection(map, library, &name);
         let (max, min, acquire, idle) = match library {
-            Library::Knex => (
-                count("max", 10),
-                count("min", 2),
-                millis("acquireConnectionTimeout", 60_000),
-                millis("idleTimeoutMillis", 30_000),
-            ),
-            Library::Sequelize => (
-                count("max", 5),
-                count("min", 0),
-                millis("acquire", 60_000),
-                millis("idle", 10_000),
-            ),
+            Library::Knex => {
+                // knex gives tarn the smaller of `acquireConnectionTimeout` and
+                // `pool.acquireTimeoutMillis`, 60 s when neither is written (knex
+                // `lib/client.js` `getPoolSettings`).
+                let connection = millis("acquireConnectionTimeout", 60_000);
+                let acquire = match field("acquireTimeoutMillis") {
+                    Some(node) => {
+                        let pool = self.tarn_time(node, &format!("{name}.acquireTimeoutMillis"));
+                        // A value tarn refuses makes the minimum one it refuses too.
+                        let refused = |s: &Setting<Duration>| matches!(s.value, Val::Invalid(_));
+                        match (connection.get(), pool.get()) {
+                            _ if refused(&connection) => connection,
+                            _ if refused(&pool) => pool,
+                            (Some(c), Some(p)) if c < p && connection.is_explicit() => connection,
+                            (Some(_), None) if connection.is_explicit() => connection,
+                            _ => pool,
+                        }
+                    }
+                    None => connection,
+                };
+                (
+                    count("max", 10),
+                    count("min", 2),
+                    acquire,
+                    millis("idleTimeoutMillis", 30_000),
+                )
+            }
+            Library::Sequelize => {
+                // Sequelize hands `acquire` and `idle` to sequelize-pool, which takes a
+                // falsy one for 30 s (`factory.idleTimeoutMillis || 30000`, likewise
+                // `acquireTimeoutMillis`; sequelize/sequelize-pool `src/Pool.ts`): a
+                // written 0 is no "never".
+                let pool_default = |setting: Setting<Duration>| match setting.get() {
+                    Some(d) if d.is_zero() => Setting::known(
+                        Duration::from_secs(30),
+                        Origin::Default {
+                            library: "sequelize-pool",
+                            doc: SEQUELIZE_POOL_SRC,
+                            anchor: setting.location().or(anchor),
+                        },
+                    ),
+                    _ => setting,
+                };
+                (
+                    count("max", 5),
+                    count("min", 0),
+                    pool_default(millis("acquire", 60_000)),
+                    pool_default(millis("idle", 10_000)),
+                )
+            }
             Library::TypeOrm => {
-                let max = match field("max")
-                    .or_else(|| field("connectionLimit"))
-                    .or_else(|| self.doc.get(map, "poolSize"))
-                {
-                    Some(node) => self.number(node, &format!("{name}.max"), |v| Ok(v as i64)),
-                    None => default(10),
+                // TypeORM spreads `extra` over the options it builds from its own keys,
+                // for the driver `type` selects: PostgresDriver gives pg.Pool
+                // `max: poolSize` and `connectionTimeoutMillis: connectTimeoutMS`,
+                // which sizes by `max` alone; MysqlDriver gives mysql's pool
+                // `connectionLimit: poolSize`, which sizes by `connectionLimit` alone
+                // (typeorm `src/driver/{postgres,mysql}/*Driver.ts`). Both default to
+                // 10; pg.Pool's wait is unbounded without a timeout [NPG-DOC].
+                let mysql = connection
+                    .as_ref()
+                    .and_then(|c| c.engine.as_deref())
+                    .is_some_and(|e| matches!(e, "mysql" | "mariadb"));
+                let size_key = if mysql { "connectionLimit" } else { "max" };
+                let max = match field(size_key) {
+                    Some(node) => {
+                        self.number(node, &format!("{name}.extra.{size_key}"), |v| Ok(v as i64))
+                    }
+                    None => match self.doc.get(map, "poolSize") {
+                        Some(node) => {
+                            self.number(node, &format!("{name}.poolSize"), |v| Ok(v as i64))
+                        }
+                        None => default(10),
+                    },
+                };
+                let acquire = match (
+                    field("connectionTimeoutMillis"),
+                    self.doc.get(map, "connectTimeoutMS"),
+                ) {
+                    (None, Some(node)) if !mysql => {
+                        self.number(node, &format!("{name}.connectTimeoutMS"), millis_duration)
+                    }
+                    _ => millis("connectionTimeoutMillis", 0),
                 };
                 (
                     max,
                     default(0),
-                    millis("connectionTimeoutMillis", 0),
+                    acquire,
                     millis("idleTimeoutMillis", 10_000),
                 )
             }
             _ => (
-                count("max", 10),
+                self.pg_pool_max(map, &name, anchor),
                 count("min", 0),
                 millis("connectionTimeoutMillis", 0),
                 millis("idleTimeoutMillis", 10_000),
@@ -429,11 +581,82 @@ impl JsonReader<'_> {
             validation_timeout: None,
             leak_detection_threshold: None,
             auto_commit: None,
-            connection: None,
+            connection,
             driver_properties,
             session_variables: NamedSettings::new(),
             class_settings: ClassSettings::default(),
             url_variables: None,
+        })
+    }
+
+    /// A node-postgres pool's size as pg-pool takes it: `max || poolSize || 10`
+    /// (brianc/node-postgres `packages/pg-pool/index.js`), so a `max` of 0 (or none)
+    /// gives `poolSize`, else 10 [NPG-DOC].
+    fn pg_pool_max(&self, map: NodeId, name: &str, anchor: Option<Location>) -> Setting<i64> {
+        let read = |key: &str| {
+            self.doc
+                .get(map, key)
+                .map(|node| self.number(node, &format!("{name}.{key}"), |v| Ok(v as i64)))
+        };
+        let zero = |setting: &Setting<i64>| setting.get() == Some(&0);
+        match read("max") {
+            Some(max) if !zero(&max) => max,
+            written => match read("poolSize") {
+                Some(size) if !zero(&size) => size,
+                _ => Setting::known(
+                    10,
+                    Origin::Default {
+                        library: Library::NodePostgres.name(),
+                        doc: NPG_DOC,
+                        anchor: written.and_then(|m| m.location()).or(anchor),
+                    },
+                ),
+            },
+        }
+    }
+
+    /// The server a knex, Sequelize or TypeORM configuration names: the engine its
+    /// `client`, `dialect` or `type` selects (a `mysql2` client or `dialect: mysql`
+    /// speaks MySQL's protocol and is no client of a PostgreSQL database, as Rails'
+    /// `adapter: mysql2` is not), and the `host` written next to it (knex: in its
+    /// `connection` object; a knex `pg` client's host is in its driver properties,
+    /// where a connection string's wins). None for node-postgres objects and for a
+    /// configuration naming neither.
+    fn connection(
+        &self,
+        map: NodeId,
+        library: Library,
+        name: &str,
+    ) -> Option<crate::model::ConnectionInfo> {
+        let (selector, host_in) = match library {
+            Library::Knex => ("client", self.doc.get(map, "connection")),
+            Library::Sequelize => ("dialect", Some(map)),
+            Library::TypeOrm => ("type", Some(map)),
+            _ => return None,
+        };
+        let written = self.doc.get(map, selector)?;
+        let engine = engine_of(self.doc.text(written)?)?;
+        let host = host_in
+            .map(|n| self.doc.resolve(n))
+            .filter(|n| {
+                self.doc.is_map(*n) && !(library == Library::Knex && engine == "postgresql")
+            })
+            .and_then(|n| self.doc.get(n, "host"))
+            .and_then(|h| {
+                let key = match library {
+                    Library::Knex => format!("{name}.connection.host"),
+                    _ => format!("{name}.host"),
+                };
+                self.text_setting(h, &key)
+            });
+        Some(crate::model::ConnectionInfo {
+            engine: Some(engine.to_owned()),
+            host,
+            database: None,
+            user: None,
+            params: NamedSettings::new(),
+            location: Some(self.location(written)),
+            options: None,
         })
     }
 
@@ -513,11 +736,38 @@ impl JsonReader<'_> {
         })
     }
 
-    /// A knex `pool.min`/`pool.max`, which knex hands to tarn.js unchanged: tarn throws
-    /// unless the value is a JSON number (`typeof opt.max === 'number'`, so `"10"` is
-    /// refused) and an integer (`opt.max === Math.round(opt.max)`, so `2.5` is refused)
-    /// [TARN].
-    fn tarn_count(&self, node: NodeId, key: &str) -> Setting<i64> {
+    /// A knex wait or idle time as tarn.js takes it: refused unless a whole JSON number
+    /// above 0.
+    fn tarn_time(&self, node: NodeId, key: &str) -> Setting<Duration> {
+        // tarn.js's `checkRequiredTime`: `typeof time === 'number' && time ===
+        // Math.round(time) && time > 0`, else it throws `Tarn: invalid opt.… <value>`
+        // when knex creates the pool [TARN].
+        let setting = self.number(node, key, |v| {
+            if v.fract() == 0.0 && v > 0.0 {
+                millis_duration(v)
+            } else {
+                Err("tarn.js requires a whole number of milliseconds above 0".to_owned())
+            }
+        });
+        let quoted = self.doc.scalar(node).is_some_and(|s| s.style.is_quoted());
+        match (&setting.value, quoted) {
+            (Val::Known(_), true) => Setting {
+                value: Val::invalid(
+                    format!("\"{}\"", self.doc.text(node).unwrap_or("")),
+                    "a string, not a JSON number".to_owned(),
+                ),
+                ..setting
+            },
+            _ => setting,
+        }
+    }
+
+    /// A knex or Sequelize `pool.min`/`pool.max`, which knex hands to tarn.js and
+    /// Sequelize to sequelize-pool unchanged: both throw unless the value is a JSON
+    /// number (`typeof opt.max === 'number'`, so `"10"` is refused) and an integer
+    /// (`opt.max === Math.round(opt.max)`, so `2.5` is refused) [TARN]
+    /// (sequelize/sequelize-pool `src/Pool.ts`).
+    fn strict_count(&self, node: NodeId, key: &str) -> Setting<i64> {
         // Any whole JSON number passes tarn's `max === Math.round(max)`, however large
         // (`as` saturates at i64's bounds, still far above any pool).
         let setting = self.number(node, key, |v| {
@@ -640,6 +890,37 @@ mod tests {
             .any(|s| s.literal && s.key == "development.connection.password"));
     }
 
+    /// knex and sequelize-cli load one top-level environment, whatever its name: those
+    /// outside the usual names are profiles too, not pools that run at once.
+    #[test]
+    fn every_knexfile_and_sequelize_environment_is_a_profile() {
+        let knex = read(
+            "knexfile.json",
+            r#"{"production": {"client": "pg", "connection": {"host": "db"}, "pool": {"max": 30}},
+                "preprod": {"client": "pg", "connection": {"host": "db"}, "pool": {"max": 30}},
+                "uat": {"client": "pg", "connection": {"host": "db"}, "pool": {"max": 30}}}"#,
+        );
+        let profiles: Vec<Option<&str>> = knex.pools.iter().map(|p| p.profile.as_deref()).collect();
+        assert_eq!(profiles, [Some("production"), Some("preprod"), Some("uat")]);
+        let sequelize = read(
+            "config/config.json",
+            r#"{"sandbox": {"dialect": "postgres", "host": "db"},
+                "demo": {"dialect": "postgres", "host": "db"}}"#,
+        );
+        let profiles: Vec<Option<&str>> = sequelize
+            .pools
+            .iter()
+            .map(|p| p.profile.as_deref())
+            .collect();
+        assert_eq!(profiles, [Some("sandbox"), Some("demo")]);
+        // node-postgres objects side by side in one file all run.
+        let pg = read(
+            "config/default.json",
+            r#"{"mainDb": {"host": "db", "user": "a", "max": 5}, "reportingDb": {"host": "db", "user": "a", "max": 5}}"#,
+        );
+        assert!(pg.pools.iter().all(|p| p.profile.is_none()));
+    }
+
     #[test]
     fn node_postgres_sequelize_and_typeorm() {
         let pg = read(
@@ -663,6 +944,152 @@ mod tests {
             r#"{"type": "sqlite", "database": "x.sqlite", "synchronize": true}"#,
         );
         assert!(sqlite.pools.is_empty());
+    }
+
+    /// knex waits the smaller of `acquireConnectionTimeout` and `pool.acquireTimeoutMillis`.
+    #[test]
+    fn knex_acquire_timeout_is_the_smaller_of_its_two_settings() {
+        let acquire = |text: &str| {
+            let model = read("knexfile.json", text);
+            let timeout = &model.pools[0].acquire_timeout;
+            (
+                timeout.get().map(Duration::as_millis),
+                timeout.origin.key().map(str::to_owned),
+            )
+        };
+        assert_eq!(
+            acquire(
+                r#"{"client": "pg", "connection": {}, "pool": {"acquireTimeoutMillis": 3000}}"#
+            ),
+            (Some(3000), Some("knex.acquireTimeoutMillis".to_owned()))
+        );
+        assert_eq!(
+            acquire(
+                r#"{"client": "pg", "connection": {}, "acquireConnectionTimeout": 2000, "pool": {"acquireTimeoutMillis": 3000}}"#
+            ),
+            (Some(2000), Some("knex.acquireConnectionTimeout".to_owned()))
+        );
+        assert_eq!(
+            acquire(
+                r#"{"client": "pg", "connection": {}, "acquireConnectionTimeout": 9000, "pool": {"acquireTimeoutMillis": 3000}}"#
+            ),
+            (Some(3000), Some("knex.acquireTimeoutMillis".to_owned()))
+        );
+        assert_eq!(
+            acquire(r#"{"client": "pg", "connection": {}}"#).0,
+            Some(60_000)
+        );
+    }
+
+    /// TypeORM hands `extra` to the driver `type` selects: pg.Pool sizes by `max`,
+    /// mysql's pool by `connectionLimit`, each ignoring the other's key; `poolSize` is
+    /// the fallback, and `connectTimeoutMS` is pg.Pool's `connectionTimeoutMillis`.
+    #[test]
+    fn typeorm_reads_the_keys_of_the_driver_its_type_selects() {
+        let pool = |text: &str| {
+            let model = read("ormconfig.json", text);
+            let pool = &model.pools[0];
+            (
+                pool.max.get().copied(),
+                pool.acquire_timeout.get().map(Duration::as_millis),
+            )
+        };
+        assert_eq!(
+            pool(r#"{"type": "postgres", "entities": [], "extra": {"connectionLimit": 50}}"#),
+            (Some(10), Some(0))
+        );
+        assert_eq!(
+            pool(r#"{"type": "mysql", "entities": [], "poolSize": 5, "extra": {"max": 50}}"#),
+            (Some(5), Some(0))
+        );
+        assert_eq!(
+            pool(
+                r#"{"type": "mariadb", "entities": [], "poolSize": 5, "extra": {"connectionLimit": 7}}"#
+            ),
+            (Some(7), Some(0))
+        );
+        assert_eq!(
+            pool(
+                r#"{"type": "postgres", "entities": [], "poolSize": 20, "connectTimeoutMS": 3000}"#
+            ),
+            (Some(20), Some(3000))
+        );
+        assert_eq!(
+            pool(
+                r#"{"type": "postgres", "entities": [], "connectTimeoutMS": 3000, "extra": {"max": 4, "connectionTimeoutMillis": 1000}}"#
+            ),
+            (Some(4), Some(1000))
+        );
+    }
+
+    /// pg-pool sizes by `max || poolSize || 10`: `max: 0` runs 10, `poolSize` is an
+    /// alias.
+    #[test]
+    fn node_postgres_max_zero_is_ten_and_pool_size_is_an_alias() {
+        let model = read(
+            "config/default.json",
+            r#"{"db": {"host": "db", "user": "app", "max": 0, "connectionTimeoutMillis": 5000},
+                "reportingDb": {"host": "db", "user": "app", "poolSize": 40, "connectionTimeoutMillis": 5000},
+                "both": {"host": "db", "user": "app", "max": 0, "poolSize": 7}}"#,
+        );
+        let sizes: Vec<Option<&i64>> = model.pools.iter().map(|p| p.max.get()).collect();
+        assert_eq!(sizes, [Some(&10), Some(&40), Some(&7)]);
+        assert!(model.pools[0].max.origin.is_default());
+    }
+
+    #[test]
+    fn sequelize_sqlite_is_no_server_pool() {
+        let model = read(
+            "config/config.json",
+            r#"{"development": {"dialect": "sqlite", "storage": "./dev.sqlite"},
+                "production": {"dialect": "postgres", "host": "db"}}"#,
+        );
+        let names: Vec<&str> = model.pools.iter().map(|p| p.name.as_str()).collect();
+        assert_eq!(names, ["production"]);
+    }
+
+    /// sequelize-pool refuses what tarn refuses (a string, a fraction) and takes a
+    /// written `idle: 0` or `acquire: 0` for 30 s; tarn refuses a time of 0.
+    #[test]
+    fn sequelize_counts_are_strict_and_zero_times_are_the_pools_or_refused() {
+        let model = read(
+            "config/config.json",
+            r#"{"production": {"dialect": "postgres", "pool": {"max": "10", "min": 0.5, "idle": 0, "acquire": 0}}}"#,
+        );
+        let pool = &model.pools[0];
+        assert!(matches!(pool.max.value, Val::Invalid(_)), "{:?}", pool.max);
+        assert!(matches!(pool.min.value, Val::Invalid(_)), "{:?}", pool.min);
+        assert_eq!(pool.idle_timeout.get(), Some(&Duration::from_secs(30)));
+        assert_eq!(pool.acquire_timeout.get(), Some(&Duration::from_secs(30)));
+        for times in [
+            r#""acquireConnectionTimeout": 0, "pool": {"idleTimeoutMillis": 0}"#,
+            r#""acquireConnectionTimeout": -5, "pool": {"idleTimeoutMillis": 1.5}"#,
+            r#""acquireConnectionTimeout": "3000", "pool": {"idleTimeoutMillis": "x"}"#,
+            r#""pool": {"acquireTimeoutMillis": 0, "idleTimeoutMillis": -1}"#,
+        ] {
+            let knex = read(
+                "knexfile.json",
+                &format!(r#"{{"client": "pg", "connection": {{}}, {times}}}"#),
+            );
+            let pool = &knex.pools[0];
+            assert!(
+                matches!(pool.acquire_timeout.value, Val::Invalid(_)),
+                "{times}"
+            );
+            assert!(
+                matches!(pool.idle_timeout.value, Val::Invalid(_)),
+                "{times}"
+            );
+        }
+        // The smaller of the two is refused when either is.
+        let knex = read(
+            "knexfile.json",
+            r#"{"client": "pg", "connection": {}, "acquireConnectionTimeout": 0, "pool": {"acquireTimeoutMillis": 3000}}"#,
+        );
+        assert!(matches!(
+            knex.pools[0].acquire_timeout.value,
+            Val::Invalid(_)
+        ));
     }
 
     /// A Redis client or a rate limit has a `host` and a `max` too: only an object that

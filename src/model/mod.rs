@@ -538,7 +538,8 @@ impl FromIterator<ConfigEntry> for Entries {
 }
 
 /// [`Pool::max`] of a pool that bounds nothing: ActiveRecord `max_connections: -1` (or
-/// nil), and .NET `Pooling=false`, where every open is a new physical connection.
+/// nil), Prisma `connection_limit=0` (mobc's `max_open` 0), and .NET `Pooling=false`,
+/// where every open is a new physical connection.
 pub const UNBOUNDED_POOL: i64 = -1;
 
 impl Pool {
@@ -571,7 +572,7 @@ impl Pool {
 
     pub fn is_unbounded(&self) -> bool {
         match self.library {
-            Library::ActiveRecord => self.max.get() == Some(&UNBOUNDED_POOL),
+            Library::ActiveRecord | Library::Prisma => self.max.get() == Some(&UNBOUNDED_POOL),
             Library::Npgsql | Library::SqlClient | Library::MySqlConnector => {
                 self.pooling_disabled()
             }

@@ -11,6 +11,7 @@ pub mod embedded;
 pub mod erb;
 pub mod ini;
 pub mod properties;
+pub mod strict_json;
 pub mod toml;
 pub mod yaml;
 
@@ -460,6 +461,9 @@ pub enum Format {
     Yaml,
     /// JSON goes through the YAML loader (JSON is YAML 1.2 flow syntax).
     Json,
+    /// JSON as `JSON.parse` reads it: no comments, no trailing commas
+    /// ([`strict_json`]; knexfile.json, ormconfig.json, Sequelize's config.json).
+    StrictJson,
     /// .NET configuration JSON (`appsettings*.json`): JSON with `//` and `/* */`
     /// comments, which are blanked byte for byte before loading, and keys that must be
     /// unique ignoring case once nested keys are `:`-joined ([`dotnet_json`]).
@@ -480,6 +484,7 @@ pub fn parse(format: Format, text: &str) -> Document {
     let mut doc = match format {
         Format::Yaml => yaml::parse(body),
         Format::Json => yaml::parse_as(body, "JSON"),
+        Format::StrictJson => strict_json::parse(body),
         Format::DotNetJson => dotnet_json::parse(body),
         Format::Toml => toml::parse(body),
         Format::Properties => properties::parse(body),

@@ -10,7 +10,8 @@
 //! `server_lifetime`). A HikariCP value written with a unit (`30s`) cannot be bound to
 //! its `long` and fails start-up (error). A .NET connect timeout the driver refuses while
 //! parsing the connection string (not a 32-bit whole number, below 0, or above Npgsql's
-//! 1024) is an error too: no connection opens.
+//! 1024) is an error too: no connection opens; so is a knex `acquireConnectionTimeout`,
+//! `pool.acquireTimeoutMillis` or `pool.idleTimeoutMillis` of 0, which tarn.js refuses.
 use std::time::Duration;
 
 use crate::diagnostic::{Diagnostic, Severity};
@@ -38,6 +39,7 @@ impl crate::rules::Rule for Rule {
     fn check(&self, model: &Model, _options: &RuleOptions, out: &mut Vec<Diagnostic>) {
         for pool in &model.pools {
             out.extend(dotnet_refused_times(pool));
+            out.extend(knex_refused_times(pool));
             for (setting, property, unit) in timed_settings(pool) {
                 if let Some(setting) = setting.filter(|s| s.is_explicit()) {
                     out.extend(check(pool, setting, property, unit));
@@ -184,6 +186,55 @@ fn dotnet_refused(
     )
 }
 
+/// knex's wait and idle times that tarn.js refuses when knex creates the pool (the
+/// reader's invalid values: 0, or no number), tarn's `checkRequiredTime` requiring a
+/// number above 0 (`Tarn: invalid opt.acquireTimeoutMillis 0`) [TARN].
+fn knex_refused_times(pool: &Pool) -> Vec<Diagnostic> {
+    if pool.library != Library::Knex {
+        return Vec::new();
+    }
+    let settings = [
+        (
+            &pool.acquire_timeout,
+            "acquireConnectionTimeout",
+            "acquireTimeoutMillis",
+            "remove it (knex's default is 60000) or write a number of milliseconds above 0, below the callers' deadline",
+        ),
+        (
+            &pool.idle_timeout,
+            "idleTimeoutMillis",
+            "idleTimeoutMillis",
+            "remove it (knex's default is 30000) or write a number of milliseconds above 0",
+        ),
+    ];
+    settings
+        .into_iter()
+        .filter_map(|(setting, default_name, tarn_name, help)| {
+            let Val::Invalid(invalid) = &setting.value else {
+                return None;
+            };
+            let at = setting.location()?;
+            let property = setting.origin.written_name().unwrap_or(default_name);
+            let crate::model::Invalid { raw, reason, .. } = &**invalid;
+            Some(
+                Diagnostic::new(
+                    &META,
+                    Severity::Error,
+                    at,
+                    format!(
+                        "{property} `{raw}` is refused ({reason}): tarn.js throws \"Tarn: invalid opt.{tarn_name} {}\" when knex creates the pool, so no query runs",
+                        raw.trim_matches('"')
+                    ),
+                )
+                .with_label("not a time tarn.js takes")
+                .with_help(help)
+                .with_key(key_of(setting, pool, property))
+                .with_fingerprint(raw.clone()),
+            )
+        })
+        .collect()
+}
+
 /// How a setting's number is read, and so which values look like another unit.
 #[derive(Clone, Copy)]
 enum Unit {
@@ -217,8 +268,17 @@ fn timed_settings(pool: &Pool) -> Vec<Timed<'_>> {
             (acquire, "connectionTimeoutMillis", Unit::Millis),
             (idle, "idleTimeoutMillis", Unit::Millis),
         ],
+        // knex waits the smaller of `acquireConnectionTimeout` and
+        // `pool.acquireTimeoutMillis`: the setting is named as it was written.
         Library::Knex => vec![
-            (acquire, "acquireConnectionTimeout", Unit::Millis),
+            (
+                acquire,
+                match pool.acquire_timeout.origin.written_name() {
+                    Some("acquireTimeoutMillis") => "acquireTimeoutMillis",
+                    _ => "acquireConnectionTimeout",
+                },
+                Unit::Millis,
+            ),
             (idle, "idleTimeoutMillis", Unit::Millis),
         ],
         Library::Sequelize => vec![
@@ -301,7 +361,11 @@ fn unit_mismatch(
             if !(1..1000).contains(&ms) {
                 return None;
             }
-            let meant = ms * 1000;
+            // As written: `1.5`, not the whole milliseconds it holds.
+            let exact = format!("{:.3}", value.as_secs_f64() * 1000.0);
+            let shown = exact.trim_end_matches('0').trim_end_matches('.');
+            let seconds = if shown == "1" { "second" } else { "seconds" };
+            let meant = (value.as_secs_f64() * 1_000_000.0).round() as u128;
             let validation_too = validation
                 .map(|v| {
                     crate::model::hikari::with_validation_below(
@@ -311,9 +375,9 @@ fn unit_mismatch(
                 })
                 .unwrap_or_default();
             (
-                format!("{ms} ms"),
-                format!("{property} is {ms} ms; {library} reads milliseconds, so this looks like {ms} seconds written in the wrong unit"),
-                format!("if {ms} seconds was meant, write {meant}{validation_too}"),
+                format!("{shown} ms"),
+                format!("{property} is {shown} ms; {library} reads milliseconds, so this looks like {shown} {seconds} written in the wrong unit"),
+                format!("if {shown} {seconds} was meant, write {meant}{validation_too}"),
             )
         }
         Unit::SecondsWait | Unit::SecondsLifetime => {

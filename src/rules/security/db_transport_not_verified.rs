@@ -1,8 +1,10 @@
 //! `db-transport-not-verified`: a connection to a remote database that does not verify
 //! the server (catalogue SC02 [PG-LIBPQ-SSL][PGB-MAIN]): a PostgreSQL URL with
 //! `sslmode=disable`, `allow` or `prefer` to a host that is not local (a pool's URL,
-//! or one in a `.env` file), a knex or node-postgres connection that turns TLS off or
-//! does not verify the server (read as node-postgres reads it), or a PgBouncer
+//! or one in a `.env` file), a Prisma URL with `sslmode=require` but no
+//! `sslaccept=strict` (Prisma's default accepts any certificate), a knex, Sequelize
+//! (`dialectOptions`) or node-postgres connection that turns TLS off or does not verify
+//! the server (read as node-postgres reads it), or a PgBouncer
 //! that sets `server_tls_sslmode` to one of those, or `client_tls_sslmode = disable`
 //! while listening beyond loopback. Only values written in a file are reported: the
 //! defaults (libpq `prefer`, PgBouncer `prefer`/`disable`) are everywhere, and reporting
@@ -37,7 +39,10 @@ impl crate::rules::Rule for Rule {
 
     fn check(&self, model: &Model, _options: &RuleOptions, out: &mut Vec<Diagnostic>) {
         for pool in &model.pools {
-            if matches!(pool.library, Library::Knex | Library::NodePostgres) {
+            if matches!(
+                pool.library,
+                Library::Knex | Library::NodePostgres | Library::Sequelize
+            ) {
                 out.extend(node_postgres(pool));
                 continue;
             }
@@ -152,10 +157,41 @@ fn dotenv_urls(model: &Model) -> Vec<Diagnostic> {
         .entries
         .of(Ecosystem::ConnectionString)
         .filter_map(|entry| match entry.reading.as_deref()? {
-            Reading::Connection(connection) => libpq(entry.key.as_str(), connection),
+            Reading::Connection(connection) => libpq(entry.key.as_str(), connection)
+                .or_else(|| prisma_require(entry.key.as_str(), connection)),
             _ => None,
         })
         .collect()
+}
+
+/// A Prisma URL (one with `connection_limit` or `pool_timeout`, as the `.env` reader
+/// takes it) with `sslmode=require` and no `sslaccept=strict`: Prisma's query engine
+/// then accepts any certificate ("`sslaccept` either `strict` or
+/// `accept_invalid_certs` … Defaults to `accept_invalid_certs`", prisma/prisma-engines
+/// `quaint/src/pooled.rs` @031bd63), so `require` encrypts without verifying the server.
+fn prisma_require(name: &str, connection: &ConnectionInfo) -> Option<Diagnostic> {
+    if connection.engine.as_deref() != Some("postgresql") {
+        return None;
+    }
+    let params = &connection.params;
+    let prisma = params.get("connection_limit").is_some() || params.get("pool_timeout").is_some();
+    let mode = params.get("sslmode")?;
+    let strict = params
+        .get("sslaccept")
+        .and_then(|s| s.get())
+        .is_some_and(|a| a == "strict");
+    if !prisma || strict || mode.get().map(String::as_str) != Some("require") {
+        return None;
+    }
+    let host = remote_host(connection.host.as_ref())?;
+    Some(unverified(
+        name,
+        host,
+        "sslmode=require and no sslaccept=strict (Prisma then accepts any certificate)",
+        mode.location()?,
+        "add sslaccept=strict to the URL (with sslcert=<the server's CA certificate> when it is not in the system's store)",
+        &format!("{name}:require"),
+    ))
 }
 
 /// A local host, or a list of them (`localhost:5432,localhost:5433`): every host the

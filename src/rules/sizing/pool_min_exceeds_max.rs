@@ -2,7 +2,8 @@
 //!
 //! HikariCP's `validateNumerics()` silently sets `minimumIdle = maximumPoolSize`, with
 //! no log line [HK-CFG]: a warning, since the pool still starts. tarn.js (knex) throws
-//! "Tarn: opt.max is smaller than opt.min" [TARN] and Npgsql throws "Connection can't
+//! "Tarn: opt.max is smaller than opt.min" [TARN], sequelize-pool "max is smaller than
+//! min" (sequelize/sequelize-pool `src/Pool.ts`), and Npgsql throws "Connection can't
 //! have 'Max Pool Size' … under 'Min Pool Size' …" [NPGSQL-PDS], and SqlClient's
 //! `SqlConnectionString` constructor throws `ADP.InvalidMinMaxPoolSizeValues()` when
 //! `_maxPoolSize < _minPoolSize` (dotnet/SqlClient `SqlConnectionString.cs`): errors,
@@ -42,6 +43,10 @@ fn behaviour(pool: &Pool, min: i64, max: i64) -> Option<(Severity, String)> {
         Library::Knex => Some((
             Severity::Error,
             "tarn.js throws \"Tarn: opt.max is smaller than opt.min\" when knex creates the pool, so no query runs".to_owned(),
+        )),
+        Library::Sequelize => Some((
+            Severity::Error,
+            "sequelize-pool throws \"max is smaller than min\" when Sequelize creates the pool, so no query runs".to_owned(),
         )),
         Library::Npgsql => Some((
             Severity::Error,

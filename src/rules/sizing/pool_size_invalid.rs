@@ -2,7 +2,8 @@
 //!
 //! HikariCP's setters throw `IllegalArgumentException` while Spring binds the
 //! properties, so the application fails to start [HK-CFG]. tarn.js (knex's pool) throws
-//! for `max` below 1, a negative `min` or a non-integer [TARN]; Npgsql throws for a
+//! for `max` below 1, a negative `min` or a non-integer [TARN], and sequelize-pool the
+//! same (sequelize/sequelize-pool `src/Pool.ts`); Npgsql throws for a
 //! negative `Minimum Pool Size` or `Maximum Pool Size` [NPGSQL-CSB]; SqlClient's
 //! `SqlConnectionString` constructor throws for `_maxPoolSize < 1` or `_minPoolSize < 0`
 //! (dotnet/SqlClient `SqlConnectionString.cs`) (rules-catalogue SZ01), also with
@@ -215,6 +216,37 @@ fn limits(library: Library) -> Option<Limits> {
             },
             consequence: "tarn.js throws {thrown} when knex creates the pool, so no query runs",
             unreadable: "tarn.js accepts only a JSON number that is an integer and throws {thrown} when knex creates the pool, so no query runs",
+        }),
+        // pg-pool keeps a negative `max` (it is truthy in `max || poolSize || 10`), so
+        // its `_isFull()` always holds: it opens no client and every `connect()` waits.
+        // A written 0 is its default, 10.
+        Library::NodePostgres => Some(Limits {
+            max: Bound {
+                floor: 0,
+                thrown: "",
+                help: "set max to a whole number of at least 1 (node-postgres' default is 10)",
+            },
+            min: Bound {
+                floor: i64::MIN,
+                thrown: "",
+                help: "",
+            },
+            consequence: "pg-pool keeps a negative max, so it counts itself full and opens no client: every connect() waits, forever without connectionTimeoutMillis",
+            unreadable: "pg-pool compares its clients with it as a number, so the pool is not the size written",
+        }),
+        Library::Sequelize => Some(Limits {
+            max: Bound {
+                floor: 1,
+                thrown: "\"max must be an integer > 0\"",
+                help: "set pool.max to an unquoted whole number of at least 1 (Sequelize's default is 5)",
+            },
+            min: Bound {
+                floor: 0,
+                thrown: "\"min must be an integer >= 0\"",
+                help: "set pool.min to 0 (Sequelize's default) or an unquoted whole number up to pool.max",
+            },
+            consequence: "sequelize-pool throws {thrown} when Sequelize creates the pool, so no query runs",
+            unreadable: "sequelize-pool accepts only a JSON number that is an integer and throws {thrown} when Sequelize creates the pool, so no query runs",
         }),
         // Only values `to_i` misreads: a pool below 1 is `max_connections: -1`
         // (unbounded, Rails 8.1) or reported by pool-unbounded.

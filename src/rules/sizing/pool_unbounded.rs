@@ -1,6 +1,8 @@
 //! `pool-unbounded`: a pool with no maximum (catalogue SZ03): Rails 8.1
 //! `max_connections: -1` or nil ("unlimited") [RAILS-HASH]; Npgsql and SqlClient
-//! `Pooling=false`, where every open is a new physical connection [NPGSQL-CSB]. Every
+//! `Pooling=false`, where every open is a new physical connection [NPGSQL-CSB]; Prisma
+//! `connection_limit=0`, which quaint hands to mobc's `max_open`, where "0 means
+//! unlimited" (mobc `Builder::max_open`). Every
 //! thread and process can open connections until the database refuses them.
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::{Library, Model, UNBOUNDED_POOL};
@@ -27,6 +29,9 @@ impl crate::rules::Rule for Rule {
             let Some(&max) = pool.max.get() else { continue };
             let why = match pool.library {
                 Library::ActiveRecord if max == UNBOUNDED_POOL => "max_connections unlimited",
+                Library::Prisma if max == UNBOUNDED_POOL => {
+                    "connection_limit=0: Prisma's pool (mobc) takes max_open 0 as unlimited"
+                }
                 // A minimum the driver refuses (SqlClient `Min Pool Size=-1`, checked
                 // with pooling off too) opens no connection: pool-size-invalid's finding.
                 Library::Npgsql | Library::SqlClient | Library::MySqlConnector
@@ -62,6 +67,9 @@ impl crate::rules::Rule for Rule {
 /// The fix, with the keyword the library itself takes (SqlClient has no `Maximum Pool
 /// Size`) and the maximum its pool then has.
 fn help(library: Library) -> String {
+    if library == Library::Prisma {
+        return "set connection_limit to the process's peak of concurrent queries, e.g. 10 (Prisma's default is the CPU count × 2 + 1)".to_owned();
+    }
     if library == Library::ActiveRecord {
         return "set max_connections to the process's thread count (e.g. <%= ENV.fetch(\"RAILS_MAX_THREADS\") { 5 } %>)".to_owned();
     }

@@ -3,6 +3,11 @@
 //! HikariCP: `connectionTimeout: 0` means `Integer.MAX_VALUE` ms, about 24.8 days [HK-CFG].
 //! node-postgres: `connectionTimeoutMillis` absent or 0 (the default) waits forever for a
 //! client, also when the pool is full [NPG-DOC][NPG-POOL].
+//! TypeORM with `type: postgres` or `cockroachdb` runs a pg.Pool whose
+//! `connectionTimeoutMillis` is its `connectTimeoutMS` (typeorm PostgresDriver
+//! `createPool`), so the same holds.
+//! Prisma: `pool_timeout=0` written: "If set to zero, no timeout" (prisma/prisma-engines
+//! `quaint/src/pooled.rs` @031bd63, module documentation).
 //! PgBouncer: `query_wait_timeout = 0` queues clients indefinitely [PGB-CFG].
 //! .NET: the connect timeout also bounds the wait for a pooled connection, and 0 means
 //! no limit. SqlClient's pool sets its wait to `Timeout.Infinite` when `CreationTimeout`
@@ -51,17 +56,22 @@ impl crate::rules::Rule for Rule {
                 .with_key(key_of(timeout, pool, "connection-timeout")),
             );
         }
-        for pool in model
-            .pools
-            .iter()
-            .filter(|p| p.library == Library::NodePostgres)
-        {
+        for pool in model.pools.iter().filter(|p| uses_pg_pool(p)) {
             let timeout = &pool.acquire_timeout;
             if timeout.get().is_none_or(|t| !t.is_zero()) {
                 continue;
             }
             let Some(at) = located(timeout, pool) else {
                 continue;
+            };
+            // TypeORM hands pg.Pool its `connectTimeoutMS` as `connectionTimeoutMillis`
+            // (an `extra.connectionTimeoutMillis` wins).
+            let (name, client) = match pool.library {
+                Library::TypeOrm => (
+                    timeout.origin.written_name().unwrap_or("connectTimeoutMS"),
+                    "TypeORM's node-postgres pool",
+                ),
+                _ => ("connectionTimeoutMillis", "node-postgres"),
             };
             let written = if timeout.is_explicit() {
                 "is 0"
@@ -73,20 +83,72 @@ impl crate::rules::Rule for Rule {
                 Severity::Warning,
                 at,
                 format!(
-                    "connectionTimeoutMillis {written}: node-postgres then waits forever for a client, also when all {} are checked out, so under overload requests hang instead of failing",
-                    pool.max.get().map_or("clients".to_owned(), |m| format!("{m} clients"))
+                    "{name} {written}: {client} then waits forever for a client{}, so under overload requests hang instead of failing",
+                    // A maximum below 1 opens no client (pool-size-invalid reports it).
+                    match pool.max.get() {
+                        Some(m) if *m > 0 => format!(", also when all {m} clients are checked out"),
+                        Some(_) => String::new(),
+                        None => ", also when all clients are checked out".to_owned(),
+                    }
                 ),
             )
             .with_label("waits forever")
-            .with_help("set connectionTimeoutMillis below the callers' deadline, e.g. 2000");
+            .with_help(format!("set {name} below the callers' deadline, e.g. 2000"));
             if timeout.is_explicit() {
-                diagnostic = diagnostic.with_key(key_of(timeout, pool, "connectionTimeoutMillis"));
+                diagnostic = diagnostic.with_key(key_of(timeout, pool, name));
             }
             out.push(diagnostic);
         }
+        out.extend(model.pools.iter().filter_map(|p| prisma_waits_forever(p)));
         out.extend(model.pools.iter().filter_map(|p| dotnet_waits_forever(p)));
         out.extend(model.poolers.iter().filter_map(pgbouncer_waits_forever));
     }
+}
+
+/// A pool node-postgres' pg.Pool runs: a node-postgres object, or TypeORM with
+/// `type: postgres` or `cockroachdb` (PostgresDriver and CockroachDriver create a
+/// pg.Pool).
+fn uses_pg_pool(pool: &crate::model::Pool) -> bool {
+    match pool.library {
+        Library::NodePostgres => true,
+        Library::TypeOrm => pool
+            .connection
+            .as_ref()
+            .and_then(|c| c.engine.as_deref())
+            .is_some_and(|e| matches!(e, "postgresql" | "cockroachdb")),
+        _ => false,
+    }
+}
+
+/// A Prisma URL with `pool_timeout=0` written: "If set to zero, no timeout" (quaint
+/// `src/pooled.rs` module documentation, PostgreSQL and MySQL). Its default, 10 s, is
+/// finite.
+fn prisma_waits_forever(pool: &crate::model::Pool) -> Option<Diagnostic> {
+    if pool.library != Library::Prisma {
+        return None;
+    }
+    let timeout = &pool.acquire_timeout;
+    if !timeout.is_explicit() || !timeout.get()?.is_zero() {
+        return None;
+    }
+    let at = located(timeout, pool)?;
+    let all = match pool.max.get() {
+        Some(max) if *max > 0 => format!("all {max}"),
+        _ => "all of them".to_owned(),
+    };
+    Some(
+        Diagnostic::new(
+            &META,
+            Severity::Warning,
+            at,
+            format!(
+                "pool_timeout is 0: Prisma's query engine then waits without limit for a connection when {all} are in use, so under overload requests hang instead of failing"
+            ),
+        )
+        .with_label("0 means no timeout")
+        .with_help("set pool_timeout to a number of seconds below the callers' deadline, e.g. 5 (Prisma's default is 10)")
+        .with_key(key_of(timeout, pool, "pool_timeout")),
+    )
 }
 
 /// An Npgsql or SqlClient connection string with its connect timeout written as 0.

@@ -156,6 +156,11 @@ fn pooler_idle(model: &Model, pooler: &Pooler) -> Option<Kept> {
 }
 
 fn pool_idle(model: &Model, pool: &Pool) -> Option<Kept> {
+    // An idle timeout the library refuses (tarn.js throws for knex's
+    // `idleTimeoutMillis: 0`) is no "never": the pool does not start.
+    if matches!(pool.idle_timeout.value, crate::model::Val::Invalid(_)) {
+        return None;
+    }
     let effective = pool.effective();
     let (min, lifetime, keepalive) = (
         effective.min?,

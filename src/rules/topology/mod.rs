@@ -166,8 +166,15 @@ impl Member<'_> {
             .pools
             .iter()
             .filter_map(|p| {
-                let max = p.max.get()?;
-                Some(format!("{max} ({})", place(model, &p.max.origin)))
+                let max = *p.max.get()?;
+                let place = place(model, &p.max.origin);
+                // The demand counts a maximum below 0 as no connection: say so, so the
+                // terms add up to it.
+                Some(match max {
+                    _ if p.is_unbounded() => format!("unbounded ({place})"),
+                    ..0 => format!("0 ({place}: a maximum of {max} opens none)"),
+                    _ => format!("{max} ({place})"),
+                })
             })
             .collect();
         let mut link = self
