@@ -6689,6 +6689,7 @@ fn a_daemonset_counts_one_instance_until_the_manifest_gives_the_node_count() {
         manifest.contains("# instances = 1                # TODO: the node count (a DaemonSet runs one pod per node; 1 until set)"),
         "{manifest}"
     );
+}
 
 /// A Node application's pool is per process, and PM2 cluster mode runs several per
 /// instance: `init` leaves a `processes` TODO for it (and not for a Spring one).
