@@ -271,6 +271,44 @@ fn the_order_of_spring_profiles_active_decides_which_profile_file_wins() {
     assert_eq!(demand(dir.path()), 40);
 }
 
+/// `spring.profiles.active: ${APP_PROFILE:prod}` runs `prod`, the placeholder's default,
+/// as Spring resolves placeholders in the active profiles; a deployment setting
+/// APP_PROFILE picks its profile instead (the largest pool was counted, as if the active
+/// profile were not known).
+#[test]
+fn a_placeholder_in_spring_profiles_active_takes_its_default_unless_the_deployment_sets_it() {
+    let config = format!(
+        "spring:\n  profiles:\n    active: ${{APP_PROFILE:prod}}\n{}5\n---\nspring:\n  config:\n    activate:\n      on-profile: prod\n  datasource:\n    hikari:\n      maximum-pool-size: 20\n---\nspring:\n  config:\n    activate:\n      on-profile: loadtest\n  datasource:\n    hikari:\n      maximum-pool-size: 60\n",
+        HIKARI.trim_start_matches("spring:\n")
+    );
+    let service = "config = [\"app/application.yml\"]\ninstances = 2";
+    let dir = tree(&[
+        ("app/application.yml", &config),
+        ("poollint.toml", &manifest(30, service)),
+    ]);
+    assert_eq!(demand(dir.path()), 40);
+    let found = messages(dir.path(), "fleet-exceeds-db-slots");
+    assert!(
+        found.iter().any(|m| m.contains(
+            "[profile prod: spring.profiles.active is `prod`, the default of ${APP_PROFILE}, which the deployment does not set]"
+        )),
+        "{found:?}"
+    );
+    let deployment = spring_deployment("x").replace("SPRING_PROFILES_ACTIVE", "APP_PROFILE");
+    let service = "config = [\"app/application.yml\"]\ndeployment = \"deploy.yaml\"";
+    for (active, demanded) in [("loadtest", 120), ("dev", 10)] {
+        let dir = tree(&[
+            ("app/application.yml", &config),
+            (
+                "deploy.yaml",
+                &deployment.replace("value: x", &format!("value: {active}")),
+            ),
+            ("poollint.toml", &manifest(1000, service)),
+        ]);
+        assert_eq!(demand(dir.path()), demanded, "{active}");
+    }
+}
+
 /// `spring.profiles.group.production: [proddb]` makes `SPRING_PROFILES_ACTIVE=production`
 /// read the `proddb` documents and files.
 #[test]

@@ -1620,7 +1620,11 @@ fn service_of(app: &App, effective: &Effective, pools: Vec<usize>) -> Service {
 
 /// `spring.profiles.active` as the default profile's files set it (a list, or a string
 /// Spring splits at commas): the profiles a process runs unless its environment says
-/// otherwise.
+/// otherwise. Placeholders resolve as in every other value (Spring binds the active
+/// profiles with a placeholder-resolving binder: `ConfigDataEnvironment.withProfiles`):
+/// `${APP_PROFILE:prod}` is `prod`, and its origin's `via` names `APP_PROFILE`, which a
+/// deployment's variable of that name replaces (`model::profiles`). A placeholder
+/// without a value or default makes the list unknown.
 fn active_profiles(effective: &Effective) -> Option<Setting<Vec<String>>> {
     let key = "spring.profiles.active";
     let leaves: Vec<&Leaf> = effective
@@ -1631,32 +1635,42 @@ fn active_profiles(effective: &Effective) -> Option<Setting<Vec<String>>> {
                 .is_some_and(|rest| rest.is_empty() || rest.starts_with('['))
         })
         .map(|(_, leaf)| *leaf)
-        .filter(|leaf| leaf.via.is_none() && !leaf.value.trim().is_empty())
+        .filter(|leaf| !leaf.value.trim().is_empty())
         .collect();
     let first = leaves.first()?;
-    let profiles = leaves
-        .iter()
-        .flat_map(|l| {
-            let value = l.value.trim();
-            // A list element is one profile; a string lists them with commas.
-            if l.canonical.ends_with(']') {
-                vec![value]
-            } else {
-                value.split(',').map(str::trim).collect()
-            }
-        })
-        .filter(|p| !p.is_empty())
-        .map(str::to_owned)
-        .collect();
-    Some(Setting::known(
-        profiles,
-        Origin::File {
+    let mut profiles = Val::Known(Vec::new());
+    let mut via = None;
+    for leaf in &leaves {
+        via = via.or_else(|| via_of(leaf, effective));
+        let value = parse_value(leaf, Some(effective), |t| Ok(t.to_owned()));
+        profiles = profiles.and_then(|mut list| {
+            value.and_then(|value| {
+                // A list element is one profile; a string lists them with commas.
+                if leaf.canonical.ends_with(']') {
+                    list.push(value.trim().to_owned());
+                } else {
+                    list.extend(value.split(',').map(|p| p.trim().to_owned()));
+                }
+                Val::Known(list)
+            })
+        });
+    }
+    if let Val::Known(list) = &mut profiles {
+        list.retain(|p| !p.is_empty());
+        // Nothing listed and nothing a deployment could set: no active profile.
+        if list.is_empty() && via.is_none() {
+            return None;
+        }
+    }
+    Some(Setting {
+        value: profiles,
+        origin: Origin::File {
             file: first.value_location.file,
             span: first.value_location.span,
             key: key.into(),
-            via: None,
+            via,
         },
-    ))
+    })
 }
 
 /// Where the default profile's configuration adds the `db` health indicator to the
