@@ -113,9 +113,9 @@ struct Condition {
     /// As written (list elements joined with commas): the profile of the entries read
     /// under it.
     label: Arc<str>,
-    /// From an `application-<profile>.*` file name: its place among the active profiles
-    /// ranks it (later active profiles win).
-    file_profile: bool,
+    /// The profile of an `application-<profile>.*` file name: its place among the
+    /// active profiles ranks the file (later active profiles win).
+    file: Option<Arc<str>>,
     /// Spring reads the document when any of these matches the active profiles
     /// (Spring Framework's `Profiles.of`); empty when Spring refuses the condition (Spring Boot then does
     /// not start, and the document is read in no profile).
@@ -123,6 +123,24 @@ struct Condition {
 }
 
 impl Condition {
+    /// The condition of a document with its own condition `own` in the profile-specific
+    /// file whose condition is `self`: Spring reads the file only with its profile
+    /// accepted (`StandardConfigDataLocationResolver` resolves profile-specific files for
+    /// the accepted profiles) and then each document only when its own condition holds
+    /// too (`ConfigDataProperties.Activate.isActive`, checked for every document).
+    fn and(&self, own: Condition) -> Condition {
+        let file = self.file.clone().unwrap_or_else(|| self.label.clone());
+        Condition {
+            label: format!("{file} & ({})", own.label).into(),
+            any_of: own
+                .any_of
+                .into_iter()
+                .map(|expr| Expr::All(vec![Expr::Name(file.to_string()), expr]))
+                .collect(),
+            file: Some(file),
+        }
+    }
+
     /// Whether Spring reads the document when `accepted` are the accepted profiles.
     fn matches(&self, accepted: &[String]) -> bool {
         self.any_of.iter().any(|e| e.matches(&accepts(accepted)))
@@ -237,7 +255,7 @@ fn included_profiles(leaves: &[Leaf], refused: &mut Vec<RefusedValue>) -> Vec<St
     });
     for leaf in written {
         if let Some(condition) = leaf.condition.as_deref() {
-            let place = if condition.file_profile {
+            let place = if condition.file.is_some() {
                 "a profile-specific file"
             } else {
                 "a document with a profile condition"
@@ -461,19 +479,22 @@ fn file_profile(path: &Path) -> Option<String> {
 
 fn read_file(file: &ParsedFile, sources: &SourceMap, app: &mut App) {
     let from_name = file_profile(&file.path).map(|name| {
+        let name: Arc<str> = name.into();
         Arc::new(Condition {
-            any_of: vec![Expr::Name(name.clone())],
-            label: name.into(),
-            file_profile: true,
+            any_of: vec![Expr::Name(name.to_string())],
+            label: name.clone(),
+            file: Some(name),
         })
     });
     let is_properties = file.format == Format::Properties;
     let source: &str = sources.get(file.id).map_or("", |f| f.text());
     for (doc_index, root) in file.doc.roots.iter().enumerate() {
         let mut leaves = flatten(&file.doc, *root, file.id, source, &mut app.prefixes);
-        let condition = match &from_name {
-            Some(condition) => Some(condition.clone()),
-            None => activation_condition(&leaves, &mut app.refused).map(Arc::new),
+        let own = activation_condition(&leaves, &mut app.refused);
+        let condition = match (&from_name, own) {
+            (Some(file), Some(own)) => Some(Arc::new(file.and(own))),
+            (Some(file), None) => Some(file.clone()),
+            (None, own) => own.map(Arc::new),
         };
         let base = app.leaves.len();
         for (order, leaf) in leaves.iter_mut().enumerate() {
@@ -544,7 +565,7 @@ fn activation_condition(leaves: &[Leaf], refused: &mut Vec<RefusedValue>) -> Opt
     }
     Some(Condition {
         label: written.join(",").into(),
-        file_profile: false,
+        file: None,
         any_of,
     })
 }
@@ -1175,8 +1196,8 @@ impl<'a> Effective<'a> {
             let place = leaf
                 .condition
                 .as_deref()
-                .filter(|c| c.file_profile)
-                .and_then(|c| accepted.iter().rposition(|a| **a == *c.label))
+                .and_then(|c| c.file.as_deref())
+                .and_then(|file| accepted.iter().rposition(|a| a == file))
                 .unwrap_or(0);
             (profile_file, place, properties, doc, order)
         };
@@ -2383,13 +2404,64 @@ mod tests {
         );
     }
 
+    /// One application read from YAML files `(name, text)` in one directory.
+    fn read_files(files: &[(&str, &str)]) -> Model {
+        let dir = Path::new("app");
+        let mut sources = SourceMap::default();
+        let mut parsed = Vec::new();
+        for (name, text) in files {
+            let path = dir.join(name);
+            let id = sources.add(&path, (*text).to_owned(), crate::source::Encoding::Utf8);
+            let doc = crate::syntax::parse(Format::Yaml, text);
+            parsed.push(ParsedFile {
+                included_from: None,
+                id,
+                path,
+                format: Format::Yaml,
+                doc,
+            });
+        }
+        let refs: Vec<&ParsedFile> = parsed.iter().collect();
+        Spring.read(&refs, &sources)
+    }
+
+    /// An `on-profile` document in a profile-specific file is read only when its own
+    /// condition holds too (it was read whenever the file's profile was active).
+    #[test]
+    fn an_on_profile_document_in_a_profile_specific_file_needs_both_profiles() {
+        let model = read_files(&[
+            ("application.yml", "spring.datasource.hikari.maximum-pool-size: 5\n"),
+            (
+                "application-prod.yml",
+                "spring.datasource.hikari.maximum-pool-size: 10\n---\nspring:\n  config:\n    activate:\n      on-profile: batch\n  datasource:\n    hikari:\n      maximum-pool-size: 60\n",
+            ),
+        ]);
+        let pools: Vec<_> = model
+            .pools
+            .iter()
+            .map(|p| (p.profile.clone(), p.max.get().copied()))
+            .collect();
+        assert_eq!(
+            pools,
+            [
+                (None, Some(5)),
+                (Some("prod".into()), Some(10)),
+                (Some("prod,batch".into()), Some(60))
+            ]
+        );
+        // Entries of the two documents have different profiles: no duplicate key.
+        let profiles: Vec<_> = model
+            .entries
+            .of(Ecosystem::Spring)
+            .map(|e| e.profile.as_deref().unwrap_or(""))
+            .collect();
+        assert_eq!(profiles, ["", "prod", "prod & (batch)", "prod & (batch)"]);
+    }
+
     #[test]
     fn active_profiles_in_the_files_are_kept_as_a_list_and_read_together() {
         let text = "spring:\n  profiles:\n    active: [prod, eu]\n  datasource:\n    hikari:\n      maximum-pool-size: 5\n";
-        let dir = Path::new("app");
-        let mut sources = SourceMap::default();
-        let mut files = Vec::new();
-        for (name, text) in [
+        let model = read_files(&[
             ("application.yml", text),
             (
                 "application-eu.yml",
@@ -2399,20 +2471,7 @@ mod tests {
                 "application-prod.yml",
                 "spring.datasource.hikari.maximum-pool-size: 20\n",
             ),
-        ] {
-            let path = dir.join(name);
-            let id = sources.add(&path, text.to_owned(), crate::source::Encoding::Utf8);
-            let doc = crate::syntax::parse(Format::Yaml, text);
-            files.push(ParsedFile {
-                included_from: None,
-                id,
-                path,
-                format: Format::Yaml,
-                doc,
-            });
-        }
-        let refs: Vec<&ParsedFile> = files.iter().collect();
-        let model = Spring.read(&refs, &sources);
+        ]);
         let listed = model.services[0]
             .active_profiles
             .as_ref()
