@@ -162,10 +162,10 @@ fn accepted_profiles(
     active: &[String],
     included: &[String],
     groups: &BTreeMap<String, Vec<String>>,
+    defaults: &[String],
 ) -> Vec<String> {
-    let default = ["default".to_owned()];
     let start: Vec<&String> = if active.is_empty() && included.is_empty() {
-        default.iter().collect()
+        defaults.iter().collect()
     } else {
         included.iter().chain(active).collect()
     };
@@ -189,6 +189,27 @@ fn accepted_profiles(
         }
     }
     accepted
+}
+
+/// The profile Spring accepts when no profile is active and `spring.profiles.default`
+/// is not set (`AbstractEnvironment.RESERVED_DEFAULT_PROFILE_NAME`).
+const DEFAULT_PROFILE: &str = "default";
+
+/// `spring.profiles.default` as the documents read in every profile set it (Spring Boot
+/// binds it with the active profiles, `Profiles.getDefaultProfiles`; the reference's
+/// "Profiles" chapter: "The name of the default profile is `default` and it can be
+/// tuned using the `spring.profiles.default` Environment property"): the profiles
+/// accepted when none is active, else `default`.
+fn default_profiles(app: &App) -> Vec<String> {
+    const KEY: &str = "spring.profiles.default";
+    // Most applications do not set it: no configuration to build for them.
+    if !app.leaves.iter().any(|l| l.canonical.starts_with(KEY)) {
+        return vec![DEFAULT_PROFILE.to_owned()];
+    }
+    profile_list(&Effective::unconditional(app), KEY)
+        .and_then(|setting| setting.get().cloned())
+        .filter(|profiles| !profiles.is_empty())
+        .unwrap_or_else(|| vec![DEFAULT_PROFILE.to_owned()])
 }
 
 /// `spring.profiles.group.<name>` as the configuration read in every profile sets it
@@ -299,6 +320,8 @@ struct App {
     groups: BTreeMap<String, Vec<String>>,
     /// `spring.profiles.include`: profiles active in every run, before the active ones.
     included: Vec<String>,
+    /// `spring.profiles.default`: the profiles accepted when none is active.
+    defaults: Vec<String>,
     /// Canonical key prefix → where its key is first written (anchors for defaults).
     prefixes: foldhash::HashMap<String, Location>,
 }
@@ -310,6 +333,7 @@ fn read_app(dir: &Path, files: &[&ParsedFile], sources: &SourceMap) -> Model {
         refused: Vec::new(),
         groups: BTreeMap::new(),
         included: Vec::new(),
+        defaults: vec![DEFAULT_PROFILE.to_owned()],
         prefixes: foldhash::HashMap::default(),
     };
     for file in files {
@@ -317,6 +341,7 @@ fn read_app(dir: &Path, files: &[&ParsedFile], sources: &SourceMap) -> Model {
     }
     app.groups = profile_groups(&app.leaves);
     app.included = included_profiles(&app.leaves, &mut app.refused);
+    app.defaults = default_profiles(&app);
     let mut model = Model::default();
     // The default profile's configuration makes the default pools and the service.
     let default = Effective::for_profile(&app, &[], None);
@@ -598,6 +623,7 @@ fn profile_sets(app: &App, default: &Effective) -> Vec<Vec<String>> {
                     &set,
                     &app.included,
                     &app.groups,
+                    &app.defaults,
                 )))
                 && !combined.iter().any(same_members)
             {
@@ -730,6 +756,7 @@ fn pool_app(app: &App) -> App {
         refused: Vec::new(),
         groups: app.groups.clone(),
         included: app.included.clone(),
+        defaults: app.defaults.clone(),
         prefixes,
     }
 }
@@ -1184,12 +1211,29 @@ impl<'a> Effective<'a> {
     /// The configuration Spring reads with `active` the active profiles (none: the
     /// default profile), its pools named `profile`.
     fn for_profile(app: &'a App, active: &[String], profile: Option<&'a str>) -> Self {
-        let mut winners: BTreeMap<&str, &Leaf> = BTreeMap::new();
-        let accepted = accepted_profiles(active, &app.included, &app.groups);
+        let accepted = accepted_profiles(active, &app.included, &app.groups, &app.defaults);
         let visible = app
             .leaves
             .iter()
             .filter(|l| l.condition.as_deref().is_none_or(|c| c.matches(&accepted)));
+        Self::of(visible, &accepted, profile)
+    }
+
+    /// The configuration of the documents read in every profile: what Spring Boot binds
+    /// the profile properties from, before any profile document is active
+    /// (`ConfigDataEnvironment.withProfiles`).
+    fn unconditional(app: &'a App) -> Self {
+        let leaves = app.leaves.iter().filter(|l| l.condition.is_none());
+        Self::of(leaves, &[], None)
+    }
+
+    /// The winners among `visible` with `accepted` the accepted profiles.
+    fn of(
+        visible: impl Iterator<Item = &'a Leaf>,
+        accepted: &[String],
+        profile: Option<&'a str>,
+    ) -> Self {
+        let mut winners: BTreeMap<&str, &Leaf> = BTreeMap::new();
         // Profile files of later accepted profiles win over earlier ones' [SB-EXTERNAL].
         let key = |leaf: &Leaf| {
             let (profile_file, properties, doc, order) = leaf.rank;
@@ -1647,7 +1691,12 @@ fn service_of(app: &App, effective: &Effective, pools: Vec<usize>) -> Service {
 /// deployment's variable of that name replaces (`model::profiles`). A placeholder
 /// without a value or default makes the list unknown.
 fn active_profiles(effective: &Effective) -> Option<Setting<Vec<String>>> {
-    let key = "spring.profiles.active";
+    profile_list(effective, "spring.profiles.active")
+}
+
+/// A list of profiles at `key` (`spring.profiles.active`, `.default`) as `effective` sets
+/// it: a list, or a string Spring splits at commas, its placeholders resolved.
+fn profile_list(effective: &Effective, key: &'static str) -> Option<Setting<Vec<String>>> {
     let leaves: Vec<&Leaf> = effective
         .winners
         .iter()
@@ -2125,6 +2174,7 @@ pub fn model_from_environment(scope: &str, vars: &[crate::model::EnvVar]) -> Mod
         refused: Vec::new(),
         groups: BTreeMap::new(),
         included: Vec::new(),
+        defaults: vec![DEFAULT_PROFILE.to_owned()],
         prefixes: foldhash::HashMap::default(),
     };
     for (order, var) in vars.iter().enumerate() {
@@ -2372,11 +2422,40 @@ mod tests {
         ]);
         // Depth first, each profile once (a cycle of groups ends).
         assert_eq!(
-            accepted_profiles(&["a".to_owned()], &[], &groups),
+            accepted_profiles(&["a".to_owned()], &[], &groups, &[]),
             ["a", "b", "d", "c"]
         );
         // With no active profile, `default` and its group.
-        assert_eq!(accepted_profiles(&[], &[], &groups), ["default", "dev"]);
+        let default = ["default".to_owned()];
+        assert_eq!(
+            accepted_profiles(&[], &[], &groups, &default),
+            ["default", "dev"]
+        );
+    }
+
+    /// `spring.profiles.default: prod` makes `prod` the profile read when none is active:
+    /// its document, not the `on-profile: default` one, gives the default pool (which
+    /// the `prod` pool then equals). A placeholder takes its default.
+    #[test]
+    fn spring_profiles_default_names_the_profiles_read_when_none_is_active() {
+        for default in ["prod", "${DEFAULT_PROFILE:prod}", "[prod]"] {
+            let text = format!(
+                "spring:\n  profiles:\n    default: {default}\n{}",
+                conditional(&[("prod", 40), ("default", 60)]).trim_start_matches("spring:\n")
+            );
+            assert_eq!(profile_pools(&text), [(None, Some(40))], "{default}");
+        }
+        // Only the documents read in every profile set it.
+        let text = conditional(&[("prod", 40), ("default", 60)])
+            + "---\nspring:\n  config:\n    activate:\n      on-profile: x\n  profiles:\n    default: prod\n";
+        assert_eq!(
+            profile_pools(&text),
+            [
+                (None, Some(60)),
+                (Some("prod".into()), Some(40)),
+                (Some("x".into()), Some(5))
+            ]
+        );
     }
 
     #[test]
