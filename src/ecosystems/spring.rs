@@ -100,7 +100,9 @@ struct Leaf {
     text_start: crate::model::TextMap,
     /// The profile condition of its document or file (None: read in every profile).
     condition: Option<Arc<Condition>>,
-    /// (profile-specific file, .properties over .yml, document index, order in file).
+    /// (profile-specific file, .properties over .yml, document index, order in file;
+    /// within a document a key in its dashed form after every other form: see
+    /// [`is_dashed_form`]).
     rank: (bool, bool, usize, usize),
     /// The placeholder variable the value goes through, found once: every setting and
     /// entry made from this leaf needs it.
@@ -522,12 +524,48 @@ fn read_file(file: &ParsedFile, sources: &SourceMap, app: &mut App) {
             (None, own) => own.map(Arc::new),
         };
         let base = app.leaves.len();
+        let count = leaves.len();
         for (order, leaf) in leaves.iter_mut().enumerate() {
             leaf.condition = condition.clone();
-            leaf.rank = (from_name.is_some(), is_properties, doc_index, base + order);
+            let form = if is_dashed_form(&leaf.raw_key) {
+                count
+            } else {
+                0
+            };
+            leaf.rank = (
+                from_name.is_some(),
+                is_properties,
+                doc_index,
+                base + form + order,
+            );
         }
         app.leaves.extend(leaves);
     }
+}
+
+/// Whether a key is written in the form Spring's binder asks for, the dashed form of the
+/// property (`maximum-pool-size`, not `maximumPoolSize` or `maximum_pool_size`): Spring
+/// looks that exact name up first in each property source (one per document), and the
+/// relaxed forms only when it is not there
+/// (`SpringIterableConfigurationPropertySource.getConfigurationProperty` tries
+/// `DefaultPropertyMapper`'s `name.toString()` before `getMappings().getMapped(name)`),
+/// so within one document it wins wherever it is written. A HikariCP property's dashed
+/// name is known; any other element counts when it is lower case letters, digits and `-`.
+fn is_dashed_form(raw_key: &str) -> bool {
+    let mut elements = key_parts(raw_key).peekable();
+    while let Some(element) = elements.next() {
+        let name = element.split('[').next().unwrap_or("");
+        let lower = |b: u8| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-';
+        if !name.bytes().all(lower) {
+            return false;
+        }
+        if elements.peek().is_none() {
+            if let Some(property) = hikari::property_for(&hikari::canonical(name)) {
+                return name == property;
+            }
+        }
+    }
+    true
 }
 
 /// Whether a canonical key is a document's profile condition:
@@ -2231,6 +2269,30 @@ mod tests {
             Some("spring.datasource.hikari.no.such.thing".to_owned())
         );
         assert_eq!(key("DB_POOL"), None);
+    }
+
+    /// Within one document the dashed form wins wherever it is written (the later form
+    /// won); across documents the later document still wins.
+    #[test]
+    fn the_dashed_form_of_a_key_wins_within_a_document() {
+        let pools = |text: &str| -> Vec<Option<i64>> {
+            let (model, _) =
+                crate::ecosystems::read_one(&Spring, "application.yml", Format::Yaml, text);
+            model.pools.iter().map(|p| p.max.get().copied()).collect()
+        };
+        let hikari = "spring:\n  datasource:\n    hikari:\n";
+        let both = format!("{hikari}      maximum-pool-size: 10\n      maximumPoolSize: 50\n");
+        assert_eq!(pools(&both), [Some(10)]);
+        let both = format!("{hikari}      maximum_pool_size: 50\n      maximum-pool-size: 10\n");
+        assert_eq!(pools(&both), [Some(10)]);
+        let later = format!(
+            "{hikari}      maximum-pool-size: 10\n---\n{hikari}      maximumPoolSize: 50\n"
+        );
+        assert_eq!(pools(&later), [Some(50)]);
+        assert!(is_dashed_form("spring.datasource.hikari.maximum-pool-size"));
+        assert!(!is_dashed_form("spring.datasource.hikari.maximumpoolsize"));
+        assert!(!is_dashed_form("spring.datasource.hikari.maximumPoolSize"));
+        assert!(!is_dashed_form("SPRING.datasource.url"));
     }
 
     #[test]
