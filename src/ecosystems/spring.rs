@@ -1337,7 +1337,25 @@ const NOT_HIKARI: &[&str] = &[
     "spring.jpa",
 ];
 
-/// Which pool Spring Boot creates (`spring.datasource.type`, Hikari when unset [SB-SQL]).
+/// `spring.datasource.type` values (lower case, as contained in the class name) of the
+/// DataSources that pool nothing, which Spring Boot creates only when the type names
+/// them (`DataSourceBuilder`'s javadoc: "The following non-pooling DataSource
+/// implementations can be used when explicitly set as a type: SimpleDriverDataSource,
+/// OracleDataSource, H2 JdbcDataSource, PGSimpleDataSource"; Spring Framework's
+/// `DriverManagerDataSource` and `SingleConnectionDataSource` too): every
+/// `getConnection()` opens a new physical connection.
+const NON_POOLING: &[&str] = &[
+    "simpledriverdatasource",
+    "drivermanagerdatasource",
+    "singleconnectiondatasource",
+    "pgsimpledatasource",
+    "oracle.jdbc.pool.oracledatasource",
+    "jdbcdatasource",
+];
+
+/// Which pool Spring Boot creates (`spring.datasource.type`, Hikari when unset [SB-SQL]);
+/// [`Library::Other`] for a DataSource that pools nothing ([`NON_POOLING`]), which is
+/// not modelled, as the Tomcat, DBCP2 and UCP pools are not.
 fn active_library(effective: &Effective) -> Library {
     let Some(leaf) = effective.get("spring.datasource.type") else {
         return Library::HikariCp;
@@ -1349,6 +1367,8 @@ fn active_library(effective: &Effective) -> Library {
         Library::Dbcp2
     } else if value.contains("ucp") {
         Library::OracleUcp
+    } else if NON_POOLING.iter().any(|name| value.contains(name)) {
+        Library::Other
     } else {
         Library::HikariCp
     }
@@ -2293,6 +2313,25 @@ mod tests {
         assert!(!is_dashed_form("spring.datasource.hikari.maximumpoolsize"));
         assert!(!is_dashed_form("spring.datasource.hikari.maximumPoolSize"));
         assert!(!is_dashed_form("SPRING.datasource.url"));
+    }
+
+    /// A non-pooling `spring.datasource.type` is no HikariCP pool of 10 (it was).
+    #[test]
+    fn a_non_pooling_data_source_type_is_no_hikari_pool() {
+        for class in [
+            "org.springframework.jdbc.datasource.SimpleDriverDataSource",
+            "org.springframework.jdbc.datasource.DriverManagerDataSource",
+            "org.postgresql.ds.PGSimpleDataSource",
+        ] {
+            let text = format!("spring:\n  datasource:\n    type: {class}\n    url: jdbc:postgresql://db:5432/app\n");
+            let (model, _) =
+                crate::ecosystems::read_one(&Spring, "application.yml", Format::Yaml, &text);
+            assert!(model.pools.is_empty(), "{class}: {:?}", model.pools);
+        }
+        let hikari = "spring:\n  datasource:\n    type: com.zaxxer.hikari.HikariDataSource\n    url: jdbc:postgresql://db:5432/app\n";
+        let (model, _) =
+            crate::ecosystems::read_one(&Spring, "application.yml", Format::Yaml, hikari);
+        assert_eq!(model.pools.len(), 1);
     }
 
     #[test]
