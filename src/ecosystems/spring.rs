@@ -620,16 +620,47 @@ fn activation_condition(leaves: &[Leaf], refused: &mut Vec<RefusedValue>) -> Opt
             }
         }
     }
-    if written.is_empty() {
-        return None;
-    }
     if !valid {
         any_of.clear();
     }
-    Some(Condition {
+    let profiles = (!written.is_empty()).then(|| Condition {
         label: written.join(",").into(),
         file: None,
         any_of,
+    });
+    with_cloud_platform(profiles, leaves)
+}
+
+/// The document's condition with its `spring.config.activate.on-cloud-platform`: Spring
+/// Boot reads the document only on that platform, as it detects it, and when its
+/// profile condition holds too (`ConfigDataProperties.Activate.isActive`). Which
+/// platform runs the application is not read, so the platform is a condition that may
+/// or may not hold, read like a profile named `on-cloud-platform=<platform>`: its pool
+/// is counted when no active profile is known, as the largest profile's is.
+fn with_cloud_platform(profiles: Option<Condition>, leaves: &[Leaf]) -> Option<Condition> {
+    let platform = leaves
+        .iter()
+        .find(|l| l.canonical == "spring.config.activate.oncloudplatform" && !is_null(l))
+        .map(|l| format!("on-cloud-platform={}", l.value.trim().to_ascii_lowercase()));
+    let Some(platform) = platform else {
+        return profiles;
+    };
+    let on_platform = Expr::Name(platform.clone());
+    Some(match profiles {
+        None => Condition {
+            any_of: vec![on_platform],
+            label: platform.into(),
+            file: None,
+        },
+        Some(profiles) => Condition {
+            label: format!("{} & {platform}", profiles.label).into(),
+            any_of: profiles
+                .any_of
+                .into_iter()
+                .map(|expr| Expr::All(vec![expr, on_platform.clone()]))
+                .collect(),
+            file: None,
+        },
     })
 }
 
@@ -2316,6 +2347,29 @@ mod tests {
     }
 
     /// A non-pooling `spring.datasource.type` is no HikariCP pool of 10 (it was).
+    /// A document conditioned on a cloud platform is not read in every profile (it was):
+    /// its pool is one that may run, like a profile's.
+    #[test]
+    fn an_on_cloud_platform_document_is_conditional() {
+        let platform = "spring:\n  config:\n    activate:\n      on-cloud-platform: kubernetes\n  datasource:\n    hikari:\n      maximum-pool-size: 60\n";
+        let text = format!(
+            "spring:\n  datasource:\n    hikari:\n      maximum-pool-size: 10\n---\n{platform}"
+        );
+        let on = |label: &str, n: i64| (Some(label.to_owned()), Some(n));
+        assert_eq!(
+            profile_pools(&text),
+            [(None, Some(10)), on("on-cloud-platform=kubernetes", 60)]
+        );
+        let both = text.replace("activate:\n", "activate:\n      on-profile: prod\n");
+        assert_eq!(
+            profile_pools(&both),
+            [
+                (None, Some(10)),
+                on("prod,on-cloud-platform=kubernetes", 60)
+            ]
+        );
+    }
+
     #[test]
     fn a_non_pooling_data_source_type_is_no_hikari_pool() {
         for class in [
