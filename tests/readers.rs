@@ -373,6 +373,37 @@ fn spring_profiles_include_in_a_profile_specific_place_is_refused() {
     );
 }
 
+/// Spring Boot 2.4+ refuses `spring.profiles.active` and `.default` in a profile-specific
+/// file, and those and `.group` in an `on-profile` document, as it does `.include` (they
+/// were read quietly, or not at all). A group in a profile-specific file does nothing
+/// and a document conditioned only on a cloud platform may set them: not refused.
+#[test]
+fn spring_profile_properties_in_a_profile_specific_place_are_refused() {
+    let dir = tree(&[
+        ("application.yml", &format!("{HIKARI}5\n---\nspring:\n  config:\n    activate:\n      on-profile: prod\n  profiles:\n    active: batch\n    default: batch\n    group:\n      prod: batch\n---\nspring:\n  config:\n    activate:\n      on-cloud-platform: kubernetes\n  profiles:\n    active: k8s\n")),
+        (
+            "application-staging.yml",
+            "spring:\n  profiles:\n    active: batch\n    group:\n      staging: batch\n",
+        ),
+    ]);
+    let found = messages(dir.path(), "parse-error");
+    let refused = |what: &str| found.iter().filter(|m| m.contains(what)).count();
+    assert_eq!(found.len(), 4, "{found:?}");
+    assert_eq!(
+        refused("spring.profiles.active in a profile-specific file"),
+        1
+    );
+    for property in ["active", "default", "group"] {
+        assert_eq!(
+            refused(&format!(
+                "spring.profiles.{property} in a document with a profile condition"
+            )),
+            1,
+            "{found:?}"
+        );
+    }
+}
+
 /// A placeholder naming another property of the application (`${db.pool}`) takes that
 /// property's value, as Spring resolves placeholders against its environment.
 #[test]

@@ -118,6 +118,10 @@ struct Condition {
     /// The profile of an `application-<profile>.*` file name: its place among the
     /// active profiles ranks the file (later active profiles win).
     file: Option<Arc<str>>,
+    /// Whether the document's own condition names profiles (`on-profile`, legacy
+    /// `spring.profiles`); false for a file's condition and for `on-cloud-platform`
+    /// alone.
+    on_profile: bool,
     /// Spring reads the document when any of these matches the active profiles
     /// (Spring Framework's `Profiles.of`); empty when Spring refuses the condition (Spring Boot then does
     /// not start, and the document is read in no profile).
@@ -140,6 +144,7 @@ impl Condition {
                 .map(|expr| Expr::All(vec![Expr::Name(file.to_string()), expr]))
                 .collect(),
             file: Some(file),
+            on_profile: own.on_profile,
         }
     }
 
@@ -260,14 +265,63 @@ fn profile_groups(leaves: &[Leaf]) -> BTreeMap<String, Vec<String>> {
         .collect()
 }
 
+/// The profile properties Spring Boot 2.4+ refuses where they are written, recorded in
+/// `refused` (Spring Boot does not start; they select no profile here either):
+/// `spring.profiles.include`, `.active` and `.default` in a profile-specific file
+/// (`InvalidConfigDataPropertyException.PROFILE_SPECIFIC_ERRORS`), and those and
+/// `spring.profiles.group` in an `on-profile` document (`ConfigDataEnvironment.withProfiles`
+/// binds them with `FAIL_ON_BIND_TO_INACTIVE_SOURCE`, and those documents are not active
+/// yet then: `InactiveConfigDataAccessException`). A group in a profile-specific file is
+/// not refused: Spring reads that file after the profiles, so the group does nothing.
+fn refuse_profile_properties(leaves: &[Leaf], refused: &mut Vec<RefusedValue>) {
+    for leaf in leaves {
+        let Some(condition) = leaf.condition.as_deref() else {
+            continue;
+        };
+        let Some((property, fix)) = profile_property(&leaf.canonical) else {
+            continue;
+        };
+        if is_null(leaf) || leaf.value.trim().is_empty() {
+            continue;
+        }
+        let place = match condition.file {
+            Some(_) if property == "spring.profiles.group" => continue,
+            Some(_) => "a profile-specific file",
+            None if condition.on_profile => "a document with a profile condition",
+            None => continue,
+        };
+        refused.push(RefusedValue {
+            location: leaf.value_location,
+            reason: format!(
+                "{}: Spring Boot 2.4+ refuses {property} in {place} and does not start",
+                leaf.raw_key
+            ),
+            fix,
+        });
+    }
+}
+
+/// The profile property a canonical key sets (an element of it too), with the fix for
+/// one written where Spring refuses it.
+fn profile_property(canonical: &str) -> Option<(&'static str, &'static str)> {
+    const PROPERTIES: [(&str, &str); 4] = [
+        ("spring.profiles.include", "move spring.profiles.include to application.yml or application.properties outside any on-profile document, or use spring.profiles.group"),
+        ("spring.profiles.active", "move spring.profiles.active to application.yml or application.properties outside any on-profile document, or set SPRING_PROFILES_ACTIVE in the deployment"),
+        ("spring.profiles.default", "move spring.profiles.default to application.yml or application.properties outside any on-profile document"),
+        ("spring.profiles.group", "move spring.profiles.group to application.yml or application.properties outside any on-profile document"),
+    ];
+    PROPERTIES.into_iter().find(|(property, _)| {
+        canonical
+            .strip_prefix(property)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with('[') || rest.starts_with('.'))
+    })
+}
+
 /// `spring.profiles.include` as Spring Boot 2.4+ reads it
 /// (`ConfigDataEnvironment.getIncludedProfiles`): from every document read in every
 /// profile, a list or a string split at commas, each profile once, in the order written.
-/// In a profile-specific file Spring refuses it (`InvalidConfigDataPropertyException`),
-/// and in an `on-profile` document too (`InactiveConfigDataAccessException`, as those
-/// documents are not active yet when includes are read): Spring Boot does not start, so
-/// such a value is recorded in `refused` and includes nothing.
-fn included_profiles(leaves: &[Leaf], refused: &mut Vec<RefusedValue>) -> Vec<String> {
+/// Spring refuses it elsewhere ([`refuse_profile_properties`]).
+fn included_profiles(leaves: &[Leaf]) -> Vec<String> {
     let mut included: Vec<String> = Vec::new();
     let written = leaves.iter().filter(|l| {
         l.canonical
@@ -277,24 +331,8 @@ fn included_profiles(leaves: &[Leaf], refused: &mut Vec<RefusedValue>) -> Vec<St
             && !l.value.trim().is_empty()
     });
     for leaf in written {
-        if let Some(condition) = leaf.condition.as_deref() {
-            let place = if condition.file.is_some() {
-                "a profile-specific file"
-            } else {
-                "a document with a profile condition"
-            };
-            refused.push(RefusedValue {
-                location: leaf.value_location,
-                reason: format!(
-                    "{}: Spring Boot 2.4+ refuses spring.profiles.include in {place} and does not start",
-                    leaf.raw_key
-                ),
-                fix: "move spring.profiles.include to application.yml or application.properties outside any on-profile document, or use spring.profiles.group",
-            });
-            continue;
-        }
         // A placeholder's value is not known when includes are read here.
-        if leaf.via.is_some() {
+        if leaf.condition.is_some() || leaf.via.is_some() {
             continue;
         }
         let value = leaf.value.trim();
@@ -342,7 +380,8 @@ fn read_app(dir: &Path, files: &[&ParsedFile], sources: &SourceMap) -> Model {
         read_file(file, sources, &mut app);
     }
     app.groups = profile_groups(&app.leaves);
-    app.included = included_profiles(&app.leaves, &mut app.refused);
+    refuse_profile_properties(&app.leaves, &mut app.refused);
+    app.included = included_profiles(&app.leaves);
     app.defaults = default_profiles(&app);
     let mut model = Model::default();
     // The default profile's configuration makes the default pools and the service.
@@ -511,6 +550,7 @@ fn read_file(file: &ParsedFile, sources: &SourceMap, app: &mut App) {
             any_of: vec![Expr::Name(name.to_string())],
             label: name.clone(),
             file: Some(name),
+            on_profile: false,
         })
     });
     let is_properties = file.format == Format::Properties;
@@ -626,6 +666,7 @@ fn activation_condition(leaves: &[Leaf], refused: &mut Vec<RefusedValue>) -> Opt
     let profiles = (!written.is_empty()).then(|| Condition {
         label: written.join(",").into(),
         file: None,
+        on_profile: true,
         any_of,
     });
     with_cloud_platform(profiles, leaves)
@@ -651,6 +692,7 @@ fn with_cloud_platform(profiles: Option<Condition>, leaves: &[Leaf]) -> Option<C
             any_of: vec![on_platform],
             label: platform.into(),
             file: None,
+            on_profile: false,
         },
         Some(profiles) => Condition {
             label: format!("{} & {platform}", profiles.label).into(),
@@ -660,6 +702,7 @@ fn with_cloud_platform(profiles: Option<Condition>, leaves: &[Leaf]) -> Option<C
                 .map(|expr| Expr::All(vec![expr, on_platform.clone()]))
                 .collect(),
             file: None,
+            on_profile: true,
         },
     })
 }
