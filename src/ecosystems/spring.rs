@@ -297,6 +297,7 @@ fn refuse_profile_properties(leaves: &[Leaf], refused: &mut Vec<RefusedValue>) {
                 leaf.raw_key
             ),
             fix,
+            warning: false,
         });
     }
 }
@@ -635,6 +636,9 @@ fn activation_condition(leaves: &[Leaf], refused: &mut Vec<RefusedValue>) -> Opt
             continue;
         }
         written.push(value);
+        if !leaf.canonical.starts_with("spring.config.") {
+            refused.push(legacy_condition(leaf));
+        }
         let list_element = leaf.canonical.ends_with(']');
         let elements: Vec<&str> = if list_element {
             vec![value]
@@ -655,6 +659,7 @@ fn activation_condition(leaves: &[Leaf], refused: &mut Vec<RefusedValue>) -> Opt
                             refusal.reason
                         ),
                         fix: refusal.fix,
+                        warning: false,
                     });
                 }
             }
@@ -670,6 +675,23 @@ fn activation_condition(leaves: &[Leaf], refused: &mut Vec<RefusedValue>) -> Opt
         any_of,
     });
     with_cloud_platform(profiles, leaves)
+}
+
+/// The legacy `spring.profiles` document condition, which Spring Boot 2.4 to 2.7 still
+/// read (with a deprecation warning) and Spring Boot 3 refuses at start-up
+/// (`InvalidConfigDataPropertyException`: "Property 'spring.profiles' ... is invalid and
+/// should be replaced with 'spring.config.activate.on-profile'"): a warning, as poollint
+/// does not know the version. The document is read under it, as 2.x reads it.
+fn legacy_condition(leaf: &Leaf) -> RefusedValue {
+    RefusedValue {
+        location: leaf.value_location,
+        reason: format!(
+            "{}: the legacy profile condition; Spring Boot 3 refuses it and does not start (Spring Boot 2.4 to 2.7 read it with a deprecation warning)",
+            leaf.raw_key
+        ),
+        fix: "write spring.config.activate.on-profile instead of spring.profiles",
+        warning: true,
+    }
 }
 
 /// The document's condition with its `spring.config.activate.on-cloud-platform`: Spring
@@ -2410,6 +2432,26 @@ mod tests {
                 (None, Some(10)),
                 on("prod,on-cloud-platform=kubernetes", 60)
             ]
+        );
+    }
+
+    /// Legacy `spring.profiles: prod` is still read as the document's condition (Boot 2.x)
+    /// and is a warning that Boot 3 refuses it (it was read without a word).
+    #[test]
+    fn a_legacy_spring_profiles_condition_is_a_warning() {
+        let text = "spring:\n  datasource:\n    hikari:\n      maximum-pool-size: 10\n---\nspring:\n  profiles: prod\n  datasource:\n    hikari:\n      maximum-pool-size: 20\n";
+        assert_eq!(
+            profile_pools(text),
+            [(None, Some(10)), (Some("prod".into()), Some(20))]
+        );
+        let (model, _) =
+            crate::ecosystems::read_one(&Spring, "application.yml", Format::Yaml, text);
+        let refused = &model.refused_values;
+        assert_eq!(refused.len(), 1, "{refused:?}");
+        assert!(refused[0].warning && refused[0].reason.contains("Spring Boot 3 refuses"));
+        assert_eq!(
+            text.get(refused[0].location.span.start..refused[0].location.span.end),
+            Some("prod")
         );
     }
 
