@@ -373,6 +373,31 @@ fn spring_profiles_include_in_a_profile_specific_place_is_refused() {
     );
 }
 
+/// A deployment variable named as the property (`spring.profiles.active`,
+/// `spring.datasource.hikari.maximum-pool-size`) is bound as its `SPRING_…` form is
+/// (Spring's `DefaultPropertyMapper` on the system environment); both were ignored.
+#[test]
+fn deployment_variables_named_as_spring_properties_are_bound() {
+    let config = format!(
+        "{HIKARI}5\n---\nspring:\n  config:\n    activate:\n      on-profile: prod\n  datasource:\n    hikari:\n      maximum-pool-size: 40\n"
+    );
+    let service = "config = [\"app/application.yml\"]\ndeployment = \"deploy.yaml\"";
+    let deployment =
+        |name: &str, value: &str| spring_deployment(value).replace("SPRING_PROFILES_ACTIVE", name);
+    for (name, value, demanded) in [
+        ("spring.profiles.active", "dev", 10),
+        ("spring.profiles.active", "prod", 80),
+        ("spring.datasource.hikari.maximum-pool-size", "\"30\"", 60),
+    ] {
+        let dir = tree(&[
+            ("app/application.yml", &config),
+            ("deploy.yaml", &deployment(name, value)),
+            ("poollint.toml", &manifest(1000, service)),
+        ]);
+        assert_eq!(demand(dir.path()), demanded, "{name}={value}");
+    }
+}
+
 /// Spring Boot 2.4+ refuses `spring.profiles.active` and `.default` in a profile-specific
 /// file, and those and `.group` in an `on-profile` document, as it does `.include` (they
 /// were read quietly, or not at all). A group in a profile-specific file does nothing

@@ -2280,10 +2280,24 @@ fn parse_bool(text: &str) -> Option<bool> {
     }
 }
 
+/// Whether an environment variable is one Spring Boot binds to a `spring.*` property:
+/// `SPRING_…`, or the property's own name (`spring.datasource.hikari.maximum-pool-size`,
+/// which Compose and Kubernetes accept as a variable name): the system environment's
+/// property source maps names with `SystemEnvironmentPropertyMapper` and then
+/// `DefaultPropertyMapper` (`SpringConfigurationPropertySource`), which reads a name in
+/// the property's own form.
+pub fn is_spring_variable(name: &str) -> bool {
+    name.starts_with("SPRING_") || name.starts_with("spring.")
+}
+
 /// Spring Boot's binding of an environment variable name: `SPRING_DATASOURCE_HIKARI_MAXIMUMPOOLSIZE`
 /// is `spring.datasource.hikari.maximumpoolsize` (underscores are dots, case is ignored)
-/// [SB-EXTERNAL]. None for names that do not start with `SPRING_`.
+/// [SB-EXTERNAL]; a name in the property's form is that property, relaxed as in the
+/// files. None for other names ([`is_spring_variable`]).
 fn environment_key(name: &str) -> Option<Vec<String>> {
+    if name.starts_with("spring.") {
+        return Some(key_parts(name).map(str::to_owned).collect());
+    }
     if !name.starts_with("SPRING_") {
         return None;
     }
@@ -2385,6 +2399,12 @@ mod tests {
             Some("spring.datasource.hikari.no.such.thing".to_owned())
         );
         assert_eq!(key("DB_POOL"), None);
+        // A variable named as the property binds to it, relaxed as in the files.
+        assert_eq!(
+            key("spring.datasource.hikari.maximum-pool-size"),
+            pool_size.clone()
+        );
+        assert_eq!(key("spring.datasource.hikari.maximumPoolSize"), pool_size);
     }
 
     /// Within one document the dashed form wins wherever it is written (the later form

@@ -55,9 +55,9 @@ fn active_profiles(service: &Service, ecosystem: Ecosystem) -> Option<Active> {
     match ecosystem {
         Ecosystem::Spring => {
             let (profiles, source) = match chosen {
-                Some(v) if v.name == "SPRING_PROFILES_ACTIVE" => (
+                Some(v) if SPRING_ACTIVE_VARIABLES.contains(&v.name.as_str()) => (
                     spring_list(&v.value),
-                    format!("SPRING_PROFILES_ACTIVE is `{}`", v.value.trim()),
+                    format!("{} is `{}`", v.name, v.value.trim()),
                 ),
                 Some(v) => (
                     spring_list(&v.value),
@@ -117,8 +117,13 @@ fn active_profiles(service: &Service, ecosystem: Ecosystem) -> Option<Active> {
     }
 }
 
+/// The variables that set Spring's active profiles, in the order Spring Boot's binder
+/// tries them on the system environment (`SystemEnvironmentPropertyMapper`, then
+/// `DefaultPropertyMapper`, which reads a variable named as the property).
+const SPRING_ACTIVE_VARIABLES: [&str; 2] = ["SPRING_PROFILES_ACTIVE", "spring.profiles.active"];
+
 /// The deployment's variable that sets a Spring service's active profiles:
-/// `SPRING_PROFILES_ACTIVE`, else the variable of a placeholder the files'
+/// `SPRING_PROFILES_ACTIVE` (or `spring.profiles.active`), else the variable of a placeholder the files'
 /// `spring.profiles.active` goes through (`${APP_PROFILE:prod}`), as Spring resolves it
 /// against the environment. Its value is taken as the whole list. Its last definition is
 /// the one the process sees.
@@ -127,13 +132,16 @@ fn spring_variable<'e>(
     environment: &'e [crate::model::EnvVar],
 ) -> Option<&'e crate::model::EnvVar> {
     let var = |name: &str| crate::model::EnvVar::last_named(environment, name);
-    var("SPRING_PROFILES_ACTIVE").or_else(|| {
-        let setting = service.active_profiles.as_ref()?;
-        let crate::model::Origin::File { via: Some(via), .. } = &setting.origin else {
-            return None;
-        };
-        crate::model::via_variables(via).find_map(var)
-    })
+    SPRING_ACTIVE_VARIABLES
+        .iter()
+        .find_map(|name| var(name))
+        .or_else(|| {
+            let setting = service.active_profiles.as_ref()?;
+            let crate::model::Origin::File { via: Some(via), .. } = &setting.origin else {
+                return None;
+            };
+            crate::model::via_variables(via).find_map(var)
+        })
 }
 
 /// The profiles `SPRING_PROFILES_ACTIVE` lists: Spring splits the value at commas.
