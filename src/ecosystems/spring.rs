@@ -2346,6 +2346,10 @@ pub fn model_from_environment(scope: &str, vars: &[crate::model::EnvVar]) -> Mod
         prefixes: foldhash::HashMap::default(),
     };
     for (order, var) in vars.iter().enumerate() {
+        if var.name == "SPRING_APPLICATION_JSON" {
+            application_json(var, &mut app);
+            continue;
+        }
         let Some(parts) = environment_key(&var.name) else {
             continue;
         };
@@ -2380,9 +2384,70 @@ pub fn model_from_environment(scope: &str, vars: &[crate::model::EnvVar]) -> Mod
     model
 }
 
+/// The properties of `SPRING_APPLICATION_JSON` (inline JSON, flattened as YAML is),
+/// which Spring Boot ranks above the other environment variables and every config file
+/// (the reference's "Externalized Configuration" order): they win over both. Each points
+/// at the whole value of the variable; a value the files do not give is not read.
+fn application_json(var: &crate::model::EnvVar, app: &mut App) {
+    if var.unknown_from.is_some() {
+        return;
+    }
+    let doc = crate::syntax::parse(Format::Json, &var.value);
+    let file = var.value_location.file;
+    let mut prefixes = foldhash::HashMap::default();
+    for root in &doc.roots {
+        for leaf in flatten(&doc, *root, file, &var.value, &mut prefixes) {
+            let order = app.leaves.len();
+            app.leaves.push(Leaf {
+                location_key: var.name_location,
+                value_location: var.value_location,
+                text_start: crate::model::TextMap::Whole,
+                rank: (true, true, usize::MAX, usize::MAX / 2 + order),
+                ..leaf
+            });
+        }
+    }
+    for prefix in prefixes.into_keys() {
+        app.prefixes.entry(prefix).or_insert(var.name_location);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `SPRING_APPLICATION_JSON` sets properties, over the other variables (it was
+    /// ignored).
+    #[test]
+    fn spring_application_json_sets_properties_over_other_variables() {
+        let at = Location {
+            file: crate::source::FileId(0),
+            span: Span::default(),
+        };
+        let var = |name: &str, value: &str| crate::model::EnvVar {
+            name: name.to_owned(),
+            value: value.to_owned(),
+            name_location: at,
+            value_location: at,
+            moved: false,
+            parts: None,
+            unknown_from: None,
+        };
+        let json = r#"{"spring":{"datasource":{"hikari":{"maximum-pool-size":60}}}}"#;
+        for vars in [
+            vec![var("SPRING_APPLICATION_JSON", json)],
+            vec![
+                var("SPRING_APPLICATION_JSON", json),
+                var("SPRING_DATASOURCE_HIKARI_MAXIMUMPOOLSIZE", "5"),
+            ],
+        ] {
+            let model = model_from_environment("app", &vars);
+            let pools: Vec<_> = model.pools.iter().map(|p| p.max.get().copied()).collect();
+            assert_eq!(pools, [Some(60)]);
+        }
+        let broken = model_from_environment("app", &[var("SPRING_APPLICATION_JSON", "{")]);
+        assert!(broken.pools.is_empty());
+    }
 
     #[test]
     fn legacy_environment_names_bind_to_hikari_properties() {
