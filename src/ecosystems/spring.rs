@@ -1804,37 +1804,81 @@ fn driver_properties(r: &PoolReader) -> NamedSettings {
 }
 
 fn service_of(app: &App, effective: &Effective, pools: Vec<usize>) -> Service {
-    let threads = ["server.tomcat.threads.max", "server.tomcat.maxthreads"]
-        .iter()
-        .find_map(|k| effective.get(k))
-        .map(|leaf| Setting {
-            value: parse_value(leaf, Some(effective), |t| {
-                parse_int(t, typing(leaf), i64::MIN, i64::MAX)
-            }),
-            origin: Origin::File {
-                file: leaf.value_location.file,
-                span: leaf.value_location.span,
-                key: "server.tomcat.threads.max".into(),
-                via: via_of(leaf, effective),
-            },
-        })
-        .or_else(|| {
-            Some(Setting::known(
+    let threads = match virtual_threads(effective) {
+        Some(enabled) => virtual_request_bound(effective, enabled),
+        None => tomcat_setting(
+            effective,
+            &["server.tomcat.threads.max", "server.tomcat.maxthreads"],
+        )
+        .unwrap_or_else(|| {
+            Setting::known(
                 TOMCAT_DEFAULT_THREADS,
                 Origin::Default {
                     library: "Spring Boot",
                     doc: "server.tomcat.threads.max default [SB-TOMCAT]",
                     anchor: None,
                 },
-            ))
-        });
+            )
+        }),
+    };
     Service {
-        threads,
+        threads: Some(threads),
         jpa: jpa_facts(app),
         active_profiles: active_profiles(effective).map(Box::new),
         liveness_checks_db: liveness_group_db(effective),
         ..Service::new(app.scope.to_string(), Ecosystem::Spring, pools)
     }
+}
+
+/// Spring Boot's default `server.tomcat.max-connections` [SB-TOMCAT].
+const TOMCAT_DEFAULT_MAX_CONNECTIONS: i64 = 8192;
+
+/// Where `spring.threads.virtual.enabled: true` is written (Spring Boot 3.2+, on Java
+/// 21): None when it is not set to true.
+fn virtual_threads<'a>(effective: &Effective<'a>) -> Option<&'a Leaf> {
+    let leaf = effective
+        .get("spring.threads.virtual.enabled")
+        .filter(|l| !is_null(l))?;
+    let enabled = parse_value(leaf, Some(effective), parse_boolean);
+    (enabled.known() == Some(&true)).then_some(leaf)
+}
+
+/// The requests one process serves at once on virtual threads: Tomcat then runs each on
+/// a virtual thread of an executor without a thread limit
+/// (`TomcatVirtualThreadsWebServerFactoryCustomizer`), so `server.tomcat.threads.max`
+/// does not bound them; `server.tomcat.max-connections` does (8192 by default).
+fn virtual_request_bound(effective: &Effective, enabled: &Leaf) -> Setting<i64> {
+    tomcat_setting(effective, &["server.tomcat.maxconnections"]).unwrap_or_else(|| {
+        Setting::known(
+            TOMCAT_DEFAULT_MAX_CONNECTIONS,
+            Origin::Inferred {
+                from: "spring.threads.virtual.enabled: virtual threads have no limit, so server.tomcat.max-connections (default 8192) bounds the requests served at once".into(),
+                at: Some(enabled.value_location),
+            },
+        )
+    })
+}
+
+/// The first of the Tomcat properties `canonical` the configuration sets, as a number.
+fn tomcat_setting(effective: &Effective, canonical: &[&str]) -> Option<Setting<i64>> {
+    let (key, leaf) = canonical
+        .iter()
+        .find_map(|k| Some((*k, effective.get(k)?)))?;
+    let shown = match key {
+        "server.tomcat.maxconnections" => "server.tomcat.max-connections",
+        _ => "server.tomcat.threads.max",
+    };
+    Some(Setting {
+        value: parse_value(leaf, Some(effective), |t| {
+            parse_int(t, typing(leaf), i64::MIN, i64::MAX)
+        }),
+        origin: Origin::File {
+            file: leaf.value_location.file,
+            span: leaf.value_location.span,
+            key: shown.into(),
+            via: via_of(leaf, effective),
+        },
+    })
 }
 
 /// `spring.profiles.active` as the default profile's files set it (a list, or a string
@@ -2538,6 +2582,29 @@ mod tests {
             text.get(refused[0].location.span.start..refused[0].location.span.end),
             Some("prod")
         );
+    }
+
+    /// With virtual threads, requests are bounded by server.tomcat.max-connections, not by
+    /// Tomcat's 200 threads (which were assumed).
+    #[test]
+    fn virtual_threads_are_bounded_by_max_connections() {
+        let threads = |text: &str| {
+            let (model, _) =
+                crate::ecosystems::read_one(&Spring, "application.yml", Format::Yaml, text);
+            model.services[0]
+                .threads
+                .as_ref()
+                .and_then(|t| t.get().copied())
+        };
+        let on = "spring:\n  threads:\n    virtual:\n      enabled: true\n";
+        assert_eq!(threads(on), Some(8192));
+        assert_eq!(
+            threads(&format!(
+                "{on}server:\n  tomcat:\n    max-connections: 500\n    threads:\n      max: 50\n"
+            )),
+            Some(500)
+        );
+        assert_eq!(threads(&on.replace("true", "false")), Some(200));
     }
 
     #[test]
