@@ -1631,13 +1631,17 @@ impl<'a> PoolReader<'a> {
     }
 }
 
-/// The `url` beside a custom pool's `hikari` prefix (`spring.datasource.primary.url`
-/// for `spring.datasource.primary.hikari.*`): Spring Boot's documented way to configure
-/// a second data source binds `DataSourceProperties` to the parent prefix and the
-/// HikariDataSource it builds (its JDBC URL that `url`) to `.hikari`.
+/// The `url` beside a custom pool's `hikari` or `configuration` prefix
+/// (`spring.datasource.primary.url` for `spring.datasource.primary.hikari.*`,
+/// `app.datasource.first.url` for `app.datasource.first.configuration.*`): Spring
+/// Boot's documented way to configure a second data source (how-to "Configure Two
+/// DataSources", which uses `.configuration`) binds `DataSourceProperties` to the parent
+/// prefix and the HikariDataSource it builds (its JDBC URL that `url`) to the child.
 fn properties_url(r: &PoolReader, prefix: &str) -> Option<Setting<String>> {
-    let parent = prefix.strip_suffix(".hikari")?;
-    let shown = r.display_prefix.strip_suffix(".hikari").unwrap_or(parent);
+    let (parent, child) = [".hikari", ".configuration"]
+        .iter()
+        .find_map(|child| Some((prefix.strip_suffix(child)?, *child)))?;
+    let shown = r.display_prefix.strip_suffix(child).unwrap_or(parent);
     r.spring_text(&format!("{parent}.url"), &format!("{shown}.url"))
 }
 
@@ -2605,6 +2609,25 @@ mod tests {
             Some(500)
         );
         assert_eq!(threads(&on.replace("true", "false")), Some(200));
+    }
+
+    /// Spring Boot's "Configure Two DataSources" layout: the pool's URL is the one beside
+    /// its `.configuration` prefix (it had none).
+    #[test]
+    fn a_configuration_prefix_takes_the_url_beside_it() {
+        let text = "app.datasource.first.url=jdbc:postgresql://reporting-db:5432/first\napp.datasource.first.configuration.maximum-pool-size=30\n";
+        let (model, _) = crate::ecosystems::read_one(
+            &Spring,
+            "application.properties",
+            Format::Properties,
+            text,
+        );
+        let host = model.pools[0]
+            .connection
+            .as_ref()
+            .and_then(|c| c.host.as_ref())
+            .and_then(|h| h.get().cloned());
+        assert_eq!(host.as_deref(), Some("reporting-db"));
     }
 
     #[test]
