@@ -271,6 +271,44 @@ fn the_order_of_spring_profiles_active_decides_which_profile_file_wins() {
     assert_eq!(demand(dir.path()), 40);
 }
 
+/// `spring.profiles.active: ${APP_PROFILE:prod}` runs `prod`, the placeholder's default,
+/// as Spring resolves placeholders in the active profiles; a deployment setting
+/// APP_PROFILE picks its profile instead (the largest pool was counted, as if the active
+/// profile were not known).
+#[test]
+fn a_placeholder_in_spring_profiles_active_takes_its_default_unless_the_deployment_sets_it() {
+    let config = format!(
+        "spring:\n  profiles:\n    active: ${{APP_PROFILE:prod}}\n{}5\n---\nspring:\n  config:\n    activate:\n      on-profile: prod\n  datasource:\n    hikari:\n      maximum-pool-size: 20\n---\nspring:\n  config:\n    activate:\n      on-profile: loadtest\n  datasource:\n    hikari:\n      maximum-pool-size: 60\n",
+        HIKARI.trim_start_matches("spring:\n")
+    );
+    let service = "config = [\"app/application.yml\"]\ninstances = 2";
+    let dir = tree(&[
+        ("app/application.yml", &config),
+        ("poollint.toml", &manifest(30, service)),
+    ]);
+    assert_eq!(demand(dir.path()), 40);
+    let found = messages(dir.path(), "fleet-exceeds-db-slots");
+    assert!(
+        found.iter().any(|m| m.contains(
+            "[profile prod: spring.profiles.active is `prod`, the default of ${APP_PROFILE}, which the deployment does not set]"
+        )),
+        "{found:?}"
+    );
+    let deployment = spring_deployment("x").replace("SPRING_PROFILES_ACTIVE", "APP_PROFILE");
+    let service = "config = [\"app/application.yml\"]\ndeployment = \"deploy.yaml\"";
+    for (active, demanded) in [("loadtest", 120), ("dev", 10)] {
+        let dir = tree(&[
+            ("app/application.yml", &config),
+            (
+                "deploy.yaml",
+                &deployment.replace("value: x", &format!("value: {active}")),
+            ),
+            ("poollint.toml", &manifest(1000, service)),
+        ]);
+        assert_eq!(demand(dir.path()), demanded, "{active}");
+    }
+}
+
 /// `spring.profiles.group.production: [proddb]` makes `SPRING_PROFILES_ACTIVE=production`
 /// read the `proddb` documents and files.
 #[test]
@@ -333,6 +371,62 @@ fn spring_profiles_include_in_a_profile_specific_place_is_refused() {
             && found.iter().any(|m| m.contains("profile condition")),
         "{found:?}"
     );
+}
+
+/// A deployment variable named as the property (`spring.profiles.active`,
+/// `spring.datasource.hikari.maximum-pool-size`) is bound as its `SPRING_…` form is
+/// (Spring's `DefaultPropertyMapper` on the system environment); both were ignored.
+#[test]
+fn deployment_variables_named_as_spring_properties_are_bound() {
+    let config = format!(
+        "{HIKARI}5\n---\nspring:\n  config:\n    activate:\n      on-profile: prod\n  datasource:\n    hikari:\n      maximum-pool-size: 40\n"
+    );
+    let service = "config = [\"app/application.yml\"]\ndeployment = \"deploy.yaml\"";
+    let deployment =
+        |name: &str, value: &str| spring_deployment(value).replace("SPRING_PROFILES_ACTIVE", name);
+    for (name, value, demanded) in [
+        ("spring.profiles.active", "dev", 10),
+        ("spring.profiles.active", "prod", 80),
+        ("spring.datasource.hikari.maximum-pool-size", "\"30\"", 60),
+    ] {
+        let dir = tree(&[
+            ("app/application.yml", &config),
+            ("deploy.yaml", &deployment(name, value)),
+            ("poollint.toml", &manifest(1000, service)),
+        ]);
+        assert_eq!(demand(dir.path()), demanded, "{name}={value}");
+    }
+}
+
+/// Spring Boot 2.4+ refuses `spring.profiles.active` and `.default` in a profile-specific
+/// file, and those and `.group` in an `on-profile` document, as it does `.include` (they
+/// were read quietly, or not at all). A group in a profile-specific file does nothing
+/// and a document conditioned only on a cloud platform may set them: not refused.
+#[test]
+fn spring_profile_properties_in_a_profile_specific_place_are_refused() {
+    let dir = tree(&[
+        ("application.yml", &format!("{HIKARI}5\n---\nspring:\n  config:\n    activate:\n      on-profile: prod\n  profiles:\n    active: batch\n    default: batch\n    group:\n      prod: batch\n---\nspring:\n  config:\n    activate:\n      on-cloud-platform: kubernetes\n  profiles:\n    active: k8s\n")),
+        (
+            "application-staging.yml",
+            "spring:\n  profiles:\n    active: batch\n    group:\n      staging: batch\n",
+        ),
+    ]);
+    let found = messages(dir.path(), "parse-error");
+    let refused = |what: &str| found.iter().filter(|m| m.contains(what)).count();
+    assert_eq!(found.len(), 4, "{found:?}");
+    assert_eq!(
+        refused("spring.profiles.active in a profile-specific file"),
+        1
+    );
+    for property in ["active", "default", "group"] {
+        assert_eq!(
+            refused(&format!(
+                "spring.profiles.{property} in a document with a profile condition"
+            )),
+            1,
+            "{found:?}"
+        );
+    }
 }
 
 /// A placeholder naming another property of the application (`${db.pool}`) takes that

@@ -429,7 +429,7 @@ fn interpolated_words(words: Vec<(String, Span)>) -> (Vec<(String, Span)>, Vec<S
 fn url_passwords(written: &[EnvVar]) -> Vec<crate::model::Secret> {
     let mut secrets = Vec::new();
     for var in written {
-        if var.name.starts_with("SPRING_")
+        if super::spring::is_spring_variable(&var.name)
             || super::is_password_name(&var.name)
             || !is_database_connection(&var.value)
         {

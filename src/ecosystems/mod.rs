@@ -387,7 +387,7 @@ pub fn is_password_key(key: &str) -> bool {
 pub fn password_secrets(env: &[EnvVar]) -> Vec<Secret> {
     let mut secrets = Vec::new();
     // A value the files do not give is written nowhere: its `valueFrom` is no secret.
-    let written = |v: &&EnvVar| !v.name.starts_with("SPRING_") && v.unknown_from.is_none();
+    let written = |v: &&EnvVar| !spring::is_spring_variable(&v.name) && v.unknown_from.is_none();
     for var in env.iter().filter(written) {
         let (file, span) = (var.value_location.file, var.value_location.span);
         let (spans, kind) = if is_password_name(&var.name) {

@@ -100,7 +100,9 @@ struct Leaf {
     text_start: crate::model::TextMap,
     /// The profile condition of its document or file (None: read in every profile).
     condition: Option<Arc<Condition>>,
-    /// (profile-specific file, .properties over .yml, document index, order in file).
+    /// (profile-specific file, .properties over .yml, document index, order in file;
+    /// within a document a key in its dashed form after every other form: see
+    /// [`is_dashed_form`]).
     rank: (bool, bool, usize, usize),
     /// The placeholder variable the value goes through, found once: every setting and
     /// entry made from this leaf needs it.
@@ -113,9 +115,13 @@ struct Condition {
     /// As written (list elements joined with commas): the profile of the entries read
     /// under it.
     label: Arc<str>,
-    /// From an `application-<profile>.*` file name: its place among the active profiles
-    /// ranks it (later active profiles win).
-    file_profile: bool,
+    /// The profile of an `application-<profile>.*` file name: its place among the
+    /// active profiles ranks the file (later active profiles win).
+    file: Option<Arc<str>>,
+    /// Whether the document's own condition names profiles (`on-profile`, legacy
+    /// `spring.profiles`); false for a file's condition and for `on-cloud-platform`
+    /// alone.
+    on_profile: bool,
     /// Spring reads the document when any of these matches the active profiles
     /// (Spring Framework's `Profiles.of`); empty when Spring refuses the condition (Spring Boot then does
     /// not start, and the document is read in no profile).
@@ -123,6 +129,25 @@ struct Condition {
 }
 
 impl Condition {
+    /// The condition of a document with its own condition `own` in the profile-specific
+    /// file whose condition is `self`: Spring reads the file only with its profile
+    /// accepted (`StandardConfigDataLocationResolver` resolves profile-specific files for
+    /// the accepted profiles) and then each document only when its own condition holds
+    /// too (`ConfigDataProperties.Activate.isActive`, checked for every document).
+    fn and(&self, own: Condition) -> Condition {
+        let file = self.file.clone().unwrap_or_else(|| self.label.clone());
+        Condition {
+            label: format!("{file} & ({})", own.label).into(),
+            any_of: own
+                .any_of
+                .into_iter()
+                .map(|expr| Expr::All(vec![Expr::Name(file.to_string()), expr]))
+                .collect(),
+            file: Some(file),
+            on_profile: own.on_profile,
+        }
+    }
+
     /// Whether Spring reads the document when `accepted` are the accepted profiles.
     fn matches(&self, accepted: &[String]) -> bool {
         self.any_of.iter().any(|e| e.matches(&accepts(accepted)))
@@ -144,10 +169,10 @@ fn accepted_profiles(
     active: &[String],
     included: &[String],
     groups: &BTreeMap<String, Vec<String>>,
+    defaults: &[String],
 ) -> Vec<String> {
-    let default = ["default".to_owned()];
     let start: Vec<&String> = if active.is_empty() && included.is_empty() {
-        default.iter().collect()
+        defaults.iter().collect()
     } else {
         included.iter().chain(active).collect()
     };
@@ -171,6 +196,27 @@ fn accepted_profiles(
         }
     }
     accepted
+}
+
+/// The profile Spring accepts when no profile is active and `spring.profiles.default`
+/// is not set (`AbstractEnvironment.RESERVED_DEFAULT_PROFILE_NAME`).
+const DEFAULT_PROFILE: &str = "default";
+
+/// `spring.profiles.default` as the documents read in every profile set it (Spring Boot
+/// binds it with the active profiles, `Profiles.getDefaultProfiles`; the reference's
+/// "Profiles" chapter: "The name of the default profile is `default` and it can be
+/// tuned using the `spring.profiles.default` Environment property"): the profiles
+/// accepted when none is active, else `default`.
+fn default_profiles(app: &App) -> Vec<String> {
+    const KEY: &str = "spring.profiles.default";
+    // Most applications do not set it: no configuration to build for them.
+    if !app.leaves.iter().any(|l| l.canonical.starts_with(KEY)) {
+        return vec![DEFAULT_PROFILE.to_owned()];
+    }
+    profile_list(&Effective::unconditional(app), KEY)
+        .and_then(|setting| setting.get().cloned())
+        .filter(|profiles| !profiles.is_empty())
+        .unwrap_or_else(|| vec![DEFAULT_PROFILE.to_owned()])
 }
 
 /// `spring.profiles.group.<name>` as the configuration read in every profile sets it
@@ -219,14 +265,64 @@ fn profile_groups(leaves: &[Leaf]) -> BTreeMap<String, Vec<String>> {
         .collect()
 }
 
+/// The profile properties Spring Boot 2.4+ refuses where they are written, recorded in
+/// `refused` (Spring Boot does not start; they select no profile here either):
+/// `spring.profiles.include`, `.active` and `.default` in a profile-specific file
+/// (`InvalidConfigDataPropertyException.PROFILE_SPECIFIC_ERRORS`), and those and
+/// `spring.profiles.group` in an `on-profile` document (`ConfigDataEnvironment.withProfiles`
+/// binds them with `FAIL_ON_BIND_TO_INACTIVE_SOURCE`, and those documents are not active
+/// yet then: `InactiveConfigDataAccessException`). A group in a profile-specific file is
+/// not refused: Spring reads that file after the profiles, so the group does nothing.
+fn refuse_profile_properties(leaves: &[Leaf], refused: &mut Vec<RefusedValue>) {
+    for leaf in leaves {
+        let Some(condition) = leaf.condition.as_deref() else {
+            continue;
+        };
+        let Some((property, fix)) = profile_property(&leaf.canonical) else {
+            continue;
+        };
+        if is_null(leaf) || leaf.value.trim().is_empty() {
+            continue;
+        }
+        let place = match condition.file {
+            Some(_) if property == "spring.profiles.group" => continue,
+            Some(_) => "a profile-specific file",
+            None if condition.on_profile => "a document with a profile condition",
+            None => continue,
+        };
+        refused.push(RefusedValue {
+            location: leaf.value_location,
+            reason: format!(
+                "{}: Spring Boot 2.4+ refuses {property} in {place} and does not start",
+                leaf.raw_key
+            ),
+            fix,
+            warning: false,
+        });
+    }
+}
+
+/// The profile property a canonical key sets (an element of it too), with the fix for
+/// one written where Spring refuses it.
+fn profile_property(canonical: &str) -> Option<(&'static str, &'static str)> {
+    const PROPERTIES: [(&str, &str); 4] = [
+        ("spring.profiles.include", "move spring.profiles.include to application.yml or application.properties outside any on-profile document, or use spring.profiles.group"),
+        ("spring.profiles.active", "move spring.profiles.active to application.yml or application.properties outside any on-profile document, or set SPRING_PROFILES_ACTIVE in the deployment"),
+        ("spring.profiles.default", "move spring.profiles.default to application.yml or application.properties outside any on-profile document"),
+        ("spring.profiles.group", "move spring.profiles.group to application.yml or application.properties outside any on-profile document"),
+    ];
+    PROPERTIES.into_iter().find(|(property, _)| {
+        canonical
+            .strip_prefix(property)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with('[') || rest.starts_with('.'))
+    })
+}
+
 /// `spring.profiles.include` as Spring Boot 2.4+ reads it
 /// (`ConfigDataEnvironment.getIncludedProfiles`): from every document read in every
 /// profile, a list or a string split at commas, each profile once, in the order written.
-/// In a profile-specific file Spring refuses it (`InvalidConfigDataPropertyException`),
-/// and in an `on-profile` document too (`InactiveConfigDataAccessException`, as those
-/// documents are not active yet when includes are read): Spring Boot does not start, so
-/// such a value is recorded in `refused` and includes nothing.
-fn included_profiles(leaves: &[Leaf], refused: &mut Vec<RefusedValue>) -> Vec<String> {
+/// Spring refuses it elsewhere ([`refuse_profile_properties`]).
+fn included_profiles(leaves: &[Leaf]) -> Vec<String> {
     let mut included: Vec<String> = Vec::new();
     let written = leaves.iter().filter(|l| {
         l.canonical
@@ -236,24 +332,8 @@ fn included_profiles(leaves: &[Leaf], refused: &mut Vec<RefusedValue>) -> Vec<St
             && !l.value.trim().is_empty()
     });
     for leaf in written {
-        if let Some(condition) = leaf.condition.as_deref() {
-            let place = if condition.file_profile {
-                "a profile-specific file"
-            } else {
-                "a document with a profile condition"
-            };
-            refused.push(RefusedValue {
-                location: leaf.value_location,
-                reason: format!(
-                    "{}: Spring Boot 2.4+ refuses spring.profiles.include in {place} and does not start",
-                    leaf.raw_key
-                ),
-                fix: "move spring.profiles.include to application.yml or application.properties outside any on-profile document, or use spring.profiles.group",
-            });
-            continue;
-        }
         // A placeholder's value is not known when includes are read here.
-        if leaf.via.is_some() {
+        if leaf.condition.is_some() || leaf.via.is_some() {
             continue;
         }
         let value = leaf.value.trim();
@@ -281,6 +361,8 @@ struct App {
     groups: BTreeMap<String, Vec<String>>,
     /// `spring.profiles.include`: profiles active in every run, before the active ones.
     included: Vec<String>,
+    /// `spring.profiles.default`: the profiles accepted when none is active.
+    defaults: Vec<String>,
     /// Canonical key prefix → where its key is first written (anchors for defaults).
     prefixes: foldhash::HashMap<String, Location>,
 }
@@ -292,13 +374,16 @@ fn read_app(dir: &Path, files: &[&ParsedFile], sources: &SourceMap) -> Model {
         refused: Vec::new(),
         groups: BTreeMap::new(),
         included: Vec::new(),
+        defaults: vec![DEFAULT_PROFILE.to_owned()],
         prefixes: foldhash::HashMap::default(),
     };
     for file in files {
         read_file(file, sources, &mut app);
     }
     app.groups = profile_groups(&app.leaves);
-    app.included = included_profiles(&app.leaves, &mut app.refused);
+    refuse_profile_properties(&app.leaves, &mut app.refused);
+    app.included = included_profiles(&app.leaves);
+    app.defaults = default_profiles(&app);
     let mut model = Model::default();
     // The default profile's configuration makes the default pools and the service.
     let default = Effective::for_profile(&app, &[], None);
@@ -461,27 +546,67 @@ fn file_profile(path: &Path) -> Option<String> {
 
 fn read_file(file: &ParsedFile, sources: &SourceMap, app: &mut App) {
     let from_name = file_profile(&file.path).map(|name| {
+        let name: Arc<str> = name.into();
         Arc::new(Condition {
-            any_of: vec![Expr::Name(name.clone())],
-            label: name.into(),
-            file_profile: true,
+            any_of: vec![Expr::Name(name.to_string())],
+            label: name.clone(),
+            file: Some(name),
+            on_profile: false,
         })
     });
     let is_properties = file.format == Format::Properties;
     let source: &str = sources.get(file.id).map_or("", |f| f.text());
     for (doc_index, root) in file.doc.roots.iter().enumerate() {
         let mut leaves = flatten(&file.doc, *root, file.id, source, &mut app.prefixes);
-        let condition = match &from_name {
-            Some(condition) => Some(condition.clone()),
-            None => activation_condition(&leaves, &mut app.refused).map(Arc::new),
+        let own = activation_condition(&leaves, &mut app.refused);
+        let condition = match (&from_name, own) {
+            (Some(file), Some(own)) => Some(Arc::new(file.and(own))),
+            (Some(file), None) => Some(file.clone()),
+            (None, own) => own.map(Arc::new),
         };
         let base = app.leaves.len();
+        let count = leaves.len();
         for (order, leaf) in leaves.iter_mut().enumerate() {
             leaf.condition = condition.clone();
-            leaf.rank = (from_name.is_some(), is_properties, doc_index, base + order);
+            let form = if is_dashed_form(&leaf.raw_key) {
+                count
+            } else {
+                0
+            };
+            leaf.rank = (
+                from_name.is_some(),
+                is_properties,
+                doc_index,
+                base + form + order,
+            );
         }
         app.leaves.extend(leaves);
     }
+}
+
+/// Whether a key is written in the form Spring's binder asks for, the dashed form of the
+/// property (`maximum-pool-size`, not `maximumPoolSize` or `maximum_pool_size`): Spring
+/// looks that exact name up first in each property source (one per document), and the
+/// relaxed forms only when it is not there
+/// (`SpringIterableConfigurationPropertySource.getConfigurationProperty` tries
+/// `DefaultPropertyMapper`'s `name.toString()` before `getMappings().getMapped(name)`),
+/// so within one document it wins wherever it is written. A HikariCP property's dashed
+/// name is known; any other element counts when it is lower case letters, digits and `-`.
+fn is_dashed_form(raw_key: &str) -> bool {
+    let mut elements = key_parts(raw_key).peekable();
+    while let Some(element) = elements.next() {
+        let name = element.split('[').next().unwrap_or("");
+        let lower = |b: u8| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-';
+        if !name.bytes().all(lower) {
+            return false;
+        }
+        if elements.peek().is_none() {
+            if let Some(property) = hikari::property_for(&hikari::canonical(name)) {
+                return name == property;
+            }
+        }
+    }
+    true
 }
 
 /// Whether a canonical key is a document's profile condition:
@@ -511,6 +636,9 @@ fn activation_condition(leaves: &[Leaf], refused: &mut Vec<RefusedValue>) -> Opt
             continue;
         }
         written.push(value);
+        if !leaf.canonical.starts_with("spring.config.") {
+            refused.push(legacy_condition(leaf));
+        }
         let list_element = leaf.canonical.ends_with(']');
         let elements: Vec<&str> = if list_element {
             vec![value]
@@ -531,21 +659,73 @@ fn activation_condition(leaves: &[Leaf], refused: &mut Vec<RefusedValue>) -> Opt
                             refusal.reason
                         ),
                         fix: refusal.fix,
+                        warning: false,
                     });
                 }
             }
         }
     }
-    if written.is_empty() {
-        return None;
-    }
     if !valid {
         any_of.clear();
     }
-    Some(Condition {
+    let profiles = (!written.is_empty()).then(|| Condition {
         label: written.join(",").into(),
-        file_profile: false,
+        file: None,
+        on_profile: true,
         any_of,
+    });
+    with_cloud_platform(profiles, leaves)
+}
+
+/// The legacy `spring.profiles` document condition, which Spring Boot 2.4 to 2.7 still
+/// read (with a deprecation warning) and Spring Boot 3 refuses at start-up
+/// (`InvalidConfigDataPropertyException`: "Property 'spring.profiles' ... is invalid and
+/// should be replaced with 'spring.config.activate.on-profile'"): a warning, as poollint
+/// does not know the version. The document is read under it, as 2.x reads it.
+fn legacy_condition(leaf: &Leaf) -> RefusedValue {
+    RefusedValue {
+        location: leaf.value_location,
+        reason: format!(
+            "{}: the legacy profile condition; Spring Boot 3 refuses it and does not start (Spring Boot 2.4 to 2.7 read it with a deprecation warning)",
+            leaf.raw_key
+        ),
+        fix: "write spring.config.activate.on-profile instead of spring.profiles",
+        warning: true,
+    }
+}
+
+/// The document's condition with its `spring.config.activate.on-cloud-platform`: Spring
+/// Boot reads the document only on that platform, as it detects it, and when its
+/// profile condition holds too (`ConfigDataProperties.Activate.isActive`). Which
+/// platform runs the application is not read, so the platform is a condition that may
+/// or may not hold, read like a profile named `on-cloud-platform=<platform>`: its pool
+/// is counted when no active profile is known, as the largest profile's is.
+fn with_cloud_platform(profiles: Option<Condition>, leaves: &[Leaf]) -> Option<Condition> {
+    let platform = leaves
+        .iter()
+        .find(|l| l.canonical == "spring.config.activate.oncloudplatform" && !is_null(l))
+        .map(|l| format!("on-cloud-platform={}", l.value.trim().to_ascii_lowercase()));
+    let Some(platform) = platform else {
+        return profiles;
+    };
+    let on_platform = Expr::Name(platform.clone());
+    Some(match profiles {
+        None => Condition {
+            any_of: vec![on_platform],
+            label: platform.into(),
+            file: None,
+            on_profile: false,
+        },
+        Some(profiles) => Condition {
+            label: format!("{} & {platform}", profiles.label).into(),
+            any_of: profiles
+                .any_of
+                .into_iter()
+                .map(|expr| Expr::All(vec![expr, on_platform.clone()]))
+                .collect(),
+            file: None,
+            on_profile: true,
+        },
     })
 }
 
@@ -577,6 +757,7 @@ fn profile_sets(app: &App, default: &Effective) -> Vec<Vec<String>> {
                     &set,
                     &app.included,
                     &app.groups,
+                    &app.defaults,
                 )))
                 && !combined.iter().any(same_members)
             {
@@ -709,6 +890,7 @@ fn pool_app(app: &App) -> App {
         refused: Vec::new(),
         groups: app.groups.clone(),
         included: app.included.clone(),
+        defaults: app.defaults.clone(),
         prefixes,
     }
 }
@@ -1163,20 +1345,37 @@ impl<'a> Effective<'a> {
     /// The configuration Spring reads with `active` the active profiles (none: the
     /// default profile), its pools named `profile`.
     fn for_profile(app: &'a App, active: &[String], profile: Option<&'a str>) -> Self {
-        let mut winners: BTreeMap<&str, &Leaf> = BTreeMap::new();
-        let accepted = accepted_profiles(active, &app.included, &app.groups);
+        let accepted = accepted_profiles(active, &app.included, &app.groups, &app.defaults);
         let visible = app
             .leaves
             .iter()
             .filter(|l| l.condition.as_deref().is_none_or(|c| c.matches(&accepted)));
+        Self::of(visible, &accepted, profile)
+    }
+
+    /// The configuration of the documents read in every profile: what Spring Boot binds
+    /// the profile properties from, before any profile document is active
+    /// (`ConfigDataEnvironment.withProfiles`).
+    fn unconditional(app: &'a App) -> Self {
+        let leaves = app.leaves.iter().filter(|l| l.condition.is_none());
+        Self::of(leaves, &[], None)
+    }
+
+    /// The winners among `visible` with `accepted` the accepted profiles.
+    fn of(
+        visible: impl Iterator<Item = &'a Leaf>,
+        accepted: &[String],
+        profile: Option<&'a str>,
+    ) -> Self {
+        let mut winners: BTreeMap<&str, &Leaf> = BTreeMap::new();
         // Profile files of later accepted profiles win over earlier ones' [SB-EXTERNAL].
         let key = |leaf: &Leaf| {
             let (profile_file, properties, doc, order) = leaf.rank;
             let place = leaf
                 .condition
                 .as_deref()
-                .filter(|c| c.file_profile)
-                .and_then(|c| accepted.iter().rposition(|a| **a == *c.label))
+                .and_then(|c| c.file.as_deref())
+                .and_then(|file| accepted.iter().rposition(|a| a == file))
                 .unwrap_or(0);
             (profile_file, place, properties, doc, order)
         };
@@ -1234,7 +1433,25 @@ const NOT_HIKARI: &[&str] = &[
     "spring.jpa",
 ];
 
-/// Which pool Spring Boot creates (`spring.datasource.type`, Hikari when unset [SB-SQL]).
+/// `spring.datasource.type` values (lower case, as contained in the class name) of the
+/// DataSources that pool nothing, which Spring Boot creates only when the type names
+/// them (`DataSourceBuilder`'s javadoc: "The following non-pooling DataSource
+/// implementations can be used when explicitly set as a type: SimpleDriverDataSource,
+/// OracleDataSource, H2 JdbcDataSource, PGSimpleDataSource"; Spring Framework's
+/// `DriverManagerDataSource` and `SingleConnectionDataSource` too): every
+/// `getConnection()` opens a new physical connection.
+const NON_POOLING: &[&str] = &[
+    "simpledriverdatasource",
+    "drivermanagerdatasource",
+    "singleconnectiondatasource",
+    "pgsimpledatasource",
+    "oracle.jdbc.pool.oracledatasource",
+    "jdbcdatasource",
+];
+
+/// Which pool Spring Boot creates (`spring.datasource.type`, Hikari when unset [SB-SQL]);
+/// [`Library::Other`] for a DataSource that pools nothing ([`NON_POOLING`]), which is
+/// not modelled, as the Tomcat, DBCP2 and UCP pools are not.
 fn active_library(effective: &Effective) -> Library {
     let Some(leaf) = effective.get("spring.datasource.type") else {
         return Library::HikariCp;
@@ -1246,6 +1463,8 @@ fn active_library(effective: &Effective) -> Library {
         Library::Dbcp2
     } else if value.contains("ucp") {
         Library::OracleUcp
+    } else if NON_POOLING.iter().any(|name| value.contains(name)) {
+        Library::Other
     } else {
         Library::HikariCp
     }
@@ -1412,13 +1631,17 @@ impl<'a> PoolReader<'a> {
     }
 }
 
-/// The `url` beside a custom pool's `hikari` prefix (`spring.datasource.primary.url`
-/// for `spring.datasource.primary.hikari.*`): Spring Boot's documented way to configure
-/// a second data source binds `DataSourceProperties` to the parent prefix and the
-/// HikariDataSource it builds (its JDBC URL that `url`) to `.hikari`.
+/// The `url` beside a custom pool's `hikari` or `configuration` prefix
+/// (`spring.datasource.primary.url` for `spring.datasource.primary.hikari.*`,
+/// `app.datasource.first.url` for `app.datasource.first.configuration.*`): Spring
+/// Boot's documented way to configure a second data source (how-to "Configure Two
+/// DataSources", which uses `.configuration`) binds `DataSourceProperties` to the parent
+/// prefix and the HikariDataSource it builds (its JDBC URL that `url`) to the child.
 fn properties_url(r: &PoolReader, prefix: &str) -> Option<Setting<String>> {
-    let parent = prefix.strip_suffix(".hikari")?;
-    let shown = r.display_prefix.strip_suffix(".hikari").unwrap_or(parent);
+    let (parent, child) = [".hikari", ".configuration"]
+        .iter()
+        .find_map(|child| Some((prefix.strip_suffix(child)?, *child)))?;
+    let shown = r.display_prefix.strip_suffix(child).unwrap_or(parent);
     r.spring_text(&format!("{parent}.url"), &format!("{shown}.url"))
 }
 
@@ -1585,32 +1808,25 @@ fn driver_properties(r: &PoolReader) -> NamedSettings {
 }
 
 fn service_of(app: &App, effective: &Effective, pools: Vec<usize>) -> Service {
-    let threads = ["server.tomcat.threads.max", "server.tomcat.maxthreads"]
-        .iter()
-        .find_map(|k| effective.get(k))
-        .map(|leaf| Setting {
-            value: parse_value(leaf, Some(effective), |t| {
-                parse_int(t, typing(leaf), i64::MIN, i64::MAX)
-            }),
-            origin: Origin::File {
-                file: leaf.value_location.file,
-                span: leaf.value_location.span,
-                key: "server.tomcat.threads.max".into(),
-                via: via_of(leaf, effective),
-            },
-        })
-        .or_else(|| {
-            Some(Setting::known(
+    let threads = match virtual_threads(effective) {
+        Some(enabled) => virtual_request_bound(effective, enabled),
+        None => tomcat_setting(
+            effective,
+            &["server.tomcat.threads.max", "server.tomcat.maxthreads"],
+        )
+        .unwrap_or_else(|| {
+            Setting::known(
                 TOMCAT_DEFAULT_THREADS,
                 Origin::Default {
                     library: "Spring Boot",
                     doc: "server.tomcat.threads.max default [SB-TOMCAT]",
                     anchor: None,
                 },
-            ))
-        });
+            )
+        }),
+    };
     Service {
-        threads,
+        threads: Some(threads),
         jpa: jpa_facts(app),
         active_profiles: active_profiles(effective).map(Box::new),
         liveness_checks_db: liveness_group_db(effective),
@@ -1618,11 +1834,71 @@ fn service_of(app: &App, effective: &Effective, pools: Vec<usize>) -> Service {
     }
 }
 
+/// Spring Boot's default `server.tomcat.max-connections` [SB-TOMCAT].
+const TOMCAT_DEFAULT_MAX_CONNECTIONS: i64 = 8192;
+
+/// Where `spring.threads.virtual.enabled: true` is written (Spring Boot 3.2+, on Java
+/// 21): None when it is not set to true.
+fn virtual_threads<'a>(effective: &Effective<'a>) -> Option<&'a Leaf> {
+    let leaf = effective
+        .get("spring.threads.virtual.enabled")
+        .filter(|l| !is_null(l))?;
+    let enabled = parse_value(leaf, Some(effective), parse_boolean);
+    (enabled.known() == Some(&true)).then_some(leaf)
+}
+
+/// The requests one process serves at once on virtual threads: Tomcat then runs each on
+/// a virtual thread of an executor without a thread limit
+/// (`TomcatVirtualThreadsWebServerFactoryCustomizer`), so `server.tomcat.threads.max`
+/// does not bound them; `server.tomcat.max-connections` does (8192 by default).
+fn virtual_request_bound(effective: &Effective, enabled: &Leaf) -> Setting<i64> {
+    tomcat_setting(effective, &["server.tomcat.maxconnections"]).unwrap_or_else(|| {
+        Setting::known(
+            TOMCAT_DEFAULT_MAX_CONNECTIONS,
+            Origin::Inferred {
+                from: "spring.threads.virtual.enabled: virtual threads have no limit, so server.tomcat.max-connections (default 8192) bounds the requests served at once".into(),
+                at: Some(enabled.value_location),
+            },
+        )
+    })
+}
+
+/// The first of the Tomcat properties `canonical` the configuration sets, as a number.
+fn tomcat_setting(effective: &Effective, canonical: &[&str]) -> Option<Setting<i64>> {
+    let (key, leaf) = canonical
+        .iter()
+        .find_map(|k| Some((*k, effective.get(k)?)))?;
+    let shown = match key {
+        "server.tomcat.maxconnections" => "server.tomcat.max-connections",
+        _ => "server.tomcat.threads.max",
+    };
+    Some(Setting {
+        value: parse_value(leaf, Some(effective), |t| {
+            parse_int(t, typing(leaf), i64::MIN, i64::MAX)
+        }),
+        origin: Origin::File {
+            file: leaf.value_location.file,
+            span: leaf.value_location.span,
+            key: shown.into(),
+            via: via_of(leaf, effective),
+        },
+    })
+}
+
 /// `spring.profiles.active` as the default profile's files set it (a list, or a string
 /// Spring splits at commas): the profiles a process runs unless its environment says
-/// otherwise.
+/// otherwise. Placeholders resolve as in every other value (Spring binds the active
+/// profiles with a placeholder-resolving binder: `ConfigDataEnvironment.withProfiles`):
+/// `${APP_PROFILE:prod}` is `prod`, and its origin's `via` names `APP_PROFILE`, which a
+/// deployment's variable of that name replaces (`model::profiles`). A placeholder
+/// without a value or default makes the list unknown.
 fn active_profiles(effective: &Effective) -> Option<Setting<Vec<String>>> {
-    let key = "spring.profiles.active";
+    profile_list(effective, "spring.profiles.active")
+}
+
+/// A list of profiles at `key` (`spring.profiles.active`, `.default`) as `effective` sets
+/// it: a list, or a string Spring splits at commas, its placeholders resolved.
+fn profile_list(effective: &Effective, key: &'static str) -> Option<Setting<Vec<String>>> {
     let leaves: Vec<&Leaf> = effective
         .winners
         .iter()
@@ -1631,32 +1907,42 @@ fn active_profiles(effective: &Effective) -> Option<Setting<Vec<String>>> {
                 .is_some_and(|rest| rest.is_empty() || rest.starts_with('['))
         })
         .map(|(_, leaf)| *leaf)
-        .filter(|leaf| leaf.via.is_none() && !leaf.value.trim().is_empty())
+        .filter(|leaf| !leaf.value.trim().is_empty())
         .collect();
     let first = leaves.first()?;
-    let profiles = leaves
-        .iter()
-        .flat_map(|l| {
-            let value = l.value.trim();
-            // A list element is one profile; a string lists them with commas.
-            if l.canonical.ends_with(']') {
-                vec![value]
-            } else {
-                value.split(',').map(str::trim).collect()
-            }
-        })
-        .filter(|p| !p.is_empty())
-        .map(str::to_owned)
-        .collect();
-    Some(Setting::known(
-        profiles,
-        Origin::File {
+    let mut profiles = Val::Known(Vec::new());
+    let mut via = None;
+    for leaf in &leaves {
+        via = via.or_else(|| via_of(leaf, effective));
+        let value = parse_value(leaf, Some(effective), |t| Ok(t.to_owned()));
+        profiles = profiles.and_then(|mut list| {
+            value.and_then(|value| {
+                // A list element is one profile; a string lists them with commas.
+                if leaf.canonical.ends_with(']') {
+                    list.push(value.trim().to_owned());
+                } else {
+                    list.extend(value.split(',').map(|p| p.trim().to_owned()));
+                }
+                Val::Known(list)
+            })
+        });
+    }
+    if let Val::Known(list) = &mut profiles {
+        list.retain(|p| !p.is_empty());
+        // Nothing listed and nothing a deployment could set: no active profile.
+        if list.is_empty() && via.is_none() {
+            return None;
+        }
+    }
+    Some(Setting {
+        value: profiles,
+        origin: Origin::File {
             file: first.value_location.file,
             span: first.value_location.span,
             key: key.into(),
-            via: None,
+            via,
         },
-    ))
+    })
 }
 
 /// Where the default profile's configuration adds the `db` health indicator to the
@@ -2042,10 +2328,24 @@ fn parse_bool(text: &str) -> Option<bool> {
     }
 }
 
+/// Whether an environment variable is one Spring Boot binds to a `spring.*` property:
+/// `SPRING_…`, or the property's own name (`spring.datasource.hikari.maximum-pool-size`,
+/// which Compose and Kubernetes accept as a variable name): the system environment's
+/// property source maps names with `SystemEnvironmentPropertyMapper` and then
+/// `DefaultPropertyMapper` (`SpringConfigurationPropertySource`), which reads a name in
+/// the property's own form.
+pub fn is_spring_variable(name: &str) -> bool {
+    name.starts_with("SPRING_") || name.starts_with("spring.")
+}
+
 /// Spring Boot's binding of an environment variable name: `SPRING_DATASOURCE_HIKARI_MAXIMUMPOOLSIZE`
 /// is `spring.datasource.hikari.maximumpoolsize` (underscores are dots, case is ignored)
-/// [SB-EXTERNAL]. None for names that do not start with `SPRING_`.
+/// [SB-EXTERNAL]; a name in the property's form is that property, relaxed as in the
+/// files. None for other names ([`is_spring_variable`]).
 fn environment_key(name: &str) -> Option<Vec<String>> {
+    if name.starts_with("spring.") {
+        return Some(key_parts(name).map(str::to_owned).collect());
+    }
     if !name.starts_with("SPRING_") {
         return None;
     }
@@ -2090,9 +2390,14 @@ pub fn model_from_environment(scope: &str, vars: &[crate::model::EnvVar]) -> Mod
         refused: Vec::new(),
         groups: BTreeMap::new(),
         included: Vec::new(),
+        defaults: vec![DEFAULT_PROFILE.to_owned()],
         prefixes: foldhash::HashMap::default(),
     };
     for (order, var) in vars.iter().enumerate() {
+        if var.name == "SPRING_APPLICATION_JSON" {
+            application_json(var, &mut app);
+            continue;
+        }
         let Some(parts) = environment_key(&var.name) else {
             continue;
         };
@@ -2127,9 +2432,70 @@ pub fn model_from_environment(scope: &str, vars: &[crate::model::EnvVar]) -> Mod
     model
 }
 
+/// The properties of `SPRING_APPLICATION_JSON` (inline JSON, flattened as YAML is),
+/// which Spring Boot ranks above the other environment variables and every config file
+/// (the reference's "Externalized Configuration" order): they win over both. Each points
+/// at the whole value of the variable; a value the files do not give is not read.
+fn application_json(var: &crate::model::EnvVar, app: &mut App) {
+    if var.unknown_from.is_some() {
+        return;
+    }
+    let doc = crate::syntax::parse(Format::Json, &var.value);
+    let file = var.value_location.file;
+    let mut prefixes = foldhash::HashMap::default();
+    for root in &doc.roots {
+        for leaf in flatten(&doc, *root, file, &var.value, &mut prefixes) {
+            let order = app.leaves.len();
+            app.leaves.push(Leaf {
+                location_key: var.name_location,
+                value_location: var.value_location,
+                text_start: crate::model::TextMap::Whole,
+                rank: (true, true, usize::MAX, usize::MAX / 2 + order),
+                ..leaf
+            });
+        }
+    }
+    for prefix in prefixes.into_keys() {
+        app.prefixes.entry(prefix).or_insert(var.name_location);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `SPRING_APPLICATION_JSON` sets properties, over the other variables (it was
+    /// ignored).
+    #[test]
+    fn spring_application_json_sets_properties_over_other_variables() {
+        let at = Location {
+            file: crate::source::FileId(0),
+            span: Span::default(),
+        };
+        let var = |name: &str, value: &str| crate::model::EnvVar {
+            name: name.to_owned(),
+            value: value.to_owned(),
+            name_location: at,
+            value_location: at,
+            moved: false,
+            parts: None,
+            unknown_from: None,
+        };
+        let json = r#"{"spring":{"datasource":{"hikari":{"maximum-pool-size":60}}}}"#;
+        for vars in [
+            vec![var("SPRING_APPLICATION_JSON", json)],
+            vec![
+                var("SPRING_APPLICATION_JSON", json),
+                var("SPRING_DATASOURCE_HIKARI_MAXIMUMPOOLSIZE", "5"),
+            ],
+        ] {
+            let model = model_from_environment("app", &vars);
+            let pools: Vec<_> = model.pools.iter().map(|p| p.max.get().copied()).collect();
+            assert_eq!(pools, [Some(60)]);
+        }
+        let broken = model_from_environment("app", &[var("SPRING_APPLICATION_JSON", "{")]);
+        assert!(broken.pools.is_empty());
+    }
 
     #[test]
     fn legacy_environment_names_bind_to_hikari_properties() {
@@ -2146,6 +2512,140 @@ mod tests {
             Some("spring.datasource.hikari.no.such.thing".to_owned())
         );
         assert_eq!(key("DB_POOL"), None);
+        // A variable named as the property binds to it, relaxed as in the files.
+        assert_eq!(
+            key("spring.datasource.hikari.maximum-pool-size"),
+            pool_size.clone()
+        );
+        assert_eq!(key("spring.datasource.hikari.maximumPoolSize"), pool_size);
+    }
+
+    /// Within one document the dashed form wins wherever it is written (the later form
+    /// won); across documents the later document still wins.
+    #[test]
+    fn the_dashed_form_of_a_key_wins_within_a_document() {
+        let pools = |text: &str| -> Vec<Option<i64>> {
+            let (model, _) =
+                crate::ecosystems::read_one(&Spring, "application.yml", Format::Yaml, text);
+            model.pools.iter().map(|p| p.max.get().copied()).collect()
+        };
+        let hikari = "spring:\n  datasource:\n    hikari:\n";
+        let both = format!("{hikari}      maximum-pool-size: 10\n      maximumPoolSize: 50\n");
+        assert_eq!(pools(&both), [Some(10)]);
+        let both = format!("{hikari}      maximum_pool_size: 50\n      maximum-pool-size: 10\n");
+        assert_eq!(pools(&both), [Some(10)]);
+        let later = format!(
+            "{hikari}      maximum-pool-size: 10\n---\n{hikari}      maximumPoolSize: 50\n"
+        );
+        assert_eq!(pools(&later), [Some(50)]);
+        assert!(is_dashed_form("spring.datasource.hikari.maximum-pool-size"));
+        assert!(!is_dashed_form("spring.datasource.hikari.maximumpoolsize"));
+        assert!(!is_dashed_form("spring.datasource.hikari.maximumPoolSize"));
+        assert!(!is_dashed_form("SPRING.datasource.url"));
+    }
+
+    /// A non-pooling `spring.datasource.type` is no HikariCP pool of 10 (it was).
+    /// A document conditioned on a cloud platform is not read in every profile (it was):
+    /// its pool is one that may run, like a profile's.
+    #[test]
+    fn an_on_cloud_platform_document_is_conditional() {
+        let platform = "spring:\n  config:\n    activate:\n      on-cloud-platform: kubernetes\n  datasource:\n    hikari:\n      maximum-pool-size: 60\n";
+        let text = format!(
+            "spring:\n  datasource:\n    hikari:\n      maximum-pool-size: 10\n---\n{platform}"
+        );
+        let on = |label: &str, n: i64| (Some(label.to_owned()), Some(n));
+        assert_eq!(
+            profile_pools(&text),
+            [(None, Some(10)), on("on-cloud-platform=kubernetes", 60)]
+        );
+        let both = text.replace("activate:\n", "activate:\n      on-profile: prod\n");
+        assert_eq!(
+            profile_pools(&both),
+            [
+                (None, Some(10)),
+                on("prod,on-cloud-platform=kubernetes", 60)
+            ]
+        );
+    }
+
+    /// Legacy `spring.profiles: prod` is still read as the document's condition (Boot 2.x)
+    /// and is a warning that Boot 3 refuses it (it was read without a word).
+    #[test]
+    fn a_legacy_spring_profiles_condition_is_a_warning() {
+        let text = "spring:\n  datasource:\n    hikari:\n      maximum-pool-size: 10\n---\nspring:\n  profiles: prod\n  datasource:\n    hikari:\n      maximum-pool-size: 20\n";
+        assert_eq!(
+            profile_pools(text),
+            [(None, Some(10)), (Some("prod".into()), Some(20))]
+        );
+        let (model, _) =
+            crate::ecosystems::read_one(&Spring, "application.yml", Format::Yaml, text);
+        let refused = &model.refused_values;
+        assert_eq!(refused.len(), 1, "{refused:?}");
+        assert!(refused[0].warning && refused[0].reason.contains("Spring Boot 3 refuses"));
+        assert_eq!(
+            text.get(refused[0].location.span.start..refused[0].location.span.end),
+            Some("prod")
+        );
+    }
+
+    /// With virtual threads, requests are bounded by server.tomcat.max-connections, not by
+    /// Tomcat's 200 threads (which were assumed).
+    #[test]
+    fn virtual_threads_are_bounded_by_max_connections() {
+        let threads = |text: &str| {
+            let (model, _) =
+                crate::ecosystems::read_one(&Spring, "application.yml", Format::Yaml, text);
+            model.services[0]
+                .threads
+                .as_ref()
+                .and_then(|t| t.get().copied())
+        };
+        let on = "spring:\n  threads:\n    virtual:\n      enabled: true\n";
+        assert_eq!(threads(on), Some(8192));
+        assert_eq!(
+            threads(&format!(
+                "{on}server:\n  tomcat:\n    max-connections: 500\n    threads:\n      max: 50\n"
+            )),
+            Some(500)
+        );
+        assert_eq!(threads(&on.replace("true", "false")), Some(200));
+    }
+
+    /// Spring Boot's "Configure Two DataSources" layout: the pool's URL is the one beside
+    /// its `.configuration` prefix (it had none).
+    #[test]
+    fn a_configuration_prefix_takes_the_url_beside_it() {
+        let text = "app.datasource.first.url=jdbc:postgresql://reporting-db:5432/first\napp.datasource.first.configuration.maximum-pool-size=30\n";
+        let (model, _) = crate::ecosystems::read_one(
+            &Spring,
+            "application.properties",
+            Format::Properties,
+            text,
+        );
+        let host = model.pools[0]
+            .connection
+            .as_ref()
+            .and_then(|c| c.host.as_ref())
+            .and_then(|h| h.get().cloned());
+        assert_eq!(host.as_deref(), Some("reporting-db"));
+    }
+
+    #[test]
+    fn a_non_pooling_data_source_type_is_no_hikari_pool() {
+        for class in [
+            "org.springframework.jdbc.datasource.SimpleDriverDataSource",
+            "org.springframework.jdbc.datasource.DriverManagerDataSource",
+            "org.postgresql.ds.PGSimpleDataSource",
+        ] {
+            let text = format!("spring:\n  datasource:\n    type: {class}\n    url: jdbc:postgresql://db:5432/app\n");
+            let (model, _) =
+                crate::ecosystems::read_one(&Spring, "application.yml", Format::Yaml, &text);
+            assert!(model.pools.is_empty(), "{class}: {:?}", model.pools);
+        }
+        let hikari = "spring:\n  datasource:\n    type: com.zaxxer.hikari.HikariDataSource\n    url: jdbc:postgresql://db:5432/app\n";
+        let (model, _) =
+            crate::ecosystems::read_one(&Spring, "application.yml", Format::Yaml, hikari);
+        assert_eq!(model.pools.len(), 1);
     }
 
     #[test]
@@ -2337,11 +2837,40 @@ mod tests {
         ]);
         // Depth first, each profile once (a cycle of groups ends).
         assert_eq!(
-            accepted_profiles(&["a".to_owned()], &[], &groups),
+            accepted_profiles(&["a".to_owned()], &[], &groups, &[]),
             ["a", "b", "d", "c"]
         );
         // With no active profile, `default` and its group.
-        assert_eq!(accepted_profiles(&[], &[], &groups), ["default", "dev"]);
+        let default = ["default".to_owned()];
+        assert_eq!(
+            accepted_profiles(&[], &[], &groups, &default),
+            ["default", "dev"]
+        );
+    }
+
+    /// `spring.profiles.default: prod` makes `prod` the profile read when none is active:
+    /// its document, not the `on-profile: default` one, gives the default pool (which
+    /// the `prod` pool then equals). A placeholder takes its default.
+    #[test]
+    fn spring_profiles_default_names_the_profiles_read_when_none_is_active() {
+        for default in ["prod", "${DEFAULT_PROFILE:prod}", "[prod]"] {
+            let text = format!(
+                "spring:\n  profiles:\n    default: {default}\n{}",
+                conditional(&[("prod", 40), ("default", 60)]).trim_start_matches("spring:\n")
+            );
+            assert_eq!(profile_pools(&text), [(None, Some(40))], "{default}");
+        }
+        // Only the documents read in every profile set it.
+        let text = conditional(&[("prod", 40), ("default", 60)])
+            + "---\nspring:\n  config:\n    activate:\n      on-profile: x\n  profiles:\n    default: prod\n";
+        assert_eq!(
+            profile_pools(&text),
+            [
+                (None, Some(60)),
+                (Some("prod".into()), Some(40)),
+                (Some("x".into()), Some(5))
+            ]
+        );
     }
 
     #[test]
@@ -2369,13 +2898,64 @@ mod tests {
         );
     }
 
+    /// One application read from YAML files `(name, text)` in one directory.
+    fn read_files(files: &[(&str, &str)]) -> Model {
+        let dir = Path::new("app");
+        let mut sources = SourceMap::default();
+        let mut parsed = Vec::new();
+        for (name, text) in files {
+            let path = dir.join(name);
+            let id = sources.add(&path, (*text).to_owned(), crate::source::Encoding::Utf8);
+            let doc = crate::syntax::parse(Format::Yaml, text);
+            parsed.push(ParsedFile {
+                included_from: None,
+                id,
+                path,
+                format: Format::Yaml,
+                doc,
+            });
+        }
+        let refs: Vec<&ParsedFile> = parsed.iter().collect();
+        Spring.read(&refs, &sources)
+    }
+
+    /// An `on-profile` document in a profile-specific file is read only when its own
+    /// condition holds too (it was read whenever the file's profile was active).
+    #[test]
+    fn an_on_profile_document_in_a_profile_specific_file_needs_both_profiles() {
+        let model = read_files(&[
+            ("application.yml", "spring.datasource.hikari.maximum-pool-size: 5\n"),
+            (
+                "application-prod.yml",
+                "spring.datasource.hikari.maximum-pool-size: 10\n---\nspring:\n  config:\n    activate:\n      on-profile: batch\n  datasource:\n    hikari:\n      maximum-pool-size: 60\n",
+            ),
+        ]);
+        let pools: Vec<_> = model
+            .pools
+            .iter()
+            .map(|p| (p.profile.clone(), p.max.get().copied()))
+            .collect();
+        assert_eq!(
+            pools,
+            [
+                (None, Some(5)),
+                (Some("prod".into()), Some(10)),
+                (Some("prod,batch".into()), Some(60))
+            ]
+        );
+        // Entries of the two documents have different profiles: no duplicate key.
+        let profiles: Vec<_> = model
+            .entries
+            .of(Ecosystem::Spring)
+            .map(|e| e.profile.as_deref().unwrap_or(""))
+            .collect();
+        assert_eq!(profiles, ["", "prod", "prod & (batch)", "prod & (batch)"]);
+    }
+
     #[test]
     fn active_profiles_in_the_files_are_kept_as_a_list_and_read_together() {
         let text = "spring:\n  profiles:\n    active: [prod, eu]\n  datasource:\n    hikari:\n      maximum-pool-size: 5\n";
-        let dir = Path::new("app");
-        let mut sources = SourceMap::default();
-        let mut files = Vec::new();
-        for (name, text) in [
+        let model = read_files(&[
             ("application.yml", text),
             (
                 "application-eu.yml",
@@ -2385,20 +2965,7 @@ mod tests {
                 "application-prod.yml",
                 "spring.datasource.hikari.maximum-pool-size: 20\n",
             ),
-        ] {
-            let path = dir.join(name);
-            let id = sources.add(&path, text.to_owned(), crate::source::Encoding::Utf8);
-            let doc = crate::syntax::parse(Format::Yaml, text);
-            files.push(ParsedFile {
-                included_from: None,
-                id,
-                path,
-                format: Format::Yaml,
-                doc,
-            });
-        }
-        let refs: Vec<&ParsedFile> = files.iter().collect();
-        let model = Spring.read(&refs, &sources);
+        ]);
         let listed = model.services[0]
             .active_profiles
             .as_ref()

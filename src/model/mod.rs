@@ -1222,6 +1222,8 @@ pub struct RefusedValue {
     pub reason: String,
     /// How to write it so that the program reads it.
     pub fix: &'static str,
+    /// Refused by some versions of the program only (the reason says which): a warning.
+    pub warning: bool,
 }
 
 /// A count that multiplies connections (processes, instances): its known value, at

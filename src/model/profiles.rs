@@ -44,7 +44,7 @@ fn active_profiles(service: &Service, ecosystem: Ecosystem) -> Option<Active> {
         |found: Option<&crate::model::EnvVar>| found.is_some_and(|v| v.unknown_from.is_some());
     let dotnet = || var("ASPNETCORE_ENVIRONMENT").or_else(|| var("DOTNET_ENVIRONMENT"));
     let chosen = match ecosystem {
-        Ecosystem::Spring => var("SPRING_PROFILES_ACTIVE"),
+        Ecosystem::Spring => spring_variable(service, environment),
         Ecosystem::DotNet => dotnet(),
         Ecosystem::Node => var("NODE_ENV"),
         _ => None,
@@ -54,14 +54,30 @@ fn active_profiles(service: &Service, ecosystem: Ecosystem) -> Option<Active> {
     }
     match ecosystem {
         Ecosystem::Spring => {
-            let (profiles, source) = match var("SPRING_PROFILES_ACTIVE") {
+            let (profiles, source) = match chosen {
+                Some(v) if SPRING_ACTIVE_VARIABLES.contains(&v.name.as_str()) => (
+                    spring_list(&v.value),
+                    format!("{} is `{}`", v.name, v.value.trim()),
+                ),
                 Some(v) => (
                     spring_list(&v.value),
-                    format!("SPRING_PROFILES_ACTIVE is `{}`", v.value.trim()),
+                    format!(
+                        "{} is `{}`, which spring.profiles.active reads",
+                        v.name,
+                        v.value.trim()
+                    ),
                 ),
                 None => {
-                    let listed = service.active_profiles.as_ref()?.get()?;
-                    let source = format!("spring.profiles.active is `{}`", listed.join(","));
+                    let setting = service.active_profiles.as_ref()?;
+                    let listed = setting.get()?;
+                    let source = match &setting.origin {
+                        crate::model::Origin::File { via: Some(via), .. } => format!(
+                            "spring.profiles.active is `{}`, the default of {}, which the deployment does not set",
+                            listed.join(","),
+                            crate::model::via_shown(via, true)
+                        ),
+                        _ => format!("spring.profiles.active is `{}`", listed.join(",")),
+                    };
                     (listed.clone(), source)
                 }
             };
@@ -101,6 +117,33 @@ fn active_profiles(service: &Service, ecosystem: Ecosystem) -> Option<Active> {
     }
 }
 
+/// The variables that set Spring's active profiles, in the order Spring Boot's binder
+/// tries them on the system environment (`SystemEnvironmentPropertyMapper`, then
+/// `DefaultPropertyMapper`, which reads a variable named as the property).
+const SPRING_ACTIVE_VARIABLES: [&str; 2] = ["SPRING_PROFILES_ACTIVE", "spring.profiles.active"];
+
+/// The deployment's variable that sets a Spring service's active profiles:
+/// `SPRING_PROFILES_ACTIVE` (or `spring.profiles.active`), else the variable of a placeholder the files'
+/// `spring.profiles.active` goes through (`${APP_PROFILE:prod}`), as Spring resolves it
+/// against the environment. Its value is taken as the whole list. Its last definition is
+/// the one the process sees.
+fn spring_variable<'e>(
+    service: &Service,
+    environment: &'e [crate::model::EnvVar],
+) -> Option<&'e crate::model::EnvVar> {
+    let var = |name: &str| crate::model::EnvVar::last_named(environment, name);
+    SPRING_ACTIVE_VARIABLES
+        .iter()
+        .find_map(|name| var(name))
+        .or_else(|| {
+            let setting = service.active_profiles.as_ref()?;
+            let crate::model::Origin::File { via: Some(via), .. } = &setting.origin else {
+                return None;
+            };
+            crate::model::via_variables(via).find_map(var)
+        })
+}
+
 /// The profiles `SPRING_PROFILES_ACTIVE` lists: Spring splits the value at commas.
 fn spring_list(value: &str) -> Vec<String> {
     value
@@ -123,11 +166,9 @@ pub(crate) fn add_deployed_profile_pools(
     let Some(build) = part.pools_for_profiles.clone() else {
         return;
     };
-    // The last definition is the one the process sees; one the files do not give (a
-    // Secret's) names profiles that are not known.
-    let Some(var) = crate::model::EnvVar::last_named(environment, "SPRING_PROFILES_ACTIVE")
-        .filter(|v| v.unknown_from.is_none())
-    else {
+    // One whose value the files do not give (a Secret's) names profiles that are not
+    // known.
+    let Some(var) = spring_variable(part, environment).filter(|v| v.unknown_from.is_none()) else {
         return;
     };
     let active = spring_list(&var.value);

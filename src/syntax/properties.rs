@@ -68,6 +68,11 @@ struct PropertiesParser {
     /// The marker of the previous line when it was a comment: Spring does not treat
     /// `#---` as a separator right after a `#` comment line (nor `!---` after `!`).
     previous_comment: Option<char>,
+    /// The span of a `#---` line read since the last key: the document it starts has no
+    /// key yet. Spring Boot's `OriginTrackedPropertiesLoader.load` re-opens the previous
+    /// document at a comment line that comes before a new document's first key, so the
+    /// keys after `#---` and a comment belong to the document before the separator.
+    pending_separator: Option<Span>,
 }
 
 impl PropertiesParser {
@@ -88,6 +93,7 @@ impl PropertiesParser {
             }
             Some(_) => {
                 self.previous_comment = None;
+                self.start_pending_document();
                 let (raw, next) = logical_line(lines, index, at);
                 self.key_value(&raw);
                 next
@@ -97,10 +103,13 @@ impl PropertiesParser {
 
     fn comment_line(&mut self, line: Line<'_>, at: usize, marker: char) {
         if at == 0 && is_document_separator(line.text) && self.previous_comment != Some(marker) {
-            self.close_document(line.start);
-            self.doc_start = line.start + line.text.len();
+            // A second separator before any key starts the empty document again, as
+            // Spring drops an empty document.
+            self.pending_separator = Some(line.span(0, line.text.len()));
             return;
         }
+        // A comment before the new document's first key: the previous document goes on.
+        self.pending_separator = None;
         self.doc.comments.push(Comment {
             span: line.span(at, line.text.len()),
             text: line.tail(at + marker.len_utf8()).to_owned(),
@@ -217,6 +226,14 @@ impl PropertiesParser {
         self.doc.push(NodeKind::Scalar(scalar), span)
     }
 
+    /// Close the document before a pending `#---` and start the one after it.
+    fn start_pending_document(&mut self) {
+        if let Some(separator) = self.pending_separator.take() {
+            self.close_document(separator.start);
+            self.doc_start = separator.end;
+        }
+    }
+
     fn close_document(&mut self, end: usize) {
         let entries = std::mem::take(&mut self.entries);
         let root = self
@@ -226,6 +243,7 @@ impl PropertiesParser {
     }
 
     fn finish(mut self, len: usize) -> Document {
+        self.start_pending_document();
         self.close_document(len);
         self.doc
     }
@@ -536,6 +554,24 @@ mod tests {
         assert_eq!(doc.roots.len(), 2);
         assert_eq!(doc.comments.len(), 5);
         assert_eq!(pairs(&doc, doc.roots[1]), [pair("b", "2")]);
+    }
+
+    /// A comment right after `#---`, before any key, re-opens the previous document
+    /// (Spring Boot's `existingCommentsAreNotTreatedAsMultiDoc`): the separator splits
+    /// nothing (it used to start a document).
+    #[test]
+    fn a_comment_right_after_a_separator_continues_the_previous_document() {
+        let text = "a=1\n#---\n# Local overrides\nb=2\n#---\n#---\n! note\nc=3\n#---\nd=4\n";
+        let doc = parse_checked(text);
+        let docs: Vec<_> = doc.roots.iter().map(|&r| pairs(&doc, r)).collect();
+        assert_eq!(
+            docs,
+            [
+                vec![pair("a", "1"), pair("b", "2"), pair("c", "3")],
+                vec![pair("d", "4")]
+            ]
+        );
+        assert_eq!(slice(text, doc.span(doc.roots[1])), "\nd=4\n");
     }
 
     #[test]

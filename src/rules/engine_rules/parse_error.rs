@@ -3,8 +3,9 @@
 //! `pgbouncer.ini` poollint did read: a `[databases]` or `[users]` entry that is not
 //! all `key=value` (an end-of-line comment), and a `pool_mode` or `auth_type` that is
 //! none of PgBouncer's values [PGB-LOADER][PGB-MAIN]; and a Spring profile expression
-//! Spring cannot parse (`Malformed profile expression`), with which Spring Boot does
-//! not start.
+//! Spring cannot parse (`Malformed profile expression`) or a profile property where
+//! Spring Boot refuses it, with which Spring Boot does not start (a warning for the
+//! legacy `spring.profiles` condition, which only Spring Boot 3 refuses).
 
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::parameters::{PGBOUNCER_AUTH_TYPES, PGBOUNCER_POOL_MODES};
@@ -38,15 +39,21 @@ impl crate::rules::Rule for ParseError {
     }
 }
 
-/// A value outside a `pgbouncer.ini` that its program refuses at start-up.
+/// A value outside a `pgbouncer.ini` that its program refuses at start-up (a warning
+/// when only some versions refuse it).
 fn refused_value(refused: &crate::model::RefusedValue) -> Diagnostic {
+    let (severity, label) = if refused.warning {
+        (Severity::Warning, "refused by some versions")
+    } else {
+        (Severity::Error, "refused at start-up")
+    };
     Diagnostic::new(
         &PARSE_ERROR,
-        Severity::Error,
+        severity,
         refused.location,
         refused.reason.clone(),
     )
-    .with_label("refused at start-up")
+    .with_label(label)
     .with_help(refused.fix)
     .with_fingerprint(refused.reason.clone())
 }
