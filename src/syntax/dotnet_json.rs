@@ -13,6 +13,20 @@
 use super::{Document, NodeId, NodeKind, ScalarStyle, SyntaxError};
 use crate::source::Span;
 
+/// The index after the JSON string whose opening quote is at `start` (the text's end
+/// when it is never closed): a `\\` escapes the next byte.
+pub(crate) fn after_string(bytes: &[u8], start: usize) -> usize {
+    let mut i = start + 1;
+    while let Some(&b) = bytes.get(i) {
+        match b {
+            b'\\' => i += 2,
+            b'"' => return i + 1,
+            _ => i += 1,
+        }
+    }
+    bytes.len()
+}
+
 /// `text` with its comments blanked to spaces, and the error for a `/*` never closed
 /// (System.Text.Json refuses it; blanking it would hide what follows).
 pub fn blank_comments(text: &str) -> (String, Option<SyntaxError>) {
@@ -20,24 +34,11 @@ pub fn blank_comments(text: &str) -> (String, Option<SyntaxError>) {
     let mut out = bytes.to_vec();
     let mut error = None;
     let mut i = 0;
-    let mut in_string = false;
     while let Some(&b) = bytes.get(i) {
-        if in_string {
-            match b {
-                b'\\' => i += 2,
-                b'"' => {
-                    in_string = false;
-                    i += 1;
-                }
-                _ => i += 1,
-            }
-            continue;
-        }
         let next = bytes.get(i + 1).copied();
         let end = match (b, next) {
             (b'"', _) => {
-                in_string = true;
-                i += 1;
+                i = after_string(bytes, i);
                 continue;
             }
             (b'/', Some(b'/')) => bytes

@@ -22,18 +22,10 @@ pub fn parse(text: &str) -> Document {
 /// The first comment (`//`, `/*`, `#`) or trailing comma outside a string.
 fn refused(text: &str) -> Option<SyntaxError> {
     let bytes = text.as_bytes();
-    let mut in_string = false;
     let mut i = 0;
     while let Some(&b) = bytes.get(i) {
-        if in_string {
-            match b {
-                b'\\' => i += 2,
-                b'"' => {
-                    in_string = false;
-                    i += 1;
-                }
-                _ => i += 1,
-            }
+        if b == b'"' {
+            i = super::dotnet_json::after_string(bytes, i);
             continue;
         }
         let next = bytes.get(i + 1).copied();
@@ -44,7 +36,6 @@ fn refused(text: &str) -> Option<SyntaxError> {
         }
         };
         match b {
-            b'"' => in_string = true,
             b'/' if matches!(next, Some(b'/' | b'*')) => return Some(error(2, "a comment")),
             b'#' => return Some(error(1, "a comment")),
             b',' => {

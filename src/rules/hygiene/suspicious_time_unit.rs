@@ -164,26 +164,14 @@ fn dotnet_refused(
     consequence: &str,
     help: &str,
 ) -> Option<Diagnostic> {
-    let Val::Invalid(invalid) = &setting.value else {
-        return None;
-    };
-    let at = setting.location()?;
-    let property = setting.origin.written_name().unwrap_or("Timeout");
-    let crate::model::Invalid { raw, reason, .. } = &**invalid;
-    Some(
-        Diagnostic::new(
-            &META,
-            Severity::Error,
-            at,
-            format!(
+    refused_time(pool, setting, "Timeout", help, |property, raw, reason| {
+        Refusal {
+            message: format!(
                 "{property} `{raw}` is refused ({reason}): {consequence}, so no connection opens"
             ),
-        )
-        .with_label("not a timeout the driver takes")
-        .with_help(help)
-        .with_key(key_of(setting, pool, property))
-        .with_fingerprint(raw.clone()),
-    )
+            label: "not a timeout the driver takes",
+        }
+    })
 }
 
 /// knex's wait and idle times that tarn.js refuses when knex creates the pool (the
@@ -210,29 +198,47 @@ fn knex_refused_times(pool: &Pool) -> Vec<Diagnostic> {
     settings
         .into_iter()
         .filter_map(|(setting, default_name, tarn_name, help)| {
-            let Val::Invalid(invalid) = &setting.value else {
-                return None;
-            };
-            let at = setting.location()?;
-            let property = setting.origin.written_name().unwrap_or(default_name);
-            let crate::model::Invalid { raw, reason, .. } = &**invalid;
-            Some(
-                Diagnostic::new(
-                    &META,
-                    Severity::Error,
-                    at,
-                    format!(
-                        "{property} `{raw}` is refused ({reason}): tarn.js throws \"Tarn: invalid opt.{tarn_name} {}\" when knex creates the pool, so no query runs",
-                        raw.trim_matches('"')
-                    ),
-                )
-                .with_label("not a time tarn.js takes")
-                .with_help(help)
-                .with_key(key_of(setting, pool, property))
-                .with_fingerprint(raw.clone()),
-            )
+            refused_time(pool, setting, default_name, help, |property, raw, reason| Refusal {
+                message: format!(
+                    "{property} `{raw}` is refused ({reason}): tarn.js throws \"Tarn: invalid opt.{tarn_name} {}\" when knex creates the pool, so no query runs",
+                    raw.trim_matches('"')
+                ),
+                label: "not a time tarn.js takes",
+            })
         })
         .collect()
+}
+
+/// What a finding on a refused time says: its message and its label.
+struct Refusal {
+    message: String,
+    label: &'static str,
+}
+
+/// The error at a time setting whose value the library refuses (an invalid value),
+/// worded by `refusal` from the property as written (else `default_name`), the raw
+/// value and the reason.
+fn refused_time(
+    pool: &Pool,
+    setting: &Setting<Duration>,
+    default_name: &str,
+    help: &str,
+    refusal: impl FnOnce(&str, &str, &str) -> Refusal,
+) -> Option<Diagnostic> {
+    let Val::Invalid(invalid) = &setting.value else {
+        return None;
+    };
+    let at = setting.location()?;
+    let property = setting.origin.written_name().unwrap_or(default_name);
+    let crate::model::Invalid { raw, reason, .. } = &**invalid;
+    let Refusal { message, label } = refusal(property, raw, reason);
+    Some(
+        Diagnostic::new(&META, Severity::Error, at, message)
+            .with_label(label)
+            .with_help(help)
+            .with_key(key_of(setting, pool, property))
+            .with_fingerprint(raw.clone()),
+    )
 }
 
 /// How a setting's number is read, and so which values look like another unit.
