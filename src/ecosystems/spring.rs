@@ -2740,6 +2740,11 @@ mod tests {
     fn profile_pools(text: &str) -> Vec<(Option<String>, Option<i64>)> {
         let (model, _) =
             crate::ecosystems::read_one(&Spring, "application.yml", Format::Yaml, text);
+        pools_by_profile(&model)
+    }
+
+    /// The profile of each pool of `model`, and its size.
+    fn pools_by_profile(model: &Model) -> Vec<(Option<String>, Option<i64>)> {
         model
             .pools
             .iter()
@@ -2930,11 +2935,7 @@ mod tests {
                 "spring.datasource.hikari.maximum-pool-size: 10\n---\nspring:\n  config:\n    activate:\n      on-profile: batch\n  datasource:\n    hikari:\n      maximum-pool-size: 60\n",
             ),
         ]);
-        let pools: Vec<_> = model
-            .pools
-            .iter()
-            .map(|p| (p.profile.clone(), p.max.get().copied()))
-            .collect();
+        let pools = pools_by_profile(&model);
         assert_eq!(
             pools,
             [
@@ -2972,11 +2973,7 @@ mod tests {
             .and_then(|s| s.get().cloned());
         assert_eq!(listed, Some(vec!["prod".to_owned(), "eu".to_owned()]));
         // eu is listed last, so application-eu.yml wins over application-prod.yml.
-        let pools: Vec<_> = model
-            .pools
-            .iter()
-            .map(|p| (p.profile.clone(), p.max.get().copied()))
-            .collect();
+        let pools = pools_by_profile(&model);
         assert_eq!(
             pools,
             [
