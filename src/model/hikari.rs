@@ -145,12 +145,19 @@ fn canonical_chars(element: &str) -> impl Iterator<Item = char> + '_ {
 }
 
 /// The kebab property name for a canonical element (`maximumpoolsize` → `maximum-pool-size`).
-/// Compared character by character: it runs for every pool key of a large repository.
 pub fn property_for(canonical_element: &str) -> Option<&'static str> {
-    PROPERTIES
-        .iter()
-        .copied()
-        .find(|p| is_canonical_of(canonical_element, p))
+    // Looked up for every key of every Spring file: a sorted index, not a scan of the
+    // properties comparing each relaxed form (it showed in profiles).
+    static BY_CANONICAL: std::sync::LazyLock<Vec<(String, &'static str)>> =
+        std::sync::LazyLock::new(|| {
+            let mut index: Vec<_> = PROPERTIES.iter().map(|p| (canonical(p), *p)).collect();
+            index.sort_unstable();
+            index
+        });
+    let at = BY_CANONICAL
+        .binary_search_by(|(canonical, _)| canonical.as_str().cmp(canonical_element))
+        .ok()?;
+    BY_CANONICAL.get(at).map(|(_, property)| *property)
 }
 
 /// True when `canonical` is the canonical form of `property`, compared in place (no
@@ -296,6 +303,19 @@ pub fn keepalive_below_limit(limit: Duration, lifetime_ms: u64) -> Option<u64> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn every_property_is_found_by_its_canonical_form_and_only_by_it() {
+        for property in PROPERTIES {
+            assert_eq!(property_for(&canonical(property)), Some(*property));
+        }
+        let mut forms: Vec<String> = PROPERTIES.iter().map(|p| canonical(p)).collect();
+        forms.sort();
+        forms.dedup();
+        assert_eq!(forms.len(), PROPERTIES.len(), "two properties share a form");
+        assert_eq!(property_for("maximum-pool-size"), None);
+        assert_eq!(property_for("url"), None);
+    }
+
     use super::*;
 
     /// The idle-timeout HikariCP runs for a Spring pool written with `idle` and
