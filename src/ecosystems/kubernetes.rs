@@ -826,11 +826,22 @@ impl ObjectReader<'_> {
     }
 
     fn default<T>(&self, value: T, anchor: Option<NodeId>) -> Setting<T> {
+        self.default_of("Kubernetes", DOC, value, anchor)
+    }
+
+    /// `value` as `library`'s default, documented at `doc`, pointing at `anchor`.
+    fn default_of<T>(
+        &self,
+        library: &'static str,
+        doc: &'static str,
+        value: T,
+        anchor: Option<NodeId>,
+    ) -> Setting<T> {
         Setting {
             value: Val::Known(value),
             origin: Origin::Default {
-                library: "Kubernetes",
-                doc: DOC,
+                library,
+                doc,
                 anchor: anchor.map(|a| self.location(a)),
             },
         }
@@ -933,14 +944,12 @@ impl ObjectReader<'_> {
     }
 
     fn daemonset_default<T>(&self, value: T) -> Setting<T> {
-        Setting {
-            value: Val::Known(value),
-            origin: Origin::Default {
-                library: "Kubernetes DaemonSet",
-                doc: DAEMONSET_DOC,
-                anchor: self.node(&["spec"]).map(|s| self.location(s)),
-            },
-        }
+        self.default_of(
+            "Kubernetes DaemonSet",
+            DAEMONSET_DOC,
+            value,
+            self.node(&["spec"]),
+        )
     }
 
     fn rollout_field(
@@ -1351,15 +1360,7 @@ impl ObjectReader<'_> {
     /// steady count: KEDA's own HPA keeps at least one pod while there is work, so the
     /// workload's replicas stand.
     fn keda_autoscaler(&self) -> Option<Autoscaler> {
-        let spec = self.node(&["spec"]);
-        let keda_default = |value| Setting {
-            value: Val::Known(value),
-            origin: Origin::Default {
-                library: "KEDA",
-                doc: KEDA_DOC,
-                anchor: spec.map(|s| self.location(s)),
-            },
-        };
+        let keda_default = |value| self.default_of("KEDA", KEDA_DOC, value, self.node(&["spec"]));
         let min = self.count(&["spec", "minReplicaCount"]);
         Some(Autoscaler {
             target_kind: self
