@@ -434,20 +434,18 @@ impl JsonReader<'_> {
                 },
             ),
         };
-        let pg_client = get("client")
-            .and_then(|c| self.doc.text(c))
-            .is_some_and(|c| matches!(c, "pg" | "postgres" | "postgresql"));
-        let pg_dialect = get("dialect")
-            .and_then(|d| self.doc.text(d))
-            .is_some_and(|d| matches!(d, "postgres" | "postgresql"));
+        let connection = self.connection(map, library, &name);
+        // The engine the knex `client`, Sequelize `dialect` or TypeORM `type` selects.
+        let engine = connection.as_ref().and_then(|c| c.engine.as_deref());
+        let speaks_postgres = engine == Some("postgresql");
         let driver_properties = match library {
-            Library::Knex if pg_client => get("connection")
+            Library::Knex if speaks_postgres => get("connection")
                 .map(|c| self.pg_driver_properties(c, &format!("{name}.connection")))
                 .unwrap_or_default(),
             Library::NodePostgres => self.pg_driver_properties(map, &name),
             // Sequelize's postgres dialect hands `dialectOptions` (`ssl`) to pg.Client,
             // with the config's own `host`.
-            Library::Sequelize if pg_dialect => {
+            Library::Sequelize if speaks_postgres => {
                 let mut props = get("dialectOptions")
                     .map(|o| self.pg_driver_properties(o, &format!("{name}.dialectOptions")))
                     .unwrap_or_default();
@@ -459,27 +457,26 @@ impl JsonReader<'_> {
             }
             _ => NamedSettings::new(),
         };
-        let connection = self.connection(map, library, &name);
         let (max, min, acquire, idle) = match library {
             Library::Knex => {
                 // knex gives tarn the smaller of `acquireConnectionTimeout` and
                 // `pool.acquireTimeoutMillis`, 60 s when neither is written (knex
                 // `lib/client.js` `getPoolSettings`).
-                let connection = millis("acquireConnectionTimeout", 60_000);
+                let knex_wait = millis("acquireConnectionTimeout", 60_000);
                 let acquire = match field("acquireTimeoutMillis") {
                     Some(node) => {
                         let pool = self.tarn_time(node, &format!("{name}.acquireTimeoutMillis"));
                         // A value tarn refuses makes the minimum one it refuses too.
                         let refused = |s: &Setting<Duration>| matches!(s.value, Val::Invalid(_));
-                        match (connection.get(), pool.get()) {
-                            _ if refused(&connection) => connection,
+                        match (knex_wait.get(), pool.get()) {
+                            _ if refused(&knex_wait) => knex_wait,
                             _ if refused(&pool) => pool,
-                            (Some(c), Some(p)) if c < p && connection.is_explicit() => connection,
-                            (Some(_), None) if connection.is_explicit() => connection,
+                            (Some(c), Some(p)) if c < p && knex_wait.is_explicit() => knex_wait,
+                            (Some(_), None) if knex_wait.is_explicit() => knex_wait,
                             _ => pool,
                         }
                     }
-                    None => connection,
+                    None => knex_wait,
                 };
                 (
                     count("max", 10),
@@ -519,10 +516,7 @@ impl JsonReader<'_> {
                 // `connectionLimit: poolSize`, which sizes by `connectionLimit` alone
                 // (typeorm `src/driver/{postgres,mysql}/*Driver.ts`). Both default to
                 // 10; pg.Pool's wait is unbounded without a timeout [NPG-DOC].
-                let mysql = connection
-                    .as_ref()
-                    .and_then(|c| c.engine.as_deref())
-                    .is_some_and(|e| matches!(e, "mysql" | "mariadb"));
+                let mysql = matches!(engine, Some("mysql" | "mariadb"));
                 let size_key = if mysql { "connectionLimit" } else { "max" };
                 let max = match field(size_key) {
                     Some(node) => {
