@@ -367,16 +367,23 @@ struct App {
     prefixes: foldhash::HashMap<String, Location>,
 }
 
+impl App {
+    /// An application named `scope` with nothing read yet: no profile but `default`.
+    fn empty(scope: Arc<str>) -> Self {
+        App {
+            scope,
+            leaves: Vec::new(),
+            refused: Vec::new(),
+            groups: BTreeMap::new(),
+            included: Vec::new(),
+            defaults: vec![DEFAULT_PROFILE.to_owned()],
+            prefixes: foldhash::HashMap::default(),
+        }
+    }
+}
+
 fn read_app(dir: &Path, files: &[&ParsedFile], sources: &SourceMap) -> Model {
-    let mut app = App {
-        scope: crate::source::unit_name(dir).into(),
-        leaves: Vec::new(),
-        refused: Vec::new(),
-        groups: BTreeMap::new(),
-        included: Vec::new(),
-        defaults: vec![DEFAULT_PROFILE.to_owned()],
-        prefixes: foldhash::HashMap::default(),
-    };
+    let mut app = App::empty(crate::source::unit_name(dir).into());
     for file in files {
         read_file(file, sources, &mut app);
     }
@@ -2384,15 +2391,7 @@ fn join_legacy_hikari_property(parts: &mut Vec<String>) {
 /// over nothing else), for a workload named `scope`. Environment variables win over
 /// every file, as in Spring Boot.
 pub fn model_from_environment(scope: &str, vars: &[crate::model::EnvVar]) -> Model {
-    let mut app = App {
-        scope: scope.into(),
-        leaves: Vec::new(),
-        refused: Vec::new(),
-        groups: BTreeMap::new(),
-        included: Vec::new(),
-        defaults: vec![DEFAULT_PROFILE.to_owned()],
-        prefixes: foldhash::HashMap::default(),
-    };
+    let mut app = App::empty(scope.into());
     for (order, var) in vars.iter().enumerate() {
         if var.name == "SPRING_APPLICATION_JSON" {
             application_json(var, &mut app);
