@@ -180,7 +180,7 @@ impl ServiceReader<'_> {
             .collect()
     }
 
-    /// The profiles a service runs under (`profiles: [debug]`), joined with ` or `, and
+    /// The profiles a service runs under (`profiles: [debug]`), joined with ` or --profile `, and
     /// where they are written; None for a service every `up` starts.
     fn profiles(&self) -> Option<(String, Span)> {
         let node = self.doc.get(self.node, "profiles")?;

@@ -303,6 +303,8 @@ pub fn keepalive_below_limit(limit: Duration, lifetime_ms: u64) -> Option<u64> {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
     #[test]
     fn every_property_is_found_by_its_canonical_form_and_only_by_it() {
         for property in PROPERTIES {
@@ -315,8 +317,6 @@ mod tests {
         assert_eq!(property_for("maximum-pool-size"), None);
         assert_eq!(property_for("url"), None);
     }
-
-    use super::*;
 
     /// The idle-timeout HikariCP runs for a Spring pool written with `idle` and
     /// `max-lifetime: life`.

@@ -30,11 +30,9 @@ impl crate::rules::Rule for Rule {
         let kept_in_secrets = secret_object_values(model);
         let in_a_secret = |secret: &Secret| {
             let location = secret.location;
-            kept_in_secrets.get(&location.file).is_some_and(|spans| {
-                spans
-                    .iter()
-                    .any(|s| s.start <= location.span.start && location.span.end <= s.end)
-            })
+            kept_in_secrets
+                .get(&location.file)
+                .is_some_and(|spans| spans.iter().any(|s| s.contains(location.span)))
         };
         for secret in model
             .secrets
