@@ -787,6 +787,7 @@ fn deploy(
     if let Some(environment) = deployment.map(|d| d.environment.as_slice()) {
         for part in &mut parts {
             crate::model::profiles::add_deployed_profile_pools(model, part, environment);
+            crate::model::profiles::run_deployed_environment(part, environment);
         }
     }
     let mut service = combine(name, parts, deployed);

@@ -3766,6 +3766,59 @@ fn deployment_database_url_sets_the_rails_pool() {
     assert_eq!(only_finding(root, rule)["path"], "app/config/database.yml");
 }
 
+/// A deployment's `RAILS_ENV` (else `RACK_ENV`) names the environment Rails runs: with
+/// `staging`, the service opens the `staging` database's pool (`pool: 3`, below Puma's 8
+/// threads) instead of `production`'s, and the deployment's `DATABASE_URL` is merged into
+/// it. Without the variable, or naming an environment the file has no database for, the
+/// `production` pool (`pool: 8`) is the one counted.
+#[test]
+fn deployment_rails_env_chooses_the_environment_rails_runs() {
+    let web = |env: &str| {
+        format!("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 2\n  template:\n    spec:\n      containers:\n        - name: web\n          env:\n{env}")
+    };
+    let variable = |name: &str, value: &str| {
+        format!("            - name: {name}\n              value: \"{value}\"\n")
+    };
+    let dir = tree(&[
+        (
+            "app/config/database.yml",
+            "production:\n  adapter: postgresql\n  pool: 8\nstaging:\n  adapter: postgresql\n  pool: 3\n",
+        ),
+        ("app/config/puma.rb", "threads 8, 8\n"),
+        ("k8s/web.yaml", &web(&variable("RAILS_ENV", "staging"))),
+        (
+            "poollint.toml",
+            "[[service]]\nname = \"web\"\nconfig = [\"app/config/database.yml\", \"app/config/puma.rb\"]\ndeployment = \"k8s/web.yaml\"\n",
+        ),
+    ]);
+    let root = dir.path();
+    let rule = "pool-smaller-than-thread-concurrency";
+    let finding = only_finding(root, rule);
+    assert_eq!(finding["key"], "staging.pool", "{finding:#}");
+    let url = variable("DATABASE_URL", "postgres://db.internal/app?pool=4");
+    write_file(
+        root,
+        "k8s/web.yaml",
+        &web(&(variable("RACK_ENV", "staging") + &url)),
+    );
+    assert_eq!(only_finding(root, rule)["key"], "env.DATABASE_URL?pool");
+    for env in [
+        variable("RAILS_ENV", "qa"),
+        variable("RAILS_ENV", "production"),
+        String::new(),
+    ] {
+        let env = env + &variable("LOG_LEVEL", "info");
+        write_file(root, "k8s/web.yaml", &web(&env));
+        let json: serde_json::Value =
+            serde_json::from_str(&check_output(root, "json", rule)).unwrap();
+        assert_eq!(
+            json["diagnostics"].as_array().unwrap().len(),
+            0,
+            "{env}: {json:#}"
+        );
+    }
+}
+
 /// A compose service's `DATABASE_URL` replaces the Prisma URL of the application's
 /// `.env` (Prisma reads the process's environment first): `connection_limit=60` is the
 /// pool the fleet counts, located in the compose file. `${DATABASE_URL}` without a

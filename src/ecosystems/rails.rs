@@ -428,6 +428,7 @@ fn read_app(root: &Path, files: &[&ParsedFile], sources: &SourceMap) -> Model {
             .find(|f| file_name(&f.path) == Some(name))
     };
     let mut runtime_pools = Vec::new();
+    let mut other_environments: Vec<(String, Vec<usize>)> = Vec::new();
     if let Some(file) = named("database.yml") {
         let source = Source::new(file, sources);
         // Passwords outside the databases read below (a template no environment
@@ -437,10 +438,16 @@ fn read_app(root: &Path, files: &[&ParsedFile], sources: &SourceMap) -> Model {
             .secrets
             .extend(super::document_secrets(file, source.text, &|_| false));
         for (env, pool) in read_database(&source, &mut model) {
-            if env == RUNTIME_ENV {
-                runtime_pools.push(model.pools.len());
-            }
+            let index = model.pools.len();
             model.pools.push(Box::new(pool));
+            if env == RUNTIME_ENV {
+                runtime_pools.push(index);
+                continue;
+            }
+            match other_environments.iter_mut().find(|(name, _)| *name == env) {
+                Some((_, pools)) => pools.push(index),
+                None => other_environments.push((env, vec![index])),
+            }
         }
     }
     let scope = crate::source::unit_name(root);
@@ -468,6 +475,11 @@ fn read_app(root: &Path, files: &[&ParsedFile], sources: &SourceMap) -> Model {
         model
             .services
             .push(service(scope, runtime_pools, None, None));
+    }
+    if !other_environments.is_empty() {
+        for service in &mut model.services {
+            service.other_environments = Some(Box::new(other_environments.clone()));
+        }
     }
     model
 }
@@ -800,10 +812,9 @@ fn read_pool(
             .map(|node| variables(source, name, *node))
             .unwrap_or_default(),
         class_settings: ClassSettings::default(),
-        // Only the environment that runs is merged with the process's variables.
-        url_variables: (profile_of(name) == RUNTIME_ENV)
-            .then(|| url_variables(source, config, values.get("url").copied()))
-            .flatten(),
+        // Only the environment that runs is merged with the process's variables: the
+        // service's pools are that environment's (see `Service::other_environments`).
+        url_variables: url_variables(source, config, values.get("url").copied()),
     }
 }
 
@@ -2419,8 +2430,11 @@ mod tests {
             variables(three_tier, "production.cache"),
             names(&["CACHE_DATABASE_URL"])
         );
-        // Only the environment that runs takes the process's variables.
-        assert_eq!(variables(three_tier, "staging"), None);
+        // Every environment's, as any may be the one the deployment runs.
+        assert_eq!(
+            variables(three_tier, "staging"),
+            names(&["PRIMARY_DATABASE_URL", "DATABASE_URL"])
+        );
         let production = |url: &str| {
             variables(
                 &format!("production:\n  adapter: postgresql\n  url: {url}\n"),

@@ -960,7 +960,14 @@ pub struct Service {
     /// linked (Spring's `SPRING_PROFILES_ACTIVE`); None when the files could give no
     /// other pools than those already read.
     pub pools_for_profiles: Option<PoolsForProfiles>,
+    /// The pools of the application's other environments, each by its name (Rails
+    /// `staging` beside the `production` of `pools`): the one the deployment runs
+    /// (`RAILS_ENV`) replaces `pools`. Boxed: most services have none.
+    pub other_environments: Option<Box<OtherEnvironments>>,
 }
+
+/// [`Service::other_environments`]: each environment's name and the indices of its pools.
+pub type OtherEnvironments = Vec<(String, Vec<usize>)>;
 
 /// The pools an application opens with a list of active profiles, in order (Spring:
 /// every document and profile-specific file those profiles activate, together). None
@@ -1011,6 +1018,7 @@ impl Service {
             active_profiles: None,
             liveness_checks_db: None,
             pools_for_profiles: None,
+            other_environments: None,
         }
     }
 }
@@ -1648,7 +1656,8 @@ impl Model {
         self.pools.extend(other.pools);
         self.services
             .extend(other.services.into_iter().map(|mut s| {
-                for p in &mut s.pools {
+                let others = s.other_environments.iter_mut().flat_map(|o| o.iter_mut());
+                for p in s.pools.iter_mut().chain(others.flat_map(|(_, p)| p)) {
                     *p += base;
                 }
                 s

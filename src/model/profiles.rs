@@ -10,7 +10,7 @@
 //! else ASP.NET Core's default `Production`; `NODE_ENV` for knexfile and Sequelize
 //! environments); when it is unknown the largest pool is the safe bound for demand.
 
-use crate::model::{Ecosystem, Model, Pool, Service};
+use crate::model::{Ecosystem, EnvVar, Model, Pool, Service};
 
 /// The pools one process of a service opens, with how profiles were chosen.
 pub(crate) struct DemandPools<'m> {
@@ -184,6 +184,31 @@ pub(crate) fn add_deployed_profile_pools(
     for pool in build.build(&active).unwrap_or_default() {
         part.pools.push(model.pools.len());
         model.pools.push(Box::new(pool));
+    }
+}
+
+/// Make `part` (one application's pools, before it joins its service) open the pools of
+/// the environment its deployment's `environment` runs, when that is one of the
+/// application's other environments: Rails runs `RAILS_ENV`, else `RACK_ENV`, a blank
+/// value not counting (`Rails.env`, railties `lib/rails.rb`:
+/// https://github.com/rails/rails/blob/main/railties/lib/rails.rb), so a deployment
+/// with `RAILS_ENV=staging` opens the `staging` databases instead of the `production`
+/// ones read. A value the files do not give (a Secret's), or an environment the
+/// application configures no database for, leaves the pools as read.
+pub(crate) fn run_deployed_environment(part: &mut Service, environment: &[EnvVar]) {
+    let Some(others) = part.other_environments.as_deref() else {
+        return;
+    };
+    let set =
+        |name: &str| EnvVar::last_named(environment, name).filter(|v| !v.value.trim().is_empty());
+    let Some(var) = set("RAILS_ENV").or_else(|| set("RACK_ENV")) else {
+        return;
+    };
+    if var.unknown_from.is_some() {
+        return;
+    }
+    if let Some((_, pools)) = others.iter().find(|(name, _)| name == var.value.trim()) {
+        part.pools = pools.clone();
     }
 }
 
