@@ -3819,6 +3819,54 @@ fn deployment_rails_env_chooses_the_environment_rails_runs() {
     }
 }
 
+/// A service whose `connects-to` names a transaction-pooling PgBouncer reaches a second
+/// database directly (its host is another database of the model) and a MySQL cache:
+/// only the pool that goes through PgBouncer is its client. Its prepared statements
+/// are reported; the analytics pool's, which never meet PgBouncer, are not, and
+/// neither pool counts against PgBouncer's `max_client_conn`.
+#[test]
+fn pools_that_bypass_the_pgbouncer_of_their_service_are_not_its_clients() {
+    let database_yml = |primary_host: &str| {
+        format!("production:\n  primary:\n    adapter: postgresql\n    host: {primary_host}\n    database: ledger\n    advisory_locks: false\n    pool: 10\n  analytics:\n    adapter: postgresql\n    host: analytics-db.shop.svc.cluster.local\n    database: analytics\n    advisory_locks: false\n    pool: 40\n  cache:\n    adapter: mysql2\n    host: bouncer\n    advisory_locks: false\n    pool: 40\n")
+    };
+    let dir = tree(&[
+        ("ledger/config/database.yml", &database_yml("bouncer")),
+        (
+            "bouncer/pgbouncer.ini",
+            "[databases]\nledger = host=db dbname=ledger\n\n[pgbouncer]\npool_mode = transaction\nmax_prepared_statements = 0\nmax_client_conn = 20\n",
+        ),
+        (
+            "poollint.toml",
+            "[[database]]\nname = \"db\"\nengine = \"postgres\"\n\n[[database]]\nname = \"shop/analytics-db\"\nengine = \"postgres\"\n\n[[pooler]]\nname = \"bouncer\"\nkind = \"pgbouncer\"\nconfig = \"bouncer/pgbouncer.ini\"\nconnects-to = \"db\"\n\n[[service]]\nname = \"ledger\"\nconfig = [\"ledger/config/database.yml\"]\nconnects-to = \"bouncer\"\n",
+        ),
+    ]);
+    let root = dir.path();
+    let finding = only_finding(root, "transaction-pooling-session-features");
+    // The primary's adapter, line 3 (the analytics database's is on line 9).
+    assert_eq!(finding["start"]["line"], 3, "{finding:#}");
+    assert_eq!(finding["path"], "ledger/config/database.yml");
+    let json: serde_json::Value =
+        serde_json::from_str(&check_output(root, "json", "pgbouncer-client-cap-too-low")).unwrap();
+    assert_eq!(json["diagnostics"].as_array().unwrap().len(), 0, "{json:#}");
+    // Through PgBouncer, the analytics pool is its client too.
+    write_file(
+        root,
+        "ledger/config/database.yml",
+        &database_yml("bouncer").replace("analytics-db.shop.svc.cluster.local", "bouncer"),
+    );
+    let json: serde_json::Value = serde_json::from_str(&check_output(
+        root,
+        "json",
+        "transaction-pooling-session-features",
+    ))
+    .unwrap();
+    assert_eq!(json["diagnostics"].as_array().unwrap().len(), 2, "{json:#}");
+    assert_eq!(
+        only_finding(root, "pgbouncer-client-cap-too-low")["rule"],
+        "pgbouncer-client-cap-too-low"
+    );
+}
+
 /// A compose service's `DATABASE_URL` replaces the Prisma URL of the application's
 /// `.env` (Prisma reads the process's environment first): `connection_limit=60` is the
 /// pool the fleet counts, located in the compose file. `${DATABASE_URL}` without a

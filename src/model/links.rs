@@ -372,6 +372,47 @@ pub(crate) struct Links<'m> {
     /// all used by one service, and every rule using links builds this.
     pool_users: Vec<&'m Service>,
     pool_starts: Vec<usize>,
+    /// The names of the model's databases and poolers, as a host may write them, in
+    /// lower case ([`known_host_names`]); built when a rule first asks.
+    host_names: std::cell::OnceCell<std::collections::HashSet<String>>,
+}
+
+/// The names a host may give the model's databases and poolers, in lower case: each
+/// name, its last part (`db` of `shop/db`, a Kubernetes workload whose Service clients
+/// reach as `db`, `db.shop`, …) and a database's other names.
+fn known_host_names(model: &Model) -> std::collections::HashSet<String> {
+    let databases = model
+        .databases
+        .iter()
+        .flat_map(|d| std::iter::once(&d.name).chain(&d.aliases));
+    let poolers = model.poolers.iter().map(|p| &p.name);
+    databases
+        .chain(poolers)
+        .flat_map(|name| [name.as_str(), short_name(name)])
+        .map(str::to_ascii_lowercase)
+        .collect()
+}
+
+/// True when the written host `one` (not a list) names a database or pooler of the
+/// model other than `target`: `known` holds their names ([`known_host_names`]).
+fn names_other_than(known: &std::collections::HashSet<String>, target: &str, one: &str) -> bool {
+    let HostKind::Service(first) = host_kind(one) else {
+        return false;
+    };
+    let first = first.to_ascii_lowercase();
+    let whole = bare_host(one).to_ascii_lowercase();
+    let is_target = |name: &str| {
+        name.eq_ignore_ascii_case(target) || name.eq_ignore_ascii_case(short_name(target))
+    };
+    if is_target(&first) || is_target(&whole) {
+        return false;
+    }
+    known.contains(&first) || known.contains(&whole)
+}
+
+/// The last part of a model name (`db` of `shop/db`).
+fn short_name(name: &str) -> &str {
+    name.rsplit('/').next().unwrap_or(name)
 }
 
 impl<'m> Links<'m> {
@@ -419,6 +460,7 @@ impl<'m> Links<'m> {
             pooler_clients,
             pool_users: uses.into_iter().map(|(_, service)| service).collect(),
             pool_starts,
+            host_names: std::cell::OnceCell::new(),
         }
     }
 
@@ -430,6 +472,35 @@ impl<'m> Links<'m> {
     /// Services whose `connects-to` names this pooler.
     pub fn pooler_clients(&self, pooler: &Pooler) -> &[&'m Service] {
         self.clients_of(&pooler.name)
+    }
+
+    /// The pools of `service`, a client of `pooler`, that may go through it
+    /// ([`Links::may_use_pooler`]).
+    pub fn pooler_pools<'s>(
+        &'s self,
+        model: &'m Model,
+        pooler: &'s Pooler,
+        service: &'m Service,
+    ) -> impl Iterator<Item = &'m Pool> + 's {
+        pools(model, service).filter(move |pool| self.may_use_pooler(model, pooler, pool))
+    }
+
+    /// False when something about the pool says it bypasses `pooler`, though its
+    /// service connects to it (`connects-to` names one target for the whole service):
+    /// it speaks another protocol than PostgreSQL, PgBouncer's, or every host it lists
+    /// names another database or pooler of the model (a second database `reports-db`
+    /// the application reaches directly beside the PgBouncer of its main one).
+    pub fn may_use_pooler(&self, model: &Model, pooler: &Pooler, pool: &Pool) -> bool {
+        if pool_family(pool).is_some_and(|family| family != Family::Postgres) {
+            return false;
+        }
+        let Some(host) = pool_host(pool) else {
+            return true;
+        };
+        let known = self.host_names.get_or_init(|| known_host_names(model));
+        !host
+            .split(',')
+            .all(|one| names_other_than(known, &pooler.name, one))
     }
 
     /// The services using the pool at `index` in [`Model::pools`].

@@ -3,7 +3,7 @@
 //! "multi-statement transactions are disallowed" (catalogue CC03 [PGB-CFG][PGB-FEAT]).
 //! A Spring application with JPA, or a HikariCP pool with auto-commit off, runs them.
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::model::links::{pools, Links};
+use crate::model::links::Links;
 use crate::model::{Model, Pool, Pooler, Service, Setting};
 use crate::rules::{Category, Inputs, RuleMeta, RuleOptions};
 
@@ -27,11 +27,11 @@ impl crate::rules::Rule for Rule {
         let links = Links::new(model);
         for pooler in &model.poolers {
             for service in links.pooler_clients(pooler) {
-                let Some(mode) = statement_mode(model, service, pooler) else {
+                let Some(mode) = statement_mode(model, &links, service, pooler) else {
                     continue;
                 };
                 let Some(at) = mode.location() else { continue };
-                if !runs_transactions(model, service) {
+                if !runs_transactions(model, &links, service, pooler) {
                     continue;
                 }
                 out.push(
@@ -57,11 +57,14 @@ impl crate::rules::Rule for Rule {
 /// The statement-mode setting one of the service's databases gets through the pooler.
 fn statement_mode<'p>(
     model: &Model,
+    links: &Links,
     service: &Service,
     pooler: &'p Pooler,
 ) -> Option<&'p Setting<String>> {
-    let logins: Vec<(Option<&str>, Option<&str>)> =
-        pools(model, service).map(Pool::login).collect();
+    let logins: Vec<(Option<&str>, Option<&str>)> = links
+        .pooler_pools(model, pooler, service)
+        .map(Pool::login)
+        .collect();
     let wanted = if logins.is_empty() {
         vec![(None, None)]
     } else {
@@ -75,7 +78,7 @@ fn statement_mode<'p>(
 
 /// JPA, or a pool with auto-commit off (HikariCP `auto-commit`, or the driver's
 /// `autocommit` property).
-fn runs_transactions(model: &Model, service: &Service) -> bool {
+fn runs_transactions(model: &Model, links: &Links, service: &Service, pooler: &Pooler) -> bool {
     let auto_commit_off = |p: &Pool| {
         p.auto_commit
             .as_ref()
@@ -86,5 +89,8 @@ fn runs_transactions(model: &Model, service: &Service) -> bool {
                 .and_then(|s| s.get())
                 .is_some_and(|v| v == "false")
     };
-    service.jpa.is_some() || pools(model, service).any(auto_commit_off)
+    service.jpa.is_some()
+        || links
+            .pooler_pools(model, pooler, service)
+            .any(auto_commit_off)
 }

@@ -12,7 +12,7 @@
 //! the newest behaviour is assumed (catalogue §0): since 1.24 `max_prepared_statements`
 //! defaults to 200 (§1.2) and prepared statements work, so only an explicit 0 is reported.
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::model::links::{pools, Links};
+use crate::model::links::Links;
 use crate::model::{Library, Location, Model, Pool, Pooler, Service, Setting};
 use crate::rules::{Category, Inputs, RuleMeta, RuleOptions};
 
@@ -37,7 +37,7 @@ impl crate::rules::Rule for Rule {
         for pooler in &model.poolers {
             let zero = prepared_statements_disabled(pooler);
             for service in links.pooler_clients(pooler) {
-                for pool in pools(model, service) {
+                for pool in links.pooler_pools(model, pooler, service) {
                     out.extend(session_settings_finding(service, pooler, pool));
                     out.extend(advisory_locks_finding(service, pooler, pool));
                     if let Some(zero) = zero {

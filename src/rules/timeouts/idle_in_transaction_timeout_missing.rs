@@ -87,7 +87,7 @@ fn ends_idle_transactions_of_clients(model: &Model, links: &Links, pooler: &Pool
     let mut logins: Vec<(Option<&str>, Option<&str>)> = links
         .pooler_clients(pooler)
         .iter()
-        .flat_map(|service| pools(model, service))
+        .flat_map(|service| links.pooler_pools(model, pooler, service))
         .map(crate::model::Pool::login)
         .collect();
     if logins.is_empty() {

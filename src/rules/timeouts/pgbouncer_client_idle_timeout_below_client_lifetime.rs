@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::hikari;
-use crate::model::links::{pools, Links};
+use crate::model::links::Links;
 use crate::model::{human_duration, Library, Model, Origin, Pool};
 use crate::rules::topology::place;
 use crate::rules::{Category, Inputs, RuleMeta, RuleOptions};
@@ -42,7 +42,7 @@ impl crate::rules::Rule for Rule {
                 continue;
             }
             for service in links.pooler_clients(pooler) {
-                for pool in pools(model, service) {
+                for pool in links.pooler_pools(model, pooler, service) {
                     let retention = idle_retention(pool);
                     if retention.longest.is_some_and(|r| r < limit) || keeps_alive(pool, limit) {
                         continue;

@@ -76,6 +76,7 @@ fn client_demand(model: &Model, links: &Links, pooler: &Pooler, count: Count) ->
         let pools: i64 = counted
             .pools
             .into_iter()
+            .filter(|p| links.may_use_pooler(model, pooler, p))
             .filter_map(|p| p.max.get().copied())
             .fold(0i64, i64::saturating_add);
         let clients = replicas.saturating_mul(processes).saturating_mul(pools);
