@@ -3819,6 +3819,57 @@ fn deployment_rails_env_chooses_the_environment_rails_runs() {
     }
 }
 
+/// A Sidekiq deployment runs the environment `APP_ENV`, else `RAILS_ENV`, else `RACK_ENV`
+/// names, with that section of `sidekiq.yml` merged over its top level: with `staging`,
+/// 3 threads on the `staging` pool of 5 fit; with `qa` (no section, no database) the top
+/// level's 30 threads run on the `production` pool of 25.
+#[test]
+fn deployment_environment_chooses_the_sidekiq_section() {
+    let worker = |env: &str| {
+        format!("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: worker\nspec:\n  template:\n    spec:\n      containers:\n        - name: worker\n          env:\n{env}")
+    };
+    let variable = |name: &str, value: &str| {
+        format!("            - name: {name}\n              value: \"{value}\"\n")
+    };
+    let dir = tree(&[
+        (
+            "app/config/database.yml",
+            "production:\n  adapter: postgresql\n  pool: 25\nstaging:\n  adapter: postgresql\n  pool: 5\n",
+        ),
+        (
+            "app/config/sidekiq.yml",
+            ":concurrency: 30\nproduction:\n  :concurrency: 25\n:staging:\n  :concurrency: 3\n",
+        ),
+        ("k8s/worker.yaml", &worker(&variable("RAILS_ENV", "staging"))),
+        (
+            "poollint.toml",
+            "[[service]]\nname = \"worker\"\nconfig = [\"app/config/database.yml\", \"app/config/sidekiq.yml\"]\ndeployment = \"k8s/worker.yaml\"\n",
+        ),
+    ]);
+    let root = dir.path();
+    let rule = "pool-smaller-than-thread-concurrency";
+    let count = |root: &std::path::Path| {
+        let json: serde_json::Value =
+            serde_json::from_str(&check_output(root, "json", rule)).unwrap();
+        json["diagnostics"].as_array().unwrap().len()
+    };
+    assert_eq!(count(root), 0);
+    let qa = variable("APP_ENV", "qa") + &variable("RAILS_ENV", "staging");
+    write_file(root, "k8s/worker.yaml", &worker(&qa));
+    let finding = only_finding(root, rule);
+    assert_eq!(finding["path"], "app/config/database.yml", "{finding:#}");
+    assert!(
+        finding["message"].as_str().unwrap().contains("30"),
+        "{finding:#}"
+    );
+    write_file(
+        root,
+        "k8s/worker.yaml",
+        &worker(&variable("LOG_LEVEL", "info")),
+    );
+    assert_eq!(count(root), 0);
+}
+
 /// A service whose `connects-to` names a transaction-pooling PgBouncer reaches a second
 /// database directly (its host is another database of the model) and a MySQL cache:
 /// only the pool that goes through PgBouncer is its client. Its prepared statements

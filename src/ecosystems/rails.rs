@@ -47,8 +47,9 @@ use regex::Regex;
 
 use super::{connection_string, file_name, ParsedFile, Reader};
 use crate::model::{
-    ClassSettings, ConfigEntry, ConnectionInfo, Ecosystem, EntryKey, Library, Location, Model,
-    NamedSettings, Origin, Pool, Secret, Service, Setting, UrlVariables, Val, UNBOUNDED_POOL,
+    ClassSettings, ConfigEntry, ConnectionInfo, Ecosystem, EntryKey, Environments, Library,
+    Location, Model, NamedSettings, Origin, Pool, Secret, Service, Setting, UrlVariables, Val,
+    UNBOUNDED_POOL,
 };
 use crate::source::{SourceMap, Span};
 use crate::syntax::erb::{self, Tag};
@@ -463,25 +464,53 @@ fn read_app(root: &Path, files: &[&ParsedFile], sources: &SourceMap) -> Model {
     }
     if let Some(file) = named("sidekiq.yml") {
         let source = Source::new(file, sources);
-        let concurrency = read_sidekiq(&source);
-        model.services.push(service(
+        let mut sidekiq = service(
             format!("{scope} (sidekiq)"),
             runtime_pools.clone(),
-            Some(concurrency),
+            Some(read_sidekiq(&source, Some(RUNTIME_ENV))),
             None,
-        ));
+        );
+        sidekiq.environments = Some(Box::new(Environments {
+            variables: &SIDEKIQ_ENV_VARIABLES,
+            threads: sidekiq_sections(&source),
+            other_threads: Some(read_sidekiq(&source, None)),
+            ..environments(&other_environments)
+        }));
+        model.services.push(sidekiq);
     }
     if model.services.is_empty() && !runtime_pools.is_empty() {
         model
             .services
             .push(service(scope, runtime_pools, None, None));
     }
-    if !other_environments.is_empty() {
-        for service in &mut model.services {
-            service.other_environments = Some(Box::new(other_environments.clone()));
+    for service in &mut model.services {
+        if service.environments.is_none() && !other_environments.is_empty() {
+            service.environments = Some(Box::new(environments(&other_environments)));
         }
     }
     model
+}
+
+/// The variables naming the environment Rails runs, the first set winning: `RAILS_ENV`,
+/// else `RACK_ENV` (`Rails.env`, railties `lib/rails.rb`:
+/// https://github.com/rails/rails/blob/main/railties/lib/rails.rb).
+const RAILS_ENV_VARIABLES: [&str; 2] = ["RAILS_ENV", "RACK_ENV"];
+
+/// The variables naming the environment a Sidekiq process runs, the first set winning:
+/// `APP_ENV` first (`Sidekiq::CLI#set_environment`:
+/// `cli_env || ENV["APP_ENV"] || ENV["RAILS_ENV"] || ENV["RACK_ENV"]` [SQ-CLI]); it boots
+/// Rails in that environment.
+const SIDEKIQ_ENV_VARIABLES: [&str; 3] = ["APP_ENV", "RAILS_ENV", "RACK_ENV"];
+
+/// The environments of a Rails service other than production, with their pools.
+fn environments(pools: &[(String, Vec<usize>)]) -> Environments {
+    Environments {
+        read_with: RUNTIME_ENV,
+        variables: &RAILS_ENV_VARIABLES,
+        pools: pools.to_vec(),
+        threads: Vec::new(),
+        other_threads: None,
+    }
 }
 
 fn service(
@@ -813,7 +842,7 @@ fn read_pool(
             .unwrap_or_default(),
         class_settings: ClassSettings::default(),
         // Only the environment that runs is merged with the process's variables: the
-        // service's pools are that environment's (see `Service::other_environments`).
+        // service's pools are that environment's (see `Service::environments`).
         url_variables: url_variables(source, config, values.get("url").copied()),
     }
 }
@@ -2106,9 +2135,41 @@ fn assignment<'t>(text: &'t str, name: &str, before: usize, lines: &[RubyLine]) 
     runs_once(lines, value.start()).then(|| value.as_str().trim())
 }
 
-/// Sidekiq's threads per process: `concurrency` (or `:concurrency:`), production's when
-/// set, plus capsule concurrencies.
-fn read_sidekiq(source: &Source) -> Setting<i64> {
+/// The threads per process of each environment section of `sidekiq.yml` other than
+/// production's (`staging:` or `:staging:`, a map at the top level that sets
+/// `concurrency` or `capsules`), by the environment's name.
+fn sidekiq_sections(source: &Source) -> Vec<(String, Setting<i64>)> {
+    let doc = source.doc();
+    let Some(root) = doc.roots.first().copied() else {
+        return Vec::new();
+    };
+    doc.entries(root)
+        .into_iter()
+        .filter_map(|entry| {
+            let key = doc.text(entry.key)?;
+            let name = key.strip_prefix(':').unwrap_or(key);
+            let section = doc.resolve(entry.value);
+            let sets = |option: &str| sidekiq_option(doc, section, option).is_some();
+            let is_section = doc.is_map(section) && (sets("concurrency") || sets("capsules"));
+            (is_section && name != RUNTIME_ENV)
+                .then(|| (name.to_owned(), read_sidekiq(source, Some(name))))
+        })
+        .collect()
+}
+
+/// A Sidekiq option of the map `map`: Sidekiq symbolizes the keys it loads, so
+/// `concurrency`, `:concurrency` (a Symbol in YAML) and `:concurrency:` are one option.
+fn sidekiq_option(doc: &Document, map: NodeId, option: &str) -> Option<NodeId> {
+    doc.get(map, &format!(":{option}"))
+        .or_else(|| doc.get(map, option))
+        .or_else(|| doc.get(map, &format!(":{option}:")))
+}
+
+/// Sidekiq's threads per process in the environment `env` (None: one without a section
+/// of its own): `concurrency` (or `:concurrency:`), the environment section's when set
+/// (Sidekiq merges `opts.delete(environment.to_sym)` over the top level [SQ-CLI]), plus
+/// capsule concurrencies.
+fn read_sidekiq(source: &Source, env: Option<&str>) -> Setting<i64> {
     let doc = source.doc();
     // Without `concurrency` Sidekiq 6+ takes `Integer(ENV["RAILS_MAX_THREADS"])` when it
     // is set (`CLI#setup_options` [SQ-CLI]), else its default: a deployment setting the
@@ -2126,20 +2187,23 @@ fn read_sidekiq(source: &Source) -> Setting<i64> {
     let Some(root) = doc.roots.first().copied() else {
         return default;
     };
-    let find = |map: NodeId| {
-        doc.get(map, ":concurrency")
-            .or_else(|| doc.get(map, "concurrency"))
-            .or_else(|| doc.get(map, ":concurrency:"))
-    };
-    let production = doc
-        .get(root, RUNTIME_ENV)
-        .or_else(|| doc.get(root, ":production"));
-    let node = production.and_then(find).or_else(|| find(root));
+    let find = |map: NodeId| sidekiq_option(doc, map, "concurrency");
+    let section = env
+        .and_then(|env| {
+            doc.get(root, env)
+                .or_else(|| doc.get(root, &format!(":{env}")))
+        })
+        .map(|node| doc.resolve(node));
+    let node = section.and_then(find).or_else(|| find(root));
     let Some(node) = node else { return default };
     let mut setting = source.typed(node, "sidekiq.concurrency", sidekiq_concurrency);
-    let capsules = doc
-        .get(root, ":capsules")
-        .or_else(|| doc.get(root, "capsules"));
+    // The section's capsules replace the top level's (a shallow merge).
+    let capsules = section
+        .and_then(|s| doc.get(s, ":capsules").or_else(|| doc.get(s, "capsules")))
+        .or_else(|| {
+            doc.get(root, ":capsules")
+                .or_else(|| doc.get(root, "capsules"))
+        });
     if let (Some(capsules), Val::Known(total)) = (capsules, &mut setting.value) {
         for capsule in doc.entries(capsules) {
             let Some(node) = find(doc.resolve(capsule.value)) else {

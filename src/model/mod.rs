@@ -960,14 +960,29 @@ pub struct Service {
     /// linked (Spring's `SPRING_PROFILES_ACTIVE`); None when the files could give no
     /// other pools than those already read.
     pub pools_for_profiles: Option<PoolsForProfiles>,
-    /// The pools of the application's other environments, each by its name (Rails
-    /// `staging` beside the `production` of `pools`): the one the deployment runs
-    /// (`RAILS_ENV`) replaces `pools`. Boxed: most services have none.
-    pub other_environments: Option<Box<OtherEnvironments>>,
+    /// What the application opens in its other environments (Rails `staging` beside
+    /// the `production` of `pools` and `threads`): the deployment chooses one.
+    /// Boxed: most services have none.
+    pub environments: Option<Box<Environments>>,
 }
 
-/// [`Service::other_environments`]: each environment's name and the indices of its pools.
-pub type OtherEnvironments = Vec<(String, Vec<usize>)>;
+/// What a service opens in other environments than the one it was read with (Rails
+/// runs one of `database.yml`'s, and Sidekiq one section of `sidekiq.yml`): the first
+/// of `variables` the deployment sets names the one that runs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Environments {
+    /// The environment `pools` and `threads` of the service are read with.
+    pub read_with: &'static str,
+    /// The variables naming the environment, the first set winning.
+    pub variables: &'static [&'static str],
+    /// Each other environment's pools (indices into [`Model::pools`]); one without an
+    /// entry leaves the service's.
+    pub pools: Vec<(String, Vec<usize>)>,
+    /// The threads per process each other environment sets (Sidekiq's `staging:`
+    /// section), and those of any other (Sidekiq's top level); None leaves the service's.
+    pub threads: Vec<(String, Setting<i64>)>,
+    pub other_threads: Option<Setting<i64>>,
+}
 
 /// The pools an application opens with a list of active profiles, in order (Spring:
 /// every document and profile-specific file those profiles activate, together). None
@@ -1018,7 +1033,7 @@ impl Service {
             active_profiles: None,
             liveness_checks_db: None,
             pools_for_profiles: None,
-            other_environments: None,
+            environments: None,
         }
     }
 }
@@ -1656,7 +1671,7 @@ impl Model {
         self.pools.extend(other.pools);
         self.services
             .extend(other.services.into_iter().map(|mut s| {
-                let others = s.other_environments.iter_mut().flat_map(|o| o.iter_mut());
+                let others = s.environments.iter_mut().flat_map(|e| e.pools.iter_mut());
                 for p in s.pools.iter_mut().chain(others.flat_map(|(_, p)| p)) {
                     *p += base;
                 }

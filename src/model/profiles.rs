@@ -187,28 +187,38 @@ pub(crate) fn add_deployed_profile_pools(
     }
 }
 
-/// Make `part` (one application's pools, before it joins its service) open the pools of
-/// the environment its deployment's `environment` runs, when that is one of the
-/// application's other environments: Rails runs `RAILS_ENV`, else `RACK_ENV`, a blank
-/// value not counting (`Rails.env`, railties `lib/rails.rb`:
-/// https://github.com/rails/rails/blob/main/railties/lib/rails.rb), so a deployment
-/// with `RAILS_ENV=staging` opens the `staging` databases instead of the `production`
-/// ones read. A value the files do not give (a Secret's), or an environment the
-/// application configures no database for, leaves the pools as read.
+/// Make `part` (one application's pools, before it joins its service) open the pools and
+/// run the threads of the environment its deployment's `environment` names, when that
+/// is another than the one it was read with ([`crate::model::Environments`]): a
+/// deployment with `RAILS_ENV=staging` opens the `staging` databases instead of the
+/// `production` ones read. A blank value does not count (Rails' `.presence`); a value
+/// the files do not give (a Secret's), or an environment the application configures no
+/// database for, leaves the pools as read.
 pub(crate) fn run_deployed_environment(part: &mut Service, environment: &[EnvVar]) {
-    let Some(others) = part.other_environments.as_deref() else {
+    let Some(environments) = part.environments.as_deref() else {
         return;
     };
     let set =
-        |name: &str| EnvVar::last_named(environment, name).filter(|v| !v.value.trim().is_empty());
-    let Some(var) = set("RAILS_ENV").or_else(|| set("RACK_ENV")) else {
+        |name: &&str| EnvVar::last_named(environment, name).filter(|v| !v.value.trim().is_empty());
+    let Some(var) = environments.variables.iter().find_map(set) else {
         return;
     };
-    if var.unknown_from.is_some() {
+    let name = var.value.trim();
+    if var.unknown_from.is_some() || name == environments.read_with {
         return;
     }
-    if let Some((_, pools)) = others.iter().find(|(name, _)| name == var.value.trim()) {
-        part.pools = pools.clone();
+    let pools = environments.pools.iter().find(|(n, _)| n == name);
+    let threads = environments.threads.iter().find(|(n, _)| n == name);
+    let threads = threads
+        .map(|(_, t)| t)
+        .or(environments.other_threads.as_ref())
+        .cloned();
+    let pools = pools.map(|(_, p)| p.clone());
+    if let Some(pools) = pools {
+        part.pools = pools;
+    }
+    if threads.is_some() {
+        part.threads = threads;
     }
 }
 
