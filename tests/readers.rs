@@ -352,6 +352,29 @@ fn spring_profiles_include_adds_its_profiles_to_the_active_ones() {
     }
 }
 
+/// A placeholder in `spring.profiles.include` resolves as one in `spring.profiles.active`
+/// does (Spring binds both with a placeholder-resolving binder): `${EXTRA:proddb}`
+/// includes `proddb`, and so does `${db.profile}` with `db.profile: proddb` in the file
+/// (the placeholder was skipped, so the `proddb` pool of 80 was not counted).
+#[test]
+fn a_placeholder_in_spring_profiles_include_is_resolved() {
+    let service = "config = [\"application.yml\", \"application-proddb.yml\"]\ninstances = 2";
+    for include in [
+        "include: ${EXTRA:proddb}",
+        "include: [\"${EXTRA:proddb}\"]",
+        "include: ${db.profile}\ndb:\n  profile: proddb",
+    ] {
+        let config = format!("spring:\n  profiles:\n    active: prod\n    {include}\n{HIKARI}5\n");
+        let config = config.replacen("\nspring:\n", "\n---\nspring:\n", 1);
+        let dir = tree(&[
+            ("application.yml", &config),
+            ("application-proddb.yml", &format!("{HIKARI}80\n")),
+            ("poollint.toml", &manifest(100, service)),
+        ]);
+        assert_eq!(demand(dir.path()), 160, "{include}");
+    }
+}
+
 /// Spring Boot 2.4+ refuses `spring.profiles.include` in a profile-specific file or an
 /// `on-profile` document and does not start: a parse error, and nothing is included.
 #[test]

@@ -320,31 +320,32 @@ fn profile_property(canonical: &str) -> Option<(&'static str, &'static str)> {
 
 /// `spring.profiles.include` as Spring Boot 2.4+ reads it
 /// (`ConfigDataEnvironment.getIncludedProfiles`): from every document read in every
-/// profile, a list or a string split at commas, each profile once, in the order written.
-/// Spring refuses it elsewhere ([`refuse_profile_properties`]).
-fn included_profiles(leaves: &[Leaf]) -> Vec<String> {
+/// profile, a list or a string split at commas, each profile once, in the order written,
+/// its placeholders resolved as `spring.profiles.active`'s are (Spring binds both with a
+/// placeholder-resolving binder, `ConfigDataEnvironmentContributorPlaceholdersResolver`,
+/// against the documents read in every profile): `${EXTRA:eu}` includes `eu`. A
+/// placeholder without a value or default includes nothing known. Spring refuses it
+/// elsewhere ([`refuse_profile_properties`]).
+fn included_profiles(app: &App) -> Vec<String> {
     let mut included: Vec<String> = Vec::new();
-    let written = leaves.iter().filter(|l| {
-        l.canonical
-            .strip_prefix("spring.profiles.include")
-            .is_some_and(|rest| rest.is_empty() || rest.starts_with('['))
+    let written = app.leaves.iter().filter(|l| {
+        l.condition.is_none()
+            && l.canonical
+                .strip_prefix("spring.profiles.include")
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with('['))
             && !is_null(l)
             && !l.value.trim().is_empty()
     });
+    // Most applications include nothing: no configuration to build for them.
+    let mut unconditional = None;
     for leaf in written {
-        // A placeholder's value is not known when includes are read here.
-        if leaf.condition.is_some() || leaf.via.is_some() {
+        let effective = unconditional.get_or_insert_with(|| Effective::unconditional(app));
+        let Val::Known(profiles) = leaf_profiles(leaf, effective) else {
             continue;
-        }
-        let value = leaf.value.trim();
-        let profiles: Vec<&str> = if leaf.canonical.ends_with(']') {
-            vec![value]
-        } else {
-            value.split(',').map(str::trim).collect()
         };
         for profile in profiles.into_iter().filter(|p| !p.is_empty()) {
-            if !included.iter().any(|i| i == profile) {
-                included.push(profile.to_owned());
+            if !included.contains(&profile) {
+                included.push(profile);
             }
         }
     }
@@ -389,7 +390,7 @@ fn read_app(dir: &Path, files: &[&ParsedFile], sources: &SourceMap) -> Model {
     }
     app.groups = profile_groups(&app.leaves);
     refuse_profile_properties(&app.leaves, &mut app.refused);
-    app.included = included_profiles(&app.leaves);
+    app.included = included_profiles(&app);
     app.defaults = default_profiles(&app);
     let mut model = Model::default();
     // The default profile's configuration makes the default pools and the service.
@@ -1921,15 +1922,10 @@ fn profile_list(effective: &Effective, key: &'static str) -> Option<Setting<Vec<
     let mut via = None;
     for leaf in &leaves {
         via = via.or_else(|| via_of(leaf, effective));
-        let value = parse_value(leaf, Some(effective), |t| Ok(t.to_owned()));
+        let value = leaf_profiles(leaf, effective);
         profiles = profiles.and_then(|mut list| {
             value.and_then(|value| {
-                // A list element is one profile; a string lists them with commas.
-                if leaf.canonical.ends_with(']') {
-                    list.push(value.trim().to_owned());
-                } else {
-                    list.extend(value.split(',').map(|p| p.trim().to_owned()));
-                }
+                list.extend(value);
                 Val::Known(list)
             })
         });
@@ -1949,6 +1945,19 @@ fn profile_list(effective: &Effective, key: &'static str) -> Option<Setting<Vec<
             key: key.into(),
             via,
         },
+    })
+}
+
+/// The profiles one leaf of a profile list names, its placeholders resolved in
+/// `effective`: a list element is one profile; a string lists them with commas.
+fn leaf_profiles(leaf: &Leaf, effective: &Effective) -> Val<Vec<String>> {
+    let value = parse_value(leaf, Some(effective), |t| Ok(t.to_owned()));
+    value.and_then(|value| {
+        if leaf.canonical.ends_with(']') {
+            Val::Known(vec![value.trim().to_owned()])
+        } else {
+            Val::Known(value.split(',').map(|p| p.trim().to_owned()).collect())
+        }
     })
 }
 
