@@ -22,9 +22,9 @@ use super::connection_string::{parse_url, password_ranges};
 use super::{file_name, ParsedFile, Reader};
 use crate::model::hikari;
 use crate::model::{
-    ClassSettings, ConfigEntry, ConnectionInfo, Ecosystem, EntryKey, JpaFacts, Library, Location,
-    Model, NamedSettings, Origin, Pool, PoolClassSettings, PoolsForProfiles, RefusedValue, Secret,
-    Service, Setting, Val,
+    ClassSettings, ConfigEntry, ConnectionInfo, Ecosystem, EntryKey, EnvVar, JpaFacts, Library,
+    Location, Model, NamedSettings, Origin, Pool, PoolClassSettings, PoolsForProfiles,
+    RefusedValue, Secret, Service, Setting, SpringProfiles, Val,
 };
 use crate::source::{SourceMap, Span};
 use crate::syntax::{Document, Format, NodeId, NodeKind, ScalarStyle};
@@ -424,6 +424,7 @@ fn read_app(dir: &Path, files: &[&ParsedFile], sources: &SourceMap) -> Model {
     }
     let mut service = service_of(&app, &default, (0..model.pools.len()).collect());
     service.pools_for_profiles = pools_for_profiles(&app);
+    service.spring_profiles = spring_profiles(&app).map(Box::new);
     model.services.push(service);
     model.refused_values = std::mem::take(&mut app.refused);
     // Profiles sharing a property's value would mask it once each.
@@ -856,6 +857,69 @@ fn pools_for_profiles(app: &App) -> Option<PoolsForProfiles> {
             Some(pools_of(&app, &effective))
         },
     )))
+}
+
+/// What the application's files leave to a deployment's variables in choosing its
+/// profiles: whether `spring.profiles.include` names any (the default profiles then
+/// never apply), and `spring.profiles.active` resolved with the variables when a
+/// placeholder is in it. None when neither.
+fn spring_profiles(app: &App) -> Option<SpringProfiles> {
+    let includes = !app.included.is_empty();
+    let active_with = active_with_environment(app);
+    (includes || active_with.is_some()).then_some(SpringProfiles {
+        includes,
+        active_with,
+    })
+}
+
+/// `spring.profiles.active` as the documents read in every profile set it, resolved with
+/// a deployment's variables: Spring resolves its placeholders against the whole
+/// environment (`ConfigDataEnvironment.withProfiles` binds it with
+/// `ConfigDataEnvironmentContributorPlaceholdersResolver`, which reads the system
+/// environment's contributor too), so `${A:x},eu` with `A=y` is `y,eu`. None when no
+/// placeholder is written in it. What it builds answers None when the deployment sets
+/// no variable a placeholder names (the files' list stands).
+fn active_with_environment(app: &App) -> Option<Arc<crate::model::ActiveWithEnvironment>> {
+    const KEY: &str = "spring.profiles.active";
+    let is_active = |l: &Leaf| {
+        l.condition.is_none()
+            && l.canonical
+                .strip_prefix(KEY)
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with('['))
+    };
+    if !app.leaves.iter().any(|l| is_active(l) && l.via.is_some()) {
+        return None;
+    }
+    // The active list's leaves and every property a placeholder names: what resolving
+    // it reads (the rest of the configuration is not copied).
+    let mut names: BTreeSet<String> = BTreeSet::new();
+    for leaf in app.leaves.iter().filter(|l| l.condition.is_none()) {
+        placeholder_names(&leaf.value, &mut names);
+    }
+    let leaves: Vec<Leaf> = app
+        .leaves
+        .iter()
+        .filter(|l| l.condition.is_none())
+        .filter(|l| is_active(l) || names.contains(&l.raw_key) || names.contains(&l.canonical))
+        .cloned()
+        .collect();
+    let app = App {
+        leaves,
+        ..App::empty(app.scope.clone())
+    };
+    Some(Arc::new(move |environment: &[EnvVar]| {
+        if !names
+            .iter()
+            .any(|n| EnvVar::last_named(environment, n).is_some())
+        {
+            return None;
+        }
+        let effective = Effective {
+            environment,
+            ..Effective::unconditional(&app)
+        };
+        Some(profile_list(&effective, KEY).map_or(Val::Known(Vec::new()), |s| s.value))
+    }))
 }
 
 /// A copy of what building pools reads from `app`: the `spring.datasource` keys, those
@@ -1347,6 +1411,10 @@ fn is_password_key(canonical_element: &str) -> bool {
 struct Effective<'a> {
     profile: Option<&'a str>,
     winners: BTreeMap<&'a str, &'a Leaf>,
+    /// A deployment's variables, which placeholders take before the files' properties
+    /// (environment variables rank above config files among Spring's property sources):
+    /// empty but where the deployment's environment is known ([`SpringProfiles`]).
+    environment: &'a [EnvVar],
 }
 
 impl<'a> Effective<'a> {
@@ -1393,11 +1461,21 @@ impl<'a> Effective<'a> {
                 *slot = leaf;
             }
         }
-        Effective { profile, winners }
+        Effective {
+            profile,
+            winners,
+            environment: &[],
+        }
     }
 
     fn get(&self, canonical: &str) -> Option<&'a Leaf> {
         self.winners.get(canonical).copied()
+    }
+
+    /// The deployment's variable a placeholder names (its last definition), by its exact
+    /// name.
+    fn variable(&self, name: &str) -> Option<&'a EnvVar> {
+        EnvVar::last_named(self.environment, name.trim())
     }
 
     /// The property a placeholder names. Spring Boot looks a name up through
@@ -2048,6 +2126,12 @@ fn parse_value<T>(
                     leaf.value
                 ))
             }
+            Err(Unresolved::NotInFiles(name)) => {
+                return Val::unknown(format!(
+                    "`{}` reads the deployment's {name}, whose value the files do not give",
+                    leaf.value
+                ))
+            }
         }
     };
     let read = parse(text.trim());
@@ -2088,6 +2172,9 @@ enum Unresolved {
     Circular(String),
     /// Past [`MAX_PLACEHOLDER_DEPTH`].
     TooDeep,
+    /// A placeholder names a deployment's variable whose value the files do not give (a
+    /// Secret's).
+    NotInFiles(String),
 }
 
 /// Substitute Spring placeholders in `text` as Spring's `PropertyPlaceholderHelper`
@@ -2121,6 +2208,20 @@ fn resolve_in<'a>(
         };
         if chain.len() >= MAX_PLACEHOLDER_DEPTH {
             return Err(Unresolved::TooDeep);
+        }
+        if let Some(var) = effective.variable(name) {
+            if var.unknown_from.is_some() {
+                return Err(Unresolved::NotInFiles(var.name.clone()));
+            }
+            if chain.iter().any(|c| c == name) {
+                return Err(Unresolved::Circular(name.to_owned()));
+            }
+            chain.push(name.to_owned());
+            let resolved = resolve_in(effective, &var.value, chain, defaulted, read);
+            chain.pop();
+            out.push_str(&resolved?);
+            rest = rest.get(start + len..).unwrap_or("");
+            continue;
         }
         let value = match effective.property(name) {
             Some(_) if chain.iter().any(|c| c == name) => {
@@ -2466,6 +2567,25 @@ fn application_json(var: &crate::model::EnvVar, app: &mut App) {
     for prefix in prefixes.into_keys() {
         app.prefixes.entry(prefix).or_insert(var.name_location);
     }
+}
+
+/// The profiles the property `key` (`spring.profiles.active`, `.default`) lists in a
+/// deployment's `SPRING_APPLICATION_JSON` (`{"spring":{"profiles":{"active":"prod"}}}`
+/// or `{"spring.profiles.active":"prod"}`): Spring Boot binds the profiles from every
+/// property source, that one above the other variables and the files
+/// ([`application_json`]). None when it does not set them, or when its value is not
+/// one the files give (a Secret's), which is not read either for its pools.
+pub fn application_json_profiles(
+    environment: &[EnvVar],
+    key: &'static str,
+) -> Option<Val<Vec<String>>> {
+    let var = EnvVar::last_named(environment, "SPRING_APPLICATION_JSON")?;
+    if !var.value.contains("profiles") {
+        return None;
+    }
+    let mut app = App::empty("".into());
+    application_json(var, &mut app);
+    profile_list(&Effective::unconditional(&app), key).map(|setting| setting.value)
 }
 
 #[cfg(test)]

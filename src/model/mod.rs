@@ -960,6 +960,48 @@ pub struct Service {
     /// linked (Spring's `SPRING_PROFILES_ACTIVE`); None when the files could give no
     /// other pools than those already read.
     pub pools_for_profiles: Option<PoolsForProfiles>,
+    /// What a Spring application's files leave to its deployment's environment in
+    /// choosing its profiles (read by `model::profiles`); None when they leave nothing
+    /// but what every variable can set.
+    pub spring_profiles: Option<Box<SpringProfiles>>,
+}
+
+/// What a Spring application's files say of its profiles that a deployment's variables
+/// complete.
+#[derive(Clone)]
+pub struct SpringProfiles {
+    /// `spring.profiles.include` names profiles: they are active in every run, so Spring
+    /// never falls back to the default profiles (Spring Boot's `Profiles.getAccepted`),
+    /// whatever `SPRING_PROFILES_DEFAULT` says.
+    pub includes: bool,
+    /// `spring.profiles.active` with its placeholders resolved against a deployment's
+    /// variables before the files (`${A:x},eu` with `A=y` is `y,eu`): None when the
+    /// deployment sets no variable a placeholder names. Absent when it has none.
+    pub active_with: Option<Arc<ActiveWithEnvironment>>,
+}
+
+/// What [`SpringProfiles::active_with`] runs.
+pub type ActiveWithEnvironment = dyn Fn(&[EnvVar]) -> Option<Val<Vec<String>>> + Send + Sync;
+
+impl std::fmt::Debug for SpringProfiles {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SpringProfiles")
+            .field("includes", &self.includes)
+            .field("active_with", &self.active_with.is_some())
+            .finish()
+    }
+}
+
+/// The same facts (a copy of the service they came with).
+impl PartialEq for SpringProfiles {
+    fn eq(&self, other: &Self) -> bool {
+        let same_builder = match (&self.active_with, &other.active_with) {
+            (Some(a), Some(b)) => Arc::ptr_eq(a, b),
+            (None, None) => true,
+            _ => false,
+        };
+        self.includes == other.includes && same_builder
+    }
 }
 
 /// The pools an application opens with a list of active profiles, in order (Spring:
@@ -1011,6 +1053,7 @@ impl Service {
             active_profiles: None,
             liveness_checks_db: None,
             pools_for_profiles: None,
+            spring_profiles: None,
         }
     }
 }
