@@ -463,6 +463,35 @@ fn a_deployment_variable_sets_only_its_placeholder_in_spring_profiles_active() {
     );
 }
 
+/// `spring.config.import` is not followed, and a note on standard error says so for
+/// each location (nothing did); the run goes on, its other findings unchanged.
+#[test]
+fn spring_config_import_is_noted_as_not_followed() {
+    let dir = tree(&[
+        (
+            "app/application.yml",
+            &format!("spring:\n  config:\n    import: optional:configserver:, file:config/db.properties\n---\n{HIKARI}5\n"),
+        ),
+        ("app/config/db.properties", "spring.datasource.hikari.maximum-pool-size=500\n"),
+    ]);
+    let output = poollint()
+        .args(["check", "--format", "json"])
+        .arg(dir.path())
+        .output()
+        .expect("run");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    for location in ["optional:configserver:…", "file:config/db.properties"] {
+        assert!(
+            stderr.contains(&format!(
+                "application.yml:3: spring.config.import `{location}` not followed"
+            )),
+            "{stderr}"
+        );
+    }
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    assert!(report["diagnostics"].is_array(), "{report}");
+}
+
 /// `spring.profiles.group.production: [proddb]` makes `SPRING_PROFILES_ACTIVE=production`
 /// read the `proddb` documents and files.
 #[test]

@@ -427,12 +427,70 @@ fn read_app(dir: &Path, files: &[&ParsedFile], sources: &SourceMap) -> Model {
     service.spring_profiles = spring_profiles(&app).map(Box::new);
     model.services.push(service);
     model.refused_values = std::mem::take(&mut app.refused);
+    model.notes = import_notes(&app.leaves, sources);
     // Profiles sharing a property's value would mask it once each.
     referenced.sort_by_key(|s| s.location);
     referenced.dedup_by_key(|s| s.location);
     model.secrets.extend(referenced);
     entries_and_secrets(app, &mut model);
     model
+}
+
+/// A note for each location `spring.config.import` names, which poollint does not
+/// follow: Spring Boot 2.4+ loads it as more configuration whose values override the
+/// importing document's (the reference's "Importing Additional Data"), so the pool
+/// settings it may hold are not checked. A location is shown when it is a path
+/// (`file:`, `classpath:` or none); of any other (`configserver:http://…`, which may
+/// carry a password) only its kind.
+fn import_notes(leaves: &[Leaf], sources: &SourceMap) -> Vec<String> {
+    let imports = leaves.iter().filter(|l| {
+        l.canonical
+            .strip_prefix("spring.config.import")
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with('['))
+            && !is_null(l)
+    });
+    let mut notes = Vec::new();
+    for leaf in imports {
+        let place = sources.get(leaf.value_location.file).map_or_else(
+            || "<unknown>".to_owned(),
+            |file| {
+                let line = file.lines().line_of(leaf.value_location.span.start) + 1;
+                format!("{}:{line}", file.display)
+            },
+        );
+        // Spring binds the property to a list: a string lists locations with commas.
+        for location in leaf
+            .value
+            .split(',')
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+        {
+            notes.push(format!(
+                "{place}: spring.config.import `{}` not followed: poollint reads an application's application*.yml, .yaml and .properties files only, so the settings it imports (which override the importing document's) are not checked",
+                shown_location(location)
+            ));
+        }
+    }
+    notes
+}
+
+/// A `spring.config.import` location as a note may show it: whole when it names a file
+/// (`optional:file:./db.yml`, `classpath:db.yml`, `db.yml`), else its kind only
+/// (`optional:configserver:`), as a URL may carry credentials.
+fn shown_location(location: &str) -> Cow<'_, str> {
+    let (optional, rest) = match location.strip_prefix("optional:") {
+        Some(rest) => ("optional:", rest),
+        None => ("", location),
+    };
+    let kind = rest
+        .split_once(':')
+        .map(|(kind, _)| kind)
+        .filter(|kind| !kind.contains(['/', '\\', '$', '{']));
+    match kind {
+        Some(kind) if kind != "file" && kind != "classpath" => format!("{optional}{kind}:…").into(),
+        _ if location.contains('@') => format!("{optional}…").into(),
+        _ => shortened(location),
+    }
 }
 
 /// The canonical keys of the password properties whose value goes through a
@@ -2623,6 +2681,44 @@ mod tests {
         }
         let broken = model_from_environment("app", &[var("SPRING_APPLICATION_JSON", "{")]);
         assert!(broken.pools.is_empty());
+    }
+
+    /// Each location `spring.config.import` names gets a note saying it is not followed
+    /// (nothing said so); a URL's credentials are not shown.
+    #[test]
+    fn spring_config_import_locations_are_noted_as_not_followed() {
+        let text = "spring:\n  config:\n    import:\n      - optional:file:./db.yml\n      - classpath:db.yml\n      - optional:configserver:http://app:Zq9Imp01@config:8888\n---\nspring.config.import: db.properties, vault://secret\n";
+        let (model, _) =
+            crate::ecosystems::read_one(&Spring, "application.yml", Format::Yaml, text);
+        let shown: Vec<&str> = model
+            .notes
+            .iter()
+            .filter_map(|n| n.split('`').nth(1))
+            .collect();
+        assert_eq!(
+            shown,
+            [
+                "optional:file:./db.yml",
+                "classpath:db.yml",
+                "optional:configserver:…",
+                "db.properties",
+                "vault:…"
+            ]
+        );
+        assert!(model.notes.iter().all(|n| !n.contains("Zq9Imp01")));
+        assert!(
+            model.notes[0].starts_with("application.yml:4: spring.config.import")
+                && model.notes[0].contains("not followed"),
+            "{}",
+            model.notes[0]
+        );
+        let (model, _) = crate::ecosystems::read_one(
+            &Spring,
+            "application.properties",
+            Format::Properties,
+            "spring.config.import=\nspring.datasource.hikari.maximum-pool-size=5\n",
+        );
+        assert!(model.notes.is_empty(), "{:?}", model.notes);
     }
 
     #[test]

@@ -1666,6 +1666,10 @@ pub struct Model {
     /// Values outside a `pgbouncer.ini` that their program refuses at start-up (a
     /// Spring profile expression Spring cannot parse), reported by `parse-error`.
     pub refused_values: Vec<RefusedValue>,
+    /// What a reader tells the user of what it did not read (a Spring
+    /// `spring.config.import` it does not follow): the engine adds them to the run's
+    /// notes.
+    pub notes: Vec<String>,
     /// The files of the run, so rules can say where a number came from
     /// (`db/postgresql.conf:64`). Filled by the engine before rules run.
     pub sources: crate::source::SourceMap,
@@ -1701,6 +1705,7 @@ impl Model {
         self.entries.append(other.entries);
         self.secrets.extend(other.secrets);
         self.refused_values.extend(other.refused_values);
+        self.notes.extend(other.notes);
     }
 
     /// True when the model has no facts (its sources aside).
@@ -1712,6 +1717,7 @@ impl Model {
             && self.entries.is_empty()
             && self.secrets.is_empty()
             && self.refused_values.is_empty()
+            && self.notes.is_empty()
     }
 
     /// [`Model::extend`] with each of `parts` in order, after reserving room for all of
@@ -1732,6 +1738,7 @@ impl Model {
             self.entries = first.entries;
             self.secrets = first.secrets;
             self.refused_values = first.refused_values;
+            self.notes = first.notes;
         }
         let parts: Vec<Model> = parts.collect();
         fn total(parts: &[Model], len: impl Fn(&Model) -> usize) -> usize {
