@@ -948,19 +948,36 @@ fn active_with_environment(app: &App) -> Option<Arc<crate::model::ActiveWithEnvi
     if !app.leaves.iter().any(|l| is_active(l) && l.via.is_some()) {
         return None;
     }
-    // The active list's leaves and every property a placeholder names: what resolving
-    // it reads (the rest of the configuration is not copied).
-    let mut names: BTreeSet<String> = BTreeSet::new();
-    for leaf in app.leaves.iter().filter(|l| l.condition.is_none()) {
-        placeholder_names(&leaf.value, &mut names);
-    }
-    let leaves: Vec<Leaf> = app
+    // The active list's leaves and the properties its placeholders name, through
+    // chains: what resolving it reads (the rest of the configuration is not copied),
+    // and the names a deployment's variable may set.
+    let unconditional: Vec<&Leaf> = app
         .leaves
         .iter()
         .filter(|l| l.condition.is_none())
-        .filter(|l| is_active(l) || names.contains(&l.raw_key) || names.contains(&l.canonical))
-        .cloned()
         .collect();
+    let mut names: BTreeSet<String> = BTreeSet::new();
+    let (mut read, mut rest): (Vec<&Leaf>, Vec<&Leaf>) =
+        unconditional.into_iter().partition(|l| is_active(l));
+    let mut level = read.len();
+    // One level of the chains per pass, as deep as a value's placeholders are followed.
+    for _ in 0..=MAX_PLACEHOLDER_DEPTH {
+        for leaf in read
+            .get(read.len().saturating_sub(level)..)
+            .unwrap_or_default()
+        {
+            placeholder_names(&leaf.value, &mut names);
+        }
+        let named = |l: &&Leaf| names.contains(&l.raw_key) || names.contains(&l.canonical);
+        let (more, others): (Vec<&Leaf>, Vec<&Leaf>) = rest.into_iter().partition(named);
+        rest = others;
+        level = more.len();
+        if level == 0 {
+            break;
+        }
+        read.extend(more);
+    }
+    let leaves: Vec<Leaf> = read.into_iter().cloned().collect();
     let app = App {
         leaves,
         ..App::empty(app.scope.clone())
@@ -2719,6 +2736,49 @@ mod tests {
             "spring.config.import=\nspring.datasource.hikari.maximum-pool-size=5\n",
         );
         assert!(model.notes.is_empty(), "{:?}", model.notes);
+    }
+
+    /// `spring.profiles.active` resolved with a deployment's variables: a variable fills
+    /// its placeholder only, through a chain of properties too; a variable no placeholder
+    /// of the list reads leaves the files' list (None), and one from a Secret makes it
+    /// unknown.
+    #[test]
+    fn active_profiles_resolve_with_the_deployments_variables() {
+        let text = "spring:\n  profiles:\n    active: ${app.profile},eu\napp:\n  profile: ${A:prod}\n  other: ${B:x}\nspring.datasource.hikari.maximum-pool-size: ${DB_POOL:5}\n";
+        let (model, _) =
+            crate::ecosystems::read_one(&Spring, "application.yml", Format::Yaml, text);
+        let facts = model.services[0].spring_profiles.as_deref();
+        let Some(active_with) = facts.and_then(|f| f.active_with.clone()) else {
+            panic!("no resolver: {facts:?}");
+        };
+        let at = Location {
+            file: crate::source::FileId(0),
+            span: Span::default(),
+        };
+        let var = |name: &str, value: &str, unknown: bool| EnvVar {
+            name: name.to_owned(),
+            value: value.to_owned(),
+            name_location: at,
+            value_location: at,
+            moved: false,
+            parts: None,
+            unknown_from: unknown.then(|| "a Secret".into()),
+        };
+        let both = Some(Val::Known(vec!["dev".to_owned(), "eu".to_owned()]));
+        assert_eq!(active_with(&[var("A", "dev", false)]), both);
+        for unread in ["DB_POOL", "B"] {
+            assert_eq!(active_with(&[var(unread, "dev", false)]), None, "{unread}");
+        }
+        let secret = active_with(&[var("A", "dev", true)]);
+        assert!(matches!(secret, Some(Val::Unknown(_))), "{secret:?}");
+        // Without a placeholder in the list there is nothing to resolve.
+        let (model, _) = crate::ecosystems::read_one(
+            &Spring,
+            "application.yml",
+            Format::Yaml,
+            "spring.profiles.active: prod\n",
+        );
+        assert!(model.services[0].spring_profiles.is_none());
     }
 
     #[test]
