@@ -341,6 +341,7 @@ pub(crate) fn check_found(
     });
     let (mut model, mut scrub) =
         parse_and_read(&candidates, request, unit_rules.as_deref(), &mut report);
+    report.notes.append(&mut model.notes);
 
     let started = Instant::now();
     apply_manifest(&mut model, request, &mut report);

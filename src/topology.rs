@@ -1046,6 +1046,7 @@ fn combine(name: &str, parts: Vec<Service>, deployed: Option<&Service>) -> Servi
         service.processes = service.processes.take().or(part.processes);
         service.jpa = service.jpa.take().or(part.jpa);
         service.active_profiles = service.active_profiles.take().or(part.active_profiles);
+        service.spring_profiles = service.spring_profiles.take().or(part.spring_profiles);
         service.liveness_checks_db = service.liveness_checks_db.or(part.liveness_checks_db);
         service.connects_to = service.connects_to.take().or(part.connects_to);
         if part.deployment.is_some() {

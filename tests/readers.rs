@@ -309,6 +309,189 @@ fn a_placeholder_in_spring_profiles_active_takes_its_default_unless_the_deployme
     }
 }
 
+/// A Kubernetes Deployment of two replicas whose container sets `vars` (name, value).
+fn deployment_with(vars: &[(&str, &str)]) -> String {
+    let env: String = vars
+        .iter()
+        .map(|(name, value)| format!("            - name: {name}\n              value: {value}\n"))
+        .collect();
+    spring_deployment("x").replace(
+        "            - name: SPRING_PROFILES_ACTIVE\n              value: x\n",
+        &env,
+    )
+}
+
+/// A base pool of 5, a `dev` document of 20 and a `prod` document of 40, deployed by
+/// `deployment` in two replicas: the demand it gives.
+fn demand_with_profiles(files_profiles: &str, deployment: &str) -> serde_json::Value {
+    let config = format!(
+        "{files_profiles}{HIKARI}5\n---\nspring:\n  config:\n    activate:\n      on-profile: dev\n  datasource:\n    hikari:\n      maximum-pool-size: 20\n---\nspring:\n  config:\n    activate:\n      on-profile: prod\n  datasource:\n    hikari:\n      maximum-pool-size: 40\n"
+    );
+    let service = "config = [\"app/application.yml\"]\ndeployment = \"deploy.yaml\"";
+    let dir = tree(&[
+        ("app/application.yml", &config),
+        ("deploy.yaml", deployment),
+        ("poollint.toml", &manifest(1000, service)),
+    ]);
+    demand(dir.path())
+}
+
+/// A deployment's `SPRING_PROFILES_DEFAULT` (or `spring.profiles.default`) sets the
+/// profiles Spring runs when none is active (`Profiles.getAccepted`), as
+/// `spring.profiles.default` in a file does; it was ignored, and the largest pool
+/// counted. An active profile, from the deployment or the files, wins over it; so does
+/// a profile `spring.profiles.include` names (active in every run).
+#[test]
+fn spring_profiles_default_from_a_deployment_sets_the_profiles_when_none_is_active() {
+    for name in ["SPRING_PROFILES_DEFAULT", "spring.profiles.default"] {
+        let deployment = deployment_with(&[(name, "dev")]);
+        assert_eq!(demand_with_profiles("", &deployment), 40, "{name}");
+    }
+    let both = deployment_with(&[
+        ("SPRING_PROFILES_DEFAULT", "dev"),
+        ("SPRING_PROFILES_ACTIVE", "prod"),
+    ]);
+    assert_eq!(demand_with_profiles("", &both), 80);
+    let deployment = deployment_with(&[("SPRING_PROFILES_DEFAULT", "dev")]);
+    let files_active = "spring:\n  profiles:\n    active: prod\n---\n";
+    assert_eq!(demand_with_profiles(files_active, &deployment), 80);
+    // With a profile included nothing falls back to the default profiles: the active
+    // profile is then not known here, and the largest pool is the bound.
+    let included = "spring:\n  profiles:\n    include: extra\n---\n";
+    assert_eq!(demand_with_profiles(included, &deployment), 80);
+    let service = "config = [\"app/application.yml\"]\ndeployment = \"deploy.yaml\"";
+    let dir = tree(&[
+        ("app/application.yml", &format!("{HIKARI}5\n---\nspring:\n  config:\n    activate:\n      on-profile: dev\n  datasource:\n    hikari:\n      maximum-pool-size: 20\n")),
+        ("deploy.yaml", &deployment),
+        ("poollint.toml", &manifest(30, service)),
+    ]);
+    let found = messages(dir.path(), "fleet-exceeds-db-slots");
+    assert!(
+        found.iter().any(|m| m
+            .contains("[profile dev: no profile is active and SPRING_PROFILES_DEFAULT is `dev`]")),
+        "{found:?}"
+    );
+}
+
+/// `spring.profiles.active` and `.default` in a deployment's `SPRING_APPLICATION_JSON`
+/// (nested or dotted) choose the profiles, over `SPRING_PROFILES_ACTIVE` (Spring Boot
+/// ranks that JSON above the other variables); they were ignored.
+#[test]
+fn profiles_in_spring_application_json_choose_the_profiles() {
+    let json = |text: &str| format!("'{text}'");
+    for (vars, demanded) in [
+        (
+            vec![(
+                "SPRING_APPLICATION_JSON",
+                json(r#"{"spring":{"profiles":{"active":"dev"}}}"#),
+            )],
+            40,
+        ),
+        (
+            vec![(
+                "SPRING_APPLICATION_JSON",
+                json(r#"{"spring.profiles.active":"prod"}"#),
+            )],
+            80,
+        ),
+        (
+            vec![
+                (
+                    "SPRING_APPLICATION_JSON",
+                    json(r#"{"spring":{"profiles":{"active":["dev"]}}}"#),
+                ),
+                ("SPRING_PROFILES_ACTIVE", "prod".to_owned()),
+            ],
+            40,
+        ),
+        (
+            vec![(
+                "SPRING_APPLICATION_JSON",
+                json(r#"{"spring.profiles.default":"dev"}"#),
+            )],
+            40,
+        ),
+        (
+            vec![
+                (
+                    "SPRING_APPLICATION_JSON",
+                    json(r#"{"spring.profiles.default":"dev"}"#),
+                ),
+                ("SPRING_PROFILES_ACTIVE", "prod".to_owned()),
+            ],
+            80,
+        ),
+    ] {
+        let pairs: Vec<(&str, &str)> = vars.iter().map(|(n, v)| (*n, v.as_str())).collect();
+        assert_eq!(
+            demand_with_profiles("", &deployment_with(&pairs)),
+            demanded,
+            "{vars:?}"
+        );
+    }
+}
+
+/// A deployment variable that sets a placeholder within `spring.profiles.active`
+/// replaces that placeholder only: `${A:prod},eu` with `A=dev` runs `dev,eu` (it ran
+/// `dev` alone, so the `dev & eu` document was not read).
+#[test]
+fn a_deployment_variable_sets_only_its_placeholder_in_spring_profiles_active() {
+    let config = format!(
+        "spring:\n  profiles:\n    active: ${{A:prod}},eu\n{}5\n---\nspring:\n  config:\n    activate:\n      on-profile: dev & eu\n  datasource:\n    hikari:\n      maximum-pool-size: 30\n---\nspring:\n  config:\n    activate:\n      on-profile: prod\n  datasource:\n    hikari:\n      maximum-pool-size: 40\n",
+        HIKARI.trim_start_matches("spring:\n")
+    );
+    let service = "config = [\"app/application.yml\"]\ndeployment = \"deploy.yaml\"";
+    for (a, demanded) in [("dev", 60), ("prod", 80), ("other", 10)] {
+        let dir = tree(&[
+            ("app/application.yml", &config),
+            ("deploy.yaml", &deployment_with(&[("A", a)])),
+            ("poollint.toml", &manifest(1000, service)),
+        ]);
+        assert_eq!(demand(dir.path()), demanded, "A={a}");
+    }
+    let dir = tree(&[
+        ("app/application.yml", &config),
+        ("deploy.yaml", &deployment_with(&[("A", "dev")])),
+        ("poollint.toml", &manifest(50, service)),
+    ]);
+    let found = messages(dir.path(), "fleet-exceeds-db-slots");
+    assert!(
+        found.iter().any(|m| m.contains(
+            "[profile dev,eu: spring.profiles.active is `dev,eu` with the deployment's variables in its placeholders]"
+        )),
+        "{found:?}"
+    );
+}
+
+/// `spring.config.import` is not followed, and a note on standard error says so for
+/// each location (nothing did); the run goes on, its other findings unchanged.
+#[test]
+fn spring_config_import_is_noted_as_not_followed() {
+    let dir = tree(&[
+        (
+            "app/application.yml",
+            &format!("spring:\n  config:\n    import: optional:configserver:, file:config/db.properties\n---\n{HIKARI}5\n"),
+        ),
+        ("app/config/db.properties", "spring.datasource.hikari.maximum-pool-size=500\n"),
+    ]);
+    let output = poollint()
+        .args(["check", "--format", "json"])
+        .arg(dir.path())
+        .output()
+        .expect("run");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    for location in ["optional:configserver:…", "file:config/db.properties"] {
+        assert!(
+            stderr.contains(&format!(
+                "application.yml:3: spring.config.import `{location}` not followed"
+            )),
+            "{stderr}"
+        );
+    }
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    assert!(report["diagnostics"].is_array(), "{report}");
+}
+
 /// `spring.profiles.group.production: [proddb]` makes `SPRING_PROFILES_ACTIVE=production`
 /// read the `proddb` documents and files.
 #[test]
@@ -349,6 +532,29 @@ fn spring_profiles_include_adds_its_profiles_to_the_active_ones() {
             1,
             "{include}"
         );
+    }
+}
+
+/// A placeholder in `spring.profiles.include` resolves as one in `spring.profiles.active`
+/// does (Spring binds both with a placeholder-resolving binder): `${EXTRA:proddb}`
+/// includes `proddb`, and so does `${db.profile}` with `db.profile: proddb` in the file
+/// (the placeholder was skipped, so the `proddb` pool of 80 was not counted).
+#[test]
+fn a_placeholder_in_spring_profiles_include_is_resolved() {
+    let service = "config = [\"application.yml\", \"application-proddb.yml\"]\ninstances = 2";
+    for include in [
+        "include: ${EXTRA:proddb}",
+        "include: [\"${EXTRA:proddb}\"]",
+        "include: ${db.profile}\ndb:\n  profile: proddb",
+    ] {
+        let config = format!("spring:\n  profiles:\n    active: prod\n    {include}\n{HIKARI}5\n");
+        let config = config.replacen("\nspring:\n", "\n---\nspring:\n", 1);
+        let dir = tree(&[
+            ("application.yml", &config),
+            ("application-proddb.yml", &format!("{HIKARI}80\n")),
+            ("poollint.toml", &manifest(100, service)),
+        ]);
+        assert_eq!(demand(dir.path()), 160, "{include}");
     }
 }
 

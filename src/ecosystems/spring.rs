@@ -22,9 +22,9 @@ use super::connection_string::{parse_url, password_ranges};
 use super::{file_name, ParsedFile, Reader};
 use crate::model::hikari;
 use crate::model::{
-    ClassSettings, ConfigEntry, ConnectionInfo, Ecosystem, EntryKey, JpaFacts, Library, Location,
-    Model, NamedSettings, Origin, Pool, PoolClassSettings, PoolsForProfiles, RefusedValue, Secret,
-    Service, Setting, Val,
+    ClassSettings, ConfigEntry, ConnectionInfo, Ecosystem, EntryKey, EnvVar, JpaFacts, Library,
+    Location, Model, NamedSettings, Origin, Pool, PoolClassSettings, PoolsForProfiles,
+    RefusedValue, Secret, Service, Setting, SpringProfiles, Val,
 };
 use crate::source::{SourceMap, Span};
 use crate::syntax::{Document, Format, NodeId, NodeKind, ScalarStyle};
@@ -320,31 +320,32 @@ fn profile_property(canonical: &str) -> Option<(&'static str, &'static str)> {
 
 /// `spring.profiles.include` as Spring Boot 2.4+ reads it
 /// (`ConfigDataEnvironment.getIncludedProfiles`): from every document read in every
-/// profile, a list or a string split at commas, each profile once, in the order written.
-/// Spring refuses it elsewhere ([`refuse_profile_properties`]).
-fn included_profiles(leaves: &[Leaf]) -> Vec<String> {
+/// profile, a list or a string split at commas, each profile once, in the order written,
+/// its placeholders resolved as `spring.profiles.active`'s are (Spring binds both with a
+/// placeholder-resolving binder, `ConfigDataEnvironmentContributorPlaceholdersResolver`,
+/// against the documents read in every profile): `${EXTRA:eu}` includes `eu`. A
+/// placeholder without a value or default includes nothing known. Spring refuses it
+/// elsewhere ([`refuse_profile_properties`]).
+fn included_profiles(app: &App) -> Vec<String> {
     let mut included: Vec<String> = Vec::new();
-    let written = leaves.iter().filter(|l| {
-        l.canonical
-            .strip_prefix("spring.profiles.include")
-            .is_some_and(|rest| rest.is_empty() || rest.starts_with('['))
+    let written = app.leaves.iter().filter(|l| {
+        l.condition.is_none()
+            && l.canonical
+                .strip_prefix("spring.profiles.include")
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with('['))
             && !is_null(l)
             && !l.value.trim().is_empty()
     });
+    // Most applications include nothing: no configuration to build for them.
+    let mut unconditional = None;
     for leaf in written {
-        // A placeholder's value is not known when includes are read here.
-        if leaf.condition.is_some() || leaf.via.is_some() {
+        let effective = unconditional.get_or_insert_with(|| Effective::unconditional(app));
+        let Val::Known(profiles) = leaf_profiles(leaf, effective) else {
             continue;
-        }
-        let value = leaf.value.trim();
-        let profiles: Vec<&str> = if leaf.canonical.ends_with(']') {
-            vec![value]
-        } else {
-            value.split(',').map(str::trim).collect()
         };
         for profile in profiles.into_iter().filter(|p| !p.is_empty()) {
-            if !included.iter().any(|i| i == profile) {
-                included.push(profile.to_owned());
+            if !included.contains(&profile) {
+                included.push(profile);
             }
         }
     }
@@ -389,7 +390,7 @@ fn read_app(dir: &Path, files: &[&ParsedFile], sources: &SourceMap) -> Model {
     }
     app.groups = profile_groups(&app.leaves);
     refuse_profile_properties(&app.leaves, &mut app.refused);
-    app.included = included_profiles(&app.leaves);
+    app.included = included_profiles(&app);
     app.defaults = default_profiles(&app);
     let mut model = Model::default();
     // The default profile's configuration makes the default pools and the service.
@@ -423,14 +424,73 @@ fn read_app(dir: &Path, files: &[&ParsedFile], sources: &SourceMap) -> Model {
     }
     let mut service = service_of(&app, &default, (0..model.pools.len()).collect());
     service.pools_for_profiles = pools_for_profiles(&app);
+    service.spring_profiles = spring_profiles(&app).map(Box::new);
     model.services.push(service);
     model.refused_values = std::mem::take(&mut app.refused);
+    model.notes = import_notes(&app.leaves, sources);
     // Profiles sharing a property's value would mask it once each.
     referenced.sort_by_key(|s| s.location);
     referenced.dedup_by_key(|s| s.location);
     model.secrets.extend(referenced);
     entries_and_secrets(app, &mut model);
     model
+}
+
+/// A note for each location `spring.config.import` names, which poollint does not
+/// follow: Spring Boot 2.4+ loads it as more configuration whose values override the
+/// importing document's (the reference's "Importing Additional Data"), so the pool
+/// settings it may hold are not checked. A location is shown when it is a path
+/// (`file:`, `classpath:` or none); of any other (`configserver:http://…`, which may
+/// carry a password) only its kind.
+fn import_notes(leaves: &[Leaf], sources: &SourceMap) -> Vec<String> {
+    let imports = leaves.iter().filter(|l| {
+        l.canonical
+            .strip_prefix("spring.config.import")
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with('['))
+            && !is_null(l)
+    });
+    let mut notes = Vec::new();
+    for leaf in imports {
+        let place = sources.get(leaf.value_location.file).map_or_else(
+            || "<unknown>".to_owned(),
+            |file| {
+                let line = file.lines().line_of(leaf.value_location.span.start) + 1;
+                format!("{}:{line}", file.display)
+            },
+        );
+        // Spring binds the property to a list: a string lists locations with commas.
+        for location in leaf
+            .value
+            .split(',')
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+        {
+            notes.push(format!(
+                "{place}: spring.config.import `{}` not followed: poollint reads an application's application*.yml, .yaml and .properties files only, so the settings it imports (which override the importing document's) are not checked",
+                shown_location(location)
+            ));
+        }
+    }
+    notes
+}
+
+/// A `spring.config.import` location as a note may show it: whole when it names a file
+/// (`optional:file:./db.yml`, `classpath:db.yml`, `db.yml`), else its kind only
+/// (`optional:configserver:`), as a URL may carry credentials.
+fn shown_location(location: &str) -> Cow<'_, str> {
+    let (optional, rest) = match location.strip_prefix("optional:") {
+        Some(rest) => ("optional:", rest),
+        None => ("", location),
+    };
+    let kind = rest
+        .split_once(':')
+        .map(|(kind, _)| kind)
+        .filter(|kind| !kind.contains(['/', '\\', '$', '{']));
+    match kind {
+        Some(kind) if kind != "file" && kind != "classpath" => format!("{optional}{kind}:…").into(),
+        _ if location.contains('@') => format!("{optional}…").into(),
+        _ => shortened(location),
+    }
 }
 
 /// The canonical keys of the password properties whose value goes through a
@@ -855,6 +915,86 @@ fn pools_for_profiles(app: &App) -> Option<PoolsForProfiles> {
             Some(pools_of(&app, &effective))
         },
     )))
+}
+
+/// What the application's files leave to a deployment's variables in choosing its
+/// profiles: whether `spring.profiles.include` names any (the default profiles then
+/// never apply), and `spring.profiles.active` resolved with the variables when a
+/// placeholder is in it. None when neither.
+fn spring_profiles(app: &App) -> Option<SpringProfiles> {
+    let includes = !app.included.is_empty();
+    let active_with = active_with_environment(app);
+    (includes || active_with.is_some()).then_some(SpringProfiles {
+        includes,
+        active_with,
+    })
+}
+
+/// `spring.profiles.active` as the documents read in every profile set it, resolved with
+/// a deployment's variables: Spring resolves its placeholders against the whole
+/// environment (`ConfigDataEnvironment.withProfiles` binds it with
+/// `ConfigDataEnvironmentContributorPlaceholdersResolver`, which reads the system
+/// environment's contributor too), so `${A:x},eu` with `A=y` is `y,eu`. None when no
+/// placeholder is written in it. What it builds answers None when the deployment sets
+/// no variable a placeholder names (the files' list stands).
+fn active_with_environment(app: &App) -> Option<Arc<crate::model::ActiveWithEnvironment>> {
+    const KEY: &str = "spring.profiles.active";
+    let is_active = |l: &Leaf| {
+        l.condition.is_none()
+            && l.canonical
+                .strip_prefix(KEY)
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with('['))
+    };
+    if !app.leaves.iter().any(|l| is_active(l) && l.via.is_some()) {
+        return None;
+    }
+    // The active list's leaves and the properties its placeholders name, through
+    // chains: what resolving it reads (the rest of the configuration is not copied),
+    // and the names a deployment's variable may set.
+    let unconditional: Vec<&Leaf> = app
+        .leaves
+        .iter()
+        .filter(|l| l.condition.is_none())
+        .collect();
+    let mut names: BTreeSet<String> = BTreeSet::new();
+    let (mut read, mut rest): (Vec<&Leaf>, Vec<&Leaf>) =
+        unconditional.into_iter().partition(|l| is_active(l));
+    let mut level = read.len();
+    // One level of the chains per pass, as deep as a value's placeholders are followed.
+    for _ in 0..=MAX_PLACEHOLDER_DEPTH {
+        for leaf in read
+            .get(read.len().saturating_sub(level)..)
+            .unwrap_or_default()
+        {
+            placeholder_names(&leaf.value, &mut names);
+        }
+        let named = |l: &&Leaf| names.contains(&l.raw_key) || names.contains(&l.canonical);
+        let (more, others): (Vec<&Leaf>, Vec<&Leaf>) = rest.into_iter().partition(named);
+        rest = others;
+        level = more.len();
+        if level == 0 {
+            break;
+        }
+        read.extend(more);
+    }
+    let leaves: Vec<Leaf> = read.into_iter().cloned().collect();
+    let app = App {
+        leaves,
+        ..App::empty(app.scope.clone())
+    };
+    Some(Arc::new(move |environment: &[EnvVar]| {
+        if !names
+            .iter()
+            .any(|n| EnvVar::last_named(environment, n).is_some())
+        {
+            return None;
+        }
+        let effective = Effective {
+            environment,
+            ..Effective::unconditional(&app)
+        };
+        Some(profile_list(&effective, KEY).map_or(Val::Known(Vec::new()), |s| s.value))
+    }))
 }
 
 /// A copy of what building pools reads from `app`: the `spring.datasource` keys, those
@@ -1346,6 +1486,10 @@ fn is_password_key(canonical_element: &str) -> bool {
 struct Effective<'a> {
     profile: Option<&'a str>,
     winners: BTreeMap<&'a str, &'a Leaf>,
+    /// A deployment's variables, which placeholders take before the files' properties
+    /// (environment variables rank above config files among Spring's property sources):
+    /// empty but where the deployment's environment is known ([`SpringProfiles`]).
+    environment: &'a [EnvVar],
 }
 
 impl<'a> Effective<'a> {
@@ -1392,11 +1536,21 @@ impl<'a> Effective<'a> {
                 *slot = leaf;
             }
         }
-        Effective { profile, winners }
+        Effective {
+            profile,
+            winners,
+            environment: &[],
+        }
     }
 
     fn get(&self, canonical: &str) -> Option<&'a Leaf> {
         self.winners.get(canonical).copied()
+    }
+
+    /// The deployment's variable a placeholder names (its last definition), by its exact
+    /// name.
+    fn variable(&self, name: &str) -> Option<&'a EnvVar> {
+        EnvVar::last_named(self.environment, name.trim())
     }
 
     /// The property a placeholder names. Spring Boot looks a name up through
@@ -1921,15 +2075,10 @@ fn profile_list(effective: &Effective, key: &'static str) -> Option<Setting<Vec<
     let mut via = None;
     for leaf in &leaves {
         via = via.or_else(|| via_of(leaf, effective));
-        let value = parse_value(leaf, Some(effective), |t| Ok(t.to_owned()));
+        let value = leaf_profiles(leaf, effective);
         profiles = profiles.and_then(|mut list| {
             value.and_then(|value| {
-                // A list element is one profile; a string lists them with commas.
-                if leaf.canonical.ends_with(']') {
-                    list.push(value.trim().to_owned());
-                } else {
-                    list.extend(value.split(',').map(|p| p.trim().to_owned()));
-                }
+                list.extend(value);
                 Val::Known(list)
             })
         });
@@ -1949,6 +2098,19 @@ fn profile_list(effective: &Effective, key: &'static str) -> Option<Setting<Vec<
             key: key.into(),
             via,
         },
+    })
+}
+
+/// The profiles one leaf of a profile list names, its placeholders resolved in
+/// `effective`: a list element is one profile; a string lists them with commas.
+fn leaf_profiles(leaf: &Leaf, effective: &Effective) -> Val<Vec<String>> {
+    let value = parse_value(leaf, Some(effective), |t| Ok(t.to_owned()));
+    value.and_then(|value| {
+        if leaf.canonical.ends_with(']') {
+            Val::Known(vec![value.trim().to_owned()])
+        } else {
+            Val::Known(value.split(',').map(|p| p.trim().to_owned()).collect())
+        }
     })
 }
 
@@ -2039,6 +2201,12 @@ fn parse_value<T>(
                     leaf.value
                 ))
             }
+            Err(Unresolved::NotInFiles(name)) => {
+                return Val::unknown(format!(
+                    "`{}` reads the deployment's {name}, whose value the files do not give",
+                    leaf.value
+                ))
+            }
         }
     };
     let read = parse(text.trim());
@@ -2079,6 +2247,9 @@ enum Unresolved {
     Circular(String),
     /// Past [`MAX_PLACEHOLDER_DEPTH`].
     TooDeep,
+    /// A placeholder names a deployment's variable whose value the files do not give (a
+    /// Secret's).
+    NotInFiles(String),
 }
 
 /// Substitute Spring placeholders in `text` as Spring's `PropertyPlaceholderHelper`
@@ -2112,6 +2283,20 @@ fn resolve_in<'a>(
         };
         if chain.len() >= MAX_PLACEHOLDER_DEPTH {
             return Err(Unresolved::TooDeep);
+        }
+        if let Some(var) = effective.variable(name) {
+            if var.unknown_from.is_some() {
+                return Err(Unresolved::NotInFiles(var.name.clone()));
+            }
+            if chain.iter().any(|c| c == name) {
+                return Err(Unresolved::Circular(name.to_owned()));
+            }
+            chain.push(name.to_owned());
+            let resolved = resolve_in(effective, &var.value, chain, defaulted, read);
+            chain.pop();
+            out.push_str(&resolved?);
+            rest = rest.get(start + len..).unwrap_or("");
+            continue;
         }
         let value = match effective.property(name) {
             Some(_) if chain.iter().any(|c| c == name) => {
@@ -2459,6 +2644,25 @@ fn application_json(var: &crate::model::EnvVar, app: &mut App) {
     }
 }
 
+/// The profiles the property `key` (`spring.profiles.active`, `.default`) lists in a
+/// deployment's `SPRING_APPLICATION_JSON` (`{"spring":{"profiles":{"active":"prod"}}}`
+/// or `{"spring.profiles.active":"prod"}`): Spring Boot binds the profiles from every
+/// property source, that one above the other variables and the files
+/// ([`application_json`]). None when it does not set them, or when its value is not
+/// one the files give (a Secret's), which is not read either for its pools.
+pub fn application_json_profiles(
+    environment: &[EnvVar],
+    key: &'static str,
+) -> Option<Val<Vec<String>>> {
+    let var = EnvVar::last_named(environment, "SPRING_APPLICATION_JSON")?;
+    if !var.value.contains("profiles") {
+        return None;
+    }
+    let mut app = App::empty("".into());
+    application_json(var, &mut app);
+    profile_list(&Effective::unconditional(&app), key).map(|setting| setting.value)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -2494,6 +2698,87 @@ mod tests {
         }
         let broken = model_from_environment("app", &[var("SPRING_APPLICATION_JSON", "{")]);
         assert!(broken.pools.is_empty());
+    }
+
+    /// Each location `spring.config.import` names gets a note saying it is not followed
+    /// (nothing said so); a URL's credentials are not shown.
+    #[test]
+    fn spring_config_import_locations_are_noted_as_not_followed() {
+        let text = "spring:\n  config:\n    import:\n      - optional:file:./db.yml\n      - classpath:db.yml\n      - optional:configserver:http://app:Zq9Imp01@config:8888\n---\nspring.config.import: db.properties, vault://secret\n";
+        let (model, _) =
+            crate::ecosystems::read_one(&Spring, "application.yml", Format::Yaml, text);
+        let shown: Vec<&str> = model
+            .notes
+            .iter()
+            .filter_map(|n| n.split('`').nth(1))
+            .collect();
+        assert_eq!(
+            shown,
+            [
+                "optional:file:./db.yml",
+                "classpath:db.yml",
+                "optional:configserver:…",
+                "db.properties",
+                "vault:…"
+            ]
+        );
+        assert!(model.notes.iter().all(|n| !n.contains("Zq9Imp01")));
+        assert!(
+            model.notes[0].starts_with("application.yml:4: spring.config.import")
+                && model.notes[0].contains("not followed"),
+            "{}",
+            model.notes[0]
+        );
+        let (model, _) = crate::ecosystems::read_one(
+            &Spring,
+            "application.properties",
+            Format::Properties,
+            "spring.config.import=\nspring.datasource.hikari.maximum-pool-size=5\n",
+        );
+        assert!(model.notes.is_empty(), "{:?}", model.notes);
+    }
+
+    /// `spring.profiles.active` resolved with a deployment's variables: a variable fills
+    /// its placeholder only, through a chain of properties too; a variable no placeholder
+    /// of the list reads leaves the files' list (None), and one from a Secret makes it
+    /// unknown.
+    #[test]
+    fn active_profiles_resolve_with_the_deployments_variables() {
+        let text = "spring:\n  profiles:\n    active: ${app.profile},eu\napp:\n  profile: ${A:prod}\n  other: ${B:x}\nspring.datasource.hikari.maximum-pool-size: ${DB_POOL:5}\n";
+        let (model, _) =
+            crate::ecosystems::read_one(&Spring, "application.yml", Format::Yaml, text);
+        let facts = model.services[0].spring_profiles.as_deref();
+        let Some(active_with) = facts.and_then(|f| f.active_with.clone()) else {
+            panic!("no resolver: {facts:?}");
+        };
+        let at = Location {
+            file: crate::source::FileId(0),
+            span: Span::default(),
+        };
+        let var = |name: &str, value: &str, unknown: bool| EnvVar {
+            name: name.to_owned(),
+            value: value.to_owned(),
+            name_location: at,
+            value_location: at,
+            moved: false,
+            parts: None,
+            unknown_from: unknown.then(|| "a Secret".into()),
+        };
+        let both = Some(Val::Known(vec!["dev".to_owned(), "eu".to_owned()]));
+        assert_eq!(active_with(&[var("A", "dev", false)]), both);
+        for unread in ["DB_POOL", "B"] {
+            assert_eq!(active_with(&[var(unread, "dev", false)]), None, "{unread}");
+        }
+        let secret = active_with(&[var("A", "dev", true)]);
+        assert!(matches!(secret, Some(Val::Unknown(_))), "{secret:?}");
+        // Without a placeholder in the list there is nothing to resolve.
+        let (model, _) = crate::ecosystems::read_one(
+            &Spring,
+            "application.yml",
+            Format::Yaml,
+            "spring.profiles.active: prod\n",
+        );
+        assert!(model.services[0].spring_profiles.is_none());
     }
 
     #[test]

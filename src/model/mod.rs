@@ -964,6 +964,10 @@ pub struct Service {
     /// the `production` of `pools` and `threads`): the deployment chooses one.
     /// Boxed: most services have none.
     pub environments: Option<Box<Environments>>,
+    /// What a Spring application's files leave to its deployment's environment in
+    /// choosing its profiles (read by `model::profiles`); None when they leave nothing
+    /// but what every variable can set.
+    pub spring_profiles: Option<Box<SpringProfiles>>,
 }
 
 /// What a service opens in other environments than the one it was read with (Rails
@@ -982,6 +986,44 @@ pub struct Environments {
     /// section), and those of any other (Sidekiq's top level); None leaves the service's.
     pub threads: Vec<(String, Setting<i64>)>,
     pub other_threads: Option<Setting<i64>>,
+}
+
+/// What a Spring application's files say of its profiles that a deployment's variables
+/// complete.
+#[derive(Clone)]
+pub struct SpringProfiles {
+    /// `spring.profiles.include` names profiles: they are active in every run, so Spring
+    /// never falls back to the default profiles (Spring Boot's `Profiles.getAccepted`),
+    /// whatever `SPRING_PROFILES_DEFAULT` says.
+    pub includes: bool,
+    /// `spring.profiles.active` with its placeholders resolved against a deployment's
+    /// variables before the files (`${A:x},eu` with `A=y` is `y,eu`): None when the
+    /// deployment sets no variable a placeholder names. Absent when it has none.
+    pub active_with: Option<Arc<ActiveWithEnvironment>>,
+}
+
+/// What [`SpringProfiles::active_with`] runs.
+pub type ActiveWithEnvironment = dyn Fn(&[EnvVar]) -> Option<Val<Vec<String>>> + Send + Sync;
+
+impl std::fmt::Debug for SpringProfiles {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SpringProfiles")
+            .field("includes", &self.includes)
+            .field("active_with", &self.active_with.is_some())
+            .finish()
+    }
+}
+
+/// The same facts (a copy of the service they came with).
+impl PartialEq for SpringProfiles {
+    fn eq(&self, other: &Self) -> bool {
+        let same_builder = match (&self.active_with, &other.active_with) {
+            (Some(a), Some(b)) => Arc::ptr_eq(a, b),
+            (None, None) => true,
+            _ => false,
+        };
+        self.includes == other.includes && same_builder
+    }
 }
 
 /// The pools an application opens with a list of active profiles, in order (Spring:
@@ -1034,6 +1076,7 @@ impl Service {
             liveness_checks_db: None,
             pools_for_profiles: None,
             environments: None,
+            spring_profiles: None,
         }
     }
 }
@@ -1646,6 +1689,10 @@ pub struct Model {
     /// Values outside a `pgbouncer.ini` that their program refuses at start-up (a
     /// Spring profile expression Spring cannot parse), reported by `parse-error`.
     pub refused_values: Vec<RefusedValue>,
+    /// What a reader tells the user of what it did not read (a Spring
+    /// `spring.config.import` it does not follow): the engine adds them to the run's
+    /// notes.
+    pub notes: Vec<String>,
     /// The files of the run, so rules can say where a number came from
     /// (`db/postgresql.conf:64`). Filled by the engine before rules run.
     pub sources: crate::source::SourceMap,
@@ -1682,6 +1729,7 @@ impl Model {
         self.entries.append(other.entries);
         self.secrets.extend(other.secrets);
         self.refused_values.extend(other.refused_values);
+        self.notes.extend(other.notes);
     }
 
     /// True when the model has no facts (its sources aside).
@@ -1693,6 +1741,7 @@ impl Model {
             && self.entries.is_empty()
             && self.secrets.is_empty()
             && self.refused_values.is_empty()
+            && self.notes.is_empty()
     }
 
     /// [`Model::extend`] with each of `parts` in order, after reserving room for all of
@@ -1713,6 +1762,7 @@ impl Model {
             self.entries = first.entries;
             self.secrets = first.secrets;
             self.refused_values = first.refused_values;
+            self.notes = first.notes;
         }
         let parts: Vec<Model> = parts.collect();
         fn total(parts: &[Model], len: impl Fn(&Model) -> usize) -> usize {

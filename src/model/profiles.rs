@@ -44,7 +44,6 @@ fn active_profiles(service: &Service, ecosystem: Ecosystem) -> Option<Active> {
         |found: Option<&crate::model::EnvVar>| found.is_some_and(|v| v.unknown_from.is_some());
     let dotnet = || var("ASPNETCORE_ENVIRONMENT").or_else(|| var("DOTNET_ENVIRONMENT"));
     let chosen = match ecosystem {
-        Ecosystem::Spring => spring_variable(service, environment),
         Ecosystem::DotNet => dotnet(),
         Ecosystem::Node => var("NODE_ENV"),
         _ => None,
@@ -54,19 +53,9 @@ fn active_profiles(service: &Service, ecosystem: Ecosystem) -> Option<Active> {
     }
     match ecosystem {
         Ecosystem::Spring => {
-            let (profiles, source) = match chosen {
-                Some(v) if SPRING_ACTIVE_VARIABLES.contains(&v.name.as_str()) => (
-                    spring_list(&v.value),
-                    format!("{} is `{}`", v.name, v.value.trim()),
-                ),
-                Some(v) => (
-                    spring_list(&v.value),
-                    format!(
-                        "{} is `{}`, which spring.profiles.active reads",
-                        v.name,
-                        v.value.trim()
-                    ),
-                ),
+            let (profiles, source) = match spring_deployed(service, environment) {
+                Some(Deployed::Unknown) => return None,
+                Some(Deployed::Known { profiles, source }) => (profiles, source),
                 None => {
                     let setting = service.active_profiles.as_ref()?;
                     let listed = setting.get()?;
@@ -122,26 +111,103 @@ fn active_profiles(service: &Service, ecosystem: Ecosystem) -> Option<Active> {
 /// `DefaultPropertyMapper`, which reads a variable named as the property).
 const SPRING_ACTIVE_VARIABLES: [&str; 2] = ["SPRING_PROFILES_ACTIVE", "spring.profiles.active"];
 
-/// The deployment's variable that sets a Spring service's active profiles:
-/// `SPRING_PROFILES_ACTIVE` (or `spring.profiles.active`), else the variable of a placeholder the files'
-/// `spring.profiles.active` goes through (`${APP_PROFILE:prod}`), as Spring resolves it
-/// against the environment. Its value is taken as the whole list. Its last definition is
-/// the one the process sees.
-fn spring_variable<'e>(
-    service: &Service,
-    environment: &'e [crate::model::EnvVar],
-) -> Option<&'e crate::model::EnvVar> {
-    let var = |name: &str| crate::model::EnvVar::last_named(environment, name);
-    SPRING_ACTIVE_VARIABLES
-        .iter()
-        .find_map(|name| var(name))
-        .or_else(|| {
-            let setting = service.active_profiles.as_ref()?;
-            let crate::model::Origin::File { via: Some(via), .. } = &setting.origin else {
-                return None;
-            };
-            crate::model::via_variables(via).find_map(var)
-        })
+/// The variables that set Spring's default profiles, likewise.
+const SPRING_DEFAULT_VARIABLES: [&str; 2] = ["SPRING_PROFILES_DEFAULT", "spring.profiles.default"];
+
+/// The profiles a deployment's environment makes a Spring service run.
+enum Deployed {
+    Known {
+        profiles: Vec<String>,
+        source: String,
+    },
+    /// Chosen by a value the files do not give (a Secret's).
+    Unknown,
+}
+
+impl Deployed {
+    /// The profiles `value` lists, read from `source`.
+    fn of(value: crate::model::Val<Vec<String>>, source: impl FnOnce(&[String]) -> String) -> Self {
+        match value {
+            crate::model::Val::Known(profiles) => Deployed::Known {
+                source: source(&profiles),
+                profiles,
+            },
+            _ => Deployed::Unknown,
+        }
+    }
+
+    /// The profiles a variable's value lists (Spring splits it at commas).
+    fn of_variable(var: &crate::model::EnvVar, source: String) -> Self {
+        if var.unknown_from.is_some() {
+            return Deployed::Unknown;
+        }
+        Deployed::Known {
+            profiles: spring_list(&var.value),
+            source,
+        }
+    }
+}
+
+/// The profiles a Spring service's deployment makes it run, as Spring Boot binds them
+/// (`context.config.Profiles`: `spring.profiles.active`, else `spring.profiles.default`,
+/// each from the highest property source that sets it): `spring.profiles.active` in
+/// `SPRING_APPLICATION_JSON`, else `SPRING_PROFILES_ACTIVE` (or a variable named
+/// `spring.profiles.active`), else the files' `spring.profiles.active` with the
+/// deployment's variables in its placeholders (`${A:x},eu` with `A=y` is `y,eu`); with
+/// none of these and nothing `spring.profiles.include` names (which is active in every
+/// run), the default profiles `SPRING_APPLICATION_JSON` or `SPRING_PROFILES_DEFAULT`
+/// sets. None when the deployment chooses nothing: the files' choice stands. A
+/// variable's last definition is the one the process sees.
+fn spring_deployed(service: &Service, environment: &[crate::model::EnvVar]) -> Option<Deployed> {
+    use crate::ecosystems::spring::application_json_profiles;
+    let var = |names: [&'static str; 2]| {
+        names
+            .into_iter()
+            .find_map(|name| crate::model::EnvVar::last_named(environment, name))
+    };
+    let from_json = |property: &str, profiles: &[String]| {
+        format!(
+            "SPRING_APPLICATION_JSON sets {property} to `{}`",
+            profiles.join(",")
+        )
+    };
+    if let Some(value) = application_json_profiles(environment, "spring.profiles.active") {
+        return Some(Deployed::of(value, |p| {
+            from_json("spring.profiles.active", p)
+        }));
+    }
+    if let Some(v) = var(SPRING_ACTIVE_VARIABLES) {
+        let source = format!("{} is `{}`", v.name, v.value.trim());
+        return Some(Deployed::of_variable(v, source));
+    }
+    let facts = service.spring_profiles.as_deref();
+    let resolved = facts
+        .and_then(|f| f.active_with.as_ref())
+        .and_then(|active_with| active_with(environment));
+    if let Some(value) = resolved {
+        return Some(Deployed::of(value, |p| {
+            format!(
+                "spring.profiles.active is `{}` with the deployment's variables in its placeholders",
+                p.join(",")
+            )
+        }));
+    }
+    let files_active = service
+        .active_profiles
+        .as_ref()
+        .is_some_and(|s| s.get().is_none_or(|p| !p.is_empty()));
+    if files_active || facts.is_some_and(|f| f.includes) {
+        return None;
+    }
+    let no_active = |source: String| format!("no profile is active and {source}");
+    if let Some(value) = application_json_profiles(environment, "spring.profiles.default") {
+        return Some(Deployed::of(value, |p| {
+            no_active(from_json("spring.profiles.default", p))
+        }));
+    }
+    let v = var(SPRING_DEFAULT_VARIABLES)?;
+    let source = no_active(format!("{} is `{}`", v.name, v.value.trim()));
+    Some(Deployed::of_variable(v, source))
 }
 
 /// The profiles `SPRING_PROFILES_ACTIVE` lists: Spring splits the value at commas.
@@ -168,10 +234,12 @@ pub(crate) fn add_deployed_profile_pools(
     };
     // One whose value the files do not give (a Secret's) names profiles that are not
     // known.
-    let Some(var) = spring_variable(part, environment).filter(|v| v.unknown_from.is_none()) else {
+    let Some(Deployed::Known {
+        profiles: active, ..
+    }) = spring_deployed(part, environment)
+    else {
         return;
     };
-    let active = spring_list(&var.value);
     let label = active.join(",");
     let read = part
         .pools
