@@ -102,6 +102,7 @@ impl Reader for Kubernetes {
                                     .unwrap_or("default")
                                     .to_owned(),
                                 env: reader.environment(sources),
+                                mounts: reader.mounted_config_maps(),
                                 budget: ExpansionBudget(share.into()),
                             }))
                         })
@@ -195,9 +196,18 @@ struct Workload {
     /// Each long-running container's name and `envFrom` and `env` entries, in order
     /// ([`ObjectReader::long_running_containers`]).
     env: Vec<(String, Vec<EnvItem>)>,
+    /// The ConfigMaps its containers mount as files ([`ObjectReader::mounted_config_maps`]).
+    mounts: Vec<ConfigMapMount>,
     /// What `$(VAR)` expansion may still add for this workload: its share of its
     /// file's budget.
     budget: ExpansionBudget,
+}
+
+/// A ConfigMap a workload's pod mounts in a volume, and the keys the volume's `items`
+/// project (empty: every key, as Kubernetes projects them without `items`).
+struct ConfigMapMount {
+    name: String,
+    keys: Vec<String>,
 }
 
 /// Most bytes of expanded values `$(VAR)` expansion makes in one file (4 MiB), in equal
@@ -249,7 +259,11 @@ impl ExpansionBudget {
 impl Workload {
     /// The service with each container's environment resolved, and the pools its
     /// variables configure ([`super::service_with_containers`]).
-    fn into_model(self, values: &ConfigMaps) -> Model {
+    fn into_model(mut self, values: &ConfigMaps) -> Model {
+        let mounted = self.mounted_files(values);
+        if let Some(deployment) = self.service.deployment.as_mut() {
+            deployment.mounted_files = mounted;
+        }
         let mut containers = Vec::new();
         let mut secrets = Vec::new();
         for (name, items) in &self.env {
@@ -263,6 +277,29 @@ impl Workload {
         let mut model = super::service_with_containers(self.service, containers);
         model.secrets.extend(secrets);
         model
+    }
+
+    /// The configuration files (`application.yml`, …) of the ConfigMaps its pod mounts,
+    /// among those read, in its namespace: an application read from one runs in it.
+    fn mounted_files(&self, values: &ConfigMaps) -> Vec<crate::model::MountedFile> {
+        let mut files = Vec::new();
+        for mount in &self.mounts {
+            let object = (
+                ValueSource::ConfigMap,
+                self.namespace.clone(),
+                mount.name.clone(),
+            );
+            let entries = values.get(&object).into_iter().flatten();
+            for (key, _, location) in entries {
+                if is_embedded_config(key) && (mount.keys.is_empty() || mount.keys.contains(key)) {
+                    files.push(crate::model::MountedFile {
+                        location: *location,
+                        source: format!("ConfigMap {}, key {key}", mount.name),
+                    });
+                }
+            }
+        }
+        files
     }
 }
 
@@ -285,6 +322,9 @@ enum EnvItem {
         source: ValueSource,
         object: String,
         key: String,
+        /// `optional: true`: the kubelet skips the variable when the object lacks the
+        /// key ([`resolve_environment`]).
+        optional: bool,
     },
     /// `env` whose value is not in the files (`valueFrom.fieldRef`,
     /// `resourceFieldRef`): a `$(VAR)` reference to it is unknown. `from` says where
@@ -395,9 +435,16 @@ fn resolve_environment(
                 source,
                 object,
                 key,
+                optional,
             } => {
-                let found = lookup(*source, object)
-                    .and_then(|entries| entries.iter().rev().find(|(k, _, _)| k == key));
+                let entries = lookup(*source, object);
+                let found = entries.and_then(|e| e.iter().rev().find(|(k, _, _)| k == key));
+                // The kubelet skips an optional reference to a key the object lacks
+                // (`if !ok { if optional { continue } }` in `makeEnvironmentVariables`):
+                // the variable keeps an earlier value of its name, or stays unset.
+                if found.is_none() && entries.is_some() && *optional {
+                    continue;
+                }
                 let Some((_, value, at)) = found else {
                     bindings.insert(name.clone(), Binding::Unknown);
                     let from = format!("{} {object}, key {key}", source.kind());
@@ -1135,6 +1182,51 @@ impl ObjectReader<'_> {
         containers
     }
 
+    /// The ConfigMaps its long-running containers mount as files: each `configMap`
+    /// volume, and each `configMap` source of a `projected` volume, that one of them
+    /// names in its `volumeMounts` (Kubernetes docs, "ConfigMaps", "Using ConfigMaps as
+    /// files from a Pod": each key becomes a file, or only those `items` lists).
+    fn mounted_config_maps(&self) -> Vec<ConfigMapMount> {
+        let mounted: HashSet<&str> = self
+            .long_running_containers()
+            .into_iter()
+            .flat_map(|c| self.seq_items(c, "volumeMounts"))
+            .filter_map(|m| self.doc.get(m, "name").and_then(|n| self.doc.text(n)))
+            .collect();
+        let volumes = self
+            .node(&["spec", "template", "spec"])
+            .map(|spec| self.seq_items(spec, "volumes"))
+            .unwrap_or_default();
+        let mounted_volumes = volumes.into_iter().filter(|v| {
+            let name = self.doc.get(*v, "name").and_then(|n| self.doc.text(n));
+            name.is_some_and(|n| mounted.contains(n))
+        });
+        let mut mounts = Vec::new();
+        for volume in mounted_volumes {
+            let projected = self
+                .node_at(volume, &["projected"])
+                .map(|p| self.seq_items(p, "sources"))
+                .unwrap_or_default()
+                .into_iter()
+                .filter_map(|source| self.doc.get(source, "configMap"));
+            let sources = self
+                .doc
+                .get(volume, "configMap")
+                .into_iter()
+                .chain(projected);
+            mounts.extend(sources.filter_map(|source| {
+                let keys = self.seq_items(source, "items").into_iter();
+                Some(ConfigMapMount {
+                    name: self.referenced_name(source, &["name"])?,
+                    keys: keys
+                        .filter_map(|item| self.referenced_name(item, &["key"]))
+                        .collect(),
+                })
+            }));
+        }
+        mounts
+    }
+
     fn seq_items(&self, node: NodeId, key: &str) -> Vec<NodeId> {
         self.doc
             .get(node, key)
@@ -1196,9 +1288,7 @@ impl ObjectReader<'_> {
             else {
                 continue;
             };
-            let embedded = super::recognise(Path::new(key))
-                .is_some_and(|(reader, _)| reader.ecosystem() != Ecosystem::Kubernetes);
-            if embedded {
+            if is_embedded_config(key) {
                 continue;
             }
             let span = self.doc.span(entry.value);
@@ -1261,7 +1351,7 @@ impl ObjectReader<'_> {
             .collect()
     }
 
-    /// `valueFrom: {configMapKeyRef | secretKeyRef: {name, key}}`.
+    /// `valueFrom: {configMapKeyRef | secretKeyRef: {name, key, optional}}`.
     fn value_reference(
         &self,
         item: NodeId,
@@ -1278,6 +1368,11 @@ impl ObjectReader<'_> {
             source,
             object: self.referenced_name(reference, &["name"])?,
             key: self.referenced_name(reference, &["key"])?,
+            optional: self
+                .doc
+                .get(reference, "optional")
+                .and_then(|o| self.doc.scalar(o))
+                .is_some_and(is_yaml_true),
         })
     }
 
@@ -1478,6 +1573,13 @@ fn auth_file_names(model: &Model) -> Vec<String> {
         .collect()
 }
 
+/// Whether a ConfigMap key holds a configuration file another reader reads
+/// (`application.yml`, `pgbouncer.ini`): [`ObjectReader::embedded_configs`] reads it.
+fn is_embedded_config(key: &str) -> bool {
+    super::recognise(Path::new(key))
+        .is_some_and(|(reader, _)| reader.ecosystem() != Ecosystem::Kubernetes)
+}
+
 /// Whether a ConfigMap key holds a PgBouncer auth file: a file an `auth_file` names,
 /// or one named as PgBouncer's documentation and images name it, wherever the
 /// `pgbouncer.ini` that reads it is (another ConfigMap, the image).
@@ -1541,6 +1643,17 @@ fn decode_base64(written: &str) -> Option<String> {
         .decode(compact)
         .ok()?;
     String::from_utf8(bytes).ok()
+}
+
+/// A plain scalar YAML 1.1 reads as `true`, as kubectl's YAML decoder (go-yaml v2
+/// `resolve.go`, through sigs.k8s.io/yaml) does: `true`, `yes`, `on`, `y` in their
+/// cases. A
+/// quoted `"true"` is a string, which the API server refuses for a boolean field.
+fn is_yaml_true(scalar: &crate::syntax::Scalar) -> bool {
+    const TRUE: &[&str] = &[
+        "y", "Y", "yes", "Yes", "YES", "on", "On", "ON", "true", "True", "TRUE",
+    ];
+    scalar.style == crate::syntax::ScalarStyle::Plain && TRUE.contains(&scalar.text.as_str())
 }
 
 fn seconds(setting: Setting<i64>) -> Setting<Duration> {
@@ -1920,6 +2033,54 @@ mod tests {
             assert!(masked.contains(&value), "{value} not masked: {masked:?}");
         }
         assert!(model.secrets.iter().all(|s| !s.literal));
+    }
+
+    #[test]
+    fn an_optional_reference_to_a_key_the_object_lacks_is_skipped() {
+        // The kubelet skips it: the earlier literal (40) runs. Without it the variable
+        // is unset (Hikari's default); a ConfigMap not among the files stays unknown.
+        let workload = |env: &str| {
+            format!("apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: cm1}}\ndata:\n  other: \"1\"\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: web}}\nspec:\n  template:\n    spec:\n      containers:\n        - name: web\n          env:\n            - {{name: SPRING_DATASOURCE_URL, value: \"jdbc:postgresql://db/app\"}}\n{env}")
+        };
+        let optional = |object: &str, optional: &str| {
+            format!("            - name: SPRING_DATASOURCE_HIKARI_MAXIMUM_POOL_SIZE\n              valueFrom:\n                configMapKeyRef: {{name: {object}, key: size, optional: {optional}}}\n")
+        };
+        let literal =
+            "            - {name: SPRING_DATASOURCE_HIKARI_MAXIMUM_POOL_SIZE, value: \"40\"}\n";
+        let max = |text: &str| read(text).pools.first().map(|p| p.max.value.clone());
+        let both = workload(&format!("{literal}{}", optional("cm1", "true")));
+        assert_eq!(max(&both), Some(Val::Known(40)));
+        let environment = read(&both).services[0]
+            .deployment
+            .as_ref()
+            .unwrap()
+            .environment
+            .clone();
+        assert_eq!(
+            environment
+                .iter()
+                .filter(|v| v.name.contains("POOL_SIZE"))
+                .count(),
+            1
+        );
+        // Alone, nothing sets the size: Hikari's default, not an unknown.
+        let alone = read(&workload(&optional("cm1", "yes")));
+        assert_eq!(alone.pools[0].max.get(), Some(&10));
+        assert!(alone.pools[0].max.origin.is_default());
+        // Not optional (the pod does not start), or the object is not among the files
+        // (it may hold the key): unknown, as before.
+        for env in [
+            optional("cm1", "false"),
+            optional("cm1", "\"true\""),
+            optional("other", "true"),
+        ] {
+            let text = workload(&format!("{literal}{env}"));
+            let model = read(&text);
+            let environment = &model.services[0].deployment.as_ref().unwrap().environment;
+            let last =
+                EnvVar::last_named(environment, "SPRING_DATASOURCE_HIKARI_MAXIMUM_POOL_SIZE");
+            assert!(last.is_some_and(|v| v.unknown_from.is_some()), "{env}");
+        }
     }
 
     #[test]
