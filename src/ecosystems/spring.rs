@@ -23,8 +23,8 @@ use super::{file_name, ParsedFile, Reader};
 use crate::model::hikari;
 use crate::model::{
     ClassSettings, ConfigEntry, ConnectionInfo, Ecosystem, EntryKey, JpaFacts, Library, Location,
-    Model, NamedSettings, Origin, Pool, PoolClassSettings, PoolsForProfiles, RefusedValue, Secret,
-    Service, Setting, Val,
+    Model, NamedSettings, Origin, Pool, PoolClassSettings, PoolsForProfiles, RefusalStage,
+    RefusedValue, Secret, Service, Setting, Val,
 };
 use crate::source::{SourceMap, Span};
 use crate::syntax::{Document, Format, NodeId, NodeKind, ScalarStyle};
@@ -298,6 +298,7 @@ fn refuse_profile_properties(leaves: &[Leaf], refused: &mut Vec<RefusedValue>) {
             ),
             fix,
             warning: false,
+            stage: RefusalStage::StartUp,
         });
     }
 }
@@ -667,6 +668,7 @@ fn activation_condition(leaves: &[Leaf], refused: &mut Vec<RefusedValue>) -> Opt
                         ),
                         fix: refusal.fix,
                         warning: false,
+                        stage: RefusalStage::StartUp,
                     });
                 }
             }
@@ -698,6 +700,7 @@ fn legacy_condition(leaf: &Leaf) -> RefusedValue {
         ),
         fix: "write spring.config.activate.on-profile instead of spring.profiles",
         warning: true,
+        stage: RefusalStage::StartUp,
     }
 }
 

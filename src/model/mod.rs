@@ -1226,8 +1226,9 @@ pub enum EntryStop {
     Unterminated,
 }
 
-/// A value its program refuses at start-up, outside a `pgbouncer.ini` (a Spring
-/// profile expression Spring cannot parse): a `parse-error` at the value.
+/// A value its program refuses, outside a `pgbouncer.ini` (a Spring profile expression
+/// Spring cannot parse, a Kubernetes rollout value the API server refuses): a
+/// `parse-error` at the value.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RefusedValue {
     pub location: Location,
@@ -1237,6 +1238,17 @@ pub struct RefusedValue {
     pub fix: &'static str,
     /// Refused by some versions of the program only (the reason says which): a warning.
     pub warning: bool,
+    /// When it is refused.
+    pub stage: RefusalStage,
+}
+
+/// When a [`RefusedValue`] is refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RefusalStage {
+    /// The program does not start (Spring Boot).
+    StartUp,
+    /// The object is not stored (the Kubernetes API server refuses `kubectl apply`).
+    Apply,
 }
 
 /// A count that multiplies connections (processes, instances): its known value, at
