@@ -544,24 +544,7 @@ pub fn infer_deployments(model: &mut Model) {
 /// copy of the application's pools. The link is recorded as inferred: where the
 /// application looks for its configuration is not compared with the mount path.
 pub fn link_mounted_applications(model: &mut Model) {
-    let mut runs_in: HashMap<usize, Vec<(usize, String)>> = HashMap::new();
-    for (app_index, app) in model.services.iter().enumerate() {
-        if app.deployment.is_some() || app.pools.is_empty() {
-            continue;
-        }
-        let Some(at) = application_location(model, app) else {
-            continue;
-        };
-        for (workload, service) in model.services.iter().enumerate() {
-            let mounted = service.deployment.iter().flat_map(|d| &d.mounted_files);
-            let holds =
-                |f: &&MountedFile| f.location.file == at.file && f.location.span.contains(at.span);
-            if let Some(file) = mounted.into_iter().find(holds) {
-                let why = format!("{} mounts {}", service.name, file.source);
-                runs_in.entry(workload).or_default().push((app_index, why));
-            }
-        }
-    }
+    let runs_in = mounted_applications(model);
     if runs_in.is_empty() {
         return;
     }
@@ -605,6 +588,47 @@ pub fn link_mounted_applications(model: &mut Model) {
         }
         model.services.push(service);
     }
+}
+
+/// For each workload (by index) that mounts an application's file, the applications
+/// (by index) it runs and why.
+fn mounted_applications(model: &Model) -> HashMap<usize, Vec<(usize, String)>> {
+    // The files mounted, by the manifest file that holds their text, so that each
+    // application looks up its own file instead of comparing with every workload.
+    let mut mounted: HashMap<FileId, Vec<(usize, &MountedFile)>> = HashMap::new();
+    for (workload, service) in model.services.iter().enumerate() {
+        for file in service.deployment.iter().flat_map(|d| &d.mounted_files) {
+            mounted
+                .entry(file.location.file)
+                .or_default()
+                .push((workload, file));
+        }
+    }
+    if mounted.is_empty() {
+        return HashMap::new();
+    }
+    let mut runs_in: HashMap<usize, Vec<(usize, String)>> = HashMap::new();
+    for (app_index, app) in model.services.iter().enumerate() {
+        if app.deployment.is_some() || app.pools.is_empty() {
+            continue;
+        }
+        let Some(at) = application_location(model, app) else {
+            continue;
+        };
+        let mut seen = HashSet::new();
+        for (workload, file) in mounted.get(&at.file).into_iter().flatten() {
+            // One link per workload, whatever entries of one key it mounts.
+            if file.location.span.contains(at.span) && seen.insert(*workload) {
+                let name = model
+                    .services
+                    .get(*workload)
+                    .map_or("", |w| w.name.as_str());
+                let why = format!("{name} mounts {}", file.source);
+                runs_in.entry(*workload).or_default().push((app_index, why));
+            }
+        }
+    }
+    runs_in
 }
 
 /// Where an application's first pool is written (its anchor, else its maximum).

@@ -445,8 +445,10 @@ fn resolve_environment(
                 let entries = lookup(*source, object);
                 let found = entries.and_then(|e| e.iter().rev().find(|(k, _, _)| k == key));
                 // The kubelet skips an optional reference to a key the object lacks
-                // (`if !ok { if optional { continue } }` in `makeEnvironmentVariables`):
-                // the variable keeps an earlier value of its name, or stays unset.
+                // (`if !ok { if optional { continue } }` in `makeEnvironmentVariables`,
+                // https://github.com/kubernetes/kubernetes/blob/master/pkg/kubelet/kubelet_pods.go):
+                // the variable keeps an earlier value of its name, or stays unset. An
+                // object not among the files may hold the key: still unknown.
                 if found.is_none() && entries.is_some() && *optional {
                     continue;
                 }
@@ -1278,8 +1280,8 @@ impl ObjectReader<'_> {
 
     /// The ConfigMaps its long-running containers mount as files: each `configMap`
     /// volume, and each `configMap` source of a `projected` volume, that one of them
-    /// names in its `volumeMounts` (Kubernetes docs, "ConfigMaps", "Using ConfigMaps as
-    /// files from a Pod": each key becomes a file, or only those `items` lists).
+    /// names in its `volumeMounts`: each key becomes a file, or only those `items` lists
+    /// (<https://kubernetes.io/docs/concepts/configuration/configmap/#using-configmaps-as-files-from-a-pod>).
     fn mounted_config_maps(&self) -> Vec<ConfigMapMount> {
         let mounted: HashSet<&str> = self
             .long_running_containers()
@@ -1632,9 +1634,10 @@ struct Rollout {
 }
 
 /// Why the API server refuses a rolling update's `maxSurge` or `maxUnavailable`
-/// (kubernetes `pkg/apis/apps/validation/validation.go`: `ValidatePositiveIntOrPercent`,
-/// `IsNotMoreThan100Percent`, `ValidateRollingUpdateDeployment`,
-/// `ValidateRollingUpdateDaemonSet`; apimachinery `IsValidPercent`).
+/// (<https://github.com/kubernetes/kubernetes/blob/master/pkg/apis/apps/validation/validation.go>:
+/// `ValidatePositiveIntOrPercent`, `IsNotMoreThan100Percent`,
+/// `ValidateRollingUpdateDeployment`, `ValidateRollingUpdateDaemonSet`; apimachinery
+/// `pkg/util/validation/validation.go` `IsValidPercent`, `^[0-9]+%$`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum RolloutRefusal {
     /// A string (`"2"`, `abc`) that is not a whole percentage (`^[0-9]+%$`).
