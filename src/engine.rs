@@ -1314,6 +1314,9 @@ fn report_reader_panic(reader: &dyn Reader, files: &[FileId], report: &mut Repor
 /// Register the manifest (so diagnostics can point into it) and merge its topology;
 /// without a declared topology, infer the links that are unambiguous.
 fn apply_manifest(model: &mut Model, request: &CheckRequest, report: &mut Report) {
+    // Facts of the files, not of the manifest: a workload runs the application whose
+    // file it mounts, whether or not a table declares them.
+    crate::topology::link_mounted_applications(model);
     // The model shares the report's files (a cheap clone); the manifest is registered
     // first so that both see it.
     let Some(manifest) = request.manifest.as_ref().filter(|m| !m.topology.is_empty()) else {

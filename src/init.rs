@@ -492,13 +492,18 @@ fn write_service(
         }
     } else if let (Some(path), Some(_)) = (&own_file, linked_by_check) {
         // The compose service `check` ties the application to without a manifest (it
-        // builds or mounts its files): the same link, or the manifest would drop its
+        // builds or mounts its files), or the Kubernetes workload that mounts the
+        // ConfigMap it is read from: the same link, or the manifest would drop its
         // replicas. The reason names a host path, which a comment cannot hold safely.
-        let _ = writeln!(
-            out,
-            "deployment = {}   # inferred: its compose service builds or mounts the application's files",
-            quote(path)
-        );
+        let mounts_config_map = service
+            .deployment
+            .as_ref()
+            .is_some_and(|d| !d.mounted_files.is_empty());
+        let why = match mounts_config_map {
+            true => "its workload mounts the ConfigMap the application is read from",
+            false => "its compose service builds or mounts the application's files",
+        };
+        let _ = writeln!(out, "deployment = {}   # inferred: {why}", quote(path));
     } else {
         match candidates.as_slice() {
         [(deployment, path)] => {

@@ -11,7 +11,7 @@ use crate::manifest::topology::{
     Declared, DeclaredDatabase, DeclaredPooler, DeclaredService, DeclaredTopology,
 };
 use crate::model::{
-    Database, Engine, Load, Location, Model, Origin, Pooler, Service, Setting, Val,
+    Database, Engine, Load, Location, Model, MountedFile, Origin, Pooler, Service, Setting, Val,
 };
 use crate::source::{FileId, SourceMap, Span};
 
@@ -532,6 +532,126 @@ pub fn infer_deployments(model: &mut Model) {
         }
         model.services.push(service);
     }
+}
+
+/// Tie each application read from a file a Kubernetes workload mounts (`application.yml`
+/// in a ConfigMap's `data`, [`crate::model::Deployment::mounted_files`]) to that
+/// workload: every replica reads the file and opens its pools, so the workload's
+/// replicas, surge and autoscaler multiply them and its environment overrides them, as
+/// for the compose service that mounts an application's file ([`infer_deployments`]).
+/// Done with or without a manifest: a table naming the workload's file then takes the
+/// one service. A file several workloads mount runs in each of them, each with its own
+/// copy of the application's pools. The link is recorded as inferred: where the
+/// application looks for its configuration is not compared with the mount path.
+pub fn link_mounted_applications(model: &mut Model) {
+    let runs_in = mounted_applications(model);
+    if runs_in.is_empty() {
+        return;
+    }
+    let mut services: Vec<Option<Service>> = std::mem::take(&mut model.services)
+        .into_iter()
+        .map(Some)
+        .collect();
+    let apps: HashMap<usize, Service> = runs_in
+        .values()
+        .flatten()
+        .filter_map(|(app, _)| Some((*app, services.get_mut(*app)?.take()?)))
+        .collect();
+    let mut workloads: Vec<usize> = runs_in.keys().copied().collect();
+    workloads.sort_unstable();
+    let mut linked = Vec::new();
+    let mut deployed = HashSet::new();
+    for workload_index in workloads {
+        let Some(workload) = services.get_mut(workload_index).and_then(Option::take) else {
+            continue;
+        };
+        let mut parts = Vec::new();
+        let mut reasons = Vec::new();
+        for (app, why) in runs_in.get(&workload_index).into_iter().flatten() {
+            let Some(service) = apps.get(app) else {
+                continue;
+            };
+            // The first workload takes the application's pools, the others copies.
+            parts.push(match deployed.insert(*app) {
+                true => service.clone(),
+                false => own_copy(model, service),
+            });
+            reasons.push(why.clone());
+        }
+        linked.push((workload, parts, reasons.join("; ")));
+    }
+    model.services = services.into_iter().flatten().collect();
+    for (workload, parts, why) in linked {
+        let mut service = deploy(model, &workload.name, parts, Some(&workload));
+        if let Some(deployment) = service.deployment.as_mut() {
+            deployment.inferred_link = Some(why);
+        }
+        model.services.push(service);
+    }
+}
+
+/// For each workload (by index) that mounts an application's file, the applications
+/// (by index) it runs and why.
+fn mounted_applications(model: &Model) -> HashMap<usize, Vec<(usize, String)>> {
+    // The files mounted, by the manifest file that holds their text, so that each
+    // application looks up its own file instead of comparing with every workload.
+    let mut mounted: HashMap<FileId, Vec<(usize, &MountedFile)>> = HashMap::new();
+    for (workload, service) in model.services.iter().enumerate() {
+        for file in service.deployment.iter().flat_map(|d| &d.mounted_files) {
+            mounted
+                .entry(file.location.file)
+                .or_default()
+                .push((workload, file));
+        }
+    }
+    if mounted.is_empty() {
+        return HashMap::new();
+    }
+    let mut runs_in: HashMap<usize, Vec<(usize, String)>> = HashMap::new();
+    for (app_index, app) in model.services.iter().enumerate() {
+        if app.deployment.is_some() || app.pools.is_empty() {
+            continue;
+        }
+        let Some(at) = application_location(model, app) else {
+            continue;
+        };
+        let mut seen = HashSet::new();
+        for (workload, file) in mounted.get(&at.file).into_iter().flatten() {
+            // One link per workload, whatever entries of one key it mounts.
+            if file.location.span.contains(at.span) && seen.insert(*workload) {
+                let name = model
+                    .services
+                    .get(*workload)
+                    .map_or("", |w| w.name.as_str());
+                let why = format!("{name} mounts {}", file.source);
+                runs_in.entry(*workload).or_default().push((app_index, why));
+            }
+        }
+    }
+    runs_in
+}
+
+/// Where an application's first pool is written (its anchor, else its maximum).
+fn application_location(model: &Model, app: &Service) -> Option<Location> {
+    let pool = model.pools.get(*app.pools.first()?)?;
+    pool.anchor.or_else(|| pool.max.location())
+}
+
+/// `app` with a copy of each of its pools, for another workload than the first that
+/// runs it: the environment of the workload it is deployed with overrides them in
+/// place.
+fn own_copy(model: &mut Model, app: &Service) -> Service {
+    let mut copy = app.clone();
+    copy.pools = app
+        .pools
+        .iter()
+        .filter_map(|&index| {
+            let pool = model.pools.get(index)?.clone();
+            model.pools.push(pool);
+            Some(model.pools.len() - 1)
+        })
+        .collect();
+    copy
 }
 
 /// The registered files by the path they resolve to, and the paths the manifest names

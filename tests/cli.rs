@@ -4717,6 +4717,78 @@ fn a_liveness_group_holding_db_makes_the_liveness_probe_depend_on_it() {
     assert!(run("livenessState,diskSpace").is_empty());
 }
 
+/// An `application.yml` in a ConfigMap counts once per replica of each workload that
+/// mounts it (its environment overriding the pool, its autoscaler and surge applying),
+/// not once: the audit's case counted 20 connections for 3 replicas of 20.
+#[test]
+fn a_configmap_application_counts_per_replica_of_each_workload_mounting_it() {
+    let fixture = "tests/fixtures/k8s-configmap-mounted";
+    poollint()
+        .args(["capacity", fixture])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains(
+            "db        57            55             90",
+        ));
+    poollint()
+        .args(["check", "-f", "concise", fixture])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains(
+            "demand 80 = web 8 instances (autoscaler maximum) × 1 process × pool 5",
+        ))
+        .stdout(predicate::str::contains(
+            "[deployment inferred: web mounts ConfigMap web-config, key application.yml]",
+        ))
+        .stdout(predicate::str::contains(
+            "+ worker 2 instances (tests/fixtures/k8s-configmap-mounted/deploy/web.yaml:53) × 1 process × pool 20",
+        ))
+        .stdout(predicate::str::contains("unmounted").not())
+        .stdout(predicate::str::contains("other-key").not())
+        .stdout(predicate::str::contains("elsewhere").not());
+    // The manifest `init` writes keeps the link: one table per workload, same count.
+    let dir = tempfile::tempdir().expect("temp dir");
+    copy_tree(std::path::Path::new(fixture), dir.path());
+    let manifest = init_manifest(dir.path());
+    assert!(
+        manifest.contains("deployment = \"deploy/web.yaml\"   # inferred: its workload mounts the ConfigMap the application is read from"),
+        "{manifest}"
+    );
+    std::fs::write(dir.path().join("poollint.toml"), manifest).expect("write manifest");
+    poollint()
+        .args(["capacity"])
+        .arg(dir.path())
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains(
+            "db        57            55             90",
+        ));
+}
+
+/// An optional `configMapKeyRef` to a key the ConfigMap (among the files) lacks is
+/// skipped by the kubelet: the earlier literal runs (40), or with none Hikari's default
+/// (10). It made the pool unknown, dropping it from the fleet, and
+/// `duplicate-key-across-forms` named the skipped reference as the value that runs.
+#[test]
+fn an_optional_reference_to_a_missing_key_leaves_the_variable_as_if_unset() {
+    let db = "apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: db\nspec:\n  template:\n    spec:\n      containers:\n        - name: postgres\n          image: postgres:16\n          args: [\"-c\", \"max_connections=8\"]\n";
+    let web = |literal: &str| {
+        format!("apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: cm1}}\ndata:\n  other: \"1\"\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: web}}\nspec:\n  strategy: {{type: Recreate}}\n  template:\n    spec:\n      containers:\n        - name: web\n          env:\n            - {{name: SPRING_DATASOURCE_URL, value: \"jdbc:postgresql://db:5432/shop?socketTimeout=30\"}}\n{literal}            - name: SPRING_DATASOURCE_HIKARI_MAXIMUM_POOL_SIZE\n              valueFrom:\n                configMapKeyRef: {{name: cm1, key: size, optional: true}}\n")
+    };
+    let literal =
+        "            - {name: SPRING_DATASOURCE_HIKARI_MAXIMUM_POOL_SIZE, value: \"40\"}\n";
+    for (literal, demand) in [(literal, "demand 40 = web 1 instance (Kubernetes default) × 1 process × pool 40"), ("", "demand 10 = web 1 instance (Kubernetes default) × 1 process × pool 10 (HikariCP default)")] {
+        let dir = tree(&[("deploy/db.yaml", db), ("deploy/web.yaml", &web(literal))]);
+        poollint()
+            .args(["check", "-f", "concise"])
+            .arg(dir.path())
+            .assert()
+            .code(1)
+            .stdout(predicate::str::contains(demand))
+            .stdout(predicate::str::contains("duplicate-key-across-forms").not());
+    }
+}
+
 #[test]
 fn kubernetes_topology_is_inferred_without_a_manifest_and_init_writes_it() {
     let fixture = "tests/fixtures/k8s-inferred";

@@ -29,7 +29,8 @@ use rayon::prelude::*;
 use super::{file_name, postgres, ParsedFile, Reader, Summary};
 use crate::capacity::{self, IntOrPercent};
 use crate::model::{
-    Deployment, Ecosystem, EnvVar, Location, MapPiece, Model, Origin, Secret, Service, Setting, Val,
+    Deployment, Ecosystem, EnvVar, Location, MapPiece, Model, Origin, RefusalStage, RefusedValue,
+    Secret, Service, Setting, Val,
 };
 use crate::source::{FileId, SourceMap, Span};
 use crate::syntax::{Document, Format, NodeId};
@@ -93,7 +94,11 @@ impl Reader for Kubernetes {
                         if let Some(database) = reader.postgres_database(sources) {
                             summary.pieces.push(Piece::Model(database));
                         }
-                        reader.workload().map(|service| {
+                        reader.workload().map(|(service, refused)| {
+                            summary.pieces.push(Piece::Model(Model {
+                                refused_values: refused,
+                                ..Model::default()
+                            }));
                             Piece::Workload(Box::new(Workload {
                                 service,
                                 kind: reader.text(&["kind"]).unwrap_or_default().to_owned(),
@@ -102,6 +107,7 @@ impl Reader for Kubernetes {
                                     .unwrap_or("default")
                                     .to_owned(),
                                 env: reader.environment(sources),
+                                mounts: reader.mounted_config_maps(),
                                 budget: ExpansionBudget(share.into()),
                             }))
                         })
@@ -195,9 +201,18 @@ struct Workload {
     /// Each long-running container's name and `envFrom` and `env` entries, in order
     /// ([`ObjectReader::long_running_containers`]).
     env: Vec<(String, Vec<EnvItem>)>,
+    /// The ConfigMaps its containers mount as files ([`ObjectReader::mounted_config_maps`]).
+    mounts: Vec<ConfigMapMount>,
     /// What `$(VAR)` expansion may still add for this workload: its share of its
     /// file's budget.
     budget: ExpansionBudget,
+}
+
+/// A ConfigMap a workload's pod mounts in a volume, and the keys the volume's `items`
+/// project (empty: every key, as Kubernetes projects them without `items`).
+struct ConfigMapMount {
+    name: String,
+    keys: Vec<String>,
 }
 
 /// Most bytes of expanded values `$(VAR)` expansion makes in one file (4 MiB), in equal
@@ -249,7 +264,11 @@ impl ExpansionBudget {
 impl Workload {
     /// The service with each container's environment resolved, and the pools its
     /// variables configure ([`super::service_with_containers`]).
-    fn into_model(self, values: &ConfigMaps) -> Model {
+    fn into_model(mut self, values: &ConfigMaps) -> Model {
+        let mounted = self.mounted_files(values);
+        if let Some(deployment) = self.service.deployment.as_mut() {
+            deployment.mounted_files = mounted;
+        }
         let mut containers = Vec::new();
         let mut secrets = Vec::new();
         for (name, items) in &self.env {
@@ -263,6 +282,29 @@ impl Workload {
         let mut model = super::service_with_containers(self.service, containers);
         model.secrets.extend(secrets);
         model
+    }
+
+    /// The configuration files (`application.yml`, …) of the ConfigMaps its pod mounts,
+    /// among those read, in its namespace: an application read from one runs in it.
+    fn mounted_files(&self, values: &ConfigMaps) -> Vec<crate::model::MountedFile> {
+        let mut files = Vec::new();
+        for mount in &self.mounts {
+            let object = (
+                ValueSource::ConfigMap,
+                self.namespace.clone(),
+                mount.name.clone(),
+            );
+            let entries = values.get(&object).into_iter().flatten();
+            for (key, _, location) in entries {
+                if is_embedded_config(key) && (mount.keys.is_empty() || mount.keys.contains(key)) {
+                    files.push(crate::model::MountedFile {
+                        location: *location,
+                        source: format!("ConfigMap {}, key {key}", mount.name),
+                    });
+                }
+            }
+        }
+        files
     }
 }
 
@@ -285,6 +327,9 @@ enum EnvItem {
         source: ValueSource,
         object: String,
         key: String,
+        /// `optional: true`: the kubelet skips the variable when the object lacks the
+        /// key ([`resolve_environment`]).
+        optional: bool,
     },
     /// `env` whose value is not in the files (`valueFrom.fieldRef`,
     /// `resourceFieldRef`): a `$(VAR)` reference to it is unknown. `from` says where
@@ -395,9 +440,18 @@ fn resolve_environment(
                 source,
                 object,
                 key,
+                optional,
             } => {
-                let found = lookup(*source, object)
-                    .and_then(|entries| entries.iter().rev().find(|(k, _, _)| k == key));
+                let entries = lookup(*source, object);
+                let found = entries.and_then(|e| e.iter().rev().find(|(k, _, _)| k == key));
+                // The kubelet skips an optional reference to a key the object lacks
+                // (`if !ok { if optional { continue } }` in `makeEnvironmentVariables`,
+                // https://github.com/kubernetes/kubernetes/blob/master/pkg/kubelet/kubelet_pods.go):
+                // the variable keeps an earlier value of its name, or stays unset. An
+                // object not among the files may hold the key: still unknown.
+                if found.is_none() && entries.is_some() && *optional {
+                    continue;
+                }
                 let Some((_, value, at)) = found else {
                     bindings.insert(name.clone(), Binding::Unknown);
                     let from = format!("{} {object}, key {key}", source.kind());
@@ -864,7 +918,8 @@ impl ObjectReader<'_> {
         })
     }
 
-    fn workload(&self) -> Option<Service> {
+    /// The workload's service, and the rollout values the API server refuses in it.
+    fn workload(&self) -> Option<(Service, Vec<RefusedValue>)> {
         let name_node = self.node(&["metadata", "name"])?;
         let name = self.doc.text(name_node)?.to_owned();
         let spec = self.node(&["spec"]);
@@ -880,7 +935,14 @@ impl ObjectReader<'_> {
             self.count(&["spec", "replicas"])
                 .unwrap_or_else(|| self.default(1, spec))
         };
-        let (max_surge, max_unavailable) = self.rollout().unwrap_or((None, None));
+        let (max_surge, max_unavailable, refused) = match self.rollout() {
+            Some(rollout) => (
+                Some(rollout.surge),
+                Some(rollout.unavailable),
+                rollout.refused,
+            ),
+            None => (None, None, Vec::new()),
+        };
         let grace = self
             .count(&["spec", "template", "spec", "terminationGracePeriodSeconds"])
             .map(seconds)
@@ -897,10 +959,11 @@ impl ObjectReader<'_> {
             location: Some(self.location(name_node)),
             ..Deployment::default()
         };
-        Some(Service {
+        let service = Service {
             deployment: Some(Box::new(deployment)),
             ..Service::new(self.qualified(&name), Ecosystem::Kubernetes, Vec::new())
-        })
+        };
+        Some((service, refused))
     }
 
     /// `namespace/name`, or `name` in the default namespace.
@@ -914,9 +977,9 @@ impl ObjectReader<'_> {
     /// Surge and unavailable pods of a rolling update as written (a count or a
     /// percentage, scaled only once the instance count is known: the manifest may set
     /// it); None for `Recreate`, `OnDelete`, StatefulSets (no surge) and ReplicaSets
-    /// (they do not roll).
-    #[allow(clippy::type_complexity)]
-    fn rollout(&self) -> Option<(Option<Setting<IntOrPercent>>, Option<Setting<IntOrPercent>>)> {
+    /// (they do not roll). A value the API server refuses ([`RolloutRefusal`]) is
+    /// invalid, so no rollout is counted with it, and reported.
+    fn rollout(&self) -> Option<Rollout> {
         let percent = || {
             self.default(
                 IntOrPercent::Percent(DEFAULT_ROLLOUT_PERCENT),
@@ -938,9 +1001,48 @@ impl ObjectReader<'_> {
         ) {
             return None;
         }
-        let surge = self.rollout_field(strategy, "maxSurge", surge);
-        let unavailable = self.rollout_field(strategy, "maxUnavailable", unavailable);
-        Some((Some(surge), Some(unavailable)))
+        let mut refused = Vec::new();
+        let surge = self.rollout_field(strategy, "maxSurge", surge, &mut refused);
+        let mut unavailable =
+            self.rollout_field(strategy, "maxUnavailable", unavailable, &mut refused);
+        let zero = |s: &Setting<IntOrPercent>| {
+            matches!(
+                s.get(),
+                Some(IntOrPercent::Int(0) | IntOrPercent::Percent(0))
+            )
+        };
+        let unavailable_node = self.node(&["spec", strategy, "rollingUpdate", "maxUnavailable"]);
+        if let (true, true, Some(node)) = (zero(&surge), zero(&unavailable), unavailable_node) {
+            let both_zero = RolloutRefusal::BothZero {
+                daemon_set: strategy == "updateStrategy",
+            };
+            let path = ["spec", strategy, "rollingUpdate", "maxUnavailable"];
+            unavailable = self.refused_rollout_value(node, &path, both_zero, &mut refused);
+        }
+        if refused.is_empty() {
+            return Some(Rollout {
+                surge,
+                unavailable,
+                refused,
+            });
+        }
+        // The API server stores no part of a refused object: no rollout is counted
+        // with the values it did not refuse either.
+        let not_applied = |setting: Setting<IntOrPercent>| match setting.value {
+            Val::Invalid(_) => setting,
+            _ => Setting {
+                value: Val::invalid(
+                    String::new(),
+                    "the API server refuses this rolling update".to_owned(),
+                ),
+                origin: setting.origin,
+            },
+        };
+        Some(Rollout {
+            surge: not_applied(surge),
+            unavailable: not_applied(unavailable),
+            refused,
+        })
     }
 
     fn daemonset_default<T>(&self, value: T) -> Setting<T> {
@@ -952,25 +1054,66 @@ impl ObjectReader<'_> {
         )
     }
 
+    /// A rolling update's `maxSurge` or `maxUnavailable` as written, else `default`;
+    /// a value the API server refuses is invalid and added to `refused`.
     fn rollout_field(
         &self,
         strategy: &str,
         field: &str,
         default: Setting<IntOrPercent>,
+        refused: &mut Vec<RefusedValue>,
     ) -> Setting<IntOrPercent> {
         let path = ["spec", strategy, "rollingUpdate", field];
-        match self.node(&path) {
-            Some(node) => match self.doc.text(node).and_then(capacity::parse_int_or_percent) {
-                Some(value) => self.written(node, &path, value),
-                None => Setting {
-                    value: Val::invalid(
-                        self.doc.text(node).unwrap_or("").to_owned(),
-                        format!("{field} must be a whole number or a percentage"),
-                    ),
-                    origin: self.written(node, &path, ()).origin,
-                },
-            },
-            None => default,
+        let Some(node) = self.node(&path) else {
+            return default;
+        };
+        let read = match self.doc.scalar(node) {
+            Some(scalar) => int_or_percent(scalar),
+            None => Err(RolloutRefusal::NotPercent),
+        };
+        // Validation refuses `maxUnavailable` (and a DaemonSet's `maxSurge`) above
+        // 100 % (`IsNotMoreThan100Percent`).
+        let capped = field == "maxUnavailable" || strategy == "updateStrategy";
+        let read = read.and_then(|value| match value {
+            IntOrPercent::Percent(p) if capped && p > 100 => Err(RolloutRefusal::Over100),
+            value => Ok(value),
+        });
+        match read {
+            Ok(value) => self.written(node, &path, value),
+            Err(refusal) => self.refused_rollout_value(node, &path, refusal, refused),
+        }
+    }
+
+    /// The value at `node` as invalid for `refusal`, which is added to `refused` at
+    /// the value.
+    fn refused_rollout_value(
+        &self,
+        node: NodeId,
+        path: &[&str],
+        refusal: RolloutRefusal,
+        refused: &mut Vec<RefusedValue>,
+    ) -> Setting<IntOrPercent> {
+        let raw = self.doc.text(node).unwrap_or("").to_owned();
+        let kind = self.text(&["kind"]).unwrap_or("workload");
+        // As the API server prints it: a string quoted, a number as it is.
+        let shown = match refusal {
+            RolloutRefusal::NotPercent | RolloutRefusal::Over100 => format!("{raw:?}"),
+            _ => raw.clone(),
+        };
+        refused.push(RefusedValue {
+            location: self.location(node),
+            reason: format!(
+                "{}: Invalid value: {shown}: {}; the API server refuses the {kind}, so `kubectl apply` fails and the {kind} as written does not run",
+                path.join("."),
+                refusal.message()
+            ),
+            fix: refusal.fix(),
+            warning: false,
+            stage: RefusalStage::Apply,
+        });
+        Setting {
+            value: Val::invalid(raw, refusal.message().to_owned()),
+            origin: self.written(node, path, ()).origin,
         }
     }
 
@@ -1135,6 +1278,51 @@ impl ObjectReader<'_> {
         containers
     }
 
+    /// The ConfigMaps its long-running containers mount as files: each `configMap`
+    /// volume, and each `configMap` source of a `projected` volume, that one of them
+    /// names in its `volumeMounts`: each key becomes a file, or only those `items` lists
+    /// (<https://kubernetes.io/docs/concepts/configuration/configmap/#using-configmaps-as-files-from-a-pod>).
+    fn mounted_config_maps(&self) -> Vec<ConfigMapMount> {
+        let mounted: HashSet<&str> = self
+            .long_running_containers()
+            .into_iter()
+            .flat_map(|c| self.seq_items(c, "volumeMounts"))
+            .filter_map(|m| self.doc.get(m, "name").and_then(|n| self.doc.text(n)))
+            .collect();
+        let volumes = self
+            .node(&["spec", "template", "spec"])
+            .map(|spec| self.seq_items(spec, "volumes"))
+            .unwrap_or_default();
+        let mounted_volumes = volumes.into_iter().filter(|v| {
+            let name = self.doc.get(*v, "name").and_then(|n| self.doc.text(n));
+            name.is_some_and(|n| mounted.contains(n))
+        });
+        let mut mounts = Vec::new();
+        for volume in mounted_volumes {
+            let projected = self
+                .node_at(volume, &["projected"])
+                .map(|p| self.seq_items(p, "sources"))
+                .unwrap_or_default()
+                .into_iter()
+                .filter_map(|source| self.doc.get(source, "configMap"));
+            let sources = self
+                .doc
+                .get(volume, "configMap")
+                .into_iter()
+                .chain(projected);
+            mounts.extend(sources.filter_map(|source| {
+                let keys = self.seq_items(source, "items").into_iter();
+                Some(ConfigMapMount {
+                    name: self.referenced_name(source, &["name"])?,
+                    keys: keys
+                        .filter_map(|item| self.referenced_name(item, &["key"]))
+                        .collect(),
+                })
+            }));
+        }
+        mounts
+    }
+
     fn seq_items(&self, node: NodeId, key: &str) -> Vec<NodeId> {
         self.doc
             .get(node, key)
@@ -1196,9 +1384,7 @@ impl ObjectReader<'_> {
             else {
                 continue;
             };
-            let embedded = super::recognise(Path::new(key))
-                .is_some_and(|(reader, _)| reader.ecosystem() != Ecosystem::Kubernetes);
-            if embedded {
+            if is_embedded_config(key) {
                 continue;
             }
             let span = self.doc.span(entry.value);
@@ -1261,7 +1447,7 @@ impl ObjectReader<'_> {
             .collect()
     }
 
-    /// `valueFrom: {configMapKeyRef | secretKeyRef: {name, key}}`.
+    /// `valueFrom: {configMapKeyRef | secretKeyRef: {name, key, optional}}`.
     fn value_reference(
         &self,
         item: NodeId,
@@ -1278,6 +1464,11 @@ impl ObjectReader<'_> {
             source,
             object: self.referenced_name(reference, &["name"])?,
             key: self.referenced_name(reference, &["key"])?,
+            optional: self
+                .doc
+                .get(reference, "optional")
+                .and_then(|o| self.doc.scalar(o))
+                .is_some_and(is_yaml_true),
         })
     }
 
@@ -1434,6 +1625,84 @@ impl ValueSource {
     }
 }
 
+/// A rolling update's surge and unavailable pods, and the values of them the API server
+/// refuses ([`ObjectReader::rollout`]).
+struct Rollout {
+    surge: Setting<IntOrPercent>,
+    unavailable: Setting<IntOrPercent>,
+    refused: Vec<RefusedValue>,
+}
+
+/// Why the API server refuses a rolling update's `maxSurge` or `maxUnavailable`
+/// (<https://github.com/kubernetes/kubernetes/blob/master/pkg/apis/apps/validation/validation.go>:
+/// `ValidatePositiveIntOrPercent`, `IsNotMoreThan100Percent`,
+/// `ValidateRollingUpdateDeployment`, `ValidateRollingUpdateDaemonSet`; apimachinery
+/// `pkg/util/validation/validation.go` `IsValidPercent`, `^[0-9]+%$`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum RolloutRefusal {
+    /// A string (`"2"`, `abc`) that is not a whole percentage (`^[0-9]+%$`).
+    NotPercent,
+    /// A negative number.
+    Negative,
+    /// A number with a fraction (`2.5`), which kubectl cannot decode as an
+    /// int-or-string.
+    NotWhole,
+    /// A percentage above 100 where validation caps it.
+    Over100,
+    /// `maxUnavailable` 0 with `maxSurge` 0: the rollout could never replace a pod.
+    BothZero { daemon_set: bool },
+}
+
+impl RolloutRefusal {
+    /// What the API server says (validation.go), or kubectl's decoder.
+    fn message(self) -> &'static str {
+        match self {
+            RolloutRefusal::NotPercent => "a valid percent string must be a numeric string followed by an ending '%' (e.g. '1%',  or '93%', regex used for validation is '[0-9]+%')",
+            RolloutRefusal::Negative => "must be greater than or equal to 0",
+            RolloutRefusal::NotWhole => "cannot unmarshal a number with a fraction into an int-or-string: a count of pods must be whole",
+            RolloutRefusal::Over100 => "must not be greater than 100%",
+            RolloutRefusal::BothZero { daemon_set: false } => "may not be 0 when `maxSurge` is 0",
+            RolloutRefusal::BothZero { daemon_set: true } => "cannot be 0 when maxSurge is 0",
+        }
+    }
+
+    fn fix(self) -> &'static str {
+        match self {
+            RolloutRefusal::NotPercent => "write a count of pods as a number without quotes (`maxSurge: 2`), or a whole percentage ending in `%` (`maxSurge: 25%`)",
+            RolloutRefusal::Negative => "write 0 or more pods",
+            RolloutRefusal::NotWhole => "write a whole number of pods (`2`) or a whole percentage (`25%`)",
+            RolloutRefusal::Over100 => "write a percentage of at most 100%",
+            RolloutRefusal::BothZero { .. } => "let the rollout replace pods: set maxSurge to 1 (one pod above the replicas during the update) or maxUnavailable to 1",
+        }
+    }
+}
+
+/// A `maxSurge` or `maxUnavailable` scalar as kubectl decodes it and the API server
+/// validates it: an int-or-string is an integer when the YAML scalar is a number (plain:
+/// `2`), else a string, which must be a whole percentage (`25%`; a quoted `"2"` is
+/// refused); a number must be 0 or more.
+fn int_or_percent(scalar: &crate::syntax::Scalar) -> Result<IntOrPercent, RolloutRefusal> {
+    let text = scalar.text.as_str();
+    let plain = scalar.style == crate::syntax::ScalarStyle::Plain && scalar.tag.is_none();
+    if plain {
+        if let Ok(number) = text.parse::<i64>() {
+            return u64::try_from(number)
+                .map(IntOrPercent::Int)
+                .map_err(|_| RolloutRefusal::Negative);
+        }
+        if text.bytes().any(|b| b.is_ascii_digit()) && text.parse::<f64>().is_ok() {
+            return Err(RolloutRefusal::NotWhole);
+        }
+    }
+    let percent = text
+        .strip_suffix('%')
+        .is_some_and(|digits| !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()));
+    match percent {
+        true => capacity::parse_int_or_percent(text).ok_or(RolloutRefusal::NotPercent),
+        false => Err(RolloutRefusal::NotPercent),
+    }
+}
+
 /// `secrets` found in a document embedded in a block scalar, each followed by the later
 /// lines of its text: a span over a line break is cut to its first line in the manifest
 /// (so a label underlines one line), and the rest of a multi-line password
@@ -1476,6 +1745,13 @@ fn auth_file_names(model: &Model) -> Vec<String> {
             Some(file_name(Path::new(path))?.to_owned())
         })
         .collect()
+}
+
+/// Whether a ConfigMap key holds a configuration file another reader reads
+/// (`application.yml`, `pgbouncer.ini`): [`ObjectReader::embedded_configs`] reads it.
+fn is_embedded_config(key: &str) -> bool {
+    super::recognise(Path::new(key))
+        .is_some_and(|(reader, _)| reader.ecosystem() != Ecosystem::Kubernetes)
 }
 
 /// Whether a ConfigMap key holds a PgBouncer auth file: a file an `auth_file` names,
@@ -1541,6 +1817,17 @@ fn decode_base64(written: &str) -> Option<String> {
         .decode(compact)
         .ok()?;
     String::from_utf8(bytes).ok()
+}
+
+/// A plain scalar YAML 1.1 reads as `true`, as kubectl's YAML decoder (go-yaml v2
+/// `resolve.go`, through sigs.k8s.io/yaml) does: `true`, `yes`, `on`, `y` in their
+/// cases. A
+/// quoted `"true"` is a string, which the API server refuses for a boolean field.
+fn is_yaml_true(scalar: &crate::syntax::Scalar) -> bool {
+    const TRUE: &[&str] = &[
+        "y", "Y", "yes", "Yes", "YES", "on", "On", "ON", "true", "True", "TRUE",
+    ];
+    scalar.style == crate::syntax::ScalarStyle::Plain && TRUE.contains(&scalar.text.as_str())
 }
 
 fn seconds(setting: Setting<i64>) -> Setting<Duration> {
@@ -1764,6 +2051,90 @@ mod tests {
     }
 
     #[test]
+    fn rollout_values_the_api_server_refuses_are_invalid_and_reported_at_the_value() {
+        let deployment = |rolling: &str| {
+            format!("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 5\n  strategy:\n    rollingUpdate:\n{rolling}")
+        };
+        let refused = |rolling: &str| {
+            let text = deployment(rolling);
+            let model = read(&text);
+            let refused: Vec<(String, String)> = model
+                .refused_values
+                .iter()
+                .map(|r| {
+                    let at = r.location.span;
+                    (text[at.start..at.end].to_owned(), r.reason.clone())
+                })
+                .collect();
+            (deployment_of(&model, "web").clone(), refused)
+        };
+        let cases = [
+            // A quoted number is a string, which must be a percentage.
+            (
+                "      maxSurge: \"2\"\n",
+                "\"2\"",
+                "a valid percent string must be",
+            ),
+            (
+                "      maxSurge: abc\n",
+                "abc",
+                "a valid percent string must be",
+            ),
+            (
+                "      maxSurge: '25 %'\n",
+                "'25 %'",
+                "a valid percent string must be",
+            ),
+            (
+                "      maxSurge: -1\n",
+                "-1",
+                "must be greater than or equal to 0",
+            ),
+            (
+                "      maxSurge: 2.5\n",
+                "2.5",
+                "a count of pods must be whole",
+            ),
+            (
+                "      maxUnavailable: 120%\n",
+                "120%",
+                "must not be greater than 100%",
+            ),
+            (
+                "      maxSurge: 0%\n      maxUnavailable: 0\n",
+                "0",
+                "may not be 0 when `maxSurge` is 0",
+            ),
+        ];
+        for (rolling, at, reason) in cases {
+            let (deployment, refused) = refused(rolling);
+            assert_eq!(refused.len(), 1, "{rolling}: {refused:?}");
+            assert_eq!(refused[0].0, at, "{rolling}");
+            assert!(refused[0].1.contains(reason), "{rolling}: {refused:?}");
+            // The object is not applied: no rollout is counted.
+            assert!(
+                deployment.max_surge.as_ref().unwrap().get().is_none(),
+                "{rolling}"
+            );
+        }
+        // Accepted: a plain number, a whole percentage (above 100 % for maxSurge), and
+        // one of the two at 0.
+        for rolling in [
+            "      maxSurge: 2\n      maxUnavailable: 25%\n",
+            "      maxSurge: 150%\n",
+            "      maxSurge: 0\n      maxUnavailable: 10%\n",
+            "      maxSurge: 1\n      maxUnavailable: 0\n",
+        ] {
+            let (deployment, refused) = refused(rolling);
+            assert!(refused.is_empty(), "{rolling}: {refused:?}");
+            assert!(
+                deployment.max_surge.as_ref().unwrap().get().is_some(),
+                "{rolling}"
+            );
+        }
+    }
+
+    #[test]
     fn replica_sets_and_daemon_sets_are_workloads() {
         let text = "apiVersion: apps/v1\nkind: ReplicaSet\nmetadata:\n  name: rs\nspec:\n  replicas: 3\n---\napiVersion: apps/v1\nkind: DaemonSet\nmetadata:\n  name: agent\nspec:\n  updateStrategy:\n    rollingUpdate:\n      maxSurge: 1\n";
         let model = read(text);
@@ -1920,6 +2291,54 @@ mod tests {
             assert!(masked.contains(&value), "{value} not masked: {masked:?}");
         }
         assert!(model.secrets.iter().all(|s| !s.literal));
+    }
+
+    #[test]
+    fn an_optional_reference_to_a_key_the_object_lacks_is_skipped() {
+        // The kubelet skips it: the earlier literal (40) runs. Without it the variable
+        // is unset (Hikari's default); a ConfigMap not among the files stays unknown.
+        let workload = |env: &str| {
+            format!("apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: cm1}}\ndata:\n  other: \"1\"\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: web}}\nspec:\n  template:\n    spec:\n      containers:\n        - name: web\n          env:\n            - {{name: SPRING_DATASOURCE_URL, value: \"jdbc:postgresql://db/app\"}}\n{env}")
+        };
+        let optional = |object: &str, optional: &str| {
+            format!("            - name: SPRING_DATASOURCE_HIKARI_MAXIMUM_POOL_SIZE\n              valueFrom:\n                configMapKeyRef: {{name: {object}, key: size, optional: {optional}}}\n")
+        };
+        let literal =
+            "            - {name: SPRING_DATASOURCE_HIKARI_MAXIMUM_POOL_SIZE, value: \"40\"}\n";
+        let max = |text: &str| read(text).pools.first().map(|p| p.max.value.clone());
+        let both = workload(&format!("{literal}{}", optional("cm1", "true")));
+        assert_eq!(max(&both), Some(Val::Known(40)));
+        let environment = read(&both).services[0]
+            .deployment
+            .as_ref()
+            .unwrap()
+            .environment
+            .clone();
+        assert_eq!(
+            environment
+                .iter()
+                .filter(|v| v.name.contains("POOL_SIZE"))
+                .count(),
+            1
+        );
+        // Alone, nothing sets the size: Hikari's default, not an unknown.
+        let alone = read(&workload(&optional("cm1", "yes")));
+        assert_eq!(alone.pools[0].max.get(), Some(&10));
+        assert!(alone.pools[0].max.origin.is_default());
+        // Not optional (the pod does not start), or the object is not among the files
+        // (it may hold the key): unknown, as before.
+        for env in [
+            optional("cm1", "false"),
+            optional("cm1", "\"true\""),
+            optional("other", "true"),
+        ] {
+            let text = workload(&format!("{literal}{env}"));
+            let model = read(&text);
+            let environment = &model.services[0].deployment.as_ref().unwrap().environment;
+            let last =
+                EnvVar::last_named(environment, "SPRING_DATASOURCE_HIKARI_MAXIMUM_POOL_SIZE");
+            assert!(last.is_some_and(|v| v.unknown_from.is_some()), "{env}");
+        }
     }
 
     #[test]

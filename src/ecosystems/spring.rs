@@ -24,7 +24,7 @@ use crate::model::hikari;
 use crate::model::{
     ClassSettings, ConfigEntry, ConnectionInfo, Ecosystem, EntryKey, EnvVar, JpaFacts, Library,
     Location, Model, NamedSettings, Origin, Pool, PoolClassSettings, PoolsForProfiles,
-    RefusedValue, Secret, Service, Setting, SpringProfiles, Val,
+    RefusalStage, RefusedValue, Secret, Service, Setting, SpringProfiles, Val,
 };
 use crate::source::{SourceMap, Span};
 use crate::syntax::{Document, Format, NodeId, NodeKind, ScalarStyle};
@@ -298,6 +298,7 @@ fn refuse_profile_properties(leaves: &[Leaf], refused: &mut Vec<RefusedValue>) {
             ),
             fix,
             warning: false,
+            stage: RefusalStage::StartUp,
         });
     }
 }
@@ -727,6 +728,7 @@ fn activation_condition(leaves: &[Leaf], refused: &mut Vec<RefusedValue>) -> Opt
                         ),
                         fix: refusal.fix,
                         warning: false,
+                        stage: RefusalStage::StartUp,
                     });
                 }
             }
@@ -758,6 +760,7 @@ fn legacy_condition(leaf: &Leaf) -> RefusedValue {
         ),
         fix: "write spring.config.activate.on-profile instead of spring.profiles",
         warning: true,
+        stage: RefusalStage::StartUp,
     }
 }
 

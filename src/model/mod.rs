@@ -777,6 +777,10 @@ pub struct Deployment {
     pub host_paths: Vec<std::path::PathBuf>,
     /// Why this deployment was tied to the service without a manifest, if it was.
     pub inferred_link: Option<String>,
+    /// Configuration files the pod mounts (a Kubernetes ConfigMap's keys in a
+    /// `configMap` or `projected` volume a container mounts): an application read from
+    /// one runs in this workload ([`crate::topology::link_mounted_applications`]).
+    pub mounted_files: Vec<MountedFile>,
     /// Pools that only variables with values the files do not give configure
     /// ([`EnvVar::unknown_from`]: a `SPRING_DATASOURCE_HIKARI_MAXIMUMPOOLSIZE` from a
     /// Secret not among the files): kept out of the model's pools, as they say nothing
@@ -787,6 +791,15 @@ pub struct Deployment {
     /// main process configure ([`crate::ecosystems::service_with_containers`]): each is
     /// its own pool, counted as it is, never an override of the linked application's.
     pub companion_pools: usize,
+}
+
+/// A file a workload mounts from an object of the manifests: where its text is written
+/// (a ConfigMap's `data` value) and what it is (`ConfigMap web-config, key
+/// application.yml`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct MountedFile {
+    pub location: Location,
+    pub source: String,
 }
 
 /// An environment variable set for a process (a Kubernetes container's `env`, a compose
@@ -1279,8 +1292,9 @@ pub enum EntryStop {
     Unterminated,
 }
 
-/// A value its program refuses at start-up, outside a `pgbouncer.ini` (a Spring
-/// profile expression Spring cannot parse): a `parse-error` at the value.
+/// A value its program refuses, outside a `pgbouncer.ini` (a Spring profile expression
+/// Spring cannot parse, a Kubernetes rollout value the API server refuses): a
+/// `parse-error` at the value.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RefusedValue {
     pub location: Location,
@@ -1290,6 +1304,17 @@ pub struct RefusedValue {
     pub fix: &'static str,
     /// Refused by some versions of the program only (the reason says which): a warning.
     pub warning: bool,
+    /// When it is refused.
+    pub stage: RefusalStage,
+}
+
+/// When a [`RefusedValue`] is refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RefusalStage {
+    /// The program does not start (Spring Boot).
+    StartUp,
+    /// The object is not stored (the Kubernetes API server refuses `kubectl apply`).
+    Apply,
 }
 
 /// A count that multiplies connections (processes, instances): its known value, at

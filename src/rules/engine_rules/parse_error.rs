@@ -5,11 +5,15 @@
 //! none of PgBouncer's values [PGB-LOADER][PGB-MAIN]; and a Spring profile expression
 //! Spring cannot parse (`Malformed profile expression`) or a profile property where
 //! Spring Boot refuses it, with which Spring Boot does not start (a warning for the
-//! legacy `spring.profiles` condition, which only Spring Boot 3 refuses).
+//! legacy `spring.profiles` condition, which only Spring Boot 3 refuses); and a
+//! Kubernetes rollout value the API server refuses (`maxSurge: "2"`, `maxSurge` and
+//! `maxUnavailable` both 0), with which `kubectl apply` fails.
 
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::parameters::{PGBOUNCER_AUTH_TYPES, PGBOUNCER_POOL_MODES};
-use crate::model::{EntryStop, InvalidCause, Location, Model, Pooler, RefusedEntry, Setting, Val};
+use crate::model::{
+    EntryStop, InvalidCause, Location, Model, Pooler, RefusalStage, RefusedEntry, Setting, Val,
+};
 use crate::rules::{Category, Inputs, RuleMeta, RuleOptions};
 
 /// `parse-error`: a file that cannot be read as its format. Other files go on.
@@ -39,13 +43,14 @@ impl crate::rules::Rule for ParseError {
     }
 }
 
-/// A value outside a `pgbouncer.ini` that its program refuses at start-up (a warning
-/// when only some versions refuse it).
+/// A value outside a `pgbouncer.ini` that its program refuses at start-up, or the
+/// Kubernetes API server when it is applied (a warning when only some versions refuse
+/// it).
 fn refused_value(refused: &crate::model::RefusedValue) -> Diagnostic {
-    let (severity, label) = if refused.warning {
-        (Severity::Warning, "refused by some versions")
-    } else {
-        (Severity::Error, "refused at start-up")
+    let (severity, label) = match (refused.stage, refused.warning) {
+        (RefusalStage::Apply, _) => (Severity::Error, "refused when applied"),
+        (RefusalStage::StartUp, true) => (Severity::Warning, "refused by some versions"),
+        (RefusalStage::StartUp, false) => (Severity::Error, "refused at start-up"),
     };
     Diagnostic::new(
         &PARSE_ERROR,
