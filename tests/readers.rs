@@ -1439,7 +1439,7 @@ fn statement_timeout_counts_only_a_nonzero_c_option() {
 /// `statement_timeout = 30s` then `30000` (milliseconds), `'1min'` then `60s`.
 #[test]
 fn postgres_duplicates_with_the_same_value_in_other_units_are_not_reported() {
-    let conf = "statement_timeout = 30s\nstatement_timeout = 30000\nlock_timeout = '1min'\nlock_timeout = 60s\nshared_buffers = 1GB\nshared_buffers = 131072\nmax_connections = '100'\nmax_connections = 100\nmax_connections = 0x64\nmax_connections = 1e2\nsuperuser_reserved_connections = 3\nsuperuser_reserved_connections = 03\nwork_mem = 4MB\nwork_mem = 4096\nidle_session_timeout = 1min\nidle_session_timeout = 1000\n";
+    let conf = "statement_timeout = 30s\nstatement_timeout = 30000\nlock_timeout = '1min'\nlock_timeout = 60s\nshared_buffers = 1GB\nshared_buffers = 131072\nmax_connections = '100'\nmax_connections = 100\nmax_connections = 0x64\nmax_connections = '1e2'\nsuperuser_reserved_connections = 3\nsuperuser_reserved_connections = 03\nwork_mem = 4MB\nwork_mem = 4096\nidle_session_timeout = 1min\nidle_session_timeout = 1000\n";
     let dir = tree(&[("db/postgresql.conf", conf)]);
     let found = messages(dir.path(), "duplicate-key-across-forms");
     assert_eq!(found.len(), 1, "{found:?}");
@@ -1469,12 +1469,13 @@ fn postgres_16_to_18_unit_parameters_and_rounded_values_are_compared_as_read() {
 }
 
 /// PostgreSQL reads integers with `strtol(…, 0)`: `0x64` is 100, `0200` is 128 (octal),
-/// and a fraction or exponent is rounded (`1e3`).
+/// and a fraction or exponent is rounded (`'1e3'`: quoted, since PostgreSQL's
+/// configuration lexer refuses `1e3` unquoted).
 #[test]
 fn postgres_integers_in_hex_octal_and_exponent_form() {
     let app = format!("{HIKARI}10\n");
     let dir = postgres_tree(
-        "max_connections = 0x64\nstatement_timeout = 1e3\nidle_session_timeout = 0x10\n",
+        "max_connections = 0x64\nstatement_timeout = '1e3'\nidle_session_timeout = 0x10\n",
         &app,
     );
     assert!(messages(dir.path(), "pool-size-invalid").is_empty());
@@ -2104,4 +2105,31 @@ fn knexfile_ormconfig_and_sequelize_config_are_strict_json() {
         "{\n  // node-config takes comments\n  \"db\": {\"host\": \"db\", \"user\": \"app\", \"max\": 10}\n}\n",
     )]);
     assert!(messages(dir.path(), "parse-error").is_empty());
+}
+
+/// Unquoted values PostgreSQL's configuration lexer splits into two tokens (a syntax
+/// error: PostgreSQL 15.18 refuses to start with the file) are a `parse-error` at the
+/// value, and the file's settings are not used; the forms it reads stay accepted.
+#[test]
+fn postgres_unquoted_values_its_lexer_refuses_are_parse_errors_at_the_value() {
+    let app = format!("{HIKARI}10\n");
+    for value in ["1.5min", "0.5s", "1e3", "0X32", "0x1.8p1"] {
+        let dir = postgres_tree(&format!("statement_timeout = {value}\n"), &app);
+        let found = findings_at(dir.path(), "parse-error", "db/postgresql.conf");
+        assert_eq!(found.len(), 1, "{value}: {found:?}");
+        assert_eq!(found[0].2, value);
+        assert!(found[0].0.contains("single quotes"), "{}", found[0].0);
+    }
+    for value in ["5.e1", "1.5e2", "+50", "0x32", "062", "'0X32'"] {
+        let dir = postgres_tree(&format!("max_connections = {value}\n"), &app);
+        assert!(messages(dir.path(), "parse-error").is_empty(), "{value}");
+    }
+    // An unquoted `name.name` path is refused too, and not followed.
+    let dir = postgres_tree("include extra.conf\n", &app);
+    common::write_file(dir.path(), "db/extra.conf", "max_connections = 30\n");
+    let found = findings_at(dir.path(), "parse-error", "db/postgresql.conf");
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].2, "extra.conf");
+    let report = json(&["capacity"], dir.path());
+    assert_ne!(report["databases"][0]["usable_slots"], 27, "{report}");
 }
