@@ -454,7 +454,10 @@ fn guc_integer_len(word: &str) -> usize {
     let sign = usize::from(matches!(bytes.first(), Some(b'+' | b'-')));
     let body = bytes.get(sign..).unwrap_or_default();
     let with_units = |number: usize| {
-        let units = count_leading(body.get(number..).unwrap_or_default(), u8::is_ascii_alphabetic);
+        let units = count_leading(
+            body.get(number..).unwrap_or_default(),
+            u8::is_ascii_alphabetic,
+        );
         sign + number + units
     };
     let decimal = count_leading(body, u8::is_ascii_digit);
@@ -1226,8 +1229,18 @@ mod tests {
     #[test]
     fn postgres_unquoted_values_are_the_tokens_guc_file_lexes() {
         let refused = [
-            "1.5min", "0.5s", "1e3", "0X32", "0x1.8p1", "extra.conf", "/var/log", "\"30s\"",
-            "+", "5.e1e", "10ms5", "30s'x'",
+            "1.5min",
+            "0.5s",
+            "1e3",
+            "0X32",
+            "0x1.8p1",
+            "extra.conf",
+            "/var/log",
+            "\"30s\"",
+            "+",
+            "5.e1e",
+            "10ms5",
+            "30s'x'",
         ];
         for value in refused {
             let text = format!("a = {value} # c\n");
@@ -1237,8 +1250,23 @@ mod tests {
             assert_eq!(doc.comments.len(), 1, "{value}");
         }
         let accepted = [
-            "5.e1", "1.5e2", "+50", "0x32", "062", "-1", "0x", ".5e1", "5.", "30s", "a.b.c",
-            "a.1", "a-b.c", "Europe/Berlin", "UTF-8", "é", "on",
+            "5.e1",
+            "1.5e2",
+            "+50",
+            "0x32",
+            "062",
+            "-1",
+            "0x",
+            ".5e1",
+            "5.",
+            "30s",
+            "a.b.c",
+            "a.1",
+            "a-b.c",
+            "Europe/Berlin",
+            "UTF-8",
+            "é",
+            "on",
         ];
         for value in accepted {
             let text = format!("a = {value}#c\n");
@@ -1246,7 +1274,10 @@ mod tests {
             assert!(doc.errors.is_empty(), "{value}: {:?}", doc.errors);
             assert_eq!(pairs(&doc, root(&doc)), [pair("a", value)]);
         }
-        let doc = parse_checked("include extra.conf\ninclude sub/x.conf\n", Dialect::Postgres);
+        let doc = parse_checked(
+            "include extra.conf\ninclude sub/x.conf\n",
+            Dialect::Postgres,
+        );
         assert_eq!(doc.errors.len(), 1);
         let included: Vec<_> = doc.directives.iter().map(|d| d.argument.as_str()).collect();
         assert_eq!(included, ["sub/x.conf"]);
