@@ -2133,3 +2133,18 @@ fn postgres_unquoted_values_its_lexer_refuses_are_parse_errors_at_the_value() {
     let report = json(&["capacity"], dir.path());
     assert_ne!(report["databases"][0]["usable_slots"], 27, "{report}");
 }
+
+/// A `postgresql.conf` with no setting runs with the defaults (PostgreSQL 15.18:
+/// `statement_timeout` is 0 for an empty or comment-only file), as one without the
+/// parameter does: the same findings, at the file's start.
+#[test]
+fn a_postgres_conf_without_settings_has_the_default_timeouts_findings() {
+    let app = format!("{HIKARI}10\n");
+    for conf in ["", "# only a comment\n", "include_if_exists 'absent.conf'\n", "port = 5432\n"] {
+        let dir = postgres_tree(conf, &app);
+        for rule in ["statement-timeout-missing", "idle-in-transaction-timeout-missing"] {
+            let found = findings_at(dir.path(), rule, "db/postgresql.conf");
+            assert_eq!(found.len(), 1, "{conf:?} {rule}: {found:?}");
+        }
+    }
+}

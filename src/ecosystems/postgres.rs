@@ -136,7 +136,13 @@ fn read_file(
         let text = sources.get(pair.file).map_or("", |f| f.text());
         super::written_at(text, pair.value_span, &pair.value)
     }));
-    let anchor = all.first().map(Pair::key_location);
+    // A file with no setting (empty, comments only, or includes that bring none) runs
+    // with every default, as one without the parameter does: its defaults point at the
+    // file's start, for lack of a line.
+    let anchor = all.first().map(Pair::key_location).or(Some(Location {
+        file: file.id,
+        span: Span::new(0, 0),
+    }));
     let settings = SettingBuilder {
         library: "PostgreSQL",
         doc_url: DOC,
