@@ -2140,11 +2140,31 @@ fn postgres_unquoted_values_its_lexer_refuses_are_parse_errors_at_the_value() {
 #[test]
 fn a_postgres_conf_without_settings_has_the_default_timeouts_findings() {
     let app = format!("{HIKARI}10\n");
-    for conf in ["", "# only a comment\n", "include_if_exists 'absent.conf'\n", "port = 5432\n"] {
+    for conf in [
+        "",
+        "# only a comment\n",
+        "include_if_exists 'absent.conf'\n",
+        "port = 5432\n",
+    ] {
         let dir = postgres_tree(conf, &app);
-        for rule in ["statement-timeout-missing", "idle-in-transaction-timeout-missing"] {
+        for rule in [
+            "statement-timeout-missing",
+            "idle-in-transaction-timeout-missing",
+        ] {
             let found = findings_at(dir.path(), rule, "db/postgresql.conf");
             assert_eq!(found.len(), 1, "{conf:?} {rule}: {found:?}");
         }
+    }
+}
+
+/// PostgreSQL counts `max_connections` with the other server processes against
+/// MAX_BACKENDS (262143): 15.18 accepts 262121 with the defaults and refuses 262122.
+#[test]
+fn max_connections_above_what_the_other_processes_leave_is_invalid() {
+    let app = format!("{HIKARI}10\n");
+    for (value, invalid) in [(262_121, 0), (262_122, 1), (262_143, 1)] {
+        let dir = postgres_tree(&format!("max_connections = {value}\n"), &app);
+        let found = messages(dir.path(), "pool-size-invalid");
+        assert_eq!(found.len(), invalid, "{value}: {found:?}");
     }
 }
