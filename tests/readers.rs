@@ -2168,3 +2168,29 @@ fn max_connections_above_what_the_other_processes_leave_is_invalid() {
         assert_eq!(found.len(), invalid, "{value}: {found:?}");
     }
 }
+
+/// PgBouncer reads a key as `[A-Za-z0-9_.*-]` only: `my$db` and a quoted name stop
+/// loading with `syntax error in configuration` (PgBouncer 1.18 does not start), a
+/// `parse-error` at the key; the file's settings are not used.
+#[test]
+fn pgbouncer_keys_with_characters_it_does_not_read_are_parse_errors() {
+    for key in ["my$db", "\"my db\"", "appé"] {
+        let dir = tree(&[(
+            "bouncer/pgbouncer.ini",
+            &format!("[databases]\napp = host=db dbname=app\n{key} = host=db\n[pgbouncer]\ndefault_pool_size = 15\n"),
+        )]);
+        let found = findings_at(dir.path(), "parse-error", "bouncer/pgbouncer.ini");
+        assert_eq!(found.len(), 1, "{key}: {found:?}");
+        assert_eq!(found[0].2, key);
+        assert!(
+            found[0].0.contains("syntax error in configuration"),
+            "{}",
+            found[0].0
+        );
+    }
+    let dir = tree(&[(
+        "bouncer/pgbouncer.ini",
+        "[databases]\nmy.db-x_1 = host=db\n[pgbouncer]\ndefault_pool_size = 15\n",
+    )]);
+    assert!(messages(dir.path(), "parse-error").is_empty());
+}

@@ -395,6 +395,15 @@ fn mysql_comment_start(text: &str, from: usize) -> usize {
     text.len()
 }
 
+/// A character of a `pgbouncer.ini` key (libusual `parse_ini_file`: `isalnum` in the C
+/// locale, or one of `_.-*`).
+fn is_pgbouncer_key_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-' | '*')
+}
+
+/// Why PgBouncer refuses a key with another character (the key is not quoted back).
+const PGBOUNCER_KEY_REFUSED: &str = "PgBouncer reads a key (a setting or a database or user name) as ASCII letters, digits and `_ . - *` only, without quotes: at any other character it logs `syntax error in configuration` and stops loading the file, so it does not start (a reload keeps the previous configuration)";
+
 // ---------------------------------------------------------------------------------------
 // postgresql.conf's unquoted values, as guc-file.l's lexer reads them.
 
@@ -810,26 +819,23 @@ impl IniParser {
         self.entry(key, value);
     }
 
-    /// A key: bare, or double-quoted (database names with odd characters).
+    /// A key, as libusual's `parse_ini_file` reads one (`usual/cfparser.c`): ASCII
+    /// letters, digits and `_ . - *` only, then blanks and `=`. Any other character, a
+    /// double quote too (pgbouncer/pgbouncer#971: `"Foo Bar" = …` is refused though the
+    /// documentation shows quoted names), stops loading with `syntax error in
+    /// configuration`: PgBouncer 1.18 does not start with `my$db = host=db`.
     fn pgbouncer_key(&mut self, line: Line<'_>, at: usize) -> Option<(NodeId, usize)> {
-        if line.char_at(at) != Some('"') {
-            let end = find_from(line.text, at, |c| is_blank(c) || c == '=');
-            if end == at {
-                self.error_at("expected a key before `=`", line, at, line.text.len());
-                return None;
-            }
-            return Some((self.plain_key(line, at, end), end));
+        let end = find_from(line.text, at, |c| is_blank(c) || c == '=');
+        if end == at {
+            self.error_at("expected a key before `=`", line, at, line.text.len());
+            return None;
         }
-        match scan_quoted(line.text, at, Escapes::None) {
-            Some(quoted) => Some((
-                self.scalar(quoted.text, quoted.style, line.span(at, quoted.end)),
-                quoted.end,
-            )),
-            None => {
-                self.error_at("unterminated quoted key", line, at, line.text.len());
-                None
-            }
+        if !line.slice(at, end).chars().all(is_pgbouncer_key_char) {
+            let separator = find_from(line.text, at, |c| c == '=');
+            self.error_at(PGBOUNCER_KEY_REFUSED, line, at, separator);
+            return None;
         }
+        Some((self.plain_key(line, at, end), end))
     }
 
     /// `%include file` / `!include file`: when the line starts with `name` followed by a
@@ -1317,10 +1323,18 @@ mod tests {
     }
 
     #[test]
-    fn pgbouncer_include_junk_lines_and_quoted_keys() {
-        let text = "--/etc/pgbouncer/pgbouncer.ini\n%include /etc/pgbouncer/common.ini\n[databases]\n\"my db\" = host=x\n";
+    fn pgbouncer_include_junk_lines_and_keys_it_refuses() {
+        let text = "--/etc/pgbouncer/pgbouncer.ini\n%include /etc/pgbouncer/common.ini\n[databases]\n\"my db\" = host=x\nmy$db = host=x\nappé=host=x\nmy.db-x_1* = host=x\n";
         let doc = parse_checked(text, Dialect::PgBouncer);
-        assert_eq!(error_texts(&doc, text), ["--/etc/pgbouncer/pgbouncer.ini"]);
+        assert_eq!(
+            error_texts(&doc, text),
+            [
+                "--/etc/pgbouncer/pgbouncer.ini",
+                "\"my db\"",
+                "my$db",
+                "appé"
+            ]
+        );
         let directive = &doc.directives[0];
         assert_eq!(
             (directive.name.as_str(), directive.argument.as_str()),
@@ -1331,8 +1345,7 @@ mod tests {
             "/etc/pgbouncer/common.ini"
         );
         let databases = section(&doc, "databases", 0);
-        assert_eq!(pairs(&doc, databases), [pair("my db", "host=x")]);
-        assert_eq!(raw_entry(&doc, databases, 0, text).0, "\"my db\"");
+        assert_eq!(pairs(&doc, databases), [pair("my.db-x_1*", "host=x")]);
     }
 
     #[test]
