@@ -2194,3 +2194,80 @@ fn pgbouncer_keys_with_characters_it_does_not_read_are_parse_errors() {
     )]);
     assert!(messages(dir.path(), "parse-error").is_empty());
 }
+
+/// A database, a PgBouncer reading `bouncer/pgbouncer.ini` in front of it, and a
+/// service of pool 10 through it.
+fn bouncer_tree(ini: &str, more: &[(&str, &str)]) -> tempfile::TempDir {
+    let mut files = vec![
+        ("poollint.toml", "[[database]]\nname = \"db\"\nengine = \"postgresql\"\nmax-connections = 500\n\n[[pooler]]\nname = \"bouncer\"\nkind = \"pgbouncer\"\nconfig = \"bouncer/pgbouncer.ini\"\nconnects-to = \"db\"\n\n[[service]]\nname = \"app\"\nconfig = [\"app/application.yml\"]\nconnects-to = \"bouncer\"\n"),
+        ("app/application.yml", "spring:\n  datasource:\n    url: jdbc:postgresql://bouncer:6432/app?socketTimeout=30\n    hikari:\n      maximum-pool-size: 10\n"),
+        ("bouncer/pgbouncer.ini", ini),
+    ];
+    files.extend_from_slice(more);
+    tree(&files)
+}
+
+/// Every `[pgbouncer]` header, in the file or in an included one, sets the settings back
+/// to their defaults (PgBouncer 1.18 ran these with `default_pool_size` 20).
+#[test]
+fn a_later_pgbouncer_header_resets_the_earlier_settings() {
+    let two_headers = "[databases]\napp = host=db dbname=app\n[pgbouncer]\ndefault_pool_size = 150\n[databases]\napp2 = host=db dbname=app\n[pgbouncer]\nmax_client_conn = 500\n";
+    // Two databases × the default 20, not × 150.
+    assert_eq!(demand(bouncer_tree(two_headers, &[]).path()), 40);
+    let included = "[databases]\napp = host=db dbname=app\n[pgbouncer]\ndefault_pool_size = 150\n%include extra.ini\n";
+    let dir = bouncer_tree(
+        included,
+        &[("bouncer/extra.ini", "[pgbouncer]\nauth_type = md5\n")],
+    );
+    assert_eq!(demand(dir.path()), 20);
+    let one_header =
+        "[databases]\napp = host=db dbname=app\n[pgbouncer]\ndefault_pool_size = 150\n";
+    assert_eq!(demand(bouncer_tree(one_header, &[]).path()), 150);
+}
+
+/// PgBouncer matches section names case-sensitively (`invalid section "PgBouncer"`,
+/// it does not start): `unknown-or-dead-pool-key` at the name, with the fix; and a
+/// pgbouncer.ini without a `[pgbouncer]` section is a `parse-error` (`main section
+/// missing from config file`).
+#[test]
+fn pgbouncer_sections_in_another_case_or_missing_are_reported() {
+    let dir = bouncer_tree(
+        "[databases]\napp = host=db dbname=app\n[PgBouncer]\ndefault_pool_size = 150\n",
+        &[],
+    );
+    let found = findings_at(
+        dir.path(),
+        "unknown-or-dead-pool-key",
+        "bouncer/pgbouncer.ini",
+    );
+    assert_eq!(found.len(), 1, "{found:?}");
+    let (message, help, span) = &found[0];
+    assert_eq!(span, "PgBouncer");
+    assert!(
+        message.contains("invalid section \"PgBouncer\""),
+        "{message}"
+    );
+    assert_eq!(help, "did you mean `[pgbouncer]`?");
+    let report = json(&["check"], dir.path());
+    let fix = report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find_map(|d| {
+            (d["rule"] == "unknown-or-dead-pool-key").then(|| d["fix"]["replacement"].clone())
+        });
+    assert_eq!(fix, Some(serde_json::json!("pgbouncer")));
+    // Its settings are not [pgbouncer]'s, and the missing section is not reported twice.
+    assert_eq!(demand(dir.path()), 20);
+    assert!(messages(dir.path(), "parse-error").is_empty());
+    for ini in ["[databases]\napp = host=db dbname=app\n", ""] {
+        let dir = bouncer_tree(ini, &[]);
+        let found = findings_at(dir.path(), "parse-error", "bouncer/pgbouncer.ini");
+        assert_eq!(found.len(), 1, "{ini:?}: {found:?}");
+        assert!(
+            found[0].0.contains("main section missing from config file"),
+            "{}",
+            found[0].0
+        );
+    }
+}

@@ -1125,6 +1125,9 @@ pub struct Pooler {
     /// `[databases]` and `[users]` entries PgBouncer cannot read (text that is not
     /// `key=value`, such as an end-of-line comment).
     pub refused: Vec<RefusedEntry>,
+    /// Section headers PgBouncer does not know (`[PgBouncer]`: it matches them
+    /// case-sensitively), reported by `unknown-or-dead-pool-key`.
+    pub unknown_sections: Vec<UnknownSection>,
     /// The top-level pgbouncer.ini it was read from, by which a `[[pooler]]` table's
     /// `config` finds it: its settings may come from a `%include`d file.
     pub file: Option<FileId>,
@@ -1197,6 +1200,16 @@ pub struct RefusedEntry {
     pub stop: EntryStop,
 }
 
+/// A `pgbouncer.ini` section header that names no section of PgBouncer's.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UnknownSection {
+    /// The name as written (between the brackets) and where it is.
+    pub name: String,
+    pub location: Location,
+    /// The section it is in another case (`pgbouncer` for `[PgBouncer]`).
+    pub meant: Option<&'static str>,
+}
+
 /// Why PgBouncer stops reading an entry's `key=value` pairs (`cstr_get_pair` in
 /// `src/util.c`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -1213,8 +1226,8 @@ pub enum EntryStop {
     Unterminated,
 }
 
-/// A value its program refuses at start-up, outside a `pgbouncer.ini` (a Spring
-/// profile expression Spring cannot parse): a `parse-error` at the value.
+/// A value its program refuses at start-up (a Spring profile expression Spring cannot
+/// parse, a `pgbouncer.ini` without a `[pgbouncer]` section): a `parse-error` at it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RefusedValue {
     pub location: Location,
@@ -1282,6 +1295,7 @@ impl Pooler {
             databases: Vec::new(),
             users: Vec::new(),
             refused: Vec::new(),
+            unknown_sections: Vec::new(),
             file: None,
         }
     }
@@ -1620,8 +1634,9 @@ pub struct Model {
     pub poolers: Vec<Pooler>,
     pub entries: Entries,
     pub secrets: Vec<Secret>,
-    /// Values outside a `pgbouncer.ini` that their program refuses at start-up (a
-    /// Spring profile expression Spring cannot parse), reported by `parse-error`.
+    /// Values their program refuses at start-up, besides a `pgbouncer.ini`'s entries and
+    /// lookups (a Spring profile expression Spring cannot parse, a `pgbouncer.ini`
+    /// without a `[pgbouncer]` section), reported by `parse-error`.
     pub refused_values: Vec<RefusedValue>,
     /// The files of the run, so rules can say where a number came from
     /// (`db/postgresql.conf:64`). Filled by the engine before rules run.
