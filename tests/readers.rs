@@ -2212,17 +2212,32 @@ fn bouncer_tree(ini: &str, more: &[(&str, &str)]) -> tempfile::TempDir {
 #[test]
 fn a_later_pgbouncer_header_resets_the_earlier_settings() {
     let two_headers = "[databases]\napp = host=db dbname=app\n[pgbouncer]\ndefault_pool_size = 150\n[databases]\napp2 = host=db dbname=app\n[pgbouncer]\nmax_client_conn = 500\n";
-    // Two databases × the default 20, not × 150.
-    assert_eq!(demand(bouncer_tree(two_headers, &[]).path()), 40);
-    let included = "[databases]\napp = host=db dbname=app\n[pgbouncer]\ndefault_pool_size = 150\n%include extra.ini\n";
-    let dir = bouncer_tree(
-        included,
-        &[("bouncer/extra.ini", "[pgbouncer]\nauth_type = md5\n")],
+    // Two databases × the default 20, not × 150; the reset setting is a warning.
+    let dir = bouncer_tree(two_headers, &[]);
+    assert_eq!(demand(dir.path()), 40);
+    let found = findings_at(
+        dir.path(),
+        "unknown-or-dead-pool-key",
+        "bouncer/pgbouncer.ini",
     );
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].2, "default_pool_size");
+    assert!(found[0].0.contains("has no effect"), "{}", found[0].0);
+    let included = "[databases]\napp = host=db dbname=app\n[pgbouncer]\ndefault_pool_size = 150\n%include extra.ini\n";
+    let extra = ("bouncer/extra.ini", "[pgbouncer]\nauth_type = md5\n");
+    let dir = bouncer_tree(included, &[extra]);
     assert_eq!(demand(dir.path()), 20);
+    let found = findings_at(
+        dir.path(),
+        "unknown-or-dead-pool-key",
+        "bouncer/pgbouncer.ini",
+    );
+    assert_eq!(found.len(), 1, "{found:?}");
     let one_header =
         "[databases]\napp = host=db dbname=app\n[pgbouncer]\ndefault_pool_size = 150\n";
-    assert_eq!(demand(bouncer_tree(one_header, &[]).path()), 150);
+    let dir = bouncer_tree(one_header, &[]);
+    assert_eq!(demand(dir.path()), 150);
+    assert!(messages(dir.path(), "unknown-or-dead-pool-key").is_empty());
 }
 
 /// PgBouncer matches section names case-sensitively (`invalid section "PgBouncer"`,

@@ -35,7 +35,8 @@ use crate::model::parameters::{
 };
 use crate::model::{
     ConfigEntry, Ecosystem, EntryKey, EntryStop, InvalidCause, Location, Model, Pooler,
-    PoolerDatabase, PoolerUser, RefusedEntry, RefusedValue, Secret, Setting, UnknownSection, Val,
+    PoolerDatabase, PoolerUser, RefusedEntry, RefusedValue, ResetSetting, Secret, Setting,
+    UnknownSection, Val,
 };
 use crate::source::{SourceMap, Span};
 use crate::syntax::ini::Dialect;
@@ -74,11 +75,21 @@ fn read_file(file: &ParsedFile, files: &[&ParsedFile], sources: &SourceMap, mode
     // runs `default_pool_size = 150`, then a second `[pgbouncer]`, with 20): only the
     // settings after the last one count.
     let main_header = headers.iter().rev().find(|h| h.name == MAIN_SECTION);
-    let settings_section: Vec<&Pair> = all
-        .iter()
-        .skip(main_header.map_or(0, |h| h.pairs_before))
-        .filter(|p| p.section.as_deref() == Some(MAIN_SECTION))
-        .collect();
+    let in_main = |p: &&Pair| p.section.as_deref() == Some(MAIN_SECTION);
+    let reset_at = main_header.map_or(0, |h| h.pairs_before);
+    let settings_section: Vec<&Pair> = all.iter().skip(reset_at).filter(in_main).collect();
+    let reset_settings = main_header.map_or_else(Vec::new, |header| {
+        let before = all.get(..reset_at).unwrap_or_default();
+        before
+            .iter()
+            .filter(in_main)
+            .map(|p| ResetSetting {
+                key: p.key.clone(),
+                location: p.key_location(),
+                header: header.location,
+            })
+            .collect()
+    });
     if !headers
         .iter()
         .any(|h| h.name.eq_ignore_ascii_case(MAIN_SECTION))
@@ -180,6 +191,7 @@ fn read_file(file: &ParsedFile, files: &[&ParsedFile], sources: &SourceMap, mode
         users,
         refused,
         unknown_sections: unknown_sections(&headers),
+        reset_settings,
         file: Some(file.id),
     });
 }
@@ -688,6 +700,17 @@ mod tests {
         let mode = pooler.pool_mode.as_ref().and_then(|s| s.get());
         assert_eq!(mode.map(String::as_str), Some("transaction"));
         assert_eq!(pooler.databases.len(), 2);
+        let reset: Vec<&str> = pooler
+            .reset_settings
+            .iter()
+            .map(|reset| {
+                sources
+                    .get(reset.location.file)
+                    .unwrap()
+                    .slice(reset.location.span)
+            })
+            .collect();
+        assert_eq!(reset, ["default_pool_size", "max_client_conn"]);
         // The defaults point at the header that set them.
         let anchor = pooler
             .default_pool_size

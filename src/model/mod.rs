@@ -1128,6 +1128,9 @@ pub struct Pooler {
     /// Section headers PgBouncer does not know (`[PgBouncer]`: it matches them
     /// case-sensitively), reported by `unknown-or-dead-pool-key`.
     pub unknown_sections: Vec<UnknownSection>,
+    /// `[pgbouncer]` settings a later `[pgbouncer]` header sets back to their defaults,
+    /// reported by `unknown-or-dead-pool-key`.
+    pub reset_settings: Vec<ResetSetting>,
     /// The top-level pgbouncer.ini it was read from, by which a `[[pooler]]` table's
     /// `config` finds it: its settings may come from a `%include`d file.
     pub file: Option<FileId>,
@@ -1198,6 +1201,16 @@ pub struct RefusedEntry {
     pub name: String,
     /// Why PgBouncer stops.
     pub stop: EntryStop,
+}
+
+/// A `[pgbouncer]` setting that a later `[pgbouncer]` header sets back to its default.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ResetSetting {
+    /// The setting's key as written, and where it is.
+    pub key: String,
+    pub location: Location,
+    /// The `[pgbouncer]` header that resets it (its name).
+    pub header: Location,
 }
 
 /// A `pgbouncer.ini` section header that names no section of PgBouncer's.
@@ -1296,6 +1309,7 @@ impl Pooler {
             users: Vec::new(),
             refused: Vec::new(),
             unknown_sections: Vec::new(),
+            reset_settings: Vec::new(),
             file: None,
         }
     }

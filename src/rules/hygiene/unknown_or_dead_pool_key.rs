@@ -56,6 +56,7 @@ impl crate::rules::Rule for Rule {
         let max_distance = options.get(&MAX_EDIT_DISTANCE) as usize;
         out.extend(unknown_names(model, max_distance));
         out.extend(model.poolers.iter().flat_map(unknown_pgbouncer_sections));
+        out.extend(model.poolers.iter().flat_map(reset_pgbouncer_settings));
         let spring = model.entries.of(Ecosystem::Spring);
         let active = active_pools(model);
         for entry in spring {
@@ -443,6 +444,29 @@ fn unknown_pgbouncer_sections(pooler: &crate::model::Pooler) -> Vec<Diagnostic> 
                 Some(meant) => finding.with_key_fix(section.location, written, meant),
                 None => finding,
             }
+        })
+        .collect()
+}
+
+/// `[pgbouncer]` settings a later `[pgbouncer]` header sets back to their defaults
+/// (libusual's `load_handler` calls `fill_defaults` at every header; PgBouncer 1.18 ran
+/// `default_pool_size = 150` followed by a second header with 20): a warning at the
+/// key, since PgBouncer starts and silently uses the default.
+fn reset_pgbouncer_settings(pooler: &crate::model::Pooler) -> Vec<Diagnostic> {
+    pooler
+        .reset_settings
+        .iter()
+        .map(|reset| {
+            Diagnostic::new(
+                &META,
+                Severity::Warning,
+                reset.location,
+                format!("`{}` has no effect: a later `[pgbouncer]` header sets every [pgbouncer] setting before it back to its default, and PgBouncer uses the default", reset.key),
+            )
+            .with_label("reset by a later [pgbouncer] header")
+            .with_related(Some(reset.header), "the later [pgbouncer] header")
+            .with_key(format!("pgbouncer.{}", reset.key))
+            .with_help("keep one [pgbouncer] header (in the file and the files it includes), with every setting after it")
         })
         .collect()
 }
