@@ -7,8 +7,9 @@
 //!
 //! An include cycle is a `parse-error` at the directive that closes it: PostgreSQL and
 //! PgBouncer refuse to start; mysqld starts, skipping includes nested over 10 deep with a
-//! warning, so for MySQL it is a warning. Every file's own settings are checked all the
-//! same. A relative include missing from the repository is a `parse-error` warning (its
+//! warning, so for MySQL it is a warning. So is a PostgreSQL or PgBouncer include more
+//! than 10 deep, which both refuse ([`MAX_INCLUDE_DEPTH`]). Every file's own settings are
+//! checked all the same. A relative include missing from the repository is a `parse-error` warning (its
 //! settings cannot be checked; the file may be created at deploy time). Included files
 //! are parsed under the engine's panic guard: a parser panic is an internal error for
 //! that file, and the run goes on.
@@ -33,6 +34,15 @@ use crate::syntax::{Directive, Document, Format};
 /// Most files one run reads through includes (a bound against pathological trees).
 const MAX_INCLUDED_FILES: usize = 1_000;
 
+/// How deep PostgreSQL and PgBouncer read includes: a file this many includes below the
+/// top file may include no other. PostgreSQL's `CONF_FILE_MAX_DEPTH` is 10 (guc-file.l:
+/// `could not open configuration file "…": maximum nesting depth exceeded`), libusual's
+/// `MAX_INCLUDE` is 10 (`usual/cfparser.c`: `include nesting level too deep`,
+/// <https://github.com/libusual/libusual/blob/master/usual/cfparser.c>); both refuse the
+/// configuration then. Checked with PostgreSQL 15.18 and PgBouncer 1.18: ten nested
+/// includes are read, an eleventh is refused.
+const MAX_INCLUDE_DEPTH: usize = 10;
+
 /// Everything a run needs to follow includes.
 pub struct Includes<'a> {
     pub roots: Vec<PathBuf>,
@@ -55,8 +65,13 @@ impl Includes<'_> {
         while let Some((reader, includer)) = next_includer(parsed, &mut next) {
             known.sync(parsed);
             let top_dir = known.top_dir(parsed, &includer);
+            let depth = known.depth(parsed, &includer);
             for directive in &includer.doc.directives {
-                for target in self.targets(&includer, top_dir.as_deref(), directive) {
+                let targets = self.targets(&includer, top_dir.as_deref(), directive);
+                if !targets.is_empty() && self.nested_too_deep(&includer, depth, directive) {
+                    continue;
+                }
+                for target in targets {
                     if read >= MAX_INCLUDED_FILES {
                         self.limit_reached(&includer, directive);
                         return;
@@ -112,6 +127,32 @@ impl Includes<'_> {
                 &message,
                 Severity::Warning,
             ));
+    }
+
+    /// True when `directive`, in `includer` at `depth` includes below the top file,
+    /// would read a file deeper than the server allows: reported as a `parse-error`.
+    fn nested_too_deep(
+        &mut self,
+        includer: &ParsedFile,
+        depth: usize,
+        directive: &Directive,
+    ) -> bool {
+        let Some(server) = nesting_limited_by(directive) else {
+            return false;
+        };
+        if depth < MAX_INCLUDE_DEPTH {
+            return false;
+        }
+        let message = format!(
+            "{} `{}` not followed: this file is already {depth} includes below the top file, and {server} reads includes at most {MAX_INCLUDE_DEPTH} deep, so it refuses to start with this configuration",
+            directive.name,
+            written_target(directive)
+        );
+        self.report.diagnostics.push(engine_rules::parse_error::at(
+            location(includer, directive),
+            &message,
+        ));
+        true
     }
 
     /// True when `path` (canonical, or absolute as written) lies under a checked path or
@@ -332,6 +373,16 @@ fn pgbouncer_target(beside_includer: PathBuf, top_dir: Option<&Path>, argument: 
     }
 }
 
+/// The server whose include depth [`MAX_INCLUDE_DEPTH`] bounds, for `directive`: not
+/// MySQL's, whose nesting mysqld handles on its own (a cycle is a warning there).
+fn nesting_limited_by(directive: &Directive) -> Option<&'static str> {
+    match directive.name.as_str() {
+        "include" | "include_if_exists" | "include_dir" => Some("PostgreSQL"),
+        "%include" => Some("PgBouncer"),
+        _ => None,
+    }
+}
+
 /// The file a directive names, as written without its quotes (`include 'b.conf'`).
 fn written_target(directive: &Directive) -> &str {
     directive.argument.trim().trim_matches(['\'', '"'])
@@ -391,19 +442,30 @@ impl Known {
         parsed: &[(&'static dyn Reader, ParsedFile)],
         file: &ParsedFile,
     ) -> Option<PathBuf> {
-        let mut top = file;
-        // A chain without a loop holds each file at most once; this bounds one anyway.
-        for _ in 0..=self.canonical.len() {
-            let Some(parent) = top
+        let top = self.chain(parsed, file).last().unwrap_or(file);
+        top.path.parent().map(Path::to_path_buf)
+    }
+
+    /// How many includes below the top file `file` is (0 for the top file).
+    fn depth(&self, parsed: &[(&'static dyn Reader, ParsedFile)], file: &ParsedFile) -> usize {
+        self.chain(parsed, file).count().saturating_sub(1)
+    }
+
+    /// `file`, then the file that includes it, and so on up to the top file.
+    fn chain<'p>(
+        &'p self,
+        parsed: &'p [(&'static dyn Reader, ParsedFile)],
+        file: &'p ParsedFile,
+    ) -> impl Iterator<Item = &'p ParsedFile> + 'p {
+        std::iter::successors(Some(file), move |current| {
+            current
                 .included_from
                 .and_then(|(parent, _)| self.position.get(&parent))
                 .and_then(|at| parsed.get(*at))
-            else {
-                break;
-            };
-            top = &parent.1;
-        }
-        top.path.parent().map(Path::to_path_buf)
+                .map(|(_, parent)| parent)
+        })
+        // A chain without a loop holds each file at most once; this bounds one anyway.
+        .take(self.canonical.len() + 1)
     }
 
     /// True when `canonical` is `file` or one of the files that include it. Followed

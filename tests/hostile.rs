@@ -1600,22 +1600,23 @@ fn the_include_bound_counts_every_directive_and_says_where_it_stops() {
         assert_only_finding(&run, &format!("hostile/{name}"), &expected);
         assert!(run.stdout.contains("in 1002 files."), "{}", run.stdout);
     }
-    let dir = tree("postgresql.conf", b"include 'c1.conf'\n");
+    // A chain: MySQL's, since PostgreSQL and PgBouncer stop 10 includes deep.
+    let dir = tree("my.cnf", b"!include c1.cnf\n");
     let hostile = dir.path().join("hostile");
     for i in 1..1_500 {
         write_file(
             &hostile,
-            &format!("c{i}.conf"),
-            &format!("include 'c{}.conf'\n", i + 1),
+            &format!("c{i}.cnf"),
+            &format!("!include c{}.cnf\n", i + 1),
         );
     }
-    write_file(&hostile, "c1500.conf", "max_connections = 0\n");
+    write_file(&hostile, "c1500.cnf", "[mysqld]\nmax_connections = 0\n");
     let run = check(dir.path(), &[]);
     assert_eq!(run.code, 1, "{}", run.stderr);
     assert_only_finding(
         &run,
-        "hostile/c1000.conf",
-        "hostile/c1000.conf:1:9: warning[parse-error] include `c1001.conf` not followed: this run has read 1000 files through includes",
+        "hostile/c1000.cnf",
+        "hostile/c1000.cnf:1:10: warning[parse-error] !include `c1001.cnf` not followed: this run has read 1000 files through includes",
     );
 }
 

@@ -568,19 +568,16 @@ fn a_parser_panic_on_an_included_file_is_an_internal_error_for_that_file() {
 
 #[test]
 fn a_cycle_through_the_main_file_is_found_however_many_files_it_passes() {
-    // postgresql.conf -> f1 -> ... -> f70 -> postgresql.conf (the search up the chain of
-    // includers once stopped at 64 files).
+    // my.cnf -> f1 -> ... -> f70 -> my.cnf (the search up the chain of includers once
+    // stopped at 64 files). MySQL: PostgreSQL and PgBouncer stop 10 includes deep.
     let mut files = vec![(
-        "db/postgresql.conf".to_owned(),
-        "max_conections = 100\ninclude 'f1.conf'\n".to_owned(),
+        "db/my.cnf".to_owned(),
+        "[mysqld]\nmax_conections = 100\n!include f1.cnf\n".to_owned(),
     )];
     for i in 1..70 {
-        files.push((
-            format!("db/f{i}.conf"),
-            format!("include 'f{}.conf'\n", i + 1),
-        ));
+        files.push((format!("db/f{i}.cnf"), format!("!include f{}.cnf\n", i + 1)));
     }
-    files.push(("db/f70.conf".into(), "include 'postgresql.conf'\n".into()));
+    files.push(("db/f70.cnf".into(), "!include my.cnf\n".into()));
     let files: Vec<(&str, &str)> = files.iter().map(|(p, t)| (&p[..], &t[..])).collect();
     let dir = tree(&files);
     let (code, findings) = concise(dir.path(), "db");
@@ -588,8 +585,8 @@ fn a_cycle_through_the_main_file_is_found_however_many_files_it_passes() {
     assert_findings(
         &findings,
         &[
-            "db/f70.conf:1:9: error[parse-error] include cycle: `db/postgresql.conf` includes itself",
-            &format!("db/postgresql.conf:1:1: {UNKNOWN} `max_conections`"),
+            "db/f70.cnf:1:10: warning[parse-error] include cycle: `db/my.cnf` includes itself",
+            &format!("db/my.cnf:2:1: {UNKNOWN} `max_conections`"),
         ],
     );
 }
@@ -622,4 +619,88 @@ fn a_missing_mysql_include_says_what_mysqld_does() {
             .any(|f| f.contains("the server refuses to start if it is missing there too")),
         "{postgres:?}"
     );
+}
+
+/// A chain of `n` nested includes below `top` (in `dir`): `top` includes `f1`, which
+/// includes `f2`, …, and `f<n>` sets `last`. Written as `include` writes them.
+fn include_chain(
+    dir: &str,
+    top: &str,
+    n: usize,
+    include: impl Fn(&str) -> String,
+    ext: &str,
+    last: &str,
+) -> Vec<(String, String)> {
+    let mut files = vec![(format!("{dir}/{top}"), include(&format!("f1.{ext}")))];
+    for i in 1..n {
+        files.push((
+            format!("{dir}/f{i}.{ext}"),
+            include(&format!("f{}.{ext}", i + 1)),
+        ));
+    }
+    files.push((format!("{dir}/f{n}.{ext}"), last.to_owned()));
+    files
+}
+
+fn tree_of(files: &[(String, String)]) -> tempfile::TempDir {
+    let files: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(p, t)| (p.as_str(), t.as_str()))
+        .collect();
+    tree(&files)
+}
+
+/// PostgreSQL (`CONF_FILE_MAX_DEPTH`) and PgBouncer (`MAX_INCLUDE`) read includes 10
+/// deep and refuse an 11th (PostgreSQL 15.18: `maximum nesting depth exceeded`;
+/// PgBouncer 1.18: `include nesting level too deep`): a `parse-error` at the include in
+/// the 10th file, whose target is not read.
+#[test]
+fn includes_nested_deeper_than_postgres_and_pgbouncer_read_are_parse_errors() {
+    let postgres = |name: &str| format!("include '{name}'\n");
+    let pgbouncer = |name: &str| format!("%include {name}\n");
+    let pgbouncer_top =
+        |name: &str| format!("[databases]\napp = host=db\n[pgbouncer]\n%include {name}\n");
+    for (depth, refused) in [(10, false), (11, true)] {
+        let cases = [
+            include_chain(
+                "db",
+                "postgresql.conf",
+                depth,
+                postgres,
+                "conf",
+                "max_connections = 30\n",
+            ),
+            {
+                let mut files = include_chain(
+                    "pgb",
+                    "pgbouncer.ini",
+                    depth,
+                    pgbouncer,
+                    "ini",
+                    "default_pool_size = 15\n",
+                );
+                files[0].1 = pgbouncer_top("f1.ini");
+                files
+            },
+        ];
+        for files in cases {
+            let dir = tree_of(&files);
+            let report = check(dir.path());
+            let errors = parse_errors(&report);
+            let deep: Vec<&String> = errors
+                .iter()
+                .filter(|m| m.contains("at most 10 deep"))
+                .collect();
+            assert_eq!(deep.len(), usize::from(refused), "{depth}: {errors:?}");
+            if refused {
+                assert!(deep[0].contains("f11."), "{}", deep[0]);
+            }
+            let last_read = report
+                .sources
+                .files()
+                .iter()
+                .any(|f| f.display.contains(&format!("f{depth}.")));
+            assert_eq!(last_read, !refused, "{depth}");
+        }
+    }
 }

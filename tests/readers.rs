@@ -1645,7 +1645,7 @@ fn statement_timeout_counts_only_a_nonzero_c_option() {
 /// `statement_timeout = 30s` then `30000` (milliseconds), `'1min'` then `60s`.
 #[test]
 fn postgres_duplicates_with_the_same_value_in_other_units_are_not_reported() {
-    let conf = "statement_timeout = 30s\nstatement_timeout = 30000\nlock_timeout = '1min'\nlock_timeout = 60s\nshared_buffers = 1GB\nshared_buffers = 131072\nmax_connections = '100'\nmax_connections = 100\nmax_connections = 0x64\nmax_connections = 1e2\nsuperuser_reserved_connections = 3\nsuperuser_reserved_connections = 03\nwork_mem = 4MB\nwork_mem = 4096\nidle_session_timeout = 1min\nidle_session_timeout = 1000\n";
+    let conf = "statement_timeout = 30s\nstatement_timeout = 30000\nlock_timeout = '1min'\nlock_timeout = 60s\nshared_buffers = 1GB\nshared_buffers = 131072\nmax_connections = '100'\nmax_connections = 100\nmax_connections = 0x64\nmax_connections = '1e2'\nsuperuser_reserved_connections = 3\nsuperuser_reserved_connections = 03\nwork_mem = 4MB\nwork_mem = 4096\nidle_session_timeout = 1min\nidle_session_timeout = 1000\n";
     let dir = tree(&[("db/postgresql.conf", conf)]);
     let found = messages(dir.path(), "duplicate-key-across-forms");
     assert_eq!(found.len(), 1, "{found:?}");
@@ -1675,12 +1675,13 @@ fn postgres_16_to_18_unit_parameters_and_rounded_values_are_compared_as_read() {
 }
 
 /// PostgreSQL reads integers with `strtol(…, 0)`: `0x64` is 100, `0200` is 128 (octal),
-/// and a fraction or exponent is rounded (`1e3`).
+/// and a fraction or exponent is rounded (`'1e3'`: quoted, since PostgreSQL's
+/// configuration lexer refuses `1e3` unquoted).
 #[test]
 fn postgres_integers_in_hex_octal_and_exponent_form() {
     let app = format!("{HIKARI}10\n");
     let dir = postgres_tree(
-        "max_connections = 0x64\nstatement_timeout = 1e3\nidle_session_timeout = 0x10\n",
+        "max_connections = 0x64\nstatement_timeout = '1e3'\nidle_session_timeout = 0x10\n",
         &app,
     );
     assert!(messages(dir.path(), "pool-size-invalid").is_empty());
@@ -2310,4 +2311,184 @@ fn knexfile_ormconfig_and_sequelize_config_are_strict_json() {
         "{\n  // node-config takes comments\n  \"db\": {\"host\": \"db\", \"user\": \"app\", \"max\": 10}\n}\n",
     )]);
     assert!(messages(dir.path(), "parse-error").is_empty());
+}
+
+/// Unquoted values PostgreSQL's configuration lexer splits into two tokens (a syntax
+/// error: PostgreSQL 15.18 refuses to start with the file) are a `parse-error` at the
+/// value, and the file's settings are not used; the forms it reads stay accepted.
+#[test]
+fn postgres_unquoted_values_its_lexer_refuses_are_parse_errors_at_the_value() {
+    let app = format!("{HIKARI}10\n");
+    for value in ["1.5min", "0.5s", "1e3", "0X32", "0x1.8p1"] {
+        let dir = postgres_tree(&format!("statement_timeout = {value}\n"), &app);
+        let found = findings_at(dir.path(), "parse-error", "db/postgresql.conf");
+        assert_eq!(found.len(), 1, "{value}: {found:?}");
+        assert_eq!(found[0].2, value);
+        assert!(found[0].0.contains("single quotes"), "{}", found[0].0);
+    }
+    for value in ["5.e1", "1.5e2", "+50", "0x32", "062", "'0X32'"] {
+        let dir = postgres_tree(&format!("max_connections = {value}\n"), &app);
+        assert!(messages(dir.path(), "parse-error").is_empty(), "{value}");
+    }
+    // An unquoted `name.name` path is refused too, and not followed.
+    let dir = postgres_tree("include extra.conf\n", &app);
+    common::write_file(dir.path(), "db/extra.conf", "max_connections = 30\n");
+    let found = findings_at(dir.path(), "parse-error", "db/postgresql.conf");
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].2, "extra.conf");
+    let report = json(&["capacity"], dir.path());
+    assert_ne!(report["databases"][0]["usable_slots"], 27, "{report}");
+}
+
+/// A `postgresql.conf` with no setting runs with the defaults (PostgreSQL 15.18:
+/// `statement_timeout` is 0 for an empty or comment-only file), as one without the
+/// parameter does: the same findings, at the file's start.
+#[test]
+fn a_postgres_conf_without_settings_has_the_default_timeouts_findings() {
+    let app = format!("{HIKARI}10\n");
+    for conf in [
+        "",
+        "# only a comment\n",
+        "include_if_exists 'absent.conf'\n",
+        "port = 5432\n",
+    ] {
+        let dir = postgres_tree(conf, &app);
+        for rule in [
+            "statement-timeout-missing",
+            "idle-in-transaction-timeout-missing",
+        ] {
+            let found = findings_at(dir.path(), rule, "db/postgresql.conf");
+            assert_eq!(found.len(), 1, "{conf:?} {rule}: {found:?}");
+        }
+    }
+}
+
+/// PostgreSQL counts `max_connections` with the other server processes against
+/// MAX_BACKENDS (262143): 15.18 accepts 262121 with the defaults and refuses 262122.
+#[test]
+fn max_connections_above_what_the_other_processes_leave_is_invalid() {
+    let app = format!("{HIKARI}10\n");
+    for (value, invalid) in [(262_121, 0), (262_122, 1), (262_143, 1)] {
+        let dir = postgres_tree(&format!("max_connections = {value}\n"), &app);
+        let found = messages(dir.path(), "pool-size-invalid");
+        assert_eq!(found.len(), invalid, "{value}: {found:?}");
+    }
+}
+
+/// PgBouncer reads a key as `[A-Za-z0-9_.*-]` only: `my$db` and a quoted name stop
+/// loading with `syntax error in configuration` (PgBouncer 1.18 does not start), a
+/// `parse-error` at the key; the file's settings are not used.
+#[test]
+fn pgbouncer_keys_with_characters_it_does_not_read_are_parse_errors() {
+    for key in ["my$db", "\"my db\"", "appé"] {
+        let dir = tree(&[(
+            "bouncer/pgbouncer.ini",
+            &format!("[databases]\napp = host=db dbname=app\n{key} = host=db\n[pgbouncer]\ndefault_pool_size = 15\n"),
+        )]);
+        let found = findings_at(dir.path(), "parse-error", "bouncer/pgbouncer.ini");
+        assert_eq!(found.len(), 1, "{key}: {found:?}");
+        assert_eq!(found[0].2, key);
+        assert!(
+            found[0].0.contains("syntax error in configuration"),
+            "{}",
+            found[0].0
+        );
+    }
+    let dir = tree(&[(
+        "bouncer/pgbouncer.ini",
+        "[databases]\nmy.db-x_1 = host=db\n[pgbouncer]\ndefault_pool_size = 15\n",
+    )]);
+    assert!(messages(dir.path(), "parse-error").is_empty());
+}
+
+/// A database, a PgBouncer reading `bouncer/pgbouncer.ini` in front of it, and a
+/// service of pool 10 through it.
+fn bouncer_tree(ini: &str, more: &[(&str, &str)]) -> tempfile::TempDir {
+    let mut files = vec![
+        ("poollint.toml", "[[database]]\nname = \"db\"\nengine = \"postgresql\"\nmax-connections = 500\n\n[[pooler]]\nname = \"bouncer\"\nkind = \"pgbouncer\"\nconfig = \"bouncer/pgbouncer.ini\"\nconnects-to = \"db\"\n\n[[service]]\nname = \"app\"\nconfig = [\"app/application.yml\"]\nconnects-to = \"bouncer\"\n"),
+        ("app/application.yml", "spring:\n  datasource:\n    url: jdbc:postgresql://bouncer:6432/app?socketTimeout=30\n    hikari:\n      maximum-pool-size: 10\n"),
+        ("bouncer/pgbouncer.ini", ini),
+    ];
+    files.extend_from_slice(more);
+    tree(&files)
+}
+
+/// Every `[pgbouncer]` header, in the file or in an included one, sets the settings back
+/// to their defaults (PgBouncer 1.18 ran these with `default_pool_size` 20).
+#[test]
+fn a_later_pgbouncer_header_resets_the_earlier_settings() {
+    let two_headers = "[databases]\napp = host=db dbname=app\n[pgbouncer]\ndefault_pool_size = 150\n[databases]\napp2 = host=db dbname=app\n[pgbouncer]\nmax_client_conn = 500\n";
+    // Two databases × the default 20, not × 150; the reset setting is a warning.
+    let dir = bouncer_tree(two_headers, &[]);
+    assert_eq!(demand(dir.path()), 40);
+    let found = findings_at(
+        dir.path(),
+        "unknown-or-dead-pool-key",
+        "bouncer/pgbouncer.ini",
+    );
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].2, "default_pool_size");
+    assert!(found[0].0.contains("has no effect"), "{}", found[0].0);
+    let included = "[databases]\napp = host=db dbname=app\n[pgbouncer]\ndefault_pool_size = 150\n%include extra.ini\n";
+    let extra = ("bouncer/extra.ini", "[pgbouncer]\nauth_type = md5\n");
+    let dir = bouncer_tree(included, &[extra]);
+    assert_eq!(demand(dir.path()), 20);
+    let found = findings_at(
+        dir.path(),
+        "unknown-or-dead-pool-key",
+        "bouncer/pgbouncer.ini",
+    );
+    assert_eq!(found.len(), 1, "{found:?}");
+    let one_header =
+        "[databases]\napp = host=db dbname=app\n[pgbouncer]\ndefault_pool_size = 150\n";
+    let dir = bouncer_tree(one_header, &[]);
+    assert_eq!(demand(dir.path()), 150);
+    assert!(messages(dir.path(), "unknown-or-dead-pool-key").is_empty());
+}
+
+/// PgBouncer matches section names case-sensitively (`invalid section "PgBouncer"`,
+/// it does not start): `unknown-or-dead-pool-key` at the name, with the fix; and a
+/// pgbouncer.ini without a `[pgbouncer]` section is a `parse-error` (`main section
+/// missing from config file`).
+#[test]
+fn pgbouncer_sections_in_another_case_or_missing_are_reported() {
+    let dir = bouncer_tree(
+        "[databases]\napp = host=db dbname=app\n[PgBouncer]\ndefault_pool_size = 150\n",
+        &[],
+    );
+    let found = findings_at(
+        dir.path(),
+        "unknown-or-dead-pool-key",
+        "bouncer/pgbouncer.ini",
+    );
+    assert_eq!(found.len(), 1, "{found:?}");
+    let (message, help, span) = &found[0];
+    assert_eq!(span, "PgBouncer");
+    assert!(
+        message.contains("invalid section \"PgBouncer\""),
+        "{message}"
+    );
+    assert_eq!(help, "did you mean `[pgbouncer]`?");
+    let report = json(&["check"], dir.path());
+    let fix = report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find_map(|d| {
+            (d["rule"] == "unknown-or-dead-pool-key").then(|| d["fix"]["replacement"].clone())
+        });
+    assert_eq!(fix, Some(serde_json::json!("pgbouncer")));
+    // Its settings are not [pgbouncer]'s, and the missing section is not reported twice.
+    assert_eq!(demand(dir.path()), 20);
+    assert!(messages(dir.path(), "parse-error").is_empty());
+    for ini in ["[databases]\napp = host=db dbname=app\n", ""] {
+        let dir = bouncer_tree(ini, &[]);
+        let found = findings_at(dir.path(), "parse-error", "bouncer/pgbouncer.ini");
+        assert_eq!(found.len(), 1, "{ini:?}: {found:?}");
+        assert!(
+            found[0].0.contains("main section missing from config file"),
+            "{}",
+            found[0].0
+        );
+    }
 }

@@ -14,7 +14,9 @@ use crate::syntax::{Document, NodeId};
 #[derive(Debug, Clone)]
 pub struct Pair {
     pub file: FileId,
-    /// Section name, lower-cased (None before the first section).
+    /// Section name, lower-cased (None before the first section); as written for
+    /// PgBouncer, which matches section names case-sensitively
+    /// ([`pairs_with_includes_one_section`]).
     pub section: Option<String>,
     /// Key as written.
     pub key: String,
@@ -123,22 +125,41 @@ fn splice(file: &ParsedFile, all: &[&ParsedFile], depth: usize) -> Vec<Pair> {
     out
 }
 
+/// A `[section]` header, as [`pairs_with_includes_one_section`] meets it.
+#[derive(Debug, Clone)]
+pub struct Header {
+    /// The name as written.
+    pub name: String,
+    /// The name's span.
+    pub location: Location,
+    /// How many pairs were read before it: the pairs after it start at this index.
+    pub pairs_before: usize,
+}
+
+/// The pairs of a file and its includes, and the section headers between them.
+#[derive(Debug, Default)]
+pub struct SectionedPairs {
+    pub pairs: Vec<Pair>,
+    pub headers: Vec<Header>,
+}
+
 /// The pairs of `file` with every file it includes spliced in at the include line, with
 /// one current section across files, as PgBouncer's loader keeps it (libusual
 /// `usual/cfparser.c`: `parse_ini_file_internal` reads an `%include` with the same
 /// `LoaderCtx`, whose `cur_sect` only a `[section]` header changes). So an included
 /// file starts in the section of the last header before the include line, and a header
-/// inside it is the section of the includer's lines after the include.
-pub fn pairs_with_includes_one_section(file: &ParsedFile, all: &[&ParsedFile]) -> Vec<Pair> {
+/// inside it is the section of the includer's lines after the include. Section names
+/// are kept as written: libusual's `find_sect` compares them with `strcmp`.
+pub fn pairs_with_includes_one_section(file: &ParsedFile, all: &[&ParsedFile]) -> SectionedPairs {
     let mut current = None;
-    let mut out = Vec::new();
+    let mut out = SectionedPairs::default();
     splice_one_section(file, all, 0, &mut current, &mut out);
     out
 }
 
 /// A line that matters to the current section, in file order.
 enum Line {
-    Header(String),
+    Header(String, Location),
     Pair(Pair),
     Include(usize),
 }
@@ -148,7 +169,7 @@ fn splice_one_section(
     all: &[&ParsedFile],
     depth: usize,
     current: &mut Option<String>,
-    out: &mut Vec<Pair>,
+    out: &mut SectionedPairs,
 ) {
     let mut lines = section_lines(file);
     if depth < MAX_INCLUDE_DEPTH {
@@ -163,10 +184,17 @@ fn splice_one_section(
     let children = included_by(file, all);
     for (_, line) in lines {
         match line {
-            Line::Header(name) => *current = Some(name),
+            Line::Header(name, location) => {
+                out.headers.push(Header {
+                    name: name.clone(),
+                    location,
+                    pairs_before: out.pairs.len(),
+                });
+                *current = Some(name);
+            }
             Line::Pair(mut pair) => {
                 pair.section.clone_from(current);
-                out.push(pair);
+                out.pairs.push(pair);
             }
             Line::Include(at) => {
                 for child in children.get(&at).into_iter().flatten() {
@@ -210,8 +238,12 @@ fn section_lines(file: &ParsedFile) -> Vec<(usize, Line)> {
     for root in &doc.roots {
         for entry in doc.entries(*root) {
             if doc.is_map(entry.value) {
-                let name = doc.text(entry.key).unwrap_or("").to_ascii_lowercase();
-                lines.push((doc.span(entry.key).start, Line::Header(name)));
+                let name = doc.text(entry.key).unwrap_or("").to_owned();
+                let location = Location {
+                    file: file.id,
+                    span: doc.span(entry.key),
+                };
+                lines.push((location.span.start, Line::Header(name, location)));
                 for inner in doc.entries(entry.value) {
                     push_pair(&mut lines, inner.key, inner.value);
                 }

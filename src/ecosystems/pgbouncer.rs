@@ -3,7 +3,10 @@
 //! (recorded as secrets, so every output masks them). Facts and defaults:
 //! rules-catalogue §1.2 [PGB-CFG].
 //!
-//! PgBouncer quirks modelled here: comments are whole lines only, so
+//! PgBouncer quirks modelled here: section names are case-sensitive (`[PgBouncer]` is
+//! no section PgBouncer knows, [`UnknownSection`]), each `[pgbouncer]` header sets the
+//! settings before it back to their defaults, a file without one is refused; comments
+//! are whole lines only, so
 //! `pool_mode = transaction ; x` has the value `transaction ; x` (an invalid mode, and
 //! the reason says why); time values are seconds, and a unit suffix such as `30s` is
 //! rejected by current PgBouncer (invalid here too). `%include` files are spliced in
@@ -23,7 +26,8 @@ use std::time::Duration;
 
 use super::connection_string;
 use super::ini_settings::{
-    fits_c_int, pairs_with_includes_one_section, read_each_top_file, Pair, SettingBuilder,
+    fits_c_int, pairs_with_includes_one_section, read_each_top_file, Header, Pair, SectionedPairs,
+    SettingBuilder,
 };
 use super::{file_name, ParsedFile, Reader};
 use crate::model::parameters::{
@@ -31,7 +35,8 @@ use crate::model::parameters::{
 };
 use crate::model::{
     ConfigEntry, Ecosystem, EntryKey, EntryStop, InvalidCause, Location, Model, Pooler,
-    PoolerDatabase, PoolerUser, RefusedEntry, Secret, Setting, Val,
+    PoolerDatabase, PoolerUser, RefusedEntry, RefusedValue, ResetSetting, Secret, Setting,
+    UnknownSection, Val,
 };
 use crate::source::{SourceMap, Span};
 use crate::syntax::ini::Dialect;
@@ -55,28 +60,45 @@ impl Reader for PgBouncer {
     }
 }
 
+/// PgBouncer's main section, and every section it knows (`src/main.c` `config_sects`;
+/// `[peers]` since 1.19), matched case-sensitively (libusual `find_sect`, `strcmp`).
+const MAIN_SECTION: &str = "pgbouncer";
+const SECTIONS: &[&str] = &[MAIN_SECTION, "databases", "users", "peers"];
+
 fn read_file(file: &ParsedFile, files: &[&ParsedFile], sources: &SourceMap, model: &mut Model) {
-    let all = pairs_with_includes_one_section(file, files);
-    let settings_section: Vec<&Pair> = all
+    let SectionedPairs {
+        pairs: all,
+        headers,
+    } = pairs_with_includes_one_section(file, files);
+    // Every `[pgbouncer]` header sets the section's settings back to their defaults
+    // (libusual `load_handler` calls `fill_defaults` for each header; PgBouncer 1.18
+    // runs `default_pool_size = 150`, then a second `[pgbouncer]`, with 20): only the
+    // settings after the last one count.
+    let main_header = headers.iter().rev().find(|h| h.name == MAIN_SECTION);
+    let in_main = |p: &&Pair| p.section.as_deref() == Some(MAIN_SECTION);
+    let reset_at = main_header.map_or(0, |h| h.pairs_before);
+    let settings_section: Vec<&Pair> = all.iter().skip(reset_at).filter(in_main).collect();
+    let reset_settings = main_header.map_or_else(Vec::new, |header| {
+        let before = all.get(..reset_at).unwrap_or_default();
+        before
+            .iter()
+            .filter(in_main)
+            .map(|p| ResetSetting {
+                key: p.key.clone(),
+                location: p.key_location(),
+                header: header.location,
+            })
+            .collect()
+    });
+    if !headers
         .iter()
-        .filter(|p| p.section.as_deref() == Some("pgbouncer"))
-        .collect();
+        .any(|h| h.name.eq_ignore_ascii_case(MAIN_SECTION))
+    {
+        model.refused_values.push(main_section_missing(file));
+    }
     // A default points at the `[pgbouncer]` header, where the missing key would go.
-    let header = file
-        .doc
-        .roots
-        .iter()
-        .flat_map(|r| file.doc.entries(*r))
-        .find(|e| {
-            file.doc
-                .text(e.key)
-                .is_some_and(|k| k.eq_ignore_ascii_case("pgbouncer"))
-        });
-    let anchor = header
-        .map(|e| Location {
-            file: file.id,
-            span: file.doc.span(e.key),
-        })
+    let anchor = main_header
+        .map(|h| h.location)
         .or(all.first().map(Pair::key_location));
     let settings = SettingBuilder {
         library: "PgBouncer",
@@ -168,8 +190,44 @@ fn read_file(file: &ParsedFile, files: &[&ParsedFile], sources: &SourceMap, mode
         databases,
         users,
         refused,
+        unknown_sections: unknown_sections(&headers),
+        reset_settings,
         file: Some(file.id),
     });
+}
+
+/// The headers that name no section PgBouncer knows: it logs `invalid section "…"` and
+/// does not start (PgBouncer 1.18 with `[PgBouncer]` or `[Databases]`).
+fn unknown_sections(headers: &[Header]) -> Vec<UnknownSection> {
+    headers
+        .iter()
+        .filter(|h| !SECTIONS.contains(&h.name.as_str()))
+        .map(|h| UnknownSection {
+            name: h.name.clone(),
+            location: h.location,
+            meant: SECTIONS
+                .iter()
+                .find(|known| known.eq_ignore_ascii_case(&h.name))
+                .copied(),
+        })
+        .collect()
+}
+
+/// A `pgbouncer.ini` whose files hold no `[pgbouncer]` header (an empty one too):
+/// libusual's `cf_load_file` logs `main section missing from config file` and PgBouncer
+/// does not start (checked with PgBouncer 1.18). Not when a header names it in another
+/// case: that header is reported instead.
+fn main_section_missing(file: &ParsedFile) -> RefusedValue {
+    RefusedValue {
+        location: Location {
+            file: file.id,
+            span: Span::new(0, 0),
+        },
+        reason: "this pgbouncer.ini (with the files it includes) has no [pgbouncer] section: PgBouncer logs `main section missing from config file` and does not start".to_owned(),
+        fix: "add a `[pgbouncer]` section (the header alone is enough for the defaults)",
+        warning: false,
+        stage: crate::model::RefusalStage::StartUp,
+    }
 }
 
 /// `session`, `transaction` or `statement`, in any case (libusual's `cf_set_lookup`
@@ -629,6 +687,79 @@ mod tests {
             crate::model::Val::Invalid(invalid) => assert!(invalid.reason.contains("unit suffix")),
             other => panic!("query_wait_timeout should be invalid: {other:?}"),
         }
+    }
+
+    /// As PgBouncer 1.18 ran them (`SHOW CONFIG`): a second `[pgbouncer]` header sets
+    /// every setting back to its default; `[databases]` entries stay.
+    #[test]
+    fn a_second_pgbouncer_header_resets_the_settings_before_it() {
+        let (model, sources) = read("[databases]\napp = host=db\n[pgbouncer]\ndefault_pool_size = 150\nmax_client_conn = 500\n[databases]\napp2 = host=db\n[pgbouncer]\npool_mode = transaction\n");
+        let pooler = &model.poolers[0];
+        let value = |s: &Option<Setting<i64>>| s.as_ref().and_then(|s| s.get()).copied();
+        assert_eq!(value(&pooler.default_pool_size), Some(20));
+        assert_eq!(value(&pooler.max_client_conn), Some(100));
+        let mode = pooler.pool_mode.as_ref().and_then(|s| s.get());
+        assert_eq!(mode.map(String::as_str), Some("transaction"));
+        assert_eq!(pooler.databases.len(), 2);
+        let reset: Vec<&str> = pooler
+            .reset_settings
+            .iter()
+            .map(|reset| {
+                sources
+                    .get(reset.location.file)
+                    .unwrap()
+                    .slice(reset.location.span)
+            })
+            .collect();
+        assert_eq!(reset, ["default_pool_size", "max_client_conn"]);
+        // The defaults point at the header that set them.
+        let anchor = pooler
+            .default_pool_size
+            .as_ref()
+            .unwrap()
+            .origin
+            .location()
+            .unwrap();
+        assert_eq!(anchor.span.start, 112, "the second header");
+        assert_eq!(
+            sources.get(anchor.file).unwrap().slice(anchor.span),
+            "pgbouncer"
+        );
+        assert!(model.refused_values.is_empty());
+    }
+
+    #[test]
+    fn section_names_are_case_sensitive() {
+        let (model, _) =
+            read("[Databases]\napp = host=db\n[PgBouncer]\ndefault_pool_size = 150\n[extra]\n");
+        let pooler = &model.poolers[0];
+        assert_eq!(
+            pooler.default_pool_size.as_ref().and_then(|s| s.get()),
+            Some(&20)
+        );
+        assert!(pooler.databases.is_empty());
+        let unknown: Vec<(&str, Option<&str>)> = pooler
+            .unknown_sections
+            .iter()
+            .map(|s| (s.name.as_str(), s.meant))
+            .collect();
+        assert_eq!(
+            unknown,
+            [
+                ("Databases", Some("databases")),
+                ("PgBouncer", Some("pgbouncer")),
+                ("extra", None)
+            ]
+        );
+        // The misnamed header is reported, not also the missing main section.
+        assert!(model.refused_values.is_empty());
+        let (model, _) = read("[databases]\napp = host=db\n");
+        assert_eq!(model.refused_values.len(), 1);
+        assert!(model.refused_values[0]
+            .reason
+            .contains("main section missing"));
+        let (model, _) = read("");
+        assert_eq!(model.refused_values.len(), 1);
     }
 
     #[test]

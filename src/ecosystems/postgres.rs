@@ -136,7 +136,13 @@ fn read_file(
         let text = sources.get(pair.file).map_or("", |f| f.text());
         super::written_at(text, pair.value_span, &pair.value)
     }));
-    let anchor = all.first().map(Pair::key_location);
+    // A file with no setting (empty, comments only, or includes that bring none) runs
+    // with every default, as one without the parameter does: its defaults point at the
+    // file's start, for lack of a line.
+    let anchor = all.first().map(Pair::key_location).or(Some(Location {
+        file: file.id,
+        span: Span::new(0, 0),
+    }));
     let settings = SettingBuilder {
         library: "PostgreSQL",
         doc_url: DOC,
@@ -191,11 +197,34 @@ pub(crate) fn database_from_pairs<'a>(
     };
     let millis =
         |name: &str| last(name).map(|p| read_pair(settings, p, unknown(p), |t| millis(name, t)));
+    let max_connections = last("max_connections").map(|pair| {
+        let setting = read_pair(settings, pair, unknown(pair), |t| {
+            integer("max_connections", t, 1)
+        });
+        // The other process counts as the server reads them; a value it refuses (or
+        // a variable's) is reported on its own line, not here.
+        let process_count = |name: &str, default: i64| match last(name) {
+            Some(p) if unknown(p) => None,
+            Some(p) => integer(name, &p.value, 0).ok(),
+            None => Some(default),
+        };
+        let others = PROCESS_COUNTS.map(|(name, default)| process_count(name, default));
+        match (setting.get(), others) {
+            (Some(&max), [Some(autovacuum), Some(workers), Some(senders)])
+                if max + autovacuum + 1 + workers + senders > MAX_BACKENDS =>
+            {
+                settings.read(
+                    pair,
+                    Err(too_many_processes(max, [autovacuum, workers, senders])),
+                )
+            }
+            _ => setting,
+        }
+    });
     Database {
         name,
         engine: Engine::Postgres,
-        max_connections: int("max_connections", 1)
-            .unwrap_or_else(|| settings.default(MAX_CONNECTIONS)),
+        max_connections: max_connections.unwrap_or_else(|| settings.default(MAX_CONNECTIONS)),
         superuser_reserved_connections: Some(
             int("superuser_reserved_connections", 0)
                 .unwrap_or_else(|| settings.default(SUPERUSER_RESERVED)),
@@ -239,6 +268,29 @@ fn read_pair<T>(
 /// Largest value of the connection counts read here: `MAX_BACKENDS` (2^18 - 1) in
 /// PostgreSQL's `src/backend/utils/misc/guc_tables.c`.
 const MAX_BACKENDS: i64 = 262_143;
+
+/// The other server processes counted against [`MAX_BACKENDS`] with `max_connections`
+/// (and one for the autovacuum launcher), with their defaults (guc_tables.c).
+const PROCESS_COUNTS: [(&str, i64); 3] = [
+    ("autovacuum_max_workers", 3),
+    ("max_worker_processes", 8),
+    ("max_wal_senders", 10),
+];
+
+/// Why PostgreSQL refuses `max_connections` when `max + 1 + others` exceeds
+/// [`MAX_BACKENDS`]: PostgreSQL 12 to 16 check it when the value is set
+/// (`check_maxconnections` in postinit.c), 17+ at start-up, where more processes count
+/// (`InitializeMaxBackends`: `too many server processes configured`). With the final
+/// values, so a file that sets `max_wal_senders = 0` after `max_connections` (refused by
+/// 15.18 while the default 10 applies) is not reported. PostgreSQL 15.18: 262121 is the
+/// most it accepts with the defaults.
+fn too_many_processes(max: i64, [autovacuum, workers, senders]: [i64; 3]) -> String {
+    let total = max + autovacuum + 1 + workers + senders;
+    format!(
+        "max_connections {max} + autovacuum_max_workers {autovacuum} + 1 + max_worker_processes {workers} + max_wal_senders {senders} is {total} server processes, above PostgreSQL's limit of {MAX_BACKENDS}: PostgreSQL refuses to start (`invalid value for parameter \"max_connections\"`); the most it accepts here is {}",
+        MAX_BACKENDS - (total - max)
+    )
+}
 
 /// Largest value of the millisecond timeouts read here (`INT_MAX`, guc_tables.c).
 const MAX_TIMEOUT_MS: u128 = i32::MAX as u128;
@@ -756,6 +808,36 @@ mod tests {
                 Some(&Reading::Text("2 8kB".to_owned())),
             ]
         );
+    }
+
+    /// As PostgreSQL 15.18 answered: 262121 is the most `max_connections` it accepts
+    /// with the defaults; 262131 with `max_wal_senders = 0`.
+    #[test]
+    fn max_connections_counts_the_other_server_processes() {
+        let max = |text: &str| read(text).databases[0].max_connections.get().copied();
+        assert_eq!(max("max_connections = 262121\n"), Some(262_121));
+        assert_eq!(max("max_connections = 262122\n"), None);
+        assert_eq!(max("max_connections = 262143\n"), None);
+        assert_eq!(
+            max("max_wal_senders = 0\nmax_connections = 262131\n"),
+            Some(262_131)
+        );
+        assert_eq!(max("max_wal_senders = 0\nmax_connections = 262132\n"), None);
+        assert_eq!(
+            max("max_connections = 262100\nmax_worker_processes = 40\n"),
+            None
+        );
+        let model = read("max_connections = 262122\n");
+        match &model.databases[0].max_connections.value {
+            crate::model::Val::Invalid(invalid) => {
+                assert!(
+                    invalid.reason.contains("most it accepts here is 262121"),
+                    "{}",
+                    invalid.reason
+                )
+            }
+            other => panic!("max_connections should be invalid: {other:?}"),
+        }
     }
 
     #[test]

@@ -1204,6 +1204,12 @@ pub struct Pooler {
     /// `[databases]` and `[users]` entries PgBouncer cannot read (text that is not
     /// `key=value`, such as an end-of-line comment).
     pub refused: Vec<RefusedEntry>,
+    /// Section headers PgBouncer does not know (`[PgBouncer]`: it matches them
+    /// case-sensitively), reported by `unknown-or-dead-pool-key`.
+    pub unknown_sections: Vec<UnknownSection>,
+    /// `[pgbouncer]` settings a later `[pgbouncer]` header sets back to their defaults,
+    /// reported by `unknown-or-dead-pool-key`.
+    pub reset_settings: Vec<ResetSetting>,
     /// The top-level pgbouncer.ini it was read from, by which a `[[pooler]]` table's
     /// `config` finds it: its settings may come from a `%include`d file.
     pub file: Option<FileId>,
@@ -1276,6 +1282,26 @@ pub struct RefusedEntry {
     pub stop: EntryStop,
 }
 
+/// A `[pgbouncer]` setting that a later `[pgbouncer]` header sets back to its default.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ResetSetting {
+    /// The setting's key as written, and where it is.
+    pub key: String,
+    pub location: Location,
+    /// The `[pgbouncer]` header that resets it (its name).
+    pub header: Location,
+}
+
+/// A `pgbouncer.ini` section header that names no section of PgBouncer's.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UnknownSection {
+    /// The name as written (between the brackets) and where it is.
+    pub name: String,
+    pub location: Location,
+    /// The section it is in another case (`pgbouncer` for `[PgBouncer]`).
+    pub meant: Option<&'static str>,
+}
+
 /// Why PgBouncer stops reading an entry's `key=value` pairs (`cstr_get_pair` in
 /// `src/util.c`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -1292,9 +1318,9 @@ pub enum EntryStop {
     Unterminated,
 }
 
-/// A value its program refuses, outside a `pgbouncer.ini` (a Spring profile expression
-/// Spring cannot parse, a Kubernetes rollout value the API server refuses): a
-/// `parse-error` at the value.
+/// A value its program refuses (a Spring profile expression Spring cannot parse, a
+/// `pgbouncer.ini` without a `[pgbouncer]` section, a Kubernetes rollout value the API
+/// server refuses): a `parse-error` at it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RefusedValue {
     pub location: Location,
@@ -1373,6 +1399,8 @@ impl Pooler {
             databases: Vec::new(),
             users: Vec::new(),
             refused: Vec::new(),
+            unknown_sections: Vec::new(),
+            reset_settings: Vec::new(),
             file: None,
         }
     }
@@ -1711,8 +1739,9 @@ pub struct Model {
     pub poolers: Vec<Pooler>,
     pub entries: Entries,
     pub secrets: Vec<Secret>,
-    /// Values outside a `pgbouncer.ini` that their program refuses at start-up (a
-    /// Spring profile expression Spring cannot parse), reported by `parse-error`.
+    /// Values their program refuses at start-up, besides a `pgbouncer.ini`'s entries and
+    /// lookups (a Spring profile expression Spring cannot parse, a `pgbouncer.ini`
+    /// without a `[pgbouncer]` section), reported by `parse-error`.
     pub refused_values: Vec<RefusedValue>,
     /// What a reader tells the user of what it did not read (a Spring
     /// `spring.config.import` it does not follow): the engine adds them to the run's

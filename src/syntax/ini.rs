@@ -395,6 +395,113 @@ fn mysql_comment_start(text: &str, from: usize) -> usize {
     text.len()
 }
 
+/// A character of a `pgbouncer.ini` key (libusual `parse_ini_file`: `isalnum` in the C
+/// locale, or one of `_.-*`).
+fn is_pgbouncer_key_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-' | '*')
+}
+
+/// Why PgBouncer refuses a key with another character (the key is not quoted back).
+const PGBOUNCER_KEY_REFUSED: &str = "PgBouncer reads a key (a setting or a database or user name) as ASCII letters, digits and `_ . - *` only, without quotes: at any other character it logs `syntax error in configuration` and stops loading the file, so it does not start (a reload keeps the previous configuration)";
+
+// ---------------------------------------------------------------------------------------
+// postgresql.conf's unquoted values, as guc-file.l's lexer reads them.
+
+/// Why an unquoted `postgresql.conf` value that [`guc_value_token_len`] does not read
+/// whole is refused (the value is not quoted back: it may hold a password).
+const UNREADABLE_UNQUOTED_VALUE: &str = "PostgreSQL's configuration lexer does not read this as one unquoted value (unquoted, a value is a number such as `30`, `0x1f`, `1.5` or `1.5e2`, with unit letters only after a whole number (`30s`, not `1.5min` or `1e3`), or a word starting with a letter, but not `name.name` such as `extra.conf`): the server reports a syntax error and refuses to start with this file; write the value in single quotes";
+
+/// guc-file.l's `LETTER`: an ASCII letter, `_`, or a byte 0x80-0xFF (any non-ASCII char).
+fn is_guc_letter(c: char) -> bool {
+    c.is_ascii_alphabetic() || c == '_' || !c.is_ascii()
+}
+
+fn is_guc_letter_or_digit(c: char) -> bool {
+    is_guc_letter(c) || c.is_ascii_digit()
+}
+
+/// The length of the unquoted value token `word` starts with, as guc-file.l's flex
+/// lexer reads it (the longest match; a tie goes to the rule listed first), when it is
+/// one the grammar takes as a value (`ID`, `UNQUOTED_STRING`, `INTEGER`, `REAL`);
+/// None for a `QUALIFIED_ID` (`extra.conf`) or a character no rule matches (`/`, `"`).
+/// So `1.5min`, `1e3`, `0X32` and `0x1.8p1` are read as two tokens, a syntax error
+/// (PostgreSQL 15.18: `syntax error … near token "min"`), while `5.e1`, `0x32`, `+50`
+/// and `Europe/Berlin` are one
+/// (<https://github.com/postgres/postgres/blob/REL_15_STABLE/src/backend/utils/misc/guc-file.l>).
+fn guc_value_token_len(word: &str) -> Option<usize> {
+    let first = word.chars().next()?;
+    if is_guc_letter(first) {
+        // UNQUOTED_STRING: {LETTER}({LETTER_OR_DIGIT}|[-._:/])*, never shorter than ID.
+        let len = word
+            .find(|c: char| !(is_guc_letter_or_digit(c) || matches!(c, '-' | '.' | ':' | '/')))
+            .unwrap_or(word.len());
+        let token = word.get(..len)?;
+        return (!is_guc_qualified_id(token)).then_some(len);
+    }
+    let len = guc_integer_len(word).max(guc_real_len(word));
+    (len > 0).then_some(len)
+}
+
+/// `{ID}"."{ID}`: as long as the UNQUOTED_STRING it also matches, and listed first.
+fn is_guc_qualified_id(token: &str) -> bool {
+    let is_id = |part: &str| {
+        part.chars().next().is_some_and(is_guc_letter) && part.chars().all(is_guc_letter_or_digit)
+    };
+    token
+        .split_once('.')
+        .is_some_and(|(name, qualifier)| is_id(name) && is_id(qualifier))
+}
+
+/// How many of `bytes` from the start satisfy `accept`.
+fn count_leading(bytes: &[u8], accept: fn(&u8) -> bool) -> usize {
+    bytes.iter().take_while(|b| accept(b)).count()
+}
+
+/// `SIGN? ({DIGIT}+ | 0x{HEXDIGIT}+) {UNIT_LETTER}*`: the longest match, 0 for none.
+fn guc_integer_len(word: &str) -> usize {
+    let bytes = word.as_bytes();
+    let sign = usize::from(matches!(bytes.first(), Some(b'+' | b'-')));
+    let body = bytes.get(sign..).unwrap_or_default();
+    let with_units = |number: usize| {
+        let units = count_leading(
+            body.get(number..).unwrap_or_default(),
+            u8::is_ascii_alphabetic,
+        );
+        sign + number + units
+    };
+    let decimal = count_leading(body, u8::is_ascii_digit);
+    let hex = match body.strip_prefix(b"0x") {
+        Some(digits) => count_leading(digits, u8::is_ascii_hexdigit),
+        None => 0,
+    };
+    match (decimal, hex) {
+        (0, _) => 0,
+        (_, 0) => with_units(decimal),
+        _ => with_units(decimal).max(with_units(2 + hex)),
+    }
+}
+
+/// `SIGN? {DIGIT}* "." {DIGIT}* ([Ee] SIGN? {DIGIT}+)?`: the longest match, 0 for none.
+fn guc_real_len(word: &str) -> usize {
+    let bytes = word.as_bytes();
+    let rest = |at: usize| bytes.get(at..).unwrap_or_default();
+    let mut at = usize::from(matches!(bytes.first(), Some(b'+' | b'-')));
+    at += count_leading(rest(at), u8::is_ascii_digit);
+    if rest(at).first() != Some(&b'.') {
+        return 0;
+    }
+    at += 1;
+    at += count_leading(rest(at), u8::is_ascii_digit);
+    if matches!(rest(at).first(), Some(b'e' | b'E')) {
+        let sign = usize::from(matches!(rest(at + 1).first(), Some(b'+' | b'-')));
+        let digits = count_leading(rest(at + 1 + sign), u8::is_ascii_digit);
+        if digits > 0 {
+            at += 1 + sign + digits;
+        }
+    }
+    at
+}
+
 // ---------------------------------------------------------------------------------------
 // The parser.
 
@@ -684,6 +791,10 @@ impl IniParser {
             },
             Some(_) => {
                 let end = find_from(line.text, at, |c| is_blank(c) || c == '#');
+                if guc_value_token_len(line.slice(at, end)) != Some(end - at) {
+                    self.bad_text(UNREADABLE_UNQUOTED_VALUE, line, at, '#');
+                    return None;
+                }
                 Some((Value::written(line, at, end), end))
             }
         }
@@ -708,26 +819,23 @@ impl IniParser {
         self.entry(key, value);
     }
 
-    /// A key: bare, or double-quoted (database names with odd characters).
+    /// A key, as libusual's `parse_ini_file` reads one (`usual/cfparser.c`): ASCII
+    /// letters, digits and `_ . - *` only, then blanks and `=`. Any other character, a
+    /// double quote too (pgbouncer/pgbouncer#971: `"Foo Bar" = …` is refused though the
+    /// documentation shows quoted names), stops loading with `syntax error in
+    /// configuration`: PgBouncer 1.18 does not start with `my$db = host=db`.
     fn pgbouncer_key(&mut self, line: Line<'_>, at: usize) -> Option<(NodeId, usize)> {
-        if line.char_at(at) != Some('"') {
-            let end = find_from(line.text, at, |c| is_blank(c) || c == '=');
-            if end == at {
-                self.error_at("expected a key before `=`", line, at, line.text.len());
-                return None;
-            }
-            return Some((self.plain_key(line, at, end), end));
+        let end = find_from(line.text, at, |c| is_blank(c) || c == '=');
+        if end == at {
+            self.error_at("expected a key before `=`", line, at, line.text.len());
+            return None;
         }
-        match scan_quoted(line.text, at, Escapes::None) {
-            Some(quoted) => Some((
-                self.scalar(quoted.text, quoted.style, line.span(at, quoted.end)),
-                quoted.end,
-            )),
-            None => {
-                self.error_at("unterminated quoted key", line, at, line.text.len());
-                None
-            }
+        if !line.slice(at, end).chars().all(is_pgbouncer_key_char) {
+            let separator = find_from(line.text, at, |c| c == '=');
+            self.error_at(PGBOUNCER_KEY_REFUSED, line, at, separator);
+            return None;
         }
+        Some((self.plain_key(line, at, end), end))
     }
 
     /// `%include file` / `!include file`: when the line starts with `name` followed by a
@@ -1122,6 +1230,65 @@ mod tests {
         assert_eq!(pairs(&doc, root(&doc)), [pair("c", "30"), pair("d", "1")]);
     }
 
+    /// As PostgreSQL 15.18 read each as `statement_timeout` or `ssl_cert_file` in its
+    /// configuration file (`postgres -C`): a syntax error, or a value.
+    #[test]
+    fn postgres_unquoted_values_are_the_tokens_guc_file_lexes() {
+        let refused = [
+            "1.5min",
+            "0.5s",
+            "1e3",
+            "0X32",
+            "0x1.8p1",
+            "extra.conf",
+            "/var/log",
+            "\"30s\"",
+            "+",
+            "5.e1e",
+            "10ms5",
+            "30s'x'",
+        ];
+        for value in refused {
+            let text = format!("a = {value} # c\n");
+            let doc = parse_checked(&text, Dialect::Postgres);
+            assert_eq!(error_texts(&doc, &text), [value], "{value}");
+            assert!(pairs(&doc, root(&doc)).is_empty(), "{value}");
+            assert_eq!(doc.comments.len(), 1, "{value}");
+        }
+        let accepted = [
+            "5.e1",
+            "1.5e2",
+            "+50",
+            "0x32",
+            "062",
+            "-1",
+            "0x",
+            ".5e1",
+            "5.",
+            "30s",
+            "a.b.c",
+            "a.1",
+            "a-b.c",
+            "Europe/Berlin",
+            "UTF-8",
+            "é",
+            "on",
+        ];
+        for value in accepted {
+            let text = format!("a = {value}#c\n");
+            let doc = parse_checked(&text, Dialect::Postgres);
+            assert!(doc.errors.is_empty(), "{value}: {:?}", doc.errors);
+            assert_eq!(pairs(&doc, root(&doc)), [pair("a", value)]);
+        }
+        let doc = parse_checked(
+            "include extra.conf\ninclude sub/x.conf\n",
+            Dialect::Postgres,
+        );
+        assert_eq!(doc.errors.len(), 1);
+        let included: Vec<_> = doc.directives.iter().map(|d| d.argument.as_str()).collect();
+        assert_eq!(included, ["sub/x.conf"]);
+    }
+
     #[test]
     fn pgbouncer_keeps_semicolons_in_values_and_sections_apart() {
         let text = "[databases]\nmydb = host=db port=5432 dbname=app pool_size=20\n\n[pgbouncer]\n\
@@ -1156,10 +1323,18 @@ mod tests {
     }
 
     #[test]
-    fn pgbouncer_include_junk_lines_and_quoted_keys() {
-        let text = "--/etc/pgbouncer/pgbouncer.ini\n%include /etc/pgbouncer/common.ini\n[databases]\n\"my db\" = host=x\n";
+    fn pgbouncer_include_junk_lines_and_keys_it_refuses() {
+        let text = "--/etc/pgbouncer/pgbouncer.ini\n%include /etc/pgbouncer/common.ini\n[databases]\n\"my db\" = host=x\nmy$db = host=x\nappé=host=x\nmy.db-x_1* = host=x\n";
         let doc = parse_checked(text, Dialect::PgBouncer);
-        assert_eq!(error_texts(&doc, text), ["--/etc/pgbouncer/pgbouncer.ini"]);
+        assert_eq!(
+            error_texts(&doc, text),
+            [
+                "--/etc/pgbouncer/pgbouncer.ini",
+                "\"my db\"",
+                "my$db",
+                "appé"
+            ]
+        );
         let directive = &doc.directives[0];
         assert_eq!(
             (directive.name.as_str(), directive.argument.as_str()),
@@ -1170,8 +1345,7 @@ mod tests {
             "/etc/pgbouncer/common.ini"
         );
         let databases = section(&doc, "databases", 0);
-        assert_eq!(pairs(&doc, databases), [pair("my db", "host=x")]);
-        assert_eq!(raw_entry(&doc, databases, 0, text).0, "\"my db\"");
+        assert_eq!(pairs(&doc, databases), [pair("my.db-x_1*", "host=x")]);
     }
 
     #[test]

@@ -2,7 +2,8 @@
 //! `crate::engine`). Over the model it reports what PgBouncer itself cannot read in a
 //! `pgbouncer.ini` poollint did read: a `[databases]` or `[users]` entry that is not
 //! all `key=value` (an end-of-line comment), and a `pool_mode` or `auth_type` that is
-//! none of PgBouncer's values [PGB-LOADER][PGB-MAIN]; and a Spring profile expression
+//! none of PgBouncer's values [PGB-LOADER][PGB-MAIN]; a `pgbouncer.ini` without a
+//! `[pgbouncer]` section; and a Spring profile expression
 //! Spring cannot parse (`Malformed profile expression`) or a profile property where
 //! Spring Boot refuses it, with which Spring Boot does not start (a warning for the
 //! legacy `spring.profiles` condition, which only Spring Boot 3 refuses); and a

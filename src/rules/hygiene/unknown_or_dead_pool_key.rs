@@ -55,6 +55,8 @@ impl crate::rules::Rule for Rule {
     fn check(&self, model: &Model, options: &RuleOptions, out: &mut Vec<Diagnostic>) {
         let max_distance = options.get(&MAX_EDIT_DISTANCE) as usize;
         out.extend(unknown_names(model, max_distance));
+        out.extend(model.poolers.iter().flat_map(unknown_pgbouncer_sections));
+        out.extend(model.poolers.iter().flat_map(reset_pgbouncer_settings));
         let spring = model.entries.of(Ecosystem::Spring);
         let active = active_pools(model);
         for entry in spring {
@@ -412,6 +414,59 @@ fn unknown_names(model: &Model, max_distance: usize) -> Vec<Diagnostic> {
                     Some(at_key(entry, check.unknown?, message, "unknown name", help))
                 }
             }
+        })
+        .collect()
+}
+
+/// Section headers of a `pgbouncer.ini` PgBouncer does not know: it matches them with
+/// `strcmp` (libusual `find_sect`), so `[PgBouncer]` is not `[pgbouncer]`, logs
+/// `invalid section "PgBouncer"` and does not start (PgBouncer 1.18). The section's
+/// settings are not read as `[pgbouncer]`'s; the fix writes the name in its case.
+/// From the poolers, not the entries: per unit, the model holds no pooler.
+fn unknown_pgbouncer_sections(pooler: &crate::model::Pooler) -> Vec<Diagnostic> {
+    pooler
+        .unknown_sections
+        .iter()
+        .map(|section| {
+            let written = &section.name;
+            let message = format!(
+                "`[{written}]` is not a PgBouncer section (PgBouncer matches section names case-sensitively): PgBouncer logs `invalid section \"{written}\"` and does not start, and poollint does not read its settings as another section's"
+            );
+            let help = match section.meant {
+                Some(meant) => format!("did you mean `[{meant}]`?"),
+                None => "PgBouncer's sections are [pgbouncer], [databases], [users] and [peers] (1.19+)".to_owned(),
+            };
+            let finding = Diagnostic::new(&META, Severity::Error, section.location, message)
+                .with_label("unknown section")
+                .with_help(help)
+                .with_key(format!("[{written}]"));
+            match section.meant {
+                Some(meant) => finding.with_key_fix(section.location, written, meant),
+                None => finding,
+            }
+        })
+        .collect()
+}
+
+/// `[pgbouncer]` settings a later `[pgbouncer]` header sets back to their defaults
+/// (libusual's `load_handler` calls `fill_defaults` at every header; PgBouncer 1.18 ran
+/// `default_pool_size = 150` followed by a second header with 20): a warning at the
+/// key, since PgBouncer starts and silently uses the default.
+fn reset_pgbouncer_settings(pooler: &crate::model::Pooler) -> Vec<Diagnostic> {
+    pooler
+        .reset_settings
+        .iter()
+        .map(|reset| {
+            Diagnostic::new(
+                &META,
+                Severity::Warning,
+                reset.location,
+                format!("`{}` has no effect: a later `[pgbouncer]` header sets every [pgbouncer] setting before it back to its default, and PgBouncer uses the default", reset.key),
+            )
+            .with_label("reset by a later [pgbouncer] header")
+            .with_related(Some(reset.header), "the later [pgbouncer] header")
+            .with_key(format!("pgbouncer.{}", reset.key))
+            .with_help("keep one [pgbouncer] header (in the file and the files it includes), with every setting after it")
         })
         .collect()
 }
