@@ -575,20 +575,25 @@ fn follow_includes(
     {
         return;
     }
-    let roots = request
-        .paths
-        .iter()
-        .chain(request.include_roots.iter())
-        .filter_map(|p| std::fs::canonicalize(p).ok())
-        .map(|p| source::containing_dir(&p).to_path_buf())
-        .collect();
     crate::includes::Includes {
-        roots,
+        roots: include_roots(request),
         max_file_size: request.max_file_size,
         report,
         parse: syntax::parse,
     }
     .follow(parsed);
+}
+
+/// The directories whose files includes and companions may read: the paths checked
+/// (a file's own directory) and the `--include-root` directories, canonical.
+fn include_roots(request: &CheckRequest) -> Vec<PathBuf> {
+    request
+        .paths
+        .iter()
+        .chain(request.include_roots.iter())
+        .filter_map(|p| std::fs::canonicalize(p).ok())
+        .map(|p| source::containing_dir(&p).to_path_buf())
+        .collect()
 }
 
 /// Files the manifest names that the walk of `request` does not reach: outside its
@@ -908,7 +913,7 @@ fn parse_and_read(
             let first_included = report.sources.len();
             // As `batches` decides: units only when every file has one.
             let reads = if batch.iter().all(|f| reader.unit(&f.path).is_some()) {
-                parse_and_read_units(*reader, &batch, unit_rules, report)
+                parse_and_read_units(*reader, &batch, unit_rules, request, report)
             } else {
                 parse_and_read_whole(*reader, &batch, request, report)
             };
@@ -1035,21 +1040,47 @@ const UNIT_CHECKED: &[Ecosystem] = &[Ecosystem::Spring, Ecosystem::Rails];
 /// unit's trees per thread are alive and no thread waits for the whole batch between
 /// the steps. The batch's wall time goes to `--stats` split between parse, model and
 /// rules in proportion to the time the threads spent in each.
+///
+/// A reader whose files name companions ([`Reader::reads_companions`]: compose's
+/// `.env` and `env_file:` files) has the batch's units parsed first, their companions
+/// read and registered one unit after another (the source map gives them their ids),
+/// then the units read: a batch's trees are alive together then, as few as its files.
 fn parse_and_read_units(
     reader: &'static dyn Reader,
     batch: &[&Pending],
     unit_rules: Option<&[&Enabled]>,
+    request: &CheckRequest,
     report: &mut Report,
 ) -> Vec<BatchRead> {
     let started = Instant::now();
-    let sources = &report.sources;
     let unit_rules = unit_rules.filter(|_| UNIT_CHECKED.contains(&reader.ecosystem()));
-    let units: Vec<UnitRead> = batch
+    let chunks: Vec<&[&Pending]> = batch
         .chunk_by(|a, b| reader.unit(&a.path) == reader.unit(&b.path))
-        .collect::<Vec<_>>()
-        .into_par_iter()
-        .map(|unit| parse_and_read_unit(reader, unit, sources, unit_rules))
         .collect();
+    let units: Vec<UnitRead> = if reader.reads_companions() {
+        let sources = &report.sources;
+        let mut parsed: Vec<ParsedUnit> = chunks
+            .into_par_iter()
+            .map(|unit| parse_unit(unit, sources))
+            .collect();
+        let mut companions = Companions::default();
+        for unit in &mut parsed {
+            let following = Instant::now();
+            companions.follow(reader, &mut unit.files, request, report);
+            unit.parse_time += following.elapsed();
+        }
+        let sources = &report.sources;
+        parsed
+            .into_par_iter()
+            .map(|unit| read_parsed_unit(reader, unit, sources, unit_rules))
+            .collect()
+    } else {
+        let sources = &report.sources;
+        chunks
+            .into_par_iter()
+            .map(|unit| read_parsed_unit(reader, parse_unit(unit, sources), sources, unit_rules))
+            .collect()
+    };
     split_wall_time(started.elapsed(), &units, &mut report.stats);
     let mut reads = Vec::with_capacity(units.len());
     for unit in units {
@@ -1080,12 +1111,16 @@ fn split_wall_time(wall: Duration, units: &[UnitRead], stats: &mut Stats) {
     stats.rules += share(rules);
 }
 
-fn parse_and_read_unit(
-    reader: &dyn Reader,
-    unit: &[&Pending],
-    sources: &SourceMap,
-    unit_rules: Option<&[&Enabled]>,
-) -> UnitRead {
+/// A unit's files parsed ([`parse_unit`]), waiting to be read.
+struct ParsedUnit {
+    /// What parsing each file gave (None: the parser panicked on it).
+    parses: Vec<(source::FileId, Option<ParseOutcome>)>,
+    /// The files without syntax errors, and the companions read for them.
+    files: Vec<ParsedFile>,
+    parse_time: Duration,
+}
+
+fn parse_unit(unit: &[&Pending], sources: &SourceMap) -> ParsedUnit {
     let started = Instant::now();
     let mut parses = Vec::with_capacity(unit.len());
     let mut files = Vec::with_capacity(unit.len());
@@ -1100,7 +1135,24 @@ fn parse_and_read_unit(
                 .map(|doc| parsed_file(file, doc)),
         );
     }
-    let parse_time = started.elapsed();
+    ParsedUnit {
+        parses,
+        files,
+        parse_time: started.elapsed(),
+    }
+}
+
+fn read_parsed_unit(
+    reader: &dyn Reader,
+    unit: ParsedUnit,
+    sources: &SourceMap,
+    unit_rules: Option<&[&Enabled]>,
+) -> UnitRead {
+    let ParsedUnit {
+        parses,
+        files,
+        parse_time,
+    } = unit;
     let started = Instant::now();
     let mut read = catch_unwind(AssertUnwindSafe(|| read_unit(reader, &files, sources))).ok();
     let merge_bound = merge_bound_reached(&files);
@@ -1122,6 +1174,145 @@ fn parse_and_read_unit(
         read_time,
         rules_time: started.elapsed(),
     }
+}
+
+/// Following the companions of a batch's units ([`Reader::companions`]): files read
+/// as data by the files that name them (compose's `.env` and `env_file:` files), from
+/// the checked tree (the paths and `--include-root` directories, as includes). A file
+/// the run already registered (a `.env` the walk found) keeps its id, and its findings
+/// stay its own reader's; another is registered here, and its syntax errors are
+/// `parse-error`s. A missing file the reader needs is a `parse-error` warning where it
+/// is named (it may be created at deploy time, but what it sets is not checked); one
+/// outside the checked tree gets a note.
+#[derive(Default)]
+struct Companions {
+    /// The checked tree's directories, canonical (worked out on first use).
+    roots: Option<Vec<PathBuf>>,
+    /// The files registered so far by canonical path (worked out on first use).
+    registered: Option<HashMap<PathBuf, FileId>>,
+}
+
+impl Companions {
+    /// Read the companions the unit's `files` name, appending them (once each) to it.
+    fn follow(
+        &mut self,
+        reader: &dyn Reader,
+        files: &mut Vec<ParsedFile>,
+        request: &CheckRequest,
+        report: &mut Report,
+    ) {
+        let mut named = Vec::new();
+        for file in files.iter() {
+            let text = report.sources.get(file.id).map_or("", |f| f.text());
+            let companions = reader.companions(file, text);
+            named.extend(companions.into_iter().map(|c| (file.id, c)));
+        }
+        for (includer, companion) in named {
+            let read_already = files.iter().any(|f| {
+                f.included_from.is_some_and(|(id, _)| id == includer) && f.path == companion.path
+            });
+            if read_already {
+                continue;
+            }
+            if let Some(file) = self.read(includer, &companion, request, report) {
+                files.push(file);
+            }
+        }
+    }
+
+    /// One companion read and parsed, or why not reported.
+    fn read(
+        &mut self,
+        includer: FileId,
+        companion: &ecosystems::Companion,
+        request: &CheckRequest,
+        report: &mut Report,
+    ) -> Option<ParsedFile> {
+        let at = Location {
+            file: includer,
+            span: companion.at,
+        };
+        let shown = source::display_path(&companion.path);
+        let Ok(canonical) = std::fs::canonicalize(&companion.path) else {
+            if let Some(message) = &companion.missing {
+                report
+                    .diagnostics
+                    .push(engine_rules::parse_error::with_severity(
+                        at,
+                        message,
+                        Severity::Warning,
+                    ));
+            }
+            return None;
+        };
+        let roots = self.roots.get_or_insert_with(|| include_roots(request));
+        if !roots.iter().any(|root| canonical.starts_with(root)) {
+            report.notes.push(format!(
+                "{}: {shown} not read: it is outside the paths being checked (--include-root DIR allows it)",
+                report.sources.display(includer)
+            ));
+            return None;
+        }
+        let registered = self
+            .registered
+            .get_or_insert_with(|| registered_by_path(&report.sources));
+        let (id, fresh) = match registered.get(&canonical) {
+            Some(id) => (*id, false),
+            None => match read_companion(&companion.path, request.max_file_size) {
+                Ok((text, disk_len)) => {
+                    let file = SourceFile::new(&companion.path, text, Encoding::Utf8);
+                    let id = report.sources.push(file.rereadable(disk_len));
+                    registered.insert(canonical, id);
+                    (id, true)
+                }
+                Err(message) => {
+                    let message = format!("{shown} not read: {message}");
+                    report
+                        .diagnostics
+                        .push(engine_rules::parse_error::at(at, &message));
+                    return None;
+                }
+            },
+        };
+        let text = report.sources.get(id).map_or("", |f| f.text());
+        let doc = parse_guarded(syntax::parse, companion.format, text);
+        if fresh {
+            let outcome = doc
+                .as_ref()
+                .map(|d| ParseOutcome::of(companion.format, text, d));
+            report_parse(id, outcome, report);
+        }
+        Some(ParsedFile {
+            id,
+            path: companion.path.clone(),
+            format: companion.format,
+            // One with a syntax error is skipped like any other file.
+            doc: doc.filter(|d| d.errors.is_empty())?,
+            included_from: Some((includer, companion.at.start)),
+        })
+    }
+}
+
+/// The files registered in `sources` by canonical path.
+fn registered_by_path(sources: &SourceMap) -> HashMap<PathBuf, FileId> {
+    let paths = sources.canonical_paths();
+    let ids = sources.files().iter().map(|f| f.id);
+    ids.zip(paths)
+        .filter_map(|(id, path)| Some((path?, id)))
+        .collect()
+}
+
+/// A companion file's text and size on disk, or why it cannot be read.
+fn read_companion(path: &Path, max: u64) -> Result<(String, u64), String> {
+    let bytes = source::read_bounded(path, max).map_err(|e| match e {
+        ReadError::Io(e) => format!("cannot read it: {e}"),
+        ReadError::TooLarge { .. } => format!("file {e} for configuration files (--max-file-size)"),
+        other => format!("cannot read it: it {other}"),
+    })?;
+    let disk_len = bytes.len() as u64;
+    source::decode(bytes, false)
+        .map(|(text, _)| (text, disk_len))
+        .map_err(|e| e.message)
 }
 
 /// Run the per-unit rules on the unit's entries of `ecosystem` (with the secrets read

@@ -1085,6 +1085,51 @@ fn secrets_in_files_that_do_not_parse_never_reach_any_output() {
     assert!(human.contains("postgres://u:***********@db/x"), "{human}");
 }
 
+/// Passwords a compose file takes from its project's `.env` (interpolated, or a name
+/// alone in `environment:`) and from its `env_file:` files never reach any output, in
+/// a check of the directory (the `.env` reader reads `.env` too) and of the compose
+/// file named alone (its companions read with it only). Findings quote a value such a
+/// password made, and sit next to the env file's other lines.
+#[test]
+fn passwords_compose_takes_from_other_files_never_reach_any_output() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let write = |rel: &str, text: &str| write_file(dir.path(), rel, text);
+    write("docker-compose.yml", "services:\n  web:\n    image: x\n    env_file: [web.env]\n    environment:\n      - SPRING_DATASOURCE_URL=jdbc:postgresql://db/x?socketTimeout=30\n      - SPRING_DATASOURCE_HIKARI_MAXIMUM_POOL_SIZE=${DB_PASSWORD}\n      - SPRING_DATASOURCE_PASSWORD\n      - DATABASE_URL=postgres://u:${URL_PART}@db/x?connection_limit=${POOL}\n      - OTHER_URL=${WHOLE_URL}\n");
+    write(".env", "DB_PASSWORD=DotenvUsed-Secret1\nSPRING_DATASOURCE_PASSWORD=DotenvAlone-Secret2\nURL_PART=DotenvPart-Secret3\nWHOLE_URL=postgres://u:DotenvUrl-Secret4@db/x\nPOOL=0\n");
+    write("web.env", "SPRING_DATASOURCE_HIKARI_MAX_LIFETIME=10000\nDB_PW=EnvFileKey-Secret5\nCACHE_URL=redis://:EnvFileUrl-Secret6@cache/0\nSPRING_DATASOURCE_HIKARI_MINIMUM_IDLE=-1\n");
+    let secrets = [
+        "DotenvUsed-Secret1",
+        "DotenvAlone-Secret2",
+        "DotenvPart-Secret3",
+        "DotenvUrl-Secret4",
+        "EnvFileKey-Secret5",
+        "EnvFileUrl-Secret6",
+    ];
+    let mut leaks = Vec::new();
+    for path in [
+        dir.path().to_path_buf(),
+        dir.path().join("docker-compose.yml"),
+    ] {
+        for format in [
+            "human", "concise", "json", "sarif", "github", "rdjson", "gitlab", "junit",
+        ] {
+            let run = check(&path, &["-f", format]);
+            assert_ne!(run.code, 2, "{}", run.stderr);
+            for secret in secrets {
+                if run.stdout.contains(secret) || run.stderr.contains(secret) {
+                    leaks.push(format!("{format} of {} leaks {secret}", path.display()));
+                }
+            }
+        }
+        // The findings are there: the pool size `.env`'s password made, and the env file's.
+        let human = check(&path, &["-f", "human"]).stdout;
+        for finding in ["pool-size-invalid", "hikari-max-lifetime-below-minimum"] {
+            assert!(human.contains(finding), "{finding}:\n{human}");
+        }
+    }
+    assert!(leaks.is_empty(), "{leaks:#?}");
+}
+
 #[test]
 fn secrets_in_every_format_never_reach_any_output() {
     let dir = tempfile::tempdir().expect("temp dir");

@@ -2492,3 +2492,134 @@ fn pgbouncer_sections_in_another_case_or_missing_are_reported() {
         );
     }
 }
+
+/// A compose project as the audit found it: PostgreSQL with `max_connections`, and a
+/// Spring service whose pool and replicas `lines` set.
+fn compose_project(max_connections: u32, web: &str) -> String {
+    format!("services:\n  db:\n    image: postgres:16\n    command: [\"postgres\", \"-c\", \"max_connections={max_connections}\"]\n  web:\n    image: shop/web\n{web}")
+}
+
+/// Audit finding (k07): the project's `.env`, beside the compose file, was not used to
+/// interpolate it: `${POOL:-5}` took its default and `${POOL}` was unknown, so 4 × 50
+/// connections counted as 1 × 5 (or none). Compose reads it (the shell would win over
+/// it); the values point at the placeholders as written.
+#[test]
+fn the_project_dotenv_interpolates_the_compose_file() {
+    let dotenv = "POOL=50\nWEB_REPLICAS=4\n";
+    for pool in ["${POOL:-5}", "${POOL}"] {
+        let web = format!("    deploy:\n      replicas: ${{WEB_REPLICAS:-1}}\n    environment:\n      SPRING_DATASOURCE_URL: jdbc:postgresql://db:5432/shop?socketTimeout=30\n      SPRING_DATASOURCE_HIKARI_MAXIMUM_POOL_SIZE: {pool}\n");
+        let compose = compose_project(60, &web);
+        let dir = tree(&[("docker-compose.yml", &compose), (".env", dotenv)]);
+        assert_eq!(demand(dir.path()), 200, "{pool}");
+        let report = json(&["check", "--select", "fleet-exceeds-db-slots"], dir.path());
+        let finding = &report["diagnostics"][0];
+        let path = finding["path"].as_str().unwrap_or_default();
+        assert!(path.ends_with("/docker-compose.yml"), "{pool}: {path}");
+        let (start, end) = (
+            finding["span"]["start"].as_u64().unwrap() as usize,
+            finding["span"]["end"].as_u64().unwrap() as usize,
+        );
+        assert_eq!(&compose[start..end], pool);
+        // Named alone (a pre-commit hook), the compose file still reads its `.env`.
+        let alone = json(&["capacity"], &dir.path().join("docker-compose.yml"));
+        assert_eq!(alone["databases"][0]["demand_steady"], 200, "{pool}");
+        // Without `.env`, the default as before; without one, nothing to count.
+        std::fs::remove_file(dir.path().join(".env")).unwrap();
+        let expected = if pool == "${POOL}" {
+            serde_json::Value::Null
+        } else {
+            serde_json::json!(5)
+        };
+        assert_eq!(demand(dir.path()), expected, "{pool}");
+    }
+}
+
+/// Audit finding (k06): `env_file:` was not read, so a pool sized there counted at
+/// Hikari's default of 10. Its variables are the container's, under `environment:`;
+/// the finding points at the file's line.
+#[test]
+fn env_file_variables_configure_the_pool() {
+    let web = "    env_file: [web.env]\n    environment:\n      SPRING_DATASOURCE_URL: jdbc:postgresql://db:5432/shop?socketTimeout=30\n";
+    let env = "SPRING_DATASOURCE_HIKARI_MAXIMUM_POOL_SIZE=50\n";
+    let dir = tree(&[
+        ("docker-compose.yml", &compose_project(23, web)),
+        ("web.env", env),
+    ]);
+    assert_eq!(demand(dir.path()), 50);
+    let report = json(&["check", "--select", "fleet-exceeds-db-slots"], dir.path());
+    let path = report["diagnostics"][0]["path"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(path.ends_with("/web.env"), "{path}");
+    // `environment:` wins over the file; the long form, and a later file over an earlier.
+    let web = "    env_file:\n      - web.env\n      - path: late.env\n        required: false\n    environment:\n      SPRING_DATASOURCE_URL: jdbc:postgresql://db:5432/shop?socketTimeout=30\n";
+    let dir = tree(&[
+        ("docker-compose.yml", &compose_project(23, web)),
+        ("web.env", env),
+        ("late.env", "SPRING_DATASOURCE_HIKARI_MAXIMUM_POOL_SIZE=7\n"),
+    ]);
+    assert_eq!(demand(dir.path()), 7);
+    let over = format!("{web}      SPRING_DATASOURCE_HIKARI_MAXIMUM_POOL_SIZE: \"3\"\n");
+    std::fs::write(
+        dir.path().join("docker-compose.yml"),
+        compose_project(23, &over),
+    )
+    .unwrap();
+    assert_eq!(demand(dir.path()), 3);
+    // An optional file may be missing.
+    std::fs::remove_file(dir.path().join("late.env")).unwrap();
+    std::fs::write(
+        dir.path().join("docker-compose.yml"),
+        compose_project(23, web),
+    )
+    .unwrap();
+    assert_eq!(demand(dir.path()), 50);
+    assert!(messages(dir.path(), "parse-error").is_empty());
+}
+
+/// A required `env_file` missing from the repository stops Compose (compose-go: `env
+/// file … not found`): a `parse-error` warning where it is named, its variables not
+/// read (it may be created at deploy time). One of a service behind `profiles:` is not
+/// reported: Compose reads it only when the profile is active.
+#[test]
+fn a_missing_required_env_file_is_a_parse_error_warning() {
+    let compose = "services:\n  web:\n    image: x\n    env_file: secrets.env\n  debug:\n    image: x\n    profiles: [debug]\n    env_file: debug.env\n";
+    let dir = tree(&[("docker-compose.yml", compose)]);
+    let report = json(&["check", "--select", "parse-error"], dir.path());
+    let diagnostics = report["diagnostics"].as_array().unwrap();
+    assert_eq!(diagnostics.len(), 1, "{diagnostics:?}");
+    assert_eq!(diagnostics[0]["severity"], "warning");
+    assert!(diagnostics[0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("env_file `secrets.env` of service `web` is not in the repository"));
+    assert_eq!(diagnostics[0]["start"]["line"], 4);
+}
+
+/// Audit finding: `extends:` was not followed, so a service extending a base got
+/// neither its environment nor its replicas. The base's variables are under the
+/// service's own, its replicas taken unless the service sets its own.
+#[test]
+fn extends_within_a_compose_file_takes_the_base_service() {
+    let web = "    deploy:\n      replicas: 2\n    environment:\n      SPRING_DATASOURCE_URL: jdbc:postgresql://db:5432/shop?socketTimeout=30\n      SPRING_DATASOURCE_HIKARI_MAXIMUM_POOL_SIZE: \"10\"\n  api:\n    extends: web\n    environment:\n      SPRING_DATASOURCE_HIKARI_MAXIMUM_POOL_SIZE: \"20\"\n  worker:\n    extends:\n      service: web\n    deploy:\n      replicas: 1\n";
+    let dir = tree(&[("docker-compose.yml", &compose_project(100, web))]);
+    // web 2 × 10, api 2 × 20, worker 1 × 10.
+    assert_eq!(demand(dir.path()), 70);
+}
+
+/// compose-go refuses a service whose `scale` and `deploy.replicas` differ (`can't set
+/// distinct values on 'scale' and 'deploy.replicas'`): a `parse-error` at `scale`.
+#[test]
+fn distinct_scale_and_deploy_replicas_are_a_parse_error() {
+    let compose = "services:\n  web:\n    image: x\n    scale: ${WEB_SCALE:-2}\n    deploy:\n      replicas: 3\n";
+    let dir = tree(&[("docker-compose.yml", compose)]);
+    let found = messages(dir.path(), "parse-error");
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(
+        found[0].contains("can't set distinct values on 'scale' and 'deploy.replicas'"),
+        "{found:?}"
+    );
+    // `.env` makes them agree.
+    std::fs::write(dir.path().join(".env"), "WEB_SCALE=3\n").unwrap();
+    assert!(messages(dir.path(), "parse-error").is_empty());
+}

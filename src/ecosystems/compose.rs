@@ -3,20 +3,61 @@
 //! parameters (`max_connections`, `superuser_reserved_connections`, the timeouts) come
 //! from `-c name=value` flags in its `command` (string or list form), with spans inside
 //! the command, or PostgreSQL's defaults (rules-catalogue §1.3 [PG-CONN]). Merge keys
-//! and anchors (`<<: *common`) are followed; `environment` feeds Spring pools. Compose
-//! interpolates every value before use [COMPOSE-INTERP]: `environment`, `command`,
-//! `deploy.replicas` and `scale` are read after [`interpolate`], spans on the text as
-//! written.
+//! and anchors (`<<: *common`) are followed; `environment` feeds Spring pools.
+//!
+//! Compose interpolates every value before use [COMPOSE-INTERP]: `environment`,
+//! `command`, `deploy.replicas`, `scale` and `env_file` paths are read after
+//! [`interpolate`], spans on the text as written. The variables come from the project's
+//! `.env`, the file beside the compose file (Compose's default project directory)
+//! [COMPOSE-ENV]; the shell that runs Compose wins over it, and poollint cannot see it,
+//! so a variable `.env` sets is taken at `.env`'s value, and one it does not set takes
+//! the placeholder's default or is unknown. `.env`'s `COMPOSE_PROFILES` activates
+//! profiles as `--profile` does.
+//!
+//! A service's container environment is its `env_file:` files' variables (string, list,
+//! or `- path: x` with `required: false`; relative to the compose file; later files over
+//! earlier) under its `environment:` (which wins, even with a name alone whose value
+//! `.env` does not give: Compose then unsets it) [COMPOSE-ENVFILE]. `extends:` of a
+//! service of the same file (`extends: base`, `extends: {service: base}`) is followed as
+//! Compose merges it [COMPOSE-EXTENDS]: the base's `environment` under the service's
+//! own, its `env_file:` entries before the service's, `deploy.replicas`, `scale`,
+//! `image` and `command` unless the service sets them, its `profiles` added to the
+//! service's. `extends: {file: other.yml, …}` is not followed.
+//!
+//! The `.env` and `env_file:` files are this reader's companions
+//! ([`Reader::companions`]): the engine reads them from the checked tree with the
+//! compose file, parsed as the `.env` reader parses (`crate::syntax::ini`'s dotenv
+//! dialect). A variable's value from `.env` points at the `${VAR}` written in the
+//! compose file (a name alone in `environment:` at `.env`'s value), one from an
+//! `env_file` at the file's line. A password a value takes from another file is masked
+//! there, and not reported where the placeholder is written.
+//!
+//! [COMPOSE-ENV] https://docs.docker.com/compose/how-tos/environment-variables/variable-interpolation/
+//! [COMPOSE-ENVFILE] https://docs.docker.com/reference/compose-file/services/#env_file
+//! (compose-go `WithServicesEnvironmentResolved`: a missing required file stops it).
+//! [COMPOSE-EXTENDS] https://docs.docker.com/reference/compose-file/services/#extends
 
-use std::path::Path;
+use std::collections::HashMap;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
 
 use super::postgres::{self, CommandFlag};
-use super::{file_name, ParsedFile, Reader};
-use crate::model::{Deployment, Ecosystem, EnvVar, Location, Model, Origin, Service, Setting, Val};
+use super::{file_name, Companion, ParsedFile, Reader};
+use crate::model::{
+    Deployment, Ecosystem, EnvVar, Location, Model, Origin, RefusedValue, Secret, Service, Setting,
+    Val,
+};
 use crate::source::{FileId, SourceMap, Span};
-use crate::syntax::{Document, Format, NodeId};
+use crate::syntax::ini::Dialect;
+use crate::syntax::{Document, Format, NodeId, ScalarStyle};
 
 pub struct Compose;
+
+/// How `.env` and `env_file:` files are parsed: as the `.env` reader parses them.
+const DOTENV: Format = Format::Ini(Dialect::DotEnv);
+
+/// Most services one `extends:` chain follows (Compose refuses a cycle; this bounds it).
+const MAX_EXTENDS: usize = 32;
 
 impl Reader for Compose {
     fn ecosystem(&self) -> Ecosystem {
@@ -30,69 +71,621 @@ impl Reader for Compose {
         (yaml && compose).then_some(Format::Yaml)
     }
 
-    /// Each file stands alone.
+    /// Each file stands alone (with its companions: its `.env` and `env_file:` files).
     fn unit<'p>(&self, path: &'p Path) -> Option<&'p Path> {
         Some(path)
     }
 
+    fn reads_companions(&self) -> bool {
+        true
+    }
+
+    /// The project's `.env` beside the file (optional), and every service's `env_file:`
+    /// files. A missing one is reported unless `required: false` says Compose goes on
+    /// without it, or the service does not start by default (`profiles:`): compose-go
+    /// stops with `env file … not found` before starting anything.
+    fn companions(&self, file: &ParsedFile, text: &str) -> Vec<Companion> {
+        let dir = file.path.parent().unwrap_or(Path::new(""));
+        let mut companions = vec![Companion {
+            path: crate::source::normalise(&dir.join(".env")),
+            format: DOTENV,
+            at: Span::default(),
+            missing: None,
+        }];
+        let project = Project::default();
+        for reader in service_readers(file, text, dir, &project) {
+            let starts = reader.profiles().is_none();
+            let service = reader.name().unwrap_or_default();
+            companions.extend(reader.env_files().into_iter().map(|env_file| {
+                let missing = (starts && env_file.required).then(|| {
+                    format!(
+                        "env_file `{}` of service `{service}` is not in the repository: Compose refuses to start without it (`required: false` lets it go on), and the variables it sets are not checked",
+                        env_file.written
+                    )
+                });
+                Companion {
+                    path: env_file.path,
+                    format: DOTENV,
+                    at: env_file.span,
+                    missing,
+                }
+            }));
+        }
+        companions
+    }
+
     fn read(&self, files: &[&ParsedFile], sources: &SourceMap) -> Model {
         let mut model = Model::default();
-        for file in files {
-            let Some(root) = file.doc.roots.first().copied() else {
-                continue;
-            };
-            let Some(services) = file.doc.get(root, "services") else {
-                continue;
-            };
-            let text = sources.get(file.id).map_or("", |f| f.text());
-            model
-                .secrets
-                .extend(password_default_secrets(file.id, text));
-            for entry in file.doc.entries(services) {
-                let reader = ServiceReader {
-                    doc: &file.doc,
-                    text,
-                    file: file.id,
-                    dir: file.path.parent().unwrap_or(Path::new("")),
-                    key: entry.key,
-                    node: entry.value,
-                };
-                if let Some(service) = reader.service() {
-                    let written = reader.written_environment();
-                    // Passwords are masked where they are written too: interpolation
-                    // moves the text, and offsets into the new value would miss.
-                    let moved: Vec<EnvVar> = written
-                        .iter()
-                        .filter(|v| v.value.contains('$'))
-                        .cloned()
-                        .collect();
-                    let urls = url_passwords(&written);
-                    let mut defaults = Vec::new();
-                    let environment = written
-                        .into_iter()
-                        .map(|var| {
-                            let (var, default) = interpolated(var);
-                            defaults.extend(default);
-                            var
-                        })
-                        .collect();
-                    let mut read = super::service_with_environment(service, environment);
-                    // `SPRING_DATASOURCE_PASSWORD: ${DB_PASSWORD:-x}`: the literal is the
-                    // placeholder's default, not the variable's value as written.
-                    for secret in &mut read.secrets {
-                        if secret.kind == "password key" && defaults.contains(&secret.location) {
-                            secret.kind = "placeholder default";
-                        }
-                    }
-                    model.extend(read);
-                    model.secrets.extend(super::password_secrets(&moved));
-                    model.secrets.extend(urls);
-                }
-                model.extend(reader.database().unwrap_or_default());
-            }
+        for file in files.iter().filter(|f| f.included_from.is_none()) {
+            let companions: Vec<&ParsedFile> = files
+                .iter()
+                .copied()
+                .filter(|f| f.included_from.is_some_and(|(id, _)| id == file.id))
+                .collect();
+            read_file(file, &companions, sources, &mut model);
         }
         model
     }
+}
+
+/// One compose file, with its companions (its `.env` and `env_file:` files).
+fn read_file(
+    file: &ParsedFile,
+    companions: &[&ParsedFile],
+    sources: &SourceMap,
+    model: &mut Model,
+) {
+    let text = sources.get(file.id).map_or("", |f| f.text());
+    let dir = file.path.parent().unwrap_or(Path::new(""));
+    let project = Project::new(dir, companions, sources);
+    model.secrets.extend(project.secrets());
+    let readers = service_readers(file, text, dir, &project);
+    if !readers.is_empty() {
+        model
+            .secrets
+            .extend(password_default_secrets(file.id, text));
+    }
+    for reader in readers {
+        if let Some(service) = reader.service() {
+            read_environment(&reader, service, model);
+        }
+        model.refused_values.extend(reader.refused());
+        model.extend(reader.database().unwrap_or_default());
+    }
+}
+
+/// A reader for each service of a compose file.
+fn service_readers<'a>(
+    file: &'a ParsedFile,
+    text: &'a str,
+    dir: &'a Path,
+    project: &'a Project<'a>,
+) -> Vec<ServiceReader<'a>> {
+    let doc = &file.doc;
+    let Some(root) = doc.roots.first().copied() else {
+        return Vec::new();
+    };
+    let Some(services) = doc.get(root, "services") else {
+        return Vec::new();
+    };
+    doc.entries(services)
+        .into_iter()
+        .map(|entry| ServiceReader {
+            doc,
+            text,
+            file: file.id,
+            dir,
+            key: entry.key,
+            chain: extends_chain(doc, services, entry.value),
+            project,
+        })
+        .collect()
+}
+
+/// The service at `node` and those it extends in the same file, itself first
+/// (`extends: base`, `extends: {service: base}`). The chain stops at a base in another
+/// file (`extends: {file: …}`, not followed), at a service the file lacks, and at a
+/// cycle (Compose refuses both).
+fn extends_chain(doc: &Document, services: NodeId, node: NodeId) -> Vec<NodeId> {
+    let mut chain = vec![doc.resolve(node)];
+    while chain.len() <= MAX_EXTENDS {
+        let Some(current) = chain.last().copied() else {
+            break;
+        };
+        let Some(extends) = doc.get(current, "extends") else {
+            break;
+        };
+        let name = match doc.text(extends) {
+            Some(name) => name,
+            None if doc.get(extends, "file").is_some() => break,
+            None => match doc.get(extends, "service").and_then(|s| doc.text(s)) {
+                Some(name) => name,
+                None => break,
+            },
+        };
+        let Some(base) = doc.get(services, name).map(|b| doc.resolve(b)) else {
+            break;
+        };
+        if chain.contains(&base) {
+            break;
+        }
+        chain.push(base);
+    }
+    chain
+}
+
+/// What a compose file's project gives beside the file: the variables of its `.env`
+/// and the files its `env_file:` entries name (the reader's companions).
+#[derive(Default)]
+struct Project<'a> {
+    /// The project's `.env` variables ([`define`]d in order, the last of a name winning).
+    vars: HashMap<String, Variable>,
+    /// The profiles `.env`'s `COMPOSE_PROFILES` activates (`*`: all).
+    profiles: Vec<String>,
+    companions: Vec<(&'a ParsedFile, &'a str)>,
+}
+
+impl<'a> Project<'a> {
+    fn new(dir: &Path, companions: &[&'a ParsedFile], sources: &'a SourceMap) -> Self {
+        let mut project = Project {
+            companions: companions
+                .iter()
+                .map(|f| (*f, sources.get(f.id).map_or("", |s| s.text())))
+                .collect(),
+            ..Project::default()
+        };
+        let dotenv = crate::source::normalise(&dir.join(".env"));
+        if let Some((file, text)) = project.companion(&dotenv) {
+            // `.env`'s own `${VAR}` take the shell's value first (unseen), then the
+            // variables it set before.
+            let mut vars = HashMap::new();
+            for line in env_lines(file, text) {
+                if let Some((variable, _)) = define(&line, file.id, &[&vars], false) {
+                    vars.insert(line.name, variable);
+                }
+            }
+            project.vars = vars;
+        }
+        project.profiles = project
+            .vars
+            .get("COMPOSE_PROFILES")
+            .filter(|v| v.known)
+            .map(|v| {
+                v.value
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|p| !p.is_empty())
+                    .map(str::to_owned)
+                    .collect()
+            })
+            .unwrap_or_default();
+        project
+    }
+
+    /// The companion read at `path`, and its text.
+    fn companion(&self, path: &Path) -> Option<(&'a ParsedFile, &'a str)> {
+        self.companions
+            .iter()
+            .copied()
+            .find(|(f, _)| f.path == path)
+    }
+
+    /// Whether `.env`'s `COMPOSE_PROFILES` activates one of `profiles`.
+    fn activates(&self, profiles: &[&str]) -> bool {
+        self.profiles
+            .iter()
+            .any(|p| p == "*" || profiles.contains(&p.as_str()))
+    }
+
+    /// The passwords written in the companions (password and secret variables' values,
+    /// passwords inside URLs and connection strings), masked wherever a file is shown,
+    /// not reported: a value one of them gives a service is reported, if at all, by the
+    /// reader of the service's variables, and `.env` files by their own reader.
+    fn secrets(&self) -> Vec<Secret> {
+        let mut secrets = Vec::new();
+        for (file, text) in &self.companions {
+            for line in env_lines(file, text) {
+                let location = Location {
+                    file: file.id,
+                    span: line.span,
+                };
+                // A reference (`${VAULT_PASSWORD}`) only names where the password is.
+                if line.value.is_empty() || crate::redact::is_reference(&line.value) {
+                    continue;
+                }
+                if super::is_password_name(&line.name)
+                    || super::is_secret_variable(&line.name, &line.value)
+                {
+                    secrets.push(super::masked(location, &line.name, "password key"));
+                    continue;
+                }
+                let value = line.value.as_str();
+                secrets.extend(
+                    password_ranges(&line.name, value)
+                        .into_iter()
+                        .filter(|r| !value.get(r.clone()).unwrap_or("").starts_with('$'))
+                        .map(|range| super::span_within(line.span, line.start, range))
+                        .map(|span| {
+                            let location = Location {
+                                file: file.id,
+                                span,
+                            };
+                            super::masked(location, &line.name, "connection string password")
+                        }),
+                );
+            }
+        }
+        secrets
+    }
+}
+
+/// The ranges of the passwords inside a variable's value: its URL's or connection
+/// string's (ADO.NET's grammar for a .NET connection-string variable).
+fn password_ranges(name: &str, value: &str) -> Vec<Range<usize>> {
+    if super::dotnet::is_connection_string_variable(name) {
+        super::connection_string::ado_net_password_ranges(value)
+    } else {
+        super::connection_string::password_ranges(value)
+    }
+}
+
+/// A variable Compose substitutes, as the files give it: a project `.env` variable, a
+/// service's `environment` entry, an `env_file` line read before.
+#[derive(Debug, Clone)]
+struct Variable {
+    /// Its value; with `${NAME}` placeholders where it refers to variables the files do
+    /// not give (then not `known`).
+    value: String,
+    known: bool,
+    /// Where the value is written.
+    location: Location,
+    /// Where its text starts in its file, when it is written there as read.
+    start: Option<usize>,
+    /// Where the values of the variables it was made of are written (`B=${A}x`).
+    parts: Vec<Location>,
+}
+
+impl Variable {
+    /// The value a service's `environment` entry holds, as an `env_file` line sees it.
+    fn of(var: &EnvVar, known: bool, used: &[Used]) -> Self {
+        Variable {
+            value: var.value.clone(),
+            known,
+            location: var.value_location,
+            start: var.text_start(),
+            parts: used.iter().flat_map(|u| u.variable.locations()).collect(),
+        }
+    }
+
+    /// Where its value and the values it was made of are written.
+    fn locations(&self) -> Vec<Location> {
+        std::iter::once(self.location)
+            .chain(self.parts.iter().copied())
+            .collect()
+    }
+
+    /// The variable as the container receives it, named `name` written at `at`.
+    fn env_var(&self, name: &str, at: Location) -> EnvVar {
+        EnvVar {
+            name: name.to_owned(),
+            value: self.value.clone(),
+            name_location: at,
+            value_location: self.location,
+            moved: self.start.is_none(),
+            parts: None,
+            unknown_from: None,
+        }
+    }
+}
+
+/// Where a substitution looks variables up: in order, the first that has a name gives
+/// it.
+type Scope<'s> = [&'s HashMap<String, Variable>];
+
+/// The variable `name` in `scope`.
+fn lookup<'s>(scope: &Scope<'s>, name: &str) -> Option<&'s Variable> {
+    scope.iter().find_map(|vars| vars.get(name))
+}
+
+/// A variable a substitution put into a value: the bytes it made there.
+#[derive(Debug, Clone)]
+struct Used {
+    range: Range<usize>,
+    variable: Variable,
+}
+
+/// One line of a `.env`-format file, as the `.env` reader's parser reads it.
+struct EnvLine {
+    name: String,
+    name_span: Span,
+    value: String,
+    /// The value as written, quotes and all.
+    span: Span,
+    /// Where the value's text starts, when the span holds it as read.
+    start: Option<usize>,
+    /// Single-quoted: Compose takes it as written, without interpolation.
+    literal: bool,
+    /// `KEY` alone: Compose takes the variable's value from its own environment.
+    inherited: bool,
+}
+
+/// The lines of a `.env`-format file.
+fn env_lines(file: &ParsedFile, text: &str) -> Vec<EnvLine> {
+    super::ini_settings::pairs(file)
+        .into_iter()
+        .map(|pair| {
+            let raw = text
+                .get(pair.value_span.start..pair.value_span.end)
+                .unwrap_or("");
+            let inherited = pair.value.is_empty()
+                && pair.value_span.is_empty()
+                && pair.value_span.start == pair.key_span.end;
+            EnvLine {
+                literal: raw.starts_with('\''),
+                inherited,
+                start: super::written_at(text, pair.value_span, &pair.value),
+                name: pair.key,
+                name_span: pair.key_span,
+                value: pair.value,
+                span: pair.value_span,
+            }
+        })
+        .collect()
+}
+
+/// The variable a line of a `.env`-format file in `file` defines, and the variables its
+/// value took: interpolated with `scope` ([COMPOSE-ENVFILE]: unquoted and double-quoted
+/// values are, single-quoted ones and a `format: raw` file's are not). A name alone
+/// takes its value from `scope` (Compose's own environment), and defines nothing when
+/// `scope` lacks it.
+fn define(
+    line: &EnvLine,
+    file: FileId,
+    scope: &Scope<'_>,
+    raw: bool,
+) -> Option<(Variable, Vec<Used>)> {
+    let whole = Location {
+        file,
+        span: line.span,
+    };
+    if line.inherited {
+        let found = lookup(scope, &line.name)?;
+        let used = Used {
+            range: 0..found.value.len(),
+            variable: found.clone(),
+        };
+        return Some((found.clone(), vec![used]));
+    }
+    if raw || line.literal || !line.value.contains('$') {
+        let location = match line.start {
+            Some(start) => Location {
+                file,
+                span: Span::new(start, start + line.value.len()),
+            },
+            None => whole,
+        };
+        let variable = Variable {
+            value: line.value.clone(),
+            known: true,
+            location,
+            start: line.start,
+            parts: Vec::new(),
+        };
+        return Some((variable, Vec::new()));
+    }
+    let result = interpolate(&line.value, scope);
+    let variable = Variable {
+        known: !result.unknown,
+        location: whole,
+        start: None,
+        parts: result
+            .used
+            .iter()
+            .flat_map(|u| u.variable.locations())
+            .collect(),
+        value: result.value,
+    };
+    Some((variable, result.used))
+}
+
+/// A variable of a service's environment, with the variables its value took.
+struct Resolved {
+    var: EnvVar,
+    known: bool,
+    used: Vec<Used>,
+}
+
+/// A service's container environment as Compose builds it [COMPOSE-ENVFILE]: its
+/// `env_file:` variables (later lines and files over earlier ones) under its
+/// `environment:` (a name alone with no value in `.env` unsets the variable), into
+/// `model` with the service.
+fn read_environment(reader: &ServiceReader<'_>, service: Service, model: &mut Model) {
+    let project = reader.project;
+    let scope: [&HashMap<String, Variable>; 1] = [&project.vars];
+    let written = reader.written_environment();
+    let written_vars: Vec<EnvVar> = written
+        .iter()
+        .filter(|w| !w.alone)
+        .map(|w| w.var.clone())
+        .collect();
+    // Passwords are masked where they are written too: interpolation moves the text,
+    // and offsets into the new value would miss.
+    let moved: Vec<EnvVar> = written_vars
+        .iter()
+        .filter(|v| v.value.contains('$'))
+        .cloned()
+        .collect();
+    let urls = url_passwords(&written_vars);
+    let mut defaults = Vec::new();
+    let mut own: Vec<Resolved> = Vec::new();
+    let mut unset: Vec<String> = Vec::new();
+    for Written { var, alone } in written {
+        own.retain(|r| r.var.name != var.name);
+        if alone {
+            // Compose's own environment gives it: `.env` here (the shell wins over it).
+            match project.vars.get(&var.name).filter(|v| v.known) {
+                Some(found) => own.push(Resolved {
+                    var: found.env_var(&var.name, var.name_location),
+                    known: true,
+                    used: vec![Used {
+                        range: 0..found.value.len(),
+                        variable: found.clone(),
+                    }],
+                }),
+                None => unset.push(var.name),
+            }
+            continue;
+        }
+        let (var, default, result) = interpolated(var, &scope);
+        defaults.extend(default);
+        own.push(Resolved {
+            var,
+            known: !result.unknown,
+            used: result.used,
+        });
+    }
+    let mut service_vars = HashMap::new();
+    for resolved in &own {
+        let variable = Variable::of(&resolved.var, resolved.known, &resolved.used);
+        service_vars.insert(resolved.var.name.clone(), variable);
+    }
+    let from_files = env_file_variables(reader, &service_vars);
+    let overridden =
+        |r: &Resolved| own.iter().any(|o| o.var.name == r.var.name) || unset.contains(&r.var.name);
+    let mut environment: Vec<Resolved> =
+        from_files.into_iter().filter(|r| !overridden(r)).collect();
+    environment.extend(own);
+    // A value another file's variable made is not written where it points.
+    let substituted: Vec<Location> = environment
+        .iter()
+        .filter(|r| !r.used.is_empty())
+        .map(|r| r.var.value_location)
+        .collect();
+    let used_passwords: Vec<Secret> = environment
+        .iter()
+        .flat_map(|r| used_password_secrets(&r.var.name, &r.var.value, &r.used))
+        .collect();
+    let environment: Vec<EnvVar> = environment.into_iter().map(|r| r.var).collect();
+    let mut read = super::service_with_environment(service, environment);
+    let substituted_at = |at: Location| {
+        substituted
+            .iter()
+            .any(|l| l.file == at.file && l.span.contains(at.span))
+    };
+    // `${DB_PASSWORD}` written where `.env` gives the value: nothing secret is written.
+    read.secrets.retain(|secret| {
+        let at = secret.location;
+        !(substituted_at(at) && crate::redact::is_reference(reader.written(at)))
+    });
+    for secret in &mut read.secrets {
+        // `SPRING_DATASOURCE_PASSWORD: ${DB_PASSWORD:-x}`: the literal is the
+        // placeholder's default, not the variable's value as written.
+        if secret.kind == "password key" && defaults.contains(&secret.location) {
+            secret.kind = "placeholder default";
+        }
+        // Another file's value: reported, if at all, where it is written.
+        if substituted_at(secret.location) {
+            secret.literal = false;
+        }
+    }
+    model.extend(read);
+    model.secrets.extend(super::password_secrets(&moved));
+    model.secrets.extend(urls);
+    model.secrets.extend(used_passwords);
+}
+
+/// The variables of a service's `env_file:` files that are read (later lines and files
+/// over earlier ones), interpolated with the project's `.env`, then the service's
+/// `environment`, then the files' variables read before (compose-go's lookup order).
+fn env_file_variables(
+    reader: &ServiceReader<'_>,
+    service_vars: &HashMap<String, Variable>,
+) -> Vec<Resolved> {
+    let project = reader.project;
+    let mut read: Vec<Resolved> = Vec::new();
+    let mut defined: HashMap<String, Variable> = HashMap::new();
+    for env_file in reader.env_files() {
+        let Some((file, text)) = project.companion(&env_file.path) else {
+            continue;
+        };
+        for line in env_lines(file, text) {
+            let scope = [&project.vars, service_vars, &defined];
+            let Some((variable, used)) = define(&line, file.id, &scope, env_file.raw) else {
+                continue;
+            };
+            let name_location = Location {
+                file: file.id,
+                span: line.name_span,
+            };
+            read.retain(|r| r.var.name != line.name);
+            read.push(Resolved {
+                var: variable.env_var(&line.name, name_location),
+                known: variable.known,
+                used,
+            });
+            defined.insert(line.name, variable);
+        }
+    }
+    read
+}
+
+/// The values other files' variables gave a value, where a password is in it (the
+/// whole value of a password variable): masked in their own files, since a message
+/// quoting the value would quote them; not reported (a `.env` file's reader reports its
+/// own passwords).
+fn used_password_secrets(name: &str, value: &str, used: &[Used]) -> Vec<Secret> {
+    if used.is_empty() {
+        return Vec::new();
+    }
+    let whole = std::iter::once(0..value.len());
+    let passwords: Vec<Range<usize>> =
+        if super::is_password_name(name) || super::is_secret_variable(name, value) {
+            whole.collect()
+        } else {
+            password_ranges(name, value)
+        };
+    let mut secrets = Vec::new();
+    for Used { range, variable } in used {
+        for password in &passwords {
+            let (start, end) = (password.start.max(range.start), password.end.min(range.end));
+            if start >= end {
+                continue;
+            }
+            let locations = match variable.start {
+                Some(at) => vec![Location {
+                    file: variable.location.file,
+                    span: Span::new(at + start - range.start, at + end - range.start),
+                }],
+                None => variable.locations(),
+            };
+            secrets.extend(
+                locations
+                    .into_iter()
+                    .map(|l| super::masked(l, name, "referenced password")),
+            );
+        }
+    }
+    secrets
+}
+
+/// An `environment:` entry as written; `alone` for a name without a value (`- KEY`,
+/// `KEY:`), which Compose takes from its own environment.
+struct Written {
+    var: EnvVar,
+    alone: bool,
+}
+
+/// One `env_file:` entry of a service.
+struct EnvFile {
+    /// The file's path, resolved against the compose file's directory.
+    path: PathBuf,
+    /// The path as written.
+    written: String,
+    span: Span,
+    /// Compose stops when a required file is missing (`required: false` goes on).
+    required: bool,
+    /// `format: raw`: values are taken as written, without interpolation.
+    raw: bool,
 }
 
 struct ServiceReader<'a> {
@@ -103,7 +696,9 @@ struct ServiceReader<'a> {
     /// The compose file's directory, which relative paths are resolved against.
     dir: &'a Path,
     key: NodeId,
-    node: NodeId,
+    /// The service's mapping and those it extends ([`extends_chain`]), its own first.
+    chain: Vec<NodeId>,
+    project: &'a Project<'a>,
 }
 
 impl ServiceReader<'_> {
@@ -118,10 +713,49 @@ impl ServiceReader<'_> {
         }
     }
 
-    /// `environment:` as a map (`KEY: value`) or a list (`- KEY=value`), as written;
+    /// The text at `at`, in the compose file or one of its companions.
+    fn written(&self, at: Location) -> &str {
+        let text = if at.file == self.file {
+            Some(self.text)
+        } else {
+            self.project
+                .companions
+                .iter()
+                .find(|(f, _)| f.id == at.file)
+                .map(|(_, text)| *text)
+        };
+        text.and_then(|t| t.get(at.span.start..at.span.end))
+            .unwrap_or_default()
+    }
+
+    /// The value of `key` as Compose merges it for a scalar: the service's own, else the
+    /// nearest service it extends that sets it.
+    fn get(&self, key: &str) -> Option<NodeId> {
+        self.chain.iter().find_map(|node| self.doc.get(*node, key))
+    }
+
+    /// `deploy.{key}`, merged as [`ServiceReader::get`] (`deploy` is a mapping Compose
+    /// merges key by key).
+    fn deploy(&self, key: &str) -> Option<NodeId> {
+        self.chain.iter().find_map(|node| {
+            let deploy = self.doc.get(*node, "deploy")?;
+            self.doc.get(deploy, key)
+        })
+    }
+
+    /// `environment:` of the services the service extends, then its own, as written;
     /// [`interpolated`] gives what the container receives.
-    fn written_environment(&self) -> Vec<EnvVar> {
-        let Some(env) = self.doc.get(self.node, "environment") else {
+    fn written_environment(&self) -> Vec<Written> {
+        self.chain
+            .iter()
+            .rev()
+            .flat_map(|node| self.written_environment_of(*node))
+            .collect()
+    }
+
+    /// One mapping's `environment:` as a map (`KEY: value`) or a list (`- KEY=value`).
+    fn written_environment_of(&self, node: NodeId) -> Vec<Written> {
+        let Some(env) = self.doc.get(node, "environment") else {
             return Vec::new();
         };
         let location = |span| Location {
@@ -133,22 +767,31 @@ impl ServiceReader<'_> {
                 .iter()
                 .filter_map(|item| {
                     let text = self.doc.text(*item)?;
-                    let (name, value) = text.split_once('=')?;
                     // Where the text is written: an alias's anchor.
                     let span = self.doc.span(self.doc.resolve(*item));
                     let raw = self.text.get(span.start..span.end)?;
                     let start = span.start + raw.find(text)?;
-                    Some(EnvVar {
-                        name: name.to_owned(),
-                        value: value.to_owned(),
-                        name_location: location(Span::new(start, start + name.len())),
-                        value_location: location(Span::new(
-                            start + name.len() + 1,
-                            start + text.len(),
-                        )),
-                        moved: false,
-                        parts: None,
-                        unknown_from: None,
+                    let Some((name, value)) = text.split_once('=') else {
+                        let at = location(Span::new(start, start + text.len()));
+                        return Some(Written {
+                            var: alone(text, at),
+                            alone: true,
+                        });
+                    };
+                    Some(Written {
+                        var: EnvVar {
+                            name: name.to_owned(),
+                            value: value.to_owned(),
+                            name_location: location(Span::new(start, start + name.len())),
+                            value_location: location(Span::new(
+                                start + name.len() + 1,
+                                start + text.len(),
+                            )),
+                            moved: false,
+                            parts: None,
+                            unknown_from: None,
+                        },
+                        alone: false,
                     })
                 })
                 .collect();
@@ -157,7 +800,18 @@ impl ServiceReader<'_> {
             .entries(env)
             .into_iter()
             .filter_map(|entry| {
-                let value = self.doc.text(entry.value)?;
+                let name = self.doc.text(entry.key)?;
+                let name_location = location(self.doc.span(entry.key));
+                let scalar = self.doc.scalar(entry.value)?;
+                if scalar.style == ScalarStyle::Plain
+                    && matches!(scalar.text.as_str(), "" | "~" | "null" | "Null" | "NULL")
+                {
+                    return Some(Written {
+                        var: alone(name, name_location),
+                        alone: true,
+                    });
+                }
+                let value = scalar.text.as_str();
                 // Where the text is written: an alias's anchor (masked there).
                 let span = self.doc.span(self.doc.resolve(entry.value));
                 let raw = self.text.get(span.start..span.end).unwrap_or("");
@@ -167,39 +821,123 @@ impl ServiceReader<'_> {
                     .map_or(span, |o| {
                         Span::new(span.start + o, span.start + o + value.len())
                     });
-                Some(EnvVar {
-                    name: self.doc.text(entry.key)?.to_owned(),
-                    value: value.to_owned(),
-                    name_location: location(self.doc.span(entry.key)),
-                    value_location: location(value_span),
-                    moved: false,
-                    parts: None,
-                    unknown_from: None,
+                Some(Written {
+                    var: EnvVar {
+                        name: name.to_owned(),
+                        value: value.to_owned(),
+                        name_location,
+                        value_location: location(value_span),
+                        moved: false,
+                        parts: None,
+                        unknown_from: None,
+                    },
+                    alone: false,
                 })
             })
             .collect()
     }
 
-    /// The profiles a service runs under (`profiles: [debug]`), joined with ` or --profile `, and
-    /// where they are written; None for a service every `up` starts.
+    /// `env_file:` of the services the service extends, then its own (Compose appends
+    /// them): a path, a list of paths, or of `path:` mappings with `required` and
+    /// `format`. A path through a variable the files do not give is left out.
+    fn env_files(&self) -> Vec<EnvFile> {
+        let doc = self.doc;
+        let scope: [&HashMap<String, Variable>; 1] = [&self.project.vars];
+        let mut files = Vec::new();
+        for node in self.chain.iter().rev() {
+            let Some(value) = doc.get(*node, "env_file") else {
+                continue;
+            };
+            let items = doc
+                .seq(value)
+                .map_or_else(|| vec![value], <[NodeId]>::to_vec);
+            for item in items {
+                let (path_node, options) = match doc.text(item) {
+                    Some(_) => (item, None),
+                    None => match doc.get(item, "path") {
+                        Some(path) => (path, Some(item)),
+                        None => continue,
+                    },
+                };
+                let option = |key: &str| {
+                    options
+                        .and_then(|o| doc.get(o, key))
+                        .and_then(|v| doc.text(v))
+                        .map(str::to_ascii_lowercase)
+                };
+                let Some(written) = doc.text(path_node) else {
+                    continue;
+                };
+                let result = interpolate(written, &scope);
+                if result.unknown || result.value.is_empty() {
+                    continue;
+                }
+                let path = Path::new(&result.value);
+                let path = if path.is_absolute() {
+                    path.to_path_buf()
+                } else {
+                    crate::source::normalise(&self.dir.join(path))
+                };
+                files.push(EnvFile {
+                    path,
+                    written: written.to_owned(),
+                    span: doc.span(path_node),
+                    required: option("required").as_deref() != Some("false"),
+                    raw: option("format").as_deref() == Some("raw"),
+                });
+            }
+        }
+        files
+    }
+
+    /// The profiles a service runs under (`profiles: [debug]`, with those of the
+    /// services it extends, which Compose adds), joined with ` or --profile `, and where
+    /// they are written; None for a service every `up` starts, `.env`'s
+    /// `COMPOSE_PROFILES` activating one of them included.
     fn profiles(&self) -> Option<(String, Span)> {
-        let node = self.doc.get(self.node, "profiles")?;
-        let items = self.doc.seq(node)?;
-        let names: Vec<&str> = items.iter().filter_map(|i| self.doc.text(*i)).collect();
-        (!names.is_empty()).then(|| (names.join(" or --profile "), self.doc.span(node)))
+        let mut names: Vec<&str> = Vec::new();
+        let mut span = None;
+        for node in &self.chain {
+            let Some(profiles) = self.doc.get(*node, "profiles") else {
+                continue;
+            };
+            let Some(items) = self.doc.seq(profiles) else {
+                continue;
+            };
+            for name in items.iter().filter_map(|i| self.doc.text(*i)) {
+                if !names.contains(&name) {
+                    names.push(name);
+                }
+            }
+            span.get_or_insert(self.doc.span(profiles));
+        }
+        if names.is_empty() || self.project.activates(&names) {
+            return None;
+        }
+        Some((names.join(" or --profile "), span?))
+    }
+
+    /// `deploy.replicas` and `scale` (the service-level count the Compose specification
+    /// also defines), each with its key and count after interpolation.
+    fn replica_counts(&self) -> [Option<(NodeId, &'static str, Val<i64>)>; 2] {
+        let scope: [&HashMap<String, Variable>; 1] = [&self.project.vars];
+        let count = |node: Option<NodeId>, key: &'static str| {
+            node.map(|n| {
+                let written = self.doc.text(n).unwrap_or("");
+                (n, key, replica_count(written, key, &scope))
+            })
+        };
+        [
+            count(self.deploy("replicas"), "deploy.replicas"),
+            count(self.get("scale"), "scale"),
+        ]
     }
 
     fn service(&self) -> Option<Service> {
         let name = self.name()?.to_owned();
-        // `deploy.replicas`, else the service-level `scale` the Compose specification
-        // also defines (the two must agree when both are set).
-        let replicas_node = self
-            .doc
-            .get(self.node, "deploy")
-            .and_then(|d| self.doc.get(d, "replicas"))
-            .map(|n| (n, "deploy.replicas"))
-            .or_else(|| self.doc.get(self.node, "scale").map(|n| (n, "scale")));
-        let replicas = match (self.profiles(), replicas_node) {
+        // `deploy.replicas`, else `scale` (the two must agree when both are set).
+        let [replicas, scale] = self.replica_counts();
+        let replicas = match (self.profiles(), replicas.or(scale)) {
             // `docker compose up` starts a service under `profiles:` only when one of
             // them is activated (`--profile debug`): by default it runs no container.
             (Some((names, span)), _) => Setting {
@@ -209,8 +947,8 @@ impl ServiceReader<'_> {
                     at: Some(self.location(span)),
                 },
             },
-            (None, Some((node, key))) => Setting {
-                value: replica_count(self.doc.text(node).unwrap_or(""), key),
+            (None, Some((node, key, count))) => Setting {
+                value: count,
                 origin: Origin::File {
                     file: self.file,
                     span: self.doc.span(node),
@@ -238,11 +976,33 @@ impl ServiceReader<'_> {
         })
     }
 
+    /// `scale` and `deploy.replicas` set to different numbers, which Compose refuses
+    /// (compose-go `checkConsistency`: "can't set distinct values on 'scale' and
+    /// 'deploy.replicas'"), for a service it starts (it checks those alone).
+    fn refused(&self) -> Option<RefusedValue> {
+        let [Some((_, _, replicas)), Some((scale_node, _, scale))] = self.replica_counts() else {
+            return None;
+        };
+        let (Val::Known(replicas), Val::Known(scale)) = (replicas, scale) else {
+            return None;
+        };
+        if replicas == scale || self.profiles().is_some() {
+            return None;
+        }
+        let name = self.name()?;
+        Some(RefusedValue {
+            location: self.location(self.doc.span(scale_node)),
+            reason: format!(
+                "service `{name}` sets `scale` to {scale} and `deploy.replicas` to {replicas}: Compose refuses to load the file (`services.{name}: can't set distinct values on 'scale' and 'deploy.replicas'`) and starts nothing"
+            ),
+            fix: "set the count once: `deploy.replicas` or `scale`, not both (or both to the same number)",
+            warning: false,
+            stage: crate::model::RefusalStage::StartUp,
+        })
+    }
+
     fn database(&self) -> Option<Model> {
-        let image = self
-            .doc
-            .get(self.node, "image")
-            .and_then(|i| self.doc.text(i))?;
+        let image = self.get("image").and_then(|i| self.doc.text(i))?;
         if !postgres::is_postgres_image(image) {
             return None;
         }
@@ -261,17 +1021,22 @@ impl ServiceReader<'_> {
     /// `container_name` and its `aliases` on each network (list or map form).
     fn host_names(&self) -> Vec<String> {
         let doc = self.doc;
-        let text = |key: &str| doc.get(self.node, key).and_then(|n| doc.text(n));
+        let text = |key: &str| self.get(key).and_then(|n| doc.text(n));
         let mut names: Vec<String> = ["hostname", "container_name"]
             .into_iter()
             .filter_map(text)
             .map(str::to_owned)
             .collect();
-        let networks = doc.get(self.node, "networks");
-        for network in networks.map(|n| doc.entries(n)).unwrap_or_default() {
-            let aliases = doc.get(network.value, "aliases");
-            for alias in aliases.and_then(|a| doc.seq(a)).unwrap_or_default() {
-                names.extend(doc.text(*alias).map(str::to_owned));
+        for node in &self.chain {
+            let networks = doc.get(*node, "networks");
+            for network in networks.map(|n| doc.entries(n)).unwrap_or_default() {
+                let aliases = doc.get(network.value, "aliases");
+                for alias in aliases.and_then(|a| doc.seq(a)).unwrap_or_default() {
+                    let alias = doc.text(*alias).map(str::to_owned);
+                    if alias.as_ref().is_some_and(|a| !names.contains(a)) {
+                        names.extend(alias);
+                    }
+                }
             }
         }
         names
@@ -280,32 +1045,35 @@ impl ServiceReader<'_> {
     /// The `build` context (string or `context:`) and bind-mount sources (`./src:/dst`
     /// or `source:`) that are relative host paths, resolved against the compose file.
     fn host_paths(&self) -> Vec<std::path::PathBuf> {
-        let build = self.doc.get(self.node, "build");
+        let build = self.get("build");
         let context = build.and_then(|b| {
             self.doc
                 .text(b)
                 .or_else(|| self.doc.get(b, "context").and_then(|c| self.doc.text(c)))
         });
         let volumes = self
-            .doc
-            .get(self.node, "volumes")
-            .and_then(|v| self.doc.seq(v))
-            .unwrap_or(&[]);
-        let mounts = volumes.iter().filter_map(|v| match self.doc.text(*v) {
+            .chain
+            .iter()
+            .filter_map(|node| self.doc.get(*node, "volumes"))
+            .filter_map(|v| self.doc.seq(v))
+            .flatten();
+        let mounts = volumes.filter_map(|v| match self.doc.text(*v) {
             Some(short) => short.split(':').next(),
             None => self.doc.get(*v, "source").and_then(|s| self.doc.text(s)),
         });
-        context
+        let mut paths: Vec<PathBuf> = context
             .into_iter()
             .chain(mounts)
             .filter(|p| p.starts_with('.'))
             .map(|p| crate::source::normalise(&self.dir.join(p)))
-            .collect()
+            .collect();
+        paths.dedup();
+        paths
     }
 
     /// `-c name=value` flags of `command`, with the value's span in the file.
     fn flags(&self) -> Vec<CommandFlag> {
-        let Some(command) = self.doc.get(self.node, "command") else {
+        let Some(command) = self.get("command") else {
             return Vec::new();
         };
         let words: Vec<(String, Span)> = match self.doc.seq(command) {
@@ -321,7 +1089,8 @@ impl ServiceReader<'_> {
                 .collect(),
             None => self.split_command(command),
         };
-        let (words, unknown_words) = interpolated_words(words);
+        let scope: [&HashMap<String, Variable>; 1] = [&self.project.vars];
+        let (words, unknown_words) = interpolated_words(words, &scope);
         let mut flags = postgres::command_flags(&words);
         for flag in &mut flags {
             flag.unknown = unknown_words
@@ -357,35 +1126,52 @@ impl ServiceReader<'_> {
     }
 }
 
+/// An `environment:` name written without a value, at `at`.
+fn alone(name: &str, at: Location) -> EnvVar {
+    EnvVar {
+        name: name.to_owned(),
+        value: String::new(),
+        name_location: at,
+        value_location: at,
+        moved: false,
+        parts: None,
+        unknown_from: None,
+    }
+}
+
 /// A variable as the container receives it: Compose interpolates `${VAR:-default}`
 /// and friends in the file before the container starts. A value that is one
-/// placeholder with a default points at the default's text, and its location is
-/// returned too (the value is the placeholder's default, not a literal of its own).
-fn interpolated(mut var: EnvVar) -> (EnvVar, Option<Location>) {
+/// placeholder whose default is taken points at the default's text, and its location
+/// is returned too (the value is the placeholder's default, not a literal of its own);
+/// one with a value from `.env` points at the placeholder as written. Also what
+/// interpolating it gave (whether a variable was unknown, the variables it took).
+fn interpolated(mut var: EnvVar, scope: &Scope<'_>) -> (EnvVar, Option<Location>, Interpolation) {
     if !var.value.contains('$') {
-        return (var, None);
+        return (var, None, Interpolation::default());
     }
-    let (value, whole_default) = interpolate(&var.value, 0);
+    let result = interpolate(&var.value, scope);
+    let mut default = None;
     // The default's place, when the span holds the value exactly as written.
-    if let (Some(range), Some(start)) = (&whole_default, var.text_start()) {
+    if let (Some(range), Some(start)) = (&result.whole_default, var.text_start()) {
+        let written = var.value.get(range.clone()).unwrap_or("");
         var.value_location.span = Span::new(start + range.start, start + range.end);
+        var.moved = result.value != written;
+        default = Some(var.value_location);
     } else {
-        var.moved = value != var.value;
+        var.moved = result.value != var.value;
     }
-    var.value = value;
-    let default = whole_default.map(|_| var.value_location);
-    (var, default)
+    var.value.clone_from(&result.value);
+    (var, default, result)
 }
 
 /// A `deploy.replicas` or `scale` value after interpolation (`${REPLICAS:-4}` is 4): a
-/// placeholder without a default is unknown, anything else not a whole number invalid.
-fn replica_count(written: &str, key: &str) -> Val<i64> {
-    let mut unknown = false;
-    let (text, _) = interpolate_noting_unknowns(written, 0, &mut unknown);
-    match text.trim().parse::<i64>() {
+/// placeholder without a value is unknown, anything else not a whole number invalid.
+fn replica_count(written: &str, key: &str, scope: &Scope<'_>) -> Val<i64> {
+    let result = interpolate(written, scope);
+    match result.value.trim().parse::<i64>() {
         Ok(v) if v >= 0 => Val::Known(v),
-        _ if unknown => Val::unknown(format!(
-            "{key} is `{written}`, a variable without a default"
+        _ if result.unknown => Val::unknown(format!(
+            "{key} is `{written}`, a variable the files give no value"
         )),
         _ => Val::invalid(written.to_owned(), format!("{key} must be a whole number")),
     }
@@ -396,8 +1182,11 @@ fn replica_count(written: &str, key: &str) -> Val<i64> {
 /// word interpolation changes keeps the span of its text as written (the whole word);
 /// one whose value holds blanks (`${FLAGS:--c a=1 -c b=2}`) splits into the words of
 /// that value, each at the written word. Also the spans of the words holding a variable
-/// without a default, whose flags are unknown.
-fn interpolated_words(words: Vec<(String, Span)>) -> (Vec<(String, Span)>, Vec<Span>) {
+/// the files give no value, whose flags are unknown.
+fn interpolated_words(
+    words: Vec<(String, Span)>,
+    scope: &Scope<'_>,
+) -> (Vec<(String, Span)>, Vec<Span>) {
     let mut out = Vec::with_capacity(words.len());
     let mut unknown_words = Vec::new();
     for (word, span) in words {
@@ -405,15 +1194,18 @@ fn interpolated_words(words: Vec<(String, Span)>) -> (Vec<(String, Span)>, Vec<S
             out.push((word, span));
             continue;
         }
-        let mut unknown = false;
-        let (value, _) = interpolate_noting_unknowns(&word, 0, &mut unknown);
-        if unknown {
+        let result = interpolate(&word, scope);
+        if result.unknown {
             unknown_words.push(span);
         }
-        if value.contains(char::is_whitespace) {
-            out.extend(shell_words(&value).into_iter().map(|(w, _)| (w, span)));
+        if result.value.contains(char::is_whitespace) {
+            out.extend(
+                shell_words(&result.value)
+                    .into_iter()
+                    .map(|(w, _)| (w, span)),
+            );
         } else {
-            out.push((value, span));
+            out.push((result.value, span));
         }
     }
     (out, unknown_words)
@@ -572,82 +1364,152 @@ fn is_database_connection(value: &str) -> bool {
 /// Deepest nesting of defaults followed (`${A:-${B:-5}}`).
 const MAX_INTERPOLATION_DEPTH: usize = 8;
 
-/// Compose's interpolation of one value [COMPOSE-INTERP]
-/// (https://docs.docker.com/reference/compose-file/interpolation/): `$$` is a `$`;
-/// `${VAR:-default}` and `${VAR-default}` take their default (the variable's value is
-/// not in the repository); `${VAR}`, `$VAR`, `${VAR:?err}`, `${VAR?err}` and
-/// `${VAR:+alt}` are unknown, written `${VAR}` so the Spring binding reads them as a
-/// placeholder without a default. Also returns the default's byte range in `text` when
-/// the whole value is one placeholder with a default.
-fn interpolate(text: &str, depth: usize) -> (String, Option<std::ops::Range<usize>>) {
-    interpolate_noting_unknowns(text, depth, &mut false)
+/// What interpolating a value gave.
+#[derive(Debug, Default)]
+struct Interpolation {
+    value: String,
+    /// The default's byte range in the text when the whole text is one placeholder
+    /// whose default is taken.
+    whole_default: Option<Range<usize>>,
+    /// A placeholder whose value the files do not give was met: its `${VAR}` is in the
+    /// value (so the text there is not the text written, as a `$${VAR}` is).
+    unknown: bool,
+    /// The variables the files gave, by the bytes of the value each made.
+    used: Vec<Used>,
 }
 
-/// [`interpolate`], also setting `unknown` when a placeholder without a default is met
-/// (its `${VAR}` text in the value is then not the text written, as a `$${VAR}` is).
-fn interpolate_noting_unknowns(
-    text: &str,
-    depth: usize,
-    unknown: &mut bool,
-) -> (String, Option<std::ops::Range<usize>>) {
-    let mut out = String::with_capacity(text.len());
-    let mut whole_default = None;
+impl Interpolation {
+    /// Append `name`'s value from `scope`, or `${name}` when the files do not give it.
+    fn push_variable(&mut self, name: &str, scope: &Scope<'_>) {
+        match lookup(scope, name).filter(|v| v.known) {
+            Some(variable) => self.push_value(variable),
+            None => self.push_unknown(name),
+        }
+    }
+
+    fn push_value(&mut self, variable: &Variable) {
+        let from = self.value.len();
+        self.value.push_str(&variable.value);
+        self.used.push(Used {
+            range: from..self.value.len(),
+            variable: variable.clone(),
+        });
+    }
+
+    fn push_unknown(&mut self, name: &str) {
+        self.unknown = true;
+        self.value.push_str(&format!("${{{name}}}"));
+    }
+
+    /// Append what interpolating a default or an alternative gave.
+    fn append(&mut self, other: Interpolation) {
+        let from = self.value.len();
+        self.value.push_str(&other.value);
+        self.unknown |= other.unknown;
+        self.used.extend(other.used.into_iter().map(|mut u| {
+            u.range = u.range.start + from..u.range.end + from;
+            u
+        }));
+    }
+}
+
+/// Compose's interpolation of one value [COMPOSE-INTERP]
+/// (https://docs.docker.com/reference/compose-file/interpolation/), with the variables
+/// of `scope` (the project's `.env`, for the compose file): `$$` is a `$`; `${VAR}` and
+/// `$VAR` are the variable's value; `${VAR:-default}` its value when set and not empty,
+/// `${VAR-default}` when set, else the default; `${VAR:?err}` and `${VAR?err}` its
+/// value; `${VAR:+alt}` and `${VAR+alt}` the alternative when it is set (not empty).
+/// The shell that runs Compose wins over `.env` and cannot be seen: a variable `scope`
+/// lacks takes the placeholder's default, and is unknown where there is none (an
+/// alternative too), written `${VAR}` so the Spring binding reads it as a placeholder
+/// without a default.
+fn interpolate(text: &str, scope: &Scope<'_>) -> Interpolation {
+    interpolate_at(text, scope, 0)
+}
+
+fn interpolate_at(text: &str, scope: &Scope<'_>, depth: usize) -> Interpolation {
+    let mut out = Interpolation {
+        value: String::with_capacity(text.len()),
+        ..Interpolation::default()
+    };
     let mut at = 0;
     while let Some(found) = text.get(at..).and_then(|t| t.find('$')) {
         let start = at + found;
-        out.push_str(text.get(at..start).unwrap_or(""));
+        out.value.push_str(text.get(at..start).unwrap_or(""));
         let rest = text.get(start + 1..).unwrap_or("");
         if rest.starts_with('$') {
-            out.push('$');
+            out.value.push('$');
             at = start + 2;
         } else if rest.starts_with('{') {
             let Some(len) = super::nested_braces_len(rest) else {
-                out.push_str(text.get(start..).unwrap_or(""));
-                return (out, None);
+                out.value.push_str(text.get(start..).unwrap_or(""));
+                out.whole_default = None;
+                return out;
             };
             let inner = rest.get(1..len - 1).unwrap_or("");
-            let (value, default_at) = substitute(inner, depth, unknown);
-            out.push_str(&value);
+            let default_at = substitute(inner, scope, depth, &mut out);
             if start == 0 && len + 1 == text.len() {
                 // `${` is two bytes before the inner text.
-                whole_default = default_at.map(|r| r.start + 2..r.end + 2);
+                out.whole_default = default_at.map(|r| r.start + 2..r.end + 2);
             }
             at = start + 1 + len;
         } else {
             let (name, _) = super::split_variable_name(rest);
             if name.is_empty() {
-                out.push('$');
+                out.value.push('$');
             } else {
-                *unknown = true;
-                out.push_str(&format!("${{{name}}}"));
+                out.push_variable(name, scope);
             }
             at = start + 1 + name.len();
         }
     }
-    out.push_str(text.get(at..).unwrap_or(""));
-    (out, whole_default)
+    out.value.push_str(text.get(at..).unwrap_or(""));
+    out
 }
 
-/// The value of one `${inner}`, and the default's range in `inner` when it is taken.
+/// Append the value of one `${inner}` to `out`; the default's range in `inner` when it
+/// is taken.
 fn substitute(
     inner: &str,
+    scope: &Scope<'_>,
     depth: usize,
-    unknown: &mut bool,
-) -> (String, Option<std::ops::Range<usize>>) {
+    out: &mut Interpolation,
+) -> Option<Range<usize>> {
     let (name, rest) = super::split_variable_name(inner);
-    let operator = [":-", "-"].into_iter().find(|op| rest.starts_with(op));
-    match operator {
-        Some(op) if depth < MAX_INTERPOLATION_DEPTH => {
-            let default = rest.get(op.len()..).unwrap_or("");
-            let (value, _) = interpolate_noting_unknowns(default, depth + 1, unknown);
-            let from = name.len() + op.len();
-            (value, Some(from..from + default.len()))
+    let variable = lookup(scope, name);
+    // Set in `scope`; with a value the files give, and then whether it is empty.
+    let set = variable.is_some();
+    let value = variable.filter(|v| v.known);
+    let empty = value.is_some_and(|v| v.value.is_empty());
+    let operator = [":-", "-", ":?", "?", ":+", "+"]
+        .into_iter()
+        .find(|op| rest.starts_with(op));
+    let Some(op) = operator.filter(|_| depth < MAX_INTERPOLATION_DEPTH) else {
+        match value {
+            Some(v) if rest.is_empty() => out.push_value(v),
+            _ => out.push_unknown(name),
         }
-        _ => {
-            *unknown = true;
-            (format!("${{{name}}}"), None)
+        return None;
+    };
+    let word = rest.get(op.len()..).unwrap_or("");
+    let from = name.len() + op.len();
+    let take_word = |out: &mut Interpolation| {
+        out.append(interpolate_at(word, scope, depth + 1));
+        Some(from..from + word.len())
+    };
+    match (op, value) {
+        // A variable set to a value the files do not give.
+        (":-" | "-" | ":?" | "?" | ":+", None) if set => out.push_unknown(name),
+        (":-", Some(v)) if !empty => out.push_value(v),
+        ("-" | "?", Some(v)) | (":?", Some(v)) if op != ":?" || !empty => out.push_value(v),
+        (":-" | "-", _) => return take_word(out),
+        (":+", Some(_)) if empty => {}
+        (":+", Some(_)) | ("+", _) if set => {
+            take_word(out);
         }
+        _ => out.push_unknown(name),
     }
+    None
 }
 
 /// Words of a shell-style command line with the byte range each came from: the text
@@ -693,7 +1555,15 @@ fn shell_words(text: &str) -> Vec<(String, std::ops::Range<usize>)> {
 
 #[cfg(test)]
 mod tests {
-    use super::{interpolate, shell_words, Compose};
+    use std::collections::HashMap;
+    use std::ops::Range;
+
+    use std::path::Path;
+
+    use super::{interpolate, shell_words, Compose, Variable, DOTENV};
+    use crate::ecosystems::{ParsedFile, Reader};
+    use crate::model::Model;
+    use crate::source::{Encoding, FileId, SourceMap, Span};
     use crate::syntax::Format;
 
     #[test]
@@ -796,25 +1666,353 @@ mod tests {
 
     #[test]
     fn compose_interpolation_takes_defaults_and_keeps_unknowns_unknown() {
+        let none: [&HashMap<String, Variable>; 0] = [];
+        let value = |text: &str| interpolate(text, &none).value;
         let whole = "${POOL_SIZE:-40}";
-        let (value, at) = interpolate(whole, 0);
-        assert_eq!(value, "40");
-        assert_eq!(at.map(|r| &whole[r]), Some("40"));
-        assert_eq!(interpolate("${POOL_SIZE-7}", 0).0, "7");
-        assert_eq!(interpolate("${A:-${B:-5}}", 0).0, "5");
+        let result = interpolate(whole, &none);
+        assert_eq!(result.value, "40");
+        assert_eq!(result.whole_default.map(|r| &whole[r]), Some("40"));
+        assert_eq!(value("${POOL_SIZE-7}"), "7");
+        assert_eq!(value("${A:-${B:-5}}"), "5");
+        let required = interpolate("${POOL_SIZE:?set it}", &none);
         assert_eq!(
-            interpolate("${POOL_SIZE:?set it}", 0),
-            ("${POOL_SIZE}".into(), None)
+            (
+                required.value.as_str(),
+                required.whole_default,
+                required.unknown
+            ),
+            ("${POOL_SIZE}", None, true)
         );
-        assert_eq!(interpolate("${POOL_SIZE}", 0).0, "${POOL_SIZE}");
-        assert_eq!(interpolate("$POOL_SIZE", 0).0, "${POOL_SIZE}");
-        assert_eq!(interpolate("${X:+on}", 0).0, "${X}");
-        assert_eq!(interpolate("a$$b", 0).0, "a$b");
-        let url = "jdbc:postgresql://${HOST:-db}:5432/app";
+        assert_eq!(value("${POOL_SIZE}"), "${POOL_SIZE}");
+        assert_eq!(value("$POOL_SIZE"), "${POOL_SIZE}");
+        assert_eq!(value("${X:+on}"), "${X}");
+        assert_eq!(value("a$$b"), "a$b");
+        let url = interpolate("jdbc:postgresql://${HOST:-db}:5432/app", &none);
         assert_eq!(
-            interpolate(url, 0),
-            ("jdbc:postgresql://db:5432/app".into(), None)
+            (url.value.as_str(), url.whole_default, url.unknown),
+            ("jdbc:postgresql://db:5432/app", None, false)
         );
+    }
+
+    /// The variables of the project's `.env` as Compose substitutes them, by operator:
+    /// set and not empty, set and empty, set to a value the files do not give.
+    #[test]
+    fn compose_interpolation_takes_the_project_variables() {
+        let variable = |value: &str, known: bool| Variable {
+            value: value.to_owned(),
+            known,
+            location: crate::model::Location {
+                file: FileId(0),
+                span: Span::new(0, value.len()),
+            },
+            start: Some(0),
+            parts: Vec::new(),
+        };
+        let vars: HashMap<String, Variable> = [
+            ("POOL", variable("50", true)),
+            ("EMPTY", variable("", true)),
+            ("SHELL", variable("${HOME}/x", false)),
+        ]
+        .into_iter()
+        .map(|(name, v)| (name.to_owned(), v))
+        .collect();
+        let scope = [&vars];
+        let value = |text: &str| interpolate(text, &scope).value;
+        for (text, expected) in [
+            ("${POOL}", "50"),
+            ("$POOL", "50"),
+            ("${POOL:-5}", "50"),
+            ("${POOL-5}", "50"),
+            ("${POOL:?e}", "50"),
+            ("${POOL?e}", "50"),
+            ("${POOL:+on}", "on"),
+            ("${POOL+on}", "on"),
+            ("${EMPTY:-5}", "5"),
+            ("${EMPTY-5}", ""),
+            ("${EMPTY:?e}", "${EMPTY}"),
+            ("${EMPTY?e}", ""),
+            ("${EMPTY:+on}", ""),
+            ("${EMPTY+on}", "on"),
+            ("${SHELL:-5}", "${SHELL}"),
+            ("${SHELL-5}", "${SHELL}"),
+            ("${SHELL+on}", "on"),
+            ("${OTHER:-${POOL}}", "50"),
+            ("x${POOL}y${POOL}", "x50y50"),
+        ] {
+            assert_eq!(value(text), expected, "{text}");
+        }
+        // Where each value taken is in the result, for masking a password it makes.
+        let result = interpolate("x${POOL}y${OTHER:-${POOL}}", &scope);
+        let ranges: Vec<Range<usize>> = result.used.iter().map(|u| u.range.clone()).collect();
+        assert_eq!(ranges, [1..3, 4..6]);
+        // A value from `.env` is no default: the whole placeholder is its place.
+        assert_eq!(interpolate("${POOL:-5}", &scope).whole_default, None);
+    }
+
+    /// Read `compose` as `docker-compose.yml` with its companions `(path, text)`, as
+    /// the engine hands them to the reader.
+    fn read_with(compose: &str, companions: &[(&str, &str)]) -> (Model, SourceMap) {
+        let mut sources = SourceMap::default();
+        let mut add = |path: &str, text: &str, format: Format, from: Option<FileId>| {
+            let id = sources.add(Path::new(path), text.to_owned(), Encoding::Utf8);
+            ParsedFile {
+                id,
+                path: path.into(),
+                format,
+                doc: crate::syntax::parse(format, text),
+                included_from: from.map(|f| (f, 0)),
+            }
+        };
+        let main = add("docker-compose.yml", compose, Format::Yaml, None);
+        let mut files = vec![main.clone()];
+        for (path, text) in companions {
+            files.push(add(path, text, DOTENV, Some(main.id)));
+        }
+        let refs: Vec<&ParsedFile> = files.iter().collect();
+        (Compose.read(&refs, &sources), sources)
+    }
+
+    /// The service's variables as `(name, value, text at the value's location)`.
+    fn environment<'s>(
+        model: &'s Model,
+        sources: &'s SourceMap,
+        service: &str,
+    ) -> Vec<(&'s str, &'s str, &'s str)> {
+        let service = model.services.iter().find(|s| s.name == service).unwrap();
+        let deployment = service.deployment.as_ref().unwrap();
+        deployment
+            .environment
+            .iter()
+            .map(|v| {
+                let at = v.value_location;
+                let file = sources.get(at.file).unwrap();
+                (v.name.as_str(), v.value.as_str(), file.slice(at.span))
+            })
+            .collect()
+    }
+
+    fn replicas(model: &Model, service: &str) -> Option<i64> {
+        let service = model.services.iter().find(|s| s.name == service)?;
+        let replicas = service.deployment.as_ref()?.replicas.as_ref()?;
+        replicas.value.known().copied()
+    }
+
+    /// Audit finding: the project's `.env` was not used to interpolate the compose file
+    /// (`${POOL:-5}` took its default, `${POOL}` was unknown). Its values point at the
+    /// placeholder as written.
+    #[test]
+    fn the_project_dotenv_interpolates_the_compose_file() {
+        let compose = "services:\n  db:\n    image: postgres:16\n    command: [\"postgres\", \"-c\", \"max_connections=${MAXC}\"]\n  web:\n    image: shop/web\n    deploy:\n      replicas: ${WEB_REPLICAS:-1}\n    environment:\n      A: ${POOL:-5}\n      B: ${POOL}\n      C: x-${EMPTY:-d}-${NOT_SET:-d}-${UNKNOWN}\n      - \n  worker:\n    image: shop/web\n    scale: ${WORKERS}\n    environment: [POOL, NOT_SET]\n";
+        let compose = compose.replace("      - \n", "");
+        let dotenv = "POOL=50\nWEB_REPLICAS=4\nEMPTY=\nMAXC=60\nWORKERS=3\n";
+        let (model, sources) = read_with(&compose, &[(".env", dotenv)]);
+        assert_eq!(
+            environment(&model, &sources, "web"),
+            [
+                ("A", "50", "${POOL:-5}"),
+                ("B", "50", "${POOL}"),
+                (
+                    "C",
+                    "x-d-d-${UNKNOWN}",
+                    "x-${EMPTY:-d}-${NOT_SET:-d}-${UNKNOWN}"
+                ),
+            ]
+        );
+        // A name alone takes `.env`'s value, pointing there; one `.env` lacks is unset.
+        assert_eq!(
+            environment(&model, &sources, "worker"),
+            [("POOL", "50", "50")]
+        );
+        assert_eq!(replicas(&model, "web"), Some(4));
+        assert_eq!(replicas(&model, "worker"), Some(3));
+        let db = &model.databases[0];
+        assert_eq!(db.max_connections.value, crate::model::Val::Known(60));
+        // Without `.env`, as before.
+        let (model, sources) = read_with(&compose, &[]);
+        assert_eq!(environment(&model, &sources, "web")[0], ("A", "5", "5"));
+        assert_eq!(replicas(&model, "web"), Some(1));
+        assert_eq!(replicas(&model, "worker"), None);
+    }
+
+    /// `.env`'s `COMPOSE_PROFILES` activates profiles for a plain `docker compose up`,
+    /// as `--profile` does (`*`: every profile).
+    #[test]
+    fn dotenv_compose_profiles_start_the_services_of_those_profiles() {
+        let compose = "services:\n  debug:\n    image: x\n    profiles: [debug]\n    deploy: {replicas: 2}\n  tools:\n    image: x\n    profiles: [tools]\n";
+        for (dotenv, debug, tools) in [
+            ("", 0, 0),
+            ("COMPOSE_PROFILES=debug\n", 2, 0),
+            ("COMPOSE_PROFILES=tools, debug\n", 2, 1),
+            ("COMPOSE_PROFILES=*\n", 2, 1),
+        ] {
+            let (model, _) = read_with(compose, &[(".env", dotenv)]);
+            assert_eq!(replicas(&model, "debug"), Some(debug), "{dotenv}");
+            assert_eq!(replicas(&model, "tools"), Some(tools), "{dotenv}");
+        }
+    }
+
+    /// A password a value takes from `.env` is masked in `.env` (a message quoting the
+    /// value would show it), and not reported where the placeholder is written.
+    #[test]
+    fn passwords_from_the_project_dotenv_are_masked_there() {
+        let compose = "services:\n  app:\n    image: app:1\n    environment:\n      SPRING_DATASOURCE_PASSWORD: ${DB_PW}\n      DATABASE_URL: postgres://u:${URL_PART}@db/x\n      OTHER_URL: ${WHOLE_URL}\n      POOL: ${POOL}\n";
+        let dotenv = "DB_PW=Env-Secret-1\nURL_PART=Url-Part-2\nWHOLE_URL=\"postgres://u:Whole-Secret-3@db/x\"\nPOOL=7\nUNUSED=x\n";
+        let (model, sources) = read_with(compose, &[(".env", dotenv)]);
+        let env_file = sources
+            .files()
+            .iter()
+            .find(|f| f.path == Path::new(".env"))
+            .unwrap()
+            .id;
+        let masked: Vec<&str> = model
+            .secrets
+            .iter()
+            .filter(|s| s.location.file == env_file)
+            .map(|s| &dotenv[s.location.span.start..s.location.span.end])
+            .collect();
+        for secret in ["Env-Secret-1", "Url-Part-2", "Whole-Secret-3"] {
+            assert!(masked.contains(&secret), "{secret}: {masked:?}");
+        }
+        assert!(
+            !masked.contains(&"7") && !masked.contains(&"x"),
+            "{masked:?}"
+        );
+        let reported: Vec<&str> = model
+            .secrets
+            .iter()
+            .filter(|s| s.literal)
+            .map(|s| &compose[s.location.span.start..s.location.span.end])
+            .collect();
+        assert!(reported.is_empty(), "{reported:?}");
+    }
+
+    /// Audit finding: `env_file:` was not read. Its variables are the container's under
+    /// `environment:`, later files over earlier; a `required: false` file may be
+    /// missing; its values are interpolated with `.env`, then the service's variables.
+    #[test]
+    fn env_files_set_the_container_environment_under_environment() {
+        let compose = "services:\n  web:\n    image: shop/web\n    env_file:\n      - web.env\n      - path: ./conf/override.env\n        required: false\n      - path: missing.env\n        required: false\n      - path: raw.env\n        format: raw\n    environment:\n      B: from-environment\n      HOST: db\n      D:\n";
+        let web = "A=a\nB=b\nC=c\nD=d\nURL=jdbc:postgresql://${HOST}:5432/${DB_NAME:-app}\n";
+        let overrides = "C=c2\nE='${POOL}'\nF=\"${POOL}\"\nPOOL\n";
+        let raw = "G=${POOL}\n";
+        let (model, sources) = read_with(
+            compose,
+            &[
+                (".env", "POOL=9\n"),
+                ("web.env", web),
+                ("conf/override.env", overrides),
+                ("raw.env", raw),
+            ],
+        );
+        assert_eq!(
+            environment(&model, &sources, "web"),
+            [
+                ("A", "a", "a"),
+                (
+                    "URL",
+                    "jdbc:postgresql://db:5432/app",
+                    "jdbc:postgresql://${HOST}:5432/${DB_NAME:-app}"
+                ),
+                ("C", "c2", "c2"),
+                ("E", "${POOL}", "${POOL}"),
+                ("F", "9", "\"${POOL}\""),
+                ("POOL", "9", "9"),
+                ("G", "${POOL}", "${POOL}"),
+                ("B", "from-environment", "from-environment"),
+                ("HOST", "db", "db"),
+            ]
+        );
+    }
+
+    /// Audit finding: `extends:` was not followed. The base's environment is under the
+    /// service's own, its `env_file:` before the service's, its replicas unless the
+    /// service sets them, its profiles added; a base in another file is not followed.
+    #[test]
+    fn extends_within_the_file_merges_the_base_service() {
+        let compose = "services:\n  base:\n    image: shop/web\n    deploy:\n      replicas: 3\n    env_file: base.env\n    environment:\n      A: base\n      B: base\n  web:\n    extends: base\n    environment:\n      - B=web\n  worker:\n    extends:\n      service: web\n    scale: 2\n  tool:\n    extends: {service: hidden}\n  hidden:\n    image: x\n    profiles: [tools]\n    deploy: {replicas: 5}\n  remote:\n    extends: {file: other.yml, service: base}\n  loop:\n    extends: loop\n";
+        let (model, sources) = read_with(compose, &[("base.env", "E=e\nA=from-file\n")]);
+        let names = |service: &str| -> Vec<(String, String)> {
+            environment(&model, &sources, service)
+                .into_iter()
+                .map(|(n, v, _)| (n.to_owned(), v.to_owned()))
+                .collect()
+        };
+        let pairs = |list: &[(&str, &str)]| -> Vec<(String, String)> {
+            list.iter()
+                .map(|(n, v)| ((*n).to_owned(), (*v).to_owned()))
+                .collect()
+        };
+        assert_eq!(
+            names("web"),
+            pairs(&[("E", "e"), ("A", "base"), ("B", "web")])
+        );
+        assert_eq!(names("worker"), names("web"));
+        assert_eq!(replicas(&model, "web"), Some(3));
+        // `scale` is the worker's own; `deploy.replicas` the base's: Compose refuses both.
+        assert_eq!(replicas(&model, "worker"), Some(3));
+        assert_eq!(model.refused_values.len(), 1, "{:?}", model.refused_values);
+        assert!(model.refused_values[0]
+            .reason
+            .contains("service `worker` sets `scale` to 2 and `deploy.replicas` to 3"));
+        assert_eq!(replicas(&model, "tool"), Some(0));
+        assert_eq!(replicas(&model, "remote"), Some(1));
+        assert_eq!(replicas(&model, "loop"), Some(1));
+    }
+
+    /// compose-go refuses `scale` and `deploy.replicas` that differ, once interpolated,
+    /// for a service it starts; the same number twice loads.
+    #[test]
+    fn distinct_scale_and_replicas_are_refused() {
+        let service = |counts: &str| format!("services:\n  web:\n    image: x\n    {counts}\n");
+        for (counts, refused) in [
+            ("scale: 2\n    deploy: {replicas: 3}", true),
+            ("scale: 3\n    deploy: {replicas: \"3\"}", false),
+            ("scale: ${N:-3}\n    deploy: {replicas: 3}", false),
+            ("scale: ${N}\n    deploy: {replicas: 3}", false),
+            (
+                "scale: 2\n    deploy: {replicas: 3}\n    profiles: [x]",
+                false,
+            ),
+            ("scale: 2", false),
+        ] {
+            let (model, _) = read_with(&service(counts), &[]);
+            assert_eq!(!model.refused_values.is_empty(), refused, "{counts}");
+        }
+        let text = service("scale: 2\n    deploy: {replicas: 3}");
+        let (model, _) = read_with(&text, &[]);
+        let at = model.refused_values[0].location.span;
+        assert_eq!(&text[at.start..at.end], "2");
+    }
+
+    /// The engine reads `.env` and every service's `env_file:`: a missing one is
+    /// reported unless it is optional or its service does not start by default.
+    #[test]
+    fn companions_are_the_dotenv_and_env_files() {
+        let compose = "services:\n  web:\n    image: x\n    env_file: [a.env, {path: b.env, required: false}, \"${DIR:-conf}/c.env\", \"${UNSET}/d.env\"]\n  debug:\n    image: x\n    profiles: [debug]\n    env_file: e.env\n";
+        let file = ParsedFile {
+            id: FileId(0),
+            path: "app/docker-compose.yml".into(),
+            format: Format::Yaml,
+            doc: crate::syntax::parse(Format::Yaml, compose),
+            included_from: None,
+        };
+        let companions: Vec<(String, bool)> = Compose
+            .companions(&file, compose)
+            .into_iter()
+            .map(|c| (c.path.to_string_lossy().into_owned(), c.missing.is_some()))
+            .collect();
+        let expected = [
+            ("app/.env", false),
+            ("app/a.env", true),
+            ("app/b.env", false),
+            ("app/conf/c.env", true),
+            ("app/e.env", false),
+        ];
+        let expected: Vec<(String, bool)> = expected
+            .iter()
+            .map(|(p, m)| ((*p).to_owned(), *m))
+            .collect();
+        assert_eq!(companions, expected);
     }
 
     #[test]

@@ -35,6 +35,25 @@ pub struct ParsedFile {
     pub included_from: Option<(FileId, usize)>,
 }
 
+/// A file one of a reader's files reads as data, which is no configuration file that
+/// poollint reads on its own (compose's `.env` and `env_file:` files, whatever their
+/// names): the engine reads it from the checked tree and hands it to [`Reader::read`]
+/// with the unit of the file that names it, as a [`ParsedFile`] whose `included_from`
+/// is that file and `at`, and whose `path` is `path` as given here.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Companion {
+    /// Its path, made from the naming file's (normalised: the reader finds it by it).
+    pub path: PathBuf,
+    /// The format to parse it in.
+    pub format: Format,
+    /// Where the naming file names it (an empty span at the start of the file for one
+    /// read without being named, compose's `.env`).
+    pub at: Span,
+    /// What to report at `at` (a `parse-error` warning) when it does not exist; None
+    /// when the program goes on without it.
+    pub missing: Option<String>,
+}
+
 /// What [`Reader::summarise`] keeps of some files; only its own reader looks inside.
 pub type Summary = Box<dyn std::any::Any + Send>;
 
@@ -72,6 +91,16 @@ pub trait Reader: Sync {
     /// The model of every summary (see [`Reader::summarise`]).
     fn join(&self, _summaries: Vec<Summary>) -> Model {
         Model::default()
+    }
+    /// Whether this ecosystem's files may name companions ([`Reader::companions`]): the
+    /// engine then parses a batch's units before reading any, to read their companions
+    /// in between. Only for an ecosystem of units ([`Reader::unit`]).
+    fn reads_companions(&self) -> bool {
+        false
+    }
+    /// The companion files `file` (whose text is `text`) reads ([`Companion`]).
+    fn companions(&self, _file: &ParsedFile, _text: &str) -> Vec<Companion> {
+        Vec::new()
     }
 }
 

@@ -6,9 +6,12 @@
 //! `[pgbouncer]` section; and a Spring profile expression
 //! Spring cannot parse (`Malformed profile expression`) or a profile property where
 //! Spring Boot refuses it, with which Spring Boot does not start (a warning for the
-//! legacy `spring.profiles` condition, which only Spring Boot 3 refuses); and a
-//! Kubernetes rollout value the API server refuses (`maxSurge: "2"`, `maxSurge` and
-//! `maxUnavailable` both 0), with which `kubectl apply` fails.
+//! legacy `spring.profiles` condition, which only Spring Boot 3 refuses); a Kubernetes
+//! rollout value the API server refuses (`maxSurge: "2"`, `maxSurge` and
+//! `maxUnavailable` both 0), with which `kubectl apply` fails; and a compose service
+//! whose `scale` and `deploy.replicas` differ, which compose-go refuses (the engine
+//! reports a required compose `env_file` missing from the repository, as a missing
+//! include, a warning).
 
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::parameters::{PGBOUNCER_AUTH_TYPES, PGBOUNCER_POOL_MODES};
