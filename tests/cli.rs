@@ -6317,6 +6317,20 @@ fn mysqlconnector_keywords_are_its_own() {
     );
 }
 
+/// mysqld matches option names with their case: `Max_Connections` is an unknown option
+/// it stops on (it was read as max_connections 5000, no finding).
+#[test]
+fn a_mysqld_option_in_another_case_is_unknown() {
+    let dir = tree(&[("mysql/my.cnf", "[mysqld]\nMax_Connections = 5000\n")]);
+    let findings = concise_findings_in(dir.path());
+    assert!(
+        findings.iter().any(|f| f.contains("my.cnf:2:1")
+            && f.contains("unknown-or-dead-pool-key")
+            && f.contains("`Max_Connections`")),
+        "{findings:#?}"
+    );
+}
+
 /// A Spring service `web` linked to database `users` (max_connections as given), with
 /// a Deployment of 9 replicas and the given rolling-update strategy.
 fn slot_tree(root: &std::path::Path, max_connections: u32, pool: u32, strategy: &str, extra: &str) {
