@@ -6331,6 +6331,41 @@ fn a_mysqld_option_in_another_case_is_unknown() {
     );
 }
 
+/// An `appsettings.json` string System.Text.Json refuses (a raw line break, YAML's
+/// `\x30`) is a parse-error at the fault: the YAML loader had folded the break (a pool
+/// of 500) and decoded `\x30` (a false "SqlClient throws" on 0).
+#[test]
+fn an_appsettings_string_system_text_json_refuses_is_a_parse_error() {
+    let dir = tree(&[
+        (
+            "a/appsettings.json",
+            "{\n  \"ConnectionStrings\": {\n    \"Db\": \"Host=db;Database=app;\n      Maximum Pool Size=500\"\n  }\n}\n",
+        ),
+        (
+            "b/appsettings.json",
+            "{\n  \"ConnectionStrings\": {\n    \"Db\": \"Server=sql;Database=app;Max Pool Size=\\x30\"\n  }\n}\n",
+        ),
+    ]);
+    let findings = concise_findings_in(dir.path());
+    let rules: Vec<&str> = findings
+        .iter()
+        .filter_map(|f| f.split(['[', ']']).nth(1))
+        .collect();
+    assert_eq!(rules, ["parse-error", "parse-error"], "{findings:#?}");
+    assert!(
+        findings
+            .iter()
+            .any(|f| f.contains("a/appsettings.json:3:33")),
+        "{findings:#?}"
+    );
+    assert!(
+        findings
+            .iter()
+            .any(|f| f.contains("b/appsettings.json:3:50")),
+        "{findings:#?}"
+    );
+}
+
 /// A Spring service `web` linked to database `users` (max_connections as given), with
 /// a Deployment of 9 replicas and the given rolling-update strategy.
 fn slot_tree(root: &std::path::Path, max_connections: u32, pool: u32, strategy: &str, extra: &str) {
