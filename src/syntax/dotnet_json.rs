@@ -11,7 +11,7 @@
 //!   a `FormatException` ("A duplicate key '…' was found."): the file does not load.
 //! - Strings are RFC 8259's: a raw control character or an escape YAML has and JSON
 //!   does not (`\x30`) is refused by System.Text.Json, not folded or decoded as the YAML
-//!   loader would ([`string_fault`]).
+//!   loader would (`string_fault`).
 
 use super::{Document, NodeId, NodeKind, ScalarStyle, SyntaxError};
 use crate::source::Span;
