@@ -6252,6 +6252,120 @@ fn a_mysqlconnector_string_is_not_read_as_npgsql() {
     );
 }
 
+/// An Npgsql string written with `Server=` and Npgsql's `Maximum Pool Size` (a keyword
+/// SqlClient does not have) is Npgsql's: its pool counts against the PostgreSQL
+/// database (it was read as SqlClient's, with a false "SqlClient throws" error).
+#[test]
+fn an_npgsql_string_with_server_and_maximum_pool_size_is_npgsql() {
+    let dir = tree(&[
+        (
+            "appsettings.json",
+            "{\n  \"ConnectionStrings\": {\n    \"Default\": \"Server=db;Database=app;User Id=app;Maximum Pool Size=300\"\n  }\n}\n",
+        ),
+        (
+            "poollint.toml",
+            "[[database]]\nname = \"d\"\nengine = \"postgresql\"\nmax-connections = 100\n\n[[service]]\nname = \"api\"\nconfig = [\"appsettings.json\"]\nconnects-to = \"d\"\n",
+        ),
+    ]);
+    let findings = concise_findings_in(dir.path());
+    assert!(
+        findings.iter().all(|f| !f.contains("pool-size-invalid")),
+        "{findings:#?}"
+    );
+    assert!(
+        findings
+            .iter()
+            .any(|f| f.contains("fleet-exceeds-db-slots") && f.contains("300 connections")),
+        "{findings:#?}"
+    );
+}
+
+/// MySqlConnector's own spellings (`MaximumPoolSize`, `ConnectionTimeout`) are read,
+/// a keyword it does not have (`Timeout`) is reported as the string it refuses whole,
+/// and its `Maximum Pool Size=0` is a pool that never hands out a connection.
+#[test]
+fn mysqlconnector_keywords_are_its_own() {
+    let dir = tree(&[(
+        "appsettings.json",
+        "{ \"ConnectionStrings\": {\n  \"Big\": \"Server=mysql;Port=3306;Database=o;MaximumPoolSize=400;ConnectionTimeout=1\",\n  \"Zero\": \"Server=mysql;Port=3306;Database=o;Maximum Pool Size=0\",\n  \"Bad\": \"Server=mysql;Port=3306;Database=o;Timeout=60\" } }\n",
+    )]);
+    let findings = concise_findings_in(dir.path());
+    let on_line = |line: &str, rule: &str, text: &str| {
+        findings
+            .iter()
+            .any(|f| f.contains(line) && f.contains(rule) && f.contains(text))
+    };
+    assert!(
+        on_line(
+            "appsettings.json:3:",
+            "pool-size-invalid",
+            "Maximum Pool Size is 0"
+        ),
+        "{findings:#?}"
+    );
+    assert!(
+        on_line(
+            "appsettings.json:4:",
+            "pool-size-invalid",
+            "Option 'Timeout' not supported"
+        ),
+        "{findings:#?}"
+    );
+    assert!(
+        findings.iter().all(|f| !f.contains("appsettings.json:2:")),
+        "{findings:#?}"
+    );
+}
+
+/// mysqld matches option names with their case: `Max_Connections` is an unknown option
+/// it stops on (it was read as max_connections 5000, no finding).
+#[test]
+fn a_mysqld_option_in_another_case_is_unknown() {
+    let dir = tree(&[("mysql/my.cnf", "[mysqld]\nMax_Connections = 5000\n")]);
+    let findings = concise_findings_in(dir.path());
+    assert!(
+        findings.iter().any(|f| f.contains("my.cnf:2:1")
+            && f.contains("unknown-or-dead-pool-key")
+            && f.contains("`Max_Connections`")),
+        "{findings:#?}"
+    );
+}
+
+/// An `appsettings.json` string System.Text.Json refuses (a raw line break, YAML's
+/// `\x30`) is a parse-error at the fault: the YAML loader had folded the break (a pool
+/// of 500) and decoded `\x30` (a false "SqlClient throws" on 0).
+#[test]
+fn an_appsettings_string_system_text_json_refuses_is_a_parse_error() {
+    let dir = tree(&[
+        (
+            "a/appsettings.json",
+            "{\n  \"ConnectionStrings\": {\n    \"Db\": \"Host=db;Database=app;\n      Maximum Pool Size=500\"\n  }\n}\n",
+        ),
+        (
+            "b/appsettings.json",
+            "{\n  \"ConnectionStrings\": {\n    \"Db\": \"Server=sql;Database=app;Max Pool Size=\\x30\"\n  }\n}\n",
+        ),
+    ]);
+    let findings = concise_findings_in(dir.path());
+    let rules: Vec<&str> = findings
+        .iter()
+        .filter_map(|f| f.split(['[', ']']).nth(1))
+        .collect();
+    assert_eq!(rules, ["parse-error", "parse-error"], "{findings:#?}");
+    assert!(
+        findings
+            .iter()
+            .any(|f| f.contains("a/appsettings.json:3:33")),
+        "{findings:#?}"
+    );
+    assert!(
+        findings
+            .iter()
+            .any(|f| f.contains("b/appsettings.json:3:50")),
+        "{findings:#?}"
+    );
+}
+
 /// A Spring service `web` linked to database `users` (max_connections as given), with
 /// a Deployment of 9 replicas and the given rolling-update strategy.
 fn slot_tree(root: &std::path::Path, max_connections: u32, pool: u32, strategy: &str, extra: &str) {

@@ -708,6 +708,40 @@ fn dotnet_counts_the_production_environment_by_default() {
     assert_eq!(demand(dir.path()), 80);
 }
 
+/// `ASPNETCORE_ENVIRONMENT=production` makes the host open `appsettings.production.json`
+/// by that exact name: in a (Linux) container `appsettings.Production.json` is not
+/// loaded, so `appsettings.json`'s pool runs (it was matched without case: 200).
+#[test]
+fn a_dotnet_environment_name_matches_its_file_name_exactly() {
+    let compose = |env: &str| {
+        format!("services:\n  api:\n    image: api:1\n    environment:\n      ASPNETCORE_ENVIRONMENT: {env}\n")
+    };
+    let service = "config = [\"appsettings.json\", \"appsettings.Production.json\"]\ndeployment = \"docker-compose.yml\"";
+    let files = |env: &str, max_connections: u32| {
+        tree(&[
+            (
+                "appsettings.json",
+                r#"{"ConnectionStrings": {"Db": "Host=db;Database=app;Maximum Pool Size=10"}}"#,
+            ),
+            (
+                "appsettings.Production.json",
+                r#"{"ConnectionStrings": {"Db": "Host=db;Database=app;Maximum Pool Size=200"}}"#,
+            ),
+            ("docker-compose.yml", &compose(env)),
+            ("poollint.toml", &manifest(max_connections, service)),
+        ])
+    };
+    for (env, expected) in [("production", 10), ("Production", 200)] {
+        assert_eq!(demand(files(env, 1000).path()), expected, "{env}");
+    }
+    // The finding says why the differently-cased file's pool is not counted.
+    let found = messages(files("production", 8).path(), "fleet-exceeds-db-slots");
+    assert!(
+        found.len() == 1 && found[0].contains("profile Production differs only in case"),
+        "{found:?}"
+    );
+}
+
 #[test]
 fn a_connection_strings_variable_replaces_the_appsettings_string_in_every_environment() {
     // `ConnectionStrings__main` is `ConnectionStrings:Main` (keys match without case):

@@ -331,26 +331,36 @@ fn read_string(
             }
             return setting(written.get(1..2).unwrap_or_default(), &int32);
         }
-        setting(written, &int32)
+        setting(written, if mysql { &unsigned_int32 } else { &int32 })
     };
-    let min = size(
-        &["Minimum Pool Size", "Min Pool Size", "MinPoolSize"],
-        &["Minimum Pool Size", "MinPoolSize"],
-    )
-    .unwrap_or_else(|| default(0));
-    let written_max = size(
-        &["Maximum Pool Size", "Max Pool Size", "MaxPoolSize"],
-        &["Maximum Pool Size", "MaxPoolSize"],
-    );
-    // A refused `Pooling` value is the pool's maximum, invalid where it is written: no
-    // connection opens, so no pool size holds.
+    let keywords = Keywords::of(library);
+    let min =
+        size(keywords.min, &["Minimum Pool Size", "MinPoolSize"]).unwrap_or_else(|| default(0));
+    let written_max = size(keywords.max, &["Maximum Pool Size", "MaxPoolSize"]);
+    // A keyword MySqlConnector does not have makes it refuse the whole string, and a
+    // refused `Pooling` value too: either is the pool's maximum, invalid where it is
+    // written, as no connection opens and no pool size holds.
     let pooling = param(&["Pooling"]).filter(|p| set_by_variable(&p.value).is_none());
-    let max = match pooling.map(|p| pooling_on(library, &p.value)) {
-        Some(Err(reason)) => setting(&["Pooling"], &|_| Err(reason.clone()))?,
-        Some(Ok(false)) => match written_max.filter(|m| refused_without_pool(library, m, &min)) {
-            Some(refused) => refused,
-            None => setting(&["Pooling"], &|_| Ok(UNBOUNDED_POOL))?,
-        },
+    let max = match (
+        mysql
+            .then(|| keyword_mysqlconnector_lacks(&parsed))
+            .flatten(),
+        pooling.map(|p| pooling_on(library, &p.value)),
+    ) {
+        (Some(lacking), _) => {
+            let reason = format!(
+                "MySqlConnector has no keyword `{0}` and throws ArgumentException(\"Option '{0}' not supported.\") for the whole string",
+                lacking.name
+            );
+            setting(&[lacking.name.as_str()], &|_| Err(reason.clone()))?
+        }
+        (None, Some(Err(reason))) => setting(&["Pooling"], &|_| Err(reason.clone()))?,
+        (None, Some(Ok(false))) => {
+            match written_max.filter(|m| refused_without_pool(library, m, &min)) {
+                Some(refused) => refused,
+                None => setting(&["Pooling"], &|_| Ok(UNBOUNDED_POOL))?,
+            }
+        }
         _ => written_max.unwrap_or_else(|| default(100)),
     };
     let seconds =
@@ -388,11 +398,7 @@ fn read_string(
         anchor,
         max,
         min,
-        acquire_timeout: seconds(
-            &["Timeout", "Connect Timeout", "Connection Timeout"],
-            15,
-            &|t| connect_timeout(library, t),
-        ),
+        acquire_timeout: seconds(keywords.timeout, 15, &|t| connect_timeout(library, t)),
         // MySqlConnector's idle keyword and default differ from Npgsql's
         // (`Connection Idle Timeout`, 180 s).
         idle_timeout: if mysql {
@@ -409,11 +415,7 @@ fn read_string(
             )
         },
         max_lifetime: seconds(
-            &[
-                "Connection Lifetime",
-                "Load Balance Timeout",
-                "ConnectionLifeTime",
-            ],
+            keywords.lifetime,
             if npgsql { 3600 } else { 0 },
             &plain_seconds,
         ),
@@ -485,6 +487,18 @@ fn int32(text: &str) -> Result<i64, String> {
         Ok(n) if i32::try_from(n).is_ok() => Ok(n),
         Ok(_) => Err(format!("`{text}` is beyond a 32-bit int")),
         Err(_) => Err(format!("`{text}` is not a whole number")),
+    }
+}
+
+/// MySqlConnector keeps its pool sizes in a `uint` (`MySqlConnectionStringValueOption<uint>`,
+/// converted with `Convert.ChangeType`, which throws on a negative number), then casts
+/// them to `int` (`ConnectionSettings`): a whole number from 0 to `int`'s maximum.
+fn unsigned_int32(text: &str) -> Result<i64, String> {
+    match int32(text)? {
+        n if n < 0 => Err(format!(
+            "{n} is below 0 (MySqlConnector's pool sizes are unsigned)"
+        )),
+        n => Ok(n),
     }
 }
 
@@ -566,9 +580,20 @@ fn refused_without_pool(library: Library, max: &Setting<i64>, min: &Setting<i64>
 
 /// Keywords only Npgsql accepts (SqlClient throws on them): they tell an Npgsql string
 /// whose host is written with the `Server` alias from a SqlClient one [NPGSQL-CSB].
+/// Npgsql registers each property under its `[DisplayName]` and its property name
+/// (`Maximum Pool Size`, `MaxPoolSize`; npgsql/npgsql
+/// `src/Npgsql/NpgsqlConnectionStringBuilder.cs`), where SqlClient has only `Max Pool
+/// Size` (`DbConnectionStringKeywords`) and throws `Keyword not supported`.
 const NPGSQL_ONLY: &[&str] = &[
     "Port",
     "Username",
+    "Maximum Pool Size",
+    "Minimum Pool Size",
+    "MaxPoolSize",
+    "MinPoolSize",
+    "Max Auto Prepare",
+    "MaxAutoPrepare",
+    "Include Error Detail",
     "Connection Idle Lifetime",
     "Connection Pruning Interval",
     "SSL Mode",
@@ -606,7 +631,213 @@ const MYSQLCONNECTOR_ONLY: &[&str] = &[
     "Allow Load Local Infile",
     "CharSet",
     "Character Set",
+    "MaximumPoolSize",
+    "MinimumPoolSize",
 ];
+
+/// The keywords of one library's pool settings, synonyms included (matched without
+/// case; the last one written wins).
+struct Keywords {
+    min: &'static [&'static str],
+    max: &'static [&'static str],
+    timeout: &'static [&'static str],
+    lifetime: &'static [&'static str],
+}
+
+impl Keywords {
+    /// MySqlConnector's are its options' `keys` (mysql-net/MySqlConnector
+    /// `src/MySqlConnector/MySqlConnectionStringBuilder.cs`, `AddOption(options,
+    /// MaximumPoolSize = new(keys: ["Maximum Pool Size", "Max Pool Size",
+    /// "MaximumPoolSize", "maxpoolsize"], …))`): no `Timeout` and no `Load Balance
+    /// Timeout`, which Npgsql and SqlClient take.
+    fn of(library: Library) -> Self {
+        if library == Library::MySqlConnector {
+            return Keywords {
+                min: &[
+                    "Minimum Pool Size",
+                    "Min Pool Size",
+                    "MinimumPoolSize",
+                    "MinPoolSize",
+                ],
+                max: &[
+                    "Maximum Pool Size",
+                    "Max Pool Size",
+                    "MaximumPoolSize",
+                    "MaxPoolSize",
+                ],
+                timeout: &["Connection Timeout", "ConnectionTimeout", "Connect Timeout"],
+                lifetime: &["Connection Lifetime", "ConnectionLifeTime"],
+            };
+        }
+        Keywords {
+            min: &["Minimum Pool Size", "Min Pool Size", "MinPoolSize"],
+            max: &["Maximum Pool Size", "Max Pool Size", "MaxPoolSize"],
+            timeout: &["Timeout", "Connect Timeout", "Connection Timeout"],
+            lifetime: &[
+                "Connection Lifetime",
+                "Load Balance Timeout",
+                "ConnectionLifeTime",
+            ],
+        }
+    }
+}
+
+/// Every keyword MySqlConnector knows: the `keys` of each `AddOption` in its
+/// `MySqlConnectionStringOption` constructor (mysql-net/MySqlConnector
+/// `src/MySqlConnector/MySqlConnectionStringBuilder.cs`). Its builder looks each key of
+/// the string up with `GetOptionForKey`, which throws `ArgumentException("Option '…' not
+/// supported.")` for any other, so the string is refused whole.
+const MYSQLCONNECTOR_KEYS: &[&str] = &[
+    "Server",
+    "Host",
+    "Data Source",
+    "DataSource",
+    "Address",
+    "Addr",
+    "Network Address",
+    "Port",
+    "User ID",
+    "UserID",
+    "Username",
+    "Uid",
+    "User name",
+    "User",
+    "Password",
+    "pwd",
+    "Database",
+    "Initial Catalog",
+    "Load Balance",
+    "LoadBalance",
+    "Connection Protocol",
+    "ConnectionProtocol",
+    "Protocol",
+    "Pipe Name",
+    "PipeName",
+    "Pipe",
+    "SSL Mode",
+    "SslMode",
+    "Certificate File",
+    "CertificateFile",
+    "Certificate Password",
+    "CertificatePassword",
+    "Certificate Store Location",
+    "CertificateStoreLocation",
+    "Certificate Thumbprint",
+    "CertificateThumbprint",
+    "Certificate Thumb Print",
+    "SSL Cert",
+    "SslCert",
+    "Ssl-Cert",
+    "SSL Key",
+    "SslKey",
+    "Ssl-Key",
+    "SSL CA",
+    "CACertificateFile",
+    "CA Certificate File",
+    "SslCa",
+    "Ssl-Ca",
+    "TLS Version",
+    "TlsVersion",
+    "Tls-Version",
+    "TLS Cipher Suites",
+    "TlsCipherSuites",
+    "Pooling",
+    "Connection Lifetime",
+    "ConnectionLifeTime",
+    "Connection Reset",
+    "ConnectionReset",
+    "Defer Connection Reset",
+    "DeferConnectionReset",
+    "Connection Idle Ping Time",
+    "ConnectionIdlePingTime",
+    "Connection Idle Timeout",
+    "ConnectionIdleTimeout",
+    "Minimum Pool Size",
+    "Min Pool Size",
+    "MinimumPoolSize",
+    "minpoolsize",
+    "Maximum Pool Size",
+    "Max Pool Size",
+    "MaximumPoolSize",
+    "maxpoolsize",
+    "DNS Check Interval",
+    "DnsCheckInterval",
+    "Allow Load Local Infile",
+    "AllowLoadLocalInfile",
+    "Allow Public Key Retrieval",
+    "AllowPublicKeyRetrieval",
+    "Allow User Variables",
+    "AllowUserVariables",
+    "Allow Zero DateTime",
+    "AllowZeroDateTime",
+    "Application Name",
+    "ApplicationName",
+    "Auto Enlist",
+    "AutoEnlist",
+    "Cancellation Timeout",
+    "CancellationTimeout",
+    "Character Set",
+    "CharSet",
+    "CharacterSet",
+    "Connection Timeout",
+    "ConnectionTimeout",
+    "Connect Timeout",
+    "Convert Zero DateTime",
+    "ConvertZeroDateTime",
+    "DateTime Kind",
+    "DateTimeKind",
+    "Default Command Timeout",
+    "DefaultCommandTimeout",
+    "Command Timeout",
+    "Force Synchronous",
+    "ForceSynchronous",
+    "GUID Format",
+    "GuidFormat",
+    "Ignore Command Transaction",
+    "IgnoreCommandTransaction",
+    "Ignore Prepare",
+    "IgnorePrepare",
+    "Interactive Session",
+    "InteractiveSession",
+    "Interactive",
+    "Keep Alive",
+    "Keepalive",
+    "No Backslash Escapes",
+    "NoBackslashEscapes",
+    "Old Guids",
+    "OldGuids",
+    "Persist Security Info",
+    "PersistSecurityInfo",
+    "Pipelining",
+    "Server Redirection Mode",
+    "ServerRedirectionMode",
+    "Server RSA Public Key File",
+    "ServerRsaPublicKeyFile",
+    "Server SPN",
+    "ServerSPN",
+    "Treat Tiny As Boolean",
+    "TreatTinyAsBoolean",
+    "Use Affected Rows",
+    "UseAffectedRows",
+    "Use Compression",
+    "Compress",
+    "UseCompression",
+    "Use XA Transactions",
+    "UseXaTransactions",
+];
+
+/// The first keyword of a MySqlConnector string that MySqlConnector does not have
+/// (`Timeout`, Npgsql's `Connection Idle Lifetime`, SqlClient's `Load Balance
+/// Timeout`): the builder throws on it ([`MYSQLCONNECTOR_KEYS`]).
+fn keyword_mysqlconnector_lacks(
+    parsed: &connection_string::ParsedConnection,
+) -> Option<&connection_string::Param> {
+    parsed.params.iter().find(|p| {
+        !MYSQLCONNECTOR_KEYS
+            .iter()
+            .any(|k| p.name.trim().eq_ignore_ascii_case(k))
+    })
+}
 
 /// MySqlConnector's `SslMode` values that Npgsql's enum does not have (Npgsql:
 /// Disable, Allow, Prefer, Require, VerifyCA, VerifyFull).
@@ -753,6 +984,38 @@ mod tests {
         assert_eq!(model.pools[3].library, Library::Npgsql);
         assert!(pooling_on(Library::MySqlConnector, "on").is_err());
         assert_eq!(pooling_on(Library::MySqlConnector, " No "), Ok(false));
+    }
+
+    /// MySqlConnector's keyword tables are its own (mysql-net/MySqlConnector
+    /// `MySqlConnectionStringBuilder.cs`): `MaximumPoolSize`, `MinimumPoolSize` and
+    /// `ConnectionTimeout` are read (they were ignored), `Timeout` and `Load Balance
+    /// Timeout` are not its keywords (they were read as its timeout and lifetime) and
+    /// make it refuse the string, and a negative size is refused (sizes are `uint`).
+    #[test]
+    fn mysqlconnector_reads_its_own_keywords_only() {
+        let text = r#"{"ConnectionStrings": {"A": "Server=my;Port=3306;MaximumPoolSize=400;MinimumPoolSize=4;ConnectionTimeout=1", "B": "Server=my;Port=3306;Timeout=60;Load Balance Timeout=9", "C": "Server=my;Port=3306;Min Pool Size=-1", "D": "Server=db;Database=app;User Id=app;Maximum Pool Size=300"}}"#;
+        let (model, _) =
+            crate::ecosystems::read_one(&DotNet, "appsettings.json", Format::DotNetJson, text);
+        let a = &model.pools[0];
+        assert_eq!(
+            (a.max.get(), a.min.get(), a.acquire_timeout.get()),
+            (Some(&400), Some(&4), Some(&Duration::from_secs(1)))
+        );
+        let b = &model.pools[1];
+        let refused = match &b.max.value {
+            Val::Invalid(invalid) => invalid.reason.clone(),
+            other => format!("{other:?}"),
+        };
+        assert!(
+            refused.contains("Option 'Timeout' not supported"),
+            "{refused}"
+        );
+        assert_eq!(b.acquire_timeout.get(), Some(&Duration::from_secs(15)));
+        assert_eq!(b.max_lifetime.get(), Some(&Duration::ZERO));
+        assert!(matches!(model.pools[2].min.value, Val::Invalid(_)));
+        // `Maximum Pool Size` is a keyword SqlClient does not have: Npgsql's string.
+        assert_eq!(model.pools[3].library, Library::Npgsql);
+        assert_eq!(model.pools[3].max.get(), Some(&300));
     }
 
     #[test]

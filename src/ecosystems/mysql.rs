@@ -48,37 +48,58 @@ impl Reader for MySql {
     }
 }
 
-/// The option name as MySQL matches it: lower case, `_` for `-`, no `loose-` prefix.
+/// The option name as mysqld matches it: `_` for `-`, no `loose-` prefix, and the case
+/// kept. `findopt` compares names with `getopt_compare_strings`, which "works like
+/// strncmp, other than considers '-' and '_' the same" (mysql/mysql-server and
+/// MariaDB/server `mysys/my_getopt.c[c]`): `Max_Connections` is no option of mysqld,
+/// which stops at start-up on it (unknown-or-dead-pool-key reports it).
 fn option_name(key: &str) -> String {
-    let lower = key.trim().to_ascii_lowercase().replace('-', "_");
-    lower
-        .strip_prefix("loose_")
+    let name = key.trim().replace('-', "_");
+    name.strip_prefix("loose_")
         .map(str::to_owned)
-        .unwrap_or(lower)
+        .unwrap_or(name)
 }
 
-/// A count with MySQL's K/M/G suffixes.
+/// A count as my_getopt's `eval_num_suffix` reads it: the number `strtoull` reads, then
+/// one suffix character `k`, `m`, `g`, `t`, `p` or `e` (any case; a power of 1024),
+/// whatever follows it unread, as MySQL 8 and MariaDB do (mysql/mysql-server
+/// `mysys/my_getopt.cc`, MariaDB/server `mysys/my_getopt.c`); any other character
+/// after the number is an "Unknown suffix", and a product beyond 64 bits is refused.
 fn count_with_suffix(text: &str) -> Result<i64, String> {
     let t = text.trim();
-    let (number, factor) = match t.chars().last().map(|c| c.to_ascii_uppercase()) {
-        Some('K') => (&t[..t.len() - 1], 1024),
-        Some('M') => (&t[..t.len() - 1], 1024 * 1024),
-        Some('G') => (&t[..t.len() - 1], 1024 * 1024 * 1024),
-        _ => (t, 1),
+    let number_end = t
+        .char_indices()
+        .find(|&(i, c)| !(c.is_ascii_digit() || (i == 0 && matches!(c, '+' | '-'))))
+        .map_or(t.len(), |(i, _)| i);
+    let (number, rest) = t.split_at(number_end);
+    let shift = match rest.chars().next().map(|c| c.to_ascii_uppercase()) {
+        None => 0,
+        Some('K') => 10,
+        Some('M') => 20,
+        Some('G') => 30,
+        Some('T') => 40,
+        Some('P') => 50,
+        Some('E') => 60,
+        Some(other) => return Err(format!("`{text}` has an unknown suffix `{other}`")),
     };
     count(number)?
-        .checked_mul(factor)
+        .checked_mul(1_i64 << shift)
         .ok_or_else(|| format!("`{text}` is too large"))
 }
 
 /// A count mysqld reads at start-up: my_getopt refuses anything but a number with an
-/// optional K/M/G suffix (a value ends only at `#`, so `40 ; forty` is one value), and
-/// the server does not start.
+/// optional K, M, G, T, P or E suffix (a value ends only at `#`, so `40 ; forty` is one
+/// value), and the server does not start.
 fn server_count(text: &str) -> Result<i64, String> {
     count_with_suffix(text).map_err(|_| {
-        "not a number with an optional K, M or G suffix: mysqld refuses to start (`Unknown suffix` or `requires an argument`)".to_owned()
+        "not a number with an optional K, M, G, T, P or E suffix: mysqld refuses to start (`Unknown suffix` or `requires an argument`)".to_owned()
     })
 }
+
+/// `max_connections`' largest value: mysqld lowers a larger one to it with a warning
+/// ("adjusted", `getopt_ull_limit_value`), MySQL's `VALID_RANGE(1, 100000)` and
+/// MariaDB's `VALID_RANGE(10, 100000)` alike (`sql/sys_vars.cc` of each).
+const MAX_CONNECTIONS_LIMIT: i64 = 100_000;
 
 fn read_file(file: &ParsedFile, files: &[&ParsedFile], model: &mut Model) {
     let all = pairs_with_includes(file, files);
@@ -88,7 +109,9 @@ fn read_file(file: &ParsedFile, files: &[&ParsedFile], model: &mut Model) {
         .collect();
     let scope: Arc<str> = crate::source::display_dir(&file.path).into();
     for pair in &all {
-        if is_password_option(&option_name(&pair.key)) && !pair.value.is_empty() {
+        // Any case: a password is masked even under a name mysqld refuses.
+        let lower = option_name(&pair.key).to_ascii_lowercase();
+        if is_password_option(&lower) && !pair.value.is_empty() {
             // In any group: a client's (`[client]`), a replication channel's or a
             // plugin's password. Masked, not reported: an option file configures a
             // server or command-line clients, not an application's pool.
@@ -138,7 +161,11 @@ fn read_file(file: &ParsedFile, files: &[&ParsedFile], model: &mut Model) {
         .to_owned();
     let max_connections = last("max_connections").map_or_else(
         || settings.default(MAX_CONNECTIONS),
-        |p| settings.parsed(p, server_count),
+        |p| {
+            settings.parsed(p, |text| {
+                server_count(text).map(|n| n.min(MAX_CONNECTIONS_LIMIT))
+            })
+        },
     );
     // Parsed once: both the value and whether MySQL raised it come from it.
     let wait_timeout = last("wait_timeout").map(|p| (p, count_with_suffix(&p.value)));
@@ -210,6 +237,40 @@ mod tests {
                 "{invalid:?}"
             );
         }
+    }
+
+    /// mysqld matches option names with their case: `Max_Connections` is not
+    /// `max_connections` (it was read as 5000; mysqld stops on it instead).
+    #[test]
+    fn option_names_keep_their_case() {
+        let db = &read("mysql/my.cnf", "[mysqld]\nMax_Connections = 5000\n").databases[0];
+        assert_eq!(db.max_connections.get(), Some(&151));
+        let model = read("mysql/my.cnf", "[mysqld]\nloose-max-connections = 300\n");
+        assert_eq!(model.databases[0].max_connections.get(), Some(&300));
+        assert_eq!(
+            model.entries.iter().next().map(|e| e.canonical.as_str()),
+            Some("max_connections")
+        );
+    }
+
+    /// MySQL 8 and MariaDB take T, P and E suffixes and ignore what follows the
+    /// suffix (`3e2` is 3 exa), and lower `max_connections` above 100000 to it.
+    #[test]
+    fn max_connections_takes_every_suffix_and_is_capped_at_100000() {
+        for (written, read_as) in [
+            ("200000", 100_000),
+            ("300K", 100_000),
+            ("1T", 100_000),
+            ("3e2", 100_000),
+            ("97k", 99_328),
+            ("500", 500),
+        ] {
+            let text = format!("[mysqld]\nmax_connections = {written}\n");
+            let db = &read("mysql/my.cnf", &text).databases[0];
+            assert_eq!(db.max_connections.get(), Some(&read_as), "{written}");
+        }
+        assert!(count_with_suffix("16E").is_err());
+        assert!(count_with_suffix("1.5K").is_err());
     }
 
     #[test]

@@ -27,8 +27,6 @@ pub(crate) struct DemandPools<'m> {
 struct Active {
     profiles: Vec<String>,
     source: String,
-    /// .NET environment names are matched without case (`Production`, `production`).
-    ignore_case: bool,
 }
 
 fn active_profiles(service: &Service, ecosystem: Ecosystem) -> Option<Active> {
@@ -70,11 +68,7 @@ fn active_profiles(service: &Service, ecosystem: Ecosystem) -> Option<Active> {
                     (listed.clone(), source)
                 }
             };
-            Some(Active {
-                profiles,
-                source,
-                ignore_case: false,
-            })
+            Some(Active { profiles, source })
         }
         Ecosystem::DotNet => {
             let (profiles, source) = match dotnet() {
@@ -87,11 +81,7 @@ fn active_profiles(service: &Service, ecosystem: Ecosystem) -> Option<Active> {
                     "ASP.NET Core's default environment".to_owned(),
                 ),
             };
-            Some(Active {
-                profiles,
-                source,
-                ignore_case: true,
-            })
+            Some(Active { profiles, source })
         }
         Ecosystem::Node => {
             // knex's CLI and Sequelize's pick the environment from NODE_ENV.
@@ -99,7 +89,6 @@ fn active_profiles(service: &Service, ecosystem: Ecosystem) -> Option<Active> {
             Some(Active {
                 profiles: vec![v.value.trim().to_owned()],
                 source: format!("NODE_ENV is `{}`", v.value.trim()),
-                ignore_case: false,
             })
         }
         _ => None,
@@ -291,14 +280,31 @@ pub(crate) fn run_deployed_environment(part: &mut Service, environment: &[EnvVar
 }
 
 impl Active {
+    /// A profile among `present`, not the one chosen, that an active name matches only
+    /// without case (`Production` for `ASPNETCORE_ENVIRONMENT=production`): worth
+    /// saying, as it looks active but its file is not loaded. Profile names match
+    /// exactly, .NET's too: the host adds `appsettings.{EnvironmentName}.json` by the
+    /// name built from the variable as written (dotnet/runtime
+    /// `Microsoft.Extensions.Hosting` `HostingHostBuilderExtensions.ConfigureDefaults`)
+    /// and the physical file provider opens that exact name. On Linux, which every
+    /// Compose and Kubernetes container runs (a deployment's environment is a
+    /// container's), `production` does not find `appsettings.Production.json`; only
+    /// `IsProduction()` compares without case.
+    fn case_variant<'p>(
+        &self,
+        present: &[Option<&'p str>],
+        chosen: Option<Option<&'p str>>,
+    ) -> Option<&'p str> {
+        present
+            .iter()
+            .flatten()
+            .copied()
+            .filter(|p| Some(Some(*p)) != chosen && !self.names(p))
+            .find(|p| self.profiles.iter().any(|a| a.eq_ignore_ascii_case(p)))
+    }
+
     fn names(&self, profile: &str) -> bool {
-        self.profiles.iter().any(|p| {
-            if self.ignore_case {
-                p.eq_ignore_ascii_case(profile)
-            } else {
-                p == profile
-            }
-        })
+        self.profiles.iter().any(|p| p == profile)
     }
 
     /// The profile whose pool runs among `present`: the pool read with exactly the
@@ -323,15 +329,7 @@ impl Active {
         if let Some(p) = combination {
             return Some(Some(*p));
         }
-        let position = |p: &str| {
-            self.profiles.iter().rposition(|a| {
-                if self.ignore_case {
-                    a.eq_ignore_ascii_case(p)
-                } else {
-                    a == p
-                }
-            })
-        };
+        let position = |p: &str| self.profiles.iter().rposition(|a| a == p);
         let active = present
             .iter()
             .flatten()
@@ -427,14 +425,20 @@ fn choose<'p>(
     if let Some(active) = active_profiles(service, ecosystem) {
         result.active_known = true;
         let chosen = active.choose(present);
-        notes.push(match chosen {
+        let mut note = match chosen {
             Some(p) => format!("profile {}: {}", shown(p), active.source),
             None => format!(
                 "no pool of {}: {}",
                 group.first().map_or("", |p| p.name.as_str()),
                 active.source
             ),
-        });
+        };
+        if let Some(other) = active.case_variant(present, chosen) {
+            note.push_str(&format!(
+                " (profile {other} differs only in case and is not loaded: the file is opened by its exact name, as on Linux)"
+            ));
+        }
+        notes.push(note);
         return chosen;
     }
     // Unknown: the largest is the safe bound; ties keep the first (the default).

@@ -9,6 +9,9 @@
 //!   `:`, in a dictionary that ignores case ([`config_leaves`]). A key written twice,
 //!   however spelt (`ConnectionStrings:Pg` flat and `connectionStrings: {Pg}` nested), is
 //!   a `FormatException` ("A duplicate key '…' was found."): the file does not load.
+//! - Strings are RFC 8259's: a raw control character or an escape YAML has and JSON
+//!   does not (`\x30`) is refused by System.Text.Json, not folded or decoded as the YAML
+//!   loader would (`string_fault`).
 
 use super::{Document, NodeId, NodeKind, ScalarStyle, SyntaxError};
 use crate::source::Span;
@@ -157,6 +160,9 @@ pub fn parse(text: &str) -> Document {
         doc.errors.extend(not_json(&doc, &blanked));
     }
     if doc.errors.is_empty() {
+        doc.errors.extend(string_fault(&blanked));
+    }
+    if doc.errors.is_empty() {
         doc.errors.extend(duplicate_key(&doc));
     }
     // Blanking keeps byte lengths but not char boundaries (a multi-byte character in a
@@ -232,6 +238,77 @@ fn not_json(doc: &Document, text: &str) -> Option<SyntaxError> {
         };
         Some(error(message, node.span))
     })
+}
+
+/// The first fault inside a double-quoted string (key or value) that System.Text.Json
+/// refuses and the YAML loader does not: a raw control character (a line break the
+/// loader folds into a space, a tab) or an escape other than `\" \\ \/ \b \f \n \r \t`
+/// and `\u` with four hex digits (the loader decodes YAML's `\x30`, `\e`, `\N`, …).
+/// RFC 8259 §7; System.Text.Json's `Utf8JsonReader` throws `JsonReaderException` ("'0x0A'
+/// is invalid within a JSON string", "… is an invalid escapable character within a JSON
+/// string"), which .NET's provider rethrows as "Could not parse the JSON file": the
+/// application does not start. The message does not quote the string, which may be a
+/// password.
+fn string_fault(text: &str) -> Option<SyntaxError> {
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        if b != b'"' {
+            i += 1;
+            continue;
+        }
+        let end = after_string(bytes, i);
+        if let Some(fault) = fault_in_string(text, i + 1, end) {
+            return Some(fault);
+        }
+        i = end;
+    }
+    None
+}
+
+/// The fault of the string whose text runs from `from` to its closing quote (before `end`).
+fn fault_in_string(text: &str, from: usize, end: usize) -> Option<SyntaxError> {
+    let bytes = text.as_bytes();
+    let error = |at: usize, len: usize, what: &str, fix: &str| {
+        SyntaxError {
+        message: format!(
+            "invalid JSON: {what} inside a string, which System.Text.Json refuses (\"The string should be correctly escaped.\"), so .NET's JSON configuration provider throws and the application does not start; {fix}"
+        ),
+        span: Span::new(at, (at + len).min(text.len())),
+    }
+    };
+    let mut i = from;
+    while i < end {
+        let b = *bytes.get(i)?;
+        match b {
+            b'"' => return None,
+            b'\n' | b'\r' => {
+                let fix = "write the line break as \\n, or end the string before it";
+                return Some(error(i, 1, "a raw line break", fix));
+            }
+            _ if b < 0x20 => {
+                let fix = format!("write it as \\u{b:04X}");
+                return Some(error(i, 1, "a raw control character", &fix));
+            }
+            b'\\' => {
+                let hex = |at: usize| bytes.get(at).is_some_and(u8::is_ascii_hexdigit);
+                let valid = match bytes.get(i + 1) {
+                    Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => true,
+                    Some(b'u') => (i + 2..i + 6).all(hex),
+                    _ => false,
+                };
+                if !valid {
+                    let escaped = text.get(i + 1..).and_then(|rest| rest.chars().next());
+                    let len = 1 + escaped.map_or(0, char::len_utf8);
+                    let fix = "JSON's escapes are only \\\", \\\\, \\/, \\b, \\f, \\n, \\r, \\t and \\u with four hex digits";
+                    return Some(error(i, len, "a backslash escape JSON does not have", fix));
+                }
+                i += 2;
+            }
+            _ => i += 1,
+        }
+    }
+    None
 }
 
 /// `true`, `false`, `null` or a JSON number.
@@ -313,6 +390,28 @@ mod tests {
         for valid in ["{}", "{\"a\": [1, -2.5e+3, true, null, \"x\"],}", " \n"] {
             assert_eq!(parse(valid).errors, [], "{valid}");
         }
+    }
+
+    /// System.Text.Json refuses a raw line break or tab in a string and escapes JSON
+    /// does not have; the YAML loader folded the break and decoded YAML's `\x30`.
+    #[test]
+    fn strings_system_text_json_refuses_are_an_error_at_the_fault() {
+        for (text, at) in [
+            ("{\"a\": \"x;\n  y\"}", "\n  y"),
+            ("{\"a\": \"x\ty\"}", "\ty"),
+            ("{\"a\": \"Size=\\x30\"}", "\\x30"),
+            ("{\"k\\e\": 1}", "\\e"),
+        ] {
+            let doc = parse(text);
+            let error = doc.errors.first().unwrap_or_else(|| panic!("{text}"));
+            assert!(
+                text[error.span.start..].starts_with(at),
+                "{text}: {error:?}"
+            );
+            assert!(error.message.contains("System.Text.Json"), "{error:?}");
+        }
+        let valid = r#"{"a": "q\" b\\ s\/ \b\f\n\r\t \u00e9 é", "b": "x" /* "\x" */}"#;
+        assert_eq!(parse(valid).errors, [], "{valid}");
     }
 
     #[test]

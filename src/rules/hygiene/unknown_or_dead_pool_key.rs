@@ -350,7 +350,8 @@ fn mysql_name_check(entry: &ConfigEntry) -> Option<(NameCheck, &str)> {
     if !parameters::is_mysql_server_group(entry.profile.as_deref()) {
         return None;
     }
-    let written = entry.key.trim().to_ascii_lowercase().replace('-', "_");
+    // mysqld matches names and the `loose-` prefix with their case.
+    let written = entry.key.trim().replace('-', "_");
     if written.starts_with("loose_") || entry.canonical.contains('.') {
         return None;
     }
@@ -472,7 +473,7 @@ fn reset_pgbouncer_settings(pooler: &crate::model::Pooler) -> Vec<Diagnostic> {
 }
 
 /// The known name `name` is in another case (`Default_Pool_Size`): only names a product
-/// matches case-sensitively get here, PgBouncer's settings.
+/// matches case-sensitively get here: PgBouncer's settings and mysqld's options.
 fn same_but_case(name: &str, known: &'static [&'static str]) -> Option<&'static str> {
     let lower = name.to_ascii_lowercase();
     let at = known.binary_search(&lower.as_str()).ok()?;

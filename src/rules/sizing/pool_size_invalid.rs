@@ -8,7 +8,9 @@
 //! `SqlConnectionString` constructor throws for `_maxPoolSize < 1` or `_minPoolSize < 0`
 //! (dotnet/SqlClient `SqlConnectionString.cs`) (rules-catalogue SZ01), also with
 //! `Pooling=false`. A .NET `Pooling` value the driver refuses (Npgsql's `no`) is the
-//! pool's maximum, invalid, and reported here too: the driver throws before any pool.
+//! pool's maximum, invalid, and reported here too: the driver throws before any pool;
+//! so is a keyword MySqlConnector does not have (it refuses the whole string).
+//! MySqlConnector takes `Maximum Pool Size=0` but its pool then has no slot.
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::{Engine, Library, Model, Origin, Pool, Setting, Val};
 use crate::rules::{
@@ -292,6 +294,26 @@ fn limits(library: Library) -> Option<Limits> {
             consequence: "SqlClient throws {thrown} when the connection string is set on the SqlConnection, so no connection opens",
             unreadable: "SqlClient cannot parse it and throws, so no connection opens",
         }),
+        // MySqlConnector checks only the minimum against the maximum
+        // (`ConnectionSettings`), then sizes its pool's semaphore by the maximum
+        // (`m_sessionSemaphore = new(cs.MaximumPoolSize)`) and makes every session
+        // wait on it first (mysql-net/MySqlConnector `src/MySqlConnector/Core/ConnectionPool.cs`,
+        // `GetSessionAsync`): a maximum of 0 has no slot ever. Its sizes are unsigned,
+        // so a negative one is refused while parsing (read as invalid).
+        Library::MySqlConnector => Some(Limits {
+            max: Bound {
+                floor: 1,
+                thrown: "every Open() waits Connection Timeout for a slot of the pool's semaphore, which has none, and throws",
+                help: "set Maximum Pool Size to a whole number of at least 1 (MySqlConnector's default is 100), or write Pooling=false for no pool",
+            },
+            min: Bound {
+                floor: 0,
+                thrown: "the string is refused",
+                help: "set Minimum Pool Size to 0 or a whole number up to Maximum Pool Size",
+            },
+            consequence: "MySqlConnector accepts it, but {thrown}",
+            unreadable: "MySqlConnector throws when the connection string is set, so no connection opens",
+        }),
         _ => None,
     }
 }
@@ -344,7 +366,10 @@ fn check_count(
     // the one written.
     let written = setting.origin.written_name();
     let property = match (pool.library, written) {
-        (Library::ActiveRecord | Library::Npgsql | Library::SqlClient, Some(written)) => written,
+        (
+            Library::ActiveRecord | Library::Npgsql | Library::SqlClient | Library::MySqlConnector,
+            Some(written),
+        ) => written,
         _ => property,
     };
     let (message, label) = match &setting.value {
@@ -367,9 +392,13 @@ fn check_count(
         _ => return None,
     };
     // The .NET reader makes a refused `Pooling` value the maximum ([`pooling_fix`]).
+    // It makes a keyword MySqlConnector lacks (`Timeout`) the maximum too.
     let (label, help) = match pooling_fix(pool.library, property, &setting.value) {
-        Some(fix) => ("not a value the driver takes".to_owned(), fix),
-        None => (label, bound.help),
+        Some(fix) => ("not a value the driver takes".to_owned(), fix.to_owned()),
+        None => match refused_keyword_fix(pool.library, property, &setting.value) {
+            Some(fix) => ("not a keyword the driver has".to_owned(), fix),
+            None => (label, bound.help.to_owned()),
+        },
     };
     Some(
         Diagnostic::new(&META, Severity::Error, at, message)
@@ -380,6 +409,18 @@ fn check_count(
     )
 }
 
+/// How to fix a keyword MySqlConnector does not have, which the .NET reader makes the
+/// pool's maximum (None for a pool size or `Pooling`, and for other libraries).
+fn refused_keyword_fix(library: Library, property: &str, value: &Val<i64>) -> Option<String> {
+    let squeezed = property.replace(' ', "").to_ascii_lowercase();
+    let own = squeezed.ends_with("poolsize") || squeezed == "pooling";
+    (library == Library::MySqlConnector && !own && matches!(value, Val::Invalid(_))).then(|| {
+        format!(
+            "remove {property}, or write the MySqlConnector keyword for it (https://mysqlconnector.net/connection-options/: `Connection Timeout`, `Connection Lifetime`, `Connection Idle Timeout`)"
+        )
+    })
+}
+
 /// How to write a .NET `Pooling` value the driver refuses (None for any other value).
 fn pooling_fix(library: Library, property: &str, value: &Val<i64>) -> Option<&'static str> {
     if !property.eq_ignore_ascii_case("Pooling") || !matches!(value, Val::Invalid(_)) {
@@ -388,6 +429,7 @@ fn pooling_fix(library: Library, property: &str, value: &Val<i64>) -> Option<&'s
     match library {
         Library::Npgsql => Some("write Pooling=true, or Pooling=false for no pool (Npgsql takes no other value, not yes or no)"),
         Library::SqlClient => Some("write Pooling=true, or Pooling=false for no pool (SqlClient also takes yes and no)"),
+        Library::MySqlConnector => Some("write Pooling=true, or Pooling=false for no pool (MySqlConnector also takes yes and no)"),
         _ => None,
     }
 }
