@@ -534,7 +534,9 @@ fn read_database(source: &Source, model: &mut Model) -> Vec<(String, Pool)> {
         return pools;
     };
     let reused = alias_targets(doc);
-    for entry in doc.entries(root) {
+    // An environment (or database) written twice is the last one: Psych assigns each
+    // pair in order (`revive_hash` [PSYCH-TO-RUBY]).
+    for entry in ruby_entries(doc, root) {
         let Some(env) = doc.text(entry.key) else {
             continue;
         };
@@ -546,7 +548,7 @@ fn read_database(source: &Source, model: &mut Model) -> Vec<(String, Pool)> {
             let pool = read_pool(source, model, (env, PRIMARY), entry.key, value);
             pools.push((env.to_owned(), pool));
         } else {
-            for db in doc.entries(value) {
+            for db in ruby_entries(doc, value) {
                 let target = doc.resolve(db.value);
                 if doc.is_map(target) && is_database_config(doc, target) {
                     let config = doc.text(db.key).unwrap_or("?");
@@ -2451,6 +2453,24 @@ mod tests {
         assert_eq!(pool.max.get(), Some(&5));
         assert!(
             matches!(&pool.max.origin, Origin::File { via: Some(v), .. } if v == "DB_POOL,MAX_THREADS")
+        );
+    }
+
+    /// Psych keeps the last of a key written twice: one production pool, of 2.
+    #[test]
+    fn an_environment_or_database_written_twice_is_the_last() {
+        let model = read(&[(
+            "app/config/database.yml",
+            "production:\n  adapter: postgresql\n  pool: 20\nproduction:\n  adapter: postgresql\n  pool: 2\nstaging:\n  primary:\n    adapter: postgresql\n    pool: 7\n  primary:\n    adapter: postgresql\n    pool: 3\n",
+        )]);
+        let pools: Vec<_> = model
+            .pools
+            .iter()
+            .map(|p| (p.name.as_str(), p.max.get().copied()))
+            .collect();
+        assert_eq!(
+            pools,
+            [("production", Some(2)), ("staging.primary", Some(3))]
         );
     }
 
