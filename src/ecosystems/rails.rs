@@ -174,12 +174,27 @@ impl<'a> Source<'a> {
                 Some(text) => (Val::Known(text.to_owned()), None),
                 None => (Val::unknown("not a scalar".into()), None),
             },
-            [tag] if tag.output && tag.span == span => evaluate(&tag.code),
+            [tag] if tag.output && self.is_whole_value(tag, node) => evaluate(&tag.code),
             _ => (
                 Val::unknown("an ERB template poollint does not evaluate".into()),
                 None,
             ),
         }
+    }
+
+    /// Whether the output `tag` is the whole scalar at `node`, bare or quoted
+    /// (`pool: "<%= ENV.fetch("P") { 5 } %>"` renders to the String `"5"`, which
+    /// [`Source::typed`] reads as a quoted value).
+    fn is_whole_value(&self, tag: &Tag, node: NodeId) -> bool {
+        let span = self.doc().span(node);
+        let quoted = self.doc().scalar(node).is_some_and(|s| {
+            matches!(
+                s.style,
+                ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted
+            )
+        });
+        tag.span == span
+            || (quoted && tag.span.start == span.start + 1 && tag.span.end + 1 == span.end)
     }
 
     /// The value at `node` as the application reads it from the loaded YAML: a plain
@@ -1058,8 +1073,10 @@ fn url_variables(source: &Source, config: &str, url: Option<NodeId>) -> Option<U
         };
         return Some(UrlVariables::new(variables));
     };
-    let span = source.doc().span(node);
-    let tag = source.tags.iter().find(|t| t.output && t.span == span)?;
+    let tag = source
+        .tags
+        .iter()
+        .find(|t| t.output && source.is_whole_value(t, node))?;
     let lookup = ENV_LOOKUP.as_ref()?.captures(tag.code.trim())?;
     let variable = lookup.get(1).or_else(|| lookup.get(2))?.as_str();
     Some(UrlVariables::new(vec![variable.to_owned()]))
@@ -2688,6 +2705,26 @@ mod tests {
     /// it, checked against Ruby 3.1 / Psych 4.0.3: `10.0` is the Float 10.0 (it was
     /// reported as a misread 10), `1_0`, `0x10`, `010` (octal) and `0b1010` Integers (they
     /// were read as 1, 0, 10 and 0), quoted text a String.
+    /// ERB writes a value in place of its whole tag: a tag over lines is one value,
+    /// and a quoted tag a String Active Record reads with `to_i`.
+    #[test]
+    fn erb_values_over_lines_or_quoted_are_evaluated() {
+        for (written, read) in [
+            ("<%=\n    ENV.fetch(\"DB_POOL\") { 5 }\n  %>", 5),
+            ("\"<%= ENV.fetch(\"DB_POOL\") { 6 } %>\"", 6),
+            ("'<%= ENV.fetch(\"DB_POOL\", 7) %>'", 7),
+        ] {
+            let pool = production(&format!(
+                "production:\n  adapter: postgresql\n  pool: {written}\n  database: app\n"
+            ));
+            assert_eq!(pool.max.value, Val::Known(read), "pool: {written}");
+            let Origin::File { via, .. } = &pool.max.origin else {
+                panic!("{written}: {:?}", pool.max.origin);
+            };
+            assert_eq!(via.as_deref(), Some("DB_POOL"));
+        }
+    }
+
     #[test]
     fn pool_numbers_are_typed_as_psych_then_to_i() {
         for (written, read) in [
