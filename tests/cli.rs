@@ -6002,6 +6002,27 @@ fn a_compose_deployment_is_the_service_named_like_the_table() {
     assert!(out.contains("allows 2 connections"), "{out}");
 }
 
+/// Puma takes its workers from `WEB_CONCURRENCY` when `puma.rb` has no `workers` call
+/// (Rails' generated file): a deployment's 4 workers × pool 5 exceed 15 slots.
+#[test]
+fn puma_without_workers_takes_web_concurrency_from_the_deployment() {
+    let dir = tree(&[
+        (
+            "docker-compose.yml",
+            "services:\n  web:\n    image: app\n    environment:\n      WEB_CONCURRENCY: \"4\"\n      RAILS_ENV: production\n",
+        ),
+        ("app/config/database.yml", "production:\n  adapter: postgresql\n  database: app\n  pool: 5\n"),
+        ("app/config/puma.rb", "threads 5, 5\nport ENV.fetch(\"PORT\", 3000)\n"),
+        (
+            "poollint.toml",
+            "[[database]]\nname = \"d\"\nengine = \"postgresql\"\nmax-connections = 15\nsuperuser-reserved-connections = 0\n\n[[service]]\nname = \"web\"\nconfig = [\"app/config/database.yml\", \"app/config/puma.rb\"]\ndeployment = \"docker-compose.yml\"\nconnects-to = \"d\"\n",
+        ),
+    ]);
+    let out = check_output(dir.path(), "concise", "fleet-exceeds-db-slots");
+    assert!(out.contains("can open 20 connections"), "{out}");
+    assert!(out.contains("4 processes"), "{out}");
+}
+
 /// The other services of a deployment's compose file stay their own processes: a
 /// `worker` beside the declared `web` counts with its own replicas and pool (4 × 7),
 /// not merged into `web` nor lost (demand 3 × 15 + 4 × 7 = 73).

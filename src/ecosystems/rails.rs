@@ -1978,15 +1978,35 @@ fn read_puma(source: &Source) -> (Option<Setting<i64>>, Option<Setting<i64>>) {
             },
         ))
     });
-    let workers = call("workers", "puma.workers").map(|mut setting| {
-        // `workers 0` is single mode: one process.
-        if let Val::Known(v) = &mut setting.value {
-            *v = (*v).max(1);
-        }
-        setting
-    });
+    let workers = call("workers", "puma.workers")
+        .map(|mut setting| {
+            // `workers 0` is single mode: one process.
+            if let Val::Known(v) = &mut setting.value {
+                *v = (*v).max(1);
+            }
+            setting
+        })
+        .or_else(|| {
+            // Without a `workers` call Puma takes `WEB_CONCURRENCY` (default 0, single
+            // mode: one process): `puma_options_from_env` sets the defaults the file's
+            // calls override [PUMA-CFG]. A deployment's value substitutes later
+            // (`topology::substitute_environment`).
+            Some(Setting::known(
+                1,
+                Origin::File {
+                    file: source.file.id,
+                    span: Span::new(0, 0),
+                    key: "puma.workers".into(),
+                    via: Some(PUMA_WORKERS_VARIABLE.into()),
+                },
+            ))
+        });
     (threads, workers)
 }
+
+/// The variable Puma reads its worker processes from when the config sets none
+/// (`workers = ENV['WEB_CONCURRENCY']` [PUMA-CFG]).
+const PUMA_WORKERS_VARIABLE: &str = "WEB_CONCURRENCY";
 
 /// The variables Puma 5+ reads its maximum threads from when the config sets none, in
 /// the order it tries them (`ENV['PUMA_MAX_THREADS'] || ENV['MAX_THREADS']` [PUMA-CFG]).
@@ -3133,7 +3153,20 @@ mod tests {
         }
         assert_eq!(puma("workers(3)\n").1, Some(Val::Known(3)));
         assert_eq!(puma("workers 0\n").1, Some(Val::Known(1)));
-        assert_eq!(puma("threads 4, 4\n").1, None);
+    }
+
+    /// Without a `workers` call Puma takes `WEB_CONCURRENCY`, else single mode: one
+    /// process read through the variable (it was no setting, so a deployment's
+    /// `WEB_CONCURRENCY=4` changed nothing).
+    #[test]
+    fn puma_default_workers_name_web_concurrency() {
+        let model = read(&[("app/config/puma.rb", "threads 4, 4\n")]);
+        let workers = model.services[0].processes.as_ref().expect("workers");
+        assert_eq!(workers.value, Val::Known(1));
+        let Origin::File { via, .. } = &workers.origin else {
+            panic!("{:?}", workers.origin);
+        };
+        assert_eq!(via.as_deref(), Some("WEB_CONCURRENCY"));
     }
 
     /// Without a `threads` call Puma 5+ takes its maximum from `PUMA_MAX_THREADS`, then
