@@ -6023,6 +6023,29 @@ fn puma_without_workers_takes_web_concurrency_from_the_deployment() {
     assert!(out.contains("4 processes"), "{out}");
 }
 
+/// Puma loads `config/puma/production.rb` instead of `config/puma.rb` in production:
+/// its 10 threads are checked against the pool of 5, `puma.rb`'s 2 are not read.
+#[test]
+fn puma_production_file_is_the_production_puma_config() {
+    let dir = tree(&[
+        (
+            "app/config/database.yml",
+            "production:\n  adapter: postgresql\n  pool: 5\n",
+        ),
+        ("app/config/puma.rb", "threads 2, 2\n"),
+        ("app/config/puma/production.rb", "threads 10, 10\n"),
+    ]);
+    let out = check_output(
+        dir.path(),
+        "concise",
+        "pool-smaller-than-thread-concurrency",
+    );
+    assert!(
+        out.contains("runs 10 threads (app/config/puma/production.rb:1)"),
+        "{out}"
+    );
+}
+
 /// The other services of a deployment's compose file stay their own processes: a
 /// `worker` beside the declared `web` counts with its own replicas and pool (4 × 7),
 /// not merged into `web` nor lost (demand 3 × 15 + 4 × 7 = 73).

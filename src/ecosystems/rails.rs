@@ -86,12 +86,10 @@ impl Reader for Rails {
     }
 
     fn recognise(&self, path: &Path) -> Option<Format> {
-        let in_config = path
-            .parent()
-            .and_then(|d| d.file_name())
-            .and_then(|d| d.to_str())
-            == Some("config");
-        if !in_config {
+        if is_puma_production_file(path) {
+            return Some(Format::Raw);
+        }
+        if dir_name(path.parent()) != Some("config") {
             return None;
         }
         match file_name(path)? {
@@ -103,16 +101,13 @@ impl Reader for Rails {
 
     /// An application is the directory above `config/`.
     fn unit<'p>(&self, path: &'p Path) -> Option<&'p Path> {
-        path.parent().and_then(Path::parent)
+        app_root(path)
     }
 
     fn read(&self, files: &[&ParsedFile], sources: &SourceMap) -> Model {
         let mut apps: BTreeMap<PathBuf, Vec<&ParsedFile>> = BTreeMap::new();
         for file in files {
-            let root = file
-                .path
-                .parent()
-                .and_then(Path::parent)
+            let root = app_root(&file.path)
                 .map(Path::to_path_buf)
                 .unwrap_or_default();
             apps.entry(root).or_default().push(file);
@@ -123,6 +118,33 @@ impl Reader for Rails {
         }
         model
     }
+}
+
+/// The name of the directory `dir`, if any.
+fn dir_name(dir: Option<&Path>) -> Option<&str> {
+    dir.and_then(Path::file_name).and_then(|d| d.to_str())
+}
+
+/// `config/puma/production.rb`: the file Puma loads instead of `config/puma.rb` when its
+/// environment is production. Puma loads one config file, the first that exists of
+/// `config/puma/<environment>.rb` and `config/puma.rb` (`Configuration#config_files`
+/// [PUMA-CFG]); poollint models production ([`RUNTIME_ENV`]).
+fn is_puma_production_file(path: &Path) -> bool {
+    let puma_dir = path.parent();
+    file_name(path) == Some("production.rb")
+        && dir_name(puma_dir) == Some("puma")
+        && dir_name(puma_dir.and_then(Path::parent)) == Some("config")
+}
+
+/// The application's directory, the one above `config/`.
+fn app_root(path: &Path) -> Option<&Path> {
+    let config = path.parent()?;
+    let config = if is_puma_production_file(path) {
+        config.parent()?
+    } else {
+        config
+    };
+    config.parent()
 }
 
 /// One file with its text and ERB tags.
@@ -467,7 +489,11 @@ fn read_app(root: &Path, files: &[&ParsedFile], sources: &SourceMap) -> Model {
         }
     }
     let scope = crate::source::unit_name(root);
-    if let Some(file) = named("puma.rb") {
+    let puma_production = files
+        .iter()
+        .copied()
+        .find(|f| is_puma_production_file(&f.path));
+    if let Some(file) = puma_production.or_else(|| named("puma.rb")) {
         let source = Source::new(file, sources);
         let (threads, workers) = read_puma(&source);
         model.services.push(service(
@@ -3153,6 +3179,35 @@ mod tests {
         }
         assert_eq!(puma("workers(3)\n").1, Some(Val::Known(3)));
         assert_eq!(puma("workers 0\n").1, Some(Val::Known(1)));
+    }
+
+    /// Puma loads `config/puma/production.rb` instead of `config/puma.rb` in
+    /// production: its threads are the production threads, `puma.rb`'s are not read.
+    #[test]
+    fn puma_production_file_replaces_puma_rb() {
+        let model = read(&[
+            (
+                "app/config/database.yml",
+                "production:\n  adapter: postgresql\n",
+            ),
+            ("app/config/puma.rb", "threads 2, 2\nworkers 3\n"),
+            ("app/config/puma/production.rb", "threads 12, 12\n"),
+        ]);
+        assert_eq!(model.services.len(), 1);
+        let puma = &model.services[0];
+        assert_eq!(puma.threads.as_ref().and_then(|t| t.get()), Some(&12));
+        assert_eq!(puma.processes.as_ref().and_then(|t| t.get()), Some(&1));
+        assert_eq!(puma.pools.len(), 1);
+        assert!(Rails
+            .recognise(Path::new("app/config/puma/production.rb"))
+            .is_some());
+        assert!(Rails
+            .recognise(Path::new("app/config/puma/staging.rb"))
+            .is_none());
+        assert_eq!(
+            Rails.unit(Path::new("app/config/puma/production.rb")),
+            Some(Path::new("app"))
+        );
     }
 
     /// Without a `workers` call Puma takes `WEB_CONCURRENCY`, else single mode: one
