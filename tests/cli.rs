@@ -6046,6 +6046,32 @@ fn puma_production_file_is_the_production_puma_config() {
     );
 }
 
+/// A Sidekiq `concurrency` with which Sidekiq does not start (0, a Float, a String) is
+/// a `parse-error` at the value, with the reason the reader recorded.
+#[test]
+fn sidekiq_concurrency_sidekiq_refuses_is_a_parse_error() {
+    for (written, reason) in [
+        ("0", "Concurrency of 0 is not supported"),
+        ("2.5", "as a Float"),
+        ("\"20\"", "as a String"),
+    ] {
+        let dir = tree(&[
+            (
+                "config/database.yml",
+                "production:\n  adapter: postgresql\n  pool: 10\n",
+            ),
+            ("config/sidekiq.yml", &format!("concurrency: {written}\n")),
+        ]);
+        let out = check_output(dir.path(), "concise", "parse-error");
+        assert!(
+            out.contains("config/sidekiq.yml:1:14: error[parse-error] sidekiq.concurrency is")
+                && out.contains(reason)
+                && out.contains("so Sidekiq does not start"),
+            "{written}: {out}"
+        );
+    }
+}
+
 /// The other services of a deployment's compose file stay their own processes: a
 /// `worker` beside the declared `web` counts with its own replicas and pool (4 × 7),
 /// not merged into `web` nor lost (demand 3 × 15 + 4 × 7 = 73).
