@@ -6072,6 +6072,31 @@ fn sidekiq_concurrency_sidekiq_refuses_is_a_parse_error() {
     }
 }
 
+/// `reaping_frequency: 0` starts no reaper, so Active Record never closes idle
+/// connections (its default `idle_timeout` of 300 s does nothing): the server's 10 min
+/// `idle_session_timeout` closes them first, reported at `reaping_frequency`.
+#[test]
+fn a_rails_pool_without_reaper_keeps_idle_connections_past_the_server() {
+    let dir = tree(&[
+        ("app/config/database.yml", "production:\n  adapter: postgresql\n  database: app\n  pool: 5\n  reaping_frequency: 0\n"),
+        ("app/config/puma.rb", "threads 5, 5\n"),
+        ("db/postgresql.conf", "idle_session_timeout = '10min'\nstatement_timeout = '30s'\n"),
+        (
+            "poollint.toml",
+            "[[database]]\nname = \"d\"\nengine = \"postgresql\"\nconfig = \"db/postgresql.conf\"\n\n[[service]]\nname = \"web\"\nconfig = [\"app/config/database.yml\", \"app/config/puma.rb\"]\nconnects-to = \"d\"\n",
+        ),
+    ]);
+    let out = check_output(
+        dir.path(),
+        "concise",
+        "server-idle-timeout-kills-pooled-connections",
+    );
+    assert!(
+        out.contains("app/config/database.yml:5:22: error[server-idle-timeout-kills-pooled-connections] pool production keeps idle connections and nothing closes"),
+        "{out}"
+    );
+}
+
 /// The other services of a deployment's compose file stay their own processes: a
 /// `worker` beside the declared `web` counts with its own replicas and pool (4 × 7),
 /// not merged into `web` nor lost (demand 3 × 15 + 4 × 7 = 73).

@@ -67,6 +67,8 @@ const POOL: i64 = 5;
 const CHECKOUT_TIMEOUT: u64 = 5;
 /// `idle_timeout` default, seconds [RAILS-HASH].
 const IDLE_TIMEOUT: u64 = 300;
+/// `reaping_frequency` default, seconds [RAILS-HASH].
+const REAPING_FREQUENCY: u64 = 60;
 /// Rails 8.1's `keepalive` default, seconds [RAILS-HASH] (no keepalive before 8.1).
 const KEEPALIVE_8_1: u64 = 600;
 /// Puma's default maximum threads on MRI [PUMA-CFG].
@@ -852,7 +854,11 @@ fn read_pool(
             CHECKOUT_TIMEOUT,
             Seconds::OrDefault(CHECKOUT_TIMEOUT),
         ),
-        idle_timeout: seconds("idle_timeout", IDLE_TIMEOUT, Seconds::Fetch),
+        idle_timeout: reaped_idle_timeout(
+            seconds("idle_timeout", IDLE_TIMEOUT, Seconds::Fetch),
+            (values.contains_key("reaping_frequency") || from_url("reaping_frequency").is_some())
+                .then(|| seconds("reaping_frequency", REAPING_FREQUENCY, Seconds::Fetch)),
+        ),
         max_lifetime: seconds("max_age", 0, Seconds::Whole),
         keepalive: if runs_rails_8_1
             && !values.contains_key("keepalive")
@@ -1172,6 +1178,8 @@ pub(crate) fn with_environment_url(base: &Pool, var: &crate::model::EnvVar) -> P
             *target = setting;
         }
     }
+    let idle = pool.idle_timeout.clone();
+    pool.idle_timeout = reaped_idle_timeout(idle, seconds("reaping_frequency", Seconds::Fetch));
     // A Rails 8.1 key the URL adds makes the 8.1 pool's keepalive default apply.
     let runs_rails_8_1 = ["min_connections", "max_connections"]
         .iter()
@@ -1538,6 +1546,25 @@ fn ruby_count(raw: &str, value: RubyValue, default: i64, what: &str) -> Val<i64>
 /// A count passed as text (a `url:` query parameter): a Ruby String.
 fn string_count(text: &str, default: i64, what: &str) -> Val<i64> {
     ruby_count(text, RubyValue::String(text.to_owned()), default, what)
+}
+
+/// The pool's `idle_timeout` as it runs: only the reaper closes idle connections
+/// (`flush`), and a `reaping_frequency` of 0, nil or below (`fetch(:reaping_frequency,
+/// 60)&.to_f` [RAILS-HASH]) starts no reaper ("A reaper instantiated with a zero
+/// frequency will never reap the connection pool", `Reaper#run`: `return unless
+/// frequency && frequency > 0`, rails/rails
+/// `activerecord/lib/active_record/connection_adapters/abstract/connection_pool/reaper.rb`):
+/// idle connections are then never closed, whatever `idle_timeout` says, read as no
+/// idle timeout at `reaping_frequency`. A running reaper's delay (up to one period
+/// past `idle_timeout`) is not added.
+fn reaped_idle_timeout(
+    idle: Setting<Duration>,
+    reaping: Option<Setting<Duration>>,
+) -> Setting<Duration> {
+    match reaping {
+        Some(reaping) if reaping.value == Val::Known(Duration::ZERO) => reaping,
+        _ => idle,
+    }
 }
 
 /// How Active Record turns a duration key's value into seconds (`HashConfig`, Rails
@@ -2751,6 +2778,33 @@ mod tests {
     /// it, checked against Ruby 3.1 / Psych 4.0.3: `10.0` is the Float 10.0 (it was
     /// reported as a misread 10), `1_0`, `0x10`, `010` (octal) and `0b1010` Integers (they
     /// were read as 1, 0, 10 and 0), quoted text a String.
+    /// Only the reaper closes idle connections: `reaping_frequency` 0, nil or below
+    /// starts none, so the pool has no idle timeout, read at `reaping_frequency`.
+    #[test]
+    fn a_pool_without_reaper_never_closes_idle_connections() {
+        for written in [
+            "  reaping_frequency: 0\n",
+            "  reaping_frequency: ~\n",
+            "  reaping_frequency: -1\n",
+            "  url: postgres://db/app?reaping_frequency=0\n",
+        ] {
+            let pool = production(&format!(
+                "production:\n  adapter: postgresql\n  idle_timeout: 60\n{written}"
+            ));
+            assert_eq!(
+                pool.idle_timeout.value,
+                Val::Known(Duration::ZERO),
+                "{written}"
+            );
+            let key = pool.idle_timeout.origin.key().unwrap_or("");
+            assert!(key.ends_with("reaping_frequency"), "{written}: {key}");
+        }
+        let pool = production(
+            "production:\n  adapter: postgresql\n  idle_timeout: 60\n  reaping_frequency: 30\n",
+        );
+        assert_eq!(pool.idle_timeout.get(), Some(&Duration::from_secs(60)));
+    }
+
     /// ERB writes a value in place of its whole tag: a tag over lines is one value,
     /// and a quoted tag a String Active Record reads with `to_i`.
     #[test]
