@@ -6044,6 +6044,20 @@ fn puma_production_file_is_the_production_puma_config() {
         out.contains("runs 10 threads (app/config/puma/production.rb:1)"),
         "{out}"
     );
+    // Named on its own, each file is read with the other directory's too.
+    for (cwd, path) in [
+        ("", "app/config/database.yml"),
+        ("", "app/config/puma/production.rb"),
+        ("app/config", "database.yml"),
+        ("app/config/puma", "production.rb"),
+    ] {
+        poollint()
+            .current_dir(dir.path().join(cwd))
+            .args(["check", "-f", "concise", path])
+            .assert()
+            .code(1)
+            .stdout(predicate::str::contains("runs 10 threads ("));
+    }
 }
 
 /// A Sidekiq `concurrency` with which Sidekiq does not start (0, a Float, a String) is

@@ -106,6 +106,16 @@ impl Reader for Rails {
         app_root(path)
     }
 
+    /// `config/` and `config/puma/`: a file named on its own is read with the
+    /// application's `config/puma/production.rb` too, and that file with `config/`'s.
+    fn sibling_dirs(&self, path: &Path, dir: &Path) -> Vec<PathBuf> {
+        if is_puma_production_file(path) {
+            let config = dir.parent().map(Path::to_path_buf);
+            return std::iter::once(dir.to_path_buf()).chain(config).collect();
+        }
+        vec![dir.to_path_buf(), dir.join("puma")]
+    }
+
     fn read(&self, files: &[&ParsedFile], sources: &SourceMap) -> Model {
         let mut apps: BTreeMap<PathBuf, Vec<&ParsedFile>> = BTreeMap::new();
         for file in files {
