@@ -479,9 +479,11 @@ fn value_after_key(
 /// The string literal Ruby gives a password-named variable or hash key, whose quoted
 /// name ends at `key_end`: `ENV["DB_PASSWORD"] = '…'` (or `||=`), `"password" => "…"`,
 /// and the default or value of a call that takes the name first,
-/// `ENV.fetch("DB_PASSWORD", "…")`, `ENV.fetch("DB_PASSWORD") { "…" }`,
-/// `ENV.store("DB_PASSWORD", "…")` (puma.rb, an ERB tag of database.yml). Only a quoted
-/// literal is a secret: `ENV["DB_PASSWORD"] = credentials.db` names none.
+/// `ENV.fetch("DB_PASSWORD", "…")` (or without parentheses), `ENV.fetch("DB_PASSWORD")
+/// { "…" }` (or `do "…" end`), `ENV.store("DB_PASSWORD", "…")` (puma.rb, an ERB tag of
+/// database.yml). Only a quoted literal is a secret: `ENV["DB_PASSWORD"] =
+/// credentials.db` names none. Any call's second argument after a password name is
+/// taken (`f("DB_PASSWORD", "…")`): masking more than a secret only hides text.
 fn ruby_literal_value(text: &str, key_start: usize, key_end: usize) -> Option<Span> {
     fn spaced(s: &str) -> &str {
         s.trim_start_matches([' ', '\t'])
@@ -493,10 +495,13 @@ fn ruby_literal_value(text: &str, key_start: usize, key_end: usize) -> Option<Sp
         return None;
     }
     let after_name = text.get(key_end..)?.strip_prefix(quote)?;
-    let first_argument = before_name
+    let before_quote = before_name
         .get(..before_name.len() - 1)?
-        .trim_end_matches([' ', '\t'])
-        .ends_with('(');
+        .trim_end_matches([' ', '\t']);
+    // `fetch("X", …)`, or without parentheses `ENV.fetch "X", …`.
+    let first_argument = before_quote.ends_with('(')
+        || before_quote.ends_with(".fetch")
+        || before_quote.ends_with(".store");
     let value = if let Some(index) = after_name.strip_prefix(']') {
         let op = spaced(index);
         op.strip_prefix("||=")
@@ -511,7 +516,12 @@ fn ruby_literal_value(text: &str, key_start: usize, key_end: usize) -> Option<Sp
         let rest = spaced(after_name);
         match rest.strip_prefix(',') {
             Some(second) => second,
-            None => spaced(rest.strip_prefix(')')?).strip_prefix('{')?,
+            None => {
+                let block = spaced(rest.strip_prefix(')')?);
+                block
+                    .strip_prefix('{')
+                    .or_else(|| block.strip_prefix("do "))?
+            }
         }
     } else {
         return None;
@@ -1347,6 +1357,11 @@ mod tests {
         assert_eq!(shaped("ENV.fetch( 'DB_PASSWORD' ) { \"RB6\" }\n"), ["RB6"]);
         assert_eq!(shaped("<% ENV[\"DB_PASSWORD\"] ||= \"RB7\" %>\n"), ["RB7"]);
         assert_eq!(shaped("connect(\"password\" => \"RB8\")\n"), ["RB8"]);
+        assert_eq!(shaped("ENV.fetch \"DB_PASSWORD\", 'RB9'\n"), ["RB9"]);
+        assert_eq!(
+            shaped("ENV.fetch(\"DB_PASSWORD\") do \"RB10\" end\n"),
+            ["RB10"]
+        );
         // No literal, or no assignment: nothing is a secret.
         assert!(shaped("ENV[\"DB_PASSWORD\"] = credentials.db\n").is_empty());
         assert!(shaped("ENV.fetch(\"DB_PASSWORD\")\nx = \"y\"\n").is_empty());

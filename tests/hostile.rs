@@ -1187,8 +1187,13 @@ fn secrets_in_every_format_never_reach_any_output() {
     );
     write(
         "q4/config/puma.rb",
-        "ENV.fetch(\"DB_PASSWORD\") { \"PumaBlock-Secret100\" }\nthreads 10, 10\n",
+        "ENV.fetch(\"DB_PASSWORD\") { \"PumaBlock-Secret100\" }\nthreads 10, 10\nENV.fetch \"DB_PASSWORD\", \"PumaNoParen-Secret101\"\n",
     );
+    write(
+        "q5/config/database.yml",
+        "production:\n  adapter: postgresql\n  pool: 2\n",
+    );
+    write("q5/config/puma.rb", "ENV.fetch(\"DB_PASSWORD\") do \"PumaDo-Secret102\" end\nthreads 10, 10\nconnect(\"password\" => \"PumaHash-Secret103\")\n");
     let secrets = [
         ("k/app.yaml", "K8sString-Secret18"),
         ("k/app.yaml", "SzhzRGF0YS1TZWNyZXQxOQ=="),
@@ -1270,6 +1275,9 @@ fn secrets_in_every_format_never_reach_any_output() {
         ("q3/config/puma.rb", "PumaAssign-Secret98"),
         ("q3/config/puma.rb", "PumaFetch-Secret99"),
         ("q4/config/puma.rb", "PumaBlock-Secret100"),
+        ("q4/config/puma.rb", "PumaNoParen-Secret101"),
+        ("q5/config/puma.rb", "PumaDo-Secret102"),
+        ("q5/config/puma.rb", "PumaHash-Secret103"),
     ];
     let mut leaks = Vec::new();
     for format in [
