@@ -664,19 +664,27 @@ fn siblings_of(path: &Path) -> Vec<PathBuf> {
     if unit == path {
         return Vec::new();
     }
-    let Ok(entries) = std::fs::read_dir(source::containing_dir(&path)) else {
-        return Vec::new();
-    };
     let same_unit = |sibling: &Path| {
         recognise_named(sibling).is_some_and(|(sibling, r, _)| {
             r.ecosystem() == reader.ecosystem() && r.unit(&sibling) == Some(unit)
         })
     };
-    entries
-        .flatten()
-        .filter(|entry| entry.file_name() != name)
-        .filter(|entry| entry.file_type().is_ok_and(|t| t.is_file()))
-        .map(|entry| dir.join(entry.file_name()))
+    reader
+        .sibling_dirs(&path, dir)
+        .into_iter()
+        .flat_map(|dir| {
+            let on_disk = if dir.as_os_str().is_empty() {
+                Path::new(".")
+            } else {
+                dir.as_path()
+            };
+            let entries = std::fs::read_dir(on_disk).into_iter().flatten().flatten();
+            entries
+                .filter(|entry| entry.file_type().is_ok_and(|t| t.is_file()))
+                .map(|entry| dir.join(entry.file_name()))
+                .collect::<Vec<_>>()
+        })
+        .filter(|sibling| sibling.file_name() != Some(name) || sibling.parent() != Some(dir))
         .filter(|sibling| same_unit(sibling))
         .collect()
 }

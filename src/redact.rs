@@ -147,7 +147,9 @@ fn key_value(text: &str, key_start: usize, key_end: usize, in_file: bool) -> Opt
     let libpq_like = text
         .get(key_start..key_end)
         .is_some_and(|k| !k.bytes().any(|b| b.is_ascii_uppercase()));
-    value_after_key(text, key_start, key_end, option, libpq_like)
+    // Ruby's forms first: `"password" => "…"` reads as `=` then `> "…"` otherwise.
+    ruby_literal_value(text, key_start, key_end)
+        .or_else(|| value_after_key(text, key_start, key_end, option, libpq_like))
         .or_else(|| {
             option
                 .then(|| block_item_argument(text, key_start, key_end))
@@ -472,6 +474,75 @@ fn value_after_key(
         return (lines_end > end).then(|| Span::new(start, lines_end));
     }
     Some(Span::new(value_start, end))
+}
+
+/// The string literal Ruby gives a password-named variable or hash key, whose quoted
+/// name ends at `key_end`: `ENV["DB_PASSWORD"] = '…'` (or `||=`), `"password" => "…"`,
+/// and the default or value of a call that takes the name first,
+/// `ENV.fetch("DB_PASSWORD", "…")` (or without parentheses), `ENV.fetch("DB_PASSWORD")
+/// { "…" }` (or `do "…" end`), `ENV.store("DB_PASSWORD", "…")` (puma.rb, an ERB tag of
+/// database.yml). Only a quoted literal is a secret: `ENV["DB_PASSWORD"] =
+/// credentials.db` names none. Any call's second argument after a password name is
+/// taken (`f("DB_PASSWORD", "…")`): masking more than a secret only hides text.
+fn ruby_literal_value(text: &str, key_start: usize, key_end: usize) -> Option<Span> {
+    fn spaced(s: &str) -> &str {
+        s.trim_start_matches([' ', '\t'])
+    }
+    let name_start = key_word_start(text, key_start);
+    let before_name = text.get(..name_start)?;
+    let quote = before_name.chars().next_back()?;
+    if !matches!(quote, '"' | '\'') {
+        return None;
+    }
+    let after_name = text.get(key_end..)?.strip_prefix(quote)?;
+    let before_quote = before_name
+        .get(..before_name.len() - 1)?
+        .trim_end_matches([' ', '\t']);
+    // `fetch("X", …)`, or without parentheses `ENV.fetch "X", …`.
+    let first_argument = before_quote.ends_with('(')
+        || before_quote.ends_with(".fetch")
+        || before_quote.ends_with(".store");
+    let value = if let Some(index) = after_name.strip_prefix(']') {
+        let op = spaced(index);
+        op.strip_prefix("||=")
+            .or_else(|| op.strip_prefix("&&="))
+            .or_else(|| {
+                op.strip_prefix('=')
+                    .filter(|v| !v.starts_with(['=', '~', '>']))
+            })?
+    } else if let Some(pair) = spaced(after_name).strip_prefix("=>") {
+        pair
+    } else if first_argument {
+        let rest = spaced(after_name);
+        match rest.strip_prefix(',') {
+            Some(second) => second,
+            None => {
+                let block = spaced(rest.strip_prefix(')')?);
+                block
+                    .strip_prefix('{')
+                    .or_else(|| block.strip_prefix("do "))?
+            }
+        }
+    } else {
+        return None;
+    };
+    quoted_literal(text, text.len() - spaced(value).len())
+}
+
+/// The text inside the Ruby string literal that opens at `start` (its quotes left
+/// out), to its closing quote or the end of its line: a backslash escapes the next
+/// character in either quotes.
+fn quoted_literal(text: &str, start: usize) -> Option<Span> {
+    let rest = text.get(start..)?;
+    let quote = rest.chars().next().filter(|q| matches!(q, '"' | '\''))?;
+    let inner = rest.get(1..)?;
+    let line = &inner[..inner.find(['\n', '\r']).unwrap_or(inner.len())];
+    let escapes = Escapes {
+        quote,
+        backslash: true,
+    };
+    let len = escapes.closing_quote(line).unwrap_or(line.len());
+    Some(Span::new(start + 1, start + 1 + len))
 }
 
 /// The length of a `.properties` separator written escaped at the start of `text`
@@ -1273,6 +1344,29 @@ mod tests {
             shaped("password: ${DB_PASSWORD}\npassword=$PW\npassword: {{ .Values.pw }}").is_empty()
         );
         assert!(shaped("password:\n  file: x\n").is_empty());
+    }
+
+    #[test]
+    fn ruby_literals_given_to_password_names_are_found() {
+        // puma.rb, or an ERB control tag of database.yml.
+        assert_eq!(shaped("ENV[\"DATABASE_PASSWORD\"] ||= \"RB1\"\n"), ["RB1"]);
+        assert_eq!(shaped("ENV['DB_PASSWORD'] = 'RB2'\n"), ["RB2"]);
+        assert_eq!(shaped("ENV[\"DB_PASSWORD\"]='R\\\"B3' if x\n"), ["R\\\"B3"]);
+        assert_eq!(shaped("ENV.store(\"DB_PASSWORD\", \"RB4\")\n"), ["RB4"]);
+        assert_eq!(shaped("ENV.fetch(\"DB_PASSWORD\", \"RB5\")\n"), ["RB5"]);
+        assert_eq!(shaped("ENV.fetch( 'DB_PASSWORD' ) { \"RB6\" }\n"), ["RB6"]);
+        assert_eq!(shaped("<% ENV[\"DB_PASSWORD\"] ||= \"RB7\" %>\n"), ["RB7"]);
+        assert_eq!(shaped("connect(\"password\" => \"RB8\")\n"), ["RB8"]);
+        assert_eq!(shaped("ENV.fetch \"DB_PASSWORD\", 'RB9'\n"), ["RB9"]);
+        assert_eq!(
+            shaped("ENV.fetch(\"DB_PASSWORD\") do \"RB10\" end\n"),
+            ["RB10"]
+        );
+        // No literal, or no assignment: nothing is a secret.
+        assert!(shaped("ENV[\"DB_PASSWORD\"] = credentials.db\n").is_empty());
+        assert!(shaped("ENV.fetch(\"DB_PASSWORD\")\nx = \"y\"\n").is_empty());
+        assert!(shaped("if ENV[\"DB_PASSWORD\"] == \"\"\n").is_empty());
+        assert!(shaped("puts(\"DB_PASSWORD\")\n").is_empty());
     }
 
     #[test]

@@ -6002,6 +6002,115 @@ fn a_compose_deployment_is_the_service_named_like_the_table() {
     assert!(out.contains("allows 2 connections"), "{out}");
 }
 
+/// Puma takes its workers from `WEB_CONCURRENCY` when `puma.rb` has no `workers` call
+/// (Rails' generated file): a deployment's 4 workers × pool 5 exceed 15 slots.
+#[test]
+fn puma_without_workers_takes_web_concurrency_from_the_deployment() {
+    let dir = tree(&[
+        (
+            "docker-compose.yml",
+            "services:\n  web:\n    image: app\n    environment:\n      WEB_CONCURRENCY: \"4\"\n      RAILS_ENV: production\n",
+        ),
+        ("app/config/database.yml", "production:\n  adapter: postgresql\n  database: app\n  pool: 5\n"),
+        ("app/config/puma.rb", "threads 5, 5\nport ENV.fetch(\"PORT\", 3000)\n"),
+        (
+            "poollint.toml",
+            "[[database]]\nname = \"d\"\nengine = \"postgresql\"\nmax-connections = 15\nsuperuser-reserved-connections = 0\n\n[[service]]\nname = \"web\"\nconfig = [\"app/config/database.yml\", \"app/config/puma.rb\"]\ndeployment = \"docker-compose.yml\"\nconnects-to = \"d\"\n",
+        ),
+    ]);
+    let out = check_output(dir.path(), "concise", "fleet-exceeds-db-slots");
+    assert!(out.contains("can open 20 connections"), "{out}");
+    assert!(out.contains("4 processes"), "{out}");
+}
+
+/// Puma loads `config/puma/production.rb` instead of `config/puma.rb` in production:
+/// its 10 threads are checked against the pool of 5, `puma.rb`'s 2 are not read.
+#[test]
+fn puma_production_file_is_the_production_puma_config() {
+    let dir = tree(&[
+        (
+            "app/config/database.yml",
+            "production:\n  adapter: postgresql\n  pool: 5\n",
+        ),
+        ("app/config/puma.rb", "threads 2, 2\n"),
+        ("app/config/puma/production.rb", "threads 10, 10\n"),
+    ]);
+    let out = check_output(
+        dir.path(),
+        "concise",
+        "pool-smaller-than-thread-concurrency",
+    );
+    assert!(
+        out.contains("runs 10 threads (app/config/puma/production.rb:1)"),
+        "{out}"
+    );
+    // Named on its own, each file is read with the other directory's too.
+    for (cwd, path) in [
+        ("", "app/config/database.yml"),
+        ("", "app/config/puma/production.rb"),
+        ("app/config", "database.yml"),
+        ("app/config/puma", "production.rb"),
+    ] {
+        poollint()
+            .current_dir(dir.path().join(cwd))
+            .args(["check", "-f", "concise", path])
+            .assert()
+            .code(1)
+            .stdout(predicate::str::contains("runs 10 threads ("));
+    }
+}
+
+/// A Sidekiq `concurrency` with which Sidekiq does not start (0, a Float, a String) is
+/// a `parse-error` at the value, with the reason the reader recorded.
+#[test]
+fn sidekiq_concurrency_sidekiq_refuses_is_a_parse_error() {
+    for (written, reason) in [
+        ("0", "Concurrency of 0 is not supported"),
+        ("2.5", "as a Float"),
+        ("\"20\"", "as a String"),
+    ] {
+        let dir = tree(&[
+            (
+                "config/database.yml",
+                "production:\n  adapter: postgresql\n  pool: 10\n",
+            ),
+            ("config/sidekiq.yml", &format!("concurrency: {written}\n")),
+        ]);
+        let out = check_output(dir.path(), "concise", "parse-error");
+        assert!(
+            out.contains("config/sidekiq.yml:1:14: error[parse-error] sidekiq.concurrency is")
+                && out.contains(reason)
+                && out.contains("so Sidekiq does not start"),
+            "{written}: {out}"
+        );
+    }
+}
+
+/// `reaping_frequency: 0` starts no reaper, so Active Record never closes idle
+/// connections (its default `idle_timeout` of 300 s does nothing): the server's 10 min
+/// `idle_session_timeout` closes them first, reported at `reaping_frequency`.
+#[test]
+fn a_rails_pool_without_reaper_keeps_idle_connections_past_the_server() {
+    let dir = tree(&[
+        ("app/config/database.yml", "production:\n  adapter: postgresql\n  database: app\n  pool: 5\n  reaping_frequency: 0\n"),
+        ("app/config/puma.rb", "threads 5, 5\n"),
+        ("db/postgresql.conf", "idle_session_timeout = '10min'\nstatement_timeout = '30s'\n"),
+        (
+            "poollint.toml",
+            "[[database]]\nname = \"d\"\nengine = \"postgresql\"\nconfig = \"db/postgresql.conf\"\n\n[[service]]\nname = \"web\"\nconfig = [\"app/config/database.yml\", \"app/config/puma.rb\"]\nconnects-to = \"d\"\n",
+        ),
+    ]);
+    let out = check_output(
+        dir.path(),
+        "concise",
+        "server-idle-timeout-kills-pooled-connections",
+    );
+    assert!(
+        out.contains("app/config/database.yml:5:22: error[server-idle-timeout-kills-pooled-connections] pool production keeps idle connections and nothing closes"),
+        "{out}"
+    );
+}
+
 /// The other services of a deployment's compose file stay their own processes: a
 /// `worker` beside the declared `web` counts with its own replicas and pool (4 × 7),
 /// not merged into `web` nor lost (demand 3 × 15 + 4 × 7 = 73).

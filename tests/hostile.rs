@@ -1217,6 +1217,28 @@ fn secrets_in_every_format_never_reach_any_output() {
     write("a3/application.yml", "spring:\n  datasource:\n    hikari:\n      key-passphrase: SpringPassphrase-Secret91\n      maximum-pool-size: 0\n      ssl-key: \"-----BEGIN RSA PRIVATE KEY-----\\nSpringPem-Secret92\\n-----END RSA PRIVATE KEY-----\"\n");
     write("j4/configmap.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cfg\ndata:\n  DB_SSL_KEY_PASSPHRASE: CmPassphrase-Secret93\n  size: \"0\"\n  DB_CREDENTIALS: CmCredentials-Secret94\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\nspec:\n  template:\n    spec:\n      containers:\n        - name: api\n          env:\n            - name: SPRING_DATASOURCE_HIKARI_MAXIMUM_POOL_SIZE\n              valueFrom:\n                configMapKeyRef: {name: cfg, key: size}\n");
     write("u/deploy.yaml", "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      containers:\n        - name: web\n          env:\n            - {name: SPRING_DATASOURCE_HIKARI_MAXIMUM_POOL_SIZE, value: \"0\"}\n          args: [\"--url=postgres://a:K8sArgs-Secret50@db/app\", \"PGPASSWORD=K8sArgsKey-Secret51\"]\n");
+    // Passwords written as Ruby beside Puma's `threads` (a finding's label) and an ERB
+    // control tag beside a Rails pool finding.
+    write("q2/config/database.yml", "production:\n  adapter: postgresql\n  <% ENV[\"DB_PASSWORD\"] ||= \"ErbControl-Secret95\" %>\n  pool: 2\n");
+    write("q2/config/puma.rb", "ENV[\"DATABASE_PASSWORD\"] ||= \"PumaOr-Secret96\"\nthreads 10, 10\nENV.store(\"DB_PASSWORD\", \"PumaStore-Secret97\")\n");
+    write(
+        "q3/config/database.yml",
+        "production:\n  adapter: postgresql\n  pool: 2\n",
+    );
+    write("q3/config/puma.rb", "ENV['DB_PASSWORD'] = 'PumaAssign-Secret98'\nthreads 10, 10\nENV.fetch(\"DB_PASSWORD\", \"PumaFetch-Secret99\")\n");
+    write(
+        "q4/config/database.yml",
+        "production:\n  adapter: postgresql\n  pool: 2\n",
+    );
+    write(
+        "q4/config/puma.rb",
+        "ENV.fetch(\"DB_PASSWORD\") { \"PumaBlock-Secret100\" }\nthreads 10, 10\nENV.fetch \"DB_PASSWORD\", \"PumaNoParen-Secret101\"\n",
+    );
+    write(
+        "q5/config/database.yml",
+        "production:\n  adapter: postgresql\n  pool: 2\n",
+    );
+    write("q5/config/puma.rb", "ENV.fetch(\"DB_PASSWORD\") do \"PumaDo-Secret102\" end\nthreads 10, 10\nconnect(\"password\" => \"PumaHash-Secret103\")\n");
     let secrets = [
         ("k/app.yaml", "K8sString-Secret18"),
         ("k/app.yaml", "SzhzRGF0YS1TZWNyZXQxOQ=="),
@@ -1292,6 +1314,15 @@ fn secrets_in_every_format_never_reach_any_output() {
         ("a3/application.yml", "SpringPem-Secret92"),
         ("j4/configmap.yaml", "CmPassphrase-Secret93"),
         ("j4/configmap.yaml", "CmCredentials-Secret94"),
+        ("q2/config/database.yml", "ErbControl-Secret95"),
+        ("q2/config/puma.rb", "PumaOr-Secret96"),
+        ("q2/config/puma.rb", "PumaStore-Secret97"),
+        ("q3/config/puma.rb", "PumaAssign-Secret98"),
+        ("q3/config/puma.rb", "PumaFetch-Secret99"),
+        ("q4/config/puma.rb", "PumaBlock-Secret100"),
+        ("q4/config/puma.rb", "PumaNoParen-Secret101"),
+        ("q5/config/puma.rb", "PumaDo-Secret102"),
+        ("q5/config/puma.rb", "PumaHash-Secret103"),
     ];
     let mut leaks = Vec::new();
     for format in [

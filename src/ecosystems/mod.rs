@@ -81,6 +81,12 @@ pub trait Reader: Sync {
     fn unit<'p>(&self, _path: &'p Path) -> Option<&'p Path> {
         None
     }
+    /// The directories other files of `path`'s unit may be in, beside `dir` (the
+    /// directory holding `path`), where a file named on its own looks for them: `dir`
+    /// alone unless a unit spans directories (Rails' `config/puma/production.rb`).
+    fn sibling_dirs(&self, _path: &Path, dir: &Path) -> Vec<PathBuf> {
+        vec![dir.to_path_buf()]
+    }
     /// For an ecosystem whose facts cross any files (Kubernetes references): read some
     /// whole units into a summary that holds no syntax tree, so their trees can be
     /// freed at once; [`Reader::join`] then builds the model from every summary, in

@@ -67,6 +67,8 @@ const POOL: i64 = 5;
 const CHECKOUT_TIMEOUT: u64 = 5;
 /// `idle_timeout` default, seconds [RAILS-HASH].
 const IDLE_TIMEOUT: u64 = 300;
+/// `reaping_frequency` default, seconds [RAILS-HASH].
+const REAPING_FREQUENCY: u64 = 60;
 /// Rails 8.1's `keepalive` default, seconds [RAILS-HASH] (no keepalive before 8.1).
 const KEEPALIVE_8_1: u64 = 600;
 /// Puma's default maximum threads on MRI [PUMA-CFG].
@@ -86,12 +88,10 @@ impl Reader for Rails {
     }
 
     fn recognise(&self, path: &Path) -> Option<Format> {
-        let in_config = path
-            .parent()
-            .and_then(|d| d.file_name())
-            .and_then(|d| d.to_str())
-            == Some("config");
-        if !in_config {
+        if is_puma_production_file(path) {
+            return Some(Format::Raw);
+        }
+        if dir_name(path.parent()) != Some("config") {
             return None;
         }
         match file_name(path)? {
@@ -103,16 +103,23 @@ impl Reader for Rails {
 
     /// An application is the directory above `config/`.
     fn unit<'p>(&self, path: &'p Path) -> Option<&'p Path> {
-        path.parent().and_then(Path::parent)
+        app_root(path)
+    }
+
+    /// `config/` and `config/puma/`: a file named on its own is read with the
+    /// application's `config/puma/production.rb` too, and that file with `config/`'s.
+    fn sibling_dirs(&self, path: &Path, dir: &Path) -> Vec<PathBuf> {
+        if is_puma_production_file(path) {
+            let config = dir.parent().map(Path::to_path_buf);
+            return std::iter::once(dir.to_path_buf()).chain(config).collect();
+        }
+        vec![dir.to_path_buf(), dir.join("puma")]
     }
 
     fn read(&self, files: &[&ParsedFile], sources: &SourceMap) -> Model {
         let mut apps: BTreeMap<PathBuf, Vec<&ParsedFile>> = BTreeMap::new();
         for file in files {
-            let root = file
-                .path
-                .parent()
-                .and_then(Path::parent)
+            let root = app_root(&file.path)
                 .map(Path::to_path_buf)
                 .unwrap_or_default();
             apps.entry(root).or_default().push(file);
@@ -123,6 +130,33 @@ impl Reader for Rails {
         }
         model
     }
+}
+
+/// The name of the directory `dir`, if any.
+fn dir_name(dir: Option<&Path>) -> Option<&str> {
+    dir.and_then(Path::file_name).and_then(|d| d.to_str())
+}
+
+/// `config/puma/production.rb`: the file Puma loads instead of `config/puma.rb` when its
+/// environment is production. Puma loads one config file, the first that exists of
+/// `config/puma/<environment>.rb` and `config/puma.rb` (`Configuration#config_files`
+/// [PUMA-CFG]); poollint models production ([`RUNTIME_ENV`]).
+fn is_puma_production_file(path: &Path) -> bool {
+    let puma_dir = path.parent();
+    file_name(path) == Some("production.rb")
+        && dir_name(puma_dir) == Some("puma")
+        && dir_name(puma_dir.and_then(Path::parent)) == Some("config")
+}
+
+/// The application's directory, the one above `config/`.
+fn app_root(path: &Path) -> Option<&Path> {
+    let config = path.parent()?;
+    let config = if is_puma_production_file(path) {
+        config.parent()?
+    } else {
+        config
+    };
+    config.parent()
 }
 
 /// One file with its text and ERB tags.
@@ -174,12 +208,27 @@ impl<'a> Source<'a> {
                 Some(text) => (Val::Known(text.to_owned()), None),
                 None => (Val::unknown("not a scalar".into()), None),
             },
-            [tag] if tag.output && tag.span == span => evaluate(&tag.code),
+            [tag] if tag.output && self.is_whole_value(tag, node) => evaluate(&tag.code),
             _ => (
                 Val::unknown("an ERB template poollint does not evaluate".into()),
                 None,
             ),
         }
+    }
+
+    /// Whether the output `tag` is the whole scalar at `node`, bare or quoted
+    /// (`pool: "<%= ENV.fetch("P") { 5 } %>"` renders to the String `"5"`, which
+    /// [`Source::typed`] reads as a quoted value).
+    fn is_whole_value(&self, tag: &Tag, node: NodeId) -> bool {
+        let span = self.doc().span(node);
+        let quoted = self.doc().scalar(node).is_some_and(|s| {
+            matches!(
+                s.style,
+                ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted
+            )
+        });
+        tag.span == span
+            || (quoted && tag.span.start == span.start + 1 && tag.span.end + 1 == span.end)
     }
 
     /// The value at `node` as the application reads it from the loaded YAML: a plain
@@ -452,7 +501,11 @@ fn read_app(root: &Path, files: &[&ParsedFile], sources: &SourceMap) -> Model {
         }
     }
     let scope = crate::source::unit_name(root);
-    if let Some(file) = named("puma.rb") {
+    let puma_production = files
+        .iter()
+        .copied()
+        .find(|f| is_puma_production_file(&f.path));
+    if let Some(file) = puma_production.or_else(|| named("puma.rb")) {
         let source = Source::new(file, sources);
         let (threads, workers) = read_puma(&source);
         model.services.push(service(
@@ -534,7 +587,9 @@ fn read_database(source: &Source, model: &mut Model) -> Vec<(String, Pool)> {
         return pools;
     };
     let reused = alias_targets(doc);
-    for entry in doc.entries(root) {
+    // An environment (or database) written twice is the last one: Psych assigns each
+    // pair in order (`revive_hash` [PSYCH-TO-RUBY]).
+    for entry in ruby_entries(doc, root) {
         let Some(env) = doc.text(entry.key) else {
             continue;
         };
@@ -546,7 +601,7 @@ fn read_database(source: &Source, model: &mut Model) -> Vec<(String, Pool)> {
             let pool = read_pool(source, model, (env, PRIMARY), entry.key, value);
             pools.push((env.to_owned(), pool));
         } else {
-            for db in doc.entries(value) {
+            for db in ruby_entries(doc, value) {
                 let target = doc.resolve(db.value);
                 if doc.is_map(target) && is_database_config(doc, target) {
                     let config = doc.text(db.key).unwrap_or("?");
@@ -809,7 +864,11 @@ fn read_pool(
             CHECKOUT_TIMEOUT,
             Seconds::OrDefault(CHECKOUT_TIMEOUT),
         ),
-        idle_timeout: seconds("idle_timeout", IDLE_TIMEOUT, Seconds::Fetch),
+        idle_timeout: reaped_idle_timeout(
+            seconds("idle_timeout", IDLE_TIMEOUT, Seconds::Fetch),
+            (values.contains_key("reaping_frequency") || from_url("reaping_frequency").is_some())
+                .then(|| seconds("reaping_frequency", REAPING_FREQUENCY, Seconds::Fetch)),
+        ),
         max_lifetime: seconds("max_age", 0, Seconds::Whole),
         keepalive: if runs_rails_8_1
             && !values.contains_key("keepalive")
@@ -1056,8 +1115,10 @@ fn url_variables(source: &Source, config: &str, url: Option<NodeId>) -> Option<U
         };
         return Some(UrlVariables::new(variables));
     };
-    let span = source.doc().span(node);
-    let tag = source.tags.iter().find(|t| t.output && t.span == span)?;
+    let tag = source
+        .tags
+        .iter()
+        .find(|t| t.output && source.is_whole_value(t, node))?;
     let lookup = ENV_LOOKUP.as_ref()?.captures(tag.code.trim())?;
     let variable = lookup.get(1).or_else(|| lookup.get(2))?.as_str();
     Some(UrlVariables::new(vec![variable.to_owned()]))
@@ -1127,6 +1188,8 @@ pub(crate) fn with_environment_url(base: &Pool, var: &crate::model::EnvVar) -> P
             *target = setting;
         }
     }
+    let idle = pool.idle_timeout.clone();
+    pool.idle_timeout = reaped_idle_timeout(idle, seconds("reaping_frequency", Seconds::Fetch));
     // A Rails 8.1 key the URL adds makes the 8.1 pool's keepalive default apply.
     let runs_rails_8_1 = ["min_connections", "max_connections"]
         .iter()
@@ -1493,6 +1556,25 @@ fn ruby_count(raw: &str, value: RubyValue, default: i64, what: &str) -> Val<i64>
 /// A count passed as text (a `url:` query parameter): a Ruby String.
 fn string_count(text: &str, default: i64, what: &str) -> Val<i64> {
     ruby_count(text, RubyValue::String(text.to_owned()), default, what)
+}
+
+/// The pool's `idle_timeout` as it runs: only the reaper closes idle connections
+/// (`flush`), and a `reaping_frequency` of 0, nil or below (`fetch(:reaping_frequency,
+/// 60)&.to_f` [RAILS-HASH]) starts no reaper ("A reaper instantiated with a zero
+/// frequency will never reap the connection pool", `Reaper#run`: `return unless
+/// frequency && frequency > 0`, rails/rails
+/// `activerecord/lib/active_record/connection_adapters/abstract/connection_pool/reaper.rb`):
+/// idle connections are then never closed, whatever `idle_timeout` says, read as no
+/// idle timeout at `reaping_frequency`. A running reaper's delay (up to one period
+/// past `idle_timeout`) is not added.
+fn reaped_idle_timeout(
+    idle: Setting<Duration>,
+    reaping: Option<Setting<Duration>>,
+) -> Setting<Duration> {
+    match reaping {
+        Some(reaping) if reaping.value == Val::Known(Duration::ZERO) => reaping,
+        _ => idle,
+    }
 }
 
 /// How Active Record turns a duration key's value into seconds (`HashConfig`, Rails
@@ -1959,15 +2041,35 @@ fn read_puma(source: &Source) -> (Option<Setting<i64>>, Option<Setting<i64>>) {
             },
         ))
     });
-    let workers = call("workers", "puma.workers").map(|mut setting| {
-        // `workers 0` is single mode: one process.
-        if let Val::Known(v) = &mut setting.value {
-            *v = (*v).max(1);
-        }
-        setting
-    });
+    let workers = call("workers", "puma.workers")
+        .map(|mut setting| {
+            // `workers 0` is single mode: one process.
+            if let Val::Known(v) = &mut setting.value {
+                *v = (*v).max(1);
+            }
+            setting
+        })
+        .or_else(|| {
+            // Without a `workers` call Puma takes `WEB_CONCURRENCY` (default 0, single
+            // mode: one process): `puma_options_from_env` sets the defaults the file's
+            // calls override [PUMA-CFG]. A deployment's value substitutes later
+            // (`topology::substitute_environment`).
+            Some(Setting::known(
+                1,
+                Origin::File {
+                    file: source.file.id,
+                    span: Span::new(0, 0),
+                    key: "puma.workers".into(),
+                    via: Some(PUMA_WORKERS_VARIABLE.into()),
+                },
+            ))
+        });
     (threads, workers)
 }
+
+/// The variable Puma reads its worker processes from when the config sets none
+/// (`workers = ENV['WEB_CONCURRENCY']` [PUMA-CFG]).
+const PUMA_WORKERS_VARIABLE: &str = "WEB_CONCURRENCY";
 
 /// The variables Puma 5+ reads its maximum threads from when the config sets none, in
 /// the order it tries them (`ENV['PUMA_MAX_THREADS'] || ENV['MAX_THREADS']` [PUMA-CFG]).
@@ -2454,6 +2556,24 @@ mod tests {
         );
     }
 
+    /// Psych keeps the last of a key written twice: one production pool, of 2.
+    #[test]
+    fn an_environment_or_database_written_twice_is_the_last() {
+        let model = read(&[(
+            "app/config/database.yml",
+            "production:\n  adapter: postgresql\n  pool: 20\nproduction:\n  adapter: postgresql\n  pool: 2\nstaging:\n  primary:\n    adapter: postgresql\n    pool: 7\n  primary:\n    adapter: postgresql\n    pool: 3\n",
+        )]);
+        let pools: Vec<_> = model
+            .pools
+            .iter()
+            .map(|p| (p.name.as_str(), p.max.get().copied()))
+            .collect();
+        assert_eq!(
+            pools,
+            [("production", Some(2)), ("staging.primary", Some(3))]
+        );
+    }
+
     #[test]
     fn multiple_databases_and_unknown_templates() {
         let model = read(&[(
@@ -2668,6 +2788,53 @@ mod tests {
     /// it, checked against Ruby 3.1 / Psych 4.0.3: `10.0` is the Float 10.0 (it was
     /// reported as a misread 10), `1_0`, `0x10`, `010` (octal) and `0b1010` Integers (they
     /// were read as 1, 0, 10 and 0), quoted text a String.
+    /// Only the reaper closes idle connections: `reaping_frequency` 0, nil or below
+    /// starts none, so the pool has no idle timeout, read at `reaping_frequency`.
+    #[test]
+    fn a_pool_without_reaper_never_closes_idle_connections() {
+        for written in [
+            "  reaping_frequency: 0\n",
+            "  reaping_frequency: ~\n",
+            "  reaping_frequency: -1\n",
+            "  url: postgres://db/app?reaping_frequency=0\n",
+        ] {
+            let pool = production(&format!(
+                "production:\n  adapter: postgresql\n  idle_timeout: 60\n{written}"
+            ));
+            assert_eq!(
+                pool.idle_timeout.value,
+                Val::Known(Duration::ZERO),
+                "{written}"
+            );
+            let key = pool.idle_timeout.origin.key().unwrap_or("");
+            assert!(key.ends_with("reaping_frequency"), "{written}: {key}");
+        }
+        let pool = production(
+            "production:\n  adapter: postgresql\n  idle_timeout: 60\n  reaping_frequency: 30\n",
+        );
+        assert_eq!(pool.idle_timeout.get(), Some(&Duration::from_secs(60)));
+    }
+
+    /// ERB writes a value in place of its whole tag: a tag over lines is one value,
+    /// and a quoted tag a String Active Record reads with `to_i`.
+    #[test]
+    fn erb_values_over_lines_or_quoted_are_evaluated() {
+        for (written, read) in [
+            ("<%=\n    ENV.fetch(\"DB_POOL\") { 5 }\n  %>", 5),
+            ("\"<%= ENV.fetch(\"DB_POOL\") { 6 } %>\"", 6),
+            ("'<%= ENV.fetch(\"DB_POOL\", 7) %>'", 7),
+        ] {
+            let pool = production(&format!(
+                "production:\n  adapter: postgresql\n  pool: {written}\n  database: app\n"
+            ));
+            assert_eq!(pool.max.value, Val::Known(read), "pool: {written}");
+            let Origin::File { via, .. } = &pool.max.origin else {
+                panic!("{written}: {:?}", pool.max.origin);
+            };
+            assert_eq!(via.as_deref(), Some("DB_POOL"));
+        }
+    }
+
     #[test]
     fn pool_numbers_are_typed_as_psych_then_to_i() {
         for (written, read) in [
@@ -3076,7 +3243,49 @@ mod tests {
         }
         assert_eq!(puma("workers(3)\n").1, Some(Val::Known(3)));
         assert_eq!(puma("workers 0\n").1, Some(Val::Known(1)));
-        assert_eq!(puma("threads 4, 4\n").1, None);
+    }
+
+    /// Puma loads `config/puma/production.rb` instead of `config/puma.rb` in
+    /// production: its threads are the production threads, `puma.rb`'s are not read.
+    #[test]
+    fn puma_production_file_replaces_puma_rb() {
+        let model = read(&[
+            (
+                "app/config/database.yml",
+                "production:\n  adapter: postgresql\n",
+            ),
+            ("app/config/puma.rb", "threads 2, 2\nworkers 3\n"),
+            ("app/config/puma/production.rb", "threads 12, 12\n"),
+        ]);
+        assert_eq!(model.services.len(), 1);
+        let puma = &model.services[0];
+        assert_eq!(puma.threads.as_ref().and_then(|t| t.get()), Some(&12));
+        assert_eq!(puma.processes.as_ref().and_then(|t| t.get()), Some(&1));
+        assert_eq!(puma.pools.len(), 1);
+        assert!(Rails
+            .recognise(Path::new("app/config/puma/production.rb"))
+            .is_some());
+        assert!(Rails
+            .recognise(Path::new("app/config/puma/staging.rb"))
+            .is_none());
+        assert_eq!(
+            Rails.unit(Path::new("app/config/puma/production.rb")),
+            Some(Path::new("app"))
+        );
+    }
+
+    /// Without a `workers` call Puma takes `WEB_CONCURRENCY`, else single mode: one
+    /// process read through the variable (it was no setting, so a deployment's
+    /// `WEB_CONCURRENCY=4` changed nothing).
+    #[test]
+    fn puma_default_workers_name_web_concurrency() {
+        let model = read(&[("app/config/puma.rb", "threads 4, 4\n")]);
+        let workers = model.services[0].processes.as_ref().expect("workers");
+        assert_eq!(workers.value, Val::Known(1));
+        let Origin::File { via, .. } = &workers.origin else {
+            panic!("{:?}", workers.origin);
+        };
+        assert_eq!(via.as_deref(), Some("WEB_CONCURRENCY"));
     }
 
     /// Without a `threads` call Puma 5+ takes its maximum from `PUMA_MAX_THREADS`, then

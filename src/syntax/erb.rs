@@ -3,8 +3,12 @@
 //! the YAML loader runs. Spans stay exact; readers find the tags again with [`tags`]
 //! and evaluate the forms they understand (`ENV.fetch("X") { 5 }`, `ENV["X"] || 5`).
 //!
-//! `<%= … %>` (output) becomes `_`s, a plain scalar; `<% … %>` and `<%# … %>` (control
-//! and comments) become spaces, so `if`/`else` lines vanish and both branches' keys stay.
+//! `<%= … %>` (output) becomes `_`s, a plain scalar, its line breaks too: ERB writes the
+//! expression's value in place of the whole tag ("the value of the expression replaces
+//! the entire tag", https://docs.ruby-lang.org/en/master/ERB.html, "Expression tags"),
+//! so a tag over several lines is one value on one line. `<% … %>` and `<%# … %>`
+//! (control and comments) become spaces, so `if`/`else` lines vanish and both branches'
+//! keys stay; their line breaks are kept.
 
 use crate::source::Span;
 
@@ -51,7 +55,8 @@ pub fn tags(text: &str) -> Vec<Tag> {
     out
 }
 
-/// `text` with every tag masked, byte for byte (line breaks inside tags are kept).
+/// `text` with every tag masked, byte for byte (line breaks inside a closed output tag
+/// are filler too, those of other tags are kept).
 pub fn mask(text: &str) -> String {
     let tags = tags(text);
     if tags.is_empty() {
@@ -62,8 +67,11 @@ pub fn mask(text: &str) -> String {
     for tag in &tags {
         out.push_str(text.get(at..tag.span.start).unwrap_or(""));
         let filler = if tag.output { '_' } else { ' ' };
-        for c in text.get(tag.span.start..tag.span.end).unwrap_or("").chars() {
-            if c == '\n' || c == '\r' {
+        let body = text.get(tag.span.start..tag.span.end).unwrap_or("");
+        // An unterminated tag is no value: the lines after it stay the file's.
+        let one_value = tag.output && body.len() >= 4 && body.ends_with("%>");
+        for c in body.chars() {
+            if (c == '\n' || c == '\r') && !one_value {
                 out.push(c);
             } else {
                 out.extend(std::iter::repeat_n(filler, c.len_utf8()));
@@ -90,6 +98,16 @@ mod tests {
         assert_eq!(tags.len(), 3);
         assert_eq!(tags[0].code, "ENV.fetch(\"X\") { 5 }");
         assert!(tags[0].output && !tags[1].output);
+    }
+
+    #[test]
+    fn an_output_tag_over_lines_is_one_value() {
+        let text = "a:\n  pool: <%=\n    ENV.fetch(\"P\") { 5 }\n  %>\n  b: <%\n%>\n";
+        let masked = mask(text);
+        assert_eq!(masked.len(), text.len());
+        assert!(masked.starts_with("a:\n  pool: ____"), "{masked}");
+        assert!(masked.ends_with("__\n  b:   \n  \n"), "{masked}");
+        assert_eq!(tags(text)[0].code, "ENV.fetch(\"P\") { 5 }");
     }
 
     #[test]

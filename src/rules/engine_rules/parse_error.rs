@@ -8,10 +8,11 @@
 //! Spring Boot refuses it, with which Spring Boot does not start (a warning for the
 //! legacy `spring.profiles` condition, which only Spring Boot 3 refuses); a Kubernetes
 //! rollout value the API server refuses (`maxSurge: "2"`, `maxSurge` and
-//! `maxUnavailable` both 0), with which `kubectl apply` fails; and a compose service
+//! `maxUnavailable` both 0), with which `kubectl apply` fails; a compose service
 //! whose `scale` and `deploy.replicas` differ, which compose-go refuses (the engine
 //! reports a required compose `env_file` missing from the repository, as a missing
-//! include, a warning).
+//! include, a warning); and a Sidekiq `concurrency` with which Sidekiq does not start
+//! (0, a Float, a String).
 
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::parameters::{PGBOUNCER_AUTH_TYPES, PGBOUNCER_POOL_MODES};
@@ -44,7 +45,33 @@ impl crate::rules::Rule for ParseError {
         for refused in &model.refused_values {
             out.push(refused_value(refused));
         }
+        for service in &model.services {
+            out.extend(refused_runtime_count(service));
+        }
     }
+}
+
+/// A Rails service's thread or process count its server refuses at start-up, as the
+/// reader recorded it (`Val::Invalid`): a Sidekiq `concurrency` of 0, a Float or a
+/// String (`Sidekiq::Manager` raises `Concurrency of 0 is not supported`, or `times`
+/// and `<` fail on the value: sidekiq/sidekiq `lib/sidekiq/manager.rb`). The count the
+/// service runs with, after a deployment chose its environment.
+fn refused_runtime_count(service: &crate::model::Service) -> Vec<Diagnostic> {
+    if service.ecosystem != crate::model::Ecosystem::Rails {
+        return Vec::new();
+    }
+    [service.threads.as_ref(), service.processes.as_ref()]
+        .into_iter()
+        .flatten()
+        .filter_map(|setting| {
+            crate::rules::unreadable_server_value(
+                &PARSE_ERROR,
+                setting,
+                "refused at start-up",
+                |key| format!("write {key} as an unquoted whole number of at least 1"),
+            )
+        })
+        .collect()
 }
 
 /// A value outside a `pgbouncer.ini` that its program refuses at start-up, or the
