@@ -1266,7 +1266,11 @@ impl Companions {
             .get_or_insert_with(|| registered_by_path(&report.sources));
         let (id, fresh) = match registered.get(&canonical) {
             Some(id) => (*id, false),
-            None => match read_companion(&companion.path, request.max_file_size) {
+            None => match crate::includes::read_named_file(
+                &companion.path,
+                request.max_file_size,
+                "the file",
+            ) {
                 Ok((text, disk_len)) => {
                     let file = SourceFile::new(&companion.path, text, Encoding::Utf8);
                     let id = report.sources.push(file.rereadable(disk_len));
@@ -1308,19 +1312,6 @@ fn registered_by_path(sources: &SourceMap) -> HashMap<PathBuf, FileId> {
     ids.zip(paths)
         .filter_map(|(id, path)| Some((path?, id)))
         .collect()
-}
-
-/// A companion file's text and size on disk, or why it cannot be read.
-fn read_companion(path: &Path, max: u64) -> Result<(String, u64), String> {
-    let bytes = source::read_bounded(path, max).map_err(|e| match e {
-        ReadError::Io(e) => format!("cannot read it: {e}"),
-        ReadError::TooLarge { .. } => format!("file {e} for configuration files (--max-file-size)"),
-        other => format!("cannot read it: it {other}"),
-    })?;
-    let disk_len = bytes.len() as u64;
-    source::decode(bytes, false)
-        .map(|(text, _)| (text, disk_len))
-        .map_err(|e| e.message)
 }
 
 /// Run the per-unit rules on the unit's entries of `ecosystem` (with the secrets read

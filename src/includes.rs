@@ -246,7 +246,7 @@ impl Includes<'_> {
         if files.into_iter().any(|f| f.included_from == Some(at)) {
             return None;
         }
-        let (text, disk_len) = match read(target, self.max_file_size) {
+        let (text, disk_len) = match read_named_file(target, self.max_file_size, "included file") {
             Ok(read) => read,
             Err(message) => {
                 self.error(includer, directive, message);
@@ -525,12 +525,13 @@ fn canonical_of(path: &Path) -> Option<PathBuf> {
     std::fs::canonicalize(path).ok()
 }
 
-/// The file's text and its size on disk.
-fn read(path: &Path, max: u64) -> Result<(String, u64), String> {
+/// The text and size on disk of a file another names (an include, a compose
+/// `env_file`), or why it cannot be read, with `what` naming it (`included file`).
+pub(crate) fn read_named_file(path: &Path, max: u64, what: &str) -> Result<(String, u64), String> {
     let bytes = source::read_bounded(path, max).map_err(|e| match e {
-        source::ReadError::Io(e) => format!("cannot read included file: {e}"),
-        source::ReadError::TooLarge { .. } => format!("included file {e}"),
-        other => format!("cannot read included file: it {other}"),
+        source::ReadError::Io(e) => format!("cannot read {what}: {e}"),
+        source::ReadError::TooLarge { .. } => format!("{what} {e} (--max-file-size)"),
+        other => format!("cannot read {what}: it {other}"),
     })?;
     let disk_len = bytes.len() as u64;
     source::decode(bytes, false)
