@@ -1019,6 +1019,17 @@ impl ObjectReader<'_> {
             let path = ["spec", strategy, "rollingUpdate", "maxUnavailable"];
             unavailable = self.refused_rollout_value(node, &path, both_zero, &mut refused);
         }
+        // A DaemonSet takes exactly one of the two above 0 (pkg/apis/apps/validation
+        // `ValidateRollingUpdateDaemonSet`: "may not be set when maxUnavailable is
+        // non-zero"), after defaulting: `maxSurge: 1` alone is refused.
+        let surge_node = self.node(&["spec", strategy, "rollingUpdate", "maxSurge"]);
+        let above_zero = |s: &Setting<IntOrPercent>| s.get().is_some() && !zero(s);
+        if let (true, Some(node)) = (strategy == "updateStrategy", surge_node) {
+            if above_zero(&surge) && above_zero(&unavailable) {
+                let path = ["spec", strategy, "rollingUpdate", "maxSurge"];
+                self.refused_rollout_value(node, &path, RolloutRefusal::BothSet, &mut refused);
+            }
+        }
         if refused.is_empty() {
             return Some(Rollout {
                 surge,
@@ -1651,6 +1662,9 @@ enum RolloutRefusal {
     Over100,
     /// `maxUnavailable` 0 with `maxSurge` 0: the rollout could never replace a pod.
     BothZero { daemon_set: bool },
+    /// A DaemonSet's `maxSurge` and `maxUnavailable` both above 0: it takes exactly one
+    /// (`ValidateRollingUpdateDaemonSet`), and `maxUnavailable` defaults to 1.
+    BothSet,
 }
 
 impl RolloutRefusal {
@@ -1663,6 +1677,7 @@ impl RolloutRefusal {
             RolloutRefusal::Over100 => "must not be greater than 100%",
             RolloutRefusal::BothZero { daemon_set: false } => "may not be 0 when `maxSurge` is 0",
             RolloutRefusal::BothZero { daemon_set: true } => "cannot be 0 when maxSurge is 0",
+            RolloutRefusal::BothSet => "may not be set when maxUnavailable is non-zero",
         }
     }
 
@@ -1673,6 +1688,7 @@ impl RolloutRefusal {
             RolloutRefusal::NotWhole => "write a whole number of pods (`2`) or a whole percentage (`25%`)",
             RolloutRefusal::Over100 => "write a percentage of at most 100%",
             RolloutRefusal::BothZero { .. } => "let the rollout replace pods: set maxSurge to 1 (one pod above the replicas during the update) or maxUnavailable to 1",
+            RolloutRefusal::BothSet => "set `maxUnavailable: 0` beside `maxSurge` (a DaemonSet's maxUnavailable defaults to 1), or remove maxSurge",
         }
     }
 }
@@ -2136,8 +2152,13 @@ mod tests {
 
     #[test]
     fn replica_sets_and_daemon_sets_are_workloads() {
-        let text = "apiVersion: apps/v1\nkind: ReplicaSet\nmetadata:\n  name: rs\nspec:\n  replicas: 3\n---\napiVersion: apps/v1\nkind: DaemonSet\nmetadata:\n  name: agent\nspec:\n  updateStrategy:\n    rollingUpdate:\n      maxSurge: 1\n";
+        let text = "apiVersion: apps/v1\nkind: ReplicaSet\nmetadata:\n  name: rs\nspec:\n  replicas: 3\n---\napiVersion: apps/v1\nkind: DaemonSet\nmetadata:\n  name: agent\nspec:\n  updateStrategy:\n    rollingUpdate:\n      maxSurge: 1\n      maxUnavailable: 0\n";
         let model = read(text);
+        assert!(
+            model.refused_values.is_empty(),
+            "{:?}",
+            model.refused_values
+        );
         let replica_set = deployment_of(&model, "rs");
         assert_eq!(replica_set.replicas.as_ref().unwrap().get(), Some(&3));
         // A ReplicaSet does not roll: no surge.
@@ -2165,6 +2186,26 @@ mod tests {
         );
         let on_delete = read("apiVersion: apps/v1\nkind: DaemonSet\nmetadata:\n  name: agent\nspec:\n  updateStrategy:\n    type: OnDelete\n");
         assert!(deployment_of(&on_delete, "agent").max_surge.is_none());
+        // A DaemonSet takes one of the two above 0, after defaulting: `maxSurge: 1`
+        // alone (maxUnavailable defaults to 1) is refused at maxSurge, and no rollout
+        // is counted; so is a percentage beside a written maxUnavailable.
+        for rolling in [
+            "      maxSurge: 1\n",
+            "      maxSurge: 10%\n      maxUnavailable: 2\n",
+        ] {
+            let both = read(&format!("apiVersion: apps/v1\nkind: DaemonSet\nmetadata:\n  name: agent\nspec:\n  updateStrategy:\n    rollingUpdate:\n{rolling}"));
+            let refused = &both.refused_values;
+            assert_eq!(refused.len(), 1, "{rolling}: {refused:?}");
+            assert!(
+                refused[0].reason.contains("maxSurge: Invalid value")
+                    && refused[0]
+                        .reason
+                        .contains("may not be set when maxUnavailable is non-zero"),
+                "{refused:?}"
+            );
+            let daemon_set = deployment_of(&both, "agent");
+            assert!(daemon_set.max_surge.as_ref().unwrap().get().is_none());
+        }
     }
 
     #[test]
