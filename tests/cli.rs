@@ -3819,6 +3819,49 @@ fn deployment_rails_env_chooses_the_environment_rails_runs() {
     }
 }
 
+/// Puma loads `config/puma/<environment>.rb`, else `config/puma.rb`: a deployment
+/// running `staging` gets `puma/staging.rb`'s 6 threads on the `staging` pool of 4 (a
+/// finding pointing at that file), one running `qa` (no file, no database) `puma.rb`'s
+/// 3 threads on the `production` pool, and production `puma/production.rb`'s 12.
+#[test]
+fn deployment_environment_chooses_the_puma_file() {
+    let web = |env: &str| {
+        format!("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      containers:\n        - name: web\n          env:\n            - name: RAILS_ENV\n              value: \"{env}\"\n")
+    };
+    let dir = tree(&[
+        (
+            "app/config/database.yml",
+            "production:\n  adapter: postgresql\n  pool: 12\nstaging:\n  adapter: postgresql\n  pool: 4\n",
+        ),
+        ("app/config/puma.rb", "threads 3, 3\n"),
+        ("app/config/puma/production.rb", "threads 12, 12\n"),
+        ("app/config/puma/staging.rb", "threads 6, 6\n"),
+        ("k8s/web.yaml", &web("staging")),
+        (
+            "poollint.toml",
+            "[[service]]\nname = \"web\"\nconfig = [\"app/config/database.yml\", \"app/config/puma.rb\", \"app/config/puma/production.rb\", \"app/config/puma/staging.rb\"]\ndeployment = \"k8s/web.yaml\"\n",
+        ),
+    ]);
+    let root = dir.path();
+    let rule = "pool-smaller-than-thread-concurrency";
+    let finding = only_finding(root, rule);
+    let message = finding["message"].as_str().unwrap();
+    assert!(
+        message.contains("6 threads (app/config/puma/staging.rb:1)"),
+        "{message}"
+    );
+    for env in ["qa", "production"] {
+        write_file(root, "k8s/web.yaml", &web(env));
+        let json: serde_json::Value =
+            serde_json::from_str(&check_output(root, "json", rule)).unwrap();
+        assert_eq!(
+            json["diagnostics"].as_array().unwrap().len(),
+            0,
+            "{env}: {json:#}"
+        );
+    }
+}
+
 /// A Sidekiq deployment runs the environment `APP_ENV`, else `RAILS_ENV`, else `RACK_ENV`
 /// names, with that section of `sidekiq.yml` merged over its top level: with `staging`,
 /// 3 threads on the `staging` pool of 5 fit; with `qa` (no section, no database) the top

@@ -88,7 +88,7 @@ impl Reader for Rails {
     }
 
     fn recognise(&self, path: &Path) -> Option<Format> {
-        if is_puma_production_file(path) {
+        if puma_environment_file(path).is_some() {
             return Some(Format::Raw);
         }
         if dir_name(path.parent()) != Some("config") {
@@ -107,9 +107,10 @@ impl Reader for Rails {
     }
 
     /// `config/` and `config/puma/`: a file named on its own is read with the
-    /// application's `config/puma/production.rb` too, and that file with `config/`'s.
+    /// application's `config/puma/<environment>.rb` files too, and those with
+    /// `config/`'s.
     fn sibling_dirs(&self, path: &Path, dir: &Path) -> Vec<PathBuf> {
-        if is_puma_production_file(path) {
+        if puma_environment_file(path).is_some() {
             let config = dir.parent().map(Path::to_path_buf);
             return std::iter::once(dir.to_path_buf()).chain(config).collect();
         }
@@ -137,21 +138,23 @@ fn dir_name(dir: Option<&Path>) -> Option<&str> {
     dir.and_then(Path::file_name).and_then(|d| d.to_str())
 }
 
-/// `config/puma/production.rb`: the file Puma loads instead of `config/puma.rb` when its
-/// environment is production. Puma loads one config file, the first that exists of
+/// The environment of a `config/puma/<environment>.rb` file (`production` of
+/// `config/puma/production.rb`): the file Puma loads instead of `config/puma.rb` when
+/// it runs that environment. Puma loads one config file, the first that exists of
 /// `config/puma/<environment>.rb` and `config/puma.rb` (`Configuration#config_files`
-/// [PUMA-CFG]); poollint models production ([`RUNTIME_ENV`]).
-fn is_puma_production_file(path: &Path) -> bool {
+/// [PUMA-CFG]).
+fn puma_environment_file(path: &Path) -> Option<&str> {
     let puma_dir = path.parent();
-    file_name(path) == Some("production.rb")
-        && dir_name(puma_dir) == Some("puma")
-        && dir_name(puma_dir.and_then(Path::parent)) == Some("config")
+    let in_puma_config = dir_name(puma_dir) == Some("puma")
+        && dir_name(puma_dir.and_then(Path::parent)) == Some("config");
+    let environment = file_name(path)?.strip_suffix(".rb")?;
+    (in_puma_config && !environment.is_empty()).then_some(environment)
 }
 
 /// The application's directory, the one above `config/`.
 fn app_root(path: &Path) -> Option<&Path> {
     let config = path.parent()?;
-    let config = if is_puma_production_file(path) {
+    let config = if puma_environment_file(path).is_some() {
         config.parent()?
     } else {
         config
@@ -501,19 +504,28 @@ fn read_app(root: &Path, files: &[&ParsedFile], sources: &SourceMap) -> Model {
         }
     }
     let scope = crate::source::unit_name(root);
-    let puma_production = files
-        .iter()
-        .copied()
-        .find(|f| is_puma_production_file(&f.path));
-    if let Some(file) = puma_production.or_else(|| named("puma.rb")) {
+    let puma_of = |environment: &str| {
+        files
+            .iter()
+            .copied()
+            .find(|f| puma_environment_file(&f.path) == Some(environment))
+    };
+    if let Some(file) = puma_of(RUNTIME_ENV).or_else(|| named("puma.rb")) {
         let source = Source::new(file, sources);
         let (threads, workers) = read_puma(&source);
-        model.services.push(service(
+        let mut puma = service(
             format!("{scope} (puma)"),
             runtime_pools.clone(),
             threads,
             workers,
-        ));
+        );
+        puma.environments = Some(Box::new(puma_environments(
+            files,
+            named("puma.rb").filter(|_| puma_of(RUNTIME_ENV).is_some()),
+            sources,
+            &other_environments,
+        )));
+        model.services.push(puma);
     }
     if let Some(file) = named("sidekiq.yml") {
         let source = Source::new(file, sources);
@@ -563,7 +575,40 @@ fn environments(pools: &[(String, Vec<usize>)]) -> Environments {
         pools: pools.to_vec(),
         threads: Vec::new(),
         other_threads: None,
+        processes: Vec::new(),
+        other_processes: None,
     }
+}
+
+/// The Puma service's other environments: each `config/puma/<environment>.rb` but
+/// production's gives that environment's threads and workers, and `config/puma.rb`
+/// (`fallback`, when production has a file of its own) those of any environment
+/// without one, as Puma loads the first of the two that exists.
+fn puma_environments(
+    files: &[&ParsedFile],
+    fallback: Option<&ParsedFile>,
+    sources: &SourceMap,
+    pools: &[(String, Vec<usize>)],
+) -> Environments {
+    let mut environments = environments(pools);
+    for file in files {
+        let Some(name) = puma_environment_file(&file.path).filter(|n| *n != RUNTIME_ENV) else {
+            continue;
+        };
+        let (threads, workers) = read_puma(&Source::new(file, sources));
+        environments
+            .threads
+            .extend(threads.map(|t| (name.to_owned(), t)));
+        environments
+            .processes
+            .extend(workers.map(|w| (name.to_owned(), w)));
+    }
+    if let Some(file) = fallback {
+        let (threads, workers) = read_puma(&Source::new(file, sources));
+        environments.other_threads = threads;
+        environments.other_processes = workers;
+    }
+    environments
 }
 
 fn service(
@@ -3256,18 +3301,35 @@ mod tests {
             ),
             ("app/config/puma.rb", "threads 2, 2\nworkers 3\n"),
             ("app/config/puma/production.rb", "threads 12, 12\n"),
+            ("app/config/puma/staging.rb", "threads 4, 4\nworkers 2\n"),
         ]);
         assert_eq!(model.services.len(), 1);
         let puma = &model.services[0];
         assert_eq!(puma.threads.as_ref().and_then(|t| t.get()), Some(&12));
         assert_eq!(puma.processes.as_ref().and_then(|t| t.get()), Some(&1));
         assert_eq!(puma.pools.len(), 1);
-        assert!(Rails
-            .recognise(Path::new("app/config/puma/production.rb"))
-            .is_some());
-        assert!(Rails
-            .recognise(Path::new("app/config/puma/staging.rb"))
-            .is_none());
+        // Another environment runs its own file, else `config/puma.rb`.
+        let environments = puma.environments.as_deref().expect("environments");
+        let value = |list: &[(String, Setting<i64>)], name: &str| {
+            list.iter()
+                .find(|(n, _)| n == name)
+                .and_then(|(_, s)| s.get().copied())
+        };
+        assert_eq!(value(&environments.threads, "staging"), Some(4));
+        assert_eq!(value(&environments.processes, "staging"), Some(2));
+        assert_eq!(
+            environments.other_threads.as_ref().and_then(|t| t.get()),
+            Some(&2)
+        );
+        assert_eq!(
+            environments.other_processes.as_ref().and_then(|t| t.get()),
+            Some(&3)
+        );
+        for name in ["production", "staging"] {
+            let path = format!("app/config/puma/{name}.rb");
+            assert!(Rails.recognise(Path::new(&path)).is_some(), "{path}");
+        }
+        assert!(Rails.recognise(Path::new("app/puma/staging.rb")).is_none());
         assert_eq!(
             Rails.unit(Path::new("app/config/puma/production.rb")),
             Some(Path::new("app"))

@@ -999,6 +999,10 @@ pub struct Environments {
     /// section), and those of any other (Sidekiq's top level); None leaves the service's.
     pub threads: Vec<(String, Setting<i64>)>,
     pub other_threads: Option<Setting<i64>>,
+    /// The processes per instance, likewise (Puma's workers of `config/puma/<env>.rb`,
+    /// and of `config/puma.rb` for any other environment).
+    pub processes: Vec<(String, Setting<i64>)>,
+    pub other_processes: Option<Setting<i64>>,
 }
 
 /// What a Spring application's files say of its profiles that a deployment's variables

@@ -10,7 +10,7 @@
 //! else ASP.NET Core's default `Production`; `NODE_ENV` for knexfile and Sequelize
 //! environments); when it is unknown the largest pool is the safe bound for demand.
 
-use crate::model::{Ecosystem, EnvVar, Model, Pool, Service};
+use crate::model::{Ecosystem, EnvVar, Model, Pool, Service, Setting};
 
 /// The pools one process of a service opens, with how profiles were chosen.
 pub(crate) struct DemandPools<'m> {
@@ -265,17 +265,20 @@ pub(crate) fn run_deployed_environment(part: &mut Service, environment: &[EnvVar
         return;
     }
     let pools = environments.pools.iter().find(|(n, _)| n == name);
-    let threads = environments.threads.iter().find(|(n, _)| n == name);
-    let threads = threads
-        .map(|(_, t)| t)
-        .or(environments.other_threads.as_ref())
-        .cloned();
-    let pools = pools.map(|(_, p)| p.clone());
-    if let Some(pools) = pools {
-        part.pools = pools;
+    let of = |list: &[(String, Setting<i64>)], other: &Option<Setting<i64>>| {
+        let own = list.iter().find(|(n, _)| n == name).map(|(_, s)| s);
+        own.or(other.as_ref()).cloned()
+    };
+    let threads = of(&environments.threads, &environments.other_threads);
+    let processes = of(&environments.processes, &environments.other_processes);
+    if let Some((_, pools)) = pools {
+        part.pools = pools.clone();
     }
     if threads.is_some() {
         part.threads = threads;
+    }
+    if processes.is_some() {
+        part.processes = processes;
     }
 }
 
