@@ -1,5 +1,14 @@
 //! Did-you-mean suggestions for rule names, keys and manifest fields.
 
+/// The name among `known` (sorted, in lower case) that `name` is in another case
+/// (`Default_Pool_Size` for `default_pool_size`): for names a product matches
+/// case-sensitively (PgBouncer's settings and sections, mysqld's options).
+pub fn same_but_case(name: &str, known: &[&'static str]) -> Option<&'static str> {
+    let lower = name.to_ascii_lowercase();
+    let at = known.binary_search(&lower.as_str()).ok()?;
+    known.get(at).copied()
+}
+
 /// The candidate closest to `input` by Jaro-Winkler similarity, when close enough to be
 /// a plausible typo (similarity ≥ 0.8).
 pub fn closest<'a>(input: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {

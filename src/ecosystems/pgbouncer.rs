@@ -31,7 +31,7 @@ use super::ini_settings::{
 };
 use super::{file_name, ParsedFile, Reader};
 use crate::model::parameters::{
-    PGBOUNCER_AUTH_TYPES as AUTH_TYPES, PGBOUNCER_POOL_MODES as POOL_MODES,
+    PGBOUNCER_AUTH_TYPES as AUTH_TYPES, PGBOUNCER_POOL_MODES as POOL_MODES, PGBOUNCER_SECTIONS,
 };
 use crate::model::{
     ConfigEntry, Ecosystem, EntryKey, EntryStop, InvalidCause, Location, Model, Pooler,
@@ -60,10 +60,8 @@ impl Reader for PgBouncer {
     }
 }
 
-/// PgBouncer's main section, and every section it knows (`src/main.c` `config_sects`;
-/// `[peers]` since 1.19), matched case-sensitively (libusual `find_sect`, `strcmp`).
+/// PgBouncer's main section (every section it knows: [`PGBOUNCER_SECTIONS`]).
 const MAIN_SECTION: &str = "pgbouncer";
-const SECTIONS: &[&str] = &[MAIN_SECTION, "databases", "users", "peers"];
 
 fn read_file(file: &ParsedFile, files: &[&ParsedFile], sources: &SourceMap, model: &mut Model) {
     let SectionedPairs {
@@ -201,14 +199,10 @@ fn read_file(file: &ParsedFile, files: &[&ParsedFile], sources: &SourceMap, mode
 fn unknown_sections(headers: &[Header]) -> Vec<UnknownSection> {
     headers
         .iter()
-        .filter(|h| !SECTIONS.contains(&h.name.as_str()))
+        .filter(|h| !PGBOUNCER_SECTIONS.contains(&h.name.as_str()))
         .map(|h| UnknownSection {
             name: h.name.clone(),
             location: h.location,
-            meant: SECTIONS
-                .iter()
-                .find(|known| known.eq_ignore_ascii_case(&h.name))
-                .copied(),
         })
         .collect()
 }
@@ -741,7 +735,10 @@ mod tests {
         let unknown: Vec<(&str, Option<&str>)> = pooler
             .unknown_sections
             .iter()
-            .map(|s| (s.name.as_str(), s.meant))
+            .map(|s| {
+                let meant = crate::suggest::same_but_case(&s.name, PGBOUNCER_SECTIONS);
+                (s.name.as_str(), meant)
+            })
             .collect();
         assert_eq!(
             unknown,

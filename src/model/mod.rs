@@ -1302,8 +1302,6 @@ pub struct UnknownSection {
     /// The name as written (between the brackets) and where it is.
     pub name: String,
     pub location: Location,
-    /// The section it is in another case (`pgbouncer` for `[PgBouncer]`).
-    pub meant: Option<&'static str>,
 }
 
 /// Why PgBouncer stops reading an entry's `key=value` pairs (`cstr_get_pair` in

@@ -39,6 +39,10 @@ static MYSQL: LazyLock<Vec<&str>> =
 /// PgBouncer's pool modes (`pool_mode_map` in `src/main.c`), matched in any case.
 pub const PGBOUNCER_POOL_MODES: &[&str] = &["session", "transaction", "statement"];
 
+/// Every section PgBouncer knows (`src/main.c` `config_sects`; `[peers]` since 1.19),
+/// sorted, matched case-sensitively (libusual `find_sect`, `strcmp`).
+pub const PGBOUNCER_SECTIONS: &[&str] = &["databases", "peers", "pgbouncer", "users"];
+
 /// The `auth_type` values PgBouncer knows (`auth_type_map` in `src/main.c`), matched in
 /// any case; `pam` and `ldap` (1.25+) only in builds with PAM or LDAP support.
 pub const PGBOUNCER_AUTH_TYPES: &[&str] = &[

@@ -402,7 +402,7 @@ fn unknown_names(model: &Model, max_distance: usize) -> Vec<Diagnostic> {
                 return Some(not_a_name(entry, written, &check));
             }
             let message = format!("`{written}` is not {}: {}", check.what, check.consequence);
-            match same_but_case(name, check.known)
+            match crate::suggest::same_but_case(name, check.known)
                 .or_else(|| crate::suggest::within_edits(name, check.known, max_distance))
             {
                 Some(meant) => {
@@ -433,7 +433,8 @@ fn unknown_pgbouncer_sections(pooler: &crate::model::Pooler) -> Vec<Diagnostic> 
             let message = format!(
                 "`[{written}]` is not a PgBouncer section (PgBouncer matches section names case-sensitively): PgBouncer logs `invalid section \"{written}\"` and does not start, and poollint does not read its settings as another section's"
             );
-            let help = match section.meant {
+            let meant = crate::suggest::same_but_case(written, parameters::PGBOUNCER_SECTIONS);
+            let help = match meant {
                 Some(meant) => format!("did you mean `[{meant}]`?"),
                 None => "PgBouncer's sections are [pgbouncer], [databases], [users] and [peers] (1.19+)".to_owned(),
             };
@@ -441,7 +442,7 @@ fn unknown_pgbouncer_sections(pooler: &crate::model::Pooler) -> Vec<Diagnostic> 
                 .with_label("unknown section")
                 .with_help(help)
                 .with_key(format!("[{written}]"));
-            match section.meant {
+            match meant {
                 Some(meant) => finding.with_key_fix(section.location, written, meant),
                 None => finding,
             }
@@ -470,14 +471,6 @@ fn reset_pgbouncer_settings(pooler: &crate::model::Pooler) -> Vec<Diagnostic> {
             .with_help("keep one [pgbouncer] header (in the file and the files it includes), with every setting after it")
         })
         .collect()
-}
-
-/// The known name `name` is in another case (`Default_Pool_Size`): only names a product
-/// matches case-sensitively get here: PgBouncer's settings and mysqld's options.
-fn same_but_case(name: &str, known: &'static [&'static str]) -> Option<&'static str> {
-    let lower = name.to_ascii_lowercase();
-    let at = known.binary_search(&lower.as_str()).ok()?;
-    known.get(at).copied()
 }
 
 /// A name as a parameter's can be written: letters, digits, `_` and `-`.

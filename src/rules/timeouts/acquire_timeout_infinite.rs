@@ -38,7 +38,7 @@ impl crate::rules::Rule for Rule {
     fn check(&self, model: &Model, _options: &RuleOptions, out: &mut Vec<Diagnostic>) {
         for pool in hikari_pools(model) {
             let timeout = &pool.acquire_timeout;
-            if !timeout.is_explicit() || timeout.get().is_none_or(|t| !t.is_zero()) {
+            if !written_zero(timeout) {
                 continue;
             }
             let Some(at) = located(timeout, pool) else {
@@ -128,7 +128,7 @@ fn prisma_waits_forever(pool: &crate::model::Pool) -> Option<Diagnostic> {
         return None;
     }
     let timeout = &pool.acquire_timeout;
-    if !timeout.is_explicit() || !timeout.get()?.is_zero() {
+    if !written_zero(timeout) {
         return None;
     }
     let at = located(timeout, pool)?;
@@ -159,7 +159,7 @@ fn dotnet_waits_forever(pool: &crate::model::Pool) -> Option<Diagnostic> {
         _ => return None,
     };
     let timeout = &pool.acquire_timeout;
-    if !timeout.is_explicit() || !timeout.get()?.is_zero() {
+    if !written_zero(timeout) {
         return None;
     }
     let at = located(timeout, pool)?;
@@ -197,7 +197,7 @@ fn dotnet_waits_forever(pool: &crate::model::Pool) -> Option<Diagnostic> {
 /// PgBouncer with `query_wait_timeout = 0` written: its default (120 s) is not infinite.
 fn pgbouncer_waits_forever(pooler: &crate::model::Pooler) -> Option<Diagnostic> {
     let timeout = pooler.query_wait_timeout.as_ref()?;
-    if !timeout.is_explicit() || !timeout.get()?.is_zero() {
+    if !written_zero(timeout) {
         return None;
     }
     Some(
@@ -215,4 +215,10 @@ fn pgbouncer_waits_forever(pooler: &crate::model::Pooler) -> Option<Diagnostic> 
         .with_key("pgbouncer.query_wait_timeout")
         .with_fingerprint(pooler.name.clone()),
     )
+}
+
+/// A timeout written as 0 (a default of 0 is not: each client's default is judged on
+/// its own, as node-postgres's below).
+fn written_zero(timeout: &crate::model::Setting<std::time::Duration>) -> bool {
+    timeout.is_explicit() && timeout.get().is_some_and(|t| t.is_zero())
 }
