@@ -915,6 +915,8 @@ fn parse_and_read(
         let mut summaries = Vec::new();
         // Files read into the model, whose texts can go.
         let mut read_files: Vec<FileId> = Vec::new();
+        // Files summarised for the join: its internal error names them.
+        let mut summarised: Vec<FileId> = Vec::new();
         for batch in batches(*reader, files) {
             let pending = read_batch(&batch, request, report);
             let batch: Vec<&Pending> = pending.iter().collect();
@@ -934,19 +936,23 @@ fn parse_and_read(
             }
             read_files.extend(batch.iter().map(|f| f.id));
             read_files.extend((first_included..report.sources.len()).map(FileId));
-            // Secrets the join makes are taken from the texts: those wait for it.
-            if summaries.is_empty() {
-                release_texts(&mut read_files, &model, &mut scrub, report);
+            if !summaries.is_empty() {
+                summarised.extend_from_slice(&read_files);
             }
+            // Summaries own what the join needs, so their texts go too (Kubernetes
+            // manifests were a tenth of the peak): a secret the join then finds is read
+            // again from its file to be scrubbed from messages, and a file that changed
+            // meanwhile is an internal error (`reread_for_output`).
+            release_texts(&mut read_files, &model, &mut scrub, report);
             report.stats.model += started.elapsed();
         }
         let started = Instant::now();
         if !summaries.is_empty() {
-            if let Some(part) = guarded(*reader, &read_files, report, || reader.join(summaries)) {
+            if let Some(part) = guarded(*reader, &summarised, report, || reader.join(summaries)) {
                 model.extend(part);
             }
+            scrub.take_new(&model.secrets, &report.sources);
         }
-        release_texts(&mut read_files, &model, &mut scrub, report);
         report.stats.model += started.elapsed();
     }
     (model, scrub)

@@ -958,6 +958,37 @@ fn thousands_of_connection_strings_in_one_file_are_read_in_linear_time() {
     );
 }
 
+/// Kubernetes manifests' texts are released once summarised, before the join that
+/// resolves references: a ConfigMap value the join finds to be a password (a password
+/// variable refers to it) is read again from its file, and scrubbed from the message of
+/// a finding that quotes it through another variable, in every format.
+#[test]
+fn secrets_the_kubernetes_join_finds_are_scrubbed_after_release() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let manifest = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cfg\ndata:\n  DB_PASS: Joined-Secret1\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\nspec:\n  template:\n    spec:\n      containers:\n        - name: api\n          env:\n            - name: SPRING_DATASOURCE_PASSWORD\n              valueFrom:\n                configMapKeyRef: {name: cfg, key: DB_PASS}\n            - name: SPRING_DATASOURCE_HIKARI_MAXIMUM_POOL_SIZE\n              valueFrom:\n                configMapKeyRef: {name: cfg, key: DB_PASS}\n";
+    write_file(dir.path(), "deploy/app.yaml", manifest);
+    for format in [
+        "human", "concise", "json", "sarif", "github", "rdjson", "rdjsonl", "gitlab", "junit",
+    ] {
+        let run = check(dir.path(), &["-f", format]);
+        assert_eq!(run.code, 1, "{format}: {}", run.stderr);
+        assert!(
+            !run.stdout.contains("Joined-Secret1") && !run.stderr.contains("Joined-Secret1"),
+            "{format} leaks the secret:\n{}",
+            run.stdout
+        );
+    }
+    // The finding that quotes it is there, scrubbed.
+    let run = check(dir.path(), &[]);
+    assert!(
+        lines_about(&run, "deploy/app.yaml")
+            .iter()
+            .any(|l| l.contains("`****`")),
+        "{}",
+        run.stdout
+    );
+}
+
 /// Messages quote values as readers decode them: a password written quoted, escaped,
 /// in base64 (a Kubernetes Secret's `data`) or as a password variable's default, and
 /// used where a finding quotes it (an alias, a `secretKeyRef`), is scrubbed all the same.
