@@ -2444,6 +2444,33 @@ mod tests {
         );
     }
 
+    /// A chain of bases across many files stops after [`super::MAX_EXTENDS`] of them,
+    /// without a finding (Compose follows any length; a cycle is refused instead).
+    #[test]
+    fn a_long_extends_chain_across_files_is_bounded() {
+        let compose = "services:\n  web:\n    extends: {file: b0.yml, service: s}\n";
+        let files: Vec<(String, String)> = (0..40)
+            .map(|i| {
+                let next = format!("services:\n  s:\n    extends: {{file: b{}.yml, service: s}}\n    environment: {{V{i}: x}}\n", i + 1);
+                (format!("b{i}.yml"), next)
+            })
+            .collect();
+        let companions: Vec<(&str, &str)> = files
+            .iter()
+            .map(|(p, t)| (p.as_str(), t.as_str()))
+            .collect();
+        let (model, sources) = read_with(compose, &companions);
+        assert!(
+            model.refused_values.is_empty(),
+            "{:?}",
+            model.refused_values
+        );
+        assert_eq!(
+            environment(&model, &sources, "web").len(),
+            super::MAX_EXTENDS
+        );
+    }
+
     /// compose-go refuses a cycle of `extends` (`Circular reference`) and a service the
     /// file does not define (`cannot extend service … not found`): reported once, at
     /// the `extends` key of the cycle's first service in the file, or at the name.
