@@ -1206,8 +1206,14 @@ struct Companions {
     registered: Option<HashMap<PathBuf, FileId>>,
 }
 
+/// Most rounds of companions one unit's files are asked for: a compose `extends:`
+/// chain across files names one more file a round (compose bounds chains itself).
+const MAX_COMPANION_ROUNDS: usize = 34;
+
 impl Companions {
-    /// Read the companions the unit's `files` name, appending them (once each) to it.
+    /// Read the companions the unit's `files` name, appending them (once each) to it;
+    /// then ask again with those read, while the answer names files not tried before
+    /// (a companion may name more: a compose base file's own `extends:`).
     fn follow(
         &mut self,
         reader: &dyn Reader,
@@ -1215,21 +1221,35 @@ impl Companions {
         request: &CheckRequest,
         report: &mut Report,
     ) {
-        let mut named = Vec::new();
-        for file in files.iter() {
-            let text = report.sources.get(file.id).map_or("", |f| f.text());
-            let companions = reader.companions(file, text);
-            named.extend(companions.into_iter().map(|c| (file.id, c)));
-        }
-        for (includer, companion) in named {
-            let read_already = files.iter().any(|f| {
-                f.included_from.is_some_and(|(id, _)| id == includer) && f.path == companion.path
-            });
-            if read_already {
-                continue;
+        // Each naming is tried once (a missing file is reported once where it is named).
+        let mut tried = HashSet::new();
+        for _ in 0..MAX_COMPANION_ROUNDS {
+            let named = named_companions(reader, files, &report.sources);
+            let mut new = false;
+            for (includer, companion) in named {
+                let naming = (
+                    includer,
+                    companion.path.clone(),
+                    companion.named_in,
+                    companion.at,
+                );
+                if !tried.insert(naming) {
+                    continue;
+                }
+                new = true;
+                let read_already = files.iter().any(|f| {
+                    f.included_from.is_some_and(|(id, _)| id == includer)
+                        && f.path == companion.path
+                });
+                if read_already {
+                    continue;
+                }
+                if let Some(file) = self.read(includer, &companion, request, report) {
+                    files.push(file);
+                }
             }
-            if let Some(file) = self.read(includer, &companion, request, report) {
-                files.push(file);
+            if !new {
+                break;
             }
         }
     }
@@ -1243,7 +1263,7 @@ impl Companions {
         report: &mut Report,
     ) -> Option<ParsedFile> {
         let at = Location {
-            file: includer,
+            file: companion.named_in.unwrap_or(includer),
             span: companion.at,
         };
         let shown = source::display_path(&companion.path);
@@ -1309,6 +1329,25 @@ impl Companions {
             included_from: Some((includer, companion.at.start)),
         })
     }
+}
+
+/// The companions each of the unit's own `files` names, given those read for it.
+fn named_companions(
+    reader: &dyn Reader,
+    files: &[ParsedFile],
+    sources: &SourceMap,
+) -> Vec<(FileId, ecosystems::Companion)> {
+    let mut named = Vec::new();
+    for file in files.iter().filter(|f| f.included_from.is_none()) {
+        let text = sources.get(file.id).map_or("", |f| f.text());
+        let read: Vec<&ParsedFile> = files
+            .iter()
+            .filter(|f| f.included_from.is_some_and(|(id, _)| id == file.id))
+            .collect();
+        let companions = reader.companions(file, text, &read, sources);
+        named.extend(companions.into_iter().map(|c| (file.id, c)));
+    }
+    named
 }
 
 /// The files registered in `sources` by canonical path.

@@ -2641,6 +2641,66 @@ fn extends_within_a_compose_file_takes_the_base_service() {
     assert_eq!(demand(dir.path()), 70);
 }
 
+/// Audit finding: `extends: {file: …, service: …}` was not followed, so the service
+/// got none of that base's settings (no pool, one instance). The base file is read
+/// from the checked tree, relative to the extending file; its own `env_file` relative
+/// to it. A missing base file stops Compose: a `parse-error` warning where it is named.
+#[test]
+fn extends_from_another_file_takes_that_files_service() {
+    let web = "    extends:\n      file: common/base.yml\n      service: app\n";
+    let base = "services:\n  app:\n    deploy:\n      replicas: 2\n    env_file: app.env\n    environment:\n      SPRING_DATASOURCE_URL: jdbc:postgresql://db:5432/shop?socketTimeout=30\n";
+    let compose = compose_project(100, web);
+    let dir = tree(&[
+        ("docker-compose.yml", &compose),
+        ("common/base.yml", base),
+        (
+            "common/app.env",
+            "SPRING_DATASOURCE_HIKARI_MAXIMUM_POOL_SIZE=30\n",
+        ),
+    ]);
+    // 2 replicas × 30.
+    assert_eq!(demand(dir.path()), 60);
+    assert!(messages(dir.path(), "parse-error").is_empty());
+    std::fs::remove_file(dir.path().join("common/base.yml")).unwrap();
+    let report = json(&["check", "--select", "parse-error"], dir.path());
+    let diagnostics = report["diagnostics"].as_array().unwrap();
+    assert_eq!(diagnostics.len(), 1, "{diagnostics:?}");
+    assert_eq!(diagnostics[0]["severity"], "warning");
+    let message = diagnostics[0]["message"].as_str().unwrap();
+    assert!(
+        message.contains(
+            "the file `common/base.yml` that service `web` extends is not in the repository"
+        ),
+        "{message}"
+    );
+    let line = compose
+        .lines()
+        .position(|l| l.contains("file: common/base.yml"))
+        .unwrap();
+    assert_eq!(diagnostics[0]["start"]["line"], line + 1);
+}
+
+/// compose-go refuses an `extends:` cycle (`Circular reference`), across files too: a
+/// `parse-error` at the `extends` key of the service in the checked file.
+#[test]
+fn an_extends_cycle_across_files_is_a_parse_error() {
+    let compose = "services:\n  web:\n    image: x\n    extends: {file: base.yml, service: app}\n";
+    let base = "services:\n  app:\n    extends: {file: docker-compose.yml, service: web}\n";
+    let dir = tree(&[("docker-compose.yml", compose), ("base.yml", base)]);
+    let report = json(&["check", "--select", "parse-error"], dir.path());
+    let diagnostics = report["diagnostics"].as_array().unwrap();
+    assert_eq!(diagnostics.len(), 1, "{diagnostics:?}");
+    assert_eq!(diagnostics[0]["severity"], "error");
+    assert!(
+        diagnostics[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("(web → app (base.yml) → web)"),
+        "{diagnostics:?}"
+    );
+    assert_eq!(diagnostics[0]["start"]["line"], 4);
+}
+
 /// compose-go refuses a service whose `scale` and `deploy.replicas` differ (`can't set
 /// distinct values on 'scale' and 'deploy.replicas'`): a `parse-error` at `scale`.
 #[test]

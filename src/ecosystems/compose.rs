@@ -17,25 +17,38 @@
 //! A service's container environment is its `env_file:` files' variables (string, list,
 //! or `- path: x` with `required: false`; relative to the compose file; later files over
 //! earlier) under its `environment:` (which wins, even with a name alone whose value
-//! `.env` does not give: Compose then unsets it) [COMPOSE-ENVFILE]. `extends:` of a
-//! service of the same file (`extends: base`, `extends: {service: base}`) is followed as
-//! Compose merges it [COMPOSE-EXTENDS]: the base's `environment` under the service's
-//! own, its `env_file:` entries before the service's, `deploy.replicas`, `scale`,
-//! `image` and `command` unless the service sets them, its `profiles` added to the
-//! service's. `extends: {file: other.yml, …}` is not followed.
+//! `.env` does not give: Compose then unsets it) [COMPOSE-ENVFILE]. `extends:` is
+//! followed as Compose merges it [COMPOSE-EXTENDS]: the base's `environment` under the
+//! service's own, its `env_file:` entries before the service's, `deploy.replicas`,
+//! `scale`, `image` and `command` unless the service sets them, its `profiles` added to
+//! the service's. The base is a service of the same file (`extends: base`, `extends:
+//! {service: base}`) or of another (`extends: {file: other.yml, service: base}`,
+//! relative to the file the `extends:` is written in, whose own relative paths are
+//! relative to it in turn), chained across files; a cycle or a service the file does
+//! not define is refused, as compose-go refuses it, at the `extends:`.
 //!
-//! The `.env` and `env_file:` files are this reader's companions
-//! ([`Reader::companions`]): the engine reads them from the checked tree with the
-//! compose file, parsed as the `.env` reader parses (`crate::syntax::ini`'s dotenv
-//! dialect). A variable's value from `.env` points at the `${VAR}` written in the
-//! compose file (a name alone in `environment:` at `.env`'s value), one from an
-//! `env_file` at the file's line. A password a value takes from another file is masked
-//! there, and not reported where the placeholder is written.
+//! Compose's `$$` is a `$` (compose-go `template/template.go`: the `escaped`
+//! group), so `$${VAR}` is the literal text `${VAR}`; a variable the files do not give
+//! is written `${VAR}` too, so a variable whose value holds one is marked either way
+//! ([`EnvVar::verbatim`]): a .NET connection string or a Prisma URL then reads the
+//! literal as the driver gets it, and Spring Boot as its own placeholder.
+//!
+//! The `.env` and `env_file:` files, and the files `extends:` names, are this reader's
+//! companions ([`Reader::companions`]): the engine reads them from the checked tree
+//! with the compose file, `.env` files parsed as the `.env` reader parses
+//! (`crate::syntax::ini`'s dotenv dialect). A variable's value from `.env` points at
+//! the `${VAR}` written in the compose file (a name alone in `environment:` at `.env`'s
+//! value), one from an `env_file` at the file's line, one from a base file there. A
+//! password a value takes from another file is masked there, and not reported where
+//! the placeholder is written.
 //!
 //! [COMPOSE-ENV] https://docs.docker.com/compose/how-tos/environment-variables/variable-interpolation/
 //! [COMPOSE-ENVFILE] https://docs.docker.com/reference/compose-file/services/#env_file
 //! (compose-go `WithServicesEnvironmentResolved`: a missing required file stops it).
 //! [COMPOSE-EXTENDS] https://docs.docker.com/reference/compose-file/services/#extends
+//! (compose-spec `05-services.md` "extends"; compose-go `loader/extends.go`
+//! `applyServiceExtends`, `getExtendsBaseFromFile`, and `cycleTracker` in
+//! `loader/loader.go`).
 
 use std::collections::HashMap;
 use std::ops::Range;
@@ -71,7 +84,8 @@ impl Reader for Compose {
         (yaml && compose).then_some(Format::Yaml)
     }
 
-    /// Each file stands alone (with its companions: its `.env` and `env_file:` files).
+    /// Each file stands alone (with its companions: its `.env` and `env_file:` files,
+    /// and the files its `extends:` names).
     fn unit<'p>(&self, path: &'p Path) -> Option<&'p Path> {
         Some(path)
     }
@@ -80,20 +94,33 @@ impl Reader for Compose {
         true
     }
 
-    /// The project's `.env` beside the file (optional), and every service's `env_file:`
-    /// files. A missing one is reported unless `required: false` says Compose goes on
-    /// without it, or the service does not start by default (`profiles:`): compose-go
-    /// stops with `env file … not found` before starting anything.
-    fn companions(&self, file: &ParsedFile, text: &str) -> Vec<Companion> {
-        let dir = file.path.parent().unwrap_or(Path::new(""));
+    /// The project's `.env` beside the file (optional), every service's `env_file:`
+    /// files (those of the services it extends too, relative to the file each is
+    /// written in), and the file an `extends: {file: …}` names when it is not read
+    /// yet (asked again once it is, for that file's own `extends:`). A missing
+    /// `env_file` is reported unless `required: false` says Compose goes on without
+    /// it, or the service does not start by default (`profiles:`): compose-go stops
+    /// with `env file … not found` before starting anything. A missing `extends` file
+    /// is reported for every service: compose-go applies `extends` to all of them
+    /// when it loads the file (`ApplyExtends`), and stops.
+    fn companions(
+        &self,
+        file: &ParsedFile,
+        text: &str,
+        read: &[&ParsedFile],
+        sources: &SourceMap,
+    ) -> Vec<Companion> {
+        let main = Source { file, text };
+        let dir = main.dir();
         let mut companions = vec![Companion {
             path: crate::source::normalise(&dir.join(".env")),
             format: DOTENV,
             at: Span::default(),
+            named_in: None,
             missing: None,
         }];
-        let project = Project::default();
-        for reader in service_readers(file, text, dir, &project) {
+        let project = Project::new(dir, read, sources);
+        for reader in service_readers(main, &project) {
             let starts = reader.profiles().is_none();
             let service = reader.name().unwrap_or_default();
             companions.extend(reader.env_files().into_iter().map(|env_file| {
@@ -103,13 +130,21 @@ impl Reader for Compose {
                         env_file.written
                     )
                 });
-                Companion {
-                    path: env_file.path,
-                    format: DOTENV,
-                    at: env_file.span,
-                    missing,
-                }
+                companion_at(env_file.path, DOTENV, env_file.at, file.id, missing)
             }));
+            if let ChainEnd::Unread { path, written, at } = &reader.chain.end {
+                let missing = format!(
+                    "the file `{written}` that service `{service}` extends is not in the repository: Compose refuses to load the project without it (`extends: file:`), and the settings the service takes from it are not checked"
+                );
+                let path = path.clone();
+                companions.push(companion_at(
+                    path,
+                    Format::Yaml,
+                    *at,
+                    file.id,
+                    Some(missing),
+                ));
+            }
         }
         companions
     }
@@ -128,7 +163,25 @@ impl Reader for Compose {
     }
 }
 
-/// One compose file, with its companions (its `.env` and `env_file:` files).
+/// A companion named at `at`, in the unit's file `main` or in another companion.
+fn companion_at(
+    path: PathBuf,
+    format: Format,
+    at: Location,
+    main: FileId,
+    missing: Option<String>,
+) -> Companion {
+    Companion {
+        path,
+        format,
+        at: at.span,
+        named_in: (at.file != main).then_some(at.file),
+        missing,
+    }
+}
+
+/// One compose file, with its companions (its `.env` and `env_file:` files, and the
+/// files its `extends:` names).
 fn read_file(
     file: &ParsedFile,
     companions: &[&ParsedFile],
@@ -136,82 +189,368 @@ fn read_file(
     model: &mut Model,
 ) {
     let text = sources.get(file.id).map_or("", |f| f.text());
-    let dir = file.path.parent().unwrap_or(Path::new(""));
-    let project = Project::new(dir, companions, sources);
+    let main = Source { file, text };
+    let project = Project::new(main.dir(), companions, sources);
     model.secrets.extend(project.secrets());
-    let readers = service_readers(file, text, dir, &project);
+    let readers = service_readers(main, &project);
     if !readers.is_empty() {
         model
             .secrets
             .extend(password_default_secrets(file.id, text));
+        for base in project.compose_files() {
+            model.secrets.extend(base_file_secrets(base));
+        }
     }
+    let mut refused: Vec<RefusedValue> = Vec::new();
     for reader in readers {
         if let Some(service) = reader.service() {
             read_environment(&reader, service, model);
         }
-        model.refused_values.extend(reader.refused());
+        refused.extend(reader.refused());
+        if let ChainEnd::Refused(refusal) = &reader.chain.end {
+            // One broken link is met by every service whose chain goes through it.
+            if !refused.iter().any(|r| r.location == refusal.location) {
+                refused.push(refusal.clone());
+            }
+        }
         model.extend(reader.database().unwrap_or_default());
     }
+    model.refused_values.extend(refused);
+}
+
+/// The passwords a base file another file `extends` holds (its services'
+/// `environment:` values and placeholder defaults), masked wherever it is shown: a
+/// finding on a setting it gives shows its lines. Not reported: the service that
+/// takes them reports them, and the file's own reader when it is a compose file.
+fn base_file_secrets(base: Source<'_>) -> Vec<Secret> {
+    let mut secrets = password_default_secrets(base.id(), base.text);
+    let written: Vec<EnvVar> = base
+        .service_layers()
+        .into_iter()
+        .flat_map(written_environment_of)
+        .filter(|w| !w.alone)
+        .map(|w| w.var)
+        .collect();
+    secrets.extend(super::password_secrets(&written));
+    secrets.extend(url_passwords(&written).into_iter().map(|secret| Secret {
+        literal: false,
+        ..secret
+    }));
+    secrets
 }
 
 /// A reader for each service of a compose file.
-fn service_readers<'a>(
-    file: &'a ParsedFile,
-    text: &'a str,
-    dir: &'a Path,
-    project: &'a Project<'a>,
-) -> Vec<ServiceReader<'a>> {
-    let doc = &file.doc;
-    let Some(root) = doc.roots.first().copied() else {
-        return Vec::new();
-    };
-    let Some(services) = doc.get(root, "services") else {
+fn service_readers<'a>(main: Source<'a>, project: &'a Project<'a>) -> Vec<ServiceReader<'a>> {
+    let doc = main.doc();
+    let Some(services) = main.services() else {
         return Vec::new();
     };
     doc.entries(services)
         .into_iter()
-        .map(|entry| ServiceReader {
-            doc,
-            text,
-            file: file.id,
-            dir,
-            key: entry.key,
-            chain: extends_chain(doc, services, entry.value),
-            project,
+        .map(|entry| {
+            let start = Layer {
+                source: main,
+                name: doc.text(entry.key).unwrap_or_default(),
+                node: doc.resolve(entry.value),
+            };
+            ServiceReader {
+                main,
+                key: entry.key,
+                chain: extends_chain(start, project),
+                project,
+            }
         })
         .collect()
 }
 
-/// The service at `node` and those it extends in the same file, itself first
-/// (`extends: base`, `extends: {service: base}`). The chain stops at a base in another
-/// file (`extends: {file: …}`, not followed), at a service the file lacks, and at a
-/// cycle (Compose refuses both).
-fn extends_chain(doc: &Document, services: NodeId, node: NodeId) -> Vec<NodeId> {
-    let mut chain = vec![doc.resolve(node)];
-    while chain.len() <= MAX_EXTENDS {
-        let Some(current) = chain.last().copied() else {
-            break;
-        };
-        let Some(extends) = doc.get(current, "extends") else {
-            break;
-        };
-        let name = match doc.text(extends) {
-            Some(name) => name,
-            None if doc.get(extends, "file").is_some() => break,
-            None => match doc.get(extends, "service").and_then(|s| doc.text(s)) {
-                Some(name) => name,
-                None => break,
-            },
-        };
-        let Some(base) = doc.get(services, name).map(|b| doc.resolve(b)) else {
-            break;
-        };
-        if chain.contains(&base) {
-            break;
-        }
-        chain.push(base);
+/// A compose file read for a project: the project's file, or a file its `extends:`
+/// names (a companion), with its text.
+#[derive(Clone, Copy)]
+struct Source<'a> {
+    file: &'a ParsedFile,
+    text: &'a str,
+}
+
+impl<'a> Source<'a> {
+    fn doc(self) -> &'a Document {
+        &self.file.doc
     }
-    chain
+
+    fn id(self) -> FileId {
+        self.file.id
+    }
+
+    /// The file's directory, which relative paths written in it are resolved against
+    /// (compose-go resolves a base file's paths against its own directory:
+    /// `paths.ResolveRelativePaths` in `getExtendsBaseFromFile`).
+    fn dir(self) -> &'a Path {
+        self.file.path.parent().unwrap_or(Path::new(""))
+    }
+
+    fn location(self, span: Span) -> Location {
+        Location {
+            file: self.file.id,
+            span,
+        }
+    }
+
+    /// The file's `services:` mapping.
+    fn services(self) -> Option<NodeId> {
+        let doc = self.doc();
+        let root = doc.roots.first().copied()?;
+        doc.get(root, "services")
+    }
+
+    /// Each service of the file as written, extending nothing.
+    fn service_layers(self) -> Vec<Layer<'a>> {
+        let doc = self.doc();
+        let entries = self.services().map(|s| doc.entries(s)).unwrap_or_default();
+        entries
+            .into_iter()
+            .map(|entry| Layer {
+                source: self,
+                name: doc.text(entry.key).unwrap_or_default(),
+                node: doc.resolve(entry.value),
+            })
+            .collect()
+    }
+
+    /// The file's name, as Compose's messages give it.
+    fn name(self) -> String {
+        file_name(&self.file.path).unwrap_or_default().to_owned()
+    }
+}
+
+/// One service's mapping in an `extends:` chain, in the file it is written in.
+#[derive(Clone, Copy)]
+struct Layer<'a> {
+    source: Source<'a>,
+    /// The service's name in its file.
+    name: &'a str,
+    node: NodeId,
+}
+
+impl<'a> Layer<'a> {
+    fn get(self, key: &str) -> Option<NodeId> {
+        self.source.doc().get(self.node, key)
+    }
+
+    /// `key` of `node`, a mapping written in the layer's file.
+    fn get_in(self, node: NodeId, key: &str) -> Option<NodeId> {
+        self.source.doc().get(node, key)
+    }
+
+    fn text(self, node: NodeId) -> Option<&'a str> {
+        self.source.doc().text(node)
+    }
+
+    fn location(self, node: NodeId) -> Location {
+        self.source.location(self.source.doc().span(node))
+    }
+
+    fn is(self, other: Layer<'_>) -> bool {
+        self.source.id() == other.source.id() && self.node == other.node
+    }
+
+    /// Where its `extends` key is written (the value when the key is not found).
+    fn extends_key(self, extends: NodeId) -> Location {
+        let doc = self.source.doc();
+        let key = doc
+            .entries(self.node)
+            .into_iter()
+            .find(|e| doc.text(e.key) == Some("extends"))
+            .map_or(extends, |e| e.key);
+        self.location(key)
+    }
+
+    /// The service and its file, as a message names them.
+    fn shown(self, main: Source<'_>) -> String {
+        match self.source.id() == main.id() {
+            true => self.name.to_owned(),
+            false => format!("{} ({})", self.name, self.source.name()),
+        }
+    }
+}
+
+/// A service's mapping and those it extends, its own first ([`extends_chain`]), and
+/// why the chain ends.
+struct Chain<'a> {
+    layers: Vec<Layer<'a>>,
+    end: ChainEnd,
+}
+
+/// Why an `extends:` chain ends.
+enum ChainEnd {
+    /// The last service extends nothing (or nothing written as Compose reads it).
+    Done,
+    /// The next service is in a file not read: the path it resolves to, the path as
+    /// written, and where it is written. The engine reads it if it can (the reader
+    /// names it as a companion); one missing, outside the checked tree or unreadable
+    /// is reported there, and the chain stops.
+    Unread {
+        path: PathBuf,
+        written: String,
+        at: Location,
+    },
+    /// Compose refuses the chain (a service the file does not define, a cycle) and
+    /// loads nothing.
+    Refused(RefusedValue),
+}
+
+/// The service `start` and those it extends, itself first [COMPOSE-EXTENDS]: `extends:
+/// base` and `extends: {service: base}` name a service of the file the `extends:` is
+/// written in, `extends: {file: other.yml, service: base}` one of `other.yml`, relative
+/// to that file's directory (after interpolation, with the project's variables),
+/// followed when it is among `project`'s companions. compose-go (`loader/extends.go`)
+/// follows a base's own `extends:` the same way, and refuses a service the file does
+/// not define (`cannot extend service … not found`), a file without `services:` and a
+/// cycle (`Circular reference`); the chain stops there, bounded by [`MAX_EXTENDS`].
+fn extends_chain<'a>(start: Layer<'a>, project: &Project<'a>) -> Chain<'a> {
+    let mut layers = vec![start];
+    let end = loop {
+        let Some(current) = layers.last().copied() else {
+            break ChainEnd::Done;
+        };
+        if layers.len() > MAX_EXTENDS {
+            break ChainEnd::Done;
+        }
+        let Some(extends) = current.get("extends") else {
+            break ChainEnd::Done;
+        };
+        let base = match next_layer(current, extends, (start.source, project)) {
+            Ok(base) => base,
+            Err(end) => break end,
+        };
+        if let Some(at) = layers.iter().position(|l| l.is(base)) {
+            let members = layers.get(at..).unwrap_or_default();
+            break ChainEnd::Refused(cycle_refusal(members, start.source));
+        }
+        layers.push(base);
+    };
+    Chain { layers, end }
+}
+
+/// The service `extends` (written in `current`) names, or why the chain ends there.
+fn next_layer<'a>(
+    current: Layer<'a>,
+    extends: NodeId,
+    (main, project): (Source<'a>, &Project<'a>),
+) -> Result<Layer<'a>, ChainEnd> {
+    let (name_node, file_node) = match current.text(extends) {
+        Some(_) => (extends, None),
+        None => match current.get_in(extends, "service") {
+            Some(service) => (service, current.get_in(extends, "file")),
+            None => return Err(ChainEnd::Done),
+        },
+    };
+    let name = current.text(name_node).ok_or(ChainEnd::Done)?;
+    let source = match file_node {
+        None => current.source,
+        Some(node) => base_file(current, node, (main, project))?,
+    };
+    let not_found = |why: String| {
+        ChainEnd::Refused(RefusedValue {
+            location: current.location(name_node),
+            reason: format!(
+                "service `{}` extends `{name}`, which {why}: Compose refuses to load the project (`cannot extend service \"{}\"`) and starts nothing",
+                current.name, current.name
+            ),
+            fix: "extend a service the file defines (`extends: {file: …, service: …}` names a service of another file)",
+            warning: false,
+            stage: crate::model::RefusalStage::StartUp,
+        })
+    };
+    let in_file = match file_node {
+        Some(_) => format!(" in `{}`", source.name()),
+        None => String::new(),
+    };
+    let Some(services) = source.services() else {
+        return Err(not_found(format!(
+            "`{}` has no `services:` for",
+            source.name()
+        )));
+    };
+    let Some(node) = source.doc().get(services, name) else {
+        return Err(not_found(format!("is not a service{in_file}")));
+    };
+    Ok(Layer {
+        source,
+        name,
+        node: source.doc().resolve(node),
+    })
+}
+
+/// The compose file an `extends: {file: …}` written in `current` at `node` names,
+/// when it is read; else the chain ends there ([`ChainEnd::Unread`]), or at a path
+/// through a variable the files do not give.
+fn base_file<'a>(
+    current: Layer<'a>,
+    node: NodeId,
+    (main, project): (Source<'a>, &Project<'a>),
+) -> Result<Source<'a>, ChainEnd> {
+    let written = current.text(node).ok_or(ChainEnd::Done)?;
+    let scope: [&HashMap<String, Variable>; 1] = [&project.vars];
+    let result = interpolate(written, &scope);
+    if result.unknown || result.value.is_empty() {
+        return Err(ChainEnd::Done);
+    }
+    let path = Path::new(&result.value);
+    let path = match path.is_absolute() {
+        true => path.to_path_buf(),
+        false => crate::source::normalise(&current.source.dir().join(path)),
+    };
+    // Back to the project's file (a cycle across files): the file itself.
+    if path == crate::source::normalise(&main.file.path) {
+        return Ok(main);
+    }
+    match project.compose_file(&path) {
+        Some(source) => Ok(source),
+        None => Err(ChainEnd::Unread {
+            path,
+            written: written.to_owned(),
+            at: current.location(node),
+        }),
+    }
+}
+
+/// Compose's refusal of an `extends:` cycle through `members` (each extending the
+/// next, the last the first), reported once at the `extends` key of its first member
+/// in the project's file (`main`), else of its first member.
+fn cycle_refusal(members: &[Layer<'_>], main: Source<'_>) -> RefusedValue {
+    // The same cycle is met from each of its services: one place for all.
+    let place = |l: &Layer<'_>| {
+        let start = l.source.doc().span(l.node).start;
+        (l.source.id() != main.id(), l.source.id(), start)
+    };
+    let first = members
+        .iter()
+        .enumerate()
+        .min_by_key(|(_, l)| place(l))
+        .map_or(0, |(at, _)| at);
+    let mut around: Vec<Layer<'_>> = members
+        .iter()
+        .copied()
+        .cycle()
+        .skip(first)
+        .take(members.len())
+        .collect();
+    let location = around
+        .first()
+        .and_then(|l| Some(l.extends_key(l.get("extends")?)))
+        .unwrap_or_else(|| main.location(Span::default()));
+    around.extend(around.first().copied());
+    let path: Vec<String> = around.iter().map(|l| l.shown(main)).collect();
+    let name = around.first().map_or("", |l| l.name);
+    RefusedValue {
+        location,
+        reason: format!(
+            "service `{name}` extends itself through `extends:` ({}): Compose refuses to load the project (`Circular reference`) and starts nothing",
+            path.join(" → ")
+        ),
+        fix: "end the `extends:` chain at a service that extends nothing",
+        warning: false,
+        stage: crate::model::RefusalStage::StartUp,
+    }
 }
 
 /// What a compose file's project gives beside the file: the variables of its `.env`
@@ -262,12 +601,33 @@ impl<'a> Project<'a> {
         project
     }
 
-    /// The companion read at `path`, and its text.
+    /// The `.env`-format companion read at `path`, and its text.
     fn companion(&self, path: &Path) -> Option<(&'a ParsedFile, &'a str)> {
+        self.dotenv_files().find(|(f, _)| f.path == path)
+    }
+
+    /// The companions in `.env` format (`.env`, `env_file:` files).
+    fn dotenv_files(&self) -> impl Iterator<Item = (&'a ParsedFile, &'a str)> + '_ {
         self.companions
             .iter()
             .copied()
-            .find(|(f, _)| f.path == path)
+            .filter(|(f, _)| f.format == DOTENV)
+    }
+
+    /// The compose file read at `path` because an `extends:` names it.
+    fn compose_file(&self, path: &Path) -> Option<Source<'a>> {
+        self.compose_files()
+            .into_iter()
+            .find(|source| source.file.path == path)
+    }
+
+    /// The compose files read because an `extends:` names them.
+    fn compose_files(&self) -> Vec<Source<'a>> {
+        self.companions
+            .iter()
+            .filter(|(f, _)| f.format == Format::Yaml)
+            .map(|(file, text)| Source { file, text })
+            .collect()
     }
 
     /// Whether `.env`'s `COMPOSE_PROFILES` activates one of `profiles`.
@@ -283,7 +643,7 @@ impl<'a> Project<'a> {
     /// reader of the service's variables, and `.env` files by their own reader.
     fn secrets(&self) -> Vec<Secret> {
         let mut secrets = Vec::new();
-        for (file, text) in &self.companions {
+        for (file, text) in self.dotenv_files() {
             for line in env_lines(file, text) {
                 let location = Location {
                     file: file.id,
@@ -374,6 +734,7 @@ impl Variable {
             moved: self.start.is_none(),
             parts: None,
             unknown_from: None,
+            verbatim: self.known,
         }
     }
 }
@@ -565,7 +926,16 @@ fn read_environment(reader: &ServiceReader<'_>, service: Service, model: &mut Mo
         .iter()
         .flat_map(|r| used_password_secrets(&r.var.name, &r.var.value, &r.used))
         .collect();
-    let environment: Vec<EnvVar> = environment.into_iter().map(|r| r.var).collect();
+    // Compose's `$${VAR}` is the literal `${VAR}` the container receives; a variable
+    // the files do not give is written `${VAR}` too, and then the value is unknown
+    // (compose-go `template.go`: `$$` is an escaped `$`).
+    let environment: Vec<EnvVar> = environment
+        .into_iter()
+        .map(|r| EnvVar {
+            verbatim: r.known,
+            ..r.var
+        })
+        .collect();
     let mut read = super::service_with_environment(service, environment);
     let substituted_at = |at: Location| {
         substituted
@@ -677,11 +1047,11 @@ struct Written {
 
 /// One `env_file:` entry of a service.
 struct EnvFile {
-    /// The file's path, resolved against the compose file's directory.
+    /// The file's path, resolved against the directory of the file it is written in.
     path: PathBuf,
     /// The path as written.
     written: String,
-    span: Span,
+    at: Location,
     /// Compose stops when a required file is missing (`required: false` goes on).
     required: bool,
     /// `format: raw`: values are taken as written, without interpolation.
@@ -689,34 +1059,27 @@ struct EnvFile {
 }
 
 struct ServiceReader<'a> {
-    doc: &'a Document,
-    /// The file's text, to place `-c` flags inside a command string.
-    text: &'a str,
-    file: FileId,
-    /// The compose file's directory, which relative paths are resolved against.
-    dir: &'a Path,
+    /// The project's compose file, where the service is named.
+    main: Source<'a>,
     key: NodeId,
     /// The service's mapping and those it extends ([`extends_chain`]), its own first.
-    chain: Vec<NodeId>,
+    chain: Chain<'a>,
     project: &'a Project<'a>,
 }
 
-impl ServiceReader<'_> {
-    fn name(&self) -> Option<&str> {
-        self.doc.text(self.key)
+impl<'a> ServiceReader<'a> {
+    fn name(&self) -> Option<&'a str> {
+        self.main.doc().text(self.key)
     }
 
-    fn location(&self, span: Span) -> Location {
-        Location {
-            file: self.file,
-            span,
-        }
+    fn layers(&self) -> &[Layer<'a>] {
+        &self.chain.layers
     }
 
     /// The text at `at`, in the compose file or one of its companions.
-    fn written(&self, at: Location) -> &str {
-        let text = if at.file == self.file {
-            Some(self.text)
+    fn written(&self, at: Location) -> &'a str {
+        let text = if at.file == self.main.id() {
+            Some(self.main.text)
         } else {
             self.project
                 .companions
@@ -729,123 +1092,42 @@ impl ServiceReader<'_> {
     }
 
     /// The value of `key` as Compose merges it for a scalar: the service's own, else the
-    /// nearest service it extends that sets it.
-    fn get(&self, key: &str) -> Option<NodeId> {
-        self.chain.iter().find_map(|node| self.doc.get(*node, key))
+    /// nearest service it extends that sets it; with the mapping it is written in.
+    fn get(&self, key: &str) -> Option<(Layer<'a>, NodeId)> {
+        self.layers()
+            .iter()
+            .find_map(|layer| Some((*layer, layer.get(key)?)))
     }
 
     /// `deploy.{key}`, merged as [`ServiceReader::get`] (`deploy` is a mapping Compose
     /// merges key by key).
-    fn deploy(&self, key: &str) -> Option<NodeId> {
-        self.chain.iter().find_map(|node| {
-            let deploy = self.doc.get(*node, "deploy")?;
-            self.doc.get(deploy, key)
+    fn deploy(&self, key: &str) -> Option<(Layer<'a>, NodeId)> {
+        self.layers().iter().find_map(|layer| {
+            let deploy = layer.get("deploy")?;
+            Some((*layer, layer.get_in(deploy, key)?))
         })
     }
 
     /// `environment:` of the services the service extends, then its own, as written;
     /// [`interpolated`] gives what the container receives.
     fn written_environment(&self) -> Vec<Written> {
-        self.chain
+        self.layers()
             .iter()
             .rev()
-            .flat_map(|node| self.written_environment_of(*node))
-            .collect()
-    }
-
-    /// One mapping's `environment:` as a map (`KEY: value`) or a list (`- KEY=value`).
-    fn written_environment_of(&self, node: NodeId) -> Vec<Written> {
-        let Some(env) = self.doc.get(node, "environment") else {
-            return Vec::new();
-        };
-        let location = |span| Location {
-            file: self.file,
-            span,
-        };
-        if let Some(items) = self.doc.seq(env) {
-            return items
-                .iter()
-                .filter_map(|item| {
-                    let text = self.doc.text(*item)?;
-                    // Where the text is written: an alias's anchor.
-                    let span = self.doc.span(self.doc.resolve(*item));
-                    let raw = self.text.get(span.start..span.end)?;
-                    let start = span.start + raw.find(text)?;
-                    let Some((name, value)) = text.split_once('=') else {
-                        let at = location(Span::new(start, start + text.len()));
-                        return Some(Written {
-                            var: alone(text, at),
-                            alone: true,
-                        });
-                    };
-                    Some(Written {
-                        var: EnvVar {
-                            name: name.to_owned(),
-                            value: value.to_owned(),
-                            name_location: location(Span::new(start, start + name.len())),
-                            value_location: location(Span::new(
-                                start + name.len() + 1,
-                                start + text.len(),
-                            )),
-                            moved: false,
-                            parts: None,
-                            unknown_from: None,
-                        },
-                        alone: false,
-                    })
-                })
-                .collect();
-        }
-        self.doc
-            .entries(env)
-            .into_iter()
-            .filter_map(|entry| {
-                let name = self.doc.text(entry.key)?;
-                let name_location = location(self.doc.span(entry.key));
-                let scalar = self.doc.scalar(entry.value)?;
-                if scalar.style == ScalarStyle::Plain
-                    && matches!(scalar.text.as_str(), "" | "~" | "null" | "Null" | "NULL")
-                {
-                    return Some(Written {
-                        var: alone(name, name_location),
-                        alone: true,
-                    });
-                }
-                let value = scalar.text.as_str();
-                // Where the text is written: an alias's anchor (masked there).
-                let span = self.doc.span(self.doc.resolve(entry.value));
-                let raw = self.text.get(span.start..span.end).unwrap_or("");
-                let value_span = raw
-                    .find(value)
-                    .filter(|_| !value.is_empty())
-                    .map_or(span, |o| {
-                        Span::new(span.start + o, span.start + o + value.len())
-                    });
-                Some(Written {
-                    var: EnvVar {
-                        name: name.to_owned(),
-                        value: value.to_owned(),
-                        name_location,
-                        value_location: location(value_span),
-                        moved: false,
-                        parts: None,
-                        unknown_from: None,
-                    },
-                    alone: false,
-                })
-            })
+            .flat_map(|layer| written_environment_of(*layer))
             .collect()
     }
 
     /// `env_file:` of the services the service extends, then its own (Compose appends
     /// them): a path, a list of paths, or of `path:` mappings with `required` and
-    /// `format`. A path through a variable the files do not give is left out.
+    /// `format`, relative to the file it is written in. A path through a variable the
+    /// files do not give is left out.
     fn env_files(&self) -> Vec<EnvFile> {
-        let doc = self.doc;
         let scope: [&HashMap<String, Variable>; 1] = [&self.project.vars];
         let mut files = Vec::new();
-        for node in self.chain.iter().rev() {
-            let Some(value) = doc.get(*node, "env_file") else {
+        for layer in self.layers().iter().rev() {
+            let doc = layer.source.doc();
+            let Some(value) = layer.get("env_file") else {
                 continue;
             };
             let items = doc
@@ -876,12 +1158,12 @@ impl ServiceReader<'_> {
                 let path = if path.is_absolute() {
                     path.to_path_buf()
                 } else {
-                    crate::source::normalise(&self.dir.join(path))
+                    crate::source::normalise(&layer.source.dir().join(path))
                 };
                 files.push(EnvFile {
                     path,
                     written: written.to_owned(),
-                    span: doc.span(path_node),
+                    at: layer.location(path_node),
                     required: option("required").as_deref() != Some("false"),
                     raw: option("format").as_deref() == Some("raw"),
                 });
@@ -894,37 +1176,42 @@ impl ServiceReader<'_> {
     /// services it extends, which Compose adds), joined with ` or --profile `, and where
     /// they are written; None for a service every `up` starts, `.env`'s
     /// `COMPOSE_PROFILES` activating one of them included.
-    fn profiles(&self) -> Option<(String, Span)> {
+    fn profiles(&self) -> Option<(String, Location)> {
         let mut names: Vec<&str> = Vec::new();
-        let mut span = None;
-        for node in &self.chain {
-            let Some(profiles) = self.doc.get(*node, "profiles") else {
+        let mut at = None;
+        for layer in self.layers() {
+            let Some(profiles) = layer.get("profiles") else {
                 continue;
             };
-            let Some(items) = self.doc.seq(profiles) else {
+            let Some(items) = layer.source.doc().seq(profiles) else {
                 continue;
             };
-            for name in items.iter().filter_map(|i| self.doc.text(*i)) {
+            for name in items.iter().filter_map(|i| layer.text(*i)) {
                 if !names.contains(&name) {
                     names.push(name);
                 }
             }
-            span.get_or_insert(self.doc.span(profiles));
+            at.get_or_insert(layer.location(profiles));
         }
         if names.is_empty() || self.project.activates(&names) {
             return None;
         }
-        Some((names.join(" or --profile "), span?))
+        Some((names.join(" or --profile "), at?))
     }
 
     /// `deploy.replicas` and `scale` (the service-level count the Compose specification
-    /// also defines), each with its key and count after interpolation.
-    fn replica_counts(&self) -> [Option<(NodeId, &'static str, Val<i64>)>; 2] {
+    /// also defines), each with where it is written, its key and its count after
+    /// interpolation.
+    fn replica_counts(&self) -> [Option<(Location, &'static str, Val<i64>)>; 2] {
         let scope: [&HashMap<String, Variable>; 1] = [&self.project.vars];
-        let count = |node: Option<NodeId>, key: &'static str| {
-            node.map(|n| {
-                let written = self.doc.text(n).unwrap_or("");
-                (n, key, replica_count(written, key, &scope))
+        let count = |found: Option<(Layer<'a>, NodeId)>, key: &'static str| {
+            found.map(|(layer, node)| {
+                let written = layer.text(node).unwrap_or("");
+                (
+                    layer.location(node),
+                    key,
+                    replica_count(written, key, &scope),
+                )
             })
         };
         [
@@ -940,18 +1227,18 @@ impl ServiceReader<'_> {
         let replicas = match (self.profiles(), replicas.or(scale)) {
             // `docker compose up` starts a service under `profiles:` only when one of
             // them is activated (`--profile debug`): by default it runs no container.
-            (Some((names, span)), _) => Setting {
+            (Some((names, at)), _) => Setting {
                 value: Val::Known(0),
                 origin: Origin::Inferred {
                     from: format!("not started without --profile {names}"),
-                    at: Some(self.location(span)),
+                    at: Some(at),
                 },
             },
-            (None, Some((node, key, count))) => Setting {
+            (None, Some((at, key, count))) => Setting {
                 value: count,
                 origin: Origin::File {
-                    file: self.file,
-                    span: self.doc.span(node),
+                    file: at.file,
+                    span: at.span,
                     key: format!("services.{name}.{key}").into(),
                     via: None,
                 },
@@ -961,14 +1248,14 @@ impl ServiceReader<'_> {
                 origin: Origin::Default {
                     library: "Compose",
                     doc: "https://docs.docker.com/reference/compose-file/deploy/#replicas",
-                    anchor: Some(self.location(self.doc.span(self.key))),
+                    anchor: Some(self.main.location(self.main.doc().span(self.key))),
                 },
             },
         };
         Some(Service {
             deployment: Some(Box::new(Deployment {
                 replicas: Some(replicas),
-                location: Some(self.location(self.doc.span(self.key))),
+                location: Some(self.main.location(self.main.doc().span(self.key))),
                 host_paths: self.host_paths(),
                 ..Deployment::default()
             })),
@@ -980,7 +1267,7 @@ impl ServiceReader<'_> {
     /// (compose-go `checkConsistency`: "can't set distinct values on 'scale' and
     /// 'deploy.replicas'"), for a service it starts (it checks those alone).
     fn refused(&self) -> Option<RefusedValue> {
-        let [Some((_, _, replicas)), Some((scale_node, _, scale))] = self.replica_counts() else {
+        let [Some((_, _, replicas)), Some((scale_at, _, scale))] = self.replica_counts() else {
             return None;
         };
         let (Val::Known(replicas), Val::Known(scale)) = (replicas, scale) else {
@@ -991,7 +1278,7 @@ impl ServiceReader<'_> {
         }
         let name = self.name()?;
         Some(RefusedValue {
-            location: self.location(self.doc.span(scale_node)),
+            location: scale_at,
             reason: format!(
                 "service `{name}` sets `scale` to {scale} and `deploy.replicas` to {replicas}: Compose refuses to load the file (`services.{name}: can't set distinct values on 'scale' and 'deploy.replicas'`) and starts nothing"
             ),
@@ -1002,15 +1289,15 @@ impl ServiceReader<'_> {
     }
 
     fn database(&self) -> Option<Model> {
-        let image = self.get("image").and_then(|i| self.doc.text(i))?;
+        let image = self.get("image").and_then(|(layer, i)| layer.text(i))?;
         if !postgres::is_postgres_image(image) {
             return None;
         }
         let name = self.name()?.to_owned();
         let prefix = format!("services.{name}.command");
-        let anchor = self.location(self.doc.span(self.key));
-        let mut model =
-            postgres::database_from_flags(name, self.file, &self.flags(), &prefix, anchor);
+        let anchor = self.main.location(self.main.doc().span(self.key));
+        let (file, flags) = self.flags();
+        let mut model = postgres::database_from_flags(name, file, &flags, &prefix, anchor);
         for database in &mut model.databases {
             database.aliases = self.host_names();
         }
@@ -1020,15 +1307,15 @@ impl ServiceReader<'_> {
     /// The names other containers also reach this service by: its `hostname`, its
     /// `container_name` and its `aliases` on each network (list or map form).
     fn host_names(&self) -> Vec<String> {
-        let doc = self.doc;
-        let text = |key: &str| self.get(key).and_then(|n| doc.text(n));
+        let text = |key: &str| self.get(key).and_then(|(layer, n)| layer.text(n));
         let mut names: Vec<String> = ["hostname", "container_name"]
             .into_iter()
             .filter_map(text)
             .map(str::to_owned)
             .collect();
-        for node in &self.chain {
-            let networks = doc.get(*node, "networks");
+        for layer in self.layers() {
+            let doc = layer.source.doc();
+            let networks = layer.get("networks");
             for network in networks.map(|n| doc.entries(n)).unwrap_or_default() {
                 let aliases = doc.get(network.value, "aliases");
                 for alias in aliases.and_then(|a| doc.seq(a)).unwrap_or_default() {
@@ -1043,51 +1330,55 @@ impl ServiceReader<'_> {
     }
 
     /// The `build` context (string or `context:`) and bind-mount sources (`./src:/dst`
-    /// or `source:`) that are relative host paths, resolved against the compose file.
+    /// or `source:`) that are relative host paths, resolved against the file each is
+    /// written in.
     fn host_paths(&self) -> Vec<std::path::PathBuf> {
-        let build = self.get("build");
-        let context = build.and_then(|b| {
-            self.doc
-                .text(b)
-                .or_else(|| self.doc.get(b, "context").and_then(|c| self.doc.text(c)))
+        let context = self.get("build").and_then(|(layer, build)| {
+            let context = layer
+                .text(build)
+                .or_else(|| layer.get_in(build, "context").and_then(|c| layer.text(c)))?;
+            Some((layer, context))
         });
-        let volumes = self
-            .chain
-            .iter()
-            .filter_map(|node| self.doc.get(*node, "volumes"))
-            .filter_map(|v| self.doc.seq(v))
-            .flatten();
-        let mounts = volumes.filter_map(|v| match self.doc.text(*v) {
-            Some(short) => short.split(':').next(),
-            None => self.doc.get(*v, "source").and_then(|s| self.doc.text(s)),
+        let volumes = self.layers().iter().flat_map(|layer| {
+            let doc = layer.source.doc();
+            let items = layer.get("volumes").and_then(|v| doc.seq(v));
+            items.unwrap_or_default().iter().filter_map(move |v| {
+                let source = match doc.text(*v) {
+                    Some(short) => short.split(':').next(),
+                    None => doc.get(*v, "source").and_then(|s| doc.text(s)),
+                };
+                Some((*layer, source?))
+            })
         });
         let mut paths: Vec<PathBuf> = context
             .into_iter()
-            .chain(mounts)
-            .filter(|p| p.starts_with('.'))
-            .map(|p| crate::source::normalise(&self.dir.join(p)))
+            .chain(volumes)
+            .filter(|(_, p)| p.starts_with('.'))
+            .map(|(layer, p)| crate::source::normalise(&layer.source.dir().join(p)))
             .collect();
         paths.dedup();
         paths
     }
 
-    /// `-c name=value` flags of `command`, with the value's span in the file.
-    fn flags(&self) -> Vec<CommandFlag> {
-        let Some(command) = self.get("command") else {
-            return Vec::new();
+    /// `-c name=value` flags of `command`, with the value's span in the file it is
+    /// written in (that file too).
+    fn flags(&self) -> (FileId, Vec<CommandFlag>) {
+        let Some((layer, command)) = self.get("command") else {
+            return (self.main.id(), Vec::new());
         };
-        let words: Vec<(String, Span)> = match self.doc.seq(command) {
+        let doc = layer.source.doc();
+        let words: Vec<(String, Span)> = match doc.seq(command) {
             Some(items) => items
                 .iter()
                 .filter_map(|i| {
-                    let word = self.doc.text(*i)?;
+                    let word = doc.text(*i)?;
                     Some((
                         word.to_owned(),
-                        super::inner_span(self.text, self.doc.span(*i), word),
+                        super::inner_span(layer.source.text, doc.span(*i), word),
                     ))
                 })
                 .collect(),
-            None => self.split_command(command),
+            None => split_command(layer, command),
         };
         let scope: [&HashMap<String, Variable>; 1] = [&self.project.vars];
         let (words, unknown_words) = interpolated_words(words, &scope);
@@ -1097,33 +1388,116 @@ impl ServiceReader<'_> {
                 .iter()
                 .any(|w| w.start <= flag.value_span.start && flag.value_span.end <= w.end);
         }
-        flags
+        (layer.source.id(), flags)
     }
+}
 
-    /// Split a string `command` into words as Compose does (shell quoting: `-c
-    /// 'max_connections=100'` is the word `max_connections=100`), with spans when the
-    /// raw text equals the value (plain or simply quoted); otherwise every word gets the
-    /// whole span.
-    fn split_command(&self, node: NodeId) -> Vec<(String, Span)> {
-        let Some(text) = self.doc.text(node) else {
-            return Vec::new();
-        };
-        let span = self.doc.span(node);
-        let raw = self.text.get(span.start..span.end);
-        let base = raw
-            .and_then(|r| r.find(text))
-            .map(|offset| span.start + offset);
-        shell_words(text)
-            .into_iter()
-            .map(|(word, range)| {
-                let word_span = match base {
-                    Some(b) => Span::new(b + range.start, b + range.end),
-                    None => span,
+/// One mapping's `environment:` as a map (`KEY: value`) or a list (`- KEY=value`), as
+/// written in its file.
+fn written_environment_of(layer: Layer<'_>) -> Vec<Written> {
+    let doc = layer.source.doc();
+    let text = layer.source.text;
+    let Some(env) = layer.get("environment") else {
+        return Vec::new();
+    };
+    let location = |span| layer.source.location(span);
+    if let Some(items) = doc.seq(env) {
+        return items
+            .iter()
+            .filter_map(|item| {
+                let value = doc.text(*item)?;
+                // Where the text is written: an alias's anchor.
+                let span = doc.span(doc.resolve(*item));
+                let raw = text.get(span.start..span.end)?;
+                let start = span.start + raw.find(value)?;
+                let Some((name, value)) = value.split_once('=') else {
+                    let at = location(Span::new(start, start + value.len()));
+                    return Some(Written {
+                        var: alone(value, at),
+                        alone: true,
+                    });
                 };
-                (word, word_span)
+                let value_start = start + name.len() + 1;
+                Some(Written {
+                    var: EnvVar {
+                        name: name.to_owned(),
+                        value: value.to_owned(),
+                        name_location: location(Span::new(start, start + name.len())),
+                        value_location: location(Span::new(value_start, value_start + value.len())),
+                        moved: false,
+                        parts: None,
+                        unknown_from: None,
+                        verbatim: false,
+                    },
+                    alone: false,
+                })
             })
-            .collect()
+            .collect();
     }
+    doc.entries(env)
+        .into_iter()
+        .filter_map(|entry| {
+            let name = doc.text(entry.key)?;
+            let name_location = location(doc.span(entry.key));
+            let scalar = doc.scalar(entry.value)?;
+            if scalar.style == ScalarStyle::Plain
+                && matches!(scalar.text.as_str(), "" | "~" | "null" | "Null" | "NULL")
+            {
+                return Some(Written {
+                    var: alone(name, name_location),
+                    alone: true,
+                });
+            }
+            let value = scalar.text.as_str();
+            // Where the text is written: an alias's anchor (masked there).
+            let span = doc.span(doc.resolve(entry.value));
+            let raw = text.get(span.start..span.end).unwrap_or("");
+            let value_span = raw
+                .find(value)
+                .filter(|_| !value.is_empty())
+                .map_or(span, |o| {
+                    Span::new(span.start + o, span.start + o + value.len())
+                });
+            Some(Written {
+                var: EnvVar {
+                    name: name.to_owned(),
+                    value: value.to_owned(),
+                    name_location,
+                    value_location: location(value_span),
+                    moved: false,
+                    parts: None,
+                    unknown_from: None,
+                    verbatim: false,
+                },
+                alone: false,
+            })
+        })
+        .collect()
+}
+
+/// Split a string `command` into words as Compose does (shell quoting: `-c
+/// 'max_connections=100'` is the word `max_connections=100`), with spans when the
+/// raw text equals the value (plain or simply quoted); otherwise every word gets the
+/// whole span.
+fn split_command(layer: Layer<'_>, node: NodeId) -> Vec<(String, Span)> {
+    let Some(text) = layer.text(node) else {
+        return Vec::new();
+    };
+    let span = layer.source.doc().span(node);
+    let raw = layer.source.text.get(span.start..span.end);
+    let base = raw
+        .and_then(|r| r.find(text))
+        .map(|offset| span.start + offset);
+    shell_words(text)
+        .into_iter()
+        .map(|(word, range)| {
+            let word_span = match base {
+                Some(b) => Span::new(b + range.start, b + range.end),
+                None => span,
+            };
+            (word, word_span)
+        })
+        .collect()
 }
 
 /// An `environment:` name written without a value, at `at`.
@@ -1136,6 +1510,7 @@ fn alone(name: &str, at: Location) -> EnvVar {
         moved: false,
         parts: None,
         unknown_from: None,
+        verbatim: false,
     }
 }
 
@@ -1562,7 +1937,7 @@ mod tests {
 
     use super::{interpolate, shell_words, Compose, Variable, DOTENV};
     use crate::ecosystems::{ParsedFile, Reader};
-    use crate::model::Model;
+    use crate::model::{Model, Val};
     use crate::source::{Encoding, FileId, SourceMap, Span};
     use crate::syntax::Format;
 
@@ -1766,7 +2141,12 @@ mod tests {
         let main = add("docker-compose.yml", compose, Format::Yaml, None);
         let mut files = vec![main.clone()];
         for (path, text) in companions {
-            files.push(add(path, text, DOTENV, Some(main.id)));
+            // A file `extends:` names is a compose file; the others are `.env` files.
+            let format = match path.ends_with(".yml") || path.ends_with(".yaml") {
+                true => Format::Yaml,
+                false => DOTENV,
+            };
+            files.push(add(path, text, format, Some(main.id)));
         }
         let refs: Vec<&ParsedFile> = files.iter().collect();
         (Compose.read(&refs, &sources), sources)
@@ -1926,7 +2306,8 @@ mod tests {
 
     /// Audit finding: `extends:` was not followed. The base's environment is under the
     /// service's own, its `env_file:` before the service's, its replicas unless the
-    /// service sets them, its profiles added; a base in another file is not followed.
+    /// service sets them, its profiles added; a base in a file not read is not
+    /// followed, and a service extending itself is refused.
     #[test]
     fn extends_within_the_file_merges_the_base_service() {
         let compose = "services:\n  base:\n    image: shop/web\n    deploy:\n      replicas: 3\n    env_file: base.env\n    environment:\n      A: base\n      B: base\n  web:\n    extends: base\n    environment:\n      - B=web\n  worker:\n    extends:\n      service: web\n    scale: 2\n  tool:\n    extends: {service: hidden}\n  hidden:\n    image: x\n    profiles: [tools]\n    deploy: {replicas: 5}\n  remote:\n    extends: {file: other.yml, service: base}\n  loop:\n    extends: loop\n";
@@ -1950,13 +2331,244 @@ mod tests {
         assert_eq!(replicas(&model, "web"), Some(3));
         // `scale` is the worker's own; `deploy.replicas` the base's: Compose refuses both.
         assert_eq!(replicas(&model, "worker"), Some(3));
-        assert_eq!(model.refused_values.len(), 1, "{:?}", model.refused_values);
+        // And a service extending itself (below).
+        assert_eq!(model.refused_values.len(), 2, "{:?}", model.refused_values);
         assert!(model.refused_values[0]
             .reason
             .contains("service `worker` sets `scale` to 2 and `deploy.replicas` to 3"));
         assert_eq!(replicas(&model, "tool"), Some(0));
+        // `other.yml` was not read (the engine reports it where it is named).
         assert_eq!(replicas(&model, "remote"), Some(1));
         assert_eq!(replicas(&model, "loop"), Some(1));
+        assert!(model.refused_values[1]
+            .reason
+            .contains("service `loop` extends itself through `extends:` (loop → loop)"));
+    }
+
+    /// The base files of the `extends:` test below: `common/base.yml` (its `env_file`
+    /// and its own `extends: {file:}` relative to `common/`) and `deep/root.yml`.
+    const BASE: &str = "services:\n  app:\n    image: shop/web\n    deploy: {replicas: 3}\n    env_file: app.env\n    environment:\n      A: base\n      B: base\n  chained:\n    extends: {file: ../deep/root.yml, service: root}\n    environment: {C: chained}\n";
+    const ROOT: &str = "services:\n  root:\n    image: shop/worker\n    scale: 4\n    environment:\n      D: ${POOL:-5}\n";
+
+    /// Audit finding: `extends: {file: other.yml, service: base}` was not followed, so
+    /// the service got none of the base's settings. The base in another file merges as
+    /// one in the same file; its paths (`env_file`, its own `extends` file) are
+    /// relative to its own directory, and its values are interpolated with the
+    /// project's `.env` (compose-go `getExtendsBaseFromFile`).
+    #[test]
+    fn extends_from_another_file_merges_that_files_service() {
+        let compose = "services:\n  web:\n    extends:\n      file: common/base.yml\n      service: app\n    environment:\n      B: web\n  worker:\n    extends: {file: ./common/base.yml, service: chained}\n";
+        let (model, sources) = read_with(
+            compose,
+            &[
+                (".env", "POOL=9\n"),
+                ("common/base.yml", BASE),
+                ("common/app.env", "E=e\n"),
+                ("deep/root.yml", ROOT),
+            ],
+        );
+        assert!(
+            model.refused_values.is_empty(),
+            "{:?}",
+            model.refused_values
+        );
+        let web = environment(&model, &sources, "web");
+        assert_eq!(
+            web,
+            [("E", "e", "e"), ("A", "base", "base"), ("B", "web", "web")]
+        );
+        assert_eq!(replicas(&model, "web"), Some(3));
+        // The base's value points into the base file.
+        let service = model.services.iter().find(|s| s.name == "web").unwrap();
+        let a = &service.deployment.as_ref().unwrap().environment[1];
+        let file = sources.get(a.value_location.file).unwrap();
+        assert_eq!(file.path, Path::new("common/base.yml"));
+        // Chained across files, interpolated with the project's `.env`.
+        assert_eq!(
+            environment(&model, &sources, "worker"),
+            [("D", "9", "${POOL:-5}"), ("C", "chained", "chained")]
+        );
+        assert_eq!(replicas(&model, "worker"), Some(4));
+    }
+
+    /// The engine asks for companions again once it has read those named: a base
+    /// file's `env_file` and its own `extends` file are named relative to it, where it
+    /// names them; a base file not read yet is named with what to report if it is
+    /// missing.
+    #[test]
+    fn companions_follow_extends_files_one_file_at_a_time() {
+        let compose = "services:\n  web:\n    extends: {file: common/base.yml, service: app}\n  worker:\n    profiles: [jobs]\n    extends: {file: ./common/base.yml, service: chained}\n";
+        let mut sources = SourceMap::default();
+        let mut parse = |path: &str, text: &str, format: Format, from: Option<FileId>| {
+            let id = sources.add(Path::new(path), text.to_owned(), Encoding::Utf8);
+            ParsedFile {
+                id,
+                path: path.into(),
+                format,
+                doc: crate::syntax::parse(format, text),
+                included_from: from.map(|f| (f, 0)),
+            }
+        };
+        let main = parse("docker-compose.yml", compose, Format::Yaml, None);
+        let base = parse("common/base.yml", BASE, Format::Yaml, Some(main.id));
+        let named = |read: &[&ParsedFile], sources: &SourceMap| -> Vec<(String, bool, bool)> {
+            Compose
+                .companions(&main, compose, read, sources)
+                .into_iter()
+                .map(|c| {
+                    let path = c.path.to_string_lossy().into_owned();
+                    (path, c.named_in == Some(base.id), c.missing.is_some())
+                })
+                .collect()
+        };
+        let first = named(&[], &sources);
+        assert_eq!(
+            first,
+            [
+                (".env".to_owned(), false, false),
+                ("common/base.yml".to_owned(), false, true),
+                ("common/base.yml".to_owned(), false, true),
+            ]
+        );
+        let second = named(&[&base], &sources);
+        assert_eq!(
+            second,
+            [
+                (".env".to_owned(), false, false),
+                // web's base: its env_file, named in the base file.
+                ("common/app.env".to_owned(), true, true),
+                // The worker starts only with `--profile jobs`: a missing env_file
+                // would not stop `up`, a missing extends file stops the load.
+                ("deep/root.yml".to_owned(), true, true),
+            ]
+        );
+    }
+
+    /// A chain of bases across many files stops after [`super::MAX_EXTENDS`] of them,
+    /// without a finding (Compose follows any length; a cycle is refused instead).
+    #[test]
+    fn a_long_extends_chain_across_files_is_bounded() {
+        let compose = "services:\n  web:\n    extends: {file: b0.yml, service: s}\n";
+        let files: Vec<(String, String)> = (0..40)
+            .map(|i| {
+                let next = format!("services:\n  s:\n    extends: {{file: b{}.yml, service: s}}\n    environment: {{V{i}: x}}\n", i + 1);
+                (format!("b{i}.yml"), next)
+            })
+            .collect();
+        let companions: Vec<(&str, &str)> = files
+            .iter()
+            .map(|(p, t)| (p.as_str(), t.as_str()))
+            .collect();
+        let (model, sources) = read_with(compose, &companions);
+        assert!(
+            model.refused_values.is_empty(),
+            "{:?}",
+            model.refused_values
+        );
+        assert_eq!(
+            environment(&model, &sources, "web").len(),
+            super::MAX_EXTENDS
+        );
+    }
+
+    /// compose-go refuses a cycle of `extends` (`Circular reference`) and a service the
+    /// file does not define (`cannot extend service … not found`): reported once, at
+    /// the `extends` key of the cycle's first service in the file, or at the name.
+    #[test]
+    fn extends_cycles_and_missing_services_are_refused() {
+        let compose = "services:\n  a:\n    image: x\n    extends: b\n  b:\n    extends:\n      service: a\n  c:\n    extends: a\n  d:\n    extends: {file: other.yml, service: e}\n  f:\n    extends: nowhere\n  g:\n    extends: {file: other.yml, service: missing}\n";
+        let other = "services:\n  e:\n    extends: {file: docker-compose.yml, service: d}\n";
+        let (model, _) = read_with(compose, &[("other.yml", other)]);
+        let refused: Vec<(&str, &str)> = model
+            .refused_values
+            .iter()
+            .map(|r| {
+                let at = r.location.span;
+                (&compose[at.start..at.end], r.reason.as_str())
+            })
+            .collect();
+        assert_eq!(refused.len(), 4, "{refused:?}");
+        assert_eq!(refused[0].0, "extends");
+        assert!(
+            refused[0]
+                .1
+                .contains("service `a` extends itself through `extends:` (a → b → a)"),
+            "{refused:?}"
+        );
+        assert!(
+            refused[1].1.contains("(d → e (other.yml) → d)"),
+            "{refused:?}"
+        );
+        assert_eq!(refused[2].0, "nowhere");
+        assert!(
+            refused[2]
+                .1
+                .contains("service `f` extends `nowhere`, which is not a service"),
+            "{refused:?}"
+        );
+        assert_eq!(refused[3].0, "missing");
+        assert!(
+            refused[3]
+                .1
+                .contains("which is not a service in `other.yml`"),
+            "{refused:?}"
+        );
+        // The refused services count as they are written.
+        assert_eq!(replicas(&model, "c"), Some(1));
+    }
+
+    /// Audit finding: a compose `$${VAR}` is the literal `${VAR}` the container gets
+    /// (compose-go `template.go`: `$$` is an escaped `$`), but a .NET connection
+    /// string read it as a deployment variable the files do not give, and its pool
+    /// size unknown. The driver gets the text, which it refuses as a number; Spring
+    /// Boot resolves a literal `${VAR:default}` as its own placeholder.
+    #[test]
+    fn an_escaped_dollar_is_a_literal_the_process_receives() {
+        let compose = "services:\n  app:\n    image: app\n    environment:\n      ConnectionStrings__Db: \"Host=db;Username=app;Password=$${DB_PASSWORD};Maximum Pool Size=$${POOL}\"\n      SPRING_DATASOURCE_URL: jdbc:postgresql://db/app\n      SPRING_DATASOURCE_HIKARI_MAXIMUMPOOLSIZE: $${HIKARI_SIZE:30}\n";
+        let (model, _) = read_with(compose, &[]);
+        let max = |name: &str| {
+            let pool = model.pools.iter().find(|p| p.name.contains(name)).unwrap();
+            pool.max.value.clone()
+        };
+        match max("ConnectionStrings.Db") {
+            Val::Invalid(invalid) => assert_eq!(invalid.raw, "${POOL}"),
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(max("hikari"), Val::Known(30));
+        // A variable the files do not give stays a deployment variable, unknown.
+        let unknown = compose.replace("$${POOL}", "${POOL}");
+        let (model, _) = read_with(&unknown, &[]);
+        let pool = model
+            .pools
+            .iter()
+            .find(|p| p.name == "ConnectionStrings.Db")
+            .unwrap();
+        assert!(
+            matches!(pool.max.value, Val::Unknown(_)),
+            "{:?}",
+            pool.max.value
+        );
+    }
+
+    /// `$$` is a `$` wherever Compose interpolates: `$${VAR}` is the text `${VAR}`,
+    /// known; `$$$${X}` is `$${X}`; `$$${POOL}` a `$` then POOL's value.
+    #[test]
+    fn an_escaped_dollar_interpolates_to_a_known_literal() {
+        let none: [&HashMap<String, Variable>; 0] = [];
+        for (text, expected) in [
+            ("$${VAR}", "${VAR}"),
+            ("$${VAR:-x}", "${VAR:-x}"),
+            ("a$${B}c", "a${B}c"),
+            ("$$$${X}", "$${X}"),
+            ("$$", "$"),
+        ] {
+            let result = interpolate(text, &none);
+            assert_eq!(result.value, expected, "{text}");
+            assert!(!result.unknown, "{text}");
+        }
+        let result = interpolate("$$${POOL}", &none);
+        assert_eq!(result.value, "$${POOL}");
+        assert!(result.unknown);
     }
 
     /// compose-go refuses `scale` and `deploy.replicas` that differ, once interpolated,
@@ -1997,7 +2609,7 @@ mod tests {
             included_from: None,
         };
         let companions: Vec<(String, bool)> = Compose
-            .companions(&file, compose)
+            .companions(&file, compose, &[], &SourceMap::default())
             .into_iter()
             .map(|c| (c.path.to_string_lossy().into_owned(), c.missing.is_some()))
             .collect();

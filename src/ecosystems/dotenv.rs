@@ -181,7 +181,7 @@ fn read_file(file: &ParsedFile, sources: &SourceMap, model: &mut Model) {
             if overridden {
                 continue;
             }
-            if let Some(pool) = prisma_pool(file.id, &pair.key, &pair.value, &map, span) {
+            if let Some(pool) = prisma_pool(file.id, &pair.key, &pair.value, &map, span, false) {
                 model.pools.push(Box::new(Pool {
                     profile: profile.clone(),
                     // The process's own variable of that name wins over the file's.
@@ -250,7 +250,14 @@ pub fn model_from_environment(env: &[EnvVar]) -> Model {
         }
         let whole = var.value_location.span;
         let file = var.value_location.file;
-        if let Some(pool) = prisma_pool(file, &var.name, &var.value, &var.text_map(), whole) {
+        if let Some(pool) = prisma_pool(
+            file,
+            &var.name,
+            &var.value,
+            &var.text_map(),
+            whole,
+            var.verbatim,
+        ) {
             model.pools.push(Box::new(pool));
         }
     }
@@ -273,7 +280,7 @@ pub(crate) fn with_environment_url(base: &Pool, var: &EnvVar) -> Pool {
             return Pool {
                 name: base.name.clone(),
                 profile: base.profile.clone(),
-                ..prisma_url_pool(file, &var.name, parsed, &map, whole)
+                ..prisma_url_pool(file, &var.name, parsed, &map, whole, var.verbatim)
             }
         }
         Err(reason) => reason,
@@ -300,9 +307,15 @@ pub(crate) fn with_environment_url(base: &Pool, var: &EnvVar) -> Pool {
 }
 
 /// Unknown when the parameter's value holds a variable (`${POOL}`: a deployment's
-/// placeholder without a default, or a `.env` file's expansion) the files do not give.
-fn through_variable<T>(param: &connection_string::Param, key: &str) -> Option<Val<T>> {
-    param.value.contains("${").then(|| {
+/// placeholder without a default, or a `.env` file's expansion) the files do not give;
+/// not in a `verbatim` value ([`crate::model::EnvVar::verbatim`]: a compose `$${POOL}` is the text
+/// `${POOL}`, which Prisma refuses as a number).
+fn through_variable<T>(
+    param: &connection_string::Param,
+    key: &str,
+    verbatim: bool,
+) -> Option<Val<T>> {
+    (!verbatim && param.value.contains("${")).then(|| {
         Val::unknown(format!(
             "{key} sets {} through a variable the files do not give",
             param.name
@@ -310,29 +323,32 @@ fn through_variable<T>(param: &connection_string::Param, key: &str) -> Option<Va
     })
 }
 
-/// A Prisma pool from a URL with `connection_limit` or `pool_timeout`.
+/// A Prisma pool from a URL with `connection_limit` or `pool_timeout` (`verbatim`: see
+/// [`through_variable`]).
 fn prisma_pool(
     file: FileId,
     key: &str,
     value: &str,
     map: &crate::model::TextMap,
     whole: Span,
+    verbatim: bool,
 ) -> Option<Pool> {
     let parsed = connection_string::parse_url(value)?;
     if parsed.param("connection_limit").is_none() && parsed.param("pool_timeout").is_none() {
         return None;
     }
-    Some(prisma_url_pool(file, key, parsed, map, whole))
+    Some(prisma_url_pool(file, key, parsed, map, whole, verbatim))
 }
 
 /// The Prisma pool a parsed URL makes, with Prisma's defaults for the parameters it
-/// lacks.
+/// lacks (`verbatim`: see [`through_variable`]).
 fn prisma_url_pool(
     file: FileId,
     key: &str,
     parsed: connection_string::ParsedConnection,
     map: &crate::model::TextMap,
     whole: Span,
+    verbatim: bool,
 ) -> Pool {
     let limit = parsed.param("connection_limit");
     let timeout = parsed.param("pool_timeout");
@@ -354,7 +370,7 @@ fn prisma_url_pool(
     let max = limit.map_or_else(
         || unknown("num_physical_cpus × 2 + 1 on the machine that runs it"),
         |p| Setting {
-            value: through_variable(p, key).unwrap_or_else(|| {
+            value: through_variable(p, key, verbatim).unwrap_or_else(|| {
                 // quaint reads the limit as an unsigned number and hands it to mobc's
                 // `max_open`, where "0 means unlimited" (mobc `Builder::max_open`).
                 match p.value.parse::<u32>() {
@@ -378,7 +394,7 @@ fn prisma_url_pool(
             )
         },
         |p| Setting {
-            value: through_variable(p, key).unwrap_or_else(|| {
+            value: through_variable(p, key, verbatim).unwrap_or_else(|| {
                 p.value.parse::<u64>().map_or_else(
                     |_| Val::invalid(p.value.clone(), "not a number of seconds".into()),
                     |s| Val::Known(Duration::from_secs(s)),
@@ -465,6 +481,7 @@ mod tests {
             moved: false,
             parts: None,
             unknown_from: None,
+            verbatim: false,
         }
     }
 

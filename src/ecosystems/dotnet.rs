@@ -140,7 +140,12 @@ pub fn model_from_environment(vars: &[crate::model::EnvVar]) -> Model {
             Some(reason) => Some(unknown_string(&key, at, provider, &reason)),
             None => {
                 let written = (var.value.as_str(), var.text_map(), at.span);
-                read_string(at.file, &key, written, provider, Written::Environment)
+                // A compose `$${POOL}` is the literal `${POOL}` the driver gets.
+                let placeholders = match var.verbatim {
+                    true => Written::File,
+                    false => Written::Environment,
+                };
+                read_string(at.file, &key, written, provider, placeholders)
             }
         };
         model.pools.extend(pool.map(Box::new));
@@ -463,10 +468,13 @@ fn read_string(
     })
 }
 
-/// Where a connection string is written.
+/// Where a connection string is written, which says what a `${VAR}` in it is.
 #[derive(Clone, Copy)]
 enum Written {
+    /// In a file, or in a deployment variable whose value is as the driver gets it
+    /// ([`crate::model::EnvVar::verbatim`]): `${VAR}` is text.
     File,
+    /// In a deployment variable: `${VAR}` is a variable the files do not give.
     Environment,
 }
 
@@ -1056,6 +1064,7 @@ mod tests {
             moved: false,
             parts: None,
             unknown_from: None,
+            verbatim: false,
         };
         let model = model_from_environment(&[
             var(

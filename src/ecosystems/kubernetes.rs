@@ -420,6 +420,7 @@ fn resolve_environment(
                         moved: false,
                         parts: None,
                         unknown_from: None,
+                        verbatim: false,
                     });
                 }
             }
@@ -468,6 +469,7 @@ fn resolve_environment(
                     moved: false,
                     parts: None,
                     unknown_from: None,
+                    verbatim: false,
                 });
             }
             EnvItem::Unknown {
@@ -593,6 +595,7 @@ fn unknown_var(name: &str, name_location: Location, from: String, at: Location) 
         moved: true,
         parts: None,
         unknown_from: Some(from),
+        verbatim: false,
     }
 }
 
@@ -941,7 +944,7 @@ impl ObjectReader<'_> {
                 Some(rollout.unavailable),
                 rollout.refused,
             ),
-            None => (None, None, Vec::new()),
+            None => (None, None, self.stateful_set_refusals()),
         };
         let grace = self
             .count(&["spec", "template", "spec", "terminationGracePeriodSeconds"])
@@ -1056,6 +1059,48 @@ impl ObjectReader<'_> {
         })
     }
 
+    /// What the API server refuses in a StatefulSet's rolling update (it has no surge,
+    /// and no rollout is counted for it): a `maxUnavailable` of 0 (`cannot be 0`), or
+    /// one that is not a count of 0 or more or a percentage up to 100 %
+    /// (kubernetes/kubernetes `pkg/apis/apps/validation/validation.go`,
+    /// `validateRollingUpdateStatefulSet`, called for `type: RollingUpdate`, the
+    /// default). The field is the `MaxUnavailableStatefulSet` feature's: before
+    /// Kubernetes 1.35, where the gate is off by default, the API server drops it
+    /// before validating (`dropStatefulSetDisabledFields`), so only the versions with
+    /// the gate on refuse it: a warning. A value kubectl cannot decode at all (`2.5`) is
+    /// refused by every version.
+    fn stateful_set_refusals(&self) -> Vec<RefusedValue> {
+        const GATED: &str = "the API server from Kubernetes 1.35 (or an earlier one with the MaxUnavailableStatefulSet feature gate on; one with it off drops the field)";
+        if self.text(&["kind"]) != Some("StatefulSet") {
+            return Vec::new();
+        }
+        if !matches!(
+            self.text(&["spec", "updateStrategy", "type"]),
+            None | Some("RollingUpdate")
+        ) {
+            return Vec::new();
+        }
+        let path = ["spec", "updateStrategy", "rollingUpdate", "maxUnavailable"];
+        let Some(node) = self.node(&path) else {
+            return Vec::new();
+        };
+        let read = match self.doc.scalar(node) {
+            Some(scalar) => int_or_percent(scalar),
+            None => Err(RolloutRefusal::NotPercent),
+        };
+        let refusal = match read {
+            Ok(IntOrPercent::Int(0) | IntOrPercent::Percent(0)) => RolloutRefusal::Zero,
+            Ok(IntOrPercent::Percent(p)) if p > 100 => RolloutRefusal::Over100,
+            Ok(_) => return Vec::new(),
+            Err(refusal) => refusal,
+        };
+        let versions = match refusal {
+            RolloutRefusal::NotWhole | RolloutRefusal::OutOfRange => None,
+            _ => Some(GATED),
+        };
+        vec![self.rollout_refusal(node, &path, refusal, versions)]
+    }
+
     fn daemonset_default<T>(&self, value: T) -> Setting<T> {
         self.default_of(
             "Kubernetes DaemonSet",
@@ -1104,24 +1149,51 @@ impl ObjectReader<'_> {
         refusal: RolloutRefusal,
         refused: &mut Vec<RefusedValue>,
     ) -> Setting<IntOrPercent> {
-        let raw = self.doc.text(node).unwrap_or("").to_owned();
+        refused.push(self.rollout_refusal(node, path, refusal, None));
+        self.invalid_rollout_value(node, path, refusal)
+    }
+
+    /// What the API server says of `refusal` at `node`; `versions` names the versions
+    /// that refuse it when only some do (the refusal is then a warning).
+    fn rollout_refusal(
+        &self,
+        node: NodeId,
+        path: &[&str],
+        refusal: RolloutRefusal,
+        versions: Option<&str>,
+    ) -> RefusedValue {
+        let raw = self.doc.text(node).unwrap_or("");
         let kind = self.text(&["kind"]).unwrap_or("workload");
         // As the API server prints it: a string quoted, a number as it is.
         let shown = match refusal {
             RolloutRefusal::NotPercent | RolloutRefusal::Over100 => format!("{raw:?}"),
-            _ => raw.clone(),
+            _ => raw.to_owned(),
         };
-        refused.push(RefusedValue {
+        let refuses = match versions {
+            Some(versions) => format!("{versions} refuses the {kind}"),
+            None => format!("the API server refuses the {kind}"),
+        };
+        RefusedValue {
             location: self.location(node),
             reason: format!(
-                "{}: Invalid value: {shown}: {}; the API server refuses the {kind}, so `kubectl apply` fails and the {kind} as written does not run",
+                "{}: Invalid value: {shown}: {}; {refuses}, so `kubectl apply` fails and the {kind} as written does not run",
                 path.join("."),
                 refusal.message()
             ),
             fix: refusal.fix(),
-            warning: false,
+            warning: versions.is_some(),
             stage: RefusalStage::Apply,
-        });
+        }
+    }
+
+    /// The value at `node`, refused for `refusal`, as an invalid setting.
+    fn invalid_rollout_value(
+        &self,
+        node: NodeId,
+        path: &[&str],
+        refusal: RolloutRefusal,
+    ) -> Setting<IntOrPercent> {
+        let raw = self.doc.text(node).unwrap_or("").to_owned();
         Setting {
             value: Val::invalid(raw, refusal.message().to_owned()),
             origin: self.written(node, path, ()).origin,
@@ -1251,6 +1323,7 @@ impl ObjectReader<'_> {
                             moved: false,
                             parts: None,
                             unknown_from: None,
+                            verbatim: false,
                         })
                     }),
                     None => self.value_reference(item, var_name, name_location),
@@ -1658,6 +1731,10 @@ enum RolloutRefusal {
     /// A number with a fraction (`2.5`), which kubectl cannot decode as an
     /// int-or-string.
     NotWhole,
+    /// A number beyond the int-or-string's `int32` (`3000000000`, `1e21`, `.inf`).
+    OutOfRange,
+    /// A StatefulSet's `maxUnavailable` of 0 (`validateRollingUpdateStatefulSet`).
+    Zero,
     /// A percentage above 100 where validation caps it.
     Over100,
     /// `maxUnavailable` 0 with `maxSurge` 0: the rollout could never replace a pod.
@@ -1674,6 +1751,8 @@ impl RolloutRefusal {
             RolloutRefusal::NotPercent => "a valid percent string must be a numeric string followed by an ending '%' (e.g. '1%',  or '93%', regex used for validation is '[0-9]+%')",
             RolloutRefusal::Negative => "must be greater than or equal to 0",
             RolloutRefusal::NotWhole => "cannot unmarshal a number with a fraction into an int-or-string: a count of pods must be whole",
+            RolloutRefusal::OutOfRange => "cannot unmarshal a number beyond a 32-bit int into an int-or-string",
+            RolloutRefusal::Zero => "cannot be 0",
             RolloutRefusal::Over100 => "must not be greater than 100%",
             RolloutRefusal::BothZero { daemon_set: false } => "may not be 0 when `maxSurge` is 0",
             RolloutRefusal::BothZero { daemon_set: true } => "cannot be 0 when maxSurge is 0",
@@ -1686,6 +1765,8 @@ impl RolloutRefusal {
             RolloutRefusal::NotPercent => "write a count of pods as a number without quotes (`maxSurge: 2`), or a whole percentage ending in `%` (`maxSurge: 25%`)",
             RolloutRefusal::Negative => "write 0 or more pods",
             RolloutRefusal::NotWhole => "write a whole number of pods (`2`) or a whole percentage (`25%`)",
+            RolloutRefusal::OutOfRange => "write a count of pods below 2147483648, or a whole percentage (`25%`)",
+            RolloutRefusal::Zero => "remove maxUnavailable (a StatefulSet then updates one pod at a time) or set it to 1 or more",
             RolloutRefusal::Over100 => "write a percentage of at most 100%",
             RolloutRefusal::BothZero { .. } => "let the rollout replace pods: set maxSurge to 1 (one pod above the replicas during the update) or maxUnavailable to 1",
             RolloutRefusal::BothSet => "set `maxUnavailable: 0` beside `maxSurge` (a DaemonSet's maxUnavailable defaults to 1), or remove maxSurge",
@@ -1694,21 +1775,27 @@ impl RolloutRefusal {
 }
 
 /// A `maxSurge` or `maxUnavailable` scalar as kubectl decodes it and the API server
-/// validates it: an int-or-string is an integer when the YAML scalar is a number (plain:
-/// `2`), else a string, which must be a whole percentage (`25%`; a quoted `"2"` is
-/// refused); a number must be 0 or more.
+/// validates it: an int-or-string is an integer when the YAML scalar is a number, else
+/// a string, which must be a whole percentage (`25%`; a quoted `"2"` is refused); a
+/// number must be 0 or more. kubectl turns the manifest into JSON with
+/// sigs.k8s.io/yaml's `YAMLToJSON`, which types a plain scalar as go-yaml v2 does (YAML
+/// 1.1, [`go_yaml_number`]: `0x1`, `0o1`, `01` and `1_0` are numbers) and writes a
+/// float that is whole without a fraction (`json.Marshal(2.0)` is `2`); the API server
+/// decodes that JSON into the int-or-string's `int32` (apimachinery
+/// `intstr.IntOrString.UnmarshalJSON`), which takes no fraction and nothing beyond 32
+/// bits.
 fn int_or_percent(scalar: &crate::syntax::Scalar) -> Result<IntOrPercent, RolloutRefusal> {
     let text = scalar.text.as_str();
     let plain = scalar.style == crate::syntax::ScalarStyle::Plain && scalar.tag.is_none();
-    if plain {
-        if let Ok(number) = text.parse::<i64>() {
-            return u64::try_from(number)
-                .map(IntOrPercent::Int)
-                .map_err(|_| RolloutRefusal::Negative);
-        }
-        if text.bytes().any(|b| b.is_ascii_digit()) && text.parse::<f64>().is_ok() {
-            return Err(RolloutRefusal::NotWhole);
-        }
+    if let Some(number) = plain.then(|| go_yaml_number(text)).flatten() {
+        let whole = match number {
+            GoYamlNumber::Int(n) => n,
+            GoYamlNumber::Float(f) => json_float_as_int(f)?,
+        };
+        let count = i32::try_from(whole).map_err(|_| RolloutRefusal::OutOfRange)?;
+        return u64::try_from(count)
+            .map(IntOrPercent::Int)
+            .map_err(|_| RolloutRefusal::Negative);
     }
     let percent = text
         .strip_suffix('%')
@@ -1716,6 +1803,129 @@ fn int_or_percent(scalar: &crate::syntax::Scalar) -> Result<IntOrPercent, Rollou
     match percent {
         true => capacity::parse_int_or_percent(text).ok_or(RolloutRefusal::NotPercent),
         false => Err(RolloutRefusal::NotPercent),
+    }
+}
+
+/// The JSON integer Go's `encoding/json` writes for a float, which an `int32` field
+/// takes: a whole float below 1e21 is written without a fraction or an exponent; a
+/// fraction or an exponent is refused by the integer decoder, and `json.Marshal`
+/// refuses infinities and NaN.
+fn json_float_as_int(value: f64) -> Result<i128, RolloutRefusal> {
+    if !value.is_finite() || value.abs() >= 1e21 {
+        return Err(RolloutRefusal::OutOfRange);
+    }
+    if value.fract() != 0.0 {
+        return Err(RolloutRefusal::NotWhole);
+    }
+    // Below 1e21 in magnitude: the conversion is exact.
+    #[allow(clippy::cast_possible_truncation)]
+    Ok(value as i128)
+}
+
+/// A number as go-yaml v2 types a plain scalar (`resolve.go`, which kubectl's YAML
+/// decoder uses through sigs.k8s.io/yaml).
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum GoYamlNumber {
+    Int(i128),
+    Float(f64),
+}
+
+/// A plain scalar as go-yaml v2's `resolve` types it, when it is a number: one that
+/// starts with a digit or a sign is, with its `_` removed, an int as Go's
+/// `strconv.ParseInt(s, 0, 64)` (then `ParseUint`) reads it, with a base prefix `0x`,
+/// `0o` or `0b` (either case) or a leading `0` for octal (`010` is 8), else a float
+/// matching `^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$` (so `08`, not
+/// octal, is the float 8); one that starts with `.` is a float (`.5`, `.inf`, `.nan`).
+/// Other text (`yes`, `~`, `25%`) is not a number. YAML 1.2's parsers read `010` as 10
+/// and `0x1`, `0o1` as numbers only in some schemas: kubectl's reading decides.
+fn go_yaml_number(text: &str) -> Option<GoYamlNumber> {
+    match text.bytes().next()? {
+        b'.' => go_yaml_special_float(text).or_else(|| go_float(text)),
+        b'+' | b'-' | b'0'..=b'9' => {
+            if let Some(special) = go_yaml_special_float(text) {
+                return Some(special);
+            }
+            let plain = text.replace('_', "");
+            go_parse_int(&plain).map(GoYamlNumber::Int).or_else(|| {
+                yaml11_float_syntax(&plain)
+                    .then(|| go_float(&plain))
+                    .flatten()
+            })
+        }
+        _ => None,
+    }
+}
+
+/// go-yaml v2's map of special floats (`.inf`, `-.Inf`, `.NaN`, ...).
+fn go_yaml_special_float(text: &str) -> Option<GoYamlNumber> {
+    let (sign, rest) = match text.strip_prefix('-') {
+        Some(rest) => (-1.0, rest),
+        None => (1.0, text.strip_prefix('+').unwrap_or(text)),
+    };
+    match rest {
+        ".inf" | ".Inf" | ".INF" => Some(GoYamlNumber::Float(sign * f64::INFINITY)),
+        ".nan" | ".NaN" | ".NAN" if rest.len() == text.len() => Some(GoYamlNumber::Float(f64::NAN)),
+        _ => None,
+    }
+}
+
+/// Go's `strconv.ParseFloat` of text the YAML 1.1 float pattern matched.
+fn go_float(text: &str) -> Option<GoYamlNumber> {
+    text.parse::<f64>().ok().map(GoYamlNumber::Float)
+}
+
+/// go-yaml v2's `yamlStyleFloat`:
+/// `^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$`.
+fn yaml11_float_syntax(text: &str) -> bool {
+    let digits = |t: &str| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit());
+    let unsigned = text.strip_prefix(['-', '+']).unwrap_or(text);
+    let (mantissa, exponent) = match unsigned.split_once(['e', 'E']) {
+        Some((m, e)) => (m, Some(e)),
+        None => (unsigned, None),
+    };
+    let mantissa_ok = match mantissa.split_once('.') {
+        Some(("", fraction)) => digits(fraction),
+        Some((whole, fraction)) => digits(whole) && fraction.bytes().all(|b| b.is_ascii_digit()),
+        None => digits(mantissa),
+    };
+    let exponent_ok = exponent.is_none_or(|e| digits(e.strip_prefix(['-', '+']).unwrap_or(e)));
+    mantissa_ok && exponent_ok
+}
+
+/// Go's `strconv.ParseInt(s, 0, 64)`, else `strconv.ParseUint(s, 0, 64)`: an optional
+/// sign (ParseInt only), a base prefix (`0b`, `0o`, `0x` in either case, or a lone
+/// leading `0` for octal), and digits of that base.
+fn go_parse_int(text: &str) -> Option<i128> {
+    let (negative, unsigned) = match text.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, text.strip_prefix('+').unwrap_or(text)),
+    };
+    let lower = unsigned.to_ascii_lowercase();
+    let (radix, digits) = if let Some(d) = lower.strip_prefix("0x").filter(|d| !d.is_empty()) {
+        (16, d)
+    } else if let Some(d) = lower.strip_prefix("0o").filter(|d| !d.is_empty()) {
+        (8, d)
+    } else if let Some(d) = lower.strip_prefix("0b").filter(|d| !d.is_empty()) {
+        (2, d)
+    } else if let Some(d) = lower.strip_prefix('0') {
+        (8, d)
+    } else {
+        (10, lower.as_str())
+    };
+    if (digits.is_empty() && radix != 8) || digits.starts_with(['+', '-']) {
+        return None;
+    }
+    let magnitude = if digits.is_empty() {
+        0
+    } else {
+        u64::from_str_radix(digits, radix).ok()?
+    };
+    let value = i128::from(magnitude);
+    match negative {
+        // ParseInt's range: down to -2^63.
+        true => (value <= 1i128 << 63).then_some(-value),
+        // ParseUint takes what ParseInt cannot: up to 2^64 - 1.
+        false => Some(value),
     }
 }
 
@@ -2146,6 +2356,138 @@ mod tests {
             assert!(
                 deployment.max_surge.as_ref().unwrap().get().is_some(),
                 "{rolling}"
+            );
+        }
+    }
+
+    /// Audit finding: a YAML 1.1 number (`0x1`, `0o1`, octal `010`) was refused as a
+    /// string that is not a percentage, or read as decimal. kubectl reads the manifest
+    /// with go-yaml v2: those are numbers, and a whole float is a whole count.
+    #[test]
+    fn rollout_numbers_are_read_as_kubectls_yaml_1_1_decoder_reads_them() {
+        let surge = |written: &str| {
+            let text = format!("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 5\n  strategy:\n    rollingUpdate:\n      maxSurge: {written}\n      maxUnavailable: 1\n");
+            let model = read(&text);
+            let surge = deployment_of(&model, "web").max_surge.clone().unwrap();
+            let refused: Vec<String> = model
+                .refused_values
+                .iter()
+                .map(|r| r.reason.clone())
+                .collect();
+            (surge.get().copied(), refused)
+        };
+        for (written, pods) in [
+            ("0x1", 1),
+            ("0X1f", 31),
+            ("0o1", 1),
+            ("0O17", 15),
+            ("01", 1),
+            ("010", 8),
+            ("08", 8),
+            ("0b11", 3),
+            ("1_0", 10),
+            ("+2", 2),
+            ("2.0", 2),
+            ("1e1", 10),
+            ("0", 0),
+        ] {
+            let (surge, refused) = surge(written);
+            assert_eq!(surge, Some(IntOrPercent::Int(pods)), "{written}");
+            assert!(refused.is_empty(), "{written}: {refused:?}");
+        }
+        for (written, reason) in [
+            ("-0x1", "must be greater than or equal to 0"),
+            ("0x", "a valid percent string must be"),
+            ("\"0x1\"", "a valid percent string must be"),
+            ("0.5", "a count of pods must be whole"),
+            ("3000000000", "beyond a 32-bit int"),
+            (".inf", "beyond a 32-bit int"),
+        ] {
+            let (surge, refused) = surge(written);
+            assert_eq!(surge, None, "{written}");
+            assert_eq!(refused.len(), 1, "{written}: {refused:?}");
+            assert!(refused[0].contains(reason), "{written}: {refused:?}");
+        }
+    }
+
+    /// Audit finding: a StatefulSet's `maxUnavailable: 0`, which the API server refuses
+    /// (`validateRollingUpdateStatefulSet`: "cannot be 0") where the
+    /// MaxUnavailableStatefulSet gate is on (by default from 1.35), was not reported.
+    #[test]
+    fn a_stateful_sets_zero_max_unavailable_is_refused_by_recent_api_servers() {
+        let stateful_set = |strategy: &str| {
+            format!("apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: db\nspec:\n  replicas: 3\n  updateStrategy:\n{strategy}")
+        };
+        for (strategy, at, reason, warning) in [
+            (
+                "    rollingUpdate:\n      maxUnavailable: 0\n",
+                "0",
+                "spec.updateStrategy.rollingUpdate.maxUnavailable: Invalid value: 0: cannot be 0",
+                true,
+            ),
+            (
+                "    type: RollingUpdate\n    rollingUpdate:\n      maxUnavailable: 0%\n",
+                "0%",
+                "cannot be 0",
+                true,
+            ),
+            (
+                "    rollingUpdate:\n      maxUnavailable: 0x0\n",
+                "0x0",
+                "cannot be 0",
+                true,
+            ),
+            (
+                "    rollingUpdate:\n      maxUnavailable: 150%\n",
+                "150%",
+                "must not be greater than 100%",
+                true,
+            ),
+            (
+                "    rollingUpdate:\n      maxUnavailable: \"2\"\n",
+                "\"2\"",
+                "a valid percent string must be",
+                true,
+            ),
+            // kubectl cannot decode it whatever the gate.
+            (
+                "    rollingUpdate:\n      maxUnavailable: 1.5\n",
+                "1.5",
+                "a count of pods must be whole",
+                false,
+            ),
+        ] {
+            let text = stateful_set(strategy);
+            let model = read(&text);
+            let refused = &model.refused_values;
+            assert_eq!(refused.len(), 1, "{strategy}: {refused:?}");
+            let span = refused[0].location.span;
+            assert_eq!(&text[span.start..span.end], at, "{strategy}");
+            assert!(refused[0].reason.contains(reason), "{refused:?}");
+            assert_eq!(refused[0].warning, warning, "{strategy}");
+            if warning {
+                assert!(
+                    refused[0].reason.contains("from Kubernetes 1.35"),
+                    "{refused:?}"
+                );
+            }
+            // A StatefulSet has no surge: no rollout is counted, the replicas are.
+            let db = deployment_of(&model, "db");
+            assert!(db.max_surge.is_none());
+            assert_eq!(db.replicas.as_ref().unwrap().get(), Some(&3));
+        }
+        // Accepted: a count above 0, a percentage, no maxUnavailable, and OnDelete.
+        for strategy in [
+            "    rollingUpdate:\n      maxUnavailable: 2\n",
+            "    rollingUpdate:\n      maxUnavailable: 50%\n",
+            "    rollingUpdate:\n      partition: 0\n",
+            "    type: OnDelete\n",
+        ] {
+            let model = read(&stateful_set(strategy));
+            assert!(
+                model.refused_values.is_empty(),
+                "{strategy}: {:?}",
+                model.refused_values
             );
         }
     }

@@ -37,18 +37,22 @@ pub struct ParsedFile {
 
 /// A file one of a reader's files reads as data, which is no configuration file that
 /// poollint reads on its own (compose's `.env` and `env_file:` files, whatever their
-/// names): the engine reads it from the checked tree and hands it to [`Reader::read`]
-/// with the unit of the file that names it, as a [`ParsedFile`] whose `included_from`
-/// is that file and `at`, and whose `path` is `path` as given here.
+/// names, and the files its `extends:` names): the engine reads it from the checked
+/// tree and hands it to [`Reader::read`] with the unit of the file that names it, as a
+/// [`ParsedFile`] whose `included_from` is that file and `at`, and whose `path` is
+/// `path` as given here.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Companion {
     /// Its path, made from the naming file's (normalised: the reader finds it by it).
     pub path: PathBuf,
     /// The format to parse it in.
     pub format: Format,
-    /// Where the naming file names it (an empty span at the start of the file for one
-    /// read without being named, compose's `.env`).
+    /// Where it is named (an empty span at the start of the file for one read without
+    /// being named, compose's `.env`): in the unit's file, or in `named_in`.
     pub at: Span,
+    /// The companion that names it, when another companion does (a compose base file's
+    /// own `env_file:` or `extends:`); None for the unit's file.
+    pub named_in: Option<FileId>,
     /// What to report at `at` (a `parse-error` warning) when it does not exist; None
     /// when the program goes on without it.
     pub missing: Option<String>,
@@ -104,8 +108,17 @@ pub trait Reader: Sync {
     fn reads_companions(&self) -> bool {
         false
     }
-    /// The companion files `file` (whose text is `text`) reads ([`Companion`]).
-    fn companions(&self, _file: &ParsedFile, _text: &str) -> Vec<Companion> {
+    /// The companion files `file` (whose text is `text`) reads ([`Companion`]), given
+    /// those read for it so far (`read`, their texts in `sources`): the engine asks
+    /// again while the last answer named files not read before, so a companion may
+    /// name more (a compose base file's own `extends:` and `env_file:`).
+    fn companions(
+        &self,
+        _file: &ParsedFile,
+        _text: &str,
+        _read: &[&ParsedFile],
+        _sources: &SourceMap,
+    ) -> Vec<Companion> {
         Vec::new()
     }
 }
@@ -298,7 +311,7 @@ pub(crate) fn environment_url(var: &EnvVar) -> Result<connection_string::ParsedC
     }
     connection_string::parse_url(&var.value).ok_or_else(|| {
         let name = &var.name;
-        if var.value.contains("${") {
+        if !var.verbatim && var.value.contains("${") {
             format!("the deployment sets {name} through a variable the files do not give")
         } else {
             format!("the deployment's {name} is not a URL poollint reads")

@@ -2688,6 +2688,7 @@ mod tests {
             moved: false,
             parts: None,
             unknown_from: unknown_from.map(str::to_owned),
+            verbatim: false,
         }
     }
 

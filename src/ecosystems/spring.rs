@@ -2686,6 +2686,7 @@ mod tests {
             moved: false,
             parts: None,
             unknown_from: None,
+            verbatim: false,
         };
         let json = r#"{"spring":{"datasource":{"hikari":{"maximum-pool-size":60}}}}"#;
         for vars in [
@@ -2766,6 +2767,7 @@ mod tests {
             moved: false,
             parts: None,
             unknown_from: unknown.then(|| "a Secret".into()),
+            verbatim: false,
         };
         let both = Some(Val::Known(vec!["dev".to_owned(), "eu".to_owned()]));
         assert_eq!(active_with(&[var("A", "dev", false)]), both);

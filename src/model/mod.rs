@@ -824,6 +824,11 @@ pub struct EnvVar {
     /// is then unknown, and `value` is the placeholder `${NAME}`, which readers take
     /// for an unknown value as they take a placeholder without a default.
     pub unknown_from: Option<String>,
+    /// True when the files give every variable the value was made of, so a `${…}` in
+    /// it is text the process receives (Compose's escaped `$${VAR}` is the literal
+    /// `${VAR}`), not a placeholder for a value the files do not give: a reader that
+    /// takes `${VAR}` for an unknown deployment variable reads it as written.
+    pub verbatim: bool,
 }
 
 impl EnvVar {

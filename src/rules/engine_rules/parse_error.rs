@@ -8,11 +8,14 @@
 //! Spring Boot refuses it, with which Spring Boot does not start (a warning for the
 //! legacy `spring.profiles` condition, which only Spring Boot 3 refuses); a Kubernetes
 //! rollout value the API server refuses (`maxSurge: "2"`, `maxSurge` and
-//! `maxUnavailable` both 0), with which `kubectl apply` fails; a compose service
-//! whose `scale` and `deploy.replicas` differ, which compose-go refuses (the engine
-//! reports a required compose `env_file` missing from the repository, as a missing
-//! include, a warning); and a Sidekiq `concurrency` with which Sidekiq does not start
-//! (0, a Float, a String).
+//! `maxUnavailable` both 0), with which `kubectl apply` fails (a warning for a
+//! StatefulSet's `maxUnavailable: 0`, which only versions with the
+//! `MaxUnavailableStatefulSet` feature gate on refuse); a compose service
+//! whose `scale` and `deploy.replicas` differ, or whose `extends:` runs into a cycle or
+//! a service the file does not define, which compose-go refuses (the engine reports a
+//! required compose `env_file`, or a file `extends:` names, missing from the
+//! repository, as a missing include, a warning); and a Sidekiq `concurrency` with
+//! which Sidekiq does not start (0, a Float, a String).
 
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::parameters::{PGBOUNCER_AUTH_TYPES, PGBOUNCER_POOL_MODES};
@@ -79,7 +82,8 @@ fn refused_runtime_count(service: &crate::model::Service) -> Vec<Diagnostic> {
 /// it).
 fn refused_value(refused: &crate::model::RefusedValue) -> Diagnostic {
     let (severity, label) = match (refused.stage, refused.warning) {
-        (RefusalStage::Apply, _) => (Severity::Error, "refused when applied"),
+        (RefusalStage::Apply, true) => (Severity::Warning, "refused by some versions"),
+        (RefusalStage::Apply, false) => (Severity::Error, "refused when applied"),
         (RefusalStage::StartUp, true) => (Severity::Warning, "refused by some versions"),
         (RefusalStage::StartUp, false) => (Severity::Error, "refused at start-up"),
     };
