@@ -518,12 +518,19 @@ fn write_service(
         ),
         }
     }
-    // A Node application runs one pool per process, and PM2 cluster mode or Node's
-    // cluster module runs several processes per instance, which no file read here says.
+    // A Node application runs one pool per process, and PM2 or Node's cluster module
+    // runs several processes per instance: a PM2 process file read gives the count,
+    // unless PM2 takes it from the host's CPUs; nothing read says a cluster module's.
     if service.ecosystem == Ecosystem::Node {
-        out.push_str(
-            "# processes = 1                # TODO: Node processes per instance (PM2 cluster `instances`, cluster workers); 1 until set\n",
-        );
+        match service.processes.as_ref().map(|p| &p.value) {
+            Some(crate::model::Val::Known(_)) => {}
+            Some(_) => out.push_str(
+                "# processes = 1                # TODO: the host's CPU count (PM2 `instances` starts one process per CPU); 1 until set\n",
+            ),
+            None => out.push_str(
+                "# processes = 1                # TODO: Node processes per instance (PM2 cluster `instances`, cluster workers); 1 until set\n",
+            ),
+        }
     }
     let targets = match targets {
         Targets::OtherServer => {

@@ -2657,3 +2657,78 @@ fn distinct_scale_and_deploy_replicas_are_a_parse_error() {
     std::fs::write(dir.path().join(".env"), "WEB_SCALE=3\n").unwrap();
     assert!(messages(dir.path(), "parse-error").is_empty());
 }
+
+/// node-config merges `config/<NODE_ENV>.json` over `config/default.json` (and `local.json`
+/// over both): an environment file that changes only `max` is that environment's pool,
+/// its other settings the base's; `local.json` applies in every environment.
+#[test]
+fn node_config_environment_files_are_merged_over_default() {
+    let compose =
+        "services:\n  app:\n    image: app:1\n    environment:\n      NODE_ENV: production\n";
+    let service = "config = [\"config/default.json\", \"config/production.json\", \"config/local.json\"]\ndeployment = \"docker-compose.yml\"";
+    let dir = tree(&[
+        (
+            "config/default.json",
+            r#"{"db": {"host": "db", "user": "app", "max": 10}}"#,
+        ),
+        ("config/production.json", r#"{"db": {"max": 20}}"#),
+        (
+            "config/local.json",
+            r#"{"db": {"idleTimeoutMillis": 1000}}"#,
+        ),
+        ("docker-compose.yml", compose),
+        ("poollint.toml", &manifest(1000, service)),
+    ]);
+    assert_eq!(demand(dir.path()), 20);
+}
+
+/// `custom-environment-variables.json` maps a key to a variable: the deployment's value
+/// replaces the files' one.
+#[test]
+fn node_config_custom_environment_variables_take_the_deployment_value() {
+    let compose =
+        "services:\n  app:\n    image: app:1\n    environment:\n      DB_POOL_MAX: \"50\"\n";
+    let service = "config = [\"config/default.json\", \"config/custom-environment-variables.json\"]\ndeployment = \"docker-compose.yml\"";
+    let files = |compose: &str| {
+        tree(&[
+            (
+                "config/default.json",
+                r#"{"db": {"host": "db", "user": "app", "max": 10}}"#,
+            ),
+            (
+                "config/custom-environment-variables.json",
+                r#"{"db": {"max": "DB_POOL_MAX"}}"#,
+            ),
+            ("docker-compose.yml", compose),
+            ("poollint.toml", &manifest(1000, service)),
+        ])
+    };
+    assert_eq!(demand(files(compose).path()), 50);
+    let unset = "services:\n  app:\n    image: app:1\n    environment:\n      OTHER: \"50\"\n";
+    assert_eq!(demand(files(unset).path()), 10);
+}
+
+/// PM2 starts `instances` processes of the application, each with its own pools; a count
+/// from the CPUs is not known, and counted as 1, never guessed.
+#[test]
+fn pm2_instances_multiply_the_node_pools() {
+    let ecosystem = |instances: &str| {
+        format!("module.exports = {{\n  apps: [{{ name: 'api', script: './server.js', exec_mode: 'cluster', instances: {instances} }}]\n}};\n")
+    };
+    let service = "config = [\"knexfile.json\"]\ninstances = 2";
+    let knexfile =
+        r#"{"client": "pg", "connection": "postgres://app@db/app", "pool": {"min": 0, "max": 10}}"#;
+    let dir = tree(&[
+        ("knexfile.json", knexfile),
+        ("ecosystem.config.js", &ecosystem("4")),
+        ("poollint.toml", &manifest(1000, service)),
+    ]);
+    // 2 instances × 4 processes × pool 10.
+    assert_eq!(demand(dir.path()), 80);
+    let dir = tree(&[
+        ("knexfile.json", knexfile),
+        ("ecosystem.config.js", &ecosystem("'max'")),
+        ("poollint.toml", &manifest(1000, service)),
+    ]);
+    assert_eq!(demand(dir.path()), 20);
+}
