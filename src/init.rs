@@ -429,7 +429,9 @@ fn pool_files(
     let pools = service.pools.iter().filter_map(|i| model.pools.get(*i));
     let runtime = crate::topology::runtime_file(model, service);
     pools
-        .filter_map(|p| p.anchor.or(p.max.location()).map(|l| l.file))
+        // A merged pool's maximum may be written in another file than its anchor (a
+        // node-config environment's file over `default.json`).
+        .flat_map(|p| p.anchor.into_iter().chain(p.max.location()).map(|l| l.file))
         .chain(runtime.filter(|_| !service.pools.is_empty()))
         .filter_map(relative)
         .collect()

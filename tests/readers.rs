@@ -2680,6 +2680,19 @@ fn node_config_environment_files_are_merged_over_default() {
         ("poollint.toml", &manifest(1000, service)),
     ]);
     assert_eq!(demand(dir.path()), 20);
+    // `init` writes one table for the application, naming the file each size is in.
+    std::fs::remove_file(dir.path().join("poollint.toml")).expect("remove");
+    poollint()
+        .current_dir(dir.path())
+        .args(["init", "."])
+        .output()
+        .expect("run");
+    let written = std::fs::read_to_string(dir.path().join("poollint.toml")).expect("manifest");
+    assert_eq!(written.matches("[[service]]").count(), 1, "{written}");
+    assert!(
+        written.contains(r#"config = ["config/default.json", "config/production.json"]"#),
+        "{written}"
+    );
 }
 
 /// `custom-environment-variables.json` maps a key to a variable: the deployment's value
@@ -2728,7 +2741,36 @@ fn pm2_instances_multiply_the_node_pools() {
     let dir = tree(&[
         ("knexfile.json", knexfile),
         ("ecosystem.config.js", &ecosystem("'max'")),
-        ("poollint.toml", &manifest(1000, service)),
+        ("poollint.toml", &manifest(15, service)),
     ]);
     assert_eq!(demand(dir.path()), 20);
+    // The formula says the count is not known.
+    let found = messages(dir.path(), "fleet-exceeds-db-slots");
+    assert!(
+        found.len() == 1
+            && found[0]
+                .contains("[processes unknown, 1 counted: PM2 starts one process of `api` per CPU"),
+        "{found:?}"
+    );
+    // `init` leaves the count to set, and none when PM2 gives it.
+    let init = |instances: &str| {
+        let dir = tree(&[
+            ("knexfile.json", knexfile),
+            ("ecosystem.config.js", &ecosystem(instances)),
+        ]);
+        poollint()
+            .current_dir(dir.path())
+            .args(["init", "."])
+            .output()
+            .expect("run");
+        std::fs::read_to_string(dir.path().join("poollint.toml")).expect("manifest")
+    };
+    let written = init("'max'");
+    assert!(
+        written.contains("# processes = 1                # TODO: the host's CPU count"),
+        "{written}"
+    );
+    let written = init("4");
+    assert!(!written.contains("processes ="), "{written}");
+    assert!(written.contains("\"ecosystem.config.js\""), "{written}");
 }
