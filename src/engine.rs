@@ -790,7 +790,7 @@ fn read_and_decode(
         let shown = (!e.shown.is_empty()).then_some((e.shown, e.offset));
         ("decode".to_owned(), e.message, shown)
     })?;
-    if !reader.accepts(&text) {
+    if !reader.accepts_file(path, &text) {
         return Err((SKIPPED.to_owned(), String::new(), None));
     }
     Ok((text, encoding, disk_len))

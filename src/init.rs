@@ -429,7 +429,9 @@ fn pool_files(
     let pools = service.pools.iter().filter_map(|i| model.pools.get(*i));
     let runtime = crate::topology::runtime_file(model, service);
     pools
-        .filter_map(|p| p.anchor.or(p.max.location()).map(|l| l.file))
+        // A merged pool's maximum may be written in another file than its anchor (a
+        // node-config environment's file over `default.json`).
+        .flat_map(|p| p.anchor.into_iter().chain(p.max.location()).map(|l| l.file))
         .chain(runtime.filter(|_| !service.pools.is_empty()))
         .filter_map(relative)
         .collect()
@@ -518,12 +520,19 @@ fn write_service(
         ),
         }
     }
-    // A Node application runs one pool per process, and PM2 cluster mode or Node's
-    // cluster module runs several processes per instance, which no file read here says.
+    // A Node application runs one pool per process, and PM2 or Node's cluster module
+    // runs several processes per instance: a PM2 process file read gives the count,
+    // unless PM2 takes it from the host's CPUs; nothing read says a cluster module's.
     if service.ecosystem == Ecosystem::Node {
-        out.push_str(
-            "# processes = 1                # TODO: Node processes per instance (PM2 cluster `instances`, cluster workers); 1 until set\n",
-        );
+        match service.processes.as_ref().map(|p| &p.value) {
+            Some(crate::model::Val::Known(_)) => {}
+            Some(_) => out.push_str(
+                "# processes = 1                # TODO: the host's CPU count (PM2 `instances` starts one process per CPU); 1 until set\n",
+            ),
+            None => out.push_str(
+                "# processes = 1                # TODO: Node processes per instance (PM2 cluster `instances`, cluster workers); 1 until set\n",
+            ),
+        }
     }
     let targets = match targets {
         Targets::OtherServer => {

@@ -2717,3 +2717,120 @@ fn distinct_scale_and_deploy_replicas_are_a_parse_error() {
     std::fs::write(dir.path().join(".env"), "WEB_SCALE=3\n").unwrap();
     assert!(messages(dir.path(), "parse-error").is_empty());
 }
+
+/// node-config merges `config/<NODE_ENV>.json` over `config/default.json` (and `local.json`
+/// over both): an environment file that changes only `max` is that environment's pool,
+/// its other settings the base's; `local.json` applies in every environment.
+#[test]
+fn node_config_environment_files_are_merged_over_default() {
+    let compose =
+        "services:\n  app:\n    image: app:1\n    environment:\n      NODE_ENV: production\n";
+    let service = "config = [\"config/default.json\", \"config/production.json\", \"config/local.json\"]\ndeployment = \"docker-compose.yml\"";
+    let dir = tree(&[
+        (
+            "config/default.json",
+            r#"{"db": {"host": "db", "user": "app", "max": 10}}"#,
+        ),
+        ("config/production.json", r#"{"db": {"max": 20}}"#),
+        (
+            "config/local.json",
+            r#"{"db": {"idleTimeoutMillis": 1000}}"#,
+        ),
+        ("docker-compose.yml", compose),
+        ("poollint.toml", &manifest(1000, service)),
+    ]);
+    assert_eq!(demand(dir.path()), 20);
+    // `init` writes one table for the application, naming the file each size is in.
+    std::fs::remove_file(dir.path().join("poollint.toml")).expect("remove");
+    poollint()
+        .current_dir(dir.path())
+        .args(["init", "."])
+        .output()
+        .expect("run");
+    let written = std::fs::read_to_string(dir.path().join("poollint.toml")).expect("manifest");
+    assert_eq!(written.matches("[[service]]").count(), 1, "{written}");
+    assert!(
+        written.contains(r#"config = ["config/default.json", "config/production.json"]"#),
+        "{written}"
+    );
+}
+
+/// `custom-environment-variables.json` maps a key to a variable: the deployment's value
+/// replaces the files' one.
+#[test]
+fn node_config_custom_environment_variables_take_the_deployment_value() {
+    let compose =
+        "services:\n  app:\n    image: app:1\n    environment:\n      DB_POOL_MAX: \"50\"\n";
+    let service = "config = [\"config/default.json\", \"config/custom-environment-variables.json\"]\ndeployment = \"docker-compose.yml\"";
+    let files = |compose: &str| {
+        tree(&[
+            (
+                "config/default.json",
+                r#"{"db": {"host": "db", "user": "app", "max": 10}}"#,
+            ),
+            (
+                "config/custom-environment-variables.json",
+                r#"{"db": {"max": "DB_POOL_MAX"}}"#,
+            ),
+            ("docker-compose.yml", compose),
+            ("poollint.toml", &manifest(1000, service)),
+        ])
+    };
+    assert_eq!(demand(files(compose).path()), 50);
+    let unset = "services:\n  app:\n    image: app:1\n    environment:\n      OTHER: \"50\"\n";
+    assert_eq!(demand(files(unset).path()), 10);
+}
+
+/// PM2 starts `instances` processes of the application, each with its own pools; a count
+/// from the CPUs is not known, and counted as 1, never guessed.
+#[test]
+fn pm2_instances_multiply_the_node_pools() {
+    let ecosystem = |instances: &str| {
+        format!("module.exports = {{\n  apps: [{{ name: 'api', script: './server.js', exec_mode: 'cluster', instances: {instances} }}]\n}};\n")
+    };
+    let service = "config = [\"knexfile.json\"]\ninstances = 2";
+    let knexfile =
+        r#"{"client": "pg", "connection": "postgres://app@db/app", "pool": {"min": 0, "max": 10}}"#;
+    let dir = tree(&[
+        ("knexfile.json", knexfile),
+        ("ecosystem.config.js", &ecosystem("4")),
+        ("poollint.toml", &manifest(1000, service)),
+    ]);
+    // 2 instances × 4 processes × pool 10.
+    assert_eq!(demand(dir.path()), 80);
+    let dir = tree(&[
+        ("knexfile.json", knexfile),
+        ("ecosystem.config.js", &ecosystem("'max'")),
+        ("poollint.toml", &manifest(15, service)),
+    ]);
+    assert_eq!(demand(dir.path()), 20);
+    // The formula says the count is not known.
+    let found = messages(dir.path(), "fleet-exceeds-db-slots");
+    assert!(
+        found.len() == 1
+            && found[0]
+                .contains("[processes unknown, 1 counted: PM2 starts one process of `api` per CPU"),
+        "{found:?}"
+    );
+    // `init` leaves the count to set, and none when PM2 gives it.
+    let init = |instances: &str| {
+        let dir = tree(&[
+            ("knexfile.json", knexfile),
+            ("ecosystem.config.js", &ecosystem(instances)),
+        ]);
+        poollint()
+            .current_dir(dir.path())
+            .args(["init", "."])
+            .output()
+            .expect("run");
+        std::fs::read_to_string(dir.path().join("poollint.toml")).expect("manifest")
+    };
+    let written = init("'max'");
+    assert!(
+        written.contains("# processes = 1                # TODO: the host's CPU count"),
+        "{written}"
+    );
+    let written = init("4");
+    assert!(!written.contains("processes ="), "{written}");
+    assert!(written.contains("\"ecosystem.config.js\""), "{written}");
+}

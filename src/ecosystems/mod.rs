@@ -71,6 +71,12 @@ pub trait Reader: Sync {
     fn accepts(&self, _text: &str) -> bool {
         true
     }
+    /// [`Reader::accepts`] for the file at `path`: a reader whose files' names say more
+    /// than their text (node-config's `config/local.json` may hold any key) decides by
+    /// both.
+    fn accepts_file(&self, _path: &Path, text: &str) -> bool {
+        self.accepts(text)
+    }
     /// Read some of this ecosystem's files: whole units (see [`Reader::unit`]), so
     /// facts that span files, such as Spring's `application.yml` and
     /// `application-prod.yml`, are read together.

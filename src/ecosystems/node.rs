@@ -4,8 +4,14 @@
 //! under a `config/` directory. Facts and defaults: rules-catalogue §1.7 [NPG-DOC]
 //! [KNEX-DOC][TARN]; Sequelize's pool defaults (max 5, min 0, acquire 60 s, idle 10 s)
 //! from its documentation. JSON files that hold none of these are skipped.
+//!
+//! An application is the directory its process runs in: node-config's files in its
+//! `config/` directory are merged per environment as node-config loads them
+//! ([`read_node_config`]), and the processes its PM2 process file starts ([`pm2`])
+//! multiply all its pools.
 
-use std::path::Path;
+use std::collections::{BTreeMap, HashSet};
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -14,8 +20,11 @@ use crate::model::{
     ClassSettings, ConfigEntry, Ecosystem, EntryKey, Library, Location, Model, NamedSettings,
     Origin, Pool, Service, Setting, Val,
 };
-use crate::source::SourceMap;
+use crate::source::{FileId, SourceMap};
 use crate::syntax::{Document, Format, NodeId};
+
+mod merge;
+mod pm2;
 
 pub struct Node;
 
@@ -42,6 +51,9 @@ impl Reader for Node {
 
     fn recognise(&self, path: &Path) -> Option<Format> {
         let name = file_name(path)?;
+        if let Some(format) = pm2::format_of(name) {
+            return Some(format);
+        }
         if NOT_CONFIG.contains(&name) || !name.ends_with(".json") {
             return None;
         }
@@ -51,13 +63,8 @@ impl Reader for Node {
             .any(|d| d.file_name().and_then(|n| n.to_str()) == Some("config"));
         // Node's `require()` reads knex's, TypeORM's and sequelize-cli's files with
         // `JSON.parse`; node-config's `config/*.json` takes comments (its own parser).
-        let in_config_dir = path
-            .parent()
-            .and_then(|d| d.file_name())
-            .and_then(|n| n.to_str())
-            == Some("config");
         if matches!(name, "knexfile.json" | "ormconfig.json")
-            || (name == "config.json" && in_config_dir)
+            || (name == "config.json" && in_config_dir(path))
         {
             return Some(Format::StrictJson);
         }
@@ -77,58 +84,427 @@ impl Reader for Node {
             || (text.contains("\"type\"") && text.contains("\"entities\""))
     }
 
-    /// Each file stands alone.
+    /// A node-config file is read when it names any pool or connection setting (an
+    /// environment's file may change one setting of a pool defined in another), and a
+    /// PM2 process file when it names a script or apps.
+    fn accepts_file(&self, path: &Path, text: &str) -> bool {
+        if self.accepts(text) {
+            return true;
+        }
+        let mentions = |words: &[&str]| words.iter().any(|w| text.contains(w));
+        if pm2::format_of(file_name(path).unwrap_or("")).is_some() {
+            return mentions(&["apps", "script"]);
+        }
+        NodeConfigFile::of_path(path).is_some()
+            && mentions(&[
+                "min",
+                "idle",
+                "acquire",
+                "Lifetime",
+                "host",
+                "user",
+                "database",
+                "connection",
+                "ssl",
+                "extra",
+            ])
+    }
+
+    /// An application is the directory its process runs in: the one holding its
+    /// `knexfile.json` or PM2 process file, above its `config/` directory.
     fn unit<'p>(&self, path: &'p Path) -> Option<&'p Path> {
-        Some(path)
+        app_root(path)
+    }
+
+    /// `config/` and the application's directory above it.
+    fn sibling_dirs(&self, path: &Path, dir: &Path) -> Vec<PathBuf> {
+        if in_config_dir(path) {
+            return std::iter::once(dir.to_path_buf())
+                .chain(dir.parent().map(Path::to_path_buf))
+                .collect();
+        }
+        vec![dir.to_path_buf(), dir.join("config")]
     }
 
     fn read(&self, files: &[&ParsedFile], sources: &SourceMap) -> Model {
-        let mut model = Model::default();
+        let mut apps: BTreeMap<PathBuf, Vec<&ParsedFile>> = BTreeMap::new();
         for file in files {
-            let reader = JsonReader {
-                file,
-                doc: &file.doc,
-                text: sources.get(file.id).map_or("", |f| f.text()),
-            };
-            let kind = Kind::of(file_name(&file.path).unwrap_or(""));
-            let Some(root) = file.doc.roots.first().copied() else {
-                continue;
-            };
-            let mut pools = Vec::new();
-            reader.walk(root, "", kind, 0, &mut pools, &mut model);
-            // node-config loads `config/default.json` and then only the file named by
-            // NODE_ENV (`config/production.json`) over it: the pools of a file named
-            // after an environment are that profile's, alternatives to the base's
-            // pools of the same name, not pools that run beside them.
-            if let Some(profile) = node_config_environment(&file.path, kind) {
-                for (_, pool) in &mut pools {
-                    pool.profile.get_or_insert_with(|| profile.clone());
-                }
-            }
-            // Every password of the file is masked (a finding's snippet may show any
-            // line); those of a pool's object are its credentials, which the rule reports.
-            let text = sources.get(file.id).map_or("", |f| f.text());
-            let in_pool = |path: &str| {
-                pools
-                    .iter()
-                    .any(|(pool_path, _)| is_within(path, pool_path))
-            };
-            model
-                .secrets
-                .extend(super::document_secrets(file, text, &in_pool));
-            let pools: Vec<Pool> = pools.into_iter().map(|(_, pool)| pool).collect();
-            if !pools.is_empty() {
-                let first = model.pools.len();
-                let count = pools.len();
-                model.pools.extend(pools.into_iter().map(Box::new));
-                model.services.push(Service::new(
-                    crate::source::display_dir(&file.path),
-                    Ecosystem::Node,
-                    (first..first + count).collect(),
-                ));
-            }
+            let root = app_root(&file.path)
+                .map(Path::to_path_buf)
+                .unwrap_or_default();
+            apps.entry(root).or_default().push(file);
+        }
+        let mut model = Model::default();
+        for files in apps.into_values() {
+            model.extend(read_app(&files, sources));
         }
         model
+    }
+}
+
+/// Whether `path` is directly in a directory named `config`.
+fn in_config_dir(path: &Path) -> bool {
+    path.parent()
+        .and_then(|d| d.file_name())
+        .and_then(|n| n.to_str())
+        == Some("config")
+}
+
+/// The directory an application's process runs in: above `config/` for a file in it.
+fn app_root(path: &Path) -> Option<&Path> {
+    let dir = path.parent()?;
+    if in_config_dir(path) {
+        return dir.parent();
+    }
+    Some(dir)
+}
+
+/// One application's files: its node-config files merged per environment, every other
+/// configuration file on its own, and the processes its PM2 file starts multiplying
+/// them all.
+fn read_app(files: &[&ParsedFile], sources: &SourceMap) -> Model {
+    let mut model = Model::default();
+    let text = |file: &ParsedFile| sources.get(file.id).map_or("", |f| f.text());
+    let (pm2_files, configs): (Vec<&ParsedFile>, Vec<&ParsedFile>) = files
+        .iter()
+        .copied()
+        .partition(|f| file_name(&f.path).and_then(pm2::format_of).is_some());
+    let (node_config, own): (Vec<&ParsedFile>, Vec<&ParsedFile>) = configs
+        .into_iter()
+        .partition(|f| NodeConfigFile::of(f).is_some());
+    for file in own {
+        read_own_file(file, text(file), &mut model);
+    }
+    if !node_config.is_empty() {
+        read_node_config(&node_config, sources, &mut model);
+    }
+    let mut notes = Vec::new();
+    let processes = read_processes(&pm2_files, sources, &mut model, &mut notes);
+    // What was not read of a process file matters only to an application with pools.
+    if !model.services.is_empty() {
+        model.notes.append(&mut notes);
+    }
+    if let Some(processes) = processes {
+        for service in &mut model.services {
+            service.processes = Some(processes.clone());
+        }
+    }
+    model
+}
+
+/// The processes per instance the application's PM2 process file starts (the first of
+/// [`pm2::FILES`] present), with a note when a `.js` one cannot be read. Every process
+/// file's passwords are masked.
+fn read_processes(
+    files: &[&ParsedFile],
+    sources: &SourceMap,
+    model: &mut Model,
+    notes: &mut Vec<String>,
+) -> Option<Setting<i64>> {
+    let text = |file: &ParsedFile| sources.get(file.id).map_or("", |f| f.text());
+    let mut read = Vec::new();
+    for file in files {
+        let parsed = match pm2::document(file, text(file)) {
+            Ok(Some(doc)) => ParsedFile {
+                doc,
+                ..(*file).clone()
+            },
+            Ok(None) => (*file).clone(),
+            Err(why) => {
+                notes.push(format!(
+                    "{}: PM2 processes not read: {why}; poollint reads a `.js` process file only when it sets `module.exports` to a literal object of JSON-like values, so the processes it starts are not counted (`processes` in poollint.toml sets them)",
+                    crate::source::display_path(&file.path)
+                ));
+                continue;
+            }
+        };
+        model
+            .secrets
+            .extend(super::document_secrets(&parsed, text(file), &|_| false));
+        read.push(parsed);
+    }
+    let chosen = pm2::FILES
+        .iter()
+        .find_map(|name| read.iter().find(|f| file_name(&f.path) == Some(*name)))?;
+    pm2::processes(chosen, &chosen.doc, notes)
+}
+
+/// A configuration file read on its own: knex's, TypeORM's, Sequelize's, or JSON under
+/// a `config/` directory that node-config does not load as one of its files.
+fn read_own_file(file: &ParsedFile, text: &str, model: &mut Model) {
+    let Some(root) = file.doc.roots.first().copied() else {
+        return;
+    };
+    let sources = [(file, text)];
+    let reader = JsonReader {
+        doc: &file.doc,
+        sources: &sources,
+        layers: None,
+        variables: &[],
+    };
+    let kind = Kind::of(file_name(&file.path).unwrap_or(""));
+    let mut pools = Vec::new();
+    reader.walk(root, "", kind, 0, &mut pools, model);
+    let paths: Vec<&str> = pools.iter().map(|(path, _)| path.as_str()).collect();
+    mask_secrets(file, text, &paths, model);
+    push_service(
+        crate::source::display_dir(&file.path),
+        pools.into_iter().map(|(_, pool)| pool).collect(),
+        model,
+    );
+}
+
+/// Every password of the file is masked (a finding's snippet may show any line); those
+/// of a pool's object (one of `pool_paths`) are its credentials, which the rule reports.
+fn mask_secrets(file: &ParsedFile, text: &str, pool_paths: &[&str], model: &mut Model) {
+    let in_pool = |path: &str| pool_paths.iter().any(|pool| is_within(path, pool));
+    model
+        .secrets
+        .extend(super::document_secrets(file, text, &in_pool));
+}
+
+/// A service of `pools`, when there are any.
+fn push_service(name: String, pools: Vec<Pool>, model: &mut Model) {
+    if pools.is_empty() {
+        return;
+    }
+    let first = model.pools.len();
+    let count = pools.len();
+    model.pools.extend(pools.into_iter().map(Box::new));
+    model.services.push(Service::new(
+        name,
+        Ecosystem::Node,
+        (first..first + count).collect(),
+    ));
+}
+
+/// What a file directly in `config/` is to node-config, which loads `default`, then the
+/// deployment's file (`NODE_ENV`, e.g. `production`), then `local` and
+/// `local-<deployment>`, each merged over the ones before, and at last the variables
+/// `custom-environment-variables` maps (`loadFileConfigs`, node-config `lib/config.js`;
+/// the wiki's "Configuration Files", File Load Order). Host-name and instance files are
+/// not read as node-config's; deployments are the usual environment names.
+#[derive(Debug, Clone, PartialEq)]
+enum NodeConfigFile {
+    Default,
+    Local,
+    Environment(&'static str),
+    LocalEnvironment(&'static str),
+    Variables,
+}
+
+impl NodeConfigFile {
+    fn of(file: &ParsedFile) -> Option<Self> {
+        Self::of_path(&file.path)
+    }
+
+    fn of_path(path: &Path) -> Option<Self> {
+        if !in_config_dir(path) || Kind::of(file_name(path)?) != Kind::Other {
+            return None;
+        }
+        let stem = path.file_stem()?.to_str()?;
+        let environment = |name: &str| {
+            ENVIRONMENTS
+                .iter()
+                .copied()
+                .find(|e| *e == name && *e != "local")
+        };
+        Some(match stem {
+            "default" => NodeConfigFile::Default,
+            "local" => NodeConfigFile::Local,
+            "custom-environment-variables" => NodeConfigFile::Variables,
+            _ => match stem.strip_prefix("local-") {
+                Some(name) => NodeConfigFile::LocalEnvironment(environment(name)?),
+                None => NodeConfigFile::Environment(environment(stem)?),
+            },
+        })
+    }
+
+    fn environment(&self) -> Option<&'static str> {
+        match self {
+            NodeConfigFile::Environment(e) | NodeConfigFile::LocalEnvironment(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+/// An application's node-config files: the pools of `default` and `local` merged (what
+/// runs in an environment without files of its own), and for each environment with a
+/// file, the pools of its merged configuration that differ from those (that
+/// environment's profile). Each value keeps the file and place it is written at.
+fn read_node_config(files: &[&ParsedFile], sources: &SourceMap, model: &mut Model) {
+    let find = |wanted: NodeConfigFile| {
+        files
+            .iter()
+            .copied()
+            .find(|f| NodeConfigFile::of(f).as_ref() == Some(&wanted))
+    };
+    let variables = find(NodeConfigFile::Variables)
+        .map(read_variables)
+        .unwrap_or_default();
+    let (default, local) = (find(NodeConfigFile::Default), find(NodeConfigFile::Local));
+    let mut environments: Vec<&'static str> = files
+        .iter()
+        .filter_map(|f| NodeConfigFile::of(f)?.environment())
+        .collect();
+    environments.sort_by_key(|e| ENVIRONMENTS.iter().position(|known| known == e));
+    environments.dedup();
+    let mut read = Model::default();
+    let base = merged_pools(&[default, local], None, &variables, sources, &mut read);
+    let mut pools = base.clone();
+    for environment in environments {
+        let layers = [
+            default,
+            find(NodeConfigFile::Environment(environment)),
+            local,
+            find(NodeConfigFile::LocalEnvironment(environment)),
+        ];
+        for (path, pool) in merged_pools(&layers, Some(environment), &variables, sources, &mut read)
+        {
+            let as_base = |(base_path, base): &(String, Pool)| {
+                *base_path == path
+                    && Pool {
+                        profile: base.profile.clone(),
+                        ..pool.clone()
+                    } == *base
+            };
+            if !base.iter().any(as_base) {
+                pools.push((path, pool));
+            }
+        }
+    }
+    // Entries are each file's: the same key read in several environments' merges is
+    // one entry.
+    let mut seen = HashSet::new();
+    model.entries.extend(
+        read.entries
+            .iter()
+            .filter(|e| seen.insert((e.file, e.key_span)))
+            .cloned(),
+    );
+    let paths: Vec<&str> = pools.iter().map(|(path, _)| path.as_str()).collect();
+    for file in files {
+        let text = sources.get(file.id).map_or("", |f| f.text());
+        mask_secrets(file, text, &paths, model);
+    }
+    let name = files
+        .first()
+        .map(|f| crate::source::display_dir(&f.path))
+        .unwrap_or_default();
+    push_service(
+        name,
+        pools.into_iter().map(|(_, pool)| pool).collect(),
+        model,
+    );
+}
+
+/// The pools of the configuration `layers` (the files present, in load order) make once
+/// merged, as `environment`'s profile unless a pool's own key names one.
+fn merged_pools(
+    layers: &[Option<&ParsedFile>],
+    environment: Option<&str>,
+    variables: &[Variable],
+    sources: &SourceMap,
+    model: &mut Model,
+) -> Vec<(String, Pool)> {
+    let files: Vec<(&ParsedFile, &str)> = layers
+        .iter()
+        .flatten()
+        .map(|f| (*f, sources.get(f.id).map_or("", |s| s.text())))
+        .collect();
+    let merged;
+    let (doc, layer) = match files.as_slice() {
+        [] => return Vec::new(),
+        [(only, _)] => (&only.doc, None),
+        _ => {
+            let docs: Vec<&Document> = files.iter().map(|(f, _)| &f.doc).collect();
+            merged = merge::merge(&docs);
+            (&merged.doc, Some(merged.layer.as_slice()))
+        }
+    };
+    let Some(root) = doc.roots.first().copied() else {
+        return Vec::new();
+    };
+    let reader = JsonReader {
+        doc,
+        sources: &files,
+        layers: layer,
+        variables,
+    };
+    let mut pools = Vec::new();
+    reader.walk(root, "", Kind::Other, 0, &mut pools, model);
+    if let Some(environment) = environment {
+        for (_, pool) in &mut pools {
+            pool.profile.get_or_insert_with(|| environment.to_owned());
+        }
+    }
+    pools
+}
+
+/// A key `custom-environment-variables.json` maps to an environment variable: when the
+/// process has the variable (and it is not empty), its value replaces the key's
+/// (`getCustomEnvVars` and `substituteDeep`, node-config `lib/config.js`).
+#[derive(Debug, Clone)]
+struct Variable {
+    /// The key's path (`db.max`).
+    path: String,
+    name: String,
+    /// True when node-config gives the value as a number (`__format` `number`, `json`,
+    /// `yaml`…: `Parser.numberParser` and the format parsers, node-config `parser.js`);
+    /// a plain mapping gives the variable's string.
+    numeric: bool,
+    location: Location,
+}
+
+/// The mappings of a `custom-environment-variables.json`: each string leaf names a
+/// variable, and an object with `__name` and `__format` one parsed in that format.
+fn read_variables(file: &ParsedFile) -> Vec<Variable> {
+    let doc = &file.doc;
+    let mut found = Vec::new();
+    let mut work: Vec<(NodeId, String)> = doc.roots.iter().map(|r| (*r, String::new())).collect();
+    let mut visited = HashSet::new();
+    while let Some((node, path)) = work.pop() {
+        let node = doc.resolve(node);
+        if !visited.insert(node) {
+            continue;
+        }
+        let mapped = |name: NodeId, numeric: bool| {
+            doc.text(name).map(|n| Variable {
+                path: path.clone(),
+                name: n.to_owned(),
+                numeric,
+                location: Location {
+                    file: file.id,
+                    span: doc.span(name),
+                },
+            })
+        };
+        if doc.scalar(node).is_some() {
+            found.extend(mapped(node, false));
+            continue;
+        }
+        if let (Some(name), Some(format)) = (doc.get(node, "__name"), doc.get(node, "__format")) {
+            let numeric = doc.text(format).is_some_and(|f| {
+                matches!(f, "number" | "json" | "json5" | "hjson" | "yaml" | "yml")
+            });
+            found.extend(mapped(name, numeric));
+            continue;
+        }
+        for entry in doc.entries(node) {
+            if let Some(key) = doc.text(entry.key) {
+                work.push((entry.value, join(&path, key)));
+            }
+        }
+    }
+    found
+}
+
+/// `prefix.key`, or `key` at the root.
+fn join(prefix: &str, key: &str) -> String {
+    if prefix.is_empty() {
+        key.to_owned()
+    } else {
+        format!("{prefix}.{key}")
     }
 }
 
@@ -193,17 +569,6 @@ fn engine_of(selector: &str) -> Option<&'static str> {
     })
 }
 
-/// The environment a node-config file under `config/` is named after
-/// (`config/production.json` → `production`), for the usual environment names.
-fn node_config_environment(path: &Path, kind: Kind) -> Option<String> {
-    if kind != Kind::Other {
-        return None;
-    }
-    let parent = path.parent()?.file_name()?.to_str()?;
-    let stem = path.file_stem()?.to_str()?;
-    (parent == "config" && ENVIRONMENTS.contains(&stem)).then(|| stem.to_owned())
-}
-
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Kind {
     Knex,
@@ -225,16 +590,37 @@ impl Kind {
 const MAX_DEPTH: usize = 4;
 
 struct JsonReader<'a> {
-    file: &'a ParsedFile,
     doc: &'a Document,
-    /// The file's text, to place values inside their quotes.
-    text: &'a str,
+    /// The files the document's nodes are written in, with their texts (to place
+    /// values inside their quotes): one file, or the layers of a node-config merge.
+    sources: &'a [(&'a ParsedFile, &'a str)],
+    /// For a merged document, the layer (index into `sources`) of each node.
+    layers: Option<&'a [usize]>,
+    /// The keys node-config's `custom-environment-variables.json` maps to variables.
+    variables: &'a [Variable],
 }
 
-impl JsonReader<'_> {
+impl<'a> JsonReader<'a> {
+    /// The file `node` is written in, and its text.
+    fn source(&self, node: NodeId) -> Option<(&'a ParsedFile, &'a str)> {
+        let layer = self
+            .layers
+            .and_then(|layers| layers.get(node.0).copied())
+            .unwrap_or(0);
+        self.sources.get(layer).copied()
+    }
+
+    fn file_id(&self, node: NodeId) -> FileId {
+        self.source(node).map_or(FileId(0), |(file, _)| file.id)
+    }
+
+    fn text_of(&self, node: NodeId) -> &'a str {
+        self.source(node).map_or("", |(_, text)| text)
+    }
+
     fn location(&self, node: NodeId) -> Location {
         Location {
-            file: self.file.id,
+            file: self.file_id(node),
             span: self.doc.span(node),
         }
     }
@@ -552,6 +938,15 @@ impl JsonReader<'_> {
                 millis("idleTimeoutMillis", 10_000),
             ),
         };
+        // The object whose `max` and `min` size the pool, where node-config's variables
+        // may replace them.
+        let sizes = match library {
+            Library::Knex | Library::Sequelize => join(path, "pool"),
+            Library::TypeOrm => join(path, "extra"),
+            _ => path.to_owned(),
+        };
+        let max = self.through_variable(max, &sizes, "max", library, &name);
+        let min = self.through_variable(min, &sizes, "min", library, &name);
         Some(Pool {
             name,
             library,
@@ -581,6 +976,53 @@ impl JsonReader<'_> {
             class_settings: ClassSettings::default(),
             url_variables: None,
         })
+    }
+
+    /// `setting`, the pool's `key` of the object at `sizes`, read through the variable
+    /// node-config's `custom-environment-variables.json` maps it to: the deployment's
+    /// value replaces it when set ([`Origin::File`]'s `via`), else it stays (a key no
+    /// file writes is then the library's default, placed at the mapping). A plain
+    /// mapping gives the variable's text: pg-pool compares its `max` and `min` with
+    /// `>=` and `>`, which take "20" for 20 (brianc/node-postgres
+    /// `packages/pg-pool/index.js` `_isFull`, `_isAboveMin`), while tarn.js and
+    /// sequelize-pool refuse a string; for them only a `__format` giving a number
+    /// counts.
+    fn through_variable(
+        &self,
+        setting: Setting<i64>,
+        sizes: &str,
+        key: &str,
+        library: Library,
+        name: &str,
+    ) -> Setting<i64> {
+        let path = join(sizes, key);
+        let Some(variable) = self.variables.iter().find(|v| v.path == path) else {
+            return setting;
+        };
+        if !variable.numeric && library != Library::NodePostgres {
+            return setting;
+        }
+        let via = Some(variable.name.clone());
+        let origin = match setting.origin {
+            Origin::File {
+                file, span, key, ..
+            } => Origin::File {
+                file,
+                span,
+                key,
+                via,
+            },
+            _ => Origin::File {
+                file: variable.location.file,
+                span: variable.location.span,
+                key: format!("{name}.{key}").into(),
+                via,
+            },
+        };
+        Setting {
+            value: setting.value,
+            origin,
+        }
     }
 
     /// A node-postgres pool's size as pg-pool takes it: `max || poolSize || 10`
@@ -695,11 +1137,8 @@ impl JsonReader<'_> {
             return props;
         };
         let span = self.doc.span(url);
-        let location = Location {
-            file: self.file.id,
-            span,
-        };
-        let start = super::written_at(self.text, span, value);
+        let location = self.location(url);
+        let start = super::written_at(self.text_of(url), span, value);
         let connection = super::url_connection(parsed, location, start, key);
         for (name, setting) in connection
             .host
@@ -716,13 +1155,13 @@ impl JsonReader<'_> {
     fn text_setting(&self, node: NodeId, key: &str) -> Option<Setting<String>> {
         let value = self.doc.text(node)?;
         let span = self.doc.span(node);
-        let span = super::written_at(self.text, span, value).map_or(span, |start| {
+        let span = super::written_at(self.text_of(node), span, value).map_or(span, |start| {
             crate::source::Span::new(start, start + value.len())
         });
         Some(Setting {
             value: Val::Known(value.to_owned()),
             origin: Origin::File {
-                file: self.file.id,
+                file: self.file_id(node),
                 span,
                 key: key.into(),
                 via: None,
@@ -804,7 +1243,7 @@ impl JsonReader<'_> {
         Setting {
             value,
             origin: Origin::File {
-                file: self.file.id,
+                file: self.file_id(node),
                 span: self.doc.span(node),
                 key: key.into(),
                 via: None,
@@ -815,7 +1254,7 @@ impl JsonReader<'_> {
     /// Entries of a pool's configuration object (one level, plus `connection` and
     /// `pool`).
     fn record_entries(&self, map: NodeId, path: &str, model: &mut Model) {
-        let scope: Arc<str> = crate::source::display_path(&self.file.path).into();
+        let mut scopes: Vec<(FileId, Arc<str>)> = Vec::new();
         let mut stack = vec![(map, path.to_owned(), 0usize)];
         while let Some((node, prefix, depth)) = stack.pop() {
             for entry in self.doc.entries(node) {
@@ -833,9 +1272,22 @@ impl JsonReader<'_> {
                     continue;
                 }
                 let text = self.doc.text(value).map(str::to_owned);
+                let file = self.file_id(value);
+                let scope = match scopes.iter().find(|(f, _)| *f == file) {
+                    Some((_, scope)) => Arc::clone(scope),
+                    None => {
+                        let path = self.source(value).map(|(f, _)| f.path.as_path());
+                        let scope: Arc<str> = path
+                            .map(crate::source::display_path)
+                            .unwrap_or_default()
+                            .into();
+                        scopes.push((file, Arc::clone(&scope)));
+                        scope
+                    }
+                };
                 model.entries.push(ConfigEntry {
                     ecosystem: Ecosystem::Node,
-                    file: self.file.id,
+                    file,
                     key: EntryKey::from(full),
                     canonical: EntryKey::new(key),
                     key_span: self.doc.span(entry.key),
@@ -843,7 +1295,7 @@ impl JsonReader<'_> {
                     value_span: self.doc.span(value),
                     profile: None,
                     via: None,
-                    scope: Arc::clone(&scope),
+                    scope,
                     precedence: 0,
                     reading: None,
                 });
@@ -1100,6 +1552,136 @@ mod tests {
         );
         let sizes: Vec<Option<&i64>> = model.pools.iter().map(|p| p.max.get()).collect();
         assert_eq!(sizes, [Some(&4), Some(&20), Some(&8)]);
+    }
+
+    fn read_app(files: &[(&str, &str)]) -> Model {
+        crate::ecosystems::read_files(&Node, files)
+    }
+
+    const BASE: &str =
+        r#"{"db": {"host": "db", "user": "app", "max": 10, "idleTimeoutMillis": 5000}}"#;
+
+    /// Audit finding: `config/production.json` holding `{"db": {"max": 20}}` was no pool
+    /// (no database named in it), so the base's 10 was counted in production, and
+    /// `local.json` was a profile `local`. node-config merges default, the environment's
+    /// file, local and local-<environment>, in that order.
+    #[test]
+    fn node_config_files_are_merged_in_load_order() {
+        let model = read_app(&[
+            ("app/config/default.json", BASE),
+            ("app/config/production.json", r#"{"db": {"max": 20}}"#),
+            (
+                "app/config/local.json",
+                r#"{"db": {"connectionTimeoutMillis": 3000}}"#,
+            ),
+            ("app/config/local-staging.json", r#"{"db": {"max": 30}}"#),
+            ("app/config/test.json", r#"{"port": 8080}"#),
+        ]);
+        assert_eq!(model.services.len(), 1);
+        let profiles: Vec<Option<&str>> =
+            model.pools.iter().map(|p| p.profile.as_deref()).collect();
+        // `test` changes nothing of the pool, and `local` is no environment.
+        assert_eq!(profiles, [None, Some("production"), Some("staging")]);
+        let file = |s: &Option<Location>| s.map(|l| l.file.0);
+        let base = &model.pools[0];
+        assert_eq!(base.max.get(), Some(&10));
+        assert_eq!(base.acquire_timeout.get(), Some(&Duration::from_secs(3)));
+        let production = &model.pools[1];
+        assert_eq!(production.max.get(), Some(&20));
+        assert_eq!(file(&production.max.location()), Some(1));
+        assert_eq!(production.idle_timeout.get(), Some(&Duration::from_secs(5)));
+        assert_eq!(file(&production.idle_timeout.location()), Some(0));
+        assert_eq!(file(&production.acquire_timeout.location()), Some(2));
+        let staging = &model.pools[2];
+        assert_eq!(staging.max.get(), Some(&30));
+        assert_eq!(file(&staging.max.location()), Some(3));
+        // One entry per key written, however many environments read it.
+        let maxes = model
+            .entries
+            .iter()
+            .filter(|e| e.key.as_str() == "db.max")
+            .count();
+        assert_eq!(maxes, 3);
+    }
+
+    /// `custom-environment-variables.json` makes a size read through its variable: a
+    /// node-postgres `max` takes the variable's text, knex only a `__format` number.
+    #[test]
+    fn custom_environment_variables_read_sizes_through_their_variable() {
+        let model = read_app(&[
+            (
+                "config/default.json",
+                r#"{"db": {"host": "db", "user": "app", "max": 10},
+                    "knex": {"client": "pg", "connection": {"host": "db"}, "pool": {"min": 1}}}"#,
+            ),
+            (
+                "config/custom-environment-variables.json",
+                r#"{"db": {"max": "DB_POOL_MAX", "min": "DB_POOL_MIN"},
+                    "knex": {"pool": {"max": {"__name": "KNEX_MAX", "__format": "number"}, "min": "KNEX_MIN"}}}"#,
+            ),
+        ]);
+        let via = |s: &Setting<i64>| match &s.origin {
+            Origin::File { via, .. } => via.clone(),
+            _ => None,
+        };
+        let pg = &model.pools[0];
+        assert_eq!(pg.max.get(), Some(&10));
+        assert_eq!(via(&pg.max).as_deref(), Some("DB_POOL_MAX"));
+        // Not written: pg-pool's default, placed at the mapping.
+        assert_eq!(pg.min.get(), Some(&0));
+        assert_eq!(via(&pg.min).as_deref(), Some("DB_POOL_MIN"));
+        assert_eq!(pg.min.location().map(|l| l.file.0), Some(1));
+        let knex = &model.pools[1];
+        assert_eq!(via(&knex.max).as_deref(), Some("KNEX_MAX"));
+        assert_eq!(knex.max.get(), Some(&10));
+        // A string tarn.js refuses: not read through the variable.
+        assert_eq!(via(&knex.min), None);
+    }
+
+    /// PM2's `instances` multiply every pool of the application; a count PM2 takes from
+    /// the CPUs is unknown, and a `.js` file that is not a literal is not read.
+    #[test]
+    fn pm2_instances_are_the_application_processes() {
+        let processes = |name: &str, text: &str| {
+            let model = read_app(&[("app/config/default.json", BASE), (name, text)]);
+            let setting = model.services[0].processes.clone();
+            (setting.map(|s| s.value), model.notes)
+        };
+        let js = |apps: &str| format!("module.exports = {{ apps: [{apps}] }};\n");
+        let (count, _) = processes(
+            "app/ecosystem.config.js",
+            &js("{ name: 'api', script: 'server.js', instances: 4, exec_mode: 'cluster' }"),
+        );
+        assert_eq!(count, Some(Val::Known(4)));
+        let (count, _) = processes(
+            "app/pm2.json",
+            r#"{"apps": [{"name": "api", "instances": "3"}, {"name": "worker", "script": "worker.js"}, {"name": "etl", "script": "etl.py", "instances": 8}]}"#,
+        );
+        assert_eq!(count, Some(Val::Known(4)));
+        let (count, _) = processes(
+            "app/process.json",
+            r#"{"name": "api", "exec_mode": "cluster"}"#,
+        );
+        assert_eq!(count, Some(Val::Known(1)));
+        for instances in ["'max'", "0", "-1", "\"many\""] {
+            let (count, _) = processes(
+                "app/ecosystem.config.js",
+                &js(&format!("{{ name: 'api', instances: {instances} }}")),
+            );
+            assert!(
+                matches!(count, Some(Val::Unknown(_))),
+                "{instances}: {count:?}"
+            );
+        }
+        let (count, notes) = processes(
+            "app/ecosystem.config.js",
+            "const os = require('os');\nmodule.exports = { apps: [{ name: 'api', instances: os.cpus().length }] };\n",
+        );
+        assert_eq!(count, None);
+        assert!(
+            notes.len() == 1 && notes[0].contains("PM2 processes not read"),
+            "{notes:?}"
+        );
     }
 
     #[test]

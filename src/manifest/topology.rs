@@ -689,7 +689,7 @@ fn refused_by_its_reader(path: &Path) -> bool {
         return false;
     };
     crate::source::read_text(path, crate::engine::DEFAULT_MAX_FILE_SIZE)
-        .is_ok_and(|text| !reader.accepts(&text))
+        .is_ok_and(|text| !reader.accepts_file(path, &text))
 }
 
 #[cfg(test)]

@@ -192,6 +192,12 @@ impl Member<'_> {
         if let Some(note) = &self.profile_note {
             link.push_str(&format!(" [{note}]"));
         }
+        // A count not known (PM2 `instances: max`) is counted as 1: say so, not only "1".
+        if let Some(crate::model::Val::Unknown(why)) =
+            self.service.processes.as_ref().map(|p| &p.value)
+        {
+            link.push_str(&format!(" [processes unknown, 1 counted: {}]", why.reason));
+        }
         format!(
             "{} {instances} instance{} ({instances_place}) × {} process{} × pool {}{link}",
             self.service.name,
