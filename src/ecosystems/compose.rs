@@ -91,6 +91,7 @@ impl Reader for Compose {
             format: DOTENV,
             at: Span::default(),
             missing: None,
+            beside_unit: false,
         }];
         let project = Project::default();
         for reader in service_readers(file, text, dir, &project) {
@@ -108,6 +109,7 @@ impl Reader for Compose {
                     format: DOTENV,
                     at: env_file.span,
                     missing,
+                    beside_unit: false,
                 }
             }));
         }
@@ -970,6 +972,7 @@ impl ServiceReader<'_> {
                 replicas: Some(replicas),
                 location: Some(self.location(self.doc.span(self.key))),
                 host_paths: self.host_paths(),
+                command: self.command(),
                 ..Deployment::default()
             })),
             ..Service::new(name, Ecosystem::Compose, Vec::new())
@@ -1076,7 +1079,22 @@ impl ServiceReader<'_> {
         let Some(command) = self.get("command") else {
             return Vec::new();
         };
-        let words: Vec<(String, Span)> = match self.doc.seq(command) {
+        let words = self.words(command);
+        let scope: [&HashMap<String, Variable>; 1] = [&self.project.vars];
+        let (words, unknown_words) = interpolated_words(words, &scope);
+        let mut flags = postgres::command_flags(&words);
+        for flag in &mut flags {
+            flag.unknown = unknown_words
+                .iter()
+                .any(|w| w.start <= flag.value_span.start && flag.value_span.end <= w.end);
+        }
+        flags
+    }
+
+    /// The words of a `command` or `entrypoint` (a list, or a string split as a shell
+    /// splits it), each with its text's span in the file.
+    fn words(&self, node: NodeId) -> Vec<(String, Span)> {
+        match self.doc.seq(node) {
             Some(items) => items
                 .iter()
                 .filter_map(|i| {
@@ -1087,17 +1105,28 @@ impl ServiceReader<'_> {
                     ))
                 })
                 .collect(),
-            None => self.split_command(command),
-        };
-        let scope: [&HashMap<String, Variable>; 1] = [&self.project.vars];
-        let (words, unknown_words) = interpolated_words(words, &scope);
-        let mut flags = postgres::command_flags(&words);
-        for flag in &mut flags {
-            flag.unknown = unknown_words
-                .iter()
-                .any(|w| w.start <= flag.value_span.start && flag.value_span.end <= w.end);
+            None => self.split_command(node),
         }
-        flags
+    }
+
+    /// The command the service's container runs: its `entrypoint`, then its `command`,
+    /// interpolated as Compose interpolates them (a word whose variable the files give
+    /// no value keeps its placeholder, which no reader takes for a number).
+    fn command(&self) -> Vec<crate::model::CommandWord> {
+        let words: Vec<(String, Span)> = ["entrypoint", "command"]
+            .into_iter()
+            .filter_map(|key| self.get(key))
+            .flat_map(|node| self.words(node))
+            .collect();
+        let scope: [&HashMap<String, Variable>; 1] = [&self.project.vars];
+        let (words, _) = interpolated_words(words, &scope);
+        words
+            .into_iter()
+            .map(|(text, span)| crate::model::CommandWord {
+                text,
+                location: self.location(span),
+            })
+            .collect()
     }
 
     /// Split a string `command` into words as Compose does (shell quoting: `-c
@@ -1514,7 +1543,7 @@ fn substitute(
 
 /// Words of a shell-style command line with the byte range each came from: the text
 /// inside the quotes for a word that is one quoted string, else the whole raw word.
-fn shell_words(text: &str) -> Vec<(String, std::ops::Range<usize>)> {
+pub(crate) fn shell_words(text: &str) -> Vec<(String, std::ops::Range<usize>)> {
     let mut words = Vec::new();
     let mut current: Option<(String, usize)> = None;
     let mut quote: Option<char> = None;
