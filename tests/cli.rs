@@ -3935,6 +3935,19 @@ fn a_named_rails_file_reads_its_procfile_and_lockfile() {
             String::from_utf8_lossy(&output.stderr)
         );
     }
+    // `init` names the Puma service by the config file Puma loads without a command
+    // (`config/puma.rb`), not by the Procfile or the file its `-C` names, which
+    // tell no runtime apart.
+    poollint()
+        .current_dir(dir.path())
+        .args(["init", "."])
+        .assert()
+        .success();
+    let manifest = std::fs::read_to_string(dir.path().join("poollint.toml")).unwrap();
+    assert!(
+        manifest.contains("config = [\"app/config/database.yml\", \"app/config/puma.rb\"]"),
+        "{manifest}"
+    );
 }
 
 /// Puma loads `config/puma/<environment>.rb`, else `config/puma.rb`: a deployment
