@@ -36,7 +36,13 @@
 //! `@count.times`). [PUMA-CFG] puma/puma `lib/puma/configuration.rb`
 //! (`puma_options_from_env`: `ENV['PUMA_MAX_THREADS'] || ENV['MAX_THREADS']`, 5.x/6.x
 //! `default_max_threads`: `Puma.mri? ? 5 : 16`; the DSL's `threads` sets the options
-//! each time it runs, so the last call run counts).
+//! each time it runs, so the last call run counts). [PUMA-CLI] puma/puma `lib/puma/cli.rb`
+//! (`setup_options`: `-C`/`--config` → `file_config.load`, `--no-config`, `-e`, `-t
+//! min:max` or `-t n` → `threads n, n`, `-w`, all user options, which win over the
+//! files') and `lib/puma/launcher.rb` (`set_rack_environment`: `ENV['RACK_ENV'] =
+//! environment`). [SQ-CHANGES] sidekiq/sidekiq `Changes.md` (5.2.0: default concurrency
+//! 25 → 10) with 6.x `lib/sidekiq.rb` (`DEFAULTS`, `concurrency: 10`) and 7.x
+//! `lib/sidekiq/config.rb` (`DEFAULTS`, `concurrency: 5`).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
