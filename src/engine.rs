@@ -1280,7 +1280,7 @@ impl Companions {
             return None;
         };
         let roots = self.roots.get_or_insert_with(|| include_roots(request));
-        if !roots.iter().any(|root| canonical.starts_with(root)) {
+        if !companion.beside_unit && !roots.iter().any(|root| canonical.starts_with(root)) {
             report.notes.push(format!(
                 "{}: {shown} not read: it is outside the paths being checked (--include-root DIR allows it)",
                 report.sources.display(includer)

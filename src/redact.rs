@@ -149,7 +149,10 @@ fn key_value(text: &str, key_start: usize, key_end: usize, in_file: bool) -> Opt
         .is_some_and(|k| !k.bytes().any(|b| b.is_ascii_uppercase()));
     // Ruby's forms first: `"password" => "…"` reads as `=` then `> "…"` otherwise.
     ruby_literal_value(text, key_start, key_end)
-        .or_else(|| value_after_key(text, key_start, key_end, option, libpq_like))
+        .or_else(|| {
+            value_after_key(text, key_start, key_end, option, libpq_like)
+                .map(|value| over_percent_literal(text, value))
+        })
         .or_else(|| {
             option
                 .then(|| block_item_argument(text, key_start, key_end))
@@ -160,6 +163,21 @@ fn key_value(text: &str, key_start: usize, key_end: usize, in_file: bool) -> Opt
                 .then(|| value_after_spaces(text, key_start, key_end))
                 .flatten()
         })
+}
+
+/// `value`, or more when it starts with a Ruby percent literal (`password: %q(a, b)`,
+/// `db_password = %Q[a b]`), which may hold what ends other values: to the literal's
+/// closing delimiter on its line (to the line's end without one).
+fn over_percent_literal(text: &str, value: Span) -> Span {
+    let Some((literal, closed)) = percent_literal(text, value.start, true) else {
+        return value;
+    };
+    let delimiter = text
+        .get(literal.end..)
+        .and_then(|rest| rest.chars().next())
+        .filter(|_| closed)
+        .map_or(0, char::len_utf8);
+    Span::new(value.start, value.end.max(literal.end + delimiter))
 }
 
 /// What a key's name is made of, around the ending that names a password.
@@ -481,7 +499,8 @@ fn value_after_key(
 /// and the default or value of a call that takes the name first,
 /// `ENV.fetch("DB_PASSWORD", "…")` (or without parentheses), `ENV.fetch("DB_PASSWORD")
 /// { "…" }` (or `do "…" end`), `ENV.store("DB_PASSWORD", "…")` (puma.rb, an ERB tag of
-/// database.yml). Only a quoted literal is a secret: `ENV["DB_PASSWORD"] =
+/// database.yml). Only a string literal is a secret ([`ruby_string`]: quoted, `%q(…)`
+/// and the other percent forms, a heredoc's body): `ENV["DB_PASSWORD"] =
 /// credentials.db` names none. Any call's second argument after a password name is
 /// taken (`f("DB_PASSWORD", "…")`): masking more than a secret only hides text.
 fn ruby_literal_value(text: &str, key_start: usize, key_end: usize) -> Option<Span> {
@@ -526,7 +545,107 @@ fn ruby_literal_value(text: &str, key_start: usize, key_end: usize) -> Option<Sp
     } else {
         return None;
     };
-    quoted_literal(text, text.len() - spaced(value).len())
+    ruby_string(text, text.len() - spaced(value).len())
+}
+
+/// The text of the Ruby string literal that opens at `start`: quoted
+/// ([`quoted_literal`]), a percent literal ([`percent_literal`]: `%q(…)`, `%Q[…]`,
+/// `%(…)`), or a heredoc ([`heredoc_body`]: `<<~EOS`).
+fn ruby_string(text: &str, start: usize) -> Option<Span> {
+    quoted_literal(text, start)
+        .or_else(|| percent_literal(text, start, false).map(|(span, _)| span))
+        .or_else(|| heredoc_body(text, start))
+}
+
+/// The text inside the Ruby percent literal that opens at `start` (`%q(…)`, `%Q[…]`,
+/// `%(…)`, `%q|…|`: a String, `%Q` and a bare `%` interpolating), and whether it is
+/// closed: the delimiter after `%`, `%q` or `%Q` (any character but a letter, a digit
+/// or a blank; `(`, `[`, `{` and `<` close with their pair, nested pairs counted), to
+/// its closing one, over lines; a backslash escapes the next character. An unclosed
+/// one runs to the end of the text (Ruby refuses the file; masking more than a secret
+/// only hides text), or of its line when `one_line`. `%w`, `%i` and the other percent
+/// forms are not Strings.
+fn percent_literal(text: &str, start: usize, one_line: bool) -> Option<(Span, bool)> {
+    let rest = text.get(start..)?.strip_prefix('%')?;
+    let rest = rest.strip_prefix(['q', 'Q']).unwrap_or(rest);
+    let open = rest.chars().next()?;
+    if open.is_alphanumeric() || open.is_whitespace() {
+        return None;
+    }
+    let close = match open {
+        '(' => ')',
+        '[' => ']',
+        '{' => '}',
+        '<' => '>',
+        other => other,
+    };
+    let inner_start = text.len() - rest.len() + open.len_utf8();
+    let inner = text.get(inner_start..)?;
+    let limit = if one_line {
+        memchr::memchr2(b'\n', b'\r', inner.as_bytes()).unwrap_or(inner.len())
+    } else {
+        inner.len()
+    };
+    let mut depth = 0usize;
+    let mut chars = inner.get(..limit)?.char_indices();
+    while let Some((at, c)) = chars.next() {
+        if c == '\\' {
+            chars.next();
+        } else if c == close && depth == 0 {
+            return Some((Span::new(inner_start, inner_start + at), true));
+        } else if c == close {
+            depth -= 1;
+        } else if c == open {
+            depth += 1;
+        }
+    }
+    Some((Span::new(inner_start, inner_start + limit), false))
+}
+
+/// The body of the Ruby heredoc whose opener starts at `start` (`<<~EOS`, `<<-EOS`,
+/// `<<EOS`, the identifier maybe quoted: `<<~'EOS'`): the lines after the opener's,
+/// up to the one holding only the identifier (indented for `<<~` and `<<-`). One
+/// without that line runs to the end of the text (Ruby refuses the file; masking more
+/// than a secret only hides text, and a text of such openers is read once).
+fn heredoc_body(text: &str, start: usize) -> Option<Span> {
+    let rest = text.get(start..)?.strip_prefix("<<")?;
+    let indented = rest.starts_with(['~', '-']);
+    let rest = if indented { rest.get(1..)? } else { rest };
+    let quote = rest
+        .chars()
+        .next()
+        .filter(|c| matches!(c, '\'' | '"' | '`'));
+    let rest = rest.get(quote.map_or(0, char::len_utf8)..)?;
+    let id_len = rest
+        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .unwrap_or(rest.len());
+    let (id, after_id) = rest.split_at(id_len);
+    if id.is_empty() || id.starts_with(|c: char| c.is_ascii_digit()) {
+        return None;
+    }
+    if quote.is_some_and(|q| !after_id.starts_with(q)) {
+        return None;
+    }
+    let line_end = memchr::memchr(b'\n', rest.as_bytes())?;
+    let body_start = text.len() - rest.len() + line_end + 1;
+    let mut at = body_start;
+    for line in text.get(body_start..)?.split_inclusive('\n') {
+        let content = line.trim_end_matches(['\n', '\r']);
+        let content = if indented {
+            content.trim_start_matches([' ', '\t'])
+        } else {
+            content
+        };
+        if content == id {
+            // The body without the line break before the identifier's line.
+            let body = text.get(body_start..at)?;
+            let body = body.strip_suffix('\n').unwrap_or(body);
+            let body = body.strip_suffix('\r').unwrap_or(body);
+            return Some(Span::new(body_start, body_start + body.len()));
+        }
+        at += line.len();
+    }
+    Some(Span::new(body_start, text.len()))
 }
 
 /// The text inside the Ruby string literal that opens at `start` (its quotes left
@@ -1362,6 +1481,40 @@ mod tests {
             shaped("ENV.fetch(\"DB_PASSWORD\") do \"RB10\" end\n"),
             ["RB10"]
         );
+        // Percent literals and heredocs are Strings too, over lines and with what ends
+        // other values inside.
+        assert_eq!(shaped("ENV[\"DB_PASSWORD\"] ||= %q(R B11)\n"), ["R B11"]);
+        assert_eq!(
+            shaped("ENV.fetch(\"DB_PASSWORD\") { %Q[R(B)12] }\n"),
+            ["R(B)12"]
+        );
+        assert_eq!(shaped("ENV['DB_PASSWORD'] = %(R(B)13)\n"), ["R(B)13"]);
+        assert_eq!(shaped("\"password\" => %q|RB14 x|,\n"), ["RB14 x"]);
+        assert_eq!(
+            shaped("ENV.store(\"DB_PASSWORD\", %q{RB15\n  RB16})\n"),
+            ["RB15\n  RB16"]
+        );
+        assert_eq!(
+            shaped("ENV[\"DB_PASSWORD\"] = <<~EOS.chomp\n  RB17\n  RB18\n  EOS\nthreads 5\n"),
+            ["  RB17\n  RB18"]
+        );
+        assert_eq!(
+            shaped("ENV.fetch(\"DB_PASSWORD\", <<-'PW')\nRB19\nPW\n"),
+            ["RB19"]
+        );
+        // A plain heredoc's identifier ends it only unindented; one never ended runs to
+        // the end (Ruby refuses the file).
+        assert_eq!(
+            shaped("ENV[\"DB_PASSWORD\"] = <<PW\nRB20\n PW\nPW\n"),
+            ["RB20\n PW"]
+        );
+        assert_eq!(shaped("ENV[\"DB_PASSWORD\"] = <<~PW\nRB21\n"), ["RB21\n"]);
+        // A percent literal after a password key of a Ruby hash or variable, whole.
+        assert_eq!(shaped("  password: %q(RB22, RB23),\n"), ["%q(RB22, RB23)"]);
+        assert_eq!(shaped("db_password = %Q[RB24 RB25]\n"), ["%Q[RB24 RB25]"]);
+        assert_eq!(shaped("password: %(RB26)RB27\n"), ["%(RB26)RB27"]);
+        // `%w[…]` is an Array, `%` then a blank no literal.
+        assert!(shaped("ENV[\"DB_PASSWORD\"] = %w[a b].first\n").is_empty());
         // No literal, or no assignment: nothing is a secret.
         assert!(shaped("ENV[\"DB_PASSWORD\"] = credentials.db\n").is_empty());
         assert!(shaped("ENV.fetch(\"DB_PASSWORD\")\nx = \"y\"\n").is_empty());

@@ -831,10 +831,11 @@ pub(crate) fn runtime_file(model: &Model, service: &Service) -> Option<FileId> {
         .filter_map(|i| model.pools.get(*i))
         .flat_map(|p| p.anchor.map(|a| a.file).into_iter().chain(file_of(&p.max)))
         .collect();
-    [service.threads.as_ref(), service.processes.as_ref()]
+    let server_file = service.server_files.as_ref().and_then(|f| f.default);
+    let settings = [service.threads.as_ref(), service.processes.as_ref()];
+    server_file
         .into_iter()
-        .flatten()
-        .filter_map(file_of)
+        .chain(settings.into_iter().flatten().filter_map(file_of))
         .find(|file| !pool_files.contains(file))
 }
 
@@ -904,10 +905,15 @@ fn deploy(
         .get(..environment_pools.len().saturating_sub(companions))
         .unwrap_or_default();
     let mut parts = parts;
-    if let Some(environment) = deployment.map(|d| d.environment.as_slice()) {
+    if let Some(deployment) = deployment {
+        let environment = deployment.environment.as_slice();
         for part in &mut parts {
             crate::model::profiles::add_deployed_profile_pools(model, part, environment);
-            crate::model::profiles::run_deployed_environment(part, environment);
+            crate::model::profiles::run_deployed_environment(
+                part,
+                environment,
+                &deployment.command,
+            );
         }
     }
     let mut service = combine(name, parts, deployed);

@@ -3819,6 +3819,137 @@ fn deployment_rails_env_chooses_the_environment_rails_runs() {
     }
 }
 
+/// A deployment whose command starts Puma runs what the command says, whatever the
+/// files and the Procfile say: `-C` loads the file it names (12 threads on the pool of
+/// 6, pointing at that file), `-t` wins over every file (pointing at the option in the
+/// compose file), and `-e staging` runs `config/puma/staging.rb` on the `staging` pool
+/// of 4 (Puma exports it as `RACK_ENV`, and no `RAILS_ENV` names another). A command
+/// that does not start Puma, or none, leaves `config/puma.rb`'s 3 threads: no finding.
+/// `config/puma.rb`'s threads were read whatever the command said.
+#[test]
+fn deployment_command_chooses_the_puma_config_and_options() {
+    let web = |args: &str| {
+        format!("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      containers:\n        - name: web\n          image: app\n          args: {args}\n")
+    };
+    let compose =
+        |command: &str| format!("services:\n  web:\n    image: app\n    command: {command}\n");
+    let dir = tree(&[
+        (
+            "app/config/database.yml",
+            "production:\n  adapter: postgresql\n  pool: 6\nstaging:\n  adapter: postgresql\n  pool: 4\n",
+        ),
+        ("app/config/puma.rb", "threads 3, 3\n"),
+        ("app/config/puma_web.rb", "threads 12, 12\n"),
+        ("app/config/puma/staging.rb", "threads 6, 6\n"),
+        ("app/Procfile", "web: bundle exec puma -t 2:2\n"),
+        ("k8s/web.yaml", &web("[\"bundle\", \"exec\", \"puma\", \"-C\", \"config/puma_web.rb\"]")),
+        ("compose/docker-compose.yml", &compose("bin/rails server")),
+        (
+            "poollint.toml",
+            "[[service]]\nname = \"web\"\nconfig = [\"app/config/database.yml\", \"app/config/puma.rb\"]\ndeployment = \"k8s/web.yaml\"\n",
+        ),
+    ]);
+    let root = dir.path();
+    let rule = "pool-smaller-than-thread-concurrency";
+    let message = |finding: &serde_json::Value| finding["message"].as_str().unwrap().to_owned();
+    let finding = only_finding(root, rule);
+    assert!(
+        message(&finding).contains("12 threads (app/config/puma_web.rb:1)"),
+        "{finding:#}"
+    );
+    write_file(
+        root,
+        "k8s/web.yaml",
+        &web("[\"sh\", \"-c\", \"bundle exec rake db:migrate && bundle exec puma -e staging\"]"),
+    );
+    let finding = only_finding(root, rule);
+    assert!(
+        message(&finding).contains("6 threads (app/config/puma/staging.rb:1)"),
+        "{finding:#}"
+    );
+    assert_eq!(finding["path"], "app/config/database.yml", "{finding:#}");
+    assert_eq!(finding["start"]["line"], 6, "the staging pool: {finding:#}");
+    // Compose: `-t` over the files, at the option's maximum.
+    write_file(
+        root,
+        "poollint.toml",
+        "[[service]]\nname = \"web\"\nconfig = [\"app/config/database.yml\", \"app/config/puma.rb\"]\ndeployment = \"compose/docker-compose.yml\"\n",
+    );
+    write_file(
+        root,
+        "compose/docker-compose.yml",
+        &compose("bundle exec puma -C config/puma.rb -t 2:20"),
+    );
+    let finding = only_finding(root, rule);
+    assert!(
+        message(&finding).contains("20 threads (compose/docker-compose.yml:4)"),
+        "{finding:#}"
+    );
+    // Another launcher: the files' (and the Procfile's 2 threads) stand.
+    write_file(
+        root,
+        "compose/docker-compose.yml",
+        &compose("bin/rails server"),
+    );
+    let json: serde_json::Value = serde_json::from_str(&check_output(root, "json", rule)).unwrap();
+    assert_eq!(json["diagnostics"].as_array().unwrap().len(), 0, "{json:#}");
+}
+
+/// A file named on its own is read with its application's `Procfile` and
+/// `Gemfile.lock`, as with the whole tree (a pre-commit hook names only the changed
+/// file): the Procfile's `-C` file's 12 threads, and Sidekiq 6's default of 10 threads,
+/// on the pool of 6.
+#[test]
+fn a_named_rails_file_reads_its_procfile_and_lockfile() {
+    let dir = tree(&[
+        ("app/config/database.yml", "production:\n  adapter: postgresql\n  pool: 6\n"),
+        ("app/config/puma.rb", "threads 3, 3\n"),
+        ("app/config/puma_web.rb", "threads 12, 12\n"),
+        ("app/config/sidekiq.yml", ":queues:\n  - default\n"),
+        ("app/Procfile", "web: bundle exec puma -C config/puma_web.rb\nworker: bundle exec sidekiq\n"),
+        (
+            "app/Gemfile.lock",
+            "GEM\n  remote: https://rubygems.org/\n  specs:\n    sidekiq (6.5.12)\n      connection_pool (>= 2.2.5)\n",
+        ),
+    ]);
+    let rule = "pool-smaller-than-thread-concurrency";
+    for args in [vec!["check", "."], vec!["check", "app/config/database.yml"]] {
+        let output = poollint()
+            .current_dir(dir.path())
+            .args(&args)
+            .args(["-f", "json", "--select", rule])
+            .output()
+            .unwrap();
+        let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+        let diagnostics = json["diagnostics"].as_array().unwrap();
+        assert_eq!(diagnostics.len(), 1, "{args:?}: {json:#}");
+        let message = diagnostics[0]["message"].as_str().unwrap();
+        assert!(
+            message.contains("12 threads (app/config/puma_web.rb:1)"),
+            "{args:?}: {message}"
+        );
+        assert!(message.contains("runs 10 threads"), "{args:?}: {message}");
+        assert!(
+            String::from_utf8_lossy(&output.stderr).trim().is_empty(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    // `init` names the Puma service by the config file Puma loads without a command
+    // (`config/puma.rb`), not by the Procfile or the file its `-C` names, which
+    // tell no runtime apart.
+    poollint()
+        .current_dir(dir.path())
+        .args(["init", "."])
+        .assert()
+        .success();
+    let manifest = std::fs::read_to_string(dir.path().join("poollint.toml")).unwrap();
+    assert!(
+        manifest.contains("config = [\"app/config/database.yml\", \"app/config/puma.rb\"]"),
+        "{manifest}"
+    );
+}
+
 /// Puma loads `config/puma/<environment>.rb`, else `config/puma.rb`: a deployment
 /// running `staging` gets `puma/staging.rb`'s 6 threads on the `staging` pool of 4 (a
 /// finding pointing at that file), one running `qa` (no file, no database) `puma.rb`'s

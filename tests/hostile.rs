@@ -1270,6 +1270,18 @@ fn secrets_in_every_format_never_reach_any_output() {
         "production:\n  adapter: postgresql\n  pool: 2\n",
     );
     write("q5/config/puma.rb", "ENV.fetch(\"DB_PASSWORD\") do \"PumaDo-Secret102\" end\nthreads 10, 10\nconnect(\"password\" => \"PumaHash-Secret103\")\n");
+    // Ruby's percent literals and heredocs: in puma.rb and an ERB tag. The heredoc's
+    // line is all secret, shown beside an unused suppression's finding.
+    write(
+        "q6/config/database.yml",
+        "production:\n  adapter: postgresql\n  <% ENV[\"DB_PASSWORD\"] ||= %(ErbPercent-Secret104) %>\n  pool: 2\n",
+    );
+    write("q6/config/puma.rb", "ENV[\"DB_PASSWORD\"] ||= %q(PumaPercentQ-Secret105)\nthreads 10, 10\nENV.fetch(\"DB_PASSWORD\") { %Q[PumaPercentQQ-Secret106 (x)] }\n");
+    write(
+        "q7/config/database.yml",
+        "production:\n  adapter: postgresql\n  pool: 2\n",
+    );
+    write("q7/config/puma.rb", "ENV[\"DB_PASSWORD\"] = <<~EOS.chomp # poollint: ignore[pool-unbounded]\n  PumaHeredoc-Secret107\nEOS\nthreads 10, 10\nENV.store(\"DB_PASSWORD\", %|PumaPercentBar-Secret108|)\n");
     let secrets = [
         ("k/app.yaml", "K8sString-Secret18"),
         ("k/app.yaml", "SzhzRGF0YS1TZWNyZXQxOQ=="),
@@ -1354,6 +1366,10 @@ fn secrets_in_every_format_never_reach_any_output() {
         ("q4/config/puma.rb", "PumaNoParen-Secret101"),
         ("q5/config/puma.rb", "PumaDo-Secret102"),
         ("q5/config/puma.rb", "PumaHash-Secret103"),
+        ("q6/config/database.yml", "ErbPercent-Secret104"),
+        ("q6/config/puma.rb", "PumaPercentQ-Secret105"),
+        ("q6/config/puma.rb", "PumaPercentQQ-Secret106"),
+        ("q7/config/puma.rb", "PumaPercentBar-Secret108"),
     ];
     let mut leaks = Vec::new();
     for format in [
@@ -1376,6 +1392,7 @@ fn secrets_in_every_format_never_reach_any_output() {
             ("a2/application.yml", "UnclosedCont-Secret77"),
             ("c2/pgbouncer.ini", "IniUnclosedCont-Secret79"),
             ("p4/.env", "EnvPemCont-Secret86"),
+            ("q7/config/puma.rb", "PumaHeredoc-Secret107"),
         ];
         for (_, secret) in secrets.iter().chain(&whole_lines) {
             if run.stdout.contains(secret) || run.stderr.contains(secret) {

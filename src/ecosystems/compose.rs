@@ -118,6 +118,7 @@ impl Reader for Compose {
             at: Span::default(),
             named_in: None,
             missing: None,
+            beside_unit: false,
         }];
         let project = Project::new(dir, read, sources);
         for reader in service_readers(main, &project) {
@@ -177,6 +178,7 @@ fn companion_at(
         at: at.span,
         named_in: (at.file != main).then_some(at.file),
         missing,
+        beside_unit: false,
     }
 }
 
@@ -1257,6 +1259,7 @@ impl<'a> ServiceReader<'a> {
                 replicas: Some(replicas),
                 location: Some(self.main.location(self.main.doc().span(self.key))),
                 host_paths: self.host_paths(),
+                command: self.command(),
                 ..Deployment::default()
             })),
             ..Service::new(name, Ecosystem::Compose, Vec::new())
@@ -1366,20 +1369,7 @@ impl<'a> ServiceReader<'a> {
         let Some((layer, command)) = self.get("command") else {
             return (self.main.id(), Vec::new());
         };
-        let doc = layer.source.doc();
-        let words: Vec<(String, Span)> = match doc.seq(command) {
-            Some(items) => items
-                .iter()
-                .filter_map(|i| {
-                    let word = doc.text(*i)?;
-                    Some((
-                        word.to_owned(),
-                        super::inner_span(layer.source.text, doc.span(*i), word),
-                    ))
-                })
-                .collect(),
-            None => split_command(layer, command),
-        };
+        let words = command_words(layer, command);
         let scope: [&HashMap<String, Variable>; 1] = [&self.project.vars];
         let (words, unknown_words) = interpolated_words(words, &scope);
         let mut flags = postgres::command_flags(&words);
@@ -1389,6 +1379,45 @@ impl<'a> ServiceReader<'a> {
                 .any(|w| w.start <= flag.value_span.start && flag.value_span.end <= w.end);
         }
         (layer.source.id(), flags)
+    }
+
+    /// The command the service's container runs: its `entrypoint`, then its `command`,
+    /// interpolated as Compose interpolates them (a word whose variable the files give
+    /// no value keeps its placeholder, which no reader takes for a number).
+    fn command(&self) -> Vec<crate::model::CommandWord> {
+        let scope: [&HashMap<String, Variable>; 1] = [&self.project.vars];
+        ["entrypoint", "command"]
+            .into_iter()
+            .filter_map(|key| self.get(key))
+            .flat_map(|(layer, node)| {
+                let (words, _) = interpolated_words(command_words(layer, node), &scope);
+                words
+                    .into_iter()
+                    .map(move |(text, span)| crate::model::CommandWord {
+                        text,
+                        location: layer.source.location(span),
+                    })
+            })
+            .collect()
+    }
+}
+
+/// The words of a `command` or `entrypoint` written in `layer` (a list, or a string
+/// split as a shell splits it), each with its text's span in that layer's file.
+fn command_words(layer: Layer<'_>, node: NodeId) -> Vec<(String, Span)> {
+    let doc = layer.source.doc();
+    match doc.seq(node) {
+        Some(items) => items
+            .iter()
+            .filter_map(|i| {
+                let word = doc.text(*i)?;
+                Some((
+                    word.to_owned(),
+                    super::inner_span(layer.source.text, doc.span(*i), word),
+                ))
+            })
+            .collect(),
+        None => split_command(layer, node),
     }
 }
 
@@ -1889,7 +1918,7 @@ fn substitute(
 
 /// Words of a shell-style command line with the byte range each came from: the text
 /// inside the quotes for a word that is one quoted string, else the whole raw word.
-fn shell_words(text: &str) -> Vec<(String, std::ops::Range<usize>)> {
+pub(crate) fn shell_words(text: &str) -> Vec<(String, std::ops::Range<usize>)> {
     let mut words = Vec::new();
     let mut current: Option<(String, usize)> = None;
     let mut quote: Option<char> = None;

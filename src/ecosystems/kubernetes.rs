@@ -107,6 +107,7 @@ impl Reader for Kubernetes {
                                     .unwrap_or("default")
                                     .to_owned(),
                                 env: reader.environment(sources),
+                                commands: reader.commands(sources),
                                 mounts: reader.mounted_config_maps(),
                                 budget: ExpansionBudget(share.into()),
                             }))
@@ -201,6 +202,8 @@ struct Workload {
     /// Each long-running container's name and `envFrom` and `env` entries, in order
     /// ([`ObjectReader::long_running_containers`]).
     env: Vec<(String, Vec<EnvItem>)>,
+    /// Each long-running container's command (`command` then `args`), in that order.
+    commands: Vec<Vec<crate::model::CommandWord>>,
     /// The ConfigMaps its containers mount as files ([`ObjectReader::mounted_config_maps`]).
     mounts: Vec<ConfigMapMount>,
     /// What `$(VAR)` expansion may still add for this workload: its share of its
@@ -271,11 +274,13 @@ impl Workload {
         }
         let mut containers = Vec::new();
         let mut secrets = Vec::new();
+        let mut commands = std::mem::take(&mut self.commands).into_iter();
         for (name, items) in &self.env {
             let resolved = resolve_environment(items, &self.namespace, values, &self.budget);
             containers.push(super::Container {
                 name: name.clone(),
                 env: resolved.vars,
+                command: commands.next().unwrap_or_default(),
             });
             secrets.extend(resolved.secrets);
         }
@@ -1341,6 +1346,32 @@ impl ObjectReader<'_> {
             all.push((name.unwrap_or_default().to_owned(), items));
         }
         all
+    }
+
+    /// Each long-running container's command, as [`ObjectReader::environment`] lists
+    /// their environments: its `command` then its `args` (list or string items), each
+    /// word at its text. `$(VAR)` references are left as written.
+    fn commands(&self, sources: &SourceMap) -> Vec<Vec<crate::model::CommandWord>> {
+        let text = sources.get(self.file).map_or("", |f| f.text());
+        self.long_running_containers()
+            .into_iter()
+            .map(|container| {
+                ["command", "args"]
+                    .into_iter()
+                    .flat_map(|key| self.seq_items(container, key))
+                    .filter_map(|item| {
+                        let word = self.doc.text(item)?;
+                        Some(crate::model::CommandWord {
+                            text: word.to_owned(),
+                            location: Location {
+                                file: self.file,
+                                span: super::inner_span(text, self.doc.span(item), word),
+                            },
+                        })
+                    })
+                    .collect()
+            })
+            .collect()
     }
 
     /// The pod's `containers`, then its native sidecars: `initContainers` with

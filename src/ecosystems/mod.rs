@@ -56,6 +56,11 @@ pub struct Companion {
     /// What to report at `at` (a `parse-error` warning) when it does not exist; None
     /// when the program goes on without it.
     pub missing: Option<String>,
+    /// True for a file of the application's own directory that its unit's files are
+    /// read with, as siblings are (Rails' `Procfile` and `Gemfile.lock` beside
+    /// `config/`): read even when a file named on its own puts it outside the paths
+    /// checked, so the file's findings are those of the whole tree.
+    pub beside_unit: bool,
 }
 
 /// What [`Reader::summarise`] keeps of some files; only its own reader looks inside.
@@ -208,10 +213,12 @@ fn known_pools(scope: &str, env: &[EnvVar]) -> (Model, Vec<crate::model::Pool>) 
     (model, overrides)
 }
 
-/// One container of a pod: its name and its environment as the process receives it.
+/// One container of a pod: its name, its environment as the process receives it, and
+/// the command it runs (`command` then `args`).
 pub struct Container {
     pub name: String,
     pub env: Vec<EnvVar>,
+    pub command: Vec<crate::model::CommandWord>,
 }
 
 /// A workload whose pod runs `containers`: each container is its own process with its
@@ -231,8 +238,11 @@ pub fn service_with_containers(
 ) -> Model {
     // One container is the whole process, as for a compose service.
     if containers.len() <= 1 {
-        let env = containers.pop().map(|c| c.env).unwrap_or_default();
-        return service_with_environment(service, env);
+        let (env, command) = containers
+            .pop()
+            .map(|c| (c.env, c.command))
+            .unwrap_or_default();
+        return with_command(service_with_environment(service, env), command);
     }
     let configures: Vec<bool> = containers
         .iter()
@@ -263,7 +273,13 @@ pub fn service_with_containers(
         companions.push(model);
     }
     let mut model = match main_container {
-        Some(container) => scoped_service(service, &scope(&container), container.env),
+        Some(container) => {
+            let scope = scope(&container);
+            with_command(
+                scoped_service(service, &scope, container.env),
+                container.command,
+            )
+        }
         None => service_with_environment(service, Vec::new()),
     };
     let first = model.pools.len();
@@ -279,6 +295,18 @@ pub fn service_with_containers(
         if let Some(deployment) = service.deployment.as_mut() {
             deployment.companion_pools = count;
         }
+    }
+    model
+}
+
+/// `model` with its service's deployment running `command` (its main process's).
+fn with_command(mut model: Model, command: Vec<crate::model::CommandWord>) -> Model {
+    let deployment = model
+        .services
+        .last_mut()
+        .and_then(|s| s.deployment.as_mut());
+    if let Some(deployment) = deployment {
+        deployment.command = command;
     }
     model
 }
@@ -739,7 +767,7 @@ pub(crate) fn nested_braces_len(text: &str) -> Option<usize> {
 #[cfg(test)]
 pub(crate) fn read_files(reader: &dyn Reader, files: &[(&str, &str)]) -> Model {
     let mut sources = SourceMap::default();
-    let parsed: Vec<ParsedFile> = files
+    let mut parsed: Vec<ParsedFile> = files
         .iter()
         .filter_map(|(path, text)| {
             let format = reader.recognise(Path::new(path))?;
@@ -758,6 +786,34 @@ pub(crate) fn read_files(reader: &dyn Reader, files: &[(&str, &str)]) -> Model {
             })
         })
         .collect();
+    // The companions the files name among `files` (the engine reads them from disk),
+    // each once.
+    let mut companions: Vec<ParsedFile> = Vec::new();
+    for file in &parsed {
+        let text = sources.get(file.id).map_or("", |f| f.text()).to_owned();
+        for companion in reader.companions(file, &text, &[], &sources) {
+            let given = files
+                .iter()
+                .find(|(path, _)| Path::new(path) == companion.path);
+            let Some((path, text)) = given else { continue };
+            if companions.iter().any(|c| c.path == companion.path) {
+                continue;
+            }
+            let id = sources.add(
+                Path::new(path),
+                (*text).to_owned(),
+                crate::source::Encoding::Utf8,
+            );
+            companions.push(ParsedFile {
+                included_from: Some((file.id, companion.at.start)),
+                id,
+                path: companion.path.clone(),
+                format: companion.format,
+                doc: crate::syntax::parse(companion.format, text),
+            });
+        }
+    }
+    parsed.append(&mut companions);
     let refs: Vec<&ParsedFile> = parsed.iter().collect();
     reader.read(&refs, &sources)
 }

@@ -36,7 +36,13 @@
 //! `@count.times`). [PUMA-CFG] puma/puma `lib/puma/configuration.rb`
 //! (`puma_options_from_env`: `ENV['PUMA_MAX_THREADS'] || ENV['MAX_THREADS']`, 5.x/6.x
 //! `default_max_threads`: `Puma.mri? ? 5 : 16`; the DSL's `threads` sets the options
-//! each time it runs, so the last call run counts).
+//! each time it runs, so the last call run counts). [PUMA-CLI] puma/puma `lib/puma/cli.rb`
+//! (`setup_options`: `-C`/`--config` → `file_config.load`, `--no-config`, `-e`, `-t
+//! min:max` or `-t n` → `threads n, n`, `-w`, all user options, which win over the
+//! files') and `lib/puma/launcher.rb` (`set_rack_environment`: `ENV['RACK_ENV'] =
+//! environment`). [SQ-CHANGES] sidekiq/sidekiq `Changes.md` (5.2.0: default concurrency
+//! 25 → 10) with 6.x `lib/sidekiq.rb` (`DEFAULTS`, `concurrency: 10`) and 7.x
+//! `lib/sidekiq/config.rb` (`DEFAULTS`, `concurrency: 5`).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -48,8 +54,8 @@ use regex::Regex;
 use super::{connection_string, file_name, ParsedFile, Reader};
 use crate::model::{
     ClassSettings, ConfigEntry, ConnectionInfo, Ecosystem, EntryKey, Environments, Library,
-    Location, Model, NamedSettings, Origin, Pool, Secret, Service, Setting, UrlVariables, Val,
-    UNBOUNDED_POOL,
+    Location, Model, NamedSettings, Origin, Pool, Secret, ServerFile, ServerFiles, Service,
+    Setting, UrlVariables, Val, UNBOUNDED_POOL,
 };
 use crate::source::{SourceMap, Span};
 use crate::syntax::erb::{self, Tag};
@@ -73,7 +79,7 @@ const REAPING_FREQUENCY: u64 = 60;
 const KEEPALIVE_8_1: u64 = 600;
 /// Puma's default maximum threads on MRI [PUMA-CFG].
 const PUMA_THREADS: i64 = 5;
-/// Sidekiq 7's default concurrency [SQ-CFG].
+/// Sidekiq 7's default concurrency [SQ-CFG] (10 in 6.x: [`sidekiq_default_concurrency`]).
 const SIDEKIQ_CONCURRENCY: i64 = 5;
 /// Environments whose pools feed the application's services.
 const RUNTIME_ENV: &str = "production";
@@ -96,9 +102,42 @@ impl Reader for Rails {
         }
         match file_name(path)? {
             "database.yml" | "sidekiq.yml" => Some(Format::ErbYaml),
-            "puma.rb" => Some(Format::Raw),
+            name if is_puma_config_name(name) => Some(Format::Raw),
             _ => None,
         }
+    }
+
+    /// The application's `Procfile` for its Puma files (the command its web process
+    /// runs may name another config file or set Puma's options), its `Gemfile.lock` for
+    /// `sidekiq.yml` (the Sidekiq version sets the default concurrency): both in the
+    /// directory above `config/`, read with the unit as its siblings are.
+    fn reads_companions(&self) -> bool {
+        true
+    }
+
+    fn companions(
+        &self,
+        file: &ParsedFile,
+        _text: &str,
+        _read: &[&ParsedFile],
+        _sources: &crate::source::SourceMap,
+    ) -> Vec<super::Companion> {
+        let name = match file_name(&file.path) {
+            Some("sidekiq.yml") => GEMFILE_LOCK,
+            Some(_) if is_puma_file(&file.path) => PROCFILE,
+            _ => return Vec::new(),
+        };
+        let Some(root) = app_root(&file.path) else {
+            return Vec::new();
+        };
+        vec![super::Companion {
+            path: crate::source::normalise(&root.join(name)),
+            format: Format::Raw,
+            at: Span::default(),
+            named_in: None,
+            missing: None,
+            beside_unit: true,
+        }]
     }
 
     /// An application is the directory above `config/`.
@@ -119,10 +158,14 @@ impl Reader for Rails {
 
     fn read(&self, files: &[&ParsedFile], sources: &SourceMap) -> Model {
         let mut apps: BTreeMap<PathBuf, Vec<&ParsedFile>> = BTreeMap::new();
+        // A companion (`Procfile`, `Gemfile.lock`) is the application's whose file
+        // names it, in the directory above `config/`.
         for file in files {
-            let root = app_root(&file.path)
-                .map(Path::to_path_buf)
-                .unwrap_or_default();
+            let root = match file.included_from {
+                Some(_) => file.path.parent(),
+                None => app_root(&file.path),
+            };
+            let root = root.map(Path::to_path_buf).unwrap_or_default();
             apps.entry(root).or_default().push(file);
         }
         let mut model = Model::default();
@@ -149,6 +192,26 @@ fn puma_environment_file(path: &Path) -> Option<&str> {
         && dir_name(puma_dir.and_then(Path::parent)) == Some("config");
     let environment = file_name(path)?.strip_suffix(".rb")?;
     (in_puma_config && !environment.is_empty()).then_some(environment)
+}
+
+/// The application's `Procfile` (Heroku's, foreman's): the command each process type
+/// runs.
+const PROCFILE: &str = "Procfile";
+/// The application's Bundler lockfile: the versions of its gems.
+const GEMFILE_LOCK: &str = "Gemfile.lock";
+
+/// Whether `name` is a Puma config file's in `config/`: `puma.rb`, or another a
+/// command's `-C` may name (`puma_production.rb`, `puma-web.rb`, `puma.cluster.rb`).
+fn is_puma_config_name(name: &str) -> bool {
+    name.starts_with("puma") && name.ends_with(".rb")
+}
+
+/// Whether `path` is one of an application's Puma config files: `config/puma*.rb` or
+/// `config/puma/<environment>.rb`.
+fn is_puma_file(path: &Path) -> bool {
+    puma_environment_file(path).is_some()
+        || (dir_name(path.parent()) == Some("config")
+            && file_name(path).is_some_and(is_puma_config_name))
 }
 
 /// The application's directory, the one above `config/`.
@@ -510,35 +573,55 @@ fn read_app(root: &Path, files: &[&ParsedFile], sources: &SourceMap) -> Model {
             .copied()
             .find(|f| puma_environment_file(&f.path) == Some(environment))
     };
-    if let Some(file) = puma_of(RUNTIME_ENV).or_else(|| named("puma.rb")) {
-        let source = Source::new(file, sources);
-        let (threads, workers) = read_puma(&source);
+    // The web process: Puma with the config file of the environment that runs, unless
+    // the Procfile's command names others or sets Puma's options.
+    let procfile = named(PROCFILE).and_then(|f| procfile_web(&Source::new(f, sources)));
+    let default_file = puma_of(RUNTIME_ENV).or_else(|| named("puma.rb"));
+    if default_file.is_some() || procfile.is_some() {
+        let server_files = ServerFiles {
+            default: default_file.map(|f| f.id),
+            ..server_files(root, files, sources)
+        };
+        let environment = procfile
+            .as_ref()
+            .and_then(PumaCommand::environment)
+            .map_or(RUNTIME_ENV, |e| e.text.as_str());
+        let (threads, workers) = puma_runs(&server_files, procfile.as_ref(), Some(environment));
         let mut puma = service(
             format!("{scope} (puma)"),
             runtime_pools.clone(),
-            threads,
-            workers,
+            Some(threads),
+            Some(workers),
         );
-        puma.environments = Some(Box::new(puma_environments(
+        let mut environments = puma_environments(
             files,
             named("puma.rb").filter(|_| puma_of(RUNTIME_ENV).is_some()),
             sources,
             &other_environments,
-        )));
+        );
+        if let Some(command) = &procfile {
+            command.fix_environments(&mut environments, &puma);
+        }
+        puma.environments = Some(Box::new(environments));
+        puma.server_files = Some(Box::new(server_files));
         model.services.push(puma);
     }
     if let Some(file) = named("sidekiq.yml") {
         let source = Source::new(file, sources);
+        let version = named(GEMFILE_LOCK)
+            .and_then(|f| sources.get(f.id))
+            .and_then(|f| locked_version(f.text(), "sidekiq"));
+        let concurrency = sidekiq_default_concurrency(version);
         let mut sidekiq = service(
             format!("{scope} (sidekiq)"),
             runtime_pools.clone(),
-            Some(read_sidekiq(&source, Some(RUNTIME_ENV))),
+            Some(read_sidekiq(&source, Some(RUNTIME_ENV), concurrency)),
             None,
         );
         sidekiq.environments = Some(Box::new(Environments {
             variables: &SIDEKIQ_ENV_VARIABLES,
-            threads: sidekiq_sections(&source),
-            other_threads: Some(read_sidekiq(&source, None)),
+            threads: sidekiq_sections(&source, concurrency),
+            other_threads: Some(read_sidekiq(&source, None, concurrency)),
             ..environments(&other_environments)
         }));
         model.services.push(sidekiq);
@@ -554,6 +637,137 @@ fn read_app(root: &Path, files: &[&ParsedFile], sources: &SourceMap) -> Model {
         }
     }
     model
+}
+
+/// The Puma options of the `Procfile`'s `web` process (the process type platforms route
+/// HTTP to: `web: bundle exec puma -C config/puma.rb`), when it runs Puma. Each line is
+/// `name: command`; the command's words are split as a shell splits them.
+fn procfile_web(source: &Source) -> Option<PumaCommand> {
+    let mut start = 0;
+    for line in source.text.split_inclusive('\n') {
+        let line_start = start;
+        start += line.len();
+        let Some(command) = line.strip_prefix("web:") else {
+            continue;
+        };
+        let command_start = line_start + "web:".len();
+        let words: Vec<crate::model::CommandWord> = super::compose::shell_words(command)
+            .into_iter()
+            .map(|(text, range)| crate::model::CommandWord {
+                text,
+                location: Location {
+                    file: source.file.id,
+                    span: Span::new(command_start + range.start, command_start + range.end),
+                },
+            })
+            .collect();
+        return puma_command(&words);
+    }
+    None
+}
+
+/// Every Puma config file of the application, by path from its directory, with the
+/// `threads` and `workers` each calls ([`puma_calls`]): the files a command's `-C` may
+/// name, and those Puma chooses by environment.
+fn server_files(root: &Path, files: &[&ParsedFile], sources: &SourceMap) -> ServerFiles {
+    let files = files
+        .iter()
+        .filter(|f| f.included_from.is_none() && is_puma_file(&f.path))
+        .map(|f| {
+            let relative = f.path.strip_prefix(root).unwrap_or(&f.path);
+            let path: Vec<String> = relative
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                .collect();
+            let (threads, processes) = puma_calls(&Source::new(f, sources));
+            ServerFile {
+                path: path.join("/"),
+                file: f.id,
+                threads,
+                processes,
+            }
+        })
+        .collect();
+    ServerFiles {
+        files,
+        default: None,
+    }
+}
+
+impl PumaCommand {
+    /// A Procfile's command runs in every environment: what it fixes, Puma runs
+    /// whichever environment the deployment names. The files `-C` names, or the one of
+    /// the environment `-e` names, fix both threads and processes (`puma`'s, read with
+    /// the command); `-t` fixes the threads and `-w` the processes.
+    fn fix_environments(&self, environments: &mut Environments, puma: &Service) {
+        let files_fixed = self.config.is_some() || self.environment.is_some();
+        if files_fixed || self.threads.is_some() {
+            environments.threads.clear();
+            environments.other_threads.clone_from(&puma.threads);
+        }
+        if files_fixed || self.workers.is_some() {
+            environments.processes.clear();
+            environments.other_processes.clone_from(&puma.processes);
+        }
+    }
+}
+
+/// The `major.minor` version of `gem` a Bundler lockfile resolves: its line in the
+/// `specs:` of a `GEM`, `PATH` or `GIT` section, indented four spaces (`    sidekiq
+/// (6.5.12)`; a dependency's line is indented six, and a platform may follow the
+/// version: `(1.2.3-java)`).
+fn locked_version(text: &str, gem: &str) -> Option<(u64, u64)> {
+    let mut in_specs = false;
+    for line in text.lines() {
+        let line = line.trim_end();
+        if !line.starts_with(' ') {
+            in_specs = false;
+            continue;
+        }
+        if line == "  specs:" {
+            in_specs = true;
+            continue;
+        }
+        let Some(spec) = line.strip_prefix("    ").filter(|_| in_specs) else {
+            continue;
+        };
+        let Some(version) = spec
+            .strip_prefix(gem)
+            .and_then(|rest| rest.strip_prefix(" ("))
+            .and_then(|rest| rest.strip_suffix(')'))
+        else {
+            continue;
+        };
+        let mut parts = version.split(['.', '-']);
+        let major = parts.next()?.parse().ok()?;
+        let minor = parts.next().and_then(|m| m.parse().ok()).unwrap_or(0);
+        return Some((major, minor));
+    }
+    None
+}
+
+/// What a Sidekiq process runs without `concurrency`, by its version.
+#[derive(Debug, Clone, Copy)]
+struct SidekiqDefault {
+    concurrency: i64,
+    /// Whether `RAILS_MAX_THREADS`, when set, replaces it (Sidekiq 6+).
+    reads_rails_max_threads: bool,
+}
+
+/// Sidekiq's default concurrency for the version the lockfile resolves: 25 before
+/// 5.2.0, 10 from it (6.x `Sidekiq::DEFAULTS`, `lib/sidekiq.rb`), 5 from 7.0
+/// (`Sidekiq::Config::DEFAULTS`, `lib/sidekiq/config.rb`) [SQ-CFG][SQ-CHANGES]; 7's
+/// when the version is not known.
+fn sidekiq_default_concurrency(version: Option<(u64, u64)>) -> SidekiqDefault {
+    let concurrency = match version {
+        Some((major, minor)) if major < 5 || (major == 5 && minor < 2) => 25,
+        Some((major, _)) if major < 7 => 10,
+        _ => SIDEKIQ_CONCURRENCY,
+    };
+    SidekiqDefault {
+        concurrency,
+        reads_rails_max_threads: version.is_none_or(|(major, _)| major >= 6),
+    }
 }
 
 /// The variables naming the environment Rails runs, the first set winning: `RAILS_ENV`,
@@ -1991,11 +2205,9 @@ fn ruby_call_args(rest: &str) -> Option<Vec<std::ops::Range<usize>>> {
 /// of a method is the one Puma keeps, when it runs unconditionally (at the top level of
 /// the file, [`ruby_lines`]); a call inside a block or a condition (`if`,
 /// `unless`, `case`, `do … end`) after it makes the value unknown, as does a call
-/// poollint cannot read: never Puma's default. With no `threads` call at all, Puma 5+
-/// takes its maximum from `PUMA_MAX_THREADS`, then `MAX_THREADS`, else 5 on MRI
-/// (`Configuration#puma_options_from_env` [PUMA-CFG]): the default names them, so a
-/// deployment setting one gives the value.
-fn read_puma(source: &Source) -> (Option<Setting<i64>>, Option<Setting<i64>>) {
+/// poollint cannot read: never Puma's default. None for a method the file does not
+/// call: Puma's default applies ([`puma_defaults`]).
+fn puma_calls(source: &Source) -> (Option<Setting<i64>>, Option<Setting<i64>>) {
     let text = source.text;
     let lines = ruby_lines(text);
     let resolve = |token: &str, at: Span, key: &str| -> Setting<i64> {
@@ -2074,42 +2286,333 @@ fn read_puma(source: &Source) -> (Option<Setting<i64>>, Option<Setting<i64>>) {
         let at = Span::new(rest.start() + arg.start, rest.start() + arg.end);
         Some(resolve(text.get(at.start..at.end)?, at, key))
     };
-    let threads = call("threads", "puma.threads.max").or_else(|| {
-        Some(Setting::known(
-            PUMA_THREADS,
-            Origin::File {
-                file: source.file.id,
-                // The file's start, so a manifest naming it finds this runtime.
-                span: Span::new(0, 0),
-                key: "puma.threads.max".into(),
-                via: Some(PUMA_THREAD_VARIABLES.join(&crate::model::VIA_SEPARATOR.to_string())),
-            },
-        ))
-    });
-    let workers = call("workers", "puma.workers")
-        .map(|mut setting| {
-            // `workers 0` is single mode: one process.
-            if let Val::Known(v) = &mut setting.value {
-                *v = (*v).max(1);
-            }
-            setting
-        })
-        .or_else(|| {
-            // Without a `workers` call Puma takes `WEB_CONCURRENCY` (default 0, single
-            // mode: one process): `puma_options_from_env` sets the defaults the file's
-            // calls override [PUMA-CFG]. A deployment's value substitutes later
-            // (`topology::substitute_environment`).
-            Some(Setting::known(
-                1,
-                Origin::File {
-                    file: source.file.id,
-                    span: Span::new(0, 0),
-                    key: "puma.workers".into(),
-                    via: Some(PUMA_WORKERS_VARIABLE.into()),
-                },
-            ))
-        });
+    let threads = call("threads", "puma.threads.max");
+    let workers = call("workers", "puma.workers").map(single_mode_is_one);
     (threads, workers)
+}
+
+/// Puma's threads and processes from a config file's calls (or a command's options),
+/// each of them absent taking Puma's default ([`puma_defaults`]) read at `source`'s
+/// start.
+fn read_puma(source: &Source) -> (Option<Setting<i64>>, Option<Setting<i64>>) {
+    let (threads, workers) = puma_calls(source);
+    let (default_threads, default_workers) = puma_defaults(source.whole_file());
+    (
+        Some(threads.unwrap_or(default_threads)),
+        Some(workers.unwrap_or(default_workers)),
+    )
+}
+
+/// `workers 0` (or `-w 0`) is single mode: one process.
+fn single_mode_is_one(mut setting: Setting<i64>) -> Setting<i64> {
+    if let Val::Known(v) = &mut setting.value {
+        *v = (*v).max(1);
+    }
+    setting
+}
+
+/// Puma's threads and processes where nothing sets them, read at `at` (a config file's
+/// start, so a manifest naming it finds this runtime, or the command that loads no
+/// file): without a `threads` call Puma 5+ takes its maximum from `PUMA_MAX_THREADS`,
+/// then `MAX_THREADS`, else 5 on MRI; without a `workers` call it takes
+/// `WEB_CONCURRENCY` (default 0, single mode: one process): `puma_options_from_env`
+/// sets the defaults the file's calls override [PUMA-CFG]. A deployment's value
+/// substitutes later (`topology::substitute_environment`).
+fn puma_defaults(at: Location) -> (Setting<i64>, Setting<i64>) {
+    let read = |key: &str, value: i64, via: String| {
+        Setting::known(
+            value,
+            Origin::File {
+                file: at.file,
+                span: at.span,
+                key: key.into(),
+                via: Some(via),
+            },
+        )
+    };
+    (
+        read(
+            "puma.threads.max",
+            PUMA_THREADS,
+            PUMA_THREAD_VARIABLES.join(&crate::model::VIA_SEPARATOR.to_string()),
+        ),
+        read("puma.workers", 1, PUMA_WORKERS_VARIABLE.into()),
+    )
+}
+
+/// What a command line that starts Puma sets, as Puma's CLI reads its options
+/// ([PUMA-CLI]): the config files `-C`/`--config` loads, in order (`--no-config`, or
+/// `-C -`, loads none), the environment `-e`/`--environment` runs (which chooses
+/// `config/puma/<environment>.rb` and, through `RACK_ENV`, Rails' environment), and the
+/// threads `-t`/`--threads` and processes `-w`/`--workers` set. The command's options
+/// are Puma's user options, which win over every config file's.
+#[derive(Debug, Clone)]
+pub(crate) struct PumaCommand {
+    /// The `puma` word: where the defaults of a run that loads no file are read.
+    program: Location,
+    /// `-C` paths in order; None: the default files.
+    config: Option<Vec<crate::model::CommandWord>>,
+    environment: Option<crate::model::CommandWord>,
+    threads: Option<Setting<i64>>,
+    workers: Option<Setting<i64>>,
+}
+
+impl PumaCommand {
+    /// The environment `-e` names, when the command sets one: Puma exports it as
+    /// `RACK_ENV`, which Rails runs unless `RAILS_ENV` is set.
+    pub(crate) fn environment(&self) -> Option<&crate::model::CommandWord> {
+        self.environment.as_ref()
+    }
+}
+
+/// Puma's options that take an argument (puma/puma `lib/puma/cli.rb`
+/// `setup_options`), besides those [`puma_command`] reads: their argument is no option.
+const PUMA_OPTIONS_WITH_ARGUMENT: &[&str] = &[
+    "-b",
+    "--bind",
+    "--control-url",
+    "--control-token",
+    "--dir",
+    "-I",
+    "--include",
+    "-p",
+    "--port",
+    "--pidfile",
+    "-R",
+    "--restart-cmd",
+    "-S",
+    "--state",
+    "--tag",
+    "--redirect-stdout",
+    "--redirect-stderr",
+    "--extra-runtime-dependencies",
+];
+
+/// Words that end a shell command, after which the words are another program's.
+const SHELL_SEPARATORS: &[&str] = &["&&", "||", ";", "|", "&"];
+
+/// The Puma options of `words` (a Procfile's `web:` line, a deployment's command),
+/// when one of them runs Puma (`puma`, `bin/puma`, `bundle exec puma`, also inside a
+/// shell string such as `sh -c "… && bundle exec puma -C config/puma.rb"`); None when
+/// none does (`bin/rails server` and other launchers are not read).
+pub(crate) fn puma_command(words: &[crate::model::CommandWord]) -> Option<PumaCommand> {
+    let words = command_words(words);
+    let start = words
+        .iter()
+        .position(|w| w.text.rsplit('/').next() == Some("puma"))?;
+    let mut command = PumaCommand {
+        program: words.get(start)?.location,
+        config: None,
+        environment: None,
+        threads: None,
+        workers: None,
+    };
+    let mut args = words.get(start + 1..)?.iter();
+    while let Some(word) = args.next() {
+        let text = word.text.as_str();
+        if SHELL_SEPARATORS.contains(&text) {
+            break;
+        }
+        // `-C x`, `-Cx`, `--config x`, `--config=x`: the option and its argument.
+        let mut value = |short: &str, long: &str| -> Option<crate::model::CommandWord> {
+            let attached = text
+                .strip_prefix(&format!("{long}="))
+                .or_else(|| text.strip_prefix(short).filter(|v| !v.is_empty()));
+            match attached {
+                Some(v) => Some(crate::model::CommandWord {
+                    text: v.to_owned(),
+                    location: word_part(word, text.len() - v.len()),
+                }),
+                None if text == short || text == long => args.next().cloned(),
+                None => None,
+            }
+        };
+        if text == "--no-config" {
+            command.config = Some(Vec::new());
+        } else if let Some(path) = value("-C", "--config") {
+            let files = command.config.get_or_insert_with(Vec::new);
+            if path.text == "-" {
+                files.clear();
+            } else {
+                files.push(path);
+            }
+        } else if let Some(environment) = value("-e", "--environment") {
+            command.environment = Some(environment);
+        } else if let Some(threads) = value("-t", "--threads") {
+            // `-t min:max`, or `-t n` for n threads at least and at most.
+            let max = threads.text.rsplit(':').next().unwrap_or("");
+            let at = word_part(&threads, threads.text.len() - max.len());
+            command.threads = Some(puma_option_count(max, at, "puma.threads.max", "-t"));
+        } else if let Some(workers) = value("-w", "--workers") {
+            let at = workers.location;
+            let setting = puma_option_count(&workers.text, at, "puma.workers", "-w");
+            command.workers = Some(single_mode_is_one(setting));
+        } else if PUMA_OPTIONS_WITH_ARGUMENT.contains(&text) {
+            args.next();
+        }
+    }
+    Some(command)
+}
+
+/// The words of a command, those written as one shell string (`sh -c "a && b"`) split
+/// as a shell splits them.
+fn command_words(words: &[crate::model::CommandWord]) -> Vec<crate::model::CommandWord> {
+    let mut out = Vec::with_capacity(words.len());
+    for word in words {
+        if !word.text.contains(char::is_whitespace) {
+            out.push(word.clone());
+            continue;
+        }
+        for (text, range) in super::compose::shell_words(&word.text) {
+            out.push(crate::model::CommandWord {
+                location: word_part(word, range.start),
+                text,
+            });
+        }
+    }
+    out
+}
+
+/// Where the part of `word` from byte `from` on is written: inside the word when its
+/// location holds it as read, else the whole word.
+fn word_part(word: &crate::model::CommandWord, from: usize) -> Location {
+    let span = word.location.span;
+    if span.len() != word.text.len() {
+        return word.location;
+    }
+    Location {
+        file: word.location.file,
+        span: Span::new(span.start + from.min(span.len()), span.end),
+    }
+}
+
+/// A count a Puma option gives (`-t 8:16`'s 16, `-w 2`), which Puma reads with
+/// `Integer()`: one poollint does not read as a whole number (`$(THREADS)`, a
+/// variable) is unknown.
+fn puma_option_count(text: &str, at: Location, key: &str, option: &str) -> Setting<i64> {
+    let value = match text.parse::<i64>() {
+        Ok(n) => Val::Known(n),
+        Err(_) => Val::unknown(format!("`{option} {text}` is not a number poollint reads")),
+    };
+    Setting {
+        value,
+        origin: Origin::File {
+            file: at.file,
+            span: at.span,
+            key: key.into(),
+            via: None,
+        },
+    }
+}
+
+/// The threads and processes Puma runs with `command` (None: no command, the default
+/// files) in the environment `environment` (None: one the files do not give), from the
+/// application's config `files`: the files `-C` names, in order (a later file's call
+/// wins; a file not among those read makes what it may set unknown), else the first of
+/// `config/puma/<environment>.rb` and `config/puma.rb` that exists
+/// (`Configuration#config_files` [PUMA-CFG]); a value no file sets is Puma's default;
+/// the command's `-t` and `-w` win over every file.
+pub(crate) fn puma_runs(
+    files: &ServerFiles,
+    command: Option<&PumaCommand>,
+    environment: Option<&str>,
+) -> (Setting<i64>, Setting<i64>) {
+    let find = |path: &str| files.files.iter().find(|f| f.path == path);
+    let first_file = files
+        .files
+        .first()
+        .map_or(crate::source::FileId(0), |f| f.file);
+    let mut threads: Option<Setting<i64>> = None;
+    let mut workers: Option<Setting<i64>> = None;
+    let mut defaults_at: Option<Location> = None;
+    match command.and_then(|c| c.config.as_ref()) {
+        Some(named) => {
+            for word in named {
+                let path = word.text.trim_start_matches("./");
+                let file = files
+                    .files
+                    .iter()
+                    .find(|f| path == f.path || path.ends_with(&format!("/{}", f.path)));
+                match file {
+                    Some(file) => {
+                        threads = file.threads.clone().or(threads);
+                        workers = file.processes.clone().or(workers);
+                        defaults_at = Some(file_start(file.file));
+                    }
+                    None => {
+                        let unread = Setting {
+                            value: Val::unknown(format!(
+                                "Puma loads `{}`, which is not among the files read",
+                                word.text
+                            )),
+                            origin: Origin::File {
+                                file: word.location.file,
+                                span: word.location.span,
+                                key: "puma.config".into(),
+                                via: None,
+                            },
+                        };
+                        threads = Some(unread.clone());
+                        workers = Some(unread);
+                    }
+                }
+            }
+        }
+        None => {
+            let chosen = match environment {
+                Some(env) => {
+                    find(&format!("config/puma/{env}.rb")).or_else(|| find("config/puma.rb"))
+                }
+                None if files
+                    .files
+                    .iter()
+                    .any(|f| f.path.starts_with("config/puma/")) =>
+                {
+                    let unknown = Setting {
+                        value: Val::unknown(
+                            "Puma's environment, which chooses config/puma/<environment>.rb, is not known".into(),
+                        ),
+                        origin: Origin::File {
+                            file: command.map_or(first_file, |c| c.program.file),
+                            span: command.map_or(Span::default(), |c| c.program.span),
+                            key: "puma.config".into(),
+                            via: None,
+                        },
+                    };
+                    threads = Some(unknown.clone());
+                    workers = Some(unknown);
+                    None
+                }
+                None => find("config/puma.rb"),
+            };
+            if let Some(file) = chosen {
+                threads = file.threads.clone();
+                workers = file.processes.clone();
+                defaults_at = Some(file_start(file.file));
+            }
+        }
+    }
+    let defaults_at = defaults_at
+        .or(command.map(|c| c.program))
+        .unwrap_or_else(|| file_start(first_file));
+    let (default_threads, default_workers) = puma_defaults(defaults_at);
+    let threads = command
+        .and_then(|c| c.threads.clone())
+        .or(threads)
+        .unwrap_or(default_threads);
+    let workers = command
+        .and_then(|c| c.workers.clone())
+        .or(workers)
+        .unwrap_or(default_workers);
+    (threads, workers)
+}
+
+/// The start of file `file`.
+fn file_start(file: crate::source::FileId) -> Location {
+    Location {
+        file,
+        span: Span::default(),
+    }
 }
 
 /// The variable Puma reads its worker processes from when the config sets none
@@ -2285,7 +2788,7 @@ fn assignment<'t>(text: &'t str, name: &str, before: usize, lines: &[RubyLine]) 
 /// The threads per process of each environment section of `sidekiq.yml` other than
 /// production's (`staging:` or `:staging:`, a map at the top level that sets
 /// `concurrency` or `capsules`), by the environment's name.
-fn sidekiq_sections(source: &Source) -> Vec<(String, Setting<i64>)> {
+fn sidekiq_sections(source: &Source, default: SidekiqDefault) -> Vec<(String, Setting<i64>)> {
     let doc = source.doc();
     let Some(root) = doc.roots.first().copied() else {
         return Vec::new();
@@ -2299,7 +2802,7 @@ fn sidekiq_sections(source: &Source) -> Vec<(String, Setting<i64>)> {
             let sets = |option: &str| sidekiq_option(doc, section, option).is_some();
             let is_section = doc.is_map(section) && (sets("concurrency") || sets("capsules"));
             (is_section && name != RUNTIME_ENV)
-                .then(|| (name.to_owned(), read_sidekiq(source, Some(name))))
+                .then(|| (name.to_owned(), read_sidekiq(source, Some(name), default)))
         })
         .collect()
 }
@@ -2316,19 +2819,21 @@ fn sidekiq_option(doc: &Document, map: NodeId, option: &str) -> Option<NodeId> {
 /// of its own): `concurrency` (or `:concurrency:`), the environment section's when set
 /// (Sidekiq merges `opts.delete(environment.to_sym)` over the top level [SQ-CLI]), plus
 /// capsule concurrencies.
-fn read_sidekiq(source: &Source, env: Option<&str>) -> Setting<i64> {
+fn read_sidekiq(source: &Source, env: Option<&str>, default: SidekiqDefault) -> Setting<i64> {
     let doc = source.doc();
     // Without `concurrency` Sidekiq 6+ takes `Integer(ENV["RAILS_MAX_THREADS"])` when it
     // is set (`CLI#setup_options` [SQ-CLI]), else its default: a deployment setting the
     // variable replaces the default, as for Puma's.
     let default = Setting::known(
-        SIDEKIQ_CONCURRENCY,
+        default.concurrency,
         Origin::File {
             file: source.file.id,
             // The file, so a manifest naming it finds this runtime.
             span: source.whole_file().span,
             key: "sidekiq.concurrency".into(),
-            via: Some("RAILS_MAX_THREADS".to_owned()),
+            via: default
+                .reads_rails_max_threads
+                .then(|| "RAILS_MAX_THREADS".to_owned()),
         },
     );
     let Some(root) = doc.roots.first().copied() else {
@@ -3335,6 +3840,228 @@ mod tests {
             Rails.unit(Path::new("app/config/puma/production.rb")),
             Some(Path::new("app"))
         );
+    }
+
+    /// The Puma service of `files` (an application at `app/`): its threads and
+    /// processes, and the file and text its threads are read at.
+    fn puma_of(files: &[(&str, &str)]) -> (Val<i64>, Val<i64>, String) {
+        // `read` gives the files their ids in order: those it recognises, then the
+        // companions (the Procfile, given last).
+        let model = read(files);
+        let puma = model
+            .services
+            .iter()
+            .find(|s| s.name.ends_with("(puma)"))
+            .expect("puma");
+        let threads = puma.threads.clone().expect("threads");
+        let at = match &threads.origin {
+            Origin::File { file, span, .. } => {
+                let (path, text) = files[file.0];
+                format!("{path}:{}", &text[span.start..span.end])
+            }
+            other => format!("{other:?}"),
+        };
+        let processes = puma.processes.clone().expect("processes").value;
+        (threads.value, processes, at)
+    }
+
+    /// A Procfile's `web:` command that starts Puma decides what it loads: `-C` loads
+    /// the file it names instead of `config/puma/<environment>.rb` and `config/puma.rb`
+    /// (any `config/puma*.rb` is read for it), `-e` chooses the environment's file, and
+    /// `-t` and `-w` win over every file (Puma's user options). `config/puma.rb`'s 3
+    /// threads were read whatever the Procfile said.
+    #[test]
+    fn procfile_puma_options_choose_the_config_and_override_it() {
+        let database = (
+            "app/config/database.yml",
+            "production:\n  adapter: postgresql\n",
+        );
+        let puma_rb = ("app/config/puma.rb", "threads 3, 3\nworkers 2\n");
+        let web = ("app/config/puma_web.rb", "threads 12, 12\n");
+        let staging = ("app/config/puma/staging.rb", "threads 6, 6\nworkers 4\n");
+        let run = |procfile: &str| {
+            puma_of(&[database, puma_rb, web, staging, ("app/Procfile", procfile)])
+        };
+        // `-C` (every spelling): puma_web.rb's threads, Puma's default processes (it
+        // calls no `workers`), read at that file.
+        for procfile in [
+            "web: bundle exec puma -C config/puma_web.rb\n",
+            "release: rake db:migrate\nweb: bundle exec puma --config=./config/puma_web.rb -p $PORT\nworker: bundle exec sidekiq\n",
+            "web: bin/puma -Cconfig/puma_web.rb\n",
+            "web: sh -c \"bundle exec rake assets:precompile && bundle exec puma --config /app/config/puma_web.rb\"\n",
+        ] {
+            let (threads, processes, at) = run(procfile);
+            assert_eq!(threads, Val::Known(12), "{procfile}");
+            assert_eq!(processes, Val::Known(1), "{procfile}");
+            assert_eq!(at, "app/config/puma_web.rb:12", "{procfile}");
+        }
+        // `-t` and `-w` over the file; the threads read at the option's maximum.
+        let (threads, processes, at) =
+            run("web: bundle exec puma -C config/puma.rb -t 4:16 --workers=5\n");
+        assert_eq!((threads, processes), (Val::Known(16), Val::Known(5)));
+        assert_eq!(at, "app/Procfile:16");
+        let (threads, _, _) = run("web: bundle exec puma --threads 8\n");
+        assert_eq!(threads, Val::Known(8));
+        // `-e staging`: config/puma/staging.rb.
+        let (threads, processes, _) = run("web: bundle exec puma -e staging\n");
+        assert_eq!((threads, processes), (Val::Known(6), Val::Known(4)));
+        // `--no-config` (or `-C -`): Puma's defaults, read at the command.
+        for procfile in ["web: puma --no-config\n", "web: puma -C -\n"] {
+            let (threads, processes, at) = run(procfile);
+            assert_eq!(threads, Val::Known(PUMA_THREADS), "{procfile}");
+            assert_eq!(processes, Val::Known(1), "{procfile}");
+            assert_eq!(at, "app/Procfile:puma", "{procfile}");
+        }
+        // A file not among those read: unknown, never another file's values.
+        let (threads, processes, at) = run("web: bundle exec puma -C deploy/puma.rb\n");
+        assert!(matches!(threads, Val::Unknown(_)), "{threads:?}");
+        assert!(matches!(processes, Val::Unknown(_)), "{processes:?}");
+        assert_eq!(at, "app/Procfile:deploy/puma.rb");
+        // Another launcher, or no web process: config/puma.rb as before.
+        for procfile in [
+            "web: bin/rails server\n",
+            "worker: bundle exec puma -t 9:9\n",
+        ] {
+            let (threads, processes, _) = run(procfile);
+            assert_eq!(
+                (threads, processes),
+                (Val::Known(3), Val::Known(2)),
+                "{procfile}"
+            );
+        }
+    }
+
+    /// What a Procfile's command fixes holds in every environment a deployment may
+    /// name: `-C` makes both its threads and processes those of every environment.
+    #[test]
+    fn procfile_config_holds_in_every_environment() {
+        let model = read(&[
+            ("app/config/puma.rb", "threads 3, 3\n"),
+            ("app/config/puma/staging.rb", "threads 6, 6\n"),
+            ("app/config/puma_web.rb", "threads 12, 12\nworkers 2\n"),
+            ("app/Procfile", "web: puma -C config/puma_web.rb\n"),
+        ]);
+        let environments = model.services[0]
+            .environments
+            .as_deref()
+            .expect("environments");
+        assert!(environments.threads.is_empty());
+        assert_eq!(
+            environments.other_threads.as_ref().and_then(|t| t.get()),
+            Some(&12)
+        );
+        assert_eq!(
+            environments.other_processes.as_ref().and_then(|t| t.get()),
+            Some(&2)
+        );
+        let files = model.services[0].server_files.as_deref().expect("files");
+        let paths: Vec<&str> = files.files.iter().map(|f| f.path.as_str()).collect();
+        assert_eq!(
+            paths,
+            [
+                "config/puma.rb",
+                "config/puma/staging.rb",
+                "config/puma_web.rb"
+            ]
+        );
+    }
+
+    /// Puma's options as its CLI parses them: each option's argument attached or not,
+    /// `-t` one number or `min:max`, options with arguments skipped, the command after a
+    /// shell separator another program's.
+    #[test]
+    fn puma_command_options() {
+        let words = |line: &str| -> Vec<crate::model::CommandWord> {
+            crate::ecosystems::compose::shell_words(line)
+                .into_iter()
+                .map(|(text, range)| crate::model::CommandWord {
+                    text,
+                    location: Location {
+                        file: crate::source::FileId(0),
+                        span: Span::new(range.start, range.end),
+                    },
+                })
+                .collect()
+        };
+        let read = |line: &str| puma_command(&words(line));
+        let count = |s: &Option<Setting<i64>>| s.as_ref().and_then(|s| s.get().copied());
+        let command =
+            read("bundle exec puma -b tcp://0.0.0.0:3000 -t 2:9 -w 0 -e staging config.ru")
+                .expect("puma");
+        assert_eq!(count(&command.threads), Some(9));
+        assert_eq!(count(&command.workers), Some(1));
+        assert_eq!(
+            command.environment().map(|e| e.text.as_str()),
+            Some("staging")
+        );
+        assert!(command.config.is_none());
+        let command = read("puma --tag -t -C a.rb --config=b.rb -Cc.rb").expect("puma");
+        let config: Vec<&str> = command
+            .config
+            .iter()
+            .flatten()
+            .map(|w| w.text.as_str())
+            .collect();
+        assert_eq!(config, ["a.rb", "b.rb", "c.rb"]);
+        assert!(command.threads.is_none());
+        let command = read("puma -t $(THREADS) && other -t 5").expect("puma");
+        assert!(matches!(
+            command.threads.map(|t| t.value),
+            Some(Val::Unknown(_))
+        ));
+        for line in [
+            "bin/rails server -e production",
+            "pumactl restart",
+            "puma-dev",
+        ] {
+            assert!(read(line).is_none(), "{line}");
+        }
+    }
+
+    /// Sidekiq's default concurrency is its version's: 10 in 6.x (and 5.2+), 5 from 7.0,
+    /// 25 before 5.2, read from the application's `Gemfile.lock`; 7's 5 without one.
+    /// Sidekiq 6's default was read as 5.
+    #[test]
+    fn sidekiq_default_concurrency_follows_the_locked_version() {
+        let lock = |version: &str| {
+            format!("GEM\n  remote: https://rubygems.org/\n  specs:\n    connection_pool (2.4.1)\n    sidekiq ({version})\n      connection_pool (>= 2.2.5)\n      rack (>= 2.2.4)\n    sidekiq-cron (1.12.0)\n      sidekiq (>= 6)\n\nPLATFORMS\n  ruby\n\nDEPENDENCIES\n  sidekiq (~> 6.5)\n")
+        };
+        let threads = |lockfile: Option<&str>| {
+            let mut files = vec![("app/config/sidekiq.yml", ":queues:\n  - default\n")];
+            if let Some(text) = lockfile {
+                files.push(("app/Gemfile.lock", text));
+            }
+            let model = read(&files);
+            let threads = model.services[0].threads.clone().expect("threads");
+            let via = match &threads.origin {
+                Origin::File { via, .. } => via.clone(),
+                _ => None,
+            };
+            (threads.value, via)
+        };
+        for (version, concurrency) in [
+            ("6.5.12", 10),
+            ("6.0.0", 10),
+            ("7.2.4", 5),
+            ("8.0.1", 5),
+            ("5.2.10", 10),
+            ("5.1.3", 25),
+        ] {
+            let text = lock(version);
+            assert_eq!(threads(Some(&text)).0, Val::Known(concurrency), "{version}");
+        }
+        assert_eq!(threads(None).0, Val::Known(SIDEKIQ_CONCURRENCY));
+        // Only a gem's own spec line counts, not a dependency's.
+        let only_dependency = "GEM\n  specs:\n    sidekiq-cron (1.12.0)\n      sidekiq (>= 6)\n";
+        assert_eq!(
+            threads(Some(only_dependency)).0,
+            Val::Known(SIDEKIQ_CONCURRENCY)
+        );
+        // `RAILS_MAX_THREADS` replaces the default from Sidekiq 6 on.
+        let text = lock("5.2.10");
+        assert_eq!(threads(Some(&text)).1, None);
+        let text = lock("6.5.12");
+        assert_eq!(threads(Some(&text)).1.as_deref(), Some("RAILS_MAX_THREADS"));
     }
 
     /// Without a `workers` call Puma takes `WEB_CONCURRENCY`, else single mode: one

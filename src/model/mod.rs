@@ -781,6 +781,11 @@ pub struct Deployment {
     /// `configMap` or `projected` volume a container mounts): an application read from
     /// one runs in this workload ([`crate::topology::link_mounted_applications`]).
     pub mounted_files: Vec<MountedFile>,
+    /// The command its main process runs, word by word, as the files give it (a compose
+    /// service's `entrypoint` then `command`, a Kubernetes container's `command` then
+    /// `args`): an application server's options there win over its config files
+    /// (Puma's `-C`, `-e`, `-t`, `-w`: [`crate::model::profiles::run_deployed_environment`]).
+    pub command: Vec<CommandWord>,
     /// Pools that only variables with values the files do not give configure
     /// ([`EnvVar::unknown_from`]: a `SPRING_DATASOURCE_HIKARI_MAXIMUMPOOLSIZE` from a
     /// Secret not among the files): kept out of the model's pools, as they say nothing
@@ -791,6 +796,15 @@ pub struct Deployment {
     /// main process configure ([`crate::ecosystems::service_with_containers`]): each is
     /// its own pool, counted as it is, never an override of the linked application's.
     pub companion_pools: usize,
+}
+
+/// One word of a command line, with where it is written: the word itself when the file
+/// holds it as read, else the whole value it was split from (a shell string's words
+/// after quotes or a substitution moved them).
+#[derive(Debug, Clone, PartialEq)]
+pub struct CommandWord {
+    pub text: String,
+    pub location: Location,
 }
 
 /// A file a workload mounts from an object of the manifests: where its text is written
@@ -986,6 +1000,34 @@ pub struct Service {
     /// choosing its profiles (read by `model::profiles`); None when they leave nothing
     /// but what every variable can set.
     pub spring_profiles: Option<Box<SpringProfiles>>,
+    /// Every config file the application server may load (Puma's `config/puma.rb`,
+    /// `config/puma/<environment>.rb`, `config/puma_*.rb`), for a deployment's command
+    /// that names one or sets its options (`puma -C config/puma_web.rb -t 8:8`);
+    /// None for a service run by no such server.
+    pub server_files: Option<Box<ServerFiles>>,
+}
+
+/// The config files an application server may load, with what each sets of the
+/// service's threads and processes ([`Service::server_files`]).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ServerFiles {
+    pub files: Vec<ServerFile>,
+    /// The file the server loads when no command says otherwise (Puma's
+    /// `config/puma/production.rb`, else `config/puma.rb`): what tells this runtime
+    /// apart from the application's others ([`crate::topology::runtime_file`]), whatever
+    /// a Procfile's options override.
+    pub default: Option<FileId>,
+}
+
+/// One config file of an application server: its path from the application's
+/// directory (`config/puma.rb`, `/`-separated) and the threads and processes it sets
+/// (None: it sets none, and the server's default applies).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ServerFile {
+    pub path: String,
+    pub file: FileId,
+    pub threads: Option<Setting<i64>>,
+    pub processes: Option<Setting<i64>>,
 }
 
 /// What a service opens in other environments than the one it was read with (Rails
@@ -1099,6 +1141,7 @@ impl Service {
             pools_for_profiles: None,
             environments: None,
             spring_profiles: None,
+            server_files: None,
         }
     }
 }

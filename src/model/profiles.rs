@@ -251,22 +251,73 @@ pub(crate) fn add_deployed_profile_pools(
 /// `production` ones read. A blank value does not count (Rails' `.presence`); a value
 /// the files do not give (a Secret's), or an environment the application configures no
 /// database for, leaves the pools as read.
-pub(crate) fn run_deployed_environment(part: &mut Service, environment: &[EnvVar]) {
-    let Some(environments) = part.environments.as_deref() else {
-        return;
+///
+/// A deployment `command` that starts the application's server (Puma:
+/// [`crate::ecosystems::rails::puma_command`]) sets its threads and processes itself,
+/// from the config files it names or its environment's, and its own options; its
+/// `-e` is the environment Rails runs too, unless `RAILS_ENV` names one (Puma exports
+/// it as `RACK_ENV`).
+pub(crate) fn run_deployed_environment(
+    part: &mut Service,
+    environment: &[EnvVar],
+    command: &[crate::model::CommandWord],
+) {
+    let server = part
+        .server_files
+        .as_ref()
+        .and_then(|_| crate::ecosystems::rails::puma_command(command));
+    let with_command;
+    let environment = match server.as_ref().and_then(|c| c.environment()) {
+        Some(word) => {
+            with_command = environment
+                .iter()
+                .cloned()
+                .chain(std::iter::once(EnvVar {
+                    name: "RACK_ENV".to_owned(),
+                    value: word.text.clone(),
+                    name_location: word.location,
+                    value_location: word.location,
+                    moved: true,
+                    parts: None,
+                    unknown_from: None,
+                    verbatim: false,
+                }))
+                .collect::<Vec<_>>();
+            with_command.as_slice()
+        }
+        None => environment,
     };
+    let named = run_environment(part, environment);
+    if let (Some(command), Some(files)) = (server, part.server_files.as_deref()) {
+        let read_with = part.environments.as_ref().map(|e| e.read_with);
+        let puma_environment = match command.environment() {
+            Some(word) => Some(word.text.trim()),
+            None => named.as_deref().or(read_with),
+        };
+        let (threads, processes) =
+            crate::ecosystems::rails::puma_runs(files, Some(&command), puma_environment);
+        part.threads = Some(threads);
+        part.processes = Some(processes);
+    }
+}
+
+/// [`run_deployed_environment`] by `environment` alone; the name of the environment
+/// it runs, when the deployment names one the files give.
+fn run_environment(part: &mut Service, environment: &[EnvVar]) -> Option<String> {
+    let environments = part.environments.as_deref()?;
     let set =
         |name: &&str| EnvVar::last_named(environment, name).filter(|v| !v.value.trim().is_empty());
-    let Some(var) = environments.variables.iter().find_map(set) else {
-        return;
-    };
-    let name = var.value.trim();
-    if var.unknown_from.is_some() || name == environments.read_with {
-        return;
+    let var = environments.variables.iter().find_map(set)?;
+    if var.unknown_from.is_some() {
+        return None;
     }
-    let pools = environments.pools.iter().find(|(n, _)| n == name);
+    let name = var.value.trim().to_owned();
+    if name == environments.read_with {
+        return Some(name);
+    }
+    let pools = environments.pools.iter().find(|(n, _)| *n == name);
     let of = |list: &[(String, Setting<i64>)], other: &Option<Setting<i64>>| {
-        let own = list.iter().find(|(n, _)| n == name).map(|(_, s)| s);
+        let own = list.iter().find(|(n, _)| *n == name).map(|(_, s)| s);
         own.or(other.as_ref()).cloned()
     };
     let threads = of(&environments.threads, &environments.other_threads);
@@ -280,6 +331,7 @@ pub(crate) fn run_deployed_environment(part: &mut Service, environment: &[EnvVar
     if processes.is_some() {
         part.processes = processes;
     }
+    Some(name)
 }
 
 impl Active {
