@@ -236,6 +236,7 @@ pub(crate) fn database_from_pairs<'a>(
         idle_in_transaction_session_timeout: millis("idle_in_transaction_session_timeout")
             .or_else(|| Some(zero(settings))),
         idle_session_timeout: millis("idle_session_timeout").or_else(|| Some(zero(settings))),
+        max_connections_adjusted: None,
         wait_timeout: None,
         wait_timeout_raised_from: None,
         declared: false,
