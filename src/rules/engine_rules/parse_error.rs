@@ -11,8 +11,11 @@
 //! `maxUnavailable` both 0), with which `kubectl apply` fails; a compose service
 //! whose `scale` and `deploy.replicas` differ, which compose-go refuses (the engine
 //! reports a required compose `env_file` missing from the repository, as a missing
-//! include, a warning); and a Sidekiq `concurrency` with which Sidekiq does not start
-//! (0, a Float, a String).
+//! include, a warning); a Sidekiq `concurrency` with which Sidekiq does not start
+//! (0, a Float, a String); and a PostgreSQL `autovacuum_max_workers`,
+//! `max_worker_processes` or `max_wal_senders` that takes the server processes past
+//! `MAX_BACKENDS` when it is set (PostgreSQL 12 to 17 check each as it comes; the
+//! reader finds them, `ecosystems::postgres`).
 
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::parameters::{PGBOUNCER_AUTH_TYPES, PGBOUNCER_POOL_MODES};
