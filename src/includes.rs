@@ -7,8 +7,9 @@
 //!
 //! An include cycle is a `parse-error` at the directive that closes it: PostgreSQL and
 //! PgBouncer refuse to start; mysqld starts, skipping includes nested over 10 deep with a
-//! warning, so for MySQL it is a warning. So is a PostgreSQL or PgBouncer include more
-//! than 10 deep, which both refuse ([`MAX_INCLUDE_DEPTH`]). Every file's own settings are
+//! warning, so for MySQL it is a warning. So is an include more than 10 deep
+//! ([`MAX_INCLUDE_DEPTH`]): an error for PostgreSQL and PgBouncer, which refuse it, a
+//! warning for MySQL, whose mysqld skips it and starts. Every file's own settings are
 //! checked all the same. A relative include missing from the repository is a `parse-error` warning (its
 //! settings cannot be checked; the file may be created at deploy time). Included files
 //! are parsed under the engine's panic guard: a parser panic is an internal error for
@@ -34,13 +35,17 @@ use crate::syntax::{Directive, Document, Format};
 /// Most files one run reads through includes (a bound against pathological trees).
 const MAX_INCLUDED_FILES: usize = 1_000;
 
-/// How deep PostgreSQL and PgBouncer read includes: a file this many includes below the
-/// top file may include no other. PostgreSQL's `CONF_FILE_MAX_DEPTH` is 10 (guc-file.l:
-/// `could not open configuration file "…": maximum nesting depth exceeded`), libusual's
-/// `MAX_INCLUDE` is 10 (`usual/cfparser.c`: `include nesting level too deep`,
-/// <https://github.com/libusual/libusual/blob/master/usual/cfparser.c>); both refuse the
-/// configuration then. Checked with PostgreSQL 15.18 and PgBouncer 1.18: ten nested
-/// includes are read, an eleventh is refused.
+/// How deep PostgreSQL, PgBouncer and mysqld read includes: a file this many includes
+/// below the top file may include no other. PostgreSQL's `CONF_FILE_MAX_DEPTH` is 10
+/// (guc-file.l: `could not open configuration file "…": maximum nesting depth
+/// exceeded`), libusual's `MAX_INCLUDE` is 10 (`usual/cfparser.c`: `include nesting
+/// level too deep`, <https://github.com/libusual/libusual/blob/master/usual/cfparser.c>);
+/// both refuse the configuration then. Checked with PostgreSQL 15.18 and PgBouncer 1.18:
+/// ten nested includes are read, an eleventh is refused. mysqld reads a top file at
+/// recursion level 0 and skips every `!` directive of a file at level 10, with a
+/// warning (`max_recursion_level = 10` in `search_default_file_with_ext`, mysys
+/// `my_default.cc` of mysql/mysql-server and `my_default.c` of MariaDB/server:
+/// `skipping '!include …' directive as maximum include recursion level was reached`).
 const MAX_INCLUDE_DEPTH: usize = 10;
 
 /// Everything a run needs to follow includes.
@@ -137,21 +142,24 @@ impl Includes<'_> {
         depth: usize,
         directive: &Directive,
     ) -> bool {
-        let Some(server) = nesting_limited_by(directive) else {
+        let Some((server, consequence, severity)) = nesting_limited_by(directive) else {
             return false;
         };
         if depth < MAX_INCLUDE_DEPTH {
             return false;
         }
         let message = format!(
-            "{} `{}` not followed: this file is already {depth} includes below the top file, and {server} reads includes at most {MAX_INCLUDE_DEPTH} deep, so it refuses to start with this configuration",
+            "{} `{}` not followed: this file is already {depth} includes below the top file, and {server} reads includes at most {MAX_INCLUDE_DEPTH} deep, so {consequence}",
             directive.name,
             written_target(directive)
         );
-        self.report.diagnostics.push(engine_rules::parse_error::at(
-            location(includer, directive),
-            &message,
-        ));
+        self.report
+            .diagnostics
+            .push(engine_rules::parse_error::with_severity(
+                location(includer, directive),
+                &message,
+                severity,
+            ));
         true
     }
 
@@ -373,12 +381,21 @@ fn pgbouncer_target(beside_includer: PathBuf, top_dir: Option<&Path>, argument: 
     }
 }
 
-/// The server whose include depth [`MAX_INCLUDE_DEPTH`] bounds, for `directive`: not
-/// MySQL's, whose nesting mysqld handles on its own (a cycle is a warning there).
-fn nesting_limited_by(directive: &Directive) -> Option<&'static str> {
+/// The server whose include depth [`MAX_INCLUDE_DEPTH`] bounds, for `directive`, what it
+/// does with an include past it, and how severe that is: PostgreSQL and PgBouncer refuse
+/// to start, mysqld skips the include with a warning and starts without its settings.
+fn nesting_limited_by(directive: &Directive) -> Option<(&'static str, &'static str, Severity)> {
+    const REFUSES: &str = "it refuses to start with this configuration";
     match directive.name.as_str() {
-        "include" | "include_if_exists" | "include_dir" => Some("PostgreSQL"),
-        "%include" => Some("PgBouncer"),
+        "include" | "include_if_exists" | "include_dir" => {
+            Some(("PostgreSQL", REFUSES, Severity::Error))
+        }
+        "%include" => Some(("PgBouncer", REFUSES, Severity::Error)),
+        "!include" | "!includedir" => Some((
+            "mysqld",
+            "it skips this directive, with a warning in its log (`maximum include recursion level was reached`), and starts without the settings it would read there",
+            Severity::Warning,
+        )),
         _ => None,
     }
 }

@@ -568,16 +568,17 @@ fn a_parser_panic_on_an_included_file_is_an_internal_error_for_that_file() {
 
 #[test]
 fn a_cycle_through_the_main_file_is_found_however_many_files_it_passes() {
-    // my.cnf -> f1 -> ... -> f70 -> my.cnf (the search up the chain of includers once
-    // stopped at 64 files). MySQL: PostgreSQL and PgBouncer stop 10 includes deep.
+    // my.cnf -> f1 -> ... -> f9 -> my.cnf: the longest cycle any of the servers reads
+    // (each stops 10 includes deep; the search up the chain of includers once stopped
+    // at 64 files, and must not stop before the top file).
     let mut files = vec![(
         "db/my.cnf".to_owned(),
         "[mysqld]\nmax_conections = 100\n!include f1.cnf\n".to_owned(),
     )];
-    for i in 1..70 {
+    for i in 1..9 {
         files.push((format!("db/f{i}.cnf"), format!("!include f{}.cnf\n", i + 1)));
     }
-    files.push(("db/f70.cnf".into(), "!include my.cnf\n".into()));
+    files.push(("db/f9.cnf".into(), "!include my.cnf\n".into()));
     let files: Vec<(&str, &str)> = files.iter().map(|(p, t)| (&p[..], &t[..])).collect();
     let dir = tree(&files);
     let (code, findings) = concise(dir.path(), "db");
@@ -585,9 +586,62 @@ fn a_cycle_through_the_main_file_is_found_however_many_files_it_passes() {
     assert_findings(
         &findings,
         &[
-            "db/f70.cnf:1:10: warning[parse-error] include cycle: `db/my.cnf` includes itself",
+            "db/f9.cnf:1:10: warning[parse-error] include cycle: `db/my.cnf` includes itself",
             &format!("db/my.cnf:2:1: {UNKNOWN} `max_conections`"),
         ],
+    );
+}
+
+/// mysqld reads a top file at recursion level 0 and skips the `!include` and
+/// `!includedir` lines of a file at level 10, with a warning, and starts
+/// (`max_recursion_level` in mysys `my_default.cc`): a `parse-error` warning at the
+/// include in the 10th file, whose target is not read, so its settings do not count. A
+/// cycle longer than that is never closed: mysqld stops at the 10th file.
+#[test]
+fn mysql_includes_nested_deeper_than_mysqld_reads_are_skipped_with_a_warning() {
+    let mysql = |name: &str| format!("!include {name}\n");
+    for (depth, skipped) in [(10, false), (11, true)] {
+        let mut files = include_chain(
+            "db",
+            "my.cnf",
+            depth,
+            mysql,
+            "cnf",
+            "[mysqld]\nmax_connections = forty\n",
+        );
+        files[0].1 = "[mysqld]\nmax_connections = 100\n!include f1.cnf\n".to_owned();
+        let dir = tree_of(&files);
+        let (_, findings) = concise(dir.path(), "db");
+        let deep: Vec<&String> = findings
+            .iter()
+            .filter(|f| f.contains("reads includes at most 10 deep"))
+            .collect();
+        assert_eq!(deep.len(), usize::from(skipped), "{depth}: {findings:#?}");
+        if skipped {
+            assert!(
+                deep[0].starts_with(
+                    "db/f10.cnf:1:10: warning[parse-error] !include `f11.cnf` not followed"
+                ) && deep[0]
+                    .contains("mysqld reads includes at most 10 deep, so it skips this directive"),
+                "{}",
+                deep[0]
+            );
+        }
+        // The deepest file's `max_connections = forty`, which mysqld refuses, counts
+        // only when mysqld reads it.
+        let refused = findings
+            .iter()
+            .any(|f| f.contains(&format!("db/f{depth}.cnf:2:19: error[pool-size-invalid]")));
+        assert_eq!(refused, !skipped, "{depth}: {findings:#?}");
+    }
+    // A cycle through more files than that: mysqld stops 10 deep, before it closes.
+    let mut files = include_chain("db", "my.cnf", 70, mysql, "cnf", "!include my.cnf\n");
+    files[0].1 = "[mysqld]\nmax_connections = 100\n!include f1.cnf\n".to_owned();
+    let dir = tree_of(&files);
+    let (_, findings) = concise(dir.path(), "db");
+    assert_findings(
+        &findings,
+        &["db/f10.cnf:1:10: warning[parse-error] !include `f11.cnf` not followed"],
     );
 }
 

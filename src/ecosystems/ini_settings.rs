@@ -320,13 +320,6 @@ impl SettingBuilder {
     }
 }
 
-/// A whole number (no unit).
-pub fn count(text: &str) -> Result<i64, String> {
-    text.trim()
-        .parse::<i64>()
-        .map_err(|_| format!("`{text}` is not a whole number"))
-}
-
 /// Whole numbers a C `int` holds: PgBouncer keeps its counts in one.
 pub fn fits_c_int(value: i64) -> bool {
     i32::try_from(value).is_ok()

@@ -16,7 +16,8 @@ use super::c_numbers;
 use super::ini_settings::{pairs_with_includes, read_each_top_file, Pair, SettingBuilder};
 use super::{file_name, ParsedFile, Reader};
 use crate::model::{
-    ConfigEntry, Database, Ecosystem, Engine, EntryKey, Location, Model, Reading, Secret, Setting,
+    ConfigEntry, Database, Ecosystem, Engine, EntryKey, Location, Model, Reading, RefusalStage,
+    RefusedValue, Secret, Setting,
 };
 use crate::source::{FileId, SourceMap, Span};
 use crate::syntax::ini::Dialect;
@@ -155,7 +156,15 @@ fn read_file(
         .and_then(|n| n.to_str())
         .unwrap_or("postgres")
         .to_owned();
-    let database = database_from_pairs(name, &all, |p| p.key.as_str(), |_| false, &settings);
+    let (database, refused) = database_from_pairs(
+        name,
+        &all,
+        |p| p.key.as_str(),
+        |_| false,
+        &settings,
+        Applied::File,
+    );
+    model.refused_values.extend(refused);
     model.databases.push(Database {
         file: Some(file.id),
         ..database
@@ -177,16 +186,32 @@ fn push_entries(file: &ParsedFile, pairs: &[Pair], model: &mut Model) {
     }
 }
 
-/// A PostgreSQL server from its parameters: `param_of` gives each pair's parameter
-/// name; the last occurrence of a (case-insensitive) name wins; absent parameters get
-/// PostgreSQL's defaults.
+/// How PostgreSQL applies a list of parameters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Applied {
+    /// A configuration file (with its includes and `postgresql.auto.conf`): only the last
+    /// of lines spelling a name alike is applied (`ProcessConfigFileInternal` marks the
+    /// earlier ones ignored, comparing names with `strcmp`), and a value the server
+    /// refuses is logged, the file's other lines applied, and the server does not start.
+    File,
+    /// `-c name=value` flags: each is applied in turn, and the first the server refuses
+    /// stops it.
+    CommandLine,
+}
+
+/// A PostgreSQL server from its parameters, applied as `applied` says: `param_of` gives
+/// each pair's parameter name; the last occurrence of a (case-insensitive) name wins;
+/// absent parameters get PostgreSQL's defaults. With the server processes that the
+/// server refuses to count (see [`refused_process_counts`]): one at the `max_connections`
+/// that wins makes it invalid, one elsewhere is a refused value.
 pub(crate) fn database_from_pairs<'a>(
     name: String,
     all: &'a [Pair],
     param_of: impl Fn(&'a Pair) -> &'a str,
     unknown: impl Fn(&Pair) -> bool,
     settings: &SettingBuilder,
-) -> Database {
+    applied: Applied,
+) -> (Database, Vec<RefusedValue>) {
     let last = |wanted: &str| {
         all.iter()
             .rev()
@@ -197,31 +222,34 @@ pub(crate) fn database_from_pairs<'a>(
     };
     let millis =
         |name: &str| last(name).map(|p| read_pair(settings, p, unknown(p), |t| millis(name, t)));
-    let max_connections = last("max_connections").map(|pair| {
-        let setting = read_pair(settings, pair, unknown(pair), |t| {
+    let too_many = refused_process_counts(all, &param_of, &unknown, applied);
+    let winning = last("max_connections");
+    let at_winning = |refused: &&TooManyProcesses<'_>| {
+        winning.is_some_and(|pair| std::ptr::eq(refused.pair, pair))
+    };
+    let max_connections = winning.map(|pair| match too_many.iter().find(at_winning) {
+        Some(refused) => settings.read(pair, Err(refused.reason())),
+        None => read_pair(settings, pair, unknown(pair), |t| {
             integer("max_connections", t, 1)
-        });
-        // The other process counts as the server reads them; a value it refuses (or
-        // a variable's) is reported on its own line, not here.
-        let process_count = |name: &str, default: i64| match last(name) {
-            Some(p) if unknown(p) => None,
-            Some(p) => integer(name, &p.value, 0).ok(),
-            None => Some(default),
-        };
-        let others = PROCESS_COUNTS.map(|(name, default)| process_count(name, default));
-        match (setting.get(), others) {
-            (Some(&max), [Some(autovacuum), Some(workers), Some(senders)])
-                if max + autovacuum + 1 + workers + senders > MAX_BACKENDS =>
-            {
-                settings.read(
-                    pair,
-                    Err(too_many_processes(max, [autovacuum, workers, senders])),
-                )
-            }
-            _ => setting,
-        }
+        }),
     });
-    Database {
+    let refused = too_many
+        .iter()
+        .filter(|refused| !at_winning(refused))
+        .map(|refused| RefusedValue {
+            location: refused.pair.value_location(),
+            reason: format!(
+                "{} is `{}`: {}",
+                refused.name(),
+                refused.pair.value.trim(),
+                refused.reason()
+            ),
+            fix: "lower the server process counts so that together they stay within 262143, and set the ones you lower before the ones you raise: PostgreSQL checks each as it is set",
+            warning: false,
+            stage: RefusalStage::StartUp,
+        })
+        .collect();
+    let database = Database {
         name,
         engine: Engine::Postgres,
         max_connections: max_connections.unwrap_or_else(|| settings.default(MAX_CONNECTIONS)),
@@ -236,13 +264,15 @@ pub(crate) fn database_from_pairs<'a>(
         idle_in_transaction_session_timeout: millis("idle_in_transaction_session_timeout")
             .or_else(|| Some(zero(settings))),
         idle_session_timeout: millis("idle_session_timeout").or_else(|| Some(zero(settings))),
+        max_connections_adjusted: None,
         wait_timeout: None,
         wait_timeout_raised_from: None,
         declared: false,
         named_host: false,
         aliases: Vec::new(),
         file: None,
-    }
+    };
+    (database, refused)
 }
 
 /// The setting of `pair`: unknown when a variable the repository does not hold sets it
@@ -269,27 +299,221 @@ fn read_pair<T>(
 /// PostgreSQL's `src/backend/utils/misc/guc_tables.c`.
 const MAX_BACKENDS: i64 = 262_143;
 
-/// The other server processes counted against [`MAX_BACKENDS`] with `max_connections`
-/// (and one for the autovacuum launcher), with their defaults (guc_tables.c).
-const PROCESS_COUNTS: [(&str, i64); 3] = [
-    ("autovacuum_max_workers", 3),
-    ("max_worker_processes", 8),
-    ("max_wal_senders", 10),
+/// A server process count PostgreSQL adds up against [`MAX_BACKENDS`].
+struct ProcessCount {
+    name: &'static str,
+    default: i64,
+    /// Its smallest value.
+    min: i64,
+}
+
+/// The server processes PostgreSQL counts against [`MAX_BACKENDS`], with their
+/// defaults and smallest values (guc_tables.c), plus one for the autovacuum launcher.
+const PROCESS_COUNTS: [ProcessCount; 4] = [
+    ProcessCount {
+        name: "max_connections",
+        default: MAX_CONNECTIONS,
+        min: 1,
+    },
+    ProcessCount {
+        name: "autovacuum_max_workers",
+        default: 3,
+        min: 1,
+    },
+    ProcessCount {
+        name: "max_worker_processes",
+        default: 8,
+        min: 0,
+    },
+    ProcessCount {
+        name: "max_wal_senders",
+        default: 10,
+        min: 0,
+    },
 ];
 
-/// Why PostgreSQL refuses `max_connections` when `max + 1 + others` exceeds
-/// [`MAX_BACKENDS`]: PostgreSQL 12 to 16 check it when the value is set
-/// (`check_maxconnections` in postinit.c), 17+ at start-up, where more processes count
-/// (`InitializeMaxBackends`: `too many server processes configured`). With the final
-/// values, so a file that sets `max_wal_senders = 0` after `max_connections` (refused by
-/// 15.18 while the default 10 applies) is not reported. PostgreSQL 15.18: 262121 is the
-/// most it accepts with the defaults.
-fn too_many_processes(max: i64, [autovacuum, workers, senders]: [i64; 3]) -> String {
-    let total = max + autovacuum + 1 + workers + senders;
-    format!(
-        "max_connections {max} + autovacuum_max_workers {autovacuum} + 1 + max_worker_processes {workers} + max_wal_senders {senders} is {total} server processes, above PostgreSQL's limit of {MAX_BACKENDS}: PostgreSQL refuses to start (`invalid value for parameter \"max_connections\"`); the most it accepts here is {}",
-        MAX_BACKENDS - (total - max)
-    )
+/// A line setting one of [`PROCESS_COUNTS`] that PostgreSQL refuses: with the counts it
+/// held then, the processes exceed [`MAX_BACKENDS`].
+struct TooManyProcesses<'a> {
+    pair: &'a Pair,
+    /// Which of [`PROCESS_COUNTS`] it sets.
+    set: usize,
+    /// The counts when it is checked, its own value written in.
+    counts: [i64; 4],
+    after: After,
+}
+
+/// What the lines after a refused one would have changed, had the server not checked
+/// it as it came.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum After {
+    Nothing,
+    /// They lower the other counts enough: only the order has it refused.
+    LowerTheOthers,
+    /// A later line of the file sets the same count, spelling its name otherwise: the
+    /// server applies both lines (it ignores only earlier lines spelled alike).
+    SpelledOtherwise,
+    /// A later flag sets the same count: the server has stopped at this one.
+    LaterFlag,
+}
+
+impl TooManyProcesses<'_> {
+    /// The count its line sets.
+    fn name(&self) -> &'static str {
+        PROCESS_COUNTS.get(self.set).map_or("", |count| count.name)
+    }
+
+    /// `max_connections 262131 + autovacuum_max_workers 3 + 1 + … is 262153 server
+    /// processes, above PostgreSQL's limit of 262143: PostgreSQL refuses to start`.
+    fn reason(&self) -> String {
+        let total = processes(&self.counts);
+        let terms: Vec<String> = PROCESS_COUNTS
+            .iter()
+            .zip(self.counts)
+            .enumerate()
+            .map(|(i, (count, value))| match i {
+                // The autovacuum launcher, after its workers, as PostgreSQL adds them.
+                1 => format!("{} {value} + 1", count.name),
+                _ => format!("{} {value}", count.name),
+            })
+            .collect();
+        let name = self.name();
+        let own = self.counts.get(self.set).copied().unwrap_or(0);
+        let after = match self.after {
+            After::Nothing => String::new(),
+            After::LowerTheOthers => format!(
+                "; the lines after it lower the others enough, but PostgreSQL 12 to 17 check each of these counts as it is set, against the values the others hold at that point (their defaults until a line sets them), so {name} has to come after those lines"
+            ),
+            After::SpelledOtherwise => format!(
+                "; a later line sets {name} again, but spells the name otherwise, so PostgreSQL applies this line as well and refuses it"
+            ),
+            After::LaterFlag => {
+                format!("; a later flag sets {name} again, but PostgreSQL stops at this one")
+            }
+        };
+        format!(
+            "{} is {total} server processes, above PostgreSQL's limit of {MAX_BACKENDS}: PostgreSQL refuses to start (`invalid value for parameter \"{name}\"`); the most it accepts here is {}{after}",
+            terms.join(" + "),
+            MAX_BACKENDS - (total - own)
+        )
+    }
+}
+
+/// The processes PostgreSQL counts for these values of [`PROCESS_COUNTS`].
+fn processes(counts: &[i64; 4]) -> i64 {
+    counts.iter().sum::<i64>() + 1
+}
+
+/// The lines setting one of [`PROCESS_COUNTS`] that PostgreSQL refuses because the
+/// processes would exceed [`MAX_BACKENDS`]. PostgreSQL 12 to 17 check the sum in each
+/// count's check hook (`check_maxconnections` in guc.c in 12 to 15,
+/// `check_max_connections` in postinit.c in 16 and 17, each beside
+/// `check_autovacuum_max_workers`, `check_max_worker_processes` and
+/// `check_max_wal_senders`), so when the value is set, with the values the others hold
+/// then: their defaults until a line sets them, and a line the server refuses keeps the
+/// previous value. So `max_connections = 262131` refuses to start before
+/// `max_wal_senders = 0` and not after it (checked with PostgreSQL 15.18). PostgreSQL 18
+/// removed the hooks and checks the final values once, at start-up
+/// (`InitializeMaxBackends`: `too many server processes configured`), counting
+/// `autovacuum_worker_slots` (default 16) instead of `autovacuum_max_workers` and two
+/// special worker processes; 17.3 and later also check the final values there with two
+/// special worker processes (`too many backends configured`), one more than the hooks
+/// count. Which release reads the file is not known, so 12 to 17's hooks are modelled,
+/// the most releases in use: values at the limit that 17.3+ or 18 refuse are not reported,
+/// and an order 18 accepts is. A value that is not a number or out of its own range is
+/// not set (and not reported here); a variable's value is unknown, and so is every sum
+/// it enters.
+fn refused_process_counts<'a>(
+    all: &'a [Pair],
+    param_of: &impl Fn(&'a Pair) -> &'a str,
+    unknown: &impl Fn(&Pair) -> bool,
+    applied: Applied,
+) -> Vec<TooManyProcesses<'a>> {
+    let which = |pair: &'a Pair| {
+        PROCESS_COUNTS
+            .iter()
+            .position(|count| param_of(pair).eq_ignore_ascii_case(count.name))
+    };
+    // In a file, the last line spelling a name alike is the one applied; and where
+    // each count is set last, however spelled.
+    let mut last_of: std::collections::HashMap<&str, usize> = Default::default();
+    let mut last_set = [0; 4];
+    for (at, pair) in all.iter().enumerate() {
+        if let Some(set) = which(pair) {
+            last_of.insert(param_of(pair), at);
+            last_set = with(last_set, set, at);
+        }
+    }
+    let lines = all.iter().enumerate().filter_map(|(at, pair)| {
+        let set = which(pair)?;
+        let count = PROCESS_COUNTS.get(set)?;
+        let is_applied =
+            applied == Applied::CommandLine || last_of.get(param_of(pair)) == Some(&at);
+        is_applied.then_some((at, pair, set, count))
+    });
+    let mut current: [Option<i64>; 4] = PROCESS_COUNTS.map(|count| Some(count.default));
+    // The counts as the lines set them, refused or not.
+    let mut written = current;
+    let mut refused = Vec::new();
+    for (at, pair, set, count) in lines {
+        if unknown(pair) {
+            current = with(current, set, None);
+            written = with(written, set, None);
+            continue;
+        }
+        let Ok(value) = integer(count.name, &pair.value, count.min) else {
+            if applied == Applied::CommandLine {
+                break;
+            }
+            continue;
+        };
+        written = with(written, set, Some(value));
+        let checked = with(current, set, Some(value));
+        match known(checked) {
+            Some(counts) if processes(&counts) > MAX_BACKENDS => {
+                refused.push((at, pair, set, counts));
+                if applied == Applied::CommandLine {
+                    break;
+                }
+            }
+            _ => current = checked,
+        }
+    }
+    refused
+        .into_iter()
+        .map(|(at, pair, set, counts)| {
+            let set_again = last_set.get(set).is_some_and(|&last| last > at);
+            let own = counts.get(set).copied();
+            let fits_after = known(with(written, set, own))
+                .is_some_and(|final_counts| processes(&final_counts) <= MAX_BACKENDS);
+            let after = match (set_again, applied, fits_after) {
+                (true, Applied::File, _) => After::SpelledOtherwise,
+                (true, Applied::CommandLine, _) => After::LaterFlag,
+                (false, _, true) => After::LowerTheOthers,
+                (false, _, false) => After::Nothing,
+            };
+            TooManyProcesses {
+                pair,
+                set,
+                counts,
+                after,
+            }
+        })
+        .collect()
+}
+
+/// `counts` with the one at `set` replaced by `value`.
+fn with<T>(mut counts: [T; 4], set: usize, value: T) -> [T; 4] {
+    if let Some(slot) = counts.get_mut(set) {
+        *slot = value;
+    }
+    counts
+}
+
+/// Every count, when all are known.
+fn known(counts: [Option<i64>; 4]) -> Option<[i64; 4]> {
+    let [a, b, c, d] = counts;
+    Some([a?, b?, c?, d?])
 }
 
 /// Largest value of the millisecond timeouts read here (`INT_MAX`, guc_tables.c).
@@ -541,22 +765,25 @@ pub(crate) fn database_from_flags(
             pair_entry(pair, flag.name.to_ascii_lowercase(), &scope, index)
         })
         .collect();
+    let (database, refused_values) = database_from_pairs(
+        name,
+        &pairs,
+        flag_name,
+        |pair| {
+            flags
+                .iter()
+                .any(|f| f.unknown && f.value_span == pair.value_span)
+        },
+        &settings,
+        Applied::CommandLine,
+    );
     Model {
         databases: vec![Database {
             file: Some(file),
             named_host: true,
-            ..database_from_pairs(
-                name,
-                &pairs,
-                flag_name,
-                |pair| {
-                    flags
-                        .iter()
-                        .any(|f| f.unknown && f.value_span == pair.value_span)
-                },
-                &settings,
-            )
+            ..database
         }],
+        refused_values,
         entries,
         secrets: conninfo_secrets(&pairs, |pair| {
             super::start_if_exact(pair.value_span, &pair.value)
@@ -823,10 +1050,6 @@ mod tests {
             Some(262_131)
         );
         assert_eq!(max("max_wal_senders = 0\nmax_connections = 262132\n"), None);
-        assert_eq!(
-            max("max_connections = 262100\nmax_worker_processes = 40\n"),
-            None
-        );
         let model = read("max_connections = 262122\n");
         match &model.databases[0].max_connections.value {
             crate::model::Val::Invalid(invalid) => {
@@ -838,6 +1061,133 @@ mod tests {
             }
             other => panic!("max_connections should be invalid: {other:?}"),
         }
+    }
+
+    /// The refused lines of a `postgresql.conf` (their value's text), and the
+    /// `max_connections` read.
+    fn refusals(text: &str) -> (Vec<String>, Option<i64>) {
+        let model = read(text);
+        let refused = model
+            .refused_values
+            .iter()
+            .map(|r| {
+                let span = r.location.span;
+                text.get(span.start..span.end).unwrap_or("").to_owned()
+            })
+            .collect();
+        let max = model.databases[0].max_connections.get().copied();
+        (refused, max)
+    }
+
+    /// PostgreSQL 12 to 17 check the process counts as each is set, with the values the
+    /// others hold then, in the order of the file: each case as PostgreSQL 15.18
+    /// answered (`postgres -C max_connections` on the file).
+    #[test]
+    fn process_counts_are_checked_in_the_order_the_file_sets_them() {
+        let max = |text: &str| read(text).databases[0].max_connections.get().copied();
+        // Refused while max_wal_senders still holds its default of 10.
+        assert_eq!(max("max_connections = 262131\nmax_wal_senders = 0\n"), None);
+        let model = read("max_connections = 262131\nmax_wal_senders = 0\n");
+        let crate::model::Val::Invalid(invalid) = &model.databases[0].max_connections.value else {
+            panic!("{:?}", model.databases[0].max_connections);
+        };
+        assert!(
+            invalid.reason.contains("max_wal_senders 10 is 262153")
+                && invalid.reason.contains("has to come after those lines"),
+            "{}",
+            invalid.reason
+        );
+        // The line refused is the one that crosses the limit, max_worker_processes.
+        assert_eq!(
+            refusals("max_wal_senders = 0\nmax_connections = 262131\nmax_worker_processes = 20\n"),
+            (vec!["20".to_owned()], Some(262_131))
+        );
+        assert_eq!(
+            refusals("max_connections = 262100\nmax_worker_processes = 40\n"),
+            (vec!["40".to_owned()], Some(262_100))
+        );
+        // A refused line keeps the count it had: 8, with which 262121 fits.
+        assert_eq!(
+            refusals("max_worker_processes = 262100\nmax_connections = 262121\n"),
+            (vec!["262100".to_owned()], Some(262_121))
+        );
+        // A value PostgreSQL refuses on its own is not set: max_wal_senders stays 10.
+        assert_eq!(
+            max("max_wal_senders = abc\nmax_connections = 262131\n"),
+            None
+        );
+        // Of lines spelling a name alike only the last is applied; spelled otherwise,
+        // both are, and the first is refused.
+        assert_eq!(
+            refusals("max_connections = 262143\nmax_connections = 100\n"),
+            (vec![], Some(100))
+        );
+        assert_eq!(
+            refusals("max_connections = 262131\nmax_wal_senders = 0\nmax_connections = 262131\n"),
+            (vec![], Some(262_131))
+        );
+        assert_eq!(
+            refusals("MAX_CONNECTIONS = 262143\nmax_connections = 100\n"),
+            (vec!["262143".to_owned()], Some(100))
+        );
+        // postgresql.auto.conf is read after postgresql.conf, as one list.
+        let model = read_files(&[
+            (
+                "db/postgresql.conf",
+                "max_wal_senders = 0\nmax_connections = 262131\n",
+            ),
+            ("db/postgresql.auto.conf", "max_wal_senders = 10\n"),
+        ]);
+        assert_eq!(model.databases[0].max_connections.get(), None);
+    }
+
+    /// `-c` flags are each applied in turn, and the first the server refuses stops it
+    /// (PostgreSQL 15.18: `FATAL: invalid value for parameter "max_wal_senders": 10`).
+    #[test]
+    fn command_line_flags_are_checked_in_turn() {
+        let command =
+            "postgres -c max_wal_senders=0 -c max_connections=262131 -c max_wal_senders=10";
+        let mut words = Vec::new();
+        let mut at = 0;
+        for word in command.split(' ') {
+            words.push((word.to_owned(), Span::new(at, at + word.len())));
+            at += word.len() + 1;
+        }
+        let mut sources = SourceMap::default();
+        let file = sources.add(
+            Path::new("compose.yaml"),
+            command.to_owned(),
+            crate::source::Encoding::Utf8,
+        );
+        let anchor = Location {
+            file,
+            span: Span::new(0, 0),
+        };
+        let model = database_from_flags(
+            "db".into(),
+            file,
+            &command_flags(&words),
+            "services.db.command",
+            anchor,
+        );
+        assert_eq!(model.databases[0].max_connections.get(), Some(&262_131));
+        let refused: Vec<&str> = model
+            .refused_values
+            .iter()
+            .map(|r| {
+                command
+                    .get(r.location.span.start..r.location.span.end)
+                    .unwrap_or("")
+            })
+            .collect();
+        assert_eq!(refused, ["10"]);
+        assert!(
+            model.refused_values[0]
+                .reason
+                .starts_with("max_wal_senders is `10`: max_connections 262131"),
+            "{}",
+            model.refused_values[0].reason
+        );
     }
 
     #[test]

@@ -1154,6 +1154,16 @@ pub enum Engine {
     MariaDb,
 }
 
+/// A value a server runs with other than as written (MySQL runs `max_connections =
+/// 200000` as 100000).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Adjusted {
+    /// The value as written.
+    pub written: String,
+    /// Why it is not used as written and what each server that may read it does.
+    pub reason: String,
+}
+
 /// A database server and its limits.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Database {
@@ -1167,6 +1177,11 @@ pub struct Database {
     pub statement_timeout: Option<Setting<Duration>>,
     pub idle_in_transaction_session_timeout: Option<Setting<Duration>>,
     pub idle_session_timeout: Option<Setting<Duration>>,
+    /// The `max_connections` written when the server runs with another one (MySQL and
+    /// MariaDB adjust a value outside the option's range, with a warning in their log):
+    /// `max_connections` holds the value it runs with, and `pool-size-invalid` reports
+    /// the difference at the value.
+    pub max_connections_adjusted: Option<Adjusted>,
     /// MySQL `wait_timeout`.
     pub wait_timeout: Option<Setting<Duration>>,
     /// The `wait_timeout` as written when it is below MySQL's minimum of 1 s (`0`):
@@ -1209,6 +1224,7 @@ impl Database {
             statement_timeout: None,
             idle_in_transaction_session_timeout: None,
             idle_session_timeout: None,
+            max_connections_adjusted: None,
             wait_timeout: None,
             wait_timeout_raised_from: None,
             declared: false,

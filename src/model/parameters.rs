@@ -92,13 +92,6 @@ pub fn mysql_options() -> &'static [&'static str] {
 /// Client groups (`[client]`, `[mysql]`, `[mariadb-client]`, `[client-mariadb]`,
 /// `[mysqldump]`, ...) configure no server.
 pub fn is_mysql_server_group(section: Option<&str>) -> bool {
-    // `mysqld-8.0`, `mariadb-10.6`, `mariadb-11`: a version after the dash, so
-    // `mariadb-client` (read by MariaDB's client programs) is not one.
-    let versioned = |s: &str, program: &str| {
-        s.strip_prefix(program)
-            .and_then(|rest| rest.strip_prefix('-'))
-            .is_some_and(|version| version.starts_with(|c: char| c.is_ascii_digit()))
-    };
     section.is_some_and(|s| {
         let s = s.trim().to_ascii_lowercase();
         matches!(
@@ -106,8 +99,18 @@ pub fn is_mysql_server_group(section: Option<&str>) -> bool {
             "mysqld" | "server" | "mariadb" | "mariadbd" | "client-server" | "galera"
         ) || ["mysqld", "mariadb", "mariadbd"]
             .iter()
-            .any(|program| versioned(&s, program))
+            .any(|program| mysql_group_version(&s, program).is_some())
     })
+}
+
+/// The version of a versioned option-file group of `program` (`mysqld-8.0` → `8.0`,
+/// `mariadb-11` → `11`): a version after the dash, so `mariadb-client` (read by
+/// MariaDB's client programs) is none. `group` in lower case.
+pub fn mysql_group_version<'g>(group: &'g str, program: &str) -> Option<&'g str> {
+    group
+        .strip_prefix(program)
+        .and_then(|rest| rest.strip_prefix('-'))
+        .filter(|version| version.starts_with(|c: char| c.is_ascii_digit()))
 }
 
 /// The session settings a `SET` script assigns (HikariCP `connection-init-sql`), as

@@ -14,8 +14,11 @@
 //! whose `scale` and `deploy.replicas` differ, or whose `extends:` runs into a cycle or
 //! a service the file does not define, which compose-go refuses (the engine reports a
 //! required compose `env_file`, or a file `extends:` names, missing from the
-//! repository, as a missing include, a warning); and a Sidekiq `concurrency` with
-//! which Sidekiq does not start (0, a Float, a String).
+//! repository, as a missing include, a warning); a Sidekiq `concurrency` with
+//! which Sidekiq does not start (0, a Float, a String); and a PostgreSQL
+//! `autovacuum_max_workers`, `max_worker_processes` or `max_wal_senders` that takes the
+//! server processes past `MAX_BACKENDS` when it is set (PostgreSQL 12 to 17 check each
+//! as it comes; the reader finds them, `ecosystems::postgres`).
 
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::parameters::{PGBOUNCER_AUTH_TYPES, PGBOUNCER_POOL_MODES};

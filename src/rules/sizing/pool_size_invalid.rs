@@ -102,8 +102,32 @@ impl crate::rules::Rule for Rule {
             .filter(|d| matches!(d.engine, Engine::MySql | Engine::MariaDb))
         {
             out.extend(unreadable(&database.max_connections, "mysqld"));
+            out.extend(adjusted(database));
         }
     }
+}
+
+/// A MySQL or MariaDB `max_connections` that the server runs as another number than
+/// the one written (the reader says why): a warning at the value, since the server
+/// starts, only with another limit than the file shows.
+fn adjusted(database: &crate::model::Database) -> Option<Diagnostic> {
+    let adjusted = database.max_connections_adjusted.as_ref()?;
+    let setting = &database.max_connections;
+    let (at, key, used) = (setting.location()?, setting.origin.key()?, setting.get()?);
+    Some(
+        Diagnostic::new(
+            &META,
+            Severity::Warning,
+            at,
+            format!("{key} is `{}`: {}", adjusted.written, adjusted.reason),
+        )
+        .with_label(format!("runs as {used}"))
+        .with_help(format!(
+            "write {key} as a number of connections from 10 to 100000, which MySQL and MariaDB both take as written"
+        ))
+        .with_key(key.to_owned())
+        .with_fingerprint(adjusted.written.clone()),
+    )
 }
 
 /// A PostgreSQL server whose reserved slots are not below `max_connections`: it refuses
