@@ -108,6 +108,13 @@ pub trait Reader: Sync {
     fn companions(&self, _file: &ParsedFile, _text: &str) -> Vec<Companion> {
         Vec::new()
     }
+    /// Whether companions name companions of their own, read in turn (Spring's
+    /// `spring.config.import` in an imported file): each file at most once per unit,
+    /// at most [`crate::engine::MAX_COMPANION_DEPTH`] files deep. False: only the
+    /// unit's own files name companions (compose's `.env` files name none).
+    fn companions_nest(&self) -> bool {
+        false
+    }
 }
 
 /// Every reader, in the order files are offered to them (the first that recognises a
