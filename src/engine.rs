@@ -1308,13 +1308,15 @@ impl Companions {
             .get_or_insert_with(|| registered_by_path(&report.sources));
         let (id, fresh) = match registered.get(&canonical) {
             Some(id) => (*id, false),
-            None => match crate::includes::read_named_file(
+            // A `.properties` file (a Spring import) may be ISO-8859-1, as Spring reads it.
+            None => match crate::includes::read_named_text(
                 &companion.path,
                 request.max_file_size,
                 "the file",
+                companion.format == Format::Properties,
             ) {
-                Ok((text, disk_len)) => {
-                    let file = SourceFile::new(&companion.path, text, Encoding::Utf8);
+                Ok((text, encoding, disk_len)) => {
+                    let file = SourceFile::new(&companion.path, text, encoding);
                     let id = report.sources.push(file.rereadable(disk_len));
                     registered.insert(canonical, id);
                     (id, true)

@@ -481,6 +481,7 @@ fn spring_config_import_files_are_read_with_the_application() {
         let dir = tree(&[
             ("app/application.yml", &config),
             ("app/config/db.properties", db),
+            ("app/config/db-prod.properties", db),
             ("poollint.toml", &manifest(1000, service)),
         ]);
         assert_eq!(demand(dir.path()), demanded, "{config}");
@@ -496,7 +497,12 @@ fn spring_config_import_files_are_read_with_the_application() {
             ),
             "{stderr}"
         );
-        assert!(!stderr.contains("db.properties"), "{stderr}");
+        // Spring loads `db-prod.properties` too with `prod` active: not read yet.
+        assert!(
+            stderr.contains("application.yml:3: spring.config.import `file:config/db.properties`: its profile-specific variants (db-prod.properties) are not read"),
+            "{stderr}"
+        );
+        assert!(!stderr.contains("db.properties` not followed"), "{stderr}");
         assert!(!stderr.contains("Zq9Imp01"), "{stderr}");
     }
     // An imported file importing more sets no second value of `spring.config.import`.
@@ -507,6 +513,27 @@ fn spring_config_import_files_are_read_with_the_application() {
     ]);
     let found = messages(dir.path(), "duplicate-key-across-forms");
     assert!(found.is_empty(), "{found:?}");
+}
+
+/// An imported `.properties` file may be ISO-8859-1, as Spring Boot reads it (it was a
+/// `parse-error`, "not valid UTF-8", and its settings were not read).
+#[test]
+fn an_imported_properties_file_may_be_latin1() {
+    let service = "config = [\"app/application.yml\"]\ninstances = 1";
+    let dir = tree(&[
+        (
+            "app/application.yml",
+            "spring.config.import: db.properties\n",
+        ),
+        ("poollint.toml", &manifest(1000, service)),
+    ]);
+    std::fs::write(
+        dir.path().join("app/db.properties"),
+        b"# caf\xe9\nspring.datasource.hikari.maximum-pool-size=40\n",
+    )
+    .expect("write");
+    assert_eq!(demand(dir.path()), 40);
+    assert!(messages(dir.path(), "parse-error").is_empty());
 }
 
 /// A pool setting in an imported file is reported there: the finding points into it.

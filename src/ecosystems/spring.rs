@@ -518,11 +518,21 @@ fn import_notes(leaves: &[Leaf], sources: &SourceMap) -> Vec<String> {
         let line = file.lines().line_of(leaf.value_location.span.start) + 1;
         let place = format!("{}:{line}", file.display);
         for (_, location) in imports::locations(&leaf.value) {
-            if let imports::Target::Skip(reason) = imports::resolve(location, &file.path) {
-                notes.push(format!(
+            match imports::resolve(location, &file.path) {
+                imports::Target::Skip(reason) => notes.push(format!(
                     "{place}: spring.config.import `{}` not followed: {reason}, so the settings it imports (which override the importing document's) are not checked",
                     shown_location(location)
-                ));
+                )),
+                imports::Target::File { path, .. } => {
+                    let variants = imports::unread_variants(&path);
+                    if !variants.is_empty() {
+                        notes.push(format!(
+                            "{place}: spring.config.import `{}`: its profile-specific variants ({}) are not read, so what they set for their profiles is not checked",
+                            shown_location(location),
+                            shortened(&variants.join(", "))
+                        ));
+                    }
+                }
             }
         }
     }

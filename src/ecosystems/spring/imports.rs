@@ -33,9 +33,10 @@
 //! Not followed (a note says so): other kinds (`configserver:`, `configtree:`,
 //! `vault:` …, shown by kind only as a URL may carry a password), absolute paths,
 //! directories, locations with placeholders, and extensions other than `.properties`,
-//! `.yml` and `.yaml`. Not modelled: the profile-specific variants Spring also loads
+//! `.yml` and `.yaml`. Not read yet: the profile-specific variants Spring also loads
 //! for an imported file (`db-prod.properties` for `db.properties` with `prod` active,
-//! `ConfigDataLocationResolvers.resolve` → `resolveProfileSpecific`).
+//! `ConfigDataLocationResolvers.resolve` → `resolveProfileSpecific`); a note names
+//! those in the repository ([`unread_variants`]).
 
 use std::collections::{HashMap, HashSet};
 use std::ops::Range;
@@ -452,4 +453,39 @@ fn cycle_note(declared: &Declared, sources: &SourceMap) -> String {
         shown_location(&declared.location),
         crate::source::display_path(&declared.path)
     )
+}
+
+/// The profile-specific variants of the imported file at `path` in the repository
+/// (`db-prod.properties` for `db.properties`), by name: Spring Boot loads them too, for
+/// their profile (`ConfigDataLocationResolvers.resolve` calls `resolveProfileSpecific`
+/// once the profiles are known, and `StandardConfigDataReference` names each
+/// `<root>-<profile>.<extension>`), and poollint does not read them yet.
+pub(super) fn unread_variants(path: &Path) -> Vec<String> {
+    let (Some(dir), Some(name)) = (path.parent(), path.file_name().and_then(|n| n.to_str())) else {
+        return Vec::new();
+    };
+    let Some((stem, extension)) = name.rsplit_once('.') else {
+        return Vec::new();
+    };
+    let dir = if dir.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        dir
+    };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut names: Vec<String> = entries
+        .filter_map(Result::ok)
+        .filter_map(|e| e.file_name().into_string().ok())
+        .filter(|n| {
+            n.strip_prefix(stem)
+                .and_then(|rest| rest.strip_prefix('-'))
+                .and_then(|rest| rest.strip_suffix(extension))
+                .and_then(|rest| rest.strip_suffix('.'))
+                .is_some_and(|profile| !profile.is_empty())
+        })
+        .collect();
+    names.sort();
+    names
 }
