@@ -120,12 +120,13 @@ struct Leaf {
     text_start: crate::model::TextMap,
     /// The profile condition of its document or file (None: read in every profile).
     condition: Option<Arc<Condition>>,
-    /// (profile-specific file, .properties over .yml, document index, order in file;
-    /// within a document a key in its dashed form after every other form: see
-    /// [`is_dashed_form`]). A leaf of a file read through `spring.config.import` takes
-    /// the first three of the top-level document the import chain starts at, and an
-    /// order after that document's own leaves ([`imports`]).
-    rank: (bool, bool, usize, usize),
+    /// (tier, .properties over .yml, document index, order in file; within a document
+    /// a key in its dashed form after every other form: see [`is_dashed_form`]). The
+    /// tier is [`PLAIN_FILE`], [`PROFILE_FILE`], [`MOVED_VARIANT`] or [`ENVIRONMENT`]. A
+    /// leaf of a file read through `spring.config.import` takes the first three of the
+    /// top-level document the import chain starts at, and an order after that
+    /// document's own leaves ([`imports`]).
+    rank: (u8, bool, usize, usize),
     /// Whether its own file is `.properties` (its values are strings to Spring).
     own_properties: bool,
     /// Whether it is read through `spring.config.import`.
@@ -134,6 +135,17 @@ struct Leaf {
     /// entry made from this leaf needs it.
     via: Option<String>,
 }
+
+/// [`Leaf::rank`] tiers. An application's own plain files (`application.yml`).
+const PLAIN_FILE: u8 = 0;
+/// Its profile-specific files (`application-prod.yml`), above the plain ones.
+const PROFILE_FILE: u8 = 1;
+/// The profile-specific variants of the files a plain file's document imports
+/// (`db-prod.properties` for `db.properties`): Spring Boot moves them above the
+/// profile-specific files (`ConfigDataEnvironmentContributor.moveProfileSpecific`, gh-25766).
+const MOVED_VARIANT: u8 = 2;
+/// Deployment variables and `SPRING_APPLICATION_JSON`, above every file.
+const ENVIRONMENT: u8 = 3;
 
 /// The profile condition a document or file is read under.
 #[derive(Debug)]
@@ -272,9 +284,9 @@ fn default_profiles(app: &App) -> Vec<String> {
 /// (Spring Boot refuses it in profile-specific documents and files): the profiles each
 /// group activates with it, from the highest-ranked document that lists the group.
 fn profile_groups(leaves: &[Leaf]) -> BTreeMap<String, Vec<String>> {
-    /// (profile-specific file, .properties, document index): a leaf's rank without its
-    /// place in the document.
-    type Document = (bool, bool, usize);
+    /// (tier, .properties, document index): a leaf's rank without its place in the
+    /// document.
+    type Document = (u8, bool, usize);
     let mut groups: BTreeMap<String, (Document, Vec<String>)> = BTreeMap::new();
     let unconditional = leaves
         .iter()
@@ -523,16 +535,7 @@ fn import_notes(leaves: &[Leaf], sources: &SourceMap) -> Vec<String> {
                     "{place}: spring.config.import `{}` not followed: {reason}, so the settings it imports (which override the importing document's) are not checked",
                     shown_location(location)
                 )),
-                imports::Target::File { path, .. } => {
-                    let variants = imports::unread_variants(&path);
-                    if !variants.is_empty() {
-                        notes.push(format!(
-                            "{place}: spring.config.import `{}`: its profile-specific variants ({}) are not read, so what they set for their profiles is not checked",
-                            shown_location(location),
-                            shortened(&variants.join(", "))
-                        ));
-                    }
-                }
+                imports::Target::File { .. } => {}
             }
         }
     }
@@ -658,13 +661,13 @@ fn entries_and_secrets(app: App, model: &mut Model) {
     }
 }
 
-/// Encode a leaf's rank as one number (profile file, then .properties, then document,
-/// then position).
-fn precedence(rank: (bool, bool, usize, usize)) -> u64 {
-    let (profile_file, properties, doc, order) = rank;
+/// Encode a leaf's rank as one number (tier, then .properties, then document, then
+/// position).
+fn precedence(rank: (u8, bool, usize, usize)) -> u64 {
+    let (tier, properties, doc, order) = rank;
     let clamp = |v: usize, bits: u32| (v as u64).min((1 << bits) - 1);
-    (u64::from(profile_file) << 62)
-        | (u64::from(properties) << 61)
+    (u64::from(tier.min(3)) << 61)
+        | (u64::from(properties) << 60)
         | (clamp(doc, 20) << 40)
         | clamp(order, 40)
 }
@@ -716,7 +719,12 @@ fn read_file(
                     (Some(file), None) => Some(file.clone()),
                     (None, own) => own.map(Arc::new),
                 };
-                (condition, (from_name.is_some(), is_properties, doc_index))
+                let tier = if from_name.is_some() {
+                    PROFILE_FILE
+                } else {
+                    PLAIN_FILE
+                };
+                (condition, (tier, is_properties, doc_index))
             }
         };
         let base = app.leaves.len().max(app.next_order);
@@ -737,10 +745,20 @@ fn read_file(
         app.leaves.extend(leaves);
         let declared = imports::declared(app.leaves.get(first..).unwrap_or_default(), &file.path);
         let importer = imports::ImportedBy::new(condition, top, by);
+        // Variants of what a plain top-level document imports move above the
+        // profile-specific files; others stay right above their plain file.
+        let moved = by.is_none() && top.0 == PLAIN_FILE;
         for import in declared {
             if let Some(imported) = chain.enter(&import, &importer, found, sources, app) {
                 read_file(imported, Some(&importer), chain, found, sources, app);
                 chain.leave();
+            }
+            for (profile, variant) in found.variants_of(&import) {
+                let by = importer.variant(&profile, moved);
+                if let Some(file) = chain.enter(&variant, &by, found, sources, app) {
+                    read_file(file, Some(&by), chain, found, sources, app);
+                    chain.leave();
+                }
             }
         }
     }
@@ -1391,7 +1409,7 @@ fn flatten(
                     style: scalar.style,
                     text_start: super::written_at(source, span, &scalar.text).into(),
                     condition: None,
-                    rank: (false, false, 0, 0),
+                    rank: (PLAIN_FILE, false, 0, 0),
                     own_properties: false,
                     imported: false,
                     via: placeholder_via(&scalar.text),
@@ -1621,15 +1639,21 @@ impl<'a> Effective<'a> {
     ) -> Self {
         let mut winners: BTreeMap<&str, &Leaf> = BTreeMap::new();
         // Profile files of later accepted profiles win over earlier ones' [SB-EXTERNAL].
+        // Moved variants rank by the document importing them first, then by profile
+        // (`moveProfileSpecific` keeps each importer's variants together).
         let key = |leaf: &Leaf| {
-            let (profile_file, properties, doc, order) = leaf.rank;
+            let (tier, properties, doc, order) = leaf.rank;
             let place = leaf
                 .condition
                 .as_deref()
                 .and_then(|c| c.file.as_deref())
                 .and_then(|file| accepted.iter().rposition(|a| a == file))
                 .unwrap_or(0);
-            (profile_file, place, properties, doc, order)
+            if tier == MOVED_VARIANT {
+                (tier, usize::from(properties), doc, place, order)
+            } else {
+                (tier, place, usize::from(properties), doc, order)
+            }
         };
         for leaf in visible {
             let slot = winners.entry(leaf.canonical.as_str()).or_insert(leaf);
@@ -2700,7 +2724,7 @@ pub fn model_from_environment(scope: &str, vars: &[crate::model::EnvVar]) -> Mod
             // substitution made it from.
             text_start: var.text_map(),
             condition: None,
-            rank: (true, true, usize::MAX, order),
+            rank: (ENVIRONMENT, true, usize::MAX, order),
             own_properties: true,
             imported: false,
             via: placeholder_via(&var.value),
@@ -2736,7 +2760,7 @@ fn application_json(var: &crate::model::EnvVar, app: &mut App) {
                 location_key: var.name_location,
                 value_location: var.value_location,
                 text_start: crate::model::TextMap::Whole,
-                rank: (true, true, usize::MAX, usize::MAX / 2 + order),
+                rank: (ENVIRONMENT, true, usize::MAX, usize::MAX / 2 + order),
                 own_properties: true,
                 ..leaf
             });
@@ -3010,6 +3034,67 @@ mod tests {
             &[],
         );
         assert_eq!(pools_by_profile(&model), [(None, Some(30))]);
+    }
+
+    /// The profile-specific variants of an imported file are read in their profile:
+    /// those of a file a plain top-level document imports above the profile-specific
+    /// files (`moveProfileSpecific`), others right above their plain file.
+    #[test]
+    fn profile_specific_variants_of_an_import_are_read_in_their_profile() {
+        let model = read_with_imports(
+            &[
+                (
+                    "application.yml",
+                    "spring.config.import: db.properties\nspring.datasource.hikari.maximum-pool-size: 5\n",
+                ),
+                (
+                    "application-prod.yml",
+                    "spring.datasource.hikari.maximum-pool-size: 30\n",
+                ),
+            ],
+            &[
+                ("db.properties", "spring.datasource.hikari.maximum-pool-size=40\n"),
+                ("db-prod.properties", "spring.datasource.hikari.maximum-pool-size=50\n"),
+                ("db-eu.properties", "spring.datasource.hikari.maximum-pool-size=60\n"),
+            ],
+        );
+        let pools = pools_by_profile(&model);
+        for expected in [(None, 40), (Some("prod"), 50), (Some("eu"), 60)] {
+            let expected = (expected.0.map(str::to_owned), Some(expected.1));
+            assert!(pools.contains(&expected), "{expected:?} in {pools:?}");
+        }
+        let model = read_with_imports(
+            &[
+                (
+                    "application.yml",
+                    "spring.datasource.hikari.maximum-pool-size: 5\n",
+                ),
+                (
+                    "application-prod.yml",
+                    "spring.config.import: x.yml\nspring.datasource.hikari.maximum-pool-size: 30\n",
+                ),
+                (
+                    "application-eu.yml",
+                    "spring.datasource.hikari.maximum-pool-size: 35\n",
+                ),
+            ],
+            &[
+                ("x.yml", "spring.datasource.hikari.maximum-pool-size: 20\n"),
+                (
+                    "x-eu.yml",
+                    "spring.datasource.hikari.maximum-pool-size: 25\n",
+                ),
+            ],
+        );
+        let pools = pools_by_profile(&model);
+        assert!(
+            pools.contains(&(Some("prod".to_owned()), Some(20))),
+            "{pools:?}"
+        );
+        assert!(
+            pools.contains(&(Some("eu".to_owned()), Some(35))),
+            "{pools:?}"
+        );
     }
 
     /// An import leading back to a file on the way to it adds nothing, with a note;

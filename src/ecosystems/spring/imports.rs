@@ -33,17 +33,25 @@
 //! Not followed (a note says so): other kinds (`configserver:`, `configtree:`,
 //! `vault:` …, shown by kind only as a URL may carry a password), absolute paths,
 //! directories, locations with placeholders, and extensions other than `.properties`,
-//! `.yml` and `.yaml`. Not read yet: the profile-specific variants Spring also loads
-//! for an imported file (`db-prod.properties` for `db.properties` with `prod` active,
-//! `ConfigDataLocationResolvers.resolve` → `resolveProfileSpecific`); a note names
-//! those in the repository ([`unread_variants`]).
+//! `.yml` and `.yaml`.
+//!
+//! Profile-specific variants: Spring Boot also loads `db-prod.properties` for an
+//! imported `db.properties` with `prod` active (`ConfigDataLocationResolvers.resolve`
+//! calls `resolveProfileSpecific` once the profiles are known; `StandardConfigDataReference`
+//! names each `<root>-<profile>.<extension>`; the reference: "Profile-specific variants
+//! are also considered for import"). They are read under their profile. Those of a
+//! file a plain top-level document imports rank above the profile-specific files
+//! (`ConfigDataEnvironmentContributor.moveProfileSpecific`, gh-25766: Spring moves them
+//! up to the location that loaded the importing file), by importing document, then by
+//! profile; others rank right above their plain file (Spring moves those of a nested
+//! import above every import of the document one level up: not modelled).
 
 use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use super::{file_profile, flatten, is_null, shown_location, sub_span, App, Condition, Leaf};
+use super::{file_profile, flatten, is_null, shown_location, sub_span, App, Condition, Expr, Leaf};
 use crate::ecosystems::{Companion, ParsedFile};
 use crate::model::Location;
 use crate::source::{normalise, SourceMap, Span};
@@ -260,6 +268,15 @@ pub(super) fn companions(file: &ParsedFile, text: &str) -> Vec<Companion> {
             continue;
         };
         let missing = (!optional).then(|| missing_message(&location, &path, classpath));
+        // Its variants are optional (`StandardConfigDataReference.isSkippable`).
+        for (_, variant) in variants_on_disk(&path) {
+            companions.push(Companion {
+                path: variant,
+                format,
+                at,
+                missing: None,
+            });
+        }
         companions.push(Companion {
             path,
             format,
@@ -318,6 +335,26 @@ impl<'f> Found<'f> {
         }
     }
 
+    /// The profile-specific variants of the file `declared` imports that the engine
+    /// read, with their profiles, by name.
+    pub(super) fn variants_of(&self, declared: &Declared) -> Vec<(String, Declared)> {
+        let mut variants: Vec<(String, Declared)> = self
+            .by_path
+            .keys()
+            .filter_map(|path| {
+                let profile = variant_profile(&declared.path, path)?;
+                let variant = Declared {
+                    at: declared.at,
+                    location: declared.location.clone(),
+                    path: path.clone(),
+                };
+                Some((profile.to_owned(), variant))
+            })
+            .collect();
+        variants.sort_by(|a, b| a.1.path.cmp(&b.1.path));
+        variants
+    }
+
     /// Whether `file` is one of the application's own files, read for itself.
     pub(super) fn is_top_level(&self, file: &ParsedFile) -> bool {
         file.included_from.is_none()
@@ -330,7 +367,7 @@ pub(super) struct ImportedBy {
     /// The importing document's condition.
     condition: Option<Arc<Condition>>,
     /// The rank of the top-level document the chain of imports starts at.
-    pub(super) top: (bool, bool, usize),
+    pub(super) top: (u8, bool, usize),
     /// How many imports below a top-level file the imported files are.
     depth: usize,
 }
@@ -340,13 +377,48 @@ impl ImportedBy {
     /// imported through `by` (None: a top-level document).
     pub(super) fn new(
         condition: Option<Arc<Condition>>,
-        top: (bool, bool, usize),
+        top: (u8, bool, usize),
         by: Option<&ImportedBy>,
     ) -> Self {
         ImportedBy {
             condition,
             top,
             depth: by.map_or(0, |b| b.depth) + 1,
+        }
+    }
+
+    /// For a profile-specific variant (for `profile`) of a file this document imports:
+    /// read in that profile, above the profile-specific files when `moved`.
+    pub(super) fn variant(&self, profile: &str, moved: bool) -> ImportedBy {
+        let name: Arc<str> = profile.into();
+        let own = Condition {
+            any_of: vec![Expr::Name(profile.to_owned())],
+            label: name.clone(),
+            file: Some(name.clone()),
+            on_profile: false,
+        };
+        let condition = match &self.condition {
+            None => own,
+            // Ranked among the profile files by the importing file's profile, unless
+            // moved above them (then by its own).
+            Some(importer) => Condition {
+                file: if moved {
+                    Some(name)
+                } else {
+                    importer.file.clone()
+                },
+                ..importer.both(own)
+            },
+        };
+        let top = if moved {
+            (super::MOVED_VARIANT, self.top.1, self.top.2)
+        } else {
+            self.top
+        };
+        ImportedBy {
+            condition: Some(Arc::new(condition)),
+            top,
+            depth: self.depth,
         }
     }
 
@@ -455,37 +527,45 @@ fn cycle_note(declared: &Declared, sources: &SourceMap) -> String {
     )
 }
 
-/// The profile-specific variants of the imported file at `path` in the repository
-/// (`db-prod.properties` for `db.properties`), by name: Spring Boot loads them too, for
-/// their profile (`ConfigDataLocationResolvers.resolve` calls `resolveProfileSpecific`
-/// once the profiles are known, and `StandardConfigDataReference` names each
-/// `<root>-<profile>.<extension>`), and poollint does not read them yet.
-pub(super) fn unread_variants(path: &Path) -> Vec<String> {
-    let (Some(dir), Some(name)) = (path.parent(), path.file_name().and_then(|n| n.to_str())) else {
+/// The profile of `candidate` when it is a profile-specific variant of `imported`
+/// (`db-prod.properties` of `db.properties`: `prod`).
+fn variant_profile<'c>(imported: &Path, candidate: &'c Path) -> Option<&'c str> {
+    if imported.parent() != candidate.parent() {
+        return None;
+    }
+    let (stem, extension) = imported.file_name()?.to_str()?.rsplit_once('.')?;
+    let profile = candidate
+        .file_name()?
+        .to_str()?
+        .strip_prefix(stem)?
+        .strip_prefix('-')?
+        .strip_suffix(extension)?
+        .strip_suffix('.')?;
+    (!profile.is_empty()).then_some(profile)
+}
+
+/// The profile-specific variants of the imported file at `path` in the repository,
+/// with their profiles: the engine reads them with it.
+fn variants_on_disk(path: &Path) -> Vec<(String, PathBuf)> {
+    let Some(dir) = path.parent() else {
         return Vec::new();
     };
-    let Some((stem, extension)) = name.rsplit_once('.') else {
-        return Vec::new();
-    };
-    let dir = if dir.as_os_str().is_empty() {
+    let listed = if dir.as_os_str().is_empty() {
         Path::new(".")
     } else {
         dir
     };
-    let Ok(entries) = std::fs::read_dir(dir) else {
+    let Ok(entries) = std::fs::read_dir(listed) else {
         return Vec::new();
     };
-    let mut names: Vec<String> = entries
+    let mut variants: Vec<(String, PathBuf)> = entries
         .filter_map(Result::ok)
-        .filter_map(|e| e.file_name().into_string().ok())
-        .filter(|n| {
-            n.strip_prefix(stem)
-                .and_then(|rest| rest.strip_prefix('-'))
-                .and_then(|rest| rest.strip_suffix(extension))
-                .and_then(|rest| rest.strip_suffix('.'))
-                .is_some_and(|profile| !profile.is_empty())
+        .filter_map(|entry| {
+            let candidate = dir.join(entry.file_name());
+            let profile = variant_profile(path, &candidate)?.to_owned();
+            Some((profile, candidate))
         })
         .collect();
-    names.sort();
-    names
+    variants.sort();
+    variants
 }
