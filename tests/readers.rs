@@ -592,7 +592,7 @@ fn a_profile_specific_variant_of_an_import_is_read() {
 fn a_missing_import_is_reported_unless_optional() {
     let dir = tree(&[(
         "app/application.yml",
-        "spring.config.import: optional:file:./local.yml, file:config/db.properties\n",
+        "spring.config.import: optional:file:./local.yml, file:config/db.properties, optional:file:./local/, file:nowhere/\n",
     )]);
     let output = poollint()
         .args(["check", "--format", "concise"])
@@ -605,14 +605,21 @@ fn a_missing_import_is_reported_unless_optional() {
         .lines()
         .filter(|l| l.contains("parse-error"))
         .collect();
-    assert_eq!(lines.len(), 1, "{stdout}");
+    assert_eq!(lines.len(), 2, "{stdout}");
     assert!(
         lines[0].contains("application.yml:1:")
             && lines[0].contains("warning[parse-error] spring.config.import `file:config/db.properties` is not in the repository"),
         "{stdout}"
     );
+    // A directory that is not there stops start-up too.
     assert!(
-        !stdout.contains("local.yml") && !stderr.contains("local.yml"),
+        lines[1]
+            .contains("spring.config.import `file:nowhere/` is not in the repository (looked for ")
+            && lines[1].contains("app/nowhere)"),
+        "{stdout}"
+    );
+    assert!(
+        !stdout.contains("local") && !stderr.contains("local"),
         "{stdout}{stderr}"
     );
 }

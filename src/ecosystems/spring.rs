@@ -530,12 +530,11 @@ fn import_notes(leaves: &[Leaf], sources: &SourceMap) -> Vec<String> {
         let line = file.lines().line_of(leaf.value_location.span.start) + 1;
         let place = format!("{}:{line}", file.display);
         for (_, location) in imports::locations(&leaf.value) {
-            match imports::resolve(location, &file.path) {
-                imports::Target::Skip(reason) => notes.push(format!(
+            if let imports::Target::Skip(reason) = imports::resolve(location, &file.path) {
+                notes.push(format!(
                     "{place}: spring.config.import `{}` not followed: {reason}, so the settings it imports (which override the importing document's) are not checked",
                     shown_location(location)
-                )),
-                imports::Target::File { .. } => {}
+                ));
             }
         }
     }
@@ -2847,7 +2846,6 @@ mod tests {
                 "optional:configserver:…",
                 "vault:…",
                 "file:/etc/app/db.yml",
-                "conf/",
                 "${DIR}/x.yml",
                 "x.xml"
             ]
@@ -2878,7 +2876,7 @@ mod tests {
         let importer = Path::new("orders/src/main/resources/application.yml");
         let file = |location: &str| match resolve(location, importer) {
             Target::File { path, optional, .. } => Some((path, optional)),
-            Target::Skip(_) => None,
+            _ => None,
         };
         let path = |p: &str| Some((PathBuf::from(p), false));
         assert_eq!(
@@ -2917,7 +2915,7 @@ mod tests {
         // A file beside the jar (`./application.yml`, `./config/application.yml`).
         let beside = |importer: &str, location: &str| match resolve(location, Path::new(importer)) {
             Target::File { path, .. } => Some(path),
-            Target::Skip(_) => None,
+            _ => None,
         };
         assert_eq!(
             beside("app/config/application.yml", "file:db.yml"),
@@ -3095,6 +3093,27 @@ mod tests {
             pools.contains(&(Some("eu".to_owned()), Some(35))),
             "{pools:?}"
         );
+    }
+
+    /// A directory location reads the application files in it, `.properties` above
+    /// `.yml`.
+    #[test]
+    fn a_directory_import_reads_its_application_files() {
+        let model = read_with_imports(
+            &[("application.yml", "spring.config.import: optional:conf/\n")],
+            &[
+                (
+                    "conf/application.properties",
+                    "spring.datasource.hikari.maximum-pool-size=40\n",
+                ),
+                (
+                    "conf/application.yml",
+                    "spring.datasource.hikari.maximum-pool-size: 30\n",
+                ),
+            ],
+        );
+        assert_eq!(default_pool(&model), Some(40));
+        assert!(model.notes.is_empty(), "{:?}", model.notes);
     }
 
     /// An import leading back to a file on the way to it adds nothing, with a note;

@@ -30,10 +30,11 @@
 //!   times it is declared", `ConfigDataImporter.loaded`): an import of a file read
 //!   already adds nothing, and a cycle ends there (a note says so).
 //!
-//! Not followed (a note says so): other kinds (`configserver:`, `configtree:`,
-//! `vault:` …, shown by kind only as a URL may carry a password), absolute paths,
-//! directories, locations with placeholders, and extensions other than `.properties`,
-//! `.yml` and `.yaml`.
+//! A directory (a location ending in `/`) is read as its `application.properties`,
+//! `.yml` and `.yaml` ([`targets`]). Not followed (a note says so): other kinds
+//! (`configserver:`, `configtree:`, `vault:` …, shown by kind only as a URL may carry
+//! a password), absolute paths, locations with placeholders, and extensions other than
+//! `.properties`, `.yml` and `.yaml`.
 //!
 //! Profile-specific variants: Spring Boot also loads `db-prod.properties` for an
 //! imported `db.properties` with `prod` active (`ConfigDataLocationResolvers.resolve`
@@ -95,6 +96,14 @@ pub(super) enum Target {
         optional: bool,
         /// Found on the classpath, which a dependency's jar may supply.
         classpath: bool,
+        /// One of the files a directory location names ([`targets`]).
+        directory: bool,
+    },
+    /// A directory (a location ending in `/`), whose application files Spring reads.
+    Dir {
+        path: PathBuf,
+        optional: bool,
+        classpath: bool,
     },
     /// Not followed, and why.
     Skip(&'static str),
@@ -128,9 +137,11 @@ pub(super) fn resolve(location: &str, importer: &Path) -> Target {
         return Target::Skip("an absolute path names the deployed machine, not the repository");
     }
     if rest.ends_with(['/', '\\']) {
-        return Target::Skip(
-            "a directory (Spring Boot reads the application files in it) is not followed yet",
-        );
+        return Target::Dir {
+            path: normalise(&base.join(rest)),
+            optional,
+            classpath,
+        };
     }
     // Spring matches extensions ignoring case (`getLoadableFileExtension`).
     let extension = hint
@@ -147,7 +158,44 @@ pub(super) fn resolve(location: &str, importer: &Path) -> Target {
         format,
         optional,
         classpath,
+        directory: false,
     }
+}
+
+/// The files `location` names: [`resolve`]'s, a directory's application files. Spring
+/// looks for `application` (`spring.config.name`) with each loader's extensions there,
+/// `.properties` ranking above `.yml` and `.yaml` (`getReferencesForConfigName` adds
+/// each reference first, and `ConfigDataImporter.load` reverses them): listed here in
+/// the order read, lowest first. Each is optional, but a directory that is not there
+/// stops start-up unless the location is optional (nothing is loaded for it:
+/// `ConfigDataEnvironment.checkMandatoryLocations`), reported at the first.
+pub(super) fn targets(location: &str, importer: &Path) -> Vec<Target> {
+    let Target::Dir {
+        path,
+        optional,
+        classpath,
+    } = resolve(location, importer)
+    else {
+        return vec![resolve(location, importer)];
+    };
+    let names = [
+        ("application.yaml", Format::Yaml),
+        ("application.yml", Format::Yaml),
+        ("application.properties", Format::Properties),
+    ];
+    let present = optional || path.is_dir();
+    names
+        .into_iter()
+        .enumerate()
+        .filter(|(i, _)| present || *i == names.len() - 1)
+        .map(|(_, (name, format))| Target::File {
+            path: path.join(name),
+            format,
+            optional: present,
+            classpath,
+            directory: true,
+        })
+        .collect()
 }
 
 /// A location without its trailing attributes (`[encoding=utf-8]`, `[.yaml]`,
@@ -243,8 +291,10 @@ fn file_imports(file: &ParsedFile, text: &str) -> Vec<(Span, String, Target)> {
         let leaves = flatten(&file.doc, *root, file.id, text, &mut prefixes);
         for leaf in leaves.iter().filter(|l| is_import(l)) {
             for (range, location) in locations(&leaf.value) {
-                let target = resolve(location, &file.path);
-                out.push((sub_span(leaf, range), location.to_owned(), target));
+                let at = sub_span(leaf, range);
+                for target in targets(location, &file.path) {
+                    out.push((at, location.to_owned(), target));
+                }
             }
         }
     }
@@ -263,11 +313,19 @@ pub(super) fn companions(file: &ParsedFile, text: &str) -> Vec<Companion> {
             format,
             optional,
             classpath,
+            directory,
         } = target
         else {
             continue;
         };
-        let missing = (!optional).then(|| missing_message(&location, &path, classpath));
+        let missing = (!optional).then(|| {
+            let looked_for = if directory {
+                path.parent().unwrap_or(&path)
+            } else {
+                &path
+            };
+            missing_message(&location, looked_for, classpath)
+        });
         // Its variants are optional (`StandardConfigDataReference.isSkippable`).
         for (_, variant) in variants_on_disk(&path) {
             companions.push(Companion {
@@ -446,15 +504,18 @@ pub(super) fn declared(leaves: &[Leaf], importer: &Path) -> Vec<Declared> {
     let mut out = Vec::new();
     for leaf in leaves.iter().filter(|l| is_import(l)) {
         for (range, location) in locations(&leaf.value) {
-            if let Target::File { path, .. } = resolve(location, importer) {
-                out.push(Declared {
-                    at: Location {
-                        file: leaf.value_location.file,
-                        span: sub_span(leaf, range),
-                    },
-                    location: location.to_owned(),
-                    path,
-                });
+            let span = sub_span(leaf, range);
+            for target in targets(location, importer) {
+                if let Target::File { path, .. } = target {
+                    out.push(Declared {
+                        at: Location {
+                            file: leaf.value_location.file,
+                            span,
+                        },
+                        location: location.to_owned(),
+                        path,
+                    });
+                }
             }
         }
     }
