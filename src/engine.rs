@@ -1221,6 +1221,10 @@ impl Companions {
         request: &CheckRequest,
         report: &mut Report,
     ) {
+        if reader.companions_nest() {
+            self.follow_nested(reader, files, request, report);
+            return;
+        }
         // Each naming is tried once (a missing file is reported once where it is named).
         let mut tried = HashSet::new();
         for _ in 0..MAX_COMPANION_ROUNDS {
@@ -1250,6 +1254,44 @@ impl Companions {
             }
             if !new {
                 break;
+            }
+        }
+    }
+
+    /// [`Companions::follow`] for a reader whose companions name companions
+    /// ([`Reader::companions_nest`]): every file read is asked in turn, each file is read
+    /// once per unit (a file the unit holds already, walked or read before, is not read
+    /// again: an import cycle ends there), and a file named deeper than
+    /// [`MAX_COMPANION_DEPTH`] is not read, with a `parse-error` warning where it is named.
+    fn follow_nested(
+        &mut self,
+        reader: &dyn Reader,
+        files: &mut Vec<ParsedFile>,
+        request: &CheckRequest,
+        report: &mut Report,
+    ) {
+        // How many companions below a file of the unit each file is.
+        let mut depths = vec![0usize; files.len()];
+        let mut next = 0;
+        while let Some(file) = files.get(next) {
+            let depth = depths.get(next).copied().unwrap_or(0);
+            next += 1;
+            let text = report.sources.get(file.id).map_or("", |f| f.text());
+            let includer = file.id;
+            let named = reader.companions(file, text, &[], &report.sources);
+            for companion in named {
+                let wanted = source::normalise(&companion.path);
+                if files.iter().any(|f| source::normalise(&f.path) == wanted) {
+                    continue;
+                }
+                if depth >= MAX_COMPANION_DEPTH {
+                    too_deep(includer, &companion, report);
+                    continue;
+                }
+                if let Some(read) = self.read(includer, &companion, request, report) {
+                    files.push(read);
+                    depths.push(depth + 1);
+                }
             }
         }
     }
@@ -1292,13 +1334,15 @@ impl Companions {
             .get_or_insert_with(|| registered_by_path(&report.sources));
         let (id, fresh) = match registered.get(&canonical) {
             Some(id) => (*id, false),
-            None => match crate::includes::read_named_file(
+            // A `.properties` file (a Spring import) may be ISO-8859-1, as Spring reads it.
+            None => match crate::includes::read_named_text(
                 &companion.path,
                 request.max_file_size,
                 "the file",
+                companion.format == Format::Properties,
             ) {
-                Ok((text, disk_len)) => {
-                    let file = SourceFile::new(&companion.path, text, Encoding::Utf8);
+                Ok((text, encoding, disk_len)) => {
+                    let file = SourceFile::new(&companion.path, text, encoding);
                     let id = report.sources.push(file.rereadable(disk_len));
                     registered.insert(canonical, id);
                     (id, true)
@@ -1348,6 +1392,32 @@ fn named_companions(
         named.extend(companions.into_iter().map(|c| (file.id, c)));
     }
     named
+}
+
+/// How deep companions are followed when they name companions
+/// ([`Reader::companions_nest`]): a file this many companions below a file of the unit
+/// names none that is read. Spring Boot has no such bound (it reads each file once, so
+/// a cycle ends by itself); this one bounds a pathological chain of distinct files.
+pub const MAX_COMPANION_DEPTH: usize = 10;
+
+/// `companion` is named deeper than [`MAX_COMPANION_DEPTH`]: a `parse-error` warning
+/// where it is named, as what it sets is not checked.
+fn too_deep(includer: FileId, companion: &ecosystems::Companion, report: &mut Report) {
+    let message = format!(
+        "{} not read: it is named through {MAX_COMPANION_DEPTH} files already, the most poollint follows, so what it sets is not checked",
+        source::display_path(&companion.path)
+    );
+    let at = Location {
+        file: includer,
+        span: companion.at,
+    };
+    report
+        .diagnostics
+        .push(engine_rules::parse_error::with_severity(
+            at,
+            &message,
+            Severity::Warning,
+        ));
 }
 
 /// The files registered in `sources` by canonical path.

@@ -545,14 +545,25 @@ fn canonical_of(path: &Path) -> Option<PathBuf> {
 /// The text and size on disk of a file another names (an include, a compose
 /// `env_file`), or why it cannot be read, with `what` naming it (`included file`).
 pub(crate) fn read_named_file(path: &Path, max: u64, what: &str) -> Result<(String, u64), String> {
+    read_named_text(path, max, what, false).map(|(text, _, disk_len)| (text, disk_len))
+}
+
+/// [`read_named_file`], ISO-8859-1 allowed when `latin1` (a Spring `.properties` file,
+/// which Spring Boot reads so), with the encoding read.
+pub(crate) fn read_named_text(
+    path: &Path,
+    max: u64,
+    what: &str,
+    latin1: bool,
+) -> Result<(String, source::Encoding, u64), String> {
     let bytes = source::read_bounded(path, max).map_err(|e| match e {
         source::ReadError::Io(e) => format!("cannot read {what}: {e}"),
         source::ReadError::TooLarge { .. } => format!("{what} {e} (--max-file-size)"),
         other => format!("cannot read {what}: it {other}"),
     })?;
     let disk_len = bytes.len() as u64;
-    source::decode(bytes, false)
-        .map(|(text, _)| (text, disk_len))
+    source::decode(bytes, latin1)
+        .map(|(text, encoding)| (text, encoding, disk_len))
         .map_err(|e| e.message)
 }
 

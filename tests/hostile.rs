@@ -1161,6 +1161,66 @@ fn passwords_compose_takes_from_other_files_never_reach_any_output() {
     assert!(leaks.is_empty(), "{leaks:#?}");
 }
 
+/// Passwords in files `spring.config.import` reads (a plain value, a URL's, a
+/// placeholder default, one in a nested import) never reach any output, in a check of
+/// the directory and of the importing file named alone. The imported files' findings
+/// sit next to them, so the human snippets show their lines.
+#[test]
+fn passwords_in_imported_spring_files_never_reach_any_output() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let write = |rel: &str, text: &str| write_file(dir.path(), rel, text);
+    write(
+        "app/src/main/resources/application.yml",
+        "spring:\n  config:\n    import: classpath:db.properties, file:config/pool.yml\n",
+    );
+    write(
+        "app/src/main/resources/db.properties",
+        "spring.datasource.password=ImportedProps-Secret1\nspring.datasource.hikari.maximum-pool-size=0\nspring.datasource.url=jdbc:postgresql://u:ImportedUrl-Secret2@db/x\nspring.config.import=nested.yml\n",
+    );
+    write(
+        "app/src/main/resources/nested.yml",
+        "spring:\n  datasource:\n    hikari:\n      password: ${DB_PW:NestedDefault-Secret3}\n      max-lifetime: 10000\n",
+    );
+    write(
+        "app/config/pool.yml",
+        "spring:\n  datasource:\n    hikari:\n      minimum-idle: -1\n      data-source-properties:\n        password: FileYaml-Secret4\n",
+    );
+    let secrets = [
+        "ImportedProps-Secret1",
+        "ImportedUrl-Secret2",
+        "NestedDefault-Secret3",
+        "FileYaml-Secret4",
+    ];
+    let mut leaks = Vec::new();
+    for path in [
+        dir.path().to_path_buf(),
+        dir.path().join("app/src/main/resources/application.yml"),
+    ] {
+        for format in [
+            "human", "concise", "json", "sarif", "github", "rdjson", "gitlab", "junit",
+        ] {
+            let run = check(&path, &["-f", format]);
+            assert_ne!(run.code, 2, "{}", run.stderr);
+            for secret in secrets {
+                if run.stdout.contains(secret) || run.stderr.contains(secret) {
+                    leaks.push(format!("{format} of {} leaks {secret}", path.display()));
+                }
+            }
+        }
+    }
+    // The imported files are read: their findings are there.
+    let human = check(dir.path(), &["-f", "human"]).stdout;
+    for finding in [
+        "pool-size-invalid",
+        "hikari-max-lifetime-below-minimum",
+        "db.properties",
+        "nested.yml",
+    ] {
+        assert!(human.contains(finding), "{finding}:\n{human}");
+    }
+    assert!(leaks.is_empty(), "{leaks:#?}");
+}
+
 #[test]
 fn secrets_in_every_format_never_reach_any_output() {
     let dir = tempfile::tempdir().expect("temp dir");

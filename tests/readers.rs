@@ -463,33 +463,223 @@ fn a_deployment_variable_sets_only_its_placeholder_in_spring_profiles_active() {
     );
 }
 
-/// `spring.config.import` is not followed, and a note on standard error says so for
-/// each location (nothing did); the run goes on, its other findings unchanged.
+/// `spring.config.import` is followed: a file it names sets the pool (above the
+/// importing document, below the next one); a location of another kind is noted on
+/// standard error as not followed, its URL not shown.
 #[test]
-fn spring_config_import_is_noted_as_not_followed() {
+fn spring_config_import_files_are_read_with_the_application() {
+    let service = "config = [\"app/application.yml\"]\ninstances = 1";
+    let imports = "spring:\n  config:\n    import: optional:configserver:http://u:Zq9Imp01@cfg, file:config/db.properties\n";
+    let db = "spring.datasource.hikari.maximum-pool-size=40\n";
+    for (config, demanded) in [
+        (
+            format!("{imports}  datasource:\n    hikari:\n      maximum-pool-size: 5\n"),
+            40,
+        ),
+        (format!("{imports}---\n{HIKARI}5\n"), 5),
+    ] {
+        let dir = tree(&[
+            ("app/application.yml", &config),
+            ("app/config/db.properties", db),
+            ("poollint.toml", &manifest(1000, service)),
+        ]);
+        assert_eq!(demand(dir.path()), demanded, "{config}");
+        let output = poollint()
+            .args(["check", "--format", "json"])
+            .arg(dir.path())
+            .output()
+            .expect("run");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            stderr.contains(
+                "application.yml:3: spring.config.import `optional:configserver:…` not followed"
+            ),
+            "{stderr}"
+        );
+        assert!(!stderr.contains("db.properties"), "{stderr}");
+        assert!(!stderr.contains("Zq9Imp01"), "{stderr}");
+    }
+    // An imported file importing more sets no second value of `spring.config.import`.
+    let dir = tree(&[
+        ("app/application.yml", "spring.config.import: db.yml\n"),
+        ("app/db.yml", "spring.config.import: more.yml\n"),
+        ("app/more.yml", &format!("{HIKARI}5\n")),
+    ]);
+    let found = messages(dir.path(), "duplicate-key-across-forms");
+    assert!(found.is_empty(), "{found:?}");
+}
+
+/// An imported `.properties` file may be ISO-8859-1, as Spring Boot reads it (it was a
+/// `parse-error`, "not valid UTF-8", and its settings were not read).
+#[test]
+fn an_imported_properties_file_may_be_latin1() {
+    let service = "config = [\"app/application.yml\"]\ninstances = 1";
     let dir = tree(&[
         (
             "app/application.yml",
-            &format!("spring:\n  config:\n    import: optional:configserver:, file:config/db.properties\n---\n{HIKARI}5\n"),
+            "spring.config.import: db.properties\n",
         ),
-        ("app/config/db.properties", "spring.datasource.hikari.maximum-pool-size=500\n"),
+        ("poollint.toml", &manifest(1000, service)),
+    ]);
+    std::fs::write(
+        dir.path().join("app/db.properties"),
+        b"# caf\xe9\nspring.datasource.hikari.maximum-pool-size=40\n",
+    )
+    .expect("write");
+    assert_eq!(demand(dir.path()), 40);
+    assert!(messages(dir.path(), "parse-error").is_empty());
+}
+
+/// A pool setting in an imported file is reported there: the finding points into it.
+#[test]
+fn a_finding_in_an_imported_file_points_into_it() {
+    let dir = tree(&[
+        (
+            "orders/src/main/resources/application.yml",
+            "spring:\n  config:\n    import: classpath:db/pool.yml\n",
+        ),
+        (
+            "orders/src/main/resources/db/pool.yml",
+            &format!("{HIKARI}0\n"),
+        ),
+    ]);
+    let report = json(&["check", "--select", "pool-size-invalid"], dir.path());
+    let found: Vec<String> = report["diagnostics"]
+        .as_array()
+        .expect("diagnostics")
+        .iter()
+        .filter(|d| d["rule"] == "pool-size-invalid")
+        .map(|d| d["path"].as_str().unwrap_or("").to_owned())
+        .collect();
+    assert_eq!(found.len(), 1, "{report}");
+    assert!(found[0].ends_with("db/pool.yml"), "{found:?}");
+}
+
+/// The profile-specific variant of an imported file (`pool-prod.yml` of `pool.yml`) is
+/// read too, as Spring Boot loads it with its profile active: its findings point into
+/// it.
+#[test]
+fn a_profile_specific_variant_of_an_import_is_read() {
+    let dir = tree(&[
+        (
+            "orders/src/main/resources/application.yml",
+            "spring:\n  config:\n    import: classpath:db/pool.yml\n",
+        ),
+        (
+            "orders/src/main/resources/db/pool.yml",
+            &format!("{HIKARI}5\n"),
+        ),
+        (
+            "orders/src/main/resources/db/pool-prod.yml",
+            &format!("{HIKARI}0\n"),
+        ),
+    ]);
+    let report = json(&["check", "--select", "pool-size-invalid"], dir.path());
+    let found: Vec<String> = report["diagnostics"]
+        .as_array()
+        .expect("diagnostics")
+        .iter()
+        .filter(|d| d["rule"] == "pool-size-invalid")
+        .map(|d| d["path"].as_str().unwrap_or("").to_owned())
+        .collect();
+    assert_eq!(found.len(), 1, "{report}");
+    assert!(found[0].ends_with("db/pool-prod.yml"), "{found:?}");
+}
+
+/// A mandatory import missing from the repository is a `parse-error` warning where it
+/// is named (Spring Boot does not start without it); an optional one is silent.
+#[test]
+fn a_missing_import_is_reported_unless_optional() {
+    let dir = tree(&[(
+        "app/application.yml",
+        "spring.config.import: optional:file:./local.yml, file:config/db.properties, optional:file:./local/, file:nowhere/\n",
+    )]);
+    let output = poollint()
+        .args(["check", "--format", "concise"])
+        .arg(dir.path())
+        .output()
+        .expect("run");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let lines: Vec<&str> = stdout
+        .lines()
+        .filter(|l| l.contains("parse-error"))
+        .collect();
+    assert_eq!(lines.len(), 2, "{stdout}");
+    assert!(
+        lines[0].contains("application.yml:1:")
+            && lines[0].contains("warning[parse-error] spring.config.import `file:config/db.properties` is not in the repository"),
+        "{stdout}"
+    );
+    // A directory that is not there stops start-up too.
+    assert!(
+        lines[1]
+            .contains("spring.config.import `file:nowhere/` is not in the repository (looked for ")
+            && lines[1].contains("app/nowhere)"),
+        "{stdout}"
+    );
+    assert!(
+        !stdout.contains("local") && !stderr.contains("local"),
+        "{stdout}{stderr}"
+    );
+}
+
+/// Imports that lead back to a file on the way end (Spring reads each file once), with
+/// a note; a chain deeper than poollint follows ends with a `parse-error` warning.
+#[test]
+fn import_cycles_and_deep_chains_end() {
+    let dir = tree(&[
+        (
+            "app/application.yml",
+            &format!("spring.config.import: a.yml\n---\n{HIKARI}5\n"),
+        ),
+        ("app/a.yml", "spring.config.import: b.yml\n"),
+        (
+            "app/b.yml",
+            "spring.config.import: a.yml, application.yml\n",
+        ),
     ]);
     let output = poollint()
-        .args(["check", "--format", "json"])
+        .args(["check", "--format", "concise"])
         .arg(dir.path())
         .output()
         .expect("run");
     let stderr = String::from_utf8_lossy(&output.stderr);
-    for location in ["optional:configserver:…", "file:config/db.properties"] {
-        assert!(
-            stderr.contains(&format!(
-                "application.yml:3: spring.config.import `{location}` not followed"
-            )),
-            "{stderr}"
-        );
-    }
-    let report: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
-    assert!(report["diagnostics"].is_array(), "{report}");
+    assert!(
+        stderr.contains("b.yml:1: spring.config.import `a.yml` adds nothing")
+            && stderr.contains("import cycle"),
+        "{stderr}"
+    );
+    let mut files: Vec<(String, String)> = (1..=12)
+        .map(|i| {
+            (
+                format!("app/f{i}.yml"),
+                format!("spring.config.import: f{}.yml\n", i + 1),
+            )
+        })
+        .collect();
+    files.push((
+        "app/application.yml".to_owned(),
+        "spring.config.import: f1.yml\n".to_owned(),
+    ));
+    files.push(("app/f13.yml".to_owned(), format!("{HIKARI}0\n")));
+    let refs: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(p, t)| (p.as_str(), t.as_str()))
+        .collect();
+    let dir = tree(&refs);
+    let output = poollint()
+        .args(["check", "--format", "concise"])
+        .arg(dir.path())
+        .output()
+        .expect("run");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        stdout.contains("f10.yml:1:23: warning[parse-error]")
+            && stdout.contains("f11.yml not read: it is named through 10 files already"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("pool-size-invalid"), "{stdout}");
 }
 
 /// `spring.profiles.group.production: [proddb]` makes `SPRING_PROFILES_ACTIVE=production`

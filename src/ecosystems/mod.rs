@@ -132,6 +132,16 @@ pub trait Reader: Sync {
     ) -> Vec<Companion> {
         Vec::new()
     }
+    /// Whether companions name companions of their own, read in turn (Spring's
+    /// `spring.config.import` in an imported file): each file at most once per unit,
+    /// at most [`crate::engine::MAX_COMPANION_DEPTH`] files deep, each asked on its own.
+    /// False: only the unit's own files are asked, again with the companions read for
+    /// them so far, and name those companions' companions themselves: a compose base
+    /// file's `extends:` and `env_file:` mean something only for the service that
+    /// extends it (its project's `.env`, that one service's chain), not on their own.
+    fn companions_nest(&self) -> bool {
+        false
+    }
 }
 
 /// Every reader, in the order files are offered to them (the first that recognises a

@@ -16,10 +16,11 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
+mod imports;
 mod profile_expr;
 
 use super::connection_string::{parse_url, password_ranges};
-use super::{file_name, ParsedFile, Reader};
+use super::{file_name, Companion, ParsedFile, Reader};
 use crate::model::hikari;
 use crate::model::{
     ClassSettings, ConfigEntry, ConnectionInfo, Ecosystem, EntryKey, EnvVar, JpaFacts, Library,
@@ -63,9 +64,36 @@ impl Reader for Spring {
         path.parent()
     }
 
+    /// The files `spring.config.import` names ([`imports`]) are read with the
+    /// application that imports them.
+    fn reads_companions(&self) -> bool {
+        true
+    }
+
+    /// Each file's own imports: [`Reader::companions_nest`] asks the imported files in
+    /// turn, so `read` is not needed.
+    fn companions(
+        &self,
+        file: &ParsedFile,
+        text: &str,
+        _read: &[&ParsedFile],
+        _sources: &crate::source::SourceMap,
+    ) -> Vec<Companion> {
+        imports::companions(file, text)
+    }
+
+    /// An imported file may import more.
+    fn companions_nest(&self) -> bool {
+        true
+    }
+
     fn read(&self, files: &[&ParsedFile], sources: &SourceMap) -> Model {
+        let found = imports::Found::new(files, sources);
         let mut apps: BTreeMap<PathBuf, Vec<&ParsedFile>> = BTreeMap::new();
-        for file in files {
+        // Files read through imports belong to the application that imports them, and
+        // so does a profile-specific file another file imports (Spring loads a file
+        // once, as the import: [`imports`]).
+        for file in files.iter().filter(|f| found.is_top_level(f)) {
             let dir = file
                 .path
                 .parent()
@@ -76,7 +104,7 @@ impl Reader for Spring {
         // Applications are independent (the engine reads each on its own thread).
         let models: Vec<Model> = apps
             .into_iter()
-            .map(|(dir, files)| read_app(&dir, &files, sources))
+            .map(|(dir, files)| read_app(&dir, &files, &found, sources))
             .collect();
         let mut model = Model::default();
         model.extend_all(models);
@@ -100,14 +128,32 @@ struct Leaf {
     text_start: crate::model::TextMap,
     /// The profile condition of its document or file (None: read in every profile).
     condition: Option<Arc<Condition>>,
-    /// (profile-specific file, .properties over .yml, document index, order in file;
-    /// within a document a key in its dashed form after every other form: see
-    /// [`is_dashed_form`]).
-    rank: (bool, bool, usize, usize),
+    /// (tier, .properties over .yml, document index, order in file; within a document
+    /// a key in its dashed form after every other form: see [`is_dashed_form`]). The
+    /// tier is [`PLAIN_FILE`], [`PROFILE_FILE`], [`MOVED_VARIANT`] or [`ENVIRONMENT`]. A
+    /// leaf of a file read through `spring.config.import` takes the first three of the
+    /// top-level document the import chain starts at, and an order after that
+    /// document's own leaves ([`imports`]).
+    rank: (u8, bool, usize, usize),
+    /// Whether its own file is `.properties` (its values are strings to Spring).
+    own_properties: bool,
+    /// Whether it is read through `spring.config.import`.
+    imported: bool,
     /// The placeholder variable the value goes through, found once: every setting and
     /// entry made from this leaf needs it.
     via: Option<String>,
 }
+
+/// [`Leaf::rank`] tiers. An application's own plain files (`application.yml`).
+const PLAIN_FILE: u8 = 0;
+/// Its profile-specific files (`application-prod.yml`), above the plain ones.
+const PROFILE_FILE: u8 = 1;
+/// The profile-specific variants of the files a plain file's document imports
+/// (`db-prod.properties` for `db.properties`): Spring Boot moves them above the
+/// profile-specific files (`ConfigDataEnvironmentContributor.moveProfileSpecific`, gh-25766).
+const MOVED_VARIANT: u8 = 2;
+/// Deployment variables and `SPRING_APPLICATION_JSON`, above every file.
+const ENVIRONMENT: u8 = 3;
 
 /// The profile condition a document or file is read under.
 #[derive(Debug)]
@@ -145,6 +191,29 @@ impl Condition {
                 .collect(),
             file: Some(file),
             on_profile: own.on_profile,
+        }
+    }
+
+    /// The condition of a document with its own condition `own` in a file imported by
+    /// a document read under `self`: Spring processes an import only while the
+    /// document declaring it is active (`ConfigDataEnvironmentContributors`
+    /// `isActiveWithUnprocessedImports`), and each imported document is then read when
+    /// its own condition holds too.
+    fn both(&self, own: Condition) -> Condition {
+        let any_of = self
+            .any_of
+            .iter()
+            .flat_map(|a| {
+                own.any_of
+                    .iter()
+                    .map(move |b| Expr::All(vec![a.clone(), b.clone()]))
+            })
+            .collect();
+        Condition {
+            label: format!("{} & ({})", self.label, own.label).into(),
+            any_of,
+            file: self.file.clone(),
+            on_profile: self.on_profile || own.on_profile,
         }
     }
 
@@ -223,9 +292,9 @@ fn default_profiles(app: &App) -> Vec<String> {
 /// (Spring Boot refuses it in profile-specific documents and files): the profiles each
 /// group activates with it, from the highest-ranked document that lists the group.
 fn profile_groups(leaves: &[Leaf]) -> BTreeMap<String, Vec<String>> {
-    /// (profile-specific file, .properties, document index): a leaf's rank without its
-    /// place in the document.
-    type Document = (bool, bool, usize);
+    /// (tier, .properties, document index): a leaf's rank without its place in the
+    /// document.
+    type Document = (u8, bool, usize);
     let mut groups: BTreeMap<String, (Document, Vec<String>)> = BTreeMap::new();
     let unconditional = leaves
         .iter()
@@ -274,7 +343,9 @@ fn profile_groups(leaves: &[Leaf]) -> BTreeMap<String, Vec<String>> {
 /// yet then: `InactiveConfigDataAccessException`). A group in a profile-specific file is
 /// not refused: Spring reads that file after the profiles, so the group does nothing.
 fn refuse_profile_properties(leaves: &[Leaf], refused: &mut Vec<RefusedValue>) {
-    for leaf in leaves {
+    // Imported documents are left out: whether Spring refuses a profile property
+    // there depends on when the import is loaded, which is not modelled.
+    for leaf in leaves.iter().filter(|l| !l.imported) {
         let Some(condition) = leaf.condition.as_deref() else {
             continue;
         };
@@ -367,6 +438,11 @@ struct App {
     defaults: Vec<String>,
     /// Canonical key prefix → where its key is first written (anchors for defaults).
     prefixes: foldhash::HashMap<String, Location>,
+    /// The least order the next document's leaves may take: above every order given so
+    /// far, so a file imported by a document ranks above all of its leaves.
+    next_order: usize,
+    /// What reading the imports found to say (an import cycle).
+    notes: Vec<String>,
 }
 
 impl App {
@@ -380,14 +456,22 @@ impl App {
             included: Vec::new(),
             defaults: vec![DEFAULT_PROFILE.to_owned()],
             prefixes: foldhash::HashMap::default(),
+            next_order: 0,
+            notes: Vec::new(),
         }
     }
 }
 
-fn read_app(dir: &Path, files: &[&ParsedFile], sources: &SourceMap) -> Model {
+fn read_app(
+    dir: &Path,
+    files: &[&ParsedFile],
+    found: &imports::Found,
+    sources: &SourceMap,
+) -> Model {
     let mut app = App::empty(crate::source::unit_name(dir).into());
+    let mut chain = imports::Chain::new(files);
     for file in files {
-        read_file(file, sources, &mut app);
+        read_file(file, None, &mut chain, found, sources, &mut app);
     }
     app.groups = profile_groups(&app.leaves);
     refuse_profile_properties(&app.leaves, &mut app.refused);
@@ -429,6 +513,7 @@ fn read_app(dir: &Path, files: &[&ParsedFile], sources: &SourceMap) -> Model {
     model.services.push(service);
     model.refused_values = std::mem::take(&mut app.refused);
     model.notes = import_notes(&app.leaves, sources);
+    model.notes.append(&mut app.notes);
     // Profiles sharing a property's value would mask it once each.
     referenced.sort_by_key(|s| s.location);
     referenced.dedup_by_key(|s| s.location);
@@ -437,39 +522,28 @@ fn read_app(dir: &Path, files: &[&ParsedFile], sources: &SourceMap) -> Model {
     model
 }
 
-/// A note for each location `spring.config.import` names, which poollint does not
-/// follow: Spring Boot 2.4+ loads it as more configuration whose values override the
-/// importing document's (the reference's "Importing Additional Data"), so the pool
-/// settings it may hold are not checked. A location is shown when it is a path
-/// (`file:`, `classpath:` or none); of any other (`configserver:http://…`, which may
-/// carry a password) only its kind.
+/// A note for each location `spring.config.import` names that poollint does not
+/// follow ([`imports::resolve`] says why): Spring Boot 2.4+ loads it as more
+/// configuration whose values override the importing document's (the reference's
+/// "Importing Additional Data"), so the pool settings it may hold are not checked. A
+/// location is shown when it is a path (`file:`, `classpath:` or none); of any other
+/// (`configserver:http://…`, which may carry a password) only its kind.
 fn import_notes(leaves: &[Leaf], sources: &SourceMap) -> Vec<String> {
-    let imports = leaves.iter().filter(|l| {
-        l.canonical
-            .strip_prefix("spring.config.import")
-            .is_some_and(|rest| rest.is_empty() || rest.starts_with('['))
-            && !is_null(l)
-    });
+    let imports = leaves.iter().filter(|l| imports::is_import(l));
     let mut notes = Vec::new();
     for leaf in imports {
-        let place = sources.get(leaf.value_location.file).map_or_else(
-            || "<unknown>".to_owned(),
-            |file| {
-                let line = file.lines().line_of(leaf.value_location.span.start) + 1;
-                format!("{}:{line}", file.display)
-            },
-        );
-        // Spring binds the property to a list: a string lists locations with commas.
-        for location in leaf
-            .value
-            .split(',')
-            .map(str::trim)
-            .filter(|l| !l.is_empty())
-        {
-            notes.push(format!(
-                "{place}: spring.config.import `{}` not followed: poollint reads an application's application*.yml, .yaml and .properties files only, so the settings it imports (which override the importing document's) are not checked",
-                shown_location(location)
-            ));
+        let Some(file) = sources.get(leaf.value_location.file) else {
+            continue;
+        };
+        let line = file.lines().line_of(leaf.value_location.span.start) + 1;
+        let place = format!("{}:{line}", file.display);
+        for (_, location) in imports::locations(&leaf.value) {
+            if let imports::Target::Skip(reason) = imports::resolve(location, &file.path) {
+                notes.push(format!(
+                    "{place}: spring.config.import `{}` not followed: {reason}, so the settings it imports (which override the importing document's) are not checked",
+                    shown_location(location)
+                ));
+            }
         }
     }
     notes
@@ -594,13 +668,13 @@ fn entries_and_secrets(app: App, model: &mut Model) {
     }
 }
 
-/// Encode a leaf's rank as one number (profile file, then .properties, then document,
-/// then position).
-fn precedence(rank: (bool, bool, usize, usize)) -> u64 {
-    let (profile_file, properties, doc, order) = rank;
+/// Encode a leaf's rank as one number (tier, then .properties, then document, then
+/// position).
+fn precedence(rank: (u8, bool, usize, usize)) -> u64 {
+    let (tier, properties, doc, order) = rank;
     let clamp = |v: usize, bits: u32| (v as u64).min((1 << bits) - 1);
-    (u64::from(profile_file) << 62)
-        | (u64::from(properties) << 61)
+    (u64::from(tier.min(3)) << 61)
+        | (u64::from(properties) << 60)
         | (clamp(doc, 20) << 40)
         | clamp(order, 40)
 }
@@ -612,27 +686,55 @@ fn file_profile(path: &Path) -> Option<String> {
     stem.strip_prefix("application-").map(str::to_owned)
 }
 
-fn read_file(file: &ParsedFile, sources: &SourceMap, app: &mut App) {
-    let from_name = file_profile(&file.path).map(|name| {
-        let name: Arc<str> = name.into();
-        Arc::new(Condition {
-            any_of: vec![Expr::Name(name.to_string())],
-            label: name.clone(),
-            file: Some(name),
-            on_profile: false,
-        })
-    });
+/// Read `file`'s documents into `app`: a top-level file (`by` None), or a file a
+/// document imports (`by`). Each document's imports are read right after it, so their
+/// leaves rank above its own and below the next document's ([`imports`]).
+fn read_file(
+    file: &ParsedFile,
+    by: Option<&imports::ImportedBy>,
+    chain: &mut imports::Chain,
+    found: &imports::Found,
+    sources: &SourceMap,
+    app: &mut App,
+) {
+    // An imported file is no profile-specific file, whatever its name: Spring reads
+    // it as the import says (`ConfigDataResolutionResult.isProfileSpecific` is false).
+    let from_name = file_profile(&file.path)
+        .filter(|_| by.is_none())
+        .map(|name| {
+            let name: Arc<str> = name.into();
+            Arc::new(Condition {
+                any_of: vec![Expr::Name(name.to_string())],
+                label: name.clone(),
+                file: Some(name),
+                on_profile: false,
+            })
+        });
     let is_properties = file.format == Format::Properties;
     let source: &str = sources.get(file.id).map_or("", |f| f.text());
+    if by.is_none() {
+        chain.start(file);
+    }
     for (doc_index, root) in file.doc.roots.iter().enumerate() {
         let mut leaves = flatten(&file.doc, *root, file.id, source, &mut app.prefixes);
         let own = activation_condition(&leaves, &mut app.refused);
-        let condition = match (&from_name, own) {
-            (Some(file), Some(own)) => Some(Arc::new(file.and(own))),
-            (Some(file), None) => Some(file.clone()),
-            (None, own) => own.map(Arc::new),
+        let (condition, top) = match by {
+            Some(by) => (by.condition_with(own), by.top),
+            None => {
+                let condition = match (&from_name, own) {
+                    (Some(file), Some(own)) => Some(Arc::new(file.and(own))),
+                    (Some(file), None) => Some(file.clone()),
+                    (None, own) => own.map(Arc::new),
+                };
+                let tier = if from_name.is_some() {
+                    PROFILE_FILE
+                } else {
+                    PLAIN_FILE
+                };
+                (condition, (tier, is_properties, doc_index))
+            }
         };
-        let base = app.leaves.len();
+        let base = app.leaves.len().max(app.next_order);
         let count = leaves.len();
         for (order, leaf) in leaves.iter_mut().enumerate() {
             leaf.condition = condition.clone();
@@ -641,14 +743,31 @@ fn read_file(file: &ParsedFile, sources: &SourceMap, app: &mut App) {
             } else {
                 0
             };
-            leaf.rank = (
-                from_name.is_some(),
-                is_properties,
-                doc_index,
-                base + form + order,
-            );
+            leaf.rank = (top.0, top.1, top.2, base + form + order);
+            leaf.own_properties = is_properties;
+            leaf.imported = by.is_some();
         }
+        app.next_order = base + 2 * count;
+        let first = app.leaves.len();
         app.leaves.extend(leaves);
+        let declared = imports::declared(app.leaves.get(first..).unwrap_or_default(), &file.path);
+        let importer = imports::ImportedBy::new(condition, top, by);
+        // Variants of what a plain top-level document imports move above the
+        // profile-specific files; others stay right above their plain file.
+        let moved = by.is_none() && top.0 == PLAIN_FILE;
+        for import in declared {
+            if let Some(imported) = chain.enter(&import, &importer, found, sources, app) {
+                read_file(imported, Some(&importer), chain, found, sources, app);
+                chain.leave();
+            }
+            for (profile, variant) in found.variants_of(&import) {
+                let by = importer.variant(&profile, moved);
+                if let Some(file) = chain.enter(&variant, &by, found, sources, app) {
+                    read_file(file, Some(&by), chain, found, sources, app);
+                    chain.leave();
+                }
+            }
+        }
     }
 }
 
@@ -1042,6 +1161,8 @@ fn pool_app(app: &App) -> App {
         included: app.included.clone(),
         defaults: app.defaults.clone(),
         prefixes,
+        next_order: 0,
+        notes: Vec::new(),
     }
 }
 
@@ -1295,7 +1416,9 @@ fn flatten(
                     style: scalar.style,
                     text_start: super::written_at(source, span, &scalar.text).into(),
                     condition: None,
-                    rank: (false, false, 0, 0),
+                    rank: (PLAIN_FILE, false, 0, 0),
+                    own_properties: false,
+                    imported: false,
                     via: placeholder_via(&scalar.text),
                 });
             }
@@ -1523,15 +1646,21 @@ impl<'a> Effective<'a> {
     ) -> Self {
         let mut winners: BTreeMap<&str, &Leaf> = BTreeMap::new();
         // Profile files of later accepted profiles win over earlier ones' [SB-EXTERNAL].
+        // Moved variants rank by the document importing them first, then by profile
+        // (`moveProfileSpecific` keeps each importer's variants together).
         let key = |leaf: &Leaf| {
-            let (profile_file, properties, doc, order) = leaf.rank;
+            let (tier, properties, doc, order) = leaf.rank;
             let place = leaf
                 .condition
                 .as_deref()
                 .and_then(|c| c.file.as_deref())
                 .and_then(|file| accepted.iter().rposition(|a| a == file))
                 .unwrap_or(0);
-            (profile_file, place, properties, doc, order)
+            if tier == MOVED_VARIANT {
+                (tier, usize::from(properties), doc, place, order)
+            } else {
+                (tier, place, usize::from(properties), doc, order)
+            }
         };
         for leaf in visible {
             let slot = winners.entry(leaf.canonical.as_str()).or_insert(leaf);
@@ -2351,8 +2480,7 @@ enum Typing {
 }
 
 fn typing(leaf: &Leaf) -> Typing {
-    let (_, properties, _, _) = leaf.rank;
-    if leaf.style == ScalarStyle::Plain && !properties && leaf.via.is_none() {
+    if leaf.style == ScalarStyle::Plain && !leaf.own_properties && leaf.via.is_none() {
         Typing::Yaml11
     } else {
         Typing::Text
@@ -2603,7 +2731,9 @@ pub fn model_from_environment(scope: &str, vars: &[crate::model::EnvVar]) -> Mod
             // substitution made it from.
             text_start: var.text_map(),
             condition: None,
-            rank: (true, true, usize::MAX, order),
+            rank: (ENVIRONMENT, true, usize::MAX, order),
+            own_properties: true,
+            imported: false,
             via: placeholder_via(&var.value),
         });
     }
@@ -2637,7 +2767,8 @@ fn application_json(var: &crate::model::EnvVar, app: &mut App) {
                 location_key: var.name_location,
                 value_location: var.value_location,
                 text_start: crate::model::TextMap::Whole,
-                rank: (true, true, usize::MAX, usize::MAX / 2 + order),
+                rank: (ENVIRONMENT, true, usize::MAX, usize::MAX / 2 + order),
+                own_properties: true,
                 ..leaf
             });
         }
@@ -2704,11 +2835,12 @@ mod tests {
         assert!(broken.pools.is_empty());
     }
 
-    /// Each location `spring.config.import` names gets a note saying it is not followed
-    /// (nothing said so); a URL's credentials are not shown.
+    /// A location `spring.config.import` names that is not followed gets a note saying
+    /// why (nothing said so); files are followed, without a note; a URL's credentials
+    /// are not shown.
     #[test]
-    fn spring_config_import_locations_are_noted_as_not_followed() {
-        let text = "spring:\n  config:\n    import:\n      - optional:file:./db.yml\n      - classpath:db.yml\n      - optional:configserver:http://app:Zq9Imp01@config:8888\n---\nspring.config.import: db.properties, vault://secret\n";
+    fn spring_config_import_locations_not_followed_are_noted() {
+        let text = "spring:\n  config:\n    import:\n      - optional:file:./db.yml\n      - classpath:db.yml\n      - optional:configserver:http://app:Zq9Imp01@config:8888\n---\nspring.config.import: db.properties, vault://secret, file:/etc/app/db.yml, conf/, ${DIR}/x.yml, x.xml\n";
         let (model, _) =
             crate::ecosystems::read_one(&Spring, "application.yml", Format::Yaml, text);
         let shown: Vec<&str> = model
@@ -2719,17 +2851,20 @@ mod tests {
         assert_eq!(
             shown,
             [
-                "optional:file:./db.yml",
                 "classpath:db.yml",
                 "optional:configserver:…",
-                "db.properties",
-                "vault:…"
+                "vault:…",
+                "file:/etc/app/db.yml",
+                "${DIR}/x.yml",
+                "x.xml"
             ]
         );
         assert!(model.notes.iter().all(|n| !n.contains("Zq9Imp01")));
         assert!(
-            model.notes[0].starts_with("application.yml:4: spring.config.import")
-                && model.notes[0].contains("not followed"),
+            model.notes[0].starts_with("application.yml:5: spring.config.import")
+                && model.notes[0].contains(
+                    "not followed: the importing file is in no src/main/resources directory"
+                ),
             "{}",
             model.notes[0]
         );
@@ -2740,6 +2875,283 @@ mod tests {
             "spring.config.import=\nspring.datasource.hikari.maximum-pool-size=5\n",
         );
         assert!(model.notes.is_empty(), "{:?}", model.notes);
+    }
+
+    /// Where import locations lead: `file:` from the project directory, `classpath:`
+    /// and relative paths from the resources directory, the rest not followed.
+    #[test]
+    fn import_locations_resolve_as_spring_resolves_them() {
+        use imports::{resolve, Target};
+        let importer = Path::new("orders/src/main/resources/application.yml");
+        let file = |location: &str| match resolve(location, importer) {
+            Target::File { path, optional, .. } => Some((path, optional)),
+            _ => None,
+        };
+        let path = |p: &str| Some((PathBuf::from(p), false));
+        assert_eq!(
+            file("file:config/db.properties"),
+            path("orders/config/db.properties")
+        );
+        assert_eq!(file("file:./config/../db.yml"), path("orders/db.yml"));
+        assert_eq!(
+            file("classpath:/db/pool.yaml"),
+            path("orders/src/main/resources/db/pool.yaml")
+        );
+        assert_eq!(
+            file("db/pool.YML"),
+            path("orders/src/main/resources/db/pool.YML")
+        );
+        assert_eq!(
+            file("optional:classpath:db.properties"),
+            Some((
+                PathBuf::from("orders/src/main/resources/db.properties"),
+                true
+            ))
+        );
+        assert_eq!(file("file:config/db[.yaml]"), path("orders/config/db"));
+        for skipped in [
+            "file:/etc/db.yml",
+            "/etc/db.yml",
+            "configserver:http://x",
+            "configtree:/etc/config/",
+            "classpath*:db.yml",
+            "config/",
+            "db.json",
+            "${A}/db.yml",
+        ] {
+            assert_eq!(file(skipped), None, "{skipped}");
+        }
+        // A file beside the jar (`./application.yml`, `./config/application.yml`).
+        let beside = |importer: &str, location: &str| match resolve(location, Path::new(importer)) {
+            Target::File { path, .. } => Some(path),
+            _ => None,
+        };
+        assert_eq!(
+            beside("app/config/application.yml", "file:db.yml"),
+            Some(PathBuf::from("app/db.yml"))
+        );
+        assert_eq!(
+            beside("app/config/application.yml", "db.yml"),
+            Some(PathBuf::from("app/config/db.yml"))
+        );
+    }
+
+    /// One application: `tops` its own files, `imported` files the engine read for its
+    /// imports (paths in `app/`).
+    fn read_with_imports(tops: &[(&str, &str)], imported: &[(&str, &str)]) -> Model {
+        let dir = Path::new("app");
+        let mut sources = SourceMap::default();
+        let mut parsed: Vec<ParsedFile> = Vec::new();
+        let all = tops
+            .iter()
+            .map(|f| (f, false))
+            .chain(imported.iter().map(|f| (f, true)));
+        for ((name, text), is_imported) in all {
+            let path = dir.join(name);
+            let format = if name.ends_with(".properties") {
+                Format::Properties
+            } else {
+                Format::Yaml
+            };
+            let id = sources.add(&path, (*text).to_owned(), crate::source::Encoding::Utf8);
+            let included_from = is_imported.then(|| (parsed[0].id, 0));
+            parsed.push(ParsedFile {
+                included_from,
+                id,
+                path,
+                format,
+                doc: crate::syntax::parse(format, text),
+            });
+        }
+        let refs: Vec<&ParsedFile> = parsed.iter().collect();
+        Spring.read(&refs, &sources)
+    }
+
+    fn default_pool(model: &Model) -> Option<i64> {
+        model.pools.first().and_then(|p| p.max.get().copied())
+    }
+
+    /// Imported values override the importing document's, wherever the import is
+    /// written in it, and rank below the next document and a higher-ranked file; later
+    /// locations override earlier ones, and a nested import its importer.
+    #[test]
+    fn an_import_ranks_above_its_document_and_below_the_next() {
+        let pool = |n: u32| format!("spring.datasource.hikari.maximum-pool-size: {n}\n");
+        let a = pool(10);
+        let b = pool(20);
+        let db = "spring.datasource.hikari.maximum-pool-size=40\n";
+        /// The application's files, the imported files, the default pool's size.
+        type Case<'a> = (Vec<(&'a str, String)>, Vec<(&'a str, &'a str)>, i64);
+        let cases: Vec<Case> = vec![
+            (vec![("application.yml", format!("{}spring.config.import: db.properties\n", pool(5)))], vec![("db.properties", db)], 40),
+            (vec![("application.yml", format!("spring.config.import: db.properties\n{}", pool(5)))], vec![("db.properties", db)], 40),
+            (vec![("application.yml", format!("spring.config.import: db.properties\n---\n{}", pool(7)))], vec![("db.properties", db)], 7),
+            (vec![("application.yml", "spring.config.import: a.yml, b.yml\n".to_owned())], vec![("a.yml", &a), ("b.yml", &b)], 20),
+            (vec![("application.yml", "spring.config.import: b.yml, a.yml\n".to_owned())], vec![("a.yml", &a), ("b.yml", &b)], 10),
+            (vec![("application.yml", "spring.config.import: c.yml\n".to_owned())], vec![("c.yml", "spring.config.import: a.yml\nspring.datasource.hikari.maximum-pool-size: 30\n"), ("a.yml", &a)], 10),
+            (vec![("application.yml", "spring.config.import: c.yml, b.yml\n".to_owned())], vec![("c.yml", "spring.config.import: a.yml\n"), ("a.yml", &a), ("b.yml", &b)], 20),
+            (vec![("application.yml", "spring.config.import: db.properties\n".to_owned()), ("application.properties", "spring.datasource.hikari.maximum-pool-size=9\n".to_owned())], vec![("db.properties", db)], 9),
+        ];
+        for (tops, imported, expected) in cases {
+            let tops: Vec<(&str, &str)> = tops.iter().map(|(n, t)| (*n, t.as_str())).collect();
+            let model = read_with_imports(&tops, &imported);
+            assert_eq!(
+                default_pool(&model),
+                Some(expected),
+                "{tops:?} {imported:?}"
+            );
+            assert!(model.notes.is_empty(), "{:?}", model.notes);
+        }
+    }
+
+    /// An import in an `on-profile` document is read in that profile only, with the
+    /// imported document's own condition too; a profile-specific file another file
+    /// imports is read as that import, not for its profile.
+    #[test]
+    fn an_import_in_a_profile_document_applies_in_that_profile_only() {
+        let app = "spring.datasource.hikari.maximum-pool-size: 5\n---\nspring.config.activate.on-profile: prod\nspring.config.import: prod-db.yml\n";
+        let prod_db = "spring.datasource.hikari.maximum-pool-size: 50\n---\nspring.config.activate.on-profile: eu\nspring.datasource.hikari.maximum-pool-size: 60\n";
+        let model = read_with_imports(&[("application.yml", app)], &[("prod-db.yml", prod_db)]);
+        let pools = pools_by_profile(&model);
+        assert!(pools.contains(&(None, Some(5))), "{pools:?}");
+        assert!(
+            pools.contains(&(Some("prod".to_owned()), Some(50))),
+            "{pools:?}"
+        );
+        assert!(
+            pools.contains(&(Some("eu,prod".to_owned()), Some(60)))
+                || pools.contains(&(Some("prod,eu".to_owned()), Some(60))),
+            "{pools:?}"
+        );
+        assert!(
+            !pools.contains(&(Some("eu".to_owned()), Some(60))),
+            "{pools:?}"
+        );
+        let model = read_with_imports(
+            &[
+                (
+                    "application.yml",
+                    "spring.config.import: application-db.yml\n",
+                ),
+                (
+                    "application-db.yml",
+                    "spring.datasource.hikari.maximum-pool-size: 30\n",
+                ),
+            ],
+            &[],
+        );
+        assert_eq!(pools_by_profile(&model), [(None, Some(30))]);
+    }
+
+    /// The profile-specific variants of an imported file are read in their profile:
+    /// those of a file a plain top-level document imports above the profile-specific
+    /// files (`moveProfileSpecific`), others right above their plain file.
+    #[test]
+    fn profile_specific_variants_of_an_import_are_read_in_their_profile() {
+        let model = read_with_imports(
+            &[
+                (
+                    "application.yml",
+                    "spring.config.import: db.properties\nspring.datasource.hikari.maximum-pool-size: 5\n",
+                ),
+                (
+                    "application-prod.yml",
+                    "spring.datasource.hikari.maximum-pool-size: 30\n",
+                ),
+            ],
+            &[
+                ("db.properties", "spring.datasource.hikari.maximum-pool-size=40\n"),
+                ("db-prod.properties", "spring.datasource.hikari.maximum-pool-size=50\n"),
+                ("db-eu.properties", "spring.datasource.hikari.maximum-pool-size=60\n"),
+            ],
+        );
+        let pools = pools_by_profile(&model);
+        for expected in [(None, 40), (Some("prod"), 50), (Some("eu"), 60)] {
+            let expected = (expected.0.map(str::to_owned), Some(expected.1));
+            assert!(pools.contains(&expected), "{expected:?} in {pools:?}");
+        }
+        let model = read_with_imports(
+            &[
+                (
+                    "application.yml",
+                    "spring.datasource.hikari.maximum-pool-size: 5\n",
+                ),
+                (
+                    "application-prod.yml",
+                    "spring.config.import: x.yml\nspring.datasource.hikari.maximum-pool-size: 30\n",
+                ),
+                (
+                    "application-eu.yml",
+                    "spring.datasource.hikari.maximum-pool-size: 35\n",
+                ),
+            ],
+            &[
+                ("x.yml", "spring.datasource.hikari.maximum-pool-size: 20\n"),
+                (
+                    "x-eu.yml",
+                    "spring.datasource.hikari.maximum-pool-size: 25\n",
+                ),
+            ],
+        );
+        let pools = pools_by_profile(&model);
+        assert!(
+            pools.contains(&(Some("prod".to_owned()), Some(20))),
+            "{pools:?}"
+        );
+        assert!(
+            pools.contains(&(Some("eu".to_owned()), Some(35))),
+            "{pools:?}"
+        );
+    }
+
+    /// A directory location reads the application files in it, `.properties` above
+    /// `.yml`.
+    #[test]
+    fn a_directory_import_reads_its_application_files() {
+        let model = read_with_imports(
+            &[("application.yml", "spring.config.import: optional:conf/\n")],
+            &[
+                (
+                    "conf/application.properties",
+                    "spring.datasource.hikari.maximum-pool-size=40\n",
+                ),
+                (
+                    "conf/application.yml",
+                    "spring.datasource.hikari.maximum-pool-size: 30\n",
+                ),
+            ],
+        );
+        assert_eq!(default_pool(&model), Some(40));
+        assert!(model.notes.is_empty(), "{:?}", model.notes);
+    }
+
+    /// An import leading back to a file on the way to it adds nothing, with a note;
+    /// an import of a file read already elsewhere adds nothing, silently.
+    #[test]
+    fn an_import_cycle_ends_with_a_note() {
+        let model = read_with_imports(
+            &[(
+                "application.yml",
+                "spring.config.import: a.yml\nspring.datasource.hikari.maximum-pool-size: 5\n",
+            )],
+            &[
+                ("a.yml", "spring.config.import: b.yml, application.yml\n"),
+                (
+                    "b.yml",
+                    "spring.config.import: a.yml\nspring.datasource.hikari.maximum-pool-size: 20\n",
+                ),
+            ],
+        );
+        assert_eq!(default_pool(&model), Some(20));
+        assert_eq!(model.notes.len(), 2, "{:?}", model.notes);
+        assert!(
+            model.notes[0].starts_with(
+                "app/b.yml:1: spring.config.import `a.yml` adds nothing: app/a.yml is read already"
+            ) && model.notes[1]
+                .starts_with("app/a.yml:1: spring.config.import `application.yml` adds nothing"),
+            "{:?}",
+            model.notes
+        );
     }
 
     /// `spring.profiles.active` resolved with a deployment's variables: a variable fills

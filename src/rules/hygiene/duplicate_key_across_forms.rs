@@ -75,7 +75,8 @@ fn by_application(model: &Model) -> Vec<Application<'_>> {
     let mut last: Option<(&'static str, &Arc<str>, usize)> = None;
     let checked = RUNNERS
         .iter()
-        .flat_map(|&(ecosystem, runner)| model.entries.of(ecosystem).map(move |e| (runner, e)));
+        .flat_map(|&(ecosystem, runner)| model.entries.of(ecosystem).map(move |e| (runner, e)))
+        .filter(|(_, e)| !is_per_document(e));
     for (runner, entry) in checked {
         let slot = match last {
             Some((r, scope, slot)) if r == runner && Arc::ptr_eq(scope, &entry.scope) => slot,
@@ -106,6 +107,19 @@ const RUNNERS: [(Ecosystem, &str); 2] = [
     (Ecosystem::Spring, "Spring Boot"),
     (Ecosystem::Postgres, "PostgreSQL"),
 ];
+
+/// Whether an entry is a Spring property each document keeps for itself, which no
+/// other document overrides: `spring.config.import` (Spring Boot binds it per document,
+/// `ConfigDataProperties.get` on each contributor, and reads every document's imports),
+/// so an imported file importing more is no second value of it.
+fn is_per_document(entry: &ConfigEntry) -> bool {
+    entry.ecosystem == Ecosystem::Spring
+        && entry
+            .canonical
+            .as_str()
+            .strip_prefix("spring.config.import")
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with('['))
+}
 
 fn value(entry: &ConfigEntry) -> &str {
     entry.value.as_deref().unwrap_or("").trim()
