@@ -125,13 +125,7 @@ impl Includes<'_> {
             directive.name,
             written_target(directive)
         );
-        self.report
-            .diagnostics
-            .push(engine_rules::parse_error::with_severity(
-                location(includer, directive),
-                &message,
-                Severity::Warning,
-            ));
+        self.report_at(includer, directive, &message, Severity::Warning);
     }
 
     /// True when `directive`, in `includer` at `depth` includes below the top file,
@@ -153,13 +147,7 @@ impl Includes<'_> {
             directive.name,
             written_target(directive)
         );
-        self.report
-            .diagnostics
-            .push(engine_rules::parse_error::with_severity(
-                location(includer, directive),
-                &message,
-                severity,
-            ));
+        self.report_at(includer, directive, &message, severity);
         true
     }
 
@@ -308,27 +296,34 @@ impl Includes<'_> {
             "include cycle: `{}` includes itself (directly or through other files); {consequence}; remove the include that leads back",
             source::display_path(target)
         );
-        self.report
-            .diagnostics
-            .push(engine_rules::parse_error::with_severity(
-                location(includer, directive),
-                &message,
-                severity,
-            ));
+        self.report_at(includer, directive, &message, severity);
         true
     }
 
     fn error(&mut self, includer: &ParsedFile, directive: &Directive, message: String) {
-        let location = location(includer, directive);
+        self.report_at(includer, directive, &message, Severity::Error);
+    }
+
+    /// A `parse-error` of `severity` at `directive`'s argument.
+    fn report_at(
+        &mut self,
+        includer: &ParsedFile,
+        directive: &Directive,
+        message: &str,
+        severity: Severity,
+    ) {
         self.report
             .diagnostics
-            .push(engine_rules::parse_error::at(location, &message));
+            .push(engine_rules::parse_error::with_severity(
+                location(includer, directive),
+                message,
+                severity,
+            ));
     }
 
     /// A relative include that is not in the repository: a warning, since the file may
     /// be created at deploy time, but its settings are not checked.
     fn missing(&mut self, includer: &ParsedFile, directive: &Directive) {
-        let location = location(includer, directive);
         // mysys/my_default.cc ignores what reading a `!include` returns, and stops at a
         // directory `!includedir` cannot list.
         let consequence = match directive.name.as_str() {
@@ -341,13 +336,7 @@ impl Includes<'_> {
             directive.name,
             written_target(directive)
         );
-        self.report
-            .diagnostics
-            .push(engine_rules::parse_error::with_severity(
-                location,
-                &message,
-                Severity::Warning,
-            ));
+        self.report_at(includer, directive, &message, Severity::Warning);
     }
 }
 

@@ -274,10 +274,16 @@ fn classpath_root(dir: &Path) -> Option<PathBuf> {
 /// Whether a text may set `spring.config.import`: most files do not, and are not
 /// flattened again to find out.
 fn mentions_import(text: &str) -> bool {
+    // Built once: a finder made for each of thousands of files cost more than the search.
+    static FINDERS: std::sync::LazyLock<[memchr::memmem::Finder<'static>; 2]> =
+        std::sync::LazyLock::new(|| {
+            [
+                memchr::memmem::Finder::new(b"mport"),
+                memchr::memmem::Finder::new(b"MPORT"),
+            ]
+        });
     let bytes = text.as_bytes();
-    [&b"mport"[..], b"MPORT"]
-        .iter()
-        .any(|needle| memchr::memmem::find(bytes, needle).is_some())
+    FINDERS.iter().any(|finder| finder.find(bytes).is_some())
 }
 
 /// Each import location `file` declares: where, as written, and where it leads.
@@ -365,6 +371,7 @@ fn missing_message(location: &str, path: &Path, classpath: bool) -> String {
 
 /// The files a unit's reading may find imports among: every file the engine gave,
 /// by path.
+#[derive(Default)]
 pub(super) struct Found<'f> {
     by_path: HashMap<PathBuf, &'f ParsedFile>,
     /// Profile-specific files (`application-db.yml`) another file imports: Spring loads
@@ -375,15 +382,19 @@ pub(super) struct Found<'f> {
 
 impl<'f> Found<'f> {
     pub(super) fn new(files: &[&'f ParsedFile], sources: &SourceMap) -> Self {
+        let text = |file: &ParsedFile| sources.get(file.id).map_or("", |f| f.text());
+        // Most applications import nothing: then nothing is looked up by path.
+        if !files.iter().any(|file| mentions_import(text(file))) {
+            return Found::default();
+        }
         let mut by_path: HashMap<PathBuf, &ParsedFile> = HashMap::new();
         for file in files {
             by_path.entry(normalise(&file.path)).or_insert(file);
         }
         let mut imported_profile_files = HashSet::new();
         for file in files {
-            let text = sources.get(file.id).map_or("", |f| f.text());
             let own = normalise(&file.path);
-            for (_, _, target) in file_imports(file, text) {
+            for (_, _, target) in file_imports(file, text(file)) {
                 if let Target::File { path, .. } = target {
                     if path != own && file_profile(&path).is_some() {
                         imported_profile_files.insert(path);
@@ -420,7 +431,8 @@ impl<'f> Found<'f> {
     /// Whether `file` is one of the application's own files, read for itself.
     pub(super) fn is_top_level(&self, file: &ParsedFile) -> bool {
         file.included_from.is_none()
-            && !self.imported_profile_files.contains(&normalise(&file.path))
+            && (self.imported_profile_files.is_empty()
+                || !self.imported_profile_files.contains(&normalise(&file.path)))
     }
 }
 
@@ -527,48 +539,65 @@ pub(super) fn declared(leaves: &[Leaf], importer: &Path) -> Vec<Declared> {
 }
 
 /// The files read so far for one application, and the chain of imports being read.
-pub(super) struct Chain {
-    read: HashSet<PathBuf>,
-    /// The top-level file, then each file imported on the way to the current one.
+/// Paths are worked out at the first import: most applications have none.
+pub(super) struct Chain<'f> {
+    /// The application's own files: Spring loads them all before any import, so
+    /// importing one adds nothing.
+    tops: &'f [&'f ParsedFile],
+    /// The files read, once an import is read.
+    read: Option<HashSet<PathBuf>>,
+    /// The path of the top-level file being read, as found.
+    top: Option<PathBuf>,
+    /// The top-level file, then each file imported on the way to the current one, once
+    /// an import of the top-level file is read.
     path: Vec<PathBuf>,
 }
 
-impl Chain {
-    /// Before reading `tops`, the application's own files: Spring loads them all before
-    /// any import, so importing one adds nothing.
-    pub(super) fn new(tops: &[&ParsedFile]) -> Self {
+impl<'f> Chain<'f> {
+    /// Before reading `tops`, the application's own files.
+    pub(super) fn new(tops: &'f [&'f ParsedFile]) -> Self {
         Chain {
-            read: tops.iter().map(|f| normalise(&f.path)).collect(),
+            tops,
+            read: None,
+            top: None,
             path: Vec::new(),
         }
     }
 
     /// Start reading top-level file `file`.
     pub(super) fn start(&mut self, file: &ParsedFile) {
-        self.path = vec![normalise(&file.path)];
+        self.top = Some(file.path.clone());
+        self.path.clear();
     }
 
     /// The file `declared` imports, to read now, or None: read already (a note when it
     /// closes a cycle), not read by the engine (which said why), or too deep.
-    pub(super) fn enter<'f>(
+    pub(super) fn enter<'a>(
         &mut self,
         declared: &Declared,
         by: &ImportedBy,
-        found: &Found<'f>,
+        found: &Found<'a>,
         sources: &SourceMap,
         app: &mut App,
-    ) -> Option<&'f ParsedFile> {
+    ) -> Option<&'a ParsedFile> {
         if by.depth > crate::engine::MAX_COMPANION_DEPTH {
             return None;
         }
-        if self.read.contains(&declared.path) {
+        let tops = self.tops;
+        let read = self
+            .read
+            .get_or_insert_with(|| tops.iter().map(|f| normalise(&f.path)).collect());
+        if self.path.is_empty() {
+            self.path.extend(self.top.as_deref().map(normalise));
+        }
+        if read.contains(&declared.path) {
             if self.path.contains(&declared.path) {
                 app.notes.push(cycle_note(declared, sources));
             }
             return None;
         }
         let file = found.by_path.get(&declared.path).copied()?;
-        self.read.insert(declared.path.clone());
+        read.insert(declared.path.clone());
         self.path.push(declared.path.clone());
         Some(file)
     }
