@@ -85,6 +85,18 @@ const TREE_NAMES: &[&str] = &[
     "application-prod.properties",
     "configmap.yaml",
     "poollint.toml",
+    // Files other files name or are read beside: a Rails app's Procfile and lockfile,
+    // node-config's and PM2's files, a Puma environment file, a Spring import and a
+    // compose base file.
+    "Procfile",
+    "Gemfile.lock",
+    "config/default.json",
+    "config/production.json",
+    "ecosystem.config.js",
+    "pm2.json",
+    "config/puma/production.rb",
+    "db.properties",
+    "common.yml",
 ];
 
 /// Where [`check_tree`] writes files: the root or one of two applications.
