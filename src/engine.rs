@@ -1207,8 +1207,10 @@ struct Companions {
 }
 
 /// Most rounds of companions one unit's files are asked for: a compose `extends:`
-/// chain across files names one more file a round (compose bounds chains itself).
-const MAX_COMPANION_ROUNDS: usize = 34;
+/// chain across files names one more file a round, and the compose reader follows at
+/// most [`ecosystems::compose::MAX_EXTENDS`] bases; one round more names the last
+/// one's companions, and one more finds nothing new.
+const MAX_COMPANION_ROUNDS: usize = ecosystems::compose::MAX_EXTENDS + 2;
 
 impl Companions {
     /// Read the companions the unit's `files` name, appending them (once each) to it;

@@ -28,13 +28,18 @@ fn demand(dir: &std::path::Path) -> serde_json::Value {
 
 /// The messages of the findings of `rule` (`--select` keeps `parse-error` too).
 fn messages(dir: &std::path::Path, rule: &str) -> Vec<String> {
+    findings_field(dir, rule, "message")
+}
+
+/// The `field` (`message`, `path`, …) of each finding of `rule` in `dir`.
+fn findings_field(dir: &std::path::Path, rule: &str, field: &str) -> Vec<String> {
     let report = json(&["check", "--select", rule], dir);
     report["diagnostics"]
         .as_array()
         .expect("diagnostics")
         .iter()
         .filter(|d| d["rule"] == rule)
-        .map(|d| d["message"].as_str().unwrap_or("").to_owned())
+        .map(|d| d[field].as_str().unwrap_or("").to_owned())
         .collect()
 }
 
@@ -543,15 +548,8 @@ fn a_finding_in_an_imported_file_points_into_it() {
             &format!("{HIKARI}0\n"),
         ),
     ]);
-    let report = json(&["check", "--select", "pool-size-invalid"], dir.path());
-    let found: Vec<String> = report["diagnostics"]
-        .as_array()
-        .expect("diagnostics")
-        .iter()
-        .filter(|d| d["rule"] == "pool-size-invalid")
-        .map(|d| d["path"].as_str().unwrap_or("").to_owned())
-        .collect();
-    assert_eq!(found.len(), 1, "{report}");
+    let found = findings_field(dir.path(), "pool-size-invalid", "path");
+    assert_eq!(found.len(), 1, "{found:?}");
     assert!(found[0].ends_with("db/pool.yml"), "{found:?}");
 }
 
@@ -574,15 +572,8 @@ fn a_profile_specific_variant_of_an_import_is_read() {
             &format!("{HIKARI}0\n"),
         ),
     ]);
-    let report = json(&["check", "--select", "pool-size-invalid"], dir.path());
-    let found: Vec<String> = report["diagnostics"]
-        .as_array()
-        .expect("diagnostics")
-        .iter()
-        .filter(|d| d["rule"] == "pool-size-invalid")
-        .map(|d| d["path"].as_str().unwrap_or("").to_owned())
-        .collect();
-    assert_eq!(found.len(), 1, "{report}");
+    let found = findings_field(dir.path(), "pool-size-invalid", "path");
+    assert_eq!(found.len(), 1, "{found:?}");
     assert!(found[0].ends_with("db/pool-prod.yml"), "{found:?}");
 }
 

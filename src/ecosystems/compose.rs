@@ -70,7 +70,7 @@ pub struct Compose;
 const DOTENV: Format = Format::Ini(Dialect::DotEnv);
 
 /// Most services one `extends:` chain follows (Compose refuses a cycle; this bounds it).
-const MAX_EXTENDS: usize = 32;
+pub(crate) const MAX_EXTENDS: usize = 32;
 
 impl Reader for Compose {
     fn ecosystem(&self) -> Ecosystem {
@@ -1448,16 +1448,12 @@ fn written_environment_of(layer: Layer<'_>) -> Vec<Written> {
                 };
                 let value_start = start + name.len() + 1;
                 Some(Written {
-                    var: EnvVar {
-                        name: name.to_owned(),
-                        value: value.to_owned(),
-                        name_location: location(Span::new(start, start + name.len())),
-                        value_location: location(Span::new(value_start, value_start + value.len())),
-                        moved: false,
-                        parts: None,
-                        unknown_from: None,
-                        verbatim: false,
-                    },
+                    var: EnvVar::written(
+                        name.to_owned(),
+                        value.to_owned(),
+                        location(Span::new(start, start + name.len())),
+                        location(Span::new(value_start, value_start + value.len())),
+                    ),
                     alone: false,
                 })
             })
@@ -1488,16 +1484,12 @@ fn written_environment_of(layer: Layer<'_>) -> Vec<Written> {
                     Span::new(span.start + o, span.start + o + value.len())
                 });
             Some(Written {
-                var: EnvVar {
-                    name: name.to_owned(),
-                    value: value.to_owned(),
+                var: EnvVar::written(
+                    name.to_owned(),
+                    value.to_owned(),
                     name_location,
-                    value_location: location(value_span),
-                    moved: false,
-                    parts: None,
-                    unknown_from: None,
-                    verbatim: false,
-                },
+                    location(value_span),
+                ),
                 alone: false,
             })
         })
@@ -1531,16 +1523,7 @@ fn split_command(layer: Layer<'_>, node: NodeId) -> Vec<(String, Span)> {
 
 /// An `environment:` name written without a value, at `at`.
 fn alone(name: &str, at: Location) -> EnvVar {
-    EnvVar {
-        name: name.to_owned(),
-        value: String::new(),
-        name_location: at,
-        value_location: at,
-        moved: false,
-        parts: None,
-        unknown_from: None,
-        verbatim: false,
-    }
+    EnvVar::written(name.to_owned(), String::new(), at, at)
 }
 
 /// A variable as the container receives it: Compose interpolates `${VAR:-default}`
@@ -1967,7 +1950,7 @@ mod tests {
     use super::{interpolate, shell_words, Compose, Variable, DOTENV};
     use crate::ecosystems::{ParsedFile, Reader};
     use crate::model::{Model, Val};
-    use crate::source::{Encoding, FileId, SourceMap, Span};
+    use crate::source::{FileId, SourceMap, Span};
     use crate::syntax::Format;
 
     #[test]
@@ -2158,14 +2141,8 @@ mod tests {
     fn read_with(compose: &str, companions: &[(&str, &str)]) -> (Model, SourceMap) {
         let mut sources = SourceMap::default();
         let mut add = |path: &str, text: &str, format: Format, from: Option<FileId>| {
-            let id = sources.add(Path::new(path), text.to_owned(), Encoding::Utf8);
-            ParsedFile {
-                id,
-                path: path.into(),
-                format,
-                doc: crate::syntax::parse(format, text),
-                included_from: from.map(|f| (f, 0)),
-            }
+            let from = from.map(|f| (f, 0));
+            crate::ecosystems::parsed_in(&mut sources, Path::new(path), text, format, from)
         };
         let main = add("docker-compose.yml", compose, Format::Yaml, None);
         let mut files = vec![main.clone()];
@@ -2429,14 +2406,8 @@ mod tests {
         let compose = "services:\n  web:\n    extends: {file: common/base.yml, service: app}\n  worker:\n    profiles: [jobs]\n    extends: {file: ./common/base.yml, service: chained}\n";
         let mut sources = SourceMap::default();
         let mut parse = |path: &str, text: &str, format: Format, from: Option<FileId>| {
-            let id = sources.add(Path::new(path), text.to_owned(), Encoding::Utf8);
-            ParsedFile {
-                id,
-                path: path.into(),
-                format,
-                doc: crate::syntax::parse(format, text),
-                included_from: from.map(|f| (f, 0)),
-            }
+            let from = from.map(|f| (f, 0));
+            crate::ecosystems::parsed_in(&mut sources, Path::new(path), text, format, from)
         };
         let main = parse("docker-compose.yml", compose, Format::Yaml, None);
         let base = parse("common/base.yml", BASE, Format::Yaml, Some(main.id));

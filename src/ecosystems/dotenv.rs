@@ -473,16 +473,7 @@ mod tests {
             file: FileId(3),
             span: Span::new(50, 50 + value.len()),
         };
-        EnvVar {
-            name: name.into(),
-            value: value.into(),
-            name_location: at,
-            value_location: at,
-            moved: false,
-            parts: None,
-            unknown_from: None,
-            verbatim: false,
-        }
+        EnvVar::written(name.into(), value.into(), at, at)
     }
 
     /// A deployment's Prisma URL makes a pool located in the deployment file (its last

@@ -1050,21 +1050,19 @@ mod tests {
 
     #[test]
     fn azure_connection_string_variables_are_connection_strings() {
-        let var = |name: &str, value: &str| crate::model::EnvVar {
-            name: name.to_owned(),
-            value: value.to_owned(),
-            name_location: Location {
-                file: FileId(0),
-                span: Span::new(0, 0),
-            },
-            value_location: Location {
-                file: FileId(0),
-                span: Span::new(0, value.len()),
-            },
-            moved: false,
-            parts: None,
-            unknown_from: None,
-            verbatim: false,
+        let var = |name: &str, value: &str| {
+            crate::model::EnvVar::written(
+                name.to_owned(),
+                value.to_owned(),
+                Location {
+                    file: FileId(0),
+                    span: Span::new(0, 0),
+                },
+                Location {
+                    file: FileId(0),
+                    span: Span::new(0, value.len()),
+                },
+            )
         };
         let model = model_from_environment(&[
             var(

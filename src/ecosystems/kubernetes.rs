@@ -417,16 +417,8 @@ fn resolve_environment(
                 for (key, value, at) in entries {
                     let name = format!("{prefix}{key}");
                     bindings.insert(name.clone(), bind(source, &name, value, *at));
-                    out.vars.push(EnvVar {
-                        name,
-                        value: value.clone(),
-                        name_location: *name_location,
-                        value_location: *at,
-                        moved: false,
-                        parts: None,
-                        unknown_from: None,
-                        verbatim: false,
-                    });
+                    out.vars
+                        .push(EnvVar::written(name, value.clone(), *name_location, *at));
                 }
             }
             EnvItem::Literal(var) => {
@@ -466,16 +458,12 @@ fn resolve_environment(
                     continue;
                 };
                 bindings.insert(name.clone(), bind(*source, name, value, *at));
-                out.vars.push(EnvVar {
-                    name: name.clone(),
-                    value: value.clone(),
-                    name_location: *name_location,
-                    value_location: *at,
-                    moved: false,
-                    parts: None,
-                    unknown_from: None,
-                    verbatim: false,
-                });
+                out.vars.push(EnvVar::written(
+                    name.clone(),
+                    value.clone(),
+                    *name_location,
+                    *at,
+                ));
             }
             EnvItem::Unknown {
                 name,
@@ -1317,19 +1305,15 @@ impl ObjectReader<'_> {
                 let name_location = self.location(name);
                 let entry = match self.doc.get(item, "value") {
                     Some(value) => self.doc.text(value).map(|v| {
-                        EnvItem::Literal(EnvVar {
-                            name: var_name.to_owned(),
-                            value: v.to_owned(),
+                        EnvItem::Literal(EnvVar::written(
+                            var_name.to_owned(),
+                            v.to_owned(),
                             name_location,
-                            value_location: Location {
+                            Location {
                                 file: self.file,
                                 span: super::inner_span(text, self.doc.span(value), v),
                             },
-                            moved: false,
-                            parts: None,
-                            unknown_from: None,
-                            verbatim: false,
-                        })
+                        ))
                     }),
                     None => self.value_reference(item, var_name, name_location),
                 };

@@ -772,6 +772,27 @@ pub(crate) fn nested_braces_len(text: &str) -> Option<usize> {
     None
 }
 
+/// `text` added to `sources` as the file at `path` and parsed in `format`, as the
+/// engine hands files to readers (the readers' unit tests); `included_from`: the file
+/// that names it, and where.
+#[cfg(test)]
+pub(crate) fn parsed_in(
+    sources: &mut SourceMap,
+    path: &Path,
+    text: &str,
+    format: Format,
+    included_from: Option<(FileId, usize)>,
+) -> ParsedFile {
+    let id = sources.add(path, text.to_owned(), crate::source::Encoding::Utf8);
+    ParsedFile {
+        included_from,
+        id,
+        path: path.to_path_buf(),
+        format,
+        doc: crate::syntax::parse(format, text),
+    }
+}
+
 /// Read `(path, text)` files together with `reader`, each in the format `reader`
 /// recognises from its path, as the engine reads a batch (the readers' unit tests).
 #[cfg(test)]
@@ -781,19 +802,7 @@ pub(crate) fn read_files(reader: &dyn Reader, files: &[(&str, &str)]) -> Model {
         .iter()
         .filter_map(|(path, text)| {
             let format = reader.recognise(Path::new(path))?;
-            let id = sources.add(
-                Path::new(path),
-                (*text).to_owned(),
-                crate::source::Encoding::Utf8,
-            );
-            let doc = crate::syntax::parse(format, text);
-            Some(ParsedFile {
-                included_from: None,
-                id,
-                path: (*path).into(),
-                format,
-                doc,
-            })
+            Some(parsed_in(&mut sources, Path::new(path), text, format, None))
         })
         .collect();
     // The companions the files name among `files` (the engine reads them from disk),
@@ -809,18 +818,13 @@ pub(crate) fn read_files(reader: &dyn Reader, files: &[(&str, &str)]) -> Model {
             if companions.iter().any(|c| c.path == companion.path) {
                 continue;
             }
-            let id = sources.add(
+            companions.push(parsed_in(
+                &mut sources,
                 Path::new(path),
-                (*text).to_owned(),
-                crate::source::Encoding::Utf8,
-            );
-            companions.push(ParsedFile {
-                included_from: Some((file.id, companion.at.start)),
-                id,
-                path: companion.path.clone(),
-                format: companion.format,
-                doc: crate::syntax::parse(companion.format, text),
-            });
+                text,
+                companion.format,
+                Some((file.id, companion.at.start)),
+            ));
         }
     }
     parsed.append(&mut companions);
@@ -837,18 +841,7 @@ pub(crate) fn read_one(
     text: &str,
 ) -> (Model, SourceMap) {
     let mut sources = SourceMap::default();
-    let id = sources.add(
-        Path::new(path),
-        text.to_owned(),
-        crate::source::Encoding::Utf8,
-    );
-    let file = ParsedFile {
-        included_from: None,
-        id,
-        path: path.into(),
-        format,
-        doc: crate::syntax::parse(format, text),
-    };
+    let file = parsed_in(&mut sources, Path::new(path), text, format, None);
     (reader.read(&[&file], &sources), sources)
 }
 

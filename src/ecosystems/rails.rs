@@ -3186,14 +3186,8 @@ mod tests {
             span: Span::new(100, 100 + value.len()),
         };
         crate::model::EnvVar {
-            name: "DATABASE_URL".into(),
-            value: value.into(),
-            name_location: at,
-            value_location: at,
-            moved: false,
-            parts: None,
             unknown_from: unknown_from.map(str::to_owned),
-            verbatim: false,
+            ..crate::model::EnvVar::written("DATABASE_URL".into(), value.into(), at, at)
         }
     }
 

@@ -2809,15 +2809,8 @@ mod tests {
             file: crate::source::FileId(0),
             span: Span::default(),
         };
-        let var = |name: &str, value: &str| crate::model::EnvVar {
-            name: name.to_owned(),
-            value: value.to_owned(),
-            name_location: at,
-            value_location: at,
-            moved: false,
-            parts: None,
-            unknown_from: None,
-            verbatim: false,
+        let var = |name: &str, value: &str| {
+            crate::model::EnvVar::written(name.to_owned(), value.to_owned(), at, at)
         };
         let json = r#"{"spring":{"datasource":{"hikari":{"maximum-pool-size":60}}}}"#;
         for vars in [
@@ -2953,15 +2946,14 @@ mod tests {
             } else {
                 Format::Yaml
             };
-            let id = sources.add(&path, (*text).to_owned(), crate::source::Encoding::Utf8);
             let included_from = is_imported.then(|| (parsed[0].id, 0));
-            parsed.push(ParsedFile {
-                included_from,
-                id,
-                path,
+            parsed.push(crate::ecosystems::parsed_in(
+                &mut sources,
+                &path,
+                text,
                 format,
-                doc: crate::syntax::parse(format, text),
-            });
+                included_from,
+            ));
         }
         let refs: Vec<&ParsedFile> = parsed.iter().collect();
         Spring.read(&refs, &sources)
@@ -3172,14 +3164,8 @@ mod tests {
             span: Span::default(),
         };
         let var = |name: &str, value: &str, unknown: bool| EnvVar {
-            name: name.to_owned(),
-            value: value.to_owned(),
-            name_location: at,
-            value_location: at,
-            moved: false,
-            parts: None,
             unknown_from: unknown.then(|| "a Secret".into()),
-            verbatim: false,
+            ..EnvVar::written(name.to_owned(), value.to_owned(), at, at)
         };
         let both = Some(Val::Known(vec!["dev".to_owned(), "eu".to_owned()]));
         assert_eq!(active_with(&[var("A", "dev", false)]), both);

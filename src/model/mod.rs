@@ -846,6 +846,26 @@ pub struct EnvVar {
 }
 
 impl EnvVar {
+    /// A variable as written in a file: its value is the text at `value_location`, and
+    /// known.
+    pub fn written(
+        name: String,
+        value: String,
+        name_location: Location,
+        value_location: Location,
+    ) -> Self {
+        EnvVar {
+            name,
+            value,
+            name_location,
+            value_location,
+            moved: false,
+            parts: None,
+            unknown_from: None,
+            verbatim: false,
+        }
+    }
+
     /// The definition of `name` the process sees in `environment`: its last one.
     pub fn last_named<'e>(environment: &'e [EnvVar], name: &str) -> Option<&'e EnvVar> {
         environment.iter().rev().find(|v| v.name == name)
