@@ -11,7 +11,8 @@
 
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
-use std::ops::Bound;
+use std::fmt::Write as _;
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
@@ -116,8 +117,10 @@ impl Reader for Spring {
 #[derive(Debug, Clone)]
 struct Leaf {
     location_key: Location,
-    raw_key: String,
-    canonical: String,
+    /// The key as written and its canonical form, shared with the config entries made
+    /// from them (built once from [`flatten`]'s buffers, not as strings of their own).
+    raw_key: EntryKey,
+    canonical: EntryKey,
     value: String,
     /// Where the value is: in the key's file, except for a deployment variable from a
     /// ConfigMap in another file (`envFrom`, `configMapKeyRef`).
@@ -142,6 +145,9 @@ struct Leaf {
     /// The placeholder variable the value goes through, found once: every setting and
     /// entry made from this leaf needs it.
     via: Option<String>,
+    /// Whether the key is written in the dashed form ([`is_dashed_form`]), found while
+    /// the key is built (a file's documents rank their leaves by it).
+    dashed: bool,
 }
 
 /// [`Leaf::rank`] tiers. An application's own plain files (`application.yml`).
@@ -443,9 +449,38 @@ struct App {
     next_order: usize,
     /// What reading the imports found to say (an import cycle).
     notes: Vec<String>,
+    /// The leaves in canonical key order ([`App::by_key`]), once asked for: the leaves
+    /// are all read by then.
+    by_key: std::sync::OnceLock<Vec<(usize, bool)>>,
 }
 
 impl App {
+    /// The indices of the leaves in canonical key order (a key's leaves in the order
+    /// read), each with whether it is the first of its key: sorted once per
+    /// application, where each profile's [`Effective`] sorted the keys again (it showed
+    /// in profiles). Asked for once every leaf is read.
+    fn by_key(&self) -> &[(usize, bool)] {
+        self.by_key.get_or_init(|| {
+            let mut order: Vec<(&str, usize)> = self
+                .leaves
+                .iter()
+                .enumerate()
+                .map(|(i, leaf)| (leaf.canonical.as_str(), i))
+                .collect();
+            // By key, then in the order read.
+            order.sort_unstable();
+            let mut previous = None;
+            order
+                .into_iter()
+                .map(|(key, i)| {
+                    let first = previous != Some(key);
+                    previous = Some(key);
+                    (i, first)
+                })
+                .collect()
+        })
+    }
+
     /// An application named `scope` with nothing read yet: no profile but `default`.
     fn empty(scope: Arc<str>) -> Self {
         App {
@@ -455,9 +490,12 @@ impl App {
             groups: BTreeMap::new(),
             included: Vec::new(),
             defaults: vec![DEFAULT_PROFILE.to_owned()],
-            prefixes: foldhash::HashMap::default(),
+            // About the keys one application's files hold as prefixes: no rehashing
+            // while the first file is read.
+            prefixes: foldhash::HashMap::with_capacity_and_hasher(64, Default::default()),
             next_order: 0,
             notes: Vec::new(),
+            by_key: std::sync::OnceLock::new(),
         }
     }
 }
@@ -631,7 +669,7 @@ fn referenced_value(leaf: &Leaf) -> Option<Secret> {
             span,
         },
         kind: "referenced password",
-        key: leaf.raw_key.clone(),
+        key: leaf.raw_key.to_string(),
         literal: false,
         scrub_messages: true,
     })
@@ -654,8 +692,8 @@ fn entries_and_secrets(app: App, model: &mut Model) {
         model.entries.push(ConfigEntry {
             ecosystem: Ecosystem::Spring,
             file: leaf.location_key.file,
-            key: EntryKey::from(leaf.raw_key),
-            canonical: EntryKey::from(leaf.canonical),
+            key: leaf.raw_key,
+            canonical: leaf.canonical,
             key_span: leaf.location_key.span,
             value: Some(leaf.value),
             value_span,
@@ -716,8 +754,19 @@ fn read_file(
         chain.start(file);
     }
     for (doc_index, root) in file.doc.roots.iter().enumerate() {
-        let mut leaves = flatten(&file.doc, *root, file.id, source, &mut app.prefixes);
-        let own = activation_condition(&leaves, &mut app.refused);
+        let first = app.leaves.len();
+        flatten_into(
+            &file.doc,
+            *root,
+            file.id,
+            source,
+            &mut app.prefixes,
+            &mut app.leaves,
+        );
+        let own = activation_condition(
+            app.leaves.get(first..).unwrap_or_default(),
+            &mut app.refused,
+        );
         let (condition, top) = match by {
             Some(by) => (by.condition_with(own), by.top),
             None => {
@@ -734,22 +783,16 @@ fn read_file(
                 (condition, (tier, is_properties, doc_index))
             }
         };
-        let base = app.leaves.len().max(app.next_order);
-        let count = leaves.len();
-        for (order, leaf) in leaves.iter_mut().enumerate() {
+        let base = first.max(app.next_order);
+        let count = app.leaves.len() - first;
+        for (order, leaf) in app.leaves.iter_mut().skip(first).enumerate() {
             leaf.condition = condition.clone();
-            let form = if is_dashed_form(&leaf.raw_key) {
-                count
-            } else {
-                0
-            };
+            let form = if leaf.dashed { count } else { 0 };
             leaf.rank = (top.0, top.1, top.2, base + form + order);
             leaf.own_properties = is_properties;
             leaf.imported = by.is_some();
         }
         app.next_order = base + 2 * count;
-        let first = app.leaves.len();
-        app.leaves.extend(leaves);
         let declared = imports::declared(app.leaves.get(first..).unwrap_or_default(), &file.path);
         let importer = imports::ImportedBy::new(condition, top, by);
         // Variants of what a plain top-level document imports move above the
@@ -782,18 +825,36 @@ fn read_file(
 fn is_dashed_form(raw_key: &str) -> bool {
     let mut elements = key_parts(raw_key).peekable();
     while let Some(element) = elements.next() {
-        let name = element.split('[').next().unwrap_or("");
+        let name = element
+            .bytes()
+            .position(|b| b == b'[')
+            .and_then(|at| element.get(..at))
+            .unwrap_or(element);
         let lower = |b: u8| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-';
         if !name.bytes().all(lower) {
             return false;
         }
         if elements.peek().is_none() {
-            if let Some(property) = hikari::property_for(&hikari::canonical(name)) {
+            if let Some(property) = dashed_property(name) {
                 return name == property;
             }
         }
     }
     true
+}
+
+/// The HikariCP property a name of lower case letters, digits and `-` binds to (its
+/// canonical form is the name without `-`), found without building that form: this
+/// is asked for every key of every file.
+fn dashed_property(name: &str) -> Option<&'static str> {
+    // Longer than any property's canonical form (the longest has 26 bytes).
+    let mut canonical = [0u8; 32];
+    let mut len = 0;
+    for b in name.bytes().filter(|b| *b != b'-') {
+        *canonical.get_mut(len)? = b;
+        len += 1;
+    }
+    hikari::property_for_bytes(canonical.get(..len)?)
 }
 
 /// Whether a canonical key is a document's profile condition:
@@ -1090,7 +1151,8 @@ fn active_with_environment(app: &App) -> Option<Arc<crate::model::ActiveWithEnvi
         {
             placeholder_names(&leaf.value, &mut names);
         }
-        let named = |l: &&Leaf| names.contains(&l.raw_key) || names.contains(&l.canonical);
+        let named =
+            |l: &&Leaf| names.contains(l.raw_key.as_str()) || names.contains(l.canonical.as_str());
         let (more, others): (Vec<&Leaf>, Vec<&Leaf>) = rest.into_iter().partition(named);
         rest = others;
         level = more.len();
@@ -1127,8 +1189,8 @@ fn pool_app(app: &App) -> App {
     let mut pool_prefixes: BTreeSet<&str> = BTreeSet::from(["spring.datasource", HIKARI_PREFIX]);
     let mut placeholders: BTreeSet<String> = BTreeSet::new();
     for leaf in &app.leaves {
-        if let Some((parent, last)) = leaf.canonical.rsplit_once('.') {
-            if DISTINCTIVE.contains(&last) && !NOT_HIKARI.iter().any(|n| parent.starts_with(n)) {
+        if let Some(parent) = distinctive_parent(&leaf.canonical) {
+            if !NOT_HIKARI.iter().any(|n| parent.starts_with(n)) {
                 pool_prefixes.insert(parent);
             }
         }
@@ -1144,8 +1206,8 @@ fn pool_app(app: &App) -> App {
         .iter()
         .filter(|l| {
             under_pool(&l.canonical)
-                || placeholders.contains(&l.raw_key)
-                || placeholders.contains(&l.canonical)
+                || placeholders.contains(l.raw_key.as_str())
+                || placeholders.contains(l.canonical.as_str())
         })
         .cloned()
         .collect();
@@ -1163,6 +1225,7 @@ fn pool_app(app: &App) -> App {
         prefixes,
         next_order: 0,
         notes: Vec::new(),
+        by_key: std::sync::OnceLock::new(),
     }
 }
 
@@ -1213,13 +1276,15 @@ impl<'k> Iterator for KeyParts<'k> {
     fn next(&mut self) -> Option<&'k str> {
         loop {
             let rest = self.rest?;
-            // An element ends at a dot outside brackets, so each starts at depth 0.
+            // An element ends at a dot outside brackets, so each starts at depth 0. The
+            // three are ASCII, which no byte of another UTF-8 character equals: bytes
+            // are read, not decoded characters.
             let mut depth = 0usize;
-            let dot = rest.char_indices().find_map(|(i, c)| {
-                match c {
-                    '[' => depth += 1,
-                    ']' => depth = depth.saturating_sub(1),
-                    '.' if depth == 0 => return Some(i),
+            let dot = rest.bytes().enumerate().find_map(|(i, b)| {
+                match b {
+                    b'[' => depth += 1,
+                    b']' => depth = depth.saturating_sub(1),
+                    b'.' if depth == 0 => return Some(i),
                     _ => {}
                 }
                 None
@@ -1245,58 +1310,39 @@ impl<'k> Iterator for KeyParts<'k> {
 /// `spring.jpa.properties.*` (passed to Hibernate verbatim [SB-HOWTO]) and map-valued
 /// Hikari properties (driver property names are case-sensitive).
 pub fn canonical_key<S: AsRef<str>>(parts: &[S]) -> String {
-    CanonicalKey::of(parts).text
+    let mut text = String::new();
+    let mut verbatim = false;
+    for part in parts {
+        push_canonical_element(&mut text, 0, &mut verbatim, part.as_ref());
+    }
+    text
 }
 
-/// A canonical key built one element at a time (so every prefix of a key costs one
-/// element, not the whole prefix again); `verbatim` once inside a verbatim subtree.
-#[derive(Debug, Clone, Default)]
-struct CanonicalKey {
-    text: String,
-    verbatim: bool,
-}
-
-impl CanonicalKey {
-    fn of<S: AsRef<str>>(parts: &[S]) -> Self {
-        let mut key = CanonicalKey::default();
-        for part in parts {
-            key.push(part.as_ref());
-        }
-        key
+/// Append the element `part` to the canonical key that starts at byte `start` of `text`
+/// (a key of its own, or the last of several in [`flatten`]'s buffer); `verbatim` says
+/// whether the key is inside a verbatim subtree already, and is updated for the key
+/// with `part`.
+fn push_canonical_element(text: &mut String, start: usize, verbatim: &mut bool, part: &str) {
+    // Canonical forms of the map-valued Hikari properties, computed once.
+    static MAP_PROPERTIES: std::sync::LazyLock<Vec<String>> = std::sync::LazyLock::new(|| {
+        hikari::MAP_PROPERTIES
+            .iter()
+            .map(|m| hikari::canonical(m))
+            .collect()
+    });
+    if text.len() > start {
+        text.push('.');
     }
-
-    /// A copy with room for `extra` more bytes: a plain clone is sized exactly, so the
-    /// next push would reallocate it (once per mapping entry of every file).
-    fn with_room(&self, extra: usize) -> Self {
-        let mut text = String::with_capacity(self.text.len() + extra);
-        text.push_str(&self.text);
-        CanonicalKey {
-            text,
-            verbatim: self.verbatim,
-        }
+    if *verbatim {
+        text.push_str(part);
+        return;
     }
-
-    fn push(&mut self, part: &str) {
-        // Canonical forms of the map-valued Hikari properties, computed once.
-        static MAP_PROPERTIES: std::sync::LazyLock<Vec<String>> = std::sync::LazyLock::new(|| {
-            hikari::MAP_PROPERTIES
-                .iter()
-                .map(|m| hikari::canonical(m))
-                .collect()
-        });
-        if !self.text.is_empty() {
-            self.text.push('.');
-        }
-        if self.verbatim {
-            self.text.push_str(part);
-            return;
-        }
-        let start = self.text.len();
-        hikari::push_canonical(&mut self.text, part);
-        let (parent, canonical) = self.text.split_at(start);
-        self.verbatim = (parent == "spring.jpa." && canonical == "properties")
-            || MAP_PROPERTIES.iter().any(|m| m == canonical);
-    }
+    let element_start = text.len();
+    hikari::push_canonical(text, part);
+    let parent = text.get(start..element_start).unwrap_or("");
+    let canonical = text.get(element_start..).unwrap_or("");
+    *verbatim = (parent == "spring.jpa." && canonical == "properties")
+        || MAP_PROPERTIES.iter().any(|m| m == canonical);
 }
 
 /// One element of a key path in [`flatten`]'s arena, with the index of the element
@@ -1319,6 +1365,155 @@ fn path_parts<'p>(parts: &'p [PathPart], last: Option<usize>) -> Vec<&'p str> {
     out
 }
 
+/// The key texts of the nodes [`flatten`] has still to walk, in buffers shared by the
+/// whole walk (a key is its parent's and one more element: an own string for each
+/// mapping entry, and joining each leaf's raw key from its elements, showed in
+/// profiles). A node's texts are ranges of the buffers of the parity of its depth: a
+/// child's texts start as a copy of its parent's, which a string cannot make of itself
+/// before Rust 1.87 (`String::extend_from_within`).
+struct KeyTexts {
+    canonical: [String; 2],
+    raw: [String; 2],
+}
+
+impl Default for KeyTexts {
+    /// Room for the keys of most documents' pending nodes: the buffers do not grow
+    /// while they are walked.
+    fn default() -> Self {
+        let buffer = || String::with_capacity(256);
+        KeyTexts {
+            canonical: [buffer(), buffer()],
+            raw: [buffer(), buffer()],
+        }
+    }
+}
+
+/// The buffer of the nodes of `odd` depth or of even depth.
+fn of_parity(buffers: &mut [String; 2], odd: bool) -> &mut String {
+    let [even_buffer, odd_buffer] = buffers;
+    if odd {
+        odd_buffer
+    } else {
+        even_buffer
+    }
+}
+
+/// The buffer of a parent's texts (of `odd` depth or not) and the one of its children's.
+fn parent_and_children(buffers: &mut [String; 2], odd: bool) -> (&str, &mut String) {
+    let [even_buffer, odd_buffer] = buffers;
+    if odd {
+        (odd_buffer, even_buffer)
+    } else {
+        (even_buffer, odd_buffer)
+    }
+}
+
+/// A node still to walk in [`flatten`].
+struct Pending {
+    node: NodeId,
+    /// The last element of its key path (None: the root's empty path).
+    path: Option<usize>,
+    /// Its canonical key and its key as written, in [`KeyTexts`]' buffers of odd depth
+    /// or even.
+    canonical: Range<usize>,
+    raw: Range<usize>,
+    odd: bool,
+    /// Whether its canonical key is inside a verbatim subtree ([`canonical_key`]).
+    verbatim: bool,
+    /// What [`is_dashed_form`] needs of the elements before the last: whether each is
+    /// lower case letters, digits and `-`, and whether any has a bracket (its raw key
+    /// may then split otherwise than its elements: it is read again).
+    lower: bool,
+    bracketed: bool,
+    key_span: Span,
+    /// Whether it is reached through an alias.
+    aliased: bool,
+    /// The lengths of the buffers once the texts of this node and its siblings were
+    /// written: what is past them was written for nodes walked before this one (the
+    /// children of earlier siblings), so the buffers are cut back there, and hold at
+    /// most the keys of the nodes on the stack.
+    written: ([usize; 2], [usize; 2]),
+}
+
+impl KeyTexts {
+    /// Start the texts of a child of `parent` as a copy of the parent's: where they
+    /// start in the child's buffers (canonical, raw).
+    fn start_child(&mut self, parent: &Pending) -> (usize, usize) {
+        let (from, to) = parent_and_children(&mut self.canonical, parent.odd);
+        let canonical_start = to.len();
+        to.push_str(from.get(parent.canonical.clone()).unwrap_or(""));
+        let (from, to) = parent_and_children(&mut self.raw, parent.odd);
+        let raw_start = to.len();
+        to.push_str(from.get(parent.raw.clone()).unwrap_or(""));
+        (canonical_start, raw_start)
+    }
+
+    /// The buffers' lengths, to cut them back to ([`Pending::written`]).
+    fn lengths(&self) -> ([usize; 2], [usize; 2]) {
+        let [even_canonical, odd_canonical] = &self.canonical;
+        let [even_raw, odd_raw] = &self.raw;
+        (
+            [even_canonical.len(), odd_canonical.len()],
+            [even_raw.len(), odd_raw.len()],
+        )
+    }
+
+    fn truncate(&mut self, (canonical, raw): ([usize; 2], [usize; 2])) {
+        for (buffer, len) in self.canonical.iter_mut().zip(canonical) {
+            buffer.truncate(len);
+        }
+        for (buffer, len) in self.raw.iter_mut().zip(raw) {
+            buffer.truncate(len);
+        }
+    }
+
+    /// A child's key texts: its parent's (`canonical`, `raw`) and then `elements`
+    /// (`on_element` sees the canonical key after each); then whether its canonical key
+    /// is verbatim, and its elements lower case and bracketed ([`Pending`]).
+    fn child<'k>(
+        &mut self,
+        parent: &Pending,
+        elements: impl Iterator<Item = &'k str>,
+        mut on_element: impl FnMut(&str, &'k str, bool),
+    ) -> (Range<usize>, Range<usize>, [bool; 3]) {
+        let (canonical_start, raw_start) = self.start_child(parent);
+        let canonical = of_parity(&mut self.canonical, !parent.odd);
+        let raw = of_parity(&mut self.raw, !parent.odd);
+        let mut verbatim = parent.verbatim;
+        let (mut lower, mut bracketed) = (parent.lower, parent.bracketed);
+        let mut elements = elements.peekable();
+        while let Some(part) = elements.next() {
+            for b in part.bytes() {
+                match b {
+                    b'[' | b']' => bracketed = true,
+                    b'a'..=b'z' | b'0'..=b'9' | b'-' => {}
+                    _ => lower = false,
+                }
+            }
+            push_canonical_element(canonical, canonical_start, &mut verbatim, part);
+            if raw.len() > raw_start {
+                raw.push('.');
+            }
+            raw.push_str(part);
+            let key = canonical.get(canonical_start..).unwrap_or("");
+            on_element(key, part, elements.peek().is_none());
+        }
+        (
+            canonical_start..canonical.len(),
+            raw_start..raw.len(),
+            [verbatim, lower, bracketed],
+        )
+    }
+
+    /// A node's canonical key and its key as written.
+    fn texts(&mut self, pending: &Pending) -> (&str, &str) {
+        let canonical = of_parity(&mut self.canonical, pending.odd);
+        let canonical = canonical.get(pending.canonical.clone()).unwrap_or("");
+        let raw = of_parity(&mut self.raw, pending.odd);
+        (canonical, raw.get(pending.raw.clone()).unwrap_or(""))
+    }
+}
+
 /// Walk one document iteratively, returning its scalar leaves and recording where each
 /// key prefix is written.
 fn flatten(
@@ -1329,15 +1524,40 @@ fn flatten(
     prefixes: &mut foldhash::HashMap<String, Location>,
 ) -> Vec<Leaf> {
     let mut leaves = Vec::new();
+    flatten_into(doc, root, file, source, prefixes, &mut leaves);
+    leaves
+}
+
+/// [`flatten`] appending to `leaves` (an application's, which would otherwise copy
+/// every leaf once more).
+fn flatten_into(
+    doc: &Document,
+    root: NodeId,
+    file: crate::source::FileId,
+    source: &str,
+    prefixes: &mut foldhash::HashMap<String, Location>,
+    leaves: &mut Vec<Leaf>,
+) {
     let mut parts: Vec<PathPart> = Vec::new();
-    // (node, last element of its key path (None: the root's empty path), canonical key,
-    // span of the key, whether it is reached through an alias).
-    let mut stack: Vec<(NodeId, Option<usize>, CanonicalKey, Span, bool)> =
-        vec![(root, None, CanonicalKey::default(), Span::default(), false)];
+    let mut keys = KeyTexts::default();
+    let mut stack: Vec<Pending> = vec![Pending {
+        node: root,
+        path: None,
+        canonical: 0..0,
+        raw: 0..0,
+        odd: false,
+        verbatim: false,
+        lower: true,
+        bracketed: false,
+        key_span: Span::default(),
+        aliased: false,
+        written: ([0; 2], [0; 2]),
+    }];
     let mut alias_work = 0usize;
-    while let Some((node, path, canonical, key_span, aliased)) = stack.pop() {
-        let resolved = doc.resolve(node);
-        let aliased = aliased || resolved != node;
+    while let Some(pending) = stack.pop() {
+        keys.truncate(pending.written);
+        let resolved = doc.resolve(pending.node);
+        let aliased = pending.aliased || resolved != pending.node;
         // Past the bound, what aliases add is skipped; the keys after them are still
         // read (a bound that stopped the walk lost the pool set after an alias bomb).
         if aliased {
@@ -1347,70 +1567,124 @@ fn flatten(
             }
         }
         let node = resolved;
+        let first_child = stack.len();
         match doc.node(node).map(|n| &n.kind) {
-            Some(NodeKind::Map(_)) => {
-                let mut children = Vec::new();
-                for entry in doc.entries(node) {
-                    let Some(key) = doc.text(entry.key) else {
+            Some(NodeKind::Map(own)) => {
+                // Most mappings merge nothing: their own entries are read as they are,
+                // without collecting them.
+                let merges = doc.has_merge_key(node);
+                let merged = if merges {
+                    doc.entries(node)
+                } else {
+                    Vec::new()
+                };
+                let own = own.iter().filter(|_| !merges).map(|e| (e.key, e.value));
+                let entries = own.chain(merged.iter().map(|e| (e.key, e.value)));
+                for (key_node, value) in entries {
+                    let Some(key) = doc.text(key_node) else {
                         continue;
                     };
-                    let span = doc.span(entry.key);
-                    let mut child = path;
-                    // The key's elements, their dots and a first dot at most.
-                    let mut child_key = canonical.with_room(key.len() + 1);
+                    let span = doc.span(key_node);
+                    let mut child = pending.path;
                     // Prefixes are looked up as anchors of pools and JPA settings, which
                     // are mappings: a key holding a scalar is never one (and most are).
                     let value_is_map = matches!(
-                        doc.node(doc.resolve(entry.value)).map(|n| &n.kind),
+                        doc.node(doc.resolve(value)).map(|n| &n.kind),
                         Some(NodeKind::Map(_))
                     );
-                    let mut elements = key_parts(key).peekable();
-                    while let Some(part) = elements.next() {
-                        child_key.push(part);
-                        let is_prefix = value_is_map || elements.peek().is_some();
-                        if is_prefix && !prefixes.contains_key(&child_key.text) {
-                            prefixes.insert(child_key.text.clone(), Location { file, span });
-                        }
-                        parts.push(PathPart {
-                            parent: child,
-                            text: Cow::Borrowed(part),
+                    let (canonical, raw, [verbatim, lower, bracketed]) =
+                        keys.child(&pending, key_parts(key), |prefix, part, last| {
+                            if (value_is_map || !last) && !prefixes.contains_key(prefix) {
+                                prefixes.insert(prefix.to_owned(), Location { file, span });
+                            }
+                            parts.push(PathPart {
+                                parent: child,
+                                text: Cow::Borrowed(part),
+                            });
+                            child = Some(parts.len() - 1);
                         });
-                        child = Some(parts.len() - 1);
-                    }
-                    children.push((entry.value, child, child_key, span, aliased));
+                    stack.push(Pending {
+                        node: value,
+                        path: child,
+                        canonical,
+                        raw,
+                        odd: !pending.odd,
+                        verbatim,
+                        lower,
+                        bracketed,
+                        key_span: span,
+                        aliased,
+                        written: ([0; 2], [0; 2]),
+                    });
                 }
-                stack.extend(children.into_iter().rev());
             }
             Some(NodeKind::Seq(items)) => {
-                let mut children = Vec::with_capacity(items.len());
                 for (i, item) in items.iter().enumerate() {
                     // The index goes on the last element: `hosts[0]`.
-                    let last = path.and_then(|p| parts.get(p));
-                    let child = match last.map(|l| (l.parent, format!("{}[{i}]", l.text))) {
+                    let last = pending.path.and_then(|p| parts.get(p));
+                    let index = last.map(|l| (l.parent, format!("{}[{i}]", l.text)));
+                    let (canonical_start, raw_start) = keys.start_child(&pending);
+                    let canonical = of_parity(&mut keys.canonical, !pending.odd);
+                    // The key is recomputed from the path below.
+                    canonical.truncate(canonical_start);
+                    let raw = of_parity(&mut keys.raw, !pending.odd);
+                    let index_added = index.is_some();
+                    let child = match index {
                         Some((parent, text)) => {
                             parts.push(PathPart {
                                 parent,
                                 text: Cow::Owned(text),
                             });
+                            let _ = write!(raw, "[{i}]");
                             Some(parts.len() - 1)
                         }
-                        None => path,
+                        None => pending.path,
                     };
                     // Rare in pool configuration: recompute the key from the path.
-                    let child_key = CanonicalKey::of(&path_parts(&parts, child));
-                    children.push((*item, child, child_key, key_span, aliased));
+                    let mut verbatim = false;
+                    for part in path_parts(&parts, child) {
+                        push_canonical_element(canonical, canonical_start, &mut verbatim, part);
+                    }
+                    stack.push(Pending {
+                        node: *item,
+                        path: child,
+                        canonical: canonical_start..canonical.len(),
+                        raw: raw_start..raw.len(),
+                        odd: !pending.odd,
+                        verbatim,
+                        lower: pending.lower,
+                        // The index is a bracket.
+                        bracketed: pending.bracketed || index_added,
+                        key_span: pending.key_span,
+                        aliased,
+                        written: ([0; 2], [0; 2]),
+                    });
                 }
-                stack.extend(children.into_iter().rev());
             }
-            Some(NodeKind::Scalar(scalar)) if path.is_some() => {
+            Some(NodeKind::Scalar(scalar)) if pending.path.is_some() => {
                 let span = doc.span(node);
+                let (canonical, raw) = keys.texts(&pending);
+                let dashed = if pending.bracketed {
+                    is_dashed_form(raw)
+                } else {
+                    // The raw key's elements are the parts (none has a bracket).
+                    let last = pending.path.and_then(|p| parts.get(p));
+                    let last = last.map_or("", |part| part.text.as_ref());
+                    pending.lower && dashed_property(last).is_none_or(|p| p == last)
+                };
+                let raw_key = EntryKey::new(raw);
                 leaves.push(Leaf {
                     location_key: Location {
                         file,
-                        span: key_span,
+                        span: pending.key_span,
                     },
-                    raw_key: path_parts(&parts, path).join("."),
-                    canonical: canonical.text,
+                    // A key written in canonical form is one shared text.
+                    canonical: if canonical == raw {
+                        raw_key.clone()
+                    } else {
+                        EntryKey::new(canonical)
+                    },
+                    raw_key,
                     value: scalar.text.clone(),
                     value_location: Location { file, span },
                     style: scalar.style,
@@ -1420,12 +1694,19 @@ fn flatten(
                     own_properties: false,
                     imported: false,
                     via: placeholder_via(&scalar.text),
+                    dashed,
                 });
             }
             _ => {}
         }
+        // The children are walked in order, so the first is pushed last.
+        let written = keys.lengths();
+        let children = stack.get_mut(first_child..).unwrap_or_default();
+        children.reverse();
+        for child in children {
+            child.written = written;
+        }
     }
-    leaves
 }
 
 /// A span inside a leaf's value, or the whole value when the text was escaped.
@@ -1520,7 +1801,7 @@ fn secrets_in(leaf: &Leaf) -> Vec<Secret> {
             span,
         },
         kind,
-        key: leaf.raw_key.clone(),
+        key: leaf.raw_key.to_string(),
         literal,
         scrub_messages: true,
     };
@@ -1553,7 +1834,15 @@ fn secrets_in(leaf: &Leaf) -> Vec<Secret> {
             }
         }
     }
-    for range in password_ranges(&leaf.value) {
+    // A password in a value is after `@` or `=` (what `password_ranges` looks for
+    // first, one character at a time): one byte search rejects most values.
+    let may_hold_password = leaf.value.bytes().any(|b| b == b'@' || b == b'=');
+    let in_value = if may_hold_password {
+        password_ranges(&leaf.value)
+    } else {
+        Vec::new()
+    };
+    for range in in_value {
         let literal = !leaf
             .value
             .get(range.clone())
@@ -1572,7 +1861,11 @@ fn secrets_in(leaf: &Leaf) -> Vec<Secret> {
 /// (`data-source-properties[password]` and `….[password]` bind the map key `password`,
 /// as Spring Boot's `Map` binding does).
 fn last_name(canonical: &str) -> &str {
-    let last = canonical.rsplit('.').next().unwrap_or("");
+    // A byte search from the end (asked for every leaf): `.` is ASCII.
+    let last = match canonical.bytes().rposition(|b| b == b'.') {
+        Some(dot) => canonical.get(dot + 1..).unwrap_or(""),
+        None => canonical,
+    };
     match last
         .strip_suffix(']')
         .and_then(|inner| inner.rsplit_once('['))
@@ -1611,7 +1904,8 @@ fn is_password_key(canonical_element: &str) -> bool {
 /// The winning value of every canonical key for one profile.
 struct Effective<'a> {
     profile: Option<&'a str>,
-    winners: BTreeMap<&'a str, &'a Leaf>,
+    /// Each canonical key set and its winning leaf, in key order.
+    winners: Vec<(&'a str, &'a Leaf)>,
     /// A deployment's variables, which placeholders take before the files' properties
     /// (environment variables rank above config files among Spring's property sources):
     /// empty but where the deployment's environment is known ([`SpringProfiles`]).
@@ -1623,28 +1917,25 @@ impl<'a> Effective<'a> {
     /// default profile), its pools named `profile`.
     fn for_profile(app: &'a App, active: &[String], profile: Option<&'a str>) -> Self {
         let accepted = accepted_profiles(active, &app.included, &app.groups, &app.defaults);
-        let visible = app
-            .leaves
-            .iter()
-            .filter(|l| l.condition.as_deref().is_none_or(|c| c.matches(&accepted)));
-        Self::of(visible, &accepted, profile)
+        let visible = |l: &Leaf| l.condition.as_deref().is_none_or(|c| c.matches(&accepted));
+        Self::of(app, visible, &accepted, profile)
     }
 
     /// The configuration of the documents read in every profile: what Spring Boot binds
     /// the profile properties from, before any profile document is active
     /// (`ConfigDataEnvironment.withProfiles`).
     fn unconditional(app: &'a App) -> Self {
-        let leaves = app.leaves.iter().filter(|l| l.condition.is_none());
-        Self::of(leaves, &[], None)
+        Self::of(app, |l: &Leaf| l.condition.is_none(), &[], None)
     }
 
-    /// The winners among `visible` with `accepted` the accepted profiles.
+    /// The winners among `app`'s `visible` leaves with `accepted` the accepted profiles.
     fn of(
-        visible: impl Iterator<Item = &'a Leaf>,
+        app: &'a App,
+        visible: impl Fn(&Leaf) -> bool,
         accepted: &[String],
         profile: Option<&'a str>,
     ) -> Self {
-        let mut winners: BTreeMap<&str, &Leaf> = BTreeMap::new();
+        let mut winners: Vec<(&str, &Leaf)> = Vec::new();
         // Profile files of later accepted profiles win over earlier ones' [SB-EXTERNAL].
         // Moved variants rank by the document importing them first, then by profile
         // (`moveProfileSpecific` keeps each importer's variants together).
@@ -1662,10 +1953,26 @@ impl<'a> Effective<'a> {
                 (tier, place, usize::from(properties), doc, order)
             }
         };
-        for leaf in visible {
-            let slot = winners.entry(leaf.canonical.as_str()).or_insert(leaf);
-            if key(leaf) >= key(slot) {
-                *slot = leaf;
+        // Whether the last winner is of the key being read.
+        let mut in_key = false;
+        for (i, first) in app.by_key() {
+            let Some(leaf) = app.leaves.get(*i) else {
+                continue;
+            };
+            in_key &= !first;
+            if !visible(leaf) {
+                continue;
+            }
+            match winners.last_mut() {
+                Some((_, slot)) if in_key => {
+                    if key(leaf) >= key(slot) {
+                        *slot = leaf;
+                    }
+                }
+                _ => {
+                    winners.push((leaf.canonical.as_str(), leaf));
+                    in_key = true;
+                }
             }
         }
         Effective {
@@ -1676,7 +1983,26 @@ impl<'a> Effective<'a> {
     }
 
     fn get(&self, canonical: &str) -> Option<&'a Leaf> {
-        self.winners.get(canonical).copied()
+        let at = self
+            .winners
+            .binary_search_by(|(key, _)| (*key).cmp(canonical))
+            .ok()?;
+        self.winners.get(at).map(|(_, leaf)| *leaf)
+    }
+
+    /// The keys set and their winners from `from` on, in key order (keys sharing a
+    /// prefix are adjacent).
+    fn winners_from(&self, from: &str) -> impl Iterator<Item = (&'a str, &'a Leaf)> + '_ {
+        let at = self.winners.partition_point(|(key, _)| *key < from);
+        self.winners.get(at..).unwrap_or_default().iter().copied()
+    }
+
+    fn keys(&self) -> impl Iterator<Item = &'a str> + '_ {
+        self.winners.iter().map(|(key, _)| *key)
+    }
+
+    fn leaves(&self) -> impl Iterator<Item = &'a Leaf> + '_ {
+        self.winners.iter().map(|(_, leaf)| *leaf)
     }
 
     /// The deployment's variable a placeholder names (its last definition), by its exact
@@ -1701,7 +2027,7 @@ impl<'a> Effective<'a> {
             let parts: Vec<&str> = key_parts(name).collect();
             self.get(&canonical_key(&parts))
         } else {
-            self.winners.values().find(|l| l.raw_key == name).copied()
+            self.leaves().find(|l| l.raw_key == name)
         }
     }
 }
@@ -1765,10 +2091,13 @@ fn active_library(effective: &Effective) -> Library {
 
 fn pools_of(app: &App, effective: &Effective) -> Vec<Pool> {
     let mut pools = Vec::new();
+    // Keys sharing a prefix are adjacent in the sorted map: the first key from the
+    // prefix on has it when any has.
+    const DATASOURCE: &str = "spring.datasource.";
     let has_datasource = effective
-        .winners
-        .keys()
-        .any(|k| k.starts_with("spring.datasource."));
+        .winners_from(DATASOURCE)
+        .next()
+        .is_some_and(|(k, _)| k.starts_with(DATASOURCE));
     if has_datasource && active_library(effective) == Library::HikariCp {
         pools.push(hikari_pool(app, effective, HIKARI_PREFIX, true));
     }
@@ -1781,17 +2110,24 @@ fn pools_of(app: &App, effective: &Effective) -> Vec<Pool> {
 /// Prefixes holding Hikari-only property names outside `spring.datasource.hikari`.
 fn custom_hikari_prefixes(effective: &Effective) -> BTreeSet<String> {
     effective
-        .winners
         .keys()
-        .filter_map(|k| k.rsplit_once('.'))
-        .filter(|(parent, last)| {
-            DISTINCTIVE.contains(last)
-                && *parent != HIKARI_PREFIX
+        .filter_map(distinctive_parent)
+        .filter(|parent| {
+            *parent != HIKARI_PREFIX
                 && *parent != "spring.datasource"
                 && !NOT_HIKARI.iter().any(|n| parent.starts_with(n))
         })
-        .map(|(parent, _)| parent.to_owned())
+        .map(str::to_owned)
         .collect()
+}
+
+/// The parent of a canonical key whose last element is one of [`DISTINCTIVE`]
+/// (`app.db.maximumpoolsize` → `app.db`): compared from the end, as most keys (every
+/// key of every profile is asked) end otherwise.
+fn distinctive_parent(canonical: &str) -> Option<&str> {
+    DISTINCTIVE
+        .iter()
+        .find_map(|last| canonical.strip_suffix(last)?.strip_suffix('.'))
 }
 
 /// Reads the settings of one Hikari pool at `prefix`.
@@ -1809,16 +2145,14 @@ impl<'a> PoolReader<'a> {
     fn new(effective: &'a Effective<'a>, prefix: &'a str, anchor: Option<Location>) -> Self {
         // Keys sharing a prefix are adjacent in the sorted map.
         let own = effective
-            .winners
-            .range::<str, _>((Bound::Included(prefix), Bound::Unbounded))
+            .winners_from(prefix)
             .take_while(|(k, _)| k.starts_with(prefix))
-            .filter_map(|(k, leaf)| Some((k.get(prefix.len()..)?.strip_prefix('.')?, *leaf)))
+            .filter_map(|(k, leaf)| Some((k.get(prefix.len()..)?.strip_prefix('.')?, leaf)))
             .collect();
         let display_prefix = match prefix {
             HIKARI_PREFIX => HIKARI_PREFIX.to_owned(),
             other => effective
-                .winners
-                .values()
+                .leaves()
                 .find(|l| l.canonical.starts_with(other))
                 .and_then(|l| l.raw_key.rsplit_once('.').map(|(p, _)| p.to_owned()))
                 .unwrap_or_else(|| other.to_owned()),
@@ -2025,10 +2359,7 @@ fn pool_user(r: &PoolReader, framework: bool) -> Option<String> {
 fn connection_info(effective: &Effective, url: &Setting<String>) -> Option<ConnectionInfo> {
     let text = url.get()?;
     let location = url.location()?;
-    let leaf = effective
-        .winners
-        .values()
-        .find(|l| l.value_location == location)?;
+    let leaf = effective.leaves().find(|l| l.value_location == location)?;
     let key = url.origin.key().unwrap_or("url");
     // A URL another property gave (`${app.db.url}`) is not the text written here: its
     // parts point at the whole value.
@@ -2252,13 +2583,12 @@ fn leaf_profiles(leaf: &Leaf, effective: &Effective) -> Val<Vec<String>> {
 fn liveness_group_db(effective: &Effective) -> Option<Location> {
     let key = "management.endpoint.health.group.liveness.include";
     effective
-        .winners
-        .range(key..)
+        .winners_from(key)
         .take_while(|(k, _)| k.starts_with(key))
         .filter(|(k, _)| {
             k.len() == key.len() || k.get(key.len()..).is_some_and(|r| r.starts_with('['))
         })
-        .map(|(_, leaf)| *leaf)
+        .map(|(_, leaf)| leaf)
         .find(|leaf| leaf.value.split(',').any(|name| name.trim() == "db"))
         .map(|leaf| leaf.value_location)
 }
@@ -2722,8 +3052,8 @@ pub fn model_from_environment(scope: &str, vars: &[crate::model::EnvVar]) -> Mod
         }
         app.leaves.push(Leaf {
             location_key: var.name_location,
-            raw_key: var.name.clone(),
-            canonical: canonical_key(&parts),
+            raw_key: EntryKey::new(&var.name),
+            canonical: EntryKey::new(&canonical_key(&parts)),
             value: var.value.clone(),
             value_location: var.value_location,
             style: ScalarStyle::Plain,
@@ -2735,6 +3065,8 @@ pub fn model_from_environment(scope: &str, vars: &[crate::model::EnvVar]) -> Mod
             own_properties: true,
             imported: false,
             via: placeholder_via(&var.value),
+            // Ranked by the variables' order alone.
+            dashed: false,
         });
     }
     if app.leaves.is_empty() {

@@ -113,25 +113,19 @@ pub fn canonical(element: &str) -> String {
 /// Append the canonical form of `element` to `out`; keys are nearly always ASCII, which
 /// skips Unicode lower-casing (it showed in profiles of large repositories).
 pub fn push_canonical(out: &mut String, element: &str) {
-    if element.is_ascii() {
-        // Copied a word at a time (`maximum`, `pool`, `size`): most words are already
-        // lower case, and a whole-slice copy is far cheaper than one char at a time.
+    // Most elements are canonical as written (`spring`, `datasource`, `url`): one pass
+    // tells, and they are copied whole.
+    let written_canonical = element
+        .bytes()
+        .all(|b| b.is_ascii() && !matches!(b, b'-' | b'_' | b'A'..=b'Z'));
+    if written_canonical {
+        out.push_str(element);
+    } else if element.is_ascii() {
+        // One byte at a time: copying the words between separators cost a call each.
         out.reserve(element.len());
-        let mut push_word = |word: &str| {
-            if word.bytes().any(|b| b.is_ascii_uppercase()) {
-                out.extend(word.bytes().map(|b| char::from(b.to_ascii_lowercase())));
-            } else {
-                out.push_str(word);
-            }
-        };
-        let mut start = 0;
-        for (i, b) in element.bytes().enumerate() {
-            if b == b'-' || b == b'_' {
-                push_word(element.get(start..i).unwrap_or(""));
-                start = i + 1;
-            }
+        for b in element.bytes().filter(|b| *b != b'-' && *b != b'_') {
+            out.push(char::from(b.to_ascii_lowercase()));
         }
-        push_word(element.get(start..).unwrap_or(""));
     } else {
         out.extend(canonical_chars(element));
     }
@@ -146,16 +140,29 @@ fn canonical_chars(element: &str) -> impl Iterator<Item = char> + '_ {
 
 /// The kebab property name for a canonical element (`maximumpoolsize` → `maximum-pool-size`).
 pub fn property_for(canonical_element: &str) -> Option<&'static str> {
+    property_for_bytes(canonical_element.as_bytes())
+}
+
+/// [`property_for`] of a canonical element given as bytes (a caller that builds it in
+/// a buffer of its own need not check it is UTF-8).
+pub fn property_for_bytes(canonical_element: &[u8]) -> Option<&'static str> {
     // Looked up for every key of every Spring file: a sorted index, not a scan of the
-    // properties comparing each relaxed form (it showed in profiles).
+    // properties comparing each relaxed form (it showed in profiles). Sorted by length
+    // first, so most steps of the search compare lengths, not bytes.
     static BY_CANONICAL: std::sync::LazyLock<Vec<(String, &'static str)>> =
         std::sync::LazyLock::new(|| {
             let mut index: Vec<_> = PROPERTIES.iter().map(|p| (canonical(p), *p)).collect();
-            index.sort_unstable();
+            index.sort_unstable_by(|(a, _), (b, _)| a.len().cmp(&b.len()).then_with(|| a.cmp(b)));
             index
         });
     let at = BY_CANONICAL
-        .binary_search_by(|(canonical, _)| canonical.as_str().cmp(canonical_element))
+        .binary_search_by(|(canonical, _)| {
+            let canonical = canonical.as_bytes();
+            canonical
+                .len()
+                .cmp(&canonical_element.len())
+                .then_with(|| canonical.cmp(canonical_element))
+        })
         .ok()?;
     BY_CANONICAL.get(at).map(|(_, property)| *property)
 }
