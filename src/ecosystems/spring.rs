@@ -490,15 +490,16 @@ impl App {
             groups: BTreeMap::new(),
             included: Vec::new(),
             defaults: vec![DEFAULT_PROFILE.to_owned()],
-            // About the keys one application's files hold as prefixes: no rehashing
-            // while the first file is read.
-            prefixes: foldhash::HashMap::with_capacity_and_hasher(64, Default::default()),
+            prefixes: foldhash::HashMap::default(),
             next_order: 0,
             notes: Vec::new(),
             by_key: std::sync::OnceLock::new(),
         }
     }
 }
+
+/// Most leaves room is made for before an application's files are read.
+const MAX_LEAVES_RESERVED: usize = 4096;
 
 fn read_app(
     dir: &Path,
@@ -507,6 +508,12 @@ fn read_app(
     sources: &SourceMap,
 ) -> Model {
     let mut app = App::empty(crate::source::unit_name(dir).into());
+    // Room for what the files hold (a leaf of a mapping is two nodes; an application's
+    // files hold a few dozen prefixes): neither grows, and moves its leaves, while they
+    // are read. Bounded, as a file of empty mappings holds no leaf.
+    let nodes: usize = files.iter().map(|f| f.doc.nodes.len()).sum();
+    app.leaves.reserve((nodes / 2).min(MAX_LEAVES_RESERVED));
+    app.prefixes.reserve(64);
     let mut chain = imports::Chain::new(files);
     for file in files {
         read_file(file, None, &mut chain, found, sources, &mut app);
@@ -1313,7 +1320,7 @@ pub fn canonical_key<S: AsRef<str>>(parts: &[S]) -> String {
     let mut text = String::new();
     let mut verbatim = false;
     for part in parts {
-        push_canonical_element(&mut text, 0, &mut verbatim, part.as_ref());
+        push_canonical_element(&mut text, 0, &mut verbatim, part.as_ref(), false);
     }
     text
 }
@@ -1321,8 +1328,14 @@ pub fn canonical_key<S: AsRef<str>>(parts: &[S]) -> String {
 /// Append the element `part` to the canonical key that starts at byte `start` of `text`
 /// (a key of its own, or the last of several in [`flatten`]'s buffer); `verbatim` says
 /// whether the key is inside a verbatim subtree already, and is updated for the key
-/// with `part`.
-fn push_canonical_element(text: &mut String, start: usize, verbatim: &mut bool, part: &str) {
+/// with `part`. `as_written`: `part` is known to be canonical as written ([`classes`]).
+fn push_canonical_element(
+    text: &mut String,
+    start: usize,
+    verbatim: &mut bool,
+    part: &str,
+    as_written: bool,
+) {
     // Canonical forms of the map-valued Hikari properties, computed once.
     static MAP_PROPERTIES: std::sync::LazyLock<Vec<String>> = std::sync::LazyLock::new(|| {
         hikari::MAP_PROPERTIES
@@ -1338,11 +1351,61 @@ fn push_canonical_element(text: &mut String, start: usize, verbatim: &mut bool, 
         return;
     }
     let element_start = text.len();
-    hikari::push_canonical(text, part);
+    if as_written {
+        text.push_str(part);
+    } else {
+        hikari::push_canonical(text, part);
+    }
     let parent = text.get(start..element_start).unwrap_or("");
     let canonical = text.get(element_start..).unwrap_or("");
     *verbatim = (parent == "spring.jpa." && canonical == "properties")
         || MAP_PROPERTIES.iter().any(|m| m == canonical);
+}
+
+/// [`classes`] of a byte that relaxed binding changes (`-`, `_`, upper case, and any
+/// byte of a character beyond ASCII, which is lower-cased as a character).
+const NOT_CANONICAL: u8 = 1;
+/// [`classes`] of a byte [`is_dashed_form`] refuses: any but lower case letters, digits
+/// and `-`.
+const NOT_LOWER: u8 = 2;
+/// [`classes`] of `[` and `]`.
+const BRACKET: u8 = 4;
+
+/// What the bytes of a key element are, as the union of their classes: one pass over
+/// the element, by a table, tells what [`flatten`] needs of it (whether it can be
+/// copied whole as its canonical form, whether it is lower case, whether it has a
+/// bracket), where three passes did.
+fn classes(element: &str) -> u8 {
+    const fn class(b: u8) -> u8 {
+        let lower = b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-';
+        let changed = b == b'-' || b == b'_' || b.is_ascii_uppercase() || !b.is_ascii();
+        let mut class = 0;
+        if changed {
+            class |= NOT_CANONICAL;
+        }
+        if !lower {
+            class |= NOT_LOWER;
+        }
+        if b == b'[' || b == b']' {
+            class |= BRACKET;
+        }
+        class
+    }
+    // Evaluated while compiling: `b` stays below 256, and an index out of range would
+    // fail the build, not a run.
+    #[allow(clippy::indexing_slicing)]
+    const TABLE: [u8; 256] = {
+        let mut table = [0; 256];
+        let mut b = 0;
+        while b < 256 {
+            table[b] = class(b as u8);
+            b += 1;
+        }
+        table
+    };
+    element.bytes().fold(0, |union, b| {
+        union | TABLE.get(usize::from(b)).copied().unwrap_or(NOT_CANONICAL)
+    })
 }
 
 /// One element of a key path in [`flatten`]'s arena, with the index of the element
@@ -1483,14 +1546,11 @@ impl KeyTexts {
         let (mut lower, mut bracketed) = (parent.lower, parent.bracketed);
         let mut elements = elements.peekable();
         while let Some(part) = elements.next() {
-            for b in part.bytes() {
-                match b {
-                    b'[' | b']' => bracketed = true,
-                    b'a'..=b'z' | b'0'..=b'9' | b'-' => {}
-                    _ => lower = false,
-                }
-            }
-            push_canonical_element(canonical, canonical_start, &mut verbatim, part);
+            let class = classes(part);
+            lower &= class & NOT_LOWER == 0;
+            bracketed |= class & BRACKET != 0;
+            let as_written = class & NOT_CANONICAL == 0;
+            push_canonical_element(canonical, canonical_start, &mut verbatim, part, as_written);
             if raw.len() > raw_start {
                 raw.push('.');
             }
@@ -1643,7 +1703,13 @@ fn flatten_into(
                     // Rare in pool configuration: recompute the key from the path.
                     let mut verbatim = false;
                     for part in path_parts(&parts, child) {
-                        push_canonical_element(canonical, canonical_start, &mut verbatim, part);
+                        push_canonical_element(
+                            canonical,
+                            canonical_start,
+                            &mut verbatim,
+                            part,
+                            false,
+                        );
                     }
                     stack.push(Pending {
                         node: *item,
@@ -3046,14 +3112,20 @@ pub fn model_from_environment(scope: &str, vars: &[crate::model::EnvVar]) -> Mod
         let Some(parts) = environment_key(&var.name) else {
             continue;
         };
-        for len in 1..=parts.len() {
-            let prefix = canonical_key(parts.get(..len).unwrap_or(&[]));
-            app.prefixes.entry(prefix).or_insert(var.name_location);
+        // Each prefix of the key is the one before it and one more element.
+        let mut prefix = String::new();
+        let mut verbatim = false;
+        for part in &parts {
+            push_canonical_element(&mut prefix, 0, &mut verbatim, part, false);
+            if !app.prefixes.contains_key(&prefix) {
+                app.prefixes.insert(prefix.clone(), var.name_location);
+            }
         }
         app.leaves.push(Leaf {
             location_key: var.name_location,
             raw_key: EntryKey::new(&var.name),
-            canonical: EntryKey::new(&canonical_key(&parts)),
+            // The last prefix is the whole key.
+            canonical: EntryKey::new(&prefix),
             value: var.value.clone(),
             value_location: var.value_location,
             style: ScalarStyle::Plain,
