@@ -884,8 +884,11 @@ struct DataEntry<'d> {
     key: &'d str,
     entry: crate::syntax::ResolvedEntry,
     /// The reader and format of the configuration file the value holds.
-    embedded: Option<(&'static dyn Reader, Format)>,
+    embedded: EmbeddedReader,
 }
+
+/// The reader and format of a configuration file a ConfigMap holds, if any.
+type EmbeddedReader = Option<(&'static dyn Reader, Format)>;
 
 impl<'a> ObjectReader<'a> {
     fn new(doc: &'a Document, file: FileId, object: Object<'a>) -> Self {
@@ -1287,8 +1290,7 @@ impl<'a> ObjectReader<'a> {
             .into_iter()
             .filter_map(|entry| {
                 let key = self.doc.text(entry.key)?;
-                let embedded = super::recognise(Path::new(key))
-                    .filter(|(reader, _)| reader.ecosystem() != Ecosystem::Kubernetes);
+                let embedded = embedded_config_reader(key);
                 Some(DataEntry {
                     key,
                     entry,
@@ -2081,8 +2083,38 @@ fn auth_file_names(model: &Model) -> Vec<String> {
 /// Whether a ConfigMap key holds a configuration file another reader reads
 /// (`application.yml`, `pgbouncer.ini`): [`ObjectReader::embedded_configs`] reads it.
 fn is_embedded_config(key: &str) -> bool {
-    super::recognise(Path::new(key))
-        .is_some_and(|(reader, _)| reader.ecosystem() != Ecosystem::Kubernetes)
+    embedded_config_reader(key).is_some()
+}
+
+/// The reader and format of the configuration file a ConfigMap key names, if another
+/// reader than this one reads it.
+fn embedded_config_reader(key: &str) -> EmbeddedReader {
+    RECOGNISED_KEYS.with(|known| {
+        if let Some(found) = known.borrow().get(key) {
+            return *found;
+        }
+        let found = super::recognise(Path::new(key))
+            .filter(|(reader, _)| reader.ecosystem() != Ecosystem::Kubernetes);
+        let mut known = known.borrow_mut();
+        if known.len() < MAX_RECOGNISED_KEYS && key.len() <= MAX_RECOGNISED_KEY_LEN {
+            known.insert(key.to_owned(), found);
+        }
+        found
+    })
+}
+
+/// Most ConfigMap keys [`RECOGNISED_KEYS`] keeps per thread, and the longest: far more
+/// than the keys a repository's manifests repeat, and a bound (256 KiB) on what
+/// distinct or long keys cost.
+const MAX_RECOGNISED_KEYS: usize = 1024;
+const MAX_RECOGNISED_KEY_LEN: usize = 256;
+
+thread_local! {
+    /// What [`embedded_config_reader`] found for the ConfigMap keys this thread has
+    /// seen: recognising a key asks every reader (about 4,000 instructions), and the
+    /// same few keys (`application.yml`, `LOG_LEVEL`) recur in every manifest.
+    static RECOGNISED_KEYS: std::cell::RefCell<HashMap<String, EmbeddedReader>> =
+        std::cell::RefCell::new(HashMap::new());
 }
 
 /// Whether a ConfigMap key holds a PgBouncer auth file: a file an `auth_file` names,
