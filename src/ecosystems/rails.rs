@@ -1665,9 +1665,7 @@ fn psych_plain(text: &str) -> RubyValue {
     if is_plain_decimal(text) {
         return psych_integer(text);
     }
-    // ASCII letters (`false`, `postgresql`) start like a word: `PSYCH_WORD` matches them.
-    let ascii_word = text.bytes().all(|b| b.is_ascii_alphabetic() || b == b'_');
-    if ascii_word || matches(&PSYCH_WORD, text) || text.contains('\n') {
+    if matches(&PSYCH_WORD, text) || text.contains('\n') {
         let lower = text.to_ascii_lowercase();
         return match lower.as_str() {
             _ if text.chars().count() > 5 => RubyValue::String(text.to_owned()),
