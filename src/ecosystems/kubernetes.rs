@@ -20,6 +20,7 @@
 //! `env` values are expanded as the kubelet expands them (see [`resolve_environment`]),
 //! each part of the result keeping its place in the file ([`expand`]).
 
+use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use std::time::Duration;
@@ -76,39 +77,40 @@ impl Reader for Kubernetes {
     }
 
     fn summarise(&self, files: &[&ParsedFile], sources: &SourceMap) -> Option<Summary> {
-        let mut summary = KubeSummary {
-            values: config_map_values(files, sources),
-            ..KubeSummary::default()
-        };
+        let mut summary = KubeSummary::default();
         for file in files {
+            // Listed once: the values and the pieces below both go through them.
             let objects = objects(&file.doc);
-            let share = expansion_share(&file.doc, &objects);
+            config_map_values(file, &objects, sources, &mut summary.values);
+            let share = expansion_share(&objects);
             for object in objects {
-                let reader = ObjectReader {
-                    doc: &file.doc,
-                    file: file.id,
-                    object,
-                };
-                let piece = match reader.text(&["kind"]) {
+                let reader = ObjectReader::new(&file.doc, file.id, object);
+                let piece = match reader.kind {
                     kind if is_workload(kind) => {
                         if let Some(database) = reader.postgres_database(sources) {
                             summary.pieces.push(Piece::Model(database));
                         }
                         reader.workload().map(|(service, refused)| {
-                            summary.pieces.push(Piece::Model(Model {
-                                refused_values: refused,
-                                ..Model::default()
-                            }));
+                            // Most workloads have no refused value: no empty model is
+                            // kept for them until the join.
+                            if !refused.is_empty() {
+                                summary.pieces.push(Piece::Model(Model {
+                                    refused_values: refused,
+                                    ..Model::default()
+                                }));
+                            }
+                            // Found once for the environments, commands and mounts.
+                            let containers = reader.long_running_containers();
                             Piece::Workload(Box::new(Workload {
                                 service,
-                                kind: reader.text(&["kind"]).unwrap_or_default().to_owned(),
+                                kind: reader.kind.unwrap_or_default().to_owned(),
                                 namespace: reader
                                     .text(&["metadata", "namespace"])
                                     .unwrap_or("default")
                                     .to_owned(),
-                                env: reader.environment(sources),
-                                commands: reader.commands(sources),
-                                mounts: reader.mounted_config_maps(),
+                                env: reader.environment(&containers, sources),
+                                commands: reader.commands(&containers, sources),
+                                mounts: reader.mounted_config_maps(&containers),
                                 budget: ExpansionBudget(share.into()),
                             }))
                         })
@@ -122,11 +124,14 @@ impl Reader for Kubernetes {
                         None
                     }
                     Some("ConfigMap") => {
-                        let mut model = reader.embedded_configs(file, sources);
+                        let data = reader.data_entries();
+                        let mut model = reader.embedded_configs(file, sources, &data);
                         let auth_files = auth_file_names(&model);
-                        model
-                            .secrets
-                            .extend(reader.config_map_secrets(sources, &auth_files));
+                        model.secrets.extend(reader.config_map_secrets(
+                            sources,
+                            &data,
+                            &auth_files,
+                        ));
                         Some(Piece::Model(model))
                     }
                     Some("Secret") => Some(Piece::Model(Model {
@@ -150,10 +155,17 @@ impl Reader for Kubernetes {
         let mut values = ConfigMaps::new();
         for summary in &mut summaries {
             for (object, entries) in summary.values.drain() {
-                values.entry(object).or_default().extend(entries);
+                // An object named in one file only (most) keeps its vector.
+                match values.entry(object) {
+                    Entry::Vacant(vacant) => {
+                        vacant.insert(entries);
+                    }
+                    Entry::Occupied(mut occupied) => occupied.get_mut().extend(entries),
+                }
             }
         }
-        let mut pieces = Vec::new();
+        // Reserved whole: the pieces are most of what the join holds.
+        let mut pieces = Vec::with_capacity(summaries.iter().map(|s| s.pieces.len()).sum());
         let mut autoscalers = Vec::new();
         for summary in summaries {
             pieces.extend(summary.pieces);
@@ -169,6 +181,9 @@ impl Reader for Kubernetes {
                 Piece::Workload(workload) => workload.into_model(&values),
             })
             .collect();
+        // Every reference is resolved: the values go before the parts are merged, where
+        // the check's memory peaks.
+        drop(values);
         let mut model = Model::default();
         model.extend_all(parts);
         apply_autoscalers(&mut model, &targets, autoscalers);
@@ -235,11 +250,8 @@ fn is_workload(kind: Option<&str>) -> bool {
 /// Each workload's equal share of [`MAX_EXPANDED_PER_FILE`] among `objects`, a file's.
 /// A file's workloads are resolved in parallel: a budget they shared would make which
 /// references expand depend on the threads' order, and the output with it.
-fn expansion_share(doc: &Document, objects: &[NodeId]) -> usize {
-    let workloads = objects
-        .iter()
-        .filter(|o| is_workload(doc.get(**o, "kind").and_then(|k| doc.text(k))))
-        .count();
+fn expansion_share(objects: &[Object]) -> usize {
+    let workloads = objects.iter().filter(|o| is_workload(o.kind)).count();
     MAX_EXPANDED_PER_FILE / workloads.max(1)
 }
 
@@ -390,7 +402,8 @@ fn resolve_environment(
         vars: Vec::new(),
         secrets: Vec::new(),
     };
-    let mut bindings: HashMap<String, Binding> = HashMap::new();
+    // One binding for most items: room for them at once, not grown as they come.
+    let mut bindings: HashMap<String, Binding> = HashMap::with_capacity(items.len());
     // An `envFrom` object not among the files may define any name.
     let mut open = false;
     let bind = |source: ValueSource, name: &str, value: &str, at: Location| {
@@ -415,7 +428,8 @@ fn resolve_environment(
                     continue;
                 };
                 for (key, value, at) in entries {
-                    let name = format!("{prefix}{key}");
+                    // Joined, not formatted: one for every value of the object.
+                    let name = [prefix.as_str(), key].concat();
                     bindings.insert(name.clone(), bind(source, &name, value, *at));
                     out.vars
                         .push(EnvVar::written(name, value.clone(), *name_location, *at));
@@ -508,7 +522,10 @@ fn referenced_passwords(items: &[EnvItem], vars: &[EnvVar]) -> Vec<Secret> {
 /// by the kubelet (the reference stays as written), but it is still the value its
 /// author meant as the password, so it counts too.
 fn password_sources(items: &[EnvItem]) -> HashSet<&str> {
+    // A value without `$(` refers to nothing, whatever its passwords: most values are
+    // skipped before their passwords are looked for.
     let mut wanted: Vec<&str> = literals(items)
+        .filter(|v| v.value.contains("$("))
         .flat_map(password_texts)
         .flat_map(references)
         .collect();
@@ -582,7 +599,7 @@ fn is_only_a_reference(value: &str) -> bool {
 fn unknown_var(name: &str, name_location: Location, from: String, at: Location) -> EnvVar {
     EnvVar {
         name: name.to_owned(),
-        value: format!("${{{name}}}"),
+        value: ["${", name, "}"].concat(),
         name_location,
         value_location: at,
         moved: true,
@@ -815,17 +832,32 @@ fn expansion(
 
 /// Every object of a file: each document's root, and the items of a list (`kind: List`,
 /// or a typed one as `kubectl get -o yaml` writes, `DeploymentList`).
-fn objects(doc: &Document) -> Vec<NodeId> {
+fn objects(doc: &Document) -> Vec<Object<'_>> {
+    let object = |node: NodeId| Object {
+        node,
+        kind: doc.get(node, "kind").and_then(|k| doc.text(k)),
+    };
     let mut out = Vec::new();
     for root in &doc.roots {
-        let kind = doc.get(*root, "kind").and_then(|k| doc.text(k));
-        let is_list = kind.is_some_and(|k| k.ends_with("List"));
-        match doc.get(*root, "items").and_then(|items| doc.seq(items)) {
-            Some(items) if is_list => out.extend(items.iter().copied()),
-            _ => out.push(*root),
+        let root = object(*root);
+        let is_list = root.kind.is_some_and(|k| k.ends_with("List"));
+        let items = is_list
+            .then(|| doc.get(root.node, "items").and_then(|items| doc.seq(items)))
+            .flatten();
+        match items {
+            Some(items) => out.extend(items.iter().map(|item| object(*item))),
+            None => out.push(root),
         }
     }
-    out.into_iter().filter(|o| doc.is_map(*o)).collect()
+    out.into_iter().filter(|o| doc.is_map(o.node)).collect()
+}
+
+/// An object of a manifest ([`objects`]) and its `kind`, looked up once: every reader
+/// of the object starts from it.
+#[derive(Clone, Copy)]
+struct Object<'d> {
+    node: NodeId,
+    kind: Option<&'d str>,
 }
 
 /// A HorizontalPodAutoscaler or a KEDA ScaledObject, and what it scales.
@@ -844,9 +876,30 @@ struct ObjectReader<'a> {
     doc: &'a Document,
     file: FileId,
     object: NodeId,
+    kind: Option<&'a str>,
 }
 
-impl ObjectReader<'_> {
+/// An entry of a ConfigMap's `data` ([`ObjectReader::data_entries`]).
+struct DataEntry<'d> {
+    key: &'d str,
+    entry: crate::syntax::ResolvedEntry,
+    /// The reader and format of the configuration file the value holds.
+    embedded: EmbeddedReader,
+}
+
+/// The reader and format of a configuration file a ConfigMap holds, if any.
+type EmbeddedReader = Option<(&'static dyn Reader, Format)>;
+
+impl<'a> ObjectReader<'a> {
+    fn new(doc: &'a Document, file: FileId, object: Object<'a>) -> Self {
+        ObjectReader {
+            doc,
+            file,
+            object: object.node,
+            kind: object.kind,
+        }
+    }
+
     fn node(&self, path: &[&str]) -> Option<NodeId> {
         path.iter()
             .try_fold(self.object, |node, key| self.doc.get(node, key))
@@ -919,7 +972,7 @@ impl ObjectReader<'_> {
         let name_node = self.node(&["metadata", "name"])?;
         let name = self.doc.text(name_node)?.to_owned();
         let spec = self.node(&["spec"]);
-        let replicas = if self.text(&["kind"]) == Some("DaemonSet") {
+        let replicas = if self.kind == Some("DaemonSet") {
             Setting {
                 value: Val::Known(1),
                 origin: Origin::Inferred {
@@ -965,7 +1018,7 @@ impl ObjectReader<'_> {
     /// `namespace/name`, or `name` in the default namespace.
     fn qualified(&self, name: &str) -> String {
         match self.text(&["metadata", "namespace"]) {
-            Some(ns) => format!("{ns}/{name}"),
+            Some(ns) => [ns, "/", name].concat(),
             None => name.to_owned(),
         }
     }
@@ -982,7 +1035,7 @@ impl ObjectReader<'_> {
                 self.node(&["spec"]),
             )
         };
-        let (strategy, surge, unavailable) = match self.text(&["kind"]) {
+        let (strategy, surge, unavailable) = match self.kind {
             Some("Deployment") => ("strategy", percent(), percent()),
             Some("DaemonSet") => (
                 "updateStrategy",
@@ -1064,7 +1117,7 @@ impl ObjectReader<'_> {
     /// refused by every version.
     fn stateful_set_refusals(&self) -> Vec<RefusedValue> {
         const GATED: &str = "the API server from Kubernetes 1.35 (or an earlier one with the MaxUnavailableStatefulSet feature gate on; one with it off drops the field)";
-        if self.text(&["kind"]) != Some("StatefulSet") {
+        if self.kind != Some("StatefulSet") {
             return Vec::new();
         }
         if !matches!(
@@ -1156,7 +1209,7 @@ impl ObjectReader<'_> {
         versions: Option<&str>,
     ) -> RefusedValue {
         let raw = self.doc.text(node).unwrap_or("");
-        let kind = self.text(&["kind"]).unwrap_or("workload");
+        let kind = self.kind.unwrap_or("workload");
         // As the API server prints it: a string quoted, a number as it is.
         let shown = match refusal {
             RolloutRefusal::NotPercent | RolloutRefusal::Over100 => format!("{raw:?}"),
@@ -1224,26 +1277,53 @@ impl ObjectReader<'_> {
         Some(self.written(probe, &[which], "tcp".to_owned()))
     }
 
+    /// A ConfigMap's `data` entries with a text key, each with the reader of the
+    /// configuration file it holds, if any ([`is_embedded_config`]): recognising a key
+    /// asks every reader, so it is done once for [`ObjectReader::embedded_configs`] and
+    /// [`ObjectReader::config_map_secrets`].
+    fn data_entries(&self) -> Vec<DataEntry<'_>> {
+        let Some(data) = self.node(&["data"]) else {
+            return Vec::new();
+        };
+        self.doc
+            .entries(data)
+            .into_iter()
+            .filter_map(|entry| {
+                let key = self.doc.text(entry.key)?;
+                let embedded = embedded_config_reader(key);
+                Some(DataEntry {
+                    key,
+                    entry,
+                    embedded,
+                })
+            })
+            .collect()
+    }
+
     /// Configuration files held in a ConfigMap's `data` as block scalars
     /// (`application.yml: |`), read by their own ecosystem with spans into this manifest.
-    fn embedded_configs(&self, file: &ParsedFile, sources: &SourceMap) -> Model {
+    fn embedded_configs(
+        &self,
+        file: &ParsedFile,
+        sources: &SourceMap,
+        data: &[DataEntry],
+    ) -> Model {
         let mut model = Model::default();
-        let text = sources.get(self.file).map_or("", |f| f.text());
-        let Some(data) = self.node(&["data"]) else {
+        if data.is_empty() {
             return model;
-        };
+        }
+        let text = sources.get(self.file).map_or("", |f| f.text());
         let name = self.text(&["metadata", "name"]).unwrap_or("configmap");
         let dir = file.path.parent().unwrap_or(Path::new(".")).join(name);
-        for entry in self.doc.entries(data) {
-            let Some(key) = self.doc.text(entry.key) else {
+        for DataEntry {
+            key,
+            entry,
+            embedded,
+        } in data
+        {
+            let Some((reader, format)) = *embedded else {
                 continue;
             };
-            let Some((reader, format)) = super::recognise(Path::new(key)) else {
-                continue;
-            };
-            if reader.ecosystem() == Ecosystem::Kubernetes {
-                continue;
-            }
             let Some(content) = self.doc.text(entry.value) else {
                 continue;
             };
@@ -1255,7 +1335,7 @@ impl ObjectReader<'_> {
             };
             let embedded = ParsedFile {
                 id: self.file,
-                path: dir.join(key),
+                path: dir.join(*key),
                 format,
                 doc,
                 included_from: None,
@@ -1270,11 +1350,14 @@ impl ObjectReader<'_> {
     /// The environment of every container as written: `envFrom` ConfigMaps and Secrets
     /// first, then `env` entries, literal or `valueFrom` a ConfigMap or Secret (resolved
     /// when every file is read, see [`resolve_environment`]).
-    fn environment(&self, sources: &SourceMap) -> Vec<(String, Vec<EnvItem>)> {
+    fn environment(
+        &self,
+        containers: &[NodeId],
+        sources: &SourceMap,
+    ) -> Vec<(String, Vec<EnvItem>)> {
         let text = sources.get(self.file).map_or("", |f| f.text());
         let mut all = Vec::new();
-        for container in self.long_running_containers() {
-            let container = &container;
+        for container in containers {
             let mut items = Vec::new();
             for source in self.seq_items(*container, "envFrom") {
                 let refs = [ValueSource::ConfigMap, ValueSource::Secret]
@@ -1335,11 +1418,15 @@ impl ObjectReader<'_> {
     /// Each long-running container's command, as [`ObjectReader::environment`] lists
     /// their environments: its `command` then its `args` (list or string items), each
     /// word at its text. `$(VAR)` references are left as written.
-    fn commands(&self, sources: &SourceMap) -> Vec<Vec<crate::model::CommandWord>> {
+    fn commands(
+        &self,
+        containers: &[NodeId],
+        sources: &SourceMap,
+    ) -> Vec<Vec<crate::model::CommandWord>> {
         let text = sources.get(self.file).map_or("", |f| f.text());
-        self.long_running_containers()
-            .into_iter()
-            .map(|container| {
+        containers
+            .iter()
+            .map(|&container| {
                 ["command", "args"]
                     .into_iter()
                     .flat_map(|key| self.seq_items(container, key))
@@ -1381,11 +1468,10 @@ impl ObjectReader<'_> {
     /// volume, and each `configMap` source of a `projected` volume, that one of them
     /// names in its `volumeMounts`: each key becomes a file, or only those `items` lists
     /// (<https://kubernetes.io/docs/concepts/configuration/configmap/#using-configmaps-as-files-from-a-pod>).
-    fn mounted_config_maps(&self) -> Vec<ConfigMapMount> {
-        let mounted: HashSet<&str> = self
-            .long_running_containers()
-            .into_iter()
-            .flat_map(|c| self.seq_items(c, "volumeMounts"))
+    fn mounted_config_maps(&self, containers: &[NodeId]) -> Vec<ConfigMapMount> {
+        let mounted: HashSet<&str> = containers
+            .iter()
+            .flat_map(|&c| self.seq_items(c, "volumeMounts"))
             .filter_map(|m| self.doc.get(m, "name").and_then(|n| self.doc.text(n)))
             .collect();
         let volumes = self
@@ -1458,7 +1544,7 @@ impl ObjectReader<'_> {
                         span: super::inner_span(text, self.doc.span(entry.value), value),
                     },
                     kind: super::KUBERNETES_SECRET_VALUE,
-                    key: format!("{name}.{key}"),
+                    key: [name, ".", key].concat(),
                     literal: false,
                     scrub_messages: super::is_password_name(key),
                 })
@@ -1471,19 +1557,25 @@ impl ObjectReader<'_> {
     /// masked, not reported, like `env` values. Embedded configuration files are left to
     /// their readers. A PgBouncer auth file (a key in `auth_files`, or `userlist.txt`)
     /// is masked whole: every line of it is a password or its hash.
-    fn config_map_secrets(&self, sources: &SourceMap, auth_files: &[String]) -> Vec<Secret> {
+    fn config_map_secrets(
+        &self,
+        sources: &SourceMap,
+        data: &[DataEntry],
+        auth_files: &[String],
+    ) -> Vec<Secret> {
         let text = sources.get(self.file).map_or("", |f| f.text());
         let name = self.text(&["metadata", "name"]).unwrap_or("configmap");
         let mut secrets = self.binary_auth_files(text, name, auth_files);
-        let Some(data) = self.node(&["data"]) else {
-            return secrets;
-        };
-        for entry in self.doc.entries(data) {
-            let (Some(key), Some(value)) = (self.doc.text(entry.key), self.doc.text(entry.value))
-            else {
+        for DataEntry {
+            key,
+            entry,
+            embedded,
+        } in data
+        {
+            let Some(value) = self.doc.text(entry.value) else {
                 continue;
             };
-            if is_embedded_config(key) {
+            if embedded.is_some() {
                 continue;
             }
             let span = self.doc.span(entry.value);
@@ -1504,7 +1596,7 @@ impl ObjectReader<'_> {
                 let spans = super::password_spans(value, span, start);
                 (spans, "connection string password")
             };
-            let key = format!("{name}.{key}");
+            let key = [name, ".", key].concat();
             secrets.extend(spans.into_iter().map(|span| {
                 super::masked(
                     Location {
@@ -1536,7 +1628,7 @@ impl ObjectReader<'_> {
                 file: self.file,
                 span: super::inner_span(text, self.doc.span(entry.value), value),
             };
-            let key = format!("{name}.{key}");
+            let key = [name, ".", key].concat();
             Some(super::masked(location, &key, "PgBouncer auth file"))
         };
         self.doc
@@ -1991,8 +2083,38 @@ fn auth_file_names(model: &Model) -> Vec<String> {
 /// Whether a ConfigMap key holds a configuration file another reader reads
 /// (`application.yml`, `pgbouncer.ini`): [`ObjectReader::embedded_configs`] reads it.
 fn is_embedded_config(key: &str) -> bool {
-    super::recognise(Path::new(key))
-        .is_some_and(|(reader, _)| reader.ecosystem() != Ecosystem::Kubernetes)
+    embedded_config_reader(key).is_some()
+}
+
+/// The reader and format of the configuration file a ConfigMap key names, if another
+/// reader than this one reads it.
+fn embedded_config_reader(key: &str) -> EmbeddedReader {
+    RECOGNISED_KEYS.with(|known| {
+        if let Some(found) = known.borrow().get(key) {
+            return *found;
+        }
+        let found = super::recognise(Path::new(key))
+            .filter(|(reader, _)| reader.ecosystem() != Ecosystem::Kubernetes);
+        let mut known = known.borrow_mut();
+        if known.len() < MAX_RECOGNISED_KEYS && key.len() <= MAX_RECOGNISED_KEY_LEN {
+            known.insert(key.to_owned(), found);
+        }
+        found
+    })
+}
+
+/// Most ConfigMap keys [`RECOGNISED_KEYS`] keeps per thread, and the longest: far more
+/// than the keys a repository's manifests repeat, and a bound (256 KiB) on what
+/// distinct or long keys cost.
+const MAX_RECOGNISED_KEYS: usize = 1024;
+const MAX_RECOGNISED_KEY_LEN: usize = 256;
+
+thread_local! {
+    /// What [`embedded_config_reader`] found for the ConfigMap keys this thread has
+    /// seen: recognising a key asks every reader (about 4,000 instructions), and the
+    /// same few keys (`application.yml`, `LOG_LEVEL`) recur in every manifest.
+    static RECOGNISED_KEYS: std::cell::RefCell<HashMap<String, EmbeddedReader>> =
+        std::cell::RefCell::new(HashMap::new());
 }
 
 /// Whether a ConfigMap key holds a PgBouncer auth file: a file an `auth_file` names,
@@ -2002,52 +2124,50 @@ fn is_auth_file(key: &str, auth_files: &[String]) -> bool {
     key == "userlist.txt" || auth_files.iter().any(|name| name == key)
 }
 
-fn config_map_values(files: &[&ParsedFile], sources: &SourceMap) -> ConfigMaps {
-    let mut maps = ConfigMaps::new();
-    for file in files {
-        let text = sources.get(file.id).map_or("", |f| f.text());
-        for object in objects(&file.doc) {
-            let reader = ObjectReader {
-                doc: &file.doc,
-                file: file.id,
-                object,
-            };
-            let Some(kind) = reader.text(&["kind"]).and_then(ValueSource::of_kind) else {
+/// Adds the values of the ConfigMaps and Secrets among `objects`, `file`'s, to `maps`.
+fn config_map_values(
+    file: &ParsedFile,
+    objects: &[Object],
+    sources: &SourceMap,
+    maps: &mut ConfigMaps,
+) {
+    let text = sources.get(file.id).map_or("", |f| f.text());
+    for &object in objects {
+        let reader = ObjectReader::new(&file.doc, file.id, object);
+        let Some(kind) = reader.kind.and_then(ValueSource::of_kind) else {
+            continue;
+        };
+        let Some(name) = reader.text(&["metadata", "name"]) else {
+            continue;
+        };
+        let namespace = reader.text(&["metadata", "namespace"]).unwrap_or("default");
+        let values = maps
+            .entry((kind, namespace.to_owned(), name.to_owned()))
+            .or_default();
+        for (field, base64) in kind.data_fields() {
+            let Some(data) = reader.node(&[field]) else {
                 continue;
             };
-            let Some(name) = reader.text(&["metadata", "name"]) else {
-                continue;
-            };
-            let namespace = reader.text(&["metadata", "namespace"]).unwrap_or("default");
-            let values = maps
-                .entry((kind, namespace.to_owned(), name.to_owned()))
-                .or_default();
-            for (field, base64) in kind.data_fields() {
-                let Some(data) = reader.node(&[field]) else {
-                    continue;
+            values.extend(file.doc.entries(data).into_iter().filter_map(|entry| {
+                let key = file.doc.text(entry.key)?.to_owned();
+                let written = file.doc.text(entry.value)?;
+                let span = super::inner_span(text, file.doc.span(entry.value), written);
+                let value = if *base64 {
+                    decode_base64(written)?
+                } else {
+                    written.to_owned()
                 };
-                values.extend(file.doc.entries(data).into_iter().filter_map(|entry| {
-                    let key = file.doc.text(entry.key)?.to_owned();
-                    let written = file.doc.text(entry.value)?;
-                    let span = super::inner_span(text, file.doc.span(entry.value), written);
-                    let value = if *base64 {
-                        decode_base64(written)?
-                    } else {
-                        written.to_owned()
-                    };
-                    Some((
-                        key,
-                        value,
-                        Location {
-                            file: file.id,
-                            span,
-                        },
-                    ))
-                }));
-            }
+                Some((
+                    key,
+                    value,
+                    Location {
+                        file: file.id,
+                        span,
+                    },
+                ))
+            }));
         }
     }
-    maps
 }
 
 /// A Secret's `data` value as text (None: not base64 or not UTF-8).
@@ -2928,7 +3048,7 @@ mod tests {
         // first would decide what the other could still expand.
         let text = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: a}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n---\napiVersion: apps/v1\nkind: StatefulSet\nmetadata: {name: b}\n";
         let doc = crate::syntax::parse(crate::syntax::Format::Yaml, text);
-        let share = super::expansion_share(&doc, &super::objects(&doc));
+        let share = super::expansion_share(&super::objects(&doc));
         assert_eq!(share, super::MAX_EXPANDED_PER_FILE / 2);
         let budget = super::ExpansionBudget(share.into());
         assert!(budget.take(10) && !budget.take(share));

@@ -44,6 +44,7 @@
 //! 25 → 10) with 6.x `lib/sidekiq.rb` (`DEFAULTS`, `concurrency: 10`) and 7.x
 //! `lib/sidekiq/config.rb` (`DEFAULTS`, `concurrency: 5`).
 
+use std::cell::OnceCell;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::LazyLock;
@@ -230,15 +231,19 @@ struct Source<'a> {
     file: &'a ParsedFile,
     text: &'a str,
     tags: Vec<Tag>,
+    /// What each of `tags` evaluates to, once asked ([`Source::evaluation`]).
+    evaluated: Vec<OnceCell<(Val<String>, Option<String>)>>,
 }
 
 impl<'a> Source<'a> {
     fn new(file: &'a ParsedFile, sources: &'a SourceMap) -> Self {
         let text = sources.get(file.id).map_or("", |f| f.text());
+        let tags = erb::tags(text);
         Source {
             file,
             text,
-            tags: erb::tags(text),
+            evaluated: vec![OnceCell::new(); tags.len()],
+            tags,
         }
     }
 
@@ -264,21 +269,34 @@ impl<'a> Source<'a> {
     /// The value of a scalar: literal, evaluated ERB, or unknown.
     fn value(&self, node: NodeId) -> (Val<String>, Option<String>) {
         let span = self.doc().span(node);
-        let overlapping: Vec<&Tag> = self
+        // The first two tags over the value are enough to tell the cases apart.
+        let mut overlapping = self
             .tags
             .iter()
-            .filter(|t| t.span.start < span.end && span.start < t.span.end)
-            .collect();
-        match overlapping.as_slice() {
-            [] => match self.doc().text(node) {
+            .enumerate()
+            .filter(|(_, t)| t.span.start < span.end && span.start < t.span.end);
+        match (overlapping.next(), overlapping.next()) {
+            (None, _) => match self.doc().text(node) {
                 Some(text) => (Val::Known(text.to_owned()), None),
                 None => (Val::unknown("not a scalar".into()), None),
             },
-            [tag] if tag.output && self.is_whole_value(tag, node) => evaluate(&tag.code),
+            (Some((index, tag)), None) if tag.output && self.is_whole_value(tag, node) => {
+                self.evaluation(index, tag)
+            }
             _ => (
                 Val::unknown("an ERB template poollint does not evaluate".into()),
                 None,
             ),
+        }
+    }
+
+    /// [`evaluate`] of `tag`, the tag at `index`, evaluated once: a tag in an anchored
+    /// default (`pool: <%= ENV.fetch(…) { 5 } %>`) is read for every environment that
+    /// merges it, several times each.
+    fn evaluation(&self, index: usize, tag: &Tag) -> (Val<String>, Option<String>) {
+        match self.evaluated.get(index) {
+            Some(cell) => cell.get_or_init(|| evaluate(&tag.code)).clone(),
+            None => evaluate(&tag.code),
         }
     }
 
@@ -966,7 +984,7 @@ fn ruby_entries(doc: &Document, map: NodeId) -> Vec<Entry> {
         let mut last: Vec<ResolvedEntry> = all
             .into_iter()
             .rev()
-            .filter(|e| doc.text(e.key).is_none_or(|k| seen.insert(k.to_owned())))
+            .filter(|e| doc.text(e.key).is_none_or(|k| seen.insert(k)))
             .collect();
         last.reverse();
         last
@@ -1015,12 +1033,13 @@ fn read_pool(
         doc: DOC,
         anchor: Some(anchor),
     };
-    let mut values: BTreeMap<String, NodeId> = BTreeMap::new();
+    let mut values: BTreeMap<&str, NodeId> = BTreeMap::new();
     for entry in ruby_entries(doc, map) {
         let Some(key) = doc.text(entry.key) else {
             continue;
         };
-        let full = format!("{name}.{key}");
+        // Joined, not formatted: one for every key of every database.
+        let full = [name, ".", key].concat();
         let (value, via) = source.value(entry.value);
         model.entries.push(ConfigEntry {
             ecosystem: Ecosystem::Rails,
@@ -1039,7 +1058,7 @@ fn read_pool(
         model
             .secrets
             .extend(value_secrets(source, entry.value, key, &full, &value));
-        values.insert(key.to_owned(), entry.value);
+        values.insert(key, entry.value);
     }
     let url = values
         .get("url")
@@ -1050,25 +1069,25 @@ fn read_pool(
     let from_url = |key: &str| url.as_ref().and_then(|u| u.param(key).map(|p| (u, p)));
     let int = |key: &str, default: i64, what: &str| {
         if let Some((url, param)) = from_url(key) {
-            return url.setting(source, param, &format!("{name}.url.{key}"), |text| {
+            return url.setting(source, param, &[name, ".url.", key].concat(), |text| {
                 string_count(text, default, what)
             });
         }
         values.get(key).map_or_else(
             || Setting::known(default, origin_default()),
-            |node| source.count(*node, &format!("{name}.{key}"), default, what),
+            |node| source.count(*node, &[name, ".", key].concat(), default, what),
         )
     };
     let seconds = |key: &str, default: u64, how: Seconds| {
         if let Some((url, param)) = from_url(key) {
-            return url.setting(source, param, &format!("{name}.url.{key}"), |text| {
+            return url.setting(source, param, &[name, ".url.", key].concat(), |text| {
                 ruby_seconds(text, RubyValue::String(text.to_owned()), how)
             });
         }
         values.get(key).map_or_else(
             || Setting::known(Duration::from_secs(default), origin_default()),
             |node| {
-                source.typed(*node, &format!("{name}.{key}"), |raw, value| {
+                source.typed(*node, &[name, ".", key].concat(), |raw, value| {
                     ruby_seconds(raw, value, how)
                 })
             },
@@ -1173,7 +1192,7 @@ fn read_pool(
 fn key_connection(
     source: &Source,
     name: &str,
-    values: &BTreeMap<String, NodeId>,
+    values: &BTreeMap<&str, NodeId>,
     anchor: Location,
 ) -> Option<ConnectionInfo> {
     let text = |key: &str| {
@@ -1227,7 +1246,7 @@ fn over_keys(url: ConnectionInfo, keys: Option<&ConnectionInfo>) -> ConnectionIn
 /// the keys beside it [RAILS-URL]), else the `adapter` key.
 fn uses_postgresql(
     source: &Source,
-    values: &BTreeMap<String, NodeId>,
+    values: &BTreeMap<&str, NodeId>,
     url: Option<&UrlParams>,
 ) -> bool {
     let from_url = url.and_then(|url| {
@@ -1254,7 +1273,7 @@ fn uses_postgresql(
 fn session_feature_switches(
     source: &Source,
     name: &str,
-    values: &BTreeMap<String, NodeId>,
+    values: &BTreeMap<&str, NodeId>,
     url: Option<&UrlParams>,
     anchor: Location,
 ) -> NamedSettings {
@@ -1298,12 +1317,12 @@ fn session_feature_switches(
             let param = url.and_then(|u| u.param(key).map(|p| (u, p)));
             let setting = match (param, values.get(key)) {
                 (Some((url, param)), _) => {
-                    url.setting(source, param, &format!("{name}.url.{key}"), |text| {
+                    url.setting(source, param, &[name, ".url.", key].concat(), |text| {
                         truthy(RubyValue::String(text.to_owned()))
                     })
                 }
                 (None, Some(node)) => {
-                    source.typed(*node, &format!("{name}.{key}"), |_, value| truthy(value))
+                    source.typed(*node, &[name, ".", key].concat(), |_, value| truthy(value))
                 }
                 (None, None) => Setting::known("true".to_owned(), default(key)),
             };
@@ -1641,6 +1660,11 @@ fn psych_plain(text: &str) -> RubyValue {
     if text.is_empty() {
         return RubyValue::Nil;
     }
+    // Most values are decimal whole numbers (`pool: 5`), which only `INTEGER` matches:
+    // read without running the patterns before it.
+    if is_plain_decimal(text) {
+        return psych_integer(text);
+    }
     if matches(&PSYCH_WORD, text) || text.contains('\n') {
         let lower = text.to_ascii_lowercase();
         return match lower.as_str() {
@@ -1695,30 +1719,44 @@ fn psych_plain(text: &str) -> RubyValue {
             RubyValue::Float,
         )
     } else if matches(&PSYCH_INTEGER, text) {
-        // `Integer(string.gsub(/[,_]/, ''))`: a sign, then `0b`, `0x` or a leading `0`
-        // (octal) choose the radix.
-        let cleaned: String = text.chars().filter(|c| !matches!(c, ',' | '_')).collect();
-        let (negative, unsigned) = match cleaned.strip_prefix('-') {
-            Some(rest) => (true, rest),
-            None => (false, cleaned.strip_prefix('+').unwrap_or(&cleaned)),
-        };
-        let (radix, digits) = if let Some(d) = unsigned.strip_prefix("0x") {
-            (16, d)
-        } else if let Some(d) = unsigned.strip_prefix("0b") {
-            (2, d)
-        } else if let Some(d) = unsigned.strip_prefix('0').filter(|d| !d.is_empty()) {
-            (8, d)
-        } else {
-            (10, unsigned)
-        };
-        if digits.is_empty() {
-            return RubyValue::Other("a value Psych cannot load");
-        }
-        let magnitude = i128::from_str_radix(digits, radix).unwrap_or(i128::MAX);
-        RubyValue::Integer(if negative { -magnitude } else { magnitude })
+        psych_integer(text)
     } else {
         RubyValue::String(text.to_owned())
     }
+}
+
+/// A sign or none, then digits without a leading `0` (or `0` alone): `PSYCH_WORD` does
+/// not match it (no letter or symbol follows the sign), nor any pattern with `-` inside,
+/// `:`, `.` or a leading `0`, so Psych reads it as a decimal `INTEGER`.
+fn is_plain_decimal(text: &str) -> bool {
+    let digits = text.strip_prefix(['-', '+']).unwrap_or(text);
+    !digits.is_empty()
+        && digits.bytes().all(|b| b.is_ascii_digit())
+        && (digits == "0" || !digits.starts_with('0'))
+}
+
+/// A text `PSYCH_INTEGER` matches as Psych reads it: `Integer(string.gsub(/[,_]/,
+/// ''))`, where a sign, then `0b`, `0x` or a leading `0` (octal) choose the radix.
+fn psych_integer(text: &str) -> RubyValue {
+    let cleaned: String = text.chars().filter(|c| !matches!(c, ',' | '_')).collect();
+    let (negative, unsigned) = match cleaned.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, cleaned.strip_prefix('+').unwrap_or(&cleaned)),
+    };
+    let (radix, digits) = if let Some(d) = unsigned.strip_prefix("0x") {
+        (16, d)
+    } else if let Some(d) = unsigned.strip_prefix("0b") {
+        (2, d)
+    } else if let Some(d) = unsigned.strip_prefix('0').filter(|d| !d.is_empty()) {
+        (8, d)
+    } else {
+        (10, unsigned)
+    };
+    if digits.is_empty() {
+        return RubyValue::Other("a value Psych cannot load");
+    }
+    let magnitude = i128::from_str_radix(digits, radix).unwrap_or(i128::MAX);
+    RubyValue::Integer(if negative { -magnitude } else { magnitude })
 }
 
 /// Ruby's `String#to_i`: leading whitespace, a sign, then digits with single `_`
