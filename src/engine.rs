@@ -907,6 +907,8 @@ fn parse_and_read(
     // which moves large blocks without copying them, and no part outlives its batch.
     let mut model = Model::default();
     let mut scrub = ScrubTexts::default();
+    // Every candidate is registered (with the few companions and includes besides).
+    report.sources.reserve_exact(candidates.len());
     for reader in ecosystems::readers() {
         let files: Vec<&Candidate> = candidates
             .iter()
@@ -1055,10 +1057,10 @@ const UNIT_CHECKED: &[Ecosystem] = &[Ecosystem::Spring, Ecosystem::Rails];
 /// the steps. The batch's wall time goes to `--stats` split between parse, model and
 /// rules in proportion to the time the threads spent in each.
 ///
-/// A reader whose files name companions ([`Reader::reads_companions`]: compose's
-/// `.env` and `env_file:` files) has the batch's units parsed first, their companions
-/// read and registered one unit after another (the source map gives them their ids),
-/// then the units read: a batch's trees are alive together then, as few as its files.
+/// A reader whose files may name companions ([`Reader::reads_companions`]: compose's
+/// `.env` and `env_file:` files, Spring imports, a Rails `Procfile`) reads at once the
+/// units that name none; the others wait, with their trees, for the batch's companions
+/// ([`read_units_with_companions`]).
 fn parse_and_read_units(
     reader: &'static dyn Reader,
     batch: &[&Pending],
@@ -1072,22 +1074,7 @@ fn parse_and_read_units(
         .chunk_by(|a, b| reader.unit(&a.path) == reader.unit(&b.path))
         .collect();
     let units: Vec<UnitRead> = if reader.reads_companions() {
-        let sources = &report.sources;
-        let mut parsed: Vec<ParsedUnit> = chunks
-            .into_par_iter()
-            .map(|unit| parse_unit(unit, sources))
-            .collect();
-        let mut companions = Companions::default();
-        for unit in &mut parsed {
-            let following = Instant::now();
-            companions.follow(reader, &mut unit.files, request, report);
-            unit.parse_time += following.elapsed();
-        }
-        let sources = &report.sources;
-        parsed
-            .into_par_iter()
-            .map(|unit| read_parsed_unit(reader, unit, sources, unit_rules))
-            .collect()
+        read_units_with_companions(reader, chunks, unit_rules, request, report)
     } else {
         let sources = &report.sources;
         chunks
@@ -1111,6 +1098,70 @@ fn parse_and_read_units(
         add_findings(unit.findings, report);
     }
     reads
+}
+
+/// A unit parsed ([`parse_unit`]): read at once when its files name no companion, else
+/// waiting for the batch's companions to be read.
+// At most a batch's units are held, for the batch: boxing the larger case would add an
+// allocation per unit to save a few kilobytes.
+#[allow(clippy::large_enum_variant)]
+enum UnitStep {
+    Read(UnitRead),
+    Waiting(ParsedUnit),
+}
+
+/// [`parse_and_read_units`] for a reader whose files may name companions. Each unit is
+/// parsed on its thread and, when its files name no companion (most Spring
+/// applications import nothing), read and its trees freed there, as for any other
+/// reader: only the units that name one keep their trees while the batch's companions
+/// are read, one unit after another (the source map gives them their ids), and are read
+/// then. What each unit's files name is what [`Companions::follow`] would ask first, so
+/// a unit read at once is one it would have read nothing for.
+fn read_units_with_companions(
+    reader: &'static dyn Reader,
+    chunks: Vec<&[&Pending]>,
+    unit_rules: Option<&[&Enabled]>,
+    request: &CheckRequest,
+    report: &mut Report,
+) -> Vec<UnitRead> {
+    let sources = &report.sources;
+    let mut steps: Vec<UnitStep> = chunks
+        .into_par_iter()
+        .map(|unit| {
+            let mut parsed = parse_unit(unit, sources);
+            let asking = Instant::now();
+            let waits = names_companions(reader, &parsed.files, sources);
+            parsed.parse_time += asking.elapsed();
+            match waits {
+                true => UnitStep::Waiting(parsed),
+                false => UnitStep::Read(read_parsed_unit(reader, parsed, sources, unit_rules)),
+            }
+        })
+        .collect();
+    let mut companions = Companions::default();
+    for step in &mut steps {
+        if let UnitStep::Waiting(unit) = step {
+            let following = Instant::now();
+            companions.follow(reader, &mut unit.files, request, report);
+            unit.parse_time += following.elapsed();
+        }
+    }
+    let sources = &report.sources;
+    steps
+        .into_par_iter()
+        .map(|step| match step {
+            UnitStep::Read(read) => read,
+            UnitStep::Waiting(unit) => read_parsed_unit(reader, unit, sources, unit_rules),
+        })
+        .collect()
+}
+
+/// Whether any of a unit's own `files` (none read as a companion yet) names a companion.
+fn names_companions(reader: &dyn Reader, files: &[ParsedFile], sources: &SourceMap) -> bool {
+    files.iter().any(|file| {
+        let text = sources.get(file.id).map_or("", |f| f.text());
+        !reader.companions(file, text, &[], sources).is_empty()
+    })
 }
 
 /// Give each stage its share of a batch's wall time, as the threads' times divide.
@@ -1741,6 +1792,10 @@ fn enabled_rules(request: &CheckRequest) -> Vec<Enabled> {
 fn run_rules(model: &Model, enabled: &[Enabled], report: &mut Report) {
     let results: Vec<Result<Vec<Diagnostic>, String>> =
         enabled.par_iter().map(|e| run_rule(e, model)).collect();
+    // Room for every finding at once: the vector would otherwise double while the rules'
+    // own vectors are still held, the old and new vectors both in memory.
+    let found: usize = results.iter().flatten().map(Vec::len).sum();
+    report.diagnostics.reserve_exact(found);
     add_findings(results, report);
 }
 
@@ -1762,12 +1817,26 @@ fn run_rule(enabled: &Enabled, model: &Model) -> Result<Vec<Diagnostic>, String>
         enabled.rule.check(model, &enabled.options, &mut found)
     }))
     .map_err(|_| format!("internal error in rule {}", enabled.rule.meta().name))?;
+    drop_repeated(&mut found);
     if let Some(severity) = enabled.level {
         for diagnostic in &mut found {
             diagnostic.severity = severity;
         }
     }
     Ok(found)
+}
+
+/// Keep the first of a rule's findings at each primary location: [`sort_and_dedup`]
+/// keeps no other in the end, and every step before it (suppressions, levels, ignores,
+/// redaction) treats findings of one rule and location alike. A rule that reports a
+/// value once per profile sharing it (a third of the findings on the 10k benchmark
+/// tree) would otherwise hold the repeats in memory until then.
+fn drop_repeated(found: &mut Vec<Diagnostic>) {
+    if found.len() < 2 {
+        return;
+    }
+    let mut seen = HashSet::with_capacity(found.len());
+    found.retain(|d| seen.insert((d.primary.file, d.primary.span, d.rule)));
 }
 
 /// Settings that apply after the rules: disabled engine rules, path ignores, secret

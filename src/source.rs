@@ -789,6 +789,13 @@ impl SourceMap {
         id
     }
 
+    /// Room for `additional` more files at once, when the engine knows how many it is
+    /// about to read: the map then does not grow by doubling (up to twice the room, and
+    /// every file moved at each step).
+    pub fn reserve_exact(&mut self, additional: usize) {
+        Arc::make_mut(&mut self.files).reserve_exact(additional);
+    }
+
     pub fn get(&self, id: FileId) -> Option<&SourceFile> {
         self.files.get(id.0)
     }
