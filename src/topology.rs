@@ -580,7 +580,11 @@ pub fn link_mounted_applications(model: &mut Model) {
         }
         linked.push((workload, parts, reasons.join("; ")));
     }
-    model.services = services.into_iter().flatten().collect();
+    // Sized once for what stays and what is linked: collecting the Options grew the
+    // vector by doubling (a few MB of services at the peak of a large tree).
+    let mut kept = Vec::with_capacity(services.iter().flatten().count() + linked.len());
+    kept.extend(services.into_iter().flatten());
+    model.services = kept;
     for (workload, parts, why) in linked {
         let mut service = deploy(model, &workload.name, parts, Some(&workload));
         if let Some(deployment) = service.deployment.as_mut() {

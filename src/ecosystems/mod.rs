@@ -114,8 +114,9 @@ pub trait Reader: Sync {
         Model::default()
     }
     /// Whether this ecosystem's files may name companions ([`Reader::companions`]): the
-    /// engine then parses a batch's units before reading any, to read their companions
-    /// in between. Only for an ecosystem of units ([`Reader::unit`]).
+    /// engine then parses each unit of a batch and asks it; a unit naming none is read
+    /// at once, the others wait, with their trees, for the batch's companions to be
+    /// read. Only for an ecosystem of units ([`Reader::unit`]).
     fn reads_companions(&self) -> bool {
         false
     }
