@@ -909,7 +909,7 @@ fn parse_and_read(
     let mut scrub = ScrubTexts::default();
     // Every candidate is registered (with the few companions and includes besides).
     report.sources.reserve_exact(candidates.len());
-    for reader in ecosystems::readers() {
+    for reader in reading_order() {
         let files: Vec<&Candidate> = candidates
             .iter()
             .filter(|c| c.1.ecosystem() == reader.ecosystem())
@@ -919,7 +919,7 @@ fn parse_and_read(
         let mut read_files: Vec<FileId> = Vec::new();
         // Files summarised for the join: its internal error names them.
         let mut summarised: Vec<FileId> = Vec::new();
-        for batch in batches(*reader, files) {
+        for batch in batches(*reader, files, request, report) {
             let pending = read_batch(&batch, request, report);
             let batch: Vec<&Pending> = pending.iter().collect();
             let first_included = report.sources.len();
@@ -958,6 +958,19 @@ fn parse_and_read(
         report.stats.model += started.elapsed();
     }
     (model, scrub)
+}
+
+/// The readers in the order their files are read: Kubernetes first, since its join
+/// holds the summaries, the workloads' parts and their model at once (the peak of a
+/// large tree when it came last, on top of every other ecosystem's model); the others
+/// as [`ecosystems::readers`] lists them. Findings do not depend on the order.
+fn reading_order() -> impl Iterator<Item = &'static &'static dyn Reader> {
+    let readers = ecosystems::readers();
+    let first = |r: &&&dyn Reader| r.ecosystem() == Ecosystem::Kubernetes;
+    readers
+        .iter()
+        .filter(first)
+        .chain(readers.iter().filter(move |r| !first(r)))
 }
 
 /// Release the texts of `files`, whose contents are in the model now (a file with
@@ -1510,17 +1523,36 @@ fn check_unit_entries(
 const BATCH_FILES: usize = 256;
 
 /// One ecosystem's files in batches of whole units ([`Reader::unit`]), in unit order;
-/// one batch when the ecosystem is one unit.
-fn batches<'p>(reader: &dyn Reader, files: Vec<&'p Candidate>) -> Vec<Vec<&'p Candidate>> {
+/// one batch when the ecosystem is one unit. An ecosystem that is one unit only
+/// because its files may include each other is split into its
+/// [`Reader::unit_without_includes`] when none does ([`includes_nothing`]), so its
+/// syntax trees are held a batch at a time, not all together.
+fn batches<'p>(
+    reader: &dyn Reader,
+    files: Vec<&'p Candidate>,
+    request: &CheckRequest,
+    report: &mut Report,
+) -> Vec<Vec<&'p Candidate>> {
     if files.is_empty() {
         return Vec::new();
     }
+    let split = files
+        .iter()
+        .all(|f| reader.unit(&f.0).is_none() && reader.unit_without_includes(&f.0).is_some())
+        && includes_nothing(&files, request, report);
+    let unit_of = |path: &'p Path| {
+        if split {
+            reader.unit_without_includes(path)
+        } else {
+            reader.unit(path)
+        }
+    };
     // Grouped by hash, then the units (not every file) sorted: comparing paths goes
     // component by component, and an ordered map compared each file's unit many times.
     let mut index: foldhash::HashMap<&Path, usize> = foldhash::HashMap::default();
     let mut units: Vec<(&Path, Vec<&Candidate>)> = Vec::new();
     for file in &files {
-        let Some(unit) = reader.unit(&file.0) else {
+        let Some(unit) = unit_of(&file.0) else {
             return vec![files];
         };
         let slot = *index.entry(unit).or_insert_with(|| {
@@ -1542,6 +1574,20 @@ fn batches<'p>(reader: &dyn Reader, files: Vec<&'p Candidate>) -> Vec<Vec<&'p Ca
         }
     }
     batches
+}
+
+/// Whether no file of `files` may include another ([`crate::includes::may_include`]).
+/// Each is read (timed as reading), scanned and dropped; one that cannot be read
+/// counts as one that may, so the ecosystem stays one unit as it always was.
+fn includes_nothing(files: &[&Candidate], request: &CheckRequest, report: &mut Report) -> bool {
+    let started = Instant::now();
+    let nothing = files.par_iter().all(|(path, _, _, stdin)| match stdin {
+        Some(bytes) => !crate::includes::may_include(bytes),
+        None => source::read_bounded(path, request.max_file_size)
+            .is_ok_and(|bytes| !crate::includes::may_include(&bytes)),
+    });
+    report.stats.read += started.elapsed();
+    nothing
 }
 
 /// Parse one file; None when the parser panicked (poollint's fault).
@@ -2024,6 +2070,50 @@ mod tests {
     }
 
     const BAD_POOL: &str = "spring:\n  datasource:\n    hikari:\n      maximum-pool-size: 0\n";
+
+    /// The batches of `files` (PostgreSQL's, written below a new directory) and how many
+    /// files each holds.
+    fn postgres_batch_sizes(files: &[(String, &str)]) -> Vec<usize> {
+        let dir = tempfile::tempdir().unwrap();
+        let candidates: Vec<Candidate> = files
+            .iter()
+            .map(|(name, text)| {
+                let path = dir.path().join(name);
+                std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+                std::fs::write(&path, text).unwrap();
+                let (reader, format) = ecosystems::recognise(&path).unwrap();
+                (path, reader, format, None)
+            })
+            .collect();
+        let request = CheckRequest::new(vec![dir.path().to_path_buf()]);
+        let reader = candidates[0].1;
+        let files: Vec<&Candidate> = candidates.iter().collect();
+        batches(reader, files, &request, &mut Report::default())
+            .iter()
+            .map(Vec::len)
+            .collect()
+    }
+
+    #[test]
+    fn ini_files_that_include_nothing_are_read_a_directory_batch_at_a_time() {
+        let mut files: Vec<(String, &str)> = (0..300)
+            .flat_map(|i| {
+                let dir = format!("db{i:03}");
+                [
+                    (format!("{dir}/postgresql.conf"), "max_connections = 100\n"),
+                    (
+                        format!("{dir}/postgresql.auto.conf"),
+                        "max_connections = 50\n",
+                    ),
+                ]
+            })
+            .collect();
+        // A server's two files are never in different batches.
+        assert_eq!(postgres_batch_sizes(&files), [256, 256, 88]);
+        // One include anywhere, and the files are one unit again.
+        files[599].1 = "#include 'x'\n  include 'shared.conf'\n";
+        assert_eq!(postgres_batch_sizes(&files), [600]);
+    }
 
     fn findings_in(report: &Report, shown: &str) -> usize {
         let sources = &report.sources;

@@ -560,3 +560,52 @@ pub(crate) fn read_named_text(
 pub fn has_includes(file: &ParsedFile) -> bool {
     matches!(file.format, Format::Ini(_)) && !file.doc.directives.is_empty()
 }
+
+/// Whether a file of these bytes may hold an include directive: a line (LF, CRLF or
+/// lone CR ends one, as [`crate::syntax::ini`] splits them) that starts, after blanks,
+/// with `include`, `%include` or `!include` in any case. Every line the INI dialects
+/// read as a directive is one of these (a test checks it against the parser, which
+/// skips a leading BOM as this does); a comment line never is. Decoding keeps ASCII
+/// bytes, so the file's raw bytes say it.
+pub fn may_include(bytes: &[u8]) -> bool {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    bytes.split(|&b| b == b'\n' || b == b'\r').any(|line| {
+        let start = line
+            .iter()
+            .position(|b| !b.is_ascii_whitespace())
+            .unwrap_or(line.len());
+        let rest = line.get(start..).unwrap_or_default();
+        let name = rest.strip_prefix(b"%").or_else(|| rest.strip_prefix(b"!"));
+        name.unwrap_or(rest)
+            .get(..b"include".len())
+            .is_some_and(|word| word.eq_ignore_ascii_case(b"include"))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::may_include;
+
+    #[test]
+    fn include_lines_are_seen_and_comments_are_not() {
+        for text in [
+            "include 'a.conf'\n",
+            "max_connections = 5\n  INCLUDE_DIR 'conf.d'\n",
+            "[pgbouncer]\r%include common.ini",
+            "\t!includedir /etc/mysql/conf.d/\n",
+            "# a comment\rinclude_if_exists = 'b.conf'",
+            "\u{feff}%include common.ini\n",
+        ] {
+            assert!(may_include(text.as_bytes()), "{text:?}");
+        }
+        for text in [
+            "",
+            "#include = default\n",
+            "  ;%include common.ini\n",
+            "max_connections = 5 # include 'a.conf'\n",
+            "search_path = include\n",
+        ] {
+            assert!(!may_include(text.as_bytes()), "{text:?}");
+        }
+    }
+}

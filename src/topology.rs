@@ -548,23 +548,22 @@ pub fn link_mounted_applications(model: &mut Model) {
     if runs_in.is_empty() {
         return;
     }
-    let mut services: Vec<Option<Service>> = std::mem::take(&mut model.services)
-        .into_iter()
-        .map(Some)
-        .collect();
-    let apps: HashMap<usize, Service> = runs_in
-        .values()
-        .flatten()
-        .filter_map(|(app, _)| Some((*app, services.get_mut(*app)?.take()?)))
-        .collect();
-    let mut workloads: Vec<usize> = runs_in.keys().copied().collect();
-    workloads.sort_unstable();
+    let app_indices: HashSet<usize> = runs_in.values().flatten().map(|(app, _)| *app).collect();
+    let mut indices: Vec<usize> = app_indices.iter().chain(runs_in.keys()).copied().collect();
+    indices.sort_unstable();
+    indices.dedup();
+    let mut apps: HashMap<usize, Service> = HashMap::new();
+    let mut workloads = Vec::new();
+    for (index, service) in take_services(&mut model.services, &indices) {
+        if app_indices.contains(&index) {
+            apps.insert(index, service);
+        } else {
+            workloads.push((index, service));
+        }
+    }
     let mut linked = Vec::new();
     let mut deployed = HashSet::new();
-    for workload_index in workloads {
-        let Some(workload) = services.get_mut(workload_index).and_then(Option::take) else {
-            continue;
-        };
+    for (workload_index, workload) in workloads {
         let mut parts = Vec::new();
         let mut reasons = Vec::new();
         for (app, why) in runs_in.get(&workload_index).into_iter().flatten() {
@@ -580,11 +579,7 @@ pub fn link_mounted_applications(model: &mut Model) {
         }
         linked.push((workload, parts, reasons.join("; ")));
     }
-    // Sized once for what stays and what is linked: collecting the Options grew the
-    // vector by doubling (a few MB of services at the peak of a large tree).
-    let mut kept = Vec::with_capacity(services.iter().flatten().count() + linked.len());
-    kept.extend(services.into_iter().flatten());
-    model.services = kept;
+    // One linked service per workload taken out: the vector has room for them.
     for (workload, parts, why) in linked {
         let mut service = deploy(model, &workload.name, parts, Some(&workload));
         if let Some(deployment) = service.deployment.as_mut() {
@@ -592,6 +587,28 @@ pub fn link_mounted_applications(model: &mut Model) {
         }
         model.services.push(service);
     }
+}
+
+/// Move the services at `indices` (ascending) out of `services`, with their indices in
+/// order, leaving the others in order where they are: copying every service into a
+/// second vector was a tenth of the peak memory of a large tree. A stable partition by
+/// swaps puts the others first; where each service came from is swapped alongside.
+fn take_services(services: &mut Vec<Service>, indices: &[usize]) -> Vec<(usize, Service)> {
+    let mut origin: Vec<usize> = (0..services.len()).collect();
+    let mut wanted = indices.iter().peekable();
+    let mut kept = 0;
+    for read in 0..services.len() {
+        if wanted.next_if_eq(&&read).is_some() {
+            continue;
+        }
+        services.swap(kept, read);
+        origin.swap(kept, read);
+        kept += 1;
+    }
+    let taken = services.split_off(kept);
+    let mut taken: Vec<(usize, Service)> = origin.split_off(kept).into_iter().zip(taken).collect();
+    taken.sort_unstable_by_key(|(index, _)| *index);
+    taken
 }
 
 /// For each workload (by index) that mounts an application's file, the applications
@@ -1233,5 +1250,27 @@ fn inferred<T>(value: T, from: &str) -> Setting<T> {
             from: from.to_owned(),
             at: None,
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Ecosystem;
+
+    #[test]
+    fn services_taken_come_with_their_indices_and_the_others_keep_their_order() {
+        let names = ["a", "b", "c", "d", "e", "f"];
+        let mut services: Vec<Service> = names
+            .iter()
+            .map(|n| Service::new((*n).to_owned(), Ecosystem::Spring, Vec::new()))
+            .collect();
+        let taken = take_services(&mut services, &[0, 2, 3, 5]);
+        let taken: Vec<(usize, &str)> = taken.iter().map(|(i, s)| (*i, s.name.as_str())).collect();
+        assert_eq!(taken, [(0, "a"), (2, "c"), (3, "d"), (5, "f")]);
+        let kept: Vec<&str> = services.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(kept, ["b", "e"]);
+        // The room the taken ones left stays: the linked services go there.
+        assert!(services.capacity() >= names.len());
     }
 }

@@ -297,3 +297,72 @@ proptest::proptest! {
         assert_positions_are_the_file_s(&report, &text, "hikari-timeout-constraints", &secrets);
     }
 }
+
+/// PostgreSQL files that include nothing are read a directory at a time, in batches:
+/// a `postgresql.auto.conf` still overrides the `postgresql.conf` beside it, in every
+/// batch.
+#[test]
+fn postgres_servers_are_read_whole_in_any_batch() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    for i in 0..300 {
+        write(
+            root,
+            &format!("db{i:03}/postgresql.conf"),
+            "max_connections = 1000\n",
+        );
+        write(
+            root,
+            &format!("db{i:03}/postgresql.auto.conf"),
+            &format!("max_connections = {}\n", 10 + i),
+        );
+    }
+    let report = engine::check(&CheckRequest::new(vec![root.to_path_buf()]));
+    assert!(
+        report.internal_errors.is_empty(),
+        "{:?}",
+        report.internal_errors
+    );
+    let mut max: Vec<i64> = report
+        .model
+        .databases
+        .iter()
+        .filter_map(|d| d.max_connections.get().copied())
+        .collect();
+    max.sort_unstable();
+    assert_eq!(max, (10..310).collect::<Vec<i64>>());
+}
+
+/// One file including another makes PostgreSQL's files one unit again: the file
+/// included, a batch away in path order, is part of its includer's server, not a
+/// server of its own.
+#[test]
+fn an_include_is_followed_though_the_files_fill_many_batches() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    for i in 0..300 {
+        write(
+            root,
+            &format!("db{i:03}/postgresql.conf"),
+            "max_connections = 100\n",
+        );
+    }
+    write(
+        root,
+        "db000/postgresql.conf",
+        "max_connections = 100\ninclude '../db299/postgresql.conf'\n",
+    );
+    write(root, "db299/postgresql.conf", "max_connections = 77\n");
+    let report = engine::check(&CheckRequest::new(vec![root.to_path_buf()]));
+    assert!(
+        report.internal_errors.is_empty(),
+        "{:?}",
+        report.internal_errors
+    );
+    let databases = &report.model.databases;
+    assert_eq!(databases.len(), 299);
+    let with_77 = databases
+        .iter()
+        .filter(|d| d.max_connections.get() == Some(&77));
+    assert_eq!(with_77.count(), 1);
+}

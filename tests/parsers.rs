@@ -70,6 +70,39 @@ fn credential_like() -> impl Strategy<Value = String> {
     prop::collection::vec(piece, 0..80).prop_map(|v| v.concat())
 }
 
+/// Text like an INI file with include directives: their names in any case, blanks,
+/// comments and line ends of every kind around them.
+fn include_like() -> impl Strategy<Value = String> {
+    let pieces = prop::sample::select(vec![
+        "include",
+        "INCLUDE",
+        "Include_Dir",
+        "include_if_exists",
+        "%include",
+        "!include",
+        "!includedir",
+        "%",
+        "!",
+        " ",
+        "\t",
+        "\x0c",
+        "\x0b",
+        "\n",
+        "\r\n",
+        "\r",
+        "#",
+        ";",
+        "=",
+        "'",
+        "a.conf",
+        "x",
+        "[s]",
+        "\u{feff}",
+        "é",
+    ]);
+    prop::collection::vec(pieces, 0..40).prop_map(|v| v.concat())
+}
+
 fn any_text() -> impl Strategy<Value = String> {
     prop::collection::vec(any::<char>(), 0..300).prop_map(|v| v.into_iter().collect())
 }
@@ -172,6 +205,22 @@ proptest! {
                 text.is_char_boundary(span.start) && text.is_char_boundary(span.end),
                 "{span:?}"
             );
+        }
+    }
+
+    /// The scan that lets an INI ecosystem be read a batch at a time flags every file
+    /// the parsers find an include directive in, in each dialect that has them.
+    #[test]
+    fn every_include_directive_is_seen_by_the_scan(text in include_like()) {
+        for dialect in [Dialect::Postgres, Dialect::PgBouncer, Dialect::MySql] {
+            let doc = syntax::parse(Format::Ini(dialect), &text);
+            if !doc.directives.is_empty() {
+                prop_assert!(
+                    poollint::includes::may_include(text.as_bytes()),
+                    "{dialect:?} reads {:?} in {text:?}",
+                    doc.directives
+                );
+            }
         }
     }
 

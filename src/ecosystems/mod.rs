@@ -96,6 +96,13 @@ pub trait Reader: Sync {
     fn unit<'p>(&self, _path: &'p Path) -> Option<&'p Path> {
         None
     }
+    /// For an ecosystem that is one unit only because its files may include each
+    /// other (PostgreSQL, MySQL, PgBouncer): the unit of `path` when no file of the
+    /// run includes another (the engine checks: [`crate::includes::may_include`]), as
+    /// [`Reader::unit`] is. None: the ecosystem stays one unit.
+    fn unit_without_includes<'p>(&self, _path: &'p Path) -> Option<&'p Path> {
+        None
+    }
     /// The directories other files of `path`'s unit may be in, beside `dir` (the
     /// directory holding `path`), where a file named on its own looks for them: `dir`
     /// alone unless a unit spans directories (Rails' `config/puma/production.rb`).

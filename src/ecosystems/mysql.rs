@@ -44,6 +44,12 @@ impl Reader for MySql {
         (known || in_conf_dir).then_some(Format::Ini(Dialect::MySql))
     }
 
+    /// Each file is read on its own when it includes nothing; a directory's files are
+    /// kept together, as the other INI ecosystems' are.
+    fn unit_without_includes<'p>(&self, path: &'p Path) -> Option<&'p Path> {
+        path.parent()
+    }
+
     fn read(&self, files: &[&ParsedFile], _sources: &SourceMap) -> Model {
         read_each_top_file(files, |file, model| read_file(file, files, model))
     }

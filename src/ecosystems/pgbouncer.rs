@@ -55,6 +55,12 @@ impl Reader for PgBouncer {
         (file_name(path)? == "pgbouncer.ini").then_some(Format::Ini(Dialect::PgBouncer))
     }
 
+    /// Each file is read on its own when it includes nothing; a directory's files are
+    /// kept together, as the other INI ecosystems' are.
+    fn unit_without_includes<'p>(&self, path: &'p Path) -> Option<&'p Path> {
+        path.parent()
+    }
+
     fn read(&self, files: &[&ParsedFile], sources: &SourceMap) -> Model {
         read_each_top_file(files, |file, model| read_file(file, files, sources, model))
     }

@@ -52,6 +52,12 @@ impl Reader for Postgres {
             .then_some(Format::Ini(Dialect::Postgres))
     }
 
+    /// A directory's files: its `postgresql.conf` and `postgresql.auto.conf` are one
+    /// server ([`Servers`]).
+    fn unit_without_includes<'p>(&self, path: &'p Path) -> Option<&'p Path> {
+        path.parent()
+    }
+
     fn read(&self, files: &[&ParsedFile], sources: &SourceMap) -> Model {
         let servers = Servers::of(files);
         read_each_top_file(files, |file, model| {
