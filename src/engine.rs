@@ -927,7 +927,7 @@ fn parse_and_read(
             let reads = if batch.iter().all(|f| reader.unit(&f.path).is_some()) {
                 parse_and_read_units(*reader, &batch, unit_rules, request, report)
             } else {
-                parse_and_read_whole(*reader, &batch, request, report)
+                parse_and_read_whole(*reader, &batch, unit_rules, request, report)
             };
             let started = Instant::now();
             for read in reads {
@@ -990,11 +990,13 @@ fn release_texts(
     files.clear();
 }
 
-/// An ecosystem read as one unit (its files include each other): parse every file in
-/// parallel, follow includes, then read them all at once.
+/// An ecosystem read as one unit (its files may include each other): parse every file
+/// of the batch in parallel, follow includes, then read them all at once and check
+/// their entries ([`UNIT_CHECKED`]).
 fn parse_and_read_whole(
     reader: &'static dyn Reader,
     batch: &[&Pending],
+    unit_rules: Option<&[&Enabled]>,
     request: &CheckRequest,
     report: &mut Report,
 ) -> Vec<BatchRead> {
@@ -1017,9 +1019,18 @@ fn parse_and_read_whole(
     let files: Vec<ParsedFile> = parsed.into_iter().map(|(_, file)| file).collect();
     let sources = report.sources.clone();
     let ids: Vec<FileId> = files.iter().map(|f| f.id).collect();
-    let read = guarded(reader, &ids, report, || read_unit(reader, &files, &sources));
+    let mut read = guarded(reader, &ids, report, || read_unit(reader, &files, &sources));
     note_merge_bound(&merge_bound_reached(&files), report);
+    drop(files);
     report.stats.model += started.elapsed();
+    let started = Instant::now();
+    if let (Some(BatchRead::Model(part)), Some(rules)) =
+        (&mut read, unit_checked(reader, unit_rules))
+    {
+        let findings = check_unit_entries(reader.ecosystem(), part, &sources, rules);
+        add_findings(findings, report);
+    }
+    report.stats.rules += started.elapsed();
     read.into_iter().collect()
 }
 
@@ -1057,12 +1068,29 @@ struct UnitRead {
     rules_time: Duration,
 }
 
-/// Ecosystems whose config entries are checked unit by unit, as each unit is read, and
+/// Ecosystems whose config entries are checked unit by unit, as each unit (for
+/// PostgreSQL and MySQL, each batch: a server's files are never split) is read, and
 /// then dropped: they are most of a repository's entries, and every rule that reads
-/// them looks at one application at a time ([`rules::Rule::checks_entries_per_unit`]),
-/// so the model need not keep them. `CheckRequest::keep_entries` turns this off; a
-/// test asserts the findings are the same either way.
-const UNIT_CHECKED: &[Ecosystem] = &[Ecosystem::Spring, Ecosystem::Rails];
+/// them looks at one application or server at a time
+/// ([`rules::Rule::checks_entries_per_unit`]), so the model need not keep them.
+/// PgBouncer's stay: `db-transport-not-verified` reads them with the pools.
+/// `CheckRequest::keep_entries` turns this off; a test asserts the findings are the
+/// same either way.
+const UNIT_CHECKED: &[Ecosystem] = &[
+    Ecosystem::Spring,
+    Ecosystem::Rails,
+    Ecosystem::Postgres,
+    Ecosystem::MySql,
+];
+
+/// The rules to run on `reader`'s entries as each unit is read, if its entries are
+/// checked so ([`UNIT_CHECKED`]).
+fn unit_checked<'r>(
+    reader: &dyn Reader,
+    unit_rules: Option<&'r [&'r Enabled]>,
+) -> Option<&'r [&'r Enabled]> {
+    unit_rules.filter(|_| UNIT_CHECKED.contains(&reader.ecosystem()))
+}
 
 /// An ecosystem of independent units ([`Reader::unit`]): each thread parses a unit's
 /// files, reads them, checks their entries and frees their trees, so no more than one
@@ -1082,7 +1110,7 @@ fn parse_and_read_units(
     report: &mut Report,
 ) -> Vec<BatchRead> {
     let started = Instant::now();
-    let unit_rules = unit_rules.filter(|_| UNIT_CHECKED.contains(&reader.ecosystem()));
+    let unit_rules = unit_checked(reader, unit_rules);
     let chunks: Vec<&[&Pending]> = batch
         .chunk_by(|a, b| reader.unit(&a.path) == reader.unit(&b.path))
         .collect();

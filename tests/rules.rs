@@ -166,12 +166,14 @@ fn every_rule_fires_on_its_failing_fixture_and_not_on_its_passing_one() {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
-/// The engine checks Spring and Rails entries unit by unit as it reads them and drops
-/// them; on every fixture (all rules on) that finds exactly what checking every entry
-/// after reading does, and the model keeps only the entries it must.
+/// The engine checks Spring, Rails, PostgreSQL and MySQL entries unit by unit as it
+/// reads them and drops them; on every fixture (all rules on) that finds exactly what
+/// checking every entry after reading does, and the model keeps only the entries it
+/// must.
 #[test]
 fn entries_checked_per_unit_find_what_entries_kept_find() {
     let mut dropped = 0;
+    let mut servers_dropped = 0;
     for rule in rules::registry() {
         let name = rule.meta().name;
         for case in ["fail", "pass"] {
@@ -199,11 +201,22 @@ fn entries_checked_per_unit_find_what_entries_kept_find() {
             if spring(&kept) > 0 && spring(&per_unit) == 0 {
                 dropped += 1;
             }
+            let servers = |r: &Report| {
+                r.model.entries.of(Ecosystem::Postgres).count()
+                    + r.model.entries.of(Ecosystem::MySql).count()
+            };
+            if servers(&kept) > servers(&per_unit) {
+                servers_dropped += 1;
+            }
         }
     }
     assert!(
         dropped > 10,
         "Spring entries were dropped in {dropped} fixtures"
+    );
+    assert!(
+        servers_dropped > 15,
+        "PostgreSQL and MySQL entries were dropped in {servers_dropped} fixtures"
     );
 }
 
