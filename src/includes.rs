@@ -569,17 +569,26 @@ pub fn has_includes(file: &ParsedFile) -> bool {
 /// bytes, so the file's raw bytes say it.
 pub fn may_include(bytes: &[u8]) -> bool {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    bytes.split(|&b| b == b'\n' || b == b'\r').any(|line| {
-        let start = line
-            .iter()
-            .position(|b| !b.is_ascii_whitespace())
-            .unwrap_or(line.len());
-        let rest = line.get(start..).unwrap_or_default();
-        let name = rest.strip_prefix(b"%").or_else(|| rest.strip_prefix(b"!"));
-        name.unwrap_or(rest)
-            .get(..b"include".len())
-            .is_some_and(|word| word.eq_ignore_ascii_case(b"include"))
+    let mut ends = memchr::memchr2_iter(b'\n', b'\r', bytes).chain(std::iter::once(bytes.len()));
+    let mut start = 0;
+    ends.any(|end| {
+        let line = bytes.get(start..end).unwrap_or_default();
+        start = end + 1;
+        line_may_include(line)
     })
+}
+
+/// Whether `line` starts, after blanks, with `include`, `%include` or `!include`.
+fn line_may_include(line: &[u8]) -> bool {
+    let start = line
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .unwrap_or(line.len());
+    let rest = line.get(start..).unwrap_or_default();
+    let name = rest.strip_prefix(b"%").or_else(|| rest.strip_prefix(b"!"));
+    name.unwrap_or(rest)
+        .get(..b"include".len())
+        .is_some_and(|word| word.eq_ignore_ascii_case(b"include"))
 }
 
 #[cfg(test)]
