@@ -1069,11 +1069,10 @@ struct UnitRead {
 }
 
 /// Ecosystems whose config entries are checked unit by unit, as each unit (for
-/// PostgreSQL and MySQL, each batch: a server's files are never split) is read, and
-/// then dropped: they are most of a repository's entries, and every rule that reads
-/// them looks at one application or server at a time
+/// PostgreSQL, MySQL and PgBouncer, each batch: a file and what it includes are never
+/// split) is read, and then dropped: they are most of a repository's entries, and every
+/// rule that reads them looks at one application, server or file at a time
 /// ([`rules::Rule::checks_entries_per_unit`]), so the model need not keep them.
-/// PgBouncer's stay: `db-transport-not-verified` reads them with the pools.
 /// `CheckRequest::keep_entries` turns this off; a test asserts the findings are the
 /// same either way.
 const UNIT_CHECKED: &[Ecosystem] = &[
@@ -1081,6 +1080,7 @@ const UNIT_CHECKED: &[Ecosystem] = &[
     Ecosystem::Rails,
     Ecosystem::Postgres,
     Ecosystem::MySql,
+    Ecosystem::PgBouncer,
 ];
 
 /// The rules to run on `reader`'s entries as each unit is read, if its entries are

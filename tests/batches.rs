@@ -317,12 +317,7 @@ fn postgres_servers_are_read_whole_in_any_batch() {
             &format!("max_connections = {}\n", 10 + i),
         );
     }
-    let report = engine::check(&CheckRequest::new(vec![root.to_path_buf()]));
-    assert!(
-        report.internal_errors.is_empty(),
-        "{:?}",
-        report.internal_errors
-    );
+    let report = check_without_internal_errors(root);
     let mut max: Vec<i64> = report
         .model
         .databases
@@ -353,16 +348,21 @@ fn an_include_is_followed_though_the_files_fill_many_batches() {
         "max_connections = 100\ninclude '../db299/postgresql.conf'\n",
     );
     write(root, "db299/postgresql.conf", "max_connections = 77\n");
-    let report = engine::check(&CheckRequest::new(vec![root.to_path_buf()]));
-    assert!(
-        report.internal_errors.is_empty(),
-        "{:?}",
-        report.internal_errors
-    );
+    let report = check_without_internal_errors(root);
     let databases = &report.model.databases;
     assert_eq!(databases.len(), 299);
     let with_77 = databases
         .iter()
         .filter(|d| d.max_connections.get() == Some(&77));
     assert_eq!(with_77.count(), 1);
+}
+
+fn check_without_internal_errors(root: &std::path::Path) -> engine::Report {
+    let report = engine::check(&CheckRequest::new(vec![root.to_path_buf()]));
+    assert!(
+        report.internal_errors.is_empty(),
+        "{:?}",
+        report.internal_errors
+    );
+    report
 }

@@ -166,8 +166,8 @@ fn every_rule_fires_on_its_failing_fixture_and_not_on_its_passing_one() {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
-/// The engine checks Spring, Rails, PostgreSQL and MySQL entries unit by unit as it
-/// reads them and drops them; on every fixture (all rules on) that finds exactly what
+/// The engine checks Spring, Rails, PostgreSQL, MySQL and PgBouncer entries unit by
+/// unit as it reads them and drops them; on every fixture (all rules on) that finds exactly what
 /// checking every entry after reading does, and the model keeps only the entries it
 /// must.
 #[test]
@@ -202,8 +202,10 @@ fn entries_checked_per_unit_find_what_entries_kept_find() {
                 dropped += 1;
             }
             let servers = |r: &Report| {
-                r.model.entries.of(Ecosystem::Postgres).count()
-                    + r.model.entries.of(Ecosystem::MySql).count()
+                [Ecosystem::Postgres, Ecosystem::MySql, Ecosystem::PgBouncer]
+                    .into_iter()
+                    .map(|e| r.model.entries.of(e).count())
+                    .sum::<usize>()
             };
             if servers(&kept) > servers(&per_unit) {
                 servers_dropped += 1;
@@ -216,7 +218,7 @@ fn entries_checked_per_unit_find_what_entries_kept_find() {
     );
     assert!(
         servers_dropped > 15,
-        "PostgreSQL and MySQL entries were dropped in {servers_dropped} fixtures"
+        "PostgreSQL, MySQL and PgBouncer entries were dropped in {servers_dropped} fixtures"
     );
 }
 

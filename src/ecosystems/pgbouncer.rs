@@ -55,8 +55,8 @@ impl Reader for PgBouncer {
         (file_name(path)? == "pgbouncer.ini").then_some(Format::Ini(Dialect::PgBouncer))
     }
 
-    /// Each file is read on its own when it includes nothing; a directory's files are
-    /// kept together, as the other INI ecosystems' are.
+    /// Batched by directory, as PostgreSQL's files are: no file depends on another
+    /// once none includes one.
     fn unit_without_includes<'p>(&self, path: &'p Path) -> Option<&'p Path> {
         path.parent()
     }

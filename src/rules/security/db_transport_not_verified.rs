@@ -37,6 +37,12 @@ impl crate::rules::Rule for Rule {
         &META
     }
 
+    /// Entries are read one `.env` URL or one PgBouncer file at a time, so the engine
+    /// may check PgBouncer's batch by batch and drop them.
+    fn checks_entries_per_unit(&self) -> bool {
+        true
+    }
+
     fn check(&self, model: &Model, _options: &RuleOptions, out: &mut Vec<Diagnostic>) {
         for pool in &model.pools {
             if matches!(
