@@ -217,7 +217,7 @@ fn entries_checked_per_unit_find_what_entries_kept_find() {
         "Spring entries were dropped in {dropped} fixtures"
     );
     assert!(
-        servers_dropped > 15,
+        servers_dropped > 30,
         "PostgreSQL, MySQL and PgBouncer entries were dropped in {servers_dropped} fixtures"
     );
 }
