@@ -2172,8 +2172,10 @@ mod tests {
         );
     }
 
+    /// PostgreSQL's files, one batch of eight directories: a panic reading it is every
+    /// file's.
     #[test]
-    fn a_reader_panic_on_a_whole_ecosystem_names_its_files_and_counts_them() {
+    fn a_reader_panic_on_a_batch_names_its_files_and_counts_them() {
         let mut files: Vec<(String, &str)> = (0..7)
             .map(|i| (format!("db{i}/postgresql.conf"), "max_connections = 100\n"))
             .collect();
