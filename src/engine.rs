@@ -1024,12 +1024,8 @@ fn parse_and_read_whole(
     drop(files);
     report.stats.model += started.elapsed();
     let started = Instant::now();
-    if let (Some(BatchRead::Model(part)), Some(rules)) =
-        (&mut read, unit_checked(reader, unit_rules))
-    {
-        let findings = check_unit_entries(reader.ecosystem(), part, &sources, rules);
-        add_findings(findings, report);
-    }
+    let findings = check_unit_entries(reader, &mut read, &sources, unit_rules);
+    add_findings(findings, report);
     report.stats.rules += started.elapsed();
     read.into_iter().collect()
 }
@@ -1083,15 +1079,6 @@ const UNIT_CHECKED: &[Ecosystem] = &[
     Ecosystem::PgBouncer,
 ];
 
-/// The rules to run on `reader`'s entries as each unit is read, if its entries are
-/// checked so ([`UNIT_CHECKED`]).
-fn unit_checked<'r>(
-    reader: &dyn Reader,
-    unit_rules: Option<&'r [&'r Enabled]>,
-) -> Option<&'r [&'r Enabled]> {
-    unit_rules.filter(|_| UNIT_CHECKED.contains(&reader.ecosystem()))
-}
-
 /// An ecosystem of independent units ([`Reader::unit`]): each thread parses a unit's
 /// files, reads them, checks their entries and frees their trees, so no more than one
 /// unit's trees per thread are alive and no thread waits for the whole batch between
@@ -1110,7 +1097,6 @@ fn parse_and_read_units(
     report: &mut Report,
 ) -> Vec<BatchRead> {
     let started = Instant::now();
-    let unit_rules = unit_checked(reader, unit_rules);
     let chunks: Vec<&[&Pending]> = batch
         .chunk_by(|a, b| reader.unit(&a.path) == reader.unit(&b.path))
         .collect();
@@ -1265,12 +1251,7 @@ fn read_parsed_unit(
     drop(files);
     let read_time = started.elapsed();
     let started = Instant::now();
-    let findings = match (&mut read, unit_rules) {
-        (Some(BatchRead::Model(part)), Some(rules)) => {
-            check_unit_entries(reader.ecosystem(), part, sources, rules)
-        }
-        _ => Vec::new(),
-    };
+    let findings = check_unit_entries(reader, &mut read, sources, unit_rules);
     UnitRead {
         parses,
         read,
@@ -1523,15 +1504,24 @@ fn registered_by_path(sources: &SourceMap) -> HashMap<PathBuf, FileId> {
         .collect()
 }
 
-/// Run the per-unit rules on the unit's entries of `ecosystem` (with the secrets read
-/// with them), taking those entries out of `part`: the model does not keep them, even
-/// when no such rule is enabled (`--select` of other rules), as no other rule reads them.
+/// Run the per-unit rules on the entries of what `reader` read of a unit (with the
+/// secrets read with them), when its ecosystem's entries are checked so
+/// ([`UNIT_CHECKED`]) and entries are not kept (`unit_rules` is Some), taking those
+/// entries out of the read: the model does not keep them, even when no such rule is
+/// enabled (`--select` of other rules), as no other rule reads them.
 fn check_unit_entries(
-    ecosystem: Ecosystem,
-    part: &mut Model,
+    reader: &dyn Reader,
+    read: &mut Option<BatchRead>,
     sources: &SourceMap,
-    unit_rules: &[&Enabled],
+    unit_rules: Option<&[&Enabled]>,
 ) -> Vec<Result<Vec<Diagnostic>, String>> {
+    let ecosystem = reader.ecosystem();
+    let (Some(BatchRead::Model(part)), Some(unit_rules)) = (read, unit_rules) else {
+        return Vec::new();
+    };
+    if !UNIT_CHECKED.contains(&ecosystem) {
+        return Vec::new();
+    }
     let entries = part.entries.take_of(ecosystem);
     if unit_rules.is_empty() {
         return Vec::new();

@@ -27,9 +27,14 @@ fn kubernetes_references_resolve_across_batches() {
         "apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\nstringData:\n  idle: \"7\"\n",
     );
     // Enough manifests between them to fill more than one batch.
-    for i in 0..600 {
-        write(root, &format!("m/{i:04}.yaml"), &format!("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: filler-{i}\ndata:\n  x: \"1\"\n"));
-    }
+    write_numbered(
+        root,
+        600,
+        |i| format!("m/{i:04}.yaml"),
+        |i| {
+            format!("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: filler-{i}\ndata:\n  x: \"1\"\n")
+        },
+    );
     // Sorted last: the workload and its autoscaler.
     write(root, "z-deploy.yaml", "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 2\n  template:\n    spec:\n      containers:\n        - name: web\n          envFrom:\n            - configMapRef:\n                name: pool\n          env:\n            - name: SPRING_DATASOURCE_HIKARI_MINIMUM_IDLE\n              valueFrom:\n                secretKeyRef:\n                  name: db\n                  key: idle\n");
     write(root, "zz-hpa.yaml", "apiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata:\n  name: web\nspec:\n  scaleTargetRef:\n    apiVersion: apps/v1\n    kind: Deployment\n    name: web\n  minReplicas: 2\n  maxReplicas: 9\n");
@@ -57,13 +62,12 @@ fn kubernetes_references_resolve_across_batches() {
 fn spring_profiles_of_one_application_are_read_together_in_any_batch() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
-    for i in 0..300 {
-        write(
-            root,
-            &format!("a/svc{i:03}/application.yml"),
-            "spring:\n  datasource:\n    hikari:\n      maximum-pool-size: 5\n",
-        );
-    }
+    write_numbered(
+        root,
+        300,
+        |i| format!("a/svc{i:03}/application.yml"),
+        |_| "spring:\n  datasource:\n    hikari:\n      maximum-pool-size: 5\n".into(),
+    );
     // One application's two files, after the first batch is full.
     write(
         root,
@@ -305,18 +309,18 @@ proptest::proptest! {
 fn postgres_servers_are_read_whole_in_any_batch() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
-    for i in 0..300 {
-        write(
-            root,
-            &format!("db{i:03}/postgresql.conf"),
-            "max_connections = 1000\n",
-        );
-        write(
-            root,
-            &format!("db{i:03}/postgresql.auto.conf"),
-            &format!("max_connections = {}\n", 10 + i),
-        );
-    }
+    write_numbered(
+        root,
+        300,
+        |i| format!("db{i:03}/postgresql.conf"),
+        |_| "max_connections = 1000\n".into(),
+    );
+    write_numbered(
+        root,
+        300,
+        |i| format!("db{i:03}/postgresql.auto.conf"),
+        |i| format!("max_connections = {}\n", 10 + i),
+    );
     let report = check_without_internal_errors(root);
     let mut max: Vec<i64> = report
         .model
@@ -335,13 +339,12 @@ fn postgres_servers_are_read_whole_in_any_batch() {
 fn an_include_is_followed_though_the_files_fill_many_batches() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
-    for i in 0..300 {
-        write(
-            root,
-            &format!("db{i:03}/postgresql.conf"),
-            "max_connections = 100\n",
-        );
-    }
+    write_numbered(
+        root,
+        300,
+        |i| format!("db{i:03}/postgresql.conf"),
+        |_| "max_connections = 100\n".into(),
+    );
     write(
         root,
         "db000/postgresql.conf",
@@ -365,4 +368,16 @@ fn check_without_internal_errors(root: &std::path::Path) -> engine::Report {
         report.internal_errors
     );
     report
+}
+
+/// Write `count` files below `root`: the `i`th at `path(i)`, holding `text(i)`.
+fn write_numbered(
+    root: &std::path::Path,
+    count: usize,
+    path: impl Fn(usize) -> String,
+    text: impl Fn(usize) -> String,
+) {
+    for i in 0..count {
+        write(root, &path(i), &text(i));
+    }
 }

@@ -167,9 +167,9 @@ fn every_rule_fires_on_its_failing_fixture_and_not_on_its_passing_one() {
 }
 
 /// The engine checks Spring, Rails, PostgreSQL, MySQL and PgBouncer entries unit by
-/// unit as it reads them and drops them; on every fixture (all rules on) that finds exactly what
-/// checking every entry after reading does, and the model keeps only the entries it
-/// must.
+/// unit as it reads them and drops them; on every fixture (all rules on) that finds
+/// exactly what checking every entry after reading does, and the model keeps only the
+/// entries it must.
 #[test]
 fn entries_checked_per_unit_find_what_entries_kept_find() {
     let mut dropped = 0;
