@@ -32,9 +32,47 @@ const FORMATS: &[Format] = &[
 /// Text that looks like configuration often enough to reach deep parser states.
 fn config_like() -> impl Strategy<Value = String> {
     let pieces = prop::sample::select(vec![
-        "a", "key", ":", " ", "\n", "\r\n", "\r", "\t", "-", "=", "[", "]", "{", "}", ",", "\"",
-        "'", "#", ";", "&x", "*x", "<<", "---", "|", ">", "\\", "ü", "🚀", "%include", "!include",
-        "${A:1}", "0x1F", "1_000", "30s", "\u{feff}", "<%=", "<%", "%>", "⍌",
+        "a",
+        "key",
+        ":",
+        " ",
+        "\n",
+        "\r\n",
+        "\r",
+        "\t",
+        "-",
+        "=",
+        "[",
+        "]",
+        "{",
+        "}",
+        ",",
+        "\"",
+        "'",
+        "#",
+        ";",
+        "&x",
+        "*x",
+        "<<",
+        "---",
+        "|",
+        ">",
+        "\\",
+        "ü",
+        "🚀",
+        "%include",
+        "!include",
+        "${A:1}",
+        "0x1F",
+        "1_000",
+        "30s",
+        "\u{feff}",
+        "<%=",
+        "<%",
+        "%>",
+        "⍌",
+        // A suppression marker: YAML's comments are recorded only in its presence.
+        "poollint:",
     ]);
     prop::collection::vec(pieces, 0..120).prop_map(|v| v.concat())
 }
@@ -206,6 +244,18 @@ proptest! {
                 "{span:?}"
             );
         }
+    }
+
+    /// A YAML file without a suppression marker is parsed without its comments: all
+    /// else the loader gives (nodes, spans, errors) is what it gives with them.
+    #[test]
+    fn skipping_yaml_comments_changes_nothing_else(text in config_like()) {
+        use syntax::yaml::{parse_with, Comments};
+        let mut kept = parse_with(&text, "YAML", Comments::Kept);
+        let skipped = parse_with(&text, "YAML", Comments::Skipped);
+        prop_assert!(skipped.comments.is_empty());
+        kept.comments.clear();
+        prop_assert_eq!(kept, skipped);
     }
 
     /// The scan that lets an INI ecosystem be read a batch at a time flags every file

@@ -109,6 +109,7 @@ pub struct Document {
     pub nodes: Vec<Node>,
     /// Root of each document (`---` in YAML, `#---` in properties); usually one.
     pub roots: Vec<NodeId>,
+    /// In YAML and JSON, recorded only where a suppression may be ([`parse`]).
     pub comments: Vec<Comment>,
     pub directives: Vec<Directive>,
     /// Problems found. A document with errors may still hold what was read before them.
@@ -478,12 +479,20 @@ pub enum Format {
 }
 
 /// Parse `text` as `format`. A leading BOM is skipped and spans still index `text`.
+///
+/// A YAML or JSON file's comments are recorded only when it holds a suppression
+/// marker: suppressions are all that reads them there.
 pub fn parse(format: Format, text: &str) -> Document {
     let bom = crate::source::bom_len(text);
     let body = text.get(bom..).unwrap_or("");
+    let comments = if text.contains(crate::suppress::MARKER) {
+        yaml::Comments::Kept
+    } else {
+        yaml::Comments::Skipped
+    };
     let mut doc = match format {
-        Format::Yaml => yaml::parse(body),
-        Format::Json => yaml::parse_as(body, "JSON"),
+        Format::Yaml => yaml::parse_with(body, "YAML", comments),
+        Format::Json => yaml::parse_with(body, "JSON", comments),
         Format::StrictJson => strict_json::parse(body),
         Format::DotNetJson => dotnet_json::parse(body),
         Format::Toml => toml::parse(body),
@@ -492,7 +501,7 @@ pub fn parse(format: Format, text: &str) -> Document {
         Format::ErbYaml => {
             // Masking keeps byte lengths but not char boundaries (a multi-byte character
             // inside a tag becomes single-byte filler): move spans back onto them.
-            let mut doc = yaml::parse(&erb::mask(body));
+            let mut doc = yaml::parse_with(&erb::mask(body), "YAML", comments);
             doc.remap(|offset| {
                 let offset = offset.min(body.len());
                 (0..=offset)

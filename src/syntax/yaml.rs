@@ -25,8 +25,23 @@ pub fn parse(text: &str) -> Document {
 /// Parse YAML or JSON text; a syntax error's message names `format`, the format the
 /// user wrote (JSON is read as YAML, but "invalid YAML" would mislead in a `.json` file).
 pub fn parse_as(text: &str, format: &str) -> Document {
+    parse_with(text, format, Comments::Kept)
+}
+
+/// Whether the loader records a YAML file's comments in [`Document::comments`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Comments {
+    Kept,
+    /// Skipped as whitespace is: the nodes, spans and errors are the same, and a
+    /// file's comments cost the parser a sixth of its work (benches/README.md).
+    Skipped,
+}
+
+/// [`parse_as`], keeping or skipping comments.
+pub fn parse_with(text: &str, format: &str, comments: Comments) -> Document {
     let mut loader = Loader::new(text);
-    for next in Parser::new_from_str_with_options(text, parser_options()) {
+    let options = parser_options(comments);
+    for next in Parser::new_from_str_with_options(text, options) {
         match next {
             Ok((event, span)) => {
                 let range = span.byte_range().unwrap_or(0..0);
@@ -44,13 +59,13 @@ pub fn parse_as(text: &str, format: &str) -> Document {
     loader.finish()
 }
 
-fn parser_options() -> Options {
+fn parser_options(comments: Comments) -> Options {
     let mut options = Options::default();
     options.emit_anchor_events = true;
     options.emit_unresolved_aliases = true;
     options.flow_nesting_limit = MAX_DEPTH - 1;
     options.block_nesting_limit = MAX_DEPTH - 1;
-    options.set_emit_comments(true);
+    options.set_emit_comments(comments == Comments::Kept);
     options
 }
 
