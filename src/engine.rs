@@ -984,9 +984,7 @@ fn release_texts(
     report: &mut Report,
 ) {
     scrub.take_new(&model.secrets, &report.sources);
-    report
-        .sources
-        .release(files, |text| text.contains(crate::suppress::MARKER));
+    report.sources.release(files, crate::suppress::holds_marker);
     files.clear();
 }
 

@@ -15,7 +15,9 @@
 //! text alone decides.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::LazyLock;
 
+use memchr::memmem;
 use rayon::prelude::*;
 
 use crate::diagnostic::{Diagnostic, Severity};
@@ -25,6 +27,14 @@ use crate::source::{FileId, SourceFile, Span};
 use crate::syntax::{Document, Format, NodeKind, ScalarStyle};
 
 pub(crate) const MARKER: &str = "poollint:";
+
+/// Whether `text` holds [`MARKER`]: asked of every file (its comments are recorded, its
+/// text kept, only then), so with a searcher built once.
+pub(crate) fn holds_marker(text: &str) -> bool {
+    static FINDER: LazyLock<memmem::Finder<'static>> =
+        LazyLock::new(|| memmem::Finder::new(MARKER));
+    FINDER.find(text.as_bytes()).is_some()
+}
 
 /// Where the comments of each file holding [`MARKER`] are, as its parser read them:
 /// only a marker inside one of them is a suppression. A file not in it (its format
@@ -40,7 +50,7 @@ pub type CommentIndex = HashMap<FileId, Vec<Span>>;
 /// in a file of its own. None when the format records no comments (TOML, Ruby) or
 /// `text` holds no marker.
 pub(crate) fn comment_spans(format: Format, text: &str, doc: &Document) -> Option<Vec<Span>> {
-    if matches!(format, Format::Toml | Format::Raw) || !text.contains(MARKER) {
+    if matches!(format, Format::Toml | Format::Raw) || !holds_marker(text) {
         return None;
     }
     let mut spans: Vec<Span> = doc.comments.iter().map(|c| c.span).collect();
@@ -167,7 +177,7 @@ fn suppressions_of<'f>(
 ) -> BTreeMap<FileId, FileSuppressions<'f>> {
     files
         .par_iter()
-        .filter(|f| f.text_in_memory().is_some_and(|t| t.contains(MARKER)))
+        .filter(|f| f.text_in_memory().is_some_and(holds_marker))
         .map(|f| {
             let comments = comments.get(&f.id).map(Vec::as_slice);
             (f.id, FileSuppressions::new(f, scan(f, comments)))

@@ -485,7 +485,7 @@ pub enum Format {
 pub fn parse(format: Format, text: &str) -> Document {
     let bom = crate::source::bom_len(text);
     let body = text.get(bom..).unwrap_or("");
-    let comments = if text.contains(crate::suppress::MARKER) {
+    let comments = if crate::suppress::holds_marker(text) {
         yaml::Comments::Kept
     } else {
         yaml::Comments::Skipped
