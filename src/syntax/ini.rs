@@ -1639,18 +1639,23 @@ mod tests {
         #[test]
         fn lines_and_terminators_make_up_the_text(text in "[a\r\n]{0,40}") {
             let lines = split_lines(&text);
+            let terminators = ["\n", "\r", "\r\n"];
             let mut end = 0;
             for (i, line) in lines.iter().enumerate() {
                 proptest::prop_assert!(!line.text.contains(['\r', '\n']));
+                let line_end = line.start + line.text.len();
+                proptest::prop_assert_eq!(text.get(line.start..line_end), Some(line.text));
                 // A CRLF is one terminator: no line starts on its LF.
-                let on_crlf_lf = text[..line.start].ends_with('\r') && text[line.start..].starts_with('\n');
-                proptest::prop_assert!(!on_crlf_lf, "line {} starts on the LF of a CRLF", i);
-                proptest::prop_assert_eq!(text.get(line.start..line.start + line.text.len()), Some(line.text));
+                let on_crlf_lf =
+                    text[..line.start].ends_with('\r') && text[line.start..].starts_with('\n');
+                proptest::prop_assert!(!on_crlf_lf, "line {} starts on a CRLF's LF", i);
                 let gap = &text[end..line.start];
-                proptest::prop_assert!(if i == 0 { gap.is_empty() } else { ["\n", "\r", "\r\n"].contains(&gap) }, "{:?}", gap);
-                end = line.start + line.text.len();
+                let separated = if i == 0 { gap.is_empty() } else { terminators.contains(&gap) };
+                proptest::prop_assert!(separated, "{:?} before line {}", gap, i);
+                end = line_end;
             }
-            proptest::prop_assert!(["", "\n", "\r", "\r\n"].contains(&&text[end..]), "{:?}", &text[end..]);
+            let rest = &text[end..];
+            proptest::prop_assert!(rest.is_empty() || terminators.contains(&rest), "{:?}", rest);
             proptest::prop_assert_eq!(lines.is_empty(), text.is_empty());
         }
 
