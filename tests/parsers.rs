@@ -31,6 +31,8 @@ const FORMATS: &[Format] = &[
 
 /// Text that looks like configuration often enough to reach deep parser states.
 fn config_like() -> impl Strategy<Value = String> {
+    // With a suppression marker among them: YAML's comments are recorded only in its
+    // presence.
     let pieces = prop::sample::select(vec![
         "a",
         "key",
@@ -71,7 +73,6 @@ fn config_like() -> impl Strategy<Value = String> {
         "<%",
         "%>",
         "⍌",
-        // A suppression marker: YAML's comments are recorded only in its presence.
         "poollint:",
     ]);
     prop::collection::vec(pieces, 0..120).prop_map(|v| v.concat())
