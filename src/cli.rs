@@ -344,6 +344,7 @@ fn run_init(dir: &Path, stdout: bool, force: bool, exclude: &ExcludeArgs) -> Exi
 }
 
 fn run_capacity(args: &CapacityArgs) -> ExitCode {
+    check_few_files_on_this_thread(&args.paths, false);
     crate::source::note_linked_paths(&args.paths);
     let exclude_patterns = match args.exclude.compile() {
         Ok(patterns) => patterns,
@@ -708,6 +709,7 @@ fn check_rule_names<'a>(names: impl IntoIterator<Item = &'a String>) -> Result<(
 }
 
 fn run_check(args: &CheckArgs) -> ExitCode {
+    check_few_files_on_this_thread(&args.paths, args.stdin_filename.is_some());
     let named = args.paths.iter().chain(args.stdin_filename.as_ref());
     crate::source::note_linked_paths(&named.cloned().collect::<Vec<_>>());
     let requested = args.select.iter().flatten().chain(args.ignore.iter());
@@ -1176,6 +1178,40 @@ fn write_to_stdout(
     out.flush()
 }
 
+/// At most this many files named on the command line, of at most [`FEW_BYTES`]
+/// together, are checked on the main thread alone. A heuristic, not a documented limit:
+/// it changes how long a run takes, never what it finds.
+const FEW_FILES: usize = 8;
+const FEW_BYTES: u64 = 1 << 20;
+
+/// Check a few named files (or standard input) on this thread alone, with no worker
+/// threads: for a file checked on every save, starting two workers and handing them
+/// its little work cost more than they saved (`benches/README.md`, twenty-eighth
+/// pass). A directory, or a file that cannot be read here, keeps the workers; so does
+/// `RAYON_NUM_THREADS`, when set, which decides the number of threads itself.
+fn check_few_files_on_this_thread(paths: &[PathBuf], stdin: bool) {
+    if std::env::var_os("RAYON_NUM_THREADS").is_some() {
+        return;
+    }
+    if stdin || few_files(paths) {
+        // An error means the pool exists already (a test's): it is then used as it is.
+        let _ = rayon::ThreadPoolBuilder::new()
+            .num_threads(1)
+            .use_current_thread()
+            .build_global();
+    }
+}
+
+/// Whether `paths` are at most [`FEW_FILES`] regular files (links followed) of at
+/// most [`FEW_BYTES`] together.
+fn few_files(paths: &[PathBuf]) -> bool {
+    let bytes = paths.iter().try_fold(0u64, |total, path| {
+        let meta = std::fs::metadata(path).ok().filter(|m| m.is_file())?;
+        Some(total.saturating_add(meta.len()))
+    });
+    paths.len() <= FEW_FILES && bytes.is_some_and(|bytes| bytes <= FEW_BYTES)
+}
+
 /// One line on stderr: the stages, and the whole check as a multiple of the parse floor
 /// (walk + read + parse).
 fn print_stats(stats: &engine::Stats, render: std::time::Duration) {
@@ -1319,5 +1355,29 @@ fn list_rules(format: ListFormat) -> ExitCode {
                 .collect();
             emit_or_fail(text.as_bytes(), ExitCode::SUCCESS)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_a_few_small_regular_files_are_checked_on_one_thread() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = |name: &str, size: usize| {
+            let path = dir.path().join(name);
+            std::fs::write(&path, "a".repeat(size)).unwrap();
+            path
+        };
+        let small = file("application.yml", 100);
+        assert!(few_files(std::slice::from_ref(&small)));
+        assert!(few_files(&vec![small.clone(); FEW_FILES]));
+        assert!(!few_files(&vec![small.clone(); FEW_FILES + 1]));
+        let limit = file("exactly.yml", FEW_BYTES as usize);
+        assert!(few_files(std::slice::from_ref(&limit)));
+        assert!(!few_files(&[limit, small.clone()]));
+        assert!(!few_files(&[small.clone(), dir.path().to_path_buf()]));
+        assert!(!few_files(&[small, dir.path().join("missing.yml")]));
     }
 }

@@ -40,6 +40,37 @@ fn exit_1_when_an_error_is_found() {
         ));
 }
 
+/// A few named files are checked on the main thread alone, many on worker threads
+/// (`cli::check_few_files_on_this_thread`): both give the same output.
+#[test]
+fn a_few_named_files_are_checked_as_on_worker_threads() {
+    let dir = "tests/fixtures/rules/pgbouncer-client-cap-too-low/fail";
+    let files = [
+        "web/application.yml",
+        "api/application.yml",
+        "reports/application.yml",
+        "bouncer/pgbouncer.ini",
+        "api-bouncer/pgbouncer.ini",
+        "reports-bouncer/pgbouncer.ini",
+    ];
+    let paths: Vec<String> = files.iter().map(|f| format!("{dir}/{f}")).collect();
+    for format in ["human", "json"] {
+        let run = |threads: Option<&str>| {
+            let mut cmd = poollint();
+            cmd.arg("check").args(&paths).args(["-f", format]);
+            if let Some(threads) = threads {
+                cmd.env("RAYON_NUM_THREADS", threads);
+            }
+            let output = cmd.output().unwrap();
+            assert_eq!(output.status.code(), Some(1), "{format}");
+            output.stdout
+        };
+        let one_thread = run(None);
+        assert!(String::from_utf8_lossy(&one_thread).contains("pgbouncer-client-cap-too-low"));
+        assert_eq!(one_thread, run(Some("2")), "{format}");
+    }
+}
+
 #[test]
 fn fail_on_decides_which_severities_fail() {
     let info_only = "tests/fixtures/rules/hikari-minimum-idle-set/fail";

@@ -5,13 +5,15 @@
 use assert_cmd::Command;
 use std::path::Path;
 
-/// The poollint binary with colour off and no CI detection, so output is plain text
-/// whatever environment the tests run in.
+/// The poollint binary with colour off, no CI detection and no thread count set, so
+/// output is plain text and a few named files are checked on one thread (as a user's
+/// are) whatever environment the tests run in.
 pub fn poollint() -> Command {
     let mut cmd = Command::cargo_bin("poollint").expect("binary");
     cmd.env("NO_COLOR", "1")
         .env_remove("FORCE_COLOR")
-        .env_remove("GITHUB_ACTIONS");
+        .env_remove("GITHUB_ACTIONS")
+        .env_remove("RAYON_NUM_THREADS");
     cmd
 }
 
