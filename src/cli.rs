@@ -1188,8 +1188,8 @@ const FEW_BYTES: u64 = 32 * 1024;
 /// Check one file, standard input or a few small files on this thread alone, with no
 /// worker threads: starting two workers and handing them so little work cost more than
 /// they saved (one file checked on save: 4.4 ms against 3.1–3.4 ms). One file is
-/// parsed by one thread whatever its size, while several files of more than about
-/// 50 KB together are checked sooner by two. A directory, or a file that cannot be
+/// parsed by one thread whatever its size, while several files of more than 37 to
+/// 75 KB together are checked sooner by two. A directory, or a file that cannot be
 /// read here, keeps the workers; so does `RAYON_NUM_THREADS`, when set, which then
 /// decides the number of threads.
 fn check_few_files_on_this_thread(paths: &[PathBuf], stdin: bool) {
