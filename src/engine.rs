@@ -919,34 +919,41 @@ fn parse_and_read(
         let mut read_files: Vec<FileId> = Vec::new();
         // Files summarised for the join: its internal error names them.
         let mut summarised: Vec<FileId> = Vec::new();
-        for batch in batches(*reader, files, request, report) {
-            let pending = read_batch(&batch, request, report);
-            let batch: Vec<&Pending> = pending.iter().collect();
-            let first_included = report.sources.len();
-            // As `batches` decides: units only when every file has one.
-            let reads = if batch.iter().all(|f| reader.unit(&f.path).is_some()) {
-                parse_and_read_units(*reader, &batch, unit_rules, request, report)
-            } else {
-                parse_and_read_whole(*reader, &batch, unit_rules, request, report)
-            };
-            let started = Instant::now();
-            for read in reads {
-                match read {
-                    BatchRead::Model(part) => model.extend(part),
-                    BatchRead::Summary(summary) => summaries.push(summary),
+        for units in batches(*reader, files, request, report) {
+            // A batch's units are read as far as `BATCH_BYTES`, parsed and given up,
+            // then the next ones.
+            let mut done = 0;
+            while done < units.len() {
+                let (pending, taken) =
+                    read_units(units.get(done..).unwrap_or_default(), request, report);
+                done += taken;
+                let batch: Vec<&Pending> = pending.iter().collect();
+                let first_included = report.sources.len();
+                // As `batches` decides: units only when every file has one.
+                let reads = if batch.iter().all(|f| reader.unit(&f.path).is_some()) {
+                    parse_and_read_units(*reader, &batch, unit_rules, request, report)
+                } else {
+                    parse_and_read_whole(*reader, &batch, unit_rules, request, report)
+                };
+                let started = Instant::now();
+                for read in reads {
+                    match read {
+                        BatchRead::Model(part) => model.extend(part),
+                        BatchRead::Summary(summary) => summaries.push(summary),
+                    }
                 }
+                read_files.extend(batch.iter().map(|f| f.id));
+                read_files.extend((first_included..report.sources.len()).map(FileId));
+                if !summaries.is_empty() {
+                    summarised.extend_from_slice(&read_files);
+                }
+                // Summaries own what the join needs, so their texts go too (Kubernetes
+                // manifests were a tenth of the peak): a secret the join then finds is read
+                // again from its file to be scrubbed from messages, and a file that changed
+                // meanwhile is an internal error (`reread_for_output`).
+                release_texts(&mut read_files, &model, &mut scrub, report);
+                report.stats.model += started.elapsed();
             }
-            read_files.extend(batch.iter().map(|f| f.id));
-            read_files.extend((first_included..report.sources.len()).map(FileId));
-            if !summaries.is_empty() {
-                summarised.extend_from_slice(&read_files);
-            }
-            // Summaries own what the join needs, so their texts go too (Kubernetes
-            // manifests were a tenth of the peak): a secret the join then finds is read
-            // again from its file to be scrubbed from messages, and a file that changed
-            // meanwhile is an internal error (`reread_for_output`).
-            release_texts(&mut read_files, &model, &mut scrub, report);
-            report.stats.model += started.elapsed();
         }
         let started = Instant::now();
         if !summaries.is_empty() {
@@ -1538,6 +1545,15 @@ fn check_unit_entries(
 /// reads before they join the model) stays a small part of memory.
 const BATCH_FILES: usize = 256;
 
+/// Bytes a batch reads before it is parsed, unless its first units hold more: 256
+/// files of a few KB are far below it, while 256 files of 240 KB held 61 MB of text at
+/// once. Counted as units are read ([`read_units`]), a chunk of them at a time.
+const BATCH_BYTES: usize = 8 * 1024 * 1024;
+
+/// Units read at once in a batch ([`read_units`]): enough to keep every thread busy
+/// reading.
+const READ_CHUNK_UNITS: usize = 16;
+
 /// One ecosystem's files in batches of whole units ([`Reader::unit`]), in unit order;
 /// one batch when the ecosystem is one unit. An ecosystem that is one unit only
 /// because its files may include each other is split into its
@@ -1548,7 +1564,7 @@ fn batches<'p>(
     files: Vec<&'p Candidate>,
     request: &CheckRequest,
     report: &mut Report,
-) -> Vec<Vec<&'p Candidate>> {
+) -> Vec<Vec<Unit<'p>>> {
     if files.is_empty() {
         return Vec::new();
     }
@@ -1569,7 +1585,7 @@ fn batches<'p>(
     let mut units: Vec<(&Path, Vec<&Candidate>)> = Vec::new();
     for file in &files {
         let Some(unit) = unit_of(&file.0) else {
-            return vec![files];
+            return vec![vec![files]];
         };
         let slot = *index.entry(unit).or_insert_with(|| {
             units.push((unit, Vec::new()));
@@ -1580,16 +1596,50 @@ fn batches<'p>(
         }
     }
     units.sort_unstable_by(|a, b| a.0.cmp(b.0));
-    let mut batches: Vec<Vec<&Candidate>> = vec![Vec::new()];
+    let mut batches: Vec<Vec<Unit>> = vec![Vec::new()];
+    let mut batch_files = 0;
     for (_, unit) in units {
-        if batches.last().is_some_and(|b| b.len() >= BATCH_FILES) {
+        if batch_files >= BATCH_FILES {
             batches.push(Vec::new());
+            batch_files = 0;
         }
+        batch_files += unit.len();
         if let Some(batch) = batches.last_mut() {
-            batch.extend(unit);
+            batch.push(unit);
         }
     }
     batches
+}
+
+/// The files of one unit ([`Reader::unit`]), read and parsed together.
+type Unit<'p> = Vec<&'p Candidate>;
+
+/// Read `units` in order, [`READ_CHUNK_UNITS`] at a time, until [`BATCH_BYTES`] of text
+/// have been read or none is left: the files read, and how many units they are. The
+/// sizes are those of the texts read, so no file is looked up twice.
+fn read_units(
+    units: &[Unit],
+    request: &CheckRequest,
+    report: &mut Report,
+) -> (Vec<Pending>, usize) {
+    let mut pending = Vec::new();
+    let mut bytes = 0;
+    let mut taken = 0;
+    for chunk in units.chunks(READ_CHUNK_UNITS) {
+        let files: Vec<&Candidate> = chunk.iter().flatten().copied().collect();
+        let read = read_batch(&files, request, report);
+        let sources = &report.sources;
+        bytes += read
+            .iter()
+            .map(|p| sources.get(p.id).map_or(0, |f| f.text().len()))
+            .sum::<usize>();
+        pending.extend(read);
+        taken += chunk.len();
+        if bytes >= BATCH_BYTES {
+            break;
+        }
+    }
+    (pending, taken)
 }
 
 /// Whether no file of `files` may include another ([`crate::includes::may_include`]).
@@ -2090,6 +2140,18 @@ mod tests {
     /// The batches of `files` (PostgreSQL's, written below a new directory) and how many
     /// files each holds.
     fn postgres_batch_sizes(files: &[(String, &str)]) -> Vec<usize> {
+        let (dir, candidates) = postgres_candidates(files);
+        let request = CheckRequest::new(vec![dir.path().to_path_buf()]);
+        let reader = candidates[0].1;
+        let files: Vec<&Candidate> = candidates.iter().collect();
+        batches(reader, files, &request, &mut Report::default())
+            .iter()
+            .map(|units| units.iter().map(Vec::len).sum())
+            .collect()
+    }
+
+    /// `files` (PostgreSQL's) written below a new directory, as the walk finds them.
+    fn postgres_candidates(files: &[(String, &str)]) -> (tempfile::TempDir, Vec<Candidate>) {
         let dir = tempfile::tempdir().unwrap();
         let candidates: Vec<Candidate> = files
             .iter()
@@ -2101,13 +2163,42 @@ mod tests {
                 (path, reader, format, None)
             })
             .collect();
+        (dir, candidates)
+    }
+
+    #[test]
+    fn a_batch_reads_its_units_as_far_as_its_bytes() {
+        // 40 servers of 300 KB: 16 units (a chunk) are 4.8 MB, below the 8 MiB, so a
+        // batch reads two chunks (9.6 MB) before it is parsed, then the 8 left.
+        let text = "#".repeat(300 * 1024);
+        let files: Vec<(String, &str)> = (0..40)
+            .map(|i| (format!("db{i:02}/postgresql.conf"), text.as_str()))
+            .collect();
+        let (dir, candidates) = postgres_candidates(&files);
         let request = CheckRequest::new(vec![dir.path().to_path_buf()]);
-        let reader = candidates[0].1;
         let files: Vec<&Candidate> = candidates.iter().collect();
-        batches(reader, files, &request, &mut Report::default())
+        let mut report = Report::default();
+        let batches = batches(candidates[0].1, files, &request, &mut report);
+        assert_eq!(batches.len(), 1);
+        let units = &batches[0];
+        let mut taken = Vec::new();
+        let mut done = 0;
+        while done < units.len() {
+            let (pending, count) = read_units(&units[done..], &request, &mut report);
+            assert_eq!(pending.len(), count);
+            taken.push(count);
+            done += count;
+        }
+        assert_eq!(taken, [32, 8]);
+        // Every file once, in the order of the units.
+        let read: Vec<&Path> = report
+            .sources
+            .files()
             .iter()
-            .map(Vec::len)
-            .collect()
+            .map(|f| f.path.as_path())
+            .collect();
+        let written: Vec<&Path> = candidates.iter().map(|c| c.0.as_path()).collect();
+        assert_eq!(read, written);
     }
 
     #[test]
