@@ -1545,9 +1545,10 @@ fn check_unit_entries(
 /// reads before they join the model) stays a small part of memory.
 const BATCH_FILES: usize = 256;
 
-/// Bytes a batch reads before it is parsed, unless its first units hold more: 256
-/// files of a few KB are far below it, while 256 files of 240 KB held 61 MB of text at
-/// once. Counted as units are read ([`read_units`]), a chunk of them at a time.
+/// Bytes of text a batch reads before it is parsed: reading stops after the first
+/// chunk of units ([`READ_CHUNK_UNITS`]) that reaches it, so a batch holds at most this
+/// and one chunk more. 256 files of a few KB are far below it, while 256 files of
+/// 240 KB held 61 MB of text at once.
 const BATCH_BYTES: usize = 8 * 1024 * 1024;
 
 /// Units read at once in a batch ([`read_units`]): enough to keep every thread busy
