@@ -919,41 +919,38 @@ fn parse_and_read(
         let mut read_files: Vec<FileId> = Vec::new();
         // Files summarised for the join: its internal error names them.
         let mut summarised: Vec<FileId> = Vec::new();
-        for units in batches(*reader, files, request, report) {
-            // A batch's units are read as far as `BATCH_BYTES`, parsed and given up,
-            // then the next ones.
-            let mut done = 0;
-            while done < units.len() {
-                let (pending, taken) =
-                    read_units(units.get(done..).unwrap_or_default(), request, report);
-                done += taken;
-                let batch: Vec<&Pending> = pending.iter().collect();
-                let first_included = report.sources.len();
-                // As `batches` decides: units only when every file has one.
-                let reads = if batch.iter().all(|f| reader.unit(&f.path).is_some()) {
-                    parse_and_read_units(*reader, &batch, unit_rules, request, report)
-                } else {
-                    parse_and_read_whole(*reader, &batch, unit_rules, request, report)
-                };
-                let started = Instant::now();
-                for read in reads {
-                    match read {
-                        BatchRead::Model(part) => model.extend(part),
-                        BatchRead::Summary(summary) => summaries.push(summary),
-                    }
+        let units = units(*reader, files, request, report);
+        let mut done = 0;
+        while done < units.len() {
+            let (pending, taken) =
+                read_batch_of(units.get(done..).unwrap_or_default(), request, report);
+            done += taken;
+            let batch: Vec<&Pending> = pending.iter().collect();
+            let first_included = report.sources.len();
+            // As `units` decides: units only when every file has one.
+            let reads = if batch.iter().all(|f| reader.unit(&f.path).is_some()) {
+                parse_and_read_units(*reader, &batch, unit_rules, request, report)
+            } else {
+                parse_and_read_whole(*reader, &batch, unit_rules, request, report)
+            };
+            let started = Instant::now();
+            for read in reads {
+                match read {
+                    BatchRead::Model(part) => model.extend(part),
+                    BatchRead::Summary(summary) => summaries.push(summary),
                 }
-                read_files.extend(batch.iter().map(|f| f.id));
-                read_files.extend((first_included..report.sources.len()).map(FileId));
-                if !summaries.is_empty() {
-                    summarised.extend_from_slice(&read_files);
-                }
-                // Summaries own what the join needs, so their texts go too (Kubernetes
-                // manifests were a tenth of the peak): a secret the join then finds is read
-                // again from its file to be scrubbed from messages, and a file that changed
-                // meanwhile is an internal error (`reread_for_output`).
-                release_texts(&mut read_files, &model, &mut scrub, report);
-                report.stats.model += started.elapsed();
             }
+            read_files.extend(batch.iter().map(|f| f.id));
+            read_files.extend((first_included..report.sources.len()).map(FileId));
+            if !summaries.is_empty() {
+                summarised.extend_from_slice(&read_files);
+            }
+            // Summaries own what the join needs, so their texts go too (Kubernetes
+            // manifests were a tenth of the peak): a secret the join then finds is read
+            // again from its file to be scrubbed from messages, and a file that changed
+            // meanwhile is an internal error (`reread_for_output`).
+            release_texts(&mut read_files, &model, &mut scrub, report);
+            report.stats.model += started.elapsed();
         }
         let started = Instant::now();
         if !summaries.is_empty() {
@@ -1545,27 +1542,25 @@ fn check_unit_entries(
 /// reads before they join the model) stays a small part of memory.
 const BATCH_FILES: usize = 256;
 
-/// Bytes of text a batch reads before it is parsed: reading stops after the first
-/// chunk of units ([`READ_CHUNK_UNITS`]) that reaches it, so a batch holds at most this
-/// and one chunk more. 256 files of a few KB are far below it, while 256 files of
-/// 240 KB held 61 MB of text at once.
+/// Bytes of text read together in a batch: 256 files of a few KB are far below it,
+/// while 256 files of 240 KB held 61 MB of text at once.
 const BATCH_BYTES: usize = 8 * 1024 * 1024;
 
-/// Units read at once in a batch ([`read_units`]): enough to keep every thread busy
-/// reading.
-const READ_CHUNK_UNITS: usize = 16;
+/// Units a batch reads first ([`read_batch_of`]), before it knows how large they are:
+/// enough to keep every thread busy reading.
+const FIRST_CHUNK_UNITS: usize = 16;
 
-/// One ecosystem's files in batches of whole units ([`Reader::unit`]), in unit order;
-/// one batch when the ecosystem is one unit. An ecosystem that is one unit only
-/// because its files may include each other is split into its
-/// [`Reader::unit_without_includes`] when none does ([`includes_nothing`]), so its
-/// syntax trees are held a batch at a time, not all together.
-fn batches<'p>(
+/// One ecosystem's files in units ([`Reader::unit`]), in unit order; one unit when the
+/// ecosystem is one. An ecosystem that is one unit only because its files may include
+/// each other is split into its [`Reader::unit_without_includes`] when none does
+/// ([`includes_nothing`]), so its syntax trees are held a batch at a time, not all
+/// together.
+fn units<'p>(
     reader: &dyn Reader,
     files: Vec<&'p Candidate>,
     request: &CheckRequest,
     report: &mut Report,
-) -> Vec<Vec<Unit<'p>>> {
+) -> Vec<Unit<'p>> {
     if files.is_empty() {
         return Vec::new();
     }
@@ -1586,7 +1581,7 @@ fn batches<'p>(
     let mut units: Vec<(&Path, Vec<&Candidate>)> = Vec::new();
     for file in &files {
         let Some(unit) = unit_of(&file.0) else {
-            return vec![vec![files]];
+            return vec![files];
         };
         let slot = *index.entry(unit).or_insert_with(|| {
             units.push((unit, Vec::new()));
@@ -1597,50 +1592,56 @@ fn batches<'p>(
         }
     }
     units.sort_unstable_by(|a, b| a.0.cmp(b.0));
-    let mut batches: Vec<Vec<Unit>> = vec![Vec::new()];
-    let mut batch_files = 0;
-    for (_, unit) in units {
-        if batch_files >= BATCH_FILES {
-            batches.push(Vec::new());
-            batch_files = 0;
-        }
-        batch_files += unit.len();
-        if let Some(batch) = batches.last_mut() {
-            batch.push(unit);
-        }
-    }
-    batches
+    units.into_iter().map(|(_, files)| files).collect()
 }
 
 /// The files of one unit ([`Reader::unit`]), read and parsed together.
 type Unit<'p> = Vec<&'p Candidate>;
 
-/// Read `units` in order, [`READ_CHUNK_UNITS`] at a time, until [`BATCH_BYTES`] of text
-/// have been read or none is left: the files read, and how many units they are. The
-/// sizes are those of the texts read, so no file is looked up twice.
-fn read_units(
+/// Read the next batch of `units`, in order: [`FIRST_CHUNK_UNITS`], then as many as
+/// the room left holds at the average size of those read, until [`BATCH_FILES`] files
+/// or [`BATCH_BYTES`] of text are read (or the room holds no unit more), or none is
+/// left. The files read, and how many units they are. The sizes are those of the texts
+/// read (no file is looked up twice), so every run cuts the same batches.
+fn read_batch_of(
     units: &[Unit],
     request: &CheckRequest,
     report: &mut Report,
 ) -> (Vec<Pending>, usize) {
     let mut pending = Vec::new();
-    let mut bytes = 0;
-    let mut taken = 0;
-    for chunk in units.chunks(READ_CHUNK_UNITS) {
-        let files: Vec<&Candidate> = chunk.iter().flatten().copied().collect();
-        let read = read_batch(&files, request, report);
+    let (mut files, mut bytes, mut taken) = (0, 0, 0);
+    let mut chunk = FIRST_CHUNK_UNITS;
+    while chunk > 0 && taken < units.len() {
+        let next = units
+            .get(taken..units.len().min(taken + chunk))
+            .unwrap_or_default();
+        let chunk_files: Vec<&Candidate> = next.iter().flatten().copied().collect();
+        files += chunk_files.len();
+        let read = read_batch(&chunk_files, request, report);
         let sources = &report.sources;
         bytes += read
             .iter()
             .map(|p| sources.get(p.id).map_or(0, |f| f.text().len()))
             .sum::<usize>();
         pending.extend(read);
-        taken += chunk.len();
-        if bytes >= BATCH_BYTES {
-            break;
-        }
+        taken += next.len();
+        chunk = units_with_room(files, BATCH_FILES, taken).min(units_with_room(
+            bytes,
+            BATCH_BYTES,
+            taken,
+        ));
     }
     (pending, taken)
+}
+
+/// How many more units the room left below `limit` holds, if they are as large as the
+/// `taken` units that came to `used` (any number when those were empty).
+fn units_with_room(used: usize, limit: usize, taken: usize) -> usize {
+    limit
+        .saturating_sub(used)
+        .saturating_mul(taken)
+        .checked_div(used)
+        .unwrap_or(usize::MAX)
 }
 
 /// Whether no file of `files` may include another ([`crate::includes::may_include`]).
@@ -2138,17 +2139,33 @@ mod tests {
 
     const BAD_POOL: &str = "spring:\n  datasource:\n    hikari:\n      maximum-pool-size: 0\n";
 
-    /// The batches of `files` (PostgreSQL's, written below a new directory) and how many
-    /// files each holds.
+    /// The batches `files` (PostgreSQL's, written below a new directory) are read in,
+    /// and how many files each holds.
     fn postgres_batch_sizes(files: &[(String, &str)]) -> Vec<usize> {
         let (dir, candidates) = postgres_candidates(files);
         let request = CheckRequest::new(vec![dir.path().to_path_buf()]);
-        let reader = candidates[0].1;
         let files: Vec<&Candidate> = candidates.iter().collect();
-        batches(reader, files, &request, &mut Report::default())
+        let mut report = Report::default();
+        let units = units(candidates[0].1, files, &request, &mut report);
+        let mut sizes = Vec::new();
+        let mut done = 0;
+        while done < units.len() {
+            let (pending, taken) = read_batch_of(&units[done..], &request, &mut report);
+            let unit_files: usize = units[done..done + taken].iter().map(Vec::len).sum();
+            assert_eq!(pending.len(), unit_files);
+            sizes.push(pending.len());
+            done += taken;
+        }
+        // Every file once, in the order of the units.
+        let read: Vec<&Path> = report
+            .sources
+            .files()
             .iter()
-            .map(|units| units.iter().map(Vec::len).sum())
-            .collect()
+            .map(|f| f.path.as_path())
+            .collect();
+        let walked: Vec<&Path> = units.iter().flatten().map(|c| c.0.as_path()).collect();
+        assert_eq!(read, walked);
+        sizes
     }
 
     /// `files` (PostgreSQL's) written below a new directory, as the walk finds them.
@@ -2168,59 +2185,25 @@ mod tests {
     }
 
     #[test]
+    fn the_room_left_is_judged_by_the_units_read() {
+        // 6 left, at 2 a unit.
+        assert_eq!(units_with_room(4, 10, 2), 3);
+        assert_eq!(units_with_room(4, 10, 3), 4);
+        assert_eq!(units_with_room(10, 10, 5), 0);
+        assert_eq!(units_with_room(12, 10, 5), 0);
+        // Empty files say nothing of the next ones' size.
+        assert_eq!(units_with_room(0, 10, 3), usize::MAX);
+    }
+
+    #[test]
     fn a_batch_reads_its_units_as_far_as_its_bytes() {
-        // 40 servers of 300 KB: 16 units (a chunk) are 4.8 MB, below the 8 MiB, so a
-        // batch reads two chunks (9.6 MB) before it is parsed, then the 8 left.
+        // 40 servers of 300 KB: the first 16 units are 4.8 MB, and the 3.3 MB left
+        // below 8 MiB hold 11 more; 27 are 8.1 MB, and the room left holds no unit more.
         let text = "#".repeat(300 * 1024);
         let files: Vec<(String, &str)> = (0..40)
             .map(|i| (format!("db{i:02}/postgresql.conf"), text.as_str()))
             .collect();
-        let (dir, candidates) = postgres_candidates(&files);
-        let request = CheckRequest::new(vec![dir.path().to_path_buf()]);
-        let files: Vec<&Candidate> = candidates.iter().collect();
-        let mut report = Report::default();
-        let batches = batches(candidates[0].1, files, &request, &mut report);
-        assert_eq!(batches.len(), 1);
-        let units = &batches[0];
-        let mut taken = Vec::new();
-        let mut done = 0;
-        while done < units.len() {
-            let (pending, count) = read_units(&units[done..], &request, &mut report);
-            assert_eq!(pending.len(), count);
-            taken.push(count);
-            done += count;
-        }
-        assert_eq!(taken, [32, 8]);
-        // Every file once, in the order of the units.
-        let read: Vec<&Path> = report
-            .sources
-            .files()
-            .iter()
-            .map(|f| f.path.as_path())
-            .collect();
-        let written: Vec<&Path> = candidates.iter().map(|c| c.0.as_path()).collect();
-        assert_eq!(read, written);
-    }
-
-    #[test]
-    fn ini_files_that_include_nothing_are_read_a_directory_batch_at_a_time() {
-        let mut files: Vec<(String, &str)> = (0..300)
-            .flat_map(|i| {
-                let dir = format!("db{i:03}");
-                [
-                    (format!("{dir}/postgresql.conf"), "max_connections = 100\n"),
-                    (
-                        format!("{dir}/postgresql.auto.conf"),
-                        "max_connections = 50\n",
-                    ),
-                ]
-            })
-            .collect();
-        // A server's two files are never in different batches.
-        assert_eq!(postgres_batch_sizes(&files), [256, 256, 88]);
-        // One include anywhere, and the files are one unit again.
-        files[599].1 = "#include 'x'\n  include 'shared.conf'\n";
-        assert_eq!(postgres_batch_sizes(&files), [600]);
+        assert_eq!(postgres_batch_sizes(&files), [27, 13]);
     }
 
     fn findings_in(report: &Report, shown: &str) -> usize {
