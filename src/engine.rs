@@ -2206,6 +2206,27 @@ mod tests {
         assert_eq!(postgres_batch_sizes(&files), [27, 13]);
     }
 
+    #[test]
+    fn ini_files_that_include_nothing_are_read_a_directory_batch_at_a_time() {
+        let mut files: Vec<(String, &str)> = (0..300)
+            .flat_map(|i| {
+                let dir = format!("db{i:03}");
+                [
+                    (format!("{dir}/postgresql.conf"), "max_connections = 100\n"),
+                    (
+                        format!("{dir}/postgresql.auto.conf"),
+                        "max_connections = 50\n",
+                    ),
+                ]
+            })
+            .collect();
+        // A server's two files are never in different batches.
+        assert_eq!(postgres_batch_sizes(&files), [256, 256, 88]);
+        // One include anywhere, and the files are one unit again.
+        files[599].1 = "#include 'x'\n  include 'shared.conf'\n";
+        assert_eq!(postgres_batch_sizes(&files), [600]);
+    }
+
     fn findings_in(report: &Report, shown: &str) -> usize {
         let sources = &report.sources;
         report
