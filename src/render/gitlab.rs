@@ -5,7 +5,7 @@ use serde_json::json;
 
 use std::io::{self, Write};
 
-use super::{write_json, JsonSeq, Occurrences, Place, RenderContext};
+use super::{unique_fingerprints, write_json, JsonSeq, Place, RenderContext};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::source::ColumnUnit;
 
@@ -14,10 +14,12 @@ pub fn write(
     ctx: &RenderContext,
     out: &mut dyn Write,
 ) -> io::Result<()> {
-    let mut seen = Occurrences::default();
-    let issues = diagnostics.iter().map(move |d| {
+    let fingerprinted: Vec<(&Diagnostic, String)> = diagnostics
+        .iter()
+        .zip(unique_fingerprints(diagnostics, ctx.sources))
+        .collect();
+    let issue = |(d, fingerprint): &(&Diagnostic, String)| {
         let place = Place::of(d.primary, ctx.sources, ColumnUnit::Chars);
-        let fingerprint = seen.unique(super::fingerprint(d, ctx.sources, &place.path));
         json!({
             "description": d.message,
             "check_name": d.rule,
@@ -32,6 +34,7 @@ pub fn write(
                 "lines": {"begin": place.start_line, "end": place.end_line},
             },
         })
-    });
-    write_json(out, &JsonSeq::new(issues))
+    };
+    // The document is the array: its items are one level deep.
+    write_json(out, &JsonSeq::new(&fingerprinted, 1, issue))
 }

@@ -10,10 +10,10 @@ use crate::model::Location;
 use crate::source::{ColumnUnit, SourceMap};
 
 #[derive(Serialize)]
-#[serde(bound(serialize = "JsonSeq<I>: Serialize"))]
-struct Document<'e, I> {
+#[serde(bound(serialize = "D: Serialize"))]
+struct Document<'e, D> {
     tool: Tool,
-    diagnostics: JsonSeq<I>,
+    diagnostics: D,
     summary: JsonSummary,
     /// What stopped part of the run (it exits 2); empty for a complete run.
     errors: &'e [String],
@@ -93,7 +93,8 @@ pub fn write(
             name: "poollint",
             version: env!("CARGO_PKG_VERSION"),
         },
-        diagnostics: JsonSeq::new(diagnostics.iter().map(|d| diagnostic(d, ctx.sources))),
+        // Items of `diagnostics`, two levels deep.
+        diagnostics: JsonSeq::new(diagnostics, 2, |d| diagnostic(d, ctx.sources)),
         summary: JsonSummary {
             files: ctx.summary.files,
             error: ctx.summary.error,

@@ -11,10 +11,13 @@ pub mod junit;
 pub mod rdjson;
 pub mod sarif;
 
-use std::cell::RefCell;
 use std::io::{self, Write};
 
+use rayon::prelude::*;
+use serde::ser::{Error as _, SerializeSeq};
 use serde::{Serialize, Serializer};
+use serde_json::ser::{Formatter, PrettyFormatter};
+use serde_json::value::RawValue;
 
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::Location;
@@ -161,25 +164,68 @@ pub fn render(format: OutputFormat, diagnostics: &[Diagnostic], ctx: &RenderCont
     String::from_utf8_lossy(&out).into_owned()
 }
 
-/// A JSON array whose items are made as it is written, so a document of any size
-/// never exists whole in memory. Serialised once (it hands its iterator over).
-pub(crate) struct JsonSeq<I>(RefCell<Option<I>>);
+/// A JSON array of `make` applied to each of `items`, written as pretty JSON `depth`
+/// levels deep in its document. Items are made and serialised a chunk at a time on
+/// the worker threads, then written in order: at most a chunk's text is held, and the
+/// main thread, alone otherwise at the end of a run, only copies them out.
+/// (Serialising the 10,700 findings of the 10k benchmark tree on the main thread took
+/// 40 ms as JSON, 100 ms as SARIF.) Serialised once.
+pub(crate) struct JsonSeq<'a, T, F> {
+    items: &'a [T],
+    depth: usize,
+    make: F,
+}
 
-impl<I> JsonSeq<I> {
-    pub(crate) fn new(items: I) -> Self {
-        JsonSeq(RefCell::new(Some(items)))
+impl<'a, T, F> JsonSeq<'a, T, F> {
+    pub(crate) fn new<V>(items: &'a [T], depth: usize, make: F) -> Self
+    where
+        F: Fn(&'a T) -> V,
+    {
+        JsonSeq { items, depth, make }
     }
 }
 
-impl<I, T> Serialize for JsonSeq<I>
+/// Items of a [`JsonSeq`] made and serialised at once.
+const JSON_CHUNK: usize = 256;
+
+impl<'a, T, F, V> Serialize for JsonSeq<'a, T, F>
 where
-    I: Iterator<Item = T>,
-    T: Serialize,
+    T: Sync,
+    F: Fn(&'a T) -> V + Sync,
+    V: Serialize,
 {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let items = self.0.borrow_mut().take();
-        serializer.collect_seq(items.into_iter().flatten())
+        let mut seq = serializer.serialize_seq(Some(self.items.len()))?;
+        for chunk in self.items.chunks(JSON_CHUNK) {
+            let texts: Vec<serde_json::Result<Box<RawValue>>> = chunk
+                .par_iter()
+                .map(|item| pretty_at_depth(&(self.make)(item), self.depth))
+                .collect();
+            for text in texts {
+                seq.serialize_element(&text.map_err(S::Error::custom)?)?;
+            }
+        }
+        seq.end()
     }
+}
+
+/// `value` as `serde_json`'s pretty printer writes it `depth` levels deep, so that
+/// written raw there it gives the same bytes: the printer is first taken `depth`
+/// arrays in, on a sink.
+fn pretty_at_depth(value: &impl Serialize, depth: usize) -> serde_json::Result<Box<RawValue>> {
+    let mut formatter = PrettyFormatter::new();
+    for _ in 0..depth {
+        formatter
+            .begin_array(&mut io::sink())
+            .map_err(serde_json::Error::io)?;
+    }
+    let mut text = Vec::new();
+    value.serialize(&mut serde_json::Serializer::with_formatter(
+        &mut text, formatter,
+    ))?;
+    // serde_json writes UTF-8 only.
+    let text = String::from_utf8(text).map_err(serde_json::Error::custom)?;
+    RawValue::from_string(text)
 }
 
 /// `value` as pretty JSON and a final newline.
@@ -196,15 +242,34 @@ pub(crate) fn shown_path(path: &str) -> std::borrow::Cow<'_, str> {
     crate::redact::escaped_controls(path)
 }
 
+/// The fingerprint of each finding in output order, made unique ([`Occurrences`]):
+/// each made on a worker thread, numbered in order.
+pub(crate) fn unique_fingerprints(diagnostics: &[Diagnostic], sources: &SourceMap) -> Vec<String> {
+    let made: Vec<String> = diagnostics
+        .par_iter()
+        .map(|d| {
+            let displayed = sources
+                .get(d.primary.file)
+                .map_or(UNKNOWN_PATH, |f| &f.display);
+            fingerprint(d, sources, displayed)
+        })
+        .collect();
+    let mut seen = Occurrences::default();
+    made.into_iter().map(|f| seen.unique(f)).collect()
+}
+
+/// The path shown for a location whose file is not in the run's sources.
+const UNKNOWN_PATH: &str = "<unknown>";
+
 /// Fingerprints made unique in output order: the first finding with one keeps it, the
 /// next identical ones (three profile documents with the same bad value) get `-2`,
 /// `-3`… GitLab and code scanning take one fingerprint for one issue, and would merge
 /// identical findings into one.
 #[derive(Default)]
-pub(crate) struct Occurrences(std::collections::HashMap<String, usize>);
+struct Occurrences(std::collections::HashMap<String, usize>);
 
 impl Occurrences {
-    pub(crate) fn unique(&mut self, base: String) -> String {
+    fn unique(&mut self, base: String) -> String {
         let occurrence = self.0.entry(base.clone()).or_insert(0);
         *occurrence += 1;
         if *occurrence == 1 {
@@ -245,7 +310,7 @@ impl Place {
                 }
             }
             None => Place {
-                path: "<unknown>".to_owned(),
+                path: UNKNOWN_PATH.to_owned(),
                 start_line: 1,
                 start_column: 1,
                 end_line: 1,

@@ -17,9 +17,9 @@ const RULES_URL: &str = "https://github.com/poollint/poollint/blob/main/rules";
 /// One `DiagnosticResult` document (fields in the order of the JSON object it was
 /// once built as: sorted).
 #[derive(Serialize)]
-#[serde(bound(serialize = "JsonSeq<I>: Serialize"))]
-struct Document<I> {
-    diagnostics: JsonSeq<I>,
+#[serde(bound(serialize = "D: Serialize"))]
+struct Document<D> {
+    diagnostics: D,
     source: Value,
 }
 
@@ -30,7 +30,8 @@ pub fn write(
     out: &mut dyn Write,
 ) -> io::Result<()> {
     let document = Document {
-        diagnostics: JsonSeq::new(diagnostics.iter().map(|d| diagnostic(d, ctx))),
+        // Items of `diagnostics`, two levels deep.
+        diagnostics: JsonSeq::new(diagnostics, 2, |d| diagnostic(d, ctx)),
         source: source(),
     };
     write_json(out, &document)

@@ -8,7 +8,7 @@ use std::io::{self, Write};
 use serde::Serialize;
 use serde_json::{json, Value};
 
-use super::{set_field, write_json, JsonSeq, Occurrences, Place, RenderContext};
+use super::{set_field, unique_fingerprints, write_json, JsonSeq, Place, RenderContext};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::Location;
 use crate::rules;
@@ -21,22 +21,22 @@ const SRCROOT: &str = "The repository root: the directory holding .git at or abo
 /// The SARIF log. Fields are in sorted order, as when it was built as a JSON value
 /// (whose objects sort their keys); only the results are made as they are written.
 #[derive(Serialize)]
-#[serde(bound(serialize = "Run<I>: Serialize"))]
-struct Log<I> {
+#[serde(bound(serialize = "Run<R>: Serialize"))]
+struct Log<R> {
     #[serde(rename = "$schema")]
     schema: &'static str,
-    runs: [Run<I>; 1],
+    runs: [Run<R>; 1],
     version: &'static str,
 }
 
 #[derive(Serialize)]
-#[serde(bound(serialize = "JsonSeq<I>: Serialize"))]
+#[serde(bound(serialize = "R: Serialize"))]
 #[serde(rename_all = "camelCase")]
-struct Run<I> {
+struct Run<R> {
     column_kind: &'static str,
     invocations: Value,
     original_uri_base_ids: Value,
-    results: JsonSeq<I>,
+    results: R,
     tool: Value,
 }
 
@@ -47,10 +47,10 @@ pub fn write(
 ) -> io::Result<()> {
     let registry = rules::registry();
     let rule_index = |name: &str| registry.iter().position(|r| r.meta().name == name);
-    let mut seen = Occurrences::default();
-    let results = diagnostics
+    let fingerprinted: Vec<(&Diagnostic, String)> = diagnostics
         .iter()
-        .map(move |d| result(d, ctx, rule_index(d.rule), &mut seen));
+        .zip(unique_fingerprints(diagnostics, ctx.sources))
+        .collect();
     let log = Log {
         schema: SCHEMA,
         runs: [Run {
@@ -59,7 +59,10 @@ pub fn write(
             // No `uri`: SARIF wants an absolute one there, which would put this
             // machine's checkout path into the log.
             original_uri_base_ids: json!({"%SRCROOT%": {"description": {"text": SRCROOT}}}),
-            results: JsonSeq::new(results),
+            // Items of `runs[0].results`, four levels deep.
+            results: JsonSeq::new(&fingerprinted, 4, |(d, fingerprint)| {
+                result(d, ctx, rule_index(d.rule), fingerprint)
+            }),
             tool: json!({"driver": {
                 "name": "poollint",
                 "version": env!("CARGO_PKG_VERSION"),
@@ -113,14 +116,9 @@ fn rule(meta: &rules::RuleMeta) -> Value {
     })
 }
 
-/// One result; `seen` numbers the repeats of a fingerprint, which code scanning would
-/// otherwise take for one alert.
-fn result(
-    d: &Diagnostic,
-    ctx: &RenderContext,
-    index: Option<usize>,
-    seen: &mut Occurrences,
-) -> Value {
+/// One result, with its fingerprint numbered among its repeats, which code scanning
+/// would otherwise take for one alert ([`unique_fingerprints`]).
+fn result(d: &Diagnostic, ctx: &RenderContext, index: Option<usize>, fingerprint: &str) -> Value {
     let place = Place::of(d.primary, ctx.sources, ColumnUnit::Chars);
     let text = match &d.help {
         Some(help) => format!("{}\nhelp: {help}", d.message),
@@ -131,7 +129,7 @@ fn result(
         "level": level(d.severity),
         "message": {"text": text},
         "locations": [location(&place, d.primary, ctx.sources, None)],
-        "partialFingerprints": {"poollint/v1": seen.unique(super::fingerprint(d, ctx.sources, &place.path))},
+        "partialFingerprints": {"poollint/v1": fingerprint},
     });
     if let Some(index) = index {
         set_field(&mut result, "ruleIndex", json!(index));
