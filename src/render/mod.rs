@@ -334,3 +334,56 @@ pub(crate) fn fix_edit(d: &Diagnostic) -> Option<(Location, &str)> {
     let fix = d.fix.as_deref().filter(|f| f.checked)?;
     Some((fix.location, fix.replacement.as_str()))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    /// The shape of a SARIF log around its results: four levels deep.
+    #[derive(Serialize)]
+    struct Log<R> {
+        runs: [Run<R>; 1],
+        version: &'static str,
+    }
+
+    #[derive(Serialize)]
+    struct Run<R> {
+        before: u8,
+        results: R,
+        after: Vec<u8>,
+    }
+
+    fn log<R>(results: R) -> Log<R> {
+        Log {
+            runs: [Run {
+                before: 1,
+                results,
+                after: vec![2, 3],
+            }],
+            version: "2.1.0",
+        }
+    }
+
+    /// More items than a chunk, nested arrays and objects (empty ones too), and a
+    /// string holding a line break, which must stay escaped.
+    fn items(n: usize) -> Vec<serde_json::Value> {
+        (0..n)
+            .map(|i| json!({"n": i, "text": "a\nb", "nested": {"list": [i, [], {}], "o": {"k": null}}}))
+            .collect()
+    }
+
+    #[test]
+    fn a_json_seq_is_written_as_serde_json_writes_the_array() {
+        for n in [0, 1, JSON_CHUNK + 3] {
+            let items = items(n);
+            let top = serde_json::to_string_pretty(&JsonSeq::new(&items, 1, |v| v)).unwrap();
+            assert_eq!(top, serde_json::to_string_pretty(&items).unwrap());
+            let nested = serde_json::to_string_pretty(&log(JsonSeq::new(&items, 4, |v| v)));
+            assert_eq!(
+                nested.unwrap(),
+                serde_json::to_string_pretty(&log(&items)).unwrap()
+            );
+        }
+    }
+}
