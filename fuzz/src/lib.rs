@@ -283,6 +283,18 @@ fn render_all(report: &engine::Report, formats: &[OutputFormat]) {
         context: &std::collections::HashSet::new(),
     };
     for format in formats {
-        render::render(*format, &report.diagnostics, &ctx);
+        let out = render::render(*format, &report.diagnostics, &ctx);
+        if DOCUMENT_FORMATS.contains(format) {
+            let parsed = serde_json::from_str::<serde_json::Value>(&out);
+            assert!(parsed.is_ok(), "{format:?} output is not JSON: {parsed:?}");
+        }
     }
 }
+
+/// Formats whose output is one JSON document.
+const DOCUMENT_FORMATS: &[OutputFormat] = &[
+    OutputFormat::Json,
+    OutputFormat::Sarif,
+    OutputFormat::Rdjson,
+    OutputFormat::Gitlab,
+];
