@@ -118,93 +118,184 @@ fn rule(meta: &rules::RuleMeta) -> Value {
 
 /// One result, with its fingerprint numbered among its repeats, which code scanning
 /// would otherwise take for one alert ([`unique_fingerprints`]).
-fn result(d: &Diagnostic, ctx: &RenderContext, index: Option<usize>, fingerprint: &str) -> Value {
+fn result<'a>(
+    d: &'a Diagnostic,
+    ctx: &RenderContext,
+    index: Option<usize>,
+    fingerprint: &'a str,
+) -> SarifResult<'a> {
     let place = Place::of(d.primary, ctx.sources, ColumnUnit::Chars);
     let text = match &d.help {
         Some(help) => format!("{}\nhelp: {help}", d.message),
         None => d.message.clone(),
     };
-    let mut result = json!({
-        "ruleId": d.rule,
-        "level": level(d.severity),
-        "message": {"text": text},
-        "locations": [location(&place, d.primary, ctx.sources, None)],
-        "partialFingerprints": {"poollint/v1": fingerprint},
+    let related = d.labels.iter().enumerate().map(|(i, label)| {
+        let place = Place::of(label.location, ctx.sources, ColumnUnit::Chars);
+        SarifLocation {
+            id: Some(i),
+            message: Some(Text {
+                text: &label.message,
+            }),
+            physical_location: physical_location(&place, label.location, ctx.sources),
+        }
     });
-    if let Some(index) = index {
-        set_field(&mut result, "ruleIndex", json!(index));
+    SarifResult {
+        fixes: fix(d, ctx).map(|fix| [fix]),
+        level: level(d.severity),
+        locations: [SarifLocation {
+            id: None,
+            message: None,
+            physical_location: physical_location(&place, d.primary, ctx.sources),
+        }],
+        message: Text { text },
+        partial_fingerprints: Fingerprints { v1: fingerprint },
+        related_locations: related.collect(),
+        rule_id: d.rule,
+        rule_index: index,
     }
-    if !d.labels.is_empty() {
-        let related: Vec<Value> = d
-            .labels
-            .iter()
-            .enumerate()
-            .map(|(i, label)| {
-                let place = Place::of(label.location, ctx.sources, ColumnUnit::Chars);
-                let mut value = location(&place, label.location, ctx.sources, Some(&label.message));
-                set_field(&mut value, "id", json!(i));
-                value
-            })
-            .collect();
-        set_field(&mut result, "relatedLocations", json!(related));
-    }
-    if let Some(fix) = fix(d, ctx) {
-        set_field(&mut result, "fixes", json!([fix]));
-    }
-    result
 }
 
-fn location(place: &Place, at: Location, sources: &SourceMap, message: Option<&str>) -> Value {
-    let mut value = json!({
-        "physicalLocation": {
-            "artifactLocation": artifact_location(place, at, sources),
-            "region": region(place),
-        },
-    });
-    if let Some(message) = message {
-        set_field(&mut value, "message", json!({"text": message}));
+// A result's parts. Their fields are in sorted order, as when results were built as
+// JSON values (whose objects sort their keys), so the output kept its bytes.
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SarifResult<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    fixes: Option<[Fix<'a>; 1]>,
+    level: &'static str,
+    locations: [SarifLocation<'a>; 1],
+    message: Text<String>,
+    partial_fingerprints: Fingerprints<'a>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    related_locations: Vec<SarifLocation<'a>>,
+    rule_id: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rule_index: Option<usize>,
+}
+
+#[derive(Serialize)]
+struct Text<T> {
+    text: T,
+}
+
+#[derive(Serialize)]
+struct Fingerprints<'a> {
+    #[serde(rename = "poollint/v1")]
+    v1: &'a str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SarifLocation<'a> {
+    /// A related location's number.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    id: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    message: Option<Text<&'a str>>,
+    physical_location: PhysicalLocation,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PhysicalLocation {
+    artifact_location: ArtifactLocation,
+    region: Region,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ArtifactLocation {
+    uri: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    uri_base_id: Option<&'static str>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Region {
+    end_column: usize,
+    end_line: usize,
+    start_column: usize,
+    start_line: usize,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Fix<'a> {
+    artifact_changes: [ArtifactChange<'a>; 1],
+    description: Text<&'a str>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ArtifactChange<'a> {
+    artifact_location: ArtifactLocation,
+    replacements: [Replacement<'a>; 1],
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Replacement<'a> {
+    deleted_region: Region,
+    inserted_content: Text<&'a str>,
+}
+
+fn physical_location(place: &Place, at: Location, sources: &SourceMap) -> PhysicalLocation {
+    PhysicalLocation {
+        artifact_location: artifact_location(place, at, sources),
+        region: region(place),
     }
-    value
 }
 
 /// Where a file is, as GitHub code scanning places it: relative to the repository root
 /// (`%SRCROOT%`), or, for a file outside it, an absolute `file:` URI.
-fn artifact_location(place: &Place, at: Location, sources: &SourceMap) -> Value {
+fn artifact_location(place: &Place, at: Location, sources: &SourceMap) -> ArtifactLocation {
+    let from_root = |uri| ArtifactLocation {
+        uri,
+        uri_base_id: Some("%SRCROOT%"),
+    };
     let Some(file) = sources.get(at.file) else {
-        return json!({"uri": uri(place.path.as_bytes()), "uriBaseId": "%SRCROOT%"});
+        return from_root(uri(place.path.as_bytes()));
     };
     // From the path's bytes, not its display: a name that is not UTF-8 keeps them.
     match source::repository_relative(&file.path) {
-        Some(relative) => {
-            json!({"uri": uri(relative.as_os_str().as_encoded_bytes()), "uriBaseId": "%SRCROOT%"})
-        }
+        Some(relative) => from_root(uri(relative.as_os_str().as_encoded_bytes())),
         None => {
             let absolute = source::absolute(&file.path);
-            json!({"uri": format!("file://{}", uri(absolute.as_os_str().as_encoded_bytes()))})
+            ArtifactLocation {
+                uri: format!("file://{}", uri(absolute.as_os_str().as_encoded_bytes())),
+                uri_base_id: None,
+            }
         }
     }
 }
 
-fn region(place: &Place) -> Value {
-    json!({
-        "startLine": place.start_line,
-        "startColumn": place.start_column,
-        "endLine": place.end_line,
-        "endColumn": place.end_column.max(1),
-    })
+fn region(place: &Place) -> Region {
+    Region {
+        start_line: place.start_line,
+        start_column: place.start_column,
+        end_line: place.end_line,
+        end_column: place.end_column.max(1),
+    }
 }
 
 /// A finding's simple replacement as a SARIF `fix` (one change, one replacement).
-fn fix(d: &Diagnostic, ctx: &RenderContext) -> Option<Value> {
+fn fix<'a>(d: &'a Diagnostic, ctx: &RenderContext) -> Option<Fix<'a>> {
     let (at, text) = super::fix_edit(d)?;
     let place = Place::of(at, ctx.sources, ColumnUnit::Chars);
-    Some(json!({
-        "description": {"text": d.help.as_deref().unwrap_or(d.message.as_str())},
-        "artifactChanges": [{
-            "artifactLocation": artifact_location(&place, at, ctx.sources),
-            "replacements": [{"deletedRegion": region(&place), "insertedContent": {"text": text}}],
+    Some(Fix {
+        artifact_changes: [ArtifactChange {
+            artifact_location: artifact_location(&place, at, ctx.sources),
+            replacements: [Replacement {
+                deleted_region: region(&place),
+                inserted_content: Text { text },
+            }],
         }],
-    }))
+        description: Text {
+            text: d.help.as_deref().unwrap_or(d.message.as_str()),
+        },
+    })
 }
 
 /// A relative path as a URI reference: `/` separators, every other byte that is not
