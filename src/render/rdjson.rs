@@ -6,9 +6,8 @@
 use std::io::{self, Write};
 
 use serde::Serialize;
-use serde_json::{json, Value};
 
-use super::{set_field, write_json, JsonSeq, Place, RenderContext};
+use super::{write_json, JsonSeq, Place, RenderContext};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::source::ColumnUnit;
 
@@ -20,7 +19,7 @@ const RULES_URL: &str = "https://github.com/poollint/poollint/blob/main/rules";
 #[serde(bound(serialize = "D: Serialize"))]
 struct Document<D> {
     diagnostics: D,
-    source: Value,
+    source: Source,
 }
 
 /// One `DiagnosticResult` document.
@@ -32,7 +31,7 @@ pub fn write(
     let document = Document {
         // Items of `diagnostics`, two levels deep.
         diagnostics: JsonSeq::new(diagnostics, 2, |d| diagnostic(d, ctx)),
-        source: source(),
+        source: SOURCE,
     };
     write_json(out, &document)
 }
@@ -44,58 +43,128 @@ pub fn write_lines(
     out: &mut dyn Write,
 ) -> io::Result<()> {
     for d in diagnostics {
-        writeln!(out, "{}", diagnostic(d, ctx))?;
+        serde_json::to_writer(&mut *out, &diagnostic(d, ctx))?;
+        writeln!(out)?;
     }
     Ok(())
 }
 
-fn source() -> Value {
-    json!({"name": "poollint", "url": "https://github.com/poollint/poollint"})
-}
-
-fn diagnostic(d: &Diagnostic, ctx: &RenderContext) -> Value {
+fn diagnostic<'a>(d: &'a Diagnostic, ctx: &RenderContext) -> RdDiagnostic<'a> {
     let place = Place::of(d.primary, ctx.sources, ColumnUnit::Bytes);
     let message = match &d.help {
         Some(help) => format!("{}\nhelp: {help}", d.message),
         None => d.message.clone(),
     };
-    let mut value = json!({
-        "message": message,
-        "location": location(&place),
-        "severity": match d.severity {
+    let related = d.labels.iter().map(|label| {
+        let place = Place::of(label.location, ctx.sources, ColumnUnit::Bytes);
+        Related {
+            location: location(place),
+            message: &label.message,
+        }
+    });
+    let suggestion = super::fix_edit(d).map(|(at, text)| Suggestion {
+        range: range(&Place::of(at, ctx.sources, ColumnUnit::Bytes)),
+        text,
+    });
+    RdDiagnostic {
+        code: Code {
+            url: format!("{RULES_URL}/{}.md", d.rule),
+            value: d.rule,
+        },
+        location: location(place),
+        message,
+        related_locations: related.collect(),
+        severity: match d.severity {
             Severity::Error => "ERROR",
             Severity::Warning => "WARNING",
             Severity::Info => "INFO",
         },
-        "source": source(),
-        "code": {"value": d.rule, "url": format!("{RULES_URL}/{}.md", d.rule)},
-    });
-    if !d.labels.is_empty() {
-        let related: Vec<Value> = d
-            .labels
-            .iter()
-            .map(|label| {
-                let place = Place::of(label.location, ctx.sources, ColumnUnit::Bytes);
-                json!({"message": label.message, "location": location(&place)})
-            })
-            .collect();
-        set_field(&mut value, "related_locations", Value::Array(related));
+        source: SOURCE,
+        suggestions: suggestion.map(|s| [s]),
     }
-    if let Some((at, text)) = super::fix_edit(d) {
-        let place = Place::of(at, ctx.sources, ColumnUnit::Bytes);
-        let suggestion = json!({"range": range(&place), "text": text});
-        set_field(&mut value, "suggestions", Value::Array(vec![suggestion]));
-    }
-    value
 }
 
-fn location(place: &Place) -> Value {
-    json!({"path": place.path, "range": range(place)})
+/// The tool that made the diagnostics.
+#[derive(Serialize)]
+struct Source {
+    name: &'static str,
+    url: &'static str,
 }
 
-fn range(place: &Place) -> Value {
-    json!({
-        "start": {"line": place.start_line, "column": place.start_column},
-        "end": {"line": place.end_line, "column": place.end_column},
-    })
+const SOURCE: Source = Source {
+    name: "poollint",
+    url: "https://github.com/poollint/poollint",
+};
+
+// A diagnostic's parts. Their fields are in sorted order, as when diagnostics were
+// built as JSON values (whose objects sort their keys), so the output kept its bytes.
+
+#[derive(Serialize)]
+struct RdDiagnostic<'a> {
+    code: Code<'a>,
+    location: Location,
+    message: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    related_locations: Vec<Related<'a>>,
+    severity: &'static str,
+    source: Source,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    suggestions: Option<[Suggestion<'a>; 1]>,
+}
+
+#[derive(Serialize)]
+struct Code<'a> {
+    url: String,
+    value: &'a str,
+}
+
+#[derive(Serialize)]
+struct Location {
+    path: String,
+    range: Range,
+}
+
+#[derive(Serialize)]
+struct Related<'a> {
+    location: Location,
+    message: &'a str,
+}
+
+#[derive(Serialize)]
+struct Suggestion<'a> {
+    range: Range,
+    text: &'a str,
+}
+
+#[derive(Serialize)]
+struct Range {
+    end: Position,
+    start: Position,
+}
+
+#[derive(Serialize)]
+struct Position {
+    column: usize,
+    line: usize,
+}
+
+fn location(place: Place) -> Location {
+    let range = range(&place);
+    Location {
+        path: place.path,
+        range,
+    }
+}
+
+fn range(place: &Place) -> Range {
+    Range {
+        start: Position {
+            line: place.start_line,
+            column: place.start_column,
+        },
+        end: Position {
+            line: place.end_line,
+            column: place.end_column,
+        },
+    }
 }
