@@ -247,19 +247,11 @@ pub(crate) fn shown_path(path: &str) -> std::borrow::Cow<'_, str> {
 pub(crate) fn unique_fingerprints(diagnostics: &[Diagnostic], sources: &SourceMap) -> Vec<String> {
     let made: Vec<String> = diagnostics
         .par_iter()
-        .map(|d| {
-            let displayed = sources
-                .get(d.primary.file)
-                .map_or(UNKNOWN_PATH, |f| &f.display);
-            fingerprint(d, sources, displayed)
-        })
+        .map(|d| fingerprint(d, sources, sources.display(d.primary.file)))
         .collect();
     let mut seen = Occurrences::default();
     made.into_iter().map(|f| seen.unique(f)).collect()
 }
-
-/// The path shown for a location whose file is not in the run's sources.
-const UNKNOWN_PATH: &str = "<unknown>";
 
 /// Fingerprints made unique in output order: the first finding with one keeps it, the
 /// next identical ones (three profile documents with the same bad value) get `-2`,
@@ -310,7 +302,7 @@ impl Place {
                 }
             }
             None => Place {
-                path: UNKNOWN_PATH.to_owned(),
+                path: "<unknown>".to_owned(),
                 start_line: 1,
                 start_column: 1,
                 end_line: 1,
