@@ -6,7 +6,7 @@
 //! as it was at REV (the files a check reads, checked out of a temporary index), so
 //! `risky-pool-change` can compare every pool before and after.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -145,28 +145,29 @@ impl DiffBase {
         })
     }
 
-    /// Lines added or changed in the working tree since the base. The options fix the
+    /// Lines added or changed in the tracked files of the working tree since the base
+    /// (a file git does not track is new: [`DiffBase::tracked`]). The options fix the
     /// format whatever the user's git configuration says: `diff.noprefix` and
     /// `diff.mnemonicPrefix` change the `b/` prefix, `core.quotePath` (on by default)
     /// writes a non-ASCII name in octal escapes, `diff.external` and textconv drivers
     /// replace the patch. Names git still quotes (a `"`, `\` or control character) are
-    /// unquoted by [`parse_unified_diff`]. A checked file that is untracked and
-    /// git-ignored is in neither list: it is new all the same, and its findings, which
-    /// the check at the base cannot have made, are kept by [`crate::review`].
+    /// unquoted by [`parse_unified_diff`].
     pub fn changed_lines(&self) -> Result<ChangedLines, String> {
         let mut args = vec!["-c", "core.quotePath=false", "diff"];
         args.extend(DIFF_FORMAT);
         args.extend([self.commit.as_str(), "--"]);
         let diff = git(&self.root, &args)?;
-        let mut changed = parse_unified_diff(&diff, &self.root);
-        let untracked = git(
-            &self.root,
-            &["ls-files", "--others", "--exclude-standard", "-z"],
-        )?;
-        for name in untracked.split(|b| *b == 0).filter(|n| !n.is_empty()) {
-            changed.insert(self.root.join(path_from_git(name)), None);
-        }
-        Ok(changed)
+        Ok(parse_unified_diff(&diff, &self.root))
+    }
+
+    /// The files git tracks (its index), by path: a checked file not among them is new,
+    /// whether git ignores it or not. Listing the untracked files instead
+    /// (`ls-files --others`) walked the whole working tree, code included: 0.31–0.35 s
+    /// on the 10k benchmark tree, against 15 ms for the index.
+    pub fn tracked(&self) -> Result<HashSet<PathBuf>, String> {
+        let listing = git(&self.root, &["ls-files", "-z"])?;
+        let names = listing.split(|b| *b == 0).filter(|n| !n.is_empty());
+        Ok(names.map(|n| self.root.join(path_from_git(n))).collect())
     }
 
     /// Files renamed since the base: the new path (canonical) → the old path, relative

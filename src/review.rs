@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
-use crate::diff::DiffBase;
+use crate::diff::{ChangedLines, DiffBase};
 use crate::engine::{self, CheckRequest, Report};
 use crate::rules::change::risky_pool_change::{self, PoolsAtRev};
 use crate::scopes::Scope;
@@ -43,6 +43,7 @@ pub fn review(
         first.report.notes.push(note.clone());
     }
     let mut changed = base.changed_lines()?;
+    let tracked = base.tracked()?;
     // Standard input stands for its file: its lines are compared with the file at the
     // base, not the file on disk (unsaved edits would count as unchanged). A file not
     // saved yet is new: all of it is changed, under its name made absolute.
@@ -69,6 +70,7 @@ pub fn review(
                 }
             }
         }
+        mark_untracked(&mut changed, &after_paths, &tracked, &base);
         let report = &mut scope.report;
         let left_out = crate::diff::keep_changed(
             &mut report.diagnostics,
@@ -167,6 +169,22 @@ pub fn review(
             engine::sort_and_dedup(report);
         });
     Ok(())
+}
+
+/// Every line of a checked file of the repository that git does not track (new, or
+/// ignored) is changed: the check at REV cannot have made its findings. An entry set
+/// already (standard input's, compared with the file at REV) stays.
+fn mark_untracked(
+    changed: &mut ChangedLines,
+    paths: &[Option<PathBuf>],
+    tracked: &HashSet<PathBuf>,
+    base: &DiffBase,
+) {
+    for path in paths.iter().flatten() {
+        if base.relative_canonical(path).is_some() && !tracked.contains(path) {
+            changed.entry(path.clone()).or_insert(None);
+        }
+    }
 }
 
 /// The name of `file` (of a share with resolved paths `paths`) relative to the
@@ -431,6 +449,31 @@ mod tests {
             assert!(status.success(), "git {args:?}");
         }
         repo
+    }
+
+    #[test]
+    fn checked_files_git_does_not_track_are_changed_on_every_line() {
+        let repo = repository();
+        let base = DiffBase::open(repo.path(), "HEAD").unwrap();
+        let tracked = base.tracked().unwrap();
+        let committed = base.root.join("config/application.yml");
+        assert!(tracked.contains(&committed));
+        assert!(tracked.contains(&base.root.join("src/App.java")));
+        assert_eq!(tracked.len(), 2);
+        let new = base.root.join("new/application.yml");
+        let stdin = base.root.join("stdin/application.yml");
+        let outside = PathBuf::from("/elsewhere/application.yml");
+        let mut changed = ChangedLines::from([(stdin.clone(), Some([2].into()))]);
+        let paths = [
+            Some(committed.clone()),
+            None,
+            Some(new.clone()),
+            Some(stdin.clone()),
+            Some(outside.clone()),
+        ];
+        mark_untracked(&mut changed, &paths, &tracked, &base);
+        let expected = ChangedLines::from([(new, None), (stdin, Some([2].into()))]);
+        assert_eq!(changed, expected);
     }
 
     #[test]

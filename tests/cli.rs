@@ -2301,8 +2301,9 @@ fn diff_base_reads_files_marked_binary_or_no_diff_as_text() {
 }
 
 /// A checked file that is untracked and git-ignored (rendered output) did not exist at
-/// the base: it is new, and every finding of it is reported (all were dropped, as
-/// `git ls-files --others --exclude-standard` leaves it out of the changed files).
+/// the base: it is new, and every finding of it is reported (all were dropped when the
+/// new files were those `git ls-files --others --exclude-standard` lists, which leaves
+/// it out).
 #[test]
 fn diff_base_reports_an_untracked_ignored_file_whole() {
     let repo = git_repo(&[(".gitignore", "rendered/\n"), ("keep.txt", "")]);
