@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
-use crate::diff::{ChangedLines, DiffBase};
+use crate::diff::DiffBase;
 use crate::engine::{self, CheckRequest, Report};
 use crate::rules::change::risky_pool_change::{self, PoolsAtRev};
 use crate::scopes::Scope;
@@ -43,7 +43,6 @@ pub fn review(
         first.report.notes.push(note.clone());
     }
     let mut changed = base.changed_lines()?;
-    let tracked = base.tracked()?;
     // Standard input stands for its file: its lines are compared with the file at the
     // base, not the file on disk (unsaved edits would count as unchanged). A file not
     // saved yet is new: all of it is changed, under its name made absolute.
@@ -58,19 +57,31 @@ pub fn review(
     if let Some((_, path, lines)) = &stdin_path {
         changed.insert(path.clone(), lines.clone()?);
     }
+    // Each share's files' resolved paths.
+    let after: Vec<Vec<Option<PathBuf>>> = scopes
+        .iter()
+        .map(|scope| {
+            let mut after_paths = scope.report.sources.canonical_paths();
+            if let Some((name, path, _)) = &stdin_path {
+                let files = scope.report.sources.files().iter();
+                for (file, after) in files.zip(&mut after_paths) {
+                    if file.path == **name && after.is_none() {
+                        *after = Some(path.clone());
+                    }
+                }
+            }
+            after_paths
+        })
+        .collect();
+    // Every line of a checked file git does not track (new, or ignored) is changed: the
+    // check at REV cannot have made its findings. Standard input's entry stays.
+    for path in base.untracked(after.iter().flatten().flatten())? {
+        changed.entry(path).or_insert(None);
+    }
     // Per share: its files' resolved paths, the findings off the changed lines, and
     // the level of `risky-pool-change` when the share enables it.
     let mut shares = Vec::with_capacity(scopes.len());
-    for scope in scopes.iter_mut() {
-        let mut after_paths = scope.report.sources.canonical_paths();
-        if let Some((name, path, _)) = &stdin_path {
-            for (file, after) in scope.report.sources.files().iter().zip(&mut after_paths) {
-                if file.path == **name && after.is_none() {
-                    *after = Some(path.clone());
-                }
-            }
-        }
-        mark_untracked(&mut changed, &after_paths, &tracked, &base);
+    for (scope, after_paths) in scopes.iter_mut().zip(after) {
         let report = &mut scope.report;
         let left_out = crate::diff::keep_changed(
             &mut report.diagnostics,
@@ -169,22 +180,6 @@ pub fn review(
             engine::sort_and_dedup(report);
         });
     Ok(())
-}
-
-/// Every line of a checked file of the repository that git does not track (new, or
-/// ignored) is changed: the check at REV cannot have made its findings. An entry set
-/// already (standard input's, compared with the file at REV) stays.
-fn mark_untracked(
-    changed: &mut ChangedLines,
-    paths: &[Option<PathBuf>],
-    tracked: &HashSet<PathBuf>,
-    base: &DiffBase,
-) {
-    for path in paths.iter().flatten() {
-        if base.relative_canonical(path).is_some() && !tracked.contains(path) {
-            changed.entry(path.clone()).or_insert(None);
-        }
-    }
 }
 
 /// The name of `file` (of a share with resolved paths `paths`) relative to the
@@ -452,28 +447,15 @@ mod tests {
     }
 
     #[test]
-    fn checked_files_git_does_not_track_are_changed_on_every_line() {
+    fn untracked_are_the_checked_files_of_the_repository_git_does_not_track() {
         let repo = repository();
         let base = DiffBase::open(repo.path(), "HEAD").unwrap();
-        let tracked = base.tracked().unwrap();
         let committed = base.root.join("config/application.yml");
-        assert!(tracked.contains(&committed));
-        assert!(tracked.contains(&base.root.join("src/App.java")));
-        assert_eq!(tracked.len(), 2);
         let new = base.root.join("new/application.yml");
-        let stdin = base.root.join("stdin/application.yml");
         let outside = PathBuf::from("/elsewhere/application.yml");
-        let mut changed = ChangedLines::from([(stdin.clone(), Some([2].into()))]);
-        let paths = [
-            Some(committed.clone()),
-            None,
-            Some(new.clone()),
-            Some(stdin.clone()),
-            Some(outside.clone()),
-        ];
-        mark_untracked(&mut changed, &paths, &tracked, &base);
-        let expected = ChangedLines::from([(new, None), (stdin, Some([2].into()))]);
-        assert_eq!(changed, expected);
+        let checked = [committed, new.clone(), outside];
+        assert_eq!(base.untracked(&checked).unwrap(), HashSet::from([new]));
+        assert!(base.untracked(&[]).unwrap().is_empty());
     }
 
     #[test]
