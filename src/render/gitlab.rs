@@ -5,7 +5,7 @@ use serde_json::json;
 
 use std::io::{self, Write};
 
-use super::{unique_fingerprints, write_json, JsonSeq, Place, RenderContext};
+use super::{with_unique_fingerprints, write_json, JsonSeq, Place, RenderContext};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::source::ColumnUnit;
 
@@ -14,10 +14,7 @@ pub fn write(
     ctx: &RenderContext,
     out: &mut dyn Write,
 ) -> io::Result<()> {
-    let fingerprinted: Vec<(&Diagnostic, String)> = diagnostics
-        .iter()
-        .zip(unique_fingerprints(diagnostics, ctx.sources))
-        .collect();
+    let fingerprinted = with_unique_fingerprints(diagnostics, ctx.sources);
     let issue = |(d, fingerprint): &(&Diagnostic, String)| {
         let place = Place::of(d.primary, ctx.sources, ColumnUnit::Chars);
         json!({

@@ -242,15 +242,22 @@ pub(crate) fn shown_path(path: &str) -> std::borrow::Cow<'_, str> {
     crate::redact::escaped_controls(path)
 }
 
-/// The fingerprint of each finding in output order, made unique ([`Occurrences`]):
+/// Each finding in output order with its fingerprint made unique ([`Occurrences`]):
 /// each made on a worker thread, numbered in order.
-pub(crate) fn unique_fingerprints(diagnostics: &[Diagnostic], sources: &SourceMap) -> Vec<String> {
+pub(crate) fn with_unique_fingerprints<'d>(
+    diagnostics: &'d [Diagnostic],
+    sources: &SourceMap,
+) -> Vec<(&'d Diagnostic, String)> {
     let made: Vec<String> = diagnostics
         .par_iter()
         .map(|d| fingerprint(d, sources, sources.display(d.primary.file)))
         .collect();
     let mut seen = Occurrences::default();
-    made.into_iter().map(|f| seen.unique(f)).collect()
+    diagnostics
+        .iter()
+        .zip(made)
+        .map(|(d, f)| (d, seen.unique(f)))
+        .collect()
 }
 
 /// Fingerprints made unique in output order: the first finding with one keeps it, the

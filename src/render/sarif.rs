@@ -8,7 +8,7 @@ use std::io::{self, Write};
 use serde::Serialize;
 use serde_json::{json, Value};
 
-use super::{set_field, unique_fingerprints, write_json, JsonSeq, Place, RenderContext};
+use super::{set_field, with_unique_fingerprints, write_json, JsonSeq, Place, RenderContext};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::Location;
 use crate::rules;
@@ -47,10 +47,7 @@ pub fn write(
 ) -> io::Result<()> {
     let registry = rules::registry();
     let rule_index = |name: &str| registry.iter().position(|r| r.meta().name == name);
-    let fingerprinted: Vec<(&Diagnostic, String)> = diagnostics
-        .iter()
-        .zip(unique_fingerprints(diagnostics, ctx.sources))
-        .collect();
+    let fingerprinted = with_unique_fingerprints(diagnostics, ctx.sources);
     let log = Log {
         schema: SCHEMA,
         runs: [Run {
@@ -117,7 +114,7 @@ fn rule(meta: &rules::RuleMeta) -> Value {
 }
 
 /// One result, with its fingerprint numbered among its repeats, which code scanning
-/// would otherwise take for one alert ([`unique_fingerprints`]).
+/// would otherwise take for one alert ([`with_unique_fingerprints`]).
 fn result<'a>(
     d: &'a Diagnostic,
     ctx: &RenderContext,
