@@ -141,7 +141,7 @@ impl<'t> Loader<'t> {
                 let scalar = Scalar {
                     text: text.into_owned(),
                     style: scalar_style(style),
-                    tag: tag.map(|t| t.to_string()),
+                    tag: tag.map(|t| t.to_string().into_boxed_str()),
                 };
                 let id = self.doc.push(NodeKind::Scalar(scalar), span);
                 self.remember_anchor(anchor, id);
@@ -265,7 +265,7 @@ impl<'t> Loader<'t> {
     fn name_anchor(&mut self, anchor: usize, name: String) {
         let node = self.anchors.get(&anchor).copied().or(self.last_node);
         if let Some(node) = node.and_then(|id| self.doc.nodes.get_mut(id.0)) {
-            node.anchor = Some(name);
+            node.anchor = Some(name.into_boxed_str());
         }
     }
 

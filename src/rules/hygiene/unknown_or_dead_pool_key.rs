@@ -365,7 +365,7 @@ fn mysql_name_check(entry: &ConfigEntry) -> Option<(NameCheck, &str)> {
             name.strip_prefix(prefix)
                 .is_some_and(|rest| known.binary_search(&rest).is_ok())
         })
-        || known.iter().any(|k| k.starts_with(name));
+        || is_prefix_of_one(name, known);
     if accepted {
         return None;
     }
@@ -377,6 +377,13 @@ fn mysql_name_check(entry: &ConfigEntry) -> Option<(NameCheck, &str)> {
         reference: "the server options of your MySQL or MariaDB version (mysqld --verbose --help)",
     };
     Some((check, name))
+}
+
+/// Whether `name` begins one of the `known` names (sorted): those are together, from
+/// the first name not below `name` on.
+fn is_prefix_of_one(name: &str, known: &[&str]) -> bool {
+    let first = known.partition_point(|k| *k < name);
+    known.get(first).is_some_and(|k| k.starts_with(name))
 }
 
 /// Entries whose name the product does not know: an error with did-you-mean when a
@@ -501,4 +508,29 @@ fn not_a_name(entry: &ConfigEntry, written: &str, check: &NameCheck) -> Diagnost
         help.to_owned(),
     )
     .with_key(key.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_prefix_of_one;
+
+    #[test]
+    fn a_prefix_is_found_as_a_scan_of_the_list_would_find_it() {
+        let known = crate::model::parameters::mysql_options();
+        let names = [
+            "innodb_buffer",
+            "max_conn",
+            "max_connections",
+            "a",
+            "zz",
+            "",
+            "~",
+        ];
+        for name in names {
+            let scanned = known.iter().any(|k| k.starts_with(name));
+            assert_eq!(is_prefix_of_one(name, known), scanned, "{name}");
+        }
+        assert!(is_prefix_of_one("max_conn", known));
+        assert!(!is_prefix_of_one("custom_opt_1", known));
+    }
 }
