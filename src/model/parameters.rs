@@ -362,9 +362,14 @@ mod tests {
         let mysql = mysql_options();
         for list in [postgres, mysql] {
             assert!(list.windows(2).all(|w| w[0] < w[1]), "not sorted");
+            // `suggest::within_edits_of_names` counts their bytes as characters.
+            assert!(list.iter().all(|name| name.is_ascii()));
             assert!(list.binary_search(&"max_connections").is_ok());
         }
         assert!(postgres.len() > 300 && mysql.len() > 1000);
+        for section in PGBOUNCER_SECTIONS {
+            assert!(pgbouncer_names(section).iter().all(|name| name.is_ascii()));
+        }
         assert!(!postgres
             .iter()
             .any(|n| n.contains('.') || n.starts_with('#')));

@@ -518,5 +518,20 @@ pub fn parse(format: Format, text: &str) -> Document {
     if bom > 0 {
         doc.shift(bom);
     }
+    release_spare_nodes(&mut doc);
     doc
+}
+
+/// Spare room in a tree's node vector worth giving back, in bytes.
+const SPARE_NODES_RELEASED: usize = 1 << 20;
+
+/// Give back the room the node vector grew beyond its nodes (up to as much again, as it
+/// doubles) when that is a megabyte or more: the tree is held while its file is read
+/// into the model, and in a file of 10 MB of short keys that room was a sixth of the
+/// peak. A small file's room is left as it is (copying it would cost more than it holds).
+fn release_spare_nodes(doc: &mut Document) {
+    let spare = doc.nodes.capacity() - doc.nodes.len();
+    if spare.saturating_mul(std::mem::size_of::<Node>()) >= SPARE_NODES_RELEASED {
+        doc.nodes.shrink_to_fit();
+    }
 }

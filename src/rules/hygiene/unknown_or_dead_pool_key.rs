@@ -410,7 +410,7 @@ fn unknown_names(model: &Model, max_distance: usize) -> Vec<Diagnostic> {
             }
             let message = format!("`{written}` is not {}: {}", check.what, check.consequence);
             match crate::suggest::same_but_case(name, check.known)
-                .or_else(|| crate::suggest::within_edits(name, check.known, max_distance))
+                .or_else(|| crate::suggest::within_edits_of_names(name, check.known, max_distance))
             {
                 Some(meant) => {
                     let help = format!("did you mean `{meant}`?");
