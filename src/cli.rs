@@ -5,6 +5,7 @@ use std::io::{BufWriter, IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use clap::parser::ValueSource;
 use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::diagnostic::{Diagnostic, Severity};
@@ -156,10 +157,10 @@ pub struct CheckArgs {
     #[arg(long)]
     pub stats: bool,
     /// Read one file from standard input, treated as if it were at this path. Checks
-    /// nothing else, so it cannot be given with PATHS.
-    // A path given with it used to be ignored silently (clap does not count the
-    // default "." as given, so only paths the user wrote conflict).
-    #[arg(long, value_name = "NAME", conflicts_with = "paths", value_parser = lexical_path)]
+    /// nothing else, so it cannot be given with PATHS, except `-` (standard input).
+    // A path given with it used to be ignored silently: `read_stdin_dash` refuses the
+    // paths the user wrote (clap's default "." is not written).
+    #[arg(long, value_name = "NAME", value_parser = lexical_path)]
     pub stdin_filename: Option<PathBuf>,
     /// Print the effective settings for this file (manifest, fail-on, rule levels and
     /// options, ignores that match it) and where each came from, then exit.
@@ -237,11 +238,42 @@ fn lexical_path(text: &str) -> Result<PathBuf, std::convert::Infallible> {
     Ok(path)
 }
 
+/// `-` as the paths stands for standard input, as in ruff: `--stdin-filename NAME -`
+/// is `--stdin-filename NAME`. Any other path written with `--stdin-filename` is a
+/// usage error (it checks standard input alone), and so is `-` without it: the name
+/// says what kind of file the text is. A file named `-` is `./-`.
+fn read_stdin_dash(args: &mut CheckArgs, paths_written: bool) -> Result<(), String> {
+    let is_dash = |path: &PathBuf| path.as_os_str() == "-";
+    match &args.stdin_filename {
+        Some(_) if !paths_written => Ok(()),
+        Some(_) if args.paths.iter().all(is_dash) => {
+            args.paths = vec![PathBuf::from(".")];
+            Ok(())
+        }
+        Some(_) => Err(
+            "--stdin-filename cannot be used with PATHS: it checks standard input alone (`-`, or no path, stands for it)".to_owned(),
+        ),
+        None if args.paths.iter().any(is_dash) => Err(
+            "`-` stands for standard input, which needs --stdin-filename NAME to say what kind of file it is (`poollint check --stdin-filename config/application.yml -`); a file named `-` is `./-`".to_owned(),
+        ),
+        None => Ok(()),
+    }
+}
+
 /// Entry point used by `main`.
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let matches = <Cli as clap::CommandFactory>::command().get_matches();
+    let cli =
+        <Cli as clap::FromArgMatches>::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
     match cli.command {
-        Command::Check(args) => run_check(&args),
+        Command::Check(mut args) => {
+            let check = matches.subcommand_matches("check");
+            let written = check.and_then(|m| m.value_source("paths"));
+            match read_stdin_dash(&mut args, written == Some(ValueSource::CommandLine)) {
+                Ok(()) => run_check(&args),
+                Err(message) => usage_error(&message),
+            }
+        }
         Command::Explain { rule } => explain(&rule),
         Command::Rules { format } => list_rules(format),
         Command::Capacity(args) => run_capacity(&args),

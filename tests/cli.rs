@@ -512,6 +512,59 @@ fn stdin_filename_with_paths_is_a_usage_error() {
         .stderr(predicate::str::contains("cannot be used with"));
 }
 
+/// `-` as the path stands for standard input, as in ruff (`--stdin-filename NAME -`
+/// was a usage error); without `--stdin-filename` it is a usage error that says how to
+/// name the text, and `./-` is a file of that name.
+#[test]
+fn a_dash_stands_for_standard_input() {
+    let text = "spring.datasource.hikari.max-lifetime: 1000\n";
+    let concise = |extra: &[&str]| {
+        let out = poollint()
+            .args([
+                "check",
+                "-f",
+                "concise",
+                "--stdin-filename",
+                "x/application.yml",
+            ])
+            .args(extra)
+            .write_stdin(text)
+            .output()
+            .expect("run");
+        assert_eq!(out.status.code(), Some(1), "{out:?}");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let with_dash = concise(&["-"]);
+    assert!(with_dash.contains("x/application.yml:1:"), "{with_dash}");
+    assert_eq!(with_dash, concise(&[]));
+    poollint()
+        .args(["check", "-"])
+        .write_stdin(text)
+        .assert()
+        .code(2)
+        .stdout(predicate::str::is_empty())
+        .stderr(predicate::str::contains("needs --stdin-filename NAME"));
+    poollint()
+        .args([
+            "check",
+            "--stdin-filename",
+            "x/application.yml",
+            "-",
+            FAILING,
+        ])
+        .write_stdin(text)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("cannot be used with"));
+    let dir = tempfile::tempdir().expect("tempdir");
+    poollint()
+        .current_dir(dir.path())
+        .args(["check", "./-"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("cannot read ./-"));
+}
+
 /// A `.properties` text on standard input that is not UTF-8 is read as ISO-8859-1, as a
 /// file on disk is (it was refused: "stream did not contain valid UTF-8", exit 2);
 /// another format's is a `parse-error` at the invalid byte, as on disk.
