@@ -48,10 +48,10 @@ pub fn within_edits_of_names(
     names: &[&'static str],
     max_distance: usize,
 ) -> Option<&'static str> {
-    let limit = edit_limit(input, max_distance);
     if !input.is_ascii() {
-        return nearest(input, names, limit, |_| true);
+        return within_edits(input, names, max_distance);
     }
+    let limit = edit_limit(input, max_distance);
     let letters = byte_set(input);
     nearest(input, names, limit, |name| {
         may_be_within(input, letters, name, limit)
