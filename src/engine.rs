@@ -345,6 +345,7 @@ pub(crate) fn check_found(
 
     let started = Instant::now();
     apply_manifest(&mut model, request, &mut report);
+    model.release_spare_room();
     report.stats.model += started.elapsed();
 
     let started = Instant::now();
@@ -1932,6 +1933,8 @@ fn run_rule(enabled: &Enabled, model: &Model) -> Result<Vec<Diagnostic>, String>
     }))
     .map_err(|_| format!("internal error in rule {}", enabled.rule.meta().name))?;
     drop_repeated(&mut found);
+    // Every rule's findings are held at once until they are added to the report.
+    crate::memory::release_spare_room(&mut found, crate::memory::SPARE_ROOM_WORTH_A_COPY);
     if let Some(severity) = enabled.level {
         for diagnostic in &mut found {
             diagnostic.severity = severity;

@@ -17,6 +17,7 @@ pub mod includes;
 pub mod init;
 pub(crate) mod load;
 pub mod manifest;
+pub mod memory;
 pub mod model;
 pub mod redact;
 pub mod render;

@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::memory::{release_spare_room, SPARE_ROOM_WORTH_A_COPY};
 use crate::source::{FileId, Span};
 
 pub mod hikari;
@@ -462,7 +463,7 @@ impl Entries {
     }
 
     /// Move `other`'s entries after these. Chunks grown by pushing give back their
-    /// spare room: they are kept until the run ends.
+    /// spare room when it is worth a copy: they are kept until the run ends.
     pub fn append(&mut self, other: Entries) {
         self.chunks.extend(
             other
@@ -470,7 +471,7 @@ impl Entries {
                 .into_iter()
                 .filter(|c| !c.entries.is_empty())
                 .map(|mut c| {
-                    c.entries.shrink_to_fit();
+                    release_spare_room(&mut c.entries, SPARE_ROOM_WORTH_A_COPY);
                     c
                 }),
         );
@@ -1850,6 +1851,17 @@ impl Model {
                 .push(secret.location.span);
         }
         by_file
+    }
+
+    /// Give back the room the vectors grew into while parts were appended (up to as
+    /// much again as they hold): the model is kept while the rules run and their
+    /// findings are collected, the peak of a run.
+    pub fn release_spare_room(&mut self) {
+        release_spare_room(&mut self.pools, SPARE_ROOM_WORTH_A_COPY);
+        release_spare_room(&mut self.services, SPARE_ROOM_WORTH_A_COPY);
+        release_spare_room(&mut self.databases, SPARE_ROOM_WORTH_A_COPY);
+        release_spare_room(&mut self.poolers, SPARE_ROOM_WORTH_A_COPY);
+        release_spare_room(&mut self.secrets, SPARE_ROOM_WORTH_A_COPY);
     }
 
     /// Add another ecosystem's facts, keeping service pool indices valid.

@@ -519,47 +519,5 @@ pub fn parse(format: Format, text: &str) -> Document {
     if bom > 0 {
         doc.shift(bom);
     }
-    release_spare_nodes(&mut doc);
     doc
-}
-
-/// Spare room in a tree's node vector worth giving back, in bytes.
-const SPARE_NODES_RELEASED: usize = 1 << 20;
-
-/// Give back the room the node vector grew beyond its nodes (up to as much again, as it
-/// doubles) when that is a megabyte or more: the tree is held while its file is read
-/// into the model (10 MB files of short keys peaked 2 to 9 % lower). A small file's
-/// room is left as it is: copying it would cost more than it holds.
-fn release_spare_nodes(doc: &mut Document) {
-    let spare = doc.nodes.capacity() - doc.nodes.len();
-    if spare.saturating_mul(std::mem::size_of::<Node>()) >= SPARE_NODES_RELEASED {
-        doc.nodes.shrink_to_fit();
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::{release_spare_nodes, Document, Node, NodeKind, Span, SPARE_NODES_RELEASED};
-
-    /// A document of `nodes` nodes in a vector with room for `room`.
-    fn document(nodes: usize, room: usize) -> Document {
-        let mut doc = Document::default();
-        doc.nodes.reserve_exact(room);
-        for _ in 0..nodes {
-            doc.push(NodeKind::Seq(Vec::new()), Span::default());
-        }
-        doc
-    }
-
-    #[test]
-    fn a_large_tree_gives_back_its_spare_room_and_a_small_one_keeps_it() {
-        // Half of it spare: just over the megabyte.
-        let room = 2 * (SPARE_NODES_RELEASED / std::mem::size_of::<Node>() + 1);
-        let mut large = document(room / 2, room);
-        release_spare_nodes(&mut large);
-        assert_eq!(large.nodes.capacity(), large.nodes.len());
-        let mut small = document(10, 64);
-        release_spare_nodes(&mut small);
-        assert!(small.nodes.capacity() >= 64);
-    }
 }
