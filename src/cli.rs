@@ -1323,7 +1323,7 @@ fn render_manifest_error(error: &ManifestError, color: bool) -> String {
         labels: Vec::new(),
         help: error.help.clone(),
         key: None,
-        fingerprint_parts: Vec::new(),
+        fingerprint_parts: String::new(),
         fix: None,
     };
     let mut sources = error.sources.clone();

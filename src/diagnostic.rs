@@ -99,8 +99,10 @@ pub struct Diagnostic {
     /// The logical key the finding is about.
     pub key: Option<String>,
     /// Values that identify this finding apart from its position (for fingerprints and
-    /// baselines: moving lines keeps the fingerprint, changing the value changes it).
-    pub fingerprint_parts: Vec<String>,
+    /// baselines: moving lines keeps the fingerprint, changing the value changes it),
+    /// each after a NUL, as the fingerprint hashes them: one string, not one per part,
+    /// as every finding is held until the output is written.
+    pub fingerprint_parts: String,
     /// A simple replacement that fixes the finding, when there is one (boxed: few
     /// findings have one).
     pub fix: Option<Box<Fix>>,
@@ -126,7 +128,7 @@ impl Diagnostic {
             labels: Vec::new(),
             help: None,
             key: None,
-            fingerprint_parts: Vec::new(),
+            fingerprint_parts: String::new(),
             fix: None,
         }
     }
@@ -198,8 +200,9 @@ impl Diagnostic {
         self
     }
 
-    pub fn with_fingerprint(mut self, part: impl Into<String>) -> Self {
-        self.fingerprint_parts.push(part.into());
+    pub fn with_fingerprint(mut self, part: impl AsRef<str>) -> Self {
+        self.fingerprint_parts.push('\0');
+        self.fingerprint_parts.push_str(part.as_ref());
         self
     }
 
@@ -211,10 +214,7 @@ impl Diagnostic {
             path,
             self.key.as_deref().unwrap_or("")
         );
-        for part in &self.fingerprint_parts {
-            text.push('\0');
-            text.push_str(part);
-        }
+        text.push_str(&self.fingerprint_parts);
         format!("{:016x}", fnv1a64(text.as_bytes()))
     }
 }

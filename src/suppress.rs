@@ -363,7 +363,7 @@ fn unused(file: &SourceFile, entry: &Entry, enabled: &impl Fn(&str) -> bool) -> 
         )
         .with_label("suppresses nothing")
         .with_help("remove it: the finding it was written for is gone, or it is on the wrong line")
-        .with_fingerprint(entry.rule.clone()),
+        .with_fingerprint(&entry.rule),
     )
 }
 

@@ -306,7 +306,7 @@ pub(crate) fn unreadable_server_value<T>(
         .with_label(label)
         .with_help(help(key))
         .with_key(key.to_owned())
-        .with_fingerprint(invalid.raw.clone()),
+        .with_fingerprint(&invalid.raw),
     )
 }
 

@@ -54,7 +54,7 @@ impl crate::rules::Rule for Rule {
                 } else {
                     "probe /actuator/health/liveness (Spring Boot's liveness group, which excludes the database) and keep database checks in the readiness probe"
                 })
-                .with_fingerprint(target.clone());
+                .with_fingerprint(target);
             out.push(match service.liveness_checks_db {
                 Some(group) if why == LIVENESS_WITH_DB => {
                     finding.with_related(Some(group), "db added to the liveness group")

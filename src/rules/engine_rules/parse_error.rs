@@ -98,7 +98,7 @@ fn refused_value(refused: &crate::model::RefusedValue) -> Diagnostic {
     )
     .with_label(label)
     .with_help(refused.fix)
-    .with_fingerprint(refused.reason.clone())
+    .with_fingerprint(&refused.reason)
 }
 
 /// What PgBouncer refuses in one `pgbouncer.ini`.

@@ -43,7 +43,7 @@ impl crate::rules::Rule for Rule {
             )
             .with_label(format!("min {min}"))
             .with_help("set \"pool\": { \"min\": 0, \"max\": … } as knex recommends")
-            .with_fingerprint(pool.name.clone());
+            .with_fingerprint(&pool.name);
             if pool.min.is_explicit() {
                 diagnostic = diagnostic
                     .with_key(key_of(&pool.min, pool, "pool.min"))

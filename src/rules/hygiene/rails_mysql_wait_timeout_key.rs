@@ -55,7 +55,7 @@ impl crate::rules::Rule for Rule {
                 .with_label("MySQL session variable")
                 .with_help("to bound the wait for a connection, set checkout_timeout (seconds); keep wait_timeout only if you mean the server-side idle limit")
                 .with_key(wait.key.as_str())
-                .with_fingerprint(scope.to_owned()),
+                .with_fingerprint(scope),
             );
         }
     }

@@ -237,7 +237,7 @@ fn refused_time(
             .with_label(label)
             .with_help(help)
             .with_key(key_of(setting, pool, property))
-            .with_fingerprint(raw.clone()),
+            .with_fingerprint(raw),
     )
 }
 
@@ -334,7 +334,7 @@ fn check(
                 .with_label("not a number of milliseconds")
                 .with_help(help)
                 .with_key(key)
-                .with_fingerprint(raw.clone());
+                .with_fingerprint(raw);
             Some(match millis {
                 Some(ms) => diagnostic.with_value_fix(at, raw.clone(), ms),
                 None => diagnostic,

@@ -229,7 +229,7 @@ fn finding(at: Location, message: String, help: &str, fingerprint: &str) -> Diag
     Diagnostic::new(&META, Severity::Warning, at, message)
         .with_label("not verified")
         .with_help(help)
-        .with_fingerprint(fingerprint.to_owned())
+        .with_fingerprint(fingerprint)
 }
 
 fn pgbouncer(model: &Model, out: &mut Vec<Diagnostic>) {

@@ -41,7 +41,7 @@ impl crate::rules::Rule for Rule {
                     .with_label(format!("auth_type = {value}"))
                     .with_help("set auth_type = scram-sha-256 and list the users in auth_file or use auth_query")
                     .with_key("pgbouncer.auth_type")
-                    .with_fingerprint(value.clone()),
+                    .with_fingerprint(value),
             );
         }
     }

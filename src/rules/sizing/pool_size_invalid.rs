@@ -126,7 +126,7 @@ fn adjusted(database: &crate::model::Database) -> Option<Diagnostic> {
             "write {key} as a number of connections from 10 to 100000, which MySQL and MariaDB both take as written"
         ))
         .with_key(key.to_owned())
-        .with_fingerprint(adjusted.written.clone()),
+        .with_fingerprint(&adjusted.written),
     )
 }
 

@@ -55,7 +55,7 @@ impl crate::rules::Rule for Rule {
             )
             .with_label("unlimited")
             .with_help(help(pool.library))
-            .with_fingerprint(pool.name.clone());
+            .with_fingerprint(&pool.name);
             if let Some(key) = pool.max.origin.key() {
                 diagnostic = diagnostic.with_key(key.to_owned());
             }

@@ -213,7 +213,7 @@ fn pgbouncer_waits_forever(pooler: &crate::model::Pooler) -> Option<Diagnostic> 
         .with_label("0 means queue forever")
         .with_help("set query_wait_timeout to a number of seconds below the callers' deadline, e.g. 10 (PgBouncer's default is 120)")
         .with_key("pgbouncer.query_wait_timeout")
-        .with_fingerprint(pooler.name.clone()),
+        .with_fingerprint(&pooler.name),
     )
 }
 

@@ -160,7 +160,7 @@ fn finding(
             "idle_in_transaction_session_timeout not set in this file (PostgreSQL default 0)"
         })
         .with_help(help)
-        .with_fingerprint(database.name.clone());
+        .with_fingerprint(&database.name);
     // Name the key only when it is written: a default has no line of its own.
     Some(match setting.origin.key() {
         Some(key) => diagnostic.with_key(key.to_owned()),

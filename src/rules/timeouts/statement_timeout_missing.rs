@@ -85,7 +85,7 @@ impl crate::rules::Rule for Rule {
             out.push(
                 diagnostic
                     .with_help("set it for the application's role (ALTER ROLE app SET statement_timeout = '30s') or in the connection options (options=-c statement_timeout=30s)")
-                    .with_fingerprint(database.name.clone()),
+                    .with_fingerprint(&database.name),
             );
         }
     }
