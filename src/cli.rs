@@ -811,6 +811,8 @@ fn run_check(args: &CheckArgs) -> ExitCode {
     request.include_roots = args.include_root.clone().into();
     request.inline_suppressions = !args.no_inline_suppressions;
     request.exclude_patterns = exclude_patterns;
+    // Only the review of `--diff-base` reads the model after the check.
+    request.keep_model = args.diff_base.is_some();
     if let Some(name) = &args.stdin_filename {
         // At most one byte past the limit: enough to refuse a file too large as one on
         // disk is, without holding an unbounded stream. Decoding (UTF-8, UTF-16, a

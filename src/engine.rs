@@ -62,6 +62,12 @@ pub struct CheckRequest {
     /// manifest whose `baseline` does not exist cannot be used
     /// ([`crate::manifest::Manifest::baseline_error`]).
     pub manifest_baselines: bool,
+    /// The report keeps the model ([`Report::model`]) for what reads it after the check
+    /// (`init`, `capacity`, `--diff-base`, the library's callers). Off, a run split
+    /// between manifests drops each share's model once its findings are final, so it
+    /// holds the models of the shares being checked, not of every share checked so far
+    /// (a run of one share keeps it: [`crate::scopes::check`]).
+    pub keep_model: bool,
 }
 
 impl CheckRequest {
@@ -80,6 +86,7 @@ impl CheckRequest {
             inline_suppressions: true,
             keep_entries: false,
             manifest_baselines: false,
+            keep_model: true,
         }
     }
 }
@@ -154,7 +161,7 @@ pub struct Report {
     pub stats: Stats,
     /// The model the rules saw, without its files: they went to `sources` once the rules
     /// were done (sharing them would copy every file's entry when reports merge).
-    /// `poollint capacity` gives them back.
+    /// `poollint capacity` gives them back. Empty unless [`CheckRequest::keep_model`].
     pub model: Model,
     /// Where the comments of files holding a suppression are, as their parsers read them.
     pub(crate) comments: crate::suppress::CommentIndex,
@@ -366,7 +373,9 @@ pub(crate) fn check_found(
     report.stats.rules += started.elapsed();
     report.stats.files = report.sources.len();
     report.stats.bytes = report.sources.files().iter().map(|f| f.len()).sum();
-    report.model = model;
+    if request.keep_model {
+        report.model = model;
+    }
     report
 }
 

@@ -115,12 +115,18 @@ pub fn check(request: &CheckRequest, nested: bool) -> Checked {
     // Finding and reading the manifests that split the run is part of the walk.
     walked.report.stats.walk += started.elapsed();
     if governors.is_empty() {
-        let candidates = engine::scope_candidates(request, walked.candidates, &mut walked.report);
-        engine::note_if_nothing_found(request, candidates.len(), &mut walked.report);
-        let mut report = engine::check_found(request, candidates, walked.report);
-        engine::keep_findings_on_paths(request, &mut report);
+        // One share keeps its model: it is freed with the process, and dropping it
+        // first would only cost time (shares' models are dropped when reports merge).
+        let request = CheckRequest {
+            keep_model: true,
+            ..request.clone()
+        };
+        let candidates = engine::scope_candidates(&request, walked.candidates, &mut walked.report);
+        engine::note_if_nothing_found(&request, candidates.len(), &mut walked.report);
+        let mut report = engine::check_found(&request, candidates, walked.report);
+        engine::keep_findings_on_paths(&request, &mut report);
         let scope = Scope {
-            request: request.clone(),
+            request,
             report,
             foreign: HashMap::new(),
         };
@@ -485,6 +491,7 @@ fn share_template(request: &CheckRequest) -> CheckRequest {
         exclude_patterns: request.exclude_patterns.clone(),
         keep_entries: request.keep_entries,
         manifest_baselines: request.manifest_baselines,
+        keep_model: request.keep_model,
     }
 }
 

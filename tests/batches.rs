@@ -2,7 +2,8 @@
 //! syntax trees need not all be in memory at once. References between files in
 //! different units and batches still resolve: a Kubernetes Deployment's `env` from a
 //! ConfigMap and a Secret, and an autoscaler, each in another batch; and the Spring
-//! profiles of one application are read together in whatever batch they fall.
+//! profiles of one application are read together in whatever batch they fall. A run
+//! split between manifests drops each share's model once its findings are final.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -358,6 +359,40 @@ fn an_include_is_followed_though_the_files_fill_many_batches() {
         .iter()
         .filter(|d| d.max_connections.get() == Some(&77));
     assert_eq!(with_77.count(), 1);
+}
+
+/// A run split between manifests (one per team) keeps no share's model unless asked
+/// (`--diff-base` reads them): memory then holds the shares being checked, not every
+/// share's. A run of one share keeps its model, freed with the process.
+#[test]
+fn a_run_split_between_manifests_keeps_a_model_only_when_asked() {
+    let pool =
+        "spring:\n  datasource:\n    hikari:\n      maximum-pool-size: 10\n      minimum-idle: 2\n";
+    let teams = tempfile::tempdir().unwrap();
+    for team in ["payments", "search"] {
+        let manifest = "[lint]\nfail-on = \"never\"\n";
+        write(teams.path(), &format!("{team}/poollint.toml"), manifest);
+        write(
+            teams.path(),
+            &format!("{team}/orders/application.yml"),
+            pool,
+        );
+    }
+    let alone = tempfile::tempdir().unwrap();
+    write(alone.path(), "orders/application.yml", pool);
+    // Each share's pools and findings.
+    let shares = |keep_model: bool, root: &std::path::Path| {
+        let mut request = CheckRequest::new(vec![root.to_path_buf()]);
+        request.keep_model = keep_model;
+        let scopes = poollint::scopes::check(&request, true).scopes;
+        let counts =
+            |s: &poollint::scopes::Scope| (s.report.model.pools.len(), s.report.diagnostics.len());
+        scopes.iter().map(counts).collect::<Vec<_>>()
+    };
+    // The run's own share (no manifest of its own, no file) and one per team.
+    assert_eq!(shares(false, teams.path()), [(0, 0), (0, 1), (0, 1)]);
+    assert_eq!(shares(true, teams.path()), [(0, 0), (1, 1), (1, 1)]);
+    assert_eq!(shares(false, alone.path()), [(1, 1)]);
 }
 
 fn check_without_internal_errors(root: &std::path::Path) -> engine::Report {
