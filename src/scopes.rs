@@ -595,10 +595,18 @@ pub fn merge(reports: Vec<Report>) -> Report {
     if reports.len() == 1 {
         return reports.into_iter().next().unwrap_or_default();
     }
+    // Room for every share's files and findings at once: the merged vectors would
+    // otherwise double as they grow, at the peak of a run split between manifests.
+    let files: usize = reports.iter().map(|r| r.sources.len()).sum();
+    let found: usize = reports.iter().map(|r| r.diagnostics.len()).sum();
     let mut reports = reports.into_iter();
     let Some(mut merged) = reports.next() else {
         return Report::default();
     };
+    merged.sources.reserve_exact(files - merged.sources.len());
+    merged
+        .diagnostics
+        .reserve_exact(found - merged.diagnostics.len());
     let mut ids: HashMap<String, FileId> = merged
         .sources
         .files()
