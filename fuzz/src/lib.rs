@@ -137,7 +137,12 @@ pub fn check_tree(input: &[u8]) {
 /// the root's), as the CLI checks it: sound, at the files' positions, every format
 /// renders from the merged report.
 fn check_split(request: &CheckRequest, written: &[(PathBuf, &[u8])]) {
-    let mut scopes = poollint::scopes::check(request, true).scopes;
+    // As the CLI checks without `--diff-base`: a share's model goes once it is checked.
+    let request = CheckRequest {
+        keep_model: false,
+        ..request.clone()
+    };
+    let mut scopes = poollint::scopes::check(&request, true).scopes;
     poollint::scopes::settle_foreign_findings(&mut scopes);
     let mut report = poollint::scopes::merge(scopes.into_iter().map(|s| s.report).collect());
     assert_sound(&report);
