@@ -149,7 +149,9 @@ fn within_by_letters(a: &str, b: &str, limit: usize) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::{byte_set, closest, few_letters_apart, within_edits, within_edits_of_names};
+    use super::{
+        byte_set, closest, edit_limit, few_letters_apart, within_edits, within_edits_of_names,
+    };
 
     proptest::proptest! {
         /// The filters only skip names too far to suggest: a name is suggested exactly
@@ -161,8 +163,7 @@ mod tests {
             name in "[a-eA0-2_.\\-]{0,12}",
             max_distance in 0..4usize,
         ) {
-            let limit = if input.len() < 6 { max_distance.min(1) } else { max_distance };
-            let within = strsim::damerau_levenshtein(&input, &name) <= limit;
+            let within = strsim::damerau_levenshtein(&input, &name) <= edit_limit(&input, max_distance);
             let name: &'static str = Box::leak(name.into_boxed_str());
             let expected = within.then_some(name);
             proptest::prop_assert_eq!(within_edits_of_names(&input, &[name], max_distance), expected);
