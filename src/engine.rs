@@ -1033,6 +1033,7 @@ fn parse_and_read_whole(
     let ids: Vec<FileId> = files.iter().map(|f| f.id).collect();
     let mut read = guarded(reader, &ids, report, || read_unit(reader, &files, &sources));
     note_merge_bound(&merge_bound_reached(&files), report);
+    let bytes = text_bytes(&files, &sources);
     drop(files);
     report.stats.model += started.elapsed();
     let started = Instant::now();
@@ -1040,7 +1041,7 @@ fn parse_and_read_whole(
     add_findings(findings, report);
     report.stats.rules += started.elapsed();
     let started = Instant::now();
-    pack(&mut read);
+    pack(&mut read, bytes);
     report.stats.model += started.elapsed();
     read.into_iter().collect()
 }
@@ -1263,13 +1264,14 @@ fn read_parsed_unit(
     let started = Instant::now();
     let mut read = catch_unwind(AssertUnwindSafe(|| read_unit(reader, &files, sources))).ok();
     let merge_bound = merge_bound_reached(&files);
+    let bytes = text_bytes(&files, sources);
     drop(files);
     let read_time = started.elapsed();
     let started = Instant::now();
     let findings = check_unit_entries(reader, &mut read, sources, unit_rules);
     let rules_time = started.elapsed();
     let started = Instant::now();
-    pack(&mut read);
+    pack(&mut read, bytes);
     UnitRead {
         parses,
         read,
@@ -1281,17 +1283,32 @@ fn read_parsed_unit(
     }
 }
 
-/// Copy the model read from a unit's syntax trees, once they are freed, into blocks of
-/// its own. Read while the trees were alive, its strings and vectors sit between their
-/// nodes on the allocator's pages, and keep those pages to the end of the run, mostly
-/// empty: the copy fills the room the trees left, and the pages the originals shared
-/// with them can be used again (5 MB, about 5 %, off the 10k benchmark tree's peak;
-/// benches/README.md, thirty-third pass). Entries checked per unit are gone by then
-/// ([`check_unit_entries`]), so they are not copied.
-fn pack(read: &mut Option<BatchRead>) {
+/// Copy the model read from a unit's syntax trees (of `text_bytes` of text), once they
+/// are freed, into blocks of its own. Read while the trees were alive, its strings and
+/// vectors sit between their nodes on the allocator's pages, and keep those pages to
+/// the end of the run, mostly empty: the copy fills the room the trees left, and the
+/// pages the originals shared with them can be used again (7 MB, 6 %, off the 10k
+/// benchmark tree's peak; benches/README.md, thirty-third pass). Entries checked per
+/// unit are gone by then ([`check_unit_entries`]), so they are not copied. A large
+/// unit is left as it is: its model fills pages of its own, and the copy, held beside
+/// it, raised a 10 MB compose file's peak by 40 %.
+fn pack(read: &mut Option<BatchRead>, text_bytes: usize) {
+    if text_bytes > PACK_MAX_TEXT_BYTES {
+        return;
+    }
     if let Some(BatchRead::Model(model)) = read {
         *model = model.clone();
     }
+}
+
+/// The most text a unit read may come from for [`pack`] to copy its model. Heuristic:
+/// far above a service's few files, far below the files whose copy cost memory.
+const PACK_MAX_TEXT_BYTES: usize = 1 << 20;
+
+/// The length of the texts of `files`.
+fn text_bytes(files: &[ParsedFile], sources: &SourceMap) -> usize {
+    let text_len = |file: &ParsedFile| sources.get(file.id).map_or(0, |f| f.text().len());
+    files.iter().map(text_len).sum()
 }
 
 /// Following the companions of a batch's units ([`Reader::companions`]): files read
@@ -2177,7 +2194,7 @@ mod tests {
         model.services.push(service);
         let (services, name) = (model.services.as_ptr(), model.services[0].name.as_ptr());
         let mut read = Some(BatchRead::Model(model));
-        pack(&mut read);
+        pack(&mut read, 0);
         let Some(BatchRead::Model(packed)) = read else {
             panic!("a model is packed into a model");
         };
