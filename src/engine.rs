@@ -2187,22 +2187,32 @@ mod tests {
 
     const BAD_POOL: &str = "spring:\n  datasource:\n    hikari:\n      maximum-pool-size: 0\n";
 
-    #[test]
-    fn a_unit_read_is_packed_into_blocks_of_its_own() {
+    /// Pack a model of one service read from `text_bytes` of text: the service's name
+    /// and pools after, and whether its vector and name were copied.
+    fn pack_one_service(text_bytes: usize) -> (String, Vec<usize>, bool) {
         let mut model = Model::default();
         let service = crate::model::Service::new("api".to_owned(), Ecosystem::Spring, vec![0]);
         model.services.push(service);
         let (services, name) = (model.services.as_ptr(), model.services[0].name.as_ptr());
         let mut read = Some(BatchRead::Model(model));
-        pack(&mut read, 0);
-        let Some(BatchRead::Model(packed)) = read else {
+        pack(&mut read, text_bytes);
+        let Some(BatchRead::Model(mut packed)) = read else {
             panic!("a model is packed into a model");
         };
-        assert_eq!(packed.services[0].name, "api");
-        assert_eq!(packed.services[0].pools, vec![0]);
-        // Copied, the vector and the strings inside its items alike.
-        assert_ne!(packed.services.as_ptr(), services);
-        assert_ne!(packed.services[0].name.as_ptr(), name);
+        let copied = packed.services.as_ptr() != services;
+        // The strings inside the items too, not the vector alone.
+        assert_eq!(copied, packed.services[0].name.as_ptr() != name);
+        let service = packed.services.remove(0);
+        (service.name, service.pools, copied)
+    }
+
+    #[test]
+    fn a_unit_read_is_packed_into_blocks_of_its_own_unless_it_is_large() {
+        let packed = ("api".to_owned(), vec![0], true);
+        assert_eq!(pack_one_service(0), packed);
+        assert_eq!(pack_one_service(PACK_MAX_TEXT_BYTES), packed);
+        let left = ("api".to_owned(), vec![0], false);
+        assert_eq!(pack_one_service(PACK_MAX_TEXT_BYTES + 1), left);
     }
 
     /// The batches `files` (PostgreSQL's, written below a new directory) are read in,
