@@ -762,7 +762,7 @@ fn read_file(
     }
     // Room for the file's leaves at once: grown by doubling, the leaves of a large file
     // were copied at every step and kept up to twice their room (a 10 MB
-    // `application.properties` peaked at 373 MB against 308 MB).
+    // `application.properties` peaked at 373 MB, and at 308 MB with the room reserved).
     app.leaves.reserve(scalar_values(&file.doc));
     for (doc_index, root) in file.doc.roots.iter().enumerate() {
         let first = app.leaves.len();
@@ -4033,8 +4033,6 @@ mod tests {
         Spring.read(&refs, &sources)
     }
 
-    /// An `on-profile` document in a profile-specific file is read only when its own
-    /// condition holds too (it was read whenever the file's profile was active).
     /// The leaves reserved for a file are those `flatten` makes of it: the scalar values,
     /// not the keys or the mappings, and a sequence's scalar items.
     #[test]
@@ -4051,6 +4049,8 @@ mod tests {
         assert_eq!(scalar_values(&doc), leaves);
     }
 
+    /// An `on-profile` document in a profile-specific file is read only when its own
+    /// condition holds too (it was read whenever the file's profile was active).
     #[test]
     fn an_on_profile_document_in_a_profile_specific_file_needs_both_profiles() {
         let model = read_files(&[
