@@ -1033,7 +1033,7 @@ fn parse_and_read_whole(
     let ids: Vec<FileId> = files.iter().map(|f| f.id).collect();
     let mut read = guarded(reader, &ids, report, || read_unit(reader, &files, &sources));
     note_merge_bound(&merge_bound_reached(&files), report);
-    let bytes = text_bytes(&files, &sources);
+    let bytes = sources.text_bytes(ids.iter().copied());
     drop(files);
     report.stats.model += started.elapsed();
     let started = Instant::now();
@@ -1264,7 +1264,7 @@ fn read_parsed_unit(
     let started = Instant::now();
     let mut read = catch_unwind(AssertUnwindSafe(|| read_unit(reader, &files, sources))).ok();
     let merge_bound = merge_bound_reached(&files);
-    let bytes = text_bytes(&files, sources);
+    let bytes = sources.text_bytes(files.iter().map(|f| f.id));
     drop(files);
     let read_time = started.elapsed();
     let started = Instant::now();
@@ -1304,12 +1304,6 @@ fn pack(read: &mut Option<BatchRead>, text_bytes: usize) {
 /// The most text a unit read may come from for [`pack`] to copy its model. Heuristic:
 /// far above a service's few files, far below the files whose copy cost memory.
 const PACK_MAX_TEXT_BYTES: usize = 1 << 20;
-
-/// The length of the texts of `files`.
-fn text_bytes(files: &[ParsedFile], sources: &SourceMap) -> usize {
-    let text_len = |file: &ParsedFile| sources.get(file.id).map_or(0, |f| f.text().len());
-    files.iter().map(text_len).sum()
-}
 
 /// Following the companions of a batch's units ([`Reader::companions`]): files read
 /// as data by the files that name them (compose's `.env` and `env_file:` files), from
@@ -1664,11 +1658,7 @@ fn read_batch_of(
         let chunk_files: Vec<&Candidate> = next.iter().flatten().copied().collect();
         files += chunk_files.len();
         let read = read_batch(&chunk_files, request, report);
-        let sources = &report.sources;
-        bytes += read
-            .iter()
-            .map(|p| sources.get(p.id).map_or(0, |f| f.text().len()))
-            .sum::<usize>();
+        bytes += report.sources.text_bytes(read.iter().map(|p| p.id));
         pending.extend(read);
         taken += next.len();
         chunk = units_with_room(files, BATCH_FILES, taken).min(units_with_room(

@@ -824,6 +824,13 @@ impl SourceMap {
         self.files.len()
     }
 
+    /// The length in bytes of the texts of `ids` (an id the map does not hold counts
+    /// none).
+    pub fn text_bytes(&self, ids: impl IntoIterator<Item = FileId>) -> usize {
+        let len = |id| self.get(id).map_or(0, SourceFile::len);
+        ids.into_iter().map(len).sum()
+    }
+
     pub fn is_empty(&self) -> bool {
         self.files.is_empty()
     }

@@ -1578,10 +1578,11 @@ impl KeyTexts {
     }
 }
 
-/// How many scalar values `doc`'s mappings and sequences hold: the leaves [`flatten`]
-/// makes of it, unless merge keys or aliases reach more.
+/// How many scalar values `doc`'s mappings and sequences hold (an alias of a scalar
+/// counts as one): the leaves [`flatten`] makes of it, unless merge keys or aliases of
+/// collections reach more.
 fn scalar_values(doc: &Document) -> usize {
-    let is_scalar = |id: NodeId| matches!(doc.node(id).map(|n| &n.kind), Some(NodeKind::Scalar(_)));
+    let is_scalar = |id: NodeId| doc.scalar(id).is_some();
     doc.nodes
         .iter()
         .map(|node| match &node.kind {
