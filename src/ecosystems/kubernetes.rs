@@ -1130,10 +1130,7 @@ impl<'a> ObjectReader<'a> {
         let Some(node) = self.node(&path) else {
             return Vec::new();
         };
-        let read = match self.doc.scalar(node) {
-            Some(scalar) => int_or_percent(scalar),
-            None => Err(RolloutRefusal::NotPercent),
-        };
+        let read = int_or_percent(self.doc, node);
         let refusal = match read {
             Ok(IntOrPercent::Int(0) | IntOrPercent::Percent(0)) => RolloutRefusal::Zero,
             Ok(IntOrPercent::Percent(p)) if p > 100 => RolloutRefusal::Over100,
@@ -1169,10 +1166,7 @@ impl<'a> ObjectReader<'a> {
         let Some(node) = self.node(&path) else {
             return default;
         };
-        let read = match self.doc.scalar(node) {
-            Some(scalar) => int_or_percent(scalar),
-            None => Err(RolloutRefusal::NotPercent),
-        };
+        let read = int_or_percent(self.doc, node);
         // Validation refuses `maxUnavailable` (and a DaemonSet's `maxSurge`) above
         // 100 % (`IsNotMoreThan100Percent`).
         let capped = field == "maxUnavailable" || strategy == "updateStrategy";
@@ -1891,9 +1885,9 @@ impl RolloutRefusal {
 /// decodes that JSON into the int-or-string's `int32` (apimachinery
 /// `intstr.IntOrString.UnmarshalJSON`), which takes no fraction and nothing beyond 32
 /// bits.
-fn int_or_percent(scalar: &crate::syntax::Scalar) -> Result<IntOrPercent, RolloutRefusal> {
-    let text = scalar.text.as_str();
-    let plain = scalar.style == crate::syntax::ScalarStyle::Plain && scalar.tag.is_none();
+fn int_or_percent(doc: &Document, node: NodeId) -> Result<IntOrPercent, RolloutRefusal> {
+    let text = doc.text(node).ok_or(RolloutRefusal::NotPercent)?;
+    let plain = doc.is_plain_untagged(node);
     if let Some(number) = plain.then(|| go_yaml_number(text)).flatten() {
         let whole = match number {
             GoYamlNumber::Int(n) => n,

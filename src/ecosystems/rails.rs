@@ -327,16 +327,14 @@ impl<'a> Source<'a> {
     ) -> Setting<T> {
         let (value, via) = self.value(node);
         let scalar = self.doc().scalar(node);
+        let tag = self.doc().tag(node);
         let value = value.and_then(|text| {
             let text = text.trim();
-            let typed = match scalar {
-                Some(s) if s.tag.as_deref().is_some_and(|t| !t.ends_with("str")) => {
-                    return Val::unknown(format!(
-                        "a value tagged `{}`",
-                        s.tag.as_deref().unwrap_or("")
-                    ));
+            let typed = match (scalar, tag) {
+                (Some(_), Some(tag)) if !tag.ends_with("str") => {
+                    return Val::unknown(format!("a value tagged `{tag}`"));
                 }
-                Some(s) if s.style == ScalarStyle::Plain && s.tag.is_none() => psych_plain(text),
+                (Some(s), None) if s.style == ScalarStyle::Plain => psych_plain(text),
                 _ => RubyValue::String(text.to_owned()),
             };
             read(text, typed)
@@ -907,7 +905,7 @@ fn is_template(
     env: &str,
     value: NodeId,
 ) -> bool {
-    let anchored = doc.node(value).is_some_and(|n| n.anchor.is_some());
+    let anchored = doc.anchor(value).is_some();
     anchored && !ENVIRONMENTS.contains(&env) && reused.contains(&value)
 }
 
@@ -1593,10 +1591,7 @@ fn sets_no_value(source: &Source, node: NodeId) -> bool {
         return false;
     };
     let text = text.trim();
-    let plain = source
-        .doc()
-        .scalar(node)
-        .is_some_and(|s| s.style == ScalarStyle::Plain && s.tag.is_none());
+    let plain = source.doc().is_plain_untagged(node);
     text == ":default"
         || (plain && matches!(text, ":\"default\"" | ":'default'"))
         || (plain && psych_plain(text) == RubyValue::Nil)

@@ -210,9 +210,11 @@ fn not_json(doc: &Document, text: &str) -> Option<SyntaxError> {
     doc.nodes.iter().enumerate().find_map(|(id, node)| {
         let quoted = "write strings and keys in double quotes";
         let message = match &node.kind {
-            _ if node.anchor.is_some() => "an anchor (`&`) is YAML, not JSON".to_owned(),
+            _ if doc.anchor(NodeId(id)).is_some() => "an anchor (`&`) is YAML, not JSON".to_owned(),
             NodeKind::Alias { .. } => "an alias (`*`) is YAML, not JSON".to_owned(),
-            NodeKind::Scalar(s) if s.tag.is_some() => "a tag (`!`) is YAML, not JSON".to_owned(),
+            NodeKind::Scalar(_) if doc.tags.get(NodeId(id)).is_some() => {
+                "a tag (`!`) is YAML, not JSON".to_owned()
+            }
             NodeKind::Scalar(s) => match s.style {
                 ScalarStyle::DoubleQuoted => return None,
                 ScalarStyle::Plain if !keys.contains(&id) && is_json_literal(&s.text) => {

@@ -48,9 +48,6 @@ pub struct Scalar {
     /// The value after unquoting and unescaping.
     pub text: String,
     pub style: ScalarStyle,
-    /// Explicit tag (`!!str`), if any. A `Box<str>`, not a `String`: few scalars have
-    /// one, and the capacity word it saves is in every node of every tree.
-    pub tag: Option<Box<str>>,
 }
 
 /// One key/value pair of a mapping, in source order (duplicates kept).
@@ -65,20 +62,20 @@ pub enum NodeKind {
     Scalar(Scalar),
     Seq(Vec<NodeId>),
     Map(Vec<Entry>),
-    /// `*name`: a reference to the anchored node (None when the anchor is unknown).
+    /// `*name`: a reference to the anchored node (None when the anchor is unknown). The
+    /// name is the node's text after the `*`.
     Alias {
-        name: String,
         target: Option<NodeId>,
     },
 }
 
+/// 48 bytes: a file of a short key a line holds two nodes a line while it is read, so
+/// the rare parts of a node (a YAML anchor's name, a tag) are kept beside the nodes
+/// ([`Document::anchor`], [`Document::tag`]), not in each.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Node {
     pub kind: NodeKind,
     pub span: Span,
-    /// `&name` on this node, if any (a `Box<str>`, as [`Scalar::tag`]: with the tag's,
-    /// 16 bytes less in every node).
-    pub anchor: Option<Box<str>>,
 }
 
 /// A comment with its span (the text excludes the comment marker).
@@ -114,6 +111,10 @@ pub struct Document {
     /// In YAML and JSON, recorded only where a suppression may be ([`parse`]).
     pub comments: Vec<Comment>,
     pub directives: Vec<Directive>,
+    /// `&name` of the nodes that have one, by node (in the order of their nodes).
+    pub anchors: NodeNames,
+    /// The explicit tags of the YAML scalars that have one (`!!str`), by node.
+    pub tags: NodeNames,
     /// Problems found. A document with errors may still hold what was read before them.
     pub errors: Vec<SyntaxError>,
     /// Entries reached through merge keys so far, over every [`Document::entries`] call.
@@ -226,24 +227,56 @@ const MAX_MERGE_WORK: usize = 10_000;
 /// all its calls (see [`MergeWork`]).
 pub const MAX_DOCUMENT_MERGE_WORK: usize = 50_000;
 
+/// A name given to some nodes of a [`Document`] (few of them), looked up by node.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct NodeNames(Vec<(NodeId, Box<str>)>);
+
+impl NodeNames {
+    /// Name `node`, replacing a name it had. Nodes are named as they are read, so the
+    /// list stays in their order by appending.
+    pub fn set(&mut self, node: NodeId, name: Box<str>) {
+        match self.0.binary_search_by_key(&node, |(id, _)| *id) {
+            Ok(at) => {
+                if let Some(slot) = self.0.get_mut(at) {
+                    slot.1 = name;
+                }
+            }
+            Err(at) => self.0.insert(at, (node, name)),
+        }
+    }
+
+    pub fn get(&self, node: NodeId) -> Option<&str> {
+        let at = self.0.binary_search_by_key(&node, |(id, _)| *id).ok()?;
+        self.0.get(at).map(|(_, name)| &**name)
+    }
+}
+
 impl Document {
     pub fn push(&mut self, kind: NodeKind, span: Span) -> NodeId {
-        self.nodes.push(Node {
-            kind,
-            span,
-            anchor: None,
-        });
+        self.nodes.push(Node { kind, span });
         NodeId(self.nodes.len() - 1)
     }
 
-    /// An untagged scalar (every format but YAML has no tags).
+    /// A scalar (tags are YAML's, and set apart: [`Document::tags`]).
     pub fn push_scalar(&mut self, text: String, style: ScalarStyle, span: Span) -> NodeId {
-        let scalar = Scalar {
-            text,
-            style,
-            tag: None,
-        };
-        self.push(NodeKind::Scalar(scalar), span)
+        self.push(NodeKind::Scalar(Scalar { text, style }), span)
+    }
+
+    /// `&name` on the node at `id`, if any.
+    pub fn anchor(&self, id: NodeId) -> Option<&str> {
+        self.anchors.get(id)
+    }
+
+    /// The explicit tag (`!!str`) of the scalar at `id` (after following aliases).
+    pub fn tag(&self, id: NodeId) -> Option<&str> {
+        self.tags.get(self.resolve(id))
+    }
+
+    /// Whether the scalar at `id` (after following aliases) is plain and untagged: what
+    /// a YAML loader types by its text.
+    pub fn is_plain_untagged(&self, id: NodeId) -> bool {
+        self.scalar(id)
+            .is_some_and(|s| s.style == ScalarStyle::Plain && self.tag(id).is_none())
     }
 
     pub fn node(&self, id: NodeId) -> Option<&Node> {
@@ -519,4 +552,26 @@ pub fn parse(format: Format, text: &str) -> Document {
         doc.shift(bom);
     }
     doc
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Node, NodeId, NodeNames};
+
+    /// What a node costs is what a large file costs while it is read (README, Memory).
+    #[test]
+    fn a_node_is_48_bytes() {
+        assert_eq!(std::mem::size_of::<Node>(), 48);
+    }
+
+    #[test]
+    fn node_names_are_found_whatever_order_they_are_given_in() {
+        let mut names = NodeNames::default();
+        names.set(NodeId(7), "late".into());
+        names.set(NodeId(2), "early".into());
+        names.set(NodeId(7), "renamed".into());
+        assert_eq!(names.get(NodeId(2)), Some("early"));
+        assert_eq!(names.get(NodeId(7)), Some("renamed"));
+        assert_eq!(names.get(NodeId(3)), None);
+    }
 }

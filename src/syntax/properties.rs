@@ -12,7 +12,7 @@
 //! to chars), so spans are byte offsets into that decoded text.
 
 use super::ini::{is_blank, skip_blanks, split_lines, Line};
-use super::{Comment, Document, Entry, NodeId, NodeKind, Scalar, ScalarStyle, SyntaxError};
+use super::{Comment, Document, Entry, NodeId, NodeKind, ScalarStyle, SyntaxError};
 use crate::source::Span;
 
 /// Parse a `.properties` file into one root map per `#---` document.
@@ -218,12 +218,7 @@ impl PropertiesParser {
     }
 
     fn scalar(&mut self, text: String, span: Span) -> NodeId {
-        let scalar = Scalar {
-            text,
-            style: ScalarStyle::Plain,
-            tag: None,
-        };
-        self.doc.push(NodeKind::Scalar(scalar), span)
+        self.doc.push_scalar(text, ScalarStyle::Plain, span)
     }
 
     /// Close the document before a pending `#---` and start the one after it.

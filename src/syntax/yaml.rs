@@ -141,9 +141,11 @@ impl<'t> Loader<'t> {
                 let scalar = Scalar {
                     text: text.into_owned(),
                     style: scalar_style(style),
-                    tag: tag.map(|t| t.to_string().into_boxed_str()),
                 };
                 let id = self.doc.push(NodeKind::Scalar(scalar), span);
+                if let Some(tag) = tag {
+                    self.doc.tags.set(id, tag.to_string().into_boxed_str());
+                }
                 self.remember_anchor(anchor, id);
                 self.add_child(id);
             }
@@ -193,8 +195,7 @@ impl<'t> Loader<'t> {
     }
 
     fn alias(&mut self, target: Option<NodeId>, span: Span) {
-        let name = self.slice(span).trim_start_matches('*').to_string();
-        let id = self.doc.push(NodeKind::Alias { name, target }, span);
+        let id = self.doc.push(NodeKind::Alias { target }, span);
         self.last_node = None;
         self.add_child(id);
     }
@@ -264,8 +265,8 @@ impl<'t> Loader<'t> {
 
     fn name_anchor(&mut self, anchor: usize, name: String) {
         let node = self.anchors.get(&anchor).copied().or(self.last_node);
-        if let Some(node) = node.and_then(|id| self.doc.nodes.get_mut(id.0)) {
-            node.anchor = Some(name.into_boxed_str());
+        if let Some(node) = node.filter(|id| id.0 < self.doc.nodes.len()) {
+            self.doc.anchors.set(node, name.into_boxed_str());
         }
     }
 
@@ -400,10 +401,7 @@ mod tests {
         let doc = parse(text);
         assert!(doc.errors.is_empty(), "{:?}", doc.errors);
         let default = doc.get(root(&doc), "default").unwrap();
-        assert_eq!(
-            doc.node(default).unwrap().anchor.as_deref(),
-            Some("default")
-        );
+        assert_eq!(doc.anchor(default), Some("default"));
         let prod = doc.get(root(&doc), "prod").unwrap();
         let timeout = doc.get(prod, "timeout").unwrap();
         assert_eq!(slice(text, &doc, timeout), "10");

@@ -47,13 +47,9 @@ pub(super) fn merge(layers: &[&Document]) -> Merged {
 impl Merged {
     /// A node to be filled in, unknown until it is (or when the budget is spent).
     fn placeholder(&mut self, doc: &Document, node: NodeId, layer: usize) -> NodeId {
-        let id = self.doc.push(
-            NodeKind::Alias {
-                name: String::new(),
-                target: None,
-            },
-            doc.span(node),
-        );
+        let id = self
+            .doc
+            .push(NodeKind::Alias { target: None }, doc.span(node));
         self.layer.push(layer);
         id
     }
@@ -74,7 +70,12 @@ impl Merged {
             }
             let source = doc.resolve(source);
             let kind = match doc.node(source).map(|n| &n.kind) {
-                Some(NodeKind::Scalar(scalar)) => NodeKind::Scalar(scalar.clone()),
+                Some(NodeKind::Scalar(scalar)) => {
+                    if let Some(tag) = doc.tags.get(source) {
+                        self.doc.tags.set(target, tag.into());
+                    }
+                    NodeKind::Scalar(scalar.clone())
+                }
                 Some(NodeKind::Seq(items)) => {
                     let mut copied = Vec::with_capacity(items.len());
                     for item in items {
