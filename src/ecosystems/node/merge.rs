@@ -70,12 +70,8 @@ impl Merged {
             }
             let source = doc.resolve(source);
             let kind = match doc.node(source).map(|n| &n.kind) {
-                Some(NodeKind::Scalar(scalar)) => {
-                    if let Some(tag) = doc.tags.get(source) {
-                        self.doc.tags.set(target, tag.into());
-                    }
-                    NodeKind::Scalar(scalar.clone())
-                }
+                // Tags stay behind: the Node reader types a value by its text and style.
+                Some(NodeKind::Scalar(scalar)) => NodeKind::Scalar(scalar.clone()),
                 Some(NodeKind::Seq(items)) => {
                     let mut copied = Vec::with_capacity(items.len());
                     for item in items {
