@@ -98,13 +98,18 @@ fn char_to_byte(text: &str, chars: usize) -> usize {
 struct Open {
     id: NodeId,
     flow: bool,
-    children: Vec<NodeId>,
+    /// Where its children start in [`Loader::children`].
+    first_child: usize,
 }
 
 struct Loader<'t> {
     text: &'t str,
     doc: Document,
     open: Vec<Open>,
+    /// The children of every open collection, the innermost's last: each collection's
+    /// are moved into a vector of their number once it closes, so no collection grows
+    /// a vector of its own by doubling.
+    children: Vec<NodeId>,
     /// Anchor ids of the current document (granit numbers them) to their nodes.
     anchors: HashMap<usize, NodeId>,
     /// The node the last node event created, which a following `Anchor` event names.
@@ -117,6 +122,7 @@ impl<'t> Loader<'t> {
             text,
             doc: Document::default(),
             open: Vec::new(),
+            children: Vec::new(),
             anchors: HashMap::new(),
             last_node: None,
         }
@@ -218,7 +224,7 @@ impl<'t> Loader<'t> {
         self.open.push(Open {
             id,
             flow: style == StructureStyle::Flow,
-            children: Vec::new(),
+            first_child: self.children.len(),
         });
         Ok(())
     }
@@ -230,7 +236,8 @@ impl<'t> Loader<'t> {
 
     /// Store a finished collection's children and its full span, and add it to its parent.
     fn close(&mut self, open: Open, end: Option<Span>) {
-        let last_child_end = open.children.last().map(|c| self.doc.span(*c).end);
+        let children = self.children.get(open.first_child..).unwrap_or_default();
+        let last_child_end = children.last().map(|c| self.doc.span(*c).end);
         let start = self.doc.span(open.id).start;
         // A flow collection ends at its bracket; a block one ends with its last child
         // (the parser's end event sits at the next token, past comments and blank lines).
@@ -240,7 +247,8 @@ impl<'t> Loader<'t> {
             (_, Some(end), None) => end.end.min(self.doc.span(open.id).end.max(start)),
             (_, None, None) => start,
         };
-        let kind = collection_kind(&self.doc, open.id, open.children);
+        let kind = collection_kind(&self.doc, open.id, children);
+        self.children.truncate(open.first_child);
         if let Some(node) = self.doc.nodes.get_mut(open.id.0) {
             node.span = Span::new(start, stop.max(start));
             node.kind = kind;
@@ -251,7 +259,7 @@ impl<'t> Loader<'t> {
 
     fn add_child(&mut self, id: NodeId) {
         match self.open.last_mut() {
-            Some(parent) => parent.children.push(id),
+            Some(_) => self.children.push(id),
             None => self.doc.roots.push(id),
         }
     }
@@ -285,7 +293,7 @@ impl<'t> Loader<'t> {
 
 /// The node kind of a finished collection: the children of a mapping pair up as
 /// key, value, key, value (a dangling key after an error gets no entry).
-fn collection_kind(doc: &Document, id: NodeId, children: Vec<NodeId>) -> NodeKind {
+fn collection_kind(doc: &Document, id: NodeId, children: &[NodeId]) -> NodeKind {
     match doc.node(id).map(|n| &n.kind) {
         Some(NodeKind::Map(_)) => NodeKind::Map(
             children
@@ -299,7 +307,7 @@ fn collection_kind(doc: &Document, id: NodeId, children: Vec<NodeId>) -> NodeKin
                 })
                 .collect(),
         ),
-        _ => NodeKind::Seq(children),
+        _ => NodeKind::Seq(children.to_vec()),
     }
 }
 
