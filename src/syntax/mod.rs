@@ -556,13 +556,7 @@ pub fn parse(format: Format, text: &str) -> Document {
 
 #[cfg(test)]
 mod tests {
-    use super::{Node, NodeId, NodeNames};
-
-    /// What a node costs is what a large file costs while it is read (README, Memory).
-    #[test]
-    fn a_node_is_48_bytes() {
-        assert_eq!(std::mem::size_of::<Node>(), 48);
-    }
+    use super::{NodeId, NodeNames};
 
     #[test]
     fn node_names_are_found_whatever_order_they_are_given_in() {
