@@ -212,7 +212,7 @@ fn not_json(doc: &Document, text: &str) -> Option<SyntaxError> {
         let message = match &node.kind {
             _ if doc.anchor(NodeId(id)).is_some() => "an anchor (`&`) is YAML, not JSON".to_owned(),
             NodeKind::Alias { .. } => "an alias (`*`) is YAML, not JSON".to_owned(),
-            NodeKind::Scalar(_) if doc.tags.get(NodeId(id)).is_some() => {
+            NodeKind::Scalar(_) if doc.tag(NodeId(id)).is_some() => {
                 "a tag (`!`) is YAML, not JSON".to_owned()
             }
             NodeKind::Scalar(s) => match s.style {
