@@ -684,45 +684,32 @@ fn referenced_value(leaf: &Leaf) -> Option<Secret> {
 
 /// Turn the leaves into config entries (and the secrets they hold), last: the pools
 /// are read from the leaves first, so the entries can take the leaves' strings
-/// instead of copying them. The entries are made in the leaves' own block (`collect`
-/// reuses a vector's block for a smaller item of the same alignment), so a large
-/// application's leaves and entries are not both held whole.
+/// instead of copying them.
 fn entries_and_secrets(app: App, model: &mut Model) {
-    model.secrets.extend(app.leaves.iter().flat_map(secrets_in));
-    model
-        .entries
-        .append_chunk(entries_of(app.leaves, &app.scope));
-}
-
-/// The leaves' entries, in the leaves' block.
-fn entries_of(leaves: Vec<Leaf>, scope: &Arc<str>) -> Vec<ConfigEntry> {
-    leaves
-        .into_iter()
-        .map(|leaf| entry_of(leaf, scope))
-        .collect()
-}
-
-fn entry_of(leaf: Leaf, scope: &Arc<str>) -> ConfigEntry {
-    // An entry lives in one file: a value from a ConfigMap in another file is pointed
-    // at through the reference to it (the pools' settings point at it).
-    let value_span = if leaf.value_location.file == leaf.location_key.file {
-        leaf.value_location.span
-    } else {
-        leaf.location_key.span
-    };
-    ConfigEntry {
-        ecosystem: Ecosystem::Spring,
-        file: leaf.location_key.file,
-        key: leaf.raw_key,
-        canonical: leaf.canonical,
-        key_span: leaf.location_key.span,
-        value: Some(leaf.value),
-        value_span,
-        profile: leaf.condition.map(|c| c.label.clone()),
-        via: leaf.via.map(Into::into),
-        scope: scope.clone(),
-        precedence: precedence(leaf.rank),
-        reading: None,
+    model.entries.reserve_exact(app.leaves.len());
+    for leaf in app.leaves {
+        model.secrets.extend(secrets_in(&leaf));
+        // An entry lives in one file: a value from a ConfigMap in another file is
+        // pointed at through the reference to it (the pools' settings point at it).
+        let value_span = if leaf.value_location.file == leaf.location_key.file {
+            leaf.value_location.span
+        } else {
+            leaf.location_key.span
+        };
+        model.entries.push(ConfigEntry {
+            ecosystem: Ecosystem::Spring,
+            file: leaf.location_key.file,
+            key: leaf.raw_key,
+            canonical: leaf.canonical,
+            key_span: leaf.location_key.span,
+            value: Some(leaf.value),
+            value_span,
+            profile: leaf.condition.map(|c| c.label.clone()),
+            via: leaf.via.map(Into::into),
+            scope: app.scope.clone(),
+            precedence: precedence(leaf.rank),
+            reading: None,
+        });
     }
 }
 
@@ -4061,24 +4048,6 @@ mod tests {
             .sum();
         assert_eq!(leaves, 7);
         assert_eq!(scalar_values(&doc), leaves);
-    }
-
-    /// A large application's entries take its leaves' block instead of a second one
-    /// (README, Memory): `collect` reuses it while an entry is no larger than a leaf.
-    #[test]
-    fn an_applications_entries_are_made_in_its_leaves_block() {
-        let text = "spring.datasource.url: jdbc:postgresql://db/app
-server.port: 8080
-";
-        let doc = crate::syntax::parse(Format::Yaml, text);
-        let mut prefixes = foldhash::HashMap::default();
-        let root = doc.roots[0];
-        let leaves = flatten(&doc, root, crate::source::FileId(0), text, &mut prefixes);
-        let block = leaves.as_ptr() as usize;
-        let entries = entries_of(leaves, &Arc::from("app"));
-        assert_eq!(entries.as_ptr() as usize, block);
-        let keys: Vec<&str> = entries.iter().map(|e| e.key.as_str()).collect();
-        assert_eq!(keys, ["spring.datasource.url", "server.port"]);
     }
 
     /// An `on-profile` document in a profile-specific file is read only when its own
