@@ -498,9 +498,6 @@ impl App {
     }
 }
 
-/// Most leaves room is made for before an application's files are read.
-const MAX_LEAVES_RESERVED: usize = 4096;
-
 fn read_app(
     dir: &Path,
     files: &[&ParsedFile],
@@ -508,11 +505,8 @@ fn read_app(
     sources: &SourceMap,
 ) -> Model {
     let mut app = App::empty(crate::source::unit_name(dir).into());
-    // Room for what the files hold (a leaf of a mapping is two nodes; an application's
-    // files hold a few dozen prefixes): neither grows, and moves its leaves, while they
-    // are read. Bounded, as a file of empty mappings holds no leaf.
-    let nodes: usize = files.iter().map(|f| f.doc.nodes.len()).sum();
-    app.leaves.reserve((nodes / 2).min(MAX_LEAVES_RESERVED));
+    // Room for the prefixes an application's files hold (a few dozen): the map does not
+    // grow while they are read. Each file reserves its leaves as it is read.
     app.prefixes.reserve(64);
     let mut chain = imports::Chain::new(files);
     for file in files {
