@@ -474,6 +474,16 @@ impl Entries {
         self.chunks.push(chunk);
     }
 
+    /// `entries` after these, as a chunk of their own, in their own block: no copy, and
+    /// whatever room the block has beyond them stays (see [`Entries::append`]).
+    pub fn append_chunk(&mut self, entries: Vec<ConfigEntry>) {
+        let first = entries.first().map(|e| e.ecosystem);
+        let ecosystem = first.filter(|&first| entries.iter().all(|e| e.ecosystem == first));
+        if !entries.is_empty() {
+            self.chunks.push(Chunk { ecosystem, entries });
+        }
+    }
+
     /// Room for `additional` more entries in a chunk of their own.
     pub fn reserve_exact(&mut self, additional: usize) {
         self.chunks.push(Chunk {
@@ -2122,6 +2132,20 @@ mod tests {
         assert_eq!(keys(&all), ["c", "d", "f"]);
         assert_eq!(all.of(Rails).count(), 2);
         assert!(all.take_of(Spring).is_empty());
+    }
+
+    #[test]
+    fn an_appended_vector_is_a_chunk_whose_ecosystems_are_known() {
+        use Ecosystem::{Rails, Spring};
+        let mut all = Entries::default();
+        all.append_chunk(vec![entry_of(Spring, "a"), entry_of(Rails, "b")]);
+        all.append_chunk(Vec::new());
+        all.append_chunk(vec![entry_of(Spring, "c")]);
+        let keys =
+            |ecosystem| -> Vec<String> { all.of(ecosystem).map(|e| e.key.to_string()).collect() };
+        assert_eq!(keys(Spring), ["a", "c"]);
+        assert_eq!(keys(Rails), ["b"]);
+        assert_eq!(all.chunks.len(), 2);
     }
 
     #[test]
