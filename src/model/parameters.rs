@@ -5,9 +5,16 @@
 use std::collections::BTreeMap;
 use std::sync::LazyLock;
 
-static PGBOUNCER: LazyLock<BTreeMap<&str, Vec<&str>>> =
-    LazyLock::new(|| name_list(include_str!("data/pgbouncer-settings.txt")));
-static POSTGRES: LazyLock<Vec<&str>> =
+use crate::suggest::KnownNames;
+
+static PGBOUNCER: LazyLock<BTreeMap<&str, KnownNames>> = LazyLock::new(|| {
+    let sections = name_list(include_str!("data/pgbouncer-settings.txt"));
+    sections
+        .into_iter()
+        .map(|(section, names)| (section, KnownNames::new(names)))
+        .collect()
+});
+static POSTGRES: LazyLock<KnownNames> =
     LazyLock::new(|| flat_name_list(include_str!("data/postgresql-parameters.txt")));
 static POSTGRES_UNITS: LazyLock<Vec<(&str, PostgresUnit)>> = LazyLock::new(|| {
     let mut units: Vec<(&str, PostgresUnit)> = include_str!("data/postgresql-units.txt")
@@ -33,7 +40,7 @@ pub struct PostgresUnit {
     pub unit: &'static str,
     pub integer: bool,
 }
-static MYSQL: LazyLock<Vec<&str>> =
+static MYSQL: LazyLock<KnownNames> =
     LazyLock::new(|| flat_name_list(include_str!("data/mysql-options.txt")));
 
 /// PgBouncer's pool modes (`pool_mode_map` in `src/main.c`), matched in any case.
@@ -59,13 +66,14 @@ pub const PGBOUNCER_AUTH_TYPES: &[&str] = &[
 
 /// The names PgBouncer accepts in `section` (`pgbouncer`, `databases`, `users`,
 /// `peers`), sorted; empty for an unknown section.
-pub fn pgbouncer_names(section: &str) -> &'static [&'static str] {
-    PGBOUNCER.get(section).map_or(&[], Vec::as_slice)
+pub fn pgbouncer_names(section: &str) -> &'static KnownNames {
+    static NONE: KnownNames = KnownNames::EMPTY;
+    PGBOUNCER.get(section).unwrap_or(&NONE)
 }
 
-/// The parameter names of PostgreSQL 12 to 18, sorted. Names with a dot (extension
+/// The parameter names of PostgreSQL 12 to 18, sorted. KnownNames with a dot (extension
 /// options) are not listed: PostgreSQL accepts any of them.
-pub fn postgres_parameters() -> &'static [&'static str] {
+pub fn postgres_parameters() -> &'static KnownNames {
     &POSTGRES
 }
 
@@ -81,7 +89,7 @@ pub fn postgres_unit(name: &str) -> Option<PostgresUnit> {
 }
 
 /// The option names `mysqld` accepts in its option-file groups, `_` form, sorted.
-pub fn mysql_options() -> &'static [&'static str] {
+pub fn mysql_options() -> &'static KnownNames {
     &MYSQL
 }
 
@@ -238,8 +246,8 @@ fn name_list(list: &'static str) -> BTreeMap<&'static str, Vec<&'static str>> {
 }
 
 /// The names of a list without sections, sorted.
-fn flat_name_list(list: &'static str) -> Vec<&'static str> {
-    name_list(list).remove("").unwrap_or_default()
+fn flat_name_list(list: &'static str) -> KnownNames {
+    KnownNames::new(name_list(list).remove("").unwrap_or_default())
 }
 
 #[cfg(test)]

@@ -290,7 +290,7 @@ struct NameCheck {
     what: &'static str,
     /// What the product does with an unknown name (the end of the message).
     consequence: &'static str,
-    known: &'static [&'static str],
+    known: &'static crate::suggest::KnownNames,
     /// Severity of an unknown name with no near miss in `known`; None: not reported
     /// (the list may lack third-party options).
     unknown: Option<Severity>,
@@ -408,10 +408,14 @@ fn unknown_names(model: &Model, max_distance: usize) -> Vec<Diagnostic> {
             if !is_plain_name(written) {
                 return Some(not_a_name(entry, written, &check));
             }
+            let meant = crate::suggest::same_but_case(name, check.known)
+                .or_else(|| check.known.within_edits(name, max_distance));
+            // Not reported: no message to write (most of a large `my.cnf`'s options).
+            if meant.is_none() && check.unknown.is_none() {
+                return None;
+            }
             let message = format!("`{written}` is not {}: {}", check.what, check.consequence);
-            match crate::suggest::same_but_case(name, check.known)
-                .or_else(|| crate::suggest::within_edits_of_names(name, check.known, max_distance))
-            {
+            match meant {
                 Some(meant) => {
                     let help = format!("did you mean `{meant}`?");
                     let finding = at_key(entry, Severity::Error, message, "unknown name", help);
