@@ -109,8 +109,15 @@ fn read_file(file: &ParsedFile, files: &[&ParsedFile], sources: &SourceMap, mode
         doc_url: DOC,
         anchor,
     };
-    let mut databases = Vec::new();
-    let mut users = Vec::new();
+    // Room for them at once: grown by doubling, the databases of a large file were
+    // copied at every step and held up to as much room again.
+    let in_section = |name: &str| {
+        all.iter()
+            .filter(|p| p.section.as_deref() == Some(name))
+            .count()
+    };
+    let mut databases = Vec::with_capacity(in_section("databases"));
+    let mut users = Vec::with_capacity(in_section("users"));
     let mut refused = Vec::new();
     let scope: Arc<str> = crate::source::display_dir(&file.path).into();
     for pair in &all {
