@@ -12,7 +12,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::connection_string;
-use super::ini_settings::pairs;
+use super::ini_settings::pair_texts;
 use super::{file_name, ParsedFile, Reader};
 use crate::model::{
     ClassSettings, ConfigEntry, ConnectionInfo, Ecosystem, EntryKey, EnvVar, Library, Location,
@@ -103,28 +103,26 @@ fn read_file(file: &ParsedFile, sources: &SourceMap, model: &mut Model) {
         let text = sources.get(file.id).map_or("", |f| f.text());
         let scope: Arc<str> = crate::source::display_path(&file.path).into();
         // Each variable's value span, and the variables passwords refer to.
-        let mut values: Vec<(String, Span)> = Vec::new();
+        let mut values: Vec<(&str, Span)> = Vec::new();
         let mut referenced: Vec<&str> = Vec::new();
-        let file_pairs = pairs(file);
         // npm dotenv (Prisma's loader) keeps the last line of a variable (`parse()`
         // assigns `obj[key] = value` line by line): an earlier one configures no pool.
-        let last: std::collections::HashMap<&str, usize> = file_pairs
-            .iter()
+        let last: std::collections::HashMap<&str, usize> = pair_texts(&file.doc)
             .enumerate()
-            .map(|(index, pair)| (pair.key.as_str(), index))
+            .map(|(index, pair)| (pair.key, index))
             .collect();
-        for (index, pair) in file_pairs.iter().enumerate() {
-            let overridden = last.get(pair.key.as_str()) != Some(&index);
+        for (index, pair) in pair_texts(&file.doc).enumerate() {
+            let overridden = last.get(pair.key) != Some(&index);
             let span = pair.value_span;
-            let start = super::written_at(text, span, &pair.value);
+            let start = super::written_at(text, span, pair.value);
             let at = |r: &std::ops::Range<usize>| super::span_within(span, start, r.clone());
             let mut entry = ConfigEntry {
                 ecosystem: Ecosystem::ConnectionString,
                 file: file.id,
-                key: EntryKey::new(&pair.key),
+                key: EntryKey::new(pair.key),
                 canonical: EntryKey::from(pair.key.to_ascii_uppercase()),
                 key_span: pair.key_span,
-                value: Some(pair.value.clone()),
+                value: Some(pair.value.to_owned()),
                 // The value's own text, inside its quotes when it has them, so rules
                 // can point inside it (a URL's `sslmode`).
                 value_span: start.map_or(span, |start| Span::new(start, start + pair.value.len())),
@@ -136,7 +134,7 @@ fn read_file(file: &ParsedFile, sources: &SourceMap, model: &mut Model) {
             };
             entry.reading = url_reading(&entry).map(Box::new);
             if !pair.value.is_empty() {
-                values.push((pair.key.clone(), entry.value_span));
+                values.push((pair.key, entry.value_span));
             }
             model.entries.push(entry);
             // A variable reference (`${DB_PASSWORD}`, `$PW`) names where the password
@@ -149,28 +147,28 @@ fn read_file(file: &ParsedFile, sources: &SourceMap, model: &mut Model) {
                         span,
                     },
                     kind,
-                    key: pair.key.clone(),
+                    key: pair.key.to_owned(),
                     literal: !written.starts_with('$'),
                     scrub_messages: true,
                 })
             };
-            if super::is_password_name(&pair.key) && !pair.value.is_empty() {
-                referenced.extend(referenced_names(&pair.value));
+            if super::is_password_name(pair.key) && !pair.value.is_empty() {
+                referenced.extend(referenced_names(pair.value));
                 model
                     .secrets
-                    .extend(secret(span, "password key", &pair.value));
+                    .extend(secret(span, "password key", pair.value));
                 continue;
             }
-            if super::is_secret_variable(&pair.key, &pair.value) && !pair.value.is_empty() {
+            if super::is_secret_variable(pair.key, pair.value) && !pair.value.is_empty() {
                 let location = Location {
                     file: file.id,
                     span,
                 };
                 model
                     .secrets
-                    .push(super::masked(location, &pair.key, "secret variable"));
+                    .push(super::masked(location, pair.key, "secret variable"));
             }
-            for range in connection_string::password_ranges(&pair.value) {
+            for range in connection_string::password_ranges(pair.value) {
                 let written = pair.value.get(range.clone()).unwrap_or("");
                 referenced.extend(referenced_names(written));
                 model
@@ -181,11 +179,11 @@ fn read_file(file: &ParsedFile, sources: &SourceMap, model: &mut Model) {
             if overridden {
                 continue;
             }
-            if let Some(pool) = prisma_pool(file.id, &pair.key, &pair.value, &map, span, false) {
+            if let Some(pool) = prisma_pool(file.id, pair.key, pair.value, &map, span, false) {
                 model.pools.push(Box::new(Pool {
                     profile: profile.clone(),
                     // The process's own variable of that name wins over the file's.
-                    url_variables: Some(crate::model::UrlVariables::new(vec![pair.key.clone()])),
+                    url_variables: Some(crate::model::UrlVariables::new(vec![pair.key.to_owned()])),
                     ..pool
                 }));
             }
@@ -201,10 +199,10 @@ fn read_file(file: &ParsedFile, sources: &SourceMap, model: &mut Model) {
 /// `${A}${B}`): Compose and dotenv-expand substitute them, so each is the password or a
 /// part of it, whatever the variable's name. Masked, not reported (the credentials rule reports passwords by
 /// where they are written).
-fn referenced_values(file: FileId, values: &[(String, Span)], referenced: &[&str]) -> Vec<Secret> {
+fn referenced_values(file: FileId, values: &[(&str, Span)], referenced: &[&str]) -> Vec<Secret> {
     values
         .iter()
-        .filter(|(key, _)| referenced.contains(&key.as_str()))
+        .filter(|(key, _)| referenced.contains(key))
         .map(|(key, span)| {
             let location = Location { file, span: *span };
             super::masked(location, key, "referenced password")

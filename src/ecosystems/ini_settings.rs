@@ -26,6 +26,17 @@ pub struct Pair {
 }
 
 impl Pair {
+    fn owned(file: FileId, text: PairText<'_>, section: Option<String>) -> Pair {
+        Pair {
+            file,
+            section,
+            key: text.key.to_owned(),
+            key_span: text.key_span,
+            value: text.value.to_owned(),
+            value_span: text.value_span,
+        }
+    }
+
     pub fn key_location(&self) -> Location {
         Location {
             file: self.file,
@@ -41,24 +52,57 @@ impl Pair {
     }
 }
 
+/// One `key = value` line as the file's syntax tree holds it: its texts are the tree's.
+#[derive(Debug, Clone, Copy)]
+pub struct PairText<'a> {
+    /// Section name as written (None before the first section).
+    pub section: Option<&'a str>,
+    pub key: &'a str,
+    pub key_span: Span,
+    pub value: &'a str,
+    pub value_span: Span,
+}
+
+/// Every pair of a file, in order, borrowed from its syntax tree: a reader that keeps
+/// only some of each pair's text (`.env`, whose files are a key a line) copies no more.
+pub fn pair_texts(doc: &Document) -> impl Iterator<Item = PairText<'_>> {
+    doc.roots
+        .iter()
+        .flat_map(|root| doc.entries(*root))
+        .flat_map(move |entry| {
+            let section = doc
+                .is_map(entry.value)
+                .then(|| doc.text(entry.key).unwrap_or(""));
+            let lines = match section {
+                Some(_) => doc.entries(entry.value),
+                None => vec![entry],
+            };
+            lines
+                .into_iter()
+                .filter_map(move |line| pair_text(doc, section, line.key, line.value))
+        })
+}
+
+fn pair_text<'a>(
+    doc: &'a Document,
+    section: Option<&'a str>,
+    key: NodeId,
+    value: NodeId,
+) -> Option<PairText<'a>> {
+    Some(PairText {
+        section,
+        key: doc.text(key)?,
+        key_span: doc.span(key),
+        value: doc.text(value).unwrap_or(""),
+        value_span: doc.span(value),
+    })
+}
+
 /// Every pair of a file, in order.
 pub fn pairs(file: &ParsedFile) -> Vec<Pair> {
-    let doc = &file.doc;
-    let mut out = Vec::new();
-    for root in &doc.roots {
-        for entry in doc.entries(*root) {
-            let key = doc.text(entry.key).unwrap_or("").to_owned();
-            if doc.is_map(entry.value) {
-                let section = Some(key.to_ascii_lowercase());
-                for inner in doc.entries(entry.value) {
-                    out.extend(pair(file.id, doc, section.clone(), inner.key, inner.value));
-                }
-            } else {
-                out.extend(pair(file.id, doc, None, entry.key, entry.value));
-            }
-        }
-    }
-    out
+    pair_texts(&file.doc)
+        .map(|text| Pair::owned(file.id, text, text.section.map(str::to_ascii_lowercase)))
+        .collect()
 }
 
 /// Most levels of nested includes spliced (the engine refuses cycles; this is a bound).
@@ -231,7 +275,8 @@ fn section_lines(file: &ParsedFile) -> Vec<(usize, Line)> {
     let doc = &file.doc;
     let mut lines = Vec::new();
     let push_pair = |lines: &mut Vec<(usize, Line)>, key, value| {
-        if let Some(pair) = pair(file.id, doc, None, key, value) {
+        if let Some(text) = pair_text(doc, None, key, value) {
+            let pair = Pair::owned(file.id, text, None);
             lines.push((pair.key_span.start, Line::Pair(pair)));
         }
     };
@@ -253,23 +298,6 @@ fn section_lines(file: &ParsedFile) -> Vec<(usize, Line)> {
         }
     }
     lines
-}
-
-fn pair(
-    file: FileId,
-    doc: &Document,
-    section: Option<String>,
-    key: NodeId,
-    value: NodeId,
-) -> Option<Pair> {
-    Some(Pair {
-        file,
-        section,
-        key: doc.text(key)?.to_owned(),
-        key_span: doc.span(key),
-        value: doc.text(value).unwrap_or("").to_owned(),
-        value_span: doc.span(value),
-    })
 }
 
 /// Builds settings for pairs of one file.
