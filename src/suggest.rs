@@ -35,10 +35,22 @@ pub fn within_edits<'a>(
     candidates: &[&'a str],
     max_distance: usize,
 ) -> Option<&'a str> {
-    let limit = edit_limit(input, max_distance);
+    nearest(
+        input,
+        candidates.iter().copied(),
+        edit_limit(input, max_distance),
+    )
+}
+
+/// The candidate closest to `input`, at most `limit` edits away (the first in order
+/// among equals).
+fn nearest<'a>(
+    input: &str,
+    candidates: impl Iterator<Item = &'a str>,
+    limit: usize,
+) -> Option<&'a str> {
     candidates
-        .iter()
-        .map(|k| (strsim::damerau_levenshtein(input, k), *k))
+        .map(|k| (strsim::damerau_levenshtein(input, k), k))
         .filter(|(distance, _)| *distance <= limit)
         .min()
         .map(|(_, k)| k)
@@ -88,7 +100,8 @@ impl KnownNames {
         let letters = byte_set(input);
         let shortest = input.len().saturating_sub(limit);
         let first = self.by_length.partition_point(|(len, ..)| *len < shortest);
-        self.by_length
+        let within_reach = self
+            .by_length
             .get(first..)
             .unwrap_or_default()
             .iter()
@@ -96,10 +109,8 @@ impl KnownNames {
             .filter(|(_, set, name)| {
                 few_letters_apart(letters, *set, limit) && within_by_letters(input, name, limit)
             })
-            .map(|(_, _, name)| (strsim::damerau_levenshtein(input, name), *name))
-            .filter(|(distance, _)| *distance <= limit)
-            .min()
-            .map(|(_, name)| name)
+            .map(|(_, _, name)| *name);
+        nearest(input, within_reach, limit)
     }
 }
 

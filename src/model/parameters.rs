@@ -71,7 +71,7 @@ pub fn pgbouncer_names(section: &str) -> &'static KnownNames {
     PGBOUNCER.get(section).unwrap_or(&NONE)
 }
 
-/// The parameter names of PostgreSQL 12 to 18, sorted. KnownNames with a dot (extension
+/// The parameter names of PostgreSQL 12 to 18, sorted. Names with a dot (extension
 /// options) are not listed: PostgreSQL accepts any of them.
 pub fn postgres_parameters() -> &'static KnownNames {
     &POSTGRES
@@ -370,7 +370,7 @@ mod tests {
         let mysql = mysql_options();
         for list in [postgres, mysql] {
             assert!(list.windows(2).all(|w| w[0] < w[1]), "not sorted");
-            // `suggest::within_edits_of_names` counts their bytes as characters.
+            // `suggest::KnownNames::within_edits` counts their bytes as characters.
             assert!(list.iter().all(|name| name.is_ascii()));
             assert!(list.binary_search(&"max_connections").is_ok());
         }
