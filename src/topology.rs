@@ -526,7 +526,8 @@ pub fn infer_deployments(model: &mut Model) {
     }
     model.services = services.into_iter().flatten().collect();
     for (app, workload, why) in merged {
-        let mut service = deploy(model, &workload.name, vec![app], Some(&workload));
+        let name = workload.name.clone();
+        let mut service = deploy(model, &name, vec![app], Some(workload));
         if let Some(deployment) = service.deployment.as_mut() {
             deployment.inferred_link = Some(why);
         }
@@ -552,8 +553,8 @@ pub fn link_mounted_applications(model: &mut Model) {
     let mut indices: Vec<usize> = app_indices.iter().chain(runs_in.keys()).copied().collect();
     indices.sort_unstable();
     indices.dedup();
-    let mut apps: HashMap<usize, Service> = HashMap::new();
-    let mut workloads = Vec::new();
+    let mut apps: HashMap<usize, Service> = HashMap::with_capacity(app_indices.len());
+    let mut workloads = Vec::with_capacity(indices.len().saturating_sub(app_indices.len()));
     for (index, service) in take_services(&mut model.services, &indices) {
         if app_indices.contains(&index) {
             apps.insert(index, service);
@@ -561,32 +562,67 @@ pub fn link_mounted_applications(model: &mut Model) {
             workloads.push((index, service));
         }
     }
-    let mut linked = Vec::new();
+    // How many workloads run each application: the last takes it, the others copies.
+    let mut runs_left: HashMap<usize, usize> = HashMap::new();
+    for (app, _) in runs_in.values().flatten() {
+        *runs_left.entry(*app).or_default() += 1;
+    }
     let mut deployed = HashSet::new();
+    // Every copy is made before any workload's environment overlays the pools copied.
+    let mut linked = Vec::with_capacity(workloads.len());
     for (workload_index, workload) in workloads {
-        let mut parts = Vec::new();
-        let mut reasons = Vec::new();
-        for (app, why) in runs_in.get(&workload_index).into_iter().flatten() {
-            let Some(service) = apps.get(app) else {
+        let runs = runs_in.get(&workload_index).map_or(&[][..], Vec::as_slice);
+        // Sized: a vector's first push makes room for four services, mostly for one.
+        let mut parts = Vec::with_capacity(runs.len());
+        let mut reasons = Vec::with_capacity(runs.len());
+        for (app, why) in runs {
+            let Some(part) =
+                part_for_workload(model, &mut apps, &mut runs_left, &mut deployed, *app)
+            else {
                 continue;
             };
-            // The first workload takes the application's pools, the others copies.
-            parts.push(match deployed.insert(*app) {
-                true => service.clone(),
-                false => own_copy(model, service),
-            });
+            parts.push(part);
             reasons.push(why.clone());
         }
         linked.push((workload, parts, reasons.join("; ")));
     }
     // One linked service per workload taken out: the vector has room for them.
     for (workload, parts, why) in linked {
-        let mut service = deploy(model, &workload.name, parts, Some(&workload));
+        let name = workload.name.clone();
+        let mut service = deploy(model, &name, parts, Some(workload));
         if let Some(deployment) = service.deployment.as_mut() {
             deployment.inferred_link = Some(why);
         }
         model.services.push(service);
     }
+}
+
+/// The application `app` as one workload runs it: the first workload takes the
+/// application's pools, the others copies of them; the last one takes the application
+/// itself rather than a copy of its service.
+fn part_for_workload(
+    model: &mut Model,
+    apps: &mut HashMap<usize, Service>,
+    runs_left: &mut HashMap<usize, usize>,
+    deployed: &mut HashSet<usize>,
+    app: usize,
+) -> Option<Service> {
+    let left = runs_left.get_mut(&app)?;
+    *left = left.saturating_sub(1);
+    let last = *left == 0;
+    let first = deployed.insert(app);
+    let service = match (first, last) {
+        (true, true) => apps.remove(&app)?,
+        (true, false) => apps.get(&app)?.clone(),
+        (false, _) => {
+            let copy = own_copy(model, apps.get(&app)?);
+            if last {
+                apps.remove(&app);
+            }
+            copy
+        }
+    };
+    Some(service)
 }
 
 /// Move the services at `indices` (ascending) out of `services`, with their indices in
@@ -897,12 +933,7 @@ fn merge_service(
             from_config.push(other.service);
         }
     }
-    let mut merged = deploy(
-        model,
-        &declared.name.value,
-        from_config,
-        from_deployment.as_ref(),
-    );
+    let mut merged = deploy(model, &declared.name.value, from_config, from_deployment);
     apply_declared(&mut merged, declared, manifest);
     merged
 }
@@ -913,15 +944,22 @@ fn deploy(
     model: &mut Model,
     name: &str,
     parts: Vec<Service>,
-    deployed: Option<&Service>,
+    deployed: Option<Service>,
 ) -> Service {
-    let environment_pools = deployed.map(|d| d.pools.clone()).unwrap_or_default();
-    let deployment = deployed.and_then(|d| d.deployment.as_ref());
+    // The deployment is taken, not copied: its environment and override pools were a
+    // copy per workload on top of the model while the topology was linked.
+    let mut deployed = deployed;
+    let environment_pools = deployed
+        .as_ref()
+        .map(|d| d.pools.clone())
+        .unwrap_or_default();
+    let mut deployment = deployed.as_mut().and_then(|d| d.deployment.as_mut());
     let override_pools = deployment
-        .map(|d| d.override_pools.clone())
+        .as_mut()
+        .map(|d| std::mem::take(&mut d.override_pools))
         .unwrap_or_default();
     // Other containers' pools are their own processes': counted, never overlaid.
-    let companions = deployment.map_or(0, |d| d.companion_pools);
+    let companions = deployment.as_ref().map_or(0, |d| d.companion_pools);
     let main_pools = environment_pools
         .get(..environment_pools.len().saturating_sub(companions))
         .unwrap_or_default();
@@ -944,6 +982,14 @@ fn deploy(
         (main_pools, &environment_pools),
         &override_pools,
     );
+    // Back on the deployment (the last part combined), for a later link to apply too.
+    if let Some(deployment) = service
+        .deployment
+        .as_mut()
+        .filter(|_| !override_pools.is_empty())
+    {
+        deployment.override_pools = override_pools;
+    }
     environment_urls(model, &mut service);
     substitute_environment(model, &mut service);
     service
@@ -1175,15 +1221,12 @@ fn overlay(base: &mut crate::model::Pool, env: &crate::model::Pool) {
 }
 
 /// One service from the services read from its config files, plus the deployment's.
-fn combine(name: &str, parts: Vec<Service>, deployed: Option<&Service>) -> Service {
-    let mut parts = parts.into_iter();
-    let mut service = parts
-        .next()
-        .or_else(|| deployed.cloned())
-        .unwrap_or_else(|| {
-            Service::new(String::new(), crate::model::Ecosystem::Spring, Vec::new())
-        });
-    for part in parts.chain(deployed.cloned()) {
+fn combine(name: &str, parts: Vec<Service>, deployed: Option<Service>) -> Service {
+    let mut parts = parts.into_iter().chain(deployed);
+    let mut service = parts.next().unwrap_or_else(|| {
+        Service::new(String::new(), crate::model::Ecosystem::Spring, Vec::new())
+    });
+    for part in parts {
         for pool in part.pools {
             if !service.pools.contains(&pool) {
                 service.pools.push(pool);
