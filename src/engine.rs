@@ -351,6 +351,9 @@ pub(crate) fn check_found(
     report.notes.append(&mut model.notes);
 
     let started = Instant::now();
+    // Linking the topology copies services and pools on top of the model (the peak of
+    // a large tree): not also on top of the room its vectors grew into.
+    model.release_spare_room();
     apply_manifest(&mut model, request, &mut report);
     model.release_spare_room();
     report.stats.model += started.elapsed();
