@@ -1,8 +1,8 @@
 //! Kubernetes manifests: Deployments, StatefulSets, ReplicaSets and DaemonSets (replicas,
-//! rolling-update surge and unavailable, termination grace period, liveness and
-//! readiness probes) and the HorizontalPodAutoscalers and KEDA ScaledObjects that scale
-//! them. Facts and defaults: rules-catalogue §1.11 [K8S-DEPLOY] [K8S-HPA]
-//! [K8S-POD-TERM], [KEDA-SO] and [K8S-DS] below.
+//! rolling-update surge and unavailable, the liveness probe) and the
+//! HorizontalPodAutoscalers and KEDA ScaledObjects that scale them. Facts and defaults:
+//! rules-catalogue §1.11 [K8S-DEPLOY] [K8S-HPA], [KEDA-SO] and [K8S-DS] below. (The
+//! termination grace period and readiness probe are not read: no rule uses them.)
 //!
 //! Any `*.yaml`/`*.yml` not claimed by a more specific reader is offered here; only files
 //! whose text has `apiVersion` and `kind` are read, and Helm templates (`{{ }}`) are
@@ -23,7 +23,6 @@
 use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
-use std::time::Duration;
 
 use rayon::prelude::*;
 
@@ -40,8 +39,6 @@ pub struct Kubernetes;
 
 /// Kubernetes' default `maxSurge` and `maxUnavailable` [K8S-DEPLOY].
 const DEFAULT_ROLLOUT_PERCENT: u64 = 25;
-/// Default `terminationGracePeriodSeconds` [K8S-POD-TERM].
-const DEFAULT_GRACE_SECONDS: u64 = 30;
 const DOC: &str = "https://kubernetes.io/docs/concepts/workloads/controllers/deployment/";
 /// [KEDA-SO]: `minReplicaCount` "Default: 0", `maxReplicaCount` "Default: 100",
 /// `scaleTargetRef.kind` "Default: Deployment".
@@ -992,19 +989,13 @@ impl<'a> ObjectReader<'a> {
             ),
             None => (None, None, self.stateful_set_refusals()),
         };
-        let grace = self
-            .count(&["spec", "template", "spec", "terminationGracePeriodSeconds"])
-            .map(seconds)
-            .unwrap_or_else(|| self.default(Duration::from_secs(DEFAULT_GRACE_SECONDS), spec));
         let deployment = Deployment {
             replicas: Some(replicas),
             max_replicas: None,
             min_replicas: None,
             max_surge,
             max_unavailable,
-            termination_grace: Some(grace),
             liveness_probe: self.probe("livenessProbe"),
-            readiness_probe: self.probe("readinessProbe"),
             location: Some(self.location(name_node)),
             ..Deployment::default()
         };
@@ -2185,15 +2176,6 @@ fn is_yaml_true(scalar: &crate::syntax::Scalar) -> bool {
     scalar.style == crate::syntax::ScalarStyle::Plain && TRUE.contains(&scalar.text.as_str())
 }
 
-fn seconds(setting: Setting<i64>) -> Setting<Duration> {
-    Setting {
-        value: setting
-            .value
-            .and_then(|s| Val::Known(Duration::from_secs(s.max(0) as u64))),
-        origin: setting.origin,
-    }
-}
-
 /// What an autoscaler's `scaleTargetRef` names: kind, namespace (`default` when none
 /// is written, as `env` references to ConfigMaps and Secrets read it) and name.
 type ScaleTarget = (String, String, String);
@@ -2748,7 +2730,7 @@ mod tests {
         let at = db.max_connections.location().unwrap().span;
         assert_eq!(&text[at.start..at.end], "300");
         let timeout = db.statement_timeout.as_ref().unwrap();
-        assert_eq!(timeout.get(), Some(&Duration::from_secs(30)));
+        assert_eq!(timeout.get(), Some(&std::time::Duration::from_secs(30)));
         assert_eq!(
             db.superuser_reserved_connections.as_ref().unwrap().get(),
             Some(&3)

@@ -794,10 +794,8 @@ pub struct Deployment {
     /// manifest's `instances`, or the autoscaler's maximum), rounded as Kubernetes does.
     pub max_surge: Option<Setting<crate::capacity::IntOrPercent>>,
     pub max_unavailable: Option<Setting<crate::capacity::IntOrPercent>>,
-    pub termination_grace: Option<Setting<Duration>>,
     /// Liveness probe path or command, when one is declared.
     pub liveness_probe: Option<Setting<String>>,
-    pub readiness_probe: Option<Setting<String>>,
     pub location: Option<Location>,
     /// Literal environment variables of the process (`DB_POOL`, `RAILS_MAX_THREADS`…):
     /// they replace the defaults of settings read through them (`ENV.fetch("DB_POOL")`).
