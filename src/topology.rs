@@ -562,7 +562,7 @@ pub fn link_mounted_applications(model: &mut Model) {
             workloads.push((index, service));
         }
     }
-    // How many workloads run each application: the last takes it, the others copies.
+    // How many workloads run each application, to drop it after its last run.
     let mut runs_left: HashMap<usize, usize> = HashMap::new();
     for (app, _) in runs_in.values().flatten() {
         *runs_left.entry(*app).or_default() += 1;
@@ -598,8 +598,8 @@ pub fn link_mounted_applications(model: &mut Model) {
 }
 
 /// The application `app` as one workload runs it: the first workload takes the
-/// application's pools, the others copies of them; the last one takes the application
-/// itself rather than a copy of its service.
+/// application's pools, the others copies of them. An application only one workload
+/// runs is moved into it, not copied; the others' are dropped after their last run.
 fn part_for_workload(
     model: &mut Model,
     apps: &mut HashMap<usize, Service>,
