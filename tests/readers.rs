@@ -1049,6 +1049,41 @@ fn spring_settings_a_deployment_sets_from_an_unknown_secret_are_unknown() {
     assert!(found.iter().any(|m| m.contains("demand 120")), "{found:?}");
 }
 
+/// A workload first linked to the application its ConfigMap mounts, then declared in
+/// the manifest with another config file: a setting it takes from a Secret not in the
+/// tree still overrides that file's pool. Linking the declared service deploys the
+/// linked one again, and its deployment must still hold the pools of its unknown
+/// variables.
+#[test]
+fn settings_from_an_unknown_secret_override_a_declared_file_after_a_mounted_link() {
+    let application = format!(
+        "spring:\n  datasource:\n    url: jdbc:postgresql://db:5432/app?sslmode=disable\n{}50\n",
+        HIKARI.trim_start_matches("spring:\n  datasource:\n")
+    );
+    let mount = "          volumeMounts:\n            - {name: config, mountPath: /config}\n      volumes:\n        - name: config\n          configMap: {name: app-config}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app-config\ndata:\n  application.yml: |\n    spring:\n      datasource:\n        hikari:\n          maximum-pool-size: 2\n";
+    let service = "config = [\"app/application.yml\"]\ndeployment = \"deploy.yaml\"";
+    let files = |env: &str| {
+        tree(&[
+            ("app/application.yml", &application),
+            ("deploy.yaml", &deployment_with_env(env, mount)),
+            ("poollint.toml", &manifest(100, service)),
+        ])
+    };
+    // The workload runs the mounted application (its pool of 2) and the declared file,
+    // whose URL does not verify the server.
+    let dir = files("            - name: TZ\n              value: UTC\n");
+    assert_eq!(demand(dir.path()), 8);
+    assert_eq!(messages(dir.path(), "db-transport-not-verified").len(), 1);
+    // From a Secret not in the tree, the URL that runs is unknown.
+    let secret = "            - name: SPRING_DATASOURCE_URL\n              valueFrom:\n                secretKeyRef: {name: db, key: url}\n";
+    let dir = files(secret);
+    assert_eq!(demand(dir.path()), 8);
+    assert_eq!(
+        messages(dir.path(), "db-transport-not-verified"),
+        Vec::<String>::new()
+    );
+}
+
 #[test]
 fn a_dotnet_connection_string_a_deployment_sets_from_an_unknown_secret_is_unknown() {
     let appsettings = r#"{"ConnectionStrings": {"Main": "Host=db;Database=app;Max Pool Size=50"}}"#;
