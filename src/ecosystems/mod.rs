@@ -203,6 +203,11 @@ fn scoped_service(mut service: crate::model::Service, scope: &str, env: Vec<EnvV
     model.secrets.extend(password_secrets(&env));
     service.pools = (0..model.pools.len()).collect();
     if let Some(deployment) = service.deployment.as_mut() {
+        // Kept to the end of the run, a deployment per service: without the room the
+        // readers' vectors grew into (a compose service's two variables were collected
+        // in place into the block of four larger ones).
+        let mut env = env;
+        crate::memory::release_spare_room(&mut env, std::mem::size_of::<EnvVar>());
         deployment.environment = env;
         deployment.override_pools = overrides;
     }
