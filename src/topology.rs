@@ -562,23 +562,22 @@ pub fn link_mounted_applications(model: &mut Model) {
             workloads.push((index, service));
         }
     }
-    // How many workloads run each application, to drop it after its last run.
-    let mut runs_left: HashMap<usize, usize> = HashMap::new();
+    // How many workloads run each application: one alone takes it, not a copy.
+    let mut runs: HashMap<usize, usize> = HashMap::new();
     for (app, _) in runs_in.values().flatten() {
-        *runs_left.entry(*app).or_default() += 1;
+        *runs.entry(*app).or_default() += 1;
     }
     let mut deployed = HashSet::new();
     // Every copy is made before any workload's environment overlays the pools copied.
     let mut linked = Vec::with_capacity(workloads.len());
     for (workload_index, workload) in workloads {
-        let runs = runs_in.get(&workload_index).map_or(&[][..], Vec::as_slice);
+        let mounted = runs_in.get(&workload_index).map_or(&[][..], Vec::as_slice);
         // Sized: a vector's first push makes room for four services, mostly for one.
-        let mut parts = Vec::with_capacity(runs.len());
-        let mut reasons = Vec::with_capacity(runs.len());
-        for (app, why) in runs {
-            let Some(part) =
-                part_for_workload(model, &mut apps, &mut runs_left, &mut deployed, *app)
-            else {
+        let mut parts = Vec::with_capacity(mounted.len());
+        let mut reasons = Vec::with_capacity(mounted.len());
+        for (app, why) in mounted {
+            let alone = runs.get(app) == Some(&1);
+            let Some(part) = part_for_workload(model, &mut apps, &mut deployed, *app, alone) else {
                 continue;
             };
             parts.push(part);
@@ -586,6 +585,8 @@ pub fn link_mounted_applications(model: &mut Model) {
         }
         linked.push((workload, parts, reasons.join("; ")));
     }
+    // Every part is taken or copied: the applications' originals are not needed.
+    drop(apps);
     // One linked service per workload taken out: the vector has room for them.
     for (workload, parts, why) in linked {
         let name = workload.name.clone();
@@ -598,31 +599,23 @@ pub fn link_mounted_applications(model: &mut Model) {
 }
 
 /// The application `app` as one workload runs it: the first workload takes the
-/// application's pools, the others copies of them. An application only one workload
-/// runs is moved into it, not copied; the others' are dropped after their last run.
+/// application's pools, the others copies of them. An application that workload runs
+/// `alone` is moved into it, not copied.
 fn part_for_workload(
     model: &mut Model,
     apps: &mut HashMap<usize, Service>,
-    runs_left: &mut HashMap<usize, usize>,
     deployed: &mut HashSet<usize>,
     app: usize,
+    alone: bool,
 ) -> Option<Service> {
-    let left = runs_left.get_mut(&app)?;
-    *left = left.saturating_sub(1);
-    let last = *left == 0;
-    let first = deployed.insert(app);
-    let service = match (first, last) {
-        (true, true) => apps.remove(&app)?,
-        (true, false) => apps.get(&app)?.clone(),
-        (false, _) => {
-            let copy = own_copy(model, apps.get(&app)?);
-            if last {
-                apps.remove(&app);
-            }
-            copy
-        }
-    };
-    Some(service)
+    if alone {
+        return apps.remove(&app);
+    }
+    let service = apps.get(&app)?;
+    Some(match deployed.insert(app) {
+        true => service.clone(),
+        false => own_copy(model, service),
+    })
 }
 
 /// Move the services at `indices` (ascending) out of `services`, with their indices in
