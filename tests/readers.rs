@@ -998,25 +998,28 @@ fn deployment_with_env(env: &str, extra: &str) -> String {
     )
 }
 
+/// A manifest's service `app`, connecting to 97 usable slots: `app/application.yml` (a
+/// pool of 50 whose URL does not verify the server) deployed by `deploy.yaml`.
+fn unverified_pool_deployed_by(deployment: &str) -> tempfile::TempDir {
+    let application = format!(
+        "spring:\n  datasource:\n    url: jdbc:postgresql://db:5432/app?sslmode=disable\n{}50\n",
+        HIKARI.trim_start_matches("spring:\n  datasource:\n")
+    );
+    let service = "config = [\"app/application.yml\"]\ndeployment = \"deploy.yaml\"";
+    tree(&[
+        ("app/application.yml", &application),
+        ("deploy.yaml", deployment),
+        ("poollint.toml", &manifest(100, service)),
+    ])
+}
+
 #[test]
 fn spring_settings_a_deployment_sets_from_an_unknown_secret_are_unknown() {
     // 4 replicas × the file's 50 would exceed 97 slots, and the file's URL does not
     // verify TLS; but the deployment sets both from a Secret that is not in the tree,
     // so neither is what runs.
-    let application = format!(
-        "spring:\n  datasource:\n    url: jdbc:postgresql://db:5432/app?sslmode=disable\n{}50\n",
-        HIKARI.trim_start_matches("spring:\n  datasource:\n")
-    );
     let env = "            - name: SPRING_DATASOURCE_HIKARI_MAXIMUMPOOLSIZE\n              valueFrom:\n                secretKeyRef:\n                  name: db-pool\n                  key: size\n            - name: SPRING_DATASOURCE_URL\n              valueFrom:\n                secretKeyRef:\n                  name: db-pool\n                  key: url\n";
-    let service = "config = [\"app/application.yml\"]\ndeployment = \"deploy.yaml\"";
-    let files = |deployment: &str| {
-        tree(&[
-            ("app/application.yml", &application),
-            ("deploy.yaml", deployment),
-            ("poollint.toml", &manifest(100, service)),
-        ])
-    };
-    let dir = files(&deployment_with_env(env, ""));
+    let dir = unverified_pool_deployed_by(&deployment_with_env(env, ""));
     assert_eq!(
         messages(dir.path(), "fleet-exceeds-db-slots"),
         Vec::<String>::new()
@@ -1027,13 +1030,13 @@ fn spring_settings_a_deployment_sets_from_an_unknown_secret_are_unknown() {
     );
     // A `fieldRef` is as unknown.
     let field = "            - name: SPRING_DATASOURCE_HIKARI_MAXIMUMPOOLSIZE\n              valueFrom:\n                fieldRef:\n                  fieldPath: metadata.labels['pool']\n";
-    let dir = files(&deployment_with_env(field, ""));
+    let dir = unverified_pool_deployed_by(&deployment_with_env(field, ""));
     assert_eq!(
         messages(dir.path(), "fleet-exceeds-db-slots"),
         Vec::<String>::new()
     );
     // The file's own values are still checked without the deployment's variables …
-    let dir = files(&deployment_with_env(
+    let dir = unverified_pool_deployed_by(&deployment_with_env(
         "            - name: TZ\n              value: UTC\n",
         "",
     ));
@@ -1043,7 +1046,7 @@ fn spring_settings_a_deployment_sets_from_an_unknown_secret_are_unknown() {
     let config_map =
         "---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: db-pool\ndata:\n  size: \"30\"\n";
     let env = "            - name: SPRING_DATASOURCE_HIKARI_MAXIMUMPOOLSIZE\n              valueFrom:\n                configMapKeyRef:\n                  name: db-pool\n                  key: size\n";
-    let dir = files(&deployment_with_env(env, config_map));
+    let dir = unverified_pool_deployed_by(&deployment_with_env(env, config_map));
     assert_eq!(demand(dir.path()), 120);
     let found = messages(dir.path(), "fleet-exceeds-db-slots");
     assert!(found.iter().any(|m| m.contains("demand 120")), "{found:?}");
@@ -1056,19 +1059,8 @@ fn spring_settings_a_deployment_sets_from_an_unknown_secret_are_unknown() {
 /// variables.
 #[test]
 fn settings_from_an_unknown_secret_override_a_declared_file_after_a_mounted_link() {
-    let application = format!(
-        "spring:\n  datasource:\n    url: jdbc:postgresql://db:5432/app?sslmode=disable\n{}50\n",
-        HIKARI.trim_start_matches("spring:\n  datasource:\n")
-    );
     let mount = "          volumeMounts:\n            - {name: config, mountPath: /config}\n      volumes:\n        - name: config\n          configMap: {name: app-config}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app-config\ndata:\n  application.yml: |\n    spring:\n      datasource:\n        hikari:\n          maximum-pool-size: 2\n";
-    let service = "config = [\"app/application.yml\"]\ndeployment = \"deploy.yaml\"";
-    let files = |env: &str| {
-        tree(&[
-            ("app/application.yml", &application),
-            ("deploy.yaml", &deployment_with_env(env, mount)),
-            ("poollint.toml", &manifest(100, service)),
-        ])
-    };
+    let files = |env: &str| unverified_pool_deployed_by(&deployment_with_env(env, mount));
     // The workload runs the mounted application (its pool of 2) and the declared file,
     // whose URL does not verify the server.
     let dir = files("            - name: TZ\n              value: UTC\n");
