@@ -206,6 +206,23 @@ impl Diagnostic {
         self
     }
 
+    /// Give back the room its strings were built with: `format!` and pushes leave up to
+    /// as much again spare, and every finding is held until the output is written
+    /// (1.6 MB of 5.3 MB of the findings' strings on the 10k benchmark tree).
+    pub fn shrink_to_fit(&mut self) {
+        self.message.shrink_to_fit();
+        let optional = [&mut self.primary_label, &mut self.help, &mut self.key];
+        optional
+            .into_iter()
+            .flatten()
+            .for_each(String::shrink_to_fit);
+        self.fingerprint_parts.shrink_to_fit();
+        self.labels.shrink_to_fit();
+        for label in &mut self.labels {
+            label.message.shrink_to_fit();
+        }
+    }
+
     /// Stable identity: rule, path, key and message parameters, never the line.
     pub fn fingerprint(&self, path: &str) -> String {
         let mut text = format!(

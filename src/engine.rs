@@ -1973,6 +1973,7 @@ fn run_rule(enabled: &Enabled, model: &Model) -> Result<Vec<Diagnostic>, String>
     drop_repeated(&mut found);
     // Every rule's findings are held at once until they are added to the report.
     crate::memory::release_spare_room(&mut found, crate::memory::SPARE_ROOM_WORTH_A_COPY);
+    found.iter_mut().for_each(Diagnostic::shrink_to_fit);
     if let Some(severity) = enabled.level {
         for diagnostic in &mut found {
             diagnostic.severity = severity;
