@@ -310,7 +310,51 @@ mod tests {
 
     use super::*;
     use crate::rules;
-    use crate::source::Encoding;
+    use crate::source::{Encoding, FileId};
+
+    /// A finding keeps no spare room in its strings once shrunk, and says the same.
+    #[test]
+    fn shrinking_keeps_the_text_and_drops_the_spare_room() {
+        let meta = rules::find("suspicious-time-unit")
+            .map(|r| r.meta())
+            .unwrap();
+        let location = Location {
+            file: FileId(0),
+            span: Span::new(0, 1),
+        };
+        let spare = |text: &str| {
+            let mut s = String::with_capacity(4 * text.len() + 16);
+            s.push_str(text);
+            s
+        };
+        let mut d = Diagnostic::new(meta, Severity::Warning, location, spare("message"))
+            .with_label(spare("label"))
+            .with_help(spare("help"))
+            .with_key(spare("a.key"))
+            .with_fingerprint("part")
+            .with_related(
+                Some(Location {
+                    file: FileId(1),
+                    span: Span::new(0, 1),
+                }),
+                spare("related"),
+            );
+        let before = d.clone();
+        d.shrink_to_fit();
+        assert_eq!(d, before);
+        let strings = [
+            Some(&d.message),
+            d.primary_label.as_ref(),
+            d.help.as_ref(),
+            d.key.as_ref(),
+            Some(&d.fingerprint_parts),
+            d.labels.first().map(|l| &l.message),
+        ];
+        for s in strings.into_iter().flatten() {
+            assert_eq!(s.capacity(), s.len(), "{s:?}");
+        }
+        assert_eq!(d.labels.capacity(), d.labels.len());
+    }
 
     /// The edit [`check_fixes`] makes of a fix expecting `expected` at `at` in `text`, as
     /// the text after the edit.
