@@ -882,7 +882,7 @@ pub(crate) fn runtime_file(model: &Model, service: &Service) -> Option<FileId> {
         .flat_map(|p| p.anchor.map(|a| a.file).into_iter().chain(file_of(&p.max)))
         .collect();
     let server_file = service.server_files.as_ref().and_then(|f| f.default);
-    let settings = [service.threads.as_ref(), service.processes.as_ref()];
+    let settings = [service.threads.as_ref(), service.processes.as_deref()];
     server_file
         .into_iter()
         .chain(settings.into_iter().flatten().filter_map(file_of))
@@ -1052,7 +1052,7 @@ fn substitute_environment(model: &mut Model, service: &mut Service) {
             model.pools.push(copy);
         }
     }
-    for setting in [service.threads.as_mut(), service.processes.as_mut()]
+    for setting in [service.threads.as_mut(), service.processes.as_deref_mut()]
         .into_iter()
         .flatten()
     {
@@ -1247,7 +1247,9 @@ fn apply_declared(service: &mut Service, declared: &DeclaredService, manifest: F
         deployment.replicas = set(&declared.instances).or(deployment.replicas.take());
         deployment.max_replicas = set(&declared.max_instances).or(deployment.max_replicas.take());
     }
-    service.processes = set(&declared.processes).or(service.processes.take());
+    service.processes = set(&declared.processes)
+        .map(Box::new)
+        .or(service.processes.take());
     service.threads = set(&declared.threads).or(service.threads.take());
     if let Some(target) = &declared.connects_to {
         service.connects_to = Some(target.value.clone());

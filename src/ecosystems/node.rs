@@ -186,7 +186,7 @@ fn read_app(files: &[&ParsedFile], sources: &SourceMap) -> Model {
     }
     if let Some(processes) = processes {
         for service in &mut model.services {
-            service.processes = Some(processes.clone());
+            service.processes = Some(Box::new(processes.clone()));
         }
     }
     model

@@ -723,7 +723,7 @@ impl PumaCommand {
         }
         if files_fixed || self.workers.is_some() {
             environments.processes.clear();
-            environments.other_processes.clone_from(&puma.processes);
+            environments.other_processes = puma.processes.as_deref().cloned();
         }
     }
 }
@@ -849,7 +849,7 @@ fn service(
 ) -> Service {
     Service {
         threads,
-        processes,
+        processes: processes.map(Box::new),
         ..Service::new(name, Ecosystem::Rails, pools)
     }
 }

@@ -2564,9 +2564,9 @@ fn service_of(app: &App, effective: &Effective, pools: Vec<usize>) -> Service {
     };
     Service {
         threads: Some(threads),
-        jpa: jpa_facts(app),
+        jpa: jpa_facts(app).map(Box::new),
         active_profiles: active_profiles(effective).map(Box::new),
-        liveness_checks_db: liveness_group_db(effective),
+        liveness_checks_db: liveness_group_db(effective).map(Box::new),
         ..Service::new(app.scope.to_string(), Ecosystem::Spring, pools)
     }
 }

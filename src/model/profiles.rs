@@ -297,7 +297,7 @@ pub(crate) fn run_deployed_environment(
         let (threads, processes) =
             crate::ecosystems::rails::puma_runs(files, Some(&command), puma_environment);
         part.threads = Some(threads);
-        part.processes = Some(processes);
+        part.processes = Some(Box::new(processes));
     }
 }
 
@@ -329,7 +329,7 @@ fn run_environment(part: &mut Service, environment: &[EnvVar]) -> Option<String>
         part.threads = threads;
     }
     if processes.is_some() {
-        part.processes = processes;
+        part.processes = processes.map(Box::new);
     }
     Some(name)
 }

@@ -55,8 +55,8 @@ impl crate::rules::Rule for Rule {
                     "probe /actuator/health/liveness (Spring Boot's liveness group, which excludes the database) and keep database checks in the readiness probe"
                 })
                 .with_fingerprint(target);
-            out.push(match service.liveness_checks_db {
-                Some(group) if why == LIVENESS_WITH_DB => {
+            out.push(match service.liveness_checks_db.as_deref() {
+                Some(&group) if why == LIVENESS_WITH_DB => {
                     finding.with_related(Some(group), "db added to the liveness group")
                 }
                 _ => finding,

@@ -25,7 +25,7 @@ impl crate::rules::Rule for Rule {
 
     fn check(&self, model: &Model, _options: &RuleOptions, out: &mut Vec<Diagnostic>) {
         for service in &model.services {
-            if let Some(diagnostic) = service.jpa.as_ref().and_then(check) {
+            if let Some(diagnostic) = service.jpa.as_deref().and_then(check) {
                 out.push(diagnostic);
             }
         }

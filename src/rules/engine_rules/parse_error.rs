@@ -66,7 +66,7 @@ fn refused_runtime_count(service: &crate::model::Service) -> Vec<Diagnostic> {
     if service.ecosystem != crate::model::Ecosystem::Rails {
         return Vec::new();
     }
-    [service.threads.as_ref(), service.processes.as_ref()]
+    [service.threads.as_ref(), service.processes.as_deref()]
         .into_iter()
         .flatten()
         .filter_map(|setting| {
