@@ -434,12 +434,12 @@ fn prisma_url_pool(
         validation_timeout: None,
         leak_detection_threshold: None,
         auto_commit: None,
-        connection: Some(prisma_connection(
+        connection: Some(Box::new(prisma_connection(
             parsed,
             Location { file, span: whole },
             map,
             key,
-        )),
+        ))),
         driver_properties: NamedSettings::new(),
         session_variables: NamedSettings::new(),
         class_settings: ClassSettings::default(),

@@ -429,7 +429,7 @@ fn read_string(
         validation_timeout: None,
         leak_detection_threshold: None,
         auto_commit: None,
-        connection: Some(ConnectionInfo {
+        connection: Some(Box::new(ConnectionInfo {
             // The server (`Host`, or SqlClient's `Server`/`Data Source`): whether the
             // pool may reach the only database ([`crate::model::links::may_reach`]).
             host: param(&["Host", "Server", "Data Source"]).map(|p| Setting {
@@ -460,7 +460,7 @@ fn read_string(
                 None => NamedSettings::new(),
             },
             ..connection(file, whole, library, &parsed)
-        }),
+        })),
         driver_properties: NamedSettings::new(),
         session_variables: NamedSettings::new(),
         class_settings: ClassSettings::default(),

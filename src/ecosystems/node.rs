@@ -970,7 +970,7 @@ impl<'a> JsonReader<'a> {
             validation_timeout: None,
             leak_detection_threshold: None,
             auto_commit: None,
-            connection,
+            connection: connection.map(Box::new),
             driver_properties,
             session_variables: NamedSettings::new(),
             class_settings: ClassSettings::default(),

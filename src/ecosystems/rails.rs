@@ -1165,7 +1165,7 @@ fn read_pool(
         validation_timeout: None,
         leak_detection_threshold: None,
         auto_commit: None,
-        connection,
+        connection: connection.map(Box::new),
         driver_properties: if uses_postgresql(source, &values, url.as_ref()) {
             session_feature_switches(source, name, &values, url.as_ref(), anchor)
         } else {
@@ -1485,7 +1485,7 @@ pub(crate) fn with_environment_url(base: &Pool, var: &crate::model::EnvVar) -> P
         parsed, map, key, ..
     } = url;
     let url = super::url_connection(parsed, whole, map, &key);
-    pool.connection = Some(over_keys(url, base.connection.as_ref()));
+    pool.connection = Some(Box::new(over_keys(url, base.connection.as_deref())));
     pool
 }
 

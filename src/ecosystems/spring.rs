@@ -2423,13 +2423,13 @@ fn hikari_pool(app: &App, effective: &Effective, prefix: &str, framework: bool) 
         validate_on_borrow: None,
         validation_timeout: Some(r.millis("validation-timeout", hikari::VALIDATION_TIMEOUT_MS)),
         leak_detection_threshold: Some(r.millis("leak-detection-threshold", 0)),
-        auto_commit: r.boolean("auto-commit"),
+        auto_commit: r.boolean("auto-commit").map(Box::new),
         connection: url_setting
             .as_ref()
             .and_then(|s| connection_info(effective, s))
             .map(|mut info| {
                 info.user = info.user.or_else(|| pool_user(&r, framework));
-                info
+                Box::new(info)
             }),
         driver_properties: driver_properties(&r),
         session_variables: init_sql_variables(&r),

@@ -687,16 +687,19 @@ pub struct Pool {
     pub max_lifetime: Setting<Duration>,
     /// Zero means disabled.
     pub keepalive: Setting<Duration>,
-    pub validate_on_borrow: Option<Setting<bool>>,
+    /// Boxed, like `auto_commit` and `connection`: a pool is held to the end of the
+    /// run, and below 1,024 bytes it takes mimalloc's block of 896 instead of 1,280
+    /// (15,053 pools on the 10k benchmark tree, most without the rare settings).
+    pub validate_on_borrow: Option<Box<Setting<bool>>>,
     /// HikariCP `validationTimeout`.
     pub validation_timeout: Option<Setting<Duration>>,
     /// HikariCP `leakDetectionThreshold` (zero: disabled).
     pub leak_detection_threshold: Option<Setting<Duration>>,
     /// HikariCP `autoCommit`, when written (off: the application runs multi-statement
     /// transactions).
-    pub auto_commit: Option<Setting<bool>>,
+    pub auto_commit: Option<Box<Setting<bool>>>,
     /// The URL the pool connects with, parsed.
-    pub connection: Option<ConnectionInfo>,
+    pub connection: Option<Box<ConnectionInfo>>,
     /// HikariCP `dataSourceProperties` and similar driver properties, lower-cased names.
     pub driver_properties: NamedSettings,
     /// Server settings the client sets on every connection it opens, by lower-cased
