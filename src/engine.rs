@@ -1965,34 +1965,20 @@ fn add_findings(results: Vec<Result<Vec<Diagnostic>, String>>, report: &mut Repo
 }
 
 fn run_rule(enabled: &Enabled, model: &Model) -> Result<Vec<Diagnostic>, String> {
-    let mut found = Vec::new();
+    let mut findings = rules::Findings::default();
     catch_unwind(AssertUnwindSafe(|| {
-        enabled.rule.check(model, &enabled.options, &mut found)
+        enabled.rule.check(model, &enabled.options, &mut findings)
     }))
     .map_err(|_| format!("internal error in rule {}", enabled.rule.meta().name))?;
-    drop_repeated(&mut found);
+    let mut found = findings.into_vec();
     // Every rule's findings are held at once until they are added to the report.
     crate::memory::release_spare_room(&mut found, crate::memory::SPARE_ROOM_WORTH_A_COPY);
-    found.iter_mut().for_each(Diagnostic::shrink_to_fit);
     if let Some(severity) = enabled.level {
         for diagnostic in &mut found {
             diagnostic.severity = severity;
         }
     }
     Ok(found)
-}
-
-/// Keep the first of a rule's findings at each primary location: [`sort_and_dedup`]
-/// keeps no other in the end, and every step before it (suppressions, levels, ignores,
-/// redaction) treats findings of one rule and location alike. A rule that reports a
-/// value once per profile sharing it (a third of the findings on the 10k benchmark
-/// tree) would otherwise hold the repeats in memory until then.
-fn drop_repeated(found: &mut Vec<Diagnostic>) {
-    if found.len() < 2 {
-        return;
-    }
-    let mut seen = HashSet::with_capacity(found.len());
-    found.retain(|d| seen.insert((d.primary.file, d.primary.span, d.rule)));
 }
 
 /// Settings that apply after the rules: disabled engine rules, path ignores, secret

@@ -178,7 +178,7 @@ impl RuleOptions {
 /// A check over the model.
 pub trait Rule: Sync {
     fn meta(&self) -> &'static RuleMeta;
-    fn check(&self, model: &Model, options: &RuleOptions, out: &mut Vec<Diagnostic>);
+    fn check(&self, model: &Model, options: &RuleOptions, out: &mut Findings);
 
     /// True when what the rule finds in config entries depends only on the entries of
     /// one application (a unit of its ecosystem) and the secrets read with them, and
@@ -187,6 +187,43 @@ pub trait Rule: Sync {
     /// holding only that unit's entries and secrets, and drops those entries.
     fn checks_entries_per_unit(&self) -> bool {
         false
+    }
+}
+
+/// What a rule has found so far. A finding at a place where the rule already found one
+/// is dropped as it comes, the first kept: the output keeps no other in the end
+/// (`engine::sort_and_dedup`), and every step before it treats a rule's findings at one
+/// place alike. A rule that reports a value once per pool sharing it (each profile, each
+/// workload running the application) would otherwise hold the repeats until it ends:
+/// `hikari-timeout-constraints` was the peak of the 10k benchmark tree so. A finding kept
+/// gives back the room its strings were built with ([`Diagnostic::shrink_to_fit`]).
+#[derive(Default)]
+pub struct Findings {
+    found: Vec<Diagnostic>,
+    places: foldhash::HashSet<(crate::source::FileId, crate::source::Span, &'static str)>,
+}
+
+impl Findings {
+    pub fn push(&mut self, mut diagnostic: Diagnostic) {
+        let primary = diagnostic.primary;
+        if self
+            .places
+            .insert((primary.file, primary.span, diagnostic.rule))
+        {
+            diagnostic.shrink_to_fit();
+            self.found.push(diagnostic);
+        }
+    }
+
+    /// The findings kept, in the order found.
+    pub fn into_vec(self) -> Vec<Diagnostic> {
+        self.found
+    }
+}
+
+impl Extend<Diagnostic> for Findings {
+    fn extend<I: IntoIterator<Item = Diagnostic>>(&mut self, found: I) {
+        found.into_iter().for_each(|d| self.push(d));
     }
 }
 
@@ -343,5 +380,46 @@ pub(crate) fn ms_text(ms: u64) -> String {
         format!("{ms} ms ({human})")
     } else {
         format!("{ms} ms")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::{FileId, Span};
+
+    fn finding(rule: &'static str, start: usize, message: &str) -> Diagnostic {
+        let meta = find(rule).map(|r| r.meta()).unwrap();
+        let at = Location {
+            file: FileId(0),
+            span: Span::new(start, start + 1),
+        };
+        Diagnostic::new(meta, Severity::Warning, at, message)
+    }
+
+    /// A rule's second finding at a place is dropped as it comes, the first kept; other
+    /// places, and another rule at the same place, are kept, in the order found.
+    #[test]
+    fn findings_keep_the_first_of_a_rule_at_each_place() {
+        let mut findings = Findings::default();
+        findings.push(finding("pool-size-invalid", 0, "first"));
+        findings.extend([
+            finding("pool-size-invalid", 0, "repeat"),
+            finding("pool-size-invalid", 5, "elsewhere"),
+            finding("pool-unbounded", 0, "another rule"),
+        ]);
+        let kept: Vec<(&str, String)> = findings
+            .into_vec()
+            .into_iter()
+            .map(|d| (d.rule, d.message))
+            .collect();
+        assert_eq!(
+            kept,
+            [
+                ("pool-size-invalid", "first".to_owned()),
+                ("pool-size-invalid", "elsewhere".to_owned()),
+                ("pool-unbounded", "another rule".to_owned()),
+            ]
+        );
     }
 }

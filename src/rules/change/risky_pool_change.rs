@@ -47,7 +47,7 @@ impl crate::rules::Rule for Rule {
         &META
     }
 
-    fn check(&self, _model: &Model, _options: &RuleOptions, _out: &mut Vec<Diagnostic>) {}
+    fn check(&self, _model: &Model, _options: &RuleOptions, _out: &mut crate::rules::Findings) {}
 }
 
 /// A pool's identity across revisions: its file relative to the repository, its name

@@ -23,7 +23,7 @@ impl crate::rules::Rule for Rule {
         &META
     }
 
-    fn check(&self, model: &Model, _options: &RuleOptions, out: &mut Vec<Diagnostic>) {
+    fn check(&self, model: &Model, _options: &RuleOptions, out: &mut crate::rules::Findings) {
         for service in &model.services {
             if let Some(diagnostic) = service.jpa.as_deref().and_then(check) {
                 out.push(diagnostic);

@@ -27,7 +27,7 @@ impl crate::rules::Rule for Rule {
         &META
     }
 
-    fn check(&self, model: &Model, _options: &RuleOptions, out: &mut Vec<Diagnostic>) {
+    fn check(&self, model: &Model, _options: &RuleOptions, out: &mut crate::rules::Findings) {
         // One finding per pool, naming every process that has more threads than it.
         let links = Links::new(model);
         for (index, pool) in model.pools.iter().enumerate() {

@@ -32,7 +32,7 @@ impl crate::rules::Rule for Rule {
         &META
     }
 
-    fn check(&self, model: &Model, _options: &RuleOptions, out: &mut Vec<Diagnostic>) {
+    fn check(&self, model: &Model, _options: &RuleOptions, out: &mut crate::rules::Findings) {
         let links = Links::new(model);
         for pooler in &model.poolers {
             let zero = prepared_statements_disabled(pooler);

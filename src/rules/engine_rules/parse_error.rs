@@ -44,7 +44,7 @@ impl crate::rules::Rule for ParseError {
         &PARSE_ERROR
     }
 
-    fn check(&self, model: &Model, _options: &RuleOptions, out: &mut Vec<Diagnostic>) {
+    fn check(&self, model: &Model, _options: &RuleOptions, out: &mut crate::rules::Findings) {
         for pooler in &model.poolers {
             check_pooler(pooler, out);
         }
@@ -102,7 +102,7 @@ fn refused_value(refused: &crate::model::RefusedValue) -> Diagnostic {
 }
 
 /// What PgBouncer refuses in one `pgbouncer.ini`.
-fn check_pooler(pooler: &Pooler, out: &mut Vec<Diagnostic>) {
+fn check_pooler(pooler: &Pooler, out: &mut crate::rules::Findings) {
     for refused in &pooler.refused {
         let reason = refusal_reason(refused);
         out.push(

@@ -1,7 +1,7 @@
 //! `unused-suppression`: reported by the engine after inline suppressions are applied
 //! (see `crate::suppress`); the rule has no check over the model.
 
-use crate::diagnostic::{Diagnostic, Severity};
+use crate::diagnostic::Severity;
 use crate::model::Model;
 use crate::rules::{Category, Inputs, RuleMeta, RuleOptions};
 
@@ -24,5 +24,5 @@ impl crate::rules::Rule for UnusedSuppression {
         &UNUSED_SUPPRESSION
     }
 
-    fn check(&self, _model: &Model, _options: &RuleOptions, _out: &mut Vec<Diagnostic>) {}
+    fn check(&self, _model: &Model, _options: &RuleOptions, _out: &mut crate::rules::Findings) {}
 }

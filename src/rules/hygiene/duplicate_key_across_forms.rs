@@ -36,7 +36,7 @@ impl crate::rules::Rule for Rule {
         true
     }
 
-    fn check(&self, model: &Model, _options: &RuleOptions, out: &mut Vec<Diagnostic>) {
+    fn check(&self, model: &Model, _options: &RuleOptions, out: &mut crate::rules::Findings) {
         // Each application's entries are compared among themselves: a small map per
         // application, keyed by profile and canonical key only, and reused.
         let mut by_key: foldhash::HashMap<(Option<&str>, &str), FirstAndRepeats> =
@@ -156,7 +156,7 @@ fn report_group(
     secrets: &SecretSpans,
     runner: &str,
     entries: &[&ConfigEntry],
-    out: &mut Vec<Diagnostic>,
+    out: &mut crate::rules::Findings,
 ) {
     let Some(winner) = entries.iter().max_by_key(|e| e.precedence) else {
         return;

@@ -21,7 +21,7 @@ impl crate::rules::Rule for Rule {
         &META
     }
 
-    fn check(&self, model: &Model, _options: &RuleOptions, out: &mut Vec<Diagnostic>) {
+    fn check(&self, model: &Model, _options: &RuleOptions, out: &mut crate::rules::Findings) {
         for pool in model.pools.iter().filter(|p| p.library == Library::Knex) {
             let Some(&min) = pool.min.get() else { continue };
             if min <= 0 {

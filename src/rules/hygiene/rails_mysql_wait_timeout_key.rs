@@ -29,7 +29,7 @@ impl crate::rules::Rule for Rule {
         true
     }
 
-    fn check(&self, model: &Model, _options: &RuleOptions, out: &mut Vec<Diagnostic>) {
+    fn check(&self, model: &Model, _options: &RuleOptions, out: &mut crate::rules::Findings) {
         for ((_, scope), entries) in super::rails_configs(model) {
             let adapter = entries
                 .iter()

@@ -28,7 +28,7 @@ impl crate::rules::Rule for Rule {
         true
     }
 
-    fn check(&self, model: &Model, _options: &RuleOptions, out: &mut Vec<Diagnostic>) {
+    fn check(&self, model: &Model, _options: &RuleOptions, out: &mut crate::rules::Findings) {
         for ((_, scope), entries) in super::rails_configs(model) {
             let get = |key: &str| entries.iter().rev().find(|e| e.canonical == key).copied();
             let Some(pool) = get("pool") else { continue };

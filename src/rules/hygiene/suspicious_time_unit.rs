@@ -36,7 +36,7 @@ impl crate::rules::Rule for Rule {
         &META
     }
 
-    fn check(&self, model: &Model, _options: &RuleOptions, out: &mut Vec<Diagnostic>) {
+    fn check(&self, model: &Model, _options: &RuleOptions, out: &mut crate::rules::Findings) {
         for pool in &model.pools {
             out.extend(dotnet_refused_times(pool));
             out.extend(knex_refused_times(pool));

@@ -52,7 +52,7 @@ impl crate::rules::Rule for Rule {
         true
     }
 
-    fn check(&self, model: &Model, options: &RuleOptions, out: &mut Vec<Diagnostic>) {
+    fn check(&self, model: &Model, options: &RuleOptions, out: &mut crate::rules::Findings) {
         let max_distance = options.get(&MAX_EDIT_DISTANCE) as usize;
         out.extend(unknown_names(model, max_distance));
         out.extend(model.poolers.iter().flat_map(unknown_pgbouncer_sections));

@@ -29,7 +29,7 @@ impl crate::rules::Rule for Rule {
         &META
     }
 
-    fn check(&self, model: &Model, _options: &RuleOptions, out: &mut Vec<Diagnostic>) {
+    fn check(&self, model: &Model, _options: &RuleOptions, out: &mut crate::rules::Findings) {
         // The idle limit in front of each pool, when the topology gives one: the value
         // suggested must stay below it too, or the idle-limit rules report it (LT02, LT07).
         let mut limits: Vec<(&Pool, Duration, String)> = Vec::new();

@@ -43,7 +43,7 @@ impl crate::rules::Rule for Rule {
         &META
     }
 
-    fn check(&self, model: &Model, options: &RuleOptions, out: &mut Vec<Diagnostic>) {
+    fn check(&self, model: &Model, options: &RuleOptions, out: &mut crate::rules::Findings) {
         // The manifest refuses values outside 0 to 3600 (and NaN); the fallback only
         // keeps this free of a panic path.
         let heuristic = Duration::try_from_secs_f64(options.get(&MARGIN_SECONDS))

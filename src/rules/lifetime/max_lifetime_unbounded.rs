@@ -28,7 +28,7 @@ impl crate::rules::Rule for Rule {
         &META
     }
 
-    fn check(&self, model: &Model, _options: &RuleOptions, out: &mut Vec<Diagnostic>) {
+    fn check(&self, model: &Model, _options: &RuleOptions, out: &mut crate::rules::Findings) {
         out.extend(model.pools.iter().filter_map(|p| check(p)));
     }
 }

@@ -32,7 +32,7 @@ impl crate::rules::Rule for Rule {
         &META
     }
 
-    fn check(&self, model: &Model, _options: &RuleOptions, out: &mut Vec<Diagnostic>) {
+    fn check(&self, model: &Model, _options: &RuleOptions, out: &mut crate::rules::Findings) {
         each_hikari_pool_under_idle_limit(model, |pool, limit| {
             out.extend(finding(model, pool, limit));
         });

@@ -43,7 +43,7 @@ impl crate::rules::Rule for Rule {
         true
     }
 
-    fn check(&self, model: &Model, _options: &RuleOptions, out: &mut Vec<Diagnostic>) {
+    fn check(&self, model: &Model, _options: &RuleOptions, out: &mut crate::rules::Findings) {
         for pool in &model.pools {
             if matches!(
                 pool.library,
@@ -232,7 +232,7 @@ fn finding(at: Location, message: String, help: &str, fingerprint: &str) -> Diag
         .with_fingerprint(fingerprint)
 }
 
-fn pgbouncer(model: &Model, out: &mut Vec<Diagnostic>) {
+fn pgbouncer(model: &Model, out: &mut crate::rules::Findings) {
     // The last `listen_addr` of each file, found in one pass (not per entry).
     let listen_addr: HashMap<FileId, &ConfigEntry> = model
         .entries

@@ -26,7 +26,7 @@ impl crate::rules::Rule for Rule {
         &META
     }
 
-    fn check(&self, model: &Model, _options: &RuleOptions, out: &mut Vec<Diagnostic>) {
+    fn check(&self, model: &Model, _options: &RuleOptions, out: &mut crate::rules::Findings) {
         let kept_in_secrets = secret_object_values(model);
         let in_a_secret = |secret: &Secret| {
             let location = secret.location;

@@ -24,7 +24,7 @@ impl crate::rules::Rule for Rule {
         &META
     }
 
-    fn check(&self, model: &Model, _options: &RuleOptions, out: &mut Vec<Diagnostic>) {
+    fn check(&self, model: &Model, _options: &RuleOptions, out: &mut crate::rules::Findings) {
         for service in &model.services {
             let Some(load) = &service.load else { continue };
             let Some(&per_request) = load.connections_per_request.get() else {

@@ -25,7 +25,7 @@ impl crate::rules::Rule for Rule {
         &META
     }
 
-    fn check(&self, model: &Model, options: &RuleOptions, out: &mut Vec<Diagnostic>) {
+    fn check(&self, model: &Model, options: &RuleOptions, out: &mut crate::rules::Findings) {
         let warn_at = options.get(&WARN_UTILIZATION);
         for load in pool_loads(model) {
             let severity = if load.unstable() {

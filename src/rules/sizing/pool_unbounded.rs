@@ -24,7 +24,7 @@ impl crate::rules::Rule for Rule {
         &META
     }
 
-    fn check(&self, model: &Model, _options: &RuleOptions, out: &mut Vec<Diagnostic>) {
+    fn check(&self, model: &Model, _options: &RuleOptions, out: &mut crate::rules::Findings) {
         for pool in &model.pools {
             let Some(&max) = pool.max.get() else { continue };
             let why = match pool.library {

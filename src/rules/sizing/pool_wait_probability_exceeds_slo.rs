@@ -30,7 +30,7 @@ impl crate::rules::Rule for Rule {
         &META
     }
 
-    fn check(&self, model: &Model, options: &RuleOptions, out: &mut Vec<Diagnostic>) {
+    fn check(&self, model: &Model, options: &RuleOptions, out: &mut crate::rules::Findings) {
         // The engine gives this rule pool-saturated-by-declared-load's bound, so the
         // size its help names passes both rules.
         let warn_at = options.get(&WARN_UTILIZATION);

@@ -51,7 +51,7 @@ impl crate::rules::Rule for Rule {
         &META
     }
 
-    fn check(&self, model: &Model, options: &RuleOptions, out: &mut Vec<Diagnostic>) {
+    fn check(&self, model: &Model, options: &RuleOptions, out: &mut crate::rules::Findings) {
         let ratio = options.get(&MAX_RATIO);
         for fleet in fleets(model) {
             let Some(cores_setting) = &fleet.database.cores else {

@@ -35,7 +35,7 @@ impl crate::rules::Rule for Rule {
         &META
     }
 
-    fn check(&self, model: &Model, options: &RuleOptions, out: &mut Vec<Diagnostic>) {
+    fn check(&self, model: &Model, options: &RuleOptions, out: &mut crate::rules::Findings) {
         let share = options.get(&MAX_SHARE);
         for service in &model.services {
             let Some(deadline_setting) = service

@@ -27,7 +27,7 @@ impl crate::rules::Rule for Rule {
         &META
     }
 
-    fn check(&self, model: &Model, options: &RuleOptions, out: &mut Vec<Diagnostic>) {
+    fn check(&self, model: &Model, options: &RuleOptions, out: &mut crate::rules::Findings) {
         for fleet in fleets(model) {
             if let Some((member, pool)) = fleet.unbounded() {
                 out.extend(unbounded(model, &fleet, member, pool));

@@ -35,7 +35,7 @@ impl crate::rules::Rule for Rule {
         &META
     }
 
-    fn check(&self, model: &Model, options: &RuleOptions, out: &mut Vec<Diagnostic>) {
+    fn check(&self, model: &Model, options: &RuleOptions, out: &mut crate::rules::Findings) {
         let share = options.get(&MIN_FREE_SHARE);
         // The server connections of the PgBouncers in front of each database, which
         // `poollint capacity` counts in the same peak (autoscaling adds clients, not

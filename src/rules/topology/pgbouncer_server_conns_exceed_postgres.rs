@@ -29,7 +29,7 @@ impl crate::rules::Rule for Rule {
         &META
     }
 
-    fn check(&self, model: &Model, _options: &RuleOptions, out: &mut Vec<Diagnostic>) {
+    fn check(&self, model: &Model, _options: &RuleOptions, out: &mut crate::rules::Findings) {
         // Direct demand per database, computed once (not per pooler).
         let direct_demand: std::collections::HashMap<&str, i64> = fleets(model)
             .iter()

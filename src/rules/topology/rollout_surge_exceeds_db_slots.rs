@@ -23,7 +23,7 @@ impl crate::rules::Rule for Rule {
         &META
     }
 
-    fn check(&self, model: &Model, options: &RuleOptions, out: &mut Vec<Diagnostic>) {
+    fn check(&self, model: &Model, options: &RuleOptions, out: &mut crate::rules::Findings) {
         for fleet in fleets(model).into_iter().map(|f| f.behind_poolers(model)) {
             // Steady demand above the limit is fleet-exceeds-db-slots' finding.
             if fleet.steady_over() {
