@@ -394,6 +394,15 @@ pub fn apply_to_shares(
                 .or_else(|| s.request.settings.baseline.clone())
         })
         .collect();
+    if baselines.iter().all(Option::is_none) {
+        // Nothing to hide: rebuilding each share's findings (as below) would hold a
+        // second vector of them, at the end of the run, when memory peaks. The findings
+        // `--diff-base` left out serve a baseline only.
+        scopes
+            .iter_mut()
+            .for_each(|s| s.report.outside_diff = Vec::new());
+        return Ok(Vec::new());
+    }
     let mut applied: BTreeMap<PathBuf, Applied> = BTreeMap::new();
     for path in baselines.iter().flatten() {
         if !applied.contains_key(path) {
