@@ -812,13 +812,13 @@ fn merge_database(
 fn default_database(engine: Engine, anchor: Location) -> Database {
     let (library, doc, max) = match engine {
         Engine::Postgres => (
-            "PostgreSQL",
-            "https://www.postgresql.org/docs/current/runtime-config-connection.html",
+            &"PostgreSQL",
+            &"https://www.postgresql.org/docs/current/runtime-config-connection.html",
             POSTGRES_MAX_CONNECTIONS,
         ),
         Engine::MySql | Engine::MariaDb => (
-            "MySQL",
-            "https://dev.mysql.com/doc/refman/8.4/en/server-system-variables.html",
+            &"MySQL",
+            &"https://dev.mysql.com/doc/refman/8.4/en/server-system-variables.html",
             MYSQL_MAX_CONNECTIONS,
         ),
     };
@@ -1285,7 +1285,7 @@ fn inferred<T>(value: T, from: &str) -> Setting<T> {
     Setting {
         value: Val::Known(value),
         origin: Origin::Inferred {
-            from: from.to_owned(),
+            from: from.into(),
             at: None,
         },
     }

@@ -1232,7 +1232,7 @@ impl<'a> ServiceReader<'a> {
             (Some((names, at)), _) => Setting {
                 value: Val::Known(0),
                 origin: Origin::Inferred {
-                    from: format!("not started without --profile {names}"),
+                    from: format!("not started without --profile {names}").into(),
                     at: Some(at),
                 },
             },
@@ -1248,8 +1248,8 @@ impl<'a> ServiceReader<'a> {
             (None, None) => Setting {
                 value: Val::Known(1),
                 origin: Origin::Default {
-                    library: "Compose",
-                    doc: "https://docs.docker.com/reference/compose-file/deploy/#replicas",
+                    library: &"Compose",
+                    doc: &"https://docs.docker.com/reference/compose-file/deploy/#replicas",
                     anchor: Some(self.main.location(self.main.doc().span(self.key))),
                 },
             },

@@ -360,8 +360,8 @@ fn prisma_url_pool(
     let unknown = |what: &str| Setting {
         value: Val::unknown(what.to_owned()),
         origin: Origin::Default {
-            library: "Prisma",
-            doc: PRISMA_DOC,
+            library: &"Prisma",
+            doc: &PRISMA_DOC,
             anchor,
         },
     };
@@ -385,8 +385,8 @@ fn prisma_url_pool(
             Setting::known(
                 Duration::from_secs(10),
                 Origin::Default {
-                    library: "Prisma",
-                    doc: PRISMA_DOC,
+                    library: &"Prisma",
+                    doc: &PRISMA_DOC,
                     anchor,
                 },
             )
@@ -405,8 +405,8 @@ fn prisma_url_pool(
         Setting::known(
             Duration::ZERO,
             Origin::Default {
-                library: "Prisma",
-                doc: PRISMA_DOC,
+                library: &"Prisma",
+                doc: &PRISMA_DOC,
                 anchor,
             },
         )
@@ -420,8 +420,8 @@ fn prisma_url_pool(
         min: Setting::known(
             0,
             Origin::Default {
-                library: "Prisma",
-                doc: PRISMA_DOC,
+                library: &"Prisma",
+                doc: &PRISMA_DOC,
                 anchor,
             },
         ),

@@ -283,16 +283,16 @@ fn read_string(
     let npgsql = library == Library::Npgsql;
     let mysql = library == Library::MySqlConnector;
     let doc = match library {
-        Library::Npgsql => NPGSQL_DOC,
-        Library::MySqlConnector => MYSQLCONNECTOR_DOC,
-        _ => SQLCLIENT_DOC,
+        Library::Npgsql => &NPGSQL_DOC,
+        Library::MySqlConnector => &MYSQLCONNECTOR_DOC,
+        _ => &SQLCLIENT_DOC,
     };
     let anchor = Some(Location { file, span: whole });
     let default = |v| {
         Setting::known(
             v,
             Origin::Default {
-                library: library.name(),
+                library: library.name_text(),
                 doc,
                 anchor,
             },
@@ -375,7 +375,7 @@ fn read_string(
                     Setting::known(
                         Duration::from_secs(fallback),
                         Origin::Default {
-                            library: library.name(),
+                            library: library.name_text(),
                             doc,
                             anchor,
                         },

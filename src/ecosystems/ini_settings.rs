@@ -302,8 +302,8 @@ fn section_lines(file: &ParsedFile) -> Vec<(usize, Line)> {
 
 /// Builds settings for pairs of one file.
 pub struct SettingBuilder {
-    pub library: &'static str,
-    pub doc_url: &'static str,
+    pub library: crate::model::StaticText,
+    pub doc_url: crate::model::StaticText,
     /// Where a diagnostic about an absent key points (the file's first key, or a section).
     pub anchor: Option<Location>,
 }

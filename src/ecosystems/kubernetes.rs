@@ -926,14 +926,14 @@ impl<'a> ObjectReader<'a> {
     }
 
     fn default<T>(&self, value: T, anchor: Option<NodeId>) -> Setting<T> {
-        self.default_of("Kubernetes", DOC, value, anchor)
+        self.default_of(&"Kubernetes", &DOC, value, anchor)
     }
 
     /// `value` as `library`'s default, documented at `doc`, pointing at `anchor`.
     fn default_of<T>(
         &self,
-        library: &'static str,
-        doc: &'static str,
+        library: crate::model::StaticText,
+        doc: crate::model::StaticText,
         value: T,
         anchor: Option<NodeId>,
     ) -> Setting<T> {
@@ -973,7 +973,7 @@ impl<'a> ObjectReader<'a> {
             Setting {
                 value: Val::Known(1),
                 origin: Origin::Inferred {
-                    from: "a DaemonSet runs one pod per node; the node count is not in the manifests, so 1 is counted: set `instances` in poollint.toml".to_owned(),
+                    from: "a DaemonSet runs one pod per node; the node count is not in the manifests, so 1 is counted: set `instances` in poollint.toml".into(),
                     at: Some(self.location(name_node)),
                 },
             }
@@ -1137,8 +1137,8 @@ impl<'a> ObjectReader<'a> {
 
     fn daemonset_default<T>(&self, value: T) -> Setting<T> {
         self.default_of(
-            "Kubernetes DaemonSet",
-            DAEMONSET_DOC,
+            &"Kubernetes DaemonSet",
+            &DAEMONSET_DOC,
             value,
             self.node(&["spec"]),
         )
@@ -1727,7 +1727,7 @@ impl<'a> ObjectReader<'a> {
     /// steady count: KEDA's own HPA keeps at least one pod while there is work, so the
     /// workload's replicas stand.
     fn keda_autoscaler(&self) -> Option<Autoscaler> {
-        let keda_default = |value| self.default_of("KEDA", KEDA_DOC, value, self.node(&["spec"]));
+        let keda_default = |value| self.default_of(&"KEDA", &KEDA_DOC, value, self.node(&["spec"]));
         let min = self.count(&["spec", "minReplicaCount"]);
         Some(Autoscaler {
             target_kind: self
@@ -2688,7 +2688,7 @@ mod tests {
         assert!(matches!(
             max.origin,
             Origin::Default {
-                library: "KEDA",
+                library: &"KEDA",
                 ..
             }
         ));

@@ -348,8 +348,8 @@ fn read_file(file: &ParsedFile, files: &[&ParsedFile], model: &mut Model) {
     }
     let anchor = server.first().map(|p| p.key_location());
     let settings = SettingBuilder {
-        library: "MySQL",
-        doc_url: DOC,
+        library: &"MySQL",
+        doc_url: &DOC,
         anchor,
     };
     let last = |name: &str| {

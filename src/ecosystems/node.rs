@@ -721,9 +721,9 @@ impl<'a> JsonReader<'a> {
         }
         let (library, doc, pool_node) =
             if is_knex || (kind == Kind::Knex && get("connection").is_some()) {
-                (Library::Knex, KNEX_DOC, get("pool"))
+                (Library::Knex, &KNEX_DOC, get("pool"))
             } else if get("dialect").is_some() {
-                (Library::Sequelize, SEQUELIZE_DOC, get("pool"))
+                (Library::Sequelize, &SEQUELIZE_DOC, get("pool"))
             } else if kind == Kind::TypeOrm
                 || (get("type").is_some()
                     && (get("entities").is_some() || get("synchronize").is_some()))
@@ -734,7 +734,7 @@ impl<'a> JsonReader<'a> {
                 if !is_sql {
                     return None;
                 }
-                (Library::TypeOrm, TYPEORM_DOC, get("extra"))
+                (Library::TypeOrm, &TYPEORM_DOC, get("extra"))
             } else if [
                 "max",
                 "poolSize",
@@ -745,7 +745,7 @@ impl<'a> JsonReader<'a> {
             .any(|k| get(k).is_some())
                 && self.connects_to_a_database(map, path)
             {
-                (Library::NodePostgres, NPG_DOC, Some(map))
+                (Library::NodePostgres, &NPG_DOC, Some(map))
             } else {
                 return None;
             };
@@ -772,7 +772,7 @@ impl<'a> JsonReader<'a> {
             Setting::known(
                 value,
                 Origin::Default {
-                    library: library.name(),
+                    library: library.name_text(),
                     doc,
                     anchor,
                 },
@@ -797,7 +797,7 @@ impl<'a> JsonReader<'a> {
             None => Setting::known(
                 Duration::from_millis(fallback),
                 Origin::Default {
-                    library: library.name(),
+                    library: library.name_text(),
                     doc,
                     anchor,
                 },
@@ -814,7 +814,7 @@ impl<'a> JsonReader<'a> {
             _ => Setting::known(
                 Duration::ZERO,
                 Origin::Default {
-                    library: library.name(),
+                    library: library.name_text(),
                     doc,
                     anchor,
                 },
@@ -880,8 +880,8 @@ impl<'a> JsonReader<'a> {
                     Some(d) if d.is_zero() => Setting::known(
                         Duration::from_secs(30),
                         Origin::Default {
-                            library: "sequelize-pool",
-                            doc: SEQUELIZE_POOL_SRC,
+                            library: &"sequelize-pool",
+                            doc: &SEQUELIZE_POOL_SRC,
                             anchor: setting.location().or(anchor),
                         },
                     ),
@@ -961,7 +961,7 @@ impl<'a> JsonReader<'a> {
             keepalive: Setting::known(
                 Duration::ZERO,
                 Origin::Default {
-                    library: library.name(),
+                    library: library.name_text(),
                     doc,
                     anchor,
                 },
@@ -1010,13 +1010,13 @@ impl<'a> JsonReader<'a> {
                 file,
                 span,
                 key,
-                via,
+                via: via.map(Into::into),
             },
             _ => Origin::File {
                 file: variable.location.file,
                 span: variable.location.span,
                 key: format!("{name}.{key}").into(),
-                via,
+                via: via.map(Into::into),
             },
         };
         Setting {
@@ -1042,8 +1042,8 @@ impl<'a> JsonReader<'a> {
                 _ => Setting::known(
                     10,
                     Origin::Default {
-                        library: Library::NodePostgres.name(),
-                        doc: NPG_DOC,
+                        library: Library::NodePostgres.name_text(),
+                        doc: &NPG_DOC,
                         anchor: written.and_then(|m| m.location()).or(anchor),
                     },
                 ),

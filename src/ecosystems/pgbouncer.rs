@@ -105,8 +105,8 @@ fn read_file(file: &ParsedFile, files: &[&ParsedFile], sources: &SourceMap, mode
         .map(|h| h.location)
         .or(all.first().map(Pair::key_location));
     let settings = SettingBuilder {
-        library: "PgBouncer",
-        doc_url: DOC,
+        library: &"PgBouncer",
+        doc_url: &DOC,
         anchor,
     };
     // Room for them at once: grown by doubling, the databases of a large file were

@@ -151,8 +151,8 @@ fn read_file(
         span: Span::new(0, 0),
     }));
     let settings = SettingBuilder {
-        library: "PostgreSQL",
-        doc_url: DOC,
+        library: &"PostgreSQL",
+        doc_url: &DOC,
         anchor,
     };
     let name = file
@@ -757,8 +757,8 @@ pub(crate) fn database_from_flags(
         })
         .collect();
     let settings = SettingBuilder {
-        library: "PostgreSQL",
-        doc_url: DOC,
+        library: &"PostgreSQL",
+        doc_url: &DOC,
         anchor: Some(anchor),
     };
     // One command line is one configuration: scoped to its file and service.

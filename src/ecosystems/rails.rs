@@ -377,7 +377,7 @@ impl<'a> Source<'a> {
                 file: self.file.id,
                 span: self.doc().span(node),
                 key: key.into(),
-                via,
+                via: via.map(Into::into),
             },
         }
     }
@@ -1027,8 +1027,8 @@ fn read_pool(
     let doc = source.doc();
     let anchor = source.location(key_node);
     let origin_default = || Origin::Default {
-        library: "Active Record",
-        doc: DOC,
+        library: &"Active Record",
+        doc: &DOC,
         anchor: Some(anchor),
     };
     let mut values: BTreeMap<&str, NodeId> = BTreeMap::new();
@@ -1153,8 +1153,8 @@ fn read_pool(
             Setting::known(
                 Duration::from_secs(KEEPALIVE_8_1),
                 Origin::Default {
-                    library: "Active Record 8.1",
-                    doc: DOC,
+                    library: &"Active Record 8.1",
+                    doc: &DOC,
                     anchor: Some(anchor),
                 },
             )
@@ -1338,8 +1338,8 @@ fn switch_default(
     database_at: Option<Location>,
 ) -> Origin {
     Origin::Default {
-        library: "Active Record",
-        doc: DOC,
+        library: &"Active Record",
+        doc: &DOC,
         anchor: if key == "prepared_statements" {
             adapter_at
         } else {
@@ -1474,8 +1474,8 @@ pub(crate) fn with_environment_url(base: &Pool, var: &crate::model::EnvVar) -> P
         pool.keepalive = Setting::known(
             Duration::from_secs(KEEPALIVE_8_1),
             Origin::Default {
-                library: "Active Record 8.1",
-                doc: DOC,
+                library: &"Active Record 8.1",
+                doc: &DOC,
                 anchor: pool.anchor,
             },
         );
@@ -2274,7 +2274,7 @@ fn puma_calls(source: &Source) -> (Option<Setting<i64>>, Option<Setting<i64>>) {
                 file: source.file.id,
                 span: at,
                 key: key.into(),
-                via,
+                via: via.map(Into::into),
             },
         }
     };
@@ -2359,7 +2359,7 @@ fn puma_defaults(at: Location) -> (Setting<i64>, Setting<i64>) {
                 file: at.file,
                 span: at.span,
                 key: key.into(),
-                via: Some(via),
+                via: Some(via.into()),
             },
         )
     };
@@ -2866,7 +2866,7 @@ fn read_sidekiq(source: &Source, env: Option<&str>, default: SidekiqDefault) -> 
             key: "sidekiq.concurrency".into(),
             via: default
                 .reads_rails_max_threads
-                .then(|| "RAILS_MAX_THREADS".to_owned()),
+                .then(|| "RAILS_MAX_THREADS".into()),
         },
     );
     let Some(root) = doc.roots.first().copied() else {
@@ -2958,7 +2958,7 @@ mod tests {
             .expect("production pool");
         assert_eq!(production.max.get(), Some(&12));
         assert!(
-            matches!(&production.max.origin, Origin::File { via: Some(v), .. } if v == "DB_POOL")
+            matches!(&production.max.origin, Origin::File { via: Some(v), .. } if &**v == "DB_POOL")
         );
         assert_eq!(
             production.acquire_timeout.get(),
@@ -3135,7 +3135,7 @@ mod tests {
         let pool = model.pools.first().expect("pool");
         assert_eq!(pool.max.get(), Some(&5));
         assert!(
-            matches!(&pool.max.origin, Origin::File { via: Some(v), .. } if v == "DB_POOL,MAX_THREADS")
+            matches!(&pool.max.origin, Origin::File { via: Some(v), .. } if &**v == "DB_POOL,MAX_THREADS")
         );
     }
 
@@ -3588,7 +3588,7 @@ mod tests {
         assert!(matches!(
             pool.keepalive.origin,
             Origin::Default {
-                library: "Active Record 8.1",
+                library: &"Active Record 8.1",
                 ..
             }
         ));
@@ -4119,7 +4119,7 @@ mod tests {
         assert_eq!(threads.value, Val::Known(PUMA_THREADS));
         assert!(
             matches!(&threads.origin, Origin::File { via: Some(v), key, .. }
-                if v == "PUMA_MAX_THREADS,MAX_THREADS" && &**key == "puma.threads.max"),
+                if &**v == "PUMA_MAX_THREADS,MAX_THREADS" && &**key == "puma.threads.max"),
             "{:?}",
             threads.origin
         );

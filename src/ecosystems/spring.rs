@@ -2305,8 +2305,8 @@ impl<'a> PoolReader<'a> {
 
     fn default_origin(&self) -> Origin {
         Origin::Default {
-            library: hikari::LIBRARY,
-            doc: hikari::DOC,
+            library: &hikari::LIBRARY,
+            doc: &hikari::DOC,
             anchor: self.anchor,
         }
     }
@@ -2504,7 +2504,7 @@ fn mark_placeholder_host(connection: &mut ConnectionInfo, leaf: &Leaf) {
         return;
     }
     if let Some(Origin::File { via, .. }) = connection.host.as_mut().map(|h| &mut h.origin) {
-        *via = placeholder_via(&leaf.value);
+        *via = placeholder_via(&leaf.value).map(Into::into);
     }
 }
 
@@ -2555,8 +2555,8 @@ fn service_of(app: &App, effective: &Effective, pools: Vec<usize>) -> Service {
             Setting::known(
                 TOMCAT_DEFAULT_THREADS,
                 Origin::Default {
-                    library: "Spring Boot",
-                    doc: "server.tomcat.threads.max default [SB-TOMCAT]",
+                    library: &"Spring Boot",
+                    doc: &"server.tomcat.threads.max default [SB-TOMCAT]",
                     anchor: None,
                 },
             )
@@ -2720,7 +2720,7 @@ fn jpa_facts(app: &App) -> Option<JpaFacts> {
                 file: leaf.value_location.file,
                 span: leaf.value_location.span,
                 key: "spring.jpa.open-in-view".into(),
-                via: leaf.via.clone(),
+                via: leaf.via.as_deref().map(Into::into),
             },
         });
     Some(JpaFacts {
@@ -2793,7 +2793,7 @@ fn parse_value<T>(
 /// default), none when every placeholder took the value of a property the files set
 /// (`${db.pool}` with `db.pool: 50` is the file's 50, not a default; the setting still
 /// points at the `${db.pool}` as written), else the leaf's first placeholder.
-fn via_of(leaf: &Leaf, effective: &Effective) -> Option<String> {
+fn via_of(leaf: &Leaf, effective: &Effective) -> Option<Box<str>> {
     let via = leaf.via.as_ref()?;
     let mut defaulted = None;
     match resolve_in(
@@ -2803,8 +2803,8 @@ fn via_of(leaf: &Leaf, effective: &Effective) -> Option<String> {
         &mut defaulted,
         &mut Vec::new(),
     ) {
-        Ok(_) => defaulted,
-        Err(_) => Some(via.clone()),
+        Ok(_) => defaulted.map(Into::into),
+        Err(_) => Some(via.as_str().into()),
     }
 }
 

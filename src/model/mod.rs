@@ -31,13 +31,13 @@ pub enum Origin {
         /// (`${DB_POOL:10}` → `DB_POOL`); the value is its default. A fallback chain
         /// (`ENV["DB_POOL"] || ENV["MAX_THREADS"] || 5`) has several, in order
         /// ([`via_variables`]).
-        via: Option<String>,
+        via: Option<Box<str>>,
     },
     /// The key is absent and the library default applies. `anchor` is the closest
     /// existing ancestor key, where a diagnostic about the missing key points.
     Default {
-        library: &'static str,
-        doc: &'static str,
+        library: StaticText,
+        doc: StaticText,
         anchor: Option<Location>,
     },
     /// Declared in `poollint.toml`.
@@ -47,8 +47,16 @@ pub enum Origin {
         key: EntryKey,
     },
     /// Deduced from other facts; `from` says from what.
-    Inferred { from: String, at: Option<Location> },
+    Inferred {
+        from: Box<str>,
+        at: Option<Location>,
+    },
 }
+
+/// A text of the program, behind one thin pointer (`&"HikariCP"`): an
+/// [`Origin::Default`] holds two, and every setting of the model holds an origin, whose
+/// size is its largest variant's.
+pub type StaticText = &'static &'static str;
 
 /// Separates the variables of a fallback chain in an [`Origin::File`]'s `via`.
 pub const VIA_SEPARATOR: char = ',';
@@ -333,22 +341,27 @@ impl Library {
     }
 
     pub fn name(self) -> &'static str {
+        self.name_text()
+    }
+
+    /// [`Library::name`] as an [`Origin::Default`] holds it.
+    pub fn name_text(self) -> StaticText {
         match self {
-            Library::HikariCp => "HikariCP",
-            Library::TomcatJdbc => "Tomcat JDBC",
-            Library::Dbcp2 => "Commons DBCP2",
-            Library::OracleUcp => "Oracle UCP",
-            Library::ActiveRecord => "Active Record",
-            Library::NodePostgres => "node-postgres",
-            Library::Knex => "knex",
-            Library::Sequelize => "Sequelize",
-            Library::TypeOrm => "TypeORM",
-            Library::Prisma => "Prisma",
-            Library::Npgsql => "Npgsql",
-            Library::SqlClient => "SqlClient",
-            Library::MySqlConnector => "MySqlConnector",
-            Library::PgBouncer => "PgBouncer",
-            Library::Other => "pool",
+            Library::HikariCp => &"HikariCP",
+            Library::TomcatJdbc => &"Tomcat JDBC",
+            Library::Dbcp2 => &"Commons DBCP2",
+            Library::OracleUcp => &"Oracle UCP",
+            Library::ActiveRecord => &"Active Record",
+            Library::NodePostgres => &"node-postgres",
+            Library::Knex => &"knex",
+            Library::Sequelize => &"Sequelize",
+            Library::TypeOrm => &"TypeORM",
+            Library::Prisma => &"Prisma",
+            Library::Npgsql => &"Npgsql",
+            Library::SqlClient => &"SqlClient",
+            Library::MySqlConnector => &"MySqlConnector",
+            Library::PgBouncer => &"PgBouncer",
+            Library::Other => &"pool",
         }
     }
 }
@@ -1755,8 +1768,11 @@ impl Reading {
 /// A key path's text, shared by the config entries and settings that spell it the same
 /// way: a repository repeats the same keys in every application, and an own copy per
 /// entry or setting made key text a large part of the model's memory.
+///
+/// One thin pointer (to the shared text's own pointer and length), not the eight more
+/// bytes of an `Arc<str>`: every setting's [`Origin`] holds one.
 #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct EntryKey(Arc<str>);
+pub struct EntryKey(Arc<Box<str>>);
 
 /// Distinct keys remembered per thread before the thread's set starts over: bounds
 /// what a repository of keys that never repeat can make it hold. Heuristic.
@@ -1767,23 +1783,31 @@ impl EntryKey {
     /// lock; at worst each thread holds one copy.
     pub fn new(text: &str) -> Self {
         thread_local! {
-            static KEYS: std::cell::RefCell<foldhash::HashSet<Arc<str>>> =
+            static KEYS: std::cell::RefCell<foldhash::HashSet<EntryKey>> =
                 std::cell::RefCell::default();
         }
         KEYS.with_borrow_mut(|keys| {
             if let Some(shared) = keys.get(text) {
-                return EntryKey(shared.clone());
+                return shared.clone();
             }
             if keys.len() >= MAX_REMEMBERED_KEYS {
                 keys.clear();
             }
-            let shared: Arc<str> = Arc::from(text);
+            let shared = EntryKey(Arc::new(Box::from(text)));
             keys.insert(shared.clone());
-            EntryKey(shared)
+            shared
         })
     }
 
     pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+// Hashed and compared as its text (the derives go through `Arc` and `Box` to `str`),
+// so the set of shared keys is looked up by text.
+impl std::borrow::Borrow<str> for EntryKey {
+    fn borrow(&self) -> &str {
         &self.0
     }
 }
@@ -1810,13 +1834,13 @@ impl std::fmt::Display for EntryKey {
 
 impl PartialEq<str> for EntryKey {
     fn eq(&self, other: &str) -> bool {
-        *self.0 == *other
+        **self.0 == *other
     }
 }
 
 impl PartialEq<&str> for EntryKey {
     fn eq(&self, other: &&str) -> bool {
-        *self.0 == **other
+        **self.0 == **other
     }
 }
 
@@ -2181,6 +2205,18 @@ mod tests {
         assert_eq!(format!("{chunked:?}"), format!("{whole:?}"));
         let keys: Vec<&str> = chunked.iter().map(|e| e.key.as_str()).collect();
         assert_eq!(keys, ["a", "b", "c"]);
+    }
+
+    /// The sizes the model's memory was measured with (benches/README.md, thirty-seventh
+    /// pass): a pool in mimalloc's 768-byte block, a setting of 72 bytes. A field that
+    /// makes them larger costs every pool of a repository, so it should be a choice.
+    #[test]
+    #[cfg(target_pointer_width = "64")]
+    fn a_pool_and_a_setting_keep_their_measured_size() {
+        assert_eq!(std::mem::size_of::<Origin>(), 56);
+        assert_eq!(std::mem::size_of::<Setting<i64>>(), 72);
+        assert!(std::mem::size_of::<Pool>() <= 768);
+        assert!(std::mem::size_of::<Service>() <= 256);
     }
 
     #[test]

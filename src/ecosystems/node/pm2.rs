@@ -109,8 +109,8 @@ fn instances(file: &ParsedFile, doc: &Document, app: NodeId, name: &str) -> Sett
         return Setting::known(
             1,
             Origin::Default {
-                library: "PM2",
-                doc: PM2_DOC,
+                library: &"PM2",
+                doc: &PM2_DOC,
                 anchor: doc.entries(app).first().map(|e| location(e.key)),
             },
         );
@@ -187,7 +187,8 @@ fn combine(shown: &str, counted: Vec<(String, Setting<i64>)>) -> Option<Setting<
             from: format!(
                 "the processes of the PM2 apps {} of {shown}",
                 parts.join(" + ")
-            ),
+            )
+            .into(),
             at,
         },
     ))

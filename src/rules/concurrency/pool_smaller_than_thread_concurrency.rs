@@ -53,7 +53,7 @@ impl crate::rules::Rule for Rule {
             // A default behind an environment variable is usually overridden per process
             // (Mastodon runs Sidekiq with DB_POOL=25): say so, and only warn.
             let via = match &pool.max.origin {
-                crate::model::Origin::File { via: Some(var), .. } => Some(var.as_str()),
+                crate::model::Origin::File { via: Some(var), .. } => Some(&**var),
                 _ => None,
             };
             let (severity, unless) = match via {
