@@ -903,7 +903,7 @@ fn connection(
         _ => "sqlserver",
     };
     ConnectionInfo {
-        engine: Some(engine.to_owned()),
+        engine: Some(engine.into()),
         host: None,
         database: parsed.database.clone(),
         user: parsed.user.clone(),
@@ -952,7 +952,9 @@ mod tests {
         let read = |pool: &Pool| {
             (
                 pool.library,
-                pool.connection.as_ref().and_then(|c| c.engine.clone()),
+                pool.connection
+                    .as_ref()
+                    .and_then(|c| c.engine.as_deref().map(str::to_owned)),
                 pool.max.get().copied(),
                 pool.acquire_timeout.get().map(Duration::as_secs),
                 pool.idle_timeout.get().map(Duration::as_secs),

@@ -744,7 +744,7 @@ pub(crate) fn url_connection(
         .and_then(|o| o.get())
         .map(|text| crate::model::StartupOptions::parse(text, true));
     ConnectionInfo {
-        engine: parsed.engine,
+        engine: parsed.engine.map(Into::into),
         database: parsed.database,
         user: parsed.user,
         host: parsed

@@ -1086,7 +1086,7 @@ impl<'a> JsonReader<'a> {
                 self.text_setting(h, &key)
             });
         Some(crate::model::ConnectionInfo {
-            engine: Some(engine.to_owned()),
+            engine: Some(engine.into()),
             host,
             database: None,
             user: None,

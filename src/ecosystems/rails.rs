@@ -1213,7 +1213,7 @@ fn key_connection(
         return None;
     }
     Some(ConnectionInfo {
-        engine,
+        engine: engine.map(Into::into),
         host,
         database,
         user,
@@ -3234,7 +3234,7 @@ mod tests {
             let pool = production(&format!("production:\n{yaml}"));
             pool.connection.map(|c| {
                 let host = c.host.and_then(|h| h.get().cloned());
-                (c.engine, host, c.database, c.user)
+                (c.engine.map(String::from), host, c.database, c.user)
             })
         };
         let some = |s: &str| Some(s.to_owned());

@@ -371,7 +371,9 @@ impl Library {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ConnectionInfo {
     /// `postgresql`, `mysql`, `mariadb`, `sqlserver`, ... as named by the URL.
-    pub engine: Option<String>,
+    /// A boxed str, eight bytes less than a `String`: 224 bytes hold the whole record,
+    /// mimalloc's block of that size instead of 256 (most pools have one).
+    pub engine: Option<Box<str>>,
     pub host: Option<Setting<String>>,
     /// The database name the URL or string selects, when it names one.
     pub database: Option<String>,
