@@ -394,15 +394,6 @@ pub fn apply_to_shares(
                 .or_else(|| s.request.settings.baseline.clone())
         })
         .collect();
-    if baselines.iter().all(Option::is_none) {
-        // Nothing to hide: rebuilding each share's findings (as below) would hold a
-        // second vector of them, at the end of the run, when memory peaks. The findings
-        // `--diff-base` left out serve a baseline only.
-        scopes
-            .iter_mut()
-            .for_each(|s| s.report.outside_diff = Vec::new());
-        return Ok(Vec::new());
-    }
     let mut applied: BTreeMap<PathBuf, Applied> = BTreeMap::new();
     for path in baselines.iter().flatten() {
         if !applied.contains_key(path) {
@@ -422,12 +413,21 @@ pub fn apply_to_shares(
             let share = scope.governing(file).unwrap_or(share);
             baselines.get(share).cloned().flatten()
         };
+        // When no baseline governs any of them (most runs have none), the findings stay
+        // in their vector: a second vector of them, at the end of the run, was its peak.
         let mut kept = Vec::new();
-        for d in diagnostics {
-            match governing(d.primary.file) {
-                Some(path) => by_baseline.entry(path).or_default().push(d),
-                None => kept.push(d),
+        if diagnostics
+            .iter()
+            .any(|d| governing(d.primary.file).is_some())
+        {
+            for d in diagnostics {
+                match governing(d.primary.file) {
+                    Some(path) => by_baseline.entry(path).or_default().push(d),
+                    None => kept.push(d),
+                }
             }
+        } else {
+            kept = diagnostics;
         }
         let settings = &scope.request.settings;
         note_checked(&mut applied, &governing, &scope.report, &left_out, settings);
