@@ -360,7 +360,7 @@ fn prisma_url_pool(
     let unknown = |what: &str| Setting {
         value: Val::unknown(what.to_owned()),
         origin: Origin::Default {
-            library: &"Prisma",
+            library: Library::Prisma.name_text(),
             doc: &PRISMA_DOC,
             anchor,
         },
@@ -385,7 +385,7 @@ fn prisma_url_pool(
             Setting::known(
                 Duration::from_secs(10),
                 Origin::Default {
-                    library: &"Prisma",
+                    library: Library::Prisma.name_text(),
                     doc: &PRISMA_DOC,
                     anchor,
                 },
@@ -405,7 +405,7 @@ fn prisma_url_pool(
         Setting::known(
             Duration::ZERO,
             Origin::Default {
-                library: &"Prisma",
+                library: Library::Prisma.name_text(),
                 doc: &PRISMA_DOC,
                 anchor,
             },
@@ -420,7 +420,7 @@ fn prisma_url_pool(
         min: Setting::known(
             0,
             Origin::Default {
-                library: &"Prisma",
+                library: Library::Prisma.name_text(),
                 doc: &PRISMA_DOC,
                 anchor,
             },

@@ -198,7 +198,7 @@ pub fn service_with_environment(service: crate::model::Service, env: Vec<EnvVar>
 }
 
 /// [`service_with_environment`] with the variables' entries grouped under `scope`.
-fn scoped_service(mut service: crate::model::Service, scope: &str, env: Vec<EnvVar>) -> Model {
+fn scoped_service(mut service: crate::model::Service, scope: &str, mut env: Vec<EnvVar>) -> Model {
     let (mut model, overrides) = known_pools(scope, &env);
     model.secrets.extend(password_secrets(&env));
     service.pools = (0..model.pools.len()).collect();
@@ -206,7 +206,6 @@ fn scoped_service(mut service: crate::model::Service, scope: &str, env: Vec<EnvV
         // Kept to the end of the run, a deployment per service: without the room the
         // readers' vectors grew into (a compose service's two variables were collected
         // in place into the block of four larger ones).
-        let mut env = env;
         crate::memory::release_spare_room(&mut env, std::mem::size_of::<EnvVar>());
         deployment.environment = env;
         deployment.override_pools = overrides;

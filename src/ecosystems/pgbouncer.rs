@@ -105,7 +105,7 @@ fn read_file(file: &ParsedFile, files: &[&ParsedFile], sources: &SourceMap, mode
         .map(|h| h.location)
         .or(all.first().map(Pair::key_location));
     let settings = SettingBuilder {
-        library: &"PgBouncer",
+        library: crate::model::Library::PgBouncer.name_text(),
         doc_url: &DOC,
         anchor,
     };

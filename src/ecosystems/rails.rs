@@ -1027,7 +1027,7 @@ fn read_pool(
     let doc = source.doc();
     let anchor = source.location(key_node);
     let origin_default = || Origin::Default {
-        library: &"Active Record",
+        library: Library::ActiveRecord.name_text(),
         doc: &DOC,
         anchor: Some(anchor),
     };
@@ -1338,7 +1338,7 @@ fn switch_default(
     database_at: Option<Location>,
 ) -> Origin {
     Origin::Default {
-        library: &"Active Record",
+        library: Library::ActiveRecord.name_text(),
         doc: &DOC,
         anchor: if key == "prepared_statements" {
             adapter_at

@@ -2305,7 +2305,7 @@ impl<'a> PoolReader<'a> {
 
     fn default_origin(&self) -> Origin {
         Origin::Default {
-            library: &hikari::LIBRARY,
+            library: Library::HikariCp.name_text(),
             doc: &hikari::DOC,
             anchor: self.anchor,
         }

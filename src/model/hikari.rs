@@ -6,8 +6,6 @@ use std::time::Duration;
 
 use super::{Pool, Setting};
 
-/// The library name used in `Origin::Default`.
-pub const LIBRARY: &str = "HikariCP";
 /// Where HikariCP's defaults are documented.
 pub const DOC: &str = "HikariConfig.java defaults (rules-catalogue.md §1.1.1)";
 
