@@ -147,7 +147,7 @@ pub fn from_findings<'d>(
             .or_insert_with(|| Entry {
                 path,
                 rule: d.rule.to_owned(),
-                key: d.key.clone(),
+                key: d.key.as_deref().map(str::to_owned),
                 fingerprint,
                 count: 0,
             });

@@ -1316,16 +1316,16 @@ fn render_manifest_error(error: &ManifestError, color: bool) -> String {
         category: "engine",
         severity: Severity::Error,
         rule_severity: Severity::Error,
-        message,
+        message: message.into(),
         primary: Location {
             file,
             span: error.span,
         },
         primary_label: Some("here".into()),
         labels: Vec::new(),
-        help: error.help.clone(),
+        help: error.help.as_deref().map(Into::into),
         key: None,
-        fingerprint_parts: String::new(),
+        fingerprint_parts: Default::default(),
         fix: None,
     };
     let mut sources = error.sources.clone();

@@ -1,6 +1,7 @@
 //! What rules emit: plain data. Renderers decide how it looks.
 
 use std::fmt;
+use std::sync::Arc;
 
 use rayon::prelude::*;
 
@@ -41,11 +42,16 @@ impl fmt::Display for Severity {
     }
 }
 
+/// A finding's text. Shared: the findings of a rule that say the same thing (a
+/// message, help or key repeated across a repository's pools) hold one copy
+/// ([`crate::rules::Findings`]), as every finding is held until the output is written.
+pub type Text = Arc<str>;
+
 /// A secondary location with a short message ("max_connections is set here").
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Label {
     pub location: Location,
-    pub message: String,
+    pub message: Text,
 }
 
 /// A replacement that fixes a finding by itself: the text `expected` at `location`
@@ -87,22 +93,22 @@ pub struct Diagnostic {
     /// ([`crate::scopes`]).
     pub rule_severity: Severity,
     /// The concrete fact and its consequence.
-    pub message: String,
+    pub message: Text,
     /// The value to change: the primary label points here.
     pub primary: Location,
     /// Short text under the primary span (None: no label text).
-    pub primary_label: Option<String>,
+    pub primary_label: Option<Text>,
     /// Other inputs, possibly in other files.
     pub labels: Vec<Label>,
     /// The fix, with the value that would pass.
-    pub help: Option<String>,
+    pub help: Option<Text>,
     /// The logical key the finding is about.
-    pub key: Option<String>,
+    pub key: Option<Text>,
     /// Values that identify this finding apart from its position (for fingerprints and
     /// baselines: moving lines keeps the fingerprint, changing the value changes it),
     /// each after a NUL, as the fingerprint hashes them: one string, not one per part,
     /// as every finding is held until the output is written.
-    pub fingerprint_parts: String,
+    pub fingerprint_parts: Text,
     /// A simple replacement that fixes the finding, when there is one (boxed: few
     /// findings have one).
     pub fix: Option<Box<Fix>>,
@@ -115,7 +121,7 @@ impl Diagnostic {
         meta: &crate::rules::RuleMeta,
         severity: Severity,
         primary: Location,
-        message: impl Into<String>,
+        message: impl Into<Text>,
     ) -> Self {
         Diagnostic {
             rule: meta.name,
@@ -128,28 +134,28 @@ impl Diagnostic {
             labels: Vec::new(),
             help: None,
             key: None,
-            fingerprint_parts: String::new(),
+            fingerprint_parts: Text::default(),
             fix: None,
         }
     }
 
-    pub fn with_label(mut self, text: impl Into<String>) -> Self {
+    pub fn with_label(mut self, text: impl Into<Text>) -> Self {
         self.primary_label = Some(text.into());
         self
     }
 
-    pub fn with_help(mut self, help: impl Into<String>) -> Self {
+    pub fn with_help(mut self, help: impl Into<Text>) -> Self {
         self.help = Some(help.into());
         self
     }
 
-    pub fn with_key(mut self, key: impl Into<String>) -> Self {
+    pub fn with_key(mut self, key: impl Into<Text>) -> Self {
         self.key = Some(key.into());
         self
     }
 
     /// Add a secondary label; ignored when `at` is None (a default with no anchor).
-    pub fn with_related(mut self, at: Option<Location>, message: impl Into<String>) -> Self {
+    pub fn with_related(mut self, at: Option<Location>, message: impl Into<Text>) -> Self {
         if let Some(location) = at {
             if location != self.primary {
                 self.labels.push(Label {
@@ -201,25 +207,47 @@ impl Diagnostic {
     }
 
     pub fn with_fingerprint(mut self, part: impl AsRef<str>) -> Self {
-        self.fingerprint_parts.push('\0');
-        self.fingerprint_parts.push_str(part.as_ref());
+        let part = part.as_ref();
+        let mut parts = String::with_capacity(self.fingerprint_parts.len() + 1 + part.len());
+        parts.push_str(&self.fingerprint_parts);
+        parts.push('\0');
+        parts.push_str(part);
+        self.fingerprint_parts = parts.into();
         self
     }
 
-    /// Give back the room its strings were built with: `format!` and pushes leave up to
-    /// as much again spare, and every finding is held until the output is written
-    /// (1.6 MB of the 5.3 MB its strings held on the 10k benchmark tree). Each string
-    /// with room to spare is copied into a block of its length:
-    /// `String::shrink_to_fit` would ask mimalloc to shrink the block in place, which it
-    /// declines for less than half ([`crate::memory::release_spare_room`]).
+    /// Give back the room its labels' vector grew into: every finding is held until
+    /// the output is written. (Its texts are exact: a [`Text`] is made of its bytes.)
     pub fn shrink_to_fit(&mut self) {
-        let optional = [&mut self.primary_label, &mut self.help, &mut self.key];
-        let labels = self.labels.iter_mut().map(|l| &mut l.message);
-        let strings = [&mut self.message, &mut self.fingerprint_parts].into_iter();
-        for text in strings.chain(optional.into_iter().flatten()).chain(labels) {
-            crate::memory::release_spare_text(text);
-        }
         crate::memory::release_spare_room(&mut self.labels, 0);
+    }
+
+    /// The texts the output shows: message, help and labels (what redaction masks).
+    pub(crate) fn shown_texts_mut(&mut self) -> impl Iterator<Item = &mut Text> {
+        self.texts(false)
+    }
+
+    /// Every text of the finding: those shown, its key and its fingerprint's parts.
+    pub(crate) fn texts_mut(&mut self) -> impl Iterator<Item = &mut Text> {
+        self.texts(true)
+    }
+
+    fn texts(&mut self, all: bool) -> impl Iterator<Item = &mut Text> {
+        let Diagnostic {
+            message,
+            primary_label,
+            labels,
+            help,
+            key,
+            fingerprint_parts,
+            ..
+        } = self;
+        let hidden = all.then_some([key.as_mut(), Some(fingerprint_parts)]);
+        std::iter::once(message)
+            .chain(help.as_mut())
+            .chain(primary_label.as_mut())
+            .chain(labels.iter_mut().map(|l| &mut l.message))
+            .chain(hidden.into_iter().flatten().flatten())
     }
 
     /// Stable identity: rule, path, key and message parameters, never the line.
@@ -311,9 +339,7 @@ mod tests {
     use crate::rules;
     use crate::source::{Encoding, FileId};
 
-    /// A finding keeps no spare room in its strings once shrunk, and says the same.
-    #[test]
-    fn shrinking_keeps_the_text_and_drops_the_spare_room() {
+    fn finding_with_every_text() -> Diagnostic {
         let meta = rules::find("suspicious-time-unit")
             .map(|r| r.meta())
             .unwrap();
@@ -321,38 +347,51 @@ mod tests {
             file: FileId(0),
             span: Span::new(0, 1),
         };
-        let spare = |text: &str| {
-            let mut s = String::with_capacity(4 * text.len() + 16);
-            s.push_str(text);
-            s
-        };
-        let mut d = Diagnostic::new(meta, Severity::Warning, location, spare("message"))
-            .with_label(spare("label"))
-            .with_help(spare("help"))
-            .with_key(spare("a.key"))
+        Diagnostic::new(meta, Severity::Warning, location, "message")
+            .with_label("label")
+            .with_help("help")
+            .with_key("a.key")
             .with_fingerprint("part")
+            .with_fingerprint("other")
             .with_related(
                 Some(Location {
                     file: FileId(1),
                     span: Span::new(0, 1),
                 }),
-                spare("related"),
-            );
+                "related",
+            )
+    }
+
+    /// A finding keeps no spare room in its labels once shrunk, and says the same.
+    #[test]
+    fn shrinking_keeps_the_finding_and_drops_the_labels_spare_room() {
+        let mut d = finding_with_every_text();
+        d.labels.reserve(8);
         let before = d.clone();
         d.shrink_to_fit();
         assert_eq!(d, before);
-        let strings = [
-            Some(&d.message),
-            d.primary_label.as_ref(),
-            d.help.as_ref(),
-            d.key.as_ref(),
-            Some(&d.fingerprint_parts),
-            d.labels.first().map(|l| &l.message),
-        ];
-        for s in strings.into_iter().flatten() {
-            assert_eq!(s.capacity(), s.len(), "{s:?}");
-        }
         assert_eq!(d.labels.capacity(), d.labels.len());
+    }
+
+    /// Redaction masks the texts shown; sharing covers the key and the fingerprint's
+    /// parts too.
+    #[test]
+    fn the_texts_shown_and_every_text_of_a_finding() {
+        let mut d = finding_with_every_text();
+        let shown: Vec<String> = d.shown_texts_mut().map(|t| t.to_string()).collect();
+        assert_eq!(shown, ["message", "help", "label", "related"]);
+        let all: Vec<String> = d.texts_mut().map(|t| t.to_string()).collect();
+        assert_eq!(
+            all,
+            [
+                "message",
+                "help",
+                "label",
+                "related",
+                "a.key",
+                "\0part\0other"
+            ]
+        );
     }
 
     /// The edit [`check_fixes`] makes of a fix expecting `expected` at `at` in `text`, as

@@ -20,29 +20,9 @@ pub fn release_spare_room<T>(items: &mut Vec<T>, min_spare: usize) {
     *items = exact;
 }
 
-/// Copy `text` into a block of its length when it has room to spare (a small string
-/// that mimalloc would not shrink in place, as [`release_spare_room`] says).
-pub fn release_spare_text(text: &mut String) {
-    if text.capacity() > text.len() {
-        *text = text.as_str().to_owned();
-    }
-}
-
 #[cfg(test)]
 mod tests {
-    use super::{release_spare_room, release_spare_text};
-
-    #[test]
-    fn a_text_with_room_to_spare_is_copied_into_a_block_of_its_length() {
-        let mut text = String::with_capacity(256);
-        text.push_str("maximum-pool-size is 5");
-        release_spare_text(&mut text);
-        assert_eq!(text, "maximum-pool-size is 5");
-        assert_eq!(text.capacity(), text.len());
-        let block = text.as_ptr();
-        release_spare_text(&mut text);
-        assert_eq!(text.as_ptr(), block, "an exact text is left where it is");
-    }
+    use super::release_spare_room;
 
     #[test]
     fn spare_room_is_given_back_in_a_new_block_above_the_floor_only() {

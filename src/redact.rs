@@ -10,6 +10,7 @@ use rayon::prelude::*;
 
 use percent_encoding::percent_decode_str;
 
+use crate::diagnostic::Text;
 use crate::engine::Report;
 use crate::model::{Model, Secret};
 use crate::source::{SourceMap, Span};
@@ -23,18 +24,42 @@ pub(crate) fn redact(model: &Model, scrub: ScrubTexts, report: &mut Report) {
     }
     report.sources.mask_credential_shapes();
     let scrubber = Scrubber::new(scrub.texts);
-    // Each finding on its own: a large run has tens of thousands.
+    // Each text once: a rule's findings share the texts they repeat
+    // ([`crate::rules::Findings`]), and a large run has tens of thousands of findings.
+    let mut unique: foldhash::HashMap<usize, Text> = foldhash::HashMap::default();
+    for d in &mut report.diagnostics {
+        for text in d.shown_texts_mut() {
+            unique.entry(address(text)).or_insert_with(|| text.clone());
+        }
+    }
+    let masked: foldhash::HashMap<usize, Text> = unique
+        .into_values()
+        .collect::<Vec<_>>()
+        .into_par_iter()
+        .filter_map(|text| {
+            let mut masked = text.to_string();
+            scrubber.scrub(&mut masked);
+            mask_credential_shapes(&mut masked);
+            escape_controls(&mut masked);
+            (*masked != *text).then(|| (address(&text), masked.into()))
+        })
+        .collect();
+    if masked.is_empty() {
+        return;
+    }
     report.diagnostics.par_iter_mut().for_each(|d| {
-        let texts = std::iter::once(&mut d.message)
-            .chain(d.help.as_mut())
-            .chain(d.primary_label.as_mut())
-            .chain(d.labels.iter_mut().map(|l| &mut l.message));
-        for text in texts {
-            scrubber.scrub(text);
-            mask_credential_shapes(text);
-            escape_controls(text);
+        for text in d.shown_texts_mut() {
+            if let Some(masked) = masked.get(&address(text)) {
+                *text = masked.clone();
+            }
         }
     });
+}
+
+/// Where a finding's text is held: the texts findings share are one (a text is held
+/// for the whole run, so no other takes its place meanwhile).
+fn address(text: &Text) -> usize {
+    text.as_ptr() as usize
 }
 
 /// Spans of text shaped like a credential, wherever it is in a file: the password of

@@ -833,7 +833,7 @@ proptest::proptest! {
                 let severity = [Severity::Info, Severity::Warning, Severity::Error][*sev as usize];
                 let mut d = Diagnostic::new(meta, severity, at(0, *start, *len), message.clone());
                 if let Some((other_file, start, len)) = label {
-                    d.labels.push(Label { location: at(usize::from(*other_file), *start, *len), message: message.clone() });
+                    d.labels.push(Label { location: at(usize::from(*other_file), *start, *len), message: message.as_str().into() });
                 }
                 if let Some(help) = &help {
                     d = d.with_help(help.clone()).with_label(help.clone());

@@ -30,7 +30,7 @@ fn parse_errors(report: &Report) -> Vec<String> {
         .diagnostics
         .iter()
         .filter(|d| d.rule == "parse-error")
-        .map(|d| d.message.clone())
+        .map(|d| d.message.to_string())
         .collect()
 }
 
@@ -244,7 +244,7 @@ fn findings_of(report: &Report, rule: &str) -> Vec<String> {
         .diagnostics
         .iter()
         .filter(|d| d.rule == rule)
-        .map(|d| d.message.clone())
+        .map(|d| d.message.to_string())
         .collect()
 }
 

@@ -92,7 +92,7 @@ fn command(d: &Diagnostic, ctx: &RenderContext) -> String {
     };
     let message = match &d.help {
         Some(help) => format!("{}\nhelp: {help}", d.message),
-        None => d.message.clone(),
+        None => d.message.to_string(),
     };
     format!(
         "::{kind} file={},{},title={}::{}\n",

@@ -18,7 +18,7 @@ pub fn write(
     let issue = |(d, fingerprint): &(&Diagnostic, String)| {
         let place = Place::of(d.primary, ctx.sources, ColumnUnit::Chars);
         json!({
-            "description": d.message,
+            "description": &*d.message,
             "check_name": d.rule,
             "fingerprint": fingerprint,
             "severity": match d.severity {

@@ -155,12 +155,12 @@ impl<'a> MietteView<'a> {
         let file = diagnostic.primary.file;
         let primary = labeled(
             diagnostic.primary.span,
-            diagnostic.primary_label.clone(),
+            diagnostic.primary_label.as_deref().map(str::to_owned),
             true,
         );
         let same_file = diagnostic.labels.iter().filter(|l| l.location.file == file);
         let labels = std::iter::once(primary)
-            .chain(same_file.map(|l| labeled(l.location.span, Some(l.message.clone()), false)))
+            .chain(same_file.map(|l| labeled(l.location.span, Some(l.message.to_string()), false)))
             .collect();
         let related = diagnostic
             .labels
@@ -169,10 +169,10 @@ impl<'a> MietteView<'a> {
             .map(|l| Self::elsewhere(l.location, &l.message, ctx))
             .collect();
         MietteView {
-            message: diagnostic.message.clone(),
+            message: diagnostic.message.to_string(),
             code: Some(diagnostic.rule.to_owned()),
             severity: severity(diagnostic.severity),
-            help: diagnostic.help.clone(),
+            help: diagnostic.help.as_deref().map(str::to_owned),
             source: ctx.sources.get(file).map(IndexedSource),
             labels,
             related,

@@ -53,7 +53,7 @@ fn diagnostic<'a>(d: &'a Diagnostic, ctx: &RenderContext) -> RdDiagnostic<'a> {
     let place = Place::of(d.primary, ctx.sources, ColumnUnit::Bytes);
     let message = match &d.help {
         Some(help) => format!("{}\nhelp: {help}", d.message),
-        None => d.message.clone(),
+        None => d.message.to_string(),
     };
     let related = d.labels.iter().map(|label| {
         let place = Place::of(label.location, ctx.sources, ColumnUnit::Bytes);

@@ -124,7 +124,7 @@ fn result<'a>(
     let place = Place::of(d.primary, ctx.sources, ColumnUnit::Chars);
     let text = match &d.help {
         Some(help) => format!("{}\nhelp: {help}", d.message),
-        None => d.message.clone(),
+        None => d.message.to_string(),
     };
     let related = d.labels.iter().enumerate().map(|(i, label)| {
         let place = Place::of(label.location, ctx.sources, ColumnUnit::Chars);
@@ -290,7 +290,7 @@ fn fix<'a>(d: &'a Diagnostic, ctx: &RenderContext) -> Option<Fix<'a>> {
             }],
         }],
         description: Text {
-            text: d.help.as_deref().unwrap_or(d.message.as_str()),
+            text: d.help.as_deref().unwrap_or(&d.message),
         },
     })
 }
