@@ -434,25 +434,33 @@ pub struct SourceFile {
     /// How to read the text again; None for text that did not come from a file
     /// (standard input): it is never released.
     reread: Option<Reread>,
-    /// The text read again after release (Err: the file changed or vanished).
-    reread_text: OnceLock<Result<Arc<str>, String>>,
     /// Secret spans masked so far, applied again to a text read again.
     masks: Vec<Span>,
     /// Set once secrets are masked: text shaped like a credential is masked too, now
     /// and in a text read again ([`crate::redact::credential_spans`]).
     mask_shapes: bool,
     pub encoding: Encoding,
-    /// Built on first use: only files with findings or suppressions need it.
-    lines: OnceLock<LineIndex>,
     /// Set when an ASCII text is released: its positions without reading it again.
     ascii_lines: Option<AsciiLines>,
-    /// The text with its lone CRs made LFs ([`SourceFile::text_lf_lines`]), built on
-    /// first use; None when it has none.
-    lf_lines: OnceLock<Option<Arc<str>>>,
     /// The text has a CR not before a LF: a line end here, none to git.
     lone_cr: bool,
-    /// [`in_repository`] of the path, worked out once: every finding's fingerprint in
-    /// the machine formats is made of it.
+    /// What is worked out on first use, boxed on first use: most files of a large run
+    /// have no finding, and every file's record is held to the end of the run.
+    on_first_use: OnceLock<Box<OnFirstUse>>,
+}
+
+/// What a [`SourceFile`] works out when first asked.
+#[derive(Debug, Clone, Default)]
+struct OnFirstUse {
+    /// The text read again after release (Err: the file changed or vanished).
+    reread_text: OnceLock<Result<Arc<str>, String>>,
+    /// Only files with findings or suppressions need it.
+    lines: OnceLock<LineIndex>,
+    /// The text with its lone CRs made LFs ([`SourceFile::text_lf_lines`]); None when
+    /// it has none.
+    lf_lines: OnceLock<Option<Arc<str>>>,
+    /// [`in_repository`] of the path: every finding's fingerprint in the machine
+    /// formats is made of it.
     repository_path: OnceLock<Option<String>>,
 }
 
@@ -491,22 +499,29 @@ impl SourceFile {
             display: display_path(path),
             len: text.len(),
             reread: None,
-            reread_text: OnceLock::new(),
             masks: Vec::new(),
             mask_shapes: false,
             encoding,
-            lines: OnceLock::new(),
             ascii_lines: None,
-            lf_lines: OnceLock::new(),
             lone_cr: has_lone_cr(&text),
             held: Some(Arc::from(text)),
-            repository_path: OnceLock::new(),
+            on_first_use: OnceLock::new(),
         }
+    }
+
+    fn on_first_use(&self) -> &OnFirstUse {
+        self.on_first_use.get_or_init(Box::default)
+    }
+
+    /// What was worked out so far, to change or drop (None: nothing yet).
+    fn worked_out(&mut self) -> Option<&mut OnFirstUse> {
+        self.on_first_use.get_mut().map(|later| &mut **later)
     }
 
     /// The path relative to the repository root ([`in_repository`]), if inside it.
     pub fn repository_path(&self) -> Option<&str> {
-        self.repository_path
+        self.on_first_use()
+            .repository_path
             .get_or_init(|| in_repository(&self.path))
             .as_deref()
     }
@@ -525,6 +540,7 @@ impl SourceFile {
         match &self.held {
             Some(text) => text,
             None => self
+                .on_first_use()
                 .reread_text
                 .get_or_init(|| self.read_again())
                 .as_deref()
@@ -536,7 +552,7 @@ impl SourceFile {
     pub fn text_in_memory(&self) -> Option<&str> {
         match &self.held {
             Some(text) => Some(text),
-            None => self.reread_text.get()?.as_deref().ok(),
+            None => self.on_first_use.get()?.reread_text.get()?.as_deref().ok(),
         }
     }
 
@@ -554,8 +570,10 @@ impl SourceFile {
     fn release(&mut self, ascii_lines: Option<AsciiLines>) {
         if self.reread.is_some() {
             self.held = None;
-            self.lines = OnceLock::new();
-            self.lf_lines = OnceLock::new();
+            if let Some(later) = self.worked_out() {
+                later.lines = OnceLock::new();
+                later.lf_lines = OnceLock::new();
+            }
             self.ascii_lines = ascii_lines;
         }
     }
@@ -567,7 +585,8 @@ impl SourceFile {
 
     /// Why the text could not be read again, if it could not.
     pub fn reread_error(&self) -> Option<&str> {
-        self.reread_text.get()?.as_ref().err().map(String::as_str)
+        let reread = self.on_first_use.get()?.reread_text.get()?;
+        reread.as_ref().err().map(String::as_str)
     }
 
     /// The text at `span`, as the file holds it now, to check a fix against (never
@@ -626,7 +645,9 @@ impl SourceFile {
 
     /// The file's line index (masking secrets keeps byte lengths, so it stays valid).
     pub fn lines(&self) -> &LineIndex {
-        self.lines.get_or_init(|| LineIndex::new(self.text()))
+        self.on_first_use()
+            .lines
+            .get_or_init(|| LineIndex::new(self.text()))
     }
 
     /// Byte range of 0-based `line`, its line break included.
@@ -660,7 +681,7 @@ impl SourceFile {
     /// ends lines only at LF (miette): poollint ends a line at a lone CR too, and one
     /// byte for another keeps every span valid. The text itself when it has none.
     pub fn text_lf_lines(&self) -> &str {
-        let copy = self.lf_lines.get_or_init(|| {
+        let copy = self.on_first_use().lf_lines.get_or_init(|| {
             let bytes = self.text().as_bytes();
             let mut crs = lone_crs(bytes).peekable();
             crs.peek()?;
@@ -678,13 +699,15 @@ impl SourceFile {
 
     /// Mask each span in the text ([`masked`]), now and whenever it is read again.
     fn mask(&mut self, spans: &[Span]) {
-        // The copy with LF lines is made again from the masked text.
-        self.lf_lines = OnceLock::new();
         if let Some(text) = self.held.as_mut() {
             *text = Arc::from(masked(text.to_string(), spans));
         }
-        if let Some(Ok(text)) = self.reread_text.get_mut() {
-            *text = Arc::from(masked(text.to_string(), spans));
+        if let Some(later) = self.worked_out() {
+            // The copy with LF lines is made again from the masked text.
+            later.lf_lines = OnceLock::new();
+            if let Some(Ok(text)) = later.reread_text.get_mut() {
+                *text = Arc::from(masked(text.to_string(), spans));
+            }
         }
         if self.reread.is_some() {
             self.masks.extend_from_slice(spans);
@@ -694,9 +717,12 @@ impl SourceFile {
     /// Mask text shaped like a credential, now and whenever the text is read again.
     fn mask_credential_shapes(&mut self) {
         self.mask_shapes = true;
-        self.lf_lines = OnceLock::new();
-        let reread = self.reread_text.get_mut().and_then(|r| r.as_mut().ok());
-        for text in [self.held.as_mut(), reread].into_iter().flatten() {
+        let held = self.held.as_mut();
+        let reread = self.on_first_use.get_mut().and_then(|later| {
+            later.lf_lines = OnceLock::new();
+            later.reread_text.get_mut()?.as_mut().ok()
+        });
+        for text in [held, reread].into_iter().flatten() {
             if let Some(masked) = masked_shapes(text) {
                 *text = Arc::from(masked);
             }
@@ -1279,6 +1305,13 @@ pub fn normalise(path: &Path) -> std::path::PathBuf {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every file's record is held to the end of a run: what only files with findings
+    /// need is boxed on first use ([`OnFirstUse`]).
+    #[test]
+    fn a_file_record_keeps_its_measured_size() {
+        assert!(std::mem::size_of::<SourceFile>() <= 184);
+    }
 
     #[test]
     fn paths_are_normalised_lexically() {
