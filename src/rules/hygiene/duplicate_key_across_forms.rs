@@ -38,11 +38,15 @@ impl crate::rules::Rule for Rule {
 
     fn check(&self, model: &Model, _options: &RuleOptions, out: &mut crate::rules::Findings) {
         // Each application's entries are compared among themselves: a small map per
-        // application, keyed by profile and canonical key only, and reused.
+        // application, keyed by profile and canonical key only, and reused, made once
+        // with room for the largest (the rule runs once per application as it is read,
+        // and a map grown by doubling was rehashed at every step).
+        let applications = by_application(model);
+        let most = applications.iter().map(|(_, entries)| entries.len()).max();
         let mut by_key: foldhash::HashMap<(Option<&str>, &str), FirstAndRepeats> =
-            foldhash::HashMap::default();
+            foldhash::HashMap::with_capacity_and_hasher(most.unwrap_or(0), Default::default());
         let mut repeated: Vec<(Group, Vec<&ConfigEntry>)> = Vec::new();
-        for ((runner, scope), entries) in by_application(model) {
+        for ((runner, scope), entries) in applications {
             for entry in entries {
                 // Most keys are written once: each keeps its first entry inline and
                 // only repeats go in a list (an empty Vec allocates nothing).
