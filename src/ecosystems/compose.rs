@@ -729,7 +729,7 @@ impl Variable {
     /// The variable as the container receives it, named `name` written at `at`.
     fn env_var(&self, name: &str, at: Location) -> EnvVar {
         EnvVar {
-            name: name.to_owned(),
+            name: name.into(),
             value: self.value.clone(),
             name_location: at,
             value_location: self.location,
@@ -886,7 +886,7 @@ fn read_environment(reader: &ServiceReader<'_>, service: Service, model: &mut Mo
         own.retain(|r| r.var.name != var.name);
         if alone {
             // Compose's own environment gives it: `.env` here (the shell wins over it).
-            match project.vars.get(&var.name).filter(|v| v.known) {
+            match project.vars.get(var.name.as_str()).filter(|v| v.known) {
                 Some(found) => own.push(Resolved {
                     var: found.env_var(&var.name, var.name_location),
                     known: true,
@@ -895,7 +895,7 @@ fn read_environment(reader: &ServiceReader<'_>, service: Service, model: &mut Mo
                         variable: found.clone(),
                     }],
                 }),
-                None => unset.push(var.name),
+                None => unset.push(var.name.to_string()),
             }
             continue;
         }
@@ -910,11 +910,13 @@ fn read_environment(reader: &ServiceReader<'_>, service: Service, model: &mut Mo
     let mut service_vars = HashMap::new();
     for resolved in &own {
         let variable = Variable::of(&resolved.var, resolved.known, &resolved.used);
-        service_vars.insert(resolved.var.name.clone(), variable);
+        service_vars.insert(resolved.var.name.to_string(), variable);
     }
     let from_files = env_file_variables(reader, &service_vars);
-    let overridden =
-        |r: &Resolved| own.iter().any(|o| o.var.name == r.var.name) || unset.contains(&r.var.name);
+    let overridden = |r: &Resolved| {
+        own.iter().any(|o| o.var.name == r.var.name)
+            || unset.iter().any(|u| r.var.name == u.as_str())
+    };
     let mut environment: Vec<Resolved> =
         from_files.into_iter().filter(|r| !overridden(r)).collect();
     environment.extend(own);
@@ -989,7 +991,7 @@ fn env_file_variables(
                 file: file.id,
                 span: line.name_span,
             };
-            read.retain(|r| r.var.name != line.name);
+            read.retain(|r| r.var.name != line.name.as_str());
             read.push(Resolved {
                 var: variable.env_var(&line.name, name_location),
                 known: variable.known,

@@ -439,7 +439,7 @@ fn resolve_environment(
                 } else {
                     Binding::Known(var.value.clone(), var.value_location)
                 };
-                bindings.insert(var.name.clone(), binding);
+                bindings.insert(var.name.to_string(), binding);
                 out.vars.push(var);
             }
             EnvItem::Ref {
@@ -595,7 +595,7 @@ fn is_only_a_reference(value: &str) -> bool {
 /// of a file the deployment replaces.
 fn unknown_var(name: &str, name_location: Location, from: String, at: Location) -> EnvVar {
     EnvVar {
-        name: name.to_owned(),
+        name: name.into(),
         value: ["${", name, "}"].concat(),
         name_location,
         value_location: at,

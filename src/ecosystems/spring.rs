@@ -2861,7 +2861,7 @@ fn resolve_in<'a>(
         }
         if let Some(var) = effective.variable(name) {
             if var.unknown_from.is_some() {
-                return Err(Unresolved::NotInFiles(var.name.clone()));
+                return Err(Unresolved::NotInFiles(var.name.to_string()));
             }
             if chain.iter().any(|c| c == name) {
                 return Err(Unresolved::Circular(name.to_owned()));

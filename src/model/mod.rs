@@ -868,7 +868,9 @@ pub struct MountedFile {
 /// location covers the text itself, inside any quotes).
 #[derive(Debug, Clone, PartialEq)]
 pub struct EnvVar {
-    pub name: String,
+    /// Shared with every variable spelt the same ([`EntryKey`]): a repository's
+    /// deployments set the same few names again and again.
+    pub name: EntryKey,
     pub value: String,
     pub name_location: Location,
     pub value_location: Location,
@@ -902,7 +904,7 @@ impl EnvVar {
         value_location: Location,
     ) -> Self {
         EnvVar {
-            name,
+            name: name.into(),
             value,
             name_location,
             value_location,
@@ -2219,6 +2221,7 @@ mod tests {
         assert_eq!(std::mem::size_of::<Setting<i64>>(), 72);
         assert!(std::mem::size_of::<Pool>() <= 768);
         assert!(std::mem::size_of::<Service>() <= 256);
+        assert_eq!(std::mem::size_of::<EnvVar>(), 128);
     }
 
     #[test]

@@ -273,7 +273,7 @@ pub(crate) fn run_deployed_environment(
                 .iter()
                 .cloned()
                 .chain(std::iter::once(EnvVar {
-                    name: "RACK_ENV".to_owned(),
+                    name: "RACK_ENV".into(),
                     value: word.text.clone(),
                     name_location: word.location,
                     value_location: word.location,
