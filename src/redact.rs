@@ -1919,4 +1919,38 @@ mod tests {
         mask_credential_shapes(&mut plain);
         assert!(plain.ends_with("HikariCP)"));
     }
+
+    /// Texts findings share ([`crate::rules::Findings`]) are masked once for all of
+    /// them; a text of the same words held apart is masked too, and clean texts stay.
+    #[test]
+    fn findings_sharing_a_text_all_lose_its_credentials() {
+        let meta = crate::rules::find("pool-size-invalid").unwrap().meta();
+        let finding = |start: usize, message: Text| {
+            let at = crate::model::Location {
+                file: crate::source::FileId(0),
+                span: Span::new(start, start + 1),
+            };
+            let d = crate::diagnostic::Diagnostic::new(
+                meta,
+                crate::diagnostic::Severity::Warning,
+                at,
+                message,
+            );
+            d.with_help("set maximum-pool-size")
+        };
+        let leaky: Text = "connects with postgres://u:s3cret@db/x".into();
+        let mut report = Report {
+            diagnostics: vec![
+                finding(0, leaky.clone()),
+                finding(5, leaky),
+                finding(9, "connects with postgres://u:s3cret@db/x".into()),
+            ],
+            ..Report::default()
+        };
+        redact(&Model::default(), ScrubTexts::default(), &mut report);
+        for d in &report.diagnostics {
+            assert_eq!(&*d.message, "connects with postgres://u:****@db/x");
+            assert_eq!(d.help.as_deref(), Some("set maximum-pool-size"));
+        }
+    }
 }
