@@ -431,8 +431,8 @@ fn prisma_url_pool(
         max_lifetime: zero(),
         keepalive: zero(),
         validate_on_borrow: None,
-        validation_timeout: None,
-        leak_detection_threshold: None,
+        validation_timeout_written: None,
+        leak_detection_threshold_written: None,
         auto_commit: None,
         connection: Some(Box::new(prisma_connection(
             parsed,

@@ -183,8 +183,8 @@ fn unknown_string(key: &str, at: Location, provider: Option<Library>, reason: &s
         max_lifetime: unknown(at, key, reason),
         keepalive: unknown(at, key, reason),
         validate_on_borrow: None,
-        validation_timeout: None,
-        leak_detection_threshold: None,
+        validation_timeout_written: None,
+        leak_detection_threshold_written: None,
         auto_commit: None,
         connection: None,
         driver_properties: NamedSettings::new(),
@@ -426,8 +426,8 @@ fn read_string(
         ),
         keepalive: seconds(&["Keepalive", "Keep Alive"], 0, &plain_seconds),
         validate_on_borrow: None,
-        validation_timeout: None,
-        leak_detection_threshold: None,
+        validation_timeout_written: None,
+        leak_detection_threshold_written: None,
         auto_commit: None,
         connection: Some(Box::new(ConnectionInfo {
             // The server (`Host`, or SqlClient's `Server`/`Data Source`): whether the

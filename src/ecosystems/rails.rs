@@ -1162,8 +1162,8 @@ fn read_pool(
             seconds("keepalive", 0, Seconds::OrDefault(KEEPALIVE_8_1))
         },
         validate_on_borrow: None,
-        validation_timeout: None,
-        leak_detection_threshold: None,
+        validation_timeout_written: None,
+        leak_detection_threshold_written: None,
         auto_commit: None,
         connection: connection.map(Box::new),
         driver_properties: if uses_postgresql(source, &values, url.as_ref()) {

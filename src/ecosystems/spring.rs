@@ -2304,11 +2304,7 @@ impl<'a> PoolReader<'a> {
     }
 
     fn default_origin(&self) -> Origin {
-        Origin::Default {
-            library: Library::HikariCp.name_text(),
-            doc: &hikari::DOC,
-            anchor: self.anchor,
-        }
+        hikari::default_origin(self.anchor)
     }
 
     fn count(&self, property: &str, default: i64) -> Setting<i64> {
@@ -2324,15 +2320,20 @@ impl<'a> PoolReader<'a> {
     }
 
     fn millis(&self, property: &str, default_ms: u64) -> Setting<Duration> {
-        match self.leaf(property).filter(|l| !is_null(l)) {
-            Some(leaf) => Setting {
-                value: parse_value(leaf, Some(self.effective), |t| {
-                    parse_millis(t, typing(leaf), property)
-                }),
-                origin: self.origin(leaf, property),
-            },
-            None => Setting::known(Duration::from_millis(default_ms), self.default_origin()),
-        }
+        self.millis_written(property).unwrap_or_else(|| {
+            Setting::known(Duration::from_millis(default_ms), self.default_origin())
+        })
+    }
+
+    /// The property in milliseconds when it is written (and not null).
+    fn millis_written(&self, property: &str) -> Option<Setting<Duration>> {
+        let leaf = self.leaf(property).filter(|l| !is_null(l))?;
+        Some(Setting {
+            value: parse_value(leaf, Some(self.effective), |t| {
+                parse_millis(t, typing(leaf), property)
+            }),
+            origin: self.origin(leaf, property),
+        })
     }
 
     /// The property's setting when it is written (and not null), parsed by `parse`.
@@ -2421,8 +2422,11 @@ fn hikari_pool(app: &App, effective: &Effective, prefix: &str, framework: bool) 
         // 0 before HikariCP 6.2.1, 2 minutes from it on: see hikari::KEEPALIVE_TIME_MS.
         keepalive: r.millis("keepalive-time", 0),
         validate_on_borrow: None,
-        validation_timeout: Some(r.millis("validation-timeout", hikari::VALIDATION_TIMEOUT_MS)),
-        leak_detection_threshold: Some(r.millis("leak-detection-threshold", 0)),
+        // HikariCP's defaults when not written: `Pool::validation_timeout`.
+        validation_timeout_written: r.millis_written("validation-timeout").map(Box::new),
+        leak_detection_threshold_written: r
+            .millis_written("leak-detection-threshold")
+            .map(Box::new),
         auto_commit: r.boolean("auto-commit").map(Box::new),
         connection: url_setting
             .as_ref()

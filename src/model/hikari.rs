@@ -9,6 +9,16 @@ use super::{Pool, Setting};
 /// Where HikariCP's defaults are documented.
 pub const DOC: &str = "HikariConfig.java defaults (rules-catalogue.md §1.1.1)";
 
+/// Where a HikariCP setting not written comes from: HikariCP's defaults, shown at the
+/// pool's `anchor`.
+pub fn default_origin(anchor: Option<super::Location>) -> super::Origin {
+    super::Origin::Default {
+        library: super::Library::HikariCp.name_text(),
+        doc: &DOC,
+        anchor,
+    }
+}
+
 pub const DEFAULT_POOL_SIZE: i64 = 10;
 pub const CONNECTION_TIMEOUT_MS: u64 = 30_000;
 pub const VALIDATION_TIMEOUT_MS: u64 = 5_000;

@@ -264,8 +264,9 @@ fn timed_settings(pool: &Pool) -> Vec<Timed<'_>> {
             (idle, "idle-timeout", Unit::Millis),
             (Some(&pool.max_lifetime), "max-lifetime", Unit::Millis),
             (Some(&pool.keepalive), "keepalive-time", Unit::Millis),
+            // As written: HikariCP's default (0, disabled) is no unit mistake.
             (
-                pool.leak_detection_threshold.as_ref(),
+                pool.leak_detection_threshold_written.as_deref(),
                 "leak-detection-threshold",
                 Unit::Millis,
             ),
@@ -319,7 +320,8 @@ fn check(
         return unit_mismatch(setting, at, key, property, pool.library.name(), unit, None);
     }
     // The connection-timeout suggested must pass hikari-timeout-constraints too.
-    let validation = (property == "connection-timeout").then_some(pool.validation_timeout.as_ref());
+    let validation_timeout = pool.validation_timeout();
+    let validation = (property == "connection-timeout").then_some(validation_timeout.as_deref());
     match &setting.value {
         Val::Invalid(invalid) => {
             let crate::model::Invalid { raw, reason, .. } = &**invalid;

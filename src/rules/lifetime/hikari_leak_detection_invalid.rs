@@ -35,7 +35,7 @@ impl crate::rules::Rule for Rule {
 }
 
 fn check(pool: &Pool) -> Option<Diagnostic> {
-    let threshold_setting = pool.leak_detection_threshold.as_ref()?;
+    let threshold_setting = &*pool.leak_detection_threshold()?;
     let threshold = millis(threshold_setting).filter(|_| threshold_setting.is_explicit())?;
     let life = hikari::effective(pool).max_lifetime_ms.unwrap_or(0);
     let reason = if threshold == 0 {

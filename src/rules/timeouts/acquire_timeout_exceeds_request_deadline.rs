@@ -137,7 +137,7 @@ fn help(pool: &Pool, deadline: Duration, share: f64) -> String {
     }
     let ms = ms as u64;
     let validation = if hikari {
-        with_validation_below(ms, pool.validation_timeout.as_ref())
+        with_validation_below(ms, pool.validation_timeout().as_deref())
     } else {
         String::new()
     };

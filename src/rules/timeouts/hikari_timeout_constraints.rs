@@ -38,9 +38,9 @@ impl crate::rules::Rule for Rule {
                 "connection-timeout",
                 true,
             ));
-            if let Some(validation) = &pool.validation_timeout {
-                out.extend(below_floor(pool, validation, "validation-timeout", false));
-                out.extend(validation_not_below_connection(pool, validation));
+            if let Some(validation) = pool.validation_timeout() {
+                out.extend(below_floor(pool, &validation, "validation-timeout", false));
+                out.extend(validation_not_below_connection(pool, &validation));
             }
         }
     }
@@ -76,7 +76,7 @@ fn below_floor(
 fn floor_help(pool: &Pool, property: &str) -> String {
     if property == "connection-timeout" {
         let c = PLAUSIBLE_MILLIS_FLOOR;
-        let validation = with_validation_below(c, pool.validation_timeout.as_ref());
+        let validation = with_validation_below(c, pool.validation_timeout().as_deref());
         return format!(
             "set connection-timeout to at least 250 (milliseconds), e.g. {c}{validation}"
         );
