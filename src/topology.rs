@@ -1188,6 +1188,12 @@ fn overlay(base: &mut crate::model::Pool, env: &crate::model::Pool) {
             *base = env.clone();
         }
     }
+    /// A setting held only when written (HikariCP's `validationTimeout`, …).
+    fn take_written<T: Clone>(base: &mut Option<Box<Setting<T>>>, env: &Option<Box<Setting<T>>>) {
+        if env.as_ref().is_some_and(|env| env.is_explicit()) {
+            base.clone_from(env);
+        }
+    }
     take(&mut base.max, &env.max);
     take(&mut base.min, &env.min);
     // HikariCP's minimum-idle defaults to maximum-pool-size: follow a new maximum.
@@ -1201,6 +1207,15 @@ fn overlay(base: &mut crate::model::Pool, env: &crate::model::Pool) {
     take(&mut base.idle_timeout, &env.idle_timeout);
     take(&mut base.max_lifetime, &env.max_lifetime);
     take(&mut base.keepalive, &env.keepalive);
+    take_written(
+        &mut base.validation_timeout_written,
+        &env.validation_timeout_written,
+    );
+    take_written(
+        &mut base.leak_detection_threshold_written,
+        &env.leak_detection_threshold_written,
+    );
+    take_written(&mut base.auto_commit, &env.auto_commit);
     // A URL the environment writes replaces the file's, also when it is not read (a
     // value the files do not give): the file's parameters are not what runs.
     let settings = &env.class_settings;

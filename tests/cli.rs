@@ -3560,6 +3560,44 @@ fn deployment_environment_overrides_the_pool_of_the_application_config() {
     assert!(!String::from_utf8_lossy(&output.stdout).contains("Env-Secret-Value-1"));
 }
 
+/// HikariCP's validation-timeout and leak-detection-threshold the deployment sets
+/// override the application file's too: its pool is not judged on HikariCP's default
+/// validation-timeout (5000 ms) when the deployment runs it with 100 ms.
+#[test]
+fn deployment_environment_overrides_the_rarer_hikari_settings_too() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let write = |rel: &str, text: &str| write_file(dir.path(), rel, text);
+    write("app/application.yml", "spring:\n  datasource:\n    url: jdbc:postgresql://db:5432/x?socketTimeout=30\n    hikari:\n      maximum-pool-size: 5\n      connection-timeout: 1000\n");
+    write(
+        "deploy/app.yaml",
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app\nspec:\n  replicas: 2\n  template:\n    spec:\n      containers:\n        - name: app\n          env:\n            - name: SPRING_DATASOURCE_HIKARI_VALIDATIONTIMEOUT\n              value: \"100\"\n            - name: SPRING_DATASOURCE_HIKARI_LEAKDETECTIONTHRESHOLD\n              value: \"500\"\n",
+    );
+    write(
+        "poollint.toml",
+        "[[database]]\nname = \"db\"\nmax-connections = 100\n\n[[service]]\nname = \"app\"\nconfig = [\"app/application.yml\"]\ndeployment = \"deploy/app.yaml\"\nconnects-to = \"db\"\n",
+    );
+    let output = poollint()
+        .args(["check", "-f", "concise"])
+        .arg(dir.path())
+        .output()
+        .expect("run");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        stdout.contains(
+            "deploy/app.yaml:13:23: error[hikari-timeout-constraints] validation-timeout is 100 ms"
+        ),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("deploy/app.yaml:15:23: warning[hikari-leak-detection-invalid]"),
+        "{stdout}"
+    );
+    assert!(
+        !stdout.contains("(HikariCP default) but connection-timeout is 1000 ms"),
+        "the file's pool was judged on the default the deployment overrides:\n{stdout}"
+    );
+}
+
 #[test]
 fn a_literal_password_beside_an_env_reference_is_reported_on_its_own_text() {
     // `$(DB_HOST)` is expanded, as the kubelet does; the password after it is still
