@@ -1216,6 +1216,13 @@ fn overlay(base: &mut crate::model::Pool, env: &crate::model::Pool) {
         &env.leak_detection_threshold_written,
     );
     take_written(&mut base.auto_commit, &env.auto_commit);
+    // Spring binds a map property key by key across its sources: a driver property
+    // the environment sets wins over the file's, and the file's others stay.
+    for (name, setting) in env.driver_properties.iter() {
+        if setting.is_explicit() {
+            base.driver_properties.insert(name.clone(), setting.clone());
+        }
+    }
     // A URL the environment writes replaces the file's, also when it is not read (a
     // value the files do not give): the file's parameters are not what runs.
     let settings = &env.class_settings;

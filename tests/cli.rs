@@ -3598,6 +3598,55 @@ fn deployment_environment_overrides_the_rarer_hikari_settings_too() {
     );
 }
 
+/// A driver property the deployment sets joins the application file's, as Spring binds
+/// `data-source-properties` key by key: the file's pool has the socket timeout the
+/// deployment gives it.
+#[test]
+fn a_driver_property_the_deployment_sets_joins_the_file_pools() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let write = |rel: &str, text: &str| write_file(dir.path(), rel, text);
+    write("app/application.yml", "spring:\n  datasource:\n    url: jdbc:postgresql://db:5432/x\n    hikari:\n      maximum-pool-size: 5\n      data-source-properties:\n        ApplicationName: app\n");
+    write(
+        "deploy/app.yaml",
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app\nspec:\n  replicas: 2\n  template:\n    spec:\n      containers:\n        - name: app\n          env:\n            - name: SPRING_DATASOURCE_HIKARI_DATASOURCEPROPERTIES_SOCKETTIMEOUT\n              value: \"30\"\n",
+    );
+    write(
+        "poollint.toml",
+        "[[database]]\nname = \"db\"\nmax-connections = 100\n\n[[service]]\nname = \"app\"\nconfig = [\"app/application.yml\"]\ndeployment = \"deploy/app.yaml\"\nconnects-to = \"db\"\n",
+    );
+    poollint()
+        .args([
+            "check",
+            "-f",
+            "concise",
+            "--select",
+            "driver-socket-timeout-missing",
+        ])
+        .arg(dir.path())
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("driver-socket-timeout-missing").not());
+    // Without the deployment, the file's pool has none.
+    std::fs::remove_file(dir.path().join("deploy/app.yaml")).expect("remove");
+    write(
+        "poollint.toml",
+        "[[database]]\nname = \"db\"\nmax-connections = 100\n\n[[service]]\nname = \"app\"\nconfig = [\"app/application.yml\"]\nconnects-to = \"db\"\n",
+    );
+    poollint()
+        .args([
+            "check",
+            "-f",
+            "concise",
+            "--select",
+            "driver-socket-timeout-missing",
+        ])
+        .arg(dir.path())
+        .assert()
+        .stdout(predicate::str::contains(
+            "app/application.yml:3:10: warning[driver-socket-timeout-missing]",
+        ));
+}
+
 #[test]
 fn a_literal_password_beside_an_env_reference_is_reported_on_its_own_text() {
     // `$(DB_HOST)` is expanded, as the kubelet does; the password after it is still
