@@ -11,7 +11,8 @@ use crate::manifest::topology::{
     Declared, DeclaredDatabase, DeclaredPooler, DeclaredService, DeclaredTopology,
 };
 use crate::model::{
-    Database, Engine, Load, Location, Model, MountedFile, Origin, Pooler, Service, Setting, Val,
+    ClassSettings, Database, Engine, Load, Location, Model, MountedFile, Origin, Pooler, Service,
+    Setting, Val,
 };
 use crate::source::{FileId, SourceMap, Span};
 
@@ -1216,6 +1217,16 @@ fn overlay(base: &mut crate::model::Pool, env: &crate::model::Pool) {
         &env.leak_detection_threshold_written,
     );
     take_written(&mut base.auto_commit, &env.auto_commit);
+    let (theirs, mut classes) = (&*env.class_settings, (*base.class_settings).clone());
+    take_written(&mut classes.driver_class_name, &theirs.driver_class_name);
+    take_written(
+        &mut classes.data_source_class_name,
+        &theirs.data_source_class_name,
+    );
+    take_written(&mut classes.jdbc_url, &theirs.jdbc_url);
+    take_written(&mut classes.jndi_name, &theirs.jndi_name);
+    take_written(&mut classes.url, &theirs.url);
+    base.class_settings = ClassSettings::new(classes);
     // Spring binds a map property key by key across its sources: a driver property
     // the environment sets wins over the file's, and the file's others stay.
     for (name, setting) in env.driver_properties.iter() {

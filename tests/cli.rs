@@ -3647,6 +3647,30 @@ fn a_driver_property_the_deployment_sets_joins_the_file_pools() {
         ));
 }
 
+/// A data source class the deployment sets meets the application file's jdbc-url in
+/// one pool, as HikariCP receives both: the conflict is found where the class is set.
+#[test]
+fn a_data_source_class_the_deployment_sets_conflicts_with_the_files_jdbc_url() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let write = |rel: &str, text: &str| write_file(dir.path(), rel, text);
+    write("app/application.yml", "spring:\n  datasource:\n    hikari:\n      jdbc-url: jdbc:postgresql://db:5432/x?socketTimeout=30\n      maximum-pool-size: 5\n");
+    write(
+        "deploy/app.yaml",
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app\nspec:\n  replicas: 2\n  template:\n    spec:\n      containers:\n        - name: app\n          env:\n            - name: SPRING_DATASOURCE_HIKARI_DATASOURCECLASSNAME\n              value: org.postgresql.ds.PGSimpleDataSource\n",
+    );
+    write(
+        "poollint.toml",
+        "[[database]]\nname = \"db\"\nmax-connections = 100\n\n[[service]]\nname = \"app\"\nconfig = [\"app/application.yml\"]\ndeployment = \"deploy/app.yaml\"\nconnects-to = \"db\"\n",
+    );
+    poollint()
+        .args(["check", "-f", "concise"])
+        .arg(dir.path())
+        .assert()
+        .stdout(predicate::str::contains(
+            "deploy/app.yaml:13:22: warning[hikari-datasource-class-conflict]",
+        ));
+}
+
 #[test]
 fn a_literal_password_beside_an_env_reference_is_reported_on_its_own_text() {
     // `$(DB_HOST)` is expanded, as the kubelet does; the password after it is still
