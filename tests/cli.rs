@@ -3560,21 +3560,44 @@ fn deployment_environment_overrides_the_pool_of_the_application_config() {
     assert!(!String::from_utf8_lossy(&output.stdout).contains("Env-Secret-Value-1"));
 }
 
+/// The manifest linking `app/application.yml` to the deployment `deploy/app.yaml`,
+/// connecting to `db`; without `deployment` when `deployed` is false.
+fn linked_manifest(deployed: bool) -> String {
+    let deployment = if deployed {
+        "deployment = \"deploy/app.yaml\"\n"
+    } else {
+        ""
+    };
+    format!("[[database]]\nname = \"db\"\nmax-connections = 100\n\n[[service]]\nname = \"app\"\nconfig = [\"app/application.yml\"]\n{deployment}connects-to = \"db\"\n")
+}
+
+/// A tree of `application` as `app/application.yml`, and a Deployment of 2 replicas
+/// whose container sets `env` (name and value each; the first variable's value is on
+/// line 13, column 23 for a quoted value) that the manifest links to it.
+fn linked_deployment(application: &str, env: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let variables: String = env
+        .iter()
+        .map(|(name, value)| format!("            - name: {name}\n              value: {value}\n"))
+        .collect();
+    let deployment = format!("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app\nspec:\n  replicas: 2\n  template:\n    spec:\n      containers:\n        - name: app\n          env:\n{variables}");
+    write_file(dir.path(), "app/application.yml", application);
+    write_file(dir.path(), "deploy/app.yaml", &deployment);
+    write_file(dir.path(), "poollint.toml", &linked_manifest(true));
+    dir
+}
+
 /// HikariCP's validation-timeout and leak-detection-threshold the deployment sets
 /// override the application file's too: its pool is not judged on HikariCP's default
 /// validation-timeout (5000 ms) when the deployment runs it with 100 ms.
 #[test]
 fn deployment_environment_overrides_the_rarer_hikari_settings_too() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let write = |rel: &str, text: &str| write_file(dir.path(), rel, text);
-    write("app/application.yml", "spring:\n  datasource:\n    url: jdbc:postgresql://db:5432/x?socketTimeout=30\n    hikari:\n      maximum-pool-size: 5\n      connection-timeout: 1000\n");
-    write(
-        "deploy/app.yaml",
-        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app\nspec:\n  replicas: 2\n  template:\n    spec:\n      containers:\n        - name: app\n          env:\n            - name: SPRING_DATASOURCE_HIKARI_VALIDATIONTIMEOUT\n              value: \"100\"\n            - name: SPRING_DATASOURCE_HIKARI_LEAKDETECTIONTHRESHOLD\n              value: \"500\"\n",
-    );
-    write(
-        "poollint.toml",
-        "[[database]]\nname = \"db\"\nmax-connections = 100\n\n[[service]]\nname = \"app\"\nconfig = [\"app/application.yml\"]\ndeployment = \"deploy/app.yaml\"\nconnects-to = \"db\"\n",
+    let dir = linked_deployment(
+        "spring:\n  datasource:\n    url: jdbc:postgresql://db:5432/x?socketTimeout=30\n    hikari:\n      maximum-pool-size: 5\n      connection-timeout: 1000\n",
+        &[
+            ("SPRING_DATASOURCE_HIKARI_VALIDATIONTIMEOUT", "\"100\""),
+            ("SPRING_DATASOURCE_HIKARI_LEAKDETECTIONTHRESHOLD", "\"500\""),
+        ],
     );
     let output = poollint()
         .args(["check", "-f", "concise"])
@@ -3603,64 +3626,46 @@ fn deployment_environment_overrides_the_rarer_hikari_settings_too() {
 /// deployment gives it.
 #[test]
 fn a_driver_property_the_deployment_sets_joins_the_file_pools() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let write = |rel: &str, text: &str| write_file(dir.path(), rel, text);
-    write("app/application.yml", "spring:\n  datasource:\n    url: jdbc:postgresql://db:5432/x\n    hikari:\n      maximum-pool-size: 5\n      data-source-properties:\n        ApplicationName: app\n");
-    write(
-        "deploy/app.yaml",
-        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app\nspec:\n  replicas: 2\n  template:\n    spec:\n      containers:\n        - name: app\n          env:\n            - name: SPRING_DATASOURCE_HIKARI_DATASOURCEPROPERTIES_SOCKETTIMEOUT\n              value: \"30\"\n",
+    let dir = linked_deployment(
+        "spring:\n  datasource:\n    url: jdbc:postgresql://db:5432/x\n    hikari:\n      maximum-pool-size: 5\n      data-source-properties:\n        ApplicationName: app\n",
+        &[(
+            "SPRING_DATASOURCE_HIKARI_DATASOURCEPROPERTIES_SOCKETTIMEOUT",
+            "\"30\"",
+        )],
     );
-    write(
-        "poollint.toml",
-        "[[database]]\nname = \"db\"\nmax-connections = 100\n\n[[service]]\nname = \"app\"\nconfig = [\"app/application.yml\"]\ndeployment = \"deploy/app.yaml\"\nconnects-to = \"db\"\n",
-    );
-    poollint()
-        .args([
-            "check",
-            "-f",
-            "concise",
-            "--select",
-            "driver-socket-timeout-missing",
-        ])
-        .arg(dir.path())
-        .assert()
+    let socket_timeout_findings = || {
+        poollint()
+            .args([
+                "check",
+                "-f",
+                "concise",
+                "--select",
+                "driver-socket-timeout-missing",
+            ])
+            .arg(dir.path())
+            .assert()
+    };
+    socket_timeout_findings()
         .code(0)
         .stdout(predicate::str::contains("driver-socket-timeout-missing").not());
     // Without the deployment, the file's pool has none.
     std::fs::remove_file(dir.path().join("deploy/app.yaml")).expect("remove");
-    write(
-        "poollint.toml",
-        "[[database]]\nname = \"db\"\nmax-connections = 100\n\n[[service]]\nname = \"app\"\nconfig = [\"app/application.yml\"]\nconnects-to = \"db\"\n",
-    );
-    poollint()
-        .args([
-            "check",
-            "-f",
-            "concise",
-            "--select",
-            "driver-socket-timeout-missing",
-        ])
-        .arg(dir.path())
-        .assert()
-        .stdout(predicate::str::contains(
-            "app/application.yml:3:10: warning[driver-socket-timeout-missing]",
-        ));
+    write_file(dir.path(), "poollint.toml", &linked_manifest(false));
+    socket_timeout_findings().stdout(predicate::str::contains(
+        "app/application.yml:3:10: warning[driver-socket-timeout-missing]",
+    ));
 }
 
 /// A data source class the deployment sets meets the application file's jdbc-url in
 /// one pool, as HikariCP receives both: the conflict is found where the class is set.
 #[test]
 fn a_data_source_class_the_deployment_sets_conflicts_with_the_files_jdbc_url() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let write = |rel: &str, text: &str| write_file(dir.path(), rel, text);
-    write("app/application.yml", "spring:\n  datasource:\n    hikari:\n      jdbc-url: jdbc:postgresql://db:5432/x?socketTimeout=30\n      maximum-pool-size: 5\n");
-    write(
-        "deploy/app.yaml",
-        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app\nspec:\n  replicas: 2\n  template:\n    spec:\n      containers:\n        - name: app\n          env:\n            - name: SPRING_DATASOURCE_HIKARI_DATASOURCECLASSNAME\n              value: org.postgresql.ds.PGSimpleDataSource\n",
-    );
-    write(
-        "poollint.toml",
-        "[[database]]\nname = \"db\"\nmax-connections = 100\n\n[[service]]\nname = \"app\"\nconfig = [\"app/application.yml\"]\ndeployment = \"deploy/app.yaml\"\nconnects-to = \"db\"\n",
+    let dir = linked_deployment(
+        "spring:\n  datasource:\n    hikari:\n      jdbc-url: jdbc:postgresql://db:5432/x?socketTimeout=30\n      maximum-pool-size: 5\n",
+        &[(
+            "SPRING_DATASOURCE_HIKARI_DATASOURCECLASSNAME",
+            "org.postgresql.ds.PGSimpleDataSource",
+        )],
     );
     poollint()
         .args(["check", "-f", "concise"])
