@@ -1236,8 +1236,7 @@ fn overlay(base: &mut crate::model::Pool, env: &crate::model::Pool) {
     }
     // A URL the environment writes replaces the file's, also when it is not read (a
     // value the files do not give): the file's parameters are not what runs.
-    let settings = &env.class_settings;
-    let url_written = [&settings.jdbc_url, &settings.url]
+    let url_written = [&theirs.jdbc_url, &theirs.url]
         .into_iter()
         .flatten()
         .any(|url| url.is_explicit());
