@@ -1234,6 +1234,12 @@ fn overlay(base: &mut crate::model::Pool, env: &crate::model::Pool) {
             base.driver_properties.insert(name.clone(), setting.clone());
         }
     }
+    // HikariCP runs one init script: the environment's replaces the file's, and the
+    // file's session settings are gone even when the environment's sets none.
+    if env.init_sql_written {
+        base.session_variables.clone_from(&env.session_variables);
+        base.init_sql_written = true;
+    }
     // A URL the environment writes replaces the file's, also when it is not read (a
     // value the files do not give): the file's parameters are not what runs.
     let url_written = [&theirs.jdbc_url, &theirs.url]

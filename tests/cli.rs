@@ -3676,6 +3676,51 @@ fn a_data_source_class_the_deployment_sets_conflicts_with_the_files_jdbc_url() {
         ));
 }
 
+/// HikariCP runs one `connection-init-sql`: the deployment's replaces the application
+/// file's. The file's `SET statement_timeout` no longer runs when the deployment's
+/// script sets something else, and the deployment's counts when the file has none.
+#[test]
+fn the_deployments_init_sql_replaces_the_files() {
+    let application = |init_sql: &str| {
+        format!("spring:\n  datasource:\n    url: jdbc:postgresql://db:5432/x?socketTimeout=30\n    hikari:\n      maximum-pool-size: 5\n{init_sql}")
+    };
+    let statement_timeout_findings = |application: &str, script: &str| {
+        let dir = linked_deployment(
+            application,
+            &[("SPRING_DATASOURCE_HIKARI_CONNECTIONINITSQL", script)],
+        );
+        write_file(dir.path(), "db/postgresql.conf", "max_connections = 100\n");
+        let manifest = linked_manifest(true).replace(
+            "max-connections = 100\n",
+            "engine = \"postgresql\"\nconfig = \"db/postgresql.conf\"\n",
+        );
+        write_file(dir.path(), "poollint.toml", &manifest);
+        let output = poollint()
+            .args([
+                "check",
+                "-f",
+                "concise",
+                "--select",
+                "statement-timeout-missing",
+            ])
+            .arg(dir.path())
+            .output()
+            .expect("run");
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    };
+    let file_sets_it = application("      connection-init-sql: SET statement_timeout = 5000\n");
+    let found = statement_timeout_findings(&file_sets_it, "\"SET search_path TO app\"");
+    assert!(
+        found.contains("db/postgresql.conf:1:1: warning[statement-timeout-missing]"),
+        "the file's script was kept beside the deployment's:\n{found}"
+    );
+    let found = statement_timeout_findings(&application(""), "\"SET statement_timeout = 5000\"");
+    assert!(
+        !found.contains("statement-timeout-missing"),
+        "the deployment's script was not applied:\n{found}"
+    );
+}
+
 #[test]
 fn a_literal_password_beside_an_env_reference_is_reported_on_its_own_text() {
     // `$(DB_HOST)` is expanded, as the kubelet does; the password after it is still

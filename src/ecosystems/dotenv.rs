@@ -442,6 +442,7 @@ fn prisma_url_pool(
         ))),
         driver_properties: NamedSettings::new(),
         session_variables: NamedSettings::new(),
+        init_sql_written: false,
         class_settings: ClassSettings::default(),
         url_variables: None,
     }

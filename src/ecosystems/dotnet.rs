@@ -189,6 +189,7 @@ fn unknown_string(key: &str, at: Location, provider: Option<Library>, reason: &s
         connection: None,
         driver_properties: NamedSettings::new(),
         session_variables: NamedSettings::new(),
+        init_sql_written: false,
         class_settings: ClassSettings::default(),
         url_variables: None,
     }
@@ -463,6 +464,7 @@ fn read_string(
         })),
         driver_properties: NamedSettings::new(),
         session_variables: NamedSettings::new(),
+        init_sql_written: false,
         class_settings: ClassSettings::default(),
         url_variables: None,
     })

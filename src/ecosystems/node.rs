@@ -973,6 +973,7 @@ impl<'a> JsonReader<'a> {
             connection: connection.map(Box::new),
             driver_properties,
             session_variables: NamedSettings::new(),
+            init_sql_written: false,
             class_settings: ClassSettings::default(),
             url_variables: None,
         })

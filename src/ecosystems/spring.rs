@@ -2437,6 +2437,7 @@ fn hikari_pool(app: &App, effective: &Effective, prefix: &str, framework: bool) 
             }),
         driver_properties: driver_properties(&r),
         session_variables: init_sql_variables(&r),
+        init_sql_written: r.text("connection-init-sql").is_some(),
         class_settings: ClassSettings::new(PoolClassSettings {
             driver_class_name: r
                 .text("driver-class-name")

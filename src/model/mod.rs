@@ -756,6 +756,10 @@ pub struct Pool {
     /// name (Rails `variables:`, HikariCP `connection-init-sql: SET …`): they count as
     /// the application's own timeouts (rules-catalogue TO05).
     pub session_variables: NamedSettings,
+    /// Whether a script the config writes gives `session_variables` (HikariCP
+    /// `connection-init-sql`), also one that sets nothing: a deployment's script then
+    /// replaces the file's whole, and what the file's set is gone.
+    pub init_sql_written: bool,
     /// HikariCP `driverClassName`, `dataSourceClassName`, `jdbcUrl`, JNDI name, as set.
     pub class_settings: ClassSettings,
     /// The deployment variables whose value, when the service's deployment sets one,
