@@ -611,15 +611,16 @@ fn pooler_database(settings: &SettingBuilder, pair: &Pair, params: &[Pair]) -> P
     PoolerDatabase {
         name: pair.key.clone(),
         location: pair.key_location(),
-        pool_size: param(params, "pool_size").map(|p| settings.parsed(p, entry_count)),
+        pool_size: param(params, "pool_size").map(|p| Box::new(settings.parsed(p, entry_count))),
         // `reserve_pool` is the older spelling PgBouncer still accepts [PGB-LOADER].
         reserve_pool_size: param_of(params, &["reserve_pool_size", "reserve_pool"])
-            .map(|p| settings.parsed(p, entry_count)),
-        pool_mode: param(params, "pool_mode").map(|p| lookup(settings, p, parse_pool_mode)),
+            .map(|p| Box::new(settings.parsed(p, entry_count))),
+        pool_mode: param(params, "pool_mode")
+            .map(|p| Box::new(lookup(settings, p, parse_pool_mode))),
         max_db_connections: param(params, "max_db_connections")
-            .map(|p| settings.parsed(p, entry_count)),
+            .map(|p| Box::new(settings.parsed(p, entry_count))),
         max_db_client_connections: param(params, "max_db_client_connections")
-            .map(|p| settings.parsed(p, entry_count)),
+            .map(|p| Box::new(settings.parsed(p, entry_count))),
         forced_user: param(params, "user")
             .map(|p| p.value.clone())
             .filter(|u| !u.is_empty()),
@@ -868,12 +869,14 @@ mod tests {
     fn lookup_values_match_in_any_case() {
         let (model, _) = read("[databases]\napp = host=db pool_mode=Statement\n[pgbouncer]\npool_mode = Transaction\nauth_type = TRUST\n");
         let pooler = &model.poolers[0];
-        let value =
-            |s: &Option<crate::model::Setting<String>>| s.as_ref().and_then(|s| s.get()).cloned();
-        assert_eq!(value(&pooler.pool_mode).as_deref(), Some("transaction"));
-        assert_eq!(value(&pooler.auth_type).as_deref(), Some("trust"));
+        let value = |s: Option<&crate::model::Setting<String>>| s.and_then(|s| s.get()).cloned();
         assert_eq!(
-            value(&pooler.databases[0].pool_mode).as_deref(),
+            value(pooler.pool_mode.as_ref()).as_deref(),
+            Some("transaction")
+        );
+        assert_eq!(value(pooler.auth_type.as_ref()).as_deref(), Some("trust"));
+        assert_eq!(
+            value(pooler.databases[0].pool_mode.as_deref()).as_deref(),
             Some("statement")
         );
     }

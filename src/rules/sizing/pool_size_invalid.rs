@@ -70,7 +70,7 @@ impl crate::rules::Rule for Rule {
             let entries = pooler
                 .databases
                 .iter()
-                .flat_map(|d| [d.pool_size.as_ref(), d.max_db_connections.as_ref()]);
+                .flat_map(|d| [d.pool_size.as_deref(), d.max_db_connections.as_deref()]);
             let users = pooler.users.iter().map(|u| u.max_user_connections.as_ref());
             for setting in global
                 .into_iter()

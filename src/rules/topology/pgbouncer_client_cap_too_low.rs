@@ -147,7 +147,7 @@ fn database_cap(pooler: &Pooler) -> Option<(&Setting<i64>, Cap)> {
     }
     let own = entry
         .max_db_client_connections
-        .as_ref()
+        .as_deref()
         .filter(|s| s.get().is_some_and(|&v| v > 0));
     let setting = own.or(pooler.max_db_client_connections.as_ref())?;
     setting
