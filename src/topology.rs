@@ -11,8 +11,8 @@ use crate::manifest::topology::{
     Declared, DeclaredDatabase, DeclaredPooler, DeclaredService, DeclaredTopology,
 };
 use crate::model::{
-    ClassSettings, Database, Engine, Load, Location, Model, MountedFile, Origin, Pooler, Service,
-    Setting, Val,
+    ClassSettings, Database, Engine, JpaFacts, Load, Location, Model, MountedFile, Origin, Pooler,
+    Service, Setting, Val,
 };
 use crate::source::{FileId, SourceMap, Span};
 
@@ -1252,7 +1252,8 @@ fn overlay(base: &mut crate::model::Pool, env: &crate::model::Pool) {
 }
 
 /// One service from the services read from its config files, plus the deployment's.
-fn combine(name: &str, parts: Vec<Service>, deployed: Option<Service>) -> Service {
+fn combine(name: &str, parts: Vec<Service>, mut deployed: Option<Service>) -> Service {
+    let deployed_jpa = deployed.as_mut().and_then(|d| d.jpa.take());
     let mut parts = parts.into_iter().chain(deployed);
     let mut service = parts.next().unwrap_or_else(|| {
         Service::new(String::new(), crate::model::Ecosystem::Spring, Vec::new())
@@ -1274,8 +1275,26 @@ fn combine(name: &str, parts: Vec<Service>, deployed: Option<Service>) -> Servic
             service.deployment = part.deployment;
         }
     }
+    if let Some(deployed) = deployed_jpa {
+        service.jpa = Some(with_deployed_jpa(service.jpa.take(), deployed));
+    }
     service.name = name.to_owned();
     service
+}
+
+/// The application's JPA facts with the deployment's over them: its
+/// `spring.jpa.open-in-view` outranks the files', whose `spring.jpa` key stays where a
+/// missing setting is reported.
+fn with_deployed_jpa(files: Option<Box<JpaFacts>>, deployed: Box<JpaFacts>) -> Box<JpaFacts> {
+    match files {
+        Some(mut files) => {
+            if deployed.open_in_view.is_some() {
+                files.open_in_view = deployed.open_in_view;
+            }
+            files
+        }
+        None => deployed,
+    }
 }
 
 fn apply_declared(service: &mut Service, declared: &DeclaredService, manifest: FileId) {

@@ -3721,6 +3721,34 @@ fn the_deployments_init_sql_replaces_the_files() {
     );
 }
 
+/// `spring.jpa.open-in-view` the deployment sets outranks the application file's, in
+/// the legacy form of the name (`SPRING_JPA_OPEN_IN_VIEW`) too, as Spring Boot binds it.
+#[test]
+fn the_deployments_open_in_view_outranks_the_files() {
+    let open_in_view_findings = |in_file: &str, in_deployment: &str| {
+        let dir = linked_deployment(
+            &format!("spring:\n  datasource:\n    url: jdbc:postgresql://db:5432/x?socketTimeout=30\n  jpa:\n    open-in-view: {in_file}\n"),
+            &[("SPRING_JPA_OPEN_IN_VIEW", in_deployment)],
+        );
+        let output = poollint()
+            .args(["check", "-f", "concise", "--select", "open-session-in-view"])
+            .arg(dir.path())
+            .output()
+            .expect("run");
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    };
+    let found = open_in_view_findings("true", "\"false\"");
+    assert!(
+        !found.contains("open-session-in-view"),
+        "the file's open-in-view won over the deployment's:\n{found}"
+    );
+    let found = open_in_view_findings("false", "\"true\"");
+    assert!(
+        found.contains("deploy/app.yaml:13:23: warning[open-session-in-view]"),
+        "the deployment's open-in-view was not read:\n{found}"
+    );
+}
+
 #[test]
 fn a_literal_password_beside_an_env_reference_is_reported_on_its_own_text() {
     // `$(DB_HOST)` is expanded, as the kubelet does; the password after it is still

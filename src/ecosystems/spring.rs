@@ -3125,22 +3125,31 @@ fn environment_key(name: &str) -> Option<Vec<String>> {
         .filter(|p| !p.is_empty())
         .map(str::to_ascii_lowercase)
         .collect();
-    join_legacy_hikari_property(&mut parts);
+    join_legacy_property(&mut parts);
     Some(parts)
 }
 
 /// Spring Boot also binds the legacy form, where each `-` of a property became `_`:
-/// `SPRING_DATASOURCE_HIKARI_MAXIMUM_POOL_SIZE` is `maximum-pool-size` [SB-ENVMAP].
-/// The longest run of words after `hikari` that names a HikariCP property is one key.
-fn join_legacy_hikari_property(parts: &mut Vec<String>) {
-    const PREFIX: [&str; 3] = ["spring", "datasource", "hikari"];
-    if parts.len() < 5 || !parts.iter().zip(PREFIX).all(|(p, q)| p == q) {
+/// `SPRING_DATASOURCE_HIKARI_MAXIMUM_POOL_SIZE` is `maximum-pool-size`, and
+/// `SPRING_JPA_OPEN_IN_VIEW` is `spring.jpa.open-in-view` [SB-ENVMAP]. The longest run
+/// of words after the prefix that names a property poollint reads is one key.
+fn join_legacy_property(parts: &mut Vec<String>) {
+    join_legacy_words(parts, &["spring", "datasource", "hikari"], |joined| {
+        hikari::property_for(joined).is_some()
+    });
+    join_legacy_words(parts, &["spring", "jpa"], |joined| joined == "openinview");
+}
+
+/// [`join_legacy_property`] for the properties under `prefix` that `is_property` knows
+/// (by their words joined).
+fn join_legacy_words(parts: &mut Vec<String>, prefix: &[&str], is_property: impl Fn(&str) -> bool) {
+    if parts.len() < prefix.len() + 2 || !parts.iter().zip(prefix).all(|(p, q)| p == q) {
         return;
     }
-    let rest = parts.split_off(PREFIX.len());
+    let rest = parts.split_off(prefix.len());
     let known = (2..=rest.len()).rev().find(|&n| {
         let joined: String = rest.iter().take(n).map(String::as_str).collect();
-        hikari::property_for(&joined).is_some()
+        is_property(&joined)
     });
     match known {
         Some(n) => {
@@ -3155,6 +3164,37 @@ fn join_legacy_hikari_property(parts: &mut Vec<String>) {
 /// over nothing else), for a workload named `scope`. Environment variables win over
 /// every file, as in Spring Boot.
 pub fn model_from_environment(scope: &str, vars: &[crate::model::EnvVar]) -> Model {
+    let app = environment_app(scope, vars);
+    if app.leaves.is_empty() {
+        return Model::default();
+    }
+    let mut model = Model::default();
+    let effective = Effective::for_profile(&app, &[], None);
+    model
+        .pools
+        .extend(pools_of(&app, &effective).into_iter().map(Box::new));
+    entries_and_secrets(app, &mut model);
+    model
+}
+
+/// The JPA facts `vars` give (`SPRING_JPA_OPEN_IN_VIEW`, or `spring.jpa` in
+/// `SPRING_APPLICATION_JSON`), which outrank the application files'. None when no
+/// variable sets a `spring.jpa` property.
+pub fn jpa_from_environment(scope: &str, vars: &[crate::model::EnvVar]) -> Option<JpaFacts> {
+    let sets_jpa = |var: &crate::model::EnvVar| {
+        var.name == "SPRING_APPLICATION_JSON"
+            || environment_key(&var.name)
+                .is_some_and(|parts| parts.get(..2).is_some_and(|p| p == ["spring", "jpa"]))
+    };
+    if !vars.iter().any(sets_jpa) {
+        return None;
+    }
+    jpa_facts(&environment_app(scope, vars))
+}
+
+/// The application `vars` alone make: each variable Spring Boot binds a leaf, ranked
+/// above every file's, for a workload named `scope`.
+fn environment_app(scope: &str, vars: &[crate::model::EnvVar]) -> App {
     let mut app = App::empty(scope.into());
     for (order, var) in vars.iter().enumerate() {
         if var.name == "SPRING_APPLICATION_JSON" {
@@ -3193,16 +3233,7 @@ pub fn model_from_environment(scope: &str, vars: &[crate::model::EnvVar]) -> Mod
             dashed: false,
         });
     }
-    if app.leaves.is_empty() {
-        return Model::default();
-    }
-    let mut model = Model::default();
-    let effective = Effective::for_profile(&app, &[], None);
-    model
-        .pools
-        .extend(pools_of(&app, &effective).into_iter().map(Box::new));
-    entries_and_secrets(app, &mut model);
-    model
+    app
 }
 
 /// The properties of `SPRING_APPLICATION_JSON` (inline JSON, flattened as YAML is),
