@@ -1234,6 +1234,20 @@ fn overlay(base: &mut crate::model::Pool, env: &crate::model::Pool) {
             base.driver_properties.insert(name.clone(), setting.clone());
         }
     }
+    // Spring binds HikariCP's own `username` onto the data source after
+    // `spring.datasource.username`: a deployment's `SPRING_DATASOURCE_USERNAME` does not
+    // replace the file's `spring.datasource.hikari.username`, while any other does.
+    let is_framework =
+        |u: &Setting<String>| u.origin.key() == Some(crate::ecosystems::spring::SPRING_USERNAME);
+    if let Some(user) = env.username_written.as_deref().filter(|u| u.is_explicit()) {
+        let files_own = base
+            .username_written
+            .as_deref()
+            .is_some_and(|u| !is_framework(u));
+        if !(files_own && is_framework(user)) {
+            base.username_written = Some(Box::new(user.clone()));
+        }
+    }
     // HikariCP runs one init script: the environment's replaces the file's, and the
     // file's session settings are gone even when the environment's sets none.
     if env.init_sql_written {

@@ -3749,6 +3749,71 @@ fn the_deployments_open_in_view_outranks_the_files() {
     );
 }
 
+/// The user a Spring pool logs in as, with the deployment's variables over the file's
+/// keys as Spring binds them: the deployment's `SPRING_DATASOURCE_USERNAME` replaces
+/// the file's `spring.datasource.username` but not its HikariCP `username`, which Spring
+/// binds onto the data source last; a deployment URL without a user keeps the file's
+/// username. PgBouncer runs `webuser` in transaction mode, so the pool's
+/// `connection-init-sql` is reported exactly when it logs in as `webuser`.
+#[test]
+fn the_pool_logs_in_as_the_username_spring_binds_last() {
+    let runs_as_webuser = |username_key: &str, env: &[(&str, &str)]| {
+        let dir = linked_deployment(
+            &format!("spring:\n  datasource:\n    url: jdbc:postgresql://bouncer:6432/app?socketTimeout=30\n    {username_key}\n    hikari:\n      connection-init-sql: SET statement_timeout = 5000\n"),
+            env,
+        );
+        write_file(
+            dir.path(),
+            "bouncer/pgbouncer.ini",
+            "[databases]\napp = host=db dbname=app\n[users]\nwebuser = pool_mode=transaction\n[pgbouncer]\npool_mode = session\n",
+        );
+        let manifest = linked_manifest(true)
+            .replace("connects-to = \"db\"", "connects-to = \"bouncer\"")
+            .replace("[[service]]", "[[pooler]]\nname = \"bouncer\"\nkind = \"pgbouncer\"\nconfig = \"bouncer/pgbouncer.ini\"\nconnects-to = \"db\"\n\n[[service]]");
+        write_file(dir.path(), "poollint.toml", &manifest);
+        let output = poollint()
+            .args([
+                "check",
+                "-f",
+                "concise",
+                "--select",
+                "transaction-pooling-session-features",
+            ])
+            .arg(dir.path())
+            .output()
+            .expect("run");
+        String::from_utf8_lossy(&output.stdout).contains("transaction-pooling-session-features")
+    };
+    let url = "jdbc:postgresql://bouncer:6432/app?socketTimeout=30";
+    // Each case: (the file's username key, the deployment's variable, logs in as webuser).
+    let cases = [
+        (
+            "username: admin",
+            ("SPRING_DATASOURCE_USERNAME", "webuser"),
+            true,
+        ),
+        (
+            "username: webuser",
+            ("SPRING_DATASOURCE_USERNAME", "admin"),
+            false,
+        ),
+        (
+            "hikari.username: webuser",
+            ("SPRING_DATASOURCE_USERNAME", "admin"),
+            true,
+        ),
+        (
+            "hikari.username: webuser",
+            ("SPRING_DATASOURCE_HIKARI_USERNAME", "admin"),
+            false,
+        ),
+        ("username: webuser", ("SPRING_DATASOURCE_URL", url), true),
+    ];
+    for (key, env, expected) in cases {
+        assert_eq!(runs_as_webuser(key, &[env]), expected, "{key} with {env:?}");
+    }
+}
+
 #[test]
 fn a_literal_password_beside_an_env_reference_is_reported_on_its_own_text() {
     // `$(DB_HOST)` is expanded, as the kubelet does; the password after it is still

@@ -443,6 +443,7 @@ fn prisma_url_pool(
         driver_properties: NamedSettings::new(),
         session_variables: NamedSettings::new(),
         init_sql_written: false,
+        username_written: None,
         class_settings: ClassSettings::default(),
         url_variables: None,
     }

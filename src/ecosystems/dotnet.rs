@@ -190,6 +190,7 @@ fn unknown_string(key: &str, at: Location, provider: Option<Library>, reason: &s
         driver_properties: NamedSettings::new(),
         session_variables: NamedSettings::new(),
         init_sql_written: false,
+        username_written: None,
         class_settings: ClassSettings::default(),
         url_variables: None,
     }
@@ -465,6 +466,7 @@ fn read_string(
         driver_properties: NamedSettings::new(),
         session_variables: NamedSettings::new(),
         init_sql_written: false,
+        username_written: None,
         class_settings: ClassSettings::default(),
         url_variables: None,
     })

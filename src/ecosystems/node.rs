@@ -974,6 +974,7 @@ impl<'a> JsonReader<'a> {
             driver_properties,
             session_variables: NamedSettings::new(),
             init_sql_written: false,
+            username_written: None,
             class_settings: ClassSettings::default(),
             url_variables: None,
         })

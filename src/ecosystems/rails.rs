@@ -1176,6 +1176,7 @@ fn read_pool(
             .map(|node| variables(source, name, *node))
             .unwrap_or_default(),
         init_sql_written: false,
+        username_written: None,
         class_settings: ClassSettings::default(),
         // Only the environment that runs is merged with the process's variables: the
         // service's pools are that environment's (see `Service::environments`).

@@ -2431,13 +2431,11 @@ fn hikari_pool(app: &App, effective: &Effective, prefix: &str, framework: bool) 
         connection: url_setting
             .as_ref()
             .and_then(|s| connection_info(effective, s))
-            .map(|mut info| {
-                info.user = info.user.or_else(|| pool_user(&r, framework));
-                Box::new(info)
-            }),
+            .map(Box::new),
         driver_properties: driver_properties(&r),
         session_variables: init_sql_variables(&r),
         init_sql_written: r.text("connection-init-sql").is_some(),
+        username_written: pool_username(&r, framework).map(Box::new),
         class_settings: ClassSettings::new(PoolClassSettings {
             driver_class_name: r
                 .text("driver-class-name")
@@ -2463,15 +2461,17 @@ fn hikari_pool(app: &App, effective: &Effective, prefix: &str, framework: bool) 
 }
 
 /// The pool's `username`, else (for the framework pool) `spring.datasource.username`.
-fn pool_user(r: &PoolReader, framework: bool) -> Option<String> {
-    const SPRING_USERNAME: &str = "spring.datasource.username";
-    let user = r.text("username").or_else(|| {
+fn pool_username(r: &PoolReader, framework: bool) -> Option<Setting<String>> {
+    r.text("username").or_else(|| {
         framework
             .then(|| r.spring_text(SPRING_USERNAME, SPRING_USERNAME))
             .flatten()
-    })?;
-    user.get().filter(|u| !u.is_empty()).cloned()
+    })
 }
+
+/// Spring Boot's own username property, bound to `DataSourceProperties`: HikariCP's
+/// `username`, bound onto the data source after it, wins over it.
+pub const SPRING_USERNAME: &str = "spring.datasource.username";
 
 /// Parse the pool's URL with spans of every parameter inside the file.
 fn connection_info(effective: &Effective, url: &Setting<String>) -> Option<ConnectionInfo> {

@@ -635,18 +635,21 @@ impl Pool {
         }
     }
 
-    /// True for a pool with no maximum ([`UNBOUNDED_POOL`] from a library that means it:
-    /// Active Record, Npgsql, SqlClient): catalogue SZ03.
     /// The database and user the pool logs in as (each None when not known): what a
-    /// pooler's per-database and per-user settings are looked up by.
+    /// pooler's per-database and per-user settings are looked up by. The URL's user wins
+    /// over a `username` property, as PgJDBC reads the URL's parameters over the data
+    /// source's.
     pub fn login(&self) -> (Option<&str>, Option<&str>) {
         let connection = self.connection.as_ref();
-        (
-            connection.and_then(|c| c.database.as_deref()),
-            connection.and_then(|c| c.user.as_deref()),
-        )
+        let written = self.username_written.as_ref().and_then(|u| u.get());
+        let user = connection
+            .and_then(|c| c.user.as_deref())
+            .or(written.map(String::as_str).filter(|u| !u.is_empty()));
+        (connection.and_then(|c| c.database.as_deref()), user)
     }
 
+    /// True for a pool with no maximum ([`UNBOUNDED_POOL`] from a library that means it:
+    /// Active Record, Npgsql, SqlClient): catalogue SZ03.
     pub fn is_unbounded(&self) -> bool {
         match self.library {
             Library::ActiveRecord | Library::Prisma => self.max.get() == Some(&UNBOUNDED_POOL),
@@ -760,6 +763,10 @@ pub struct Pool {
     /// `connection-init-sql`), also one that sets nothing: a deployment's script then
     /// replaces the file's whole, and what the file's set is gone.
     pub init_sql_written: bool,
+    /// The user a Spring pool's `username` names (HikariCP's own property, else
+    /// `spring.datasource.username`), when written: the pool logs in as it when its URL
+    /// names no user ([`Pool::login`]). Boxed: most pools have none.
+    pub username_written: Option<Box<Setting<String>>>,
     /// HikariCP `driverClassName`, `dataSourceClassName`, `jdbcUrl`, JNDI name, as set.
     pub class_settings: ClassSettings,
     /// The deployment variables whose value, when the service's deployment sets one,
