@@ -7,6 +7,7 @@
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
+use crate::ecosystems::spring;
 use crate::manifest::topology::{
     Declared, DeclaredDatabase, DeclaredPooler, DeclaredService, DeclaredTopology,
 };
@@ -57,10 +58,11 @@ pub fn assemble(model: &mut Model, declared: &DeclaredTopology, manifest: FileId
     // the same config file gets its own copy of what was read instead of taking over
     // the earlier table's service (whose connections would then never be counted).
     let mut merged = Vec::with_capacity(declared.services.len());
+    let mut overlaid = Vec::new();
     for service in &declared.services {
         merged.push(merge_service(
             model,
-            &mut services,
+            (&mut services, &mut overlaid),
             service,
             manifest,
             &files,
@@ -69,6 +71,56 @@ pub fn assemble(model: &mut Model, declared: &DeclaredTopology, manifest: FileId
     model.services = services.slots.into_items();
     rename_shadowed_services(model, &merged);
     model.services.extend(merged);
+    drop_overlaid_pools(model, &overlaid);
+}
+
+/// Remove the pools `overlaid` (deployments' environment pools applied onto their
+/// applications' pools: [`overlay_environment`]) that no service counts any more. The
+/// application's pool judges their settings together with the file's; by itself, over
+/// its library's defaults for every setting the deployment does not write, such a pool
+/// reported what does not run (a deployment URL without `socketTimeout`, beside the
+/// file's `socketTimeout` property). The services' pool indices are renumbered.
+fn drop_overlaid_pools(model: &mut Model, overlaid: &[usize]) {
+    let counted: HashSet<usize> = model
+        .services
+        .iter()
+        .flat_map(|s| {
+            s.pools.iter().chain(
+                s.environments
+                    .iter()
+                    .flat_map(|e| e.pools.iter().flat_map(|(_, p)| p)),
+            )
+        })
+        .copied()
+        .collect();
+    let dropped: HashSet<usize> = overlaid
+        .iter()
+        .copied()
+        .filter(|i| !counted.contains(i))
+        .collect();
+    if dropped.is_empty() {
+        return;
+    }
+    let mut renumbered = Vec::with_capacity(model.pools.len());
+    let mut next = 0;
+    for index in 0..model.pools.len() {
+        renumbered.push(next);
+        next += usize::from(!dropped.contains(&index));
+    }
+    let mut index = 0;
+    model.pools.retain(|_| {
+        index += 1;
+        !dropped.contains(&(index - 1))
+    });
+    for service in &mut model.services {
+        let others = service
+            .environments
+            .iter_mut()
+            .flat_map(|e| e.pools.iter_mut());
+        for pool in service.pools.iter_mut().chain(others.flat_map(|(_, p)| p)) {
+            *pool = renumbered.get(*pool).copied().unwrap_or(*pool);
+        }
+    }
 }
 
 /// A service read and taken by no table keeps the name it was inferred under (its
@@ -526,14 +578,16 @@ pub fn infer_deployments(model: &mut Model) {
         }
     }
     model.services = services.into_iter().flatten().collect();
+    let mut overlaid = Vec::new();
     for (app, workload, why) in merged {
         let name = workload.name.clone();
-        let mut service = deploy(model, &name, vec![app], Some(workload));
+        let mut service = deploy(model, &name, vec![app], Some(workload), &mut overlaid);
         if let Some(deployment) = service.deployment.as_mut() {
             deployment.inferred_link = Some(why);
         }
         model.services.push(service);
     }
+    drop_overlaid_pools(model, &overlaid);
 }
 
 /// Tie each application read from a file a Kubernetes workload mounts (`application.yml`
@@ -589,14 +643,16 @@ pub fn link_mounted_applications(model: &mut Model) {
     // Every part is taken or copied: the applications' originals are not needed.
     drop(apps);
     // One linked service per workload taken out: the vector has room for them.
+    let mut overlaid = Vec::new();
     for (workload, parts, why) in linked {
         let name = workload.name.clone();
-        let mut service = deploy(model, &name, parts, Some(workload));
+        let mut service = deploy(model, &name, parts, Some(workload), &mut overlaid);
         if let Some(deployment) = service.deployment.as_mut() {
             deployment.inferred_link = Some(why);
         }
         model.services.push(service);
     }
+    drop_overlaid_pools(model, &overlaid);
 }
 
 /// The application `app` as one workload runs it: the first workload takes the
@@ -894,7 +950,7 @@ pub(crate) fn runtime_file(model: &Model, service: &Service) -> Option<FileId> {
 /// and its deployment, claimed from `services` in their order, merged.
 fn merge_service(
     model: &mut Model,
-    services: &mut ReadServices,
+    (services, overlaid): (&mut ReadServices, &mut Vec<usize>),
     declared: &DeclaredService,
     manifest: FileId,
     files: &FileIndex,
@@ -927,7 +983,13 @@ fn merge_service(
             from_config.push(other.service);
         }
     }
-    let mut merged = deploy(model, &declared.name.value, from_config, from_deployment);
+    let mut merged = deploy(
+        model,
+        &declared.name.value,
+        from_config,
+        from_deployment,
+        overlaid,
+    );
     apply_declared(&mut merged, declared, manifest);
     merged
 }
@@ -939,6 +1001,7 @@ fn deploy(
     name: &str,
     parts: Vec<Service>,
     deployed: Option<Service>,
+    overlaid: &mut Vec<usize>,
 ) -> Service {
     // The deployment is taken, not copied: its environment and override pools were a
     // copy per workload on top of the model while the topology was linked.
@@ -970,12 +1033,12 @@ fn deploy(
         }
     }
     let mut service = combine(name, parts, deployed);
-    overlay_environment(
+    overlaid.extend(overlay_environment(
         model,
         &mut service,
         (main_pools, &environment_pools),
         &override_pools,
-    );
+    ));
     // Back on the deployment (the last part combined), for a later link to apply too.
     if let Some(deployment) = service
         .deployment
@@ -1101,25 +1164,29 @@ fn from_environment(setting: &mut Setting<i64>, environment: &[crate::model::Env
 /// to every profile's pool of that data source. The deployment's `override_pools`
 /// (variables whose values the files do not give) override so too: the settings they
 /// name become unknown. Only the main container's pools (`main_pools`, among all the
-/// `environment_pools`) override; no environment pool is overridden.
+/// `environment_pools`) override; no environment pool is overridden. Gives the main
+/// pools that overrode one ([`drop_overlaid_pools`]).
 fn overlay_environment(
     model: &mut Model,
     service: &mut Service,
     (main_pools, environment_pools): (&[usize], &[usize]),
     override_pools: &[crate::model::Pool],
-) {
+) -> Vec<usize> {
     let from_config = |i: usize| !environment_pools.contains(&i);
+    let mut applied = Vec::new();
     for &env_index in main_pools {
         let Some(env_pool) = model.pools.get(env_index).cloned() else {
             continue;
         };
         if apply_environment_pool(model, service, &env_pool, from_config) {
             service.pools.retain(|&i| i != env_index);
+            applied.push(env_index);
         }
     }
     for env_pool in override_pools {
         apply_environment_pool(model, service, env_pool, from_config);
     }
+    applied
 }
 
 /// Override the service's pools (those `eligible`) that are `env_pool`'s data source;
@@ -1218,12 +1285,16 @@ fn overlay(base: &mut crate::model::Pool, env: &crate::model::Pool) {
     );
     take_written(&mut base.auto_commit, &env.auto_commit);
     let (theirs, mut classes) = (&*env.class_settings, (*base.class_settings).clone());
-    take_written(&mut classes.driver_class_name, &theirs.driver_class_name);
+    take_bound(
+        &mut classes.driver_class_name,
+        &theirs.driver_class_name,
+        spring::SPRING_DRIVER_CLASS_NAME,
+    );
     take_written(
         &mut classes.data_source_class_name,
         &theirs.data_source_class_name,
     );
-    take_written(&mut classes.jdbc_url, &theirs.jdbc_url);
+    let url_taken = take_bound(&mut classes.jdbc_url, &theirs.jdbc_url, spring::SPRING_URL);
     take_written(&mut classes.jndi_name, &theirs.jndi_name);
     take_written(&mut classes.url, &theirs.url);
     base.class_settings = ClassSettings::new(classes);
@@ -1234,20 +1305,11 @@ fn overlay(base: &mut crate::model::Pool, env: &crate::model::Pool) {
             base.driver_properties.insert(name.clone(), setting.clone());
         }
     }
-    // Spring binds HikariCP's own `username` onto the data source after
-    // `spring.datasource.username`: a deployment's `SPRING_DATASOURCE_USERNAME` does not
-    // replace the file's `spring.datasource.hikari.username`, while any other does.
-    let is_framework =
-        |u: &Setting<String>| u.origin.key() == Some(crate::ecosystems::spring::SPRING_USERNAME);
-    if let Some(user) = env.username_written.as_deref().filter(|u| u.is_explicit()) {
-        let files_own = base
-            .username_written
-            .as_deref()
-            .is_some_and(|u| !is_framework(u));
-        if !(files_own && is_framework(user)) {
-            base.username_written = Some(Box::new(user.clone()));
-        }
-    }
+    take_bound(
+        &mut base.username_written,
+        &env.username_written,
+        spring::SPRING_USERNAME,
+    );
     // HikariCP runs one init script: the environment's replaces the file's, and the
     // file's session settings are gone even when the environment's sets none.
     if env.init_sql_written {
@@ -1256,13 +1318,33 @@ fn overlay(base: &mut crate::model::Pool, env: &crate::model::Pool) {
     }
     // A URL the environment writes replaces the file's, also when it is not read (a
     // value the files do not give): the file's parameters are not what runs.
-    let url_written = [&theirs.jdbc_url, &theirs.url]
-        .into_iter()
-        .flatten()
-        .any(|url| url.is_explicit());
-    if env.connection.is_some() || url_written {
+    let url_written = theirs.url.as_ref().is_some_and(|url| url.is_explicit());
+    if url_taken || url_written {
         base.connection = env.connection.clone();
     }
+}
+
+/// Take the deployment's `env` setting over the file's `base` (true when taken), for a
+/// property Spring Boot also takes from `DataSourceProperties` (`framework_key`:
+/// `spring.datasource.url`). Variables outrank files property by property, but HikariCP's
+/// own property (`spring.datasource.hikari.jdbc-url`) is bound onto the data source after
+/// `DataSourceProperties`' [SB-SQL], so the file's own one stays over the deployment's
+/// framework one.
+fn take_bound(
+    base: &mut Option<Box<Setting<String>>>,
+    env: &Option<Box<Setting<String>>>,
+    framework_key: &str,
+) -> bool {
+    let framework = |s: &Setting<String>| s.origin.key() == Some(framework_key);
+    let Some(env) = env.as_deref().filter(|e| e.is_explicit()) else {
+        return false;
+    };
+    let files_own = base.as_deref().is_some_and(|b| !framework(b));
+    if files_own && framework(env) {
+        return false;
+    }
+    *base = Some(Box::new(env.clone()));
+    true
 }
 
 /// One service from the services read from its config files, plus the deployment's.

@@ -3814,6 +3814,83 @@ fn the_pool_logs_in_as_the_username_spring_binds_last() {
     }
 }
 
+/// The file's `spring.datasource.hikari.jdbc-url` stays over the deployment's
+/// `SPRING_DATASOURCE_URL`, as Spring binds HikariCP's own property onto the data
+/// source last; the deployment's URL replaces the file's `spring.datasource.url`.
+#[test]
+fn the_files_hikari_jdbc_url_stays_over_the_deployments_spring_url() {
+    let transport_findings = |url_key: &str| {
+        let dir = linked_deployment(
+            &format!("spring:\n  datasource:\n    {url_key}: jdbc:postgresql://db.example.com:5432/app?sslmode=verify-full&socketTimeout=30\n"),
+            &[(
+                "SPRING_DATASOURCE_URL",
+                "jdbc:postgresql://db.example.com:5432/app?sslmode=disable&socketTimeout=30",
+            )],
+        );
+        let output = poollint()
+            .args([
+                "check",
+                "-f",
+                "concise",
+                "--select",
+                "db-transport-not-verified",
+            ])
+            .arg(dir.path())
+            .output()
+            .expect("run");
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    };
+    let found = transport_findings("hikari.jdbc-url");
+    assert!(
+        !found.contains("db-transport-not-verified"),
+        "the deployment's spring.datasource.url won over hikari.jdbc-url:\n{found}"
+    );
+    let found = transport_findings("url");
+    assert!(
+        found.contains("deploy/app.yaml:13:72: warning[db-transport-not-verified]"),
+        "the deployment's URL did not replace the file's:\n{found}"
+    );
+}
+
+/// A deployment's pool applied onto its application's is judged there, with the file's
+/// settings, not also by itself over HikariCP's defaults: the deployment's URL without
+/// `socketTimeout` beside the file's `socketTimeout` driver property is no finding.
+#[test]
+fn a_deployment_pool_applied_to_its_application_is_not_judged_alone() {
+    let dir = linked_deployment(
+        "spring:\n  datasource:\n    url: jdbc:postgresql://db:5432/x\n    hikari:\n      data-source-properties:\n        socketTimeout: 30\n",
+        &[("SPRING_DATASOURCE_URL", "jdbc:postgresql://db:5432/x")],
+    );
+    poollint()
+        .args([
+            "check",
+            "-f",
+            "concise",
+            "--select",
+            "driver-socket-timeout-missing",
+        ])
+        .arg(dir.path())
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("driver-socket-timeout-missing").not());
+    // Unlinked, the deployment's pool is the service's and is judged alone.
+    write_file(dir.path(), "poollint.toml", "");
+    std::fs::remove_file(dir.path().join("app/application.yml")).expect("remove");
+    poollint()
+        .args([
+            "check",
+            "-f",
+            "concise",
+            "--select",
+            "driver-socket-timeout-missing",
+        ])
+        .arg(dir.path())
+        .assert()
+        .stdout(predicate::str::contains(
+            "deploy/app.yaml:13:22: warning[driver-socket-timeout-missing]",
+        ));
+}
+
 #[test]
 fn a_literal_password_beside_an_env_reference_is_reported_on_its_own_text() {
     // `$(DB_HOST)` is expanded, as the kubelet does; the password after it is still

@@ -2401,7 +2401,7 @@ fn hikari_pool(app: &App, effective: &Effective, prefix: &str, framework: bool) 
     );
     let jdbc_url = r.text("jdbc-url");
     let framework_url = framework
-        .then(|| r.spring_text("spring.datasource.url", "spring.datasource.url"))
+        .then(|| r.spring_text(SPRING_URL, SPRING_URL))
         .flatten();
     // What HikariCP gets as its JDBC URL, written under whichever key.
     let jdbc_url = jdbc_url
@@ -2444,7 +2444,7 @@ fn hikari_pool(app: &App, effective: &Effective, prefix: &str, framework: bool) 
                         .then(|| {
                             r.spring_text(
                                 "spring.datasource.driverclassname",
-                                "spring.datasource.driver-class-name",
+                                SPRING_DRIVER_CLASS_NAME,
                             )
                         })
                         .flatten()
@@ -2469,9 +2469,12 @@ fn pool_username(r: &PoolReader, framework: bool) -> Option<Setting<String>> {
     })
 }
 
-/// Spring Boot's own username property, bound to `DataSourceProperties`: HikariCP's
-/// `username`, bound onto the data source after it, wins over it.
+/// Spring Boot's own properties bound to `DataSourceProperties`, as the pool's settings
+/// name them: HikariCP's own (`username`, `jdbc-url`, `driver-class-name`), bound onto
+/// the data source after them, win over them.
 pub const SPRING_USERNAME: &str = "spring.datasource.username";
+pub const SPRING_URL: &str = "spring.datasource.url";
+pub const SPRING_DRIVER_CLASS_NAME: &str = "spring.datasource.driver-class-name";
 
 /// Parse the pool's URL with spans of every parameter inside the file.
 fn connection_info(effective: &Effective, url: &Setting<String>) -> Option<ConnectionInfo> {
