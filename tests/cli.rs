@@ -3891,6 +3891,33 @@ fn a_deployment_pool_applied_to_its_application_is_not_judged_alone() {
         ));
 }
 
+/// A second data source's pool takes the deployment's variable in Spring's legacy form
+/// (`_` for each `-`), as Spring Boot binds it.
+#[test]
+fn a_legacy_variable_sets_a_second_data_sources_pool() {
+    let dir = linked_deployment(
+        "spring:\n  datasource:\n    secondary:\n      jdbc-url: jdbc:postgresql://db:5432/x?socketTimeout=30\n      maximum-pool-size: 5\n",
+        &[("SPRING_DATASOURCE_SECONDARY_MAXIMUM_POOL_SIZE", "\"49\"")],
+    );
+    poollint()
+        .args([
+            "check",
+            "-f",
+            "concise",
+            "--select",
+            "fleet-exceeds-db-slots",
+        ])
+        .arg(dir.path())
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains(
+            "the fleet can open 98 connections",
+        ))
+        .stdout(predicate::str::contains(
+            "app.yaml:6) × 1 process × pool 49 (",
+        ));
+}
+
 #[test]
 fn a_literal_password_beside_an_env_reference_is_reported_on_its_own_text() {
     // `$(DB_HOST)` is expanded, as the kubelet does; the password after it is still

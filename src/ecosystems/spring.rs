@@ -2204,20 +2204,48 @@ fn active_library(effective: &Effective) -> Library {
 
 fn pools_of(app: &App, effective: &Effective) -> Vec<Pool> {
     let mut pools = Vec::new();
-    // Keys sharing a prefix are adjacent in the sorted map: the first key from the
-    // prefix on has it when any has.
-    const DATASOURCE: &str = "spring.datasource.";
-    let has_datasource = effective
-        .winners_from(DATASOURCE)
-        .next()
-        .is_some_and(|(k, _)| k.starts_with(DATASOURCE));
-    if has_datasource && active_library(effective) == Library::HikariCp {
+    let custom = custom_hikari_prefixes(effective);
+    if configures_framework_pool(effective, &custom)
+        && active_library(effective) == Library::HikariCp
+    {
         pools.push(hikari_pool(app, effective, HIKARI_PREFIX, true));
     }
-    for prefix in custom_hikari_prefixes(effective) {
+    for prefix in custom {
         pools.push(hikari_pool(app, effective, &prefix, false));
     }
     pools
+}
+
+/// Whether a `spring.datasource.*` key configures the data source Spring Boot's
+/// auto-configuration builds: one of a pool of the application's own under
+/// `spring.datasource` (`spring.datasource.secondary.maximum-pool-size`, with the
+/// `spring.datasource.secondary.url` of the "Configure Two DataSources" layout) does
+/// not, as that pool is the application's own bean, which makes the auto-configuration
+/// back off (`@ConditionalOnMissingBean(DataSource.class)`).
+fn configures_framework_pool(effective: &Effective, custom: &BTreeSet<String>) -> bool {
+    const DATASOURCE: &str = "spring.datasource.";
+    // The parents of `.hikari` and `.configuration` prefixes hold the pool's
+    // `DataSourceProperties` (`url`, `username`).
+    let owners: Vec<&str> = custom
+        .iter()
+        .filter(|p| p.starts_with(DATASOURCE))
+        .map(|p| {
+            p.strip_suffix(".hikari")
+                .or_else(|| p.strip_suffix(".configuration"))
+                .unwrap_or(p)
+        })
+        .collect();
+    let owned = |key: &str| {
+        owners.iter().any(|o| {
+            key.strip_prefix(o)
+                .is_some_and(|rest| rest.starts_with('.'))
+        })
+    };
+    // Keys sharing a prefix are adjacent in the sorted map.
+    effective
+        .winners_from(DATASOURCE)
+        .take_while(|(k, _)| k.starts_with(DATASOURCE))
+        .any(|(k, _)| !owned(k))
 }
 
 /// Prefixes holding Hikari-only property names outside `spring.datasource.hikari`.
@@ -3133,11 +3161,13 @@ fn environment_key(name: &str) -> Option<Vec<String>> {
 }
 
 /// Spring Boot also binds the legacy form, where each `-` of a property became `_`:
-/// `SPRING_DATASOURCE_HIKARI_MAXIMUM_POOL_SIZE` is `maximum-pool-size`, and
-/// `SPRING_JPA_OPEN_IN_VIEW` is `spring.jpa.open-in-view` [SB-ENVMAP]. The longest run
-/// of words after the prefix that names a property poollint reads is one key.
+/// `SPRING_DATASOURCE_HIKARI_MAXIMUM_POOL_SIZE` is `maximum-pool-size`, for a second
+/// data source's pool too (`SPRING_DATASOURCE_SECONDARY_MAXIMUM_POOL_SIZE`), and
+/// `SPRING_JPA_OPEN_IN_VIEW` is `spring.jpa.open-in-view` [SB-ENVMAP]. The first run of
+/// words after the prefix that names a property poollint reads (the longest there) is
+/// one key.
 fn join_legacy_property(parts: &mut Vec<String>) {
-    join_legacy_words(parts, &["spring", "datasource", "hikari"], |joined| {
+    join_legacy_words(parts, &["spring", "datasource"], |joined| {
         hikari::property_for(joined).is_some()
     });
     join_legacy_words(parts, &["spring", "jpa"], |joined| joined == "openinview");
@@ -3149,17 +3179,17 @@ fn join_legacy_words(parts: &mut Vec<String>, prefix: &[&str], is_property: impl
     if parts.len() < prefix.len() + 2 || !parts.iter().zip(prefix).all(|(p, q)| p == q) {
         return;
     }
-    let rest = parts.split_off(prefix.len());
-    let known = (2..=rest.len()).rev().find(|&n| {
-        let joined: String = rest.iter().take(n).map(String::as_str).collect();
-        is_property(&joined)
+    let joined =
+        |start: usize, n: usize| -> Option<String> { Some(parts.get(start..start + n)?.concat()) };
+    let found = (prefix.len()..parts.len()).find_map(|start| {
+        let longest = (2..=parts.len() - start)
+            .rev()
+            .find(|&n| joined(start, n).is_some_and(|j| is_property(&j)))?;
+        Some((start, longest))
     });
-    match known {
-        Some(n) => {
-            parts.push(rest.iter().take(n).map(String::as_str).collect());
-            parts.extend(rest.into_iter().skip(n));
-        }
-        None => parts.extend(rest),
+    if let Some((start, n)) = found {
+        let key = joined(start, n).unwrap_or_default();
+        parts.splice(start..start + n, [key]);
     }
 }
 
@@ -3675,7 +3705,7 @@ mod tests {
     }
 
     #[test]
-    fn legacy_environment_names_bind_to_hikari_properties() {
+    fn legacy_environment_names_bind_to_the_properties_read() {
         let key = |name: &str| environment_key(name).map(|parts| canonical_key(&parts));
         let pool_size = Some("spring.datasource.hikari.maximumpoolsize".to_owned());
         assert_eq!(key("SPRING_DATASOURCE_HIKARI_MAXIMUM_POOL_SIZE"), pool_size);
@@ -3687,6 +3717,19 @@ mod tests {
         assert_eq!(
             key("SPRING_DATASOURCE_HIKARI_NO_SUCH_THING"),
             Some("spring.datasource.hikari.no.such.thing".to_owned())
+        );
+        // A second data source's pool, and Spring's own property beside the pools.
+        assert_eq!(
+            key("SPRING_DATASOURCE_SECONDARY_MAXIMUM_POOL_SIZE"),
+            Some("spring.datasource.secondary.maximumpoolsize".to_owned())
+        );
+        assert_eq!(
+            key("SPRING_DATASOURCE_DRIVER_CLASS_NAME"),
+            Some("spring.datasource.driverclassname".to_owned())
+        );
+        assert_eq!(
+            key("SPRING_JPA_OPEN_IN_VIEW"),
+            Some("spring.jpa.openinview".to_owned())
         );
         assert_eq!(key("DB_POOL"), None);
         // A variable named as the property binds to it, relaxed as in the files.
@@ -3805,6 +3848,35 @@ mod tests {
             .and_then(|c| c.host.as_ref())
             .and_then(|h| h.get().cloned());
         assert_eq!(host.as_deref(), Some("reporting-db"));
+    }
+
+    /// A pool of the application's own under `spring.datasource` (its own bean) is the
+    /// only pool: Spring Boot's auto-configured one backs off. A key of Spring's own data
+    /// source beside it (`spring.datasource.url`) makes that one too.
+    #[test]
+    fn an_own_pool_under_spring_datasource_is_not_also_spring_boots() {
+        let names = |text: &str| {
+            let (model, _) = crate::ecosystems::read_one(
+                &Spring,
+                "application.properties",
+                Format::Properties,
+                text,
+            );
+            model
+                .pools
+                .iter()
+                .map(|p| p.name.clone())
+                .collect::<Vec<_>>()
+        };
+        let own = "spring.datasource.secondary.jdbc-url=jdbc:postgresql://db/x\nspring.datasource.secondary.maximum-pool-size=5\n";
+        assert_eq!(names(own), ["spring.datasource.secondary"]);
+        let layout = "spring.datasource.primary.url=jdbc:postgresql://db/x\nspring.datasource.primary.hikari.maximum-pool-size=5\n";
+        assert_eq!(names(layout), ["spring.datasource.primary.hikari"]);
+        let both = format!("spring.datasource.url=jdbc:postgresql://db/y\n{own}");
+        assert_eq!(
+            names(&both),
+            ["spring.datasource.hikari", "spring.datasource.secondary"]
+        );
     }
 
     #[test]
