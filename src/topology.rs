@@ -1026,6 +1026,7 @@ fn deploy(
         for part in &mut parts {
             crate::model::profiles::add_deployed_profile_pools(model, part, environment);
             crate::model::profiles::run_deployed_environment(
+                model,
                 part,
                 environment,
                 &deployment.command,

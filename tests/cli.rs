@@ -4213,7 +4213,8 @@ fn deployment_database_url_sets_the_rails_pool() {
 /// `staging`, the service opens the `staging` database's pool (`pool: 3`, below Puma's 8
 /// threads) instead of `production`'s, and the deployment's `DATABASE_URL` is merged into
 /// it. Without the variable, or naming an environment the file has no database for, the
-/// `production` pool (`pool: 8`) is the one counted.
+/// `production` pool (`pool: 8`) is the one counted, unless the deployment's
+/// `DATABASE_URL` gives that environment its database.
 #[test]
 fn deployment_rails_env_chooses_the_environment_rails_runs() {
     let web = |env: &str| {
@@ -4260,6 +4261,20 @@ fn deployment_rails_env_chooses_the_environment_rails_runs() {
             "{env}: {json:#}"
         );
     }
+    // An environment the file has no database for is built from `DATABASE_URL` alone,
+    // as Active Record builds it: its pool of 4, not `production`'s 8.
+    let qa = variable("RAILS_ENV", "qa") + &url;
+    write_file(root, "k8s/web.yaml", &web(&qa));
+    assert_eq!(only_finding(root, rule)["key"], "env.DATABASE_URL?pool");
+    // So is `production` when the file configures only other environments.
+    write_file(
+        root,
+        "app/config/database.yml",
+        "development:\n  adapter: postgresql\n  pool: 8\n",
+    );
+    let production = variable("RAILS_ENV", "production") + &url;
+    write_file(root, "k8s/web.yaml", &web(&production));
+    assert_eq!(only_finding(root, rule)["key"], "env.DATABASE_URL?pool");
 }
 
 /// A deployment whose command starts Puma runs what the command says, whatever the

@@ -1402,6 +1402,52 @@ fn url_variables(source: &Source, config: &str, url: Option<NodeId>) -> Option<U
     Some(UrlVariables::new(vec![variable.to_owned()]))
 }
 
+/// The database Active Record builds from the deployment's URL alone, for an
+/// environment `database.yml` configures no database for (`RAILS_ENV=staging` beside
+/// only `production:`): `DatabaseConfigurations#build_configs` adds
+/// `environment_url_config(env, "primary", {})`, `PRIMARY_DATABASE_URL` else
+/// `DATABASE_URL`, with Active Record's defaults for what the URL does not set. None
+/// when neither is set, or the value is not known (a Secret's): how large its pool is
+/// cannot be told.
+pub(crate) fn url_only_pool(environment: &str, vars: &[crate::model::EnvVar]) -> Option<Pool> {
+    let var = ["PRIMARY_DATABASE_URL", "DATABASE_URL"]
+        .iter()
+        .find_map(|name| crate::model::EnvVar::last_named(vars, name))
+        .filter(|var| super::environment_url(var).is_ok())?;
+    let anchor = var.value_location;
+    let default = || Origin::Default {
+        library: Library::ActiveRecord.name_text(),
+        doc: &DOC,
+        anchor: Some(anchor),
+    };
+    let seconds = |secs: u64| Setting::known(Duration::from_secs(secs), default());
+    let blank = Pool {
+        name: environment.to_owned(),
+        library: Library::ActiveRecord,
+        ecosystem: Ecosystem::Rails,
+        profile: Some(environment.to_owned()),
+        anchor: Some(anchor),
+        max: Setting::known(POOL, default()),
+        min: Setting::known(0, default()),
+        acquire_timeout: seconds(CHECKOUT_TIMEOUT),
+        idle_timeout: seconds(IDLE_TIMEOUT),
+        max_lifetime: seconds(0),
+        keepalive: seconds(0),
+        validate_on_borrow: None,
+        validation_timeout_written: None,
+        leak_detection_threshold_written: None,
+        auto_commit: None,
+        connection: None,
+        driver_properties: NamedSettings::new(),
+        session_variables: NamedSettings::new(),
+        init_sql_written: false,
+        username_written: None,
+        class_settings: ClassSettings::default(),
+        url_variables: None,
+    };
+    Some(with_environment_url(&blank, var))
+}
+
 /// The database configuration `base` with the URL the deployment's `var` sets merged
 /// over its keys, as Active Record merges `DATABASE_URL` (`UrlConfig#initialize`:
 /// `configuration_hash.merge(build_url_hash)` [RAILS-DBCONFIG]): the URL's parameters

@@ -249,8 +249,9 @@ pub(crate) fn add_deployed_profile_pools(
 /// is another than the one it was read with ([`crate::model::Environments`]): a
 /// deployment with `RAILS_ENV=staging` opens the `staging` databases instead of the
 /// `production` ones read. A blank value does not count (Rails' `.presence`); a value
-/// the files do not give (a Secret's), or an environment the application configures no
-/// database for, leaves the pools as read.
+/// the files do not give (a Secret's) leaves the pools as read. For an environment the
+/// application configures no database for, Active Record builds one from the
+/// deployment's `DATABASE_URL` alone; without a known URL the pools stay as read.
 ///
 /// A deployment `command` that starts the application's server (Puma:
 /// [`crate::ecosystems::rails::puma_command`]) sets its threads and processes itself,
@@ -258,6 +259,7 @@ pub(crate) fn add_deployed_profile_pools(
 /// `-e` is the environment Rails runs too, unless `RAILS_ENV` names one (Puma exports
 /// it as `RACK_ENV`).
 pub(crate) fn run_deployed_environment(
+    model: &mut Model,
     part: &mut Service,
     environment: &[EnvVar],
     command: &[crate::model::CommandWord],
@@ -287,7 +289,7 @@ pub(crate) fn run_deployed_environment(
         }
         None => environment,
     };
-    let named = run_environment(part, environment);
+    let named = run_environment(model, part, environment);
     if let (Some(command), Some(files)) = (server, part.server_files.as_deref()) {
         let read_with = part.environments.as_ref().map(|e| e.read_with);
         let puma_environment = match command.environment() {
@@ -303,16 +305,29 @@ pub(crate) fn run_deployed_environment(
 
 /// [`run_deployed_environment`] by `environment` alone; the name of the environment
 /// it runs, when the deployment names one the files give.
-fn run_environment(part: &mut Service, environment: &[EnvVar]) -> Option<String> {
+fn run_environment(
+    model: &mut Model,
+    part: &mut Service,
+    environment: &[EnvVar],
+) -> Option<String> {
     let environments = part.environments.as_deref()?;
+    let read_with = environments.read_with;
     let set =
         |name: &&str| EnvVar::last_named(environment, name).filter(|v| !v.value.trim().is_empty());
-    let var = environments.variables.iter().find_map(set)?;
+    let Some(var) = environments.variables.iter().find_map(set) else {
+        if part.pools.is_empty() {
+            open_url_only_database(model, part, read_with, environment);
+        }
+        return None;
+    };
     if var.unknown_from.is_some() {
         return None;
     }
     let name = var.value.trim().to_owned();
-    if name == environments.read_with {
+    if name == read_with {
+        if part.pools.is_empty() {
+            open_url_only_database(model, part, read_with, environment);
+        }
         return Some(name);
     }
     let pools = environments.pools.iter().find(|(n, _)| *n == name);
@@ -322,8 +337,9 @@ fn run_environment(part: &mut Service, environment: &[EnvVar]) -> Option<String>
     };
     let threads = of(&environments.threads, &environments.other_threads);
     let processes = of(&environments.processes, &environments.other_processes);
-    if let Some((_, pools)) = pools {
-        part.pools = pools.clone();
+    match pools {
+        Some((_, pools)) => part.pools = pools.clone(),
+        None => open_url_only_database(model, part, &name, environment),
     }
     if threads.is_some() {
         part.threads = threads;
@@ -332,6 +348,22 @@ fn run_environment(part: &mut Service, environment: &[EnvVar]) -> Option<String>
         part.processes = processes.map(Box::new);
     }
     Some(name)
+}
+
+/// The files configure no database for `name`, the environment that runs: Active
+/// Record builds its primary database from the deployment's URL alone
+/// ([`crate::ecosystems::rails::url_only_pool`]), which is then the part's only pool.
+/// Without a URL whose value is known, the part keeps the pools it was read with.
+fn open_url_only_database(
+    model: &mut Model,
+    part: &mut Service,
+    name: &str,
+    environment: &[EnvVar],
+) {
+    if let Some(pool) = crate::ecosystems::rails::url_only_pool(name, environment) {
+        part.pools = vec![model.pools.len()];
+        model.pools.push(Box::new(pool));
+    }
 }
 
 impl Active {
