@@ -1023,7 +1023,12 @@ fn deploy(
     let mut parts = parts;
     if let Some(deployment) = deployment {
         let environment = deployment.environment.as_slice();
+        let not_hikari = spring::data_source_type_from_environment(name, environment)
+            .filter(|library| *library != crate::model::Library::HikariCp);
         for part in &mut parts {
+            if not_hikari.is_some() {
+                overlaid.extend(take_framework_hikari_pools(model, part));
+            }
             crate::model::profiles::add_deployed_profile_pools(model, part, environment);
             crate::model::profiles::run_deployed_environment(
                 model,
@@ -1217,6 +1222,21 @@ fn apply_environment_pool(
         }
     }
     !targets.is_empty()
+}
+
+/// Take out of `part` the HikariCP pools Spring Boot's auto-configuration would build
+/// from its files, when the deployment's `SPRING_DATASOURCE_TYPE` makes it build another
+/// pool (Tomcat JDBC, DBCP2, UCP: not modelled, as in a file) or none: they do not run.
+/// Gives their indices, for [`drop_overlaid_pools`].
+fn take_framework_hikari_pools(model: &Model, part: &mut Service) -> Vec<usize> {
+    let is_framework_hikari = |i: &usize| {
+        model.pools.get(*i).is_some_and(|p| {
+            p.library == crate::model::Library::HikariCp && p.class_settings.provided_by_framework
+        })
+    };
+    let (taken, kept) = part.pools.iter().partition(|i| is_framework_hikari(i));
+    part.pools = kept;
+    taken
 }
 
 /// Whether an environment's pool is the config file's pool `base`: the same name

@@ -3918,6 +3918,41 @@ fn a_legacy_variable_sets_a_second_data_sources_pool() {
         ));
 }
 
+/// A deployment's `SPRING_DATASOURCE_TYPE` naming another pool makes Spring Boot build
+/// that one: the file's HikariCP pool does not run, so it is neither judged nor counted
+/// (Tomcat JDBC pools are not modelled, as in a file). Naming HikariCP changes nothing.
+#[test]
+fn the_deployments_data_source_type_replaces_the_files_hikari_pool() {
+    let findings = |data_source_type: &str| {
+        let dir = linked_deployment(
+            "spring:\n  datasource:\n    url: jdbc:postgresql://db:5432/x?socketTimeout=30\n    hikari:\n      connection-timeout: 100\n",
+            &[("SPRING_DATASOURCE_TYPE", data_source_type)],
+        );
+        let output = poollint()
+            .args([
+                "check",
+                "-f",
+                "concise",
+                "--select",
+                "hikari-timeout-constraints",
+            ])
+            .arg(dir.path())
+            .output()
+            .expect("run");
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    };
+    let found = findings("org.apache.tomcat.jdbc.pool.DataSource");
+    assert!(
+        !found.contains("hikari-timeout-constraints"),
+        "the HikariCP pool the deployment replaces was judged:\n{found}"
+    );
+    let found = findings("com.zaxxer.hikari.HikariDataSource");
+    assert!(
+        found.contains("app/application.yml:5:27: error[hikari-timeout-constraints]"),
+        "{found}"
+    );
+}
+
 #[test]
 fn a_literal_password_beside_an_env_reference_is_reported_on_its_own_text() {
     // `$(DB_HOST)` is expanded, as the kubelet does; the password after it is still

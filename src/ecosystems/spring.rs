@@ -3225,6 +3225,32 @@ pub fn jpa_from_environment(scope: &str, vars: &[crate::model::EnvVar]) -> Optio
     jpa_facts(&environment_app(scope, vars))
 }
 
+/// The pool library `vars` make Spring Boot's auto-configuration build
+/// (`SPRING_DATASOURCE_TYPE`, or `spring.datasource.type` in `SPRING_APPLICATION_JSON`),
+/// outranking the files' type. None when no variable sets it, or its value is not
+/// known (a Secret's).
+pub fn data_source_type_from_environment(
+    scope: &str,
+    vars: &[crate::model::EnvVar],
+) -> Option<Library> {
+    let sets_type = |var: &crate::model::EnvVar| {
+        var.name == "SPRING_APPLICATION_JSON"
+            || environment_key(&var.name)
+                .is_some_and(|parts| parts == ["spring", "datasource", "type"])
+    };
+    if !vars.iter().any(sets_type) {
+        return None;
+    }
+    let app = environment_app(scope, vars);
+    let effective = Effective::for_profile(&app, &[], None);
+    let leaf = effective.get("spring.datasource.type")?;
+    let known = vars
+        .iter()
+        .find(|v| v.value_location == leaf.value_location)
+        .is_none_or(|v| v.unknown_from.is_none());
+    known.then(|| active_library(&effective))
+}
+
 /// The application `vars` alone make: each variable Spring Boot binds a leaf, ranked
 /// above every file's, for a workload named `scope`.
 fn environment_app(scope: &str, vars: &[crate::model::EnvVar]) -> App {
