@@ -3695,18 +3695,7 @@ fn the_deployments_init_sql_replaces_the_files() {
             "engine = \"postgresql\"\nconfig = \"db/postgresql.conf\"\n",
         );
         write_file(dir.path(), "poollint.toml", &manifest);
-        let output = poollint()
-            .args([
-                "check",
-                "-f",
-                "concise",
-                "--select",
-                "statement-timeout-missing",
-            ])
-            .arg(dir.path())
-            .output()
-            .expect("run");
-        String::from_utf8_lossy(&output.stdout).into_owned()
+        check_output(dir.path(), "concise", "statement-timeout-missing")
     };
     let file_sets_it = application("      connection-init-sql: SET statement_timeout = 5000\n");
     let found = statement_timeout_findings(&file_sets_it, "\"SET search_path TO app\"");
@@ -3730,12 +3719,7 @@ fn the_deployments_open_in_view_outranks_the_files() {
             &format!("spring:\n  datasource:\n    url: jdbc:postgresql://db:5432/x?socketTimeout=30\n  jpa:\n    open-in-view: {in_file}\n"),
             &[("SPRING_JPA_OPEN_IN_VIEW", in_deployment)],
         );
-        let output = poollint()
-            .args(["check", "-f", "concise", "--select", "open-session-in-view"])
-            .arg(dir.path())
-            .output()
-            .expect("run");
-        String::from_utf8_lossy(&output.stdout).into_owned()
+        check_output(dir.path(), "concise", "open-session-in-view")
     };
     let found = open_in_view_findings("true", "\"false\"");
     assert!(
@@ -3771,18 +3755,8 @@ fn the_pool_logs_in_as_the_username_spring_binds_last() {
             .replace("connects-to = \"db\"", "connects-to = \"bouncer\"")
             .replace("[[service]]", "[[pooler]]\nname = \"bouncer\"\nkind = \"pgbouncer\"\nconfig = \"bouncer/pgbouncer.ini\"\nconnects-to = \"db\"\n\n[[service]]");
         write_file(dir.path(), "poollint.toml", &manifest);
-        let output = poollint()
-            .args([
-                "check",
-                "-f",
-                "concise",
-                "--select",
-                "transaction-pooling-session-features",
-            ])
-            .arg(dir.path())
-            .output()
-            .expect("run");
-        String::from_utf8_lossy(&output.stdout).contains("transaction-pooling-session-features")
+        let rule = "transaction-pooling-session-features";
+        check_output(dir.path(), "concise", rule).contains(rule)
     };
     let url = "jdbc:postgresql://bouncer:6432/app?socketTimeout=30";
     // Each case: (the file's username key, the deployment's variable, logs in as webuser).
@@ -3827,18 +3801,7 @@ fn the_files_hikari_jdbc_url_stays_over_the_deployments_spring_url() {
                 "jdbc:postgresql://db.example.com:5432/app?sslmode=disable&socketTimeout=30",
             )],
         );
-        let output = poollint()
-            .args([
-                "check",
-                "-f",
-                "concise",
-                "--select",
-                "db-transport-not-verified",
-            ])
-            .arg(dir.path())
-            .output()
-            .expect("run");
-        String::from_utf8_lossy(&output.stdout).into_owned()
+        check_output(dir.path(), "concise", "db-transport-not-verified")
     };
     let found = transport_findings("hikari.jdbc-url");
     assert!(
@@ -3928,18 +3891,7 @@ fn the_deployments_data_source_type_replaces_the_files_hikari_pool() {
             "spring:\n  datasource:\n    url: jdbc:postgresql://db:5432/x?socketTimeout=30\n    hikari:\n      connection-timeout: 100\n",
             &[("SPRING_DATASOURCE_TYPE", data_source_type)],
         );
-        let output = poollint()
-            .args([
-                "check",
-                "-f",
-                "concise",
-                "--select",
-                "hikari-timeout-constraints",
-            ])
-            .arg(dir.path())
-            .output()
-            .expect("run");
-        String::from_utf8_lossy(&output.stdout).into_owned()
+        check_output(dir.path(), "concise", "hikari-timeout-constraints")
     };
     let found = findings("org.apache.tomcat.jdbc.pool.DataSource");
     assert!(
