@@ -171,6 +171,8 @@ fn read_file(file: &ParsedFile, files: &[&ParsedFile], sources: &SourceMap, mode
         .and_then(|n| n.to_str())
         .unwrap_or("pgbouncer")
         .to_owned();
+    keep_last_of_each_name(&mut databases, |d| d.name.as_str());
+    keep_last_of_each_name(&mut users, |u| u.name.as_str());
     model.poolers.push(Pooler {
         name,
         instances: None,
@@ -181,6 +183,7 @@ fn read_file(file: &ParsedFile, files: &[&ParsedFile], sources: &SourceMap, mode
         )),
         default_pool_size: Some(int("default_pool_size", 20)),
         reserve_pool_size: Some(int("reserve_pool_size", 0)),
+        reserve_pool_timeout: Some(seconds("reserve_pool_timeout", 5)),
         max_client_conn: Some(int("max_client_conn", 100)),
         max_db_client_connections: Some(int("max_db_client_connections", 0)),
         max_db_connections: Some(int("max_db_connections", 0)),
@@ -204,6 +207,43 @@ fn read_file(file: &ParsedFile, files: &[&ParsedFile], sources: &SourceMap, mode
         unknown_sections: unknown_sections(&headers),
         reset_settings,
         file: Some(file.id),
+    });
+}
+
+/// Keep one entry per name: the last one written, in the place of the first. PgBouncer's
+/// `add_database()` and `add_pgbouncer_user()` find the entry of a name written again,
+/// and the later line sets every one of its settings (those it omits back to "not set").
+fn keep_last_of_each_name<T>(entries: &mut Vec<T>, name: impl Fn(&T) -> &str) {
+    let mut by_name: Vec<(&str, usize)> = entries.iter().map(&name).zip(0..).collect();
+    by_name.sort_unstable();
+    let mut moves = Vec::new();
+    for group in by_name.chunk_by(|a, b| a.0 == b.0) {
+        if let (Some(first), Some(last)) = (group.first(), group.last()) {
+            if first.1 != last.1 {
+                moves.push((
+                    first.1,
+                    last.1,
+                    group.iter().skip(1).map(|(_, i)| *i).collect::<Vec<_>>(),
+                ));
+            }
+        }
+    }
+    if moves.is_empty() {
+        return;
+    }
+    let mut dropped = vec![false; entries.len()];
+    for (first, last, later) in moves {
+        entries.swap(first, last);
+        for index in later {
+            if let Some(slot) = dropped.get_mut(index) {
+                *slot = true;
+            }
+        }
+    }
+    let mut index = 0;
+    entries.retain(|_| {
+        index += 1;
+        !dropped.get(index - 1).copied().unwrap_or(false)
     });
 }
 
@@ -863,6 +903,33 @@ mod tests {
             pooler.server_lifetime.as_ref().unwrap().get(),
             Some(&Duration::from_secs(1000))
         );
+    }
+
+    /// The server connections one instance may open, as PgBouncer sizes its pools: a
+    /// forced user's one pool is bounded by its size below `max_db_connections`; -1 in
+    /// an entry is "not set"; `reserve_pool_timeout = 0` disables the reserve pool; a
+    /// database written twice is its last line.
+    #[test]
+    fn the_server_budget_follows_pgbouncers_pool_sizes() {
+        let budget = |text: &str| read(text).0.poolers[0].server_budget_total();
+        let forced = "[databases]\napp = host=db user=app\n[pgbouncer]\ndefault_pool_size = 20\nmax_db_connections = 80\n";
+        assert_eq!(budget(forced), 20);
+        // Without a forced user, every user that logs in has a pool: the cap bounds them.
+        assert_eq!(budget(&forced.replace(" user=app", "")), 80);
+        let unset = "[databases]\napp = host=db pool_size=-1 reserve_pool_size=-1\n[pgbouncer]\ndefault_pool_size = 40\nreserve_pool_size = 10\n";
+        assert_eq!(budget(unset), 50);
+        let no_reserve = "[databases]\napp = host=db\n[pgbouncer]\ndefault_pool_size = 40\nreserve_pool_size = 10\nreserve_pool_timeout = 0\n";
+        assert_eq!(budget(no_reserve), 40);
+        assert_eq!(budget(&no_reserve.replace("= 0\n", "= 2.5\n")), 50);
+        let twice = "[databases]\napp = host=db pool_size=40\nother = host=db pool_size=1\napp = host=db pool_size=10\n[pgbouncer]\n";
+        let (model, _) = read(twice);
+        let names: Vec<&str> = model.poolers[0]
+            .databases
+            .iter()
+            .map(|d| d.name.as_str())
+            .collect();
+        assert_eq!(names, ["app", "other"]);
+        assert_eq!(budget(twice), 11);
     }
 
     #[test]

@@ -1360,9 +1360,11 @@ pub struct Pooler {
     pub connects_to: Option<String>,
     pub pool_mode: Option<Setting<String>>,
     pub default_pool_size: Option<Setting<i64>>,
-    /// `reserve_pool_size`: extra server connections per pool, used after a client
-    /// waited `reserve_pool_timeout` (default 0).
+    /// `reserve_pool_size`: extra server connections per pool (default 0), used after a
+    /// client waited `reserve_pool_timeout`.
     pub reserve_pool_size: Option<Setting<i64>>,
+    /// `reserve_pool_timeout` (default 5 s): 0 disables the reserve pool.
+    pub reserve_pool_timeout: Option<Setting<Duration>>,
     pub max_client_conn: Option<Setting<i64>>,
     /// `max_db_client_connections` (PgBouncer 1.24+): client connections per database
     /// per instance (0: unlimited); a `[databases]` entry's own value wins.
@@ -1570,6 +1572,7 @@ impl Pooler {
             pool_mode: None,
             default_pool_size: None,
             reserve_pool_size: None,
+            reserve_pool_timeout: None,
             max_client_conn: None,
             max_db_client_connections: None,
             max_db_connections: None,
@@ -1717,33 +1720,69 @@ impl Pooler {
                 .and_then(pick)
                 .filter(|s| s.get().is_none_or(|v| *v >= 0))
         };
+        // The entry's own values too: -1 is "not set" there as well (`pool_pool_size()`
+        // takes the database's `pool_size` only when 0 or more).
+        let set = |s: &&Setting<i64>| s.get().is_none_or(|v| *v >= 0);
         let size = of_user(|u| u.pool_size.as_ref())
-            .or(entry.and_then(|e| e.pool_size.as_deref()))
+            .or(entry.and_then(|e| e.pool_size.as_deref()).filter(set))
             .or(self.default_pool_size.as_ref());
-        if let Some(setting) = cap {
-            return Some(BudgetPart {
+        let sized = size.and_then(|setting| {
+            let reserve = self.reserve_pool(user, entry);
+            let extra = reserve.and_then(|r| r.get()).copied().unwrap_or(0);
+            Some(BudgetPart {
                 database,
                 user,
-                connections: (*setting.get()?).max(0),
+                connections: (*setting.get()?).max(0).saturating_add(extra),
                 setting,
-                reserve: None,
+                reserve,
                 user_cap: None,
-            });
+            })
+        });
+        let Some(setting) = cap else {
+            return sized;
+        };
+        let capped = (*setting.get()?).max(0);
+        // A forced `user=` makes the entry one pool, which its size bounds below the cap;
+        // otherwise each user that logs in has a pool, and the cap bounds them all.
+        if user.is_some() && sized.as_ref().is_some_and(|p| p.connections <= capped) {
+            return sized;
         }
-        let setting = size?;
-        let reserve = of_user(|u| u.reserve_pool_size.as_ref())
-            .or(entry.and_then(|e| e.reserve_pool_size.as_deref()))
-            .or(self.reserve_pool_size.as_ref())
-            .filter(positive);
-        let extra = reserve.and_then(|r| r.get()).copied().unwrap_or(0);
         Some(BudgetPart {
             database,
             user,
-            connections: (*setting.get()?).max(0).saturating_add(extra),
+            connections: capped,
             setting,
-            reserve,
+            reserve: None,
             user_cap: None,
         })
+    }
+
+    /// The reserve pool a pool of `user` on `entry` may add, when above 0: the user's
+    /// `[users]` value when 0 or more, else the entry's when 0 or more, else
+    /// `[pgbouncer]`'s (PgBouncer's `pool_res_pool_size()`). None when
+    /// `reserve_pool_timeout = 0`, which disables the reserve pool.
+    fn reserve_pool<'p>(
+        &'p self,
+        user: Option<&str>,
+        entry: Option<&'p PoolerDatabase>,
+    ) -> Option<&'p Setting<i64>> {
+        let disabled = self
+            .reserve_pool_timeout
+            .as_ref()
+            .and_then(|t| t.get())
+            .is_some_and(Duration::is_zero);
+        if disabled {
+            return None;
+        }
+        let set = |s: &&Setting<i64>| s.get().is_none_or(|v| *v >= 0);
+        user.and_then(|name| self.users.iter().find(|u| u.name == name))
+            .and_then(|u| u.reserve_pool_size.as_ref())
+            .filter(set)
+            .or(entry
+                .and_then(|e| e.reserve_pool_size.as_deref())
+                .filter(set))
+            .or(self.reserve_pool_size.as_ref())
+            .filter(|s| s.get().is_some_and(|v| *v > 0))
     }
 
     /// Every pool mode in effect somewhere on this pooler.
