@@ -1204,10 +1204,14 @@ fn write_to_stdout(
     annotate: bool,
     out: &mut dyn Write,
 ) -> std::io::Result<()> {
-    render::write(format, &report.diagnostics, ctx, out)?;
     if format == OutputFormat::Human && annotate {
+        let mut text = Vec::new();
+        render::write(format, &report.diagnostics, ctx, &mut text)?;
+        render::github::write_without_commands(&text, out)?;
         let annotations = render::github::annotations_for_actions(&report.diagnostics, ctx);
         out.write_all(annotations.as_bytes())?;
+    } else {
+        render::write(format, &report.diagnostics, ctx, out)?;
     }
     out.flush()
 }

@@ -492,7 +492,12 @@ fn github_actions_annotates_run_errors_in_the_human_format() {
         .expect("run");
     assert_eq!(out.status.code(), Some(2));
     let stdout = String::from_utf8_lossy(&out.stdout);
-    let annotations: Vec<&str> = stdout.lines().filter(|l| l.starts_with("::")).collect();
+    let annotation = |l: &&str| {
+        ["::error", "::warning", "::notice"]
+            .iter()
+            .any(|c| l.starts_with(c))
+    };
+    let annotations: Vec<&str> = stdout.lines().filter(annotation).collect();
     assert!(
         annotations[0].starts_with("::error title=poollint::cannot read does/not/exist"),
         "{stdout}"

@@ -912,6 +912,73 @@ fn control_characters_in_file_names_are_never_printed_raw() {
     }
 }
 
+/// A path that starts with `::` (a directory named like a workflow command) is shown
+/// from `./` where a line starts with it: the runner reads a line starting with `::` as
+/// a command, which a pull request could otherwise add by naming a directory.
+#[test]
+fn a_path_like_a_workflow_command_does_not_start_a_line() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let text = "spring:\n  datasource:\n    hikari:\n      max-lifetime: 10000\n";
+    write_file(
+        dir.path(),
+        "::error title=injected::fake/application.yml",
+        text,
+    );
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_poollint"))
+        .current_dir(dir.path())
+        .args(["check", "-f", "concise", "."])
+        .output()
+        .expect("run");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        stdout.starts_with("./::error title=injected::fake/application.yml:4:21: error["),
+        "{stdout}"
+    );
+    assert!(
+        !stdout.lines().any(|l| l.trim_start().starts_with("::")),
+        "{stdout}"
+    );
+}
+
+/// Under GitHub Actions, the human format's text (which quotes keys and lines of the
+/// checked files) runs between `::stop-commands::TOKEN` and `::TOKEN::`: a key named
+/// `##[stop-commands]tok`, which the runner reads as a command anywhere in a line, does
+/// not silence the annotations after it. The same files give the same bytes.
+#[test]
+fn github_commands_in_the_human_text_are_not_run() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let text = "spring:\n  datasource:\n    hikari:\n      \"##[stop-commands]tok\": 1\n      max-lifetime: 10000\n";
+    write_file(dir.path(), "app/application.yml", text);
+    let run = || {
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_poollint"))
+            .current_dir(dir.path())
+            .args(["check", "."])
+            .env("GITHUB_ACTIONS", "true")
+            .env("NO_COLOR", "1")
+            .output()
+            .expect("run");
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    };
+    let stdout = run();
+    let lines: Vec<&str> = stdout.lines().collect();
+    let token = lines
+        .first()
+        .and_then(|l| l.strip_prefix("::stop-commands::"))
+        .unwrap_or_else(|| panic!("no stop-commands first:\n{stdout}"));
+    let quoted = lines
+        .iter()
+        .position(|l| l.contains("##[stop-commands]tok"));
+    let resumed = lines.iter().position(|l| *l == format!("::{token}::"));
+    let annotated = lines
+        .iter()
+        .position(|l| l.starts_with("::error file=app/application.yml"));
+    assert!(
+        quoted.is_some() && quoted < resumed && resumed < annotated,
+        "{stdout}"
+    );
+    assert_eq!(run(), stdout);
+}
+
 #[test]
 fn a_file_above_the_size_limit_is_refused_with_a_clear_message() {
     let mut big = String::from("spring:\n  datasource:\n    hikari:\n");

@@ -7,7 +7,7 @@
 //! first and a last line says how many were left out.
 use std::io::{self, Write};
 
-use super::{shown_path, Place, RenderContext};
+use super::{Place, RenderContext};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::source::ColumnUnit;
 
@@ -29,6 +29,27 @@ pub fn write(
         out.write_all(command(d, ctx).as_bytes())?;
     }
     Ok(())
+}
+
+/// Write `text` (output that quotes the checked files: keys, values, snippets) so that
+/// the runner runs no workflow command in it: between `::stop-commands::TOKEN` and
+/// `::TOKEN::`, as GitHub advises for untrusted output. The runner reads a `##[error]`
+/// anywhere in a line as a command, and `::` at the start of one, so a key named
+/// `##[stop-commands]x` would otherwise silence the annotations that follow, and
+/// `##[error]x` add one. The token is a hash of `text`: the same output gives the same
+/// bytes, and no line of `text` can be the token's line, which would have to hold its
+/// own hash.
+pub fn write_without_commands(text: &[u8], out: &mut dyn Write) -> io::Result<()> {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::hash::DefaultHasher::new();
+    text.hash(&mut hasher);
+    let token = format!("poollint-{:016x}", hasher.finish());
+    writeln!(out, "::stop-commands::{token}")?;
+    out.write_all(text)?;
+    if !text.ends_with(b"\n") && !text.is_empty() {
+        out.write_all(b"\n")?;
+    }
+    writeln!(out, "::{token}::")
 }
 
 /// At most 10 annotations per severity, run errors first among the errors (they say
@@ -129,7 +150,8 @@ fn github_path(path: &str) -> String {
         .map(|part| {
             let body = part.trim_end_matches(['\r', '\n']);
             let line_break = part.get(body.len()..).unwrap_or("");
-            format!("{}{line_break}", shown_path(body))
+            // Not `shown_path`: a property escapes `:`, and the path must stay the file's.
+            format!("{}{line_break}", crate::redact::escaped_controls(body))
         })
         .collect()
 }

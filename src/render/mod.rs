@@ -234,12 +234,19 @@ pub(crate) fn write_json(out: &mut dyn Write, value: &impl Serialize) -> io::Res
     out.write_all(b"\n")
 }
 
-/// A path as the text formats (human, concise, github) show it: its control characters
+/// A path as the text formats (human, concise) show it: its control characters
 /// written as escapes, as in messages. A file name may hold a line break or an escape
 /// sequence, which printed raw would start a line a CI log runs as a command
-/// (`::error::…`) or drive the terminal. The JSON formats escape them on their own.
+/// (`::error::…`) or drive the terminal. A path that starts with `::` (a directory
+/// named `::error title=x::y`) is shown from `./`: `concise` starts its lines with the
+/// path, and the runner reads a line starting with `::` as a command. The JSON formats
+/// escape on their own.
 pub(crate) fn shown_path(path: &str) -> std::borrow::Cow<'_, str> {
-    crate::redact::escaped_controls(path)
+    let shown = crate::redact::escaped_controls(path);
+    if shown.trim_start().starts_with("::") {
+        return format!("./{shown}").into();
+    }
+    shown
 }
 
 /// Each finding in output order with its fingerprint made unique ([`Occurrences`]):
