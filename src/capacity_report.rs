@@ -179,9 +179,7 @@ fn add_pooler_demand(model: &Model, databases: &mut Vec<DatabaseRow>) {
         let Some(slots) = usable_slots(model, database) else {
             continue;
         };
-        let server = pooler
-            .instance_count()
-            .saturating_mul(pooler.server_budget_total());
+        let server = crate::rules::topology::pooler_connections(model, &links, pooler);
         match databases
             .iter_mut()
             .find(|row| row.database == database.name)

@@ -3910,6 +3910,50 @@ fn the_deployments_data_source_type_replaces_the_files_hikari_pool() {
     );
 }
 
+/// PgBouncer keeps a pool per (database, user) pair: the services behind it that log in
+/// as `web` and `api` open two pools of `default_pool_size` 20 (40 > 27 usable slots),
+/// and a `[users]` `pool_size` sizes its user's pool (`web` alone: 5).
+#[test]
+fn pgbouncer_counts_a_pool_for_each_user_the_services_log_in_as() {
+    let app = |user: &str| {
+        format!("spring:\n  datasource:\n    url: jdbc:postgresql://bouncer:6432/app?socketTimeout=30\n    username: {user}\n    hikari:\n      maximum-pool-size: 20\n")
+    };
+    let service = |name: &str| {
+        format!("[[service]]\nname = \"{name}\"\nconfig = [\"{name}/application.yml\"]\nconnects-to = \"bouncer\"\n")
+    };
+    let manifest = format!(
+        "[[database]]\nname = \"users\"\nengine = \"postgresql\"\nmax-connections = 30\n\n[[pooler]]\nname = \"bouncer\"\nconfig = \"bouncer/pgbouncer.ini\"\nconnects-to = \"users\"\n\n{}\n{}",
+        service("web"),
+        service("api")
+    );
+    let dir = tree(&[
+        ("poollint.toml", &manifest),
+        ("web/application.yml", &app("web")),
+        ("api/application.yml", &app("api")),
+        (
+            "bouncer/pgbouncer.ini",
+            "[databases]\napp = host=db dbname=app\n[pgbouncer]\ndefault_pool_size = 20\n",
+        ),
+    ]);
+    let rule = "pgbouncer-server-conns-exceed-postgres";
+    let found = check_output(dir.path(), "concise", rule);
+    assert!(
+        found.contains("can open 40 server connections to database users but it accepts 27")
+            && found.contains("(20 for app as api (bouncer/pgbouncer.ini:4) + 20 for app as web"),
+        "{found}"
+    );
+    // `web` alone, with a pool of its own size.
+    let manifest = manifest.replace(&service("api"), "");
+    write_file(dir.path(), "poollint.toml", &manifest);
+    write_file(
+        dir.path(),
+        "bouncer/pgbouncer.ini",
+        "[databases]\napp = host=db dbname=app\n[users]\nweb = pool_size=5\n[pgbouncer]\ndefault_pool_size = 60\n",
+    );
+    let found = check_output(dir.path(), "concise", rule);
+    assert!(!found.contains(rule), "{found}");
+}
+
 #[test]
 fn a_literal_password_beside_an_env_reference_is_reported_on_its_own_text() {
     // `$(DB_HOST)` is expanded, as the kubelet does; the password after it is still

@@ -911,7 +911,10 @@ mod tests {
     /// database written twice is its last line.
     #[test]
     fn the_server_budget_follows_pgbouncers_pool_sizes() {
-        let budget = |text: &str| read(text).0.poolers[0].server_budget_total();
+        let budget = |text: &str| {
+            let pooler = &read(text).0.poolers[0];
+            Pooler::server_budget_total(&pooler.server_budget(&[]))
+        };
         let forced = "[databases]\napp = host=db user=app\n[pgbouncer]\ndefault_pool_size = 20\nmax_db_connections = 80\n";
         assert_eq!(budget(forced), 20);
         // Without a forced user, every user that logs in has a pool: the cap bounds them.
@@ -930,6 +933,51 @@ mod tests {
             .collect();
         assert_eq!(names, ["app", "other"]);
         assert_eq!(budget(twice), 11);
+    }
+
+    /// PgBouncer keeps a pool per (database, user) pair: the users the clients log in
+    /// as each have one, sized by their `[users]` `pool_size` when set, all within the
+    /// entry's `max_db_connections`; with no login known, one pool of the default size.
+    #[test]
+    fn each_user_clients_log_in_as_has_a_pool() {
+        let text = "[databases]\napp = host=db\nother = host=db\n[users]\nweb = pool_size=5\n[pgbouncer]\ndefault_pool_size = 30\n";
+        let (model, _) = read(text);
+        let pooler = &model.poolers[0];
+        let budget = |logins: &[crate::model::Login]| {
+            Pooler::server_budget_total(&pooler.server_budget(logins))
+        };
+        assert_eq!(budget(&[]), 60);
+        // `web` on app (5) and `api` on app (30); `other` has no known login (30).
+        let logins = [
+            (Some("app"), Some("web")),
+            (Some("app"), Some("api")),
+            (Some("app"), Some("web")),
+            (Some("app"), None),
+        ];
+        assert_eq!(budget(&logins), 65);
+        let parts = pooler.server_budget(&logins);
+        let users: Vec<_> = parts
+            .iter()
+            .map(|p| (p.database, p.user, p.login))
+            .collect();
+        assert_eq!(
+            users,
+            [
+                (Some("app"), Some("api"), true),
+                (Some("app"), Some("web"), true),
+                (Some("other"), None, false)
+            ]
+        );
+        // The entry's cap bounds its pools together.
+        let (capped, _) =
+            read(&text.replace("app = host=db", "app = host=db max_db_connections=20"));
+        let pooler = &capped.poolers[0];
+        assert_eq!(
+            Pooler::server_budget_total(&pooler.server_budget(&logins)),
+            50
+        );
+        let one = [(Some("app"), Some("web"))];
+        assert_eq!(Pooler::server_budget_total(&pooler.server_budget(&one)), 35);
     }
 
     #[test]

@@ -1402,7 +1402,11 @@ pub struct Pooler {
     pub file: Option<FileId>,
 }
 
-/// One database's share of the server connections a PgBouncer instance may open.
+/// The database and user a client pool logs in with ([`Pool::login`]), each None when
+/// not known.
+pub type Login<'p> = (Option<&'p str>, Option<&'p str>);
+
+/// One pool's share of the server connections a PgBouncer instance may open.
 pub struct BudgetPart<'p> {
     /// The `[databases]` entry (None: no entries, one database/user pair assumed).
     pub database: Option<&'p str>,
@@ -1412,8 +1416,11 @@ pub struct BudgetPart<'p> {
     /// The reserve pool added to the pool size (None: capped by `max_db_connections`,
     /// or no reserve above 0).
     pub reserve: Option<&'p Setting<i64>>,
-    /// The entry's forced `user=` (None: the user clients log in as).
+    /// The pool's user: the entry's forced `user=`, or one a client logs in as
+    /// (`login`); None: not known.
     pub user: Option<&'p str>,
+    /// The user is one a client logs in as, not the entry's forced `user=`.
+    pub login: bool,
     /// The `max_user_connections` that lowered `connections` (None: it did not).
     pub user_cap: Option<&'p Setting<i64>>,
 }
@@ -1636,34 +1643,36 @@ impl Pooler {
 
     /// The server connections one instance may open to its database: its
     /// [`Pooler::server_budget`] summed.
-    pub fn server_budget_total(&self) -> i64 {
-        self.server_budget()
+    pub fn server_budget_total(parts: &[BudgetPart<'_>]) -> i64 {
+        parts
             .iter()
             .map(|p| p.connections)
             .fold(0, i64::saturating_add)
     }
 
-    /// The server connections one PgBouncer instance may open, per `[databases]` entry:
-    /// `max_db_connections` (the entry's, else `[pgbouncer]`'s) when above 0, else the
-    /// pool size plus the reserve pool (the forced user's `[users]` `pool_size`, else
-    /// the entry's, else `default_pool_size`, plus the forced user's
-    /// `reserve_pool_size`, else the entry's, else `[pgbouncer]`'s: catalogue TP06 sums
-    /// both), for one user: a lower bound when several users connect. Without entries, one database is assumed. A user's
-    /// `max_user_connections` (its `[users]` entry's above 0, else `[pgbouncer]`'s above
-    /// 0, as PgBouncer's `user_max_connections()` decides) caps the pools of that user
-    /// across databases: the entries forcing the same `user=` share one cap, in order;
-    /// an entry without a forced user is one pool of a user of its own, capped by the
-    /// `[pgbouncer]` value.
-    pub fn server_budget(&self) -> Vec<BudgetPart<'_>> {
-        let mut parts: Vec<BudgetPart<'_>> = if self.databases.is_empty() {
-            self.budget_part(None).into_iter().collect()
+    /// The server connections one PgBouncer instance may open, per `[databases]` entry
+    /// and user: PgBouncer keeps a pool per (database, user) pair. An entry's users are
+    /// its forced `user=`, else the users `logins` (the database and user each client
+    /// pool logs in with, [`Pool::login`]) name for it, else one user not known (a lower
+    /// bound when several connect). Each pool is its size plus the reserve pool (the
+    /// user's `[users]` `pool_size` when 0 or more, else the entry's when 0 or more,
+    /// else `default_pool_size`, plus the reserve the same way: catalogue TP06 sums both).
+    /// `max_db_connections` (the entry's, else `[pgbouncer]`'s) when above 0 caps the
+    /// entry's pools together; with its users not known, it is the entry's count.
+    /// Without entries, one database is assumed. A user's `max_user_connections` (its
+    /// `[users]` entry's above 0, else `[pgbouncer]`'s above 0, as PgBouncer's
+    /// `user_max_connections()` decides) caps the pools of that user across databases,
+    /// in order; a pool of a user not known is capped by the `[pgbouncer]` value alone.
+    pub fn server_budget<'p>(&'p self, logins: &[Login<'p>]) -> Vec<BudgetPart<'p>> {
+        let mut parts: Vec<BudgetPart<'p>> = if self.databases.is_empty() {
+            self.entry_parts(None, logins)
         } else {
             self.databases
                 .iter()
-                .filter_map(|e| self.budget_part(Some(e)))
+                .flat_map(|e| self.entry_parts(Some(e), logins))
                 .collect()
         };
-        // What each forced user may still open, once its cap is known.
+        // What each user may still open, once its cap is known.
         let mut left: Vec<(&str, i64)> = Vec::new();
         for part in &mut parts {
             let user = part.user;
@@ -1673,7 +1682,7 @@ impl Pooler {
             let Some(limit) = cap.get().copied() else {
                 continue;
             };
-            // A forced user's pools share its cap; any other entry is a user of its own.
+            // A user's pools share its cap; a pool of a user not known is one of its own.
             let shared = user.and_then(|name| left.iter_mut().find(|(u, _)| *u == name));
             let room = match (&shared, user) {
                 (Some((_, room)), _) => *room,
@@ -1704,55 +1713,100 @@ impl Pooler {
             .or(self.max_user_connections.as_ref().filter(positive))
     }
 
-    fn budget_part<'p>(&'p self, entry: Option<&'p PoolerDatabase>) -> Option<BudgetPart<'p>> {
+    /// The pools of one `[databases]` entry (None: no entries), one per user.
+    fn entry_parts<'p>(
+        &'p self,
+        entry: Option<&'p PoolerDatabase>,
+        logins: &[Login<'p>],
+    ) -> Vec<BudgetPart<'p>> {
+        let forced = entry.and_then(|e| e.forced_user.as_deref());
+        let mut users: Vec<&'p str> = match forced {
+            Some(user) => vec![user],
+            None => logins
+                .iter()
+                .filter(|(database, _)| self.serves(entry, *database))
+                .filter_map(|(_, user)| *user)
+                .collect(),
+        };
+        users.sort_unstable();
+        users.dedup();
+        let known = !users.is_empty();
+        let sized: Vec<BudgetPart<'p>> = if known {
+            let login = forced.is_none();
+            users
+                .iter()
+                .filter_map(|user| self.sized_part(entry, Some(user), login))
+                .collect()
+        } else {
+            self.sized_part(entry, None, false).into_iter().collect()
+        };
         let positive = |s: &&Setting<i64>| s.get().is_some_and(|v| *v > 0);
         let cap = entry
             .and_then(|e| e.max_db_connections.as_deref())
             .filter(positive)
             .or(self.max_db_connections.as_ref().filter(positive));
-        let database = entry.map(|e| e.name.as_str());
-        let user = entry.and_then(|e| e.forced_user.as_deref());
-        // PgBouncer's `pool_pool_size()` and `pool_res_pool_size()` (src/server.c): the
-        // pool's user's `[users]` value when 0 or more (-1 is its "not set"), else the
-        // database entry's, else `[pgbouncer]`'s. A user's value not known counts as set.
-        let of_user = |pick: fn(&'p PoolerUser) -> Option<&'p Setting<i64>>| {
-            user.and_then(|name| self.users.iter().find(|u| u.name == name))
-                .and_then(pick)
-                .filter(|s| s.get().is_none_or(|v| *v >= 0))
-        };
-        // The entry's own values too: -1 is "not set" there as well (`pool_pool_size()`
-        // takes the database's `pool_size` only when 0 or more).
-        let set = |s: &&Setting<i64>| s.get().is_none_or(|v| *v >= 0);
-        let size = of_user(|u| u.pool_size.as_ref())
-            .or(entry.and_then(|e| e.pool_size.as_deref()).filter(set))
-            .or(self.default_pool_size.as_ref());
-        let sized = size.and_then(|setting| {
-            let reserve = self.reserve_pool(user, entry);
-            let extra = reserve.and_then(|r| r.get()).copied().unwrap_or(0);
-            Some(BudgetPart {
-                database,
-                user,
-                connections: (*setting.get()?).max(0).saturating_add(extra),
-                setting,
-                reserve,
-                user_cap: None,
-            })
-        });
         let Some(setting) = cap else {
             return sized;
         };
-        let capped = (*setting.get()?).max(0);
-        // A forced `user=` makes the entry one pool, which its size bounds below the cap;
-        // otherwise each user that logs in has a pool, and the cap bounds them all.
-        if user.is_some() && sized.as_ref().is_some_and(|p| p.connections <= capped) {
+        let Some(&capped) = setting.get() else {
+            return Vec::new();
+        };
+        // Known users' pools are counted, below the cap that bounds them together;
+        // users not known may open a pool each, up to the cap.
+        let total = Self::server_budget_total(&sized);
+        if known && !sized.is_empty() && total <= capped {
             return sized;
         }
-        Some(BudgetPart {
-            database,
-            user,
-            connections: capped,
+        vec![BudgetPart {
+            database: entry.map(|e| e.name.as_str()),
+            user: forced,
+            login: false,
+            connections: capped.max(0),
             setting,
             reserve: None,
+            user_cap: None,
+        }]
+    }
+
+    /// Whether clients asking for `database` reach `entry` (None: the pooler has no
+    /// entries, and every client reaches its one database).
+    fn serves(&self, entry: Option<&PoolerDatabase>, database: Option<&str>) -> bool {
+        match entry {
+            None => true,
+            Some(entry) => self
+                .database_entry(database)
+                .is_some_and(|reached| std::ptr::eq(reached, entry)),
+        }
+    }
+
+    /// The pool of `user` (None: not known) on `entry`: its size plus its reserve pool.
+    /// `login`: the user is one a client logs in as, not the entry's forced `user=`.
+    fn sized_part<'p>(
+        &'p self,
+        entry: Option<&'p PoolerDatabase>,
+        user: Option<&'p str>,
+        login: bool,
+    ) -> Option<BudgetPart<'p>> {
+        // PgBouncer's `pool_pool_size()` and `pool_res_pool_size()` (src/server.c): the
+        // pool's user's `[users]` value when 0 or more (-1 is its "not set"), else the
+        // database entry's when 0 or more, else `[pgbouncer]`'s. A value not known
+        // counts as set.
+        let set = |s: &&Setting<i64>| s.get().is_none_or(|v| *v >= 0);
+        let setting = user
+            .and_then(|name| self.users.iter().find(|u| u.name == name))
+            .and_then(|u| u.pool_size.as_ref())
+            .filter(set)
+            .or(entry.and_then(|e| e.pool_size.as_deref()).filter(set))
+            .or(self.default_pool_size.as_ref())?;
+        let reserve = self.reserve_pool(user, entry);
+        let extra = reserve.and_then(|r| r.get()).copied().unwrap_or(0);
+        Some(BudgetPart {
+            database: entry.map(|e| e.name.as_str()),
+            user,
+            login,
+            connections: (*setting.get()?).max(0).saturating_add(extra),
+            setting,
+            reserve,
             user_cap: None,
         })
     }

@@ -10,7 +10,10 @@ pub mod pgbouncer_client_cap_too_low;
 pub mod pgbouncer_server_conns_exceed_postgres;
 pub mod rollout_surge_exceeds_db_slots;
 
-use crate::model::{Database, Location, Model, Origin, Pool, Service, Setting};
+use crate::model::links::Links;
+use crate::model::{
+    BudgetPart, Database, Location, Login, Model, Origin, Pool, Pooler, Service, Setting,
+};
 
 /// Where a value came from, for messages: `auth/application.yml:7`, `PostgreSQL default`.
 pub(crate) fn place(model: &Model, origin: &Origin) -> String {
@@ -55,6 +58,33 @@ pub(crate) struct Slots {
     /// Slots the reserves and other clients take: `max_connections` must be at least
     /// demand + this for the fleet to fit.
     pub reserved: i64,
+}
+
+/// The pools one instance of `pooler` may open to its database
+/// ([`crate::model::Pooler::server_budget`]), with the logins of the pools the services
+/// behind it open through it: PgBouncer keeps a pool per (database, user) pair.
+pub(crate) fn pooler_budget<'m>(
+    model: &'m Model,
+    links: &Links<'m>,
+    pooler: &'m Pooler,
+) -> Vec<BudgetPart<'m>> {
+    let logins: Vec<Login<'m>> = links
+        .pooler_clients(pooler)
+        .iter()
+        .flat_map(|service| links.pooler_pools(model, pooler, service))
+        .map(Pool::login)
+        .collect();
+    pooler.server_budget(&logins)
+}
+
+/// The server connections all instances of `pooler` may open to its database.
+pub(crate) fn pooler_connections<'m>(
+    model: &'m Model,
+    links: &Links<'m>,
+    pooler: &'m Pooler,
+) -> i64 {
+    let budget = Pooler::server_budget_total(&pooler_budget(model, links, pooler));
+    pooler.instance_count().saturating_mul(budget)
 }
 
 pub(crate) fn usable_slots(model: &Model, database: &Database) -> Option<Slots> {

@@ -4,7 +4,7 @@
 use super::{fleets, peak_instances, place, primary, steady, usable_slots, Slots};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::links::Links;
-use crate::model::{Database, Location, Model, Pooler};
+use crate::model::{BudgetPart, Database, Location, Model, Pooler};
 use crate::rules::{Category, Inputs, RuleMeta, RuleOption, RuleOptions};
 
 pub(crate) static MIN_FREE_SHARE: RuleOption = RuleOption {
@@ -46,16 +46,10 @@ impl crate::rules::Rule for Rule {
             let Some(database) = links.pooler_database(pooler) else {
                 continue;
             };
-            let connections = pooler
-                .instance_count()
-                .saturating_mul(pooler.server_budget_total());
-            if connections <= 0 {
+            let entry = Pooled::of(model, &links, pooler);
+            if entry.connections <= 0 {
                 continue;
             }
-            let entry = Pooled {
-                pooler,
-                connections,
-            };
             match pooled.iter_mut().find(|(d, _)| std::ptr::eq(*d, database)) {
                 Some((_, list)) => list.push(entry),
                 None => pooled.push((database, vec![entry])),
@@ -153,6 +147,7 @@ pub(crate) fn ceiling(share: f64, usable: i64) -> i64 {
 /// rule adds to the fleet's peak demand.
 pub(crate) fn pooled_server_connections(model: &Model, database: &Database) -> i64 {
     poolers_of(model, database)
+        .into_iter()
         .map(|p| p.connections.max(0))
         .fold(0i64, i64::saturating_add)
 }
@@ -162,38 +157,49 @@ pub(crate) fn pooled_server_connections(model: &Model, database: &Database) -> i
 /// connections (…)`), in model order.
 pub(crate) fn poolers_in_front(model: &Model, database: &Database) -> Vec<(i64, String)> {
     poolers_of(model, database)
+        .into_iter()
         .filter(|p| p.connections > 0)
         .map(|p| (p.connections, p.term(model)))
         .collect()
 }
 
 /// The PgBouncers whose `connects-to` is `database`, with their server connections.
-fn poolers_of<'m>(model: &'m Model, database: &'m Database) -> impl Iterator<Item = Pooled<'m>> {
+fn poolers_of<'m>(model: &'m Model, database: &'m Database) -> Vec<Pooled<'m>> {
     let links = Links::new(model);
     model
         .poolers
         .iter()
-        .filter(move |p| {
+        .filter(|p| {
             links
                 .pooler_database(p)
                 .is_some_and(|d| std::ptr::eq(d, database))
         })
-        .map(|pooler| Pooled {
-            pooler,
-            connections: pooler
-                .instance_count()
-                .saturating_mul(pooler.server_budget_total()),
-        })
+        .map(|pooler| Pooled::of(model, &links, pooler))
+        .collect()
 }
 
 /// A PgBouncer in front of the database and the server connections all its instances
 /// may open.
 struct Pooled<'m> {
     pooler: &'m Pooler,
+    /// One instance's pools ([`super::pooler_budget`]).
+    parts: Vec<BudgetPart<'m>>,
     connections: i64,
 }
 
-impl Pooled<'_> {
+impl<'m> Pooled<'m> {
+    fn of(model: &'m Model, links: &Links<'m>, pooler: &'m Pooler) -> Self {
+        let parts = super::pooler_budget(model, links, pooler);
+        let connections = pooler
+            .instance_count()
+            .saturating_mul(Pooler::server_budget_total(&parts));
+        Pooled {
+            pooler,
+            parts,
+            connections,
+        }
+    }
+
     /// `PgBouncer bouncer 2 instances (poollint.toml:9) × 48 server connections (pgbouncer.ini:6)`.
     fn term(&self, model: &Model) -> String {
         let instances = self.pooler.instance_count();
@@ -202,9 +208,8 @@ impl Pooled<'_> {
             .instances
             .as_ref()
             .map_or("none declared".to_owned(), |i| place(model, &i.origin));
-        let budget = self.pooler.server_budget_total();
-        let parts = self.pooler.server_budget();
-        let budget_place = match parts.as_slice() {
+        let budget = Pooler::server_budget_total(&self.parts);
+        let budget_place = match self.parts.as_slice() {
             [one] => format!(" ({})", place(model, &one.setting.origin)),
             _ => String::new(),
         };
@@ -217,8 +222,7 @@ impl Pooled<'_> {
 
     /// The setting of the pooler's largest budget part and its key.
     fn at(&self) -> Option<(Location, String)> {
-        let parts = self.pooler.server_budget();
-        let largest = parts.iter().max_by_key(|p| p.connections)?;
+        let largest = self.parts.iter().max_by_key(|p| p.connections)?;
         Some((
             largest.setting.location()?,
             largest

@@ -1,15 +1,16 @@
 //! `pgbouncer-server-conns-exceed-postgres`: PgBouncer's server-side connections plus the
 //! services that connect to the database directly exceed its usable slots (catalogue
 //! TP06 [PGB-CFG][PG-CONN]). The pooler's budget per instance is the sum over its
-//! `[databases]` entries of `max_db_connections` when set, else the pool size plus
-//! `reserve_pool_size` (one user per database: a lower bound), capped per user by
+//! `[databases]` entries of each entry's pools, one per user the services behind it log
+//! in as (one when none is known: a lower bound), each its pool size plus
+//! `reserve_pool_size`, within the entry's `max_db_connections`, capped per user by
 //! `max_user_connections` (see [`crate::model::Pooler::server_budget`]); every entry is
 //! assumed to reach the database the pooler connects to.
 use super::{fleets, place, steady, usable_slots};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::links::Links;
 use crate::model::BudgetPart;
-use crate::model::Model;
+use crate::model::{Model, Pooler};
 use crate::rules::{Category, Inputs, RuleMeta, RuleOptions};
 
 pub static META: RuleMeta = RuleMeta {
@@ -43,11 +44,11 @@ impl crate::rules::Rule for Rule {
             let Some(slots) = usable_slots(model, database) else {
                 continue;
             };
-            let parts = pooler.server_budget();
+            let parts = super::pooler_budget(model, &links, pooler);
             let Some(largest) = parts.iter().max_by_key(|p| p.connections) else {
                 continue;
             };
-            let budget = pooler.server_budget_total();
+            let budget = Pooler::server_budget_total(&parts);
             let instances = pooler.instance_count();
             let direct = direct_demand
                 .get(database.name.as_str())
@@ -90,27 +91,45 @@ impl crate::rules::Rule for Rule {
                 diagnostic =
                     diagnostic.with_related(count.location(), format!("{instances} instance(s)"));
             }
+            // The other pools' settings, each once and not the one the finding is at
+            // (the pools of several users may share one `default_pool_size`).
+            let mut labelled = vec![at];
             for part in parts.iter().filter(|p| !std::ptr::eq(*p, largest)) {
-                diagnostic = diagnostic
-                    .with_related(part.setting.location(), "pool of another [databases] entry");
+                let Some(location) = part.setting.location() else {
+                    continue;
+                };
+                if labelled.contains(&location) {
+                    continue;
+                }
+                labelled.push(location);
+                let label = if part.login {
+                    "pool of another user"
+                } else {
+                    "pool of another [databases] entry"
+                };
+                diagnostic = diagnostic.with_related(Some(location), label);
             }
             out.push(diagnostic);
         }
     }
 }
 
-/// `20 (pgbouncer.ini:9)`, `(40 (pgbouncer.ini:9) + reserve 30 (pgbouncer.ini:10))`, or
-/// `(20 for app (pgbouncer.ini:2) + 5 for reports (…))`.
+/// `20 (pgbouncer.ini:9)`, `(40 (pgbouncer.ini:9) + reserve 30 (pgbouncer.ini:10))`,
+/// `(20 for app (pgbouncer.ini:2) + 5 for reports (…))`, or with the users clients log
+/// in as, `(5 for app as web (…) + 20 for app as api (…))`.
 fn budget_terms(model: &Model, parts: &[BudgetPart]) -> String {
     let term = |p: &BudgetPart| {
-        let mut text = match p.database {
-            Some(name) if parts.len() > 1 => format!(
-                "{} for {name} ({}",
-                p.connections,
-                place(model, &p.setting.origin)
-            ),
-            _ => format!("{} ({}", p.connections, place(model, &p.setting.origin)),
+        let whose = match (p.database, p.user.filter(|_| p.login)) {
+            (Some(name), Some(user)) => format!(" for {name} as {user}"),
+            (None, Some(user)) => format!(" as {user}"),
+            (Some(name), None) if parts.len() > 1 => format!(" for {name}"),
+            _ => String::new(),
         };
+        let mut text = format!(
+            "{}{whose} ({}",
+            p.connections,
+            place(model, &p.setting.origin)
+        );
         // The reserve pool is opened after clients wait `reserve_pool_timeout`: it
         // counts towards the database's slots (catalogue TP06).
         match (p.setting.get(), p.reserve) {
@@ -130,7 +149,11 @@ fn budget_terms(model: &Model, parts: &[BudgetPart]) -> String {
         }
         // PgBouncer opens at most max_user_connections per user across its databases.
         if let Some(cap) = p.user_cap {
-            let user = p.user.map(|u| format!(" for user {u}")).unwrap_or_default();
+            let user = p
+                .user
+                .filter(|_| !p.login)
+                .map(|u| format!(" for user {u}"))
+                .unwrap_or_default();
             text.push_str(&format!(
                 ", capped by max_user_connections {}{user} ({})",
                 cap.get().copied().unwrap_or(0),
