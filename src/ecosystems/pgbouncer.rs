@@ -980,6 +980,24 @@ mod tests {
         assert_eq!(Pooler::server_budget_total(&pooler.server_budget(&one)), 35);
     }
 
+    /// The `*` fallback makes a database of each name clients ask for, each with its own
+    /// pools and `max_db_connections`; a name with an entry of its own takes that one.
+    #[test]
+    fn the_fallback_entry_is_a_database_per_name_clients_ask_for() {
+        let budget = |text: &str, logins: &[crate::model::Login]| {
+            let (model, _) = read(text);
+            Pooler::server_budget_total(&model.poolers[0].server_budget(logins))
+        };
+        let fallback = "[databases]\n* = host=db\n[pgbouncer]\ndefault_pool_size = 20\n";
+        let logins = [(Some("web"), Some("app")), (Some("api"), Some("app"))];
+        assert_eq!(budget(fallback, &[]), 20);
+        assert_eq!(budget(fallback, &logins), 40);
+        let capped = fallback.replace("host=db", "host=db max_db_connections=15");
+        assert_eq!(budget(&capped, &logins), 30);
+        let named = fallback.replace("* = host=db", "web = host=db pool_size=5\n* = host=db");
+        assert_eq!(budget(&named, &logins), 25);
+    }
+
     #[test]
     fn lookup_values_match_in_any_case() {
         let (model, _) = read("[databases]\napp = host=db pool_mode=Statement\n[pgbouncer]\npool_mode = Transaction\nauth_type = TRUST\n");

@@ -1659,7 +1659,8 @@ impl Pooler {
     /// else `default_pool_size`, plus the reserve the same way: catalogue TP06 sums both).
     /// `max_db_connections` (the entry's, else `[pgbouncer]`'s) when above 0 caps the
     /// entry's pools together; with its users not known, it is the entry's count.
-    /// Without entries, one database is assumed. A user's `max_user_connections` (its
+    /// Without entries, one database is assumed; the `*` entry is a database per name
+    /// the clients ask for through it. A user's `max_user_connections` (its
     /// `[users]` entry's above 0, else `[pgbouncer]`'s above 0, as PgBouncer's
     /// `user_max_connections()` decides) caps the pools of that user across databases,
     /// in order; a pool of a user not known is capped by the `[pgbouncer]` value alone.
@@ -1713,20 +1714,57 @@ impl Pooler {
             .or(self.max_user_connections.as_ref().filter(positive))
     }
 
-    /// The pools of one `[databases]` entry (None: no entries), one per user.
+    /// The pools of one `[databases]` entry (None: no entries), one per user. The `*`
+    /// fallback makes a database of each name the clients ask for that no entry has
+    /// ("as if an entry `bar = host=foo dbname=bar` exists"), each with its own pools
+    /// and its own `max_db_connections`; with no such name known, it counts as one.
     fn entry_parts<'p>(
         &'p self,
         entry: Option<&'p PoolerDatabase>,
         logins: &[Login<'p>],
     ) -> Vec<BudgetPart<'p>> {
+        let reaching: Vec<&Login<'p>> = logins
+            .iter()
+            .filter(|(database, _)| self.serves(entry, *database))
+            .collect();
+        let named = entry.map(|e| e.name.as_str());
+        let mut databases: Vec<&'p str> = Vec::new();
+        if named == Some("*") {
+            databases = reaching
+                .iter()
+                .filter_map(|(database, _)| *database)
+                .collect();
+            databases.sort_unstable();
+            databases.dedup();
+        }
+        if databases.is_empty() {
+            return self.database_parts(entry, named, &reaching);
+        }
+        databases
+            .into_iter()
+            .flat_map(|database| {
+                let asking: Vec<&Login<'p>> = reaching
+                    .iter()
+                    .copied()
+                    .filter(|(d, _)| *d == Some(database))
+                    .collect();
+                self.database_parts(entry, Some(database), &asking)
+            })
+            .collect()
+    }
+
+    /// The pools of `database` (its name as clients ask for it) through `entry`: one per
+    /// user of `logins`, else one of a user not known, within `max_db_connections`.
+    fn database_parts<'p>(
+        &'p self,
+        entry: Option<&'p PoolerDatabase>,
+        database: Option<&'p str>,
+        logins: &[&Login<'p>],
+    ) -> Vec<BudgetPart<'p>> {
         let forced = entry.and_then(|e| e.forced_user.as_deref());
         let mut users: Vec<&'p str> = match forced {
             Some(user) => vec![user],
-            None => logins
-                .iter()
-                .filter(|(database, _)| self.serves(entry, *database))
-                .filter_map(|(_, user)| *user)
-                .collect(),
+            None => logins.iter().filter_map(|(_, user)| *user).collect(),
         };
         users.sort_unstable();
         users.dedup();
@@ -1735,10 +1773,12 @@ impl Pooler {
             let login = forced.is_none();
             users
                 .iter()
-                .filter_map(|user| self.sized_part(entry, Some(user), login))
+                .filter_map(|user| self.sized_part(entry, database, Some(user), login))
                 .collect()
         } else {
-            self.sized_part(entry, None, false).into_iter().collect()
+            self.sized_part(entry, database, None, false)
+                .into_iter()
+                .collect()
         };
         let positive = |s: &&Setting<i64>| s.get().is_some_and(|v| *v > 0);
         let cap = entry
@@ -1758,7 +1798,7 @@ impl Pooler {
             return sized;
         }
         vec![BudgetPart {
-            database: entry.map(|e| e.name.as_str()),
+            database,
             user: forced,
             login: false,
             connections: capped.max(0),
@@ -1779,11 +1819,13 @@ impl Pooler {
         }
     }
 
-    /// The pool of `user` (None: not known) on `entry`: its size plus its reserve pool.
+    /// The pool of `user` (None: not known) on `database` through `entry`: its size
+    /// plus its reserve pool.
     /// `login`: the user is one a client logs in as, not the entry's forced `user=`.
     fn sized_part<'p>(
         &'p self,
         entry: Option<&'p PoolerDatabase>,
+        database: Option<&'p str>,
         user: Option<&'p str>,
         login: bool,
     ) -> Option<BudgetPart<'p>> {
@@ -1801,7 +1843,7 @@ impl Pooler {
         let reserve = self.reserve_pool(user, entry);
         let extra = reserve.and_then(|r| r.get()).copied().unwrap_or(0);
         Some(BudgetPart {
-            database: entry.map(|e| e.name.as_str()),
+            database,
             user,
             login,
             connections: (*setting.get()?).max(0).saturating_add(extra),
