@@ -3592,6 +3592,13 @@ fn linked_deployment(application: &str, env: &[(&str, &str)]) -> tempfile::TempD
     dir
 }
 
+/// The concise findings of `rule` for `application` run by a deployment that sets
+/// `env` ([`linked_deployment`]).
+fn linked_findings(application: &str, env: &[(&str, &str)], rule: &str) -> String {
+    let dir = linked_deployment(application, env);
+    check_output(dir.path(), "concise", rule)
+}
+
 /// HikariCP's validation-timeout and leak-detection-threshold the deployment sets
 /// override the application file's too: its pool is not judged on HikariCP's default
 /// validation-timeout (5000 ms) when the deployment runs it with 100 ms.
@@ -3720,11 +3727,11 @@ fn the_deployments_init_sql_replaces_the_files() {
 #[test]
 fn the_deployments_open_in_view_outranks_the_files() {
     let open_in_view_findings = |in_file: &str, in_deployment: &str| {
-        let dir = linked_deployment(
+        linked_findings(
             &format!("spring:\n  datasource:\n    url: jdbc:postgresql://db:5432/x?socketTimeout=30\n  jpa:\n    open-in-view: {in_file}\n"),
             &[("SPRING_JPA_OPEN_IN_VIEW", in_deployment)],
-        );
-        check_output(dir.path(), "concise", "open-session-in-view")
+            "open-session-in-view",
+        )
     };
     let found = open_in_view_findings("true", "\"false\"");
     assert!(
@@ -3799,14 +3806,14 @@ fn the_pool_logs_in_as_the_username_spring_binds_last() {
 #[test]
 fn the_files_hikari_jdbc_url_stays_over_the_deployments_spring_url() {
     let transport_findings = |url_key: &str| {
-        let dir = linked_deployment(
+        linked_findings(
             &format!("spring:\n  datasource:\n    {url_key}: jdbc:postgresql://db.example.com:5432/app?sslmode=verify-full&socketTimeout=30\n"),
             &[(
                 "SPRING_DATASOURCE_URL",
                 "jdbc:postgresql://db.example.com:5432/app?sslmode=disable&socketTimeout=30",
             )],
-        );
-        check_output(dir.path(), "concise", "db-transport-not-verified")
+            "db-transport-not-verified",
+        )
     };
     let found = transport_findings("hikari.jdbc-url");
     assert!(
@@ -3892,11 +3899,11 @@ fn a_legacy_variable_sets_a_second_data_sources_pool() {
 #[test]
 fn the_deployments_data_source_type_replaces_the_files_hikari_pool() {
     let findings = |data_source_type: &str| {
-        let dir = linked_deployment(
+        linked_findings(
             "spring:\n  datasource:\n    url: jdbc:postgresql://db:5432/x?socketTimeout=30\n    hikari:\n      connection-timeout: 100\n",
             &[("SPRING_DATASOURCE_TYPE", data_source_type)],
-        );
-        check_output(dir.path(), "concise", "hikari-timeout-constraints")
+            "hikari-timeout-constraints",
+        )
     };
     let found = findings("org.apache.tomcat.jdbc.pool.DataSource");
     assert!(
