@@ -1026,9 +1026,6 @@ fn deploy(
         let not_hikari = spring::data_source_type_from_environment(name, environment)
             .filter(|library| *library != crate::model::Library::HikariCp);
         for part in &mut parts {
-            if not_hikari.is_some() {
-                overlaid.extend(take_framework_hikari_pools(model, part));
-            }
             crate::model::profiles::add_deployed_profile_pools(model, part, environment);
             crate::model::profiles::run_deployed_environment(
                 model,
@@ -1036,6 +1033,10 @@ fn deploy(
                 environment,
                 &deployment.command,
             );
+            // After the pools the deployment's profiles add, which are HikariCP's too.
+            if not_hikari.is_some() {
+                overlaid.extend(take_framework_hikari_pools(model, part));
+            }
         }
     }
     let mut service = combine(name, parts, deployed);

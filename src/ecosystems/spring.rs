@@ -3214,15 +3214,7 @@ pub fn model_from_environment(scope: &str, vars: &[crate::model::EnvVar]) -> Mod
 /// `SPRING_APPLICATION_JSON`), which outrank the application files'. None when no
 /// variable sets a `spring.jpa` property.
 pub fn jpa_from_environment(scope: &str, vars: &[crate::model::EnvVar]) -> Option<JpaFacts> {
-    let sets_jpa = |var: &crate::model::EnvVar| {
-        var.name == "SPRING_APPLICATION_JSON"
-            || environment_key(&var.name)
-                .is_some_and(|parts| parts.get(..2).is_some_and(|p| p == ["spring", "jpa"]))
-    };
-    if !vars.iter().any(sets_jpa) {
-        return None;
-    }
-    jpa_facts(&environment_app(scope, vars))
+    jpa_facts(&environment_app_setting(scope, vars, &["spring", "jpa"])?)
 }
 
 /// The pool library `vars` make Spring Boot's auto-configuration build
@@ -3233,15 +3225,7 @@ pub fn data_source_type_from_environment(
     scope: &str,
     vars: &[crate::model::EnvVar],
 ) -> Option<Library> {
-    let sets_type = |var: &crate::model::EnvVar| {
-        var.name == "SPRING_APPLICATION_JSON"
-            || environment_key(&var.name)
-                .is_some_and(|parts| parts == ["spring", "datasource", "type"])
-    };
-    if !vars.iter().any(sets_type) {
-        return None;
-    }
-    let app = environment_app(scope, vars);
+    let app = environment_app_setting(scope, vars, &["spring", "datasource", "type"])?;
     let effective = Effective::for_profile(&app, &[], None);
     let leaf = effective.get("spring.datasource.type")?;
     let known = vars
@@ -3249,6 +3233,24 @@ pub fn data_source_type_from_environment(
         .find(|v| v.value_location == leaf.value_location)
         .is_none_or(|v| v.unknown_from.is_none());
     known.then(|| active_library(&effective))
+}
+
+/// [`environment_app`], when a variable sets a property under `prefix`, or
+/// `SPRING_APPLICATION_JSON`, which may: most deployments set none, and the application
+/// is not made for them.
+fn environment_app_setting(
+    scope: &str,
+    vars: &[crate::model::EnvVar],
+    prefix: &[&str],
+) -> Option<App> {
+    let under_prefix = |parts: Vec<String>| {
+        parts.len() >= prefix.len() && parts.iter().zip(prefix).all(|(p, q)| p == q)
+    };
+    let sets = |var: &crate::model::EnvVar| {
+        var.name == "SPRING_APPLICATION_JSON"
+            || environment_key(&var.name).is_some_and(under_prefix)
+    };
+    vars.iter().any(sets).then(|| environment_app(scope, vars))
 }
 
 /// The application `vars` alone make: each variable Spring Boot binds a leaf, ranked
