@@ -349,7 +349,6 @@ fn prisma_url_pool(
     verbatim: bool,
 ) -> Pool {
     let limit = parsed.param("connection_limit");
-    let timeout = parsed.param("pool_timeout");
     let anchor = Some(Location { file, span: whole });
     let origin = |p: &connection_string::Param| Origin::File {
         file,
@@ -380,34 +379,27 @@ fn prisma_url_pool(
             origin: origin(p),
         },
     );
-    let acquire = timeout.map_or_else(
-        || {
-            Setting::known(
-                Duration::from_secs(10),
-                Origin::Default {
-                    library: Library::Prisma.name_text(),
-                    doc: &PRISMA_DOC,
-                    anchor,
-                },
-            )
-        },
-        |p| Setting {
-            value: through_variable(p, key, verbatim).unwrap_or_else(|| {
-                p.value.parse::<u64>().map_or_else(
-                    |_| Val::invalid(p.value.clone(), "not a number of seconds".into()),
-                    |s| Val::Known(Duration::from_secs(s)),
+    // quaint reads each as whole seconds (`parse_query_params`), 0 meaning none.
+    let seconds = |name: &str, default: u64| {
+        parsed.param(name).map_or_else(
+            || {
+                Setting::known(
+                    Duration::from_secs(default),
+                    Origin::Default {
+                        library: Library::Prisma.name_text(),
+                        doc: &PRISMA_DOC,
+                        anchor,
+                    },
                 )
-            }),
-            origin: origin(p),
-        },
-    );
-    let zero = || {
-        Setting::known(
-            Duration::ZERO,
-            Origin::Default {
-                library: Library::Prisma.name_text(),
-                doc: &PRISMA_DOC,
-                anchor,
+            },
+            |p| Setting {
+                value: through_variable(p, key, verbatim).unwrap_or_else(|| {
+                    p.value.parse::<u64>().map_or_else(
+                        |_| Val::invalid(p.value.clone(), "not a number of seconds".into()),
+                        |s| Val::Known(Duration::from_secs(s)),
+                    )
+                }),
+                origin: origin(p),
             },
         )
     };
@@ -426,10 +418,12 @@ fn prisma_url_pool(
             },
         ),
         max,
-        acquire_timeout: acquire,
-        idle_timeout: zero(),
-        max_lifetime: zero(),
-        keepalive: zero(),
+        acquire_timeout: seconds("pool_timeout", 10),
+        // quaint closes connections idle for 300 s unless the URL says otherwise, and
+        // retires none by age (`max_idle_connection_lifetime`, `max_connection_lifetime`).
+        idle_timeout: seconds("max_idle_connection_lifetime", 300),
+        max_lifetime: seconds("max_connection_lifetime", 0),
+        keepalive: seconds("keepalive", 0),
         validate_on_borrow: None,
         validation_timeout_written: None,
         leak_detection_threshold_written: None,
@@ -517,6 +511,30 @@ mod tests {
         let (model, _) =
             crate::ecosystems::read_one(&DotEnv, ".env", Format::Ini(Dialect::DotEnv), text);
         assert!(model.pools[0].is_unbounded());
+    }
+
+    /// quaint closes connections idle for 300 s unless `max_idle_connection_lifetime`
+    /// says otherwise (0: never), and retires none by age unless
+    /// `max_connection_lifetime` says so.
+    #[test]
+    fn prisma_idle_and_lifetime_limits_are_quaints() {
+        let limits = |query: &str| {
+            let text = format!("DATABASE_URL=postgresql://db/app?connection_limit=5{query}\n");
+            let (model, _) =
+                crate::ecosystems::read_one(&DotEnv, ".env", Format::Ini(Dialect::DotEnv), &text);
+            let pool = &model.pools[0];
+            let secs = |s: &Setting<Duration>| s.get().map(Duration::as_secs);
+            (secs(&pool.idle_timeout), secs(&pool.max_lifetime))
+        };
+        assert_eq!(limits(""), (Some(300), Some(0)));
+        assert_eq!(
+            limits("&max_idle_connection_lifetime=0&max_connection_lifetime=1800"),
+            (Some(0), Some(1800))
+        );
+        assert_eq!(
+            limits("&max_idle_connection_lifetime=60"),
+            (Some(60), Some(0))
+        );
     }
 
     /// npm dotenv keeps the last line of a variable written twice: one Prisma pool, the
