@@ -878,11 +878,11 @@ fn dotnet_counts_the_production_environment_by_default() {
     let dir = tree(&[
         (
             "appsettings.json",
-            r#"{"ConnectionStrings": {"Main": "Host=db;Database=app;Max Pool Size=20"}}"#,
+            r#"{"ConnectionStrings": {"Main": "Host=db;Database=app;Maximum Pool Size=20"}}"#,
         ),
         (
             "appsettings.Production.json",
-            r#"{"ConnectionStrings": {"Main": "Host=db-prod;Database=app;Max Pool Size=80"}}"#,
+            r#"{"ConnectionStrings": {"Main": "Host=db-prod;Database=app;Maximum Pool Size=80"}}"#,
         ),
         ("poollint.toml", &manifest(1000, service)),
     ]);
@@ -933,11 +933,11 @@ fn a_connection_strings_variable_replaces_the_appsettings_string_in_every_enviro
     let dir = tree(&[
         (
             "appsettings.json",
-            r#"{"ConnectionStrings": {"Main": "Host=db;Database=app;Max Pool Size=20"}}"#,
+            r#"{"ConnectionStrings": {"Main": "Host=db;Database=app;Maximum Pool Size=20"}}"#,
         ),
         (
             "appsettings.Production.json",
-            r#"{"ConnectionStrings": {"Main": "Host=db-prod;Database=app;Max Pool Size=80"}}"#,
+            r#"{"ConnectionStrings": {"Main": "Host=db-prod;Database=app;Maximum Pool Size=80"}}"#,
         ),
         ("deploy.yaml", deployment),
         ("poollint.toml", &manifest(1000, service)),
@@ -949,7 +949,7 @@ fn a_connection_strings_variable_replaces_the_appsettings_string_in_every_enviro
     let dir = tree(&[
         (
             "appsettings.json",
-            r#"{"ConnectionStrings": {"Main": "Host=db;Database=app;Max Pool Size=20"}}"#,
+            r#"{"ConnectionStrings": {"Main": "Host=db;Database=app;Maximum Pool Size=20"}}"#,
         ),
         ("docker-compose.yml", compose),
         ("poollint.toml", &manifest(1000, service)),
@@ -982,7 +982,7 @@ fn azure_connection_string_variables_replace_the_appsettings_string() {
     let dir = tree(&[
         (
             "appsettings.json",
-            r#"{"ConnectionStrings": {"Main": "Host=db;Database=app;Max Pool Size=20"}}"#,
+            r#"{"ConnectionStrings": {"Main": "Host=db;Database=app;Maximum Pool Size=20"}}"#,
         ),
         ("docker-compose.yml", compose),
         ("poollint.toml", &manifest(1000, service)),
@@ -1078,7 +1078,8 @@ fn settings_from_an_unknown_secret_override_a_declared_file_after_a_mounted_link
 
 #[test]
 fn a_dotnet_connection_string_a_deployment_sets_from_an_unknown_secret_is_unknown() {
-    let appsettings = r#"{"ConnectionStrings": {"Main": "Host=db;Database=app;Max Pool Size=50"}}"#;
+    let appsettings =
+        r#"{"ConnectionStrings": {"Main": "Host=db;Database=app;Maximum Pool Size=50"}}"#;
     let service = "config = [\"appsettings.json\"]\ndeployment = \"deploy.yaml\"";
     let files = |deployment: &str| {
         tree(&[
@@ -1103,7 +1104,7 @@ fn a_dotnet_connection_string_a_deployment_sets_from_an_unknown_secret_is_unknow
         );
     }
     // A ConfigMap in the tree gives the string: 4 × 10.
-    let config_map = "---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: db\ndata:\n  connection: Host=db;Database=app;Max Pool Size=10\n";
+    let config_map = "---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: db\ndata:\n  connection: Host=db;Database=app;Maximum Pool Size=10\n";
     let env = "            - name: ConnectionStrings__Main\n              valueFrom:\n                configMapKeyRef:\n                  name: db\n                  key: connection\n";
     let dir = files(&deployment_with_env(env, config_map));
     assert_eq!(demand(dir.path()), 40);

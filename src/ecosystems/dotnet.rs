@@ -324,26 +324,28 @@ fn read_string(
             },
         })
     };
-    // SqlClient knows only `Min Pool Size` and `Max Pool Size`: Npgsql's spellings
-    // make it throw `Keyword not supported`, so no connection opens.
-    let size = |written: &[&str], refused: &[&str]| -> Option<Setting<i64>> {
-        if library == Library::SqlClient {
-            if let Some(p) = param(refused) {
-                let reason = format!(
-                    "SqlClient knows this keyword only as `{}` and throws ArgumentException(\"Keyword not supported: '{}'\")",
-                    written.get(1).copied().unwrap_or_default(),
-                    p.name.to_ascii_lowercase()
-                );
-                return setting(refused, &|_| Err(reason.clone()));
-            }
-            return setting(written.get(1..2).unwrap_or_default(), &int32);
+    // A spelling the driver does not know makes it throw `Keyword not supported`, so no
+    // connection opens: SqlClient knows only `Max Pool Size`, Npgsql only `Maximum Pool
+    // Size` and `MaxPoolSize` ([`Keywords::of`]).
+    let keywords = Keywords::of(library);
+    let refusal = |written: &[&str], refused: &[&str]| {
+        let p = param(refused)?;
+        let reason = format!(
+            "{} knows this keyword only as `{}` and throws {}",
+            library.name_text(),
+            written.first().copied().unwrap_or_default(),
+            keywords.not_supported(&p.name)
+        );
+        Some((p, reason))
+    };
+    let size = |(written, refused): (&[&str], &[&str])| -> Option<Setting<i64>> {
+        if let Some((_, reason)) = refusal(written, refused) {
+            return setting(refused, &|_| Err(reason.clone()));
         }
         setting(written, if mysql { &unsigned_int32 } else { &int32 })
     };
-    let keywords = Keywords::of(library);
-    let min =
-        size(keywords.min, &["Minimum Pool Size", "MinPoolSize"]).unwrap_or_else(|| default(0));
-    let written_max = size(keywords.max, &["Maximum Pool Size", "MaxPoolSize"]);
+    let min = size(keywords.min).unwrap_or_else(|| default(0));
+    let written_max = size(keywords.max);
     // A keyword MySqlConnector does not have makes it refuse the whole string, and a
     // refused `Pooling` value too: either is the pool's maximum, invalid where it is
     // written, as no connection opens and no pool size holds.
@@ -405,7 +407,10 @@ fn read_string(
         anchor,
         max,
         min,
-        acquire_timeout: seconds(keywords.timeout, 15, &|t| connect_timeout(library, t)),
+        acquire_timeout: match refusal(keywords.timeout.0, keywords.timeout.1) {
+            Some((p, reason)) => seconds(&[p.name.as_str()], 15, &|_| Err(reason.clone())),
+            None => seconds(keywords.timeout.0, 15, &|t| connect_timeout(library, t)),
+        },
         // MySqlConnector's idle keyword and default differ from Npgsql's
         // (`Connection Idle Timeout`, 180 s).
         idle_timeout: if mysql {
@@ -426,7 +431,7 @@ fn read_string(
             if npgsql { 3600 } else { 0 },
             &plain_seconds,
         ),
-        keepalive: seconds(&["Keepalive", "Keep Alive"], 0, &plain_seconds),
+        keepalive: seconds(keywords.keepalive, 0, &plain_seconds),
         validate_on_borrow: None,
         validation_timeout_written: None,
         leak_detection_threshold_written: None,
@@ -648,12 +653,15 @@ const MYSQLCONNECTOR_ONLY: &[&str] = &[
 ];
 
 /// The keywords of one library's pool settings, synonyms included (matched without
-/// case; the last one written wins).
+/// case; the last one written wins), each with the spellings of the other drivers that
+/// this one refuses (`Keyword not supported`).
 struct Keywords {
-    min: &'static [&'static str],
-    max: &'static [&'static str],
-    timeout: &'static [&'static str],
+    min: (&'static [&'static str], &'static [&'static str]),
+    max: (&'static [&'static str], &'static [&'static str]),
+    timeout: (&'static [&'static str], &'static [&'static str]),
     lifetime: &'static [&'static str],
+    keepalive: &'static [&'static str],
+    library: Library,
 }
 
 impl Keywords {
@@ -661,35 +669,74 @@ impl Keywords {
     /// `src/MySqlConnector/MySqlConnectionStringBuilder.cs`, `AddOption(options,
     /// MaximumPoolSize = new(keys: ["Maximum Pool Size", "Max Pool Size",
     /// "MaximumPoolSize", "maxpoolsize"], …))`): no `Timeout` and no `Load Balance
-    /// Timeout`, which Npgsql and SqlClient take.
+    /// Timeout`, which Npgsql and SqlClient take. Npgsql's are each property's
+    /// `[DisplayName]`, its name and its declared aliases (npgsql/npgsql
+    /// `NpgsqlConnectionStringBuilder.cs`, `PropertiesByKeyword`): `Maximum Pool Size`
+    /// and `MaxPoolSize` but not `Max Pool Size`, `Timeout` but not `Connect Timeout`.
+    /// SqlClient's `DbConnectionStringKeywords` has `Max Pool Size` and `Min Pool Size`
+    /// only, and `Connect Timeout`, `Connection Timeout` and `Timeout`.
     fn of(library: Library) -> Self {
-        if library == Library::MySqlConnector {
-            return Keywords {
-                min: &[
-                    "Minimum Pool Size",
-                    "Min Pool Size",
-                    "MinimumPoolSize",
-                    "MinPoolSize",
-                ],
-                max: &[
-                    "Maximum Pool Size",
-                    "Max Pool Size",
-                    "MaximumPoolSize",
-                    "MaxPoolSize",
-                ],
-                timeout: &["Connection Timeout", "ConnectionTimeout", "Connect Timeout"],
+        match library {
+            Library::MySqlConnector => Keywords {
+                min: (
+                    &[
+                        "Minimum Pool Size",
+                        "Min Pool Size",
+                        "MinimumPoolSize",
+                        "MinPoolSize",
+                    ],
+                    &[],
+                ),
+                max: (
+                    &[
+                        "Maximum Pool Size",
+                        "Max Pool Size",
+                        "MaximumPoolSize",
+                        "MaxPoolSize",
+                    ],
+                    &[],
+                ),
+                timeout: (
+                    &["Connection Timeout", "ConnectionTimeout", "Connect Timeout"],
+                    &[],
+                ),
                 lifetime: &["Connection Lifetime", "ConnectionLifeTime"],
-            };
+                keepalive: &["Keepalive", "Keep Alive"],
+                library,
+            },
+            Library::Npgsql => Keywords {
+                min: (&["Minimum Pool Size", "MinPoolSize"], &["Min Pool Size"]),
+                max: (&["Maximum Pool Size", "MaxPoolSize"], &["Max Pool Size"]),
+                timeout: (&["Timeout"], &["Connect Timeout", "Connection Timeout"]),
+                lifetime: &[
+                    "Connection Lifetime",
+                    "Load Balance Timeout",
+                    "ConnectionLifeTime",
+                ],
+                keepalive: &["Keepalive"],
+                library,
+            },
+            _ => Keywords {
+                min: (&["Min Pool Size"], &["Minimum Pool Size", "MinPoolSize"]),
+                max: (&["Max Pool Size"], &["Maximum Pool Size", "MaxPoolSize"]),
+                timeout: (&["Connect Timeout", "Connection Timeout", "Timeout"], &[]),
+                lifetime: &[
+                    "Connection Lifetime",
+                    "Load Balance Timeout",
+                    "ConnectionLifeTime",
+                ],
+                keepalive: &["Keepalive", "Keep Alive"],
+                library,
+            },
         }
-        Keywords {
-            min: &["Minimum Pool Size", "Min Pool Size", "MinPoolSize"],
-            max: &["Maximum Pool Size", "Max Pool Size", "MaxPoolSize"],
-            timeout: &["Timeout", "Connect Timeout", "Connection Timeout"],
-            lifetime: &[
-                "Connection Lifetime",
-                "Load Balance Timeout",
-                "ConnectionLifeTime",
-            ],
+    }
+
+    /// The exception the driver throws for the keyword `name` it does not know.
+    fn not_supported(&self, name: &str) -> String {
+        let name = name.to_ascii_lowercase();
+        match self.library {
+            Library::Npgsql => format!("ArgumentException(\"Keyword not supported: {name}\")"),
+            _ => format!("ArgumentException(\"Keyword not supported: '{name}'\")"),
         }
     }
 }
@@ -945,6 +992,37 @@ mod tests {
         assert_eq!(model.pools[1].library, Library::SqlClient);
     }
 
+    /// Npgsql knows a keyword by its display name, its property name and its aliases:
+    /// SqlClient's `Max Pool Size`, `Min Pool Size` and `Connect Timeout` make it throw
+    /// `Keyword not supported`, so no connection opens; `MaxPoolSize` is read.
+    #[test]
+    fn npgsql_refuses_sqlclient_spellings() {
+        let pool = |string: &str| {
+            let text =
+                format!(r#"{{"ConnectionStrings": {{"Main": "Host=db;Database=app;{string}"}}}}"#);
+            let (model, _) =
+                crate::ecosystems::read_one(&DotNet, "appsettings.json", Format::DotNetJson, &text);
+            model.pools.into_iter().next().expect("a pool")
+        };
+        let refused = |value: &Val<i64>| match value {
+            Val::Invalid(invalid) => invalid
+                .reason
+                .contains("Keyword not supported: max pool size"),
+            _ => false,
+        };
+        assert!(refused(&pool("Max Pool Size=20").max.value));
+        assert!(matches!(pool("Min Pool Size=2").min.value, Val::Invalid(_)));
+        assert!(matches!(
+            pool("Connect Timeout=30").acquire_timeout.value,
+            Val::Invalid(_)
+        ));
+        assert_eq!(pool("MaxPoolSize=20").max.get(), Some(&20));
+        assert_eq!(
+            pool("Timeout=30").acquire_timeout.get(),
+            Some(&Duration::from_secs(30))
+        );
+    }
+
     /// A MySqlConnector string with `Port=3306` (or a keyword or `SslMode` value only
     /// MySqlConnector has) is MySqlConnector's, judged by its rules (`Pooling=yes`, a
     /// `Connection Timeout` above Npgsql's 1024) with engine mysql; it was Npgsql's.
@@ -1039,11 +1117,11 @@ mod tests {
             &[
                 (
                     "app/appsettings.json",
-                    r#"{"ConnectionStrings": {"Main": "Host=db;Max Pool Size=20"}}"#,
+                    r#"{"ConnectionStrings": {"Main": "Host=db;Maximum Pool Size=20"}}"#,
                 ),
                 (
                     "app/appsettings.Production.json",
-                    r#"{"ConnectionStrings": {"Main": "Host=db;Max Pool Size=80"}}"#,
+                    r#"{"ConnectionStrings": {"Main": "Host=db;Maximum Pool Size=80"}}"#,
                 ),
             ],
         );
@@ -1078,7 +1156,7 @@ mod tests {
             // The prefix names Npgsql, though `Server=` alone would be SqlClient's.
             var(
                 "postgresqlconnstr_Pg",
-                "Server=db;Database=app;Max Pool Size=30",
+                "Server=db;Database=app;Maximum Pool Size=30",
             ),
             var("SQLAZURECONNSTR_Az", "Server=az;Max Pool Size=20"),
             var(
