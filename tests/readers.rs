@@ -2927,6 +2927,27 @@ fn distinct_scale_and_deploy_replicas_are_a_parse_error() {
     assert!(messages(dir.path(), "parse-error").is_empty());
 }
 
+/// Compose refuses to scale a service with a `container_name` beyond one container
+/// (docker/compose `getScale`): a `parse-error` at `container_name`, and none for one
+/// replica.
+#[test]
+fn a_container_name_with_several_replicas_is_a_parse_error() {
+    let compose = "services:\n  web:\n    image: x\n    container_name: web\n    deploy:\n      replicas: 3\n";
+    let dir = tree(&[("docker-compose.yml", compose)]);
+    let found = messages(dir.path(), "parse-error");
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(
+        found[0].contains("sets `container_name` and runs 3 replicas"),
+        "{found:?}"
+    );
+    std::fs::write(
+        dir.path().join("docker-compose.yml"),
+        compose.replace("replicas: 3", "replicas: 1"),
+    )
+    .unwrap();
+    assert!(messages(dir.path(), "parse-error").is_empty());
+}
+
 /// node-config merges `config/<NODE_ENV>.json` over `config/default.json` (and `local.json`
 /// over both): an environment file that changes only `max` is that environment's pool,
 /// its other settings the base's; `local.json` applies in every environment.

@@ -209,6 +209,7 @@ fn read_file(
             read_environment(&reader, service, model);
         }
         refused.extend(reader.refused());
+        refused.extend(reader.refused_container_name());
         if let ChainEnd::Refused(refusal) = &reader.chain.end {
             // One broken link is met by every service whose chain goes through it.
             if !refused.iter().any(|r| r.location == refusal.location) {
@@ -1288,6 +1289,30 @@ impl<'a> ServiceReader<'a> {
                 "service `{name}` sets `scale` to {scale} and `deploy.replicas` to {replicas}: Compose refuses to load the file (`services.{name}: can't set distinct values on 'scale' and 'deploy.replicas'`) and starts nothing"
             ),
             fix: "set the count once: `deploy.replicas` or `scale`, not both (or both to the same number)",
+            warning: false,
+            stage: crate::model::RefusalStage::StartUp,
+        })
+    }
+
+    /// A `container_name` beside more than one replica, which Compose refuses to scale
+    /// (docker/compose `getScale`: "Docker requires each container to have a unique
+    /// name. Remove the custom name to scale the service"), for a service it starts.
+    fn refused_container_name(&self) -> Option<RefusedValue> {
+        let (layer, node) = self.get("container_name")?;
+        let [replicas, scale] = self.replica_counts();
+        let (_, _, Val::Known(count)) = replicas.or(scale)? else {
+            return None;
+        };
+        if count <= 1 || self.profiles().is_some() {
+            return None;
+        }
+        let name = self.name()?;
+        Some(RefusedValue {
+            location: layer.location(node),
+            reason: format!(
+                "service `{name}` sets `container_name` and runs {count} replicas: Compose refuses to scale it (`Docker requires each container to have a unique name. Remove the custom name to scale the service`)"
+            ),
+            fix: "remove `container_name` to run several replicas, or run one",
             warning: false,
             stage: crate::model::RefusalStage::StartUp,
         })

@@ -1728,7 +1728,30 @@ impl<'a> ObjectReader<'a> {
     /// workload's replicas stand.
     fn keda_autoscaler(&self) -> Option<Autoscaler> {
         let keda_default = |value| self.default_of(&"KEDA", &KEDA_DOC, value, self.node(&["spec"]));
-        let min = self.count(&["spec", "minReplicaCount"]);
+        // A paused ScaledObject scales nothing (KEDA's pause annotations):
+        // `paused-replicas` holds the workload at that count, `paused: "true"` at the
+        // count it has.
+        const PAUSED_REPLICAS: [&str; 3] = [
+            "metadata",
+            "annotations",
+            "autoscaling.keda.sh/paused-replicas",
+        ];
+        const PAUSED: [&str; 3] = ["metadata", "annotations", "autoscaling.keda.sh/paused"];
+        let (min, max) = match self.count(&PAUSED_REPLICAS) {
+            Some(paused) => (Some(paused.clone()), paused),
+            None if self
+                .text(&PAUSED)
+                .is_some_and(|p| p.trim().eq_ignore_ascii_case("true")) =>
+            {
+                return None;
+            }
+            None => (
+                self.count(&["spec", "minReplicaCount"])
+                    .filter(|m| m.get().is_none_or(|&n| n > 0)),
+                self.count(&["spec", "maxReplicaCount"])
+                    .unwrap_or_else(|| keda_default(KEDA_DEFAULT_MAX)),
+            ),
+        };
         Some(Autoscaler {
             target_kind: self
                 .text(&["spec", "scaleTargetRef", "kind"])
@@ -1737,11 +1760,8 @@ impl<'a> ObjectReader<'a> {
             target_name: self.text(&["spec", "scaleTargetRef", "name"])?.to_owned(),
             namespace: self.text(&["metadata", "namespace"]).map(str::to_owned),
             keda: true,
-            min: min.filter(|m| m.get().is_none_or(|&n| n > 0)),
-            max: Some(
-                self.count(&["spec", "maxReplicaCount"])
-                    .unwrap_or_else(|| keda_default(KEDA_DEFAULT_MAX)),
-            ),
+            min,
+            max: Some(max),
         })
     }
 }
@@ -2707,6 +2727,30 @@ mod tests {
         let deployment = deployment_of(&zero_model, "web");
         assert_eq!(deployment.replicas.as_ref().unwrap().get(), Some(&0));
         assert_eq!(deployment.max_replicas.as_ref().unwrap().get(), Some(&8));
+    }
+
+    /// A paused ScaledObject scales nothing: `paused-replicas` holds the workload at that
+    /// count (its steady count and its maximum), `paused: "true"` at the one it has.
+    #[test]
+    fn a_paused_keda_scaled_object_holds_the_workload() {
+        let text = |annotation: &str| {
+            format!("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 3\n---\napiVersion: keda.sh/v1alpha1\nkind: ScaledObject\nmetadata:\n  name: web-scaler\n  annotations:\n    {annotation}\nspec:\n  scaleTargetRef:\n    name: web\n  maxReplicaCount: 10\n")
+        };
+        let counts = |annotation: &str| {
+            let model = read(&text(annotation));
+            let deployment = deployment_of(&model, "web");
+            let count = |s: &Option<Setting<i64>>| s.as_ref().and_then(|s| s.get().copied());
+            (count(&deployment.replicas), count(&deployment.max_replicas))
+        };
+        assert_eq!(
+            counts("autoscaling.keda.sh/paused-replicas: \"2\""),
+            (Some(2), Some(2))
+        );
+        assert_eq!(
+            counts("autoscaling.keda.sh/paused: \"true\""),
+            (Some(3), None)
+        );
+        assert_eq!(counts("team: web"), (Some(3), Some(10)));
     }
 
     #[test]
