@@ -903,16 +903,37 @@ impl<'a> JsonReader<'a> {
                 // (typeorm `src/driver/{postgres,mysql}/*Driver.ts`). Both default to
                 // 10; pg.Pool's wait is unbounded without a timeout [NPG-DOC].
                 let mysql = matches!(engine, Some("mysql" | "mariadb"));
+                let read = |node: NodeId, key: &str| self.number(node, key, |v| Ok(v as i64));
                 let size_key = if mysql { "connectionLimit" } else { "max" };
-                let max = match field(size_key) {
-                    Some(node) => {
-                        self.number(node, &format!("{name}.extra.{size_key}"), |v| Ok(v as i64))
-                    }
-                    None => match self.doc.get(map, "poolSize") {
-                        Some(node) => {
-                            self.number(node, &format!("{name}.poolSize"), |v| Ok(v as i64))
-                        }
-                        None => default(10),
+                let written = field(size_key)
+                    .map(|node| read(node, &format!("{name}.extra.{size_key}")))
+                    .or_else(|| {
+                        let node = self.doc.get(map, "poolSize")?;
+                        Some(read(node, &format!("{name}.poolSize")))
+                    });
+                let zero = |setting: &Setting<i64>| setting.get() == Some(&0);
+                let max = match written {
+                    // mysql's pool: `connectionLimit` 0 is no limit (mysql and mysql2
+                    // `Pool#getConnection` open one whenever the limit is 0).
+                    Some(limit) if mysql && zero(&limit) => Setting {
+                        value: Val::Known(crate::model::UNBOUNDED_POOL),
+                        origin: limit.origin,
+                    },
+                    Some(limit) if mysql || !zero(&limit) => limit,
+                    // pg.Pool sizes by `max || poolSize || 10` (pg-pool `index.js`): a
+                    // `max` of 0 falls back to `extra.poolSize`, then to 10 [NPG-POOL].
+                    written => match field("poolSize")
+                        .map(|node| read(node, &format!("{name}.extra.poolSize")))
+                    {
+                        Some(size) if !mysql && !zero(&size) => size,
+                        _ => Setting::known(
+                            10,
+                            Origin::Default {
+                                library: library.name_text(),
+                                doc,
+                                anchor: written.and_then(|w| w.location()).or(anchor),
+                            },
+                        ),
                     },
                 };
                 let acquire = match (
@@ -1468,6 +1489,31 @@ mod tests {
             ),
             (Some(4), Some(1000))
         );
+    }
+
+    /// The sizes reach the driver's pool as it reads them: pg.Pool's `max || poolSize ||
+    /// 10` (TypeORM's `max: poolSize` under `extra`), mysql's `connectionLimit` 0 as no
+    /// limit.
+    #[test]
+    fn typeorm_sizes_are_read_as_the_driver_pool_reads_them() {
+        let max = |text: &str| {
+            let model = read("ormconfig.json", text);
+            let pool = &model.pools[0];
+            (pool.max.get().copied(), pool.is_unbounded())
+        };
+        let postgres = |rest: &str| format!(r#"{{"type": "postgres", "entities": [], {rest}}}"#);
+        assert_eq!(max(&postgres(r#""extra": {"max": 0}"#)), (Some(10), false));
+        assert_eq!(max(&postgres(r#""poolSize": 0"#)), (Some(10), false));
+        assert_eq!(
+            max(&postgres(r#""extra": {"poolSize": 40}"#)),
+            (Some(40), false)
+        );
+        assert_eq!(
+            max(&postgres(r#""poolSize": 0, "extra": {"poolSize": 12}"#)),
+            (Some(12), false)
+        );
+        let mysql = r#"{"type": "mysql", "entities": [], "extra": {"connectionLimit": 0}}"#;
+        assert!(max(mysql).1);
     }
 
     /// pg-pool sizes by `max || poolSize || 10`: `max: 0` runs 10, `poolSize` is an

@@ -652,7 +652,9 @@ impl Pool {
     /// Active Record, Npgsql, SqlClient): catalogue SZ03.
     pub fn is_unbounded(&self) -> bool {
         match self.library {
-            Library::ActiveRecord | Library::Prisma => self.max.get() == Some(&UNBOUNDED_POOL),
+            Library::ActiveRecord | Library::Prisma | Library::TypeOrm => {
+                self.max.get() == Some(&UNBOUNDED_POOL)
+            }
             Library::Npgsql | Library::SqlClient | Library::MySqlConnector => {
                 self.pooling_disabled()
             }
