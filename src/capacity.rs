@@ -300,9 +300,10 @@ pub fn surge_count(max_surge: IntOrPercent, replicas: u64) -> u64 {
 }
 
 /// Pods that may be unavailable during a rollout `[K8S-DEPLOY]` (catalogue §3.1):
-/// `unavail_abs = ⌊maxUnavailable% × replicas⌋`, or the absolute value.
-pub fn unavailable_count(max_unavailable: IntOrPercent, replicas: u64) -> u64 {
-    max_unavailable.scaled(replicas, false)
+/// `unavail_abs = ⌊maxUnavailable% × replicas⌋`, or the absolute value; rounded up for a
+/// DaemonSet (`round_up`), as its controller scales it.
+pub fn unavailable_count(max_unavailable: IntOrPercent, replicas: u64, round_up: bool) -> u64 {
+    max_unavailable.scaled(replicas, round_up)
 }
 
 /// Instance counts during a Kubernetes `RollingUpdate`; see [`rollout_peak`].
@@ -328,10 +329,10 @@ pub struct RolloutPeak {
 pub fn rollout_peak(
     replicas: u64,
     max_surge: IntOrPercent,
-    max_unavailable: IntOrPercent,
+    (max_unavailable, unavailable_rounded_up): (IntOrPercent, bool),
 ) -> RolloutPeak {
     let surge = surge_count(max_surge, replicas);
-    let mut unavailable = unavailable_count(max_unavailable, replicas);
+    let mut unavailable = unavailable_count(max_unavailable, replicas, unavailable_rounded_up);
     if surge == 0 && unavailable == 0 {
         unavailable = 1;
     }
@@ -581,10 +582,11 @@ mod tests {
     fn v9_kubernetes_rollout_and_slots() {
         let quarter = parse_int_or_percent("25%").unwrap();
         assert_eq!(surge_count(quarter, 10), 3);
-        assert_eq!(unavailable_count(quarter, 10), 2);
+        assert_eq!(unavailable_count(quarter, 10, false), 2);
+        assert_eq!(unavailable_count(quarter, 10, true), 3);
         let slots = usable_slots(100, 3, 0);
         assert_eq!(slots, 97);
-        let peak = rollout_peak(10, quarter, quarter);
+        let peak = rollout_peak(10, quarter, (quarter, false));
         assert_eq!((peak.controller, peak.with_terminating), (13, 15));
         let demand = |instances| {
             let pods = ServiceFootprint {
@@ -646,11 +648,11 @@ mod tests {
         );
         let zero = IntOrPercent::Percent(0);
         assert_eq!(
-            rollout_peak(3, zero, IntOrPercent::Percent(10)).unavailable,
+            rollout_peak(3, zero, (IntOrPercent::Percent(10), false)).unavailable,
             1
         );
         assert_eq!(
-            rollout_peak(3, IntOrPercent::Int(1), IntOrPercent::Int(9)).with_terminating,
+            rollout_peak(3, IntOrPercent::Int(1), (IntOrPercent::Int(9), false)).with_terminating,
             7
         );
         assert_eq!(ecs_max_tasks(10, 200), 20);

@@ -995,6 +995,9 @@ impl<'a> ObjectReader<'a> {
             min_replicas: None,
             max_surge,
             max_unavailable,
+            // `GetScaledValueFromIntOrPercent(maxUnavailable, n, true)` (kubernetes
+            // `pkg/controller/daemon/util/daemonset_util.go`).
+            unavailable_rounded_up: self.kind == Some("DaemonSet"),
             liveness_probe: self.probe("livenessProbe"),
             location: Some(self.location(name_node)),
             ..Deployment::default()
@@ -2348,7 +2351,7 @@ mod tests {
         let unavailable = *deployment.max_unavailable.as_ref().unwrap().get().unwrap();
         assert_eq!(surge, IntOrPercent::Percent(25));
         assert_eq!(capacity::surge_count(surge, 10), 3);
-        assert_eq!(capacity::unavailable_count(unavailable, 10), 2);
+        assert_eq!(capacity::unavailable_count(unavailable, 10, false), 2);
         assert_eq!(deployment.max_replicas.as_ref().unwrap().get(), Some(&20));
         assert_eq!(
             deployment
@@ -2657,6 +2660,9 @@ mod tests {
             daemon_set.max_unavailable.as_ref().unwrap().get(),
             Some(&IntOrPercent::Int(1))
         );
+        // Its controller rounds a maxUnavailable percentage up, a Deployment's down.
+        assert!(daemon_set.unavailable_rounded_up);
+        assert!(!deployment_of(&read(DEPLOYMENT), "web").unavailable_rounded_up);
         let on_delete = read("apiVersion: apps/v1\nkind: DaemonSet\nmetadata:\n  name: agent\nspec:\n  updateStrategy:\n    type: OnDelete\n");
         assert!(deployment_of(&on_delete, "agent").max_surge.is_none());
         // A DaemonSet takes one of the two above 0, after defaulting: `maxSurge: 1`

@@ -860,6 +860,9 @@ pub struct Deployment {
     /// manifest's `instances`, or the autoscaler's maximum), rounded as Kubernetes does.
     pub max_surge: Option<Setting<crate::capacity::IntOrPercent>>,
     pub max_unavailable: Option<Setting<crate::capacity::IntOrPercent>>,
+    /// A `maxUnavailable` percentage is rounded up, as the DaemonSet controller rounds
+    /// it (the Deployment controller rounds it down).
+    pub unavailable_rounded_up: bool,
     /// Liveness probe path or command, when one is declared.
     pub liveness_probe: Option<Setting<String>>,
     pub location: Option<Location>,

@@ -179,7 +179,11 @@ impl Member<'_> {
             .and_then(|s| s.get().copied())
             .unwrap_or(crate::capacity::IntOrPercent::Int(0));
         let replicas = u64::try_from(self.replicas()).unwrap_or(0);
-        Some(crate::capacity::rollout_peak(replicas, surge, unavailable))
+        Some(crate::capacity::rollout_peak(
+            replicas,
+            surge,
+            (unavailable, deployment.unavailable_rounded_up),
+        ))
     }
 
     /// The pool whose maximum is the value to change (the largest).
