@@ -240,7 +240,7 @@ const MAX_EXPANDED_PER_FILE: usize = 4 * 1024 * 1024;
 fn is_workload(kind: Option<&str>) -> bool {
     matches!(
         kind,
-        Some("Deployment" | "StatefulSet" | "ReplicaSet" | "DaemonSet")
+        Some("Deployment" | "StatefulSet" | "ReplicaSet" | "DaemonSet" | "Job" | "CronJob")
     )
 }
 
@@ -977,6 +977,9 @@ impl<'a> ObjectReader<'a> {
                     at: Some(self.location(name_node)),
                 },
             }
+        } else if let Some(path) = self.parallelism_path() {
+            // A Job runs `parallelism` pods at once (default 1), a CronJob each run's.
+            self.count(&path).unwrap_or_else(|| self.default(1, spec))
         } else {
             self.count(&["spec", "replicas"])
                 .unwrap_or_else(|| self.default(1, spec))
@@ -1234,9 +1237,26 @@ impl<'a> ObjectReader<'a> {
         }
     }
 
+    /// The pod template's `spec`: a CronJob's is in its `jobTemplate`.
+    fn pod_spec(&self) -> Option<NodeId> {
+        match self.kind {
+            Some("CronJob") => self.node(&["spec", "jobTemplate", "spec", "template", "spec"]),
+            _ => self.node(&["spec", "template", "spec"]),
+        }
+    }
+
+    /// Where a Job's or CronJob's `parallelism` is (None: another kind).
+    fn parallelism_path(&self) -> Option<Vec<&'static str>> {
+        match self.kind {
+            Some("Job") => Some(vec!["spec", "parallelism"]),
+            Some("CronJob") => Some(vec!["spec", "jobTemplate", "spec", "parallelism"]),
+            _ => None,
+        }
+    }
+
     /// The first container's probe as `GET /path`, `exec: cmd …` or `tcp`.
     fn probe(&self, which: &str) -> Option<Setting<String>> {
-        let containers = self.node(&["spec", "template", "spec", "containers"])?;
+        let containers = self.doc.get(self.pod_spec()?, "containers")?;
         let container = *self.doc.seq(containers)?.first()?;
         let probe = self.doc.get(container, which)?;
         if let Some(path) = self
@@ -1438,7 +1458,8 @@ impl<'a> ObjectReader<'a> {
     /// Containers); other init containers run to completion before the pod starts.
     fn long_running_containers(&self) -> Vec<NodeId> {
         let list = |key: &str| {
-            self.node(&["spec", "template", "spec", key])
+            self.pod_spec()
+                .and_then(|spec| self.doc.get(spec, key))
                 .and_then(|n| self.doc.seq(n))
                 .map(<[NodeId]>::to_vec)
                 .unwrap_or_default()
@@ -1463,7 +1484,7 @@ impl<'a> ObjectReader<'a> {
             .filter_map(|m| self.doc.get(m, "name").and_then(|n| self.doc.text(n)))
             .collect();
         let volumes = self
-            .node(&["spec", "template", "spec"])
+            .pod_spec()
             .map(|spec| self.seq_items(spec, "volumes"))
             .unwrap_or_default();
         let mounted_volumes = volumes.into_iter().filter(|v| {
@@ -1677,7 +1698,7 @@ impl<'a> ObjectReader<'a> {
     /// with the `-c name=value` flags of its `command` and `args` (list form).
     fn postgres_database(&self, sources: &SourceMap) -> Option<Model> {
         let text = sources.get(self.file).map_or("", |f| f.text());
-        let containers = self.node(&["spec", "template", "spec", "containers"])?;
+        let containers = self.doc.get(self.pod_spec()?, "containers")?;
         let container = self.doc.seq(containers)?.iter().copied().find(|c| {
             self.doc
                 .get(*c, "image")
@@ -2733,6 +2754,31 @@ mod tests {
         let deployment = deployment_of(&zero_model, "web");
         assert_eq!(deployment.replicas.as_ref().unwrap().get(), Some(&0));
         assert_eq!(deployment.max_replicas.as_ref().unwrap().get(), Some(&8));
+    }
+
+    /// A Job runs `parallelism` pods at once, each opening its containers' pools, and a
+    /// CronJob each run's (its pod template is in `jobTemplate`); 1 when not written.
+    #[test]
+    fn jobs_and_cron_jobs_count_their_parallel_pods() {
+        let env = "containers:\n  - name: task\n    env:\n      - name: SPRING_DATASOURCE_HIKARI_MAXIMUMPOOLSIZE\n        value: \"20\"\n";
+        let indent = |text: &str, by: usize| {
+            text.lines()
+                .map(|l| format!("{}{l}\n", " ".repeat(by)))
+                .collect::<String>()
+        };
+        let job = format!("apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: migrate\nspec:\n  parallelism: 2\n  template:\n    spec:\n{}", indent(env, 6));
+        let cron = format!("apiVersion: batch/v1\nkind: CronJob\nmetadata:\n  name: report\nspec:\n  schedule: \"*/5 * * * *\"\n  jobTemplate:\n    spec:\n      template:\n        spec:\n{}", indent(env, 10));
+        let model = read(&format!("{job}---\n{cron}"));
+        let replicas = |name: &str| {
+            deployment_of(&model, name)
+                .replicas
+                .as_ref()
+                .and_then(|r| r.get().copied())
+        };
+        assert_eq!(replicas("migrate"), Some(2));
+        assert_eq!(replicas("report"), Some(1));
+        let pools: Vec<Option<&i64>> = model.pools.iter().map(|p| p.max.get()).collect();
+        assert_eq!(pools, [Some(&20), Some(&20)]);
     }
 
     /// A paused ScaledObject scales nothing: `paused-replicas` holds the workload at that
