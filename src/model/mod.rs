@@ -1767,24 +1767,25 @@ impl Pooler {
         logins: &[&Login<'p>],
     ) -> Vec<BudgetPart<'p>> {
         let forced = entry.and_then(|e| e.forced_user.as_deref());
-        let mut users: Vec<&'p str> = match forced {
-            Some(user) => vec![user],
-            None => logins.iter().filter_map(|(_, user)| *user).collect(),
+        let mut users: Vec<Option<&'p str>> = match forced {
+            Some(user) => vec![Some(user)],
+            None => logins
+                .iter()
+                .map(|(_, user)| *user)
+                .filter(Option::is_some)
+                .collect(),
         };
         users.sort_unstable();
         users.dedup();
         let known = !users.is_empty();
-        let sized: Vec<BudgetPart<'p>> = if known {
-            let login = forced.is_none();
-            users
-                .iter()
-                .filter_map(|user| self.sized_part(entry, database, Some(user), login))
-                .collect()
-        } else {
-            self.sized_part(entry, database, None, false)
-                .into_iter()
-                .collect()
-        };
+        if !known {
+            users.push(None);
+        }
+        let login = known && forced.is_none();
+        let sized: Vec<BudgetPart<'p>> = users
+            .into_iter()
+            .filter_map(|user| self.sized_part(entry, database, user, login))
+            .collect();
         let positive = |s: &&Setting<i64>| s.get().is_some_and(|v| *v > 0);
         let cap = entry
             .and_then(|e| e.max_db_connections.as_deref())
@@ -1834,17 +1835,12 @@ impl Pooler {
         user: Option<&'p str>,
         login: bool,
     ) -> Option<BudgetPart<'p>> {
-        // PgBouncer's `pool_pool_size()` and `pool_res_pool_size()` (src/server.c): the
-        // pool's user's `[users]` value when 0 or more (-1 is its "not set"), else the
-        // database entry's when 0 or more, else `[pgbouncer]`'s. A value not known
-        // counts as set.
-        let set = |s: &&Setting<i64>| s.get().is_none_or(|v| *v >= 0);
-        let setting = user
-            .and_then(|name| self.users.iter().find(|u| u.name == name))
-            .and_then(|u| u.pool_size.as_ref())
-            .filter(set)
-            .or(entry.and_then(|e| e.pool_size.as_deref()).filter(set))
-            .or(self.default_pool_size.as_ref())?;
+        let setting = self.pool_setting(
+            user,
+            |u| u.pool_size.as_ref(),
+            entry.and_then(|e| e.pool_size.as_deref()),
+            self.default_pool_size.as_ref(),
+        )?;
         let reserve = self.reserve_pool(user, entry);
         let extra = reserve.and_then(|r| r.get()).copied().unwrap_or(0);
         Some(BudgetPart {
@@ -1858,10 +1854,28 @@ impl Pooler {
         })
     }
 
-    /// The reserve pool a pool of `user` on `entry` may add, when above 0: the user's
-    /// `[users]` value when 0 or more, else the entry's when 0 or more, else
-    /// `[pgbouncer]`'s (PgBouncer's `pool_res_pool_size()`). None when
-    /// `reserve_pool_timeout = 0`, which disables the reserve pool.
+    /// A setting of the pool of `user` as PgBouncer's `pool_pool_size()` and
+    /// `pool_res_pool_size()` (src/server.c) pick it: the user's `[users]` value when 0
+    /// or more (-1 is its "not set"), else the database entry's (`entry_value`) when 0
+    /// or more, else `[pgbouncer]`'s (`global`). A value not known counts as set.
+    fn pool_setting<'p>(
+        &'p self,
+        user: Option<&str>,
+        of_user: fn(&'p PoolerUser) -> Option<&'p Setting<i64>>,
+        entry_value: Option<&'p Setting<i64>>,
+        global: Option<&'p Setting<i64>>,
+    ) -> Option<&'p Setting<i64>> {
+        let set = |s: &&Setting<i64>| s.get().is_none_or(|v| *v >= 0);
+        user.and_then(|name| self.users.iter().find(|u| u.name == name))
+            .and_then(of_user)
+            .filter(set)
+            .or(entry_value.filter(set))
+            .or(global)
+    }
+
+    /// The reserve pool a pool of `user` on `entry` may add, when above 0
+    /// ([`Pooler::pool_setting`]). None when `reserve_pool_timeout = 0`, which disables
+    /// the reserve pool.
     fn reserve_pool<'p>(
         &'p self,
         user: Option<&str>,
@@ -1875,15 +1889,13 @@ impl Pooler {
         if disabled {
             return None;
         }
-        let set = |s: &&Setting<i64>| s.get().is_none_or(|v| *v >= 0);
-        user.and_then(|name| self.users.iter().find(|u| u.name == name))
-            .and_then(|u| u.reserve_pool_size.as_ref())
-            .filter(set)
-            .or(entry
-                .and_then(|e| e.reserve_pool_size.as_deref())
-                .filter(set))
-            .or(self.reserve_pool_size.as_ref())
-            .filter(|s| s.get().is_some_and(|v| *v > 0))
+        self.pool_setting(
+            user,
+            |u| u.reserve_pool_size.as_ref(),
+            entry.and_then(|e| e.reserve_pool_size.as_deref()),
+            self.reserve_pool_size.as_ref(),
+        )
+        .filter(|s| s.get().is_some_and(|v| *v > 0))
     }
 
     /// Every pool mode in effect somewhere on this pooler.
