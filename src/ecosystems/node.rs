@@ -18,7 +18,7 @@ use std::time::Duration;
 use super::{file_name, ParsedFile, Reader};
 use crate::model::{
     ClassSettings, ConfigEntry, Ecosystem, EntryKey, Library, Location, Model, NamedSettings,
-    Origin, Pool, Service, Setting, Val,
+    Origin, Pool, Service, Setting, StaticText, Val,
 };
 use crate::source::{FileId, SourceMap};
 use crate::syntax::{Document, Format, NodeId};
@@ -548,6 +548,32 @@ fn environment_of(path: &str, kind: Kind, library: Library) -> Option<String> {
 
 /// A number of milliseconds as written, fractions kept (`1.5` is 1.5 ms, not 1); a
 /// negative one is 0.
+/// A pg.Pool's size as pg-pool takes it: `max || poolSize || 10`
+/// (brianc/node-postgres `packages/pg-pool/index.js`), so a `max` of 0 (or none) gives
+/// `poolSize`, and one of 0 (or none) 10 [NPG-DOC], a default of `library` (with its
+/// `doc`) pointing at the `max` written, else at `anchor`.
+fn pg_pool_size(
+    max: Option<Setting<i64>>,
+    pool_size: Option<Setting<i64>>,
+    (library, doc, anchor): (StaticText, StaticText, Option<Location>),
+) -> Setting<i64> {
+    let zero = |setting: &Setting<i64>| setting.get() == Some(&0);
+    match max {
+        Some(max) if !zero(&max) => max,
+        written => match pool_size {
+            Some(size) if !zero(&size) => size,
+            _ => Setting::known(
+                10,
+                Origin::Default {
+                    library,
+                    doc,
+                    anchor: written.and_then(|m| m.location()).or(anchor),
+                },
+            ),
+        },
+    }
+}
+
 fn millis_duration(v: f64) -> Result<Duration, String> {
     Duration::try_from_secs_f64(v.max(0.0) / 1000.0)
         .map_err(|_| format!("{v} milliseconds is out of range"))
@@ -897,11 +923,12 @@ impl<'a> JsonReader<'a> {
             Library::TypeOrm => {
                 // TypeORM spreads `extra` over the options it builds from its own keys,
                 // for the driver `type` selects: PostgresDriver gives pg.Pool
-                // `max: poolSize` and `connectionTimeoutMillis: connectTimeoutMS`,
-                // which sizes by `max` alone; MysqlDriver gives mysql's pool
-                // `connectionLimit: poolSize`, which sizes by `connectionLimit` alone
-                // (typeorm `src/driver/{postgres,mysql}/*Driver.ts`). Both default to
-                // 10; pg.Pool's wait is unbounded without a timeout [NPG-DOC].
+                // `max: poolSize` and `connectionTimeoutMillis: connectTimeoutMS`, which
+                // pg-pool sizes as any pg.Pool ([`pg_pool_size`]); MysqlDriver gives
+                // mysql's pool `connectionLimit: poolSize`, which sizes by
+                // `connectionLimit` alone, 10 by default (typeorm
+                // `src/driver/{postgres,mysql}/*Driver.ts`). pg.Pool's wait is unbounded
+                // without a timeout [NPG-DOC].
                 let mysql = matches!(engine, Some("mysql" | "mariadb"));
                 let read = |node: NodeId, key: &str| self.number(node, key, |v| Ok(v as i64));
                 let size_key = if mysql { "connectionLimit" } else { "max" };
@@ -911,30 +938,20 @@ impl<'a> JsonReader<'a> {
                         let node = self.doc.get(map, "poolSize")?;
                         Some(read(node, &format!("{name}.poolSize")))
                     });
-                let zero = |setting: &Setting<i64>| setting.get() == Some(&0);
                 let max = match written {
                     // mysql's pool: `connectionLimit` 0 is no limit (mysql and mysql2
                     // `Pool#getConnection` open one whenever the limit is 0).
-                    Some(limit) if mysql && zero(&limit) => Setting {
+                    Some(limit) if mysql && limit.get() == Some(&0) => Setting {
                         value: Val::Known(crate::model::UNBOUNDED_POOL),
                         origin: limit.origin,
                     },
-                    Some(limit) if mysql || !zero(&limit) => limit,
-                    // pg.Pool sizes by `max || poolSize || 10` (pg-pool `index.js`): a
-                    // `max` of 0 falls back to `extra.poolSize`, then to 10 [NPG-POOL].
-                    written => match field("poolSize")
-                        .map(|node| read(node, &format!("{name}.extra.poolSize")))
-                    {
-                        Some(size) if !mysql && !zero(&size) => size,
-                        _ => Setting::known(
-                            10,
-                            Origin::Default {
-                                library: library.name_text(),
-                                doc,
-                                anchor: written.and_then(|w| w.location()).or(anchor),
-                            },
-                        ),
-                    },
+                    Some(limit) if mysql => limit,
+                    None if mysql => default(10),
+                    written => {
+                        let pool_size = field("poolSize")
+                            .map(|node| read(node, &format!("{name}.extra.poolSize")));
+                        pg_pool_size(written, pool_size, (library.name_text(), doc, anchor))
+                    }
                 };
                 let acquire = match (
                     field("connectionTimeoutMillis"),
@@ -1048,30 +1065,15 @@ impl<'a> JsonReader<'a> {
         }
     }
 
-    /// A node-postgres pool's size as pg-pool takes it: `max || poolSize || 10`
-    /// (brianc/node-postgres `packages/pg-pool/index.js`), so a `max` of 0 (or none)
-    /// gives `poolSize`, else 10 [NPG-DOC].
+    /// A node-postgres pool's size ([`pg_pool_size`]) from its `max` and `poolSize`.
     fn pg_pool_max(&self, map: NodeId, name: &str, anchor: Option<Location>) -> Setting<i64> {
         let read = |key: &str| {
             self.doc
                 .get(map, key)
                 .map(|node| self.number(node, &format!("{name}.{key}"), |v| Ok(v as i64)))
         };
-        let zero = |setting: &Setting<i64>| setting.get() == Some(&0);
-        match read("max") {
-            Some(max) if !zero(&max) => max,
-            written => match read("poolSize") {
-                Some(size) if !zero(&size) => size,
-                _ => Setting::known(
-                    10,
-                    Origin::Default {
-                        library: Library::NodePostgres.name_text(),
-                        doc: &NPG_DOC,
-                        anchor: written.and_then(|m| m.location()).or(anchor),
-                    },
-                ),
-            },
-        }
+        let default = (Library::NodePostgres.name_text(), &NPG_DOC, anchor);
+        pg_pool_size(read("max"), read("poolSize"), default)
     }
 
     /// The server a knex, Sequelize or TypeORM configuration names: the engine its
