@@ -379,19 +379,20 @@ fn prisma_url_pool(
             origin: origin(p),
         },
     );
-    // quaint reads each as whole seconds (`parse_query_params`), 0 meaning none.
-    let seconds = |name: &str, default: u64| {
-        parsed.param(name).map_or_else(
-            || {
-                Setting::known(
-                    Duration::from_secs(default),
-                    Origin::Default {
-                        library: Library::Prisma.name_text(),
-                        doc: &PRISMA_DOC,
-                        anchor,
-                    },
-                )
+    let default = |secs: u64| {
+        Setting::known(
+            Duration::from_secs(secs),
+            Origin::Default {
+                library: Library::Prisma.name_text(),
+                doc: &PRISMA_DOC,
+                anchor,
             },
+        )
+    };
+    // quaint reads each as whole seconds (`parse_query_params`), 0 meaning none.
+    let seconds = |name: &str, fallback: u64| {
+        parsed.param(name).map_or_else(
+            || default(fallback),
             |p| Setting {
                 value: through_variable(p, key, verbatim).unwrap_or_else(|| {
                     p.value.parse::<u64>().map_or_else(
@@ -423,7 +424,8 @@ fn prisma_url_pool(
         // retires none by age (`max_idle_connection_lifetime`, `max_connection_lifetime`).
         idle_timeout: seconds("max_idle_connection_lifetime", 300),
         max_lifetime: seconds("max_connection_lifetime", 0),
-        keepalive: seconds("keepalive", 0),
+        // quaint reads no keepalive parameter: none pings idle connections.
+        keepalive: default(0),
         validate_on_borrow: None,
         validation_timeout_written: None,
         leak_detection_threshold_written: None,
@@ -535,6 +537,11 @@ mod tests {
             limits("&max_idle_connection_lifetime=60"),
             (Some(60), Some(0))
         );
+        // quaint has no keepalive parameter: nothing pings idle connections.
+        let text = "DATABASE_URL=postgresql://db/app?connection_limit=5&keepalive=30\n";
+        let (model, _) =
+            crate::ecosystems::read_one(&DotEnv, ".env", Format::Ini(Dialect::DotEnv), text);
+        assert_eq!(model.pools[0].keepalive.get(), Some(&Duration::ZERO));
     }
 
     /// npm dotenv keeps the last line of a variable written twice: one Prisma pool, the
