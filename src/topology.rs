@@ -58,11 +58,11 @@ pub fn assemble(model: &mut Model, declared: &DeclaredTopology, manifest: FileId
     // the same config file gets its own copy of what was read instead of taking over
     // the earlier table's service (whose connections would then never be counted).
     let mut merged = Vec::with_capacity(declared.services.len());
-    let mut overlaid = Vec::new();
+    let mut replaced = Vec::new();
     for service in &declared.services {
         merged.push(merge_service(
             model,
-            (&mut services, &mut overlaid),
+            (&mut services, &mut replaced),
             service,
             manifest,
             &files,
@@ -71,55 +71,49 @@ pub fn assemble(model: &mut Model, declared: &DeclaredTopology, manifest: FileId
     model.services = services.slots.into_items();
     rename_shadowed_services(model, &merged);
     model.services.extend(merged);
-    drop_overlaid_pools(model, &overlaid);
+    drop_replaced_pools(model, &replaced);
 }
 
-/// Remove the pools `overlaid` (deployments' environment pools applied onto their
-/// applications' pools: [`overlay_environment`]) that no service counts any more. The
-/// application's pool judges their settings together with the file's; by itself, over
-/// its library's defaults for every setting the deployment does not write, such a pool
-/// reported what does not run (a deployment URL without `socketTimeout`, beside the
-/// file's `socketTimeout` property). The services' pool indices are renumbered.
-fn drop_overlaid_pools(model: &mut Model, overlaid: &[usize]) {
+/// Remove the pools a deployment replaced that no service counts any more: its
+/// environment's pools applied onto the application's pools ([`overlay_environment`]),
+/// and the HikariCP pools its data source type replaces ([`take_framework_hikari_pools`]).
+/// The application's pool judges an environment pool's settings together with the
+/// file's; by itself, over its library's defaults for every setting the deployment does
+/// not write, such a pool reported what does not run (a deployment URL without
+/// `socketTimeout`, beside the file's `socketTimeout` property). The services' pool
+/// indices are renumbered.
+fn drop_replaced_pools(model: &mut Model, replaced: &[usize]) {
     let counted: HashSet<usize> = model
         .services
         .iter()
-        .flat_map(|s| {
-            s.pools.iter().chain(
-                s.environments
-                    .iter()
-                    .flat_map(|e| e.pools.iter().flat_map(|(_, p)| p)),
-            )
-        })
+        .flat_map(Service::pool_indices)
         .copied()
         .collect();
-    let dropped: HashSet<usize> = overlaid
-        .iter()
-        .copied()
-        .filter(|i| !counted.contains(i))
-        .collect();
-    if dropped.is_empty() {
+    let mut dropped = vec![false; model.pools.len()];
+    for &index in replaced.iter().filter(|i| !counted.contains(i)) {
+        if let Some(flag) = dropped.get_mut(index) {
+            *flag = true;
+        }
+    }
+    if !dropped.contains(&true) {
         return;
     }
-    let mut renumbered = Vec::with_capacity(model.pools.len());
-    let mut next = 0;
-    for index in 0..model.pools.len() {
-        renumbered.push(next);
-        next += usize::from(!dropped.contains(&index));
-    }
-    let mut index = 0;
-    model.pools.retain(|_| {
-        index += 1;
-        !dropped.contains(&(index - 1))
-    });
-    for service in &mut model.services {
-        let others = service
-            .environments
-            .iter_mut()
-            .flat_map(|e| e.pools.iter_mut());
-        for pool in service.pools.iter_mut().chain(others.flat_map(|(_, p)| p)) {
-            *pool = renumbered.get(*pool).copied().unwrap_or(*pool);
-        }
+    let renumbered: Vec<usize> = dropped
+        .iter()
+        .scan(0, |next, &gone| {
+            let index = *next;
+            *next += usize::from(!gone);
+            Some(index)
+        })
+        .collect();
+    let mut flags = dropped.into_iter();
+    model.pools.retain(|_| !flags.next().unwrap_or(false));
+    for pool in model
+        .services
+        .iter_mut()
+        .flat_map(Service::pool_indices_mut)
+    {
+        *pool = renumbered.get(*pool).copied().unwrap_or(*pool);
     }
 }
 
@@ -578,16 +572,16 @@ pub fn infer_deployments(model: &mut Model) {
         }
     }
     model.services = services.into_iter().flatten().collect();
-    let mut overlaid = Vec::new();
+    let mut replaced = Vec::new();
     for (app, workload, why) in merged {
         let name = workload.name.clone();
-        let mut service = deploy(model, &name, vec![app], Some(workload), &mut overlaid);
+        let mut service = deploy(model, &name, vec![app], Some(workload), &mut replaced);
         if let Some(deployment) = service.deployment.as_mut() {
             deployment.inferred_link = Some(why);
         }
         model.services.push(service);
     }
-    drop_overlaid_pools(model, &overlaid);
+    drop_replaced_pools(model, &replaced);
 }
 
 /// Tie each application read from a file a Kubernetes workload mounts (`application.yml`
@@ -643,16 +637,16 @@ pub fn link_mounted_applications(model: &mut Model) {
     // Every part is taken or copied: the applications' originals are not needed.
     drop(apps);
     // One linked service per workload taken out: the vector has room for them.
-    let mut overlaid = Vec::new();
+    let mut replaced = Vec::new();
     for (workload, parts, why) in linked {
         let name = workload.name.clone();
-        let mut service = deploy(model, &name, parts, Some(workload), &mut overlaid);
+        let mut service = deploy(model, &name, parts, Some(workload), &mut replaced);
         if let Some(deployment) = service.deployment.as_mut() {
             deployment.inferred_link = Some(why);
         }
         model.services.push(service);
     }
-    drop_overlaid_pools(model, &overlaid);
+    drop_replaced_pools(model, &replaced);
 }
 
 /// The application `app` as one workload runs it: the first workload takes the
@@ -950,7 +944,7 @@ pub(crate) fn runtime_file(model: &Model, service: &Service) -> Option<FileId> {
 /// and its deployment, claimed from `services` in their order, merged.
 fn merge_service(
     model: &mut Model,
-    (services, overlaid): (&mut ReadServices, &mut Vec<usize>),
+    (services, replaced): (&mut ReadServices, &mut Vec<usize>),
     declared: &DeclaredService,
     manifest: FileId,
     files: &FileIndex,
@@ -988,7 +982,7 @@ fn merge_service(
         &declared.name.value,
         from_config,
         from_deployment,
-        overlaid,
+        replaced,
     );
     apply_declared(&mut merged, declared, manifest);
     merged
@@ -1001,7 +995,7 @@ fn deploy(
     name: &str,
     parts: Vec<Service>,
     deployed: Option<Service>,
-    overlaid: &mut Vec<usize>,
+    replaced: &mut Vec<usize>,
 ) -> Service {
     // The deployment is taken, not copied: its environment and override pools were a
     // copy per workload on top of the model while the topology was linked.
@@ -1035,12 +1029,12 @@ fn deploy(
             );
             // After the pools the deployment's profiles add, which are HikariCP's too.
             if not_hikari.is_some() {
-                overlaid.extend(take_framework_hikari_pools(model, part));
+                replaced.extend(take_framework_hikari_pools(model, part));
             }
         }
     }
     let mut service = combine(name, parts, deployed);
-    overlaid.extend(overlay_environment(
+    replaced.extend(overlay_environment(
         model,
         &mut service,
         (main_pools, &environment_pools),
@@ -1172,7 +1166,7 @@ fn from_environment(setting: &mut Setting<i64>, environment: &[crate::model::Env
 /// (variables whose values the files do not give) override so too: the settings they
 /// name become unknown. Only the main container's pools (`main_pools`, among all the
 /// `environment_pools`) override; no environment pool is overridden. Gives the main
-/// pools that overrode one ([`drop_overlaid_pools`]).
+/// pools that overrode one ([`drop_replaced_pools`]).
 fn overlay_environment(
     model: &mut Model,
     service: &mut Service,
@@ -1228,7 +1222,7 @@ fn apply_environment_pool(
 /// Take out of `part` the HikariCP pools Spring Boot's auto-configuration would build
 /// from its files, when the deployment's `SPRING_DATASOURCE_TYPE` makes it build another
 /// pool (Tomcat JDBC, DBCP2, UCP: not modelled, as in a file) or none: they do not run.
-/// Gives their indices, for [`drop_overlaid_pools`].
+/// Gives their indices, for [`drop_replaced_pools`].
 fn take_framework_hikari_pools(model: &Model, part: &mut Service) -> Vec<usize> {
     let is_framework_hikari = |i: &usize| {
         model.pools.get(*i).is_some_and(|p| {

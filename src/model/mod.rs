@@ -1550,6 +1550,22 @@ fn multiplier(setting: Option<&Setting<i64>>) -> i64 {
 }
 
 impl Service {
+    /// Every index into [`Model::pools`] the service holds: its pools, and those of
+    /// its other environments ([`Environments::pools`]).
+    pub fn pool_indices(&self) -> impl Iterator<Item = &usize> {
+        let others = self.environments.iter().flat_map(|e| e.pools.iter());
+        self.pools.iter().chain(others.flat_map(|(_, p)| p))
+    }
+
+    /// [`Service::pool_indices`], to renumber them.
+    pub fn pool_indices_mut(&mut self) -> impl Iterator<Item = &mut usize> {
+        let others = self
+            .environments
+            .iter_mut()
+            .flat_map(|e| e.pools.iter_mut());
+        self.pools.iter_mut().chain(others.flat_map(|(_, p)| p))
+    }
+
     /// Processes per instance, each with its own pools (1 when unknown).
     pub fn processes_per_instance(&self) -> i64 {
         multiplier(self.processes.as_deref())
@@ -2132,8 +2148,7 @@ impl Model {
         self.pools.extend(other.pools);
         self.services
             .extend(other.services.into_iter().map(|mut s| {
-                let others = s.environments.iter_mut().flat_map(|e| e.pools.iter_mut());
-                for p in s.pools.iter_mut().chain(others.flat_map(|(_, p)| p)) {
+                for p in s.pool_indices_mut() {
                     *p += base;
                 }
                 s
