@@ -314,22 +314,19 @@ fn run_environment(
     let read_with = environments.read_with;
     let set =
         |name: &&str| EnvVar::last_named(environment, name).filter(|v| !v.value.trim().is_empty());
-    let Some(var) = environments.variables.iter().find_map(set) else {
+    let named = environments.variables.iter().find_map(set);
+    if named.is_some_and(|var| var.unknown_from.is_some()) {
+        return None;
+    }
+    let named = named.map(|var| var.value.trim().to_owned());
+    // The environment the part was read with runs (none is named, or that one): when
+    // the files configure no database for it, the deployment's URL alone may.
+    let Some(name) = named.clone().filter(|name| name != read_with) else {
         if part.pools.is_empty() {
             open_url_only_database(model, part, read_with, environment);
         }
-        return None;
+        return named;
     };
-    if var.unknown_from.is_some() {
-        return None;
-    }
-    let name = var.value.trim().to_owned();
-    if name == read_with {
-        if part.pools.is_empty() {
-            open_url_only_database(model, part, read_with, environment);
-        }
-        return Some(name);
-    }
     let pools = environments.pools.iter().find(|(n, _)| *n == name);
     let of = |list: &[(String, Setting<i64>)], other: &Option<Setting<i64>>| {
         let own = list.iter().find(|(n, _)| *n == name).map(|(_, s)| s);
