@@ -1017,7 +1017,8 @@ fn deploy(
     let mut parts = parts;
     if let Some(deployment) = deployment {
         let environment = deployment.environment.as_slice();
-        let not_hikari = spring::data_source_type_from_environment(name, environment)
+        let not_hikari = deployment
+            .data_source_type
             .filter(|library| *library != crate::model::Library::HikariCp);
         for part in &mut parts {
             crate::model::profiles::add_deployed_profile_pools(model, part, environment);

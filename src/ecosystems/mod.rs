@@ -202,10 +202,10 @@ fn scoped_service(mut service: crate::model::Service, scope: &str, mut env: Vec<
     let (mut model, overrides) = known_pools(scope, &env);
     model.secrets.extend(password_secrets(&env));
     service.pools = (0..model.pools.len()).collect();
-    service.jpa = service
-        .jpa
-        .or_else(|| spring::jpa_from_environment(scope, &env).map(Box::new));
+    let (jpa, data_source_type) = spring::service_facts_from_environment(scope, &env);
+    service.jpa = service.jpa.or(jpa.map(Box::new));
     if let Some(deployment) = service.deployment.as_mut() {
+        deployment.data_source_type = data_source_type;
         // Kept to the end of the run, a deployment per service: without the room the
         // readers' vectors grew into (a compose service's two variables were collected
         // in place into the block of four larger ones).

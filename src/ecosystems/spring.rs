@@ -3210,47 +3210,39 @@ pub fn model_from_environment(scope: &str, vars: &[crate::model::EnvVar]) -> Mod
     model
 }
 
-/// The JPA facts `vars` give (`SPRING_JPA_OPEN_IN_VIEW`, or `spring.jpa` in
-/// `SPRING_APPLICATION_JSON`), which outrank the application files'. None when no
-/// variable sets a `spring.jpa` property.
-pub fn jpa_from_environment(scope: &str, vars: &[crate::model::EnvVar]) -> Option<JpaFacts> {
-    jpa_facts(&environment_app_setting(scope, vars, &["spring", "jpa"])?)
-}
-
-/// The pool library `vars` make Spring Boot's auto-configuration build
-/// (`SPRING_DATASOURCE_TYPE`, or `spring.datasource.type` in `SPRING_APPLICATION_JSON`),
-/// outranking the files' type. None when no variable sets it, or its value is not
-/// known (a Secret's).
-pub fn data_source_type_from_environment(
+/// What `vars` tell of the application besides its pools, outranking its files: its
+/// JPA facts (`SPRING_JPA_OPEN_IN_VIEW`) and the pool library Spring Boot's
+/// auto-configuration builds (`SPRING_DATASOURCE_TYPE`; None when its value is not
+/// known, a Secret's), each None when no variable sets it (`SPRING_APPLICATION_JSON`
+/// may set either). The application is made only when a variable may set one: most
+/// deployments set none.
+pub fn service_facts_from_environment(
     scope: &str,
     vars: &[crate::model::EnvVar],
-) -> Option<Library> {
-    let app = environment_app_setting(scope, vars, &["spring", "datasource", "type"])?;
-    let effective = Effective::for_profile(&app, &[], None);
-    let leaf = effective.get("spring.datasource.type")?;
-    let known = vars
-        .iter()
-        .find(|v| v.value_location == leaf.value_location)
-        .is_none_or(|v| v.unknown_from.is_none());
-    known.then(|| active_library(&effective))
-}
-
-/// [`environment_app`], when a variable sets a property under `prefix`, or
-/// `SPRING_APPLICATION_JSON`, which may: most deployments set none, and the application
-/// is not made for them.
-fn environment_app_setting(
-    scope: &str,
-    vars: &[crate::model::EnvVar],
-    prefix: &[&str],
-) -> Option<App> {
-    let under_prefix = |parts: Vec<String>| {
+) -> (Option<JpaFacts>, Option<Library>) {
+    let under = |parts: &[String], prefix: &[&str]| {
         parts.len() >= prefix.len() && parts.iter().zip(prefix).all(|(p, q)| p == q)
     };
-    let sets = |var: &crate::model::EnvVar| {
+    let sets_one = |var: &crate::model::EnvVar| {
         var.name == "SPRING_APPLICATION_JSON"
-            || environment_key(&var.name).is_some_and(under_prefix)
+            || environment_key(&var.name).is_some_and(|parts| {
+                under(&parts, &["spring", "jpa"])
+                    || under(&parts, &["spring", "datasource", "type"])
+            })
     };
-    vars.iter().any(sets).then(|| environment_app(scope, vars))
+    if !vars.iter().any(sets_one) {
+        return (None, None);
+    }
+    let app = environment_app(scope, vars);
+    let effective = Effective::for_profile(&app, &[], None);
+    let library = effective.get("spring.datasource.type").and_then(|leaf| {
+        let known = vars
+            .iter()
+            .find(|v| v.value_location == leaf.value_location)
+            .is_none_or(|v| v.unknown_from.is_none());
+        known.then(|| active_library(&effective))
+    });
+    (jpa_facts(&app), library)
 }
 
 /// The application `vars` alone make: each variable Spring Boot binds a leaf, ranked

@@ -863,6 +863,9 @@ pub struct Deployment {
     /// A `maxUnavailable` percentage is rounded up, as the DaemonSet controller rounds
     /// it (the Deployment controller rounds it down).
     pub unavailable_rounded_up: bool,
+    /// The pool library the deployment's variables make Spring Boot's
+    /// auto-configuration build (`SPRING_DATASOURCE_TYPE`), when they name one.
+    pub data_source_type: Option<Library>,
     /// Liveness probe path or command, when one is declared.
     pub liveness_probe: Option<Setting<String>>,
     pub location: Option<Location>,
