@@ -216,35 +216,23 @@ fn read_file(file: &ParsedFile, files: &[&ParsedFile], sources: &SourceMap, mode
 fn keep_last_of_each_name<T>(entries: &mut Vec<T>, name: impl Fn(&T) -> &str) {
     let mut by_name: Vec<(&str, usize)> = entries.iter().map(&name).zip(0..).collect();
     by_name.sort_unstable();
-    let mut moves = Vec::new();
+    let mut swaps = Vec::new();
+    let mut dropped = vec![false; by_name.len()];
     for group in by_name.chunk_by(|a, b| a.0 == b.0) {
-        if let (Some(first), Some(last)) = (group.first(), group.last()) {
-            if first.1 != last.1 {
-                moves.push((
-                    first.1,
-                    last.1,
-                    group.iter().skip(1).map(|(_, i)| *i).collect::<Vec<_>>(),
-                ));
+        if let [(_, first), .., (_, last)] = group {
+            swaps.push((*first, *last));
+        }
+        for &(_, later) in group.iter().skip(1) {
+            if let Some(flag) = dropped.get_mut(later) {
+                *flag = true;
             }
         }
     }
-    if moves.is_empty() {
-        return;
-    }
-    let mut dropped = vec![false; entries.len()];
-    for (first, last, later) in moves {
+    for (first, last) in swaps {
         entries.swap(first, last);
-        for index in later {
-            if let Some(slot) = dropped.get_mut(index) {
-                *slot = true;
-            }
-        }
     }
-    let mut index = 0;
-    entries.retain(|_| {
-        index += 1;
-        !dropped.get(index - 1).copied().unwrap_or(false)
-    });
+    let mut flags = dropped.into_iter();
+    entries.retain(|_| !flags.next().unwrap_or(false));
 }
 
 /// The headers that name no section PgBouncer knows: it logs `invalid section "…"` and
