@@ -979,7 +979,7 @@ impl<'a> ObjectReader<'a> {
             }
         } else if let Some(path) = self.parallelism_path() {
             // A Job runs `parallelism` pods at once (default 1), a CronJob each run's.
-            self.count(&path).unwrap_or_else(|| self.default(1, spec))
+            self.count(path).unwrap_or_else(|| self.default(1, spec))
         } else {
             self.count(&["spec", "replicas"])
                 .unwrap_or_else(|| self.default(1, spec))
@@ -1246,10 +1246,10 @@ impl<'a> ObjectReader<'a> {
     }
 
     /// Where a Job's or CronJob's `parallelism` is (None: another kind).
-    fn parallelism_path(&self) -> Option<Vec<&'static str>> {
+    fn parallelism_path(&self) -> Option<&'static [&'static str]> {
         match self.kind {
-            Some("Job") => Some(vec!["spec", "parallelism"]),
-            Some("CronJob") => Some(vec!["spec", "jobTemplate", "spec", "parallelism"]),
+            Some("Job") => Some(&["spec", "parallelism"]),
+            Some("CronJob") => Some(&["spec", "jobTemplate", "spec", "parallelism"]),
             _ => None,
         }
     }
