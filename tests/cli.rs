@@ -1719,6 +1719,80 @@ fn a_compose_service_under_a_profile_counts_no_instance() {
         .stdout(predicate::str::contains("error[fleet-exceeds-db-slots]"));
 }
 
+/// A plain `docker compose up` merges `docker-compose.override.yml` over the project's
+/// file: the override's replicas and pool size are the service's, not a second
+/// service's (it counted web twice, 6 × 20 + 1 × 10, with a false
+/// `duplicate-key-across-forms`). A service only the override defines is counted, a
+/// file named alone reads the other as context, and an override without a project's
+/// file beside it is its own project.
+#[test]
+fn the_compose_override_file_is_merged_over_the_projects_file() {
+    let base = "services:\n  web:\n    image: shop/web\n    environment:\n      SPRING_DATASOURCE_URL: jdbc:postgresql://db:5432/shop?socketTimeout=30\n      SPRING_DATASOURCE_HIKARI_MAXIMUM_POOL_SIZE: \"10\"\n  db:\n    image: postgres:16\n    command: [\"postgres\", \"-c\", \"max_connections=150\"]\n";
+    let overlay = "services:\n  web:\n    deploy:\n      replicas: 6\n    environment:\n      SPRING_DATASOURCE_HIKARI_MAXIMUM_POOL_SIZE: \"20\"\n";
+    // 6 × 20 = 120 of 147 slots: no finding (unmerged, 130 and a duplicate key).
+    let dir = tree(&[
+        ("docker-compose.yml", base),
+        ("docker-compose.override.yml", overlay),
+    ]);
+    assert_eq!(concise_findings_in(dir.path()), Vec::<String>::new());
+    // A worker only the override defines adds 3 × 10: 150 > 147.
+    let worker = "  worker:\n    image: shop/web\n    deploy: {replicas: 3}\n    environment:\n      SPRING_DATASOURCE_URL: jdbc:postgresql://db:5432/shop?socketTimeout=30\n      SPRING_DATASOURCE_HIKARI_MAXIMUM_POOL_SIZE: \"10\"\n";
+    write_file(
+        dir.path(),
+        "docker-compose.override.yml",
+        &format!("{overlay}{worker}"),
+    );
+    let found = concise_findings_in(dir.path());
+    assert_eq!(found.len(), 1, "{found:?}");
+    let demand = "demand 150 = web 6 instances (docker-compose.override.yml:4) × 1 process × pool 20 (docker-compose.override.yml:6)";
+    assert!(found[0].contains(demand), "{found:?}");
+    // Named alone, either file is read with the other.
+    for named in ["docker-compose.override.yml", "docker-compose.yml"] {
+        let out = poollint()
+            .current_dir(dir.path())
+            .args(["check", "-f", "concise", named])
+            .output()
+            .expect("run");
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(stdout.contains(demand), "{named}: {stdout}");
+    }
+    // `compose.yaml` is the project's file when both are there; `docker-compose.yml`
+    // then stands alone (only `-f` reads it) and its own web counts 1 × 10 more.
+    write_file(dir.path(), "compose.yaml", base);
+    let web_only = base.split("  db:").next().expect("web");
+    write_file(dir.path(), "docker-compose.yml", web_only);
+    let found = concise_findings_in(dir.path());
+    assert!(found.iter().any(|f| f.contains("demand 160")), "{found:?}");
+    // Without a project's file beside it, the override is a project of its own.
+    let alone = tree(&[("docker-compose.override.yml", &format!("{overlay}{worker}"))]);
+    let out = poollint()
+        .current_dir(alone.path())
+        .args(["check", "-f", "json", "."])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(0));
+}
+
+/// The override file's own `extends:`, `env_file:` and `command` are merged too, with
+/// the project's `.env` interpolating it: web runs `common`'s 5 replicas with the pool
+/// of `over.env` (8, over `web.env`'s 10), and db the override's command (40).
+#[test]
+fn the_compose_override_files_extends_env_file_and_command_are_merged() {
+    let base = "services:\n  web:\n    image: shop/web\n    env_file: web.env\n    environment:\n      SPRING_DATASOURCE_URL: jdbc:postgresql://db:5432/shop?socketTimeout=30\n  db:\n    image: postgres:16\n    command: [\"postgres\", \"-c\", \"max_connections=500\"]\n";
+    let overlay = "services:\n  web:\n    extends: {service: common}\n    env_file: over.env\n  common:\n    image: shop/web\n    deploy: {replicas: \"${WEB_REPLICAS}\"}\n  db:\n    command: postgres -c max_connections=${MAXC}\n";
+    let dir = tree(&[
+        ("compose.yaml", base),
+        ("compose.override.yaml", overlay),
+        (".env", "WEB_REPLICAS=5\nMAXC=40\n"),
+        ("web.env", "SPRING_DATASOURCE_HIKARI_MAXIMUM_POOL_SIZE=10\n"),
+        ("over.env", "SPRING_DATASOURCE_HIKARI_MAXIMUM_POOL_SIZE=8\n"),
+    ]);
+    assert_eq!(
+        concise_findings_in(dir.path()),
+        ["over.env:1:44: error[fleet-exceeds-db-slots] the fleet can open 40 connections to database db but it accepts 37: demand 40 = web 5 instances (compose.override.yaml:7) × 1 process × pool 8 (over.env:1) [connects-to inferred: the only database, defined next to the service's files]; usable slots 37 = max_connections 40 (compose.override.yaml:9) − superuser_reserved_connections 3 (PostgreSQL default)"]
+    );
+}
+
 /// A declared pooler's link is never inferred: without connects-to its server
 /// connections count against no database, and a note says so at its table.
 #[test]

@@ -27,6 +27,12 @@
 //! relative to it in turn), chained across files; a cycle or a service the file does
 //! not define is refused, as compose-go refuses it, at the `extends:`.
 //!
+//! The override file a plain `docker compose up` merges over the project's file
+//! (`docker-compose.override.yml` beside `docker-compose.yml`: [`default_pair`]) is
+//! merged the same way, after each file's `extends:` is followed, as compose-go's
+//! loader does ("extends" before "merge overrides", `docs/compose-file-parsing.md`):
+//! its layers of a service go over the file's. Its `!reset` tag is not read.
+//!
 //! Compose's `$$` is a `$` (compose-go `template/template.go`: the `escaped`
 //! group), so `$${VAR}` is the literal text `${VAR}`; a variable the files do not give
 //! is written `${VAR}` too, so a variable whose value holds one is marked either way
@@ -72,6 +78,24 @@ const DOTENV: Format = Format::Ini(Dialect::DotEnv);
 /// Most services one `extends:` chain follows (Compose refuses a cycle; this bounds it).
 pub(crate) const MAX_EXTENDS: usize = 32;
 
+/// The file names a plain `docker compose up` looks for, in its order of preference
+/// (compose-go `cli.DefaultFileNames`): the first found is the project's file.
+const DEFAULT_NAMES: [&str; 4] = [
+    "compose.yaml",
+    "compose.yml",
+    "docker-compose.yml",
+    "docker-compose.yaml",
+];
+
+/// The override file names looked for beside the project's file, in order
+/// (`cli.DefaultOverrideFileNames`): the first found is merged over it.
+const OVERRIDE_NAMES: [&str; 4] = [
+    "compose.override.yml",
+    "compose.override.yaml",
+    "docker-compose.override.yml",
+    "docker-compose.override.yaml",
+];
+
 impl Reader for Compose {
     fn ecosystem(&self) -> Ecosystem {
         Ecosystem::Compose
@@ -85,9 +109,15 @@ impl Reader for Compose {
     }
 
     /// Each file stands alone (with its companions: its `.env` and `env_file:` files,
-    /// and the files its `extends:` names).
+    /// and the files its `extends:` names), except the files a plain `docker compose
+    /// up` finds by name: those of a directory are one unit, so the override file is
+    /// merged over the project's file ([`default_pair`]).
     fn unit<'p>(&self, path: &'p Path) -> Option<&'p Path> {
-        Some(path)
+        let name = file_name(path)?;
+        match DEFAULT_NAMES.contains(&name) || OVERRIDE_NAMES.contains(&name) {
+            true => path.parent(),
+            false => Some(path),
+        }
     }
 
     fn reads_companions(&self) -> bool {
@@ -121,7 +151,7 @@ impl Reader for Compose {
             beside_unit: false,
         }];
         let project = Project::new(dir, read, sources);
-        for reader in service_readers(main, &project) {
+        for reader in service_readers(main, None, &project) {
             let starts = reader.profiles().is_none();
             let service = reader.name().unwrap_or_default();
             companions.extend(reader.env_files().into_iter().map(|env_file| {
@@ -152,16 +182,49 @@ impl Reader for Compose {
 
     fn read(&self, files: &[&ParsedFile], sources: &SourceMap) -> Model {
         let mut model = Model::default();
-        for file in files.iter().filter(|f| f.included_from.is_none()) {
-            let companions: Vec<&ParsedFile> = files
+        let own: Vec<&ParsedFile> = files
+            .iter()
+            .copied()
+            .filter(|f| f.included_from.is_none())
+            .collect();
+        let (base, overlay) = default_pair(&own);
+        for file in own {
+            if overlay.is_some_and(|o| o.id == file.id) {
+                continue;
+            }
+            let layered = overlay.filter(|_| base.is_some_and(|b| b.id == file.id));
+            let readers: Vec<FileId> = std::iter::once(file).chain(layered).map(|f| f.id).collect();
+            let mut companions: Vec<&ParsedFile> = files
                 .iter()
                 .copied()
-                .filter(|f| f.included_from.is_some_and(|(id, _)| id == file.id))
+                .filter(|f| f.included_from.is_some_and(|(id, _)| readers.contains(&id)))
                 .collect();
-            read_file(file, &companions, sources, &mut model);
+            // The `.env` both files name is read for each: once is enough.
+            let mut seen = std::collections::HashSet::new();
+            companions.retain(|f| seen.insert(f.id));
+            read_file(file, layered, &companions, sources, &mut model);
         }
         model
     }
+}
+
+/// The project's file and the override file a plain `docker compose up` merges over
+/// it, among a directory's files: the first of [`DEFAULT_NAMES`] there, and the first
+/// of [`OVERRIDE_NAMES`] when there is a project's file (compose-go
+/// `WithDefaultConfigPath`: the override is looked for only beside the file found).
+/// An override file without a project's file beside it is read as a project of its
+/// own (`docker compose -f` can name it), as are the other names.
+fn default_pair<'a>(files: &[&'a ParsedFile]) -> (Option<&'a ParsedFile>, Option<&'a ParsedFile>) {
+    let first = |names: &[&str]| {
+        names.iter().find_map(|name| {
+            files
+                .iter()
+                .copied()
+                .find(|f| file_name(&f.path) == Some(*name))
+        })
+    };
+    let base = first(&DEFAULT_NAMES);
+    (base, base.and(first(&OVERRIDE_NAMES)))
 }
 
 /// A companion named at `at`, in the unit's file `main` or in another companion.
@@ -182,19 +245,30 @@ fn companion_at(
     }
 }
 
-/// One compose file, with its companions (its `.env` and `env_file:` files, and the
-/// files its `extends:` names).
+/// One compose file, with the override file merged over it (`overlay`) and their
+/// companions (their `.env` and `env_file:` files, and the files their `extends:`
+/// names).
 fn read_file(
     file: &ParsedFile,
+    overlay: Option<&ParsedFile>,
     companions: &[&ParsedFile],
     sources: &SourceMap,
     model: &mut Model,
 ) {
-    let text = sources.get(file.id).map_or("", |f| f.text());
+    let text_of = |f: &ParsedFile| sources.get(f.id).map_or("", |s| s.text());
+    let text = text_of(file);
     let main = Source { file, text };
-    let project = Project::new(main.dir(), companions, sources);
+    let mut project = Project::new(main.dir(), companions, sources);
+    // Read as the compose files `extends:` names are: its text and passwords with theirs.
+    let overlay = overlay.map(|f| {
+        project.companions.push((f, text_of(f)));
+        Source {
+            file: f,
+            text: text_of(f),
+        }
+    });
     model.secrets.extend(project.secrets());
-    let readers = service_readers(main, &project);
+    let readers = service_readers(main, overlay, &project);
     if !readers.is_empty() {
         model
             .secrets
@@ -242,8 +316,32 @@ fn base_file_secrets(base: Source<'_>) -> Vec<Secret> {
     secrets
 }
 
-/// A reader for each service of a compose file.
-fn service_readers<'a>(main: Source<'a>, project: &'a Project<'a>) -> Vec<ServiceReader<'a>> {
+/// A reader for each service of a compose file, and of the override file merged over
+/// it (`overlay`): a service both define is the file's, its override's settings over
+/// its own ([`ServiceReader::get`]); one only the override defines is the override's.
+/// Compose resolves each file's `extends:` before it merges the files, so a service's
+/// chain is the override's service and those it extends, then the file's.
+fn service_readers<'a>(
+    main: Source<'a>,
+    overlay: Option<Source<'a>>,
+    project: &'a Project<'a>,
+) -> Vec<ServiceReader<'a>> {
+    let mut readers = file_service_readers(main, project);
+    let Some(overlay) = overlay else {
+        return readers;
+    };
+    for over in file_service_readers(overlay, project) {
+        let name = over.name();
+        match readers.iter_mut().find(|r| r.name() == name) {
+            Some(reader) => reader.chain.lay_over(over.chain),
+            None => readers.push(over),
+        }
+    }
+    readers
+}
+
+/// A reader for each service of one compose file.
+fn file_service_readers<'a>(main: Source<'a>, project: &'a Project<'a>) -> Vec<ServiceReader<'a>> {
     let doc = main.doc();
     let Some(services) = main.services() else {
         return Vec::new();
@@ -380,6 +478,18 @@ impl<'a> Layer<'a> {
 struct Chain<'a> {
     layers: Vec<Layer<'a>>,
     end: ChainEnd,
+}
+
+impl<'a> Chain<'a> {
+    /// Put an override file's chain for the same service over this one: its layers
+    /// first. Compose refuses the project when either chain is refused.
+    fn lay_over(&mut self, over: Chain<'a>) {
+        let below = std::mem::replace(&mut self.layers, over.layers);
+        self.layers.extend(below);
+        if let ChainEnd::Refused(_) = over.end {
+            self.end = over.end;
+        }
+    }
 }
 
 /// Why an `extends:` chain ends.
