@@ -1652,6 +1652,95 @@ fn pgbouncer_users_idle_transaction_timeout_covers_the_pools_of_that_user() {
     }
 }
 
+/// The IDLE_TX_MANIFEST tree with `pgbouncer.ini`'s `[users]` and `[pgbouncer]` lines,
+/// and checkout's pool on HikariCP's defaults (idle 10 minutes, lifetime 30 minutes).
+fn pgbouncer_user_tree(users: &str, global: &str) -> tempfile::TempDir {
+    tree(&[
+        ("poollint.toml", IDLE_TX_MANIFEST),
+        (
+            "db/postgresql.conf",
+            "max_connections = 200\nstatement_timeout = 0\n",
+        ),
+        (
+            "checkout/application.yml",
+            "spring:\n  datasource:\n    url: jdbc:postgresql://bouncer:6432/orders?prepareThreshold=0\n    username: checkout\n    hikari:\n      maximum-pool-size: 10\n",
+        ),
+        (
+            "bouncer/pgbouncer.ini",
+            &format!("[databases]\norders = host=db dbname=orders\n\n[users]\n{users}\n\n[pgbouncer]\npool_mode = transaction\n{global}"),
+        ),
+    ])
+}
+
+/// A `[users]` `query_timeout` above 0 wins over `[pgbouncer]`'s for the pools of that
+/// user, as PgBouncer's janitor decides (`src/janitor.c`): it was not read, so a
+/// user's timeout without a statement_timeout went unreported, and `[pgbouncer]`'s was
+/// reported though the user's replaced it.
+#[test]
+fn pgbouncer_users_query_timeout_applies_to_the_pools_of_that_user() {
+    let rule = "pgbouncer-query-timeout-without-statement-timeout";
+    let ini = "bouncer/pgbouncer.ini";
+    let at = |users: &str, global: &str| {
+        let dir = pgbouncer_user_tree(users, global);
+        findings_at(dir.path(), rule, ini)
+            .into_iter()
+            .map(|(message, _, span)| {
+                assert!(message.contains("cancels queries after 30 s"), "{message}");
+                span
+            })
+            .collect::<Vec<_>>()
+    };
+    // The span is the user's value, `30` in `checkout = query_timeout=30`.
+    assert_eq!(at("checkout = query_timeout=30", ""), ["30"]);
+    // Another user's, or 0 (which keeps [pgbouncer]'s 0): nothing runs out.
+    assert_eq!(at("report = query_timeout=30", ""), Vec::<String>::new());
+    assert_eq!(at("checkout = query_timeout=0", ""), Vec::<String>::new());
+    // The user's 30 s replaces [pgbouncer]'s 60 s: only the user's is reported.
+    assert_eq!(
+        at("checkout = query_timeout=30", "query_timeout = 60\n"),
+        ["30"]
+    );
+}
+
+/// A `[users]` `client_idle_timeout` above 0 wins over `[pgbouncer]`'s for the clients
+/// that log in as that user (the client's login, not a forced `user=`).
+#[test]
+fn pgbouncer_users_client_idle_timeout_applies_to_the_clients_of_that_user() {
+    let rule = "pgbouncer-client-idle-timeout-below-client-lifetime";
+    let found = |users: &str, global: &str| {
+        let dir = pgbouncer_user_tree(users, global);
+        messages(dir.path(), rule)
+    };
+    // HikariCP keeps idle connections up to its 30-minute lifetime; the user's 60 s
+    // closes them first.
+    let closed = found("checkout = client_idle_timeout=60", "");
+    assert_eq!(closed.len(), 1, "{closed:?}");
+    assert!(
+        closed[0].contains("idle for 1 min (client_idle_timeout)"),
+        "{closed:?}"
+    );
+    assert_eq!(
+        found("report = client_idle_timeout=60", ""),
+        Vec::<String>::new()
+    );
+    // The user's 0 keeps [pgbouncer]'s; the user's 3600 s replaces [pgbouncer]'s 60 s.
+    assert_eq!(
+        found(
+            "checkout = client_idle_timeout=0",
+            "client_idle_timeout = 60\n"
+        )
+        .len(),
+        1
+    );
+    assert_eq!(
+        found(
+            "checkout = client_idle_timeout=3600",
+            "client_idle_timeout = 60\n"
+        ),
+        Vec::<String>::new()
+    );
+}
+
 #[test]
 fn pgbouncer_server_connections_are_capped_by_max_user_connections() {
     let manifest = "[[database]]\nname = \"users\"\nengine = \"postgresql\"\nmax-connections = 100\n\n[[pooler]]\nname = \"bouncer\"\nkind = \"pgbouncer\"\nconfig = \"bouncer/pgbouncer.ini\"\ninstances = 2\nconnects-to = \"users\"\n";

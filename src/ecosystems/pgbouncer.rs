@@ -15,7 +15,8 @@
 //! string), so rules can check the per-database keys PgBouncer accepts. `[users]`
 //! entries are read the same way (`users.<user>.<param>`); their `pool_mode` applies to
 //! every pool of that user and wins over the database's and the global one, and so do
-//! their `max_user_connections` and `idle_transaction_timeout` when above 0 and their
+//! their `max_user_connections`, `idle_transaction_timeout`, `query_timeout` and
+//! `client_idle_timeout` when above 0 and their
 //! `pool_size` and `reserve_pool_size` when 0 or more. Entry values are split into `key=value` pairs as PgBouncer's `cstr_get_pair` does; where
 //! it would stop (an end-of-line comment), the entry is recorded as refused
 //! ([`RefusedEntry`], reported by `parse-error`).
@@ -368,7 +369,7 @@ fn entry_seconds(text: &str) -> Result<Duration, String> {
         Ok(v) if fits_c_int(i64::try_from(v).unwrap_or(i64::MAX)) => Ok(Duration::from_secs(v)),
         _ if super::is_integer_text(text) && !text.starts_with('-') => Err(too_big_for_int()),
         _ if super::leading_integer(text) < 0 => Err(format!(
-            "negative: PgBouncer stores `{text}` as an unsigned number of microseconds, a time so long that it never ends an idle transaction"
+            "negative: PgBouncer stores `{text}` as an unsigned number of microseconds, a time so long that it never runs out"
         )),
         _ => {
             let read = super::leading_integer(text);
@@ -667,6 +668,9 @@ fn pooler_user(settings: &SettingBuilder, pair: &Pair, params: &[Pair]) -> Poole
         max_user_connections: param(params, "max_user_connections")
             .map(|p| settings.parsed(p, entry_count)),
         idle_transaction_timeout: param(params, "idle_transaction_timeout")
+            .map(|p| settings.parsed(p, entry_seconds)),
+        query_timeout: param(params, "query_timeout").map(|p| settings.parsed(p, entry_seconds)),
+        client_idle_timeout: param(params, "client_idle_timeout")
             .map(|p| settings.parsed(p, entry_seconds)),
     }
 }

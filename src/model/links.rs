@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use crate::model::{Database, Engine, Model, Pool, Pooler, Service};
+use crate::model::{Database, Engine, Login, Model, Pool, Pooler, Service};
 
 /// The pools of a service.
 pub(crate) fn pools<'m>(model: &'m Model, service: &'m Service) -> impl Iterator<Item = &'m Pool> {
@@ -472,6 +472,26 @@ impl<'m> Links<'m> {
     /// Services whose `connects-to` names this pooler.
     pub fn pooler_clients(&self, pooler: &Pooler) -> &[&'m Service] {
         self.clients_of(&pooler.name)
+    }
+
+    /// The (database, user) each pool of `pooler`'s clients logs in with through it
+    /// ([`Pool::login`]): PgBouncer chooses a pool's settings by them.
+    pub fn pooler_logins(&self, model: &'m Model, pooler: &Pooler) -> Vec<Login<'m>> {
+        self.pooler_clients(pooler)
+            .iter()
+            .flat_map(|service| self.pooler_pools(model, pooler, service))
+            .map(Pool::login)
+            .collect()
+    }
+
+    /// [`Links::pooler_logins`], or one login not known when no client is known: the
+    /// settings such a client would get (`[pgbouncer]`'s, or the `*` entry's).
+    pub fn pooler_logins_or_unknown(&self, model: &'m Model, pooler: &Pooler) -> Vec<Login<'m>> {
+        let logins = self.pooler_logins(model, pooler);
+        match logins.is_empty() {
+            true => vec![(None, None)],
+            false => logins,
+        }
     }
 
     /// The pools of `service`, a client of `pooler`, that may go through it

@@ -1471,6 +1471,12 @@ pub struct PoolerUser {
     /// The user's own `idle_transaction_timeout` (PgBouncer 1.25+): above 0 it wins
     /// over `[pgbouncer]`'s for the pools of this user; 0 keeps `[pgbouncer]`'s.
     pub idle_transaction_timeout: Option<Setting<Duration>>,
+    /// The user's own `query_timeout`: above 0 it wins over `[pgbouncer]`'s for the
+    /// pools of this user; 0 keeps `[pgbouncer]`'s.
+    pub query_timeout: Option<Setting<Duration>>,
+    /// The user's own `client_idle_timeout`: above 0 it wins over `[pgbouncer]`'s for
+    /// the clients that log in as this user; 0 keeps `[pgbouncer]`'s.
+    pub client_idle_timeout: Option<Setting<Duration>>,
 }
 
 /// A `[databases]` or `[users]` entry whose value PgBouncer cannot read as
@@ -1656,13 +1662,49 @@ impl Pooler {
         database: Option<&str>,
         user: Option<&str>,
     ) -> Option<&Setting<Duration>> {
-        let entry = self.database_entry(database);
-        let pool_user = entry.and_then(|d| d.forced_user.as_deref()).or(user);
-        pool_user
-            .and_then(|name| self.users.iter().find(|u| u.name == name))
-            .and_then(|u| u.idle_transaction_timeout.as_ref())
-            .filter(|s| s.get().is_none_or(|t| !t.is_zero()))
+        let user = self.pool_user(database, user);
+        self.user_timeout(user, |u| &u.idle_transaction_timeout)
             .or(self.idle_transaction_timeout.as_ref())
+    }
+
+    /// The `query_timeout` of the pool a client logging in as `user` and asking for
+    /// `database` uses, chosen as [`Pooler::idle_transaction_timeout_for`] chooses
+    /// (the janitor reads both from the server connection's login user).
+    pub fn query_timeout_for(
+        &self,
+        database: Option<&str>,
+        user: Option<&str>,
+    ) -> Option<&Setting<Duration>> {
+        let user = self.pool_user(database, user);
+        self.user_timeout(user, |u| &u.query_timeout)
+            .or(self.query_timeout.as_ref())
+    }
+
+    /// The `client_idle_timeout` of a client logging in as `user`: its own `[users]`
+    /// value when above 0, else the `[pgbouncer]` one. The janitor reads it from the
+    /// client's login user, not the pool's: a forced `user=` does not change it.
+    pub fn client_idle_timeout_for(&self, user: Option<&str>) -> Option<&Setting<Duration>> {
+        self.user_timeout(user, |u| &u.client_idle_timeout)
+            .or(self.client_idle_timeout.as_ref())
+    }
+
+    /// The user a pool of `database` logs in as: the entry's forced user, else the
+    /// client's.
+    fn pool_user<'s>(&'s self, database: Option<&str>, user: Option<&'s str>) -> Option<&'s str> {
+        let entry = self.database_entry(database);
+        entry.and_then(|d| d.forced_user.as_deref()).or(user)
+    }
+
+    /// `user`'s own `[users]` timeout `pick` gives, when it wins: above 0 (or not
+    /// known, which counts as set).
+    fn user_timeout(
+        &self,
+        user: Option<&str>,
+        pick: impl Fn(&PoolerUser) -> &Option<Setting<Duration>>,
+    ) -> Option<&Setting<Duration>> {
+        user.and_then(|name| self.users.iter().find(|u| u.name == name))
+            .and_then(|u| pick(u).as_ref())
+            .filter(|s| s.get().is_none_or(|t| !t.is_zero()))
     }
 
     /// The server connections one instance may open to its database: its

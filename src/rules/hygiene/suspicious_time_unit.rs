@@ -87,10 +87,15 @@ impl crate::rules::Rule for Rule {
                 &pooler.server_idle_timeout,
                 &pooler.idle_transaction_timeout,
             ];
-            let users = pooler
-                .users
-                .iter()
-                .filter_map(|u| u.idle_transaction_timeout.as_ref());
+            let users = pooler.users.iter().flat_map(|u| {
+                [
+                    &u.idle_transaction_timeout,
+                    &u.query_timeout,
+                    &u.client_idle_timeout,
+                ]
+                .into_iter()
+                .flatten()
+            });
             out.extend(
                 others
                     .into_iter()

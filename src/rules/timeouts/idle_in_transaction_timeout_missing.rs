@@ -84,15 +84,7 @@ fn exposed<'m>(model: &Model, links: &Links<'m>, database: &Database) -> Option<
 /// login when no client is known) gets an `idle_transaction_timeout` above 0: the
 /// pool's user's `[users]` value, else `[pgbouncer]`'s.
 fn ends_idle_transactions_of_clients(model: &Model, links: &Links, pooler: &Pooler) -> bool {
-    let mut logins: Vec<(Option<&str>, Option<&str>)> = links
-        .pooler_clients(pooler)
-        .iter()
-        .flat_map(|service| links.pooler_pools(model, pooler, service))
-        .map(crate::model::Pool::login)
-        .collect();
-    if logins.is_empty() {
-        logins.push((None, None));
-    }
+    let logins = links.pooler_logins_or_unknown(model, pooler);
     logins.into_iter().all(|(database, user)| {
         ends_idle_transactions(pooler.idle_transaction_timeout_for(database, user))
     })

@@ -32,17 +32,18 @@ impl crate::rules::Rule for Rule {
     fn check(&self, model: &Model, _options: &RuleOptions, out: &mut crate::rules::Findings) {
         let links = Links::new(model);
         for pooler in &model.poolers {
-            let Some(setting) = pooler.client_idle_timeout.as_ref() else {
-                continue;
-            };
-            let Some(&limit) = setting.get() else {
-                continue;
-            };
-            if limit.is_zero() {
-                continue;
-            }
             for service in links.pooler_clients(pooler) {
                 for pool in links.pooler_pools(model, pooler, service) {
+                    // The client's own `[users]` value wins when above 0.
+                    let Some(setting) = pooler.client_idle_timeout_for(pool.login().1) else {
+                        continue;
+                    };
+                    let Some(&limit) = setting.get() else {
+                        continue;
+                    };
+                    if limit.is_zero() {
+                        continue;
+                    }
                     let retention = idle_retention(pool);
                     if retention.longest.is_some_and(|r| r < limit) || keeps_alive(pool, limit) {
                         continue;

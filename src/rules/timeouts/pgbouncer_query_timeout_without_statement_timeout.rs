@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::links::Links;
-use crate::model::{human_duration, Model};
+use crate::model::{human_duration, Model, Pooler, Setting};
 use crate::rules::topology::place;
 use crate::rules::{Category, Inputs, RuleMeta, RuleOptions};
 
@@ -47,32 +47,30 @@ impl crate::rules::Rule for Rule {
     fn check(&self, model: &Model, _options: &RuleOptions, out: &mut crate::rules::Findings) {
         let links = Links::new(model);
         for pooler in &model.poolers {
-            let Some(query) = pooler.query_timeout.as_ref() else {
-                continue;
-            };
-            let Some(&limit) = query.get() else { continue };
-            if limit.is_zero() {
-                continue;
-            }
             let Some(database) = links.pooler_database(pooler) else {
                 continue;
             };
-            let Some(statement) = database.statement_timeout.as_ref() else {
-                continue;
-            };
-            let Some(&server) = statement.get() else {
-                continue;
-            };
-            if !server.is_zero() && server < limit {
-                continue;
-            }
-            let Some(at) = query.location() else { continue };
-            let server_text = if server.is_zero() {
-                "off".to_owned()
-            } else {
-                human_duration(server)
-            };
-            out.push(
+            for query in query_timeouts(model, &links, pooler) {
+                let Some(&limit) = query.get() else { continue };
+                if limit.is_zero() {
+                    continue;
+                }
+                let Some(statement) = database.statement_timeout.as_ref() else {
+                    continue;
+                };
+                let Some(&server) = statement.get() else {
+                    continue;
+                };
+                if !server.is_zero() && server < limit {
+                    continue;
+                }
+                let Some(at) = query.location() else { continue };
+                let server_text = if server.is_zero() {
+                    "off".to_owned()
+                } else {
+                    human_duration(server)
+                };
+                out.push(
                 Diagnostic::new(
                     &META,
                     Severity::Warning,
@@ -97,6 +95,27 @@ impl crate::rules::Rule for Rule {
                 .with_key("pgbouncer.query_timeout")
                 .with_fingerprint(format!("{}:{}", pooler.name, limit.as_secs())),
             );
+            }
         }
     }
+}
+
+/// The `query_timeout`s that apply behind `pooler`: for each login through it (each
+/// client pool's database and user; one login not known when no client is known),
+/// the pool's user's `[users]` value when above 0, else `[pgbouncer]`'s; each once, in
+/// the order first met.
+fn query_timeouts<'m>(
+    model: &'m Model,
+    links: &Links<'m>,
+    pooler: &'m Pooler,
+) -> Vec<&'m Setting<Duration>> {
+    let mut timeouts: Vec<&Setting<Duration>> = Vec::new();
+    for (database, user) in links.pooler_logins_or_unknown(model, pooler) {
+        if let Some(setting) = pooler.query_timeout_for(database, user) {
+            if !timeouts.iter().any(|t| std::ptr::eq(*t, setting)) {
+                timeouts.push(setting);
+            }
+        }
+    }
+    timeouts
 }

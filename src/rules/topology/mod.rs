@@ -11,9 +11,7 @@ pub mod pgbouncer_server_conns_exceed_postgres;
 pub mod rollout_surge_exceeds_db_slots;
 
 use crate::model::links::Links;
-use crate::model::{
-    BudgetPart, Database, Location, Login, Model, Origin, Pool, Pooler, Service, Setting,
-};
+use crate::model::{BudgetPart, Database, Location, Model, Origin, Pool, Pooler, Service, Setting};
 
 /// Where a value came from, for messages: `auth/application.yml:7`, `PostgreSQL default`.
 pub(crate) fn place(model: &Model, origin: &Origin) -> String {
@@ -68,13 +66,7 @@ pub(crate) fn pooler_budget<'m>(
     links: &Links<'m>,
     pooler: &'m Pooler,
 ) -> Vec<BudgetPart<'m>> {
-    let logins: Vec<Login<'m>> = links
-        .pooler_clients(pooler)
-        .iter()
-        .flat_map(|service| links.pooler_pools(model, pooler, service))
-        .map(Pool::login)
-        .collect();
-    pooler.server_budget(&logins)
+    pooler.server_budget(&links.pooler_logins(model, pooler))
 }
 
 /// The server connections all instances of `pooler` may open to its database.
