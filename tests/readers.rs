@@ -1741,6 +1741,38 @@ fn pgbouncer_users_client_idle_timeout_applies_to_the_clients_of_that_user() {
     );
 }
 
+/// A database declared in `poollint.toml` with only its `config` is the files' server:
+/// reserves not below its `max_connections` still make it refuse to start (`init`
+/// writes such a table, and the error then disappeared). A declared `max-connections`
+/// describes a server that runs, so then nothing is reported. With
+/// `reserved_connections` set the message is PostgreSQL 16's.
+#[test]
+fn a_database_declared_with_its_config_still_refuses_to_start() {
+    let rule = "pool-size-invalid";
+    let found = |declared: &str, conf: &str| {
+        let manifest = format!("[[database]]\nname = \"db\"\nengine = \"postgresql\"\nconfig = \"db/postgresql.conf\"\n{declared}");
+        let dir = tree(&[("poollint.toml", &manifest), ("db/postgresql.conf", conf)]);
+        messages(dir.path(), rule)
+    };
+    let conf = "max_connections = 5\nsuperuser_reserved_connections = 10\n";
+    let refused = found("", conf);
+    assert_eq!(refused.len(), 1, "{refused:?}");
+    assert!(
+        refused[0].contains("PostgreSQL refuses to start (\"superuser_reserved_connections (10) must be less than max_connections (5)\")"),
+        "{refused:?}"
+    );
+    assert_eq!(found("max-connections = 200\n", conf), Vec::<String>::new());
+    let refused = found(
+        "",
+        "max_connections = 5\nsuperuser_reserved_connections = 3\nreserved_connections = 2\n",
+    );
+    assert_eq!(refused.len(), 1, "{refused:?}");
+    assert!(
+        refused[0].contains("(\"superuser_reserved_connections (3) plus reserved_connections (2) must be less than max_connections (5)\")"),
+        "{refused:?}"
+    );
+}
+
 #[test]
 fn pgbouncer_server_connections_are_capped_by_max_user_connections() {
     let manifest = "[[database]]\nname = \"users\"\nengine = \"postgresql\"\nmax-connections = 100\n\n[[pooler]]\nname = \"bouncer\"\nkind = \"pgbouncer\"\nconfig = \"bouncer/pgbouncer.ini\"\ninstances = 2\nconnects-to = \"users\"\n";

@@ -130,18 +130,33 @@ fn adjusted(database: &crate::model::Database) -> Option<Diagnostic> {
     )
 }
 
+/// The message PostgreSQL stops with: PostgreSQL 16's, which names `reserved_connections`,
+/// when that is set, else the one every version prints (`PostmasterMain`).
+fn server_refusal(superuser: i64, reserved: i64, max: i64) -> String {
+    match reserved > 0 {
+        true => format!("superuser_reserved_connections ({superuser}) plus reserved_connections ({reserved}) must be less than max_connections ({max})"),
+        false => format!("superuser_reserved_connections ({superuser}) must be less than max_connections ({max})"),
+    }
+}
+
 /// A PostgreSQL server whose reserved slots are not below `max_connections`: it refuses
 /// to start ("superuser_reserved_connections (5) must be less than max_connections
-/// (5)"; from PostgreSQL 16 with `reserved_connections` added). Only for a server read
-/// from its files: a declared database describes one that runs.
+/// (5)"; from PostgreSQL 16, "superuser_reserved_connections (5) plus
+/// reserved_connections (1) must be less than max_connections (5)"). Only for what its
+/// files say: a value `poollint.toml` declares describes a server that runs, but a
+/// database declared with its `config` and nothing else is the files' server.
 fn reserves_not_below_max(model: &Model, database: &crate::model::Database) -> Option<Diagnostic> {
-    if database.declared {
+    let superuser = database.superuser_reserved_connections.as_ref();
+    let reserved = database.reserved_connections.as_ref();
+    let declared = [Some(&database.max_connections), superuser, reserved]
+        .into_iter()
+        .flatten()
+        .any(|s| matches!(s.origin, crate::model::Origin::Manifest { .. }));
+    if declared {
         return None;
     }
     let known = |s: Option<&Setting<i64>>| s.and_then(|s| s.get().copied()).unwrap_or(0);
     let max = *database.max_connections.get()?;
-    let superuser = database.superuser_reserved_connections.as_ref();
-    let reserved = database.reserved_connections.as_ref();
     let reserves = known(superuser).saturating_add(known(reserved));
     if reserves < max {
         return None;
@@ -172,11 +187,11 @@ fn reserves_not_below_max(model: &Model, database: &crate::model::Database) -> O
             Severity::Error,
             at,
             format!(
-                "{} {} no connection below max_connections {max} ({}): PostgreSQL refuses to start (\"superuser_reserved_connections ({}) must be less than max_connections ({max})\")",
+                "{} {} no connection below max_connections {max} ({}): PostgreSQL refuses to start (\"{}\")",
                 reserve_terms.join(" + "),
                 if reserve_terms.len() == 1 { "leaves" } else { "leave" },
                 place(&database.max_connections),
-                known(superuser),
+                server_refusal(known(superuser), known(reserved), max),
             ),
         )
         .with_label(format!("{reserves} reserved of {max}"))
