@@ -895,6 +895,8 @@ fn report_unreadable(
     span: Span,
     report: &mut Report,
 ) {
+    // Not checked, so no suppression of it is used (see `ParseOutcome::of`).
+    report.comments.insert(id, Vec::new());
     if kind == "internal" {
         report
             .internal_errors
@@ -1723,9 +1725,15 @@ pub(crate) struct ParseOutcome {
 impl ParseOutcome {
     /// What `doc`, parsed from `text` as `format`, gives the report.
     pub(crate) fn of(format: Format, text: &str, doc: &Document) -> Self {
+        // A file with a syntax error is not checked, so it holds no suppression: one
+        // would only be reported unused, though the file needs it once mended.
+        let comments = match doc.errors.is_empty() {
+            true => crate::suppress::comment_spans(format, text, doc),
+            false => Some(Vec::new()),
+        };
         ParseOutcome {
             errors: doc.errors.clone(),
-            comments: crate::suppress::comment_spans(format, text, doc),
+            comments,
         }
     }
 }

@@ -42,47 +42,65 @@ pub(crate) fn holds_marker(text: &str) -> bool {
 pub type CommentIndex = HashMap<FileId, Vec<Span>>;
 
 /// The spans where a suppression may be in `text` parsed as `doc`: its comments, and
-/// the comments of its block scalars (`|`, `>`), whose content may be a file of its own
-/// (a ConfigMap's `application.properties: |`) with comments the outer tree does not
-/// record: a line that starts with `#`, `;` or `!`, and in a block under a YAML file's
-/// name (`application.yml: |`) any `#` too, as YAML has end-of-line comments. A marker
-/// after a value in a `.properties` or PgBouncer block is part of the value there, as
-/// in a file of its own. None when the format records no comments (TOML, Ruby) or
-/// `text` holds no marker.
+/// the comments of the block scalars (`|`, `>`) under a key naming a file of a kind
+/// with comments (a ConfigMap's `application.properties: |`), which the outer tree
+/// does not record: a line that starts with `#`, `;` or `!`, and in a block under a
+/// YAML file's name (`application.yml: |`) any `#` too, as YAML has end-of-line
+/// comments. A marker after a value in a `.properties` or PgBouncer block is part of
+/// the value there, as in a file of its own. Another block's text is its value (a
+/// shell script's `# …` under `entrypoint.sh: |`, a multi-line `pool-name: |`), not a
+/// comment. None when the format records no comments (TOML, Ruby) or `text` holds no
+/// marker.
 pub(crate) fn comment_spans(format: Format, text: &str, doc: &Document) -> Option<Vec<Span>> {
     if matches!(format, Format::Toml | Format::Raw) || !holds_marker(text) {
         return None;
     }
     let mut spans: Vec<Span> = doc.comments.iter().map(|c| c.span).collect();
-    let yaml_blocks = yaml_named_values(doc);
-    for (id, node) in doc.nodes.iter().enumerate() {
+    for (value, kind) in embedded_files(doc) {
+        let Some(node) = doc.nodes.get(value) else {
+            continue;
+        };
         let NodeKind::Scalar(scalar) = &node.kind else {
             continue;
         };
         if !matches!(scalar.style, ScalarStyle::Literal | ScalarStyle::Folded) {
             continue;
         }
-        if yaml_blocks.contains(&id) {
-            spans.push(node.span);
-        } else {
-            spans.extend(own_line_comments(text, node.span));
+        match kind {
+            Embedded::Yaml => spans.push(node.span),
+            Embedded::Lines => spans.extend(own_line_comments(text, node.span)),
         }
     }
     Some(spans)
 }
 
-/// The nodes that are the values of keys naming a YAML file (`application.yml: |`).
-fn yaml_named_values(doc: &Document) -> std::collections::HashSet<usize> {
-    let mut found = std::collections::HashSet::new();
+/// How a file held in a block scalar writes its comments.
+#[derive(Clone, Copy)]
+enum Embedded {
+    /// YAML: `#` anywhere.
+    Yaml,
+    /// `.properties`, INI and `.conf`/`.cnf`, `.env`: a line starting with `#`, `;`
+    /// or `!`.
+    Lines,
+}
+
+/// The nodes that are the values of keys naming a file of a kind with comments
+/// (`application.yml: |`, `pgbouncer.ini: |`), with how that kind writes them.
+fn embedded_files(doc: &Document) -> Vec<(usize, Embedded)> {
+    let mut found = Vec::new();
     for node in &doc.nodes {
         let NodeKind::Map(entries) = &node.kind else {
             continue;
         };
         for entry in entries {
             let key = doc.text(entry.key).unwrap_or("");
-            if key.ends_with(".yml") || key.ends_with(".yaml") {
-                found.insert(entry.value.0);
-            }
+            let extension = key.rsplit_once('.').map_or("", |(_, e)| e);
+            let kind = match extension {
+                "yml" | "yaml" => Embedded::Yaml,
+                "properties" | "ini" | "conf" | "cnf" | "env" => Embedded::Lines,
+                _ => continue,
+            };
+            found.push((entry.value.0, kind));
         }
     }
     found
@@ -394,7 +412,7 @@ fn scan(file: &SourceFile, comments: Option<&[Span]>) -> Vec<Suppression> {
         // parser says it starts one (`.properties`), as it is a YAML tag.
         let is_comment = match comments {
             Some(spans) => is_in_comment(spans, at),
-            None => !content[comment..].starts_with('!'),
+            None => !content[comment..].starts_with(['!', '/']),
         };
         if !is_comment {
             continue;
@@ -402,7 +420,12 @@ fn scan(file: &SourceFile, comments: Option<&[Span]>) -> Vec<Suppression> {
         let Some((scope, entries)) = parse(content, comment, start) else {
             continue;
         };
-        let alone = content[..comment].trim().is_empty();
+        // Alone on its line: nothing before it, nor after it (code after a `/* */`).
+        let comment_end = comments
+            .and_then(|spans| spans.iter().find(|s| s.start <= at && at < s.end))
+            .map_or(usize::MAX, |s| s.end.saturating_sub(start));
+        let after = content.get(comment_end..).unwrap_or("");
+        let alone = content[..comment].trim().is_empty() && after.trim().is_empty();
         let target = match scope {
             Scope::File => None,
             Scope::Line => Some(line),
@@ -424,14 +447,21 @@ fn scan(file: &SourceFile, comments: Option<&[Span]>) -> Vec<Suppression> {
     out
 }
 
-/// A line that is neither blank nor a comment (a `!` line is one where the parser says
-/// so: `.properties`).
+/// A line that is neither blank nor a comment (a `!`, `//` or `/*` line is one where the
+/// parser says so: `.properties`, JSON that takes comments).
 fn is_code(line: &str, line_start: usize, comments: Option<&[Span]>) -> bool {
     let content = line.trim();
     let first = line_start + (line.len() - line.trim_start().len());
-    let bang_comment =
-        || content.starts_with('!') && comments.is_some_and(|c| is_in_comment(c, first));
-    !content.is_empty() && !content.starts_with('#') && !content.starts_with(';') && !bang_comment()
+    // `!` (`.properties`) and `//` or `/*` (JSON that takes comments) where the parser
+    // says a comment starts.
+    let parsed_comment = || {
+        (content.starts_with('!') || content.starts_with("//") || content.starts_with("/*"))
+            && comments.is_some_and(|c| is_in_comment(c, first))
+    };
+    !content.is_empty()
+        && !content.starts_with('#')
+        && !content.starts_with(';')
+        && !parsed_comment()
 }
 
 fn is_in_comment(comments: &[Span], at: usize) -> bool {
@@ -443,12 +473,17 @@ enum Scope {
     File,
 }
 
-/// Byte offset of the `#`, `;` or `!` that starts a `poollint:` comment on this line.
+/// Byte offset of the `#`, `;`, `!`, `//` or `/*` that starts a `poollint:` comment on
+/// this line.
 fn comment_marker(line: &str) -> Option<usize> {
     let at = line.find(MARKER)?;
-    let before = line[..at].trim_end();
-    let marker = before.len().checked_sub(1)?;
-    matches!(before.as_bytes().get(marker), Some(b'#' | b';' | b'!')).then_some(marker)
+    let before = line[..at].trim_end().as_bytes();
+    let last = before.len().checked_sub(1)?;
+    match before.get(last) {
+        Some(b'#' | b';' | b'!') => Some(last),
+        Some(b'/' | b'*') if last > 0 && before.get(last - 1) == Some(&b'/') => Some(last - 1),
+        _ => None,
+    }
 }
 
 /// `ignore[a, b]` or `ignore-file[a]` after the marker, with each name's span.

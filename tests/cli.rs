@@ -3363,6 +3363,52 @@ fn marker_that_is_part_of_a_value_suppresses_nothing() {
     assert!(!stdout.contains("unused-suppression"), "{stdout}");
 }
 
+/// Text in a block scalar is a comment only when its key names a file of a kind with
+/// comments: a shell script's `# poollint: ignore-file[…]` line in a ConfigMap's
+/// `entrypoint.sh: |`, or a line of a multi-line `pool-name: |`, suppressed findings
+/// (an error, so CI passed).
+#[test]
+fn a_marker_in_a_block_of_no_config_file_suppresses_nothing() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    write_file(dir.path(), "k8s/cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app\ndata:\n  application.properties: |\n    spring.datasource.url=jdbc:postgresql://db:5432/x?socketTimeout=30\n    spring.datasource.hikari.max-lifetime=600\n  entrypoint.sh: |\n    #!/bin/sh\n    # poollint: ignore-file[hikari-max-lifetime-below-minimum]\n    exec java -jar app.jar\n");
+    write_file(dir.path(), "app/application.yml", "spring:\n  datasource:\n    hikari:\n      pool-name: |\n        # poollint: ignore[hikari-minimum-idle-set]\n      minimum-idle: 5\n");
+    let found = concise_findings_in(dir.path());
+    assert!(
+        found.iter().any(|f| f.starts_with("k8s/cm.yaml:8:")
+            && f.contains("error[hikari-max-lifetime-below-minimum]")),
+        "{found:?}"
+    );
+    assert!(
+        found
+            .iter()
+            .any(|f| f.contains("[hikari-minimum-idle-set]")),
+        "{found:?}"
+    );
+}
+
+/// JSON that takes comments (node-config's `config/*.json`, read with JSON5, and .NET's
+/// `appsettings.json`) holds suppressions in its `//` and `/* */` comments: a
+/// `// poollint: …` line was a `parse-error` in node-config JSON (its `: ` read as
+/// YAML), and suppressed nothing in `appsettings.json`.
+#[test]
+fn suppressions_work_in_json_comments() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    write_file(dir.path(), "svc/config/default.json", "{\n  // poollint: ignore[knex-min-nonzero] -- warm pool\n  \"db\": {\"client\": \"pg\", \"pool\": { \"min\": 2, \"max\": 10 }},\n  /* TODO: a note */ \"url\": 'postgres://db//x'\n}\n");
+    write_file(dir.path(), "dotnet/appsettings.json", "{\n  \"ConnectionStrings\": {\n    /* poollint: ignore[pool-size-invalid] */ \"Default\": \"Host=db;Database=x;Maximum Pool Size=-1\"\n  }\n}\n");
+    assert_eq!(concise_findings_in(dir.path()), Vec::<String>::new());
+}
+
+/// A file that is not read (a syntax error) is checked by no rule, so none of its
+/// suppressions is reported unused: it will be needed once the file is mended.
+#[test]
+fn a_file_with_a_syntax_error_reports_no_unused_suppression() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    write_file(dir.path(), "app/application.yml", "spring:\n  datasource:\n    hikari:\n      minimum-idle: 5 # poollint: ignore[hikari-minimum-idle-set]\n      maximum-pool-size: [\n");
+    let found = concise_findings_in(dir.path());
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(found[0].contains("error[parse-error]"), "{found:?}");
+}
+
 #[test]
 fn file_with_a_syntax_error_gets_no_other_finding() {
     // rules/parse-error.md: poollint skips the file, so no other rule checks it (the

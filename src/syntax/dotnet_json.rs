@@ -13,6 +13,7 @@
 //!   does not (`\x30`) is refused by System.Text.Json, not folded or decoded as the YAML
 //!   loader would (`string_fault`).
 
+use super::yaml::Comments;
 use super::{Document, NodeId, NodeKind, ScalarStyle, SyntaxError};
 use crate::source::Span;
 
@@ -30,18 +31,50 @@ pub(crate) fn after_string(bytes: &[u8], start: usize) -> usize {
     bytes.len()
 }
 
-/// `text` with its comments blanked to spaces, and the error for a `/*` never closed
-/// (System.Text.Json refuses it; blanking it would hide what follows).
-pub fn blank_comments(text: &str) -> (String, Option<SyntaxError>) {
+/// The index after the JSON5 string in single quotes whose opening quote is at
+/// `start` (the text's end when it is never closed).
+fn after_single_quoted(bytes: &[u8], start: usize) -> usize {
+    let mut i = start + 1;
+    while let Some(&b) = bytes.get(i) {
+        match b {
+            b'\\' => i += 2,
+            b'\'' => return i + 1,
+            _ => i += 1,
+        }
+    }
+    bytes.len()
+}
+
+/// Which strings hold text that is no comment: JSON's, or JSON5's as well.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Strings {
+    /// `"…"` only (System.Text.Json).
+    Json,
+    /// `"…"` and `'…'` (JSON5, which node-config reads `config/*.json` with).
+    Json5,
+}
+
+/// `text` with its comments blanked to spaces, the error for a `/*` never closed
+/// (System.Text.Json and JSON5 refuse it; blanking it would hide what follows), and
+/// where each comment was.
+pub(crate) fn blank_comments(
+    text: &str,
+    strings: Strings,
+) -> (String, Option<SyntaxError>, Vec<Span>) {
     let bytes = text.as_bytes();
     let mut out = bytes.to_vec();
     let mut error = None;
+    let mut found = Vec::new();
     let mut i = 0;
     while let Some(&b) = bytes.get(i) {
         let next = bytes.get(i + 1).copied();
         let end = match (b, next) {
             (b'"', _) => {
                 i = after_string(bytes, i);
+                continue;
+            }
+            (b'\'', _) if strings == Strings::Json5 => {
+                i = after_single_quoted(bytes, i);
                 continue;
             }
             (b'/', Some(b'/')) => bytes
@@ -71,12 +104,13 @@ pub fn blank_comments(text: &str) -> (String, Option<SyntaxError>) {
                 *byte = b' ';
             }
         }
+        found.push(Span::new(i, end));
         i = end;
     }
     // Whole multi-byte characters are blanked (comments end at ASCII bytes), so the
     // text stays UTF-8; the fallback is never taken.
     let blanked = String::from_utf8(out).unwrap_or_else(|_| text.to_owned());
-    (blanked, error)
+    (blanked, error, found)
 }
 
 /// One configuration value: its `:`-joined key as written, the key node that ends it
@@ -150,12 +184,9 @@ pub fn duplicate_key(doc: &Document) -> Option<SyntaxError> {
 /// checks for YAML the loader took that is no JSON, and for duplicate keys (only on a
 /// tree read whole).
 pub fn parse(text: &str) -> Document {
-    let (blanked, unclosed) = blank_comments(text);
-    let mut doc = super::yaml::parse_as(&blanked, "JSON");
-    if let Some(error) = unclosed {
-        // What follows the `/*` is the comment's: the loader's complaint about it is not.
-        doc.errors = vec![error];
-    }
+    let (mut doc, blanked, comments) = parse_commented(text, Strings::Json, Comments::Kept);
+    // `#` comments the loader found are no JSON (`not_json`); the `//` and `/* */`
+    // ones are added after.
     if doc.errors.is_empty() {
         doc.errors.extend(not_json(&doc, &blanked));
     }
@@ -164,6 +195,32 @@ pub fn parse(text: &str) -> Document {
     }
     if doc.errors.is_empty() {
         doc.errors.extend(duplicate_key(&doc));
+    }
+    doc.comments.extend(comments);
+    doc
+}
+
+/// JSON with `//` and `/* */` comments, read by the YAML loader with its comments
+/// blanked ([`blank_comments`]); an unclosed `/*` is the error. Spans index `text`.
+/// With the blanked text, which the loader read, and the blanked comments (not in the
+/// document's: a suppression marker in them is one).
+pub(crate) fn parse_commented(
+    text: &str,
+    strings: Strings,
+    comments: Comments,
+) -> (Document, String, Vec<super::Comment>) {
+    let (blanked, unclosed, found) = blank_comments(text, strings);
+    let found = found
+        .into_iter()
+        .map(|span| super::Comment {
+            span,
+            text: text.get(span.start + 2..span.end).unwrap_or("").to_owned(),
+        })
+        .collect();
+    let mut doc = super::yaml::parse_with(&blanked, "JSON", comments);
+    if let Some(error) = unclosed {
+        // What follows the `/*` is the comment's: the loader's complaint about it is not.
+        doc.errors = vec![error];
     }
     // Blanking keeps byte lengths but not char boundaries (a multi-byte character in a
     // comment became single-byte spaces): move spans back onto the text's.
@@ -174,7 +231,7 @@ pub fn parse(text: &str) -> Document {
             .find(|&i| text.is_char_boundary(i))
             .unwrap_or(0)
     });
-    doc
+    (doc, blanked, found)
 }
 
 /// The first thing YAML accepts that System.Text.Json refuses, so that .NET's provider
@@ -344,7 +401,7 @@ mod tests {
     #[test]
     fn comments_become_spaces_of_the_same_length() {
         let text = "{ // note é\n \"a\": /* x\n y */ 1, \"u\": \"http://h/*p\" }";
-        let (blanked, error) = blank_comments(text);
+        let (blanked, error, _) = blank_comments(text, Strings::Json);
         assert_eq!(error, None);
         assert_eq!(blanked.len(), text.len());
         // `// note é` is 11 bytes.
@@ -357,10 +414,10 @@ mod tests {
 
     #[test]
     fn an_unclosed_block_comment_is_an_error() {
-        let (_, error) = blank_comments("{\"a\": 1 /* x }");
+        let (_, error, _) = blank_comments("{\"a\": 1 /* x }", Strings::Json);
         assert_eq!(error.map(|e| e.span), Some(Span::new(8, 10)));
-        assert!(blank_comments("{} /**/").1.is_none());
-        assert!(blank_comments("{} /*/").1.is_some());
+        assert!(blank_comments("{} /**/", Strings::Json).1.is_none());
+        assert!(blank_comments("{} /*/", Strings::Json).1.is_some());
     }
 
     #[test]

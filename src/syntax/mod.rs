@@ -495,7 +495,8 @@ impl Document {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Format {
     Yaml,
-    /// JSON goes through the YAML loader (JSON is YAML 1.2 flow syntax).
+    /// JSON goes through the YAML loader (JSON is YAML 1.2 flow syntax), its `//` and
+    /// `/* */` comments blanked first, as JSON5 (node-config) skips them.
     Json,
     /// JSON as `JSON.parse` reads it: no comments, no trailing commas
     /// ([`strict_json`]; knexfile.json, ormconfig.json, Sequelize's config.json).
@@ -527,6 +528,16 @@ pub fn parse(format: Format, text: &str) -> Document {
     };
     let mut doc = match format {
         Format::Yaml => yaml::parse_with(body, "YAML", comments),
+        // JSON5's comments (node-config reads `config/*.json` with JSON5): without a
+        // `/`, there is none to blank.
+        Format::Json if body.contains('/') => {
+            let strings = dotnet_json::Strings::Json5;
+            let (mut doc, _, found) = dotnet_json::parse_commented(body, strings, comments);
+            if comments == yaml::Comments::Kept {
+                doc.comments.extend(found);
+            }
+            doc
+        }
         Format::Json => yaml::parse_with(body, "JSON", comments),
         Format::StrictJson => strict_json::parse(body),
         Format::DotNetJson => dotnet_json::parse(body),
