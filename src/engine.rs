@@ -220,8 +220,8 @@ struct Pending {
 pub fn check(request: &CheckRequest) -> Report {
     let mut walked = walk_stage(request);
     let candidates = scope_candidates(request, walked.candidates, &mut walked.report);
-    note_if_nothing_found(request, candidates.len(), &mut walked.report);
     let mut report = check_found(request, candidates, walked.report);
+    note_if_nothing_found(request, report.files_checked(), &mut report);
     keep_findings_on_paths(request, &mut report);
     report
 }
@@ -311,7 +311,9 @@ fn canonical_paths(paths: &[PathBuf]) -> Vec<PathBuf> {
         .collect()
 }
 
-/// An empty run must not pass for a clean one (a wrong directory in CI, say).
+/// An empty run must not pass for a clean one (a wrong directory in CI, say): `found`
+/// counts the files checked, not those the walk offered (a Helm chart's `.yaml` files
+/// are walked, then found to be no file poollint reads).
 pub(crate) fn note_if_nothing_found(request: &CheckRequest, found: usize, report: &mut Report) {
     // A manifest named as a path is checked through its topology, or reported unusable.
     let names_a_manifest = request.paths.iter().any(|p| is_manifest(p));
@@ -320,15 +322,24 @@ pub(crate) fn note_if_nothing_found(request: &CheckRequest, found: usize, report
         && report.internal_errors.is_empty()
         && !names_a_manifest
     {
-        let shown: Vec<String> = request
-            .paths
-            .iter()
-            .map(|p| source::display_path(p))
-            .collect();
-        report.notes.push(format!(
-            "no configuration file poollint reads was found in {} (see \"What poollint reads\" in the README)",
-            shown.join(", ")
-        ));
+        let note = match &request.stdin {
+            Some((name, _)) => format!(
+                "{} (standard input) is no configuration file poollint reads (see \"What poollint reads\" in the README)",
+                source::display_path(name)
+            ),
+            None => {
+                let shown: Vec<String> = request
+                    .paths
+                    .iter()
+                    .map(|p| source::display_path(p))
+                    .collect();
+                format!(
+                    "no configuration file poollint reads was found in {} (see \"What poollint reads\" in the README)",
+                    shown.join(", ")
+                )
+            }
+        };
+        report.notes.push(note);
     }
 }
 

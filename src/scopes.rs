@@ -122,8 +122,8 @@ pub fn check(request: &CheckRequest, nested: bool) -> Checked {
             ..request.clone()
         };
         let candidates = engine::scope_candidates(&request, walked.candidates, &mut walked.report);
-        engine::note_if_nothing_found(&request, candidates.len(), &mut walked.report);
         let mut report = engine::check_found(&request, candidates, walked.report);
+        engine::note_if_nothing_found(&request, report.files_checked(), &mut report);
         engine::keep_findings_on_paths(&request, &mut report);
         let scope = Scope {
             request,
@@ -299,8 +299,8 @@ fn gather(results: Vec<Result<(Scope, usize), (PathBuf, usize)>>) -> (Vec<Scope>
     let mut place: Vec<Option<usize>> = Vec::new();
     for result in results {
         match result {
-            Ok((scope, files)) => {
-                found += files;
+            Ok((scope, _)) => {
+                found += scope.report.files_checked();
                 place.push(Some(scopes.len()));
                 scopes.push(scope);
             }

@@ -5701,6 +5701,29 @@ fn a_tree_with_nothing_to_read_says_so_and_still_exits_0() {
         .args(["check", CLEAN])
         .assert()
         .stderr(predicate::str::contains("no configuration file").not());
+    // YAML the walk offers that no reader takes (a Helm chart) is nothing read either:
+    // it passed silently, counted as found.
+    let chart = tree(&[
+        ("chart/values.yaml", "replicaCount: 3\n"),
+        ("chart/templates/deploy.yaml", "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ .Release.Name }}\nspec:\n  replicas: {{ .Values.replicaCount }}\n"),
+    ]);
+    poollint()
+        .current_dir(chart.path())
+        .args(["check", "chart"])
+        .assert()
+        .code(0)
+        .stderr(predicate::str::contains(
+            "no configuration file poollint reads was found in chart",
+        ));
+    poollint()
+        .current_dir(chart.path())
+        .args(["check", "--stdin-filename", "new.yml", "-"])
+        .write_stdin("a: 1\n")
+        .assert()
+        .code(0)
+        .stderr(predicate::str::contains(
+            "new.yml (standard input) is no configuration file poollint reads",
+        ));
 }
 
 /// CI gates compare runs: the output is the same whatever the number of threads, on
