@@ -1773,6 +1773,90 @@ fn a_database_declared_with_its_config_still_refuses_to_start() {
     );
 }
 
+/// A `-c statement_timeout=…` in a connection's startup `options` does not pass a
+/// PgBouncer: PgBouncer 1.20+ refuses the connection ("unsupported startup parameter in
+/// options"), or drops it when `ignore_startup_parameters` names it or `options`. It
+/// counted as the statement timeout, and `statement-timeout-missing` suggested it.
+#[test]
+fn startup_options_do_not_pass_pgbouncer() {
+    let url = "jdbc:postgresql://bouncer:6432/orders?prepareThreshold=0&options=-c%20statement_timeout%3D30s";
+    let files = |ini_extra: &str, connects_to: &str, url: &str| {
+        let manifest = IDLE_TX_MANIFEST.replace(
+            "connects-to = \"bouncer\"\n",
+            &format!("connects-to = \"{connects_to}\"\n"),
+        );
+        tree(&[
+            ("poollint.toml", &manifest),
+            ("db/postgresql.conf", "max_connections = 200\n"),
+            (
+                "checkout/application.yml",
+                &format!("spring:\n  datasource:\n    url: {url}\n    hikari:\n      maximum-pool-size: 10\n"),
+            ),
+            (
+                "bouncer/pgbouncer.ini",
+                &format!("[databases]\norders = host=db dbname=orders\n\n[pgbouncer]\npool_mode = session\n{ini_extra}"),
+            ),
+        ])
+    };
+    let session = "transaction-pooling-session-features";
+    let missing = "statement-timeout-missing";
+    // Refused, in session pooling too; and no statement timeout is set.
+    let dir = files("", "bouncer", url);
+    let refused = findings_at(dir.path(), session, "checkout/application.yml");
+    assert_eq!(refused.len(), 1, "{refused:?}");
+    let (message, help, span) = &refused[0];
+    assert!(
+        message.contains("PgBouncer bouncer refuses every connection of checkout's pool"),
+        "{message}"
+    );
+    assert!(
+        message.contains("(\"unsupported startup parameter in options: statement_timeout\")"),
+        "{message}"
+    );
+    assert!(
+        help.starts_with("set statement_timeout for the database role instead"),
+        "{help}"
+    );
+    assert!(span.contains("statement_timeout"), "{span}");
+    let not_set = findings_at(dir.path(), missing, "db/postgresql.conf");
+    assert_eq!(not_set.len(), 1, "{not_set:?}");
+    assert!(
+        not_set[0].1.contains("do not pass PgBouncer"),
+        "{:?}",
+        not_set[0]
+    );
+    assert!(
+        !not_set[0].1.contains("options=-c statement_timeout"),
+        "{:?}",
+        not_set[0]
+    );
+    // Dropped: a warning, and still no timeout.
+    let dir = files(
+        "ignore_startup_parameters = extra_float_digits, options\n",
+        "bouncer",
+        url,
+    );
+    let dropped = messages(dir.path(), session);
+    assert_eq!(dropped.len(), 1, "{dropped:?}");
+    assert!(
+        dropped[0].contains("drops statement_timeout from the startup options"),
+        "{dropped:?}"
+    );
+    assert_eq!(messages(dir.path(), missing).len(), 1);
+    // A parameter PgBouncer tracks passes; and connected directly, the option sets the
+    // timeout.
+    let tracked = url.replace("statement_timeout%3D30s", "application_name%3Dcheckout");
+    assert_eq!(
+        messages(files("", "bouncer", &tracked).path(), session),
+        Vec::<String>::new()
+    );
+    let direct = url.replace("bouncer:6432", "db:5432");
+    assert_eq!(
+        messages(files("", "orders", &direct).path(), missing),
+        Vec::<String>::new()
+    );
+}
+
 #[test]
 fn pgbouncer_server_connections_are_capped_by_max_user_connections() {
     let manifest = "[[database]]\nname = \"users\"\nengine = \"postgresql\"\nmax-connections = 100\n\n[[pooler]]\nname = \"bouncer\"\nkind = \"pgbouncer\"\nconfig = \"bouncer/pgbouncer.ini\"\ninstances = 2\nconnects-to = \"users\"\n";

@@ -165,6 +165,12 @@ fn read_file(file: &ParsedFile, files: &[&ParsedFile], sources: &SourceMap, mode
             |p| settings.parsed(p, parse_seconds),
         )
     };
+    let text = |name: &str, default: &str| {
+        last(name).map_or_else(
+            || settings.default(default.to_owned()),
+            |p| settings.parsed(p, |t| Ok::<_, String>(t.to_owned())),
+        )
+    };
     let name = file
         .path
         .parent()
@@ -202,6 +208,8 @@ fn read_file(file: &ParsedFile, files: &[&ParsedFile], sources: &SourceMap, mode
             || settings.default("md5".to_owned()),
             |p| lookup(&settings, p, parse_auth_type),
         )),
+        ignore_startup_parameters: Some(text("ignore_startup_parameters", "")),
+        track_extra_parameters: Some(text("track_extra_parameters", "IntervalStyle")),
         databases,
         users,
         refused,

@@ -401,6 +401,11 @@ impl StartupOptions {
         StartupOptions(parameters::options_settings(options, url_encoded))
     }
 
+    /// The names the settings set, in order (lower case, `_` form).
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.0.iter().map(|(name, _)| name.as_str())
+    }
+
     /// The value the settings give `name` (lower case, `_` form): the last one's.
     pub fn get(&self, name: &str) -> Option<&str> {
         self.0
@@ -696,19 +701,45 @@ impl Pool {
         if let Some(session) = self.session_variables.get(name) {
             return session.get().map(|v| v.as_str().into());
         }
-        if let Some(options) = self.connection.as_ref().and_then(|c| c.options.as_ref()) {
-            return options.get(name).map(Into::into);
+        match self.startup_options()?.0 {
+            std::borrow::Cow::Borrowed(options) => options.get(name).map(Into::into),
+            std::borrow::Cow::Owned(options) => options.get(name).map(|v| v.to_owned().into()),
         }
-        let property = self
+    }
+
+    /// [`Pool::sets_session_timeout`] by a session setting made after connecting (Rails
+    /// `variables:`, HikariCP `connection-init-sql`) alone: the connection's startup
+    /// `options` do not pass a PgBouncer, which refuses or drops the settings it does
+    /// not track ([`Pooler::startup_option`]).
+    pub fn sets_session_timeout_after_connect(&self, name: &str) -> bool {
+        self.session_variables
+            .get(name)
+            .and_then(Setting::get)
+            .is_some_and(|v| !parameters::is_zero_time(v))
+    }
+
+    /// The server settings the connection's startup packet carries in `options` (the
+    /// URL's parameter, which replaces an `options` driver property, else that
+    /// property), with where they are written. None without one.
+    pub fn startup_options(
+        &self,
+    ) -> Option<(std::borrow::Cow<'_, StartupOptions>, Option<Location>)> {
+        if let Some(connection) = &self.connection {
+            if let Some(options) = &connection.options {
+                let at = connection.params.get("options").and_then(Setting::location);
+                return Some((
+                    std::borrow::Cow::Borrowed(options),
+                    at.or(connection.location),
+                ));
+            }
+        }
+        let (_, property) = self
             .driver_properties
             .iter()
             .rev()
-            .find(|(key, _)| key.eq_ignore_ascii_case("options"))?
-            .1
-            .get()?;
-        StartupOptions::parse(property, false)
-            .get(name)
-            .map(|v| v.to_owned().into())
+            .find(|(key, _)| key.eq_ignore_ascii_case("options"))?;
+        let parsed = StartupOptions::parse(property.get()?, false);
+        Some((std::borrow::Cow::Owned(parsed), property.location()))
     }
 }
 
@@ -1392,6 +1423,11 @@ pub struct Pooler {
     /// break behind transaction pooling); 200 by default since PgBouncer 1.24.
     pub max_prepared_statements: Option<Setting<i64>>,
     pub auth_type: Option<Setting<String>>,
+    /// Startup parameters PgBouncer drops instead of refusing the connection (a
+    /// comma-separated list; `options` there drops every `-c` it does not track).
+    pub ignore_startup_parameters: Option<Setting<String>>,
+    /// Server parameters PgBouncer tracks beside its own (default `IntervalStyle`).
+    pub track_extra_parameters: Option<Setting<String>>,
     /// `[databases]` entries, with the pool settings each overrides.
     pub databases: Vec<PoolerDatabase>,
     /// `[users]` entries.
@@ -1452,6 +1488,15 @@ pub struct PoolerDatabase {
     pub max_db_client_connections: Option<Box<Setting<i64>>>,
     /// `user=`: every client of this entry logs in to the server as this user.
     pub forced_user: Option<String>,
+}
+
+/// What a PgBouncer does with a setting a client's startup `options` pass
+/// ([`Pooler::startup_option`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StartupOption {
+    Tracked,
+    Dropped,
+    Refused,
 }
 
 /// One `[users]` entry of a PgBouncer (`report = pool_mode=session max_user_connections=5`).
@@ -1622,6 +1667,8 @@ impl Pooler {
             idle_transaction_timeout: None,
             max_prepared_statements: None,
             auth_type: None,
+            ignore_startup_parameters: None,
+            track_extra_parameters: None,
             databases: Vec::new(),
             users: Vec::new(),
             refused: Vec::new(),
@@ -1686,6 +1733,39 @@ impl Pooler {
     pub fn client_idle_timeout_for(&self, user: Option<&str>) -> Option<&Setting<Duration>> {
         self.user_timeout(user, |u| &u.client_idle_timeout)
             .or(self.client_idle_timeout.as_ref())
+    }
+
+    /// What this PgBouncer does with `-c name=…` in a client's startup `options`
+    /// (PgBouncer 1.20+, `set_startup_options` in `src/client.c`): a parameter it tracks
+    /// (its own five, then `track_extra_parameters`) is taken; one
+    /// `ignore_startup_parameters` names, or any when it names `options`, is dropped;
+    /// any other refuses the connection ("unsupported startup parameter in options").
+    /// Names compare ignoring case; a list not known takes the setting.
+    pub fn startup_option(&self, name: &str) -> StartupOption {
+        const TRACKED: [&str; 5] = [
+            "client_encoding",
+            "datestyle",
+            "timezone",
+            "standard_conforming_strings",
+            "application_name",
+        ];
+        let listed = |setting: &Option<Setting<String>>, wanted: &str| match setting {
+            Some(setting) => setting.get().is_none_or(|list| {
+                list.split(',')
+                    .any(|item| item.trim().eq_ignore_ascii_case(wanted))
+            }),
+            None => false,
+        };
+        if TRACKED.iter().any(|t| t.eq_ignore_ascii_case(name))
+            || listed(&self.track_extra_parameters, name)
+        {
+            return StartupOption::Tracked;
+        }
+        let ignored = &self.ignore_startup_parameters;
+        match listed(ignored, name) || listed(ignored, "options") {
+            true => StartupOption::Dropped,
+            false => StartupOption::Refused,
+        }
     }
 
     /// The user a pool of `database` logs in as: the entry's forced user, else the

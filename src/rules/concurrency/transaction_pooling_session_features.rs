@@ -8,12 +8,14 @@
 //! without `pgbouncer=true`. Session settings a pool makes on every connection
 //! (HikariCP `connection-init-sql: SET …`, Rails `variables:`) and Active Record's
 //! session advisory locks for migrations (`advisory_locks`, on by default) are reported
-//! behind such a PgBouncer too. The PgBouncer version is not known, so
+//! behind such a PgBouncer too, and, in any pool mode, `-c` settings in a connection's
+//! startup `options` that PgBouncer does not track: it refuses the connection, or drops
+//! them when `ignore_startup_parameters` says so. The PgBouncer version is not known, so
 //! the newest behaviour is assumed (catalogue §0): since 1.24 `max_prepared_statements`
 //! defaults to 200 (§1.2) and prepared statements work, so only an explicit 0 is reported.
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::links::Links;
-use crate::model::{Library, Location, Model, Pool, Pooler, Service, Setting};
+use crate::model::{Library, Location, Model, Pool, Pooler, Service, Setting, StartupOption};
 use crate::rules::{Category, Inputs, RuleMeta, RuleOptions};
 
 pub static META: RuleMeta = RuleMeta {
@@ -21,7 +23,7 @@ pub static META: RuleMeta = RuleMeta {
     category: Category::Concurrency,
     default_severity: Severity::Warning,
     inputs: Inputs::NeedsTopology,
-    summary: "A client uses session features (server-side prepared statements, session settings set on connect, session advisory locks) through PgBouncer transaction pooling.",
+    summary: "A client uses session features PgBouncer does not carry: server-side prepared statements, session settings set on connect or session advisory locks under transaction pooling, or startup options it does not track.",
     options: &[],
 };
 
@@ -38,6 +40,7 @@ impl crate::rules::Rule for Rule {
             let zero = prepared_statements_disabled(pooler);
             for service in links.pooler_clients(pooler) {
                 for pool in links.pooler_pools(model, pooler, service) {
+                    out.extend(startup_options_finding(service, pooler, pool));
                     out.extend(session_settings_finding(service, pooler, pool));
                     out.extend(advisory_locks_finding(service, pooler, pool));
                     if let Some(zero) = zero {
@@ -181,6 +184,71 @@ fn session_settings_finding(service: &Service, pooler: &Pooler, pool: &Pool) -> 
         ))
         .with_fingerprint(format!("{}:{}:{}", service.name, pooler.name, names.join(","))),
     )
+}
+
+/// A pool whose startup `options` pass `-c` settings PgBouncer does not track, in any
+/// pool mode (PgBouncer 1.20+, `set_startup_options`; before 1.20 it refuses `options`
+/// whole): PgBouncer refuses every connection ("unsupported startup parameter in
+/// options: statement_timeout"), an error; or, when `ignore_startup_parameters` names
+/// them or `options`, drops them silently, a warning.
+fn startup_options_finding(service: &Service, pooler: &Pooler, pool: &Pool) -> Option<Diagnostic> {
+    let (options, at) = pool.startup_options()?;
+    let at = at?;
+    let mut refused: Vec<&str> = Vec::new();
+    let mut dropped: Vec<&str> = Vec::new();
+    for name in options.names() {
+        let list = match pooler.startup_option(name) {
+            StartupOption::Tracked => continue,
+            StartupOption::Dropped => &mut dropped,
+            StartupOption::Refused => &mut refused,
+        };
+        if !list.contains(&name) {
+            list.push(name);
+        }
+    }
+    let owner = format!("{}'s pool {}", service.name, pool.name);
+    let role_help = |name: &str| {
+        format!("set {name} for the database role instead (ALTER ROLE … SET {name} = …) and remove it from options")
+    };
+    let diagnostic = match (refused.first(), dropped.first()) {
+        (Some(first), _) => Diagnostic::new(
+            &META,
+            Severity::Error,
+            at,
+            format!(
+                "PgBouncer {} refuses every connection of {owner}: its startup options set {} with -c, which PgBouncer does not track (\"unsupported startup parameter in options: {first}\")",
+                pooler.name,
+                refused.join(", ")
+            ),
+        )
+        .with_label("refused by PgBouncer")
+        .with_help(format!(
+            "{}; `ignore_startup_parameters = {}` in pgbouncer.ini only drops it",
+            role_help(first),
+            refused.join(",")
+        )),
+        (None, Some(first)) => Diagnostic::new(
+            &META,
+            Severity::Warning,
+            at,
+            format!(
+                "PgBouncer {} drops {} from the startup options of {owner} (ignore_startup_parameters): the connections run without {}",
+                pooler.name,
+                dropped.join(", "),
+                if dropped.len() == 1 { "it" } else { "them" }
+            ),
+        )
+        .with_label("dropped by PgBouncer")
+        .with_help(role_help(first)),
+        (None, None) => return None,
+    };
+    let names = refused
+        .iter()
+        .chain(&dropped)
+        .copied()
+        .collect::<Vec<_>>()
+        .join(",");
+    Some(diagnostic.with_fingerprint(format!("{}:{}:options:{names}", service.name, pooler.name)))
 }
 
 /// Where the pooler sets `max_prepared_statements = 0`, if it does: protocol-level

@@ -7,7 +7,8 @@
 //! only timeout is the global one in `postgresql.conf`, which PostgreSQL advises against.
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::links::{pools, Links};
-use crate::model::{Database, Engine, Model, Service};
+use crate::model::{human_duration, Database, Engine, Model, Service};
+use crate::rules::timeouts::pgbouncer_query_timeout_without_statement_timeout::slightly_below;
 use crate::rules::topology::place;
 use crate::rules::{Category, Inputs, RuleMeta, RuleOptions};
 
@@ -84,7 +85,7 @@ impl crate::rules::Rule for Rule {
             };
             out.push(
                 diagnostic
-                    .with_help("set it for the application's role (ALTER ROLE app SET statement_timeout = '30s') or in the connection options (options=-c statement_timeout=30s)")
+                    .with_help(help(&links, database))
                     .with_fingerprint(&database.name),
             );
         }
@@ -92,13 +93,15 @@ impl crate::rules::Rule for Rule {
 }
 
 /// True when a client of the database sets a statement timeout in its connection, or a
-/// pooler in front has `query_timeout`.
+/// pooler in front has `query_timeout`. Behind a PgBouncer the startup `options` do not
+/// count: PgBouncer refuses a `-c statement_timeout=…` there, or drops it
+/// (`transaction-pooling-session-features` reports which).
 fn client_side_timeout(model: &Model, links: &Links, database: &Database) -> bool {
     links
         .database_clients(database)
         .into_iter()
         .any(|(service, pooler)| {
-            sets_statement_timeout(model, service)
+            sets_statement_timeout(model, service, pooler.is_some())
                 || pooler
                     .and_then(|p| p.query_timeout.as_ref())
                     .and_then(|t| t.get())
@@ -106,6 +109,37 @@ fn client_side_timeout(model: &Model, links: &Links, database: &Database) -> boo
         })
 }
 
-fn sets_statement_timeout(model: &Model, service: &Service) -> bool {
-    pools(model, service).any(|pool| pool.sets_session_timeout("statement_timeout"))
+fn sets_statement_timeout(model: &Model, service: &Service, pooled: bool) -> bool {
+    pools(model, service).any(|pool| match pooled {
+        true => pool.sets_session_timeout_after_connect("statement_timeout"),
+        false => pool.sets_session_timeout("statement_timeout"),
+    })
+}
+
+/// The fix: the role's setting, and the connection's startup options when no client
+/// goes through a PgBouncer (which does not pass them on); below a PgBouncer's
+/// `query_timeout` when one in front has one, so that PostgreSQL cancels the statement
+/// first.
+fn help(links: &Links, database: &Database) -> String {
+    let poolers = links.database_poolers(database);
+    let query_timeout = poolers
+        .iter()
+        .filter_map(|p| p.query_timeout.as_ref()?.get().copied())
+        .filter(|t| !t.is_zero())
+        .min();
+    let value = query_timeout.map_or_else(|| "30s".to_owned(), slightly_below);
+    let role = format!(
+        "set it for the application's role (ALTER ROLE app SET statement_timeout = '{value}')"
+    );
+    let below = query_timeout.map_or_else(String::new, |t| {
+        format!(", below PgBouncer's query_timeout {}", human_duration(t))
+    });
+    let pooled = links
+        .database_clients(database)
+        .into_iter()
+        .any(|(_, pooler)| pooler.is_some());
+    match pooled {
+        true => format!("{role}{below}; the connection's startup options (options=-c …) do not pass PgBouncer, which refuses them"),
+        false => format!("{role}{below} or in the connection options (options=-c statement_timeout={value})"),
+    }
 }
