@@ -193,10 +193,15 @@ impl Includes<'_> {
                             // The servers take the files only: a directory named
                             // `x.conf` inside is skipped (`stat`, not an error).
                             .filter(|p| !p.is_dir())
+                            // PostgreSQL skips hidden files (`.x.conf`); mysqld and
+                            // MariaDB take any name ending `.cnf` (`fn_ext` finds the
+                            // last dot), hidden ones too.
                             .filter(|p| {
-                                !p.file_name()
-                                    .and_then(|n| n.to_str())
-                                    .is_some_and(|n| n.starts_with('.'))
+                                extension == "cnf"
+                                    || !p
+                                        .file_name()
+                                        .and_then(|n| n.to_str())
+                                        .is_some_and(|n| n.starts_with('.'))
                             })
                             .collect();
                         files.sort();

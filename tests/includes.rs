@@ -193,6 +193,35 @@ fn include_roots_allow_relative_and_absolute_includes_outside_the_checked_tree()
     assert_eq!(with, Some(300), "{notes:?}");
 }
 
+/// mysqld and MariaDB read every `*.cnf` of an `!includedir`, hidden ones too (`fn_ext`
+/// finds the last dot); PostgreSQL's `include_dir` skips hidden files. The hidden
+/// `.override.cnf` was skipped as PostgreSQL's are.
+#[test]
+fn mysql_includedir_reads_hidden_cnf_files() {
+    let dir = tree(&[
+        (
+            "mysql/my.cnf",
+            "[mysqld]\nmax_connections = 300\n!includedir conf.d\n",
+        ),
+        (
+            "mysql/conf.d/.override.cnf",
+            "[mysqld]\nmax_connections = 40\n",
+        ),
+        (
+            "pg/postgresql.conf",
+            "max_connections = 300\ninclude_dir 'conf.d'\n",
+        ),
+        ("pg/conf.d/.override.conf", "max_connections = 40\n"),
+    ]);
+    let report = check(dir.path());
+    let max = |name: &str| {
+        let database = report.model.databases.iter().find(|d| d.name == name);
+        database.and_then(|d| d.max_connections.get().copied())
+    };
+    assert_eq!(max("mysql"), Some(40));
+    assert_eq!(max("pg"), Some(300));
+}
+
 #[test]
 fn mysql_includedir_adopts_walked_files_and_pgbouncer_include() {
     let dir = tree(&[
