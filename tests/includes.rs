@@ -193,6 +193,80 @@ fn include_roots_allow_relative_and_absolute_includes_outside_the_checked_tree()
     assert_eq!(with, Some(300), "{notes:?}");
 }
 
+/// mysqld keeps each option file's group to itself and reads a file no further than an
+/// option before its first `[group]` ("Found option without preceding group in config
+/// file"): fatal in the file it starts from, ignored for an included file. The
+/// included file's options took the includer's group (a false 40, and with `[client]`
+/// last, a silent 151).
+#[test]
+fn mysql_options_before_any_group_stop_their_file() {
+    let extra = "max_connections = 40\n[mysqld]\nwait_timeout = 10\n";
+    let dir = tree(&[
+        (
+            "a/my.cnf",
+            "[mysqld]\nmax_connections = 300\n!include extra.cnf\n",
+        ),
+        ("a/extra.cnf", extra),
+        (
+            "b/my.cnf",
+            "[client]\nuser = x\n[mysqld]\nmax_connections = 300\n!include extra.cnf\n",
+        ),
+        ("b/extra.cnf", extra),
+        (
+            "c/my.cnf",
+            "max_connections = 40\n[mysqld]\nwait_timeout = 28800\n",
+        ),
+    ]);
+    let report = check(dir.path());
+    let database = |name: &str| report.model.databases.iter().find(|d| d.name == name);
+    for name in ["a", "b"] {
+        let database = database(name).expect(name);
+        assert_eq!(database.max_connections.get(), Some(&300), "{name}");
+        // The group after it is not read either.
+        assert_eq!(
+            database
+                .wait_timeout
+                .as_ref()
+                .and_then(|t| t.get())
+                .map(|t| t.as_secs()),
+            Some(28_800),
+            "{name}"
+        );
+    }
+    let errors: Vec<(String, String)> = report
+        .diagnostics
+        .iter()
+        .filter(|d| d.rule == "parse-error")
+        .map(|d| {
+            (
+                report.sources.display(d.primary.file).to_string(),
+                format!("{:?}: {}", d.severity, d.message),
+            )
+        })
+        .collect();
+    assert_eq!(errors.len(), 3, "{errors:?}");
+    let included = "Warning: `max_connections` comes before any [group] of its file: mysqld reads no further in this included file and starts without the settings below it (\"Found option without preceding group in config file\")";
+    assert!(
+        errors
+            .iter()
+            .any(|(path, e)| path.ends_with("a/extra.cnf") && e == included),
+        "{errors:?}"
+    );
+    assert!(
+        errors
+            .iter()
+            .any(|(path, e)| path.ends_with("b/extra.cnf") && e == included),
+        "{errors:?}"
+    );
+    let top = "Error: `max_connections` comes before any [group] of its file: mysqld does not start (\"Found option without preceding group in config file\")";
+    assert!(
+        errors
+            .iter()
+            .any(|(path, e)| path.ends_with("c/my.cnf") && e == top),
+        "{errors:?}"
+    );
+}
+
 /// mysqld and MariaDB read every `*.cnf` of an `!includedir`, hidden ones too (`fn_ext`
 /// finds the last dot); PostgreSQL's `include_dir` skips hidden files. The hidden
 /// `.override.cnf` was skipped as PostgreSQL's are.

@@ -131,11 +131,40 @@ pub fn read_each_top_file(
 /// The pairs of `file` with every file it includes spliced in at the include line, as
 /// the server reads them (later values win).
 pub fn pairs_with_includes(file: &ParsedFile, all: &[&ParsedFile]) -> Vec<Pair> {
-    splice(file, all, 0)
+    splice(file, all, 0, &mut None)
 }
 
-fn splice(file: &ParsedFile, all: &[&ParsedFile], depth: usize) -> Vec<Pair> {
-    let own = pairs(file);
+/// [`pairs_with_includes`] as mysqld reads an option file and its `!include`s: each
+/// file keeps its own group, and a file is read no further than an option before its
+/// first `[group]` (mysys `search_default_file_with_ext`: "Found option without
+/// preceding group in config file", fatal in the top file, and the error of an
+/// included file is ignored). With those options, and whether each is the top file's.
+pub fn pairs_with_includes_grouped(
+    file: &ParsedFile,
+    all: &[&ParsedFile],
+) -> (Vec<Pair>, Vec<(Pair, bool)>) {
+    let mut stopped = Some(Vec::new());
+    let pairs = splice(file, all, 0, &mut stopped);
+    (pairs, stopped.unwrap_or_default())
+}
+
+/// `stopped`: Some when a file stops at an option before its first header (mysqld),
+/// collecting those options; None when such options take the includer's section.
+fn splice(
+    file: &ParsedFile,
+    all: &[&ParsedFile],
+    depth: usize,
+    stopped: &mut Option<Vec<(Pair, bool)>>,
+) -> Vec<Pair> {
+    let mut own = pairs(file);
+    let mut end = usize::MAX;
+    if let Some(stopped) = stopped {
+        if let Some(at) = own.iter().position(|p| p.section.is_none()) {
+            let pair = own.split_off(at).swap_remove(0);
+            end = pair.key_span.start;
+            stopped.push((pair, depth == 0));
+        }
+    }
     if depth >= MAX_INCLUDE_DEPTH {
         return own;
     }
@@ -147,6 +176,7 @@ fn splice(file: &ParsedFile, all: &[&ParsedFile], depth: usize) -> Vec<Pair> {
         .directives
         .iter()
         .map(|d| d.name_span.start)
+        .filter(|&at| at < end)
         .collect();
     directives.sort_unstable();
     for at in directives {
@@ -157,12 +187,16 @@ fn splice(file: &ParsedFile, all: &[&ParsedFile], depth: usize) -> Vec<Pair> {
         // section (PgBouncer reads through [`pairs_with_includes_one_section`]).
         let section = out.last().and_then(|p: &Pair| p.section.clone());
         for child in children.get(&at).into_iter().flatten() {
-            out.extend(splice(child, all, depth + 1).into_iter().map(|mut p| {
-                if p.section.is_none() {
-                    p.section = section.clone();
-                }
-                p
-            }));
+            out.extend(
+                splice(child, all, depth + 1, stopped)
+                    .into_iter()
+                    .map(|mut p| {
+                        if p.section.is_none() {
+                            p.section = section.clone();
+                        }
+                        p
+                    }),
+            );
         }
     }
     out.extend(own);

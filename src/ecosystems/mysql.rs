@@ -10,10 +10,12 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::ini_settings::{pairs_with_includes, read_each_top_file, Pair, SettingBuilder};
+use super::ini_settings::{pairs_with_includes_grouped, read_each_top_file, Pair, SettingBuilder};
 use super::{file_name, ParsedFile, Reader};
 use crate::model::parameters::{is_mysql_server_group, mysql_group_version};
-use crate::model::{Adjusted, ConfigEntry, Database, Ecosystem, Engine, EntryKey, Model};
+use crate::model::{
+    Adjusted, ConfigEntry, Database, Ecosystem, Engine, EntryKey, Model, RefusedValue,
+};
 use crate::source::SourceMap;
 use crate::syntax::ini::Dialect;
 use crate::syntax::Format;
@@ -35,12 +37,7 @@ impl Reader for MySql {
     fn recognise(&self, path: &Path) -> Option<Format> {
         let name = file_name(path)?;
         let known = matches!(name, "my.cnf" | "mysqld.cnf" | "mariadb.cnf" | "server.cnf");
-        let in_conf_dir = name.ends_with(".cnf")
-            && path
-                .parent()
-                .and_then(|d| d.file_name())
-                .and_then(|d| d.to_str())
-                .is_some_and(|d| CONF_DIRS.contains(&d));
+        let in_conf_dir = name.ends_with(".cnf") && in_conf_dir(path);
         (known || in_conf_dir).then_some(Format::Ini(Dialect::MySql))
     }
 
@@ -52,6 +49,37 @@ impl Reader for MySql {
 
     fn read(&self, files: &[&ParsedFile], _sources: &SourceMap) -> Model {
         read_each_top_file(files, |file, model| read_file(file, files, model))
+    }
+}
+
+/// Whether `path` is in a directory mysqld's packages `!includedir` (`conf.d`, ...).
+fn in_conf_dir(path: &Path) -> bool {
+    path.parent()
+        .and_then(|d| d.file_name())
+        .and_then(|d| d.to_str())
+        .is_some_and(|d| CONF_DIRS.contains(&d))
+}
+
+/// An option before any `[group]` of its file: mysqld reads that file no further
+/// ("Found option without preceding group in config file"), and for the file it starts
+/// from, does not start (mysys `my_load_defaults`: `EE_FAILED_TO_HANDLE_DEFAULTS_FILE`;
+/// MariaDB: "Fatal error in defaults handling. Program aborted").
+fn option_without_group(pair: &Pair, top: bool) -> RefusedValue {
+    let consequence = match top {
+        true => "mysqld does not start",
+        false => {
+            "mysqld reads no further in this included file and starts without the settings below it"
+        }
+    };
+    RefusedValue {
+        location: pair.key_location(),
+        reason: format!(
+            "`{}` comes before any [group] of its file: {consequence} (\"Found option without preceding group in config file\")",
+            pair.key.trim()
+        ),
+        fix: "put the option under the group it is meant for, such as [mysqld]",
+        warning: !top,
+        stage: crate::model::RefusalStage::StartUp,
     }
 }
 
@@ -309,7 +337,15 @@ fn max_connections(text: &str, server: Option<Server>) -> (Result<i64, String>, 
 }
 
 fn read_file(file: &ParsedFile, files: &[&ParsedFile], model: &mut Model) {
-    let all = pairs_with_includes(file, files);
+    let (all, stopped) = pairs_with_includes_grouped(file, files);
+    // A `conf.d` file is read through an `!includedir` of a my.cnf, in the repository
+    // or not: its error is an included file's.
+    let included = in_conf_dir(&file.path);
+    model.refused_values.extend(
+        stopped
+            .iter()
+            .map(|(pair, top)| option_without_group(pair, *top && !included)),
+    );
     let server: Vec<&Pair> = all
         .iter()
         .filter(|p| is_mysql_server_group(p.section.as_deref()))
