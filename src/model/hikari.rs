@@ -316,9 +316,77 @@ pub fn keepalive_below_limit(limit: Duration, lifetime_ms: u64) -> Option<u64> {
     keepalive_to_suggest(below)
 }
 
+/// A keepalive that pings idle connections before an idle limit, and the max-lifetime it
+/// needs when the pool's is too short for one HikariCP keeps (a keepalive must stay
+/// below max-lifetime, LT06).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KeepaliveFix {
+    pub keepalive_ms: u64,
+    pub raise_lifetime_ms: Option<u64>,
+}
+
+impl KeepaliveFix {
+    /// "keepalive-time to K ms", and " with max-lifetime at least L ms" when it must rise.
+    pub fn text(&self) -> String {
+        match self.raise_lifetime_ms {
+            Some(lifetime) => format!(
+                "keepalive-time to {} ms with max-lifetime at least {lifetime} ms (a keepalive must stay below it)",
+                self.keepalive_ms
+            ),
+            None => format!("keepalive-time to {} ms", self.keepalive_ms),
+        }
+    }
+}
+
+/// [`keepalive_below_limit`], or when the pool's max-lifetime (`lifetime_ms`, 0:
+/// unbounded) leaves no keepalive HikariCP keeps below it, one below `limit` alone with
+/// max-lifetime raised to twice it. None when `limit` is 30 s or less: no keepalive
+/// HikariCP keeps is short enough.
+pub fn keepalive_fix(limit: Duration, lifetime_ms: u64) -> Option<KeepaliveFix> {
+    if let Some(keepalive_ms) = keepalive_below_limit(limit, lifetime_ms) {
+        return Some(KeepaliveFix {
+            keepalive_ms,
+            raise_lifetime_ms: None,
+        });
+    }
+    let keepalive_ms = keepalive_to_suggest(limit)?;
+    Some(KeepaliveFix {
+        keepalive_ms,
+        raise_lifetime_ms: Some(keepalive_ms.saturating_mul(2)),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A max-lifetime too short for a keepalive HikariCP keeps (30 s, under a 60 s
+    /// idle limit) is raised with it: the help said no keepalive could fit, and to raise
+    /// the 60 s limit "above 30 s".
+    #[test]
+    fn a_keepalive_fix_raises_a_max_lifetime_too_short_for_it() {
+        let minute = Duration::from_secs(60);
+        let fix = |lifetime| keepalive_fix(minute, lifetime);
+        assert_eq!(
+            fix(30_000),
+            Some(KeepaliveFix {
+                keepalive_ms: 30_000,
+                raise_lifetime_ms: Some(60_000)
+            })
+        );
+        assert_eq!(
+            fix(1_800_000),
+            Some(KeepaliveFix {
+                keepalive_ms: 30_000,
+                raise_lifetime_ms: None
+            })
+        );
+        assert_eq!(keepalive_fix(Duration::from_secs(30), 1_800_000), None);
+        assert_eq!(
+            fix(30_000).map(|f| f.text()).as_deref(),
+            Some("keepalive-time to 30000 ms with max-lifetime at least 60000 ms (a keepalive must stay below it)")
+        );
+    }
 
     #[test]
     fn every_property_is_found_by_its_canonical_form_and_only_by_it() {

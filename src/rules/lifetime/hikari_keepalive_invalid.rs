@@ -52,11 +52,19 @@ impl crate::rules::Rule for Rule {
 fn help(life: u64, limit: Option<(Duration, &str)>) -> String {
     let range = "set keepalive-time between 30000 and max-lifetime";
     match limit {
-        Some((limit, what)) => match hikari::keepalive_below_limit(limit, life) {
-            Some(keepalive) => format!(
-                "{range} and below {what} ({}), e.g. {keepalive}",
-                human_duration(limit)
-            ),
+        Some((limit, what)) => match hikari::keepalive_fix(limit, life) {
+            Some(fix) => match fix.raise_lifetime_ms {
+                None => format!(
+                    "{range} and below {what} ({}), e.g. {}",
+                    human_duration(limit),
+                    fix.keepalive_ms
+                ),
+                Some(_) => format!(
+                    "set {}, below {what} ({})",
+                    fix.text(),
+                    human_duration(limit)
+                ),
+            },
             None => format!(
                 "{range}; no such value is below {what} ({}), which has to be raised above 30 s for a keepalive to help",
                 human_duration(limit)

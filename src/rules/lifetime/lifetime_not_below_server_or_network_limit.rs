@@ -144,8 +144,8 @@ fn help(pool: &Pool, effective: &Effective, limit: &IdleLimit, margin: Duration)
         ));
     }
     let lifetime_ms = effective.max_lifetime_ms.unwrap_or(0);
-    if let Some(keepalive) = hikari::keepalive_below_limit(limit.limit, lifetime_ms) {
-        options.push(format!("set keepalive-time to {keepalive} ms"));
+    if let Some(fix) = hikari::keepalive_fix(limit.limit, lifetime_ms) {
+        options.push(format!("set {}", fix.text()));
     }
     if options.is_empty() {
         return format!(

@@ -262,9 +262,10 @@ fn fix_text(fix: Fix, limit: Duration) -> String {
         ),
         // A keepalive HikariCP keeps: at least 30 s and below max-lifetime (LT06).
         Fix::Hikari { lifetime_ms } => {
-            match hikari::keepalive_below_limit(limit, lifetime_ms) {
-                Some(keepalive) => format!(
-                    "set keepalive-time to {keepalive} ms so idle connections are pinged before {limit_text}"
+            match hikari::keepalive_fix(limit, lifetime_ms) {
+                Some(fix) => format!(
+                    "set {} so idle connections are pinged before {limit_text}",
+                    fix.text()
                 ),
                 None => format!(
                     "raise it above 30 s: HikariCP keeps no keepalive-time below 30 s, so nothing pings idle connections before {limit_text}"
