@@ -56,10 +56,39 @@ fn check(pool: &Pool) -> Option<Diagnostic> {
         ms_text(threshold)
     );
     Some(
-        Diagnostic::new(&META, Severity::Warning, located(threshold_setting, pool)?, message)
-            .with_label("leak detection disabled")
-            .with_help("set leak-detection-threshold between 2000 and max-lifetime; about 2x connection-timeout or 60000-120000 avoids false alarms")
-            .with_key(key_of(threshold_setting, pool, "leak-detection-threshold"))
-            .with_fingerprint(format!("{threshold}/{life}")),
+        Diagnostic::new(
+            &META,
+            Severity::Warning,
+            located(threshold_setting, pool)?,
+            message,
+        )
+        .with_label("leak detection disabled")
+        .with_help(help(life))
+        .with_key(key_of(threshold_setting, pool, "leak-detection-threshold"))
+        .with_fingerprint(format!("{threshold}/{life}")),
     )
+}
+
+/// A threshold HikariCP keeps: 60 s (long enough to avoid false alarms) when the pool's
+/// max-lifetime (`life`, 0: unbounded) is above it, else half of max-lifetime (a value
+/// above it is disabled too).
+fn help(life: u64) -> String {
+    let example = match life {
+        0 => 60_000,
+        life => (life / 2).clamp(hikari::MIN_LEAK_DETECTION_MS, 60_000),
+    };
+    format!("set leak-detection-threshold between 2000 and max-lifetime, e.g. {example}: long enough that a slow but healthy transaction raises no false alarm")
+}
+
+#[cfg(test)]
+mod tests {
+    /// The example is a threshold HikariCP keeps: below max-lifetime (it suggested
+    /// 60000-120000 above a 45 s max-lifetime, which disables leak detection again).
+    #[test]
+    fn the_example_stays_below_max_lifetime() {
+        assert!(super::help(45_000).contains("e.g. 22500:"));
+        assert!(super::help(0).contains("e.g. 60000:"));
+        assert!(super::help(1_800_000).contains("e.g. 60000:"));
+        assert!(super::help(3_000).contains("e.g. 2000:"));
+    }
 }
