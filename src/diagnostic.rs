@@ -29,7 +29,7 @@ impl Severity {
     pub fn parse(text: &str) -> Option<Severity> {
         match text {
             "info" => Some(Severity::Info),
-            "warning" | "warn" => Some(Severity::Warning),
+            "warning" => Some(Severity::Warning),
             "error" => Some(Severity::Error),
             _ => None,
         }

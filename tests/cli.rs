@@ -270,6 +270,27 @@ fn manifest_settings_change_levels_and_unknown_keys_fail_with_location() {
             predicate::str::contains("fail-onn")
                 .and(predicate::str::contains("did you mean `fail-on`")),
         );
+    // `warn` is no level (it was taken as `warning`, while `fail-on = "warn"` is
+    // refused): the levels are the four README lists, in both forms.
+    for rules in [
+        "\"hikari-minimum-idle-set\" = \"warn\"",
+        "\"hikari-minimum-idle-set\" = { level = \"warn\" }",
+    ] {
+        write_file(
+            dir.path(),
+            "poollint.toml",
+            &format!("[lint.rules]\n{rules}\n"),
+        );
+        poollint()
+            .arg("check")
+            .arg(dir.path())
+            .assert()
+            .code(2)
+            .stderr(
+                predicate::str::contains("not `warn`")
+                    .and(predicate::str::contains("did you mean `warning`")),
+            );
+    }
 }
 
 #[test]
