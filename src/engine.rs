@@ -1926,12 +1926,13 @@ pub(crate) fn rule_options(name: &str, settings: &LintSettings) -> rules::RuleOp
 fn headroom_for_slot_rules(name: &str, request: &CheckRequest, options: &mut rules::RuleOptions) {
     use rules::topology::{
         autoscale_max_exceeds_db_slots, fleet_exceeds_db_slots, no_db_connection_headroom,
-        rollout_surge_exceeds_db_slots,
+        pgbouncer_server_conns_exceed_postgres, rollout_surge_exceeds_db_slots,
     };
     let slot_rules = [
         fleet_exceeds_db_slots::META.name,
         rollout_surge_exceeds_db_slots::META.name,
         autoscale_max_exceeds_db_slots::META.name,
+        pgbouncer_server_conns_exceed_postgres::META.name,
     ];
     let headroom = no_db_connection_headroom::META.name;
     if !slot_rules.contains(&name) || rule_level(headroom, request).is_none() {

@@ -1857,6 +1857,65 @@ fn startup_options_do_not_pass_pgbouncer() {
     );
 }
 
+/// The max_db_connections the help gives leaves the share no-db-connection-headroom
+/// keeps free and room for the direct clients at their autoscaler's maximum: it counted
+/// the steady direct clients only and no headroom, so following it tripped
+/// `autoscale-max-exceeds-db-slots` or the headroom warning. Following it now checks
+/// clean, and one more is the headroom warning.
+#[test]
+fn pgbouncer_budget_help_leaves_the_headroom_and_the_autoscaled_direct_clients() {
+    let manifest = "[[database]]\nname = \"db\"\nengine = \"postgresql\"\nmax-connections = 100\n\n[[pooler]]\nname = \"bouncer\"\nconfig = \"bouncer/pgbouncer.ini\"\ninstances = 2\nconnects-to = \"db\"\n\n[[service]]\nname = \"direct\"\nconfig = [\"direct/application.yml\"]\ndeployment = \"k8s/deploy.yaml\"\nconnects-to = \"db\"\n";
+    let deploy = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: direct\nspec:\n  replicas: 6\n  strategy:\n    type: Recreate\n---\napiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata:\n  name: direct\nspec:\n  scaleTargetRef:\n    kind: Deployment\n    name: direct\n  minReplicas: 6\n  maxReplicas: 8\n";
+    let files = |extra: &str| {
+        tree(&[
+            ("poollint.toml", manifest),
+            ("bouncer/pgbouncer.ini", &format!("[databases]\ndb = host=db dbname=db\n[pgbouncer]\ndefault_pool_size = 20\n{extra}")),
+            ("direct/application.yml", "spring:\n  datasource:\n    url: jdbc:postgresql://db:5432/db?socketTimeout=30\n    hikari:\n      maximum-pool-size: 10\n"),
+            ("k8s/deploy.yaml", deploy),
+        ])
+    };
+    let dir = files("");
+    let report = json(&["check"], dir.path());
+    let helps: Vec<&str> = report["diagnostics"]
+        .as_array()
+        .expect("diagnostics")
+        .iter()
+        .filter(|d| d["rule"] == "pgbouncer-server-conns-exceed-postgres")
+        .map(|d| d["help"].as_str().unwrap_or(""))
+        .collect();
+    // 87 of 97 usable at most (10% free), 80 for direct at 8 instances: 7 for 2 instances.
+    assert_eq!(
+        helps,
+        ["set max_db_connections to at most 3 per PgBouncer instance, or raise max_connections"]
+    );
+    // Without the headroom rule, only the slots: 97 − 80 = 17 for 2 instances.
+    let found = findings_at(
+        dir.path(),
+        "pgbouncer-server-conns-exceed-postgres",
+        "bouncer/pgbouncer.ini",
+    );
+    assert_eq!(
+        found[0].1,
+        "set max_db_connections to at most 8 per PgBouncer instance, or raise max_connections"
+    );
+    let all = |dir: &std::path::Path| -> Vec<String> {
+        json(&["check"], dir)["diagnostics"]
+            .as_array()
+            .expect("diagnostics")
+            .iter()
+            .map(|d| d["rule"].as_str().unwrap_or("").to_owned())
+            .collect()
+    };
+    assert_eq!(
+        all(files("max_db_connections = 3\n").path()),
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        all(files("max_db_connections = 4\n").path()),
+        ["no-db-connection-headroom"]
+    );
+}
+
 #[test]
 fn pgbouncer_server_connections_are_capped_by_max_user_connections() {
     let manifest = "[[database]]\nname = \"users\"\nengine = \"postgresql\"\nmax-connections = 100\n\n[[pooler]]\nname = \"bouncer\"\nkind = \"pgbouncer\"\nconfig = \"bouncer/pgbouncer.ini\"\ninstances = 2\nconnects-to = \"users\"\n";

@@ -6,11 +6,13 @@
 //! `reserve_pool_size`, within the entry's `max_db_connections`, capped per user by
 //! `max_user_connections` (see [`crate::model::Pooler::server_budget`]); every entry is
 //! assumed to reach the database the pooler connects to.
-use super::{fleets, place, steady, usable_slots};
+use super::{
+    fleets, no_db_connection_headroom, peak_instances, place, steady, usable_slots, Slots,
+};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::links::Links;
 use crate::model::BudgetPart;
-use crate::model::{Model, Pooler};
+use crate::model::{Database, Model, Pooler};
 use crate::rules::{Category, Inputs, RuleMeta, RuleOptions};
 
 pub static META: RuleMeta = RuleMeta {
@@ -30,12 +32,16 @@ impl crate::rules::Rule for Rule {
         &META
     }
 
-    fn check(&self, model: &Model, _options: &RuleOptions, out: &mut crate::rules::Findings) {
-        // Direct demand per database, computed once (not per pooler).
-        let direct_demand: std::collections::HashMap<&str, i64> = fleets(model)
+    fn check(&self, model: &Model, options: &RuleOptions, out: &mut crate::rules::Findings) {
+        // Direct demand per database, steady and at peak, computed once (not per pooler).
+        let direct_demand: std::collections::HashMap<&str, (i64, i64)> = fleets(model)
             .iter()
-            .map(|f| (f.database.name.as_str(), f.demand(steady)))
+            .map(|f| {
+                let demand = (f.demand(steady), f.demand(peak_instances));
+                (f.database.name.as_str(), demand)
+            })
             .collect();
+        let share = options.given(&no_db_connection_headroom::MIN_FREE_SHARE);
         let links = Links::new(model);
         for pooler in &model.poolers {
             let Some(database) = links.pooler_database(pooler) else {
@@ -50,10 +56,10 @@ impl crate::rules::Rule for Rule {
             };
             let budget = Pooler::server_budget_total(&parts);
             let instances = pooler.instance_count();
-            let direct = direct_demand
+            let (direct, direct_peak) = direct_demand
                 .get(database.name.as_str())
                 .copied()
-                .unwrap_or(0);
+                .unwrap_or((0, 0));
             let demand = instances.saturating_mul(budget).saturating_add(direct);
             if demand <= slots.usable {
                 continue;
@@ -82,7 +88,7 @@ impl crate::rules::Rule for Rule {
             )
             .with_label(format!("{} per instance", largest.connections))
             .with_related(slots.max_connections, "the database's limit")
-            .with_help(help(&parts, slots.usable.saturating_sub(direct) / instances))
+            .with_help(help(&parts, room(model, database, &slots, share, direct_peak, instances.saturating_mul(budget)) / instances))
             .with_key(largest.setting.origin.key().unwrap_or("pgbouncer.default_pool_size").to_owned())
             .with_fingerprint(format!("{}:{demand}>{}", pooler.name, slots.usable));
             // The instance count multiplies the budget: a change to it (in the
@@ -168,6 +174,28 @@ fn budget_terms(model: &Model, parts: &[BudgetPart]) -> String {
         [one] => one.clone(),
         _ => format!("({})", terms.join(" + ")),
     }
+}
+
+/// The server connections all instances of this PgBouncer may open so that following
+/// the help trips none of the other slot rules: the usable slots, less the share
+/// no-db-connection-headroom keeps free when it runs (`share`), the direct clients at
+/// their peak (autoscaler maximum and rollout surge) and the other PgBouncers in front
+/// of the database (`own` is this one's, all instances, not counted among them).
+fn room(
+    model: &Model,
+    database: &Database,
+    slots: &Slots,
+    share: Option<f64>,
+    direct_peak: i64,
+    own: i64,
+) -> i64 {
+    let usable = match share {
+        Some(share) => no_db_connection_headroom::ceiling(share, slots.usable),
+        None => slots.usable,
+    };
+    let pooled = no_db_connection_headroom::pooled_server_connections(model, database);
+    let others = pooled.saturating_sub(own.max(0));
+    usable.saturating_sub(direct_peak).saturating_sub(others)
 }
 
 fn help(parts: &[BudgetPart], room: i64) -> String {
