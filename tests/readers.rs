@@ -1916,6 +1916,130 @@ fn pgbouncer_budget_help_leaves_the_headroom_and_the_autoscaled_direct_clients()
     );
 }
 
+/// The acquire-timeout help names each library's own key in its own unit, and a
+/// library of whole seconds gets a whole number or is told none fits: it said "set
+/// the acquire timeout to at most 375 ms" to Npgsql and Prisma, which refuse 0.375, and
+/// keyed Rails and knex findings `connection-timeout`. A Prisma `pool_timeout=0.375` is
+/// refused by Prisma's engine, and now reported.
+#[test]
+fn the_acquire_timeout_help_names_each_librarys_key_and_unit() {
+    let service = |name: &str, config: &str, deadline: &str| {
+        format!("[[service]]\nname = \"{name}\"\nconfig = [\"{config}\"]\n[service.load]\npeak-rps = 10\nhold-time = \"10ms\"\nrequest-timeout = \"{deadline}\"\n\n")
+    };
+    let files = |deadline: &str, prisma_timeout: &str| {
+        let manifest: String = [
+            ("rails", "rails/config/database.yml"),
+            ("knex", "knex/knexfile.json"),
+            ("dotnet", "dotnet/appsettings.json"),
+            ("prisma", "prisma/.env"),
+            ("node", "node/config/database.json"),
+        ]
+        .iter()
+        .map(|(name, config)| service(name, config, deadline))
+        .collect();
+        tree(&[
+            ("poollint.toml", &manifest),
+            ("rails/config/database.yml", "production:\n  adapter: postgresql\n  host: db\n  database: app\n  pool: 5\n"),
+            ("knex/knexfile.json", "{\"production\": {\"client\": \"pg\", \"connection\": {\"host\": \"db\", \"database\": \"app\"}, \"pool\": {\"min\": 0, \"max\": 10}}}\n"),
+            ("dotnet/appsettings.json", "{\"ConnectionStrings\": {\"Main\": \"Host=db;Database=app;Username=app;Maximum Pool Size=20;Timeout=15\"}}\n"),
+            ("prisma/.env", &format!("DATABASE_URL=\"postgresql://app@db:5432/app?connection_limit=10&pool_timeout={prisma_timeout}&sslmode=verify-full\"\n")),
+            ("node/config/database.json", "{\"db\": {\"host\": \"db\", \"database\": \"orders\", \"max\": 20, \"connectionTimeoutMillis\": 10000}}\n"),
+        ])
+    };
+    let helps = |dir: &std::path::Path| -> Vec<(String, String, String)> {
+        let report = json(
+            &[
+                "check",
+                "--select",
+                "acquire-timeout-exceeds-request-deadline,suspicious-time-unit",
+            ],
+            dir,
+        );
+        let mut found: Vec<(String, String, String)> = report["diagnostics"]
+            .as_array()
+            .expect("diagnostics")
+            .iter()
+            .map(|d| {
+                let field = |f: &str| d[f].as_str().unwrap_or("").to_owned();
+                let path = field("path");
+                let relative = path
+                    .strip_prefix(&format!("{}/", dir.display()))
+                    .unwrap_or(&path);
+                (relative.to_owned(), field("key"), field("help"))
+            })
+            .collect();
+        found.sort();
+        found
+    };
+    let tail = ", so a request fails fast and the caller can retry";
+    let found = helps(files("2s", "10").path());
+    let expected = [
+        (
+            "dotnet/appsettings.json",
+            "ConnectionStrings.Main.Timeout",
+            "set Timeout to at most 1 (seconds)",
+        ),
+        (
+            "knex/knexfile.json",
+            "production.acquireConnectionTimeout",
+            "set acquireConnectionTimeout to at most 1000 (milliseconds)",
+        ),
+        (
+            "node/config/database.json",
+            "db.connectionTimeoutMillis",
+            "set connectionTimeoutMillis to at most 1000 (milliseconds)",
+        ),
+        (
+            "prisma/.env",
+            "DATABASE_URL.pool_timeout",
+            "set pool_timeout to at most 1 (seconds)",
+        ),
+        (
+            "rails/config/database.yml",
+            "production.checkout_timeout",
+            "set checkout_timeout to at most 1 (seconds)",
+        ),
+    ];
+    let expected: Vec<(String, String, String)> = expected
+        .iter()
+        .map(|(path, key, help)| (path.to_string(), key.to_string(), format!("{help}{tail}")))
+        .collect();
+    assert_eq!(found, expected);
+    // 1500 ms: 750 ms allowed, no whole second fits; Active Record takes a fraction.
+    let found = helps(files("1500ms", "10").path());
+    let help_of = |path: &str| {
+        found
+            .iter()
+            .find(|f| f.0 == path)
+            .map(|f| f.2.clone())
+            .unwrap_or_default()
+    };
+    assert!(
+        help_of("dotnet/appsettings.json").starts_with("no Timeout fits: it takes whole seconds"),
+        "{found:?}"
+    );
+    assert!(
+        help_of("prisma/.env").starts_with("no pool_timeout fits: it takes whole seconds"),
+        "{found:?}"
+    );
+    assert_eq!(
+        help_of("rails/config/database.yml"),
+        format!("set checkout_timeout to at most 0.375 (seconds){tail}")
+    );
+    // What the old help suggested for Prisma: refused by its engine.
+    let found = helps(files("2s", "0.375").path());
+    let refused = found
+        .iter()
+        .find(|f| f.0 == "prisma/.env")
+        .expect("prisma finding");
+    assert!(
+        refused
+            .2
+            .starts_with("remove it (Prisma's default is 10) or write whole seconds"),
+        "{refused:?}"
+    );
+}
+
 #[test]
 fn pgbouncer_server_connections_are_capped_by_max_user_connections() {
     let manifest = "[[database]]\nname = \"users\"\nengine = \"postgresql\"\nmax-connections = 100\n\n[[pooler]]\nname = \"bouncer\"\nkind = \"pgbouncer\"\nconfig = \"bouncer/pgbouncer.ini\"\ninstances = 2\nconnects-to = \"users\"\n";

@@ -282,6 +282,16 @@ pub enum Library {
     Other,
 }
 
+/// The unit a library reads a time setting in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TimeUnit {
+    Millis,
+    /// Seconds, fractions taken (Active Record's `to_f`).
+    Seconds,
+    /// Whole seconds only: a fraction is refused or cut.
+    WholeSeconds,
+}
+
 /// A library's maximum-lifetime property, its unit and its default, for messages.
 pub struct LifetimeProperty {
     pub property: &'static str,
@@ -304,6 +314,27 @@ impl Library {
             Library::SqlClient => Some(("Min Pool Size", "Max Pool Size")),
             _ => None,
         }
+    }
+
+    /// How the library names the time a caller waits for a pooled connection, and the
+    /// unit it reads (None: not named here).
+    pub fn acquire_timeout_property(self) -> Option<(&'static str, TimeUnit)> {
+        let property = match self {
+            Library::HikariCp => ("connection-timeout", TimeUnit::Millis),
+            Library::TomcatJdbc => ("max-wait", TimeUnit::Millis),
+            Library::ActiveRecord => ("checkout_timeout", TimeUnit::Seconds),
+            Library::NodePostgres => ("connectionTimeoutMillis", TimeUnit::Millis),
+            Library::Knex => ("acquireConnectionTimeout", TimeUnit::Millis),
+            Library::Sequelize => ("pool.acquire", TimeUnit::Millis),
+            Library::TypeOrm => ("connectTimeoutMS", TimeUnit::Millis),
+            Library::Prisma => ("pool_timeout", TimeUnit::WholeSeconds),
+            Library::Npgsql => ("Timeout", TimeUnit::WholeSeconds),
+            Library::SqlClient | Library::MySqlConnector => {
+                ("Connect Timeout", TimeUnit::WholeSeconds)
+            }
+            _ => return None,
+        };
+        Some(property)
     }
 
     /// How the library names its maximum connection lifetime, when a written 0 means

@@ -40,6 +40,7 @@ impl crate::rules::Rule for Rule {
         for pool in &model.pools {
             out.extend(dotnet_refused_times(pool));
             out.extend(knex_refused_times(pool));
+            out.extend(prisma_refused_times(pool));
             for (setting, property, unit) in timed_settings(pool) {
                 if let Some(setting) = setting.filter(|s| s.is_explicit()) {
                     out.extend(check(pool, setting, property, unit));
@@ -209,6 +210,31 @@ fn knex_refused_times(pool: &Pool) -> Vec<Diagnostic> {
                     raw.trim_matches('"')
                 ),
                 label: "not a time tarn.js takes",
+            })
+        })
+        .collect()
+}
+
+/// Prisma's URL times that quaint refuses (not a whole number of seconds, such as
+/// `pool_timeout=0.375`): `parse_query_params` reads them with `parse::<u64>` and
+/// fails with `InvalidConnectionArguments`, so Prisma connects to nothing.
+fn prisma_refused_times(pool: &Pool) -> Vec<Diagnostic> {
+    if pool.library != Library::Prisma {
+        return Vec::new();
+    }
+    let settings = [
+        (&pool.acquire_timeout, "pool_timeout", "remove it (Prisma's default is 10) or write whole seconds, below the callers' deadline"),
+        (&pool.idle_timeout, "max_idle_connection_lifetime", "remove it (Prisma's default is 300) or write whole seconds"),
+        (&pool.max_lifetime, "max_connection_lifetime", "remove it (Prisma retires no connection by age) or write whole seconds"),
+    ];
+    settings
+        .into_iter()
+        .filter_map(|(setting, name, help)| {
+            refused_time(pool, setting, name, help, |property, raw, _| Refusal {
+                message: format!(
+                    "{property} `{raw}` is refused (not a whole number of seconds): Prisma's engine fails to read the URL (InvalidConnectionArguments), so no query runs"
+                ),
+                label: "not whole seconds",
             })
         })
         .collect()

@@ -3,7 +3,7 @@
 //! above the declared request timeout, warning above `max-share` (0.5, heuristic) of it.
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::hikari::{with_validation_below, PLAUSIBLE_MILLIS_FLOOR, SOFT_TIMEOUT_FLOOR_MS};
-use crate::model::{human_duration, Library, Model, Pool};
+use crate::model::{human_duration, Library, Model, Pool, TimeUnit};
 use crate::rules::topology::place;
 use crate::rules::{key_of, Category, Inputs, RuleMeta, RuleOption, RuleOptions};
 
@@ -84,7 +84,7 @@ impl crate::rules::Rule for Rule {
                         .with_label(format!("waits up to {}", human_duration(timeout)))
                         .with_related(deadline_setting.location(), "request timeout")
                         .with_help(help)
-                        .with_key(key_of(&pool.acquire_timeout, pool, "connection-timeout"))
+                        .with_key(key_of(&pool.acquire_timeout, pool, acquire_property(pool)))
                         .with_fingerprint(format!("{}:{}", service.name, timeout.as_millis())),
                 );
             }
@@ -141,8 +141,45 @@ fn help(pool: &Pool, deadline: Duration, share: f64) -> String {
     } else {
         String::new()
     };
-    format!(
-        "set the acquire timeout to at most {}{validation}{note}, so a request fails fast and the caller can retry",
-        human_duration(Duration::from_millis(ms))
-    )
+    let Some(value) = value_text(pool, ms, allowed_ms) else {
+        let property = acquire_property(pool);
+        return format!(
+            "no {property} fits: it takes whole seconds (0 waits forever), but this rule allows at most {} ({}% of the {} deadline); raise the request deadline, or this rule's max-share",
+            human_duration(Duration::from_millis(allowed_ms as u64)),
+            (share * 100.0).round(),
+            human_duration(deadline)
+        );
+    };
+    format!("set {value}{validation}{note}, so a request fails fast and the caller can retry")
+}
+
+/// The key the pool's acquire timeout has in its library, for the finding's key.
+fn acquire_property(pool: &Pool) -> &'static str {
+    pool.library
+        .acquire_timeout_property()
+        .map_or("acquire-timeout", |(property, _)| property)
+}
+
+/// "connection-timeout to at most 1000 (milliseconds)", in the property and unit the
+/// pool's library reads; None when a library of whole seconds has none up to
+/// `allowed_ms`.
+fn value_text(pool: &Pool, ms: u64, allowed_ms: f64) -> Option<String> {
+    let Some((property, unit)) = pool.library.acquire_timeout_property() else {
+        return Some(format!(
+            "the acquire timeout to at most {}",
+            human_duration(Duration::from_millis(ms))
+        ));
+    };
+    let value = match unit {
+        TimeUnit::Millis => format!("{ms} (milliseconds)"),
+        TimeUnit::Seconds => format!("{} (seconds)", ms as f64 / 1000.0),
+        TimeUnit::WholeSeconds => {
+            let whole = (ms / 1000).max(1);
+            if (whole * 1000) as f64 > allowed_ms {
+                return None;
+            }
+            format!("{whole} (seconds)")
+        }
+    };
+    Some(format!("{property} to at most {value}"))
 }
