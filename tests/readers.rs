@@ -2040,6 +2040,51 @@ fn the_acquire_timeout_help_names_each_librarys_key_and_unit() {
     );
 }
 
+/// A help that raises a pool's maximum says when the fleet then exceeds the database's
+/// slots, and the max_connections that fits: the saturation help said "at least 48"
+/// where 3 × 48 > 97, and following it gave `fleet-exceeds-db-slots`, whose help ("at
+/// most 29") brought the first finding back.
+#[test]
+fn raising_a_pool_names_the_max_connections_the_fleet_then_needs() {
+    let manifest = "[[database]]\nname = \"users\"\nengine = \"postgresql\"\nmax-connections = 100\n\n[[service]]\nname = \"auth\"\nconfig = [\"auth/application.yml\"]\ninstances = 3\nconnects-to = \"users\"\n\n[service.load]\npeak-rps = 8000\nhold-time = \"15ms\"\n";
+    let yaml = |max: u32| {
+        format!("spring:\n  datasource:\n    url: jdbc:postgresql://users-db:5432/users?socketTimeout=60\n    hikari:\n      maximum-pool-size: {max}\n")
+    };
+    let dir = tree(&[
+        ("poollint.toml", manifest),
+        ("auth/application.yml", &yaml(30)),
+    ]);
+    let found = findings_at(
+        dir.path(),
+        "pool-saturated-by-declared-load",
+        "auth/application.yml",
+    );
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(
+        found[0].1.ends_with("; at 48 the fleet opens 144 connections to database users, which accepts 97: also raise max_connections to at least 147, or put a pooler (PgBouncer) in front"),
+        "{}",
+        found[0].1
+    );
+    // With the slots for it, the help says nothing of them.
+    let roomy = manifest.replace("max-connections = 100", "max-connections = 400");
+    let dir = tree(&[
+        ("poollint.toml", &roomy),
+        ("auth/application.yml", &yaml(30)),
+    ]);
+    let found = findings_at(
+        dir.path(),
+        "pool-saturated-by-declared-load",
+        "auth/application.yml",
+    );
+    assert!(
+        found[0]
+            .1
+            .ends_with(", and check the database has the slots for it"),
+        "{}",
+        found[0].1
+    );
+}
+
 #[test]
 fn pgbouncer_server_connections_are_capped_by_max_user_connections() {
     let manifest = "[[database]]\nname = \"users\"\nengine = \"postgresql\"\nmax-connections = 100\n\n[[pooler]]\nname = \"bouncer\"\nkind = \"pgbouncer\"\nconfig = \"bouncer/pgbouncer.ini\"\ninstances = 2\nconnects-to = \"users\"\n";

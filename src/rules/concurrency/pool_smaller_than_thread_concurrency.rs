@@ -88,7 +88,8 @@ impl crate::rules::Rule for Rule {
             )
             .with_label(format!("{max} < {most} threads"))
             .with_help(format!(
-                "set pool (max_connections on Rails 8.1+) to at least {most}, e.g. <%= ENV.fetch(\"RAILS_MAX_THREADS\") {{ {most} }} %> shared with the thread setting"
+                "set pool (max_connections on Rails 8.1+) to at least {most}, e.g. <%= ENV.fetch(\"RAILS_MAX_THREADS\") {{ {most} }} %> shared with the thread setting{}",
+                crate::rules::topology::slots_after_resize(model, pool, most).unwrap_or_default()
             ))
             .with_fingerprint(format!("{}:{max}<{most}", pool.name));
             for (_, _, setting) in &short {

@@ -74,7 +74,7 @@ fn finding(model: &Model, load: &PoolLoad, severity: Severity, warn_at: f64) -> 
         ))
         .with_related(load.load.peak_rps.location(), "declared peak")
         .with_related(load.load.hold_time.location(), "declared hold time")
-        .with_help(help(load, warn_at))
+        .with_help(help(model, load, warn_at))
         .with_key(load.key())
         .with_fingerprint(format!("{}:{}", load.service.name, load.servers))
 }
@@ -82,11 +82,17 @@ fn finding(model: &Model, load: &PoolLoad, severity: Severity, warn_at: f64) -> 
 /// The smallest pool this rule and `pool-wait-probability-exceeds-slo` both pass, as
 /// `poollint capacity` names it: a size that met only the utilisation bound would trade
 /// this finding for the other.
-fn help(load: &PoolLoad, warn_at: f64) -> String {
+fn help(model: &Model, load: &PoolLoad, warn_at: f64) -> String {
     match smallest_passing_pool(load, warn_at) {
         Some(n) => format!(
-            "set the pool maximum to at least {n} ({}), and check the database has the slots for it",
-            passing_pool_reason(load, warn_at)
+            "set the pool maximum to at least {n} ({}){}",
+            passing_pool_reason(load, warn_at),
+            crate::rules::topology::slots_after_resize(
+                model,
+                load.pool,
+                i64::try_from(n).unwrap_or(i64::MAX)
+            )
+            .unwrap_or_else(|| ", and check the database has the slots for it".to_owned())
         ),
         None => format!(
             "no pool size up to {} meets {}: shorten the hold time or add instances",

@@ -631,6 +631,42 @@ pub(crate) fn with_pool_advice(
 
 /// `raise max_connections to at least N`: enough for `demand` direct connections, and
 /// with `headroom` enough to keep its share free at the fleet's peak as well.
+/// What a help that raises `pool`'s maximum to `new_max` must add when the steady fleet
+/// of the database its services connect to directly would then exceed the usable slots
+/// (every service reading the pool's file grows with it): the connections needed and
+/// the `max_connections` that fits them, so that following the help does not trade its
+/// finding for `fleet-exceeds-db-slots`. None when it fits, or no such fleet is known.
+pub(crate) fn slots_after_resize(model: &Model, pool: &Pool, new_max: i64) -> Option<String> {
+    let old = pool.max.get().copied().unwrap_or(0).max(0);
+    let grows = new_max.saturating_sub(old);
+    if grows <= 0 {
+        return None;
+    }
+    fleets(model)
+        .into_iter()
+        .map(|fleet| fleet.behind_poolers(model))
+        .find_map(|fleet| {
+            let added = fleet
+                .members
+                .iter()
+                .filter(|m| m.pools.iter().any(|p| std::ptr::eq(*p, pool)))
+                .map(|m| grows.saturating_mul(m.processes).saturating_mul(m.replicas()))
+                .fold(0i64, i64::saturating_add);
+            if added == 0 {
+                return None;
+            }
+            let demand = fleet.demand(steady).saturating_add(added);
+            (demand > fleet.slots.usable).then(|| {
+                format!(
+                    "; at {new_max} the fleet opens {demand} connections to database {}, which accepts {}: also {}, or put a pooler (PgBouncer) in front",
+                    fleet.database.name,
+                    fleet.slots.usable,
+                    max_connections_advice(&fleet, demand, None)
+                )
+            })
+        })
+}
+
 pub(crate) fn max_connections_advice(
     fleet: &Fleet,
     demand: i64,
