@@ -3,7 +3,7 @@
 //! manifest fact caused them), and compare the pools of the working tree with the
 //! pools at REV (`risky-pool-change`).
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
@@ -106,7 +106,7 @@ pub fn review(
     let canonical_tree = std::fs::canonicalize(before_tree.path()).ok();
     let before = check_before(&base, before_tree.path(), request, nested);
     let at_rev = fingerprints_at_rev(&before, canonical_tree.as_deref());
-    let renamed = if shares.iter().any(|(_, left_out, _)| !left_out.is_empty()) {
+    let renamed = if compares || shares.iter().any(|(_, left_out, _)| !left_out.is_empty()) {
         base.renamed()?
     } else {
         Default::default()
@@ -155,7 +155,7 @@ pub fn review(
             };
             let found = compare_pools(
                 rev,
-                &base,
+                (&base, &renamed),
                 old,
                 (&scope.report, &after_paths),
                 &scope.request,
@@ -282,10 +282,12 @@ impl BeforeShares {
 }
 
 /// `risky-pool-change` between the pools at REV and the check of the working tree
-/// (`after`, with its files' resolved paths).
+/// (`after`, with its files' resolved paths). A renamed file's pools are compared with
+/// those of its name at REV (`renamed`: the new path, resolved, to the old one), so a
+/// pool cut in a moved file is not a new pool.
 fn compare_pools(
     rev: &str,
-    base: &DiffBase,
+    (base, renamed): (&DiffBase, &BTreeMap<PathBuf, String>),
     old: &PoolsAtRev,
     (after, after_paths): (&Report, &[Option<PathBuf>]),
     request: &CheckRequest,
@@ -293,7 +295,13 @@ fn compare_pools(
     let options = crate::engine::rule_options(risky_pool_change::META.name, &request.settings);
     let after_paths: Vec<Option<PathBuf>> = after_paths
         .iter()
-        .map(|path| base.relative_canonical(path.as_deref()?))
+        .map(|path| {
+            let path = path.as_deref()?;
+            match renamed.get(path) {
+                Some(old) => Some(PathBuf::from(old)),
+                None => base.relative_canonical(path),
+            }
+        })
         .collect();
     let after_path = |file: FileId| after_paths.get(file.0).cloned().flatten();
     risky_pool_change::compare(old, &after.model, &after_path, rev, &options)

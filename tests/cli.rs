@@ -2809,6 +2809,35 @@ fn an_old_baseline_entry_of_risky_pool_change_is_ignored() {
 /// `risky-pool-change` obeys inline suppressions and `[[lint.ignore]]` as every rule
 /// does (it is found after the check, and was reported with the suppression called
 /// unused), and a suppression of it is not called unused in a run without `--diff-base`.
+/// A pool cut in a file that moved in the same change is compared with the file's pool
+/// under its old name: `git mv svc orders` with 40 → 4 hid the cut the rule is for.
+#[test]
+fn risky_pool_change_follows_a_renamed_file() {
+    let yaml = |max: u32| {
+        format!("spring:\n  datasource:\n    url: jdbc:postgresql://db:5432/x?socketTimeout=30\n    hikari:\n      maximum-pool-size: {max}\n")
+    };
+    let repo = git_repo(&[("svc/application.yml", &yaml(40))]);
+    write_file(repo.path(), "svc/application.yml", &yaml(4));
+    git(repo.path(), &["mv", "svc", "orders"]);
+    let expected = "orders/application.yml:5:26: warning[risky-pool-change] the pool maximum went from 40 to 4 since HEAD (−90%)";
+    let run = |rev: &str| {
+        let out = poollint()
+            .current_dir(repo.path())
+            .args(["check", ".", "-f", "concise", "--diff-base", rev])
+            .output()
+            .expect("run");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    assert!(run("HEAD").contains(expected), "{}", run("HEAD"));
+    // Committed, and compared with the commit before.
+    git(repo.path(), &["commit", "-q", "-am", "move"]);
+    let committed = run("HEAD~1");
+    assert!(
+        committed.contains(&expected.replace("since HEAD", "since HEAD~1")),
+        "{committed}"
+    );
+}
+
 #[test]
 fn risky_pool_change_obeys_suppressions_and_manifest_ignores() {
     let pool = |size: &str| {
