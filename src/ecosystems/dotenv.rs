@@ -111,6 +111,10 @@ fn read_file(file: &ParsedFile, sources: &SourceMap, model: &mut Model) {
             .enumerate()
             .map(|(index, pair)| (pair.key, index))
             .collect();
+        // What Prisma's dotenv-expand substitutes for `${VAR}`: the file's last value.
+        let vars: Vars = pair_texts(&file.doc)
+            .map(|pair| (pair.key, pair.value))
+            .collect();
         for (index, pair) in pair_texts(&file.doc).enumerate() {
             let overridden = last.get(pair.key) != Some(&index);
             let span = pair.value_span;
@@ -179,7 +183,8 @@ fn read_file(file: &ParsedFile, sources: &SourceMap, model: &mut Model) {
             if overridden {
                 continue;
             }
-            if let Some(pool) = prisma_pool(file.id, pair.key, pair.value, &map, span, false) {
+            let expanded = Placeholders::Expanded(&vars);
+            if let Some(pool) = prisma_pool(file.id, pair.key, pair.value, &map, span, expanded) {
                 model.pools.push(Box::new(Pool {
                     profile: profile.clone(),
                     // The process's own variable of that name wins over the file's.
@@ -254,7 +259,7 @@ pub fn model_from_environment(env: &[EnvVar]) -> Model {
             &var.value,
             &var.text_map(),
             whole,
-            var.verbatim,
+            Placeholders::of(var),
         ) {
             model.pools.push(Box::new(pool));
         }
@@ -278,7 +283,7 @@ pub(crate) fn with_environment_url(base: &Pool, var: &EnvVar) -> Pool {
             return Pool {
                 name: base.name.clone(),
                 profile: base.profile.clone(),
-                ..prisma_url_pool(file, &var.name, parsed, &map, whole, var.verbatim)
+                ..prisma_url_pool(file, &var.name, parsed, &map, whole, Placeholders::of(var))
             }
         }
         Err(reason) => reason,
@@ -304,16 +309,48 @@ pub(crate) fn with_environment_url(base: &Pool, var: &EnvVar) -> Pool {
     }
 }
 
-/// Unknown when the parameter's value holds a variable (`${POOL}`: a deployment's
-/// placeholder without a default, or a `.env` file's expansion) the files do not give;
-/// not in a `verbatim` value ([`crate::model::EnvVar::verbatim`]: a compose `$${POOL}` is the text
-/// `${POOL}`, which Prisma refuses as a number).
-fn through_variable<T>(
+/// A `.env` file's variables by name, each its last value.
+type Vars<'v> = std::collections::HashMap<&'v str, &'v str>;
+
+/// How a `${VAR}` in a Prisma URL's parameter is read.
+#[derive(Clone, Copy)]
+enum Placeholders<'v> {
+    /// As text: a compose `$${POOL}` reaches Prisma as the text `${POOL}`, which it
+    /// refuses as a number ([`crate::model::EnvVar::verbatim`]).
+    Verbatim,
+    /// As Prisma's dotenv-expand reads a `.env` file (its `dotenvExpand.ts`: `${NAME}`,
+    /// the process's variable first, else the file's): the file's value of `VAR` (the
+    /// shell's, which wins, cannot be seen), and not known for one the file does not
+    /// give, which the process may set.
+    Expanded(&'v Vars<'v>),
+}
+
+impl Placeholders<'_> {
+    /// A deployment's variable: verbatim, or expanded with no file's variables.
+    fn of(var: &EnvVar) -> Placeholders<'static> {
+        static NONE: std::sync::LazyLock<Vars<'static>> = std::sync::LazyLock::new(Vars::new);
+        match var.verbatim {
+            true => Placeholders::Verbatim,
+            false => Placeholders::Expanded(&NONE),
+        }
+    }
+}
+
+/// The text of a URL parameter as Prisma reads it, or why it is not known: a `${VAR}`
+/// (a deployment's placeholder without a default, or a `.env` variable) the files do not
+/// give.
+fn param_text<T>(
     param: &connection_string::Param,
     key: &str,
-    verbatim: bool,
-) -> Option<Val<T>> {
-    (!verbatim && param.value.contains("${")).then(|| {
+    placeholders: Placeholders<'_>,
+) -> Result<String, Val<T>> {
+    let Placeholders::Expanded(vars) = placeholders else {
+        return Ok(param.value.clone());
+    };
+    if !param.value.contains("${") {
+        return Ok(param.value.clone());
+    }
+    expand(&param.value, vars, 0).ok_or_else(|| {
         Val::unknown(format!(
             "{key} sets {} through a variable the files do not give",
             param.name
@@ -321,32 +358,63 @@ fn through_variable<T>(
     })
 }
 
-/// A Prisma pool from a URL with `connection_limit` or `pool_timeout` (`verbatim`: see
-/// [`through_variable`]).
+/// Most levels of `${VAR}` inside a variable's value followed (a cycle ends here).
+const MAX_EXPANSION_DEPTH: usize = 8;
+
+/// `text` with each `${NAME}` replaced by `vars`' value, itself expanded; None when a
+/// name is not in `vars`, or the values nest deeper than [`MAX_EXPANSION_DEPTH`].
+fn expand(text: &str, vars: &Vars<'_>, depth: usize) -> Option<String> {
+    if depth > MAX_EXPANSION_DEPTH {
+        return None;
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find("${") {
+        out.push_str(rest.get(..at)?);
+        let after = rest.get(at + 2..)?;
+        let name_len = after
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .unwrap_or(after.len());
+        if after.get(name_len..name_len + 1) != Some("}") || name_len == 0 {
+            // Not `${NAME}`: text dotenv-expand leaves as it is.
+            out.push_str("${");
+            rest = after;
+            continue;
+        }
+        let value = vars.get(after.get(..name_len)?)?;
+        out.push_str(&expand(value, vars, depth + 1)?);
+        rest = after.get(name_len + 1..)?;
+    }
+    out.push_str(rest);
+    Some(out)
+}
+
+/// A Prisma pool from a URL with `connection_limit` or `pool_timeout`, its
+/// placeholders read as `placeholders` says.
 fn prisma_pool(
     file: FileId,
     key: &str,
     value: &str,
     map: &crate::model::TextMap,
     whole: Span,
-    verbatim: bool,
+    placeholders: Placeholders<'_>,
 ) -> Option<Pool> {
     let parsed = connection_string::parse_url(value)?;
     if parsed.param("connection_limit").is_none() && parsed.param("pool_timeout").is_none() {
         return None;
     }
-    Some(prisma_url_pool(file, key, parsed, map, whole, verbatim))
+    Some(prisma_url_pool(file, key, parsed, map, whole, placeholders))
 }
 
 /// The Prisma pool a parsed URL makes, with Prisma's defaults for the parameters it
-/// lacks (`verbatim`: see [`through_variable`]).
+/// lacks ([`Placeholders`]).
 fn prisma_url_pool(
     file: FileId,
     key: &str,
     parsed: connection_string::ParsedConnection,
     map: &crate::model::TextMap,
     whole: Span,
-    verbatim: bool,
+    placeholders: Placeholders<'_>,
 ) -> Pool {
     let limit = parsed.param("connection_limit");
     let anchor = Some(Location { file, span: whole });
@@ -367,15 +435,16 @@ fn prisma_url_pool(
     let max = limit.map_or_else(
         || unknown("num_physical_cpus × 2 + 1 on the machine that runs it"),
         |p| Setting {
-            value: through_variable(p, key, verbatim).unwrap_or_else(|| {
+            value: param_text(p, key, placeholders).map_or_else(
+                |unknown| unknown,
                 // quaint reads the limit as an unsigned number and hands it to mobc's
                 // `max_open`, where "0 means unlimited" (mobc `Builder::max_open`).
-                match p.value.parse::<u32>() {
+                |text| match text.parse::<u32>() {
                     Ok(0) => Val::Known(UNBOUNDED_POOL),
                     Ok(limit) => Val::Known(i64::from(limit)),
-                    Err(_) => Val::invalid(p.value.clone(), "not a whole number".into()),
-                }
-            }),
+                    Err(_) => Val::invalid(text, "not a whole number".into()),
+                },
+            ),
             origin: origin(p),
         },
     );
@@ -394,12 +463,15 @@ fn prisma_url_pool(
         parsed.param(name).map_or_else(
             || default(fallback),
             |p| Setting {
-                value: through_variable(p, key, verbatim).unwrap_or_else(|| {
-                    p.value.parse::<u64>().map_or_else(
-                        |_| Val::invalid(p.value.clone(), "not a number of seconds".into()),
-                        |s| Val::Known(Duration::from_secs(s)),
-                    )
-                }),
+                value: param_text(p, key, placeholders).map_or_else(
+                    |unknown| unknown,
+                    |text| {
+                        text.parse::<u64>().map_or_else(
+                            |_| Val::invalid(text.clone(), "not a number of seconds".into()),
+                            |s| Val::Known(Duration::from_secs(s)),
+                        )
+                    },
+                ),
                 origin: origin(p),
             },
         )
@@ -504,6 +576,30 @@ mod tests {
         let through = "postgresql://db/app?connection_limit=${LIMIT}";
         let pool = with_environment_url(base, &variable("DATABASE_URL", through));
         assert!(matches!(pool.max.value, Val::Unknown(_)), "{:?}", pool.max);
+    }
+
+    /// Prisma expands `${VAR}` in a `.env` value with the file's variables (its
+    /// `dotenvExpand.ts`), in any order and through other variables; one the file does
+    /// not give is the process's, not known. It was not known in every case, which
+    /// missed `pool-unbounded` and `acquire-timeout-infinite`.
+    #[test]
+    fn prisma_expands_the_files_own_variables() {
+        let read = |text: &str| {
+            let (model, _) =
+                crate::ecosystems::read_one(&DotEnv, ".env", Format::Ini(Dialect::DotEnv), text);
+            let pool = model.pools.into_iter().next().expect("pool");
+            (pool.max.value.clone(), pool.acquire_timeout.value.clone())
+        };
+        let url = "DATABASE_URL=\"postgresql://db/app?connection_limit=${LIMIT}&pool_timeout=${TIMEOUT}\"\n";
+        let (max, timeout) = read(&format!("LIMIT=${{BASE}}5\nBASE=1\n{url}TIMEOUT=0\n"));
+        assert_eq!(max, Val::Known(15));
+        assert_eq!(timeout, Val::Known(Duration::ZERO));
+        let (max, timeout) = read(&format!("LIMIT=0\n{url}"));
+        assert_eq!(max, Val::Known(UNBOUNDED_POOL));
+        assert!(matches!(timeout, Val::Unknown(_)), "{timeout:?}");
+        // A cycle ends as not known.
+        let (max, _) = read(&format!("LIMIT=${{LIMIT}}\n{url}"));
+        assert!(matches!(max, Val::Unknown(_)), "{max:?}");
     }
 
     /// Prisma's `connection_limit=0` is mobc's `max_open(0)`: no maximum.
