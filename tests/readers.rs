@@ -2085,6 +2085,35 @@ fn raising_a_pool_names_the_max_connections_the_fleet_then_needs() {
     );
 }
 
+/// The pool maximum a slot help gives counts every service that reads the pool's file:
+/// the `shared` case's web (6 instances) and worker (4) share one `application.yml`, so
+/// at 8 the fleet keeps the headroom free; the help said 7, as if the worker's pools
+/// stayed at 10.
+#[test]
+fn the_slot_help_grows_every_service_that_shares_the_pool() {
+    let dir = std::path::Path::new("tests/fixtures/rules/fleet-exceeds-db-slots/fail");
+    let report = json(&["check"], dir);
+    let help = report["diagnostics"]
+        .as_array()
+        .expect("diagnostics")
+        .iter()
+        .find(|d| {
+            d["rule"] == "fleet-exceeds-db-slots"
+                && d["path"]
+                    .as_str()
+                    .is_some_and(|p| p.ends_with("shared/application.yml"))
+        })
+        .and_then(|d| d["help"].as_str())
+        .expect("the shared case's finding")
+        .to_owned();
+    assert!(
+        help.starts_with(
+            "lower the pool maximum to at most 8 per process (9 fits the slots; 8 also keeps"
+        ),
+        "{help}"
+    );
+}
+
 #[test]
 fn pgbouncer_server_connections_are_capped_by_max_user_connections() {
     let manifest = "[[database]]\nname = \"users\"\nengine = \"postgresql\"\nmax-connections = 100\n\n[[pooler]]\nname = \"bouncer\"\nkind = \"pgbouncer\"\nconfig = \"bouncer/pgbouncer.ini\"\ninstances = 2\nconnects-to = \"users\"\n";

@@ -143,7 +143,7 @@ fn unbounded(model: &Model, fleet: &Fleet, member: &Member, pool: &Pool) -> Opti
 /// process's threads when they are known (below them pool-smaller-than-thread-concurrency
 /// would report the suggestion).
 fn bound_help(fleet: &Fleet, member: &Member, pool: &Pool) -> String {
-    let fit = fitting_max(fleet, member, pool, steady).unwrap_or(0);
+    let fit = fitting_max(fleet, pool, steady).unwrap_or(0);
     let threads = member
         .service
         .threads

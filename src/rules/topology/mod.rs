@@ -562,36 +562,42 @@ pub(crate) fn fitting_pool(
     capacity: i64,
 ) -> Option<i64> {
     let member = fleet.largest()?;
-    fitting_max_within(fleet, member, member.main_pool()?, instances, capacity)
+    fitting_max_within(fleet, member.main_pool()?, instances, capacity)
 }
 
-/// The largest maximum of `pool` (of `member`) that would fit the slots with
-/// `instances` of every member, every other pool unchanged; 0 or less when none does.
+/// The largest maximum of `pool` that would fit the slots with `instances` of every
+/// member, every other pool unchanged; 0 or less when none does.
 pub(crate) fn fitting_max(
     fleet: &Fleet,
-    member: &Member,
     pool: &Pool,
     instances: impl Fn(&Member) -> i64,
 ) -> Option<i64> {
-    fitting_max_within(fleet, member, pool, instances, fleet.slots.usable)
+    fitting_max_within(fleet, pool, instances, fleet.slots.usable)
 }
 
-/// [`fitting_max`] against `capacity` connections instead of the usable slots.
+/// [`fitting_max`] against `capacity` connections instead of the usable slots. Every
+/// member whose pools hold `pool` grows with it: the services that read one config
+/// file (a web and a worker deployment of one application) share its pool, so a
+/// maximum written there is each one's (the help counted one service's processes
+/// alone, and suggested up to 40% less than fits).
 fn fitting_max_within(
     fleet: &Fleet,
-    member: &Member,
     pool: &Pool,
     instances: impl Fn(&Member) -> i64,
     capacity: i64,
 ) -> Option<i64> {
     let max = (*pool.max.get()?).max(0);
+    let processes: i64 = fleet
+        .members
+        .iter()
+        .filter(|m| m.pools.iter().any(|p| std::ptr::eq(*p, pool)))
+        .map(|m| instances(m).saturating_mul(m.processes))
+        .fold(0, i64::saturating_add);
     let others = fleet
         .demand(&instances)
-        .saturating_sub(member.per_instance.saturating_mul(instances(member)));
+        .saturating_sub(max.saturating_mul(processes));
     let room = capacity.saturating_sub(others);
-    let divisor = instances(member).saturating_mul(member.processes).max(1);
-    let other_pools = member.per_instance / member.processes.max(1) - max;
-    Some(room.div_euclid(divisor) - other_pools)
+    Some(room.div_euclid(processes.max(1)))
 }
 
 /// Help for a fleet above the limit: the largest pool maximum that fits, then `rest`.
