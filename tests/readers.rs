@@ -2114,6 +2114,30 @@ fn the_slot_help_grows_every_service_that_shares_the_pool() {
     );
 }
 
+/// An Active Record pool can be no busier than its process's threads (a thread holds
+/// one connection): the saturation help said "at least 71" to a Puma of 5 threads, and
+/// following it changed nothing the service can do. It now says to raise the threads.
+#[test]
+fn the_saturation_help_does_not_raise_an_active_record_pool_past_its_threads() {
+    let manifest = "[[service]]\nname = \"rails\"\nconfig = [\"rails/config/database.yml\", \"rails/config/puma.rb\"]\n[service.load]\npeak-rps = 3000\nhold-time = \"20ms\"\nrequest-timeout = \"2s\"\n";
+    let dir = tree(&[
+        ("poollint.toml", manifest),
+        ("rails/config/database.yml", "production:\n  adapter: postgresql\n  host: db\n  database: app\n  pool: 5\n  checkout_timeout: 1\n"),
+        ("rails/config/puma.rb", "threads 5, 5\n"),
+    ]);
+    let found = findings_at(
+        dir.path(),
+        "pool-saturated-by-declared-load",
+        "rails/config/database.yml",
+    );
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(
+        found[0].1.contains("but each of the 5 threads per process holds at most one Active Record connection, so the pool cannot pass the threads: raise the threads (with the pool) to at least 71"),
+        "{}",
+        found[0].1
+    );
+}
+
 #[test]
 fn pgbouncer_server_connections_are_capped_by_max_user_connections() {
     let manifest = "[[database]]\nname = \"users\"\nengine = \"postgresql\"\nmax-connections = 100\n\n[[pooler]]\nname = \"bouncer\"\nkind = \"pgbouncer\"\nconfig = \"bouncer/pgbouncer.ini\"\ninstances = 2\nconnects-to = \"users\"\n";

@@ -83,21 +83,36 @@ fn finding(model: &Model, load: &PoolLoad, severity: Severity, warn_at: f64) -> 
 /// `poollint capacity` names it: a size that met only the utilisation bound would trade
 /// this finding for the other.
 fn help(model: &Model, load: &PoolLoad, warn_at: f64) -> String {
-    match smallest_passing_pool(load, warn_at) {
-        Some(n) => format!(
-            "set the pool maximum to at least {n} ({}){}",
-            passing_pool_reason(load, warn_at),
-            crate::rules::topology::slots_after_resize(
-                model,
-                load.pool,
-                i64::try_from(n).unwrap_or(i64::MAX)
-            )
-            .unwrap_or_else(|| ", and check the database has the slots for it".to_owned())
-        ),
-        None => format!(
-            "no pool size up to {} meets {}: shorten the hold time or add instances",
+    let reason = passing_pool_reason(load, warn_at);
+    let Some(n) = smallest_passing_pool(load, warn_at) else {
+        return format!(
+            "no pool size up to {} meets {reason}: shorten the hold time or add instances",
             crate::rules::sizing::MAX_SEARCH,
-            passing_pool_reason(load, warn_at)
-        ),
+        );
+    };
+    if let Some(threads) = threads_below(load, n) {
+        return format!(
+            "a pool of {n} would pass ({reason}), but each of the {threads} threads per process holds at most one Active Record connection, so the pool cannot pass the threads: raise the threads (with the pool) to at least {n}, or add processes or instances"
+        );
     }
+    let slots = crate::rules::topology::slots_after_resize(
+        model,
+        load.pool,
+        i64::try_from(n).unwrap_or(i64::MAX),
+    );
+    format!(
+        "set the pool maximum to at least {n} ({reason}){}",
+        slots.unwrap_or_else(|| ", and check the database has the slots for it".to_owned())
+    )
+}
+
+/// The threads per process of an Active Record pool's service when they are fewer than
+/// `n`: a thread holds at most one connection (rules-catalogue CC01), so a pool larger
+/// than the threads is never used past them.
+fn threads_below(load: &PoolLoad, n: u64) -> Option<i64> {
+    if load.pool.library != crate::model::Library::ActiveRecord {
+        return None;
+    }
+    let threads = *load.service.threads.as_ref()?.get()?;
+    (threads >= 1 && u64::try_from(threads).is_ok_and(|t| t < n)).then_some(threads)
 }
