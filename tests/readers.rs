@@ -2138,6 +2138,36 @@ fn the_saturation_help_does_not_raise_an_active_record_pool_past_its_threads() {
     );
 }
 
+/// MySQL's `max_user_connections` caps each account: pools logging in as one user
+/// past it fail with ER_TOO_MANY_USER_CONNECTIONS, however many slots max_connections
+/// leaves. It was not read. A pool whose user is not written is not counted (it may be
+/// another account), and 0 is no limit.
+#[test]
+fn mysql_max_user_connections_caps_each_account() {
+    let manifest = "[[database]]\nname = \"db\"\nengine = \"mysql\"\nconfig = \"db/my.cnf\"\n\n[[service]]\nname = \"auth\"\nconfig = [\"app/application.yml\"]\ninstances = 2\nconnects-to = \"db\"\n";
+    let files = |cap: &str, user: &str| {
+        tree(&[
+            ("poollint.toml", manifest),
+            ("db/my.cnf", &format!("[mysqld]\nmax_connections = 300\nmax_user_connections = {cap}\n")),
+            ("app/application.yml", &format!("spring:\n  datasource:\n    url: jdbc:mysql://db:3306/app?socketTimeout=30000\n{user}    hikari:\n      maximum-pool-size: 15\n")),
+        ])
+    };
+    let rule = "fleet-exceeds-db-slots";
+    let dir = files("20", "    username: shop\n");
+    let found = messages(dir.path(), rule);
+    let place = format!("{}/db/my.cnf:3", dir.path().display());
+    assert_eq!(found, [format!("the pools that log in to database db as shop can open 30 connections, but max_user_connections is 20 ({place}): the connections past 20 fail with ER_TOO_MANY_USER_CONNECTIONS, whatever max_connections leaves")]);
+    assert_eq!(
+        messages(files("30", "    username: shop\n").path(), rule),
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        messages(files("0", "    username: shop\n").path(), rule),
+        Vec::<String>::new()
+    );
+    assert_eq!(messages(files("20", "").path(), rule), Vec::<String>::new());
+}
+
 #[test]
 fn pgbouncer_server_connections_are_capped_by_max_user_connections() {
     let manifest = "[[database]]\nname = \"users\"\nengine = \"postgresql\"\nmax-connections = 100\n\n[[pooler]]\nname = \"bouncer\"\nkind = \"pgbouncer\"\nconfig = \"bouncer/pgbouncer.ini\"\ninstances = 2\nconnects-to = \"users\"\n";

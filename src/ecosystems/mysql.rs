@@ -448,6 +448,13 @@ fn read_file(file: &ParsedFile, files: &[&ParsedFile], model: &mut Model) {
         )),
         wait_timeout_raised_from,
         max_connections_adjusted,
+        // Read as MySQL reads it (range 0 to 4294967295; a negative one is MySQL's 0).
+        max_user_connections: last("max_user_connections").map(|p| {
+            let read = getopt_unsigned(&p.value, Server::MySql)
+                .map_err(|_| UNREADABLE.to_owned())
+                .map(|n| i64::try_from(n.unwrap_or(0)).unwrap_or(i64::MAX));
+            settings.read(p, read)
+        }),
         file: Some(file.id),
         ..Database::new(name, engine, max_connections)
     });

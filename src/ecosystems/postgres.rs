@@ -272,6 +272,7 @@ pub(crate) fn database_from_pairs<'a>(
         idle_session_timeout: millis("idle_session_timeout").or_else(|| Some(zero(settings))),
         max_connections_adjusted: None,
         wait_timeout: None,
+        max_user_connections: None,
         wait_timeout_raised_from: None,
         declared: false,
         named_host: false,

@@ -1371,6 +1371,9 @@ pub struct Database {
     pub max_connections_adjusted: Option<Adjusted>,
     /// MySQL `wait_timeout`.
     pub wait_timeout: Option<Setting<Duration>>,
+    /// MySQL and MariaDB `max_user_connections`: the connections one account may hold at
+    /// once, 0 for no limit but `max_connections`.
+    pub max_user_connections: Option<Setting<i64>>,
     /// The `wait_timeout` as written when it is below MySQL's minimum of 1 s (`0`):
     /// MySQL raises it to 1 s, which `wait_timeout` then holds.
     pub wait_timeout_raised_from: Option<String>,
@@ -1413,6 +1416,7 @@ impl Database {
             idle_session_timeout: None,
             max_connections_adjusted: None,
             wait_timeout: None,
+            max_user_connections: None,
             wait_timeout_raised_from: None,
             declared: false,
             named_host: false,

@@ -29,6 +29,7 @@ impl crate::rules::Rule for Rule {
 
     fn check(&self, model: &Model, options: &RuleOptions, out: &mut crate::rules::Findings) {
         for fleet in fleets(model) {
+            out.extend(per_account(model, &fleet));
             if let Some((member, pool)) = fleet.unbounded() {
                 out.extend(unbounded(model, &fleet, member, pool));
                 continue;
@@ -41,6 +42,62 @@ impl crate::rules::Rule for Rule {
             out.extend(finding(model, &fleet, demand, headroom.as_ref()));
         }
     }
+}
+
+/// A MySQL or MariaDB account whose pools can open more connections than the server's
+/// `max_user_connections` (above 0) lets one account hold: the connections past it
+/// fail with `ER_TOO_MANY_USER_CONNECTIONS` ("User … has exceeded the
+/// 'max_user_connections' resource", rules-catalogue `db.usable_slots`: "further capped
+/// per account"), however many slots `max_connections` leaves. Only the pools whose
+/// login user is written: pools of unknown users may be other accounts.
+fn per_account(model: &Model, fleet: &Fleet) -> Vec<Diagnostic> {
+    let Some(cap_setting) = fleet.database.max_user_connections.as_ref() else {
+        return Vec::new();
+    };
+    let Some(&cap) = cap_setting.get().filter(|&&c| c > 0) else {
+        return Vec::new();
+    };
+    let mut accounts: std::collections::BTreeMap<&str, (i64, Vec<&Pool>)> = Default::default();
+    for member in &fleet.members {
+        for pool in &member.pools {
+            let Some(user) = pool.login().1 else { continue };
+            let Some(&max) = pool.max.get() else { continue };
+            let connections = max
+                .max(0)
+                .saturating_mul(member.processes)
+                .saturating_mul(member.replicas());
+            let account = accounts.entry(user).or_default();
+            account.0 = account.0.saturating_add(connections);
+            account.1.push(pool);
+        }
+    }
+    accounts
+        .into_iter()
+        .filter(|(_, (demand, _))| *demand > cap)
+        .filter_map(|(user, (demand, pools))| {
+            let largest = pools.iter().max_by_key(|p| p.max.get().copied().unwrap_or(0))?;
+            let at = largest.max.location().or(largest.anchor)?;
+            Some(
+                Diagnostic::new(
+                    &META,
+                    Severity::Error,
+                    at,
+                    format!(
+                        "the pools that log in to database {} as {user} can open {demand} connections, but max_user_connections is {cap} ({}): the connections past {cap} fail with ER_TOO_MANY_USER_CONNECTIONS, whatever max_connections leaves",
+                        fleet.database.name,
+                        place(model, &cap_setting.origin)
+                    ),
+                )
+                .with_label(format!("{demand} connections as {user} > {cap}"))
+                .with_related(cap_setting.location(), "max_user_connections")
+                .with_help(format!(
+                    "raise max_user_connections to at least {demand} (0 is no limit per account), lower the pools of {user}, or give the services accounts of their own"
+                ))
+                .with_key("max_user_connections")
+                .with_fingerprint(format!("{}:{user}:{demand}>{cap}", fleet.database.name)),
+            )
+        })
+        .collect()
 }
 
 fn finding(
