@@ -2168,6 +2168,33 @@ fn mysql_max_user_connections_caps_each_account() {
     assert_eq!(messages(files("20", "").path(), rule), Vec::<String>::new());
 }
 
+/// The idle limit a PgBouncer puts in front of a pool is its `client_idle_timeout`
+/// (the pool's user's own when above 0) whether or not the PgBouncer's database is
+/// declared: without `connects-to` on the pooler, the limit was not looked at.
+#[test]
+fn a_pgbouncer_idle_limit_counts_without_its_database() {
+    let manifest = "[[pooler]]\nname = \"bouncer\"\nconfig = \"bouncer/pgbouncer.ini\"\n\n[[service]]\nname = \"checkout\"\nconfig = [\"checkout/application.yml\"]\nconnects-to = \"bouncer\"\n";
+    let files = |ini: &str| {
+        tree(&[
+            ("poollint.toml", manifest),
+            ("bouncer/pgbouncer.ini", &format!("[databases]\norders = host=db dbname=orders\n[pgbouncer]\npool_mode = session\n{ini}")),
+            ("checkout/application.yml", "spring:\n  datasource:\n    url: jdbc:postgresql://bouncer:6432/orders?socketTimeout=30\n    username: checkout\n    hikari:\n      maximum-pool-size: 10\n      max-lifetime: 299000\n"),
+        ])
+    };
+    let rule = "lifetime-not-below-server-or-network-limit";
+    let found = messages(files("client_idle_timeout = 300\n").path(), rule);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(
+        found[0].contains(
+            "the client_idle_timeout of PgBouncer bouncer closes connections idle for 5 min"
+        ),
+        "{found:?}"
+    );
+    // The user's own value wins: 3600 s leaves the pool's 299 s far below it.
+    let users = "client_idle_timeout = 300\n[users]\ncheckout = client_idle_timeout=3600\n";
+    assert_eq!(messages(files(users).path(), rule), Vec::<String>::new());
+}
+
 #[test]
 fn pgbouncer_server_connections_are_capped_by_max_user_connections() {
     let manifest = "[[database]]\nname = \"users\"\nengine = \"postgresql\"\nmax-connections = 100\n\n[[pooler]]\nname = \"bouncer\"\nkind = \"pgbouncer\"\nconfig = \"bouncer/pgbouncer.ini\"\ninstances = 2\nconnects-to = \"users\"\n";

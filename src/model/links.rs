@@ -609,18 +609,30 @@ pub(crate) fn each_hikari_pool_under_idle_limit<'m>(
 ) {
     let links = Links::new(model);
     for service in &model.services {
-        let Some(limit) = idle_limit(&links, service) else {
-            continue;
-        };
         for pool in pools(model, service).filter(|p| p.library == crate::model::Library::HikariCp) {
-            visit(pool, &limit);
+            if let Some(limit) = idle_limit(&links, service, pool) {
+                visit(pool, &limit);
+            }
         }
     }
 }
 
-pub(crate) fn idle_limit<'m>(links: &Links<'m>, service: &Service) -> Option<IdleLimit<'m>> {
+/// The shortest idle limit in front of `pool` (of `service`): the `client_idle_timeout`
+/// of the PgBouncer its service connects to (the pool's login user's own when above 0;
+/// also when the PgBouncer's database is not known), else its database's
+/// `idle_session_timeout` or MySQL `wait_timeout`.
+pub(crate) fn idle_limit<'m>(
+    links: &Links<'m>,
+    service: &Service,
+    pool: &Pool,
+) -> Option<IdleLimit<'m>> {
     use std::time::Duration;
-    let (database, pooler) = links.service_database(service)?;
+    let target = service.connects_to.as_deref()?;
+    let pooler = links.poolers.get(target).copied();
+    let database = match pooler {
+        Some(_) => None,
+        None => Some(*links.databases.get(target)?),
+    };
     let mut limits: Vec<IdleLimit> = Vec::new();
     let mut consider = |setting: Option<&'m crate::model::Setting<Duration>>,
                         what: String,
@@ -638,13 +650,14 @@ pub(crate) fn idle_limit<'m>(links: &Links<'m>, service: &Service) -> Option<Idl
             }
         }
     };
-    match pooler {
-        Some(pooler) => consider(
-            pooler.client_idle_timeout.as_ref(),
+    match (pooler, database) {
+        (Some(pooler), _) => consider(
+            pooler.client_idle_timeout_for(pool.login().1),
             format!("the client_idle_timeout of PgBouncer {}", pooler.name),
             None,
         ),
-        None => {
+        (None, None) => {}
+        (None, Some(database)) => {
             consider(
                 database.idle_session_timeout.as_ref(),
                 format!("the idle_session_timeout of database {}", database.name),
