@@ -2195,6 +2195,24 @@ fn a_pgbouncer_idle_limit_counts_without_its_database() {
     assert_eq!(messages(files(users).path(), rule), Vec::<String>::new());
 }
 
+/// A PgBouncer in front with `query_timeout` sets a timeout for its clients whether or
+/// not they are known: `statement-timeout-missing` said "no client or pooler sets one"
+/// and asked for the `30s` the PgBouncer rule then found too long.
+#[test]
+fn a_pgbouncer_query_timeout_counts_without_known_clients() {
+    let dir = std::path::Path::new(
+        "tests/fixtures/rules/pgbouncer-query-timeout-without-statement-timeout/fail",
+    );
+    assert_eq!(
+        messages(dir, "statement-timeout-missing"),
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        messages(dir, "pgbouncer-query-timeout-without-statement-timeout").len(),
+        1
+    );
+}
+
 #[test]
 fn pgbouncer_server_connections_are_capped_by_max_user_connections() {
     let manifest = "[[database]]\nname = \"users\"\nengine = \"postgresql\"\nmax-connections = 100\n\n[[pooler]]\nname = \"bouncer\"\nkind = \"pgbouncer\"\nconfig = \"bouncer/pgbouncer.ini\"\ninstances = 2\nconnects-to = \"users\"\n";

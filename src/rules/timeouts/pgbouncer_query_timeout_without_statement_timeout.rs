@@ -25,7 +25,7 @@ pub struct Rule;
 /// An example statement_timeout "slightly smaller" than `limit` (PgBouncer's words):
 /// 5 s below it, or half of it when it is 10 s or less. Any value from 1 ms to below
 /// the limit passes the rule; this one is only an example, in PostgreSQL's syntax.
-pub(crate) fn slightly_below(limit: Duration) -> String {
+fn slightly_below(limit: Duration) -> String {
     let example = if limit > Duration::from_secs(10) {
         limit.saturating_sub(Duration::from_secs(5))
     } else {

@@ -7,8 +7,7 @@
 //! only timeout is the global one in `postgresql.conf`, which PostgreSQL advises against.
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::links::{pools, Links};
-use crate::model::{human_duration, Database, Engine, Model, Service};
-use crate::rules::timeouts::pgbouncer_query_timeout_without_statement_timeout::slightly_below;
+use crate::model::{Database, Engine, Model, Pooler, Service};
 use crate::rules::topology::place;
 use crate::rules::{Category, Inputs, RuleMeta, RuleOptions};
 
@@ -97,16 +96,19 @@ impl crate::rules::Rule for Rule {
 /// count: PgBouncer refuses a `-c statement_timeout=…` there, or drops it
 /// (`transaction-pooling-session-features` reports which).
 fn client_side_timeout(model: &Model, links: &Links, database: &Database) -> bool {
+    let pooler_times_out = |pooler: &Pooler| {
+        pooler
+            .query_timeout
+            .as_ref()
+            .and_then(|t| t.get())
+            .is_some_and(|t| !t.is_zero())
+    };
     links
         .database_clients(database)
         .into_iter()
-        .any(|(service, pooler)| {
-            sets_statement_timeout(model, service, pooler.is_some())
-                || pooler
-                    .and_then(|p| p.query_timeout.as_ref())
-                    .and_then(|t| t.get())
-                    .is_some_and(|t| !t.is_zero())
-        })
+        .any(|(service, pooler)| sets_statement_timeout(model, service, pooler.is_some()))
+        // A PgBouncer in front with query_timeout, whether or not its clients are known.
+        || links.database_poolers(database).iter().any(|p| pooler_times_out(p))
 }
 
 fn sets_statement_timeout(model: &Model, service: &Service, pooled: bool) -> bool {
@@ -117,29 +119,15 @@ fn sets_statement_timeout(model: &Model, service: &Service, pooled: bool) -> boo
 }
 
 /// The fix: the role's setting, and the connection's startup options when no client
-/// goes through a PgBouncer (which does not pass them on); below a PgBouncer's
-/// `query_timeout` when one in front has one, so that PostgreSQL cancels the statement
-/// first.
+/// goes through a PgBouncer (which does not pass them on).
 fn help(links: &Links, database: &Database) -> String {
-    let poolers = links.database_poolers(database);
-    let query_timeout = poolers
-        .iter()
-        .filter_map(|p| p.query_timeout.as_ref()?.get().copied())
-        .filter(|t| !t.is_zero())
-        .min();
-    let value = query_timeout.map_or_else(|| "30s".to_owned(), slightly_below);
-    let role = format!(
-        "set it for the application's role (ALTER ROLE app SET statement_timeout = '{value}')"
-    );
-    let below = query_timeout.map_or_else(String::new, |t| {
-        format!(", below PgBouncer's query_timeout {}", human_duration(t))
-    });
+    let role = "set it for the application's role (ALTER ROLE app SET statement_timeout = '30s')";
     let pooled = links
         .database_clients(database)
         .into_iter()
         .any(|(_, pooler)| pooler.is_some());
     match pooled {
-        true => format!("{role}{below}; the connection's startup options (options=-c …) do not pass PgBouncer, which refuses them"),
-        false => format!("{role}{below} or in the connection options (options=-c statement_timeout={value})"),
+        true => format!("{role}; the connection's startup options (options=-c …) do not pass PgBouncer, which refuses them"),
+        false => format!("{role} or in the connection options (options=-c statement_timeout=30s)"),
     }
 }
