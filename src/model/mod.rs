@@ -1726,8 +1726,7 @@ impl Pooler {
     /// `pool_pool_mode()` decides.
     pub fn mode_for(&self, database: Option<&str>, user: Option<&str>) -> Option<&Setting<String>> {
         let entry = self.database_entry(database);
-        let pool_user = entry.and_then(|d| d.forced_user.as_deref()).or(user);
-        pool_user
+        self.pool_user(database, user)
             .and_then(|name| self.users.iter().find(|u| u.name == name))
             .and_then(|u| u.pool_mode.as_ref())
             .or(entry.and_then(|d| d.pool_mode.as_deref()))
