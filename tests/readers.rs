@@ -9,7 +9,7 @@
 )] // tests fail by panicking
 
 mod common;
-use common::{poollint, tree};
+use common::{copy_tree, poollint, tree};
 
 fn json(args: &[&str], dir: &std::path::Path) -> serde_json::Value {
     let output = poollint()
@@ -2211,6 +2211,57 @@ fn a_pgbouncer_query_timeout_counts_without_known_clients() {
         messages(dir, "pgbouncer-query-timeout-without-statement-timeout").len(),
         1
     );
+}
+
+/// The autoscale help names the maximum that fits, by the key it is written under, and
+/// following it clears the finding without a headroom warning: it said only "lower
+/// maxReplicas".
+#[test]
+fn the_autoscale_help_names_the_maximum_that_fits() {
+    let fixture = std::path::Path::new("tests/fixtures/rules/autoscale-max-exceeds-db-slots/fail");
+    let helps = |dir: &std::path::Path| -> Vec<String> {
+        json(&["check"], dir)["diagnostics"]
+            .as_array()
+            .expect("diagnostics")
+            .iter()
+            .filter(|d| d["rule"] == "autoscale-max-exceeds-db-slots")
+            .map(|d| d["help"].as_str().unwrap_or("").to_owned())
+            .collect()
+    };
+    let found = helps(fixture);
+    assert!(
+        found
+            .iter()
+            .any(|h| h.contains("lower web's max-instances to at most 8,")),
+        "{found:?}"
+    );
+    assert!(
+        found
+            .iter()
+            .any(|h| h.contains("lower api's maxReplicas to at most 6,")),
+        "{found:?}"
+    );
+    let copy = tempfile::tempdir().expect("temp dir");
+    copy_tree(fixture, copy.path());
+    let edit = |file: &str, from: &str, to: &str| {
+        let path = copy.path().join(file);
+        let text = std::fs::read_to_string(&path).expect("read");
+        std::fs::write(&path, text.replace(from, to)).expect("write");
+    };
+    edit("poollint.toml", "max-instances = 12", "max-instances = 8");
+    edit(
+        "rollout/deploy/api.yaml",
+        "maxReplicas: 9",
+        "maxReplicas: 6",
+    );
+    let rules: Vec<String> = json(&["check"], copy.path())["diagnostics"]
+        .as_array()
+        .expect("diagnostics")
+        .iter()
+        .map(|d| d["rule"].as_str().unwrap_or("").to_owned())
+        .filter(|r| r.contains("slots") || r.contains("headroom"))
+        .collect();
+    assert_eq!(rules, Vec::<String>::new());
 }
 
 #[test]

@@ -120,7 +120,11 @@ fn finding(
         peak_instances,
         headroom,
         &format!(
-            "lower {lower}, {}, or put a pooler (PgBouncer) in front",
+            "lower {}, {}, or put a pooler (PgBouncer) in front",
+            fitting_max_replicas(fleet, headroom).map_or_else(
+                || lower.to_owned(),
+                |(name, key, max)| format!("{name}'s {key} to at most {max}")
+            ),
             max_connections_advice(fleet, fleet.demand(peak_instances), headroom)
         ),
     );
@@ -144,4 +148,47 @@ fn finding(
         diagnostic = diagnostic.with_key(key);
     }
     Some(diagnostic)
+}
+
+/// With one autoscaled service in the fleet: its name and the largest `maxReplicas`,
+/// not below its steady count, at which it fits the slots with its rollout surge
+/// beside the other services at their peak (and, with `headroom`, keeps its share of
+/// them free). None with several autoscalers (which one to lower is a choice) or when
+/// no such count fits.
+fn fitting_max_replicas(
+    fleet: &Fleet,
+    headroom: Option<&Headroom>,
+) -> Option<(String, &'static str, i64)> {
+    let capacity = headroom.map_or(fleet.slots.usable, |h| h.room(fleet.slots.usable));
+    let mut scaled = fleet.members.iter().filter(|m| m.max_replicas().is_some());
+    let member = scaled.next()?;
+    if scaled.next().is_some() {
+        return None;
+    }
+    let (max, _, _) = member.max_replicas()?;
+    let others = fleet
+        .demand(peak_instances)
+        .saturating_sub(member.per_instance.saturating_mul(peak_instances(member)));
+    let fits = |n: i64| {
+        let instances = n.saturating_add(member.surge_at(n).unwrap_or(0));
+        others.saturating_add(member.per_instance.saturating_mul(instances)) <= capacity
+    };
+    let steady = member.replicas().max(1);
+    // Declared in poollint.toml, or an autoscaler's (HPA `maxReplicas`, KEDA
+    // `maxReplicaCount`, named as the HPA names it).
+    let declared = member
+        .service
+        .deployment
+        .as_ref()
+        .and_then(|d| d.max_replicas.as_ref())
+        .is_some_and(|s| matches!(s.origin, crate::model::Origin::Manifest { .. }));
+    let key = if declared {
+        "max-instances"
+    } else {
+        "maxReplicas"
+    };
+    (steady..max)
+        .rev()
+        .find(|&n| fits(n))
+        .map(|n| (member.service.name.clone(), key, n))
 }

@@ -522,7 +522,7 @@ impl Headroom {
 
     /// The most connections the fleet's direct clients may open at peak with `usable`
     /// slots.
-    fn room(&self, usable: i64) -> i64 {
+    pub(crate) fn room(&self, usable: i64) -> i64 {
         let database_usable = usable.saturating_add(self.in_slots);
         no_db_connection_headroom::ceiling(self.share, database_usable).saturating_sub(self.pooled)
     }
