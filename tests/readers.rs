@@ -2264,6 +2264,42 @@ fn the_autoscale_help_names_the_maximum_that_fits() {
     assert_eq!(rules, Vec::<String>::new());
 }
 
+/// The server-idle help names the setting of the pool's own library, in its unit: it
+/// said "have the pool close, retire or ping idle connections" to knex and Rails.
+#[test]
+fn the_server_idle_help_names_each_librarys_setting() {
+    let manifest = "[[database]]\nname = \"db\"\nengine = \"postgresql\"\nconfig = \"db/postgresql.conf\"\n\n[[service]]\nname = \"knex\"\nconfig = [\"knex/knexfile.json\"]\nconnects-to = \"db\"\n\n[[service]]\nname = \"rails\"\nconfig = [\"rails/config/database.yml\"]\nconnects-to = \"db\"\n";
+    let dir = tree(&[
+        ("poollint.toml", manifest),
+        ("db/postgresql.conf", "max_connections = 200\nidle_session_timeout = '5min'\n"),
+        ("knex/knexfile.json", "{\"production\": {\"client\": \"pg\", \"connection\": {\"host\": \"db\", \"database\": \"app\"}, \"pool\": {\"min\": 2, \"max\": 10}}}\n"),
+        ("rails/config/database.yml", "production:\n  adapter: postgresql\n  host: db\n  database: app\n  pool: 5\n  idle_timeout: 0\n"),
+    ]);
+    let report = json(
+        &[
+            "check",
+            "--select",
+            "server-idle-timeout-kills-pooled-connections",
+        ],
+        dir.path(),
+    );
+    let mut helps: Vec<String> = report["diagnostics"]
+        .as_array()
+        .expect("diagnostics")
+        .iter()
+        .map(|d| d["help"].as_str().unwrap_or("").to_owned())
+        .collect();
+    helps.sort();
+    let unset = "unset idle_session_timeout for the application's role (PostgreSQL recommends it only for interactive users), or ";
+    assert_eq!(
+        helps,
+        [
+            format!("{unset}set keepalive (seconds, Rails 8.1) below 5 min, e.g. 150, or idle_timeout (seconds) below it"),
+            format!("{unset}set pool.idleTimeoutMillis below 5 min, e.g. 150000, and pool.min to 0 (tarn.js never closes the min connections)"),
+        ]
+    );
+}
+
 #[test]
 fn pgbouncer_server_connections_are_capped_by_max_user_connections() {
     let manifest = "[[database]]\nname = \"users\"\nengine = \"postgresql\"\nmax-connections = 100\n\n[[pooler]]\nname = \"bouncer\"\nkind = \"pgbouncer\"\nconfig = \"bouncer/pgbouncer.ini\"\ninstances = 2\nconnects-to = \"users\"\n";

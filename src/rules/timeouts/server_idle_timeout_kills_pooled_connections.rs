@@ -88,7 +88,12 @@ enum Fix {
     Hikari {
         lifetime_ms: u64,
     },
-    Other,
+    /// Another library, named for its own setting, and whether the pool keeps a
+    /// minimum of idle connections (which some libraries never close).
+    Other {
+        library: Library,
+        keeps_min: bool,
+    },
 }
 
 /// One thing that ends a connection's idle time: its duration, what it is, its setting.
@@ -241,7 +246,10 @@ fn pool_idle(model: &Model, pool: &Pool) -> Option<Kept> {
                 lifetime_ms: lifetime,
             }
         } else {
-            Fix::Other
+            Fix::Other {
+                library: pool.library,
+                keeps_min: min > 0,
+            }
         },
     })
 }
@@ -272,9 +280,43 @@ fn fix_text(fix: Fix, limit: Duration) -> String {
                 ),
             }
         }
-        Fix::Other => {
-            format!("have the pool close, retire or ping idle connections before {limit_text}")
+        Fix::Other { library, keeps_min } => other_fix(library, keeps_min, limit),
+    }
+}
+
+/// The setting of a library other than HikariCP that ends idle time before `limit`, in
+/// its unit, with an example of half the limit; the generic advice for the others.
+fn other_fix(library: Library, keeps_min: bool, limit: Duration) -> String {
+    let limit_text = human_duration(limit);
+    let half_ms = limit.as_millis() / 2;
+    let half_s = (limit.as_secs() / 2).max(1);
+    match library {
+        // Rails 8.1 pings idle connections every `keepalive` seconds; `idle_timeout`
+        // closes those above `min_connections`.
+        Library::ActiveRecord => format!(
+            "set keepalive (seconds, Rails 8.1) below {limit_text}, e.g. {half_s}, or idle_timeout (seconds) below it{}",
+            if keeps_min { " with min_connections 0" } else { "" }
+        ),
+        // tarn.js never closes the `min` connections; `idleTimeoutMillis` the others.
+        Library::Knex => format!(
+            "set pool.idleTimeoutMillis below {limit_text}, e.g. {half_ms}{}",
+            if keeps_min { ", and pool.min to 0 (tarn.js never closes the min connections)" } else { "" }
+        ),
+        Library::NodePostgres => {
+            format!("set idleTimeoutMillis below {limit_text}, e.g. {half_ms} (0 keeps idle clients forever)")
         }
+        Library::Sequelize => format!("set pool.idle (milliseconds) below {limit_text}, e.g. {half_ms}"),
+        Library::TypeOrm => {
+            format!("set extra.idleTimeoutMillis below {limit_text}, e.g. {half_ms}")
+        }
+        Library::Prisma => format!(
+            "set max_idle_connection_lifetime (seconds) in the URL below {limit_text}, e.g. {half_s}"
+        ),
+        Library::Npgsql => format!(
+            "set Connection Idle Lifetime (seconds) below {limit_text}, e.g. {half_s}{}",
+            if keeps_min { ", and Minimum Pool Size to 0 (Npgsql keeps that many open)" } else { "" }
+        ),
+        _ => format!("have the pool close, retire or ping idle connections before {limit_text}"),
     }
 }
 
