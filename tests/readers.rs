@@ -1914,6 +1914,21 @@ fn pgbouncer_budget_help_leaves_the_headroom_and_the_autoscaled_direct_clients()
         all(files("max_db_connections = 4\n").path()),
         ["no-db-connection-headroom"]
     );
+    // The headroom help names the pool maximum and the max_connections that keep the
+    // share free (it gave only the demand to stay under): 8 × 9 + 2 × 4 = 80 of 87, and
+    // 98 usable keep 10 free for 88.
+    let found = messages(
+        files("max_db_connections = 4\n").path(),
+        "no-db-connection-headroom",
+    );
+    assert_eq!(found.len(), 1);
+    let dir = files("max_db_connections = 4\n");
+    let help = findings_at(
+        dir.path(),
+        "no-db-connection-headroom",
+        "direct/application.yml",
+    );
+    assert_eq!(help[0].1, "keep peak demand at or below 87 connections (lower the pool maximum to at most 9 per process, the replica bounds or PgBouncer's server pools), or raise max_connections to at least 101");
 }
 
 /// The acquire-timeout help names each library's own key in its own unit, and a

@@ -1,7 +1,7 @@
 //! `no-db-connection-headroom`: at its peak size the fleet leaves less than a share of
 //! the database's slots free for migrations, consoles and monitoring (catalogue TP05).
 //! The 10 % share is a heuristic, the `min-free-share` option.
-use super::{fleets, peak_instances, place, primary, steady, usable_slots, Slots};
+use super::{fitting_pool, fleets, peak_instances, place, primary, steady, usable_slots, Slots};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::links::Links;
 use crate::model::{BudgetPart, Database, Location, Model, Pooler};
@@ -98,6 +98,9 @@ impl crate::rules::Rule for Rule {
                     at,
                     key,
                     poolers: !poolers.is_empty(),
+                    // The pool maximum that keeps the share free beside the poolers.
+                    pool_max: fitting_pool(&fleet, peak_instances, ceiling.saturating_sub(server))
+                        .filter(|&n| n >= 1),
                 };
                 out.push(finding(&about, demand, ceiling, share, &terms));
             }
@@ -129,6 +132,7 @@ impl crate::rules::Rule for Rule {
                 at: at.0,
                 key: Some(at.1),
                 poolers: true,
+                pool_max: None,
             };
             out.push(finding(&about, demand, ceiling, share, &terms));
         }
@@ -249,6 +253,22 @@ struct About<'a> {
     at: Location,
     key: Option<String>,
     poolers: bool,
+    /// The largest pool maximum per process that keeps the share free, when one does.
+    pool_max: Option<i64>,
+}
+
+/// The fewest `max_connections` that keep `share` free with `demand` at peak: the
+/// usable slots whose ceiling reaches the demand, plus what the reserves take.
+fn max_connections_keeping(share: f64, demand: i64, slots: &Slots) -> i64 {
+    let mut usable = slots.usable.max(demand);
+    // The ceiling grows by at most 1 a slot: the steps are few, bounded all the same.
+    for _ in 0..1_000_000 {
+        if ceiling(share, usable) >= demand {
+            break;
+        }
+        usable = usable.saturating_add(1);
+    }
+    usable.saturating_add(slots.reserved)
 }
 
 fn finding(about: &About, demand: i64, ceiling: i64, share: f64, terms: &[String]) -> Diagnostic {
@@ -261,16 +281,18 @@ fn finding(about: &About, demand: i64, ceiling: i64, share: f64, terms: &[String
         terms.join(" + "),
         about.slots.explanation,
     );
-    let lower = if about.poolers {
-        "lower the pool maximum, the replica bounds or PgBouncer's server pools"
-    } else {
-        "lower the pool maximum or the replica bounds"
+    let lower = match (about.pool_max, about.poolers) {
+        (Some(n), true) => format!("lower the pool maximum to at most {n} per process, the replica bounds or PgBouncer's server pools"),
+        (Some(n), false) => format!("lower the pool maximum to at most {n} per process, or the replica bounds"),
+        (None, true) => "lower the pool maximum, the replica bounds or PgBouncer's server pools".to_owned(),
+        (None, false) => "lower the pool maximum or the replica bounds".to_owned(),
     };
+    let raise = max_connections_keeping(share, demand, about.slots);
     let mut diagnostic = Diagnostic::new(&META, Severity::Warning, about.at, message)
         .with_label(format!("{free} connections left at peak"))
         .with_related(about.slots.max_connections, "the database's limit")
         .with_help(format!(
-            "keep peak demand at or below {ceiling} connections ({lower}), or raise max_connections"
+            "keep peak demand at or below {ceiling} connections ({lower}), or raise max_connections to at least {raise}"
         ))
         .with_fingerprint(format!("{}:{demand}/{usable}", about.database.name));
     if let Some(key) = &about.key {
