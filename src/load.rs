@@ -12,8 +12,12 @@ pub(crate) struct PoolLoad<'m> {
     pub service: &'m Service,
     pub pool: &'m Pool,
     pub load: &'m Load,
-    /// `N`: the pool's maximum.
+    /// `N`: the pool's maximum, or the threads per process below it
+    /// ([`PoolLoad::threads_cap`]).
     pub servers: u64,
+    /// Where the threads that cap an Active Record pool below its maximum are set: a
+    /// thread holds at most one connection.
+    pub threads_cap: Option<&'m crate::model::Origin>,
     pub hold: Duration,
     /// `A = λ × T`, mean busy connections.
     pub offered: f64,
@@ -38,8 +42,36 @@ impl PoolLoad<'_> {
         crate::rules::key_of(&self.pool.max, self.pool, "maximum-pool-size")
     }
 
+    /// The help when a pool of `n` connections would pass (`reason`) but the service's
+    /// processes run fewer Active Record threads, each holding at most one connection:
+    /// the threads must grow with the pool.
+    pub fn threads_help(&self, n: u64, reason: &str) -> Option<String> {
+        let (threads, _) = connection_threads(self.service, self.pool)?;
+        (threads < n).then(|| format!(
+            "a pool of {n} would pass ({reason}), but each of the {threads} threads per process holds at most one Active Record connection, so the pool cannot pass the threads: raise the threads (with the pool) to at least {n}, or add processes or instances"
+        ))
+    }
+
+    /// `N` for a message: "in effect 5" when the threads cap the pool.
+    pub fn servers_shown(&self) -> String {
+        match self.threads_cap {
+            Some(_) => format!("in effect {}", self.servers),
+            None => self.servers.to_string(),
+        }
+    }
+
+    /// Where `N` comes from: the pool maximum's place, or the threads' with the maximum
+    /// they cap.
     pub fn max_place(&self, model: &Model) -> String {
-        place(model, &self.pool.max.origin)
+        let max = place(model, &self.pool.max.origin);
+        match self.threads_cap {
+            Some(origin) => format!(
+                "the threads per process ({}) below the pool's {} ({max}): a thread holds at most one connection",
+                place(model, origin),
+                self.pool.max.get().copied().unwrap_or(0)
+            ),
+            None => max,
+        }
     }
 }
 
@@ -69,7 +101,9 @@ fn pool_load<'m>(
     load: &'m Load,
     pool: &'m Pool,
 ) -> Option<PoolLoad<'m>> {
-    let servers = u64::try_from(*pool.max.get()?).ok()?;
+    let written = u64::try_from(*pool.max.get()?).ok()?;
+    let threads = threads_below_pool(service, pool, written);
+    let servers = threads.as_ref().map_or(written, |(threads, _)| *threads);
     let at = pool.max.location().or(pool.anchor)?;
     let peak = *load.peak_rps.get()?;
     let hold = *load.hold_time.get()?;
@@ -106,11 +140,38 @@ fn pool_load<'m>(
         pool,
         load,
         servers,
+        threads_cap: threads.map(|(_, origin)| origin),
         hold,
         offered,
         explanation,
         at,
     })
+}
+
+/// The threads per process of an Active Record pool's service when they are fewer than
+/// its `max`: no more connections than threads are ever busy, and the load is judged
+/// against the threads.
+fn threads_below_pool<'m>(
+    service: &'m Service,
+    pool: &Pool,
+    max: u64,
+) -> Option<(u64, &'m crate::model::Origin)> {
+    connection_threads(service, pool).filter(|(threads, _)| *threads < max)
+}
+
+/// The threads per process that bound how many of an Active Record pool's connections
+/// are busy at once, with where they are set: a thread holds at most one connection
+/// (rules-catalogue CC01). None for other libraries, or threads not known.
+pub(crate) fn connection_threads<'m>(
+    service: &'m Service,
+    pool: &Pool,
+) -> Option<(u64, &'m crate::model::Origin)> {
+    if pool.library != crate::model::Library::ActiveRecord {
+        return None;
+    }
+    let setting = service.threads.as_ref()?;
+    let threads = u64::try_from(*setting.get()?).ok().filter(|&t| t >= 1)?;
+    Some((threads, &setting.origin))
 }
 
 /// Steady instances of a service and where that number came from.

@@ -2151,6 +2151,24 @@ fn the_saturation_help_does_not_raise_an_active_record_pool_past_its_threads() {
         "{}",
         found[0].1
     );
+    // A pool of 71 is still 5 busy connections at most: judged by the threads (it
+    // passed, though nothing changed for the service).
+    let database = "production:\n  adapter: postgresql\n  host: db\n  database: app\n  pool: 71\n  checkout_timeout: 1\n";
+    std::fs::write(dir.path().join("rails/config/database.yml"), database).expect("write");
+    let found = findings_at(
+        dir.path(),
+        "pool-saturated-by-declared-load",
+        "rails/config/database.yml",
+    );
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(
+        found[0]
+            .0
+            .starts_with("pool maximum is in effect 5 (the threads per process (")
+            && found[0].0.contains("below the pool's 71"),
+        "{}",
+        found[0].0
+    );
 }
 
 /// MySQL's `max_user_connections` caps each account: pools logging in as one user

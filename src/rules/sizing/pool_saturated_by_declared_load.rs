@@ -59,7 +59,7 @@ fn finding(model: &Model, load: &PoolLoad, severity: Severity, warn_at: f64) -> 
     };
     let message = format!(
         "pool maximum is {} ({}) but the declared peak keeps {} connections busy on average (utilisation {}%): {}; {}",
-        load.servers,
+        load.servers_shown(),
         load.max_place(model),
         number(load.offered),
         number(utilisation * 100.0),
@@ -90,10 +90,8 @@ fn help(model: &Model, load: &PoolLoad, warn_at: f64) -> String {
             crate::rules::sizing::MAX_SEARCH,
         );
     };
-    if let Some(threads) = threads_below(load, n) {
-        return format!(
-            "a pool of {n} would pass ({reason}), but each of the {threads} threads per process holds at most one Active Record connection, so the pool cannot pass the threads: raise the threads (with the pool) to at least {n}, or add processes or instances"
-        );
+    if let Some(help) = load.threads_help(n, &reason) {
+        return help;
     }
     let slots = crate::rules::topology::slots_after_resize(
         model,
@@ -104,15 +102,4 @@ fn help(model: &Model, load: &PoolLoad, warn_at: f64) -> String {
         "set the pool maximum to at least {n} ({reason}){}",
         slots.unwrap_or_else(|| ", and check the database has the slots for it".to_owned())
     )
-}
-
-/// The threads per process of an Active Record pool's service when they are fewer than
-/// `n`: a thread holds at most one connection (rules-catalogue CC01), so a pool larger
-/// than the threads is never used past them.
-fn threads_below(load: &PoolLoad, n: u64) -> Option<i64> {
-    if load.pool.library != crate::model::Library::ActiveRecord {
-        return None;
-    }
-    let threads = *load.service.threads.as_ref()?.get()?;
-    (threads >= 1 && u64::try_from(threads).is_ok_and(|t| t < n)).then_some(threads)
 }

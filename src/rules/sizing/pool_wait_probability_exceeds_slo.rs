@@ -62,16 +62,20 @@ fn finding(model: &Model, load: &PoolLoad, warn_at: f64) -> Option<Diagnostic> {
         place(model, &load.load.max_wait_probability.origin),
         probability(c),
         human_ms(mean_wait),
-        load.servers,
+        load.servers_shown(),
         load.max_place(model),
         load.explanation,
     );
     let help = match smallest {
-        Some(n) => format!(
-            "set the pool maximum to at least {n} ({} at {} req/s)",
-            passing_pool_reason(load, warn_at),
-            number(*load.load.peak_rps.get()?)
-        ),
+        Some(n) => {
+            let reason = format!(
+                "{} at {} req/s",
+                passing_pool_reason(load, warn_at),
+                number(*load.load.peak_rps.get()?)
+            );
+            load.threads_help(n, &reason)
+                .unwrap_or_else(|| format!("set the pool maximum to at least {n} ({reason})"))
+        }
         None => {
             "no pool size up to 100000 meets the target: shorten the hold time or add instances"
                 .to_owned()
