@@ -20,25 +20,19 @@ use crate::source::Span;
 /// The index after the JSON string whose opening quote is at `start` (the text's end
 /// when it is never closed): a `\\` escapes the next byte.
 pub(crate) fn after_string(bytes: &[u8], start: usize) -> usize {
-    let mut i = start + 1;
-    while let Some(&b) = bytes.get(i) {
-        match b {
-            b'\\' => i += 2,
-            b'"' => return i + 1,
-            _ => i += 1,
-        }
-    }
-    bytes.len()
+    after_quoted(bytes, start)
 }
 
-/// The index after the JSON5 string in single quotes whose opening quote is at
-/// `start` (the text's end when it is never closed).
-fn after_single_quoted(bytes: &[u8], start: usize) -> usize {
+/// The index after the string whose opening quote (`"`, or JSON5's `'`) is at
+/// `start`, closed by the same quote (the text's end when it is never closed): a `\\`
+/// escapes the next byte.
+fn after_quoted(bytes: &[u8], start: usize) -> usize {
+    let quote = bytes.get(start).copied();
     let mut i = start + 1;
     while let Some(&b) = bytes.get(i) {
         match b {
             b'\\' => i += 2,
-            b'\'' => return i + 1,
+            _ if Some(b) == quote => return i + 1,
             _ => i += 1,
         }
     }
@@ -74,7 +68,7 @@ pub(crate) fn blank_comments(
                 continue;
             }
             (b'\'', _) if strings == Strings::Json5 => {
-                i = after_single_quoted(bytes, i);
+                i = after_quoted(bytes, i);
                 continue;
             }
             (b'/', Some(b'/')) => bytes
