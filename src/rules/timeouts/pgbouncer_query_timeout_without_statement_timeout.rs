@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::links::Links;
-use crate::model::{human_duration, Model, Pooler, Setting};
+use crate::model::{human_duration, Database, Model, Pooler, Setting};
 use crate::rules::topology::place;
 use crate::rules::{Category, Inputs, RuleMeta, RuleOptions};
 
@@ -51,53 +51,60 @@ impl crate::rules::Rule for Rule {
                 continue;
             };
             for query in query_timeouts(model, &links, pooler) {
-                let Some(&limit) = query.get() else { continue };
-                if limit.is_zero() {
-                    continue;
-                }
-                let Some(statement) = database.statement_timeout.as_ref() else {
-                    continue;
-                };
-                let Some(&server) = statement.get() else {
-                    continue;
-                };
-                if !server.is_zero() && server < limit {
-                    continue;
-                }
-                let Some(at) = query.location() else { continue };
-                let server_text = if server.is_zero() {
-                    "off".to_owned()
-                } else {
-                    human_duration(server)
-                };
-                out.push(
-                Diagnostic::new(
-                    &META,
-                    Severity::Warning,
-                    at,
-                    format!(
-                        "PgBouncer {} cancels queries after {} (query_timeout) but the statement_timeout of database {} is {server_text} ({}): PgBouncer drops the whole server connection instead of PostgreSQL cancelling one statement",
-                        pooler.name,
-                        human_duration(limit),
-                        database.name,
-                        place(model, &statement.origin)
-                    ),
-                )
-                .with_label(format!("query_timeout {}", human_duration(limit)))
-                // An absent statement_timeout has no line: its location is only the
-                // file's anchor, which a label would present as the setting.
-                .with_related(statement.location().filter(|_| statement.is_explicit()), "statement_timeout")
-                .with_help(format!(
-                    "set statement_timeout slightly below {} for the application's role, e.g. '{}', and keep query_timeout for network failures only",
-                    human_duration(limit),
-                    slightly_below(limit)
-                ))
-                .with_key("pgbouncer.query_timeout")
-                .with_fingerprint(format!("{}:{}", pooler.name, limit.as_secs())),
-            );
+                out.extend(finding(model, pooler, database, query));
             }
         }
     }
+}
+
+/// The finding for one `query_timeout` of `pooler` (above 0) when `database`'s
+/// statement_timeout is off or not below it.
+fn finding(
+    model: &Model,
+    pooler: &Pooler,
+    database: &Database,
+    query: &Setting<Duration>,
+) -> Option<Diagnostic> {
+    let limit = *query.get().filter(|l| !l.is_zero())?;
+    let statement = database.statement_timeout.as_ref()?;
+    let server = *statement.get()?;
+    if !server.is_zero() && server < limit {
+        return None;
+    }
+    let at = query.location()?;
+    let server_text = if server.is_zero() {
+        "off".to_owned()
+    } else {
+        human_duration(server)
+    };
+    Some(
+        Diagnostic::new(
+            &META,
+            Severity::Warning,
+            at,
+            format!(
+                "PgBouncer {} cancels queries after {} (query_timeout) but the statement_timeout of database {} is {server_text} ({}): PgBouncer drops the whole server connection instead of PostgreSQL cancelling one statement",
+                pooler.name,
+                human_duration(limit),
+                database.name,
+                place(model, &statement.origin)
+            ),
+        )
+        .with_label(format!("query_timeout {}", human_duration(limit)))
+        // An absent statement_timeout has no line: its location is only the
+        // file's anchor, which a label would present as the setting.
+        .with_related(
+            statement.location().filter(|_| statement.is_explicit()),
+            "statement_timeout",
+        )
+        .with_help(format!(
+            "set statement_timeout slightly below {} for the application's role, e.g. '{}', and keep query_timeout for network failures only",
+            human_duration(limit),
+            slightly_below(limit)
+        ))
+        .with_key("pgbouncer.query_timeout")
+        .with_fingerprint(format!("{}:{}", pooler.name, limit.as_secs())),
+    )
 }
 
 /// The `query_timeout`s that apply behind `pooler`: for each login through it (each

@@ -635,8 +635,6 @@ pub(crate) fn with_pool_advice(
     }
 }
 
-/// `raise max_connections to at least N`: enough for `demand` direct connections, and
-/// with `headroom` enough to keep its share free at the fleet's peak as well.
 /// What a help that raises `pool`'s maximum to `new_max` must add when the steady fleet
 /// of the database its services connect to directly would then exceed the usable slots
 /// (every service reading the pool's file grows with it): the connections needed and
@@ -673,6 +671,8 @@ pub(crate) fn slots_after_resize(model: &Model, pool: &Pool, new_max: i64) -> Op
         })
 }
 
+/// `raise max_connections to at least N`: enough for `demand` direct connections, and
+/// with `headroom` enough to keep its share free at the fleet's peak as well.
 pub(crate) fn max_connections_advice(
     fleet: &Fleet,
     demand: i64,
