@@ -487,11 +487,7 @@ impl<'m> Links<'m> {
     /// [`Links::pooler_logins`], or one login not known when no client is known: the
     /// settings such a client would get (`[pgbouncer]`'s, or the `*` entry's).
     pub fn pooler_logins_or_unknown(&self, model: &'m Model, pooler: &Pooler) -> Vec<Login<'m>> {
-        let logins = self.pooler_logins(model, pooler);
-        match logins.is_empty() {
-            true => vec![(None, None)],
-            false => logins,
-        }
+        or_unknown_login(self.pooler_logins(model, pooler))
     }
 
     /// The pools of `service`, a client of `pooler`, that may go through it
@@ -599,6 +595,15 @@ pub(crate) struct IdleLimit<'m> {
     pub margin: Option<std::time::Duration>,
     pub what: String,
     pub setting: &'m crate::model::Setting<std::time::Duration>,
+}
+
+/// `logins`, or one login not known when there is none: what a PgBouncer setting chosen
+/// per login gives a client nothing is known of.
+pub fn or_unknown_login(logins: Vec<Login<'_>>) -> Vec<Login<'_>> {
+    match logins.is_empty() {
+        true => vec![(None, None)],
+        false => logins,
+    }
 }
 
 /// Calls `visit` with each HikariCP pool of a service that has an idle limit in front

@@ -3,7 +3,7 @@
 //! "multi-statement transactions are disallowed" (catalogue CC03 [PGB-CFG][PGB-FEAT]).
 //! A Spring application with JPA, or a HikariCP pool with auto-commit off, runs them.
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::model::links::Links;
+use crate::model::links::{or_unknown_login, Links};
 use crate::model::{Model, Pool, Pooler, Service, Setting};
 use crate::rules::{Category, Inputs, RuleMeta, RuleOptions};
 
@@ -61,16 +61,8 @@ fn statement_mode<'p>(
     service: &Service,
     pooler: &'p Pooler,
 ) -> Option<&'p Setting<String>> {
-    let logins: Vec<(Option<&str>, Option<&str>)> = links
-        .pooler_pools(model, pooler, service)
-        .map(Pool::login)
-        .collect();
-    let wanted = if logins.is_empty() {
-        vec![(None, None)]
-    } else {
-        logins
-    };
-    wanted
+    let logins = links.pooler_pools(model, pooler, service).map(Pool::login);
+    or_unknown_login(logins.collect())
         .into_iter()
         .filter_map(|(database, user)| pooler.mode_for(database, user))
         .find(|mode| mode.get().is_some_and(|m| m == "statement"))

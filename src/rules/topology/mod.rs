@@ -528,19 +528,13 @@ impl Headroom {
     }
 
     /// The fewest usable slots that keep the share free with `demand` direct
-    /// connections at peak: the f64 estimate, then corrected with the rule's own
-    /// rounding (its ceiling grows by at most 1 per slot, so a few steps suffice).
+    /// connections at peak, beside the PgBouncers' server connections.
     fn usable_for(&self, demand: i64) -> i64 {
-        let estimate = (demand.saturating_add(self.pooled) as f64 / (1.0 - self.share)).ceil();
-        let estimate = (estimate as i64).saturating_sub(self.in_slots);
-        let mut usable = estimate.saturating_sub(3).max(demand);
-        for _ in 0..64 {
-            if self.room(usable) >= demand {
-                break;
-            }
-            usable = usable.saturating_add(1);
-        }
-        usable
+        let database = no_db_connection_headroom::usable_keeping(
+            self.share,
+            demand.saturating_add(self.pooled),
+        );
+        database.saturating_sub(self.in_slots)
     }
 
     /// `no-db-connection-headroom's 10% of them`, for help lines.

@@ -258,17 +258,24 @@ struct About<'a> {
 }
 
 /// The fewest `max_connections` that keep `share` free with `demand` at peak: the
-/// usable slots whose ceiling reaches the demand, plus what the reserves take.
+/// usable slots [`usable_keeping`] gives, plus what the reserves take.
 fn max_connections_keeping(share: f64, demand: i64, slots: &Slots) -> i64 {
-    let mut usable = slots.usable.max(demand);
-    // The ceiling grows by at most 1 a slot: the steps are few, bounded all the same.
-    for _ in 0..1_000_000 {
+    usable_keeping(share, demand).saturating_add(slots.reserved)
+}
+
+/// The fewest usable slots whose [`ceiling`] reaches `demand`: the f64 estimate, then
+/// corrected with the rule's own rounding (the ceiling grows by at most 1 per slot, so
+/// a few steps suffice).
+pub(crate) fn usable_keeping(share: f64, demand: i64) -> i64 {
+    let estimate = (demand as f64 / (1.0 - share)).ceil() as i64;
+    let mut usable = estimate.saturating_sub(3).max(demand);
+    for _ in 0..64 {
         if ceiling(share, usable) >= demand {
             break;
         }
         usable = usable.saturating_add(1);
     }
-    usable.saturating_add(slots.reserved)
+    usable
 }
 
 fn finding(about: &About, demand: i64, ceiling: i64, share: f64, terms: &[String]) -> Diagnostic {
