@@ -1814,6 +1814,46 @@ fn the_compose_override_files_extends_env_file_and_command_are_merged() {
     );
 }
 
+/// Compose's `!reset` and `!override` tags in the override file change the merge as
+/// compose-go's `ResetProcessor` does: `deploy.replicas: !reset` leaves the default 1,
+/// `environment: !override` drops the file's variables, a variable tagged `!reset`
+/// drops that one, and a service tagged `!reset` is gone. Before, every tagged value
+/// was merged as if untagged.
+#[test]
+fn compose_reset_and_override_tags_change_the_merge() {
+    let base = "services:\n  web:\n    image: shop/web\n    deploy:\n      replicas: 8\n    environment:\n      SPRING_DATASOURCE_URL: jdbc:postgresql://db:5432/shop?socketTimeout=30\n      SPRING_DATASOURCE_HIKARI_MAXIMUM_POOL_SIZE: \"20\"\n  worker:\n    image: shop/web\n    deploy: {replicas: 4}\n    environment:\n      SPRING_DATASOURCE_URL: jdbc:postgresql://db:5432/shop?socketTimeout=30\n      SPRING_DATASOURCE_HIKARI_MAXIMUM_POOL_SIZE: \"20\"\n  db:\n    image: postgres:16\n    command: [\"postgres\", \"-c\", \"max_connections=100\"]\n";
+    let dir = tree(&[("compose.yaml", base)]);
+    // Untagged: 8 × 20 + 4 × 20 = 240 of 97 slots.
+    let found = concise_findings_in(dir.path());
+    assert!(found.iter().any(|f| f.contains("demand 240")), "{found:?}");
+    let checked = |overlay: &str| {
+        write_file(dir.path(), "compose.override.yaml", overlay);
+        concise_findings_in(dir.path())
+    };
+    // web's replicas reset to Compose's default 1 and worker removed: 1 × 20 fits.
+    let reset =
+        "services:\n  web:\n    deploy:\n      replicas: !reset null\n  worker: !reset {}\n";
+    assert_eq!(checked(reset), Vec::<String>::new());
+    // The whole deploy mapping reset: the same.
+    let reset_deploy = "services:\n  web:\n    deploy: !reset {}\n  worker: !reset {}\n";
+    assert_eq!(checked(reset_deploy), Vec::<String>::new());
+    // environment replaced: web has only the override's variables, and no pool size
+    // but HikariCP's default 10: 8 × 10 + 4 × 20 = 160. Merged, web's 20 stayed (240).
+    let replaced = "services:\n  web:\n    environment: !override\n      SPRING_DATASOURCE_URL: jdbc:postgresql://db:5432/shop?socketTimeout=30\n";
+    let found = checked(replaced);
+    assert!(found.iter().any(|f| f.contains("demand 160")), "{found:?}");
+    // One variable reset: worker's pool is HikariCP's default 10: 8 × 20 + 4 × 10.
+    let one = "services:\n  worker:\n    environment:\n      SPRING_DATASOURCE_HIKARI_MAXIMUM_POOL_SIZE: !reset null\n";
+    let found = checked(one);
+    assert!(found.iter().any(|f| f.contains("demand 200")), "{found:?}");
+    // In one file, a tag hides the value of the service extended: web's `!reset`
+    // environment drops common's pool of 90, so web configures none (merged, its 2
+    // replicas × 90 = 180 exceeded the 97 slots).
+    let extends = "services:\n  common:\n    image: shop/web\n    deploy: {replicas: 0}\n    environment:\n      SPRING_DATASOURCE_HIKARI_MAXIMUM_POOL_SIZE: \"90\"\n  web:\n    extends: common\n    deploy: {replicas: 2}\n    environment: !reset {}\n  db:\n    image: postgres:16\n    command: [\"postgres\", \"-c\", \"max_connections=100\"]\n";
+    let dir = tree(&[("compose.yaml", extends)]);
+    assert_eq!(concise_findings_in(dir.path()), Vec::<String>::new());
+}
+
 /// A declared pooler's link is never inferred: without connects-to its server
 /// connections count against no database, and a note says so at its table.
 #[test]

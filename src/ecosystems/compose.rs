@@ -31,7 +31,11 @@
 //! (`docker-compose.override.yml` beside `docker-compose.yml`: [`default_pair`]) is
 //! merged the same way, after each file's `extends:` is followed, as compose-go's
 //! loader does ("extends" before "merge overrides", `docs/compose-file-parsing.md`):
-//! its layers of a service go over the file's. Its `!reset` tag is not read.
+//! its layers of a service go over the file's.
+//!
+//! The `!reset` and `!override` tags change that merge [COMPOSE-MERGE]: a value tagged
+//! `!reset` is taken from neither its layer nor those it would merge over, one tagged
+//! `!override` replaces them instead of merging with them ([`MergeTag`]).
 //!
 //! Compose's `$$` is a `$` (compose-go `template/template.go`: the `escaped`
 //! group), so `$${VAR}` is the literal text `${VAR}`; a variable the files do not give
@@ -55,6 +59,10 @@
 //! (compose-spec `05-services.md` "extends"; compose-go `loader/extends.go`
 //! `applyServiceExtends`, `getExtendsBaseFromFile`, and `cycleTracker` in
 //! `loader/loader.go`).
+//! [COMPOSE-MERGE] https://docs.docker.com/reference/compose-file/merge/#reset-value
+//! (compose-go `loader/reset.go`: `ResetProcessor` drops a `!reset` value from its
+//! file and deletes the path, `!reset` or `!override`, from the files merged before it
+//! and from the base of a service that extends another, in `applyServiceExtends`).
 
 use std::collections::HashMap;
 use std::ops::Range;
@@ -326,28 +334,48 @@ fn service_readers<'a>(
     overlay: Option<Source<'a>>,
     project: &'a Project<'a>,
 ) -> Vec<ServiceReader<'a>> {
-    let mut readers = file_service_readers(main, project);
+    let mut readers = file_service_readers(main, project, false);
     let Some(overlay) = overlay else {
         return readers;
     };
-    for over in file_service_readers(overlay, project) {
+    for over in file_service_readers(overlay, project, true) {
         let name = over.name();
-        match readers.iter_mut().find(|r| r.name() == name) {
-            Some(reader) => reader.chain.lay_over(over.chain),
-            None => readers.push(over),
+        let tag = over.service_tag();
+        let below = readers.iter().position(|r| r.name() == name);
+        match (below, tag) {
+            (Some(at), Some(MergeTag::Reset)) => drop(readers.remove(at)),
+            (_, Some(MergeTag::Reset)) => {}
+            (Some(at), Some(MergeTag::Override)) => {
+                if let Some(slot) = readers.get_mut(at) {
+                    *slot = over;
+                }
+            }
+            (Some(at), None) => {
+                if let Some(reader) = readers.get_mut(at) {
+                    reader.chain.lay_over(over.chain);
+                }
+            }
+            (None, _) => readers.push(over),
         }
     }
     readers
 }
 
 /// A reader for each service of one compose file.
-fn file_service_readers<'a>(main: Source<'a>, project: &'a Project<'a>) -> Vec<ServiceReader<'a>> {
+/// A service tagged `!reset` is left out of the project's file; an override file's
+/// (`overlay`) is kept, to remove the file's service of that name ([`service_readers`]).
+fn file_service_readers<'a>(
+    main: Source<'a>,
+    project: &'a Project<'a>,
+    overlay: bool,
+) -> Vec<ServiceReader<'a>> {
     let doc = main.doc();
     let Some(services) = main.services() else {
         return Vec::new();
     };
     doc.entries(services)
         .into_iter()
+        .filter(|entry| overlay || MergeTag::of(doc, entry.value) != Some(MergeTag::Reset))
         .map(|entry| {
             let start = Layer {
                 source: main,
@@ -445,6 +473,20 @@ impl<'a> Layer<'a> {
         self.source.doc().text(node)
     }
 
+    /// The first [`MergeTag`] along `path` (`["deploy", "replicas"]`: on `deploy`, else
+    /// on its `replicas`).
+    fn merge_tag(self, path: &[&str]) -> Option<MergeTag> {
+        let doc = self.source.doc();
+        let mut node = self.node;
+        for key in path {
+            node = doc.get(node, key)?;
+            if let Some(tag) = MergeTag::of(doc, node) {
+                return Some(tag);
+            }
+        }
+        None
+    }
+
     fn location(self, node: NodeId) -> Location {
         self.source.location(self.source.doc().span(node))
     }
@@ -478,6 +520,9 @@ impl<'a> Layer<'a> {
 struct Chain<'a> {
     layers: Vec<Layer<'a>>,
     end: ChainEnd,
+    /// Where the project's file's layers start when an override file's are laid over
+    /// them (0 without one).
+    below_override: usize,
 }
 
 impl<'a> Chain<'a> {
@@ -485,6 +530,7 @@ impl<'a> Chain<'a> {
     /// first. Compose refuses the project when either chain is refused.
     fn lay_over(&mut self, over: Chain<'a>) {
         let below = std::mem::replace(&mut self.layers, over.layers);
+        self.below_override = self.layers.len();
         self.layers.extend(below);
         if let ChainEnd::Refused(_) = over.end {
             self.end = over.end;
@@ -508,6 +554,25 @@ enum ChainEnd {
     /// Compose refuses the chain (a service the file does not define, a cycle) and
     /// loads nothing.
     Refused(RefusedValue),
+}
+
+/// A Compose tag on a value that changes how it merges [COMPOSE-MERGE].
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum MergeTag {
+    /// `!reset`: no value, neither this one nor those it would merge over.
+    Reset,
+    /// `!override`: this value alone, not merged with those below it.
+    Override,
+}
+
+impl MergeTag {
+    fn of(doc: &Document, node: NodeId) -> Option<Self> {
+        match doc.tag(node)? {
+            "!reset" => Some(MergeTag::Reset),
+            "!override" => Some(MergeTag::Override),
+            _ => None,
+        }
+    }
 }
 
 /// The service `start` and those it extends, itself first [COMPOSE-EXTENDS]: `extends:
@@ -540,7 +605,11 @@ fn extends_chain<'a>(start: Layer<'a>, project: &Project<'a>) -> Chain<'a> {
         }
         layers.push(base);
     };
-    Chain { layers, end }
+    Chain {
+        layers,
+        end,
+        below_override: 0,
+    }
 }
 
 /// The service `extends` (written in `current`) names, or why the chain ends there.
@@ -1191,6 +1260,52 @@ impl<'a> ServiceReader<'a> {
         &self.chain.layers
     }
 
+    /// The override file's own tag on the whole service (`web: !reset {}`).
+    fn service_tag(&self) -> Option<MergeTag> {
+        let doc = self.main.doc();
+        let services = self.main.services()?;
+        let entry = doc
+            .entries(services)
+            .into_iter()
+            .find(|e| e.key == self.key)?;
+        MergeTag::of(doc, entry.value)
+    }
+
+    /// The layers whose value at `path` counts, its own first, after the
+    /// [`MergeTag`]s written along it [COMPOSE-MERGE]. A tag in a layer hides the value
+    /// of the layers it would merge over: the services it extends in its file, and,
+    /// when it is the override file's service itself, the project's file (compose-go
+    /// deletes the tagged path, under the service's name, from those); `!reset` hides
+    /// its own too.
+    fn layers_for(&self, path: &[&str]) -> Vec<Layer<'a>> {
+        let layers = self.layers();
+        let split = self.chain.below_override;
+        let mut hidden = vec![false; layers.len()];
+        for (at, layer) in layers.iter().enumerate() {
+            if hidden.get(at).copied().unwrap_or(true) {
+                continue;
+            }
+            let Some(tag) = layer.merge_tag(path) else {
+                continue;
+            };
+            let first = if tag == MergeTag::Reset { at } else { at + 1 };
+            let last = if at == 0 || at >= split {
+                layers.len()
+            } else {
+                split
+            };
+            for flag in hidden.get_mut(first..last).unwrap_or_default() {
+                *flag = true;
+            }
+        }
+        layers
+            .iter()
+            .zip(hidden)
+            .filter(|(_, hidden)| !hidden)
+            .map(|(layer, _)| *layer)
+            .collect()
+    }
+
     /// The text at `at`, in the compose file or one of its companions.
     fn written(&self, at: Location) -> &'a str {
         let text = if at.file == self.main.id() {
@@ -1209,27 +1324,35 @@ impl<'a> ServiceReader<'a> {
     /// The value of `key` as Compose merges it for a scalar: the service's own, else the
     /// nearest service it extends that sets it; with the mapping it is written in.
     fn get(&self, key: &str) -> Option<(Layer<'a>, NodeId)> {
-        self.layers()
-            .iter()
-            .find_map(|layer| Some((*layer, layer.get(key)?)))
+        self.layers_for(&[key])
+            .into_iter()
+            .find_map(|layer| Some((layer, layer.get(key)?)))
     }
 
     /// `deploy.{key}`, merged as [`ServiceReader::get`] (`deploy` is a mapping Compose
     /// merges key by key).
     fn deploy(&self, key: &str) -> Option<(Layer<'a>, NodeId)> {
-        self.layers().iter().find_map(|layer| {
-            let deploy = layer.get("deploy")?;
-            Some((*layer, layer.get_in(deploy, key)?))
-        })
+        self.layers_for(&["deploy", key])
+            .into_iter()
+            .find_map(|layer| {
+                let deploy = layer.get("deploy")?;
+                Some((layer, layer.get_in(deploy, key)?))
+            })
     }
 
     /// `environment:` of the services the service extends, then its own, as written;
     /// [`interpolated`] gives what the container receives.
+    /// A variable tagged (`DB_URL: !reset null`) hides the same name below it.
     fn written_environment(&self) -> Vec<Written> {
-        self.layers()
-            .iter()
+        self.layers_for(&["environment"])
+            .into_iter()
             .rev()
-            .flat_map(|layer| written_environment_of(*layer))
+            .flat_map(|layer| {
+                written_environment_of(layer).into_iter().filter(move |w| {
+                    let counted = self.layers_for(&["environment", &w.var.name]);
+                    counted.iter().any(|l| l.is(layer))
+                })
+            })
             .collect()
     }
 
@@ -1240,7 +1363,7 @@ impl<'a> ServiceReader<'a> {
     fn env_files(&self) -> Vec<EnvFile> {
         let scope: [&HashMap<String, Variable>; 1] = [&self.project.vars];
         let mut files = Vec::new();
-        for layer in self.layers().iter().rev() {
+        for layer in self.layers_for(&["env_file"]).iter().rev() {
             let doc = layer.source.doc();
             let Some(value) = layer.get("env_file") else {
                 continue;
@@ -1294,7 +1417,7 @@ impl<'a> ServiceReader<'a> {
     fn profiles(&self) -> Option<(String, Location)> {
         let mut names: Vec<&str> = Vec::new();
         let mut at = None;
-        for layer in self.layers() {
+        for layer in self.layers_for(&["profiles"]) {
             let Some(profiles) = layer.get("profiles") else {
                 continue;
             };
@@ -1453,7 +1576,7 @@ impl<'a> ServiceReader<'a> {
             .filter_map(text)
             .map(str::to_owned)
             .collect();
-        for layer in self.layers() {
+        for layer in self.layers_for(&["networks"]) {
             let doc = layer.source.doc();
             let networks = layer.get("networks");
             for network in networks.map(|n| doc.entries(n)).unwrap_or_default() {
@@ -1479,7 +1602,7 @@ impl<'a> ServiceReader<'a> {
                 .or_else(|| layer.get_in(build, "context").and_then(|c| layer.text(c)))?;
             Some((layer, context))
         });
-        let volumes = self.layers().iter().flat_map(|layer| {
+        let volumes = self.layers_for(&["volumes"]).into_iter().flat_map(|layer| {
             let doc = layer.source.doc();
             let items = layer.get("volumes").and_then(|v| doc.seq(v));
             items.unwrap_or_default().iter().filter_map(move |v| {
@@ -1487,7 +1610,7 @@ impl<'a> ServiceReader<'a> {
                     Some(short) => short.split(':').next(),
                     None => doc.get(*v, "source").and_then(|s| doc.text(s)),
                 };
-                Some((*layer, source?))
+                Some((layer, source?))
             })
         });
         let mut paths: Vec<PathBuf> = context

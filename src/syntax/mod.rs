@@ -113,7 +113,7 @@ pub struct Document {
     pub directives: Vec<Directive>,
     /// `&name` of the nodes that have one, by node (in the order of their nodes).
     pub anchors: NodeNames,
-    /// The explicit tags of the YAML scalars that have one (`!!str`), by node.
+    /// The explicit tags of the YAML nodes that have one (`!!str`, `!reset`), by node.
     pub tags: NodeNames,
     /// Problems found. A document with errors may still hold what was read before them.
     pub errors: Vec<SyntaxError>,
@@ -267,7 +267,7 @@ impl Document {
         self.anchors.get(id)
     }
 
-    /// The explicit tag (`!!str`) of the scalar at `id` (after following aliases).
+    /// The explicit tag (`!!str`, `!reset`) of the node at `id` (after following aliases).
     pub fn tag(&self, id: NodeId) -> Option<&str> {
         self.tags.get(self.resolve(id))
     }

@@ -149,17 +149,17 @@ impl<'t> Loader<'t> {
                     style: scalar_style(style),
                 };
                 let id = self.doc.push(NodeKind::Scalar(scalar), span);
-                if let Some(tag) = tag {
-                    self.doc.tags.set(id, tag.to_string().into_boxed_str());
-                }
+                self.tag(id, tag.as_deref());
                 self.remember_anchor(anchor, id);
                 self.add_child(id);
             }
-            Event::SequenceStart(style, anchor, _) => {
-                self.start_collection(NodeKind::Seq(Vec::new()), style, anchor, span)?
+            Event::SequenceStart(style, anchor, tag) => {
+                let id = self.start_collection(NodeKind::Seq(Vec::new()), style, anchor, span)?;
+                self.tag(id, tag.as_deref());
             }
-            Event::MappingStart(style, anchor, _) => {
-                self.start_collection(NodeKind::Map(Vec::new()), style, anchor, span)?
+            Event::MappingStart(style, anchor, tag) => {
+                let id = self.start_collection(NodeKind::Map(Vec::new()), style, anchor, span)?;
+                self.tag(id, tag.as_deref());
             }
             Event::SequenceEnd | Event::MappingEnd => self.end_collection(span),
             Event::Alias(anchor) => {
@@ -196,6 +196,13 @@ impl<'t> Loader<'t> {
         Span::new(span.start, span.start + content.len() + blanks)
     }
 
+    /// Keep a node's explicit tag (`!!str`, Compose's `!reset`).
+    fn tag(&mut self, id: NodeId, tag: Option<&granit_parser::Tag>) {
+        if let Some(tag) = tag {
+            self.doc.tags.set(id, tag.to_string().into_boxed_str());
+        }
+    }
+
     fn slice(&self, span: Span) -> &str {
         self.text.get(span.start..span.end).unwrap_or("")
     }
@@ -212,7 +219,7 @@ impl<'t> Loader<'t> {
         style: StructureStyle,
         anchor: usize,
         span: Span,
-    ) -> Result<(), SyntaxError> {
+    ) -> Result<NodeId, SyntaxError> {
         if self.open.len() >= MAX_DEPTH {
             return Err(SyntaxError {
                 message: format!("nesting deeper than {MAX_DEPTH} levels is not supported"),
@@ -226,7 +233,7 @@ impl<'t> Loader<'t> {
             flow: style == StructureStyle::Flow,
             first_child: self.children.len(),
         });
-        Ok(())
+        Ok(id)
     }
 
     fn end_collection(&mut self, end: Span) {
