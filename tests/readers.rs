@@ -1507,6 +1507,39 @@ fn sqlclient_checks_pool_sizes_with_pooling_off_too() {
     );
 }
 
+/// Npgsql takes `Maximum Pool Size=0` with a minimum of 0, and then opens no
+/// connection: every `Open()` times out. Reported at the 0 (it was not); a larger
+/// minimum is refused (pool-min-exceeds-max), and `Pooling=false` pools nothing.
+#[test]
+fn npgsql_maximum_pool_size_zero_is_a_pool_of_no_connection() {
+    let dir = tree(&[(
+        "appsettings.json",
+        r#"{"ConnectionStrings": {"Zero": "Host=db;Database=a;Maximum Pool Size=0",
+ "ZeroMin": "Host=db;Database=a;Maximum Pool Size=0;Minimum Pool Size=0"}}"#,
+    )]);
+    let found = findings_at(dir.path(), "pool-size-invalid", "appsettings.json");
+    assert_eq!(found.len(), 2, "{found:?}");
+    assert!(
+        found[0]
+            .0
+            .starts_with("Maximum Pool Size is 0: Npgsql accepts it")
+            && found[0]
+                .0
+                .contains("The connection pool has been exhausted"),
+        "{found:?}"
+    );
+    assert!(found.iter().all(|f| f.2 == "0"), "{found:?}");
+    let dir = tree(&[(
+        "appsettings.json",
+        r#"{"ConnectionStrings": {"Under": "Host=db;Database=a;Maximum Pool Size=0;Minimum Pool Size=2",
+ "Off": "Host=db;Database=a;Pooling=false;Maximum Pool Size=0"}}"#,
+    )]);
+    let found = findings_at(dir.path(), "pool-size-invalid", "appsettings.json");
+    assert!(found.is_empty(), "{found:?}");
+    let found = findings_at(dir.path(), "pool-min-exceeds-max", "appsettings.json");
+    assert_eq!(found.len(), 1, "{found:?}");
+}
+
 /// A minimum SqlClient refuses under `Pooling=false` opens no connection: it is
 /// `pool-size-invalid`'s finding, not also an unbounded pool (it was both).
 #[test]

@@ -10,7 +10,8 @@
 //! `Pooling=false`. A .NET `Pooling` value the driver refuses (Npgsql's `no`) is the
 //! pool's maximum, invalid, and reported here too: the driver throws before any pool;
 //! so is a keyword MySqlConnector does not have (it refuses the whole string).
-//! MySqlConnector takes `Maximum Pool Size=0` but its pool then has no slot.
+//! MySqlConnector takes `Maximum Pool Size=0` but its pool then has no slot, and so
+//! does Npgsql with its minimum of 0 ([`npgsql_zero`]).
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::{Engine, Library, Model, Origin, Pool, Setting, Val};
 use crate::rules::{
@@ -58,6 +59,9 @@ impl crate::rules::Rule for Rule {
             }
             if pool.library == Library::ActiveRecord && pool.max.is_explicit() {
                 out.extend(active_record_zero(pool));
+            }
+            if pool.library == Library::Npgsql && pool.max.is_explicit() {
+                out.extend(npgsql_zero(pool));
             }
         }
         for pooler in &model.poolers {
@@ -389,6 +393,40 @@ fn active_record_zero(pool: &Pool) -> Option<Diagnostic> {
         .with_help("write pool (max_connections from Rails 8.1) as a whole number of at least 1 (Active Record's default is 5)")
         .with_key(key_of(&pool.max, pool, "pool"))
         .with_fingerprint(format!("{:?}", pool.max.value)),
+    )
+}
+
+/// Npgsql `Maximum Pool Size=0` with a minimum of 0: its setter refuses only a negative
+/// size and the minimum is not above it, so Npgsql takes the string; its pool then
+/// opens no connection (`PoolingDataSource` opens one only while it holds fewer than
+/// the maximum), so every `Open()` waits `Timeout` and throws "The connection pool has
+/// been exhausted" (npgsql/npgsql `PoolingDataSource.cs`). A larger minimum is refused
+/// (pool-min-exceeds-max); `Pooling=false` pools nothing.
+fn npgsql_zero(pool: &Pool) -> Option<Diagnostic> {
+    let zero = pool.max.get() == Some(&0) && !pool.pooling_disabled();
+    let min_zero = matches!(pool.min.get(), Some(min) if *min <= 0);
+    if !zero || !min_zero {
+        return None;
+    }
+    let at = located(&pool.max, pool)?;
+    let property = pool
+        .max
+        .origin
+        .written_name()
+        .unwrap_or("Maximum Pool Size");
+    Some(
+        Diagnostic::new(
+            &META,
+            Severity::Error,
+            at,
+            format!(
+                "{property} is 0: Npgsql accepts it, but its pool opens no connection: every Open() waits Timeout and throws \"The connection pool has been exhausted\""
+            ),
+        )
+        .with_label("0 is below 1")
+        .with_help("set Maximum Pool Size to a whole number of at least 1 (Npgsql's default is 100), or write Pooling=false for no pool")
+        .with_key(key_of(&pool.max, pool, "Maximum Pool Size"))
+        .with_fingerprint("Known(0)"),
     )
 }
 
