@@ -3778,3 +3778,36 @@ fn pm2_instances_multiply_the_node_pools() {
     assert!(!written.contains("processes ="), "{written}");
     assert!(written.contains("\"ecosystem.config.js\""), "{written}");
 }
+
+/// Active Record times it refuses (`false`: NoMethodError when the pool is created) or
+/// reads as another number (`"5s"` is 5, `1.5` as `max_age` 1) were read as invalid
+/// and reported by nothing; each is now reported at its value, an error or a warning.
+#[test]
+fn active_record_times_it_refuses_or_misreads_are_reported() {
+    let yml = "production:\n  adapter: postgresql\n  database: app\n  idle_timeout: no\n  checkout_timeout: \"5s\"\n  max_age: 1.5\n  keepalive: \"0x10\"\n";
+    let dir = tree(&[("config/database.yml", yml)]);
+    let found = findings_at(dir.path(), "suspicious-time-unit", "config/database.yml");
+    let at: Vec<&str> = found.iter().map(|f| f.2.as_str()).collect();
+    assert_eq!(at, ["no", "\"5s\"", "1.5", "\"0x10\""], "{found:?}");
+    assert!(found[0].0.contains("NoMethodError"), "{found:?}");
+    assert!(found[1].0.contains("as 5 s"), "{found:?}");
+    let report = json(&["check", "--select", "suspicious-time-unit"], dir.path());
+    let levels: Vec<&str> = report["diagnostics"]
+        .as_array()
+        .expect("diagnostics")
+        .iter()
+        .filter_map(|d| d["severity"].as_str())
+        .collect();
+    assert_eq!(levels, ["error", "warning", "warning", "warning"]);
+    // A reaping_frequency of false stops the pool from being created too.
+    let yml = "production:\n  adapter: postgresql\n  reaping_frequency: false\n";
+    let dir = tree(&[("config/database.yml", yml)]);
+    let found = findings_at(dir.path(), "suspicious-time-unit", "config/database.yml");
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(
+        found[0]
+            .0
+            .starts_with("reaping_frequency `false` is refused"),
+        "{found:?}"
+    );
+}

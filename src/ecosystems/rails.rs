@@ -1906,13 +1906,21 @@ fn string_count(text: &str, default: i64, what: &str) -> Val<i64> {
 /// `activerecord/lib/active_record/connection_adapters/abstract/connection_pool/reaper.rb`):
 /// idle connections are then never closed, whatever `idle_timeout` says, read as no
 /// idle timeout at `reaping_frequency`. A running reaper's delay (up to one period
-/// past `idle_timeout`) is not added.
+/// past `idle_timeout`) is not added. A `reaping_frequency` Active Record refuses
+/// (`false&.to_f` raises NoMethodError) or misreads is the setting too, invalid, so
+/// that it is reported (after an invalid `idle_timeout`, which is reported first).
 fn reaped_idle_timeout(
     idle: Setting<Duration>,
     reaping: Option<Setting<Duration>>,
 ) -> Setting<Duration> {
     match reaping {
-        Some(reaping) if reaping.value == Val::Known(Duration::ZERO) => reaping,
+        _ if matches!(idle.value, Val::Invalid(_)) => idle,
+        Some(reaping)
+            if matches!(reaping.value, Val::Invalid(_))
+                || reaping.value == Val::Known(Duration::ZERO) =>
+        {
+            reaping
+        }
         _ => idle,
     }
 }
@@ -1968,7 +1976,7 @@ fn ruby_seconds(raw: &str, value: RubyValue, how: Seconds) -> Val<Duration> {
             )
         }
         RubyValue::Float(f) if whole && f.trunc() != f => {
-            return Val::invalid(
+            return Val::misread(
                 raw.to_owned(),
                 format!(
                     "Active Record reads it with `to_i` as {} s, without an error: not the number written",
@@ -1985,7 +1993,7 @@ fn ruby_seconds(raw: &str, value: RubyValue, how: Seconds) -> Val<Duration> {
             };
             let written = text.trim().replace('_', "").parse::<f64>().ok();
             if written.is_none_or(|w| w != read) {
-                return Val::invalid(
+                return Val::misread(
                     raw.to_owned(),
                     format!("Active Record reads it with `{conversion}` as {read} s, without an error: not the number written"),
                 );

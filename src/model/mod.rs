@@ -159,6 +159,9 @@ pub enum InvalidCause {
     /// has none (PgBouncer reads `transaction ; x` as the value): the value meant is the
     /// text before it.
     EndOfLineComment(usize),
+    /// The library reads another value than the one written, without an error (Active
+    /// Record's `"5s".to_f` is 5): it runs, with another limit than the file shows.
+    Misread,
 }
 
 /// Written as the enum was before its cases were boxed (`Invalid { raw: .., reason: .. }`):
@@ -190,6 +193,15 @@ impl<T> Val<T> {
             raw,
             reason,
             cause: None,
+        }))
+    }
+
+    /// `raw`, which the library reads as another value without an error ([`InvalidCause::Misread`]).
+    pub fn misread(raw: String, reason: String) -> Self {
+        Val::Invalid(Box::new(Invalid {
+            raw,
+            reason,
+            cause: Some(InvalidCause::Misread),
         }))
     }
 

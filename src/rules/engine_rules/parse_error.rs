@@ -245,10 +245,12 @@ fn invalid_lookup<T>(setting: &Setting<T>, lookup: Lookup, refuser: Refuser) -> 
                 lookup.name
             )
         }
-        None => match crate::suggest::within_edits(&raw.to_ascii_lowercase(), lookup.known, 2) {
-            Some(meant) => format!("did you mean `{meant}`?"),
-            None => format!("write one of: {}", lookup.known.join(", ")),
-        },
+        None | Some(InvalidCause::Misread) => {
+            match crate::suggest::within_edits(&raw.to_ascii_lowercase(), lookup.known, 2) {
+                Some(meant) => format!("did you mean `{meant}`?"),
+                None => format!("write one of: {}", lookup.known.join(", ")),
+            }
+        }
     };
     Some(
         Diagnostic::new(

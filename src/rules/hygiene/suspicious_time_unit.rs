@@ -41,6 +41,7 @@ impl crate::rules::Rule for Rule {
             out.extend(dotnet_refused_times(pool));
             out.extend(knex_refused_times(pool));
             out.extend(prisma_refused_times(pool));
+            out.extend(active_record_refused_times(pool));
             for (setting, property, unit) in timed_settings(pool) {
                 if let Some(setting) = setting.filter(|s| s.is_explicit()) {
                     out.extend(check(pool, setting, property, unit));
@@ -176,6 +177,7 @@ fn dotnet_refused(
                 "{property} `{raw}` is refused ({reason}): {consequence}, so no connection opens"
             ),
             label: "not a timeout the driver takes",
+            severity: Severity::Error,
         }
     })
 }
@@ -210,6 +212,7 @@ fn knex_refused_times(pool: &Pool) -> Vec<Diagnostic> {
                     raw.trim_matches('"')
                 ),
                 label: "not a time tarn.js takes",
+                severity: Severity::Error,
             })
         })
         .collect()
@@ -235,15 +238,50 @@ fn prisma_refused_times(pool: &Pool) -> Vec<Diagnostic> {
                     "{property} `{raw}` is refused (not a whole number of seconds): Prisma's engine fails to read the URL (InvalidConnectionArguments), so no query runs"
                 ),
                 label: "not whole seconds",
+                severity: Severity::Error,
             })
         })
         .collect()
 }
 
-/// What a finding on a refused time says: its message and its label.
+/// Active Record times it refuses (`idle_timeout: false`, `false&.to_f` raises
+/// NoMethodError when the pool is created) or reads as another number without an error
+/// (`checkout_timeout: "5s"` is 5 s, `"0x10"` 0, `max_age: 1.5` 1 s): the Rails reader
+/// makes them invalid, saying which ([`crate::model::InvalidCause::Misread`]), and
+/// this reports them, at the value (rules-catalogue: Active Record reads each key with
+/// `to_f` or `to_i`, [RAILS-HASH] in the reader).
+fn active_record_refused_times(pool: &Pool) -> Vec<Diagnostic> {
+    if pool.library != Library::ActiveRecord {
+        return Vec::new();
+    }
+    let settings = [
+        (&pool.acquire_timeout, "checkout_timeout", "write checkout_timeout as a plain number of seconds, such as 5 (Active Record's default), or remove it"),
+        (&pool.idle_timeout, "idle_timeout", "write a plain number of seconds, such as 300 (Active Record's idle_timeout default; reaping_frequency's is 60), or remove it"),
+        (&pool.max_lifetime, "max_age", "write max_age as a whole number of seconds, or remove it (no age limit)"),
+        (&pool.keepalive, "keepalive", "write keepalive as a plain number of seconds, or remove it"),
+    ];
+    settings
+        .into_iter()
+        .filter_map(|(setting, name, help)| {
+            let misread = matches!(&setting.value, Val::Invalid(i) if i.cause == Some(crate::model::InvalidCause::Misread));
+            refused_time(pool, setting, name, help, |property, raw, reason| Refusal {
+                message: match misread {
+                    true => format!("{property} is `{raw}`: {reason}"),
+                    false => format!("{property} `{raw}` is refused: {reason}"),
+                },
+                label: if misread { "read as another number" } else { "not a time Active Record takes" },
+                severity: if misread { Severity::Warning } else { Severity::Error },
+            })
+        })
+        .collect()
+}
+
+/// What a finding on a refused time says: its message and its label, and how severe it
+/// is (a warning for a value the library runs with, read as another number).
 struct Refusal {
     message: String,
     label: &'static str,
+    severity: Severity,
 }
 
 /// The error at a time setting whose value the library refuses (an invalid value),
@@ -262,9 +300,13 @@ fn refused_time(
     let at = setting.location()?;
     let property = setting.origin.written_name().unwrap_or(default_name);
     let crate::model::Invalid { raw, reason, .. } = &**invalid;
-    let Refusal { message, label } = refusal(property, raw, reason);
+    let Refusal {
+        message,
+        label,
+        severity,
+    } = refusal(property, raw, reason);
     Some(
-        Diagnostic::new(&META, Severity::Error, at, message)
+        Diagnostic::new(&META, severity, at, message)
             .with_label(label)
             .with_help(help)
             .with_key(key_of(setting, pool, property))
