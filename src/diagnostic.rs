@@ -227,6 +227,16 @@ impl Diagnostic {
         self.texts(false)
     }
 
+    /// The texts a finding carries but does not show as they are: its key and its
+    /// fingerprint's parts, which the fingerprint hashes (a hash of a password is one
+    /// guess away from it).
+    pub(crate) fn hidden_texts_mut(&mut self) -> impl Iterator<Item = &mut Text> {
+        self.key
+            .as_mut()
+            .into_iter()
+            .chain(std::iter::once(&mut self.fingerprint_parts))
+    }
+
     /// Every text of the finding: those shown, its key and its fingerprint's parts.
     pub(crate) fn texts_mut(&mut self) -> impl Iterator<Item = &mut Text> {
         self.texts(true)

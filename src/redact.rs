@@ -24,11 +24,37 @@ pub(crate) fn redact(model: &Model, scrub: ScrubTexts, report: &mut Report) {
     }
     report.sources.mask_credential_shapes();
     let scrubber = Scrubber::new(scrub.texts);
-    // Each text once: a rule's findings share the texts they repeat
-    // ([`crate::rules::Findings`]), and a large run has tens of thousands of findings.
+    mask_texts(report, shown_texts, |text| {
+        scrubber.scrub(text);
+        mask_credential_shapes(text);
+        escape_controls(text);
+    });
+    // The key and the fingerprint's parts are only scrubbed: their control characters
+    // (the parts' NUL separators) are hashed, not shown.
+    if !scrubber.secrets.is_empty() {
+        mask_texts(report, hidden_texts, |text| scrubber.scrub(text));
+    }
+}
+
+fn shown_texts(d: &mut crate::diagnostic::Diagnostic) -> Vec<&mut Text> {
+    d.shown_texts_mut().collect()
+}
+
+fn hidden_texts(d: &mut crate::diagnostic::Diagnostic) -> Vec<&mut Text> {
+    d.hidden_texts_mut().collect()
+}
+
+/// Apply `mask` to the texts `texts` picks of every finding. Each text once: a rule's
+/// findings share the texts they repeat ([`crate::rules::Findings`]), and a large run
+/// has tens of thousands of findings.
+fn mask_texts(
+    report: &mut Report,
+    texts: fn(&mut crate::diagnostic::Diagnostic) -> Vec<&mut Text>,
+    mask: impl Fn(&mut String) + Sync,
+) {
     let mut unique: foldhash::HashMap<usize, Text> = foldhash::HashMap::default();
     for d in &mut report.diagnostics {
-        for text in d.shown_texts_mut() {
+        for text in texts(d) {
             unique.entry(address(text)).or_insert_with(|| text.clone());
         }
     }
@@ -38,9 +64,7 @@ pub(crate) fn redact(model: &Model, scrub: ScrubTexts, report: &mut Report) {
         .into_par_iter()
         .filter_map(|text| {
             let mut masked = text.to_string();
-            scrubber.scrub(&mut masked);
-            mask_credential_shapes(&mut masked);
-            escape_controls(&mut masked);
+            mask(&mut masked);
             (*masked != *text).then(|| (address(&text), masked.into()))
         })
         .collect();
@@ -48,7 +72,7 @@ pub(crate) fn redact(model: &Model, scrub: ScrubTexts, report: &mut Report) {
         return;
     }
     report.diagnostics.par_iter_mut().for_each(|d| {
-        for text in d.shown_texts_mut() {
+        for text in texts(d) {
             if let Some(masked) = masked.get(&address(text)) {
                 *text = masked.clone();
             }
@@ -107,6 +131,7 @@ fn shaped_spans(text: &str, in_file: bool) -> Vec<Span> {
     spans.extend(oracle_thin_passwords(text));
     spans.extend(mysql_client_passwords(text));
     spans.extend(private_key_blocks(text));
+    spans.extend(auth_file_secrets(text));
     spans.retain(|span| {
         let value = text.get(span.start..span.end).unwrap_or("");
         !value.is_empty() && !is_reference(value)
@@ -173,6 +198,10 @@ const PASSWORD_KEY_ENDINGS: &[&str] = &[
     // A private key's passphrase (Node's TLS `passphrase`, `DB_SSL_KEY_PASSPHRASE=`,
     // `--passphrase`): a secret though no database password.
     "passphrase",
+    // PostgreSQL's `ssl_passphrase_command` (`'echo …'` prints the passphrase) and
+    // Galera's `wsrep_sst_auth` (`user:password`).
+    "passphrase_command",
+    "_sst_auth",
 ];
 
 /// The value of the password key whose ending [`PASSWORD_KEYS`] found (or an escaped
@@ -1107,6 +1136,72 @@ fn mysql_client_passwords(text: &str) -> Vec<Span> {
     spans
 }
 
+/// The secrets of lines shaped like an auth file's, wherever they are (an included
+/// file, a ConfigMap key no reader reads): PgBouncer's `auth_file` (`"user"
+/// "md5…"`, `"user" "SCRAM-SHA-256$…"`: the second quoted string) and a `.pgpass`
+/// line (`host:port:database:user:password`, its port a number or `*`: the fifth
+/// field, `\:` escaping a colon).
+fn auth_file_secrets(text: &str) -> Vec<Span> {
+    let mut spans = Vec::new();
+    let mut start = 0;
+    for line in text.split_inclusive('\n') {
+        let content = line.trim_end_matches(['\n', '\r']);
+        let indent = content.len() - content.trim_start().len();
+        let trimmed = content.trim();
+        let found = userlist_secret(trimmed).or_else(|| pgpass_password(trimmed));
+        spans.extend(found.map(|r| Span::new(start + indent + r.start, start + indent + r.end)));
+        start += line.len();
+    }
+    spans
+}
+
+/// `"user" "secret"`: the second quoted string's text (PgBouncer doubles a `"` in one).
+fn userlist_secret(line: &str) -> Option<std::ops::Range<usize>> {
+    let quoted_end = |from: usize| {
+        let mut at = from;
+        loop {
+            at += line.get(at..)?.find('"')?;
+            if line.get(at + 1..)?.starts_with('"') {
+                at += 2;
+            } else {
+                return Some(at);
+            }
+        }
+    };
+    let user_end = quoted_end(line.strip_prefix('"').map(|_| 1)?)?;
+    let gap = line.get(user_end + 1..)?;
+    let secret_quote = user_end + 1 + (gap.len() - gap.trim_start().len());
+    if secret_quote == user_end + 1 || !line.get(secret_quote..)?.starts_with('"') {
+        return None;
+    }
+    let secret_end = quoted_end(secret_quote + 1)?;
+    (secret_end > secret_quote + 1).then_some(secret_quote + 1..secret_end)
+}
+
+/// `host:port:database:user:password` alone on a line: the password's range.
+fn pgpass_password(line: &str) -> Option<std::ops::Range<usize>> {
+    if line.is_empty() || line.contains(char::is_whitespace) || line.starts_with('#') {
+        return None;
+    }
+    let mut colons = Vec::with_capacity(4);
+    let mut escaped = false;
+    for (at, c) in line.char_indices() {
+        match c {
+            _ if escaped => escaped = false,
+            '\\' => escaped = true,
+            ':' if colons.len() == 4 => return None,
+            ':' => colons.push(at),
+            _ => {}
+        }
+    }
+    let [_, port_end, _, password_colon] = colons.as_slice() else {
+        return None;
+    };
+    let port = line.get(colons.first()? + 1..*port_end)?;
+    let port_ok = port == "*" || (!port.is_empty() && port.bytes().all(|b| b.is_ascii_digit()));
+    (port_ok && password_colon + 1 < line.len()).then_some(password_colon + 1..line.len())
+}
+
 /// A value that only names where the password is: an environment variable or a
 /// template expression without a default.
 pub(crate) fn is_reference(value: &str) -> bool {
@@ -1212,7 +1307,8 @@ impl ScrubTexts {
 
 /// The forms of a secret's text that a message could quote: as written, and as a
 /// reader decodes it (a message quotes the value: `"a\x2db"` is `a-b`), unquoted,
-/// unescaped, and a Kubernetes Secret's base64 decoded.
+/// unescaped, its lines joined ([`joined_lines`]), and a Kubernetes Secret's base64
+/// decoded.
 fn scrub_texts(secret: &Secret, text: &str) -> Vec<String> {
     let mut forms = vec![text.to_owned()];
     let unquoted = ['"', '\'']
@@ -1226,15 +1322,36 @@ fn scrub_texts(secret: &Secret, text: &str) -> Vec<String> {
     }
     forms.push(unquoted.to_owned());
     forms.extend(unescape(unquoted));
+    forms.extend(joined_lines(unquoted));
     if secret.kind == crate::ecosystems::KUBERNETES_SECRET_VALUE {
         use base64::Engine as _;
         let decoded = base64::engine::general_purpose::STANDARD.decode(unquoted.trim());
         forms.extend(decoded.ok().and_then(|bytes| String::from_utf8(bytes).ok()));
     }
-    forms
-        .retain(|form| form.chars().count() >= MIN_SCRUBBED_SECRET && !is_placeholder_secret(form));
+    forms.retain(|form| !form.trim().is_empty() && !is_placeholder_secret(form));
     forms.dedup();
     forms
+}
+
+/// A value written over several lines, as its reader joins them: YAML folds a line
+/// break and the indentation around it into one space (plain and quoted scalars, and
+/// a `>` block's lines), a `|` block keeps the break, and a `.properties` line ending
+/// in `\` continues on the next without the break or the next line's indentation.
+fn joined_lines(text: &str) -> Vec<String> {
+    if !text.contains('\n') {
+        return Vec::new();
+    }
+    let body = match text.split_once('\n') {
+        Some((header, body)) if header.starts_with(['|', '>']) && !header.contains(' ') => body,
+        _ => text,
+    };
+    let lines: Vec<&str> = body.lines().map(str::trim).collect();
+    let continued: String = body
+        .lines()
+        .map(|line| line.trim_start_matches([' ', '\t', '\u{c}']))
+        .map(|line| line.strip_suffix('\\').unwrap_or(line))
+        .collect();
+    vec![lines.join(" "), lines.join("\n"), continued]
 }
 
 /// `text` with the escapes YAML, JSON and `.properties` share decoded (`\\`, `\"`,
@@ -1267,7 +1384,8 @@ fn unescape(text: &str) -> Option<String> {
     Some(out)
 }
 
-/// Shorter secrets are not scrubbed from messages: they would mangle ordinary words
+/// Shorter secrets are scrubbed from messages only where a message quotes a value
+/// whole (`` `x9` ``, `'x9'`, `"x9"`): anywhere else they would mangle ordinary words
 /// and numbers. Rules never put secret values in messages; this is a second line.
 const MIN_SCRUBBED_SECRET: usize = 4;
 
@@ -1344,9 +1462,13 @@ impl Scrubber {
         };
         for secret in present.iter().filter_map(|i| self.secrets.get(*i)) {
             // A longer secret replaced before may have taken this one with it.
-            if text.contains(secret.as_str()) {
-                *text = replace_whole(text, secret);
+            if !text.contains(secret.as_str()) {
+                continue;
             }
+            *text = match secret.chars().count() < MIN_SCRUBBED_SECRET {
+                true => replace_quoted(text, secret),
+                false => replace_whole(text, secret),
+            };
         }
     }
 }
@@ -1369,6 +1491,23 @@ fn replace_whole(text: &str, secret: &str) -> String {
         } else {
             out.push_str("****");
         }
+        rest = &rest[at + secret.len()..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// `text` with `secret` replaced by `****` where it is quoted whole: between two
+/// backticks, single or double quotes ([`MIN_SCRUBBED_SECRET`]).
+fn replace_quoted(text: &str, secret: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find(secret) {
+        let before = rest[..at].chars().next_back();
+        let after = rest[at + secret.len()..].chars().next();
+        out.push_str(&rest[..at]);
+        let quoted = before.is_some_and(|q| "`'\"".contains(q)) && before == after;
+        out.push_str(if quoted { "****" } else { secret });
         rest = &rest[at + secret.len()..];
     }
     out.push_str(rest);
@@ -1440,6 +1579,55 @@ mod tests {
         assert_eq!(shaped("DB_PASSWORD='ab\\'TailLeak1'\n"), ["ab\\'TailLeak1"]);
         assert_eq!(shaped("PGPASSWORD='back\\' x=1\n"), ["back\\"]);
         assert_eq!(shaped("PGPASSWORD='it''s'\n"), ["it''s"]);
+    }
+
+    /// An auth file's lines are masked wherever they are shown: an included file, a
+    /// ConfigMap key no reader reads (PgBouncer's userlist printed its hashes, a
+    /// `.pgpass` line its password).
+    #[test]
+    fn auth_file_and_pgpass_lines_are_masked() {
+        assert_eq!(
+            shaped("\"app\" \"md5a3556571e93b0d20722ba62be61e8c2d\"\n  \"o\"\"k\"  \"SCRAM-SHA-256$4096:x$y:z\"\n"),
+            ["md5a3556571e93b0d20722ba62be61e8c2d", "SCRAM-SHA-256$4096:x$y:z"]
+        );
+        assert_eq!(
+            shaped("db.internal:5432:app:app:Pgpass-Pw-42\n*:*:*:rep:a\\:b\n"),
+            ["Pgpass-Pw-42", "a\\:b"]
+        );
+        assert_eq!(
+            shaped("ssl_passphrase_command = 'echo Tr0ub4dor-key'\n"),
+            ["echo Tr0ub4dor-key"]
+        );
+        assert_eq!(
+            shaped("wsrep_sst_auth = \"sstuser:Galera-Pw-77\"\n"),
+            ["sstuser:Galera-Pw-77"]
+        );
+        // Not an auth file's line: a port that is no number, spaces, a key and value.
+        assert!(shaped("a:b:c:d:e\nhost: db:5432:x:y:z\n\"key\": \"value\"\n\"a\" b\n").is_empty());
+    }
+
+    /// Lines of a value YAML folds or a `.properties` continuation joins are scrubbed
+    /// as the reader joins them; a secret shorter than 4 characters where a message
+    /// quotes it whole.
+    #[test]
+    fn secrets_are_scrubbed_in_the_forms_a_message_quotes() {
+        assert_eq!(
+            joined_lines("Corr3ct\n      Horse"),
+            ["Corr3ct Horse", "Corr3ct\nHorse", "Corr3ctHorse"]
+        );
+        assert_eq!(joined_lines(">-\n  Corr3ct\n  Horse")[0], "Corr3ct Horse");
+        assert_eq!(
+            joined_lines("ContZQ4\\\n    2ContZQ43")[2],
+            "ContZQ42ContZQ43"
+        );
+        let scrubber = Scrubber::new(vec!["x9!".to_owned(), "Corr3ct Horse".to_owned()]);
+        let mut message =
+            "size `x9!` cannot be read ('x9!'), x9! stays; `Corr3ct Horse`".to_owned();
+        scrubber.scrub(&mut message);
+        assert_eq!(
+            message,
+            "size `****` cannot be read ('****'), x9! stays; `****`"
+        );
     }
 
     #[test]
@@ -1818,8 +2006,11 @@ mod tests {
         assert_eq!(shaped("  sslpassphrase: Zq9Pass3\n"), ["Zq9Pass3"]);
         assert_eq!(shaped("key.passphrase=Zq9Pass4\n"), ["Zq9Pass4"]);
         assert_eq!(shaped("run --passphrase Zq9Pass5 -x"), ["Zq9Pass5"]);
-        // PostgreSQL's command that prints the passphrase is no passphrase.
-        assert!(shaped("ssl_passphrase_command = '/bin/key-phrase %p'\n").is_empty());
+        // PostgreSQL's command that prints the passphrase may hold it (`echo …`).
+        assert_eq!(
+            shaped("ssl_passphrase_command = '/bin/key-phrase %p'\n"),
+            ["/bin/key-phrase %p"]
+        );
         assert!(shaped("ssl_passphrase_command_supports_reload = on\n").is_empty());
         assert!(shaped("passphrase: ${KEY_PASSPHRASE}\n").is_empty());
     }

@@ -257,7 +257,7 @@ pub const SHOWN_TAIL: usize = 256;
 /// binary data are refused with the offset of the problem.
 /// The bytes become the text without a copy when they are UTF-8.
 pub fn decode(bytes: Vec<u8>, latin1_fallback: bool) -> Result<(String, Encoding), DecodeError> {
-    if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
+    if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) || looks_utf16(&bytes) {
         return Err(DecodeError {
             message: "file is UTF-16 encoded; save it as UTF-8".into(),
             offset: 0,
@@ -288,6 +288,22 @@ pub fn decode(bytes: Vec<u8>, latin1_fallback: bool) -> Result<(String, Encoding
             })
         }
     }
+}
+
+/// UTF-16 without a byte-order mark, as Windows tools save text: every other byte of
+/// its first line's ASCII is NUL (`D\0B\0_\0…`). Refused as UTF-16, and shown as
+/// nothing: past its first NUL, a line shown with NULs between its letters would hide
+/// a password's key from every masking (`P\0A\0S\0S\0W\0O\0R\0D\0=\0…`).
+fn looks_utf16(bytes: &[u8]) -> bool {
+    let head = bytes.get(..bytes.len().min(64) & !1).unwrap_or(&[]);
+    let nul_at = |parity: usize| {
+        head.len() >= 4
+            && head
+                .iter()
+                .enumerate()
+                .all(|(i, b)| (*b == 0) == (i % 2 == parity))
+    };
+    nul_at(0) || nul_at(1)
 }
 
 /// [`shown_up_to`] the first NUL byte, at `nul`, with each NUL of the line shown as

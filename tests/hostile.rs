@@ -1983,3 +1983,81 @@ fn references_to_a_long_value_are_bounded_per_file() {
         "hostile/deploy.yaml:3015:69: error[pool-size-invalid] maximum-pool-size `$(P)` cannot be read",
     );
 }
+
+/// Leaks a secret-redaction audit found, each planted once, checked in every format:
+/// an auth file's line in a file PgBouncer includes, a `.pgpass` line postgresql.conf
+/// includes (its parse error quoted the line), a Secret's annotations and the copy
+/// `kubectl apply` keeps, a ConfigMap's `binaryData`, `ssl_passphrase_command` and
+/// `wsrep_sst_auth`, a password YAML folds or a `.properties` line continues, one
+/// shorter than 4 characters quoted in a message, and a UTF-16 file's first line.
+#[test]
+fn secrets_an_audit_found_shown_never_reach_any_output() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let bouncer = "[databases]\napp = host=db dbname=app\n[pgbouncer]\npool_mode = session\nauth_file = userlist.txt\n%include userlist.txt\n";
+    let last_applied = r#"{"apiVersion":"v1","kind":"Secret","data":{"DATABASE_URL":"cG9zdGdyZXM6Ly9hcHA6aHVudGVyMkBkYi9hcHA="}}"#;
+    let secret = format!("apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\n  annotations: {{kubectl.kubernetes.io/last-applied-configuration: '{last_applied}', note: Annot-Zq9-1}}\nstringData: {{pool: \"0\"}}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm\ndata:\n  size: \"0\"\nbinaryData: {{application.properties: c3ByaW5nLmRhdGFzb3VyY2UucGFzc3dvcmQ9QmluLVB3LTQ0Cg==}}\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      containers:\n        - name: web\n          env:\n            - {{name: SPRING_DATASOURCE_HIKARI_MAXIMUM_POOL_SIZE, valueFrom: {{secretKeyRef: {{name: db, key: pool}}}}}}\n");
+    let files: Vec<(&str, String)> = vec![
+        ("bouncer/pgbouncer.ini", bouncer.to_owned()),
+        ("bouncer/userlist.txt", "\"app\" \"md5a3556571e93b0d20722ba62be61e8c2d\"\n".to_owned()),
+        ("pg/postgresql.conf", "ssl_passphrase_command = 'echo Tr0ub4dor-key'\ninclude_if_exists 'pgpass'\nmax_connectionz = 5\n".to_owned()),
+        ("pg/pgpass", "db.internal:5432:app:app:Pgpass-Pw-42\n".to_owned()),
+        ("my/my.cnf", "[mysqld]\nwsrep_sst_auth = \"sstuser:Galera-Pw-77\"\nmax_connectionz = 5\n".to_owned()),
+        ("k8s/db.yaml", secret),
+        ("folded/application.yml", "spring:\n  datasource:\n    password: \"Corr3ct\n      Horse\"\n    hikari:\n      maximum-pool-size: ${spring.datasource.password}\n".to_owned()),
+        ("cont/application.properties", "spring.datasource.password=ContZQ4\\\n    2ContZQ43\nspring.datasource.hikari.maximum-pool-size=${spring.datasource.password}\n".to_owned()),
+        ("short/application.yml", "spring:\n  datasource:\n    password: x9!\n    hikari:\n      maximum-pool-size: ${spring.datasource.password}\n".to_owned()),
+    ];
+    for (path, text) in &files {
+        write_file(dir.path(), path, text);
+    }
+    let utf16: Vec<u8> = "DB_PASSWORD=hunter2-utf16\n"
+        .encode_utf16()
+        .flat_map(u16::to_le_bytes)
+        .collect();
+    std::fs::create_dir_all(dir.path().join("env")).expect("dir");
+    std::fs::write(dir.path().join("env/.env"), utf16).expect("write");
+    let secrets = [
+        "a3556571e93b0d20722ba62be61e8c2d",
+        "cG9zdGdyZXM6Ly9hcHA6aHVudGVyMkBkYi9hcHA",
+        "Annot-Zq9-1",
+        "c3ByaW5nLmRhdGFzb3VyY2UucGFzc3dvcmQ9QmluLVB3LTQ0Cg",
+        "Tr0ub4dor",
+        "Pgpass-Pw-42",
+        "Galera-Pw-77",
+        "Corr3ct Horse",
+        "ContZQ42ContZQ43",
+        "`x9!`",
+        "h\0u\0n\0t\0e\0r",
+        "h\u{FFFD}u\u{FFFD}n\u{FFFD}t",
+    ];
+    assert_eq!(
+        leaks_in_every_format(dir.path(), &secrets),
+        Vec::<String>::new()
+    );
+}
+
+/// A fingerprint hashes a finding's values: one holding a password (a pool size taken
+/// from it) was a hash of the password, recovered by trying candidates. Scrubbed
+/// first, the fingerprint is the same whatever the password.
+#[test]
+fn fingerprints_do_not_depend_on_a_password() {
+    // One directory: the fingerprint hashes the path too.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let fingerprints = |password: &str| {
+        let yml = format!("spring:\n  datasource:\n    password: {password}\n    hikari:\n      maximum-pool-size: ${{spring.datasource.password}}\n");
+        write_file(dir.path(), "application.yml", &yml);
+        // After the concise lines `check` asks for.
+        let run = check(dir.path(), &["-f", "json"]);
+        let json = run.stdout.get(run.stdout.find("{\n").expect("json")..);
+        let report: serde_json::Value = serde_json::from_str(json.unwrap_or("")).expect("json");
+        let found: Vec<String> = report["diagnostics"]
+            .as_array()
+            .expect("diagnostics")
+            .iter()
+            .map(|d| d["fingerprint"].as_str().unwrap_or("").to_owned())
+            .collect();
+        assert!(!found.is_empty());
+        found
+    };
+    assert_eq!(fingerprints("Zebra-2024"), fingerprints("Zebra-2025"));
+}

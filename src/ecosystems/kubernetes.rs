@@ -39,6 +39,8 @@ pub struct Kubernetes;
 
 /// Kubernetes' default `maxSurge` and `maxUnavailable` [K8S-DEPLOY].
 const DEFAULT_ROLLOUT_PERCENT: u64 = 25;
+/// The annotation `kubectl apply` keeps the applied object in, as JSON.
+const LAST_APPLIED: &str = "kubectl.kubernetes.io/last-applied-configuration";
 const DOC: &str = "https://kubernetes.io/docs/concepts/workloads/controllers/deployment/";
 /// [KEDA-SO]: `minReplicaCount` "Default: 0", `maxReplicaCount` "Default: 100",
 /// `scaleTargetRef.kind` "Default: Deployment".
@@ -82,6 +84,13 @@ impl Reader for Kubernetes {
             let share = expansion_share(&objects);
             for object in objects {
                 let reader = ObjectReader::new(&file.doc, file.id, object);
+                let annotations = reader.annotation_secrets(sources);
+                if !annotations.is_empty() {
+                    summary.pieces.push(Piece::Model(Model {
+                        secrets: annotations,
+                        ..Model::default()
+                    }));
+                }
                 let piece = match reader.kind {
                     kind if is_workload(kind) => {
                         if let Some(database) = reader.postgres_database(sources) {
@@ -1574,7 +1583,7 @@ impl<'a> ObjectReader<'a> {
     ) -> Vec<Secret> {
         let text = sources.get(self.file).map_or("", |f| f.text());
         let name = self.text(&["metadata", "name"]).unwrap_or("configmap");
-        let mut secrets = self.binary_auth_files(text, name, auth_files);
+        let mut secrets = self.binary_values(text, name, auth_files);
         for DataEntry {
             key,
             entry,
@@ -1620,30 +1629,56 @@ impl<'a> ObjectReader<'a> {
         secrets
     }
 
-    /// A PgBouncer auth file kept base64-encoded in a ConfigMap's `binaryData` (still
-    /// the passwords, decoded by anyone): masked whole. Other binary values are not
-    /// read.
-    fn binary_auth_files(&self, text: &str, name: &str, auth_files: &[String]) -> Vec<Secret> {
+    /// Every value of a ConfigMap's `binaryData`, masked whole: base64 no reader
+    /// decodes, which anyone can (a PgBouncer auth file, an `application.properties`
+    /// with its password).
+    fn binary_values(&self, text: &str, name: &str, auth_files: &[String]) -> Vec<Secret> {
         let Some(binary) = self.node(&["binaryData"]) else {
             return Vec::new();
         };
-        let auth_file = |entry: &crate::syntax::ResolvedEntry| {
-            let key = self
-                .doc
-                .text(entry.key)
-                .filter(|k| is_auth_file(k, auth_files))?;
+        let masked = |entry: &crate::syntax::ResolvedEntry| {
+            let key = self.doc.text(entry.key)?;
             let value = self.doc.text(entry.value)?;
             let location = Location {
                 file: self.file,
                 span: super::inner_span(text, self.doc.span(entry.value), value),
             };
-            let key = [name, ".", key].concat();
-            Some(super::masked(location, &key, "PgBouncer auth file"))
+            let kind = match is_auth_file(key, auth_files) {
+                true => "PgBouncer auth file",
+                false => "binary data",
+            };
+            Some(super::masked(location, &[name, ".", key].concat(), kind))
         };
+        self.doc.entries(binary).iter().filter_map(masked).collect()
+    }
+
+    /// Annotations that may hold a secret, masked: every one of a Secret's, and the
+    /// copy of the whole object `kubectl apply` keeps in any object
+    /// (`kubectl.kubernetes.io/last-applied-configuration`: a Secret's data, a
+    /// Deployment's `env` values). Not scrubbed from messages, which quote none.
+    fn annotation_secrets(&self, sources: &SourceMap) -> Vec<Secret> {
+        let Some(annotations) = self.node(&["metadata", "annotations"]) else {
+            return Vec::new();
+        };
+        let text = sources.get(self.file).map_or("", |f| f.text());
+        let every = self.kind == Some("Secret");
         self.doc
-            .entries(binary)
+            .entries(annotations)
             .iter()
-            .filter_map(auth_file)
+            .filter_map(|entry| {
+                let key = self.doc.text(entry.key)?;
+                if !every && key != LAST_APPLIED {
+                    return None;
+                }
+                let value = self.doc.text(entry.value)?;
+                let location = Location {
+                    file: self.file,
+                    span: super::inner_span(text, self.doc.span(entry.value), value),
+                };
+                let mut secret = super::masked(location, key, "annotation");
+                secret.scrub_messages = false;
+                Some(secret)
+            })
             .collect()
     }
 
@@ -3060,9 +3095,9 @@ mod tests {
             "{masked:?}"
         );
         assert!(masked.iter().all(|m| !m.contains("not-an-auth-file")));
-        // In `binaryData` (base64), the auth file alone.
+        // In `binaryData` (base64, decoded by anyone), every value.
         assert!(masked.contains(&"WnE5VXNlcmxpc3QwNA=="), "{masked:?}");
-        assert!(!masked.contains(&"bm90LWEtc2VjcmV0"), "{masked:?}");
+        assert!(masked.contains(&"bm90LWEtc2VjcmV0"), "{masked:?}");
         assert!(model.secrets.iter().all(|s| !s.literal && s.scrub_messages));
     }
 

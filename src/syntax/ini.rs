@@ -770,11 +770,19 @@ impl IniParser {
     ) -> Option<(Value, usize)> {
         match line.char_at(at) {
             None | Some('#') => {
-                let name = line.slice(key_start, key_end).to_owned();
-                self.error(
-                    format!("missing value for `{name}`"),
-                    line.span(key_start, key_end),
-                );
+                let name = line.slice(key_start, key_end);
+                // Quoted only when shaped like a parameter's name: a line of another
+                // file (an included `.pgpass`'s `host:5432:db:user:password`) is not.
+                let shaped_like_a_name = name.len() <= 63
+                    && name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+                    && name
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || "_.".contains(c));
+                let message = match shaped_like_a_name {
+                    true => format!("missing value for `{name}`"),
+                    false => "missing value: this line is no `name = value` setting".to_owned(),
+                };
+                self.error(message, line.span(key_start, key_end));
                 if at < line.text.len() {
                     self.comment(line, at);
                 }
