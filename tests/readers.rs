@@ -3811,3 +3811,23 @@ fn active_record_times_it_refuses_or_misreads_are_reported() {
         "{found:?}"
     );
 }
+
+/// TypeORM's mysql driver with `connectionLimit` 0 has no limit: `pool-unbounded`
+/// reports it (the reader read it so, and no rule did), also in an `ormconfig.json`
+/// that sizes its pool only so (it was not read without `entities`).
+#[test]
+fn typeorm_mysql_connection_limit_zero_is_unbounded() {
+    for config in [
+        r#"{"type": "mysql", "host": "db", "database": "app", "extra": {"connectionLimit": 0}}"#,
+        r#"{"type": "mariadb", "entities": ["dist/*.js"], "poolSize": 0}"#,
+    ] {
+        let dir = tree(&[("ormconfig.json", config)]);
+        let found = findings_at(dir.path(), "pool-unbounded", "ormconfig.json");
+        assert_eq!(found.len(), 1, "{config}: {found:?}");
+        assert!(
+            found[0].0.contains("0: the mysql driver's pool opens"),
+            "{found:?}"
+        );
+        assert_eq!(found[0].2, "0", "{found:?}");
+    }
+}

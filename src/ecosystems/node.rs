@@ -79,6 +79,7 @@ impl Reader for Node {
             "\"dialect\"",
             "\"client\"",
             "\"connectionTimeoutMillis\"",
+            "\"connectionLimit\"",
         ];
         pool_keys.iter().any(|k| text.contains(k))
             || (text.contains("\"type\"") && text.contains("\"entities\""))

@@ -2,7 +2,9 @@
 //! `max_connections: -1` or nil ("unlimited") [RAILS-HASH]; Npgsql and SqlClient
 //! `Pooling=false`, where every open is a new physical connection [NPGSQL-CSB]; Prisma
 //! `connection_limit=0`, which quaint hands to mobc's `max_open`, where "0 means
-//! unlimited" (mobc `Builder::max_open`). Every
+//! unlimited" (mobc `Builder::max_open`); TypeORM's mysql driver with
+//! `connectionLimit` (or `poolSize`) 0, which mysql's and mysql2's `Pool#getConnection`
+//! read as no limit. Every
 //! thread and process can open connections until the database refuses them.
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::{Library, Model, UNBOUNDED_POOL};
@@ -27,11 +29,16 @@ impl crate::rules::Rule for Rule {
     fn check(&self, model: &Model, _options: &RuleOptions, out: &mut crate::rules::Findings) {
         for pool in &model.pools {
             let Some(&max) = pool.max.get() else { continue };
+            let written = pool.max.origin.written_name().unwrap_or("connectionLimit");
+            let typeorm = format!(
+                "{written} 0: the mysql driver's pool opens a new connection whenever its limit is 0"
+            );
             let why = match pool.library {
                 Library::ActiveRecord if max == UNBOUNDED_POOL => "max_connections unlimited",
                 Library::Prisma if max == UNBOUNDED_POOL => {
                     "connection_limit=0: Prisma's pool (mobc) takes max_open 0 as unlimited"
                 }
+                Library::TypeOrm if max == UNBOUNDED_POOL => &typeorm,
                 // A minimum the driver refuses (SqlClient `Min Pool Size=-1`, checked
                 // with pooling off too) opens no connection: pool-size-invalid's finding.
                 Library::Npgsql | Library::SqlClient | Library::MySqlConnector
@@ -69,6 +76,9 @@ impl crate::rules::Rule for Rule {
 fn help(library: Library) -> String {
     if library == Library::Prisma {
         return "set connection_limit to the process's peak of concurrent queries, e.g. 10 (Prisma's default is the CPU count × 2 + 1)".to_owned();
+    }
+    if library == Library::TypeOrm {
+        return "set extra.connectionLimit (or poolSize) to the process's peak of concurrent queries, e.g. 10 (the mysql driver's default)".to_owned();
     }
     if library == Library::ActiveRecord {
         return "set max_connections to the process's thread count (e.g. <%= ENV.fetch(\"RAILS_MAX_THREADS\") { 5 } %>)".to_owned();
