@@ -4462,6 +4462,36 @@ fn deployment_database_url_sets_the_rails_pool() {
     assert_eq!(only_finding(root, rule)["path"], "app/config/database.yml");
 }
 
+/// A `url:` that is a variable's value however it is looked up (`ENV["X"]`,
+/// `ENV.fetch("X")`, with a block or a default) takes the deployment's value of it: its
+/// `?pool=4` is the pool (only `ENV["X"]` and `ENV.fetch("X", nil)` were read so).
+#[test]
+fn a_rails_url_fetched_from_the_environment_takes_the_deployments_value() {
+    for lookup in [
+        "ENV[\"DATABASE_URL\"]",
+        "ENV.fetch(\"DATABASE_URL\")",
+        "ENV.fetch(\"DATABASE_URL\") { nil }",
+        "ENV.fetch('DATABASE_URL', 'postgres://localhost/app')",
+    ] {
+        let yml =
+            format!("production:\n  adapter: postgresql\n  pool: 10\n  url: <%= {lookup} %>\n");
+        let dir = tree(&[
+            ("config/database.yml", yml.as_str()),
+            ("config/puma.rb", "threads 10, 10\n"),
+            ("docker-compose.yml", "services:\n  web:\n    build: .\n    environment:\n      DATABASE_URL: \"postgres://u@db/app?pool=4\"\n  db:\n    image: postgres:16\n"),
+            ("poollint.toml", "[[service]]\nname = \"web\"\nconfig = \"config/database.yml\"\ndeployment = \"docker-compose.yml\"\n"),
+        ]);
+        let found = concise_findings_in(dir.path());
+        assert!(
+            found
+                .iter()
+                .any(|f| f
+                    .contains("the production pool allows 4 connections (docker-compose.yml:5)")),
+            "{lookup}: {found:?}"
+        );
+    }
+}
+
 /// A deployment's `RAILS_ENV` (else `RACK_ENV`) names the environment Rails runs: with
 /// `staging`, the service opens the `staging` database's pool (`pool: 3`, below Puma's 8
 /// threads) instead of `production`'s, and the deployment's `DATABASE_URL` is merged into

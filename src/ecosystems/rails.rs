@@ -414,6 +414,15 @@ static ENV_LOOKUP: LazyLock<Option<Regex>> = LazyLock::new(|| {
     )
     .ok()
 });
+/// A variable's value, whatever it falls back to when unset: `ENV["X"]`,
+/// `ENV.fetch("X")` (which raises when unset), `ENV.fetch("X") { … }`,
+/// `ENV.fetch("X", …)`: what a `url:` is when the deployment sets `X`.
+static ENV_VALUE: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    Regex::new(
+        r#"^ENV(?:\[\s*["']([A-Za-z0-9_]+)["']\s*\]|\.fetch\(\s*["']([A-Za-z0-9_]+)["']\s*(?:,[^()]*)?\)(?:\s*\{[^{}]*\})?)$"#,
+    )
+    .ok()
+});
 /// A whole number, quoted or not.
 static LITERAL: LazyLock<Option<Regex>> =
     LazyLock::new(|| Regex::new(r#"^["']?(-?\d+)["']?$"#).ok());
@@ -1383,7 +1392,8 @@ const PRIMARY: &str = "primary";
 /// over the environment's keys (`DatabaseConfigurations#merge_db_environment_variables`
 /// and `#environment_value_for` [RAILS-DBCONFIG]); a `url:` key makes the configuration
 /// a `UrlConfig`, which those variables leave alone, so only a `url:` that is exactly a
-/// variable's value (`<%= ENV["DATABASE_URL"] %>`) takes that variable's.
+/// variable's value (`<%= ENV["DATABASE_URL"] %>`, `<%= ENV.fetch("DATABASE_URL") %>`,
+/// with or without a default: [`ENV_VALUE`]) takes that variable's.
 fn url_variables(source: &Source, config: &str, url: Option<NodeId>) -> Option<UrlVariables> {
     let Some(node) = url else {
         let own = format!("{}_DATABASE_URL", config.to_ascii_uppercase());
@@ -1397,7 +1407,7 @@ fn url_variables(source: &Source, config: &str, url: Option<NodeId>) -> Option<U
         .tags
         .iter()
         .find(|t| t.output && source.is_whole_value(t, node))?;
-    let lookup = ENV_LOOKUP.as_ref()?.captures(tag.code.trim())?;
+    let lookup = ENV_VALUE.as_ref()?.captures(tag.code.trim())?;
     let variable = lookup.get(1).or_else(|| lookup.get(2))?.as_str();
     Some(UrlVariables::new(vec![variable.to_owned()]))
 }
