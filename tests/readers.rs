@@ -3831,3 +3831,49 @@ fn typeorm_mysql_connection_limit_zero_is_unbounded() {
         assert_eq!(found[0].2, "0", "{found:?}");
     }
 }
+
+/// What Npgsql refuses beyond a setter's range, each reported at its value (all passed):
+/// an idle lifetime below the pruning interval (10 s by default) and an interval of 0,
+/// which its pool refuses when it is created; the first of two sizes, which its setter
+/// refuses though the last would be taken; multiplexing without a pool.
+#[test]
+fn npgsql_refusals_when_the_pool_is_created_are_reported() {
+    let dir = tree(&[(
+        "appsettings.json",
+        r#"{"ConnectionStrings": {"B": "Host=db;Database=app;Connection Idle Lifetime=4",
+ "C": "Host=db;Database=app;Connection Pruning Interval=0",
+ "E": "Host=db;Database=app;Connection Pruning Interval=600",
+ "F": "Host=db;Database=app;Connection Idle Lifetime=4;Connection Pruning Interval=4"}}"#,
+    )]);
+    let found = findings_at(dir.path(), "suspicious-time-unit", "appsettings.json");
+    let at: Vec<&str> = found.iter().map(|f| f.2.as_str()).collect();
+    // E: the default idle lifetime (300) under a written interval, at the interval.
+    assert_eq!(at, ["4", "0", "600"], "{found:?}");
+    assert!(
+        found[0]
+            .0
+            .contains("below Connection Pruning Interval 10 s"),
+        "{found:?}"
+    );
+    assert!(
+        found[1].0.contains("ConnectionPruningInterval can't be 0"),
+        "{found:?}"
+    );
+    let dir = tree(&[(
+        "appsettings.json",
+        r#"{"ConnectionStrings": {"D": "Host=db;Database=app;Maximum Pool Size=-3;Maximum Pool Size=10",
+ "M": "Host=db;Database=app;Pooling=false;Multiplexing=true"}}"#,
+    )]);
+    let found = findings_at(dir.path(), "pool-size-invalid", "appsettings.json");
+    let at: Vec<&str> = found.iter().map(|f| f.2.as_str()).collect();
+    assert_eq!(at, ["-3", "true"], "{found:?}");
+    assert!(
+        found[1]
+            .0
+            .contains("Pooling must be on to use multiplexing"),
+        "{found:?}"
+    );
+    assert!(found[1].1.starts_with("remove Pooling=false"), "{found:?}");
+    let unbounded = findings_at(dir.path(), "pool-unbounded", "appsettings.json");
+    assert!(unbounded.is_empty(), "{unbounded:?}");
+}

@@ -310,8 +310,21 @@ fn read_string(
             .rev()
             .find(|p| names.iter().any(|n| p.name.eq_ignore_ascii_case(n)))
     };
-    let setting = |names: &[&str], parse: &dyn Fn(&str) -> Result<i64, String>| {
-        param(names).map(|p| Setting {
+    // Npgsql's builder sets every pair it reads through the property's setter,
+    // duplicates included (`DbConnectionStringBuilder.ConnectionString` walks its key
+    // chain), so the first value a setter refuses throws though a later one would be
+    // taken: `Maximum Pool Size=-3;Maximum Pool Size=10` opens nothing.
+    let first_refused = |names: &[&str], refuses: &dyn Fn(&str) -> bool| {
+        let named =
+            |p: &&connection_string::Param| names.iter().any(|n| p.name.eq_ignore_ascii_case(n));
+        let refused = |p: &&connection_string::Param| refuses(p.value.trim());
+        npgsql
+            .then(|| parsed.params.iter().filter(named).find(refused))
+            .flatten()
+            .or_else(|| param(names))
+    };
+    let setting_of =
+        |p: &connection_string::Param, parse: &dyn Fn(&str) -> Result<i64, String>| Setting {
             value: match set_by_variable(&p.value) {
                 Some(reason) => Val::unknown(reason),
                 None => Val::from_result(p.value.as_str(), parse(p.value.trim())),
@@ -322,7 +335,9 @@ fn read_string(
                 key: format!("{key}.{}", p.name).into(),
                 via: None,
             },
-        })
+        };
+    let setting = |names: &[&str], parse: &dyn Fn(&str) -> Result<i64, String>| {
+        first_refused(names, &|v| parse(v).is_err()).map(|p| setting_of(p, parse))
     };
     // A spelling the driver does not know makes it throw `Keyword not supported`, so no
     // connection opens: SqlClient knows only `Max Pool Size`, Npgsql only `Maximum Pool
@@ -342,7 +357,11 @@ fn read_string(
         if let Some((_, reason)) = refusal(written, refused) {
             return setting(refused, &|_| Err(reason.clone()));
         }
-        setting(written, if mysql { &unsigned_int32 } else { &int32 })
+        let parse: &dyn Fn(&str) -> Result<i64, String> =
+            if mysql { &unsigned_int32 } else { &int32 };
+        // Npgsql's setters refuse a negative size too.
+        let refuses = |v: &str| parse(v).map_or(true, |n| n < 0);
+        first_refused(written, &refuses).map(|p| setting_of(p, parse))
     };
     let min = size(keywords.min).unwrap_or_else(|| default(0));
     let written_max = size(keywords.max);
@@ -364,6 +383,11 @@ fn read_string(
             setting(&[lacking.name.as_str()], &|_| Err(reason.clone()))?
         }
         (None, Some(Err(reason))) => setting(&["Pooling"], &|_| Err(reason.clone()))?,
+        // Npgsql multiplexes over its pool: `PostProcessAndValidate` throws without one.
+        (None, Some(Ok(false))) if npgsql && multiplexing(&parsed) => {
+            let reason = "Npgsql throws ArgumentException(\"Pooling must be on to use multiplexing\") before it opens a connection".to_owned();
+            setting(&["Multiplexing"], &|_| Err(reason.clone()))?
+        }
         (None, Some(Ok(false))) => {
             match written_max.filter(|m| refused_without_pool(library, m, &min)) {
                 Some(refused) => refused,
@@ -374,7 +398,7 @@ fn read_string(
     };
     let seconds =
         |names: &[&str], fallback: u64, parse: &dyn Fn(&str) -> Result<Duration, String>| {
-            param(names).map_or_else(
+            first_refused(names, &|v| parse(v).is_err()).map_or_else(
                 || {
                     Setting::known(
                         Duration::from_secs(fallback),
@@ -419,12 +443,15 @@ fn read_string(
                 180,
                 &plain_seconds,
             )
-        } else {
-            seconds(
-                &["Connection Idle Lifetime"],
-                if npgsql { 300 } else { 0 },
-                &plain_seconds,
+        } else if npgsql {
+            let pruning = param(PRUNING_INTERVAL)
+                .map(|_| seconds(PRUNING_INTERVAL, NPGSQL_PRUNING_INTERVAL, &plain_seconds));
+            npgsql_pruned(
+                seconds(&["Connection Idle Lifetime"], 300, &plain_seconds),
+                pruning,
             )
+        } else {
+            seconds(&["Connection Idle Lifetime"], 0, &plain_seconds)
         },
         max_lifetime: seconds(
             keywords.lifetime,
@@ -475,6 +502,62 @@ fn read_string(
         class_settings: ClassSettings::default(),
         url_variables: None,
     })
+}
+
+/// Whether an Npgsql string turns multiplexing on (`Multiplexing=true`, the last one
+/// written; Npgsql reads a boolean as `true` or `false`, any case).
+fn multiplexing(parsed: &connection_string::ParsedConnection) -> bool {
+    let last = parsed
+        .params
+        .iter()
+        .rev()
+        .find(|p| p.name.eq_ignore_ascii_case("Multiplexing"));
+    last.is_some_and(|p| p.value.trim().eq_ignore_ascii_case("true"))
+}
+
+/// Npgsql's `Connection Pruning Interval`, seconds: how often its pool samples its idle
+/// connections (npgsql/npgsql `NpgsqlConnectionStringBuilder.cs`, default 10).
+const PRUNING_INTERVAL: &[&str] = &["Connection Pruning Interval", "ConnectionPruningInterval"];
+const NPGSQL_PRUNING_INTERVAL: u64 = 10;
+
+/// Npgsql's idle lifetime as its pool takes it: `PoolingDataSource`'s constructor (at
+/// the first `Open()`) throws for a `Connection Pruning Interval` of 0 ("ConnectionPruningInterval
+/// can't be 0.") and for a `Connection Idle Lifetime` below the interval ("Connection
+/// can't have ConnectionIdleLifetime … under ConnectionPruningInterval …"), so `0`
+/// (read elsewhere as "never closes") refuses every connection with the default
+/// interval of 10. Either is the idle lifetime, invalid, where it is written (the
+/// interval's place when the lifetime is Npgsql's default).
+fn npgsql_pruned(idle: Setting<Duration>, pruning: Option<Setting<Duration>>) -> Setting<Duration> {
+    let interval = match &pruning {
+        Some(written) => written.get().copied(),
+        None => Some(Duration::from_secs(NPGSQL_PRUNING_INTERVAL)),
+    };
+    let (Some(interval), Some(&lifetime)) = (interval, idle.get()) else {
+        return idle;
+    };
+    let at_written = |reason: String, raw: Duration, setting: Setting<Duration>| Setting {
+        value: Val::invalid(raw.as_secs().to_string(), reason),
+        origin: setting.origin,
+    };
+    match pruning {
+        Some(pruning) if interval.is_zero() => at_written(
+            "ArgumentException(\"ConnectionPruningInterval can't be 0.\")".to_owned(),
+            interval,
+            pruning,
+        ),
+        pruning if lifetime < interval => {
+            let reason = format!(
+                "Connection Idle Lifetime {} s is below Connection Pruning Interval {} s: ArgumentException(\"Connection can't have ConnectionIdleLifetime … under ConnectionPruningInterval …\")",
+                lifetime.as_secs(),
+                interval.as_secs()
+            );
+            match (idle.origin.written_name(), pruning) {
+                (None, Some(pruning)) => at_written(reason, interval, pruning),
+                _ => at_written(reason, lifetime, idle),
+            }
+        }
+        _ => idle,
+    }
 }
 
 /// Where a connection string is written, which says what a `${VAR}` in it is.

@@ -129,7 +129,9 @@ fn unreadable(setting: &Setting<Duration>) -> Option<Diagnostic> {
 /// `connect_timeout`), SqlClient's `Connection Lifetime` below 0 (`SqlConnectionString`:
 /// `_loadBalanceTimeout < 0` throws `InvalidConnectionOptionValue`) and Npgsql's
 /// `Keepalive` below 0 (its setter throws "KeepAlive can't be negative"); a value that
-/// is no 32-bit whole number fails the drivers' integer conversion too.
+/// is no 32-bit whole number fails the drivers' integer conversion too. Npgsql's idle
+/// lifetime below its pruning interval, or an interval of 0, which its pool refuses
+/// when it is created (the reader's `npgsql_pruned`).
 fn dotnet_refused_times(pool: &Pool) -> Vec<Diagnostic> {
     let refusals: &[(&Setting<Duration>, &str, &str)] = match pool.library {
         Library::Npgsql => &[
@@ -142,6 +144,11 @@ fn dotnet_refused_times(pool: &Pool) -> Vec<Diagnostic> {
                 &pool.keepalive,
                 "Npgsql throws ArgumentOutOfRangeException(\"KeepAlive can't be negative\") when it parses the connection string",
                 "write Keepalive as whole seconds of 0 or more (0, the default, sends none)",
+            ),
+            (
+                &pool.idle_timeout,
+                "Npgsql throws it when it creates the pool, at the first Open()",
+                "write Connection Idle Lifetime as whole seconds of at least Connection Pruning Interval (10 by default; Npgsql's idle lifetime default is 300), lowering the interval with it for a shorter idle lifetime",
             ),
         ],
         Library::SqlClient => &[

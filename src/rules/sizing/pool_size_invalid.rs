@@ -457,6 +457,15 @@ fn check_count(
             ),
             format!("{v} is below {}", bound.floor),
         ),
+        // The .NET reader makes Npgsql's `Multiplexing=true` beside `Pooling=false` the
+        // maximum, invalid: Npgsql refuses the string.
+        Val::Invalid(invalid) if property.eq_ignore_ascii_case("Multiplexing") => (
+            format!(
+                "{property}={} with Pooling=false: {}, so no connection opens",
+                invalid.raw, invalid.reason
+            ),
+            "multiplexing needs the pool".to_owned(),
+        ),
         Val::Invalid(invalid) => (
             format!(
                 "{property} `{}` cannot be read ({}): {}",
@@ -500,7 +509,15 @@ fn refused_keyword_fix(library: Library, property: &str, value: &Val<i64>) -> Op
 
 /// How to write a .NET `Pooling` value the driver refuses (None for any other value).
 fn pooling_fix(library: Library, property: &str, value: &Val<i64>) -> Option<&'static str> {
-    if !property.eq_ignore_ascii_case("Pooling") || !matches!(value, Val::Invalid(_)) {
+    if !matches!(value, Val::Invalid(_)) {
+        return None;
+    }
+    if property.eq_ignore_ascii_case("Multiplexing") {
+        return Some(
+            "remove Pooling=false (Npgsql multiplexes over its pool), or remove Multiplexing=true",
+        );
+    }
+    if !property.eq_ignore_ascii_case("Pooling") {
         return None;
     }
     match library {

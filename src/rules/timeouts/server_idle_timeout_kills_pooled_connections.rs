@@ -312,8 +312,14 @@ fn other_fix(library: Library, keeps_min: bool, limit: Duration) -> String {
         Library::Prisma => format!(
             "set max_idle_connection_lifetime (seconds) in the URL below {limit_text}, e.g. {half_s}"
         ),
+        // Npgsql's pool refuses an idle lifetime below its pruning interval (10 s).
         Library::Npgsql => format!(
-            "set Connection Idle Lifetime (seconds) below {limit_text}, e.g. {half_s}{}",
+            "set Connection Idle Lifetime (seconds) below {limit_text}, e.g. {half_s}{}{}",
+            if half_s < 10 {
+                format!(", and Connection Pruning Interval to {half_s} or less (Npgsql refuses an idle lifetime below it, 10 by default)")
+            } else {
+                String::new()
+            },
             if keeps_min { ", and Minimum Pool Size to 0 (Npgsql keeps that many open)" } else { "" }
         ),
         _ => format!("have the pool close, retire or ping idle connections before {limit_text}"),
@@ -355,4 +361,23 @@ fn finding(model: &Model, kept: &Kept, server: &ServerLimit) -> Option<Diagnosti
         Some(key) => diagnostic.with_key(key.clone()),
         None => diagnostic,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Npgsql refuses an idle lifetime below its pruning interval (10 s by default): a
+    /// help suggesting 4 s lowers the interval too (followed alone, it made Npgsql
+    /// refuse every connection).
+    #[test]
+    fn the_npgsql_help_lowers_the_pruning_interval_under_ten_seconds() {
+        let short = other_fix(Library::Npgsql, false, Duration::from_secs(8));
+        assert!(
+            short.contains("e.g. 4, and Connection Pruning Interval to 4 or less"),
+            "{short}"
+        );
+        let long = other_fix(Library::Npgsql, false, Duration::from_secs(600));
+        assert!(!long.contains("Pruning"), "{long}");
+    }
 }
