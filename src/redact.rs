@@ -1480,34 +1480,33 @@ impl Scrubber {
 fn replace_whole(text: &str, secret: &str) -> String {
     let is_word = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || "_.-".contains(c));
     let anywhere = is_distinctive(secret);
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(at) = rest.find(secret) {
-        let before = rest[..at].chars().next_back();
-        let after = rest[at + secret.len()..].chars().next();
-        out.push_str(&rest[..at]);
-        if !anywhere && (is_word(before) || is_word(after)) {
-            out.push_str(secret);
-        } else {
-            out.push_str("****");
-        }
-        rest = &rest[at + secret.len()..];
-    }
-    out.push_str(rest);
-    out
+    replace_where(text, secret, |before, after| {
+        anywhere || !(is_word(before) || is_word(after))
+    })
 }
 
 /// `text` with `secret` replaced by `****` where it is quoted whole: between two
 /// backticks, single or double quotes ([`MIN_SCRUBBED_SECRET`]).
 fn replace_quoted(text: &str, secret: &str) -> String {
+    replace_where(text, secret, |before, after| {
+        before.is_some_and(|q| "`'\"".contains(q)) && before == after
+    })
+}
+
+/// `text` with each `secret` replaced by `****` where `masks` says so, given the
+/// characters around it.
+fn replace_where(
+    text: &str,
+    secret: &str,
+    masks: impl Fn(Option<char>, Option<char>) -> bool,
+) -> String {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
     while let Some(at) = rest.find(secret) {
         let before = rest[..at].chars().next_back();
         let after = rest[at + secret.len()..].chars().next();
         out.push_str(&rest[..at]);
-        let quoted = before.is_some_and(|q| "`'\"".contains(q)) && before == after;
-        out.push_str(if quoted { "****" } else { secret });
+        out.push_str(if masks(before, after) { "****" } else { secret });
         rest = &rest[at + secret.len()..];
     }
     out.push_str(rest);
