@@ -304,7 +304,7 @@ fn is_manifest_in_use(request: &CheckRequest, path: &Path) -> bool {
 }
 
 /// The paths that exist, resolved (links followed, `..` removed).
-fn canonical_paths(paths: &[PathBuf]) -> Vec<PathBuf> {
+fn canonical_paths(paths: &[PathBuf]) -> HashSet<PathBuf> {
     paths
         .iter()
         .filter_map(|p| std::fs::canonicalize(p).ok())
@@ -635,7 +635,7 @@ fn manifest_files_not_walked(request: &CheckRequest) -> Vec<PathBuf> {
         .map(|(name, _)| source::absolute(name));
     // Standard input is all that was walked.
     let roots = match stdin_file {
-        Some(_) => Vec::new(),
+        Some(_) => HashSet::new(),
         None => canonical_paths(&request.paths),
     };
     let excluded = canonical_paths(&request.exclude_dirs);
@@ -670,14 +670,24 @@ fn unit_siblings(request: &CheckRequest) -> Vec<PathBuf> {
             .filter(|p| p.is_file())
             .collect(),
     };
-    let mut siblings: Vec<PathBuf> = named.into_iter().flat_map(siblings_of).collect();
+    // Each unit's directory is listed once: naming every file of a unit (pre-commit's
+    // `--all-files`) listed it once per file, quadratic in time and memory.
+    let mut units = std::collections::HashSet::new();
+    let mut siblings: Vec<PathBuf> = named
+        .into_iter()
+        .flat_map(|path| siblings_of(path, &mut units))
+        .collect();
     siblings.sort();
     siblings.dedup();
     siblings
 }
 
-/// The other files of `path`'s unit in its directory (none for a unit of one file).
-fn siblings_of(path: &Path) -> Vec<PathBuf> {
+/// The other files of `path`'s unit in its directory (none for a unit of one file, or
+/// one of `units`, already listed).
+fn siblings_of(
+    path: &Path,
+    units: &mut std::collections::HashSet<(crate::model::Ecosystem, PathBuf)>,
+) -> Vec<PathBuf> {
     let Some((path, reader, _)) = recognise_named(path) else {
         return Vec::new();
     };
@@ -685,7 +695,7 @@ fn siblings_of(path: &Path) -> Vec<PathBuf> {
     else {
         return Vec::new();
     };
-    if unit == path {
+    if unit == path || !units.insert((reader.ecosystem(), unit.to_path_buf())) {
         return Vec::new();
     }
     let same_unit = |sibling: &Path| {
@@ -745,9 +755,11 @@ fn manifest_special_files(request: &CheckRequest) -> Vec<walk::Candidate> {
 
 /// Whether a file (its [`source::file_identity`]) is below one of the paths checked
 /// (`roots`) and not below an excluded directory (both canonical).
-fn is_under(identity: &Path, roots: &[PathBuf], excluded: &[PathBuf]) -> bool {
-    roots.iter().any(|root| identity.starts_with(root))
-        && !excluded.iter().any(|dir| identity.starts_with(dir))
+/// Looked up by each of the file's ancestors: pre-commit names every file, and testing
+/// each against every path named was quadratic.
+fn is_under(identity: &Path, roots: &HashSet<PathBuf>, excluded: &HashSet<PathBuf>) -> bool {
+    let mut ancestors = identity.ancestors();
+    ancestors.clone().any(|dir| roots.contains(dir)) && !ancestors.any(|dir| excluded.contains(dir))
 }
 
 /// Whether `path` itself (not what it links to) is a device, FIFO or socket.
@@ -1360,6 +1372,12 @@ impl Companions {
         }
         // Each naming is tried once (a missing file is reported once where it is named).
         let mut tried = HashSet::new();
+        // The companions read, by includer and path: looking through the unit's files
+        // for each of thousands of imports was quadratic.
+        let mut read: HashSet<(FileId, PathBuf)> = files
+            .iter()
+            .filter_map(|f| Some((f.included_from?.0, f.path.clone())))
+            .collect();
         for _ in 0..MAX_COMPANION_ROUNDS {
             let named = named_companions(reader, files, &report.sources);
             let mut new = false;
@@ -1374,14 +1392,11 @@ impl Companions {
                     continue;
                 }
                 new = true;
-                let read_already = files.iter().any(|f| {
-                    f.included_from.is_some_and(|(id, _)| id == includer)
-                        && f.path == companion.path
-                });
-                if read_already {
+                if read.contains(&(includer, companion.path.clone())) {
                     continue;
                 }
                 if let Some(file) = self.read(includer, &companion, request, report) {
+                    read.insert((includer, companion.path.clone()));
                     files.push(file);
                 }
             }
@@ -1405,6 +1420,9 @@ impl Companions {
     ) {
         // How many companions below a file of the unit each file is.
         let mut depths = vec![0usize; files.len()];
+        // The unit's files by path: looked through for each of thousands of imports, it
+        // was quadratic.
+        let mut held: HashSet<PathBuf> = files.iter().map(|f| source::normalise(&f.path)).collect();
         let mut next = 0;
         while let Some(file) = files.get(next) {
             let depth = depths.get(next).copied().unwrap_or(0);
@@ -1414,7 +1432,7 @@ impl Companions {
             let named = reader.companions(file, text, &[], &report.sources);
             for companion in named {
                 let wanted = source::normalise(&companion.path);
-                if files.iter().any(|f| source::normalise(&f.path) == wanted) {
+                if held.contains(&wanted) {
                     continue;
                 }
                 if depth >= MAX_COMPANION_DEPTH {
@@ -1422,6 +1440,7 @@ impl Companions {
                     continue;
                 }
                 if let Some(read) = self.read(includer, &companion, request, report) {
+                    held.insert(source::normalise(&read.path));
                     files.push(read);
                     depths.push(depth + 1);
                 }

@@ -106,6 +106,7 @@ pub fn credential_spans(text: &str) -> Vec<Span> {
 /// ([`value_after_spaces`]), which in a message is prose (`spring.datasource.password
 /// holds a literal password`).
 fn shaped_spans(text: &str, in_file: bool) -> Vec<Span> {
+    let lines = Lines::new(text);
     let mut spans = Vec::new();
     let mut read_to = 0;
     for at in URL_AUTHORITY.find_iter(text.as_bytes()) {
@@ -120,14 +121,14 @@ fn shaped_spans(text: &str, in_file: bool) -> Vec<Span> {
         let mut read_to = 0;
         for key in keys.find_iter(text) {
             if key.start() >= read_to && !is_host_with_port(text, key.start(), key.end()) {
-                if let Some(value) = key_value(text, key.start(), key.end(), in_file) {
+                if let Some(value) = key_value(&lines, key.start(), key.end(), in_file) {
                     read_to = value.end;
                     spans.push(value);
                 }
             }
         }
     }
-    spans.extend(escaped_key_values(text, in_file));
+    spans.extend(escaped_key_values(&lines, in_file));
     spans.extend(oracle_thin_passwords(text));
     spans.extend(mysql_client_passwords(text));
     spans.extend(private_key_blocks(text));
@@ -206,7 +207,8 @@ const PASSWORD_KEY_ENDINGS: &[&str] = &[
 
 /// The value of the password key whose ending [`PASSWORD_KEYS`] found (or an escaped
 /// key, [`escaped_key_values`]) at `key_start..key_end`.
-fn key_value(text: &str, key_start: usize, key_end: usize, in_file: bool) -> Option<Span> {
+fn key_value(lines: &Lines<'_>, key_start: usize, key_end: usize, in_file: bool) -> Option<Span> {
+    let text = lines.text;
     let option = is_option(text, key_start);
     let key_end = key_end + numbered_key_suffix(text, key_end);
     let key_end = key_end + encoded_key_suffix(text, key_end);
@@ -218,17 +220,17 @@ fn key_value(text: &str, key_start: usize, key_end: usize, in_file: bool) -> Opt
     // Ruby's forms first: `"password" => "…"` reads as `=` then `> "…"` otherwise.
     ruby_literal_value(text, key_start, key_end)
         .or_else(|| {
-            value_after_key(text, key_start, key_end, option, libpq_like)
+            value_after_key(lines, key_start, key_end, option, libpq_like)
                 .map(|value| over_percent_literal(text, value))
         })
         .or_else(|| {
             option
-                .then(|| block_item_argument(text, key_start, key_end))
+                .then(|| block_item_argument(lines, key_start, key_end))
                 .flatten()
         })
         .or_else(|| {
             in_file
-                .then(|| value_after_spaces(text, key_start, key_end))
+                .then(|| value_after_spaces(lines, key_start, key_end))
                 .flatten()
         })
 }
@@ -282,7 +284,8 @@ fn is_option(text: &str, key_start: usize) -> bool {
 /// `Pass\u0077ord=…` in a connection string inside a JSON string): JSON, YAML and .NET
 /// readers decode key names, so the key is a password's though no ending is written
 /// plainly. Only a word holding `\u`, `\U` or `\x` is decoded (a copy each; few do).
-fn escaped_key_values(text: &str, in_file: bool) -> Vec<Span> {
+fn escaped_key_values(lines: &Lines<'_>, in_file: bool) -> Vec<Span> {
+    let text = lines.text;
     let is_escaped_key_char = |c: char| is_key_char(c) || c == '\\';
     let mut spans = Vec::new();
     let mut read_to = 0;
@@ -297,7 +300,7 @@ fn escaped_key_values(text: &str, in_file: bool) -> Vec<Span> {
         read_to = text.len() - after.trim_start_matches(is_escaped_key_char).len();
         let name = text.get(word_start..read_to).and_then(unescape);
         if name.is_some_and(|name| is_password_name(&name)) {
-            spans.extend(key_value(text, word_start, read_to, in_file));
+            spans.extend(key_value(lines, word_start, read_to, in_file));
         }
     }
     spans
@@ -442,10 +445,11 @@ fn encoded_key_suffix(text: &str, key_end: usize) -> usize {
 /// by spaces alone: `.properties` reads it so (`spring.datasource.password s3cret`),
 /// and in a file that does not parse (`DB_PASSWORD s3cret`, `export PGPASSWORD s3cret`,
 /// my.cnf's `password s3cret`) the text is still the password. Runs to the line's end.
-fn value_after_spaces(text: &str, key_start: usize, key_end: usize) -> Option<Span> {
+fn value_after_spaces(lines: &Lines<'_>, key_start: usize, key_end: usize) -> Option<Span> {
+    let text = lines.text;
     let before = text.get(..key_start)?;
     let word = before.trim_end_matches(|c: char| c.is_ascii_alphanumeric() || "_.-".contains(c));
-    let line_start = word.rfind(['\n', '\r']).map_or(0, |i| i + 1);
+    let line_start = lines.start_of(word.len());
     let lead = word.get(line_start..)?.trim_start_matches([' ', '\t']);
     if !(lead.is_empty() || lead == "export ") {
         return None;
@@ -455,8 +459,8 @@ fn value_after_spaces(text: &str, key_start: usize, key_end: usize) -> Option<Sp
     if value.len() == rest.len() {
         return None;
     }
-    let line = &value[..value.find(['\n', '\r']).unwrap_or(value.len())];
     let start = text.len() - value.len();
+    let line = text.get(start..lines.end_of(start))?;
     Some(Span::new(start, start + line.trim_end().len()))
 }
 
@@ -466,12 +470,13 @@ fn value_after_spaces(text: &str, key_start: usize, key_end: usize) -> Option<Sp
 /// next separator. An `option` (`--password`) may also take the next argument on its
 /// line or in its list ([`next_argument`]).
 fn value_after_key(
-    text: &str,
+    lines: &Lines<'_>,
     key_start: usize,
     key_end: usize,
     option: bool,
     libpq_like: bool,
 ) -> Option<Span> {
+    let text = lines.text;
     let rest = text.get(key_end..)?;
     // A Spring map key in brackets (`data-source-properties[password]=`, YAML
     // `"[password]":`) closes them before its quote.
@@ -482,7 +487,7 @@ fn value_after_key(
         Some(assigned) => (assigned, after_key.chars().next()?),
         None => match escaped_separator_len(after_key) {
             Some(len) => (after_key.get(len..)?, '='),
-            None if option => next_argument(text, key_start, key_end)?,
+            None if option => next_argument(lines, key_start, key_end)?,
             None => return None,
         },
     };
@@ -511,11 +516,10 @@ fn value_after_key(
             return Some(Span::new(value_start, value_start + end));
         }
     }
-    let indent = line_indent(text, key_end);
+    let indent = || line_indent(lines, key_end);
     let len = match value.chars().next()? {
         quote @ ('"' | '\'') => {
-            let inner = value.get(1..)?;
-            let line = &inner[..inner.find('\n').unwrap_or(inner.len())];
+            let line = text.get(value_start + 1..lines.end_of(value_start + 1))?;
             // my.cnf and libpq (lower-case `key='…\'…'`) escape in single quotes; YAML
             // and the shell (`PGPASSWORD='…'`) do not.
             let escapes = Escapes {
@@ -524,7 +528,7 @@ fn value_after_key(
             };
             let end = match closing_quote(escapes, line) {
                 Some(end) => value_start + 1 + end,
-                None => quoted_lines_end(text, value_start + 1 + line.len(), indent, escapes),
+                None => quoted_lines_end(text, value_start + 1 + line.len(), indent(), escapes),
             };
             return Some(Span::new(value_start + 1, end));
         }
@@ -548,13 +552,13 @@ fn value_after_key(
             || rest.trim().is_empty()
     });
     if separator == ':' && to_line_end && end > value_start {
-        return Some(Span::new(value_start, plain_lines_end(text, end, indent)));
+        return Some(Span::new(value_start, plain_lines_end(text, end, indent())));
     }
     // Nothing on the key's line: a YAML plain value may start on the next line
     // indented deeper (`password:` then `  s3cret`), and does in a file that does not
     // parse too.
     if separator == ':' && to_line_end {
-        let lines_end = plain_lines_end(text, end, indent);
+        let lines_end = plain_lines_end(text, end, indent());
         let after = text.get(end..lines_end).unwrap_or("");
         let start = lines_end - after.trim_start().len();
         return (lines_end > end).then(|| Span::new(start, lines_end));
@@ -853,10 +857,49 @@ fn closing_quote(escapes: Escapes, line: &str) -> Option<usize> {
 }
 
 /// How many spaces and tabs start the line that holds `at`.
-fn line_indent(text: &str, at: usize) -> usize {
-    let before = text.get(..at).unwrap_or("");
-    let line = &before[before.rfind(['\n', '\r']).map_or(0, |i| i + 1)..];
+fn line_indent(lines: &Lines<'_>, at: usize) -> usize {
+    let line = lines.text.get(lines.start_of(at)..at).unwrap_or("");
     line.len() - line.trim_start_matches([' ', '\t']).len()
+}
+
+/// A text and where its lines break, found once, when first asked: one long line
+/// (minified JSON) holds thousands of password keys, and looking for the start or end
+/// of its line from each was quadratic.
+struct Lines<'t> {
+    text: &'t str,
+    breaks: std::cell::OnceCell<Vec<usize>>,
+}
+
+impl<'t> Lines<'t> {
+    fn new(text: &'t str) -> Self {
+        Lines {
+            text,
+            breaks: std::cell::OnceCell::new(),
+        }
+    }
+
+    /// Offsets of every `\n` and `\r`.
+    fn breaks(&self) -> &[usize] {
+        self.breaks
+            .get_or_init(|| memchr::memchr2_iter(b'\n', b'\r', self.text.as_bytes()).collect())
+    }
+
+    /// Where the line holding `at` starts (after the last break before `at`).
+    fn start_of(&self, at: usize) -> usize {
+        let breaks = self.breaks();
+        let before = breaks.partition_point(|b| *b < at);
+        before
+            .checked_sub(1)
+            .and_then(|i| breaks.get(i))
+            .map_or(0, |b| b + 1)
+    }
+
+    /// Where the line holding `at` ends: its first break at or after `at`.
+    fn end_of(&self, at: usize) -> usize {
+        let breaks = self.breaks();
+        let after = breaks.partition_point(|b| *b < at);
+        breaks.get(after).copied().unwrap_or(self.text.len())
+    }
 }
 
 /// The later lines of `text` after the line that ends at `line_end`, each with where
@@ -923,7 +966,12 @@ fn plain_lines_end(text: &str, line_end: usize, key_indent: usize) -> usize {
 /// separator its value is read with: after spaces (`--password s3cret`), or after the
 /// comma of a list (`"--password", "s3cret"`, `[--password, s3cret]`), over line
 /// breaks too (a JSON list with an item a line). Another option is no argument.
-fn next_argument(text: &str, key_start: usize, key_end: usize) -> Option<(&str, char)> {
+fn next_argument<'t>(
+    lines: &Lines<'t>,
+    key_start: usize,
+    key_end: usize,
+) -> Option<(&'t str, char)> {
+    let text = lines.text;
     let after_name = text.get(key_end..)?;
     let quoted = after_name.strip_prefix(['"', '\'']);
     let in_list = quoted.or_else(|| is_flow_item(text, key_start).then_some(after_name));
@@ -949,10 +997,11 @@ fn is_flow_item(text: &str, key_start: usize) -> bool {
 /// The next argument of an option that is an item of a YAML block sequence (Kubernetes
 /// `args`, a compose `command`): the next line's item, `- --password` then `- s3cret`,
 /// plain (to its line's end) or quoted. Another option is no argument.
-fn block_item_argument(text: &str, key_start: usize, key_end: usize) -> Option<Span> {
+fn block_item_argument(lines: &Lines<'_>, key_start: usize, key_end: usize) -> Option<Span> {
+    let text = lines.text;
     let word_start = key_word_start(text, key_start);
     let before = text.get(..word_start)?;
-    let lead = before.get(before.rfind(['\n', '\r']).map_or(0, |i| i + 1)..)?;
+    let lead = before.get(lines.start_of(word_start)..)?;
     let is_item = |lead: &str| lead.trim_matches([' ', '\t']) == "-";
     let lead = lead.trim_end_matches([' ', '\t']);
     if !is_item(lead.strip_suffix(['"', '\'']).unwrap_or(lead)) {
@@ -1417,10 +1466,16 @@ fn is_placeholder_secret(text: &str) -> bool {
 /// every message made redaction cost findings × secrets on a large repository.
 struct Scrubber {
     secrets: Vec<String>,
-    /// None when there is nothing to find (or the matcher could not be built: then
-    /// every secret is looked for in turn).
-    any: Option<aho_corasick::AhoCorasick>,
+    /// Matchers over consecutive groups of [`SCRUB_GROUP`] secrets, built when a text is
+    /// first scrubbed (a run without findings builds none); None when one could not be
+    /// built (then every secret is looked for in turn).
+    any: std::sync::OnceLock<Option<Vec<aho_corasick::AhoCorasick>>>,
 }
+
+/// How many secrets one matcher holds: building one over n secrets takes time
+/// quadratic in n (aho-corasick 1.1's state shuffle: 40,000 secrets took 1.3 s), so the
+/// secrets are split into groups, each scanned in turn.
+const SCRUB_GROUP: usize = 2048;
 
 impl Scrubber {
     fn new(mut secrets: Vec<String>) -> Self {
@@ -1428,18 +1483,28 @@ impl Scrubber {
         // text so that repeats are adjacent for dedup.
         secrets.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
         secrets.dedup();
-        // A contiguous NFA, not the DFA the builder may pick: building a DFA follows
-        // failure links for every state and byte, quadratic in a long repetitive
-        // secret (`xxxx…`, 30 KB took 5 s).
-        let any = if secrets.is_empty() {
-            None
-        } else {
-            aho_corasick::AhoCorasick::builder()
-                .kind(Some(aho_corasick::AhoCorasickKind::ContiguousNFA))
-                .build(&secrets)
-                .ok()
+        Scrubber {
+            secrets,
+            any: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// A contiguous NFA per group, not the DFA the builder may pick: building a DFA
+    /// follows failure links for every state and byte, quadratic in a long repetitive
+    /// secret (`xxxx…`, 30 KB took 5 s).
+    fn matchers(&self) -> Option<&[aho_corasick::AhoCorasick]> {
+        let build = || {
+            self.secrets
+                .chunks(SCRUB_GROUP)
+                .map(|group| {
+                    aho_corasick::AhoCorasick::builder()
+                        .kind(Some(aho_corasick::AhoCorasickKind::ContiguousNFA))
+                        .build(group)
+                        .ok()
+                })
+                .collect::<Option<Vec<_>>>()
         };
-        Scrubber { secrets, any }
+        self.any.get_or_init(build).as_deref()
     }
 
     /// Replace each secret in `text` by `****`, except where it is part of a longer
@@ -1448,11 +1513,18 @@ impl Scrubber {
     fn scrub(&self, text: &mut String) {
         // The secrets the text holds, found in one pass: testing each secret of the run
         // against every message was quadratic. In the order of `secrets` (longest first).
-        let present: Vec<usize> = match &self.any {
-            Some(any) => {
-                let mut found: Vec<usize> = any
-                    .find_overlapping_iter(text.as_str())
-                    .map(|m| m.pattern().as_usize())
+        if self.secrets.is_empty() {
+            return;
+        }
+        let present: Vec<usize> = match self.matchers() {
+            Some(groups) => {
+                let mut found: Vec<usize> = groups
+                    .iter()
+                    .enumerate()
+                    .flat_map(|(group, any)| {
+                        any.find_overlapping_iter(text.as_str())
+                            .map(move |m| group * SCRUB_GROUP + m.pattern().as_usize())
+                    })
                     .collect();
                 found.sort_unstable();
                 found.dedup();
@@ -1541,17 +1613,18 @@ mod tests {
 
     #[test]
     fn scrubber_masks_each_secret_a_message_holds_among_many() {
-        // Every tenth secret twice (the same length as the others, not adjacent).
-        let secrets: Vec<String> = (0..1000)
-            .chain((0..1000).step_by(10))
+        // Every tenth secret twice (the same length as the others, not adjacent), in
+        // more than one matcher's group.
+        let secrets: Vec<String> = (0..5000)
+            .chain((0..5000).step_by(10))
             .map(|i| format!("s3cret-{i:04}"))
             .collect();
         let scrubber = Scrubber::new(secrets);
-        assert_eq!(scrubber.secrets.len(), 1000);
+        assert_eq!(scrubber.secrets.len(), 5000);
         // A distinctive secret is masked inside a longer word too (a value built from
         // it, `${password}s`).
         let mut message =
-            "as s3cret-0007 and s3cret-0999; db.s3cret-0001.x, s3cret-0002s".to_owned();
+            "as s3cret-0007 and s3cret-4999; db.s3cret-2048.x, s3cret-0002s".to_owned();
         scrubber.scrub(&mut message);
         assert_eq!(message, "as **** and ****; db.****.x, ****s");
         // A short or all-letter one only as a whole word: names hold such words.

@@ -28,10 +28,24 @@ struct Run {
 
 /// Run `poollint check -f concise ARGS` in `dir`, killing it if it exceeds `LIMIT`.
 fn check(dir: &Path, extra: &[&str]) -> Run {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_poollint"))
+    let mut command = Command::new(env!("CARGO_BIN_EXE_poollint"));
+    command
         .args(["check", "-f", "concise"])
         .args(extra)
-        .arg(dir)
+        .arg(dir);
+    finish(command, dir)
+}
+
+/// Run `poollint ARGS` from `dir` (paths relative to it), killing it past `LIMIT`.
+fn run_in(dir: &Path, args: &[String]) -> Run {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_poollint"));
+    command.args(args).current_dir(dir);
+    finish(command, dir)
+}
+
+/// Wait for `command`, killing it if it exceeds `LIMIT`.
+fn finish(mut command: Command, dir: &Path) -> Run {
+    let mut child = command
         .env("NO_COLOR", "1")
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -2060,4 +2074,97 @@ fn fingerprints_do_not_depend_on_a_password() {
         found
     };
     assert_eq!(fingerprints("Zebra-2024"), fingerprints("Zebra-2025"));
+}
+
+/// Inputs whose cost grew with the square of their size, each now read in linear time
+/// within the harness's bound (their sizes took 25 s to minutes in a release build
+/// before): every file of a unit named on the command line (pre-commit's
+/// `--all-files`: each name listed the directory and was tested against every other),
+/// thousands of `spring.config.import`s of one directory, a compose `extends:` chain of
+/// thousands of services, and masking thousands of password keys on one line.
+#[test]
+fn inputs_that_were_quadratic_are_read_in_linear_time() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let resources = "src/main/resources";
+    write_file(
+        dir.path(),
+        &format!("{resources}/application.yml"),
+        "spring.datasource.hikari.maximum-pool-size: 10\n",
+    );
+    let mut named = vec!["check".to_owned(), "-f".to_owned(), "concise".to_owned()];
+    for i in 0..3000 {
+        let name = format!("{resources}/application-p{i}.yml");
+        write_file(
+            dir.path(),
+            &name,
+            "spring:\n  datasource:\n    hikari:\n      maximum-pool-size: 5\n",
+        );
+        named.push(name);
+    }
+    let run = run_in(dir.path(), &named);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    let imports: Vec<String> = (0..8000)
+        .map(|i| format!("optional:classpath:db{i}.properties"))
+        .collect();
+    write_file(
+        dir.path(),
+        &format!("{resources}/application.properties"),
+        &format!(
+            "spring.config.import={}\nspring.datasource.hikari.maximum-pool-size=10\n",
+            imports.join(",")
+        ),
+    );
+    for i in 0..8000 {
+        write_file(
+            dir.path(),
+            &format!("{resources}/db{i}.properties"),
+            "spring.datasource.hikari.idle-timeout=600000\n",
+        );
+    }
+    assert_eq!(check(dir.path(), &[]).code, 0);
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut compose = String::from("services:\n  s0:\n    image: app\n");
+    for i in 1..8000 {
+        compose.push_str(&format!("  s{i}:\n    extends: s{}\n", i - 1));
+    }
+    write_file(dir.path(), "compose.yaml", &compose);
+    assert_eq!(check(dir.path(), &[]).code, 0);
+
+    // Not ASCII, so every format reads the text again and masks it.
+    let strings: Vec<String> = (0..40_000)
+        .map(|i| format!("\"c{i}\": \"Host=h;Database=d;Password=secret{i}\""))
+        .collect();
+    let json = format!(
+        "{{\"é\": 1, \"ConnectionStrings\": {{{}}}}}",
+        strings.join(",")
+    );
+    let dir = tempfile::tempdir().expect("temp dir");
+    write_file(dir.path(), "appsettings.json", &json);
+    let run = check(dir.path(), &["--fail-on", "warning"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(!run.stdout.contains("secret7"), "{}", run.stdout);
+}
+
+/// A long line beside findings is left out of their snippets: it was printed whole,
+/// once per finding (100 findings beside a 1 MB line printed 100 MB).
+#[test]
+fn a_long_line_beside_findings_is_not_printed_with_each() {
+    let keys: Vec<String> = (0..100).map(|i| format!("x{i}: 1")).collect();
+    let text = format!(
+        "spring.datasource.hikari: {{{}}}\n#{}\n",
+        keys.join(", "),
+        "y".repeat(1_000_000)
+    );
+    let dir = tempfile::tempdir().expect("temp dir");
+    write_file(dir.path(), "application.yml", &text);
+    let run = check(dir.path(), &["-f", "human", "--fail-on", "warning"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(run.stdout.len() < 1_000_000, "{} bytes", run.stdout.len());
+    assert!(
+        !run.stdout.contains("yyyyyyyyyy"),
+        "the long line was shown"
+    );
 }

@@ -652,7 +652,7 @@ fn next_layer<'a>(
             source.name()
         )));
     };
-    let Some(node) = source.doc().get(services, name) else {
+    let Some(node) = project.service(source, services, name) else {
         return Err(not_found(format!("is not a service{in_file}")));
     };
     Ok(Layer {
@@ -744,9 +744,31 @@ struct Project<'a> {
     /// The profiles `.env`'s `COMPOSE_PROFILES` activates (`*`: all).
     profiles: Vec<String>,
     companions: Vec<(&'a ParsedFile, &'a str)>,
+    /// Each compose file's services by name (the last of a name), made when first
+    /// asked: an `extends:` base was found by a scan of the services, quadratic in a
+    /// file of thousands of them.
+    services_by_name: std::cell::RefCell<HashMap<FileId, std::rc::Rc<HashMap<&'a str, NodeId>>>>,
 }
 
 impl<'a> Project<'a> {
+    /// The service `name` of `source`'s `services:` mapping.
+    fn service(&self, source: Source<'a>, services: NodeId, name: &str) -> Option<NodeId> {
+        let index = self
+            .services_by_name
+            .borrow_mut()
+            .entry(source.id())
+            .or_insert_with(|| {
+                let doc = source.doc();
+                let entries = doc.entries(services);
+                let named = entries
+                    .iter()
+                    .filter_map(|e| Some((doc.text(e.key)?, e.value)));
+                std::rc::Rc::new(named.collect())
+            })
+            .clone();
+        index.get(name).copied()
+    }
+
     fn new(dir: &Path, companions: &[&'a ParsedFile], sources: &'a SourceMap) -> Self {
         let mut project = Project {
             companions: companions

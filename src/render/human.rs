@@ -128,22 +128,31 @@ struct MietteView<'a> {
 /// which panics past 65,535.
 const MAX_SNIPPET_LINE: usize = 1_000;
 
-/// The longest line that `span` touches, when it is too long for a snippet.
-fn too_long_to_show(file: &SourceFile, span: Span) -> Option<usize> {
+/// Most lines a label's span may cover in a snippet: a block scalar of 200,000 lines
+/// was printed whole, once per finding on it.
+const MAX_SNIPPET_LINES: usize = 40;
+
+/// Why the snippet of `span` is not shown: a line it touches is too long for one, or
+/// it covers too many lines.
+fn too_long_to_show(file: &SourceFile, span: Span) -> Option<String> {
     let lines = file.lines();
     let first = lines.line_of(span.start);
     let last = lines.line_of(span.end.saturating_sub(1).max(span.start));
+    if last - first >= MAX_SNIPPET_LINES {
+        return Some(format!("{} lines", last - first + 1));
+    }
     (first..=last)
         .map(|line| file.line_range(line).len())
         .max()
         .filter(|&longest| longest > MAX_SNIPPET_LINE)
+        .map(|longest| format!("a line of {longest} bytes"))
 }
 
-/// `message` with where it is, for a finding whose line is too long to show.
-fn placed(message: &str, file: &SourceFile, span: Span, longest: usize) -> String {
+/// `message` with where it is, for a finding whose snippet is not shown (`why`).
+fn placed(message: &str, file: &SourceFile, span: Span, why: &str) -> String {
     let at = file.position(span.start, ColumnUnit::Chars);
     format!(
-        "{message}\n  at {}:{}:{} (a line of {longest} bytes: not shown)",
+        "{message}\n  at {}:{}:{} ({why}: not shown)",
         shown_path(&file.display),
         at.line,
         at.column
@@ -200,13 +209,12 @@ impl<'a> MietteView<'a> {
         let Some(file) = self.source.as_ref().map(|s| s.0) else {
             return self;
         };
-        let longest = self
+        let why = self
             .labels
             .iter()
-            .filter_map(|l| too_long_to_show(file, Span::new(l.offset(), l.offset() + l.len())))
-            .max();
-        if let Some(longest) = longest {
-            self.message = placed(&self.message, file, at, longest);
+            .find_map(|l| too_long_to_show(file, Span::new(l.offset(), l.offset() + l.len())));
+        if let Some(why) = why {
+            self.message = placed(&self.message, file, at, &why);
             self.source = None;
             self.labels.clear();
         }
@@ -302,9 +310,14 @@ impl SourceCode for IndexedSource<'_> {
         let lines = file.lines();
         let first_line = lines.line_of(start);
         let last_span_line = lines.line_of(end.saturating_sub(1).max(start));
-        let from_line = first_line.saturating_sub(context_lines_before);
-        let to_line =
-            (last_span_line + context_lines_after).min(lines.line_count().saturating_sub(1));
+        // Context lines too long to show are left out, and those beyond them: a
+        // minified line beside a finding was printed whole, once per finding.
+        let short = |line: &usize| file.line_range(*line).len() <= MAX_SNIPPET_LINE;
+        let before = (first_line.saturating_sub(context_lines_before)..first_line).rev();
+        let from_line = first_line - before.take_while(short).count();
+        let last_line = lines.line_count().saturating_sub(1);
+        let after = last_span_line + 1..=(last_span_line + context_lines_after).min(last_line);
+        let to_line = last_span_line + after.take_while(short).count();
         let (data_start, column) = if context_lines_before == 0 {
             // miette shows this column (plus one) in the header: counted in characters
             // and without a BOM, as every other format counts it, not in bytes.
@@ -401,12 +414,33 @@ mod tests {
         let id = map.add(std::path::Path::new("f.yml"), text, Encoding::Utf8);
         let file = map.get(id).unwrap();
         let at = |start: usize, len: usize| too_long_to_show(file, Span::new(start, start + len));
+        let long = |n: usize| Some(format!("a line of {n} bytes"));
         assert_eq!(at(0, 4), None);
         // A line's length counts its line break.
-        assert_eq!(at(5, 3), Some(MAX_SNIPPET_LINE + 1));
-        assert_eq!(at(5 + MAX_SNIPPET_LINE + 1, 1), Some(MAX_SNIPPET_LINE + 2));
+        assert_eq!(at(5, 3), long(MAX_SNIPPET_LINE + 1));
+        assert_eq!(at(5 + MAX_SNIPPET_LINE + 1, 1), long(MAX_SNIPPET_LINE + 2));
         // A span reaching into a long line counts it.
-        assert_eq!(at(2, 10), Some(MAX_SNIPPET_LINE + 1));
+        assert_eq!(at(2, 10), long(MAX_SNIPPET_LINE + 1));
+        // A span over more lines than a snippet shows.
+        let many = "a\n".repeat(MAX_SNIPPET_LINES + 1);
+        let id = map.add(std::path::Path::new("g.yml"), many, Encoding::Utf8);
+        let file = map.get(id).unwrap();
+        let span = Span::new(0, file.text().len());
+        assert_eq!(
+            too_long_to_show(file, span),
+            Some(format!("{} lines", MAX_SNIPPET_LINES + 1))
+        );
+    }
+
+    /// A context line too long to show is left out (it was printed whole, once per
+    /// finding beside it), and so are the lines beyond it.
+    #[test]
+    fn long_context_lines_are_left_out() {
+        let long = "#".repeat(MAX_SNIPPET_LINE + 1);
+        let text = format!("a: 1\n{long}\nb: 2\nc: 3\n");
+        let b = text.find("b: 2").unwrap();
+        assert_eq!(read(&text, b, 4, 2, 1).0, "b: 2\nc: 3\n");
+        assert_eq!(read(&text, 0, 4, 1, 2).0, "a: 1\n");
     }
 
     #[test]

@@ -313,6 +313,7 @@ fn file_imports(file: &ParsedFile, text: &str) -> Vec<(Span, String, Target)> {
 /// (`ConfigDataLocationNotFoundException`).
 pub(super) fn companions(file: &ParsedFile, text: &str) -> Vec<Companion> {
     let mut companions = Vec::new();
+    let mut listings = Listings::default();
     for (at, location, target) in file_imports(file, text) {
         let Target::File {
             path,
@@ -333,7 +334,7 @@ pub(super) fn companions(file: &ParsedFile, text: &str) -> Vec<Companion> {
             missing_message(&location, looked_for, classpath)
         });
         // Its variants are optional (`StandardConfigDataReference.isSkippable`).
-        for (_, variant) in variants_on_disk(&path) {
+        for (_, variant) in variants_on_disk(&path, &mut listings) {
             companions.push(Companion {
                 path: variant,
                 format,
@@ -374,6 +375,10 @@ fn missing_message(location: &str, path: &Path, classpath: bool) -> String {
 #[derive(Default)]
 pub(super) struct Found<'f> {
     by_path: HashMap<PathBuf, &'f ParsedFile>,
+    /// The same paths by directory, their names sorted: an import's variants are a run
+    /// of them ([`Found::variants_of`]; looking through every path for each of
+    /// thousands of imports was quadratic).
+    by_dir: HashMap<PathBuf, Vec<String>>,
     /// Profile-specific files (`application-db.yml`) another file imports: Spring loads
     /// them once, as that import (before it would load them for their profile), so they
     /// are read there only.
@@ -391,6 +396,19 @@ impl<'f> Found<'f> {
         for file in files {
             by_path.entry(normalise(&file.path)).or_insert(file);
         }
+        let mut by_dir: HashMap<PathBuf, Vec<String>> = HashMap::new();
+        for path in by_path.keys() {
+            let name = path.file_name().and_then(|n| n.to_str());
+            if let (Some(dir), Some(name)) = (path.parent(), name) {
+                by_dir
+                    .entry(dir.to_path_buf())
+                    .or_default()
+                    .push(name.to_owned());
+            }
+        }
+        for names in by_dir.values_mut() {
+            names.sort_unstable();
+        }
         let mut imported_profile_files = HashSet::new();
         for file in files {
             let own = normalise(&file.path);
@@ -404,6 +422,7 @@ impl<'f> Found<'f> {
         }
         Found {
             by_path,
+            by_dir,
             imported_profile_files,
         }
     }
@@ -411,11 +430,13 @@ impl<'f> Found<'f> {
     /// The profile-specific variants of the file `declared` imports that the engine
     /// read, with their profiles, by name.
     pub(super) fn variants_of(&self, declared: &Declared) -> Vec<(String, Declared)> {
-        let mut variants: Vec<(String, Declared)> = self
-            .by_path
-            .keys()
+        let dir = declared.path.parent().unwrap_or(Path::new(""));
+        let names = self.by_dir.get(dir).map_or(&[][..], Vec::as_slice);
+        let mut variants: Vec<(String, Declared)> = variant_run(&declared.path, names)
+            .iter()
+            .map(|name| dir.join(name))
             .filter_map(|path| {
-                let profile = variant_profile(&declared.path, path)?;
+                let profile = variant_profile(&declared.path, &path)?;
                 let variant = Declared {
                     at: declared.at,
                     location: declared.location.clone(),
@@ -621,6 +642,23 @@ fn cycle_note(declared: &Declared, sources: &SourceMap) -> String {
     )
 }
 
+/// The names among `sorted` (a directory's, sorted) that may be variants of
+/// `imported`: those that start with its stem and a `-`, a run of them.
+fn variant_run<'n>(imported: &Path, sorted: &'n [String]) -> &'n [String] {
+    let stem = imported
+        .file_name()
+        .and_then(|n| n.to_str())
+        .and_then(|n| n.rsplit_once('.'))
+        .map(|(stem, _)| format!("{stem}-"));
+    let Some(stem) = stem else {
+        return &[];
+    };
+    let first = sorted.partition_point(|n| n.as_str() < stem.as_str());
+    let rest = sorted.get(first..).unwrap_or_default();
+    let len = rest.iter().take_while(|n| n.starts_with(&stem)).count();
+    rest.get(..len).unwrap_or_default()
+}
+
 /// The profile of `candidate` when it is a profile-specific variant of `imported`
 /// (`db-prod.properties` of `db.properties`: `prod`).
 fn variant_profile<'c>(imported: &Path, candidate: &'c Path) -> Option<&'c str> {
@@ -638,24 +676,39 @@ fn variant_profile<'c>(imported: &Path, candidate: &'c Path) -> Option<&'c str> 
     (!profile.is_empty()).then_some(profile)
 }
 
+/// The names in each directory imports look into, sorted, each directory listed once:
+/// thousands of imports from one directory listed it once each, quadratic.
+#[derive(Default)]
+struct Listings(std::collections::HashMap<PathBuf, Vec<String>>);
+
+impl Listings {
+    fn names(&mut self, dir: &Path) -> &[String] {
+        self.0.entry(dir.to_path_buf()).or_insert_with(|| {
+            let listed = if dir.as_os_str().is_empty() {
+                Path::new(".")
+            } else {
+                dir
+            };
+            let entries = std::fs::read_dir(listed).into_iter().flatten().flatten();
+            let mut names: Vec<String> = entries
+                .filter_map(|entry| entry.file_name().into_string().ok())
+                .collect();
+            names.sort_unstable();
+            names
+        })
+    }
+}
+
 /// The profile-specific variants of the imported file at `path` in the repository,
 /// with their profiles: the engine reads them with it.
-fn variants_on_disk(path: &Path) -> Vec<(String, PathBuf)> {
+fn variants_on_disk(path: &Path, listings: &mut Listings) -> Vec<(String, PathBuf)> {
     let Some(dir) = path.parent() else {
         return Vec::new();
     };
-    let listed = if dir.as_os_str().is_empty() {
-        Path::new(".")
-    } else {
-        dir
-    };
-    let Ok(entries) = std::fs::read_dir(listed) else {
-        return Vec::new();
-    };
-    let mut variants: Vec<(String, PathBuf)> = entries
-        .filter_map(Result::ok)
-        .filter_map(|entry| {
-            let candidate = dir.join(entry.file_name());
+    let mut variants: Vec<(String, PathBuf)> = variant_run(path, listings.names(dir))
+        .iter()
+        .filter_map(|name| {
+            let candidate = dir.join(name);
             let profile = variant_profile(path, &candidate)?.to_owned();
             Some((profile, candidate))
         })
