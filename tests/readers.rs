@@ -3877,3 +3877,25 @@ fn npgsql_refusals_when_the_pool_is_created_are_reported() {
     let unbounded = findings_at(dir.path(), "pool-unbounded", "appsettings.json");
     assert!(unbounded.is_empty(), "{unbounded:?}");
 }
+
+/// A thread pool's settings beside a `maximum-pool-size` (`core-pool-size`,
+/// `queue-capacity`: dynamic-tp, Hippo4j, a hand-written executor) are no HikariCP pool:
+/// they were counted as 200 database connections and their `keep-alive-time` of 60
+/// (seconds) read as milliseconds. A custom prefix with HikariCP's keys alone still is.
+#[test]
+fn a_thread_pools_settings_are_not_a_hikari_pool() {
+    let yml = "spring:\n  datasource:\n    url: jdbc:postgresql://db:5432/app?socketTimeout=30\napp:\n  async:\n    executor:\n      core-pool-size: 20\n      maximum-pool-size: 200\n      queue-capacity: 500\n      keep-alive-time: 60\n  reports:\n    maximum-pool-size: 0\n";
+    let dir = tree(&[("application.yml", yml)]);
+    let report = json(&["check"], dir.path());
+    let found: Vec<String> = report["diagnostics"]
+        .as_array()
+        .expect("diagnostics")
+        .iter()
+        .map(|d| format!("{} {}", d["rule"], d["key"]))
+        .collect();
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(
+        found[0].contains("pool-size-invalid") && found[0].contains("app.reports"),
+        "{found:?}"
+    );
+}

@@ -2248,7 +2248,8 @@ fn configures_framework_pool(effective: &Effective, custom: &BTreeSet<String>) -
         .any(|(k, _)| !owned(k))
 }
 
-/// Prefixes holding Hikari-only property names outside `spring.datasource.hikari`.
+/// Prefixes holding Hikari-only property names outside `spring.datasource.hikari`,
+/// but a thread pool's ([`THREAD_POOL_KEYS`]).
 fn custom_hikari_prefixes(effective: &Effective) -> BTreeSet<String> {
     effective
         .keys()
@@ -2258,8 +2259,38 @@ fn custom_hikari_prefixes(effective: &Effective) -> BTreeSet<String> {
                 && *parent != "spring.datasource"
                 && !NOT_HIKARI.iter().any(|n| parent.starts_with(n))
         })
+        .filter(|parent| !holds_thread_pool_keys(effective, parent))
         .map(str::to_owned)
         .collect()
+}
+
+/// Settings of a thread pool (`ThreadPoolExecutor`, Spring's
+/// `ThreadPoolTaskExecutor`, dynamic-tp, Hippo4j), canonical: a prefix holding one
+/// beside `maximum-pool-size` or `keep-alive-time` is an executor, not a HikariCP pool
+/// (it was counted as database connections). None is a `HikariConfig` property.
+const THREAD_POOL_KEYS: &[&str] = &[
+    "corepoolsize",
+    "coresize",
+    "queuecapacity",
+    "queuesize",
+    "keepaliveseconds",
+    "allowcorethreadtimeout",
+    "threadnameprefix",
+    "rejectedhandler",
+    "rejectedexecutionhandler",
+    "executortype",
+    "awaitterminationseconds",
+    "waitfortaskstocompleteonshutdown",
+    "threadpoolname",
+];
+
+/// Whether a key right under `prefix` names a thread pool's setting.
+fn holds_thread_pool_keys(effective: &Effective, prefix: &str) -> bool {
+    effective
+        .winners_from(prefix)
+        .take_while(|(k, _)| k.starts_with(prefix))
+        .filter_map(|(k, _)| k.get(prefix.len()..)?.strip_prefix('.'))
+        .any(|rest| THREAD_POOL_KEYS.contains(&rest))
 }
 
 /// The parent of a canonical key whose last element is one of [`DISTINCTIVE`]
