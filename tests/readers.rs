@@ -3899,3 +3899,44 @@ fn a_thread_pools_settings_are_not_a_hikari_pool() {
         "{found:?}"
     );
 }
+
+/// HikariCP's setters for max-lifetime, keepalive-time and leak-detection-threshold take
+/// a negative value (those for the timeouts throw): each is reported by its own rule
+/// with what HikariCP does with it, not as a start-up failure (it was).
+#[test]
+fn negative_hikari_times_its_setters_take_are_reported_by_their_rules() {
+    let yml = "spring:\n  datasource:\n    hikari:\n      max-lifetime: -5000\n      keepalive-time: -1\n      leak-detection-threshold: -1\n      connection-timeout: -1\n";
+    let dir = tree(&[("application.yml", yml)]);
+    let report = json(&["check"], dir.path());
+    let found: Vec<(String, String)> = report["diagnostics"]
+        .as_array()
+        .expect("diagnostics")
+        .iter()
+        .map(|d| {
+            (
+                d["rule"].as_str().unwrap_or("").to_owned(),
+                d["message"].as_str().unwrap_or("").to_owned(),
+            )
+        })
+        .collect();
+    let rules: Vec<&str> = found.iter().map(|(r, _)| r.as_str()).collect();
+    assert_eq!(
+        rules,
+        [
+            "hikari-max-lifetime-below-minimum",
+            "hikari-keepalive-invalid",
+            "hikari-leak-detection-invalid",
+            "suspicious-time-unit"
+        ],
+        "{found:?}"
+    );
+    assert!(
+        found[0].1.starts_with("max-lifetime is -5000 ms, below"),
+        "{found:?}"
+    );
+    assert!(found[2].1.contains("every borrow logs"), "{found:?}");
+    assert!(
+        found[3].1.starts_with("connection-timeout cannot be bound"),
+        "{found:?}"
+    );
+}

@@ -2384,13 +2384,27 @@ impl<'a> PoolReader<'a> {
         })
     }
 
-    /// The property in milliseconds when it is written (and not null).
+    /// The property in milliseconds when it is written (and not null). A negative
+    /// value of a property whose setter checks none is marked so
+    /// ([`crate::model::InvalidCause::Negative`]): HikariCP starts, and its rules say
+    /// with what.
     fn millis_written(&self, property: &str) -> Option<Setting<Duration>> {
         let leaf = self.leaf(property).filter(|l| !is_null(l))?;
+        let mut value = parse_value(leaf, Some(self.effective), |t| {
+            parse_millis(t, typing(leaf), property)
+        });
+        if let Val::Invalid(invalid) = &mut value {
+            let negative = parse_int(&invalid.raw, typing(leaf), i64::MIN, i64::MAX)
+                .ok()
+                .filter(|v| *v < 0 && hikari::TAKES_NEGATIVE.contains(&property));
+            if let Some(v) = negative {
+                invalid.cause = Some(crate::model::InvalidCause::Negative(v));
+                invalid.reason =
+                    format!("`{}` is negative: HikariCP's setter takes it", invalid.raw);
+            }
+        }
         Some(Setting {
-            value: parse_value(leaf, Some(self.effective), |t| {
-                parse_millis(t, typing(leaf), property)
-            }),
+            value,
             origin: self.origin(leaf, property),
         })
     }

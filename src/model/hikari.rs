@@ -201,6 +201,23 @@ pub struct Effective {
     pub idle_timeout_ms: Option<u64>,
 }
 
+/// The millisecond properties whose setters take a negative value (HikariCP's
+/// `setMaxLifetime`, `setKeepaliveTime`, `setLeakDetectionThreshold` check none;
+/// `setConnectionTimeout`, `setIdleTimeout` and `setValidationTimeout` throw).
+pub const TAKES_NEGATIVE: [&str; 3] =
+    ["max-lifetime", "keepalive-time", "leak-detection-threshold"];
+
+/// A setting's milliseconds, negative ones included ([`crate::model::InvalidCause::Negative`]).
+pub fn signed_millis(setting: &Setting<Duration>) -> Option<i64> {
+    match &setting.value {
+        crate::model::Val::Invalid(invalid) => match invalid.cause {
+            Some(crate::model::InvalidCause::Negative(v)) => Some(v),
+            _ => None,
+        },
+        _ => ms(setting).map(|v| i64::try_from(v).unwrap_or(i64::MAX)),
+    }
+}
+
 fn ms(setting: &Setting<Duration>) -> Option<u64> {
     setting
         .get()
@@ -219,18 +236,18 @@ pub fn millis(setting: &Setting<Duration>) -> Option<u64> {
 /// it on ([`KEEPALIVE_TIME_MS`]); pool size below 1 → 10; `minimumIdle` negative or
 /// above max → max.
 pub fn effective(pool: &Pool) -> Effective {
-    let max_lifetime_ms = ms(&pool.max_lifetime).map(|v| {
-        if v != 0 && v < MIN_LIFETIME_MS {
-            MAX_LIFETIME_MS
-        } else {
-            v
-        }
+    // A negative lifetime or keepalive is below the 30 s floor too.
+    let max_lifetime_ms = signed_millis(&pool.max_lifetime).map(|v| match u64::try_from(v) {
+        Ok(v) if v == 0 || v >= MIN_LIFETIME_MS => v,
+        _ => MAX_LIFETIME_MS,
     });
-    let keepalive_ms = ms(&pool.keepalive).map(|k| match max_lifetime_ms {
-        _ if k != 0 && k < MIN_LIFETIME_MS => 0,
-        Some(life) if k != 0 && life != 0 && k >= life => 0,
-        _ => k,
-    });
+    let keepalive_ms =
+        signed_millis(&pool.keepalive).map(|k| match (u64::try_from(k), max_lifetime_ms) {
+            (Ok(0), _) => 0,
+            (Ok(k), Some(life)) if k >= MIN_LIFETIME_MS && (life == 0 || k < life) => k,
+            (Ok(k), None) if k >= MIN_LIFETIME_MS => k,
+            _ => 0,
+        });
     // First "close to or more than maxLifetime, disabling it", then the 10 s floor.
     let idle_timeout_ms = ms(&pool.idle_timeout).map(|idle| match max_lifetime_ms {
         Some(life) if life > 0 && idle.saturating_add(1000) > life => 0,

@@ -162,6 +162,10 @@ pub enum InvalidCause {
     /// The library reads another value than the one written, without an error (Active
     /// Record's `"5s".to_f` is 5): it runs, with another limit than the file shows.
     Misread,
+    /// A negative number of milliseconds a library's setter takes (HikariCP's
+    /// `setMaxLifetime`, `setKeepaliveTime`, `setLeakDetectionThreshold` check none),
+    /// then corrects or misuses: the rules on that setting say what it runs with.
+    Negative(i64),
 }
 
 /// Written as the enum was before its cases were boxed (`Invalid { raw: .., reason: .. }`):

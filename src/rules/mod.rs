@@ -391,6 +391,14 @@ pub(crate) fn origin_note(origin: &Origin) -> String {
 }
 
 /// `10000 ms (10 s)`, or `100 ms` when no larger unit helps.
+/// [`ms_text`] of a number of milliseconds that may be negative (`-5000 ms`).
+pub(crate) fn signed_ms_text(ms: i64) -> String {
+    match u64::try_from(ms) {
+        Ok(ms) => ms_text(ms),
+        Err(_) => format!("{ms} ms"),
+    }
+}
+
 pub(crate) fn ms_text(ms: u64) -> String {
     let human = crate::model::human_duration(std::time::Duration::from_millis(ms));
     // 1600 ms has no shorter form: "1600 ms (1600 ms)" says it twice.

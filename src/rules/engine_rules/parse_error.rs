@@ -245,7 +245,7 @@ fn invalid_lookup<T>(setting: &Setting<T>, lookup: Lookup, refuser: Refuser) -> 
                 lookup.name
             )
         }
-        None | Some(InvalidCause::Misread) => {
+        None | Some(InvalidCause::Misread | InvalidCause::Negative(_)) => {
             match crate::suggest::within_edits(&raw.to_ascii_lowercase(), lookup.known, 2) {
                 Some(meant) => format!("did you mean `{meant}`?"),
                 None => format!("write one of: {}", lookup.known.join(", ")),

@@ -403,6 +403,12 @@ fn check(
     let validation_timeout = pool.validation_timeout();
     let validation = (property == "connection-timeout").then_some(validation_timeout.as_deref());
     match &setting.value {
+        // A negative value HikariCP's setter takes: its rules say what it runs with.
+        Val::Invalid(invalid)
+            if matches!(invalid.cause, Some(crate::model::InvalidCause::Negative(_))) =>
+        {
+            None
+        }
         Val::Invalid(invalid) => {
             let crate::model::Invalid { raw, reason, .. } = &**invalid;
             let millis = parse_unit_duration(raw).map(|d| d.as_millis().to_string());

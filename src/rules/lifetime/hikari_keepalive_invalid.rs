@@ -6,11 +6,12 @@
 use std::time::Duration;
 
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::model::hikari::{self, millis};
+use crate::model::hikari::{self, signed_millis};
 use crate::model::links::each_hikari_pool_under_idle_limit;
 use crate::model::{human_duration, Model, Pool};
 use crate::rules::{
-    hikari_pools, key_of, located, ms_text, origin_note, Category, Inputs, RuleMeta, RuleOptions,
+    hikari_pools, key_of, located, ms_text, origin_note, signed_ms_text, Category, Inputs,
+    RuleMeta, RuleOptions,
 };
 
 pub static META: RuleMeta = RuleMeta {
@@ -82,9 +83,11 @@ fn help(life: u64, limit: Option<(Duration, &str)>) -> String {
 }
 
 fn check(pool: &Pool, limit: Option<(Duration, &str)>) -> Option<Diagnostic> {
-    let keepalive = millis(&pool.keepalive).filter(|_| pool.keepalive.is_explicit())?;
+    // A negative value too: `setKeepaliveTime` checks none, `validateNumerics` drops it.
+    let written = signed_millis(&pool.keepalive).filter(|_| pool.keepalive.is_explicit())?;
+    let keepalive = u64::try_from(written).unwrap_or(0);
     let life = hikari::effective(pool).max_lifetime_ms.unwrap_or(0);
-    let reason = if keepalive == 0 {
+    let reason = if written == 0 {
         return None;
     } else if keepalive < hikari::MIN_LIFETIME_MS {
         "below HikariCP's 30 s minimum".to_owned()
@@ -99,7 +102,7 @@ fn check(pool: &Pool, limit: Option<(Duration, &str)>) -> Option<Diagnostic> {
     };
     let message = format!(
         "keepalive-time is {}, {reason}: HikariCP ignores it and uses its default, keepalive off before HikariCP 6.2.1 and a ping every {} from 6.2.1 on, so idle connections are not kept alive at the interval written",
-        ms_text(keepalive),
+        signed_ms_text(written),
         ms_text(hikari::KEEPALIVE_TIME_MS)
     );
     Some(
@@ -118,6 +121,6 @@ fn check(pool: &Pool, limit: Option<(Duration, &str)>) -> Option<Diagnostic> {
         )
         .with_help(help(life, limit))
         .with_key(key_of(&pool.keepalive, pool, "keepalive-time"))
-        .with_fingerprint(format!("{keepalive}/{life}")),
+        .with_fingerprint(format!("{written}/{life}")),
     )
 }

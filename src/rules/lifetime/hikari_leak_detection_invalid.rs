@@ -4,10 +4,11 @@
 //! with `maxLifetime > 0`) ⇒ disabled at start-up, with a WARN log line [HK-CFG][HK-README]. Suggested values:
 //! about 2x `connectionTimeout` [HK-I859] or 1-2 minutes [HK-I738].
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::model::hikari::{self, millis};
+use crate::model::hikari::{self, signed_millis};
 use crate::model::{Model, Pool};
 use crate::rules::{
-    hikari_pools, key_of, located, ms_text, origin_note, Category, Inputs, RuleMeta, RuleOptions,
+    hikari_pools, key_of, located, ms_text, origin_note, signed_ms_text, Category, Inputs,
+    RuleMeta, RuleOptions,
 };
 
 pub static META: RuleMeta = RuleMeta {
@@ -34,26 +35,43 @@ impl crate::rules::Rule for Rule {
     }
 }
 
+/// What a threshold HikariCP turns off at start-up does.
+const DISABLED: &str = "HikariCP disables leak detection at start-up (only a WARN in its log)";
+
 fn check(pool: &Pool) -> Option<Diagnostic> {
     let threshold_setting = &*pool.leak_detection_threshold()?;
-    let threshold = millis(threshold_setting).filter(|_| threshold_setting.is_explicit())?;
+    let written = signed_millis(threshold_setting).filter(|_| threshold_setting.is_explicit())?;
+    let threshold = u64::try_from(written).unwrap_or(0);
     let life = hikari::effective(pool).max_lifetime_ms.unwrap_or(0);
-    let reason = if threshold == 0 {
+    // `validateNumerics` checks only a threshold above 0: a negative one is kept, and
+    // `ProxyLeakTaskFactory` schedules its check (`!= 0`) with that delay: at once.
+    let (reason, consequence, label) = if written < 0 {
+        (
+            "negative".to_owned(),
+            "HikariCP keeps it and checks each borrowed connection for a leak at once, so every borrow logs \"Connection leak detection triggered\" with a stack trace",
+            "every borrow reported as a leak",
+        )
+    } else if threshold == 0 {
         return None;
     } else if threshold < hikari::MIN_LEAK_DETECTION_MS {
-        "below HikariCP's 2 s minimum".to_owned()
+        (
+            "below HikariCP's 2 s minimum".to_owned(),
+            DISABLED,
+            "leak detection disabled",
+        )
     } else if life > 0 && threshold > life {
-        format!(
+        let reason = format!(
             "above max-lifetime {}{}",
             ms_text(life),
             origin_note(&pool.max_lifetime.origin)
-        )
+        );
+        (reason, DISABLED, "leak detection disabled")
     } else {
         return None;
     };
     let message = format!(
-        "leak-detection-threshold is {}, {reason}: HikariCP disables leak detection at start-up (only a WARN in its log)",
-        ms_text(threshold)
+        "leak-detection-threshold is {}, {reason}: {consequence}",
+        signed_ms_text(written)
     );
     Some(
         Diagnostic::new(
@@ -62,10 +80,10 @@ fn check(pool: &Pool) -> Option<Diagnostic> {
             located(threshold_setting, pool)?,
             message,
         )
-        .with_label("leak detection disabled")
+        .with_label(label)
         .with_help(help(life))
         .with_key(key_of(threshold_setting, pool, "leak-detection-threshold"))
-        .with_fingerprint(format!("{threshold}/{life}")),
+        .with_fingerprint(format!("{written}/{life}")),
     )
 }
 

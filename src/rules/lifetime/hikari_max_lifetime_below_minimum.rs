@@ -3,10 +3,10 @@
 //! `validateNumerics()`: `maxLifetime ≠ 0 and < 30000` is reset to 1800000 ms with only a
 //! WARN [HK-CFG] — an attempt to shorten the lifetime lengthens it to 30 minutes.
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::model::hikari::{self, millis};
+use crate::model::hikari::{self, signed_millis};
 use crate::model::{Model, Pool};
 use crate::rules::{
-    hikari_pools, key_of, located, ms_text, Category, Inputs, RuleMeta, RuleOptions,
+    hikari_pools, key_of, located, ms_text, signed_ms_text, Category, Inputs, RuleMeta, RuleOptions,
 };
 
 pub static META: RuleMeta = RuleMeta {
@@ -34,13 +34,14 @@ impl crate::rules::Rule for Rule {
 
 fn check(pool: &Pool) -> Option<Diagnostic> {
     let life = &pool.max_lifetime;
-    let ms = millis(life).filter(|_| life.is_explicit())?;
-    if ms == 0 || ms >= hikari::MIN_LIFETIME_MS {
+    // A negative value too: `setMaxLifetime` checks none, `validateNumerics` resets it.
+    let ms = signed_millis(life).filter(|_| life.is_explicit())?;
+    if ms == 0 || u64::try_from(ms).is_ok_and(|ms| ms >= hikari::MIN_LIFETIME_MS) {
         return None;
     }
     let message = format!(
         "max-lifetime is {}, below HikariCP's 30 s minimum: HikariCP resets it to {} at start-up (only a WARN in its log), so connections live 30 minutes, not shorter",
-        ms_text(ms),
+        signed_ms_text(ms),
         ms_text(hikari::MAX_LIFETIME_MS)
     );
     Some(
