@@ -47,7 +47,7 @@ fn check(pool: &Pool) -> Option<Diagnostic> {
     Some(
         Diagnostic::new(&META, Severity::Error, located(life, pool)?, message)
             .with_label(format!("{ms} ms < 30000 ms"))
-            .with_help("set max-lifetime to at least 30000 (milliseconds), a few seconds below the shortest database or network idle limit")
+            .with_help("set max-lifetime to at least 30000 (milliseconds), and below the shortest database or network idle limit by more than a margin: over 60 s below MySQL's wait_timeout, over 5 s below other limits")
             .with_key(key_of(life, pool, "max-lifetime"))
             .with_fingerprint(ms.to_string()),
     )

@@ -50,7 +50,7 @@ fn check(pool: &Pool) -> Option<Diagnostic> {
         )
         .with_label("0 means forever")
         .with_help(format!(
-            "set {property} ({}) a few seconds below the shortest database or network connection limit; {library}'s default is {}",
+            "set {property} ({}) below the shortest database or network connection limit by more than a margin (over 60 s below MySQL's wait_timeout, over 5 s below other limits); {library}'s default is {}",
             lifetime.unit, lifetime.default
         ))
         .with_key(key_of(life, pool, property)),
