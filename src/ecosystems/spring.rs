@@ -3353,7 +3353,9 @@ fn application_json(var: &crate::model::EnvVar, app: &mut App) {
                 value_location: var.value_location,
                 text_start: crate::model::TextMap::Whole,
                 rank: (ENVIRONMENT, true, usize::MAX, usize::MAX / 2 + order),
-                own_properties: true,
+                // A JSON number is a number to Spring (Jackson's Double `20.0` binds as
+                // 20, as YAML's does), a JSON string a string.
+                own_properties: false,
                 ..leaf
             });
         }
@@ -3411,6 +3413,12 @@ mod tests {
         }
         let broken = model_from_environment("app", &[var("SPRING_APPLICATION_JSON", "{")]);
         assert!(broken.pools.is_empty());
+        // A JSON number is a number (Jackson's Double binds truncated, as YAML's does);
+        // it was read as the text `20.0`, which Spring cannot bind.
+        let double = r#"{"spring":{"datasource":{"hikari":{"maximum-pool-size":20.0}}}}"#;
+        let model = model_from_environment("app", &[var("SPRING_APPLICATION_JSON", double)]);
+        let pools: Vec<_> = model.pools.iter().map(|p| p.max.get().copied()).collect();
+        assert_eq!(pools, [Some(20)]);
     }
 
     /// A location `spring.config.import` names that is not followed gets a note saying

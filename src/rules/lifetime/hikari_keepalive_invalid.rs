@@ -71,6 +71,12 @@ fn help(life: u64, limit: Option<(Duration, &str)>) -> String {
                 human_duration(limit)
             ),
         },
+        // No keepalive HikariCP keeps is below a max-lifetime of 30 s: raise it too.
+        None if life != 0 && life <= hikari::MIN_LIFETIME_MS => format!(
+            "set keepalive-time to {} and max-lifetime above it, e.g. {} (HikariCP keeps a keepalive only from 30000 and below max-lifetime)",
+            hikari::MIN_LIFETIME_MS,
+            hikari::MIN_LIFETIME_MS * 2
+        ),
         None => {
             let suggestion = if life == 0 {
                 hikari::KEEPALIVE_TIME_MS
@@ -123,4 +129,24 @@ fn check(pool: &Pool, limit: Option<(Duration, &str)>) -> Option<Diagnostic> {
         .with_key(key_of(&pool.keepalive, pool, "keepalive-time"))
         .with_fingerprint(format!("{written}/{life}")),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// With max-lifetime 30000 no keepalive HikariCP keeps fits below it: the help
+    /// raises max-lifetime too (it suggested 30000, which HikariCP refuses).
+    #[test]
+    fn a_max_lifetime_of_30_s_is_raised_with_the_keepalive() {
+        assert_eq!(
+            help(30_000, None),
+            "set keepalive-time to 30000 and max-lifetime above it, e.g. 60000 (HikariCP keeps a keepalive only from 30000 and below max-lifetime)"
+        );
+        assert!(
+            help(120_000, None).ends_with("e.g. 60000"),
+            "{}",
+            help(120_000, None)
+        );
+    }
 }
