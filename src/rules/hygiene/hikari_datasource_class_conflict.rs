@@ -32,15 +32,33 @@ impl crate::rules::Rule for Rule {
     }
 }
 
+/// Whether a setting is written under HikariCP's own prefix
+/// (`spring.datasource.hikari.driver-class-name`, `SPRING_DATASOURCE_HIKARI_…`), which
+/// Spring Boot binds onto the pool whatever it sets itself. Since Spring Boot 3.3.11
+/// and 3.4.5 (spring-boot#44938), the auto-configured pool takes
+/// `spring.datasource.driver-class-name` only without a `data-source-class-name`.
+fn is_hikari_key(setting: &crate::model::Setting<String>) -> bool {
+    let key = setting
+        .origin
+        .key()
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    let squeezed: String = key.chars().filter(|c| c.is_ascii_alphanumeric()).collect();
+    squeezed.contains("datasourcehikari")
+}
+
 fn check(pool: &Pool) -> Option<Diagnostic> {
     let classes = &pool.class_settings;
     let driver = classes.driver_class_name.as_ref();
     let data_source = classes.data_source_class_name.as_ref();
     let key = |property: &str| format!("{}.{property}", pool.name);
     if let (Some(driver), Some(data_source)) = (driver, data_source) {
-        let message = "driver-class-name and data-source-class-name are both set: HikariCP throws IllegalStateException(\"cannot use driverClassName and dataSourceClassName together.\") and the application fails to start";
+        let (severity, message) = match classes.provided_by_framework && !is_hikari_key(driver) {
+            true => (Severity::Warning, "spring.datasource.driver-class-name is set beside data-source-class-name: Spring Boot 3.3.11, 3.4.5, 3.5 and later leave the driver class out (it is not used), but earlier versions pass both and HikariCP throws IllegalStateException(\"cannot use driverClassName and dataSourceClassName together.\"), so the application fails to start"),
+            false => (Severity::Error, "driver-class-name and data-source-class-name are both set: HikariCP throws IllegalStateException(\"cannot use driverClassName and dataSourceClassName together.\") and the application fails to start"),
+        };
         return Some(
-            Diagnostic::new(&META, Severity::Error, data_source.location()?, message)
+            Diagnostic::new(&META, severity, data_source.location()?, message)
                 .with_label("data-source-class-name")
                 .with_related(driver.location(), "driver-class-name")
                 .with_help("keep one: driver-class-name with a jdbc-url, or data-source-class-name with data-source-properties")
