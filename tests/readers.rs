@@ -3940,3 +3940,38 @@ fn negative_hikari_times_its_setters_take_are_reported_by_their_rules() {
         "{found:?}"
     );
 }
+
+/// Of two variables naming one property, Spring Boot takes the form without `_`
+/// inside a word first (`SystemEnvironmentPropertyMapper`), whatever their order: the
+/// pool is 5 both ways, and the legacy variable is the one said not to run (the last
+/// written won).
+#[test]
+fn the_uniform_variable_form_wins_over_the_legacy_one_in_any_order() {
+    let deployment = |first: (&str, &str), second: (&str, &str)| {
+        format!("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app\nspec:\n  replicas: 3\n  template:\n    spec:\n      containers:\n        - name: app\n          env:\n            - {{name: {}, value: \"{}\"}}\n            - {{name: {}, value: \"{}\"}}\n", first.0, first.1, second.0, second.1)
+    };
+    let uniform = ("SPRING_DATASOURCE_HIKARI_MAXIMUMPOOLSIZE", "5");
+    let legacy = ("SPRING_DATASOURCE_HIKARI_MAXIMUM_POOL_SIZE", "40");
+    let manifest = "[[database]]\nname = \"db\"\nmax-connections = 100\n[[service]]\nname = \"app\"\nconfig = \"app/application.yml\"\ndeployment = \"k8s/deploy.yaml\"\nconnects-to = \"db\"\n";
+    for (first, second) in [(uniform, legacy), (legacy, uniform)] {
+        let dir = tree(&[
+            ("poollint.toml", manifest),
+            (
+                "app/application.yml",
+                "spring:\n  datasource:\n    url: jdbc:postgresql://db:5432/app?socketTimeout=30\n",
+            ),
+            ("k8s/deploy.yaml", &deployment(first, second)),
+        ]);
+        let found = findings_at(dir.path(), "duplicate-key-across-forms", "k8s/deploy.yaml");
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(
+            found[0]
+                .0
+                .starts_with("SPRING_DATASOURCE_HIKARI_MAXIMUM_POOL_SIZE is set again"),
+            "{found:?}"
+        );
+        assert_eq!(found[0].2, "40", "{found:?}");
+        let fleet = findings_at(dir.path(), "fleet-exceeds-db-slots", "k8s/deploy.yaml");
+        assert!(fleet.is_empty(), "{fleet:?}");
+    }
+}

@@ -3290,6 +3290,23 @@ pub fn service_facts_from_environment(
     (jpa_facts(&app), library)
 }
 
+/// Where a variable of `elements` key elements ranks among the variables setting the
+/// same property, whatever their order (`System.getenv()` has none): Spring Boot's
+/// `SystemEnvironmentPropertyMapper` tries `SPRING_DATASOURCE_HIKARI_MAXIMUMPOOLSIZE`,
+/// then the legacy `SPRING_DATASOURCE_HIKARI_MAXIMUM_POOL_SIZE`, and only then its
+/// `DefaultPropertyMapper` the dotted name [SB-ENVMAP]; the first found wins. As a
+/// leaf's document rank (20 bits in [`precedence`]), below `SPRING_APPLICATION_JSON`.
+fn environment_form(name: &str, elements: usize) -> usize {
+    const TOP: usize = (1 << 20) - 1;
+    if name.starts_with("spring.") {
+        TOP - 2
+    } else if name.split('_').filter(|w| !w.is_empty()).count() > elements {
+        TOP - 1
+    } else {
+        TOP
+    }
+}
+
 /// The application `vars` alone make: each variable Spring Boot binds a leaf, ranked
 /// above every file's, for a workload named `scope`.
 fn environment_app(scope: &str, vars: &[crate::model::EnvVar]) -> App {
@@ -3323,7 +3340,12 @@ fn environment_app(scope: &str, vars: &[crate::model::EnvVar]) -> App {
             // substitution made it from.
             text_start: var.text_map(),
             condition: None,
-            rank: (ENVIRONMENT, true, usize::MAX, order),
+            rank: (
+                ENVIRONMENT,
+                true,
+                environment_form(&var.name, parts.len()),
+                order,
+            ),
             own_properties: true,
             imported: false,
             via: placeholder_via(&var.value),
