@@ -3975,3 +3975,40 @@ fn the_uniform_variable_form_wins_over_the_legacy_one_in_any_order() {
         assert!(fleet.is_empty(), "{fleet:?}");
     }
 }
+
+/// MySQL Connector/J takes `data-source-properties` over the URL's parameters (pgjdbc
+/// the URL's): a 0 in the properties disables the timeout a URL sets, and a URL's 0
+/// under properties of 30000 is not what runs. A socketTimeout that is not a whole
+/// number makes the driver refuse every connection: an error (it was ignored).
+#[test]
+fn socket_timeouts_are_taken_from_where_each_driver_reads_them() {
+    let yml = |url: &str, property: &str| {
+        format!("spring:\n  datasource:\n    url: jdbc:{url}\n    hikari:\n      data-source-properties:\n        socketTimeout: {property}\n")
+    };
+    let found = |text: &str| {
+        let dir = tree(&[("application.yml", text)]);
+        findings_at(
+            dir.path(),
+            "driver-socket-timeout-missing",
+            "application.yml",
+        )
+    };
+    let disabled = found(&yml("mysql://db:3306/app?socketTimeout=30000", "0"));
+    assert_eq!(disabled.len(), 1, "{disabled:?}");
+    assert!(
+        disabled[0].1.contains("in data-source-properties"),
+        "{disabled:?}"
+    );
+    assert!(found(&yml("mysql://db:3306/app?socketTimeout=0", "30000")).is_empty());
+    // pgjdbc: the URL wins.
+    assert!(found(&yml("postgresql://db:5432/app?socketTimeout=30", "0")).is_empty());
+    let refused =
+        found("spring:\n  datasource:\n    url: jdbc:postgresql://db:5432/app?socketTimeout=30s\n");
+    assert_eq!(refused.len(), 1, "{refused:?}");
+    assert!(
+        refused[0]
+            .0
+            .starts_with("socketTimeout `30s` is not a whole number"),
+        "{refused:?}"
+    );
+}

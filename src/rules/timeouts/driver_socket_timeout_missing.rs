@@ -61,21 +61,42 @@ fn check(pool: &Pool) -> Option<Diagnostic> {
     let (fix, units_per_second) = driver_unit(engine)?;
     let from_url = connection.params.get("sockettimeout");
     let from_properties = pool.driver_properties.get("sockettimeout");
+    // pgjdbc reads the URL's parameters over the properties HikariCP passes; MySQL
+    // Connector/J the properties over the URL's ("Properties passed in override the
+    // ones from the connection string", `ConnectionUrl.collectProperties`).
+    let in_effect = match engine {
+        "mysql" => from_properties.or(from_url),
+        _ => from_url.or(from_properties),
+    };
     // A value already written is changed where it is, not added a second time.
-    let verb = match (from_url, from_properties) {
-        (Some(_), _) => "set {fix} in the URL",
-        (None, Some(_)) => "set {fix} in data-source-properties",
-        (None, None) => "add {fix} to the URL or to data-source-properties",
+    let verb = match (in_effect, from_url) {
+        (Some(effective), Some(url)) if std::ptr::eq(effective, url) => "set {fix} in the URL",
+        (Some(_), _) => "set {fix} in data-source-properties",
+        (None, _) => "add {fix} to the URL or to data-source-properties",
     }
     .replace("{fix}", fix);
-    let (at, message, label) = match from_url.or(from_properties) {
+    let (at, message, label) = match in_effect {
         Some(setting) if setting.get().is_some_and(|v| v.trim() == "0") => (
             setting.location()?,
             "socketTimeout is 0, which disables the driver's socket timeout: a connection the network silently dropped blocks its thread and stays checked out of the pool forever".to_owned(),
             "0 disables the timeout",
         ),
+        // The driver parses it as an int, and refuses the connection otherwise.
+        Some(setting) if setting.get().is_some_and(|v| v.parse::<u32>().is_err()) => {
+            let written = setting.get()?;
+            let message = format!(
+                "socketTimeout `{written}` is not a whole number: the driver refuses it when it connects (pgjdbc: \"socketTimeout parameter value must be an integer\"; Connector/J: \"only accepts integer values\"), so no connection opens"
+            );
+            return Some(
+                Diagnostic::new(&META, Severity::Error, setting.location()?, message)
+                    .with_label("not a whole number")
+                    .with_help(verb)
+                    .with_key(url_key(pool))
+                    .with_fingerprint(written),
+            );
+        }
         Some(setting) => {
-            let value: u64 = setting.get()?.trim().parse().ok()?;
+            let value: u64 = setting.get()?.parse().ok()?;
             if value >= MIN_SOCKET_TIMEOUT_SECONDS * units_per_second {
                 return None;
             }
