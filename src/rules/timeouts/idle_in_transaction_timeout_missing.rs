@@ -130,9 +130,9 @@ fn finding(
         })
         .collect();
     let help = if exposed.poolers.is_empty() {
-        "set idle_in_transaction_session_timeout (e.g. '60s') for the application's role or in postgresql.conf"
+        "set idle_in_transaction_session_timeout (e.g. '60s') in postgresql.conf, or for the application's role (ALTER ROLE, which the files do not show: then suppress this finding)"
     } else {
-        "set idle_in_transaction_session_timeout (e.g. '60s') for the application's role or in postgresql.conf, or idle_transaction_timeout (seconds, e.g. 60) in pgbouncer.ini"
+        "set idle_in_transaction_session_timeout (e.g. '60s') in postgresql.conf, or idle_transaction_timeout (seconds, e.g. 60) in pgbouncer.ini, or the former for the application's role (ALTER ROLE, which the files do not show: then suppress this finding)"
     };
     let diagnostic = Diagnostic::new(
             &META,

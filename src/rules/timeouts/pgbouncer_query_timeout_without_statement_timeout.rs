@@ -98,7 +98,7 @@ fn finding(
             "statement_timeout",
         )
         .with_help(format!(
-            "set statement_timeout slightly below {} for the application's role, e.g. '{}', and keep query_timeout for network failures only",
+            "set statement_timeout slightly below {} for the application's role, e.g. '{}' (ALTER ROLE, which the files do not show: then suppress this finding; or in postgresql.conf), and keep query_timeout for network failures only",
             human_duration(limit),
             slightly_below(limit)
         ))

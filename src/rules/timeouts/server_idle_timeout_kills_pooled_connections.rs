@@ -353,7 +353,7 @@ fn finding(model: &Model, kept: &Kept, server: &ServerLimit) -> Option<Diagnosti
     .with_label("kept idle past the server's limit")
     .with_related(server.setting.location(), "idle_session_timeout")
     .with_help(format!(
-        "unset idle_session_timeout for the application's role (PostgreSQL recommends it only for interactive users), or {}",
+        "{}, or unset idle_session_timeout for the application's role (PostgreSQL recommends it only for interactive users; ALTER ROLE is not in the files, so suppress this finding then)",
         fix_text(kept.fix, server.limit)
     ))
     .with_fingerprint(format!("{}:{}", kept.identity, server.limit.as_millis()));
