@@ -4012,3 +4012,22 @@ fn socket_timeouts_are_taken_from_where_each_driver_reads_them() {
         "{refused:?}"
     );
 }
+
+/// suspicious-time-unit's heuristic thresholds are options (they were fixed): with
+/// `millis-below = 40`, an idle-timeout of 50 no longer looks like seconds.
+#[test]
+fn suspicious_time_unit_thresholds_are_options() {
+    let yml =
+        "spring:\n  datasource:\n    hikari:\n      idle-timeout: 50\n      max-lifetime: 0\n";
+    let dir = tree(&[("application.yml", yml)]);
+    assert_eq!(
+        findings_at(dir.path(), "suspicious-time-unit", "application.yml").len(),
+        1
+    );
+    common::write_file(
+        dir.path(),
+        "poollint.toml",
+        "[lint.rules]\n\"suspicious-time-unit\" = { millis-below = 40 }\n",
+    );
+    assert!(findings_at(dir.path(), "suspicious-time-unit", "application.yml").is_empty());
+}

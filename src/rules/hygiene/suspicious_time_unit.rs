@@ -17,7 +17,7 @@ use std::time::Duration;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::{parse_unit_duration, Library, Location, Model, Pool, Setting, Val};
 use crate::rules::{
-    key_of, located, unreadable_server_value, Category, Inputs, RuleMeta, RuleOptions,
+    key_of, located, unreadable_server_value, Category, Inputs, RuleMeta, RuleOption, RuleOptions,
 };
 
 pub static META: RuleMeta = RuleMeta {
@@ -26,7 +26,42 @@ pub static META: RuleMeta = RuleMeta {
     default_severity: Severity::Warning,
     inputs: Inputs::ConfigOnly,
     summary: "A time value looks like it was written in the wrong unit (seconds in a millisecond setting, or similar).",
-    options: &[],
+    options: &[MILLIS_BELOW, SECONDS_WAIT_FROM, SECONDS_LIFETIME_FROM],
+};
+
+/// The heuristic thresholds (rules-catalogue HY09), each an option.
+static MILLIS_BELOW: RuleOption = RuleOption {
+    name: "millis-below",
+    default: 1000.0,
+    doc: "A millisecond setting from 1 to below this looks like seconds (heuristic).",
+    min: 2.0,
+    max: 1e12,
+    min_exclusive: false,
+    max_exclusive: false,
+    aliases: &[],
+    whole: true,
+};
+static SECONDS_WAIT_FROM: RuleOption = RuleOption {
+    name: "seconds-wait-from",
+    default: 1000.0,
+    doc: "A wait in seconds of this or more looks like milliseconds (heuristic).",
+    min: 1.0,
+    max: 1e12,
+    min_exclusive: false,
+    max_exclusive: false,
+    aliases: &[],
+    whole: true,
+};
+static SECONDS_LIFETIME_FROM: RuleOption = RuleOption {
+    name: "seconds-lifetime-from",
+    default: 1_000_000.0,
+    doc: "A lifetime in seconds of this or more looks like milliseconds (heuristic).",
+    min: 1.0,
+    max: 1e12,
+    min_exclusive: false,
+    max_exclusive: false,
+    aliases: &[],
+    whole: true,
 };
 
 pub struct Rule;
@@ -36,13 +71,19 @@ impl crate::rules::Rule for Rule {
         &META
     }
 
-    fn check(&self, model: &Model, _options: &RuleOptions, out: &mut crate::rules::Findings) {
+    fn check(&self, model: &Model, options: &RuleOptions, out: &mut crate::rules::Findings) {
+        let whole = |option: &RuleOption| options.get(option) as u64;
+        let units = Units {
+            millis: Unit::Millis(whole(&MILLIS_BELOW)),
+            wait: Unit::SecondsWait(whole(&SECONDS_WAIT_FROM)),
+            lifetime: Unit::SecondsLifetime(whole(&SECONDS_LIFETIME_FROM)),
+        };
         for pool in &model.pools {
             out.extend(dotnet_refused_times(pool));
             out.extend(knex_refused_times(pool));
             out.extend(prisma_refused_times(pool));
             out.extend(active_record_refused_times(pool));
-            for (setting, property, unit) in timed_settings(pool) {
+            for (setting, property, unit) in timed_settings(pool, units) {
                 if let Some(setting) = setting.filter(|s| s.is_explicit()) {
                     out.extend(check(pool, setting, property, unit));
                 }
@@ -50,16 +91,8 @@ impl crate::rules::Rule for Rule {
         }
         for pooler in &model.poolers {
             let settings = [
-                (
-                    &pooler.query_wait_timeout,
-                    "query_wait_timeout",
-                    Unit::SecondsWait,
-                ),
-                (
-                    &pooler.server_lifetime,
-                    "server_lifetime",
-                    Unit::SecondsLifetime,
-                ),
+                (&pooler.query_wait_timeout, "query_wait_timeout", units.wait),
+                (&pooler.server_lifetime, "server_lifetime", units.lifetime),
             ];
             for (setting, property, unit) in settings {
                 let Some(setting) = setting.as_ref().filter(|s| s.is_explicit()) else {
@@ -321,39 +354,54 @@ fn refused_time(
     )
 }
 
-/// How a setting's number is read, and so which values look like another unit.
+/// How a setting's number is read, and so which values look like another unit, with
+/// the threshold ([`MILLIS_BELOW`] and the other options).
 #[derive(Clone, Copy)]
 enum Unit {
-    /// Milliseconds: 1 to 999 looks like seconds.
-    Millis,
-    /// Seconds to wait: 1000 or more looks like milliseconds.
-    SecondsWait,
-    /// Seconds a connection lives: 1,000,000 or more (11.6 days) looks like milliseconds.
-    SecondsLifetime,
+    /// Milliseconds: 1 to below this (1000) looks like seconds.
+    Millis(u64),
+    /// Seconds to wait: this (1000) or more looks like milliseconds.
+    SecondsWait(u64),
+    /// Seconds a connection lives: this (1,000,000: 11.6 days) or more looks like
+    /// milliseconds.
+    SecondsLifetime(u64),
+}
+
+/// The three units, with the run's thresholds.
+#[derive(Clone, Copy)]
+struct Units {
+    millis: Unit,
+    wait: Unit,
+    lifetime: Unit,
 }
 
 type Timed<'p> = (Option<&'p Setting<Duration>>, &'static str, Unit);
 
 /// The time settings of a pool, by the name its library gives them.
-fn timed_settings(pool: &Pool) -> Vec<Timed<'_>> {
+fn timed_settings(pool: &Pool, units: Units) -> Vec<Timed<'_>> {
+    let Units {
+        millis,
+        wait,
+        lifetime,
+    } = units;
     let acquire = Some(&pool.acquire_timeout);
     let idle = Some(&pool.idle_timeout);
     match pool.library {
         Library::HikariCp => vec![
-            (acquire, "connection-timeout", Unit::Millis),
-            (idle, "idle-timeout", Unit::Millis),
-            (Some(&pool.max_lifetime), "max-lifetime", Unit::Millis),
-            (Some(&pool.keepalive), "keepalive-time", Unit::Millis),
+            (acquire, "connection-timeout", millis),
+            (idle, "idle-timeout", millis),
+            (Some(&pool.max_lifetime), "max-lifetime", millis),
+            (Some(&pool.keepalive), "keepalive-time", millis),
             // As written: HikariCP's default (0, disabled) is no unit mistake.
             (
                 pool.leak_detection_threshold_written.as_deref(),
                 "leak-detection-threshold",
-                Unit::Millis,
+                millis,
             ),
         ],
         Library::NodePostgres | Library::TypeOrm => vec![
-            (acquire, "connectionTimeoutMillis", Unit::Millis),
-            (idle, "idleTimeoutMillis", Unit::Millis),
+            (acquire, "connectionTimeoutMillis", millis),
+            (idle, "idleTimeoutMillis", millis),
         ],
         // knex waits the smaller of `acquireConnectionTimeout` and
         // `pool.acquireTimeoutMillis`: the setting is named as it was written.
@@ -364,25 +412,18 @@ fn timed_settings(pool: &Pool) -> Vec<Timed<'_>> {
                     Some("acquireTimeoutMillis") => "acquireTimeoutMillis",
                     _ => "acquireConnectionTimeout",
                 },
-                Unit::Millis,
+                millis,
             ),
-            (idle, "idleTimeoutMillis", Unit::Millis),
+            (idle, "idleTimeoutMillis", millis),
         ],
-        Library::Sequelize => vec![
-            (acquire, "acquire", Unit::Millis),
-            (idle, "idle", Unit::Millis),
-        ],
+        Library::Sequelize => vec![(acquire, "acquire", millis), (idle, "idle", millis)],
         Library::ActiveRecord => vec![
-            (acquire, "checkout_timeout", Unit::SecondsWait),
-            (idle, "idle_timeout", Unit::SecondsLifetime),
+            (acquire, "checkout_timeout", wait),
+            (idle, "idle_timeout", lifetime),
         ],
         Library::Npgsql => vec![
-            (acquire, "Timeout", Unit::SecondsWait),
-            (
-                Some(&pool.max_lifetime),
-                "Connection Lifetime",
-                Unit::SecondsLifetime,
-            ),
+            (acquire, "Timeout", wait),
+            (Some(&pool.max_lifetime), "Connection Lifetime", lifetime),
         ],
         _ => Vec::new(),
     }
@@ -450,9 +491,9 @@ fn unit_mismatch(
     // No fix is offered here: which unit was meant is a guess ("if … was meant"), and
     // 250 ms may be exactly what was meant.
     let (written, message, help) = match unit {
-        Unit::Millis => {
+        Unit::Millis(below) => {
             let ms = value.as_millis();
-            if !(1..1000).contains(&ms) {
+            if !(1..u128::from(below)).contains(&ms) {
                 return None;
             }
             // As written: `1.5`, not the whole milliseconds it holds.
@@ -474,13 +515,8 @@ fn unit_mismatch(
                 format!("if {shown} {seconds} was meant, write {meant}{validation_too}"),
             )
         }
-        Unit::SecondsWait | Unit::SecondsLifetime => {
+        Unit::SecondsWait(floor) | Unit::SecondsLifetime(floor) => {
             let secs = value.as_secs();
-            let floor = if matches!(unit, Unit::SecondsWait) {
-                1_000
-            } else {
-                1_000_000
-            };
             if secs < floor {
                 return None;
             }
