@@ -244,6 +244,15 @@ fn lexical_path(text: &str) -> Result<PathBuf, std::convert::Infallible> {
 /// says what kind of file the text is. A file named `-` is `./-`.
 fn read_stdin_dash(args: &mut CheckArgs, paths_written: bool) -> Result<(), String> {
     let is_dash = |path: &PathBuf| path.as_os_str() == "-";
+    // A name with no file name (``, `.`, `/`) says no kind of file: nothing is checked.
+    if let Some(name) = &args.stdin_filename {
+        if name.file_name().is_none() {
+            return Err(format!(
+                "--stdin-filename `{}` names no file: give the path the text stands for (`config/application.yml`)",
+                name.display()
+            ));
+        }
+    }
     match &args.stdin_filename {
         Some(_) if !paths_written => Ok(()),
         Some(_) if args.paths.iter().all(is_dash) => {

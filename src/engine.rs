@@ -186,15 +186,20 @@ pub(crate) enum OutsidePaths {
 impl Report {
     /// The files checked: those read only for the topology ([`Report::context`]:
     /// beside `--stdin-filename`, or named by a manifest outside the paths) are not,
-    /// unless a finding of the topology is placed in one (as `junit` lists them).
+    /// unless a finding of the topology is placed in one (as `junit` lists them); each
+    /// file once, however many times it is included.
     pub fn files_checked(&self) -> usize {
         let with_findings: HashSet<FileId> =
             self.diagnostics.iter().map(|d| d.primary.file).collect();
-        self.sources
+        // A file included three times is read three times and checked once.
+        let checked: HashSet<&Path> = self
+            .sources
             .files()
             .iter()
             .filter(|f| !self.context.contains(&f.id) || with_findings.contains(&f.id))
-            .count()
+            .map(|f| f.path.as_path())
+            .collect();
+        checked.len()
     }
 }
 

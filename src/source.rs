@@ -369,7 +369,11 @@ impl std::fmt::Display for ReadError {
 /// per file is measurable on a large tree.
 pub fn read_bounded(path: &Path, max: u64) -> Result<Vec<u8>, ReadError> {
     use std::io::Read as _;
-    let file = open_without_waiting(path).map_err(ReadError::Io)?;
+    // Opening a socket fails (`ENXIO`, "No such device or address"): say what it is.
+    let file = open_without_waiting(path).map_err(|e| match std::fs::metadata(path) {
+        Ok(meta) if !meta.is_file() && !meta.is_dir() => ReadError::NotAFile,
+        _ => ReadError::Io(e),
+    })?;
     let meta = file.metadata().map_err(ReadError::Io)?;
     if meta.is_dir() {
         return Err(ReadError::Directory);

@@ -27,13 +27,41 @@ impl Default for Exclude {
     }
 }
 
+/// A pattern as the matcher reads it, relative to `base` (the current directory) as
+/// `[[lint.ignore]]` takes one: a leading `./` is dropped (`./legacy` is `legacy`,
+/// anchored), and a path from the root inside `base` made relative to it
+/// (`/repo/legacy` is `/legacy`; any other `/x` is gitignore's anchored `x`). A pattern
+/// starting with `#` (a comment in gitignore syntax) matches nothing, and is refused
+/// rather than ignored.
+fn normalised(pattern: &str, base: &Path) -> Result<String, String> {
+    if pattern.starts_with('#') {
+        return Err(format!(
+            "--exclude `{pattern}`: a pattern starting with `#` is a comment in gitignore syntax and matches nothing; write `\\{pattern}` for a name that starts with `#`"
+        ));
+    }
+    if let Ok(inside) = Path::new(pattern).strip_prefix(base) {
+        if base.is_absolute() && !inside.as_os_str().is_empty() {
+            return Ok(format!("/{}", inside.to_string_lossy()));
+        }
+    }
+    let mut rest = pattern;
+    while let Some(after) = rest.strip_prefix("./") {
+        rest = after.trim_start_matches('/');
+    }
+    Ok(match rest.len() < pattern.len() && !rest.is_empty() {
+        true => format!("/{rest}"),
+        false => rest.to_owned(),
+    })
+}
+
 impl Exclude {
     /// Compile `patterns`, relative to the current directory; the error names the
     /// pattern that is not a valid glob.
     pub fn new(patterns: &[String]) -> Result<Exclude, String> {
         let base = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
-        let mut builder = OverrideBuilder::new(base);
-        for pattern in patterns {
+        let mut builder = OverrideBuilder::new(&base);
+        for written in patterns {
+            let pattern = &normalised(written, &base)?;
             // An empty pattern (`--exclude ''`, `legacy,`, a blank one) becomes `!`,
             // which matches every path: the run would check nothing and pass.
             // Rejected like an empty rule name in `--select`, which is safer for CI

@@ -8103,3 +8103,67 @@ fn init_asks_for_the_processes_of_a_node_service() {
     assert!(processes > api, "{manifest}");
     poollint().arg("check").arg(dir.path()).assert().code(0);
 }
+
+/// `--exclude` reads `./a` and an absolute path inside the current directory as
+/// `[[lint.ignore]]` does (they matched nothing, silently), and refuses a `#` comment,
+/// which matches nothing. `--stdin-filename` with no
+/// file name in it is a usage error (it checked nothing and passed). A file included
+/// three times counts once in the summary (it counted four files for two).
+#[test]
+fn odd_exclude_patterns_and_stdin_names_are_read_or_refused() {
+    let dir = tree(&[(
+        "a/application.yml",
+        "spring.datasource.hikari.maximum-pool-size: 0\n",
+    )]);
+    let absolute = dir.path().canonicalize().expect("canonical").join("a");
+    for pattern in ["./a", absolute.to_str().expect("utf-8")] {
+        poollint()
+            .current_dir(dir.path())
+            .args(["check", "-f", "concise", "--exclude", pattern, "."])
+            .assert()
+            .code(0)
+            .stdout(predicate::str::contains("pool-size-invalid").not());
+    }
+    poollint()
+        .current_dir(dir.path())
+        .args(["check", "--exclude", "#a", "."])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("matches nothing"));
+    for name in ["", ".", "/"] {
+        poollint()
+            .args(["check", "--stdin-filename", name])
+            .write_stdin("x: 1\n")
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains("names no file"));
+    }
+    let included = tree(&[
+        (
+            "postgresql.conf",
+            "max_connections = 100\ninclude 'a.conf'\ninclude 'a.conf'\ninclude 'a.conf'\n",
+        ),
+        ("a.conf", "statement_timeout = 5s\n"),
+    ]);
+    poollint()
+        .current_dir(included.path())
+        .args(["check", "."])
+        .assert()
+        .stdout(predicate::str::contains("in 2 files."));
+}
+
+/// A socket named like a config file is refused as not a regular file, as a FIFO is
+/// (opening it failed with "No such device or address").
+#[cfg(unix)]
+#[test]
+fn a_socket_named_like_a_config_file_is_not_a_regular_file() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("pgbouncer.ini");
+    let _socket = std::os::unix::net::UnixListener::bind(&path).expect("bind");
+    poollint()
+        .args(["check", "-f", "concise"])
+        .arg(&path)
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("is not a regular file"));
+}
