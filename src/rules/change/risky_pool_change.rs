@@ -210,16 +210,20 @@ fn shrunk_max(
         }
         // The size the sizing rules' help and `poollint capacity` name.
         if let Some(n) = crate::rules::sizing::smallest_passing_pool(load, warn_at) {
-            help = format!(
-                "keep the pool maximum at least {n} ({} at the declared peak)",
-                crate::rules::sizing::passing_pool_reason(load, warn_at)
-            );
+            let reason = crate::rules::sizing::passing_pool_reason(load, warn_at);
+            help = match u64::try_from(new).is_ok_and(|new| new >= n) {
+                // The new size carries the load: only this rule's cut is left to clear.
+                true => format!(
+                    "the declared peak needs a pool maximum of at least {n} ({reason} at the declared peak), which {new} meets"
+                ),
+                false => format!("keep the pool maximum at least {n} ({reason} at the declared peak)"),
+            };
             // The load allows less than this rule does: say what clears the finding
             // too, which "at least n" alone did not when n was already met.
             let clears = unreported_max(old, share);
             if i64::try_from(n).is_ok_and(|n| n < clears) {
                 help.push_str(&format!(
-                    "; this rule reports a cut of {}% or more, so {clears} or more is not reported",
+                    "; this rule reports a cut of {}% or more, so {clears} or more is not reported (suppress this finding if the cut is meant)",
                     number(share * 100.0)
                 ));
             }
