@@ -233,29 +233,29 @@ fn knex_refused_times(pool: &Pool) -> Vec<Diagnostic> {
         (
             &pool.acquire_timeout,
             "acquireConnectionTimeout",
-            "acquireTimeoutMillis",
             "remove it (knex's default is 60000) or write a number of milliseconds above 0, below the callers' deadline",
         ),
         (
             &pool.idle_timeout,
             "idleTimeoutMillis",
-            "idleTimeoutMillis",
             "remove it (knex's default is 30000) or write a number of milliseconds above 0",
         ),
     ];
-    settings
-        .into_iter()
-        .filter_map(|(setting, default_name, tarn_name, help)| {
-            refused_time(pool, setting, default_name, help, |property, raw, reason| Refusal {
-                message: format!(
-                    "{property} `{raw}` is refused ({reason}): tarn.js throws \"Tarn: invalid opt.{tarn_name} {}\" when knex creates the pool, so no query runs",
-                    raw.trim_matches('"')
-                ),
-                label: "not a time tarn.js takes",
-                severity: Severity::Error,
-            })
-        })
-        .collect()
+    each_refused(pool, &settings, |_, default_name, property, raw, reason| {
+        // The option tarn.js names: knex passes its own timeout as tarn's.
+        let tarn_name = match default_name {
+            "acquireConnectionTimeout" => "acquireTimeoutMillis",
+            other => other,
+        };
+        Refusal {
+            message: format!(
+                "{property} `{raw}` is refused ({reason}): tarn.js throws \"Tarn: invalid opt.{tarn_name} {}\" when knex creates the pool, so no query runs",
+                raw.trim_matches('"')
+            ),
+            label: "not a time tarn.js takes",
+            severity: Severity::Error,
+        }
+    })
 }
 
 /// Prisma's URL times that quaint refuses (not a whole number of seconds, such as
@@ -270,18 +270,15 @@ fn prisma_refused_times(pool: &Pool) -> Vec<Diagnostic> {
         (&pool.idle_timeout, "max_idle_connection_lifetime", "remove it (Prisma's default is 300) or write whole seconds"),
         (&pool.max_lifetime, "max_connection_lifetime", "remove it (Prisma retires no connection by age) or write whole seconds"),
     ];
-    settings
-        .into_iter()
-        .filter_map(|(setting, name, help)| {
-            refused_time(pool, setting, name, help, |property, raw, _| Refusal {
-                message: format!(
-                    "{property} `{raw}` is refused (not a whole number of seconds): Prisma's engine fails to read the URL (InvalidConnectionArguments), so no query runs"
-                ),
-                label: "not whole seconds",
-                severity: Severity::Error,
-            })
-        })
-        .collect()
+    each_refused(pool, &settings, |_, _, property, raw, _| {
+        Refusal {
+        message: format!(
+            "{property} `{raw}` is refused (not a whole number of seconds): Prisma's engine fails to read the URL (InvalidConnectionArguments), so no query runs"
+        ),
+        label: "not whole seconds",
+        severity: Severity::Error,
+    }
+    })
 }
 
 /// Active Record times it refuses (`idle_timeout: false`, `false&.to_f` raises
@@ -300,17 +297,41 @@ fn active_record_refused_times(pool: &Pool) -> Vec<Diagnostic> {
         (&pool.max_lifetime, "max_age", "write max_age as a whole number of seconds, or remove it (no age limit)"),
         (&pool.keepalive, "keepalive", "write keepalive as a plain number of seconds, or remove it"),
     ];
+    each_refused(pool, &settings, |setting, _, property, raw, reason| {
+        let misread = matches!(&setting.value, Val::Invalid(i) if i.cause == Some(crate::model::InvalidCause::Misread));
+        Refusal {
+            message: match misread {
+                true => format!("{property} is `{raw}`: {reason}"),
+                false => format!("{property} `{raw}` is refused: {reason}"),
+            },
+            label: if misread {
+                "read as another number"
+            } else {
+                "not a time Active Record takes"
+            },
+            severity: if misread {
+                Severity::Warning
+            } else {
+                Severity::Error
+            },
+        }
+    })
+}
+
+/// The findings on `settings` (each with the name it has when not written and the
+/// help) whose values the library refuses ([`refused_time`]), each worded by
+/// `refusal` from the setting, that name, the property as written, the raw value and
+/// the reason.
+fn each_refused(
+    pool: &Pool,
+    settings: &[(&Setting<Duration>, &str, &str)],
+    refusal: impl Fn(&Setting<Duration>, &str, &str, &str, &str) -> Refusal,
+) -> Vec<Diagnostic> {
     settings
-        .into_iter()
+        .iter()
         .filter_map(|(setting, name, help)| {
-            let misread = matches!(&setting.value, Val::Invalid(i) if i.cause == Some(crate::model::InvalidCause::Misread));
-            refused_time(pool, setting, name, help, |property, raw, reason| Refusal {
-                message: match misread {
-                    true => format!("{property} is `{raw}`: {reason}"),
-                    false => format!("{property} `{raw}` is refused: {reason}"),
-                },
-                label: if misread { "read as another number" } else { "not a time Active Record takes" },
-                severity: if misread { Severity::Warning } else { Severity::Error },
+            refused_time(pool, setting, name, help, |property, raw, reason| {
+                refusal(setting, name, property, raw, reason)
             })
         })
         .collect()
