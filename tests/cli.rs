@@ -8167,3 +8167,27 @@ fn a_socket_named_like_a_config_file_is_not_a_regular_file() {
         .code(1)
         .stdout(predicate::str::contains("is not a regular file"));
 }
+
+/// rollout-surge-exceeds-db-slots' heuristic tier (pods still terminating) is an
+/// option: 9 replicas and one terminating × 10 = 100 of 97 slots warns, and with
+/// `count-terminating = 0` only the controller's 9 × 10 = 90 counts.
+#[test]
+fn the_terminating_pods_bound_of_rollouts_is_an_option() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path();
+    let strategy = "maxSurge: 0\n      maxUnavailable: 1";
+    slot_tree(root, 100, 10, strategy, "");
+    let (_, check, _) = check_and_capacity_json(root);
+    let found = findings_of(&check, "rollout-surge-exceeds-db-slots");
+    assert_eq!(found.len(), 1, "{check}");
+    assert_eq!(found[0]["severity"], "warning", "{check}");
+    let off = "[lint.rules]\n\"rollout-surge-exceeds-db-slots\" = { count-terminating = 0 }\n";
+    slot_tree(root, 100, 10, strategy, off);
+    let (_, check, _) = check_and_capacity_json(root);
+    assert!(
+        findings_of(&check, "rollout-surge-exceeds-db-slots").is_empty(),
+        "{check}"
+    );
+    // The manifest was taken: the pool's own findings are still there.
+    assert!(check["diagnostics"].is_array(), "{check}");
+}

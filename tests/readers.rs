@@ -4038,6 +4038,9 @@ fn suspicious_time_unit_thresholds_are_options() {
         .iter()
         .filter_map(|d| d["rule"].as_str())
         .collect();
-    assert!(rules.contains(&"hikari-idle-timeout-no-effect"), "{rules:?}");
+    assert!(
+        rules.contains(&"hikari-idle-timeout-no-effect"),
+        "{rules:?}"
+    );
     assert!(!rules.contains(&"suspicious-time-unit"), "{rules:?}");
 }

@@ -5,7 +5,21 @@ use super::{at_max, fleets, primary, with_pool_advice, Fleet, Headroom, Member};
 use crate::capacity::RolloutPeak;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::Model;
-use crate::rules::{Category, Inputs, RuleMeta, RuleOptions};
+use crate::rules::{Category, Inputs, RuleMeta, RuleOption, RuleOptions};
+
+/// Whether the warning counts the pods still terminating (the catalogue's heuristic
+/// upper bound): 1 counts them, 0 leaves the error's bound alone.
+static COUNT_TERMINATING: RuleOption = RuleOption {
+    name: "count-terminating",
+    default: 1.0,
+    doc: "1: warn when the rollout's pods plus those still terminating (maxUnavailable) exceed the slots; 0: report only what the controller counts (heuristic).",
+    min: 0.0,
+    max: 1.0,
+    min_exclusive: false,
+    max_exclusive: false,
+    aliases: &[],
+    whole: true,
+};
 
 pub static META: RuleMeta = RuleMeta {
     name: "rollout-surge-exceeds-db-slots",
@@ -13,7 +27,7 @@ pub static META: RuleMeta = RuleMeta {
     default_severity: Severity::Error,
     inputs: Inputs::NeedsTopology,
     summary: "A rolling update runs old and new pods at once and their connections exceed the database's slots.",
-    options: &[],
+    options: &[COUNT_TERMINATING],
 };
 
 pub struct Rule;
@@ -24,6 +38,7 @@ impl crate::rules::Rule for Rule {
     }
 
     fn check(&self, model: &Model, options: &RuleOptions, out: &mut crate::rules::Findings) {
+        let terminating = options.get(&COUNT_TERMINATING) >= 1.0;
         for fleet in fleets(model).into_iter().map(|f| f.behind_poolers(model)) {
             // Steady demand above the limit is fleet-exceeds-db-slots' finding.
             if fleet.steady_over() {
@@ -38,10 +53,13 @@ impl crate::rules::Rule for Rule {
                 })
             };
             let controller = |m: &Member| pods(m, |r| r.controller);
-            let draining = |m: &Member| pods(m, |r| r.with_terminating);
+            let draining = |m: &Member| match terminating {
+                true => pods(m, |r| r.with_terminating),
+                false => pods(m, |r| r.controller),
+            };
             let (demand, severity, bound) = if fleet.demand(controller) > fleet.slots.usable {
                 (fleet.demand(controller), Severity::Error, Bound::Controller)
-            } else if fleet.demand(draining) > fleet.slots.usable {
+            } else if terminating && fleet.demand(draining) > fleet.slots.usable {
                 (fleet.demand(draining), Severity::Warning, Bound::Draining)
             } else {
                 continue;
