@@ -1044,7 +1044,9 @@ fn in_github_actions() -> bool {
 /// characters: escaped.
 fn print_notes(report: &engine::Report) {
     for note in &report.notes {
-        eprintln!("poollint: {}", crate::redact::escaped_controls(note));
+        let mut note = note.clone();
+        crate::redact::mask_message(&mut note);
+        eprintln!("poollint: {note}");
     }
 }
 

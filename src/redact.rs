@@ -29,11 +29,12 @@ pub(crate) fn redact(model: &Model, scrub: ScrubTexts, report: &mut Report) {
         mask_credential_shapes(text);
         escape_controls(text);
     });
-    // The key and the fingerprint's parts are only scrubbed: their control characters
-    // (the parts' NUL separators) are hashed, not shown.
-    if !scrubber.secrets.is_empty() {
-        mask_texts(report, hidden_texts, |text| scrubber.scrub(text));
-    }
+    // The key and the fingerprint's parts are scrubbed and masked, not escaped: their
+    // control characters (the parts' NUL separators) are hashed, not shown.
+    mask_texts(report, hidden_texts, |text| {
+        scrubber.scrub(text);
+        mask_credential_shapes(text);
+    });
 }
 
 fn shown_texts(d: &mut crate::diagnostic::Diagnostic) -> Vec<&mut Text> {
@@ -1227,28 +1228,36 @@ fn userlist_secret(line: &str) -> Option<std::ops::Range<usize>> {
     (secret_end > secret_quote + 1).then_some(secret_quote + 1..secret_end)
 }
 
-/// `host:port:database:user:password` alone on a line: the password's range.
+/// `host:port:database:user:password` alone on a line, commented out or not: the
+/// password's range, to the line's end (libpq takes what follows the fourth colon,
+/// spaces and colons included).
 fn pgpass_password(line: &str) -> Option<std::ops::Range<usize>> {
-    if line.is_empty() || line.contains(char::is_whitespace) || line.starts_with('#') {
-        return None;
-    }
+    let entry = line.trim_start_matches(['#', ' ', '\t']);
+    let offset = line.len() - entry.len();
     let mut colons = Vec::with_capacity(4);
     let mut escaped = false;
-    for (at, c) in line.char_indices() {
+    for (at, c) in entry.char_indices() {
         match c {
             _ if escaped => escaped = false,
             '\\' => escaped = true,
-            ':' if colons.len() == 4 => return None,
             ':' => colons.push(at),
             _ => {}
         }
+        if colons.len() == 4 {
+            break;
+        }
     }
-    let [_, port_end, _, password_colon] = colons.as_slice() else {
+    let [host_end, port_end, _, password_colon] = colons.as_slice() else {
         return None;
     };
-    let port = line.get(colons.first()? + 1..*port_end)?;
+    // The first four fields hold no space: a sentence with colons is no entry.
+    if entry.get(..*password_colon)?.contains(char::is_whitespace) || *host_end == 0 {
+        return None;
+    }
+    let port = entry.get(host_end + 1..*port_end)?;
     let port_ok = port == "*" || (!port.is_empty() && port.bytes().all(|b| b.is_ascii_digit()));
-    (port_ok && password_colon + 1 < line.len()).then_some(password_colon + 1..line.len())
+    let end = entry.trim_end().len();
+    (port_ok && password_colon + 1 < end).then_some(offset + password_colon + 1..offset + end)
 }
 
 /// A value that only names where the password is: an environment variable or a
@@ -1394,13 +1403,57 @@ fn joined_lines(text: &str) -> Vec<String> {
         Some((header, body)) if header.starts_with(['|', '>']) && !header.contains(' ') => body,
         _ => text,
     };
-    let lines: Vec<&str> = body.lines().map(str::trim).collect();
-    let continued: String = body
-        .lines()
+    let lines: Vec<&str> = body.lines().collect();
+    let trimmed: Vec<&str> = lines.iter().map(|l| l.trim()).collect();
+    // A block's lines lose their common indentation only: one indented deeper keeps
+    // the rest (`|2-` or a deeper line).
+    let indent = lines
+        .iter()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| l.len() - l.trim_start_matches(' ').len())
+        .min()
+        .unwrap_or(0);
+    let dedented: Vec<&str> = lines
+        .iter()
+        .map(|l| l.get(indent..).unwrap_or("").trim_end())
+        .collect();
+    let continued: String = lines
+        .iter()
         .map(|line| line.trim_start_matches([' ', '\t', '\u{c}']))
         .map(|line| line.strip_suffix('\\').unwrap_or(line))
         .collect();
-    vec![lines.join(" "), lines.join("\n"), continued]
+    let mut forms = vec![
+        folded(&trimmed),
+        trimmed.join(" "),
+        trimmed.join("\n"),
+        dedented.join("\n"),
+        folded(&dedented),
+        continued,
+    ];
+    // Escapes decode after the lines are joined (`"a\x2d⏎  b"` is `a- b`).
+    let decoded: Vec<String> = forms.iter().filter_map(|f| unescape(f)).collect();
+    forms.extend(decoded);
+    forms
+}
+
+/// Lines joined as YAML folds them: a line break between two lines is a space, and
+/// each blank line a line break of its own.
+fn folded(lines: &[&str]) -> String {
+    let mut out = String::new();
+    let mut blank_before = true;
+    for line in lines {
+        if line.trim().is_empty() {
+            out.push('\n');
+            blank_before = true;
+            continue;
+        }
+        if !blank_before {
+            out.push(' ');
+        }
+        out.push_str(line);
+        blank_before = false;
+    }
+    out
 }
 
 /// `text` with the escapes YAML, JSON and `.properties` share decoded (`\\`, `\"`,
@@ -1666,6 +1719,11 @@ mod tests {
             shaped("db.internal:5432:app:app:Pgpass-Pw-42\n*:*:*:rep:a\\:b\n"),
             ["Pgpass-Pw-42", "a\\:b"]
         );
+        // Commented out, a space or a colon in the password: libpq reads to the end.
+        assert_eq!(
+            shaped("# db:5432:app:app:Commented6\ndb:5432:app:app:pa:ss3 x\n"),
+            ["Commented6", "pa:ss3 x"]
+        );
         assert_eq!(
             shaped("ssl_passphrase_command = 'echo Tr0ub4dor-key'\n"),
             ["echo Tr0ub4dor-key"]
@@ -1683,15 +1741,20 @@ mod tests {
     /// quotes it whole.
     #[test]
     fn secrets_are_scrubbed_in_the_forms_a_message_quotes() {
-        assert_eq!(
-            joined_lines("Corr3ct\n      Horse"),
-            ["Corr3ct Horse", "Corr3ct\nHorse", "Corr3ctHorse"]
-        );
+        let has = |text: &str, form: &str| joined_lines(text).iter().any(|f| f == form);
+        for form in ["Corr3ct Horse", "Corr3ct\nHorse", "Corr3ctHorse"] {
+            assert!(has("Corr3ct\n      Horse", form), "{form}");
+        }
         assert_eq!(joined_lines(">-\n  Corr3ct\n  Horse")[0], "Corr3ct Horse");
-        assert_eq!(
-            joined_lines("ContZQ4\\\n    2ContZQ43")[2],
-            "ContZQ42ContZQ43"
-        );
+        assert!(has("ContZQ4\\\n    2ContZQ43", "ContZQ42ContZQ43"));
+        // A blank line is a line break; a deeper line keeps its indentation; escapes
+        // decode after the join.
+        assert!(has("Blk1Line\n\n  Blk2Line", "Blk1Line\nBlk2Line"));
+        assert!(has(
+            "|2-\n    Blk1Line\n      Blk2Line",
+            "Blk1Line\n  Blk2Line"
+        ));
+        assert!(has("Zq9\\x45sc-\n  Tail3", "Zq9Esc- Tail3"));
         let scrubber = Scrubber::new(vec!["x9!".to_owned(), "Corr3ct Horse".to_owned()]);
         let mut message =
             "size `x9!` cannot be read ('x9!'), x9! stays; `Corr3ct Horse`".to_owned();

@@ -7164,7 +7164,8 @@ fn passwords_only_the_text_masker_sees_are_masked_everywhere() {
         if format == "human" {
             // The lines are shown, masked.
             for masked in [
-                "\"db-pw\": \"*********\"",
+                // A password's name now (`-pw`): the reader masks its whole value.
+                "\"db-pw\": ***********",
                 "password: \"*********\"",
                 "password: '*********'",
                 "legacy_pwd: ******",

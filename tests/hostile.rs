@@ -2169,3 +2169,44 @@ fn a_long_line_beside_findings_is_not_printed_with_each() {
         "the long line was shown"
     );
 }
+
+/// Leaks a second redaction audit found, each planted once and checked in every
+/// format: an unquoted password starting with `*` (a YAML alias error quoted it), a
+/// placeholder default of a `PASSWD`, `PGPASS`, `.pwd` or `_TOKEN` variable, a Secret's
+/// `passwd` key used as a pool size, a password over lines with a blank line, a
+/// commented-out `.pgpass` line, a key holding a password's shape, and a note naming
+/// an include whose path holds one.
+#[test]
+fn secrets_a_second_audit_found_never_reach_any_output() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let secret = "apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\ndata:\n  passwd: WnE5SzAtcGFzc3dk\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      containers:\n        - name: web\n          env:\n            - {name: SPRING_DATASOURCE_HIKARI_MAXIMUM_POOL_SIZE, valueFrom: {secretKeyRef: {name: db, key: passwd}}}\n";
+    let files: Vec<(&str, &str)> = vec![
+        ("alias/application.yml", "spring:\n  datasource:\n    password: *Zq9VerA\n"),
+        ("passwd/application.yml", "spring:\n  datasource:\n    hikari:\n      maximum-pool-size: \"${DB_PASSWD:Zq9VerC}\"\n      minimum-idle: \"${APP_DB_TOKEN:Zq9Def-4}\"\n"),
+        ("compose/compose.yaml", "services:\n  web:\n    image: app\n    deploy: {replicas: \"${PGPASS:-Zq9Tok-7}\"}\n"),
+        ("k8s/app.yaml", secret),
+        ("blank/application.yml", "spring:\n  datasource:\n    password: \"Blk1Line\n\n      Blk2Line\"\n    hikari:\n      maximum-pool-size: ${spring.datasource.password}\n"),
+        ("bouncer/pgbouncer.ini", "[databases]\napp = host=db dbname=app\n[pgbouncer]\npool_mode = session\n%include extra.ini\n"),
+        ("bouncer/extra.ini", "# db:5432:app:app:Commented6\n"),
+        ("key/application.yml", "spring:\n  datasource:\n    hikari: {maximum-pool-size: 10, password:Zq9VerG}\n"),
+        ("pg/postgresql.conf", "max_connections = 100\ninclude '/etc/pg/password=Zq9Inc-1.conf'\n"),
+    ];
+    for (path, text) in &files {
+        write_file(dir.path(), path, text);
+    }
+    let secrets = [
+        "Zq9VerA",
+        "Zq9VerC",
+        "Zq9Def-4",
+        "Zq9Tok-7",
+        "Zq9K0-passwd",
+        "Blk1Line",
+        "Commented6",
+        "Zq9VerG",
+        "Zq9Inc-1",
+    ];
+    assert_eq!(
+        leaks_in_every_format(dir.path(), &secrets),
+        Vec::<String>::new()
+    );
+}

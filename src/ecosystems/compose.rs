@@ -1993,7 +1993,9 @@ fn placeholder_defaults(
     }
     let from = name.len() + op.len();
     let default = inner.get(from..).unwrap_or("");
-    let password = password.or_else(|| super::is_password_name(name).then_some(name));
+    // A secret's placeholder (`${DB_TOKEN:-x}`) is a secret's default too.
+    let secret = super::is_password_name(name) || super::is_secret_name(name);
+    let password = password.or_else(|| secret.then_some(name));
     let mut found: Vec<_> = password_defaults(default, password, depth + 1)
         .into_iter()
         .map(|(r, name)| (r.start + from..r.end + from, name))

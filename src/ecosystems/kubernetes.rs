@@ -1564,7 +1564,10 @@ impl<'a> ObjectReader<'a> {
                     kind: super::KUBERNETES_SECRET_VALUE,
                     key: [name, ".", key].concat(),
                     literal: false,
-                    scrub_messages: super::is_password_name(key),
+                    // A key alone of a password's short names is one too.
+                    scrub_messages: super::is_password_name(key)
+                        || super::is_secret_name(key)
+                        || matches!(key.to_ascii_lowercase().as_str(), "pass" | "pwd" | "pw"),
                 })
             })
             .collect()

@@ -396,14 +396,16 @@ pub fn leading_integer(text: &str) -> i64 {
         .unwrap_or(0)
 }
 
-/// A variable or key that holds a password (`POSTGRES_PASSWORD`, `DB_PASS`, `db_pwd`,
-/// `DB_PW`).
+/// A variable or key that holds a password (`POSTGRES_PASSWORD`, `DB_PASSWD`, `DB_PASS`,
+/// `db.pwd`, `db-pw`, `PGPASS`): the last word `PASS`, `PWD` or `PW` after `_`, `-` or
+/// `.` (the shell's `PWD` alone is a directory).
 pub fn is_password_name(name: &str) -> bool {
     let upper = name.to_ascii_uppercase();
+    let last = upper.rsplit(['_', '-', '.']).next().unwrap_or("");
     upper.contains("PASSWORD")
-        || upper.ends_with("_PASS")
-        || upper.ends_with("_PWD")
-        || upper.ends_with("_PW")
+        || upper.contains("PASSWD")
+        || upper == "PGPASS"
+        || (last.len() < upper.len() && matches!(last, "PASS" | "PWD" | "PW"))
 }
 
 /// A variable named as a secret other than a password (`DB_SECRET`, `API_TOKEN`,

@@ -1939,7 +1939,11 @@ fn secrets_in(leaf: &Leaf) -> Vec<Secret> {
     }
     // A password variable's default, wherever it is used (`${DB_PASSWORD:x}` as a pool
     // size is quoted by the finding on it): masked, not reported.
-    let password_variable = leaf.via.as_deref().is_some_and(super::is_password_name);
+    // A secret's placeholder (`${DB_TOKEN:x}`) is a secret's default too.
+    let password_variable = leaf
+        .via
+        .as_deref()
+        .is_some_and(|v| super::is_password_name(v) || super::is_secret_name(v));
     if password_variable && !is_password_key(last) {
         if let Some(range) = resolve_placeholders(&leaf.value).whole_default {
             if !range.is_empty() {

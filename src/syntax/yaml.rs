@@ -168,11 +168,10 @@ impl<'t> Loader<'t> {
             }
             Event::UnresolvedAlias(_) => {
                 self.alias(None, span);
+                // Not quoted: an unquoted value starting with `*` (a generated
+                // password) is read as an alias, and a message would print it.
                 return Err(SyntaxError {
-                    message: format!(
-                        "alias `{}` refers to no anchor defined before it",
-                        self.slice(span)
-                    ),
+                    message: "this alias (`*name`) refers to no anchor defined before it; a value starting with `*` must be quoted".to_owned(),
                     span,
                 });
             }
