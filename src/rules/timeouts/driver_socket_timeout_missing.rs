@@ -59,7 +59,13 @@ fn check(pool: &Pool) -> Option<Diagnostic> {
     let connection = pool.connection.as_ref()?;
     let engine = connection.engine.as_deref()?;
     let (fix, units_per_second) = driver_unit(engine)?;
-    let from_url = connection.params.get("sockettimeout");
+    // Beside a data-source class HikariCP ignores the JDBC URL ("ignoring jdbcUrl"):
+    // its parameters never reach the driver.
+    let url_ignored = pool.class_settings.data_source_class_name.is_some();
+    let from_url = connection
+        .params
+        .get("sockettimeout")
+        .filter(|_| !url_ignored);
     let from_properties = pool.driver_properties.get("sockettimeout");
     // pgjdbc reads the URL's parameters over the properties HikariCP passes; MySQL
     // Connector/J the properties over the URL's ("Properties passed in override the
@@ -72,6 +78,7 @@ fn check(pool: &Pool) -> Option<Diagnostic> {
     let verb = match (in_effect, from_url) {
         (Some(effective), Some(url)) if std::ptr::eq(effective, url) => "set {fix} in the URL",
         (Some(_), _) => "set {fix} in data-source-properties",
+        (None, _) if url_ignored => "add {fix} to data-source-properties",
         (None, _) => "add {fix} to the URL or to data-source-properties",
     }
     .replace("{fix}", fix);
@@ -109,6 +116,11 @@ fn check(pool: &Pool) -> Option<Diagnostic> {
                 "below 30 s",
             )
         }
+        None if url_ignored => (
+            connection.location?,
+            "data-source-class-name is set, so HikariCP ignores this URL and its socketTimeout, and the data-source-properties set none: the driver waits forever on a connection the network silently dropped, blocking the thread and the pooled connection".to_owned(),
+            "ignored with data-source-class-name",
+        ),
         None => (
             connection.location?,
             format!(
