@@ -4002,6 +4002,15 @@ fn socket_timeouts_are_taken_from_where_each_driver_reads_them() {
     assert!(found(&yml("mysql://db:3306/app?socketTimeout=0", "30000")).is_empty());
     // pgjdbc: the URL wins.
     assert!(found(&yml("postgresql://db:5432/app?socketTimeout=30", "0")).is_empty());
+    // Beside a data-source class HikariCP ignores the URL, and its socketTimeout.
+    let ignored = found("spring:\n  datasource:\n    url: jdbc:postgresql://db:5432/app?socketTimeout=30\n    hikari:\n      data-source-class-name: org.postgresql.ds.PGSimpleDataSource\n");
+    assert_eq!(ignored.len(), 1, "{ignored:?}");
+    assert!(
+        ignored[0]
+            .0
+            .starts_with("data-source-class-name is set, so HikariCP ignores this URL"),
+        "{ignored:?}"
+    );
     let refused =
         found("spring:\n  datasource:\n    url: jdbc:postgresql://db:5432/app?socketTimeout=30s\n");
     assert_eq!(refused.len(), 1, "{refused:?}");
