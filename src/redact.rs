@@ -134,6 +134,9 @@ fn shaped_spans(text: &str, in_file: bool) -> Vec<Span> {
     spans.extend(mysql_client_passwords(text));
     spans.extend(private_key_blocks(text));
     spans.extend(auth_file_secrets(text));
+    if in_file {
+        spans.extend(secret_manifest_values(text));
+    }
     spans.retain(|span| {
         let value = text.get(span.start..span.end).unwrap_or("");
         !value.is_empty() && !is_reference(value)
@@ -1205,6 +1208,55 @@ fn auth_file_secrets(text: &str) -> Vec<Span> {
     spans
 }
 
+/// The values under `data:` and `stringData:` of a Kubernetes Secret's text, by lines,
+/// for a file the reader got nothing from (it does not parse): `key: value` lines
+/// indented deeper than the `data:` key, and a flow mapping on its line. Only in a
+/// text with a `kind: Secret` line.
+fn secret_manifest_values(text: &str) -> Vec<Span> {
+    let is_secret = text.lines().any(|l| {
+        let l = l.trim();
+        l.strip_prefix("kind:")
+            .is_some_and(|k| k.trim().trim_matches(['"', '\'']) == "Secret")
+    });
+    if !is_secret {
+        return Vec::new();
+    }
+    let mut spans = Vec::new();
+    let mut under: Option<usize> = None;
+    let mut start = 0;
+    for line in text.split_inclusive('\n') {
+        let content = line.trim_end_matches(['\n', '\r']);
+        let indent = content.len() - content.trim_start().len();
+        let trimmed = content.trim();
+        let data_key = ["data:", "stringData:"]
+            .iter()
+            .find_map(|k| trimmed.strip_prefix(k));
+        if let Some(rest) = data_key {
+            under = Some(indent);
+            // `data: {key: value}` on one line: the mapping's text after the key.
+            let rest = rest.trim();
+            if !rest.is_empty() {
+                let end = start + indent + trimmed.len();
+                spans.push(Span::new(end - rest.len(), end));
+            }
+        } else if let Some(data_indent) = under {
+            if trimmed.is_empty() || trimmed.starts_with('#') {
+                // Blank and comment lines do not end the block.
+            } else if indent <= data_indent {
+                under = None;
+            } else if let Some((_, value)) = trimmed.split_once(':') {
+                let value = value.trim();
+                if !value.is_empty() {
+                    let value_end = start + indent + trimmed.len();
+                    spans.push(Span::new(value_end - value.len(), value_end));
+                }
+            }
+        }
+        start += line.len();
+    }
+    spans
+}
+
 /// `"user" "secret"`: the second quoted string's text (PgBouncer doubles a `"` in one).
 fn userlist_secret(line: &str) -> Option<std::ops::Range<usize>> {
     let quoted_end = |from: usize| {
@@ -1709,6 +1761,15 @@ mod tests {
     /// An auth file's lines are masked wherever they are shown: an included file, a
     /// ConfigMap key no reader reads (PgBouncer's userlist printed its hashes, a
     /// `.pgpass` line its password).
+    /// A Secret's values are masked by lines when its file does not parse (no reader
+    /// read it, and they were shown).
+    #[test]
+    fn values_of_a_secret_that_does_not_parse_are_masked() {
+        let text = "apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\ndata:\n  api-key: WnE5VmVyRQ==\n\n  other: [\nstringData: {url: StrSecret3}\n";
+        assert_eq!(shaped(text), ["WnE5VmVyRQ==", "[", "{url: StrSecret3}"]);
+        assert!(shaped("kind: ConfigMap\ndata:\n  size: \"10\"\n").is_empty());
+    }
+
     #[test]
     fn auth_file_and_pgpass_lines_are_masked() {
         assert_eq!(

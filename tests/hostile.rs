@@ -2210,3 +2210,14 @@ fn secrets_a_second_audit_found_never_reach_any_output() {
         Vec::<String>::new()
     );
 }
+
+/// A Kubernetes Secret whose file does not parse: no reader reads it, and its values
+/// were shown in the snippet of its parse error.
+#[test]
+fn the_values_of_a_secret_that_does_not_parse_are_masked() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let text = "apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\ndata:\n  api-key: WnE5VmVyRQ==\nstringData:\n  url: StrSecret3\n  other: [\n";
+    write_file(dir.path(), "k8s/secret.yaml", text);
+    let leaks = leaks_in_every_format(dir.path(), &["WnE5VmVyRQ==", "StrSecret3"]);
+    assert_eq!(leaks, Vec::<String>::new());
+}
