@@ -270,14 +270,13 @@ fn prisma_refused_times(pool: &Pool) -> Vec<Diagnostic> {
         (&pool.idle_timeout, "max_idle_connection_lifetime", "remove it (Prisma's default is 300) or write whole seconds"),
         (&pool.max_lifetime, "max_connection_lifetime", "remove it (Prisma retires no connection by age) or write whole seconds"),
     ];
-    each_refused(pool, &settings, |_, _, property, raw, _| {
-        Refusal {
-        message: format!(
-            "{property} `{raw}` is refused (not a whole number of seconds): Prisma's engine fails to read the URL (InvalidConnectionArguments), so no query runs"
-        ),
+    let message = |property: &str, raw: &str| {
+        format!("{property} `{raw}` is refused (not a whole number of seconds): Prisma's engine fails to read the URL (InvalidConnectionArguments), so no query runs")
+    };
+    each_refused(pool, &settings, |_, _, property, raw, _| Refusal {
+        message: message(property, raw),
         label: "not whole seconds",
         severity: Severity::Error,
-    }
     })
 }
 
