@@ -32,19 +32,13 @@ impl crate::rules::Rule for Rule {
     }
 }
 
-/// Whether a setting is written under HikariCP's own prefix
-/// (`spring.datasource.hikari.driver-class-name`, `SPRING_DATASOURCE_HIKARI_…`), which
-/// Spring Boot binds onto the pool whatever it sets itself. Since Spring Boot 3.3.11
-/// and 3.4.5 (spring-boot#44938), the auto-configured pool takes
-/// `spring.datasource.driver-class-name` only without a `data-source-class-name`.
-fn is_hikari_key(setting: &crate::model::Setting<String>) -> bool {
-    let key = setting
-        .origin
-        .key()
-        .unwrap_or_default()
-        .to_ascii_lowercase();
-    let squeezed: String = key.chars().filter(|c| c.is_ascii_alphanumeric()).collect();
-    squeezed.contains("datasourcehikari")
+/// Whether the driver class is Spring Boot's `spring.datasource.driver-class-name` (the
+/// reader keys it so, as the deployment overlay tells it apart), which the
+/// auto-configured pool takes only without a `data-source-class-name` since Spring Boot
+/// 3.3.11 and 3.4.5 (spring-boot#44938); `spring.datasource.hikari.driver-class-name` is
+/// bound onto the pool whatever Spring Boot sets itself.
+fn is_spring_driver(setting: &crate::model::Setting<String>) -> bool {
+    setting.origin.key() == Some(crate::ecosystems::spring::SPRING_DRIVER_CLASS_NAME)
 }
 
 fn check(pool: &Pool) -> Option<Diagnostic> {
@@ -53,7 +47,7 @@ fn check(pool: &Pool) -> Option<Diagnostic> {
     let data_source = classes.data_source_class_name.as_ref();
     let key = |property: &str| format!("{}.{property}", pool.name);
     if let (Some(driver), Some(data_source)) = (driver, data_source) {
-        let (severity, message) = match classes.provided_by_framework && !is_hikari_key(driver) {
+        let (severity, message) = match classes.provided_by_framework && is_spring_driver(driver) {
             true => (Severity::Warning, "spring.datasource.driver-class-name is set beside data-source-class-name: Spring Boot 3.3.11, 3.4.5, 3.5 and later leave the driver class out (it is not used), but earlier versions pass both and HikariCP throws IllegalStateException(\"cannot use driverClassName and dataSourceClassName together.\"), so the application fails to start"),
             false => (Severity::Error, "driver-class-name and data-source-class-name are both set: HikariCP throws IllegalStateException(\"cannot use driverClassName and dataSourceClassName together.\") and the application fails to start"),
         };
