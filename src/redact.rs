@@ -866,43 +866,46 @@ fn line_indent(lines: &Lines<'_>, at: usize) -> usize {
     line.len() - line.trim_start_matches([' ', '\t']).len()
 }
 
-/// A text and where its lines break, found once, when first asked: one long line
-/// (minified JSON) holds thousands of password keys, and looking for the start or end
-/// of its line from each was quadratic.
+/// A text and its lines ([`crate::source::LineIndex`]), indexed once, when first asked:
+/// one long line (minified JSON) holds thousands of password keys, and looking for the
+/// start or end of its line from each was quadratic.
 struct Lines<'t> {
     text: &'t str,
-    breaks: std::cell::OnceCell<Vec<usize>>,
+    index: std::cell::OnceCell<crate::source::LineIndex>,
 }
 
 impl<'t> Lines<'t> {
     fn new(text: &'t str) -> Self {
         Lines {
             text,
-            breaks: std::cell::OnceCell::new(),
+            index: std::cell::OnceCell::new(),
         }
     }
 
-    /// Offsets of every `\n` and `\r`.
-    fn breaks(&self) -> &[usize] {
-        self.breaks
-            .get_or_init(|| memchr::memchr2_iter(b'\n', b'\r', self.text.as_bytes()).collect())
+    fn index(&self) -> &crate::source::LineIndex {
+        self.index
+            .get_or_init(|| crate::source::LineIndex::new(self.text))
     }
 
-    /// Where the line holding `at` starts (after the last break before `at`).
+    /// Where the line holding `at` starts.
     fn start_of(&self, at: usize) -> usize {
-        let breaks = self.breaks();
-        let before = breaks.partition_point(|b| *b < at);
-        before
-            .checked_sub(1)
-            .and_then(|i| breaks.get(i))
-            .map_or(0, |b| b + 1)
+        let index = self.index();
+        index.line_start(index.line_of(at))
     }
 
-    /// Where the line holding `at` ends: its first break at or after `at`.
+    /// Where the line holding `at` ends, before its line break.
     fn end_of(&self, at: usize) -> usize {
-        let breaks = self.breaks();
-        let after = breaks.partition_point(|b| *b < at);
-        breaks.get(after).copied().unwrap_or(self.text.len())
+        let index = self.index();
+        let next = index.line_of(at) + 1;
+        let with_break = match next < index.line_count() {
+            true => self.text.get(..index.line_start(next)).unwrap_or(self.text),
+            false => self.text,
+        };
+        let line = with_break
+            .strip_suffix("\r\n")
+            .or_else(|| with_break.strip_suffix(['\n', '\r']))
+            .unwrap_or(with_break);
+        line.len()
     }
 }
 
