@@ -372,18 +372,16 @@ fn expand(text: &str, vars: &Vars<'_>, depth: usize) -> Option<String> {
     while let Some(at) = rest.find("${") {
         out.push_str(rest.get(..at)?);
         let after = rest.get(at + 2..)?;
-        let name_len = after
-            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-            .unwrap_or(after.len());
-        if after.get(name_len..name_len + 1) != Some("}") || name_len == 0 {
+        let (name, tail) = super::split_variable_name(after);
+        let Some(tail) = tail.strip_prefix('}').filter(|_| !name.is_empty()) else {
             // Not `${NAME}`: text dotenv-expand leaves as it is.
             out.push_str("${");
             rest = after;
             continue;
-        }
-        let value = vars.get(after.get(..name_len)?)?;
+        };
+        let value = vars.get(name)?;
         out.push_str(&expand(value, vars, depth + 1)?);
-        rest = after.get(name_len + 1..)?;
+        rest = tail;
     }
     out.push_str(rest);
     Some(out)
