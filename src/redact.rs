@@ -1261,7 +1261,12 @@ fn secret_manifest_values(text: &str) -> Vec<Span> {
 }
 
 /// `"user" "secret"`: the second quoted string's text (PgBouncer doubles a `"` in one).
-fn userlist_secret(line: &str) -> Option<std::ops::Range<usize>> {
+/// Also the lines PgBouncer skips or stops at, which still hold a password: one
+/// commented out with `;` (or `#`), and a secret whose quote is never closed (masked to
+/// the line's end).
+fn userlist_secret(written: &str) -> Option<std::ops::Range<usize>> {
+    let line = written.trim_start_matches([';', '#', ' ', '\t']);
+    let offset = written.len() - line.len();
     let quoted_end = |from: usize| {
         let mut at = from;
         loop {
@@ -1279,8 +1284,8 @@ fn userlist_secret(line: &str) -> Option<std::ops::Range<usize>> {
     if secret_quote == user_end + 1 || !line.get(secret_quote..)?.starts_with('"') {
         return None;
     }
-    let secret_end = quoted_end(secret_quote + 1)?;
-    (secret_end > secret_quote + 1).then_some(secret_quote + 1..secret_end)
+    let secret_end = quoted_end(secret_quote + 1).unwrap_or(line.trim_end().len());
+    (secret_end > secret_quote + 1).then_some(offset + secret_quote + 1..offset + secret_end)
 }
 
 /// `host:port:database:user:password` alone on a line, commented out or not: the
@@ -1795,6 +1800,11 @@ mod tests {
         assert_eq!(
             shaped("wsrep_sst_auth = \"sstuser:Galera-Pw-77\"\n"),
             ["sstuser:Galera-Pw-77"]
+        );
+        // Lines PgBouncer skips (`;`) or stops at (a quote never closed) still hold one.
+        assert_eq!(
+            shaped(";\"old\" \"md5Skipped0ld\"\n  \"bob\" \"SCRAM-Unclosed-9  \n"),
+            ["md5Skipped0ld", "SCRAM-Unclosed-9"]
         );
         // Not an auth file's line: a port that is no number, spaces, a key and value.
         assert!(shaped("a:b:c:d:e\nhost: db:5432:x:y:z\n\"key\": \"value\"\n\"a\" b\n").is_empty());

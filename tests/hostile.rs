@@ -2051,6 +2051,44 @@ fn secrets_an_audit_found_shown_never_reach_any_output() {
     );
 }
 
+/// A Secret in a `List` inside a `List` (kubectl flattens nested lists), a root
+/// `List`'s own `last-applied-configuration`, and auth-file lines PgBouncer skips
+/// (`;`) or stops at (a quote never closed), each beside a finding so the human
+/// snippet shows its line.
+#[test]
+fn secrets_in_nested_lists_and_skipped_auth_lines_never_reach_any_output() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let deployment = "{apiVersion: apps/v1, kind: Deployment, metadata: {name: api}, spec: {template: {spec: {containers: [{name: api, env: [{name: SPRING_DATASOURCE_HIKARI_MAXIMUM_POOL_SIZE, value: \"0\"}]}]}}}}";
+    let nested = "{apiVersion: v1, kind: List, items: [{apiVersion: v1, kind: Secret, metadata: {name: db}, stringData: {pool: Nested-Pw-77}}]}";
+    let last_applied = r#"{"kind":"Secret","data":{"DATABASE_URL":"Um9vdExpc3RQdzU"}}"#;
+    let list = format!("apiVersion: v1\nkind: List\nmetadata: {{annotations: {{kubectl.kubernetes.io/last-applied-configuration: '{last_applied}'}}}}\nitems: [{deployment}, {nested}]\n");
+    write_file(dir.path(), "k8s/list.yaml", &list);
+    write_file(dir.path(), "bouncer/pgbouncer.ini", "[databases]\napp = host=db dbname=app\n[pgbouncer]\npool_mode = session\n%include userlist.txt\n");
+    write_file(
+        dir.path(),
+        "bouncer/userlist.txt",
+        ";\"old\" \"md5Skipped0ldPw\"\n\"bob\" \"SCRAM-Unclosed-Pw\n",
+    );
+    let secrets = [
+        "Nested-Pw-77",
+        "Um9vdExpc3RQdzU",
+        "md5Skipped0ldPw",
+        "SCRAM-Unclosed-Pw",
+    ];
+    assert_eq!(
+        leaks_in_every_format(dir.path(), &secrets),
+        Vec::<String>::new()
+    );
+    // The nested list's Secret is read: its value is a secret the credentials scrub
+    // knows, and the flattened Deployment is checked.
+    let run = check(dir.path(), &[]);
+    assert!(
+        run.stdout.contains("k8s/list.yaml:4:") && run.stdout.contains("pool-size-invalid"),
+        "{}",
+        run.stdout
+    );
+}
+
 /// A fingerprint hashes a finding's values: one holding a password (a pool size taken
 /// from it) was a hash of the password, recovered by trying candidates. Scrubbed
 /// first, the fingerprint is the same whatever the password.

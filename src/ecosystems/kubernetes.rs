@@ -837,23 +837,27 @@ fn expansion(
 }
 
 /// Every object of a file: each document's root, and the items of a list (`kind: List`,
-/// or a typed one as `kubectl get -o yaml` writes, `DeploymentList`).
+/// or a typed one as `kubectl get -o yaml` writes, `DeploymentList`), lists inside
+/// lists included, as kubectl flattens them. A list is an object too: its own
+/// annotations may hold a copy of what it held (`last-applied-configuration`).
 fn objects(doc: &Document) -> Vec<Object<'_>> {
     let object = |node: NodeId| Object {
         node,
         kind: doc.get(node, "kind").and_then(|k| doc.text(k)),
     };
     let mut out = Vec::new();
-    for root in &doc.roots {
-        let root = object(*root);
-        let is_list = root.kind.is_some_and(|k| k.ends_with("List"));
+    // Depth first, without recursion: lists may nest as deep as the file does.
+    let mut pending: Vec<NodeId> = doc.roots.iter().rev().copied().collect();
+    while let Some(node) = pending.pop() {
+        let found = object(node);
+        let is_list = found.kind.is_some_and(|k| k.ends_with("List"));
         let items = is_list
-            .then(|| doc.get(root.node, "items").and_then(|items| doc.seq(items)))
+            .then(|| doc.get(node, "items").and_then(|items| doc.seq(items)))
             .flatten();
-        match items {
-            Some(items) => out.extend(items.iter().map(|item| object(*item))),
-            None => out.push(root),
+        if let Some(items) = items {
+            pending.extend(items.iter().rev().copied());
         }
+        out.push(found);
     }
     out.into_iter().filter(|o| doc.is_map(o.node)).collect()
 }
@@ -2758,6 +2762,14 @@ mod tests {
                 .get(),
             Some(&4)
         );
+    }
+
+    #[test]
+    fn lists_inside_lists_are_flattened_as_kubectl_does() {
+        let text = "apiVersion: v1\nkind: List\nitems:\n  - apiVersion: v1\n    kind: List\n    items:\n      - apiVersion: apps/v1\n        kind: Deployment\n        metadata:\n          name: web\n        spec:\n          replicas: 6\n";
+        let model = read(text);
+        let replicas = deployment_of(&model, "web").replicas.as_ref().unwrap();
+        assert_eq!(replicas.get(), Some(&6));
     }
 
     #[test]
