@@ -4053,3 +4053,43 @@ fn suspicious_time_unit_thresholds_are_options() {
     );
     assert!(!rules.contains(&"suspicious-time-unit"), "{rules:?}");
 }
+
+/// pgjdbc reads `socketTimeout` by its exact name, and Spring Boot binds a
+/// `data-source-properties` map key from an environment variable in lower case: a
+/// compose variable `…_DATASOURCEPROPERTIES_SOCKETTIMEOUT` sets a property the driver
+/// never reads, while the same key written in `application.yml` keeps its case.
+#[test]
+fn pgjdbc_socket_timeout_is_read_by_its_exact_name() {
+    let yml = "spring:\n  datasource:\n    url: jdbc:postgresql://db/app\n    hikari:\n      maximum-pool-size: 5\n";
+    let compose = "services:\n  app:\n    build: ./app\n    environment:\n      SPRING_DATASOURCE_HIKARI_DATASOURCEPROPERTIES_SOCKETTIMEOUT: \"60\"\n";
+    let manifest = "[[service]]\nname = \"app\"\nconfig = [\"app/application.yml\"]\ndeployment = \"compose.yaml\"\n";
+    let dir = tree(&[
+        ("app/application.yml", yml),
+        ("compose.yaml", compose),
+        ("poollint.toml", manifest),
+    ]);
+    let rule = "driver-socket-timeout-missing";
+    let found = findings_at(dir.path(), rule, "compose.yaml");
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(
+        found[0].0.starts_with("pgjdbc ignores `sockettimeout`"),
+        "{found:?}"
+    );
+    assert_eq!(found[0].2, "60");
+
+    // Written in application.yml, the key keeps its case: read, and 60 s is enough.
+    let yml = format!("{yml}      data-source-properties:\n        socketTimeout: 60\n");
+    let dir = tree(&[("app/application.yml", &yml)]);
+    assert!(messages(dir.path(), rule).is_empty());
+    // In another case it is not read.
+    let dir = tree(&[(
+        "app/application.yml",
+        &yml.replace("socketTimeout", "SOCKETTIMEOUT"),
+    )]);
+    let found = findings_at(dir.path(), rule, "app/application.yml");
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(
+        found[0].0.starts_with("pgjdbc ignores `SOCKETTIMEOUT`"),
+        "{found:?}"
+    );
+}

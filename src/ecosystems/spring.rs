@@ -2614,19 +2614,34 @@ fn init_sql_variables(r: &PoolReader) -> NamedSettings {
         .collect()
 }
 
-/// `data-source-properties.*` entries by lower-cased name.
+/// `data-source-properties.*` entries by lower-cased name; each setting's key ends
+/// with the map key Spring Boot binds ([`bound_map_key`]), which is the name the
+/// driver receives.
 fn driver_properties(r: &PoolReader) -> NamedSettings {
     r.own
         .iter()
         .filter_map(|(rest, leaf)| {
             let name = rest.strip_prefix("datasourceproperties.")?;
+            let bound = bound_map_key(leaf, name);
             let setting = Setting {
                 value: parse_value(leaf, Some(r.effective), |t| Ok(t.to_owned())),
-                origin: r.origin(leaf, &format!("data-source-properties.{name}")),
+                origin: r.origin(leaf, &format!("data-source-properties.{bound}")),
             };
             Some((name.to_ascii_lowercase(), setting))
         })
         .collect()
+}
+
+/// The map key Spring Boot binds for a `data-source-properties` entry: as written in
+/// a file or `SPRING_APPLICATION_JSON` (`socketTimeout`: the binder keeps a map key's
+/// original form), in lower case from an environment variable
+/// (`…_DATASOURCEPROPERTIES_SOCKETTIMEOUT` binds `sockettimeout`).
+fn bound_map_key<'l>(leaf: &'l Leaf, name: &'l str) -> &'l str {
+    let written = last_name(&leaf.raw_key);
+    match written.eq_ignore_ascii_case(name) {
+        true => written,
+        false => name,
+    }
 }
 
 fn service_of(app: &App, effective: &Effective, pools: Vec<usize>) -> Service {

@@ -117,10 +117,11 @@ impl Origin {
     }
 
     /// The name the value is written under: the key path's last element
-    /// (`Min Pool Size` of `ConnectionStrings.Main.Min Pool Size`, `max_age`), for
+    /// (`Min Pool Size` of `ConnectionStrings.Main.Min Pool Size`, `max_age`, a URL's
+    /// parameter `socketTimeout` of `spring.datasource.url?socketTimeout`), for
     /// messages that name what to edit as it is spelt.
     pub fn written_name(&self) -> Option<&str> {
-        self.key().and_then(|k| k.rsplit('.').next())
+        self.key().and_then(|k| k.rsplit(['.', '?']).next())
     }
 }
 

@@ -4,7 +4,7 @@
 //! the driver-level TCP socket timeout" [HK-RR]. pgjdbc `socketTimeout` is seconds,
 //! MySQL Connector/J and MariaDB `socketTimeout` milliseconds; 0 disables it [PGJDBC].
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::model::{Model, Pool};
+use crate::model::{Model, Pool, Setting};
 use crate::rules::{hikari_pools, Category, Inputs, RuleMeta, RuleOptions};
 
 pub static META: RuleMeta = RuleMeta {
@@ -39,6 +39,36 @@ fn driver_unit(engine: &str) -> Option<(&'static str, u64)> {
     }
 }
 
+/// pgjdbc's name for the property, which it looks up case-sensitively
+/// (`PGProperty.getOrDefault`: `Properties.getProperty(name)`).
+const PGJDBC_NAME: &str = "socketTimeout";
+
+/// Whether the setting is written under pgjdbc's exact name (a URL's parameter, or the
+/// map key Spring Boot binds for `data-source-properties`).
+fn is_exact_name(setting: &&Setting<String>) -> bool {
+    setting.origin.written_name() == Some(PGJDBC_NAME)
+}
+
+/// A socket timeout pgjdbc never reads, because its name is in another case
+/// (`SOCKETTIMEOUT`, or `sockettimeout` bound from an environment variable), and no
+/// other is written under the exact name.
+fn ignored_case(pool: &Pool, ignored: &Setting<String>) -> Option<Diagnostic> {
+    let written = ignored.origin.written_name().unwrap_or("sockettimeout");
+    let help = format!(
+        "rename `{written}` to `socketTimeout` (at least 2-3x the longest transaction, or 30 s, whichever is longer); an environment variable binds a data-source-properties key in lower case, so set that one in the JDBC URL (`?socketTimeout=30`) or in application.yml instead"
+    );
+    let message = format!(
+        "pgjdbc ignores `{written}`: it reads property names exactly as written (`socketTimeout`), so the driver has no socket timeout and waits forever on a connection the network silently dropped, blocking the thread and the pooled connection"
+    );
+    Some(
+        Diagnostic::new(&META, Severity::Warning, ignored.location()?, message)
+            .with_label("never read: pgjdbc matches the name's case")
+            .with_help(help)
+            .with_key(url_key(pool))
+            .with_fingerprint("ignored name"),
+    )
+}
+
 /// HikariCP's floor: "2-3x the longest running SQL transaction, or 30 seconds, whichever
 /// is longer" [HK-RR]; without a declared longest transaction, 30 s.
 const MIN_SOCKET_TIMEOUT_SECONDS: u64 = 30;
@@ -67,6 +97,15 @@ fn check(pool: &Pool) -> Option<Diagnostic> {
         .get("sockettimeout")
         .filter(|_| !url_ignored);
     let from_properties = pool.driver_properties.get("sockettimeout");
+    // pgjdbc reads a property by its exact name: one in another case never reaches it.
+    let (from_url, from_properties, ignored) = match engine {
+        "postgresql" => (
+            from_url.filter(is_exact_name),
+            from_properties.filter(is_exact_name),
+            from_url.or(from_properties).filter(|s| !is_exact_name(s)),
+        ),
+        _ => (from_url, from_properties, None),
+    };
     // pgjdbc reads the URL's parameters over the properties HikariCP passes; MySQL
     // Connector/J the properties over the URL's ("Properties passed in override the
     // ones from the connection string", `ConnectionUrl.collectProperties`).
@@ -74,6 +113,9 @@ fn check(pool: &Pool) -> Option<Diagnostic> {
         "mysql" => from_properties.or(from_url),
         _ => from_url.or(from_properties),
     };
+    if let (None, Some(ignored)) = (in_effect, ignored) {
+        return ignored_case(pool, ignored);
+    }
     // A value already written is changed where it is, not added a second time.
     let verb = match (in_effect, from_url) {
         (Some(effective), Some(url)) if std::ptr::eq(effective, url) => "set {fix} in the URL",
