@@ -2089,6 +2089,34 @@ fn secrets_in_nested_lists_and_skipped_auth_lines_never_reach_any_output() {
     );
 }
 
+/// `.env` values a compose file puts in a password's place outside `environment:` (a
+/// `build.args` password, a `PGPASSWORD=$W` or `--db-password ${V}` in a command, a
+/// healthcheck URL's password), each beside a finding in `.env` so the human snippet
+/// shows its line.
+#[test]
+fn dotenv_values_compose_uses_as_passwords_never_reach_any_output() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let compose = "services:\n  db:\n    image: postgres:16\n    command: postgres -c max_connections=5\n  app:\n    build:\n      context: .\n      args:\n        DB_PASSWORD: ${X}\n    entrypoint: [\"sh\", \"-c\", \"PGPASSWORD=$W psql && migrate --db-password ${V}\"]\n    healthcheck:\n      test: [\"CMD\", \"pg_isready\", \"-d\", \"postgresql://u:${H}@db/app\"]\n";
+    write_file(dir.path(), "compose.yaml", compose);
+    let mut env = String::new();
+    for (name, value) in [
+        ("X", "Zq41Val9"),
+        ("W", "Zq43Val9"),
+        ("V", "Zq44Val9"),
+        ("H", "Zq45Val9"),
+    ] {
+        env.push_str(&format!(
+            "{name}={value}\nDATABASE_URL_{name}=postgresql://u@db/app?connection_limit=0\n"
+        ));
+    }
+    write_file(dir.path(), ".env", &env);
+    let secrets = ["Zq41Val9", "Zq43Val9", "Zq44Val9", "Zq45Val9"];
+    assert_eq!(
+        leaks_in_every_format(dir.path(), &secrets),
+        Vec::<String>::new()
+    );
+}
+
 /// A fingerprint hashes a finding's values: one holding a password (a pool size taken
 /// from it) was a hash of the password, recovered by trying candidates. Scrubbed
 /// first, the fingerprint is the same whatever the password.

@@ -281,6 +281,14 @@ fn read_file(
         model
             .secrets
             .extend(password_default_secrets(file.id, text));
+        model
+            .secrets
+            .extend(referenced_password_secrets(text, &project));
+        if let Some(overlay) = overlay {
+            model
+                .secrets
+                .extend(referenced_password_secrets(overlay.text, &project));
+        }
         for base in project.compose_files() {
             model.secrets.extend(base_file_secrets(base));
         }
@@ -1935,6 +1943,86 @@ fn password_default_secrets(file: FileId, text: &str) -> Vec<crate::model::Secre
             super::masked(location, &name, "placeholder default")
         })
         .collect()
+}
+
+/// The `.env` values a compose file puts where a password goes outside the variables
+/// the readers read (`command: --db-password ${X}`, `PGPASSWORD=$W psql`, a
+/// healthcheck's `postgresql://u:${W}@db`, `build.args` `DB_PASSWORD: ${X}`): masked
+/// where `.env` writes them, as a finding near them would show those lines. Each
+/// placeholder is read as a plain word of its length, and the credential shapes of
+/// that text ([`crate::redact::credential_spans`]) tell which stand in a password's place.
+fn referenced_password_secrets(text: &str, project: &Project<'_>) -> Vec<Secret> {
+    if project.vars.is_empty() {
+        return Vec::new();
+    }
+    let placeholders = placeholder_names(text);
+    if placeholders.is_empty() {
+        return Vec::new();
+    }
+    let mut plain = text.as_bytes().to_vec();
+    for (range, _) in &placeholders {
+        plain
+            .get_mut(range.clone())
+            .into_iter()
+            .flatten()
+            .for_each(|b| *b = b'x');
+    }
+    // Only ASCII bytes were replaced, each by an ASCII byte.
+    let plain = String::from_utf8(plain).unwrap_or_default();
+    let shapes = crate::redact::credential_spans(&plain);
+    let in_password = |range: &Range<usize>| {
+        shapes
+            .iter()
+            .any(|s| s.start < range.end && range.start < s.end)
+    };
+    let mut secrets = Vec::new();
+    for (_, name) in placeholders.iter().filter(|(r, _)| in_password(r)) {
+        let Some(variable) = project
+            .vars
+            .get(*name)
+            .filter(|v| v.known && !v.value.is_empty())
+        else {
+            continue;
+        };
+        secrets.extend(
+            variable
+                .locations()
+                .into_iter()
+                .map(|at| super::masked(at, name, "referenced password")),
+        );
+    }
+    secrets
+}
+
+/// Each placeholder of a compose text (`${NAME…}`, `$NAME`; not `$$`) with its byte
+/// range and its variable's name.
+fn placeholder_names(text: &str) -> Vec<(Range<usize>, &str)> {
+    let mut found = Vec::new();
+    let mut at = 0;
+    while let Some(offset) = text.get(at..).and_then(|t| t.find('$')) {
+        let start = at + offset;
+        let rest = text.get(start + 1..).unwrap_or("");
+        if rest.starts_with('$') {
+            at = start + 2;
+            continue;
+        }
+        let (len, inner) = match rest.strip_prefix('{') {
+            Some(_) => match super::nested_braces_len(rest) {
+                Some(len) => (len, rest.get(1..len - 1).unwrap_or("")),
+                None => break,
+            },
+            None => {
+                let (name, _) = super::split_variable_name(rest);
+                (name.len(), name)
+            }
+        };
+        let (name, _) = super::split_variable_name(inner);
+        if !name.is_empty() {
+            found.push((start..start + 1 + len, name));
+        }
+        at = start + 1 + len.max(1);
+    }
+    found
 }
 
 /// Operators after which a placeholder's text is the value of an unset variable:
