@@ -1877,6 +1877,7 @@ fn apply_manifest(model: &mut Model, request: &CheckRequest, report: &mut Report
         model.sources = report.sources.clone();
         // No declared topology: infer the links that are unambiguous.
         crate::topology::infer_deployments(model);
+        crate::topology::drop_compose_interpolation_pools(model, &HashSet::new());
         return;
     };
     let id = report
@@ -1884,6 +1885,14 @@ fn apply_manifest(model: &mut Model, request: &CheckRequest, report: &mut Report
         .add(&manifest.path, manifest.text.clone(), Encoding::Utf8);
     model.sources = report.sources.clone();
     crate::topology::assemble(model, &manifest.topology, id);
+    // A table the manifest writes for a `.env` keeps its pools: the team declared it.
+    let declared: HashSet<&str> = manifest
+        .topology
+        .services
+        .iter()
+        .map(|s| s.name.value.as_str())
+        .collect();
+    crate::topology::drop_compose_interpolation_pools(model, &declared);
     report.notes.extend(crate::topology::unlinked_notes(
         model,
         &manifest.topology,

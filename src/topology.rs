@@ -584,6 +584,71 @@ pub fn infer_deployments(model: &mut Model) {
     drop_replaced_pools(model, &replaced);
 }
 
+/// Take out of the services read the pools a project's `.env` gives a compose service
+/// of its directory: Compose reads that `.env` to interpolate the compose file, and a
+/// variable a service takes from it (`DATABASE_URL: ${DATABASE_URL}`) is that service's
+/// pool, not the pool of another application. A `.env` pool is the service's when a
+/// compose service of a file in the same directory sets a variable of the same name to
+/// the same text. The pools stay in the model (their own rules check them where they
+/// are written); a `.env` application left without a pool is no service. The services
+/// named in `declared` (tables of the manifest) are left as they are.
+pub fn drop_compose_interpolation_pools(model: &mut Model, declared: &HashSet<&str>) {
+    let undeclared = |s: &Service| s.deployment.is_none() && !declared.contains(s.name.as_str());
+    let given: Vec<usize> = model
+        .services
+        .iter()
+        .filter(|s| undeclared(s))
+        .flat_map(|s| s.pools.iter().copied())
+        .filter(|&index| {
+            model
+                .pools
+                .get(index)
+                .is_some_and(|pool| compose_takes_dotenv_pool(model, pool))
+        })
+        .collect();
+    if given.is_empty() {
+        return;
+    }
+    for service in model.services.iter_mut().filter(|s| undeclared(s)) {
+        service.pools.retain(|index| !given.contains(index));
+    }
+    model
+        .services
+        .retain(|s| !undeclared(s) || !s.pools.is_empty());
+}
+
+/// Whether `pool`, read from a project's `.env`, is a variable a compose service of the
+/// same directory sets to the same text (by interpolation).
+fn compose_takes_dotenv_pool(model: &Model, pool: &crate::model::Pool) -> bool {
+    let Some(location) = pool.connection.as_ref().and_then(|c| c.location) else {
+        return false;
+    };
+    let Some(source) = model.sources.get(location.file) else {
+        return false;
+    };
+    if source.path.file_name().is_none_or(|n| n != ".env") {
+        return false;
+    }
+    let Some(value) = source.text().get(location.span.start..location.span.end) else {
+        return false;
+    };
+    let directory = source.path.parent();
+    model.services.iter().any(|service| {
+        let Some(deployment) = service.deployment.as_deref() else {
+            return false;
+        };
+        let in_directory = deployment
+            .location
+            .and_then(|at| model.sources.get(at.file))
+            .is_some_and(|compose| compose.path.parent() == directory);
+        in_directory
+            && deployment
+                .environment
+                .iter()
+                .any(|var| *var.name == *pool.name && var.value == value)
+    })
+}
+
 /// Tie each application read from a file a Kubernetes workload mounts (`application.yml`
 /// in a ConfigMap's `data`, [`crate::model::Deployment::mounted_files`]) to that
 /// workload: every replica reads the file and opens its pools, so the workload's

@@ -4093,3 +4093,21 @@ fn pgjdbc_socket_timeout_is_read_by_its_exact_name() {
         "{found:?}"
     );
 }
+
+/// The project's `.env` is what Compose interpolates the compose file with: a pool a
+/// compose service takes from it (`DATABASE_URL: ${DATABASE_URL}`) is that service's,
+/// counted once per replica, not also as an application of the `.env`'s directory.
+#[test]
+fn a_dotenv_pool_compose_interpolates_is_the_compose_services_only() {
+    let compose = "services:\n  db:\n    image: postgres:16\n    command: postgres -c max_connections=50\n  app:\n    image: myapp\n    environment:\n      DATABASE_URL: ${DATABASE_URL}\n    deploy:\n      replicas: 2\n";
+    let env = "DATABASE_URL=postgresql://u@db:5432/app?connection_limit=20\n";
+    let dir = tree(&[("compose.yaml", compose), (".env", env)]);
+    assert_eq!(demand(dir.path()), serde_json::json!(40));
+    assert!(messages(dir.path(), "fleet-exceeds-db-slots").is_empty());
+    // A `.env` the compose file does not take from stays an application of its own.
+    let other = env.replace("DATABASE_URL=", "WORKER_DATABASE_URL=");
+    let dir = tree(&[("compose.yaml", compose), (".env", &other)]);
+    let found = messages(dir.path(), "fleet-exceeds-db-slots");
+    assert_eq!(found.len(), 0, "{found:?}");
+    assert_eq!(demand(dir.path()), serde_json::json!(20));
+}
