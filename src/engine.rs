@@ -179,7 +179,9 @@ pub(crate) enum OutsidePaths {
     NotRead,
     /// Next to files found below the paths.
     Read,
-    /// And no file below the paths (only files poollint does not read were named).
+    /// And no file below the paths: only files poollint does not read were named, or
+    /// files whose names a reader takes but whose texts none accepts (a Helm template,
+    /// a Kubernetes `Service`), found so once read ([`keep_findings_on_paths`]).
     ReadAlone,
 }
 
@@ -226,8 +228,8 @@ pub fn check(request: &CheckRequest) -> Report {
     let mut walked = walk_stage(request);
     let candidates = scope_candidates(request, walked.candidates, &mut walked.report);
     let mut report = check_found(request, candidates, walked.report);
-    note_if_nothing_found(request, report.files_checked(), &mut report);
     keep_findings_on_paths(request, &mut report);
+    note_if_nothing_found(request, report.files_checked(), &mut report);
     report
 }
 
@@ -411,6 +413,18 @@ pub(crate) fn keep_findings_on_paths(request: &CheckRequest, report: &mut Report
     report.context = context_files(request, report);
     if report.outside_paths == OutsidePaths::NotRead || request.stdin.is_some() {
         return;
+    }
+    // A `.yaml` below the paths is a candidate until its text is read: when no reader
+    // accepted one, nothing below the paths was read after all.
+    if report.outside_paths == OutsidePaths::Read
+        && !names_manifest(request)
+        && report
+            .sources
+            .files()
+            .iter()
+            .all(|f| report.context.contains(&f.id))
+    {
+        report.outside_paths = OutsidePaths::ReadAlone;
     }
     if report.outside_paths == OutsidePaths::ReadAlone {
         report.diagnostics.clear();

@@ -123,8 +123,8 @@ pub fn check(request: &CheckRequest, nested: bool) -> Checked {
         };
         let candidates = engine::scope_candidates(&request, walked.candidates, &mut walked.report);
         let mut report = engine::check_found(&request, candidates, walked.report);
-        engine::note_if_nothing_found(&request, report.files_checked(), &mut report);
         engine::keep_findings_on_paths(&request, &mut report);
+        engine::note_if_nothing_found(&request, report.files_checked(), &mut report);
         let scope = Scope {
             request,
             report,

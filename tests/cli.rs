@@ -6458,6 +6458,43 @@ fn findings_of_files_read_only_for_the_topology_are_not_reported() {
     assert!(whole.contains("hikari-timeout-constraints"), "{whole}");
 }
 
+/// A `.yml` below the paths is a candidate until its text is read: one no reader
+/// accepts (a Helm template, a `.yml` that is no manifest) is nothing read, so a hook
+/// passing it alone reports none of the topology's findings read from outside it, and
+/// standard input under such a name says it is no file poollint reads.
+#[test]
+fn a_yaml_no_reader_accepts_checks_nothing_beside_a_manifest() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let example = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/postmortem-auth");
+    for file in ["poollint.toml", "src/main/resources/application.yml"] {
+        let text = std::fs::read_to_string(format!("{example}/{file}")).expect("read");
+        write_file(dir.path(), file, &text);
+    }
+    write_file(dir.path(), "x.yml", "foo: bar\n");
+    write_file(
+        dir.path(),
+        "chart/templates/deploy.yaml",
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ .Release.Name }}\n",
+    );
+    for path in ["x.yml", "chart/templates/deploy.yaml"] {
+        check_in(dir.path(), &["-f", "concise", path])
+            .code(0)
+            .stdout(predicate::str::contains("No problems found in 0 files"))
+            .stderr(predicate::str::contains(format!(
+                "no configuration file poollint reads was found in {path}"
+            )));
+    }
+    poollint()
+        .current_dir(dir.path())
+        .args(["check", "--stdin-filename", "new.yml", "-"])
+        .write_stdin("foo: bar\n")
+        .assert()
+        .code(0)
+        .stderr(predicate::str::contains(
+            "new.yml (standard input) is no configuration file poollint reads",
+        ));
+}
+
 /// A fix is checked against the file on disk (its text was released after reading):
 /// a value in quotes keeps them, a value through a placeholder gets none.
 #[test]
