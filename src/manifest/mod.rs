@@ -353,7 +353,7 @@ impl ManifestReader<'_> {
         };
         self.check_keys(root, TOP_LEVEL, "top-level table")?;
         if let Some(lint) = self.doc.get(root, "lint") {
-            self.read_lint(lint, path, &mut settings)?;
+            self.read_lint(self.table(lint, "lint")?, path, &mut settings)?;
         }
         let dir = path.parent().unwrap_or(Path::new("."));
         let topology = self.read_topology(root, dir)?;
@@ -381,6 +381,42 @@ impl ManifestReader<'_> {
             }
         }
         Ok(())
+    }
+
+    /// `node`, a table (`[name]`, or an inline `{ … }`): a value of another type (`lint
+    /// = 3`, `[[lint]]`, `rules = ["a"]`) would otherwise hold no key and be ignored.
+    fn table(&self, node: NodeId, name: &str) -> Result<NodeId, Box<ManifestError>> {
+        if self.doc.is_map(node) {
+            return Ok(node);
+        }
+        Err(self.error(
+            self.doc.span(node),
+            format!("`{name}` must be a table: write [{name}]"),
+            None,
+        ))
+    }
+
+    /// The tables of `node`, an array of tables `[[name]]`: a single table `[name]` (the
+    /// likeliest typo) or a value of another type is an error, as is an item that is no
+    /// table.
+    fn array_of_tables(&self, node: NodeId, name: &str) -> Result<Vec<NodeId>, Box<ManifestError>> {
+        let items = self.doc.seq(node).ok_or_else(|| {
+            self.error(
+                self.doc.span(node),
+                format!("`{name}` must be an array of tables: write [[{name}]]"),
+                None,
+            )
+        })?;
+        for item in items {
+            if !self.doc.is_map(*item) {
+                return Err(self.error(
+                    self.doc.span(*item),
+                    format!("each `{name}` must be a table"),
+                    None,
+                ));
+            }
+        }
+        Ok(items.to_vec())
     }
 
     fn string(&self, node: NodeId, what: &str) -> Result<String, Box<ManifestError>> {
@@ -421,11 +457,11 @@ impl ManifestReader<'_> {
             settings.baseline_span = Some(self.doc.span(node));
         }
         if let Some(rules) = self.doc.get(lint, "rules") {
-            self.read_rules(rules, settings)?;
+            self.read_rules(self.table(rules, "lint.rules")?, settings)?;
         }
         if let Some(ignore) = self.doc.get(lint, "ignore") {
-            for item in self.doc.seq(ignore).unwrap_or(&[]) {
-                settings.ignore.push(self.read_ignore(*item)?);
+            for item in self.array_of_tables(ignore, "lint.ignore")? {
+                settings.ignore.push(self.read_ignore(item)?);
             }
         }
         Ok(())
@@ -788,6 +824,50 @@ mod tests {
                 "{text}: {found:?}"
             );
         }
+    }
+
+    /// A `[lint]` value of the wrong type held no key poollint looked at, so it was
+    /// ignored silently: `[lint.ignore]` written for `[[lint.ignore]]` ignored nothing.
+    #[test]
+    fn lint_values_of_the_wrong_type_are_errors() {
+        for (text, error) in [
+            (
+                "[lint.ignore]\npaths = [\"x\"]\n",
+                "`lint.ignore` must be an array of tables: write [[lint.ignore]]",
+            ),
+            (
+                "[lint]\nignore = 1\n",
+                "`lint.ignore` must be an array of tables",
+            ),
+            (
+                "[lint]\nignore = {paths = [\"x\"]}\n",
+                "`lint.ignore` must be an array of tables",
+            ),
+            (
+                "[lint]\nignore = [1]\n",
+                "each `lint.ignore` must be a table",
+            ),
+            (
+                "[[lint.rules]]\npool-unbounded = \"off\"\n",
+                "`lint.rules` must be a table: write [lint.rules]",
+            ),
+            ("[lint]\nrules = 1\n", "`lint.rules` must be a table"),
+            (
+                "[lint]\nrules = [\"pool-unbounded\"]\n",
+                "`lint.rules` must be a table",
+            ),
+            ("lint = 3\n", "`lint` must be a table: write [lint]"),
+            ("[[lint]]\nfail-on = \"never\"\n", "`lint` must be a table"),
+        ] {
+            let found = load_text(text).err();
+            assert!(
+                found.as_deref().is_some_and(|e| e.contains(error)),
+                "{text}: {found:?}"
+            );
+        }
+        let inline =
+            load_text("[lint]\nignore = [{paths = [\"x\"]}]\n").map(|m| m.lint.ignore.len());
+        assert_eq!(inline, Ok(1));
     }
 
     #[test]

@@ -188,26 +188,10 @@ impl ManifestReader<'_> {
 
     /// The tables of an array of tables `[[name]]`.
     fn tables(&self, root: NodeId, name: &str) -> Result<Vec<NodeId>> {
-        let Some(node) = self.doc.get(root, name) else {
-            return Ok(Vec::new());
-        };
-        let items = self.doc.seq(node).ok_or_else(|| {
-            self.error(
-                self.doc.span(node),
-                format!("`{name}` must be an array of tables: write [[{name}]]"),
-                None,
-            )
-        })?;
-        for item in items {
-            if !self.doc.is_map(*item) {
-                return Err(self.error(
-                    self.doc.span(*item),
-                    format!("each `{name}` must be a table"),
-                    None,
-                ));
-            }
+        match self.doc.get(root, name) {
+            Some(node) => self.array_of_tables(node, name),
+            None => Ok(Vec::new()),
         }
-        Ok(items.to_vec())
     }
 
     fn name(&self, table: NodeId, what: &str) -> Result<Declared<String>> {
