@@ -7,7 +7,7 @@
 use super::place;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::links::Links;
-use crate::model::{Model, Pooler, Service, Setting};
+use crate::model::{Model, Pool, Pooler, Service, Setting};
 use crate::rules::{Category, Inputs, RuleMeta, RuleOptions};
 
 pub static META: RuleMeta = RuleMeta {
@@ -36,8 +36,14 @@ impl crate::rules::Rule for Rule {
                 database_cap(pooler),
             ];
             for (setting, cap) in caps.into_iter().flatten() {
-                let finding = over_cap(model, pooler, &steady, setting, cap)
-                    .or_else(|| over_cap(model, pooler, &peak, setting, cap));
+                if let Some((service, pool)) = steady.unbounded {
+                    out.extend(unbounded(
+                        model, pooler, &steady, setting, cap, service, pool,
+                    ));
+                    continue;
+                }
+                let finding = over_cap(model, pooler, &steady, setting, cap, peak.total)
+                    .or_else(|| over_cap(model, pooler, &peak, setting, cap, peak.total));
                 out.extend(finding);
             }
         }
@@ -55,29 +61,50 @@ enum Count {
 
 /// The client connections the services behind a pooler can open, and each service's
 /// term of the sum (`web 3 × 1 × 10`).
-struct Demand {
+struct Demand<'m> {
     count: Count,
     total: i64,
     terms: Vec<String>,
+    /// The first pool without a maximum (catalogue SZ03), and its service: the clients
+    /// then have no upper bound, whatever `total` (which counts it as 0) says.
+    unbounded: Option<(&'m Service, &'m Pool)>,
 }
 
-fn client_demand(model: &Model, links: &Links, pooler: &Pooler, count: Count) -> Demand {
+fn client_demand<'m>(
+    model: &'m Model,
+    links: &Links<'m>,
+    pooler: &Pooler,
+    count: Count,
+) -> Demand<'m> {
     let mut demand = Demand {
         count,
         total: 0,
         terms: Vec::new(),
+        unbounded: None,
     };
     for service in links.pooler_clients(pooler) {
-        let replicas = instances(service, count);
+        let replicas = instances_of(service, count);
         let processes = service.processes_per_instance();
         // One pool per data source: the active profile's, named as the fleet rules
         // name it.
         let counted = crate::model::profiles::demand_pools(model, service);
-        let pools: i64 = counted
+        let clients_pools: Vec<&Pool> = counted
             .pools
             .into_iter()
             .filter(|p| links.may_use_pooler(model, pooler, p))
+            .collect();
+        if demand.unbounded.is_none() {
+            demand.unbounded = clients_pools
+                .iter()
+                .find(|p| p.is_unbounded())
+                .map(|p| (*service, *p));
+        }
+        // A maximum below 0 opens no connection (an unbounded pool is reported above),
+        // as every other sum of pool maximums counts it.
+        let pools: i64 = clients_pools
+            .iter()
             .filter_map(|p| p.max.get().copied())
+            .map(|max| max.max(0))
             .fold(0i64, i64::saturating_add);
         let clients = replicas.saturating_mul(processes).saturating_mul(pools);
         demand.total = demand.total.saturating_add(clients);
@@ -95,7 +122,7 @@ fn client_demand(model: &Model, links: &Links, pooler: &Pooler, count: Count) ->
 
 /// A service's instances at `count`: its replicas (1 when not known), or at peak
 /// [`super::peak_of`] them.
-fn instances(service: &Service, count: Count) -> i64 {
+fn instances_of(service: &Service, count: Count) -> i64 {
     let steady = service
         .deployment
         .as_ref()
@@ -156,13 +183,16 @@ fn database_cap(pooler: &Pooler) -> Option<(&Setting<i64>, Cap)> {
         .then_some((setting, Cap::DatabaseClients))
 }
 
-/// The finding when the demand passes `setting` × the pooler's instances.
+/// The finding when the demand passes `setting` × the pooler's instances. Its help
+/// names a value that covers the `peak` demand too, so that following it at the steady
+/// count does not lead to the finding at peak.
 fn over_cap(
     model: &Model,
     pooler: &Pooler,
     demand: &Demand,
     setting: &Setting<i64>,
     cap: Cap,
+    peak: i64,
 ) -> Option<Diagnostic> {
     let &per_instance = setting.get()?;
     let instances = pooler.instance_count();
@@ -192,10 +222,7 @@ fn over_cap(
         ),
     )
     .with_label(format!("{per_instance} per instance"))
-    .with_help(format!(
-        "set {key} to at least {} (and check the file-descriptor limit), or lower the clients' pool sizes",
-        (count + instances - 1) / instances
-    ))
+    .with_help(cap_help(key, count, peak, instances))
     .with_key(format!("pgbouncer.{key}"))
     .with_fingerprint(match (cap, demand.count) {
         // As before the database cap and the peak were checked, so baselines keep
@@ -213,5 +240,85 @@ fn over_cap(
             format!("{instances} instance(s)"),
         );
     }
+    Some(diagnostic)
+}
+
+/// `set max_client_conn to at least N`: per instance, enough for the larger of the
+/// demand reported and the peak demand.
+fn cap_help(key: &str, count: i64, peak: i64, instances: i64) -> String {
+    let per_instance = |demand: i64| {
+        let instances = instances.max(1);
+        demand.div_euclid(instances) + i64::from(demand.rem_euclid(instances) != 0)
+    };
+    let needed = per_instance(count);
+    let at_peak = per_instance(peak);
+    let value = if at_peak > needed {
+        format!("{at_peak}, which also covers the peak instances ({needed} covers the steady ones; the peak is the autoscaler's maximum plus a rolling update's surge),")
+    } else {
+        needed.to_string()
+    };
+    format!("set {key} to at least {value} and check the file-descriptor limit, or lower the clients' pool sizes")
+}
+
+/// A client pool without a maximum: the clients of the pooler have no upper bound, so
+/// the cap cannot be known to suffice (catalogue SZ03 with TP07, as
+/// fleet-exceeds-db-slots reports it against the database's slots). The help offers
+/// the largest maximum that fits the cap beside the bounded pools.
+fn unbounded(
+    model: &Model,
+    pooler: &Pooler,
+    demand: &Demand,
+    setting: &Setting<i64>,
+    cap: Cap,
+    service: &Service,
+    pool: &Pool,
+) -> Option<Diagnostic> {
+    let &per_instance = setting.get()?;
+    let instances = pooler.instance_count();
+    let total = per_instance.saturating_mul(instances);
+    let at = setting.location()?;
+    let key = cap.key();
+    let bounded = match demand.total {
+        0 => String::new(),
+        sum => format!(
+            " (the bounded pools add {sum}: {})",
+            demand.terms.join(" + ")
+        ),
+    };
+    let openers =
+        instances_of(service, Count::Steady).saturating_mul(service.processes_per_instance());
+    let fit = total
+        .saturating_sub(demand.total)
+        .div_euclid(openers.max(1));
+    let help = if fit >= 1 {
+        format!(
+            "give the {} pool of {} a maximum of at most {fit} per process (what fits {key}), or raise {key}",
+            pool.name, service.name
+        )
+    } else {
+        format!(
+            "give the {} pool of {} a maximum, and raise {key} to make room for it: the other clients already take all {total}",
+            pool.name, service.name
+        )
+    };
+    let diagnostic = Diagnostic::new(
+        &META,
+        Severity::Error,
+        at,
+        format!(
+            "the {} pool of {} has no maximum ({}), so the client connections to PgBouncer {} have no upper bound{bounded}, but it accepts {total} = {key} {per_instance} ({}) × {instances} instance(s): under load the clients past it are refused with \"{}\"",
+            pool.name,
+            service.name,
+            place(model, &pool.max.origin),
+            pooler.name,
+            place(model, &setting.origin),
+            cap.refusal(),
+        ),
+    )
+    .with_label(format!("{per_instance} per instance"))
+    .with_related(pool.max.location().or(pool.anchor), "no maximum")
+    .with_help(help)
+    .with_key(format!("pgbouncer.{key}"))
+    .with_fingerprint(format!("{}:{key}:unbounded:{}", pooler.name, service.name));
     Some(diagnostic)
 }

@@ -1,0 +1,98 @@
+//! The capacity and topology rules' numbers: what they count, and that the value a
+//! help names fits the other rules (following one help does not trip another rule).
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)] // tests fail by panicking
+
+mod common;
+use common::{poollint, tree};
+
+/// The findings of `rule` in a check of `dir` (every rule on), as (message, help).
+fn findings(dir: &std::path::Path, rule: &str) -> Vec<(String, String)> {
+    let output = poollint()
+        .args(["check", "--format", "json"])
+        .arg(dir)
+        .output()
+        .expect("run");
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    json["diagnostics"]
+        .as_array()
+        .expect("diagnostics")
+        .iter()
+        .filter(|d| d["rule"] == rule)
+        .map(|d| {
+            (
+                d["message"].as_str().unwrap_or_default().to_owned(),
+                d["help"].as_str().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect()
+}
+
+fn spring(user: &str, max: i64) -> String {
+    format!("spring:\n  datasource:\n    url: jdbc:postgresql://bouncer:6432/app?prepareThreshold=0&socketTimeout=30\n    username: {user}\n    hikari:\n      maximum-pool-size: {max}\n")
+}
+
+const PGBOUNCER: &str = "[databases]\napp = host=db dbname=app\n[pgbouncer]\npool_mode = transaction\ndefault_pool_size = 20\n";
+
+fn behind_pgbouncer(services: &str) -> String {
+    format!("[[database]]\nname = \"db\"\nengine = \"postgresql\"\nmax-connections = 100\n\n[[pooler]]\nname = \"bouncer\"\nkind = \"pgbouncer\"\nconfig = \"pgbouncer.ini\"\nconnects-to = \"db\"\n{services}")
+}
+
+/// A Rails pool with no maximum (`max_connections: -1`) behind PgBouncer: the clients
+/// have no bound, reported as such; it was summed as −1 per process, which hid the 102
+/// clients of the other service (against `max_client_conn` 100).
+#[test]
+fn an_unbounded_client_pool_is_reported_against_max_client_conn() {
+    let dir = tree(&[
+        ("a/application.yml", &spring("alice", 17)),
+        (
+            "b/config/database.yml",
+            "production:\n  adapter: postgresql\n  url: postgres://bob@bouncer:6432/app\n  max_connections: -1\n  advisory_locks: false\n  prepared_statements: false\n",
+        ),
+        ("pgbouncer.ini", PGBOUNCER),
+        (
+            "poollint.toml",
+            &behind_pgbouncer("[[service]]\nname = \"a\"\nconfig = [\"a/application.yml\"]\ninstances = 6\nconnects-to = \"bouncer\"\n\n[[service]]\nname = \"b\"\nconfig = [\"b/config/database.yml\"]\ninstances = 3\nconnects-to = \"bouncer\"\n"),
+        ),
+    ]);
+    let found = findings(dir.path(), "pgbouncer-client-cap-too-low");
+    assert_eq!(found.len(), 1, "{found:?}");
+    let (message, help) = &found[0];
+    assert!(
+        message.starts_with("the production pool of b has no maximum")
+            && message.contains("the bounded pools add 102: a 6 × 1 × 17 + b 3 × 1 × 0")
+            && message.contains("it accepts 100 = max_client_conn 100"),
+        "{message}"
+    );
+    assert!(help.contains("raise max_client_conn"), "{help}");
+}
+
+/// At the steady count the help names the client count at peak (the autoscaler's
+/// maximum 8 instead of 6): 240, not 200, which the peak check would report next.
+#[test]
+fn the_client_cap_help_covers_the_peak_instances() {
+    let dir = tree(&[
+        ("a/application.yml", &spring("alice", 20)),
+        ("b/application.yml", &spring("bob", 20)),
+        ("pgbouncer.ini", PGBOUNCER),
+        (
+            "poollint.toml",
+            &behind_pgbouncer("[[service]]\nname = \"a\"\nconfig = [\"a/application.yml\"]\ninstances = 6\nmax-instances = 8\nconnects-to = \"bouncer\"\n\n[[service]]\nname = \"b\"\nconfig = [\"b/application.yml\"]\ninstances = 4\nconnects-to = \"bouncer\"\n"),
+        ),
+    ]);
+    let found = findings(dir.path(), "pgbouncer-client-cap-too-low");
+    assert_eq!(found.len(), 1, "{found:?}");
+    let (message, help) = &found[0];
+    assert!(
+        message.starts_with("services can open 200 client connections"),
+        "{message}"
+    );
+    assert!(
+        help.starts_with("set max_client_conn to at least 240, which also covers the peak"),
+        "{help}"
+    );
+}
