@@ -96,3 +96,36 @@ fn the_client_cap_help_covers_the_peak_instances() {
         "{help}"
     );
 }
+
+fn direct(max: i64, min: i64) -> String {
+    format!("spring:\n  datasource:\n    url: jdbc:postgresql://db:5432/app?socketTimeout=30\n    hikari:\n      maximum-pool-size: {max}\n      minimum-idle: {min}\n")
+}
+
+fn direct_fleet(services: &[(&str, i64)]) -> String {
+    let mut toml =
+        "[[database]]\nname = \"db\"\nengine = \"postgresql\"\nmax-connections = 100\n".to_owned();
+    for (name, instances) in services {
+        toml.push_str(&format!("\n[[service]]\nname = \"{name}\"\nconfig = [\"{name}/application.yml\"]\nconnects-to = \"db\"\ninstances = {instances}\n"));
+    }
+    toml
+}
+
+/// a keeps 4 × 20 and b 4 × 10 idle connections against 97 slots: the minimum of a that
+/// fits beside b's 40 is 14 ((97 − 40) / 4), not the 19 the slots alone would allow.
+#[test]
+fn the_idle_minimum_help_counts_the_other_services_minimums() {
+    let dir = tree(&[
+        ("a/application.yml", &direct(20, 20)),
+        ("b/application.yml", &direct(20, 10)),
+        ("poollint.toml", &direct_fleet(&[("a", 4), ("b", 4)])),
+    ]);
+    let found = findings(dir.path(), "fleet-min-connections-exceed-db-slots");
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(
+        found[0]
+            .1
+            .starts_with("lower the pool minimum to at most 14 so idle pods fit"),
+        "{}",
+        found[0].1
+    );
+}

@@ -51,7 +51,7 @@ fn finding(_model: &Model, fleet: &Fleet, idle: i64) -> Option<Diagnostic> {
     let member = fleet
         .members
         .iter()
-        .max_by_key(|m| m.per_instance_min * peak_instances(m))?;
+        .max_by_key(|m| m.per_instance_min.saturating_mul(peak_instances(m)))?;
     let pool = member
         .pools
         .iter()
@@ -80,7 +80,7 @@ fn finding(_model: &Model, fleet: &Fleet, idle: i64) -> Option<Diagnostic> {
         }
         _ => format!("minimum {min} per pool"),
     };
-    let room = fleet.slots.usable / (peak_instances(member) * member.processes).max(1);
+    let room = fitting_min(fleet, pool, min, idle);
     let message = format!(
         "at peak size the fleet keeps {idle} connections open even with no traffic, but database {} accepts {}: {}; {}",
         fleet.database.name,
@@ -91,13 +91,36 @@ fn finding(_model: &Model, fleet: &Fleet, idle: i64) -> Option<Diagnostic> {
     let mut diagnostic = Diagnostic::new(&META, Severity::Error, at, message)
         .with_label(label)
         .with_related(fleet.slots.max_connections, "the database's limit")
-        .with_help(format!(
-            "lower the pool minimum to at most {} so idle pods fit, and let the pool grow on demand",
-            room.min(min.saturating_sub(1)).max(0)
-        ))
+        .with_help(if room >= 0 {
+            format!(
+                "lower the pool minimum to at most {} so idle pods fit, and let the pool grow on demand",
+                room.min(min.saturating_sub(1))
+            )
+        } else {
+            "lower the pool minimum to 0 and the other pools' minimums too: the other services' idle connections alone exceed the slots at peak size".to_owned()
+        })
         .with_fingerprint(format!("{}:{idle}>{}", fleet.database.name, fleet.slots.usable));
     if let Some(key) = pool.min.origin.key() {
         diagnostic = diagnostic.with_key(key);
     }
     Some(diagnostic)
+}
+
+/// The largest minimum of `pool` (now `min` in effect) that fits the slots at peak
+/// size while every other pool keeps its minimum: the instances of every member whose
+/// pools hold it (services reading one file share it) grow or shrink with it. Below 0
+/// when the other minimums alone exceed the slots.
+fn fitting_min(fleet: &Fleet, pool: &crate::model::Pool, min: i64, idle: i64) -> i64 {
+    let openers = fleet
+        .members
+        .iter()
+        .filter(|m| m.pools.iter().any(|p| std::ptr::eq(*p, pool)))
+        .map(|m| peak_instances(m).saturating_mul(m.processes))
+        .fold(0i64, i64::saturating_add);
+    let others = idle.saturating_sub(min.saturating_mul(openers));
+    fleet
+        .slots
+        .usable
+        .saturating_sub(others)
+        .div_euclid(openers.max(1))
 }
