@@ -5,6 +5,10 @@
 //! the command, or PostgreSQL's defaults (rules-catalogue §1.3 [PG-CONN]). Merge keys
 //! and anchors (`<<: *common`) are followed; `environment` feeds Spring pools.
 //!
+//! Plain YAML numbers are typed as compose-go loads them, with go-yaml
+//! ([`go_yaml_number`]): an `environment:` map value `010` is the text "8", `replicas:
+//! 0x3` is 3.
+//!
 //! Compose interpolates every value before use [COMPOSE-INTERP]: `environment`,
 //! `command`, `deploy.replicas`, `scale` and `env_file` paths are read after
 //! [`interpolate`], spans on the text as written. The variables come from the project's
@@ -68,6 +72,7 @@ use std::collections::HashMap;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
+use super::go_yaml::{go_yaml_number, GoYamlNumber};
 use super::postgres::{self, CommandFlag};
 use super::{file_name, Companion, ParsedFile, Reader};
 use crate::model::{
@@ -1475,11 +1480,17 @@ impl<'a> ServiceReader<'a> {
         let count = |found: Option<(Layer<'a>, NodeId)>, key: &'static str| {
             found.map(|(layer, node)| {
                 let written = layer.text(node).unwrap_or("");
-                (
-                    layer.location(node),
-                    key,
-                    replica_count(written, key, &scope),
-                )
+                let number = layer
+                    .source
+                    .doc()
+                    .is_plain_untagged(node)
+                    .then(|| go_yaml_number(written))
+                    .flatten();
+                let count = match number {
+                    Some(number) => yaml_replica_count(number, written, key),
+                    None => replica_count(written, key, &scope),
+                };
+                (layer.location(node), key, count)
             })
         };
         [
@@ -1773,15 +1784,23 @@ fn written_environment_of(layer: Layer<'_>) -> Vec<Written> {
                 .map_or(span, |o| {
                     Span::new(span.start + o, span.start + o + value.len())
                 });
-            Some(Written {
-                var: EnvVar::written(
-                    name.to_owned(),
-                    value.to_owned(),
-                    name_location,
-                    location(value_span),
-                ),
-                alone: false,
-            })
+            let mut var = EnvVar::written(
+                name.to_owned(),
+                value.to_owned(),
+                name_location,
+                location(value_span),
+            );
+            // compose-go loads the file with go-yaml, which types a plain `010` as the
+            // number 8, then writes the number as the variable's text ("8").
+            let number = doc
+                .is_plain_untagged(entry.value)
+                .then(|| go_yaml_number(value))
+                .flatten();
+            if let Some(number) = number {
+                var.value = number.go_text();
+                var.moved = var.value != value;
+            }
+            Some(Written { var, alone: false })
         })
         .collect()
 }
@@ -1839,6 +1858,25 @@ fn interpolated(mut var: EnvVar, scope: &Scope<'_>) -> (EnvVar, Option<Location>
     }
     var.value.clone_from(&result.value);
     (var, default, result)
+}
+
+/// A `deploy.replicas` or `scale` written as a plain YAML number, which compose-go
+/// loads as go-yaml types it ([`go_yaml_number`]: `0x3` is 3, `010` is 8) and the schema
+/// takes when it is whole (`1e1` and `10.0` are 10).
+fn yaml_replica_count(number: GoYamlNumber, written: &str, key: &str) -> Val<i64> {
+    let whole = match number {
+        GoYamlNumber::Int(n) => i64::try_from(n).ok(),
+        GoYamlNumber::Float(f) if f.fract() == 0.0 && f.abs() < 9.2e18 => {
+            // Whole and within i64: the conversion is exact.
+            #[allow(clippy::cast_possible_truncation)]
+            Some(f as i64)
+        }
+        GoYamlNumber::Float(_) => None,
+    };
+    match whole {
+        Some(count) if count >= 0 => Val::Known(count),
+        _ => Val::invalid(written.to_owned(), format!("{key} must be a whole number")),
+    }
 }
 
 /// A `deploy.replicas` or `scale` value after interpolation (`${REPLICAS:-4}` is 4): a
@@ -2966,6 +3004,36 @@ mod tests {
         let (model, _) = read_with(&text, &[]);
         let at = model.refused_values[0].location.span;
         assert_eq!(&text[at.start..at.end], "2");
+    }
+
+    /// Audit finding: plain YAML numbers were read as their text. Compose loads the file
+    /// with go-yaml, so an `environment:` map value `010` is the number 8, written back
+    /// as "8" (Docker Compose 2.40.3 `config`), and `replicas: 0x3` is 3; the list form
+    /// and quoted values stay strings.
+    #[test]
+    fn plain_yaml_numbers_are_read_as_compose_loads_them() {
+        let text = "services:\n  app:\n    image: x\n    environment:\n      A: 010\n      B: 0o10\n      C: 1_0\n      D: 1e1\n      E: 10.0\n      F: '010'\n      G: \"1_0\"\n      H: 1e6\n    deploy:\n      replicas: 0x3\n  worker:\n    image: x\n    environment:\n      - A=010\n    scale: 1e1\n  job:\n    image: x\n    deploy: {replicas: 10.0}\n";
+        let (model, sources) = read_with(text, &[]);
+        assert_eq!(
+            environment(&model, &sources, "app"),
+            [
+                ("A", "8", "010"),
+                ("B", "8", "0o10"),
+                ("C", "10", "1_0"),
+                ("D", "10", "1e1"),
+                ("E", "10", "10.0"),
+                ("F", "010", "010"),
+                ("G", "1_0", "1_0"),
+                ("H", "1e+06", "1e6"),
+            ]
+        );
+        assert_eq!(
+            environment(&model, &sources, "worker"),
+            [("A", "010", "010")]
+        );
+        assert_eq!(replicas(&model, "app"), Some(3));
+        assert_eq!(replicas(&model, "worker"), Some(10));
+        assert_eq!(replicas(&model, "job"), Some(10));
     }
 
     /// The engine reads `.env` and every service's `env_file:`: a missing one is

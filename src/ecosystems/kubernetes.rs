@@ -26,6 +26,7 @@ use std::path::Path;
 
 use rayon::prelude::*;
 
+use super::go_yaml::{go_yaml_number, GoYamlNumber};
 use super::{file_name, postgres, ParsedFile, Reader, Summary};
 use crate::capacity::{self, IntOrPercent};
 use crate::model::{
@@ -1998,113 +1999,6 @@ fn json_float_as_int(value: f64) -> Result<i128, RolloutRefusal> {
     // Below 1e21 in magnitude: the conversion is exact.
     #[allow(clippy::cast_possible_truncation)]
     Ok(value as i128)
-}
-
-/// A number as go-yaml v2 types a plain scalar (`resolve.go`, which kubectl's YAML
-/// decoder uses through sigs.k8s.io/yaml).
-#[derive(Debug, Clone, Copy, PartialEq)]
-enum GoYamlNumber {
-    Int(i128),
-    Float(f64),
-}
-
-/// A plain scalar as go-yaml v2's `resolve` types it, when it is a number: one that
-/// starts with a digit or a sign is, with its `_` removed, an int as Go's
-/// `strconv.ParseInt(s, 0, 64)` (then `ParseUint`) reads it, with a base prefix `0x`,
-/// `0o` or `0b` (either case) or a leading `0` for octal (`010` is 8), else a float
-/// matching `^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$` (so `08`, not
-/// octal, is the float 8); one that starts with `.` is a float (`.5`, `.inf`, `.nan`).
-/// Other text (`yes`, `~`, `25%`) is not a number. YAML 1.2's parsers read `010` as 10
-/// and `0x1`, `0o1` as numbers only in some schemas: kubectl's reading decides.
-fn go_yaml_number(text: &str) -> Option<GoYamlNumber> {
-    match text.bytes().next()? {
-        b'.' => go_yaml_special_float(text).or_else(|| go_float(text)),
-        b'+' | b'-' | b'0'..=b'9' => {
-            if let Some(special) = go_yaml_special_float(text) {
-                return Some(special);
-            }
-            let plain = text.replace('_', "");
-            go_parse_int(&plain).map(GoYamlNumber::Int).or_else(|| {
-                yaml11_float_syntax(&plain)
-                    .then(|| go_float(&plain))
-                    .flatten()
-            })
-        }
-        _ => None,
-    }
-}
-
-/// go-yaml v2's map of special floats (`.inf`, `-.Inf`, `.NaN`, ...).
-fn go_yaml_special_float(text: &str) -> Option<GoYamlNumber> {
-    let (sign, rest) = match text.strip_prefix('-') {
-        Some(rest) => (-1.0, rest),
-        None => (1.0, text.strip_prefix('+').unwrap_or(text)),
-    };
-    match rest {
-        ".inf" | ".Inf" | ".INF" => Some(GoYamlNumber::Float(sign * f64::INFINITY)),
-        ".nan" | ".NaN" | ".NAN" if rest.len() == text.len() => Some(GoYamlNumber::Float(f64::NAN)),
-        _ => None,
-    }
-}
-
-/// Go's `strconv.ParseFloat` of text the YAML 1.1 float pattern matched.
-fn go_float(text: &str) -> Option<GoYamlNumber> {
-    text.parse::<f64>().ok().map(GoYamlNumber::Float)
-}
-
-/// go-yaml v2's `yamlStyleFloat`:
-/// `^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$`.
-fn yaml11_float_syntax(text: &str) -> bool {
-    let digits = |t: &str| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit());
-    let unsigned = text.strip_prefix(['-', '+']).unwrap_or(text);
-    let (mantissa, exponent) = match unsigned.split_once(['e', 'E']) {
-        Some((m, e)) => (m, Some(e)),
-        None => (unsigned, None),
-    };
-    let mantissa_ok = match mantissa.split_once('.') {
-        Some(("", fraction)) => digits(fraction),
-        Some((whole, fraction)) => digits(whole) && fraction.bytes().all(|b| b.is_ascii_digit()),
-        None => digits(mantissa),
-    };
-    let exponent_ok = exponent.is_none_or(|e| digits(e.strip_prefix(['-', '+']).unwrap_or(e)));
-    mantissa_ok && exponent_ok
-}
-
-/// Go's `strconv.ParseInt(s, 0, 64)`, else `strconv.ParseUint(s, 0, 64)`: an optional
-/// sign (ParseInt only), a base prefix (`0b`, `0o`, `0x` in either case, or a lone
-/// leading `0` for octal), and digits of that base.
-fn go_parse_int(text: &str) -> Option<i128> {
-    let (negative, unsigned) = match text.strip_prefix('-') {
-        Some(rest) => (true, rest),
-        None => (false, text.strip_prefix('+').unwrap_or(text)),
-    };
-    let lower = unsigned.to_ascii_lowercase();
-    let (radix, digits) = if let Some(d) = lower.strip_prefix("0x").filter(|d| !d.is_empty()) {
-        (16, d)
-    } else if let Some(d) = lower.strip_prefix("0o").filter(|d| !d.is_empty()) {
-        (8, d)
-    } else if let Some(d) = lower.strip_prefix("0b").filter(|d| !d.is_empty()) {
-        (2, d)
-    } else if let Some(d) = lower.strip_prefix('0') {
-        (8, d)
-    } else {
-        (10, lower.as_str())
-    };
-    if (digits.is_empty() && radix != 8) || digits.starts_with(['+', '-']) {
-        return None;
-    }
-    let magnitude = if digits.is_empty() {
-        0
-    } else {
-        u64::from_str_radix(digits, radix).ok()?
-    };
-    let value = i128::from(magnitude);
-    match negative {
-        // ParseInt's range: down to -2^63.
-        true => (value <= 1i128 << 63).then_some(-value),
-        // ParseUint takes what ParseInt cannot: up to 2^64 - 1.
-        false => Some(value),
-    }
 }
 
 /// `secrets` found in a document embedded in a block scalar, each followed by the later

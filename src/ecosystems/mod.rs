@@ -6,6 +6,7 @@ pub mod compose;
 pub mod connection_string;
 pub mod dotenv;
 pub mod dotnet;
+pub(crate) mod go_yaml;
 pub mod ini_settings;
 pub mod kubernetes;
 pub mod mysql;
