@@ -4111,3 +4111,54 @@ fn a_dotenv_pool_compose_interpolates_is_the_compose_services_only() {
     assert_eq!(found.len(), 0, "{found:?}");
     assert_eq!(demand(dir.path()), serde_json::json!(20));
 }
+
+/// A Deployment `web` with a Hikari pool of 10 and `replicas`, and, when `hpa` holds
+/// its `minReplicas` and `maxReplicas`, an HPA scaling it.
+fn web_with_hpa(replicas: u32, hpa: Option<(u32, u32)>) -> String {
+    let deployment = format!("apiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: web}}\nspec:\n  replicas: {replicas}\n  strategy: {{type: Recreate}}\n  template:\n    spec:\n      containers:\n        - name: web\n          env:\n            - {{name: SPRING_DATASOURCE_URL, value: \"jdbc:postgresql://db/app?socketTimeout=30\"}}\n            - {{name: SPRING_DATASOURCE_HIKARI_MAXIMUMPOOLSIZE, value: \"10\"}}\n");
+    match hpa {
+        Some((min, max)) => format!("{deployment}---\n{}", hpa_of_web(min, max)),
+        None => deployment,
+    }
+}
+
+fn hpa_of_web(min: u32, max: u32) -> String {
+    format!("apiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata: {{name: web}}\nspec:\n  scaleTargetRef: {{apiVersion: apps/v1, kind: Deployment, name: web}}\n  minReplicas: {min}\n  maxReplicas: {max}\n")
+}
+
+const POSTGRES_STATEFULSET: &str = "apiVersion: apps/v1\nkind: StatefulSet\nmetadata: {name: db}\nspec:\n  template:\n    spec:\n      containers:\n        - name: postgres\n          image: postgres:16\n          args: [\"-c\", \"max_connections=1000\"]\n";
+
+#[test]
+fn an_autoscaler_scales_the_workload_of_its_own_directory_when_two_share_a_name() {
+    let dir = tree(&[
+        ("a/web.yaml", &web_with_hpa(2, Some((2, 10)))),
+        ("b/web.yaml", &web_with_hpa(3, Some((3, 4)))),
+        ("db.yaml", POSTGRES_STATEFULSET),
+    ]);
+    let database = &json(&["capacity"], dir.path())["databases"][0];
+    // a: 2 pods, at most 10; b: 3 pods, at most 4; 10 connections each.
+    assert_eq!(database["demand_steady"], 50);
+    assert_eq!(database["demand_peak"], 140);
+}
+
+#[test]
+fn an_autoscaler_equally_near_to_two_workloads_scales_neither_and_says_so() {
+    let dir = tree(&[
+        ("a/web.yaml", &web_with_hpa(2, None)),
+        ("b/web.yaml", &web_with_hpa(3, None)),
+        ("c/hpa.yaml", &hpa_of_web(4, 10)),
+        ("db.yaml", POSTGRES_STATEFULSET),
+    ]);
+    let output = poollint()
+        .args(["capacity", "--format", "json"])
+        .arg(dir.path())
+        .output()
+        .expect("run");
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    assert_eq!(report["databases"][0]["demand_peak"], 50);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("scales Deployment default/web, which 2 files as near to it define"),
+        "{stderr}"
+    );
+}

@@ -118,16 +118,19 @@ impl Reader for Kubernetes {
                                 env: reader.environment(&containers, sources),
                                 commands: reader.commands(&containers, sources),
                                 mounts: reader.mounted_config_maps(&containers),
+                                path: file.path.clone(),
                                 budget: ExpansionBudget(share.into()),
                             }))
                         })
                     }
                     Some("HorizontalPodAutoscaler") => {
-                        summary.autoscalers.extend(reader.autoscaler());
+                        summary.autoscalers.extend(reader.autoscaler(&file.path));
                         None
                     }
                     Some("ScaledObject") => {
-                        summary.autoscalers.extend(reader.keda_autoscaler());
+                        summary
+                            .autoscalers
+                            .extend(reader.keda_autoscaler(&file.path));
                         None
                     }
                     Some("ConfigMap") => {
@@ -228,6 +231,8 @@ struct Workload {
     commands: Vec<Vec<crate::model::CommandWord>>,
     /// The ConfigMaps its containers mount as files ([`ObjectReader::mounted_config_maps`]).
     mounts: Vec<ConfigMapMount>,
+    /// Its file: an autoscaler scales the workload nearest to it ([`apply_autoscalers`]).
+    path: std::path::PathBuf,
     /// What `$(VAR)` expansion may still add for this workload: its share of its
     /// file's budget.
     budget: ExpansionBudget,
@@ -881,6 +886,9 @@ struct Autoscaler {
     keda: bool,
     min: Option<Setting<i64>>,
     max: Option<Setting<i64>>,
+    /// Its file: of several workloads it may name, the one in this file, else in this
+    /// directory, is the one it scales ([`apply_autoscalers`]).
+    path: std::path::PathBuf,
 }
 
 struct ObjectReader<'a> {
@@ -1779,7 +1787,7 @@ impl<'a> ObjectReader<'a> {
         ))
     }
 
-    fn autoscaler(&self) -> Option<Autoscaler> {
+    fn autoscaler(&self, path: &Path) -> Option<Autoscaler> {
         Some(Autoscaler {
             target_kind: self.text(&["spec", "scaleTargetRef", "kind"])?.to_owned(),
             target_name: self.text(&["spec", "scaleTargetRef", "name"])?.to_owned(),
@@ -1787,13 +1795,14 @@ impl<'a> ObjectReader<'a> {
             keda: false,
             min: self.count(&["spec", "minReplicas"]),
             max: self.count(&["spec", "maxReplicas"]),
+            path: path.to_owned(),
         })
     }
 
     /// A KEDA ScaledObject [KEDA-SO]. A minimum of 0 (the default) is no floor for the
     /// steady count: KEDA's own HPA keeps at least one pod while there is work, so the
     /// workload's replicas stand.
-    fn keda_autoscaler(&self) -> Option<Autoscaler> {
+    fn keda_autoscaler(&self, path: &Path) -> Option<Autoscaler> {
         let keda_default = |value| self.default_of(&"KEDA", &KEDA_DOC, value, self.node(&["spec"]));
         // A paused ScaledObject scales nothing (KEDA's pause annotations):
         // `paused-replicas` holds the workload at that count, `paused: "true"` at the
@@ -1829,6 +1838,7 @@ impl<'a> ObjectReader<'a> {
             keda: true,
             min,
             max: Some(max),
+            path: path.to_owned(),
         })
     }
 }
@@ -2160,19 +2170,17 @@ fn is_yaml_true(scalar: &crate::syntax::Scalar) -> bool {
 /// is written, as `env` references to ConfigMaps and Secrets read it) and name.
 type ScaleTarget = (String, String, String);
 
-/// The scale target of each workload, by where its name is written (the workload's
-/// [`Deployment::location`], which identifies it once the pieces are models).
-fn scale_targets(pieces: &[Piece]) -> HashMap<Location, ScaleTarget> {
+/// The scale target and file of each workload, by where its name is written (the
+/// workload's [`Deployment::location`], which identifies it once the pieces are models).
+fn scale_targets(pieces: &[Piece]) -> HashMap<Location, (ScaleTarget, std::path::PathBuf)> {
     pieces
         .iter()
         .filter_map(|piece| match piece {
             Piece::Workload(w) => {
                 let location = w.service.deployment.as_ref()?.location?;
                 let name = w.service.name.rsplit('/').next().unwrap_or_default();
-                Some((
-                    location,
-                    (w.kind.clone(), w.namespace.clone(), name.to_owned()),
-                ))
+                let target = (w.kind.clone(), w.namespace.clone(), name.to_owned());
+                Some((location, (target, w.path.clone())))
             }
             Piece::Model(_) => None,
         })
@@ -2180,38 +2188,98 @@ fn scale_targets(pieces: &[Piece]) -> HashMap<Location, ScaleTarget> {
 }
 
 /// Give each autoscaler's bounds to the workload it targets: same kind, namespace
-/// (an object without one is in `default`) and name; the first workload of those.
+/// (an object without one is in `default`) and name, the nearest of those
+/// ([`nearest_workloads`]). When several are equally near, none gets them and a note
+/// says so.
 fn apply_autoscalers(
     model: &mut Model,
-    targets: &HashMap<Location, ScaleTarget>,
+    targets: &HashMap<Location, (ScaleTarget, std::path::PathBuf)>,
     autoscalers: Vec<Autoscaler>,
 ) {
-    let mut by_target: HashMap<&ScaleTarget, usize> = HashMap::with_capacity(targets.len());
+    let mut by_target: HashMap<&ScaleTarget, Vec<(usize, &Path)>> =
+        HashMap::with_capacity(targets.len());
     for (index, service) in model.services.iter().enumerate() {
         let target = service
             .deployment
             .as_ref()
             .and_then(|d| d.location)
             .and_then(|l| targets.get(&l));
-        if let Some(target) = target {
-            by_target.entry(target).or_insert(index);
+        if let Some((target, path)) = target {
+            by_target
+                .entry(target)
+                .or_default()
+                .push((index, path.as_path()));
         }
     }
     for hpa in autoscalers {
         let target = (
-            hpa.target_kind,
-            hpa.namespace.unwrap_or_else(|| "default".to_owned()),
-            hpa.target_name,
+            hpa.target_kind.clone(),
+            hpa.namespace
+                .clone()
+                .unwrap_or_else(|| "default".to_owned()),
+            hpa.target_name.clone(),
         );
-        let service = by_target
-            .get(&target)
-            .and_then(|&i| model.services.get_mut(i));
-        if let Some(deployment) = service.and_then(|s| s.deployment.as_mut()) {
-            deployment.max_replicas = hpa.max;
-            deployment.min_replicas = hpa.min;
-            steady_from_autoscaler(deployment, hpa.keda);
+        let candidates = by_target.get(&target).map_or(&[][..], Vec::as_slice);
+        match nearest_workloads(candidates, &hpa.path).as_slice() {
+            [] => {}
+            [(index, _)] => {
+                let service = model.services.get_mut(*index);
+                if let Some(deployment) = service.and_then(|s| s.deployment.as_mut()) {
+                    deployment.max_replicas = hpa.max;
+                    deployment.min_replicas = hpa.min;
+                    steady_from_autoscaler(deployment, hpa.keda);
+                }
+            }
+            several => model
+                .notes
+                .push(ambiguous_target_note(&hpa, &target, several)),
         }
     }
+}
+
+/// Of the workloads an autoscaler's target names (`candidates`, with their files), those
+/// nearest to the autoscaler's file `path`: in that file, else in its directory, else
+/// anywhere. Two directories may each hold a cluster's manifests with the same names: an
+/// autoscaler scales the workload applied with it.
+fn nearest_workloads<'p>(candidates: &[(usize, &'p Path)], path: &Path) -> Vec<(usize, &'p Path)> {
+    let same_file = |p: &Path| p == path;
+    let same_dir = |p: &Path| p.parent() == path.parent();
+    let nearness: [&dyn Fn(&Path) -> bool; 2] = [&same_file, &same_dir];
+    nearness
+        .iter()
+        .map(|near| {
+            candidates
+                .iter()
+                .copied()
+                .filter(|(_, p)| near(p))
+                .collect::<Vec<_>>()
+        })
+        .find(|found| !found.is_empty())
+        .unwrap_or_else(|| candidates.to_vec())
+}
+
+/// Why an autoscaler whose target names several equally near workloads is applied to
+/// none of them.
+fn ambiguous_target_note(
+    hpa: &Autoscaler,
+    (kind, namespace, name): &ScaleTarget,
+    workloads: &[(usize, &Path)],
+) -> String {
+    let object = if hpa.keda {
+        "KEDA ScaledObject"
+    } else {
+        "HorizontalPodAutoscaler"
+    };
+    let files: Vec<String> = workloads
+        .iter()
+        .map(|(_, path)| path.display().to_string())
+        .collect();
+    format!(
+        "the {object} of {} scales {kind} {namespace}/{name}, which {} files as near to it define ({}): which one it runs beside is not in the files, so its bounds are applied to none; move it into the file or directory of the workload it scales",
+        hpa.path.display(),
+        workloads.len(),
+        files.join(", ")
+    )
 }
 
 /// The replicas the HPA controller keeps the workload at before any metric moves it
