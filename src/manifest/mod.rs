@@ -158,6 +158,39 @@ fn ignore_globs(pattern: &str) -> Vec<String> {
     vec![path.to_owned(), format!("{path}/**")]
 }
 
+/// A `[[lint.ignore]]` path as it is matched, relative to `dir`, the manifest's
+/// directory: an absolute path inside it is made relative (`/repo/legacy` is `legacy`,
+/// `/repo` itself every file), as `--exclude` reads one, and `..` is resolved
+/// (`a/../b` is `b`). Else the fact that it can match no file: an absolute path
+/// outside `dir`, or one that `..` takes out of it (files are matched by their paths
+/// relative to `dir`).
+fn anchored(pattern: &str, dir: &Path) -> Result<String, &'static str> {
+    if Path::new(pattern).is_absolute() {
+        return match crate::source::inside(dir, Path::new(pattern)) {
+            Some(relative) if relative.is_empty() => Ok("**".to_owned()),
+            Some(relative) => Ok(relative),
+            None => Err("is outside the manifest's directory"),
+        };
+    }
+    if !pattern.split('/').any(|part| part == "..") {
+        return Ok(pattern.to_owned());
+    }
+    let mut kept: Vec<&str> = Vec::new();
+    for part in pattern.split('/') {
+        match part {
+            ".." => {
+                kept.pop().ok_or("leads out of the manifest's directory")?;
+            }
+            "." | "" => {}
+            _ => kept.push(part),
+        }
+    }
+    match kept.is_empty() {
+        true => Ok("**".to_owned()),
+        false => Ok(kept.join("/")),
+    }
+}
+
 /// The `[[lint.ignore]]` patterns in one set, so a path is matched against all of them
 /// at once: a monorepo's manifest can hold thousands, and testing each entry for each
 /// finding took seconds.
@@ -461,7 +494,8 @@ impl ManifestReader<'_> {
         }
         if let Some(ignore) = self.doc.get(lint, "ignore") {
             for item in self.array_of_tables(ignore, "lint.ignore")? {
-                settings.ignore.push(self.read_ignore(item)?);
+                let dir = path.parent().unwrap_or(Path::new("."));
+                settings.ignore.push(self.read_ignore(item, dir)?);
             }
         }
         Ok(())
@@ -581,7 +615,8 @@ impl ManifestReader<'_> {
         Ok(setting)
     }
 
-    fn read_ignore(&self, table: NodeId) -> Result<IgnoreEntry, Box<ManifestError>> {
+    /// One `[[lint.ignore]]` table of the manifest in `dir`.
+    fn read_ignore(&self, table: NodeId, dir: &Path) -> Result<IgnoreEntry, Box<ManifestError>> {
         self.check_keys(table, IGNORE_KEYS, "[[lint.ignore]]")?;
         let strings = |key: &str| -> Result<Vec<(String, Span)>, Box<ManifestError>> {
             let Some(list) = self.doc.get(table, key) else {
@@ -613,16 +648,26 @@ impl ManifestReader<'_> {
                 Some("list the files it applies to, relative to the manifest: `paths = [\"legacy/**\"]` (`\"**\"` for every file)".to_owned()),
             ));
         }
+        // As matched: relative to the manifest's directory.
+        let mut matched = Vec::with_capacity(patterns.len());
         for (pattern, span) in &patterns {
             if pattern.is_empty() {
                 return Err(self.error(*span, "an empty path matches no file", None));
             }
+            let pattern = &anchored(pattern, dir).map_err(|fact| {
+                self.error(
+                    *span,
+                    format!("`{pattern}` {fact}, so it matches no file"),
+                    Some("paths are relative to the manifest's directory; a file outside it takes the [[lint.ignore]] of a manifest above it".to_owned()),
+                )
+            })?;
             for glob in ignore_globs(pattern) {
                 let glob = globset::Glob::new(&glob).map_err(|e| {
                     self.error(*span, format!("invalid glob `{pattern}`: {e}"), None)
                 })?;
                 builder.add(glob);
             }
+            matched.push(pattern.clone());
         }
         let rules = strings("rules")?;
         // `rules = []` names no rule, as an inline `ignore[]` does; leaving the key out
@@ -651,7 +696,7 @@ impl ManifestReader<'_> {
             paths: builder
                 .build()
                 .map_err(|e| self.error(self.doc.span(table), e.to_string(), None))?,
-            patterns: patterns.into_iter().map(|(p, _)| p).collect(),
+            patterns: matched,
             rules: rules.into_iter().map(|(r, _)| r).collect(),
             reason,
         })
@@ -822,6 +867,40 @@ mod tests {
             assert!(
                 found.as_deref().is_some_and(|e| e.contains(error)),
                 "{text}: {found:?}"
+            );
+        }
+    }
+
+    /// An absolute path inside the manifest's directory is read as `--exclude` reads
+    /// one (it matched nothing, silently); one that can never match a file is an error.
+    #[test]
+    fn ignore_paths_may_be_absolute_inside_the_manifests_directory() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().display().to_string();
+        let path = dir.path().join(FILE_NAME);
+        let text = format!(
+            "[[lint.ignore]]\npaths = [\"{root}/legacy\", \"tools/../old\"]\nreason = \"abs\"\n"
+        );
+        std::fs::write(&path, text).unwrap();
+        let manifest = load(&path).map_err(|e| e.message).unwrap();
+        let reason = |file: &str| {
+            manifest
+                .lint
+                .ignore_entry("pool-unbounded", &dir.path().join(file))
+                .and_then(|e| e.reason.clone())
+        };
+        assert_eq!(reason("legacy/app.yml").as_deref(), Some("abs"));
+        assert_eq!(reason("old/app.yml").as_deref(), Some("abs"));
+        assert_eq!(reason("app/legacy/app.yml"), None);
+        for (written, error) in [
+            ("/elsewhere/legacy", "is outside the manifest's directory"),
+            ("../legacy", "leads out of the manifest's directory"),
+            ("a/../../legacy", "leads out of the manifest's directory"),
+        ] {
+            let found = load_text(&format!("[[lint.ignore]]\npaths = [\"{written}\"]\n")).err();
+            assert!(
+                found.as_deref().is_some_and(|e| e.contains(error)),
+                "{written}: {found:?}"
             );
         }
     }
