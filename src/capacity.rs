@@ -75,6 +75,11 @@ pub fn pool_offered_load(
         return None;
     }
     let numerator = fleet_rate_per_second * hold.as_nanos() as f64;
+    if numerator.is_infinite() && fleet_rate_per_second.is_finite() {
+        // Past `f64` in nanoseconds (1e306 req/s × 1 s) but not as a load: the load,
+        // not an infinite one.
+        return Some(fleet_rate_per_second / pools as f64 * hold.as_secs_f64());
+    }
     Some(snap(numerator / (pools as f64 * 1e9)))
 }
 
@@ -98,14 +103,19 @@ fn erlang_b_step(previous: f64, k: u64, load: f64) -> f64 {
 /// (catalogue §4.3): `B(0) = 1`, `B(k) = A·B(k−1) / (k + A·B(k−1))`.
 ///
 /// No factorials or powers, so it is exact in `f64` for `N` in the tens of thousands;
-/// cost is `O(N)` (it stops early once `B` underflows to 0). `None` for an invalid load;
-/// `Some(1.0)` for an infinite load.
+/// cost is `O(N)` (it stops early once `B` underflows to 0). Above
+/// [`RECURSION_SERVERS`] servers it is [`erlang_b_large`], `O(√A)`, so a pool of two
+/// billion is answered at once. `None` for an invalid load; `Some(1.0)` for an
+/// infinite load.
 pub fn erlang_b(servers: u64, load: f64) -> Option<f64> {
     if !is_valid_load(load) {
         return None;
     }
     if load.is_infinite() {
         return Some(1.0);
+    }
+    if servers > RECURSION_SERVERS {
+        return Some(erlang_b_large(servers, load));
     }
     let mut b = 1.0;
     for k in 1..=servers {
@@ -115,6 +125,41 @@ pub fn erlang_b(servers: u64, load: f64) -> Option<f64> {
         }
     }
     Some(b)
+}
+
+/// The most servers [`erlang_b`] runs its recursion for: above any pool a database
+/// serves (PostgreSQL's `max_connections` stops at 262143), so every real pool gets the
+/// recursion's exact value.
+const RECURSION_SERVERS: u64 = 1 << 20;
+
+/// `B(N, A)` as `1 / Σⱼ tⱼ` with `tⱼ = Πᵢ₍ᵢ₌₀..ⱼ₋₁₎ (N − i) / A` (the recursion for `1/B`
+/// unrolled from `N` down), summing only the terms that count: they rise while
+/// `N − i > A` and fall like a Gaussian of width `√A` past that. When `N − A` is beyond
+/// `40·√A` the terms reach `e^800` and `B` is below the smallest `f64`, so 0, as the
+/// recursion gives; otherwise the terms past the peak fall below `10⁻¹⁸` of the sum within
+/// some `10·√A` more. Large terms are rescaled by `10⁻¹⁰⁰` as they are summed.
+fn erlang_b_large(servers: u64, load: f64) -> f64 {
+    let n = servers as f64;
+    let spread = load.sqrt();
+    if n - load > 40.0 * spread + 40.0 {
+        return 0.0;
+    }
+    const SCALE: f64 = 1e100;
+    let (mut term, mut sum, mut scales) = (1.0f64, 1.0f64, 0i32);
+    for i in 0..servers {
+        term *= (n - i as f64) / load;
+        sum += term;
+        if term > SCALE {
+            term /= SCALE;
+            sum /= SCALE;
+            scales += 1;
+        }
+        // Past the peak (`N − i ≤ A`) and negligible: the rest add less than `10⁻¹⁸`.
+        if n - (i as f64) <= load && term < sum * 1e-18 {
+            break;
+        }
+    }
+    (1.0 / sum) * SCALE.powi(-scales)
 }
 
 /// Erlang C from Erlang B: `C = N·B / (N − A·(1 − B))`, valid for `A < N`.
@@ -447,6 +492,8 @@ mod tests {
         assert!(!reaches(6.9999, 7.0));
         assert_eq!(pool_offered_load(70.0, 0, 1, ms(300)), None);
         assert_eq!(pool_offered_load(-1.0, 1, 1, ms(300)), None);
+        // 1e306 × 10⁹ ns is beyond `f64`, the load 1e306 is not.
+        assert_eq!(pool_offered_load(1e306, 1, 1, secs(1.0)), Some(1e306));
         assert_eq!(snap(26.999999999999996), 27.0);
         assert_eq!(snap(26.9999), 26.9999);
     }
@@ -562,6 +609,37 @@ mod tests {
         assert_close(c(12_421, 12_345.0), 0.3812, SIG4);
         let b = erlang_b(12_421, 12_345.0).unwrap();
         assert!(b.is_finite() && b > 0.0 && b < 1.0);
+    }
+
+    /// The sum used above 2²⁰ servers agrees with the recursion where both run, and
+    /// answers a pool of two billion with a load of a billion (the recursion took
+    /// seconds for each call there).
+    #[test]
+    fn erlang_b_of_huge_pools_agrees_with_the_recursion() {
+        let recursion =
+            |servers: u64, load: f64| (1..=servers).fold(1.0, |b, k| erlang_b_step(b, k, load));
+        for (servers, load) in [
+            (12_421, 12_345.0),
+            (5_000, 4_000.0),
+            (3_000, 3_500.0),
+            (40, 10.0),
+        ] {
+            assert_close(
+                erlang_b_large(servers, load),
+                recursion(servers, load),
+                1e-9,
+            );
+        }
+        assert_eq!(erlang_b_large(100_000, 10.0), 0.0);
+        assert_eq!(erlang_b(2_000_000_000, 1e9), Some(0.0));
+        let b = erlang_b(1_000_010_000, 1e9).unwrap();
+        assert!(b > 0.0 && b < 1e-3, "{b}");
+        let c = erlang_c(2_000_000_000, 1.999_9e9).unwrap();
+        assert!(c > 0.0 && c <= 1.0, "{c}");
+        assert_eq!(
+            smallest_pool_for_wait(1e9, ms(100), ms(10), 0.001, 2_000_000_000),
+            smallest_pool_for_wait(1e9, ms(100), ms(10), 0.001, 3_000_000_000),
+        );
     }
 
     #[test]

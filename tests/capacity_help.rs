@@ -129,3 +129,61 @@ fn the_idle_minimum_help_counts_the_other_services_minimums() {
         found[0].1
     );
 }
+
+fn direct_fleet_with(database: &str, services: &str) -> String {
+    format!("[[database]]\nname = \"db\"\nengine = \"postgresql\"\nmax-connections = 100\n{database}\n{services}")
+}
+
+/// Counts at the largest 64-bit integer: no overflow (the debug build panicked in the
+/// fleet's largest member and the idle sum), no negative slots and no false cores
+/// finding (`2 × cores` wrapped to −2).
+#[test]
+fn absurd_counts_saturate_instead_of_overflowing() {
+    let max = i64::MAX;
+    let dir = tree(&[
+        ("a/application.yml", &direct(20, 20)),
+        ("b/application.yml", &direct(20, 10)),
+        (
+            "poollint.toml",
+            &direct_fleet_with(
+                &format!("cores = {max}\nother-clients = {max}\n"),
+                &format!("[[service]]\nname = \"a\"\nconfig = [\"a/application.yml\"]\nconnects-to = \"db\"\ninstances = {max}\n\n[[service]]\nname = \"b\"\nconfig = [\"b/application.yml\"]\nconnects-to = \"db\"\ninstances = 2\n"),
+            ),
+        ),
+    ]);
+    let fleet = findings(dir.path(), "fleet-exceeds-db-slots");
+    assert_eq!(fleet.len(), 1, "{fleet:?}");
+    assert!(
+        fleet[0].0.contains(&format!("the fleet can open {max} connections"))
+            && fleet[0].0.ends_with("= none left: the reserves exceed max_connections"),
+        "{}",
+        fleet[0].0
+    );
+    assert!(!fleet[0].0.contains("-9"), "{}", fleet[0].0);
+    assert_eq!(findings(dir.path(), "fleet-min-connections-exceed-db-slots").len(), 1);
+    assert_eq!(findings(dir.path(), "pooled-connections-far-above-db-cores"), []);
+}
+
+/// An autoscaler maximum of two billion: the help finds the largest count that fits at
+/// once (it tried each count down from the maximum), and names no `max_connections`
+/// above the 262143 PostgreSQL accepts.
+#[test]
+fn a_help_names_no_max_connections_above_the_servers_ceiling() {
+    let dir = tree(&[
+        ("a/application.yml", &direct(10, 10)),
+        (
+            "poollint.toml",
+            &direct_fleet_with("", "[[service]]\nname = \"a\"\nconfig = [\"a/application.yml\"]\nconnects-to = \"db\"\ninstances = 3\nmax-instances = 2000000000\n"),
+        ),
+    ]);
+    let started = std::time::Instant::now();
+    let found = findings(dir.path(), "autoscale-max-exceeds-db-slots");
+    assert!(started.elapsed() < std::time::Duration::from_secs(2));
+    assert_eq!(found.len(), 1, "{found:?}");
+    let help = &found[0].1;
+    assert!(
+        help.contains("lower a's max-instances to at most 8")
+            && help.contains("max_connections cannot be raised enough: 20000000003 would be needed, above the 262143 PostgreSQL accepts"),
+        "{help}"
+    );
+}

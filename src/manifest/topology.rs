@@ -350,15 +350,13 @@ impl ManifestReader<'_> {
         let hold_time = self
             .declared(table, &prefix, "hold-time", Self::duration)?
             .ok_or_else(|| required("hold-time"))?;
+        let connections_per_request =
+            self.declared(table, &prefix, "connections-per-request", Self::multiplier)?;
+        self.check_offered_load(&peak_rps, &hold_time, connections_per_request.as_ref())?;
         Ok(DeclaredLoad {
             peak_rps,
             hold_time,
-            connections_per_request: self.declared(
-                table,
-                &prefix,
-                "connections-per-request",
-                Self::multiplier,
-            )?,
+            connections_per_request,
             request_timeout: self.declared(table, &prefix, "request-timeout", Self::duration)?,
             max_wait_probability: self.declared(
                 table,
@@ -367,6 +365,27 @@ impl ManifestReader<'_> {
                 Self::probability,
             )?,
         })
+    }
+
+    /// The fleet's offered load, `peak-rps × connections-per-request × hold-time`, must
+    /// be a finite number of connections: beyond `f64` it would be no load to every
+    /// rule, the findings gone without a word.
+    fn check_offered_load(
+        &self,
+        peak_rps: &Declared<f64>,
+        hold_time: &Declared<Duration>,
+        per_request: Option<&Declared<i64>>,
+    ) -> Result<()> {
+        let per_request = per_request.map_or(1, |d| d.value);
+        let offered = peak_rps.value * per_request as f64 * hold_time.value.as_secs_f64();
+        if offered.is_finite() {
+            return Ok(());
+        }
+        Err(self.error(
+            peak_rps.span,
+            "peak-rps × connections-per-request × hold-time, the connections this load keeps busy, is beyond any number poollint can compute",
+            Some("declare the real peak request rate".into()),
+        ))
     }
 
     /// `config = "a.yml"` or `config = ["a.yml", "b.yml"]`.
@@ -783,6 +802,23 @@ mod tests {
         assert_eq!(message, "cores is 0, but it must be 1 or more");
         assert_eq!(at, "0");
         assert!(load("[[database]]\nname = \"db\"\ncores = 1\nother-clients = 0\n").is_ok());
+    }
+
+    /// A load beyond `f64` would be no load to every rule: refused at `peak-rps`.
+    #[test]
+    fn an_offered_load_beyond_f64_is_refused() {
+        let (message, _, at) = error(
+            "[[service]]\nname = \"a\"\n[service.load]\npeak-rps = 1e300\nhold-time = \"10min\"\nconnections-per-request = 1000000000\n",
+        );
+        assert!(
+            message.starts_with("peak-rps × connections-per-request × hold-time"),
+            "{message}"
+        );
+        assert_eq!(at, "1e300");
+        assert!(load(
+            "[[service]]\nname = \"a\"\n[service.load]\npeak-rps = 1e300\nhold-time = \"10s\"\n"
+        )
+        .is_ok());
     }
 
     #[test]

@@ -63,7 +63,8 @@ impl crate::rules::Rule for Rule {
             if cores <= 0 {
                 continue;
             }
-            let knee = capacity::hikari_pool_size(cores as u64, 0) as i64;
+            let knee = capacity::hikari_pool_size(cores.unsigned_abs(), 0);
+            let knee = i64::try_from(knee).unwrap_or(i64::MAX);
             let demand = fleet.demand(steady);
             let limit = capacity::snap(ratio * knee as f64).floor() as i64;
             if demand <= limit {

@@ -187,8 +187,25 @@ fn fitting_max_replicas(
     } else {
         "maxReplicas"
     };
-    (steady..max)
-        .rev()
-        .find(|&n| fits(n))
-        .map(|n| (member.service.name.clone(), key, n))
+    largest_fitting(steady, max, fits).map(|n| (member.service.name.clone(), key, n))
+}
+
+/// The largest `n` in `from..below` with `fits(n)`, for a `fits` that holds up to some
+/// count and not above it (a fleet's connections grow with its instances): a binary
+/// search, so an autoscaler maximum of two billion costs some thirty checks.
+fn largest_fitting(from: i64, below: i64, fits: impl Fn(i64) -> bool) -> Option<i64> {
+    if from >= below || !fits(from) {
+        return None;
+    }
+    // `fits(low)` holds and every count from `high` on fails.
+    let (mut low, mut high) = (from, below);
+    while high - low > 1 {
+        let middle = low + (high - low) / 2;
+        if fits(middle) {
+            low = middle;
+        } else {
+            high = middle;
+        }
+    }
+    Some(low)
 }

@@ -106,7 +106,7 @@ pub(crate) fn usable_slots(model: &Model, database: &Database) -> Option<Slots> 
     }
     // Reserves above the limit leave no slot, not a negative count (catalogue §3.1).
     if reserved > max {
-        explanation.push_str(&format!(" = {}: none left", max.saturating_sub(reserved)));
+        explanation.push_str(" = none left: the reserves exceed max_connections");
     }
     let as_count = |n: i64| u64::try_from(n).unwrap_or(0);
     let usable = crate::capacity::usable_slots(as_count(max), 0, as_count(reserved));
@@ -376,7 +376,7 @@ impl Fleet<'_> {
     pub fn largest(&self) -> Option<&Member<'_>> {
         self.members
             .iter()
-            .max_by_key(|m| m.per_instance * m.replicas())
+            .max_by_key(|m| m.per_instance.saturating_mul(m.replicas()))
     }
 }
 
@@ -678,11 +678,30 @@ pub(crate) fn max_connections_advice(
         let peak = fleet.demand(peak_instances).max(demand);
         (h, h.usable_for(peak).saturating_add(reserved))
     });
+    let (ceiling, server) = max_connections_ceiling(fleet.database);
     match keep {
+        _ if fits > ceiling => format!(
+            "lower the pools or instances (max_connections cannot be raised enough: {fits} would be needed, above the {ceiling} {server} accepts)"
+        ),
+        Some((h, keep)) if keep > ceiling => format!(
+            "raise max_connections to at least {fits} (keeping {} of the slots free at peak would need {keep}, above the {ceiling} {server} accepts)",
+            h.named()
+        ),
         Some((h, keep)) if keep > fits => format!(
             "raise max_connections to at least {keep} ({fits} fits; {keep} also keeps {} of the slots free at peak)",
             h.named()
         ),
         _ => format!("raise max_connections to at least {fits}"),
+    }
+}
+
+/// The largest `max_connections` the database's server accepts, and the server's name:
+/// PostgreSQL's `MAX_BACKENDS` (2¹⁸ − 1, `guc_tables.c`), MySQL's and MariaDB's
+/// `VALID_RANGE(…, 100000)` (`sql/sys_vars.cc`).
+pub(crate) fn max_connections_ceiling(database: &Database) -> (i64, &'static str) {
+    match database.engine {
+        crate::model::Engine::Postgres => (262_143, "PostgreSQL"),
+        crate::model::Engine::MySql => (100_000, "MySQL"),
+        crate::model::Engine::MariaDb => (100_000, "MariaDB"),
     }
 }
