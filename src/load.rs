@@ -194,7 +194,9 @@ fn plural(n: u64) -> &'static str {
     }
 }
 
-/// A number for messages: whole numbers bare, others with up to 2 decimals.
+/// A number for messages: whole numbers bare, others with up to 2 decimals, or as many
+/// more as it takes not to show a whole number the value is not (99.9999 req/s is not
+/// "100", a utilisation of 99.9999 % not the "100%" that is an error).
 pub(crate) fn number(value: f64) -> String {
     // Beyond 2^53 an f64 holds no fractions, and an i64 cast would saturate (1e300 as
     // 9223372036854775807): large values are shown in exponent form.
@@ -203,9 +205,37 @@ pub(crate) fn number(value: f64) -> String {
     } else if (value - value.round()).abs() < 1e-9 {
         format!("{}", value.round() as i64)
     } else {
-        let text = format!("{value:.2}");
-        text.trim_end_matches('0').trim_end_matches('.').to_owned()
+        (2..=MAX_DECIMALS)
+            .map(|decimals| decimals_text(value, decimals))
+            .find(|text| text.contains('.'))
+            .unwrap_or_else(|| value.to_string())
     }
+}
+
+/// The most decimals [`number`] shows: past 1e-9 values count as equal
+/// ([`crate::capacity::TOLERANCE`]).
+const MAX_DECIMALS: usize = 10;
+
+/// `value` with `decimals` decimals, trailing zeros dropped.
+fn decimals_text(value: f64, decimals: usize) -> String {
+    let text = format!("{value:.decimals$}");
+    text.trim_end_matches('0').trim_end_matches('.').to_owned()
+}
+
+/// [`number`] of a value a message compares with `bound` (printed by [`number`]): with
+/// as many decimals as it takes not to print the bound itself unless the value is at
+/// it, so "utilisation 85%: above 85%" is shown as "85.00001%".
+pub(crate) fn number_beside(value: f64, bound: f64) -> String {
+    let at_bound =
+        !crate::capacity::exceeds(value, bound) && !crate::capacity::exceeds(bound, value);
+    let shown = number(value);
+    if at_bound || shown != number(bound) {
+        return shown;
+    }
+    (3..=MAX_DECIMALS)
+        .map(|decimals| decimals_text(value, decimals))
+        .find(|text| *text != number(bound))
+        .unwrap_or_else(|| value.to_string())
 }
 
 /// A probability for messages: `3.1e-5` or `12.5%`.
@@ -229,5 +259,18 @@ mod tests {
         assert_eq!(super::number(7.0), "7");
         assert_eq!(super::number(5.1), "5.1");
         assert_eq!(super::number(999_999.0), "999999");
+    }
+
+    /// A value near a whole number is not shown as it, and a value beside a bound is not
+    /// shown as the bound: the printed numbers agree with the comparison.
+    #[test]
+    fn numbers_never_round_onto_a_whole_number_or_bound_they_are_not() {
+        assert_eq!(super::number(99.9999), "99.9999");
+        assert_eq!(super::number(9.999_999), "9.999999");
+        assert_eq!(super::number(12.5), "12.5");
+        assert_eq!(super::number_beside(85.000_01, 85.0), "85.00001");
+        assert_eq!(super::number_beside(85.0, 85.0), "85");
+        assert_eq!(super::number_beside(86.5, 85.0), "86.5");
+        assert_eq!(super::number_beside(12.3456, 12.35), "12.346");
     }
 }

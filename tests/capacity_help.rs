@@ -154,14 +154,24 @@ fn absurd_counts_saturate_instead_of_overflowing() {
     let fleet = findings(dir.path(), "fleet-exceeds-db-slots");
     assert_eq!(fleet.len(), 1, "{fleet:?}");
     assert!(
-        fleet[0].0.contains(&format!("the fleet can open {max} connections"))
-            && fleet[0].0.ends_with("= none left: the reserves exceed max_connections"),
+        fleet[0]
+            .0
+            .contains(&format!("the fleet can open {max} connections"))
+            && fleet[0]
+                .0
+                .ends_with("= none left: the reserves exceed max_connections"),
         "{}",
         fleet[0].0
     );
     assert!(!fleet[0].0.contains("-9"), "{}", fleet[0].0);
-    assert_eq!(findings(dir.path(), "fleet-min-connections-exceed-db-slots").len(), 1);
-    assert_eq!(findings(dir.path(), "pooled-connections-far-above-db-cores"), []);
+    assert_eq!(
+        findings(dir.path(), "fleet-min-connections-exceed-db-slots").len(),
+        1
+    );
+    assert_eq!(
+        findings(dir.path(), "pooled-connections-far-above-db-cores"),
+        []
+    );
 }
 
 /// An autoscaler maximum of two billion: the help finds the largest count that fits at
@@ -185,5 +195,44 @@ fn a_help_names_no_max_connections_above_the_servers_ceiling() {
         help.contains("lower a's max-instances to at most 8")
             && help.contains("max_connections cannot be raised enough: 20000000003 would be needed, above the 262143 PostgreSQL accepts"),
         "{help}"
+    );
+}
+
+fn loaded(rps: &str, hold: &str) -> tempfile::TempDir {
+    tree(&[
+        (
+            "application.yml",
+            "spring:\n  datasource:\n    url: jdbc:postgresql://db:5432/app?socketTimeout=30\n    hikari:\n      maximum-pool-size: 10\n      connection-timeout: 30000\n",
+        ),
+        (
+            "poollint.toml",
+            &format!("[[database]]\nname = \"db\"\nengine = \"postgresql\"\nmax-connections = 1000\n\n[[service]]\nname = \"app\"\nconfig = [\"application.yml\"]\ninstances = 1\nconnects-to = \"db\"\n\n[service.load]\npeak-rps = {rps}\nhold-time = \"{hold}\"\n"),
+        ),
+    ])
+}
+
+/// Just below the pool (a warning) the numbers are not printed as the pool's 10 busy
+/// and 100 % (an error), and just above the warning share not as exactly 85 %.
+#[test]
+fn printed_loads_agree_with_the_severity() {
+    let dir = loaded("99.9999", "100ms");
+    let found = findings(dir.path(), "pool-saturated-by-declared-load");
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(
+        found[0]
+            .0
+            .contains("keeps 9.99999 connections busy on average (utilisation 99.9999%)")
+            && found[0].0.contains("= 99.9999 req/s"),
+        "{}",
+        found[0].0
+    );
+    let dir = loaded("85.004", "100ms");
+    let found = findings(dir.path(), "pool-saturated-by-declared-load");
+    assert!(
+        found[0]
+            .0
+            .contains("keeps 8.5004 connections busy on average (utilisation 85.004%): above 85%"),
+        "{}",
+        found[0].0
     );
 }

@@ -4,7 +4,7 @@
 //! of the login outage poollint exists for. Above `warn-utilization` (0.85, heuristic)
 //! it warns: real hold times are heavy-tailed and balancing is uneven.
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::load::{number, pool_loads, PoolLoad};
+use crate::load::{number, number_beside, pool_loads, PoolLoad};
 use crate::model::Model;
 use crate::rules::sizing::{passing_pool_reason, smallest_passing_pool, WARN_UTILIZATION};
 use crate::rules::{Category, Inputs, RuleMeta, RuleOptions};
@@ -61,8 +61,15 @@ fn finding(model: &Model, load: &PoolLoad, severity: Severity, warn_at: f64) -> 
         "pool maximum is {} ({}) but the declared peak keeps {} connections busy on average (utilisation {}%): {}; {}",
         load.servers_shown(),
         load.max_place(model),
-        number(load.offered),
-        number(utilisation * 100.0),
+        // Beside the bound the severity is decided by: the pool, or its warning share.
+        number_beside(
+            load.offered,
+            match severity {
+                Severity::Error => load.servers as f64,
+                _ => load.servers as f64 * warn_at,
+            }
+        ),
+        number_beside(utilisation * 100.0, warn_at * 100.0),
         consequence,
         load.explanation,
     );

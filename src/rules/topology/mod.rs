@@ -540,9 +540,9 @@ impl Headroom {
     /// `no-db-connection-headroom's 10% of them`, for help lines.
     fn named(&self) -> String {
         format!(
-            "{}'s {:.0}%",
+            "{}'s {}%",
             no_db_connection_headroom::META.name,
-            self.share * 100.0
+            crate::load::number(self.share * 100.0)
         )
     }
 }

@@ -282,9 +282,9 @@ fn finding(about: &About, demand: i64, ceiling: i64, share: f64, terms: &[String
     let usable = about.slots.usable;
     let free = usable - demand;
     let message = format!(
-        "at peak the fleet can open {demand} of the {usable} connections database {} accepts, leaving {free} free (less than {:.0}%): {}; {}",
+        "at peak the fleet can open {demand} of the {usable} connections database {} accepts, leaving {free} free (less than {}%): {}; {}",
         about.database.name,
-        share * 100.0,
+        crate::load::number(share * 100.0),
         terms.join(" + "),
         about.slots.explanation,
     );
