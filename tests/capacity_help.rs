@@ -236,3 +236,33 @@ fn printed_loads_agree_with_the_severity() {
         found[0].0
     );
 }
+
+/// The database sees PgBouncer's server connections, not its clients: 2 instances × 60
+/// server connections against 8 cores (limit 4 × 16 = 64) is reported, and the help
+/// lowers PgBouncer's server pools instead of suggesting PgBouncer.
+#[test]
+fn the_cores_rule_counts_pgbouncer_server_connections() {
+    let dir = tree(&[
+        ("a/application.yml", &spring("alice", 5)),
+        (
+            "pgbouncer.ini",
+            "[databases]\napp = host=db dbname=app\n[pgbouncer]\npool_mode = transaction\ndefault_pool_size = 60\n",
+        ),
+        (
+            "poollint.toml",
+            "[[database]]\nname = \"db\"\nengine = \"postgresql\"\nmax-connections = 200\ncores = 8\n\n[[pooler]]\nname = \"bouncer\"\nkind = \"pgbouncer\"\nconfig = \"pgbouncer.ini\"\ninstances = 2\nconnects-to = \"db\"\n\n[[service]]\nname = \"a\"\nconfig = [\"a/application.yml\"]\ninstances = 4\nconnects-to = \"bouncer\"\n",
+        ),
+    ]);
+    let found = findings(dir.path(), "pooled-connections-far-above-db-cores");
+    assert_eq!(found.len(), 1, "{found:?}");
+    let (message, help) = &found[0];
+    assert!(
+        message.starts_with("the fleet can run 120 connections at once against database db (PgBouncer bouncer 2 instances"),
+        "{message}"
+    );
+    assert!(
+        help.starts_with("lower PgBouncer's server pools (default_pool_size, or max_db_connections to cap them) so its server connections stay within 64 in total")
+            && !help.contains("put PgBouncer"),
+        "{help}"
+    );
+}

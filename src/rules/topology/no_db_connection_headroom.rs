@@ -167,6 +167,21 @@ pub(crate) fn poolers_in_front(model: &Model, database: &Database) -> Vec<(i64, 
         .collect()
 }
 
+/// A PgBouncer's server connections, its term for messages and its largest server pool
+/// setting with its key.
+pub(crate) type ServerPools = (i64, String, Option<(Location, String)>);
+
+/// The PgBouncers in front of `database` that open server connections, each with its
+/// count, its term for messages and the setting of its largest server pool with its key
+/// (the value to lower).
+pub(crate) fn server_pools_in_front(model: &Model, database: &Database) -> Vec<ServerPools> {
+    poolers_of(model, database)
+        .into_iter()
+        .filter(|p| p.connections > 0)
+        .map(|p| (p.connections, p.term(model), p.at()))
+        .collect()
+}
+
 /// The PgBouncers whose `connects-to` is `database`, with their server connections.
 fn poolers_of<'m>(model: &'m Model, database: &'m Database) -> Vec<Pooled<'m>> {
     let links = Links::new(model);
