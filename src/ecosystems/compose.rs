@@ -304,6 +304,7 @@ fn read_file(
             read_environment(&reader, service, model);
         }
         refused.extend(reader.refused());
+        refused.extend(reader.refused_counts());
         refused.extend(reader.refused_container_name());
         if let ChainEnd::Refused(refusal) = &reader.chain.end {
             // One broken link is met by every service whose chain goes through it.
@@ -1474,29 +1475,96 @@ impl<'a> ServiceReader<'a> {
 
     /// `deploy.replicas` and `scale` (the service-level count the Compose specification
     /// also defines), each with where it is written, its key and its count after
-    /// interpolation.
+    /// interpolation (a count Compose refuses is invalid: [`ServiceReader::refused_counts`]).
     fn replica_counts(&self) -> [Option<(Location, &'static str, Val<i64>)>; 2] {
-        let scope: [&HashMap<String, Variable>; 1] = [&self.project.vars];
-        let count = |found: Option<(Layer<'a>, NodeId)>, key: &'static str| {
-            found.map(|(layer, node)| {
+        self.count_nodes().map(|found| {
+            let (layer, node, key) = found?;
+            let count = self.read_count(layer, node, key).unwrap_or_else(|refusal| {
                 let written = layer.text(node).unwrap_or("");
-                let number = layer
-                    .source
-                    .doc()
-                    .is_plain_untagged(node)
-                    .then(|| go_yaml_number(written))
-                    .flatten();
-                let count = match number {
-                    Some(number) => yaml_replica_count(number, written, key),
-                    None => replica_count(written, key, &scope),
-                };
-                (layer.location(node), key, count)
-            })
-        };
+                Val::invalid(written.to_owned(), format!("{key} {}", refusal.short()))
+            });
+            Some((layer.location(node), key, count))
+        })
+    }
+
+    /// Where `deploy.replicas` and `scale` are written, with their keys.
+    fn count_nodes(&self) -> [Option<(Layer<'a>, NodeId, &'static str)>; 2] {
+        let with_key =
+            |found: Option<(Layer<'a>, NodeId)>, key| found.map(|(layer, node)| (layer, node, key));
         [
-            count(self.deploy("replicas"), "deploy.replicas"),
-            count(self.get("scale"), "scale"),
+            with_key(self.deploy("replicas"), "deploy.replicas"),
+            with_key(self.get("scale"), "scale"),
         ]
+    }
+
+    /// A `deploy.replicas` or `scale` value as compose-go loads it: a plain YAML number
+    /// as go-yaml types it ([`yaml_replica_count`]), any other value a string that is
+    /// interpolated, then read with Go's `strconv.Atoi` ([`replica_count`]).
+    fn read_count(
+        &self,
+        layer: Layer<'a>,
+        node: NodeId,
+        key: &str,
+    ) -> Result<Val<i64>, CountRefusal> {
+        let scope: [&HashMap<String, Variable>; 1] = [&self.project.vars];
+        let doc = layer.source.doc();
+        let written = layer.text(node).unwrap_or("");
+        if !doc.is_plain_untagged(node) {
+            return replica_count(written, key, &scope);
+        }
+        if let Some(number) = go_yaml_number(written) {
+            return yaml_replica_count(number);
+        }
+        // The schema takes an integer or a string: not YAML's null or booleans.
+        let not_a_string = doc.scalar(node).is_none()
+            || matches!(
+                written,
+                "" | "~"
+                    | "null"
+                    | "Null"
+                    | "NULL"
+                    | "true"
+                    | "True"
+                    | "TRUE"
+                    | "false"
+                    | "False"
+                    | "FALSE"
+            );
+        match not_a_string {
+            true => Err(CountRefusal::NotIntegerOrString),
+            false => replica_count(written, key, &scope),
+        }
+    }
+
+    /// The `deploy.replicas` or `scale` values Compose refuses to load the project with,
+    /// at the value: text `strconv.Atoi` cannot read (after interpolation), a YAML value
+    /// neither an integer nor a string, and, for a service it starts, a count below 0.
+    fn refused_counts(&self) -> Vec<RefusedValue> {
+        let Some(name) = self.name() else {
+            return Vec::new();
+        };
+        let starts = self.profiles().is_none();
+        let mut refused = Vec::new();
+        for (layer, node, key) in self.count_nodes().into_iter().flatten() {
+            let Err(refusal) = self.read_count(layer, node, key) else {
+                continue;
+            };
+            if refusal == CountRefusal::Negative && !starts {
+                continue;
+            }
+            let written = layer.text(node).unwrap_or("");
+            let compose = refusal.compose_message(&format!("services.{name}.{key}"));
+            refused.push(RefusedValue {
+                location: layer.location(node),
+                reason: format!(
+                    "service `{name}` sets `{key}` to `{written}`: Compose refuses to load the file (`{compose}`) and starts nothing"
+                ),
+                fix: "write the count as a whole number of 0 or more, such as `3` (a variable's value too, without blanks)",
+                warning: false,
+                stage: crate::model::RefusalStage::StartUp,
+            });
+        }
+        refused
     }
 
     fn service(&self) -> Option<Service> {
@@ -1860,35 +1928,84 @@ fn interpolated(mut var: EnvVar, scope: &Scope<'_>) -> (EnvVar, Option<Location>
     (var, default, result)
 }
 
-/// A `deploy.replicas` or `scale` written as a plain YAML number, which compose-go
-/// loads as go-yaml types it ([`go_yaml_number`]: `0x3` is 3, `010` is 8) and the schema
-/// takes when it is whole (`1e1` and `10.0` are 10).
-fn yaml_replica_count(number: GoYamlNumber, written: &str, key: &str) -> Val<i64> {
-    let whole = match number {
-        GoYamlNumber::Int(n) => i64::try_from(n).ok(),
-        GoYamlNumber::Float(f) if f.fract() == 0.0 && f.abs() < 9.2e18 => {
-            // Whole and within i64: the conversion is exact.
-            #[allow(clippy::cast_possible_truncation)]
-            Some(f as i64)
+/// Why Compose refuses a `deploy.replicas` or `scale` value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum CountRefusal {
+    /// A YAML value the schema takes for neither an integer nor a string (`1.5`, `true`).
+    NotIntegerOrString,
+    /// Text Go's `strconv.Atoi` cannot read, after interpolation, with Go's reason.
+    Atoi { text: String, error: &'static str },
+    /// Below 0, or a plain number beyond 64 bits (which wraps below 0).
+    Negative,
+}
+
+impl CountRefusal {
+    /// Compose's message, for the value at `path` (`services.app.deploy.replicas`).
+    fn compose_message(&self, path: &str) -> String {
+        match self {
+            CountRefusal::NotIntegerOrString => format!("{path} must be a integer or string"),
+            CountRefusal::Atoi { text, error } => format!(
+                "error while interpolating {path}: failed to cast to expected type: strconv.Atoi: parsing \"{text}\": {error}"
+            ),
+            CountRefusal::Negative => format!("{path}: must be greater than or equal to 0"),
         }
-        GoYamlNumber::Float(_) => None,
-    };
-    match whole {
-        Some(count) if count >= 0 => Val::Known(count),
-        _ => Val::invalid(written.to_owned(), format!("{key} must be a whole number")),
+    }
+
+    /// What is wrong, after the key.
+    fn short(&self) -> &'static str {
+        match self {
+            CountRefusal::NotIntegerOrString => "must be an integer or a string",
+            CountRefusal::Atoi { .. } => "must be a whole number",
+            CountRefusal::Negative => "must be 0 or more",
+        }
     }
 }
 
-/// A `deploy.replicas` or `scale` value after interpolation (`${REPLICAS:-4}` is 4): a
-/// placeholder without a value is unknown, anything else not a whole number invalid.
-fn replica_count(written: &str, key: &str, scope: &Scope<'_>) -> Val<i64> {
+/// A `deploy.replicas` or `scale` written as a plain YAML number, which compose-go
+/// loads as go-yaml types it ([`go_yaml_number`]: `0x3` is 3, `010` is 8) and the schema
+/// takes when it is whole (`1e1` and `10.0` are 10).
+fn yaml_replica_count(number: GoYamlNumber) -> Result<Val<i64>, CountRefusal> {
+    let whole = match number {
+        GoYamlNumber::Int(n) => i64::try_from(n).ok(),
+        GoYamlNumber::Float(f) if f.fract() == 0.0 => {
+            // Whole: exact when within i64, and `as` saturates beyond it, as the
+            // conversion beyond 64 bits gives no count Compose takes.
+            #[allow(clippy::cast_possible_truncation)]
+            Some(f as i64).filter(|_| f.abs() < 9.2e18)
+        }
+        GoYamlNumber::Float(_) => return Err(CountRefusal::NotIntegerOrString),
+    };
+    match whole {
+        Some(count) if count >= 0 => Ok(Val::Known(count)),
+        _ => Err(CountRefusal::Negative),
+    }
+}
+
+/// A `deploy.replicas` or `scale` string after interpolation (`${REPLICAS:-4}` is 4),
+/// read as Go's `strconv.Atoi` reads it (an optional sign and decimal digits: not
+/// `0x3`, not `3 `): a placeholder without a value is unknown.
+fn replica_count(written: &str, key: &str, scope: &Scope<'_>) -> Result<Val<i64>, CountRefusal> {
     let result = interpolate(written, scope);
-    match result.value.trim().parse::<i64>() {
-        Ok(v) if v >= 0 => Val::Known(v),
-        _ if result.unknown => Val::unknown(format!(
+    if result.unknown {
+        return Ok(Val::unknown(format!(
             "{key} is `{written}`, a variable the files give no value"
-        )),
-        _ => Val::invalid(written.to_owned(), format!("{key} must be a whole number")),
+        )));
+    }
+    match result.value.parse::<i64>() {
+        Ok(count) if count >= 0 => Ok(Val::Known(count)),
+        Ok(_) => Err(CountRefusal::Negative),
+        Err(error) => {
+            let error = match error.kind() {
+                std::num::IntErrorKind::PosOverflow | std::num::IntErrorKind::NegOverflow => {
+                    "value out of range"
+                }
+                _ => "invalid syntax",
+            };
+            Err(CountRefusal::Atoi {
+                text: result.value,
+                error,
+            })
+        }
     }
 }
 
@@ -3034,6 +3151,66 @@ mod tests {
         assert_eq!(replicas(&model, "app"), Some(3));
         assert_eq!(replicas(&model, "worker"), Some(10));
         assert_eq!(replicas(&model, "job"), Some(10));
+    }
+
+    /// Audit finding: counts Compose refuses to load (Docker Compose 2.40.3 `config`)
+    /// were counted as 1 instance without a word. Each is a `parse-error` at the value
+    /// quoting Compose; a negative count only for a service that starts.
+    #[test]
+    fn replica_counts_compose_refuses_are_reported_at_the_value() {
+        let service = |count: &str| {
+            format!("services:\n  web:\n    image: x\n    deploy:\n      replicas: {count}\n")
+        };
+        for (count, message) in [
+            ("abc", "strconv.Atoi: parsing \"abc\": invalid syntax"),
+            (
+                "-1",
+                "services.web.deploy.replicas: must be greater than or equal to 0",
+            ),
+            ("\"${N:-x}\"", "strconv.Atoi: parsing \"x\": invalid syntax"),
+            ("\"3 \"", "strconv.Atoi: parsing \"3 \": invalid syntax"),
+            ("\"0x3\"", "strconv.Atoi: parsing \"0x3\": invalid syntax"),
+            (
+                "\"9223372036854775808\"",
+                "parsing \"9223372036854775808\": value out of range",
+            ),
+            (
+                "1.5",
+                "services.web.deploy.replicas must be a integer or string",
+            ),
+            ("true", "must be a integer or string"),
+            ("~", "must be a integer or string"),
+            ("9223372036854775808", "must be greater than or equal to 0"),
+        ] {
+            let text = service(count);
+            let (model, _) = read_with(&text, &[]);
+            assert_eq!(model.refused_values.len(), 1, "{count}");
+            let refused = &model.refused_values[0];
+            assert!(
+                refused.reason.contains(message),
+                "{count}: {}",
+                refused.reason
+            );
+            let at = refused.location.span;
+            assert_eq!(&text[at.start..at.end], count);
+            assert_eq!(replicas(&model, "web"), None, "{count}");
+        }
+        // Read: a string of digits, and a placeholder the files give no value.
+        for (count, expected) in [("\"+3\"", Some(3)), ("\"010\"", Some(10)), ("${N}", None)] {
+            let (model, _) = read_with(&service(count), &[]);
+            assert!(model.refused_values.is_empty(), "{count}");
+            assert_eq!(replicas(&model, "web"), expected, "{count}");
+        }
+        // Compose checks the sign only for the services it starts.
+        let (model, _) = read_with(&format!("{}    profiles: [x]\n", service("-1")), &[]);
+        assert!(model.refused_values.is_empty());
+        let (model, _) = read_with(
+            &service("abc").replace("deploy:\n      replicas", "scale"),
+            &[],
+        );
+        assert!(model.refused_values[0]
+            .reason
+            .contains("services.web.scale"));
     }
 
     /// The engine reads `.env` and every service's `env_file:`: a missing one is
