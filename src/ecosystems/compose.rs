@@ -10,7 +10,7 @@
 //! 0x3` is 3.
 //!
 //! Compose interpolates every value before use [COMPOSE-INTERP]: `environment`,
-//! `command`, `deploy.replicas`, `scale` and `env_file` paths are read after
+//! `command`, `image`, `deploy.replicas`, `scale` and `env_file` paths are read after
 //! [`interpolate`], spans on the text as written. The variables come from the project's
 //! `.env`, the file beside the compose file (Compose's default project directory)
 //! [COMPOSE-ENV]; the shell that runs Compose wins over it, and poollint cannot see it,
@@ -1660,9 +1660,12 @@ impl<'a> ServiceReader<'a> {
         })
     }
 
+    /// Whether the service runs a PostgreSQL image, after interpolation
+    /// (`postgres:${PG_VERSION:-16}` is `postgres:16`, `${DB_IMAGE:-postgres:16}` too).
     fn database(&self) -> Option<Model> {
         let image = self.get("image").and_then(|(layer, i)| layer.text(i))?;
-        if !postgres::is_postgres_image(image) {
+        let scope: [&HashMap<String, Variable>; 1] = [&self.project.vars];
+        if !postgres::is_postgres_image(&interpolate(image, &scope).value) {
             return None;
         }
         let name = self.name()?.to_owned();
@@ -3211,6 +3214,20 @@ mod tests {
         assert!(model.refused_values[0]
             .reason
             .contains("services.web.scale"));
+    }
+
+    /// Audit finding: `image` was read as written, so an interpolated image (and the
+    /// `:` of `:-` taken for the tag's) ran no PostgreSQL. Compose interpolates it with
+    /// the project's `.env` first.
+    #[test]
+    fn an_interpolated_image_is_read_after_interpolation() {
+        let text = "services:\n  db:\n    image: postgres:${PG_VERSION:-16}\n  db2:\n    image: \"${DB_IMAGE:-redis}\"\n  db3:\n    image: \"${OTHER:-postgres:16}\"\n  cache:\n    image: \"${CACHE_IMAGE:-postgres}\"\n";
+        let (model, _) = read_with(
+            text,
+            &[(".env", "DB_IMAGE=postgres:15\nCACHE_IMAGE=redis:7\n")],
+        );
+        let databases: Vec<&str> = model.databases.iter().map(|d| d.name.as_str()).collect();
+        assert_eq!(databases, ["db", "db2", "db3"]);
     }
 
     /// The engine reads `.env` and every service's `env_file:`: a missing one is
