@@ -1741,9 +1741,10 @@ impl<'a> ServiceReader<'a> {
         let Some((layer, command)) = self.get("command") else {
             return (self.main.id(), Vec::new());
         };
-        let words = command_words(layer, command);
         let scope: [&HashMap<String, Variable>; 1] = [&self.project.vars];
-        let (words, unknown_words) = interpolated_words(words, &scope);
+        let words = interpolated_command(layer, command, &scope);
+        let unknown_words: Vec<Span> = words.iter().filter(|w| w.unknown).map(|w| w.span).collect();
+        let words: Vec<(String, Span)> = words.into_iter().map(|w| (w.text, w.span)).collect();
         let mut flags = postgres::command_flags(&words);
         for flag in &mut flags {
             flag.unknown = unknown_words
@@ -1762,35 +1763,74 @@ impl<'a> ServiceReader<'a> {
             .into_iter()
             .filter_map(|key| self.get(key))
             .flat_map(|(layer, node)| {
-                let (words, _) = interpolated_words(command_words(layer, node), &scope);
-                words
+                interpolated_command(layer, node, &scope)
                     .into_iter()
-                    .map(move |(text, span)| crate::model::CommandWord {
-                        text,
-                        location: layer.source.location(span),
+                    .map(move |word| crate::model::CommandWord {
+                        text: word.text,
+                        location: layer.source.location(word.span),
                     })
             })
             .collect()
     }
 }
 
-/// The words of a `command` or `entrypoint` written in `layer` (a list, or a string
-/// split as a shell splits it), each with its text's span in that layer's file.
-fn command_words(layer: Layer<'_>, node: NodeId) -> Vec<(String, Span)> {
+/// A word of a `command` or `entrypoint` as the container gets it, with its span as
+/// written in its layer's file.
+struct Word {
+    text: String,
+    span: Span,
+    /// It holds a variable the files give no value.
+    unknown: bool,
+}
+
+/// The words of a `command` or `entrypoint` written in `layer`, interpolated as Compose
+/// interpolates them [COMPOSE-INTERP] (`-c max_connections=${MAXCONN:-20}` passes
+/// `20`): each item of a list is one word; a string is interpolated whole, then split
+/// as a shell splits it (compose-go's `ShellCommand`), so `${CMD:-postgres -c a=1}`
+/// is three words. A word keeps the span of its text as written when interpolation
+/// left it alone, else the span of all it was made from (the whole flag as written, a
+/// whole `${…}`).
+fn interpolated_command(layer: Layer<'_>, node: NodeId, scope: &Scope<'_>) -> Vec<Word> {
     let doc = layer.source.doc();
-    match doc.seq(node) {
-        Some(items) => items
+    if let Some(items) = doc.seq(node) {
+        return items
             .iter()
-            .filter_map(|i| {
-                let word = doc.text(*i)?;
-                Some((
-                    word.to_owned(),
-                    super::inner_span(layer.source.text, doc.span(*i), word),
-                ))
+            .filter_map(|item| {
+                let written = doc.text(*item)?;
+                let span = super::inner_span(layer.source.text, doc.span(*item), written);
+                let result = interpolate(written, scope);
+                Some(Word {
+                    text: result.value,
+                    span,
+                    unknown: result.unknown,
+                })
             })
-            .collect(),
-        None => split_command(layer, node),
+            .collect();
     }
+    let Some(text) = layer.text(node) else {
+        return Vec::new();
+    };
+    let span = doc.span(node);
+    // Where the text is written, when the raw text holds it as it is (plain or simply
+    // quoted); otherwise every word gets the whole span.
+    let base = layer
+        .source
+        .text
+        .get(span.start..span.end)
+        .and_then(|raw| raw.find(text))
+        .map(|offset| span.start + offset);
+    let result = interpolate(text, scope);
+    shell_words(&result.value)
+        .into_iter()
+        .map(|(word, range)| {
+            let (written, unknown) = result.written_range(&range);
+            Word {
+                text: word,
+                span: base.map_or(span, |b| Span::new(b + written.start, b + written.end)),
+                unknown,
+            }
+        })
+        .collect()
 }
 
 /// One mapping's `environment:` as a map (`KEY: value`) or a list (`- KEY=value`), as
@@ -1872,31 +1912,6 @@ fn written_environment_of(layer: Layer<'_>) -> Vec<Written> {
                 var.moved = var.value != value;
             }
             Some(Written { var, alone: false })
-        })
-        .collect()
-}
-
-/// Split a string `command` into words as Compose does (shell quoting: `-c
-/// 'max_connections=100'` is the word `max_connections=100`), with spans when the
-/// raw text equals the value (plain or simply quoted); otherwise every word gets the
-/// whole span.
-fn split_command(layer: Layer<'_>, node: NodeId) -> Vec<(String, Span)> {
-    let Some(text) = layer.text(node) else {
-        return Vec::new();
-    };
-    let span = layer.source.doc().span(node);
-    let raw = layer.source.text.get(span.start..span.end);
-    let base = raw
-        .and_then(|r| r.find(text))
-        .map(|offset| span.start + offset);
-    shell_words(text)
-        .into_iter()
-        .map(|(word, range)| {
-            let word_span = match base {
-                Some(b) => Span::new(b + range.start, b + range.end),
-                None => span,
-            };
-            (word, word_span)
         })
         .collect()
 }
@@ -2010,40 +2025,6 @@ fn replica_count(written: &str, key: &str, scope: &Scope<'_>) -> Result<Val<i64>
             })
         }
     }
-}
-
-/// Command words after interpolation: Compose interpolates `command` like every value
-/// before the container starts (`-c max_connections=${MAXCONN:-20}` passes `20`). A
-/// word interpolation changes keeps the span of its text as written (the whole word);
-/// one whose value holds blanks (`${FLAGS:--c a=1 -c b=2}`) splits into the words of
-/// that value, each at the written word. Also the spans of the words holding a variable
-/// the files give no value, whose flags are unknown.
-fn interpolated_words(
-    words: Vec<(String, Span)>,
-    scope: &Scope<'_>,
-) -> (Vec<(String, Span)>, Vec<Span>) {
-    let mut out = Vec::with_capacity(words.len());
-    let mut unknown_words = Vec::new();
-    for (word, span) in words {
-        if !word.contains('$') {
-            out.push((word, span));
-            continue;
-        }
-        let result = interpolate(&word, scope);
-        if result.unknown {
-            unknown_words.push(span);
-        }
-        if result.value.contains(char::is_whitespace) {
-            out.extend(
-                shell_words(&result.value)
-                    .into_iter()
-                    .map(|(w, _)| (w, span)),
-            );
-        } else {
-            out.push((result.value, span));
-        }
-    }
-    (out, unknown_words)
 }
 
 /// The passwords of the database URLs and connection strings that variables hold as
@@ -2293,6 +2274,22 @@ struct Interpolation {
     unknown: bool,
     /// The variables the files gave, by the bytes of the value each made.
     used: Vec<Used>,
+    /// Where each part of the value is written in the text, in order.
+    pieces: Vec<Piece>,
+}
+
+/// A part of an interpolated value and the text it was made from.
+#[derive(Debug)]
+struct Piece {
+    /// The part's bytes in the value.
+    value: Range<usize>,
+    /// The text it was made from: the same bytes for literal text, else a whole `$$`,
+    /// `$VAR` or `${…}`.
+    text: Range<usize>,
+    /// Literal text, byte for byte.
+    literal: bool,
+    /// A placeholder whose value the files do not give.
+    unknown: bool,
 }
 
 impl Interpolation {
@@ -2316,6 +2313,43 @@ impl Interpolation {
     fn push_unknown(&mut self, name: &str) {
         self.unknown = true;
         self.value.push_str(&format!("${{{name}}}"));
+    }
+
+    /// The text `range` of the value was made from: the same bytes inside literal text,
+    /// else from the start of the first part it touches to the end of the last; and
+    /// whether one of those parts is a placeholder the files give no value.
+    fn written_range(&self, range: &Range<usize>) -> (Range<usize>, bool) {
+        let touched: Vec<&Piece> = self
+            .pieces
+            .iter()
+            .filter(|p| p.value.start < range.end && range.start < p.value.end)
+            .collect();
+        let unknown = touched.iter().any(|p| p.unknown);
+        let (Some(first), Some(last)) = (touched.first(), touched.last()) else {
+            return (range.clone(), unknown);
+        };
+        // Inside literal text, the range's own bytes.
+        let start = match first.literal {
+            true => first.text.start + range.start.saturating_sub(first.value.start),
+            false => first.text.start,
+        };
+        let end = match last.literal {
+            true => last.text.start + range.end.min(last.value.end) - last.value.start,
+            false => last.text.end,
+        };
+        (start..end, unknown)
+    }
+
+    /// Record that the value from `from` on was made from `text`.
+    fn piece_from(&mut self, from: usize, text: Range<usize>, literal: bool, unknown: bool) {
+        if from < self.value.len() || !literal {
+            self.pieces.push(Piece {
+                value: from..self.value.len(),
+                text,
+                literal,
+                unknown,
+            });
+        }
     }
 
     /// Append what interpolating a default or an alternative gave.
@@ -2352,7 +2386,11 @@ fn interpolate_at(text: &str, scope: &Scope<'_>, depth: usize) -> Interpolation 
     let mut at = 0;
     while let Some(found) = text.get(at..).and_then(|t| t.find('$')) {
         let start = at + found;
+        let from = out.value.len();
         out.value.push_str(text.get(at..start).unwrap_or(""));
+        out.piece_from(from, at..start, true, false);
+        let from = out.value.len();
+        let unknown_before = std::mem::take(&mut out.unknown);
         let rest = text.get(start + 1..).unwrap_or("");
         if rest.starts_with('$') {
             out.value.push('$');
@@ -2360,6 +2398,8 @@ fn interpolate_at(text: &str, scope: &Scope<'_>, depth: usize) -> Interpolation 
         } else if rest.starts_with('{') {
             let Some(len) = super::nested_braces_len(rest) else {
                 out.value.push_str(text.get(start..).unwrap_or(""));
+                out.piece_from(from, start..text.len(), true, false);
+                out.unknown = unknown_before;
                 out.whole_default = None;
                 return out;
             };
@@ -2377,10 +2417,16 @@ fn interpolate_at(text: &str, scope: &Scope<'_>, depth: usize) -> Interpolation 
             } else {
                 out.push_variable(name, scope);
             }
+            // A lone `$` is literal text.
             at = start + 1 + name.len();
         }
+        let unknown = out.unknown;
+        out.piece_from(from, start..at, at == start + 1, unknown);
+        out.unknown |= unknown_before;
     }
+    let from = out.value.len();
     out.value.push_str(text.get(at..).unwrap_or(""));
+    out.piece_from(from, at..text.len(), true, false);
     out
 }
 
@@ -3228,6 +3274,67 @@ mod tests {
         );
         let databases: Vec<&str> = model.databases.iter().map(|d| d.name.as_str()).collect();
         assert_eq!(databases, ["db", "db2", "db3"]);
+    }
+
+    /// Audit finding: a string `command` was split into words before interpolation, so
+    /// `${PGCMD:-postgres -c max_connections=6}` gave the flag value `6}`. Compose
+    /// interpolates the string, then splits it (Docker Compose 2.40.3 `config`); a word
+    /// interpolation changed points at all it was made from, a list item is one word.
+    #[test]
+    fn a_command_string_is_interpolated_then_split() {
+        let text = "services:\n  db:\n    image: postgres:16\n    command: \"${PGCMD:-postgres -c max_connections=6}\"\n  db2:\n    image: postgres:16\n    command: postgres -c max_connections=${N:-7} -c 'statement_timeout=${Q}' -c idle_session_timeout=$Q\n  db3:\n    image: postgres:16\n    command: [\"postgres\", \"-c\", \"${F:-max_connections=5 }\"]\n";
+        let (model, sources) = read_with(text, &[(".env", "Q=5 b\n")]);
+        let words = |service: &str| -> Vec<(String, String)> {
+            let service = model.services.iter().find(|s| s.name == service).unwrap();
+            let deployment = service.deployment.as_ref().unwrap();
+            deployment
+                .command
+                .iter()
+                .map(|w| {
+                    let file = sources.get(w.location.file).unwrap();
+                    (w.text.clone(), file.slice(w.location.span).to_owned())
+                })
+                .collect()
+        };
+        let whole = "${PGCMD:-postgres -c max_connections=6}";
+        assert_eq!(
+            words("db"),
+            [
+                ("postgres", whole),
+                ("-c", whole),
+                ("max_connections=6", whole)
+            ]
+            .map(|(w, at)| (w.to_owned(), at.to_owned()))
+        );
+        assert_eq!(
+            words("db2"),
+            [
+                ("postgres", "postgres"),
+                ("-c", "-c"),
+                ("max_connections=7", "max_connections=${N:-7}"),
+                ("-c", "-c"),
+                ("statement_timeout=5 b", "statement_timeout=${Q}"),
+                ("-c", "-c"),
+                ("idle_session_timeout=5", "idle_session_timeout=$Q"),
+                ("b", "$Q"),
+            ]
+            .map(|(w, at)| (w.to_owned(), at.to_owned()))
+        );
+        assert_eq!(words("db3")[2].0, "max_connections=5 ");
+        let max_connections = |name: &str| {
+            let db = model.databases.iter().find(|d| d.name == name).unwrap();
+            let at = db.max_connections.location().unwrap();
+            let file = sources.get(at.file).unwrap();
+            (
+                db.max_connections.value.clone(),
+                file.slice(at.span).to_owned(),
+            )
+        };
+        assert_eq!(max_connections("db"), (Val::Known(6), whole.to_owned()));
+        assert_eq!(
+            max_connections("db2"),
+            (Val::Known(7), "max_connections=${N:-7}".to_owned())
+        );
     }
 
     /// The engine reads `.env` and every service's `env_file:`: a missing one is
