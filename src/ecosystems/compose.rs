@@ -10,7 +10,8 @@
 //! 0x3` is 3.
 //!
 //! Compose interpolates every value before use [COMPOSE-INTERP]: `environment`,
-//! `command`, `image`, `deploy.replicas`, `scale` and `env_file` paths are read after
+//! `command`, `image`, `deploy.replicas`, `scale`, `profiles` and `env_file` paths and
+//! options are read after
 //! [`interpolate`], spans on the text as written. The variables come from the project's
 //! `.env`, the file beside the compose file (Compose's default project directory)
 //! [COMPOSE-ENV]; the shell that runs Compose wins over it, and poollint cannot see it,
@@ -1451,7 +1452,8 @@ impl<'a> ServiceReader<'a> {
     /// they are written; None for a service every `up` starts, `.env`'s
     /// `COMPOSE_PROFILES` activating one of them included.
     fn profiles(&self) -> Option<(String, Location)> {
-        let mut names: Vec<&str> = Vec::new();
+        let scope: [&HashMap<String, Variable>; 1] = [&self.project.vars];
+        let mut names: Vec<String> = Vec::new();
         let mut at = None;
         for layer in self.layers_for(&["profiles"]) {
             let Some(profiles) = layer.get("profiles") else {
@@ -1460,13 +1462,16 @@ impl<'a> ServiceReader<'a> {
             let Some(items) = layer.source.doc().seq(profiles) else {
                 continue;
             };
+            // Interpolated with the project's `.env`, as every value Compose reads.
             for name in items.iter().filter_map(|i| layer.text(*i)) {
+                let name = interpolate(name, &scope).value;
                 if !names.contains(&name) {
                     names.push(name);
                 }
             }
             at.get_or_insert(layer.location(profiles));
         }
+        let names: Vec<&str> = names.iter().map(String::as_str).collect();
         if names.is_empty() || self.project.activates(&names) {
             return None;
         }
@@ -3335,6 +3340,18 @@ mod tests {
             max_connections("db2"),
             (Val::Known(7), "max_connections=${N:-7}".to_owned())
         );
+    }
+
+    /// Audit finding: `profiles:` were read as written, so `${PR:-web}` was not the
+    /// profile `web` that `.env`'s `COMPOSE_PROFILES` activates, and the service counted
+    /// no instance; Compose interpolates them (Docker Compose 2.40.3 starts it).
+    #[test]
+    fn profiles_are_interpolated_with_the_project_dotenv() {
+        let text = "services:\n  app:\n    image: x\n    profiles: [\"${PR:-web}\"]\n  worker:\n    image: x\n    profiles: [\"${WP}\"]\n  job:\n    image: x\n    profiles: [\"${JP:-batch}\"]\n";
+        let (model, _) = read_with(text, &[(".env", "COMPOSE_PROFILES=web\nWP=web\n")]);
+        assert_eq!(replicas(&model, "app"), Some(1));
+        assert_eq!(replicas(&model, "worker"), Some(1));
+        assert_eq!(replicas(&model, "job"), Some(0));
     }
 
     /// The engine reads `.env` and every service's `env_file:`: a missing one is
