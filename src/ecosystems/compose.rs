@@ -306,6 +306,7 @@ fn read_file(
         }
         refused.extend(reader.refused());
         refused.extend(reader.refused_counts());
+        refused.extend(reader.refused_env_file_formats());
         refused.extend(reader.refused_container_name());
         if let ChainEnd::Refused(refusal) = &reader.chain.end {
             // One broken link is met by every service whose chain goes through it.
@@ -1013,6 +1014,49 @@ fn env_lines(file: &ParsedFile, text: &str) -> Vec<EnvLine> {
         .collect()
 }
 
+/// The lines of a `format: raw` env file as Compose reads them: each line without its
+/// leading blanks (and a `\r` before its `\n`), empty ones and those starting with
+/// `#` skipped; the name before the first `=`, the value after it as written, quotes
+/// and trailing blanks kept (`X="6"` is `"6"`); a line without `=` a name alone. A
+/// name with blanks, which Compose refuses (`contains whitespaces`), is left out.
+fn raw_env_lines(text: &str) -> Vec<EnvLine> {
+    let mut lines = Vec::new();
+    let mut at = 0;
+    for line in text.split_inclusive('\n') {
+        let start = at;
+        at += line.len();
+        let content = line.strip_suffix('\n').unwrap_or(line);
+        let content = content.strip_suffix('\r').unwrap_or(content);
+        let trimmed = content.trim_start();
+        let line_start = start + content.len() - trimmed.len();
+        if trimmed.is_empty() || trimmed.starts_with('#') {
+            continue;
+        }
+        let (name, value) = match trimmed.split_once('=') {
+            Some((name, value)) => (name, Some(value)),
+            None => (trimmed, None),
+        };
+        if name.is_empty() || name.contains(char::is_whitespace) {
+            continue;
+        }
+        let value_start = line_start + name.len() + 1;
+        let value_text = value.unwrap_or("");
+        lines.push(EnvLine {
+            name: name.to_owned(),
+            name_span: Span::new(line_start, line_start + name.len()),
+            value: value_text.to_owned(),
+            span: match value {
+                Some(v) => Span::new(value_start, value_start + v.len()),
+                None => Span::new(line_start + name.len(), line_start + name.len()),
+            },
+            start: value.map(|_| value_start),
+            literal: true,
+            inherited: value.is_none(),
+        });
+    }
+    lines
+}
+
 /// The variable a line of a `.env`-format file in `file` defines, and the variables its
 /// value took: interpolated with `scope` ([COMPOSE-ENVFILE]: unquoted and double-quoted
 /// values are, single-quoted ones and a `format: raw` file's are not). A name alone
@@ -1199,7 +1243,11 @@ fn env_file_variables(
         let Some((file, text)) = project.companion(&env_file.path) else {
             continue;
         };
-        for line in env_lines(file, text) {
+        let lines = match env_file.raw {
+            true => raw_env_lines(text),
+            false => env_lines(file, text),
+        };
+        for line in lines {
             let scope = [&project.vars, service_vars, &defined];
             let Some((variable, used)) = define(&line, file.id, &scope, env_file.raw) else {
                 continue;
@@ -1277,6 +1325,26 @@ struct EnvFile {
     required: bool,
     /// `format: raw`: values are taken as written, without interpolation.
     raw: bool,
+    /// A `format:` other than `raw` (in that case), which Compose refuses to read the
+    /// file with (`unsupported env_file format`), and where it is written.
+    unsupported_format: Option<(String, Location)>,
+}
+
+/// A `required:` value as compose-go reads it after interpolation (`toBoolean`): YAML
+/// 1.1's `y`, `yes`, `on`, `n`, `no`, `off` in any case (with a warning), else Go's
+/// `strconv.ParseBool` (`1`, `t`, `true`, `0`, `f`, `false`, ...); None for other text,
+/// which Compose refuses.
+fn compose_boolean(text: &str) -> Option<bool> {
+    match text.to_ascii_lowercase().as_str() {
+        "y" | "yes" | "on" => return Some(true),
+        "n" | "no" | "off" => return Some(false),
+        _ => {}
+    }
+    match text {
+        "1" | "t" | "T" | "TRUE" | "true" | "True" => Some(true),
+        "0" | "f" | "F" | "FALSE" | "false" | "False" => Some(false),
+        _ => None,
+    }
 }
 
 struct ServiceReader<'a> {
@@ -1416,12 +1484,18 @@ impl<'a> ServiceReader<'a> {
                         None => continue,
                     },
                 };
+                // Interpolated as every value Compose reads.
                 let option = |key: &str| {
-                    options
-                        .and_then(|o| doc.get(o, key))
-                        .and_then(|v| doc.text(v))
-                        .map(str::to_ascii_lowercase)
+                    let node = options.and_then(|o| doc.get(o, key))?;
+                    let written = doc.text(node)?;
+                    Some((interpolate(written, &scope), layer.location(node)))
                 };
+                let required = option("required").is_none_or(|(required, _)| {
+                    required.unknown || compose_boolean(&required.value) != Some(false)
+                });
+                let format = option("format").filter(|(f, _)| !f.unknown && !f.value.is_empty());
+                let raw = format.as_ref().is_some_and(|(f, _)| f.value == "raw");
+                let unsupported_format = format.filter(|_| !raw).map(|(f, at)| (f.value, at));
                 let Some(written) = doc.text(path_node) else {
                     continue;
                 };
@@ -1439,8 +1513,9 @@ impl<'a> ServiceReader<'a> {
                     path,
                     written: written.to_owned(),
                     at: layer.location(path_node),
-                    required: option("required").as_deref() != Some("false"),
-                    raw: option("format").as_deref() == Some("raw"),
+                    required,
+                    raw,
+                    unsupported_format,
                 });
             }
         }
@@ -1639,6 +1714,31 @@ impl<'a> ServiceReader<'a> {
             warning: false,
             stage: crate::model::RefusalStage::StartUp,
         })
+    }
+
+    /// An `env_file:` whose `format:` is not `raw`, which Compose refuses to read (`unsupported
+    /// env_file format`): for a service it starts, when the file is there to read.
+    fn refused_env_file_formats(&self) -> Vec<RefusedValue> {
+        if self.profiles().is_some() {
+            return Vec::new();
+        }
+        self.env_files()
+            .into_iter()
+            .filter(|f| self.project.companion(&f.path).is_some())
+            .filter_map(|f| {
+                let (format, location) = f.unsupported_format?;
+                Some(RefusedValue {
+                    location,
+                    reason: format!(
+                        "env_file `{}` has `format: {format}`: Compose refuses to read it (`unsupported env_file format \"{format}\"`) and starts nothing",
+                        f.written
+                    ),
+                    fix: "write `format: raw` (in lower case) to take the values as written, or remove `format:` to read the file as a .env file",
+                    warning: false,
+                    stage: crate::model::RefusalStage::StartUp,
+                })
+            })
+            .collect()
     }
 
     /// A `container_name` beside more than one replica, which Compose refuses to scale
@@ -3383,6 +3483,65 @@ mod tests {
             .map(|(p, m)| ((*p).to_owned(), *m))
             .collect();
         assert_eq!(companions, expected);
+    }
+
+    /// Audit findings on `env_file:` options, against Docker Compose 2.40.3 `config`: a
+    /// `format: raw` file keeps its quotes (`X="6"` is `"6"`); `format: RAW` is refused
+    /// (`unsupported env_file format`); `required:` is interpolated and read as
+    /// compose-go reads a boolean, so `"${REQ}"` with `REQ=false` and `no` go on
+    /// without the file.
+    #[test]
+    fn env_file_options_are_read_as_compose_reads_them() {
+        let compose = "services:\n  app:\n    image: x\n    env_file:\n      - path: raw.env\n        format: raw\n      - path: upper.env\n        format: RAW\n      - path: gone.env\n        required: \"${REQ}\"\n      - path: gone2.env\n        required: no\n      - path: gone3.env\n        required: \"${REQ_UNSET:-true}\"\n";
+        let raw = "X=\"6\"\n  # comment\nY='7' \r\nZ=a=${B}\n";
+        let (model, sources) = read_with(
+            compose,
+            &[
+                (".env", "REQ=false\n"),
+                ("raw.env", raw),
+                ("upper.env", "U=1\n"),
+            ],
+        );
+        let env: Vec<(&str, &str, &str)> = environment(&model, &sources, "app");
+        assert_eq!(
+            env,
+            [
+                ("X", "\"6\"", "\"6\""),
+                ("Y", "'7' ", "'7' "),
+                ("Z", "a=${B}", "a=${B}"),
+                ("U", "1", "1"),
+            ]
+        );
+        assert_eq!(model.refused_values.len(), 1, "{:?}", model.refused_values);
+        let refused = &model.refused_values[0];
+        assert!(refused
+            .reason
+            .contains("unsupported env_file format \"RAW\""));
+        let at = refused.location.span;
+        assert_eq!(&compose[at.start..at.end], "RAW");
+        // The missing files: only the one still required is reported.
+        let mut sources = SourceMap::default();
+        let dotenv = crate::ecosystems::parsed_in(
+            &mut sources,
+            Path::new("app/.env"),
+            "REQ=false\n",
+            DOTENV,
+            None,
+        );
+        let file = ParsedFile {
+            id: FileId(100),
+            path: "app/docker-compose.yml".into(),
+            format: Format::Yaml,
+            doc: crate::syntax::parse(Format::Yaml, compose),
+            included_from: None,
+        };
+        let missing: Vec<String> = Compose
+            .companions(&file, compose, &[&dotenv], &sources)
+            .into_iter()
+            .filter(|c| c.missing.is_some())
+            .map(|c| c.path.to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(missing, ["app/raw.env", "app/upper.env", "app/gone3.env"]);
     }
 
     #[test]
