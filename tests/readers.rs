@@ -4162,3 +4162,21 @@ fn an_autoscaler_equally_near_to_two_workloads_scales_neither_and_says_so() {
         "{stderr}"
     );
 }
+
+/// The kubelet expands `$(VAR)` in a container's `command` and `args` from its
+/// environment: `puma -t $(THREADS)` with `THREADS: "5:12"` runs 12 threads, more than a
+/// pool of 5 serves. The reference was left as written, so the threads were unknown.
+#[test]
+fn references_in_a_containers_command_are_expanded_from_its_environment() {
+    let deployment = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      containers:\n        - name: web\n          command: [bundle, exec, puma, -t, \"$(THREADS)\"]\n          env:\n            - {name: THREADS, value: \"5:12\"}\n";
+    let manifest = "[[service]]\nname = \"web\"\nconfig = [\"app/config/database.yml\", \"app/config/puma.rb\"]\ndeployment = \"k8s/web.yaml\"\n";
+    let dir = tree(&[
+        (RAILS_DB, "production:\n  adapter: postgresql\n  pool: 5\n"),
+        ("app/config/puma.rb", "workers 2\n"),
+        ("k8s/web.yaml", deployment),
+        ("poollint.toml", manifest),
+    ]);
+    let found = messages(dir.path(), "pool-smaller-than-thread-concurrency");
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(found[0].contains("runs 12 threads ("), "{found:?}");
+}

@@ -12,10 +12,10 @@
 //! `application.yml`, `pgbouncer.ini` or `postgresql.conf` as block scalars (literal
 //! `|` or folded `>`) are read by those readers with spans into the manifest; a
 //! container running the `postgres` image is a database whose parameters come from
-//! `-c name=value` flags in its `command`/`args` lists. `env` values may come from
-//! ConfigMaps and Secrets among the files checked (`valueFrom.configMapKeyRef` /
-//! `secretKeyRef`, `envFrom.configMapRef` / `secretRef`), with spans into the ConfigMap
-//! or Secret. Every value of a Secret is masked in all output; a `valueFrom` the files do
+//! `-c name=value` flags in its `command`/`args` lists (`$(VAR)` references expanded,
+//! [`expand_command`]). `env` values may come from ConfigMaps and Secrets among the
+//! files checked (`valueFrom.configMapKeyRef` / `secretKeyRef`, `envFrom.configMapRef`
+//! / `secretRef`), with spans into the ConfigMap or Secret. Every value of a Secret is masked in all output; a `valueFrom` the files do
 //! not resolve makes its variable unknown ([`unknown_var`]). `$(VAR)` references in
 //! `env` values are expanded as the kubelet expands them (see [`resolve_environment`]),
 //! each part of the result keeping its place in the file ([`expand`]).
@@ -94,9 +94,6 @@ impl Reader for Kubernetes {
                 }
                 let piece = match reader.kind {
                     kind if is_workload(kind) => {
-                        if let Some(database) = reader.postgres_database(sources) {
-                            summary.pieces.push(Piece::Model(database));
-                        }
                         reader.workload().map(|(service, refused)| {
                             // Most workloads have no refused value: no empty model is
                             // kept for them until the join.
@@ -118,6 +115,7 @@ impl Reader for Kubernetes {
                                 env: reader.environment(&containers, sources),
                                 commands: reader.commands(&containers, sources),
                                 mounts: reader.mounted_config_maps(&containers),
+                                postgres: reader.postgres_container(&containers),
                                 path: file.path.clone(),
                                 budget: ExpansionBudget(share.into()),
                             }))
@@ -233,9 +231,51 @@ struct Workload {
     mounts: Vec<ConfigMapMount>,
     /// Its file: an autoscaler scales the workload nearest to it ([`apply_autoscalers`]).
     path: std::path::PathBuf,
+    /// Its container running PostgreSQL, if any: a database whose parameters are its
+    /// command's flags once `$(VAR)` references in them are expanded.
+    postgres: Option<PostgresContainer>,
     /// What `$(VAR)` expansion may still add for this workload: its share of its
     /// file's budget.
     budget: ExpansionBudget,
+}
+
+/// A workload's container running the `postgres` image ([`ObjectReader::postgres_container`]).
+struct PostgresContainer {
+    /// Its place among the long-running containers ([`Workload::env`]).
+    index: usize,
+    /// The database's name: the workload's, qualified by its namespace.
+    name: String,
+    /// The key its flags are named under (`spec.template.spec.containers.postgres.args`).
+    key_prefix: String,
+    /// Where the workload's name is written: absent parameters point there.
+    anchor: Location,
+}
+
+impl PostgresContainer {
+    /// The database its command's `-c name=value` flags (`command` then `args`, list
+    /// form, expanded: [`expand_command`]) configure; a flag a reference to a value the
+    /// files do not give sets is unknown.
+    fn database(&self, command: &[(crate::model::CommandWord, bool)]) -> Model {
+        let words: Vec<(String, Span)> = command
+            .iter()
+            .map(|(word, _)| (word.text.clone(), word.location.span))
+            .collect();
+        let mut flags = postgres::command_flags(&words);
+        for flag in &mut flags {
+            flag.unknown = command.iter().any(|(word, unknown)| {
+                *unknown
+                    && word.location.span.start <= flag.value_span.start
+                    && flag.value_span.end <= word.location.span.end
+            });
+        }
+        postgres::database_from_flags(
+            self.name.clone(),
+            self.anchor.file,
+            &flags,
+            &self.key_prefix,
+            self.anchor,
+        )
+    }
 }
 
 /// A ConfigMap a workload's pod mounts in a volume, and the keys the volume's `items`
@@ -298,18 +338,30 @@ impl Workload {
         }
         let mut containers = Vec::new();
         let mut secrets = Vec::new();
+        let mut database = None;
         let mut commands = std::mem::take(&mut self.commands).into_iter();
-        for (name, items) in &self.env {
+        for (index, (name, items)) in self.env.iter().enumerate() {
             let resolved = resolve_environment(items, &self.namespace, values, &self.budget);
+            let command = expand_command(
+                commands.next().unwrap_or_default(),
+                (&resolved.bindings, resolved.open),
+                &self.budget,
+            );
+            if let Some(postgres) = self.postgres.as_ref().filter(|p| p.index == index) {
+                database = Some(postgres.database(&command));
+            }
             containers.push(super::Container {
                 name: name.clone(),
                 env: resolved.vars,
-                command: commands.next().unwrap_or_default(),
+                command: command.into_iter().map(|(word, _)| word).collect(),
             });
             secrets.extend(resolved.secrets);
         }
         let mut model = super::service_with_containers(self.service, containers);
         model.secrets.extend(secrets);
+        if let Some(database) = database {
+            model.extend(database);
+        }
         model
     }
 
@@ -376,6 +428,10 @@ enum EnvItem {
 struct Resolved {
     vars: Vec<EnvVar>,
     secrets: Vec<Secret>,
+    /// What each variable of the container expands to in its `command` and `args`.
+    bindings: HashMap<String, Binding>,
+    /// An `envFrom` object not among the files may define any name.
+    open: bool,
 }
 
 /// What a `$(NAME)` reference in a later `value` expands to ([`resolve_environment`]).
@@ -413,11 +469,10 @@ fn resolve_environment(
     let mut out = Resolved {
         vars: Vec::new(),
         secrets: Vec::new(),
+        // One binding for most items: room for them at once, not grown as they come.
+        bindings: HashMap::with_capacity(items.len()),
+        open: false,
     };
-    // One binding for most items: room for them at once, not grown as they come.
-    let mut bindings: HashMap<String, Binding> = HashMap::with_capacity(items.len());
-    // An `envFrom` object not among the files may define any name.
-    let mut open = false;
     let bind = |source: ValueSource, name: &str, value: &str, at: Location| {
         if source == ValueSource::Secret || super::is_password_name(name) {
             Binding::Unknown
@@ -436,25 +491,26 @@ fn resolve_environment(
                     .iter()
                     .find_map(|(source, object)| Some((*source, lookup(*source, object)?)))
                 else {
-                    open = true;
+                    out.open = true;
                     continue;
                 };
                 for (key, value, at) in entries {
                     // Joined, not formatted: one for every value of the object.
                     let name = [prefix.as_str(), key].concat();
-                    bindings.insert(name.clone(), bind(source, &name, value, *at));
+                    out.bindings
+                        .insert(name.clone(), bind(source, &name, value, *at));
                     out.vars
                         .push(EnvVar::written(name, value.clone(), *name_location, *at));
                 }
             }
             EnvItem::Literal(var) => {
-                let var = expand(var, (&bindings, open), budget, &mut out.secrets);
+                let var = expand(var, (&out.bindings, out.open), budget, &mut out.secrets);
                 let binding = if super::is_password_name(&var.name) {
                     Binding::Unknown
                 } else {
                     Binding::Known(var.value.clone(), var.value_location)
                 };
-                bindings.insert(var.name.to_string(), binding);
+                out.bindings.insert(var.name.to_string(), binding);
                 out.vars.push(var);
             }
             EnvItem::Ref {
@@ -477,13 +533,14 @@ fn resolve_environment(
                     continue;
                 }
                 let Some((_, value, at)) = found else {
-                    bindings.insert(name.clone(), Binding::Unknown);
+                    out.bindings.insert(name.clone(), Binding::Unknown);
                     let from = format!("{} {object}, key {key}", source.kind());
                     out.vars
                         .push(unknown_var(name, *name_location, from, *from_location));
                     continue;
                 };
-                bindings.insert(name.clone(), bind(*source, name, value, *at));
+                out.bindings
+                    .insert(name.clone(), bind(*source, name, value, *at));
                 out.vars.push(EnvVar::written(
                     name.clone(),
                     value.clone(),
@@ -496,7 +553,7 @@ fn resolve_environment(
                 name_location,
                 from,
             } => {
-                bindings.insert(name.clone(), Binding::Unknown);
+                out.bindings.insert(name.clone(), Binding::Unknown);
                 if let Some((from, at)) = from {
                     out.vars
                         .push(unknown_var(name, *name_location, from.clone(), *at));
@@ -506,6 +563,40 @@ fn resolve_environment(
     }
     out.secrets.extend(referenced_passwords(items, &out.vars));
     out
+}
+
+/// A container's `command` and `args` words with their `$(VAR)` references expanded
+/// from its whole environment, as the kubelet does before it starts the container
+/// (`ExpandContainerCommandAndArgs` in kubernetes `pkg/kubelet/container/helpers.go`,
+/// with the same `Expand` as `env` values), each with whether a reference in it is to
+/// a value the files do not give (it then holds `${VAR}`, as an unknown `env` value
+/// does). A word that changed keeps the location of the word as written.
+fn expand_command(
+    words: Vec<crate::model::CommandWord>,
+    (bindings, open): (&HashMap<String, Binding>, bool),
+    budget: &ExpansionBudget,
+) -> Vec<(crate::model::CommandWord, bool)> {
+    words
+        .into_iter()
+        .map(|word| {
+            if !word.text.contains('$') {
+                return (word, false);
+            }
+            let unknown = references(&word.text)
+                .iter()
+                .any(|name| match bindings.get(*name) {
+                    Some(binding) => matches!(binding, Binding::Unknown),
+                    None => open || is_service_link(name),
+                });
+            let limit = MAX_EXPANDED_LEN.min(budget.remaining());
+            let (text, _) = expansion(&word.text, bindings, open, limit);
+            // Past the bound the word is kept as written, as an `env` value is.
+            if text.len() > limit || !budget.take(text.len()) {
+                return (word, unknown);
+            }
+            (crate::model::CommandWord { text, ..word }, unknown)
+        })
+        .collect()
 }
 
 /// The values of the variables `vars` (a container's) that its password variables are
@@ -1447,7 +1538,8 @@ impl<'a> ObjectReader<'a> {
 
     /// Each long-running container's command, as [`ObjectReader::environment`] lists
     /// their environments: its `command` then its `args` (list or string items), each
-    /// word at its text. `$(VAR)` references are left as written.
+    /// word at its text. `$(VAR)` references are expanded once the environment is
+    /// resolved ([`expand_command`]).
     fn commands(
         &self,
         containers: &[NodeId],
@@ -1745,46 +1837,36 @@ impl<'a> ObjectReader<'a> {
         Some((described, self.location(from)))
     }
 
-    /// A container running the `postgres` image: a database named after the workload,
-    /// with the `-c name=value` flags of its `command` and `args` (list form).
-    fn postgres_database(&self, sources: &SourceMap) -> Option<Model> {
-        let text = sources.get(self.file).map_or("", |f| f.text());
-        let containers = self.doc.get(self.pod_spec()?, "containers")?;
-        let container = self.doc.seq(containers)?.iter().copied().find(|c| {
-            self.doc
-                .get(*c, "image")
-                .and_then(|i| self.doc.text(i))
-                .is_some_and(postgres::is_postgres_image)
-        })?;
-        let words: Vec<(String, Span)> = ["command", "args"]
-            .iter()
-            .filter_map(|field| self.doc.get(container, field))
-            .filter_map(|list| self.doc.seq(list))
-            .flatten()
-            .filter_map(|item| {
-                let word = self.doc.text(*item)?;
-                Some((
-                    word.to_owned(),
-                    super::inner_span(text, self.doc.span(*item), word),
-                ))
-            })
-            .collect();
+    /// The first of `containers` (its long-running ones) that runs the `postgres`
+    /// image, among the pod's `containers`: a database named after the workload.
+    fn postgres_container(&self, containers: &[NodeId]) -> Option<PostgresContainer> {
+        // The pod's `containers` come first ([`ObjectReader::long_running_containers`]).
+        let regular = self
+            .doc
+            .seq(self.doc.get(self.pod_spec()?, "containers")?)?;
+        let (index, &container) =
+            containers
+                .iter()
+                .take(regular.len())
+                .enumerate()
+                .find(|(_, c)| {
+                    self.doc
+                        .get(**c, "image")
+                        .and_then(|i| self.doc.text(i))
+                        .is_some_and(postgres::is_postgres_image)
+                })?;
         let name_node = self.node(&["metadata", "name"])?;
-        let name = self.qualified(self.doc.text(name_node)?);
         let container_name = self
             .doc
             .get(container, "name")
             .and_then(|n| self.doc.text(n))
             .unwrap_or("postgres");
-        let prefix = format!("spec.template.spec.containers.{container_name}.args");
-        let flags = postgres::command_flags(&words);
-        Some(postgres::database_from_flags(
-            name,
-            self.file,
-            &flags,
-            &prefix,
-            self.location(name_node),
-        ))
+        Some(PostgresContainer {
+            index,
+            name: self.qualified(self.doc.text(name_node)?),
+            key_prefix: format!("spec.template.spec.containers.{container_name}.args"),
+            anchor: self.location(name_node),
+        })
     }
 
     fn autoscaler(&self, path: &Path) -> Option<Autoscaler> {
@@ -2844,6 +2926,20 @@ mod tests {
             Some(&3)
         );
         assert!(read(DEPLOYMENT).databases.is_empty());
+    }
+
+    #[test]
+    fn postgres_flags_expand_references_to_the_containers_environment() {
+        let text = "apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: db\nspec:\n  template:\n    spec:\n      containers:\n        - name: postgres\n          image: postgres:16\n          args: [\"-c\", \"max_connections=$(MAXC)\", \"-c\", \"superuser_reserved_connections=$(RESERVED)\"]\n          env:\n            - {name: MAXC, value: \"400\"}\n            - name: RESERVED\n              valueFrom: {secretKeyRef: {name: tuning, key: reserved}}\n";
+        let model = read(text);
+        let db = &model.databases[0];
+        assert_eq!(db.max_connections.get(), Some(&400));
+        // Where the flag is written: the reference, not the variable's value.
+        let at = db.max_connections.location().unwrap().span;
+        assert_eq!(&text[at.start..at.end], "max_connections=$(MAXC)");
+        // A reference to a Secret not among the files is unknown, not a refused value.
+        let reserved = db.superuser_reserved_connections.as_ref().unwrap();
+        assert!(matches!(reserved.value, Val::Unknown(_)), "{reserved:?}");
     }
 
     #[test]
