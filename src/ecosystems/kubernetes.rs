@@ -2405,14 +2405,47 @@ fn steady_from_autoscaler(deployment: &mut Deployment, keda: bool) {
     }
 }
 
-/// Whether `text` is a Helm template rather than a manifest: its `{{ }}` actions use
-/// Helm's objects or control words (`.Values`, `include`, `{{- if`). Braces that are
-/// only text of a plain manifest (a Prometheus rule's `{{ $labels.instance }}` in a
-/// ConfigMap, an annotation) do not make it one: `kubectl apply` takes such a file.
+/// Whether `text` is a Helm template rather than a manifest: one of its `{{ }}` actions
+/// uses Helm's objects or functions (`.Values`, `include`, `toYaml`), wherever it is, or
+/// stands as YAML structure with a template control word (`{{- if`, `{{ range`,
+/// `{{ end }}`, a `{{/* */}}` comment) at the start of a line outside a block scalar.
+/// Braces that are only text of a plain manifest do not make it one, nor do words
+/// outside an action (a comment on the "pod template spec"): a Prometheus rule's
+/// `{{ $labels.instance }}`, an Alertmanager template's `{{ define }}` and
+/// `{{ range .Alerts }}` in a ConfigMap's block scalar. `kubectl apply` takes such a file.
 fn is_helm_template(text: &str) -> bool {
+    if !text.contains("{{") {
+        return false;
+    }
+    // The indentation of the line whose value is the block scalar the lines are in.
+    let mut block_parent: Option<usize> = None;
+    for line in text.lines() {
+        let content = line.trim_start();
+        let indent = line.len() - content.len();
+        let in_block = block_parent.is_some_and(|parent| content.is_empty() || indent > parent);
+        if !in_block {
+            block_parent = opens_block_scalar(content).then_some(indent);
+        }
+        let structural = !in_block && content.starts_with("{{");
+        if template_actions(line)
+            .any(|action| uses_helm(action) || (structural && is_control_action(action)))
+        {
+            return true;
+        }
+    }
+    false
+}
+
+/// The text inside each `{{ … }}` of `line` (to its end when one is not closed on it).
+fn template_actions(line: &str) -> impl Iterator<Item = &str> {
+    line.split("{{")
+        .skip(1)
+        .map(|after| after.split_once("}}").map_or(after, |(inside, _)| inside))
+}
+
+/// An action that uses what only Helm gives a template: its objects and functions.
+fn uses_helm(action: &str) -> bool {
     const HELM: &[&str] = &[
-        "{{-",
-        "-}}",
         ".Values",
         ".Release",
         ".Chart",
@@ -2420,21 +2453,32 @@ fn is_helm_template(text: &str) -> bool {
         ".Files",
         ".Template",
         "include ",
-        "template ",
         "toYaml",
         "tpl ",
-        "{{ if",
-        "{{if",
-        "{{ range",
-        "{{range",
-        "{{ with",
-        "{{with",
-        "{{ end",
-        "{{end",
-        "{{ define",
-        "{{/*",
     ];
-    text.contains("{{") && HELM.iter().any(|marker| text.contains(marker))
+    HELM.iter().any(|marker| action.contains(marker))
+}
+
+/// A Go template action that shapes the text rather than printing a value: a control
+/// word, a comment, or whitespace trimming (`{{-`, `-}}`).
+fn is_control_action(action: &str) -> bool {
+    const CONTROL: &[&str] = &[
+        "if", "else", "range", "with", "end", "define", "template", "block",
+    ];
+    let words = action.trim_start_matches('-').trim_start();
+    let first = words.split_whitespace().next().unwrap_or("");
+    action.starts_with('-')
+        || action.ends_with('-')
+        || words.starts_with("/*")
+        || CONTROL.contains(&first)
+}
+
+/// A line whose value is a block scalar: it ends with `|` or `>` and their indicators
+/// (`|-`, `>+`, `|2`), so the more indented lines after it are text.
+fn opens_block_scalar(content: &str) -> bool {
+    let last = content.trim_end().rsplit(' ').next().unwrap_or("");
+    last.strip_prefix(['|', '>'])
+        .is_some_and(|rest| rest.chars().all(|c| matches!(c, '-' | '+' | '0'..='9')))
 }
 
 #[cfg(test)]
@@ -2906,6 +2950,14 @@ mod tests {
             .accepts("{{- if .Values.enabled }}\napiVersion: v1\nkind: Service\n{{- end }}\n"));
         // Braces of a Prometheus rule in a plain manifest's ConfigMap: kubectl applies it.
         assert!(Kubernetes.accepts("apiVersion: v1\nkind: ConfigMap\ndata:\n  rules.yml: |\n    summary: \"{{ $labels.instance }} is down\"\n"));
+        // Template words outside an action, and an Alertmanager template's control
+        // words in a block scalar, are text: these files were dropped.
+        assert!(Kubernetes.accepts("apiVersion: v1\nkind: Deployment\n# the pod template spec\n---\nkind: PrometheusRule\nspec:\n  summary: \"{{ $labels.instance }} is down\"\n"));
+        assert!(Kubernetes.accepts("apiVersion: v1\nkind: ConfigMap\ndata:\n  slack.tmpl: |\n    {{ define \"t\" }}{{ .CommonLabels.alertname }}{{ end }}\n    {{- range .Alerts }}{{ .Annotations.summary }}{{ end }}\nother: x\n"));
+        // Control words as YAML structure, and Helm's objects anywhere, are Helm.
+        assert!(!Kubernetes.accepts("apiVersion: v1\nkind: ConfigMap\ndata:\n  a: |\n    x\n{{ range .list }}\n  b: c\n{{ end }}\n"));
+        assert!(!Kubernetes
+            .accepts("apiVersion: v1\nkind: ConfigMap\ndata:\n  a: |\n    {{ .Values.config }}\n"));
         assert!(!Kubernetes.accepts("jobs:\n  build:\n    runs-on: ubuntu-latest\n"));
         assert!(Kubernetes.accepts(DEPLOYMENT));
     }
