@@ -5657,7 +5657,7 @@ fn a_configmap_application_counts_per_replica_of_each_workload_mounting_it() {
             "[deployment inferred: web mounts ConfigMap web-config, key application.yml]",
         ))
         .stdout(predicate::str::contains(
-            "+ worker 2 instances (tests/fixtures/k8s-configmap-mounted/deploy/web.yaml:53) × 1 process × pool 20",
+            "+ worker 2 instances (tests/fixtures/k8s-configmap-mounted/deploy/web.yaml:54) × 1 process × pool 20",
         ))
         .stdout(predicate::str::contains("unmounted").not())
         .stdout(predicate::str::contains("other-key").not())

@@ -1898,7 +1898,7 @@ fn startup_options_do_not_pass_pgbouncer() {
 #[test]
 fn pgbouncer_budget_help_leaves_the_headroom_and_the_autoscaled_direct_clients() {
     let manifest = "[[database]]\nname = \"db\"\nengine = \"postgresql\"\nmax-connections = 100\n\n[[pooler]]\nname = \"bouncer\"\nconfig = \"bouncer/pgbouncer.ini\"\ninstances = 2\nconnects-to = \"db\"\n\n[[service]]\nname = \"direct\"\nconfig = [\"direct/application.yml\"]\ndeployment = \"k8s/deploy.yaml\"\nconnects-to = \"db\"\n";
-    let deploy = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: direct\nspec:\n  replicas: 6\n  strategy:\n    type: Recreate\n---\napiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata:\n  name: direct\nspec:\n  scaleTargetRef:\n    kind: Deployment\n    name: direct\n  minReplicas: 6\n  maxReplicas: 8\n";
+    let deploy = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: direct\nspec:\n  replicas: 6\n  strategy:\n    type: Recreate\n---\napiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata:\n  name: direct\nspec:\n  scaleTargetRef:\n    apiVersion: apps/v1\n    kind: Deployment\n    name: direct\n  minReplicas: 6\n  maxReplicas: 8\n";
     let files = |extra: &str| {
         tree(&[
             ("poollint.toml", manifest),
@@ -3039,7 +3039,7 @@ fn autoscalers_match_kind_and_namespace_and_bound_the_steady_count() {
         format!("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\n{meta}spec:\n  replicas: {replicas}")
     };
     let hpa = |meta: &str, kind: &str, min: u32, max: u32| {
-        format!("metadata:\n  name: api\n{meta}spec:\n  scaleTargetRef:\n    kind: {kind}\n    name: api\n  minReplicas: {min}\n  maxReplicas: {max}\n")
+        format!("metadata:\n  name: api\n{meta}spec:\n  scaleTargetRef:\n    apiVersion: apps/v1\n    kind: {kind}\n    name: api\n  minReplicas: {min}\n  maxReplicas: {max}\n")
     };
     let default_ns = "  namespace: default\n";
     let cases = [

@@ -121,10 +121,18 @@ impl Reader for Kubernetes {
                             }))
                         })
                     }
-                    Some("HorizontalPodAutoscaler") => {
-                        summary.autoscalers.extend(reader.autoscaler(&file.path));
-                        None
-                    }
+                    Some("HorizontalPodAutoscaler") => match reader.autoscaler(&file.path) {
+                        Some(Ok(autoscaler)) => {
+                            summary.autoscalers.push(autoscaler);
+                            None
+                        }
+                        // Not applied: the workload keeps its own count.
+                        Some(Err(refused)) => Some(Piece::Model(Model {
+                            refused_values: vec![refused],
+                            ..Model::default()
+                        })),
+                        None => None,
+                    },
                     Some("ScaledObject") => {
                         summary
                             .autoscalers
@@ -980,6 +988,8 @@ struct Autoscaler {
     /// Its file: of several workloads it may name, the one in this file, else in this
     /// directory, is the one it scales ([`apply_autoscalers`]).
     path: std::path::PathBuf,
+    /// Its `scaleTargetRef`: where a second autoscaler of the same workload is reported.
+    location: Location,
 }
 
 struct ObjectReader<'a> {
@@ -1869,16 +1879,97 @@ impl<'a> ObjectReader<'a> {
         })
     }
 
-    fn autoscaler(&self, path: &Path) -> Option<Autoscaler> {
-        Some(Autoscaler {
-            target_kind: self.text(&["spec", "scaleTargetRef", "kind"])?.to_owned(),
-            target_name: self.text(&["spec", "scaleTargetRef", "name"])?.to_owned(),
+    /// A HorizontalPodAutoscaler, or why it never scales its target
+    /// ([`ObjectReader::unscalable_target`], a `minReplicas` above `maxReplicas`).
+    fn autoscaler(&self, path: &Path) -> Option<Result<Autoscaler, RefusedValue>> {
+        let target = self.node(&["spec", "scaleTargetRef"])?;
+        let target_kind = self.text(&["spec", "scaleTargetRef", "kind"])?;
+        let target_name = self.text(&["spec", "scaleTargetRef", "name"])?;
+        let min = self.count(&["spec", "minReplicas"]);
+        let max = self.count(&["spec", "maxReplicas"]);
+        if let Some(refused) = self.unscalable_target(target, target_kind) {
+            return Some(Err(refused));
+        }
+        if let (Some(low), Some(high)) = (&min, &max) {
+            if let (Some(low_n), Some(high_n)) = (low.get(), high.get()) {
+                if low_n > high_n {
+                    return Some(Err(self.hpa_refusal(
+                        self.node(&["spec", "minReplicas"])?,
+                        format!("spec.minReplicas {low_n} is above spec.maxReplicas {high_n}: the API server refuses the HorizontalPodAutoscaler (`maxReplicas: Invalid value: {high_n}: must be greater than or equal to minReplicas`), so it does not run and {target_kind} {target_name} keeps its replicas"),
+                        "write minReplicas at most maxReplicas",
+                        RefusalStage::Apply,
+                    )));
+                }
+            }
+        }
+        Some(Ok(Autoscaler {
+            target_kind: target_kind.to_owned(),
+            target_name: target_name.to_owned(),
             namespace: self.text(&["metadata", "namespace"]).map(str::to_owned),
             keda: false,
-            min: self.count(&["spec", "minReplicas"]),
-            max: self.count(&["spec", "maxReplicas"]),
+            min,
+            max,
             path: path.to_owned(),
-        })
+            location: self.location(target),
+        }))
+    }
+
+    /// Why the HPA controller cannot scale the workload `target` (its `scaleTargetRef`)
+    /// names: it finds the target's scale subresource by API group and kind
+    /// (kubernetes/kubernetes#86032, `FailedGetScale`). Workloads are in `apps/v1`
+    /// (`extensions/v1beta1` and `apps/v1beta*` were removed in 1.16; without
+    /// `apiVersion` the core group is searched); Jobs, CronJobs and DaemonSets have no
+    /// scale subresource. Other kinds (custom resources) are not workloads poollint
+    /// reads, so they are left alone.
+    fn unscalable_target(&self, target: NodeId, kind: &str) -> Option<RefusedValue> {
+        const FIX: &str = "set scaleTargetRef.apiVersion: apps/v1";
+        if !is_workload(Some(kind)) {
+            return None;
+        }
+        let never = "reports FailedGetScale and never scales it; its bounds are not applied";
+        if matches!(kind, "Job" | "CronJob" | "DaemonSet") {
+            let at = self.node(&["spec", "scaleTargetRef", "kind"])?;
+            return Some(self.hpa_refusal(
+                at,
+                format!("scaleTargetRef names a {kind}, which has no scale subresource: the HPA controller {never}"),
+                "point scaleTargetRef at a Deployment, StatefulSet or ReplicaSet, or remove the HorizontalPodAutoscaler",
+                RefusalStage::Controller,
+            ));
+        }
+        match self.node(&["spec", "scaleTargetRef", "apiVersion"]) {
+            None => Some(self.hpa_refusal(
+                target,
+                format!("scaleTargetRef has no apiVersion: the HPA controller looks for {kind} in the core API group, which has none, {never}"),
+                FIX,
+                RefusalStage::Controller,
+            )),
+            Some(at) => {
+                let version = self.doc.text(at).unwrap_or("");
+                (version != "apps/v1").then(|| self.hpa_refusal(
+                    at,
+                    format!("scaleTargetRef.apiVersion {version} serves no {kind} (apps/v1 does; extensions/v1beta1 and apps/v1beta* were removed in Kubernetes 1.16): the HPA controller {never}"),
+                    FIX,
+                    RefusalStage::Controller,
+                ))
+            }
+        }
+    }
+
+    /// A HorizontalPodAutoscaler at `node` that does not scale its target, for `reason`.
+    fn hpa_refusal(
+        &self,
+        node: NodeId,
+        reason: String,
+        fix: &'static str,
+        stage: RefusalStage,
+    ) -> RefusedValue {
+        RefusedValue {
+            location: self.location(node),
+            reason,
+            fix,
+            warning: stage == RefusalStage::Controller,
+            stage,
+        }
     }
 
     /// A KEDA ScaledObject [KEDA-SO]. A minimum of 0 (the default) is no floor for the
@@ -1921,6 +2012,7 @@ impl<'a> ObjectReader<'a> {
             min,
             max: Some(max),
             path: path.to_owned(),
+            location: self.location(self.node(&["spec", "scaleTargetRef"])?),
         })
     }
 }
@@ -2293,6 +2385,8 @@ fn apply_autoscalers(
                 .push((index, path.as_path()));
         }
     }
+    let mut by_workload: std::collections::BTreeMap<usize, Vec<Autoscaler>> =
+        std::collections::BTreeMap::new();
     for hpa in autoscalers {
         let target = (
             hpa.target_kind.clone(),
@@ -2304,18 +2398,42 @@ fn apply_autoscalers(
         let candidates = by_target.get(&target).map_or(&[][..], Vec::as_slice);
         match nearest_workloads(candidates, &hpa.path).as_slice() {
             [] => {}
-            [(index, _)] => {
-                let service = model.services.get_mut(*index);
-                if let Some(deployment) = service.and_then(|s| s.deployment.as_mut()) {
-                    deployment.max_replicas = hpa.max;
-                    deployment.min_replicas = hpa.min;
-                    steady_from_autoscaler(deployment, hpa.keda);
-                }
-            }
+            [(index, _)] => by_workload.entry(*index).or_default().push(hpa),
             several => model
                 .notes
                 .push(ambiguous_target_note(&hpa, &target, several)),
         }
+    }
+    for (index, mut scalers) in by_workload {
+        if scalers.len() > 1 {
+            let count = scalers.len();
+            let refused = scalers.iter().map(|hpa| ambiguous_selector(hpa, count));
+            model.refused_values.extend(refused);
+            continue;
+        }
+        let service = model.services.get_mut(index);
+        let deployment = service.and_then(|s| s.deployment.as_mut());
+        if let (Some(deployment), Some(hpa)) = (deployment, scalers.pop()) {
+            deployment.max_replicas = hpa.max;
+            deployment.min_replicas = hpa.min;
+            steady_from_autoscaler(deployment, hpa.keda);
+        }
+    }
+}
+
+/// One of `count` autoscalers of one workload (a KEDA ScaledObject makes an HPA of
+/// its own): each HPA selects the same pods, and the HPA controller scales them by
+/// none (`AmbiguousSelector`, kubernetes `pkg/controller/podautoscaler/horizontal.go`).
+fn ambiguous_selector(hpa: &Autoscaler, count: usize) -> RefusedValue {
+    RefusedValue {
+        location: hpa.location,
+        reason: format!(
+            "{count} autoscalers scale {} {}: the HPA controller reports AmbiguousSelector and scales it by none of them; their bounds are not applied",
+            hpa.target_kind, hpa.target_name
+        ),
+        fix: "keep one HorizontalPodAutoscaler or ScaledObject for each workload",
+        warning: true,
+        stage: RefusalStage::Controller,
     }
 }
 
@@ -2489,7 +2607,7 @@ mod tests {
         crate::ecosystems::read_one(&Kubernetes, "deploy.yaml", Format::Yaml, text).0
     }
 
-    const DEPLOYMENT: &str = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 10\n  template:\n    spec:\n      containers:\n        - name: web\n          livenessProbe:\n            httpGet:\n              path: /actuator/health\n---\napiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata:\n  name: web\nspec:\n  scaleTargetRef:\n    kind: Deployment\n    name: web\n  maxReplicas: 20\n";
+    const DEPLOYMENT: &str = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 10\n  template:\n    spec:\n      containers:\n        - name: web\n          livenessProbe:\n            httpGet:\n              path: /actuator/health\n---\napiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata:\n  name: web\nspec:\n  scaleTargetRef:\n    apiVersion: apps/v1\n    kind: Deployment\n    name: web\n  maxReplicas: 20\n";
 
     #[test]
     fn default_rollout_rounds_surge_up_and_unavailable_down() {
@@ -2534,7 +2652,7 @@ mod tests {
 
     #[test]
     fn an_autoscaler_sets_the_steady_count_to_its_minimum_when_replicas_are_not_written() {
-        let hpa = "---\napiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata:\n  name: web\nspec:\n  scaleTargetRef:\n    kind: Deployment\n    name: web\n  minReplicas: 8\n  maxReplicas: 20\n";
+        let hpa = "---\napiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata:\n  name: web\nspec:\n  scaleTargetRef:\n    apiVersion: apps/v1\n    kind: Deployment\n    name: web\n  minReplicas: 8\n  maxReplicas: 20\n";
         let unwritten = format!("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template: {{}}\n{hpa}");
         let model = read(&unwritten);
         let replicas = model.services[0]
@@ -2941,6 +3059,86 @@ mod tests {
             (Some(3), None)
         );
         assert_eq!(counts("team: web"), (Some(3), Some(10)));
+    }
+
+    #[test]
+    fn autoscalers_kubernetes_does_not_apply_are_reported_and_not_applied() {
+        let deployment = |name: &str| {
+            format!("apiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: {name}}}\nspec: {{replicas: 12}}\n---\n")
+        };
+        let hpa = |name: &str, target: &str, bounds: &str| {
+            format!("apiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata: {{name: {name}}}\nspec:\n  scaleTargetRef: {target}\n  {bounds}\n---\n")
+        };
+        let text = [
+            deployment("a"),
+            hpa("h1", "{kind: Deployment, name: a}", "maxReplicas: 3"),
+            deployment("b"),
+            hpa(
+                "h2",
+                "{apiVersion: extensions/v1beta1, kind: Deployment, name: b}",
+                "maxReplicas: 3",
+            ),
+            deployment("c"),
+            hpa(
+                "h3",
+                "{apiVersion: apps/v1, kind: Deployment, name: c}",
+                "minReplicas: 5\n  maxReplicas: 3",
+            ),
+            deployment("d"),
+            hpa(
+                "h4",
+                "{apiVersion: apps/v1, kind: Deployment, name: d}",
+                "maxReplicas: 3",
+            ),
+            hpa(
+                "h5",
+                "{apiVersion: apps/v1, kind: Deployment, name: d}",
+                "maxReplicas: 4",
+            ),
+            deployment("e"),
+            hpa(
+                "h6",
+                "{apiVersion: apps/v1, kind: Deployment, name: e}",
+                "maxReplicas: 3",
+            ),
+        ]
+        .concat();
+        let model = read(&text);
+        let reasons: Vec<&str> = model
+            .refused_values
+            .iter()
+            .map(|r| r.reason.as_str())
+            .collect();
+        assert_eq!(reasons.len(), 5, "{reasons:?}");
+        assert!(
+            reasons[0].starts_with("scaleTargetRef has no apiVersion"),
+            "{reasons:?}"
+        );
+        assert!(
+            reasons[1]
+                .starts_with("scaleTargetRef.apiVersion extensions/v1beta1 serves no Deployment"),
+            "{reasons:?}"
+        );
+        assert!(
+            reasons[2].starts_with("spec.minReplicas 5 is above spec.maxReplicas 3"),
+            "{reasons:?}"
+        );
+        assert!(
+            reasons[3].starts_with("2 autoscalers scale Deployment d"),
+            "{reasons:?}"
+        );
+        // Those four keep their 12 replicas; e, scaled by one valid HPA, has 3.
+        for name in ["a", "b", "c", "d"] {
+            assert_eq!(
+                deployment_of(&model, name).replicas.as_ref().unwrap().get(),
+                Some(&12),
+                "{name}"
+            );
+        }
+        assert_eq!(
+            deployment_of(&model, "e").replicas.as_ref().unwrap().get(),
+            Some(&3)
+        );
     }
 
     #[test]

@@ -1647,6 +1647,9 @@ pub enum RefusalStage {
     StartUp,
     /// The object is not stored (the Kubernetes API server refuses `kubectl apply`).
     Apply,
+    /// The object is stored, but its controller does not act on it (an HPA whose
+    /// target the HPA controller cannot scale): always a warning.
+    Controller,
 }
 
 /// A count that multiplies connections (processes, instances): its known value, at

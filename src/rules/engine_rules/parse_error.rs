@@ -10,7 +10,10 @@
 //! rollout value the API server refuses (`maxSurge: "2"`, `maxSurge` and
 //! `maxUnavailable` both 0), with which `kubectl apply` fails (a warning for a
 //! StatefulSet's `maxUnavailable: 0`, which only versions with the
-//! `MaxUnavailableStatefulSet` feature gate on refuse); a compose service
+//! `MaxUnavailableStatefulSet` feature gate on refuse); a HorizontalPodAutoscaler
+//! Kubernetes never applies (`minReplicas` above `maxReplicas`, refused by the API
+//! server; a warning for a target its controller cannot scale, `FailedGetScale`, or
+//! shares with another autoscaler, `AmbiguousSelector`); a compose service
 //! whose `scale` and `deploy.replicas` differ, or whose `extends:` runs into a cycle or
 //! a service the file does not define, which compose-go refuses (the engine reports a
 //! required compose `env_file`, or a file `extends:` names, missing from the
@@ -89,6 +92,7 @@ fn refused_value(refused: &crate::model::RefusedValue) -> Diagnostic {
         (RefusalStage::Apply, false) => (Severity::Error, "refused when applied"),
         (RefusalStage::StartUp, true) => (Severity::Warning, "refused by some versions"),
         (RefusalStage::StartUp, false) => (Severity::Error, "refused at start-up"),
+        (RefusalStage::Controller, _) => (Severity::Warning, "not applied by its controller"),
     };
     Diagnostic::new(
         &PARSE_ERROR,
