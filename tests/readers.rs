@@ -4180,3 +4180,24 @@ fn references_in_a_containers_command_are_expanded_from_its_environment() {
     assert_eq!(found.len(), 1, "{found:?}");
     assert!(found[0].contains("runs 12 threads ("), "{found:?}");
 }
+
+/// Two workloads of one file whose PostgreSQL containers share a name are two command
+/// lines: a flag one repeats is compared with its own, not with the other database's.
+#[test]
+fn postgres_flags_of_two_workloads_in_one_file_are_not_one_configuration() {
+    let workload = |name: &str, args: &str| {
+        format!("apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: {name}\nspec:\n  template:\n    spec:\n      containers:\n        - name: postgres\n          image: postgres:16\n          args: [{args}]\n")
+    };
+    let text = format!(
+        "{}---\n{}",
+        workload(
+            "orders-db",
+            "\"-c\", \"max_connections=200\", \"-c\", \"max_connections=210\""
+        ),
+        workload("users-db", "\"-c\", \"max_connections=300\"")
+    );
+    let dir = tree(&[("db.yaml", &text)]);
+    let found = findings_at(dir.path(), "duplicate-key-across-forms", "db.yaml");
+    let at: Vec<&str> = found.iter().map(|f| f.2.as_str()).collect();
+    assert_eq!(at, ["200"], "{found:?}");
+}

@@ -967,6 +967,14 @@ fn objects(doc: &Document) -> Vec<Object<'_>> {
     out.into_iter().filter(|o| doc.is_map(o.node)).collect()
 }
 
+/// Whether KEDA pauses a ScaledObject for its `autoscaling.keda.sh/paused` value: it
+/// reads it with Go's `strconv.ParseBool`, and a value that is no boolean pauses too
+/// (`NeedToBePausedByAnnotation`: "if annotation value is not a boolean, we assume user
+/// wants to pause").
+fn keda_pauses(value: &str) -> bool {
+    !matches!(value, "0" | "f" | "F" | "false" | "FALSE" | "False")
+}
+
 /// An object of a manifest ([`objects`]) and its `kind`, looked up once: every reader
 /// of the object starts from it.
 #[derive(Clone, Copy)]
@@ -1978,8 +1986,8 @@ impl<'a> ObjectReader<'a> {
     fn keda_autoscaler(&self, path: &Path) -> Option<Autoscaler> {
         let keda_default = |value| self.default_of(&"KEDA", &KEDA_DOC, value, self.node(&["spec"]));
         // A paused ScaledObject scales nothing (KEDA's pause annotations):
-        // `paused-replicas` holds the workload at that count, `paused: "true"` at the
-        // count it has.
+        // `paused-replicas` holds the workload at that count, `paused` ([`keda_pauses`])
+        // at the count it has.
         const PAUSED_REPLICAS: [&str; 3] = [
             "metadata",
             "annotations",
@@ -1988,12 +1996,7 @@ impl<'a> ObjectReader<'a> {
         const PAUSED: [&str; 3] = ["metadata", "annotations", "autoscaling.keda.sh/paused"];
         let (min, max) = match self.count(&PAUSED_REPLICAS) {
             Some(paused) => (Some(paused.clone()), paused),
-            None if self
-                .text(&PAUSED)
-                .is_some_and(|p| p.trim().eq_ignore_ascii_case("true")) =>
-            {
-                return None;
-            }
+            None if self.text(&PAUSED).is_some_and(keda_pauses) => return None,
             None => (
                 self.count(&["spec", "minReplicaCount"])
                     .filter(|m| m.get().is_none_or(|&n| n > 0)),
@@ -3054,10 +3057,22 @@ mod tests {
             counts("autoscaling.keda.sh/paused-replicas: \"2\""),
             (Some(2), Some(2))
         );
-        assert_eq!(
-            counts("autoscaling.keda.sh/paused: \"true\""),
-            (Some(3), None)
-        );
+        // Go's ParseBool, and any value that is no boolean, pauses; its false does not.
+        for paused in [
+            "\"true\"",
+            "\"1\"",
+            "\"T\"",
+            "\"yes\"",
+            "\"\"",
+            "\"false \"",
+        ] {
+            let annotation = format!("autoscaling.keda.sh/paused: {paused}");
+            assert_eq!(counts(&annotation), (Some(3), None), "{paused}");
+        }
+        for running in ["\"false\"", "\"0\"", "\"F\""] {
+            let annotation = format!("autoscaling.keda.sh/paused: {running}");
+            assert_eq!(counts(&annotation), (Some(3), Some(10)), "{running}");
+        }
         assert_eq!(counts("team: web"), (Some(3), Some(10)));
     }
 

@@ -762,8 +762,9 @@ pub(crate) fn database_from_flags(
         doc_url: &DOC,
         anchor: Some(anchor),
     };
-    // One command line is one configuration: scoped to its file and service.
-    let scope: Arc<str> = format!("{}#{key_prefix}", file.0).into();
+    // One command line is one configuration: scoped to its file and database (two
+    // workloads of one file may both name their container `postgres`).
+    let scope: Arc<str> = format!("{}#{name}#{key_prefix}", file.0).into();
     let entries = pairs
         .iter()
         .zip(flags)
