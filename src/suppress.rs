@@ -56,6 +56,15 @@ pub(crate) fn comment_spans(format: Format, text: &str, doc: &Document) -> Optio
         return None;
     }
     let mut spans: Vec<Span> = doc.comments.iter().map(|c| c.span).collect();
+    // ERB comment tags (`<%# … %>`), which Rails drops before the YAML is read.
+    if format == Format::ErbYaml {
+        let is_comment = |tag: &crate::syntax::erb::Tag| {
+            text.get(tag.span.start..)
+                .is_some_and(|t| t.starts_with("<%#"))
+        };
+        let tags = crate::syntax::erb::tags(text);
+        spans.extend(tags.iter().filter(|t| is_comment(t)).map(|t| t.span));
+    }
     for (value, kind) in embedded_files(doc) {
         let Some(node) = doc.nodes.get(value) else {
             continue;
@@ -128,6 +137,9 @@ struct Entry {
     rule: String,
     span: Span,
     used: bool,
+    /// Neither `ignore[…]` nor `ignore-file[…]` (`ignor[x]`, an unclosed `ignore[x`):
+    /// reported, as it suppresses nothing.
+    malformed: bool,
 }
 
 /// One suppression comment.
@@ -340,6 +352,19 @@ fn unused(file: &SourceFile, entry: &Entry, enabled: &impl Fn(&str) -> bool) -> 
         span: entry.span,
     };
     let meta = &engine_rules::UNUSED_SUPPRESSION;
+    if entry.malformed {
+        return enabled(meta.name).then(|| {
+            Diagnostic::new(
+                meta,
+                Severity::Warning,
+                at,
+                "this suppression comment is neither `ignore[…]` nor `ignore-file[…]`, so it suppresses nothing",
+            )
+            .with_label("not a suppression")
+            .with_help("write `# poollint: ignore[rule-name] -- reason` (or `ignore-file[rule-name]`), with the list closed by `]`, or remove it")
+            .with_fingerprint("malformed")
+        });
+    }
     if entry.rule.is_empty() {
         return enabled(meta.name).then(|| {
             Diagnostic::new(
@@ -397,59 +422,82 @@ fn scan(file: &SourceFile, comments: Option<&[Span]>) -> Vec<Suppression> {
         let range = file.line_range(line);
         let start = range.start;
         let content = text.get(range).unwrap_or("");
-        if !waiting.is_empty() && is_code(content, start, comments) {
+        if !waiting.is_empty() && is_code(text, content, start, comments) {
             for index in waiting.drain(..) {
                 if let Some(suppression) = out.get_mut(index) {
                     suppression.line = Some(line);
                 }
             }
         }
-        let Some(comment) = comment_marker(content) else {
+        // Every marker of the line: a value may hold the text `poollint:` before the
+        // comment, and one comment may hold two suppressions.
+        let markers: Vec<usize> = comment_markers(content)
+            .filter(|&comment| is_suppression_comment(content, comment, start, comments))
+            .collect();
+        let Some(&first) = markers.first() else {
             continue;
         };
-        let at = start + comment;
-        // Only a real comment of the file's format suppresses; a `!` only where the
-        // parser says it starts one (`.properties`), as it is a YAML tag.
-        let is_comment = match comments {
-            Some(spans) => is_in_comment(spans, at),
-            None => !content[comment..].starts_with(['!', '/']),
-        };
-        if !is_comment {
-            continue;
-        }
-        let Some((scope, entries)) = parse(content, comment, start) else {
-            continue;
-        };
-        // Alone on its line: nothing before it, nor after it (code after a `/* */`).
-        let comment_end = comments
-            .and_then(|spans| spans.iter().find(|s| s.start <= at && at < s.end))
-            .map_or(usize::MAX, |s| s.end.saturating_sub(start));
-        let after = content.get(comment_end..).unwrap_or("");
-        let alone = content[..comment].trim().is_empty() && after.trim().is_empty();
-        let target = match scope {
-            Scope::File => None,
-            Scope::Line => Some(line),
-        };
-        if alone && target.is_some() {
-            // Without a line of code after it, the line after it (as before).
-            waiting.push(out.len());
-            out.push(Suppression {
-                line: Some(line + 1),
-                entries,
-            });
-        } else {
-            out.push(Suppression {
-                line: target,
-                entries,
-            });
+        let alone = is_alone(content, first, start, comments);
+        for comment in markers {
+            let Some((scope, entries)) = parse(content, comment, start) else {
+                continue;
+            };
+            let line = match scope {
+                Scope::File => None,
+                // Without a line of code after it, the line after it (as before).
+                Scope::Line if alone => {
+                    waiting.push(out.len());
+                    Some(line + 1)
+                }
+                Scope::Line => Some(line),
+            };
+            out.push(Suppression { line, entries });
         }
     }
     out
 }
 
+/// Whether the marker whose comment starts at `comment` in `content` (a line starting
+/// at `start`) is in a real comment of the file's format: a `!` or `/` only where the
+/// parser says it starts one (`.properties`, JSON that takes comments), as `!` is a
+/// YAML tag.
+fn is_suppression_comment(
+    content: &str,
+    comment: usize,
+    start: usize,
+    comments: Option<&[Span]>,
+) -> bool {
+    match comments {
+        Some(spans) => is_in_comment(spans, start + comment),
+        None => !content.get(comment..).unwrap_or("").starts_with(['!', '/']),
+    }
+}
+
+/// Whether the comment holding the marker at `comment` is alone on its line: no code
+/// before the comment (its opening `##`, `#!`, `///` or `;;` included), nor after it
+/// (code after a `/* */`).
+fn is_alone(content: &str, comment: usize, start: usize, comments: Option<&[Span]>) -> bool {
+    let span = comments.and_then(|spans| {
+        spans
+            .iter()
+            .find(|s| s.start <= start + comment && start + comment < s.end)
+    });
+    // Where the comment opens on this line (a block scalar holding a YAML file is one
+    // span from an earlier line: there the marker's own `#` opens it).
+    let opens = span
+        .filter(|s| s.start >= start)
+        .map_or(comment, |s| (s.start - start).min(comment));
+    let before = content.get(..opens).unwrap_or("");
+    let code_before = before.contains(|c: char| !c.is_whitespace() && !"#;!/".contains(c));
+    let comment_end = span.map_or(usize::MAX, |s| s.end.saturating_sub(start));
+    let after = content.get(comment_end..).unwrap_or("");
+    !code_before && after.trim().is_empty()
+}
+
 /// A line that is neither blank nor a comment (a `!`, `//` or `/*` line is one where the
-/// parser says so: `.properties`, JSON that takes comments).
-fn is_code(line: &str, line_start: usize, comments: Option<&[Span]>) -> bool {
+/// parser says so: `.properties`, JSON that takes comments; so is a line inside a
+/// `/* */` comment begun above, or an ERB comment tag's).
+fn is_code(text: &str, line: &str, line_start: usize, comments: Option<&[Span]>) -> bool {
     let content = line.trim();
     let first = line_start + (line.len() - line.trim_start().len());
     // `!` (`.properties`) and `//` or `/*` (JSON that takes comments) where the parser
@@ -458,10 +506,23 @@ fn is_code(line: &str, line_start: usize, comments: Option<&[Span]>) -> bool {
         (content.starts_with('!') || content.starts_with("//") || content.starts_with("/*"))
             && comments.is_some_and(|c| is_in_comment(c, first))
     };
+    // A `/* */` comment begun above, or an ERB comment tag `<%# %>`.
+    let in_block_comment = || {
+        comments.is_some_and(|spans| {
+            spans.iter().any(|s| {
+                s.start <= first
+                    && first < s.end
+                    && text
+                        .get(s.start..)
+                        .is_some_and(|c| c.starts_with("/*") || c.starts_with("<%#"))
+            })
+        })
+    };
     !content.is_empty()
         && !content.starts_with('#')
         && !content.starts_with(';')
         && !parsed_comment()
+        && !in_block_comment()
 }
 
 fn is_in_comment(comments: &[Span], at: usize) -> bool {
@@ -473,25 +534,50 @@ enum Scope {
     File,
 }
 
-/// Byte offset of the `#`, `;`, `!`, `//` or `/*` that starts a `poollint:` comment on
-/// this line.
-fn comment_marker(line: &str) -> Option<usize> {
-    let at = line.find(MARKER)?;
-    let before = line[..at].trim_end().as_bytes();
-    let last = before.len().checked_sub(1)?;
-    match before.get(last) {
-        Some(b'#' | b';' | b'!') => Some(last),
-        Some(b'/' | b'*') if last > 0 && before.get(last - 1) == Some(&b'/') => Some(last - 1),
-        _ => None,
-    }
+/// Byte offset of the `#`, `;`, `!`, `//` or `/*` that starts each `poollint:` comment
+/// on this line (a marker right after one of them).
+fn comment_markers(line: &str) -> impl Iterator<Item = usize> + '_ {
+    line.match_indices(MARKER).filter_map(|(at, _)| {
+        let before = line.get(..at)?.trim_end().as_bytes();
+        // The whole run of comment characters opens it (`##`, `#!`, `///`, `;;`).
+        let run = before
+            .iter()
+            .rev()
+            .take_while(|b| b"#;!/*".contains(b))
+            .count();
+        let opening = before.get(before.len() - run..).unwrap_or_default();
+        let opens = [&b"#"[..], b";", b"!", b"//", b"/*"];
+        if opens.iter().any(|o| opening.starts_with(o)) {
+            return Some(before.len() - run);
+        }
+        let last = before.len().checked_sub(1)?;
+        match before.get(last) {
+            Some(b'#' | b';' | b'!') => Some(last),
+            Some(b'/' | b'*') if last > 0 && before.get(last - 1) == Some(&b'/') => Some(last - 1),
+            _ => None,
+        }
+    })
 }
 
-/// `ignore[a, b]` or `ignore-file[a]` after the marker, with each name's span.
+/// `ignore[a, b]` or `ignore-file[a]` after the marker, with each name's span; a
+/// comment that is neither (`ignor[a]`, an unclosed `ignore[a`) is one malformed entry.
 fn parse(line: &str, comment: usize, line_start: usize) -> Option<(Scope, Vec<Entry>)> {
     let after_marker = line[comment..].find(MARKER)? + comment + MARKER.len();
     let rest = &line[after_marker..];
     let trimmed = rest.trim_start();
     let offset = after_marker + (rest.len() - trimmed.len());
+    // The directive's words, up to the next comment on the line, for a malformed one.
+    let malformed = || {
+        let start = line_start + offset;
+        let end = trimmed.find(" #").unwrap_or(trimmed.trim_end().len());
+        let entry = Entry {
+            rule: String::new(),
+            span: Span::new(start, start + end),
+            used: false,
+            malformed: true,
+        };
+        Some((Scope::Line, vec![entry]))
+    };
     // `ignore [a]` with a space is read as `ignore[a]`: the rule it names is plain.
     let list = |keyword: &str| {
         let r = trimmed
@@ -520,12 +606,15 @@ fn parse(line: &str, comment: usize, line_start: usize) -> Option<(Scope, Vec<En
             rule: String::new(),
             span: Span::new(start, start + word),
             used: false,
+            malformed: false,
         };
         return Some((scope, vec![entry]));
     } else {
-        return None;
+        return malformed();
     };
-    let close = line[body_at..].find(']')? + body_at;
+    let Some(close) = line[body_at..].find(']').map(|at| at + body_at) else {
+        return malformed();
+    };
     let mut entries = Vec::new();
     let mut cursor = body_at;
     for name in line[body_at..close].split(',') {
@@ -537,6 +626,7 @@ fn parse(line: &str, comment: usize, line_start: usize) -> Option<(Scope, Vec<En
                 rule: rule.to_owned(),
                 span: Span::new(start, start + rule.len()),
                 used: false,
+                malformed: false,
             });
         }
         cursor += name.len() + 1;
@@ -549,6 +639,7 @@ fn parse(line: &str, comment: usize, line_start: usize) -> Option<(Scope, Vec<En
             rule: String::new(),
             span: Span::new(start, line_start + close + 1),
             used: false,
+            malformed: false,
         });
     }
     Some((scope, entries))
@@ -585,14 +676,30 @@ mod tests {
     }
 
     fn run(text: &str, findings: &[(&'static str, &str)]) -> Vec<(String, String)> {
+        run_with_comments(text, None, findings)
+    }
+
+    /// [`run`] with the comments the parser recorded: each of `comments` is the text of
+    /// one, found in `text`.
+    fn run_with_comments(
+        text: &str,
+        comments: Option<&[&str]>,
+        findings: &[(&'static str, &str)],
+    ) -> Vec<(String, String)> {
         let map = file(text);
+        let mut index = CommentIndex::new();
+        if let Some(comments) = comments {
+            let spans = comments.iter().map(|c| {
+                let start = text.find(c).unwrap();
+                Span::new(start, start + c.len())
+            });
+            index.insert(map.files()[0].id, spans.collect());
+        }
         let mut diagnostics: Vec<Diagnostic> = findings
             .iter()
             .map(|(r, at)| finding(&map, r, at))
             .collect();
-        apply(map.files(), &CommentIndex::new(), &mut diagnostics, |_| {
-            true
-        });
+        apply(map.files(), &index, &mut diagnostics, |_| true);
         diagnostics
             .iter()
             .map(|d| {
@@ -612,6 +719,79 @@ mod tests {
             &[("pool-size-invalid", "1"), ("pool-size-invalid", "2")],
         );
         assert_eq!(left, vec![("pool-size-invalid".into(), "2".into())]);
+    }
+
+    /// A comment opened by `##`, `#!`, `;;` or `///` alone on its line was taken as
+    /// the end of a line of code, and suppressed nothing on the next line.
+    #[test]
+    fn a_comment_opened_by_repeated_characters_alone_applies_to_the_next_line() {
+        for opening in ["##", "#!", ";;", "# #"] {
+            let text = format!("{opening} poollint: ignore[pool-size-invalid]\nmax = 0\n");
+            assert!(
+                run(&text, &[("pool-size-invalid", "0")]).is_empty(),
+                "{text}"
+            );
+        }
+        let text = "/// poollint: ignore[pool-size-invalid]\n\"max\": 0\n";
+        let comments = ["/// poollint: ignore[pool-size-invalid]"];
+        let left = run_with_comments(text, Some(&comments), &[("pool-size-invalid", "0")]);
+        assert!(left.is_empty(), "{left:?}");
+    }
+
+    /// The second line of a `/* */` comment was taken for code, so the suppression
+    /// applied to it instead of the line after the comment.
+    #[test]
+    fn a_block_comment_over_two_lines_applies_to_the_line_after_it() {
+        let text = "{\n  /* poollint: ignore[pool-size-invalid]\n     sized by load test */\n  \"max\": 0\n}\n";
+        let comments = ["/* poollint: ignore[pool-size-invalid]\n     sized by load test */"];
+        let left = run_with_comments(text, Some(&comments), &[("pool-size-invalid", "0")]);
+        assert!(left.is_empty(), "{left:?}");
+    }
+
+    /// Every suppression of a line is read: a second comment's, and one after a value
+    /// that holds the text `poollint:`.
+    #[test]
+    fn every_marker_of_a_line_is_read() {
+        let text = "# poollint: ignore[pool-size-invalid] # poollint: ignore[pool-min-exceeds-max]\nmax: 0\n";
+        let left = run(
+            text,
+            &[("pool-size-invalid", "0"), ("pool-min-exceeds-max", "0")],
+        );
+        assert!(left.is_empty(), "{left:?}");
+        let text = "url: jdbc:x?ApplicationName=poollint:x # poollint: ignore[driver-socket-timeout-missing]\n";
+        let comments = ["# poollint: ignore[driver-socket-timeout-missing]"];
+        let left = run_with_comments(
+            text,
+            Some(&comments),
+            &[("driver-socket-timeout-missing", "jdbc")],
+        );
+        assert!(left.is_empty(), "{left:?}");
+    }
+
+    /// A comment that is neither `ignore[…]` nor `ignore-file[…]` suppresses nothing and
+    /// is reported, instead of passed over in silence.
+    #[test]
+    fn a_malformed_suppression_is_reported() {
+        for (text, shown) in [
+            (
+                "a: 0 # poollint: ignore[pool-size-invalid\n",
+                "ignore[pool-size-invalid",
+            ),
+            (
+                "a: 0 # poollint: ignor[pool-size-invalid]\n",
+                "ignor[pool-size-invalid]",
+            ),
+        ] {
+            let left = run(text, &[("pool-size-invalid", "0")]);
+            assert_eq!(
+                left,
+                vec![
+                    ("pool-size-invalid".into(), "0".into()),
+                    ("unused-suppression".into(), shown.into())
+                ],
+                "{text}"
+            );
+        }
     }
 
     #[test]

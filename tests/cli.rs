@@ -3488,6 +3488,17 @@ fn suppressions_work_in_json_comments() {
     assert_eq!(concise_findings_in(dir.path()), Vec::<String>::new());
 }
 
+/// A `/* */` suppression over two lines applies to the line after the comment (its
+/// second line was taken for code), and an ERB comment tag in `database.yml` is a
+/// comment, which Rails drops before reading the YAML.
+#[test]
+fn suppressions_in_block_comments_and_erb_comment_tags() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    write_file(dir.path(), "svc/config/default.json", "{\n  /* poollint: ignore[knex-min-nonzero]\n     -- warm pool */\n  \"db\": {\"client\": \"pg\", \"pool\": { \"min\": 2, \"max\": 10 }}\n}\n");
+    write_file(dir.path(), "rails/config/database.yml", "production:\n  adapter: postgresql\n  <%# poollint: ignore[pool-size-invalid] -- disabled on purpose %>\n  pool: 0\n");
+    assert_eq!(concise_findings_in(dir.path()), Vec::<String>::new());
+}
+
 /// A file that is not read (a syntax error) is checked by no rule, so none of its
 /// suppressions is reported unused: it will be needed once the file is mended.
 #[test]
