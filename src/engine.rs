@@ -170,6 +170,9 @@ pub struct Report {
     pub(crate) outside_paths: OutsidePaths,
     /// Files read only as context ([`context_files`]): not checked, for the baselines.
     pub(crate) context: HashSet<FileId>,
+    /// The inline suppression entries that suppressed a finding, for
+    /// [`crate::scopes::settle_foreign_findings`].
+    pub(crate) used_suppressions: Vec<crate::suppress::UsedEntry>,
 }
 
 /// Files a manifest names read from outside the paths checked, for the topology.
@@ -2058,7 +2061,7 @@ fn finish(model: &Model, request: &CheckRequest, scrub: ScrubTexts, report: &mut
             rule != crate::rules::change::risky_pool_change::META.name
                 && rule_level(rule, request).is_some()
         };
-        crate::suppress::apply(
+        report.used_suppressions = crate::suppress::apply(
             report.sources.files(),
             &report.comments,
             &mut report.diagnostics,

@@ -13,8 +13,9 @@ use rayon::prelude::*;
 use crate::diagnostic::Diagnostic;
 use crate::engine::{self, Candidate, CheckRequest, Report};
 use crate::manifest::{self, FailOn, Manifest, ManifestError};
+use crate::rules::engine_rules;
 use crate::rules::Inputs;
-use crate::source::{self, FileId, SourceFile};
+use crate::source::{self, FileId, SourceFile, Span};
 
 /// One manifest's share of a run.
 pub struct Scope {
@@ -87,6 +88,37 @@ pub fn settle_foreign_findings(scopes: &mut [Scope]) {
         if let Some(diagnostics) = diagnostics {
             scope.report.diagnostics = diagnostics;
         }
+    }
+    drop_suppressions_used_elsewhere(scopes);
+}
+
+/// A suppression in a file two shares read (one governs it, the other's topology names
+/// it) is used when either share's finding needed it: one share alone calling it
+/// unused (the governing share, which does not see the other's topology finding) is
+/// not reported.
+fn drop_suppressions_used_elsewhere(scopes: &mut [Scope]) {
+    if scopes.len() < 2 {
+        return;
+    }
+    // The shares may spell a file differently (walked, or named by a manifest).
+    let used: HashSet<(PathBuf, Span)> = scopes
+        .iter()
+        .flat_map(|scope| scope.report.used_suppressions.iter())
+        .map(|(path, span)| (source::absolute(path), *span))
+        .collect();
+    if used.is_empty() {
+        return;
+    }
+    let unused = engine_rules::UNUSED_SUPPRESSION.name;
+    for scope in scopes.iter_mut() {
+        let report = &mut scope.report;
+        let sources = &report.sources;
+        report.diagnostics.retain(|d| {
+            d.rule != unused
+                || !sources
+                    .get(d.primary.file)
+                    .is_some_and(|f| used.contains(&(source::absolute(&f.path), d.primary.span)))
+        });
     }
 }
 

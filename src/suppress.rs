@@ -150,18 +150,23 @@ struct Suppression {
     entries: Vec<Entry>,
 }
 
+/// Where a suppression entry used is: its file's path and the span of the rule it names.
+pub type UsedEntry = (std::path::PathBuf, Span);
+
 /// Remove suppressed findings from `diagnostics` and add `unused-suppression` findings.
 /// `enabled(rule)` says whether a rule ran, so suppressions for rules that were not
-/// selected are not called unused.
+/// selected are not called unused. Returns the entries that suppressed a finding: where
+/// manifests split a run, a file another manifest's topology reads may have its
+/// suppression used there only ([`crate::scopes::settle_foreign_findings`]).
 pub fn apply(
     files: &[SourceFile],
     comments: &CommentIndex,
     diagnostics: &mut Vec<Diagnostic>,
     enabled: impl Fn(&str) -> bool,
-) {
+) -> Vec<UsedEntry> {
     let mut found = suppressions_of(files, comments);
     if found.is_empty() {
-        return;
+        return Vec::new();
     }
     diagnostics.retain(|d| !suppressed(d, &mut found));
     // `ignore[x, unused-suppression]` keeps a suppression that may become unused
@@ -181,6 +186,15 @@ pub fn apply(
         .collect();
     unused_found.retain(|d| !suppressed(d, &mut found));
     diagnostics.extend(unused_found);
+    found
+        .values()
+        .flat_map(|found| {
+            let entries = found.suppressions.iter().flat_map(|s| &s.entries);
+            entries
+                .filter(|entry| entry.used)
+                .map(|entry| (found.file.path.clone(), entry.span))
+        })
+        .collect()
 }
 
 /// Apply inline suppressions to findings made after the check (`risky-pool-change`,
@@ -699,7 +713,7 @@ mod tests {
             .iter()
             .map(|(r, at)| finding(&map, r, at))
             .collect();
-        apply(map.files(), &index, &mut diagnostics, |_| true);
+        let _used = apply(map.files(), &index, &mut diagnostics, |_| true);
         diagnostics
             .iter()
             .map(|d| {

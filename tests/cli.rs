@@ -3499,6 +3499,29 @@ fn suppressions_in_block_comments_and_erb_comment_tags() {
     assert_eq!(concise_findings_in(dir.path()), Vec::<String>::new());
 }
 
+/// A suppression in a file one manifest governs and another's topology reads is used
+/// when that topology's finding needs it: the governing manifest's share, which does
+/// not see the finding, called it unused (and removing it brought the error back).
+#[test]
+fn a_suppression_used_by_another_manifests_topology_is_not_unused() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    write_file(dir.path(), "poollint.toml", "[[database]]\nname = \"d\"\nmax-connections = 10\n\n[[service]]\nname = \"s\"\nconfig = [\"b/application.yml\"]\ninstances = 5\nconnects-to = \"d\"\n");
+    write_file(
+        dir.path(),
+        "b/poollint.toml",
+        "[lint]\nfail-on = \"error\"\n",
+    );
+    write_file(dir.path(), "b/application.yml", "spring:\n  datasource:\n    hikari:\n      maximum-pool-size: 10 # poollint: ignore[fleet-exceeds-db-slots, pool-size-invalid]\n");
+    let found = concise_findings_in(dir.path());
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(
+        found[0].contains(
+            "warning[unused-suppression] this suppression of pool-size-invalid matches no finding"
+        ),
+        "{found:?}"
+    );
+}
+
 /// A file that is not read (a syntax error) is checked by no rule, so none of its
 /// suppressions is reported unused: it will be needed once the file is mended.
 #[test]
