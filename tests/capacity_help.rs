@@ -266,3 +266,61 @@ fn the_cores_rule_counts_pgbouncer_server_connections() {
         "{help}"
     );
 }
+
+fn loaded_fleet(pool: u32, service: &str, rps: u32) -> tempfile::TempDir {
+    tree(&[
+        (
+            "application.yml",
+            &format!("spring:\n  datasource:\n    url: jdbc:postgresql://db:5432/app?socketTimeout=30\n    hikari:\n      maximum-pool-size: {pool}\n      connection-timeout: 30000\n"),
+        ),
+        (
+            "poollint.toml",
+            &format!("[[database]]\nname = \"db\"\nengine = \"postgresql\"\nmax-connections = 100\n\n[[service]]\nname = \"app\"\nconfig = [\"application.yml\"]\n{service}\nconnects-to = \"db\"\n\n[service.load]\npeak-rps = {rps}\nhold-time = \"100ms\"\n"),
+        ),
+    ])
+}
+
+/// The pool the saturation help asks for must fit the slots at the autoscaler's maximum
+/// (6 × 20 = 120 of 97: autoscale-max-exceeds-db-slots) and keep the headroom rule's
+/// share free (8 × 12 = 96 of 97): the help says so and names the max_connections that
+/// does, instead of a size that trips the next rule.
+#[test]
+fn a_sizing_help_checks_the_slots_at_peak_and_the_headroom() {
+    let dir = loaded_fleet(10, "instances = 3\nmax-instances = 6", 510);
+    let found = findings(dir.path(), "pool-saturated-by-declared-load");
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(
+        found[0].1.contains("at 20 the fleet opens 120 connections at peak (the autoscaler's maximum plus a rolling update's surge) to database db, which accepts 97: also raise max_connections to at least 137"),
+        "{}",
+        found[0].1
+    );
+    let dir = loaded_fleet(10, "instances = 8", 800);
+    let found = findings(dir.path(), "pool-saturated-by-declared-load");
+    assert!(
+        found[0].1.contains("at 12 the fleet opens 96 connections to database db, which leaves less than no-db-connection-headroom's 10% of its slots free: also raise max_connections to at least 110 (to keep"),
+        "{}",
+        found[0].1
+    );
+}
+
+/// The wait help checked no slots at all: 9 × 11 = 99 of 97.
+#[test]
+fn the_wait_help_checks_the_slots() {
+    let dir = tree(&[
+        (
+            "application.yml",
+            "spring:\n  datasource:\n    url: jdbc:postgresql://db:5432/app?socketTimeout=30\n    hikari:\n      maximum-pool-size: 10\n      connection-timeout: 6000\n",
+        ),
+        (
+            "poollint.toml",
+            "[[database]]\nname = \"db\"\nengine = \"postgresql\"\nmax-connections = 100\n\n[[service]]\nname = \"app\"\nconfig = [\"application.yml\"]\ninstances = 9\nconnects-to = \"db\"\n\n[service.load]\npeak-rps = 22.5\nhold-time = \"3s\"\n",
+        ),
+    ]);
+    let found = findings(dir.path(), "pool-wait-probability-exceeds-slo");
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(
+        found[0].1.contains("; at 11 the fleet opens 99 connections to database db, which accepts 97: also raise max_connections to at least 113"),
+        "{}",
+        found[0].1
+    );
+}

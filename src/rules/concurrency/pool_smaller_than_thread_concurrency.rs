@@ -27,7 +27,7 @@ impl crate::rules::Rule for Rule {
         &META
     }
 
-    fn check(&self, model: &Model, _options: &RuleOptions, out: &mut crate::rules::Findings) {
+    fn check(&self, model: &Model, options: &RuleOptions, out: &mut crate::rules::Findings) {
         // One finding per pool, naming every process that has more threads than it.
         let links = Links::new(model);
         for (index, pool) in model.pools.iter().enumerate() {
@@ -89,7 +89,7 @@ impl crate::rules::Rule for Rule {
             .with_label(format!("{max} < {most} threads"))
             .with_help(format!(
                 "set pool (max_connections on Rails 8.1+) to at least {most}, e.g. <%= ENV.fetch(\"RAILS_MAX_THREADS\") {{ {most} }} %> shared with the thread setting{}",
-                crate::rules::topology::slots_after_resize(model, pool, most).unwrap_or_default()
+                crate::rules::topology::slots_after_resize(model, options, pool, most).unwrap_or_default()
             ))
             .with_fingerprint(format!("{}:{max}<{most}", pool.name));
             for (_, _, setting) in &short {

@@ -35,12 +35,18 @@ impl crate::rules::Rule for Rule {
             } else {
                 continue;
             };
-            out.push(finding(model, &load, severity, warn_at));
+            out.push(finding(model, options, &load, severity, warn_at));
         }
     }
 }
 
-fn finding(model: &Model, load: &PoolLoad, severity: Severity, warn_at: f64) -> Diagnostic {
+fn finding(
+    model: &Model,
+    options: &RuleOptions,
+    load: &PoolLoad,
+    severity: Severity,
+    warn_at: f64,
+) -> Diagnostic {
     let utilisation = load.utilisation();
     let timeout = load.pool.acquire_timeout.get();
     let consequence = match (severity, timeout) {
@@ -81,7 +87,7 @@ fn finding(model: &Model, load: &PoolLoad, severity: Severity, warn_at: f64) -> 
         ))
         .with_related(load.load.peak_rps.location(), "declared peak")
         .with_related(load.load.hold_time.location(), "declared hold time")
-        .with_help(help(model, load, warn_at))
+        .with_help(help(model, options, load, warn_at))
         .with_key(load.key())
         .with_fingerprint(format!("{}:{}", load.service.name, load.servers))
 }
@@ -89,7 +95,7 @@ fn finding(model: &Model, load: &PoolLoad, severity: Severity, warn_at: f64) -> 
 /// The smallest pool this rule and `pool-wait-probability-exceeds-slo` both pass, as
 /// `poollint capacity` names it: a size that met only the utilisation bound would trade
 /// this finding for the other.
-fn help(model: &Model, load: &PoolLoad, warn_at: f64) -> String {
+fn help(model: &Model, options: &RuleOptions, load: &PoolLoad, warn_at: f64) -> String {
     let reason = passing_pool_reason(load, warn_at);
     let Some(n) = smallest_passing_pool(load, warn_at) else {
         return format!(
@@ -102,6 +108,7 @@ fn help(model: &Model, load: &PoolLoad, warn_at: f64) -> String {
     }
     let slots = crate::rules::topology::slots_after_resize(
         model,
+        options,
         load.pool,
         i64::try_from(n).unwrap_or(i64::MAX),
     );

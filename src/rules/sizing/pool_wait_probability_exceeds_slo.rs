@@ -39,12 +39,17 @@ impl crate::rules::Rule for Rule {
             if load.unstable() {
                 continue;
             }
-            out.extend(finding(model, &load, warn_at));
+            out.extend(finding(model, options, &load, warn_at));
         }
     }
 }
 
-fn finding(model: &Model, load: &PoolLoad, warn_at: f64) -> Option<Diagnostic> {
+fn finding(
+    model: &Model,
+    options: &RuleOptions,
+    load: &PoolLoad,
+    warn_at: f64,
+) -> Option<Diagnostic> {
     let (wait, what) = wait_limit(load)?;
     let target = *load.load.max_wait_probability.get()?;
     let p = capacity::prob_wait_exceeds(load.servers, load.offered, wait, load.hold)?;
@@ -73,8 +78,20 @@ fn finding(model: &Model, load: &PoolLoad, warn_at: f64) -> Option<Diagnostic> {
                 passing_pool_reason(load, warn_at),
                 number(*load.load.peak_rps.get()?)
             );
-            load.threads_help(n, &reason)
-                .unwrap_or_else(|| format!("set the pool maximum to at least {n} ({reason})"))
+            load.threads_help(n, &reason).unwrap_or_else(|| {
+                // As pool-saturated-by-declared-load's help: the size must fit the
+                // database's slots too, or following it trips a slot rule.
+                let slots = crate::rules::topology::slots_after_resize(
+                    model,
+                    options,
+                    load.pool,
+                    i64::try_from(n).unwrap_or(i64::MAX),
+                );
+                format!(
+                    "set the pool maximum to at least {n} ({reason}){}",
+                    slots.unwrap_or_default()
+                )
+            })
         }
         None => {
             "no pool size up to 100000 meets the target: shorten the hold time or add instances"

@@ -520,6 +520,17 @@ impl Headroom {
         })
     }
 
+    /// [`Headroom::of`] for the help of a rule that raises a pool maximum (a sizing
+    /// rule): with the headroom rule's share when the engine passes it, else its
+    /// default, which the help names.
+    pub fn for_help(model: &Model, fleet: &Fleet, options: &crate::rules::RuleOptions) -> Self {
+        Headroom::of(model, fleet, options).unwrap_or_else(|| Headroom {
+            share: no_db_connection_headroom::MIN_FREE_SHARE.default,
+            pooled: no_db_connection_headroom::pooled_server_connections(model, fleet.database),
+            in_slots: fleet.pooled_in_slots,
+        })
+    }
+
     /// The most connections the fleet's direct clients may open at peak with `usable`
     /// slots.
     pub(crate) fn room(&self, usable: i64) -> i64 {
@@ -629,12 +640,21 @@ pub(crate) fn with_pool_advice(
     }
 }
 
-/// What a help that raises `pool`'s maximum to `new_max` must add when the steady fleet
-/// of the database its services connect to directly would then exceed the usable slots
-/// (every service reading the pool's file grows with it): the connections needed and
-/// the `max_connections` that fits them, so that following the help does not trade its
-/// finding for `fleet-exceeds-db-slots`. None when it fits, or no such fleet is known.
-pub(crate) fn slots_after_resize(model: &Model, pool: &Pool, new_max: i64) -> Option<String> {
+/// What a help that raises `pool`'s maximum to `new_max` must add when the fleet of the
+/// database its services connect to directly would then trip a slot rule (every service
+/// reading the pool's file grows with it): checked at peak instances (the autoscaler's
+/// maximum plus a rolling update's surge, the count of autoscale-max-exceeds-db-slots
+/// and rollout-surge-exceeds-db-slots, never below the steady count of
+/// fleet-exceeds-db-slots) against the usable slots and no-db-connection-headroom's
+/// share. It names the connections needed and the `max_connections` that fits them, so
+/// that following the help does not trade its finding for another. None when it fits,
+/// or no such fleet is known.
+pub(crate) fn slots_after_resize(
+    model: &Model,
+    options: &crate::rules::RuleOptions,
+    pool: &Pool,
+    new_max: i64,
+) -> Option<String> {
     let old = pool.max.get().copied().unwrap_or(0).max(0);
     let grows = new_max.saturating_sub(old);
     if grows <= 0 {
@@ -644,24 +664,39 @@ pub(crate) fn slots_after_resize(model: &Model, pool: &Pool, new_max: i64) -> Op
         .into_iter()
         .map(|fleet| fleet.behind_poolers(model))
         .find_map(|fleet| {
-            let added = fleet
-                .members
-                .iter()
-                .filter(|m| m.pools.iter().any(|p| std::ptr::eq(*p, pool)))
-                .map(|m| grows.saturating_mul(m.processes).saturating_mul(m.replicas()))
-                .fold(0i64, i64::saturating_add);
-            if added == 0 {
+            let added = |instances: fn(&Member) -> i64| {
+                fleet
+                    .members
+                    .iter()
+                    .filter(|m| m.pools.iter().any(|p| std::ptr::eq(*p, pool)))
+                    .map(|m| grows.saturating_mul(m.processes).saturating_mul(instances(m)))
+                    .fold(0i64, i64::saturating_add)
+            };
+            let added_at_peak = added(peak_instances);
+            if added_at_peak == 0 {
                 return None;
             }
-            let demand = fleet.demand(steady).saturating_add(added);
-            (demand > fleet.slots.usable).then(|| {
-                format!(
-                    "; at {new_max} the fleet opens {demand} connections to database {}, which accepts {}: also {}, or put a pooler (PgBouncer) in front",
-                    fleet.database.name,
-                    fleet.slots.usable,
-                    max_connections_advice(&fleet, demand, None)
-                )
-            })
+            let steady_demand = fleet.demand(steady).saturating_add(added(steady));
+            let demand = fleet.demand(peak_instances).saturating_add(added_at_peak);
+            let headroom = Headroom::for_help(model, &fleet, options);
+            let usable = fleet.slots.usable;
+            let what = if demand > usable {
+                format!("which accepts {usable}")
+            } else if demand > headroom.room(usable) {
+                format!("which leaves less than {} of its slots free", headroom.named())
+            } else {
+                return None;
+            };
+            let when = if demand > steady_demand {
+                " at peak (the autoscaler's maximum plus a rolling update's surge)"
+            } else {
+                ""
+            };
+            Some(format!(
+                "; at {new_max} the fleet opens {demand} connections{when} to database {}, {what}: also {}, or put a pooler (PgBouncer) in front",
+                fleet.database.name,
+                max_connections_advice(&fleet, demand, Some(&headroom))
+            ))
         })
 }
 
@@ -687,6 +722,13 @@ pub(crate) fn max_connections_advice(
             "raise max_connections to at least {fits} (keeping {} of the slots free at peak would need {keep}, above the {ceiling} {server} accepts)",
             h.named()
         ),
+        // The slots already fit the demand: only the share asks for more.
+        Some((h, keep)) if keep > fits && Some(&fits) <= fleet.database.max_connections.get() => {
+            format!(
+                "raise max_connections to at least {keep} (to keep {} of the slots free at peak)",
+                h.named()
+            )
+        }
         Some((h, keep)) if keep > fits => format!(
             "raise max_connections to at least {keep} ({fits} fits; {keep} also keeps {} of the slots free at peak)",
             h.named()
