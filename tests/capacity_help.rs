@@ -324,3 +324,66 @@ fn the_wait_help_checks_the_slots() {
         found[0].1
     );
 }
+
+/// Message details: "1 connection", a mean wait above 10 s in seconds, a value for
+/// max_connections in pgbouncer-server-conns-exceed-postgres' help, and the manifest's
+/// key `max-instances` when no count is named.
+#[test]
+fn message_details_name_counts_units_and_keys_as_written() {
+    let dir = tree(&[
+        ("a/application.yml", &direct(1, 1)),
+        (
+            "poollint.toml",
+            "[[database]]\nname = \"db\"\nengine = \"postgresql\"\nmax-connections = 3\n\n[[service]]\nname = \"a\"\nconfig = [\"a/application.yml\"]\nconnects-to = \"db\"\n",
+        ),
+    ]);
+    let found = findings(dir.path(), "fleet-exceeds-db-slots");
+    assert!(
+        found[0]
+            .0
+            .starts_with("the fleet can open 1 connection to database db"),
+        "{}",
+        found[0].0
+    );
+
+    let dir = loaded("99.99", "100ms");
+    let found = findings(dir.path(), "pool-wait-probability-exceeds-slo");
+    assert!(found[0].0.contains("mean wait 99.9"), "{}", found[0].0);
+    assert!(
+        !found[0].0.contains("ms,") && found[0].0.contains(" s"),
+        "{}",
+        found[0].0
+    );
+
+    let dir = tree(&[
+        ("a/application.yml", &spring("alice", 5)),
+        ("pgbouncer.ini", "[databases]\napp = host=db dbname=app\n[pgbouncer]\npool_mode = transaction\ndefault_pool_size = 80\n"),
+        (
+            "poollint.toml",
+            "[[database]]\nname = \"db\"\nengine = \"postgresql\"\nmax-connections = 100\n\n[[pooler]]\nname = \"bouncer\"\nkind = \"pgbouncer\"\nconfig = \"pgbouncer.ini\"\ninstances = 2\nconnects-to = \"db\"\n\n[[service]]\nname = \"a\"\nconfig = [\"a/application.yml\"]\ninstances = 2\nconnects-to = \"bouncer\"\n",
+        ),
+    ]);
+    let found = findings(dir.path(), "pgbouncer-server-conns-exceed-postgres");
+    assert!(
+        found[0]
+            .1
+            .ends_with("or raise max_connections to at least 181"),
+        "{}",
+        found[0].1
+    );
+
+    let dir = tree(&[
+        ("a/application.yml", &direct(20, 20)),
+        ("b/application.yml", &direct(20, 20)),
+        (
+            "poollint.toml",
+            &direct_fleet_with("", "[[service]]\nname = \"a\"\nconfig = [\"a/application.yml\"]\nconnects-to = \"db\"\ninstances = 1\nmax-instances = 4\n\n[[service]]\nname = \"b\"\nconfig = [\"b/application.yml\"]\nconnects-to = \"db\"\ninstances = 1\nmax-instances = 4\n"),
+        ),
+    ]);
+    let found = findings(dir.path(), "autoscale-max-exceeds-db-slots");
+    assert!(
+        found[0].1.contains("lower max-instances,"),
+        "{}",
+        found[0].1
+    );
+}

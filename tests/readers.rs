@@ -1919,7 +1919,7 @@ fn pgbouncer_budget_help_leaves_the_headroom_and_the_autoscaled_direct_clients()
     // 87 of 97 usable at most (10% free), 80 for direct at 8 instances: 7 for 2 instances.
     assert_eq!(
         helps,
-        ["set max_db_connections to at most 3 per PgBouncer instance, or raise max_connections"]
+        ["set max_db_connections to at most 3 per PgBouncer instance, or raise max_connections to at least 137"]
     );
     // Without the headroom rule, only the slots: 97 − 80 = 17 for 2 instances.
     let found = findings_at(
@@ -1929,7 +1929,7 @@ fn pgbouncer_budget_help_leaves_the_headroom_and_the_autoscaled_direct_clients()
     );
     assert_eq!(
         found[0].1,
-        "set max_db_connections to at most 8 per PgBouncer instance, or raise max_connections"
+        "set max_db_connections to at most 8 per PgBouncer instance, or raise max_connections to at least 123"
     );
     let all = |dir: &std::path::Path| -> Vec<String> {
         json(&["check"], dir)["diagnostics"]

@@ -113,6 +113,11 @@ fn finding(
     )
 }
 
+/// A mean wait in milliseconds, or in seconds from 10 s on (9999963.4 ms is 9999.96 s).
 fn human_ms(d: Duration) -> String {
-    format!("{} ms", number(d.as_secs_f64() * 1000.0))
+    if d >= Duration::from_secs(10) {
+        format!("{} s", number(d.as_secs_f64()))
+    } else {
+        format!("{} ms", number(d.as_secs_f64() * 1000.0))
+    }
 }

@@ -98,16 +98,17 @@ fn finding(
         Bound::Maximum => (
             "at the autoscaler's maximum",
             "at max replicas",
-            "maxReplicas",
+            max_keys(fleet),
         ),
         Bound::RolloutAtMaximum => (
             "during a rolling update at the autoscaler's maximum",
             "in a rollout at max replicas",
-            "maxReplicas or maxSurge",
+            format!("{} or maxSurge", max_keys(fleet)),
         ),
     };
+    let demand_connections = super::counted(demand, "connection");
     let message = format!(
-        "{when} the fleet can open {demand} connections to database {} but it accepts {}: demand {demand} = {}; {}; scaling out at peak load is when connections are refused",
+        "{when} the fleet can open {demand_connections} to database {} but it accepts {}: demand {demand} = {}; {}; scaling out at peak load is when connections are refused",
         fleet.database.name,
         fleet.slots.usable,
         terms.join(" + "),
@@ -122,7 +123,7 @@ fn finding(
         &format!(
             "lower {}, {}, or put a pooler (PgBouncer) in front",
             fitting_max_replicas(fleet, headroom).map_or_else(
-                || lower.to_owned(),
+                || lower.clone(),
                 |(name, key, max)| format!("{name}'s {key} to at most {max}")
             ),
             max_connections_advice(fleet, fleet.demand(peak_instances), headroom)
@@ -130,7 +131,7 @@ fn finding(
     );
     let mut diagnostic = Diagnostic::new(&META, Severity::Error, at, message)
         .with_label(format!(
-            "{demand} connections {label} > {} slots",
+            "{demand_connections} {label} > {} slots",
             fleet.slots.usable
         ))
         .with_related(fleet.slots.max_connections, "the database's limit")
@@ -174,20 +175,41 @@ fn fitting_max_replicas(
         others.saturating_add(member.per_instance.saturating_mul(instances)) <= capacity
     };
     let steady = member.replicas().max(1);
-    // Declared in poollint.toml, or an autoscaler's (HPA `maxReplicas`, KEDA
-    // `maxReplicaCount`, named as the HPA names it).
+    largest_fitting(steady, max, fits).map(|n| (member.service.name.clone(), max_key(member), n))
+}
+
+/// The key a member's autoscaler maximum is written under: the manifest's
+/// `max-instances`, or an autoscaler's (HPA `maxReplicas`, KEDA `maxReplicaCount`,
+/// named as the HPA names it).
+fn max_key(member: &Member) -> &'static str {
     let declared = member
         .service
         .deployment
         .as_ref()
         .and_then(|d| d.max_replicas.as_ref())
         .is_some_and(|s| matches!(s.origin, crate::model::Origin::Manifest { .. }));
-    let key = if declared {
+    if declared {
         "max-instances"
     } else {
         "maxReplicas"
-    };
-    largest_fitting(steady, max, fits).map(|n| (member.service.name.clone(), key, n))
+    }
+}
+
+/// The keys of the fleet's autoscaler maxima, for a help that names no count:
+/// `max-instances`, `maxReplicas` or both.
+fn max_keys(fleet: &Fleet) -> String {
+    let mut keys: Vec<&str> = fleet
+        .members
+        .iter()
+        .filter(|m| m.max_replicas().is_some())
+        .map(max_key)
+        .collect();
+    keys.sort_unstable();
+    keys.dedup();
+    match keys.as_slice() {
+        [] => "maxReplicas".to_owned(),
+        keys => keys.join(" or "),
+    }
 }
 
 /// The largest `n` in `from..below` with `fits(n)`, for a `fits` that holds up to some

@@ -112,8 +112,9 @@ fn finding(
         .iter()
         .map(|m| m.formula(model, m.replicas(), &m.replicas_place(model)))
         .collect();
+    let demand_connections = super::counted(demand, "connection");
     let message = format!(
-        "the fleet can open {demand} connections to database {} but it accepts {}: demand {demand} = {}; {}",
+        "the fleet can open {demand_connections} to database {} but it accepts {}: demand {demand} = {}; {}",
         fleet.database.name,
         fleet.slots.usable,
         terms.join(" + "),
@@ -130,7 +131,7 @@ fn finding(
     );
     let mut diagnostic = Diagnostic::new(&META, Severity::Error, at, message)
         .with_label(format!(
-            "{demand} connections > {} slots",
+            "{demand_connections} > {} slots",
             fleet.slots.usable
         ))
         .with_related(fleet.slots.max_connections, "the database's limit")

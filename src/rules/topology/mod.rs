@@ -38,6 +38,14 @@ fn file_line(model: &Model, file: crate::source::FileId, offset: usize) -> Strin
         .unwrap_or_else(|| "unknown file".into())
 }
 
+/// `1 connection`, `2 connections`: a count with its noun, plural unless 1.
+pub(crate) fn counted(count: i64, noun: &str) -> String {
+    match count {
+        1 => format!("1 {noun}"),
+        n => format!("{n} {noun}s"),
+    }
+}
+
 /// `name 100 (db/postgresql.conf:64)`.
 pub(crate) fn term(model: &Model, name: &str, setting: &Setting<i64>) -> Option<String> {
     let value = setting.get()?;
@@ -252,7 +260,7 @@ impl Member<'_> {
     pub fn peak_how(&self, model: &Model) -> String {
         let base = self.at_max_how(model);
         match self.surge_at(at_max(self)) {
-            Some(surge) if surge > 0 => format!("{} {base} + {surge} surge", at_max(self)),
+            Some(surge) if surge > 0 => format!("{} ({base}) + {surge} surge", at_max(self)),
             _ => base,
         }
     }
@@ -693,7 +701,8 @@ pub(crate) fn slots_after_resize(
                 ""
             };
             Some(format!(
-                "; at {new_max} the fleet opens {demand} connections{when} to database {}, {what}: also {}, or put a pooler (PgBouncer) in front",
+                "; at {new_max} the fleet opens {}{when} to database {}, {what}: also {}, or put a pooler (PgBouncer) in front",
+                counted(demand, "connection"),
                 fleet.database.name,
                 max_connections_advice(&fleet, demand, Some(&headroom))
             ))

@@ -311,7 +311,7 @@ fn finding(about: &About, demand: i64, ceiling: i64, share: f64, terms: &[String
     };
     let raise = max_connections_keeping(share, demand, about.slots);
     let mut diagnostic = Diagnostic::new(&META, Severity::Warning, about.at, message)
-        .with_label(format!("{free} connections left at peak"))
+        .with_label(format!("{} left at peak", super::counted(free, "connection")))
         .with_related(about.slots.max_connections, "the database's limit")
         .with_help(format!(
             "keep peak demand at or below {ceiling} connections ({lower}), or raise max_connections to at least {raise}"

@@ -88,7 +88,11 @@ impl crate::rules::Rule for Rule {
             )
             .with_label(format!("{} per instance", largest.connections))
             .with_related(slots.max_connections, "the database's limit")
-            .with_help(help(&parts, room(model, database, &slots, share, direct_peak, instances.saturating_mul(budget)) / instances))
+            .with_help(help(
+                &parts,
+                room(model, database, &slots, share, direct_peak, instances.saturating_mul(budget)) / instances,
+                &raise_max_connections(model, database, &slots, share, direct_peak),
+            ))
             .with_key(largest.setting.origin.key().unwrap_or("pgbouncer.default_pool_size").to_owned())
             .with_fingerprint(format!("{}:{demand}>{}", pooler.name, slots.usable));
             // The instance count multiplies the budget: a change to it (in the
@@ -198,10 +202,34 @@ fn room(
     usable.saturating_sub(direct_peak).saturating_sub(others)
 }
 
-fn help(parts: &[BudgetPart], room: i64) -> String {
+/// `raise max_connections to at least N`: enough for every PgBouncer in front of the
+/// database as it is and the direct services at their peak, with the headroom rule's
+/// share kept free when it runs; or why no value fits.
+fn raise_max_connections(
+    model: &Model,
+    database: &Database,
+    slots: &super::Slots,
+    share: Option<f64>,
+    direct_peak: i64,
+) -> String {
+    let pooled = no_db_connection_headroom::pooled_server_connections(model, database);
+    let demand = direct_peak.saturating_add(pooled);
+    let usable = match share {
+        Some(share) => no_db_connection_headroom::usable_keeping(share, demand),
+        None => demand,
+    };
+    let needed = usable.saturating_add(slots.reserved);
+    let (ceiling, server) = super::max_connections_ceiling(database);
+    if needed > ceiling {
+        return format!("lower the pools (max_connections cannot be raised enough: {needed} would be needed, above the {ceiling} {server} accepts)");
+    }
+    format!("raise max_connections to at least {needed}")
+}
+
+fn help(parts: &[BudgetPart], room: i64, raise: &str) -> String {
     if room < 1 {
         // max_db_connections = 0 means unlimited: never suggest it.
-        return "the services connecting directly leave PgBouncer no server connection: route them through PgBouncer, or raise max_connections".to_owned();
+        return format!("the services connecting directly leave PgBouncer no server connection: route them through PgBouncer, or {raise}");
     }
     let reserve = if parts.iter().any(|p| p.reserve.is_some()) {
         ", reserve_pool_size"
@@ -209,8 +237,8 @@ fn help(parts: &[BudgetPart], room: i64) -> String {
         ""
     };
     if parts.len() > 1 {
-        format!("lower pool_size{reserve} or max_db_connections of the [databases] entries so that together they open at most {room} server connections per PgBouncer instance, or raise max_connections")
+        format!("lower pool_size{reserve} or max_db_connections of the [databases] entries so that together they open at most {room} server connections per PgBouncer instance, or {raise}")
     } else {
-        format!("set max_db_connections to at most {room} per PgBouncer instance, or raise max_connections")
+        format!("set max_db_connections to at most {room} per PgBouncer instance, or {raise}")
     }
 }

@@ -154,8 +154,9 @@ impl Finding<'_> {
             Bound::Controller => "during a rolling update",
             Bound::Draining => "during a rolling update, counting pods that are still terminating",
         };
+        let demand_connections = super::counted(demand, "connection");
         let message = format!(
-            "{when} the fleet can open {demand} connections to database {} but it accepts {}: demand {demand} = {}; {}; the new pods are the ones refused",
+            "{when} the fleet can open {demand_connections} to database {} but it accepts {}: demand {demand} = {}; {}; the new pods are the ones refused",
             fleet.database.name,
             fleet.slots.usable,
             terms.join(" + "),
@@ -163,7 +164,7 @@ impl Finding<'_> {
         );
         let mut diagnostic = Diagnostic::new(&META, severity, at, message)
             .with_label(format!(
-                "{demand} connections at rollout > {} slots",
+                "{demand_connections} at rollout > {} slots",
                 fleet.slots.usable
             ))
             .with_related(fleet.slots.max_connections, "the database's limit")
