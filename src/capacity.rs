@@ -213,12 +213,6 @@ pub fn prob_wait_exceeds(servers: u64, load: f64, wait: Duration, hold: Duration
     Some(tail_from_c(servers, load, c, wait_ratio(wait, hold)))
 }
 
-/// "Service level" `1 − P(W > t)` `[ERLANG-C]` (catalogue §4.3): the share of checkouts
-/// served within `wait`. `Some(0.0)` when unstable; `None` for an invalid load.
-pub fn service_level(servers: u64, load: f64, wait: Duration, hold: Duration) -> Option<f64> {
-    prob_wait_exceeds(servers, load, wait, hold).map(|p| 1.0 - p)
-}
-
 /// Mean wait in the queue `[ERLANG-C]` (catalogue §4.3): `Wq = C(N, A) · T / (N − A)`.
 ///
 /// `None` when unstable (`A ≥ N`: the wait grows without bound), for an invalid load, or
@@ -391,12 +385,6 @@ pub fn rollout_peak(
     }
 }
 
-/// Tasks an ECS rolling update may run at once `[AWS-ECS-DEPLOY]` (catalogue §3.1):
-/// `⌊maximumPercent × desired / 100⌋` (default 200 %).
-pub fn ecs_max_tasks(desired: u64, maximum_percent: u64) -> u64 {
-    IntOrPercent::Percent(maximum_percent).scaled(desired, false)
-}
-
 /// Connection slots available to an ordinary application role `[PG-POSTMASTER]`
 /// `[PG-CONN]` (catalogue §3.1): `max_connections − superuser_reserved_connections −
 /// reserved_connections`, saturating at 0.
@@ -404,37 +392,6 @@ pub fn usable_slots(max_connections: u64, superuser_reserved: u64, reserved: u64
     max_connections
         .saturating_sub(superuser_reserved)
         .saturating_sub(reserved)
-}
-
-/// One service's connection footprint for [`fleet_demand`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct ServiceFootprint {
-    /// Instances (pods, dynos, VMs) at the fleet size being checked.
-    pub instances: u64,
-    /// OS processes per instance that each own their pools (`inst.processes`).
-    pub processes: u64,
-    /// `Σ pool.max` over the pools of one process (see [`per_process_max`]).
-    pub pool_max: u64,
-}
-
-/// `Σ_{pools in process} pool.max` (catalogue §3.1, `per_instance_max` without the process
-/// factor), saturating.
-pub fn per_process_max(pool_maxes: &[u64]) -> u64 {
-    pool_maxes
-        .iter()
-        .fold(0, |sum, &max| sum.saturating_add(max))
-}
-
-/// Fleet demand on the database `[K8S-DEPLOY]` (catalogue §1.11 and §3.1):
-/// `demand = Σ_services instances × processes × pool_max + other_clients`, saturating.
-pub fn fleet_demand(services: &[ServiceFootprint], other_clients: u64) -> u64 {
-    services.iter().fold(other_clients, |sum, s| {
-        let per_service = s
-            .instances
-            .saturating_mul(s.processes)
-            .saturating_mul(s.pool_max);
-        sum.saturating_add(per_service)
-    })
 }
 
 /// Deadlock-avoidance minimum pool size for nested acquisition `[HK-SIZING]`
@@ -548,7 +505,8 @@ mod tests {
         ];
         for (n, cc, sl, wq) in rows {
             assert_close(c(n, 10.0), cc, SIG4);
-            assert_close(service_level(n, 10.0, t, hold).unwrap(), sl, SIG4);
+            // Service level: the share served within `t`.
+            assert_close(1.0 - prob_wait_exceeds(n, 10.0, t, hold).unwrap(), sl, SIG4);
             // 7.84 is printed with 3 significant digits (exact 7.8359).
             let rel = if n == 14 { 1e-3 } else { SIG4 };
             assert_close(mean_wait(n, 10.0, hold).unwrap().as_secs_f64(), wq, rel);
@@ -563,7 +521,11 @@ mod tests {
         assert_close(utilisation(55, 48.0).unwrap(), 0.8727, SIG4);
         assert_close(c(55, 48.0), 0.2387, SIG4);
         assert_close(mean_wait(55, 48.0, hold).unwrap().as_secs_f64(), 8.18, SIG4);
-        assert_close(service_level(55, 48.0, t, hold).unwrap(), 0.8459, SIG4);
+        assert_close(
+            1.0 - prob_wait_exceeds(55, 48.0, t, hold).unwrap(),
+            0.8459,
+            SIG4,
+        );
     }
 
     #[test]
@@ -666,18 +628,8 @@ mod tests {
         assert_eq!(slots, 97);
         let peak = rollout_peak(10, quarter, (quarter, false));
         assert_eq!((peak.controller, peak.with_terminating), (13, 15));
-        let demand = |instances| {
-            let pods = ServiceFootprint {
-                instances,
-                processes: 1,
-                pool_max: 10,
-            };
-            fleet_demand(&[pods], 0)
-        };
-        assert_eq!(demand(10), 100);
-        assert_eq!(demand(peak.controller), 130);
-        assert_eq!(demand(peak.with_terminating), 150);
-        assert!(demand(10) > slots);
+        // The fleet's demand at these counts (100, 130, 150 connections) is what the
+        // rules compute with `Fleet::demand`: tests/capacity_help.rs checks it there.
     }
 
     #[test]
@@ -733,16 +685,7 @@ mod tests {
             rollout_peak(3, IntOrPercent::Int(1), (IntOrPercent::Int(9), false)).with_terminating,
             7
         );
-        assert_eq!(ecs_max_tasks(10, 200), 20);
-        assert_eq!(ecs_max_tasks(3, 150), 4);
         assert_eq!(usable_slots(3, 3, 2), 0);
-        assert_eq!(per_process_max(&[20, 10]), 30);
-        let audius = ServiceFootprint {
-            instances: 2,
-            processes: 16,
-            pool_max: 30,
-        };
-        assert_eq!(fleet_demand(&[audius, audius], 5), 1925);
         // Per-pool rate under even balancing: 400 / (4 × 2) = 50 checkouts per second.
         assert_eq!(pool_offered_load(400.0, 4, 2, secs(1.0)), Some(50.0));
         assert_eq!(pool_offered_load(400.0, 0, 2, secs(1.0)), None);

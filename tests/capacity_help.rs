@@ -387,3 +387,42 @@ fn message_details_name_counts_units_and_keys_as_written() {
         found[0].1
     );
 }
+
+/// Catalogue V9 through the code the rules run (`Fleet::demand`; the unit test used a
+/// copy no rule called): 10 replicas × pool 10 = 100, a rollout with maxSurge and
+/// maxUnavailable 25 % runs 13 pods (130 connections), 15 with the terminating ones
+/// (150), against 97 slots.
+#[test]
+fn v9_fleet_demand_of_a_kubernetes_rollout() {
+    let dir = tree(&[
+        ("app/application.yml", &direct(10, 10)),
+        (
+            "dep.yaml",
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app\nspec:\n  replicas: 10\n  strategy:\n    type: RollingUpdate\n    rollingUpdate:\n      maxSurge: 25%\n      maxUnavailable: 25%\n  template:\n    spec:\n      containers:\n        - name: app\n          image: x\n",
+        ),
+        (
+            "poollint.toml",
+            &direct_fleet_with("", "[[service]]\nname = \"app\"\nconfig = [\"app/application.yml\"]\nconnects-to = \"db\"\ndeployment = \"dep.yaml\"\n"),
+        ),
+    ]);
+    let fleet = findings(dir.path(), "fleet-exceeds-db-slots");
+    assert!(
+        fleet[0]
+            .0
+            .starts_with("the fleet can open 100 connections to database db but it accepts 97"),
+        "{}",
+        fleet[0].0
+    );
+    let output = poollint()
+        .args(["capacity", "--format", "json"])
+        .arg(dir.path())
+        .output()
+        .expect("run");
+    let capacity: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    let database = &capacity["databases"][0];
+    assert_eq!(
+        (&database["demand_steady"], &database["demand_peak"]),
+        (&serde_json::json!(100), &serde_json::json!(130)),
+        "{capacity}"
+    );
+}
