@@ -82,7 +82,7 @@ use crate::model::{
 };
 use crate::source::{FileId, SourceMap, Span};
 use crate::syntax::ini::Dialect;
-use crate::syntax::{Document, Format, NodeId, ScalarStyle};
+use crate::syntax::{Document, Format, NodeId, NodeKind, ScalarStyle};
 
 pub struct Compose;
 
@@ -299,7 +299,8 @@ fn read_file(
             model.secrets.extend(base_file_secrets(base));
         }
     }
-    let mut refused: Vec<RefusedValue> = Vec::new();
+    let mut refused: Vec<RefusedValue> = refused_templates(main);
+    refused.extend(overlay.map(refused_templates).unwrap_or_default());
     for reader in readers {
         if let Some(service) = reader.service() {
             read_environment(&reader, service, model);
@@ -317,6 +318,108 @@ fn read_file(
         model.extend(reader.database().unwrap_or_default());
     }
     model.refused_values.extend(refused);
+}
+
+/// The `${…}` templates in the values of a compose file that Compose refuses to
+/// interpolate, which stops it loading the file (compose-go `template.go`: `invalid
+/// interpolation format`), wherever they are written: keys are not interpolated.
+fn refused_templates(source: Source<'_>) -> Vec<RefusedValue> {
+    let doc = source.doc();
+    let keys: std::collections::HashSet<NodeId> = doc
+        .nodes
+        .iter()
+        .filter_map(|node| match &node.kind {
+            NodeKind::Map(entries) => Some(entries.iter().map(|e| e.key)),
+            _ => None,
+        })
+        .flatten()
+        .collect();
+    let mut refused = Vec::new();
+    for (id, node) in doc.nodes.iter().enumerate() {
+        let NodeKind::Scalar(scalar) = &node.kind else {
+            continue;
+        };
+        if keys.contains(&NodeId(id)) || !scalar.text.contains('$') {
+            continue;
+        }
+        // Where the text is written, when the raw text holds it as it is.
+        let base = source
+            .text
+            .get(node.span.start..node.span.end)
+            .and_then(|raw| raw.find(scalar.text.as_str()))
+            .map(|offset| node.span.start + offset);
+        for range in invalid_templates(&scalar.text) {
+            let span = base.map_or(node.span, |b| Span::new(b + range.start, b + range.end));
+            let template = scalar.text.get(range).unwrap_or_default();
+            refused.push(RefusedValue {
+                location: source.location(span),
+                reason: format!(
+                    "`{template}` is not a template Compose can interpolate: it refuses to load the file (`invalid interpolation format`) and starts nothing"
+                ),
+                fix: "write `${NAME}` with a name of ASCII letters, digits and `_` that does not start with a digit, followed by `}` or by `:-`, `-`, `:?`, `?`, `:+` or `+` and a word (Compose has no `:=`); write `$$` for a literal `$`",
+                warning: false,
+                stage: crate::model::RefusalStage::StartUp,
+            });
+        }
+    }
+    refused
+}
+
+/// The byte ranges of the `${…}` templates in `text` Compose refuses (compose-go
+/// `template.go`, whose braced pattern is `[_a-z][_a-z0-9]*(?::?[-+?](.*))?`, case
+/// aside): an empty or unclosed one, a name that starts with a digit or holds another
+/// character (`${X.Y}`, `${ÄB}`), an operator it does not have (`${X:=4}`), and one
+/// whose default holds such a template. `$$` is an escaped `$`.
+fn invalid_templates(text: &str) -> Vec<Range<usize>> {
+    let mut invalid = Vec::new();
+    let mut at = 0;
+    while let Some(found) = text.get(at..).and_then(|t| t.find('$')) {
+        let start = at + found;
+        let rest = text.get(start + 1..).unwrap_or("");
+        if rest.starts_with('$') {
+            at = start + 2;
+            continue;
+        }
+        if !rest.starts_with('{') {
+            at = start + 1;
+            continue;
+        }
+        let Some(len) = super::nested_braces_len(rest) else {
+            invalid.push(start..text.len());
+            break;
+        };
+        let inner = rest.get(1..len - 1).unwrap_or("");
+        if !is_valid_braced(inner) {
+            invalid.push(start..start + 1 + len);
+        }
+        at = start + 1 + len;
+    }
+    invalid
+}
+
+/// The inside of a `${…}` Compose reads: a name, then nothing or an operator and a
+/// word whose own templates it reads.
+fn is_valid_braced(inner: &str) -> bool {
+    let (name, rest) = super::split_variable_name(inner);
+    if !is_compose_name(name) {
+        return false;
+    }
+    let operator = [":-", "-", ":?", "?", ":+", "+"]
+        .into_iter()
+        .find(|op| rest.starts_with(op));
+    match operator {
+        None => rest.is_empty(),
+        Some(op) => invalid_templates(rest.get(op.len()..).unwrap_or("")).is_empty(),
+    }
+}
+
+/// A variable name as Compose reads one: ASCII letters, digits and `_`, not starting
+/// with a digit.
+fn is_compose_name(name: &str) -> bool {
+    name.bytes()
+        .next()
+        .is_some_and(|b| b == b'_' || b.is_ascii_alphabetic())
+        && name.bytes().all(|b| b == b'_' || b.is_ascii_alphanumeric())
 }
 
 /// The passwords a base file another file `extends` holds (its services'
@@ -2517,12 +2620,14 @@ fn interpolate_at(text: &str, scope: &Scope<'_>, depth: usize) -> Interpolation 
             at = start + 1 + len;
         } else {
             let (name, _) = super::split_variable_name(rest);
+            // `$1abc` is literal text in Compose, as a lone `$` is: a name does not
+            // start with a digit.
+            let name = if is_compose_name(name) { name } else { "" };
             if name.is_empty() {
                 out.value.push('$');
             } else {
                 out.push_variable(name, scope);
             }
-            // A lone `$` is literal text.
             at = start + 1 + name.len();
         }
         let unknown = out.unknown;
@@ -3542,6 +3647,47 @@ mod tests {
             .map(|c| c.path.to_string_lossy().into_owned())
             .collect();
         assert_eq!(missing, ["app/raw.env", "app/upper.env", "app/gone3.env"]);
+    }
+
+    /// Audit finding: templates Compose refuses to interpolate (Docker Compose 2.40.3:
+    /// `invalid interpolation format`, anywhere in a value) were not reported, and
+    /// `$1abc`, literal text in Compose, was read as a variable `1abc`.
+    #[test]
+    fn templates_compose_refuses_are_reported_at_the_template() {
+        for template in [
+            "${}",
+            "${X.Y}",
+            "${ÄB}",
+            "${X:=4}",
+            "${1A}",
+            "${X:-${}}",
+            "${X",
+        ] {
+            let text = format!(
+                "services:\n  app:\n    image: x\n    labels:\n      l: \"a {template}\"\n"
+            );
+            let (model, _) = read_with(&text, &[]);
+            assert_eq!(model.refused_values.len(), 1, "{template}");
+            let refused = &model.refused_values[0];
+            assert!(
+                refused.reason.contains("invalid interpolation format"),
+                "{template}"
+            );
+            let at = refused.location.span;
+            assert_eq!(&text[at.start..at.end], template);
+        }
+        // Read: `$$`, a lone `$`, a `}` after a template, and keys, which Compose
+        // does not interpolate.
+        let text = "services:\n  app:\n    image: x\n    labels:\n      \"${}\": \"$${} $ ${X:-a}} ${_a} ${X:?} $1abc\"\n    environment:\n      A: $1abc\n      B: a$1\n";
+        let (model, sources) = read_with(text, &[(".env", "1abc=no\n")]);
+        assert!(
+            model.refused_values.is_empty(),
+            "{:?}",
+            model.refused_values
+        );
+        let env = environment(&model, &sources, "app");
+        assert_eq!(env[0].1, "$1abc");
+        assert_eq!(env[1].1, "a$1");
     }
 
     #[test]
