@@ -301,6 +301,8 @@ fn read_file(
     }
     let mut refused: Vec<RefusedValue> = refused_templates(main);
     refused.extend(overlay.map(refused_templates).unwrap_or_default());
+    refused.extend(refused_shapes(main));
+    refused.extend(overlay.map(refused_shapes).unwrap_or_default());
     for reader in readers {
         if let Some(service) = reader.service() {
             read_environment(&reader, service, model);
@@ -318,6 +320,53 @@ fn read_file(
         model.extend(reader.database().unwrap_or_default());
     }
     model.refused_values.extend(refused);
+}
+
+/// A `services:` that is not a mapping (null, a list), and a service that is not one
+/// (`app: ~`), which Compose refuses to load the file with (`services must be a
+/// mapping`, `services.app must be a mapping`), at the value (at the key when the value
+/// is empty). A value tagged `!reset` is dropped before Compose checks it.
+fn refused_shapes(source: Source<'_>) -> Vec<RefusedValue> {
+    let doc = source.doc();
+    let Some(root) = doc.roots.first().copied() else {
+        return Vec::new();
+    };
+    let Some(services) = doc
+        .entries(root)
+        .into_iter()
+        .find(|e| doc.text(e.key) == Some("services"))
+    else {
+        return Vec::new();
+    };
+    let refusal = |entry: crate::syntax::ResolvedEntry, path: String| {
+        if doc.is_map(entry.value) || doc.tag(entry.value) == Some("!reset") {
+            return None;
+        }
+        let span = doc.span(entry.value);
+        let span = if span.is_empty() {
+            doc.span(entry.key)
+        } else {
+            span
+        };
+        Some(RefusedValue {
+            location: source.location(span),
+            reason: format!(
+                "`{path}` is not a mapping: Compose refuses to load the file (`{path} must be a mapping`) and starts nothing"
+            ),
+            fix: "write each service as a mapping of its settings under `services:` (`app:` then `image: …` indented below it)",
+            warning: false,
+            stage: crate::model::RefusalStage::StartUp,
+        })
+    };
+    if !doc.is_map(services.value) {
+        return refusal(services, "services".to_owned())
+            .into_iter()
+            .collect();
+    }
+    doc.entries(services.value)
+        .into_iter()
+        .filter_map(|e| refusal(e, format!("services.{}", doc.text(e.key)?)))
+        .collect()
 }
 
 /// The `${…}` templates in the values of a compose file that Compose refuses to
@@ -3688,6 +3737,40 @@ mod tests {
         let env = environment(&model, &sources, "app");
         assert_eq!(env[0].1, "$1abc");
         assert_eq!(env[1].1, "a$1");
+    }
+
+    /// Audit finding: a `services:` that is null or a list, and a service that is not a
+    /// mapping, were read as no services ("No problems found"); Docker Compose 2.40.3
+    /// refuses to load the file (`… must be a mapping`).
+    #[test]
+    fn services_that_are_not_mappings_are_refused() {
+        for (text, path, at) in [
+            ("services:\n", "services", "services"),
+            ("services: []\n", "services", "[]"),
+            ("services:\n  - app\n", "services", "- app"),
+            ("services:\n  app: ~\n", "services.app", "~"),
+            (
+                "services:\n  app:\n  db:\n    image: x\n",
+                "services.app",
+                "app",
+            ),
+            ("services:\n  app: x\n", "services.app", "x"),
+        ] {
+            let (model, _) = read_with(text, &[]);
+            assert_eq!(model.refused_values.len(), 1, "{text}");
+            let refused = &model.refused_values[0];
+            assert!(
+                refused
+                    .reason
+                    .contains(&format!("`{path} must be a mapping`")),
+                "{text}: {}",
+                refused.reason
+            );
+            let span = refused.location.span;
+            assert_eq!(text[span.start..span.end].trim_end(), at, "{text}");
+        }
+        let (model, _) = read_with("services: {}\n", &[]);
+        assert!(model.refused_values.is_empty());
     }
 
     #[test]
