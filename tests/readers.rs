@@ -3641,9 +3641,10 @@ fn distinct_scale_and_deploy_replicas_are_a_parse_error() {
     assert!(messages(dir.path(), "parse-error").is_empty());
 }
 
-/// Compose refuses to scale a service with a `container_name` beyond one container
-/// (docker/compose `getScale`): a `parse-error` at `container_name`, and none for one
-/// replica.
+/// Compose refuses to load a project with a `container_name` beside more than one
+/// replica (Docker Compose 2.40.3: "services.deploy.replicas: can't set container_name
+/// and web as container name must be unique: invalid compose project"): a
+/// `parse-error` at `container_name` quoting it, and none for one replica.
 #[test]
 fn a_container_name_with_several_replicas_is_a_parse_error() {
     let compose = "services:\n  web:\n    image: x\n    container_name: web\n    deploy:\n      replicas: 3\n";
@@ -3652,6 +3653,10 @@ fn a_container_name_with_several_replicas_is_a_parse_error() {
     assert_eq!(found.len(), 1, "{found:?}");
     assert!(
         found[0].contains("sets `container_name` and runs 3 replicas"),
+        "{found:?}"
+    );
+    assert!(
+        found[0].contains("Compose refuses to load the project (`services.deploy.replicas: can't set container_name and web as container name must be unique: invalid compose project`)"),
         "{found:?}"
     );
     std::fs::write(

@@ -1893,12 +1893,18 @@ impl<'a> ServiceReader<'a> {
             .collect()
     }
 
-    /// A `container_name` beside more than one replica, which Compose refuses to scale
-    /// (docker/compose `getScale`: "Docker requires each container to have a unique
-    /// name. Remove the custom name to scale the service"), for a service it starts.
+    /// A `container_name` beside more than one replica, which Compose refuses to load
+    /// the project with (compose-go `checkConsistency`: "can't set container_name and
+    /// app as container name must be unique: invalid compose project"; the path names
+    /// `scale` when it is set, else `deploy.replicas`), for a service it starts.
     fn refused_container_name(&self) -> Option<RefusedValue> {
         let (layer, node) = self.get("container_name")?;
         let [replicas, scale] = self.replica_counts();
+        let key = if scale.is_some() {
+            "scale"
+        } else {
+            "deploy.replicas"
+        };
         let (_, _, Val::Known(count)) = replicas.or(scale)? else {
             return None;
         };
@@ -1909,7 +1915,7 @@ impl<'a> ServiceReader<'a> {
         Some(RefusedValue {
             location: layer.location(node),
             reason: format!(
-                "service `{name}` sets `container_name` and runs {count} replicas: Compose refuses to scale it (`Docker requires each container to have a unique name. Remove the custom name to scale the service`)"
+                "service `{name}` sets `container_name` and runs {count} replicas: Compose refuses to load the project (`services.{key}: can't set container_name and {name} as container name must be unique: invalid compose project`) and starts nothing"
             ),
             fix: "remove `container_name` to run several replicas, or run one",
             warning: false,
