@@ -172,6 +172,25 @@ fn absurd_counts_saturate_instead_of_overflowing() {
         findings(dir.path(), "pooled-connections-far-above-db-cores"),
         []
     );
+    // Two pools of the largest count in one process: their sum saturates too.
+    let pool = format!("    adapter: postgresql\n    host: db\n    pool: {max}\n");
+    let dir = tree(&[
+        (
+            "config/database.yml",
+            &format!("production:\n  primary:\n{pool}  other:\n{pool}"),
+        ),
+        (
+            "poollint.toml",
+            &direct_fleet_with("", "[[service]]\nname = \"a\"\nconfig = [\"config/database.yml\"]\nconnects-to = \"db\"\n"),
+        ),
+    ]);
+    let fleet = findings(dir.path(), "fleet-exceeds-db-slots");
+    assert!(
+        fleet[0]
+            .0
+            .starts_with(&format!("the fleet can open {max} connections")),
+        "{fleet:?}"
+    );
 }
 
 /// An autoscaler maximum of two billion: the help finds the largest count that fits at

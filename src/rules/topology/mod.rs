@@ -452,7 +452,7 @@ fn member<'m>(model: &'m Model, database: &Database, service: &'m Service) -> Op
             .iter()
             .filter_map(|p| field(p))
             .map(|v| v.max(0))
-            .sum::<i64>()
+            .fold(0i64, i64::saturating_add)
     };
     let per_instance = processes.saturating_mul(sum(|p| p.max.get().copied()));
     let per_instance_min = processes.saturating_mul(sum(idle_min));
