@@ -1974,15 +1974,22 @@ pub(crate) fn rule_options(name: &str, settings: &LintSettings) -> rules::RuleOp
 /// rule runs, so that the value they suggest does not trip it (its absence means the
 /// headroom rule is off and only the slots count).
 fn headroom_for_slot_rules(name: &str, request: &CheckRequest, options: &mut rules::RuleOptions) {
+    use rules::concurrency::pool_smaller_than_thread_concurrency;
+    use rules::sizing::{pool_saturated_by_declared_load, pool_wait_probability_exceeds_slo};
     use rules::topology::{
         autoscale_max_exceeds_db_slots, fleet_exceeds_db_slots, no_db_connection_headroom,
         pgbouncer_server_conns_exceed_postgres, rollout_surge_exceeds_db_slots,
     };
+    // The slot rules, and the sizing rules whose helps must not lead into the headroom
+    // rule (`topology::Headroom::for_help`).
     let slot_rules = [
         fleet_exceeds_db_slots::META.name,
         rollout_surge_exceeds_db_slots::META.name,
         autoscale_max_exceeds_db_slots::META.name,
         pgbouncer_server_conns_exceed_postgres::META.name,
+        pool_saturated_by_declared_load::META.name,
+        pool_wait_probability_exceeds_slo::META.name,
+        pool_smaller_than_thread_concurrency::META.name,
     ];
     let headroom = no_db_connection_headroom::META.name;
     if !slot_rules.contains(&name) || rule_level(headroom, request).is_none() {

@@ -2108,10 +2108,24 @@ fn raising_a_pool_names_the_max_connections_the_fleet_then_needs() {
         "auth/application.yml",
     );
     assert_eq!(found.len(), 1, "{found:?}");
+    // Selected alone, the headroom rule does not run: the help only has to fit the slots.
     assert!(
-        found[0].1.ends_with("; at 48 the fleet opens 144 connections to database users, which accepts 97: also raise max_connections to at least 163 (147 fits; 163 also keeps no-db-connection-headroom's 10% of the slots free at peak), or put a pooler (PgBouncer) in front"),
+        found[0].1.ends_with("; at 48 the fleet opens 144 connections to database users, which accepts 97: also raise max_connections to at least 147, or put a pooler (PgBouncer) in front"),
         "{}",
         found[0].1
+    );
+    // With every rule, it keeps the headroom rule's share free too.
+    let report = json(&["check"], dir.path());
+    let help = report["diagnostics"]
+        .as_array()
+        .expect("diagnostics")
+        .iter()
+        .find(|d| d["rule"] == "pool-saturated-by-declared-load")
+        .and_then(|d| d["help"].as_str())
+        .unwrap_or("");
+    assert!(
+        help.ends_with("; at 48 the fleet opens 144 connections to database users, which accepts 97: also raise max_connections to at least 163 (147 fits; 163 also keeps no-db-connection-headroom's 10% of the slots free at peak), or put a pooler (PgBouncer) in front"),
+        "{help}"
     );
     // With the slots for it, the help says nothing of them.
     let roomy = manifest.replace("max-connections = 100", "max-connections = 400");
@@ -4205,4 +4219,28 @@ fn postgres_flags_of_two_workloads_in_one_file_are_not_one_configuration() {
     let found = findings_at(dir.path(), "duplicate-key-across-forms", "db.yaml");
     let at: Vec<&str> = found.iter().map(|f| f.2.as_str()).collect();
     assert_eq!(at, ["200"], "{found:?}");
+}
+
+/// A sizing help keeps free the share `no-db-connection-headroom` is configured with
+/// (20 % here), not its default.
+#[test]
+fn a_sizing_help_keeps_the_configured_headroom_share_free() {
+    let manifest = "[lint.rules]\n\"no-db-connection-headroom\" = { min-free-share = 0.2 }\n\n[[database]]\nname = \"users\"\nengine = \"postgresql\"\nmax-connections = 100\n\n[[service]]\nname = \"auth\"\nconfig = [\"auth/application.yml\"]\ninstances = 3\nconnects-to = \"users\"\n\n[service.load]\npeak-rps = 8000\nhold-time = \"15ms\"\n";
+    let yaml = "spring:\n  datasource:\n    url: jdbc:postgresql://users-db:5432/users?socketTimeout=60\n    hikari:\n      maximum-pool-size: 30\n";
+    let dir = tree(&[("poollint.toml", manifest), ("auth/application.yml", yaml)]);
+    let report = json(&["check"], dir.path());
+    let help = report["diagnostics"]
+        .as_array()
+        .expect("diagnostics")
+        .iter()
+        .find(|d| d["rule"] == "pool-saturated-by-declared-load")
+        .and_then(|d| d["help"].as_str())
+        .unwrap_or("")
+        .to_owned();
+    // 144 connections with 20 % of the usable slots free: 180 usable, max_connections 183.
+    assert!(
+        help.contains("also keeps no-db-connection-headroom's 20% of the slots free"),
+        "{help}"
+    );
+    assert!(help.contains("at least 183"), "{help}");
 }

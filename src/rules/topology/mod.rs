@@ -529,11 +529,11 @@ impl Headroom {
     }
 
     /// [`Headroom::of`] for the help of a rule that raises a pool maximum (a sizing
-    /// rule): with the headroom rule's share when the engine passes it, else its
-    /// default, which the help names.
+    /// rule): with the headroom rule's share when the engine passes it (the rule runs),
+    /// else none to keep free: a help then only has to fit the slots.
     pub fn for_help(model: &Model, fleet: &Fleet, options: &crate::rules::RuleOptions) -> Self {
         Headroom::of(model, fleet, options).unwrap_or_else(|| Headroom {
-            share: no_db_connection_headroom::MIN_FREE_SHARE.default,
+            share: 0.0,
             pooled: no_db_connection_headroom::pooled_server_connections(model, fleet.database),
             in_slots: fleet.pooled_in_slots,
         })
