@@ -988,11 +988,7 @@ fn rule_setting_text(
     path: &Path,
     source: &str,
 ) -> String {
-    let selected = args
-        .select
-        .as_ref()
-        .is_none_or(|s| s.iter().any(|r| r == meta.name));
-    if !selected {
+    if !engine::is_selected(meta.name, args.select.as_deref()) {
         return "off (not in --select)".to_owned();
     }
     if args.ignore.iter().any(|r| r == meta.name) {

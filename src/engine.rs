@@ -1920,14 +1920,9 @@ fn apply_manifest(model: &mut Model, request: &CheckRequest, report: &mut Report
 /// None when `rule` is switched off; otherwise the severity `[lint.rules]` forces on
 /// it, if any (Some(None): the rule decides per finding).
 pub fn rule_level(name: &str, request: &CheckRequest) -> Option<Option<Severity>> {
-    // A file that could not be read was not checked by any rule: `--select` narrowing
-    // the rules must not turn that into a pass (as ruff reports syntax errors whatever
-    // it selects). `--ignore parse-error` and `off` still turn it off.
-    let always_selected = name == engine_rules::PARSE_ERROR.name;
-    if let Some(select) = &request.select {
-        if !always_selected && !select.iter().any(|s| s == name) {
-            return None;
-        }
+    // `--ignore parse-error` and `off` still turn `parse-error` off ([`is_selected`]).
+    if !is_selected(name, request.select.as_deref()) {
+        return None;
     }
     if request.ignore.iter().any(|s| s == name) {
         return None;
@@ -1937,6 +1932,14 @@ pub fn rule_level(name: &str, request: &CheckRequest) -> Option<Option<Severity>
         Some(Level::On(severity)) => Some(Some(severity)),
         None => Some(None),
     }
+}
+
+/// Whether `--select` (None: not given) selects rule `name`. A file that could not be
+/// read was not checked by any rule: `--select` narrowing the rules must not turn that
+/// into a pass (as ruff reports syntax errors whatever it selects), so `parse-error` is
+/// always selected.
+pub(crate) fn is_selected(name: &str, select: Option<&[String]>) -> bool {
+    name == engine_rules::PARSE_ERROR.name || select.is_none_or(|s| s.iter().any(|r| r == name))
 }
 
 /// A rule the settings enable, with the severity they force (None: the rule decides

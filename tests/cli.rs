@@ -3632,6 +3632,24 @@ fn show_settings_says_where_each_setting_comes_from() {
         ));
 }
 
+/// `--select` never turns `parse-error` off (a file that cannot be read must not pass),
+/// and `--show-settings` says so instead of `off (not in --select)`.
+#[test]
+fn show_settings_keeps_parse_error_on_under_select() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    write_file(dir.path(), "app/application.yml", LIFETIME_10S);
+    poollint()
+        .current_dir(dir.path())
+        .args(["check", "--select", "pool-unbounded"])
+        .args(["--show-settings", "app/application.yml"])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("parse-error: error (default)"))
+        .stdout(predicate::str::contains(
+            "pool-size-invalid: off (not in --select)",
+        ));
+}
+
 #[test]
 fn completions_and_man_page_are_generated_from_the_cli() {
     poollint()
