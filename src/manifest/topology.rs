@@ -203,6 +203,16 @@ impl ManifestReader<'_> {
             )
         })?;
         let value = self.string(node, "name")?;
+        // Messages, `connects-to` and `poollint capacity` name it: "service ``" is none.
+        if value.trim().is_empty() {
+            return Err(self.error(
+                self.doc.span(node),
+                format!("this [[{what}]]'s `name` is empty"),
+                Some(format!(
+                    "name the {what} as messages and `connects-to` should call it, e.g. name = \"orders\""
+                )),
+            ));
+        }
         Ok(Declared {
             key: format!("{what}.{value}.name"),
             value,
@@ -718,6 +728,18 @@ mod tests {
             e.help.clone(),
             file.slice(e.span).to_owned(),
         )
+    }
+
+    /// An empty name was accepted, and messages then read "service ``".
+    #[test]
+    fn an_empty_name_is_refused_at_its_value() {
+        for table in ["service", "database", "pooler"] {
+            let (message, _, at) = error(&format!("[[{table}]]\nname = \"\"\n"));
+            assert_eq!(message, format!("this [[{table}]]'s `name` is empty"));
+            assert_eq!(at, "\"\"");
+        }
+        let (message, _, _) = error("[[service]]\nname = \"  \"\n");
+        assert!(message.contains("is empty"), "{message}");
     }
 
     #[test]
