@@ -554,7 +554,13 @@ fn write_service(
             let _ = writeln!(
                 out,
                 "# connects-to = \"\"              # TODO: one of {}",
-                targets.join(", ")
+                // Quoted as `connects-to` takes them: a raw line break in a name would
+                // end the comment and break the TOML.
+                targets
+                    .iter()
+                    .map(|t| quote(t))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             );
         }
         _ => {

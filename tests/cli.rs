@@ -3716,6 +3716,31 @@ fn init_escapes_control_characters_of_names_in_the_manifest() {
     assert_eq!(first_line(&after), first_line(&before));
 }
 
+/// The names a service may connect to are listed in a comment: a line break in one
+/// ended the comment, and the next `check` refused the manifest as invalid TOML.
+#[test]
+fn init_quotes_the_names_it_lists_in_a_comment() {
+    let dir = tree(&[
+        (
+            "app/application.yml",
+            "spring:\n  datasource:\n    hikari:\n      maximum-pool-size: 5\n",
+        ),
+        ("d\nx/postgresql.conf", "max_connections = 100\n"),
+        ("e/postgresql.conf", "max_connections = 100\n"),
+    ]);
+    poollint()
+        .current_dir(dir.path())
+        .args(["init", "."])
+        .assert()
+        .success();
+    let manifest = std::fs::read_to_string(dir.path().join("poollint.toml")).expect("read");
+    assert!(
+        manifest.contains(r#"# TODO: one of "d\nx", "e""#),
+        "{manifest}"
+    );
+    toml::from_str::<toml::Table>(&manifest).expect("valid TOML");
+}
+
 #[test]
 fn init_writes_a_manifest_that_check_accepts_and_refuses_to_overwrite() {
     let dir = tempfile::tempdir().expect("temp dir");
