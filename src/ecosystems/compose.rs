@@ -2074,26 +2074,67 @@ fn interpolated_command(layer: Layer<'_>, node: NodeId, scope: &Scope<'_>) -> Ve
         return Vec::new();
     };
     let span = doc.span(node);
-    // Where the text is written, when the raw text holds it as it is (plain or simply
-    // quoted); otherwise every word gets the whole span.
-    let base = layer
-        .source
-        .text
-        .get(span.start..span.end)
-        .and_then(|raw| raw.find(text))
-        .map(|offset| span.start + offset);
+    // Where each byte of the text is written; every word gets the whole span when that
+    // is not known.
+    let raw = layer.source.text.get(span.start..span.end).unwrap_or("");
+    let offsets = written_offsets(raw, text);
     let result = interpolate(text, scope);
     shell_words(&result.value)
         .into_iter()
         .map(|(word, range)| {
             let (written, unknown) = result.written_range(&range);
+            let at = |offset: usize| offsets.as_ref()?.get(offset).copied();
+            let start = at(written.start);
+            let end = written.end.checked_sub(1).and_then(at).map(|last| last + 1);
+            let word_span = match (start, end) {
+                (Some(start), Some(end)) if start < end => {
+                    Span::new(span.start + start, span.start + end)
+                }
+                _ => span,
+            };
             Word {
                 text: word,
-                span: base.map_or(span, |b| Span::new(b + written.start, b + written.end)),
+                span: word_span,
                 unknown,
             }
         })
         .collect()
+}
+
+/// Where each byte of a scalar's `text` is written in its `raw` text (offsets into
+/// `raw`): the same bytes when `raw` holds the text as it is (plain or simply quoted);
+/// for a folded or multi-line value (`command: >` then a line per flag), each character
+/// found in turn, the blanks and line breaks a fold joined into one space skipped
+/// (after a block scalar's `>` or `|` header line). None when a character is not
+/// found so (an escape in double quotes).
+fn written_offsets(raw: &str, text: &str) -> Option<Vec<usize>> {
+    if let Some(base) = raw.find(text) {
+        return Some((base..base + text.len()).collect());
+    }
+    let mut at = match raw.starts_with(['>', '|']) {
+        true => raw.find('\n')? + 1,
+        false => 0,
+    };
+    let mut offsets = Vec::with_capacity(text.len());
+    for c in text.chars() {
+        let rest = raw.get(at..)?;
+        if c.is_whitespace() {
+            // A space the fold made stands for a line break (and the indentation
+            // after it, skipped before the next character).
+            offsets.extend((0..c.len_utf8()).map(|i| at + i));
+            if let Some(written) = rest.chars().next().filter(|w| w.is_whitespace()) {
+                at += written.len_utf8();
+            }
+            continue;
+        }
+        let found = at + rest.find(|r: char| !r.is_whitespace())?;
+        if raw.get(found..)?.chars().next()? != c {
+            return None;
+        }
+        offsets.extend((0..c.len_utf8()).map(|i| found + i));
+        at = found + c.len_utf8();
+    }
+    Some(offsets)
 }
 
 /// One mapping's `environment:` as a map (`KEY: value`) or a list (`- KEY=value`), as
@@ -3777,6 +3818,31 @@ mod tests {
         }
         let (model, _) = read_with("services: {}\n", &[]);
         assert!(model.refused_values.is_empty());
+    }
+
+    /// Audit finding: a folded (`>`) `command` pointed every word at the whole block;
+    /// each word now points at its own text, as in a one-line command.
+    #[test]
+    fn a_folded_command_points_inside_the_block() {
+        let text = "services:\n  db:\n    image: postgres:16\n    command: >\n      postgres\n      -c max_connections=${N:-6}\n\n      -c 'statement_timeout=5s'\n";
+        let (model, sources) = read_with(text, &[]);
+        let deployment = model.services[0].deployment.as_ref().unwrap();
+        let file = sources.get(deployment.command[0].location.file).unwrap();
+        let words: Vec<(&str, &str)> = deployment
+            .command
+            .iter()
+            .map(|w| (w.text.as_str(), file.slice(w.location.span)))
+            .collect();
+        assert_eq!(
+            words,
+            [
+                ("postgres", "postgres"),
+                ("-c", "-c"),
+                ("max_connections=6", "max_connections=${N:-6}"),
+                ("-c", "-c"),
+                ("statement_timeout=5s", "statement_timeout=5s"),
+            ]
+        );
     }
 
     #[test]
