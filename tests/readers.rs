@@ -43,6 +43,20 @@ fn findings_field(dir: &std::path::Path, rule: &str, field: &str) -> Vec<String>
         .collect()
 }
 
+/// The help of the first finding of `rule` in a run of every rule (the help of a sizing
+/// rule depends on whether the headroom rule runs).
+fn help_with_every_rule(dir: &std::path::Path, rule: &str) -> String {
+    let report = json(&["check"], dir);
+    report["diagnostics"]
+        .as_array()
+        .expect("diagnostics")
+        .iter()
+        .find(|d| d["rule"] == rule)
+        .and_then(|d| d["help"].as_str())
+        .unwrap_or("")
+        .to_owned()
+}
+
 fn manifest(max_connections: u32, service: &str) -> String {
     format!(
         "[[database]]\nname = \"db\"\nengine = \"postgresql\"\nmax-connections = {max_connections}\n\n[[service]]\nname = \"app\"\nconnects-to = \"db\"\n{service}\n"
@@ -2115,14 +2129,7 @@ fn raising_a_pool_names_the_max_connections_the_fleet_then_needs() {
         found[0].1
     );
     // With every rule, it keeps the headroom rule's share free too.
-    let report = json(&["check"], dir.path());
-    let help = report["diagnostics"]
-        .as_array()
-        .expect("diagnostics")
-        .iter()
-        .find(|d| d["rule"] == "pool-saturated-by-declared-load")
-        .and_then(|d| d["help"].as_str())
-        .unwrap_or("");
+    let help = help_with_every_rule(dir.path(), "pool-saturated-by-declared-load");
     assert!(
         help.ends_with("; at 48 the fleet opens 144 connections to database users, which accepts 97: also raise max_connections to at least 163 (147 fits; 163 also keeps no-db-connection-headroom's 10% of the slots free at peak), or put a pooler (PgBouncer) in front"),
         "{help}"
@@ -4228,15 +4235,7 @@ fn a_sizing_help_keeps_the_configured_headroom_share_free() {
     let manifest = "[lint.rules]\n\"no-db-connection-headroom\" = { min-free-share = 0.2 }\n\n[[database]]\nname = \"users\"\nengine = \"postgresql\"\nmax-connections = 100\n\n[[service]]\nname = \"auth\"\nconfig = [\"auth/application.yml\"]\ninstances = 3\nconnects-to = \"users\"\n\n[service.load]\npeak-rps = 8000\nhold-time = \"15ms\"\n";
     let yaml = "spring:\n  datasource:\n    url: jdbc:postgresql://users-db:5432/users?socketTimeout=60\n    hikari:\n      maximum-pool-size: 30\n";
     let dir = tree(&[("poollint.toml", manifest), ("auth/application.yml", yaml)]);
-    let report = json(&["check"], dir.path());
-    let help = report["diagnostics"]
-        .as_array()
-        .expect("diagnostics")
-        .iter()
-        .find(|d| d["rule"] == "pool-saturated-by-declared-load")
-        .and_then(|d| d["help"].as_str())
-        .unwrap_or("")
-        .to_owned();
+    let help = help_with_every_rule(dir.path(), "pool-saturated-by-declared-load");
     // 144 connections with 20 % of the usable slots free: 180 usable, max_connections 183.
     assert!(
         help.contains("also keeps no-db-connection-headroom's 20% of the slots free"),

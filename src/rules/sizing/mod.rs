@@ -72,6 +72,32 @@ pub(crate) fn smallest_passing_pool(load: &PoolLoad, warn_at: f64) -> Option<u64
     Some(by_utilisation.max(by_wait))
 }
 
+/// The help that raises a pool to `n` (the smallest passing size, for `reason`): the
+/// threads' limit when they cannot use that many, else the size, with the
+/// `max_connections` the fleet then needs when it would not fit the database's slots
+/// ([`crate::rules::topology::slots_after_resize`]), or `fits` when it does.
+pub(crate) fn raise_pool_help(
+    model: &crate::model::Model,
+    options: &crate::rules::RuleOptions,
+    load: &PoolLoad,
+    (n, reason): (u64, &str),
+    fits: &str,
+) -> String {
+    if let Some(help) = load.threads_help(n, reason) {
+        return help;
+    }
+    let slots = crate::rules::topology::slots_after_resize(
+        model,
+        options,
+        load.pool,
+        i64::try_from(n).unwrap_or(i64::MAX),
+    );
+    format!(
+        "set the pool maximum to at least {n} ({reason}){}",
+        slots.unwrap_or_else(|| fits.to_owned())
+    )
+}
+
 /// Why [`smallest_passing_pool`] is enough, for a help line.
 pub(crate) fn passing_pool_reason(load: &PoolLoad, warn_at: f64) -> String {
     let utilisation = format!("utilisation ≤ {}%", crate::load::number(warn_at * 100.0));

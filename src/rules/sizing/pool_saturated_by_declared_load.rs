@@ -103,17 +103,11 @@ fn help(model: &Model, options: &RuleOptions, load: &PoolLoad, warn_at: f64) -> 
             crate::rules::sizing::MAX_SEARCH,
         );
     };
-    if let Some(help) = load.threads_help(n, &reason) {
-        return help;
-    }
-    let slots = crate::rules::topology::slots_after_resize(
+    crate::rules::sizing::raise_pool_help(
         model,
         options,
-        load.pool,
-        i64::try_from(n).unwrap_or(i64::MAX),
-    );
-    format!(
-        "set the pool maximum to at least {n} ({reason}){}",
-        slots.unwrap_or_else(|| ", and check the database has the slots for it".to_owned())
+        load,
+        (n, &reason),
+        ", and check the database has the slots for it",
     )
 }

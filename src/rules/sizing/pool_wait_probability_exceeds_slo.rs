@@ -78,20 +78,9 @@ fn finding(
                 passing_pool_reason(load, warn_at),
                 number(*load.load.peak_rps.get()?)
             );
-            load.threads_help(n, &reason).unwrap_or_else(|| {
-                // As pool-saturated-by-declared-load's help: the size must fit the
-                // database's slots too, or following it trips a slot rule.
-                let slots = crate::rules::topology::slots_after_resize(
-                    model,
-                    options,
-                    load.pool,
-                    i64::try_from(n).unwrap_or(i64::MAX),
-                );
-                format!(
-                    "set the pool maximum to at least {n} ({reason}){}",
-                    slots.unwrap_or_default()
-                )
-            })
+            // As pool-saturated-by-declared-load's help: the size must fit the
+            // database's slots too, or following it trips a slot rule.
+            crate::rules::sizing::raise_pool_help(model, options, load, (n, &reason), "")
         }
         None => {
             "no pool size up to 100000 meets the target: shorten the hold time or add instances"
