@@ -420,30 +420,14 @@ fn refused_templates(source: Source<'_>) -> Vec<RefusedValue> {
 /// character (`${X.Y}`, `${ÄB}`), an operator it does not have (`${X:=4}`), and one
 /// whose default holds such a template. `$$` is an escaped `$`.
 fn invalid_templates(text: &str) -> Vec<Range<usize>> {
-    let mut invalid = Vec::new();
-    let mut at = 0;
-    while let Some(found) = text.get(at..).and_then(|t| t.find('$')) {
-        let start = at + found;
-        let rest = text.get(start + 1..).unwrap_or("");
-        if rest.starts_with('$') {
-            at = start + 2;
-            continue;
-        }
-        if !rest.starts_with('{') {
-            at = start + 1;
-            continue;
-        }
-        let Some(len) = super::nested_braces_len(rest) else {
-            invalid.push(start..text.len());
-            break;
-        };
-        let inner = rest.get(1..len - 1).unwrap_or("");
-        if !is_valid_braced(inner) {
-            invalid.push(start..start + 1 + len);
-        }
-        at = start + 1 + len;
-    }
-    invalid
+    placeholders(text)
+        .into_iter()
+        .filter_map(|placeholder| match placeholder {
+            Placeholder::Braced { range, inner } => (!is_valid_braced(inner)).then_some(range),
+            Placeholder::Unclosed { start } => Some(start..text.len()),
+            Placeholder::Bare { .. } => None,
+        })
+        .collect()
 }
 
 /// The inside of a `${…}` Compose reads: a name, then nothing or an operator and a
@@ -2437,9 +2421,19 @@ fn referenced_password_secrets(text: &str, project: &Project<'_>) -> Vec<Secret>
     secrets
 }
 
-/// Each placeholder of a compose text (`${NAME…}`, `$NAME`; not `$$`) with its byte
-/// range and its variable's name.
-fn placeholder_names(text: &str) -> Vec<(Range<usize>, &str)> {
+/// A placeholder of a compose text, as Compose's interpolation meets it (`$$`, an
+/// escaped `$`, is none).
+enum Placeholder<'t> {
+    /// `${inner}`, over `range`.
+    Braced { range: Range<usize>, inner: &'t str },
+    /// `$NAME`, over `range`.
+    Bare { range: Range<usize>, name: &'t str },
+    /// A `${` never closed, at `start`: the rest of the text is left as written.
+    Unclosed { start: usize },
+}
+
+/// The placeholders of `text`, in order ([`interpolate`] reads the same ones).
+fn placeholders(text: &str) -> Vec<Placeholder<'_>> {
     let mut found = Vec::new();
     let mut at = 0;
     while let Some(offset) = text.get(at..).and_then(|t| t.find('$')) {
@@ -2447,25 +2441,44 @@ fn placeholder_names(text: &str) -> Vec<(Range<usize>, &str)> {
         let rest = text.get(start + 1..).unwrap_or("");
         if rest.starts_with('$') {
             at = start + 2;
-            continue;
-        }
-        let (len, inner) = match rest.strip_prefix('{') {
-            Some(_) => match super::nested_braces_len(rest) {
-                Some(len) => (len, rest.get(1..len - 1).unwrap_or("")),
-                None => break,
-            },
-            None => {
-                let (name, _) = super::split_variable_name(rest);
-                (name.len(), name)
+        } else if rest.starts_with('{') {
+            let Some(len) = super::nested_braces_len(rest) else {
+                found.push(Placeholder::Unclosed { start });
+                break;
+            };
+            let inner = rest.get(1..len - 1).unwrap_or("");
+            found.push(Placeholder::Braced {
+                range: start..start + 1 + len,
+                inner,
+            });
+            at = start + 1 + len;
+        } else {
+            let (name, _) = super::split_variable_name(rest);
+            if !name.is_empty() {
+                found.push(Placeholder::Bare {
+                    range: start..start + 1 + name.len(),
+                    name,
+                });
             }
-        };
-        let (name, _) = super::split_variable_name(inner);
-        if !name.is_empty() {
-            found.push((start..start + 1 + len, name));
+            at = start + 1 + name.len();
         }
-        at = start + 1 + len.max(1);
     }
     found
+}
+
+/// Each placeholder of a compose text with its byte range and its variable's name.
+fn placeholder_names(text: &str) -> Vec<(Range<usize>, &str)> {
+    placeholders(text)
+        .into_iter()
+        .filter_map(|placeholder| match placeholder {
+            Placeholder::Braced { range, inner } => {
+                Some((range, super::split_variable_name(inner).0))
+            }
+            Placeholder::Bare { range, name } => Some((range, name)),
+            Placeholder::Unclosed { .. } => None,
+        })
+        .filter(|(_, name)| !name.is_empty())
+        .collect()
 }
 
 /// Operators after which a placeholder's text is the value of an unset variable:
@@ -2482,28 +2495,18 @@ fn password_defaults(
     depth: usize,
 ) -> Vec<(std::ops::Range<usize>, String)> {
     let mut found = Vec::new();
-    let mut at = 0;
-    while let Some(offset) = text.get(at..).and_then(|t| t.find('$')) {
-        let start = at + offset;
-        let rest = text.get(start + 1..).unwrap_or("");
-        // `$$` is a `$`, and `$VAR` has no default: both skipped like other text.
-        let len = if rest.starts_with('{') {
-            super::nested_braces_len(rest)
-        } else {
-            Some(usize::from(rest.starts_with('$')))
+    // `$VAR` has no default; an unclosed `${` leaves the rest as written.
+    for placeholder in placeholders(text) {
+        let Placeholder::Braced { range, inner } = placeholder else {
+            continue;
         };
-        // An unclosed `${` leaves the rest of the text as written (see `interpolate`).
-        let Some(len) = len else { break };
-        if let Some(inner) = rest.get(1..len.saturating_sub(1)) {
-            // `${` is two bytes before the inner text.
-            let placeholder = placeholder_defaults(inner, password, depth);
-            found.extend(
-                placeholder
-                    .into_iter()
-                    .map(|(r, name)| (r.start + start + 2..r.end + start + 2, name)),
-            );
-        }
-        at = start + 1 + len;
+        // `${` is two bytes before the inner text.
+        let offset = range.start + 2;
+        found.extend(
+            placeholder_defaults(inner, password, depth)
+                .into_iter()
+                .map(|(r, name)| (r.start + offset..r.end + offset, name)),
+        );
     }
     found
 }
