@@ -50,6 +50,8 @@ const KEDA_DEFAULT_MAX: i64 = 100;
 /// [K8S-DS]: a DaemonSet runs one pod per eligible node; its rolling update's
 /// `maxUnavailable` defaults to 1 and `maxSurge` to 0.
 const DAEMONSET_DOC: &str = "https://kubernetes.io/docs/tasks/manage-daemon/update-daemon-set/";
+// [K8S-JOB]: https://kubernetes.io/docs/concepts/workloads/controllers/job/
+// (`parallelism`, `completions`, `suspend`; a CronJob's `suspend` stops its runs).
 
 impl Reader for Kubernetes {
     fn ecosystem(&self) -> Ecosystem {
@@ -1108,9 +1110,8 @@ impl<'a> ObjectReader<'a> {
                     at: Some(self.location(name_node)),
                 },
             }
-        } else if let Some(path) = self.parallelism_path() {
-            // A Job runs `parallelism` pods at once (default 1), a CronJob each run's.
-            self.count(path).unwrap_or_else(|| self.default(1, spec))
+        } else if let Some(job_spec) = self.job_spec_path() {
+            self.job_pods(job_spec, spec)
         } else {
             self.count(&["spec", "replicas"])
                 .unwrap_or_else(|| self.default(1, spec))
@@ -1376,12 +1377,48 @@ impl<'a> ObjectReader<'a> {
         }
     }
 
-    /// Where a Job's or CronJob's `parallelism` is (None: another kind).
-    fn parallelism_path(&self) -> Option<&'static [&'static str]> {
+    /// Where a Job's spec is: the Job's own, or a CronJob's `jobTemplate` (None: another
+    /// kind).
+    fn job_spec_path(&self) -> Option<&'static [&'static str]> {
         match self.kind {
-            Some("Job") => Some(&["spec", "parallelism"]),
-            Some("CronJob") => Some(&["spec", "jobTemplate", "spec", "parallelism"]),
+            Some("Job") => Some(&["spec"]),
+            Some("CronJob") => Some(&["spec", "jobTemplate", "spec"]),
             _ => None,
+        }
+    }
+
+    /// The pods a Job (a CronJob: each run) keeps at once [K8S-JOB]: `parallelism`
+    /// (default 1), but no more than `completions` when written ("less than this
+    /// number when … completions − successful < parallelism"), and none while
+    /// suspended (`suspend: true`: a Job deletes its active pods, a CronJob starts no
+    /// run).
+    fn job_pods(&self, job_spec: &[&str], spec: Option<NodeId>) -> Setting<i64> {
+        let field = |name: &'static str| [job_spec, &[name]].concat();
+        let suspended = |path: &[&str]| {
+            self.node(path)
+                .and_then(|n| self.doc.scalar(n))
+                .is_some_and(is_yaml_true)
+        };
+        for path in [field("suspend"), vec!["spec", "suspend"]] {
+            if suspended(&path) {
+                if let Some(node) = self.node(&path) {
+                    return self.written(node, &path, 0);
+                }
+            }
+        }
+        let parallelism = self
+            .count(&field("parallelism"))
+            .unwrap_or_else(|| self.default(1, spec));
+        match self.count(&field("completions")) {
+            Some(completions)
+                if completions
+                    .get()
+                    .zip(parallelism.get())
+                    .is_some_and(|(c, p)| c < p) =>
+            {
+                completions
+            }
+            _ => parallelism,
         }
     }
 
@@ -3038,6 +3075,34 @@ mod tests {
         assert_eq!(replicas("report"), Some(1));
         let pools: Vec<Option<&i64>> = model.pools.iter().map(|p| p.max.get()).collect();
         assert_eq!(pools, [Some(&20), Some(&20)]);
+        // At most `completions` pods run at once, and none while suspended.
+        let fewer = job.replace("parallelism: 2", "parallelism: 5\n  completions: 3");
+        let model = read(&fewer);
+        assert_eq!(
+            deployment_of(&model, "migrate")
+                .replicas
+                .as_ref()
+                .and_then(|r| r.get().copied()),
+            Some(3)
+        );
+        let held = job.replace("parallelism: 2", "parallelism: 2\n  suspend: true");
+        let model = read(&held);
+        assert_eq!(
+            deployment_of(&model, "migrate")
+                .replicas
+                .as_ref()
+                .and_then(|r| r.get().copied()),
+            Some(0)
+        );
+        let stopped = cron.replace("schedule:", "suspend: true\n  schedule:");
+        let model = read(&stopped);
+        assert_eq!(
+            deployment_of(&model, "report")
+                .replicas
+                .as_ref()
+                .and_then(|r| r.get().copied()),
+            Some(0)
+        );
     }
 
     /// A paused ScaledObject scales nothing: `paused-replicas` holds the workload at that
