@@ -1778,12 +1778,13 @@ fn the_compose_override_file_is_merged_over_the_projects_file() {
         assert!(stdout.contains(demand), "{named}: {stdout}");
     }
     // `compose.yaml` is the project's file when both are there; `docker-compose.yml`
-    // then stands alone (only `-f` reads it) and its own web counts 1 × 10 more.
+    // is then not read (`docker compose up` ignores it): its own web adds nothing.
     write_file(dir.path(), "compose.yaml", base);
     let web_only = base.split("  db:").next().expect("web");
     write_file(dir.path(), "docker-compose.yml", web_only);
     let found = concise_findings_in(dir.path());
-    assert!(found.iter().any(|f| f.contains("demand 160")), "{found:?}");
+    assert!(found.iter().any(|f| f.contains("demand 150")), "{found:?}");
+    assert!(!found.iter().any(|f| f.contains("demand 160")), "{found:?}");
     // Without a project's file beside it, the override is a project of its own.
     let alone = tree(&[("docker-compose.override.yml", &format!("{overlay}{worker}"))]);
     let out = poollint()

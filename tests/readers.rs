@@ -4243,3 +4243,33 @@ fn a_sizing_help_keeps_the_configured_headroom_share_free() {
     );
     assert!(help.contains("at least 183"), "{help}");
 }
+
+/// `docker compose up` loads the first of its file names in a directory and ignores a
+/// second (`docker-compose.yml` beside `compose.yaml`): reading both made two databases
+/// named `db`, no link could choose, and the real project's fleet error was lost.
+#[test]
+fn a_compose_file_compose_does_not_pick_is_not_read_as_a_project() {
+    let project = |replicas: u32| {
+        format!("services:\n  db:\n    image: postgres:16\n    command: postgres -c max_connections=50\n  app:\n    image: myapp\n    environment:\n      SPRING_DATASOURCE_URL: jdbc:postgresql://db:5432/app\n      SPRING_DATASOURCE_HIKARI_MAXIMUM_POOL_SIZE: 30\n    deploy:\n      replicas: {replicas}\n")
+    };
+    let dir = tree(&[
+        ("compose.yaml", &project(2)),
+        ("docker-compose.yml", &project(1)),
+    ]);
+    let found = findings_at(dir.path(), "fleet-exceeds-db-slots", "compose.yaml");
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(
+        found[0].0.contains("demand 60 = app 2 instances"),
+        "{found:?}"
+    );
+    let output = poollint()
+        .args(["check", "-f", "concise"])
+        .arg(dir.path())
+        .output()
+        .expect("run");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("docker-compose.yml: not read: Compose uses compose.yaml"),
+        "{stderr}"
+    );
+}

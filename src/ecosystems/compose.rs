@@ -206,6 +206,10 @@ impl Reader for Compose {
             if overlay.is_some_and(|o| o.id == file.id) {
                 continue;
             }
+            if let Some(picked) = base.filter(|b| b.id != file.id && is_default_name(file)) {
+                model.notes.push(not_picked_note(file, picked));
+                continue;
+            }
             let layered = overlay.filter(|_| base.is_some_and(|b| b.id == file.id));
             let readers: Vec<FileId> = std::iter::once(file).chain(layered).map(|f| f.id).collect();
             let mut companions: Vec<&ParsedFile> = files
@@ -239,6 +243,23 @@ fn default_pair<'a>(files: &[&'a ParsedFile]) -> (Option<&'a ParsedFile>, Option
     };
     let base = first(&DEFAULT_NAMES);
     (base, base.and(first(&OVERRIDE_NAMES)))
+}
+
+/// Whether `file` has a name a plain `docker compose up` looks for ([`DEFAULT_NAMES`]).
+fn is_default_name(file: &ParsedFile) -> bool {
+    file_name(&file.path).is_some_and(|name| DEFAULT_NAMES.contains(&name))
+}
+
+/// Why a project's file Compose does not pick is not read: `docker compose up` in its
+/// directory loads `picked` ("Found multiple config files with supported names …
+/// Using compose.yaml"), so its services are no deployment, and reading both would
+/// make two databases of one name (a `db` in each), which no link can tell apart.
+fn not_picked_note(file: &ParsedFile, picked: &ParsedFile) -> String {
+    format!(
+        "{}: not read: Compose uses {} in that directory and ignores this file (rename or remove one; `docker compose -f` can still name it, and `poollint check` reads it once the other is moved away)",
+        crate::source::display_path(&file.path),
+        file_name(&picked.path).unwrap_or_default()
+    )
 }
 
 /// A companion named at `at`, in the unit's file `main` or in another companion.
