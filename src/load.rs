@@ -251,8 +251,39 @@ pub(crate) fn probability(p: f64) -> String {
     }
 }
 
+/// [`probability`] of a value a message compares with `bound`: with the digits it
+/// takes not to print the bound itself unless the value is at it (a P(wait) of
+/// 0.100001 % above a 0.1 % target is not shown as "0.1%").
+pub(crate) fn probability_beside(p: f64, bound: f64) -> String {
+    // The wait rule compares probabilities exactly (`p <= target` passes).
+    let shown = probability(p);
+    if p == bound || shown != probability(bound) {
+        return shown;
+    }
+    if p >= 0.001 {
+        return format!("{}%", number_beside(p * 100.0, bound * 100.0));
+    }
+    (2..=MAX_DECIMALS)
+        .map(|decimals| format!("{p:.decimals$e}"))
+        .find(|text| text.parse::<f64>().is_ok_and(|shown| shown != bound))
+        .unwrap_or_else(|| p.to_string())
+}
+
 #[cfg(test)]
 mod tests {
+    /// A probability just above its target is not printed as the target.
+    #[test]
+    fn probabilities_beside_a_target_are_not_printed_as_it() {
+        assert_eq!(super::probability(0.001_000_01), "0.1%");
+        assert_eq!(super::probability_beside(0.001_000_01, 0.001), "0.100001%");
+        assert_eq!(
+            super::probability_beside(0.000_100_001, 0.0001),
+            "1.00001e-4"
+        );
+        assert_eq!(super::probability_beside(0.002, 0.001), "0.2%");
+        assert_eq!(super::probability_beside(0.001, 0.001), "0.1%");
+    }
+
     #[test]
     fn numbers_too_large_for_an_integer_are_shown_in_exponent_form() {
         assert_eq!(super::number(1e300), "1e300");

@@ -61,7 +61,7 @@ fn finding(
     let smallest = smallest_passing_pool(load, warn_at);
     let message = format!(
         "at the declared peak {} of checkouts wait longer than {what} ({}), above the target {} ({}): P(wait) = {}, mean wait {} (Erlang C, N = {} ({}), {})",
-        probability(p),
+        crate::load::probability_beside(p, target),
         crate::model::human_duration(wait),
         probability(target),
         place(model, &load.load.max_wait_probability.origin),
