@@ -276,7 +276,7 @@ fn the_cores_rule_counts_pgbouncer_server_connections() {
     assert_eq!(found.len(), 1, "{found:?}");
     let (message, help) = &found[0];
     assert!(
-        message.starts_with("the fleet can run 120 connections at once against database db (PgBouncer bouncer 2 instances"),
+        message.starts_with("database db can be asked to run 120 connections at once (PgBouncer bouncer 2 instances"),
         "{message}"
     );
     assert!(

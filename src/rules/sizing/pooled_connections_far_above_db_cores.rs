@@ -153,7 +153,7 @@ impl crate::rules::Rule for Rule {
                 continue;
             };
             let message = format!(
-                "the fleet can run {demand} connections at once against database {}{}, which has {cores} cores ({}): more than {} × the {knee} = 2 × {cores} cores that keep it busy, so extra connections add context switching and lock contention, not throughput",
+                "database {} can be asked to run {demand} connections at once{}, and it has {cores} cores ({}): more than {} × the {knee} = 2 × {cores} cores that keep it busy, so extra connections add context switching and lock contention, not throughput",
                 database.name,
                 seen.terms(),
                 place(model, &cores_setting.origin),
