@@ -12,7 +12,7 @@ use crate::diagnostic::{Diagnostic, Severity};
 use crate::engine::{self, CheckRequest};
 use crate::manifest::{self, FailOn, Manifest, ManifestError};
 use crate::model::Location;
-use crate::render::{self, OutputFormat, RenderContext, Summary};
+use crate::render::{self, OutputFormat, RenderContext, RunError, RunErrorAt, Summary};
 use crate::rules;
 
 #[derive(Debug, Parser)]
@@ -1133,32 +1133,31 @@ fn resolved_outputs(args: &CheckArgs) -> Vec<Output> {
 }
 
 /// What stopped part of the run, as the machine formats carry it: each manifest that
-/// cannot be used (`path:line:col: message`) and each internal error.
-fn run_errors(manifest_errors: &[ManifestError], report: &engine::Report) -> Vec<String> {
+/// cannot be used, with its place, and each internal error.
+fn run_errors<'a>(
+    manifest_errors: &'a [ManifestError],
+    report: &engine::Report,
+) -> Vec<RunError<'a>> {
     let manifests = manifest_errors.iter().map(|error| {
         let mut message = error.message.clone();
         crate::redact::mask_message(&mut message);
-        let place = error.file.and_then(|file| {
-            let source = error.sources.get(file)?;
-            let at = source.position(error.span.start, crate::source::ColumnUnit::Chars);
-            let shown = error.sources.display(file);
-            Some(format!("{shown}:{}:{}", at.line, at.column))
+        let at = error.file.map(|file| RunErrorAt {
+            sources: &error.sources,
+            location: Location {
+                file,
+                span: error.span,
+            },
         });
-        match place {
-            Some(place) => format!("{place}: {message}"),
-            None => message,
-        }
+        RunError { message, at }
     });
-    manifests
-        .chain(report.internal_errors.iter().cloned())
-        .map(|e| crate::redact::escaped_controls(&e).into_owned())
-        .collect()
+    let internal = report.internal_errors.iter().map(RunError::unplaced);
+    manifests.chain(internal).collect()
 }
 
 fn write_outputs(
     args: &CheckArgs,
     report: &engine::Report,
-    errors: &[String],
+    errors: &[RunError],
     color: bool,
 ) -> Result<(), String> {
     let outputs = resolved_outputs(args);

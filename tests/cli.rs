@@ -502,6 +502,42 @@ fn github_annotations_on_stderr_are_not_doubled_by_the_human_format() {
     assert_eq!(annotations(&["human", "github=/dev/stderr"]), once);
 }
 
+/// A `poollint.toml` that cannot be used is annotated on its line in a pull request:
+/// `github` names its file, line and column, and SARIF gives its notification the
+/// place (both said only `poollint.toml:2:11: …` in the message, so GitHub placed
+/// nothing on the file).
+#[test]
+fn a_manifest_error_is_placed_in_github_and_sarif() {
+    let repo = git_repo(&[
+        (
+            "application.yml",
+            "spring.datasource.hikari.max-lifetime: 20000\n",
+        ),
+        ("poollint.toml", "[lint]\nfail-on = \"x\"\n"),
+    ]);
+    let check = |format: &str| {
+        let out = poollint()
+            .args(["check", "-f", format, "."])
+            .current_dir(repo.path())
+            .output()
+            .expect("run");
+        assert_eq!(out.status.code(), Some(2));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let github = check("github");
+    assert!(
+        github.starts_with("::error file=poollint.toml,line=2,endLine=2,col=11,endColumn=14,title=poollint::poollint.toml:2:11: "),
+        "{github}"
+    );
+    let sarif: serde_json::Value = serde_json::from_str(&check("sarif")).expect("SARIF");
+    let notification = &sarif["runs"][0]["invocations"][0]["toolExecutionNotifications"][0];
+    let location = &notification["locations"][0]["physicalLocation"];
+    assert_eq!(location["artifactLocation"]["uri"], "poollint.toml");
+    assert_eq!(location["artifactLocation"]["uriBaseId"], "%SRCROOT%");
+    assert_eq!(location["region"]["startLine"], 2);
+    assert_eq!(location["region"]["startColumn"], 11);
+}
+
 /// Under GitHub Actions the human format annotates run errors too, first: the reason
 /// for exit 2 reaches the pull request (the bundled action runs the human format).
 #[test]

@@ -16,7 +16,7 @@ use proptest::strategy::Strategy as _;
 
 use poollint::diagnostic::{Diagnostic, Label, Severity};
 use poollint::model::Location;
-use poollint::render::{self, OutputFormat, RenderContext, Summary};
+use poollint::render::{self, OutputFormat, RenderContext, RunError, RunErrorAt, Summary};
 use poollint::rules;
 use poollint::source::{Encoding, SourceMap, Span};
 
@@ -103,7 +103,7 @@ fn render_all(sources: &SourceMap, diagnostics: &[Diagnostic]) -> Vec<(&'static 
 fn render_all_with(
     sources: &SourceMap,
     diagnostics: &[Diagnostic],
-    errors: &[String],
+    errors: &[RunError],
 ) -> Vec<(&'static str, String)> {
     let ctx = RenderContext {
         sources,
@@ -453,7 +453,9 @@ fn github_run_errors_come_first_and_count_among_the_ten_errors() {
             d
         })
         .collect();
-    let errors = ["cannot read missing-dir: No such file or directory".to_owned()];
+    let errors = [RunError::unplaced(
+        "cannot read missing-dir: No such file or directory",
+    )];
     let ctx = RenderContext {
         sources: &sources,
         summary: Summary::of(3, &many),
@@ -593,17 +595,48 @@ fn sarif_and_rdjson_validate_against_their_schemas() {
     for findings in [&diagnostics[..], &[]] {
         assert_schema_valid(schemas, &render_all(&sources, findings));
     }
-    let errors = ["poollint.toml:2:11: fail-on must be error".to_owned()];
+    let manifest = manifest_sources();
+    let errors = [
+        manifest_error(&manifest),
+        RunError::unplaced("cannot read nope: No such file or directory"),
+    ];
     assert_schema_valid(schemas, &render_all_with(&sources, &diagnostics, &errors));
+}
+
+const MANIFEST: &str = "[lint]\nfail-on = \"x\"\n";
+
+/// A `poollint.toml` that cannot be used, in sources of its own as the CLI has it.
+fn manifest_sources() -> SourceMap {
+    let mut sources = SourceMap::default();
+    sources.add(Path::new("poollint.toml"), MANIFEST.into(), Encoding::Utf8);
+    sources
+}
+
+/// The error of [`manifest_sources`]'s manifest, at its bad value (2:11 to 2:14).
+fn manifest_error(sources: &SourceMap) -> RunError<'_> {
+    let file = sources.files().first().expect("the manifest").id;
+    RunError {
+        message: "fail-on must be error, not `x`".to_owned(),
+        at: Some(RunErrorAt {
+            sources,
+            location: Location {
+                file,
+                span: span_of(MANIFEST, "\"x\""),
+            },
+        }),
+    }
 }
 
 /// What stopped part of a run (a manifest that cannot be used, an internal error) is in
 /// the machine formats a code host reads: SARIF's invocation, a GitHub annotation and
-/// JSON's `errors` (it was on standard error only).
+/// JSON's `errors` (it was on standard error only). One with a place is annotated on
+/// its file in `github` and has a location in SARIF (they had only the text), while
+/// JSON keeps its strings.
 #[test]
 fn run_errors_reach_the_machine_formats() {
     let (sources, diagnostics) = fixture();
-    let errors = ["poollint.toml:2:11: fail-on must be error, not `x`".to_owned()];
+    let manifest = manifest_sources();
+    let errors = [manifest_error(&manifest)];
     let outputs = render_all_with(&sources, &diagnostics, &errors);
     let output = |name: &str| {
         outputs
@@ -612,18 +645,24 @@ fn run_errors_reach_the_machine_formats() {
             .map(|(_, text)| text.clone())
             .unwrap_or_default()
     };
+    let text = "poollint.toml:2:11: fail-on must be error, not `x`";
     let sarif: serde_json::Value = serde_json::from_str(&output("sarif")).expect("SARIF");
     let invocation = &sarif["runs"][0]["invocations"][0];
     assert_eq!(invocation["executionSuccessful"], false);
+    let notification = &invocation["toolExecutionNotifications"][0];
+    assert_eq!(notification["message"]["text"], text);
     assert_eq!(
-        invocation["toolExecutionNotifications"][0]["message"]["text"],
-        errors[0]
+        notification["locations"][0]["physicalLocation"],
+        serde_json::json!({
+            "artifactLocation": {"uri": "poollint.toml", "uriBaseId": "%SRCROOT%"},
+            "region": {"startLine": 2, "startColumn": 11, "endLine": 2, "endColumn": 14},
+        })
     );
-    assert!(output("github").starts_with(
-        "::error title=poollint::poollint.toml:2:11: fail-on must be error, not `x`\n"
-    ));
+    assert!(output("github").starts_with(&format!(
+        "::error file=poollint.toml,line=2,endLine=2,col=11,endColumn=14,title=poollint::{text}\n"
+    )));
     let json: serde_json::Value = serde_json::from_str(&output("json")).expect("JSON");
-    assert_eq!(json["errors"][0], errors[0]);
+    assert_eq!(json["errors"][0], text);
 }
 
 /// Why `xml` is not a well-formed XML 1.0 document, for the XML poollint writes: an
@@ -730,8 +769,8 @@ fn xml_problem(xml: &str) -> Option<String> {
 fn junit_reports_run_errors_as_errored_testcases() {
     let (sources, diagnostics) = fixture();
     let errors = [
-        "cannot read nope: No such file or directory (os error 2)".to_owned(),
-        "team/poollint.toml:1:1: unknown key `<x> & \"y\"`".to_owned(),
+        RunError::unplaced("cannot read nope: No such file or directory (os error 2)"),
+        RunError::unplaced("team/poollint.toml:1:1: unknown key `<x> & \"y\"`"),
     ];
     let ctx = RenderContext {
         sources: &sources,

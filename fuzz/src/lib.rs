@@ -1,6 +1,6 @@
 //! What the fuzz targets assert, shared so each target stays one line.
 use poollint::engine::{self, CheckRequest};
-use poollint::render::{self, OutputFormat, RenderContext, Summary};
+use poollint::render::{self, OutputFormat, RenderContext, RunError, Summary};
 use poollint::source::{ColumnUnit, LineIndex};
 use poollint::syntax::{self, Format};
 use std::path::{Path, PathBuf};
@@ -279,12 +279,17 @@ fn assert_sound(report: &engine::Report) {
 
 /// Render the report in each of `formats` (what is asserted: that none panics).
 fn render_all(report: &engine::Report, formats: &[OutputFormat]) {
+    let errors: Vec<RunError> = report
+        .internal_errors
+        .iter()
+        .map(RunError::unplaced)
+        .collect();
     let ctx = RenderContext {
         sources: &report.sources,
         summary: Summary::of(report.files_checked(), &report.diagnostics),
         color: false,
         width: 80,
-        errors: &report.internal_errors,
+        errors: &errors,
         context: &std::collections::HashSet::new(),
     };
     for format in formats {

@@ -1,13 +1,15 @@
 //! `github`: GitHub Actions workflow commands, one per finding:
 //! `::error file=PATH,line=L,endLine=E,col=C,endColumn=EC,title=RULE::message`, with
 //! GitHub's escaping; the columns only when the span is on one line. Columns are 1-based
-//! Unicode code points (GitHub counts characters).
+//! Unicode code points (GitHub counts characters). A run error is an `::error` of the
+//! step, placed as a finding is when it has a place (a `poollint.toml` that cannot be
+//! used).
 //! `annotations_for_actions` is what the human format adds under `GITHUB_ACTIONS=true`:
 //! GitHub shows at most 10 annotations of each kind per step, so the most severe come
 //! first and a last line says how many were left out.
 use std::io::{self, Write};
 
-use super::{Place, RenderContext};
+use super::{Place, RenderContext, RunError};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::source::ColumnUnit;
 
@@ -77,7 +79,7 @@ pub fn annotations_for_actions(diagnostics: &[Diagnostic], ctx: &RenderContext) 
         .errors
         .iter()
         .take(GITHUB_LIMIT)
-        .map(|e| run_error(e))
+        .map(run_error)
         .collect();
     let mut left_out = run_errors.saturating_sub(GITHUB_LIMIT);
     for (severity, of_kind) in severities.iter().zip(&by_severity) {
@@ -99,9 +101,18 @@ pub fn annotations_for_actions(diagnostics: &[Diagnostic], ctx: &RenderContext) 
     out
 }
 
-/// A run error as an error annotation of the step (no file: it concerns the run).
-fn run_error(error: &str) -> String {
-    format!("::error title=poollint::{}\n", data(error))
+/// A run error as an error annotation: on its file's line when it has a place (a
+/// `poollint.toml` that cannot be used), else of the step (it concerns the run).
+fn run_error(error: &RunError) -> String {
+    let text = data(&error.text());
+    match error.place(ColumnUnit::Chars) {
+        Some(place) => format!(
+            "::error file={},{},title=poollint::{text}\n",
+            property(&github_path(error.path_from_root(&place))),
+            lines_and_columns(&place),
+        ),
+        None => format!("::error title=poollint::{text}\n"),
+    }
 }
 
 fn command(d: &Diagnostic, ctx: &RenderContext) -> String {

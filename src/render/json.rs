@@ -4,19 +4,20 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use super::{write_json, JsonSeq, RenderContext};
+use super::{write_json, JsonSeq, RenderContext, RunError};
 use crate::diagnostic::Diagnostic;
 use crate::model::Location;
 use crate::source::{ColumnUnit, SourceMap};
 
 #[derive(Serialize)]
 #[serde(bound(serialize = "D: Serialize"))]
-struct Document<'e, D> {
+struct Document<D> {
     tool: Tool,
     diagnostics: D,
     summary: JsonSummary,
     /// What stopped part of the run (it exits 2); empty for a complete run.
-    errors: &'e [String],
+    /// Strings (`path:line:col: message` for one with a place): DESIGN.md's contract.
+    errors: Vec<String>,
 }
 
 #[derive(Serialize)]
@@ -101,7 +102,7 @@ pub fn write(
             warning: ctx.summary.warning,
             info: ctx.summary.info,
         },
-        errors: ctx.errors,
+        errors: ctx.errors.iter().map(RunError::text).collect(),
     };
     write_json(out, &document)
 }

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::io::{self, Write};
 
-use super::{Place, RenderContext};
+use super::{Place, RenderContext, RunError};
 use crate::diagnostic::Diagnostic;
 use crate::source::ColumnUnit;
 
@@ -78,9 +78,9 @@ pub fn write(
 }
 
 /// Each run error as a testcase in error, before the files' testcases.
-fn write_run_errors(errors: &[String], out: &mut dyn Write) -> io::Result<()> {
+fn write_run_errors(errors: &[RunError], out: &mut dyn Write) -> io::Result<()> {
     for error in errors {
-        let error = escape(error);
+        let error = escape(&error.text());
         writeln!(
             out,
             "    <testcase classname=\"poollint\" name=\"run error\">\n      <error type=\"run-error\" message=\"{error}\">{error}</error>\n    </testcase>"

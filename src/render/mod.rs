@@ -40,8 +40,17 @@ pub fn repository_relative<'s>(
     sources: &'s SourceMap,
     displayed: &'s str,
 ) -> &'s str {
+    file_from_root(d.primary.file, sources, displayed)
+}
+
+/// [`repository_relative`] of any file of `sources` (a run error's too).
+pub(crate) fn file_from_root<'s>(
+    file: crate::source::FileId,
+    sources: &'s SourceMap,
+    displayed: &'s str,
+) -> &'s str {
     sources
-        .get(d.primary.file)
+        .get(file)
         .and_then(|f| f.repository_path())
         .unwrap_or(displayed)
 }
@@ -128,11 +137,71 @@ pub struct RenderContext<'a> {
     /// What stopped part of the run (a manifest that cannot be used, a path that
     /// cannot be read, an internal error; it exits 2): machine formats carry them, so a
     /// code host shows why the step failed.
-    pub errors: &'a [String],
+    pub errors: &'a [RunError<'a>],
     /// Files read only as context for the topology (named by the manifest outside the
     /// paths, or beside `--stdin-filename`): not checked, so no JUnit testcase of their
     /// own.
     pub context: &'a std::collections::HashSet<crate::source::FileId>,
+}
+
+/// What stopped part of the run, as the renderers get it: its message and, when it has
+/// one (a `poollint.toml` that cannot be used), its place, which each format shows in
+/// its own unit as it shows a finding's.
+pub struct RunError<'a> {
+    /// Secrets already masked; control characters are escaped where it is shown.
+    pub message: String,
+    pub at: Option<RunErrorAt<'a>>,
+}
+
+/// Where a run error is: a span in a file of its own sources (a manifest that cannot
+/// be used is not among the files checked).
+#[derive(Clone, Copy)]
+pub struct RunErrorAt<'a> {
+    pub sources: &'a SourceMap,
+    pub location: Location,
+}
+
+impl<'a> RunError<'a> {
+    /// An error of the whole run (a path that cannot be read, an internal error).
+    pub fn unplaced(message: impl Into<String>) -> Self {
+        RunError {
+            message: message.into(),
+            at: None,
+        }
+    }
+
+    /// Its place in `unit`, when it has one in a file its sources hold.
+    pub fn place(&self, unit: crate::source::ColumnUnit) -> Option<Place> {
+        let at = self.at?;
+        at.sources.get(at.location.file)?;
+        Some(Place::of(at.location, at.sources, unit))
+    }
+
+    /// Its file's path as code hosts resolve it ([`file_from_root`]).
+    pub fn path_from_root<'p>(&self, place: &'p Place) -> &'p str
+    where
+        'a: 'p,
+    {
+        match self.at {
+            Some(at) => file_from_root(at.location.file, at.sources, &place.path),
+            None => &place.path,
+        }
+    }
+
+    /// The error as one line of text, for formats with no place of their own for it
+    /// (JSON's `errors`, which DESIGN.md fixes as strings; JUnit; the message of the
+    /// others): `path:line:col: message`, columns in Unicode code points, with the
+    /// control characters escaped.
+    pub fn text(&self) -> String {
+        let text = match self.place(crate::source::ColumnUnit::Chars) {
+            Some(place) => format!(
+                "{}:{}:{}: {}",
+                place.path, place.start_line, place.start_column, self.message
+            ),
+            None => self.message.clone(),
+        };
+        crate::redact::escaped_controls(&text).into_owned()
+    }
 }
 
 /// Write `diagnostics` (already sorted) in `format` to `out` as they are converted: no

@@ -2,13 +2,16 @@
 //! registered rule (so `ruleIndex` is stable) with its `rules/NAME.md` page as
 //! `help.text` and `help.markdown` (GitHub shows `help`, not `helpUri`). Columns count
 //! Unicode code points and the run says so (`columnKind`). A clean run is still a valid
-//! document with `"results": []`.
+//! document with `"results": []`. Run errors are the invocation's notifications, with a
+//! location as a result's when they have a place.
 use std::io::{self, Write};
 
 use serde::Serialize;
 use serde_json::{json, Value};
 
-use super::{set_field, with_unique_fingerprints, write_json, JsonSeq, Place, RenderContext};
+use super::{
+    set_field, with_unique_fingerprints, write_json, JsonSeq, Place, RenderContext, RunError,
+};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::Location;
 use crate::rules;
@@ -75,13 +78,10 @@ pub fn write(
 
 /// The run's one invocation: whether it completed, and the errors that stopped part of
 /// it as notifications (code scanning shows them as the tool's errors).
-fn invocations(errors: &[String]) -> Value {
+fn invocations(errors: &[RunError]) -> Value {
     let mut invocation = json!({"executionSuccessful": errors.is_empty()});
     if !errors.is_empty() {
-        let notifications: Vec<Value> = errors
-            .iter()
-            .map(|e| json!({"level": "error", "message": {"text": e}}))
-            .collect();
+        let notifications: Vec<Notification> = errors.iter().map(notification).collect();
         set_field(
             &mut invocation,
             "toolExecutionNotifications",
@@ -89,6 +89,24 @@ fn invocations(errors: &[String]) -> Value {
         );
     }
     json!([invocation])
+}
+
+/// A run error as a notification, with its place as a result has one when it has a
+/// place (a `poollint.toml` that cannot be used).
+fn notification<'a>(error: &'a RunError) -> Notification<'a> {
+    let locations = error.at.and_then(|at| {
+        let place = error.place(ColumnUnit::Chars)?;
+        Some([SarifLocation {
+            id: None,
+            message: None,
+            physical_location: physical_location(&place, at.location, at.sources),
+        }])
+    });
+    Notification {
+        level: "error",
+        locations,
+        message: Text { text: error.text() },
+    }
 }
 
 fn level(severity: Severity) -> &'static str {
@@ -169,6 +187,14 @@ struct SarifResult<'a> {
     rule_id: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     rule_index: Option<usize>,
+}
+
+#[derive(Serialize)]
+struct Notification<'a> {
+    level: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    locations: Option<[SarifLocation<'a>; 1]>,
+    message: Text<String>,
 }
 
 #[derive(Serialize)]
