@@ -1563,7 +1563,7 @@ impl<'a> ObjectReader<'a> {
                 };
                 let name_location = self.location(name);
                 let entry = match self.doc.get(item, "value") {
-                    Some(value) => self.doc.text(value).map(|v| {
+                    Some(value) => self.env_value(value).map(|v| {
                         EnvItem::Literal(EnvVar::written(
                             var_name.to_owned(),
                             v.to_owned(),
@@ -1589,6 +1589,16 @@ impl<'a> ObjectReader<'a> {
             all.push((name.unwrap_or_default().to_owned(), items));
         }
         all
+    }
+
+    /// An `env` item's `value` as the container gets it: YAML null (`~`, `null`, or
+    /// nothing after the colon) is the empty string, as kubectl sends it as JSON
+    /// `null` and the API server leaves the string field unset.
+    fn env_value(&self, value: NodeId) -> Option<&str> {
+        if is_yaml_null(self.doc, value) {
+            return Some("");
+        }
+        self.doc.text(value)
     }
 
     /// Each long-running container's command, as [`ObjectReader::environment`] lists
@@ -2367,6 +2377,15 @@ fn decode_base64(written: &str) -> Option<String> {
         .decode(compact)
         .ok()?;
     String::from_utf8(bytes).ok()
+}
+
+/// A plain, untagged scalar kubectl's YAML decoder (go-yaml v2 `resolve.go`) reads as
+/// null: `~`, `null` in its cases, or no text at all.
+fn is_yaml_null(doc: &Document, node: NodeId) -> bool {
+    doc.is_plain_untagged(node)
+        && doc
+            .text(node)
+            .is_some_and(|t| matches!(t, "" | "~" | "null" | "Null" | "NULL"))
 }
 
 /// A plain scalar YAML 1.1 reads as `true`, as kubectl's YAML decoder (go-yaml v2
@@ -3396,6 +3415,20 @@ mod tests {
         assert!(url.moved && url.text_start().is_none());
         let at = url.value_location.span;
         assert!(text[at.start..at.end].starts_with("jdbc:postgresql://$(DB_HOST)"));
+    }
+
+    #[test]
+    fn a_null_env_value_is_the_empty_string() {
+        for null in ["~", "null", "NULL", ""] {
+            let text = format!("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      containers:\n        - name: web\n          env:\n            - name: A\n              value: {null}\n            - name: B\n              value: $(A)x\n");
+            let model = read(&text);
+            let environment = &deployment_of(&model, "web").environment;
+            let values: Vec<(&str, &str)> = environment
+                .iter()
+                .map(|v| (&*v.name, v.value.as_str()))
+                .collect();
+            assert_eq!(values, [("A", ""), ("B", "x")], "value: {null}");
+        }
     }
 
     #[test]
