@@ -1562,20 +1562,7 @@ impl<'a> ObjectReader<'a> {
                     continue;
                 };
                 let name_location = self.location(name);
-                let entry = match self.doc.get(item, "value") {
-                    Some(value) => self.env_value(value).map(|v| {
-                        EnvItem::Literal(EnvVar::written(
-                            var_name.to_owned(),
-                            v.to_owned(),
-                            name_location,
-                            Location {
-                                file: self.file,
-                                span: super::inner_span(text, self.doc.span(value), v),
-                            },
-                        ))
-                    }),
-                    None => self.value_reference(item, var_name, name_location),
-                };
+                let entry = self.env_entry(item, var_name, name_location, text);
                 items.push(entry.unwrap_or_else(|| EnvItem::Unknown {
                     name: var_name.to_owned(),
                     name_location,
@@ -1589,6 +1576,39 @@ impl<'a> ObjectReader<'a> {
             all.push((name.unwrap_or_default().to_owned(), items));
         }
         all
+    }
+
+    /// An `env` item's value: its `value`, unless that is empty beside a `valueFrom`,
+    /// which the API server allows ("cannot be used if value is not empty") and the
+    /// kubelet then reads (`makeEnvironmentVariables` expands `Value` when it is not
+    /// empty, else reads `ValueFrom`). None: a value the files do not give.
+    fn env_entry(
+        &self,
+        item: NodeId,
+        var_name: &str,
+        name_location: Location,
+        text: &str,
+    ) -> Option<EnvItem> {
+        let value = self.doc.get(item, "value");
+        let has_value_from = self.doc.get(item, "valueFrom").is_some();
+        let literal = value.map(|node| (node, self.env_value(node)));
+        match literal {
+            Some((_, Some(""))) if has_value_from => {
+                self.value_reference(item, var_name, name_location)
+            }
+            Some((node, v)) => v.map(|v| {
+                EnvItem::Literal(EnvVar::written(
+                    var_name.to_owned(),
+                    v.to_owned(),
+                    name_location,
+                    Location {
+                        file: self.file,
+                        span: super::inner_span(text, self.doc.span(node), v),
+                    },
+                ))
+            }),
+            None => self.value_reference(item, var_name, name_location),
+        }
     }
 
     /// An `env` item's `value` as the container gets it: YAML null (`~`, `null`, or
@@ -3429,6 +3449,15 @@ mod tests {
                 .collect();
             assert_eq!(values, [("A", ""), ("B", "x")], "value: {null}");
         }
+    }
+
+    #[test]
+    fn an_empty_env_value_beside_value_from_takes_the_value_from() {
+        let text = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: pool\ndata:\n  MAX: \"12\"\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      containers:\n        - name: web\n          env:\n            - name: SPRING_DATASOURCE_HIKARI_MAXIMUMPOOLSIZE\n              value: \"\"\n              valueFrom:\n                configMapKeyRef:\n                  name: pool\n                  key: MAX\n";
+        let model = read(text);
+        assert_eq!(model.pools[0].max.get(), Some(&12));
+        let at = model.pools[0].max.location().unwrap().span;
+        assert_eq!(&text[at.start..at.end], "12");
     }
 
     #[test]
