@@ -96,7 +96,10 @@ impl Reader for Kubernetes {
                 }
                 let piece = match reader.kind {
                     kind if is_workload(kind) => {
-                        reader.workload().map(|(service, refused)| {
+                        reader.workload().map(|(service, mut refused)| {
+                            // Found once for the environments, commands and mounts.
+                            let containers = reader.long_running_containers();
+                            let env = reader.environment(&containers, sources, &mut refused);
                             // Most workloads have no refused value: no empty model is
                             // kept for them until the join.
                             if !refused.is_empty() {
@@ -105,8 +108,6 @@ impl Reader for Kubernetes {
                                     ..Model::default()
                                 }));
                             }
-                            // Found once for the environments, commands and mounts.
-                            let containers = reader.long_running_containers();
                             Piece::Workload(Box::new(Workload {
                                 service,
                                 kind: reader.kind.unwrap_or_default().to_owned(),
@@ -114,7 +115,7 @@ impl Reader for Kubernetes {
                                     .text(&["metadata", "namespace"])
                                     .unwrap_or("default")
                                     .to_owned(),
-                                env: reader.environment(&containers, sources),
+                                env,
                                 commands: reader.commands(&containers, sources),
                                 mounts: reader.mounted_config_maps(&containers),
                                 postgres: reader.postgres_container(&containers),
@@ -1332,12 +1333,30 @@ impl<'a> ObjectReader<'a> {
         versions: Option<&str>,
     ) -> RefusedValue {
         let raw = self.doc.text(node).unwrap_or("");
-        let kind = self.kind.unwrap_or("workload");
         // As the API server prints it: a string quoted, a number as it is.
         let shown = match refusal {
             RolloutRefusal::NotPercent | RolloutRefusal::Over100 => format!("{raw:?}"),
             _ => raw.to_owned(),
         };
+        let error = format!(
+            "{}: Invalid value: {shown}: {}",
+            path.join("."),
+            refusal.message()
+        );
+        self.refused_at(node, &error, refusal.fix(), versions)
+    }
+
+    /// The value at `node`, which the API server refuses with `error`, so that the
+    /// object is not applied; `versions` names the versions that refuse it when only
+    /// some do (the refusal is then a warning).
+    fn refused_at(
+        &self,
+        node: NodeId,
+        error: &str,
+        fix: &'static str,
+        versions: Option<&str>,
+    ) -> RefusedValue {
+        let kind = self.kind.unwrap_or("object");
         let refuses = match versions {
             Some(versions) => format!("{versions} refuses the {kind}"),
             None => format!("the API server refuses the {kind}"),
@@ -1345,11 +1364,9 @@ impl<'a> ObjectReader<'a> {
         RefusedValue {
             location: self.location(node),
             reason: format!(
-                "{}: Invalid value: {shown}: {}; {refuses}, so `kubectl apply` fails and the {kind} as written does not run",
-                path.join("."),
-                refusal.message()
+                "{error}; {refuses}, so `kubectl apply` fails and the {kind} as written does not run"
             ),
-            fix: refusal.fix(),
+            fix,
             warning: versions.is_some(),
             stage: RefusalStage::Apply,
         }
@@ -1525,11 +1542,13 @@ impl<'a> ObjectReader<'a> {
 
     /// The environment of every container as written: `envFrom` ConfigMaps and Secrets
     /// first, then `env` entries, literal or `valueFrom` a ConfigMap or Secret (resolved
-    /// when every file is read, see [`resolve_environment`]).
+    /// when every file is read, see [`resolve_environment`]). A value the API server
+    /// refuses is added to `refused`.
     fn environment(
         &self,
         containers: &[NodeId],
         sources: &SourceMap,
+        refused: &mut Vec<RefusedValue>,
     ) -> Vec<(String, Vec<EnvItem>)> {
         let text = sources.get(self.file).map_or("", |f| f.text());
         let mut all = Vec::new();
@@ -1562,7 +1581,7 @@ impl<'a> ObjectReader<'a> {
                     continue;
                 };
                 let name_location = self.location(name);
-                let entry = self.env_entry(item, var_name, name_location, text);
+                let entry = self.env_entry(item, var_name, name_location, text, refused);
                 items.push(entry.unwrap_or_else(|| EnvItem::Unknown {
                     name: var_name.to_owned(),
                     name_location,
@@ -1581,15 +1600,33 @@ impl<'a> ObjectReader<'a> {
     /// An `env` item's value: its `value`, unless that is empty beside a `valueFrom`,
     /// which the API server allows ("cannot be used if value is not empty") and the
     /// kubelet then reads (`makeEnvironmentVariables` expands `Value` when it is not
-    /// empty, else reads `ValueFrom`). None: a value the files do not give.
+    /// empty, else reads `ValueFrom`). None: a value the files do not give. An
+    /// unquoted number is refused (added to `refused`): the variable is unknown.
     fn env_entry(
         &self,
         item: NodeId,
         var_name: &str,
         name_location: Location,
         text: &str,
+        refused: &mut Vec<RefusedValue>,
     ) -> Option<EnvItem> {
         let value = self.doc.get(item, "value");
+        if let Some(number) = value.filter(|&node| json_number(self.doc, node).is_some()) {
+            refused.push(self.refused_at(
+                number,
+                "json: cannot unmarshal number into Go struct field EnvVar.value of type string",
+                "quote the value (`value: \"30\"`): an environment variable's value is a string",
+                None,
+            ));
+            return Some(EnvItem::Unknown {
+                name: var_name.to_owned(),
+                name_location,
+                from: Some((
+                    "a value the API server refuses".to_owned(),
+                    self.location(number),
+                )),
+            });
+        }
         let has_value_from = self.doc.get(item, "valueFrom").is_some();
         let literal = value.map(|node| (node, self.env_value(node)));
         match literal {
@@ -2219,8 +2256,7 @@ impl RolloutRefusal {
 /// bits.
 fn int_or_percent(doc: &Document, node: NodeId) -> Result<IntOrPercent, RolloutRefusal> {
     let text = doc.text(node).ok_or(RolloutRefusal::NotPercent)?;
-    let plain = doc.is_plain_untagged(node);
-    if let Some(number) = plain.then(|| go_yaml_number(text)).flatten() {
+    if let Some(number) = json_number(doc, node) {
         let whole = match number {
             GoYamlNumber::Int(n) => n,
             GoYamlNumber::Float(f) => json_float_as_int(f)?,
@@ -2237,6 +2273,16 @@ fn int_or_percent(doc: &Document, node: NodeId) -> Result<IntOrPercent, RolloutR
         true => capacity::parse_int_or_percent(text).ok_or(RolloutRefusal::NotPercent),
         false => Err(RolloutRefusal::NotPercent),
     }
+}
+
+/// The number kubectl sends for the scalar at `node`, if it sends a number: a plain,
+/// untagged scalar go-yaml v2 types as one ([`go_yaml_number`]), which sigs.k8s.io/yaml's
+/// `YAMLToJSON` writes as a JSON number.
+fn json_number(doc: &Document, node: NodeId) -> Option<GoYamlNumber> {
+    let text = doc.text(node)?;
+    doc.is_plain_untagged(node)
+        .then(|| go_yaml_number(text))
+        .flatten()
 }
 
 /// The JSON integer Go's `encoding/json` writes for a float, which an `int32` field
@@ -3458,6 +3504,33 @@ mod tests {
         assert_eq!(model.pools[0].max.get(), Some(&12));
         let at = model.pools[0].max.location().unwrap().span;
         assert_eq!(&text[at.start..at.end], "12");
+    }
+
+    /// Each refused value's text and reason.
+    fn refusals<'t>(model: &Model, text: &'t str) -> Vec<(&'t str, String)> {
+        model
+            .refused_values
+            .iter()
+            .map(|r| {
+                (
+                    &text[r.location.span.start..r.location.span.end],
+                    r.reason.clone(),
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn an_unquoted_number_in_an_env_value_is_refused_and_not_used() {
+        let text = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      containers:\n        - name: web\n          env:\n            - name: SPRING_DATASOURCE_HIKARI_MAXIMUMPOOLSIZE\n              value: 30\n            - name: SPRING_DATASOURCE_HIKARI_MINIMUMIDLE\n              value: \"5\"\n";
+        let model = read(text);
+        assert_eq!(
+            refusals(&model, text),
+            [("30", "json: cannot unmarshal number into Go struct field EnvVar.value of type string; the API server refuses the Deployment, so `kubectl apply` fails and the Deployment as written does not run".to_owned())]
+        );
+        let pool = &model.pools[0];
+        assert!(pool.max.get().is_none());
+        assert_eq!(pool.min.get(), Some(&5));
     }
 
     #[test]
