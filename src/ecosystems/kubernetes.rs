@@ -145,6 +145,9 @@ impl Reader for Kubernetes {
                     Some("ConfigMap") => {
                         let data = reader.data_entries();
                         let mut model = reader.embedded_configs(file, sources, &data);
+                        model
+                            .refused_values
+                            .extend(reader.data_refusals(ValueSource::ConfigMap));
                         let auth_files = auth_file_names(&model);
                         model.secrets.extend(reader.config_map_secrets(
                             sources,
@@ -155,6 +158,7 @@ impl Reader for Kubernetes {
                     }
                     Some("Secret") => Some(Piece::Model(Model {
                         secrets: reader.secret_values(sources),
+                        refused_values: reader.data_refusals(ValueSource::Secret),
                         ..Model::default()
                     })),
                     _ => None,
@@ -1493,6 +1497,33 @@ impl<'a> ObjectReader<'a> {
             .collect()
     }
 
+    /// The unquoted numbers in a ConfigMap's or Secret's data (`MINIDLE: 5`), which the
+    /// API server refuses: its values are strings (a Secret's `data`, base64 bytes).
+    fn data_refusals(&self, kind: ValueSource) -> Vec<RefusedValue> {
+        let mut refused = Vec::new();
+        for (field, base64) in kind.data_fields() {
+            let Some(data) = self.node(&[field]) else {
+                continue;
+            };
+            let go_type = if *base64 { "[]uint8" } else { "string" };
+            let error = format!(
+                "json: cannot unmarshal number into Go struct field {}.{field} of type {go_type}",
+                kind.kind()
+            );
+            for entry in self.doc.entries(data) {
+                if json_number(self.doc, entry.value).is_some() {
+                    refused.push(self.refused_at(
+                        entry.value,
+                        &error,
+                        "quote the value (`MINIDLE: \"5\"`): a ConfigMap's and a Secret's values are strings",
+                        None,
+                    ));
+                }
+            }
+        }
+        refused
+    }
+
     /// Configuration files held in a ConfigMap's `data` as block scalars
     /// (`application.yml: |`), read by their own ecosystem with spans into this manifest.
     fn embedded_configs(
@@ -2414,6 +2445,10 @@ fn config_map_values(
                 continue;
             };
             values.extend(file.doc.entries(data).into_iter().filter_map(|entry| {
+                // Refused ([`ObjectReader::data_refusals`]): the object is not applied.
+                if json_number(&file.doc, entry.value).is_some() {
+                    return None;
+                }
                 let key = file.doc.text(entry.key)?.to_owned();
                 let written = file.doc.text(entry.value)?;
                 let span = super::inner_span(text, file.doc.span(entry.value), written);
@@ -3531,6 +3566,19 @@ mod tests {
         let pool = &model.pools[0];
         assert!(pool.max.get().is_none());
         assert_eq!(pool.min.get(), Some(&5));
+    }
+
+    #[test]
+    fn an_unquoted_number_in_a_config_maps_data_is_refused_and_not_used() {
+        let text = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: pool\ndata:\n  MINIDLE: 5\n  MAX: \"12\"\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      containers:\n        - name: web\n          envFrom:\n            - configMapRef:\n                name: pool\n          env:\n            - name: SPRING_DATASOURCE_HIKARI_MINIMUMIDLE\n              value: $(MINIDLE)\n            - name: SPRING_DATASOURCE_HIKARI_MAXIMUMPOOLSIZE\n              value: $(MAX)\n";
+        let model = read(text);
+        assert_eq!(
+            refusals(&model, text),
+            [("5", "json: cannot unmarshal number into Go struct field ConfigMap.data of type string; the API server refuses the ConfigMap, so `kubectl apply` fails and the ConfigMap as written does not run".to_owned())]
+        );
+        let pool = &model.pools[0];
+        assert_eq!(pool.max.get(), Some(&12));
+        assert!(pool.min.get().is_none());
     }
 
     #[test]
