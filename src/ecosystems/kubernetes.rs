@@ -1102,11 +1102,61 @@ impl<'a> ObjectReader<'a> {
         })
     }
 
-    /// The workload's service, and the rollout values the API server refuses in it.
+    /// `spec.replicas` (None: not written, or null). The API server decodes it into
+    /// an `int32`: a string (`"3"`) or a number beyond 32 bits is refused (added to
+    /// `refused`) and the count is invalid.
+    fn replicas(&self, refused: &mut Vec<RefusedValue>) -> Option<Setting<i64>> {
+        const PATH: [&str; 2] = ["spec", "replicas"];
+        let node = self.node(&PATH)?;
+        if is_yaml_null(self.doc, node) {
+            return None;
+        }
+        let Some(error) = self.int32_refusal(node, "replicas") else {
+            return self.count(&PATH);
+        };
+        refused.push(self.refused_at(
+            node,
+            &error,
+            "write the count of pods as a number without quotes, below 2147483648 (`replicas: 3`)",
+            None,
+        ));
+        let raw = self.doc.text(node).unwrap_or("").to_owned();
+        Some(Setting {
+            value: Val::invalid(raw, error),
+            origin: self.written(node, &PATH, ()).origin,
+        })
+    }
+
+    /// Why the API server cannot decode the scalar at `node`, the spec's `field`, into
+    /// its `int32`, if it cannot: kubectl sends a string for anything but a number
+    /// ([`json_number`]), and a number must be whole ([`json_float_as_int`]) and within
+    /// 32 bits.
+    fn int32_refusal(&self, node: NodeId, field: &str) -> Option<String> {
+        let go_field = format!("{}Spec.spec.{field}", self.kind.unwrap_or_default());
+        let Some(number) = json_number(self.doc, node) else {
+            return Some(format!(
+                "json: cannot unmarshal string into Go struct field {go_field} of type int32"
+            ));
+        };
+        let whole = match number {
+            GoYamlNumber::Int(n) => Some(n),
+            GoYamlNumber::Float(f) => json_float_as_int(f).ok(),
+        };
+        if whole.is_some_and(|n| i32::try_from(n).is_ok()) {
+            return None;
+        }
+        let raw = self.doc.text(node).unwrap_or_default();
+        Some(format!(
+            "json: cannot unmarshal number {raw} into Go struct field {go_field} of type int32"
+        ))
+    }
+
+    /// The workload's service, and the values the API server refuses in it.
     fn workload(&self) -> Option<(Service, Vec<RefusedValue>)> {
         let name_node = self.node(&["metadata", "name"])?;
         let name = self.doc.text(name_node)?.to_owned();
         let spec = self.node(&["spec"]);
+        let mut refused = Vec::new();
         let replicas = if self.kind == Some("DaemonSet") {
             Setting {
                 value: Val::Known(1),
@@ -1118,10 +1168,10 @@ impl<'a> ObjectReader<'a> {
         } else if let Some(job_spec) = self.job_spec_path() {
             self.job_pods(job_spec, spec)
         } else {
-            self.count(&["spec", "replicas"])
+            self.replicas(&mut refused)
                 .unwrap_or_else(|| self.default(1, spec))
         };
-        let (max_surge, max_unavailable, refused) = match self.rollout() {
+        let (max_surge, max_unavailable, rollout_refused) = match self.rollout() {
             Some(rollout) => (
                 Some(rollout.surge),
                 Some(rollout.unavailable),
@@ -1129,6 +1179,7 @@ impl<'a> ObjectReader<'a> {
             ),
             None => (None, None, self.stateful_set_refusals()),
         };
+        refused.extend(rollout_refused);
         let deployment = Deployment {
             replicas: Some(replicas),
             max_replicas: None,
@@ -3579,6 +3630,27 @@ mod tests {
         let pool = &model.pools[0];
         assert_eq!(pool.max.get(), Some(&12));
         assert!(pool.min.get().is_none());
+    }
+
+    #[test]
+    fn replicas_the_api_server_cannot_decode_are_refused_and_invalid() {
+        let cases = [
+            ("\"3\"", "\"3\"", "json: cannot unmarshal string into Go struct field DeploymentSpec.spec.replicas of type int32"),
+            ("3000000000", "3000000000", "json: cannot unmarshal number 3000000000 into Go struct field DeploymentSpec.spec.replicas of type int32"),
+        ];
+        for (written, at, error) in cases {
+            let text = format!("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: {written}\n");
+            let model = read(&text);
+            let reason = format!("{error}; the API server refuses the Deployment, so `kubectl apply` fails and the Deployment as written does not run");
+            assert_eq!(refusals(&model, &text), [(at, reason)], "{written}");
+            let replicas = deployment_of(&model, "web").replicas.as_ref().unwrap();
+            assert!(matches!(replicas.value, Val::Invalid(_)), "{written}");
+        }
+        // A whole number within 32 bits is read.
+        let model = read("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 2147483647\n");
+        assert!(model.refused_values.is_empty());
+        let replicas = deployment_of(&model, "web").replicas.as_ref().unwrap();
+        assert_eq!(replicas.get(), Some(&2_147_483_647));
     }
 
     #[test]
