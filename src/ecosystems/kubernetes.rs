@@ -1153,7 +1153,7 @@ impl<'a> ObjectReader<'a> {
 
     /// The workload's service, and the values the API server refuses in it.
     fn workload(&self) -> Option<(Service, Vec<RefusedValue>)> {
-        let name_node = self.node(&["metadata", "name"])?;
+        let name_node = self.name_node()?;
         let name = self.doc.text(name_node)?.to_owned();
         let spec = self.node(&["spec"]);
         let mut refused = Vec::new();
@@ -1201,6 +1201,14 @@ impl<'a> ObjectReader<'a> {
     }
 
     /// `namespace/name`, or `name` in the default namespace.
+    /// Where the object's name is written: `metadata.name`, else its
+    /// `metadata.generateName`, the prefix the API server completes with random
+    /// characters (Argo CD and Helm hooks create migration Jobs so), which names it.
+    fn name_node(&self) -> Option<NodeId> {
+        self.node(&["metadata", "name"])
+            .or_else(|| self.node(&["metadata", "generateName"]))
+    }
+
     fn qualified(&self, name: &str) -> String {
         match self.text(&["metadata", "namespace"]) {
             Some(ns) => [ns, "/", name].concat(),
@@ -2059,7 +2067,7 @@ impl<'a> ObjectReader<'a> {
                         .and_then(|i| self.doc.text(i))
                         .is_some_and(postgres::is_postgres_image)
                 })?;
-        let name_node = self.node(&["metadata", "name"])?;
+        let name_node = self.name_node()?;
         let container_name = self
             .doc
             .get(container, "name")
@@ -3651,6 +3659,14 @@ mod tests {
         assert!(model.refused_values.is_empty());
         let replicas = deployment_of(&model, "web").replicas.as_ref().unwrap();
         assert_eq!(replicas.get(), Some(&2_147_483_647));
+    }
+
+    #[test]
+    fn a_workload_with_a_generated_name_is_read_named_by_its_prefix() {
+        let text = "apiVersion: batch/v1\nkind: Job\nmetadata:\n  generateName: db-migrate-\n  annotations:\n    argocd.argoproj.io/hook: PreSync\nspec:\n  template:\n    spec:\n      containers:\n        - name: migrate\n          env:\n            - name: SPRING_DATASOURCE_HIKARI_MAXIMUMPOOLSIZE\n              value: \"7\"\n";
+        let model = read(text);
+        assert_eq!(model.services[0].name, "db-migrate-");
+        assert_eq!(model.pools[0].max.get(), Some(&7));
     }
 
     #[test]
