@@ -445,3 +445,29 @@ fn v9_fleet_demand_of_a_kubernetes_rollout() {
         "{capacity}"
     );
 }
+
+/// A KEDA ScaledObject sets its maximum in `maxReplicaCount`: the help names that field,
+/// not the HPA's `maxReplicas`.
+#[test]
+fn a_keda_maximum_is_named_by_its_own_field() {
+    let dir = tree(&[
+        ("app/application.yml", &direct(10, 10)),
+        (
+            "dep.yaml",
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app\nspec:\n  replicas: 2\n  strategy:\n    type: Recreate\n  template:\n    spec:\n      containers:\n        - name: app\n          image: x\n---\napiVersion: keda.sh/v1alpha1\nkind: ScaledObject\nmetadata:\n  name: app\nspec:\n  scaleTargetRef:\n    name: app\n  maxReplicaCount: 20\n",
+        ),
+        (
+            "poollint.toml",
+            &direct_fleet_with("", "[[service]]\nname = \"app\"\nconfig = [\"app/application.yml\"]\nconnects-to = \"db\"\ndeployment = \"dep.yaml\"\n"),
+        ),
+    ]);
+    let found = findings(dir.path(), "autoscale-max-exceeds-db-slots");
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(
+        found[0]
+            .1
+            .contains("lower app's maxReplicaCount to at most 8,"),
+        "{}",
+        found[0].1
+    );
+}

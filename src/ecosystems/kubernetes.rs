@@ -2634,6 +2634,10 @@ fn apply_autoscalers(
         let deployment = service.and_then(|s| s.deployment.as_mut());
         if let (Some(deployment), Some(hpa)) = (deployment, scalers.pop()) {
             deployment.max_replicas = hpa.max;
+            deployment.autoscaler_max_field = Some(match hpa.keda {
+                true => "maxReplicaCount",
+                false => "maxReplicas",
+            });
             deployment.min_replicas = hpa.min;
             steady_from_autoscaler(deployment, hpa.keda);
         }

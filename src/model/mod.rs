@@ -933,6 +933,9 @@ pub struct Deployment {
     pub replicas: Option<Setting<i64>>,
     /// HPA `maxReplicas` or the manifest's `max-instances`.
     pub max_replicas: Option<Setting<i64>>,
+    /// The field of the autoscaler that sets `max_replicas`: an HPA's `maxReplicas`, a
+    /// KEDA ScaledObject's `maxReplicaCount` (None: no autoscaler sets it).
+    pub autoscaler_max_field: Option<&'static str>,
     pub min_replicas: Option<Setting<i64>>,
     /// Rolling-update surge and unavailable as written (a count or a percentage): a
     /// percentage is scaled against the instance count in effect when it is used (the

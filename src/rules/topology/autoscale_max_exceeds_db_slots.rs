@@ -179,19 +179,20 @@ fn fitting_max_replicas(
 }
 
 /// The key a member's autoscaler maximum is written under: the manifest's
-/// `max-instances`, or an autoscaler's (HPA `maxReplicas`, KEDA `maxReplicaCount`,
-/// named as the HPA names it).
+/// `max-instances`, else the field of the autoscaler that sets it (HPA `maxReplicas`,
+/// KEDA `maxReplicaCount`).
 fn max_key(member: &Member) -> &'static str {
-    let declared = member
-        .service
-        .deployment
+    let Some(deployment) = member.service.deployment.as_ref() else {
+        return "maxReplicas";
+    };
+    let declared = deployment
+        .max_replicas
         .as_ref()
-        .and_then(|d| d.max_replicas.as_ref())
         .is_some_and(|s| matches!(s.origin, crate::model::Origin::Manifest { .. }));
-    if declared {
-        "max-instances"
-    } else {
-        "maxReplicas"
+    match (declared, deployment.autoscaler_max_field) {
+        (true, _) => "max-instances",
+        (false, Some(field)) => field,
+        (false, None) => "maxReplicas",
     }
 }
 
