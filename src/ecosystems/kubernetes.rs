@@ -2366,11 +2366,18 @@ fn int_or_percent(doc: &Document, node: NodeId) -> Result<IntOrPercent, RolloutR
 }
 
 /// The number kubectl sends for the scalar at `node`, if it sends a number: a plain,
-/// untagged scalar go-yaml v2 types as one ([`go_yaml_number`]), which sigs.k8s.io/yaml's
-/// `YAMLToJSON` writes as a JSON number.
+/// untagged scalar go-yaml v2 types as one ([`go_yaml_number`]), or one tagged `!!int`
+/// or `!!float` (quoted or not), which sigs.k8s.io/yaml's `YAMLToJSON` writes as a JSON
+/// number.
 fn json_number(doc: &Document, node: NodeId) -> Option<GoYamlNumber> {
     let text = doc.text(node)?;
-    doc.is_plain_untagged(node)
+    let numeric_tag = doc.tag(node).is_some_and(|tag| {
+        let name = tag
+            .strip_prefix("tag:yaml.org,2002:")
+            .or_else(|| tag.strip_prefix("!!"));
+        matches!(name, Some("int" | "float"))
+    });
+    (doc.is_plain_untagged(node) || numeric_tag)
         .then(|| go_yaml_number(text))
         .flatten()
 }
@@ -3658,11 +3665,13 @@ mod tests {
             let replicas = deployment_of(&model, "web").replicas.as_ref().unwrap();
             assert!(matches!(replicas.value, Val::Invalid(_)), "{written}");
         }
-        // A whole number within 32 bits is read.
-        let model = read("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 2147483647\n");
-        assert!(model.refused_values.is_empty());
-        let replicas = deployment_of(&model, "web").replicas.as_ref().unwrap();
-        assert_eq!(replicas.get(), Some(&2_147_483_647));
+        // A whole number within 32 bits is read, tagged `!!int` too.
+        for (written, count) in [("2147483647", 2_147_483_647), ("!!int 7", 7)] {
+            let model = read(&format!("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: {written}\n"));
+            assert!(model.refused_values.is_empty(), "{written}");
+            let replicas = deployment_of(&model, "web").replicas.as_ref().unwrap();
+            assert_eq!(replicas.get(), Some(&count), "{written}");
+        }
     }
 
     #[test]
