@@ -1134,8 +1134,9 @@ impl<'a> ObjectReader<'a> {
     fn int32_refusal(&self, node: NodeId, field: &str) -> Option<String> {
         let go_field = format!("{}Spec.spec.{field}", self.kind.unwrap_or_default());
         let Some(number) = json_number(self.doc, node) else {
+            let sent = json_non_string(self.doc, node).unwrap_or("string");
             return Some(format!(
-                "json: cannot unmarshal string into Go struct field {go_field} of type int32"
+                "json: cannot unmarshal {sent} into Go struct field {go_field} of type int32"
             ));
         };
         let whole = match number {
@@ -1556,7 +1557,8 @@ impl<'a> ObjectReader<'a> {
             .collect()
     }
 
-    /// The unquoted numbers in a ConfigMap's or Secret's data (`MINIDLE: 5`), which the
+    /// The unquoted numbers and booleans in a ConfigMap's or Secret's data (`MINIDLE: 5`,
+    /// [`json_non_string`]), which the
     /// API server refuses: its values are strings (a Secret's `data`, base64 bytes).
     fn data_refusals(&self, kind: ValueSource) -> Vec<RefusedValue> {
         let mut refused = Vec::new();
@@ -1565,12 +1567,12 @@ impl<'a> ObjectReader<'a> {
                 continue;
             };
             let go_type = if *base64 { "[]uint8" } else { "string" };
-            let error = format!(
-                "json: cannot unmarshal number into Go struct field {}.{field} of type {go_type}",
-                kind.kind()
-            );
             for entry in self.doc.entries(data) {
-                if json_number(self.doc, entry.value).is_some() {
+                if let Some(sent) = json_non_string(self.doc, entry.value) {
+                    let error = format!(
+                        "json: cannot unmarshal {sent} into Go struct field {}.{field} of type {go_type}",
+                        kind.kind()
+                    );
                     refused.push(self.refused_at(
                         entry.value,
                         &error,
@@ -1691,7 +1693,8 @@ impl<'a> ObjectReader<'a> {
     /// which the API server allows ("cannot be used if value is not empty") and the
     /// kubelet then reads (`makeEnvironmentVariables` expands `Value` when it is not
     /// empty, else reads `ValueFrom`). None: a value the files do not give. An
-    /// unquoted number is refused (added to `refused`): the variable is unknown.
+    /// unquoted number or boolean ([`json_non_string`]) is refused (added to
+    /// `refused`): the variable is unknown.
     fn env_entry(
         &self,
         item: NodeId,
@@ -1701,10 +1704,13 @@ impl<'a> ObjectReader<'a> {
         refused: &mut Vec<RefusedValue>,
     ) -> Option<EnvItem> {
         let value = self.doc.get(item, "value");
-        if let Some(number) = value.filter(|&node| json_number(self.doc, node).is_some()) {
+        let non_string = value.and_then(|node| Some((node, json_non_string(self.doc, node)?)));
+        if let Some((number, sent)) = non_string {
             refused.push(self.refused_at(
                 number,
-                "json: cannot unmarshal number into Go struct field EnvVar.value of type string",
+                &format!(
+                    "json: cannot unmarshal {sent} into Go struct field EnvVar.value of type string"
+                ),
                 "quote the value (`value: \"30\"`): an environment variable's value is a string",
                 None,
             ));
@@ -2382,6 +2388,23 @@ fn json_number(doc: &Document, node: NodeId) -> Option<GoYamlNumber> {
         .flatten()
 }
 
+/// What kubectl sends for the scalar at `node` when it is neither a string nor null,
+/// named as Go's JSON decoder names it in its errors: `number` ([`json_number`]) or
+/// `bool` (a plain YAML 1.1 boolean, go-yaml v2 `resolve.go`: `true`, `yes`, `on`, `y`,
+/// their negations, in their cases).
+fn json_non_string(doc: &Document, node: NodeId) -> Option<&'static str> {
+    const BOOLEANS: &[&str] = &[
+        "y", "Y", "yes", "Yes", "YES", "on", "On", "ON", "true", "True", "TRUE", "n", "N", "no",
+        "No", "NO", "off", "Off", "OFF", "false", "False", "FALSE",
+    ];
+    if json_number(doc, node).is_some() {
+        return Some("number");
+    }
+    let boolean =
+        doc.is_plain_untagged(node) && doc.text(node).is_some_and(|t| BOOLEANS.contains(&t));
+    boolean.then_some("bool")
+}
+
 /// The JSON integer Go's `encoding/json` writes for a float, which an `int32` field
 /// takes: a whole float below 1e21 is written without a fraction or an exponent; a
 /// fraction or an exponent is refused by the integer decoder, and `json.Marshal`
@@ -2512,7 +2535,7 @@ fn config_map_values(
             };
             values.extend(file.doc.entries(data).into_iter().filter_map(|entry| {
                 // Refused ([`ObjectReader::data_refusals`]): the object is not applied.
-                if json_number(&file.doc, entry.value).is_some() {
+                if json_non_string(&file.doc, entry.value).is_some() {
                     return None;
                 }
                 let key = file.doc.text(entry.key)?.to_owned();
@@ -3623,6 +3646,29 @@ mod tests {
                 )
             })
             .collect()
+    }
+
+    #[test]
+    fn an_unquoted_boolean_in_an_env_value_or_config_map_is_refused() {
+        let text = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: flags\ndata:\n  CACHE: yes\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      containers:\n        - name: web\n          env:\n            - name: SPRING_DATASOURCE_HIKARI_AUTOCOMMIT\n              value: false\n            - name: SPRING_DATASOURCE_HIKARI_READONLY\n              value: \"true\"\n";
+        let model = read(text);
+        let refused = refusals(&model, text);
+        let errors: Vec<(&str, &str)> = refused
+            .iter()
+            .map(|(at, reason)| (*at, reason.split(';').next().unwrap_or_default()))
+            .collect();
+        assert_eq!(
+            errors,
+            [
+                ("yes", "json: cannot unmarshal bool into Go struct field ConfigMap.data of type string"),
+                ("false", "json: cannot unmarshal bool into Go struct field EnvVar.value of type string"),
+            ]
+        );
+        let environment = &deployment_of(&model, "web").environment;
+        let read_only = environment
+            .iter()
+            .find(|v| &*v.name == "SPRING_DATASOURCE_HIKARI_READONLY");
+        assert_eq!(read_only.map(|v| v.value.as_str()), Some("true"));
     }
 
     #[test]
