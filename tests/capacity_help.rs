@@ -12,24 +12,7 @@ use common::{poollint, tree};
 
 /// The findings of `rule` in a check of `dir` (every rule on), as (message, help).
 fn findings(dir: &std::path::Path, rule: &str) -> Vec<(String, String)> {
-    let output = poollint()
-        .args(["check", "--format", "json"])
-        .arg(dir)
-        .output()
-        .expect("run");
-    let json: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
-    json["diagnostics"]
-        .as_array()
-        .expect("diagnostics")
-        .iter()
-        .filter(|d| d["rule"] == rule)
-        .map(|d| {
-            (
-                d["message"].as_str().unwrap_or_default().to_owned(),
-                d["help"].as_str().unwrap_or_default().to_owned(),
-            )
-        })
-        .collect()
+    common::findings_with_every_rule(dir, rule)
 }
 
 fn spring(user: &str, max: i64) -> String {

@@ -46,15 +46,11 @@ fn findings_field(dir: &std::path::Path, rule: &str, field: &str) -> Vec<String>
 /// The help of the first finding of `rule` in a run of every rule (the help of a sizing
 /// rule depends on whether the headroom rule runs).
 fn help_with_every_rule(dir: &std::path::Path, rule: &str) -> String {
-    let report = json(&["check"], dir);
-    report["diagnostics"]
-        .as_array()
-        .expect("diagnostics")
-        .iter()
-        .find(|d| d["rule"] == rule)
-        .and_then(|d| d["help"].as_str())
-        .unwrap_or("")
-        .to_owned()
+    common::findings_with_every_rule(dir, rule)
+        .into_iter()
+        .next()
+        .map(|(_, help)| help)
+        .unwrap_or_default()
 }
 
 fn manifest(max_connections: u32, service: &str) -> String {

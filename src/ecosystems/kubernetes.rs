@@ -1480,7 +1480,10 @@ impl<'a> ObjectReader<'a> {
                 .and_then(|n| self.doc.scalar(n))
                 .is_some_and(is_yaml_true)
         };
-        for path in [field("suspend"), vec!["spec", "suspend"]] {
+        // The Job's own `suspend`, then (a CronJob's) the CronJob's: one path for a Job.
+        let mut suspends = vec![field("suspend"), vec!["spec", "suspend"]];
+        suspends.dedup();
+        for path in suspends {
             if suspended(&path) {
                 if let Some(node) = self.node(&path) {
                     return self.written(node, &path, 0);

@@ -72,3 +72,24 @@ pub fn copy_tree(from: &Path, to: &Path) {
         }
     }
 }
+
+/// The findings of `rule` in a check of `dir` with every rule on, as (message, help):
+/// some helps depend on whether another rule runs, which `--select` would turn off.
+pub fn findings_with_every_rule(dir: &Path, rule: &str) -> Vec<(String, String)> {
+    let output = poollint()
+        .args(["check", "--format", "json"])
+        .arg(dir)
+        .output()
+        .expect("run");
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    json["diagnostics"]
+        .as_array()
+        .expect("diagnostics")
+        .iter()
+        .filter(|d| d["rule"] == rule)
+        .map(|d| {
+            let text = |field: &str| d[field].as_str().unwrap_or_default().to_owned();
+            (text("message"), text("help"))
+        })
+        .collect()
+}
