@@ -150,6 +150,12 @@ struct Suppression {
     entries: Vec<Entry>,
 }
 
+impl Suppression {
+    fn names(&self, rule: &str) -> bool {
+        self.entries.iter().any(|entry| entry.rule == rule)
+    }
+}
+
 /// Where a suppression entry used is: its file's path and the span of the rule it names.
 pub type UsedEntry = (std::path::PathBuf, Span);
 
@@ -170,17 +176,18 @@ pub fn apply(
     }
     diagnostics.retain(|d| !suppressed(d, &mut found));
     // `ignore[x, unused-suppression]` keeps a suppression that may become unused
-    // quietly, as ruff's `# noqa: F401, RUF100` does: the unused findings are
-    // suppressed like any other, and an entry naming `unused-suppression` is never
-    // reported unused itself.
+    // quietly, as ruff's `# noqa: F401, RUF100` does: its own entries are never
+    // reported unused, on its line or on a line of its own (whose findings would stand
+    // on the comment's line, not the next line it applies to), and other unused
+    // findings are suppressed like any other (`ignore-file[unused-suppression]`).
     let mut unused_found: Vec<Diagnostic> = found
         .values()
         .flat_map(|found| {
             found
                 .suppressions
                 .iter()
+                .filter(|s| !s.names(engine_rules::UNUSED_SUPPRESSION.name))
                 .flat_map(|s| &s.entries)
-                .filter(|entry| entry.rule != engine_rules::UNUSED_SUPPRESSION.name)
                 .filter_map(|entry| unused(found.file, entry, &enabled))
         })
         .collect();
@@ -903,6 +910,9 @@ mod tests {
         for text in [
             "a: 1 # poollint: ignore[pool-unbounded, unused-suppression]\n",
             "# poollint: ignore-file[unused-suppression]\na: 1 # poollint: ignore[pool-unbounded]\n",
+            // On a line of its own, applying to the next line.
+            "# poollint: ignore[pool-unbounded, unused-suppression]\na: 1\n",
+            "# poollint: ignore[unused-suppression, pool-unbounded]\na: 1\n",
         ] {
             assert_eq!(run(text, &[]), vec![], "{text}");
         }
