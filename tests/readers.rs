@@ -4269,3 +4269,34 @@ fn a_compose_file_compose_does_not_pick_is_not_read_as_a_project() {
         "{stderr}"
     );
 }
+
+/// A profile expression nested deeper than poollint reads is poollint's limit, not
+/// Spring's refusal: a warning that says so (it was an error saying Spring refuses it
+/// and the application does not start).
+#[test]
+fn a_profile_expression_beyond_poollints_depth_is_a_warning_of_ours() {
+    let depth = 1001;
+    let condition = format!("{}p{}", "(".repeat(depth), ")".repeat(depth));
+    let yaml = format!(
+        "spring:\n  config:\n    activate:\n      on-profile: \"{condition}\"\n  datasource:\n    hikari:\n      maximum-pool-size: 5\n"
+    );
+    let dir = tree(&[("src/main/resources/application.yml", &yaml)]);
+    let report = json(&["check", "--select", "parse-error"], dir.path());
+    let found = report["diagnostics"].as_array().expect("diagnostics");
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0]["severity"], "warning");
+    let message = found[0]["message"].as_str().unwrap_or("");
+    assert!(
+        message.contains("is a profile expression poollint does not read: parentheses or `!` nested deeper than 1000"),
+        "{message}"
+    );
+    assert!(!message.contains("Spring accepts"), "{message}");
+    // One level less is read.
+    let shallow = format!("{}p{}", "(".repeat(1000), ")".repeat(1000));
+    let dir = tree(&[(
+        "src/main/resources/application.yml",
+        &yaml.replace(&condition, &shallow),
+    )]);
+    let report = json(&["check", "--select", "parse-error"], dir.path());
+    assert_eq!(report["diagnostics"].as_array().map(Vec::len), Some(0));
+}

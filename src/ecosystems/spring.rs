@@ -927,17 +927,28 @@ fn activation_condition(leaves: &[Leaf], refused: &mut Vec<RefusedValue>) -> Opt
                 Ok(expr) => any_of.push(expr),
                 Err(refusal) => {
                     valid = false;
+                    let (judged, stage) = if refusal.beyond_our_limit {
+                        (
+                            "is a profile expression poollint does not read",
+                            RefusalStage::NotRead,
+                        )
+                    } else {
+                        (
+                            "is not a profile expression Spring accepts",
+                            RefusalStage::StartUp,
+                        )
+                    };
                     refused.push(RefusedValue {
                         location: leaf.value_location,
                         reason: format!(
-                            "{}: `{}` is not a profile expression Spring accepts: {}",
+                            "{}: `{}` {judged}: {}",
                             leaf.raw_key,
                             shortened(element.trim()),
                             refusal.reason
                         ),
                         fix: refusal.fix,
                         warning: false,
-                        stage: RefusalStage::StartUp,
+                        stage,
                     });
                 }
             }

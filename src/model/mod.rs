@@ -1653,6 +1653,9 @@ pub enum RefusalStage {
     /// The object is stored, but its controller does not act on it (an HPA whose
     /// target the HPA controller cannot scale): always a warning.
     Controller,
+    /// Beyond a limit of poollint's own (a Spring profile expression nested deeper
+    /// than it reads): the program may accept it, so always a warning.
+    NotRead,
 }
 
 /// A count that multiplies connections (processes, instances): its known value, at

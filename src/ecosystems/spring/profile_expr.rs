@@ -36,12 +36,15 @@ enum Operator {
 pub(super) struct Refusal {
     pub reason: String,
     pub fix: &'static str,
+    /// Beyond poollint's own limit, not refused by Spring.
+    pub beyond_our_limit: bool,
 }
 
 fn refuse(reason: impl Into<String>, fix: &'static str) -> Refusal {
     Refusal {
         reason: reason.into(),
         fix,
+        beyond_our_limit: false,
     }
 }
 
@@ -84,12 +87,13 @@ fn parse_tokens<'t>(
     depth: usize,
 ) -> Result<Expr, Refusal> {
     if depth > MAX_DEPTH {
-        return Err(refuse(
-            format!(
-                "parentheses or `!` nested deeper than {MAX_DEPTH}, which poollint does not read"
+        return Err(Refusal {
+            reason: format!(
+                "parentheses or `!` nested deeper than {MAX_DEPTH}"
             ),
-            "write the condition with fewer nested parentheses",
-        ));
+            fix: "write the condition with fewer nested parentheses, or check this file's pools by hand",
+            beyond_our_limit: true,
+        });
     }
     let mut elements: Vec<Expr> = Vec::new();
     let mut operator = None;

@@ -93,6 +93,7 @@ fn refused_value(refused: &crate::model::RefusedValue) -> Diagnostic {
         (RefusalStage::StartUp, true) => (Severity::Warning, "refused by some versions"),
         (RefusalStage::StartUp, false) => (Severity::Error, "refused at start-up"),
         (RefusalStage::Controller, _) => (Severity::Warning, "not applied by its controller"),
+        (RefusalStage::NotRead, _) => (Severity::Warning, "not read by poollint"),
     };
     Diagnostic::new(
         &PARSE_ERROR,
