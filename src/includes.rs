@@ -258,13 +258,14 @@ impl Includes<'_> {
         let outcome = doc
             .as_ref()
             .map(|d| engine::ParseOutcome::of(includer.format, &text, d));
+        let target = spelt_plainly(target, &canonical);
         // Released with its includer's batch, and read again if it has findings.
-        let file = source::SourceFile::new(target, text, source::Encoding::Utf8);
+        let file = source::SourceFile::new(&target, text, source::Encoding::Utf8);
         let id = self.report.sources.push(file.rereadable(disk_len));
         engine::report_parse(id, outcome, self.report);
         Some(ParsedFile {
             id,
-            path: target.to_path_buf(),
+            path: target,
             format: includer.format,
             // An included file with a syntax error is skipped like any other.
             doc: doc.filter(|d| d.errors.is_empty())?,
@@ -357,6 +358,18 @@ fn next_includer(
     *next += found + 1;
     rest.get(found)
         .map(|(reader, file)| (*reader, file.clone()))
+}
+
+/// `target` without its `.` and `..` components (`db/../shared/x.conf` is
+/// `shared/x.conf`) when that spelling names the same file, as it does unless a link
+/// stands before a `..`: findings then name the file as the walk would.
+fn spelt_plainly(target: &Path, canonical: &Path) -> PathBuf {
+    let plain = source::normalise(target);
+    if std::fs::canonicalize(&plain).is_ok_and(|c| c == canonical) {
+        plain
+    } else {
+        target.to_path_buf()
+    }
 }
 
 /// The file a PgBouncer `%include` reads. PgBouncer opens a relative name from its

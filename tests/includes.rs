@@ -861,3 +861,54 @@ fn includes_nested_deeper_than_postgres_and_pgbouncer_read_are_parse_errors() {
         }
     }
 }
+
+/// A file included as `../shared/x.conf` is named `shared/x.conf`, as the walk and the
+/// baseline name it (findings showed `db/../shared/x.conf`); through a link before the
+/// `..` the written spelling stays, since the plain one would name another file.
+#[test]
+fn an_included_file_is_named_without_dot_dot_when_that_is_the_same_file() {
+    let dir = tree(&[
+        (
+            "db/postgresql.conf",
+            "max_connections = 100\ninclude '../shared/extra.conf'\n",
+        ),
+        ("shared/extra.conf", "max_connections = 0\n"),
+    ]);
+    let mut request = CheckRequest::new(vec![dir.path().join("db")]);
+    request.include_roots = vec![dir.path().join("shared")].into();
+    let report = engine::check(&request);
+    let paths: Vec<PathBuf> = report
+        .diagnostics
+        .iter()
+        .filter(|d| d.rule == "pool-size-invalid")
+        .filter_map(|d| report.sources.get(d.primary.file))
+        .map(|f| f.path.clone())
+        .collect();
+    assert_eq!(paths, vec![dir.path().join("shared/extra.conf")]);
+
+    #[cfg(unix)]
+    {
+        // `db` is a link into `real/db`: `db/../shared` is `real/shared`, not `shared`.
+        let dir = tree(&[
+            (
+                "real/db/postgresql.conf",
+                "max_connections = 100\ninclude '../shared/extra.conf'\n",
+            ),
+            ("real/shared/extra.conf", "max_connections = 0\n"),
+            ("shared/extra.conf", "max_connections = 5\n"),
+        ]);
+        std::os::unix::fs::symlink(dir.path().join("real/db"), dir.path().join("db"))
+            .expect("link");
+        let mut request = CheckRequest::new(vec![dir.path().join("db")]);
+        request.include_roots = vec![dir.path().join("real")].into();
+        let report = engine::check(&request);
+        let paths: Vec<PathBuf> = report
+            .diagnostics
+            .iter()
+            .filter(|d| d.rule == "pool-size-invalid")
+            .filter_map(|d| report.sources.get(d.primary.file))
+            .map(|f| f.path.clone())
+            .collect();
+        assert_eq!(paths, vec![dir.path().join("db/../shared/extra.conf")]);
+    }
+}
