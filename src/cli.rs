@@ -246,7 +246,9 @@ fn read_stdin_dash(args: &mut CheckArgs, paths_written: bool) -> Result<(), Stri
     let is_dash = |path: &PathBuf| path.as_os_str() == "-";
     // A name with no file name (``, `.`, `/`) says no kind of file: nothing is checked.
     if let Some(name) = &args.stdin_filename {
-        if name.file_name().is_none() {
+        // `application.yml/` names a directory, not a file (`file_name` ignores the `/`).
+        let names_a_directory = name.as_os_str().as_encoded_bytes().ends_with(b"/");
+        if name.file_name().is_none() || names_a_directory {
             return Err(format!(
                 "--stdin-filename `{}` names no file: give the path the text stands for (`config/application.yml`)",
                 name.display()
@@ -321,7 +323,12 @@ fn man_page(subcommand: Option<&str>) -> ExitCode {
                 ));
             };
             let title = format!("poollint-{}", sub.get_name());
-            clap_mangen::Man::new(sub.name(title.clone()).bin_name(&title)).title(title)
+            // A subcommand has no version of its own: the page's header shows the tool's.
+            let sub = sub
+                .name(title.clone())
+                .bin_name(&title)
+                .version(env!("CARGO_PKG_VERSION"));
+            clap_mangen::Man::new(sub).title(title)
         }
     };
     let mut page = Vec::new();
@@ -397,7 +404,10 @@ fn run_capacity(args: &CapacityArgs) -> ExitCode {
         Err(error) => {
             eprint!(
                 "{}",
-                render_manifest_error(&error, use_color(ColorChoice::Auto))
+                render_manifest_error(
+                    &error,
+                    use_color(ColorChoice::Auto, std::io::stderr().is_terminal())
+                )
             );
             return ExitCode::from(EXIT_ERROR);
         }
@@ -736,6 +746,22 @@ fn check_not_an_output(args: &CheckArgs, named: &str, path: &Path) -> Result<(),
     }
 }
 
+/// An `--include-root` that is no directory follows nothing: a typo, reported rather than
+/// leaving the includes it was meant for unread in silence.
+fn check_include_roots(roots: &[PathBuf]) -> Result<(), String> {
+    match roots.iter().find(|root| !root.is_dir()) {
+        Some(root) if root.exists() => Err(format!(
+            "--include-root {}: not a directory",
+            root.display()
+        )),
+        Some(root) => Err(format!(
+            "--include-root {}: no such directory",
+            root.display()
+        )),
+        None => Ok(()),
+    }
+}
+
 /// Unknown names in `--select`/`--ignore` are usage errors with a did-you-mean.
 fn check_rule_names<'a>(names: impl IntoIterator<Item = &'a String>) -> Result<(), String> {
     for name in names {
@@ -756,7 +782,8 @@ fn run_check(args: &CheckArgs) -> ExitCode {
     let requested = args.select.iter().flatten().chain(args.ignore.iter());
     let checked_args = check_rule_names(requested)
         .and_then(|()| check_outputs(&args.format))
-        .and_then(|()| check_baseline_not_an_output(args));
+        .and_then(|()| check_baseline_not_an_output(args))
+        .and_then(|()| check_include_roots(&args.include_root));
     if let Err(message) = checked_args {
         return usage_error(&message);
     }
@@ -764,7 +791,8 @@ fn run_check(args: &CheckArgs) -> ExitCode {
         Ok(patterns) => patterns,
         Err(code) => return code,
     };
-    let color = use_color(args.color);
+    let color = use_color(args.color, std::io::stdout().is_terminal());
+    let color_on_stderr = use_color(args.color, std::io::stderr().is_terminal());
     // The settings of one file come from the manifest nearest above it; a path that
     // does not exist is most likely a typo, and settings shown for it would mislead.
     let manifest = match &args.show_settings {
@@ -795,7 +823,7 @@ fn run_check(args: &CheckArgs) -> ExitCode {
         // split by manifests reports it and checks the other paths.
         Err(_) if nested && args.show_settings.is_none() => None,
         Err(error) => {
-            eprint!("{}", render_manifest_error(&error, color));
+            eprint!("{}", render_manifest_error(&error, color_on_stderr));
             return ExitCode::from(EXIT_ERROR);
         }
     };
@@ -839,7 +867,7 @@ fn run_check(args: &CheckArgs) -> ExitCode {
     }
     let checked = crate::scopes::check(&request, nested);
     for error in &checked.manifest_errors {
-        eprint!("{}", render_manifest_error(error, color));
+        eprint!("{}", render_manifest_error(error, color_on_stderr));
     }
     let mut scopes = checked.scopes;
     let started = std::time::Instant::now();
@@ -1288,7 +1316,9 @@ fn print_stats(stats: &engine::Stats, render: std::time::Duration) {
 }
 
 /// `--color auto` honours NO_COLOR, then FORCE_COLOR, then whether stdout is a terminal.
-fn use_color(choice: ColorChoice) -> bool {
+/// Whether to colour what goes to a stream: `on_terminal` is whether that stream (standard
+/// output for findings, standard error for manifest errors) is a terminal.
+fn use_color(choice: ColorChoice, on_terminal: bool) -> bool {
     match choice {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
@@ -1298,7 +1328,7 @@ fn use_color(choice: ColorChoice) -> bool {
             } else if std::env::var_os("FORCE_COLOR").is_some_and(|v| !v.is_empty() && v != "0") {
                 true
             } else {
-                std::io::stdout().is_terminal()
+                on_terminal
             }
         }
     }

@@ -3705,7 +3705,12 @@ fn completions_and_man_page_are_generated_from_the_cli() {
         .args(["man", "check"])
         .assert()
         .code(0)
-        .stdout(predicate::str::contains(".TH poollint-check 1"))
+        // The tool's version in the header, as the top page has it (it was empty).
+        .stdout(predicate::str::contains(concat!(
+            ".TH poollint-check 1  \"poollint-check ",
+            env!("CARGO_PKG_VERSION"),
+            "\""
+        )))
         .stdout(predicate::str::contains("poollint\\-check \\- Check"))
         .stdout(predicate::str::contains("diff\\-base"));
     poollint()
@@ -8283,7 +8288,7 @@ fn odd_exclude_patterns_and_stdin_names_are_read_or_refused() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains("matches nothing"));
-    for name in ["", ".", "/"] {
+    for name in ["", ".", "/", "application.yml/"] {
         poollint()
             .args(["check", "--stdin-filename", name])
             .write_stdin("x: 1\n")
@@ -8343,4 +8348,29 @@ fn the_terminating_pods_bound_of_rollouts_is_an_option() {
     );
     // The manifest was taken: the pool's own findings are still there.
     assert!(check["diagnostics"].is_array(), "{check}");
+}
+
+/// An `--include-root` that does not exist or is a file is a usage error (it was
+/// accepted in silence, and the includes it was meant for stayed unread).
+#[test]
+fn an_include_root_that_is_no_directory_is_a_usage_error() {
+    let dir = tree(&[("db/postgresql.conf", "max_connections = 100\n")]);
+    for (root, says) in [
+        ("nosuch", "no such directory"),
+        ("db/postgresql.conf", "not a directory"),
+    ] {
+        poollint()
+            .current_dir(dir.path())
+            .args(["check", "db", "--include-root", root])
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(format!(
+                "--include-root {root}: {says}"
+            )));
+    }
+    poollint()
+        .current_dir(dir.path())
+        .args(["check", "db", "--include-root", "db"])
+        .assert()
+        .code(0);
 }
