@@ -1085,12 +1085,26 @@ impl<'a> ObjectReader<'a> {
         }
     }
 
-    /// A whole-number field, or Invalid with the reason.
+    /// A whole-number field of the spec, or Invalid with the reason: the number kubectl
+    /// sends for it ([`json_whole_number`]: `010` is 8, `0x10` 16, `1e1` 10).
     fn count(&self, path: &[&str]) -> Option<Setting<i64>> {
         let node = self.node(path)?;
+        self.count_of(node, path, json_whole_number(self.doc, node))
+    }
+
+    /// A whole number in an annotation's text (`autoscaling.keda.sh/paused-replicas:
+    /// "2"`): an annotation is a string, read in decimal.
+    fn annotation_count(&self, path: &[&str]) -> Option<Setting<i64>> {
+        let node = self.node(path)?;
+        let number = self.doc.text(node)?.parse::<i64>().ok();
+        self.count_of(node, path, number)
+    }
+
+    /// `number`, read at `node`, as a count: Invalid when it is none or below 0.
+    fn count_of(&self, node: NodeId, path: &[&str], number: Option<i64>) -> Option<Setting<i64>> {
         let text = self.doc.text(node)?;
-        let value = match text.parse::<i64>() {
-            Ok(v) if v >= 0 => Val::Known(v),
+        let value = match number {
+            Some(v) if v >= 0 => Val::Known(v),
             _ => Val::invalid(
                 text.to_owned(),
                 format!("{} must be a whole number", path.join(".")),
@@ -1103,21 +1117,29 @@ impl<'a> ObjectReader<'a> {
     }
 
     /// `spec.replicas` (None: not written, or null). The API server decodes it into
-    /// an `int32`: a string (`"3"`) or a number beyond 32 bits is refused (added to
-    /// `refused`) and the count is invalid.
+    /// an `int32` ([`json_whole_number`]): a string (`"3"`) or a number beyond 32 bits
+    /// is refused (added to `refused`) and the count is invalid, and so is a count
+    /// below 0, which validation refuses (`ValidateNonnegativeField`, kubernetes
+    /// `pkg/apis/apps/validation/validation.go`).
     fn replicas(&self, refused: &mut Vec<RefusedValue>) -> Option<Setting<i64>> {
         const PATH: [&str; 2] = ["spec", "replicas"];
         let node = self.node(&PATH)?;
         if is_yaml_null(self.doc, node) {
             return None;
         }
-        let Some(error) = self.int32_refusal(node, "replicas") else {
+        let error = self.int32_refusal(node, "replicas").or_else(|| {
+            let count = json_whole_number(self.doc, node).filter(|n| *n < 0)?;
+            Some(format!(
+                "spec.replicas: Invalid value: {count}: must be greater than or equal to 0"
+            ))
+        });
+        let Some(error) = error else {
             return self.count(&PATH);
         };
         refused.push(self.refused_at(
             node,
             &error,
-            "write the count of pods as a number without quotes, below 2147483648 (`replicas: 3`)",
+            "write the count of pods as a number without quotes, from 0 to 2147483647 (`replicas: 3`)",
             None,
         ));
         let raw = self.doc.text(node).unwrap_or("").to_owned();
@@ -2101,6 +2123,19 @@ impl<'a> ObjectReader<'a> {
         if let Some(refused) = self.unscalable_target(target, target_kind) {
             return Some(Err(refused));
         }
+        // A bound the API server cannot decode into its `int32` (`"3"`, `2.5`).
+        for field in ["minReplicas", "maxReplicas"] {
+            let node = self.node(&["spec", field]);
+            let refusal = node.and_then(|n| Some((n, self.int32_refusal(n, field)?)));
+            if let Some((node, error)) = refusal {
+                return Some(Err(self.refused_at(
+                    node,
+                    &error,
+                    "write the count of pods as a number without quotes (`maxReplicas: 10`)",
+                    None,
+                )));
+            }
+        }
         if let (Some(low), Some(high)) = (&min, &max) {
             if let (Some(low_n), Some(high_n)) = (low.get(), high.get()) {
                 if low_n > high_n {
@@ -2197,7 +2232,7 @@ impl<'a> ObjectReader<'a> {
             "autoscaling.keda.sh/paused-replicas",
         ];
         const PAUSED: [&str; 3] = ["metadata", "annotations", "autoscaling.keda.sh/paused"];
-        let (min, max) = match self.count(&PAUSED_REPLICAS) {
+        let (min, max) = match self.annotation_count(&PAUSED_REPLICAS) {
             Some(paused) => (Some(paused.clone()), paused),
             None if self.text(&PAUSED).is_some_and(keda_pauses) => return None,
             None => (
@@ -2406,6 +2441,19 @@ fn json_non_string(doc: &Document, node: NodeId) -> Option<&'static str> {
     let boolean =
         doc.is_plain_untagged(node) && doc.text(node).is_some_and(|t| BOOLEANS.contains(&t));
     boolean.then_some("bool")
+}
+
+/// The whole number kubectl sends for the scalar at `node` ([`json_number`]), which
+/// an integer field takes: `010` is 8 and `0x10` 16 (go-yaml v2 types them so), and a
+/// whole float (`3.0`, `1e1`) is written by `json.Marshal` without a fraction (`3`,
+/// `10`), which Go's decoder takes into an `int32`. None: a string, a fraction, or no
+/// number at all.
+fn json_whole_number(doc: &Document, node: NodeId) -> Option<i64> {
+    let whole = match json_number(doc, node)? {
+        GoYamlNumber::Int(n) => n,
+        GoYamlNumber::Float(f) => json_float_as_int(f).ok()?,
+    };
+    i64::try_from(whole).ok()
 }
 
 /// The JSON integer Go's `encoding/json` writes for a float, which an `int32` field
@@ -3720,6 +3768,63 @@ mod tests {
             assert!(model.refused_values.is_empty(), "{written}");
             let replicas = deployment_of(&model, "web").replicas.as_ref().unwrap();
             assert_eq!(replicas.get(), Some(&count), "{written}");
+        }
+    }
+
+    /// Integer fields were read as decimal text: `replicas: 010` was 10 (kubectl's
+    /// go-yaml v2 sends 8), and `0x10`, `1_0`, `3.0` and `1e1`, which the API server
+    /// takes as 16, 10, 3 and 10, were invalid; a negative count was invalid without a
+    /// word, where validation refuses it.
+    #[test]
+    fn integer_fields_are_the_numbers_kubectl_sends() {
+        let deployment = |replicas: &str| {
+            format!("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: {replicas}\n")
+        };
+        for (written, count) in [
+            ("010", 8),
+            ("0o10", 8),
+            ("0x10", 16),
+            ("1_0", 10),
+            ("3.0", 3),
+            ("1e1", 10),
+            ("+4", 4),
+        ] {
+            let model = read(&deployment(written));
+            assert!(model.refused_values.is_empty(), "{written}");
+            let replicas = deployment_of(&model, "web").replicas.as_ref().unwrap();
+            assert_eq!(replicas.get(), Some(&count), "{written}");
+        }
+        // A Job's parallelism, an HPA's bounds and a ScaledObject's too.
+        let job = "apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: migrate\nspec:\n  parallelism: 0x3\n";
+        let parallelism = deployment_of(&read(job), "migrate").replicas.clone();
+        assert_eq!(parallelism.unwrap().get(), Some(&3));
+        let hpa = "\n---\napiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata:\n  name: web\nspec:\n  scaleTargetRef:\n    apiVersion: apps/v1\n    kind: Deployment\n    name: web\n  minReplicas: 0o4\n  maxReplicas: 1e1\n";
+        let model = read(&(deployment("2") + hpa));
+        let web = deployment_of(&model, "web");
+        assert_eq!(web.replicas.as_ref().unwrap().get(), Some(&4));
+        assert_eq!(web.max_replicas.as_ref().unwrap().get(), Some(&10));
+        // An HPA bound the API server cannot decode is refused, and the HPA scales
+        // nothing.
+        let text = deployment("2") + &hpa.replace("maxReplicas: 1e1", "maxReplicas: \"10\"");
+        let model = read(&text);
+        let reason = "json: cannot unmarshal string into Go struct field HorizontalPodAutoscalerSpec.spec.maxReplicas of type int32; the API server refuses the HorizontalPodAutoscaler, so `kubectl apply` fails and the HorizontalPodAutoscaler as written does not run";
+        assert_eq!(refusals(&model, &text), [("\"10\"", reason.to_owned())]);
+        assert_eq!(
+            deployment_of(&model, "web")
+                .replicas
+                .as_ref()
+                .unwrap()
+                .get(),
+            Some(&2)
+        );
+        // A count below 0 is refused at the value, as a string is.
+        for (written, count) in [("-1", -1), ("-0x2", -2)] {
+            let text = deployment(written);
+            let model = read(&text);
+            let reason = format!("spec.replicas: Invalid value: {count}: must be greater than or equal to 0; the API server refuses the Deployment, so `kubectl apply` fails and the Deployment as written does not run");
+            assert_eq!(refusals(&model, &text), [(written, reason)], "{written}");
+            let replicas = deployment_of(&model, "web").replicas.as_ref().unwrap();
+            assert!(matches!(replicas.value, Val::Invalid(_)), "{written}");
         }
     }
 
