@@ -1,4 +1,5 @@
-//! Kubernetes manifests: Deployments, StatefulSets, ReplicaSets and DaemonSets (replicas,
+//! Kubernetes manifests: Deployments, StatefulSets, ReplicaSets, DaemonSets, Jobs, bare
+//! Pods and Argo Rollouts (replicas,
 //! rolling-update surge and unavailable, the liveness probe) and the
 //! HorizontalPodAutoscalers and KEDA ScaledObjects that scale them. Facts and defaults:
 //! rules-catalogue §1.11 [K8S-DEPLOY] [K8S-HPA], [KEDA-SO] and [K8S-DS] below. (The
@@ -50,6 +51,13 @@ const KEDA_DEFAULT_MAX: i64 = 100;
 /// [K8S-DS]: a DaemonSet runs one pod per eligible node; its rolling update's
 /// `maxUnavailable` defaults to 1 and `maxSurge` to 0.
 const DAEMONSET_DOC: &str = "https://kubernetes.io/docs/tasks/manage-daemon/update-daemon-set/";
+/// A bare Pod is one instance, no controller rolls it.
+const POD_DOC: &str = "https://kubernetes.io/docs/concepts/workloads/pods/";
+/// Argo Rollouts' `Rollout` (`argoproj.io/v1alpha1`): `spec.replicas` default 1, a
+/// canary's `maxSurge` and `maxUnavailable` default "25" (read as 25 %,
+/// argo-rollouts `utils/defaults/defaults.go`).
+const ARGO_ROLLOUT_DOC: &str =
+    "https://argo-rollouts.readthedocs.io/en/stable/features/specification/";
 // [K8S-JOB]: https://kubernetes.io/docs/concepts/workloads/controllers/job/
 // (`parallelism`, `completions`, `suspend`; a CronJob's `suspend` stops its runs).
 
@@ -310,7 +318,16 @@ const MAX_EXPANDED_PER_FILE: usize = 4 * 1024 * 1024;
 fn is_workload(kind: Option<&str>) -> bool {
     matches!(
         kind,
-        Some("Deployment" | "StatefulSet" | "ReplicaSet" | "DaemonSet" | "Job" | "CronJob")
+        Some(
+            "Deployment"
+                | "StatefulSet"
+                | "ReplicaSet"
+                | "DaemonSet"
+                | "Job"
+                | "CronJob"
+                | "Rollout"
+                | "Pod"
+        )
     )
 }
 
@@ -953,9 +970,17 @@ fn expansion(
 /// lists included, as kubectl flattens them. A list is an object too: its own
 /// annotations may hold a copy of what it held (`last-applied-configuration`).
 fn objects(doc: &Document) -> Vec<Object<'_>> {
-    let object = |node: NodeId| Object {
-        node,
-        kind: doc.get(node, "kind").and_then(|k| doc.text(k)),
+    let object = |node: NodeId| {
+        let kind = doc.get(node, "kind").and_then(|k| doc.text(k));
+        // Only Argo's `Rollout` is a workload: another project's (OpenKruise's
+        // `rollouts.kruise.io`) has no pod template and runs no pod of its own.
+        let api_version = doc.get(node, "apiVersion").and_then(|v| doc.text(v));
+        let foreign_rollout =
+            kind == Some("Rollout") && !api_version.is_some_and(|v| v.starts_with("argoproj.io/"));
+        Object {
+            node,
+            kind: kind.filter(|_| !foreign_rollout),
+        }
     };
     let mut out = Vec::new();
     // Depth first, without recursion: lists may nest as deep as the file does.
@@ -1127,6 +1152,9 @@ impl<'a> ObjectReader<'a> {
         if is_yaml_null(self.doc, node) {
             return None;
         }
+        if self.kind == Some("Rollout") {
+            return Some(self.rollout_replicas(node, refused));
+        }
         let error = self.int32_refusal(node, "replicas").or_else(|| {
             let count = json_whole_number(self.doc, node).filter(|n| *n < 0)?;
             Some(format!(
@@ -1147,6 +1175,54 @@ impl<'a> ObjectReader<'a> {
             value: Val::invalid(raw, error),
             origin: self.written(node, &PATH, ()).origin,
         })
+    }
+
+    /// An Argo Rollout's `spec.replicas` at `node`: the API server checks it against the
+    /// Rollout CRD's schema (`type: integer`), refusing a string or a fraction
+    /// (`spec.replicas in body must be of type integer`), and the Argo Rollouts
+    /// controller refuses a count below 0 (`ValidateRolloutSpec`,
+    /// `ValidateNonnegativeField`): the Rollout is `InvalidSpec` and is not reconciled.
+    /// A refused count is invalid and added to `refused`.
+    fn rollout_replicas(&self, node: NodeId, refused: &mut Vec<RefusedValue>) -> Setting<i64> {
+        const PATH: [&str; 2] = ["spec", "replicas"];
+        let fix =
+            "write the count of pods as a whole number without quotes, 0 or more (`replicas: 3`)";
+        let number = json_number(self.doc, node);
+        let schema_type = match (number, json_whole_number(self.doc, node)) {
+            (_, Some(count)) if count < 0 => {
+                refused.push(RefusedValue {
+                    location: self.location(node),
+                    reason: format!("spec.replicas: Invalid value: {count}: must be greater than or equal to 0; the Argo Rollouts controller marks the Rollout InvalidSpec and does not run it"),
+                    fix,
+                    warning: true,
+                    stage: RefusalStage::Controller,
+                });
+                None
+            }
+            (_, Some(_)) => {
+                return self
+                    .count(&PATH)
+                    .unwrap_or_else(|| self.default(1, Some(node)))
+            }
+            (Some(_), None) => Some("number"),
+            (None, None) => Some(
+                json_non_string(self.doc, node).map_or("string", |t| match t {
+                    "bool" => "boolean",
+                    other => other,
+                }),
+            ),
+        };
+        if let Some(sent) = schema_type {
+            let error = format!("spec.replicas: Invalid value: \"{sent}\": spec.replicas in body must be of type integer: \"{sent}\"");
+            refused.push(self.refused_at(node, &error, fix, None));
+        }
+        Setting {
+            value: Val::invalid(
+                self.doc.text(node).unwrap_or("").to_owned(),
+                "the Rollout's replicas are refused".to_owned(),
+            ),
+            origin: self.written(node, &PATH, ()).origin,
+        }
     }
 
     /// Why the API server cannot decode the scalar at `node`, the spec's `field`, into
@@ -1190,11 +1266,17 @@ impl<'a> ObjectReader<'a> {
             }
         } else if let Some(job_spec) = self.job_spec_path() {
             self.job_pods(job_spec, spec)
+        } else if self.kind == Some("Pod") {
+            self.default_of(&"Kubernetes Pod", &POD_DOC, 1, Some(name_node))
         } else {
             self.replicas(&mut refused)
                 .unwrap_or_else(|| self.default(1, spec))
         };
-        let (max_surge, max_unavailable, rollout_refused) = match self.rollout() {
+        let rollout = match self.kind {
+            Some("Rollout") => self.argo_rollout(),
+            _ => self.rollout(),
+        };
+        let (max_surge, max_unavailable, rollout_refused) = match rollout {
             Some(rollout) => (
                 Some(rollout.surge),
                 Some(rollout.unavailable),
@@ -1318,6 +1400,70 @@ impl<'a> ObjectReader<'a> {
             surge: not_applied(surge),
             unavailable: not_applied(unavailable),
             refused,
+        })
+    }
+
+    /// The extra pods an Argo Rollout runs while it updates (argo-rollouts
+    /// `utils/replicaset`), as a surge over its replicas:
+    /// - `blueGreen`: the preview ReplicaSet is scaled to `spec.replicas` before the
+    ///   active Service is switched to it (with `previewReplicaCount` too, which holds
+    ///   only until promotion: `NewRSNewReplicas`), and the old one keeps its pods for
+    ///   `scaleDownDelaySeconds` (30 s): a surge of 100 %;
+    /// - `canary` with `trafficRouting`: the stable ReplicaSet stays fully scaled while
+    ///   the canary grows to the last weight, 100 %
+    ///   (`CalculateReplicaCountsForTrafficRoutedCanary`): 100 % too; with
+    ///   `dynamicStableScale: true` the stable shrinks as traffic moves, by steps no
+    ///   manifest fixes: None;
+    /// - `canary` alone: `maxSurge` and `maxUnavailable` as a Deployment's
+    ///   (`resolveFenceposts`, the same fencepost rule), default "25", which the
+    ///   controller reads as 25 % ([`argo_int_or_percent`]).
+    ///
+    /// None also for neither strategy or both, which the controller refuses.
+    fn argo_rollout(&self) -> Option<Rollout> {
+        let canary = self.node(&["spec", "strategy", "canary"]);
+        let blue_green = self.node(&["spec", "strategy", "blueGreen"]);
+        let argo_default = |value, anchor| {
+            self.default_of(&"Argo Rollouts", &ARGO_ROLLOUT_DOC, value, Some(anchor))
+        };
+        let whole_count = |anchor| Rollout {
+            surge: argo_default(IntOrPercent::Percent(100), anchor),
+            unavailable: argo_default(IntOrPercent::Int(0), anchor),
+            refused: Vec::new(),
+        };
+        let canary = match (canary, blue_green) {
+            (None, Some(blue_green)) => return Some(whole_count(blue_green)),
+            (Some(canary), None) => canary,
+            _ => return None,
+        };
+        if let Some(routing) = self.doc.get(canary, "trafficRouting") {
+            let dynamic = self
+                .doc
+                .get(canary, "dynamicStableScale")
+                .and_then(|n| self.doc.scalar(n))
+                .is_some_and(is_yaml_true);
+            return (!dynamic).then(|| whole_count(routing));
+        }
+        let field = |name: &str| {
+            let path = ["spec", "strategy", "canary", name];
+            let Some(node) = self.node(&path) else {
+                return argo_default(IntOrPercent::Percent(DEFAULT_ROLLOUT_PERCENT), canary);
+            };
+            match argo_int_or_percent(self.doc, node) {
+                Some(value) => self.written(node, &path, value),
+                None => Setting {
+                    value: Val::invalid(
+                        self.doc.text(node).unwrap_or("").to_owned(),
+                        "the Argo Rollouts controller reads no count of pods or percentage in it"
+                            .to_owned(),
+                    ),
+                    origin: self.written(node, &path, ()).origin,
+                },
+            }
+        };
+        Some(Rollout {
+            surge: field("maxSurge"),
+            unavailable: field("maxUnavailable"),
+            refused: Vec::new(),
         })
     }
 
@@ -1476,6 +1622,7 @@ impl<'a> ObjectReader<'a> {
     fn pod_spec(&self) -> Option<NodeId> {
         match self.kind {
             Some("CronJob") => self.node(&["spec", "jobTemplate", "spec", "template", "spec"]),
+            Some("Pod") => self.node(&["spec"]),
             _ => self.node(&["spec", "template", "spec"]),
         }
     }
@@ -2164,37 +2311,49 @@ impl<'a> ObjectReader<'a> {
     /// names: it finds the target's scale subresource by API group and kind
     /// (kubernetes/kubernetes#86032, `FailedGetScale`). Workloads are in `apps/v1`
     /// (`extensions/v1beta1` and `apps/v1beta*` were removed in 1.16; without
-    /// `apiVersion` the core group is searched); Jobs, CronJobs and DaemonSets have no
-    /// scale subresource. Other kinds (custom resources) are not workloads poollint
-    /// reads, so they are left alone.
+    /// `apiVersion` the core group is searched), an Argo Rollout in
+    /// `argoproj.io/v1alpha1` (its CRD's scale subresource); Jobs, CronJobs, DaemonSets
+    /// and Pods have no scale subresource. Other kinds (custom resources) are not
+    /// workloads poollint reads, so they are left alone.
     fn unscalable_target(&self, target: NodeId, kind: &str) -> Option<RefusedValue> {
-        const FIX: &str = "set scaleTargetRef.apiVersion: apps/v1";
         if !is_workload(Some(kind)) {
             return None;
         }
         let never = "reports FailedGetScale and never scales it; its bounds are not applied";
-        if matches!(kind, "Job" | "CronJob" | "DaemonSet") {
+        if matches!(kind, "Job" | "CronJob" | "DaemonSet" | "Pod") {
             let at = self.node(&["spec", "scaleTargetRef", "kind"])?;
             return Some(self.hpa_refusal(
                 at,
                 format!("scaleTargetRef names a {kind}, which has no scale subresource: the HPA controller {never}"),
-                "point scaleTargetRef at a Deployment, StatefulSet or ReplicaSet, or remove the HorizontalPodAutoscaler",
+                "point scaleTargetRef at a Deployment, StatefulSet, ReplicaSet or Argo Rollout, or remove the HorizontalPodAutoscaler",
                 RefusalStage::Controller,
             ));
         }
+        let (serving, fix, removed) = match kind {
+            "Rollout" => (
+                "argoproj.io/v1alpha1",
+                "set scaleTargetRef.apiVersion: argoproj.io/v1alpha1",
+                "",
+            ),
+            _ => (
+                "apps/v1",
+                "set scaleTargetRef.apiVersion: apps/v1",
+                "; extensions/v1beta1 and apps/v1beta* were removed in Kubernetes 1.16",
+            ),
+        };
         match self.node(&["spec", "scaleTargetRef", "apiVersion"]) {
             None => Some(self.hpa_refusal(
                 target,
                 format!("scaleTargetRef has no apiVersion: the HPA controller looks for {kind} in the core API group, which has none, {never}"),
-                FIX,
+                fix,
                 RefusalStage::Controller,
             )),
             Some(at) => {
                 let version = self.doc.text(at).unwrap_or("");
-                (version != "apps/v1").then(|| self.hpa_refusal(
+                (version != serving).then(|| self.hpa_refusal(
                     at,
-                    format!("scaleTargetRef.apiVersion {version} serves no {kind} (apps/v1 does; extensions/v1beta1 and apps/v1beta* were removed in Kubernetes 1.16): the HPA controller {never}"),
-                    FIX,
+                    format!("scaleTargetRef.apiVersion {version} serves no {kind} ({serving} does{removed}): the HPA controller {never}"),
+                    fix,
                     RefusalStage::Controller,
                 ))
             }
@@ -2407,6 +2566,22 @@ fn int_or_percent(doc: &Document, node: NodeId) -> Result<IntOrPercent, RolloutR
         true => capacity::parse_int_or_percent(text).ok_or(RolloutRefusal::NotPercent),
         false => Err(RolloutRefusal::NotPercent),
     }
+}
+
+/// A canary's `maxSurge` or `maxUnavailable` as the Argo Rollouts controller reads it
+/// (`resolveFenceposts` calls apimachinery's legacy `GetValueFromIntOrPercent`): a
+/// number as kubectl sends it ([`int_or_percent`]), and any string as a percentage once
+/// its `%` signs are removed (`"25"` is 25 %, as the default is written). None: what
+/// the controller cannot read, or a count below 0.
+fn argo_int_or_percent(doc: &Document, node: NodeId) -> Option<IntOrPercent> {
+    if json_number(doc, node).is_some() {
+        return int_or_percent(doc, node).ok();
+    }
+    let text = doc.text(node)?;
+    text.replace('%', "")
+        .parse::<u64>()
+        .ok()
+        .map(IntOrPercent::Percent)
 }
 
 /// The number kubectl sends for the scalar at `node`, if it sends a number: a plain,
@@ -3826,6 +4001,130 @@ mod tests {
             let replicas = deployment_of(&model, "web").replicas.as_ref().unwrap();
             assert!(matches!(replicas.value, Val::Invalid(_)), "{written}");
         }
+    }
+
+    fn rollout_manifest(spec: &str) -> String {
+        format!("apiVersion: argoproj.io/v1alpha1\nkind: Rollout\nmetadata:\n  name: web\nspec:\n{spec}  template:\n    spec:\n      containers:\n        - name: web\n          env:\n            - name: SPRING_DATASOURCE_HIKARI_MAXIMUMPOOLSIZE\n              value: \"12\"\n")
+    }
+
+    /// Argo Rollouts were not read: their pods' pools were not counted, nor multiplied
+    /// by their replicas, nor their update's extra pods.
+    #[test]
+    fn an_argo_rollout_is_a_workload_with_its_strategys_surge() {
+        let read_rollout = |spec: &str| {
+            let model = read(&rollout_manifest(spec));
+            assert_eq!(model.pools[0].max.get(), Some(&12), "{spec}");
+            let web = deployment_of(&model, "web").clone();
+            let get = |s: &Option<Setting<IntOrPercent>>| s.as_ref().map(|s| s.get().copied());
+            (
+                web.replicas.as_ref().unwrap().get().copied(),
+                get(&web.max_surge),
+                get(&web.max_unavailable),
+            )
+        };
+        use IntOrPercent::{Int, Percent};
+        // A canary without traffic routing: maxSurge and maxUnavailable, default "25",
+        // read as 25 %; a string is a percentage with or without its `%`.
+        let canary = "  strategy:\n    canary:\n      steps:\n        - setWeight: 20\n";
+        assert_eq!(
+            read_rollout(canary),
+            (Some(1), Some(Some(Percent(25))), Some(Some(Percent(25))))
+        );
+        let written = "  replicas: 4\n  strategy:\n    canary:\n      maxSurge: \"50\"\n      maxUnavailable: 0x1\n";
+        assert_eq!(
+            read_rollout(written),
+            (Some(4), Some(Some(Percent(50))), Some(Some(Int(1))))
+        );
+        // Blue-green: the preview runs the full replicas before the switch, whatever
+        // its previewReplicaCount; traffic routing keeps the stable fully scaled.
+        for strategy in [
+            "    blueGreen:\n      activeService: web\n",
+            "    blueGreen:\n      activeService: web\n      previewReplicaCount: 1\n",
+            "    canary:\n      trafficRouting:\n        nginx:\n          stableIngress: web\n",
+        ] {
+            let spec = format!("  replicas: 3\n  strategy:\n{strategy}");
+            assert_eq!(
+                read_rollout(&spec),
+                (Some(3), Some(Some(Percent(100))), Some(Some(Int(0)))),
+                "{strategy}"
+            );
+        }
+        // A dynamically scaled stable, or no strategy at all: no surge is counted.
+        for strategy in [
+            "  strategy:\n    canary:\n      dynamicStableScale: true\n      trafficRouting:\n        nginx:\n          stableIngress: web\n",
+            "",
+        ] {
+            assert_eq!(read_rollout(strategy), (Some(1), None, None), "{strategy}");
+        }
+        // OpenKruise's Rollout has no pods of its own.
+        let kruise = "apiVersion: rollouts.kruise.io/v1beta1\nkind: Rollout\nmetadata:\n  name: web\nspec:\n  workloadRef:\n    apiVersion: apps/v1\n    kind: Deployment\n    name: web\n";
+        assert!(read(kruise).services.is_empty());
+    }
+
+    #[test]
+    fn an_argo_rollouts_refused_replicas_are_reported() {
+        let refused = |replicas: &str| {
+            let text = rollout_manifest(&format!("  replicas: {replicas}\n"));
+            let model = read(&text);
+            let replicas = deployment_of(&model, "web").replicas.clone().unwrap();
+            assert!(matches!(replicas.value, Val::Invalid(_)));
+            refusals(&model, &text)
+                .into_iter()
+                .map(|(at, reason)| (at.to_owned(), reason))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(refused("\"3\""), [("\"3\"".to_owned(), "spec.replicas: Invalid value: \"string\": spec.replicas in body must be of type integer: \"string\"; the API server refuses the Rollout, so `kubectl apply` fails and the Rollout as written does not run".to_owned())]);
+        assert_eq!(refused("-1"), [("-1".to_owned(), "spec.replicas: Invalid value: -1: must be greater than or equal to 0; the Argo Rollouts controller marks the Rollout InvalidSpec and does not run it".to_owned())]);
+        let model = read(&rollout_manifest("  replicas: 0o7\n"));
+        assert_eq!(
+            deployment_of(&model, "web")
+                .replicas
+                .as_ref()
+                .unwrap()
+                .get(),
+            Some(&7)
+        );
+    }
+
+    /// An HPA of a Rollout was never applied (a scaleTargetRef outside apps/v1 was
+    /// reported as FailedGetScale); a KEDA ScaledObject of one scaled nothing.
+    #[test]
+    fn an_autoscaler_of_an_argo_rollout_scales_it() {
+        let hpa = |version: &str| {
+            format!("\n---\napiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata:\n  name: web\nspec:\n  scaleTargetRef:\n    apiVersion: {version}\n    kind: Rollout\n    name: web\n  minReplicas: 2\n  maxReplicas: 9\n")
+        };
+        let text = rollout_manifest("") + &hpa("argoproj.io/v1alpha1");
+        let model = read(&text);
+        assert!(model.refused_values.is_empty());
+        let web = deployment_of(&model, "web");
+        assert_eq!(web.max_replicas.as_ref().unwrap().get(), Some(&9));
+        assert_eq!(web.replicas.as_ref().unwrap().get(), Some(&2));
+        // In apps/v1 there is no Rollout: FailedGetScale.
+        let text = rollout_manifest("") + &hpa("apps/v1");
+        let model = read(&text);
+        assert_eq!(refusals(&model, &text), [("apps/v1", "scaleTargetRef.apiVersion apps/v1 serves no Rollout (argoproj.io/v1alpha1 does): the HPA controller reports FailedGetScale and never scales it; its bounds are not applied".to_owned())]);
+        assert!(deployment_of(&model, "web").max_replicas.is_none());
+        let keda = rollout_manifest("") + "\n---\napiVersion: keda.sh/v1alpha1\nkind: ScaledObject\nmetadata:\n  name: web\nspec:\n  scaleTargetRef:\n    apiVersion: argoproj.io/v1alpha1\n    kind: Rollout\n    name: web\n  maxReplicaCount: 6\n";
+        let model = read(&keda);
+        assert_eq!(
+            deployment_of(&model, "web")
+                .max_replicas
+                .as_ref()
+                .unwrap()
+                .get(),
+            Some(&6)
+        );
+    }
+
+    /// A bare Pod was not read: its containers' pools were not counted.
+    #[test]
+    fn a_bare_pod_is_one_instance_without_a_rollout() {
+        let text = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: tool\nspec:\n  containers:\n    - name: tool\n      env:\n        - name: SPRING_DATASOURCE_HIKARI_MAXIMUMPOOLSIZE\n          value: \"5\"\n";
+        let model = read(text);
+        assert_eq!(model.pools[0].max.get(), Some(&5));
+        let pod = deployment_of(&model, "tool");
+        assert_eq!(pod.replicas.as_ref().unwrap().get(), Some(&1));
+        assert!(pod.max_surge.is_none());
     }
 
     #[test]
