@@ -1436,47 +1436,6 @@ fn a_config_whose_text_its_reader_refuses_is_an_error_at_the_manifest() {
     ));
 }
 
-/// `max_db_client_connections` is checked only when every client asks for one database:
-/// with the `*` fallback or several entries, which database each service names is not
-/// read, and nothing is reported.
-#[test]
-fn the_database_client_cap_is_checked_only_for_a_lone_database_entry() {
-    let ini = |entries: &str| {
-        format!("[databases]\n{entries}\n[pgbouncer]\nmax_client_conn = 500\nmax_db_client_connections = 50\n")
-    };
-    let dir = tree(&[
-        (
-            "poollint.toml",
-            "[[pooler]]\nname = \"bouncer\"\nconfig = \"bouncer/pgbouncer.ini\"\n\
-             [[service]]\nname = \"web\"\nconfig = [\"web/application.yml\"]\ninstances = 6\nconnects-to = \"bouncer\"\n",
-        ),
-        (
-            "web/application.yml",
-            "spring:\n  datasource:\n    url: jdbc:postgresql://bouncer:6432/app?socketTimeout=30\n    hikari:\n      maximum-pool-size: 10\n",
-        ),
-        ("bouncer/pgbouncer.ini", &ini("app = host=db")),
-    ]);
-    let run = || {
-        poollint()
-            .args([
-                "check",
-                "-f",
-                "concise",
-                "--select",
-                "pgbouncer-client-cap-too-low",
-            ])
-            .arg(dir.path())
-            .assert()
-    };
-    run().code(1).stdout(predicate::str::contains(
-        "accepts 50 = max_db_client_connections 50",
-    ));
-    for entries in ["* = host=db", "app = host=db\nother = host=db"] {
-        write_file(dir.path(), "bouncer/pgbouncer.ini", &ini(entries));
-        run().code(0);
-    }
-}
-
 /// `svc/.` and `svc//` name `svc`: an anchored `--exclude svc/legacy` still applies, and
 /// paths are shown without the `.` (they were checked and shown as `svc/./legacy/…`).
 #[test]

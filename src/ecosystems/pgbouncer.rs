@@ -195,6 +195,7 @@ fn read_file(file: &ParsedFile, files: &[&ParsedFile], sources: &SourceMap, mode
         max_db_client_connections: Some(int("max_db_client_connections", 0)),
         max_db_connections: Some(int("max_db_connections", 0)),
         max_user_connections: Some(int("max_user_connections", 0)),
+        max_user_client_connections: Some(int("max_user_client_connections", 0)),
         query_wait_timeout: Some(seconds("query_wait_timeout", 120)),
         query_timeout: Some(seconds("query_timeout", 0)),
         client_idle_timeout: Some(seconds("client_idle_timeout", 0)),
@@ -675,6 +676,8 @@ fn pooler_user(settings: &SettingBuilder, pair: &Pair, params: &[Pair]) -> Poole
             .map(|p| settings.parsed(p, entry_count)),
         max_user_connections: param(params, "max_user_connections")
             .map(|p| settings.parsed(p, entry_count)),
+        max_user_client_connections: param(params, "max_user_client_connections")
+            .map(|p| settings.parsed(p, entry_count)),
         idle_transaction_timeout: param(params, "idle_transaction_timeout")
             .map(|p| settings.parsed(p, entry_seconds)),
         query_timeout: param(params, "query_timeout").map(|p| settings.parsed(p, entry_seconds)),
@@ -996,6 +999,47 @@ mod tests {
         assert_eq!(budget(&capped, &logins), 30);
         let named = fallback.replace("* = host=db", "web = host=db pool_size=5\n* = host=db");
         assert_eq!(budget(&named, &logins), 25);
+    }
+
+    /// PgBouncer 1.24's client caps: `max_user_client_connections` in `[pgbouncer]` and
+    /// `[users]` (an entry's value above 0 wins, as `user_client_max_connections()`
+    /// decides), and the database and user each client is counted in
+    /// (`check_db_connection_count`, `check_user_connection_count`).
+    #[test]
+    fn client_caps_per_user_and_database_are_read_as_pgbouncer_applies_them() {
+        let text = "[databases]\napp = host=db max_db_client_connections=40\nreports = host=db user=report\n* = host=db\n[users]\nweb = max_user_client_connections=30\napi = max_user_client_connections=0\n[pgbouncer]\nmax_user_client_connections = 70\nmax_db_client_connections = 90\n";
+        let (model, _) = read(text);
+        let pooler = &model.poolers[0];
+        let cap = |s: Option<&Setting<i64>>| s.and_then(|s| s.get()).copied();
+        assert_eq!(cap(pooler.max_user_client_connections.as_ref()), Some(70));
+        assert_eq!(cap(pooler.user_client_cap("web")), Some(30));
+        assert_eq!(cap(pooler.user_client_cap("api")), Some(70));
+        assert_eq!(cap(pooler.user_client_cap("nobody")), Some(70));
+        let counted = |database| {
+            pooler
+                .client_database(database)
+                .map(|(entry, name)| (name, cap(pooler.database_client_cap(entry))))
+        };
+        assert_eq!(counted(Some("app")), Some(("app", Some(40))));
+        assert_eq!(counted(Some("reports")), Some(("reports", Some(90))));
+        // Through `*`: a database per name asked for, with the `*` entry's cap.
+        assert_eq!(counted(Some("orders")), Some(("orders", Some(90))));
+        // Not known, with several entries: counted in none.
+        assert_eq!(counted(None), None);
+        // The login user, not the forced `user=`.
+        assert_eq!(
+            pooler.client_login_user(Some("reports"), Some("web")),
+            Some("web")
+        );
+        let (lone, _) = read("[databases]\napp = host=db user=app\n[pgbouncer]\nauth_type = any\n");
+        let pooler = &lone.poolers[0];
+        // A lone entry is every client's; `auth_type = any` logs them in as its user.
+        assert_eq!(
+            pooler.client_database(None).map(|(_, name)| name),
+            Some("app")
+        );
+        assert_eq!(pooler.client_login_user(None, Some("web")), Some("app"));
+        assert_eq!(cap(pooler.user_client_cap("app")), None);
     }
 
     #[test]

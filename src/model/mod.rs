@@ -1467,6 +1467,10 @@ pub struct Pooler {
     /// `max_user_connections`: server connections per user across all databases (0:
     /// unlimited); a `[users]` entry's own value above 0 wins.
     pub max_user_connections: Option<Setting<i64>>,
+    /// `max_user_client_connections` (PgBouncer 1.24+): client connections per login
+    /// user across all databases, per instance (0: unlimited); a `[users]` entry's own
+    /// value above 0 wins.
+    pub max_user_client_connections: Option<Setting<i64>>,
     pub query_wait_timeout: Option<Setting<Duration>>,
     pub query_timeout: Option<Setting<Duration>>,
     pub client_idle_timeout: Option<Setting<Duration>>,
@@ -1568,6 +1572,9 @@ pub struct PoolerUser {
     /// `[pgbouncer]`'s (PgBouncer's `pool_res_pool_size()`).
     pub reserve_pool_size: Option<Setting<i64>>,
     pub max_user_connections: Option<Setting<i64>>,
+    /// The user's own `max_user_client_connections` (PgBouncer 1.24+): above 0 it wins
+    /// over `[pgbouncer]`'s for the clients that log in as this user.
+    pub max_user_client_connections: Option<Setting<i64>>,
     /// The user's own `idle_transaction_timeout` (PgBouncer 1.25+): above 0 it wins
     /// over `[pgbouncer]`'s for the pools of this user; 0 keeps `[pgbouncer]`'s.
     pub idle_transaction_timeout: Option<Setting<Duration>>,
@@ -1687,6 +1694,17 @@ impl Service {
     }
 }
 
+/// PgBouncer's choice between an entry's cap and `[pgbouncer]`'s: the entry's when
+/// above 0, else the global one when above 0 (0 is unlimited: no cap); a value not
+/// known is no cap.
+fn own_above_zero_or_global<'s>(
+    own: Option<&'s Setting<i64>>,
+    global: Option<&'s Setting<i64>>,
+) -> Option<&'s Setting<i64>> {
+    let positive = |s: &&Setting<i64>| s.get().is_some_and(|v| *v > 0);
+    own.filter(positive).or(global.filter(positive))
+}
+
 impl Pooler {
     /// The file it was read from: not its settings' file, which may be an include.
     pub fn source_file(&self) -> Option<FileId> {
@@ -1720,6 +1738,7 @@ impl Pooler {
             max_db_client_connections: None,
             max_db_connections: None,
             max_user_connections: None,
+            max_user_client_connections: None,
             query_wait_timeout: None,
             query_timeout: None,
             client_idle_timeout: None,
@@ -1913,11 +1932,83 @@ impl Pooler {
     /// without a forced user) when above 0: the user's `[users]` value, else the
     /// `[pgbouncer]` one.
     pub fn user_cap(&self, user: Option<&str>) -> Option<&Setting<i64>> {
-        let positive = |s: &&Setting<i64>| s.get().is_some_and(|v| *v > 0);
-        user.and_then(|name| self.users.iter().find(|u| u.name == name))
-            .and_then(|u| u.max_user_connections.as_ref())
-            .filter(positive)
-            .or(self.max_user_connections.as_ref().filter(positive))
+        let own = user
+            .and_then(|name| self.user_entry(name))
+            .and_then(|u| u.max_user_connections.as_ref());
+        own_above_zero_or_global(own, self.max_user_connections.as_ref())
+    }
+
+    /// The `max_user_client_connections` (PgBouncer 1.24+) the clients logging in as
+    /// `user` meet, when above 0: the user's `[users]` value above 0, else the
+    /// `[pgbouncer]` one, as PgBouncer's `user_client_max_connections()` decides
+    /// (`src/server.c`).
+    pub fn user_client_cap(&self, user: &str) -> Option<&Setting<i64>> {
+        let own = self
+            .user_entry(user)
+            .and_then(|u| u.max_user_client_connections.as_ref());
+        own_above_zero_or_global(own, self.max_user_client_connections.as_ref())
+    }
+
+    /// The `max_db_client_connections` (PgBouncer 1.24+) the clients of `entry` meet
+    /// (each database the `*` fallback makes too), when above 0: the entry's value
+    /// above 0, else the `[pgbouncer]` one, as PgBouncer's
+    /// `database_max_client_connections()` decides (`src/server.c`).
+    pub fn database_client_cap<'s>(
+        &'s self,
+        entry: &'s PoolerDatabase,
+    ) -> Option<&'s Setting<i64>> {
+        own_above_zero_or_global(
+            entry.max_db_client_connections.as_deref(),
+            self.max_db_client_connections.as_ref(),
+        )
+    }
+
+    /// The database PgBouncer counts a client asking for `database` in: the entry
+    /// [`Pooler::database_entry`] picks, with the name of the database PgBouncer makes
+    /// of it (the entry's, or through the `*` fallback the name asked for: PgBouncer
+    /// registers a database per name, each counted on its own). A client whose database
+    /// is not known is counted only in a lone entry other than `*`, which every client
+    /// asks for (a client asking for another name is refused: no such database).
+    pub fn client_database<'s>(
+        &'s self,
+        database: Option<&'s str>,
+    ) -> Option<(&'s PoolerDatabase, &'s str)> {
+        let Some(name) = database else {
+            return match self.databases.as_slice() {
+                [lone] if lone.name != "*" => Some((lone, lone.name.as_str())),
+                _ => None,
+            };
+        };
+        let entry = self.database_entry(Some(name))?;
+        let counted = if entry.name == "*" { name } else { &entry.name };
+        Some((entry, counted))
+    }
+
+    /// The user PgBouncer counts a client logging in as `user` and asking for
+    /// `database` under (`check_user_connection_count` in `src/client.c` counts the
+    /// client's login user across databases, not a forced `user=`), except with
+    /// `auth_type = any`, which logs every client in as its database entry's forced
+    /// `user=` (`set_pool`).
+    pub fn client_login_user<'s>(
+        &'s self,
+        database: Option<&'s str>,
+        user: Option<&'s str>,
+    ) -> Option<&'s str> {
+        let any = self
+            .auth_type
+            .as_ref()
+            .and_then(|t| t.get())
+            .is_some_and(|t| t == "any");
+        if !any {
+            return user;
+        }
+        self.client_database(database)
+            .and_then(|(entry, _)| entry.forced_user.as_deref())
+    }
+
+    /// The `[users]` entry of `name`.
+    fn user_entry(&self, name: &str) -> Option<&PoolerUser> {
+        self.users.iter().find(|u| u.name == name)
     }
 
     /// The pools of one `[databases]` entry (None: no entries), one per user. The `*`
