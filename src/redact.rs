@@ -131,15 +131,20 @@ fn shaped_spans(text: &str, in_file: bool) -> Vec<Span> {
     }
     spans.extend(escaped_key_values(&lines, in_file));
     spans.extend(oracle_thin_passwords(text));
-    spans.extend(mysql_client_passwords(text));
+    spans.extend(client_passwords(text));
+    spans.extend(schemeless_userinfo_passwords(text));
     spans.extend(private_key_blocks(text));
     spans.extend(auth_file_secrets(text));
     if in_file {
+        spans.extend(named_variable_values(&lines));
         spans.extend(secret_manifest_values(text));
     }
+    // Shapes overlap (a `DB_PASSWORD:` key is a password key's and a variable's): each
+    // span once, in the order found.
+    let mut seen = foldhash::HashSet::default();
     spans.retain(|span| {
         let value = text.get(span.start..span.end).unwrap_or("");
-        !value.is_empty() && !is_reference(value)
+        !value.is_empty() && !is_reference(value) && seen.insert((span.start, span.end))
     });
     spans
 }
@@ -308,6 +313,176 @@ fn escaped_key_values(lines: &Lines<'_>, in_file: bool) -> Vec<Span> {
         }
     }
     spans
+}
+
+/// Words one of which every name [`is_variable_secret`] takes holds, in any case: most
+/// keys hold none, and are not copied to be classified.
+static SECRET_NAME_WORDS: LazyLock<Option<aho_corasick::AhoCorasick>> = LazyLock::new(|| {
+    aho_corasick::AhoCorasick::builder()
+        .ascii_case_insensitive(true)
+        .build(["pass", "pw", "secret", "token", "credential"])
+        .ok()
+});
+
+/// Whether a variable `name` holding `value` is a password or a secret as the readers
+/// name them ([`crate::ecosystems::is_password_name`],
+/// [`crate::ecosystems::is_secret_variable`]), so the shape and the readers agree.
+fn is_variable_secret(name: &str, value: &str) -> bool {
+    may_name_secret(name)
+        && (crate::ecosystems::is_password_name(name)
+            || crate::ecosystems::is_secret_variable(name, value))
+}
+
+/// Whether a line's key is named as an environment variable (upper case, digits and
+/// `_`): the names the readers classify. A configuration key (`password_file:`,
+/// `max-password-length:`) is a password's only by its ending ([`PASSWORD_KEYS`]).
+/// A `_FILE` variable (Docker's convention, `POSTGRES_PASSWORD_FILE`) holds the path
+/// the secret is read from, not the secret.
+fn is_variable_name(name: &str) -> bool {
+    name.bytes()
+        .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
+        && !name.ends_with("_FILE")
+}
+
+/// Whether `name` holds a word every secret's name holds ([`SECRET_NAME_WORDS`]).
+fn may_name_secret(name: &str) -> bool {
+    SECRET_NAME_WORDS
+        .as_ref()
+        .is_some_and(|words| words.is_match(name))
+}
+
+/// The first key of a line: `NAME: …`, `NAME=…`, `- NAME: …`, `- {name: …`, `"NAME":
+/// …`, `export NAME=…`.
+struct LineKey {
+    /// Where its name starts and ends in the text.
+    start: usize,
+    end: usize,
+    /// Its name's column: keys of one mapping share it.
+    column: usize,
+    /// Whether it starts an item of a block list (`- name: …`): a mapping's later keys
+    /// do not.
+    item: bool,
+}
+
+/// The first key of the line that starts at `line_start` ([`LineKey`]), when a `:` or
+/// `=` follows it.
+fn line_key(line_start: usize, line: &str) -> Option<LineKey> {
+    let content = line.trim_start_matches([' ', '\t']);
+    let after_dash = content.strip_prefix("- ");
+    let item = after_dash.is_some();
+    let content = after_dash
+        .unwrap_or(content)
+        .trim_start_matches([' ', '\t', '{']);
+    let content = content.strip_prefix("export ").unwrap_or(content);
+    let name = content.strip_prefix(['"', '\'']).unwrap_or(content);
+    let column = line.len() - name.len();
+    let len = name.find(|c: char| !is_key_char(c)).unwrap_or(name.len());
+    let after = name.get(len..)?;
+    let after = after.strip_prefix(['"', '\'']).unwrap_or(after);
+    let assigned = after
+        .trim_start_matches([' ', '\t'])
+        .starts_with([':', '=']);
+    let start = line_start + column;
+    (len > 0 && assigned).then_some(LineKey {
+        start,
+        end: start + len,
+        column,
+        item,
+    })
+}
+
+/// The scalar after a key's `:` or `=` at the start of `rest`: quoted, or up to the end
+/// of its flow item or line.
+fn scalar_text(rest: &str) -> &str {
+    let rest = rest.trim_start_matches([' ', '\t', ':', '=']);
+    let rest = rest.trim_start_matches([' ', '\t']);
+    if let Some(inner) = rest.strip_prefix(['"', '\'']) {
+        return &inner[..inner.find(['"', '\'', '\n']).unwrap_or(inner.len())];
+    }
+    rest[..rest.find([',', '}', '\n', '\r', '#']).unwrap_or(rest.len())].trim_end()
+}
+
+/// The values of variables named as passwords or secrets ([`is_variable_secret`]) that
+/// the key endings of [`PASSWORD_KEYS`] do not find, for a file no reader read (it does
+/// not parse): a line's first key named as an environment variable whose name holds
+/// the password's word elsewhere or is a secret's (`MYSQL_ROOT_PASSWORD_X: …`,
+/// `API_TOKEN=…`), and a Kubernetes `env` item's `value` beside a `name` that names
+/// one: on the next or the previous line at the same column, in the same item
+/// (`- name: DB_PASSWORD` then `value: …`, in either order), or on its line
+/// (`{name: DB_PASSWORD, value: …}`).
+fn named_variable_values(lines: &Lines<'_>) -> Vec<Span> {
+    let text = lines.text;
+    let mut spans = Vec::new();
+    let mut previous: Option<(LineKey, Option<&str>)> = None;
+    let mut line_start = 0;
+    for line in text.split_inclusive('\n') {
+        let key = line_key(line_start, line);
+        let mut current = None;
+        if let Some(key) = key {
+            let name = text.get(key.start..key.end).unwrap_or("");
+            let rest = text.get(key.end..).unwrap_or("");
+            let rest = rest.strip_prefix(['"', '\'']).unwrap_or(rest);
+            let variable = (name == "name").then(|| scalar_text(rest));
+            if let Some(variable) = variable {
+                let flow_value = flow_value_key(text, key.end, line_start + line.len());
+                spans.extend(
+                    flow_value.and_then(|(start, end)| secret_value(lines, variable, start, end)),
+                );
+            } else if is_variable_name(name) {
+                spans.extend(secret_value(lines, name, key.start, key.end));
+            }
+            // A `name` and its `value` on adjacent lines, in either order.
+            if let Some((other, other_variable)) = &previous {
+                if other.column == key.column && !key.item {
+                    let pair = match (variable, *other_variable) {
+                        (None, Some(variable)) if name == "value" => Some((variable, &key)),
+                        (Some(variable), None)
+                            if text.get(other.start..other.end) == Some("value") =>
+                        {
+                            Some((variable, other))
+                        }
+                        _ => None,
+                    };
+                    if let Some((variable, value_key)) = pair {
+                        spans.extend(secret_value(
+                            lines,
+                            variable,
+                            value_key.start,
+                            value_key.end,
+                        ));
+                    }
+                }
+            }
+            current = Some((key, variable));
+        }
+        previous = current;
+        line_start += line.len();
+    }
+    spans
+}
+
+/// The `value` key of a flow mapping's item after `from` on its line (`{name: X,
+/// value: …}`): where its name starts and ends.
+fn flow_value_key(text: &str, from: usize, line_end: usize) -> Option<(usize, usize)> {
+    let line = text.get(from..line_end)?;
+    memmem::find_iter(line.as_bytes(), "value")
+        .map(|at| from + at)
+        .find(|&at| {
+            let before = text
+                .get(from..at)
+                .unwrap_or("")
+                .trim_end_matches([' ', '\t', '"', '\'']);
+            before.ends_with([',', '{'])
+        })
+        .map(|at| (at, at + "value".len()))
+}
+
+/// The value of the key at `start..end` (a variable's, or the `value` beside its
+/// `name`) when the variable is a password or a secret ([`is_variable_secret`]).
+fn secret_value(lines: &Lines<'_>, variable: &str, start: usize, end: usize) -> Option<Span> {
+    let value = key_value(lines, start, end, true)?;
+    let written = lines.text.get(value.start..value.end)?;
+    is_variable_secret(variable, written).then_some(value)
 }
 
 /// Where a URL's token ends: passwords are not split at anything else.
@@ -485,7 +660,12 @@ fn value_after_key(
     // A Spring map key in brackets (`data-source-properties[password]=`, YAML
     // `"[password]":`) closes them before its quote.
     let rest = rest.strip_prefix(']').unwrap_or(rest);
-    let after_quote = rest.strip_prefix(['"', '\'']).unwrap_or(rest);
+    // A key of JSON written inside a string (`"{\"password\":\"…\"}"`, a compose or
+    // Kubernetes variable) closes with an escaped quote.
+    let after_quote = rest
+        .strip_prefix(['"', '\''])
+        .or_else(|| rest.strip_prefix("\\\""))
+        .unwrap_or(rest);
     let after_key = after_quote.trim_start_matches([' ', '\t']);
     let (assigned, separator) = match after_key.strip_prefix(['=', ':']) {
         Some(assigned) => (assigned, after_key.chars().next()?),
@@ -519,6 +699,10 @@ fn value_after_key(
             let end = value.find(close).map_or(value.len(), |at| at + close.len());
             return Some(Span::new(value_start, value_start + end));
         }
+    }
+    if let Some(inner) = value.strip_prefix("\\\"") {
+        let start = value_start + 2;
+        return Some(Span::new(start, start + escaped_string_len(inner)));
     }
     let indent = || line_indent(lines, key_end);
     let len = match value.chars().next()? {
@@ -738,6 +922,27 @@ fn quoted_literal(text: &str, start: usize) -> Option<Span> {
     };
     let len = escapes.closing_quote(line).unwrap_or(line.len());
     Some(Span::new(start + 1, start + 1 + len))
+}
+
+/// The length of a string of JSON written inside a string, whose quotes are escaped
+/// (`\"…\"`), at the start of `inner` (after its opening `\"`): to the next quote
+/// escaped once (`\\\"`, a quote escaped inside that string, does not end it), or to its
+/// line's end.
+fn escaped_string_len(inner: &str) -> usize {
+    let line = &inner[..inner.find(['\n', '\r']).unwrap_or(inner.len())];
+    memchr::memchr_iter(b'"', line.as_bytes())
+        .find(|&at| {
+            let backslashes = line
+                .as_bytes()
+                .get(..at)
+                .unwrap_or_default()
+                .iter()
+                .rev()
+                .take_while(|&&b| b == b'\\')
+                .count();
+            backslashes == 1
+        })
+        .map_or(line.len(), |at| at - 1)
 }
 
 /// The length of a `.properties` separator written escaped at the start of `text`
@@ -1051,7 +1256,8 @@ fn block_item_argument(lines: &Lines<'_>, key_start: usize, key_end: usize) -> O
 }
 
 /// Oracle's thin URL: `jdbc:oracle:thin:USER/PASSWORD@host`, the password between `/`
-/// and the token's last `@`.
+/// and the token's last `@`; or, quoted as Oracle writes one holding special
+/// characters (`USER/"PA@SS"@host`), the text inside its quotes.
 fn oracle_thin_passwords(text: &str) -> Vec<Span> {
     ORACLE_THIN
         .find_iter(text.as_bytes())
@@ -1059,6 +1265,14 @@ fn oracle_thin_passwords(text: &str) -> Vec<Span> {
             let start = at + ":thin:".len();
             let rest = text.get(start..)?;
             let token = &rest[..rest.find(ends_token).unwrap_or(rest.len())];
+            if let Some(quoted) = rest.get(token.len()..)?.strip_prefix('"') {
+                let password_start = start + token.len() + 1;
+                let line = &quoted[..quoted.find(['\n', '\r']).unwrap_or(quoted.len())];
+                let len = line.find('"').unwrap_or(line.len());
+                return token
+                    .ends_with('/')
+                    .then(|| Span::new(password_start, password_start + len));
+            }
             let host = token.rfind('@')?;
             let slash = token[..host].find('/')?;
             Some(Span::new(start + slash + 1, start + host))
@@ -1151,45 +1365,236 @@ fn private_key_body_end(text: &str, start: usize) -> usize {
     start + text.get(start..at).unwrap_or("").trim_end().len()
 }
 
-/// Whether `text` names the MySQL or MariaDB client, in any case.
-fn names_mysql_client(text: &str) -> bool {
+/// Where `text` first names `word` (a client's name, lower case), in any case.
+fn find_name(text: &str, word: &str) -> Option<usize> {
+    find_names(text, word).next()
+}
+
+/// Where `text` names `word` (lower case), in any case.
+fn find_names<'t>(text: &'t str, word: &'t str) -> impl Iterator<Item = usize> + 't {
     let bytes = text.as_bytes();
-    memchr::memchr2_iter(b'm', b'M', bytes).any(|at| {
-        let rest = bytes.get(at..).unwrap_or_default();
-        [&b"mysql"[..], b"mariadb"].iter().any(|word| {
-            rest.get(..word.len())
-                .is_some_and(|w| w.eq_ignore_ascii_case(word))
-        })
+    let first = word.as_bytes().first().copied().unwrap_or(0);
+    memchr::memchr2_iter(first, first.to_ascii_uppercase(), bytes).filter(move |&at| {
+        bytes
+            .get(at..at + word.len())
+            .is_some_and(|w| w.eq_ignore_ascii_case(word.as_bytes()))
     })
 }
 
-/// The MySQL and MariaDB clients' `-pPASSWORD` (no space: `-p` alone asks for it) on a
-/// line that runs one (`mysqladmin ping -uroot -ps3cret`, a compose healthcheck).
-fn mysql_client_passwords(text: &str) -> Vec<Span> {
+/// A command-line client's password option, masked on a line that names the client.
+struct ClientPassword {
+    /// What names the client, in any case (`mysql` names `mysqladmin` and `mysqlsh` too).
+    names: &'static [&'static str],
+    /// The option, in its case: clients give `-P` and `-p` other meanings (a port, a
+    /// prompt, statistics).
+    option: &'static str,
+    /// Whether the password may be written right after the option (`-pPASSWORD`).
+    attached: bool,
+    /// Whether the password may be the next argument (`-P PASSWORD`, `"-P", "PASSWORD"`).
+    separate: bool,
+    /// Whether only the first such option after the client's name is its own: later ones
+    /// belong to the command it runs (`sshpass -p pw ssh -p 22 host`).
+    first_only: bool,
+}
+
+/// The clients whose password options are masked, as each reads them.
+const CLIENT_PASSWORDS: &[ClientPassword] = &[
+    // `-p` alone asks for the password (`-p db` names a database).
+    ClientPassword {
+        names: &["mysql", "mariadb"],
+        option: "-p",
+        attached: true,
+        separate: false,
+        first_only: false,
+    },
+    // SQL Server's sqlcmd: `-P password`; no space is needed yet (Microsoft's docs).
+    ClientPassword {
+        names: &["sqlcmd"],
+        option: "-P",
+        attached: true,
+        separate: true,
+        first_only: false,
+    },
+    ClientPassword {
+        names: &["redis-cli"],
+        option: "-a",
+        attached: false,
+        separate: true,
+        first_only: false,
+    },
+    // `-ppassword` as its manual writes it, `-p password` as getopt reads it too.
+    ClientPassword {
+        names: &["sshpass"],
+        option: "-p",
+        attached: true,
+        separate: true,
+        first_only: true,
+    },
+];
+
+/// The passwords given to command-line clients on a line that runs one
+/// ([`CLIENT_PASSWORDS`]): the MySQL and MariaDB clients' `-pPASSWORD` (`mysqladmin
+/// ping -uroot -ps3cret`, a compose healthcheck), sqlcmd's `-P`, redis-cli's `-a`,
+/// sshpass's `-p`.
+fn client_passwords(text: &str) -> Vec<Span> {
     let mut spans = Vec::new();
-    // Most texts name no client: one look at the whole text, not one per line.
-    if !names_mysql_client(text) {
+    for client in CLIENT_PASSWORDS {
+        // Most texts name no client: one look at the whole text, not one per line.
+        if !client
+            .names
+            .iter()
+            .any(|name| find_name(text, name).is_some())
+        {
+            continue;
+        }
+        let mut line_start = 0;
+        for line in text.split_inclusive(['\n', '\r']) {
+            if client
+                .names
+                .iter()
+                .any(|name| find_name(line, name).is_some())
+            {
+                let passwords = line_client_passwords(client, line);
+                spans.extend(
+                    passwords
+                        .into_iter()
+                        .map(|r| Span::new(line_start + r.start, line_start + r.end)),
+                );
+            }
+            line_start += line.len();
+        }
+    }
+    spans
+}
+
+/// The passwords of `client`'s options in a `line` that names it: every one, or the
+/// first after each place that names it ([`ClientPassword::first_only`]). One pass over
+/// the names and options in order, however many the line holds.
+fn line_client_passwords(client: &ClientPassword, line: &str) -> Vec<std::ops::Range<usize>> {
+    let passwords = memmem::find_iter(line.as_bytes(), client.option)
+        .filter_map(|at| Some(at).zip(client_password(client, line, at)));
+    if !client.first_only {
+        return passwords.map(|(_, password)| password).collect();
+    }
+    let mut names: Vec<usize> = client
+        .names
+        .iter()
+        .flat_map(|name| find_names(line, name))
+        .collect();
+    names.sort_unstable();
+    let mut names = names.into_iter().peekable();
+    let mut own = Vec::new();
+    for (at, password) in passwords {
+        // The option is the client's when a name comes after the option taken last.
+        let mut named = false;
+        while names.next_if(|&name| name < at).is_some() {
+            named = true;
+        }
+        if named {
+            own.push(password);
+        }
+    }
+    own
+}
+
+/// The password of `client`'s option found at `at` in `line`, when it is the option
+/// (an argument of its own) and has one.
+fn client_password(
+    client: &ClientPassword,
+    line: &str,
+    at: usize,
+) -> Option<std::ops::Range<usize>> {
+    let before = line.get(..at)?.chars().next_back();
+    if !before.is_none_or(|c| c.is_whitespace() || "\"'[,".contains(c)) {
+        return None;
+    }
+    let value_start = at + client.option.len();
+    let after = line.get(value_start..)?;
+    let token_len = |value: &str| {
+        value
+            .find(|c: char| ends_token(c) || c == ',' || c == ']')
+            .unwrap_or(value.len())
+    };
+    let attached = token_len(after);
+    if attached > 0 {
+        return client
+            .attached
+            .then_some(value_start..value_start + attached);
+    }
+    if !client.separate {
+        return None;
+    }
+    // The next argument: after spaces, or after the comma of a list (`"-P", "pw"`).
+    let quoted = before.is_some_and(|c| c == '"' || c == '\'');
+    let rest = match quoted {
+        true => after.strip_prefix(['"', '\''])?,
+        false => after,
+    };
+    let spaced = rest.trim_start_matches([' ', '\t']);
+    let listed = spaced
+        .strip_prefix(',')
+        .map(|r| r.trim_start_matches([' ', '\t']));
+    let next = listed.unwrap_or(spaced);
+    if next.len() == rest.len() || next.starts_with('-') {
+        return None;
+    }
+    let start = line.len() - next.len();
+    let len = match next.strip_prefix(['"', '\'']) {
+        Some(inner) => {
+            let quote = next.chars().next()?;
+            return Some(start + 1..start + 1 + inner.find(quote).unwrap_or(inner.len()));
+        }
+        None => token_len(next),
+    };
+    (len > 0).then_some(start..start + len)
+}
+
+/// The password of userinfo written without a scheme (`user:PASSWORD@host[:port]`), as
+/// MySQL Shell takes a connection: an argument on a line that runs `mysqlsh` or gives a
+/// `--uri` (`mysqlsh --uri root:pw@db:3306`, `mysqlsh app:pw@db`). Elsewhere the shape
+/// is no connection's (an image's `postgres:16@sha256:…`).
+fn schemeless_userinfo_passwords(text: &str) -> Vec<Span> {
+    let mut spans = Vec::new();
+    if find_name(text, "mysqlsh").is_none() && !text.contains("--uri") {
         return spans;
     }
     let mut line_start = 0;
     for line in text.split_inclusive(['\n', '\r']) {
-        if names_mysql_client(line) {
-            for at in memmem::find_iter(line.as_bytes(), "-p") {
-                let before = line.get(..at).and_then(|b| b.chars().next_back());
-                let starts_argument =
-                    before.is_none_or(|c| c.is_whitespace() || "\"'[,".contains(c));
-                let value = line.get(at + 2..).unwrap_or("");
-                let len = value
-                    .find(|c: char| ends_token(c) || c == ',' || c == ']')
-                    .unwrap_or(value.len());
-                if starts_argument && len > 0 {
-                    spans.push(Span::new(line_start + at + 2, line_start + at + 2 + len));
-                }
+        if find_name(line, "mysqlsh").is_some() || line.contains("--uri") {
+            for token in line.split(|c: char| ends_token(c) || ",[]".contains(c)) {
+                // Where the token starts in the line (a piece of it, so the difference
+                // of their addresses).
+                let start = line_start + (token.as_ptr() as usize - line.as_ptr() as usize);
+                spans.extend(
+                    userinfo_argument_password(token)
+                        .map(|r| Span::new(start + r.start, start + r.end)),
+                );
             }
         }
         line_start += line.len();
     }
     spans
+}
+
+/// In an argument `user:PASSWORD@host` (or an option's `--uri=user:PASSWORD@host`), the
+/// password's range: the user a name, the password up to the last `@`, a host after it.
+fn userinfo_argument_password(token: &str) -> Option<std::ops::Range<usize>> {
+    let offset = match token.starts_with('-') {
+        true => token.find('=')? + 1,
+        false => 0,
+    };
+    let argument = token.get(offset..)?;
+    if argument.contains("://") {
+        return None;
+    }
+    let at = argument.rfind('@')?;
+    let colon = argument.get(..at)?.find(':')?;
+    let user = argument.get(..colon)?;
+    let host_starts = argument
+        .get(at + 1..)?
+        .starts_with(|c: char| c.is_ascii_alphanumeric() || c == '[');
+    let user_ok = !user.is_empty() && user.chars().all(is_key_char) && !user.starts_with('-');
+    (user_ok && host_starts && colon + 1 < at).then_some(offset + colon + 1..offset + at)
 }
 
 /// The secrets of lines shaped like an auth file's, wherever they are (an included
@@ -1211,53 +1616,184 @@ fn auth_file_secrets(text: &str) -> Vec<Span> {
     spans
 }
 
-/// The values under `data:` and `stringData:` of a Kubernetes Secret's text, by lines,
-/// for a file the reader got nothing from (it does not parse): `key: value` lines
-/// indented deeper than the `data:` key, and a flow mapping on its line. Only in a
-/// text with a `kind: Secret` line.
+/// The values under `data:` and `stringData:` of a Kubernetes Secret's text, for a file
+/// the reader got nothing from (it does not parse): `key: value` lines indented deeper
+/// than the `data:` key, and the lines indented deeper than those keys (a value on the
+/// next line, `conn:` then `  s3cret`, or a block scalar's, `conn: |`); and the values
+/// of a flow mapping, YAML or JSON, over lines too (`data: {key: value}`, `"data":
+/// {"key": "value", …`). Only in a text that says it is a Secret ([`names_secret_kind`]).
 fn secret_manifest_values(text: &str) -> Vec<Span> {
-    let is_secret = text.lines().any(|l| {
-        let l = l.trim();
-        l.strip_prefix("kind:")
-            .is_some_and(|k| k.trim().trim_matches(['"', '\'']) == "Secret")
-    });
-    if !is_secret {
+    if !names_secret_kind(text) {
         return Vec::new();
     }
+    let mut spans = block_data_values(text);
+    spans.extend(flow_data_values(text));
+    spans
+}
+
+/// Where a Secret's `kind` is (`kind: Secret`, `"kind": "Secret"`), a word of its own.
+static KIND_KEY: LazyLock<memmem::Finder<'static>> = LazyLock::new(|| memmem::Finder::new("kind"));
+
+/// Whether `text` has a `kind` key whose value is `Secret`, in block, flow or JSON
+/// style.
+fn names_secret_kind(text: &str) -> bool {
+    KIND_KEY.find_iter(text.as_bytes()).any(|at| {
+        let before = text.get(..at).and_then(|b| b.chars().next_back());
+        let after = text.get(at + "kind".len()..).unwrap_or("");
+        let after = after.strip_prefix(['"', '\'']).unwrap_or(after);
+        let Some(value) = after.trim_start_matches([' ', '\t']).strip_prefix(':') else {
+            return false;
+        };
+        let value = value.trim_start_matches([' ', '\t']);
+        let value = value.strip_prefix(['"', '\'']).unwrap_or(value);
+        before.is_none_or(|c| !is_key_char(c))
+            && value.strip_prefix("Secret").is_some_and(|rest| {
+                rest.chars()
+                    .next()
+                    .is_none_or(|c| !c.is_ascii_alphanumeric())
+            })
+    })
+}
+
+/// The block-style values under `data:` and `stringData:` keys that start their lines
+/// ([`secret_manifest_values`]).
+fn block_data_values(text: &str) -> Vec<Span> {
     let mut spans = Vec::new();
-    let mut under: Option<usize> = None;
+    // The `data:` key's indentation, and its entries' once seen.
+    let mut under: Option<(usize, Option<usize>)> = None;
     let mut start = 0;
     for line in text.split_inclusive('\n') {
         let content = line.trim_end_matches(['\n', '\r']);
         let indent = content.len() - content.trim_start().len();
         let trimmed = content.trim();
+        let content_span = Span::new(start + indent, start + indent + trimmed.len());
         let data_key = ["data:", "stringData:"]
             .iter()
             .find_map(|k| trimmed.strip_prefix(k));
         if let Some(rest) = data_key {
-            under = Some(indent);
-            // `data: {key: value}` on one line: the mapping's text after the key.
+            under = Some((indent, None));
+            // `data: x` on its line (a flow mapping is read by `flow_data_values`).
             let rest = rest.trim();
-            if !rest.is_empty() {
-                let end = start + indent + trimmed.len();
-                spans.push(Span::new(end - rest.len(), end));
+            if !rest.is_empty() && !rest.starts_with('{') {
+                spans.push(Span::new(content_span.end - rest.len(), content_span.end));
             }
-        } else if let Some(data_indent) = under {
-            if trimmed.is_empty() || trimmed.starts_with('#') {
+        } else if let Some((data_indent, entry_indent)) = under {
+            let entry_indent = entry_indent.unwrap_or(indent);
+            // Under an entry: its value's text, whatever it holds (`#` too).
+            let in_entry = indent > entry_indent && indent > data_indent;
+            if in_entry {
+                spans.push(content_span);
+            } else if trimmed.is_empty() || trimmed.starts_with('#') {
                 // Blank and comment lines do not end the block.
             } else if indent <= data_indent {
                 under = None;
-            } else if let Some((_, value)) = trimmed.split_once(':') {
-                let value = value.trim();
-                if !value.is_empty() {
-                    let value_end = start + indent + trimmed.len();
-                    spans.push(Span::new(value_end - value.len(), value_end));
+            } else {
+                under = Some((data_indent, Some(entry_indent)));
+                if let Some((_, value)) = trimmed.split_once(':') {
+                    let value = value.trim();
+                    // A block scalar's header (`|`, `>-`): its text is on the next lines.
+                    let header = value.starts_with(['|', '>'])
+                        && value
+                            .chars()
+                            .skip(1)
+                            .all(|c| c.is_ascii_digit() || c == '-' || c == '+');
+                    if !value.is_empty() && !header {
+                        spans.push(Span::new(content_span.end - value.len(), content_span.end));
+                    }
                 }
             }
         }
         start += line.len();
     }
     spans
+}
+
+/// A `data` or `stringData` key, a word of its own.
+static DATA_KEYS: LazyLock<Option<aho_corasick::AhoCorasick>> = LazyLock::new(|| {
+    aho_corasick::AhoCorasick::builder()
+        .match_kind(aho_corasick::MatchKind::LeftmostLongest)
+        .build(["data", "stringData"])
+        .ok()
+});
+
+/// The values of the flow mappings (YAML or JSON) given to `data` and `stringData`
+/// keys ([`secret_manifest_values`]).
+fn flow_data_values(text: &str) -> Vec<Span> {
+    let Some(keys) = DATA_KEYS.as_ref() else {
+        return Vec::new();
+    };
+    let mut spans = Vec::new();
+    let mut read_to = 0;
+    for key in keys.find_iter(text) {
+        let before = text.get(..key.start()).and_then(|b| b.chars().next_back());
+        if key.start() < read_to || before.is_some_and(is_key_char) {
+            continue;
+        }
+        let after = text.get(key.end()..).unwrap_or("");
+        let after = after.strip_prefix(['"', '\'']).unwrap_or(after);
+        let Some(value) = after.trim_start_matches([' ', '\t']).strip_prefix(':') else {
+            continue;
+        };
+        let value = value.trim_start_matches([' ', '\t']);
+        if value.starts_with('{') {
+            let open = text.len() - value.len();
+            read_to = flow_mapping_values(text, open, &mut spans);
+        }
+    }
+    spans
+}
+
+/// The values of the flow mapping whose `{` is at `open`, to its closing `}` (or the
+/// text's end: a file that does not parse): quoted (to their closing quote, or their
+/// line's end) or plain (to a `,`, `}`, `]` or the line's end). Returns where it ends.
+fn flow_mapping_values(text: &str, open: usize, spans: &mut Vec<Span>) -> usize {
+    let bytes = text.as_bytes();
+    let mut depth = 0usize;
+    let mut value_next = false;
+    let mut at = open;
+    while let Some(&b) = bytes.get(at) {
+        match b {
+            b'"' | b'\'' => {
+                let quote = char::from(b);
+                let inner = text.get(at + 1..).unwrap_or("");
+                let line = &inner[..inner.find(['\n', '\r']).unwrap_or(inner.len())];
+                let escapes = Escapes {
+                    quote,
+                    backslash: quote == '"',
+                };
+                let len = escapes.closing_quote(line).unwrap_or(line.len());
+                if value_next {
+                    spans.push(Span::new(at + 1, at + 1 + len));
+                    value_next = false;
+                }
+                at += 1 + len;
+            }
+            b'{' | b'[' => {
+                depth += 1;
+                value_next = false;
+            }
+            b'}' | b']' => {
+                depth = depth.saturating_sub(1);
+                if depth == 0 {
+                    return at + 1;
+                }
+            }
+            b':' => value_next = true,
+            b',' => value_next = false,
+            b' ' | b'\t' | b'\n' | b'\r' => {}
+            _ if value_next => {
+                let rest = text.get(at..).unwrap_or("");
+                let len = rest.find([',', '}', ']', '\n', '\r']).unwrap_or(rest.len());
+                let value = rest.get(..len).unwrap_or("").trim_end();
+                spans.push(Span::new(at, at + value.len()));
+                value_next = false;
+                at += len.max(1) - 1;
+            }
+            _ => {}
+        }
+        at += 1;
+    }
+    at
 }
 
 /// `"user" "secret"`: the second quoted string's text (PgBouncer doubles a `"` in one).
@@ -1774,8 +2310,160 @@ mod tests {
     #[test]
     fn values_of_a_secret_that_does_not_parse_are_masked() {
         let text = "apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\ndata:\n  api-key: WnE5VmVyRQ==\n\n  other: [\nstringData: {url: StrSecret3}\n";
-        assert_eq!(shaped(text), ["WnE5VmVyRQ==", "[", "{url: StrSecret3}"]);
+        assert_eq!(shaped(text), ["WnE5VmVyRQ==", "[", "StrSecret3"]);
         assert!(shaped("kind: ConfigMap\ndata:\n  size: \"10\"\n").is_empty());
+    }
+
+    /// Audit: JSON written inside a string (a compose or Kubernetes variable, a
+    /// knexfile value) closes its keys with escaped quotes; its password was shown.
+    #[test]
+    fn passwords_of_json_inside_a_string_are_found() {
+        assert_eq!(
+            shaped(
+                "      DB_CONFIG: \"{\\\"user\\\":\\\"app\\\",\\\"password\\\":\\\"Nz1x\\\"}\"\n"
+            ),
+            ["Nz1x"]
+        );
+        assert_eq!(
+            shaped(
+                "- {name: APP_CONFIG, value: \"{\\\"db\\\":{\\\"password\\\":\\\"Nz2x\\\"}}\"}\n"
+            ),
+            ["Nz2x"]
+        );
+        assert_eq!(
+            shaped(" \"x\": \"{\\\"password\\\":\\\"Nz3x\\\"}\",\n"),
+            ["Nz3x"]
+        );
+        // A quote escaped inside that string does not end the password.
+        assert_eq!(
+            shaped("\"{\\\"password\\\":\\\"a\\\\\\\"Nz4x\\\"}\"\n"),
+            ["a\\\\\\\"Nz4x"]
+        );
+    }
+
+    /// Audit: a Kubernetes `env` item's `value` beside a `name` that names a password or
+    /// a secret, in a file that does not parse, was shown in its parse error's snippet.
+    #[test]
+    fn values_beside_a_password_variable_name_are_found() {
+        assert_eq!(
+            shaped("        - name: SPRING_DATASOURCE_PASSWORD\n          value: Nv1x\n\t- name: X\n          value: \"0\"\n"),
+            ["Nv1x"]
+        );
+        assert_eq!(
+            shaped("        - value: Nv2x\n          name: DB_PASSWORD\n"),
+            ["Nv2x"]
+        );
+        assert_eq!(
+            shaped("        - {name: X_PASSWORD, value: Nv3x}\n"),
+            ["Nv3x"]
+        );
+        assert_eq!(
+            shaped("  - name: API_TOKEN\n    value: \"Nv4x\"\n  - name: DB_CREDENTIAL\n    value: Nv5x\n"),
+            ["Nv4x", "Nv5x"]
+        );
+        // Not another variable's value, nor a value at another column.
+        assert!(shaped("  - name: POOL_SIZE\n    value: \"10\"\n").is_empty());
+        assert!(shaped(
+            "  - name: DB_PASSWORD\n    valueFrom:\n      secretKeyRef: {name: db, key: pw}\n"
+        )
+        .is_empty());
+        assert!(shaped("  - name: DB_PASSWORD\n  - value: x1\n").is_empty());
+        assert!(shaped("  - {name: PGHOST, value: db}\n").is_empty());
+    }
+
+    /// Audit: a variable whose name holds the password's word before its end, or is a
+    /// secret's, in a compose file that does not parse (the reader masks both when it
+    /// parses).
+    #[test]
+    fn variables_named_as_readers_name_secrets_are_found() {
+        assert_eq!(
+            shaped("      MYSQL_ROOT_PASSWORD_X: Nf1x\n      API_TOKEN: Nf2x\n      - bad\n"),
+            ["Nf1x", "Nf2x"]
+        );
+        assert_eq!(shaped("export DB_CREDENTIAL=Nf3x\n"), ["Nf3x"]);
+        assert_eq!(shaped("- SECRET_KEY_BASE=Nf4x\n"), ["Nf4x"]);
+        // A credentials variable that names a key file, and names that are no secret's.
+        assert!(shaped("GOOGLE_APPLICATION_CREDENTIALS: /run/secrets/sa.json\n").is_empty());
+        assert!(shaped("TOKEN_TTL: 30\nBYPASS_CACHE: x\nPASSTHROUGH_MODE: y\n").is_empty());
+    }
+
+    /// Audit: `PASS` as a word before a name's end (`DB_PASS_PROD`) is a password's
+    /// name to the readers and the shape alike.
+    #[test]
+    fn pass_anywhere_in_a_name_is_a_password() {
+        assert_eq!(shaped("DB_PASS_PROD=Ni1x\n"), ["Ni1x"]);
+        assert_eq!(shaped("      RAILS_DB_PASS_PROD: Nh4x\n"), ["Nh4x"]);
+    }
+
+    /// Audit: a Secret in JSON or YAML flow style, over lines, whose file does not
+    /// parse; and a Secret's value on the line after its key or in a block scalar.
+    #[test]
+    fn flow_and_multi_line_values_of_a_broken_secret_are_found() {
+        let json = "{\"apiVersion\": \"v1\", \"kind\": \"Secret\", \"metadata\": {\"name\": \"db\"},\n \"data\": {\"DATABASE_URL\": \"Y29ubjE=\",\n \"user\": \"dXNlcjE=\",\n bad\n";
+        assert_eq!(shaped(json), ["Y29ubjE=", "dXNlcjE="]);
+        let flow = "kind: Secret\ndata: {URL: Y29ubjI=, user: dXNlcjI=}\nstringData: {conn: \"Nj5x\"\n\tbad\n";
+        assert_eq!(shaped(flow), ["Y29ubjI=", "dXNlcjI=", "Nj5x"]);
+        let next_line = "kind: Secret\nstringData:\n  conn:\n    Nj8x\n  x: 'Nj9x\n\tbad\n";
+        assert_eq!(shaped(next_line), ["Nj8x", "'Nj9x"]);
+        let block = "kind: Secret\nstringData:\n  conn: |\n    Nj6x\n    # Nj7x\n\tbad\n";
+        assert_eq!(shaped(block), ["Nj6x", "# Nj7x"]);
+        // `metadata` is no `data` key; a ConfigMap's data is not masked.
+        assert!(shaped("{\"kind\": \"Secret\", \"metadata\": {\"name\": \"db\"}}").is_empty());
+        assert!(shaped("{\"kind\": \"ConfigMap\", \"data\": {\"size\": \"10\"}}").is_empty());
+    }
+
+    /// Audit: Oracle's quoted password (`user/"pa@ss"@host`) was cut at its quote.
+    #[test]
+    fn quoted_oracle_thin_passwords_are_found() {
+        assert_eq!(
+            shaped("url: jdbc:oracle:thin:app/\"S3cr@3tAB\"@//db:1521/svc\n"),
+            ["S3cr@3tAB"]
+        );
+        let mut message = "pool of `jdbc:oracle:thin:app/\"Nq@1x\"@//db:1521/svc`".to_owned();
+        mask_message(&mut message);
+        assert!(!message.contains("Nq@1x"), "{message}");
+    }
+
+    /// Audit: sqlcmd's `-P`, redis-cli's `-a` and sshpass's `-p` (compose healthchecks,
+    /// archive commands) were shown; only the MySQL clients' `-p` was masked.
+    #[test]
+    fn client_password_options_are_found() {
+        assert_eq!(
+            shaped("test: [\"CMD\", \"/opt/mssql-tools/bin/sqlcmd\", \"-S\", \"db\", \"-U\", \"sa\", \"-P\", \"Ny1x\", \"-Q\", \"SELECT 1\"]\n"),
+            ["Ny1x"]
+        );
+        assert_eq!(shaped("sqlcmd -S db -U sa -PNy2x -p\n"), ["Ny2x"]);
+        assert_eq!(
+            shaped("sh -c \"redis-cli -h cache -a Ny4x ping\"\n"),
+            ["Ny4x"]
+        );
+        assert_eq!(shaped("run: sshpass -p Ny5x ssh -p 22 backup\n"), ["Ny5x"]);
+        assert_eq!(
+            shaped("archive_command = 'sshpass -pNy6x scp -P 22 %p b:/w/%f'\n"),
+            ["Ny6x"]
+        );
+        // The first `-p` after each `sshpass` is its own; `scp -p` is the command's.
+        assert_eq!(
+            shaped("(`sshpass -p Ny8x scp -p a b:/c` here, `sshpass -p Ny9x scp -p a b:/d`)"),
+            ["Ny8x", "Ny9x"]
+        );
+        // Other options, and the options of lines that run no such client.
+        assert!(shaped("redis-cli -p 6379 ping\nsqlcmd -S db -E -p\nscp -P 2222 a b\n").is_empty());
+        assert!(shaped("psql -a -P pager=off\n").is_empty());
+    }
+
+    /// Audit: userinfo without a scheme, as MySQL Shell takes it, was shown.
+    #[test]
+    fn schemeless_userinfo_of_mysql_shell_is_found() {
+        assert_eq!(shaped("mysqlsh --uri root:Ny3x@db:3306\n"), ["Ny3x"]);
+        assert_eq!(shaped("run --uri=root:Ny7x@db\n"), ["Ny7x"]);
+        assert_eq!(
+            shaped("command: sh -c \"mysqlsh app:Nf5x@db && true\"\n"),
+            ["Nf5x"]
+        );
+        // Not an image's digest, nor userinfo without a password.
+        assert!(shaped("image: postgres:16@sha256:0a1b\n").is_empty());
+        assert!(shaped("mysqlsh root@db:3306 --sql\n").is_empty());
     }
 
     #[test]

@@ -2290,3 +2290,54 @@ fn the_values_of_a_secret_that_does_not_parse_are_masked() {
     let leaks = leaks_in_every_format(dir.path(), &["WnE5VmVyRQ==", "StrSecret3"]);
     assert_eq!(leaks, Vec::<String>::new());
 }
+
+/// Leaks a third redaction audit found in the masking by the text's shape, each planted
+/// beside a finding (or in a file that does not parse) and checked in every format: a
+/// password of JSON written inside a string; a Kubernetes `value` beside a password
+/// `name` and a compose variable named with `PASSWORD` before its end or as a secret
+/// (`API_TOKEN`), in files that do not parse; a broken Secret in JSON style, with a
+/// value on the line after its key, or in a block scalar; Oracle's quoted password;
+/// sqlcmd's `-P`, redis-cli's `-a`, sshpass's `-p`; MySQL Shell's userinfo without a
+/// scheme; and `.env` names with `PASS` before their end or `CREDENTIAL`.
+#[test]
+fn secrets_a_third_audit_found_in_shaped_text_never_reach_any_output() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let files: Vec<(&str, &str)> = vec![
+        ("json/docker-compose.yml", "services:\n  web:\n    image: app\n    environment:\n      DB_CONFIG: \"{\\\"user\\\":\\\"app\\\",\\\"password\\\":\\\"Lk1Json\\\"}\"\n      SPRING_DATASOURCE_HIKARI_MAXIMUMPOOLSIZE: 0\n"),
+        ("k8s/deploy.yaml", "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      containers:\n      - name: web\n        env:\n        - name: SPRING_DATASOURCE_PASSWORD\n          value: Lk2Pair\n\t- name: X\n          value: \"0\"\n"),
+        ("names/docker-compose.yml", "services:\n  web:\n    image: app\n    environment:\n      MYSQL_ROOT_PASSWORD_X: Lk3Name\n      API_TOKEN: Lk3Token\n      - bad\n"),
+        ("names2/docker-compose.yml", "services:\n  web:\n    image: app\n    environment:\n      MYSQL_ROOT_PASSWORD_X: Lk3Name\n      - bad\n"),
+        ("secret-json/secret.yaml", "{\"apiVersion\": \"v1\", \"kind\": \"Secret\", \"metadata\": {\"name\": \"db\"},\n \"data\": {\"DATABASE_URL\": \"TGs0SnNvbg==\",\n \"user\": \"TGs0VXNlcg==\",\n bad\n"),
+        ("secret-next/secret.yaml", "apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\nstringData:\n  conn:\n    Lk5Next\n  x: y\n\tbad\n"),
+        ("secret-block/secret.yaml", "apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\nstringData:\n  conn: |\n    Lk5Block1\n    Lk5Block2\n\tbad\n"),
+        ("oracle/src/main/resources/application.properties", "spring.datasource.url=jdbc:oracle:thin:app/\"Lk6@Oracle\"@//db:1521/svc\nspring.datasource.hikari.maximum-pool-size=0\n"),
+        ("clients/docker-compose.yml", "services:\n  web:\n    image: app\n    environment:\n      SPRING_DATASOURCE_HIKARI_MINIMUMIDLE: -5\n      CHECK_SQL: sqlcmd -S db -U sa -P Lk7Sqlcmd\n      SPRING_DATASOURCE_HIKARI_MAXIMUMPOOLSIZE: 0\n      CHECK_REDIS: redis-cli -a Lk7Redis ping\n      SPRING_DATASOURCE_HIKARI_MAXLIFETIME: 1000\n      SYNC: sshpass -p Lk7Sshpass scp a b:/c\n      SPRING_DATASOURCE_HIKARI_CONNECTIONTIMEOUT: 10\n      SHELL: mysqlsh app:Lk8Shell@db\n      SPRING_DATASOURCE_HIKARI_IDLETIMEOUT: 1\n      SHELL2: mysqlsh --uri root:Lk8Uri@db:3306\n"),
+        ("env/.env", "DB_PASS_PROD=Lk9Pass\nDATABASE_URL=postgresql://app@db/app?connection_limit=0\nDB_CREDENTIAL=Lk9Cred\n"),
+    ];
+    for (path, text) in &files {
+        write_file(dir.path(), path, text);
+    }
+    let secrets = [
+        "Lk1Json",
+        "Lk2Pair",
+        "Lk3Name",
+        "Lk3Token",
+        "TGs0SnNvbg==",
+        "TGs0VXNlcg==",
+        "Lk5Next",
+        "Lk5Block1",
+        "Lk5Block2",
+        "Lk6@Oracle",
+        "Lk7Sqlcmd",
+        "Lk7Redis",
+        "Lk7Sshpass",
+        "Lk8Shell",
+        "Lk8Uri",
+        "Lk9Pass",
+        "Lk9Cred",
+    ];
+    assert_eq!(
+        leaks_in_every_format(dir.path(), &secrets),
+        Vec::<String>::new()
+    );
+}

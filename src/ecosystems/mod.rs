@@ -398,31 +398,41 @@ pub fn leading_integer(text: &str) -> i64 {
 }
 
 /// A variable or key that holds a password (`POSTGRES_PASSWORD`, `DB_PASSWD`, `DB_PASS`,
-/// `db.pwd`, `db-pw`, `PGPASS`): the last word `PASS`, `PWD` or `PW` after `_`, `-` or
-/// `.` (the shell's `PWD` alone is a directory).
+/// `DB_PASS_PROD`, `db.pwd`, `db-pw`, `PGPASS`): `PASS` as a whole word anywhere in a
+/// name of several words (`_`, `-` or `.` between them; not `BYPASS` or `PASSTHROUGH`),
+/// or the last word `PWD` or `PW` (the shell's `PWD` alone is a directory). `PASS`
+/// right before a last word that says the value is encoded (`DB_PASS_B64`) names the
+/// encoded password ([`is_encoded_password_name`]), not the password.
 pub fn is_password_name(name: &str) -> bool {
     let upper = name.to_ascii_uppercase();
-    let last = upper.rsplit(['_', '-', '.']).next().unwrap_or("");
+    let words: Vec<&str> = upper.split(['_', '-', '.']).collect();
+    let last = words.last().copied().unwrap_or("");
+    let encoded_tail = ENCODED_PASSWORD_WORDS.contains(&last);
+    let pass_word = words
+        .iter()
+        .enumerate()
+        .any(|(i, word)| *word == "PASS" && !(encoded_tail && i + 2 == words.len()));
     upper.contains("PASSWORD")
         || upper.contains("PASSWD")
         || upper == "PGPASS"
-        || (last.len() < upper.len() && matches!(last, "PASS" | "PWD" | "PW"))
+        || (words.len() > 1 && (pass_word || matches!(last, "PWD" | "PW")))
 }
 
 /// A variable named as a secret other than a password (`DB_SECRET`, `API_TOKEN`,
-/// `SECRET_KEY`, `SECRET_KEY_BASE`, `DB_CREDENTIALS`), a private key's passphrase
-/// ([`is_passphrase_name`]) or a password's encrypted or encoded form
+/// `SECRET_KEY`, `SECRET_KEY_BASE`, `DB_CREDENTIALS`, `DB_CREDENTIAL`), a private key's
+/// passphrase ([`is_passphrase_name`]) or a password's encrypted or encoded form
 /// ([`is_encoded_password_name`]): its value is masked wherever the file is shown, not
 /// reported (it need not be a database's, nor a database password). Only a last word
-/// `SECRET`, `TOKEN` or `CREDENTIALS` counts, so `TOKEN_TTL`, `TOKEN_ISSUER_URL`,
-/// `SECRETARY_HOST` or `CREDENTIALS_FILE` stay readable. `AUTH` is no secret's name:
+/// `SECRET`, `TOKEN`, `CREDENTIALS` or `CREDENTIAL` counts, so `TOKEN_TTL`,
+/// `TOKEN_ISSUER_URL`, `SECRETARY_HOST` or `CREDENTIALS_FILE` stay readable. `AUTH` is no secret's name:
 /// PgBouncer's `auth_type`, `auth_user` and `auth_file` (a path), and `DB_AUTH=md5`, name
 /// a method, a user or a file; a credential written in such a value (a URL's password,
 /// `password=`) is masked by its shape.
 pub fn is_secret_name(name: &str) -> bool {
     let upper = name.to_ascii_uppercase();
     let last_word = upper.rsplit(['_', '-', '.']).next().unwrap_or("");
-    matches!(last_word, "SECRET" | "TOKEN" | "CREDENTIALS")
+    matches!(last_word, "SECRET" | "TOKEN")
+        || is_credentials_word(last_word)
         || upper.ends_with("SECRET_KEY")
         || upper.ends_with("SECRET_KEY_BASE")
         || is_passphrase_name(name)
@@ -436,8 +446,16 @@ pub fn is_secret_name(name: &str) -> bool {
 /// has no `.`), so a credential that starts with `/` is still masked.
 pub fn is_secret_variable(name: &str, value: &str) -> bool {
     let upper = name.to_ascii_uppercase();
-    let credentials = upper.rsplit(['_', '-', '.']).next() == Some("CREDENTIALS");
+    let credentials = upper
+        .rsplit(['_', '-', '.'])
+        .next()
+        .is_some_and(is_credentials_word);
     is_secret_name(name) && !(credentials && is_file_path(value))
+}
+
+/// `CREDENTIALS` or `CREDENTIAL` (an upper-case word of a name).
+fn is_credentials_word(word: &str) -> bool {
+    matches!(word, "CREDENTIALS" | "CREDENTIAL")
 }
 
 /// A value that is a file's path: absolute, relative or under `~`, one word, whose last
@@ -925,5 +943,38 @@ mod tests {
         }
         // Other secret names are masked whatever they hold.
         assert!(is_secret_variable("DB_SECRET", "/run/secrets/db.txt"));
+    }
+
+    /// Audit finding: `DB_PASS_PROD` and `RAILS_DB_PASS_PROD` were shown as written
+    /// (`PASS` counted only as the last word) while `DB_PASSWORD_PROD` was masked, and so
+    /// was `DB_CREDENTIAL` (only `CREDENTIALS` counted).
+    #[test]
+    fn pass_anywhere_and_credential_name_secrets() {
+        for name in [
+            "DB_PASS_PROD",
+            "RAILS_DB_PASS_PROD",
+            "PASS_DB",
+            "db.pass.prod",
+        ] {
+            assert!(is_password_name(name), "{name}");
+        }
+        // Only the whole word: pool keys and words that hold `pass` are no passwords.
+        for name in [
+            "PASS",
+            "BYPASS_CACHE",
+            "PASSTHROUGH_MODE",
+            "compass",
+            "db.bypass",
+            "DB_PASSES",
+            "DB_PASS_B64",
+        ] {
+            assert!(!is_password_name(name), "{name}");
+        }
+        assert!(is_secret_name("DB_CREDENTIAL") && is_secret_variable("DB_CREDENTIAL", "x"));
+        assert!(!is_secret_variable(
+            "GCP_CREDENTIAL",
+            "/run/secrets/sa.json"
+        ));
+        assert!(!is_secret_name("CREDENTIAL_FILE"));
     }
 }
