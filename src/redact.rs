@@ -423,7 +423,7 @@ fn named_variable_values(lines: &Lines<'_>) -> Vec<Span> {
             let rest = text.get(key.end..).unwrap_or("");
             let rest = rest.strip_prefix(['"', '\'']).unwrap_or(rest);
             let variable = (name == "name").then(|| scalar_text(rest));
-            if let Some(variable) = variable {
+            if let Some(variable) = variable.filter(|v| may_name_secret(v)) {
                 let flow_value = flow_value_key(text, key.end, line_start + line.len());
                 spans.extend(
                     flow_value.and_then(|(start, end)| secret_value(lines, variable, start, end)),
@@ -480,6 +480,10 @@ fn flow_value_key(text: &str, from: usize, line_end: usize) -> Option<(usize, us
 /// The value of the key at `start..end` (a variable's, or the `value` beside its
 /// `name`) when the variable is a password or a secret ([`is_variable_secret`]).
 fn secret_value(lines: &Lines<'_>, variable: &str, start: usize, end: usize) -> Option<Span> {
+    // Most names are no secret's: their values are not read.
+    if !may_name_secret(variable) {
+        return None;
+    }
     let value = key_value(lines, start, end, true)?;
     let written = lines.text.get(value.start..value.end)?;
     is_variable_secret(variable, written).then_some(value)

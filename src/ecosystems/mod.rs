@@ -399,7 +399,8 @@ pub fn leading_integer(text: &str) -> i64 {
 
 /// A variable or key that holds a password (`POSTGRES_PASSWORD`, `DB_PASSWD`, `DB_PASS`,
 /// `DB_PASS_PROD`, `db.pwd`, `db-pw`, `PGPASS`): `PASS` as a whole word anywhere in a
-/// name of several words (`_`, `-` or `.` between them; not `BYPASS` or `PASSTHROUGH`),
+/// name of several words (`_`, `-` or `.` between them; not `BYPASS`, `PASSTHROUGH` or
+/// `PASS_THROUGH`),
 /// or the last word `PWD` or `PW` (the shell's `PWD` alone is a directory). `PASS`
 /// right before a last word that says the value is encoded (`DB_PASS_B64`) names the
 /// encoded password ([`is_encoded_password_name`]), not the password.
@@ -408,10 +409,10 @@ pub fn is_password_name(name: &str) -> bool {
     let words: Vec<&str> = upper.split(['_', '-', '.']).collect();
     let last = words.last().copied().unwrap_or("");
     let encoded_tail = ENCODED_PASSWORD_WORDS.contains(&last);
-    let pass_word = words
-        .iter()
-        .enumerate()
-        .any(|(i, word)| *word == "PASS" && !(encoded_tail && i + 2 == words.len()));
+    let pass_word = words.iter().enumerate().any(|(i, word)| {
+        let through = matches!(words.get(i + 1).copied(), Some("THROUGH" | "THRU"));
+        *word == "PASS" && !through && !(encoded_tail && i + 2 == words.len())
+    });
     upper.contains("PASSWORD")
         || upper.contains("PASSWD")
         || upper == "PGPASS"
@@ -424,10 +425,10 @@ pub fn is_password_name(name: &str) -> bool {
 /// ([`is_encoded_password_name`]): its value is masked wherever the file is shown, not
 /// reported (it need not be a database's, nor a database password). Only a last word
 /// `SECRET`, `TOKEN`, `CREDENTIALS` or `CREDENTIAL` counts, so `TOKEN_TTL`,
-/// `TOKEN_ISSUER_URL`, `SECRETARY_HOST` or `CREDENTIALS_FILE` stay readable. `AUTH` is no secret's name:
-/// PgBouncer's `auth_type`, `auth_user` and `auth_file` (a path), and `DB_AUTH=md5`, name
-/// a method, a user or a file; a credential written in such a value (a URL's password,
-/// `password=`) is masked by its shape.
+/// `TOKEN_ISSUER_URL`, `SECRETARY_HOST` or `CREDENTIALS_FILE` stay readable. `AUTH` is
+/// no secret's name: PgBouncer's `auth_type`, `auth_user` and `auth_file` (a path), and
+/// `DB_AUTH=md5`, name a method, a user or a file; a credential written in such a value
+/// (a URL's password, `password=`) is masked by its shape.
 pub fn is_secret_name(name: &str) -> bool {
     let upper = name.to_ascii_uppercase();
     let last_word = upper.rsplit(['_', '-', '.']).next().unwrap_or("");
@@ -963,6 +964,7 @@ mod tests {
             "PASS",
             "BYPASS_CACHE",
             "PASSTHROUGH_MODE",
+            "AUTH_PASS_THROUGH",
             "compass",
             "db.bypass",
             "DB_PASSES",
