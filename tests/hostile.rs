@@ -2341,3 +2341,39 @@ fn secrets_a_third_audit_found_in_shaped_text_never_reach_any_output() {
         Vec::<String>::new()
     );
 }
+
+/// Secrets a third audit found that readers did not record, each checked in every
+/// format: `ssl_passphrase_command` set twice (`duplicate-key-across-forms` quoted
+/// both commands), the properties a Spring URL's password placeholders name (in the
+/// userinfo and a `password=` parameter; set in `.yml` and `.properties`, and read as a
+/// pool size), a password placeholder's default inside another placeholder or a longer
+/// value, and a Kubernetes anchor a password variable aliases.
+#[test]
+fn secrets_a_third_audit_found_never_reach_any_output() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let deploy = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  template:\n    spec:\n      containers:\n      - name: web\n        image: app\n        env:\n        - {name: PGX, value: &pw Zq9Anchor-1}\n        - {name: SPRING_DATASOURCE_HIKARI_MAXIMUMPOOLSIZE, value: \"0\"}\n        - name: SPRING_DATASOURCE_PASSWORD\n          value: *pw\n";
+    let files: Vec<(&str, &str)> = vec![
+        ("pg/postgresql.conf", "ssl_passphrase_command = 'echo Zq9Phrase-1'\nmax_connections = 100\nssl_passphrase_command = 'echo Zq9Phrase-2'\n"),
+        ("url/src/main/resources/application.yml", "app:\n  db:\n    pw: Zq9UrlPw-1\n    secret: Zq9UrlPw-2\nspring:\n  datasource:\n    url: jdbc:postgresql://app:${app.db.pw}@db/app?password=${app.db.secret}\n    hikari:\n      maximum-pool-size: ${app.db.pw}\n"),
+        ("url/src/main/resources/application.properties", "app.db.pw=Zq9UrlPw-3\n"),
+        ("deep/src/main/resources/application.properties", "spring.datasource.url=jdbc:postgresql://db/app\nspring.datasource.hikari.maximum-pool-size=${POOL:${DB_PASSWORD:Zq9Deep-1}}\nspring.datasource.hikari.idle-timeout=${DB_PASSWORD:Zq9Deep-2}0\n"),
+        ("k8s/deploy.yaml", deploy),
+    ];
+    for (path, text) in &files {
+        write_file(dir.path(), path, text);
+    }
+    let secrets = [
+        "Zq9Phrase-1",
+        "Zq9Phrase-2",
+        "Zq9UrlPw-1",
+        "Zq9UrlPw-2",
+        "Zq9UrlPw-3",
+        "Zq9Deep-1",
+        "Zq9Deep-2",
+        "Zq9Anchor-1",
+    ];
+    assert_eq!(
+        leaks_in_every_format(dir.path(), &secrets),
+        Vec::<String>::new()
+    );
+}

@@ -1906,9 +1906,11 @@ impl<'a> ObjectReader<'a> {
                     var_name.to_owned(),
                     v.to_owned(),
                     name_location,
+                    // Where the text is written: an alias's anchor (`value: *pw` is
+                    // masked, and reported, at `&pw`'s value), as compose locates it.
                     Location {
                         file: self.file,
-                        span: super::inner_span(text, self.doc.span(node), v),
+                        span: super::inner_span(text, self.doc.span(self.doc.resolve(node)), v),
                     },
                 ))
             }),

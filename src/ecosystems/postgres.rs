@@ -800,24 +800,42 @@ pub(crate) fn database_from_flags(
     }
 }
 
-/// Passwords inside parameter values (`primary_conninfo = 'host=p password=x'`):
-/// masked, not reported (a standby's replication password, not a pool's). `start_of`
-/// gives where a pair's value begins in its file, when written as read.
+/// Passwords inside parameter values (`primary_conninfo = 'host=p password=x'`), and
+/// the whole value of a parameter that is a secret ([`is_secret_parameter`]): masked,
+/// not reported (a standby's replication password or a key's passphrase, not a pool's).
+/// `start_of` gives where a pair's value begins in its file, when written as read.
 fn conninfo_secrets(pairs: &[Pair], start_of: impl Fn(&Pair) -> Option<usize>) -> Vec<Secret> {
     pairs
         .iter()
         .flat_map(|pair| {
-            super::password_spans(&pair.value, pair.value_span, start_of(pair))
-                .into_iter()
-                .map(|span| {
-                    let location = Location {
-                        file: pair.file,
-                        span,
-                    };
-                    super::masked(location, &pair.key, "connection string password")
-                })
+            let start = start_of(pair);
+            let spans = if pair.value.trim().is_empty() {
+                Vec::new()
+            } else if is_secret_parameter(flag_name(pair)) {
+                let whole = super::span_within(pair.value_span, start, 0..pair.value.len());
+                vec![(whole, "secret parameter")]
+            } else {
+                super::password_spans(&pair.value, pair.value_span, start)
+                    .into_iter()
+                    .map(|span| (span, "connection string password"))
+                    .collect()
+            };
+            spans.into_iter().map(|(span, kind)| {
+                let location = Location {
+                    file: pair.file,
+                    span,
+                };
+                super::masked(location, &pair.key, kind)
+            })
         })
         .collect()
+}
+
+/// A parameter whose whole value is a secret: `ssl_passphrase_command`, the command
+/// whose output is the server key's passphrase (`'echo …'` holds it; any other command
+/// may), so what it runs is kept as secret as the passphrase.
+fn is_secret_parameter(name: &str) -> bool {
+    name.eq_ignore_ascii_case("ssl_passphrase_command")
 }
 
 /// `services.db.command.max_connections` → `max_connections`.
@@ -1207,5 +1225,21 @@ mod tests {
             .unwrap()
             .get()
             .is_none());
+    }
+
+    /// `ssl_passphrase_command` prints the server key's passphrase, so what it runs is
+    /// a secret whole (`'echo …'` holds it), in every setting of it; other commands and
+    /// the boolean beside it stay readable.
+    #[test]
+    fn the_passphrase_command_is_a_secret_whole() {
+        let text = "ssl_passphrase_command = 'echo Zq9Phrase1'\nSSL_PASSPHRASE_COMMAND = '/bin/cat /run/Zq9Phrase2'\nssl_passphrase_command_supports_reload = on\narchive_command = 'cp %p /wal/%f'\nssl_passphrase_command = ''\n";
+        let model = read(text);
+        let secrets: Vec<&str> = model
+            .secrets
+            .iter()
+            .map(|s| &text[s.location.span.start..s.location.span.end])
+            .collect();
+        assert_eq!(secrets, ["echo Zq9Phrase1", "/bin/cat /run/Zq9Phrase2"]);
+        assert!(model.secrets.iter().all(|s| !s.literal && s.scrub_messages));
     }
 }

@@ -524,13 +524,13 @@ fn read_app(
         .pools
         .extend(default_pools.iter().cloned().map(Box::new));
     let password_keys = placeholder_password_keys(&app.leaves);
-    let mut referenced = Vec::new();
-    referenced_passwords(&default, &password_keys, &mut referenced);
+    let mut read = BTreeSet::new();
+    referenced_passwords(&default, &password_keys, &mut read);
     for active in profile_sets(&app, &default) {
         // A combination is named as SPRING_PROFILES_ACTIVE would list it.
         let label = active.join(",");
         let effective = Effective::for_profile(&app, &active, Some(&label));
-        referenced_passwords(&effective, &password_keys, &mut referenced);
+        referenced_passwords(&effective, &password_keys, &mut read);
         let pools = pools_of(&app, &effective);
         // A profile whose pools are the default's adds nothing (`!local` documents
         // change the default too; `local` then differs by leaving them out).
@@ -546,6 +546,7 @@ fn read_app(
             model.pools.extend(pools.into_iter().map(Box::new));
         }
     }
+    let referenced = referenced_secrets(&app.leaves, &read);
     let mut service = service_of(&app, &default, (0..model.pools.len()).collect());
     service.pools_for_profiles = pools_for_profiles(&app);
     service.spring_profiles = spring_profiles(&app).map(Box::new);
@@ -553,9 +554,6 @@ fn read_app(
     model.refused_values = std::mem::take(&mut app.refused);
     model.notes = import_notes(&app.leaves, sources);
     model.notes.append(&mut app.notes);
-    // Profiles sharing a property's value would mask it once each.
-    referenced.sort_by_key(|s| s.location);
-    referenced.dedup_by_key(|s| s.location);
     model.secrets.extend(referenced);
     entries_and_secrets(app, &mut model);
     model
@@ -607,13 +605,15 @@ fn shown_location(location: &str) -> Cow<'_, str> {
     }
 }
 
-/// The canonical keys of the password properties whose value goes through a
-/// placeholder (`spring.datasource.password: ${vault.db.secret}`): the only leaves
-/// whose placeholders [`referenced_passwords`] follows, found once per application.
+/// The canonical keys of the properties whose password goes through a placeholder: a
+/// password key's value (`spring.datasource.password: ${vault.db.secret}`), or the
+/// password of a URL or connection string (`jdbc:postgresql://app:${app.db.pw}@db/app`,
+/// `?password=${db.secret}`): the only leaves whose placeholders
+/// [`referenced_passwords`] follows, found once per application.
 fn placeholder_password_keys(leaves: &[Leaf]) -> Vec<&str> {
     let mut keys: Vec<&str> = leaves
         .iter()
-        .filter(|l| l.via.is_some() && is_password_key(last_element(&l.canonical)))
+        .filter(|l| l.via.is_some() && password_texts(l).iter().any(|t| t.contains("${")))
         .map(|l| l.canonical.as_str())
         .collect();
     keys.sort_unstable();
@@ -621,32 +621,51 @@ fn placeholder_password_keys(leaves: &[Leaf]) -> Vec<&str> {
     keys
 }
 
-/// The last element of a canonical key (`spring.datasource.password` → `password`).
-fn last_element(canonical: &str) -> &str {
-    canonical.rsplit('.').next().unwrap_or("")
+/// The passwords a value holds, as [`secrets_in`] finds them: the whole value of a
+/// password key, else the passwords of the URL or connection string it holds (as the
+/// Kubernetes reader follows `postgres://app:$(DB_CRED)@db/app`).
+fn password_texts(leaf: &Leaf) -> Vec<&str> {
+    if is_password_key(last_name(&leaf.canonical)) {
+        return vec![leaf.value.as_str()];
+    }
+    password_ranges(&leaf.value)
+        .into_iter()
+        .filter_map(|range| leaf.value.get(range))
+        .collect()
 }
 
-/// The properties the password properties `keys` resolve to in `effective` (one
-/// profile), through placeholder chains and defaults as [`resolve_in`] follows them:
-/// their values are the passwords Spring uses, so they are masked and scrubbed from
-/// messages (a message quoting the resolved password shows `****`). Not reported by the
-/// credentials rule, which reports the password property's own literal value. A
+/// The properties the passwords of the properties `keys` resolve to in `effective` (one
+/// profile), through placeholder chains and defaults as [`resolve_in`] follows them,
+/// added to `referenced` (canonical keys): their values are the passwords Spring uses. A
 /// password Spring cannot resolve (a cycle, a placeholder without a value or default)
-/// masks the properties read up to there: the application does not start.
-fn referenced_passwords(effective: &Effective, keys: &[&str], out: &mut Vec<Secret>) {
+/// gives the properties read up to there: the application does not start.
+fn referenced_passwords(effective: &Effective, keys: &[&str], referenced: &mut BTreeSet<String>) {
+    let mut read = Vec::new();
     for key in keys {
         if let Some(leaf) = effective.get(key) {
-            let mut read = Vec::new();
-            let _ = resolve_in(
-                effective,
-                &leaf.value,
-                &mut Vec::new(),
-                &mut None,
-                &mut read,
-            );
-            out.extend(read.into_iter().filter_map(referenced_value));
+            for text in password_texts(leaf) {
+                let _ = resolve_in(effective, text, &mut Vec::new(), &mut None, &mut read);
+            }
         }
     }
+    referenced.extend(read.iter().map(|leaf| leaf.canonical.as_str().to_owned()));
+}
+
+/// The secrets of the properties a password refers to ([`referenced_passwords`]), in
+/// every setting of each: masked and scrubbed from messages (a message quoting the
+/// resolved password shows `****`), not reported by the credentials rule, which reports
+/// the password property's own literal value. A setting that loses to another (the
+/// `.yml` one beside a `.properties` one, another profile's) is the same password
+/// written again: `duplicate-key-across-forms` points at both.
+fn referenced_secrets(leaves: &[Leaf], referenced: &BTreeSet<String>) -> Vec<Secret> {
+    if referenced.is_empty() {
+        return Vec::new();
+    }
+    leaves
+        .iter()
+        .filter(|l| referenced.contains(l.canonical.as_str()))
+        .filter_map(referenced_value)
+        .collect()
 }
 
 /// The secret of a property a password's placeholder names: its value, except that a
@@ -1948,17 +1967,14 @@ fn secrets_in(leaf: &Leaf) -> Vec<Secret> {
             _ => {}
         }
     }
-    // A password variable's default, wherever it is used (`${DB_PASSWORD:x}` as a pool
-    // size is quoted by the finding on it): masked, not reported.
-    // A secret's placeholder (`${DB_TOKEN:x}`) is a secret's default too.
-    let password_variable = leaf
-        .via
-        .as_deref()
-        .is_some_and(|v| super::is_password_name(v) || super::is_secret_name(v));
-    if password_variable && !is_password_key(last) {
-        if let Some(range) = resolve_placeholders(&leaf.value).whole_default {
-            if !range.is_empty() {
-                found.push(secret(sub_span(leaf, range), "placeholder default", false));
+    // A password placeholder's default, wherever it is used and however deep
+    // (`${DB_PASSWORD:x}` as a pool size, `${POOL:${DB_PASSWORD:x}}`, `${DB_PASSWORD:x}0`
+    // are quoted by the finding on them): masked, not reported.
+    if leaf.via.is_some() {
+        for range in password_defaults(&leaf.value, is_password_key(last), 0) {
+            let span = sub_span(leaf, range);
+            if !found.iter().any(|s| s.location.span == span) {
+                found.push(secret(span, "placeholder default", false));
             }
         }
     }
@@ -1981,6 +1997,44 @@ fn secrets_in(leaf: &Leaf) -> Vec<Secret> {
             "connection string password",
             literal,
         ));
+    }
+    found
+}
+
+/// The byte ranges in `text` of the defaults of password placeholders, anywhere in it
+/// and at any depth: a placeholder whose name is a password's or a secret's
+/// (`${DB_PASSWORD:x}`, `${app.db.pw:x}`, `${DB_TOKEN:x}`), or any placeholder inside a
+/// password's value or default (`password`: a password key's value, whose defaults are
+/// the password; `${DB_PASSWORD:${OLD:x}}` gives `x` as well as `${OLD:x}`), as the
+/// compose reader finds them.
+fn password_defaults(text: &str, password: bool, depth: usize) -> Vec<Range<usize>> {
+    let mut found = Vec::new();
+    if depth > MAX_PLACEHOLDER_DEPTH {
+        return found;
+    }
+    let mut rest = text;
+    let mut offset = 0;
+    while let Some(start) = rest.find("${") {
+        let Some(len) = super::nested_braces_len(rest.get(start..).unwrap_or("")) else {
+            break;
+        };
+        let inner = rest.get(start + 2..start + len - 1).unwrap_or("");
+        if let Some((name, default)) = inner.split_once(':') {
+            let secret = password || super::is_password_name(name) || super::is_secret_name(name);
+            // `${`, the name and `:` come before the default.
+            let from = offset + start + 2 + name.len() + 1;
+            let nested = password_defaults(default, secret, depth + 1);
+            found.extend(nested.into_iter().map(|r| r.start + from..r.end + from));
+            // A default that is one placeholder names where the password is: left as
+            // written (its own defaults were found above).
+            let reference = default.starts_with("${")
+                && super::nested_braces_len(default) == Some(default.len());
+            if secret && !default.is_empty() && !reference {
+                found.push(from..from + default.len());
+            }
+        }
+        rest = rest.get(start + len..).unwrap_or("");
+        offset += start + len;
     }
     found
 }
@@ -4652,5 +4706,56 @@ mod tests {
                 .collect();
             assert_eq!(literal, expected, "{name}");
         }
+    }
+
+    /// The texts of the secrets of `kind` a model records, in `text`.
+    fn secret_texts<'t>(model: &Model, kind: &str, text: &'t str) -> Vec<&'t str> {
+        model
+            .secrets
+            .iter()
+            .filter(|s| s.kind == kind)
+            .filter_map(|s| text.get(s.location.span.start..s.location.span.end))
+            .collect()
+    }
+
+    /// A URL's userinfo password or `password=` parameter that is a placeholder names a
+    /// password as a password key does: the property it resolves to is masked in every
+    /// setting of it (one a later document overrides too, as the `.properties` one
+    /// overrides the `.yml` one), and so where a pool setting reads it.
+    #[test]
+    fn the_properties_a_url_password_placeholder_resolves_to_are_masked() {
+        let text = "app:\n  db:\n    pw: Zq9UrlPw1\n    host: db.example\n    pool: 10\ndb:\n  secret: ${vault.key:Zq9UrlPw2}\nspring:\n  datasource:\n    url: jdbc:postgresql://app:${app.db.pw}@${app.db.host}/app?password=${db.secret}\n    hikari:\n      maximum-pool-size: ${app.db.pool}\n      max-lifetime: ${app.db.pw}\n---\napp:\n  db:\n    pw: Zq9UrlPw3\n";
+        let (model, _) =
+            crate::ecosystems::read_one(&Spring, "application.yml", Format::Yaml, text);
+        let mut referenced = secret_texts(&model, "referenced password", text);
+        referenced.sort_unstable();
+        assert_eq!(referenced, ["Zq9UrlPw1", "Zq9UrlPw2", "Zq9UrlPw3"]);
+    }
+
+    /// The default of a password's placeholder is a secret however deep it is and
+    /// wherever it is in the value: what a message quotes when it reads the value
+    /// (`S3cr3t` of `${POOL:${DB_PASSWORD:S3cr3t}}`, inside `S3cr3t0`). A default that
+    /// is one placeholder names where the password is and is left as written, and the
+    /// defaults of other placeholders stay readable.
+    #[test]
+    fn password_placeholder_defaults_are_secrets_at_any_depth() {
+        let text = "spring.datasource.hikari.maximum-pool-size=${POOL:${DB_PASSWORD:Zq9Deep01}}\nspring.datasource.hikari.idle-timeout=${DB_PASSWORD:Zq9Deep02}0\nspring.datasource.hikari.max-lifetime=${LIFE:${app.db.pw:Zq9Deep03}}\nspring.datasource.hikari.minimum-idle=${IDLE:2}\nspring.datasource.password=pre-${X:Zq9Deep04}\nspring.datasource.hikari.connection-timeout=${DB_PASSWORD:${OLD_TIMEOUT}}\n";
+        let (model, _) = crate::ecosystems::read_one(
+            &Spring,
+            "application.properties",
+            Format::Properties,
+            text,
+        );
+        let mut defaults = secret_texts(&model, "placeholder default", text);
+        defaults.sort_unstable();
+        assert_eq!(
+            defaults,
+            ["Zq9Deep01", "Zq9Deep02", "Zq9Deep03", "Zq9Deep04"]
+        );
+        assert!(model
+            .secrets
+            .iter()
+            .filter(|s| s.kind == "placeholder default")
+            .all(|s| !s.literal && s.scrub_messages));
     }
 }

@@ -156,6 +156,15 @@ impl SecretSpans {
     }
 }
 
+/// True when the key, as written, is named as a password's or a secret's (`app.db.pw`,
+/// `ssl_passphrase_command`; the canonical Spring key has lost its `-` and `_`): its
+/// values are not quoted even when no reader recorded them as secrets (a second line:
+/// a value a reader missed would be echoed twice).
+fn is_secret_key(entry: &ConfigEntry) -> bool {
+    let key = entry.key.as_str();
+    crate::ecosystems::is_password_name(key) || crate::ecosystems::is_secret_name(key)
+}
+
 fn report_group(
     secrets: &SecretSpans,
     runner: &str,
@@ -169,7 +178,11 @@ fn report_group(
         if same_value(loser, winner) {
             continue;
         }
-        let values = if secrets.holds(loser) || secrets.holds(winner) {
+        let values = if secrets.holds(loser)
+            || secrets.holds(winner)
+            || is_secret_key(loser)
+            || is_secret_key(winner)
+        {
             String::new()
         } else {
             format!(" (`{}` here, `{}` there)", value(loser), value(winner))
@@ -199,6 +212,44 @@ fn report_group(
             .with_related(Some(location(winner, winner.value_span)), "this value wins")
             .with_help(help)
             .with_key(loser.key.as_str()),
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::Rule as _;
+
+    /// A key named as a password's that no reader records (`db-pw` is no Spring
+    /// password key) is reported without its values; another key keeps them.
+    #[test]
+    fn values_of_a_secret_named_key_are_not_quoted() {
+        let text =
+            "app:\n  db-pw: Zq9Dup-1\n  db_pw: Zq9Dup-2\n  pool-name: one\n  pool_name: two\n";
+        let (model, _) = crate::ecosystems::read_one(
+            &crate::ecosystems::spring::Spring,
+            "application.yml",
+            crate::syntax::Format::Yaml,
+            text,
+        );
+        let mut out = crate::rules::Findings::default();
+        Rule.check(&model, &RuleOptions::default(), &mut out);
+        let messages: Vec<String> = out
+            .into_vec()
+            .iter()
+            .map(|d| d.message.to_string())
+            .collect();
+        assert_eq!(messages.len(), 2, "{messages:?}");
+        assert!(
+            messages.iter().all(|m| !m.contains("Zq9Dup")),
+            "{messages:?}"
+        );
+        assert!(
+            messages
+                .iter()
+                .any(|m| m.contains("`two` here, `one` there")),
+            "{messages:?}"
         );
     }
 }
