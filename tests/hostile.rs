@@ -2347,7 +2347,8 @@ fn secrets_a_third_audit_found_in_shaped_text_never_reach_any_output() {
 /// both commands), the properties a Spring URL's password placeholders name (in the
 /// userinfo and a `password=` parameter; set in `.yml` and `.properties`, and read as a
 /// pool size), a password placeholder's default inside another placeholder or a longer
-/// value, and a Kubernetes anchor a password variable aliases.
+/// value (an all-letter one too, which the scrubber leaves inside a word), and a
+/// Kubernetes anchor a password variable aliases.
 #[test]
 fn secrets_a_third_audit_found_never_reach_any_output() {
     let dir = tempfile::tempdir().expect("temp dir");
@@ -2356,7 +2357,7 @@ fn secrets_a_third_audit_found_never_reach_any_output() {
         ("pg/postgresql.conf", "ssl_passphrase_command = 'echo Zq9Phrase-1'\nmax_connections = 100\nssl_passphrase_command = 'echo Zq9Phrase-2'\n"),
         ("url/src/main/resources/application.yml", "app:\n  db:\n    pw: Zq9UrlPw-1\n    secret: Zq9UrlPw-2\nspring:\n  datasource:\n    url: jdbc:postgresql://app:${app.db.pw}@db/app?password=${app.db.secret}\n    hikari:\n      maximum-pool-size: ${app.db.pw}\n"),
         ("url/src/main/resources/application.properties", "app.db.pw=Zq9UrlPw-3\n"),
-        ("deep/src/main/resources/application.properties", "spring.datasource.url=jdbc:postgresql://db/app\nspring.datasource.hikari.maximum-pool-size=${POOL:${DB_PASSWORD:Zq9Deep-1}}\nspring.datasource.hikari.idle-timeout=${DB_PASSWORD:Zq9Deep-2}0\n"),
+        ("deep/src/main/resources/application.properties", "spring.datasource.url=jdbc:postgresql://db/app\nspring.datasource.hikari.maximum-pool-size=${POOL:${DB_PASSWORD:Zq9Deep-1}}\nspring.datasource.hikari.idle-timeout=${DB_PASSWORD:Zq9Deep-2}0\nspring.datasource.hikari.minimum-idle=${DB_PASSWORD:Zqxwvk}0\n"),
         ("k8s/deploy.yaml", deploy),
     ];
     for (path, text) in &files {
@@ -2370,6 +2371,8 @@ fn secrets_a_third_audit_found_never_reach_any_output() {
         "Zq9UrlPw-3",
         "Zq9Deep-1",
         "Zq9Deep-2",
+        // All letters: the scrubber leaves it inside a longer word (`Zqxwvk0`).
+        "Zqxwvk",
         "Zq9Anchor-1",
     ];
     assert_eq!(

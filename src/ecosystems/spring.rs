@@ -2949,8 +2949,35 @@ fn parse_value<T>(
             }
         }
     };
-    let read = parse(text.trim());
-    Val::from_result(text, read)
+    match parse(text.trim()) {
+        Ok(value) => Val::Known(value),
+        Err(reason) if leaf.via.is_some() => invalid_without_password_defaults(leaf, &text, reason),
+        Err(reason) => Val::invalid(text.into_owned(), reason),
+    }
+}
+
+/// An invalid value resolved from `leaf`'s placeholders, with the password defaults it
+/// holds ([`password_defaults`]) written `****` where it and the reason quote it: the
+/// scrubber leaves a short or all-letter secret inside a longer word
+/// (`${DB_PASSWORD:pw}0` is quoted as `pw0`).
+fn invalid_without_password_defaults<T>(leaf: &Leaf, text: &str, reason: String) -> Val<T> {
+    let password = is_password_key(last_name(&leaf.canonical));
+    let mut defaults: Vec<&str> = password_defaults(&leaf.value, password, 0)
+        .into_iter()
+        .filter_map(|range| leaf.value.get(range))
+        .collect();
+    if defaults.is_empty() {
+        return Val::invalid(text.to_owned(), reason);
+    }
+    // Longest first: a default inside a longer one goes with it.
+    defaults.sort_by_key(|d| std::cmp::Reverse(d.len()));
+    let shown = defaults
+        .iter()
+        .fold(text.to_owned(), |shown, d| shown.replace(d, "****"));
+    // The reason quotes the value whole (`` `pw0` is not a whole number ``).
+    let quoted = |t: &str| ["`", t.trim(), "`"].concat();
+    let reason = reason.replace(&quoted(text), &quoted(&shown));
+    Val::invalid(shown, reason)
 }
 
 /// The variable a setting's value goes through, for its origin: the first placeholder
