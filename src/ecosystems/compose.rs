@@ -10,8 +10,8 @@
 //! 0x3` is 3.
 //!
 //! Compose interpolates every value before use [COMPOSE-INTERP]: `environment`,
-//! `command`, `image`, `deploy.replicas`, `scale`, `profiles` and `env_file` paths and
-//! options are read after
+//! `command`, `image`, `deploy.replicas`, `scale`, `profiles`, `env_file` paths and
+//! options and `include:` items are read after
 //! [`interpolate`], spans on the text as written. The variables come from the project's
 //! `.env`, the file beside the compose file (Compose's default project directory)
 //! [COMPOSE-ENV]; the shell that runs Compose wins over it, and poollint cannot see it,
@@ -37,6 +37,13 @@
 //! merged the same way, after each file's `extends:` is followed, as compose-go's
 //! loader does ("extends" before "merge overrides", `docs/compose-file-parsing.md`):
 //! its layers of a service go over the file's.
+//!
+//! A top-level `include:` loads each file it names as a project of its own, whose
+//! services join the including file's ([`include`]): read from the checked tree with
+//! their own companions, interpolated with the including project's variables and then
+//! their own `.env`, their relative paths relative to their project directory. A file
+//! another project includes is that project's part, not a project of its own
+//! ([`Reader::join`]).
 //!
 //! The `!reset` and `!override` tags change that merge [COMPOSE-MERGE]: a value tagged
 //! `!reset` is taken from neither its layer nor those it would merge over, one tagged
@@ -73,9 +80,11 @@ use std::collections::HashMap;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
+mod include;
+
 use super::go_yaml::{go_yaml_number, GoYamlNumber};
 use super::postgres::{self, CommandFlag};
-use super::{file_name, Companion, ParsedFile, Reader};
+use super::{file_name, Companion, ParsedFile, Reader, Summary};
 use crate::model::{
     Deployment, Ecosystem, EnvVar, Location, Model, Origin, RefusedValue, Secret, Service, Setting,
     Val,
@@ -146,7 +155,9 @@ impl Reader for Compose {
     /// it, or the service does not start by default (`profiles:`): compose-go stops
     /// with `env file … not found` before starting anything. A missing `extends` file
     /// is reported for every service: compose-go applies `extends` to all of them
-    /// when it loads the file (`ApplyExtends`), and stops.
+    /// when it loads the file (`ApplyExtends`), and stops. The files a top-level
+    /// `include:` names, with their env files ([`include::Item::companions`]), and,
+    /// once read, what their own services and `include:` name, in turn.
     fn companions(
         &self,
         file: &ParsedFile,
@@ -165,37 +176,27 @@ impl Reader for Compose {
             beside_unit: false,
         }];
         let project = Project::new(dir, read, sources);
-        for reader in service_readers(main, None, &project) {
-            let starts = reader.profiles().is_none();
-            let service = reader.name().unwrap_or_default();
-            companions.extend(reader.env_files().into_iter().map(|env_file| {
-                let missing = (starts && env_file.required).then(|| {
-                    format!(
-                        "env_file `{}` of service `{service}` is not in the repository: Compose refuses to start without it (`required: false` lets it go on), and the variables it sets are not checked",
-                        env_file.written
-                    )
-                });
-                companion_at(env_file.path, DOTENV, env_file.at, file.id, missing)
-            }));
-            if let ChainEnd::Unread { path, written, at } = &reader.chain.end {
-                let missing = format!(
-                    "the file `{written}` that service `{service}` extends is not in the repository: Compose refuses to load the project without it (`extends: file:`), and the settings the service takes from it are not checked"
-                );
-                let path = path.clone();
-                companions.push(companion_at(
-                    path,
-                    Format::Yaml,
-                    *at,
-                    file.id,
-                    Some(missing),
-                ));
-            }
+        // The files `include:` names, and, once read, those their services name.
+        let walk = include::Walk::new(&[main], &project);
+        for item in &walk.items {
+            companions.extend(item.companions(file.id));
+        }
+        let readers = include::project_readers(&[main], &project, None, &walk, &mut Vec::new());
+        for reader in readers {
+            companions.extend(service_companions(&reader, file.id));
         }
         companions
     }
 
     fn read(&self, files: &[&ParsedFile], sources: &SourceMap) -> Model {
-        let mut model = Model::default();
+        self.join(self.summarise(files, sources).into_iter().collect())
+    }
+
+    /// Each project of the unit read, with the files its `include:` reads: a file
+    /// another project includes is that project's part, and [`Reader::join`] drops the
+    /// project it makes on its own.
+    fn summarise(&self, files: &[&ParsedFile], sources: &SourceMap) -> Option<Summary> {
+        let mut summary = ComposeSummary::default();
         let own: Vec<&ParsedFile> = files
             .iter()
             .copied()
@@ -207,7 +208,15 @@ impl Reader for Compose {
                 continue;
             }
             if let Some(picked) = base.filter(|b| b.id != file.id && is_default_name(file)) {
-                model.notes.push(not_picked_note(file, picked));
+                summary.projects.push(ProjectRead {
+                    model: Model {
+                        notes: vec![not_picked_note(file, picked)],
+                        ..Model::default()
+                    },
+                    main: file.id,
+                    shown: crate::source::display_path(&file.path),
+                    included: Vec::new(),
+                });
                 continue;
             }
             let layered = overlay.filter(|_| base.is_some_and(|b| b.id == file.id));
@@ -220,10 +229,95 @@ impl Reader for Compose {
             // The `.env` both files name is read for each: once is enough.
             let mut seen = std::collections::HashSet::new();
             companions.retain(|f| seen.insert(f.id));
-            read_file(file, layered, &companions, sources, &mut model);
+            let mut model = Model::default();
+            let included = read_file(file, layered, &companions, sources, &mut model);
+            summary.projects.push(ProjectRead {
+                model,
+                main: file.id,
+                shown: crate::source::display_path(&file.path),
+                included,
+            });
+        }
+        Some(Box::new(summary))
+    }
+
+    /// The projects read, but for one whose file another project includes (not one
+    /// that includes it back, which Compose refuses as a cycle, reported by both): its
+    /// services are that project's, read with its variables, and counting them twice
+    /// would double what they take of a database.
+    fn join(&self, summaries: Vec<Summary>) -> Model {
+        let projects: Vec<ProjectRead> = summaries
+            .into_iter()
+            .filter_map(|s| s.downcast::<ComposeSummary>().ok())
+            .flat_map(|s| s.projects)
+            .collect();
+        let includer = |project: &ProjectRead| {
+            projects.iter().find(|other| {
+                other.main != project.main
+                    && other.included.contains(&project.main)
+                    && !project.included.contains(&other.main)
+            })
+        };
+        let mut model = Model::default();
+        for project in &projects {
+            match includer(project) {
+                Some(other) => model.notes.push(format!(
+                    "{}: not read as a project of its own: {} includes it (`include:`), and its services are read as that project's",
+                    project.shown, other.shown
+                )),
+                None => model.extend(project.model.clone()),
+            }
         }
         model
     }
+}
+
+/// What [`Compose::summarise`] reads of a unit: its projects.
+#[derive(Default)]
+struct ComposeSummary {
+    projects: Vec<ProjectRead>,
+}
+
+/// One project read: its file (`main`), as shown, and the files its `include:` read.
+struct ProjectRead {
+    model: Model,
+    main: FileId,
+    shown: String,
+    included: Vec<FileId>,
+}
+
+/// The files one service reads (`main` is the unit's file): its `env_file:` files
+/// (those of the services it extends too, relative to the file each is written in),
+/// and the file an `extends: {file: …}` names when it is not read yet.
+fn service_companions(reader: &ServiceReader<'_>, main: FileId) -> Vec<Companion> {
+    let starts = reader.profiles().is_none();
+    let service = reader.name().unwrap_or_default();
+    let mut companions: Vec<Companion> = reader
+        .env_files()
+        .into_iter()
+        .map(|env_file| {
+            let missing = (starts && env_file.required).then(|| {
+                format!(
+                    "env_file `{}` of service `{service}` is not in the repository: Compose refuses to start without it (`required: false` lets it go on), and the variables it sets are not checked",
+                    env_file.written
+                )
+            });
+            companion_at(env_file.path, DOTENV, env_file.at, main, missing)
+        })
+        .collect();
+    if let ChainEnd::Unread { path, written, at } = &reader.chain.end {
+        let missing = format!(
+            "the file `{written}` that service `{service}` extends is not in the repository: Compose refuses to load the project without it (`extends: file:`), and the settings the service takes from it are not checked"
+        );
+        companions.push(companion_at(
+            path.clone(),
+            Format::Yaml,
+            *at,
+            main,
+            Some(missing),
+        ));
+    }
+    companions
 }
 
 /// The project's file and the override file a plain `docker compose up` merges over
@@ -281,15 +375,16 @@ fn companion_at(
 }
 
 /// One compose file, with the override file merged over it (`overlay`) and their
-/// companions (their `.env` and `env_file:` files, and the files their `extends:`
-/// names).
+/// companions (their `.env` and `env_file:` files, the files their `extends:` names,
+/// and the files their `include:` names, with their own companions): the files
+/// `include:` read, whose services are the project's.
 fn read_file(
     file: &ParsedFile,
     overlay: Option<&ParsedFile>,
     companions: &[&ParsedFile],
     sources: &SourceMap,
     model: &mut Model,
-) {
+) -> Vec<FileId> {
     let text_of = |f: &ParsedFile| sources.get(f.id).map_or("", |s| s.text());
     let text = text_of(file);
     let main = Source { file, text };
@@ -302,28 +397,35 @@ fn read_file(
             text: text_of(f),
         }
     });
+    let top: Vec<Source<'_>> = std::iter::once(main).chain(overlay).collect();
+    let walk = include::Walk::new(&top, &project);
+    let mut refused: Vec<RefusedValue> = walk.refused.clone();
+    let readers = include::project_readers(&top, &project, None, &walk, &mut refused);
     model.secrets.extend(project.secrets());
-    let readers = service_readers(main, overlay, &project);
     if !readers.is_empty() {
         model
             .secrets
             .extend(password_default_secrets(file.id, text));
-        model
-            .secrets
-            .extend(referenced_password_secrets(text, &project));
-        if let Some(overlay) = overlay {
+        for source in &top {
             model
                 .secrets
-                .extend(referenced_password_secrets(overlay.text, &project));
+                .extend(referenced_password_secrets(source.text, &project));
+        }
+        for included in &walk.projects {
+            for source in &included.files {
+                let secrets = referenced_password_secrets(source.text, &included.project);
+                model.secrets.extend(secrets);
+            }
         }
         for base in project.compose_files() {
             model.secrets.extend(base_file_secrets(base));
         }
     }
-    let mut refused: Vec<RefusedValue> = refused_templates(main);
-    refused.extend(overlay.map(refused_templates).unwrap_or_default());
-    refused.extend(refused_shapes(main));
-    refused.extend(overlay.map(refused_shapes).unwrap_or_default());
+    let included = walk.files();
+    for source in top.iter().chain(&included) {
+        refused.extend(refused_templates(*source));
+        refused.extend(refused_shapes(*source));
+    }
     for reader in readers {
         if let Some(service) = reader.service() {
             read_environment(&reader, service, model);
@@ -338,9 +440,18 @@ fn read_file(
                 refused.push(refusal.clone());
             }
         }
-        model.extend(reader.database().unwrap_or_default());
+        let mut database = reader.database().unwrap_or_default();
+        if !top.iter().any(|source| source.id() == reader.main.id()) {
+            // An included service's database is the project's: found by its file (a
+            // `[[database]]` table's `config`, the files below its directory).
+            for database in &mut database.databases {
+                database.file = Some(file.id);
+            }
+        }
+        model.extend(database);
     }
     model.refused_values.extend(refused);
+    included.iter().map(|source| source.id()).collect()
 }
 
 /// A `services:` that is not a mapping (null, a list), and a service that is not one
@@ -497,21 +608,13 @@ fn base_file_secrets(base: Source<'_>) -> Vec<Secret> {
     secrets
 }
 
-/// A reader for each service of a compose file, and of the override file merged over
-/// it (`overlay`): a service both define is the file's, its override's settings over
-/// its own ([`ServiceReader::get`]); one only the override defines is the override's.
+/// Lay an override file's readers (`over`) over the project's file's (`readers`): a
+/// service both define is the file's, its override's settings over its own
+/// ([`ServiceReader::get`]); one only the override defines is the override's.
 /// Compose resolves each file's `extends:` before it merges the files, so a service's
 /// chain is the override's service and those it extends, then the file's.
-fn service_readers<'a>(
-    main: Source<'a>,
-    overlay: Option<Source<'a>>,
-    project: &'a Project<'a>,
-) -> Vec<ServiceReader<'a>> {
-    let mut readers = file_service_readers(main, project, false);
-    let Some(overlay) = overlay else {
-        return readers;
-    };
-    for over in file_service_readers(overlay, project, true) {
+fn merge_overlay<'a>(readers: &mut Vec<ServiceReader<'a>>, over: Vec<ServiceReader<'a>>) {
+    for over in over {
         let name = over.name();
         let tag = over.service_tag();
         let below = readers.iter().position(|r| r.name() == name);
@@ -531,7 +634,6 @@ fn service_readers<'a>(
             (None, _) => readers.push(over),
         }
     }
-    readers
 }
 
 /// A reader for each service of one compose file.
@@ -852,7 +954,7 @@ fn base_file<'a>(
     let path = Path::new(&result.value);
     let path = match path.is_absolute() {
         true => path.to_path_buf(),
-        false => crate::source::normalise(&current.source.dir().join(path)),
+        false => crate::source::normalise(&project.dir_of(current.source).join(path)),
     };
     // Back to the project's file (a cycle across files): the file itself.
     if path == crate::source::normalise(&main.file.path) {
@@ -921,6 +1023,9 @@ struct Project<'a> {
     /// asked: an `extends:` base was found by a scan of the services, quadratic in a
     /// file of thousands of them.
     services_by_name: std::cell::RefCell<HashMap<FileId, std::rc::Rc<HashMap<&'a str, NodeId>>>>,
+    /// An included project's directory and its own files, whose relative paths are
+    /// relative to it ([`Project::dir_of`]); None for the unit's project.
+    included_dir: Option<(PathBuf, Vec<FileId>)>,
 }
 
 impl<'a> Project<'a> {
@@ -976,6 +1081,54 @@ impl<'a> Project<'a> {
             })
             .unwrap_or_default();
         project
+    }
+
+    /// The project an `include:` item of this one loads ([`include`]): its files `own`,
+    /// its directory `dir`, its variables this project's (`vars`, those of the project
+    /// that includes it) and, for the names those do not set, its env files' (compose-go
+    /// `environment.Clone().Merge(envFromFile)`, which adds only names not set), each
+    /// env file's own `${VAR}` taking those of the including project first, then the
+    /// lines read before (`dotenv.GetEnvFromFile`). Its profiles are this project's: the
+    /// profiles `docker compose up` activates are the whole project's.
+    fn included(
+        &self,
+        vars: &HashMap<String, Variable>,
+        env_files: &[PathBuf],
+        dir: PathBuf,
+        own: Vec<FileId>,
+    ) -> Project<'a> {
+        let mut from_files: HashMap<String, Variable> = HashMap::new();
+        for path in env_files {
+            let Some((file, text)) = self.companion(path) else {
+                continue;
+            };
+            for line in env_lines(file, text) {
+                if let Some((variable, _)) = define(&line, file.id, &[vars, &from_files], false) {
+                    from_files.insert(line.name, variable);
+                }
+            }
+        }
+        let mut merged = vars.clone();
+        for (name, variable) in from_files {
+            merged.entry(name).or_insert(variable);
+        }
+        Project {
+            vars: merged,
+            profiles: self.profiles.clone(),
+            companions: self.companions.clone(),
+            services_by_name: std::cell::RefCell::default(),
+            included_dir: Some((dir, own)),
+        }
+    }
+
+    /// The directory the relative paths written in `source` are relative to: an
+    /// included project's directory for its own files (its `project_directory`, by
+    /// default the directory of its first file), else the file's own directory.
+    fn dir_of(&self, source: Source<'_>) -> PathBuf {
+        match &self.included_dir {
+            Some((dir, own)) if own.contains(&source.id()) => dir.clone(),
+            _ => source.dir().to_path_buf(),
+        }
     }
 
     /// The `.env`-format companion read at `path`, and its text.
@@ -1522,6 +1675,11 @@ impl<'a> ServiceReader<'a> {
         &self.chain.layers
     }
 
+    /// The service's own mapping, as written in its file.
+    fn chain_start(&self) -> NodeId {
+        self.layers().first().map_or(self.key, |l| l.node)
+    }
+
     /// The override file's own tag on the whole service (`web: !reset {}`).
     fn service_tag(&self) -> Option<MergeTag> {
         let doc = self.main.doc();
@@ -1664,7 +1822,7 @@ impl<'a> ServiceReader<'a> {
                 let path = if path.is_absolute() {
                     path.to_path_buf()
                 } else {
-                    crate::source::normalise(&layer.source.dir().join(path))
+                    crate::source::normalise(&self.project.dir_of(layer.source).join(path))
                 };
                 files.push(EnvFile {
                     path,
@@ -1997,7 +2155,7 @@ impl<'a> ServiceReader<'a> {
             .into_iter()
             .chain(volumes)
             .filter(|(_, p)| p.starts_with('.'))
-            .map(|(layer, p)| crate::source::normalise(&layer.source.dir().join(p)))
+            .map(|(layer, p)| crate::source::normalise(&self.project.dir_of(layer.source).join(p)))
             .collect();
         paths.dedup();
         paths

@@ -1,0 +1,275 @@
+//! The docker-compose reader on whole trees: a top-level `include:` followed as Compose
+//! 2.40.3 follows it (each case checked with `docker compose config`), and the refusals
+//! of files an `include:` or an `extends: {file:}` reaches.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)] // tests fail by panicking
+
+mod common;
+
+use common::{poollint, tree};
+use std::path::Path;
+
+/// The JSON report of `poollint <args> <dir>`.
+fn json(args: &[&str], dir: &Path) -> serde_json::Value {
+    let output = poollint()
+        .args(args)
+        .arg(dir)
+        .args(["--format", "json"])
+        .output()
+        .expect("run");
+    serde_json::from_slice(&output.stdout).expect("JSON")
+}
+
+/// The (path, message) of each finding of `rule` (`--select` keeps `parse-error` too).
+fn findings(dir: &Path, rule: &str) -> Vec<(String, String)> {
+    let report = json(&["check", "--select", rule], dir);
+    report["diagnostics"]
+        .as_array()
+        .expect("diagnostics")
+        .iter()
+        .filter(|d| d["rule"] == rule)
+        .map(|d| {
+            let text = |field: &str| d[field].as_str().unwrap_or_default().to_owned();
+            (text("path"), text("message"))
+        })
+        .collect()
+}
+
+/// The capacity rows of the databases.
+fn databases(dir: &Path) -> Vec<serde_json::Value> {
+    json(&["capacity"], dir)["databases"]
+        .as_array()
+        .expect("databases")
+        .clone()
+}
+
+/// The text report's output (notes included) of `poollint check <dir>`.
+fn text_output(dir: &Path) -> String {
+    let output = poollint().arg("check").arg(dir).output().expect("run");
+    String::from_utf8_lossy(&output.stdout).into_owned() + &String::from_utf8_lossy(&output.stderr)
+}
+
+const API: &str = "  api:\n    image: app:1\n    deploy:\n      replicas: 2\n    environment:\n      SPRING_DATASOURCE_URL: jdbc:postgresql://db/app?socketTimeout=30\n      SPRING_DATASOURCE_HIKARI_MAXIMUMPOOLSIZE: \"30\"\n";
+
+const DB: &str =
+    "services:\n  db:\n    image: postgres:16\n    command: postgres -c max_connections=${MAXC}\n";
+
+#[test]
+fn include_imports_the_services_of_the_files_it_names() {
+    // compose config: db's command is `max_connections=20`, from infra/.env.
+    let dir = tree(&[
+        (
+            "compose.yaml",
+            &format!("include:\n  - infra/db.yml\nservices:\n{API}"),
+        ),
+        ("infra/db.yml", DB),
+        ("infra/.env", "MAXC=20\n"),
+    ]);
+    let rows = databases(dir.path());
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!(rows[0]["database"], "db");
+    assert_eq!(rows[0]["usable_slots"], 17);
+    assert_eq!(rows[0]["demand_steady"], 60);
+    let found = findings(dir.path(), "fleet-exceeds-db-slots");
+    assert_eq!(found.len(), 1, "{found:?}");
+}
+
+#[test]
+fn the_including_projects_variables_win_over_the_included_env_file() {
+    // compose config: MAXC=50 from the project's .env, not infra/.env's 20; the long
+    // syntax's env_file replaces infra/.env.
+    let dir = tree(&[
+        (
+            "compose.yaml",
+            &format!("include:\n  - infra/db.yml\nservices:\n{API}"),
+        ),
+        (".env", "MAXC=50\n"),
+        ("infra/db.yml", DB),
+        ("infra/.env", "MAXC=20\n"),
+    ]);
+    assert_eq!(databases(dir.path())[0]["usable_slots"], 47);
+    let dir = tree(&[
+        (
+            "compose.yaml",
+            &format!("include:\n  - path: infra/db.yml\n    env_file: db.env\nservices:\n{API}"),
+        ),
+        ("db.env", "MAXC=${BASE:-30}\n"),
+        ("infra/db.yml", DB),
+        ("infra/.env", "MAXC=20\n"),
+    ]);
+    assert_eq!(databases(dir.path())[0]["usable_slots"], 27);
+}
+
+#[test]
+fn an_included_files_paths_are_relative_to_its_project_directory() {
+    // compose config: `env_file: db.env` of the included file is pd/db.env, its nested
+    // include `more.yml` pd/more.yml, and the path list merges over.yml's replicas.
+    let dir = tree(&[
+        (
+            "compose.yaml",
+            "include:\n  - path: [infra/db.yml, infra/over.yml]\n    project_directory: pd\n",
+        ),
+        (
+            "infra/db.yml",
+            "include:\n  - more.yml\nservices:\n  db:\n    image: postgres:16\n    env_file: db.env\n    command: postgres -c max_connections=40\n",
+        ),
+        (
+            "infra/over.yml",
+            "services:\n  worker:\n    image: app:1\n    deploy:\n      replicas: 3\n",
+        ),
+        ("pd/db.env", "X=1\n"),
+        (
+            "pd/more.yml",
+            "services:\n  worker:\n    image: app:1\n    environment:\n      SPRING_DATASOURCE_URL: jdbc:postgresql://db/app?socketTimeout=30\n      SPRING_DATASOURCE_HIKARI_MAXIMUMPOOLSIZE: \"20\"\n",
+        ),
+    ]);
+    let rows = databases(dir.path());
+    assert_eq!(rows[0]["usable_slots"], 37, "{rows:?}");
+    assert_eq!(rows[0]["demand_steady"], 60, "{rows:?}");
+    // pd/db.env is read: no missing env_file.
+    assert!(findings(dir.path(), "parse-error").is_empty());
+}
+
+#[test]
+fn findings_on_included_services_point_into_the_included_file() {
+    let dir = tree(&[
+        ("compose.yaml", "include:\n  - infra/worker.yml\n"),
+        (
+            "infra/worker.yml",
+            "services:\n  worker:\n    image: app:1\n    environment:\n      SPRING_DATASOURCE_HIKARI_MAXIMUMPOOLSIZE: \"-3\"\n",
+        ),
+    ]);
+    let found = findings(dir.path(), "pool-size-invalid");
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(found[0].0.ends_with("infra/worker.yml"), "{found:?}");
+}
+
+#[test]
+fn compose_refuses_a_missing_file_a_cycle_a_conflict_and_an_include_not_a_list() {
+    let missing = tree(&[("compose.yaml", "include:\n  - nope.yml\n")]);
+    let found = findings(missing.path(), "parse-error");
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(
+        found[0].1.contains("`nope.yml` that `include:` names"),
+        "{found:?}"
+    );
+    // compose config: "include cycle detected".
+    let cycle = tree(&[
+        (
+            "compose.yaml",
+            "include:\n  - a.yml\nservices:\n  web:\n    image: x\n",
+        ),
+        (
+            "a.yml",
+            "include:\n  - compose.yaml\nservices:\n  a:\n    image: x\n",
+        ),
+    ]);
+    let found = findings(cycle.path(), "parse-error");
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(found[0].0.ends_with("a.yml"), "{found:?}");
+    assert!(found[0].1.contains("include cycle detected"), "{found:?}");
+    // compose config: "services.db conflicts with imported resource"; the same service
+    // written the same in both is no conflict.
+    let conflict = tree(&[
+        (
+            "compose.yaml",
+            "include:\n  - other.yml\nservices:\n  db:\n    image: postgres\n",
+        ),
+        ("other.yml", "services:\n  db:\n    image: postgres:15\n"),
+    ]);
+    let found = findings(conflict.path(), "parse-error");
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(
+        found[0].1.contains("conflicts with imported resource"),
+        "{found:?}"
+    );
+    assert!(found[0].0.ends_with("compose.yaml"), "{found:?}");
+    let same_db = "  db:\n    image: postgres\n    command: postgres -c max_connections=100\n";
+    let same = tree(&[
+        (
+            "compose.yaml",
+            &format!("include:\n  - other.yml\nservices:\n{same_db}{API}"),
+        ),
+        ("other.yml", &format!("services:\n{same_db}")),
+    ]);
+    assert!(findings(same.path(), "parse-error").is_empty());
+    let rows = databases(same.path());
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!(rows[0]["demand_steady"], 60, "{rows:?}");
+    // compose config: "`include` must be a list".
+    let scalar = tree(&[("compose.yaml", "include: a.yml\n"), ("a.yml", DB)]);
+    let found = findings(scalar.path(), "parse-error");
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(found[0].1.contains("must be a list"), "{found:?}");
+}
+
+#[test]
+fn an_include_path_is_interpolated_with_the_projects_variables() {
+    // compose config: `${DB_FILE}` is infra/db.yml, from .env.
+    let dir = tree(&[
+        (
+            "compose.yaml",
+            &format!("include:\n  - ${{DB_FILE}}\nservices:\n{API}"),
+        ),
+        (".env", "DB_FILE=infra/db.yml\nMAXC=20\n"),
+        ("infra/db.yml", DB),
+    ]);
+    assert_eq!(databases(dir.path())[0]["usable_slots"], 17);
+}
+
+#[test]
+fn an_included_project_file_is_not_a_project_of_its_own() {
+    // `docker compose up` at the top runs sub/'s services once, as the top project's:
+    // they are not read a second time as sub/'s own project.
+    let dir = tree(&[
+        (
+            "compose.yaml",
+            &format!("include:\n  - sub/compose.yaml\nservices:\n{API}"),
+        ),
+        (
+            "sub/compose.yaml",
+            "services:\n  db:\n    image: postgres:16\n    command: postgres -c max_connections=100\n  worker:\n    image: app:1\n    environment:\n      SPRING_DATASOURCE_URL: jdbc:postgresql://db/app?socketTimeout=30\n      SPRING_DATASOURCE_HIKARI_MAXIMUMPOOLSIZE: \"10\"\n",
+        ),
+    ]);
+    let rows = databases(dir.path());
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!(rows[0]["demand_steady"], 70, "{rows:?}");
+    let out = text_output(dir.path());
+    assert!(out.contains("not read as a project of its own"), "{out}");
+}
+
+#[test]
+fn an_included_file_outside_the_checked_tree_is_read_with_include_root() {
+    let dir = tree(&[
+        (
+            "app/compose.yaml",
+            &format!("include:\n  - ../shared/db.yml\nservices:\n{API}"),
+        ),
+        ("shared/db.yml", DB),
+        ("shared/.env", "MAXC=20\n"),
+    ]);
+    let app = dir.path().join("app");
+    assert!(databases(&app).is_empty());
+    assert!(text_output(&app).contains("outside the paths being checked"));
+    let shared = dir.path().join("shared");
+    let shared = shared.to_str().expect("UTF-8 path");
+    let report = json(&["check", "--include-root", shared], &app);
+    let fleet: Vec<&serde_json::Value> = report["diagnostics"]
+        .as_array()
+        .expect("diagnostics")
+        .iter()
+        .filter(|d| d["rule"] == "fleet-exceeds-db-slots")
+        .collect();
+    assert_eq!(fleet.len(), 1, "{report}");
+    assert!(
+        fleet[0]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("accepts 17"),
+        "{report}"
+    );
+}
