@@ -273,3 +273,86 @@ fn an_included_file_outside_the_checked_tree_is_read_with_include_root() {
         "{report}"
     );
 }
+
+#[test]
+fn an_env_file_required_compose_cannot_read_is_refused() {
+    // compose config 2.40.3: `maybe`, `'1'`, `'0'`, `'t'` and `${R}` set to `f`: "invalid
+    // boolean"; a plain `0` or `~`: "required must be a boolean or string"; the file
+    // there or not, the service under a profile or not. `'No'`, `off`, `'TRUE'` load.
+    for (value, refused) in [
+        ("maybe", Some("invalid boolean: maybe")),
+        ("'1'", Some("invalid boolean: 1")),
+        ("'0'", Some("invalid boolean: 0")),
+        ("'t'", Some("invalid boolean: t")),
+        ("${R}", Some("invalid boolean: f")),
+        ("0", Some("a YAML number")),
+        ("~", Some("YAML's null")),
+        ("'No'", None),
+        ("off", None),
+        ("'TRUE'", None),
+    ] {
+        let compose = format!(
+            "services:\n  web:\n    image: x\n    profiles: [debug]\n    env_file:\n      - path: here.env\n        required: {value}\n"
+        );
+        let dir = tree(&[
+            ("compose.yaml", &compose),
+            ("here.env", "X=1\n"),
+            (".env", "R=f\n"),
+        ]);
+        let found = findings(dir.path(), "parse-error");
+        match refused {
+            Some(error) => {
+                assert_eq!(found.len(), 1, "{value}: {found:?}");
+                assert!(found[0].1.contains(error), "{value}: {found:?}");
+                assert!(found[0].1.contains("refuses to load"), "{value}: {found:?}");
+            }
+            None => assert!(found.is_empty(), "{value}: {found:?}"),
+        }
+    }
+    // A missing file whose `required:` is `'0'` is needed: Compose does not go on.
+    let dir = tree(&[(
+        "compose.yaml",
+        "services:\n  web:\n    image: x\n    env_file:\n      - path: gone.env\n        required: '0'\n",
+    )]);
+    let found = findings(dir.path(), "parse-error");
+    assert_eq!(found.len(), 2, "{found:?}");
+    assert!(
+        found.iter().any(|f| f.1.contains("not in the repository")),
+        "{found:?}"
+    );
+}
+
+#[test]
+fn a_template_compose_refuses_in_a_file_extends_reaches_is_reported_there() {
+    // compose config 2.40.3: "invalid interpolation format for services.other.image",
+    // though `web` extends `base` only, and under a profile.
+    let dir = tree(&[
+        (
+            "compose.yaml",
+            "services:\n  web:\n    profiles: [debug]\n    extends:\n      file: base.yml\n      service: base\n",
+        ),
+        (
+            "base.yml",
+            "services:\n  base:\n    image: x\n  other:\n    image: ${X.Y}\n",
+        ),
+    ]);
+    let found = findings(dir.path(), "parse-error");
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(found[0].0.ends_with("base.yml"), "{found:?}");
+    assert!(found[0].1.contains("`${X.Y}`"), "{found:?}");
+}
+
+#[test]
+fn a_template_compose_refuses_in_an_included_file_is_reported_there() {
+    // compose config 2.40.3: "invalid interpolation format for x-foo" in the included file.
+    let dir = tree(&[
+        ("compose.yaml", "include:\n  - part.yml\n"),
+        (
+            "part.yml",
+            "services:\n  web:\n    image: x\nx-foo: ${1A}\n",
+        ),
+    ]);
+    let found = findings(dir.path(), "parse-error");
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(found[0].0.ends_with("part.yml"), "{found:?}");
+}

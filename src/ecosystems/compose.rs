@@ -426,6 +426,9 @@ fn read_file(
         refused.extend(refused_templates(*source));
         refused.extend(refused_shapes(*source));
     }
+    for base in base_files(&readers, &top, &included) {
+        refused.extend(refused_templates(base));
+    }
     for reader in readers {
         if let Some(service) = reader.service() {
             read_environment(&reader, service, model);
@@ -433,6 +436,12 @@ fn read_file(
         refused.extend(reader.refused());
         refused.extend(reader.refused_counts());
         refused.extend(reader.refused_env_file_formats());
+        for refusal in reader.refused_env_file_required() {
+            // A base file's item is met by every service extending it.
+            if !refused.iter().any(|r| r.location == refusal.location) {
+                refused.push(refusal);
+            }
+        }
         refused.extend(reader.refused_container_name());
         if let ChainEnd::Refused(refusal) = &reader.chain.end {
             // One broken link is met by every service whose chain goes through it.
@@ -452,6 +461,25 @@ fn read_file(
     }
     model.refused_values.extend(refused);
     included.iter().map(|source| source.id()).collect()
+}
+
+/// The files an `extends: {file: …}` of the project's services reaches, but for the
+/// project's own (`top`) and included files: compose-go loads each such file whole,
+/// interpolating all of it (`getExtendsBaseFromFile` calls `loadYamlFile`), so a
+/// template it refuses anywhere in one stops the project, as in the project's file
+/// (checked with Compose 2.40.3: `${X.Y}` in another service of the base file).
+fn base_files<'a>(
+    readers: &[ServiceReader<'a>],
+    top: &[Source<'a>],
+    included: &[Source<'a>],
+) -> Vec<Source<'a>> {
+    let mut seen: std::collections::HashSet<FileId> =
+        top.iter().chain(included).map(|s| s.id()).collect();
+    readers
+        .iter()
+        .flat_map(|r| r.layers().iter().map(|l| l.source))
+        .filter(|source| seen.insert(source.id()))
+        .collect()
 }
 
 /// A `services:` that is not a mapping (null, a list), and a service that is not one
@@ -1633,6 +1661,9 @@ struct EnvFile {
     at: Location,
     /// Compose stops when a required file is missing (`required: false` goes on).
     required: bool,
+    /// A `required:` Compose refuses to load the project with ([`read_required`]):
+    /// why, and where it is written.
+    refused_required: Option<(String, Location)>,
     /// `format: raw`: values are taken as written, without interpolation.
     raw: bool,
     /// A `format:` other than `raw` (in that case), which Compose refuses to read the
@@ -1640,19 +1671,64 @@ struct EnvFile {
     unsupported_format: Option<(String, Location)>,
 }
 
-/// A `required:` value as compose-go reads it after interpolation (`toBoolean`): YAML
-/// 1.1's `y`, `yes`, `on`, `n`, `no`, `off` in any case (with a warning), else Go's
-/// `strconv.ParseBool` (`1`, `t`, `true`, `0`, `f`, `false`, ...); None for other text,
-/// which Compose refuses.
+/// What an `env_file` item's `required:` says.
+enum Required {
+    Known(bool),
+    /// Through a variable the files do not give.
+    Unknown,
+    /// Compose refuses to load the project with it: why (the value and its error).
+    Refused(String),
+}
+
+/// An `env_file` item's `required:` (at `node` in `layer`) as compose-go loads it: the
+/// schema takes a boolean or a string, so a plain YAML number or null is refused
+/// (`must be a boolean or string`); a string is interpolated, then read by
+/// `toBoolean` ([`compose_boolean`]), which refuses other text (`invalid boolean`).
+/// Compose 2.40.3 refuses both when it loads the file, whether or not the file is there
+/// and whatever profile the service is under.
+fn read_required(layer: Layer<'_>, node: NodeId, scope: &Scope<'_>) -> Required {
+    let doc = layer.source.doc();
+    let Some(written) = layer.text(node) else {
+        return Required::Refused("a value that is not a boolean or a string".to_owned());
+    };
+    if doc.is_plain_untagged(node) {
+        match written {
+            "true" | "True" | "TRUE" => return Required::Known(true),
+            "false" | "False" | "FALSE" => return Required::Known(false),
+            "" | "~" | "null" | "Null" | "NULL" => {
+                return Required::Refused(format!(
+                    "`required: {written}`, YAML's null, which is not a boolean or a string (`required must be a boolean or string`)"
+                ))
+            }
+            _ => {}
+        }
+        if go_yaml_number(written).is_some() {
+            return Required::Refused(format!(
+                "`required: {written}`, a YAML number, which is not a boolean or a string (`required must be a boolean or string`)"
+            ));
+        }
+    }
+    let value = interpolate(written, scope);
+    if value.unknown {
+        return Required::Unknown;
+    }
+    match compose_boolean(&value.value) {
+        Some(required) => Required::Known(required),
+        None => Required::Refused(format!(
+            "`required: {written}`, which is not a boolean Compose reads (`invalid boolean: {}`)",
+            value.value
+        )),
+    }
+}
+
+/// A `required:` string as compose-go reads it after interpolation (`toBoolean`):
+/// `true` and `false`, and YAML 1.1's `y`, `yes`, `on`, `n`, `no`, `off` (with a
+/// warning), in any case; None for other text (`1`, `0`, `t`, `f` too), which Compose
+/// refuses (`invalid boolean`: checked with Compose 2.40.3).
 fn compose_boolean(text: &str) -> Option<bool> {
     match text.to_ascii_lowercase().as_str() {
-        "y" | "yes" | "on" => return Some(true),
-        "n" | "no" | "off" => return Some(false),
-        _ => {}
-    }
-    match text {
-        "1" | "t" | "T" | "TRUE" | "true" | "True" => Some(true),
-        "0" | "f" | "F" | "FALSE" | "false" | "False" => Some(false),
+        "true" | "y" | "yes" | "on" => Some(true),
+        "false" | "n" | "no" | "off" => Some(false),
         _ => None,
     }
 }
@@ -1805,8 +1881,16 @@ impl<'a> ServiceReader<'a> {
                     let written = doc.text(node)?;
                     Some((interpolate(written, &scope), layer.location(node)))
                 };
-                let required = option("required").is_none_or(|(required, _)| {
-                    required.unknown || compose_boolean(&required.value) != Some(false)
+                let required_node = options.and_then(|o| doc.get(o, "required"));
+                let required_read = required_node.map(|node| {
+                    let read = read_required(*layer, node, &scope);
+                    (read, layer.location(node))
+                });
+                // A value Compose refuses counts as required: the file is needed anyway.
+                let required = !matches!(required_read, Some((Required::Known(false), _)));
+                let refused_required = required_read.and_then(|(read, at)| match read {
+                    Required::Refused(why) => Some((why, at)),
+                    Required::Known(_) | Required::Unknown => None,
                 });
                 let format = option("format").filter(|(f, _)| !f.unknown && !f.value.is_empty());
                 let raw = format.as_ref().is_some_and(|(f, _)| f.value == "raw");
@@ -1829,6 +1913,7 @@ impl<'a> ServiceReader<'a> {
                     written: written.to_owned(),
                     at: layer.location(path_node),
                     required,
+                    refused_required,
                     raw,
                     unsupported_format,
                 });
@@ -2029,6 +2114,27 @@ impl<'a> ServiceReader<'a> {
             warning: false,
             stage: crate::model::RefusalStage::StartUp,
         })
+    }
+
+    /// An `env_file` item's `required:` Compose refuses to load the project with
+    /// ([`read_required`]), for every service: it checks them all when it loads the file.
+    fn refused_env_file_required(&self) -> Vec<RefusedValue> {
+        self.env_files()
+            .into_iter()
+            .filter_map(|f| {
+                let (why, location) = f.refused_required?;
+                Some(RefusedValue {
+                    location,
+                    reason: format!(
+                        "env_file `{}` has {why}: Compose refuses to load the project and starts nothing",
+                        f.written
+                    ),
+                    fix: "write `required: true` or `required: false`",
+                    warning: false,
+                    stage: crate::model::RefusalStage::StartUp,
+                })
+            })
+            .collect()
     }
 
     /// An `env_file:` whose `format:` is not `raw`, which Compose refuses to read (`unsupported
