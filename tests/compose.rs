@@ -356,3 +356,40 @@ fn a_template_compose_refuses_in_an_included_file_is_reported_there() {
     assert_eq!(found.len(), 1, "{found:?}");
     assert!(found[0].0.ends_with("part.yml"), "{found:?}");
 }
+
+#[test]
+fn an_include_chain_deeper_than_poollint_follows_is_a_warning() {
+    // f0.yml includes f1.yml, … f11.yml: the item naming f11.yml is 11 files deep.
+    let mut files: Vec<(String, String)> =
+        vec![("compose.yaml".into(), "include:\n  - f1.yml\n".into())];
+    for i in 1..=11 {
+        files.push((
+            format!("f{i}.yml"),
+            format!(
+                "include:\n  - f{}.yml\nservices:\n  s{i}:\n    image: x\n",
+                i + 1
+            ),
+        ));
+    }
+    files.push(("f12.yml".into(), "services:\n  s12:\n    image: x\n".into()));
+    let files: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(p, t)| (p.as_str(), t.as_str()))
+        .collect();
+    let dir = tree(&files);
+    let report = json(&["check", "--select", "parse-error"], dir.path());
+    let found: Vec<&serde_json::Value> = report["diagnostics"].as_array().unwrap().iter().collect();
+    assert_eq!(found.len(), 1, "{report}");
+    assert_eq!(found[0]["severity"], "warning", "{report}");
+    assert!(
+        found[0]["path"].as_str().unwrap().ends_with("f10.yml"),
+        "{report}"
+    );
+    assert!(
+        found[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("`f11.yml` is not read"),
+        "{report}"
+    );
+}

@@ -277,6 +277,7 @@ impl<'a> Walk<'a> {
                     continue;
                 }
                 if includer.chain.len() > MAX_INCLUDE_DEPTH {
+                    walk.refused.push(too_deep(first));
                     continue;
                 }
                 walk.items.push(item.clone());
@@ -319,6 +320,21 @@ impl<'a> Walk<'a> {
             .flat_map(|p| p.files.iter().copied())
             .filter(|f| seen.insert(f.id()))
             .collect()
+    }
+}
+
+/// An item not followed: it is [`MAX_INCLUDE_DEPTH`] files deep already. A warning:
+/// Compose would read it, but what it defines is not checked.
+fn too_deep(first: &Named) -> RefusedValue {
+    RefusedValue {
+        location: first.at,
+        reason: format!(
+            "`{}` is not read: it is included through {MAX_INCLUDE_DEPTH} files already, the most poollint follows, so the services it defines are not checked",
+            first.written
+        ),
+        fix: "include the file from a file fewer `include:` levels down",
+        warning: true,
+        stage: RefusalStage::StartUp,
     }
 }
 
