@@ -393,3 +393,14 @@ fn an_include_chain_deeper_than_poollint_follows_is_a_warning() {
         "{report}"
     );
 }
+
+#[test]
+fn a_remote_include_is_not_reported_missing() {
+    // Compose fetches it (its OCI and git resource loaders): it is not a repository file.
+    let dir = tree(&[(
+        "compose.yaml",
+        "include:\n  - oci://docker.io/acme/db:1\n  - path: https://github.com/acme/db.git#main:compose.yaml\nservices:\n  web:\n    image: x\n",
+    )]);
+    let found = findings(dir.path(), "parse-error");
+    assert!(found.is_empty(), "{found:?}");
+}

@@ -153,7 +153,7 @@ fn item(
     let named = |node: NodeId| -> Option<Named> {
         let written = doc.text(node)?;
         let result = interpolate(written, &scope);
-        if result.unknown || result.value.is_empty() {
+        if result.unknown || result.value.is_empty() || is_remote(&result.value) {
             return None;
         }
         Some(Named {
@@ -190,6 +190,12 @@ fn item(
         env_files,
         at,
     })
+}
+
+/// A remote resource Compose fetches rather than reads from the project (its OCI and
+/// git resource loaders: `oci://…`, a git URL): not in the repository, not read.
+fn is_remote(path: &str) -> bool {
+    path.contains("://") || path.starts_with("git@")
 }
 
 /// `path` made absolute against `dir` when it is relative, normalised.
