@@ -877,14 +877,10 @@ fn an_included_file_is_named_without_dot_dot_when_that_is_the_same_file() {
     let mut request = CheckRequest::new(vec![dir.path().join("db")]);
     request.include_roots = vec![dir.path().join("shared")].into();
     let report = engine::check(&request);
-    let paths: Vec<PathBuf> = report
-        .diagnostics
-        .iter()
-        .filter(|d| d.rule == "pool-size-invalid")
-        .filter_map(|d| report.sources.get(d.primary.file))
-        .map(|f| f.path.clone())
-        .collect();
-    assert_eq!(paths, vec![dir.path().join("shared/extra.conf")]);
+    assert_eq!(
+        invalid_size_paths(&report),
+        vec![dir.path().join("shared/extra.conf")]
+    );
 
     #[cfg(unix)]
     {
@@ -902,13 +898,20 @@ fn an_included_file_is_named_without_dot_dot_when_that_is_the_same_file() {
         let mut request = CheckRequest::new(vec![dir.path().join("db")]);
         request.include_roots = vec![dir.path().join("real")].into();
         let report = engine::check(&request);
-        let paths: Vec<PathBuf> = report
-            .diagnostics
-            .iter()
-            .filter(|d| d.rule == "pool-size-invalid")
-            .filter_map(|d| report.sources.get(d.primary.file))
-            .map(|f| f.path.clone())
-            .collect();
-        assert_eq!(paths, vec![dir.path().join("db/../shared/extra.conf")]);
+        assert_eq!(
+            invalid_size_paths(&report),
+            vec![dir.path().join("db/../shared/extra.conf")]
+        );
     }
+}
+
+/// The files `pool-size-invalid` findings are in, as the report names them.
+fn invalid_size_paths(report: &Report) -> Vec<PathBuf> {
+    report
+        .diagnostics
+        .iter()
+        .filter(|d| d.rule == "pool-size-invalid")
+        .filter_map(|d| report.sources.get(d.primary.file))
+        .map(|f| f.path.clone())
+        .collect()
 }
