@@ -36,3 +36,112 @@ fn a_blue_green_rollout_doubles_its_pods_during_an_update() {
     );
     assert!(!out.contains("fleet-exceeds-db-slots"), "{out}");
 }
+
+/// A Rollout of `replicas` pods with a Hikari pool of `pool`, updated by `strategy`
+/// (the lines under `strategy:`, indented by four spaces).
+fn rollout(replicas: u32, pool: u32, strategy: &str) -> String {
+    format!("apiVersion: argoproj.io/v1alpha1\nkind: Rollout\nmetadata:\n  name: web\nspec:\n  replicas: {replicas}\n  strategy:\n{strategy}  template:\n    spec:\n      containers:\n        - name: web\n          image: web:1\n          env:\n            - name: SPRING_DATASOURCE_URL\n              value: jdbc:postgresql://db:5432/app?socketTimeout=30\n            - name: SPRING_DATASOURCE_HIKARI_MAXIMUMPOOLSIZE\n              value: \"{pool}\"\n")
+}
+
+/// The rollout rule's findings in a check of `files`, as (help, the labels' messages).
+fn rollout_findings(files: &[(&str, &str)]) -> Vec<(String, Vec<String>)> {
+    let dir = tree(files);
+    let output = poollint()
+        .args(["check", "--format", "json"])
+        .arg(dir.path())
+        .output()
+        .expect("run");
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    json["diagnostics"]
+        .as_array()
+        .expect("diagnostics")
+        .iter()
+        .filter(|d| d["rule"] == "rollout-surge-exceeds-db-slots")
+        .map(|d| {
+            let labels = d["labels"].as_array().expect("labels").iter();
+            let labels = labels.map(|l| l["message"].as_str().expect("label").to_owned());
+            (
+                d["help"].as_str().expect("help").to_owned(),
+                labels.collect(),
+            )
+        })
+        .collect()
+}
+
+const SAFE_CANARY: &str = "    canary:\n      maxSurge: 0\n      maxUnavailable: 1\n";
+
+/// A blue-green Rollout's help offered "set maxSurge to 0 …, use the Recreate
+/// strategy": a Rollout has neither, and its label called the `blueGreen:` block
+/// "maxSurge". Only a canary bounds the extra pods, and following the help passes:
+/// 3 + 1 pods × 20 = 80 connections within the 97 slots.
+#[test]
+fn a_blue_green_rollouts_help_offers_a_canary_which_passes() {
+    let blue_green = "    blueGreen:\n      activeService: web\n      previewReplicaCount: 1\n";
+    let found = rollout_findings(&[
+        ("k8s/db.yaml", DATABASE),
+        ("k8s/web.yaml", &rollout(3, 20, blue_green)),
+    ]);
+    assert_eq!(found.len(), 1, "{found:?}");
+    let (help, labels) = &found[0];
+    assert!(
+        help.ends_with("or replace the blueGreen strategy by a canary strategy without trafficRouting, with maxSurge 0 and maxUnavailable 1 (a blue-green update runs the full replicas twice: previewReplicaCount holds only until promotion); or put a pooler (PgBouncer) in front"),
+        "{help}"
+    );
+    assert!(!help.contains("Recreate"), "{help}");
+    assert!(
+        labels.contains(&"blueGreen strategy".to_owned()),
+        "{labels:?}"
+    );
+    let fixed = rollout(3, 20, SAFE_CANARY);
+    let found = rollout_findings(&[("k8s/db.yaml", DATABASE), ("k8s/web.yaml", &fixed)]);
+    assert!(found.is_empty(), "{found:?}");
+}
+
+/// A traffic-routed canary ignores maxSurge and keeps the stable fully scaled: its
+/// help offered maxSurge 0; `dynamicStableScale: true` is what scales the stable down.
+#[test]
+fn a_traffic_routed_canarys_help_offers_dynamic_stable_scale_which_passes() {
+    let routed =
+        "    canary:\n      trafficRouting:\n        nginx:\n          stableIngress: web\n";
+    let found = rollout_findings(&[
+        ("k8s/db.yaml", DATABASE),
+        ("k8s/web.yaml", &rollout(3, 20, routed)),
+    ]);
+    assert_eq!(found.len(), 1, "{found:?}");
+    let (help, labels) = &found[0];
+    assert!(
+        help.contains("or set dynamicStableScale: true, which scales the stable pods down as traffic moves to the canary (maxSurge does not apply with trafficRouting), or use a canary strategy without trafficRouting, with maxSurge 0 and maxUnavailable 1; or put a pooler"),
+        "{help}"
+    );
+    assert!(labels.contains(&"trafficRouting".to_owned()), "{labels:?}");
+    let dynamic = routed.replace("canary:\n", "canary:\n      dynamicStableScale: true\n");
+    let found = rollout_findings(&[
+        ("k8s/db.yaml", DATABASE),
+        ("k8s/web.yaml", &rollout(3, 20, &dynamic)),
+    ]);
+    assert!(found.is_empty(), "{found:?}");
+}
+
+/// A fleet of a Deployment and a Rollout gets each its own advice, named; a plain
+/// canary's has no Recreate strategy.
+#[test]
+fn a_mixed_fleets_help_names_each_workloads_fix() {
+    let deployment = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\nspec:\n  replicas: 1\n  template:\n    spec:\n      containers:\n        - name: api\n          image: api:1\n          env:\n            - name: SPRING_DATASOURCE_URL\n              value: jdbc:postgresql://db:5432/app?socketTimeout=30\n            - name: SPRING_DATASOURCE_HIKARI_MAXIMUMPOOLSIZE\n              value: \"10\"\n";
+    let canary = "    canary:\n      maxSurge: 2\n";
+    let found = rollout_findings(&[
+        ("k8s/db.yaml", DATABASE),
+        ("k8s/api.yaml", deployment),
+        ("k8s/web.yaml", &rollout(3, 18, canary)),
+    ]);
+    assert_eq!(found.len(), 1, "{found:?}");
+    let (help, labels) = &found[0];
+    assert!(
+        help.ends_with("or for api (rolling update): set maxSurge to 0 and maxUnavailable to 1 or use the Recreate strategy; for web (canary Rollout): set the canary's maxSurge to 0 and maxUnavailable to 1; or put a pooler (PgBouncer) in front"),
+        "{help}"
+    );
+    assert_eq!(
+        labels.iter().filter(|l| *l == "maxSurge").count(),
+        2,
+        "{labels:?}"
+    );
+}

@@ -31,8 +31,8 @@ use super::go_yaml::{go_yaml_number, GoYamlNumber};
 use super::{file_name, postgres, ParsedFile, Reader, Summary};
 use crate::capacity::{self, IntOrPercent};
 use crate::model::{
-    Deployment, Ecosystem, EnvVar, Location, MapPiece, Model, Origin, RefusalStage, RefusedValue,
-    Secret, Service, Setting, Val,
+    ArgoStrategy, Deployment, Ecosystem, EnvVar, Location, MapPiece, Model, Origin, RefusalStage,
+    RefusedValue, Secret, Service, Setting, Val,
 };
 use crate::source::{FileId, SourceMap, Span};
 use crate::syntax::{Document, Format, NodeId};
@@ -1294,6 +1294,7 @@ impl<'a> ObjectReader<'a> {
             // `GetScaledValueFromIntOrPercent(maxUnavailable, n, true)` (kubernetes
             // `pkg/controller/daemon/util/daemonset_util.go`).
             unavailable_rounded_up: self.kind == Some("DaemonSet"),
+            argo_strategy: self.argo_strategy(),
             liveness_probe: self.probe("livenessProbe"),
             location: Some(self.location(name_node)),
             ..Deployment::default()
@@ -1401,6 +1402,23 @@ impl<'a> ObjectReader<'a> {
             unavailable: not_applied(unavailable),
             refused,
         })
+    }
+
+    /// An Argo Rollout's update strategy, when the object is one with a single strategy.
+    fn argo_strategy(&self) -> Option<ArgoStrategy> {
+        if self.kind != Some("Rollout") {
+            return None;
+        }
+        let canary = self.node(&["spec", "strategy", "canary"]);
+        let blue_green = self.node(&["spec", "strategy", "blueGreen"]);
+        match (canary, blue_green) {
+            (None, Some(_)) => Some(ArgoStrategy::BlueGreen),
+            (Some(canary), None) => Some(match self.doc.get(canary, "trafficRouting") {
+                Some(_) => ArgoStrategy::TrafficRoutedCanary,
+                None => ArgoStrategy::Canary,
+            }),
+            _ => None,
+        }
     }
 
     /// The extra pods an Argo Rollout runs while it updates (argo-rollouts

@@ -945,6 +945,9 @@ pub struct Deployment {
     /// A `maxUnavailable` percentage is rounded up, as the DaemonSet controller rounds
     /// it (the Deployment controller rounds it down).
     pub unavailable_rounded_up: bool,
+    /// The strategy of an Argo Rollout's update, which decides what bounds its extra
+    /// pods (None: not an Argo Rollout).
+    pub argo_strategy: Option<ArgoStrategy>,
     /// The pool library the deployment's variables make Spring Boot's
     /// auto-configuration build (`SPRING_DATASOURCE_TYPE`), when they name one.
     pub data_source_type: Option<Library>,
@@ -979,6 +982,23 @@ pub struct Deployment {
     /// main process configure ([`crate::ecosystems::service_with_containers`]): each is
     /// its own pool, counted as it is, never an override of the linked application's.
     pub companion_pools: usize,
+}
+
+/// An Argo Rollout's update strategy (argo-rollouts `utils/replicaset`): what a help
+/// may change to bound the pods its update runs above the replicas.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ArgoStrategy {
+    /// `blueGreen`: the preview runs the full replicas beside the active ones before
+    /// the switch; no field of the strategy bounds it (`previewReplicaCount` holds only
+    /// until promotion).
+    BlueGreen,
+    /// `canary` with `trafficRouting`: the stable stays fully scaled while the canary
+    /// grows, and `maxSurge` does not apply; `dynamicStableScale: true` scales the
+    /// stable down as traffic moves.
+    TrafficRoutedCanary,
+    /// `canary` without `trafficRouting`: `maxSurge` and `maxUnavailable`, as a
+    /// Deployment's.
+    Canary,
 }
 
 /// One word of a command line, with where it is written: the word itself when the file

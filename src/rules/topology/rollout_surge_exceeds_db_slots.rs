@@ -4,7 +4,7 @@
 use super::{at_max, fleets, primary, with_pool_advice, Fleet, Headroom, Member};
 use crate::capacity::RolloutPeak;
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::model::Model;
+use crate::model::{ArgoStrategy, Model};
 use crate::rules::{Category, Inputs, RuleMeta, RuleOption, RuleOptions};
 
 /// Whether the warning counts the pods still terminating (the catalogue's heuristic
@@ -104,21 +104,123 @@ struct Finding<'f> {
 /// The help for either tier. The pool maximum it names fits the warning tier's count
 /// (terminating pods included), which is never below the error tier's, so following it
 /// clears both; `maxSurge: 0` with `maxUnavailable: 1` is offered only when one pod
-/// above the replicas fits, since that is still what a rollout then runs.
+/// above the replicas fits, since that is still what a rollout then runs. What bounds
+/// the extra pods depends on the workload ([`update_advice`]).
 fn help(fleet: &Fleet, draining: &dyn Fn(&Member) -> i64, headroom: Option<&Headroom>) -> String {
     let one_extra = |m: &Member| m.replicas() + i64::from(m.rollout().is_some());
     let extra_demand = fleet.demand(one_extra);
     // With maxSurge 0 the headroom rule's peak is the autoscaler's maximum, no surge.
     let keeps_headroom =
         headroom.is_none_or(|h| fleet.demand(at_max) <= h.room(fleet.slots.usable));
-    let rest = if extra_demand <= fleet.slots.usable && keeps_headroom {
-        "set maxSurge to 0 and maxUnavailable to 1, use the Recreate strategy, or put a pooler (PgBouncer) in front".to_owned()
+    let one_extra_fits = extra_demand <= fleet.slots.usable && keeps_headroom;
+    let strategies = update_strategies(fleet);
+    let rest = if strategies.iter().all(|(s, _)| s.is_none()) {
+        // Deployments (and DaemonSets) only: the advice as it has always read.
+        if one_extra_fits {
+            "set maxSurge to 0 and maxUnavailable to 1, use the Recreate strategy, or put a pooler (PgBouncer) in front".to_owned()
+        } else {
+            format!(
+                "use the Recreate strategy or put a pooler (PgBouncer) in front (maxSurge 0 with maxUnavailable 1 still runs one pod above the replicas while the old one terminates: {extra_demand} connections)"
+            )
+        }
     } else {
-        format!(
-            "use the Recreate strategy or put a pooler (PgBouncer) in front (maxSurge 0 with maxUnavailable 1 still runs one pod above the replicas while the old one terminates: {extra_demand} connections)"
-        )
+        update_advice(&strategies, one_extra_fits, extra_demand)
     };
     with_pool_advice(fleet, draining, headroom, &rest)
+}
+
+/// The update strategies of the fleet's rolling members (None: a Deployment's or
+/// DaemonSet's rolling update, Some: an Argo Rollout's), each with the names of the
+/// services that use it, in the fleet's order.
+fn update_strategies<'f>(fleet: &'f Fleet) -> Vec<(Option<ArgoStrategy>, Vec<&'f str>)> {
+    let mut out: Vec<(Option<ArgoStrategy>, Vec<&'f str>)> = Vec::new();
+    for member in fleet.members.iter().filter(|m| m.rollout().is_some()) {
+        let strategy = argo_strategy(member);
+        let name = member.service.name.as_str();
+        match out.iter_mut().find(|(s, _)| *s == strategy) {
+            Some((_, names)) => names.push(name),
+            None => out.push((strategy, vec![name])),
+        }
+    }
+    out
+}
+
+fn argo_strategy(member: &Member) -> Option<ArgoStrategy> {
+    member.service.deployment.as_ref()?.argo_strategy
+}
+
+/// What bounds the update's extra pods, for each strategy of a fleet with an Argo
+/// Rollout (argo-rollouts `utils/replicaset`): a Rollout has no Recreate strategy; a
+/// blue-green update scales the preview to the full replicas before the switch, whatever
+/// its `previewReplicaCount`, so only a canary bounds it; a traffic-routed canary keeps
+/// the stable fully scaled and ignores `maxSurge` (`CalculateReplicaCountsForTrafficRoutedCanary`)
+/// unless `dynamicStableScale: true` scales the stable down as traffic moves; a plain
+/// canary's `maxSurge: 0` with `maxUnavailable: 1` keeps it at the replicas
+/// (`CalculateReplicaCountsForBasicCanary`), one more while the old pod terminates.
+fn update_advice(
+    strategies: &[(Option<ArgoStrategy>, Vec<&str>)],
+    one_extra_fits: bool,
+    extra_demand: i64,
+) -> String {
+    const CANARY: &str =
+        "a canary strategy without trafficRouting, with maxSurge 0 and maxUnavailable 1";
+    let advice = |strategy: Option<ArgoStrategy>| -> Option<String> {
+        let text = match (strategy, one_extra_fits) {
+            (None, true) => "set maxSurge to 0 and maxUnavailable to 1 or use the Recreate strategy".to_owned(),
+            (None, false) => "use the Recreate strategy".to_owned(),
+            (Some(ArgoStrategy::Canary), true) => "set the canary's maxSurge to 0 and maxUnavailable to 1".to_owned(),
+            (Some(ArgoStrategy::BlueGreen), true) => format!("replace the blueGreen strategy by {CANARY} (a blue-green update runs the full replicas twice: previewReplicaCount holds only until promotion)"),
+            (Some(ArgoStrategy::TrafficRoutedCanary), true) => format!("set dynamicStableScale: true, which scales the stable pods down as traffic moves to the canary (maxSurge does not apply with trafficRouting), or use {CANARY}"),
+            (Some(ArgoStrategy::TrafficRoutedCanary), false) => "set dynamicStableScale: true, which scales the stable pods down as traffic moves to the canary (maxSurge does not apply with trafficRouting)".to_owned(),
+            (Some(ArgoStrategy::Canary | ArgoStrategy::BlueGreen), false) => return None,
+        };
+        Some(text)
+    };
+    let several = strategies.len() > 1;
+    let clauses: Vec<String> = strategies
+        .iter()
+        .filter_map(|(strategy, names)| {
+            let text = advice(*strategy)?;
+            Some(match several {
+                true => format!(
+                    "for {} ({}): {text}",
+                    names.join(", "),
+                    kind_name(*strategy)
+                ),
+                false => text,
+            })
+        })
+        .collect();
+    let pooler = "put a pooler (PgBouncer) in front";
+    let mut rest = match clauses.is_empty() {
+        true => pooler.to_owned(),
+        false => format!("{}; or {pooler}", clauses.join("; ")),
+    };
+    if !one_extra_fits {
+        rest.push_str(&format!(" (maxSurge 0 with maxUnavailable 1, in a Deployment or a canary without trafficRouting, still runs one pod above the replicas while the old one terminates: {extra_demand} connections)"));
+    }
+    rest
+}
+
+/// The workload and strategy a clause of [`update_advice`] is for.
+fn kind_name(strategy: Option<ArgoStrategy>) -> &'static str {
+    match strategy {
+        None => "rolling update",
+        Some(ArgoStrategy::BlueGreen) => "blueGreen Rollout",
+        Some(ArgoStrategy::TrafficRoutedCanary) => "traffic-routed canary Rollout",
+        Some(ArgoStrategy::Canary) => "canary Rollout",
+    }
+}
+
+/// What the related span of a member's surge is: the `maxSurge` field (or the block
+/// its default belongs to), or for an Argo Rollout whose update doubles its pods the
+/// block that makes it so.
+fn surge_label(member: &Member) -> &'static str {
+    match argo_strategy(member) {
+        Some(ArgoStrategy::BlueGreen) => "blueGreen strategy",
+        Some(ArgoStrategy::TrafficRoutedCanary) => "trafficRouting",
+        Some(ArgoStrategy::Canary) | None => "maxSurge",
+    }
 }
 
 impl Finding<'_> {
@@ -180,7 +282,7 @@ impl Finding<'_> {
                 .as_ref()
                 .and_then(|d| d.max_surge.as_ref())
                 .and_then(|s| s.location());
-            diagnostic = diagnostic.with_related(surge, "maxSurge");
+            diagnostic = diagnostic.with_related(surge, surge_label(member));
         }
         if let Some(key) = key {
             diagnostic = diagnostic.with_key(key);
