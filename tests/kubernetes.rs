@@ -145,3 +145,19 @@ fn a_mixed_fleets_help_names_each_workloads_fix() {
         "{labels:?}"
     );
 }
+
+/// A quoted Job count or KEDA bound was invalid but not reported, unlike
+/// `replicas: "3"`: each is a parse-error at the value, with the API server's refusal.
+#[test]
+fn quoted_job_counts_and_keda_bounds_are_parse_errors_at_the_value() {
+    let manifests = "apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: migrate\nspec:\n  parallelism: \"3\"\n  template:\n    spec:\n      containers:\n        - name: migrate\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 2\n  template:\n    spec:\n      containers:\n        - name: web\n---\napiVersion: keda.sh/v1alpha1\nkind: ScaledObject\nmetadata:\n  name: web\nspec:\n  scaleTargetRef:\n    name: web\n  maxReplicaCount: \"10\"\n";
+    let out = check(&[("k8s/app.yaml", manifests)]);
+    assert!(
+        out.contains("k8s/app.yaml:6:16: error[parse-error] json: cannot unmarshal string into Go struct field JobSpec.spec.parallelism of type int32; the API server refuses the Job"),
+        "{out}"
+    );
+    assert!(
+        out.contains("k8s/app.yaml:30:20: error[parse-error] spec.maxReplicaCount: Invalid value: \"string\": spec.maxReplicaCount in body must be of type integer: \"string\"; the API server refuses the ScaledObject"),
+        "{out}"
+    );
+}

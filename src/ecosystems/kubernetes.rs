@@ -144,12 +144,18 @@ impl Reader for Kubernetes {
                         })),
                         None => None,
                     },
-                    Some("ScaledObject") => {
-                        summary
-                            .autoscalers
-                            .extend(reader.keda_autoscaler(&file.path));
-                        None
-                    }
+                    Some("ScaledObject") => match reader.keda_autoscaler(&file.path) {
+                        Some(Ok(autoscaler)) => {
+                            summary.autoscalers.push(autoscaler);
+                            None
+                        }
+                        // Not applied: the workload keeps its own count.
+                        Some(Err(refused)) => Some(Piece::Model(Model {
+                            refused_values: vec![refused],
+                            ..Model::default()
+                        })),
+                        None => None,
+                    },
                     Some("ConfigMap") => {
                         let data = reader.data_entries();
                         let mut model = reader.embedded_configs(file, sources, &data);
@@ -1155,25 +1161,44 @@ impl<'a> ObjectReader<'a> {
         if self.kind == Some("Rollout") {
             return Some(self.rollout_replicas(node, refused));
         }
-        let error = self.int32_refusal(node, "replicas").or_else(|| {
+        let go_struct = format!("{}Spec", self.kind.unwrap_or_default());
+        self.api_count(
+            node,
+            &PATH,
+            &go_struct,
+            "write the count of pods as a number without quotes, from 0 to 2147483647 (`replicas: 3`)",
+            refused,
+        )
+    }
+
+    /// The count at `node`, the object's `path`, a field of the Go struct `go_struct`
+    /// that the API server decodes into an `int32` and validates with
+    /// `ValidateNonnegativeField`: a value it cannot decode ([`Self::int32_refusal_in`])
+    /// or a count below 0 is refused (added to `refused`, with `fix`) and invalid.
+    /// None: not a scalar.
+    fn api_count(
+        &self,
+        node: NodeId,
+        path: &[&str],
+        go_struct: &str,
+        fix: &'static str,
+        refused: &mut Vec<RefusedValue>,
+    ) -> Option<Setting<i64>> {
+        let dotted = path.join(".");
+        let error = self.int32_refusal_in(node, go_struct, &dotted).or_else(|| {
             let count = json_whole_number(self.doc, node).filter(|n| *n < 0)?;
             Some(format!(
-                "spec.replicas: Invalid value: {count}: must be greater than or equal to 0"
+                "{dotted}: Invalid value: {count}: must be greater than or equal to 0"
             ))
         });
         let Some(error) = error else {
-            return self.count(&PATH);
+            return self.count(path);
         };
-        refused.push(self.refused_at(
-            node,
-            &error,
-            "write the count of pods as a number without quotes, from 0 to 2147483647 (`replicas: 3`)",
-            None,
-        ));
+        refused.push(self.refused_at(node, &error, fix, None));
         let raw = self.doc.text(node).unwrap_or("").to_owned();
         Some(Setting {
             value: Val::invalid(raw, error),
-            origin: self.written(node, &PATH, ()).origin,
+            origin: self.written(node, path, ()).origin,
         })
     }
 
@@ -1187,34 +1212,24 @@ impl<'a> ObjectReader<'a> {
         const PATH: [&str; 2] = ["spec", "replicas"];
         let fix =
             "write the count of pods as a whole number without quotes, 0 or more (`replicas: 3`)";
-        let number = json_number(self.doc, node);
-        let schema_type = match (number, json_whole_number(self.doc, node)) {
-            (_, Some(count)) if count < 0 => {
-                refused.push(RefusedValue {
-                    location: self.location(node),
-                    reason: format!("spec.replicas: Invalid value: {count}: must be greater than or equal to 0; the Argo Rollouts controller marks the Rollout InvalidSpec and does not run it"),
-                    fix,
-                    warning: true,
-                    stage: RefusalStage::Controller,
-                });
-                None
-            }
-            (_, Some(_)) => {
+        match json_whole_number(self.doc, node) {
+            Some(count) if count < 0 => refused.push(RefusedValue {
+                location: self.location(node),
+                reason: format!("spec.replicas: Invalid value: {count}: must be greater than or equal to 0; the Argo Rollouts controller marks the Rollout InvalidSpec and does not run it"),
+                fix,
+                warning: true,
+                stage: RefusalStage::Controller,
+            }),
+            Some(_) => {
                 return self
                     .count(&PATH)
                     .unwrap_or_else(|| self.default(1, Some(node)))
             }
-            (Some(_), None) => Some("number"),
-            (None, None) => Some(
-                json_non_string(self.doc, node).map_or("string", |t| match t {
-                    "bool" => "boolean",
-                    other => other,
-                }),
-            ),
-        };
-        if let Some(sent) = schema_type {
-            let error = format!("spec.replicas: Invalid value: \"{sent}\": spec.replicas in body must be of type integer: \"{sent}\"");
-            refused.push(self.refused_at(node, &error, fix, None));
+            None => {
+                if let Some(error) = self.crd_integer_refusal(node, "spec.replicas") {
+                    refused.push(self.refused_at(node, &error, fix, None));
+                }
+            }
         }
         Setting {
             value: Val::invalid(
@@ -1225,12 +1240,42 @@ impl<'a> ObjectReader<'a> {
         }
     }
 
+    /// Why a custom resource's schema (`type: integer`: an Argo Rollout's `replicas`, a
+    /// KEDA ScaledObject's `minReplicaCount`/`maxReplicaCount`) refuses the scalar at
+    /// `node`, the object's dotted `path`, if it does: the API server validates the
+    /// fields against the CRD's OpenAPI schema (apiextensions-apiserver), and kubectl
+    /// sends a string for anything but a number ([`json_number`]), a fraction as a
+    /// `number`.
+    fn crd_integer_refusal(&self, node: NodeId, path: &str) -> Option<String> {
+        let sent = match (
+            json_number(self.doc, node),
+            json_whole_number(self.doc, node),
+        ) {
+            (_, Some(_)) => return None,
+            (Some(_), None) => "number",
+            (None, None) => json_non_string(self.doc, node).map_or("string", |t| match t {
+                "bool" => "boolean",
+                other => other,
+            }),
+        };
+        Some(format!(
+            "{path}: Invalid value: \"{sent}\": {path} in body must be of type integer: \"{sent}\""
+        ))
+    }
+
     /// Why the API server cannot decode the scalar at `node`, the spec's `field`, into
     /// its `int32`, if it cannot: kubectl sends a string for anything but a number
     /// ([`json_number`]), and a number must be whole ([`json_float_as_int`]) and within
     /// 32 bits.
     fn int32_refusal(&self, node: NodeId, field: &str) -> Option<String> {
-        let go_field = format!("{}Spec.spec.{field}", self.kind.unwrap_or_default());
+        let go_struct = format!("{}Spec", self.kind.unwrap_or_default());
+        self.int32_refusal_in(node, &go_struct, &format!("spec.{field}"))
+    }
+
+    /// [`Self::int32_refusal`] for the field at `path` (dotted, from the object's root)
+    /// of the Go struct `go_struct`, as encoding/json names it in its error.
+    fn int32_refusal_in(&self, node: NodeId, go_struct: &str, path: &str) -> Option<String> {
+        let go_field = format!("{go_struct}.{path}");
         let Some(number) = json_number(self.doc, node) else {
             let sent = json_non_string(self.doc, node).unwrap_or("string");
             return Some(format!(
@@ -1265,7 +1310,7 @@ impl<'a> ObjectReader<'a> {
                 },
             }
         } else if let Some(job_spec) = self.job_spec_path() {
-            self.job_pods(job_spec, spec)
+            self.job_pods(job_spec, spec, &mut refused)
         } else if self.kind == Some("Pod") {
             self.default_of(&"Kubernetes Pod", &POD_DOC, 1, Some(name_node))
         } else {
@@ -1659,8 +1704,14 @@ impl<'a> ObjectReader<'a> {
     /// (default 1), but no more than `completions` when written ("less than this
     /// number when … completions − successful < parallelism"), and none while
     /// suspended (`suspend: true`: a Job deletes its active pods, a CronJob starts no
-    /// run).
-    fn job_pods(&self, job_spec: &[&str], spec: Option<NodeId>) -> Setting<i64> {
+    /// run). A `parallelism` or `completions` the API server refuses ([`Self::job_count`])
+    /// is added to `refused`.
+    fn job_pods(
+        &self,
+        job_spec: &[&str],
+        spec: Option<NodeId>,
+        refused: &mut Vec<RefusedValue>,
+    ) -> Setting<i64> {
         let field = |name: &'static str| [job_spec, &[name]].concat();
         let suspended = |path: &[&str]| {
             self.node(path)
@@ -1678,19 +1729,33 @@ impl<'a> ObjectReader<'a> {
             }
         }
         let parallelism = self
-            .count(&field("parallelism"))
+            .job_count(&field("parallelism"), refused)
             .unwrap_or_else(|| self.default(1, spec));
-        match self.count(&field("completions")) {
-            Some(completions)
-                if completions
-                    .get()
-                    .zip(parallelism.get())
-                    .is_some_and(|(c, p)| c < p) =>
-            {
-                completions
-            }
+        // A refused `completions` refuses the Job: its count is the invalid one.
+        let fewer = |completions: &Setting<i64>| match (completions.get(), parallelism.get()) {
+            (Some(c), Some(p)) => c < p,
+            (c, _) => c.is_none(),
+        };
+        match self.job_count(&field("completions"), refused) {
+            Some(completions) if fewer(&completions) => completions,
             _ => parallelism,
         }
+    }
+
+    /// A Job's `parallelism` or `completions` at `path` (None: not written, or null):
+    /// the API server decodes it into the `JobSpec`'s `int32` and refuses a count
+    /// below 0 (`ValidateNonnegativeField`, kubernetes `pkg/apis/batch/validation`), as
+    /// it does `replicas` ([`Self::api_count`]).
+    fn job_count(&self, path: &[&str], refused: &mut Vec<RefusedValue>) -> Option<Setting<i64>> {
+        let node = self.node(path)?;
+        if is_yaml_null(self.doc, node) {
+            return None;
+        }
+        let fix = match path.last() {
+            Some(&"completions") => "write the count of completions as a number without quotes, from 0 to 2147483647 (`completions: 3`)",
+            _ => "write the count of pods as a number without quotes, from 0 to 2147483647 (`parallelism: 3`)",
+        };
+        self.api_count(node, path, "JobSpec", fix, refused)
     }
 
     /// The first container's probe as `GET /path`, `exec: cmd …` or `tcp`.
@@ -2399,8 +2464,25 @@ impl<'a> ObjectReader<'a> {
 
     /// A KEDA ScaledObject [KEDA-SO]. A minimum of 0 (the default) is no floor for the
     /// steady count: KEDA's own HPA keeps at least one pod while there is work, so the
-    /// workload's replicas stand.
-    fn keda_autoscaler(&self, path: &Path) -> Option<Autoscaler> {
+    /// workload's replicas stand. A bound the ScaledObject CRD's schema refuses
+    /// ([`Self::crd_integer_refusal`]: `maxReplicaCount: "10"`) is the Err: the API
+    /// server refuses the ScaledObject, so nothing scales the workload.
+    fn keda_autoscaler(&self, path: &Path) -> Option<Result<Autoscaler, RefusedValue>> {
+        for field in ["minReplicaCount", "maxReplicaCount"] {
+            let node = self
+                .node(&["spec", field])
+                .filter(|&n| !is_yaml_null(self.doc, n));
+            let refusal = node
+                .and_then(|n| Some((n, self.crd_integer_refusal(n, &format!("spec.{field}"))?)));
+            if let Some((node, error)) = refusal {
+                return Some(Err(self.refused_at(
+                    node,
+                    &error,
+                    "write the count of pods as a whole number without quotes (`maxReplicaCount: 10`)",
+                    None,
+                )));
+            }
+        }
         let keda_default = |value| self.default_of(&"KEDA", &KEDA_DOC, value, self.node(&["spec"]));
         // A paused ScaledObject scales nothing (KEDA's pause annotations):
         // `paused-replicas` holds the workload at that count, `paused` ([`keda_pauses`])
@@ -2421,7 +2503,7 @@ impl<'a> ObjectReader<'a> {
                     .unwrap_or_else(|| keda_default(KEDA_DEFAULT_MAX)),
             ),
         };
-        Some(Autoscaler {
+        Some(Ok(Autoscaler {
             target_kind: self
                 .text(&["spec", "scaleTargetRef", "kind"])
                 .unwrap_or("Deployment")
@@ -2433,7 +2515,7 @@ impl<'a> ObjectReader<'a> {
             max: Some(max),
             path: path.to_owned(),
             location: self.location(self.node(&["spec", "scaleTargetRef"])?),
-        })
+        }))
     }
 }
 
@@ -3892,6 +3974,100 @@ mod tests {
                 )
             })
             .collect()
+    }
+
+    /// A Job's quoted `parallelism` or `completions` was invalid but not reported: the
+    /// API server refuses the Job, as it does `replicas: "3"`.
+    #[test]
+    fn a_jobs_refused_counts_are_reported() {
+        let job = |spec: &str| {
+            format!("apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: migrate\nspec:\n{spec}  template:\n    spec:\n      containers:\n        - name: migrate\n          env:\n            - name: SPRING_DATASOURCE_HIKARI_MAXIMUMPOOLSIZE\n              value: \"7\"\n")
+        };
+        let refused = |text: &str| {
+            let model = read(text);
+            let pods = deployment_of(&model, "migrate").replicas.clone().unwrap();
+            assert!(matches!(pods.value, Val::Invalid(_)), "{text}");
+            refusals(&model, text)
+                .into_iter()
+                .map(|(at, reason)| (at.to_owned(), reason))
+                .collect::<Vec<_>>()
+        };
+        let applied = "; the API server refuses the Job, so `kubectl apply` fails and the Job as written does not run";
+        assert_eq!(
+            refused(&job("  parallelism: \"3\"\n")),
+            [("\"3\"".to_owned(), format!("json: cannot unmarshal string into Go struct field JobSpec.spec.parallelism of type int32{applied}"))]
+        );
+        assert_eq!(
+            refused(&job("  completions: \"2\"\n")),
+            [("\"2\"".to_owned(), format!("json: cannot unmarshal string into Go struct field JobSpec.spec.completions of type int32{applied}"))]
+        );
+        assert_eq!(
+            refused(&job("  parallelism: -1\n")),
+            [("-1".to_owned(), format!("spec.parallelism: Invalid value: -1: must be greater than or equal to 0{applied}"))]
+        );
+        // A CronJob's Job template: the path from the CronJob's root.
+        let cron = "apiVersion: batch/v1\nkind: CronJob\nmetadata:\n  name: migrate\nspec:\n  jobTemplate:\n    spec:\n      parallelism: 2.5\n      template:\n        spec:\n          containers:\n            - name: migrate\n";
+        assert_eq!(
+            refused(cron),
+            [("2.5".to_owned(), "json: cannot unmarshal number 2.5 into Go struct field JobSpec.spec.jobTemplate.spec.parallelism of type int32; the API server refuses the CronJob, so `kubectl apply` fails and the CronJob as written does not run".to_owned())]
+        );
+        // Counts kubectl sends as numbers stand, and a null is unset (parallelism 1).
+        let model = read(&job("  parallelism: 0x3\n  completions: ~\n"));
+        assert!(model.refused_values.is_empty());
+        assert_eq!(
+            deployment_of(&model, "migrate")
+                .replicas
+                .as_ref()
+                .unwrap()
+                .get(),
+            Some(&3)
+        );
+    }
+
+    /// A ScaledObject's quoted `maxReplicaCount` was invalid but not reported: the
+    /// API server refuses it by the CRD's schema, and it scales nothing.
+    #[test]
+    fn a_keda_scaled_objects_refused_bounds_are_reported() {
+        let text = |bounds: &str| {
+            format!("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 3\n---\napiVersion: keda.sh/v1alpha1\nkind: ScaledObject\nmetadata:\n  name: web-scaler\nspec:\n  scaleTargetRef:\n    name: web\n{bounds}")
+        };
+        let applied = "; the API server refuses the ScaledObject, so `kubectl apply` fails and the ScaledObject as written does not run";
+        for (bounds, at, sent, field) in [
+            (
+                "  maxReplicaCount: \"10\"\n",
+                "\"10\"",
+                "string",
+                "maxReplicaCount",
+            ),
+            (
+                "  minReplicaCount: 1.5\n  maxReplicaCount: 10\n",
+                "1.5",
+                "number",
+                "minReplicaCount",
+            ),
+            (
+                "  maxReplicaCount: true\n",
+                "true",
+                "boolean",
+                "maxReplicaCount",
+            ),
+        ] {
+            let text = text(bounds);
+            let model = read(&text);
+            assert_eq!(
+                refusals(&model, &text),
+                [(at, format!("spec.{field}: Invalid value: \"{sent}\": spec.{field} in body must be of type integer: \"{sent}\"{applied}"))],
+                "{bounds}"
+            );
+            assert!(
+                deployment_of(&model, "web").max_replicas.is_none(),
+                "{bounds}"
+            );
+        }
+        let model = read(&text("  maxReplicaCount: 1e1\n"));
+        assert!(model.refused_values.is_empty());
+        let max = deployment_of(&model, "web").max_replicas.clone();
+        assert_eq!(max.unwrap().get(), Some(&10));
     }
 
     #[test]
