@@ -161,3 +161,70 @@ fn quoted_job_counts_and_keda_bounds_are_parse_errors_at_the_value() {
         "{out}"
     );
 }
+
+/// The database's steady demand in `poollint capacity` of `files`.
+fn steady_demand(files: &[(&str, &str)]) -> serde_json::Value {
+    let dir = tree(files);
+    let output = poollint()
+        .args(["capacity", "--format", "json"])
+        .arg(dir.path())
+        .output()
+        .expect("run");
+    let capacity: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    capacity["databases"][0]["demand_steady"].clone()
+}
+
+/// A Deployment of 3 replicas whose container runs `command` (YAML flow list lines)
+/// with `SPRING_DATASOURCE_HIKARI_MAXIMUMPOOLSIZE: "30"`.
+fn spring_deployment(command: &str) -> String {
+    format!("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 3\n  strategy:\n    type: Recreate\n  template:\n    spec:\n      containers:\n        - name: web\n          image: web:1\n{command}          env:\n            - name: SPRING_DATASOURCE_URL\n              value: jdbc:postgresql://db:5432/app?socketTimeout=30\n            - name: SPRING_DATASOURCE_HIKARI_MAXIMUMPOOLSIZE\n              value: \"30\"\n")
+}
+
+/// Spring Boot's command-line arguments outrank the environment: with
+/// `args: ["--spring.datasource.hikari.maximum-pool-size=40"]` the pool is 40, not the
+/// variable's 30 (poollint counted 3 × 30).
+#[test]
+fn a_spring_command_line_argument_overrides_the_environment() {
+    let args = "          args: [\"--spring.datasource.hikari.maximum-pool-size=40\"]\n";
+    let demand = steady_demand(&[
+        ("k8s/db.yaml", DATABASE),
+        ("k8s/web.yaml", &spring_deployment(args)),
+    ]);
+    assert_eq!(demand, 120);
+    let out = check(&[
+        ("k8s/db.yaml", DATABASE),
+        ("k8s/web.yaml", &spring_deployment(args)),
+    ]);
+    // The finding points at the argument's value.
+    assert!(
+        out.contains("k8s/web.yaml:14:64: error[fleet-exceeds-db-slots]"),
+        "{out}"
+    );
+}
+
+/// `java … -jar app.jar`: its `-D` system properties outrank the environment and
+/// lose to the application's `--` arguments, over the linked application.yml; a shell's
+/// command line is not read.
+#[test]
+fn a_java_commands_system_properties_and_arguments_override_the_linked_application() {
+    let application = "spring:\n  datasource:\n    url: jdbc:postgresql://db:5432/app?socketTimeout=30\n    hikari:\n      maximum-pool-size: 10\n";
+    let manifest = "[[database]]\nname = \"db\"\nmax-connections = 100\n\n[[service]]\nname = \"web\"\nconfig = [\"web/application.yml\"]\ndeployment = \"k8s/web.yaml\"\nconnects-to = \"db\"\n";
+    let demand = |command: &str| {
+        let command = format!("          command: [{command}]\n");
+        steady_demand(&[
+            ("poollint.toml", manifest),
+            ("web/application.yml", application),
+            ("k8s/web.yaml", &spring_deployment(&command)),
+        ])
+    };
+    let java = "\"java\", \"-Xmx512m\", \"-Dspring.datasource.hikari.maximum-pool-size=25\", \"-cp\", \"lib.jar\", \"-jar\", \"/app.jar\"";
+    assert_eq!(demand(java), 75);
+    let argument = format!("{java}, \"--spring.datasource.hikari.maximum-pool-size=40\"");
+    assert_eq!(demand(&argument), 120);
+    // After `--` Spring reads no option; a `-D` after the jar is the application's.
+    let ignored = format!("{java}, \"--\", \"--spring.datasource.hikari.maximum-pool-size=40\", \"-Dspring.datasource.hikari.maximum-pool-size=50\"");
+    assert_eq!(demand(&ignored), 75);
+    let shell =
+        "\"sh\", \"-c\", \"java -Dspring.datasource.hikari.maximum-pool-size=25 -jar /app.jar\"";
+    assert_eq!(demand(shell), 90);
+}

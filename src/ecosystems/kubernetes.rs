@@ -9,7 +9,8 @@
 //! whose text has `apiVersion` and `kind` are read, and Helm templates (`{{ }}`) are
 //! skipped: they are not YAML before rendering.
 //!
-//! Container `env` feeds Spring pools (`SPRING_DATASOURCE_*`); ConfigMaps embedding
+//! Container `env` feeds Spring pools (`SPRING_DATASOURCE_*`), and so do a Java
+//! container's `--spring.*` arguments and `-Dspring.*` options ([`java_properties`]); ConfigMaps embedding
 //! `application.yml`, `pgbouncer.ini` or `postgresql.conf` as block scalars (literal
 //! `|` or folded `>`) are read by those readers with spans into the manifest; a
 //! container running the `postgres` image is a database whose parameters come from
@@ -254,8 +255,9 @@ struct Workload {
     /// Each long-running container's name and `envFrom` and `env` entries, in order
     /// ([`ObjectReader::long_running_containers`]).
     env: Vec<(String, Vec<EnvItem>)>,
-    /// Each long-running container's command (`command` then `args`), in that order.
-    commands: Vec<Vec<crate::model::CommandWord>>,
+    /// Each long-running container's command (`command` then `args`), in that order,
+    /// with how many of its words are `command`'s.
+    commands: Vec<(Vec<crate::model::CommandWord>, usize)>,
     /// The ConfigMaps its containers mount as files ([`ObjectReader::mounted_config_maps`]).
     mounts: Vec<ConfigMapMount>,
     /// Its file: an autoscaler scales the workload nearest to it ([`apply_autoscalers`]).
@@ -380,17 +382,17 @@ impl Workload {
         let mut commands = std::mem::take(&mut self.commands).into_iter();
         for (index, (name, items)) in self.env.iter().enumerate() {
             let resolved = resolve_environment(items, &self.namespace, values, &self.budget);
-            let command = expand_command(
-                commands.next().unwrap_or_default(),
-                (&resolved.bindings, resolved.open),
-                &self.budget,
-            );
+            let (words, from_command) = commands.next().unwrap_or_default();
+            let command = expand_command(words, (&resolved.bindings, resolved.open), &self.budget);
+            let mut env = resolved.vars;
+            // Spring reads them over the environment ([`java_properties`]).
+            env.extend(java_properties(&command, from_command));
             if let Some(postgres) = self.postgres.as_ref().filter(|p| p.index == index) {
                 database = Some(postgres.database(&command));
             }
             containers.push(super::Container {
                 name: name.clone(),
-                env: resolved.vars,
+                env,
                 command: command.into_iter().map(|(word, _)| word).collect(),
             });
             secrets.extend(resolved.secrets);
@@ -635,6 +637,124 @@ fn expand_command(
             (crate::model::CommandWord { text, ..word }, unknown)
         })
         .collect()
+}
+
+/// The Spring properties a container's command line sets (expanded: [`expand_command`];
+/// `from_command` of its words are `command`'s, the rest `args`'), as variables of its
+/// process named by the option as written (`--spring.x`, `-Dspring.x`), which Spring's
+/// binding ranks over the environment ([`crate::ecosystems::spring::java_property`]),
+/// each name and value pointing at its part of the word:
+/// - a `command` that runs `java` (its first word, or a path ending in `/java`): the JVM
+///   options before the main class, `-jar` file or `-m` module are system properties
+///   (`-Dspring.x=v`), the `--spring.x=v` options after it the application's arguments;
+/// - `args` without `command`, which the image's entrypoint receives: their
+///   `--spring.x=v` options, as the names are Spring Boot's own properties;
+/// - any other command (`sh -c "java …"`, a script) is not read: what it passes on is
+///   not in the manifest.
+///
+/// The application's options end at `--`, after which Spring reads none.
+fn java_properties(
+    command: &[(crate::model::CommandWord, bool)],
+    from_command: usize,
+) -> Vec<EnvVar> {
+    let Some((jvm, application)) = java_command_line(command, from_command) else {
+        return Vec::new();
+    };
+    let system = jvm
+        .iter()
+        .filter_map(|(word, unknown)| java_property_var(word, *unknown, "-D"));
+    let arguments = application
+        .iter()
+        .take_while(|(word, _)| word.text != "--")
+        .filter_map(|(word, unknown)| java_property_var(word, *unknown, "--"));
+    system.chain(arguments).collect()
+}
+
+/// A Java command line's JVM options and application arguments ([`java_properties`]).
+type JavaCommandLine<'c> = (
+    &'c [(crate::model::CommandWord, bool)],
+    &'c [(crate::model::CommandWord, bool)],
+);
+
+/// The JVM options and the application's arguments of `command`, None when it does not
+/// run `java` itself.
+fn java_command_line(
+    command: &[(crate::model::CommandWord, bool)],
+    from_command: usize,
+) -> Option<JavaCommandLine<'_>> {
+    // JVM options whose value is the next word (`java -help`).
+    const TAKES_VALUE: [&str; 12] = [
+        "-cp",
+        "-classpath",
+        "--class-path",
+        "-p",
+        "--module-path",
+        "--upgrade-module-path",
+        "--add-modules",
+        "--limit-modules",
+        "--add-reads",
+        "--add-exports",
+        "--add-opens",
+        "--enable-native-access",
+    ];
+    if from_command == 0 {
+        return Some((&[], command));
+    }
+    let program = &command.first()?.0.text;
+    if program != "java" && !program.ends_with("/java") {
+        return None;
+    }
+    let mut at = 1;
+    while let Some((word, _)) = command.get(at) {
+        let option = word.text.as_str();
+        at += match option {
+            // The jar file, the module or the main class comes next, or is this word.
+            "-jar" | "-m" | "--module" => 2,
+            _ if TAKES_VALUE.contains(&option) => {
+                at += 2;
+                continue;
+            }
+            _ if option.starts_with('-') => {
+                at += 1;
+                continue;
+            }
+            _ => 1,
+        };
+        break;
+    }
+    let split = at.min(command.len());
+    Some((command.get(1..split)?, command.get(split..)?))
+}
+
+/// The variable a command-line word `prefix` + `spring.x=value` (`--` an application's
+/// argument, `-D` a system property) sets, its name and value pointing at their parts
+/// of the word when it is written as read, else at the whole word. A value a
+/// reference to what the files do not give made (`$(POOL)` from a Secret) is unknown.
+fn java_property_var(
+    word: &crate::model::CommandWord,
+    unknown: bool,
+    prefix: &str,
+) -> Option<EnvVar> {
+    let (key, value) = word.text.strip_prefix(prefix)?.split_once('=')?;
+    let name = [prefix, key].concat();
+    crate::ecosystems::spring::java_property(&name)?;
+    let span = word.location.span;
+    let (name_span, value_span) = match span.end - span.start == word.text.len() {
+        true => (
+            Span::new(span.start, span.start + name.len()),
+            Span::new(span.start + name.len() + 1, span.end),
+        ),
+        false => (span, span),
+    };
+    let at = |span| Location {
+        file: word.location.file,
+        span,
+    };
+    let mut var = EnvVar::written(name, value.to_owned(), at(name_span), at(value_span));
+    if unknown {
+        var.unknown_from = Some("a `$(VAR)` reference in the container's command".to_owned());
+    }
+    Some(var)
 }
 
 /// The values of the variables `vars` (a container's) that its password variables are
@@ -2019,25 +2139,30 @@ impl<'a> ObjectReader<'a> {
         &self,
         containers: &[NodeId],
         sources: &SourceMap,
-    ) -> Vec<Vec<crate::model::CommandWord>> {
+    ) -> Vec<(Vec<crate::model::CommandWord>, usize)> {
         let text = sources.get(self.file).map_or("", |f| f.text());
+        let words = |container: NodeId, key: &str| -> Vec<crate::model::CommandWord> {
+            self.seq_items(container, key)
+                .into_iter()
+                .filter_map(|item| {
+                    let word = self.doc.text(item)?;
+                    Some(crate::model::CommandWord {
+                        text: word.to_owned(),
+                        location: Location {
+                            file: self.file,
+                            span: super::inner_span(text, self.doc.span(item), word),
+                        },
+                    })
+                })
+                .collect()
+        };
         containers
             .iter()
             .map(|&container| {
-                ["command", "args"]
-                    .into_iter()
-                    .flat_map(|key| self.seq_items(container, key))
-                    .filter_map(|item| {
-                        let word = self.doc.text(item)?;
-                        Some(crate::model::CommandWord {
-                            text: word.to_owned(),
-                            location: Location {
-                                file: self.file,
-                                span: super::inner_span(text, self.doc.span(item), word),
-                            },
-                        })
-                    })
-                    .collect()
+                let mut command = words(container, "command");
+                let from_command = command.len();
+                command.extend(words(container, "args"));
+                (command, from_command)
             })
             .collect()
     }
@@ -3974,6 +4099,35 @@ mod tests {
                 )
             })
             .collect()
+    }
+
+    /// A container's `--spring.*` arguments and `java -D` options were not read: Spring
+    /// Boot ranks system properties above the environment variables and below
+    /// `SPRING_APPLICATION_JSON`, command-line arguments above all three.
+    #[test]
+    fn java_command_line_properties_rank_as_spring_boot_ranks_them() {
+        let text = |command: &str| {
+            format!("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      containers:\n        - name: web\n{command}          env:\n            - name: SPRING_APPLICATION_JSON\n              value: '{{\"spring.datasource.hikari.maximum-pool-size\": 60}}'\n            - name: SPRING_DATASOURCE_HIKARI_MAXIMUMPOOLSIZE\n              value: \"30\"\n            - name: SECRET_POOL\n              valueFrom:\n                secretKeyRef: {{name: db, key: pool}}\n")
+        };
+        let pool = |command: &str| {
+            let model = read(&text(command));
+            model.pools.first().map(|p| p.max.value.clone())
+        };
+        let system = "          command: [java, -Dspring.datasource.hikari.maximum-pool-size=25, -jar, app.jar]\n";
+        assert_eq!(pool(system), Some(Val::Known(60)));
+        let argument = "          command: [java, -jar, app.jar]\n          args: [--spring.datasource.hikari.maximum-pool-size=40]\n";
+        assert_eq!(pool(argument), Some(Val::Known(40)));
+        // Its value from a Secret not among the files is unknown, as the variable's is.
+        let secret =
+            "          args: [\"--spring.datasource.hikari.maximum-pool-size=$(SECRET_POOL)\"]\n";
+        let model = read(&text(secret));
+        let var = &deployment_of(&model, "web").environment;
+        let arg = var.iter().find(|v| v.name.starts_with("--")).unwrap();
+        assert!(arg.unknown_from.is_some());
+        // Another program's options are not Spring's.
+        let other =
+            "          command: [/app/start.sh, --spring.datasource.hikari.maximum-pool-size=40]\n";
+        assert_eq!(pool(other), Some(Val::Known(60)));
     }
 
     /// A Job's quoted `parallelism` or `completions` was invalid but not reported: the

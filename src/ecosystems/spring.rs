@@ -3293,7 +3293,22 @@ fn parse_bool(text: &str) -> Option<bool> {
 /// `DefaultPropertyMapper` (`SpringConfigurationPropertySource`), which reads a name in
 /// the property's own form.
 pub fn is_spring_variable(name: &str) -> bool {
-    name.starts_with("SPRING_") || name.starts_with("spring.")
+    name.starts_with("SPRING_") || name.starts_with("spring.") || java_property(name).is_some()
+}
+
+/// A Spring property a deployment passes on a Java process's command line, which its
+/// reader records among the process's variables under the option as written (the
+/// Kubernetes reader: `command` and `args`): `--spring.x` is a command-line argument,
+/// Spring Boot's highest property source, `-Dspring.x` a JVM system property, above the
+/// environment variables and below `SPRING_APPLICATION_JSON` (the reference's
+/// "Externalized Configuration" order) [SB-EXTERNAL]. The property, and its rank among
+/// the environment's sources ([`environment_form`]).
+pub fn java_property(name: &str) -> Option<(&str, usize)> {
+    let (key, form) = match name.strip_prefix("--") {
+        Some(key) => (key, COMMAND_LINE_FORM),
+        None => (name.strip_prefix("-D")?, SYSTEM_PROPERTY_FORM),
+    };
+    key.starts_with("spring.").then_some((key, form))
 }
 
 /// Spring Boot's binding of an environment variable name: `SPRING_DATASOURCE_HIKARI_MAXIMUMPOOLSIZE`
@@ -3381,7 +3396,7 @@ pub fn service_facts_from_environment(
     };
     let sets_one = |var: &crate::model::EnvVar| {
         var.name == "SPRING_APPLICATION_JSON"
-            || environment_key(&var.name).is_some_and(|parts| {
+            || variable_property(&var.name).is_some_and(|(parts, _)| {
                 under(&parts, &["spring", "jpa"])
                     || under(&parts, &["spring", "datasource", "type"])
             })
@@ -3401,6 +3416,18 @@ pub fn service_facts_from_environment(
     (jpa_facts(&app), library)
 }
 
+/// The property a variable of the process sets (an environment variable's, or a
+/// command-line option's: [`java_property`]), as key elements, and its rank among the
+/// environment's sources. None for a variable Spring Boot binds to no property.
+fn variable_property(name: &str) -> Option<(Vec<String>, usize)> {
+    if let Some((key, form)) = java_property(name) {
+        return Some((key_parts(key).map(str::to_owned).collect(), form));
+    }
+    let parts = environment_key(name)?;
+    let form = environment_form(name, parts.len());
+    Some((parts, form))
+}
+
 /// Where a variable of `elements` key elements ranks among the variables setting the
 /// same property, whatever their order (`System.getenv()` has none): Spring Boot's
 /// `SystemEnvironmentPropertyMapper` tries `SPRING_DATASOURCE_HIKARI_MAXIMUMPOOLSIZE`,
@@ -3408,15 +3435,21 @@ pub fn service_facts_from_environment(
 /// `DefaultPropertyMapper` the dotted name [SB-ENVMAP]; the first found wins. As a
 /// leaf's document rank (20 bits in [`precedence`]), below `SPRING_APPLICATION_JSON`.
 fn environment_form(name: &str, elements: usize) -> usize {
-    const TOP: usize = (1 << 20) - 1;
     if name.starts_with("spring.") {
-        TOP - 2
+        SYSTEM_PROPERTY_FORM - 3
     } else if name.split('_').filter(|w| !w.is_empty()).count() > elements {
-        TOP - 1
+        SYSTEM_PROPERTY_FORM - 2
     } else {
-        TOP
+        SYSTEM_PROPERTY_FORM - 1
     }
 }
+
+/// The document ranks (20 bits in [`precedence`]) of the property sources above the
+/// environment variables' ([`environment_form`]), in Spring Boot's order: JVM system
+/// properties, then `SPRING_APPLICATION_JSON`, then command-line arguments.
+const COMMAND_LINE_FORM: usize = (1 << 20) - 1;
+const APPLICATION_JSON_FORM: usize = COMMAND_LINE_FORM - 1;
+const SYSTEM_PROPERTY_FORM: usize = COMMAND_LINE_FORM - 2;
 
 /// The application `vars` alone make: each variable Spring Boot binds a leaf, ranked
 /// above every file's, for a workload named `scope`.
@@ -3427,7 +3460,7 @@ fn environment_app(scope: &str, vars: &[crate::model::EnvVar]) -> App {
             application_json(var, &mut app);
             continue;
         }
-        let Some(parts) = environment_key(&var.name) else {
+        let Some((parts, form)) = variable_property(&var.name) else {
             continue;
         };
         // Each prefix of the key is the one before it and one more element.
@@ -3451,12 +3484,7 @@ fn environment_app(scope: &str, vars: &[crate::model::EnvVar]) -> App {
             // substitution made it from.
             text_start: var.text_map(),
             condition: None,
-            rank: (
-                ENVIRONMENT,
-                true,
-                environment_form(&var.name, parts.len()),
-                order,
-            ),
+            rank: (ENVIRONMENT, true, form, order),
             own_properties: true,
             imported: false,
             via: placeholder_via(&var.value),
@@ -3485,7 +3513,12 @@ fn application_json(var: &crate::model::EnvVar, app: &mut App) {
                 location_key: var.name_location,
                 value_location: var.value_location,
                 text_start: crate::model::TextMap::Whole,
-                rank: (ENVIRONMENT, true, usize::MAX, usize::MAX / 2 + order),
+                rank: (
+                    ENVIRONMENT,
+                    true,
+                    APPLICATION_JSON_FORM,
+                    usize::MAX / 2 + order,
+                ),
                 // A JSON number is a number to Spring (Jackson's Double `20.0` binds as
                 // 20, as YAML's does), a JSON string a string.
                 own_properties: false,
