@@ -997,7 +997,10 @@ fn parse_and_read(
             for read in reads {
                 match read {
                     BatchRead::Model(part) => model.extend(part),
-                    BatchRead::Summary(summary) => summaries.push(summary),
+                    BatchRead::Summary(summary) => {
+                        scrub.take_from_summary(reader.summary_secrets(&summary), &report.sources);
+                        summaries.push(summary);
+                    }
                 }
             }
             read_files.extend(batch.iter().map(|f| f.id));

@@ -1947,19 +1947,41 @@ pub(crate) struct ScrubTexts {
     texts: Vec<String>,
     /// How many of the model's secrets have been looked at.
     seen: usize,
+    /// Where the secrets taken from summaries ([`ScrubTexts::take_from_summary`]) are:
+    /// skipped when the join's model holds them again.
+    taken_early: std::collections::HashSet<crate::model::Location>,
 }
 
 impl ScrubTexts {
     /// Take the texts of the secrets added to `secrets` since the last call.
     pub(crate) fn take_new(&mut self, secrets: &[Secret], sources: &SourceMap) {
         let new = secrets.get(self.seen..).unwrap_or_default();
-        for secret in new.iter().filter(|s| s.scrub_messages) {
-            if let Some(file) = sources.get(secret.location.file) {
-                self.texts
-                    .extend(scrub_texts(secret, file.slice(secret.location.span)));
+        for secret in new {
+            if !self.taken_early.contains(&secret.location) {
+                self.take(secret, sources);
             }
         }
         self.seen = secrets.len();
+    }
+
+    /// Take the texts of a summary's secrets while its files are in memory
+    /// ([`crate::ecosystems::Reader::summary_secrets`]).
+    pub(crate) fn take_from_summary(&mut self, secrets: Vec<&Secret>, sources: &SourceMap) {
+        for secret in secrets {
+            if self.taken_early.insert(secret.location) {
+                self.take(secret, sources);
+            }
+        }
+    }
+
+    fn take(&mut self, secret: &Secret, sources: &SourceMap) {
+        if !secret.scrub_messages {
+            return;
+        }
+        if let Some(file) = sources.get(secret.location.file) {
+            self.texts
+                .extend(scrub_texts(secret, file.slice(secret.location.span)));
+        }
     }
 }
 

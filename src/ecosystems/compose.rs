@@ -245,29 +245,55 @@ impl Reader for Compose {
     /// that includes it back, which Compose refuses as a cycle, reported by both): its
     /// services are that project's, read with its variables, and counting them twice
     /// would double what they take of a database.
+    /// The join moves each project's model as it is: its secrets' texts can be taken
+    /// before the unit's texts go.
+    fn summary_secrets<'s>(&self, summary: &'s Summary) -> Vec<&'s Secret> {
+        summary
+            .downcast_ref::<ComposeSummary>()
+            .map(|s| s.projects.iter().flat_map(|p| &p.model.secrets).collect())
+            .unwrap_or_default()
+    }
+
     fn join(&self, summaries: Vec<Summary>) -> Model {
         let projects: Vec<ProjectRead> = summaries
             .into_iter()
             .filter_map(|s| s.downcast::<ComposeSummary>().ok())
             .flat_map(|s| s.projects)
             .collect();
-        let includer = |project: &ProjectRead| {
-            projects.iter().find(|other| {
-                other.main != project.main
-                    && other.included.contains(&project.main)
-                    && !project.included.contains(&other.main)
-            })
-        };
-        let mut model = Model::default();
+        // The projects that include each file, looked up by file: a scan of every
+        // project for each would be quadratic in a monorepo's compose files.
+        let mut included_by: HashMap<FileId, Vec<&ProjectRead>> = HashMap::new();
         for project in &projects {
-            match includer(project) {
-                Some(other) => model.notes.push(format!(
-                    "{}: not read as a project of its own: {} includes it (`include:`), and its services are read as that project's",
-                    project.shown, other.shown
-                )),
-                None => model.extend(project.model.clone()),
+            for &file in &project.included {
+                included_by.entry(file).or_default().push(project);
             }
         }
+        let includer = |project: &ProjectRead| -> Option<String> {
+            let others = included_by.get(&project.main)?;
+            let other = others.iter().find(|other| {
+                other.main != project.main && !project.included.contains(&other.main)
+            })?;
+            Some(other.shown.clone())
+        };
+        let includers: Vec<Option<String>> = projects.iter().map(includer).collect();
+        drop(included_by);
+        let parts = projects
+            .into_iter()
+            .zip(includers)
+            .map(|(project, includer)| match includer {
+                Some(other) => Model {
+                    notes: vec![format!(
+                        "{}: not read as a project of its own: {other} includes it (`include:`), and its services are read as that project's",
+                        project.shown
+                    )],
+                    ..Model::default()
+                },
+                // Moved, not copied: every compose project's model passes here.
+                None => project.model,
+            })
+            .collect();
+        let mut model = Model::default();
+        model.extend_all(parts);
         model
     }
 }

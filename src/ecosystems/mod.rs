@@ -110,6 +110,12 @@ pub trait Reader: Sync {
     fn sibling_dirs(&self, _path: &Path, dir: &Path) -> Vec<PathBuf> {
         vec![dir.to_path_buf()]
     }
+    /// The secrets `summary` holds whose texts [`Reader::join`] keeps as they are: their
+    /// texts are taken while the unit's files are in memory, as a model's are, instead
+    /// of every such file being read again after the join.
+    fn summary_secrets<'s>(&self, _summary: &'s Summary) -> Vec<&'s Secret> {
+        Vec::new()
+    }
     /// For an ecosystem whose facts cross any files (Kubernetes references): read some
     /// whole units into a summary that holds no syntax tree, so their trees can be
     /// freed at once; [`Reader::join`] then builds the model from every summary, in
