@@ -133,30 +133,25 @@ impl Reader for Kubernetes {
                             }))
                         })
                     }
-                    Some("HorizontalPodAutoscaler") => match reader.autoscaler(&file.path) {
-                        Some(Ok(autoscaler)) => {
-                            summary.autoscalers.push(autoscaler);
-                            None
+                    Some(kind @ ("HorizontalPodAutoscaler" | "ScaledObject")) => {
+                        let read = if kind == "ScaledObject" {
+                            reader.keda_autoscaler(&file.path)
+                        } else {
+                            reader.autoscaler(&file.path)
+                        };
+                        match read {
+                            Some(Ok(autoscaler)) => {
+                                summary.autoscalers.push(autoscaler);
+                                None
+                            }
+                            // Not applied: the workload keeps its own count.
+                            Some(Err(refused)) => Some(Piece::Model(Model {
+                                refused_values: vec![refused],
+                                ..Model::default()
+                            })),
+                            None => None,
                         }
-                        // Not applied: the workload keeps its own count.
-                        Some(Err(refused)) => Some(Piece::Model(Model {
-                            refused_values: vec![refused],
-                            ..Model::default()
-                        })),
-                        None => None,
-                    },
-                    Some("ScaledObject") => match reader.keda_autoscaler(&file.path) {
-                        Some(Ok(autoscaler)) => {
-                            summary.autoscalers.push(autoscaler);
-                            None
-                        }
-                        // Not applied: the workload keeps its own count.
-                        Some(Err(refused)) => Some(Piece::Model(Model {
-                            refused_values: vec![refused],
-                            ..Model::default()
-                        })),
-                        None => None,
-                    },
+                    }
                     Some("ConfigMap") => {
                         let data = reader.data_entries();
                         let mut model = reader.embedded_configs(file, sources, &data);
