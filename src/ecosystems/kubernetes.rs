@@ -3725,45 +3725,26 @@ mod tests {
         };
         let job = format!("apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: migrate\nspec:\n  parallelism: 2\n  template:\n    spec:\n{}", indent(env, 6));
         let cron = format!("apiVersion: batch/v1\nkind: CronJob\nmetadata:\n  name: report\nspec:\n  schedule: \"*/5 * * * *\"\n  jobTemplate:\n    spec:\n      template:\n        spec:\n{}", indent(env, 10));
-        let model = read(&format!("{job}---\n{cron}"));
-        let replicas = |name: &str| {
-            deployment_of(&model, name)
+        // The replicas of workload `name` read from `text`.
+        let replicas = |text: &str, name: &str| {
+            deployment_of(&read(text), name)
                 .replicas
                 .as_ref()
                 .and_then(|r| r.get().copied())
         };
-        assert_eq!(replicas("migrate"), Some(2));
-        assert_eq!(replicas("report"), Some(1));
+        let both = format!("{job}---\n{cron}");
+        assert_eq!(replicas(&both, "migrate"), Some(2));
+        assert_eq!(replicas(&both, "report"), Some(1));
+        let model = read(&both);
         let pools: Vec<Option<&i64>> = model.pools.iter().map(|p| p.max.get()).collect();
         assert_eq!(pools, [Some(&20), Some(&20)]);
         // At most `completions` pods run at once, and none while suspended.
         let fewer = job.replace("parallelism: 2", "parallelism: 5\n  completions: 3");
-        let model = read(&fewer);
-        assert_eq!(
-            deployment_of(&model, "migrate")
-                .replicas
-                .as_ref()
-                .and_then(|r| r.get().copied()),
-            Some(3)
-        );
+        assert_eq!(replicas(&fewer, "migrate"), Some(3));
         let held = job.replace("parallelism: 2", "parallelism: 2\n  suspend: true");
-        let model = read(&held);
-        assert_eq!(
-            deployment_of(&model, "migrate")
-                .replicas
-                .as_ref()
-                .and_then(|r| r.get().copied()),
-            Some(0)
-        );
+        assert_eq!(replicas(&held, "migrate"), Some(0));
         let stopped = cron.replace("schedule:", "suspend: true\n  schedule:");
-        let model = read(&stopped);
-        assert_eq!(
-            deployment_of(&model, "report")
-                .replicas
-                .as_ref()
-                .and_then(|r| r.get().copied()),
-            Some(0)
-        );
+        assert_eq!(replicas(&stopped, "report"), Some(0));
     }
 
     /// A paused ScaledObject scales nothing: `paused-replicas` holds the workload at that
