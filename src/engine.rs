@@ -1094,7 +1094,7 @@ fn parse_and_read_whole(
     add_findings(findings, report);
     report.stats.rules += started.elapsed();
     let started = Instant::now();
-    pack(&mut read, bytes);
+    pack(reader, &mut read, bytes);
     report.stats.model += started.elapsed();
     read.into_iter().collect()
 }
@@ -1324,7 +1324,7 @@ fn read_parsed_unit(
     let findings = check_unit_entries(reader, &mut read, sources, unit_rules);
     let rules_time = started.elapsed();
     let started = Instant::now();
-    pack(&mut read, bytes);
+    pack(reader, &mut read, bytes);
     UnitRead {
         parses,
         read,
@@ -1345,12 +1345,14 @@ fn read_parsed_unit(
 /// unit are gone by then ([`check_unit_entries`]), so they are not copied. A large
 /// unit is left as it is: its model fills pages of its own, and the copy, held beside
 /// it, raised a 10 MB compose file's peak by 40 %.
-fn pack(read: &mut Option<BatchRead>, text_bytes: usize) {
+fn pack(reader: &dyn Reader, read: &mut Option<BatchRead>, text_bytes: usize) {
     if text_bytes > PACK_MAX_TEXT_BYTES {
         return;
     }
-    if let Some(BatchRead::Model(model)) = read {
-        *model = model.clone();
+    match read {
+        Some(BatchRead::Model(model)) => *model = model.clone(),
+        Some(BatchRead::Summary(summary)) => reader.pack_summary(summary),
+        None => {}
     }
 }
 
@@ -2261,7 +2263,7 @@ mod tests {
         model.services.push(service);
         let (services, name) = (model.services.as_ptr(), model.services[0].name.as_ptr());
         let mut read = Some(BatchRead::Model(model));
-        pack(&mut read, text_bytes);
+        pack(&crate::ecosystems::spring::Spring, &mut read, text_bytes);
         let Some(BatchRead::Model(mut packed)) = read else {
             panic!("a model is packed into a model");
         };

@@ -116,6 +116,11 @@ pub trait Reader: Sync {
     fn summary_secrets<'s>(&self, _summary: &'s Summary) -> Vec<&'s Secret> {
         Vec::new()
     }
+    /// Copy what `summary` holds into blocks of its own once the unit's syntax trees
+    /// are freed, as the engine copies a unit's model (`engine::pack`): read while the
+    /// trees were alive, it sits between their nodes on the allocator's pages and keeps
+    /// them to the end of the run. The default leaves it as it is.
+    fn pack_summary(&self, _summary: &mut Summary) {}
     /// For an ecosystem whose facts cross any files (Kubernetes references): read some
     /// whole units into a summary that holds no syntax tree, so their trees can be
     /// freed at once; [`Reader::join`] then builds the model from every summary, in
