@@ -156,15 +156,7 @@ fn empty_because(model: &Model) -> String {
 
 /// At most 8 names, then how many more.
 fn listed(names: &[String]) -> String {
-    const SHOWN: usize = 8;
-    match names.get(SHOWN..) {
-        Some(more) if !more.is_empty() => format!(
-            "{} and {} more",
-            names.get(..SHOWN).unwrap_or_default().join(", "),
-            more.len()
-        ),
-        _ => names.join(", "),
-    }
+    crate::diagnostic::first_few(names, ", ", 8)
 }
 
 /// Add the server connections each PgBouncer may open to its database (instances ×

@@ -273,6 +273,21 @@ impl Diagnostic {
     }
 }
 
+/// The first `shown` of `items` joined with `separator`, and how many more there are
+/// (`a, b, c and 12 more`): a message or note naming what a repository holds many of
+/// stays a line long, where naming all took 48 MB of notes for 1,500 services.
+pub fn first_few(items: &[String], separator: &str, shown: usize) -> String {
+    let mut text = items
+        .get(..shown.min(items.len()))
+        .unwrap_or_default()
+        .join(separator);
+    let more = items.len().saturating_sub(shown);
+    if more > 0 {
+        text.push_str(&format!(" and {more} more"));
+    }
+    text
+}
+
 /// Check every finding's fix against its file, in parallel (each reads only the bytes it
 /// replaces: [`crate::source::SourceFile::text_at`]), keeping the exact edit or dropping
 /// the fix: a fix is offered only where it is sure to apply.

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
 
-use crate::diagnostic::{Diagnostic, Severity};
+use crate::diagnostic::{first_few, Diagnostic, Severity};
 use crate::ecosystems::{self, ParsedFile, Reader};
 use crate::manifest::{Level, LintSettings};
 use crate::model::{Ecosystem, Location, Model};
@@ -1864,25 +1864,17 @@ fn guarded<T>(
 fn report_reader_panic(reader: &dyn Reader, files: &[FileId], report: &mut Report) {
     const NAMED: usize = 5;
     let ecosystem = reader.ecosystem();
-    let names: Vec<&str> = files
+    let names: Vec<String> = files
         .iter()
-        .take(NAMED)
-        .map(|id| report.sources.display(*id))
+        .map(|id| report.sources.display(*id).to_owned())
         .collect();
-    let message = match (names.as_slice(), files.len()) {
-        ([name], 1) => format!("{name}: internal error while reading this {ecosystem:?} file"),
-        (_, count) => {
-            let more = count.saturating_sub(NAMED);
-            let more = if more > 0 {
-                format!(" and {more} more")
-            } else {
-                String::new()
-            };
-            format!(
-                "internal error while reading {count} {ecosystem:?} files, none of them checked: {}{more}",
-                names.join(", ")
-            )
-        }
+    let message = match names.as_slice() {
+        [name] => format!("{name}: internal error while reading this {ecosystem:?} file"),
+        _ => format!(
+            "internal error while reading {} {ecosystem:?} files, none of them checked: {}",
+            names.len(),
+            first_few(&names, ", ", NAMED)
+        ),
     };
     report.internal_errors.push(message);
 }

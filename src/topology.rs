@@ -7,6 +7,7 @@
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
+use crate::diagnostic::first_few;
 use crate::ecosystems::spring;
 use crate::manifest::topology::{
     Declared, DeclaredDatabase, DeclaredPooler, DeclaredService, DeclaredTopology,
@@ -250,6 +251,11 @@ fn unlinked_pooler_notes(
 
 /// `there are 2 databases (users, declared; db, read from db/postgresql.conf) and no
 /// pooler`: what a service could connect to, and where each came from.
+/// Most databases (and poolers) an unlinked service's note names: each such service
+/// has a note, and naming every target in each grew with their product (1,500
+/// services and databases: 48 MB of notes). The manifest lists them all.
+const LISTED_TARGETS: usize = 10;
+
 fn link_targets(model: &Model) -> String {
     let databases: Vec<String> = model
         .databases
@@ -262,7 +268,7 @@ fn link_targets(model: &Model) -> String {
             },
         )
         .collect();
-    let poolers: Vec<&str> = model.poolers.iter().map(|p| p.name.as_str()).collect();
+    let poolers: Vec<String> = model.poolers.iter().map(|p| p.name.clone()).collect();
     let count = |n: usize, one: &str, many: &str| match n {
         0 => format!("no {one}"),
         1 => format!("1 {one}"),
@@ -274,14 +280,17 @@ fn link_targets(model: &Model) -> String {
         count(databases.len(), "database", "databases")
     );
     if !databases.is_empty() {
-        text.push_str(&format!(" ({})", databases.join("; ")));
+        text.push_str(&format!(
+            " ({})",
+            first_few(&databases, "; ", LISTED_TARGETS)
+        ));
     }
     text.push_str(&format!(
         " and {}",
         count(poolers.len(), "pooler", "poolers")
     ));
     if !poolers.is_empty() {
-        text.push_str(&format!(" ({})", poolers.join(", ")));
+        text.push_str(&format!(" ({})", first_few(&poolers, ", ", LISTED_TARGETS)));
     }
     text
 }
