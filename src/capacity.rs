@@ -365,18 +365,29 @@ pub struct RolloutPeak {
 /// Like the Deployment controller's `ResolveFenceposts`, when both values resolve to 0,
 /// `unavail_abs` becomes 1. Terminating pods are old pods, so `unavail_abs` is capped at
 /// `replicas` in `n_terminating`.
+///
+/// A DaemonSet (`daemon_set`) rounds `maxUnavailable` up, and with `maxSurge` 0 runs
+/// no pod beside a terminating one: its controller creates a node's new pod only once no
+/// pod of the DaemonSet is left on the node, a terminating one included (kubernetes
+/// `pkg/controller/daemon/daemon_controller.go`, `podsShouldBeOnNode`: a node with a pod
+/// is not `shouldRun && !exists`, and without surge a node whose pods are all
+/// terminating gets none), so `n_terminating` is `n_controller` then.
 pub fn rollout_peak(
     replicas: u64,
     max_surge: IntOrPercent,
-    (max_unavailable, unavailable_rounded_up): (IntOrPercent, bool),
+    (max_unavailable, daemon_set): (IntOrPercent, bool),
 ) -> RolloutPeak {
     let surge = surge_count(max_surge, replicas);
-    let mut unavailable = unavailable_count(max_unavailable, replicas, unavailable_rounded_up);
+    let mut unavailable = unavailable_count(max_unavailable, replicas, daemon_set);
     if surge == 0 && unavailable == 0 {
         unavailable = 1;
     }
     let controller = replicas.saturating_add(surge);
-    let with_terminating = controller.saturating_add(unavailable.min(replicas));
+    let terminating = match daemon_set && surge == 0 {
+        true => 0,
+        false => unavailable.min(replicas),
+    };
+    let with_terminating = controller.saturating_add(terminating);
     RolloutPeak {
         surge,
         unavailable,
@@ -626,6 +637,11 @@ mod tests {
         assert_eq!(unavailable_count(quarter, 10, true), 3);
         let slots = usable_slots(100, 3, 0);
         assert_eq!(slots, 97);
+        // A DaemonSet without surge replaces a node's pod once the old one is gone.
+        let daemon = rollout_peak(4, IntOrPercent::Int(0), (IntOrPercent::Int(1), true));
+        assert_eq!((daemon.controller, daemon.with_terminating), (4, 4));
+        let surging = rollout_peak(4, IntOrPercent::Int(1), (IntOrPercent::Int(0), true));
+        assert_eq!((surging.controller, surging.with_terminating), (5, 5));
         let peak = rollout_peak(10, quarter, (quarter, false));
         assert_eq!((peak.controller, peak.with_terminating), (13, 15));
         // The fleet's demand at these counts (100, 130, 150 connections) is what the

@@ -146,6 +146,59 @@ fn a_mixed_fleets_help_names_each_workloads_fix() {
     );
 }
 
+/// A workload of `kind` named web (its `spec` lines before the template, indented by two
+/// spaces) whose container has a Hikari pool of `pool`.
+fn workload(kind: &str, spec: &str, pool: u32) -> String {
+    format!("apiVersion: apps/v1\nkind: {kind}\nmetadata:\n  name: web\nspec:\n{spec}  template:\n    spec:\n      containers:\n        - name: web\n          image: web:1\n          env:\n            - name: SPRING_DATASOURCE_URL\n              value: jdbc:postgresql://db:5432/app?socketTimeout=30\n            - name: SPRING_DATASOURCE_HIKARI_MAXIMUMPOOLSIZE\n              value: \"{pool}\"\n")
+}
+
+/// A DaemonSet's help offered "the Recreate strategy", which a DaemonSet lacks
+/// (`RollingUpdate` or `OnDelete`), and its default `maxSurge: 0` with
+/// `maxUnavailable: 1` was warned of as one pod above the nodes while the old one
+/// terminates: the DaemonSet controller creates a node's new pod only once the old one
+/// is gone (`podsShouldBeOnNode`). The help's fixes, its defaults or `OnDelete`, pass.
+#[test]
+fn a_daemon_sets_help_offers_its_own_strategies_which_pass() {
+    let surging =
+        "  updateStrategy:\n    rollingUpdate:\n      maxSurge: 1\n      maxUnavailable: 0\n";
+    let found = rollout_findings(&[
+        ("k8s/db.yaml", DATABASE),
+        ("k8s/web.yaml", &workload("DaemonSet", surging, 60)),
+    ]);
+    assert_eq!(found.len(), 1, "{found:?}");
+    let (help, _) = &found[0];
+    assert!(
+        help.ends_with("or set maxSurge to 0 and maxUnavailable to 1 (the DaemonSet's defaults: a node's new pod then starts once its old one has exited) or use the OnDelete update strategy; or put a pooler (PgBouncer) in front"),
+        "{help}"
+    );
+    assert!(!help.contains("Recreate"), "{help}");
+    for fixed in ["", "  updateStrategy:\n    type: OnDelete\n"] {
+        let found = rollout_findings(&[
+            ("k8s/db.yaml", DATABASE),
+            ("k8s/web.yaml", &workload("DaemonSet", fixed, 60)),
+        ]);
+        assert!(found.is_empty(), "{fixed:?}: {found:?}");
+    }
+}
+
+/// A StatefulSet's rolling update has no surge (its pods are replaced one by one, or
+/// `maxUnavailable` at a time): no rollout is counted for it, so no help offers it a
+/// strategy; a Deployment of the same pods does surge.
+#[test]
+fn a_stateful_set_has_no_rollout_finding() {
+    let spec = "  replicas: 3\n";
+    let found = rollout_findings(&[
+        ("k8s/db.yaml", DATABASE),
+        ("k8s/web.yaml", &workload("StatefulSet", spec, 30)),
+    ]);
+    assert!(found.is_empty(), "{found:?}");
+    let found = rollout_findings(&[
+        ("k8s/db.yaml", DATABASE),
+        ("k8s/web.yaml", &workload("Deployment", spec, 30)),
+    ]);
+    assert_eq!(found.len(), 1, "{found:?}");
+}
+
 /// A quoted Job count or KEDA bound was invalid but not reported, unlike
 /// `replicas: "3"`: each is a parse-error at the value, with the API server's refusal.
 #[test]

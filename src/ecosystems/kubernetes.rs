@@ -1451,9 +1451,8 @@ impl<'a> ObjectReader<'a> {
             min_replicas: None,
             max_surge,
             max_unavailable,
-            // `GetScaledValueFromIntOrPercent(maxUnavailable, n, true)` (kubernetes
-            // `pkg/controller/daemon/util/daemonset_util.go`).
-            unavailable_rounded_up: self.kind == Some("DaemonSet"),
+            // How its update runs ([`Deployment::daemon_set`]).
+            daemon_set: self.kind == Some("DaemonSet"),
             argo_strategy: self.argo_strategy(),
             liveness_probe: self.probe("livenessProbe"),
             location: Some(self.location(name_node)),
@@ -3631,8 +3630,8 @@ mod tests {
             Some(&IntOrPercent::Int(1))
         );
         // Its controller rounds a maxUnavailable percentage up, a Deployment's down.
-        assert!(daemon_set.unavailable_rounded_up);
-        assert!(!deployment_of(&read(DEPLOYMENT), "web").unavailable_rounded_up);
+        assert!(daemon_set.daemon_set);
+        assert!(!deployment_of(&read(DEPLOYMENT), "web").daemon_set);
         let on_delete = read("apiVersion: apps/v1\nkind: DaemonSet\nmetadata:\n  name: agent\nspec:\n  updateStrategy:\n    type: OnDelete\n");
         assert!(deployment_of(&on_delete, "agent").max_surge.is_none());
         // A DaemonSet takes one of the two above 0, after defaulting: `maxSurge: 1`

@@ -942,9 +942,12 @@ pub struct Deployment {
     /// manifest's `instances`, or the autoscaler's maximum), rounded as Kubernetes does.
     pub max_surge: Option<Setting<crate::capacity::IntOrPercent>>,
     pub max_unavailable: Option<Setting<crate::capacity::IntOrPercent>>,
-    /// A `maxUnavailable` percentage is rounded up, as the DaemonSet controller rounds
-    /// it (the Deployment controller rounds it down).
-    pub unavailable_rounded_up: bool,
+    /// A DaemonSet's rolling update (kubernetes `pkg/controller/daemon`): its
+    /// `maxUnavailable` percentage is rounded up (the Deployment controller rounds it
+    /// down); with `maxSurge` 0 a node's new pod is created only once its old one is gone
+    /// (`podsShouldBeOnNode`), so no pod runs above the node count; and its update
+    /// strategies are `RollingUpdate` and `OnDelete`, no `Recreate`.
+    pub daemon_set: bool,
     /// The strategy of an Argo Rollout's update, which decides what bounds its extra
     /// pods (None: not an Argo Rollout).
     pub argo_strategy: Option<ArgoStrategy>,

@@ -182,7 +182,7 @@ impl Member<'_> {
         Some(crate::capacity::rollout_peak(
             replicas,
             surge,
-            (unavailable, deployment.unavailable_rounded_up),
+            (unavailable, deployment.daemon_set),
         ))
     }
 

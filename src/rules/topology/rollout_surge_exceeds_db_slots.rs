@@ -103,19 +103,23 @@ struct Finding<'f> {
 
 /// The help for either tier. The pool maximum it names fits the warning tier's count
 /// (terminating pods included), which is never below the error tier's, so following it
-/// clears both; `maxSurge: 0` with `maxUnavailable: 1` is offered only when one pod
-/// above the replicas fits, since that is still what a rollout then runs. What bounds
-/// the extra pods depends on the workload ([`update_advice`]).
+/// clears both; `maxSurge: 0` with `maxUnavailable: 1` is offered to a Deployment only
+/// when one pod above the replicas fits, since that is still what its rollout then runs
+/// (a DaemonSet's runs none: [`crate::capacity::rollout_peak`]). What bounds the extra
+/// pods depends on the workload ([`update_advice`]).
 fn help(fleet: &Fleet, draining: &dyn Fn(&Member) -> i64, headroom: Option<&Headroom>) -> String {
-    let one_extra = |m: &Member| m.replicas() + i64::from(m.rollout().is_some());
+    let one_extra = |m: &Member| {
+        let extra = m.rollout().is_some() && update_kind(m) != UpdateKind::DaemonSet;
+        m.replicas() + i64::from(extra)
+    };
     let extra_demand = fleet.demand(one_extra);
     // With maxSurge 0 the headroom rule's peak is the autoscaler's maximum, no surge.
     let keeps_headroom =
         headroom.is_none_or(|h| fleet.demand(at_max) <= h.room(fleet.slots.usable));
     let one_extra_fits = extra_demand <= fleet.slots.usable && keeps_headroom;
     let strategies = update_strategies(fleet);
-    let rest = if strategies.iter().all(|(s, _)| s.is_none()) {
-        // Deployments (and DaemonSets) only: the advice as it has always read.
+    let rest = if strategies.iter().all(|(s, _)| *s == UpdateKind::Deployment) {
+        // Deployments only: the advice as it has always read.
         if one_extra_fits {
             "set maxSurge to 0 and maxUnavailable to 1, use the Recreate strategy, or put a pooler (PgBouncer) in front".to_owned()
         } else {
@@ -129,17 +133,39 @@ fn help(fleet: &Fleet, draining: &dyn Fn(&Member) -> i64, headroom: Option<&Head
     with_pool_advice(fleet, draining, headroom, &rest)
 }
 
-/// The update strategies of the fleet's rolling members (None: a Deployment's or
-/// DaemonSet's rolling update, Some: an Argo Rollout's), each with the names of the
+/// How a rolling member updates, which decides what a help may change: a StatefulSet
+/// has no surge and is never one (poollint counts no rollout for it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum UpdateKind {
+    /// A Deployment's `RollingUpdate` (`Recreate` is the other strategy).
+    Deployment,
+    /// A DaemonSet's `RollingUpdate`: `OnDelete` is the other strategy; `maxSurge` 0
+    /// runs no pod above the nodes.
+    DaemonSet,
+    Argo(ArgoStrategy),
+}
+
+fn update_kind(member: &Member) -> UpdateKind {
+    let Some(deployment) = member.service.deployment.as_ref() else {
+        return UpdateKind::Deployment;
+    };
+    match deployment.argo_strategy {
+        Some(strategy) => UpdateKind::Argo(strategy),
+        None if deployment.daemon_set => UpdateKind::DaemonSet,
+        None => UpdateKind::Deployment,
+    }
+}
+
+/// The update kinds of the fleet's rolling members, each with the names of the
 /// services that use it, in the fleet's order.
-fn update_strategies<'f>(fleet: &'f Fleet) -> Vec<(Option<ArgoStrategy>, Vec<&'f str>)> {
-    let mut out: Vec<(Option<ArgoStrategy>, Vec<&'f str>)> = Vec::new();
+fn update_strategies<'f>(fleet: &'f Fleet) -> Vec<(UpdateKind, Vec<&'f str>)> {
+    let mut out: Vec<(UpdateKind, Vec<&'f str>)> = Vec::new();
     for member in fleet.members.iter().filter(|m| m.rollout().is_some()) {
-        let strategy = argo_strategy(member);
+        let kind = update_kind(member);
         let name = member.service.name.as_str();
-        match out.iter_mut().find(|(s, _)| *s == strategy) {
+        match out.iter_mut().find(|(k, _)| *k == kind) {
             Some((_, names)) => names.push(name),
-            None => out.push((strategy, vec![name])),
+            None => out.push((kind, vec![name])),
         }
     }
     out
@@ -149,8 +175,13 @@ fn argo_strategy(member: &Member) -> Option<ArgoStrategy> {
     member.service.deployment.as_ref()?.argo_strategy
 }
 
-/// What bounds the update's extra pods, for each strategy of a fleet with an Argo
-/// Rollout (argo-rollouts `utils/replicaset`): a Rollout has no Recreate strategy; a
+/// What bounds the update's extra pods, for each kind of a fleet that is not all
+/// Deployments. A DaemonSet has no Recreate strategy (`RollingUpdate` or `OnDelete`,
+/// kubernetes `pkg/apis/apps/types.go` `DaemonSetUpdateStrategyType`); its `maxSurge: 0`
+/// (with `maxUnavailable: 1`, its defaults) replaces a node's pod only once the old one
+/// is gone, and `OnDelete` replaces none until it is deleted, so either runs no pod above
+/// the nodes. For an Argo Rollout (argo-rollouts `utils/replicaset`): a Rollout has no
+/// Recreate strategy; a
 /// blue-green update scales the preview to the full replicas before the switch, whatever
 /// its `previewReplicaCount`, so only a canary bounds it; a traffic-routed canary keeps
 /// the stable fully scaled and ignores `maxSurge` (`CalculateReplicaCountsForTrafficRoutedCanary`)
@@ -158,35 +189,33 @@ fn argo_strategy(member: &Member) -> Option<ArgoStrategy> {
 /// canary's `maxSurge: 0` with `maxUnavailable: 1` keeps it at the replicas
 /// (`CalculateReplicaCountsForBasicCanary`), one more while the old pod terminates.
 fn update_advice(
-    strategies: &[(Option<ArgoStrategy>, Vec<&str>)],
+    strategies: &[(UpdateKind, Vec<&str>)],
     one_extra_fits: bool,
     extra_demand: i64,
 ) -> String {
     const CANARY: &str =
         "a canary strategy without trafficRouting, with maxSurge 0 and maxUnavailable 1";
-    let advice = |strategy: Option<ArgoStrategy>| -> Option<String> {
-        let text = match (strategy, one_extra_fits) {
-            (None, true) => "set maxSurge to 0 and maxUnavailable to 1 or use the Recreate strategy".to_owned(),
-            (None, false) => "use the Recreate strategy".to_owned(),
-            (Some(ArgoStrategy::Canary), true) => "set the canary's maxSurge to 0 and maxUnavailable to 1".to_owned(),
-            (Some(ArgoStrategy::BlueGreen), true) => format!("replace the blueGreen strategy by {CANARY} (a blue-green update runs the full replicas twice: previewReplicaCount holds only until promotion)"),
-            (Some(ArgoStrategy::TrafficRoutedCanary), true) => format!("set dynamicStableScale: true, which scales the stable pods down as traffic moves to the canary (maxSurge does not apply with trafficRouting), or use {CANARY}"),
-            (Some(ArgoStrategy::TrafficRoutedCanary), false) => "set dynamicStableScale: true, which scales the stable pods down as traffic moves to the canary (maxSurge does not apply with trafficRouting)".to_owned(),
-            (Some(ArgoStrategy::Canary | ArgoStrategy::BlueGreen), false) => return None,
+    const DAEMON_SET: &str = "set maxSurge to 0 and maxUnavailable to 1 (the DaemonSet's defaults: a node's new pod then starts once its old one has exited) or use the OnDelete update strategy";
+    let advice = |kind: UpdateKind| -> Option<String> {
+        let text = match (kind, one_extra_fits) {
+            (UpdateKind::DaemonSet, _) => DAEMON_SET.to_owned(),
+            (UpdateKind::Deployment, true) => "set maxSurge to 0 and maxUnavailable to 1 or use the Recreate strategy".to_owned(),
+            (UpdateKind::Deployment, false) => "use the Recreate strategy".to_owned(),
+            (UpdateKind::Argo(ArgoStrategy::Canary), true) => "set the canary's maxSurge to 0 and maxUnavailable to 1".to_owned(),
+            (UpdateKind::Argo(ArgoStrategy::BlueGreen), true) => format!("replace the blueGreen strategy by {CANARY} (a blue-green update runs the full replicas twice: previewReplicaCount holds only until promotion)"),
+            (UpdateKind::Argo(ArgoStrategy::TrafficRoutedCanary), true) => format!("set dynamicStableScale: true, which scales the stable pods down as traffic moves to the canary (maxSurge does not apply with trafficRouting), or use {CANARY}"),
+            (UpdateKind::Argo(ArgoStrategy::TrafficRoutedCanary), false) => "set dynamicStableScale: true, which scales the stable pods down as traffic moves to the canary (maxSurge does not apply with trafficRouting)".to_owned(),
+            (UpdateKind::Argo(ArgoStrategy::Canary | ArgoStrategy::BlueGreen), false) => return None,
         };
         Some(text)
     };
     let several = strategies.len() > 1;
     let clauses: Vec<String> = strategies
         .iter()
-        .filter_map(|(strategy, names)| {
-            let text = advice(*strategy)?;
+        .filter_map(|(kind, names)| {
+            let text = advice(*kind)?;
             Some(match several {
-                true => format!(
-                    "for {} ({}): {text}",
-                    names.join(", "),
-                    kind_name(*strategy)
-                ),
+                true => format!("for {} ({}): {text}", names.join(", "), kind_name(*kind)),
                 false => text,
             })
         })
@@ -196,19 +225,24 @@ fn update_advice(
         true => pooler.to_owned(),
         false => format!("{}; or {pooler}", clauses.join("; ")),
     };
-    if !one_extra_fits {
+    // Said only where it would be offered: a DaemonSet's maxSurge 0 runs no extra pod.
+    let offers_one_extra = strategies
+        .iter()
+        .any(|(kind, _)| *kind != UpdateKind::DaemonSet);
+    if !one_extra_fits && offers_one_extra {
         rest.push_str(&format!(" (maxSurge 0 with maxUnavailable 1, in a Deployment or a canary without trafficRouting, still runs one pod above the replicas while the old one terminates: {extra_demand} connections)"));
     }
     rest
 }
 
 /// The workload and strategy a clause of [`update_advice`] is for.
-fn kind_name(strategy: Option<ArgoStrategy>) -> &'static str {
-    match strategy {
-        None => "rolling update",
-        Some(ArgoStrategy::BlueGreen) => "blueGreen Rollout",
-        Some(ArgoStrategy::TrafficRoutedCanary) => "traffic-routed canary Rollout",
-        Some(ArgoStrategy::Canary) => "canary Rollout",
+fn kind_name(kind: UpdateKind) -> &'static str {
+    match kind {
+        UpdateKind::Deployment => "rolling update",
+        UpdateKind::DaemonSet => "DaemonSet",
+        UpdateKind::Argo(ArgoStrategy::BlueGreen) => "blueGreen Rollout",
+        UpdateKind::Argo(ArgoStrategy::TrafficRoutedCanary) => "traffic-routed canary Rollout",
+        UpdateKind::Argo(ArgoStrategy::Canary) => "canary Rollout",
     }
 }
 
