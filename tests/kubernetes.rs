@@ -281,3 +281,46 @@ fn a_java_commands_system_properties_and_arguments_override_the_linked_applicati
         "\"sh\", \"-c\", \"java -Dspring.datasource.hikari.maximum-pool-size=25 -jar /app.jar\"";
     assert_eq!(demand(shell), 90);
 }
+
+/// `poollint check k8s/service.yaml`, a file holding only a Service, brought in the
+/// topology its `poollint.toml` declares (120 connections against 97 slots) and exited
+/// 1: the Kubernetes reader accepted every manifest. A file that adds nothing to the
+/// model is skipped as a Helm template is: no file checked, exit 0; the Deployment beside
+/// it still brings the finding in.
+#[test]
+fn a_path_holding_only_a_service_brings_no_topology_in() {
+    let application = "spring:\n  datasource:\n    url: jdbc:postgresql://db:5432/app\n    hikari:\n      maximum-pool-size: 40\n";
+    let deployment = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 3\n  template:\n    spec:\n      containers:\n        - name: web\n          image: web:1\n";
+    let service = "apiVersion: v1\nkind: Service\nmetadata:\n  name: web\nspec:\n  selector:\n    app: web\n  ports:\n    - port: 80\n";
+    let manifest = "[[database]]\nname = \"app\"\nconfig = \"db/postgresql.conf\"\n\n[[service]]\nname = \"web\"\nconfig = [\"web/application.yml\"]\ndeployment = \"k8s/deployment.yaml\"\nconnects-to = \"app\"\n";
+    let dir = tree(&[
+        ("web/application.yml", application),
+        ("k8s/deployment.yaml", deployment),
+        ("k8s/service.yaml", service),
+        ("db/postgresql.conf", "max_connections = 100\n"),
+        ("poollint.toml", manifest),
+    ]);
+    let run = |path: &str| {
+        let output = poollint()
+            .current_dir(dir.path())
+            .args(["check", "-f", "concise", path])
+            .output()
+            .expect("run");
+        let text = |bytes: Vec<u8>| String::from_utf8(bytes).expect("UTF-8");
+        (
+            output.status.code(),
+            text(output.stdout),
+            text(output.stderr),
+        )
+    };
+    let (code, out, err) = run("k8s/service.yaml");
+    assert_eq!(code, Some(0), "{out}{err}");
+    assert!(!out.contains("fleet-exceeds-db-slots"), "{out}");
+    assert!(
+        err.contains("no configuration file poollint reads was found in k8s/service.yaml"),
+        "{err}"
+    );
+    let (code, out, _) = run("k8s/deployment.yaml");
+    assert_eq!(code, Some(1), "{out}");
+    assert!(out.contains("fleet-exceeds-db-slots"), "{out}");
+}

@@ -6,8 +6,9 @@
 //! termination grace period and readiness probe are not read: no rule uses them.)
 //!
 //! Any `*.yaml`/`*.yml` not claimed by a more specific reader is offered here; only files
-//! whose text has `apiVersion` and `kind` are read, and Helm templates (`{{ }}`) are
-//! skipped: they are not YAML before rendering.
+//! whose text has `apiVersion` and the `kind` of an object read are read (a Service alone
+//! adds nothing: [`names_a_read_kind`]), and Helm templates (`{{ }}`) are skipped: they
+//! are not YAML before rendering.
 //!
 //! Container `env` feeds Spring pools (`SPRING_DATASOURCE_*`), and so do a Java
 //! container's `--spring.*` arguments and `-Dspring.*` options ([`java_properties`]); ConfigMaps embedding
@@ -72,8 +73,12 @@ impl Reader for Kubernetes {
         (name.ends_with(".yaml") || name.ends_with(".yml")).then_some(Format::Yaml)
     }
 
+    /// A manifest with an object this reader reads ([`names_a_read_kind`]): one with
+    /// only a Service, an Ingress or a Namespace adds nothing to the model, and is
+    /// skipped as a file no reader accepts is, so naming it alone (a hook passing the
+    /// changed `k8s/service.yaml`) does not bring in the topology's findings.
     fn accepts(&self, text: &str) -> bool {
-        text.contains("apiVersion") && text.contains("kind") && !is_helm_template(text)
+        text.contains("apiVersion") && names_a_read_kind(text) && !is_helm_template(text)
     }
 
     /// Each file is read on its own into a summary ([`Reader::summarise`]): references
@@ -332,6 +337,49 @@ fn is_workload(kind: Option<&str>) -> bool {
                 | "Pod"
         )
     )
+}
+
+/// The kinds of object [`Reader::summarise`] reads something from: workloads,
+/// autoscalers, ConfigMaps and Secrets, and lists, which may hold any of them.
+fn is_read_kind(kind: &str) -> bool {
+    is_workload(Some(kind))
+        || matches!(
+            kind,
+            "HorizontalPodAutoscaler" | "ScaledObject" | "ConfigMap" | "Secret"
+        )
+        || kind.ends_with("List")
+}
+
+/// Whether `text` may hold an object of a kind this reader reads ([`is_read_kind`]),
+/// judged without parsing: a `kind` key (YAML or JSON) whose value is such a kind, or
+/// whose value this scan does not read as a plain word (an alias, a tag, a value on the
+/// next line), which is kept to be parsed. A nested `kind` (an HPA's
+/// `scaleTargetRef.kind`) counts too: the file is then read, as before.
+fn names_a_read_kind(text: &str) -> bool {
+    let is_key_char = |c: char| c.is_alphanumeric() || c == '_' || c == '-';
+    text.match_indices("kind").any(|(at, key)| {
+        let before = text.get(..at).and_then(|t| t.chars().next_back());
+        if before.is_some_and(is_key_char) {
+            return false;
+        }
+        let after = text.get(at + key.len()..).unwrap_or_default();
+        let after = after
+            .trim_start_matches(['"', '\''])
+            .trim_start_matches([' ', '\t']);
+        let Some(value) = after.strip_prefix(':') else {
+            return false;
+        };
+        let value = value
+            .trim_start_matches([' ', '\t'])
+            .trim_start_matches(['"', '\'']);
+        let word_len = value
+            .find(|c: char| !c.is_alphanumeric())
+            .unwrap_or(value.len());
+        match value.get(..word_len) {
+            Some("") | None => !value.starts_with(['#', '}', ',']),
+            Some(word) => is_read_kind(word),
+        }
+    })
 }
 
 /// Each workload's equal share of [`MAX_EXPANDED_PER_FILE`] among `objects`, a file's.
@@ -3879,6 +3927,29 @@ mod tests {
             .accepts("apiVersion: v1\nkind: ConfigMap\ndata:\n  a: |\n    {{ .Values.config }}\n"));
         assert!(!Kubernetes.accepts("jobs:\n  build:\n    runs-on: ubuntu-latest\n"));
         assert!(Kubernetes.accepts(DEPLOYMENT));
+    }
+
+    /// A manifest of only objects nothing is read from (a Service, an Ingress) was
+    /// accepted: named alone, it brought the topology's findings in.
+    #[test]
+    fn manifests_without_an_object_read_are_not_accepted() {
+        let service = "apiVersion: v1\nkind: Service\nmetadata:\n  name: web\nspec:\n  selector:\n    app: web\n";
+        assert!(!Kubernetes.accepts(service));
+        assert!(!Kubernetes.accepts(&format!(
+            "{service}---\napiVersion: networking.k8s.io/v1\nkind: Ingress\n"
+        )));
+        assert!(!Kubernetes
+            .accepts(r#"{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "x"}}"#));
+        // Any kind read, in either syntax, flow style or among other objects.
+        assert!(Kubernetes.accepts(&format!("{service}---\napiVersion: v1\nkind: ConfigMap\n")));
+        assert!(Kubernetes.accepts(r#"{"apiVersion":"apps/v1","kind":"Deployment"}"#));
+        assert!(Kubernetes.accepts("{apiVersion: v1, kind: Secret}"));
+        assert!(Kubernetes.accepts("apiVersion: v1\nkind: 'List'\nitems: []\n"));
+        assert!(Kubernetes.accepts("apiVersion: argoproj.io/v1alpha1\nkind: Rollout\n"));
+        // A value this scan does not read as a word is kept for the parser.
+        assert!(Kubernetes.accepts("apiVersion: v1\nkind: *k\n"));
+        // Keys ending in `kind` are not `kind`.
+        assert!(!Kubernetes.accepts("apiVersion: v1\nkind: Service\nx:\n  listkind: Deployment\n"));
     }
 
     #[test]

@@ -456,7 +456,7 @@ impl ManifestReader<'_> {
                 Some("database.yml" | "sidekiq.yml" | "puma.rb") => {
                     "is no file poollint reads: Rails reads it only in an application's config/ directory (config/database.yml)"
                 }
-                _ => "is no file poollint reads: a file of this name is read only when its text is a Kubernetes manifest or a compose file, and this one is not",
+                _ => "is no file poollint reads: a file of this name is read only when its text is a compose file or a Kubernetes manifest of an object poollint reads (a workload, an autoscaler, a ConfigMap or a Secret; a Service or an Ingress alone is not one), and this one is not",
             }
         } else {
             return Ok(path);
