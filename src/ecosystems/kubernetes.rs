@@ -184,6 +184,12 @@ impl Reader for Kubernetes {
         Some(Box::new(summary))
     }
 
+    fn pack_summary(&self, summary: &mut Summary) {
+        if let Some(summary) = summary.downcast_mut::<KubeSummary>() {
+            *summary = summary.clone();
+        }
+    }
+
     fn join(&self, summaries: Vec<Summary>) -> Model {
         let mut summaries: Vec<KubeSummary> = summaries
             .into_iter()
@@ -232,13 +238,14 @@ impl Reader for Kubernetes {
 /// What some manifests say, without their syntax trees: the facts of each object in
 /// order, workloads with their `env` references still unresolved, and the values of
 /// their ConfigMaps and Secrets.
-#[derive(Default)]
+#[derive(Clone, Default)]
 struct KubeSummary {
     pieces: Vec<Piece>,
     values: ConfigMaps,
     autoscalers: Vec<Autoscaler>,
 }
 
+#[derive(Clone)]
 enum Piece {
     Model(Model),
     /// Boxed: a service is large and most pieces are models.
@@ -246,6 +253,7 @@ enum Piece {
 }
 
 /// A workload ([`is_workload`]) whose environment may come from objects in other files.
+#[derive(Clone)]
 struct Workload {
     service: Service,
     /// `Deployment`, `StatefulSet`, `ReplicaSet` or `DaemonSet`: an autoscaler's
@@ -271,6 +279,7 @@ struct Workload {
 }
 
 /// A workload's container running the `postgres` image ([`ObjectReader::postgres_container`]).
+#[derive(Clone)]
 struct PostgresContainer {
     /// Its place among the long-running containers ([`Workload::env`]).
     index: usize,
@@ -311,6 +320,7 @@ impl PostgresContainer {
 
 /// A ConfigMap a workload's pod mounts in a volume, and the keys the volume's `items`
 /// project (empty: every key, as Kubernetes projects them without `items`).
+#[derive(Clone)]
 struct ConfigMapMount {
     name: String,
     keys: Vec<String>,
@@ -392,6 +402,7 @@ fn expansion_share(objects: &[Object]) -> usize {
 
 /// The bytes of expanded values a workload may still make (its [`expansion_share`]);
 /// spent by its containers one after another, on one thread.
+#[derive(Clone)]
 struct ExpansionBudget(std::cell::Cell<usize>);
 
 impl ExpansionBudget {
@@ -473,6 +484,7 @@ impl Workload {
 }
 
 /// One `envFrom` or `env` entry of a container, as written.
+#[derive(Clone)]
 enum EnvItem {
     /// `envFrom`: every value of the first referenced ConfigMap or Secret found.
     From {
@@ -1185,6 +1197,7 @@ struct Object<'d> {
 }
 
 /// A HorizontalPodAutoscaler or a KEDA ScaledObject, and what it scales.
+#[derive(Clone)]
 struct Autoscaler {
     target_kind: String,
     target_name: String,
@@ -3356,6 +3369,24 @@ mod tests {
     }
 
     const DEPLOYMENT: &str = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 10\n  template:\n    spec:\n      containers:\n        - name: web\n          livenessProbe:\n            httpGet:\n              path: /actuator/health\n---\napiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata:\n  name: web\nspec:\n  scaleTargetRef:\n    apiVersion: apps/v1\n    kind: Deployment\n    name: web\n  maxReplicas: 20\n";
+
+    /// A summary is copied into blocks of its own once its file's tree is freed, as a
+    /// model is (`engine::pack`): the Kubernetes files of the 10k benchmark tree alone
+    /// peaked at 45 MB, the summaries read beside the trees holding their pages.
+    #[test]
+    fn a_packed_summary_holds_a_copy_of_its_pieces() {
+        let mut sources = SourceMap::default();
+        let path = std::path::Path::new("deploy.yaml");
+        let file = crate::ecosystems::parsed_in(&mut sources, path, DEPLOYMENT, Format::Yaml, None);
+        let mut summary = Kubernetes.summarise(&[&file], &sources).unwrap();
+        let pieces = |s: &Summary| s.downcast_ref::<KubeSummary>().unwrap().pieces.as_ptr();
+        let before = pieces(&summary);
+        Kubernetes.pack_summary(&mut summary);
+        assert_ne!(pieces(&summary), before);
+        let model = Kubernetes.join(vec![summary]);
+        let deployment = model.services[0].deployment.as_ref().unwrap();
+        assert_eq!(deployment.replicas.as_ref().unwrap().get(), Some(&10));
+    }
 
     #[test]
     fn default_rollout_rounds_surge_up_and_unavailable_down() {
