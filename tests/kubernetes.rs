@@ -256,8 +256,9 @@ fn a_spring_command_line_argument_overrides_the_environment() {
 }
 
 /// `java … -jar app.jar`: its `-D` system properties outrank the environment and
-/// lose to the application's `--` arguments, over the linked application.yml; a shell's
-/// command line is not read.
+/// lose to the application's `--` arguments, over the linked application.yml; a shell
+/// script that runs `java` is read as that command (tests/jvm_options.rs), another
+/// program's command line is not read.
 #[test]
 fn a_java_commands_system_properties_and_arguments_override_the_linked_application() {
     let application = "spring:\n  datasource:\n    url: jdbc:postgresql://db:5432/app?socketTimeout=30\n    hikari:\n      maximum-pool-size: 10\n";
@@ -279,7 +280,9 @@ fn a_java_commands_system_properties_and_arguments_override_the_linked_applicati
     assert_eq!(demand(&ignored), 75);
     let shell =
         "\"sh\", \"-c\", \"java -Dspring.datasource.hikari.maximum-pool-size=25 -jar /app.jar\"";
-    assert_eq!(demand(shell), 90);
+    assert_eq!(demand(shell), 75);
+    let script = "\"/app/run.sh\", \"-Dspring.datasource.hikari.maximum-pool-size=25\"";
+    assert_eq!(demand(script), 90);
 }
 
 /// `poollint check k8s/service.yaml`, a file holding only a Service, brought in the

@@ -1566,13 +1566,22 @@ fn read_environment(reader: &ServiceReader<'_>, service: Service, model: &mut Mo
     // Compose's `$${VAR}` is the literal `${VAR}` the container receives; a variable
     // the files do not give is written `${VAR}` too, and then the value is unknown
     // (compose-go `template.go`: `$$` is an escaped `$`).
-    let environment: Vec<EnvVar> = environment
+    let mut environment: Vec<EnvVar> = environment
         .into_iter()
         .map(|r| EnvVar {
             verbatim: r.known,
             ..r.var
         })
         .collect();
+    // Spring reads them over the environment ([`super::jvm_options`]).
+    let command: Vec<super::jvm_options::Word> = service
+        .deployment
+        .iter()
+        .flat_map(|d| d.command.iter().map(|word| (word.clone(), false)))
+        .collect();
+    let entrypoint = reader.entrypoint_len();
+    let properties = super::jvm_options::spring_properties(&command, entrypoint, &environment);
+    environment.extend(properties);
     let mut read = super::service_with_environment(service, environment);
     let substituted_at = |at: Location| {
         substituted
@@ -2320,6 +2329,14 @@ impl<'a> ServiceReader<'a> {
         (layer.source.id(), flags)
     }
 
+    /// The number of words of its `entrypoint`, which start [`ServiceReader::command`].
+    fn entrypoint_len(&self) -> usize {
+        let scope: [&HashMap<String, Variable>; 1] = [&self.project.vars];
+        self.get("entrypoint").map_or(0, |(layer, node)| {
+            interpolated_command(layer, node, &scope).len()
+        })
+    }
+
     /// The command the service's container runs: its `entrypoint`, then its `command`,
     /// interpolated as Compose interpolates them (a word whose variable the files give
     /// no value keeps its placeholder, which no reader takes for a number).
@@ -2382,7 +2399,7 @@ fn interpolated_command(layer: Layer<'_>, node: NodeId, scope: &Scope<'_>) -> Ve
     let raw = layer.source.text.get(span.start..span.end).unwrap_or("");
     let offsets = written_offsets(raw, text);
     let result = interpolate(text, scope);
-    shell_words(&result.value)
+    super::shell::shell_words(&result.value, super::shell::Quoting::GoShellwords)
         .into_iter()
         .map(|(word, range)| {
             let (written, unknown) = result.written_range(&range);
@@ -3103,47 +3120,6 @@ fn substitute(
     None
 }
 
-/// Words of a shell-style command line with the byte range each came from: the text
-/// inside the quotes for a word that is one quoted string, else the whole raw word.
-pub(crate) fn shell_words(text: &str) -> Vec<(String, std::ops::Range<usize>)> {
-    let mut words = Vec::new();
-    let mut current: Option<(String, usize)> = None;
-    let mut quote: Option<char> = None;
-    for (at, c) in text.char_indices() {
-        match (quote, c) {
-            (Some(q), c) if c == q => quote = None,
-            (Some(_), c) => current.get_or_insert_with(|| (String::new(), at)).0.push(c),
-            (None, '\'' | '"') => {
-                quote = Some(c);
-                current.get_or_insert_with(|| (String::new(), at));
-            }
-            (None, c) if c.is_whitespace() => {
-                if let Some((word, start)) = current.take() {
-                    words.push((word, start..at));
-                }
-            }
-            (None, c) => current.get_or_insert_with(|| (String::new(), at)).0.push(c),
-        }
-    }
-    if let Some((word, start)) = current {
-        words.push((word, start..text.len()));
-    }
-    words
-        .into_iter()
-        .map(|(word, range)| {
-            let raw = text.get(range.clone()).unwrap_or("");
-            let quoted =
-                raw.len() == word.len() + 2 && (raw.starts_with('\'') || raw.starts_with('"'));
-            let inner = if quoted {
-                range.start + 1..range.end - 1
-            } else {
-                range
-            };
-            (word, inner)
-        })
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use std::collections::HashMap;
@@ -3151,7 +3127,7 @@ mod tests {
 
     use std::path::Path;
 
-    use super::{interpolate, shell_words, Compose, ComposeSummary, Variable, DOTENV};
+    use super::{interpolate, Compose, ComposeSummary, Variable, DOTENV};
     use crate::ecosystems::{ParsedFile, Reader, Summary};
     use crate::model::{Model, Val};
     use crate::source::{FileId, SourceMap, Span};
@@ -3965,6 +3941,28 @@ mod tests {
         );
     }
 
+    /// A string `command`'s backslashes were kept: compose-go splits it with
+    /// go-shellwords, where a backslash outside single quotes quotes the next character
+    /// (`a\ b` is one word `a b`, `"\d"` is `d`).
+    #[test]
+    fn a_command_strings_backslashes_quote_as_go_shellwords_does() {
+        let text = "services:\n  db:\n    image: postgres:16\n    command: postgres -c max_connections=1\\00 -c application_name=a\\ \"\\b\"\n";
+        let (model, _) = read_with(text, &[]);
+        let deployment = model.services[0].deployment.as_ref().unwrap();
+        let words: Vec<&str> = deployment.command.iter().map(|w| w.text.as_str()).collect();
+        assert_eq!(
+            words,
+            [
+                "postgres",
+                "-c",
+                "max_connections=100",
+                "-c",
+                "application_name=a b"
+            ]
+        );
+        assert_eq!(model.databases[0].max_connections.value, Val::Known(100));
+    }
+
     /// Audit finding: `profiles:` were read as written, so `${PR:-web}` was not the
     /// profile `web` that `.env`'s `COMPOSE_PROFILES` activates, and the service counted
     /// no instance; Compose interpolates them (Docker Compose 2.40.3 starts it).
@@ -4165,26 +4163,6 @@ mod tests {
                 ("statement_timeout=5s", "statement_timeout=5s"),
             ]
         );
-    }
-
-    #[test]
-    fn command_strings_split_like_a_shell_with_spans_inside_quotes() {
-        let text = "postgres -c 'max_connections=100' -c \"shared_buffers=1GB\" -c a='b c'";
-        let words: Vec<(String, &str)> = shell_words(text)
-            .into_iter()
-            .map(|(word, range)| (word, &text[range]))
-            .collect();
-        let expected = [
-            ("postgres", "postgres"),
-            ("-c", "-c"),
-            ("max_connections=100", "max_connections=100"),
-            ("-c", "-c"),
-            ("shared_buffers=1GB", "shared_buffers=1GB"),
-            ("-c", "-c"),
-            ("a=b c", "a='b c'"),
-        ];
-        let got: Vec<(&str, &str)> = words.iter().map(|(w, r)| (w.as_str(), *r)).collect();
-        assert_eq!(got, expected);
     }
 
     /// A summary is copied into blocks of its own once its unit's trees are freed, as a

@@ -11,7 +11,8 @@
 //! are not YAML before rendering.
 //!
 //! Container `env` feeds Spring pools (`SPRING_DATASOURCE_*`), and so do a Java
-//! container's `--spring.*` arguments and `-Dspring.*` options ([`java_properties`]); ConfigMaps embedding
+//! container's `--spring.*` arguments and `-Dspring.*` options, on its command line
+//! or in its JVM option variables ([`super::jvm_options`]); ConfigMaps embedding
 //! `application.yml`, `pgbouncer.ini` or `postgresql.conf` as block scalars (literal
 //! `|` or folded `>`) are read by those readers with spans into the manifest; a
 //! container running the `postgres` image is a database whose parameters come from
@@ -439,8 +440,9 @@ impl Workload {
             let (words, from_command) = commands.next().unwrap_or_default();
             let command = expand_command(words, (&resolved.bindings, resolved.open), &self.budget);
             let mut env = resolved.vars;
-            // Spring reads them over the environment ([`java_properties`]).
-            env.extend(java_properties(&command, from_command));
+            // Spring reads them over the environment ([`super::jvm_options`]).
+            let properties = super::jvm_options::spring_properties(&command, from_command, &env);
+            env.extend(properties);
             if let Some(postgres) = self.postgres.as_ref().filter(|p| p.index == index) {
                 database = Some(postgres.database(&command));
             }
@@ -692,124 +694,6 @@ fn expand_command(
             (crate::model::CommandWord { text, ..word }, unknown)
         })
         .collect()
-}
-
-/// The Spring properties a container's command line sets (expanded: [`expand_command`];
-/// `from_command` of its words are `command`'s, the rest `args`'), as variables of its
-/// process named by the option as written (`--spring.x`, `-Dspring.x`), which Spring's
-/// binding ranks over the environment ([`crate::ecosystems::spring::java_property`]),
-/// each name and value pointing at its part of the word:
-/// - a `command` that runs `java` (its first word, or a path ending in `/java`): the JVM
-///   options before the main class, `-jar` file or `-m` module are system properties
-///   (`-Dspring.x=v`), the `--spring.x=v` options after it the application's arguments;
-/// - `args` without `command`, which the image's entrypoint receives: their
-///   `--spring.x=v` options, as the names are Spring Boot's own properties;
-/// - any other command (`sh -c "java …"`, a script) is not read: what it passes on is
-///   not in the manifest.
-///
-/// The application's options end at `--`, after which Spring reads none.
-fn java_properties(
-    command: &[(crate::model::CommandWord, bool)],
-    from_command: usize,
-) -> Vec<EnvVar> {
-    let Some((jvm, application)) = java_command_line(command, from_command) else {
-        return Vec::new();
-    };
-    let system = jvm
-        .iter()
-        .filter_map(|(word, unknown)| java_property_var(word, *unknown, "-D"));
-    let arguments = application
-        .iter()
-        .take_while(|(word, _)| word.text != "--")
-        .filter_map(|(word, unknown)| java_property_var(word, *unknown, "--"));
-    system.chain(arguments).collect()
-}
-
-/// A Java command line's JVM options and application arguments ([`java_properties`]).
-type JavaCommandLine<'c> = (
-    &'c [(crate::model::CommandWord, bool)],
-    &'c [(crate::model::CommandWord, bool)],
-);
-
-/// The JVM options and the application's arguments of `command`, None when it does not
-/// run `java` itself.
-fn java_command_line(
-    command: &[(crate::model::CommandWord, bool)],
-    from_command: usize,
-) -> Option<JavaCommandLine<'_>> {
-    // JVM options whose value is the next word (`java -help`).
-    const TAKES_VALUE: [&str; 12] = [
-        "-cp",
-        "-classpath",
-        "--class-path",
-        "-p",
-        "--module-path",
-        "--upgrade-module-path",
-        "--add-modules",
-        "--limit-modules",
-        "--add-reads",
-        "--add-exports",
-        "--add-opens",
-        "--enable-native-access",
-    ];
-    if from_command == 0 {
-        return Some((&[], command));
-    }
-    let program = &command.first()?.0.text;
-    if program != "java" && !program.ends_with("/java") {
-        return None;
-    }
-    let mut at = 1;
-    while let Some((word, _)) = command.get(at) {
-        let option = word.text.as_str();
-        at += match option {
-            // The jar file, the module or the main class comes next, or is this word.
-            "-jar" | "-m" | "--module" => 2,
-            _ if TAKES_VALUE.contains(&option) => {
-                at += 2;
-                continue;
-            }
-            _ if option.starts_with('-') => {
-                at += 1;
-                continue;
-            }
-            _ => 1,
-        };
-        break;
-    }
-    let split = at.min(command.len());
-    Some((command.get(1..split)?, command.get(split..)?))
-}
-
-/// The variable a command-line word `prefix` + `spring.x=value` (`--` an application's
-/// argument, `-D` a system property) sets, its name and value pointing at their parts
-/// of the word when it is written as read, else at the whole word. A value a
-/// reference to what the files do not give made (`$(POOL)` from a Secret) is unknown.
-fn java_property_var(
-    word: &crate::model::CommandWord,
-    unknown: bool,
-    prefix: &str,
-) -> Option<EnvVar> {
-    let (key, value) = word.text.strip_prefix(prefix)?.split_once('=')?;
-    let name = [prefix, key].concat();
-    crate::ecosystems::spring::java_property(&name)?;
-    let span = word.location.span;
-    let (name_span, value_span) = match span.end - span.start == word.text.len() {
-        true => (
-            Span::new(span.start, span.start + name.len()),
-            Span::new(span.start + name.len() + 1, span.end),
-        ),
-        false => (span, span),
-    };
-    let at = |span| Location {
-        file: word.location.file,
-        span,
-    };
-    let mut var = EnvVar::written(name, value.to_owned(), at(name_span), at(value_span));
-    if unknown {
-        var.unknown_from = Some("a `$(VAR)` reference in the container's command".to_owned());
-    }
-    Some(var)
 }
 
 /// The values of the variables `vars` (a container's) that its password variables are

@@ -8,12 +8,14 @@ pub mod dotenv;
 pub mod dotnet;
 pub(crate) mod go_yaml;
 pub mod ini_settings;
+pub(crate) mod jvm_options;
 pub mod kubernetes;
 pub mod mysql;
 pub mod node;
 pub mod pgbouncer;
 pub mod postgres;
 pub mod rails;
+pub(crate) mod shell;
 pub mod spring;
 
 use std::path::{Path, PathBuf};

@@ -676,16 +676,17 @@ fn procfile_web(source: &Source) -> Option<PumaCommand> {
             continue;
         };
         let command_start = line_start + "web:".len();
-        let words: Vec<crate::model::CommandWord> = super::compose::shell_words(command)
-            .into_iter()
-            .map(|(text, range)| crate::model::CommandWord {
-                text,
-                location: Location {
-                    file: source.file.id,
-                    span: Span::new(command_start + range.start, command_start + range.end),
-                },
-            })
-            .collect();
+        let words: Vec<crate::model::CommandWord> =
+            super::shell::shell_words(command, super::shell::Quoting::Posix)
+                .into_iter()
+                .map(|(text, range)| crate::model::CommandWord {
+                    text,
+                    location: Location {
+                        file: source.file.id,
+                        span: Span::new(command_start + range.start, command_start + range.end),
+                    },
+                })
+                .collect();
         return puma_command(&words);
     }
     None
@@ -2562,7 +2563,7 @@ fn command_words(words: &[crate::model::CommandWord]) -> Vec<crate::model::Comma
             out.push(word.clone());
             continue;
         }
-        for (text, range) in super::compose::shell_words(&word.text) {
+        for (text, range) in super::shell::shell_words(&word.text, super::shell::Quoting::Posix) {
             out.push(crate::model::CommandWord {
                 location: word_part(word, range.start),
                 text,
@@ -4065,7 +4066,7 @@ mod tests {
     #[test]
     fn puma_command_options() {
         let words = |line: &str| -> Vec<crate::model::CommandWord> {
-            crate::ecosystems::compose::shell_words(line)
+            crate::ecosystems::shell::shell_words(line, crate::ecosystems::shell::Quoting::Posix)
                 .into_iter()
                 .map(|(text, range)| crate::model::CommandWord {
                     text,
