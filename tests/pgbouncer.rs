@@ -23,9 +23,14 @@ struct Finding {
 
 /// The rule's findings in a check of `dir` (run from `dir`, so paths are relative).
 fn findings(dir: &std::path::Path) -> Vec<Finding> {
+    findings_of(dir, RULE)
+}
+
+/// The findings of `rule` in a check of `dir`.
+fn findings_of(dir: &std::path::Path, rule: &str) -> Vec<Finding> {
     let output = poollint()
         .current_dir(dir)
-        .args(["check", "--format", "json", "--select", RULE, "."])
+        .args(["check", "--format", "json", "--select", rule, "."])
         .output()
         .expect("run");
     let json: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
@@ -258,4 +263,45 @@ fn users_sharing_the_global_cap_are_reported_once_with_a_value_for_all() {
         "{}",
         finding.help
     );
+}
+
+/// `pool-size-invalid` checks the client caps as PgBouncer reads each: `[pgbouncer]`'s
+/// with `strtol` (`ten` stops PgBouncer), a `[databases]` or `[users]` entry's with
+/// `atoi` (`5x` is read as 5). A negative `[pgbouncer]` `max_user_client_connections`
+/// refuses every client (only 0 is no limit); a negative `max_db_client_connections` is
+/// no limit, as 0 is (`check_db_connection_count` tests `<= 0`), and is not reported.
+/// Before, none of the four values was checked.
+#[test]
+fn pool_size_invalid_checks_the_client_caps_where_pgbouncer_reads_them() {
+    let dir = tree(&[(
+        "pgbouncer.ini",
+        "[databases]\napp = host=db max_db_client_connections=5x\n[users]\nweb = max_user_client_connections=ten\n[pgbouncer]\nmax_db_client_connections = ten\nmax_user_client_connections = -1\n",
+    )]);
+    let found = findings_of(dir.path(), "pool-size-invalid");
+    let at: Vec<&str> = found.iter().map(|f| f.at.as_str()).collect();
+    assert_eq!(at, ["5x", "ten", "ten", "-1"], "{found:?}");
+    assert!(
+        found[0].message.contains("so `5x` is read as 5"),
+        "{}",
+        found[0].message
+    );
+    assert!(
+        found[2].message.contains("logs `invalid value \"ten\" for parameter max_db_client_connections` and does not start"),
+        "{}",
+        found[2].message
+    );
+    assert!(
+        found[3].message.contains(
+            "refuses every client (\"client connections exceeded (max_user_client_connections)\")"
+        ),
+        "{}",
+        found[3].message
+    );
+    common::write_file(
+        dir.path(),
+        "pgbouncer.ini",
+        "[pgbouncer]\nmax_db_client_connections = -1\nmax_user_client_connections = 0\n",
+    );
+    let found = findings_of(dir.path(), "pool-size-invalid");
+    assert!(found.is_empty(), "{found:?}");
 }

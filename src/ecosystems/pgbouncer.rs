@@ -331,14 +331,36 @@ fn parse_lookup(text: &str, known: &[&str], what: &str) -> Result<String, String
 /// (`src/main.c`); a reload keeps the previous configuration.
 fn setting_count(name: &str, text: &str) -> Result<i64, String> {
     match strtol_base0(text) {
-        Ok(v) if v < 0 && !matches!(name, "max_db_connections" | "max_user_connections") => Err(format!(
-            "negative: PgBouncer does not check the range and uses {v} as written, but {name} counts connections (0 or more)"
-        )),
+        Ok(v) if v < 0 && !negative_is_unlimited(name) => Err(negative_count(name, v)),
         Ok(v) if fits_c_int(v) => Ok(v),
         _ if super::is_integer_text(text) => Err(too_big_for_int()),
         _ => Err(format!(
             "not a whole number: PgBouncer logs `invalid value \"{text}\" for parameter {name}` and does not start (a reload keeps the previous configuration)"
         )),
+    }
+}
+
+/// The caps PgBouncer reads as no limit at 0 or below: `database_max_connections()`,
+/// `user_max_connections()` and `check_db_connection_count()` (`src/server.c`,
+/// `src/client.c`) test `<= 0`, so a negative value is unlimited, as 0 is.
+fn negative_is_unlimited(name: &str) -> bool {
+    matches!(
+        name,
+        "max_db_connections" | "max_user_connections" | "max_db_client_connections"
+    )
+}
+
+/// Why a negative `[pgbouncer]` count is invalid. `max_user_client_connections` is only
+/// unlimited at 0: `check_user_connection_count()` (`src/client.c`) compares each
+/// user's client count, 1 or more, with it, so every client is refused.
+fn negative_count(name: &str, value: i64) -> String {
+    match name {
+        "max_user_client_connections" => format!(
+            "negative: only 0 is no limit, and PgBouncer compares each login user's client count with {value}, so it refuses every client (\"client connections exceeded (max_user_client_connections)\") of a user without a [users] max_user_client_connections above 0"
+        ),
+        _ => format!(
+            "negative: PgBouncer does not check the range and uses {value} as written, but {name} counts connections (0 or more)"
+        ),
     }
 }
 

@@ -70,12 +70,22 @@ impl crate::rules::Rule for Rule {
                 &pooler.max_client_conn,
                 &pooler.max_db_connections,
                 &pooler.max_user_connections,
+                &pooler.max_db_client_connections,
+                &pooler.max_user_client_connections,
             ];
-            let entries = pooler
-                .databases
-                .iter()
-                .flat_map(|d| [d.pool_size.as_deref(), d.max_db_connections.as_deref()]);
-            let users = pooler.users.iter().map(|u| u.max_user_connections.as_ref());
+            let entries = pooler.databases.iter().flat_map(|d| {
+                [
+                    d.pool_size.as_deref(),
+                    d.max_db_connections.as_deref(),
+                    d.max_db_client_connections.as_deref(),
+                ]
+            });
+            let users = pooler.users.iter().flat_map(|u| {
+                [
+                    u.max_user_connections.as_ref(),
+                    u.max_user_client_connections.as_ref(),
+                ]
+            });
             for setting in global
                 .into_iter()
                 .map(Option::as_ref)
