@@ -990,7 +990,34 @@ fn service_files(model: &Model, service: &Service) -> Vec<FileId> {
         .chain(deployment)
         .chain(threads)
         .chain(jpa)
+        .chain(imported_by(service).iter().copied())
         .collect()
+}
+
+/// The compose files whose `include:` imports the service (none for another service).
+fn imported_by(service: &Service) -> &[FileId] {
+    service
+        .deployment
+        .as_ref()
+        .map_or(&[], |d| d.imported_by.as_slice())
+}
+
+/// The files that are `service`'s deployment when `deployment` names them: those, the
+/// files whose `include:` imports it (its project's, never its own configuration), and
+/// its own compose file when one of them is named.
+fn deployment_side(service: &Service, deployment: &HashSet<FileId>) -> HashSet<FileId> {
+    let importers = imported_by(service);
+    let mut side = deployment.clone();
+    side.extend(importers.iter().copied());
+    if importers.iter().any(|f| deployment.contains(f)) {
+        side.extend(
+            service
+                .deployment
+                .as_ref()
+                .and_then(|d| d.location.map(|l| l.file)),
+        );
+    }
+    side
 }
 
 /// The file a service's runtime was read from (Puma's `puma.rb`, Sidekiq's
@@ -1042,10 +1069,12 @@ fn merge_service(
         from_deployment = Some(claimed.remove(index).service);
     }
     for other in claimed {
-        // Another service of the deployment file alone (a compose `worker` or `db`) is
-        // its own process, not part of this one: left to itself or its own table.
+        // Another service of the deployment file alone (a compose `worker` or `db`, or
+        // one its `include:` imports) is its own process, not part of this one: left to
+        // itself or its own table.
         let files = files_of(&other);
-        if chosen.is_some() && !files.is_empty() && files.iter().all(|f| deployment.contains(f)) {
+        let side = deployment_side(&other.service, &deployment);
+        if chosen.is_some() && !files.is_empty() && files.iter().all(|f| side.contains(f)) {
             services.release(other);
         } else {
             from_config.push(other.service);

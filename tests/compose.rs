@@ -404,3 +404,38 @@ fn a_remote_include_is_not_reported_missing() {
     let found = findings(dir.path(), "parse-error");
     assert!(found.is_empty(), "{found:?}");
 }
+
+/// A `[[service]]` table's `deployment` naming the project's compose file finds a
+/// service its `include:` imports, as `docker compose` runs it as the project's; naming
+/// the included file finds it too. The included `worker` stays a service of its own,
+/// not merged into the table's. Before, `deployment = "compose.yaml"` took only that
+/// file's own services (here `db`, as the table's deployment), and `api` was not found.
+#[test]
+fn a_deployment_naming_the_project_file_finds_the_services_include_imports() {
+    let app = "services:\n  api:\n    image: app:1\n    deploy:\n      replicas: 2\n    environment:\n      SPRING_DATASOURCE_URL: jdbc:postgresql://db/app?socketTimeout=30\n      SPRING_DATASOURCE_HIKARI_MAXIMUMPOOLSIZE: \"30\"\n  worker:\n    image: app:1\n    deploy:\n      replicas: 3\n    environment:\n      SPRING_DATASOURCE_URL: jdbc:postgresql://db/app?socketTimeout=30\n      SPRING_DATASOURCE_HIKARI_MAXIMUMPOOLSIZE: \"5\"\n";
+    let manifest = |deployment: &str| {
+        format!("[[service]]\nname = \"api\"\ndeployment = \"{deployment}\"\nconnects-to = \"db\"\n\n[[database]]\nname = \"db\"\nengine = \"postgresql\"\nconfig = \"compose.yaml\"\n")
+    };
+    let dir = tree(&[
+        (
+            "compose.yaml",
+            "include:\n  - infra/compose.yaml\nservices:\n  db:\n    image: postgres:16\n    command: postgres -c max_connections=50\n",
+        ),
+        ("infra/compose.yaml", app),
+        ("poollint.toml", &manifest("compose.yaml")),
+    ]);
+    for deployment in ["compose.yaml", "infra/compose.yaml"] {
+        common::write_file(dir.path(), "poollint.toml", &manifest(deployment));
+        let found = findings(dir.path(), "fleet-exceeds-db-slots");
+        assert_eq!(found.len(), 1, "{deployment}: {found:?}");
+        let message = found[0]
+            .1
+            .replace(&format!("{}/", dir.path().display()), "");
+        assert!(
+            message.contains("demand 75 = ")
+                && message.contains("api 2 instances (infra/compose.yaml:5) × 1 process × pool 30 (infra/compose.yaml:8)")
+                && message.contains("worker 3 instances (infra/compose.yaml:12) × 1 process × pool 5 (infra/compose.yaml:15)"),
+            "{deployment}: {message}"
+        );
+    }
+}

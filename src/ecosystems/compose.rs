@@ -1088,6 +1088,9 @@ struct Project<'a> {
     /// An included project's directory and its own files, whose relative paths are
     /// relative to it ([`Project::dir_of`]); None for the unit's project.
     included_dir: Option<(PathBuf, Vec<FileId>)>,
+    /// The files whose `include:` imports an included project, directly or through
+    /// other included files (the unit's file first); empty for the unit's project.
+    importers: Vec<FileId>,
 }
 
 impl<'a> Project<'a> {
@@ -1180,6 +1183,7 @@ impl<'a> Project<'a> {
             companions: self.companions.clone(),
             services_by_name: std::cell::RefCell::default(),
             included_dir: Some((dir, own)),
+            importers: Vec::new(),
         }
     }
 
@@ -2126,6 +2130,7 @@ impl<'a> ServiceReader<'a> {
             deployment: Some(Box::new(Deployment {
                 replicas: Some(replicas),
                 location: Some(self.main.location(self.main.doc().span(self.key))),
+                imported_by: self.project.importers.clone(),
                 host_paths: self.host_paths(),
                 command: self.command(),
                 ..Deployment::default()

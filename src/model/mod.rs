@@ -957,6 +957,10 @@ pub struct Deployment {
     /// Liveness probe path or command, when one is declared.
     pub liveness_probe: Option<Setting<String>>,
     pub location: Option<Location>,
+    /// The compose files whose `include:` imports the service, directly or through
+    /// other included files (the project's file first): Compose runs it as their
+    /// project's, so a `[[service]]` table's `deployment` naming one finds it.
+    pub imported_by: Vec<FileId>,
     /// Literal environment variables of the process (`DB_POOL`, `RAILS_MAX_THREADS`…):
     /// they replace the defaults of settings read through them (`ENV.fetch("DB_POOL")`).
     pub environment: Vec<EnvVar>,

@@ -267,6 +267,7 @@ impl<'a> Walk<'a> {
             let owner = owner.map_or(project, |p| &p.project);
             let dir = owner.dir_of(includer.source);
             let vars = owner.vars.clone();
+            let importers = owner.importers.clone();
             let items = match items(includer.source, &dir, &vars) {
                 Ok(items) => items,
                 Err(refusal) => {
@@ -296,7 +297,12 @@ impl<'a> Walk<'a> {
                     continue;
                 };
                 let own: Vec<FileId> = files.iter().map(|f| f.id()).collect();
-                let included = project.included(&vars, &item.env_paths(), item.dir.clone(), own);
+                let mut included =
+                    project.included(&vars, &item.env_paths(), item.dir.clone(), own);
+                // Its services run as the including project's: a `[[service]]` table's
+                // `deployment` naming any file on the way finds them.
+                included.importers = importers.clone();
+                included.importers.push(includer.source.id());
                 walk.projects.push(Included {
                     files: files.clone(),
                     project: included,
