@@ -305,3 +305,49 @@ fn pool_size_invalid_checks_the_client_caps_where_pgbouncer_reads_them() {
     let found = findings_of(dir.path(), "pool-size-invalid");
     assert!(found.is_empty(), "{found:?}");
 }
+
+/// A `[databases]` or `[users]` entry's `query_wait_timeout` (pgbouncer/pgbouncer#1449)
+/// is the wait of the clients it covers, as PgBouncer's janitor picks it: the login
+/// user's entry when written, else the database entry's, else `[pgbouncer]`'s; a
+/// written 0 wins too and disables the timeout. web (user web, database app) waits
+/// app's 60 s, past its callers' 30 s; api (user api) waits its user's 5 s, although
+/// its database's entry says 60; and `batch = query_wait_timeout=0` queues forever.
+/// Before, every client was judged against `[pgbouncer]`'s 10 s, and the entries were
+/// not read.
+#[test]
+fn entry_query_wait_timeouts_apply_to_the_clients_they_cover() {
+    let manifest = |services: &[&str]| {
+        let mut toml =
+            "[[pooler]]\nname = \"bouncer\"\nkind = \"pgbouncer\"\nconfig = \"pgbouncer.ini\"\n"
+                .to_owned();
+        for name in services {
+            toml.push_str(&format!("\n[[service]]\nname = \"{name}\"\nconfig = [\"{name}/application.yml\"]\ninstances = 1\nconnects-to = \"bouncer\"\n[service.load]\npeak-rps = 10\nhold-time = \"10ms\"\nrequest-timeout = \"30s\"\n"));
+        }
+        toml
+    };
+    let dir = tree(&[
+        ("web/application.yml", &spring("app", "web", 10)),
+        ("api/application.yml", &spring("app", "api", 10)),
+        (
+            "pgbouncer.ini",
+            "[databases]\napp = host=db query_wait_timeout=60\n[users]\napi = query_wait_timeout=5\nbatch = query_wait_timeout=0\n[pgbouncer]\nmax_client_conn = 500\nquery_wait_timeout = 10\n",
+        ),
+        ("poollint.toml", &manifest(&["web", "api"])),
+    ]);
+    let found = findings_of(dir.path(), "pooler-queue-timeout-exceeds-request-deadline");
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(
+        found[0].message.starts_with("PgBouncer bouncer queues clients for up to 1 min (pgbouncer.ini:2) but web's callers give up after 30 s"),
+        "{}",
+        found[0].message
+    );
+    assert_eq!(found[0].at, "60");
+    let forever = findings_of(dir.path(), "acquire-timeout-infinite");
+    let at: Vec<&str> = forever.iter().map(|f| f.at.as_str()).collect();
+    assert_eq!(at, ["0"], "{forever:?}");
+    assert!(
+        forever[0].message.starts_with("users.batch.query_wait_timeout is 0: PgBouncer bouncer then queues the clients of user batch indefinitely"),
+        "{}",
+        forever[0].message
+    );
+}

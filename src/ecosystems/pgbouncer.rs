@@ -681,9 +681,10 @@ fn pooler_database(settings: &SettingBuilder, pair: &Pair, params: &[Pair]) -> P
             .map(|p| Box::new(settings.parsed(p, entry_count))),
         max_db_client_connections: param(params, "max_db_client_connections")
             .map(|p| Box::new(settings.parsed(p, entry_count))),
+        query_wait_timeout: entry_wait(settings, params).map(Box::new),
         forced_user: param(params, "user")
-            .map(|p| p.value.clone())
-            .filter(|u| !u.is_empty()),
+            .filter(|p| !p.value.is_empty())
+            .map(|p| p.value.as_str().into()),
     }
 }
 
@@ -705,7 +706,28 @@ fn pooler_user(settings: &SettingBuilder, pair: &Pair, params: &[Pair]) -> Poole
         query_timeout: param(params, "query_timeout").map(|p| settings.parsed(p, entry_seconds)),
         client_idle_timeout: param(params, "client_idle_timeout")
             .map(|p| settings.parsed(p, entry_seconds)),
+        query_wait_timeout: entry_wait(settings, params),
     }
+}
+
+/// A `[databases]` or `[users]` entry's `query_wait_timeout` (pgbouncer/pgbouncer#1449:
+/// seconds, 0 disables, -1 is not set). Only a plain whole number of seconds is read:
+/// the loader code that parses it was not available to check, so other text (`30s`,
+/// `2.5`, `-5`) is a value not known, which no rule judges.
+fn entry_wait(settings: &SettingBuilder, params: &[Pair]) -> Option<Setting<Duration>> {
+    let pair = param(params, "query_wait_timeout").filter(|p| p.value != "-1")?;
+    let mut setting = settings.parsed(pair, |text| {
+        match text.bytes().all(|b| b.is_ascii_digit()) {
+            true => entry_seconds(text),
+            false => Err(format!("`{text}` is not a plain whole number of seconds, and how PgBouncer reads other text here could not be checked")),
+        }
+    });
+    if let Val::Invalid(invalid) = &setting.value {
+        setting.value = Val::Unknown(Box::new(crate::model::Unknown {
+            reason: invalid.reason.clone(),
+        }));
+    }
+    Some(setting)
 }
 
 fn entry(pair: &Pair, scope: &Arc<str>) -> ConfigEntry {

@@ -1572,8 +1572,12 @@ pub struct PoolerDatabase {
     pub max_db_connections: Option<Box<Setting<i64>>>,
     /// `max_db_client_connections=`: this database's client cap per instance.
     pub max_db_client_connections: Option<Box<Setting<i64>>>,
+    /// `query_wait_timeout=` (pgbouncer/pgbouncer#1449): when written, it wins over
+    /// `[pgbouncer]`'s for this database's clients, 0 included ([`Pooler::query_wait_timeout_for`]).
+    pub query_wait_timeout: Option<Box<Setting<Duration>>>,
     /// `user=`: every client of this entry logs in to the server as this user.
-    pub forced_user: Option<String>,
+    // A boxed str: 8 bytes fewer than a String, keeping an entry at 112 bytes.
+    pub forced_user: Option<Box<str>>,
 }
 
 /// What a PgBouncer does with a setting a client's startup `options` pass
@@ -1611,6 +1615,9 @@ pub struct PoolerUser {
     /// The user's own `client_idle_timeout`: above 0 it wins over `[pgbouncer]`'s for
     /// the clients that log in as this user; 0 keeps `[pgbouncer]`'s.
     pub client_idle_timeout: Option<Setting<Duration>>,
+    /// The user's own `query_wait_timeout` (pgbouncer/pgbouncer#1449): when written it
+    /// wins over the database entry's and `[pgbouncer]`'s, 0 included.
+    pub query_wait_timeout: Option<Setting<Duration>>,
 }
 
 /// A `[databases]` or `[users]` entry whose value PgBouncer cannot read as
@@ -1839,6 +1846,39 @@ impl Pooler {
     pub fn client_idle_timeout_for(&self, user: Option<&str>) -> Option<&Setting<Duration>> {
         self.user_timeout(user, |u| &u.client_idle_timeout)
             .or(self.client_idle_timeout.as_ref())
+    }
+
+    /// The `query_wait_timeout` a client logging in as `user` and asking for `database`
+    /// waits under, as PgBouncer's janitor picks it (`pool_client_maint` in
+    /// `src/janitor.c`, pgbouncer/pgbouncer#1449): its login user's `[users]` value when
+    /// written, else its database entry's when written, else `[pgbouncer]`'s; a written
+    /// 0 wins too and disables the timeout. None when an entry sets one and the client's
+    /// database or user is not known (which entry applies is not known either).
+    pub fn query_wait_timeout_for<'s>(
+        &'s self,
+        database: Option<&'s str>,
+        user: Option<&'s str>,
+    ) -> Option<&'s Setting<Duration>> {
+        let login = self.client_login_user(database, user);
+        let own = match login {
+            Some(name) => self
+                .user_entry(name)
+                .and_then(|u| u.query_wait_timeout.as_ref()),
+            None if self.users.iter().any(|u| u.query_wait_timeout.is_some()) => return None,
+            None => None,
+        };
+        let entry = match self.client_database(database) {
+            Some((entry, _)) => entry.query_wait_timeout.as_deref(),
+            None if self
+                .databases
+                .iter()
+                .any(|d| d.query_wait_timeout.is_some()) =>
+            {
+                return own;
+            }
+            None => None,
+        };
+        own.or(entry).or(self.query_wait_timeout.as_ref())
     }
 
     /// What this PgBouncer does with `-c name=…` in a client's startup `options`

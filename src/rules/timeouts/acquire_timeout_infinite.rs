@@ -102,6 +102,12 @@ impl crate::rules::Rule for Rule {
         out.extend(model.pools.iter().filter_map(|p| prisma_waits_forever(p)));
         out.extend(model.pools.iter().filter_map(|p| dotnet_waits_forever(p)));
         out.extend(model.poolers.iter().filter_map(pgbouncer_waits_forever));
+        out.extend(
+            model
+                .poolers
+                .iter()
+                .flat_map(pgbouncer_entries_wait_forever),
+        );
     }
 }
 
@@ -215,6 +221,45 @@ fn pgbouncer_waits_forever(pooler: &crate::model::Pooler) -> Option<Diagnostic> 
         .with_key("pgbouncer.query_wait_timeout")
         .with_fingerprint(&pooler.name),
     )
+}
+
+/// A `[databases]` or `[users]` entry with `query_wait_timeout=0` (pgbouncer/pgbouncer
+/// #1449): a written entry value wins, so that database's or user's clients queue
+/// indefinitely whatever `[pgbouncer]` says (`pool_client_maint` in `src/janitor.c`).
+fn pgbouncer_entries_wait_forever(pooler: &crate::model::Pooler) -> Vec<Diagnostic> {
+    let databases = pooler.databases.iter().filter_map(|d| {
+        Some((
+            "database",
+            d.name.as_str(),
+            d.query_wait_timeout.as_deref()?,
+        ))
+    });
+    let users = pooler
+        .users
+        .iter()
+        .filter_map(|u| Some(("user", u.name.as_str(), u.query_wait_timeout.as_ref()?)));
+    databases
+        .chain(users)
+        .filter(|(_, _, timeout)| written_zero(timeout))
+        .filter_map(|(kind, name, timeout)| {
+            let key = timeout.origin.key()?;
+            Some(
+                Diagnostic::new(
+                    &META,
+                    Severity::Warning,
+                    timeout.location()?,
+                    format!(
+                        "{key} is 0: PgBouncer {} then queues the clients of {kind} {name} indefinitely when every server connection is busy (an entry's value wins over [pgbouncer]'s), so under overload requests hang instead of failing",
+                        pooler.name
+                    ),
+                )
+                .with_label("0 means queue forever")
+                .with_help("set query_wait_timeout to a number of seconds below the callers' deadline, e.g. 10, or remove it to keep [pgbouncer]'s (120 by default)")
+                .with_key(key.to_owned())
+                .with_fingerprint(format!("{}:{key}", pooler.name)),
+            )
+        })
+        .collect()
 }
 
 /// A timeout written as 0 (a default of 0 is not: each client's default is judged on
