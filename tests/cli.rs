@@ -8333,3 +8333,61 @@ fn an_include_root_that_is_no_directory_is_a_usage_error() {
         .assert()
         .code(0);
 }
+
+/// A database shared by many services: the fleet's sum names the 12 largest, in their
+/// order, and what the others add, and a label points at each named service only (1,500
+/// services made a message of 137 KB and 1,501 labels).
+#[test]
+fn a_fleet_of_many_services_names_the_largest_and_sums_the_rest() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path();
+    write_file(root, "db/postgresql.conf", "max_connections = 100\n");
+    let mut manifest =
+        "[[database]]\nname = \"main\"\nconfig = \"db/postgresql.conf\"\n".to_owned();
+    for i in 0..20 {
+        // svc15 is the largest; the others tie, and the earlier of equal ones is named.
+        let pool = if i == 15 { 50 } else { 10 };
+        write_file(
+            root,
+            &format!("svc{i}/application.yml"),
+            &format!("spring:\n  datasource:\n    hikari:\n      maximum-pool-size: {pool}\n"),
+        );
+        manifest.push_str(&format!(
+            "[[service]]\nname = \"svc{i}\"\nconfig = \"svc{i}/application.yml\"\ninstances = 2\nconnects-to = \"main\"\n"
+        ));
+    }
+    write_file(root, "poollint.toml", &manifest);
+    let output = poollint()
+        .args(["check", "-f", "json", "--select", "fleet-exceeds-db-slots"])
+        .arg(root)
+        .output()
+        .expect("run");
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).expect("json");
+    let finding = &json["diagnostics"][0];
+    let message = finding["message"].as_str().expect("message");
+    assert!(
+        message.starts_with("the fleet can open 480 connections"),
+        "{message}"
+    );
+    let named: Vec<&str> = message
+        .split(" + ")
+        .skip(1)
+        .filter_map(|term| term.split(' ').next())
+        .collect();
+    let expected = [
+        "svc1", "svc2", "svc3", "svc4", "svc5", "svc6", "svc7", "svc8", "svc9", "svc10", "svc15",
+        "8",
+    ];
+    assert_eq!(named, expected, "{message}");
+    assert!(
+        message.contains("demand 480 = svc0 2 instances"),
+        "{message}"
+    );
+    assert!(message.contains("pool 50 ("), "{message}");
+    assert!(
+        message.contains(" + 8 other services adding 160; usable slots 97"),
+        "{message}"
+    );
+    // The database's limit, then the 12 named services' instances.
+    assert_eq!(finding["labels"].as_array().expect("labels").len(), 13);
+}

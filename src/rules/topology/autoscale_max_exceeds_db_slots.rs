@@ -89,10 +89,16 @@ fn finding(
     let (at, key) = primary(fleet)?;
     let instances = |m: &Member| bound.instances(m);
     let demand = fleet.demand(instances);
-    let terms: Vec<String> = fleet
+    let terms = fleet
         .members
         .iter()
-        .map(|m| m.formula(model, instances(m), &bound.how(model, m)))
+        .map(|m| {
+            let connections = m.per_instance.saturating_mul(instances(m));
+            (
+                m.formula(model, instances(m), &bound.how(model, m)),
+                connections,
+            )
+        })
         .collect();
     let (when, label, lower) = match bound {
         Bound::Maximum => (
@@ -111,7 +117,7 @@ fn finding(
         "{when} the fleet can open {demand_connections} to database {} but it accepts {}: demand {demand} = {}; {}; scaling out at peak load is when connections are refused",
         fleet.database.name,
         fleet.slots.usable,
-        terms.join(" + "),
+        super::sum_of_terms(terms, "services"),
         fleet.slots.explanation,
     );
     // The rollout at the maximum is the larger count: a value that fits it also

@@ -107,17 +107,23 @@ fn finding(
     headroom: Option<&Headroom>,
 ) -> Option<Diagnostic> {
     let (at, key) = primary(fleet)?;
-    let terms: Vec<String> = fleet
+    let connections: Vec<i64> = fleet
         .members
         .iter()
-        .map(|m| m.formula(model, m.replicas(), &m.replicas_place(model)))
+        .map(|m| m.per_instance.saturating_mul(m.replicas()))
+        .collect();
+    let terms = fleet
+        .members
+        .iter()
+        .zip(&connections)
+        .map(|(m, &n)| (m.formula(model, m.replicas(), &m.replicas_place(model)), n))
         .collect();
     let demand_connections = super::counted(demand, "connection");
     let message = format!(
         "the fleet can open {demand_connections} to database {} but it accepts {}: demand {demand} = {}; {}",
         fleet.database.name,
         fleet.slots.usable,
-        terms.join(" + "),
+        super::sum_of_terms(terms, "services"),
         fleet.slots.explanation,
     );
     let help = with_pool_advice(
@@ -140,7 +146,10 @@ fn finding(
             "{}:{demand}>{}",
             fleet.database.name, fleet.slots.usable
         ));
-    for member in &fleet.members {
+    // The members the message names: a label at each of hundreds drowned the snippet.
+    let named = super::named_terms(&connections);
+    let members = fleet.members.iter().enumerate();
+    for (_, member) in members.filter(|(i, _)| named.contains(i)) {
         diagnostic = diagnostic.with_related(
             member.replicas.location(),
             match member.replicas() {
@@ -160,18 +169,24 @@ fn finding(
 /// that fits, or says that none covering the process's threads does.
 fn unbounded(model: &Model, fleet: &Fleet, member: &Member, pool: &Pool) -> Option<Diagnostic> {
     let at = pool.max.location().or(pool.anchor)?;
-    let bounded: Vec<String> = fleet
+    let bounded: Vec<(String, i64)> = fleet
         .members
         .iter()
         .filter(|m| m.per_instance > 0)
-        .map(|m| m.formula(model, m.replicas(), &m.replicas_place(model)))
+        .map(|m| {
+            let connections = m.per_instance.saturating_mul(m.replicas());
+            (
+                m.formula(model, m.replicas(), &m.replicas_place(model)),
+                connections,
+            )
+        })
         .collect();
-    let others = match bounded.as_slice() {
-        [] => String::new(),
-        terms => format!(
+    let others = match bounded.is_empty() {
+        true => String::new(),
+        false => format!(
             " (the bounded pools add {}: {})",
             fleet.demand(steady),
-            terms.join(" + ")
+            super::sum_of_terms(bounded, "services")
         ),
     };
     let message = format!(

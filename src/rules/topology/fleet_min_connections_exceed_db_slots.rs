@@ -59,16 +59,17 @@ fn finding(_model: &Model, fleet: &Fleet, idle: i64) -> Option<Diagnostic> {
         .filter(|p| p.min.is_explicit())
         .max_by_key(|p| idle_min(p).unwrap_or(0))?;
     let at = pool.min.location()?;
-    let terms: Vec<String> = fleet
+    let terms = fleet
         .members
         .iter()
         .map(|m| {
-            format!(
+            let text = format!(
                 "{} {} peak instances × {} idle connections",
                 m.service.name,
                 peak_instances(m),
                 m.per_instance_min
-            )
+            );
+            (text, m.per_instance_min.saturating_mul(peak_instances(m)))
         })
         .collect();
     let min = idle_min(pool).unwrap_or(0);
@@ -85,7 +86,7 @@ fn finding(_model: &Model, fleet: &Fleet, idle: i64) -> Option<Diagnostic> {
         "at peak size the fleet keeps {idle} connections open even with no traffic, but database {} accepts {}: {}; {}",
         fleet.database.name,
         fleet.slots.usable,
-        terms.join(" + "),
+        super::sum_of_terms(terms, "services"),
         fleet.slots.explanation,
     );
     let mut diagnostic = Diagnostic::new(&META, Severity::Error, at, message)

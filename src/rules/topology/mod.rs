@@ -10,6 +10,8 @@ pub mod pgbouncer_client_cap_too_low;
 pub mod pgbouncer_server_conns_exceed_postgres;
 pub mod rollout_surge_exceeds_db_slots;
 
+use std::collections::HashSet;
+
 use crate::model::links::Links;
 use crate::model::{BudgetPart, Database, Location, Model, Origin, Pool, Pooler, Service, Setting};
 
@@ -44,6 +46,40 @@ pub(crate) fn counted(count: i64, noun: &str) -> String {
         1 => format!("1 {noun}"),
         n => format!("{n} {noun}s"),
     }
+}
+
+/// Most terms a fleet finding's sum names: a database shared by hundreds of services
+/// made a message of hundreds of terms (1,500 services: 137 KB). Heuristic: a sum of a
+/// dozen stays readable on a terminal; `poollint capacity` lists every service.
+const NAMED_TERMS: usize = 12;
+
+/// Which of a sum's terms, given the connections each adds, a finding names: all of
+/// them up to [`NAMED_TERMS`], else the largest (of equal ones, the earlier).
+pub(crate) fn named_terms(connections: &[i64]) -> HashSet<usize> {
+    let mut by_size: Vec<usize> = (0..connections.len()).collect();
+    by_size.sort_by_key(|&i| std::cmp::Reverse(connections.get(i).copied().unwrap_or(0)));
+    by_size.into_iter().take(NAMED_TERMS).collect()
+}
+
+/// The terms of a fleet's sum (each term's text and the connections it adds) joined
+/// with ` + `: the [`named_terms`], in their order, and then how many `others` (a
+/// plural noun: `services`) there are and what they add, so the sum still adds up.
+pub(crate) fn sum_of_terms(terms: Vec<(String, i64)>, others: &str) -> String {
+    let connections: Vec<i64> = terms.iter().map(|t| t.1).collect();
+    let named = named_terms(&connections);
+    let (mut shown, mut left_out, mut rest) = (Vec::new(), 0usize, 0i64);
+    for (i, (text, connections)) in terms.into_iter().enumerate() {
+        if named.contains(&i) {
+            shown.push(text);
+        } else {
+            left_out += 1;
+            rest = rest.saturating_add(connections.max(0));
+        }
+    }
+    if left_out > 0 {
+        shown.push(format!("{left_out} other {others} adding {rest}"));
+    }
+    shown.join(" + ")
 }
 
 /// `name 100 (db/postgresql.conf:64)`.

@@ -86,12 +86,18 @@ impl crate::rules::Rule for Rule {
                 let Some((at, key)) = primary(&fleet) else {
                     continue;
                 };
-                let mut terms: Vec<String> = fleet
+                let mut terms: Vec<(String, i64)> = fleet
                     .members
                     .iter()
-                    .map(|m| m.formula(model, peak_instances(m), &m.peak_how(model)))
+                    .map(|m| {
+                        let connections = m.per_instance.saturating_mul(peak_instances(m));
+                        (
+                            m.formula(model, peak_instances(m), &m.peak_how(model)),
+                            connections,
+                        )
+                    })
                     .collect();
-                terms.extend(poolers.iter().map(|p| p.term(model)));
+                terms.extend(poolers.iter().map(|p| (p.term(model), p.connections)));
                 let about = About {
                     database: fleet.database,
                     slots: &fleet.slots,
@@ -102,7 +108,7 @@ impl crate::rules::Rule for Rule {
                     pool_max: fitting_pool(&fleet, peak_instances, ceiling.saturating_sub(server))
                         .filter(|&n| n >= 1),
                 };
-                out.push(finding(&about, demand, ceiling, share, &terms));
+                out.push(finding(&about, demand, ceiling, share, terms));
             }
         }
         // Databases only PgBouncers reach.
@@ -125,7 +131,10 @@ impl crate::rules::Rule for Rule {
             else {
                 continue;
             };
-            let terms: Vec<String> = poolers.iter().map(|p| p.term(model)).collect();
+            let terms = poolers
+                .iter()
+                .map(|p| (p.term(model), p.connections))
+                .collect();
             let about = About {
                 database,
                 slots: &slots,
@@ -134,7 +143,7 @@ impl crate::rules::Rule for Rule {
                 poolers: true,
                 pool_max: None,
             };
-            out.push(finding(&about, demand, ceiling, share, &terms));
+            out.push(finding(&about, demand, ceiling, share, terms));
         }
     }
 }
@@ -293,14 +302,20 @@ pub(crate) fn usable_keeping(share: f64, demand: i64) -> i64 {
     usable
 }
 
-fn finding(about: &About, demand: i64, ceiling: i64, share: f64, terms: &[String]) -> Diagnostic {
+fn finding(
+    about: &About,
+    demand: i64,
+    ceiling: i64,
+    share: f64,
+    terms: Vec<(String, i64)>,
+) -> Diagnostic {
     let usable = about.slots.usable;
     let free = usable - demand;
     let message = format!(
         "at peak the fleet can open {demand} of the {usable} connections database {} accepts, leaving {free} free (less than {}%): {}; {}",
         about.database.name,
         crate::load::number(share * 100.0),
-        terms.join(" + "),
+        super::sum_of_terms(terms, "services and poolers"),
         about.slots.explanation,
     );
     let lower = match (about.pool_max, about.poolers) {
