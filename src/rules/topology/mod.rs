@@ -50,7 +50,7 @@ pub(crate) fn counted(count: i64, noun: &str) -> String {
 
 /// Most terms a fleet finding's sum names: a database shared by hundreds of services
 /// made a message of hundreds of terms (1,500 services: 137 KB). Heuristic: a sum of a
-/// dozen stays readable on a terminal; `poollint capacity` lists every service.
+/// dozen stays readable on a terminal.
 const NAMED_TERMS: usize = 12;
 
 /// Which of a sum's terms, given the connections each adds, a finding names: all of
