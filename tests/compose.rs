@@ -439,3 +439,74 @@ fn a_deployment_naming_the_project_file_finds_the_services_include_imports() {
         );
     }
 }
+
+#[test]
+fn a_service_both_files_define_is_compared_once_interpolated() {
+    // compose-go's `importResource` compares the two services with `reflect.DeepEqual`
+    // after each file is interpolated with its project's variables: the including
+    // file's `postgres:${PG_TAG}` is `postgres:16`, the same service as the included
+    // file's, and the project loads.
+    let dir = tree(&[
+        (
+            "compose.yaml",
+            &format!(
+                "include:\n  - other.yml\nservices:\n  db:\n    image: postgres:${{PG_TAG}}\n    command: postgres -c max_connections=${{MAXC:-100}}\n{API}"
+            ),
+        ),
+        (".env", "PG_TAG=16\n"),
+        (
+            "other.yml",
+            "services:\n  db:\n    command: postgres -c max_connections=100\n    image: postgres:16\n",
+        ),
+    ]);
+    assert!(findings(dir.path(), "parse-error").is_empty());
+    let rows = databases(dir.path());
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!(rows[0]["demand_steady"], 60, "{rows:?}");
+}
+
+#[test]
+fn a_service_written_the_same_in_both_files_can_still_conflict() {
+    // `importResources` escapes the included model first (each `$` doubled): `a$$b`,
+    // `a$b` once interpolated, is `a$$b` there and `a$b` in the including file; and a
+    // plain `true` is a boolean, a quoted `"true"` a string. Both conflict.
+    for (mine, theirs) in [
+        ("GREETING: a$$b", "GREETING: a$$b"),
+        ("FLAG: \"true\"", "FLAG: true"),
+    ] {
+        let dir = tree(&[
+            (
+                "compose.yaml",
+                &format!(
+                    "include:\n  - other.yml\nservices:\n  web:\n    image: x\n    environment:\n      {mine}\n"
+                ),
+            ),
+            (
+                "other.yml",
+                &format!("services:\n  web:\n    image: x\n    environment:\n      {theirs}\n"),
+            ),
+        ]);
+        let found = findings(dir.path(), "parse-error");
+        assert_eq!(found.len(), 1, "{mine}: {found:?}");
+        assert!(
+            found[0].1.contains("conflicts with imported resource"),
+            "{found:?}"
+        );
+    }
+}
+
+#[test]
+fn two_items_importing_one_service_compare_it_escaped_alike() {
+    // Both items' models are escaped once before `importResource` compares them: the
+    // same `a$$b` in both included files is one service.
+    let web = "services:\n  web:\n    image: x\n    environment:\n      GREETING: a$$b\n";
+    let dir = tree(&[
+        (
+            "compose.yaml",
+            "include:\n  - a/compose.yaml\n  - b/compose.yaml\n",
+        ),
+        ("a/compose.yaml", web),
+        ("b/compose.yaml", web),
+    ]);
+    assert!(findings(dir.path(), "parse-error").is_empty());
+}

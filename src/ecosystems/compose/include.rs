@@ -19,7 +19,11 @@
 //!   cycle detected`), and a service an item imports that the including file, or an
 //!   item before, defines already is refused unless both are the same
 //!   (`importResource`: `services.x conflicts with imported resource`, compared with
-//!   `reflect.DeepEqual`).
+//!   `reflect.DeepEqual`): the including file's service as `loadYamlFile` holds it then
+//!   (interpolated, `extends` merged), the included project's as `loadYamlModel` gives
+//!   it (interpolated with its variables, merged, canonical, paths resolved), its `$`
+//!   doubled (`escape`). poollint compares the services' own mappings interpolated,
+//!   typed and escaped so ([`same_service`]), not the later steps.
 //!
 //! [COMPOSE-INCLUDE] https://docs.docker.com/reference/compose-file/include/
 //! (compose-spec `14-include.md`; compose-go `loader/include.go`, and `loadYamlFile` in
@@ -29,9 +33,10 @@ use std::collections::{HashMap, VecDeque};
 use std::path::{Path, PathBuf};
 
 use super::{
-    companion_at, file_service_readers, interpolate, merge_overlay, Project, ServiceReader, Source,
-    Variable, DOTENV,
+    companion_at, file_service_readers, interpolate, merge_overlay, Project, Scope, ServiceReader,
+    Source, Variable, DOTENV,
 };
+use crate::ecosystems::go_yaml::{go_yaml_number, GoYamlNumber};
 use crate::ecosystems::Companion;
 use crate::model::{Location, RefusalStage, RefusedValue};
 use crate::source::FileId;
@@ -398,7 +403,7 @@ pub(super) fn project_readers<'a>(
                 walk,
                 refused,
             );
-            import(&mut own, imported, refused);
+            import(&mut own, imported, project.importers.len(), refused);
         }
         match at {
             0 => readers = own,
@@ -408,12 +413,14 @@ pub(super) fn project_readers<'a>(
     readers
 }
 
-/// Add the services an item imports to a file's (`own`): a service of a name `own`
-/// has is refused unless both are written the same (compose-go's `importResource`),
+/// Add the services an item imports to a file's (`own`), the file being of a project
+/// `depth` includes below the unit's: a service of a name `own` has is refused unless
+/// both are the same as compose-go's `importResource` compares them ([`same_service`]),
 /// and kept once.
 fn import<'a>(
     own: &mut Vec<ServiceReader<'a>>,
     imported: Vec<ServiceReader<'a>>,
+    depth: usize,
     refused: &mut Vec<RefusedValue>,
 ) {
     for reader in imported {
@@ -423,9 +430,7 @@ fn import<'a>(
         match own.iter().find(|r| r.name() == Some(name)) {
             None => own.push(reader),
             Some(existing) => {
-                let (a, b) = (existing.main.doc(), reader.main.doc());
-                let same = same_value((a, existing.chain_start()), (b, reader.chain_start()), 0);
-                if !same {
+                if !same_service(existing, &reader, depth) {
                     refused.push(conflict(existing, &reader, name));
                 }
             }
@@ -455,10 +460,95 @@ fn conflict(
 /// Most levels [`same_value`] compares (a bound for an alias bomb).
 const MAX_COMPARE_DEPTH: usize = 64;
 
-/// Whether two YAML values are written the same: scalars of the same text, mappings
-/// of the same keys with the same values in any order, sequences item by item.
-fn same_value(a: (&Document, NodeId), b: (&Document, NodeId), depth: usize) -> bool {
-    let (doc_a, doc_b) = (a.0, b.0);
+/// One of the two services compared: its own mapping as written, the variables its
+/// values are interpolated with, and how many times compose-go's `escape` doubled the
+/// `$` of its text before the comparison.
+struct Side<'d, 's> {
+    doc: &'d Document,
+    scope: &'d Scope<'s>,
+    escapes: usize,
+}
+
+/// Whether compose-go's `importResource` takes two services of one name as one
+/// (`reflect.DeepEqual` of their models). It compares the including file's model, read
+/// and interpolated with its project's variables, to the included project's, read and
+/// interpolated with its own, whose text `importResources` first `escape`s (each `$`
+/// doubled, once for each `include:` between that project and the including file):
+/// a value written `$$` in both files, a `$` once interpolated, is not the same.
+fn same_service(existing: &ServiceReader<'_>, imported: &ServiceReader<'_>, depth: usize) -> bool {
+    let scopes = (
+        [&existing.project.vars as &HashMap<String, Variable>],
+        [&imported.project.vars as &HashMap<String, Variable>],
+    );
+    let escapes = |reader: &ServiceReader<'_>| reader.project.importers.len().saturating_sub(depth);
+    let a = Side {
+        doc: existing.main.doc(),
+        scope: &scopes.0,
+        escapes: escapes(existing),
+    };
+    let b = Side {
+        doc: imported.main.doc(),
+        scope: &scopes.1,
+        escapes: escapes(imported),
+    };
+    same_value(
+        (&a, existing.chain_start()),
+        (&b, imported.chain_start()),
+        0,
+    )
+}
+
+/// A scalar as compose-go holds it once interpolated: a plain untagged scalar is
+/// typed as go-yaml types it (null, a boolean, a number), any other is a string,
+/// interpolated (compose-go's `Interpolate` substitutes strings only) and escaped. None:
+/// a string through a variable the files do not give.
+#[derive(PartialEq)]
+enum Loaded {
+    Null,
+    Bool(bool),
+    Number(GoYamlNumber),
+    Text(String),
+}
+
+fn loaded(side: &Side<'_, '_>, node: NodeId, text: &str) -> Option<Loaded> {
+    if side.doc.is_plain_untagged(node) {
+        match text {
+            "" | "~" | "null" | "Null" | "NULL" => return Some(Loaded::Null),
+            "true" | "True" | "TRUE" => return Some(Loaded::Bool(true)),
+            "false" | "False" | "FALSE" => return Some(Loaded::Bool(false)),
+            _ => {}
+        }
+        if let Some(number) = go_yaml_number(text) {
+            return Some(Loaded::Number(number));
+        }
+    }
+    let value = interpolate(text, side.scope);
+    if value.unknown {
+        return None;
+    }
+    let mut value = value.value;
+    for _ in 0..side.escapes.min(MAX_COMPARE_DEPTH) {
+        value = value.replace('$', "$$");
+    }
+    Some(Loaded::Text(value))
+}
+
+/// Whether two scalars are the same once loaded; a value through a variable the files
+/// do not give is taken as the same (poollint cannot tell, and does not claim a
+/// refusal it cannot see).
+fn same_scalar(a: (&Side<'_, '_>, NodeId, &str), b: (&Side<'_, '_>, NodeId, &str)) -> bool {
+    match (loaded(a.0, a.1, a.2), loaded(b.0, b.1, b.2)) {
+        (Some(x), Some(y)) => x == y,
+        _ => true,
+    }
+}
+
+/// Whether two YAML values are the same once loaded: scalars as [`same_scalar`],
+/// mappings of the same keys (as written: keys are not interpolated) with the same
+/// values in any order, sequences item by item.
+fn same_value(a: (&Side<'_, '_>, NodeId), b: (&Side<'_, '_>, NodeId), depth: usize) -> bool {
+    let (side_a, side_b) = (a.0, b.0);
+    let (doc_a, doc_b) = (side_a.doc, side_b.doc);
     let (node_a, node_b) = (doc_a.resolve(a.1), doc_b.resolve(b.1));
     if depth > MAX_COMPARE_DEPTH {
         return false;
@@ -470,12 +560,14 @@ fn same_value(a: (&Document, NodeId), b: (&Document, NodeId), depth: usize) -> b
         return false;
     };
     match (kind_a, kind_b) {
-        (NodeKind::Scalar(x), NodeKind::Scalar(y)) => x.text == y.text,
+        (NodeKind::Scalar(x), NodeKind::Scalar(y)) => {
+            same_scalar((side_a, node_a, &x.text), (side_b, node_b, &y.text))
+        }
         (NodeKind::Seq(x), NodeKind::Seq(y)) => {
             x.len() == y.len()
                 && x.iter()
                     .zip(y)
-                    .all(|(i, j)| same_value((doc_a, *i), (doc_b, *j), depth + 1))
+                    .all(|(i, j)| same_value((side_a, *i), (side_b, *j), depth + 1))
         }
         (NodeKind::Map(_), NodeKind::Map(_)) => {
             let (x, y) = (doc_a.entries(node_a), doc_b.entries(node_b));
@@ -485,7 +577,7 @@ fn same_value(a: (&Document, NodeId), b: (&Document, NodeId), depth: usize) -> b
                     y.iter().any(|f| {
                         key.is_some()
                             && doc_b.text(f.key) == key
-                            && same_value((doc_a, e.value), (doc_b, f.value), depth + 1)
+                            && same_value((side_a, e.value), (side_b, f.value), depth + 1)
                     })
                 })
         }
