@@ -327,3 +327,121 @@ fn a_path_holding_only_a_service_brings_no_topology_in() {
     assert_eq!(code, Some(1), "{out}");
     assert!(out.contains("fleet-exceeds-db-slots"), "{out}");
 }
+
+/// An Argo Rollout of `replicas` pods that runs the pod template of the Deployment `web`
+/// (`workloadRef`), with `extra` lines under `workloadRef` (indented by four spaces).
+fn workload_ref_rollout(replicas: u32, extra: &str) -> String {
+    format!("apiVersion: argoproj.io/v1alpha1\nkind: Rollout\nmetadata:\n  name: web\nspec:\n  replicas: {replicas}\n  workloadRef:\n    apiVersion: apps/v1\n    kind: Deployment\n    name: web\n{extra}  strategy:\n    canary:\n      maxSurge: 0\n      maxUnavailable: 1\n")
+}
+
+/// A Rollout's `workloadRef` was not followed: the Rollout, which runs the
+/// Deployment's template with its own replicas, was read without containers, and only
+/// the Deployment's 2 pods × 20 were counted (40 of 97 slots). Without `scaleDown` the
+/// Deployment keeps its pods beside the Rollout's 3 (argo-rollouts
+/// `rollout/templateref.go`): 100 connections, the pool pointing into the Deployment.
+#[test]
+fn a_rollouts_workload_ref_runs_the_deployments_pools_with_the_rollouts_replicas() {
+    let deployment = workload(
+        "Deployment",
+        "  replicas: 2\n  strategy:\n    type: Recreate\n",
+        20,
+    );
+    let out = check(&[
+        ("k8s/db.yaml", DATABASE),
+        ("k8s/web.yaml", &deployment),
+        ("k8s/rollout.yaml", &workload_ref_rollout(3, "")),
+    ]);
+    assert!(
+        out.contains("the fleet can open 100 connections to database db but it accepts 97: demand 100 = web 3 instances ("),
+        "{out}"
+    );
+    // The Rollout's replicas, with the pool of the Deployment's template.
+    assert!(
+        out.contains("k8s/rollout.yaml:6) × 1 process × pool 20 ("),
+        "{out}"
+    );
+    assert!(out.contains("k8s/web.yaml:18) [connects-to"), "{out}");
+    assert!(out.contains("+ web 2 instances ("), "{out}");
+}
+
+/// `scaleDown: onsuccess` and `progressively` were not read: the Deployment's pods
+/// were counted though the controller scales the Deployment to 0 once the Rollout is
+/// healthy (`rollout/scale_utils.go`), its autoscaler then scaling nothing. `never`
+/// leaves them running, as no `scaleDown` does.
+#[test]
+fn a_workload_ref_scale_down_drops_the_deployments_pods() {
+    let deployment = workload(
+        "Deployment",
+        "  replicas: 2\n  strategy:\n    type: Recreate\n",
+        20,
+    );
+    let hpa = "apiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata:\n  name: web\nspec:\n  scaleTargetRef:\n    apiVersion: apps/v1\n    kind: Deployment\n    name: web\n  minReplicas: 2\n  maxReplicas: 10\n";
+    let run = |scale_down: &str| {
+        check(&[
+            ("k8s/db.yaml", DATABASE),
+            ("k8s/web.yaml", &deployment),
+            ("k8s/hpa.yaml", hpa),
+            ("k8s/rollout.yaml", &workload_ref_rollout(5, scale_down)),
+        ])
+    };
+    for value in ["onsuccess", "progressively"] {
+        let out = run(&format!("    scaleDown: {value}\n"));
+        // The Rollout's 5 pods alone: 100 connections.
+        assert!(
+            out.contains("demand 100 = web 5 instances ("),
+            "{value}: {out}"
+        );
+        assert!(out.contains(&format!("+ web 0 instances (inferred: the Argo Rollout web runs this Deployment's pod template and, with `workloadRef.scaleDown: {value}`, scales it to 0 once the Rollout is healthy)")), "{value}: {out}");
+    }
+    let out = run("    scaleDown: never\n");
+    assert!(out.contains("demand 140 = web 5 instances ("), "{out}");
+    assert!(out.contains("+ web 2 instances ("), "{out}");
+}
+
+/// A `workloadRef` to a Deployment not among the files leaves the Rollout without
+/// containers, and a note says which Deployment was not found. A template written
+/// beside the reference is not run (the controller replaces it with the referenced
+/// one, `rollout/templateref.go`): its pool of 40 × 3 pods was counted.
+#[test]
+fn a_workload_ref_to_a_missing_deployment_is_noted() {
+    let own_template = rollout(3, 40, SAFE_CANARY).replace(
+        "  strategy:\n",
+        "  workloadRef:\n    apiVersion: apps/v1\n    kind: Deployment\n    name: web\n  strategy:\n",
+    );
+    let dir = tree(&[
+        ("k8s/db.yaml", DATABASE),
+        ("k8s/rollout.yaml", &own_template),
+    ]);
+    let output = poollint()
+        .args(["check", "-f", "concise"])
+        .arg(dir.path())
+        .output()
+        .expect("run");
+    let out = String::from_utf8(output.stdout).expect("UTF-8");
+    assert!(!out.contains("fleet-exceeds-db-slots"), "{out}");
+    let err = String::from_utf8(output.stderr).expect("UTF-8");
+    assert!(
+        err.contains("names Deployment default/web, which is not among the files checked: the Rollout is read without containers, so no pool of its pods is counted"),
+        "{err}"
+    );
+    // A PodTemplate (core group) is a kind the controller takes and poollint does not read.
+    let pod_template = workload_ref_rollout(3, "").replace(
+        "apiVersion: apps/v1\n    kind: Deployment",
+        "apiVersion: v1\n    kind: PodTemplate",
+    );
+    let deployment = workload("Deployment", "  replicas: 2\n", 20);
+    let dir = tree(&[
+        ("k8s/web.yaml", &deployment),
+        ("k8s/rollout.yaml", &pod_template),
+    ]);
+    let output = poollint()
+        .args(["check", "-f", "concise"])
+        .arg(dir.path())
+        .output()
+        .expect("run");
+    let err = String::from_utf8(output.stderr).expect("UTF-8");
+    assert!(
+        err.contains("names v1 PodTemplate default/web: poollint follows a workloadRef only to an apps/v1 Deployment or ReplicaSet: the Rollout is read without containers"),
+        "{err}"
+    );
+}

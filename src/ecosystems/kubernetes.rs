@@ -134,6 +134,7 @@ impl Reader for Kubernetes {
                                 commands: reader.commands(&containers, sources),
                                 mounts: reader.mounted_config_maps(&containers),
                                 postgres: reader.postgres_container(&containers),
+                                template_ref: reader.template_ref(),
                                 path: file.path.clone(),
                                 budget: ExpansionBudget(share.into()),
                             }))
@@ -216,6 +217,7 @@ impl Reader for Kubernetes {
             pieces.extend(summary.pieces);
             autoscalers.extend(summary.autoscalers);
         }
+        let (scale_downs, ref_notes) = follow_workload_refs(&mut pieces);
         let targets = scale_targets(&pieces);
         // Workloads are resolved in parallel (each is independent once every
         // ConfigMap and Secret is known), then appended in order in one go.
@@ -232,6 +234,8 @@ impl Reader for Kubernetes {
         let mut model = Model::default();
         model.extend_all(parts);
         apply_autoscalers(&mut model, &targets, autoscalers);
+        apply_scale_downs(&mut model, &scale_downs);
+        model.notes.extend(ref_notes);
         model
     }
 }
@@ -277,6 +281,28 @@ struct Workload {
     /// What `$(VAR)` expansion may still add for this workload: its share of its
     /// file's budget.
     budget: ExpansionBudget,
+    /// An Argo Rollout's `spec.workloadRef`: the workload whose pod template it runs
+    /// ([`follow_workload_refs`]).
+    template_ref: Option<TemplateRef>,
+}
+
+impl Workload {
+    /// What an autoscaler's `scaleTargetRef` or a Rollout's `workloadRef` names it by.
+    fn target(&self) -> ScaleTarget {
+        let name = self.service.name.rsplit('/').next().unwrap_or_default();
+        (self.kind.clone(), self.namespace.clone(), name.to_owned())
+    }
+}
+
+/// An Argo Rollout's `spec.workloadRef` ([`ObjectReader::template_ref`]).
+#[derive(Clone)]
+struct TemplateRef {
+    api_version: String,
+    kind: String,
+    name: String,
+    /// `scaleDown: onsuccess` or `progressively` (the other values, `never` and none,
+    /// leave the referenced Deployment running), with where it is written.
+    scale_down: Option<(String, Location)>,
 }
 
 /// A workload's container running the `postgres` image ([`ObjectReader::postgres_container`]).
@@ -1586,6 +1612,30 @@ impl<'a> ObjectReader<'a> {
             surge: field("maxSurge"),
             unavailable: field("maxUnavailable"),
             refused: Vec::new(),
+        })
+    }
+
+    /// An Argo Rollout's `spec.workloadRef`: the Rollout runs the referenced
+    /// workload's pod template, in its namespace, with its own replicas and strategy
+    /// (argo-rollouts `rollout/templateref.go`, `Resolve`). Its `scaleDown` is a plain
+    /// string the controller compares as written (`pkg/apis/rollouts/v1alpha1/types.go`,
+    /// `ObjectRef`): only `onsuccess` and `progressively` scale the Deployment down.
+    fn template_ref(&self) -> Option<TemplateRef> {
+        if self.kind != Some("Rollout") {
+            return None;
+        }
+        let node = self.node(&["spec", "workloadRef"])?;
+        let field = |key| self.doc.get(node, key).and_then(|n| self.doc.text(n));
+        let scale_down = self.doc.get(node, "scaleDown").and_then(|n| {
+            let value = self.doc.text(n)?;
+            matches!(value, "onsuccess" | "progressively")
+                .then(|| (value.to_owned(), self.location(n)))
+        });
+        Some(TemplateRef {
+            api_version: field("apiVersion").unwrap_or_default().to_owned(),
+            kind: field("kind").unwrap_or_default().to_owned(),
+            name: field("name").unwrap_or_default().to_owned(),
+            scale_down,
         })
     }
 
@@ -2993,13 +3043,160 @@ fn scale_targets(pieces: &[Piece]) -> HashMap<Location, (ScaleTarget, std::path:
         .filter_map(|piece| match piece {
             Piece::Workload(w) => {
                 let location = w.service.deployment.as_ref()?.location?;
-                let name = w.service.name.rsplit('/').next().unwrap_or_default();
-                let target = (w.kind.clone(), w.namespace.clone(), name.to_owned());
-                Some((location, (target, w.path.clone())))
+                Some((location, (w.target(), w.path.clone())))
             }
             Piece::Model(_) => None,
         })
         .collect()
+}
+
+/// The Deployments an Argo Rollout's `workloadRef.scaleDown` scales to 0: where each
+/// one's name is written, and the Rollout's `scaleDown` value with its place.
+type ScaleDowns = HashMap<Location, (String, String, Location)>;
+
+/// Give each Argo Rollout with a `workloadRef` the containers of the workload it names
+/// (an `apps/v1` Deployment or ReplicaSet of its namespace, the nearest of those,
+/// [`nearest_workloads`]), which the controller runs with the Rollout's replicas
+/// (argo-rollouts `rollout/templateref.go`): their pools are counted with the
+/// Rollout's pods, and findings about them point into the Deployment's file, where the
+/// template is. The referenced Deployment keeps running its own pods unless its
+/// `scaleDown` is `onsuccess` or `progressively`: the controller then sets the
+/// Deployment's `spec.replicas` to 0 once the Rollout is healthy
+/// (`rollout/scale_utils.go`, `scaleDeployment`, which scales a Deployment: the
+/// `scaleDown` of a ReplicaSet reference is not read), returned as [`ScaleDowns`]. A
+/// reference poollint cannot follow leaves the Rollout without containers, with a note:
+/// the controller never runs a Rollout's own template beside a `workloadRef` (it
+/// replaces it with the referenced one, or refuses a template with labels).
+fn follow_workload_refs(pieces: &mut [Piece]) -> (ScaleDowns, Vec<String>) {
+    let mut by_target: HashMap<ScaleTarget, Vec<(usize, &Path)>> = HashMap::new();
+    let mut rollouts = Vec::new();
+    for (index, piece) in pieces.iter().enumerate() {
+        let Piece::Workload(w) = piece else { continue };
+        if let Some(reference) = &w.template_ref {
+            rollouts.push((index, reference, w.namespace.as_str(), w.path.as_path()));
+        } else if matches!(w.kind.as_str(), "Deployment" | "ReplicaSet") {
+            by_target
+                .entry(w.target())
+                .or_default()
+                .push((index, w.path.as_path()));
+        }
+    }
+    let mut sources = Vec::new();
+    let mut scale_downs = ScaleDowns::new();
+    let mut notes = Vec::new();
+    for (rollout, reference, namespace, path) in rollouts {
+        let target = (
+            reference.kind.clone(),
+            namespace.to_owned(),
+            reference.name.clone(),
+        );
+        let followed = reference.api_version == "apps/v1"
+            && matches!(reference.kind.as_str(), "Deployment" | "ReplicaSet");
+        let candidates = by_target.get(&target).map_or(&[][..], Vec::as_slice);
+        let source = match nearest_workloads(candidates, path).as_slice() {
+            [(source, _)] if followed => *source,
+            found => {
+                let named = (rollout_name(pieces, rollout), path);
+                notes.push(unfollowed_ref_note(
+                    named, reference, &target, followed, found,
+                ));
+                sources.push((rollout, None));
+                continue;
+            }
+        };
+        sources.push((rollout, Some(source)));
+        let deployment = pieces.get(source).and_then(|p| match p {
+            Piece::Workload(w) => w.service.deployment.as_ref()?.location,
+            Piece::Model(_) => None,
+        });
+        if let (Some(at), Some((value, written)), "Deployment") =
+            (deployment, &reference.scale_down, reference.kind.as_str())
+        {
+            let name = rollout_name(pieces, rollout);
+            scale_downs.insert(at, (name, value.clone(), *written));
+        }
+    }
+    for (rollout, source) in sources {
+        let containers = match source.and_then(|s| pieces.get(s)) {
+            Some(Piece::Workload(w)) => (w.env.clone(), w.commands.clone(), w.mounts.clone()),
+            _ => Default::default(),
+        };
+        if let Some(Piece::Workload(w)) = pieces.get_mut(rollout) {
+            (w.env, w.commands, w.mounts) = containers;
+            w.postgres = None;
+        }
+    }
+    (scale_downs, notes)
+}
+
+/// The qualified name of the Rollout at `index` of `pieces`.
+fn rollout_name(pieces: &[Piece], index: usize) -> String {
+    match pieces.get(index) {
+        Some(Piece::Workload(w)) => w.service.name.clone(),
+        _ => String::new(),
+    }
+}
+
+/// Why a Rollout's `workloadRef` is not followed: a kind poollint does not follow, no
+/// such workload among the files, or several equally near (`found`).
+fn unfollowed_ref_note(
+    (rollout, path): (String, &Path),
+    reference: &TemplateRef,
+    (kind, namespace, name): &ScaleTarget,
+    followed: bool,
+    found: &[(usize, &Path)],
+) -> String {
+    let at = format!(
+        "the workloadRef of the Argo Rollout {rollout} in {}",
+        path.display()
+    );
+    let why = if !followed {
+        format!(
+            "names {} {kind} {namespace}/{name}: poollint follows a workloadRef only to an apps/v1 Deployment or ReplicaSet",
+            reference.api_version
+        )
+    } else if found.is_empty() {
+        format!("names {kind} {namespace}/{name}, which is not among the files checked")
+    } else {
+        let files: Vec<String> = found.iter().map(|(_, p)| p.display().to_string()).collect();
+        format!(
+            "names {kind} {namespace}/{name}, which {} files as near to it define ({})",
+            found.len(),
+            files.join(", ")
+        )
+    };
+    format!("{at} {why}: the Rollout is read without containers, so no pool of its pods is counted")
+}
+
+/// Set each Deployment a Rollout scales down ([`follow_workload_refs`]) to the 0 pods
+/// it runs once the Rollout is healthy: with `spec.replicas` 0 an autoscaler of it
+/// scales nothing (the HPA controller disables itself, [`steady_from_autoscaler`]),
+/// and a rolling update of 0 pods adds none.
+fn apply_scale_downs(model: &mut Model, scale_downs: &ScaleDowns) {
+    if scale_downs.is_empty() {
+        return;
+    }
+    for service in &mut model.services {
+        let Some(deployment) = service.deployment.as_mut() else {
+            continue;
+        };
+        let Some((rollout, value, at)) = deployment.location.and_then(|l| scale_downs.get(&l))
+        else {
+            continue;
+        };
+        deployment.replicas = Some(Setting {
+            value: Val::Known(0),
+            origin: Origin::Inferred {
+                from: format!("the Argo Rollout {rollout} runs this Deployment's pod template and, with `workloadRef.scaleDown: {value}`, scales it to 0 once the Rollout is healthy").into(),
+                at: Some(*at),
+            },
+        });
+        deployment.max_replicas = None;
+        deployment.min_replicas = None;
+        deployment.autoscaler_max_field = None;
+        deployment.max_surge = None;
+        deployment.max_unavailable = None;
+    }
 }
 
 /// Give each autoscaler's bounds to the workload it targets: same kind, namespace
