@@ -7,7 +7,7 @@
 
 use std::ops::Range;
 
-use super::shell::{inner_range, static_script, Token};
+use super::shell::{complete_words, static_script, Quoting, Token};
 use crate::model::{CommandWord, EnvVar, Location};
 use crate::source::Span;
 
@@ -269,41 +269,7 @@ fn variable_properties(environment: &[EnvVar], name: &str) -> Vec<EnvVar> {
 /// `value` (the text inside the quotes for a word that is one quoted string, else the
 /// whole raw word). None for an unclosed quote, with which the JVM does not start.
 fn option_words(value: &str) -> Option<Vec<(String, Range<usize>)>> {
-    let is_space = |c: char| matches!(c, ' ' | '\t' | '\n' | '\u{b}' | '\u{c}' | '\r');
-    let mut words = Vec::new();
-    let mut current: Option<(String, usize)> = None;
-    let mut quote: Option<char> = None;
-    for (at, c) in value.char_indices() {
-        match (quote, c) {
-            (Some(q), _) if c == q => quote = None,
-            (Some(_), _) => current.get_or_insert_with(|| (String::new(), at)).0.push(c),
-            (None, '\'' | '"') => {
-                quote = Some(c);
-                current.get_or_insert_with(|| (String::new(), at));
-            }
-            (None, _) if is_space(c) => {
-                if let Some((word, start)) = current.take() {
-                    words.push((word, start..at));
-                }
-            }
-            (None, _) => current.get_or_insert_with(|| (String::new(), at)).0.push(c),
-        }
-    }
-    if quote.is_some() {
-        return None;
-    }
-    if let Some((word, start)) = current {
-        words.push((word, start..value.len()));
-    }
-    Some(
-        words
-            .into_iter()
-            .map(|(word, range)| {
-                let range = inner_range(value, &word, range);
-                (word, range)
-            })
-            .collect(),
-    )
+    complete_words(value, Quoting::Jvm)
 }
 
 #[cfg(test)]

@@ -18,6 +18,10 @@ pub(crate) enum Quoting {
     /// (`transformShellCommand`): outside single quotes a backslash quotes any
     /// character, `\t` and `\n` being a tab and a line break.
     GoShellwords,
+    /// The JVM's option variables (OpenJDK `Arguments::parse_options_buffer`, and the
+    /// launcher's `args.c` `expand` for `JDK_JAVA_OPTIONS`): a backslash is an ordinary
+    /// character, and words are split at C's `isspace` characters only.
+    Jvm,
 }
 
 /// A piece of a command line: a word, or an operator of the shell's (`&&`, `;`, `|`,
@@ -34,7 +38,18 @@ pub(crate) enum Token {
 /// Operator characters are word characters here, as go-shellwords' caller in
 /// compose-go keeps no operator either.
 pub(crate) fn shell_words(text: &str, quoting: Quoting) -> Vec<(String, Range<usize>)> {
-    lex(text, quoting, false)
+    words_of(lex(text, quoting, false))
+}
+
+/// [`shell_words`], or None when a quote is not closed (the JVM does not start with
+/// such an option variable).
+pub(crate) fn complete_words(text: &str, quoting: Quoting) -> Option<Vec<(String, Range<usize>)>> {
+    let lexed = lex(text, quoting, false);
+    lexed.complete.then(|| words_of(lexed))
+}
+
+fn words_of(lexed: Lexed) -> Vec<(String, Range<usize>)> {
+    lexed
         .tokens
         .into_iter()
         .filter_map(|token| match token {
@@ -117,7 +132,7 @@ fn lex(text: &str, quoting: Quoting, operators: bool) -> Lexed {
                     _ => out.tokens.push(Token::Operator(c.to_string())),
                 }
             }
-            (None, _) if c.is_whitespace() => end_word(&mut current, at, &mut out.tokens),
+            (None, _) if separates(quoting, c) => end_word(&mut current, at, &mut out.tokens),
             (None, _) => {
                 out.expands |= matches!(c, '$' | '`');
                 push(&mut current, at, c);
@@ -132,6 +147,15 @@ fn lex(text: &str, quoting: Quoting, operators: bool) -> Lexed {
         }
     }
     out
+}
+
+/// Whether `c`, outside quotes, ends a word.
+fn separates(quoting: Quoting, c: char) -> bool {
+    match quoting {
+        // C's `isspace` in the "C" locale the JVM parses its options in.
+        Quoting::Jvm => matches!(c, ' ' | '\t' | '\n' | '\u{b}' | '\u{c}' | '\r'),
+        Quoting::Posix | Quoting::GoShellwords => c.is_whitespace(),
+    }
 }
 
 /// Add `c` to the word being read, which starts at `at` when none is.
@@ -166,6 +190,9 @@ enum Escape {
 }
 
 fn escape(quoting: Quoting, in_double_quotes: bool, next: Option<char>) -> Escape {
+    if quoting == Quoting::Jvm {
+        return Escape::Kept;
+    }
     let Some(next) = next else {
         return Escape::Trailing;
     };
@@ -180,6 +207,7 @@ fn escape(quoting: Quoting, in_double_quotes: bool, next: Option<char>) -> Escap
             'n' => '\n',
             other => other,
         }),
+        Quoting::Jvm => Escape::Kept,
     }
 }
 
