@@ -220,3 +220,45 @@ fn a_compose_services_jvm_option_variables_set_spring_properties() {
     );
     assert_eq!(run(&[("docker-compose.yml", &environment)]).0, 75);
 }
+
+/// A JVM option variable with a quote left open stops the process before Spring starts
+/// (HotSpot: "Unmatched quote in JAVA_TOOL_OPTIONS"; the launcher: "Error: Unmatched
+/// quote in environment variable JDK_JAVA_OPTIONS"): a `parse-error` at the value, in a
+/// Kubernetes manifest and in a compose file alike, and its options are not read.
+#[test]
+fn an_option_variable_with_an_open_quote_is_refused() {
+    for name in ["JAVA_TOOL_OPTIONS", "JDK_JAVA_OPTIONS", "_JAVA_OPTIONS"] {
+        let value = format!("\"-D{POOL}=40 '-Dx=a b\"");
+        let (steady, out) = k8s("", &env(name, &value));
+        assert_eq!(steady, 90, "{name}: {out}");
+        let refusal = out
+            .lines()
+            .find(|l| l.contains("error[parse-error]"))
+            .unwrap_or_else(|| panic!("{name}: {out}"));
+        assert!(refusal.contains("k8s/web.yaml:"), "{refusal}");
+        assert!(
+            refusal.contains(&format!("{name} leaves a quote open")),
+            "{refusal}"
+        );
+        assert!(
+            refusal.contains("the application does not start"),
+            "{refusal}"
+        );
+    }
+    let service = compose("").replace(
+        "    environment:\n",
+        "    environment:\n      JAVA_TOOL_OPTIONS: \"-Dspring.a='1\"\n",
+    );
+    let (_, out) = run(&[("docker-compose.yml", &service)]);
+    assert!(
+        out.contains("JAVA_TOOL_OPTIONS leaves a quote open: the JVM stops with"),
+        "{out}"
+    );
+    // Closed, it is read and refused nothing.
+    let (steady, out) = k8s(
+        "",
+        &env("JAVA_TOOL_OPTIONS", &format!("\"-D{POOL}=40 '-Dx=a b'\"")),
+    );
+    assert_eq!(steady, 120, "{out}");
+    assert!(!out.contains("parse-error"), "{out}");
+}

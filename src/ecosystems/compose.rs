@@ -1585,8 +1585,10 @@ fn read_environment(reader: &ServiceReader<'_>, service: Service, model: &mut Mo
         .collect();
     let entrypoint = reader.entrypoint_len();
     let properties = super::jvm_options::spring_properties(&command, entrypoint, &environment);
+    let refused = super::jvm_options::refused_option_variables(&environment);
     environment.extend(properties);
     let mut read = super::service_with_environment(service, environment);
+    read.refused_values.extend(refused);
     let substituted_at = |at: Location| {
         substituted
             .iter()

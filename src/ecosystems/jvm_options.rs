@@ -8,7 +8,7 @@
 use std::ops::Range;
 
 use super::shell::{complete_words, static_script, Quoting, Token};
-use crate::model::{CommandWord, EnvVar, Location};
+use crate::model::{CommandWord, EnvVar, Location, RefusalStage, RefusedValue};
 use crate::source::Span;
 
 /// A word of a container's command line, with whether a reference in it is to a value
@@ -257,6 +257,36 @@ fn variable_properties(environment: &[EnvVar], name: &str) -> Vec<EnvVar> {
                 }
             };
             property(&text, "-D", locate)
+        })
+        .collect()
+}
+
+/// The JVM option variables of `environment` with a quote left open, with which the
+/// process does not start: HotSpot stops with "Unmatched quote in JAVA_TOOL_OPTIONS"
+/// (`Arguments::parse_options_buffer`, and so for `_JAVA_OPTIONS`), the launcher with
+/// "Error: Unmatched quote in environment variable JDK_JAVA_OPTIONS" (`args.c`,
+/// `ARG_ERROR8`). Their options are not read ([`variable_properties`]).
+pub(crate) fn refused_option_variables(environment: &[EnvVar]) -> Vec<RefusedValue> {
+    let refusals = [
+        ("JAVA_TOOL_OPTIONS", "the JVM stops with \"Unmatched quote in JAVA_TOOL_OPTIONS\""),
+        (
+            "JDK_JAVA_OPTIONS",
+            "the java launcher stops with \"Error: Unmatched quote in environment variable JDK_JAVA_OPTIONS\"",
+        ),
+        ("_JAVA_OPTIONS", "the JVM stops with \"Unmatched quote in _JAVA_OPTIONS\""),
+    ];
+    refusals
+        .into_iter()
+        .filter_map(|(name, stop)| {
+            let var = EnvVar::last_named(environment, name)?;
+            let unclosed = var.unknown_from.is_none() && option_words(&var.value).is_none();
+            unclosed.then(|| RefusedValue {
+                location: var.value_location,
+                reason: format!("{name} leaves a quote open: {stop} and the application does not start"),
+                fix: "close the quote (a quoted part may hold spaces: '-Dspring.application.name=a b')",
+                warning: false,
+                stage: RefusalStage::StartUp,
+            })
         })
         .collect()
 }

@@ -459,6 +459,7 @@ impl Workload {
         }
         let mut containers = Vec::new();
         let mut secrets = Vec::new();
+        let mut refused = Vec::new();
         let mut database = None;
         let mut commands = std::mem::take(&mut self.commands).into_iter();
         for (index, (name, items)) in self.env.iter().enumerate() {
@@ -468,6 +469,7 @@ impl Workload {
             let mut env = resolved.vars;
             // Spring reads them over the environment ([`super::jvm_options`]).
             let properties = super::jvm_options::spring_properties(&command, from_command, &env);
+            refused.extend(super::jvm_options::refused_option_variables(&env));
             env.extend(properties);
             if let Some(postgres) = self.postgres.as_ref().filter(|p| p.index == index) {
                 database = Some(postgres.database(&command));
@@ -481,6 +483,7 @@ impl Workload {
         }
         let mut model = super::service_with_containers(self.service, containers);
         model.secrets.extend(secrets);
+        model.refused_values.extend(refused);
         if let Some(database) = database {
             model.extend(database);
         }
