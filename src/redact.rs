@@ -1635,28 +1635,11 @@ fn secret_manifest_values(text: &str) -> Vec<Span> {
     spans
 }
 
-/// Where a Secret's `kind` is (`kind: Secret`, `"kind": "Secret"`), a word of its own.
-static KIND_KEY: LazyLock<memmem::Finder<'static>> = LazyLock::new(|| memmem::Finder::new("kind"));
-
 /// Whether `text` has a `kind` key whose value is `Secret`, in block, flow or JSON
 /// style.
 fn names_secret_kind(text: &str) -> bool {
-    KIND_KEY.find_iter(text.as_bytes()).any(|at| {
-        let before = text.get(..at).and_then(|b| b.chars().next_back());
-        let after = text.get(at + "kind".len()..).unwrap_or("");
-        let after = after.strip_prefix(['"', '\'']).unwrap_or(after);
-        let Some(value) = after.trim_start_matches([' ', '\t']).strip_prefix(':') else {
-            return false;
-        };
-        let value = value.trim_start_matches([' ', '\t']);
-        let value = value.strip_prefix(['"', '\'']).unwrap_or(value);
-        before.is_none_or(|c| !is_key_char(c))
-            && value.strip_prefix("Secret").is_some_and(|rest| {
-                rest.chars()
-                    .next()
-                    .is_none_or(|c| !c.is_ascii_alphanumeric())
-            })
-    })
+    use crate::ecosystems::kubernetes::{kind_values, kind_word};
+    kind_values(text).any(|value| kind_word(value) == "Secret")
 }
 
 /// The block-style values under `data:` and `stringData:` keys that start their lines

@@ -393,30 +393,42 @@ fn is_read_kind(kind: &str) -> bool {
 /// next line), which is kept to be parsed. A nested `kind` (an HPA's
 /// `scaleTargetRef.kind`) counts too: the file is then read, as before.
 fn names_a_read_kind(text: &str) -> bool {
-    let is_key_char = |c: char| c.is_alphanumeric() || c == '_' || c == '-';
-    text.match_indices("kind").any(|(at, key)| {
-        let before = text.get(..at).and_then(|t| t.chars().next_back());
-        if before.is_some_and(is_key_char) {
-            return false;
-        }
-        let after = text.get(at + key.len()..).unwrap_or_default();
-        let after = after
-            .trim_start_matches(['"', '\''])
-            .trim_start_matches([' ', '\t']);
-        let Some(value) = after.strip_prefix(':') else {
-            return false;
-        };
-        let value = value
-            .trim_start_matches([' ', '\t'])
-            .trim_start_matches(['"', '\'']);
-        let word_len = value
-            .find(|c: char| !c.is_alphanumeric())
-            .unwrap_or(value.len());
-        match value.get(..word_len) {
-            Some("") | None => !value.starts_with(['#', '}', ',']),
-            Some(word) => is_read_kind(word),
-        }
+    kind_values(text).any(|value| match kind_word(value) {
+        "" => !value.starts_with(['#', '}', ',']),
+        word => is_read_kind(word),
     })
+}
+
+/// Where a `kind` key may be: the text it is found in.
+static KIND_KEY: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+    std::sync::LazyLock::new(|| memchr::memmem::Finder::new("kind"));
+
+/// The text after each `kind` key of `text` (block or flow YAML, JSON: `kind: Secret`,
+/// `"kind": "Secret"`), its blanks and opening quote skipped, found without parsing:
+/// what objects a file holds, for a reader deciding whether to parse it and for
+/// redaction of a file that does not parse. A key ending in `kind` (`listkind`,
+/// `x.kind`) is not one.
+pub(crate) fn kind_values(text: &str) -> impl Iterator<Item = &str> {
+    KIND_KEY.find_iter(text.as_bytes()).filter_map(move |at| {
+        let before = text.get(..at).and_then(|b| b.chars().next_back());
+        if before.is_some_and(|c| c.is_ascii_alphanumeric() || "_.-".contains(c)) {
+            return None;
+        }
+        let after = text.get(at + "kind".len()..)?;
+        let after = after.strip_prefix(['"', '\'']).unwrap_or(after);
+        let value = after.trim_start_matches([' ', '\t']).strip_prefix(':')?;
+        let value = value.trim_start_matches([' ', '\t']);
+        Some(value.strip_prefix(['"', '\'']).unwrap_or(value))
+    })
+}
+
+/// The word a [`kind_values`] value starts with (`Secret` of `Secret"}`): empty when it
+/// starts with none (an alias, a tag, a line break).
+pub(crate) fn kind_word(value: &str) -> &str {
+    let len = value
+        .find(|c: char| !c.is_ascii_alphanumeric())
+        .unwrap_or(value.len());
+    value.get(..len).unwrap_or_default()
 }
 
 /// Each workload's equal share of [`MAX_EXPANDED_PER_FILE`] among `objects`, a file's.
